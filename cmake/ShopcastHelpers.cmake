@@ -31,6 +31,7 @@ function(shopcast_test)
   shopcast_warnings(${A_NAME})
   set(props LABELS ${A_LABEL})
   if(A_LABEL STREQUAL "pg" OR A_LABEL STREQUAL "integration" OR A_LABEL STREQUAL "e2e")
+    # One variable only: catch_discover_tests cannot carry a list-valued ENVIRONMENT.
     list(APPEND props FIXTURES_REQUIRED shopcast_pg
          ENVIRONMENT "SHOPCAST_TEST_PG_ENV=${SHOPCAST_TEST_PG_ENV_FILE}")
   endif()
@@ -49,7 +50,8 @@ function(shopcast_embed_migrations target dir component)
     COMMAND ${CMAKE_COMMAND} -DOUT=${out} -DCOMPONENT=${component} "-DFILES=${sql_files}"
             -P ${PROJECT_SOURCE_DIR}/cmake/EmbedMigrations.cmake
     DEPENDS ${sql_files} ${PROJECT_SOURCE_DIR}/cmake/EmbedMigrations.cmake
-    COMMENT "Embedding ${component} migrations")
+    COMMENT "Embedding ${component} migrations"
+    VERBATIM)
   target_sources(${target} PRIVATE ${out})
   target_link_libraries(${target} PUBLIC shopcast::db)
 endfunction()

@@ -1,0 +1,97 @@
+#pragma once
+
+// A bounded, thread-safe pool of libpqxx connections to one database.
+//
+// Connections are opened lazily, up to `size`; Acquire() blocks up to `acquire_timeout` for a
+// free one. A lease returns its connection on destruction; a connection found broken (closed by
+// the server, or marked by the holder) is discarded and its slot reopened on demand. The DSN is
+// never logged nor put into a status message.
+
+#include <memory>
+#include <pqxx/connection>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+namespace shopcast::db {
+
+struct PoolOptions {
+  std::string dsn;
+  int size = 8;
+  absl::Duration acquire_timeout = absl::Seconds(5);
+  // (name, sql) prepared on every connection when it is opened.
+  std::vector<std::pair<std::string, std::string>> prepared;
+  // Shown in pg_stat_activity; empty leaves the server default.
+  std::string application_name;
+};
+
+class Pool {
+ public:
+  // Exclusive use of one pooled connection until destroyed (or moved from).
+  class Lease {
+   public:
+    Lease(Lease&& other) noexcept;
+    Lease& operator=(Lease&& other) noexcept;
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    ~Lease();
+
+    pqxx::connection& operator*() { return *conn_; }
+    pqxx::connection* operator->() { return conn_.get(); }
+
+    // Discards the connection instead of returning it (e.g. after a broken_connection).
+    void MarkBroken() { broken_ = true; }
+
+   private:
+    friend class Pool;
+    Lease(Pool* pool, std::unique_ptr<pqxx::connection> conn);
+    void Release();
+
+    Pool* pool_;
+    std::unique_ptr<pqxx::connection> conn_;
+    bool broken_ = false;
+  };
+
+  // INVALID_ARGUMENT if the options are unusable (empty or malformed DSN, size < 1). Opens no
+  // connection: use Ping() to check the database is reachable.
+  static absl::StatusOr<std::unique_ptr<Pool>> Create(PoolOptions options);
+
+  // Every lease must be destroyed before the pool.
+  ~Pool();
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
+
+  // A connection; UNAVAILABLE DB_POOL_EXHAUSTED when none frees up within acquire_timeout,
+  // UNAVAILABLE DB_UNREACHABLE when a new connection can't be opened, INTERNAL when a prepared
+  // statement is rejected by the server.
+  absl::StatusOr<Lease> Acquire();
+
+  // OK when `SELECT 1` succeeds on a pooled connection (readiness probe).
+  absl::Status Ping();
+
+  // The configured bound.
+  int size() const { return options_.size; }
+  // Connections currently leased.
+  int in_use() const;
+  // Connections currently open (idle + leased + being opened).
+  int open() const;
+
+ private:
+  explicit Pool(PoolOptions options);
+  absl::StatusOr<std::unique_ptr<pqxx::connection>> Open() const;
+  void Return(std::unique_ptr<pqxx::connection> conn, bool broken);
+
+  const PoolOptions options_;
+  mutable absl::Mutex mu_;
+  absl::CondVar freed_;
+  std::vector<std::unique_ptr<pqxx::connection>> idle_ ABSL_GUARDED_BY(mu_);
+  int open_ ABSL_GUARDED_BY(mu_) = 0;
+  int in_use_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace shopcast::db

@@ -1,0 +1,93 @@
+#pragma once
+
+// Runs a function inside a database transaction, with commit/abort and retries handled.
+
+#include <algorithm>
+#include <exception>
+#include <optional>
+#include <pqxx/transaction>
+#include <type_traits>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "shopcast/db/errors.h"
+#include "shopcast/db/pool.h"
+#include "shopcast/status/status.h"
+
+namespace shopcast::db {
+
+struct TxOptions {
+  bool serializable = false;
+  // Total runs of the function, the first included.
+  int max_attempts = 5;
+};
+
+namespace internal {
+
+template <typename T>
+struct IsStatusResult : std::false_type {};
+template <>
+struct IsStatusResult<absl::Status> : std::true_type {};
+template <typename T>
+struct IsStatusResult<absl::StatusOr<T>> : std::true_type {};
+
+inline const absl::Status& StatusOf(const absl::Status& s) { return s; }
+template <typename T>
+const absl::Status& StatusOf(const absl::StatusOr<T>& s) {
+  return s.status();
+}
+
+// Sleeps a jittered, exponentially growing delay before attempt `attempt` + 1.
+void SleepBeforeRetry(int attempt);
+
+}  // namespace internal
+
+// Runs `fn(pqxx::work&)` (returning absl::Status or absl::StatusOr<T>) in a transaction on a
+// pooled connection and returns its result: committed if OK, rolled back otherwise. Exceptions
+// from fn or from commit become statuses via MapDbException. Serialization failures, deadlocks
+// and connections lost before commit (raised, or returned by fn as DB_RETRYABLE /
+// DB_CONNECTION_LOST) run fn again, up to max_attempts, after a jittered backoff; fn must thus
+// have no effects outside the transaction that can't be repeated. A commit whose outcome is
+// unknown is never retried (UNAVAILABLE DB_COMMIT_IN_DOUBT).
+template <typename Fn>
+auto InTransaction(Pool& pool, Fn&& fn, TxOptions opts = {})
+    -> std::invoke_result_t<Fn&, pqxx::work&> {
+  using Result = std::invoke_result_t<Fn&, pqxx::work&>;
+  static_assert(internal::IsStatusResult<Result>::value,
+                "fn must return absl::Status or absl::StatusOr<T>");
+  const int max_attempts = std::max(1, opts.max_attempts);
+  for (int attempt = 1;; ++attempt) {
+    {
+      absl::StatusOr<Pool::Lease> lease = pool.Acquire();
+      if (!lease.ok()) return Result(lease.status());
+      std::optional<Result> result;
+      absl::Status failure;
+      try {
+        pqxx::work tx(**lease);
+        if (opts.serializable) tx.exec0("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE");
+        result.emplace(fn(tx));
+        failure = internal::StatusOf(*result);
+        if (failure.ok()) {
+          tx.commit();
+          return std::move(*result);
+        }
+        try {
+          tx.abort();
+        } catch (const std::exception&) {
+          lease->MarkBroken();  // The rollback is the server's business once we disconnect.
+        }
+        if (!IsRetryable(failure) || attempt >= max_attempts) return std::move(*result);
+      } catch (const std::exception& e) {
+        failure = MapDbException(e);
+        if (!(*lease)->is_open() || ReasonOf(failure) == kReasonConnectionLost) {
+          lease->MarkBroken();
+        }
+        if (!IsRetryable(failure) || attempt >= max_attempts) return Result(failure);
+      }
+    }  // The lease goes back to the pool before the pause.
+    internal::SleepBeforeRetry(attempt);
+  }
+}
+
+}  // namespace shopcast::db

@@ -1,0 +1,30 @@
+#pragma once
+
+// Type-prefixed identifiers: "<prefix>_" followed by 26 Crockford base32 characters encoding
+// 128 bits from a CSPRNG, e.g. "prd_01J9Z3K8W4V6T2M0QXYHB5R7NC". Ids are opaque to callers; the
+// prefix only helps humans and logs tell kinds apart.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace shopcast::ids {
+
+// Number of base32 characters after the underscore (128 bits, 2 leading pad bits).
+inline constexpr size_t kIdBodyLength = 26;
+
+// A fresh random id "<prefix>_<26 chars>". Precondition: prefix is 1..8 letters 'a'..'z'
+// (asserted in debug builds). Thread-safe.
+std::string NewId(absl::string_view prefix);
+
+// True iff `id` is exactly `prefix` + "_" + 26 upper-case Crockford characters whose value fits
+// in 128 bits (first character '0'..'7').
+bool IsValidId(absl::string_view id, absl::string_view prefix);
+
+// Big-endian Crockford base32 of `n` bytes: the bytes as one number, zero-padded at the front to
+// a multiple of 5 bits, 5 bits per character, most significant first (ceil(8n/5) characters).
+std::string CrockfordEncode(const uint8_t* data, size_t n);
+
+}  // namespace shopcast::ids

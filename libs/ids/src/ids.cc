@@ -1,0 +1,76 @@
+#include "shopcast/ids/ids.h"
+
+#include <sodium.h>
+
+#include <array>
+#include <cassert>
+
+#include "absl/strings/str_cat.h"
+#include "sodium.h"
+
+namespace shopcast::ids {
+namespace {
+
+constexpr char kAlphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+constexpr size_t kIdBytes = 16;
+
+bool IsValidPrefix(absl::string_view prefix) {
+  if (prefix.empty() || prefix.size() > 8) return false;
+  for (char c : prefix) {
+    if (c < 'a' || c > 'z') return false;
+  }
+  return true;
+}
+
+bool InAlphabet(char c) {
+  // Upper case only: lower case, I, L, O and U are rejected so each id has one spelling.
+  for (const char* p = kAlphabet; *p != '\0'; ++p) {
+    if (*p == c) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string CrockfordEncode(const uint8_t* data, size_t n) {
+  const size_t chars = (n * 8 + 4) / 5;
+  std::string out;
+  out.reserve(chars);
+  // Leading zero bits make the total a multiple of 5, so the value reads as one big number.
+  unsigned bits = static_cast<unsigned>(chars * 5 - n * 8);
+  uint32_t acc = 0;
+  for (size_t i = 0; i < n; ++i) {
+    acc = (acc << 8) | data[i];
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      out.push_back(kAlphabet[(acc >> bits) & 0x1F]);
+    }
+    acc &= (1u << bits) - 1;
+  }
+  return out;
+}
+
+std::string NewId(absl::string_view prefix) {
+  assert(IsValidPrefix(prefix) && "id prefix must be 1..8 letters a-z");
+  internal::EnsureSodium();
+  std::array<uint8_t, kIdBytes> raw;
+  randombytes_buf(raw.data(), raw.size());
+  std::string id = absl::StrCat(prefix, "_", CrockfordEncode(raw.data(), raw.size()));
+  sodium_memzero(raw.data(), raw.size());
+  return id;
+}
+
+bool IsValidId(absl::string_view id, absl::string_view prefix) {
+  if (id.size() != prefix.size() + 1 + kIdBodyLength) return false;
+  if (id.substr(0, prefix.size()) != prefix || id[prefix.size()] != '_') return false;
+  absl::string_view body = id.substr(prefix.size() + 1);
+  // 26 characters carry 130 bits; the top two are padding and must be zero.
+  if (body[0] > '7') return false;
+  for (char c : body) {
+    if (!InAlphabet(c)) return false;
+  }
+  return true;
+}
+
+}  // namespace shopcast::ids

@@ -1,0 +1,144 @@
+#include "shopcast/ids/ids.h"
+
+#include <array>
+#include <catch2/catch.hpp>
+#include <string>
+#include <unordered_set>
+
+#include "shopcast/ids/secrets.h"
+
+namespace ids = shopcast::ids;
+
+namespace {
+
+const std::string kAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+}  // namespace
+
+TEST_CASE("NewId has the prefix, an underscore and 26 Crockford characters") {
+  for (const char* prefix : {"prd", "o", "abcdefgh"}) {
+    std::string id = ids::NewId(prefix);
+    INFO(id);
+    std::string want_prefix = std::string(prefix) + "_";
+    REQUIRE(id.size() == want_prefix.size() + 26);
+    CHECK(id.rfind(want_prefix, 0) == 0);
+    std::string body = id.substr(want_prefix.size());
+    CHECK(body.find_first_not_of(kAlphabet) == std::string::npos);
+    CHECK(body[0] <= '7');
+    CHECK(ids::IsValidId(id, prefix));
+  }
+}
+
+TEST_CASE("NewId does not repeat over 100k ids") {
+  std::unordered_set<std::string> seen;
+  constexpr int kCount = 100000;
+  for (int i = 0; i < kCount; ++i) seen.insert(ids::NewId("ord"));
+  CHECK(seen.size() == kCount);
+}
+
+TEST_CASE("NewId uses every position's full range (not a counter or a short random)") {
+  // Over 2000 ids each of the last 25 positions should take most of the 32 values; a fixed or
+  // low-entropy position would show up as a handful of distinct characters.
+  std::array<std::unordered_set<char>, 26> per_position;
+  for (int i = 0; i < 2000; ++i) {
+    std::string body = ids::NewId("x").substr(2);
+    for (size_t p = 0; p < body.size(); ++p) per_position[p].insert(body[p]);
+  }
+  CHECK(per_position[0].size() == 8);  // 3 significant bits
+  for (size_t p = 1; p < per_position.size(); ++p) {
+    INFO("position " << p);
+    CHECK(per_position[p].size() == 32);
+  }
+}
+
+TEST_CASE("IsValidId rejects anything but the exact strict form") {
+  const std::string good = "prd_0123456789ABCDEFGHJKMNPQRS";
+  REQUIRE(ids::IsValidId(good, "prd"));
+
+  SECTION("wrong or missing prefix") {
+    CHECK_FALSE(ids::IsValidId(good, "ord"));
+    CHECK_FALSE(ids::IsValidId(good, "pr"));
+    CHECK_FALSE(ids::IsValidId(good, "prdx"));
+    CHECK_FALSE(ids::IsValidId("0123456789ABCDEFGHJKMNPQRS", "prd"));
+    CHECK_FALSE(ids::IsValidId("PRD_0123456789ABCDEFGHJKMNPQRS", "prd"));
+    CHECK_FALSE(ids::IsValidId("prd-0123456789ABCDEFGHJKMNPQRS", "prd"));
+  }
+  SECTION("wrong length") {
+    CHECK_FALSE(ids::IsValidId(good.substr(0, good.size() - 1), "prd"));
+    CHECK_FALSE(ids::IsValidId(good + "0", "prd"));
+    CHECK_FALSE(ids::IsValidId("prd_", "prd"));
+    CHECK_FALSE(ids::IsValidId("", "prd"));
+  }
+  SECTION("characters outside the alphabet") {
+    for (char bad : {'I', 'L', 'O', 'U', 'a', 'z', '-', '_', ' ', '\0'}) {
+      std::string id = good;
+      id[10] = bad;
+      INFO("char code " << static_cast<int>(bad));
+      CHECK_FALSE(ids::IsValidId(id, "prd"));
+    }
+    CHECK_FALSE(ids::IsValidId("prd_0123456789abcdefghjkmnpqrs", "prd"));
+  }
+  SECTION("first character above '7' would exceed 128 bits") {
+    CHECK(ids::IsValidId("prd_7ZZZZZZZZZZZZZZZZZZZZZZZZZ", "prd"));
+    CHECK_FALSE(ids::IsValidId("prd_8ZZZZZZZZZZZZZZZZZZZZZZZZZ", "prd"));
+    CHECK_FALSE(ids::IsValidId("prd_Z0000000000000000000000000", "prd"));
+  }
+}
+
+TEST_CASE("CrockfordEncode known answers") {
+  std::array<uint8_t, 16> zeros{};
+  CHECK(ids::CrockfordEncode(zeros.data(), zeros.size()) == std::string(26, '0'));
+
+  std::array<uint8_t, 16> ones;
+  ones.fill(0xFF);
+  CHECK(ids::CrockfordEncode(ones.data(), ones.size()) == "7ZZZZZZZZZZZZZZZZZZZZZZZZZ");
+
+  // The value 1 lands in the last character; 0x80 in the first byte lands in the first.
+  std::array<uint8_t, 16> one{};
+  one[15] = 1;
+  CHECK(ids::CrockfordEncode(one.data(), one.size()) == std::string(25, '0') + "1");
+  std::array<uint8_t, 16> top{};
+  top[0] = 0x80;
+  CHECK(ids::CrockfordEncode(top.data(), top.size()) == "4" + std::string(25, '0'));
+
+  // Short inputs: 0xFF is 8 bits -> "7Z"; 5 bytes are exactly 8 characters, no padding.
+  const uint8_t ff = 0xFF;
+  CHECK(ids::CrockfordEncode(&ff, 1) == "7Z");
+  const uint8_t five[] = {0x00, 0x44, 0x32, 0x14, 0xC7};  // 5-bit groups 0,1,2,...,7
+  CHECK(ids::CrockfordEncode(five, 5) == "01234567");
+  CHECK(ids::CrockfordEncode(nullptr, 0).empty());
+}
+
+TEST_CASE("NewSecret returns unpadded base64url of the requested size") {
+  std::string s32 = ids::NewSecret(32);
+  CHECK(s32.size() == 43);  // ceil(32 * 4 / 3)
+  CHECK(ids::NewSecret(30).size() == 40);
+  CHECK(ids::NewSecret(1).size() == 2);
+  CHECK(ids::NewSecret(0).empty());
+  const std::string charset = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  for (int i = 0; i < 100; ++i) {
+    std::string s = ids::NewSecret(32);
+    INFO(s);
+    CHECK(s.find_first_not_of(charset) == std::string::npos);
+  }
+  CHECK(ids::NewSecret(32) != ids::NewSecret(32));
+}
+
+TEST_CASE("HashSecret is lower-hex SHA-256") {
+  CHECK(ids::HashSecret("abc") ==
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(ids::HashSecret("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  std::string s = ids::NewSecret(32);
+  CHECK(ids::HashSecret(s) == ids::HashSecret(s));
+  CHECK(ids::HashSecret(s) != ids::HashSecret(s + "x"));
+}
+
+TEST_CASE("ConstantTimeEquals compares content and length") {
+  CHECK(ids::ConstantTimeEquals("secret", "secret"));
+  CHECK_FALSE(ids::ConstantTimeEquals("secret", "secreT"));
+  CHECK_FALSE(ids::ConstantTimeEquals("secret", "secret2"));
+  CHECK_FALSE(ids::ConstantTimeEquals("", "a"));
+  CHECK(ids::ConstantTimeEquals("", ""));
+  std::string h = ids::HashSecret("token");
+  CHECK(ids::ConstantTimeEquals(h, ids::HashSecret("token")));
+}

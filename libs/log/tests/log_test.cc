@@ -1,0 +1,63 @@
+#include "shopcast/log/log.h"
+
+#include <catch2/catch.hpp>
+
+#include "nlohmann/json.hpp"
+
+namespace {
+
+// Captures log output for the lifetime of the object.
+class Capture {
+ public:
+  Capture() { shopcast::log::CaptureForTesting(&text_); }
+  ~Capture() {
+    shopcast::log::CaptureForTesting(nullptr);
+    shopcast::log::Configure(shopcast::log::Level::kInfo, "");
+  }
+  const std::string& text() const { return text_; }
+
+ private:
+  std::string text_;
+};
+
+}  // namespace
+
+TEST_CASE("a log line is one JSON object with the fields given") {
+  Capture cap;
+  shopcast::log::Configure(shopcast::log::Level::kInfo, "user");
+  shopcast::log::Info("rpc").Kv("method", "Login").Kv("ms", 1.5).Kv("ok", true).Kv("n", 3);
+  REQUIRE(cap.text().back() == '\n');
+  auto j = nlohmann::json::parse(cap.text());
+  CHECK(j["event"] == "rpc");
+  CHECK(j["level"] == "info");
+  CHECK(j["service"] == "user");
+  CHECK(j["method"] == "Login");
+  CHECK(j["n"] == 3);
+  CHECK(j["ok"] == true);
+  CHECK(j.contains("ts"));
+}
+
+TEST_CASE("lines below the minimum level are dropped") {
+  Capture cap;
+  shopcast::log::Configure(shopcast::log::Level::kWarn, "user");
+  shopcast::log::Info("quiet");
+  shopcast::log::Debug("quieter");
+  CHECK(cap.text().empty());
+  shopcast::log::Error("loud");
+  CHECK(cap.text().find("loud") != std::string::npos);
+}
+
+TEST_CASE("hostile values cannot break the line format") {
+  Capture cap;
+  shopcast::log::Info("x").Kv("name", std::string("a\"b\nc\xff\xfe", 7));
+  // Still exactly one line, still valid JSON.
+  CHECK(std::count(cap.text().begin(), cap.text().end(), '\n') == 1);
+  CHECK_NOTHROW(nlohmann::json::parse(cap.text()));
+}
+
+TEST_CASE("level names parse") {
+  shopcast::log::Level l;
+  CHECK(shopcast::log::ParseLevel("WARNING", &l));
+  CHECK(l == shopcast::log::Level::kWarn);
+  CHECK_FALSE(shopcast::log::ParseLevel("loud", &l));
+}

@@ -1,0 +1,92 @@
+#pragma once
+
+// Everything a Shopcast service binary needs around its gRPC services: the server on the
+// callback API, the blocking-work executor, health (readiness and liveness), reflection,
+// metrics on their own port, per-RPC observability and a graceful drain.
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "grpcpp/server.h"
+#include "grpcpp/impl/codegen/service_type.h"
+#include "prometheus/exposer.h"
+#include "prometheus/registry.h"
+#include "shopcast/server/executor.h"
+
+namespace shopcast::server {
+
+// Health service names: "" is readiness (NOT_SERVING while a dependency such as the database
+// is unreachable, and while draining); "liveness" is SERVING for as long as the process runs.
+inline constexpr char kLivenessService[] = "liveness";
+
+struct HostOptions {
+  std::string service_name;           // e.g. "user"; labels logs
+  std::string grpc_addr;              // "0.0.0.0:50051"; port 0 picks a free one
+  std::string metrics_addr;           // "0.0.0.0:9090"; empty disables the exposer
+  int executor_threads = 8;           // sized to the database pool
+  int executor_queue = 1024;          // waiting tasks beyond which calls are refused
+  absl::Duration drain_timeout = absl::Seconds(20);
+  absl::Duration readiness_interval = absl::Seconds(2);
+  int max_receive_message_bytes = 4 * 1024 * 1024;
+};
+
+class ServiceHost {
+ public:
+  explicit ServiceHost(HostOptions options);
+  ~ServiceHost();  // Runs Shutdown().
+  ServiceHost(const ServiceHost&) = delete;
+  ServiceHost& operator=(const ServiceHost&) = delete;
+
+  prometheus::Registry& metrics() { return *registry_; }
+  Executor& executor() { return executor_; }
+
+  // Registers a service before Start(); the host does not own it.
+  void AddService(grpc::Service* service);
+  // `check` is polled every readiness_interval; a non-OK result makes readiness NOT_SERVING.
+  void SetReadinessCheck(std::function<absl::Status()> check);
+
+  // Binds and starts serving. Fails if a port cannot be bound.
+  absl::Status Start();
+  int grpc_port() const { return grpc_port_; }
+  int metrics_port() const;
+
+  // Blocks until SIGTERM/SIGINT arrives or RequestShutdown() is called. The signals must have
+  // been blocked with BlockShutdownSignals() before any thread started.
+  void WaitForShutdown();
+  void RequestShutdown();
+
+  // Drains: readiness NOT_SERVING, no new calls, in-flight calls given drain_timeout to finish,
+  // then cancelled; executor joined. Idempotent.
+  void Shutdown();
+
+ private:
+  void ReadinessLoop();
+
+  HostOptions options_;
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+  Executor executor_;
+  std::vector<grpc::Service*> services_;
+  std::function<absl::Status()> readiness_check_;
+  std::unique_ptr<grpc::Server> server_;
+  int grpc_port_ = 0;
+  absl::Notification shutdown_requested_;
+  std::thread readiness_thread_;
+  absl::Mutex shutdown_mu_;
+  bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;
+};
+
+// Blocks SIGTERM and SIGINT in the calling thread and every thread it later creates, so that
+// ServiceHost::WaitForShutdown() receives them synchronously. Call first thing in main().
+void BlockShutdownSignals();
+
+}  // namespace shopcast::server

@@ -1,0 +1,84 @@
+// The host as operators see it: health for probes, /metrics for Prometheus, drain on shutdown.
+#include "shopcast/server/host.h"
+
+#include <atomic>
+
+#include <catch2/catch.hpp>
+
+#include "absl/synchronization/notification.h"
+#include "shopcast/testing/net.h"
+
+using shopcast::server::HostOptions;
+using shopcast::server::ServiceHost;
+using shopcast::testing::HealthStatus;
+
+namespace {
+
+HostOptions LocalOptions() {
+  HostOptions o;
+  o.service_name = "test";
+  o.grpc_addr = "127.0.0.1:0";
+  o.metrics_addr = "127.0.0.1:0";
+  o.executor_threads = 2;
+  o.readiness_interval = absl::Milliseconds(20);
+  o.drain_timeout = absl::Seconds(2);
+  return o;
+}
+
+// Polls `cond` for up to two seconds.
+template <typename F>
+bool Eventually(F cond) {
+  for (int i = 0; i < 200; ++i) {
+    if (cond()) return true;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("readiness follows the dependency check while liveness stays serving") {
+  std::atomic<bool> db_up{true};
+  ServiceHost host(LocalOptions());
+  host.SetReadinessCheck([&]() -> absl::Status {
+    return db_up ? absl::OkStatus() : absl::UnavailableError("database unreachable");
+  });
+  REQUIRE(host.Start().ok());
+  auto ch = shopcast::testing::LocalChannel(host.grpc_port());
+  CHECK(HealthStatus(ch, "") == 1);
+  CHECK(HealthStatus(ch, "liveness") == 1);
+
+  db_up = false;
+  CHECK(Eventually([&] { return HealthStatus(ch, "") == 2; }));
+  CHECK(HealthStatus(ch, "liveness") == 1);
+
+  db_up = true;
+  CHECK(Eventually([&] { return HealthStatus(ch, "") == 1; }));
+  CHECK(HealthStatus(ch, "no.such.Service") == 3);
+}
+
+TEST_CASE("metrics endpoint exposes per-RPC counters and latency") {
+  ServiceHost host(LocalOptions());
+  REQUIRE(host.Start().ok());
+  auto ch = shopcast::testing::LocalChannel(host.grpc_port());
+  REQUIRE(HealthStatus(ch, "") == 1);
+  REQUIRE(HealthStatus(ch, "missing") == 3);
+
+  auto res = shopcast::testing::HttpGet(host.metrics_port(), "/metrics");
+  CHECK(res.status == 200);
+  CHECK(res.body.find("grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\"Check\","
+                      "grpc_service=\"grpc.health.v1.Health\"}") != std::string::npos);
+  CHECK(res.body.find("grpc_code=\"NOT_FOUND\"") != std::string::npos);
+  CHECK(res.body.find("grpc_server_handling_seconds_bucket") != std::string::npos);
+}
+
+TEST_CASE("shutdown turns readiness off and stops the server") {
+  ServiceHost host(LocalOptions());
+  REQUIRE(host.Start().ok());
+  auto ch = shopcast::testing::LocalChannel(host.grpc_port());
+  REQUIRE(HealthStatus(ch, "") == 1);
+  host.RequestShutdown();
+  host.WaitForShutdown();  // returns at once: shutdown was requested
+  host.Shutdown();
+  CHECK(HealthStatus(ch, "") == -1);
+}

@@ -1,0 +1,226 @@
+#include "accounts.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "page_token.h"
+#include "shopcast/ids/ids.h"
+#include "shopcast/ids/secrets.h"
+#include "shopcast/log/log.h"
+#include "shopcast/status/status.h"
+#include "validation.h"
+
+namespace shopcast::user {
+namespace {
+
+constexpr size_t kMaxLoginBytes = 254;
+constexpr size_t kMaxPasswordBytes = 4 * kMaxPasswordChars;  // bound before hashing
+constexpr size_t kMaxRefreshTokenBytes = 128;
+
+absl::Status InvalidCredentials() {
+  return Unauthenticated("INVALID_CREDENTIALS", "wrong username, email or password");
+}
+
+absl::Status CheckRefreshTokenShape(absl::string_view token) {
+  if (token.empty() || token.size() > kMaxRefreshTokenBytes) {
+    return InvalidArgument("refresh_token", "REFRESH_TOKEN_INVALID",
+                           "refresh token is missing or malformed");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status CheckUserId(absl::string_view id, absl::string_view field) {
+  if (!ids::IsValidId(id, "usr")) {
+    return InvalidArgument(field, "USER_ID_INVALID", "not a valid user id");
+  }
+  return absl::OkStatus();
+}
+
+Accounts::Accounts(UserStore& store, const PasswordHasher& hasher,
+                   const auth::TokenIssuer& issuer, AccountsOptions options,
+                   std::function<absl::Time()> clock)
+    : store_(store),
+      hasher_(hasher),
+      issuer_(issuer),
+      options_(options),
+      clock_(std::move(clock)) {}
+
+absl::StatusOr<UserRow> Accounts::Register(const RegisterInput& in) {
+  ASSIGN_OR_RETURN(std::string username, NormalizeUsername(in.username));
+  ASSIGN_OR_RETURN(std::string email, NormalizeEmail(in.email));
+  RETURN_IF_ERROR(CheckPassword(in.password, username));
+  ASSIGN_OR_RETURN(std::string display_name,
+                   NormalizeDisplayName(in.display_name.empty() ? username : in.display_name));
+  ASSIGN_OR_RETURN(std::string hash, hasher_.Hash(in.password));
+  ASSIGN_OR_RETURN(UserRow user,
+                   store_.CreateUser(NewUser{username, email, hash, display_name, in.role}));
+  log::Info("user_registered").Kv("user_id", user.id).Kv("role", auth::RoleName(user.role));
+  return user;
+}
+
+absl::StatusOr<std::pair<Tokens, UserRow>> Accounts::Login(absl::string_view login,
+                                                           absl::string_view password,
+                                                           absl::string_view client_address) {
+  if (login.empty() || login.size() > kMaxLoginBytes) {
+    return InvalidArgument("login", "LOGIN_INVALID", "login must be 1 to 254 bytes");
+  }
+  if (password.empty() || password.size() > kMaxPasswordBytes) {
+    return InvalidArgument("password", "PASSWORD_INVALID", "password is missing or too long");
+  }
+  std::string normalized = absl::AsciiStrToLower(login);
+  std::string account_key = absl::StrCat("acct:", normalized);
+  std::string address_key = absl::StrCat("addr:", client_address);
+
+  ASSIGN_OR_RETURN(int64_t wait_ms, store_.ThrottleRemainingMs(account_key, address_key));
+  if (wait_ms > 0) {
+    absl::Status s = Error(absl::StatusCode::kResourceExhausted, "LOGIN_THROTTLED",
+                           absl::StrCat("too many failed logins; retry in ", wait_ms, " ms"));
+    s.SetPayload("type.shopcast.dev/retry_after_ms", absl::Cord(absl::StrCat(wait_ms)));
+    return s;
+  }
+
+  absl::StatusOr<UserRow> user = absl::StrContains(normalized, '@')
+                                     ? store_.GetByEmail(normalized)
+                                     : store_.GetByUsername(normalized);
+  bool matched = false;
+  if (user.ok()) {
+    matched = hasher_.Verify(password, user->password_hash);
+  } else if (absl::IsNotFound(user.status())) {
+    hasher_.VerifyDummy(password);  // same cost as a real check: no user enumeration by timing
+  } else {
+    return user.status();
+  }
+  if (!matched) {
+    RETURN_IF_ERROR(store_.RecordLoginFailure(account_key, options_.account_throttle));
+    RETURN_IF_ERROR(store_.RecordLoginFailure(address_key, options_.address_throttle));
+    log::Info("login_failed").Kv("known_user", user.ok());
+    return InvalidCredentials();
+  }
+  RETURN_IF_ERROR(store_.ResetThrottle(account_key));
+  if (hasher_.NeedsRehash(user->password_hash)) {
+    ASSIGN_OR_RETURN(std::string fresh, hasher_.Hash(password));
+    RETURN_IF_ERROR(store_.UpdatePasswordHash(user->id, fresh));
+  }
+  ASSIGN_OR_RETURN(Tokens tokens, IssueTokens(*user));
+  // Each login starts a new token family; Refresh() rotates within it.
+  RETURN_IF_ERROR(store_.InsertRefreshToken(ids::HashSecret(tokens.refresh_token),
+                                            ids::NewId("rtf"), user->id,
+                                            tokens.refresh_expires_at));
+  return std::make_pair(std::move(tokens), *std::move(user));
+}
+
+absl::StatusOr<Tokens> Accounts::IssueTokens(const UserRow& user) {
+  absl::Time now = clock_();
+  ASSIGN_OR_RETURN(auth::IssuedToken access, issuer_.Issue(user.id, user.role, now));
+  Tokens t;
+  t.access_token = std::move(access.token);
+  t.access_expires_at = access.expires_at;
+  t.refresh_token = ids::NewSecret(32);
+  t.refresh_expires_at = now + options_.refresh_ttl;
+  return t;
+}
+
+absl::StatusOr<Tokens> Accounts::Refresh(absl::string_view refresh_token) {
+  RETURN_IF_ERROR(CheckRefreshTokenShape(refresh_token));
+  std::string new_secret = ids::NewSecret(32);
+  absl::Time now = clock_();
+  ASSIGN_OR_RETURN(RotateOutcome outcome,
+                   store_.RotateRefreshToken(ids::HashSecret(refresh_token),
+                                             ids::HashSecret(new_secret),
+                                             now + options_.refresh_ttl));
+  switch (outcome.kind) {
+    case RotateOutcome::kRotated:
+      break;
+    case RotateOutcome::kReused:
+      log::Warn("refresh_token_reused").Kv("family_id", outcome.family_id);
+      return Unauthenticated("REFRESH_TOKEN_REUSED",
+                             "refresh token was already used; all its sessions are revoked");
+    case RotateOutcome::kExpired:
+      return Unauthenticated("REFRESH_TOKEN_EXPIRED", "refresh token expired");
+    case RotateOutcome::kRevoked:
+      return Unauthenticated("REFRESH_TOKEN_REVOKED", "refresh token was revoked");
+    case RotateOutcome::kUnknown:
+      return Unauthenticated("REFRESH_TOKEN_INVALID", "refresh token is not valid");
+  }
+  ASSIGN_OR_RETURN(UserRow user, store_.GetById(outcome.user_id));
+  ASSIGN_OR_RETURN(auth::IssuedToken access, issuer_.Issue(user.id, user.role, now));
+  return Tokens{std::move(access.token), access.expires_at, std::move(new_secret),
+                now + options_.refresh_ttl};
+}
+
+absl::Status Accounts::Logout(absl::string_view refresh_token, bool all_sessions) {
+  RETURN_IF_ERROR(CheckRefreshTokenShape(refresh_token));
+  return store_.RevokeRefreshToken(ids::HashSecret(refresh_token), all_sessions);
+}
+
+absl::StatusOr<UserRow> Accounts::GetUser(absl::string_view user_id) {
+  RETURN_IF_ERROR(CheckUserId(user_id, "user_id"));
+  return store_.GetById(user_id);
+}
+
+absl::StatusOr<UserRow> Accounts::GetUserByUsername(absl::string_view username) {
+  ASSIGN_OR_RETURN(std::string normalized, NormalizeUsername(username));
+  return store_.GetByUsername(normalized);
+}
+
+absl::StatusOr<UserRow> Accounts::UpdateProfile(const auth::Caller& caller,
+                                                const ProfileUpdate& update) {
+  ProfileUpdate clean = update;
+  if (update.display_name) {
+    ASSIGN_OR_RETURN(clean.display_name, NormalizeDisplayName(*update.display_name));
+  }
+  if (update.bio) RETURN_IF_ERROR(CheckBio(*update.bio));
+  if (update.avatar_url) RETURN_IF_ERROR(CheckAvatarUrl(*update.avatar_url));
+  return store_.UpdateProfile(caller.user_id, clean);
+}
+
+absl::StatusOr<UserRow> Accounts::SetRole(const auth::Caller& caller, absl::string_view user_id,
+                                          auth::Role role) {
+  RETURN_IF_ERROR(auth::RequireRole(caller, auth::Role::kAdmin));
+  RETURN_IF_ERROR(CheckUserId(user_id, "user_id"));
+  if (user_id == caller.user_id && role != auth::Role::kAdmin) {
+    return Error(absl::StatusCode::kFailedPrecondition, "CANNOT_DEMOTE_SELF",
+                 "an admin cannot remove their own admin role");
+  }
+  ASSIGN_OR_RETURN(UserRow user, store_.SetRole(user_id, role));
+  log::Info("role_changed").Kv("user_id", user.id).Kv("role", auth::RoleName(role))
+      .Kv("by", caller.user_id);
+  return user;
+}
+
+absl::Status Accounts::Follow(const auth::Caller& caller, absl::string_view user_id) {
+  RETURN_IF_ERROR(CheckUserId(user_id, "user_id"));
+  if (user_id == caller.user_id) {
+    return InvalidArgument("user_id", "SELF_FOLLOW", "you cannot follow yourself");
+  }
+  return store_.Follow(caller.user_id, user_id);
+}
+
+absl::Status Accounts::Unfollow(const auth::Caller& caller, absl::string_view user_id) {
+  RETURN_IF_ERROR(CheckUserId(user_id, "user_id"));
+  return store_.Unfollow(caller.user_id, user_id);
+}
+
+absl::StatusOr<std::pair<FollowPage, std::string>> Accounts::ListFollows(
+    FollowDirection direction, absl::string_view user_id, int page_size,
+    absl::string_view page_token) {
+  RETURN_IF_ERROR(CheckUserId(user_id, "user_id"));
+  ASSIGN_OR_RETURN(int limit, EffectivePageSize(page_size));
+  ASSIGN_OR_RETURN(FollowCursor after, DecodeFollowToken(page_token, direction, user_id));
+  ASSIGN_OR_RETURN(FollowPage page, store_.ListFollows(direction, user_id, limit, after));
+  std::string next = page.next ? EncodeFollowToken(direction, user_id, *page.next) : "";
+  return std::make_pair(std::move(page), std::move(next));
+}
+
+absl::StatusOr<Preferences> Accounts::GetPreferences(const auth::Caller& caller) {
+  return store_.GetPreferences(caller.user_id);
+}
+
+absl::StatusOr<Preferences> Accounts::UpdatePreferences(const auth::Caller& caller,
+                                                        const PreferencesUpdate& update) {
+  return store_.UpdatePreferences(caller.user_id, update);
+}
+
+}  // namespace shopcast::user

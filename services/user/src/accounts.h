@@ -1,0 +1,87 @@
+#pragma once
+
+// The user domain: registration, login with throttling, rotating refresh tokens, profiles,
+// roles, follows and preferences. Works on plain types; knows nothing of gRPC.
+
+#include <functional>
+#include <string>
+#include <utility>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "account.h"
+#include "passwords.h"
+#include "shopcast/auth/caller.h"
+#include "shopcast/auth/tokens.h"
+#include "store/user_store.h"
+#include "throttle.h"
+
+namespace shopcast::user {
+
+struct Tokens {
+  std::string access_token;
+  absl::Time access_expires_at;
+  std::string refresh_token;
+  absl::Time refresh_expires_at;
+};
+
+struct AccountsOptions {
+  absl::Duration refresh_ttl = absl::Hours(24 * 30);
+  ThrottlePolicy account_throttle = AccountPolicy();
+  ThrottlePolicy address_throttle = AddressPolicy();
+};
+
+struct RegisterInput {
+  std::string username;
+  std::string email;
+  std::string password;
+  std::string display_name;  // optional
+  auth::Role role = auth::Role::kViewer;
+};
+
+class Accounts {
+ public:
+  Accounts(UserStore& store, const PasswordHasher& hasher, const auth::TokenIssuer& issuer,
+           AccountsOptions options, std::function<absl::Time()> clock = absl::Now);
+
+  absl::StatusOr<UserRow> Register(const RegisterInput& input);
+  // `client_address` is the caller's IP, for per-address throttling.
+  absl::StatusOr<std::pair<Tokens, UserRow>> Login(absl::string_view login,
+                                                   absl::string_view password,
+                                                   absl::string_view client_address);
+  absl::StatusOr<Tokens> Refresh(absl::string_view refresh_token);
+  absl::Status Logout(absl::string_view refresh_token, bool all_sessions);
+
+  absl::StatusOr<UserRow> GetUser(absl::string_view user_id);
+  absl::StatusOr<UserRow> GetUserByUsername(absl::string_view username);
+  absl::StatusOr<UserRow> UpdateProfile(const auth::Caller& caller, const ProfileUpdate& update);
+  absl::StatusOr<UserRow> SetRole(const auth::Caller& caller, absl::string_view user_id,
+                                  auth::Role role);
+
+  absl::Status Follow(const auth::Caller& caller, absl::string_view user_id);
+  absl::Status Unfollow(const auth::Caller& caller, absl::string_view user_id);
+  // Returns the page and the next page token ("" on the last page).
+  absl::StatusOr<std::pair<FollowPage, std::string>> ListFollows(FollowDirection direction,
+                                                                 absl::string_view user_id,
+                                                                 int page_size,
+                                                                 absl::string_view page_token);
+
+  absl::StatusOr<Preferences> GetPreferences(const auth::Caller& caller);
+  absl::StatusOr<Preferences> UpdatePreferences(const auth::Caller& caller,
+                                                const PreferencesUpdate& update);
+
+ private:
+  absl::StatusOr<Tokens> IssueTokens(const UserRow& user);
+
+  UserStore& store_;
+  const PasswordHasher& hasher_;
+  const auth::TokenIssuer& issuer_;
+  AccountsOptions options_;
+  std::function<absl::Time()> clock_;
+};
+
+// INVALID_ARGUMENT/USER_ID_INVALID unless `id` is a well-formed usr_ id.
+absl::Status CheckUserId(absl::string_view id, absl::string_view field);
+
+}  // namespace shopcast::user

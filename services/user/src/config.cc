@@ -1,0 +1,67 @@
+#include "config.h"
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+
+ABSL_FLAG(std::string, grpc_addr, "0.0.0.0:50051", "gRPC listen address");
+ABSL_FLAG(std::string, metrics_addr, "0.0.0.0:9090", "Prometheus /metrics listen address");
+ABSL_FLAG(std::string, db_dsn, "", "libpq connection string (no password; use PGPASSWORD)");
+ABSL_FLAG(int, db_pool_size, 8, "database connections (also the blocking-work threads)");
+ABSL_FLAG(std::string, signing_key_file, "", "PEM file of the EC P-256 token signing key");
+ABSL_FLAG(std::string, verify_key_files, "",
+          "comma-separated PEM public keys of earlier signing keys, still accepted");
+ABSL_FLAG(std::string, token_issuer, "shopcast-user", "iss claim of access tokens");
+ABSL_FLAG(std::string, token_audience, "shopcast", "aud claim of access tokens");
+ABSL_FLAG(absl::Duration, access_token_ttl, absl::Minutes(15), "access token lifetime");
+ABSL_FLAG(absl::Duration, refresh_token_ttl, absl::Hours(24 * 30), "refresh token lifetime");
+ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(20),
+          "how long in-flight calls may run after SIGTERM");
+ABSL_FLAG(std::string, log_level, "info", "debug, info, warn or error");
+
+namespace shopcast::user {
+
+absl::StatusOr<Config> LoadConfig() {
+  Config c;
+  c.grpc_addr = absl::GetFlag(FLAGS_grpc_addr);
+  c.metrics_addr = absl::GetFlag(FLAGS_metrics_addr);
+  c.db_dsn = absl::GetFlag(FLAGS_db_dsn);
+  c.db_pool_size = absl::GetFlag(FLAGS_db_pool_size);
+  c.signing_key_file = absl::GetFlag(FLAGS_signing_key_file);
+  for (absl::string_view f :
+       absl::StrSplit(absl::GetFlag(FLAGS_verify_key_files), ',', absl::SkipEmpty())) {
+    c.verify_key_files.emplace_back(f);
+  }
+  c.token_issuer = absl::GetFlag(FLAGS_token_issuer);
+  c.token_audience = absl::GetFlag(FLAGS_token_audience);
+  c.access_token_ttl = absl::GetFlag(FLAGS_access_token_ttl);
+  c.refresh_token_ttl = absl::GetFlag(FLAGS_refresh_token_ttl);
+  c.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
+
+  if (c.db_dsn.empty()) return absl::InvalidArgumentError("db_dsn is required");
+  if (c.db_dsn.find("password") != std::string::npos) {
+    return absl::InvalidArgumentError(
+        "db_dsn must not contain a password; set PGPASSWORD or PGPASSFILE instead");
+  }
+  if (c.db_pool_size < 1 || c.db_pool_size > 256) {
+    return absl::InvalidArgumentError("db_pool_size must be 1..256");
+  }
+  if (c.signing_key_file.empty()) {
+    return absl::InvalidArgumentError("signing_key_file is required");
+  }
+  if (c.token_issuer.empty() || c.token_audience.empty()) {
+    return absl::InvalidArgumentError("token_issuer and token_audience must not be empty");
+  }
+  if (c.access_token_ttl < absl::Minutes(1) || c.access_token_ttl > absl::Hours(24)) {
+    return absl::InvalidArgumentError("access_token_ttl must be between 1m and 24h");
+  }
+  if (c.refresh_token_ttl < c.access_token_ttl) {
+    return absl::InvalidArgumentError("refresh_token_ttl must be at least access_token_ttl");
+  }
+  if (!log::ParseLevel(absl::GetFlag(FLAGS_log_level), &c.log_level)) {
+    return absl::InvalidArgumentError("log_level must be debug, info, warn or error");
+  }
+  return c;
+}
+
+}  // namespace shopcast::user

@@ -1,0 +1,34 @@
+#pragma once
+
+// The user service's configuration, from flags with SHOPCAST_USER_* environment fallback.
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "shopcast/log/log.h"
+
+namespace shopcast::user {
+
+struct Config {
+  std::string grpc_addr;
+  std::string metrics_addr;
+  // libpq connection string without the password; the password comes from PGPASSWORD or
+  // PGPASSFILE (a mounted Secret), never from a flag.
+  std::string db_dsn;
+  int db_pool_size = 8;
+  std::string signing_key_file;               // PEM, EC P-256 private key
+  std::vector<std::string> verify_key_files;  // PEM public keys of previous signing keys
+  std::string token_issuer;
+  std::string token_audience;
+  absl::Duration access_token_ttl;
+  absl::Duration refresh_token_ttl;
+  absl::Duration drain_timeout;
+  log::Level log_level = log::Level::kInfo;
+};
+
+// Reads the parsed flags into a Config; an absent or malformed value is an error naming it.
+absl::StatusOr<Config> LoadConfig();
+
+}  // namespace shopcast::user

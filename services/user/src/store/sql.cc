@@ -1,0 +1,34 @@
+#include "store/sql.h"
+
+namespace shopcast::user::sql {
+
+std::vector<std::pair<std::string, std::string>> PreparedStatements() {
+  return {
+      {"insert_user", kInsertUser},
+      {"insert_preferences", kInsertPreferences},
+      {"select_user_by_id", kSelectUserById},
+      {"select_user_by_username", kSelectUserByUsername},
+      {"select_user_by_email", kSelectUserByEmail},
+      {"update_profile", kUpdateProfile},
+      {"update_role", kUpdateRole},
+      {"update_password_hash", kUpdatePasswordHash},
+      {"insert_refresh_token", kInsertRefreshToken},
+      {"lock_refresh_token", kLockRefreshToken},
+      {"mark_rotated", kMarkRotated},
+      {"revoke_family", kRevokeFamily},
+      {"revoke_user", kRevokeUser},
+      {"insert_follow", kInsertFollow},
+      {"delete_follow", kDeleteFollow},
+      {"user_exists", kUserExists},
+      {"list_followers", kListFollowers},
+      {"list_following", kListFollowing},
+      {"select_preferences", kSelectPreferences},
+      {"update_preferences", kUpdatePreferences},
+      {"throttle_remaining", kThrottleRemaining},
+      {"throttle_failure", kThrottleFailure},
+      {"throttle_block", kThrottleBlock},
+      {"throttle_reset", kThrottleReset},
+  };
+}
+
+}  // namespace shopcast::user::sql

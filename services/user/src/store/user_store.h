@@ -1,0 +1,72 @@
+#pragma once
+
+// Persistence of the user service on its own PostgreSQL database. Every method is one
+// transaction; libpqxx exceptions never leave this class.
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "account.h"
+#include "shopcast/db/pool.h"
+#include "throttle.h"
+
+namespace shopcast::user {
+
+// What became of a presented refresh token.
+struct RotateOutcome {
+  enum Kind { kRotated, kUnknown, kExpired, kRevoked, kReused } kind = kUnknown;
+  std::string user_id;  // set for kRotated
+  std::string family_id;
+};
+
+class UserStore {
+ public:
+  explicit UserStore(db::Pool& pool) : pool_(pool) {}
+
+  // ALREADY_EXISTS with USERNAME_TAKEN or EMAIL_TAKEN. An id collision is retried silently.
+  absl::StatusOr<UserRow> CreateUser(const NewUser& user);
+  // NOT_FOUND/USER_NOT_FOUND when absent.
+  absl::StatusOr<UserRow> GetById(absl::string_view id);
+  absl::StatusOr<UserRow> GetByUsername(absl::string_view username);
+  absl::StatusOr<UserRow> GetByEmail(absl::string_view email);
+  absl::StatusOr<UserRow> UpdateProfile(absl::string_view id, const ProfileUpdate& update);
+  absl::StatusOr<UserRow> SetRole(absl::string_view id, auth::Role role);
+  absl::Status UpdatePasswordHash(absl::string_view id, absl::string_view hash);
+
+  absl::Status InsertRefreshToken(absl::string_view token_hash, absl::string_view family_id,
+                                  absl::string_view user_id, absl::Time expires_at);
+  // Spends `old_hash` and stores `new_hash` in the same family, atomically. A token presented
+  // after it was rotated revokes its family (committed) and reports kReused.
+  absl::StatusOr<RotateOutcome> RotateRefreshToken(absl::string_view old_hash,
+                                                   absl::string_view new_hash,
+                                                   absl::Time new_expires_at);
+  // Revokes the token's family, or with `all_sessions` every token of its user. Unknown tokens
+  // are ignored (logout is idempotent).
+  absl::Status RevokeRefreshToken(absl::string_view token_hash, bool all_sessions);
+
+  // Idempotent. NOT_FOUND/USER_NOT_FOUND when `followee_id` does not exist.
+  absl::Status Follow(absl::string_view follower_id, absl::string_view followee_id);
+  absl::Status Unfollow(absl::string_view follower_id, absl::string_view followee_id);
+  absl::StatusOr<FollowPage> ListFollows(FollowDirection direction, absl::string_view user_id,
+                                         int limit, const FollowCursor& after);
+
+  absl::StatusOr<Preferences> GetPreferences(absl::string_view user_id);
+  absl::StatusOr<Preferences> UpdatePreferences(absl::string_view user_id,
+                                                const PreferencesUpdate& update);
+
+  // Milliseconds until neither key is blocked (0 when neither is).
+  absl::StatusOr<int64_t> ThrottleRemainingMs(absl::string_view key1, absl::string_view key2);
+  // Counts a failure for `key` and blocks it as `policy` says.
+  absl::Status RecordLoginFailure(absl::string_view key, const ThrottlePolicy& policy);
+  absl::Status ResetThrottle(absl::string_view key);
+
+ private:
+  absl::StatusOr<UserRow> GetBy(const char* statement, absl::string_view value);
+
+  db::Pool& pool_;
+};
+
+}  // namespace shopcast::user

@@ -1,0 +1,194 @@
+#include "validation.h"
+
+#include <array>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
+#include "shopcast/status/status.h"
+
+namespace shopcast::user {
+namespace {
+
+// Passwords of 12+ characters that appear near the top of public breach-frequency lists.
+// Short ones need no entry: the length rule already refuses them.
+constexpr std::array<absl::string_view, 24> kCommonPasswords = {
+    "123456789012", "1234567890123", "12345678901234", "123456123456", "password1234",
+    "password12345", "password123456", "passwordpassword", "qwertyuiopas", "qwertyuiop123",
+    "qwerty123456", "1q2w3e4r5t6y", "1qaz2wsx3edc", "abc123abc123", "iloveyou1234",
+    "letmein12345", "welcome12345", "administrator", "adminadmin123", "111111111111",
+    "000000000000", "abcdefghijkl", "zaq12wsxcde3", "trustno1trustno1"};
+
+bool IsControl(uint32_t cp) { return cp < 0x20 || (cp >= 0x7f && cp < 0xa0); }
+
+// Decodes `s` into code points; false if not valid UTF-8.
+template <typename Fn>
+bool ForEachCodePoint(absl::string_view s, Fn fn) {
+  size_t i = 0;
+  while (i < s.size()) {
+    auto b0 = static_cast<unsigned char>(s[i]);
+    uint32_t cp;
+    size_t n;
+    if (b0 < 0x80) {
+      cp = b0;
+      n = 1;
+    } else if ((b0 & 0xe0) == 0xc0) {
+      cp = b0 & 0x1f;
+      n = 2;
+    } else if ((b0 & 0xf0) == 0xe0) {
+      cp = b0 & 0x0f;
+      n = 3;
+    } else if ((b0 & 0xf8) == 0xf0) {
+      cp = b0 & 0x07;
+      n = 4;
+    } else {
+      return false;
+    }
+    if (i + n > s.size()) return false;
+    for (size_t k = 1; k < n; ++k) {
+      auto b = static_cast<unsigned char>(s[i + k]);
+      if ((b & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (b & 0x3f);
+    }
+    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    fn(cp);
+    i += n;
+  }
+  return true;
+}
+
+}  // namespace
+
+int Utf8Length(absl::string_view s) {
+  int n = 0;
+  if (!ForEachCodePoint(s, [&](uint32_t) { ++n; })) return -1;
+  return n;
+}
+
+absl::StatusOr<std::string> NormalizeUsername(absl::string_view username) {
+  auto bad = [](absl::string_view why) {
+    return InvalidArgument("username", "USERNAME_INVALID", why);
+  };
+  if (username.size() < 3 || username.size() > 30) {
+    return bad("username must be 3 to 30 characters");
+  }
+  std::string u = absl::AsciiStrToLower(username);
+  if (!absl::ascii_isalpha(static_cast<unsigned char>(u[0]))) {
+    return bad("username must start with a letter");
+  }
+  for (char c : u) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.') {
+      return bad("username may hold only letters, digits, '_' and '.'");
+    }
+  }
+  if (absl::StrContains(u, "..") || u.back() == '.') {
+    return bad("username may not hold '..' or end with '.'");
+  }
+  return u;
+}
+
+absl::StatusOr<std::string> NormalizeEmail(absl::string_view email) {
+  auto bad = [] { return InvalidArgument("email", "EMAIL_INVALID", "email is not valid"); };
+  if (email.empty() || email.size() > kMaxEmailBytes) return bad();
+  std::vector<absl::string_view> parts = absl::StrSplit(email, '@');
+  if (parts.size() != 2) return bad();
+  absl::string_view local = parts[0];
+  absl::string_view domain = parts[1];
+  if (local.empty() || local.size() > 64) return bad();
+  for (char c : local) {
+    auto uc = static_cast<unsigned char>(c);
+    if (uc <= 0x20 || uc >= 0x7f || c == '"' || c == '\\' || c == ',' || c == ';' ||
+        c == '<' || c == '>' || c == '(' || c == ')' || c == '[' || c == ']') {
+      return bad();
+    }
+  }
+  std::vector<absl::string_view> labels = absl::StrSplit(domain, '.');
+  if (labels.size() < 2) return bad();
+  for (absl::string_view label : labels) {
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') {
+      return bad();
+    }
+    for (char c : label) {
+      if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-') return bad();
+    }
+  }
+  return absl::AsciiStrToLower(email);
+}
+
+absl::Status CheckPassword(absl::string_view password, absl::string_view username) {
+  int len = Utf8Length(password);
+  if (len < 0) {
+    return InvalidArgument("password", "PASSWORD_INVALID", "password is not valid UTF-8");
+  }
+  if (len < kMinPasswordChars) {
+    return InvalidArgument("password", "PASSWORD_TOO_SHORT",
+                           "password must be at least 12 characters");
+  }
+  if (len > kMaxPasswordChars) {
+    return InvalidArgument("password", "PASSWORD_TOO_LONG",
+                           "password must be at most 128 characters");
+  }
+  std::string lower = absl::AsciiStrToLower(password);
+  if (!username.empty() && absl::StrContains(lower, absl::AsciiStrToLower(username))) {
+    return InvalidArgument("password", "WEAK_PASSWORD", "password must not contain the username");
+  }
+  for (absl::string_view common : kCommonPasswords) {
+    if (lower == common) {
+      return InvalidArgument("password", "WEAK_PASSWORD", "password is too common");
+    }
+  }
+  if (password.find_first_not_of(password[0]) == absl::string_view::npos) {
+    return InvalidArgument("password", "WEAK_PASSWORD", "password is one repeated character");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> NormalizeDisplayName(absl::string_view name) {
+  bool control = false;
+  int n = 0;
+  bool valid = ForEachCodePoint(name, [&](uint32_t cp) {
+    ++n;
+    control |= IsControl(cp);
+  });
+  if (!valid || control || n < 1 || n > kMaxDisplayNameChars) {
+    return InvalidArgument("display_name", "DISPLAY_NAME_INVALID",
+                           "display name must be 1 to 50 characters, without control characters");
+  }
+  absl::string_view trimmed = absl::StripAsciiWhitespace(name);
+  if (trimmed.empty()) {
+    return InvalidArgument("display_name", "DISPLAY_NAME_INVALID", "display name is blank");
+  }
+  return std::string(trimmed);
+}
+
+absl::Status CheckBio(absl::string_view bio) {
+  bool control = false;
+  int n = 0;
+  bool valid = ForEachCodePoint(bio, [&](uint32_t cp) {
+    ++n;
+    control |= (cp != '\n' && IsControl(cp));
+  });
+  if (!valid || control || n > kMaxBioChars) {
+    return InvalidArgument("bio", "BIO_INVALID",
+                           "bio must be at most 500 characters, without control characters");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckAvatarUrl(absl::string_view url) {
+  if (url.empty()) return absl::OkStatus();
+  bool ok = url.size() <= kMaxAvatarUrlBytes && absl::StartsWith(url, "https://") &&
+            url.size() > 8;
+  for (char c : url) {
+    auto uc = static_cast<unsigned char>(c);
+    if (uc <= 0x20 || uc >= 0x7f) ok = false;
+  }
+  if (!ok) {
+    return InvalidArgument("avatar_url", "AVATAR_URL_INVALID",
+                           "avatar URL must be an https URL of at most 2048 bytes");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace shopcast::user

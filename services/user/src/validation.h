@@ -1,0 +1,49 @@
+#pragma once
+
+// Input rules for accounts, applied at the edge before anything is stored. Each function
+// returns the normalised value or INVALID_ARGUMENT with the field and a reason.
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace shopcast::user {
+
+inline constexpr size_t kMaxEmailBytes = 254;
+inline constexpr int kMinPasswordChars = 12;
+inline constexpr int kMaxPasswordChars = 128;
+inline constexpr int kMaxDisplayNameChars = 50;
+inline constexpr int kMaxBioChars = 500;
+inline constexpr size_t kMaxAvatarUrlBytes = 2048;
+
+// Number of code points in `s`, or -1 if it is not valid UTF-8 (overlongs, surrogates and
+// code points above U+10FFFF are invalid).
+int Utf8Length(absl::string_view s);
+
+// 3..30 chars of [a-z0-9_.], starting with a letter, no "..", not ending in '.'; upper-case
+// input is lower-cased. Reasons: USERNAME_INVALID.
+absl::StatusOr<std::string> NormalizeUsername(absl::string_view username);
+
+// A plausible address: one '@', local part 1..64 printable ASCII without spaces, a dotted
+// domain of letters, digits and hyphens; lower-cased. Reasons: EMAIL_INVALID.
+absl::StatusOr<std::string> NormalizeEmail(absl::string_view email);
+
+// 12..128 code points of valid UTF-8, not containing the username, not a very common password,
+// not one repeated character. Reasons: PASSWORD_TOO_SHORT, PASSWORD_TOO_LONG, WEAK_PASSWORD,
+// PASSWORD_INVALID.
+absl::Status CheckPassword(absl::string_view password, absl::string_view username);
+
+// 1..50 code points, valid UTF-8, no control characters. Reason: DISPLAY_NAME_INVALID.
+absl::StatusOr<std::string> NormalizeDisplayName(absl::string_view name);
+
+// 0..500 code points, valid UTF-8, no control characters other than newline. Reason:
+// BIO_INVALID.
+absl::Status CheckBio(absl::string_view bio);
+
+// Empty, or an https URL of at most 2048 bytes without spaces or control characters.
+// Reason: AVATAR_URL_INVALID.
+absl::Status CheckAvatarUrl(absl::string_view url);
+
+}  // namespace shopcast::user

@@ -1,0 +1,98 @@
+#include "user_fixture.h"
+
+#include <catch2/catch.hpp>
+#include <pqxx/pqxx>
+
+#include "shopcast/db/migrations.h"
+#include "shopcast/testing/net.h"
+#include "store/sql.h"
+
+namespace shopcast::db::embedded {
+const MigrationSet& userMigrations();
+}  // namespace shopcast::db::embedded
+
+namespace shopcast::user::testing {
+
+UserServiceFixture::UserServiceFixture() : db_(shopcast::testing::TestDatabase::Create()) {
+  REQUIRE(db::ApplyMigrations(db_.dsn(), {&db::embedded::userMigrations()}).ok());
+  auto pool = db::Pool::Create(
+      db::PoolOptions{db_.dsn(), 4, absl::Seconds(5), sql::PreparedStatements(), "user-test"});
+  REQUIRE(pool.ok());
+  pool_ = *std::move(pool);
+  key_ = auth::GenerateSigningKey("test-key").value();
+  issuer_ = std::make_unique<auth::TokenIssuer>(key_, kIssuer, kAudience, absl::Minutes(15));
+  verifier_ = std::make_unique<auth::TokenVerifier>(
+      std::vector<auth::PublicKey>{{key_.kid, key_.public_pem}}, kIssuer, kAudience);
+  store_ = std::make_unique<UserStore>(*pool_);
+  accounts_ = std::make_unique<Accounts>(*store_, hasher_, *issuer_, AccountsOptions{});
+  server::HostOptions o;
+  o.service_name = "user";
+  o.grpc_addr = "127.0.0.1:0";
+  o.metrics_addr = "";  // the process test covers /metrics; the exposer takes 2 s to stop
+  o.executor_threads = 4;
+  o.drain_timeout = absl::Seconds(2);
+  host_ = std::make_unique<server::ServiceHost>(o);
+  service_ = std::make_unique<UserServiceImpl>(
+      *accounts_, *verifier_, std::vector<auth::PublicKey>{{key_.kid, key_.public_pem}}, kIssuer,
+      kAudience, host_->executor());
+  host_->AddService(service_.get());
+  host_->SetReadinessCheck([this] { return pool_->Ping(); });
+  REQUIRE(host_->Start().ok());
+  stub_ = v1::UserService::NewStub(shopcast::testing::LocalChannel(host_->grpc_port()));
+}
+
+UserServiceFixture::~UserServiceFixture() { host_->Shutdown(); }
+
+int64_t UserServiceFixture::Count(const std::string& table) {
+  pqxx::connection c(db_.dsn());
+  pqxx::work tx(c);
+  return tx.exec1("SELECT count(*) FROM " + c.quote_name(table))[0].as<int64_t>();
+}
+
+std::string UserServiceFixture::MakeUser(const std::string& username) {
+  v1::RegisterRequest req;
+  req.set_username(username);
+  req.set_email(username + "@example.com");
+  req.set_password(kPassword);
+  v1::RegisterResponse res;
+  auto ctx = Ctx();
+  grpc::Status st = stub_->Register(ctx.get(), req, &res);
+  INFO(st.error_message());
+  REQUIRE(st.ok());
+  return res.user().id();
+}
+
+v1::TokenPair UserServiceFixture::LoginAs(const std::string& username) {
+  v1::LoginRequest req;
+  req.set_login(username);
+  req.set_password(kPassword);
+  v1::LoginResponse res;
+  auto ctx = Ctx();
+  grpc::Status st = stub_->Login(ctx.get(), req, &res);
+  INFO(st.error_message());
+  REQUIRE(st.ok());
+  return res.tokens();
+}
+
+std::string UserServiceFixture::TokenFor(const std::string& username, auth::Role role,
+                                         std::string* id) {
+  std::string user_id = MakeUser(username);
+  if (role != auth::Role::kViewer) REQUIRE(store_->SetRole(user_id, role).ok());
+  if (id != nullptr) *id = user_id;
+  return LoginAs(username).access_token();
+}
+
+std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
+  return ctx;
+}
+
+std::string ReasonOf(const grpc::ClientContext& ctx) {
+  const auto& t = ctx.GetServerTrailingMetadata();
+  auto it = t.find("shopcast-error-reason");
+  return it == t.end() ? "" : std::string(it->second.data(), it->second.size());
+}
+
+}  // namespace shopcast::user::testing

@@ -1,0 +1,68 @@
+#pragma once
+
+// The user service running in-process on an ephemeral port against a fresh database of the
+// test run's PostgreSQL, plus helpers to call it as a client would.
+
+#include <memory>
+#include <string>
+
+#include "accounts.h"
+#include "grpcpp/client_context.h"
+#include "passwords.h"
+#include "shopcast/auth/keys.h"
+#include "shopcast/auth/tokens.h"
+#include "shopcast/db/pool.h"
+#include "shopcast/server/host.h"
+#include "shopcast/testing/pg.h"
+#include "shopcast/user/v1/user.grpc.pb.h"
+#include "store/user_store.h"
+#include "user_service.h"
+
+namespace shopcast::user::testing {
+
+inline constexpr char kIssuer[] = "shopcast-user-test";
+inline constexpr char kAudience[] = "shopcast-test";
+inline constexpr char kPassword[] = "correct horse battery";
+
+class UserServiceFixture {
+ public:
+  UserServiceFixture();
+  ~UserServiceFixture();
+
+  v1::UserService::Stub& stub() { return *stub_; }
+  db::Pool& pool() { return *pool_; }
+  const auth::SigningKey& key() const { return key_; }
+  int grpc_port() const { return host_->grpc_port(); }
+  int metrics_port() const { return host_->metrics_port(); }
+
+  // Number of rows in `table` (to prove a rejected call stored nothing).
+  int64_t Count(const std::string& table);
+
+  // Registers `username` with kPassword; returns its id. Fails the test on error.
+  std::string MakeUser(const std::string& username);
+  // Logs in and returns the tokens. Fails the test on error.
+  v1::TokenPair LoginAs(const std::string& username);
+  // Registers, sets the role directly in the database, logs in; returns the access token.
+  std::string TokenFor(const std::string& username, auth::Role role, std::string* id = nullptr);
+
+ private:
+  shopcast::testing::TestDatabase db_;
+  std::unique_ptr<db::Pool> pool_;
+  auth::SigningKey key_;
+  PasswordHasher hasher_;
+  std::unique_ptr<auth::TokenIssuer> issuer_;
+  std::unique_ptr<auth::TokenVerifier> verifier_;
+  std::unique_ptr<UserStore> store_;
+  std::unique_ptr<Accounts> accounts_;
+  std::unique_ptr<server::ServiceHost> host_;
+  std::unique_ptr<UserServiceImpl> service_;
+  std::unique_ptr<v1::UserService::Stub> stub_;
+};
+
+// A client context with a 10 s deadline and, if given, a bearer token.
+std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token = "");
+
+// The shopcast-error-reason trailer of a finished call.
+std::string ReasonOf(const grpc::ClientContext& ctx);
+
+}  // namespace shopcast::user::testing

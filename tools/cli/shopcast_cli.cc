@@ -1,0 +1,88 @@
+// shopcast: a small operator/developer client for the suite.
+//   shopcast health <host:port> [service]       exit 0 iff SERVING
+//   shopcast login <host:port> <login>          password on stdin; prints the access token
+//   shopcast me <host:port>                     access token in $SHOPCAST_TOKEN
+
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "shopcast/user/v1/user.grpc.pb.h"
+
+namespace {
+
+std::shared_ptr<grpc::Channel> Connect(const std::string& addr) {
+  return grpc::CreateChannel(addr, grpc::InsecureChannelCredentials());
+}
+
+void Deadline(grpc::ClientContext& ctx) {
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+}
+
+int Health(const std::string& addr, const std::string& service) {
+  auto stub = grpc::health::v1::Health::NewStub(Connect(addr));
+  grpc::ClientContext ctx;
+  Deadline(ctx);
+  grpc::health::v1::HealthCheckRequest req;
+  req.set_service(service);
+  grpc::health::v1::HealthCheckResponse res;
+  grpc::Status st = stub->Check(&ctx, req, &res);
+  if (!st.ok()) {
+    std::cerr << addr << ": " << st.error_message() << "\n";
+    return 1;
+  }
+  bool serving = res.status() == grpc::health::v1::HealthCheckResponse::SERVING;
+  std::cout << addr << " " << (serving ? "SERVING" : "NOT_SERVING") << "\n";
+  return serving ? 0 : 1;
+}
+
+int Login(const std::string& addr, const std::string& login) {
+  std::string password;
+  std::getline(std::cin, password);
+  auto stub = shopcast::user::v1::UserService::NewStub(Connect(addr));
+  grpc::ClientContext ctx;
+  Deadline(ctx);
+  shopcast::user::v1::LoginRequest req;
+  req.set_login(login);
+  req.set_password(password);
+  shopcast::user::v1::LoginResponse res;
+  grpc::Status st = stub->Login(&ctx, req, &res);
+  if (!st.ok()) {
+    std::cerr << "login failed: " << st.error_message() << "\n";
+    return 1;
+  }
+  std::cout << res.tokens().access_token() << "\n";
+  return 0;
+}
+
+int Me(const std::string& addr) {
+  const char* token = std::getenv("SHOPCAST_TOKEN");
+  auto stub = shopcast::user::v1::UserService::NewStub(Connect(addr));
+  grpc::ClientContext ctx;
+  Deadline(ctx);
+  if (token != nullptr) ctx.AddMetadata("authorization", std::string("Bearer ") + token);
+  shopcast::user::v1::GetMeResponse res;
+  grpc::Status st = stub->GetMe(&ctx, shopcast::user::v1::GetMeRequest(), &res);
+  if (!st.ok()) {
+    std::cerr << "GetMe failed: " << st.error_message() << "\n";
+    return 1;
+  }
+  std::cout << res.user().id() << " " << res.user().username() << " "
+            << shopcast::user::v1::Role_Name(res.user().role()) << " " << res.email() << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string cmd = argc > 1 ? argv[1] : "";
+  if (cmd == "health" && argc >= 3) return Health(argv[2], argc > 3 ? argv[3] : "");
+  if (cmd == "login" && argc == 4) return Login(argv[2], argv[3]);
+  if (cmd == "me" && argc == 3) return Me(argv[2]);
+  std::cerr << "usage: shopcast health <addr> [service] | login <addr> <login> | me <addr>\n";
+  return 2;
+}

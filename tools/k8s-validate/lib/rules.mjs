@@ -1,0 +1,298 @@
+// Shopcast house rules for rendered manifests, beyond what the Kubernetes schema requires.
+// Per object: hardened pods (the namespace enforces Pod Security "restricted"), resources on
+// every container, probes on long-running workloads, pinned images, the part-of label.
+// Across the objects of one render: every reference (ConfigMap, Secret and its keys,
+// ServiceAccount, Service selector and target port, ...) points at something that exists.
+
+export const PART_OF_LABEL = "app.kubernetes.io/part-of";
+export const PART_OF_VALUE = "shopcast";
+export const NAME_LABEL = "app.kubernetes.io/name";
+
+const WORKLOAD_KINDS = new Set([
+  "Pod",
+  "Deployment",
+  "StatefulSet",
+  "DaemonSet",
+  "ReplicaSet",
+  "Job",
+  "CronJob",
+]);
+// Serve until replaced: these need probes, so a stuck process is restarted and taken out of load.
+const LONG_RUNNING_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet"]);
+
+function podTemplateOf(obj) {
+  switch (obj.kind) {
+    case "Pod":
+      return { metadata: obj.metadata, spec: obj.spec };
+    case "CronJob":
+      return obj.spec?.jobTemplate?.spec?.template;
+    default:
+      return WORKLOAD_KINDS.has(obj.kind) ? obj.spec?.template : undefined;
+  }
+}
+
+function containersOf(podSpec) {
+  return [
+    ...(podSpec?.initContainers ?? []).map((c) => ({
+      c,
+      where: `initContainers[${c.name}]`,
+      init: true,
+    })),
+    ...(podSpec?.containers ?? []).map((c) => ({ c, where: `containers[${c.name}]`, init: false })),
+  ];
+}
+
+// "registry:5000/repo/name:tag@sha256:..." -> {name: "registry:5000/repo/name", tag: "tag"}.
+function splitImage(image) {
+  const ref = image.split("@")[0];
+  const colon = ref.lastIndexOf(":");
+  return colon > ref.lastIndexOf("/")
+    ? { name: ref.slice(0, colon), tag: ref.slice(colon + 1) }
+    : { name: ref, tag: null };
+}
+
+// PostgreSQL's official image may need a writable root filesystem (the one allowed exception).
+function isPostgresStatefulSet(obj, container) {
+  if (obj.kind !== "StatefulSet" || typeof container.image !== "string") return false;
+  const { name } = splitImage(container.image);
+  return name === "postgres" || name.endsWith("/postgres");
+}
+
+function selectorMatches(matchLabels, labels) {
+  return Object.entries(matchLabels ?? {}).every(([k, v]) => labels?.[k] === v);
+}
+
+// Returns the house-rule violations of one object, looking at nothing else.
+export function objectRuleErrors(obj) {
+  const errors = [];
+  if (obj.metadata?.labels?.[PART_OF_LABEL] !== PART_OF_VALUE) {
+    errors.push(`metadata.labels: missing ${PART_OF_LABEL}: ${PART_OF_VALUE}`);
+  }
+  if (!WORKLOAD_KINDS.has(obj.kind)) return errors;
+
+  const template = podTemplateOf(obj);
+  const pod = template?.spec;
+  if (pod === undefined) return [...errors, "no pod template"];
+  if (!template.metadata?.labels?.[NAME_LABEL]) {
+    errors.push(`pod template: missing label ${NAME_LABEL}`);
+  }
+  if (
+    obj.spec?.selector?.matchLabels !== undefined &&
+    !selectorMatches(obj.spec.selector.matchLabels, template.metadata?.labels)
+  ) {
+    errors.push("spec.selector.matchLabels: does not match the pod template's labels");
+  }
+  const podSc = pod.securityContext ?? {};
+  if (pod.hostNetwork || pod.hostPID || pod.hostIPC) errors.push("pod uses host namespaces");
+
+  for (const { c, where, init } of containersOf(pod)) {
+    const sc = c.securityContext ?? {};
+    for (const section of ["requests", "limits"]) {
+      for (const resource of ["cpu", "memory"]) {
+        if (c.resources?.[section]?.[resource] === undefined) {
+          errors.push(`${where}: resources.${section}.${resource} missing`);
+        }
+      }
+    }
+    if ((sc.runAsNonRoot ?? podSc.runAsNonRoot) !== true) {
+      errors.push(`${where}: runAsNonRoot must be true`);
+    }
+    if ((sc.runAsUser ?? podSc.runAsUser) === 0) errors.push(`${where}: runAsUser 0 (root)`);
+    if (sc.readOnlyRootFilesystem !== true && !isPostgresStatefulSet(obj, c)) {
+      errors.push(`${where}: securityContext.readOnlyRootFilesystem must be true`);
+    }
+    if (sc.allowPrivilegeEscalation !== false) {
+      errors.push(`${where}: securityContext.allowPrivilegeEscalation must be false`);
+    }
+    if (sc.privileged === true) errors.push(`${where}: privileged`);
+    if (!(sc.capabilities?.drop ?? []).includes("ALL")) {
+      errors.push(`${where}: securityContext.capabilities.drop must include ALL`);
+    }
+    const seccomp = (sc.seccompProfile ?? podSc.seccompProfile)?.type;
+    if (seccomp !== "RuntimeDefault" && seccomp !== "Localhost") {
+      errors.push(`${where}: seccompProfile must be RuntimeDefault (pod or container)`);
+    }
+    if (typeof c.image === "string") {
+      const { tag } = splitImage(c.image);
+      if (!c.image.includes("@") && (tag === null || tag === "latest")) {
+        errors.push(`${where}: image ${c.image} must carry an explicit tag other than latest`);
+      }
+    }
+    if (LONG_RUNNING_KINDS.has(obj.kind) && !init) {
+      for (const probe of ["readinessProbe", "livenessProbe"]) {
+        if (c[probe] === undefined) errors.push(`${where}: ${probe} missing`);
+      }
+    }
+  }
+  return errors;
+}
+
+// Indexes one render's objects by kind, namespace and name for the reference checks.
+export class RenderIndex {
+  constructor(objects) {
+    this.objects = objects;
+    this.byKey_ = new Map(
+      objects.map((o) => [RenderIndex.key(o.kind, o.metadata?.namespace, o.metadata?.name), o]),
+    );
+  }
+
+  static key(kind, namespace, name) {
+    return `${kind}/${namespace ?? ""}/${name}`;
+  }
+
+  find(kind, namespace, name) {
+    return this.byKey_.get(RenderIndex.key(kind, namespace, name));
+  }
+
+  workloadsIn(namespace) {
+    return this.objects.filter(
+      (o) => WORKLOAD_KINDS.has(o.kind) && o.metadata?.namespace === namespace,
+    );
+  }
+}
+
+function dataKeysOf(obj) {
+  return new Set([
+    ...Object.keys(obj.data ?? {}),
+    ...Object.keys(obj.stringData ?? {}),
+    ...Object.keys(obj.binaryData ?? {}),
+  ]);
+}
+
+// Returns the broken references from obj into the rest of its render.
+// externalSecrets: Secrets are provided outside the render (the base), so a missing one is fine.
+export function referenceErrors(obj, index, { externalSecrets }) {
+  const errors = [];
+  const ns = obj.metadata?.namespace;
+
+  const need = (kind, name, what, keys = [], optional = false) => {
+    if (name === undefined || optional) return;
+    const target = index.find(kind, ns, name);
+    if (target === undefined) {
+      if (!(kind === "Secret" && externalSecrets))
+        errors.push(`${what}: no ${kind} "${name}" in this render`);
+      return;
+    }
+    const have = dataKeysOf(target);
+    for (const key of keys) {
+      if (!have.has(key)) errors.push(`${what}: ${kind} "${name}" has no key "${key}"`);
+    }
+  };
+
+  const template = podTemplateOf(obj);
+  if (template?.spec !== undefined) {
+    const pod = template.spec;
+    for (const { c, where } of containersOf(pod)) {
+      for (const from of c.envFrom ?? []) {
+        need(
+          "ConfigMap",
+          from.configMapRef?.name,
+          `${where}.envFrom`,
+          [],
+          from.configMapRef?.optional,
+        );
+        need("Secret", from.secretRef?.name, `${where}.envFrom`, [], from.secretRef?.optional);
+      }
+      for (const env of c.env ?? []) {
+        const cm = env.valueFrom?.configMapKeyRef;
+        const secret = env.valueFrom?.secretKeyRef;
+        if (cm) need("ConfigMap", cm.name, `${where}.env[${env.name}]`, [cm.key], cm.optional);
+        if (secret)
+          need("Secret", secret.name, `${where}.env[${env.name}]`, [secret.key], secret.optional);
+      }
+      const volumes = new Set((pod.volumes ?? []).map((v) => v.name));
+      for (const mount of c.volumeMounts ?? []) {
+        if (!volumes.has(mount.name)) {
+          const claims = (obj.spec?.volumeClaimTemplates ?? []).map((t) => t.metadata?.name);
+          if (!claims.includes(mount.name))
+            errors.push(`${where}: mounts undefined volume "${mount.name}"`);
+        }
+      }
+    }
+    for (const v of pod.volumes ?? []) {
+      const keys = (src) => (src?.items ?? []).map((i) => i.key);
+      if (v.configMap)
+        need(
+          "ConfigMap",
+          v.configMap.name,
+          `volumes[${v.name}]`,
+          keys(v.configMap),
+          v.configMap.optional,
+        );
+      if (v.secret)
+        need(
+          "Secret",
+          v.secret.secretName,
+          `volumes[${v.name}]`,
+          keys(v.secret),
+          v.secret.optional,
+        );
+    }
+    const sa = pod.serviceAccountName;
+    if (sa !== undefined && sa !== "default") need("ServiceAccount", sa, "serviceAccountName");
+    if (obj.kind === "StatefulSet") {
+      const svc = index.find("Service", ns, obj.spec?.serviceName);
+      if (svc === undefined)
+        errors.push(`spec.serviceName: no Service "${obj.spec?.serviceName}" in this render`);
+      else if (svc.spec?.clusterIP !== "None")
+        errors.push(`spec.serviceName: Service "${svc.metadata.name}" is not headless`);
+    }
+  }
+
+  const matchingPods = (matchLabels) =>
+    index
+      .workloadsIn(ns)
+      .map(podTemplateOf)
+      .filter((t) => t !== undefined && selectorMatches(matchLabels, t.metadata?.labels));
+
+  if (obj.kind === "Service" && obj.spec?.type !== "ExternalName") {
+    const selector = obj.spec?.selector;
+    if (selector === undefined || Object.keys(selector).length === 0) {
+      errors.push("spec.selector: missing (a Service here always fronts pods of this render)");
+    } else {
+      const pods = matchingPods(selector);
+      if (pods.length === 0) errors.push("spec.selector: matches no pod template in this render");
+      for (const port of obj.spec?.ports ?? []) {
+        const target = port.targetPort ?? port.port;
+        const served = pods.some((t) =>
+          containersOf(t.spec).some(({ c }) =>
+            (c.ports ?? []).some((p) =>
+              typeof target === "string" ? p.name === target : p.containerPort === target,
+            ),
+          ),
+        );
+        if (pods.length > 0 && !served)
+          errors.push(`ports[${port.name ?? port.port}]: no container port ${target}`);
+      }
+    }
+  }
+  if (
+    obj.kind === "PodDisruptionBudget" &&
+    matchingPods(obj.spec?.selector?.matchLabels).length === 0
+  ) {
+    errors.push("spec.selector: matches no pod template in this render");
+  }
+  if (obj.kind === "NetworkPolicy") {
+    const own = obj.spec?.podSelector?.matchLabels;
+    if (own !== undefined && Object.keys(own).length > 0 && matchingPods(own).length === 0) {
+      errors.push("spec.podSelector: matches no pod template in this render");
+    }
+    const peers = [
+      ...(obj.spec?.ingress ?? []).flatMap((r, i) =>
+        (r.from ?? []).map((p) => [p, `ingress[${i}].from`]),
+      ),
+      ...(obj.spec?.egress ?? []).flatMap((r, i) =>
+        (r.to ?? []).map((p) => [p, `egress[${i}].to`]),
+      ),
+    ];
+    for (const [peer, where] of peers) {
+      // Only same-namespace peers can be checked; other namespaces are outside the render.
+      if (peer.namespaceSelector !== undefined || peer.podSelector?.matchLabels === undefined)
+        continue;
+      if (matchingPods(peer.podSelector.matchLabels).length === 0) {
+        errors.push(`${where}.podSelector: matches no pod template in this render`);
+      }
+    }
+  }
+  return errors;
+}
