@@ -3,7 +3,8 @@
 #include <sodium.h>
 
 #include <array>
-#include <cassert>
+#include <cstdio>
+#include <cstdlib>
 
 #include "absl/strings/str_cat.h"
 #include "sodium.h"
@@ -52,7 +53,11 @@ std::string CrockfordEncode(const uint8_t* data, size_t n) {
 }
 
 std::string NewId(absl::string_view prefix) {
-  assert(IsValidPrefix(prefix) && "id prefix must be 1..8 letters a-z");
+  if (!IsValidPrefix(prefix)) {
+    // A broken invariant in our own code (prefixes are compile-time constants): crash loudly.
+    std::fprintf(stderr, "NewId: id prefix must be 1..8 letters a-z\n");
+    std::abort();
+  }
   internal::EnsureSodium();
   std::array<uint8_t, kIdBytes> raw;
   randombytes_buf(raw.data(), raw.size());

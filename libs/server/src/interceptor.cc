@@ -3,6 +3,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "google/protobuf/descriptor.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "grpcpp/support/status.h"
@@ -45,6 +46,18 @@ const char* CodeName(grpc::StatusCode c) {
   }
 }
 
+// With the callback API, a request that fails to parse (say, invalid UTF-8 in a proto3 string)
+// is answered UNIMPLEMENTED with no message, indistinguishable from an unknown method. A method
+// our contracts define was not unknown: the caller sent a malformed request.
+bool IsMalformedRequest(const grpc::Status& st, const std::string& service,
+                        const std::string& method) {
+  if (st.error_code() != grpc::StatusCode::UNIMPLEMENTED || !st.error_message().empty()) {
+    return false;
+  }
+  return google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(
+             service + "." + method) != nullptr;
+}
+
 class ObservabilityInterceptor : public grpc::experimental::Interceptor {
  public:
   ObservabilityInterceptor(grpc::experimental::ServerRpcInfo* info,
@@ -76,8 +89,14 @@ class ObservabilityInterceptor : public grpc::experimental::Interceptor {
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
       grpc::Status st = methods->GetSendStatus();
-      code_ = st.error_code();
       auto* trailers = methods->GetSendTrailingMetadata();
+      if (IsMalformedRequest(st, service_, method_)) {
+        st = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          "request could not be parsed (is every string valid UTF-8?)");
+        methods->ModifySendStatus(st);
+        if (trailers != nullptr) trailers->emplace("shopcast-error-reason", "REQUEST_MALFORMED");
+      }
+      code_ = st.error_code();
       if (trailers != nullptr) {
         auto it = trailers->find("shopcast-error-reason");
         if (it != trailers->end()) reason_ = it->second;
