@@ -1,5 +1,7 @@
 #include "shopcast/server/status.h"
 
+#include "google/rpc/status.pb.h"
+#include "shopcast/common/v1/error.pb.h"
 #include "shopcast/log/log.h"
 #include "shopcast/status/status.h"
 
@@ -21,8 +23,16 @@ grpc::Status ToGrpcStatus(const absl::Status& s, grpc::ServerContextBase* ctx) {
       log::Error("internal_error").Kv("code", absl::StatusCodeToString(s.code()))
           .Kv("detail", std::string(s.message()));
       return grpc::Status(code, "internal error");
-    default:
-      return grpc::Status(code, std::string(s.message()));
+    default: {
+      common::v1::ErrorInfo info;
+      info.set_reason(reason);
+      info.set_field(field);
+      google::rpc::Status details;
+      details.set_code(static_cast<int>(code));
+      details.set_message(std::string(s.message()));
+      details.add_details()->PackFrom(info);
+      return grpc::Status(code, std::string(s.message()), details.SerializeAsString());
+    }
   }
 }
 

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "google/rpc/status.pb.h"
+#include "shopcast/common/v1/error.pb.h"
 #include "shopcast/status/status.h"
 
 TEST_CASE("caller errors keep their code and message") {
@@ -20,4 +22,18 @@ TEST_CASE("internal errors never leak their detail to the client") {
 
 TEST_CASE("OK maps to OK") {
   CHECK(shopcast::server::ToGrpcStatus(absl::OkStatus(), nullptr).ok());
+}
+
+TEST_CASE("status details carry an ErrorInfo with the reason and field") {
+  auto g = shopcast::server::ToGrpcStatus(
+      shopcast::Error(absl::StatusCode::kResourceExhausted, "LOGIN_THROTTLED", "wait", "login"),
+      nullptr);
+  google::rpc::Status details;
+  REQUIRE(details.ParseFromString(g.error_details()));
+  CHECK(details.code() == static_cast<int>(grpc::StatusCode::RESOURCE_EXHAUSTED));
+  REQUIRE(details.details_size() == 1);
+  shopcast::common::v1::ErrorInfo info;
+  REQUIRE(details.details(0).UnpackTo(&info));
+  CHECK(info.reason() == "LOGIN_THROTTLED");
+  CHECK(info.field() == "login");
 }

@@ -1,7 +1,8 @@
 // Every user RPC, called over gRPC against the real service and a real PostgreSQL.
 #include <catch2/catch.hpp>
 
-#include "google/protobuf/util/time_util.h"
+#include "google/rpc/status.pb.h"
+#include "shopcast/common/v1/error.pb.h"
 #include "shopcast/auth/tokens.h"
 #include "user_fixture.h"
 
@@ -52,8 +53,17 @@ TEST_CASE("usernames and emails are unique, case-insensitively") {
   req.set_password(kPassword);
   v1::RegisterResponse res;
   auto c1 = Ctx();
-  CHECK(f.stub().Register(c1.get(), req, &res).error_code() == grpc::ALREADY_EXISTS);
+  grpc::Status taken = f.stub().Register(c1.get(), req, &res);
+  CHECK(taken.error_code() == grpc::ALREADY_EXISTS);
   CHECK(ReasonOf(*c1) == "USERNAME_TAKEN");
+  // The same reason, typed, in the standard status details.
+  google::rpc::Status details;
+  REQUIRE(details.ParseFromString(taken.error_details()));
+  shopcast::common::v1::ErrorInfo info;
+  REQUIRE(details.details_size() == 1);
+  REQUIRE(details.details(0).UnpackTo(&info));
+  CHECK(info.reason() == "USERNAME_TAKEN");
+  CHECK(info.field() == "username");
 
   req.set_username("robert");
   req.set_email("BOB@example.com");
