@@ -10,6 +10,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/client_context.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/support/byte_buffer.h"
 #include "shopcast/auth/keys.h"
 #include "shopcast/testing/net.h"
 #include "shopcast/testing/pg.h"
@@ -87,6 +89,60 @@ TEST_CASE("the binary serves health for probes and per-RPC metrics for Prometheu
   std::string log = u.proc->log();
   CHECK(log.find("\"event\":\"rpc\"") != std::string::npos);
   CHECK(log.find("\"reason\":\"USER_ID_INVALID\"") != std::string::npos);
+}
+
+namespace {
+
+// Lists the services a server exposes through gRPC server reflection (what grpcurl does).
+// Debian ships no reflection client or .proto, and the request is two bytes: field 7
+// (list_services) of ServerReflectionRequest, empty.
+std::string ReflectionListServices(int port) {
+  grpc::GenericStub stub(shopcast::testing::LocalChannel(port));
+  grpc::CompletionQueue cq;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  auto call = stub.PrepareCall(
+      &ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
+  auto step = [&](int tag) {
+    void* got = nullptr;
+    bool ok = false;
+    return cq.Next(&got, &ok) && ok && got == reinterpret_cast<void*>(static_cast<intptr_t>(tag));
+  };
+  auto tag = [](int t) { return reinterpret_cast<void*>(static_cast<intptr_t>(t)); };
+  call->StartCall(tag(1));
+  if (!step(1)) return "";
+  const char request[] = {0x3a, 0x00};
+  grpc::Slice slice(request, sizeof request);
+  grpc::ByteBuffer out(&slice, 1);
+  call->Write(out, tag(2));
+  if (!step(2)) return "";
+  call->WritesDone(tag(3));
+  if (!step(3)) return "";
+  grpc::ByteBuffer in;
+  call->Read(&in, tag(4));
+  if (!step(4)) return "";
+  std::vector<grpc::Slice> slices;
+  in.Dump(&slices);
+  std::string text;
+  for (const auto& sl : slices) text.append(reinterpret_cast<const char*>(sl.begin()), sl.size());
+  grpc::Status status;
+  call->Finish(&status, tag(5));
+  step(5);
+  cq.Shutdown();
+  void* ignored;
+  bool ignored_ok;
+  while (cq.Next(&ignored, &ignored_ok)) {
+  }
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("server reflection lists the service, as grpcurl would see it") {
+  RunningUser u;
+  std::string listing = ReflectionListServices(u.grpc_port);
+  CHECK(listing.find("shopcast.user.v1.UserService") != std::string::npos);
+  CHECK(listing.find("grpc.health.v1.Health") != std::string::npos);
 }
 
 TEST_CASE("SIGTERM lets in-flight calls finish, then the process exits cleanly") {
