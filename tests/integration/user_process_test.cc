@@ -185,6 +185,31 @@ TEST_CASE("SIGTERM lets in-flight calls finish, then the process exits cleanly")
   CHECK(u.Stub()->GetSigningKeys(ctx.get(), {}, &keys).error_code() == grpc::UNAVAILABLE);
 }
 
+TEST_CASE("an operator creates the first admin from the command line, password on stdin") {
+  RunningUser u;
+  auto create = [&](const std::string& log) {
+    // The password arrives on stdin, never as an argument (argv is visible to every user).
+    ChildProcess p({"/bin/sh", "-c",
+                    absl::StrCat("echo 'first admin password' | ", SHOPCAST_USER_BIN,
+                                 " create-user first_admin root@example.com admin")},
+                   {"SHOPCAST_USER_DB_DSN=" + u.db.dsn(),
+                    "SHOPCAST_USER_SIGNING_KEY_FILE=" + u.key_path},
+                   log);
+    return p.Wait(30000);
+  };
+  REQUIRE(create("/tmp/shopcast-create-admin-1.log") == 0);
+  CHECK(create("/tmp/shopcast-create-admin-2.log") == 3);  // exists already: distinct code
+
+  auto stub = u.Stub();
+  v1::LoginRequest login;
+  login.set_login("first_admin");
+  login.set_password("first admin password");
+  v1::LoginResponse res;
+  auto ctx = Ctx();
+  REQUIRE(stub->Login(ctx.get(), login, &res).ok());
+  CHECK(res.user().role() == v1::ROLE_ADMIN);
+}
+
 TEST_CASE("a bad configuration is one clear line and a non-zero exit") {
   ChildProcess p({SHOPCAST_USER_BIN, "serve"}, {"SHOPCAST_USER_DB_DSN=", "SHOPCAST_USER_SIGNING_KEY_FILE="},
                  "/tmp/shopcast-user-badconfig.log");
