@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/descriptor.h"
 #include "absl/time/clock.h"
@@ -23,29 +24,6 @@ std::pair<std::string, std::string> SplitMethod(absl::string_view full) {
   return {std::string(full.substr(0, slash)), std::string(full.substr(slash + 1))};
 }
 
-const char* CodeName(grpc::StatusCode c) {
-  switch (c) {
-    case grpc::OK: return "OK";
-    case grpc::CANCELLED: return "CANCELLED";
-    case grpc::UNKNOWN: return "UNKNOWN";
-    case grpc::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
-    case grpc::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
-    case grpc::NOT_FOUND: return "NOT_FOUND";
-    case grpc::ALREADY_EXISTS: return "ALREADY_EXISTS";
-    case grpc::PERMISSION_DENIED: return "PERMISSION_DENIED";
-    case grpc::UNAUTHENTICATED: return "UNAUTHENTICATED";
-    case grpc::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
-    case grpc::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
-    case grpc::ABORTED: return "ABORTED";
-    case grpc::OUT_OF_RANGE: return "OUT_OF_RANGE";
-    case grpc::UNIMPLEMENTED: return "UNIMPLEMENTED";
-    case grpc::INTERNAL: return "INTERNAL";
-    case grpc::UNAVAILABLE: return "UNAVAILABLE";
-    case grpc::DATA_LOSS: return "DATA_LOSS";
-    default: return "UNKNOWN";
-  }
-}
-
 // With the callback API, a request that fails to parse (say, invalid UTF-8 in a proto3 string)
 // is answered UNIMPLEMENTED with no message, indistinguishable from an unknown method. A method
 // our contracts define was not unknown: the caller sent a malformed request.
@@ -62,7 +40,7 @@ class ObservabilityInterceptor : public grpc::experimental::Interceptor {
  public:
   ObservabilityInterceptor(grpc::experimental::ServerRpcInfo* info,
                            const ObservabilityInterceptorFactory::Metrics& m)
-      : info_(info), metrics_(m), start_(absl::Now()) {
+      : metrics_(m), start_(absl::Now()) {
     auto [svc, method] = SplitMethod(info->method() ? info->method() : "");
     service_ = std::move(svc);
     method_ = std::move(method);
@@ -118,7 +96,8 @@ class ObservabilityInterceptor : public grpc::experimental::Interceptor {
     in_flight_->Decrement();
     if (!status_sent_) code_ = grpc::CANCELLED;  // the client went away first
     double seconds = absl::ToDoubleSeconds(absl::Now() - start_);
-    const char* code = CodeName(code_);
+    // gRPC and Abseil number their codes alike, so Abseil's names serve for both.
+    const std::string code = absl::StatusCodeToString(static_cast<absl::StatusCode>(code_));
     metrics_.handled
         ->Add({{"grpc_service", service_}, {"grpc_method", method_}, {"grpc_code", code}})
         .Increment();
@@ -133,7 +112,6 @@ class ObservabilityInterceptor : public grpc::experimental::Interceptor {
     if (!reason_.empty()) line.Kv("reason", reason_);
   }
 
-  grpc::experimental::ServerRpcInfo* info_;
   const ObservabilityInterceptorFactory::Metrics& metrics_;
   absl::Time start_;
   std::string service_;

@@ -124,10 +124,10 @@ int RunCreateUser(const Config& config, const std::vector<std::string>& args) {
   std::string password;
   std::getline(std::cin, password);
   if (absl::Status s = Migrate(config); !s.ok()) return Fail("migrate", s);
-  auto pool = OpenPool(Config{config});
+  auto pool = OpenPool(config);
   if (!pool.ok()) return Fail("db_pool", pool.status());
-  auto key = auth::GenerateSigningKey("unused");  // tokens are not issued by this command
-  if (!key.ok()) return Fail("key", key.status());
+  auto key = auth::LoadSigningKeyFile(config.signing_key_file);
+  if (!key.ok()) return Fail("signing_key", key.status());
   PasswordHasher hasher;
   auth::TokenIssuer issuer(*key, config.token_issuer, config.token_audience,
                            config.access_token_ttl);

@@ -187,14 +187,14 @@ absl::StatusOr<FollowPage> UserStore::ListFollows(FollowDirection direction,
     pqxx::result r =
         tx.exec_prepared(statement, S(user_id), after.created_micros, after.user_id, limit + 1);
     FollowPage page;
+    int64_t last_followed_micros = 0;  // the follow time of the last row kept
     for (const auto& row : r) {
       if (static_cast<int>(page.users.size()) == limit) {
-        const UserRow& last = page.users.back();
-        page.next = FollowCursor{r[static_cast<int>(page.users.size()) - 1][11].as<int64_t>(),
-                                 last.id};
+        page.next = FollowCursor{last_followed_micros, page.users.back().id};
         break;
       }
       page.users.push_back(ParseUser(row));
+      last_followed_micros = row[11].as<int64_t>();
     }
     return page;
   });
