@@ -167,7 +167,9 @@ void Pool::Return(std::unique_ptr<pqxx::connection> conn, bool broken) {
 
 absl::Status Pool::Ping() {
   absl::StatusOr<Lease> lease = Acquire();
-  if (!lease.ok()) return lease.status();
+  if (!lease.ok()) {
+    return ReasonOf(lease.status()) == kReasonPoolExhausted ? absl::OkStatus() : lease.status();
+  }
   try {
     pqxx::nontransaction tx(**lease);
     tx.exec1("SELECT 1");

@@ -147,6 +147,17 @@ TEST_CASE("A connection that breaks while leased is discarded when returned") {
   CHECK(Select(*lease, "SELECT pg_backend_pid()") != victim);
 }
 
+TEST_CASE("A pool busy to the last connection is still ready: the database answers") {
+  TestDatabase db = TestDatabase::Create();
+  auto pool = MakePool(db, 1, absl::Milliseconds(50));
+  auto held = pool->Acquire();
+  REQUIRE(held.ok());
+  auto second = pool->Acquire();
+  REQUIRE_FALSE(second.ok());
+  CHECK(ReasonOf(second.status()) == kReasonPoolExhausted);
+  CHECK(pool->Ping().ok());
+}
+
 TEST_CASE("Prepared statements are ready on every pooled connection") {
   TestDatabase db = TestDatabase::Create();
   PoolOptions opts;

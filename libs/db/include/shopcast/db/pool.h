@@ -71,7 +71,9 @@ class Pool {
   // statement is rejected by the server.
   absl::StatusOr<Lease> Acquire();
 
-  // OK when `SELECT 1` succeeds on a pooled connection (readiness probe).
+  // OK when `SELECT 1` succeeds on a pooled connection (readiness probe). Also OK when every
+  // connection is in use: the database answers, the service is busy, and turning a busy
+  // replica unready would only push its load onto the others.
   absl::Status Ping();
 
   // The configured bound.
