@@ -1,0 +1,47 @@
+#pragma once
+
+// The HLS origin: serves what the packager writes under a root folder over HTTP/1.x.
+//   GET/HEAD /live/<stream id>/<file>  →  <root>/<stream id>/<file>
+// with HLS content types, caching (segments immutable, playlists short-lived), ETag/304, CORS,
+// single byte ranges, keep-alive, and hard limits on connections, header size and timeouts.
+// Asynchronous (Boost.Beast): a few I/O threads serve thousands of players.
+//
+// Contract with the packager: playlists are replaced by atomic rename; every other file is
+// written once under a name that is never reused (it is served as immutable).
+
+#include <cstdint>
+#include <memory>
+
+#include "absl/status/status.h"
+#include "hls/hls_origin_options.h"
+
+namespace prometheus {
+class Registry;
+}  // namespace prometheus
+
+namespace shopcast::video_ingest::hls {
+
+class HlsOrigin {
+ public:
+  // `registry` (optional) must outlive this object.
+  explicit HlsOrigin(HlsOriginOptions options, prometheus::Registry* registry = nullptr);
+  ~HlsOrigin();  // Stops.
+  HlsOrigin(const HlsOrigin&) = delete;
+  HlsOrigin& operator=(const HlsOrigin&) = delete;
+
+  // Binds and starts serving; call once. FAILED_PRECONDITION/HLS_ROOT_MISSING,
+  // INVALID_ARGUMENT/HLS_BAD_OPTIONS, UNAVAILABLE/HLS_LISTEN_FAILED.
+  absl::Status Start();
+
+  // The bound port (the ephemeral one if options.port was 0); 0 before Start().
+  uint16_t port() const;
+
+  // Closes the listener and every connection, and joins the I/O threads. Idempotent.
+  void Stop();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace shopcast::video_ingest::hls

@@ -1,0 +1,33 @@
+#pragma once
+
+// Configuration of the HLS origin (see hls_origin.h). Plain values: the service's Config maps
+// onto this; the origin never reads flags or the environment itself.
+
+#include <cstdint>
+#include <string>
+
+#include "absl/time/time.h"
+
+namespace shopcast::video_ingest::hls {
+
+struct HlsOriginOptions {
+  std::string listen_address = "0.0.0.0";
+  uint16_t port = 0;  // 0 = an ephemeral port; read it back with HlsOrigin::port().
+  // Folder the packager writes into: <root>/<stream id>/<file>. Must exist at Start().
+  std::string root;
+  int io_threads = 1;
+  int max_connections = 2000;  // Connections accepted beyond this are closed at once.
+  // Whole request head (request line + headers) must arrive within this; cuts slow-loris.
+  absl::Duration header_timeout = absl::Seconds(10);
+  // A kept-alive connection with no new request for this long is closed.
+  absl::Duration idle_timeout = absl::Seconds(30);
+  // A response that makes no progress (client stopped reading) for this long is abandoned.
+  absl::Duration write_timeout = absl::Seconds(30);
+  uint32_t max_header_bytes = 8 * 1024;  // Request line + headers; larger → 431 and close.
+  // Only GET, HEAD and OPTIONS are served, none of which carries a body: any body → 413.
+  uint64_t max_body_bytes = 0;
+  absl::Duration playlist_max_age = absl::Seconds(1);
+  std::string cors_origin = "*";
+};
+
+}  // namespace shopcast::video_ingest::hls

@@ -1,0 +1,38 @@
+#pragma once
+
+// Maps an HTTP request target onto a file under the HLS root. Security-critical and pure: the
+// only accepted shape is /live/<stream id>/<file name> with both parts drawn from small,
+// fixed alphabets, so no decoding, normalisation or "..", "/", "\", "%" or NUL can ever reach
+// the file system. Anything that does not match exactly is "not found".
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace shopcast::video_ingest::hls {
+
+// What a file is for; decides caching and the metrics label.
+enum class ResourceKind { kPlaylist, kSegment, kOther };
+
+struct HlsResource {
+  std::string stream_id;  // e.g. "str_01J9Z3K8W4V6T2M0QXYHB5R7NC"
+  std::string file_name;  // e.g. "000123.ts"
+  ResourceKind kind = ResourceKind::kOther;
+  std::string_view content_type;  // Static storage.
+};
+
+// True iff `id` is one of our ids: 1..8 letters a-z, "_", then the 26-character Crockford body
+// that shopcast::ids::IsValidId accepts.
+bool IsValidStreamId(std::string_view id);
+
+// True iff `name` is 1..64 of [A-Za-z0-9_-] then one of .m3u8 .ts .m4s .mp4 .aac .jpg.
+bool IsValidFileName(std::string_view name);
+
+// The resource a request target names, or nullopt (→ 404). The query string is ignored; the
+// absolute form "http://host/live/…" is accepted as RFC 9112 requires of servers.
+std::optional<HlsResource> ParseHlsTarget(std::string_view target);
+
+// "playlist", "segment" or "other" (the metrics label).
+std::string_view KindLabel(ResourceKind kind);
+
+}  // namespace shopcast::video_ingest::hls

@@ -1,0 +1,72 @@
+#pragma once
+
+// One HTTP/1.x connection of the HLS origin: reads requests under strict size and time limits,
+// hands each to the Responder and streams the reply back. Internal to the hls area.
+
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include "hls/hls_metrics.h"
+#include "hls/hls_origin_options.h"
+#include "hls/responder.h"
+
+namespace shopcast::video_ingest::hls {
+
+// State every connection of one origin shares; sessions keep it alive while they run.
+struct SessionShared {
+  explicit SessionShared(const HlsOriginOptions& opts, prometheus::Registry* registry)
+      : options(opts), responder(opts), metrics(registry) {}
+
+  const HlsOriginOptions options;
+  const Responder responder;
+  HlsMetrics metrics;
+  std::atomic<int> connections{0};  // Incremented by the acceptor, decremented by ~HttpSession.
+};
+
+// A response and its serializer, written a piece at a time so a stalled reader is detected by
+// lack of progress rather than by a deadline on the whole (possibly large) body.
+class PendingWrite {
+ public:
+  virtual ~PendingWrite() = default;
+  virtual void WriteSome(boost::beast::tcp_stream& stream,
+                         std::function<void(boost::beast::error_code, std::size_t)> done) = 0;
+  virtual bool finished() = 0;
+};
+
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  // `socket` is connected and bound to its own strand; `shared->connections` already counts it.
+  HttpSession(boost::asio::ip::tcp::socket socket, std::shared_ptr<SessionShared> shared);
+  ~HttpSession();
+  HttpSession(const HttpSession&) = delete;
+  HttpSession& operator=(const HttpSession&) = delete;
+
+  // Starts serving; the session keeps itself alive until the connection ends.
+  void Start();
+
+ private:
+  void ReadRequest();
+  void OnRequest(boost::beast::error_code ec, std::size_t bytes);
+  void WaitForNextRequest();
+  void OnFirstByte(boost::beast::error_code ec, std::size_t bytes);
+  void Send(Reply reply);
+  void WriteSome();
+  void OnWrite(boost::beast::error_code ec, std::size_t bytes);
+  void Close();
+
+  boost::beast::tcp_stream stream_;
+  std::shared_ptr<SessionShared> shared_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<boost::beast::http::request_parser<boost::beast::http::empty_body>> parser_;
+  std::unique_ptr<PendingWrite> pending_;
+  bool close_after_write_ = false;
+};
+
+}  // namespace shopcast::video_ingest::hls

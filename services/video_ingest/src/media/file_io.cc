@@ -1,0 +1,119 @@
+#include "media/file_io.h"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "shopcast/status/status.h"
+
+namespace shopcast::video_ingest::media {
+namespace {
+
+absl::Status StorageError(absl::string_view what, const std::filesystem::path& path, int err) {
+  return Error(absl::StatusCode::kInternal, "STORAGE_FAILURE",
+               absl::StrCat(what, " ", path.string(), ": ", std::strerror(err)));
+}
+
+// Closes a file descriptor when it goes out of scope.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  // Closes now so the caller sees close() errors (deferred write-back failures surface here).
+  int Close() {
+    int rc = ::close(fd_);
+    fd_ = -1;
+    return rc;
+  }
+
+ private:
+  int fd_;
+};
+
+absl::Status SyncDirectory(const std::filesystem::path& dir) {
+  Fd fd(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0) return StorageError("open directory", dir, errno);
+  if (::fsync(fd.get()) != 0) return StorageError("fsync directory", dir, errno);
+  return absl::OkStatus();
+}
+
+std::string Hex(const unsigned char* data, size_t n) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(n * 2);
+  for (size_t i = 0; i < n; ++i) {
+    out.push_back(kDigits[data[i] >> 4]);
+    out.push_back(kDigits[data[i] & 0xf]);
+  }
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<FileDigest> SyncAndDigest(const std::filesystem::path& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return StorageError("open", path, errno);
+  if (::fsync(fd.get()) != 0) return StorageError("fsync", path, errno);
+
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  if (ctx == nullptr || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
+    return Error(absl::StatusCode::kInternal, "STORAGE_FAILURE", "cannot initialise SHA-256");
+  }
+  FileDigest digest;
+  std::array<unsigned char, 64 * 1024> buf;
+  while (true) {
+    ssize_t n = ::read(fd.get(), buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return StorageError("read", path, errno);
+    }
+    if (n == 0) break;
+    EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<size_t>(n));
+    digest.size_bytes += n;
+  }
+  std::array<unsigned char, EVP_MAX_MD_SIZE> md;
+  unsigned int md_len = 0;
+  EVP_DigestFinal_ex(ctx.get(), md.data(), &md_len);
+  digest.sha256 = Hex(md.data(), md_len);
+  RETURN_IF_ERROR(SyncDirectory(path.parent_path()));
+  return digest;
+}
+
+absl::Status WriteFileAtomically(const std::filesystem::path& path, std::string_view content) {
+  std::filesystem::path tmp = path;
+  tmp += ".tmp";
+  {
+    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (fd.get() < 0) return StorageError("create", tmp, errno);
+    size_t done = 0;
+    while (done < content.size()) {
+      ssize_t n = ::write(fd.get(), content.data() + done, content.size() - done);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return StorageError("write", tmp, errno);
+      }
+      done += static_cast<size_t>(n);
+    }
+    if (::fsync(fd.get()) != 0) return StorageError("fsync", tmp, errno);
+    if (fd.Close() != 0) return StorageError("close", tmp, errno);
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    return StorageError("rename", path, err);
+  }
+  return SyncDirectory(path.parent_path());
+}
+
+}  // namespace shopcast::video_ingest::media

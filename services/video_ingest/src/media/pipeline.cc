@@ -1,0 +1,893 @@
+#include "media/pipeline.h"
+
+#include <gst/app/gstappsrc.h>
+#include <gst/gst.h>
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <optional>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "media/codec_strings.h"
+#include "media/file_io.h"
+#include "media/gstreamer_init.h"
+#include "media/timestamp_normalizer.h"
+#include "shopcast/log/log.h"
+#include "shopcast/status/status.h"
+
+namespace shopcast::video_ingest::media {
+namespace {
+
+constexpr int kVideoTrack = 0;
+constexpr int kAudioTrack = 1;
+constexpr int kTrackCount = 2;
+// How often the event thread wakes without bus traffic to run the watchdog and see stop_.
+constexpr absl::Duration kPollInterval = absl::Milliseconds(50);
+// Application message posted by streaming threads to fail the pipeline from the event thread.
+constexpr char kFailureMessage[] = "shopcast-media-failure";
+constexpr char kFragmentOpened[] = "splitmuxsink-fragment-opened";
+constexpr char kFragmentClosed[] = "splitmuxsink-fragment-closed";
+
+std::optional<int64_t> ToNs(GstClockTime t) {
+  if (!GST_CLOCK_TIME_IS_VALID(t)) return std::nullopt;
+  return static_cast<int64_t>(t);
+}
+
+GstClockTime FromNs(const std::optional<int64_t>& ns) {
+  return ns ? static_cast<GstClockTime>(*ns) : GST_CLOCK_TIME_NONE;
+}
+
+bool IsStorageError(const GError* err) {
+  if (err->domain != GST_RESOURCE_ERROR) return false;
+  switch (err->code) {
+    case GST_RESOURCE_ERROR_OPEN_WRITE:
+    case GST_RESOURCE_ERROR_OPEN_READ_WRITE:
+    case GST_RESOURCE_ERROR_WRITE:
+    case GST_RESOURCE_ERROR_CLOSE:
+    case GST_RESOURCE_ERROR_SYNC:
+    case GST_RESOURCE_ERROR_NO_SPACE_LEFT:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string CapsName(GstCaps* caps) {
+  if (caps == nullptr || gst_caps_is_empty(caps) || gst_caps_is_any(caps)) return "";
+  return gst_structure_get_name(gst_caps_get_structure(caps, 0));
+}
+
+// The status for a failure reason, with the code callers map to the encoder's fault or ours.
+absl::Status ReasonStatus(absl::string_view reason, absl::string_view message) {
+  absl::StatusCode code = absl::StatusCode::kInternal;
+  if (reason == "UNSUPPORTED_CODEC") code = absl::StatusCode::kInvalidArgument;
+  if (reason == "MEDIA_STALLED") code = absl::StatusCode::kUnavailable;
+  return Error(code, reason, message);
+}
+
+}  // namespace
+
+class Pipeline::Impl {
+ public:
+  Impl(PipelineOptions options, LivePlaylist& playlist, PipelineEvents events)
+      : options_(std::move(options)),
+        playlist_(playlist),
+        events_(std::move(events)),
+        first_sequence_(playlist.next_sequence()) {}
+
+  ~Impl() {
+    Teardown();
+    if (video_sink_ != nullptr) gst_object_unref(video_sink_);
+    if (bus_ != nullptr) gst_object_unref(bus_);
+    if (pipeline_ != nullptr) gst_object_unref(pipeline_);
+  }
+
+  absl::Status Build();
+  bool Push(std::span<const uint8_t> bytes);
+  // False when the input does not start like the expected container.
+  bool Sniff(std::span<const uint8_t> bytes);
+  absl::Status Finish(absl::Duration timeout);
+  // Stops the event thread and the pipeline; idempotent.
+  void Teardown();
+
+ private:
+  // Per parsed track; lives as long as the Impl (pad probes point at it).
+  struct Track {
+    Impl* impl = nullptr;
+    int index = 0;
+    GstSegment upstream_segment;  // Only touched by this pad's streaming thread.
+    bool have_segment = false;
+  };
+
+  struct Fragment {
+    std::string location;
+    int64_t start_ns = 0;  // Running time (normalised timeline) of its first reference buffer.
+    bool closed = false;
+  };
+
+  // Streaming-thread side.
+  static void OnPadAdded(GstElement* demux, GstPad* pad, gpointer self);
+  static void OnNoMorePads(GstElement* demux, gpointer self);
+  static gchar* OnFormatLocation(GstElement* splitmux, guint fragment_id, GstSample* first,
+                                 gpointer self);
+  static GstPadProbeReturn OnProbe(GstPad* pad, GstPadProbeInfo* info, gpointer track);
+  void HandlePad(GstPad* pad);
+  bool AddBranch(GstPad* demux_pad, int track);
+  void LinkToFakesink(GstPad* demux_pad);
+  void HandleBuffer(Track& track, GstPadProbeInfo* info);
+  void HandleEvent(Track& track, GstPadProbeInfo* info);
+  void RecordCaps(int track, GstCaps* caps);
+  void PostFailure(absl::string_view reason, absl::string_view message);
+
+  // Event-thread side.
+  void Run();
+  void HandleMessage(GstMessage* msg);
+  void HandleError(GstMessage* msg);
+  void HandleFragmentMessage(GstMessage* msg);
+  void FinalizeFragments(bool at_eos);
+  void FinalizeSegment(int64_t sequence, const Fragment& fragment, int64_t end_ns);
+  void MaybeEmitMediaInfo(bool force);
+  void CheckWatchdog();
+  void Fail(const absl::Status& status);
+  void Complete(const absl::Status& status);
+
+  const PipelineOptions options_;
+  LivePlaylist& playlist_;
+  const PipelineEvents events_;
+  const int64_t first_sequence_;
+
+  GstElement* pipeline_ = nullptr;
+  GstElement* appsrc_ = nullptr;    // Owned by pipeline_.
+  GstElement* splitmux_ = nullptr;  // Owned by pipeline_.
+  // Requested up front so splitmuxsink knows its reference stream before any audio arrives
+  // (flvdemux usually exposes audio first); released with the pipeline.
+  GstPad* video_sink_ = nullptr;
+  GstBus* bus_ = nullptr;
+  std::thread thread_;
+  std::atomic<bool> accepting_{true};
+  std::atomic<bool> stop_{false};
+  // The first bytes of input, until they prove the container (Push callers may be concurrent).
+  absl::Mutex sniff_mu_;
+  std::string sniffed_ ABSL_GUARDED_BY(sniff_mu_);
+  bool sniff_done_ ABSL_GUARDED_BY(sniff_mu_) = false;
+
+  // Shared between streaming threads, Push and the event thread.
+  absl::Mutex mu_;
+  std::vector<std::unique_ptr<Track>> tracks_ ABSL_GUARDED_BY(mu_);
+  bool linked_[kTrackCount] ABSL_GUARDED_BY(mu_) = {false, false};
+  bool no_more_pads_ ABSL_GUARDED_BY(mu_) = false;
+  TimestampNormalizer normalizer_ ABSL_GUARDED_BY(mu_){kTrackCount};
+  std::optional<absl::Time> anchor_wall_ ABSL_GUARDED_BY(mu_);
+  int64_t anchor_media_ns_ ABSL_GUARDED_BY(mu_) = 0;
+  std::optional<absl::Time> first_output_ ABSL_GUARDED_BY(mu_);
+  std::optional<absl::Time> last_output_ ABSL_GUARDED_BY(mu_);
+  std::optional<absl::Time> pending_since_ ABSL_GUARDED_BY(mu_);  // Input not yet parsed.
+  int64_t reference_end_ns_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t last_video_step_ns_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t last_video_pts_ns_ ABSL_GUARDED_BY(mu_) = -1;
+  struct FragmentName {
+    int64_t sequence = 0;
+    int64_t first_pts_ns = -1;  // -1 when unknown.
+  };
+  std::map<std::string, FragmentName> fragment_by_location_ ABSL_GUARDED_BY(mu_);
+  // What the parsers told us.
+  bool video_caps_ ABSL_GUARDED_BY(mu_) = false;
+  bool audio_caps_ ABSL_GUARDED_BY(mu_) = false;
+  MediaInfo facts_ ABSL_GUARDED_BY(mu_);
+  std::string avc_codec_ ABSL_GUARDED_BY(mu_);
+  std::string h264_profile_ ABSL_GUARDED_BY(mu_);
+  std::string h264_level_ ABSL_GUARDED_BY(mu_);
+  int aac_object_type_ ABSL_GUARDED_BY(mu_) = 0;
+
+  // Event thread only.
+  bool terminal_ = false;
+  std::map<int64_t, Fragment> fragments_;
+  bool media_info_sent_ = false;
+  MediaInfo media_info_;
+  std::optional<absl::Time> last_segment_at_;
+
+  absl::Mutex done_mu_;
+  bool done_ ABSL_GUARDED_BY(done_mu_) = false;
+  absl::Status result_ ABSL_GUARDED_BY(done_mu_);
+};
+
+// ---- Building --------------------------------------------------------------------------------
+
+absl::Status Pipeline::Impl::Build() {
+  const bool flv = options_.format == MediaFormat::kFlv;
+  pipeline_ = gst_pipeline_new(nullptr);
+  if (pipeline_ != nullptr) gst_object_ref_sink(pipeline_);
+  appsrc_ = gst_element_factory_make("appsrc", nullptr);
+  GstElement* demux = gst_element_factory_make(flv ? "flvdemux" : "tsdemux", nullptr);
+  splitmux_ = gst_element_factory_make("splitmuxsink", nullptr);
+  GstElement* muxer = gst_element_factory_make("mpegtsmux", nullptr);
+  if (pipeline_ == nullptr || appsrc_ == nullptr || demux == nullptr || splitmux_ == nullptr ||
+      muxer == nullptr) {
+    for (GstElement* e : {appsrc_, demux, splitmux_, muxer}) {
+      if (e != nullptr) gst_object_unref(gst_object_ref_sink(e));
+    }
+    appsrc_ = splitmux_ = nullptr;
+    return Error(absl::StatusCode::kFailedPrecondition, "PACKAGER_FAILURE",
+                 "a GStreamer element is missing (appsrc, flvdemux, tsdemux, splitmuxsink, "
+                 "mpegtsmux)");
+  }
+
+  GstCaps* caps = gst_caps_from_string(
+      flv ? "video/x-flv" : "video/mpegts,systemstream=(boolean)true,packetsize=(int)188");
+  // Byte stream into a demuxer: no timestamps here, and never block the protocol thread (the
+  // queue limit is enforced in Push).
+  g_object_set(appsrc_, "caps", caps, "format", GST_FORMAT_BYTES, "stream-type",
+               GST_APP_STREAM_TYPE_STREAM, "is-live", FALSE, "block", FALSE, "max-bytes",
+               static_cast<guint64>(options_.max_queued_bytes), nullptr);
+  gst_caps_unref(caps);
+  g_object_set(splitmux_, "muxer", muxer, "max-size-time",
+               static_cast<guint64>(absl::ToInt64Nanoseconds(options_.target_duration)), nullptr);
+
+  gst_bin_add_many(GST_BIN(pipeline_), appsrc_, demux, splitmux_, nullptr);
+  video_sink_ = gst_element_request_pad_simple(splitmux_, "video");
+  if (video_sink_ == nullptr) {
+    return Error(absl::StatusCode::kInternal, "PACKAGER_FAILURE", "splitmuxsink has no video pad");
+  }
+  if (!gst_element_link(appsrc_, demux)) {
+    return Error(absl::StatusCode::kInternal, "PACKAGER_FAILURE", "cannot link appsrc to demuxer");
+  }
+  g_signal_connect(demux, "pad-added", G_CALLBACK(&Impl::OnPadAdded), this);
+  g_signal_connect(demux, "no-more-pads", G_CALLBACK(&Impl::OnNoMorePads), this);
+  g_signal_connect(splitmux_, "format-location-full", G_CALLBACK(&Impl::OnFormatLocation), this);
+
+  bus_ = gst_element_get_bus(pipeline_);
+  if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    gst_element_set_state(pipeline_, GST_STATE_NULL);
+    return Error(absl::StatusCode::kInternal, "PACKAGER_FAILURE", "pipeline refused to start");
+  }
+  thread_ = std::thread([this] { Run(); });
+  log::Info("media_pipeline_started")
+      .Kv("stream_id", options_.stream_id)
+      .Kv("format", flv ? "flv" : "mpegts")
+      .Kv("first_sequence", first_sequence_);
+  return absl::OkStatus();
+}
+
+void Pipeline::Impl::OnPadAdded(GstElement*, GstPad* pad, gpointer self) {
+  static_cast<Impl*>(self)->HandlePad(pad);
+}
+
+void Pipeline::Impl::OnNoMorePads(GstElement*, gpointer self) {
+  Impl* impl = static_cast<Impl*>(self);
+  bool video = false;
+  {
+    absl::MutexLock lock(&impl->mu_);
+    impl->no_more_pads_ = true;
+    video = impl->linked_[kVideoTrack];
+  }
+  // Segments are cut on video keyframes; without video there is nothing to cut on.
+  if (!video) impl->PostFailure("UNSUPPORTED_CODEC", "the stream has no H.264 video track");
+}
+
+gchar* Pipeline::Impl::OnFormatLocation(GstElement*, guint fragment_id, GstSample* first,
+                                        gpointer self) {
+  Impl* impl = static_cast<Impl*>(self);
+  // The fragment's first reference buffer: its start, should the opened message not know it.
+  GstBuffer* buffer = first != nullptr ? gst_sample_get_buffer(first) : nullptr;
+  const std::optional<int64_t> start =
+      buffer != nullptr ? ToNs(GST_BUFFER_PTS(buffer)) : std::nullopt;
+  const int64_t sequence = impl->first_sequence_ + fragment_id;
+  const std::string location =
+      (impl->options_.stream_dir / absl::StrFormat("%06d.ts", sequence)).string();
+  {
+    absl::MutexLock lock(&impl->mu_);
+    impl->fragment_by_location_[location] = {sequence, start.value_or(-1)};
+  }
+  return g_strdup(location.c_str());
+}
+
+void Pipeline::Impl::HandlePad(GstPad* pad) {
+  GstCaps* caps = gst_pad_get_current_caps(pad);
+  if (caps == nullptr) caps = gst_pad_query_caps(pad, nullptr);
+  const std::string name = CapsName(caps);
+  int track = -1;
+  if (name == "video/x-h264") {
+    track = kVideoTrack;
+  } else if (name == "audio/mpeg") {
+    int version = 0;
+    gst_structure_get_int(gst_caps_get_structure(caps, 0), "mpegversion", &version);
+    if (version == 2 || version == 4) track = kAudioTrack;  // MPEG-2 and MPEG-4 AAC.
+  }
+  gchar* caps_text = caps != nullptr ? gst_caps_to_string(caps) : g_strdup("(none)");
+  const std::string description = caps_text;
+  g_free(caps_text);
+  if (caps != nullptr) gst_caps_unref(caps);
+
+  bool duplicate = false;
+  if (track >= 0) {
+    absl::MutexLock lock(&mu_);
+    duplicate = linked_[track];
+  }
+  const bool media = name.rfind("video/", 0) == 0 || name.rfind("audio/", 0) == 0;
+  if (track >= 0 && !duplicate) {
+    if (!AddBranch(pad, track)) {
+      PostFailure("PACKAGER_FAILURE", absl::StrCat("cannot link a branch for ", description));
+    }
+  } else if (media && !duplicate) {
+    PostFailure("UNSUPPORTED_CODEC",
+                absl::StrCat("only H.264 video and AAC audio are accepted, got ", description));
+  } else {
+    // Extra tracks of a kind we already package, and data tracks (KLV, SCTE-35…): dropped.
+    LinkToFakesink(pad);
+  }
+}
+
+bool Pipeline::Impl::AddBranch(GstPad* demux_pad, int track) {
+  const bool video = track == kVideoTrack;
+  GstElement* queue = gst_element_factory_make("queue", nullptr);
+  GstElement* parser = gst_element_factory_make(video ? "h264parse" : "aacparse", nullptr);
+  GstElement* filter = video ? gst_element_factory_make("capsfilter", nullptr) : nullptr;
+  if (queue == nullptr || parser == nullptr || (video && filter == nullptr)) return false;
+  GstElement* last = parser;
+  gst_bin_add_many(GST_BIN(pipeline_), queue, parser, nullptr);
+  if (video) {
+    // SPS/PPS before every keyframe, so each segment decodes on its own.
+    g_object_set(parser, "config-interval", -1, nullptr);
+    GstCaps* caps = gst_caps_from_string("video/x-h264,stream-format=byte-stream,alignment=au");
+    g_object_set(filter, "caps", caps, nullptr);
+    gst_caps_unref(caps);
+    gst_bin_add(GST_BIN(pipeline_), filter);
+    last = filter;
+  }
+  if (!gst_element_link(queue, parser) || (video && !gst_element_link(parser, filter))) {
+    return false;
+  }
+
+  Track* probe_track = nullptr;
+  {
+    absl::MutexLock lock(&mu_);
+    auto t = std::make_unique<Track>();
+    t->impl = this;
+    t->index = track;
+    gst_segment_init(&t->upstream_segment, GST_FORMAT_TIME);
+    probe_track = t.get();
+    tracks_.push_back(std::move(t));
+    linked_[track] = true;
+  }
+  GstPad* src = gst_element_get_static_pad(last, "src");
+  gst_pad_add_probe(
+      src,
+      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+      &Impl::OnProbe, probe_track, nullptr);
+  GstPad* sink = video ? GST_PAD(gst_object_ref(video_sink_))
+                       : gst_element_request_pad_simple(splitmux_, "audio_%u");
+  const bool linked_out = sink != nullptr && gst_pad_link(src, sink) == GST_PAD_LINK_OK;
+  gst_object_unref(src);
+  if (sink != nullptr) gst_object_unref(sink);
+  if (!linked_out) return false;
+
+  if (filter != nullptr) gst_element_sync_state_with_parent(filter);
+  gst_element_sync_state_with_parent(parser);
+  gst_element_sync_state_with_parent(queue);
+  GstPad* queue_sink = gst_element_get_static_pad(queue, "sink");
+  const bool linked_in = gst_pad_link(demux_pad, queue_sink) == GST_PAD_LINK_OK;
+  gst_object_unref(queue_sink);
+  return linked_in;
+}
+
+void Pipeline::Impl::LinkToFakesink(GstPad* demux_pad) {
+  GstElement* sink = gst_element_factory_make("fakesink", nullptr);
+  if (sink == nullptr) return;
+  g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
+  gst_bin_add(GST_BIN(pipeline_), sink);
+  gst_element_sync_state_with_parent(sink);
+  GstPad* pad = gst_element_get_static_pad(sink, "sink");
+  gst_pad_link(demux_pad, pad);
+  gst_object_unref(pad);
+}
+
+void Pipeline::Impl::PostFailure(absl::string_view reason, absl::string_view message) {
+  const std::string r(reason);
+  const std::string m(message);
+  GstStructure* s = gst_structure_new(kFailureMessage, "reason", G_TYPE_STRING, r.c_str(),
+                                      "message", G_TYPE_STRING, m.c_str(), nullptr);
+  gst_bus_post(bus_, gst_message_new_application(GST_OBJECT(pipeline_), s));
+}
+
+// ---- Pad probes after the parsers ------------------------------------------------------------
+
+GstPadProbeReturn Pipeline::Impl::OnProbe(GstPad*, GstPadProbeInfo* info, gpointer data) {
+  Track* track = static_cast<Track*>(data);
+  if ((GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER) != 0) {
+    track->impl->HandleBuffer(*track, info);
+  } else if ((GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) != 0) {
+    track->impl->HandleEvent(*track, info);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+void Pipeline::Impl::HandleBuffer(Track& track, GstPadProbeInfo* info) {
+  GstBuffer* buffer = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
+  GST_PAD_PROBE_INFO_DATA(info) = buffer;
+
+  // Normalise in running time: the demuxer's segment may start anywhere (MPEG-TS starts at its
+  // first PCR) and may be replaced mid-stream; downstream only ever sees one segment from 0.
+  auto running = [&track](GstClockTime t) -> std::optional<int64_t> {
+    if (!GST_CLOCK_TIME_IS_VALID(t)) return std::nullopt;
+    if (!track.have_segment || track.upstream_segment.format != GST_FORMAT_TIME) return ToNs(t);
+    guint64 rt = 0;
+    int sign = gst_segment_to_running_time_full(&track.upstream_segment, GST_FORMAT_TIME, t, &rt);
+    if (sign == 0) return std::nullopt;
+    return sign > 0 ? static_cast<int64_t>(rt) : -static_cast<int64_t>(rt);
+  };
+  TimestampNormalizer::Times in;
+  in.pts = running(GST_BUFFER_PTS(buffer));
+  in.dts = running(GST_BUFFER_DTS(buffer));
+  in.duration = ToNs(GST_BUFFER_DURATION(buffer));
+
+  const absl::Time now = absl::Now();
+  absl::MutexLock lock(&mu_);
+  TimestampNormalizer::Times out = normalizer_.Normalize(track.index, in);
+  GST_BUFFER_PTS(buffer) = FromNs(out.pts);
+  GST_BUFFER_DTS(buffer) = FromNs(out.dts);
+
+  if (!anchor_wall_ && out.pts) {
+    anchor_wall_ = now;
+    anchor_media_ns_ = *out.pts;
+  }
+  if (!first_output_) first_output_ = now;
+  last_output_ = now;
+  pending_since_.reset();
+
+  const bool video = track.index == kVideoTrack;
+  const bool reference = video || !linked_[kVideoTrack];
+  if (video && out.pts) {
+    if (last_video_pts_ns_ >= 0 && *out.pts > last_video_pts_ns_) {
+      last_video_step_ns_ = *out.pts - last_video_pts_ns_;
+    }
+    last_video_pts_ns_ = *out.pts;
+  }
+  if (reference && out.pts) {
+    int64_t duration = out.duration && *out.duration > 0 ? *out.duration
+                       : video                           ? last_video_step_ns_
+                                                         : 0;
+    reference_end_ns_ = std::max(reference_end_ns_, *out.pts + duration);
+  }
+  if (video && avc_codec_.empty()) {
+    GstMapInfo map;
+    if (gst_buffer_map(buffer, &map, GST_MAP_READ)) {
+      auto codec = AvcCodecFromAnnexB(std::span<const uint8_t>(map.data, map.size));
+      if (codec) avc_codec_ = *codec;
+      gst_buffer_unmap(buffer, &map);
+    }
+  }
+}
+
+void Pipeline::Impl::HandleEvent(Track& track, GstPadProbeInfo* info) {
+  GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
+  switch (GST_EVENT_TYPE(event)) {
+    case GST_EVENT_SEGMENT: {
+      gst_event_copy_segment(event, &track.upstream_segment);
+      track.have_segment = true;
+      GstSegment segment;
+      gst_segment_init(&segment, GST_FORMAT_TIME);
+      GstEvent* replacement = gst_event_new_segment(&segment);
+      gst_event_set_seqnum(replacement, gst_event_get_seqnum(event));
+      gst_event_unref(event);
+      GST_PAD_PROBE_INFO_DATA(info) = replacement;
+      break;
+    }
+    case GST_EVENT_CAPS: {
+      GstCaps* caps = nullptr;
+      gst_event_parse_caps(event, &caps);
+      RecordCaps(track.index, caps);
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+void Pipeline::Impl::RecordCaps(int track, GstCaps* caps) {
+  if (caps == nullptr || gst_caps_is_empty(caps)) return;
+  const GstStructure* s = gst_caps_get_structure(caps, 0);
+  absl::MutexLock lock(&mu_);
+  if (track == kVideoTrack) {
+    video_caps_ = true;
+    facts_.video_codec = "h264";
+    gst_structure_get_int(s, "width", &facts_.width);
+    gst_structure_get_int(s, "height", &facts_.height);
+    int num = 0;
+    int den = 0;
+    if (gst_structure_get_fraction(s, "framerate", &num, &den) && num > 0 && den > 0) {
+      facts_.frame_rate = static_cast<double>(num) / den;
+    }
+    const char* profile = gst_structure_get_string(s, "profile");
+    const char* level = gst_structure_get_string(s, "level");
+    h264_profile_ = profile != nullptr ? profile : "";
+    h264_level_ = level != nullptr ? level : "";
+  } else {
+    audio_caps_ = true;
+    facts_.audio_codec = "aac";
+    gst_structure_get_int(s, "rate", &facts_.audio_sample_rate);
+    gst_structure_get_int(s, "channels", &facts_.audio_channels);
+    int object_type = 0;
+    const GValue* value = gst_structure_get_value(s, "codec_data");
+    if (value != nullptr && G_VALUE_HOLDS(value, GST_TYPE_BUFFER)) {
+      GstBuffer* config = gst_value_get_buffer(value);
+      GstMapInfo map;
+      if (config != nullptr && gst_buffer_map(config, &map, GST_MAP_READ)) {
+        object_type = AacObjectTypeFromConfig(std::span<const uint8_t>(map.data, map.size));
+        gst_buffer_unmap(config, &map);
+      }
+    }
+    if (object_type == 0) {
+      const char* profile = gst_structure_get_string(s, "profile");
+      if (profile != nullptr) object_type = AacObjectTypeFromProfile(profile);
+    }
+    aac_object_type_ = object_type;
+  }
+}
+
+// ---- Input -----------------------------------------------------------------------------------
+
+bool Pipeline::Impl::Push(std::span<const uint8_t> bytes) {
+  if (!accepting_.load()) return false;
+  if (bytes.empty()) return true;
+  if (!Sniff(bytes)) {
+    accepting_.store(false);
+    PostFailure("PACKAGER_FAILURE", options_.format == MediaFormat::kFlv
+                                        ? "the input is not FLV"
+                                        : "the input is not an MPEG transport stream");
+    return false;
+  }
+  const guint64 queued = gst_app_src_get_current_level_bytes(GST_APP_SRC(appsrc_));
+  if (queued + bytes.size() > options_.max_queued_bytes) return false;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!pending_since_) pending_since_ = absl::Now();
+  }
+  GstBuffer* buffer = gst_buffer_new_memdup(bytes.data(), bytes.size());
+  return gst_app_src_push_buffer(GST_APP_SRC(appsrc_), buffer) == GST_FLOW_OK;
+}
+
+bool Pipeline::Impl::Sniff(std::span<const uint8_t> bytes) {
+  // Demuxers resynchronise silently on garbage, which would only surface as a stall many
+  // seconds later; the container's signature says at once whether this is media at all.
+  absl::MutexLock lock(&sniff_mu_);
+  if (sniff_done_) return true;
+  const absl::string_view signature =
+      options_.format == MediaFormat::kFlv ? absl::string_view("FLV") : absl::string_view("\x47");
+  const size_t take = std::min(bytes.size(), signature.size() - sniffed_.size());
+  sniffed_.append(reinterpret_cast<const char*>(bytes.data()), take);
+  if (signature.substr(0, sniffed_.size()) != sniffed_) return false;
+  sniff_done_ = sniffed_.size() == signature.size();
+  return true;
+}
+
+absl::Status Pipeline::Impl::Finish(absl::Duration timeout) {
+  if (accepting_.exchange(false)) gst_app_src_end_of_stream(GST_APP_SRC(appsrc_));
+  bool finished = false;
+  absl::Status result;
+  {
+    done_mu_.LockWhenWithTimeout(absl::Condition(&done_), timeout);
+    finished = done_;
+    result = result_;
+    done_mu_.Unlock();
+  }
+  Teardown();
+  if (!finished) {
+    log::Warn("media_pipeline_finish_timeout").Kv("stream_id", options_.stream_id);
+    return Error(absl::StatusCode::kDeadlineExceeded, "FINISH_TIMEOUT",
+                 "the last segment was not closed in time");
+  }
+  return result;
+}
+
+void Pipeline::Impl::Teardown() {
+  accepting_.store(false);
+  stop_.store(true);
+  if (thread_.joinable()) thread_.join();
+  if (pipeline_ != nullptr) gst_element_set_state(pipeline_, GST_STATE_NULL);
+}
+
+// ---- Event thread ----------------------------------------------------------------------------
+
+void Pipeline::Impl::Run() {
+  while (!stop_.load() && !terminal_) {
+    GstMessage* msg =
+        gst_bus_timed_pop(bus_, static_cast<GstClockTime>(absl::ToInt64Nanoseconds(kPollInterval)));
+    if (msg != nullptr) {
+      HandleMessage(msg);
+      gst_message_unref(msg);
+    }
+    if (terminal_) break;
+    MaybeEmitMediaInfo(false);
+    CheckWatchdog();
+  }
+}
+
+void Pipeline::Impl::HandleMessage(GstMessage* msg) {
+  switch (GST_MESSAGE_TYPE(msg)) {
+    case GST_MESSAGE_ERROR:
+      HandleError(msg);
+      break;
+    case GST_MESSAGE_WARNING: {
+      GError* err = nullptr;
+      gchar* debug = nullptr;
+      gst_message_parse_warning(msg, &err, &debug);
+      log::Warn("media_pipeline_warning")
+          .Kv("stream_id", options_.stream_id)
+          .Kv("element", GST_OBJECT_NAME(GST_MESSAGE_SRC(msg)))
+          .Kv("warning", err != nullptr ? err->message : "")
+          .Kv("debug", debug != nullptr ? debug : "");
+      g_clear_error(&err);
+      g_free(debug);
+      break;
+    }
+    case GST_MESSAGE_APPLICATION: {
+      const GstStructure* s = gst_message_get_structure(msg);
+      if (s != nullptr && gst_structure_has_name(s, kFailureMessage)) {
+        const char* reason = gst_structure_get_string(s, "reason");
+        const char* message = gst_structure_get_string(s, "message");
+        Fail(ReasonStatus(reason != nullptr ? reason : "PACKAGER_FAILURE",
+                          message != nullptr ? message : ""));
+      }
+      break;
+    }
+    case GST_MESSAGE_ELEMENT:
+      if (GST_MESSAGE_SRC(msg) == GST_OBJECT(splitmux_)) HandleFragmentMessage(msg);
+      break;
+    case GST_MESSAGE_EOS:
+      FinalizeFragments(/*at_eos=*/true);
+      Complete(absl::OkStatus());
+      break;
+    default:
+      break;
+  }
+}
+
+void Pipeline::Impl::HandleError(GstMessage* msg) {
+  GError* err = nullptr;
+  gchar* debug = nullptr;
+  gst_message_parse_error(msg, &err, &debug);
+  const std::string element = GST_OBJECT_NAME(GST_MESSAGE_SRC(msg));
+  const std::string text = err != nullptr ? err->message : "unknown error";
+  log::Warn("media_pipeline_error")
+      .Kv("stream_id", options_.stream_id)
+      .Kv("element", element)
+      .Kv("error", text)
+      .Kv("debug", debug != nullptr ? debug : "");
+  absl::string_view reason = "PACKAGER_FAILURE";
+  if (err != nullptr && IsStorageError(err)) {
+    reason = "STORAGE_FAILURE";
+  } else if (err != nullptr && err->domain == GST_STREAM_ERROR &&
+             err->code == GST_STREAM_ERROR_CODEC_NOT_FOUND) {
+    reason = "UNSUPPORTED_CODEC";
+  }
+  g_clear_error(&err);
+  g_free(debug);
+  Fail(ReasonStatus(reason, absl::StrCat("packaging failed in ", element, ": ", text)));
+}
+
+void Pipeline::Impl::HandleFragmentMessage(GstMessage* msg) {
+  const GstStructure* s = gst_message_get_structure(msg);
+  if (s == nullptr) return;
+  const bool opened = gst_structure_has_name(s, kFragmentOpened);
+  if (!opened && !gst_structure_has_name(s, kFragmentClosed)) return;
+  const char* location = gst_structure_get_string(s, "location");
+  guint64 running_time = 0;
+  if (location == nullptr || !gst_structure_get_uint64(s, "running-time", &running_time)) return;
+  FragmentName name;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = fragment_by_location_.find(location);
+    if (it == fragment_by_location_.end()) return;
+    name = it->second;
+  }
+  Fragment& fragment = fragments_[name.sequence];
+  fragment.location = location;
+  if (opened) {
+    // splitmuxsink reports an invalid time when it opens a fragment before it has seen the
+    // reference stream; the fragment's first buffer then says where it starts.
+    fragment.start_ns = running_time <= static_cast<guint64>(INT64_MAX)
+                            ? static_cast<int64_t>(running_time)
+                            : std::max<int64_t>(name.first_pts_ns, 0);
+  } else {
+    fragment.closed = true;
+  }
+  FinalizeFragments(/*at_eos=*/false);
+}
+
+void Pipeline::Impl::FinalizeFragments(bool at_eos) {
+  // A fragment's duration runs to the next fragment's start, which splitmuxsink reports just
+  // after closing it; the last one (at EOS) ends with its last buffer.
+  while (!fragments_.empty() && !terminal_ && !stop_.load()) {
+    auto it = fragments_.begin();
+    if (!it->second.closed && !at_eos) break;
+    int64_t end_ns = 0;
+    auto next = fragments_.find(it->first + 1);
+    if (next != fragments_.end()) {
+      end_ns = next->second.start_ns;
+    } else if (at_eos) {
+      absl::MutexLock lock(&mu_);
+      end_ns = reference_end_ns_;
+    } else {
+      break;
+    }
+    const int64_t sequence = it->first;
+    const Fragment fragment = it->second;
+    fragments_.erase(it);
+    FinalizeSegment(sequence, fragment, end_ns);
+  }
+}
+
+void Pipeline::Impl::FinalizeSegment(int64_t sequence, const Fragment& fragment, int64_t end_ns) {
+  absl::StatusOr<FileDigest> digest = SyncAndDigest(fragment.location);
+  if (!digest.ok()) {
+    Fail(digest.status());
+    return;
+  }
+  MaybeEmitMediaInfo(/*force=*/true);
+
+  SegmentInfo segment;
+  segment.sequence = sequence;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!anchor_wall_) anchor_wall_ = absl::Now();
+    segment.program_date_time =
+        *anchor_wall_ + absl::Nanoseconds(fragment.start_ns - anchor_media_ns_);
+    // An encoder that reconnects with a burst of buffered media (faster than real time) would
+    // otherwise start before the previous session ended: date times must never go back, so
+    // this session's clock moves forward, once, by the overlap.
+    const std::optional<absl::Time> previous_end = playlist_.end_program_date_time();
+    if (sequence == first_sequence_ && previous_end && segment.program_date_time < *previous_end) {
+      *anchor_wall_ += *previous_end - segment.program_date_time;
+      segment.program_date_time = *previous_end;
+    }
+  }
+  segment.duration = absl::Nanoseconds(std::max<int64_t>(0, end_ns - fragment.start_ns));
+  segment.media_offset = playlist_.media_offset();
+  segment.size_bytes = digest->size_bytes;
+  segment.sha256 = digest->sha256;
+  segment.path = absl::StrCat(options_.stream_id, "/",
+                              std::filesystem::path(fragment.location).filename().string());
+  segment.discontinuity = options_.discontinuity && sequence == first_sequence_;
+
+  if (absl::Status s = playlist_.Append(segment, media_info_); !s.ok()) {
+    Fail(ReasonOf(s) == "STORAGE_FAILURE" ? s : ReasonStatus("PACKAGER_FAILURE", s.message()));
+    return;
+  }
+  last_segment_at_ = absl::Now();
+  log::Info("hls_segment_closed")
+      .Kv("stream_id", options_.stream_id)
+      .Kv("sequence", sequence)
+      .Kv("duration_ms", absl::ToDoubleMilliseconds(segment.duration))
+      .Kv("size_bytes", segment.size_bytes);
+  if (events_.segment_closed) {
+    if (absl::Status s = events_.segment_closed(segment); !s.ok()) {
+      Fail(ReasonStatus("STORAGE_FAILURE", absl::StrCat("segment hand-off failed: ", s.message())));
+    }
+  }
+}
+
+void Pipeline::Impl::MaybeEmitMediaInfo(bool force) {
+  if (media_info_sent_) return;
+  MediaInfo info;
+  {
+    absl::MutexLock lock(&mu_);
+    const bool video = linked_[kVideoTrack];
+    const bool audio = linked_[kAudioTrack];
+    const bool ready = (no_more_pads_ || (video && audio)) && (video || audio) &&
+                       (!video || (video_caps_ && !avc_codec_.empty())) && (!audio || audio_caps_);
+    if (!ready && !force) return;
+    info = facts_;
+    std::vector<std::string> codecs;
+    if (video) {
+      std::string avc = avc_codec_;
+      if (avc.empty()) avc = AvcCodecFromProfileLevel(h264_profile_, h264_level_).value_or("");
+      if (!avc.empty()) codecs.push_back(avc);
+    } else {
+      info.video_codec.clear();
+    }
+    if (audio) {
+      codecs.push_back(AacCodec(aac_object_type_));
+    } else {
+      info.audio_codec.clear();
+    }
+    info.codecs = absl::StrJoin(codecs, ",");
+  }
+  media_info_ = info;
+  media_info_sent_ = true;
+  log::Info("media_info")
+      .Kv("stream_id", options_.stream_id)
+      .Kv("codecs", info.codecs)
+      .Kv("width", info.width)
+      .Kv("height", info.height)
+      .Kv("frame_rate", info.frame_rate);
+  if (events_.media_info) events_.media_info(info);
+}
+
+void Pipeline::Impl::CheckWatchdog() {
+  const absl::Time now = absl::Now();
+  std::optional<absl::Time> pending;
+  std::optional<absl::Time> first;
+  std::optional<absl::Time> last;
+  {
+    absl::MutexLock lock(&mu_);
+    pending = pending_since_;
+    first = first_output_;
+    last = last_output_;
+  }
+  if (pending && now - *pending > options_.stall_timeout) {
+    Fail(ReasonStatus("MEDIA_STALLED", absl::StrCat("no media left the parsers for ",
+                                                    absl::FormatDuration(options_.stall_timeout))));
+    return;
+  }
+  if (first && last && now - *last < options_.stall_timeout) {
+    const absl::Time since = std::max(*first, last_segment_at_.value_or(*first));
+    const absl::Duration limit = 3 * options_.target_duration + options_.stall_timeout;
+    if (now - since > limit) {
+      Fail(ReasonStatus("MEDIA_STALLED",
+                        absl::StrCat("no segment closed for ", absl::FormatDuration(limit))));
+    }
+  }
+}
+
+void Pipeline::Impl::Fail(const absl::Status& status) {
+  if (terminal_) return;
+  terminal_ = true;
+  accepting_.store(false);
+  log::Warn("media_pipeline_failed")
+      .Kv("stream_id", options_.stream_id)
+      .Kv("reason", ReasonOf(status))
+      .Kv("message", std::string(status.message()));
+  if (events_.failed) events_.failed(status);
+  // Stop work now; Finish or the destructor release the rest.
+  gst_element_set_state(pipeline_, GST_STATE_NULL);
+  Complete(status);
+}
+
+void Pipeline::Impl::Complete(const absl::Status& status) {
+  terminal_ = true;
+  absl::MutexLock lock(&done_mu_);
+  done_ = true;
+  result_ = status;
+}
+
+// ---- Public surface --------------------------------------------------------------------------
+
+Pipeline::Pipeline(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Pipeline::~Pipeline() = default;
+
+absl::StatusOr<std::unique_ptr<Pipeline>> Pipeline::Start(PipelineOptions options,
+                                                          LivePlaylist& playlist,
+                                                          PipelineEvents events) {
+  if (options.stream_dir.empty() || options.target_duration <= absl::ZeroDuration() ||
+      options.stall_timeout <= absl::ZeroDuration() || options.max_queued_bytes == 0) {
+    return Error(absl::StatusCode::kInvalidArgument, "INVALID_PIPELINE_OPTIONS",
+                 "stream_dir, target_duration, stall_timeout and max_queued_bytes are required");
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(options.stream_dir, ec);
+  if (ec) {
+    return Error(absl::StatusCode::kInternal, "STORAGE_FAILURE",
+                 absl::StrCat("cannot create ", options.stream_dir.string(), ": ", ec.message()));
+  }
+  InitGStreamer();
+  if (options.discontinuity) playlist.MarkDiscontinuity();
+  auto impl = std::make_unique<Impl>(std::move(options), playlist, std::move(events));
+  RETURN_IF_ERROR(impl->Build());
+  return std::unique_ptr<Pipeline>(new Pipeline(std::move(impl)));
+}
+
+bool Pipeline::Push(std::span<const uint8_t> bytes) { return impl_->Push(bytes); }
+
+absl::Status Pipeline::Finish(absl::Duration timeout) { return impl_->Finish(timeout); }
+
+}  // namespace shopcast::video_ingest::media

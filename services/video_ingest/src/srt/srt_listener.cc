@@ -1,0 +1,467 @@
+#include "srt/srt_listener.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <srt/access_control.h>
+
+#include <array>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "shopcast/log/log.h"
+#include "shopcast/status/status.h"
+#include "srt/reject_code.h"
+#include "srt/stream_id.h"
+
+namespace shopcast::video_ingest::srt {
+namespace {
+
+// Short enough that admission results and disconnect requests (which cannot wake
+// srt_epoll_uwait) are acted on promptly, long enough to cost nothing when idle.
+constexpr int64_t kPollIntervalMs = 50;
+constexpr absl::Duration kIdleCheckInterval = absl::Milliseconds(200);
+constexpr int kMaxEventsPerWait = 64;
+// Bounds one connection's turn so a fast encoder cannot starve the others.
+constexpr int kMaxMessagesPerTurn = 128;
+constexpr int kListenBacklog = 64;
+constexpr size_t kMaxSrtPayload = 1456;
+
+std::string AddressOf(const sockaddr* address) {
+  if (address == nullptr) return "unknown";
+  std::array<char, INET6_ADDRSTRLEN> text{};
+  if (address->sa_family == AF_INET) {
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(address);
+    inet_ntop(AF_INET, &v4->sin_addr, text.data(), text.size());
+    return std::string(text.data()) + ":" + std::to_string(ntohs(v4->sin_port));
+  }
+  if (address->sa_family == AF_INET6) {
+    const auto* v6 = reinterpret_cast<const sockaddr_in6*>(address);
+    inet_ntop(AF_INET6, &v6->sin6_addr, text.data(), text.size());
+    return "[" + std::string(text.data()) + "]:" + std::to_string(ntohs(v6->sin6_port));
+  }
+  return "unknown";
+}
+
+absl::Status SrtFailure(const char* what) {
+  return Error(absl::StatusCode::kInternal, "SRT_SOCKET_FAILED",
+               std::string(what) + ": " + srt_getlasterror_str());
+}
+
+template <typename T>
+absl::Status SetOption(SRTSOCKET socket, SRT_SOCKOPT option, T value, const char* name) {
+  if (srt_setsockflag(socket, option, &value, sizeof(value)) == SRT_ERROR) {
+    return SrtFailure(name);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+struct SrtListener::Connection {
+  uint64_t id = 0;
+  SRTSOCKET socket = SRT_INVALID_SOCK;
+  std::string remote;
+  absl::Time opened;
+  absl::Time last_data;
+  uint64_t bytes = 0;
+  std::shared_ptr<MediaSession> session;  // Null while admission runs.
+  std::vector<uint8_t> pending;           // Media received before admission finished.
+};
+
+// Where other threads leave work for the poller: admission results from the worker pool and
+// disconnect requests from the service. Shared so a DisconnectFn outliving the listener is
+// harmless.
+struct SrtListener::Inbox {
+  struct Admitted {
+    SRTSOCKET socket;
+    uint64_t id;
+    absl::StatusOr<std::shared_ptr<MediaSession>> result;
+  };
+  struct Disconnect {
+    SRTSOCKET socket;
+    uint64_t id;
+  };
+  absl::Mutex mu;
+  std::vector<Admitted> admitted ABSL_GUARDED_BY(mu);
+  std::vector<Disconnect> disconnects ABSL_GUARDED_BY(mu);
+  bool closed ABSL_GUARDED_BY(mu) = false;
+};
+
+SrtListener::SrtListener(SrtOptions options, PublishAdmission& admission,
+                         prometheus::Registry* registry)
+    : options_(std::move(options)),
+      admission_(admission),
+      metrics_(registry),
+      inbox_(std::make_shared<Inbox>()) {}
+
+SrtListener::~SrtListener() { Stop(); }
+
+absl::Status SrtListener::Start() {
+  if (started_) {
+    return Error(absl::StatusCode::kFailedPrecondition, "SRT_ALREADY_STARTED",
+                 "the SRT listener was already started");
+  }
+  started_ = true;
+  RETURN_IF_ERROR(ValidateSrtOptions(options_));
+  RETURN_IF_ERROR(library_.Acquire());
+  if (absl::Status opened = OpenSocket(); !opened.ok()) {
+    Stop();
+    return opened;
+  }
+  admission_pool_ =
+      std::make_unique<boost::asio::thread_pool>(static_cast<size_t>(options_.admission_threads));
+  poller_ = std::thread([this] { PollLoop(); });
+  log::Info("srt_listening")
+      .Kv("address", options_.bind_address)
+      .Kv("port", static_cast<int>(port_))
+      .Kv("latency_ms", static_cast<int64_t>(absl::ToInt64Milliseconds(options_.latency)))
+      .Kv("encrypted", !options_.passphrase.empty());
+  return absl::OkStatus();
+}
+
+absl::Status SrtListener::OpenSocket() {
+  sockaddr_storage address{};
+  int address_size = 0;
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&address);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&address);
+  if (inet_pton(AF_INET, options_.bind_address.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(options_.port);
+    address_size = sizeof(sockaddr_in);
+  } else if (inet_pton(AF_INET6, options_.bind_address.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(options_.port);
+    address_size = sizeof(sockaddr_in6);
+  } else {
+    return InvalidArgument("bind_address", "SRT_OPTIONS_INVALID",
+                           "bind_address is not an IP address literal");
+  }
+
+  listener_ = srt_create_socket();
+  if (listener_ == SRT_INVALID_SOCK) return SrtFailure("srt_create_socket");
+  // TRANSTYPE first: it resets the options that depend on it. Accepted sockets inherit all of
+  // these, including non-blocking receive.
+  RETURN_IF_ERROR(SetOption(listener_, SRTO_TRANSTYPE, SRTT_LIVE, "SRTO_TRANSTYPE"));
+  const int latency_ms = static_cast<int>(absl::ToInt64Milliseconds(options_.latency));
+  RETURN_IF_ERROR(SetOption(listener_, SRTO_LATENCY, latency_ms, "SRTO_LATENCY"));
+  RETURN_IF_ERROR(SetOption(listener_, SRTO_RCVLATENCY, latency_ms, "SRTO_RCVLATENCY"));
+  RETURN_IF_ERROR(
+      SetOption(listener_, SRTO_PAYLOADSIZE, options_.payload_size, "SRTO_PAYLOADSIZE"));
+  RETURN_IF_ERROR(SetOption(listener_, SRTO_RCVSYN, false, "SRTO_RCVSYN"));
+  if (!options_.passphrase.empty()) {
+    RETURN_IF_ERROR(SetOption(listener_, SRTO_PBKEYLEN, options_.pbkeylen, "SRTO_PBKEYLEN"));
+    if (srt_setsockflag(listener_, SRTO_PASSPHRASE, options_.passphrase.data(),
+                        static_cast<int>(options_.passphrase.size())) == SRT_ERROR) {
+      return SrtFailure("SRTO_PASSPHRASE");
+    }
+  }
+  if (srt_bind(listener_, reinterpret_cast<sockaddr*>(&address), address_size) == SRT_ERROR) {
+    return Error(absl::StatusCode::kUnavailable, "SRT_BIND_FAILED",
+                 std::string("cannot bind the SRT port: ") + srt_getlasterror_str());
+  }
+  sockaddr_storage bound{};
+  int bound_size = sizeof(bound);
+  if (srt_getsockname(listener_, reinterpret_cast<sockaddr*>(&bound), &bound_size) == SRT_ERROR) {
+    return SrtFailure("srt_getsockname");
+  }
+  port_ = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                                            : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  if (srt_listen_callback(listener_, &SrtListener::OnListen, this) == SRT_ERROR) {
+    return SrtFailure("srt_listen_callback");
+  }
+  if (srt_listen(listener_, kListenBacklog) == SRT_ERROR) return SrtFailure("srt_listen");
+  epoll_ = srt_epoll_create();
+  if (epoll_ < 0) return SrtFailure("srt_epoll_create");
+  const int events = SRT_EPOLL_IN | SRT_EPOLL_ERR;
+  if (srt_epoll_add_usock(epoll_, listener_, &events) == SRT_ERROR) {
+    return SrtFailure("srt_epoll_add_usock");
+  }
+  return absl::OkStatus();
+}
+
+void SrtListener::Stop() {
+  if (stopping_.exchange(true)) return;
+  // No new handshakes: once srt_close returns, libsrt no longer calls OnListen.
+  if (listener_ != SRT_INVALID_SOCK) srt_close(listener_);
+  if (poller_.joinable()) poller_.join();
+  if (admission_pool_ != nullptr) {
+    // Queued admissions are dropped (their connections are closed below); running ones
+    // finish, and any session they return is closed by DrainInbox/End.
+    admission_pool_->stop();
+    admission_pool_->join();
+  }
+  DrainInbox();
+  std::vector<SRTSOCKET> open;
+  for (const auto& [socket, connection] : connections_) open.push_back(socket);
+  for (SRTSOCKET socket : open) {
+    End(socket, Error(absl::StatusCode::kUnavailable, "SRT_LISTENER_STOPPED",
+                      "the SRT listener is shutting down"));
+  }
+  {
+    absl::MutexLock lock(&inbox_->mu);
+    inbox_->closed = true;
+  }
+  if (epoll_ >= 0) srt_epoll_release(epoll_);
+  epoll_ = -1;
+  listener_ = SRT_INVALID_SOCK;
+  library_.Release();
+  if (started_ && port_ != 0) log::Info("srt_stopped").Kv("port", static_cast<int>(port_));
+}
+
+int SrtListener::OnListen(void* self, SRTSOCKET socket, int /*hs_version*/, const sockaddr* peer,
+                          const char* stream_id) {
+  return static_cast<SrtListener*>(self)->Screen(socket, peer, stream_id);
+}
+
+// Runs on a libsrt thread during the handshake: must be quick and must not block.
+int SrtListener::Screen(SRTSOCKET socket, const sockaddr* peer, const char* stream_id) {
+  absl::Status refusal;
+  if (stopping_.load()) {
+    refusal = Error(absl::StatusCode::kUnavailable, "SRT_LISTENER_STOPPED", "shutting down");
+  } else if (connection_count_.load() >= options_.max_connections) {
+    refusal = Error(absl::StatusCode::kResourceExhausted, "TOO_MANY_CONNECTIONS",
+                    "the SRT port is at its connection limit");
+  } else {
+    refusal = ParseStreamId(stream_id == nullptr ? "" : stream_id).status();
+  }
+  if (refusal.ok()) return 0;
+  const std::string reason = ReasonOf(refusal);
+  srt_setrejectreason(socket, RejectCodeFor(refusal));
+  metrics_.Rejected(reason);
+  log::Warn("srt_refused")
+      .Kv("stage", "handshake")
+      .Kv("remote", AddressOf(peer))
+      .Kv("reason", reason);
+  return -1;
+}
+
+void SrtListener::PollLoop() {
+  std::array<SRT_EPOLL_EVENT, kMaxEventsPerWait> events;
+  absl::Time next_idle_check = absl::Now() + kIdleCheckInterval;
+  while (!stopping_.load()) {
+    int ready = srt_epoll_uwait(epoll_, events.data(), kMaxEventsPerWait, kPollIntervalMs);
+    for (int i = 0; i < ready; ++i) {
+      const SRT_EPOLL_EVENT& event = events[static_cast<size_t>(i)];
+      if (event.fd == listener_) {
+        AcceptOne();
+        continue;
+      }
+      auto found = connections_.find(event.fd);
+      if (found == connections_.end()) continue;
+      ReadFrom(*found->second);
+      if ((event.events & SRT_EPOLL_ERR) != 0 && connections_.contains(event.fd)) {
+        End(event.fd, Error(absl::StatusCode::kUnavailable, "SRT_CONNECTION_LOST",
+                            "the encoder closed the connection or it broke"));
+      }
+    }
+    DrainInbox();
+    if (absl::Time now = absl::Now(); now >= next_idle_check) {
+      CutIdle(now);
+      next_idle_check = now + kIdleCheckInterval;
+    }
+  }
+}
+
+// One accept per readiness event: the epoll is level-triggered, so further pending connections
+// are reported again, and an accept on an empty queue makes libsrt log an error.
+void SrtListener::AcceptOne() {
+  sockaddr_storage peer{};
+  int peer_size = sizeof(peer);
+  SRTSOCKET socket = srt_accept(listener_, reinterpret_cast<sockaddr*>(&peer), &peer_size);
+  if (socket == SRT_INVALID_SOCK) return;  // Raced with a timeout or shutdown.
+  const std::string remote = AddressOf(reinterpret_cast<sockaddr*>(&peer));
+
+  std::array<char, kMaxStreamIdBytes + 1> stream_id{};
+  int stream_id_size = static_cast<int>(stream_id.size());
+  absl::StatusOr<ParsedStreamId> parsed =
+      srt_getsockflag(socket, SRTO_STREAMID, stream_id.data(), &stream_id_size) == SRT_ERROR
+          ? Error(absl::StatusCode::kInvalidArgument, "STREAM_ID_INVALID", "no stream id")
+          : ParseStreamId(std::string_view(stream_id.data(), static_cast<size_t>(stream_id_size)));
+  absl::Status refusal = parsed.status();
+  // The handshake check can be overtaken by other handshakes finishing at the same time.
+  if (refusal.ok() && connection_count_.load() >= options_.max_connections) {
+    refusal = Error(absl::StatusCode::kResourceExhausted, "TOO_MANY_CONNECTIONS",
+                    "the SRT port is at its connection limit");
+  }
+  const int events = SRT_EPOLL_IN | SRT_EPOLL_ERR;
+  if (refusal.ok() && srt_epoll_add_usock(epoll_, socket, &events) == SRT_ERROR) {
+    refusal = SrtFailure("srt_epoll_add_usock");
+  }
+  if (!refusal.ok()) {
+    metrics_.Rejected(ReasonOf(refusal));
+    log::Warn("srt_refused")
+        .Kv("stage", "accept")
+        .Kv("remote", remote)
+        .Kv("reason", ReasonOf(refusal));
+    srt_close(socket);
+    return;
+  }
+
+  auto connection = std::make_unique<Connection>();
+  connection->id = next_connection_id_++;
+  connection->socket = socket;
+  connection->remote = remote;
+  connection->opened = absl::Now();
+  connection->last_data = connection->opened;
+  connection_count_.fetch_add(1);
+  metrics_.ConnectionOpened();
+  log::Info("srt_accepted")
+      .Kv("remote", remote)
+      .Kv("connection", connection->id)
+      .Kv("connections", connection_count_.load());
+  StartAdmission(*connection, std::move(parsed->key));
+  connections_.emplace(socket, std::move(connection));
+}
+
+void SrtListener::StartAdmission(const Connection& connection, std::string key) {
+  PublishRequest request;
+  request.protocol = IngestProtocol::kSrt;
+  request.stream_key = std::move(key);
+  request.remote_address = connection.remote;
+  std::weak_ptr<Inbox> weak_inbox = inbox_;
+  const SRTSOCKET socket = connection.socket;
+  const uint64_t id = connection.id;
+  DisconnectFn disconnect = [weak_inbox, socket, id] {
+    std::shared_ptr<Inbox> inbox = weak_inbox.lock();
+    if (inbox == nullptr) return;
+    absl::MutexLock lock(&inbox->mu);
+    if (!inbox->closed) inbox->disconnects.push_back({socket, id});
+  };
+  boost::asio::post(*admission_pool_, [this, inbox = inbox_, request = std::move(request),
+                                       disconnect = std::move(disconnect), socket, id] {
+    absl::StatusOr<std::shared_ptr<MediaSession>> result =
+        admission_.Admit(request, MediaFormat::kMpegTs, disconnect);
+    absl::MutexLock lock(&inbox->mu);
+    inbox->admitted.push_back({socket, id, std::move(result)});
+  });
+}
+
+void SrtListener::DrainInbox() {
+  std::vector<Inbox::Admitted> admitted;
+  std::vector<Inbox::Disconnect> disconnects;
+  {
+    absl::MutexLock lock(&inbox_->mu);
+    admitted.swap(inbox_->admitted);
+    disconnects.swap(inbox_->disconnects);
+  }
+  for (Inbox::Admitted& done : admitted) {
+    auto found = connections_.find(done.socket);
+    const bool present = found != connections_.end() && found->second->id == done.id;
+    if (!present) {
+      // The encoder went away while its key was being checked: release the claim.
+      if (done.result.ok() && *done.result != nullptr) {
+        (*done.result)
+            ->Close(Error(absl::StatusCode::kUnavailable, "SRT_CONNECTION_LOST",
+                          "the encoder left during admission"));
+      }
+      continue;
+    }
+    Connection& connection = *found->second;
+    if (!done.result.ok() || *done.result == nullptr) {
+      absl::Status refusal = done.result.ok()
+                                 ? Error(absl::StatusCode::kInternal, "ADMISSION_FAILED",
+                                         "admission returned no session")
+                                 : done.result.status();
+      // Past the handshake no rejection code reaches the encoder; closing is all we can do.
+      metrics_.Rejected(ReasonOf(refusal));
+      log::Warn("srt_refused")
+          .Kv("stage", "admission")
+          .Kv("remote", connection.remote)
+          .Kv("connection", connection.id)
+          .Kv("reason", ReasonOf(refusal));
+      End(done.socket, refusal);
+      continue;
+    }
+    connection.session = std::move(*done.result);
+    log::Info("srt_admitted")
+        .Kv("remote", connection.remote)
+        .Kv("connection", connection.id)
+        .Kv("buffered_bytes", static_cast<uint64_t>(connection.pending.size()));
+    std::vector<uint8_t> pending = std::move(connection.pending);
+    connection.pending = {};
+    if (!pending.empty() && !connection.session->Write(pending)) {
+      End(done.socket, Error(absl::StatusCode::kAborted, "SESSION_ENDED",
+                             "the media session refused more data"));
+    }
+  }
+  for (const Inbox::Disconnect& request : disconnects) {
+    auto found = connections_.find(request.socket);
+    if (found == connections_.end() || found->second->id != request.id) continue;
+    End(request.socket, Error(absl::StatusCode::kAborted, "DISCONNECTED_BY_SERVICE",
+                              "the service ended this publisher"));
+  }
+}
+
+void SrtListener::ReadFrom(Connection& connection) {
+  std::array<uint8_t, kMaxSrtPayload> buffer;
+  for (int i = 0; i < kMaxMessagesPerTurn; ++i) {
+    int size = srt_recvmsg(connection.socket, reinterpret_cast<char*>(buffer.data()),
+                           static_cast<int>(buffer.size()));
+    if (size > 0) {
+      const SRTSOCKET socket = connection.socket;
+      Deliver(connection, buffer.data(), static_cast<size_t>(size));
+      if (!connections_.contains(socket)) return;  // Deliver ended it.
+      continue;
+    }
+    if (size == 0 || srt_getlasterror(nullptr) == SRT_EASYNCRCV) return;
+    End(connection.socket, Error(absl::StatusCode::kUnavailable, "SRT_CONNECTION_LOST",
+                                 std::string("receive failed: ") + srt_getlasterror_str()));
+    return;
+  }
+}
+
+void SrtListener::Deliver(Connection& connection, const uint8_t* data, size_t size) {
+  connection.last_data = absl::Now();
+  connection.bytes += size;
+  metrics_.BytesReceived(size);
+  if (connection.session == nullptr) {
+    if (connection.pending.size() + size > options_.max_pending_bytes) {
+      End(connection.socket, Error(absl::StatusCode::kResourceExhausted, "ADMISSION_BUFFER_FULL",
+                                   "too much media arrived before the key was checked"));
+      return;
+    }
+    connection.pending.insert(connection.pending.end(), data, data + size);
+    return;
+  }
+  if (!connection.session->Write(std::span<const uint8_t>(data, size))) {
+    End(connection.socket,
+        Error(absl::StatusCode::kAborted, "SESSION_ENDED", "the media session refused more data"));
+  }
+}
+
+void SrtListener::CutIdle(absl::Time now) {
+  std::vector<SRTSOCKET> idle;
+  for (const auto& [socket, connection] : connections_) {
+    if (now - connection->last_data >= options_.idle_timeout) idle.push_back(socket);
+  }
+  for (SRTSOCKET socket : idle) {
+    End(socket, Error(absl::StatusCode::kDeadlineExceeded, "SRT_IDLE_TIMEOUT",
+                      "no media within the idle timeout"));
+  }
+}
+
+void SrtListener::End(SRTSOCKET socket, const absl::Status& why) {
+  auto found = connections_.find(socket);
+  if (found == connections_.end()) return;
+  std::unique_ptr<Connection> connection = std::move(found->second);
+  connections_.erase(found);
+  if (epoll_ >= 0) srt_epoll_remove_usock(epoll_, socket);
+  srt_close(socket);
+  connection_count_.fetch_sub(1);
+  metrics_.ConnectionClosed();
+  if (connection->session != nullptr) connection->session->Close(why);
+  log::Info("srt_closed")
+      .Kv("remote", connection->remote)
+      .Kv("connection", connection->id)
+      .Kv("reason", ReasonOf(why))
+      .Kv("admitted", connection->session != nullptr)
+      .Kv("bytes", connection->bytes)
+      .Kv("seconds", absl::ToDoubleSeconds(absl::Now() - connection->opened));
+}
+
+}  // namespace shopcast::video_ingest::srt

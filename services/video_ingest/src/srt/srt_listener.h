@@ -1,0 +1,85 @@
+#pragma once
+
+// The SRT ingest port: one listening libsrt socket (live mode) taking MPEG-TS from many
+// encoders at once. Stream ids are screened in the handshake; keys are checked by
+// PublishAdmission on a small worker pool; one poller thread reads every connection and feeds
+// the MediaSession each admitted publisher got. Every admitted session is Closed exactly once
+// (peer gone, idle, Write returned false, DisconnectFn, Stop), with a reason.
+
+#include <srt/srt.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <thread>
+#include <unordered_map>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "ingest/publish.h"
+#include "prometheus/registry.h"
+#include "srt/srt_library.h"
+#include "srt/srt_metrics.h"
+#include "srt/srt_options.h"
+
+namespace boost::asio {
+class thread_pool;
+}  // namespace boost::asio
+
+namespace shopcast::video_ingest::srt {
+
+class SrtListener {
+ public:
+  // `admission` (and `registry`, when given) must outlive the listener.
+  SrtListener(SrtOptions options, PublishAdmission& admission,
+              prometheus::Registry* registry = nullptr);
+  ~SrtListener();  // Stop()s.
+  SrtListener(const SrtListener&) = delete;
+  SrtListener& operator=(const SrtListener&) = delete;
+
+  // Binds, listens and starts the poller and admission threads. Call once.
+  absl::Status Start();
+  // The bound UDP port (the real one when options.port was 0); 0 before Start.
+  uint16_t port() const { return port_; }
+  // Refuses new encoders, closes every connection (each admitted MediaSession is Closed with
+  // UNAVAILABLE/SRT_LISTENER_STOPPED) and joins all threads. Idempotent.
+  void Stop();
+
+ private:
+  struct Connection;
+  struct Inbox;
+
+  static int OnListen(void* self, SRTSOCKET socket, int hs_version, const sockaddr* peer,
+                      const char* stream_id);
+  int Screen(SRTSOCKET socket, const sockaddr* peer, const char* stream_id);
+  absl::Status OpenSocket();
+
+  // Poller thread only, or Stop() after the poller has been joined.
+  void PollLoop();
+  void AcceptOne();
+  void ReadFrom(Connection& connection);
+  void Deliver(Connection& connection, const uint8_t* data, size_t size);
+  void DrainInbox();
+  void CutIdle(absl::Time now);
+  void End(SRTSOCKET socket, const absl::Status& why);
+  void StartAdmission(const Connection& connection, std::string key);
+
+  const SrtOptions options_;
+  PublishAdmission& admission_;
+  SrtMetrics metrics_;
+  SrtLibraryLease library_;
+  SRTSOCKET listener_ = SRT_INVALID_SOCK;
+  int epoll_ = -1;
+  uint16_t port_ = 0;
+  bool started_ = false;
+  std::atomic<bool> stopping_{false};
+  // Accepted connections; read by the listen callback (a libsrt thread) to enforce the cap.
+  std::atomic<int> connection_count_{0};
+  std::shared_ptr<Inbox> inbox_;
+  std::unique_ptr<boost::asio::thread_pool> admission_pool_;
+  std::thread poller_;
+  std::unordered_map<SRTSOCKET, std::unique_ptr<Connection>> connections_;
+  uint64_t next_connection_id_ = 1;
+};
+
+}  // namespace shopcast::video_ingest::srt

@@ -1,0 +1,40 @@
+#include "srt/srt_metrics.h"
+
+namespace shopcast::video_ingest::srt {
+
+SrtMetrics::SrtMetrics(prometheus::Registry* registry) {
+  if (registry == nullptr) return;
+  connections_ = &prometheus::BuildGauge()
+                      .Name("srt_connections")
+                      .Help("SRT publisher connections, admitted or being admitted")
+                      .Register(*registry)
+                      .Add({});
+  rejected_ = &prometheus::BuildCounter()
+                   .Name("srt_connections_rejected_total")
+                   .Help("SRT connections refused, by reason")
+                   .Register(*registry);
+  bytes_ = &prometheus::BuildCounter()
+                .Name("srt_bytes_received_total")
+                .Help("Media payload bytes received over SRT")
+                .Register(*registry)
+                .Add({});
+}
+
+void SrtMetrics::ConnectionOpened() {
+  if (connections_ != nullptr) connections_->Increment();
+}
+
+void SrtMetrics::ConnectionClosed() {
+  if (connections_ != nullptr) connections_->Decrement();
+}
+
+void SrtMetrics::Rejected(const std::string& reason) {
+  if (rejected_ != nullptr)
+    rejected_->Add({{"reason", reason.empty() ? "UNKNOWN" : reason}}).Increment();
+}
+
+void SrtMetrics::BytesReceived(uint64_t bytes) {
+  if (bytes_ != nullptr) bytes_->Increment(static_cast<double>(bytes));
+}
+
+}  // namespace shopcast::video_ingest::srt

@@ -1,0 +1,147 @@
+#pragma once
+
+// Every SQL statement of the stream store, prepared once per pooled connection. Times travel as
+// microseconds since the epoch (us_to_ts / ts_to_us, see V001); enums as their proto numbers.
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace shopcast::video_ingest::streams::sql {
+
+// The columns every stream read returns, in the order ParseStream expects.
+#define SHOPCAST_STREAM_COLUMNS                                                        \
+  "s.id, s.host_id, s.title, s.description, array_to_string(s.tags, ','), s.status, "  \
+  "s.error_reason, s.end_reason, s.recording_choice, ts_to_us(s.scheduled_start_at), " \
+  "ts_to_us(s.created_at), ts_to_us(s.updated_at), ts_to_us(s.went_live_at), "         \
+  "ts_to_us(s.ended_at), ts_to_us(s.reconnect_deadline), s.key_hint, "                 \
+  "ts_to_us(s.key_issued_at), s.version, s.active_session_id, s.next_sequence, "       \
+  "s.media_offset_us"
+
+// The columns every session read returns, in the order ParseSession expects.
+#define SHOPCAST_SESSION_COLUMNS                                                           \
+  "i.id, i.stream_id, i.protocol, i.remote_address, ts_to_us(i.started_at), "              \
+  "ts_to_us(i.ended_at), i.end_reason, i.error_reason, i.video_codec, i.width, i.height, " \
+  "i.frame_rate, i.audio_codec, i.audio_sample_rate, i.audio_channels, i.codecs, "         \
+  "i.bitrate_kbps, i.bytes_received, i.segments_written, ts_to_us(i.last_media_at)"
+
+#define SHOPCAST_SEGMENT_COLUMNS                                                          \
+  "g.stream_id, g.session_id, g.sequence, ts_to_us(g.program_date_time), g.duration_us, " \
+  "g.media_offset_us, g.size_bytes, g.sha256, g.path, g.discontinuity"
+
+inline constexpr char kInsertStream[] = R"~(
+INSERT INTO streams (id, host_id, title, description, tags, status, scheduled_start_at,
+                     created_at, updated_at, key_hash, key_hint, key_issued_at, idempotency_key)
+VALUES ($1, $2, $3, $4, $5::text[], 1, us_to_ts($6), us_to_ts($7), us_to_ts($7), $8, $9,
+        us_to_ts($7), $10))~";
+
+// Serialises CreateStream per host so the open-stream limit holds under concurrent calls.
+inline constexpr char kLockHost[] = "SELECT pg_advisory_xact_lock(hashtext('streams:' || $1))";
+inline constexpr char kSelectByIdempotencyKey[] =
+    "SELECT id FROM streams WHERE host_id = $1 AND idempotency_key = $2";
+inline constexpr char kCountOpenStreams[] =
+    "SELECT count(*) FROM streams WHERE host_id = $1 AND status < 4";
+
+inline constexpr char kSelectStream[] =
+    "SELECT " SHOPCAST_STREAM_COLUMNS " FROM streams s WHERE s.id = $1";
+inline constexpr char kLockStream[] =
+    "SELECT " SHOPCAST_STREAM_COLUMNS " FROM streams s WHERE s.id = $1 FOR UPDATE";
+inline constexpr char kLockStreamByKey[] =
+    "SELECT " SHOPCAST_STREAM_COLUMNS " FROM streams s WHERE s.key_hash = $1 FOR UPDATE";
+
+// Writes back every status-related field of a locked, modified stream row.
+inline constexpr char kSaveStreamState[] = R"~(
+UPDATE streams SET status = $2, error_reason = $3, end_reason = $4, recording_choice = $5,
+  went_live_at = us_to_ts($6), ended_at = us_to_ts($7), reconnect_deadline = us_to_ts($8),
+  active_session_id = $9, next_sequence = $10, media_offset_us = $11, updated_at = us_to_ts($12),
+  force_end_note = COALESCE($13, force_end_note)
+WHERE id = $1)~";
+
+inline constexpr char kSaveStreamContent[] = R"~(
+UPDATE streams SET title = $2, description = $3, tags = $4::text[],
+  scheduled_start_at = us_to_ts($5), version = version + 1, updated_at = us_to_ts($6)
+WHERE id = $1)~";
+
+inline constexpr char kSaveStreamKey[] = R"~(
+UPDATE streams SET key_hash = $2, key_hint = $3, key_issued_at = us_to_ts($4),
+  updated_at = us_to_ts($4)
+WHERE id = $1)~";
+
+inline constexpr char kSelectLatestSession[] = "SELECT " SHOPCAST_SESSION_COLUMNS
+                                               R"~( FROM ingest_sessions i WHERE i.stream_id = $1
+ORDER BY i.started_at DESC, i.id DESC LIMIT 1)~";
+inline constexpr char kSelectSession[] =
+    "SELECT " SHOPCAST_SESSION_COLUMNS " FROM ingest_sessions i WHERE i.id = $1";
+
+inline constexpr char kInsertSession[] = R"~(
+INSERT INTO ingest_sessions (id, stream_id, protocol, remote_address, started_at, ended_at,
+                             end_reason, error_reason)
+VALUES ($1, $2, $3, $4, us_to_ts($5), us_to_ts($6), $7, $8))~";
+
+inline constexpr char kEndSession[] = R"~(
+UPDATE ingest_sessions SET ended_at = us_to_ts($2), end_reason = $3, error_reason = $4
+WHERE id = $1 AND ended_at IS NULL)~";
+
+inline constexpr char kRecordMediaInfo[] = R"~(
+UPDATE ingest_sessions SET video_codec = $2, width = $3, height = $4, frame_rate = $5,
+  audio_codec = $6, audio_sample_rate = $7, audio_channels = $8, codecs = $9
+WHERE id = $1)~";
+
+inline constexpr char kCountSessionSegment[] = R"~(
+UPDATE ingest_sessions SET segments_written = segments_written + 1,
+  bytes_received = bytes_received + $2, bitrate_kbps = $3, last_media_at = us_to_ts($4)
+WHERE id = $1)~";
+
+inline constexpr char kOpenSessions[] =
+    "SELECT id FROM ingest_sessions WHERE ended_at IS NULL ORDER BY started_at, id";
+
+inline constexpr char kInsertSegment[] = R"~(
+INSERT INTO segments (stream_id, sequence, session_id, program_date_time, duration_us,
+                      media_offset_us, size_bytes, sha256, path, discontinuity)
+VALUES ($1, $2, $3, us_to_ts($4), $5, $6, $7, $8, $9, $10)
+ON CONFLICT (stream_id, sequence) DO NOTHING)~";
+
+inline constexpr char kSegmentTotals[] = R"~(
+SELECT count(*), COALESCE(max(sequence), -1), COALESCE(sum(duration_us), 0)::bigint
+FROM segments WHERE stream_id = $1)~";
+
+// Keyset pages. $3 true means the first page (the cursor parameters are then ignored).
+inline constexpr char kListLive[] = "SELECT " SHOPCAST_STREAM_COLUMNS R"~( FROM streams s
+WHERE s.status IN (2, 3) AND ($1 = '' OR $1 = ANY (s.tags)) AND ($2 = '' OR s.host_id = $2)
+  AND ($3 OR (s.went_live_at, s.id) < (us_to_ts($4), $5))
+ORDER BY s.went_live_at DESC, s.id DESC LIMIT $6)~";
+
+inline constexpr char kListUpcoming[] = "SELECT " SHOPCAST_STREAM_COLUMNS R"~( FROM streams s
+WHERE s.status = 1 AND s.scheduled_start_at IS NOT NULL AND s.scheduled_start_at > us_to_ts($7)
+  AND ($1 = '' OR $1 = ANY (s.tags)) AND ($2 = '' OR s.host_id = $2)
+  AND ($3 OR (s.scheduled_start_at, s.id) > (us_to_ts($4), $5))
+ORDER BY s.scheduled_start_at, s.id LIMIT $6)~";
+
+inline constexpr char kListMine[] = "SELECT " SHOPCAST_STREAM_COLUMNS R"~( FROM streams s
+WHERE s.host_id = $1 AND (cardinality($2::smallint[]) = 0 OR s.status = ANY ($2::smallint[]))
+  AND ($3 OR (s.created_at, s.id) < (us_to_ts($4), $5))
+ORDER BY s.created_at DESC, s.id DESC LIMIT $6)~";
+
+inline constexpr char kLookupStreams[] =
+    "SELECT " SHOPCAST_STREAM_COLUMNS " FROM streams s WHERE s.id = ANY ($1::text[])";
+
+inline constexpr char kListSegments[] = "SELECT " SHOPCAST_SEGMENT_COLUMNS R"~( FROM segments g
+WHERE g.stream_id = $1 AND g.sequence >= $2 AND ($3 OR g.sequence > $4)
+ORDER BY g.sequence LIMIT $5)~";
+
+inline constexpr char kStreamExists[] = "SELECT 1 FROM streams WHERE id = $1";
+
+// RECONNECTING streams whose grace period is over and no encoder is trying to resume.
+inline constexpr char kExpiredStreams[] = R"~(
+SELECT id FROM streams
+WHERE status = 3 AND reconnect_deadline <= us_to_ts($1) AND active_session_id IS NULL
+ORDER BY reconnect_deadline LIMIT 100 FOR UPDATE SKIP LOCKED)~";
+
+#undef SHOPCAST_STREAM_COLUMNS
+#undef SHOPCAST_SESSION_COLUMNS
+#undef SHOPCAST_SEGMENT_COLUMNS
+
+// (name, sql) pairs for the pool to prepare on every connection.
+std::vector<std::pair<std::string, std::string>> PreparedStatements();
+
+}  // namespace shopcast::video_ingest::streams::sql

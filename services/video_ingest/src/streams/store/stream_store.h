@@ -1,0 +1,165 @@
+#pragma once
+
+// Persistence of streams, ingest sessions and segments on video-ingest's PostgreSQL database,
+// with their events written to the outbox in the same transactions. Every method is one
+// transaction; libpqxx exceptions never leave this class. Times are passed in (`now`) so
+// callers and tests own the clock.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "ingest/publish.h"
+#include "ingest/segment.h"
+#include "shopcast/db/pool.h"
+#include "streams/page_token.h"
+#include "streams/stream.h"
+
+namespace shopcast::video_ingest::streams {
+
+inline constexpr char kEventSource[] = "video_ingest";
+
+struct StoreOptions {
+  // "http://localhost:8088" → playback_url = base + "/live/<id>/index.m3u8".
+  std::string playback_base_url;
+  absl::Duration reconnect_grace = absl::Seconds(60);
+  int max_open_streams_per_host = 5;
+  // Outbox destinations of every event; none means events are not written.
+  std::vector<std::string> event_destinations;
+};
+
+// An encoder's hold on a stream, from ClaimForPublish until ReleaseSession/FailStream.
+struct Claim {
+  std::string stream_id, session_id, host_id, title;
+  bool resumed = false;  // the stream was RECONNECTING: a continuation (discontinuity)
+  int64_t next_sequence = 0;
+  absl::Duration media_offset;
+};
+
+struct NewStream {
+  std::string host_id;
+  std::string title;
+  std::string description;
+  std::vector<std::string> tags;
+  std::optional<absl::Time> scheduled_start_at;
+  std::string idempotency_key;
+  std::string key_hash;  // ids::HashSecret of the key
+  std::string key_hint;  // last 4 characters of the key
+};
+
+// The content fields UpdateStream may change; unset members are left alone.
+struct StreamUpdate {
+  std::optional<std::string> title;
+  std::optional<std::string> description;
+  std::optional<std::vector<std::string>> tags;
+  std::optional<std::optional<absl::Time>> scheduled_start_at;  // inner nullopt clears it
+  int64_t expected_version = 0;
+};
+
+struct StreamPage {
+  std::vector<StreamRow> streams;
+  std::optional<PageCursor> next;  // set when more rows follow
+};
+
+struct SegmentPage {
+  std::vector<SegmentRow> segments;
+  std::optional<PageCursor> next;
+};
+
+class StreamStore {
+ public:
+  StreamStore(db::Pool& pool, StoreOptions options);
+
+  // (name, sql) pairs the pool must prepare on every connection.
+  static std::vector<std::pair<std::string, std::string>> PreparedStatements();
+
+  const StoreOptions& options() const { return options_; }
+
+  // ---- The gRPC service's side ----
+
+  // A PREPARING stream + StreamCreated. FAILED_PRECONDITION/STREAM_KEY_ALREADY_ISSUED when the
+  // host already used the idempotency key; RESOURCE_EXHAUSTED/TOO_MANY_OPEN_STREAMS beyond the
+  // per-host limit of non-ended streams.
+  absl::StatusOr<StreamRow> CreateStream(const NewStream& stream, absl::Time now);
+  // The stream with its latest session; NOT_FOUND/STREAM_NOT_FOUND.
+  absl::StatusOr<StreamRow> GetStream(std::string_view stream_id);
+  // Replaces the key hash (the old key stops matching at once). NOT_STREAM_OWNER unless
+  // `host_id` owns it; STREAM_ENDED when terminal.
+  absl::StatusOr<StreamRow> RotateKey(std::string_view stream_id, std::string_view host_id,
+                                      std::string_view key_hash, std::string_view key_hint,
+                                      absl::Time now);
+  // Applies `update` + StreamUpdated. NOT_STREAM_OWNER, STREAM_ENDED, ABORTED/VERSION_MISMATCH,
+  // FAILED_PRECONDITION/STREAM_ALREADY_STARTED (schedule change after PREPARING).
+  absl::StatusOr<StreamRow> UpdateStream(std::string_view stream_id, std::string_view host_id,
+                                         const StreamUpdate& update, absl::Time now);
+  // LIVE and RECONNECTING streams, most recently live first; "" filters match everything.
+  absl::StatusOr<StreamPage> ListLive(std::string_view tag, std::string_view host_id, int limit,
+                                      const PageCursor& after);
+  // PREPARING streams scheduled after `now`, soonest first.
+  absl::StatusOr<StreamPage> ListUpcoming(std::string_view tag, std::string_view host_id,
+                                          absl::Time now, int limit, const PageCursor& after);
+  // The host's streams, newest first; empty `statuses` matches all.
+  absl::StatusOr<StreamPage> ListByHost(std::string_view host_id,
+                                        const std::vector<cpb::StreamStatus>& statuses, int limit,
+                                        const PageCursor& after);
+  // Host ending: PREPARING → ENDED/CANCELLED, LIVE/RECONNECTING → ENDED/HOST_ENDED, each with
+  // StreamEnded; an open session is closed as STREAM_ENDED. Terminal streams are returned
+  // unchanged. NOT_STREAM_OWNER unless `host_id` owns it.
+  absl::StatusOr<StreamRow> EndStream(std::string_view stream_id, std::string_view host_id,
+                                      vpb::RecordingChoice choice, absl::Time now);
+  // Admin ending: → ERROR/POLICY_VIOLATION, FORCE_ENDED, recording UNDECIDED, + StreamEnded;
+  // `note` is kept for the audit trail. Terminal streams are returned unchanged.
+  absl::StatusOr<StreamRow> ForceEndStream(std::string_view stream_id, std::string_view note,
+                                           absl::Time now);
+  // The streams among `ids` that exist (without sessions), in no particular order.
+  absl::StatusOr<std::vector<StreamRow>> LookupStreams(const std::vector<std::string>& ids);
+  // Segments with sequence >= from_sequence, in order. NOT_FOUND/STREAM_NOT_FOUND.
+  absl::StatusOr<SegmentPage> ListSegments(std::string_view stream_id, int64_t from_sequence,
+                                           int limit, const PageCursor& after);
+
+  // ---- The ingest runtime's side ----
+
+  // key hash → stream FOR UPDATE; unknown key PERMISSION_DENIED/STREAM_KEY_INVALID;
+  // ENDED/ERROR (or RECONNECTING past its deadline, ended here) FAILED_PRECONDITION/
+  // STREAM_ENDED; another session active → FAILED_PRECONDITION/ALREADY_PUBLISHING with a
+  // PublishRejected event and a REJECTED session row (both committed); else a new ses_ session
+  // holds the stream. Status stays PREPARING / RECONNECTING until the first segment.
+  absl::StatusOr<Claim> ClaimForPublish(std::string_view stream_key, IngestProtocol protocol,
+                                        std::string_view remote_address, absl::Time now);
+  // Stores what the packager learned about the session's media. NOT_FOUND/SESSION_NOT_FOUND.
+  absl::Status RecordMediaInfo(std::string_view session_id, const MediaInfo& info);
+  // Idempotent per (stream, sequence): the segment + SegmentClosed, session counters, the
+  // stream's next_sequence/media_offset; the claim's first segment makes the stream LIVE with
+  // StreamWentLive (resumed = came from RECONNECTING). A segment of a session that no longer
+  // holds the stream is still recorded, without any status change.
+  absl::Status RecordSegment(const Claim& claim, const SegmentInfo& segment, absl::Time now);
+  // Ends the session (idempotent) and frees the stream: LIVE → RECONNECTING with a deadline
+  // of now + grace + StreamReconnecting (no event when `why` is STREAM_ENDED: the end follows);
+  // a stream that never went live in this session stays as it was (PREPARING gets
+  // `error` as its error_reason if given). NOT_FOUND/SESSION_NOT_FOUND.
+  absl::Status ReleaseSession(std::string_view session_id, vpb::SessionEndReason why,
+                              cpb::StreamErrorReason error, absl::Time now);
+  // Ends the session and its stream as ERROR (terminal) + StreamEnded{ERROR, end_reason ERROR}.
+  absl::Status FailStream(std::string_view session_id, cpb::StreamErrorReason error,
+                          absl::Time now);
+  // RECONNECTING past the deadline with no encoder trying → ENDED/GRACE_EXPIRED, recording
+  // UNDECIDED, + StreamEnded with totals. Returns the ended stream ids (at most 100 per call).
+  absl::StatusOr<std::vector<std::string>> ExpireGracePeriods(absl::Time now);
+  // At startup: sessions left open by a dead process are released as if the encoder left.
+  absl::Status RecoverOpenSessions(absl::Time now);
+
+ private:
+  db::Pool& pool_;
+  StoreOptions options_;
+};
+
+// The live HLS playlist URL of a stream.
+std::string PlaybackUrl(std::string_view base_url, std::string_view stream_id);
+
+}  // namespace shopcast::video_ingest::streams

@@ -1,0 +1,191 @@
+#include "streams/validation.h"
+
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "shopcast/ids/ids.h"
+#include "shopcast/status/status.h"
+
+namespace shopcast::video_ingest::streams {
+namespace {
+
+bool IsControl(uint32_t cp) { return cp < 0x20 || (cp >= 0x7f && cp < 0xa0); }
+
+// Calls fn(code point) for each code point of `s`; false if `s` is not valid UTF-8
+// (overlongs, surrogates and code points above U+10FFFF included).
+template <typename Fn>
+bool ForEachCodePoint(absl::string_view s, Fn fn) {
+  size_t i = 0;
+  while (i < s.size()) {
+    auto b0 = static_cast<unsigned char>(s[i]);
+    uint32_t cp;
+    size_t n;
+    if (b0 < 0x80) {
+      cp = b0;
+      n = 1;
+    } else if ((b0 & 0xe0) == 0xc0) {
+      cp = b0 & 0x1f;
+      n = 2;
+    } else if ((b0 & 0xf0) == 0xe0) {
+      cp = b0 & 0x0f;
+      n = 3;
+    } else if ((b0 & 0xf8) == 0xf0) {
+      cp = b0 & 0x07;
+      n = 4;
+    } else {
+      return false;
+    }
+    if (i + n > s.size()) return false;
+    for (size_t k = 1; k < n; ++k) {
+      auto b = static_cast<unsigned char>(s[i + k]);
+      if ((b & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (b & 0x3f);
+    }
+    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    fn(cp);
+    i += n;
+  }
+  return true;
+}
+
+bool IsTagChar(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
+
+absl::StatusOr<std::string> NormalizeTag(absl::string_view tag, absl::string_view field) {
+  std::string t = absl::AsciiStrToLower(tag);
+  bool ok = !t.empty() && t.size() <= kMaxTagChars;
+  for (char c : t) ok = ok && IsTagChar(c);
+  if (!ok) {
+    return InvalidArgument(field, "TAG_INVALID",
+                           "a tag must be 1 to 30 characters of a-z, 0-9 and '-'");
+  }
+  return t;
+}
+
+}  // namespace
+
+int Utf8Length(absl::string_view s) {
+  int n = 0;
+  if (!ForEachCodePoint(s, [&](uint32_t) { ++n; })) return -1;
+  return n;
+}
+
+absl::StatusOr<std::string> NormalizeTitle(absl::string_view title, absl::string_view field) {
+  bool control = false;
+  int n = 0;
+  bool valid = ForEachCodePoint(title, [&](uint32_t cp) {
+    ++n;
+    control |= IsControl(cp);
+  });
+  if (!valid || control || n < 1 || n > kMaxTitleChars) {
+    return InvalidArgument(field, "TITLE_INVALID",
+                           "title must be 1 to 120 characters, without control characters");
+  }
+  absl::string_view trimmed = absl::StripAsciiWhitespace(title);
+  if (trimmed.empty()) return InvalidArgument(field, "TITLE_INVALID", "title is blank");
+  return std::string(trimmed);
+}
+
+absl::Status CheckDescription(absl::string_view description, absl::string_view field) {
+  bool control = false;
+  int n = 0;
+  bool valid = ForEachCodePoint(description, [&](uint32_t cp) {
+    ++n;
+    control |= (cp != '\n' && cp != '\t' && IsControl(cp));
+  });
+  if (!valid || control) {
+    return InvalidArgument(field, "DESCRIPTION_INVALID",
+                           "description must be text without control characters");
+  }
+  if (n > kMaxDescriptionChars) {
+    return InvalidArgument(field, "DESCRIPTION_TOO_LONG",
+                           "description must be at most 2000 characters");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> NormalizeTags(const std::vector<std::string>& tags,
+                                                       absl::string_view field) {
+  if (static_cast<int>(tags.size()) > kMaxTags) {
+    return InvalidArgument(field, "TOO_MANY_TAGS", "at most 10 tags");
+  }
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  for (const std::string& tag : tags) {
+    ASSIGN_OR_RETURN(std::string t, NormalizeTag(tag, field));
+    if (!seen.insert(t).second) {
+      return InvalidArgument(field, "TAG_INVALID", absl::StrCat("duplicate tag: ", t));
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> NormalizeTagFilter(absl::string_view tag, absl::string_view field) {
+  if (tag.empty()) return std::string();
+  return NormalizeTag(tag, field);
+}
+
+absl::Status CheckSchedule(const std::optional<absl::Time>& at, absl::Time now,
+                           absl::string_view field) {
+  if (!at) return absl::OkStatus();
+  if (*at <= now || *at > now + kMaxScheduleAhead) {
+    return InvalidArgument(field, "SCHEDULE_OUT_OF_RANGE",
+                           "scheduled start must be in the future and at most 90 days ahead");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckIdempotencyKey(absl::string_view key) {
+  if (key.empty()) {
+    return InvalidArgument("idempotency_key", "IDEMPOTENCY_KEY_REQUIRED",
+                           "idempotency_key is required");
+  }
+  bool ok = key.size() <= kMaxIdempotencyKeyBytes;
+  for (char c : key) ok = ok && c >= 0x20 && c <= 0x7e;
+  if (!ok) {
+    return InvalidArgument("idempotency_key", "IDEMPOTENCY_KEY_INVALID",
+                           "idempotency_key must be 1 to 64 printable ASCII characters");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> EffectivePageSize(int requested, int max) {
+  if (requested == 0) return kDefaultPageSize;
+  if (requested < 0 || requested > max) {
+    return InvalidArgument("page.page_size", "PAGE_SIZE_INVALID",
+                           absl::StrCat("page size must be between 0 and ", max));
+  }
+  return requested;
+}
+
+absl::Status CheckStreamId(absl::string_view id, absl::string_view field) {
+  if (!ids::IsValidId(id, "str")) {
+    return InvalidArgument(field, "STREAM_ID_INVALID", "not a valid stream id");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckHostFilter(absl::string_view id, absl::string_view field) {
+  if (!id.empty() && !ids::IsValidId(id, "usr")) {
+    return InvalidArgument(field, "USER_ID_INVALID", "not a valid user id");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckForceEndReason(absl::string_view reason) {
+  bool control = false;
+  int n = 0;
+  bool valid = ForEachCodePoint(reason, [&](uint32_t cp) {
+    ++n;
+    control |= IsControl(cp);
+  });
+  if (!valid || control || n < 1 || n > kMaxForceEndReasonChars) {
+    return InvalidArgument("reason", "REASON_INVALID",
+                           "reason must be 1 to 500 characters, without control characters");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace shopcast::video_ingest::streams

@@ -1,0 +1,488 @@
+#include "media/pipeline.h"
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "shopcast/status/status.h"
+#include "test_media.h"
+
+namespace shopcast::video_ingest::media {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::TempDir;
+
+constexpr char kStreamId[] = "str_test";
+constexpr size_t kChunk = 4096;
+
+// What a session reported through PipelineEvents, collected thread-safely.
+class Recorder {
+ public:
+  PipelineEvents Events(absl::Status segment_result = absl::OkStatus()) {
+    PipelineEvents events;
+    events.segment_closed = [this, segment_result](const SegmentInfo& s) {
+      absl::MutexLock lock(&mu_);
+      segments_.push_back(s);
+      return segment_result;
+    };
+    events.media_info = [this](const MediaInfo& m) {
+      absl::MutexLock lock(&mu_);
+      ++media_info_calls_;
+      media_ = m;
+    };
+    events.failed = [this](const absl::Status& s) {
+      absl::MutexLock lock(&mu_);
+      failures_.push_back(s);
+    };
+    return events;
+  }
+
+  std::vector<SegmentInfo> segments() {
+    absl::MutexLock lock(&mu_);
+    return segments_;
+  }
+  std::optional<MediaInfo> media() {
+    absl::MutexLock lock(&mu_);
+    return media_;
+  }
+  int media_info_calls() {
+    absl::MutexLock lock(&mu_);
+    return media_info_calls_;
+  }
+  std::vector<absl::Status> failures() {
+    absl::MutexLock lock(&mu_);
+    return failures_;
+  }
+
+  // Waits (polling, generously for a loaded machine) until a failure was reported.
+  std::optional<absl::Status> WaitForFailure(absl::Duration timeout) {
+    const absl::Time deadline = absl::Now() + timeout;
+    while (absl::Now() < deadline) {
+      {
+        absl::MutexLock lock(&mu_);
+        if (!failures_.empty()) return failures_.front();
+      }
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    return std::nullopt;
+  }
+
+  size_t WaitForSegments(size_t n, absl::Duration timeout) {
+    const absl::Time deadline = absl::Now() + timeout;
+    while (absl::Now() < deadline) {
+      {
+        absl::MutexLock lock(&mu_);
+        if (segments_.size() >= n || !failures_.empty()) return segments_.size();
+      }
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    return segments().size();
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<SegmentInfo> segments_;
+  std::optional<MediaInfo> media_;
+  int media_info_calls_ = 0;
+  std::vector<absl::Status> failures_;
+};
+
+LivePlaylist::Options PlaylistOptions(const fs::path& dir) {
+  LivePlaylist::Options o;
+  o.stream_dir = dir;
+  o.target_duration = absl::Seconds(2);
+  o.window = 10;
+  return o;
+}
+
+PipelineOptions Options(const fs::path& dir, MediaFormat format) {
+  PipelineOptions o;
+  o.format = format;
+  o.stream_dir = dir;
+  o.stream_id = kStreamId;
+  o.target_duration = absl::Seconds(2);
+  o.stall_timeout = absl::Seconds(10);
+  return o;
+}
+
+// Pushes bytes [begin, end) in 4 KiB pieces as fast as the pipeline takes them (retrying while
+// its queue is full); false once it refuses for good (`recorder` saw a failure) or after 30 s.
+bool PushAll(Pipeline& pipeline, Recorder& recorder, const std::vector<uint8_t>& bytes,
+             size_t begin = 0, size_t end = SIZE_MAX) {
+  end = std::min(end, bytes.size());
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  for (size_t pos = begin; pos < end;) {
+    const size_t n = std::min(kChunk, end - pos);
+    if (pipeline.Push(std::span<const uint8_t>(bytes.data() + pos, n))) {
+      pos += n;
+    } else {
+      if (absl::Now() > deadline || !recorder.failures().empty()) return false;
+      absl::SleepFor(absl::Milliseconds(2));
+    }
+  }
+  return true;
+}
+
+// Checks everything a viewer and the recording service rely on for a finished session.
+void CheckSegments(const fs::path& dir, Recorder& recorder, double media_seconds,
+                   size_t first_entry = 0) {
+  testing::MediaPlaylist playlist =
+      testing::ParseMediaPlaylist(testing::ReadText(dir / "live.m3u8"));
+  std::vector<SegmentInfo> reported = recorder.segments();
+  REQUIRE(playlist.entries.size() >= first_entry + 2);
+  const size_t count = playlist.entries.size() - first_entry;
+  REQUIRE(reported.size() == count);
+
+  double total = 0;
+  for (size_t i = 0; i < count; ++i) {
+    const testing::PlaylistEntry& e = playlist.entries[first_entry + i];
+    const SegmentInfo& s = reported[i];
+    const fs::path file = dir / e.uri;
+    INFO("segment " << e.uri);
+    REQUIRE(fs::exists(file));
+    CHECK(s.path == std::string(kStreamId) + "/" + e.uri);
+    CHECK(e.uri == fs::path(s.path).filename().string());
+    // Decodes cleanly on its own, and carries both tracks without re-encoding.
+    testing::CommandResult decode =
+        testing::Run("ffmpeg -nostdin -v error -i '" + file.string() + "' -f null -");
+    CHECK(decode.exit_code == 0);
+    CHECK(decode.output.empty());
+    CHECK(testing::CodecNames(file) == "aac,h264");
+    // EXTINF is the real media duration of the file.
+    CHECK(std::abs(e.duration - testing::VideoDuration(file)) < 0.05);
+    CHECK(std::abs(absl::ToDoubleSeconds(s.duration) - e.duration) < 0.001);
+    // -g 30 gives a keyframe every second: all but the last segment are cut at the 2 s target.
+    if (i + 1 < count) CHECK(std::abs(e.duration - 2.0) < 0.05);
+    CHECK(e.duration <= playlist.target_duration + 0.5);
+    // The hand-off to recording matches the file.
+    CHECK(s.size_bytes == static_cast<int64_t>(fs::file_size(file)));
+    CHECK(s.sha256 == testing::Sha256Of(file));
+    // The playlist rounds to milliseconds.
+    CHECK(absl::AbsDuration(s.program_date_time - e.program_date_time) <= absl::Microseconds(500));
+    if (i + 1 < count) {
+      // The date times advance exactly with the media.
+      const testing::PlaylistEntry& next = playlist.entries[first_entry + i + 1];
+      const double gap = absl::ToDoubleSeconds(next.program_date_time - e.program_date_time);
+      CHECK(std::abs(gap - e.duration) <= 0.0011);
+      CHECK(reported[i + 1].sequence == s.sequence + 1);
+      CHECK(reported[i + 1].media_offset == s.media_offset + s.duration);
+    }
+    total += e.duration;
+  }
+  CHECK(std::abs(total - media_seconds) < 0.1);
+}
+
+void CheckMediaInfo(Recorder& recorder) {
+  REQUIRE(recorder.media().has_value());
+  CHECK(recorder.media_info_calls() == 1);
+  const MediaInfo m = *recorder.media();
+  CHECK(m.video_codec == "h264");
+  CHECK(m.width == 640);
+  CHECK(m.height == 360);
+  CHECK(std::abs(m.frame_rate - 30) < 0.01);
+  CHECK(m.audio_codec == "aac");
+  CHECK(m.audio_sample_rate == 48000);
+  CHECK(m.audio_channels == 1);
+  CHECK(m.codecs.rfind("avc1.", 0) == 0);
+  CHECK(m.codecs.find(",mp4a.40.2") != std::string::npos);
+}
+
+void PackageWholeFile(MediaFormat format, const char* container) {
+  TempDir tmp;
+  const fs::path input = tmp.path() / "input";
+  testing::MakeTestMedia(input, container, 7);
+  const fs::path dir = tmp.path() / kStreamId;
+  LivePlaylist playlist(PlaylistOptions(dir), 0, absl::ZeroDuration());
+  Recorder recorder;
+  auto pipeline = Pipeline::Start(Options(dir, format), playlist, recorder.Events());
+  REQUIRE(pipeline.ok());
+  REQUIRE(PushAll(**pipeline, recorder, testing::ReadBytes(input)));
+  absl::Status finished = (*pipeline)->Finish(absl::Seconds(30));
+  INFO(finished.ToString());
+  REQUIRE(finished.ok());
+  CHECK(recorder.failures().empty());
+  CheckSegments(dir, recorder, 7.0);
+  CheckMediaInfo(recorder);
+  CHECK(playlist.next_sequence() == static_cast<int64_t>(recorder.segments().size()));
+  const std::string master = testing::ReadText(dir / "index.m3u8");
+  CHECK_THAT(master, Catch::Contains("RESOLUTION=640x360"));
+  CHECK_THAT(master, Catch::Contains("CODECS=\"avc1."));
+  CHECK_THAT(master, Catch::EndsWith("\nlive.m3u8\n"));
+}
+
+TEST_CASE("Pipeline packages an FLV session into decodable, exactly timed HLS segments",
+          "[pipeline]") {
+  PackageWholeFile(MediaFormat::kFlv, "flv");
+}
+
+TEST_CASE("Pipeline packages an MPEG-TS session into decodable, exactly timed HLS segments",
+          "[pipeline]") {
+  PackageWholeFile(MediaFormat::kMpegTs, "mpegts");
+}
+
+TEST_CASE("A second session continues the playlist after a discontinuity", "[pipeline]") {
+  TempDir tmp;
+  const fs::path input = tmp.path() / "input.flv";
+  testing::MakeTestMedia(input, "flv", 5);
+  const std::vector<uint8_t> bytes = testing::ReadBytes(input);
+  const fs::path dir = tmp.path() / kStreamId;
+  LivePlaylist playlist(PlaylistOptions(dir), 0, absl::ZeroDuration());
+
+  Recorder first;
+  {
+    auto pipeline = Pipeline::Start(Options(dir, MediaFormat::kFlv), playlist, first.Events());
+    REQUIRE(pipeline.ok());
+    REQUIRE(PushAll(**pipeline, first, bytes));
+    REQUIRE((*pipeline)->Finish(absl::Seconds(30)).ok());
+  }
+  const size_t first_count = first.segments().size();
+  REQUIRE(first_count == 3);  // 2 s + 2 s + 1 s.
+  CHECK_FALSE(first.segments()[0].discontinuity);
+
+  Recorder second;
+  PipelineOptions options = Options(dir, MediaFormat::kFlv);
+  options.discontinuity = true;
+  auto pipeline = Pipeline::Start(options, playlist, second.Events());
+  REQUIRE(pipeline.ok());
+  REQUIRE(PushAll(**pipeline, second, bytes));
+  REQUIRE((*pipeline)->Finish(absl::Seconds(30)).ok());
+
+  std::vector<SegmentInfo> seconds = second.segments();
+  REQUIRE(seconds.size() == 3);
+  CHECK(seconds[0].sequence == static_cast<int64_t>(first_count));
+  CHECK(seconds[0].discontinuity);
+  CHECK_FALSE(seconds[1].discontinuity);
+  CHECK(absl::AbsDuration(seconds[0].media_offset - absl::Seconds(5)) < absl::Milliseconds(100));
+
+  testing::MediaPlaylist parsed = testing::ParseMediaPlaylist(testing::ReadText(dir / "live.m3u8"));
+  REQUIRE(parsed.entries.size() == 6);
+  CHECK(parsed.media_sequence == 0);
+  for (size_t i = 0; i < parsed.entries.size(); ++i) {
+    CHECK(parsed.entries[i].discontinuity == (i == first_count));
+    if (i > 0) CHECK(parsed.entries[i].program_date_time > parsed.entries[i - 1].program_date_time);
+  }
+  // The new session starts no earlier than the old one ended, even though both were pushed
+  // faster than real time.
+  const testing::PlaylistEntry& last_of_first = parsed.entries[first_count - 1];
+  CHECK(parsed.entries[first_count].program_date_time -
+            (last_of_first.program_date_time + absl::Seconds(last_of_first.duration)) >=
+        -absl::Milliseconds(1));
+  CheckSegments(dir, second, 5.0, first_count);
+}
+
+void PackageWithJump(int64_t from_ms, int64_t delta_ms) {
+  TempDir tmp;
+  const fs::path input = tmp.path() / "input.flv";
+  testing::MakeTestMedia(input, "flv", 7);
+  const std::vector<uint8_t> bytes =
+      testing::ShiftFlvTimestamps(testing::ReadBytes(input), from_ms, delta_ms);
+  const fs::path dir = tmp.path() / kStreamId;
+  LivePlaylist playlist(PlaylistOptions(dir), 0, absl::ZeroDuration());
+  Recorder recorder;
+  auto pipeline = Pipeline::Start(Options(dir, MediaFormat::kFlv), playlist, recorder.Events());
+  REQUIRE(pipeline.ok());
+  REQUIRE(PushAll(**pipeline, recorder, bytes));
+  REQUIRE((*pipeline)->Finish(absl::Seconds(30)).ok());
+
+  testing::MediaPlaylist parsed = testing::ParseMediaPlaylist(testing::ReadText(dir / "live.m3u8"));
+  REQUIRE(parsed.entries.size() >= 3);
+  double total = 0;
+  for (size_t i = 0; i < parsed.entries.size(); ++i) {
+    INFO("segment " << i);
+    CHECK(parsed.entries[i].duration <= 4.0);
+    CHECK(parsed.entries[i].duration > 0.5);
+    if (i > 0) CHECK(parsed.entries[i].program_date_time > parsed.entries[i - 1].program_date_time);
+    total += parsed.entries[i].duration;
+  }
+  CHECK(std::abs(total - 7.0) < 0.2);
+  CHECK(parsed.target_duration <= 4);
+}
+
+TEST_CASE("An encoder clock jumping an hour forward does not distort durations", "[pipeline]") {
+  PackageWithJump(3500, 3600 * 1000);
+}
+
+TEST_CASE("An encoder clock jumping backwards does not distort durations", "[pipeline]") {
+  PackageWithJump(3500, -3400);
+}
+
+void ExpectUnsupported(const char* container, MediaFormat format, const char* video,
+                       const char* audio) {
+  TempDir tmp;
+  const fs::path input = tmp.path() / "input";
+  testing::MakeTestMedia(input, container, 3, video, audio);
+  const fs::path dir = tmp.path() / kStreamId;
+  LivePlaylist playlist(PlaylistOptions(dir), 0, absl::ZeroDuration());
+  Recorder recorder;
+  auto pipeline = Pipeline::Start(Options(dir, format), playlist, recorder.Events());
+  REQUIRE(pipeline.ok());
+  PushAll(**pipeline, recorder, testing::ReadBytes(input));
+  std::optional<absl::Status> failure = recorder.WaitForFailure(absl::Seconds(15));
+  REQUIRE(failure.has_value());
+  CHECK(ReasonOf(*failure) == "UNSUPPORTED_CODEC");
+  CHECK(ReasonOf((*pipeline)->Finish(absl::Seconds(10))) == "UNSUPPORTED_CODEC");
+  CHECK(recorder.failures().size() == 1);
+  CHECK(recorder.segments().empty());
+  // Once failed, the protocol server is told to drop the encoder.
+  const uint8_t byte = 0;
+  CHECK_FALSE((*pipeline)->Push(std::span<const uint8_t>(&byte, 1)));
+}
+
+TEST_CASE("Non-H.264 video is refused as UNSUPPORTED_CODEC", "[pipeline]") {
+  SECTION("FLV with Sorenson video") { ExpectUnsupported("flv", MediaFormat::kFlv, "flv1", "aac"); }
+  SECTION("MPEG-TS with MPEG-2 video") {
+    ExpectUnsupported("mpegts", MediaFormat::kMpegTs, "mpeg2video", "aac");
+  }
+}
+
+TEST_CASE("Non-AAC audio is refused as UNSUPPORTED_CODEC", "[pipeline]") {
+  ExpectUnsupported("flv", MediaFormat::kFlv, "libx264", "libmp3lame");
+}
+
+TEST_CASE("Garbage bytes fail the pipeline quickly", "[pipeline]") {
+  TempDir tmp;
+  const fs::path dir = tmp.path() / kStreamId;
+  LivePlaylist playlist(PlaylistOptions(dir), 0, absl::ZeroDuration());
+  std::vector<uint8_t> garbage(256 * 1024);
+  uint32_t x = 12345;
+  for (uint8_t& b : garbage) {
+    x = x * 1103515245 + 12345;
+    b = static_cast<uint8_t>(x >> 16);
+  }
+
+  SECTION("as FLV: refused at once") {
+    Recorder recorder;
+    auto pipeline = Pipeline::Start(Options(dir, MediaFormat::kFlv), playlist, recorder.Events());
+    REQUIRE(pipeline.ok());
+    PushAll(**pipeline, recorder, garbage);
+    std::optional<absl::Status> failure = recorder.WaitForFailure(absl::Seconds(5));
+    REQUIRE(failure.has_value());
+    CHECK((ReasonOf(*failure) == "PACKAGER_FAILURE" || ReasonOf(*failure) == "UNSUPPORTED_CODEC"));
+    CHECK_FALSE((*pipeline)->Finish(absl::Seconds(10)).ok());
+  }
+  SECTION("as MPEG-TS with a sync byte: nothing comes out, the watchdog cuts it") {
+    garbage[0] = 0x47;
+    Recorder recorder;
+    PipelineOptions options = Options(dir, MediaFormat::kMpegTs);
+    options.stall_timeout = absl::Seconds(2);
+    auto pipeline = Pipeline::Start(options, playlist, recorder.Events());
+    REQUIRE(pipeline.ok());
+    PushAll(**pipeline, recorder, garbage);
+    std::optional<absl::Status> failure = recorder.WaitForFailure(absl::Seconds(10));
+    REQUIRE(failure.has_value());
+    CHECK(ReasonOf(*failure) == "MEDIA_STALLED");
+  }
+}
+
+TEST_CASE("Losing the stream folder mid-stream fails with STORAGE_FAILURE", "[pipeline]") {
+  TempDir tmp;
+  const fs::path input = tmp.path() / "input.flv";
+  testing::MakeTestMedia(input, "flv", 7);
+  const std::vector<uint8_t> bytes = testing::ReadBytes(input);
+  const fs::path dir = tmp.path() / kStreamId;
+  LivePlaylist playlist(PlaylistOptions(dir), 0, absl::ZeroDuration());
+  Recorder recorder;
+  auto pipeline = Pipeline::Start(Options(dir, MediaFormat::kFlv), playlist, recorder.Events());
+  REQUIRE(pipeline.ok());
+  // Push the first ~60%: the first segment closes once a keyframe shows the next GOP would
+  // overflow it (at 3 s).
+  REQUIRE(PushAll(**pipeline, recorder, bytes, 0, bytes.size() * 6 / 10));
+  REQUIRE(recorder.WaitForSegments(1, absl::Seconds(15)) >= 1);
+  fs::remove_all(dir);
+  PushAll(**pipeline, recorder, bytes, bytes.size() * 6 / 10);
+  (*pipeline)->Finish(absl::Seconds(15)).IgnoreError();
+  REQUIRE(recorder.failures().size() == 1);
+  CHECK(ReasonOf(recorder.failures()[0]) == "STORAGE_FAILURE");
+}
+
+TEST_CASE("A failing segment hand-off fails the pipeline with STORAGE_FAILURE", "[pipeline]") {
+  TempDir tmp;
+  const fs::path input = tmp.path() / "input.flv";
+  testing::MakeTestMedia(input, "flv", 5);
+  const fs::path dir = tmp.path() / kStreamId;
+  LivePlaylist playlist(PlaylistOptions(dir), 0, absl::ZeroDuration());
+  Recorder recorder;
+  auto pipeline = Pipeline::Start(Options(dir, MediaFormat::kFlv), playlist,
+                                  recorder.Events(absl::UnavailableError("outbox unavailable")));
+  REQUIRE(pipeline.ok());
+  PushAll(**pipeline, recorder, testing::ReadBytes(input));
+  absl::Status finished = (*pipeline)->Finish(absl::Seconds(15));
+  CHECK(ReasonOf(finished) == "STORAGE_FAILURE");
+  REQUIRE(recorder.failures().size() == 1);
+  CHECK(ReasonOf(recorder.failures()[0]) == "STORAGE_FAILURE");
+  CHECK(recorder.segments().size() == 1);  // Nothing after the failed hand-off.
+}
+
+TEST_CASE("Finish returns within its timeout after a session stops mid-file", "[pipeline]") {
+  TempDir tmp;
+  const fs::path input = tmp.path() / "input.flv";
+  testing::MakeTestMedia(input, "flv", 5);
+  const std::vector<uint8_t> bytes = testing::ReadBytes(input);
+  const fs::path dir = tmp.path() / kStreamId;
+  LivePlaylist playlist(PlaylistOptions(dir), 0, absl::ZeroDuration());
+  Recorder recorder;
+  auto pipeline = Pipeline::Start(Options(dir, MediaFormat::kFlv), playlist, recorder.Events());
+  REQUIRE(pipeline.ok());
+  REQUIRE(PushAll(**pipeline, recorder, bytes, 0, bytes.size() / 2 + 77));  // Cut inside a tag.
+  const absl::Time start = absl::Now();
+  absl::Status finished = (*pipeline)->Finish(absl::Seconds(10));
+  CHECK(absl::Now() - start < absl::Seconds(11));
+  INFO(finished.ToString());
+  // What arrived is packaged: the partial last tag is dropped, the rest is a playable stream.
+  CHECK(finished.ok());
+  CHECK(recorder.segments().size() >= 1);
+  CHECK(recorder.failures().empty());
+}
+
+TEST_CASE("Finish gives up with DEADLINE_EXCEEDED and still tears down", "[pipeline]") {
+  TempDir tmp;
+  const fs::path input = tmp.path() / "input.flv";
+  testing::MakeTestMedia(input, "flv", 5);
+  const fs::path dir = tmp.path() / kStreamId;
+  LivePlaylist playlist(PlaylistOptions(dir), 0, absl::ZeroDuration());
+  Recorder recorder;
+  PipelineEvents events = recorder.Events();
+  // A hand-off slower than the caller is willing to wait for.
+  events.segment_closed = [](const SegmentInfo&) {
+    absl::SleepFor(absl::Seconds(1));
+    return absl::OkStatus();
+  };
+  auto pipeline = Pipeline::Start(Options(dir, MediaFormat::kFlv), playlist, events);
+  REQUIRE(pipeline.ok());
+  REQUIRE(PushAll(**pipeline, recorder, testing::ReadBytes(input)));
+  const absl::Time start = absl::Now();
+  absl::Status finished = (*pipeline)->Finish(absl::Milliseconds(300));
+  CHECK(finished.code() == absl::StatusCode::kDeadlineExceeded);
+  // Torn down once the hand-off in progress returns, not after every remaining segment.
+  CHECK(absl::Now() - start < absl::Seconds(5));
+  const uint8_t byte = 0;
+  CHECK_FALSE((*pipeline)->Push(std::span<const uint8_t>(&byte, 1)));
+}
+
+TEST_CASE("Destroying a running pipeline does not hang", "[pipeline]") {
+  TempDir tmp;
+  const fs::path input = tmp.path() / "input.flv";
+  testing::MakeTestMedia(input, "flv", 3);
+  const std::vector<uint8_t> bytes = testing::ReadBytes(input);
+  const fs::path dir = tmp.path() / kStreamId;
+  LivePlaylist playlist(PlaylistOptions(dir), 0, absl::ZeroDuration());
+  Recorder recorder;
+  auto pipeline = Pipeline::Start(Options(dir, MediaFormat::kFlv), playlist, recorder.Events());
+  REQUIRE(pipeline.ok());
+  REQUIRE(PushAll(**pipeline, recorder, bytes, 0, bytes.size() / 2));
+  const absl::Time start = absl::Now();
+  pipeline->reset();
+  CHECK(absl::Now() - start < absl::Seconds(5));
+  CHECK(recorder.failures().empty());
+}
+
+}  // namespace
+}  // namespace shopcast::video_ingest::media

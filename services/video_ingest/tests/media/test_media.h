@@ -1,0 +1,78 @@
+#pragma once
+
+// Helpers for the pipeline tests: temporary folders, real ffmpeg/ffprobe runs (found on PATH),
+// FLV timestamp surgery and playlist parsing.
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+
+namespace shopcast::video_ingest::media::testing {
+
+// A fresh directory, removed with everything in it when destroyed.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together.
+};
+
+// Runs `command` through /bin/sh.
+CommandResult Run(const std::string& command);
+
+// Writes `seconds` of testsrc2 640x360 30 fps (libx264 ultrafast, a keyframe every second) with
+// a sine tone in AAC, as `format` ("flv" or "mpegts") to `path`. `video_codec` and
+// `audio_codec` replace libx264/aac (e.g. "flv1", "mpeg2video", "libmp3lame").
+void MakeTestMedia(const std::filesystem::path& path, const std::string& format, int seconds,
+                   const std::string& video_codec = "libx264",
+                   const std::string& audio_codec = "aac");
+
+std::vector<uint8_t> ReadBytes(const std::filesystem::path& path);
+
+// Returns `flv` with `delta_ms` added to the timestamp of every audio/video tag whose timestamp
+// is at least `from_ms` (an encoder clock jump; negative deltas jump backwards).
+std::vector<uint8_t> ShiftFlvTimestamps(const std::vector<uint8_t>& flv, int64_t from_ms,
+                                        int64_t delta_ms);
+
+struct PlaylistEntry {
+  bool discontinuity = false;
+  absl::Time program_date_time;
+  double duration = 0;  // EXTINF seconds.
+  std::string uri;
+};
+
+struct MediaPlaylist {
+  int64_t target_duration = 0;
+  int64_t media_sequence = 0;
+  bool ended = false;
+  std::vector<PlaylistEntry> entries;
+};
+
+// Parses the tags the packager writes; REQUIRE-fails on anything malformed.
+MediaPlaylist ParseMediaPlaylist(const std::string& text);
+
+std::string ReadText(const std::filesystem::path& path);
+
+// ffprobe's duration of the first video stream of `file`, in seconds.
+double VideoDuration(const std::filesystem::path& file);
+
+// The codec names ffprobe sees in `file`, sorted and comma-separated ("aac,h264").
+std::string CodecNames(const std::filesystem::path& file);
+
+// sha256sum's digest of `file`.
+std::string Sha256Of(const std::filesystem::path& file);
+
+}  // namespace shopcast::video_ingest::media::testing

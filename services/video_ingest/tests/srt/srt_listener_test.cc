@@ -1,0 +1,365 @@
+// The SRT listener against real encoders: ffmpeg publishes MPEG-TS over SRT, ffprobe checks
+// what the fake admission recorded.
+
+#include "srt/srt_listener.h"
+
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <future>
+#include <random>
+#include <string>
+#include <thread>
+
+#include "fake_admission.h"
+#include "nlohmann/json.hpp"
+#include "shopcast/status/status.h"
+#include "srt/srt_library.h"
+
+namespace shopcast::video_ingest::srt {
+namespace {
+
+using testing::FakeAdmission;
+using testing::RecordingSession;
+
+constexpr double kPublishSeconds = 3.0;
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+// Runs `command` through the shell; `timeout` (coreutils) keeps a stuck tool from hanging us.
+CommandResult Run(const std::string& command) {
+  CommandResult result;
+  FILE* pipe = popen(("timeout 30 " + command + " 2>&1").c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  char buffer[4096];
+  size_t n = 0;
+  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) result.output.append(buffer, n);
+  int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return condition();
+}
+
+// A test pattern with sound, encoded as a real encoder would, pushed to the listener.
+std::string PublishCommand(uint16_t port, const std::string& encoded_stream_id, double seconds) {
+  return "ffmpeg -hide_banner -nostdin -loglevel error -re"
+         " -f lavfi -i testsrc2=size=320x240:rate=30"
+         " -f lavfi -i sine=frequency=440:sample_rate=48000"
+         " -t " +
+         std::to_string(seconds) +
+         " -c:v libx264 -preset ultrafast -tune zerolatency -g 30 -pix_fmt yuv420p"
+         " -c:a aac -b:a 64k -f mpegts"
+         " 'srt://127.0.0.1:" +
+         std::to_string(port) + "?streamid=" + encoded_stream_id +
+         "&latency=200000&connect_timeout=5000'";
+}
+
+class TempFolder {
+ public:
+  TempFolder() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "srt_test_XXXXXX").string();
+    REQUIRE(mkdtemp(pattern.data()) != nullptr);
+    path_ = pattern;
+  }
+  ~TempFolder() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// A listener on an ephemeral port with a fake admission recording into a temporary folder.
+struct Fixture {
+  explicit Fixture(SrtOptions options = {}) : admission(folder.path()) {
+    options.bind_address = "127.0.0.1";
+    options.port = 0;
+    listener = std::make_unique<SrtListener>(options, admission, &registry);
+    absl::Status started = listener->Start();
+    INFO(started.ToString());
+    REQUIRE(started.ok());
+    REQUIRE(listener->port() != 0);
+  }
+  ~Fixture() { listener->Stop(); }
+
+  // Waits for the one session recorded under `key` to be closed by the listener.
+  std::shared_ptr<RecordingSession> ClosedSession(const std::string& key) {
+    std::shared_ptr<RecordingSession> session;
+    bool closed = WaitFor(
+        [&] {
+          auto sessions = admission.sessions(key);
+          if (sessions.empty()) return false;
+          session = sessions.front();
+          return session->close_calls() > 0;
+        },
+        std::chrono::seconds(15));
+    REQUIRE(closed);
+    return session;
+  }
+
+  double MetricValue(const std::string& name) {
+    double total = 0;
+    for (const auto& family : registry.Collect()) {
+      if (family.name != name) continue;
+      for (const auto& metric : family.metric) {
+        total += metric.counter.value + metric.gauge.value;
+      }
+    }
+    return total;
+  }
+
+  TempFolder folder;
+  FakeAdmission admission;
+  prometheus::Registry registry;
+  std::unique_ptr<SrtListener> listener;
+};
+
+// What a viewer would notice about a recording: its codecs, its length, whether it decodes.
+void CheckRecording(const RecordingSession& session) {
+  INFO("recording " << session.file());
+  REQUIRE(session.bytes() > 0);
+  CHECK(session.bytes() % 188 == 0);
+  CHECK(session.close_calls() == 1);
+  CHECK_FALSE(session.writes_after_close());
+
+  CommandResult probe =
+      Run("ffprobe -v error -show_entries stream=codec_name:format=duration"
+          " -of json '" +
+          session.file().string() + "'");
+  INFO(probe.output);
+  REQUIRE(probe.exit_code == 0);
+  nlohmann::json info = nlohmann::json::parse(probe.output);
+  std::vector<std::string> codecs;
+  for (const auto& stream : info["streams"]) codecs.push_back(stream["codec_name"]);
+  CHECK(std::find(codecs.begin(), codecs.end(), "h264") != codecs.end());
+  CHECK(std::find(codecs.begin(), codecs.end(), "aac") != codecs.end());
+  double duration = std::stod(info["format"]["duration"].get<std::string>());
+  CHECK(duration > kPublishSeconds - 0.5);
+  CHECK(duration < kPublishSeconds + 0.5);
+
+  CommandResult decode =
+      Run("ffmpeg -hide_banner -nostdin -v error -i '" + session.file().string() + "' -f null -");
+  INFO(decode.output);
+  CHECK(decode.exit_code == 0);
+  CHECK(decode.output.empty());
+}
+
+TEST_CASE("ffmpeg publishes over SRT with a plain key and the recording is complete") {
+  Fixture fixture;
+  CommandResult publish = Run(PublishCommand(fixture.listener->port(), "sk_good", kPublishSeconds));
+  INFO(publish.output);
+  CHECK(publish.exit_code == 0);
+
+  auto session = fixture.ClosedSession("sk_good");
+  CHECK(ReasonOf(session->close_status()) == "SRT_CONNECTION_LOST");
+  CheckRecording(*session);
+  CHECK_FALSE(fixture.admission.saw_wrong_protocol());
+  CHECK(fixture.MetricValue("srt_bytes_received_total") >= static_cast<double>(session->bytes()));
+  CHECK(WaitFor([&] { return fixture.MetricValue("srt_connections") == 0; },
+                std::chrono::seconds(5)));
+}
+
+TEST_CASE("the SRT Access Control stream id form publishes") {
+  Fixture fixture;
+  // "#!::r=sk_good,m=publish", URL-encoded.
+  CommandResult publish = Run(PublishCommand(
+      fixture.listener->port(), "%23%21%3A%3Ar%3Dsk_good%2Cm%3Dpublish", kPublishSeconds));
+  INFO(publish.output);
+  CHECK(publish.exit_code == 0);
+  CheckRecording(*fixture.ClosedSession("sk_good"));
+}
+
+// The second encoder passes the Access Control form unencoded, as ffmpeg users often do.
+TEST_CASE("two encoders publish at once on the one port") {
+  Fixture fixture;
+  const uint16_t port = fixture.listener->port();
+  auto first = std::async(std::launch::async,
+                          [&] { return Run(PublishCommand(port, "sk_good", kPublishSeconds)); });
+  auto second = std::async(std::launch::async, [&] {
+    return Run(PublishCommand(port, "#!::u=host,r=sk_other", kPublishSeconds));
+  });
+  CommandResult first_result = first.get();
+  CommandResult second_result = second.get();
+  INFO(first_result.output << second_result.output);
+  CHECK(first_result.exit_code == 0);
+  CHECK(second_result.exit_code == 0);
+  CheckRecording(*fixture.ClosedSession("sk_good"));
+  CheckRecording(*fixture.ClosedSession("sk_other"));
+}
+
+TEST_CASE("a wrong key is refused and nothing is recorded") {
+  Fixture fixture;
+  CommandResult publish =
+      Run(PublishCommand(fixture.listener->port(), "sk_wrong", kPublishSeconds));
+  CHECK(publish.exit_code != 0);
+  CHECK(fixture.admission.admit_calls() == 1);
+  CHECK(fixture.admission.sessions().empty());
+  CHECK(fixture.MetricValue("srt_connections_rejected_total") >= 1);
+}
+
+TEST_CASE("playback (m=request) and malformed stream ids are refused in the handshake") {
+  Fixture fixture;
+  const uint16_t port = fixture.listener->port();
+  // "#!::r=sk_good,m=request" and "#!::m=publish" (no key), URL-encoded.
+  CommandResult request = Run(PublishCommand(port, "%23%21%3A%3Ar%3Dsk_good%2Cm%3Drequest", 1));
+  CHECK(request.exit_code != 0);
+  CommandResult no_key = Run(PublishCommand(port, "%23%21%3A%3Am%3Dpublish", 1));
+  CHECK(no_key.exit_code != 0);
+  // Refused before admission: the key was never looked up.
+  CHECK(fixture.admission.admit_calls() == 0);
+  CHECK(fixture.MetricValue("srt_connections_rejected_total") >= 2);
+}
+
+TEST_CASE("a second encoder on a live key is refused while the first keeps publishing") {
+  Fixture fixture;
+  const uint16_t port = fixture.listener->port();
+  auto first = std::async(std::launch::async,
+                          [&] { return Run(PublishCommand(port, "sk_good", kPublishSeconds)); });
+  REQUIRE(WaitFor([&] { return !fixture.admission.sessions("sk_good").empty(); },
+                  std::chrono::seconds(10)));
+  CommandResult second = Run(PublishCommand(port, "sk_good", 1));
+  CHECK(second.exit_code != 0);
+  CommandResult first_result = first.get();
+  INFO(first_result.output);
+  CHECK(first_result.exit_code == 0);
+  REQUIRE(fixture.admission.sessions("sk_good").size() == 1);
+  CheckRecording(*fixture.ClosedSession("sk_good"));
+}
+
+TEST_CASE("the service can cut a publisher (EndStream)") {
+  Fixture fixture;
+  const uint16_t port = fixture.listener->port();
+  auto publisher =
+      std::async(std::launch::async, [&] { return Run(PublishCommand(port, "sk_good", 15)); });
+  REQUIRE(WaitFor(
+      [&] {
+        auto sessions = fixture.admission.sessions("sk_good");
+        return !sessions.empty() && sessions.front()->bytes() > 0;
+      },
+      std::chrono::seconds(10)));
+  auto session = fixture.admission.sessions("sk_good").front();
+  session->Disconnect();
+  session->Disconnect();  // Safe more than once.
+  REQUIRE(publisher.wait_for(std::chrono::seconds(12)) == std::future_status::ready);
+  CHECK(publisher.get().exit_code != 0);
+  CHECK(session->close_calls() == 1);
+  CHECK(ReasonOf(session->close_status()) == "DISCONNECTED_BY_SERVICE");
+  fixture.listener->Stop();
+  session->Disconnect();  // Safe after the connection and the listener are gone.
+}
+
+TEST_CASE("a client that connects and sends nothing is cut after the idle timeout") {
+  SrtOptions options;
+  options.idle_timeout = absl::Seconds(1);
+  Fixture fixture(options);
+  SrtLibraryLease lease;
+  REQUIRE(lease.Acquire().ok());
+
+  SRTSOCKET client = srt_create_socket();
+  REQUIRE(client != SRT_INVALID_SOCK);
+  const std::string stream_id = "sk_good";
+  REQUIRE(srt_setsockflag(client, SRTO_STREAMID, stream_id.data(),
+                          static_cast<int>(stream_id.size())) == 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(fixture.listener->port());
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(srt_connect(client, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
+
+  auto session = fixture.ClosedSession("sk_good");
+  CHECK(ReasonOf(session->close_status()) == "SRT_IDLE_TIMEOUT");
+  CHECK(session->bytes() == 0);
+  // The encoder side sees its connection end.
+  CHECK(WaitFor([&] { return srt_getsockstate(client) != SRTS_CONNECTED; },
+                std::chrono::seconds(10)));
+  srt_close(client);
+}
+
+TEST_CASE("garbage datagrams on the port do not disturb a running publisher") {
+  Fixture fixture;
+  const uint16_t port = fixture.listener->port();
+  auto publisher = std::async(
+      std::launch::async, [&] { return Run(PublishCommand(port, "sk_good", kPublishSeconds)); });
+
+  int udp = socket(AF_INET, SOCK_DGRAM, 0);
+  REQUIRE(udp >= 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::mt19937 random(42);
+  std::vector<uint8_t> datagram;
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  int sent = 0;
+  while (std::chrono::steady_clock::now() < until) {
+    datagram.resize(random() % 1500 + 1);
+    for (auto& byte : datagram) byte = static_cast<uint8_t>(random());
+    // Some look like SRT control packets (top bit set), the rest like data packets.
+    if (sent % 2 == 0) datagram[0] |= 0x80;
+    sendto(udp, datagram.data(), datagram.size(), 0, reinterpret_cast<sockaddr*>(&address),
+           sizeof(address));
+    ++sent;
+    if (sent % 50 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  close(udp);
+
+  CommandResult result = publisher.get();
+  INFO(result.output << " after " << sent << " garbage datagrams");
+  CHECK(result.exit_code == 0);
+  CheckRecording(*fixture.ClosedSession("sk_good"));
+}
+
+TEST_CASE("with a passphrase only encoders that know it get in") {
+  SrtOptions options;
+  options.passphrase = "correct-horse-battery";
+  options.pbkeylen = 32;
+  Fixture fixture(options);
+  const uint16_t port = fixture.listener->port();
+  CommandResult without = Run(PublishCommand(port, "sk_good", 1));
+  CHECK(without.exit_code != 0);
+  CHECK(fixture.admission.sessions().empty());
+
+  CommandResult with =
+      Run(PublishCommand(port, "sk_good&passphrase=correct-horse-battery&pbkeylen=32", 1));
+  INFO(with.output);
+  CHECK(with.exit_code == 0);
+  auto session = fixture.ClosedSession("sk_good");
+  CHECK(session->bytes() > 10 * 188);
+}
+
+TEST_CASE("two listeners in one process start and stop independently") {
+  Fixture first;
+  {
+    Fixture second;
+    CHECK(second.listener->port() != first.listener->port());
+  }
+  // libsrt is still up for the first listener after the second cleaned up.
+  CommandResult publish = Run(PublishCommand(first.listener->port(), "sk_good", kPublishSeconds));
+  INFO(publish.output);
+  CHECK(publish.exit_code == 0);
+  CheckRecording(*first.ClosedSession("sk_good"));
+}
+
+}  // namespace
+}  // namespace shopcast::video_ingest::srt
