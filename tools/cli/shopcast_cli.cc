@@ -2,6 +2,10 @@
 //   shopcast health <host:port> [service]       exit 0 iff SERVING
 //   shopcast login <host:port> <login>          password on stdin; prints the access token
 //   shopcast me <host:port>                     access token in $SHOPCAST_TOKEN
+//   shopcast stream-create <host:port> <title>  (host token in $SHOPCAST_TOKEN) prints
+//                                               "<stream id> <key> <rtmp url> <srt url>"
+//   shopcast stream-status <host:port> <id>     prints "<status> <playback url>"
+//   shopcast stream-end <host:port> <id>        (host token) ends it, recording undecided
 
 #include <chrono>
 #include <cstdlib>
@@ -12,6 +16,7 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "shopcast/user/v1/user.grpc.pb.h"
+#include "shopcast/video_ingest/v1/video_ingest.grpc.pb.h"
 
 namespace {
 
@@ -76,6 +81,71 @@ int Me(const std::string& addr) {
   return 0;
 }
 
+namespace vi = shopcast::video_ingest::v1;
+
+void Authorize(grpc::ClientContext& ctx) {
+  if (const char* token = std::getenv("SHOPCAST_TOKEN")) {
+    ctx.AddMetadata("authorization", std::string("Bearer ") + token);
+  }
+}
+
+int StreamCreate(const std::string& addr, const std::string& title) {
+  auto stub = vi::VideoIngestService::NewStub(Connect(addr));
+  grpc::ClientContext ctx;
+  Deadline(ctx);
+  Authorize(ctx);
+  vi::CreateStreamRequest req;
+  req.set_title(title);
+  // A fresh key per call: the CLI creates a new stream each time it is asked.
+  req.set_idempotency_key("cli-" + std::to_string(
+      std::chrono::system_clock::now().time_since_epoch().count()));
+  vi::CreateStreamResponse res;
+  grpc::Status st = stub->CreateStream(&ctx, req, &res);
+  if (!st.ok()) {
+    std::cerr << "CreateStream failed: " << st.error_message() << "\n";
+    return 1;
+  }
+  std::cout << res.stream().id() << " " << res.endpoints().stream_key() << " "
+            << res.endpoints().rtmp_url() << " " << res.endpoints().srt_url() << "\n";
+  return 0;
+}
+
+int StreamStatus(const std::string& addr, const std::string& id) {
+  auto stub = vi::VideoIngestService::NewStub(Connect(addr));
+  grpc::ClientContext ctx;
+  Deadline(ctx);
+  Authorize(ctx);
+  vi::GetStreamRequest req;
+  req.set_stream_id(id);
+  vi::GetStreamResponse res;
+  grpc::Status st = stub->GetStream(&ctx, req, &res);
+  if (!st.ok()) {
+    std::cerr << "GetStream failed: " << st.error_message() << "\n";
+    return 1;
+  }
+  std::cout << shopcast::common::v1::StreamStatus_Name(res.stream().status()) << " "
+            << res.stream().playback_url() << "\n";
+  return 0;
+}
+
+int StreamEnd(const std::string& addr, const std::string& id) {
+  auto stub = vi::VideoIngestService::NewStub(Connect(addr));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  Authorize(ctx);
+  vi::EndStreamRequest req;
+  req.set_stream_id(id);
+  req.set_recording_choice(vi::RECORDING_CHOICE_UNDECIDED);
+  vi::EndStreamResponse res;
+  grpc::Status st = stub->EndStream(&ctx, req, &res);
+  if (!st.ok()) {
+    std::cerr << "EndStream failed: " << st.error_message() << "\n";
+    return 1;
+  }
+  std::cout << shopcast::common::v1::StreamStatus_Name(res.stream().status()) << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -83,6 +153,11 @@ int main(int argc, char** argv) {
   if (cmd == "health" && argc >= 3) return Health(argv[2], argc > 3 ? argv[3] : "");
   if (cmd == "login" && argc == 4) return Login(argv[2], argv[3]);
   if (cmd == "me" && argc == 3) return Me(argv[2]);
-  std::cerr << "usage: shopcast health <addr> [service] | login <addr> <login> | me <addr>\n";
+  if (cmd == "stream-create" && argc == 4) return StreamCreate(argv[2], argv[3]);
+  if (cmd == "stream-status" && argc == 4) return StreamStatus(argv[2], argv[3]);
+  if (cmd == "stream-end" && argc == 4) return StreamEnd(argv[2], argv[3]);
+  std::cerr << "usage: shopcast health <addr> [service] | login <addr> <login> | me <addr> |\n"
+               "       stream-create <addr> <title> | stream-status <addr> <id> |\n"
+               "       stream-end <addr> <id>\n";
   return 2;
 }

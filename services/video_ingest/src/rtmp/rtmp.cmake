@@ -70,3 +70,25 @@ if(SHOPCAST_BUILD_TESTS)
   endif()
 endif()
 # ---- end of the RTMP protocol section ----
+
+# ---- RTMP server (Boost.Asio coroutines): sessions, admission hand-off, metrics; its tests. ----
+add_library(video_ingest_rtmp_server STATIC
+    ${CMAKE_CURRENT_SOURCE_DIR}/src/rtmp/rtmp_server.cc
+    ${CMAKE_CURRENT_SOURCE_DIR}/src/rtmp/rtmp_server_messages.cc
+    ${CMAKE_CURRENT_SOURCE_DIR}/src/rtmp/rtmp_server_metrics.cc
+    ${CMAKE_CURRENT_SOURCE_DIR}/src/rtmp/rtmp_session.cc)
+target_include_directories(video_ingest_rtmp_server PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
+target_link_libraries(video_ingest_rtmp_server
+    PUBLIC video_ingest_rtmp_protocol video_ingest_publish absl::status absl::statusor
+    PRIVATE shopcast::log shopcast::status prometheus-cpp::core Boost::boost Threads::Threads)
+shopcast_warnings(video_ingest_rtmp_server)
+
+# Real publishers (ffmpeg, gst-launch-1.0) and hostile clients against the server; a fake
+# PublishAdmission stands in for the database.
+shopcast_test(NAME video_ingest_rtmp_server_test
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/rtmp/server_test.cc
+          ${CMAKE_CURRENT_SOURCE_DIR}/tests/rtmp/server_test_support.cc
+  DEPS video_ingest_rtmp_server shopcast::status nlohmann_json::nlohmann_json
+       prometheus-cpp::core Threads::Threads
+  LABEL integration)
+# ---- end of the RTMP server section ----

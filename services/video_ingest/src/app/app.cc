@@ -1,0 +1,206 @@
+#include "app/app.h"
+
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+
+#include "hls/hls_origin.h"
+#include "ingest/runtime.h"
+#include "media/gstreamer_init.h"
+#include "rtmp/rtmp_server.h"
+#include "shopcast/auth/keys.h"
+#include "shopcast/auth/tokens.h"
+#include "shopcast/clients/call.h"
+#include "shopcast/db/migrations.h"
+#include "shopcast/db/pool.h"
+#include "shopcast/events/outbox.h"
+#include "shopcast/events/relay.h"
+#include "shopcast/events/sink.h"
+#include "shopcast/log/log.h"
+#include "shopcast/server/host.h"
+#include "srt/srt_listener.h"
+#include "streams/stream_service.h"
+#include "streams/store/stream_store.h"
+#include "streams/streams.h"
+
+namespace shopcast::db::embedded {
+const MigrationSet& video_ingestMigrations();
+}  // namespace shopcast::db::embedded
+
+namespace shopcast::video_ingest {
+namespace {
+
+constexpr char kService[] = "video-ingest";
+
+// Applies the schema, waiting up to a minute for the database: in a cluster, the service and
+// its database often start together.
+absl::Status Migrate(const Config& config) {
+  absl::Status s;
+  for (int attempt = 0; attempt < 60; ++attempt) {
+    s = db::ApplyMigrations(config.db_dsn, {&db::embedded::video_ingestMigrations(),
+                                            &events::OutboxMigrations()});
+    if (s.ok() || s.code() != absl::StatusCode::kUnavailable) return s;
+    if (attempt == 0) log::Warn("database_unreachable").Kv("detail", std::string(s.message()));
+    absl::SleepFor(absl::Seconds(1));
+  }
+  return s;
+}
+
+// Public keys that sign access tokens. A private key file is accepted too (dev setups share
+// one file), but only its public half is kept.
+absl::StatusOr<std::vector<auth::PublicKey>> LoadVerifyKeys(const Config& config) {
+  std::vector<auth::PublicKey> keys;
+  for (const std::string& path : config.verify_key_files) {
+    std::ifstream in(path);
+    if (!in) return absl::NotFoundError("cannot read verify key file " + path);
+    std::stringstream pem;
+    pem << in.rdbuf();
+    if (pem.str().find("PRIVATE KEY") != std::string::npos) {
+      auto key = auth::LoadSigningKeyPem(pem.str(), "");
+      if (!key.ok()) return key.status();
+      keys.push_back(auth::PublicKey{auth::KeyIdFor(key->public_pem), key->public_pem});
+      continue;
+    }
+    std::string kid = auth::KeyIdFor(pem.str());
+    if (kid.empty()) return absl::InvalidArgumentError("not an EC public key: " + path);
+    keys.push_back(auth::PublicKey{kid, pem.str()});
+  }
+  return keys;
+}
+
+int Fail(absl::string_view what, const absl::Status& s) {
+  log::Error("startup_failed").Kv("step", what).Kv("detail", std::string(s.message()));
+  return 1;
+}
+
+// The relay delivers outbox events to the destinations that have an address; the others'
+// events wait in the outbox until their service is deployed and configured.
+struct EventDelivery {
+  std::vector<std::unique_ptr<events::GrpcSink>> sinks;
+  std::unique_ptr<events::Relay> relay;
+};
+
+absl::StatusOr<EventDelivery> StartEventDelivery(const Config& config, db::Pool& pool) {
+  EventDelivery d;
+  if (config.event_sinks.empty()) return d;
+  std::map<std::string, events::Sink*> by_destination;
+  for (const auto& [destination, addr] : config.event_sinks) {
+    auto channel = clients::MakeChannel(destination, addr);
+    if (!channel.ok()) return channel.status();
+    d.sinks.push_back(std::make_unique<events::GrpcSink>(*channel));
+    by_destination[destination] = d.sinks.back().get();
+  }
+  d.relay = std::make_unique<events::Relay>(pool, by_destination);
+  d.relay->Start();
+  return d;
+}
+
+}  // namespace
+
+int RunMigrate(const Config& config) {
+  log::Configure(config.log_level, kService);
+  absl::Status s = Migrate(config);
+  if (!s.ok()) return Fail("migrate", s);
+  log::Info("migrations_applied");
+  return 0;
+}
+
+int RunServer(const Config& config) {
+  log::Configure(config.log_level, kService);
+  auto verify_keys = LoadVerifyKeys(config);
+  if (!verify_keys.ok()) return Fail("verify_keys", verify_keys.status());
+  auto rtmp_addr = SplitHostPort(config.rtmp_addr, "rtmp_addr");
+  auto hls_addr = SplitHostPort(config.hls_addr, "hls_addr");
+  if (!rtmp_addr.ok() || !hls_addr.ok()) return Fail("config", absl::InvalidArgumentError("addr"));
+  if (absl::Status s = Migrate(config); !s.ok()) return Fail("migrate", s);
+  auto pool = db::Pool::Create(db::PoolOptions{config.db_dsn, config.db_pool_size,
+                                               absl::Seconds(5), streams::StreamStore::PreparedStatements(),
+                                               "shopcast-video-ingest"});
+  if (!pool.ok()) return Fail("db_pool", pool.status());
+  media::InitGStreamer();
+
+  server::HostOptions host_options;
+  host_options.service_name = kService;
+  host_options.grpc_addr = config.grpc_addr;
+  host_options.metrics_addr = config.metrics_addr;
+  host_options.executor_threads = config.db_pool_size;
+  host_options.drain_timeout = config.drain_timeout;
+  server::ServiceHost host(host_options);
+
+  streams::StoreOptions store_options;
+  store_options.playback_base_url = config.playback_base_url;
+  store_options.reconnect_grace = config.reconnect_grace;
+  store_options.max_open_streams_per_host = config.max_open_streams_per_host;
+  store_options.event_destinations = {"realtime_push", "product_inventory",
+                                      "recording_lifecycle"};
+  streams::StreamStore store(**pool, store_options);
+
+  RuntimeOptions runtime_options;
+  runtime_options.segment_root = config.segment_root;
+  runtime_options.target_duration = config.target_duration;
+  runtime_options.playlist_window = config.playlist_window;
+  runtime_options.stall_timeout = config.stall_timeout;
+  IngestRuntime runtime(runtime_options, store, &host.metrics());
+  if (absl::Status s = runtime.Start(); !s.ok()) return Fail("runtime", s);
+
+  auth::TokenVerifier verifier(*verify_keys, config.token_issuer, config.token_audience);
+  streams::StreamsOptions streams_options;
+  streams_options.rtmp_public_url = config.rtmp_public_url;
+  streams_options.srt_public_url = config.srt_public_url;
+  streams_options.srt_latency_us = config.srt_latency_ms * 1000;
+  streams::Streams streams(store, runtime, streams_options);
+  streams::StreamServiceImpl service(streams, verifier, host.executor());
+  streams::StreamInternalServiceImpl internal_service(streams, host.executor());
+  host.AddService(&service);
+  host.AddService(&internal_service);
+
+  rtmp::RtmpOptions rtmp_options;
+  rtmp_options.listen_address = rtmp_addr->first;
+  rtmp_options.port = rtmp_addr->second;
+  rtmp_options.max_connections = static_cast<size_t>(config.rtmp_max_connections);
+  rtmp_options.handshake_timeout = absl::ToChronoMilliseconds(config.rtmp_handshake_timeout);
+  rtmp_options.idle_timeout = absl::ToChronoMilliseconds(config.ingest_idle_timeout);
+  rtmp::RtmpServer rtmp_server(rtmp_options, runtime, &host.metrics());
+
+  srt::SrtOptions srt_options;
+  srt_options.port = static_cast<uint16_t>(config.srt_port);
+  srt_options.latency = absl::Milliseconds(config.srt_latency_ms);
+  srt_options.max_connections = config.srt_max_connections;
+  srt_options.passphrase = config.srt_passphrase;
+  srt_options.idle_timeout = config.ingest_idle_timeout;
+  srt::SrtListener srt_listener(srt_options, runtime, &host.metrics());
+
+  hls::HlsOriginOptions hls_options;
+  hls_options.listen_address = hls_addr->first;
+  hls_options.port = hls_addr->second;
+  hls_options.root = config.segment_root;
+  hls::HlsOrigin hls_origin(hls_options, &host.metrics());
+
+  if (absl::Status s = rtmp_server.Start(); !s.ok()) return Fail("rtmp_listen", s);
+  if (absl::Status s = srt_listener.Start(); !s.ok()) return Fail("srt_listen", s);
+  if (absl::Status s = hls_origin.Start(); !s.ok()) return Fail("hls_listen", s);
+  auto delivery = StartEventDelivery(config, **pool);
+  if (!delivery.ok()) return Fail("event_sinks", delivery.status());
+
+  db::Pool* raw_pool = pool->get();
+  host.SetReadinessCheck([raw_pool] { return raw_pool->Ping(); });
+  if (absl::Status s = host.Start(); !s.ok()) return Fail("listen", s);
+  log::Info("video_ingest_ready")
+      .Kv("rtmp_port", rtmp_server.port())
+      .Kv("srt_port", srt_listener.port())
+      .Kv("hls_port", hls_origin.port());
+
+  host.WaitForShutdown();
+  // Encoders first: no new sessions, and each live one is flushed and recorded (its stream
+  // waits in RECONNECTING for the encoder to come back, to this or another replica).
+  rtmp_server.Stop();
+  srt_listener.Stop();
+  runtime.Stop();
+  if (delivery->relay) delivery->relay->Stop();
+  hls_origin.Stop();
+  host.Shutdown();
+  return 0;
+}
+
+}  // namespace shopcast::video_ingest

@@ -1,0 +1,156 @@
+#include "app/config.h"
+
+#include "absl/flags/flag.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+
+ABSL_FLAG(std::string, grpc_addr, "0.0.0.0:50056", "gRPC listen address");
+ABSL_FLAG(std::string, metrics_addr, "0.0.0.0:9090", "Prometheus /metrics listen address");
+ABSL_FLAG(std::string, db_dsn, "", "libpq connection string (no password; use PGPASSWORD)");
+ABSL_FLAG(int, db_pool_size, 8, "database connections (also the blocking-work threads)");
+ABSL_FLAG(std::string, verify_key_files, "",
+          "comma-separated PEM files of the token signing keys (public, or private: only the "
+          "public half is used)");
+ABSL_FLAG(std::string, token_issuer, "shopcast-user", "iss claim of access tokens");
+ABSL_FLAG(std::string, token_audience, "shopcast", "aud claim of access tokens");
+ABSL_FLAG(std::string, rtmp_addr, "0.0.0.0:1935", "RTMP ingest listen address");
+ABSL_FLAG(int, rtmp_max_connections, 1000, "RTMP connections at once; more are closed");
+ABSL_FLAG(absl::Duration, rtmp_handshake_timeout, absl::Seconds(5),
+          "time an RTMP client has to complete the handshake");
+ABSL_FLAG(absl::Duration, ingest_idle_timeout, absl::Seconds(10),
+          "an encoder that sends nothing this long is disconnected");
+ABSL_FLAG(int, srt_port, 9000, "SRT ingest UDP port");
+ABSL_FLAG(int, srt_latency_ms, 200, "SRT receiver latency");
+ABSL_FLAG(int, srt_max_connections, 200, "SRT publishers at once");
+ABSL_FLAG(std::string, srt_passphrase, "", "SRT encryption passphrase (10..79 chars), optional");
+ABSL_FLAG(std::string, hls_addr, "0.0.0.0:8088", "HLS origin (HTTP) listen address");
+ABSL_FLAG(std::string, segment_root, "/var/lib/shopcast/hot",
+          "hot-tier folder for live segments and playlists");
+ABSL_FLAG(absl::Duration, target_duration, absl::Seconds(2),
+          "HLS target segment duration (segments are cut at the first keyframe after it)");
+ABSL_FLAG(int, playlist_window, 6, "segments in the live playlist");
+ABSL_FLAG(absl::Duration, reconnect_grace, absl::Seconds(60),
+          "how long a stream waits for its encoder to come back before it ends");
+ABSL_FLAG(absl::Duration, stall_timeout, absl::Seconds(10),
+          "media arriving but nothing packaged for this long ends the session");
+ABSL_FLAG(int, max_open_streams_per_host, 5, "non-ended streams a host may have");
+ABSL_FLAG(std::string, playback_base_url, "http://localhost:8088",
+          "public base URL of the HLS origin");
+ABSL_FLAG(std::string, rtmp_public_url, "rtmp://localhost:1935/live",
+          "RTMP server URL shown to hosts");
+ABSL_FLAG(std::string, srt_public_url, "srt://localhost:9000", "SRT URL shown to hosts");
+ABSL_FLAG(std::string, event_sinks, "",
+          "outbox destination=host:port pairs, comma-separated (recording_lifecycle=…)");
+ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(20),
+          "how long in-flight calls may run after SIGTERM");
+ABSL_FLAG(std::string, log_level, "info", "debug, info, warn or error");
+
+namespace shopcast::video_ingest {
+
+absl::StatusOr<std::pair<std::string, uint16_t>> SplitHostPort(const std::string& value,
+                                                               const std::string& flag) {
+  size_t colon = value.rfind(':');
+  uint32_t port = 0;
+  if (colon == std::string::npos || colon == 0 ||
+      !absl::SimpleAtoi(value.substr(colon + 1), &port) || port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat(flag, " must be host:port, got '", value, "'"));
+  }
+  return std::make_pair(value.substr(0, colon), static_cast<uint16_t>(port));
+}
+
+absl::StatusOr<Config> LoadConfig() {
+  Config c;
+  c.grpc_addr = absl::GetFlag(FLAGS_grpc_addr);
+  c.metrics_addr = absl::GetFlag(FLAGS_metrics_addr);
+  c.db_dsn = absl::GetFlag(FLAGS_db_dsn);
+  c.db_pool_size = absl::GetFlag(FLAGS_db_pool_size);
+  for (absl::string_view f :
+       absl::StrSplit(absl::GetFlag(FLAGS_verify_key_files), ',', absl::SkipEmpty())) {
+    c.verify_key_files.emplace_back(f);
+  }
+  c.token_issuer = absl::GetFlag(FLAGS_token_issuer);
+  c.token_audience = absl::GetFlag(FLAGS_token_audience);
+  c.rtmp_addr = absl::GetFlag(FLAGS_rtmp_addr);
+  c.rtmp_max_connections = absl::GetFlag(FLAGS_rtmp_max_connections);
+  c.rtmp_handshake_timeout = absl::GetFlag(FLAGS_rtmp_handshake_timeout);
+  c.ingest_idle_timeout = absl::GetFlag(FLAGS_ingest_idle_timeout);
+  c.srt_port = absl::GetFlag(FLAGS_srt_port);
+  c.srt_latency_ms = absl::GetFlag(FLAGS_srt_latency_ms);
+  c.srt_max_connections = absl::GetFlag(FLAGS_srt_max_connections);
+  c.srt_passphrase = absl::GetFlag(FLAGS_srt_passphrase);
+  c.hls_addr = absl::GetFlag(FLAGS_hls_addr);
+  c.segment_root = absl::GetFlag(FLAGS_segment_root);
+  c.target_duration = absl::GetFlag(FLAGS_target_duration);
+  c.playlist_window = absl::GetFlag(FLAGS_playlist_window);
+  c.reconnect_grace = absl::GetFlag(FLAGS_reconnect_grace);
+  c.stall_timeout = absl::GetFlag(FLAGS_stall_timeout);
+  c.max_open_streams_per_host = absl::GetFlag(FLAGS_max_open_streams_per_host);
+  c.playback_base_url = absl::GetFlag(FLAGS_playback_base_url);
+  c.rtmp_public_url = absl::GetFlag(FLAGS_rtmp_public_url);
+  c.srt_public_url = absl::GetFlag(FLAGS_srt_public_url);
+  c.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
+  for (absl::string_view pair :
+       absl::StrSplit(absl::GetFlag(FLAGS_event_sinks), ',', absl::SkipEmpty())) {
+    std::vector<std::string> kv = absl::StrSplit(pair, absl::MaxSplits('=', 1));
+    if (kv.size() != 2 || kv[0].empty() || kv[1].empty()) {
+      return absl::InvalidArgumentError("event_sinks must be destination=host:port,…");
+    }
+    c.event_sinks[kv[0]] = kv[1];
+  }
+
+  if (c.db_dsn.empty()) return absl::InvalidArgumentError("db_dsn is required");
+  if (c.db_dsn.find("password") != std::string::npos) {
+    return absl::InvalidArgumentError(
+        "db_dsn must not contain a password; set PGPASSWORD or PGPASSFILE instead");
+  }
+  if (c.db_pool_size < 2 || c.db_pool_size > 256) {
+    return absl::InvalidArgumentError("db_pool_size must be 2..256");
+  }
+  if (c.verify_key_files.empty()) {
+    return absl::InvalidArgumentError("verify_key_files is required");
+  }
+  for (const auto& [flag, value] : {std::pair{"rtmp_addr", c.rtmp_addr},
+                                    std::pair{"hls_addr", c.hls_addr}}) {
+    if (auto hp = SplitHostPort(value, flag); !hp.ok()) return hp.status();
+  }
+  if (c.srt_port < 0 || c.srt_port > 65535) {
+    return absl::InvalidArgumentError("srt_port must be 0..65535");
+  }
+  if (c.srt_latency_ms < 20 || c.srt_latency_ms > 8000) {
+    return absl::InvalidArgumentError("srt_latency_ms must be 20..8000");
+  }
+  if (!c.srt_passphrase.empty() &&
+      (c.srt_passphrase.size() < 10 || c.srt_passphrase.size() > 79)) {
+    return absl::InvalidArgumentError("srt_passphrase must be 10..79 characters");
+  }
+  if (c.rtmp_max_connections < 1 || c.srt_max_connections < 1) {
+    return absl::InvalidArgumentError("max connections must be at least 1");
+  }
+  if (c.segment_root.empty()) return absl::InvalidArgumentError("segment_root is required");
+  if (c.target_duration < absl::Milliseconds(500) || c.target_duration > absl::Seconds(10)) {
+    return absl::InvalidArgumentError("target_duration must be between 500ms and 10s");
+  }
+  if (c.playlist_window < 3 || c.playlist_window > 100) {
+    return absl::InvalidArgumentError("playlist_window must be 3..100");
+  }
+  if (c.reconnect_grace < absl::ZeroDuration() || c.reconnect_grace > absl::Hours(1)) {
+    return absl::InvalidArgumentError("reconnect_grace must be between 0 and 1h");
+  }
+  if (c.stall_timeout < absl::Seconds(1) || c.ingest_idle_timeout < absl::Seconds(1) ||
+      c.rtmp_handshake_timeout < absl::Milliseconds(100)) {
+    return absl::InvalidArgumentError("timeouts are too short");
+  }
+  if (c.max_open_streams_per_host < 1) {
+    return absl::InvalidArgumentError("max_open_streams_per_host must be at least 1");
+  }
+  if (c.token_issuer.empty() || c.token_audience.empty()) {
+    return absl::InvalidArgumentError("token_issuer and token_audience must not be empty");
+  }
+  if (!log::ParseLevel(absl::GetFlag(FLAGS_log_level), &c.log_level)) {
+    return absl::InvalidArgumentError("log_level must be debug, info, warn or error");
+  }
+  return c;
+}
+
+}  // namespace shopcast::video_ingest

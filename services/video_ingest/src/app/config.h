@@ -1,0 +1,63 @@
+#pragma once
+
+// video-ingest's configuration, from flags with SHOPCAST_VIDEO_INGEST_* environment fallback.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "shopcast/log/log.h"
+
+namespace shopcast::video_ingest {
+
+struct Config {
+  std::string grpc_addr;
+  std::string metrics_addr;
+  // libpq connection string without the password (PGPASSWORD / PGPASSFILE carry it).
+  std::string db_dsn;
+  int db_pool_size = 8;
+  // PEM public keys (or private keys, whose public half is used) that sign access tokens.
+  std::vector<std::string> verify_key_files;
+  std::string token_issuer;
+  std::string token_audience;
+
+  std::string rtmp_addr;  // host:port of the RTMP listener
+  int rtmp_max_connections = 1000;
+  absl::Duration rtmp_handshake_timeout;
+  absl::Duration ingest_idle_timeout;  // no bytes from a publishing encoder
+  int srt_port = 9000;
+  int srt_latency_ms = 200;
+  int srt_max_connections = 200;
+  std::string srt_passphrase;  // optional; from the environment/Secret, never a flag default
+  std::string hls_addr;        // host:port of the HLS origin
+
+  std::string segment_root;  // hot tier folder shared with recording-lifecycle
+  absl::Duration target_duration;
+  int playlist_window = 6;
+  absl::Duration reconnect_grace;
+  absl::Duration stall_timeout;
+  int max_open_streams_per_host = 5;
+
+  // Public URLs shown to hosts and viewers (what a load balancer exposes).
+  std::string playback_base_url;  // "http://localhost:8088" → …/live/<id>/index.m3u8
+  std::string rtmp_public_url;    // "rtmp://localhost:1935/live"
+  std::string srt_public_url;     // "srt://localhost:9000"
+
+  // Outbox destination → gRPC address of its EventSink ("recording_lifecycle=host:port,…").
+  // Events for destinations without an address wait in the outbox.
+  std::map<std::string, std::string> event_sinks;
+  absl::Duration drain_timeout;
+  log::Level log_level = log::Level::kInfo;
+};
+
+// Reads the parsed flags into a Config; an absent or malformed value is an error naming it.
+absl::StatusOr<Config> LoadConfig();
+
+// "host:port" → {host, port}; InvalidArgument naming `flag` otherwise.
+absl::StatusOr<std::pair<std::string, uint16_t>> SplitHostPort(const std::string& value,
+                                                               const std::string& flag);
+
+}  // namespace shopcast::video_ingest

@@ -1,0 +1,47 @@
+#include "rtmp/rtmp_server_metrics.h"
+
+#include "prometheus/counter.h"
+#include "prometheus/gauge.h"
+#include "prometheus/registry.h"
+
+namespace shopcast::video_ingest::rtmp {
+
+RtmpServerMetrics::RtmpServerMetrics(prometheus::Registry* registry) {
+  if (registry == nullptr) return;
+  connections_ = &prometheus::BuildGauge()
+                      .Name("rtmp_connections")
+                      .Help("Open RTMP connections (handshaking, connected or publishing).")
+                      .Register(*registry)
+                      .Add({});
+  bytes_received_ = &prometheus::BuildCounter()
+                         .Name("rtmp_bytes_received_total")
+                         .Help("Bytes received from RTMP clients, handshake included.")
+                         .Register(*registry)
+                         .Add({});
+  auto& rejected = prometheus::BuildCounter()
+                       .Name("rtmp_connections_rejected_total")
+                       .Help("RTMP connections refused or cut, by reason.")
+                       .Register(*registry);
+  for (const char* reason : kRejectReasons) rejected_[reason] = &rejected.Add({{"reason", reason}});
+}
+
+void RtmpServerMetrics::ConnectionOpened() {
+  if (connections_ != nullptr) connections_->Increment();
+}
+
+void RtmpServerMetrics::ConnectionClosed() {
+  if (connections_ != nullptr) connections_->Decrement();
+}
+
+void RtmpServerMetrics::Rejected(const std::string& reason) {
+  if (rejected_.empty()) return;
+  auto it = rejected_.find(reason);
+  if (it == rejected_.end()) it = rejected_.find("other");
+  it->second->Increment();
+}
+
+void RtmpServerMetrics::BytesReceived(size_t n) {
+  if (bytes_received_ != nullptr) bytes_received_->Increment(static_cast<double>(n));
+}
+
+}  // namespace shopcast::video_ingest::rtmp

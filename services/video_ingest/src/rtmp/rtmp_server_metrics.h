@@ -1,0 +1,41 @@
+#pragma once
+
+// The RTMP server's Prometheus metrics. Every method is a no-op without a registry, so the
+// server code never branches on whether metrics are wanted. Thread-safe.
+
+#include <cstddef>
+#include <map>
+#include <string>
+
+namespace prometheus {
+class Counter;
+class Gauge;
+class Registry;
+}  // namespace prometheus
+
+namespace shopcast::video_ingest::rtmp {
+
+class RtmpServerMetrics {
+ public:
+  // Registers rtmp_connections, rtmp_connections_rejected_total{reason} and
+  // rtmp_bytes_received_total in `registry`; nullptr disables metrics.
+  explicit RtmpServerMetrics(prometheus::Registry* registry);
+
+  void ConnectionOpened();
+  void ConnectionClosed();
+  // `reason` is one of kRejectReasons; anything else counts as "other".
+  void Rejected(const std::string& reason);
+  void BytesReceived(size_t n);
+
+ private:
+  prometheus::Gauge* connections_ = nullptr;
+  prometheus::Counter* bytes_received_ = nullptr;
+  std::map<std::string, prometheus::Counter*> rejected_;  // Filled once, read-only afterwards.
+};
+
+// Labels of rtmp_connections_rejected_total, created up front so every series exists from zero.
+inline constexpr const char* kRejectReasons[] = {
+    "max_connections", "handshake_invalid", "handshake_timeout", "publish_timeout",
+    "idle_timeout",    "protocol_error",    "admission_refused", "other"};
+
+}  // namespace shopcast::video_ingest::rtmp

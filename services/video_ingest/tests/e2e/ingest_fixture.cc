@@ -1,0 +1,310 @@
+#include "ingest_fixture.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <pqxx/pqxx>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "grpcpp/client_context.h"
+#include "shopcast/auth/keys.h"
+#include "shopcast/auth/roles.h"
+
+namespace shopcast::video_ingest::e2e {
+namespace {
+
+std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token = "") {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
+  return ctx;
+}
+
+std::string ShellQuote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+}  // namespace
+
+IngestServer::IngestServer(ServerOptions options)
+    : db_(testing::TestDatabase::Create()),
+      grpc_port_(testing::FreePort()),
+      metrics_port_(testing::FreePort()),
+      rtmp_port_(testing::FreePort()),
+      srt_port_(testing::FreePort()),
+      hls_port_(testing::FreePort()) {
+  char tmpl[] = "/tmp/shopcast-ingest-XXXXXX";
+  REQUIRE(mkdtemp(tmpl) != nullptr);
+  dir_ = tmpl;
+  auto key = auth::GenerateSigningKey("k");
+  REQUIRE(key.ok());
+  // The server names keys by their public half, as every replica loading the file does.
+  key->kid = auth::KeyIdFor(key->public_pem);
+  std::ofstream(dir_ + "/signing.pub.pem") << key->public_pem;
+  issuer_ = std::make_unique<auth::TokenIssuer>(*key, "shopcast-user", "shopcast",
+                                                absl::Minutes(15));
+  std::vector<std::string> env = {
+      absl::StrCat("SHOPCAST_VIDEO_INGEST_GRPC_ADDR=127.0.0.1:", grpc_port_),
+      absl::StrCat("SHOPCAST_VIDEO_INGEST_METRICS_ADDR=127.0.0.1:", metrics_port_),
+      "SHOPCAST_VIDEO_INGEST_DB_DSN=" + db_.dsn(),
+      "SHOPCAST_VIDEO_INGEST_DB_POOL_SIZE=4",
+      "SHOPCAST_VIDEO_INGEST_VERIFY_KEY_FILES=" + dir_ + "/signing.pub.pem",
+      absl::StrCat("SHOPCAST_VIDEO_INGEST_RTMP_ADDR=127.0.0.1:", rtmp_port_),
+      absl::StrCat("SHOPCAST_VIDEO_INGEST_SRT_PORT=", srt_port_),
+      absl::StrCat("SHOPCAST_VIDEO_INGEST_HLS_ADDR=127.0.0.1:", hls_port_),
+      "SHOPCAST_VIDEO_INGEST_SEGMENT_ROOT=" + dir_ + "/hot",
+      "SHOPCAST_VIDEO_INGEST_TARGET_DURATION=" + absl::FormatDuration(options.target_duration),
+      "SHOPCAST_VIDEO_INGEST_RECONNECT_GRACE=" + absl::FormatDuration(options.reconnect_grace),
+      absl::StrCat("SHOPCAST_VIDEO_INGEST_PLAYBACK_BASE_URL=http://127.0.0.1:", hls_port_),
+      absl::StrCat("SHOPCAST_VIDEO_INGEST_RTMP_PUBLIC_URL=rtmp://127.0.0.1:", rtmp_port_,
+                   "/live"),
+      absl::StrCat("SHOPCAST_VIDEO_INGEST_SRT_PUBLIC_URL=srt://127.0.0.1:", srt_port_),
+      "SHOPCAST_VIDEO_INGEST_DRAIN_TIMEOUT=5s",
+      "SHOPCAST_VIDEO_INGEST_LOG_LEVEL=debug",
+  };
+  env.insert(env.end(), options.extra_env.begin(), options.extra_env.end());
+  proc_ = std::make_unique<testing::ChildProcess>(
+      std::vector<std::string>{SHOPCAST_VIDEO_INGEST_BIN, "serve"}, env, dir_ + "/server.log");
+  auto channel = testing::LocalChannel(grpc_port_);
+  for (int i = 0; i < 600 && testing::HealthStatus(channel, "") != 1; ++i) {
+    INFO(proc_->log());
+    REQUIRE(proc_->running());
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  INFO(proc_->log());
+  REQUIRE(testing::HealthStatus(channel, "") == 1);
+}
+
+IngestServer::~IngestServer() {
+  if (proc_ && proc_->running()) {
+    proc_->Signal(SIGTERM);
+    proc_->Wait(30000);
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+std::string IngestServer::Token(const std::string& user_id, const std::string& role) const {
+  auto r = auth::ParseRole(role);
+  REQUIRE(r.has_value());
+  auto token = issuer_->Issue(user_id, *r, absl::Now());
+  REQUIRE(token.ok());
+  return token->token;
+}
+
+std::unique_ptr<v1::VideoIngestService::Stub> IngestServer::Stub() const {
+  return v1::VideoIngestService::NewStub(testing::LocalChannel(grpc_port_));
+}
+
+CreatedStream IngestServer::CreateStream(const std::string& host_id) {
+  v1::CreateStreamRequest req;
+  req.set_title("e2e show");
+  req.set_idempotency_key(absl::StrCat("e2e-", absl::ToUnixNanos(absl::Now())));
+  v1::CreateStreamResponse res;
+  auto ctx = Ctx(Token(host_id, "host"));
+  grpc::Status st = Stub()->CreateStream(ctx.get(), req, &res);
+  INFO(st.error_message());
+  REQUIRE(st.ok());
+  return CreatedStream{res.stream().id(), res.endpoints().stream_key(),
+                       res.endpoints().rtmp_url(), res.endpoints().srt_url()};
+}
+
+v1::Stream IngestServer::GetStream(const std::string& id) const {
+  v1::GetStreamRequest req;
+  req.set_stream_id(id);
+  v1::GetStreamResponse res;
+  auto ctx = Ctx(Token("usr_host1", "host"));
+  grpc::Status st = Stub()->GetStream(ctx.get(), req, &res);
+  INFO(st.error_message());
+  REQUIRE(st.ok());
+  return res.stream();
+}
+
+bool IngestServer::WaitForStatus(const std::string& id, common::v1::StreamStatus status,
+                                 absl::Duration timeout) const {
+  absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    if (GetStream(id).status() == status) return true;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  return false;
+}
+
+grpc::Status IngestServer::EndStream(const std::string& id, const std::string& host_id) {
+  v1::EndStreamRequest req;
+  req.set_stream_id(id);
+  req.set_recording_choice(v1::RECORDING_CHOICE_SAVE);
+  v1::EndStreamResponse res;
+  auto ctx = Ctx(Token(host_id, "host"));
+  return Stub()->EndStream(ctx.get(), req, &res);
+}
+
+testing::HttpResponse IngestServer::Get(const std::string& path) const {
+  return testing::HttpGet(hls_port_, path);
+}
+
+MediaPlaylist IngestServer::ReadPlaylist(const std::string& stream_id) const {
+  MediaPlaylist p;
+  testing::HttpResponse r = Get("/live/" + stream_id + "/live.m3u8");
+  if (r.status != 200) return p;
+  p.text = r.body;
+  PlaylistEntry next;
+  int64_t seq = -1;
+  for (absl::string_view line : absl::StrSplit(r.body, '\n', absl::SkipEmpty())) {
+    line = absl::StripTrailingAsciiWhitespace(line);
+    if (absl::ConsumePrefix(&line, "#EXT-X-MEDIA-SEQUENCE:")) {
+      REQUIRE(absl::SimpleAtoi(line, &p.media_sequence));
+      seq = p.media_sequence;
+    } else if (absl::ConsumePrefix(&line, "#EXT-X-TARGETDURATION:")) {
+      REQUIRE(absl::SimpleAtoi(line, &p.target_duration));
+    } else if (absl::ConsumePrefix(&line, "#EXT-X-PROGRAM-DATE-TIME:")) {
+      std::string err;
+      INFO(std::string(line));
+      REQUIRE(absl::ParseTime(absl::RFC3339_full, std::string(line), &next.program_date_time,
+                              &err));
+    } else if (absl::ConsumePrefix(&line, "#EXTINF:")) {
+      std::vector<std::string> parts = absl::StrSplit(line, ',');
+      REQUIRE(absl::SimpleAtod(parts[0], &next.duration));
+    } else if (line == "#EXT-X-DISCONTINUITY") {
+      next.discontinuity = true;
+    } else if (line == "#EXT-X-ENDLIST") {
+      p.ended = true;
+    } else if (!line.empty() && line[0] != '#') {
+      next.uri = std::string(line);
+      next.sequence = seq++;
+      p.entries.push_back(next);
+      next = PlaylistEntry{};
+    }
+  }
+  return p;
+}
+
+bool IngestServer::WaitForSegments(const std::string& stream_id, int64_t count,
+                                   absl::Duration timeout) const {
+  absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    MediaPlaylist p = ReadPlaylist(stream_id);
+    if (p.media_sequence + static_cast<int64_t>(p.entries.size()) >= count) return true;
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  return false;
+}
+
+std::string IngestServer::SegmentPath(const std::string& stream_id,
+                                      const std::string& uri) const {
+  return dir_ + "/hot/" + stream_id + "/" + uri;
+}
+
+std::vector<common::v1::Event> IngestServer::Events(const std::string& stream_id) const {
+  pqxx::connection c(db_.dsn());
+  pqxx::work tx(c);
+  pqxx::result rows = tx.exec_params(
+      "SELECT payload FROM outbox WHERE aggregate_id = $1 AND destination = "
+      "(SELECT min(destination) FROM outbox) ORDER BY id",
+      stream_id);
+  std::vector<common::v1::Event> out;
+  for (const auto& row : rows) {
+    pqxx::binarystring bytes(row[0]);
+    common::v1::Event e;
+    REQUIRE(e.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())));
+    out.push_back(e);
+  }
+  return out;
+}
+
+std::string IngestServer::rtmp_url(const std::string& key) const {
+  return absl::StrCat("rtmp://127.0.0.1:", rtmp_port_, "/live/", key);
+}
+
+std::string IngestServer::srt_url(const std::string& key) const {
+  return absl::StrCat("srt://127.0.0.1:", srt_port_, "?streamid=", key, "&latency=200000");
+}
+
+Publisher::Publisher(Kind kind, const std::string& url, double seconds,
+                     const std::string& log_path) {
+  std::vector<std::string> argv;
+  if (kind == Kind::kGstRtmp) {
+    int video_buffers = static_cast<int>(seconds * 30);
+    int audio_buffers = static_cast<int>(seconds * 44100 / 1024);
+    argv = {"/usr/bin/gst-launch-1.0", "-q",
+            "videotestsrc", "is-live=true", absl::StrCat("num-buffers=", video_buffers), "!",
+            "video/x-raw,width=640,height=360,framerate=30/1", "!",
+            "x264enc", "tune=zerolatency", "speed-preset=ultrafast", "key-int-max=30", "!",
+            "h264parse", "!", "flvmux", "streamable=true", "name=m", "!",
+            "rtmp2sink", "location=" + url,
+            "audiotestsrc", "is-live=true", absl::StrCat("num-buffers=", audio_buffers), "!",
+            "audioconvert", "!", "voaacenc", "!", "aacparse", "!", "m."};
+  } else {
+    argv = {"/usr/bin/ffmpeg", "-hide_banner", "-loglevel", "warning", "-nostdin", "-re",
+            "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30",
+            "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
+            "-t", absl::StrCat(seconds),
+            "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "30",
+            "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k",
+            "-f", kind == Kind::kFfmpegRtmp ? "flv" : "mpegts", url};
+  }
+  proc_ = std::make_unique<testing::ChildProcess>(argv, std::vector<std::string>{}, log_path);
+}
+
+int Publisher::Wait(absl::Duration timeout) {
+  return proc_->Wait(static_cast<int>(absl::ToInt64Milliseconds(timeout)));
+}
+
+void Publisher::Kill() { proc_->Signal(SIGKILL); }
+
+std::string RunTool(const std::vector<std::string>& argv) {
+  std::vector<std::string> quoted;
+  for (const auto& a : argv) quoted.push_back(ShellQuote(a));
+  std::string cmd = absl::StrJoin(quoted, " ") + " 2>&1";
+  FILE* f = popen(cmd.c_str(), "r");
+  REQUIRE(f != nullptr);
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+  pclose(f);
+  return out;
+}
+
+std::string DecodeErrors(const std::string& path) {
+  return RunTool({"ffmpeg", "-v", "error", "-nostdin", "-i", path, "-f", "null", "-"});
+}
+
+double ProbeDuration(const std::string& path) {
+  std::string out = RunTool({"ffprobe", "-v", "error", "-show_entries", "format=duration", "-of",
+                             "csv=p=0", path});
+  double d = 0;
+  INFO(out);
+  REQUIRE(absl::SimpleAtod(absl::StripAsciiWhitespace(out), &d));
+  return d;
+}
+
+std::vector<std::string> ProbeCodecs(const std::string& path) {
+  std::string out = RunTool({"ffprobe", "-v", "error", "-show_entries", "stream=codec_name",
+                             "-of", "csv=p=0", path});
+  std::vector<std::string> codecs;
+  for (absl::string_view l : absl::StrSplit(out, '\n', absl::SkipEmpty())) {
+    codecs.emplace_back(absl::StripAsciiWhitespace(l));
+  }
+  return codecs;
+}
+
+}  // namespace shopcast::video_ingest::e2e

@@ -1,0 +1,121 @@
+#pragma once
+
+// The video-ingest binary as encoders, players and the host's app meet it: started as a child
+// process on a throwaway database and segment folder, driven over gRPC, fed by real ffmpeg and
+// GStreamer publishers, and read back over HTTP like an HLS player.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "shopcast/auth/tokens.h"
+#include "shopcast/common/v1/event.pb.h"
+#include "shopcast/testing/net.h"
+#include "shopcast/testing/pg.h"
+#include "shopcast/testing/process.h"
+#include "shopcast/video_ingest/v1/video_ingest.grpc.pb.h"
+
+namespace shopcast::video_ingest::e2e {
+
+namespace v1 = shopcast::video_ingest::v1;
+
+struct ServerOptions {
+  absl::Duration reconnect_grace = absl::Seconds(60);
+  absl::Duration target_duration = absl::Seconds(1);
+  std::vector<std::string> extra_env;  // "SHOPCAST_VIDEO_INGEST_X=y"
+};
+
+struct CreatedStream {
+  std::string id;
+  std::string key;
+  std::string rtmp_url;
+  std::string srt_url;
+};
+
+// One media playlist entry.
+struct PlaylistEntry {
+  int64_t sequence = 0;
+  absl::Time program_date_time;
+  double duration = 0;
+  std::string uri;
+  bool discontinuity = false;
+};
+
+struct MediaPlaylist {
+  int64_t media_sequence = 0;
+  int target_duration = 0;
+  bool ended = false;
+  std::vector<PlaylistEntry> entries;
+  std::string text;
+};
+
+class IngestServer {
+ public:
+  explicit IngestServer(ServerOptions options = {});
+  ~IngestServer();
+
+  // An access token for `user_id` with `role` ("host", "viewer", "admin").
+  std::string Token(const std::string& user_id, const std::string& role) const;
+  std::unique_ptr<v1::VideoIngestService::Stub> Stub() const;
+
+  // CreateStream as host `host_id`; fails the test on error.
+  CreatedStream CreateStream(const std::string& host_id = "usr_host1");
+  v1::Stream GetStream(const std::string& id) const;
+  // Polls GetStream until the status is `status`; false after `timeout`.
+  bool WaitForStatus(const std::string& id, common::v1::StreamStatus status,
+                     absl::Duration timeout) const;
+  grpc::Status EndStream(const std::string& id, const std::string& host_id = "usr_host1");
+
+  testing::HttpResponse Get(const std::string& path) const;
+  // GET /live/<id>/live.m3u8, parsed; an empty playlist when there is none (yet).
+  MediaPlaylist ReadPlaylist(const std::string& stream_id) const;
+  // Polls until the live playlist lists at least `count` segments in all (media sequence +
+  // entries); false after `timeout`.
+  bool WaitForSegments(const std::string& stream_id, int64_t count, absl::Duration timeout) const;
+  // The segment file on the hot tier.
+  std::string SegmentPath(const std::string& stream_id, const std::string& uri) const;
+
+  // Outbox events of `stream_id` (one destination's copy), oldest first.
+  std::vector<common::v1::Event> Events(const std::string& stream_id) const;
+
+  std::string rtmp_url(const std::string& key) const;
+  std::string srt_url(const std::string& key) const;
+  int rtmp_port() const { return rtmp_port_; }
+  int hls_port() const { return hls_port_; }
+  std::string log() const { return proc_->log(); }
+  bool running() const { return proc_->running(); }
+
+ private:
+  testing::TestDatabase db_;
+  int grpc_port_, metrics_port_, rtmp_port_, srt_port_, hls_port_;
+  std::string dir_;
+  std::unique_ptr<auth::TokenIssuer> issuer_;
+  std::unique_ptr<testing::ChildProcess> proc_;
+};
+
+// A real encoder publishing a test pattern (with audio) in real time.
+class Publisher {
+ public:
+  enum class Kind { kFfmpegRtmp, kFfmpegSrt, kGstRtmp };
+  Publisher(Kind kind, const std::string& url, double seconds, const std::string& log_path);
+  // Waits for the encoder to exit; its exit code, or -1 after `timeout`.
+  int Wait(absl::Duration timeout);
+  bool running() { return proc_->running(); }
+  void Kill();  // SIGKILL: the encoder vanishes without a goodbye (a dropped connection).
+  std::string log() const { return proc_->log(); }
+
+ private:
+  std::unique_ptr<testing::ChildProcess> proc_;
+};
+
+// Runs `argv` to completion and returns its standard output (the test fails if it cannot run).
+std::string RunTool(const std::vector<std::string>& argv);
+// ffmpeg decodes the whole file; its error output ("" when clean).
+std::string DecodeErrors(const std::string& path);
+// ffprobe's container duration of `path` in seconds.
+double ProbeDuration(const std::string& path);
+// Codec names of the streams in `path` ("h264", "aac").
+std::vector<std::string> ProbeCodecs(const std::string& path);
+
+}  // namespace shopcast::video_ingest::e2e

@@ -1,0 +1,409 @@
+// The RTMP server against real publishers (ffmpeg, GStreamer's rtmp2sink) and hostile
+// clients. The PublishAdmission is a fake that records each admitted publish into an FLV file,
+// which ffprobe and ffmpeg then check the way the packager would read it.
+
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <memory>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "nlohmann/json.hpp"
+#include "prometheus/registry.h"
+#include "rtmp/rtmp_server.h"
+#include "server_test_support.h"
+#include "shopcast/status/status.h"
+
+namespace shopcast::video_ingest::rtmp {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::FakeAdmission;
+using testing::PollUntil;
+using testing::PublishRecord;
+using testing::RunTool;
+using testing::TcpClient;
+using testing::TempDir;
+using testing::Tool;
+
+// Short timeouts so the cut-at-timeout cases finish quickly.
+RtmpOptions TestOptions() {
+  RtmpOptions o;
+  o.listen_address = "127.0.0.1";
+  o.port = 0;
+  o.io_threads = 2;  // Strands must keep each connection's work serial across threads.
+  o.handshake_timeout = 3s;
+  o.publish_timeout = 6s;
+  o.idle_timeout = 5s;
+  return o;
+}
+
+struct Harness {
+  explicit Harness(RtmpOptions options = TestOptions(), prometheus::Registry* registry = nullptr)
+      : admission(dir.path()), server(std::move(options), admission, registry) {
+    const absl::Status started = server.Start();
+    INFO(started.ToString());
+    REQUIRE(started.ok());
+    REQUIRE(server.port() != 0);
+  }
+  std::string Url(const std::string& key) const {
+    return "rtmp://127.0.0.1:" + std::to_string(server.port()) + "/live/" + key;
+  }
+  std::string LogPath(const std::string& name) const { return dir.path() + "/" + name + ".log"; }
+
+  TempDir dir;
+  FakeAdmission admission;
+  RtmpServer server;
+};
+
+// ffmpeg publishing a test pattern with a tone, H.264 + AAC in FLV. `realtime` paces it like a
+// live encoder; otherwise it sends `seconds` of media as fast as it can.
+std::vector<std::string> FfmpegPublish(const std::string& url, int seconds, bool realtime) {
+  std::vector<std::string> a = {"ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error"};
+  if (realtime) a.push_back("-re");
+  for (const char* s : {"-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30"}) a.push_back(s);
+  if (realtime) a.push_back("-re");
+  for (const char* s : {"-f", "lavfi", "-i", "sine=frequency=440"}) a.push_back(s);
+  for (const char* s : {"-t", ""}) a.push_back(s);
+  a.back() = std::to_string(seconds);
+  for (const char* s : {"-c:v", "libx264", "-g", "30", "-preset", "ultrafast", "-tune",
+                        "zerolatency", "-pix_fmt", "yuv420p", "-c:a", "aac", "-f", "flv"}) {
+    a.push_back(s);
+  }
+  a.push_back(url);
+  return a;
+}
+
+// The recording holds an H.264 and an AAC stream lasting about `seconds`, and every frame
+// decodes without a single error.
+void CheckRecording(const Harness& h, const std::string& path, double seconds) {
+  std::string probe;
+  REQUIRE(RunTool({"ffprobe", "-v", "error", "-show_entries", "stream=codec_name,codec_type",
+                   "-show_entries", "format=duration", "-of", "json", path},
+                  h.LogPath("ffprobe"), 60s, &probe) == 0);
+  INFO(probe);
+  const nlohmann::json info = nlohmann::json::parse(probe);
+  // Only audio and video count: ffprobe shows GStreamer's flvmux metadata as a "text" stream
+  // even in a file flvmux writes itself.
+  std::set<std::string> codecs;
+  for (const auto& s : info.at("streams")) {
+    const std::string type = s.at("codec_type").get<std::string>();
+    if (type == "video" || type == "audio") codecs.insert(s.at("codec_name").get<std::string>());
+  }
+  CHECK(codecs == std::set<std::string>{"h264", "aac"});
+  const double duration = std::stod(info.at("format").at("duration").get<std::string>());
+  CHECK(duration == Approx(seconds).margin(0.5));
+
+  std::string errors;
+  CHECK(RunTool({"ffmpeg", "-v", "error", "-nostdin", "-i", path, "-f", "null", "-"},
+                h.LogPath("decode"), 60s, &errors) == 0);
+  CHECK(errors.empty());
+}
+
+absl::Status CloseStatus(PublishRecord& r) {
+  std::lock_guard<std::mutex> lock(r.mu);
+  return r.close_status;
+}
+
+TEST_CASE("ffmpeg publishes H.264 and AAC over RTMP and every frame arrives intact") {
+  Harness h;
+  std::string log;
+  const int code =
+      RunTool(FfmpegPublish(h.Url("sk_good"), 3, false), h.LogPath("ffmpeg"), 60s, &log);
+  INFO(log);
+  REQUIRE(code == 0);
+
+  const std::vector<std::shared_ptr<PublishRecord>> records = h.admission.records();
+  REQUIRE(records.size() == 1);
+  PublishRecord& r = *records[0];
+  // The publisher's goodbye (FCUnpublish/deleteStream or its close) ends the session once.
+  REQUIRE(PollUntil([&] { return r.closes.load() >= 1; }, 10s));
+  std::this_thread::sleep_for(200ms);
+  CHECK(r.closes.load() == 1);
+  CheckRecording(h, r.path, 3.0);
+}
+
+TEST_CASE("gst-launch-1.0 publishes over RTMP with rtmp2sink and every frame arrives intact") {
+  Harness h;
+  std::string log;
+  const int code = RunTool({"gst-launch-1.0",
+                            "-q",
+                            "videotestsrc",
+                            "num-buffers=90",
+                            "!",
+                            "video/x-raw,width=640,height=360,framerate=30/1",
+                            "!",
+                            "x264enc",
+                            "tune=zerolatency",
+                            "key-int-max=30",
+                            "speed-preset=ultrafast",
+                            "!",
+                            "h264parse",
+                            "!",
+                            "flvmux",
+                            "streamable=true",
+                            "name=m",
+                            "!",
+                            "rtmp2sink",
+                            "location=" + h.Url("sk_other"),
+                            "audiotestsrc",
+                            "num-buffers=130",
+                            "!",
+                            "audioconvert",
+                            "!",
+                            "voaacenc",
+                            "!",
+                            "aacparse",
+                            "!",
+                            "m."},
+                           h.LogPath("gst"), 60s, &log);
+  INFO(log);
+  REQUIRE(code == 0);
+
+  std::shared_ptr<PublishRecord> r = h.admission.WaitForRecord("sk_other", 5s);
+  REQUIRE(r != nullptr);
+  REQUIRE(PollUntil([&] { return r->closes.load() == 1; }, 10s));
+  CheckRecording(h, r->path, 3.0);
+}
+
+double RejectedTotal(prometheus::Registry& registry, const std::string& reason) {
+  for (const auto& family : registry.Collect()) {
+    if (family.name != "rtmp_connections_rejected_total") continue;
+    for (const auto& m : family.metric) {
+      for (const auto& label : m.label) {
+        if (label.name == "reason" && label.value == reason) return m.counter.value;
+      }
+    }
+  }
+  return -1;
+}
+
+TEST_CASE("a wrong or oversized stream key is refused and no media is accepted") {
+  prometheus::Registry registry;
+  Harness h(TestOptions(), &registry);
+  std::string log;
+  const int wrong =
+      RunTool(FfmpegPublish(h.Url("sk_bad"), 2, false), h.LogPath("wrong"), 60s, &log);
+  INFO(log);
+  CHECK(wrong > 0);
+  CHECK(h.admission.records().empty());
+  CHECK(h.admission.refused() == 1);
+  CHECK(PollUntil([&] { return RejectedTotal(registry, "admission_refused") == 1; }, 5s));
+
+  // Longer than kMaxStreamKeyBytes: refused without even asking the admission.
+  const int oversized =
+      RunTool(FfmpegPublish(h.Url(std::string(kMaxStreamKeyBytes + 1, 'k')), 2, false),
+              h.LogPath("oversized"), 60s, &log);
+  CHECK(oversized > 0);
+  CHECK(h.admission.refused() == 1);
+  CHECK(h.admission.records().empty());
+}
+
+// A real encoder publishing in real time on the server under attack.
+struct LivePublish {
+  explicit LivePublish(Harness& h)
+      : ffmpeg(FfmpegPublish(h.Url("sk_good"), 40, true), h.LogPath("live-ffmpeg")) {
+    record = h.admission.WaitForRecord("sk_good", 20s);
+    INFO(ffmpeg.log());
+    REQUIRE(record != nullptr);
+    RequireGrowing();
+  }
+
+  // The stream keeps delivering media: its byte count grows within a few seconds.
+  void RequireGrowing() {
+    const uint64_t before = record->bytes.load();
+    INFO("bytes before: " << before);
+    REQUIRE(PollUntil([&] { return record->bytes.load() > before + 4096; }, 8s));
+    REQUIRE(record->closes.load() == 0);
+  }
+
+  Tool ffmpeg;
+  std::shared_ptr<PublishRecord> record;
+};
+
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// One chunk, type-0 header on chunk stream `csid`, message stream 0, timestamp 0, declaring
+// `length` bytes of message `type`, followed by `payload`.
+std::vector<uint8_t> Chunk(uint8_t csid, uint8_t type, uint32_t length,
+                           const std::vector<uint8_t>& payload) {
+  std::vector<uint8_t> c = {csid,
+                            0,
+                            0,
+                            0,
+                            static_cast<uint8_t>(length >> 16),
+                            static_cast<uint8_t>(length >> 8),
+                            static_cast<uint8_t>(length),
+                            type,
+                            0,
+                            0,
+                            0,
+                            0};
+  c.insert(c.end(), payload.begin(), payload.end());
+  return c;
+}
+
+TEST_CASE("random bytes are cut at once while a live stream keeps flowing") {
+  Harness h;
+  LivePublish live(h);
+  std::mt19937 rng(42);
+  std::vector<uint8_t> junk(8192);
+  for (uint8_t& b : junk) b = static_cast<uint8_t>(rng());
+  junk[0] = 0xAB;  // Not RTMP version 3.
+  TcpClient c(h.server.port());
+  c.Send(junk);  // May fail part-way: the server hangs up mid-send.
+  live.RequireGrowing();
+  CHECK(c.WaitForClose(2500ms));  // Well before the 3 s handshake timeout.
+  live.RequireGrowing();
+}
+
+TEST_CASE("a truncated handshake is cut at the handshake timeout while a stream flows") {
+  Harness h;
+  LivePublish live(h);
+  std::vector<uint8_t> partial(1 + 500, 0);
+  partial[0] = 3;
+  TcpClient c(h.server.port());
+  const Clock::time_point start = Clock::now();
+  REQUIRE(c.Send(partial));
+  live.RequireGrowing();
+  REQUIRE(c.WaitForClose(10s));
+  CHECK(SecondsSince(start) > 2.5);  // The 3 s handshake timeout, not earlier.
+  live.RequireGrowing();
+}
+
+TEST_CASE("an oversized SetChunkSize is cut while a stream flows") {
+  Harness h;
+  LivePublish live(h);
+  TcpClient c(h.server.port());
+  REQUIRE(c.Handshake(5s));
+  REQUIRE(c.Send(Chunk(2, 1, 4, {0x7F, 0xFF, 0xFF, 0xFF})));
+  live.RequireGrowing();
+  CHECK(c.WaitForClose(3s));  // A protocol error, not the 6 s publish timeout.
+  live.RequireGrowing();
+}
+
+TEST_CASE("a chunk declaring a 16 MiB message is cut while a stream flows") {
+  Harness h;
+  LivePublish live(h);
+  TcpClient c(h.server.port());
+  REQUIRE(c.Handshake(5s));
+  REQUIRE(c.Send(Chunk(3, 20, 0xFFFFFF, std::vector<uint8_t>(128, 0x02))));
+  live.RequireGrowing();
+  CHECK(c.WaitForClose(3s));  // A protocol error, not the 6 s publish timeout.
+  live.RequireGrowing();
+}
+
+TEST_CASE("a slow-loris client is cut at the handshake timeout while a stream flows") {
+  Harness h;
+  LivePublish live(h);
+  TcpClient c(h.server.port());
+  const Clock::time_point start = Clock::now();
+  const std::vector<uint8_t> one = {3};
+  bool cut = false;
+  for (int i = 0; i < 12 && !cut; ++i) {
+    cut = !c.Send(one) || c.WaitForClose(1s);
+    if (i == 1) live.RequireGrowing();
+  }
+  CHECK(cut);
+  CHECK(SecondsSince(start) > 2.5);
+  CHECK(SecondsSince(start) < 9);
+  live.RequireGrowing();
+}
+
+TEST_CASE("a thousand idle connections are cut while a stream flows") {
+  rlimit limit{};
+  REQUIRE(getrlimit(RLIMIT_NOFILE, &limit) == 0);
+  limit.rlim_cur = limit.rlim_max;
+  REQUIRE(setrlimit(RLIMIT_NOFILE, &limit) == 0);
+  REQUIRE(limit.rlim_cur >= 2200);  // Both ends of every connection live in this process.
+
+  RtmpOptions options = TestOptions();
+  options.max_connections = 100;
+  Harness h(options);
+  LivePublish live(h);
+  std::vector<std::unique_ptr<TcpClient>> idle;
+  for (int i = 0; i < 1000; ++i) idle.push_back(std::make_unique<TcpClient>(h.server.port()));
+  const Clock::time_point start = Clock::now();
+  auto closed = [&] {
+    size_t n = 0;
+    for (auto& c : idle) n += c->Closed() ? 1 : 0;
+    return n;
+  };
+  // Beyond max_connections (the publisher holds one slot) they are closed on accept...
+  CHECK(PollUntil([&] { return closed() >= 901; }, 2s));
+  live.RequireGrowing();
+  // ...and the admitted ones at the handshake timeout.
+  CHECK(PollUntil([&] { return closed() == 1000; }, 10s));
+  CHECK(SecondsSince(start) > 2.5);
+  live.RequireGrowing();
+}
+
+TEST_CASE("a client flooding pings without reading the replies is cut at the publish timeout") {
+  Harness h;
+  LivePublish live(h);
+  TcpClient c(h.server.port());
+  const Clock::time_point start = Clock::now();
+  REQUIRE(c.Handshake(5s));
+  const timeval send_timeout{0, 200000};
+  REQUIRE(setsockopt(c.fd(), SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof(send_timeout)) == 0);
+  std::vector<uint8_t> pings;
+  for (int i = 0; i < 1000; ++i) {
+    const std::vector<uint8_t> ping = Chunk(2, 4, 6, {0, 6, 0, 0, 0, static_cast<uint8_t>(i)});
+    pings.insert(pings.end(), ping.begin(), ping.end());
+  }
+  // Each ping asks for a reply we never read: the server must stop reading us rather than
+  // queue replies, until the publish timeout (6 s from connect) cuts us.
+  bool stuck = false;
+  while (!stuck && SecondsSince(start) < 12) stuck = !c.Send(pings);
+  CHECK(stuck);
+  live.RequireGrowing();
+  REQUIRE(c.WaitForClose(10s));
+  CHECK(SecondsSince(start) < 6 + 4);
+  live.RequireGrowing();
+}
+
+TEST_CASE("the DisconnectFn cuts a publishing ffmpeg from another thread") {
+  Harness h;
+  LivePublish live(h);
+  std::thread([&] { live.record->disconnect(); }).join();
+  CHECK(live.ffmpeg.Wait(15s) >= 0);
+  REQUIRE(PollUntil([&] { return live.record->closes.load() == 1; }, 5s));
+  CHECK(ReasonOf(CloseStatus(*live.record)) == "RTMP_DISCONNECTED");
+  // Safe again and after the server is gone.
+  live.record->disconnect();
+  h.server.Stop();
+  live.record->disconnect();
+  CHECK(live.record->closes.load() == 1);
+}
+
+TEST_CASE("Stop closes a publishing connection and its media session once") {
+  Harness h;
+  LivePublish live(h);
+  h.server.Stop();
+  CHECK(live.record->closes.load() == 1);
+  CHECK(ReasonOf(CloseStatus(*live.record)) == "RTMP_SERVER_STOPPING");
+  CHECK(live.ffmpeg.Wait(15s) >= 0);
+}
+
+TEST_CASE("a media session that stops accepting bytes ends the connection") {
+  Harness h;
+  LivePublish live(h);
+  live.record->refuse_writes = true;
+  CHECK(live.ffmpeg.Wait(15s) >= 0);
+  REQUIRE(PollUntil([&] { return live.record->closes.load() == 1; }, 5s));
+  CHECK(ReasonOf(CloseStatus(*live.record)) == "MEDIA_SESSION_ENDED");
+}
+
+}  // namespace
+}  // namespace shopcast::video_ingest::rtmp
