@@ -9,6 +9,7 @@
 #include <fstream>
 #include <pqxx/pqxx>
 #include <sstream>
+#include <algorithm>
 #include <thread>
 
 #include "absl/strings/numbers.h"
@@ -259,7 +260,12 @@ Publisher::Publisher(Kind kind, const std::string& url, double seconds,
             "-t", absl::StrCat(seconds),
             "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "30",
             "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k",
-            "-f", kind == Kind::kFfmpegRtmp ? "flv" : "mpegts", url};
+            "-f", kind == Kind::kFfmpegSrt ? "mpegts" : "flv", url};
+    if (kind == Kind::kFfmpegRtmpH263) {
+      auto codec = std::find(argv.begin(), argv.end(), "libx264");
+      *codec = "flv1";
+      argv.erase(codec + 1, codec + 5);  // x264's preset and tune.
+    }
   }
   proc_ = std::make_unique<testing::ChildProcess>(argv, std::vector<std::string>{}, log_path);
 }

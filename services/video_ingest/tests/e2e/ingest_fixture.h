@@ -97,7 +97,8 @@ class IngestServer {
 // A real encoder publishing a test pattern (with audio) in real time.
 class Publisher {
  public:
-  enum class Kind { kFfmpegRtmp, kFfmpegSrt, kGstRtmp };
+  // kFfmpegRtmpH263: Sorenson H.263 video, which the packager does not take (no transcoding).
+  enum class Kind { kFfmpegRtmp, kFfmpegSrt, kGstRtmp, kFfmpegRtmpH263 };
   Publisher(Kind kind, const std::string& url, double seconds, const std::string& log_path);
   // Waits for the encoder to exit; its exit code, or -1 after `timeout`.
   int Wait(absl::Duration timeout);

@@ -225,6 +225,23 @@ TEST_CASE("a wrong key is refused before any media, and a key in use cannot publ
   }
 }
 
+TEST_CASE("video the packager cannot take is refused with a reason and the stream stays ready") {
+  IngestServer server;
+  CreatedStream s = server.CreateStream();
+  Publisher h263(Publisher::Kind::kFfmpegRtmpH263, s.rtmp_url, 20, LogPath("h263"));
+  INFO(server.log());
+  CHECK(h263.Wait(absl::Seconds(30)) != 0);  // Cut long before its 20 s.
+  v1::Stream stream = server.GetStream(s.id);
+  CHECK(stream.status() == STREAM_STATUS_PREPARING);
+  CHECK(stream.error_reason() == common::v1::STREAM_ERROR_REASON_UNSUPPORTED_CODEC);
+  CHECK(stream.current_session().end_reason() == v1::SESSION_END_REASON_REJECTED);
+  CHECK(stream.current_session().has_ended_at());
+  // The host fixes the encoder settings and goes live with the same key.
+  Publisher h264(Publisher::Kind::kFfmpegRtmp, s.rtmp_url, 3, LogPath("h264"));
+  CHECK(server.WaitForStatus(s.id, STREAM_STATUS_LIVE, absl::Seconds(30)));
+  CHECK(h264.Wait(absl::Seconds(30)) == 0);
+}
+
 TEST_CASE("an encoder that drops and returns within the grace period continues the playlist") {
   IngestServer server;
   CreatedStream s = server.CreateStream();
