@@ -32,5 +32,4 @@ shopcast_test(NAME video_ingest_hls_player_test
   DEPS video_ingest_hls prometheus-cpp::core
   LABEL integration)
 
-# tests/hls/http_parse_fuzz.cc is a libFuzzer entry point for ParseHlsTarget and EvaluateRange;
-# the fuzz preset wires it (it needs clang's -fsanitize=fuzzer).
+# ParseHlsTarget and EvaluateRange are fuzzed by fuzz/hls_request_fuzz.cc (fuzz/fuzz.cmake).

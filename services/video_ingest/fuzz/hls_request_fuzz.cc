@@ -1,6 +1,6 @@
 // libFuzzer entry point for the HLS origin's pure request parsers: the target → file mapping
-// (security-critical) and the Range header. Not wired into CMake here: the fuzz preset builds it
-// with clang -fsanitize=fuzzer,address against hls_path.cc, byte_range.cc and shopcast::ids.
+// (security-critical) and the Range header. Built by the fuzz preset (fuzz/fuzz.cmake) and
+// replayed over its seed corpus in the normal build.
 // Input: first byte picks the parser, the rest is the text; the size for ranges comes from the
 // next 8 bytes so both small and huge files are explored.
 
