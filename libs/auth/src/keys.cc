@@ -100,6 +100,23 @@ absl::StatusOr<SigningKey> LoadSigningKeyFile(const std::string& path) {
   return key;
 }
 
+absl::StatusOr<PublicKey> LoadPublicKeyFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream pem;
+  if (!in || !(pem << in.rdbuf())) {
+    return shopcast::Error(absl::StatusCode::kNotFound, "KEY_FILE_UNREADABLE",
+                           "cannot read the key file " + path);
+  }
+  std::string kid = KeyIdFor(pem.str());
+  if (!kid.empty()) return PublicKey{kid, pem.str()};
+  auto key = LoadSigningKeyPem(pem.str(), "");
+  if (!key.ok()) {
+    return shopcast::Error(absl::StatusCode::kInvalidArgument, "SIGNING_KEY_INVALID",
+                           "not an EC P-256 public or private key: " + path);
+  }
+  return PublicKey{KeyIdFor(key->public_pem), key->public_pem};
+}
+
 std::string KeyIdFor(absl::string_view public_pem) {
   BioPtr bio = ReadBio(public_pem);
   if (!bio) return "";

@@ -3,7 +3,11 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <string>
@@ -134,6 +138,32 @@ TEST_CASE("LoadSigningKeyFile reports a missing file") {
   auto k = auth::LoadSigningKeyFile("/nonexistent/shopcast/signing-key.pem");
   CHECK(k.status().code() == absl::StatusCode::kNotFound);
   CHECK(shopcast::ReasonOf(k.status()) == "KEY_FILE_UNREADABLE");
+}
+
+TEST_CASE("LoadPublicKeyFile takes a public key, or only the public half of a private one") {
+  auto key = auth::GenerateSigningKey("unused");
+  REQUIRE(key.ok());
+  std::string dir = "/tmp/shopcast-auth-test-" + std::to_string(getpid());
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/pub.pem") << key->public_pem;
+  std::ofstream(dir + "/priv.pem") << key->private_pem;
+  std::ofstream(dir + "/junk.pem") << "-----BEGIN NOTHING-----\n";
+
+  auto from_public = auth::LoadPublicKeyFile(dir + "/pub.pem");
+  auto from_private = auth::LoadPublicKeyFile(dir + "/priv.pem");
+  REQUIRE(from_public.ok());
+  REQUIRE(from_private.ok());
+  CHECK(from_public->kid == auth::KeyIdFor(key->public_pem));
+  CHECK(from_private->kid == from_public->kid);
+  CHECK(from_private->public_pem.find("PRIVATE") == std::string::npos);
+
+  auto junk = auth::LoadPublicKeyFile(dir + "/junk.pem");
+  CHECK(junk.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(shopcast::ReasonOf(junk.status()) == "SIGNING_KEY_INVALID");
+  auto missing = auth::LoadPublicKeyFile(dir + "/missing.pem");
+  CHECK(missing.status().code() == absl::StatusCode::kNotFound);
+  CHECK(shopcast::ReasonOf(missing.status()) == "KEY_FILE_UNREADABLE");
+  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("BearerTokenFromMetadata extracts exactly one bearer token") {

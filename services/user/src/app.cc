@@ -1,8 +1,6 @@
 #include "app.h"
 
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "accounts.h"
 #include "passwords.h"
@@ -12,6 +10,7 @@
 #include "shopcast/db/pool.h"
 #include "shopcast/log/log.h"
 #include "shopcast/server/host.h"
+#include "shopcast/status/status.h"
 #include "store/sql.h"
 #include "store/user_store.h"
 #include "user_service.h"
@@ -45,13 +44,8 @@ absl::StatusOr<std::vector<auth::PublicKey>> LoadVerifyKeys(const Config& config
                                                             const auth::SigningKey& current) {
   std::vector<auth::PublicKey> keys = {auth::PublicKey{current.kid, current.public_pem}};
   for (const std::string& path : config.verify_key_files) {
-    std::ifstream in(path);
-    if (!in) return absl::NotFoundError("cannot read verify key file " + path);
-    std::stringstream pem;
-    pem << in.rdbuf();
-    std::string kid = auth::KeyIdFor(pem.str());
-    if (kid.empty()) return absl::InvalidArgumentError("not an EC public key: " + path);
-    keys.push_back(auth::PublicKey{kid, pem.str()});
+    ASSIGN_OR_RETURN(auth::PublicKey key, auth::LoadPublicKeyFile(path));
+    keys.push_back(std::move(key));
   }
   return keys;
 }

@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "shopcast/status/status.h"
+#include "shopcast/text/utf8.h"
 
 namespace shopcast::user {
 namespace {
@@ -19,52 +20,12 @@ constexpr std::array<absl::string_view, 24> kCommonPasswords = {
     "letmein12345", "welcome12345", "administrator", "adminadmin123", "111111111111",
     "000000000000", "abcdefghijkl", "zaq12wsxcde3", "trustno1trustno1"};
 
-bool IsControl(uint32_t cp) { return cp < 0x20 || (cp >= 0x7f && cp < 0xa0); }
-
-// Decodes `s` into code points; false if not valid UTF-8.
-template <typename Fn>
-bool ForEachCodePoint(absl::string_view s, Fn fn) {
-  size_t i = 0;
-  while (i < s.size()) {
-    auto b0 = static_cast<unsigned char>(s[i]);
-    uint32_t cp;
-    size_t n;
-    if (b0 < 0x80) {
-      cp = b0;
-      n = 1;
-    } else if ((b0 & 0xe0) == 0xc0) {
-      cp = b0 & 0x1f;
-      n = 2;
-    } else if ((b0 & 0xf0) == 0xe0) {
-      cp = b0 & 0x0f;
-      n = 3;
-    } else if ((b0 & 0xf8) == 0xf0) {
-      cp = b0 & 0x07;
-      n = 4;
-    } else {
-      return false;
-    }
-    if (i + n > s.size()) return false;
-    for (size_t k = 1; k < n; ++k) {
-      auto b = static_cast<unsigned char>(s[i + k]);
-      if ((b & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (b & 0x3f);
-    }
-    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-    fn(cp);
-    i += n;
-  }
-  return true;
-}
+using text::ForEachCodePoint;
+using text::IsControl;
 
 }  // namespace
 
-int Utf8Length(absl::string_view s) {
-  int n = 0;
-  if (!ForEachCodePoint(s, [&](uint32_t) { ++n; })) return -1;
-  return n;
-}
+int Utf8Length(absl::string_view s) { return static_cast<int>(text::CodePointCount(s)); }
 
 absl::StatusOr<std::string> NormalizeUsername(absl::string_view username) {
   auto bad = [](absl::string_view why) {

@@ -1,9 +1,7 @@
 #include "app/app.h"
 
-#include <fstream>
 #include <map>
 #include <memory>
-#include <sstream>
 
 #include "hls/hls_origin.h"
 #include "ingest/runtime.h"
@@ -19,6 +17,7 @@
 #include "shopcast/events/sink.h"
 #include "shopcast/log/log.h"
 #include "shopcast/server/host.h"
+#include "shopcast/status/status.h"
 #include "srt/srt_listener.h"
 #include "streams/stream_service.h"
 #include "streams/store/stream_store.h"
@@ -47,24 +46,12 @@ absl::Status Migrate(const Config& config) {
   return s;
 }
 
-// Public keys that sign access tokens. A private key file is accepted too (dev setups share
-// one file), but only its public half is kept.
+// Public keys that sign access tokens (a private key file yields only its public half).
 absl::StatusOr<std::vector<auth::PublicKey>> LoadVerifyKeys(const Config& config) {
   std::vector<auth::PublicKey> keys;
   for (const std::string& path : config.verify_key_files) {
-    std::ifstream in(path);
-    if (!in) return absl::NotFoundError("cannot read verify key file " + path);
-    std::stringstream pem;
-    pem << in.rdbuf();
-    if (pem.str().find("PRIVATE KEY") != std::string::npos) {
-      auto key = auth::LoadSigningKeyPem(pem.str(), "");
-      if (!key.ok()) return key.status();
-      keys.push_back(auth::PublicKey{auth::KeyIdFor(key->public_pem), key->public_pem});
-      continue;
-    }
-    std::string kid = auth::KeyIdFor(pem.str());
-    if (kid.empty()) return absl::InvalidArgumentError("not an EC public key: " + path);
-    keys.push_back(auth::PublicKey{kid, pem.str()});
+    ASSIGN_OR_RETURN(auth::PublicKey key, auth::LoadPublicKeyFile(path));
+    keys.push_back(std::move(key));
   }
   return keys;
 }

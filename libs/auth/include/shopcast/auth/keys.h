@@ -34,6 +34,11 @@ absl::StatusOr<SigningKey> LoadSigningKeyPem(absl::string_view private_pem, std:
 // file names it the same. NotFound (KEY_FILE_UNREADABLE) if unreadable, else as above.
 absl::StatusOr<SigningKey> LoadSigningKeyFile(const std::string& path);
 
+// A verifier's key from a PEM file: a public key, or a private key of which only the public half
+// is kept (development setups share one file). kid = KeyIdFor(public key). NotFound
+// (KEY_FILE_UNREADABLE) if unreadable; InvalidArgument (SIGNING_KEY_INVALID) if neither.
+absl::StatusOr<PublicKey> LoadPublicKeyFile(const std::string& path);
+
 // First 16 lower-hex characters of SHA-256 over the DER SubjectPublicKeyInfo of `public_pem`;
 // "" if it is not a parseable public key.
 std::string KeyIdFor(absl::string_view public_pem);
