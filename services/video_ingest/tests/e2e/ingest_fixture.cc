@@ -103,6 +103,11 @@ IngestServer::~IngestServer() {
   std::filesystem::remove_all(dir_, ec);
 }
 
+int IngestServer::Terminate(absl::Duration timeout) {
+  proc_->Signal(SIGTERM);
+  return proc_->Wait(static_cast<int>(absl::ToInt64Milliseconds(timeout)));
+}
+
 std::string IngestServer::Token(const std::string& user_id, const std::string& role) const {
   auto r = auth::ParseRole(role);
   REQUIRE(r.has_value());

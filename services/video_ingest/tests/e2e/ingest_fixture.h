@@ -83,8 +83,11 @@ class IngestServer {
   std::string srt_url(const std::string& key) const;
   int rtmp_port() const { return rtmp_port_; }
   int hls_port() const { return hls_port_; }
+  int metrics_port() const { return metrics_port_; }
   std::string log() const { return proc_->log(); }
   bool running() const { return proc_->running(); }
+  // SIGTERM, as Kubernetes stops a pod; the exit code, or -1 if it did not exit in `timeout`.
+  int Terminate(absl::Duration timeout);
 
  private:
   testing::TestDatabase db_;

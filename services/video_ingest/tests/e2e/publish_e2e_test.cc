@@ -155,6 +155,13 @@ TEST_CASE("an ffmpeg RTMP publish goes live as HLS whose date times follow the m
     CHECK(absl::AbsDuration(announced - e.program_date_time) < absl::Milliseconds(2));
   }
 
+  // Operators see it too.
+  testing::HttpResponse metrics = testing::HttpGet(server.metrics_port(), "/metrics");
+  CHECK(absl::StrContains(metrics.body, "ingest_segments_closed_total"));
+  CHECK(absl::StrContains(metrics.body, "ingest_admissions_total{result=\"ok\"} 1"));
+  CHECK(absl::StrContains(metrics.body, "rtmp_bytes_received_total"));
+  CHECK(absl::StrContains(metrics.body, "hls_http_requests_total"));
+
   std::vector<std::string> types = Types(events);
   CHECK(types.front() == "video_ingest.stream_created");
   auto went_live = Payloads<v1::StreamWentLive>(events, "video_ingest.stream_went_live");
@@ -331,6 +338,26 @@ TEST_CASE("EndStream while publishing cuts the encoder and records the last segm
   // Nothing after the end: the stream is over for good.
   Publisher late(Publisher::Kind::kFfmpegRtmp, s.rtmp_url, 2, LogPath("end-late"));
   CHECK(late.Wait(absl::Seconds(30)) != 0);
+}
+
+TEST_CASE("SIGTERM while an encoder publishes records its last segment and exits cleanly") {
+  IngestServer server;
+  CreatedStream s = server.CreateStream();
+  Publisher ffmpeg(Publisher::Kind::kFfmpegRtmp, s.rtmp_url, 60, LogPath("sigterm"));
+  INFO(server.log());
+  REQUIRE(server.WaitForSegments(s.id, 3, absl::Seconds(30)));
+  MediaPlaylist before = server.ReadPlaylist(s.id);
+  CHECK(server.Terminate(absl::Seconds(30)) == 0);
+  CHECK(ffmpeg.Wait(absl::Seconds(15)) >= 0);  // Cut by the shutdown.
+
+  // The stream waits for its encoder to come back (to a replica that is still up).
+  std::vector<common::v1::Event> events = server.Events(s.id);
+  REQUIRE(events.back().type() == "video_ingest.stream_reconnecting");
+  std::vector<v1::SegmentClosed> segments = SegmentEvents(events);
+  CheckSegments(server, s.id, segments);
+  // The segment in progress at the shutdown was written and announced too.
+  CHECK(static_cast<int64_t>(segments.size()) >
+        before.media_sequence + static_cast<int64_t>(before.entries.size()));
 }
 
 }  // namespace shopcast::video_ingest::e2e
