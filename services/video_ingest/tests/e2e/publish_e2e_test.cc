@@ -126,6 +126,10 @@ TEST_CASE("an ffmpeg RTMP publish goes live as HLS whose date times follow the m
   CHECK(absl::StrContains(master.body, "RESOLUTION=640x360"));
   CHECK(absl::StrContains(master.body, "CODECS=\"avc1."));
   CHECK(absl::StrContains(master.body, "mp4a.40.2"));
+  // A real HLS client takes the live playlists as they are served.
+  std::vector<std::string> played = ProbeCodecs(live.playback_url());
+  CHECK(std::set<std::string>(played.begin(), played.end()) ==
+        std::set<std::string>{"h264", "aac"});
 
   REQUIRE(ffmpeg.Wait(absl::Seconds(40)) == 0);
   REQUIRE(server.WaitForStatus(s.id, STREAM_STATUS_RECONNECTING, absl::Seconds(20)));
