@@ -48,7 +48,16 @@ TimestampNormalizer::Times TimestampNormalizer::Normalize(int track_index, const
   Times out = in;
   if (out.pts) out.pts = std::max<int64_t>(0, *out.pts + track.offset);
   if (out.dts) out.dts = std::max<int64_t>(0, *out.dts + track.offset);
-  track.last_out = *key + track.offset;
+  int64_t key_out = *(out.dts ? out.dts : out.pts);
+  if (track.emitted && key_out <= track.last_out) {
+    // Same shift for both, so a frame's presentation delay (B-frames) is kept.
+    int64_t shift = track.last_out + kMinStepNs - key_out;
+    if (out.pts) *out.pts += shift;
+    if (out.dts) *out.dts += shift;
+    key_out += shift;
+  }
+  track.last_out = key_out;
+  track.emitted = true;
   return out;
 }
 

@@ -22,8 +22,13 @@ class TimestampNormalizer {
 
   // Forward steps larger than this (per track, in decode order) are jumps, not gaps.
   static constexpr int64_t kMaxForwardStepNs = 2'000'000'000;
-  // Backward steps larger than this are jumps; smaller ones are left to the muxer as jitter.
+  // Backward steps larger than this are jumps; smaller ones are jitter (see kMinStepNs).
   static constexpr int64_t kMaxBackwardStepNs = 100'000'000;
+  // Decode times leave strictly increasing per track: a buffer at or before its predecessor
+  // (jitter, an encoder's muxer clamping early audio to one timestamp) is moved to just after
+  // it. mpegtsmux writes such times as they come, and players and remuxers reject segments whose
+  // DTS do not increase. 1 ms: FLV's resolution, and well above MPEG-TS's 90 kHz tick.
+  static constexpr int64_t kMinStepNs = 1'000'000;
 
   explicit TimestampNormalizer(int track_count);
 
@@ -41,6 +46,7 @@ class TimestampNormalizer {
     bool started = false;
     int64_t offset = 0;    // Added to this track's input times.
     int64_t last_out = 0;  // Last output decode time.
+    bool emitted = false;  // last_out is set.
     int64_t interval = 0;  // Usual decode-time step (or buffer duration), 0 while unknown.
   };
 

@@ -68,7 +68,9 @@ double CheckSegments(const IngestServer& server, const std::string& stream_id,
     REQUIRE(std::filesystem::exists(file));
     CHECK(static_cast<int64_t>(std::filesystem::file_size(file)) == s.size_bytes());
     CHECK(Sha256Of(file) == s.sha256());
-    CHECK(DecodeErrors(file).empty());
+    std::string decode_errors = DecodeErrors(file);
+    INFO(decode_errors);
+    CHECK(decode_errors.empty());
     std::vector<std::string> codecs = ProbeCodecs(file);
     CHECK(std::set<std::string>(codecs.begin(), codecs.end()) ==
           std::set<std::string>{"h264", "aac"});

@@ -86,8 +86,30 @@ TEST_CASE("TimestampNormalizer keeps small gaps and jitter", "[normalizer]") {
   CHECK(*n.Normalize(0, At(0, kVideoStep)).pts == 0);
   // A 1.5 s gap (dropped frames) is real time passing: kept.
   CHECK(*n.Normalize(0, At(1500 * kMs, kVideoStep)).pts == 1500 * kMs);
-  // 5 ms backwards is jitter for the muxer to absorb, not a jump.
-  CHECK(*n.Normalize(0, At(1495 * kMs, kVideoStep)).pts == 1495 * kMs);
+  // 5 ms backwards is jitter, not a jump: the frame goes just after its predecessor.
+  CHECK(*n.Normalize(0, At(1495 * kMs, kVideoStep)).pts == 1501 * kMs);
+  CHECK(*n.Normalize(0, At(1533 * kMs, kVideoStep)).pts == 1533 * kMs);
+  CHECK(n.jumps() == 0);
+}
+
+TEST_CASE("TimestampNormalizer keeps each track's decode times strictly increasing",
+          "[normalizer]") {
+  // An encoder's muxer that clamps early audio gives several frames one timestamp; remuxed as
+  // they are, the segment's DTS would not increase and players reject it.
+  TimestampNormalizer n(2);
+  int64_t last = -1;
+  for (int64_t t : {int64_t{0}, int64_t{0}, int64_t{0}, 64 * kMs, 64 * kMs, 85 * kMs}) {
+    Times out = n.Normalize(1, At(t, kAudioStep));
+    CHECK(*out.dts > last);
+    CHECK(*out.pts == *out.dts);
+    last = *out.dts;
+  }
+  CHECK(last == 85 * kMs);
+  // Video with B-frames keeps each frame's presentation delay when it is moved.
+  CHECK(*n.Normalize(0, Times{66 * kMs, 0, kVideoStep}).dts == 0);
+  Times moved = n.Normalize(0, Times{66 * kMs, 0, kVideoStep});
+  CHECK(*moved.dts == 1 * kMs);
+  CHECK(*moved.pts == 67 * kMs);
   CHECK(n.jumps() == 0);
 }
 
