@@ -1,6 +1,9 @@
 // The stream state machine as the ingest runtime drives it through the store, checked through
 // the committed rows, the public API and the outbox events.
 #include <catch2/catch.hpp>
+#include <algorithm>
+#include <thread>
+#include <vector>
 
 #include "shopcast/ids/ids.h"
 #include "shopcast/ids/secrets.h"
@@ -299,4 +302,53 @@ TEST_CASE("after a restart, sessions left open are released as if the encoder le
   REQUIRE(again.ok());
   CHECK(again->resumed);
   CHECK(f.store().ClaimForPublish(b.key, IngestProtocol::kSrt, "203.0.113.8:2", kT0).ok());
+}
+
+TEST_CASE("encoders racing for one key: exactly one holds the stream, the others are refused") {
+  StreamsFixture f;
+  Live l = MakeStream(f);
+  constexpr int kEncoders = 8;
+  std::vector<absl::StatusOr<Claim>> results(kEncoders, absl::UnknownError("not run"));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kEncoders; ++i) {
+    threads.emplace_back([&, i] {
+      results[i] = f.store().ClaimForPublish(l.key, IngestProtocol::kSrt,
+                                             "203.0.113.7:" + std::to_string(40000 + i), kT0);
+    });
+  }
+  for (auto& t : threads) t.join();
+  int held = 0;
+  for (const auto& r : results) {
+    if (r.ok()) {
+      ++held;
+    } else {
+      CHECK(Reason(r.status()) == "ALREADY_PUBLISHING");
+    }
+  }
+  CHECK(held == 1);
+  CHECK(f.Events("video_ingest.publish_rejected").size() == kEncoders - 1);
+  CHECK(f.Scalar("SELECT count(*) FROM ingest_sessions WHERE ended_at IS NULL") == "1");
+}
+
+TEST_CASE("CreateStream calls racing past the per-host limit create no more than the limit") {
+  StreamsFixture f(/*max_open_streams_per_host=*/3);
+  std::string host_id;
+  std::string token = f.TokenFor(shopcast::auth::Role::kHost, &host_id);
+  constexpr int kCalls = 8;
+  std::vector<grpc::StatusCode> codes(kCalls, grpc::UNKNOWN);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kCalls; ++i) {
+    threads.emplace_back([&, i] {
+      vpb::CreateStreamRequest req;
+      req.set_title("Race " + std::to_string(i));
+      req.set_idempotency_key("race-" + std::to_string(i));
+      vpb::CreateStreamResponse res;
+      auto ctx = Ctx(token);
+      codes[i] = f.stub().CreateStream(ctx.get(), req, &res).error_code();
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(std::count(codes.begin(), codes.end(), grpc::OK) == 3);
+  CHECK(std::count(codes.begin(), codes.end(), grpc::RESOURCE_EXHAUSTED) == kCalls - 3);
+  CHECK(f.Count("streams") == 3);
 }
