@@ -266,6 +266,12 @@ Publisher::Publisher(Kind kind, const std::string& url, double seconds,
             "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "30",
             "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k",
             "-f", kind == Kind::kFfmpegSrt ? "mpegts" : "flv", url};
+    if (kind == Kind::kFfmpegRtmp) {
+      // Like OBS's default x264 settings: B-frames, so presentation and decode order differ.
+      auto tune = std::find(argv.begin(), argv.end(), "-tune");
+      *tune = "-bf";
+      *(tune + 1) = "2";
+    }
     if (kind == Kind::kFfmpegRtmpH263) {
       auto codec = std::find(argv.begin(), argv.end(), "libx264");
       *codec = "flv1";

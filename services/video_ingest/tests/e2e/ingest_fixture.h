@@ -100,6 +100,7 @@ class IngestServer {
 // A real encoder publishing a test pattern (with audio) in real time.
 class Publisher {
  public:
+  // kFfmpegRtmp encodes with B-frames (as OBS does), kFfmpegSrt without.
   // kFfmpegRtmpH263: Sorenson H.263 video, which the packager does not take (no transcoding).
   enum class Kind { kFfmpegRtmp, kFfmpegSrt, kGstRtmp, kFfmpegRtmpH263 };
   Publisher(Kind kind, const std::string& url, double seconds, const std::string& log_path);
