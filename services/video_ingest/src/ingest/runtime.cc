@@ -24,7 +24,10 @@ class IngestRuntime::Session final : public MediaSession,
       : runtime_(runtime), claim_(std::move(claim)), disconnect_(std::move(disconnect)) {}
 
   bool Write(std::span<const uint8_t> bytes) override {
-    if (ending_.load(std::memory_order_relaxed)) return false;
+    // Under the lock: the runtime may be tearing the pipeline down on a worker, and the
+    // protocol's hang-up (posted to its I/O thread) may not have happened yet.
+    std::lock_guard<std::mutex> lock(pipeline_mu_);
+    if (ending_.load() || !pipeline_) return false;
     return pipeline_->Push(bytes);
   }
 
@@ -67,8 +70,24 @@ class IngestRuntime::Session final : public MediaSession,
   }
 
   const streams::Claim& claim() const { return claim_; }
-  std::unique_ptr<media::Pipeline>& pipeline() { return pipeline_; }
+  void SetPipeline(std::unique_ptr<media::Pipeline> pipeline) {
+    std::lock_guard<std::mutex> lock(pipeline_mu_);
+    pipeline_ = std::move(pipeline);
+  }
+  // The pipeline, for Finish (thread-safe against Push); only EndSession takes it away.
+  media::Pipeline* pipeline() {
+    std::lock_guard<std::mutex> lock(pipeline_mu_);
+    return pipeline_.get();
+  }
+  std::unique_ptr<media::Pipeline> TakePipeline() {
+    std::lock_guard<std::mutex> lock(pipeline_mu_);
+    return std::move(pipeline_);
+  }
   bool BeginEnding() { return !ending_.exchange(true); }
+  bool ending() const { return ending_.load(); }
+  // In the runtime's map and count. Guarded by the runtime's mu_: a pipeline can fail (and the
+  // session end) before Admit has registered it.
+  bool registered = false;
   void Disconnect() {
     if (disconnect_) disconnect_();
   }
@@ -77,7 +96,8 @@ class IngestRuntime::Session final : public MediaSession,
   IngestRuntime& runtime_;
   const streams::Claim claim_;
   const DisconnectFn disconnect_;
-  std::unique_ptr<media::Pipeline> pipeline_;  // Set once before the session is handed out.
+  std::mutex pipeline_mu_;
+  std::unique_ptr<media::Pipeline> pipeline_;  // Guarded by pipeline_mu_.
   std::atomic<bool> ending_{false};
 };
 
@@ -225,12 +245,16 @@ absl::StatusOr<std::shared_ptr<MediaSession>> IngestRuntime::Admit(const Publish
                                 common::v1::STREAM_ERROR_REASON_PACKAGER_FAILURE, absl::Now());
     return Error(absl::StatusCode::kInternal, "PACKAGER_FAILURE", "cannot start the packager");
   }
-  session->pipeline() = std::move(*pipeline);
+  session->SetPipeline(std::move(*pipeline));
   {
     std::lock_guard<std::mutex> lock(mu_);
-    streams_[claim->stream_id].session = session;
-    ++active_;
-    if (sessions_gauge_ != nullptr) sessions_gauge_->Set(static_cast<double>(active_));
+    // Already failed and ending: the encoder's first Write sees it and hangs up.
+    if (!session->ending()) {
+      streams_[claim->stream_id].session = session;
+      session->registered = true;
+      ++active_;
+      if (sessions_gauge_ != nullptr) sessions_gauge_->Set(static_cast<double>(active_));
+    }
   }
   log::Info("ingest_session_started")
       .Kv("stream_id", claim->stream_id)
@@ -252,8 +276,9 @@ void IngestRuntime::EndSession(const std::shared_ptr<Session>& session, const En
   const streams::Claim& claim = session->claim();
   // The encoder first, so nothing more arrives; its Close() then finds the session ending.
   if (ending.disconnect) session->Disconnect();
-  if (ending.flush) {
-    absl::Status s = session->pipeline()->Finish(options_.finish_timeout);
+  media::Pipeline* pipeline = session->pipeline();
+  if (ending.flush && pipeline != nullptr) {
+    absl::Status s = pipeline->Finish(options_.finish_timeout);
     if (!s.ok()) {
       log::Warn("ingest_flush_incomplete")
           .Kv("stream_id", claim.stream_id)
@@ -261,7 +286,7 @@ void IngestRuntime::EndSession(const std::shared_ptr<Session>& session, const En
     }
   }
   // Stops the pipeline thread: no segment callback runs after this.
-  session->pipeline().reset();
+  session->TakePipeline().reset();
 
   absl::Time now = absl::Now();
   absl::Status recorded =
@@ -278,8 +303,11 @@ void IngestRuntime::EndSession(const std::shared_ptr<Session>& session, const En
     std::lock_guard<std::mutex> lock(mu_);
     auto it = streams_.find(claim.stream_id);
     if (it != streams_.end() && it->second.session == session) it->second.session.reset();
-    --active_;
-    if (sessions_gauge_ != nullptr) sessions_gauge_->Set(static_cast<double>(active_));
+    if (session->registered) {
+      session->registered = false;
+      --active_;
+      if (sessions_gauge_ != nullptr) sessions_gauge_->Set(static_cast<double>(active_));
+    }
   }
   if (session_ends_ != nullptr) {
     session_ends_->Add({{"reason", v1::SessionEndReason_Name(ending.reason)}}).Increment();
