@@ -20,6 +20,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 #include "shopcast/db/errors.h"
+#include "shopcast/log/log.h"
 #include "shopcast/status/status.h"
 
 namespace shopcast::db {
@@ -185,6 +186,18 @@ absl::Status ApplyMigrations(const std::string& dsn, const std::vector<const Mig
     // The session lock goes away with the connection, closed right below.
   }
   return status;
+}
+
+absl::Status ApplyMigrationsWhenReachable(const std::string& dsn,
+                                          const std::vector<const MigrationSet*>& sets,
+                                          absl::Duration max_wait) {
+  absl::Time deadline = absl::Now() + max_wait;
+  for (bool first = true;; first = false) {
+    absl::Status s = ApplyMigrations(dsn, sets);
+    if (s.ok() || s.code() != absl::StatusCode::kUnavailable || absl::Now() >= deadline) return s;
+    if (first) log::Warn("database_unreachable").Kv("detail", std::string(s.message()));
+    absl::SleepFor(absl::Seconds(1));
+  }
 }
 
 }  // namespace shopcast::db

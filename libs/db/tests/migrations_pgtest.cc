@@ -53,6 +53,24 @@ TEST_CASE("ApplyMigrations applies every set once: re-applying is a no-op") {
   CHECK(QueryInt(db, "SELECT count(*) FROM schema_migrations") == 4);
 }
 
+TEST_CASE("ApplyMigrationsWhenReachable retries an unreachable database, then gives up") {
+  // Nothing listens on port 1: every attempt is UNAVAILABLE.
+  absl::Time start = absl::Now();
+  absl::Status s = ApplyMigrationsWhenReachable("host=127.0.0.1 port=1 connect_timeout=2",
+                                                {&kShop}, absl::Seconds(2));
+  CHECK(s.code() == absl::StatusCode::kUnavailable);
+  CHECK(absl::Now() - start >= absl::Seconds(2));  // It kept trying for the whole wait.
+
+  // A reachable database is migrated at the first attempt; other errors are not retried.
+  TestDatabase db = TestDatabase::Create();
+  REQUIRE(ApplyMigrationsWhenReachable(db.dsn(), {&kShop}).ok());
+  CHECK(TableExists(db, "items"));
+  MigrationSet broken{"broken", {{1, "V001__bad.sql", "CREATE TABLE;"}}};
+  start = absl::Now();
+  CHECK(ReasonOf(ApplyMigrationsWhenReachable(db.dsn(), {&broken})) == "MIGRATION_FAILED");
+  CHECK(absl::Now() - start < absl::Seconds(5));
+}
+
 TEST_CASE("An applied migration that was edited is refused, naming the file") {
   TestDatabase db = TestDatabase::Create();
   REQUIRE(ApplyMigrations(db.dsn(), {&kShop}).ok());

@@ -32,18 +32,9 @@ namespace {
 
 constexpr char kService[] = "video-ingest";
 
-// Applies the schema, waiting up to a minute for the database: in a cluster, the service and
-// its database often start together.
 absl::Status Migrate(const Config& config) {
-  absl::Status s;
-  for (int attempt = 0; attempt < 60; ++attempt) {
-    s = db::ApplyMigrations(config.db_dsn, {&db::embedded::video_ingestMigrations(),
-                                            &events::OutboxMigrations()});
-    if (s.ok() || s.code() != absl::StatusCode::kUnavailable) return s;
-    if (attempt == 0) log::Warn("database_unreachable").Kv("detail", std::string(s.message()));
-    absl::SleepFor(absl::Seconds(1));
-  }
-  return s;
+  return db::ApplyMigrationsWhenReachable(
+      config.db_dsn, {&db::embedded::video_ingestMigrations(), &events::OutboxMigrations()});
 }
 
 // Public keys that sign access tokens (a private key file yields only its public half).

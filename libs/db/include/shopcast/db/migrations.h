@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "absl/strings/string_view.h"
 
 namespace shopcast::db {
@@ -35,6 +36,13 @@ struct MigrationSet {
 // mapped database code (the migration's SQL failed), UNAVAILABLE DB_UNREACHABLE.
 // Versions recorded in the database but absent from a set are tolerated (a newer binary ran).
 absl::Status ApplyMigrations(const std::string& dsn, const std::vector<const MigrationSet*>& sets);
+
+// ApplyMigrations, retried once a second while the database is unreachable (UNAVAILABLE), for up
+// to `max_wait`: in a cluster a service and its database often start together. Logs the first
+// unreachable attempt. Other errors return at once.
+absl::Status ApplyMigrationsWhenReachable(const std::string& dsn,
+                                          const std::vector<const MigrationSet*>& sets,
+                                          absl::Duration max_wait = absl::Minutes(1));
 
 // FAILED_PRECONDITION MIGRATION_INVALID unless every set is non-null with a distinct non-empty
 // component, and its migrations have names, non-empty SQL, and versions > 0 strictly increasing.
