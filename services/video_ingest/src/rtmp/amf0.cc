@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 
+#include "rtmp/byte_order.h"
 #include "shopcast/status/status.h"
 
 namespace shopcast::video_ingest::rtmp {
@@ -177,16 +178,8 @@ class Decoder {
   size_t elements_ = 0;
 };
 
-void PutU16(uint16_t v, std::vector<uint8_t>& out) {
-  out.push_back(static_cast<uint8_t>(v >> 8));
-  out.push_back(static_cast<uint8_t>(v));
-}
-void PutU32(uint32_t v, std::vector<uint8_t>& out) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(v >> shift));
-}
 void PutDouble(double d, std::vector<uint8_t>& out) {
-  uint64_t bits = std::bit_cast<uint64_t>(d);
-  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(bits >> shift));
+  PutBigEndian(std::bit_cast<uint64_t>(d), 8, out);
 }
 void PutName(const std::string& name, std::vector<uint8_t>& out) {
   size_t len = std::min(name.size(), kMaxShortString);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "rtmp/byte_order.h"
 #include "shopcast/status/status.h"
 
 namespace shopcast::video_ingest::rtmp {
@@ -18,26 +19,6 @@ constexpr size_t kMessageHeaderSize[4] = {11, 7, 3, 0};
 
 absl::Status Invalid(absl::string_view reason, absl::string_view message) {
   return Error(absl::StatusCode::kInvalidArgument, reason, message);
-}
-
-uint32_t U24(const uint8_t* p) { return uint32_t{p[0]} << 16 | uint32_t{p[1]} << 8 | p[2]; }
-uint32_t U32(const uint8_t* p) { return uint32_t{p[0]} << 24 | U24(p + 1); }
-// The message stream id is the one little-endian field of the protocol.
-uint32_t U32Le(const uint8_t* p) {
-  return uint32_t{p[3]} << 24 | uint32_t{p[2]} << 16 | uint32_t{p[1]} << 8 | p[0];
-}
-
-void PutU24(uint32_t v, std::vector<uint8_t>& out) {
-  out.push_back(static_cast<uint8_t>(v >> 16));
-  out.push_back(static_cast<uint8_t>(v >> 8));
-  out.push_back(static_cast<uint8_t>(v));
-}
-void PutU32(uint32_t v, std::vector<uint8_t>& out) {
-  out.push_back(static_cast<uint8_t>(v >> 24));
-  PutU24(v, out);
-}
-void PutU32Le(uint32_t v, std::vector<uint8_t>& out) {
-  for (int shift = 0; shift < 32; shift += 8) out.push_back(static_cast<uint8_t>(v >> shift));
 }
 
 void PutBasicHeader(uint8_t fmt, uint32_t csid, std::vector<uint8_t>& out) {
@@ -118,12 +99,12 @@ absl::Status ChunkReader::Parse(std::span<const uint8_t> data, size_t& consumed,
     uint32_t length = prev != nullptr ? prev->length : 0;
     uint8_t type = prev != nullptr ? prev->type : 0;
     uint32_t stream_id = prev != nullptr ? prev->stream_id : 0;
-    if (fmt <= 2) field = U24(h);
+    if (fmt <= 2) field = ReadU24(h);
     if (fmt <= 1) {
-      length = U24(h + 3);
+      length = ReadU24(h + 3);
       type = h[6];
     }
-    if (fmt == 0) stream_id = U32Le(h + 7);
+    if (fmt == 0) stream_id = ReadU32Le(h + 7);
     pos += kMessageHeaderSize[fmt];
 
     // A type 3 chunk carries the extended field whenever the header it inherits from did
@@ -132,7 +113,7 @@ absl::Status ChunkReader::Parse(std::span<const uint8_t> data, size_t& consumed,
     if (extended) {
       if (d.size() - pos < 4) return absl::OkStatus();
       // Only a chunk that starts a message uses the value; continuations repeat it.
-      field = U32(d.data() + pos);
+      field = ReadU32(d.data() + pos);
       pos += 4;
     }
 
@@ -190,7 +171,7 @@ absl::Status ChunkReader::ApplyControl(const Message& m) {
     if (m.payload.size() < 4) {
       return Fail(Invalid("RTMP_CHUNK_SIZE_INVALID", "short SetChunkSize"));
     }
-    const uint32_t size = U32(m.payload.data());
+    const uint32_t size = ReadU32(m.payload.data());
     // Zero, the reserved top bit, or more than we allow.
     if (size == 0 || size > kMaxChunkSize || size > limits_.max_chunk_size) {
       return Fail(Invalid("RTMP_CHUNK_SIZE_INVALID", "chunk size out of range"));
@@ -198,7 +179,7 @@ absl::Status ChunkReader::ApplyControl(const Message& m) {
     chunk_size_ = size;
   } else if (m.type == kAbort) {
     if (m.payload.size() < 4) return Fail(Invalid("RTMP_CONTROL_INVALID", "short Abort"));
-    auto it = streams_.find(U32(m.payload.data()));
+    auto it = streams_.find(ReadU32(m.payload.data()));
     if (it != streams_.end() && it->second.in_message) {
       pending_bytes_ -= it->second.length;
       it->second.partial = {};

@@ -4,6 +4,7 @@
 #include <iterator>
 #include <string_view>
 
+#include "rtmp/byte_order.h"
 #include "shopcast/status/status.h"
 
 namespace shopcast::video_ingest::rtmp {
@@ -16,16 +17,6 @@ constexpr size_t kMaxTagData = (size_t{1} << 24) - 1;
 constexpr char kSetDataFrameBytes[] = "\x02\x00\x0D@setDataFrame";
 constexpr std::string_view kSetDataFrame(kSetDataFrameBytes, sizeof(kSetDataFrameBytes) - 1);
 static_assert(kSetDataFrame.size() == 16);
-
-void PutU24(uint32_t v, std::vector<uint8_t>& out) {
-  out.push_back(static_cast<uint8_t>(v >> 16));
-  out.push_back(static_cast<uint8_t>(v >> 8));
-  out.push_back(static_cast<uint8_t>(v));
-}
-void PutU32(uint32_t v, std::vector<uint8_t>& out) {
-  out.push_back(static_cast<uint8_t>(v >> 24));
-  PutU24(v, out);
-}
 
 }  // namespace
 
