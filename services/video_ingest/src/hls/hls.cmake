@@ -22,14 +22,14 @@ shopcast_test(NAME video_ingest_hls_test
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/hls/hls_path_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/hls/hls_origin_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/hls/test_client.cc
-  DEPS video_ingest_hls prometheus-cpp::core shopcast::status
+  DEPS video_ingest_hls prometheus-cpp::core shopcast::status shopcast::testing_files
   LABEL unit)
 
 # A real HLS client (ffmpeg) plays segments that ffmpeg packaged, through the origin.
 shopcast_test(NAME video_ingest_hls_player_test
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/hls/hls_player_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/hls/test_client.cc
-  DEPS video_ingest_hls prometheus-cpp::core
+  DEPS video_ingest_hls prometheus-cpp::core shopcast::testing_files
   LABEL integration)
 
 # ParseHlsTarget and EvaluateRange are fuzzed by fuzz/hls_request_fuzz.cc (fuzz/fuzz.cmake).

@@ -19,12 +19,12 @@ shopcast_test(NAME video_ingest_media_test
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/codec_strings_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/live_playlist_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/timestamp_normalizer_test.cc
-  DEPS video_ingest_media shopcast::status
+  DEPS video_ingest_media shopcast::status shopcast::testing_files
   LABEL unit)
 
 # Runs real ffmpeg/ffprobe (found on PATH) to make inputs and check the segments.
 shopcast_test(NAME video_ingest_media_pipeline_test
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/pipeline_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/test_media.cc
-  DEPS video_ingest_media shopcast::status absl::strings absl::synchronization absl::time
+  DEPS video_ingest_media shopcast::status shopcast::testing_files absl::strings absl::synchronization absl::time
   LABEL integration)

@@ -39,7 +39,7 @@ shopcast_warnings(video_ingest_rtmp_server)
 shopcast_test(NAME video_ingest_rtmp_server_test
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/rtmp/server_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/rtmp/server_test_support.cc
-  DEPS video_ingest_rtmp_server shopcast::status nlohmann_json::nlohmann_json
+  DEPS video_ingest_rtmp_server shopcast::status shopcast::testing_files nlohmann_json::nlohmann_json
        prometheus-cpp::core Threads::Threads
   LABEL integration)
 # ---- end of the RTMP server section ----

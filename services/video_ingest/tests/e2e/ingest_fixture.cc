@@ -52,14 +52,11 @@ IngestServer::IngestServer(ServerOptions options)
       rtmp_port_(testing::FreePort()),
       srt_port_(testing::FreePort()),
       hls_port_(testing::FreePort()) {
-  char tmpl[] = "/tmp/shopcast-ingest-XXXXXX";
-  REQUIRE(mkdtemp(tmpl) != nullptr);
-  dir_ = tmpl;
   auto key = auth::GenerateSigningKey("k");
   REQUIRE(key.ok());
   // The server names keys by their public half, as every replica loading the file does.
   key->kid = auth::KeyIdFor(key->public_pem);
-  std::ofstream(dir_ + "/signing.pub.pem") << key->public_pem;
+  std::ofstream(dir_.File("signing.pub.pem")) << key->public_pem;
   issuer_ = std::make_unique<auth::TokenIssuer>(*key, "shopcast-user", "shopcast",
                                                 absl::Minutes(15));
   std::vector<std::string> env = {
@@ -67,11 +64,11 @@ IngestServer::IngestServer(ServerOptions options)
       absl::StrCat("SHOPCAST_VIDEO_INGEST_METRICS_ADDR=127.0.0.1:", metrics_port_),
       "SHOPCAST_VIDEO_INGEST_DB_DSN=" + db_.dsn(),
       "SHOPCAST_VIDEO_INGEST_DB_POOL_SIZE=4",
-      "SHOPCAST_VIDEO_INGEST_VERIFY_KEY_FILES=" + dir_ + "/signing.pub.pem",
+      "SHOPCAST_VIDEO_INGEST_VERIFY_KEY_FILES=" + dir_.File("signing.pub.pem"),
       absl::StrCat("SHOPCAST_VIDEO_INGEST_RTMP_ADDR=127.0.0.1:", rtmp_port_),
       absl::StrCat("SHOPCAST_VIDEO_INGEST_SRT_PORT=", srt_port_),
       absl::StrCat("SHOPCAST_VIDEO_INGEST_HLS_ADDR=127.0.0.1:", hls_port_),
-      "SHOPCAST_VIDEO_INGEST_SEGMENT_ROOT=" + dir_ + "/hot",
+      "SHOPCAST_VIDEO_INGEST_SEGMENT_ROOT=" + dir_.File("hot"),
       "SHOPCAST_VIDEO_INGEST_TARGET_DURATION=" + absl::FormatDuration(options.target_duration),
       "SHOPCAST_VIDEO_INGEST_RECONNECT_GRACE=" + absl::FormatDuration(options.reconnect_grace),
       absl::StrCat("SHOPCAST_VIDEO_INGEST_PLAYBACK_BASE_URL=http://127.0.0.1:", hls_port_),
@@ -83,7 +80,7 @@ IngestServer::IngestServer(ServerOptions options)
   };
   env.insert(env.end(), options.extra_env.begin(), options.extra_env.end());
   proc_ = std::make_unique<testing::ChildProcess>(
-      std::vector<std::string>{SHOPCAST_VIDEO_INGEST_BIN, "serve"}, env, dir_ + "/server.log");
+      std::vector<std::string>{SHOPCAST_VIDEO_INGEST_BIN, "serve"}, env, dir_.File("server.log"));
   auto channel = testing::LocalChannel(grpc_port_);
   for (int i = 0; i < 600 && testing::HealthStatus(channel, "") != 1; ++i) {
     INFO(proc_->log());
@@ -99,8 +96,6 @@ IngestServer::~IngestServer() {
     proc_->Signal(SIGTERM);
     proc_->Wait(30000);
   }
-  std::error_code ec;
-  std::filesystem::remove_all(dir_, ec);
 }
 
 int IngestServer::Terminate(absl::Duration timeout) {
@@ -216,7 +211,7 @@ bool IngestServer::WaitForSegments(const std::string& stream_id, int64_t count,
 
 std::string IngestServer::SegmentPath(const std::string& stream_id,
                                       const std::string& uri) const {
-  return dir_ + "/hot/" + stream_id + "/" + uri;
+  return dir_.File("hot/" + stream_id + "/" + uri);
 }
 
 std::vector<common::v1::Event> IngestServer::Events(const std::string& stream_id) const {

@@ -14,6 +14,7 @@
 #include "shopcast/testing/net.h"
 #include "shopcast/testing/pg.h"
 #include "shopcast/testing/process.h"
+#include "shopcast/testing/temp_dir.h"
 #include "shopcast/video_ingest/v1/video_ingest.grpc.pb.h"
 
 namespace shopcast::video_ingest::e2e {
@@ -92,7 +93,7 @@ class IngestServer {
  private:
   testing::TestDatabase db_;
   int grpc_port_, metrics_port_, rtmp_port_, srt_port_, hls_port_;
-  std::string dir_;
+  testing::TempDir dir_;  // Key, segment root, server log; removed after the test.
   std::unique_ptr<auth::TokenIssuer> issuer_;
   std::unique_ptr<testing::ChildProcess> proc_;
 };

@@ -46,15 +46,15 @@ std::string Live(const std::string& file) { return std::string("/live/") + kId +
 // An origin on an ephemeral port over a root holding one stream's files.
 struct Origin {
   explicit Origin(const std::function<void(HlsOriginOptions&)>& tweak = {}) {
-    root = dir.path() + "/root";
+    root = dir.File("root");
     WriteFile(root + "/" + kId + "/index.m3u8", kPlaylist);
     WriteFile(root + "/" + kId + "/000001.ts", SegmentBytes());
     WriteFile(root + "/" + kId + "/000001.m4s", "m4s");
     WriteFile(root + "/" + kId + "/init.mp4", "mp4");
     WriteFile(root + "/" + kId + "/000001.aac", "aac");
     WriteFile(root + "/" + kId + "/poster.jpg", "jpg");
-    WriteFile(dir.path() + "/secret.ts", "SECRET");
-    std::filesystem::create_symlink(dir.path() + "/secret.ts", root + "/" + kId + "/link.ts");
+    WriteFile(dir.File("secret.ts"), "SECRET");
+    std::filesystem::create_symlink(dir.File("secret.ts"), root + "/" + kId + "/link.ts");
     options.listen_address = "127.0.0.1";
     options.root = root;
     if (tweak) tweak(options);
@@ -452,13 +452,13 @@ TEST_CASE("Start reports a missing root and a busy port", "[hls][origin]") {
   TempDir dir;
   HlsOriginOptions options;
   options.listen_address = "127.0.0.1";
-  options.root = dir.path() + "/absent";
+  options.root = dir.File("absent");
   HlsOrigin missing(options);
   const absl::Status s = missing.Start();
   CHECK(s.code() == absl::StatusCode::kFailedPrecondition);
   CHECK(ReasonOf(s) == "HLS_ROOT_MISSING");
 
-  options.root = dir.path();
+  options.root = dir.path().string();
   HlsOrigin first(options);
   REQUIRE(first.Start().ok());
   options.port = first.port();

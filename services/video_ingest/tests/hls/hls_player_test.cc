@@ -55,7 +55,7 @@ double CounterValue(prometheus::Registry& registry, const std::string& code,
 
 TEST_CASE("ffmpeg and ffprobe play an HLS stream through the origin", "[hls][player]") {
   testing::TempDir dir;
-  const std::string stream_dir = dir.path() + "/" + kId;
+  const std::string stream_dir = dir.File(kId);
   std::filesystem::create_directories(stream_dir);
   const CommandResult packaged =
       Run("ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=320x240:rate=30 -t 4 "
@@ -66,7 +66,7 @@ TEST_CASE("ffmpeg and ffprobe play an HLS stream through the origin", "[hls][pla
 
   HlsOriginOptions options;
   options.listen_address = "127.0.0.1";
-  options.root = dir.path();
+  options.root = dir.path().string();
   prometheus::Registry registry;
   HlsOrigin origin(options, &registry);
   REQUIRE(origin.Start().ok());

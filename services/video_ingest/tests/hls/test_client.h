@@ -10,7 +10,11 @@
 #include <string>
 #include <string_view>
 
+#include "shopcast/testing/temp_dir.h"
+
 namespace shopcast::video_ingest::hls::testing {
+
+using shopcast::testing::TempDir;
 
 struct RawResponse {
   int status = 0;
@@ -59,18 +63,6 @@ RawResponse Exchange(uint16_t port, const std::string& request, bool head = fals
 std::string GetRequest(const std::string& target, const std::string& extra_headers = "",
                        const std::string& method = "GET");
 
-// A fresh directory under $TMPDIR (or /tmp), removed with everything in it when destroyed.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // Writes `content` to `path` (creating parent folders); throws on failure.
 void WriteFile(const std::string& path, std::string_view content);

@@ -9,28 +9,13 @@
 #include <string>
 
 #include "shopcast/status/status.h"
+#include "shopcast/testing/temp_dir.h"
 
 namespace shopcast::video_ingest::media {
 namespace {
 
 namespace fs = std::filesystem;
-
-// A fresh directory, removed when the test ends.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "playlist_test_XXXXXX").string();
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using shopcast::testing::TempDir;
 
 std::string ReadFile(const fs::path& path) {
   std::ifstream in(path);

@@ -9,21 +9,12 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "shopcast/testing/temp_dir.h"
 
 namespace shopcast::video_ingest::media::testing {
 
-// A fresh directory, removed with everything in it when destroyed.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
+using shopcast::testing::TempDir;
 
- private:
-  std::filesystem::path path_;
-};
 
 struct CommandResult {
   int exit_code = -1;

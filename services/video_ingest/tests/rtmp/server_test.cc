@@ -47,7 +47,7 @@ RtmpOptions TestOptions() {
 
 struct Harness {
   explicit Harness(RtmpOptions options = TestOptions(), prometheus::Registry* registry = nullptr)
-      : admission(dir.path()), server(std::move(options), admission, registry) {
+      : admission(dir.path().string()), server(std::move(options), admission, registry) {
     const absl::Status started = server.Start();
     INFO(started.ToString());
     REQUIRE(started.ok());
@@ -56,7 +56,7 @@ struct Harness {
   std::string Url(const std::string& key) const {
     return "rtmp://127.0.0.1:" + std::to_string(server.port()) + "/live/" + key;
   }
-  std::string LogPath(const std::string& name) const { return dir.path() + "/" + name + ".log"; }
+  std::string LogPath(const std::string& name) const { return dir.File(name + ".log"); }
 
   TempDir dir;
   FakeAdmission admission;

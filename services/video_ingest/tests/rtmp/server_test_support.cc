@@ -96,18 +96,6 @@ std::shared_ptr<PublishRecord> FakeAdmission::WaitForRecord(const std::string& k
   return found;
 }
 
-TempDir::TempDir() {
-  const char* base = std::getenv("TMPDIR");
-  std::string tmpl = std::string(base != nullptr ? base : "/tmp") + "/rtmp_server_test.XXXXXX";
-  if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-  path_ = tmpl;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
 Tool::Tool(const std::vector<std::string>& argv, const std::string& log_path)
     : log_path_(log_path) {
   std::vector<std::string> args = argv;

@@ -18,8 +18,11 @@
 
 #include "absl/status/status.h"
 #include "ingest/publish.h"
+#include "shopcast/testing/temp_dir.h"
 
 namespace shopcast::video_ingest::rtmp::testing {
+
+using shopcast::testing::TempDir;
 
 // What one admitted publish did. Thread-safe.
 struct PublishRecord {
@@ -57,16 +60,6 @@ class FakeAdmission : public PublishAdmission {
   std::vector<std::shared_ptr<PublishRecord>> records_;
 };
 
-// A fresh directory under $TMPDIR (or /tmp), removed with its files when destroyed.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // A client tool run from PATH, its stdout and stderr in `log_path`. Killed if still running
 // when destroyed.

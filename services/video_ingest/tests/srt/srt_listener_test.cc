@@ -22,6 +22,7 @@
 #include "fake_admission.h"
 #include "nlohmann/json.hpp"
 #include "shopcast/status/status.h"
+#include "shopcast/testing/temp_dir.h"
 #include "srt/srt_library.h"
 
 namespace shopcast::video_ingest::srt {
@@ -73,23 +74,6 @@ std::string PublishCommand(uint16_t port, const std::string& encoded_stream_id, 
          "&latency=200000&connect_timeout=5000'";
 }
 
-class TempFolder {
- public:
-  TempFolder() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "srt_test_XXXXXX").string();
-    REQUIRE(mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempFolder() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
 // A listener on an ephemeral port with a fake admission recording into a temporary folder.
 struct Fixture {
   explicit Fixture(SrtOptions options = {}) : admission(folder.path()) {
@@ -129,7 +113,7 @@ struct Fixture {
     return total;
   }
 
-  TempFolder folder;
+  shopcast::testing::TempDir folder;
   FakeAdmission admission;
   prometheus::Registry registry;
   std::unique_ptr<SrtListener> listener;
