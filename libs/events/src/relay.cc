@@ -12,14 +12,13 @@
 #include <utility>
 #include <vector>
 
-#include "absl/random/distributions.h"
-#include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "shopcast/common/v1/event.pb.h"
 #include "shopcast/db/errors.h"
 #include "shopcast/db/transaction.h"
 #include "shopcast/status/status.h"
+#include "shopcast/timing/backoff.h"
 
 namespace shopcast::events {
 namespace {
@@ -87,11 +86,7 @@ Relay::Relay(db::Pool& pool, std::map<std::string, Sink*> sinks_by_destination, 
 Relay::~Relay() { Stop(); }
 
 absl::Duration Relay::Backoff(int attempts) const {
-  absl::Duration d = opts_.min_backoff;
-  for (int i = 1; i < attempts && d < opts_.max_backoff; ++i) d *= 2;
-  d = std::min(d, opts_.max_backoff);
-  absl::BitGen gen;
-  return d * absl::Uniform(gen, 0.5, 1.0);
+  return timing::JitteredBackoff({opts_.min_backoff, opts_.max_backoff}, attempts);
 }
 
 absl::StatusOr<int> Relay::DeliverBatch(const std::string& destination, Sink& sink) {

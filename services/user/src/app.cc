@@ -10,6 +10,7 @@
 #include "shopcast/db/pool.h"
 #include "shopcast/log/log.h"
 #include "shopcast/server/host.h"
+#include "shopcast/startup/startup.h"
 #include "shopcast/status/status.h"
 #include "store/sql.h"
 #include "store/user_store.h"
@@ -22,6 +23,8 @@ const MigrationSet& userMigrations();
 namespace shopcast::user {
 namespace {
 
+using startup::Fail;
+
 absl::Status Migrate(const Config& config) {
   return db::ApplyMigrationsWhenReachable(config.db_dsn, {&db::embedded::userMigrations()});
 }
@@ -31,36 +34,16 @@ absl::StatusOr<std::unique_ptr<db::Pool>> OpenPool(const Config& config) {
                                           sql::PreparedStatements(), "shopcast-user"});
 }
 
-absl::StatusOr<std::vector<auth::PublicKey>> LoadVerifyKeys(const Config& config,
-                                                            const auth::SigningKey& current) {
-  std::vector<auth::PublicKey> keys = {auth::PublicKey{current.kid, current.public_pem}};
-  for (const std::string& path : config.verify_key_files) {
-    ASSIGN_OR_RETURN(auth::PublicKey key, auth::LoadPublicKeyFile(path));
-    keys.push_back(std::move(key));
-  }
-  return keys;
-}
-
-int Fail(absl::string_view what, const absl::Status& s) {
-  log::Error("startup_failed").Kv("step", what).Kv("detail", std::string(s.message()));
-  return 1;
-}
-
 }  // namespace
 
 int RunMigrate(const Config& config) {
-  log::Configure(config.log_level, "user");
-  absl::Status s = Migrate(config);
-  if (!s.ok()) return Fail("migrate", s);
-  log::Info("migrations_applied");
-  return 0;
+  return startup::RunMigrate(config.db_dsn, {&db::embedded::userMigrations()});
 }
 
 int RunServer(const Config& config) {
-  log::Configure(config.log_level, "user");
   auto key = auth::LoadSigningKeyFile(config.signing_key_file);
   if (!key.ok()) return Fail("signing_key", key.status());
-  auto verify_keys = LoadVerifyKeys(config, *key);
+  auto verify_keys = startup::LoadVerifyKeys(config.verify_key_files, {auth::PublicKeyOf(*key)});
   if (!verify_keys.ok()) return Fail("verify_keys", verify_keys.status());
   if (absl::Status s = Migrate(config); !s.ok()) return Fail("migrate", s);
   auto pool = OpenPool(config);
@@ -96,7 +79,6 @@ int RunServer(const Config& config) {
 }
 
 int RunCreateUser(const Config& config, const std::vector<std::string>& args) {
-  log::Configure(config.log_level, "user");
   if (args.size() != 3) {
     std::cerr << "usage: user create-user <username> <email> <viewer|host|admin> < password\n";
     return 2;

@@ -13,7 +13,7 @@ target_include_directories(video_ingest_app PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/s
 target_link_libraries(video_ingest_app PUBLIC
   video_ingest_runtime video_ingest_rtmp_server video_ingest_srt video_ingest_hls
   video_ingest_streams shopcast::server shopcast::clients shopcast::events shopcast::config
-  absl::flags)
+  shopcast::startup absl::flags)
 shopcast_warnings(video_ingest_app)
 
 add_executable(video-ingest ${CMAKE_CURRENT_SOURCE_DIR}/src/main.cc)

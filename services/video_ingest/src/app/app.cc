@@ -17,6 +17,7 @@
 #include "shopcast/events/sink.h"
 #include "shopcast/log/log.h"
 #include "shopcast/server/host.h"
+#include "shopcast/startup/startup.h"
 #include "shopcast/status/status.h"
 #include "srt/srt_listener.h"
 #include "streams/stream_service.h"
@@ -32,24 +33,10 @@ namespace {
 
 constexpr char kService[] = "video-ingest";
 
-absl::Status Migrate(const Config& config) {
-  return db::ApplyMigrationsWhenReachable(
-      config.db_dsn, {&db::embedded::video_ingestMigrations(), &events::OutboxMigrations()});
-}
+using startup::Fail;
 
-// Public keys that sign access tokens (a private key file yields only its public half).
-absl::StatusOr<std::vector<auth::PublicKey>> LoadVerifyKeys(const Config& config) {
-  std::vector<auth::PublicKey> keys;
-  for (const std::string& path : config.verify_key_files) {
-    ASSIGN_OR_RETURN(auth::PublicKey key, auth::LoadPublicKeyFile(path));
-    keys.push_back(std::move(key));
-  }
-  return keys;
-}
-
-int Fail(absl::string_view what, const absl::Status& s) {
-  log::Error("startup_failed").Kv("step", what).Kv("detail", std::string(s.message()));
-  return 1;
+std::vector<const db::MigrationSet*> MigrationSets() {
+  return {&db::embedded::video_ingestMigrations(), &events::OutboxMigrations()};
 }
 
 // The relay delivers outbox events to the destinations that have an address; the others'
@@ -77,21 +64,19 @@ absl::StatusOr<EventDelivery> StartEventDelivery(const Config& config, db::Pool&
 }  // namespace
 
 int RunMigrate(const Config& config) {
-  log::Configure(config.log_level, kService);
-  absl::Status s = Migrate(config);
-  if (!s.ok()) return Fail("migrate", s);
-  log::Info("migrations_applied");
-  return 0;
+  return startup::RunMigrate(config.db_dsn, MigrationSets());
 }
 
 int RunServer(const Config& config) {
-  log::Configure(config.log_level, kService);
-  auto verify_keys = LoadVerifyKeys(config);
+  // Public keys that sign access tokens (a private key file yields only its public half).
+  auto verify_keys = startup::LoadVerifyKeys(config.verify_key_files);
   if (!verify_keys.ok()) return Fail("verify_keys", verify_keys.status());
   auto rtmp_addr = SplitHostPort(config.rtmp_addr, "rtmp_addr");
   auto hls_addr = SplitHostPort(config.hls_addr, "hls_addr");
   if (!rtmp_addr.ok() || !hls_addr.ok()) return Fail("config", absl::InvalidArgumentError("addr"));
-  if (absl::Status s = Migrate(config); !s.ok()) return Fail("migrate", s);
+  if (absl::Status s = db::ApplyMigrationsWhenReachable(config.db_dsn, MigrationSets()); !s.ok()) {
+    return Fail("migrate", s);
+  }
   auto pool = db::Pool::Create(db::PoolOptions{config.db_dsn, config.db_pool_size,
                                                absl::Seconds(5), streams::StreamStore::PreparedStatements(),
                                                "shopcast-video-ingest"});
