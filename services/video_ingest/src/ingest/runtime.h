@@ -16,7 +16,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "absl/time/time.h"
-#include "ingest/publish.h"
+#include "publish/publish.h"
 #include "media/live_playlist.h"
 #include "prometheus/counter.h"
 #include "prometheus/gauge.h"

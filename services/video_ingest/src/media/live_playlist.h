@@ -13,7 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "ingest/segment.h"
+#include "publish/segment.h"
 
 namespace shopcast::video_ingest::media {
 

@@ -23,8 +23,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "ingest/publish.h"
-#include "ingest/segment.h"
+#include "publish/publish.h"
+#include "publish/segment.h"
 #include "media/live_playlist.h"
 
 namespace shopcast::video_ingest::media {

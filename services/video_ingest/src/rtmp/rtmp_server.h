@@ -12,7 +12,7 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "ingest/publish.h"
+#include "publish/publish.h"
 #include "rtmp/chunk_stream.h"
 
 namespace prometheus {

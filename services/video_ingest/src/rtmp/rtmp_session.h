@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "ingest/publish.h"
+#include "publish/publish.h"
 #include "rtmp/amf0.h"
 #include "rtmp/chunk_stream.h"
 #include "rtmp/flv.h"

@@ -16,7 +16,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "ingest/publish.h"
+#include "publish/publish.h"
 #include "prometheus/registry.h"
 #include "srt/srt_library.h"
 #include "srt/srt_metrics.h"

@@ -2,7 +2,7 @@
 
 #include <optional>
 
-#include "ingest/publish.h"
+#include "publish/publish.h"
 #include "shopcast/status/status.h"
 
 namespace shopcast::video_ingest::srt {

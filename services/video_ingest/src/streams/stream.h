@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "ingest/publish.h"
-#include "ingest/segment.h"
+#include "publish/publish.h"
+#include "publish/segment.h"
 #include "shopcast/common/v1/stream.pb.h"
 #include "shopcast/video_ingest/v1/video_ingest.pb.h"
 

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "ingest/publish.h"
+#include "publish/publish.h"
 #include "shopcast/testing/temp_dir.h"
 
 namespace shopcast::video_ingest::rtmp::testing {

@@ -12,7 +12,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
-#include "ingest/publish.h"
+#include "publish/publish.h"
 
 namespace shopcast::video_ingest::srt::testing {
 

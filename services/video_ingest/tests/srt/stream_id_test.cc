@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "ingest/publish.h"
+#include "publish/publish.h"
 #include "shopcast/status/status.h"
 
 namespace shopcast::video_ingest::srt {
