@@ -1,11 +1,21 @@
 # The live runtime (admission, sessions, state changes) and the binary that wires everything.
 add_library(video_ingest_runtime STATIC
-  ${CMAKE_CURRENT_SOURCE_DIR}/src/ingest/runtime.cc)
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/ingest/runtime.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/ingest/session.cc)
 target_include_directories(video_ingest_runtime PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
 target_link_libraries(video_ingest_runtime PUBLIC
   video_ingest_publish video_ingest_media video_ingest_streams shopcast::log shopcast::status
   prometheus-cpp::core Boost::headers Threads::Threads)
 shopcast_warnings(video_ingest_runtime)
+
+if(SHOPCAST_BUILD_TESTS)
+  # The runtime on an in-memory store and packagers the test drives.
+  shopcast_test(NAME video_ingest_runtime_test
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/ingest/runtime_test.cc
+            ${CMAKE_CURRENT_SOURCE_DIR}/tests/ingest/fakes.cc
+    DEPS video_ingest_runtime shopcast::status shopcast::testing_files absl::str_format
+    LABEL unit)
+endif()
 
 add_library(video_ingest_app STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/src/app/app.cc ${CMAKE_CURRENT_SOURCE_DIR}/src/app/config.cc)

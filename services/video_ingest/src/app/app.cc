@@ -6,6 +6,7 @@
 #include "hls/hls_origin.h"
 #include "ingest/runtime.h"
 #include "media/gstreamer_init.h"
+#include "media/pipeline.h"
 #include "rtmp/rtmp_server.h"
 #include "shopcast/auth/keys.h"
 #include "shopcast/auth/tokens.h"
@@ -56,7 +57,15 @@ absl::StatusOr<EventDelivery> StartEventDelivery(const Config& config, db::Pool&
     d.sinks.push_back(std::make_unique<events::GrpcSink>(*channel));
     by_destination[destination] = d.sinks.back().get();
   }
-  d.relay = std::make_unique<events::Relay>(pool, by_destination);
+  events::RelayOptions relay_options;
+  // A failed round is retried with backoff; the log line is how an operator learns of it.
+  relay_options.on_error = [](const absl::Status& s) {
+    log::Warn("outbox_delivery_failed")
+        .Kv("code", absl::StatusCodeToString(s.code()))
+        .Kv("reason", ReasonOf(s))
+        .Kv("detail", std::string(s.message()));
+  };
+  d.relay = std::make_unique<events::Relay>(pool, by_destination, std::move(relay_options));
   d.relay->Start();
   return d;
 }
@@ -95,6 +104,8 @@ int RunServer(const Config& config) {
   store_options.playback_base_url = config.playback_base_url;
   store_options.reconnect_grace = config.reconnect_grace;
   store_options.max_open_streams_per_host = config.max_open_streams_per_host;
+  store_options.instance_id = config.instance_id;
+  store_options.instance_lease = config.instance_lease;
   store_options.event_destinations = {"realtime_push", "product_inventory",
                                       "recording_lifecycle"};
   streams::StreamStore store(**pool, store_options);
@@ -104,7 +115,8 @@ int RunServer(const Config& config) {
   runtime_options.target_duration = config.target_duration;
   runtime_options.playlist_window = config.playlist_window;
   runtime_options.stall_timeout = config.stall_timeout;
-  IngestRuntime runtime(runtime_options, store, &host.metrics());
+  media::GstPackagerFactory packagers;
+  IngestRuntime runtime(runtime_options, store, packagers, &host.metrics());
   if (absl::Status s = runtime.Start(); !s.ok()) return Fail("runtime", s);
 
   auth::TokenVerifier verifier(*verify_keys, config.token_issuer, config.token_audience);

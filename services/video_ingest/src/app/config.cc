@@ -1,9 +1,14 @@
 #include "app/config.h"
 
+#include <unistd.h>
+
+#include <climits>
+
 #include "absl/flags/flag.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "shopcast/config/flags.h"
 
 ABSL_FLAG(std::string, grpc_addr, "0.0.0.0:50056", "gRPC listen address");
 ABSL_FLAG(std::string, metrics_addr, "0.0.0.0:9090", "Prometheus /metrics listen address");
@@ -23,7 +28,6 @@ ABSL_FLAG(absl::Duration, ingest_idle_timeout, absl::Seconds(10),
 ABSL_FLAG(int, srt_port, 9000, "SRT ingest UDP port");
 ABSL_FLAG(int, srt_latency_ms, 200, "SRT receiver latency");
 ABSL_FLAG(int, srt_max_connections, 200, "SRT publishers at once");
-ABSL_FLAG(std::string, srt_passphrase, "", "SRT encryption passphrase (10..79 chars), optional");
 ABSL_FLAG(std::string, hls_addr, "0.0.0.0:8088", "HLS origin (HTTP) listen address");
 ABSL_FLAG(std::string, segment_root, "/var/lib/shopcast/hot",
           "hot-tier folder for live segments and playlists");
@@ -45,6 +49,10 @@ ABSL_FLAG(std::string, event_sinks, "",
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(20),
           "how long in-flight calls may run after SIGTERM");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warn or error");
+ABSL_FLAG(std::string, instance_id, "",
+          "this replica's name, stable across its restarts (the pod name); default: the host name");
+ABSL_FLAG(absl::Duration, instance_lease, absl::Seconds(30),
+          "a replica silent this long is taken for gone and its encoder sessions released");
 
 namespace shopcast::video_ingest {
 
@@ -78,7 +86,8 @@ absl::StatusOr<Config> LoadConfig() {
   c.srt_port = absl::GetFlag(FLAGS_srt_port);
   c.srt_latency_ms = absl::GetFlag(FLAGS_srt_latency_ms);
   c.srt_max_connections = absl::GetFlag(FLAGS_srt_max_connections);
-  c.srt_passphrase = absl::GetFlag(FLAGS_srt_passphrase);
+  // A secret: from the environment (a Kubernetes Secret), never a flag that `ps` would show.
+  c.srt_passphrase = config::EnvOr("SHOPCAST_VIDEO_INGEST_SRT_PASSPHRASE", "");
   c.hls_addr = absl::GetFlag(FLAGS_hls_addr);
   c.segment_root = absl::GetFlag(FLAGS_segment_root);
   c.target_duration = absl::GetFlag(FLAGS_target_duration);
@@ -90,6 +99,12 @@ absl::StatusOr<Config> LoadConfig() {
   c.rtmp_public_url = absl::GetFlag(FLAGS_rtmp_public_url);
   c.srt_public_url = absl::GetFlag(FLAGS_srt_public_url);
   c.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
+  c.instance_id = absl::GetFlag(FLAGS_instance_id);
+  if (c.instance_id.empty()) {
+    char host[HOST_NAME_MAX + 1] = {};
+    if (gethostname(host, sizeof host - 1) == 0) c.instance_id = host;
+  }
+  c.instance_lease = absl::GetFlag(FLAGS_instance_lease);
   for (absl::string_view pair :
        absl::StrSplit(absl::GetFlag(FLAGS_event_sinks), ',', absl::SkipEmpty())) {
     std::vector<std::string> kv = absl::StrSplit(pair, absl::MaxSplits('=', 1));
@@ -143,6 +158,12 @@ absl::StatusOr<Config> LoadConfig() {
   }
   if (c.max_open_streams_per_host < 1) {
     return absl::InvalidArgumentError("max_open_streams_per_host must be at least 1");
+  }
+  if (c.instance_id.empty() || c.instance_id.size() > 253) {
+    return absl::InvalidArgumentError("instance_id must be 1..253 characters");
+  }
+  if (c.instance_lease < absl::Seconds(5) || c.instance_lease > absl::Hours(1)) {
+    return absl::InvalidArgumentError("instance_lease must be between 5s and 1h");
   }
   if (c.token_issuer.empty() || c.token_audience.empty()) {
     return absl::InvalidArgumentError("token_issuer and token_audience must not be empty");

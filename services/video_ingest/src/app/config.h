@@ -31,7 +31,8 @@ struct Config {
   int srt_port = 9000;
   int srt_latency_ms = 200;
   int srt_max_connections = 200;
-  std::string srt_passphrase;  // optional; from the environment/Secret, never a flag default
+  // Optional; only from SHOPCAST_VIDEO_INGEST_SRT_PASSPHRASE (a Secret), never a flag.
+  std::string srt_passphrase;
   std::string hls_addr;        // host:port of the HLS origin
 
   std::string segment_root;  // hot tier folder shared with recording-lifecycle
@@ -50,6 +51,9 @@ struct Config {
   // Events for destinations without an address wait in the outbox.
   std::map<std::string, std::string> event_sinks;
   absl::Duration drain_timeout;
+  // This replica: it owns the encoder sessions it admits. Stable across restarts (pod name).
+  std::string instance_id;
+  absl::Duration instance_lease;
   log::Level log_level = log::Level::kInfo;
 };
 

@@ -1,11 +1,12 @@
 #include "ingest/runtime.h"
 
-#include <atomic>
+#include <algorithm>
 #include <utility>
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 
-#include "media/pipeline.h"
+#include "ingest/session.h"
 #include "shopcast/log/log.h"
 #include "shopcast/status/status.h"
 
@@ -14,96 +15,29 @@ namespace shopcast::video_ingest {
 namespace v1 = video_ingest::v1;
 using common::v1::StreamErrorReason;
 
-// One admitted encoder: its claim on the stream and its pipeline. The protocol server writes
-// into it from an I/O thread; the pipeline reports from its own thread; the runtime ends it
-// from a worker. `ending_` makes the end happen once whoever notices first.
-class IngestRuntime::Session final : public MediaSession,
-                                     public std::enable_shared_from_this<Session> {
- public:
-  Session(IngestRuntime& runtime, streams::Claim claim, DisconnectFn disconnect)
-      : runtime_(runtime), claim_(std::move(claim)), disconnect_(std::move(disconnect)) {}
+namespace {
 
-  bool Write(std::span<const uint8_t> bytes) override {
-    // Under the lock: the runtime may be tearing the pipeline down on a worker, and the
-    // protocol's hang-up (posted to its I/O thread) may not have happened yet.
-    std::lock_guard<std::mutex> lock(pipeline_mu_);
-    if (ending_.load() || !pipeline_) return false;
-    return pipeline_->Push(bytes);
-  }
+// Database faults that pass: a lost connection, a full pool, a serialization conflict, a slow
+// server, a commit whose outcome is unknown. Recording a segment and ending a session are
+// idempotent, so they are simply tried again.
+bool IsTransient(const absl::Status& s) {
+  return s.code() == absl::StatusCode::kUnavailable || s.code() == absl::StatusCode::kAborted ||
+         s.code() == absl::StatusCode::kDeadlineExceeded;
+}
 
-  void Close(const absl::Status& why) override {
-    log::Info("ingest_encoder_gone")
-        .Kv("stream_id", claim_.stream_id)
-        .Kv("session_id", claim_.session_id)
-        .Kv("detail", std::string(why.message()));
-    Ending e{v1::SESSION_END_REASON_ENCODER_DISCONNECTED};
-    // The encoder is leaving: hanging up on it first makes some (GStreamer's rtmp2sink)
-    // report an error for a clean unpublish.
-    e.disconnect = false;
-    runtime_.EndSessionLater(shared_from_this(), e);
-  }
+std::chrono::steady_clock::time_point SteadyDeadline(absl::Duration from_now) {
+  return std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(from_now);
+}
 
-  // The pipeline gave up: decide what the stream becomes from the reason it gave.
-  void PipelineFailed(const absl::Status& why) {
-    std::string reason = ReasonOf(why);
-    log::Warn("ingest_pipeline_failed")
-        .Kv("stream_id", claim_.stream_id)
-        .Kv("session_id", claim_.session_id)
-        .Kv("reason", reason)
-        .Kv("detail", std::string(why.message()));
-    Ending e{v1::SESSION_END_REASON_ERROR};
-    e.flush = false;
-    if (reason == "STORAGE_FAILURE") {
-      // The host cannot fix a full or failing disk by reconnecting.
-      e.error = common::v1::STREAM_ERROR_REASON_STORAGE_FAILURE;
-      e.fail_stream = true;
-    } else if (reason == "UNSUPPORTED_CODEC") {
-      e.reason = v1::SESSION_END_REASON_REJECTED;
-      e.error = common::v1::STREAM_ERROR_REASON_UNSUPPORTED_CODEC;
-    } else if (reason == "MEDIA_STALLED") {
-      e.error = common::v1::STREAM_ERROR_REASON_NO_MEDIA;
-    } else {
-      // Most packager errors come from what the encoder sent: a reconnect starts afresh.
-      e.error = common::v1::STREAM_ERROR_REASON_PACKAGER_FAILURE;
-    }
-    runtime_.EndSessionLater(shared_from_this(), e);
-  }
+}  // namespace
 
-  const streams::Claim& claim() const { return claim_; }
-  void SetPipeline(std::unique_ptr<media::Pipeline> pipeline) {
-    std::lock_guard<std::mutex> lock(pipeline_mu_);
-    pipeline_ = std::move(pipeline);
-  }
-  // The pipeline, for Finish (thread-safe against Push); only EndSession takes it away.
-  media::Pipeline* pipeline() {
-    std::lock_guard<std::mutex> lock(pipeline_mu_);
-    return pipeline_.get();
-  }
-  std::unique_ptr<media::Pipeline> TakePipeline() {
-    std::lock_guard<std::mutex> lock(pipeline_mu_);
-    return std::move(pipeline_);
-  }
-  bool BeginEnding() { return !ending_.exchange(true); }
-  bool ending() const { return ending_.load(); }
-  // In the runtime's map and count. Guarded by the runtime's mu_: a pipeline can fail (and the
-  // session end) before Admit has registered it.
-  bool registered = false;
-  void Disconnect() {
-    if (disconnect_) disconnect_();
-  }
-
- private:
-  IngestRuntime& runtime_;
-  const streams::Claim claim_;
-  const DisconnectFn disconnect_;
-  std::mutex pipeline_mu_;
-  std::unique_ptr<media::Pipeline> pipeline_;  // Guarded by pipeline_mu_.
-  std::atomic<bool> ending_{false};
-};
-
-IngestRuntime::IngestRuntime(RuntimeOptions options, streams::StreamStore& store,
-                             prometheus::Registry* registry)
-    : options_(std::move(options)), store_(store), workers_(options_.worker_threads) {
+IngestRuntime::IngestRuntime(RuntimeOptions options, streams::SessionStore& store,
+                             media::PackagerFactory& packagers, prometheus::Registry* registry)
+    : options_(std::move(options)),
+      store_(store),
+      packagers_(packagers),
+      workers_(options_.worker_threads),
+      recorders_(options_.worker_threads) {
   if (registry == nullptr) return;
   sessions_gauge_ = &prometheus::BuildGauge()
                          .Name("ingest_sessions_active")
@@ -129,6 +63,22 @@ IngestRuntime::IngestRuntime(RuntimeOptions options, streams::StreamStore& store
                           .Register(*registry)
                           .Add({}, prometheus::Histogram::BucketBoundaries{
                                        0.5, 1, 1.5, 2, 3, 4, 6, 8, 12});
+  record_retries_ = &prometheus::BuildCounter()
+                         .Name("ingest_segment_record_retries_total")
+                         .Help("Attempts to record a segment that met a passing database fault")
+                         .Register(*registry)
+                         .Add({});
+  segments_unrecorded_ = &prometheus::BuildCounter()
+                              .Name("ingest_segments_unrecorded_total")
+                              .Help("Segments written to the hot tier but never recorded")
+                              .Register(*registry)
+                              .Add({});
+  orphans_released_ = &prometheus::BuildCounter()
+                           .Name("ingest_orphaned_sessions_released_total")
+                           .Help("Sessions of gone instances (or of this one's previous run) "
+                                 "released")
+                           .Register(*registry)
+                           .Add({});
 }
 
 IngestRuntime::~IngestRuntime() { Stop(); }
@@ -141,8 +91,19 @@ absl::Status IngestRuntime::Start() {
                  "cannot create segment root " + options_.segment_root.string() + ": " +
                      ec.message());
   }
-  RETURN_IF_ERROR(store_.RecoverOpenSessions(absl::Now()));
-  grace_thread_ = std::thread([this] { ExpireGracePeriodsLoop(); });
+  const absl::Time now = options_.now();
+  RETURN_IF_ERROR(store_.Heartbeat(now));
+  // At most 100 a call; a crashed replica may have left more.
+  for (int round = 0; round < 1000; ++round) {
+    ASSIGN_OR_RETURN(std::vector<std::string> released,
+                     store_.ReleaseOrphanedSessions(now, /*starting=*/true));
+    if (!released.empty()) {
+      log::Info("ingest_orphaned_sessions_released").Kv("count", released.size());
+      if (orphans_released_ != nullptr) orphans_released_->Increment(released.size());
+    }
+    if (released.size() < 100) break;
+  }
+  housekeeping_ = std::thread([this] { HousekeepingLoop(); });
   return absl::OkStatus();
 }
 
@@ -157,14 +118,33 @@ void IngestRuntime::Stop() {
     }
   }
   wake_.notify_all();
-  if (grace_thread_.joinable()) grace_thread_.join();
-  for (const auto& s : live) EndSession(s, Ending{v1::SESSION_END_REASON_ENCODER_DISCONNECTED});
+  if (housekeeping_.joinable()) housekeeping_.join();
+  // All at once: each flush may take up to finish_timeout, and the process has a grace period.
+  {
+    boost::asio::thread_pool enders(std::clamp<size_t>(live.size(), 1, 32));
+    for (const auto& s : live) {
+      boost::asio::post(enders, [this, s] {
+        EndSession(s, Ending{v1::SESSION_END_REASON_ENCODER_DISCONNECTED});
+      });
+    }
+    enders.join();
+  }
   workers_.join();
+  // Every session has ended, so its queue is recorded or abandoned; only retry timers of
+  // abandoned queues can be left, and they have nothing to do.
+  recorders_.stop();
+  recorders_.join();
+  Housekeep();  // A last try at session ends the database did not take.
 }
 
 size_t IngestRuntime::active_sessions() const {
   std::lock_guard<std::mutex> lock(mu_);
   return active_;
+}
+
+size_t IngestRuntime::pending_session_ends() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return pending_ends_.size();
 }
 
 std::shared_ptr<media::LivePlaylist> IngestRuntime::PlaylistFor(const streams::Claim& claim) {
@@ -193,7 +173,7 @@ absl::StatusOr<std::shared_ptr<MediaSession>> IngestRuntime::Admit(const Publish
     }
   }
   auto claim = store_.ClaimForPublish(request.stream_key, request.protocol,
-                                      request.remote_address, absl::Now());
+                                      request.remote_address, options_.now());
   if (admissions_ != nullptr) {
     std::string result = claim.ok() ? "ok" : ReasonOf(claim.status());
     admissions_->Add({{"result", result}}).Increment();
@@ -203,7 +183,7 @@ absl::StatusOr<std::shared_ptr<MediaSession>> IngestRuntime::Admit(const Publish
   auto session = std::make_shared<Session>(*this, *claim, std::move(disconnect));
   std::shared_ptr<media::LivePlaylist> playlist = PlaylistFor(*claim);
 
-  media::PipelineOptions po;
+  media::PackagerOptions po;
   po.format = format;
   po.stream_dir = options_.segment_root / claim->stream_id;
   po.stream_id = claim->stream_id;
@@ -214,16 +194,9 @@ absl::StatusOr<std::shared_ptr<MediaSession>> IngestRuntime::Admit(const Publish
   po.discontinuity = claim->next_sequence > 0;
 
   std::weak_ptr<Session> weak = session;
-  media::PipelineEvents events;
-  events.segment_closed = [this, weak](const SegmentInfo& segment) -> absl::Status {
-    auto s = weak.lock();
-    if (!s) return absl::OkStatus();
-    RETURN_IF_ERROR(store_.RecordSegment(s->claim(), segment, absl::Now()));
-    if (segments_ != nullptr) {
-      segments_->Increment();
-      segment_seconds_->Observe(absl::ToDoubleSeconds(segment.duration));
-    }
-    return absl::OkStatus();
+  media::PackagerEvents events;
+  events.segment_closed = [weak](const SegmentInfo& segment) {
+    if (auto s = weak.lock()) s->SegmentClosed(segment);
   };
   events.media_info = [this, weak](const MediaInfo& info) {
     auto s = weak.lock();
@@ -233,19 +206,20 @@ absl::StatusOr<std::shared_ptr<MediaSession>> IngestRuntime::Admit(const Publish
     }
   };
   events.failed = [weak](const absl::Status& why) {
-    if (auto s = weak.lock()) s->PipelineFailed(why);
+    if (auto s = weak.lock()) s->PackagerFailed(why);
   };
 
-  auto pipeline = media::Pipeline::Start(po, *playlist, std::move(events));
-  if (!pipeline.ok()) {
-    log::Error("ingest_pipeline_start_failed")
+  auto packager = packagers_.Start(po, *playlist, std::move(events));
+  if (!packager.ok()) {
+    log::Error("ingest_packager_start_failed")
         .Kv("stream_id", claim->stream_id)
-        .Kv("detail", std::string(pipeline.status().message()));
-    (void)store_.ReleaseSession(claim->session_id, v1::SESSION_END_REASON_ERROR,
-                                common::v1::STREAM_ERROR_REASON_PACKAGER_FAILURE, absl::Now());
+        .Kv("detail", std::string(packager.status().message()));
+    Ending e{v1::SESSION_END_REASON_ERROR};
+    e.error = common::v1::STREAM_ERROR_REASON_PACKAGER_FAILURE;
+    RecordEnd(claim->session_id, e);
     return Error(absl::StatusCode::kInternal, "PACKAGER_FAILURE", "cannot start the packager");
   }
-  session->SetPipeline(std::move(*pipeline));
+  session->SetPackager(std::move(*packager));
   {
     std::lock_guard<std::mutex> lock(mu_);
     // Already failed and ending: the encoder's first Write sees it and hangs up.
@@ -265,6 +239,30 @@ absl::StatusOr<std::shared_ptr<MediaSession>> IngestRuntime::Admit(const Publish
   return std::shared_ptr<MediaSession>(session);
 }
 
+IngestRuntime::Ending IngestRuntime::EndingForPackagerFailure(const absl::Status& why) {
+  Ending e{v1::SESSION_END_REASON_ERROR};
+  e.flush = false;
+  switch (why.code()) {
+    case absl::StatusCode::kInvalidArgument:
+      e.reason = v1::SESSION_END_REASON_REJECTED;
+      e.error = common::v1::STREAM_ERROR_REASON_UNSUPPORTED_CODEC;
+      break;
+    case absl::StatusCode::kDeadlineExceeded:
+      e.error = common::v1::STREAM_ERROR_REASON_NO_MEDIA;
+      break;
+    case absl::StatusCode::kDataLoss:
+      // The host cannot fix a full or failing disk by reconnecting.
+      e.error = common::v1::STREAM_ERROR_REASON_STORAGE_FAILURE;
+      e.fail_stream = true;
+      break;
+    default:
+      // Most packager errors come from what the encoder sent: a reconnect starts afresh.
+      e.error = common::v1::STREAM_ERROR_REASON_PACKAGER_FAILURE;
+      break;
+  }
+  return e;
+}
+
 void IngestRuntime::EndSessionLater(std::shared_ptr<Session> session, Ending ending) {
   boost::asio::post(workers_, [this, session = std::move(session), ending] {
     EndSession(session, ending);
@@ -272,33 +270,35 @@ void IngestRuntime::EndSessionLater(std::shared_ptr<Session> session, Ending end
 }
 
 void IngestRuntime::EndSession(const std::shared_ptr<Session>& session, const Ending& ending) {
-  if (!session->BeginEnding()) return;
+  if (!session->BeginEnding()) {
+    // Someone else is ending it (an encoder's hang-up racing EndStream, say): returning now
+    // would let the caller end the stream before this session's last segment is recorded.
+    session->WaitEnded();
+    return;
+  }
   const streams::Claim& claim = session->claim();
   // The encoder first, so nothing more arrives; its Close() then finds the session ending.
   if (ending.disconnect) session->Disconnect();
-  media::Pipeline* pipeline = session->pipeline();
-  if (ending.flush && pipeline != nullptr) {
-    absl::Status s = pipeline->Finish(options_.finish_timeout);
+  std::unique_ptr<media::Packager> packager = session->TakePackager();
+  if (ending.flush && packager != nullptr) {
+    absl::Status s = packager->Finish(options_.finish_timeout);
     if (!s.ok()) {
       log::Warn("ingest_flush_incomplete")
           .Kv("stream_id", claim.stream_id)
           .Kv("detail", std::string(s.message()));
     }
   }
-  // Stops the pipeline thread: no segment callback runs after this.
-  session->TakePipeline().reset();
+  packager.reset();  // No packager callback runs after this.
 
-  absl::Time now = absl::Now();
-  absl::Status recorded =
-      ending.fail_stream ? store_.FailStream(claim.session_id, ending.error, now)
-                         : store_.ReleaseSession(claim.session_id, ending.reason, ending.error, now);
-  if (!recorded.ok()) {
-    // The session stays open in the database; RecoverOpenSessions at the next start ends it.
-    log::Error("ingest_session_end_not_recorded")
+  size_t dropped = 0;
+  if (!session->WaitRecorded(SteadyDeadline(options_.finish_timeout), &dropped)) {
+    log::Error("ingest_segments_unrecorded")
         .Kv("stream_id", claim.stream_id)
         .Kv("session_id", claim.session_id)
-        .Kv("detail", std::string(recorded.message()));
+        .Kv("count", dropped);
+    if (segments_unrecorded_ != nullptr) segments_unrecorded_->Increment(dropped);
   }
+  RecordEnd(claim.session_id, ending);
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = streams_.find(claim.stream_id);
@@ -317,6 +317,88 @@ void IngestRuntime::EndSession(const std::shared_ptr<Session>& session, const En
       .Kv("session_id", claim.session_id)
       .Kv("reason", v1::SessionEndReason_Name(ending.reason))
       .Kv("error", common::v1::StreamErrorReason_Name(ending.error));
+  session->MarkEnded();
+}
+
+absl::Status IngestRuntime::StoreEnd(const std::string& session_id, const Ending& ending) {
+  const absl::Time now = options_.now();
+  return ending.fail_stream
+             ? store_.FailStream(session_id, ending.error, now)
+             : store_.ReleaseSession(session_id, ending.reason, ending.error, now);
+}
+
+void IngestRuntime::RecordEnd(const std::string& session_id, const Ending& ending) {
+  absl::Status s = StoreEnd(session_id, ending);
+  if (s.ok()) return;
+  if (!IsTransient(s)) {
+    log::Error("ingest_session_end_not_recorded")
+        .Kv("session_id", session_id)
+        .Kv("code", absl::StatusCodeToString(s.code()))
+        .Kv("detail", std::string(s.message()));
+    return;
+  }
+  // Until it is recorded the stream stays claimed in the database (a reconnecting encoder is
+  // refused as ALREADY_PUBLISHING), so the housekeeping loop retries every interval.
+  log::Warn("ingest_session_end_deferred")
+      .Kv("session_id", session_id)
+      .Kv("detail", std::string(s.message()));
+  std::lock_guard<std::mutex> lock(mu_);
+  pending_ends_.push_back(PendingEnd{session_id, ending});
+}
+
+absl::Duration IngestRuntime::RetryDelay(int failed_attempts) const {
+  absl::Duration d = options_.record_retry_min;
+  for (int i = 1; i < failed_attempts && d < options_.record_retry_max; ++i) d *= 2;
+  return std::min(d, options_.record_retry_max);
+}
+
+void IngestRuntime::DrainSegments(std::shared_ptr<Session> session, int failed_attempts) {
+  while (std::optional<SegmentInfo> segment = session->NextToRecord()) {
+    const absl::Status s = store_.RecordSegment(session->claim(), *segment, options_.now());
+    if (s.ok()) {
+      session->Recorded();
+      failed_attempts = 0;
+      if (segments_ != nullptr) {
+        segments_->Increment();
+        segment_seconds_->Observe(absl::ToDoubleSeconds(segment->duration));
+      }
+      continue;
+    }
+    if (IsTransient(s)) {
+      // A brief database fault must not touch the stream: the segment is on the hot tier and in
+      // the playlist already; its record waits for the database.
+      ++failed_attempts;
+      if (record_retries_ != nullptr) record_retries_->Increment();
+      log::Warn("ingest_segment_record_retry")
+          .Kv("stream_id", session->claim().stream_id)
+          .Kv("sequence", segment->sequence)
+          .Kv("attempt", failed_attempts)
+          .Kv("detail", std::string(s.message()));
+      auto timer = std::make_shared<boost::asio::steady_timer>(
+          recorders_, absl::ToChronoNanoseconds(RetryDelay(failed_attempts)));
+      timer->async_wait([this, timer, session, failed_attempts](const boost::system::error_code&) {
+        DrainSegments(session, failed_attempts);
+      });
+      return;  // The drain stays open until the retry runs.
+    }
+    session->Recorded();
+    if (ReasonOf(s) == "SESSION_ENDED") {
+      // Recorded, but another instance took this one for dead and released the stream: the
+      // encoder must reconnect for a fresh claim.
+      log::Warn("ingest_session_taken_over").Kv("session_id", session->claim().session_id);
+      EndSessionLater(session, Ending{v1::SESSION_END_REASON_ENCODER_DISCONNECTED});
+      continue;
+    }
+    log::Error("ingest_segment_not_recorded")
+        .Kv("stream_id", session->claim().stream_id)
+        .Kv("sequence", segment->sequence)
+        .Kv("code", absl::StatusCodeToString(s.code()))
+        .Kv("detail", std::string(s.message()));
+    if (segments_unrecorded_ != nullptr) segments_unrecorded_->Increment();
+    Ending e{v1::SESSION_END_REASON_ERROR};
+    e.flush = false;
+    EndSessionLater(session, e);
+  }
 }
 
 void IngestRuntime::StopPublishing(const std::string& stream_id, v1::SessionEndReason why) {
@@ -329,39 +411,71 @@ void IngestRuntime::StopPublishing(const std::string& stream_id, v1::SessionEndR
     session = it->second.session;
     playlist = it->second.playlist;
   }
+  // Returns once the session has ended, whoever ended it: its last segment is recorded.
   if (session) EndSession(session, Ending{why});
   if (why != v1::SESSION_END_REASON_STREAM_ENDED) return;
   // The stream is over: players stop polling once the playlist says so.
   if (playlist) {
     if (absl::Status s = playlist->End(); !s.ok()) {
-      log::Warn("ingest_playlist_not_ended").Kv("stream_id", stream_id).Kv(
-          "detail", std::string(s.message()));
+      log::Warn("ingest_playlist_not_ended")
+          .Kv("stream_id", stream_id)
+          .Kv("detail", std::string(s.message()));
     }
   }
   std::lock_guard<std::mutex> lock(mu_);
-  streams_.erase(stream_id);
+  auto it = streams_.find(stream_id);
+  if (it != streams_.end() && !it->second.session) streams_.erase(it);
 }
 
-void IngestRuntime::ExpireGracePeriodsLoop() {
+void IngestRuntime::HousekeepingLoop() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!stopping_) {
-    wake_.wait_for(lock, absl::ToChronoMilliseconds(options_.grace_check_interval),
+    // A steady clock: a wall-clock step must not stall or hurry the loop.
+    wake_.wait_for(lock, absl::ToChronoNanoseconds(options_.housekeeping_interval),
                    [this] { return stopping_; });
     if (stopping_) break;
     lock.unlock();
-    auto ended = store_.ExpireGracePeriods(absl::Now());
+    Housekeep();
     lock.lock();
-    if (!ended.ok()) {
-      log::Warn("ingest_grace_check_failed").Kv("detail", std::string(ended.status().message()));
-      continue;
-    }
-    for (const std::string& id : *ended) {
+  }
+}
+
+void IngestRuntime::Housekeep() {
+  const absl::Time now = options_.now();
+  if (absl::Status s = store_.Heartbeat(now); !s.ok()) {
+    log::Warn("ingest_heartbeat_failed").Kv("detail", std::string(s.message()));
+  }
+  if (auto released = store_.ReleaseOrphanedSessions(now, /*starting=*/false); !released.ok()) {
+    log::Warn("ingest_orphan_sweep_failed")
+        .Kv("detail", std::string(released.status().message()));
+  } else if (!released->empty()) {
+    log::Warn("ingest_orphaned_sessions_released").Kv("count", released->size());
+    if (orphans_released_ != nullptr) orphans_released_->Increment(released->size());
+  }
+
+  std::vector<PendingEnd> pending;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    pending.swap(pending_ends_);
+  }
+  for (const PendingEnd& p : pending) RecordEnd(p.session_id, p.ending);
+
+  auto ended = store_.ExpireGracePeriods(now);
+  if (!ended.ok()) {
+    log::Warn("ingest_grace_check_failed").Kv("detail", std::string(ended.status().message()));
+    return;
+  }
+  for (const std::string& id : *ended) {
+    std::shared_ptr<media::LivePlaylist> playlist;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
       auto it = streams_.find(id);
-      if (it == streams_.end()) continue;
-      if (it->second.playlist) (void)it->second.playlist->End();
+      if (it == streams_.end() || it->second.session) continue;
+      playlist = std::move(it->second.playlist);
       streams_.erase(it);
-      log::Info("ingest_stream_grace_expired").Kv("stream_id", id);
     }
+    if (playlist) (void)playlist->End();
+    log::Info("ingest_stream_grace_expired").Kv("stream_id", id);
   }
 }
 

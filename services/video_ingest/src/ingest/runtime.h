@@ -1,29 +1,44 @@
 #pragma once
 
 // The live side of video-ingest: admits encoders (PublishAdmission, for the RTMP and SRT
-// servers), runs one packaging pipeline per live stream, records every closed segment, moves
-// streams through LIVE / RECONNECTING / ENDED as encoders come and go, and stops encoders when
-// the host ends the stream (LiveControl, for the gRPC service).
+// servers), runs one packager per live stream, records every closed segment, moves streams
+// through LIVE / RECONNECTING / ENDED as encoders come and go, and stops encoders when the host
+// ends the stream (LiveControl, for the gRPC service).
+//
+// Promises, whoever ends a session and however many end it at once (an encoder's hang-up, the
+// host's EndStream, a packager failure, shutdown): the session ends once; every caller returns
+// only after it has ended; its last segment is flushed and recorded before its end is, so
+// SegmentClosed always precedes StreamReconnecting/StreamEnded. A database fault while
+// recording segments is retried in the background without touching the stream; only a hot tier
+// that cannot be written fails a stream for good.
+//
+// Sessions belong to this process instance (StoreOptions::instance_id): at start the runtime
+// releases only its own previous run's sessions and those of instances that stopped
+// heart-beating, so a rolling update never pushes another replica's live streams off the air.
 
+#include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <boost/asio/thread_pool.hpp>
 
 #include "absl/time/time.h"
-#include "publish/publish.h"
 #include "media/live_playlist.h"
+#include "media/packager.h"
 #include "prometheus/counter.h"
 #include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
+#include "publish/publish.h"
 #include "streams/live_control.h"
-#include "streams/store/stream_store.h"
+#include "streams/store/session_store.h"
 
 namespace shopcast::video_ingest {
 
@@ -33,28 +48,35 @@ struct RuntimeOptions {
   int playlist_window = 6;
   size_t max_queued_bytes = 16 * 1024 * 1024;
   absl::Duration stall_timeout = absl::Seconds(10);
-  // How long ending a session may wait for its last segment to be written and recorded.
+  // How long ending a session may wait for its last segment to be written, and again for its
+  // segments to be recorded.
   absl::Duration finish_timeout = absl::Seconds(10);
-  absl::Duration grace_check_interval = absl::Seconds(1);
-  int worker_threads = 2;  // Blocking work: flushing pipelines, database updates.
+  // Heartbeat, orphan sweep, grace expiry and retries of failed session ends run this often.
+  absl::Duration housekeeping_interval = absl::Seconds(1);
+  // Backoff between attempts to record a segment while the database is unavailable.
+  absl::Duration record_retry_min = absl::Milliseconds(100);
+  absl::Duration record_retry_max = absl::Seconds(5);
+  int worker_threads = 2;  // Blocking work: ending sessions, recording segments.
+  // Wall clock for the times stored and shown (program date times come from the packager).
+  std::function<absl::Time()> now = [] { return absl::Now(); };
 };
 
 class IngestRuntime final : public PublishAdmission, public streams::LiveControl {
  public:
-  // `store` must outlive the runtime. Metrics go to `registry` when given.
-  IngestRuntime(RuntimeOptions options, streams::StreamStore& store,
-                prometheus::Registry* registry = nullptr);
+  // `store` and `packagers` must outlive the runtime. Metrics go to `registry` when given.
+  IngestRuntime(RuntimeOptions options, streams::SessionStore& store,
+                media::PackagerFactory& packagers, prometheus::Registry* registry = nullptr);
   ~IngestRuntime() override;  // Stop()s.
   IngestRuntime(const IngestRuntime&) = delete;
   IngestRuntime& operator=(const IngestRuntime&) = delete;
 
-  // Releases sessions a previous process left open, then starts ending streams whose
-  // reconnect grace period ran out.
+  // Marks this instance alive, releases the sessions its previous run left open (and those of
+  // instances that are gone), then starts the housekeeping loop.
   absl::Status Start();
 
-  // Ends every live session (its last segment is written and recorded; the stream waits for
-  // its encoder in RECONNECTING, so a restarted replica can take it back), then stops the
-  // background work. Idempotent.
+  // Ends every live session, all at once (each last segment is written and recorded; the
+  // stream waits for its encoder in RECONNECTING, so another replica can take it), then stops
+  // the background work. Idempotent.
   void Stop();
 
   absl::StatusOr<std::shared_ptr<MediaSession>> Admit(const PublishRequest& request,
@@ -66,10 +88,14 @@ class IngestRuntime final : public PublishAdmission, public streams::LiveControl
 
   // Sessions admitted and not yet ended.
   size_t active_sessions() const;
+  // Session ends that could not be recorded yet (the database was unreachable); retried.
+  size_t pending_session_ends() const;
 
  private:
   class Session;
   friend class Session;
+  using SteadyTime = std::chrono::steady_clock::time_point;
+
   struct StreamEntry {
     std::shared_ptr<media::LivePlaylist> playlist;
     std::shared_ptr<Session> session;  // The live one, if any.
@@ -78,36 +104,59 @@ class IngestRuntime final : public PublishAdmission, public streams::LiveControl
   struct Ending {
     video_ingest::v1::SessionEndReason reason;
     common::v1::StreamErrorReason error = common::v1::STREAM_ERROR_REASON_UNSPECIFIED;
-    bool flush = true;        // Wait for the pipeline to write its last segment.
-    bool disconnect = true;   // Cut the connection (not when the encoder is leaving anyway).
+    bool flush = true;         // Wait for the packager to write its last segment.
+    bool disconnect = true;    // Cut the connection (not when the encoder is leaving anyway).
     bool fail_stream = false;  // The stream goes to ERROR (the host cannot fix it).
   };
+  // A session end the store has not taken yet.
+  struct PendingEnd {
+    std::string session_id;
+    Ending ending;
+  };
 
-  // Ends `session` once (later calls return at once): cuts the encoder, flushes or drops the
-  // pipeline, records the end. Blocking: worker or gRPC threads only.
+  // What a packager failure means for the stream, by its status code (media/packager.h).
+  static Ending EndingForPackagerFailure(const absl::Status& why);
+
+  // Ends `session` once; a caller that finds it already ending waits until it has ended.
+  // Blocking: worker, gRPC or shutdown threads only.
   void EndSession(const std::shared_ptr<Session>& session, const Ending& ending);
-  // Called by sessions from protocol and pipeline threads: hands EndSession to the workers.
+  // From protocol and packager threads: hands EndSession to the workers.
   void EndSessionLater(std::shared_ptr<Session> session, Ending ending);
-  void ExpireGracePeriodsLoop();
+  // Records the end of a session in the store; on failure keeps it for the housekeeping loop.
+  void RecordEnd(const std::string& session_id, const Ending& ending);
+  absl::Status StoreEnd(const std::string& session_id, const Ending& ending);
+  // Records `session`'s queued segments in order, retrying transient database errors after a
+  // backoff on a timer (no worker sleeps).
+  void DrainSegments(std::shared_ptr<Session> session, int failed_attempts);
+  void HousekeepingLoop();
+  void Housekeep();
   std::shared_ptr<media::LivePlaylist> PlaylistFor(const streams::Claim& claim);
+  absl::Duration RetryDelay(int failed_attempts) const;
 
   const RuntimeOptions options_;
-  streams::StreamStore& store_;
-  boost::asio::thread_pool workers_;
+  streams::SessionStore& store_;
+  media::PackagerFactory& packagers_;
+  boost::asio::thread_pool workers_;    // Ending sessions (blocking: flushes, the database).
+  boost::asio::thread_pool recorders_;  // Recording segments, apart so that an ending session
+                                        // waiting for its records never starves them.
 
   mutable std::mutex mu_;
   std::map<std::string, StreamEntry> streams_;  // By stream id. Guarded by mu_.
+  std::vector<PendingEnd> pending_ends_;        // Guarded by mu_.
   size_t active_ = 0;                           // Guarded by mu_.
   bool stopping_ = false;                       // Refuse new sessions. Guarded by mu_.
   bool stopped_ = false;                        // Stop() ran. Guarded by mu_.
   std::condition_variable wake_;
-  std::thread grace_thread_;
+  std::thread housekeeping_;
 
   prometheus::Gauge* sessions_gauge_ = nullptr;
   prometheus::Family<prometheus::Counter>* admissions_ = nullptr;
   prometheus::Family<prometheus::Counter>* session_ends_ = nullptr;
   prometheus::Counter* segments_ = nullptr;
   prometheus::Histogram* segment_seconds_ = nullptr;
+  prometheus::Counter* record_retries_ = nullptr;
+  prometheus::Counter* segments_unrecorded_ = nullptr;
+  prometheus::Counter* orphans_released_ = nullptr;
 };
 
 }  // namespace shopcast::video_ingest

@@ -16,7 +16,7 @@ namespace shopcast::video_ingest::media {
 namespace {
 
 absl::Status StorageError(absl::string_view what, const std::filesystem::path& path, int err) {
-  return Error(absl::StatusCode::kInternal, "STORAGE_FAILURE",
+  return Error(absl::StatusCode::kDataLoss, "STORAGE_FAILURE",
                absl::StrCat(what, " ", path.string(), ": ", std::strerror(err)));
 }
 
@@ -68,7 +68,7 @@ absl::StatusOr<FileDigest> SyncAndDigest(const std::filesystem::path& path) {
 
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   if (ctx == nullptr || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
-    return Error(absl::StatusCode::kInternal, "STORAGE_FAILURE", "cannot initialise SHA-256");
+    return Error(absl::StatusCode::kDataLoss, "STORAGE_FAILURE", "cannot initialise SHA-256");
   }
   FileDigest digest;
   std::array<unsigned char, 64 * 1024> buf;

@@ -1,6 +1,7 @@
 #pragma once
 
-// Durable file operations for segments and playlists. Errors carry the reason STORAGE_FAILURE.
+// Durable file operations for segments and playlists. Errors carry the reason STORAGE_FAILURE
+// with code DATA_LOSS (see packager.h).
 
 #include <cstdint>
 #include <filesystem>

@@ -21,6 +21,10 @@ int64_t RoundToMs(absl::Duration d) {
 
 int64_t CeilSeconds(int64_t ms) { return std::max<int64_t>(1, (ms + 999) / 1000); }
 
+// RFC 8216 4.3.3.1: an EXTINF rounded to the nearest integer must not exceed the target
+// duration. A 2.005 s segment thus fits a target of 2.
+int64_t NearestSeconds(int64_t ms) { return (ms + 500) / 1000; }
+
 std::string FormatMs(int64_t ms) { return absl::StrFormat("%d.%03d", ms / 1000, ms % 1000); }
 
 std::string FormatDateTime(absl::Time t) {
@@ -38,7 +42,28 @@ LivePlaylist::LivePlaylist(Options options, int64_t next_sequence, absl::Duratio
   options_.window = std::max(options_.window, 1);
 }
 
+int64_t LivePlaylist::next_sequence() const {
+  absl::MutexLock lock(&mu_);
+  return next_sequence_;
+}
+
+absl::Duration LivePlaylist::media_offset() const {
+  absl::MutexLock lock(&mu_);
+  return media_offset_;
+}
+
+std::optional<absl::Time> LivePlaylist::end_program_date_time() const {
+  absl::MutexLock lock(&mu_);
+  return end_program_date_time_;
+}
+
+void LivePlaylist::MarkDiscontinuity() {
+  absl::MutexLock lock(&mu_);
+  pending_discontinuity_ = true;
+}
+
 absl::Status LivePlaylist::Append(const SegmentInfo& segment, const MediaInfo& media) {
+  absl::MutexLock lock(&mu_);
   if (ended_) {
     return Error(absl::StatusCode::kFailedPrecondition, "PLAYLIST_ENDED",
                  "the stream's playlist has ended");
@@ -59,7 +84,7 @@ absl::Status LivePlaylist::Append(const SegmentInfo& segment, const MediaInfo& m
   entry.uri = std::filesystem::path(segment.path).filename().string();
   entry.discontinuity = segment.discontinuity || pending_discontinuity_;
   pending_discontinuity_ = false;
-  target_duration_s_ = std::max(target_duration_s_, CeilSeconds(entry.duration_ms));
+  target_duration_s_ = std::max(target_duration_s_, NearestSeconds(entry.duration_ms));
   entries_.push_back(std::move(entry));
   while (entries_.size() > static_cast<size_t>(options_.window)) {
     if (entries_.front().discontinuity) ++discontinuity_sequence_;
@@ -79,21 +104,30 @@ absl::Status LivePlaylist::Append(const SegmentInfo& segment, const MediaInfo& m
   }
 
   RETURN_IF_ERROR(WriteMediaPlaylist());
-  return WriteFileAtomically(options_.stream_dir / options_.master_playlist_name,
-                             MasterPlaylistText());
+  return WriteFileAtomically(options_.stream_dir / options_.master_playlist_name, MasterText());
 }
 
 absl::Status LivePlaylist::End() {
+  absl::MutexLock lock(&mu_);
   ended_ = true;
   return WriteMediaPlaylist();
 }
 
 absl::Status LivePlaylist::WriteMediaPlaylist() const {
-  return WriteFileAtomically(options_.stream_dir / options_.media_playlist_name,
-                             MediaPlaylistText());
+  return WriteFileAtomically(options_.stream_dir / options_.media_playlist_name, MediaText());
 }
 
 std::string LivePlaylist::MediaPlaylistText() const {
+  absl::MutexLock lock(&mu_);
+  return MediaText();
+}
+
+std::string LivePlaylist::MasterPlaylistText() const {
+  absl::MutexLock lock(&mu_);
+  return MasterText();
+}
+
+std::string LivePlaylist::MediaText() const {
   std::string out = "#EXTM3U\n#EXT-X-VERSION:3\n";
   absl::StrAppend(&out, "#EXT-X-TARGETDURATION:", target_duration_s_, "\n");
   int64_t first = entries_.empty() ? next_sequence_ : entries_.front().sequence;
@@ -110,7 +144,7 @@ std::string LivePlaylist::MediaPlaylistText() const {
   return out;
 }
 
-std::string LivePlaylist::MasterPlaylistText() const {
+std::string LivePlaylist::MasterText() const {
   std::string out = "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-INDEPENDENT-SEGMENTS\n";
   int64_t average = total_seconds_ > 0 ? std::llround(total_bits_ / total_seconds_) : 0;
   absl::StrAppend(&out, "#EXT-X-STREAM-INF:BANDWIDTH=", static_cast<int64_t>(std::ceil(peak_bps_)),

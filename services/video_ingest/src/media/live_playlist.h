@@ -2,8 +2,9 @@
 
 // The HLS playlists of one live stream: a sliding-window media playlist and a one-variant master
 // playlist. It outlives one encoder session, so a reconnect continues the same media sequence
-// after an EXT-X-DISCONTINUITY. Pure C++ (no GStreamer). Not thread-safe: one session appends at
-// a time.
+// after an EXT-X-DISCONTINUITY. Pure C++ (no GStreamer). Thread-safe: one session appends at a
+// time, but the runtime may end the playlist (EndStream, grace expiry) while a session that is
+// being replaced still flushes.
 
 #include <cstdint>
 #include <deque>
@@ -11,7 +12,9 @@
 #include <optional>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "publish/segment.h"
 
@@ -32,29 +35,29 @@ class LivePlaylist {
   LivePlaylist(Options options, int64_t next_sequence, absl::Duration media_offset);
 
   // The sequence number the next appended segment must carry.
-  int64_t next_sequence() const { return next_sequence_; }
+  int64_t next_sequence() const ABSL_LOCKS_EXCLUDED(mu_);
   // The total duration of all segments appended so far (including before a resume).
-  absl::Duration media_offset() const { return media_offset_; }
+  absl::Duration media_offset() const ABSL_LOCKS_EXCLUDED(mu_);
 
   // When the last appended segment ends in wall-clock terms (its date time plus its duration),
   // or nullopt before the first Append of this object.
-  std::optional<absl::Time> end_program_date_time() const { return end_program_date_time_; }
+  std::optional<absl::Time> end_program_date_time() const ABSL_LOCKS_EXCLUDED(mu_);
 
   // Marks the next appended segment with EXT-X-DISCONTINUITY (a new encoder session).
-  void MarkDiscontinuity() { pending_discontinuity_ = true; }
+  void MarkDiscontinuity() ABSL_LOCKS_EXCLUDED(mu_);
 
   // Adds `segment` (sequence must equal next_sequence(); it is marked as a discontinuity if
   // MarkDiscontinuity() was called or segment.discontinuity is set) and atomically rewrites both
   // playlists. A write error is returned (STORAGE_FAILURE) but the segment stays appended, so the
   // next successful write is complete again.
-  absl::Status Append(const SegmentInfo& segment, const MediaInfo& media);
+  absl::Status Append(const SegmentInfo& segment, const MediaInfo& media) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Rewrites the media playlist with EXT-X-ENDLIST: the stream is over; Append fails afterwards.
-  absl::Status End();
+  absl::Status End() ABSL_LOCKS_EXCLUDED(mu_);
 
   // The text of the media / master playlist as it would be written now.
-  std::string MediaPlaylistText() const;
-  std::string MasterPlaylistText() const;
+  std::string MediaPlaylistText() const ABSL_LOCKS_EXCLUDED(mu_);
+  std::string MasterPlaylistText() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   struct Entry {
@@ -65,23 +68,28 @@ class LivePlaylist {
     bool discontinuity = false;
   };
 
-  absl::Status WriteMediaPlaylist() const;
+  absl::Status WriteMediaPlaylist() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::string MediaText() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::string MasterText() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  Options options_;
-  int64_t next_sequence_;
-  absl::Duration media_offset_;
-  std::deque<Entry> entries_;
-  int64_t discontinuity_sequence_ = 0;  // Discontinuities that slid out of the window.
-  int64_t target_duration_s_;           // Only ever grows: players rely on it staying put.
-  bool pending_discontinuity_ = false;
-  bool ended_ = false;
-  std::optional<absl::Time> end_program_date_time_;
+  Options options_;  // Const after construction.
+  mutable absl::Mutex mu_;
+  int64_t next_sequence_ ABSL_GUARDED_BY(mu_);
+  absl::Duration media_offset_ ABSL_GUARDED_BY(mu_);
+  std::deque<Entry> entries_ ABSL_GUARDED_BY(mu_);
+  // Discontinuities that slid out of the window.
+  int64_t discontinuity_sequence_ ABSL_GUARDED_BY(mu_) = 0;
+  // Only ever grows, and only if a segment leaves it no choice: players rely on it staying put.
+  int64_t target_duration_s_ ABSL_GUARDED_BY(mu_);
+  bool pending_discontinuity_ ABSL_GUARDED_BY(mu_) = false;
+  bool ended_ ABSL_GUARDED_BY(mu_) = false;
+  std::optional<absl::Time> end_program_date_time_ ABSL_GUARDED_BY(mu_);
 
   // For the master playlist.
-  MediaInfo media_;
-  double peak_bps_ = 0;
-  double total_bits_ = 0;
-  double total_seconds_ = 0;
+  MediaInfo media_ ABSL_GUARDED_BY(mu_);
+  double peak_bps_ ABSL_GUARDED_BY(mu_) = 0;
+  double total_bits_ ABSL_GUARDED_BY(mu_) = 0;
+  double total_seconds_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace shopcast::video_ingest::media

@@ -66,11 +66,12 @@ std::string CapsName(GstCaps* caps) {
   return gst_structure_get_name(gst_caps_get_structure(caps, 0));
 }
 
-// The status for a failure reason, with the code callers map to the encoder's fault or ours.
+// The status for a failure reason, with the code that says what it means (packager.h).
 absl::Status ReasonStatus(absl::string_view reason, absl::string_view message) {
   absl::StatusCode code = absl::StatusCode::kInternal;
   if (reason == "UNSUPPORTED_CODEC") code = absl::StatusCode::kInvalidArgument;
-  if (reason == "MEDIA_STALLED") code = absl::StatusCode::kUnavailable;
+  if (reason == "MEDIA_STALLED") code = absl::StatusCode::kDeadlineExceeded;
+  if (reason == "STORAGE_FAILURE") code = absl::StatusCode::kDataLoss;
   return Error(code, reason, message);
 }
 
@@ -78,7 +79,7 @@ absl::Status ReasonStatus(absl::string_view reason, absl::string_view message) {
 
 class Pipeline::Impl {
  public:
-  Impl(PipelineOptions options, LivePlaylist& playlist, PipelineEvents events)
+  Impl(PackagerOptions options, LivePlaylist& playlist, PackagerEvents events)
       : options_(std::move(options)),
         playlist_(playlist),
         events_(std::move(events)),
@@ -140,9 +141,9 @@ class Pipeline::Impl {
   void Fail(const absl::Status& status);
   void Complete(const absl::Status& status);
 
-  const PipelineOptions options_;
+  const PackagerOptions options_;
   LivePlaylist& playlist_;
-  const PipelineEvents events_;
+  const PackagerEvents events_;
   const int64_t first_sequence_;
 
   GstElement* pipeline_ = nullptr;
@@ -759,7 +760,8 @@ void Pipeline::Impl::FinalizeSegment(int64_t sequence, const Fragment& fragment,
   segment.discontinuity = options_.discontinuity && sequence == first_sequence_;
 
   if (absl::Status s = playlist_.Append(segment, media_info_); !s.ok()) {
-    Fail(ReasonOf(s) == "STORAGE_FAILURE" ? s : ReasonStatus("PACKAGER_FAILURE", s.message()));
+    Fail(s.code() == absl::StatusCode::kDataLoss ? s
+                                                 : ReasonStatus("PACKAGER_FAILURE", s.message()));
     return;
   }
   last_segment_at_ = absl::Now();
@@ -768,11 +770,7 @@ void Pipeline::Impl::FinalizeSegment(int64_t sequence, const Fragment& fragment,
       .Kv("sequence", sequence)
       .Kv("duration_ms", absl::ToDoubleMilliseconds(segment.duration))
       .Kv("size_bytes", segment.size_bytes);
-  if (events_.segment_closed) {
-    if (absl::Status s = events_.segment_closed(segment); !s.ok()) {
-      Fail(ReasonStatus("STORAGE_FAILURE", absl::StrCat("segment hand-off failed: ", s.message())));
-    }
-  }
+  if (events_.segment_closed) events_.segment_closed(segment);
 }
 
 void Pipeline::Impl::MaybeEmitMediaInfo(bool force) {
@@ -865,9 +863,9 @@ Pipeline::Pipeline(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Pipeline::~Pipeline() = default;
 
-absl::StatusOr<std::unique_ptr<Pipeline>> Pipeline::Start(PipelineOptions options,
+absl::StatusOr<std::unique_ptr<Pipeline>> Pipeline::Start(PackagerOptions options,
                                                           LivePlaylist& playlist,
-                                                          PipelineEvents events) {
+                                                          PackagerEvents events) {
   if (options.stream_dir.empty() || options.target_duration <= absl::ZeroDuration() ||
       options.stall_timeout <= absl::ZeroDuration() || options.max_queued_bytes == 0) {
     return Error(absl::StatusCode::kInvalidArgument, "INVALID_PIPELINE_OPTIONS",
@@ -876,7 +874,7 @@ absl::StatusOr<std::unique_ptr<Pipeline>> Pipeline::Start(PipelineOptions option
   std::error_code ec;
   std::filesystem::create_directories(options.stream_dir, ec);
   if (ec) {
-    return Error(absl::StatusCode::kInternal, "STORAGE_FAILURE",
+    return Error(absl::StatusCode::kDataLoss, "STORAGE_FAILURE",
                  absl::StrCat("cannot create ", options.stream_dir.string(), ": ", ec.message()));
   }
   InitGStreamer();
@@ -889,5 +887,13 @@ absl::StatusOr<std::unique_ptr<Pipeline>> Pipeline::Start(PipelineOptions option
 bool Pipeline::Push(std::span<const uint8_t> bytes) { return impl_->Push(bytes); }
 
 absl::Status Pipeline::Finish(absl::Duration timeout) { return impl_->Finish(timeout); }
+
+absl::StatusOr<std::unique_ptr<Packager>> GstPackagerFactory::Start(PackagerOptions options,
+                                                                    LivePlaylist& playlist,
+                                                                    PackagerEvents events) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Pipeline> pipeline,
+                   Pipeline::Start(std::move(options), playlist, std::move(events)));
+  return std::unique_ptr<Packager>(std::move(pipeline));
+}
 
 }  // namespace shopcast::video_ingest::media

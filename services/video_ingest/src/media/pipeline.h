@@ -26,58 +26,38 @@
 #include "publish/publish.h"
 #include "publish/segment.h"
 #include "media/live_playlist.h"
+#include "media/packager.h"
 
 namespace shopcast::video_ingest::media {
 
-struct PipelineOptions {
-  MediaFormat format = MediaFormat::kFlv;
-  std::filesystem::path stream_dir;  // Segment files go here; must be the playlist's folder.
-  std::string stream_id;             // SegmentInfo.path is "<stream_id>/<file>".
-  absl::Duration target_duration = absl::Seconds(2);
-  size_t max_queued_bytes = 16 * 1024 * 1024;
-  absl::Duration stall_timeout = absl::Seconds(10);
-  bool discontinuity = false;  // This session follows an earlier one on the same playlist.
-};
-
-// Called from one pipeline-owned thread, one at a time, never with a pipeline lock held. A
-// callback must not destroy the Pipeline or call Finish (it would wait for itself).
-struct PipelineEvents {
-  // A segment is complete, fsynced, hashed and in the playlist. An error fails the pipeline
-  // with STORAGE_FAILURE.
-  std::function<absl::Status(const SegmentInfo&)> segment_closed;
-  // Once, when the parsed streams' formats are known (at the latest before the first segment).
-  std::function<void(const MediaInfo&)> media_info;
-  // Once, terminal: reason PACKAGER_FAILURE, UNSUPPORTED_CODEC, STORAGE_FAILURE or MEDIA_STALLED.
-  std::function<void(const absl::Status&)> failed;
-};
-
-class Pipeline {
+// The GStreamer packager (see packager.h for the contract).
+class Pipeline final : public Packager {
  public:
   // Builds and starts a pipeline appending to `playlist`, which must outlive it and must not be
   // used by anyone else until Finish returns or the Pipeline is destroyed.
-  static absl::StatusOr<std::unique_ptr<Pipeline>> Start(PipelineOptions options,
+  static absl::StatusOr<std::unique_ptr<Pipeline>> Start(PackagerOptions options,
                                                          LivePlaylist& playlist,
-                                                         PipelineEvents events);
+                                                         PackagerEvents events);
 
-  // Aborts without waiting for the last segment; never hangs.
-  ~Pipeline();
+  ~Pipeline() override;
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
 
-  // Queues container bytes; thread-safe, never blocks. False when the queue is over
-  // max_queued_bytes or the pipeline has failed or is finishing.
-  bool Push(std::span<const uint8_t> bytes);
-
-  // Ends the input and waits up to `timeout` for the last segment to be closed and reported, then
-  // tears down. OK, the failure already reported through `failed`, or DEADLINE_EXCEEDED (torn
-  // down anyway).
-  absl::Status Finish(absl::Duration timeout);
+  bool Push(std::span<const uint8_t> bytes) override;
+  absl::Status Finish(absl::Duration timeout) override;
 
  private:
   class Impl;
   explicit Pipeline(std::unique_ptr<Impl> impl);
 
   std::unique_ptr<Impl> impl_;
+};
+
+// Starts Pipelines.
+class GstPackagerFactory final : public PackagerFactory {
+ public:
+  absl::StatusOr<std::unique_ptr<Packager>> Start(PackagerOptions options, LivePlaylist& playlist,
+                                                  PackagerEvents events) override;
 };
 
 }  // namespace shopcast::video_ingest::media

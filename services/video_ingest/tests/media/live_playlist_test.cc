@@ -140,13 +140,30 @@ TEST_CASE("LivePlaylist target duration covers the longest segment and never shr
   TempDir dir;
   LivePlaylist playlist(Opts(dir.path(), 1), 0, absl::ZeroDuration());
   const absl::Time t0 = At("2024-05-01T12:00:00Z");
-  REQUIRE(playlist.Append(Segment(0, t0, absl::Milliseconds(3200)), Media()).ok());
+  REQUIRE(playlist.Append(Segment(0, t0, absl::Milliseconds(3600)), Media()).ok());
+  // RFC 8216 4.3.3.1: each EXTINF rounded to the nearest integer fits the target.
   CHECK_THAT(playlist.MediaPlaylistText(), Catch::Contains("#EXT-X-TARGETDURATION:4\n"));
-  CHECK_THAT(playlist.MediaPlaylistText(), Catch::Contains("#EXTINF:3.200,\n"));
+  CHECK_THAT(playlist.MediaPlaylistText(), Catch::Contains("#EXTINF:3.600,\n"));
   REQUIRE(
-      playlist.Append(Segment(1, t0 + absl::Milliseconds(3200), absl::Seconds(1)), Media()).ok());
-  // The 3.2 s segment has slid out of the one-segment window; the tag stays.
+      playlist.Append(Segment(1, t0 + absl::Milliseconds(3600), absl::Seconds(1)), Media()).ok());
+  // The 3.6 s segment has slid out of the one-segment window; the tag stays.
   CHECK_THAT(playlist.MediaPlaylistText(), Catch::Contains("#EXT-X-TARGETDURATION:4\n"));
+}
+
+TEST_CASE("LivePlaylist keeps its target duration when segments run a few ms long",
+          "[playlist]") {
+  // Keyframe-cut segments of a 2 s target come out at 2.005 s and the like; rounding each up
+  // changed the tag from 2 to 3 mid-stream, which RFC 8216 forbids.
+  TempDir dir;
+  LivePlaylist playlist(Opts(dir.path()), 0, absl::ZeroDuration());
+  const absl::Time t0 = At("2024-05-01T12:00:00Z");
+  absl::Time t = t0;
+  for (int i = 0; i < 4; ++i) {
+    const absl::Duration d = absl::Milliseconds(i % 2 == 0 ? 2005 : 2499);
+    REQUIRE(playlist.Append(Segment(i, t, d), Media()).ok());
+    t += d;
+    CHECK_THAT(playlist.MediaPlaylistText(), Catch::Contains("#EXT-X-TARGETDURATION:2\n"));
+  }
 }
 
 TEST_CASE("LivePlaylist rejects out-of-order segments and appends after End", "[playlist]") {
@@ -169,6 +186,8 @@ TEST_CASE("LivePlaylist reports a write failure as STORAGE_FAILURE", "[playlist]
   absl::Status s =
       playlist.Append(Segment(0, At("2024-05-01T12:00:00Z"), absl::Seconds(2)), Media());
   CHECK(ReasonOf(s) == "STORAGE_FAILURE");
+  // DATA_LOSS: the code that tells the runtime reconnecting cannot fix it.
+  CHECK(s.code() == absl::StatusCode::kDataLoss);
   // The segment exists on disk regardless; the next successful write lists it.
   CHECK(playlist.next_sequence() == 1);
 }

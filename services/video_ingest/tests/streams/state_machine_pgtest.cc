@@ -274,34 +274,88 @@ TEST_CASE("a segment arriving after the stream ended is still recorded, status u
               .RecordSegment(*claim, Segment(l.stream_id, 0, kT0, absl::ZeroDuration()), kT0)
               .ok());
   REQUIRE(f.store().EndStream(l.stream_id, l.host_id, vpb::RECORDING_CHOICE_SAVE, kT0).ok());
-  REQUIRE(
-      f.store().RecordSegment(*claim, Segment(l.stream_id, 1, kT0, absl::Seconds(2)), kT0).ok());
+  // Recorded, and the caller learns its session is over (so it cuts the encoder).
+  CHECK(Reason(f.store().RecordSegment(*claim, Segment(l.stream_id, 1, kT0, absl::Seconds(2)),
+                                       kT0)) == "SESSION_ENDED");
   CHECK(f.Count("segments") == 2);
   CHECK(Get(f, l).status() == cpb::STREAM_STATUS_ENDED);
   CHECK(f.Events("video_ingest.stream_went_live").size() == 1);
 }
 
-TEST_CASE("after a restart, sessions left open are released as if the encoder left") {
+TEST_CASE("after a restart, the instance's own sessions are released as if the encoder left") {
   StreamsFixture f;
   Live a = MakeStream(f, "Alpha");
   Live b = MakeStream(f, "Beta");
+  REQUIRE(f.store().Heartbeat(kT0).ok());
   auto ca = f.store().ClaimForPublish(a.key, IngestProtocol::kRtmp, "203.0.113.7:1", kT0);
   auto cb = f.store().ClaimForPublish(b.key, IngestProtocol::kSrt, "203.0.113.8:1", kT0);
   REQUIRE(ca.ok());
   REQUIRE(cb.ok());
   REQUIRE(
       f.store().RecordSegment(*ca, Segment(a.stream_id, 0, kT0, absl::ZeroDuration()), kT0).ok());
-  REQUIRE(f.store().RecoverOpenSessions(kT0 + absl::Seconds(30)).ok());
+  // The same instance starts again (a pod keeps its name across restarts).
+  const absl::Time restart = kT0 + absl::Seconds(5);
+  REQUIRE(f.store().Heartbeat(restart).ok());
+  auto released = f.store().ReleaseOrphanedSessions(restart, /*starting=*/true);
+  REQUIRE(released.ok());
+  CHECK(released->size() == 2);
   CHECK(Get(f, a).status() == cpb::STREAM_STATUS_RECONNECTING);
-  CHECK(Get(f, a).reconnect_deadline().seconds() == absl::ToUnixSeconds(kT0) + 90);
+  CHECK(Get(f, a).reconnect_deadline().seconds() == absl::ToUnixSeconds(restart) + 60);
   CHECK(Get(f, b).status() == cpb::STREAM_STATUS_PREPARING);
   CHECK(f.Scalar("SELECT count(*) FROM ingest_sessions WHERE ended_at IS NULL") == "0");
   // Both keys can publish again; the first one resumes.
   auto again = f.store().ClaimForPublish(a.key, IngestProtocol::kRtmp, "203.0.113.7:2",
-                                         kT0 + absl::Seconds(31));
+                                         restart + absl::Seconds(1));
   REQUIRE(again.ok());
   CHECK(again->resumed);
-  CHECK(f.store().ClaimForPublish(b.key, IngestProtocol::kSrt, "203.0.113.8:2", kT0).ok());
+  CHECK(f.store().ClaimForPublish(b.key, IngestProtocol::kSrt, "203.0.113.8:2", restart).ok());
+}
+
+TEST_CASE("a starting replica leaves the live sessions of a running replica alone") {
+  // A rolling update: the new replica starts while the old one still serves its encoders.
+  StreamsFixture f;
+  std::unique_ptr<StreamStore> old_replica = f.StoreOfInstance("video-ingest-old");
+  Live live = MakeStream(f, "Live on the old replica");
+  REQUIRE(old_replica->Heartbeat(kT0).ok());
+  auto claim = old_replica->ClaimForPublish(live.key, IngestProtocol::kRtmp, "203.0.113.7:1", kT0);
+  REQUIRE(claim.ok());
+  REQUIRE(old_replica->RecordSegment(*claim, Segment(live.stream_id, 0, kT0, absl::ZeroDuration()),
+                                     kT0)
+              .ok());
+  REQUIRE(Get(f, live).status() == cpb::STREAM_STATUS_LIVE);
+
+  const absl::Time start = kT0 + absl::Seconds(10);
+  REQUIRE(f.store().Heartbeat(start).ok());
+  auto released = f.store().ReleaseOrphanedSessions(start, /*starting=*/true);
+  REQUIRE(released.ok());
+  CHECK(released->empty());
+  CHECK(Get(f, live).status() == cpb::STREAM_STATUS_LIVE);
+  // The old replica keeps recording as the stream's encoder.
+  REQUIRE(old_replica->Heartbeat(start).ok());
+  CHECK(old_replica
+            ->RecordSegment(*claim,
+                            Segment(live.stream_id, 1, kT0 + absl::Seconds(2), absl::Seconds(2)),
+                            start)
+            .ok());
+
+  // The old replica dies without a goodbye: once its lease runs out, the survivor releases its
+  // session and the stream waits for its encoder.
+  const absl::Time within_lease = start + f.store_options().instance_lease - absl::Seconds(1);
+  REQUIRE(f.store().Heartbeat(within_lease).ok());
+  CHECK(f.store().ReleaseOrphanedSessions(within_lease, false)->empty());
+  CHECK(Get(f, live).status() == cpb::STREAM_STATUS_LIVE);
+  const absl::Time past_lease = start + f.store_options().instance_lease + absl::Seconds(1);
+  REQUIRE(f.store().Heartbeat(past_lease).ok());
+  auto swept = f.store().ReleaseOrphanedSessions(past_lease, false);
+  REQUIRE(swept.ok());
+  CHECK(*swept == std::vector<std::string>{claim->session_id});
+  CHECK(Get(f, live).status() == cpb::STREAM_STATUS_RECONNECTING);
+
+  // Should the old replica still be recording after all, it learns that it lost the stream.
+  absl::Status late = old_replica->RecordSegment(
+      *claim, Segment(live.stream_id, 2, kT0 + absl::Seconds(4), absl::Seconds(4)), past_lease);
+  CHECK(Reason(late) == "SESSION_ENDED");
+  CHECK(f.Count("segments") == 3);  // Recorded all the same: nothing is lost.
 }
 
 TEST_CASE("encoders racing for one key: exactly one holds the stream, the others are refused") {

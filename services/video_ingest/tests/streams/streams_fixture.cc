@@ -46,6 +46,7 @@ StreamsFixture::StreamsFixture(int max_open_streams_per_host)
   so.reconnect_grace = absl::Seconds(60);
   so.max_open_streams_per_host = max_open_streams_per_host;
   so.event_destinations = {kDestination, "recording-lifecycle"};
+  so.instance_id = kInstance;
   store_ = std::make_unique<StreamStore>(*pool_, so);
   streams_ = std::make_unique<Streams>(*store_, live_, StreamsOptions{});
   server::HostOptions o;
@@ -66,6 +67,12 @@ StreamsFixture::StreamsFixture(int max_open_streams_per_host)
 }
 
 StreamsFixture::~StreamsFixture() { host_->Shutdown(); }
+
+std::unique_ptr<StreamStore> StreamsFixture::StoreOfInstance(const std::string& instance_id) {
+  StoreOptions so = store_->options();
+  so.instance_id = instance_id;
+  return std::make_unique<StreamStore>(*pool_, so);
+}
 
 std::string StreamsFixture::TokenFor(auth::Role role, std::string* user_id) {
   std::string id = ids::NewId("usr");

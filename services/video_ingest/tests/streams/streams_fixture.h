@@ -49,6 +49,8 @@ class FakeLiveControl : public LiveControl {
 
 class StreamsFixture {
  public:
+  static constexpr char kInstance[] = "video-ingest-0";
+
   explicit StreamsFixture(int max_open_streams_per_host = 5);
   ~StreamsFixture();
 
@@ -57,6 +59,8 @@ class StreamsFixture {
   StreamStore& store() { return *store_; }
   FakeLiveControl& live() { return live_; }
   const StoreOptions& store_options() const { return store_->options(); }
+  // The store of another replica (instance) on the same database; store() is kInstance.
+  std::unique_ptr<StreamStore> StoreOfInstance(const std::string& instance_id);
 
   // A token for a new user (usr_ id in *user_id) with `role`.
   std::string TokenFor(auth::Role role, std::string* user_id = nullptr);

@@ -76,7 +76,8 @@ absl::StatusOr<Claim> StreamStore::ClaimForPublish(std::string_view stream_key,
       tx.exec_prepared("vi_insert_session", session_id, s->id, ProtocolNumber(protocol),
                        S(remote_address), now_us, now_us,
                        static_cast<int>(vpb::SESSION_END_REASON_REJECTED),
-                       static_cast<int>(cpb::STREAM_ERROR_REASON_ALREADY_PUBLISHING));
+                       static_cast<int>(cpb::STREAM_ERROR_REASON_ALREADY_PUBLISHING),
+                       options_.instance_id);
       if (s->status == cpb::STREAM_STATUS_PREPARING) {
         s->error_reason = cpb::STREAM_ERROR_REASON_ALREADY_PUBLISHING;
         t.SaveState(*s, now);
@@ -94,7 +95,8 @@ absl::StatusOr<Claim> StreamStore::ClaimForPublish(std::string_view stream_key,
     }
 
     tx.exec_prepared("vi_insert_session", session_id, s->id, ProtocolNumber(protocol),
-                     S(remote_address), now_us, static_cast<const char*>(nullptr), 0, 0);
+                     S(remote_address), now_us, static_cast<const char*>(nullptr), 0, 0,
+                     options_.instance_id);
     Claim c;
     c.stream_id = s->id;
     c.session_id = session_id;
@@ -127,12 +129,14 @@ absl::Status StreamStore::RecordSegment(const Claim& claim, const SegmentInfo& g
       g.media_offset < absl::ZeroDuration() || g.size_bytes < 0 || !IsSafeSegmentPath(g.path)) {
     return InvalidArgument("segment", "SEGMENT_INVALID", "segment facts are out of range");
   }
-  return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
+  bool session_ended = false;
+  RETURN_IF_ERROR(db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
     StoreTx t(tx, options_);
     std::optional<StreamRow> s = t.Lock(claim.stream_id);
     if (!s) return internal::StreamNotFound();
     pqxx::result session = tx.exec_prepared("vi_select_session", claim.session_id);
     if (session.empty()) return SessionNotFound();
+    session_ended = internal::ParseSession(session[0]).ended_at.has_value();
     const int64_t duration_us = absl::ToInt64Microseconds(g.duration);
     const int64_t offset_us = absl::ToInt64Microseconds(g.media_offset);
     pqxx::result inserted =
@@ -185,7 +189,12 @@ absl::Status StreamStore::RecordSegment(const Claim& claim, const SegmentInfo& g
     e.set_discontinuity(g.discontinuity);
     t.Emit("segment_closed", s->id, e);
     return absl::OkStatus();
-  });
+  }));
+  if (session_ended) {
+    return Error(absl::StatusCode::kFailedPrecondition, "SESSION_ENDED",
+                 "the ingest session was ended elsewhere; the encoder must reconnect");
+  }
+  return absl::OkStatus();
 }
 
 absl::Status StreamStore::ReleaseSession(std::string_view session_id, vpb::SessionEndReason why,
@@ -233,16 +242,30 @@ absl::StatusOr<std::vector<std::string>> StreamStore::ExpireGracePeriods(absl::T
   });
 }
 
-absl::Status StreamStore::RecoverOpenSessions(absl::Time now) {
+absl::Status StreamStore::Heartbeat(absl::Time now) {
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
+    tx.exec_prepared("vi_heartbeat", options_.instance_id, absl::ToUnixMicros(now));
+    tx.exec_prepared("vi_forget_instances", absl::ToUnixMicros(now));
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<std::string>> StreamStore::ReleaseOrphanedSessions(absl::Time now,
+                                                                              bool starting) {
+  return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::vector<std::string>> {
     StoreTx t(tx, options_);
-    for (const auto& row : tx.exec_prepared("vi_open_sessions")) {
+    std::vector<std::string> released;
+    const pqxx::result rows =
+        tx.exec_prepared("vi_orphaned_sessions", options_.instance_id, starting,
+                         absl::ToUnixMicros(now - options_.instance_lease));
+    for (const auto& row : rows) {
       std::string session_id = row[0].as<std::string>();
       std::optional<StreamRow> s = t.Lock(*StreamOfSession(tx, session_id));
       t.Release(*s, session_id, vpb::SESSION_END_REASON_ENCODER_DISCONNECTED,
                 cpb::STREAM_ERROR_REASON_UNSPECIFIED, now);
+      released.push_back(std::move(session_id));
     }
-    return absl::OkStatus();
+    return released;
   });
 }
 

@@ -75,8 +75,8 @@ inline constexpr char kSelectSession[] =
 
 inline constexpr char kInsertSession[] = R"~(
 INSERT INTO ingest_sessions (id, stream_id, protocol, remote_address, started_at, ended_at,
-                             end_reason, error_reason)
-VALUES ($1, $2, $3, $4, us_to_ts($5), us_to_ts($6), $7, $8))~";
+                             end_reason, error_reason, instance_id)
+VALUES ($1, $2, $3, $4, us_to_ts($5), us_to_ts($6), $7, $8, $9))~";
 
 inline constexpr char kEndSession[] = R"~(
 UPDATE ingest_sessions SET ended_at = us_to_ts($2), end_reason = $3, error_reason = $4
@@ -92,8 +92,25 @@ UPDATE ingest_sessions SET segments_written = segments_written + 1,
   bytes_received = bytes_received + $2, bitrate_kbps = $3, last_media_at = us_to_ts($4)
 WHERE id = $1)~";
 
-inline constexpr char kOpenSessions[] =
-    "SELECT id FROM ingest_sessions WHERE ended_at IS NULL ORDER BY started_at, id";
+// Open sessions nobody is serving: this instance's own from before a restart ($2, at start-up
+// only), and those of instances whose last heartbeat is older than $3 (or that never had one).
+inline constexpr char kOrphanedSessions[] = R"~(
+SELECT i.id FROM ingest_sessions i
+WHERE i.ended_at IS NULL
+  AND ((i.instance_id = $1 AND $2)
+       OR (i.instance_id <> $1 AND NOT EXISTS (
+             SELECT 1 FROM ingest_instances n
+             WHERE n.id = i.instance_id AND n.heartbeat_at >= us_to_ts($3))))
+ORDER BY i.started_at, i.id
+LIMIT 100)~";
+
+inline constexpr char kHeartbeat[] = R"~(
+INSERT INTO ingest_instances (id, started_at, heartbeat_at) VALUES ($1, us_to_ts($2), us_to_ts($2))
+ON CONFLICT (id) DO UPDATE SET heartbeat_at = EXCLUDED.heartbeat_at)~";
+
+// Instances silent for a day are gone for good; their rows would only grow the table.
+inline constexpr char kForgetInstances[] =
+    "DELETE FROM ingest_instances WHERE heartbeat_at < us_to_ts($1) - interval '1 day'";
 
 inline constexpr char kInsertSegment[] = R"~(
 INSERT INTO segments (stream_id, sequence, session_id, program_date_time, duration_us,

@@ -19,6 +19,7 @@
 #include "publish/segment.h"
 #include "shopcast/db/pool.h"
 #include "streams/page_token.h"
+#include "streams/store/session_store.h"
 #include "streams/stream.h"
 
 namespace shopcast::video_ingest::streams {
@@ -32,14 +33,10 @@ struct StoreOptions {
   int max_open_streams_per_host = 5;
   // Outbox destinations of every event; none means events are not written.
   std::vector<std::string> event_destinations;
-};
-
-// An encoder's hold on a stream, from ClaimForPublish until ReleaseSession/FailStream.
-struct Claim {
-  std::string stream_id, session_id, host_id, title;
-  bool resumed = false;  // the stream was RECONNECTING: a continuation (discontinuity)
-  int64_t next_sequence = 0;
-  absl::Duration media_offset;
+  // This process instance: it owns the sessions it admits (a pod name, stable across restarts).
+  std::string instance_id = "video-ingest";
+  // An instance whose heartbeat is older than this is taken for gone and its sessions released.
+  absl::Duration instance_lease = absl::Seconds(30);
 };
 
 struct NewStream {
@@ -72,7 +69,7 @@ struct SegmentPage {
   std::optional<PageCursor> next;
 };
 
-class StreamStore {
+class StreamStore final : public SessionStore {
  public:
   StreamStore(db::Pool& pool, StoreOptions options);
 
@@ -123,36 +120,21 @@ class StreamStore {
   absl::StatusOr<SegmentPage> ListSegments(std::string_view stream_id, int64_t from_sequence,
                                            int limit, const PageCursor& after);
 
-  // ---- The ingest runtime's side ----
+  // ---- The ingest runtime's side (session_store.h) ----
 
-  // key hash → stream FOR UPDATE; unknown key PERMISSION_DENIED/STREAM_KEY_INVALID;
-  // ENDED/ERROR (or RECONNECTING past its deadline, ended here) FAILED_PRECONDITION/
-  // STREAM_ENDED; another session active → FAILED_PRECONDITION/ALREADY_PUBLISHING with a
-  // PublishRejected event and a REJECTED session row (both committed); else a new ses_ session
-  // holds the stream. Status stays PREPARING / RECONNECTING until the first segment.
   absl::StatusOr<Claim> ClaimForPublish(std::string_view stream_key, IngestProtocol protocol,
-                                        std::string_view remote_address, absl::Time now);
-  // Stores what the packager learned about the session's media. NOT_FOUND/SESSION_NOT_FOUND.
-  absl::Status RecordMediaInfo(std::string_view session_id, const MediaInfo& info);
-  // Idempotent per (stream, sequence): the segment + SegmentClosed, session counters, the
-  // stream's next_sequence/media_offset; the claim's first segment makes the stream LIVE with
-  // StreamWentLive (resumed = came from RECONNECTING). A segment of a session that no longer
-  // holds the stream is still recorded, without any status change.
-  absl::Status RecordSegment(const Claim& claim, const SegmentInfo& segment, absl::Time now);
-  // Ends the session (idempotent) and frees the stream: LIVE → RECONNECTING with a deadline
-  // of now + grace + StreamReconnecting (no event when `why` is STREAM_ENDED: the end follows);
-  // a stream that never went live in this session stays as it was (PREPARING gets
-  // `error` as its error_reason if given). NOT_FOUND/SESSION_NOT_FOUND.
+                                        std::string_view remote_address, absl::Time now) override;
+  absl::Status RecordMediaInfo(std::string_view session_id, const MediaInfo& info) override;
+  absl::Status RecordSegment(const Claim& claim, const SegmentInfo& segment,
+                             absl::Time now) override;
   absl::Status ReleaseSession(std::string_view session_id, vpb::SessionEndReason why,
-                              cpb::StreamErrorReason error, absl::Time now);
-  // Ends the session and its stream as ERROR (terminal) + StreamEnded{ERROR, end_reason ERROR}.
+                              cpb::StreamErrorReason error, absl::Time now) override;
   absl::Status FailStream(std::string_view session_id, cpb::StreamErrorReason error,
-                          absl::Time now);
-  // RECONNECTING past the deadline with no encoder trying → ENDED/GRACE_EXPIRED, recording
-  // UNDECIDED, + StreamEnded with totals. Returns the ended stream ids (at most 100 per call).
-  absl::StatusOr<std::vector<std::string>> ExpireGracePeriods(absl::Time now);
-  // At startup: sessions left open by a dead process are released as if the encoder left.
-  absl::Status RecoverOpenSessions(absl::Time now);
+                          absl::Time now) override;
+  absl::StatusOr<std::vector<std::string>> ExpireGracePeriods(absl::Time now) override;
+  absl::Status Heartbeat(absl::Time now) override;
+  absl::StatusOr<std::vector<std::string>> ReleaseOrphanedSessions(absl::Time now,
+                                                                   bool starting) override;
 
  private:
   db::Pool& pool_;

@@ -1,0 +1,279 @@
+// The ingest runtime's concurrency and fault handling, with an in-memory store and packagers
+// the test drives (fakes.h): who ends a session and when, what a database fault or a packager
+// failure does to the stream, and how shutdown ends sessions.
+#include "ingest/runtime.h"
+
+#include <algorithm>
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <condition_variable>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "fakes.h"
+#include "shopcast/status/status.h"
+#include "shopcast/testing/temp_dir.h"
+
+namespace shopcast::video_ingest {
+namespace {
+
+using testing::FakePackager;
+using testing::FakePackagerFactory;
+using testing::FakeSessionStore;
+using testing::StoreCall;
+namespace vpb = ::shopcast::video_ingest::v1;
+namespace cpb = ::shopcast::common::v1;
+
+// A runtime on fakes, with fast housekeeping.
+struct Harness {
+  Harness() {
+    options.segment_root = root.path();
+    options.housekeeping_interval = absl::Milliseconds(20);
+    options.record_retry_min = absl::Milliseconds(5);
+    options.record_retry_max = absl::Milliseconds(20);
+    options.finish_timeout = absl::Seconds(10);
+    runtime = std::make_unique<IngestRuntime>(options, store, packagers);
+  }
+  ~Harness() { runtime->Stop(); }
+
+  // Admits an encoder for `stream_id` (the fake store's key names the stream).
+  std::shared_ptr<MediaSession> Admit(const std::string& stream_id) {
+    PublishRequest request;
+    request.stream_key = stream_id;
+    request.remote_address = "203.0.113.7:50000";
+    auto session = runtime->Admit(request, MediaFormat::kFlv, [this] { ++disconnects; });
+    REQUIRE(session.ok());
+    return *session;
+  }
+
+  std::string Playlist(const std::string& stream_id) {
+    std::ifstream in(root.path() / stream_id / "live.m3u8");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
+  shopcast::testing::TempDir root;
+  RuntimeOptions options;
+  FakeSessionStore store;
+  FakePackagerFactory packagers;
+  std::unique_ptr<IngestRuntime> runtime;
+  std::atomic<int> disconnects{0};
+};
+
+int IndexOf(const std::vector<StoreCall>& calls, const std::string& op, int64_t sequence = -1) {
+  for (size_t i = 0; i < calls.size(); ++i) {
+    if (calls[i].op == op && (sequence < 0 || calls[i].sequence == sequence)) {
+      return static_cast<int>(i);
+    }
+  }
+  return -1;
+}
+
+int CountOf(const std::vector<StoreCall>& calls, const std::string& op) {
+  return static_cast<int>(
+      std::count_if(calls.begin(), calls.end(), [&](const StoreCall& c) { return c.op == op; }));
+}
+
+TEST_CASE("EndStream racing the encoder's own hang-up returns only after the last segment is "
+          "recorded and the session has ended") {
+  Harness h;
+  REQUIRE(h.runtime->Start().ok());
+  // The encoder's final flush is held until EndStream's call has returned (or 3 s at most, which
+  // is what happens when EndStream correctly waits for it).
+  std::mutex mu;
+  std::condition_variable cv;
+  bool flushing = false;
+  bool end_stream_returned = false;
+  h.packagers.configure = [&](FakePackager& p) {
+    p.on_finish = [&] {
+      std::unique_lock<std::mutex> lock(mu);
+      flushing = true;
+      cv.notify_all();
+      cv.wait_for(lock, std::chrono::seconds(3), [&] { return end_stream_returned; });
+    };
+  };
+  auto session = h.Admit("str_a");
+  FakePackager* packager = h.packagers.For("str_a");
+  REQUIRE(packager != nullptr);
+  REQUIRE(packager->CloseSegment().ok());
+
+  session->Close(absl::OkStatus());  // The encoder hangs up: its flush starts on a worker.
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    REQUIRE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return flushing; }));
+  }
+  // The host ends the stream while that flush runs.
+  h.runtime->StopPublishing("str_a", vpb::SESSION_END_REASON_STREAM_ENDED);
+  const std::vector<StoreCall> at_return = h.store.calls();
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    end_stream_returned = true;
+  }
+  cv.notify_all();
+
+  // By the time EndStream may end the stream, the session's end is recorded, after both of its
+  // segments (StreamEnded must follow the last SegmentClosed).
+  const int release = IndexOf(at_return, "release");
+  REQUIRE(release >= 0);
+  CHECK(at_return[release].why == vpb::SESSION_END_REASON_ENCODER_DISCONNECTED);
+  CHECK(IndexOf(at_return, "segment", 0) >= 0);
+  CHECK(IndexOf(at_return, "segment", 1) >= 0);
+  CHECK(IndexOf(at_return, "segment", 1) < release);
+  // The last segment reached the playlist before the playlist was ended.
+  REQUIRE(h.packagers.finish_appends().size() == 1);
+  CHECK(h.packagers.finish_appends()[0].ok());
+  const std::string playlist = h.Playlist("str_a");
+  CHECK(playlist.find("000001.ts") != std::string::npos);
+  CHECK(playlist.find("#EXT-X-ENDLIST") != std::string::npos);
+  CHECK(h.runtime->active_sessions() == 0);
+}
+
+TEST_CASE("A brief database outage while recording segments leaves the stream live") {
+  Harness h;
+  REQUIRE(h.runtime->Start().ok());
+  h.store.FailNext("segment", {absl::UnavailableError("connection lost"),
+                               absl::UnavailableError("connection lost"),
+                               absl::AbortedError("serialization failure")});
+  auto session = h.Admit("str_a");
+  FakePackager* packager = h.packagers.For("str_a");
+  REQUIRE(packager->CloseSegment().ok());
+  REQUIRE(packager->CloseSegment().ok());
+
+  REQUIRE(h.store.WaitFor([](const std::vector<StoreCall>& c) { return CountOf(c, "segment") == 2; }));
+  const auto calls = h.store.calls();
+  CHECK(IndexOf(calls, "segment", 0) < IndexOf(calls, "segment", 1));  // In order.
+  CHECK(CountOf(calls, "fail") == 0);
+  CHECK(CountOf(calls, "release") == 0);
+  CHECK(h.runtime->active_sessions() == 1);
+  CHECK(h.disconnects == 0);
+  // The session still takes media.
+  const uint8_t byte = 0;
+  CHECK(session->Write(std::span<const uint8_t>(&byte, 1)));
+}
+
+TEST_CASE("What a packager failure does to the stream follows its status code") {
+  struct Case {
+    absl::Status failure;
+    std::string op;
+    vpb::SessionEndReason why;
+    cpb::StreamErrorReason error;
+  };
+  const std::vector<Case> cases = {
+      {Error(absl::StatusCode::kDataLoss, "STORAGE_FAILURE", "disk full"), "fail",
+       vpb::SESSION_END_REASON_UNSPECIFIED, cpb::STREAM_ERROR_REASON_STORAGE_FAILURE},
+      {Error(absl::StatusCode::kInvalidArgument, "UNSUPPORTED_CODEC", "HEVC"), "release",
+       vpb::SESSION_END_REASON_REJECTED, cpb::STREAM_ERROR_REASON_UNSUPPORTED_CODEC},
+      {Error(absl::StatusCode::kDeadlineExceeded, "MEDIA_STALLED", "no media"), "release",
+       vpb::SESSION_END_REASON_ERROR, cpb::STREAM_ERROR_REASON_NO_MEDIA},
+      {Error(absl::StatusCode::kInternal, "PACKAGER_FAILURE", "demuxer error"), "release",
+       vpb::SESSION_END_REASON_ERROR, cpb::STREAM_ERROR_REASON_PACKAGER_FAILURE},
+      // The code decides, not the words: a passing fault is never terminal.
+      {Error(absl::StatusCode::kUnavailable, "STORAGE_FAILURE", "database unavailable"),
+       "release", vpb::SESSION_END_REASON_ERROR, cpb::STREAM_ERROR_REASON_PACKAGER_FAILURE},
+  };
+  for (const Case& c : cases) {
+    INFO(c.failure.ToString());
+    Harness h;
+    REQUIRE(h.runtime->Start().ok());
+    auto session = h.Admit("str_a");
+    h.packagers.For("str_a")->Fail(c.failure);
+    REQUIRE(h.store.WaitFor([](const std::vector<StoreCall>& calls) {
+      return CountOf(calls, "release") + CountOf(calls, "fail") == 1;
+    }));
+    const auto calls = h.store.calls();
+    const StoreCall& end = calls[std::max(IndexOf(calls, "release"), IndexOf(calls, "fail"))];
+    CHECK(end.op == c.op);
+    if (c.op == "release") CHECK(end.why == c.why);
+    CHECK(end.error == c.error);
+    CHECK(h.disconnects == 1);  // The encoder is cut either way.
+  }
+}
+
+TEST_CASE("Shutdown flushes every live session at once, not one after another") {
+  Harness h;
+  REQUIRE(h.runtime->Start().ok());
+  constexpr int kSessions = 4;
+  // Each flush waits (up to 5 s) until all of them have started: flushed one at a time, the
+  // first would time out.
+  std::mutex mu;
+  std::condition_variable cv;
+  int flushing = 0;
+  int met = 0;
+  h.packagers.configure = [&](FakePackager& p) {
+    p.on_finish = [&] {
+      std::unique_lock<std::mutex> lock(mu);
+      ++flushing;
+      cv.notify_all();
+      if (cv.wait_for(lock, std::chrono::seconds(5), [&] { return flushing == kSessions; })) {
+        ++met;
+      }
+    };
+  };
+  std::vector<std::shared_ptr<MediaSession>> sessions;
+  for (int i = 0; i < kSessions; ++i) sessions.push_back(h.Admit("str_" + std::to_string(i)));
+  REQUIRE(h.runtime->active_sessions() == kSessions);
+
+  h.runtime->Stop();
+  CHECK(met == kSessions);
+  const auto calls = h.store.calls();
+  CHECK(CountOf(calls, "segment") == kSessions);  // Each last segment, recorded...
+  CHECK(CountOf(calls, "release") == kSessions);  // ...before its session was released.
+  for (const StoreCall& c : calls) {
+    if (c.op == "release") CHECK(c.why == vpb::SESSION_END_REASON_ENCODER_DISCONNECTED);
+  }
+  CHECK(h.runtime->active_sessions() == 0);
+}
+
+TEST_CASE("A session end the database refused is retried until it is recorded") {
+  Harness h;
+  REQUIRE(h.runtime->Start().ok());
+  h.store.FailNext("release", {absl::UnavailableError("connection lost"),
+                               absl::UnavailableError("connection lost")});
+  auto session = h.Admit("str_a");
+  session->Close(absl::OkStatus());
+  REQUIRE(h.store.WaitFor(
+      [](const std::vector<StoreCall>& c) { return CountOf(c, "release") == 1; }));
+  CHECK(h.runtime->pending_session_ends() == 0);
+}
+
+TEST_CASE("A session another replica took for dead is cut, so its encoder reconnects") {
+  Harness h;
+  REQUIRE(h.runtime->Start().ok());
+  h.store.FailNext("segment", {Error(absl::StatusCode::kFailedPrecondition, "SESSION_ENDED",
+                                     "ended elsewhere")});
+  auto session = h.Admit("str_a");
+  REQUIRE(h.packagers.For("str_a")->CloseSegment().ok());
+  REQUIRE(h.store.WaitFor(
+      [](const std::vector<StoreCall>& c) { return CountOf(c, "release") == 1; }));
+  CHECK(h.disconnects == 1);
+  CHECK(h.runtime->active_sessions() == 0);
+}
+
+TEST_CASE("Start marks the instance alive before releasing its previous run's sessions, then "
+          "keeps heart-beating and sweeping") {
+  Harness h;
+  REQUIRE(h.runtime->Start().ok());
+  REQUIRE(h.store.WaitFor([](const std::vector<StoreCall>& c) {
+    return CountOf(c, "heartbeat") >= 3 && CountOf(c, "orphans") >= 3;
+  }));
+  const auto calls = h.store.calls();
+  REQUIRE(calls.size() >= 2);
+  CHECK(calls[0].op == "heartbeat");
+  CHECK(calls[1].op == "orphans");
+  CHECK(calls[1].starting);
+  for (size_t i = 2; i < calls.size(); ++i) {
+    if (calls[i].op == "orphans") CHECK_FALSE(calls[i].starting);
+  }
+}
+
+TEST_CASE("Start fails when the database cannot be reached") {
+  Harness h;
+  h.store.FailNext("heartbeat", {absl::UnavailableError("no database")});
+  CHECK(h.runtime->Start().code() == absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace shopcast::video_ingest
