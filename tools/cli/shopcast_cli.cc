@@ -158,6 +158,9 @@ int main(int argc, char** argv) {
   if (cmd == "stream-end" && argc == 4) return StreamEnd(argv[2], argv[3]);
   std::cerr << "usage: shopcast health <addr> [service] | login <addr> <login> | me <addr> |\n"
                "       stream-create <addr> <title> | stream-status <addr> <id> |\n"
-               "       stream-end <addr> <id>\n";
+               "       stream-end <addr> <id>\n"
+               "  login reads the password from standard input and prints an access token;\n"
+               "  me and the stream-* commands send the access token in SHOPCAST_TOKEN:\n"
+               "    export SHOPCAST_TOKEN=$(echo <password> | shopcast login <addr> <login>)\n";
   return 2;
 }

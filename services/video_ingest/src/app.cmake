@@ -5,7 +5,7 @@ add_library(video_ingest_runtime STATIC
 target_include_directories(video_ingest_runtime PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
 target_link_libraries(video_ingest_runtime PUBLIC
   video_ingest_publish video_ingest_media video_ingest_streams shopcast::log shopcast::status
-  prometheus-cpp::core Boost::headers Threads::Threads)
+  shopcast::timing prometheus-cpp::core Boost::headers Threads::Threads)
 shopcast_warnings(video_ingest_runtime)
 
 if(SHOPCAST_BUILD_TESTS)
@@ -31,6 +31,10 @@ target_link_libraries(video-ingest PRIVATE video_ingest_app)
 shopcast_warnings(video-ingest)
 
 if(SHOPCAST_BUILD_TESTS)
+  shopcast_test(NAME video_ingest_config_test
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/app/config_test.cc
+    DEPS video_ingest_app LABEL unit)
+
   # The binary driven by real encoders and players (ffmpeg, GStreamer, ffprobe, HTTP).
   add_library(video_ingest_e2e_fixture STATIC ${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/ingest_fixture.cc)
   target_link_libraries(video_ingest_e2e_fixture PUBLIC
@@ -43,6 +47,7 @@ if(SHOPCAST_BUILD_TESTS)
   shopcast_test(NAME video_ingest_e2e_test
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/publish_e2e_test.cc
             ${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/hostile_e2e_test.cc
+            ${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/operations_e2e_test.cc
     DEPS video_ingest_e2e_fixture LABEL e2e)
   add_dependencies(video_ingest_e2e_test video-ingest)
 endif()

@@ -9,6 +9,7 @@
 #include "ingest/session.h"
 #include "shopcast/log/log.h"
 #include "shopcast/status/status.h"
+#include "shopcast/timing/backoff.h"
 
 namespace shopcast::video_ingest {
 
@@ -346,12 +347,6 @@ void IngestRuntime::RecordEnd(const std::string& session_id, const Ending& endin
   pending_ends_.push_back(PendingEnd{session_id, ending});
 }
 
-absl::Duration IngestRuntime::RetryDelay(int failed_attempts) const {
-  absl::Duration d = options_.record_retry_min;
-  for (int i = 1; i < failed_attempts && d < options_.record_retry_max; ++i) d *= 2;
-  return std::min(d, options_.record_retry_max);
-}
-
 void IngestRuntime::DrainSegments(std::shared_ptr<Session> session, int failed_attempts) {
   while (std::optional<SegmentInfo> segment = session->NextToRecord()) {
     const absl::Status s = store_.RecordSegment(session->claim(), *segment, options_.now());
@@ -375,7 +370,9 @@ void IngestRuntime::DrainSegments(std::shared_ptr<Session> session, int failed_a
           .Kv("attempt", failed_attempts)
           .Kv("detail", std::string(s.message()));
       auto timer = std::make_shared<boost::asio::steady_timer>(
-          recorders_, absl::ToChronoNanoseconds(RetryDelay(failed_attempts)));
+          recorders_, absl::ToChronoNanoseconds(timing::JitteredBackoff(
+                          {options_.record_retry_min, options_.record_retry_max},
+                          failed_attempts)));
       timer->async_wait([this, timer, session, failed_attempts](const boost::system::error_code&) {
         DrainSegments(session, failed_attempts);
       });

@@ -53,7 +53,7 @@ struct RuntimeOptions {
   absl::Duration finish_timeout = absl::Seconds(10);
   // Heartbeat, orphan sweep, grace expiry and retries of failed session ends run this often.
   absl::Duration housekeeping_interval = absl::Seconds(1);
-  // Backoff between attempts to record a segment while the database is unavailable.
+  // Backoff (jittered) between attempts to record a segment while the database is unavailable.
   absl::Duration record_retry_min = absl::Milliseconds(100);
   absl::Duration record_retry_max = absl::Seconds(5);
   int worker_threads = 2;  // Blocking work: ending sessions, recording segments.
@@ -131,7 +131,6 @@ class IngestRuntime final : public PublishAdmission, public streams::LiveControl
   void HousekeepingLoop();
   void Housekeep();
   std::shared_ptr<media::LivePlaylist> PlaylistFor(const streams::Claim& claim);
-  absl::Duration RetryDelay(int failed_attempts) const;
 
   const RuntimeOptions options_;
   streams::SessionStore& store_;

@@ -1,0 +1,54 @@
+// video-ingest's configuration: secrets never travel as flags (a flag shows in `ps` and in the
+// pod spec), and this replica has a name that owns its encoder sessions.
+#include "app/config.h"
+
+#include <stdlib.h>
+
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "absl/flags/declare.h"
+#include "absl/flags/flag.h"
+#include "absl/flags/reflection.h"
+#include "absl/strings/match.h"
+
+ABSL_DECLARE_FLAG(std::string, db_dsn);
+ABSL_DECLARE_FLAG(std::string, verify_key_files);
+ABSL_DECLARE_FLAG(std::string, instance_id);
+
+namespace shopcast::video_ingest {
+namespace {
+
+TEST_CASE("No flag carries a secret") {
+  CHECK(absl::FindCommandLineFlag("srt_passphrase") == nullptr);
+  for (const auto& [name, flag] : absl::GetAllFlags()) {
+    INFO(name);
+    // Paths to secret files are fine; secrets themselves are not.
+    if (absl::EndsWith(name, "_file") || absl::EndsWith(name, "_files")) continue;
+    CHECK_FALSE(absl::StrContains(name, "passphrase"));
+    CHECK_FALSE(absl::StrContains(name, "password"));
+    CHECK_FALSE(absl::StrContains(name, "secret"));
+  }
+}
+
+TEST_CASE("The SRT passphrase comes from the environment, and the instance defaults to the host "
+          "name") {
+  absl::SetFlag(&FLAGS_db_dsn, "host=127.0.0.1 dbname=video_ingest");
+  absl::SetFlag(&FLAGS_verify_key_files, "/dev/null");
+  absl::SetFlag(&FLAGS_instance_id, "");
+  setenv("SHOPCAST_VIDEO_INGEST_SRT_PASSPHRASE", "correct horse battery", 1);
+  absl::StatusOr<Config> config = LoadConfig();
+  unsetenv("SHOPCAST_VIDEO_INGEST_SRT_PASSPHRASE");
+  REQUIRE(config.ok());
+  CHECK(config->srt_passphrase == "correct horse battery");
+  CHECK_FALSE(config->instance_id.empty());
+
+  absl::SetFlag(&FLAGS_instance_id, "video-ingest-1");
+  config = LoadConfig();
+  REQUIRE(config.ok());
+  CHECK(config->instance_id == "video-ingest-1");
+  CHECK(config->srt_passphrase.empty());
+}
+
+}  // namespace
+}  // namespace shopcast::video_ingest
