@@ -73,21 +73,23 @@ absl::StatusOr<std::unique_ptr<Pool>> Pool::Create(PoolOptions options) {
   return std::unique_ptr<Pool>(new Pool(std::move(options)));
 }
 
-Pool::Pool(PoolOptions options) : options_(std::move(options)) {}
+Pool::Pool(PoolOptions options)
+    : options_(std::move(options)),
+      clock_(options_.clock != nullptr ? *options_.clock : timing::SteadyClock::Real()) {}
 
 Pool::~Pool() {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   assert(in_use_ == 0 && "a Pool::Lease outlived its Pool");
   idle_.clear();
 }
 
 int Pool::in_use() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return in_use_;
 }
 
 int Pool::open() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return open_;
 }
 
@@ -119,13 +121,14 @@ absl::StatusOr<std::unique_ptr<pqxx::connection>> Pool::Open() const {
 }
 
 absl::StatusOr<Pool::Lease> Pool::Acquire() {
-  const absl::Time deadline = absl::Now() + options_.acquire_timeout;
+  const timing::SteadyClock::TimePoint deadline =
+      clock_.Now() + timing::ToSteady(options_.acquire_timeout);
   while (true) {
     std::unique_ptr<pqxx::connection> conn;
     {
-      absl::MutexLock lock(&mu_);
+      std::unique_lock<std::mutex> lock(mu_);
       while (idle_.empty() && open_ >= options_.size) {
-        if (freed_.WaitWithDeadline(&mu_, deadline) && idle_.empty() && open_ >= options_.size) {
+        if (!clock_.WaitUntil(freed_, lock, deadline) && idle_.empty() && open_ >= options_.size) {
           return Error(absl::StatusCode::kUnavailable, kReasonPoolExhausted,
                        "no database connection became free in time");
         }
@@ -153,14 +156,14 @@ absl::StatusOr<Pool::Lease> Pool::Acquire() {
 
 void Pool::Return(std::unique_ptr<pqxx::connection> conn, bool broken) {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     --in_use_;
     if (broken) {
       --open_;
     } else {
       idle_.push_back(std::move(conn));
     }
-    freed_.Signal();
+    freed_.notify_one();
   }
   // A discarded connection (if any) is closed here, outside the lock.
 }

@@ -17,6 +17,7 @@
 #include "shopcast/common/v1/event.pb.h"
 #include "shopcast/db/errors.h"
 #include "shopcast/db/transaction.h"
+#include "shopcast/ids/ids.h"
 #include "shopcast/status/status.h"
 #include "shopcast/timing/backoff.h"
 
@@ -30,30 +31,49 @@ constexpr int32_t kRelayLockClass = 0x6f626f78;
 inline constexpr std::string_view kLockDestination = R"~(
 SELECT pg_try_advisory_xact_lock($1, hashtext($2)))~";
 
-// Rows due now, in id order, except those behind an earlier row of the same aggregate that is
-// waiting out a backoff (it would otherwise be overtaken).
-inline constexpr std::string_view kClaim = R"~(
-SELECT o.id, o.event_id, o.payload, o.attempts
-FROM outbox o
-WHERE o.destination = $1 AND o.delivered_at IS NULL AND o.next_attempt_at <= now()
-  AND NOT EXISTS (
-    SELECT 1 FROM outbox p
-    WHERE p.destination = o.destination AND p.aggregate_id = o.aggregate_id
-      AND p.delivered_at IS NULL AND p.id < o.id AND p.next_attempt_at > now())
-ORDER BY o.id
-LIMIT $2
-FOR UPDATE SKIP LOCKED)~";
+// Someone holds an unexpired claim on this destination's rows: a delivery is in flight.
+inline constexpr std::string_view kClaimHeld = R"~(
+SELECT EXISTS (
+  SELECT 1 FROM outbox
+  WHERE destination = $1 AND delivered_at IS NULL AND claimed_until IS NOT NULL
+    AND claimed_until > now()))~";
 
+// Claims the rows due now, in id order, except those behind an earlier row of the same
+// aggregate that is waiting out a backoff (it would otherwise be overtaken).
+inline constexpr std::string_view kClaim = R"~(
+WITH due AS (
+  SELECT o.id
+  FROM outbox o
+  WHERE o.destination = $1 AND o.delivered_at IS NULL AND o.next_attempt_at <= now()
+    AND NOT EXISTS (
+      SELECT 1 FROM outbox p
+      WHERE p.destination = o.destination AND p.aggregate_id = o.aggregate_id
+        AND p.delivered_at IS NULL AND p.id < o.id AND p.next_attempt_at > now())
+  ORDER BY o.id
+  LIMIT $2
+  FOR UPDATE)
+UPDATE outbox o
+SET claim_token = $3, claimed_until = now() + $4 * interval '1 microsecond'
+FROM due
+WHERE o.id = due.id
+RETURNING o.id, o.event_id, o.payload, o.attempts)~";
+
+// Only rows still under this claim: if it expired and another relay took the rows over, that
+// relay decides what becomes of them.
 inline constexpr std::string_view kMarkDelivered = R"~(
-UPDATE outbox SET delivered_at = now(), last_error = NULL WHERE id = ANY($1::bigint[]))~";
+UPDATE outbox
+SET delivered_at = now(), last_error = NULL, claim_token = NULL, claimed_until = NULL
+WHERE id = ANY($1::bigint[]) AND claim_token = $2)~";
 
 inline constexpr std::string_view kReschedule = R"~(
 UPDATE outbox o
 SET attempts = o.attempts + 1,
     next_attempt_at = now() + r.delay_us * interval '1 microsecond',
-    last_error = $3
+    last_error = $3,
+    claim_token = NULL,
+    claimed_until = NULL
 FROM unnest($1::bigint[], $2::bigint[]) AS r(id, delay_us)
-WHERE o.id = r.id)~";
+WHERE o.id = r.id AND o.claim_token = $4)~";
 
 inline constexpr std::string_view kPurge = R"~(
 DELETE FROM outbox WHERE id IN (
@@ -64,12 +84,6 @@ DELETE FROM outbox WHERE id IN (
 std::string PgArray(const std::vector<int64_t>& v) {
   return absl::StrCat("{", absl::StrJoin(v, ","), "}");
 }
-
-struct Claimed {
-  int64_t row_id;
-  std::string event_id;
-  int attempts;  // Failed attempts so far.
-};
 
 // last_error is for operators reading the table; keep it short.
 std::string Truncate(std::string s) {
@@ -89,85 +103,111 @@ absl::Duration Relay::Backoff(int attempts) const {
   return timing::JitteredBackoff({opts_.min_backoff, opts_.max_backoff}, attempts);
 }
 
-absl::StatusOr<int> Relay::DeliverBatch(const std::string& destination, Sink& sink) {
-  absl::StatusOr<db::Pool::Lease> lease = pool_.Acquire();
-  if (!lease.ok()) return lease.status();
-  try {
-    pqxx::work tx(**lease);
+absl::StatusOr<std::vector<Relay::Claimed>> Relay::Claim(const std::string& destination,
+                                                         const std::string& token) {
+  return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::vector<Claimed>> {
+    // The advisory lock makes check-then-claim atomic between relays; it ends with this
+    // short transaction, and the claim itself keeps others off until it is released.
     if (!tx.exec_params1(std::string(kLockDestination), kRelayLockClass, destination)[0]
-             .as<bool>()) {
-      return 0;  // Another relay is on this destination right now.
+             .as<bool>() ||
+        tx.exec_params1(std::string(kClaimHeld), destination)[0].as<bool>()) {
+      return std::vector<Claimed>();  // Another relay is on this destination right now.
     }
     const pqxx::result rows =
-        tx.exec_params(std::string(kClaim), destination, std::max(1, opts_.batch));
-    if (rows.empty()) return 0;
-
-    std::vector<shopcast::common::v1::Event> events;
-    std::vector<Claimed> claimed;      // Parallel to `events`.
-    std::vector<Claimed> undecodable;  // Never deliverable; kept (and retried) for an operator.
+        tx.exec_params(std::string(kClaim), destination, std::max(1, opts_.batch), token,
+                       absl::ToInt64Microseconds(opts_.claim_ttl));
+    std::vector<Claimed> claimed;
     for (const auto& row : rows) {
-      Claimed c{row[0].as<int64_t>(), row[1].as<std::string>(), row[3].as<int>()};
       const pqxx::binarystring payload(row[2]);
-      shopcast::common::v1::Event event;
-      if (!event.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
-        undecodable.push_back(std::move(c));
-        continue;
-      }
-      events.push_back(std::move(event));
-      claimed.push_back(std::move(c));
+      claimed.push_back(
+          Claimed{row[0].as<int64_t>(), row[1].as<std::string>(), row[3].as<int>(), payload.str()});
     }
+    std::sort(claimed.begin(), claimed.end(),
+              [](const Claimed& a, const Claimed& b) { return a.row_id < b.row_id; });
+    return claimed;
+  });
+}
 
-    // The claiming transaction stays open across the call: the row locks keep other relays
-    // off these rows, and nothing is marked until the sink has answered.
-    absl::StatusOr<std::vector<std::string>> accepted = std::vector<std::string>();
-    if (!events.empty()) {
-      try {
-        accepted = sink.Deliver(events);
-      } catch (const std::exception& e) {
-        accepted = Error(absl::StatusCode::kInternal, "EVENT_SINK_FAILED",
-                         absl::StrCat("event sink threw: ", e.what()));
-      }
-    }
-    const std::set<std::string> ok_ids =
-        accepted.ok() ? std::set<std::string>(accepted->begin(), accepted->end())
-                      : std::set<std::string>();
-    const std::string failure = accepted.ok() ? std::string("not accepted by the sink")
-                                              : Truncate(accepted.status().ToString());
+absl::StatusOr<int> Relay::DeliverBatch(const std::string& destination, Sink& sink) {
+  const std::string token = ids::NewUniqueId("claim");
+  ASSIGN_OR_RETURN(std::vector<Claimed> claimed, Claim(destination, token));
+  if (claimed.empty()) return 0;
 
-    std::vector<int64_t> delivered;
-    std::vector<int64_t> retry_ids;
-    std::vector<int64_t> retry_delays_us;
-    for (const Claimed& c : claimed) {
-      if (ok_ids.count(c.event_id) != 0) {
-        delivered.push_back(c.row_id);
-      } else {
-        retry_ids.push_back(c.row_id);
-        retry_delays_us.push_back(absl::ToInt64Microseconds(Backoff(c.attempts + 1)));
-      }
+  // No transaction is open and no connection is held while the sink works: the claim keeps
+  // other relays off these rows (and this destination) until it is released or expires.
+  std::vector<shopcast::common::v1::Event> events;
+  std::vector<const Claimed*> sent;  // Parallel to `events`.
+  std::vector<const Claimed*>
+      undecodable;  // Never deliverable; kept (and retried) for an operator.
+  for (const Claimed& c : claimed) {
+    shopcast::common::v1::Event event;
+    if (!event.ParseFromString(c.payload)) {
+      undecodable.push_back(&c);
+      continue;
     }
-    if (!delivered.empty()) tx.exec_params0(std::string(kMarkDelivered), PgArray(delivered));
+    events.push_back(std::move(event));
+    sent.push_back(&c);
+  }
+  absl::StatusOr<std::vector<std::string>> accepted = std::vector<std::string>();
+  if (!events.empty()) {
+    try {
+      accepted = sink.Deliver(events);
+    } catch (const std::exception& e) {
+      accepted = Error(absl::StatusCode::kInternal, "EVENT_SINK_FAILED",
+                       absl::StrCat("event sink threw: ", e.what()));
+    }
+  }
+  const std::set<std::string> ok_ids =
+      accepted.ok() ? std::set<std::string>(accepted->begin(), accepted->end())
+                    : std::set<std::string>();
+  const std::string failure = accepted.ok() ? std::string("not accepted by the sink")
+                                            : Truncate(accepted.status().ToString());
+
+  std::vector<int64_t> delivered;
+  std::vector<int64_t> retry_ids;
+  std::vector<int64_t> retry_delays_us;
+  for (const Claimed* c : sent) {
+    if (ok_ids.count(c->event_id) != 0) {
+      delivered.push_back(c->row_id);
+    } else {
+      retry_ids.push_back(c->row_id);
+      retry_delays_us.push_back(absl::ToInt64Microseconds(Backoff(c->attempts + 1)));
+    }
+  }
+  std::vector<int64_t> parked_ids, parked_delays_us;
+  for (const Claimed* c : undecodable) {
+    parked_ids.push_back(c->row_id);
+    parked_delays_us.push_back(absl::ToInt64Microseconds(opts_.max_backoff));
+  }
+
+  // The second short transaction: the sink's answer is recorded and the claim released. If it
+  // fails, the claim expires and the rows go out again (at least once; consumers dedupe).
+  absl::StatusOr<int> marked = db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<int> {
+    int n = 0;
+    if (!delivered.empty()) {
+      n = static_cast<int>(
+          tx.exec_params0(std::string(kMarkDelivered), PgArray(delivered), token).affected_rows());
+    }
     if (!retry_ids.empty()) {
       tx.exec_params0(std::string(kReschedule), PgArray(retry_ids), PgArray(retry_delays_us),
-                      failure);
+                      failure, token);
     }
-    if (!undecodable.empty()) {
-      std::vector<int64_t> ids, delays;
-      for (const Claimed& c : undecodable) {
-        ids.push_back(c.row_id);
-        delays.push_back(absl::ToInt64Microseconds(opts_.max_backoff));
-      }
-      tx.exec_params0(std::string(kReschedule), PgArray(ids), PgArray(delays),
-                      std::string("payload is not a decodable shopcast.common.v1.Event"));
+    if (!parked_ids.empty()) {
+      tx.exec_params0(std::string(kReschedule), PgArray(parked_ids), PgArray(parked_delays_us),
+                      std::string("payload is not a decodable shopcast.common.v1.Event"), token);
     }
-    tx.commit();
-    // The failure is reported (the rows are rescheduled either way) so that it gets logged.
-    if (!accepted.ok()) return accepted.status();
-    return static_cast<int>(delivered.size());
-  } catch (const std::exception& e) {
-    const absl::Status s = db::MapDbException(e);
-    if (!(*lease)->is_open() || ReasonOf(s) == db::kReasonConnectionLost) lease->MarkBroken();
-    return s;
+    return n;
+  });
+  if (!marked.ok()) return marked.status();
+  // The failure is reported (the rows are rescheduled either way) so that it gets logged.
+  if (!accepted.ok()) return accepted.status();
+  if (*marked < static_cast<int>(delivered.size())) {
+    return Error(absl::StatusCode::kAborted, "OUTBOX_CLAIM_LOST",
+                 absl::StrCat(delivered.size() - static_cast<size_t>(*marked),
+                              " delivered rows were claimed by another relay before they could be "
+                              "marked (claim_ttl shorter than the delivery?); they go out again"));
   }
+  return *marked;
 }
 
 absl::StatusOr<int> Relay::RunOnce() {

@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <array>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 
@@ -64,6 +65,28 @@ std::string NewId(absl::string_view prefix) {
   std::string id = absl::StrCat(prefix, "_", CrockfordEncode(raw.data(), raw.size()));
   sodium_memzero(raw.data(), raw.size());
   return id;
+}
+
+std::string NewUniqueId(absl::string_view prefix) {
+  if (!IsValidPrefix(prefix)) {
+    std::fprintf(stderr, "NewUniqueId: id prefix must be 1..8 letters a-z\n");
+    std::abort();
+  }
+  // Random per process, so two processes (or two restarts) don't hand out the same ids.
+  static const uint64_t process_bits = [] {
+    internal::EnsureSodium();
+    uint64_t v;
+    randombytes_buf(&v, sizeof v);
+    return v;
+  }();
+  static std::atomic<uint64_t> counter{0};
+  const uint64_t n = counter.fetch_add(1, std::memory_order_relaxed);
+  std::array<uint8_t, kIdBytes> raw;
+  for (int i = 0; i < 8; ++i) {
+    raw[i] = static_cast<uint8_t>(process_bits >> (56 - 8 * i));
+    raw[8 + i] = static_cast<uint8_t>(n >> (56 - 8 * i));
+  }
+  return absl::StrCat(prefix, "_", CrockfordEncode(raw.data(), raw.size()));
 }
 
 bool IsValidId(absl::string_view id, absl::string_view prefix) {

@@ -2,8 +2,11 @@
 
 #include <array>
 #include <catch2/catch.hpp>
+#include <set>
 #include <string>
+#include <thread>
 #include <unordered_set>
+#include <vector>
 
 #include "shopcast/ids/secrets.h"
 
@@ -141,4 +144,22 @@ TEST_CASE("ConstantTimeEquals compares content and length") {
   CHECK(ids::ConstantTimeEquals("", ""));
   std::string h = ids::HashSecret("token");
   CHECK(ids::ConstantTimeEquals(h, ids::HashSecret("token")));
+}
+
+TEST_CASE("NewUniqueId never repeats, across threads, and has the id format") {
+  constexpr int kThreads = 4;
+  constexpr int kEach = 20000;
+  std::vector<std::vector<std::string>> made(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&made, t] {
+      for (int i = 0; i < kEach; ++i) made[t].push_back(ids::NewUniqueId("req"));
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<std::string> all;
+  for (const auto& v : made) all.insert(v.begin(), v.end());
+  CHECK(all.size() == static_cast<size_t>(kThreads * kEach));
+  CHECK(ids::IsValidId(*all.begin(), "req"));
+  CHECK(ids::IsValidId(*all.rbegin(), "req"));
 }

@@ -1,21 +1,55 @@
 #include "shopcast/log/log.h"
 
+#include <errno.h>
+#include <unistd.h>
+
 #include <atomic>
-#include <cstdio>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
 #include <mutex>
+#include <thread>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/time/clock.h"
-#include "absl/time/time.h"
+#include "format.h"
+#include "prometheus/counter.h"
+#include "prometheus/registry.h"
 
 namespace shopcast::log {
 namespace {
 
+using internal::Record;
+
+// Bounds on what waits for the writer: lines are a few hundred bytes, so a full queue is a few
+// seconds of heavy logging, and never more than this much memory.
+constexpr size_t kMaxQueuedLines = 8192;
+constexpr size_t kMaxQueuedBytes = 8 << 20;
+
 struct Sink {
+  Sink()
+      : registry(std::make_shared<prometheus::Registry>()),
+        dropped_counter(&prometheus::BuildCounter()
+                             .Name("log_lines_dropped_total")
+                             .Help("Log lines dropped because stderr could not keep up.")
+                             .Register(*registry)
+                             .Add({})) {}
+
   std::atomic<int> min_level{static_cast<int>(Level::kInfo)};
-  std::mutex mu;  // guards service and capture, and serialises writes
+  std::atomic<uint64_t> dropped{0};
+  const std::shared_ptr<prometheus::Registry> registry;
+  prometheus::Counter* const dropped_counter;
+
+  std::mutex mu;  // guards everything below
   std::string service;
   std::string* capture = nullptr;
+  std::vector<Record> queue;
+  size_t queued_bytes = 0;
+  bool writing = false;  // the writer holds a batch it has not finished writing
+  bool writer_started = false;
+  std::condition_variable wake;     // the writer waits for lines
+  std::condition_variable drained;  // Flush waits for the writer
 };
 
 Sink& TheSink() {
@@ -23,18 +57,50 @@ Sink& TheSink() {
   return *sink;
 }
 
-const char* LevelName(Level l) {
-  switch (l) {
-    case Level::kDebug:
-      return "debug";
-    case Level::kInfo:
-      return "info";
-    case Level::kWarn:
-      return "warn";
-    case Level::kError:
-      return "error";
+void CountDropped(Sink& s, uint64_t n) {
+  s.dropped.fetch_add(n, std::memory_order_relaxed);
+  s.dropped_counter->Increment(static_cast<double>(n));
+}
+
+// Writes all of `text` to stderr; false if stderr refuses it (closed, or an I/O error).
+bool WriteAll(const std::string& text) {
+  size_t off = 0;
+  while (off < text.size()) {
+    const ssize_t n = ::write(STDERR_FILENO, text.data() + off, text.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    off += static_cast<size_t>(n);
   }
-  return "info";
+  return true;
+}
+
+void WriterLoop() {
+  Sink& s = TheSink();
+  std::vector<Record> batch;
+  std::string text;
+  std::string service;
+  internal::TimeCache times;
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(s.mu);
+      s.wake.wait(lock, [&] { return !s.queue.empty(); });
+      batch.swap(s.queue);
+      s.queued_bytes = 0;
+      s.writing = true;
+      service = s.service;
+    }
+    text.clear();
+    for (const Record& r : batch) internal::AppendJsonLine(r, service, times, &text);
+    if (!WriteAll(text)) CountDropped(s, batch.size());
+    batch.clear();
+    {
+      std::lock_guard<std::mutex> lock(s.mu);
+      s.writing = false;
+      if (s.queue.empty()) s.drained.notify_all();
+    }
+  }
 }
 
 std::string Str(absl::string_view s) { return std::string(s.data(), s.size()); }
@@ -74,47 +140,96 @@ void CaptureForTesting(std::string* capture) {
   s.capture = capture;
 }
 
-Line::Line(Level level, absl::string_view event) : enabled_(Enabled(level)), level_(level) {
+bool Flush(absl::Duration timeout) {
+  Sink& s = TheSink();
+  const auto deadline = std::chrono::steady_clock::now() + absl::ToChronoMilliseconds(timeout);
+  std::unique_lock<std::mutex> lock(s.mu);
+  return s.drained.wait_until(lock, deadline, [&] { return s.queue.empty() && !s.writing; });
+}
+
+uint64_t DroppedLines() { return TheSink().dropped.load(std::memory_order_relaxed); }
+
+std::shared_ptr<prometheus::Collectable> Metrics() { return TheSink().registry; }
+
+Line::Line(Level level, absl::string_view event) : enabled_(Enabled(level)) {
   if (!enabled_) return;
-  fields_ = nlohmann::json::object();
-  fields_["ts"] = absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone());
-  fields_["level"] = LevelName(level_);
-  fields_["event"] = Str(event);
+  record_.ts = absl::Now();  // a timestamp shown to people: the wall clock
+  record_.level = level;
+  record_.event = Str(event);
+  record_.fields.reserve(8);
 }
 
 Line::~Line() {
   if (!enabled_) return;
   Sink& s = TheSink();
-  std::lock_guard<std::mutex> lock(s.mu);
-  if (!s.service.empty()) fields_["service"] = s.service;
-  // `replace` keeps a line with invalid UTF-8 (say, a hostile username) loggable.
-  std::string text = fields_.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  text.push_back('\n');
-  if (s.capture != nullptr) {
-    s.capture->append(text);
-  } else {
-    std::fwrite(text.data(), 1, text.size(), stderr);
+  bool wake_writer = false;
+  {
+    std::lock_guard<std::mutex> lock(s.mu);
+    if (s.capture != nullptr) {
+      internal::TimeCache times;
+      internal::AppendJsonLine(record_, s.service, times, s.capture);
+      return;
+    }
+    const size_t bytes = internal::ApproximateBytes(record_);
+    if (s.queue.size() >= kMaxQueuedLines || s.queued_bytes + bytes > kMaxQueuedBytes) {
+      CountDropped(s, 1);
+      return;
+    }
+    if (!s.writer_started) {
+      s.writer_started = true;
+      // Detached: it lives as long as the process; exit flushes what is queued, briefly.
+      std::thread(WriterLoop).detach();
+      std::atexit([] { Flush(absl::Seconds(1)); });
+    }
+    wake_writer = s.queue.empty();  // else the writer is awake or already told
+    s.queue.push_back(std::move(record_));
+    s.queued_bytes += bytes;
   }
+  if (wake_writer) s.wake.notify_one();
+}
+
+internal::Field& Line::Slot(absl::string_view key) {
+  for (internal::Field& f : record_.fields) {
+    if (f.key == key) return f;
+  }
+  internal::Field& f = record_.fields.emplace_back();
+  f.key = Str(key);
+  return f;
 }
 
 Line& Line::Kv(absl::string_view key, absl::string_view value) {
-  if (enabled_) fields_[Str(key)] = Str(value);
+  if (!enabled_) return *this;
+  internal::Field& f = Slot(key);
+  f.kind = internal::Field::Kind::kString;
+  f.text.assign(value.data(), value.size());
   return *this;
 }
 Line& Line::Kv(absl::string_view key, int64_t value) {
-  if (enabled_) fields_[Str(key)] = value;
+  if (!enabled_) return *this;
+  internal::Field& f = Slot(key);
+  f.kind = internal::Field::Kind::kInt;
+  f.num.i = value;
   return *this;
 }
 Line& Line::Kv(absl::string_view key, uint64_t value) {
-  if (enabled_) fields_[Str(key)] = value;
+  if (!enabled_) return *this;
+  internal::Field& f = Slot(key);
+  f.kind = internal::Field::Kind::kUint;
+  f.num.u = value;
   return *this;
 }
 Line& Line::Kv(absl::string_view key, double value) {
-  if (enabled_) fields_[Str(key)] = value;
+  if (!enabled_) return *this;
+  internal::Field& f = Slot(key);
+  f.kind = internal::Field::Kind::kDouble;
+  f.num.d = value;
   return *this;
 }
 Line& Line::Kv(absl::string_view key, bool value) {
-  if (enabled_) fields_[Str(key)] = value;
+  if (!enabled_) return *this;
+  internal::Field& f = Slot(key);
+  f.kind = internal::Field::Kind::kBool;
+  f.num.b = value;
   return *this;
 }
 

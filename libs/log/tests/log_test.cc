@@ -1,6 +1,7 @@
 #include "shopcast/log/log.h"
 
 #include <catch2/catch.hpp>
+#include <cmath>
 
 #include "nlohmann/json.hpp"
 
@@ -53,6 +54,27 @@ TEST_CASE("hostile values cannot break the line format") {
   // Still exactly one line, still valid JSON.
   CHECK(std::count(cap.text().begin(), cap.text().end(), '\n') == 1);
   CHECK_NOTHROW(nlohmann::json::parse(cap.text()));
+}
+
+TEST_CASE("numbers, booleans and repeated keys render as JSON values") {
+  Capture cap;
+  shopcast::log::Info("x")
+      .Kv("n", int64_t{-3})
+      .Kv("u", uint64_t{18446744073709551615u})
+      .Kv("d", 0.25)
+      .Kv("nan", std::nan(""))
+      .Kv("b", false)
+      .Kv("k", "first")
+      .Kv("k", "last")
+      .Kv("tab", "a\tb\x01");
+  auto j = nlohmann::json::parse(cap.text());
+  CHECK(j["n"] == -3);
+  CHECK(j["u"] == 18446744073709551615u);
+  CHECK(j["d"] == 0.25);
+  CHECK(j["nan"].is_null());
+  CHECK(j["b"] == false);
+  CHECK(j["k"] == "last");
+  CHECK(j["tab"] == "a\tb\x01");
 }
 
 TEST_CASE("level names parse") {

@@ -32,6 +32,7 @@ absl::Status ServiceHost::Start() {
     try {
       exposer_ = std::make_unique<prometheus::Exposer>(options_.metrics_addr);
       exposer_->RegisterCollectable(registry_);
+      exposer_->RegisterCollectable(log::Metrics());  // log_lines_dropped_total
     } catch (const std::exception& e) {
       return absl::UnavailableError(
           absl::StrCat("cannot serve metrics on ", options_.metrics_addr, ": ", e.what()));

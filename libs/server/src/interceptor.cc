@@ -1,12 +1,12 @@
 #include "shopcast/server/interceptor.h"
 
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/descriptor.h"
-#include "absl/time/clock.h"
-#include "absl/time/time.h"
 #include "grpcpp/support/status.h"
 #include "shopcast/ids/ids.h"
 #include "shopcast/log/log.h"
@@ -16,13 +16,9 @@ namespace {
 
 using grpc::experimental::InterceptionHookPoints;
 
-// Splits "/pkg.Service/Method" into its service and method.
-std::pair<std::string, std::string> SplitMethod(absl::string_view full) {
-  if (!full.empty() && full[0] == '/') full.remove_prefix(1);
-  size_t slash = full.find('/');
-  if (slash == absl::string_view::npos) return {std::string(full), ""};
-  return {std::string(full.substr(0, slash)), std::string(full.substr(slash + 1))};
-}
+// Distinct method names given their own metrics; beyond it (only a client inventing method
+// names gets there) calls share one "unknown" entry, so labels and memory stay bounded.
+constexpr size_t kMaxMethods = 512;
 
 // With the callback API, a request that fails to parse (say, invalid UTF-8 in a proto3 string)
 // is answered UNIMPLEMENTED with no message, indistinguishable from an unknown method. A method
@@ -33,25 +29,21 @@ bool IsMalformedRequest(const grpc::Status& st, const std::string& service,
     return false;
   }
   return google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(
-             service + "." + method) != nullptr;
+             absl::StrCat(service, ".", method)) != nullptr;
 }
 
 class ObservabilityInterceptor : public grpc::experimental::Interceptor {
  public:
-  ObservabilityInterceptor(grpc::experimental::ServerRpcInfo* info,
-                           const ObservabilityInterceptorFactory::Metrics& m)
-      : metrics_(m), start_(absl::Now()) {
-    auto [svc, method] = SplitMethod(info->method() ? info->method() : "");
-    service_ = std::move(svc);
-    method_ = std::move(method);
-    metrics_.started->Add({{"grpc_service", service_}, {"grpc_method", method_}}).Increment();
-    in_flight_ = &metrics_.in_flight->Add({{"grpc_service", service_}});
-    in_flight_->Increment();
+  ObservabilityInterceptor(ObservabilityInterceptorFactory& factory,
+                           ObservabilityInterceptorFactory::PerMethod& m,
+                           const timing::SteadyClock& clock)
+      : factory_(factory), m_(m), clock_(clock), start_(clock.Now()) {
+    m_.started->Increment();
+    m_.in_flight->Increment();
   }
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
-    if (methods->QueryInterceptionHookPoint(
-            InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
       auto* md = methods->GetRecvInitialMetadata();
       if (md != nullptr) {
         auto it = md->find("x-request-id");
@@ -59,7 +51,7 @@ class ObservabilityInterceptor : public grpc::experimental::Interceptor {
           request_id_.assign(it->second.data(), it->second.size());
         }
       }
-      if (request_id_.empty()) request_id_ = ids::NewId("req");
+      if (request_id_.empty()) request_id_ = ids::NewUniqueId("req");
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
       auto* md = methods->GetSendInitialMetadata();
@@ -68,7 +60,7 @@ class ObservabilityInterceptor : public grpc::experimental::Interceptor {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
       grpc::Status st = methods->GetSendStatus();
       auto* trailers = methods->GetSendTrailingMetadata();
-      if (IsMalformedRequest(st, service_, method_)) {
+      if (IsMalformedRequest(st, m_.service, m_.method)) {
         st = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                           "request could not be parsed (is every string valid UTF-8?)");
         methods->ModifySendStatus(st);
@@ -93,61 +85,106 @@ class ObservabilityInterceptor : public grpc::experimental::Interceptor {
   void Record() {
     if (recorded_) return;
     recorded_ = true;
-    in_flight_->Decrement();
+    m_.in_flight->Decrement();
     if (!status_sent_) code_ = grpc::CANCELLED;  // the client went away first
-    double seconds = absl::ToDoubleSeconds(absl::Now() - start_);
+    const double seconds = timing::SecondsBetween(start_, clock_.Now());
+    const int code = static_cast<int>(code_);
     // gRPC and Abseil number their codes alike, so Abseil's names serve for both.
-    const std::string code = absl::StatusCodeToString(static_cast<absl::StatusCode>(code_));
-    metrics_.handled
-        ->Add({{"grpc_service", service_}, {"grpc_method", method_}, {"grpc_code", code}})
-        .Increment();
-    metrics_.latency
-        ->Add({{"grpc_service", service_}, {"grpc_method", method_}},
-              prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                                      0.1, 0.25, 0.5, 1, 2.5, 5, 10})
-        .Observe(seconds);
-    auto line = code_ == grpc::OK || code_ == grpc::CANCELLED ? log::Info("rpc") : log::Warn("rpc");
-    line.Kv("method", method_).Kv("service_name", service_).Kv("code", code)
-        .Kv("ms", seconds * 1000.0).Kv("request_id", request_id_);
-    if (!reason_.empty()) line.Kv("reason", reason_);
+    const std::string code_name = absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
+    {
+      auto line =
+          code_ == grpc::OK || code_ == grpc::CANCELLED ? log::Info("rpc") : log::Warn("rpc");
+      line.Kv("method", m_.method)
+          .Kv("service_name", m_.service)
+          .Kv("code", code_name)
+          .Kv("ms", seconds * 1000.0)
+          .Kv("request_id", request_id_);
+      if (!reason_.empty()) line.Kv("reason", reason_);
+    }  // Logged before the metrics move, so a scrape that sees this call finds its line too.
+    factory_.Handled(m_, code).Increment();
+    m_.latency->Observe(seconds);
   }
 
-  const ObservabilityInterceptorFactory::Metrics& metrics_;
-  absl::Time start_;
-  std::string service_;
-  std::string method_;
+  ObservabilityInterceptorFactory& factory_;
+  ObservabilityInterceptorFactory::PerMethod& m_;
+  const timing::SteadyClock& clock_;
+  const timing::SteadyClock::TimePoint start_;
   std::string request_id_;
   std::string reason_;
   grpc::StatusCode code_ = grpc::OK;
   bool status_sent_ = false;
   bool recorded_ = false;
-  prometheus::Gauge* in_flight_;
 };
 
 }  // namespace
 
-ObservabilityInterceptorFactory::ObservabilityInterceptorFactory(prometheus::Registry& registry) {
-  metrics_.started = &prometheus::BuildCounter()
-                          .Name("grpc_server_started_total")
-                          .Help("RPCs started on the server.")
-                          .Register(registry);
-  metrics_.handled = &prometheus::BuildCounter()
-                          .Name("grpc_server_handled_total")
-                          .Help("RPCs completed on the server, by status code.")
-                          .Register(registry);
-  metrics_.latency = &prometheus::BuildHistogram()
-                          .Name("grpc_server_handling_seconds")
-                          .Help("Time from the start of an RPC to its status being sent.")
-                          .Register(registry);
-  metrics_.in_flight = &prometheus::BuildGauge()
-                            .Name("grpc_server_in_flight")
-                            .Help("RPCs currently being handled.")
-                            .Register(registry);
+ObservabilityInterceptorFactory::ObservabilityInterceptorFactory(prometheus::Registry& registry,
+                                                                 const timing::SteadyClock& clock)
+    : clock_(clock),
+      started_(prometheus::BuildCounter()
+                   .Name("grpc_server_started_total")
+                   .Help("RPCs started on the server.")
+                   .Register(registry)),
+      handled_(prometheus::BuildCounter()
+                   .Name("grpc_server_handled_total")
+                   .Help("RPCs completed on the server, by status code.")
+                   .Register(registry)),
+      latency_(prometheus::BuildHistogram()
+                   .Name("grpc_server_handling_seconds")
+                   .Help("Time from the start of an RPC to its status being sent.")
+                   .Register(registry)),
+      in_flight_(prometheus::BuildGauge()
+                     .Name("grpc_server_in_flight")
+                     .Help("RPCs currently being handled.")
+                     .Register(registry)) {}
+
+ObservabilityInterceptorFactory::PerMethod& ObservabilityInterceptorFactory::ForMethod(
+    const char* full_method) {
+  absl::string_view full = full_method != nullptr ? full_method : "";
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    auto it = methods_.find(full);
+    if (it != methods_.end()) return *it->second;
+  }
+  absl::MutexLock lock(&mu_);
+  if (methods_.size() >= kMaxMethods && !methods_.contains(full)) full = "/unknown/unknown";
+  std::unique_ptr<PerMethod>& slot = methods_[full];
+  if (slot != nullptr) return *slot;
+  // "/pkg.Service/Method" -> "pkg.Service", "Method".
+  absl::string_view path = full;
+  if (!path.empty() && path[0] == '/') path.remove_prefix(1);
+  const size_t slash = path.find('/');
+  auto m = std::make_unique<PerMethod>();
+  m->service = std::string(path.substr(0, slash));
+  m->method = slash == absl::string_view::npos ? "" : std::string(path.substr(slash + 1));
+  m->started = &started_.Add({{"grpc_service", m->service}, {"grpc_method", m->method}});
+  m->in_flight = &in_flight_.Add({{"grpc_service", m->service}});
+  m->latency =
+      &latency_.Add({{"grpc_service", m->service}, {"grpc_method", m->method}},
+                    prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                            0.1, 0.25, 0.5, 1, 2.5, 5, 10});
+  slot = std::move(m);
+  return *slot;
+}
+
+prometheus::Counter& ObservabilityInterceptorFactory::Handled(PerMethod& m, int code) {
+  if (code < 0 || code >= static_cast<int>(m.handled.size())) code = grpc::UNKNOWN;
+  prometheus::Counter* c = m.handled[code].load(std::memory_order_acquire);
+  if (c == nullptr) {
+    // Family::Add is thread-safe and returns the existing counter for the same labels, so a
+    // race here only stores the same pointer twice.
+    c = &handled_.Add(
+        {{"grpc_service", m.service},
+         {"grpc_method", m.method},
+         {"grpc_code", absl::StatusCodeToString(static_cast<absl::StatusCode>(code))}});
+    m.handled[code].store(c, std::memory_order_release);
+  }
+  return *c;
 }
 
 grpc::experimental::Interceptor* ObservabilityInterceptorFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
-  return new ObservabilityInterceptor(info, metrics_);
+  return new ObservabilityInterceptor(*this, ForMethod(info->method()), clock_);
 }
 
 }  // namespace shopcast::server

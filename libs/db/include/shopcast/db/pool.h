@@ -7,16 +7,17 @@
 // the server, or marked by the holder) is discarded and its slot reopened on demand. The DSN is
 // never logged nor put into a status message.
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <pqxx/connection>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "shopcast/timing/clock.h"
 
 namespace shopcast::db {
 
@@ -28,6 +29,9 @@ struct PoolOptions {
   std::vector<std::pair<std::string, std::string>> prepared;
   // Shown in pg_stat_activity; empty leaves the server default.
   std::string application_name;
+  // Measures acquire_timeout; nullptr is the real steady clock (tests pass a fake). Outlives
+  // the pool.
+  const timing::SteadyClock* clock = nullptr;
 };
 
 class Pool {
@@ -89,11 +93,14 @@ class Pool {
   void Return(std::unique_ptr<pqxx::connection> conn, bool broken);
 
   const PoolOptions options_;
-  mutable absl::Mutex mu_;
-  absl::CondVar freed_;
-  std::vector<std::unique_ptr<pqxx::connection>> idle_ ABSL_GUARDED_BY(mu_);
-  int open_ ABSL_GUARDED_BY(mu_) = 0;
-  int in_use_ ABSL_GUARDED_BY(mu_) = 0;
+  const timing::SteadyClock& clock_;
+  // A std::mutex, not absl::Mutex: the timed wait in Acquire must run on the steady clock
+  // (timing::SteadyClock::WaitUntil), and Abseil's timed waits measure the wall clock.
+  mutable std::mutex mu_;
+  std::condition_variable freed_;
+  std::vector<std::unique_ptr<pqxx::connection>> idle_;  // Guarded by mu_, as are the two below.
+  int open_ = 0;
+  int in_use_ = 0;
 };
 
 }  // namespace shopcast::db

@@ -19,6 +19,11 @@ inline constexpr size_t kIdBodyLength = 26;
 // (asserted in debug builds). Thread-safe.
 std::string NewId(absl::string_view prefix);
 
+// An id in the same format, unique but NOT secret: 64 random bits drawn once per process, then
+// a 64-bit counter. No system call and no lock per id, for ids made on every request (request
+// ids). Never for anything a client must not guess (tokens, keys, resource ids). Thread-safe.
+std::string NewUniqueId(absl::string_view prefix);
+
 // True iff `id` is exactly `prefix` + "_" + 26 upper-case Crockford characters whose value fits
 // in 128 bits (first character '0'..'7').
 bool IsValidId(absl::string_view id, absl::string_view prefix);

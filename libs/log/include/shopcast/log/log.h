@@ -2,15 +2,24 @@
 
 // Structured logging: one JSON object per line on stderr, e.g.
 //   shopcast::log::Info("rpc").Kv("method", m).Kv("status", "OK").Kv("ms", 3.2);
-// The process-wide sink (level, service name) is the one deliberate piece of global state:
-// every thread of a binary logs to the same stream, and threading a logger through every
+// The process-wide sink (level, service name, writer) is the one deliberate piece of global
+// state: every thread of a binary logs to the same stream, and threading a logger through every
 // constructor would buy nothing. Never log secrets: tokens, passwords, stream keys, DSNs.
+//
+// Logging never blocks on stderr. A line is handed, unformatted, to a bounded queue; one writer
+// thread formats queued lines in batches and writes each batch with one write(2). When stderr
+// stalls (a full pipe nobody reads) and the queue is full, new lines are dropped and counted
+// (DroppedLines(), and the `log_lines_dropped_total` counter of Metrics()) instead of stalling
+// the threads that log, the gRPC threads among them.
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
-#include "nlohmann/json.hpp"
+#include "absl/time/time.h"
+#include "prometheus/collectable.h"
 
 namespace shopcast::log {
 
@@ -25,10 +34,46 @@ void Configure(Level min_level, absl::string_view service);
 // True if lines at `level` are written.
 bool Enabled(Level level);
 
-// Redirects output into `capture` (tests only); nullptr restores stderr.
+// Redirects output into `capture`, written synchronously (tests only); nullptr restores stderr.
 void CaptureForTesting(std::string* capture);
 
-// One log line; written when destroyed. Keys should be snake_case.
+// Waits up to `timeout` for every line queued so far to be written; false if time ran out (a
+// stalled stderr). Runs by itself, for a second at most, when the process exits normally.
+bool Flush(absl::Duration timeout);
+
+// Lines dropped since start because the queue was full (stderr slower than the logging).
+uint64_t DroppedLines();
+
+// The logger's own metrics (`log_lines_dropped_total`), for a Prometheus exposer. Lives forever.
+std::shared_ptr<prometheus::Collectable> Metrics();
+
+namespace internal {
+
+struct Field {
+  enum class Kind : uint8_t { kString, kInt, kUint, kDouble, kBool };
+  std::string key;
+  Kind kind = Kind::kString;
+  std::string text;  // kString
+  union {
+    int64_t i;
+    uint64_t u;
+    double d;
+    bool b;
+  } num{};
+};
+
+// A line as logged, formatted later by the writer.
+struct Record {
+  absl::Time ts;
+  Level level = Level::kInfo;
+  std::string event;
+  std::vector<Field> fields;
+};
+
+}  // namespace internal
+
+// One log line; handed to the writer when destroyed. Keys should be snake_case; a key given
+// twice keeps its last value.
 class Line {
  public:
   Line(Level level, absl::string_view event);
@@ -48,9 +93,10 @@ class Line {
   Line& Kv(absl::string_view key, bool value);
 
  private:
+  internal::Field& Slot(absl::string_view key);
+
   bool enabled_;
-  Level level_;
-  nlohmann::json fields_;
+  internal::Record record_;
 };
 
 inline Line Debug(absl::string_view event) { return Line(Level::kDebug, event); }

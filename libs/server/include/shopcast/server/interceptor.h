@@ -2,34 +2,65 @@
 
 // One server interceptor for every RPC: Prometheus metrics (requests by method and code,
 // latency histogram, in-flight gauge) and a structured access-log line per call.
+//
+// It runs on gRPC's threads for every call, so it does no per-call work that can be done once:
+// metric handles and the split method name are cached per method, request ids come from a
+// counter (ids::NewUniqueId, no system call), and the access log line is handed to the
+// logger's writer thread unformatted (shopcast/log).
 
+#include <array>
+#include <atomic>
 #include <memory>
+#include <string>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
 #include "grpcpp/support/server_interceptor.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
 #include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
+#include "shopcast/timing/clock.h"
 
 namespace shopcast::server {
 
 class ObservabilityInterceptorFactory
     : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
-  explicit ObservabilityInterceptorFactory(prometheus::Registry& registry);
+  // `clock` times calls (steady; tests pass a fake); it must outlive the factory.
+  explicit ObservabilityInterceptorFactory(
+      prometheus::Registry& registry,
+      const timing::SteadyClock& clock = timing::SteadyClock::Real());
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override;
 
-  struct Metrics {
-    prometheus::Family<prometheus::Counter>* started;
-    prometheus::Family<prometheus::Counter>* handled;
-    prometheus::Family<prometheus::Histogram>* latency;
-    prometheus::Family<prometheus::Gauge>* in_flight;
+  // What a call of one method needs, made at its first call.
+  struct PerMethod {
+    std::string service;
+    std::string method;
+    prometheus::Counter* started;
+    prometheus::Gauge* in_flight;
+    prometheus::Histogram* latency;
+    // By gRPC status code (0..16), added to the family at the code's first use.
+    std::array<std::atomic<prometheus::Counter*>, 17> handled{};
   };
 
+  // The handled counter of `code` for `m`.
+  prometheus::Counter& Handled(PerMethod& m, int code);
+
  private:
-  Metrics metrics_;
+  PerMethod& ForMethod(const char* full_method);
+
+  const timing::SteadyClock& clock_;
+  prometheus::Family<prometheus::Counter>& started_;
+  prometheus::Family<prometheus::Counter>& handled_;
+  prometheus::Family<prometheus::Histogram>& latency_;
+  prometheus::Family<prometheus::Gauge>& in_flight_;
+
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, std::unique_ptr<PerMethod>> methods_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace shopcast::server
