@@ -82,17 +82,26 @@ TEST_CASE("the binary serves health for probes and per-RPC metrics for Prometheu
   auto ctx2 = Ctx();
   REQUIRE(stub->GetUser(ctx2.get(), bad, &got).error_code() == grpc::INVALID_ARGUMENT);
 
-  auto metrics = shopcast::testing::HttpGet(u.metrics_port, "/metrics");
-  REQUIRE(metrics.status == 200);
-  CHECK(metrics.body.find("grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\""
-                          "GetSigningKeys\",grpc_service=\"shopcast.user.v1.UserService\"} 1") !=
-        std::string::npos);
-  CHECK(metrics.body.find("grpc_code=\"INVALID_ARGUMENT\",grpc_method=\"GetUser\"") !=
-        std::string::npos);
+  // The server counts and logs a call as it finishes it, which can be just after the client
+  // has the answer: await both.
+  auto metrics_show = [&](const std::string& text) {
+    return shopcast::testing::WaitUntil(
+        [&] {
+          auto metrics = shopcast::testing::HttpGet(u.metrics_port, "/metrics");
+          return metrics.status == 200 && metrics.body.find(text) != std::string::npos;
+        },
+        absl::Seconds(30));
+  };
+  CHECK(metrics_show("grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\""
+                     "GetSigningKeys\",grpc_service=\"shopcast.user.v1.UserService\"} 1"));
+  CHECK(metrics_show("grpc_code=\"INVALID_ARGUMENT\",grpc_method=\"GetUser\""));
   // Structured access log: one JSON line per call with method, code and reason.
-  std::string log = u.proc->log();
-  CHECK(log.find("\"event\":\"rpc\"") != std::string::npos);
-  CHECK(log.find("\"reason\":\"USER_ID_INVALID\"") != std::string::npos);
+  auto log_shows = [&](const std::string& text) {
+    return shopcast::testing::WaitUntil(
+        [&] { return u.proc->log().find(text) != std::string::npos; }, absl::Seconds(30));
+  };
+  CHECK(log_shows("\"event\":\"rpc\""));
+  CHECK(log_shows("\"reason\":\"USER_ID_INVALID\""));
 }
 
 namespace {
