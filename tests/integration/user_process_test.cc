@@ -16,6 +16,8 @@
 #include "shopcast/testing/net.h"
 #include "shopcast/testing/pg.h"
 #include "shopcast/testing/process.h"
+#include "shopcast/testing/temp_dir.h"
+#include "shopcast/testing/wait.h"
 #include "shopcast/user/v1/user.grpc.pb.h"
 
 namespace v1 = shopcast::user::v1;
@@ -23,33 +25,35 @@ using shopcast::testing::ChildProcess;
 
 namespace {
 
+// The binary on ports of its own choosing (port 0): it logs which it got, so no other process
+// can take them between a test picking them and the binary binding them.
 struct RunningUser {
   shopcast::testing::TestDatabase db = shopcast::testing::TestDatabase::Create();
-  int grpc_port = shopcast::testing::FreePort();
-  int metrics_port = shopcast::testing::FreePort();
-  std::string key_path;
+  shopcast::testing::TempDir dir;  // Signing key and log.
+  std::string key_path = dir.File("signing.pem");
+  int grpc_port = 0;
+  int metrics_port = 0;
   std::unique_ptr<ChildProcess> proc;
 
   RunningUser() {
-    key_path = absl::StrCat("/tmp/shopcast-user-key-", grpc_port, ".pem");
     std::ofstream(key_path) << shopcast::auth::GenerateSigningKey("k").value().private_pem;
     proc = std::make_unique<ChildProcess>(
         std::vector<std::string>{SHOPCAST_USER_BIN, "serve"},
         std::vector<std::string>{
-            absl::StrCat("SHOPCAST_USER_GRPC_ADDR=127.0.0.1:", grpc_port),
-            absl::StrCat("SHOPCAST_USER_METRICS_ADDR=127.0.0.1:", metrics_port),
+            "SHOPCAST_USER_GRPC_ADDR=127.0.0.1:0", "SHOPCAST_USER_METRICS_ADDR=127.0.0.1:0",
             "SHOPCAST_USER_DB_DSN=" + db.dsn(), "SHOPCAST_USER_SIGNING_KEY_FILE=" + key_path,
             "SHOPCAST_USER_DB_POOL_SIZE=2", "SHOPCAST_USER_DRAIN_TIMEOUT=15s"},
-        absl::StrCat("/tmp/shopcast-user-", grpc_port, ".log"));
+        dir.File("user.log"));
+    const nlohmann::json started = proc->WaitForLogEvent("server_started", absl::Seconds(60));
+    grpc_port = started.at("grpc_port").get<int>();
+    metrics_port = started.at("metrics_port").get<int>();
+    REQUIRE(grpc_port != 0);
+    REQUIRE(metrics_port != 0);
     auto ch = shopcast::testing::LocalChannel(grpc_port);
-    for (int i = 0; i < 300 && shopcast::testing::HealthStatus(ch, "") != 1; ++i) {
-      REQUIRE(proc->running());
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
     INFO(proc->log());
-    REQUIRE(shopcast::testing::HealthStatus(ch, "") == 1);
+    REQUIRE(shopcast::testing::WaitUntil(
+        [&] { return shopcast::testing::HealthStatus(ch, "") == 1; }, absl::Seconds(30)));
   }
-  ~RunningUser() { std::remove(key_path.c_str()); }
 
   std::unique_ptr<v1::UserService::Stub> Stub() {
     return v1::UserService::NewStub(shopcast::testing::LocalChannel(grpc_port));
@@ -78,17 +82,26 @@ TEST_CASE("the binary serves health for probes and per-RPC metrics for Prometheu
   auto ctx2 = Ctx();
   REQUIRE(stub->GetUser(ctx2.get(), bad, &got).error_code() == grpc::INVALID_ARGUMENT);
 
-  auto metrics = shopcast::testing::HttpGet(u.metrics_port, "/metrics");
-  REQUIRE(metrics.status == 200);
-  CHECK(metrics.body.find("grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\""
-                          "GetSigningKeys\",grpc_service=\"shopcast.user.v1.UserService\"} 1") !=
-        std::string::npos);
-  CHECK(metrics.body.find("grpc_code=\"INVALID_ARGUMENT\",grpc_method=\"GetUser\"") !=
-        std::string::npos);
+  // The server counts and logs a call as it finishes it, which can be just after the client
+  // has the answer: await both.
+  auto metrics_show = [&](const std::string& text) {
+    return shopcast::testing::WaitUntil(
+        [&] {
+          auto metrics = shopcast::testing::HttpGet(u.metrics_port, "/metrics");
+          return metrics.status == 200 && metrics.body.find(text) != std::string::npos;
+        },
+        absl::Seconds(30));
+  };
+  CHECK(metrics_show("grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\""
+                     "GetSigningKeys\",grpc_service=\"shopcast.user.v1.UserService\"} 1"));
+  CHECK(metrics_show("grpc_code=\"INVALID_ARGUMENT\",grpc_method=\"GetUser\""));
   // Structured access log: one JSON line per call with method, code and reason.
-  std::string log = u.proc->log();
-  CHECK(log.find("\"event\":\"rpc\"") != std::string::npos);
-  CHECK(log.find("\"reason\":\"USER_ID_INVALID\"") != std::string::npos);
+  auto log_shows = [&](const std::string& text) {
+    return shopcast::testing::WaitUntil(
+        [&] { return u.proc->log().find(text) != std::string::npos; }, absl::Seconds(30));
+  };
+  CHECK(log_shows("\"event\":\"rpc\""));
+  CHECK(log_shows("\"reason\":\"USER_ID_INVALID\""));
 }
 
 namespace {
@@ -163,15 +176,16 @@ TEST_CASE("SIGTERM lets in-flight calls finish, then the process exits cleanly")
     });
   }
   // Wait until the server has accepted every call, then ask it to stop.
-  for (int i = 0; i < 200; ++i) {
-    auto m = shopcast::testing::HttpGet(u.metrics_port, "/metrics").body;
-    if (m.find(absl::StrCat("grpc_server_started_total{grpc_method=\"Register\",grpc_service=\""
-                            "shopcast.user.v1.UserService\"} ",
-                            kCalls)) != std::string::npos) {
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  const std::string all_started = absl::StrCat(
+      "grpc_server_started_total{grpc_method=\"Register\",grpc_service=\""
+      "shopcast.user.v1.UserService\"} ",
+      kCalls);
+  REQUIRE(shopcast::testing::WaitUntil(
+      [&] {
+        return shopcast::testing::HttpGet(u.metrics_port, "/metrics").body.find(all_started) !=
+               std::string::npos;
+      },
+      absl::Seconds(30)));
   u.proc->Signal(SIGTERM);
   for (auto& t : clients) t.join();
   CHECK(ok == kCalls);
@@ -197,8 +211,8 @@ TEST_CASE("an operator creates the first admin from the command line, password o
                    log);
     return p.Wait(30000);
   };
-  REQUIRE(create("/tmp/shopcast-create-admin-1.log") == 0);
-  CHECK(create("/tmp/shopcast-create-admin-2.log") == 3);  // exists already: distinct code
+  REQUIRE(create(u.dir.File("create-admin-1.log")) == 0);
+  CHECK(create(u.dir.File("create-admin-2.log")) == 3);  // exists already: distinct code
 
   auto stub = u.Stub();
   v1::LoginRequest login;
@@ -211,8 +225,10 @@ TEST_CASE("an operator creates the first admin from the command line, password o
 }
 
 TEST_CASE("a bad configuration is one clear line and a non-zero exit") {
-  ChildProcess p({SHOPCAST_USER_BIN, "serve"}, {"SHOPCAST_USER_DB_DSN=", "SHOPCAST_USER_SIGNING_KEY_FILE="},
-                 "/tmp/shopcast-user-badconfig.log");
+  shopcast::testing::TempDir dir;
+  ChildProcess p({SHOPCAST_USER_BIN, "serve"},
+                 {"SHOPCAST_USER_DB_DSN=", "SHOPCAST_USER_SIGNING_KEY_FILE="},
+                 dir.File("badconfig.log"));
   CHECK(p.Wait(10000) == 2);
   CHECK(p.log().find("db_dsn is required") != std::string::npos);
 }

@@ -19,6 +19,7 @@
 #include "shopcast/auth/tokens.h"
 #include "shopcast/ids/secrets.h"
 #include "shopcast/status/status.h"
+#include "shopcast/testing/temp_dir.h"
 
 namespace auth = shopcast::auth;
 using Metadata = std::multimap<grpc::string_ref, grpc::string_ref>;
@@ -143,8 +144,8 @@ TEST_CASE("LoadSigningKeyFile reports a missing file") {
 TEST_CASE("LoadPublicKeyFile takes a public key, or only the public half of a private one") {
   auto key = auth::GenerateSigningKey("unused");
   REQUIRE(key.ok());
-  std::string dir = "/tmp/shopcast-auth-test-" + std::to_string(getpid());
-  std::filesystem::create_directories(dir);
+  shopcast::testing::TempDir scratch;
+  const std::string dir = scratch.path().string();
   std::ofstream(dir + "/pub.pem") << key->public_pem;
   std::ofstream(dir + "/priv.pem") << key->private_pem;
   std::ofstream(dir + "/junk.pem") << "-----BEGIN NOTHING-----\n";
@@ -163,7 +164,6 @@ TEST_CASE("LoadPublicKeyFile takes a public key, or only the public half of a pr
   auto missing = auth::LoadPublicKeyFile(dir + "/missing.pem");
   CHECK(missing.status().code() == absl::StatusCode::kNotFound);
   CHECK(shopcast::ReasonOf(missing.status()) == "KEY_FILE_UNREADABLE");
-  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("BearerTokenFromMetadata extracts exactly one bearer token") {

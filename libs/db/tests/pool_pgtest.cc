@@ -12,6 +12,7 @@
 #include "shopcast/db/pool.h"
 #include "shopcast/status/status.h"
 #include "shopcast/testing/pg.h"
+#include "shopcast/testing/wait.h"
 
 namespace shopcast::db {
 namespace {
@@ -81,16 +82,25 @@ TEST_CASE("A waiter gets the connection another thread returns") {
   auto pool = MakePool(db, 1, absl::Seconds(10));
   auto held = pool->Acquire();
   REQUIRE(held.ok());
+  const int held_pid = Select(*held, "SELECT pg_backend_pid()");
+  std::atomic<pid_t> waiter_tid{0};
   std::atomic<bool> got{false};
+  std::atomic<int> got_pid{0};
   std::thread waiter([&] {
+    waiter_tid = shopcast::testing::CurrentThreadId();
     auto lease = pool->Acquire();
-    got = lease.ok() && Select(*lease, "SELECT 7") == 7;
+    if (lease.ok()) got_pid = Select(*lease, "SELECT pg_backend_pid()");
+    got = lease.ok();
   });
-  absl::SleepFor(absl::Milliseconds(100));
+  REQUIRE(shopcast::testing::WaitUntil([&] { return waiter_tid.load() != 0; }, absl::Seconds(30)));
+  // Asleep inside Acquire (the kernel says so), not merely slow to start: the pool made it wait.
+  REQUIRE(shopcast::testing::WaitUntilBlocked(waiter_tid.load(), absl::Seconds(30)));
   CHECK_FALSE(got.load());
   { Pool::Lease released = std::move(*held); }
   waiter.join();
   CHECK(got.load());
+  CHECK(got_pid.load() == held_pid);  // The returned connection, not a new one.
+  CHECK(pool->open() == 1);
 }
 
 TEST_CASE("A connection killed by the server is replaced on the next Acquire") {

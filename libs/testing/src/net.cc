@@ -1,9 +1,5 @@
 #include "shopcast/testing/net.h"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <stdexcept>
 
 #include "boost/asio/connect.hpp"
@@ -49,22 +45,6 @@ int HealthStatus(const std::shared_ptr<grpc::Channel>& channel, const std::strin
   if (st.error_code() == grpc::StatusCode::NOT_FOUND) return 3;
   if (!st.ok()) return -1;
   return static_cast<int>(res.status());
-}
-
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    throw std::runtime_error("cannot bind an ephemeral port");
-  }
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
 }
 
 std::shared_ptr<grpc::Channel> LocalChannel(int port) {

@@ -13,6 +13,9 @@
 #include <stdexcept>
 #include <thread>
 
+#include "absl/strings/str_split.h"
+#include "shopcast/testing/wait.h"
+
 extern char** environ;
 
 namespace shopcast::testing {
@@ -84,6 +87,27 @@ std::string ChildProcess::log() const {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+nlohmann::json ChildProcess::WaitForLogEvent(const std::string& event, absl::Duration timeout) {
+  nlohmann::json found;
+  bool exited = false;
+  auto look = [&] {
+    // Read before checking for exit, so a line written just before exiting is still seen.
+    const std::string text = log();
+    for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipWhitespace())) {
+      nlohmann::json parsed = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+      if (parsed.is_object() && parsed.value("event", "") == event) {
+        found = std::move(parsed);
+        return true;
+      }
+    }
+    exited = !running();
+    return exited;
+  };
+  if (WaitUntil(look, timeout) && !found.is_null()) return found;
+  throw std::runtime_error("no \"" + event + "\" in the log of " + log_path_ +
+                           (exited ? " before the process exited" : " in time") + ":\n" + log());
 }
 
 std::string BinaryFromEnv(const char* env_name) {

@@ -1,5 +1,5 @@
 # srt: the SRT ingest listener (libsrt). Stream-id parsing is pure and unit-tested; the
-# listener is tested against real ffmpeg publishers.
+# listener is tested against real ffmpeg publishers and an in-process libsrt caller.
 add_library(video_ingest_srt STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/src/srt/reject_code.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/srt/srt_library.cc
@@ -23,5 +23,6 @@ shopcast_test(NAME video_ingest_srt_test
 shopcast_test(NAME video_ingest_srt_listener_test
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/srt/srt_listener_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/srt/fake_admission.cc
-  DEPS video_ingest_srt shopcast::status shopcast::testing_files nlohmann_json::nlohmann_json
+  DEPS video_ingest_srt video_ingest_ffmpeg_check shopcast::status shopcast::testing_files
+       nlohmann_json::nlohmann_json
   LABEL integration)

@@ -4,10 +4,12 @@
 #include <netinet/in.h>
 #include <srt/access_control.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -24,7 +26,10 @@ namespace {
 // Short enough that admission results and disconnect requests (which cannot wake
 // srt_epoll_uwait) are acted on promptly, long enough to cost nothing when idle.
 constexpr int64_t kPollIntervalMs = 50;
-constexpr absl::Duration kIdleCheckInterval = absl::Milliseconds(200);
+constexpr std::chrono::milliseconds kIdleCheckInterval(200);
+// Beyond the agreed latency, for the encoder's and our clocks to drift apart and for the poller
+// to come round: a hung-up encoder's last packet is due at most its latency after it arrived.
+constexpr std::chrono::milliseconds kDrainMargin(250);
 constexpr int kMaxEventsPerWait = 64;
 // Bounds one connection's turn so a fast encoder cannot starve the others.
 constexpr int kMaxMessagesPerTurn = 128;
@@ -66,11 +71,19 @@ struct SrtListener::Connection {
   uint64_t id = 0;
   SRTSOCKET socket = SRT_INVALID_SOCK;
   std::string remote;
-  absl::Time opened;
-  absl::Time last_data;
+  Clock::time_point opened;
+  Clock::time_point last_data;
+  // The receive latency agreed in the handshake: the larger of ours and the encoder's.
+  Clock::duration latency{};
   uint64_t bytes = 0;
   std::shared_ptr<MediaSession> session;  // Null while admission runs.
   std::vector<uint8_t> pending;           // Media received before admission finished.
+
+  // Set once the encoder is gone: why, and until when its buffered packets are read.
+  bool draining = false;
+  absl::Status gone;
+  Clock::time_point drain_until;
+  bool released = false;  // libsrt has let go of the socket: nothing more can be read.
 };
 
 // Where other threads leave work for the poller: admission results from the worker pool and
@@ -196,11 +209,20 @@ void SrtListener::Stop() {
     admission_pool_->join();
   }
   DrainInbox();
-  std::vector<SRTSOCKET> open;
-  for (const auto& [socket, connection] : connections_) open.push_back(socket);
-  for (SRTSOCKET socket : open) {
+  // Encoders still sending are cut; those that already hung up get their buffered tail
+  // delivered first, which takes at most their latency plus a margin.
+  std::vector<SRTSOCKET> sending;
+  for (const auto& [socket, connection] : connections_) {
+    if (!connection->draining) sending.push_back(socket);
+  }
+  for (SRTSOCKET socket : sending) {
     End(socket, Error(absl::StatusCode::kUnavailable, "SRT_LISTENER_STOPPED",
                       "the SRT listener is shutting down"));
+  }
+  while (!connections_.empty()) {
+    ContinueDrains(Clock::now());
+    if (!connections_.empty())
+      std::this_thread::sleep_for(std::chrono::milliseconds(kPollIntervalMs));
   }
   {
     absl::MutexLock lock(&inbox_->mu);
@@ -242,7 +264,7 @@ int SrtListener::Screen(SRTSOCKET socket, const sockaddr* peer, const char* stre
 
 void SrtListener::PollLoop() {
   std::array<SRT_EPOLL_EVENT, kMaxEventsPerWait> events;
-  absl::Time next_idle_check = absl::Now() + kIdleCheckInterval;
+  Clock::time_point next_idle_check = Clock::now() + kIdleCheckInterval;
   while (!stopping_.load()) {
     int ready = srt_epoll_uwait(epoll_, events.data(), kMaxEventsPerWait, kPollIntervalMs);
     for (int i = 0; i < ready; ++i) {
@@ -253,14 +275,17 @@ void SrtListener::PollLoop() {
       }
       auto found = connections_.find(event.fd);
       if (found == connections_.end()) continue;
-      ReadFrom(*found->second);
+      Connection& connection = *found->second;
+      ReadFrom(connection);
       if ((event.events & SRT_EPOLL_ERR) != 0 && connections_.contains(event.fd)) {
-        End(event.fd, Error(absl::StatusCode::kUnavailable, "SRT_CONNECTION_LOST",
-                            "the encoder closed the connection or it broke"));
+        StartDrain(connection, Error(absl::StatusCode::kUnavailable, "SRT_CONNECTION_LOST",
+                                     "the encoder closed the connection or it broke"));
       }
     }
     DrainInbox();
-    if (absl::Time now = absl::Now(); now >= next_idle_check) {
+    const Clock::time_point now = Clock::now();
+    ContinueDrains(now);
+    if (now >= next_idle_check) {
       CutIdle(now);
       next_idle_check = now + kIdleCheckInterval;
     }
@@ -306,8 +331,14 @@ void SrtListener::AcceptOne() {
   connection->id = next_connection_id_++;
   connection->socket = socket;
   connection->remote = remote;
-  connection->opened = absl::Now();
+  connection->opened = Clock::now();
   connection->last_data = connection->opened;
+  int latency_ms = static_cast<int>(absl::ToInt64Milliseconds(options_.latency));
+  int latency_size = sizeof(latency_ms);
+  // Connected, libsrt reports the latency agreed with this encoder; ours is the floor.
+  srt_getsockflag(socket, SRTO_RCVLATENCY, &latency_ms, &latency_size);
+  connection->latency = std::chrono::milliseconds(
+      std::max<int64_t>(latency_ms, absl::ToInt64Milliseconds(options_.latency)));
   connection_count_.fetch_add(1);
   metrics_.ConnectionOpened();
   log::Info("srt_accepted")
@@ -408,15 +439,23 @@ void SrtListener::ReadFrom(Connection& connection) {
       if (!connections_.contains(socket)) return;  // Deliver ended it.
       continue;
     }
-    if (size == 0 || srt_getlasterror(nullptr) == SRT_EASYNCRCV) return;
-    End(connection.socket, Error(absl::StatusCode::kUnavailable, "SRT_CONNECTION_LOST",
+    if (size == 0) return;
+    const int error = srt_getlasterror(nullptr);
+    if (error == SRT_EASYNCRCV) return;  // Nothing more for now.
+    if (connection.draining) {
+      // The peer is gone: "connection lost" now only means the next packet's play time has not
+      // come yet. Any other error means libsrt has released the socket.
+      if (error != SRT_ECONNLOST) connection.released = true;
+      return;
+    }
+    StartDrain(connection, Error(absl::StatusCode::kUnavailable, "SRT_CONNECTION_LOST",
                                  std::string("receive failed: ") + srt_getlasterror_str()));
     return;
   }
 }
 
 void SrtListener::Deliver(Connection& connection, const uint8_t* data, size_t size) {
-  connection.last_data = absl::Now();
+  connection.last_data = Clock::now();
   connection.bytes += size;
   metrics_.BytesReceived(size);
   if (connection.session == nullptr) {
@@ -434,10 +473,12 @@ void SrtListener::Deliver(Connection& connection, const uint8_t* data, size_t si
   }
 }
 
-void SrtListener::CutIdle(absl::Time now) {
+void SrtListener::CutIdle(Clock::time_point now) {
+  const auto idle_timeout = absl::ToChronoMilliseconds(options_.idle_timeout);
   std::vector<SRTSOCKET> idle;
   for (const auto& [socket, connection] : connections_) {
-    if (now - connection->last_data >= options_.idle_timeout) idle.push_back(socket);
+    if (connection->draining) continue;  // Ended by ContinueDrains.
+    if (now - connection->last_data >= idle_timeout) idle.push_back(socket);
   }
   for (SRTSOCKET socket : idle) {
     End(socket, Error(absl::StatusCode::kDeadlineExceeded, "SRT_IDLE_TIMEOUT",
@@ -445,12 +486,61 @@ void SrtListener::CutIdle(absl::Time now) {
   }
 }
 
+void SrtListener::StartDrain(Connection& connection, absl::Status why) {
+  if (connection.draining) return;
+  connection.draining = true;
+  connection.gone = std::move(why);
+  connection.drain_until = Clock::now() + connection.latency + kDrainMargin;
+  // The epoll is level-triggered and a broken socket stays in error: it is read on each turn of
+  // the poller instead (ContinueDrains).
+  if (epoll_ >= 0) srt_epoll_remove_usock(epoll_, connection.socket);
+  log::Debug("srt_draining")
+      .Kv("remote", connection.remote)
+      .Kv("connection", connection.id)
+      .Kv("latency_ms",
+          static_cast<int64_t>(
+              std::chrono::duration_cast<std::chrono::milliseconds>(connection.latency).count()));
+}
+
+void SrtListener::ContinueDrains(Clock::time_point now) {
+  std::vector<SRTSOCKET> draining;
+  for (const auto& [socket, connection] : connections_) {
+    if (connection->draining) draining.push_back(socket);
+  }
+  for (SRTSOCKET socket : draining) {
+    auto found = connections_.find(socket);
+    if (found == connections_.end()) continue;
+    Connection& connection = *found->second;
+    ReadFrom(connection);
+    if (!connections_.contains(socket)) continue;  // Deliver ended it.
+    if (DrainFinished(connection, now)) End(socket, absl::Status(connection.gone));
+  }
+}
+
+bool SrtListener::DrainFinished(const Connection& connection, Clock::time_point now) const {
+  if (connection.released) return true;
+  if (now < connection.drain_until) return false;
+  // Past the window, but never by more than the idle timeout: packets still queued in order
+  // are due later than expected (the encoder's clock runs slow against ours) and are read as
+  // they come due; media kept while the key is checked waits for the answer (after Stop none
+  // can come).
+  const bool within_bound =
+      now < connection.drain_until + absl::ToChronoMilliseconds(options_.idle_timeout);
+  if (!within_bound) return true;
+  int32_t queued = 0;
+  int queued_size = sizeof(queued);
+  if (srt_getsockflag(connection.socket, SRTO_RCVDATA, &queued, &queued_size) == 0 && queued > 0) {
+    return false;
+  }
+  return connection.session != nullptr || stopping_.load();
+}
+
 void SrtListener::End(SRTSOCKET socket, const absl::Status& why) {
   auto found = connections_.find(socket);
   if (found == connections_.end()) return;
   std::unique_ptr<Connection> connection = std::move(found->second);
   connections_.erase(found);
-  if (epoll_ >= 0) srt_epoll_remove_usock(epoll_, socket);
+  if (epoll_ >= 0 && !connection->draining) srt_epoll_remove_usock(epoll_, socket);
   srt_close(socket);
   connection_count_.fetch_sub(1);
   metrics_.ConnectionClosed();
@@ -461,7 +551,7 @@ void SrtListener::End(SRTSOCKET socket, const absl::Status& why) {
       .Kv("reason", ReasonOf(why))
       .Kv("admitted", connection->session != nullptr)
       .Kv("bytes", connection->bytes)
-      .Kv("seconds", absl::ToDoubleSeconds(absl::Now() - connection->opened));
+      .Kv("seconds", std::chrono::duration<double>(Clock::now() - connection->opened).count());
 }
 
 }  // namespace shopcast::video_ingest::srt

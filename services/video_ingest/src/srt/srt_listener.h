@@ -5,10 +5,18 @@
 // PublishAdmission on a small worker pool; one poller thread reads every connection and feeds
 // the MediaSession each admitted publisher got. Every admitted session is Closed exactly once
 // (peer gone, idle, Write returned false, DisconnectFn, Stop), with a reason.
+//
+// An encoder that hangs up is drained before its session is closed: libsrt hands a received
+// packet over only at its play time (arrival + latency), also after the peer has gone, so the
+// last `latency` of every publish is still buffered when the hang-up is seen (upstream:
+// Haivision/srt#2760). The connection is read until its agreed latency plus a margin has passed
+// and nothing is left in order, so every byte the encoder sent reaches the session. Elapsed
+// time uses the steady clock.
 
 #include <srt/srt.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <thread>
@@ -46,6 +54,7 @@ class SrtListener {
   void Stop();
 
  private:
+  using Clock = std::chrono::steady_clock;
   struct Connection;
   struct Inbox;
 
@@ -60,7 +69,12 @@ class SrtListener {
   void ReadFrom(Connection& connection);
   void Deliver(Connection& connection, const uint8_t* data, size_t size);
   void DrainInbox();
-  void CutIdle(absl::Time now);
+  void CutIdle(Clock::time_point now);
+  // The encoder is gone (`why`): keep reading what libsrt still holds, off the poller.
+  void StartDrain(Connection& connection, absl::Status why);
+  // Reads every draining connection and ends those with nothing more to come.
+  void ContinueDrains(Clock::time_point now);
+  bool DrainFinished(const Connection& connection, Clock::time_point now) const;
   void End(SRTSOCKET socket, const absl::Status& why);
   void StartAdmission(const Connection& connection, std::string key);
 

@@ -4,22 +4,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <pqxx/pqxx>
 #include <sstream>
-#include <algorithm>
-#include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "ffmpeg_check.h"
 #include "grpcpp/client_context.h"
 #include "shopcast/auth/keys.h"
 #include "shopcast/auth/roles.h"
+#include "shopcast/testing/wait.h"
 
 namespace shopcast::video_ingest::e2e {
 namespace {
@@ -45,50 +47,50 @@ std::string ShellQuote(const std::string& s) {
 
 }  // namespace
 
-IngestServer::IngestServer(ServerOptions options)
-    : db_(testing::TestDatabase::Create()),
-      grpc_port_(testing::FreePort()),
-      metrics_port_(testing::FreePort()),
-      rtmp_port_(testing::FreePort()),
-      srt_port_(testing::FreePort()),
-      hls_port_(testing::FreePort()) {
+IngestServer::IngestServer(ServerOptions options) : db_(testing::TestDatabase::Create()) {
   auto key = auth::GenerateSigningKey("k");
   REQUIRE(key.ok());
   // The server names keys by their public half, as every replica loading the file does.
   key->kid = auth::KeyIdFor(key->public_pem);
   std::ofstream(dir_.File("signing.pub.pem")) << key->public_pem;
-  issuer_ = std::make_unique<auth::TokenIssuer>(*key, "shopcast-user", "shopcast",
-                                                absl::Minutes(15));
+  issuer_ =
+      std::make_unique<auth::TokenIssuer>(*key, "shopcast-user", "shopcast", absl::Minutes(15));
   std::vector<std::string> env = {
-      absl::StrCat("SHOPCAST_VIDEO_INGEST_GRPC_ADDR=127.0.0.1:", grpc_port_),
-      absl::StrCat("SHOPCAST_VIDEO_INGEST_METRICS_ADDR=127.0.0.1:", metrics_port_),
+      "SHOPCAST_VIDEO_INGEST_GRPC_ADDR=127.0.0.1:0",
+      "SHOPCAST_VIDEO_INGEST_METRICS_ADDR=127.0.0.1:0",
       "SHOPCAST_VIDEO_INGEST_DB_DSN=" + db_.dsn(),
       "SHOPCAST_VIDEO_INGEST_DB_POOL_SIZE=4",
       "SHOPCAST_VIDEO_INGEST_VERIFY_KEY_FILES=" + dir_.File("signing.pub.pem"),
-      absl::StrCat("SHOPCAST_VIDEO_INGEST_RTMP_ADDR=127.0.0.1:", rtmp_port_),
-      absl::StrCat("SHOPCAST_VIDEO_INGEST_SRT_PORT=", srt_port_),
-      absl::StrCat("SHOPCAST_VIDEO_INGEST_HLS_ADDR=127.0.0.1:", hls_port_),
+      "SHOPCAST_VIDEO_INGEST_RTMP_ADDR=127.0.0.1:0",
+      "SHOPCAST_VIDEO_INGEST_SRT_PORT=0",
+      "SHOPCAST_VIDEO_INGEST_HLS_ADDR=127.0.0.1:0",
       "SHOPCAST_VIDEO_INGEST_SEGMENT_ROOT=" + dir_.File("hot"),
       "SHOPCAST_VIDEO_INGEST_TARGET_DURATION=" + absl::FormatDuration(options.target_duration),
       "SHOPCAST_VIDEO_INGEST_RECONNECT_GRACE=" + absl::FormatDuration(options.reconnect_grace),
-      absl::StrCat("SHOPCAST_VIDEO_INGEST_PLAYBACK_BASE_URL=http://127.0.0.1:", hls_port_),
-      absl::StrCat("SHOPCAST_VIDEO_INGEST_RTMP_PUBLIC_URL=rtmp://127.0.0.1:", rtmp_port_,
-                   "/live"),
-      absl::StrCat("SHOPCAST_VIDEO_INGEST_SRT_PUBLIC_URL=srt://127.0.0.1:", srt_port_),
+      std::string("SHOPCAST_VIDEO_INGEST_PLAYBACK_BASE_URL=") + kPlaybackBaseUrl,
+      std::string("SHOPCAST_VIDEO_INGEST_RTMP_PUBLIC_URL=") + kRtmpPublicUrl,
+      std::string("SHOPCAST_VIDEO_INGEST_SRT_PUBLIC_URL=") + kSrtPublicUrl,
       "SHOPCAST_VIDEO_INGEST_DRAIN_TIMEOUT=5s",
       "SHOPCAST_VIDEO_INGEST_LOG_LEVEL=debug",
   };
   env.insert(env.end(), options.extra_env.begin(), options.extra_env.end());
   proc_ = std::make_unique<testing::ChildProcess>(
       std::vector<std::string>{SHOPCAST_VIDEO_INGEST_BIN, "serve"}, env, dir_.File("server.log"));
-  auto channel = testing::LocalChannel(grpc_port_);
-  for (int i = 0; i < 600 && testing::HealthStatus(channel, "") != 1; ++i) {
-    INFO(proc_->log());
-    REQUIRE(proc_->running());
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  // Logged once every listener is up, after server_started (the gRPC and metrics ports).
+  const nlohmann::json ready = proc_->WaitForLogEvent("video_ingest_ready", absl::Seconds(60));
+  const nlohmann::json started = proc_->WaitForLogEvent("server_started", absl::Seconds(5));
+  grpc_port_ = started.at("grpc_port").get<int>();
+  metrics_port_ = started.at("metrics_port").get<int>();
+  rtmp_port_ = ready.at("rtmp_port").get<int>();
+  srt_port_ = ready.at("srt_port").get<int>();
+  hls_port_ = ready.at("hls_port").get<int>();
   INFO(proc_->log());
-  REQUIRE(testing::HealthStatus(channel, "") == 1);
+  for (int port : {grpc_port_, metrics_port_, rtmp_port_, srt_port_, hls_port_}) {
+    REQUIRE(port != 0);
+  }
+  auto channel = testing::LocalChannel(grpc_port_);
+  REQUIRE(testing::WaitUntil([&] { return testing::HealthStatus(channel, "") == 1; },
+                             absl::Seconds(30)));
 }
 
 IngestServer::~IngestServer() {
@@ -124,8 +126,16 @@ CreatedStream IngestServer::CreateStream(const std::string& host_id) {
   grpc::Status st = Stub()->CreateStream(ctx.get(), req, &res);
   INFO(st.error_message());
   REQUIRE(st.ok());
-  return CreatedStream{res.stream().id(), res.endpoints().stream_key(),
-                       res.endpoints().rtmp_url(), res.endpoints().srt_url()};
+  const std::string& key = res.endpoints().stream_key();
+  // What the host is told: the configured public addresses, with the key.
+  CHECK(res.endpoints().rtmp_url() == absl::StrCat(kRtmpPublicUrl, "/", key));
+  CHECK(
+      absl::StartsWith(res.endpoints().srt_url(), absl::StrCat(kSrtPublicUrl, "?streamid=", key)));
+  return CreatedStream{res.stream().id(), key, rtmp_url(key), srt_url(key)};
+}
+
+std::string IngestServer::PlaybackUrl(const std::string& stream_id) const {
+  return absl::StrCat("http://127.0.0.1:", hls_port_, "/live/", stream_id, "/index.m3u8");
 }
 
 v1::Stream IngestServer::GetStream(const std::string& id) const {
@@ -141,12 +151,8 @@ v1::Stream IngestServer::GetStream(const std::string& id) const {
 
 bool IngestServer::WaitForStatus(const std::string& id, common::v1::StreamStatus status,
                                  absl::Duration timeout) const {
-  absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline) {
-    if (GetStream(id).status() == status) return true;
-    absl::SleepFor(absl::Milliseconds(100));
-  }
-  return false;
+  return testing::WaitUntil([&] { return GetStream(id).status() == status; }, timeout,
+                            absl::Milliseconds(100));
 }
 
 grpc::Status IngestServer::EndStream(const std::string& id, const std::string& host_id) {
@@ -179,8 +185,8 @@ MediaPlaylist IngestServer::ReadPlaylist(const std::string& stream_id) const {
     } else if (absl::ConsumePrefix(&line, "#EXT-X-PROGRAM-DATE-TIME:")) {
       std::string err;
       INFO(std::string(line));
-      REQUIRE(absl::ParseTime(absl::RFC3339_full, std::string(line), &next.program_date_time,
-                              &err));
+      REQUIRE(
+          absl::ParseTime(absl::RFC3339_full, std::string(line), &next.program_date_time, &err));
     } else if (absl::ConsumePrefix(&line, "#EXTINF:")) {
       std::vector<std::string> parts = absl::StrSplit(line, ',');
       REQUIRE(absl::SimpleAtod(parts[0], &next.duration));
@@ -200,13 +206,12 @@ MediaPlaylist IngestServer::ReadPlaylist(const std::string& stream_id) const {
 
 bool IngestServer::WaitForSegments(const std::string& stream_id, int64_t count,
                                    absl::Duration timeout) const {
-  absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline) {
-    MediaPlaylist p = ReadPlaylist(stream_id);
-    if (p.media_sequence + static_cast<int64_t>(p.entries.size()) >= count) return true;
-    absl::SleepFor(absl::Milliseconds(200));
-  }
-  return false;
+  return testing::WaitUntil(
+      [&] {
+        MediaPlaylist p = ReadPlaylist(stream_id);
+        return p.media_sequence + static_cast<int64_t>(p.entries.size()) >= count;
+      },
+      timeout, absl::Milliseconds(200));
 }
 
 std::string IngestServer::SegmentPath(const std::string& stream_id,
@@ -237,9 +242,11 @@ std::string IngestServer::rtmp_url(const std::string& key) const {
 
 std::string IngestServer::srt_url(const std::string& key) const {
   // Too-late packet drop off: a loaded 2-core test machine can stall the encoder longer than
-  // the 200 ms latency, and SRT would then drop packets the segment checks expect.
+  // the 200 ms latency, and SRT would then drop packets the segment checks expect. Linger on:
+  // without it (libsrt's live-mode default) ffmpeg discards its last packets unsent when it
+  // closes, and the tests check that every byte sent is packaged.
   return absl::StrCat("srt://127.0.0.1:", srt_port_, "?streamid=", key,
-                      "&latency=200000&tlpktdrop=0");
+                      "&latency=200000&tlpktdrop=0&linger=5");
 }
 
 Publisher::Publisher(Kind kind, const std::string& url, double seconds,
@@ -257,7 +264,9 @@ Publisher::Publisher(Kind kind, const std::string& url, double seconds,
             "audiotestsrc", "is-live=true", absl::StrCat("num-buffers=", audio_buffers), "!",
             "audioconvert", "!", "voaacenc", "!", "aacparse", "!", "m."};
   } else {
-    argv = {"/usr/bin/ffmpeg", "-hide_banner", "-loglevel", "warning", "-nostdin", "-re",
+    progress_path_ = log_path + ".progress";
+    argv = {"/usr/bin/ffmpeg", "-hide_banner", "-loglevel", "warning", "-nostdin",
+            "-progress", progress_path_, "-re",
             "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30",
             "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
             "-t", absl::StrCat(seconds),
@@ -285,6 +294,11 @@ int Publisher::Wait(absl::Duration timeout) {
 
 void Publisher::Kill() { proc_->Signal(SIGKILL); }
 
+uint64_t Publisher::SentBytes() const {
+  REQUIRE(!progress_path_.empty());
+  return ffmpeg_check::SentBytes(progress_path_);
+}
+
 std::string RunTool(const std::vector<std::string>& argv) {
   std::vector<std::string> quoted;
   for (const auto& a : argv) quoted.push_back(ShellQuote(a));
@@ -311,6 +325,8 @@ double ProbeDuration(const std::string& path) {
   REQUIRE(absl::SimpleAtod(absl::StripAsciiWhitespace(out), &d));
   return d;
 }
+
+int DecodedVideoFrames(const std::string& path) { return ffmpeg_check::DecodedVideoFrames(path); }
 
 std::vector<std::string> ProbeCodecs(const std::string& path) {
   std::string out = RunTool({"ffprobe", "-v", "error", "-show_entries", "stream=codec_name",

@@ -3,12 +3,18 @@
 // The video-ingest binary as encoders, players and the host's app meet it: started as a child
 // process on a throwaway database and segment folder, driven over gRPC, fed by real ffmpeg and
 // GStreamer publishers, and read back over HTTP like an HLS player.
+//
+// The binary binds every port as 0 and the fixture reads the real ones from its log, so no other
+// process can take a port between the test choosing it and the binary binding it. The public
+// URLs it announces are configured apart (kRtmpPublicUrl...), as behind a load balancer; the
+// tests publish and play through the ports the binary reported.
 
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/time/time.h"
+#include "nlohmann/json.hpp"
 #include "shopcast/auth/tokens.h"
 #include "shopcast/common/v1/event.pb.h"
 #include "shopcast/testing/net.h"
@@ -21,12 +27,19 @@ namespace shopcast::video_ingest::e2e {
 
 namespace v1 = shopcast::video_ingest::v1;
 
+// What the server is configured to announce to hosts and viewers.
+inline constexpr char kRtmpPublicUrl[] = "rtmp://ingest.shopcast.test/live";
+inline constexpr char kSrtPublicUrl[] = "srt://ingest.shopcast.test:9000";
+inline constexpr char kPlaybackBaseUrl[] = "https://play.shopcast.test";
+
 struct ServerOptions {
   absl::Duration reconnect_grace = absl::Seconds(60);
   absl::Duration target_duration = absl::Seconds(1);
   std::vector<std::string> extra_env;  // "SHOPCAST_VIDEO_INGEST_X=y"
 };
 
+// CreateStream's answer. The announced endpoints are checked against the public URLs; the URLs
+// here reach this server's real ports, for encoders to publish to.
 struct CreatedStream {
   std::string id;
   std::string key;
@@ -63,6 +76,9 @@ class IngestServer {
   // CreateStream as host `host_id`; fails the test on error.
   CreatedStream CreateStream(const std::string& host_id = "usr_host1");
   v1::Stream GetStream(const std::string& id) const;
+  // Where a player reaches the stream's master playlist on this server's HLS port (the
+  // announced playback URL names kPlaybackBaseUrl instead).
+  std::string PlaybackUrl(const std::string& stream_id) const;
   // Polls GetStream until the status is `status`; false after `timeout`.
   bool WaitForStatus(const std::string& id, common::v1::StreamStatus status,
                      absl::Duration timeout) const;
@@ -86,14 +102,20 @@ class IngestServer {
   int hls_port() const { return hls_port_; }
   int metrics_port() const { return metrics_port_; }
   std::string log() const { return proc_->log(); }
+  // The first log line with this event (see testing::ChildProcess::WaitForLogEvent).
+  nlohmann::json WaitForLogEvent(const std::string& event, absl::Duration timeout) const {
+    return proc_->WaitForLogEvent(event, timeout);
+  }
+  // A file for a client's log in the test's scratch folder (removed after the test).
+  std::string LogPath(const std::string& name) const { return dir_.File(name + ".log"); }
   bool running() const { return proc_->running(); }
   // SIGTERM, as Kubernetes stops a pod; the exit code, or -1 if it did not exit in `timeout`.
   int Terminate(absl::Duration timeout);
 
  private:
   testing::TestDatabase db_;
-  int grpc_port_, metrics_port_, rtmp_port_, srt_port_, hls_port_;
-  testing::TempDir dir_;  // Key, segment root, server log; removed after the test.
+  int grpc_port_ = 0, metrics_port_ = 0, rtmp_port_ = 0, srt_port_ = 0, hls_port_ = 0;
+  testing::TempDir dir_;  // Key, segment root, logs; removed after the test.
   std::unique_ptr<auth::TokenIssuer> issuer_;
   std::unique_ptr<testing::ChildProcess> proc_;
 };
@@ -103,16 +125,21 @@ class Publisher {
  public:
   // kFfmpegRtmp encodes with B-frames (as OBS does), kFfmpegSrt without.
   // kFfmpegRtmpH263: Sorenson H.263 video, which the packager does not take (no transcoding).
+  // Every kind sends `seconds` of 30 fps video (kFramesPerSecond) with sound.
   enum class Kind { kFfmpegRtmp, kFfmpegSrt, kGstRtmp, kFfmpegRtmpH263 };
+  static constexpr int kFramesPerSecond = 30;
   Publisher(Kind kind, const std::string& url, double seconds, const std::string& log_path);
   // Waits for the encoder to exit; its exit code, or -1 after `timeout`.
   int Wait(absl::Duration timeout);
   bool running() { return proc_->running(); }
   void Kill();  // SIGKILL: the encoder vanishes without a goodbye (a dropped connection).
   std::string log() const { return proc_->log(); }
+  // ffmpeg kinds, once exited: the bytes ffmpeg muxed and handed to the network.
+  uint64_t SentBytes() const;
 
  private:
   std::unique_ptr<testing::ChildProcess> proc_;
+  std::string progress_path_;  // ffmpeg's -progress report.
 };
 
 // Runs `argv` to completion and returns its standard output (the test fails if it cannot run).
@@ -123,5 +150,7 @@ std::string DecodeErrors(const std::string& path);
 double ProbeDuration(const std::string& path);
 // Codec names of the streams in `path` ("h264", "aac").
 std::vector<std::string> ProbeCodecs(const std::string& path);
+// How many video frames decode from `path`.
+int DecodedVideoFrames(const std::string& path);
 
 }  // namespace shopcast::video_ingest::e2e

@@ -3,21 +3,11 @@
 #include <catch2/catch.hpp>
 
 #include "absl/strings/match.h"
-#include "absl/time/clock.h"
 #include "ingest_fixture.h"
+#include "shopcast/testing/wait.h"
 
 namespace shopcast::video_ingest::e2e {
 namespace {
-
-// Polls `done` until it holds or `timeout` passes.
-bool Await(const std::function<bool()>& done, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (!done()) {
-    if (absl::Now() > deadline) return false;
-    absl::SleepFor(absl::Milliseconds(50));
-  }
-  return true;
-}
 
 TEST_CASE("An event that cannot be delivered is logged for the operator, and retried") {
   // The realtime-push address takes no connections: every delivery fails.
@@ -25,7 +15,7 @@ TEST_CASE("An event that cannot be delivered is logged for the operator, and ret
   options.extra_env = {"SHOPCAST_VIDEO_INGEST_EVENT_SINKS=realtime_push=127.0.0.1:1"};
   IngestServer server(options);
   CreatedStream stream = server.CreateStream();
-  REQUIRE(Await(
+  REQUIRE(testing::WaitUntil(
       [&] {
         const std::string log = server.log();
         const size_t first = log.find("outbox_delivery_failed");

@@ -18,10 +18,6 @@ using common::v1::STREAM_STATUS_LIVE;
 using common::v1::STREAM_STATUS_PREPARING;
 using common::v1::STREAM_STATUS_RECONNECTING;
 
-std::string LogPath(const std::string& name) {
-  return absl::StrCat("/tmp/shopcast-e2e-", name, "-", getpid(), ".log");
-}
-
 std::vector<v1::SegmentClosed> SegmentEvents(const std::vector<common::v1::Event>& events) {
   std::vector<v1::SegmentClosed> out;
   for (const auto& e : events) {
@@ -114,12 +110,11 @@ TEST_CASE("an ffmpeg RTMP publish goes live as HLS whose date times follow the m
   CHECK(server.Get("/live/" + s.id + "/index.m3u8").status == 404);
 
   absl::Time started = absl::Now();
-  Publisher ffmpeg(Publisher::Kind::kFfmpegRtmp, s.rtmp_url, 8, LogPath("rtmp"));
+  Publisher ffmpeg(Publisher::Kind::kFfmpegRtmp, s.rtmp_url, 8, server.LogPath("rtmp"));
   INFO(server.log());
   REQUIRE(server.WaitForStatus(s.id, STREAM_STATUS_LIVE, absl::Seconds(30)));
   v1::Stream live = server.GetStream(s.id);
-  CHECK(live.playback_url() ==
-        absl::StrCat("http://127.0.0.1:", server.hls_port(), "/live/", s.id, "/index.m3u8"));
+  CHECK(live.playback_url() == absl::StrCat(kPlaybackBaseUrl, "/live/", s.id, "/index.m3u8"));
 
   testing::HttpResponse master = server.Get("/live/" + s.id + "/index.m3u8");
   REQUIRE(master.status == 200);
@@ -129,7 +124,7 @@ TEST_CASE("an ffmpeg RTMP publish goes live as HLS whose date times follow the m
   CHECK(absl::StrContains(master.body, "CODECS=\"avc1."));
   CHECK(absl::StrContains(master.body, "mp4a.40.2"));
   // A real HLS client takes the live playlists as they are served.
-  std::vector<std::string> played = ProbeCodecs(live.playback_url());
+  std::vector<std::string> played = ProbeCodecs(server.PlaybackUrl(s.id));
   CHECK(std::set<std::string>(played.begin(), played.end()) ==
         std::set<std::string>{"h264", "aac"});
 
@@ -177,19 +172,31 @@ TEST_CASE("an ffmpeg RTMP publish goes live as HLS whose date times follow the m
   CHECK(types.back() == "video_ingest.stream_reconnecting");
 }
 
-TEST_CASE("an ffmpeg SRT publish goes live as decodable HLS") {
+TEST_CASE("an ffmpeg SRT publish goes live as decodable HLS with every frame sent") {
   IngestServer server;
   CreatedStream s = server.CreateStream();
-  CHECK(absl::StrContains(s.srt_url, "streamid=" + s.key));
-  Publisher ffmpeg(Publisher::Kind::kFfmpegSrt, server.srt_url(s.key), 5, LogPath("srt"));
+  constexpr int kSeconds = 5;
+  Publisher ffmpeg(Publisher::Kind::kFfmpegSrt, s.srt_url, kSeconds, server.LogPath("srt"));
   INFO(server.log());
   REQUIRE(server.WaitForStatus(s.id, STREAM_STATUS_LIVE, absl::Seconds(30)));
   INFO(ffmpeg.log());
   REQUIRE(ffmpeg.Wait(absl::Seconds(40)) == 0);
   REQUIRE(server.WaitForStatus(s.id, STREAM_STATUS_RECONNECTING, absl::Seconds(25)));
+  // Every byte the encoder sent reached the packager, the last ~200 ms (still in SRT's latency
+  // window when the encoder hung up) included.
+  const nlohmann::json closed = server.WaitForLogEvent("srt_closed", absl::Seconds(5));
+  CHECK(closed.at("bytes").get<uint64_t>() == ffmpeg.SentBytes());
   std::vector<common::v1::Event> events = server.Events(s.id);
-  double total = CheckSegments(server, s.id, SegmentEvents(events));
-  CHECK(total > 4.0);
+  std::vector<v1::SegmentClosed> segments = SegmentEvents(events);
+  double total = CheckSegments(server, s.id, segments);
+  // ...and was packaged: every frame is in a segment and decodes, the last one included.
+  int frames = 0;
+  for (const auto& segment : segments) {
+    frames += DecodedVideoFrames(
+        server.SegmentPath(s.id, std::filesystem::path(segment.path()).filename()));
+  }
+  CHECK(frames == kSeconds * Publisher::kFramesPerSecond);
+  CHECK(total == Approx(kSeconds).margin(0.1));
   auto went_live = Payloads<v1::StreamWentLive>(events, "video_ingest.stream_went_live");
   REQUIRE(went_live.size() == 1);
   CHECK(went_live[0].protocol() == v1::INGEST_PROTOCOL_SRT);
@@ -198,7 +205,7 @@ TEST_CASE("an ffmpeg SRT publish goes live as decodable HLS") {
 TEST_CASE("GStreamer's rtmp2sink publishes too") {
   IngestServer server;
   CreatedStream s = server.CreateStream();
-  Publisher gst(Publisher::Kind::kGstRtmp, s.rtmp_url, 5, LogPath("gst"));
+  Publisher gst(Publisher::Kind::kGstRtmp, s.rtmp_url, 5, server.LogPath("gst"));
   INFO(server.log());
   REQUIRE(server.WaitForStatus(s.id, STREAM_STATUS_LIVE, absl::Seconds(30)));
   INFO(gst.log());
@@ -211,19 +218,19 @@ TEST_CASE("GStreamer's rtmp2sink publishes too") {
 TEST_CASE("a wrong key is refused before any media, and a key in use cannot publish twice") {
   IngestServer server;
   CreatedStream s = server.CreateStream();
-  Publisher wrong(Publisher::Kind::kFfmpegRtmp,
-                  server.rtmp_url("sk_" + std::string(43, 'A')), 3, LogPath("wrong"));
+  Publisher wrong(Publisher::Kind::kFfmpegRtmp, server.rtmp_url("sk_" + std::string(43, 'A')), 3,
+                  server.LogPath("wrong"));
   CHECK(wrong.Wait(absl::Seconds(30)) != 0);
   CHECK(server.GetStream(s.id).status() == STREAM_STATUS_PREPARING);
   CHECK(server.Get("/live/" + s.id + "/live.m3u8").status == 404);
 
-  Publisher first(Publisher::Kind::kFfmpegRtmp, s.rtmp_url, 12, LogPath("first"));
+  Publisher first(Publisher::Kind::kFfmpegRtmp, s.rtmp_url, 12, server.LogPath("first"));
   INFO(server.log());
   REQUIRE(server.WaitForStatus(s.id, STREAM_STATUS_LIVE, absl::Seconds(30)));
   MediaPlaylist before = server.ReadPlaylist(s.id);
-  Publisher second(Publisher::Kind::kFfmpegSrt, server.srt_url(s.key), 3, LogPath("second"));
+  Publisher second(Publisher::Kind::kFfmpegSrt, server.srt_url(s.key), 3, server.LogPath("second"));
   CHECK(second.Wait(absl::Seconds(30)) != 0);
-  Publisher third(Publisher::Kind::kFfmpegRtmp, s.rtmp_url, 3, LogPath("third"));
+  Publisher third(Publisher::Kind::kFfmpegRtmp, s.rtmp_url, 3, server.LogPath("third"));
   CHECK(third.Wait(absl::Seconds(30)) != 0);
   // The first encoder never noticed.
   CHECK(server.WaitForSegments(
@@ -241,7 +248,7 @@ TEST_CASE("a wrong key is refused before any media, and a key in use cannot publ
 TEST_CASE("video the packager cannot take is refused with a reason and the stream stays ready") {
   IngestServer server;
   CreatedStream s = server.CreateStream();
-  Publisher h263(Publisher::Kind::kFfmpegRtmpH263, s.rtmp_url, 20, LogPath("h263"));
+  Publisher h263(Publisher::Kind::kFfmpegRtmpH263, s.rtmp_url, 20, server.LogPath("h263"));
   INFO(server.log());
   CHECK(h263.Wait(absl::Seconds(30)) != 0);  // Cut long before its 20 s.
   v1::Stream stream = server.GetStream(s.id);
@@ -250,7 +257,7 @@ TEST_CASE("video the packager cannot take is refused with a reason and the strea
   CHECK(stream.current_session().end_reason() == v1::SESSION_END_REASON_REJECTED);
   CHECK(stream.current_session().has_ended_at());
   // The host fixes the encoder settings and goes live with the same key.
-  Publisher h264(Publisher::Kind::kFfmpegRtmp, s.rtmp_url, 3, LogPath("h264"));
+  Publisher h264(Publisher::Kind::kFfmpegRtmp, s.rtmp_url, 3, server.LogPath("h264"));
   CHECK(server.WaitForStatus(s.id, STREAM_STATUS_LIVE, absl::Seconds(30)));
   CHECK(h264.Wait(absl::Seconds(30)) == 0);
 }
@@ -259,7 +266,7 @@ TEST_CASE("an encoder that drops and returns within the grace period continues t
   IngestServer server;
   CreatedStream s = server.CreateStream();
   {
-    Publisher first(Publisher::Kind::kFfmpegRtmp, s.rtmp_url, 30, LogPath("drop1"));
+    Publisher first(Publisher::Kind::kFfmpegRtmp, s.rtmp_url, 30, server.LogPath("drop1"));
     INFO(server.log());
     REQUIRE(server.WaitForSegments(s.id, 3, absl::Seconds(30)));
     first.Kill();  // Gone without a goodbye, like a crashed encoder or a cut cable.
@@ -269,7 +276,7 @@ TEST_CASE("an encoder that drops and returns within the grace period continues t
   v1::Stream waiting = server.GetStream(s.id);
   CHECK(waiting.has_reconnect_deadline());
 
-  Publisher again(Publisher::Kind::kFfmpegRtmp, s.rtmp_url, 4, LogPath("drop2"));
+  Publisher again(Publisher::Kind::kFfmpegRtmp, s.rtmp_url, 4, server.LogPath("drop2"));
   REQUIRE(server.WaitForStatus(s.id, STREAM_STATUS_LIVE, absl::Seconds(30)));
   REQUIRE(again.Wait(absl::Seconds(40)) == 0);
   REQUIRE(server.WaitForStatus(s.id, STREAM_STATUS_RECONNECTING, absl::Seconds(20)));
@@ -300,7 +307,7 @@ TEST_CASE("an encoder gone past the grace period ends the stream and its key sto
   options.reconnect_grace = absl::Seconds(2);
   IngestServer server(options);
   CreatedStream s = server.CreateStream();
-  Publisher ffmpeg(Publisher::Kind::kFfmpegRtmp, s.rtmp_url, 3, LogPath("grace"));
+  Publisher ffmpeg(Publisher::Kind::kFfmpegRtmp, s.rtmp_url, 3, server.LogPath("grace"));
   INFO(server.log());
   REQUIRE(server.WaitForStatus(s.id, STREAM_STATUS_LIVE, absl::Seconds(30)));
   REQUIRE(ffmpeg.Wait(absl::Seconds(30)) == 0);
@@ -313,7 +320,7 @@ TEST_CASE("an encoder gone past the grace period ends the stream and its key sto
   CHECK(ended[0].segment_count() == static_cast<int64_t>(SegmentEvents(events).size()));
   CHECK(server.ReadPlaylist(s.id).ended);
 
-  Publisher late(Publisher::Kind::kFfmpegRtmp, s.rtmp_url, 2, LogPath("late"));
+  Publisher late(Publisher::Kind::kFfmpegRtmp, s.rtmp_url, 2, server.LogPath("late"));
   CHECK(late.Wait(absl::Seconds(30)) != 0);
   CHECK(server.GetStream(s.id).status() == STREAM_STATUS_ENDED);
 }
@@ -321,7 +328,7 @@ TEST_CASE("an encoder gone past the grace period ends the stream and its key sto
 TEST_CASE("EndStream while publishing cuts the encoder and records the last segment first") {
   IngestServer server;
   CreatedStream s = server.CreateStream();
-  Publisher ffmpeg(Publisher::Kind::kFfmpegRtmp, s.rtmp_url, 60, LogPath("end"));
+  Publisher ffmpeg(Publisher::Kind::kFfmpegRtmp, s.rtmp_url, 60, server.LogPath("end"));
   INFO(server.log());
   REQUIRE(server.WaitForSegments(s.id, 3, absl::Seconds(30)));
   grpc::Status st = server.EndStream(s.id);
@@ -342,14 +349,14 @@ TEST_CASE("EndStream while publishing cuts the encoder and records the last segm
   MediaPlaylist playlist = server.ReadPlaylist(s.id);
   CHECK(playlist.ended);
   // Nothing after the end: the stream is over for good.
-  Publisher late(Publisher::Kind::kFfmpegRtmp, s.rtmp_url, 2, LogPath("end-late"));
+  Publisher late(Publisher::Kind::kFfmpegRtmp, s.rtmp_url, 2, server.LogPath("end-late"));
   CHECK(late.Wait(absl::Seconds(30)) != 0);
 }
 
 TEST_CASE("SIGTERM while an encoder publishes records its last segment and exits cleanly") {
   IngestServer server;
   CreatedStream s = server.CreateStream();
-  Publisher ffmpeg(Publisher::Kind::kFfmpegRtmp, s.rtmp_url, 60, LogPath("sigterm"));
+  Publisher ffmpeg(Publisher::Kind::kFfmpegRtmp, s.rtmp_url, 60, server.LogPath("sigterm"));
   INFO(server.log());
   REQUIRE(server.WaitForSegments(s.id, 3, absl::Seconds(30)));
   MediaPlaylist before = server.ReadPlaylist(s.id);

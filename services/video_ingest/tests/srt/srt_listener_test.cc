@@ -1,4 +1,5 @@
-// The SRT listener against real encoders: ffmpeg publishes MPEG-TS over SRT, ffprobe checks
+// The SRT listener against real encoders: ffmpeg (and, where the test must know exactly what
+// was sent, an in-process libsrt caller) publishes MPEG-TS over SRT; ffprobe and ffmpeg check
 // what the fake admission recorded.
 
 #include "srt/srt_listener.h"
@@ -13,13 +14,17 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <future>
+#include <iterator>
 #include <random>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "fake_admission.h"
+#include "ffmpeg_check.h"
 #include "nlohmann/json.hpp"
 #include "shopcast/status/status.h"
 #include "shopcast/testing/temp_dir.h"
@@ -28,6 +33,8 @@
 namespace shopcast::video_ingest::srt {
 namespace {
 
+using ffmpeg_check::DecodedVideoFrames;
+using ffmpeg_check::SentBytes;
 using testing::FakeAdmission;
 using testing::RecordingSession;
 
@@ -60,20 +67,32 @@ bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds t
   return condition();
 }
 
-// A test pattern with sound, encoded as a real encoder would, pushed to the listener. Too-late
-// packet drop is off: on a loaded 2-core test machine a stall longer than the 200 ms latency
-// would otherwise drop packets, and these tests check that every byte sent arrives.
-std::string PublishCommand(uint16_t port, const std::string& encoded_stream_id, double seconds) {
-  return "ffmpeg -hide_banner -nostdin -loglevel error -re"
-         " -f lavfi -i testsrc2=size=320x240:rate=30"
+constexpr int kFramesPerSecond = 30;
+
+// The encoder settings every publisher here uses: a test pattern with sound, as a real encoder
+// would send it.
+std::string EncodeArgs(double seconds) {
+  return " -f lavfi -i testsrc2=size=320x240:rate=" + std::to_string(kFramesPerSecond) +
          " -f lavfi -i sine=frequency=440:sample_rate=48000"
          " -t " +
          std::to_string(seconds) +
          " -c:v libx264 -preset ultrafast -tune zerolatency -g 30 -pix_fmt yuv420p"
-         " -c:a aac -b:a 64k -f mpegts"
-         " 'srt://127.0.0.1:" +
-         std::to_string(port) + "?streamid=" + encoded_stream_id +
-         "&latency=200000&tlpktdrop=0&connect_timeout=5000'";
+         " -c:a aac -b:a 64k -f mpegts";
+}
+
+// ffmpeg pushing that pattern to the listener in real time. These tests check that every byte
+// sent arrives, so the encoder must really send them all: too-late packet drop is off (on a
+// loaded 2-core test machine a stall longer than the 200 ms latency would otherwise drop
+// packets), and linger is on (in live mode libsrt's default is none: ffmpeg's last few packets,
+// written just before it closes, would be discarded unsent). With `progress` set, ffmpeg
+// reports there how many bytes it muxed (ffmpeg_check::SentBytes).
+std::string PublishCommand(uint16_t port, const std::string& encoded_stream_id, double seconds,
+                           const std::string& progress = "") {
+  return "ffmpeg -hide_banner -nostdin -loglevel error -re" +
+         (progress.empty() ? std::string() : " -progress '" + progress + "'") +
+         EncodeArgs(seconds) + " 'srt://127.0.0.1:" + std::to_string(port) +
+         "?streamid=" + encoded_stream_id +
+         "&latency=200000&tlpktdrop=0&connect_timeout=5000&linger=5'";
 }
 
 // A listener on an ephemeral port with a fake admission recording into a temporary folder.
@@ -121,11 +140,14 @@ struct Fixture {
   std::unique_ptr<SrtListener> listener;
 };
 
-// What a viewer would notice about a recording: its codecs, its length, whether it decodes.
-void CheckRecording(const RecordingSession& session) {
+// What a viewer would notice about a recording: its codecs, its length, whether it decodes to
+// the last frame. With `sent_bytes`, the recording holds exactly that many bytes.
+void CheckRecording(const RecordingSession& session, uint64_t sent_bytes = 0,
+                    double seconds = kPublishSeconds) {
   INFO("recording " << session.file());
   REQUIRE(session.bytes() > 0);
   CHECK(session.bytes() % 188 == 0);
+  if (sent_bytes != 0) CHECK(session.bytes() == sent_bytes);
   CHECK(session.close_calls() == 1);
   CHECK_FALSE(session.writes_after_close());
 
@@ -141,57 +163,131 @@ void CheckRecording(const RecordingSession& session) {
   CHECK(std::find(codecs.begin(), codecs.end(), "h264") != codecs.end());
   CHECK(std::find(codecs.begin(), codecs.end(), "aac") != codecs.end());
   double duration = std::stod(info["format"]["duration"].get<std::string>());
-  CHECK(duration > kPublishSeconds - 0.5);
-  CHECK(duration < kPublishSeconds + 0.5);
+  CHECK(duration > seconds - 0.5);
+  CHECK(duration < seconds + 0.5);
 
   CommandResult decode =
       Run("ffmpeg -hide_banner -nostdin -v error -i '" + session.file().string() + "' -f null -");
   INFO(decode.output);
   CHECK(decode.exit_code == 0);
   CHECK(decode.output.empty());
+  // Every frame the encoder made, the last one included, is there and decodes.
+  CHECK(DecodedVideoFrames(session.file().string()) ==
+        static_cast<int>(seconds * kFramesPerSecond));
 }
 
 TEST_CASE("ffmpeg publishes over SRT with a plain key and the recording is complete") {
   Fixture fixture;
-  CommandResult publish = Run(PublishCommand(fixture.listener->port(), "sk_good", kPublishSeconds));
+  const std::string progress = fixture.folder.File("ffmpeg.progress");
+  CommandResult publish =
+      Run(PublishCommand(fixture.listener->port(), "sk_good", kPublishSeconds, progress));
   INFO(publish.output);
   CHECK(publish.exit_code == 0);
 
   auto session = fixture.ClosedSession("sk_good");
   CHECK(ReasonOf(session->close_status()) == "SRT_CONNECTION_LOST");
-  CheckRecording(*session);
+  CheckRecording(*session, SentBytes(progress));
   CHECK_FALSE(fixture.admission.saw_wrong_protocol());
   CHECK(fixture.MetricValue("srt_bytes_received_total") >= static_cast<double>(session->bytes()));
   CHECK(WaitFor([&] { return fixture.MetricValue("srt_connections") == 0; },
                 std::chrono::seconds(5)));
 }
 
+std::vector<char> ReadAll(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return std::vector<char>((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// An encoder that knows exactly what it delivered: `bytes` go out in real time, 1316 bytes a
+// message, over a blocking libsrt socket that lingers on close until the listener has
+// acknowledged every packet; only then does it hang up.
+void SendAndHangUp(uint16_t port, const std::string& stream_id, const std::vector<char>& bytes,
+                   double seconds) {
+  SrtLibraryLease lease;
+  REQUIRE(lease.Acquire().ok());
+  SRTSOCKET client = srt_create_socket();
+  REQUIRE(client != SRT_INVALID_SOCK);
+  REQUIRE(srt_setsockflag(client, SRTO_STREAMID, stream_id.data(),
+                          static_cast<int>(stream_id.size())) == 0);
+  const int latency_ms = 200;
+  REQUIRE(srt_setsockflag(client, SRTO_LATENCY, &latency_ms, sizeof(latency_ms)) == 0);
+  const bool drop_late = false;  // As the ffmpeg publishers: a stalled machine drops nothing.
+  REQUIRE(srt_setsockflag(client, SRTO_TLPKTDROP, &drop_late, sizeof(drop_late)) == 0);
+  const linger wait_for_acks{1, 10};
+  REQUIRE(srt_setsockflag(client, SRTO_LINGER, &wait_for_acks, sizeof(wait_for_acks)) == 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(srt_connect(client, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
+
+  constexpr size_t kMessage = 1316;
+  const size_t messages = (bytes.size() + kMessage - 1) / kMessage;
+  const auto start = std::chrono::steady_clock::now();
+  const auto interval = std::chrono::duration<double>(seconds / static_cast<double>(messages));
+  for (size_t i = 0; i < messages; ++i) {
+    // Paced like a live encoder, so the last ~200 ms are still in the listener's latency
+    // window when the encoder hangs up.
+    std::this_thread::sleep_until(start +
+                                  std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                      interval * static_cast<double>(i)));
+    const size_t offset = i * kMessage;
+    const int size = static_cast<int>(std::min(kMessage, bytes.size() - offset));
+    INFO("message " << i << ": " << srt_getlasterror_str());
+    REQUIRE(srt_sendmsg2(client, bytes.data() + offset, size, nullptr) == size);
+  }
+  srt_close(client);  // Returns once every packet was acknowledged (linger), then hangs up.
+}
+
+TEST_CASE("every byte an encoder sends before it hangs up reaches the session") {
+  Fixture fixture;
+  const std::string sent = fixture.folder.File("sent.ts");
+  CommandResult encode = Run("ffmpeg -hide_banner -nostdin -loglevel error" +
+                             EncodeArgs(kPublishSeconds) + " '" + sent + "'");
+  INFO(encode.output);
+  REQUIRE(encode.exit_code == 0);
+  const std::vector<char> bytes = ReadAll(sent);
+  REQUIRE(bytes.size() > 100 * 1316);
+
+  SendAndHangUp(fixture.listener->port(), "sk_good", bytes, kPublishSeconds);
+
+  auto session = fixture.ClosedSession("sk_good");
+  CHECK(ReasonOf(session->close_status()) == "SRT_CONNECTION_LOST");
+  CheckRecording(*session, bytes.size());
+  CHECK(ReadAll(session->file()) == bytes);
+}
+
 TEST_CASE("the SRT Access Control stream id form publishes") {
   Fixture fixture;
+  const std::string progress = fixture.folder.File("ffmpeg.progress");
   // "#!::r=sk_good,m=publish", URL-encoded.
-  CommandResult publish = Run(PublishCommand(
-      fixture.listener->port(), "%23%21%3A%3Ar%3Dsk_good%2Cm%3Dpublish", kPublishSeconds));
+  CommandResult publish =
+      Run(PublishCommand(fixture.listener->port(), "%23%21%3A%3Ar%3Dsk_good%2Cm%3Dpublish",
+                         kPublishSeconds, progress));
   INFO(publish.output);
   CHECK(publish.exit_code == 0);
-  CheckRecording(*fixture.ClosedSession("sk_good"));
+  CheckRecording(*fixture.ClosedSession("sk_good"), SentBytes(progress));
 }
 
 // The second encoder passes the Access Control form unencoded, as ffmpeg users often do.
 TEST_CASE("two encoders publish at once on the one port") {
   Fixture fixture;
   const uint16_t port = fixture.listener->port();
-  auto first = std::async(std::launch::async,
-                          [&] { return Run(PublishCommand(port, "sk_good", kPublishSeconds)); });
+  const std::string first_progress = fixture.folder.File("first.progress");
+  const std::string second_progress = fixture.folder.File("second.progress");
+  auto first = std::async(std::launch::async, [&] {
+    return Run(PublishCommand(port, "sk_good", kPublishSeconds, first_progress));
+  });
   auto second = std::async(std::launch::async, [&] {
-    return Run(PublishCommand(port, "#!::u=host,r=sk_other", kPublishSeconds));
+    return Run(PublishCommand(port, "#!::u=host,r=sk_other", kPublishSeconds, second_progress));
   });
   CommandResult first_result = first.get();
   CommandResult second_result = second.get();
   INFO(first_result.output << second_result.output);
   CHECK(first_result.exit_code == 0);
   CHECK(second_result.exit_code == 0);
-  CheckRecording(*fixture.ClosedSession("sk_good"));
-  CheckRecording(*fixture.ClosedSession("sk_other"));
+  CheckRecording(*fixture.ClosedSession("sk_good"), SentBytes(first_progress));
+  CheckRecording(*fixture.ClosedSession("sk_other"), SentBytes(second_progress));
 }
 
 TEST_CASE("a wrong key is refused and nothing is recorded") {
@@ -220,8 +316,10 @@ TEST_CASE("playback (m=request) and malformed stream ids are refused in the hand
 TEST_CASE("a second encoder on a live key is refused while the first keeps publishing") {
   Fixture fixture;
   const uint16_t port = fixture.listener->port();
-  auto first = std::async(std::launch::async,
-                          [&] { return Run(PublishCommand(port, "sk_good", kPublishSeconds)); });
+  const std::string progress = fixture.folder.File("first.progress");
+  auto first = std::async(std::launch::async, [&] {
+    return Run(PublishCommand(port, "sk_good", kPublishSeconds, progress));
+  });
   REQUIRE(WaitFor([&] { return !fixture.admission.sessions("sk_good").empty(); },
                   std::chrono::seconds(10)));
   CommandResult second = Run(PublishCommand(port, "sk_good", 1));
@@ -230,7 +328,7 @@ TEST_CASE("a second encoder on a live key is refused while the first keeps publi
   INFO(first_result.output);
   CHECK(first_result.exit_code == 0);
   REQUIRE(fixture.admission.sessions("sk_good").size() == 1);
-  CheckRecording(*fixture.ClosedSession("sk_good"));
+  CheckRecording(*fixture.ClosedSession("sk_good"), SentBytes(progress));
 }
 
 TEST_CASE("the service can cut a publisher (EndStream)") {
@@ -285,8 +383,10 @@ TEST_CASE("a client that connects and sends nothing is cut after the idle timeou
 TEST_CASE("garbage datagrams on the port do not disturb a running publisher") {
   Fixture fixture;
   const uint16_t port = fixture.listener->port();
-  auto publisher = std::async(
-      std::launch::async, [&] { return Run(PublishCommand(port, "sk_good", kPublishSeconds)); });
+  const std::string progress = fixture.folder.File("ffmpeg.progress");
+  auto publisher = std::async(std::launch::async, [&] {
+    return Run(PublishCommand(port, "sk_good", kPublishSeconds, progress));
+  });
 
   int udp = socket(AF_INET, SOCK_DGRAM, 0);
   REQUIRE(udp >= 0);
@@ -313,7 +413,7 @@ TEST_CASE("garbage datagrams on the port do not disturb a running publisher") {
   CommandResult result = publisher.get();
   INFO(result.output << " after " << sent << " garbage datagrams");
   CHECK(result.exit_code == 0);
-  CheckRecording(*fixture.ClosedSession("sk_good"));
+  CheckRecording(*fixture.ClosedSession("sk_good"), SentBytes(progress));
 }
 
 TEST_CASE("with a passphrase only encoders that know it get in") {
@@ -326,12 +426,12 @@ TEST_CASE("with a passphrase only encoders that know it get in") {
   CHECK(without.exit_code != 0);
   CHECK(fixture.admission.sessions().empty());
 
-  CommandResult with =
-      Run(PublishCommand(port, "sk_good&passphrase=correct-horse-battery&pbkeylen=32", 1));
+  const std::string progress = fixture.folder.File("ffmpeg.progress");
+  CommandResult with = Run(
+      PublishCommand(port, "sk_good&passphrase=correct-horse-battery&pbkeylen=32", 1, progress));
   INFO(with.output);
   CHECK(with.exit_code == 0);
-  auto session = fixture.ClosedSession("sk_good");
-  CHECK(session->bytes() > 10 * 188);
+  CheckRecording(*fixture.ClosedSession("sk_good"), SentBytes(progress), 1);
 }
 
 TEST_CASE("two listeners in one process start and stop independently") {
@@ -341,10 +441,12 @@ TEST_CASE("two listeners in one process start and stop independently") {
     CHECK(second.listener->port() != first.listener->port());
   }
   // libsrt is still up for the first listener after the second cleaned up.
-  CommandResult publish = Run(PublishCommand(first.listener->port(), "sk_good", kPublishSeconds));
+  const std::string progress = first.folder.File("ffmpeg.progress");
+  CommandResult publish =
+      Run(PublishCommand(first.listener->port(), "sk_good", kPublishSeconds, progress));
   INFO(publish.output);
   CHECK(publish.exit_code == 0);
-  CheckRecording(*first.ClosedSession("sk_good"));
+  CheckRecording(*first.ClosedSession("sk_good"), SentBytes(progress));
 }
 
 }  // namespace

@@ -21,9 +21,6 @@ HttpResponse HttpGet(int port, const std::string& path);
 // -1 when the call itself failed (server gone).
 int HealthStatus(const std::shared_ptr<grpc::Channel>& channel, const std::string& service);
 
-// A TCP port on 127.0.0.1 that was free a moment ago (for binaries that take a port flag).
-int FreePort();
-
 // An insecure channel to 127.0.0.1:<port>.
 std::shared_ptr<grpc::Channel> LocalChannel(int port);
 
