@@ -13,6 +13,7 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "shopcast/auth/keys.h"
+#include "shopcast/ids/secrets.h"
 #include "shopcast/testing/net.h"
 #include "shopcast/testing/pg.h"
 #include "shopcast/testing/process.h"
@@ -33,12 +34,14 @@ struct RunningUser {
   RunningUser() {
     key_path = absl::StrCat("/tmp/shopcast-user-key-", grpc_port, ".pem");
     std::ofstream(key_path) << shopcast::auth::GenerateSigningKey("k").value().private_pem;
+    std::ofstream(key_path + ".page") << shopcast::ids::NewSecret(32);  // page-token key
     proc = std::make_unique<ChildProcess>(
         std::vector<std::string>{SHOPCAST_USER_BIN, "serve"},
         std::vector<std::string>{
             absl::StrCat("SHOPCAST_USER_GRPC_ADDR=127.0.0.1:", grpc_port),
             absl::StrCat("SHOPCAST_USER_METRICS_ADDR=127.0.0.1:", metrics_port),
             "SHOPCAST_USER_DB_DSN=" + db.dsn(), "SHOPCAST_USER_SIGNING_KEY_FILE=" + key_path,
+            "SHOPCAST_USER_PAGE_TOKEN_KEY_FILE=" + key_path + ".page",
             "SHOPCAST_USER_DB_POOL_SIZE=2", "SHOPCAST_USER_DRAIN_TIMEOUT=15s"},
         absl::StrCat("/tmp/shopcast-user-", grpc_port, ".log"));
     auto ch = shopcast::testing::LocalChannel(grpc_port);
@@ -49,7 +52,10 @@ struct RunningUser {
     INFO(proc->log());
     REQUIRE(shopcast::testing::HealthStatus(ch, "") == 1);
   }
-  ~RunningUser() { std::remove(key_path.c_str()); }
+  ~RunningUser() {
+    std::remove(key_path.c_str());
+    std::remove((key_path + ".page").c_str());
+  }
 
   std::unique_ptr<v1::UserService::Stub> Stub() {
     return v1::UserService::NewStub(shopcast::testing::LocalChannel(grpc_port));
