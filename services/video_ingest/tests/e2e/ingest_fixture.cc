@@ -20,6 +20,7 @@
 #include "grpcpp/client_context.h"
 #include "shopcast/auth/keys.h"
 #include "shopcast/auth/roles.h"
+#include "shopcast/ids/secrets.h"
 
 namespace shopcast::video_ingest::e2e {
 namespace {
@@ -57,6 +58,7 @@ IngestServer::IngestServer(ServerOptions options)
   // The server names keys by their public half, as every replica loading the file does.
   key->kid = auth::KeyIdFor(key->public_pem);
   std::ofstream(dir_.File("signing.pub.pem")) << key->public_pem;
+  std::ofstream(dir_.File("page-token.key")) << ids::NewSecret(32);
   issuer_ = std::make_unique<auth::TokenIssuer>(*key, "shopcast-user", "shopcast",
                                                 absl::Minutes(15));
   std::vector<std::string> env = {
@@ -65,6 +67,7 @@ IngestServer::IngestServer(ServerOptions options)
       "SHOPCAST_VIDEO_INGEST_DB_DSN=" + db_.dsn(),
       "SHOPCAST_VIDEO_INGEST_DB_POOL_SIZE=4",
       "SHOPCAST_VIDEO_INGEST_VERIFY_KEY_FILES=" + dir_.File("signing.pub.pem"),
+      "SHOPCAST_VIDEO_INGEST_PAGE_TOKEN_KEY_FILE=" + dir_.File("page-token.key"),
       absl::StrCat("SHOPCAST_VIDEO_INGEST_RTMP_ADDR=127.0.0.1:", rtmp_port_),
       absl::StrCat("SHOPCAST_VIDEO_INGEST_SRT_PORT=", srt_port_),
       absl::StrCat("SHOPCAST_VIDEO_INGEST_HLS_ADDR=127.0.0.1:", hls_port_),

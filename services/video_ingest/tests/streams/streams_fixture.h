@@ -57,6 +57,8 @@ class StreamsFixture {
   StreamStore& store() { return *store_; }
   FakeLiveControl& live() { return live_; }
   const StoreOptions& store_options() const { return store_->options(); }
+  // The codec the service seals page tokens with (to make genuine tokens in tests).
+  const pagetoken::Codec& page_tokens() const { return streams_->options().page_tokens; }
 
   // A token for a new user (usr_ id in *user_id) with `role`.
   std::string TokenFor(auth::Role role, std::string* user_id = nullptr);
