@@ -13,6 +13,7 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "shopcast/auth/keys.h"
+#include "shopcast/ids/secrets.h"
 #include "shopcast/testing/net.h"
 #include "shopcast/testing/pg.h"
 #include "shopcast/testing/process.h"
@@ -37,11 +38,13 @@ struct RunningUser {
 
   RunningUser() {
     std::ofstream(key_path) << shopcast::auth::GenerateSigningKey("k").value().private_pem;
+    std::ofstream(key_path + ".page") << shopcast::ids::NewSecret(32);  // page-token key
     proc = std::make_unique<ChildProcess>(
         std::vector<std::string>{SHOPCAST_USER_BIN, "serve"},
         std::vector<std::string>{
             "SHOPCAST_USER_GRPC_ADDR=127.0.0.1:0", "SHOPCAST_USER_METRICS_ADDR=127.0.0.1:0",
             "SHOPCAST_USER_DB_DSN=" + db.dsn(), "SHOPCAST_USER_SIGNING_KEY_FILE=" + key_path,
+            "SHOPCAST_USER_PAGE_TOKEN_KEY_FILE=" + key_path + ".page",
             "SHOPCAST_USER_DB_POOL_SIZE=2", "SHOPCAST_USER_DRAIN_TIMEOUT=15s"},
         dir.File("user.log"));
     const nlohmann::json started = proc->WaitForLogEvent("server_started", absl::Seconds(60));

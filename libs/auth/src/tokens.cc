@@ -85,6 +85,20 @@ std::optional<int64_t> IntClaim(const Json& claims, const char* name) {
   return std::nullopt;
 }
 
+// True if the payload is a JSON object whose exp, iat or nbf is a number that is not an
+// integer NumericDate in int64 range.
+bool HasOutOfRangeDate(absl::string_view payload_b64) {
+  std::optional<std::string> text = DecodeBase64Url(payload_b64);
+  if (!text) return false;
+  Json claims = Json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  if (claims.is_discarded() || !claims.is_object()) return false;
+  for (const char* name : {"exp", "iat", "nbf"}) {
+    auto it = claims.find(name);
+    if (it != claims.end() && it->is_number() && !IntClaim(claims, name)) return true;
+  }
+  return false;
+}
+
 // A non-empty string claim, or "".
 std::string StringClaim(const Json& claims, const char* name) {
   auto it = claims.find(name);
@@ -194,7 +208,12 @@ absl::StatusOr<Claims> TokenVerifier::Verify(absl::string_view token, absl::Time
                       reinterpret_cast<const unsigned char*>(key->second.data()),
                       static_cast<int>(key->second.size()));
   JwtPtr jwt(raw);
-  if (rc != 0 || !jwt) return Reject("TOKEN_BAD_SIGNATURE", "access token signature invalid");
+  if (rc != 0 || !jwt) {
+    // libjwt also fails on claims its JSON parser cannot hold (an exp of 2^63, say), whatever
+    // the signature: say so, rather than blame a signature that may be good.
+    if (HasOutOfRangeDate(parts[1])) return Malformed("access token has an out-of-range date");
+    return Reject("TOKEN_BAD_SIGNATURE", "access token signature invalid");
+  }
   if (jwt_get_alg(jwt.get()) != JWT_ALG_ES256) {
     return Reject("TOKEN_ALG_NOT_ALLOWED", "access token algorithm is not allowed");
   }

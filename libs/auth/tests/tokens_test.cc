@@ -1,6 +1,10 @@
 #include "shopcast/auth/tokens.h"
 
 #include <jwt.h>
+#include <openssl/bio.h>
+#include <openssl/ecdsa.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <sodium.h>
 
 #include <catch2/catch.hpp>
@@ -101,6 +105,37 @@ std::string SignWith(jwt_alg_t alg, const std::string& key_bytes, const std::str
 }
 std::string SignClaims(const Json& claims, const auth::SigningKey& key = TestKey()) {
   return SignWith(JWT_ALG_ES256, key.private_pem, key.kid, claims);
+}
+
+// Signs `payload_json` byte for byte with ES256 through OpenSSL, so that claims libjwt's JSON
+// parser cannot represent (it refuses integers beyond int64) can still carry a valid signature.
+std::string SignRawPayload(const std::string& payload_json, const auth::SigningKey& key) {
+  const std::string input = B64Url(R"({"alg":"ES256","typ":"JWT","kid":")" + key.kid + "\"}") +
+                            "." + B64Url(payload_json);
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(key.private_pem.data(), static_cast<int>(key.private_pem.size())), &BIO_free);
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> pkey(
+      PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr), &EVP_PKEY_free);
+  REQUIRE(pkey);
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  REQUIRE(EVP_DigestSignInit(md.get(), nullptr, EVP_sha256(), nullptr, pkey.get()) == 1);
+  size_t der_len = 0;
+  REQUIRE(EVP_DigestSign(md.get(), nullptr, &der_len,
+                         reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1);
+  std::string der(der_len, '\0');
+  REQUIRE(EVP_DigestSign(md.get(), reinterpret_cast<unsigned char*>(der.data()), &der_len,
+                         reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1);
+  // JWS wants r || s, 32 bytes each, not DER.
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  std::unique_ptr<ECDSA_SIG, decltype(&ECDSA_SIG_free)> sig(
+      d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der_len)), &ECDSA_SIG_free);
+  REQUIRE(sig);
+  std::string raw(64, '\0');
+  REQUIRE(BN_bn2binpad(ECDSA_SIG_get0_r(sig.get()), reinterpret_cast<unsigned char*>(raw.data()),
+                       32) == 32);
+  REQUIRE(BN_bn2binpad(ECDSA_SIG_get0_s(sig.get()),
+                       reinterpret_cast<unsigned char*>(raw.data()) + 32, 32) == 32);
+  return input + "." + B64Url(raw);
 }
 
 // The reason Verify() gives, or "OK".
@@ -222,6 +257,30 @@ TEST_CASE("signed tokens with missing or ill-typed claims are malformed") {
   c = GoodClaims();
   c["exp"] = std::to_string(absl::ToUnixSeconds(kNow + kTtl));
   CHECK(Outcome(v, SignClaims(c)) == "TOKEN_MALFORMED");
+}
+
+TEST_CASE("a correctly signed token with an out-of-range date is malformed, not badly signed") {
+  auth::TokenVerifier v = Verifier();
+  const std::string good = GoodClaims().dump();
+  // The hand-made signature is a real one: unchanged claims verify.
+  REQUIRE(Outcome(v, SignRawPayload(good, TestKey())) == "OK");
+  const std::string exp = "\"exp\":" + std::to_string(absl::ToUnixSeconds(kNow + kTtl));
+  const std::string iat = "\"iat\":" + std::to_string(absl::ToUnixSeconds(kNow));
+  REQUIRE(good.find(exp) != std::string::npos);
+  auto with = [&](const std::string& from, const std::string& to) {
+    std::string out = good;
+    out.replace(out.find(from), from.size(), to);
+    return out;
+  };
+  for (const std::string& claims :
+       {with(exp, R"("exp":9223372036854775808)"), with(exp, R"("exp":-9223372036854775809)"),
+        with(exp, R"("exp":100000000000000000000)"), with(iat, R"("iat":18446744073709551616)")}) {
+    INFO(claims);
+    CHECK(Outcome(v, SignRawPayload(claims, TestKey())) == "TOKEN_MALFORMED");
+  }
+  // The same payload signed by someone else is still a bad signature or malformed, never OK.
+  auth::SigningKey impostor = NewKey("k1");
+  CHECK(Outcome(v, SignRawPayload(good, impostor)) == "TOKEN_BAD_SIGNATURE");
 }
 
 TEST_CASE("tampering with any part breaks the signature") {

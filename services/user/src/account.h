@@ -32,6 +32,7 @@ struct NewUser {
   std::string password_hash;
   std::string display_name;
   auth::Role role = auth::Role::kViewer;
+  std::string username_lookalike;  // text::LookalikeKey(username)
 };
 
 struct ProfileUpdate {

@@ -1,5 +1,7 @@
 #include "accounts.h"
 
+#include <vector>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -8,6 +10,7 @@
 #include "shopcast/ids/secrets.h"
 #include "shopcast/log/log.h"
 #include "shopcast/status/status.h"
+#include "shopcast/text/lookalike.h"
 #include "validation.h"
 
 namespace shopcast::user {
@@ -19,6 +22,23 @@ constexpr size_t kMaxRefreshTokenBytes = 128;
 
 absl::Status InvalidCredentials() {
   return Unauthenticated("INVALID_CREDENTIALS", "wrong username, email or password");
+}
+
+absl::Status Throttled(absl::string_view reason, int64_t wait_ms, absl::string_view what) {
+  absl::Status s = Error(absl::StatusCode::kResourceExhausted, reason,
+                         absl::StrCat(what, "; retry in ", wait_ms, " ms"));
+  s.SetPayload("type.shopcast.dev/retry_after_ms", absl::Cord(absl::StrCat(wait_ms)));
+  return s;
+}
+
+// A login is an e-mail address or a username: never a control character. A NUL in particular
+// must not reach libpq, which would end the string there ("name\0…" would look up "name").
+bool HasControl(absl::string_view s) {
+  for (char c : s) {
+    auto uc = static_cast<unsigned char>(c);
+    if (uc < 0x20 || uc == 0x7f) return true;
+  }
+  return false;
 }
 
 absl::Status CheckRefreshTokenShape(absl::string_view token) {
@@ -53,52 +73,93 @@ absl::StatusOr<UserRow> Accounts::Register(const RegisterInput& in) {
   RETURN_IF_ERROR(CheckPassword(in.password, username));
   ASSIGN_OR_RETURN(std::string display_name,
                    NormalizeDisplayName(in.display_name.empty() ? username : in.display_name));
+  // Each registration costs an Argon2 hash: bound them per address before paying for one.
+  // Counted before the check, so the attempt past the allowance is already refused and a
+  // flood keeps lengthening its own wait.
+  if (!in.client_address.empty()) {
+    const std::string key = absl::StrCat("reg:", in.client_address);
+    RETURN_IF_ERROR(store_.CountAttempt(key, options_.registration_throttle));
+    ASSIGN_OR_RETURN(int64_t wait_ms, store_.ThrottleRemainingMs({key}));
+    if (wait_ms > 0) {
+      return Throttled("REGISTRATION_THROTTLED", wait_ms,
+                       "too many registrations from this address");
+    }
+  }
+  RETURN_IF_ERROR(CheckDisplayNameNotConfusable(display_name, username, ""));
   ASSIGN_OR_RETURN(std::string hash, hasher_.Hash(in.password));
-  ASSIGN_OR_RETURN(UserRow user,
-                   store_.CreateUser(NewUser{username, email, hash, display_name, in.role}));
+  NewUser fresh{username, email, hash, display_name, in.role, text::LookalikeKey(username)};
+  ASSIGN_OR_RETURN(UserRow user, store_.CreateUser(fresh));
   log::Info("user_registered").Kv("user_id", user.id).Kv("role", auth::RoleName(user.role));
   return user;
+}
+
+absl::Status Accounts::CheckDisplayNameNotConfusable(absl::string_view display_name,
+                                                     absl::string_view own_username,
+                                                     absl::string_view own_user_id) {
+  std::vector<std::string> keys = text::LookalikeKeys(display_name);
+  const std::string own = text::LookalikeKey(own_username);
+  for (const std::string& key : keys) {
+    if (key == own) return absl::OkStatus();  // your own name, in any spelling
+  }
+  ASSIGN_OR_RETURN(bool taken, store_.LookalikeTaken(keys, own_user_id));
+  if (taken) {
+    return InvalidArgument("display_name", "DISPLAY_NAME_CONFUSABLE",
+                           "display name reads like another account's username");
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::pair<Tokens, UserRow>> Accounts::Login(absl::string_view login,
                                                            absl::string_view password,
                                                            absl::string_view client_address) {
-  if (login.empty() || login.size() > kMaxLoginBytes) {
-    return InvalidArgument("login", "LOGIN_INVALID", "login must be 1 to 254 bytes");
+  if (login.empty() || login.size() > kMaxLoginBytes || HasControl(login)) {
+    return InvalidArgument("login", "LOGIN_INVALID",
+                           "login must be 1 to 254 bytes without control characters");
   }
   if (password.empty() || password.size() > kMaxPasswordBytes) {
     return InvalidArgument("password", "PASSWORD_INVALID", "password is missing or too long");
   }
   std::string normalized = absl::AsciiStrToLower(login);
-  std::string account_key = absl::StrCat("acct:", normalized);
-  std::string address_key = absl::StrCat("addr:", client_address);
-
-  ASSIGN_OR_RETURN(int64_t wait_ms, store_.ThrottleRemainingMs(account_key, address_key));
-  if (wait_ms > 0) {
-    absl::Status s = Error(absl::StatusCode::kResourceExhausted, "LOGIN_THROTTLED",
-                           absl::StrCat("too many failed logins; retry in ", wait_ms, " ms"));
-    s.SetPayload("type.shopcast.dev/retry_after_ms", absl::Cord(absl::StrCat(wait_ms)));
-    return s;
-  }
-
   absl::StatusOr<UserRow> user = absl::StrContains(normalized, '@')
                                      ? store_.GetByEmail(normalized)
                                      : store_.GetByUsername(normalized);
+  if (!user.ok() && !absl::IsNotFound(user.status())) return user.status();
+
+  // Keyed on the account however it was named (username or e-mail). An unknown login is keyed
+  // on its text, so it is throttled exactly like a real account and tells nothing.
+  const std::string account = user.ok() ? user->id : absl::StrCat("login:", normalized);
+  const std::string pair_key = absl::StrCat("pair:", account, "|", client_address);
+  const std::string account_key = absl::StrCat("acct:", account);
+  const std::string address_key = absl::StrCat("addr:", client_address);
+  // At an address the owner has logged in from, only that address's own lane applies: failures
+  // elsewhere, against this account or from this address to others, never lock the owner out.
+  ASSIGN_OR_RETURN(bool known, store_.IsKnownAddress(account, client_address));
+  std::vector<std::string> keys = {pair_key};
+  if (!known) {
+    keys.push_back(account_key);
+    keys.push_back(address_key);
+  }
+  ASSIGN_OR_RETURN(int64_t wait_ms, store_.ThrottleRemainingMs(keys));
+  if (wait_ms > 0) return Throttled("LOGIN_THROTTLED", wait_ms, "too many failed logins");
+
   bool matched = false;
   if (user.ok()) {
-    matched = hasher_.Verify(password, user->password_hash);
-  } else if (absl::IsNotFound(user.status())) {
-    hasher_.VerifyDummy(password);  // same cost as a real check: no user enumeration by timing
+    ASSIGN_OR_RETURN(matched, hasher_.Verify(password, user->password_hash));
   } else {
-    return user.status();
+    // Same cost as a real check: no user enumeration by timing.
+    RETURN_IF_ERROR(hasher_.VerifyDummy(password));
   }
   if (!matched) {
-    RETURN_IF_ERROR(store_.RecordLoginFailure(account_key, options_.account_throttle));
-    RETURN_IF_ERROR(store_.RecordLoginFailure(address_key, options_.address_throttle));
-    log::Info("login_failed").Kv("known_user", user.ok());
+    RETURN_IF_ERROR(store_.CountAttempt(pair_key, options_.pair_throttle));
+    RETURN_IF_ERROR(store_.CountAttempt(account_key, options_.account_throttle));
+    RETURN_IF_ERROR(store_.CountAttempt(address_key, options_.address_throttle));
+    log::Info("login_failed").Kv("known_user", user.ok()).Kv("known_address", known);
     return InvalidCredentials();
   }
-  RETURN_IF_ERROR(store_.ResetThrottle(account_key));
+  // The account-wide counter is left to age out: a success by the owner must not hand a
+  // guesser elsewhere a fresh allowance.
+  RETURN_IF_ERROR(store_.ResetThrottle(pair_key));
+  RETURN_IF_ERROR(store_.RememberAddress(user->id, client_address));
   if (hasher_.NeedsRehash(user->password_hash)) {
     ASSIGN_OR_RETURN(std::string fresh, hasher_.Hash(password));
     RETURN_IF_ERROR(store_.UpdatePasswordHash(user->id, fresh));
@@ -170,6 +231,8 @@ absl::StatusOr<UserRow> Accounts::UpdateProfile(const auth::Caller& caller,
   ProfileUpdate clean = update;
   if (update.display_name) {
     ASSIGN_OR_RETURN(clean.display_name, NormalizeDisplayName(*update.display_name));
+    ASSIGN_OR_RETURN(UserRow me, store_.GetById(caller.user_id));
+    RETURN_IF_ERROR(CheckDisplayNameNotConfusable(*clean.display_name, me.username, me.id));
   }
   if (update.bio) RETURN_IF_ERROR(CheckBio(*update.bio));
   if (update.avatar_url) RETURN_IF_ERROR(CheckAvatarUrl(*update.avatar_url));
@@ -208,9 +271,11 @@ absl::StatusOr<std::pair<FollowPage, std::string>> Accounts::ListFollows(
     absl::string_view page_token) {
   RETURN_IF_ERROR(CheckUserId(user_id, "user_id"));
   ASSIGN_OR_RETURN(int limit, EffectivePageSize(page_size));
-  ASSIGN_OR_RETURN(FollowCursor after, DecodeFollowToken(page_token, direction, user_id));
+  ASSIGN_OR_RETURN(FollowCursor after,
+                   DecodeFollowToken(options_.page_tokens, page_token, direction, user_id));
   ASSIGN_OR_RETURN(FollowPage page, store_.ListFollows(direction, user_id, limit, after));
-  std::string next = page.next ? EncodeFollowToken(direction, user_id, *page.next) : "";
+  std::string next =
+      page.next ? EncodeFollowToken(options_.page_tokens, direction, user_id, *page.next) : "";
   return std::make_pair(std::move(page), std::move(next));
 }
 

@@ -14,6 +14,7 @@
 #include "passwords.h"
 #include "shopcast/auth/caller.h"
 #include "shopcast/auth/tokens.h"
+#include "shopcast/pagetoken/codec.h"
 #include "store/user_store.h"
 #include "throttle.h"
 
@@ -28,8 +29,13 @@ struct Tokens {
 
 struct AccountsOptions {
   absl::Duration refresh_ttl = absl::Hours(24 * 30);
+  // The login throttle (README.md, "Login throttling").
+  ThrottlePolicy pair_throttle = PairPolicy();
   ThrottlePolicy account_throttle = AccountPolicy();
   ThrottlePolicy address_throttle = AddressPolicy();
+  ThrottlePolicy registration_throttle = RegistrationPolicy();
+  // Seals follow-list page tokens; serve loads its key from a file so replicas agree.
+  pagetoken::Codec page_tokens = pagetoken::Codec::WithRandomKey();
 };
 
 struct RegisterInput {
@@ -38,6 +44,8 @@ struct RegisterInput {
   std::string password;
   std::string display_name;  // optional
   auth::Role role = auth::Role::kViewer;
+  // The caller's IP, for the per-address registration limit; "" (operator commands) is exempt.
+  std::string client_address;
 };
 
 class Accounts {
@@ -45,8 +53,10 @@ class Accounts {
   Accounts(UserStore& store, const PasswordHasher& hasher, const auth::TokenIssuer& issuer,
            AccountsOptions options, std::function<absl::Time()> clock = absl::Now);
 
+  // RESOURCE_EXHAUSTED/REGISTRATION_THROTTLED (with retry_after_ms) past the per-address limit.
   absl::StatusOr<UserRow> Register(const RegisterInput& input);
-  // `client_address` is the caller's IP, for per-address throttling.
+  // `client_address` is the caller's IP, for throttling by (account, address), by account and
+  // by address; RESOURCE_EXHAUSTED/LOGIN_THROTTLED (with retry_after_ms) while throttled.
   absl::StatusOr<std::pair<Tokens, UserRow>> Login(absl::string_view login,
                                                    absl::string_view password,
                                                    absl::string_view client_address);
@@ -73,6 +83,11 @@ class Accounts {
 
  private:
   absl::StatusOr<Tokens> IssueTokens(const UserRow& user);
+  // INVALID_ARGUMENT/DISPLAY_NAME_CONFUSABLE if `display_name` reads like the username of an
+  // account other than `own_user_id` ("" for none).
+  absl::Status CheckDisplayNameNotConfusable(absl::string_view display_name,
+                                             absl::string_view own_username,
+                                             absl::string_view own_user_id);
 
   UserStore& store_;
   const PasswordHasher& hasher_;

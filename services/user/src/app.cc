@@ -9,9 +9,11 @@
 #include "shopcast/db/migrations.h"
 #include "shopcast/db/pool.h"
 #include "shopcast/log/log.h"
+#include "shopcast/pagetoken/codec.h"
 #include "shopcast/server/host.h"
 #include "shopcast/startup/startup.h"
 #include "shopcast/status/status.h"
+#include "shopcast/text/lookalike.h"
 #include "store/sql.h"
 #include "store/user_store.h"
 #include "user_service.h"
@@ -45,17 +47,29 @@ int RunServer(const Config& config) {
   if (!key.ok()) return Fail("signing_key", key.status());
   auto verify_keys = startup::LoadVerifyKeys(config.verify_key_files, {auth::PublicKeyOf(*key)});
   if (!verify_keys.ok()) return Fail("verify_keys", verify_keys.status());
+  if (config.page_token_key_file.empty()) {
+    return Fail("page_token_key", absl::InvalidArgumentError("page_token_key_file is required"));
+  }
+  auto page_tokens = pagetoken::LoadKeyFile(config.page_token_key_file);
+  if (!page_tokens.ok()) return Fail("page_token_key", page_tokens.status());
   if (absl::Status s = Migrate(config); !s.ok()) return Fail("migrate", s);
   auto pool = OpenPool(config);
   if (!pool.ok()) return Fail("db_pool", pool.status());
+  UserStore store(**pool);
+  // Usernames from before look-alike keys existed get theirs now, before anyone can register.
+  auto filled = store.FillMissingLookalikes(
+      [](absl::string_view username) { return text::LookalikeKey(username); });
+  if (!filled.ok()) return Fail("username_lookalikes", filled.status());
+  if (*filled > 0) log::Info("username_lookalikes_filled").Kv("count", *filled);
 
-  PasswordHasher hasher;
+  ConcurrencyLimit hashing(config.max_concurrent_hashes, absl::Seconds(5));
+  PasswordHasher hasher(HashCost{}, &hashing);
   auth::TokenIssuer issuer(*key, config.token_issuer, config.token_audience,
                            config.access_token_ttl);
   auth::TokenVerifier verifier(*verify_keys, config.token_issuer, config.token_audience);
-  UserStore store(**pool);
   AccountsOptions options;
   options.refresh_ttl = config.refresh_token_ttl;
+  options.page_tokens = *std::move(page_tokens);
   Accounts accounts(store, hasher, issuer, options);
 
   server::HostOptions host_options;
@@ -99,8 +113,12 @@ int RunCreateUser(const Config& config, const std::vector<std::string>& args) {
   auth::TokenIssuer issuer(*key, config.token_issuer, config.token_audience,
                            config.access_token_ttl);
   UserStore store(**pool);
+  auto filled = store.FillMissingLookalikes(
+      [](absl::string_view username) { return text::LookalikeKey(username); });
+  if (!filled.ok()) return Fail("username_lookalikes", filled.status());
   Accounts accounts(store, hasher, issuer, AccountsOptions{});
-  auto user = accounts.Register(RegisterInput{args[0], args[1], password, "", *role});
+  // No client address: an operator at the console is not registration-limited.
+  auto user = accounts.Register(RegisterInput{args[0], args[1], password, "", *role, ""});
   if (!user.ok()) {
     std::cerr << "user: cannot create " << args[0] << ": " << user.status().message() << "\n";
     return absl::IsAlreadyExists(user.status()) ? 3 : 1;

@@ -11,6 +11,10 @@ ABSL_FLAG(int, db_pool_size, 8, "database connections (also the blocking-work th
 ABSL_FLAG(std::string, signing_key_file, "", "PEM file of the EC P-256 token signing key");
 ABSL_FLAG(std::string, verify_key_files, "",
           "comma-separated PEM public keys of earlier signing keys, still accepted");
+ABSL_FLAG(std::string, page_token_key_file, "",
+          "file holding the page-token HMAC key (at least 32 bytes; shared by all replicas)");
+ABSL_FLAG(int, max_concurrent_hashes, 4,
+          "password hashes computed at once (each takes 19 MiB); bounds their memory");
 ABSL_FLAG(std::string, token_issuer, "shopcast-user", "iss claim of access tokens");
 ABSL_FLAG(std::string, token_audience, "shopcast", "aud claim of access tokens");
 ABSL_FLAG(absl::Duration, access_token_ttl, absl::Minutes(15), "access token lifetime");
@@ -32,6 +36,8 @@ absl::StatusOr<Config> LoadConfig() {
        absl::StrSplit(absl::GetFlag(FLAGS_verify_key_files), ',', absl::SkipEmpty())) {
     c.verify_key_files.emplace_back(f);
   }
+  c.page_token_key_file = absl::GetFlag(FLAGS_page_token_key_file);
+  c.max_concurrent_hashes = absl::GetFlag(FLAGS_max_concurrent_hashes);
   c.token_issuer = absl::GetFlag(FLAGS_token_issuer);
   c.token_audience = absl::GetFlag(FLAGS_token_audience);
   c.access_token_ttl = absl::GetFlag(FLAGS_access_token_ttl);
@@ -48,6 +54,9 @@ absl::StatusOr<Config> LoadConfig() {
   }
   if (c.signing_key_file.empty()) {
     return absl::InvalidArgumentError("signing_key_file is required");
+  }
+  if (c.max_concurrent_hashes < 1 || c.max_concurrent_hashes > 64) {
+    return absl::InvalidArgumentError("max_concurrent_hashes must be 1..64");
   }
   if (c.token_issuer.empty() || c.token_audience.empty()) {
     return absl::InvalidArgumentError("token_issuer and token_audience must not be empty");

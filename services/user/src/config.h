@@ -20,6 +20,11 @@ struct Config {
   int db_pool_size = 8;
   std::string signing_key_file;               // PEM, EC P-256 private key
   std::vector<std::string> verify_key_files;  // PEM public keys of previous signing keys
+  // Key that seals page tokens (libs/pagetoken): a file, like the signing key, never a flag's
+  // value. Every replica must load the same one. Required by `serve` only.
+  std::string page_token_key_file;
+  // Argon2id hashes running at once (each 19 MiB); more wait briefly, then are refused.
+  int max_concurrent_hashes = 4;
   std::string token_issuer;
   std::string token_audience;
   absl::Duration access_token_ttl;

@@ -131,10 +131,14 @@ absl::StatusOr<auth::Caller> UserServiceImpl::Authenticate(
 grpc::ServerUnaryReactor* UserServiceImpl::Register(grpc::CallbackServerContext* ctx,
                                                     const pb::RegisterRequest* req,
                                                     pb::RegisterResponse* res) {
-  return RunBlocking(ctx, executor_, [this, req, res]() -> absl::Status {
-    ASSIGN_OR_RETURN(UserRow u, accounts_.Register(RegisterInput{req->username(), req->email(),
-                                                                 req->password(),
-                                                                 req->display_name()}));
+  RegisterInput in;
+  in.username = req->username();
+  in.email = req->email();
+  in.password = req->password();
+  in.display_name = req->display_name();
+  in.client_address = PeerAddress(ctx->peer());
+  return RunBlocking(ctx, executor_, [this, in = std::move(in), res]() -> absl::Status {
+    ASSIGN_OR_RETURN(UserRow u, accounts_.Register(in));
     ToProto(u, res->mutable_user());
     return absl::OkStatus();
   });

@@ -6,7 +6,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "shopcast/status/status.h"
+#include "shopcast/text/lookalike.h"
 #include "shopcast/text/utf8.h"
+#include "shopcast/text/visible.h"
 
 namespace shopcast::user {
 namespace {
@@ -20,10 +22,24 @@ constexpr std::array<absl::string_view, 24> kCommonPasswords = {
     "letmein12345", "welcome12345", "administrator", "adminadmin123", "111111111111",
     "000000000000", "abcdefghijkl", "zaq12wsxcde3", "trustno1trustno1"};
 
-using text::ForEachCodePoint;
-using text::IsControl;
+// Names that only staff may seem to hold. Compared by look-alike key, so "Shopcast",
+// "SH0PCAST" and "ѕhорсаѕt" are all this one entry.
+constexpr std::array<absl::string_view, 16> kReservedNames = {
+    "admin",    "administrator", "shopcast",         "shopcast_team",
+    "support",  "help",          "moderator",        "mod",
+    "staff",    "official",      "system",           "root",
+    "security", "billing",       "trust_and_safety", "everyone"};
 
 }  // namespace
+
+bool IsReservedName(absl::string_view name) {
+  for (const std::string& key : text::LookalikeKeys(name)) {
+    for (absl::string_view reserved : kReservedNames) {
+      if (key == text::LookalikeKey(reserved)) return true;
+    }
+  }
+  return false;
+}
 
 int Utf8Length(absl::string_view s) { return static_cast<int>(text::CodePointCount(s)); }
 
@@ -45,6 +61,9 @@ absl::StatusOr<std::string> NormalizeUsername(absl::string_view username) {
   }
   if (absl::StrContains(u, "..") || u.back() == '.') {
     return bad("username may not hold '..' or end with '.'");
+  }
+  if (IsReservedName(u)) {
+    return InvalidArgument("username", "USERNAME_RESERVED", "this username is reserved");
   }
   return u;
 }
@@ -106,33 +125,40 @@ absl::Status CheckPassword(absl::string_view password, absl::string_view usernam
 }
 
 absl::StatusOr<std::string> NormalizeDisplayName(absl::string_view name) {
-  bool control = false;
-  int n = 0;
-  bool valid = ForEachCodePoint(name, [&](uint32_t cp) {
-    ++n;
-    control |= IsControl(cp);
-  });
-  if (!valid || control || n < 1 || n > kMaxDisplayNameChars) {
-    return InvalidArgument("display_name", "DISPLAY_NAME_INVALID",
-                           "display name must be 1 to 50 characters, without control characters");
+  auto bad = [](absl::string_view why) {
+    return InvalidArgument("display_name", "DISPLAY_NAME_INVALID", why);
+  };
+  int n = Utf8Length(name);
+  if (n < 1 || n > kMaxDisplayNameChars) {
+    return bad("display name must be 1 to 50 characters of UTF-8");
+  }
+  switch (text::CheckUserText(name)) {
+    case text::TextProblem::kNone:
+      break;
+    case text::TextProblem::kBidiControl:
+      return bad("display name must not hold bidirectional control characters");
+    case text::TextProblem::kInvisibleOnly:
+      return bad("display name is blank");
+    default:
+      return bad("display name must be 1 to 50 characters, without control characters");
   }
   absl::string_view trimmed = absl::StripAsciiWhitespace(name);
-  if (trimmed.empty()) {
-    return InvalidArgument("display_name", "DISPLAY_NAME_INVALID", "display name is blank");
+  if (IsReservedName(trimmed)) {
+    return InvalidArgument("display_name", "DISPLAY_NAME_RESERVED",
+                           "display name reads like a name reserved for Shopcast staff");
   }
   return std::string(trimmed);
 }
 
 absl::Status CheckBio(absl::string_view bio) {
-  bool control = false;
-  int n = 0;
-  bool valid = ForEachCodePoint(bio, [&](uint32_t cp) {
-    ++n;
-    control |= (cp != '\n' && IsControl(cp));
-  });
-  if (!valid || control || n > kMaxBioChars) {
+  int n = Utf8Length(bio);
+  if (n < 0 || n > kMaxBioChars ||
+      text::CheckUserText(bio, text::TextRules{/*multiline=*/true, /*allow_empty=*/true}) !=
+          text::TextProblem::kNone) {
+    // A bio may be empty, but not blank: invisible-only text is refused like control codes.
     return InvalidArgument("bio", "BIO_INVALID",
-                           "bio must be at most 500 characters, without control characters");
+                           "bio must be at most 500 characters, without control or "
+                           "bidirectional control characters");
   }
   return absl::OkStatus();
 }

@@ -23,7 +23,7 @@ inline constexpr size_t kMaxAvatarUrlBytes = 2048;
 int Utf8Length(absl::string_view s);
 
 // 3..30 chars of [a-z0-9_.], starting with a letter, no "..", not ending in '.'; upper-case
-// input is lower-cased. Reasons: USERNAME_INVALID.
+// input is lower-cased. Reasons: USERNAME_INVALID, USERNAME_RESERVED (reads like a staff name).
 absl::StatusOr<std::string> NormalizeUsername(absl::string_view username);
 
 // A plausible address: one '@', local part 1..64 printable ASCII without spaces, a dotted
@@ -35,12 +35,19 @@ absl::StatusOr<std::string> NormalizeEmail(absl::string_view email);
 // PASSWORD_INVALID.
 absl::Status CheckPassword(absl::string_view password, absl::string_view username);
 
-// 1..50 code points, valid UTF-8, no control characters. Reason: DISPLAY_NAME_INVALID.
+// 1..50 code points of valid UTF-8 without control or bidirectional control characters and not
+// only invisible ones (libs/text CheckUserText); surrounding ASCII spaces are trimmed. Reasons:
+// DISPLAY_NAME_INVALID, DISPLAY_NAME_RESERVED (reads like a staff name). Whether it reads like
+// another account's username is the store's question (Accounts checks it).
 absl::StatusOr<std::string> NormalizeDisplayName(absl::string_view name);
 
-// 0..500 code points, valid UTF-8, no control characters other than newline. Reason:
-// BIO_INVALID.
+// 0..500 code points, valid UTF-8, no control characters other than newline and tab, no
+// bidirectional controls, not only invisible characters. Reason: BIO_INVALID.
 absl::Status CheckBio(absl::string_view bio);
+
+// True if `name` reads like a name reserved for staff ("admin", "Shopcast", "support", …),
+// compared by libs/text LookalikeKey.
+bool IsReservedName(absl::string_view name);
 
 // Empty, or an https URL of at most 2048 bytes without spaces or control characters.
 // Reason: AVATAR_URL_INVALID.

@@ -88,11 +88,15 @@ TEST_CASE("bad logins and page requests are INVALID_ARGUMENT, not server errors"
   struct LoginCase {
     std::string login, password, reason;
   };
-  for (const auto& c : std::vector<LoginCase>{{"", kPassword, "LOGIN_INVALID"},
-                                              {std::string(1000, 'x'), kPassword, "LOGIN_INVALID"},
-                                              {"olive", "", "PASSWORD_INVALID"},
-                                              {"olive", std::string(100000, 'p'),
-                                               "PASSWORD_INVALID"}}) {
+  for (const auto& c :
+       std::vector<LoginCase>{{"", kPassword, "LOGIN_INVALID"},
+                              {std::string(1000, 'x'), kPassword, "LOGIN_INVALID"},
+                              {"olive", "", "PASSWORD_INVALID"},
+                              {"olive", std::string(100000, 'p'), "PASSWORD_INVALID"},
+                              // libpq would end the text at the NUL: "olive".
+                              {std::string("olive\0", 6), kPassword, "LOGIN_INVALID"},
+                              {std::string("olive\0junk", 10), kPassword, "LOGIN_INVALID"},
+                              {"olive\n", kPassword, "LOGIN_INVALID"}}) {
     v1::LoginRequest req;
     req.set_login(c.login);
     req.set_password(c.password);
@@ -115,6 +119,13 @@ TEST_CASE("bad logins and page requests are INVALID_ARGUMENT, not server errors"
            {id, INT32_MIN, "", "PAGE_SIZE_INVALID"},
            {id, 10, "not-a-token", "PAGE_TOKEN_INVALID"},
            {id, 10, std::string(10000, 'A'), "PAGE_TOKEN_INVALID"},
+           // Forged cursors in the old unsigned format: an id that is not UTF-8, and keys of
+           // ±2^63, reached PostgreSQL and came back INTERNAL.
+           {id, 10, absl::WebSafeBase64Escape("v1|fr|" + id + "|5|\xff\xfe"), "PAGE_TOKEN_INVALID"},
+           {id, 10, absl::WebSafeBase64Escape("v1|fr|" + id + "|-9223372036854775808|" + id),
+            "PAGE_TOKEN_INVALID"},
+           {id, 10, absl::WebSafeBase64Escape("v1|fr|" + id + "|9223372036854775807|\x01"),
+            "PAGE_TOKEN_INVALID"},
            {"", 10, "", "USER_ID_INVALID"},
            {"usr_'; DROP TABLE follows; --", 10, "", "USER_ID_INVALID"},
            {"prd_00000000000000000000000000", 10, "", "USER_ID_INVALID"},

@@ -13,7 +13,8 @@ const MigrationSet& userMigrations();
 
 namespace shopcast::user::testing {
 
-UserServiceFixture::UserServiceFixture() : db_(shopcast::testing::TestDatabase::Create()) {
+UserServiceFixture::UserServiceFixture(AccountsOptions options)
+    : db_(shopcast::testing::TestDatabase::Create()) {
   REQUIRE(db::ApplyMigrations(db_.dsn(), {&db::embedded::userMigrations()}).ok());
   auto pool = db::Pool::Create(
       db::PoolOptions{db_.dsn(), 4, absl::Seconds(5), sql::PreparedStatements(), "user-test"});
@@ -24,7 +25,7 @@ UserServiceFixture::UserServiceFixture() : db_(shopcast::testing::TestDatabase::
   verifier_ = std::make_unique<auth::TokenVerifier>(
       std::vector<auth::PublicKey>{{key_.kid, key_.public_pem}}, kIssuer, kAudience);
   store_ = std::make_unique<UserStore>(*pool_);
-  accounts_ = std::make_unique<Accounts>(*store_, hasher_, *issuer_, AccountsOptions{});
+  accounts_ = std::make_unique<Accounts>(*store_, hasher_, *issuer_, std::move(options));
   server::HostOptions o;
   o.service_name = "user";
   o.grpc_addr = "127.0.0.1:0";
@@ -47,6 +48,13 @@ int64_t UserServiceFixture::Count(const std::string& table) {
   pqxx::connection c(db_.dsn());
   pqxx::work tx(c);
   return tx.exec1("SELECT count(*) FROM " + c.quote_name(table))[0].as<int64_t>();
+}
+
+void UserServiceFixture::Exec(const std::string& sql) {
+  pqxx::connection c(db_.dsn());
+  pqxx::work tx(c);
+  tx.exec0(sql);
+  tx.commit();
 }
 
 std::string UserServiceFixture::MakeUser(const std::string& username) {

@@ -26,17 +26,22 @@ inline constexpr char kPassword[] = "correct horse battery";
 
 class UserServiceFixture {
  public:
-  UserServiceFixture();
+  explicit UserServiceFixture(AccountsOptions options = {});
   ~UserServiceFixture();
 
   v1::UserService::Stub& stub() { return *stub_; }
   db::Pool& pool() { return *pool_; }
+  // The domain object behind the RPCs, for calls from a chosen client address.
+  Accounts& accounts() { return *accounts_; }
+  UserStore& store() { return *store_; }
   const auth::SigningKey& key() const { return key_; }
   int grpc_port() const { return host_->grpc_port(); }
   int metrics_port() const { return host_->metrics_port(); }
 
   // Number of rows in `table` (to prove a rejected call stored nothing).
   int64_t Count(const std::string& table);
+  // Runs one SQL statement on the test database (to set up rows the API cannot make).
+  void Exec(const std::string& sql);
 
   // Registers `username` with kPassword; returns its id. Fails the test on error.
   std::string MakeUser(const std::string& username);

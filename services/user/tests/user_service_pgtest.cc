@@ -75,7 +75,10 @@ TEST_CASE("usernames and emails are unique, case-insensitively") {
 }
 
 TEST_CASE("wrong user and wrong password look the same, and repeated failures are throttled") {
-  UserServiceFixture f;
+  // A long first delay: the block must outlast a slow test machine's next call.
+  shopcast::user::AccountsOptions options;
+  options.pair_throttle.base_delay = absl::Minutes(10);
+  UserServiceFixture f(options);
   f.MakeUser("carol");
   auto attempt = [&](const std::string& login, const std::string& pw, std::string* reason) {
     v1::LoginRequest req;

@@ -6,6 +6,9 @@ std::vector<std::pair<std::string, std::string>> PreparedStatements() {
   return {
       {"insert_user", kInsertUser},
       {"insert_preferences", kInsertPreferences},
+      {"lookalike_taken", kLookalikeTaken},
+      {"users_without_lookalike", kUsersWithoutLookalike},
+      {"set_lookalike", kSetLookalike},
       {"select_user_by_id", kSelectUserById},
       {"select_user_by_username", kSelectUserByUsername},
       {"select_user_by_email", kSelectUserByEmail},
@@ -28,6 +31,9 @@ std::vector<std::pair<std::string, std::string>> PreparedStatements() {
       {"throttle_failure", kThrottleFailure},
       {"throttle_block", kThrottleBlock},
       {"throttle_reset", kThrottleReset},
+      {"known_address", kKnownAddress},
+      {"remember_address", kRememberAddress},
+      {"forget_old_addresses", kForgetOldAddresses},
   };
 }
 

@@ -16,8 +16,15 @@ namespace shopcast::user::sql {
   "(SELECT count(*) FROM follows f WHERE f.follower_id = u.id)"
 
 inline constexpr char kInsertUser[] = R"~(
-INSERT INTO users (id, username, email, password_hash, display_name, role)
-VALUES ($1, $2, $3, $4, $5, $6))~";
+INSERT INTO users (id, username, email, password_hash, display_name, role, username_lookalike)
+VALUES ($1, $2, $3, $4, $5, $6, $7))~";
+
+// Another account whose username has look-alike key $1 or $2 ($3: an account to leave out).
+inline constexpr char kLookalikeTaken[] = R"~(
+SELECT 1 FROM users WHERE username_lookalike IN ($1, $2) AND id <> $3 LIMIT 1)~";
+inline constexpr char kUsersWithoutLookalike[] =
+    "SELECT id, username FROM users WHERE username_lookalike IS NULL ORDER BY id LIMIT $1";
+inline constexpr char kSetLookalike[] = "UPDATE users SET username_lookalike = $2 WHERE id = $1";
 
 inline constexpr char kInsertPreferences[] = R"~(
 INSERT INTO notification_preferences (user_id) VALUES ($1))~";
@@ -94,13 +101,24 @@ UPDATE notification_preferences SET
 WHERE user_id = $1
 RETURNING followed_host_live, outbid, order_updates, marketing)~";
 
-// Milliseconds the more blocked of keys $1 and $2 must still wait; 0 when neither is.
+// Milliseconds the most blocked of keys $1, $2 and $3 must still wait; 0 when none is.
 inline constexpr char kThrottleRemaining[] = R"~(
 SELECT COALESCE(max(ceil(extract(epoch FROM (blocked_until - now())) * 1000)), 0)::bigint
 FROM login_throttle
-WHERE key IN ($1, $2) AND blocked_until > now())~";
+WHERE key IN ($1, $2, $3) AND blocked_until > now())~";
 
-// Counts one more failure for key $1; a key quiet for $2 seconds starts again from one.
+// Whether account $1 logged in from address $2 within the last 90 days.
+inline constexpr char kKnownAddress[] = R"~(
+SELECT 1 FROM login_known_addresses
+WHERE user_id = $1 AND address = $2 AND last_success_at > now() - interval '90 days')~";
+inline constexpr char kRememberAddress[] = R"~(
+INSERT INTO login_known_addresses (user_id, address) VALUES ($1, $2)
+ON CONFLICT (user_id, address) DO UPDATE SET last_success_at = now())~";
+inline constexpr char kForgetOldAddresses[] = R"~(
+DELETE FROM login_known_addresses
+WHERE user_id = $1 AND last_success_at <= now() - interval '90 days')~";
+
+// Counts one more attempt for key $1; a key quiet for $2 seconds starts again from one.
 inline constexpr char kThrottleFailure[] = R"~(
 INSERT INTO login_throttle AS t (key, failures, last_failure) VALUES ($1, 1, now())
 ON CONFLICT (key) DO UPDATE SET

@@ -39,7 +39,7 @@ absl::StatusOr<UserRow> UserStore::CreateUser(const NewUser& user) {
     auto result = db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<UserRow> {
       try {
         tx.exec_prepared("insert_user", id, user.username, user.email, user.password_hash,
-                         user.display_name, static_cast<int>(user.role));
+                         user.display_name, static_cast<int>(user.role), user.username_lookalike);
       } catch (const pqxx::unique_violation& e) {
         std::string what = e.what();
         if (what.find("users_username_key") != std::string::npos) {
@@ -53,6 +53,13 @@ absl::StatusOr<UserRow> UserStore::CreateUser(const NewUser& user) {
         id_collision = true;
         return absl::AbortedError("id collision");
       }
+      // Checked after the insert so an identical username still says USERNAME_TAKEN. Two
+      // concurrent look-alike registrations can both pass; the display-name check and a later
+      // rename catch what that leaves.
+      if (!tx.exec_prepared("lookalike_taken", user.username_lookalike, "", id).empty()) {
+        return Error(absl::StatusCode::kAlreadyExists, "USERNAME_CONFUSABLE",
+                     "username reads like another account's username", "username");
+      }
       tx.exec_prepared("insert_preferences", id);
       pqxx::result r = tx.exec_prepared("select_user_by_id", id);
       return ParseUser(r[0]);
@@ -60,6 +67,34 @@ absl::StatusOr<UserRow> UserStore::CreateUser(const NewUser& user) {
     if (result.ok() || !id_collision) return result;
   }
   return absl::InternalError("could not allocate a unique user id");
+}
+
+absl::StatusOr<bool> UserStore::LookalikeTaken(const std::vector<std::string>& keys,
+                                               absl::string_view except_user_id) {
+  std::vector<std::string> k = keys;
+  k.resize(2);  // an unused slot is "": no valid username has an empty key
+  return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<bool> {
+    return !tx.exec_prepared("lookalike_taken", k[0], k[1], S(except_user_id)).empty();
+  });
+}
+
+absl::StatusOr<int> UserStore::FillMissingLookalikes(
+    const std::function<std::string(absl::string_view)>& key_of) {
+  constexpr int kBatch = 500;
+  int filled = 0;
+  for (;;) {
+    auto batch = db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<int> {
+      pqxx::result r = tx.exec_prepared("users_without_lookalike", kBatch);
+      for (const auto& row : r) {
+        tx.exec_prepared("set_lookalike", row[0].as<std::string>(),
+                         key_of(row[1].as<std::string>()));
+      }
+      return static_cast<int>(r.size());
+    });
+    if (!batch.ok()) return batch.status();
+    filled += *batch;
+    if (*batch < kBatch) return filled;
+  }
 }
 
 absl::StatusOr<UserRow> UserStore::GetBy(const char* statement, absl::string_view value) {
@@ -223,14 +258,15 @@ absl::StatusOr<Preferences> UserStore::UpdatePreferences(absl::string_view user_
   });
 }
 
-absl::StatusOr<int64_t> UserStore::ThrottleRemainingMs(absl::string_view key1,
-                                                       absl::string_view key2) {
+absl::StatusOr<int64_t> UserStore::ThrottleRemainingMs(const std::vector<std::string>& keys) {
+  std::vector<std::string> k = keys;
+  k.resize(3);  // unused slots are "", which no key equals
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<int64_t> {
-    return tx.exec_prepared("throttle_remaining", S(key1), S(key2))[0][0].as<int64_t>();
+    return tx.exec_prepared("throttle_remaining", k[0], k[1], k[2])[0][0].as<int64_t>();
   });
 }
 
-absl::Status UserStore::RecordLoginFailure(absl::string_view key, const ThrottlePolicy& policy) {
+absl::Status UserStore::CountAttempt(absl::string_view key, const ThrottlePolicy& policy) {
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
     int failures = tx.exec_prepared("throttle_failure", S(key),
                                     absl::ToDoubleSeconds(policy.forget_after))[0][0]
@@ -239,6 +275,21 @@ absl::Status UserStore::RecordLoginFailure(absl::string_view key, const Throttle
     if (block > absl::ZeroDuration()) {
       tx.exec_prepared("throttle_block", S(key), absl::ToDoubleSeconds(block));
     }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<bool> UserStore::IsKnownAddress(absl::string_view user_id,
+                                               absl::string_view address) {
+  return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<bool> {
+    return !tx.exec_prepared("known_address", S(user_id), S(address)).empty();
+  });
+}
+
+absl::Status UserStore::RememberAddress(absl::string_view user_id, absl::string_view address) {
+  return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
+    tx.exec_prepared("remember_address", S(user_id), S(address));
+    tx.exec_prepared("forget_old_addresses", S(user_id));
     return absl::OkStatus();
   });
 }

@@ -3,7 +3,9 @@
 // Persistence of the user service on its own PostgreSQL database. Every method is one
 // transaction; libpqxx exceptions never leave this class.
 
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -26,8 +28,17 @@ class UserStore {
  public:
   explicit UserStore(db::Pool& pool) : pool_(pool) {}
 
-  // ALREADY_EXISTS with USERNAME_TAKEN or EMAIL_TAKEN. An id collision is retried silently.
+  // ALREADY_EXISTS with USERNAME_TAKEN, EMAIL_TAKEN, or USERNAME_CONFUSABLE when another
+  // account's username has the same look-alike key. An id collision is retried silently.
   absl::StatusOr<UserRow> CreateUser(const NewUser& user);
+  // True if an account other than `except_user_id` has a username whose look-alike key is one
+  // of `keys` (at most 2: text::LookalikeKeys).
+  absl::StatusOr<bool> LookalikeTaken(const std::vector<std::string>& keys,
+                                      absl::string_view except_user_id);
+  // Fills the look-alike key of usernames that lack one (rows from before it existed) with
+  // `key_of(username)`; returns how many it filled.
+  absl::StatusOr<int> FillMissingLookalikes(
+      const std::function<std::string(absl::string_view)>& key_of);
   // NOT_FOUND/USER_NOT_FOUND when absent.
   absl::StatusOr<UserRow> GetById(absl::string_view id);
   absl::StatusOr<UserRow> GetByUsername(absl::string_view username);
@@ -57,11 +68,16 @@ class UserStore {
   absl::StatusOr<Preferences> UpdatePreferences(absl::string_view user_id,
                                                 const PreferencesUpdate& update);
 
-  // Milliseconds until neither key is blocked (0 when neither is).
-  absl::StatusOr<int64_t> ThrottleRemainingMs(absl::string_view key1, absl::string_view key2);
-  // Counts a failure for `key` and blocks it as `policy` says.
-  absl::Status RecordLoginFailure(absl::string_view key, const ThrottlePolicy& policy);
+  // Milliseconds until none of `keys` (at most 3) is blocked (0 when none is).
+  absl::StatusOr<int64_t> ThrottleRemainingMs(const std::vector<std::string>& keys);
+  // Counts an attempt (a failed login, a registration) for `key` and blocks it as `policy`
+  // says.
+  absl::Status CountAttempt(absl::string_view key, const ThrottlePolicy& policy);
   absl::Status ResetThrottle(absl::string_view key);
+  // Whether `user_id` logged in from `address` within the last 90 days.
+  absl::StatusOr<bool> IsKnownAddress(absl::string_view user_id, absl::string_view address);
+  // Records a successful login of `user_id` from `address`, and forgets its stale addresses.
+  absl::Status RememberAddress(absl::string_view user_id, absl::string_view address);
 
  private:
   absl::StatusOr<UserRow> GetBy(const char* statement, absl::string_view value);

@@ -17,12 +17,13 @@
 #include "shopcast/events/relay.h"
 #include "shopcast/events/sink.h"
 #include "shopcast/log/log.h"
+#include "shopcast/pagetoken/codec.h"
 #include "shopcast/server/host.h"
 #include "shopcast/startup/startup.h"
 #include "shopcast/status/status.h"
 #include "srt/srt_listener.h"
-#include "streams/stream_service.h"
 #include "streams/store/stream_store.h"
+#include "streams/stream_service.h"
 #include "streams/streams.h"
 
 namespace shopcast::db::embedded {
@@ -80,6 +81,11 @@ int RunServer(const Config& config) {
   // Public keys that sign access tokens (a private key file yields only its public half).
   auto verify_keys = startup::LoadVerifyKeys(config.verify_key_files);
   if (!verify_keys.ok()) return Fail("verify_keys", verify_keys.status());
+  if (config.page_token_key_file.empty()) {
+    return Fail("page_token_key", absl::InvalidArgumentError("page_token_key_file is required"));
+  }
+  auto page_tokens = pagetoken::LoadKeyFile(config.page_token_key_file);
+  if (!page_tokens.ok()) return Fail("page_token_key", page_tokens.status());
   auto rtmp_addr = SplitHostPort(config.rtmp_addr, "rtmp_addr");
   auto hls_addr = SplitHostPort(config.hls_addr, "hls_addr");
   if (!rtmp_addr.ok() || !hls_addr.ok()) return Fail("config", absl::InvalidArgumentError("addr"));
@@ -124,6 +130,7 @@ int RunServer(const Config& config) {
   streams_options.rtmp_public_url = config.rtmp_public_url;
   streams_options.srt_public_url = config.srt_public_url;
   streams_options.srt_latency_us = config.srt_latency_ms * 1000;
+  streams_options.page_tokens = *std::move(page_tokens);
   streams::Streams streams(store, runtime, streams_options);
   streams::StreamServiceImpl service(streams, verifier, host.executor());
   streams::StreamInternalServiceImpl internal_service(streams, host.executor());

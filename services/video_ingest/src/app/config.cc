@@ -17,6 +17,8 @@ ABSL_FLAG(int, db_pool_size, 8, "database connections (also the blocking-work th
 ABSL_FLAG(std::string, verify_key_files, "",
           "comma-separated PEM files of the token signing keys (public, or private: only the "
           "public half is used)");
+ABSL_FLAG(std::string, page_token_key_file, "",
+          "file holding the page-token HMAC key (at least 32 bytes; shared by all replicas)");
 ABSL_FLAG(std::string, token_issuer, "shopcast-user", "iss claim of access tokens");
 ABSL_FLAG(std::string, token_audience, "shopcast", "aud claim of access tokens");
 ABSL_FLAG(std::string, rtmp_addr, "0.0.0.0:1935", "RTMP ingest listen address");
@@ -88,6 +90,7 @@ absl::StatusOr<Config> LoadConfig() {
   c.srt_max_connections = absl::GetFlag(FLAGS_srt_max_connections);
   // A secret: from the environment (a Kubernetes Secret), never a flag that `ps` would show.
   c.srt_passphrase = config::EnvOr("SHOPCAST_VIDEO_INGEST_SRT_PASSPHRASE", "");
+  c.page_token_key_file = absl::GetFlag(FLAGS_page_token_key_file);
   c.hls_addr = absl::GetFlag(FLAGS_hls_addr);
   c.segment_root = absl::GetFlag(FLAGS_segment_root);
   c.target_duration = absl::GetFlag(FLAGS_target_duration);

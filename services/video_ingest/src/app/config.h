@@ -21,6 +21,8 @@ struct Config {
   int db_pool_size = 8;
   // PEM public keys (or private keys, whose public half is used) that sign access tokens.
   std::vector<std::string> verify_key_files;
+  // Key that seals list page tokens (libs/pagetoken): a file, never a flag's value. `serve` only.
+  std::string page_token_key_file;
   std::string token_issuer;
   std::string token_audience;
 

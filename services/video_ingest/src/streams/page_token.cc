@@ -1,43 +1,50 @@
 #include "streams/page_token.h"
 
-#include <vector>
-
-#include "absl/strings/escaping.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
+#include "shopcast/ids/ids.h"
 #include "shopcast/status/status.h"
 
 namespace shopcast::video_ingest::streams {
 namespace {
 
+// Years 1 to 9999, in micros since 1970: what us_to_ts() turns into a timestamp without error.
+constexpr int64_t kMinMicros = -62135596800LL * 1000000;
+constexpr int64_t kMaxMicros = 253402300799LL * 1000000;
+
 absl::Status BadToken() {
   return InvalidArgument("page.page_token", "PAGE_TOKEN_INVALID", "page token is not valid");
 }
 
-}  // namespace
-
-std::string EncodePageToken(absl::string_view list, absl::string_view binding,
-                            const PageCursor& cursor) {
-  return absl::WebSafeBase64Escape(
-      absl::StrCat("v1|", list, "|", binding, "|", cursor.key, "|", cursor.id));
+std::string ListName(absl::string_view list, absl::string_view binding) {
+  return absl::StrCat(list, "|", binding);
 }
 
-absl::StatusOr<PageCursor> DecodePageToken(absl::string_view token, absl::string_view list,
-                                           absl::string_view binding) {
-  if (token.empty()) return PageCursor{};
-  if (token.size() > kMaxPageTokenBytes) return BadToken();
-  std::string raw;
-  if (!absl::WebSafeBase64Unescape(token, &raw)) return BadToken();
-  std::vector<std::string> parts = absl::StrSplit(raw, '|');
-  if (parts.size() != 5 || parts[0] != "v1" || parts[1] != list || parts[2] != binding) {
-    return BadToken();
+bool Plausible(const pagetoken::Cursor& c, CursorKind kind) {
+  switch (kind) {
+    case CursorKind::kStreamTime:
+      return c.key >= kMinMicros && c.key <= kMaxMicros && ids::IsValidId(c.id, "str");
+    case CursorKind::kSegmentSequence:
+      return c.key >= 0 && c.id.empty();
   }
-  PageCursor c;
-  c.first = false;
-  if (!absl::SimpleAtoi(parts[3], &c.key)) return BadToken();
-  c.id = parts[4];
-  return c;
+  return false;
+}
+
+}  // namespace
+
+std::string EncodePageToken(const pagetoken::Codec& codec, absl::string_view list,
+                            absl::string_view binding, const PageCursor& cursor) {
+  return codec.Encode(ListName(list, binding), pagetoken::Cursor{cursor.key, cursor.id});
+}
+
+absl::StatusOr<PageCursor> DecodePageToken(const pagetoken::Codec& codec, absl::string_view token,
+                                           absl::string_view list, absl::string_view binding,
+                                           CursorKind kind) {
+  if (token.empty()) return PageCursor{};
+  ASSIGN_OR_RETURN(pagetoken::Cursor c, codec.Decode(ListName(list, binding), token));
+  // Only we make tokens, but a cursor is checked as if a client wrote it: a leaked key must not
+  // turn into a database error.
+  if (!Plausible(c, kind)) return BadToken();
+  return PageCursor{false, c.key, std::move(c.id)};
 }
 
 }  // namespace shopcast::video_ingest::streams

@@ -27,9 +27,11 @@ absl::StatusOr<StreamUpdate> UpdateFrom(const vpb::UpdateStreamRequest& req) {
     } else if (path == "tags") {
       u.tags = std::vector<std::string>(s.tags().begin(), s.tags().end());
     } else if (path == "scheduled_start_at") {
-      u.scheduled_start_at = s.has_scheduled_start_at()
-                                 ? std::optional<absl::Time>(FromProto(s.scheduled_start_at()))
-                                 : std::nullopt;
+      std::optional<absl::Time> at;
+      if (s.has_scheduled_start_at()) {
+        ASSIGN_OR_RETURN(at, FromClientProto(s.scheduled_start_at(), "stream.scheduled_start_at"));
+      }
+      u.scheduled_start_at.emplace(at);  // set, to a time or to nothing (clear)
     } else {
       return BadMask("update_mask may name only title, description, tags, scheduled_start_at");
     }
@@ -68,7 +70,11 @@ grpc::ServerUnaryReactor* StreamServiceImpl::CreateStream(grpc::CallbackServerCo
   in.title = req->title();
   in.description = req->description();
   in.tags.assign(req->tags().begin(), req->tags().end());
-  if (req->has_scheduled_start_at()) in.scheduled_start_at = FromProto(req->scheduled_start_at());
+  if (req->has_scheduled_start_at()) {
+    auto at = FromClientProto(req->scheduled_start_at(), "scheduled_start_at");
+    if (!at.ok()) return FinishNow(ctx, at.status());
+    in.scheduled_start_at = *at;
+  }
   in.idempotency_key = req->idempotency_key();
   return RunBlocking(ctx, executor_, [this, res, c = *caller, in]() -> absl::Status {
     ASSIGN_OR_RETURN(auto created, streams_.Create(c, in));

@@ -29,13 +29,26 @@ bool HasEncoder(const StreamRow& s) {
          s.status == cpb::STREAM_STATUS_RECONNECTING;
 }
 
+// Every content field of a create request, normalised and length-prefixed so that no two
+// different requests share the text, hashed.
+std::string Fingerprint(const NewStream& n) {
+  std::string text;
+  for (const std::string& part :
+       {n.title, n.description, absl::StrJoin(n.tags, "\n"),
+        n.scheduled_start_at ? absl::StrCat(absl::ToUnixMicros(*n.scheduled_start_at)) : "-"}) {
+    absl::StrAppend(&text, part.size(), ":", part, ";");
+  }
+  return ids::HashSecret(text);
+}
+
 std::string KeyHint(const std::string& key) {
   return key.substr(key.size() - std::min(key.size(), kKeyHintChars));
 }
 
 template <typename Page>
-Listed<Page> WithToken(Page page, absl::string_view list, absl::string_view binding) {
-  std::string next = page.next ? EncodePageToken(list, binding, *page.next) : "";
+Listed<Page> WithToken(const pagetoken::Codec& codec, Page page, absl::string_view list,
+                       absl::string_view binding) {
+  std::string next = page.next ? EncodePageToken(codec, list, binding, *page.next) : "";
   return Listed<Page>{std::move(page), std::move(next)};
 }
 
@@ -76,6 +89,7 @@ absl::StatusOr<std::pair<StreamRow, Endpoints>> Streams::Create(const auth::Call
   n.scheduled_start_at = in.scheduled_start_at;
   RETURN_IF_ERROR(CheckIdempotencyKey(in.idempotency_key));
   n.idempotency_key = in.idempotency_key;
+  n.request_fingerprint = Fingerprint(n);
   Endpoints endpoints = NewEndpoints();
   n.key_hash = ids::HashSecret(endpoints.stream_key);
   n.key_hint = KeyHint(endpoints.stream_key);
@@ -131,9 +145,10 @@ absl::StatusOr<Listed<StreamPage>> Streams::ListLive(absl::string_view tag,
   RETURN_IF_ERROR(CheckHostFilter(host_id));
   ASSIGN_OR_RETURN(int limit, EffectivePageSize(page_size));
   std::string binding = absl::StrCat(t, ";", host_id);
-  ASSIGN_OR_RETURN(PageCursor after, DecodePageToken(page_token, "live", binding));
+  ASSIGN_OR_RETURN(PageCursor after, DecodePageToken(options_.page_tokens, page_token, "live",
+                                                     binding, CursorKind::kStreamTime));
   ASSIGN_OR_RETURN(StreamPage page, store_.ListLive(t, Std(host_id), limit, after));
-  return WithToken(std::move(page), "live", binding);
+  return WithToken(options_.page_tokens, std::move(page), "live", binding);
 }
 
 absl::StatusOr<Listed<StreamPage>> Streams::ListUpcoming(absl::string_view tag,
@@ -143,9 +158,10 @@ absl::StatusOr<Listed<StreamPage>> Streams::ListUpcoming(absl::string_view tag,
   RETURN_IF_ERROR(CheckHostFilter(host_id));
   ASSIGN_OR_RETURN(int limit, EffectivePageSize(page_size));
   std::string binding = absl::StrCat(t, ";", host_id);
-  ASSIGN_OR_RETURN(PageCursor after, DecodePageToken(page_token, "upcoming", binding));
+  ASSIGN_OR_RETURN(PageCursor after, DecodePageToken(options_.page_tokens, page_token, "upcoming",
+                                                     binding, CursorKind::kStreamTime));
   ASSIGN_OR_RETURN(StreamPage page, store_.ListUpcoming(t, Std(host_id), clock_(), limit, after));
-  return WithToken(std::move(page), "upcoming", binding);
+  return WithToken(options_.page_tokens, std::move(page), "upcoming", binding);
 }
 
 absl::StatusOr<Listed<StreamPage>> Streams::ListMine(const auth::Caller& caller,
@@ -161,9 +177,10 @@ absl::StatusOr<Listed<StreamPage>> Streams::ListMine(const auth::Caller& caller,
   statuses.erase(std::unique(statuses.begin(), statuses.end()), statuses.end());
   ASSIGN_OR_RETURN(int limit, EffectivePageSize(page_size));
   std::string binding = absl::StrCat(caller.user_id, ";", absl::StrJoin(statuses, ","));
-  ASSIGN_OR_RETURN(PageCursor after, DecodePageToken(page_token, "mine", binding));
+  ASSIGN_OR_RETURN(PageCursor after, DecodePageToken(options_.page_tokens, page_token, "mine",
+                                                     binding, CursorKind::kStreamTime));
   ASSIGN_OR_RETURN(StreamPage page, store_.ListByHost(caller.user_id, statuses, limit, after));
-  return WithToken(std::move(page), "mine", binding);
+  return WithToken(options_.page_tokens, std::move(page), "mine", binding);
 }
 
 absl::StatusOr<StreamRow> Streams::End(const auth::Caller& caller, absl::string_view stream_id,
@@ -221,10 +238,11 @@ absl::StatusOr<Listed<SegmentPage>> Streams::ListSegments(absl::string_view stre
   }
   ASSIGN_OR_RETURN(int limit, EffectivePageSize(page_size, kMaxSegmentPageSize));
   std::string binding = absl::StrCat(stream_id, ";", from_sequence);
-  ASSIGN_OR_RETURN(PageCursor after, DecodePageToken(page_token, "segments", binding));
+  ASSIGN_OR_RETURN(PageCursor after, DecodePageToken(options_.page_tokens, page_token, "segments",
+                                                     binding, CursorKind::kSegmentSequence));
   ASSIGN_OR_RETURN(SegmentPage page,
                    store_.ListSegments(Std(stream_id), from_sequence, limit, after));
-  return WithToken(std::move(page), "segments", binding);
+  return WithToken(options_.page_tokens, std::move(page), "segments", binding);
 }
 
 }  // namespace shopcast::video_ingest::streams

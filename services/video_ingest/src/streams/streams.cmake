@@ -13,7 +13,8 @@ add_library(video_ingest_streams STATIC
 target_include_directories(video_ingest_streams PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
 target_link_libraries(video_ingest_streams PUBLIC
   shopcast::proto_video_ingest shopcast::server shopcast::auth shopcast::db shopcast::events
-  shopcast::ids shopcast::log shopcast::status shopcast::text video_ingest_publish)
+  shopcast::ids shopcast::log shopcast::status shopcast::text shopcast::pagetoken
+  video_ingest_publish)
 shopcast_warnings(video_ingest_streams)
 # Defines shopcast::db::embedded::video_ingestMigrations(); apply it with
 # events::OutboxMigrations().

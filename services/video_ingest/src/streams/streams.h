@@ -14,6 +14,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "shopcast/auth/caller.h"
+#include "shopcast/pagetoken/codec.h"
 #include "streams/live_control.h"
 #include "streams/store/stream_store.h"
 #include "streams/stream.h"
@@ -25,6 +26,8 @@ struct StreamsOptions {
   std::string srt_public_url = "srt://localhost:9000";
   // SRT receiver latency advertised in srt_url, in microseconds (libsrt's unit in URLs).
   int64_t srt_latency_us = 200000;
+  // Seals list page tokens; serve loads its key from a file so every replica agrees.
+  pagetoken::Codec page_tokens = pagetoken::Codec::WithRandomKey();
 };
 
 // Ingest URLs with the key in them: shown once.

@@ -7,6 +7,7 @@
 #include "shopcast/ids/ids.h"
 #include "shopcast/status/status.h"
 #include "shopcast/text/utf8.h"
+#include "shopcast/text/visible.h"
 
 namespace shopcast::video_ingest::streams {
 namespace {
@@ -32,31 +33,32 @@ absl::StatusOr<std::string> NormalizeTag(absl::string_view tag, absl::string_vie
 int Utf8Length(absl::string_view s) { return static_cast<int>(text::CodePointCount(s)); }
 
 absl::StatusOr<std::string> NormalizeTitle(absl::string_view title, absl::string_view field) {
-  bool control = false;
-  int n = 0;
-  bool valid = ForEachCodePoint(title, [&](uint32_t cp) {
-    ++n;
-    control |= IsControl(cp);
-  });
-  if (!valid || control || n < 1 || n > kMaxTitleChars) {
-    return InvalidArgument(field, "TITLE_INVALID",
-                           "title must be 1 to 120 characters, without control characters");
+  auto bad = [&](absl::string_view why) { return InvalidArgument(field, "TITLE_INVALID", why); };
+  int n = Utf8Length(title);
+  if (n < 1 || n > kMaxTitleChars) return bad("title must be 1 to 120 characters of UTF-8");
+  switch (text::CheckUserText(title)) {
+    case text::TextProblem::kNone:
+      break;
+    case text::TextProblem::kBidiControl:
+      return bad("title must not hold bidirectional control characters");
+    case text::TextProblem::kInvisibleOnly:
+      return bad("title is blank");
+    default:
+      return bad("title must be 1 to 120 characters, without control characters");
   }
   absl::string_view trimmed = absl::StripAsciiWhitespace(title);
-  if (trimmed.empty()) return InvalidArgument(field, "TITLE_INVALID", "title is blank");
+  if (trimmed.empty()) return bad("title is blank");
   return std::string(trimmed);
 }
 
 absl::Status CheckDescription(absl::string_view description, absl::string_view field) {
-  bool control = false;
-  int n = 0;
-  bool valid = ForEachCodePoint(description, [&](uint32_t cp) {
-    ++n;
-    control |= (cp != '\n' && cp != '\t' && IsControl(cp));
-  });
-  if (!valid || control) {
+  int n = Utf8Length(description);
+  if (n < 0 || text::CheckUserText(description, text::TextRules{/*multiline=*/true,
+                                                                /*allow_empty=*/true}) !=
+                   text::TextProblem::kNone) {
     return InvalidArgument(field, "DESCRIPTION_INVALID",
-                           "description must be text without control characters");
+                           "description must be text without control or bidirectional control "
+                           "characters, and not only invisible ones");
   }
   if (n > kMaxDescriptionChars) {
     return InvalidArgument(field, "DESCRIPTION_TOO_LONG",

@@ -29,12 +29,15 @@ inline constexpr int kMaxLookupIds = 100;
 // Number of code points in `s`, or -1 if it is not valid UTF-8.
 int Utf8Length(absl::string_view s);
 
-// 1..120 code points of valid UTF-8, no control characters, not blank. TITLE_INVALID.
+// 1..120 code points of valid UTF-8 without control or bidirectional control characters and
+// not only invisible ones (libs/text CheckUserText); ASCII spaces around it trimmed.
+// TITLE_INVALID.
 absl::StatusOr<std::string> NormalizeTitle(absl::string_view title,
                                            absl::string_view field = "title");
 
 // 0..2000 code points (DESCRIPTION_TOO_LONG); valid UTF-8 without control characters other
-// than newline and tab (DESCRIPTION_INVALID).
+// than newline and tab, without bidirectional controls, and, if not empty, not only invisible
+// characters (DESCRIPTION_INVALID).
 absl::Status CheckDescription(absl::string_view description,
                               absl::string_view field = "description");
 

@@ -21,6 +21,7 @@
 #include "grpcpp/client_context.h"
 #include "shopcast/auth/keys.h"
 #include "shopcast/auth/roles.h"
+#include "shopcast/ids/secrets.h"
 #include "shopcast/testing/wait.h"
 
 namespace shopcast::video_ingest::e2e {
@@ -53,6 +54,7 @@ IngestServer::IngestServer(ServerOptions options) : db_(testing::TestDatabase::C
   // The server names keys by their public half, as every replica loading the file does.
   key->kid = auth::KeyIdFor(key->public_pem);
   std::ofstream(dir_.File("signing.pub.pem")) << key->public_pem;
+  std::ofstream(dir_.File("page-token.key")) << ids::NewSecret(32);
   issuer_ =
       std::make_unique<auth::TokenIssuer>(*key, "shopcast-user", "shopcast", absl::Minutes(15));
   std::vector<std::string> env = {
@@ -61,6 +63,7 @@ IngestServer::IngestServer(ServerOptions options) : db_(testing::TestDatabase::C
       "SHOPCAST_VIDEO_INGEST_DB_DSN=" + db_.dsn(),
       "SHOPCAST_VIDEO_INGEST_DB_POOL_SIZE=4",
       "SHOPCAST_VIDEO_INGEST_VERIFY_KEY_FILES=" + dir_.File("signing.pub.pem"),
+      "SHOPCAST_VIDEO_INGEST_PAGE_TOKEN_KEY_FILE=" + dir_.File("page-token.key"),
       "SHOPCAST_VIDEO_INGEST_RTMP_ADDR=127.0.0.1:0",
       "SHOPCAST_VIDEO_INGEST_SRT_PORT=0",
       "SHOPCAST_VIDEO_INGEST_HLS_ADDR=127.0.0.1:0",

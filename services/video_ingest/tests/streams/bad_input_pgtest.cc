@@ -1,6 +1,7 @@
 // Malformed and hostile requests: each gets the right status and reason, and nothing is stored.
 #include <catch2/catch.hpp>
 
+#include "absl/strings/escaping.h"
 #include "streams/page_token.h"
 #include "streams_fixture.h"
 
@@ -32,6 +33,43 @@ TEST_CASE("bad CreateStream requests are refused with a reason and store nothing
        "TITLE_INVALID"},
       {"invalid UTF-8", [](auto& r) { r.set_title("bad \xff\xfe bytes"); }, grpc::INVALID_ARGUMENT,
        "REQUEST_MALFORMED"},
+      {"right-to-left override in the title",
+       [](auto& r) {
+         r.set_title(
+             "Sale \xe2\x80\xae"
+             "%05 ffo");
+       },
+       grpc::INVALID_ARGUMENT, "TITLE_INVALID"},
+      {"isolate in the title",
+       [](auto& r) {
+         r.set_title(
+             "a\xe2\x81\xa6"
+             "b");
+       },
+       grpc::INVALID_ARGUMENT, "TITLE_INVALID"},
+      {"zero-width title", [](auto& r) { r.set_title("\xe2\x80\x8b\xe2\x80\x8d"); },
+       grpc::INVALID_ARGUMENT, "TITLE_INVALID"},
+      {"no-break-space title", [](auto& r) { r.set_title("\xc2\xa0\xe2\x80\xaf"); },
+       grpc::INVALID_ARGUMENT, "TITLE_INVALID"},
+      {"override in the description",
+       [](auto& r) {
+         r.set_description(
+             "fine\n\xe2\x80\xae"
+             "txet");
+       },
+       grpc::INVALID_ARGUMENT, "DESCRIPTION_INVALID"},
+      {"schedule nanos of -1",
+       [now](auto& r) {
+         r.mutable_scheduled_start_at()->set_seconds(now + 3600);
+         r.mutable_scheduled_start_at()->set_nanos(-1);
+       },
+       grpc::INVALID_ARGUMENT, "TIMESTAMP_INVALID"},
+      {"schedule nanos of 2e9",
+       [now](auto& r) {
+         r.mutable_scheduled_start_at()->set_seconds(now + 3600);
+         r.mutable_scheduled_start_at()->set_nanos(2000000000);
+       },
+       grpc::INVALID_ARGUMENT, "TIMESTAMP_INVALID"},
       {"long description", [](auto& r) { r.set_description(std::string(2001, 'd')); },
        grpc::INVALID_ARGUMENT, "DESCRIPTION_TOO_LONG"},
       {"bad tag", [](auto& r) { r.add_tags("no spaces"); }, grpc::INVALID_ARGUMENT, "TAG_INVALID"},
@@ -120,9 +158,18 @@ TEST_CASE("bad ids, page requests and choices are INVALID_ARGUMENT, never server
            {INT32_MIN, "", "", "", "PAGE_SIZE_INVALID"},
            {10, "not-a-token", "", "", "PAGE_TOKEN_INVALID"},
            {10, std::string(10000, 'A'), "", "", "PAGE_TOKEN_INVALID"},
-           // Well-formed base64 of a token for other filters: forged or replayed.
-           {10, EncodePageToken("live", "hats;", PageCursor{false, 1, "str_X"}), "", "",
+           // A real token for other filters: replayed.
+           {10,
+            EncodePageToken(f.page_tokens(), "live", "hats;",
+                            PageCursor{false, 1, "str_01ARZ3NDEKTSV4RRFFQ69G5FAV"}),
+            "", "", "PAGE_TOKEN_INVALID"},
+           // Forged cursors in the old unsigned format: keys of ±2^63 and an id that is not
+           // UTF-8 reached PostgreSQL and came back INTERNAL/DB_ERROR.
+           {10, absl::WebSafeBase64Escape("v1|live|;|9223372036854775807|str_X"), "", "",
             "PAGE_TOKEN_INVALID"},
+           {10, absl::WebSafeBase64Escape("v1|live|;|-9223372036854775808|str_X"), "", "",
+            "PAGE_TOKEN_INVALID"},
+           {10, absl::WebSafeBase64Escape("v1|live|;|5|\xff\xfe"), "", "", "PAGE_TOKEN_INVALID"},
            {10, "", "bad tag!", "", "TAG_INVALID"},
            {10, "", "", "str_x", "USER_ID_INVALID"},
        }) {
@@ -173,7 +220,24 @@ TEST_CASE("bad ids, page requests and choices are INVALID_ARGUMENT, never server
   CHECK(f.stub().UpdateStream(bad_path.get(), upd, &upd_res).error_code() ==
         grpc::INVALID_ARGUMENT);
   upd.mutable_update_mask()->Clear();
+  upd.mutable_update_mask()->add_paths("scheduled_start_at");
+  upd.mutable_stream()->mutable_scheduled_start_at()->set_seconds(absl::ToUnixSeconds(absl::Now()) +
+                                                                  3600);
+  upd.mutable_stream()->mutable_scheduled_start_at()->set_nanos(-1);
+  auto bad_nanos = Ctx(host);
+  CHECK(f.stub().UpdateStream(bad_nanos.get(), upd, &upd_res).error_code() ==
+        grpc::INVALID_ARGUMENT);
+  CHECK(ReasonOf(*bad_nanos) == "TIMESTAMP_INVALID");
+  upd.mutable_stream()->clear_scheduled_start_at();
+  upd.mutable_update_mask()->Clear();
   upd.mutable_update_mask()->add_paths("title");
+  upd.mutable_stream()->set_title(
+      "Flash \xe2\x80\xae"
+      "elas");
+  auto bidi_title = Ctx(host);
+  CHECK(f.stub().UpdateStream(bidi_title.get(), upd, &upd_res).error_code() ==
+        grpc::INVALID_ARGUMENT);
+  CHECK(ReasonOf(*bidi_title) == "TITLE_INVALID");
   upd.mutable_stream()->set_title(std::string(121, 't'));
   auto long_title = Ctx(host);
   CHECK(f.stub().UpdateStream(long_title.get(), upd, &upd_res).error_code() ==

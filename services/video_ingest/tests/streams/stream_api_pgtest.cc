@@ -1,5 +1,7 @@
 // Every RPC of the streams API over a real gRPC channel, as hosts, viewers and admins use it.
 #include <catch2/catch.hpp>
+#include <functional>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "shopcast/ids/ids.h"
@@ -92,6 +94,35 @@ TEST_CASE("CreateStream shows the key once and stores only its hash") {
   CHECK(ReasonOf(*retry_ctx) == "STREAM_KEY_ALREADY_ISSUED");
   CHECK(retry.endpoints().stream_key().empty());
   CHECK(f.Count("streams") == 1);
+
+  // The same key with other content is not a retry: refused, like Stripe, and the first
+  // stream keeps its title. So is a change of tags or schedule alone.
+  for (const auto& change : std::vector<std::function<void(vpb::CreateStreamRequest&)>>{
+           [](auto& r) { r.set_title("Autumn drop"); },
+           [](auto& r) { r.add_tags("extra"); },
+           [](auto& r) {
+             r.mutable_scheduled_start_at()->set_seconds(r.scheduled_start_at().seconds() + 60);
+           },
+       }) {
+    vpb::CreateStreamRequest other = req;
+    change(other);
+    vpb::CreateStreamResponse other_res;
+    auto other_ctx = Ctx(token);
+    CHECK(f.stub().CreateStream(other_ctx.get(), other, &other_res).error_code() ==
+          grpc::INVALID_ARGUMENT);
+    CHECK(ReasonOf(*other_ctx) == "IDEMPOTENCY_KEY_REUSED");
+    CHECK(other_res.endpoints().stream_key().empty());
+  }
+  CHECK(f.Count("streams") == 1);
+  CHECK(GetAs(f, token, s.id()).stream().title() == "Spring drop");
+  // Spelling the same request differently (case of a tag, spaces round the title) is a retry.
+  vpb::CreateStreamRequest same = req;
+  same.set_title("  Spring drop ");
+  same.set_tags(0, "FASHION");
+  auto same_ctx = Ctx(token);
+  CHECK(f.stub().CreateStream(same_ctx.get(), same, &retry).error_code() ==
+        grpc::FAILED_PRECONDITION);
+  CHECK(ReasonOf(*same_ctx) == "STREAM_KEY_ALREADY_ISSUED");
 
   // The key works for an encoder; StreamCreated was announced.
   CHECK(f.store().ClaimForPublish(key, IngestProtocol::kRtmp, "203.0.113.7:1", absl::Now()).ok());

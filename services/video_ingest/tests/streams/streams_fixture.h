@@ -61,6 +61,8 @@ class StreamsFixture {
   const StoreOptions& store_options() const { return store_->options(); }
   // The store of another replica (instance) on the same database; store() is kInstance.
   std::unique_ptr<StreamStore> StoreOfInstance(const std::string& instance_id);
+  // The codec the service seals page tokens with (to make genuine tokens in tests).
+  const pagetoken::Codec& page_tokens() const { return streams_->options().page_tokens; }
 
   // A token for a new user (usr_ id in *user_id) with `role`.
   std::string TokenFor(auth::Role role, std::string* user_id = nullptr);

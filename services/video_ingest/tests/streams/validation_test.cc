@@ -27,6 +27,28 @@ TEST_CASE("titles: 1..120 characters of text, trimmed, no control characters") {
   }
 }
 
+TEST_CASE("titles: no bidirectional controls, and not only invisible characters") {
+  for (const std::string& bad : {
+           std::string("Sale \xe2\x80\xae%05 ffo"),  // right-to-left override
+           std::string("\xe2\x80\xaa"
+                       "embedded"),  // left-to-right embedding
+           std::string("a\xe2\x81\xa7"
+                       "b"),                                     // first-strong isolate
+           std::string("\xe2\x80\x8b"),                          // zero-width space
+           std::string("\xe2\x80\x8c\xe2\x80\x8d\xe2\x81\xa0"),  // ZWNJ, ZWJ, word joiner
+           std::string("\xc2\xa0\xc2\xa0"),                      // no-break spaces
+           std::string("\xe2\xa0\x80"),                          // Braille blank
+       }) {
+    INFO(bad);
+    CHECK(ReasonOf(NormalizeTitle(bad).status()) == "TITLE_INVALID");
+  }
+  // Right-to-left scripts themselves are welcome.
+  CHECK(NormalizeTitle("\xd7\x9e\xd7\x91\xd7\xa6\xd7\xa2 \xd8\xaa\xd8\xae\xd9\x81\xd9\x8a\xd8\xb6")
+            .ok());
+  CHECK(ReasonOf(CheckDescription("ok\n\xe2\x80\xaetxet")) == "DESCRIPTION_INVALID");
+  CHECK(ReasonOf(CheckDescription("\xe2\x80\x8b")) == "DESCRIPTION_INVALID");
+}
+
 TEST_CASE("descriptions: up to 2000 characters, newlines allowed") {
   CHECK(CheckDescription("").ok());
   CHECK(CheckDescription("line one\nline two\ttabbed").ok());

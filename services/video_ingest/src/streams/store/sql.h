@@ -31,14 +31,15 @@ namespace shopcast::video_ingest::streams::sql {
 
 inline constexpr char kInsertStream[] = R"~(
 INSERT INTO streams (id, host_id, title, description, tags, status, scheduled_start_at,
-                     created_at, updated_at, key_hash, key_hint, key_issued_at, idempotency_key)
+                     created_at, updated_at, key_hash, key_hint, key_issued_at, idempotency_key,
+                     request_fingerprint)
 VALUES ($1, $2, $3, $4, $5::text[], 1, us_to_ts($6), us_to_ts($7), us_to_ts($7), $8, $9,
-        us_to_ts($7), $10))~";
+        us_to_ts($7), $10, $11))~";
 
 // Serialises CreateStream per host so the open-stream limit holds under concurrent calls.
 inline constexpr char kLockHost[] = "SELECT pg_advisory_xact_lock(hashtext('streams:' || $1))";
 inline constexpr char kSelectByIdempotencyKey[] =
-    "SELECT id FROM streams WHERE host_id = $1 AND idempotency_key = $2";
+    "SELECT id, request_fingerprint FROM streams WHERE host_id = $1 AND idempotency_key = $2";
 inline constexpr char kCountOpenStreams[] =
     "SELECT count(*) FROM streams WHERE host_id = $1 AND status < 4";
 

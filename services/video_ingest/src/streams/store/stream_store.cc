@@ -65,8 +65,16 @@ absl::StatusOr<StreamRow> StreamStore::CreateStream(const NewStream& in, absl::T
     auto result = db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<StreamRow> {
       StoreTx t(tx, options_);
       tx.exec_prepared("vi_lock_host", in.host_id);
-      if (!tx.exec_prepared("vi_select_by_idempotency_key", in.host_id, in.idempotency_key)
-               .empty()) {
+      pqxx::result earlier =
+          tx.exec_prepared("vi_select_by_idempotency_key", in.host_id, in.idempotency_key);
+      if (!earlier.empty()) {
+        // Like Stripe: a key names one request; the same key with other content is a client
+        // bug, not a retry, and must not be answered as if it were.
+        if (!earlier[0][1].is_null() && earlier[0][1].as<std::string>() != in.request_fingerprint) {
+          return InvalidArgument("idempotency_key", "IDEMPOTENCY_KEY_REUSED",
+                                 "this idempotency key was used for a request with other "
+                                 "content; use a new key for a new stream");
+        }
         return Error(absl::StatusCode::kFailedPrecondition, "STREAM_KEY_ALREADY_ISSUED",
                      "this request already created a stream and its key was shown once; "
                      "rotate the key to get a new one",
@@ -82,7 +90,7 @@ absl::StatusOr<StreamRow> StreamStore::CreateStream(const NewStream& in, absl::T
       try {
         tx.exec_prepared("vi_insert_stream", id, in.host_id, in.title, in.description,
                          internal::ArrayLiteral(in.tags), scheduled.get(), absl::ToUnixMicros(now),
-                         in.key_hash, in.key_hint, in.idempotency_key);
+                         in.key_hash, in.key_hint, in.idempotency_key, in.request_fingerprint);
       } catch (const pqxx::unique_violation&) {
         id_collision = true;  // the idempotency key was checked under the host lock
         return absl::AbortedError("id collision");

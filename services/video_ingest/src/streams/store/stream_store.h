@@ -46,6 +46,8 @@ struct NewStream {
   std::vector<std::string> tags;
   std::optional<absl::Time> scheduled_start_at;
   std::string idempotency_key;
+  // Identifies the request's content; the key reused with another one is refused.
+  std::string request_fingerprint;
   std::string key_hash;  // ids::HashSecret of the key
   std::string key_hint;  // last 4 characters of the key
 };
@@ -81,8 +83,9 @@ class StreamStore final : public SessionStore {
   // ---- The gRPC service's side ----
 
   // A PREPARING stream + StreamCreated. FAILED_PRECONDITION/STREAM_KEY_ALREADY_ISSUED when the
-  // host already used the idempotency key; RESOURCE_EXHAUSTED/TOO_MANY_OPEN_STREAMS beyond the
-  // per-host limit of non-ended streams.
+  // host already used the idempotency key for the same request, INVALID_ARGUMENT/
+  // IDEMPOTENCY_KEY_REUSED when for another (a different request_fingerprint);
+  // RESOURCE_EXHAUSTED/TOO_MANY_OPEN_STREAMS beyond the per-host limit of non-ended streams.
   absl::StatusOr<StreamRow> CreateStream(const NewStream& stream, absl::Time now);
   // The stream with its latest session; NOT_FOUND/STREAM_NOT_FOUND.
   absl::StatusOr<StreamRow> GetStream(std::string_view stream_id);
