@@ -1,7 +1,8 @@
 // libFuzzer target for the RTMP chunk stream reader. The input is what a publisher sends after
 // the handshake. Checks: no crash or overread; the same messages and the same error whether the
 // bytes arrive at once, in pieces or one at a time; AMF0 commands and data that decode survive a
-// round trip; every message can be turned into an FLV tag.
+// round trip; every message can be turned into an FLV tag; the codec check on the first media
+// never crashes and, once it refuses, keeps refusing with the same status.
 
 #include <algorithm>
 #include <cstddef>
@@ -11,6 +12,7 @@
 
 #include "fuzz_check.h"
 #include "rtmp/chunk_stream.h"
+#include "rtmp/codec_check.h"
 #include "rtmp/flv.h"
 
 namespace {
@@ -75,8 +77,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size <= 2048) CheckSame(whole, Run(input, [] { return size_t{1}; }));
 
   shopcast::video_ingest::rtmp::FlvWriter flv;
+  shopcast::video_ingest::rtmp::CodecCheck codecs;
+  absl::Status refusal;
   std::vector<uint8_t> tags;
   for (const Message& m : whole.messages) {
+    const absl::Status verdict = codecs.Inspect(m);
+    if (!refusal.ok()) FUZZ_CHECK(verdict == refusal);
+    if (!verdict.ok()) refusal = verdict;
     if (m.type == shopcast::video_ingest::rtmp::kCommandAmf0 ||
         m.type == shopcast::video_ingest::rtmp::kDataAmf0) {
       shopcast::video_ingest::rtmp::fuzz::CheckAmf0RoundTrip(m.payload);

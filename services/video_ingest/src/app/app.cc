@@ -1,9 +1,12 @@
 #include "app/app.h"
 
+#include <limits>
 #include <map>
 #include <memory>
 
 #include "hls/hls_origin.h"
+#include "ingest/backoff_admission.h"
+#include "ingest/refusal_backoff.h"
 #include "ingest/runtime.h"
 #include "media/gstreamer_init.h"
 #include "media/pipeline.h"
@@ -137,13 +140,24 @@ int RunServer(const Config& config) {
   host.AddService(&service);
   host.AddService(&internal_service);
 
+  // Every publish attempt, RTMP or SRT, passes the refusal backoff before the runtime.
+  RefusalBackoffOptions backoff_options;
+  backoff_options.max_wait = absl::ToChronoMilliseconds(config.publish_backoff_max);
+  if (config.publish_backoff_max == absl::ZeroDuration()) {
+    backoff_options.free_refusals = std::numeric_limits<int>::max();
+  }
+  RefusalBackoff backoff(backoff_options);
+  BackoffAdmission admission(runtime, backoff, &host.metrics());
+
   rtmp::RtmpOptions rtmp_options;
   rtmp_options.listen_address = rtmp_addr->first;
   rtmp_options.port = rtmp_addr->second;
   rtmp_options.max_connections = static_cast<size_t>(config.rtmp_max_connections);
+  rtmp_options.max_pending_connections = static_cast<size_t>(config.rtmp_max_pending_connections);
+  rtmp_options.max_pending_per_address = static_cast<size_t>(config.rtmp_max_pending_per_address);
   rtmp_options.handshake_timeout = absl::ToChronoMilliseconds(config.rtmp_handshake_timeout);
   rtmp_options.idle_timeout = absl::ToChronoMilliseconds(config.ingest_idle_timeout);
-  rtmp::RtmpServer rtmp_server(rtmp_options, runtime, &host.metrics());
+  rtmp::RtmpServer rtmp_server(rtmp_options, admission, &host.metrics());
 
   srt::SrtOptions srt_options;
   srt_options.port = static_cast<uint16_t>(config.srt_port);
@@ -151,7 +165,7 @@ int RunServer(const Config& config) {
   srt_options.max_connections = config.srt_max_connections;
   srt_options.passphrase = config.srt_passphrase;
   srt_options.idle_timeout = config.ingest_idle_timeout;
-  srt::SrtListener srt_listener(srt_options, runtime, &host.metrics());
+  srt::SrtListener srt_listener(srt_options, admission, &host.metrics());
 
   hls::HlsOriginOptions hls_options;
   hls_options.listen_address = hls_addr->first;

@@ -22,7 +22,14 @@ ABSL_FLAG(std::string, page_token_key_file, "",
 ABSL_FLAG(std::string, token_issuer, "shopcast-user", "iss claim of access tokens");
 ABSL_FLAG(std::string, token_audience, "shopcast", "aud claim of access tokens");
 ABSL_FLAG(std::string, rtmp_addr, "0.0.0.0:1935", "RTMP ingest listen address");
-ABSL_FLAG(int, rtmp_max_connections, 1000, "RTMP connections at once; more are closed");
+ABSL_FLAG(int, rtmp_max_connections, 1000,
+          "RTMP connections at once; past it a newcomer evicts the oldest unauthenticated one");
+ABSL_FLAG(int, rtmp_max_pending_connections, 200,
+          "RTMP connections not yet admitted (no valid key yet); past it the oldest is closed");
+ABSL_FLAG(int, rtmp_max_pending_per_address, 16,
+          "RTMP connections not yet admitted from one IP address; more are closed at once");
+ABSL_FLAG(absl::Duration, publish_backoff_max, absl::Seconds(30),
+          "longest wait imposed on a stream key and address that keep being refused (0: off)");
 ABSL_FLAG(absl::Duration, rtmp_handshake_timeout, absl::Seconds(5),
           "time an RTMP client has to complete the handshake");
 ABSL_FLAG(absl::Duration, ingest_idle_timeout, absl::Seconds(10),
@@ -83,6 +90,9 @@ absl::StatusOr<Config> LoadConfig() {
   c.token_audience = absl::GetFlag(FLAGS_token_audience);
   c.rtmp_addr = absl::GetFlag(FLAGS_rtmp_addr);
   c.rtmp_max_connections = absl::GetFlag(FLAGS_rtmp_max_connections);
+  c.rtmp_max_pending_connections = absl::GetFlag(FLAGS_rtmp_max_pending_connections);
+  c.rtmp_max_pending_per_address = absl::GetFlag(FLAGS_rtmp_max_pending_per_address);
+  c.publish_backoff_max = absl::GetFlag(FLAGS_publish_backoff_max);
   c.rtmp_handshake_timeout = absl::GetFlag(FLAGS_rtmp_handshake_timeout);
   c.ingest_idle_timeout = absl::GetFlag(FLAGS_ingest_idle_timeout);
   c.srt_port = absl::GetFlag(FLAGS_srt_port);
@@ -142,8 +152,12 @@ absl::StatusOr<Config> LoadConfig() {
       (c.srt_passphrase.size() < 10 || c.srt_passphrase.size() > 79)) {
     return absl::InvalidArgumentError("srt_passphrase must be 10..79 characters");
   }
-  if (c.rtmp_max_connections < 1 || c.srt_max_connections < 1) {
+  if (c.rtmp_max_connections < 1 || c.srt_max_connections < 1 ||
+      c.rtmp_max_pending_connections < 1 || c.rtmp_max_pending_per_address < 1) {
     return absl::InvalidArgumentError("max connections must be at least 1");
+  }
+  if (c.publish_backoff_max < absl::ZeroDuration() || c.publish_backoff_max > absl::Hours(1)) {
+    return absl::InvalidArgumentError("publish_backoff_max must be between 0 and 1h");
   }
   if (c.segment_root.empty()) return absl::InvalidArgumentError("segment_root is required");
   if (c.target_duration < absl::Milliseconds(500) || c.target_duration > absl::Seconds(10)) {

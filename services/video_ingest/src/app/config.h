@@ -28,6 +28,10 @@ struct Config {
 
   std::string rtmp_addr;  // host:port of the RTMP listener
   int rtmp_max_connections = 1000;
+  int rtmp_max_pending_connections = 200;  // not admitted yet, in total
+  int rtmp_max_pending_per_address = 16;   // not admitted yet, per source IP
+  // Longest wait for a (stream key, address) pair that keeps being refused; zero turns it off.
+  absl::Duration publish_backoff_max;
   absl::Duration rtmp_handshake_timeout;
   absl::Duration ingest_idle_timeout;  // no bytes from a publishing encoder
   int srt_port = 9000;

@@ -30,6 +30,20 @@ void IngestRuntime::Session::Close(const absl::Status& why) {
   runtime_.EndSessionLater(shared_from_this(), e);
 }
 
+void IngestRuntime::Session::Refuse(const absl::Status& why) {
+  log::Info("ingest_media_refused")
+      .Kv("stream_id", claim_.stream_id)
+      .Kv("session_id", claim_.session_id)
+      .Kv("detail", std::string(why.message()));
+  // As when the packager refuses the media: REJECTED with UNSUPPORTED_CODEC (the stream keeps
+  // its status), nothing to flush; the protocol server hangs up itself.
+  Ending e{v1::SESSION_END_REASON_REJECTED};
+  e.error = common::v1::STREAM_ERROR_REASON_UNSUPPORTED_CODEC;
+  e.flush = false;
+  e.disconnect = false;
+  runtime_.EndSessionLater(shared_from_this(), e);
+}
+
 void IngestRuntime::Session::PackagerFailed(const absl::Status& why) {
   log::Warn("ingest_packager_failed")
       .Kv("stream_id", claim_.stream_id)

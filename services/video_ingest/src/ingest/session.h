@@ -26,6 +26,7 @@ class IngestRuntime::Session final : public MediaSession,
   // MediaSession, for the protocol server.
   bool Write(std::span<const uint8_t> bytes) override;
   void Close(const absl::Status& why) override;
+  void Refuse(const absl::Status& why) override;
 
   // Packager events.
   void PackagerFailed(const absl::Status& why);

@@ -47,6 +47,12 @@ class MediaSession {
   // The encoder is gone (closed, timed out, protocol error: `why`). Called once; Write is not
   // called afterwards.
   virtual void Close(const absl::Status& why) = 0;
+
+  // Instead of Close: the protocol server refused the media itself, after telling the encoder
+  // why (INVALID_ARGUMENT/UNSUPPORTED_CODEC: a codec the packager does not take, found in the
+  // first media). The session ends as REJECTED with that reason rather than as a disconnect;
+  // the stream keeps its status. The default treats it as a Close.
+  virtual void Refuse(const absl::Status& why) { Close(why); }
 };
 
 // Lets the service side cut a connection (EndStream, key rotation, packager failure). Must be

@@ -44,6 +44,13 @@ absl::Status ChunkReader::Fail(absl::Status s) {
   return s;
 }
 
+size_t ChunkReader::buffered_bytes() const {
+  // Capacities: what is allocated, not just what is filled.
+  size_t n = buffer_.capacity();
+  for (const auto& [csid, st] : streams_) n += st.partial.capacity();
+  return n;
+}
+
 absl::Status ChunkReader::Feed(std::span<const uint8_t> bytes, std::vector<Message>& out) {
   if (!error_.ok()) return error_;
   // The protocol counts bytes modulo 2^32 (acknowledgement sequence numbers wrap).

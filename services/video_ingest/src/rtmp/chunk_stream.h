@@ -58,6 +58,14 @@ class ChunkReader {
   // RTMP_CONTROL_INVALID (an Abort shorter than 4 bytes) or RTMP_BUFFER_LIMIT.
   absl::Status Feed(std::span<const uint8_t> bytes, std::vector<Message>& out);
 
+  // Replaces the limits for what is parsed from now on (a server raises them once a publisher
+  // is admitted). Lowering max_pending_bytes below what is already held fails the next message.
+  void set_limits(const ChunkLimits& limits) { limits_ = limits; }
+  const ChunkLimits& limits() const { return limits_; }
+
+  // Bytes the reader has allocated right now: a partial chunk and the unfinished messages.
+  size_t buffered_bytes() const;
+
   // Total bytes fed so far (for acknowledgements), modulo 2^32 as the protocol counts them.
   uint32_t bytes_received() const { return bytes_received_; }
   // The peer's current chunk size (128 until it sends SetChunkSize).

@@ -1,8 +1,11 @@
-# ---- RTMP protocol (pure code, no I/O): handshake, chunk stream, AMF0, FLV; its fuzzers. ----
+# ---- RTMP protocol (pure code, no I/O): handshake, chunk stream, AMF0, FLV, codec check,
+# connection budget; its fuzzers. ----
 # Kept free of Boost and gRPC so the fuzzers build fast. The RTMP server section follows below.
 set(VIDEO_INGEST_RTMP_PROTOCOL_SOURCES
     ${CMAKE_CURRENT_SOURCE_DIR}/src/rtmp/amf0.cc
     ${CMAKE_CURRENT_SOURCE_DIR}/src/rtmp/chunk_stream.cc
+    ${CMAKE_CURRENT_SOURCE_DIR}/src/rtmp/codec_check.cc
+    ${CMAKE_CURRENT_SOURCE_DIR}/src/rtmp/connection_table.cc
     ${CMAKE_CURRENT_SOURCE_DIR}/src/rtmp/flv.cc
     ${CMAKE_CURRENT_SOURCE_DIR}/src/rtmp/handshake.cc)
 set(VIDEO_INGEST_RTMP_PROTOCOL_DEPS
@@ -15,6 +18,8 @@ shopcast_warnings(video_ingest_rtmp_protocol)
 shopcast_test(NAME video_ingest_rtmp_protocol_test
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/rtmp/amf0_test.cc
             ${CMAKE_CURRENT_SOURCE_DIR}/tests/rtmp/chunk_stream_test.cc
+            ${CMAKE_CURRENT_SOURCE_DIR}/tests/rtmp/codec_check_test.cc
+            ${CMAKE_CURRENT_SOURCE_DIR}/tests/rtmp/connection_table_test.cc
             ${CMAKE_CURRENT_SOURCE_DIR}/tests/rtmp/flv_test.cc
             ${CMAKE_CURRENT_SOURCE_DIR}/tests/rtmp/handshake_test.cc
     DEPS video_ingest_rtmp_protocol
@@ -39,6 +44,7 @@ shopcast_warnings(video_ingest_rtmp_server)
 shopcast_test(NAME video_ingest_rtmp_server_test
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/rtmp/server_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/rtmp/server_test_support.cc
+          ${CMAKE_CURRENT_SOURCE_DIR}/tests/rtmp/raw_publisher.cc
   DEPS video_ingest_rtmp_server shopcast::status shopcast::testing_files nlohmann_json::nlohmann_json
        prometheus-cpp::core Threads::Threads
   LABEL integration)

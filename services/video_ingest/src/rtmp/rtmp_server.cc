@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "rtmp/connection_table.h"
 #include "rtmp/rtmp_server_metrics.h"
 #include "rtmp/rtmp_session.h"
 #include "shopcast/log/log.h"
@@ -42,6 +43,8 @@ absl::Status ValidateOptions(const RtmpOptions& o) {
   if (o.io_threads < 1) return bad("io_threads", "io_threads must be at least 1");
   if (o.admission_threads < 1) return bad("admission_threads", "must be at least 1");
   if (o.max_connections < 1) return bad("max_connections", "must be at least 1");
+  if (o.max_pending_connections < 1) return bad("max_pending_connections", "must be at least 1");
+  if (o.max_pending_per_address < 1) return bad("max_pending_per_address", "must be at least 1");
   if (o.out_chunk_size < 128 || o.out_chunk_size > 0x7FFFFFFFu) {
     return bad("out_chunk_size", "must be between 128 and 2^31-1");
   }
@@ -61,7 +64,17 @@ class RtmpServer::Impl {
         accept_strand_(asio::make_strand(io_)),
         acceptor_(accept_strand_),
         gate_(std::make_shared<DisconnectGate>()),
-        context_{options_, admission, pool_, metrics_, gate_} {}
+        table_(ConnectionLimits{options_.max_connections, options_.max_pending_connections,
+                                options_.max_pending_per_address}),
+        context_{options_, admission, pool_, metrics_, gate_,
+                 [this](uint64_t id, bool admitting) {
+                   std::lock_guard<std::mutex> lock(mu_);
+                   table_.Admitting(id, admitting);
+                 },
+                 [this](uint64_t id) {
+                   std::lock_guard<std::mutex> lock(mu_);
+                   table_.Admitted(id);
+                 }} {}
 
   ~Impl() { Stop(); }
 
@@ -175,21 +188,41 @@ class RtmpServer::Impl {
   }
 
   void StartSession(tcp::socket socket) {
+    error_code ec;
+    const tcp::endpoint peer = socket.remote_endpoint(ec);
+    const std::string address = ec ? std::string("unknown") : peer.address().to_string();
     std::shared_ptr<RtmpSession> session;
+    std::shared_ptr<RtmpSession> evicted;
+    std::string refusal = "max_connections";
     uint64_t id = 0;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (!stopping_ && sessions_.size() < options_.max_connections) {
-        id = ++next_id_;
-        session = std::make_shared<RtmpSession>(id, std::move(socket), context_);
-        sessions_.emplace(id, session);
+      if (!stopping_) {
+        ConnectionTable::Decision d = table_.Open(next_id_ + 1, address);
+        if (d.accepted) {
+          id = ++next_id_;
+          session = std::make_shared<RtmpSession>(id, std::move(socket), context_);
+          sessions_.emplace(id, session);
+        } else {
+          refusal = d.refusal;
+        }
+        if (d.evict) {
+          auto it = sessions_.find(*d.evict);
+          if (it != sessions_.end()) evicted = it->second.lock();
+        }
       }
+    }
+    if (evicted != nullptr) {
+      asio::post(evicted->executor(), [evicted] {
+        evicted->Shutdown(Error(absl::StatusCode::kResourceExhausted, "RTMP_EVICTED",
+                                "closed to make room for a newer connection"));
+      });
     }
     if (session == nullptr) {
       error_code ignored;
       socket.close(ignored);
-      metrics_.Rejected("max_connections");
-      log::Debug("rtmp_connection_rejected").Kv("reason", "max_connections");
+      metrics_.Rejected(refusal);
+      log::Debug("rtmp_connection_rejected").Kv("reason", refusal).Kv("remote", address);
       return;
     }
     metrics_.ConnectionOpened();
@@ -201,6 +234,7 @@ class RtmpServer::Impl {
     metrics_.ConnectionClosed();
     std::lock_guard<std::mutex> lock(mu_);
     sessions_.erase(id);
+    table_.Closed(id);
     drained_.notify_all();
   }
 
@@ -211,6 +245,7 @@ class RtmpServer::Impl {
   asio::strand<asio::io_context::executor_type> accept_strand_;
   tcp::acceptor acceptor_;
   std::shared_ptr<DisconnectGate> gate_;
+  ConnectionTable table_;  // Guarded by mu_.
   SessionContext context_;
   std::vector<std::thread> threads_;
   uint16_t port_ = 0;

@@ -27,11 +27,25 @@ struct RtmpOptions {
   int io_threads = 1;
   int admission_threads = 2;                          // Admit() blocks on the database.
   std::string app = "live";                           // rtmp://host/<app>/<stream key>
-  size_t max_connections = 1000;                      // Accepts beyond this are closed at once.
+  // Every connection. When all are taken, a newcomer evicts the oldest connection that has not
+  // presented a key yet, or is closed at once if there is none (connection_table.h).
+  size_t max_connections = 1000;
+  // Connections not admitted yet (handshake, connect, waiting to publish), in total and per
+  // source IP: a newcomer past the total evicts the oldest of them; past its address's share it
+  // is closed at once. Admitted publishers do not count here.
+  size_t max_pending_connections = 200;
+  size_t max_pending_per_address = 16;
   std::chrono::milliseconds handshake_timeout{5000};  // From accept to a complete handshake.
   std::chrono::milliseconds publish_timeout{10000};   // From accept to an admitted publish.
   std::chrono::milliseconds idle_timeout{10000};      // Without a byte, once publishing.
-  ChunkLimits chunk_limits;
+  ChunkLimits chunk_limits;  // Once admitted.
+  // Before admission a client only sends a few small commands; these bound what an
+  // unauthenticated connection can make us hold (about 140 KiB with the read buffer, so
+  // max_pending_connections of them stay under 30 MiB).
+  ChunkLimits pending_chunk_limits{.max_chunk_size = 64 * 1024,
+                                   .max_message_bytes = 64 * 1024,
+                                   .max_chunk_streams = 8,
+                                   .max_pending_bytes = 64 * 1024};
   uint32_t out_chunk_size = 4096;      // Our outgoing chunk size, announced on connect.
   uint32_t window_ack_size = 2500000;  // Announced to the peer; also our ack window by default.
 };

@@ -18,6 +18,11 @@ RtmpServerMetrics::RtmpServerMetrics(prometheus::Registry* registry) {
                          .Help("Bytes received from RTMP clients, handshake included.")
                          .Register(*registry)
                          .Add({});
+  pending_bytes_ = &prometheus::BuildGauge()
+                        .Name("rtmp_pending_buffered_bytes")
+                        .Help("Bytes held for RTMP connections not admitted yet.")
+                        .Register(*registry)
+                        .Add({});
   auto& rejected = prometheus::BuildCounter()
                        .Name("rtmp_connections_rejected_total")
                        .Help("RTMP connections refused or cut, by reason.")
@@ -42,6 +47,10 @@ void RtmpServerMetrics::Rejected(const std::string& reason) {
 
 void RtmpServerMetrics::BytesReceived(size_t n) {
   if (bytes_received_ != nullptr) bytes_received_->Increment(static_cast<double>(n));
+}
+
+void RtmpServerMetrics::PendingBytes(int64_t delta) {
+  if (pending_bytes_ != nullptr) pending_bytes_->Increment(static_cast<double>(delta));
 }
 
 }  // namespace shopcast::video_ingest::rtmp

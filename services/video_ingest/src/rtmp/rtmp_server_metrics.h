@@ -4,6 +4,7 @@
 // server code never branches on whether metrics are wanted. Thread-safe.
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <string>
 
@@ -26,16 +27,21 @@ class RtmpServerMetrics {
   // `reason` is one of kRejectReasons; anything else counts as "other".
   void Rejected(const std::string& reason);
   void BytesReceived(size_t n);
+  // Bytes held by connections not admitted yet (their chunk readers and read buffers) change by
+  // `delta`: rtmp_pending_buffered_bytes.
+  void PendingBytes(int64_t delta);
 
  private:
   prometheus::Gauge* connections_ = nullptr;
   prometheus::Counter* bytes_received_ = nullptr;
+  prometheus::Gauge* pending_bytes_ = nullptr;
   std::map<std::string, prometheus::Counter*> rejected_;  // Filled once, read-only afterwards.
 };
 
 // Labels of rtmp_connections_rejected_total, created up front so every series exists from zero.
 inline constexpr const char* kRejectReasons[] = {
     "max_connections", "handshake_invalid", "handshake_timeout", "publish_timeout",
-    "idle_timeout",    "protocol_error",    "admission_refused", "other"};
+    "idle_timeout",    "protocol_error",    "admission_refused", "evicted",
+    "per_address_limit", "unsupported_codec", "other"};
 
 }  // namespace shopcast::video_ingest::rtmp

@@ -23,10 +23,15 @@ namespace asio = boost::asio;
 using boost::system::error_code;
 
 constexpr size_t kReadBufferBytes = 64 * 1024;
+// Before admission a client sends a few small commands: a small buffer keeps unauthenticated
+// connections cheap.
+constexpr size_t kPendingReadBufferBytes = 4 * 1024;
 // A peer may announce any window; acknowledging more often than this would let it make us
 // write as much as it sends.
 constexpr uint32_t kMinAckWindow = 4096;
 constexpr uint32_t kFirstStreamId = 1;
+// After refusing its media, how long we wait for the encoder to read our status and hang up.
+constexpr std::chrono::seconds kRefusalLinger{3};
 // What connect's _result says we are; publishers only check that the fields exist.
 constexpr char kFmsVersion[] = "FMS/3,0,1,123";
 constexpr double kCapabilities = 31;
@@ -46,6 +51,8 @@ std::string RejectReasonFor(const absl::Status& why, bool refused) {
   if (reason == "RTMP_HANDSHAKE_TIMEOUT") return "handshake_timeout";
   if (reason == "RTMP_PUBLISH_TIMEOUT") return "publish_timeout";
   if (reason == "RTMP_IDLE_TIMEOUT") return "idle_timeout";
+  if (reason == "RTMP_EVICTED") return "evicted";
+  if (reason == "UNSUPPORTED_CODEC") return "unsupported_codec";
   if (why.code() == absl::StatusCode::kInvalidArgument) return "protocol_error";
   return "";
 }
@@ -97,7 +104,7 @@ RtmpSession::RtmpSession(uint64_t id, asio::ip::tcp::socket socket, SessionConte
       executor_(socket_.get_executor()),
       context_(context),
       timer_(executor_),
-      reader_(context.options.chunk_limits) {
+      reader_(context.options.pending_chunk_limits) {
   error_code ec;
   const asio::ip::tcp::endpoint peer = socket_.remote_endpoint(ec);
   remote_ = ec ? "unknown" : peer.address().to_string() + ":" + std::to_string(peer.port());
@@ -120,12 +127,15 @@ asio::awaitable<void> RtmpSession::Run() {
                   Error(absl::StatusCode::kDeadlineExceeded, "RTMP_PUBLISH_TIMEOUT",
                         "no admitted publish in time"));
       result = co_await ReadLoop();
+      // The encoder hanging up after we refused its media ends the connection for that reason.
+      if (state_ == State::kRefused) result = media_refusal_;
     }
   } catch (const std::exception& e) {
     result = Error(absl::StatusCode::kInternal, "RTMP_SESSION_FAILED", e.what());
   }
   Shutdown(result);  // Keeps an earlier reason (watchdog, DisconnectFn, Stop).
   EndMedia(close_reason_);
+  ChargePending(0);
 
   const std::string reject = RejectReasonFor(close_reason_, refused_);
   if (!reject.empty()) context_.metrics.Rejected(reject);
@@ -228,10 +238,18 @@ asio::awaitable<absl::Status> RtmpSession::Handshake() {
   co_return absl::OkStatus();
 }
 
+void RtmpSession::ChargePending(size_t held) {
+  context_.metrics.PendingBytes(static_cast<int64_t>(held) -
+                                static_cast<int64_t>(pending_charge_));
+  pending_charge_ = held;
+}
+
 asio::awaitable<absl::Status> RtmpSession::ReadLoop() {
-  std::vector<uint8_t> buffer(kReadBufferBytes);
+  std::vector<uint8_t> buffer(kPendingReadBufferBytes);
   std::vector<Message> messages;
   for (;;) {
+    const bool admitted = state_ == State::kPublishing || state_ == State::kUnpublished;
+    if (admitted && buffer.size() < kReadBufferBytes) buffer.resize(kReadBufferBytes);
     error_code ec;
     const size_t n = co_await socket_.async_read_some(asio::buffer(buffer), Awaitable(ec));
     if (ec) co_return ConnectionError(ec, closed_, close_reason_);
@@ -245,6 +263,7 @@ asio::awaitable<absl::Status> RtmpSession::ReadLoop() {
         !st.ok()) {
       co_return st;
     }
+    if (!admitted) ChargePending(buffer.capacity() + reader_.buffered_bytes());
     for (const Message& m : messages) {
       absl::Status st = co_await Handle(m);
       if (!st.ok()) co_return st;
@@ -283,7 +302,7 @@ asio::awaitable<absl::Status> RtmpSession::Handle(const Message& m) {
     case kDataAmf0:
     case kDataAmf3:
     case kAggregate:
-      co_return HandleMedia(m);
+      co_return co_await HandleMedia(m);
     default:
       // SetChunkSize and Abort were applied by the reader; the peer's acknowledgements and
       // bandwidth limits need nothing from a server that only receives media.
@@ -405,6 +424,7 @@ asio::awaitable<absl::Status> RtmpSession::Publish(const Message& m,
   }
 
   state_ = State::kAdmitting;
+  context_.admitting(id_, true);
   const PublishRequest request{IngestProtocol::kRtmp, std::move(key), remote_};
   const DisconnectFn disconnect = MakeDisconnectFn();
   PublishAdmission& admission = context_.admission;
@@ -431,6 +451,7 @@ asio::awaitable<absl::Status> RtmpSession::Publish(const Message& m,
         admitted.ok() ? Error(absl::StatusCode::kInternal, "ADMISSION_FAILED", "no session")
                       : admitted.status();
     refused_ = true;
+    context_.admitting(id_, false);
     log::Info("rtmp_publish_refused")
         .Kv("conn", id_)
         .Kv("remote", remote_)
@@ -445,6 +466,12 @@ asio::awaitable<absl::Status> RtmpSession::Publish(const Message& m,
 
   media_ = std::move(*admitted);
   state_ = State::kPublishing;
+  publish_stream_id_ = stream_id;
+  // A valid key: the publisher leaves the budget of unauthenticated connections, and its
+  // messages (keyframes) may be as large as the full limits allow.
+  context_.admitted(id_);
+  reader_.set_limits(context_.options.chunk_limits);
+  ChargePending(0);
   log::Info("rtmp_publish_started").Kv("conn", id_).Kv("remote", remote_);
   SetDeadline(Clock::now() + context_.options.idle_timeout,
               Error(absl::StatusCode::kDeadlineExceeded, "RTMP_IDLE_TIMEOUT",
@@ -461,20 +488,48 @@ asio::awaitable<absl::Status> RtmpSession::Publish(const Message& m,
   co_return absl::OkStatus();
 }
 
-absl::Status RtmpSession::HandleMedia(const Message& m) {
+asio::awaitable<absl::Status> RtmpSession::HandleMedia(const Message& m) {
   if (state_ != State::kPublishing) {
-    if (state_ == State::kUnpublished) return absl::OkStatus();  // Stragglers after unpublish.
+    // Stragglers after unpublish or after a refusal.
+    if (state_ == State::kUnpublished || state_ == State::kRefused) co_return absl::OkStatus();
     if (m.type == kAudio || m.type == kVideo) {
-      return ProtocolError("RTMP_MEDIA_BEFORE_PUBLISH", "media before an admitted publish");
+      co_return ProtocolError("RTMP_MEDIA_BEFORE_PUBLISH", "media before an admitted publish");
     }
-    return absl::OkStatus();  // Metadata before publish carries nothing we need.
+    co_return absl::OkStatus();  // Metadata before publish carries nothing we need.
   }
+  // Checked before the packager sees it: what it cannot take is refused by name, at once.
+  if (absl::Status st = codecs_.Inspect(m); !st.ok()) co_return co_await RefuseMedia(st);
   flv_out_.clear();
-  RETURN_IF_ERROR(flv_.WriteTag(m, flv_out_));
+  if (absl::Status st = flv_.WriteTag(m, flv_out_); !st.ok()) co_return st;
   if (!flv_out_.empty() && !media_->Write(flv_out_)) {
-    return Error(absl::StatusCode::kAborted, "MEDIA_SESSION_ENDED", "the media session ended");
+    co_return Error(absl::StatusCode::kAborted, "MEDIA_SESSION_ENDED", "the media session ended");
   }
-  return absl::OkStatus();
+  co_return absl::OkStatus();
+}
+
+asio::awaitable<absl::Status> RtmpSession::RefuseMedia(absl::Status why) {
+  log::Info("rtmp_media_refused")
+      .Kv("conn", id_)
+      .Kv("remote", remote_)
+      .Kv("reason", ReasonOf(why))
+      .Kv("detail", std::string(why.message()));
+  state_ = State::kRefused;
+  media_refusal_ = why;
+  if (media_ != nullptr) {
+    std::shared_ptr<MediaSession> media = std::move(media_);
+    media_.reset();
+    media->Refuse(why);
+  }
+  SetDeadline(Clock::now() + kRefusalLinger, why);
+  const std::vector<uint8_t> out =
+      Encode({OnStatus(publish_stream_id_, "error", "NetStream.Publish.Rejected", Describe(why))});
+  if (absl::Status st = co_await SendBytes(out); !st.ok()) co_return why;
+  // Closing outright with the encoder's media still unread would reset the connection and
+  // could discard our status before the encoder reads it: send FIN, keep reading until it
+  // hangs up (or the linger runs out).
+  error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  co_return absl::OkStatus();
 }
 
 std::vector<uint8_t> RtmpSession::Encode(const std::vector<Message>& messages) {

@@ -13,6 +13,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -22,6 +23,7 @@
 #include "publish/publish.h"
 #include "rtmp/amf0.h"
 #include "rtmp/chunk_stream.h"
+#include "rtmp/codec_check.h"
 #include "rtmp/flv.h"
 #include "rtmp/rtmp_server.h"
 #include "rtmp/rtmp_server_metrics.h"
@@ -58,6 +60,10 @@ struct SessionContext {
   boost::asio::thread_pool& admission_pool;
   RtmpServerMetrics& metrics;
   std::shared_ptr<DisconnectGate> gate;
+  // The connection's key is being checked (true) or the check said no (false).
+  std::function<void(uint64_t id, bool admitting)> admitting;
+  // The connection's key was accepted: it leaves the budget of unauthenticated connections.
+  std::function<void(uint64_t id)> admitted;
 };
 
 class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
@@ -76,7 +82,15 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
 
  private:
   using Clock = std::chrono::steady_clock;
-  enum class State { kHandshake, kHandshaken, kConnected, kAdmitting, kPublishing, kUnpublished };
+  enum class State {
+    kHandshake,
+    kHandshaken,
+    kConnected,
+    kAdmitting,
+    kPublishing,
+    kUnpublished,
+    kRefused,  // The media was refused: we told the encoder and wait for it to hang up.
+  };
 
   boost::asio::awaitable<void> Watchdog();
   boost::asio::awaitable<absl::Status> Handshake();
@@ -86,7 +100,10 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
   boost::asio::awaitable<absl::Status> Connect(double txn, const std::vector<Amf0Value>& args);
   boost::asio::awaitable<absl::Status> Publish(const Message& m,
                                                const std::vector<Amf0Value>& args);
-  absl::Status HandleMedia(const Message& m);
+  boost::asio::awaitable<absl::Status> HandleMedia(const Message& m);
+  // Tells the encoder its media is refused (onStatus error), ends the media session as refused
+  // and half-closes, so the status reaches the encoder before it sees the connection end.
+  boost::asio::awaitable<absl::Status> RefuseMedia(absl::Status why);
   // Chunks `messages` with our writer (applying our own SetChunkSize as it passes).
   std::vector<uint8_t> Encode(const std::vector<Message>& messages);
   boost::asio::awaitable<absl::Status> SendBytes(const std::vector<uint8_t>& bytes);
@@ -96,6 +113,8 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
   // Ends the media session once with `why`.
   void EndMedia(const absl::Status& why);
   DisconnectFn MakeDisconnectFn();
+  // Reports what this not-yet-admitted connection holds now (0 once admitted or closed).
+  void ChargePending(size_t held);
 
   const uint64_t id_;
   boost::asio::ip::tcp::socket socket_;
@@ -115,11 +134,14 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
   ChunkReader reader_;
   ChunkWriter writer_;
   FlvWriter flv_;
+  CodecCheck codecs_;
+  absl::Status media_refusal_;  // Why the media was refused (state kRefused).
   uint32_t bytes_in_ = 0;  // Modulo 2^32, as acknowledgements count.
   uint64_t total_bytes_in_ = 0;
   uint32_t peer_window_ = 0;
   uint32_t last_ack_ = 0;
   uint32_t publish_stream_id_ = 1;
+  size_t pending_charge_ = 0;  // Bytes counted in rtmp_pending_buffered_bytes for us.
   std::shared_ptr<MediaSession> media_;
   std::vector<uint8_t> flv_out_;
 };

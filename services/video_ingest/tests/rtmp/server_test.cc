@@ -7,7 +7,10 @@
 #include <sys/time.h>
 
 #include <catch2/catch.hpp>
+#include <unistd.h>
+
 #include <chrono>
+#include <fstream>
 #include <memory>
 #include <random>
 #include <set>
@@ -15,8 +18,10 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "nlohmann/json.hpp"
 #include "prometheus/registry.h"
+#include "raw_publisher.h"
 #include "rtmp/rtmp_server.h"
 #include "server_test_support.h"
 #include "shopcast/status/status.h"
@@ -28,6 +33,8 @@ using namespace std::chrono_literals;
 using testing::FakeAdmission;
 using testing::PollUntil;
 using testing::PublishRecord;
+using testing::RawPublisher;
+using testing::StatusReply;
 using testing::RunTool;
 using testing::TcpClient;
 using testing::TempDir;
@@ -186,6 +193,13 @@ TEST_CASE("gst-launch-1.0 publishes over RTMP with rtmp2sink and every frame arr
   REQUIRE(PollUntil([&] { return OpenConnections(registry) == 0; }, 10s));
   CHECK(r->closes.load() == 1);
   CheckRecording(h, r->path, 3.0);
+}
+
+double GaugeValue(prometheus::Registry& registry, const std::string& name) {
+  for (const auto& family : registry.Collect()) {
+    if (family.name == name && !family.metric.empty()) return family.metric[0].gauge.value;
+  }
+  return -1;
 }
 
 double RejectedTotal(prometheus::Registry& registry, const std::string& reason) {
@@ -418,6 +432,214 @@ TEST_CASE("a media session that stops accepting bytes ends the connection") {
   CHECK(live.ffmpeg.Wait(15s) >= 0);
   REQUIRE(PollUntil([&] { return live.record->closes.load() == 1; }, 5s));
   CHECK(ReasonOf(CloseStatus(*live.record)) == "MEDIA_SESSION_ENDED");
+}
+
+// This process's resident memory (both ends of every connection live here).
+size_t ResidentBytes() {
+  std::ifstream statm("/proc/self/statm");
+  size_t pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return resident * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+}
+
+std::vector<uint8_t> SetChunkSize(uint32_t size) {
+  return Chunk(2, 1, 4,
+               {static_cast<uint8_t>(size >> 24), static_cast<uint8_t>(size >> 16),
+                static_cast<uint8_t>(size >> 8), static_cast<uint8_t>(size)});
+}
+
+TEST_CASE("unauthenticated connections sending large partial messages cannot grow memory") {
+  RtmpOptions options = TestOptions();
+  options.max_pending_connections = 32;
+  options.max_pending_per_address = 1000;  // All clients are 127.0.0.1 here.
+  prometheus::Registry registry;
+  Harness h(options, &registry);
+  LivePublish live(h);
+  const size_t before = ResidentBytes();
+  size_t peak = before;
+  const timeval send_timeout{1, 0};  // The server stops reading a client it cuts.
+
+  // Each client declares a 4 MiB message and sends nearly all of it, never finishing it: before
+  // the fix the server kept up to 16 MiB of such partial messages per connection.
+  std::vector<std::unique_ptr<TcpClient>> flood;
+  const std::vector<uint8_t> block(64 * 1024, 0x02);
+  for (int i = 0; i < 48; ++i) {
+    auto c = std::make_unique<TcpClient>(h.server.port());
+    REQUIRE(setsockopt(c->fd(), SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof(send_timeout)) ==
+            0);
+    REQUIRE(c->Handshake(5s));
+    bool open = c->Send(SetChunkSize(64 * 1024)) &&
+                c->Send(Chunk(3, 20, 4 * 1024 * 1024, block));
+    for (int sent = 1; open && sent < 63; ++sent) {
+      open = c->Send(std::vector<uint8_t>{0xC3}) && c->Send(block);
+    }
+    peak = std::max(peak, ResidentBytes());
+    flood.push_back(std::move(c));
+  }
+  // Wait until the server has dealt with every client (cut it, or read all it sent), sampling
+  // what we hold on the way.
+  PollUntil(
+      [&] {
+        peak = std::max(peak, ResidentBytes());
+        size_t closed = 0;
+        for (auto& c : flood) closed += c->Closed() ? 1 : 0;
+        return closed == flood.size();
+      },
+      4s);
+  peak = std::max(peak, ResidentBytes());
+  INFO("resident before " << before << ", peak " << peak);
+  // 48 clients x 4 MiB would be 192 MiB; the pending budget is 32 x ~200 KiB.
+  CHECK(peak - before < 48u * 1024 * 1024);
+  live.RequireGrowing();
+
+  // Clients that stay inside the per-connection limits are held, but only as many as the
+  // pending budget: newcomers evict the oldest.
+  std::vector<std::unique_ptr<TcpClient>> held;
+  for (int i = 0; i < 64; ++i) {
+    auto c = std::make_unique<TcpClient>(h.server.port());
+    REQUIRE(c->Handshake(5s));
+    REQUIRE(c->Send(SetChunkSize(64 * 1024)));
+    c->Send(Chunk(3, 20, 60000, std::vector<uint8_t>(50000, 0x02)));
+    held.push_back(std::move(c));
+  }
+  const double budget = 32.0 * 200 * 1024;
+  double max_pending_bytes = 0;
+  PollUntil(
+      [&] {
+        max_pending_bytes = std::max(max_pending_bytes,
+                                     GaugeValue(registry, "rtmp_pending_buffered_bytes"));
+        return RejectedTotal(registry, "evicted") >= 32;
+      },
+      5s);
+  CHECK(RejectedTotal(registry, "evicted") >= 32);
+  CHECK(max_pending_bytes > 0);
+  CHECK(max_pending_bytes <= budget);
+  CHECK(GaugeValue(registry, "rtmp_pending_buffered_bytes") <= budget);
+  live.RequireGrowing();
+}
+
+TEST_CASE("silent connections holding every slot do not keep a real encoder out") {
+  RtmpOptions options = TestOptions();
+  options.handshake_timeout = 30s;  // The silent clients stay unless evicted.
+  options.publish_timeout = 30s;
+  options.max_connections = 40;
+  options.max_pending_connections = 20;
+  options.max_pending_per_address = 1000;
+  prometheus::Registry registry;
+  Harness h(options, &registry);
+  LivePublish live(h);  // Admitted first: holds a slot that no newcomer may take.
+  std::vector<std::unique_ptr<TcpClient>> silent;
+  for (int i = 0; i < 60; ++i) silent.push_back(std::make_unique<TcpClient>(h.server.port()));
+  // Every one of them has been accepted (and 40 of them evicted or refused) before ffmpeg tries.
+  REQUIRE(PollUntil([&] { return RejectedTotal(registry, "evicted") >= 40; }, 5s));
+
+  std::string log;
+  const int code =
+      RunTool(FfmpegPublish(h.Url("sk_other"), 2, false), h.LogPath("ffmpeg"), 60s, &log);
+  INFO(log);
+  CHECK(code == 0);
+  std::shared_ptr<PublishRecord> r = h.admission.WaitForRecord("sk_other", 1s);
+  REQUIRE(r != nullptr);
+  CHECK(r->bytes.load() > 10000);
+  live.RequireGrowing();
+}
+
+TEST_CASE("one address cannot hold more than its share of unauthenticated connections") {
+  RtmpOptions options = TestOptions();
+  options.handshake_timeout = 30s;  // Only the cap can close a silent client early.
+  options.publish_timeout = 30s;
+  options.max_pending_per_address = 4;
+  prometheus::Registry registry;
+  Harness h(options, &registry);
+  // An admitted publisher does not count against its address's share.
+  LivePublish live(h);
+  std::vector<std::unique_ptr<TcpClient>> mine;
+  for (int i = 0; i < 4; ++i) mine.push_back(std::make_unique<TcpClient>(h.server.port()));
+  REQUIRE(mine[3]->Handshake(5s));  // Accepted in order: all four are in.
+  TcpClient fifth(h.server.port());
+  CHECK(fifth.WaitForClose(10s));
+  CHECK(RejectedTotal(registry, "per_address_limit") == 1);
+  // Another address is not affected, and the first four are still served.
+  TcpClient other(h.server.port(), "127.0.0.2");
+  CHECK(other.Handshake(5s));
+  for (int i = 0; i < 3; ++i) CHECK(mine[i]->Handshake(5s));
+  live.RequireGrowing();
+}
+
+// The first bytes of an AAC sequence header tag and of an AVC one.
+const std::vector<uint8_t> kAacHeader = {0xAF, 0x00, 0x12, 0x10};
+const std::vector<uint8_t> kAvcHeader = {0x17, 0x00, 0, 0, 0, 1, 0x64, 0x00, 0x1F};
+
+void CheckCodecRefusal(Harness& h, RawPublisher& p, const std::string& names) {
+  std::optional<StatusReply> refused = p.NextStatus(5s);
+  REQUIRE(refused.has_value());
+  INFO(refused->description);
+  CHECK(refused->level == "error");
+  CHECK(refused->code == "NetStream.Publish.Rejected");
+  CHECK(absl::StrContains(refused->description, "UNSUPPORTED_CODEC"));
+  CHECK(absl::StrContains(refused->description, names));
+  CHECK(p.WaitForClose(5s));  // Well before the 5 s idle timeout would.
+  std::shared_ptr<PublishRecord> r = h.admission.WaitForRecord("sk_good", 1s);
+  REQUIRE(r != nullptr);
+  REQUIRE(PollUntil([&] { return r->refusals.load() == 1; }, 5s));
+  CHECK(r->closes.load() == 0);
+  CHECK(ReasonOf(CloseStatus(*r)) == "UNSUPPORTED_CODEC");
+}
+
+TEST_CASE("HEVC over RTMP is refused at its first tag with a status the encoder shows") {
+  prometheus::Registry registry;
+  Harness h(TestOptions(), &registry);
+  SECTION("legacy codec id 12") {
+    RawPublisher p(h.server.port());
+    std::optional<StatusReply> started = p.Publish("live", "sk_good", 5s);
+    REQUIRE(started.has_value());
+    REQUIRE(started->code == "NetStream.Publish.Start");
+    REQUIRE(p.SendTag(kAudio, 0, kAacHeader));
+    REQUIRE(p.SendTag(kVideo, 0, {0x1C, 0x00, 0, 0, 0, 1}));
+    for (uint32_t ts = 40; ts < 400; ts += 40) p.SendTag(kVideo, ts, {0x2C, 0x01, 0, 0, 0, 9});
+    CheckCodecRefusal(h, p, "HEVC");
+    // Nothing of the HEVC stream reached the media session: the FLV header and the AAC tag.
+    CHECK(h.admission.WaitForRecord("sk_good", 1s)->bytes.load() == 13 + 11 + 4 + 4);
+  }
+  SECTION("enhanced RTMP 'hvc1'") {
+    RawPublisher p(h.server.port());
+    REQUIRE(p.Publish("live", "sk_good", 5s).has_value());
+    REQUIRE(p.SendTag(kVideo, 0, {0x90, 'h', 'v', 'c', '1', 1, 2, 3}));
+    CheckCodecRefusal(h, p, "HEVC");
+  }
+  CHECK(PollUntil([&] { return RejectedTotal(registry, "unsupported_codec") == 1; }, 5s));
+}
+
+TEST_CASE("ffmpeg publishing audio only is refused by name at its first audio") {
+  Harness h;
+  std::string log;
+  const int code = RunTool({"ffmpeg", "-hide_banner", "-nostdin", "-re", "-f", "lavfi", "-i",
+                            "sine=frequency=440", "-t", "20", "-c:a", "aac", "-f", "flv",
+                            h.Url("sk_good")},
+                           h.LogPath("ffmpeg"), 60s, &log);
+  INFO(log);
+  CHECK(code != 0);
+  // ffmpeg prints the status description it got.
+  CHECK(absl::StrContains(log, "audio-only"));
+  std::shared_ptr<PublishRecord> r = h.admission.WaitForRecord("sk_good", 1s);
+  REQUIRE(r != nullptr);
+  REQUIRE(PollUntil([&] { return r->refusals.load() == 1; }, 5s));
+  CHECK(ReasonOf(CloseStatus(*r)) == "UNSUPPORTED_CODEC");
+}
+
+TEST_CASE("H.264 with AAC sent by hand passes the codec check") {
+  Harness h;
+  RawPublisher p(h.server.port());
+  REQUIRE(p.Publish("live", "sk_good", 5s).has_value());
+  REQUIRE(p.SendTag(kAudio, 0, kAacHeader));
+  REQUIRE(p.SendTag(kVideo, 0, kAvcHeader));
+  for (uint32_t ts = 23; ts < 3000; ts += 23) REQUIRE(p.SendTag(kAudio, ts, {0xAF, 0x01, 0x21}));
+  std::shared_ptr<PublishRecord> r = h.admission.WaitForRecord("sk_good", 5s);
+  REQUIRE(r != nullptr);
+  const uint64_t all = 13 + (11 + 4 + 4) + (11 + 9 + 4) + 130 * (11 + 3 + 4);
+  CHECK(PollUntil([&] { return r->bytes.load() == all; }, 5s));
+  CHECK(r->refusals.load() == 0);
+  CHECK(r->closes.load() == 0);
 }
 
 }  // namespace

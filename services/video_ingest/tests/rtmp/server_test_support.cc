@@ -52,6 +52,18 @@ class RecordingSession : public MediaSession {
     ++record_->closes;
   }
 
+  void Refuse(const absl::Status& why) override {
+    {
+      std::lock_guard<std::mutex> lock(record_->mu);
+      record_->close_status = why;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      out_.close();
+    }
+    ++record_->refusals;
+  }
+
  private:
   std::shared_ptr<PublishRecord> record_;
   std::mutex mu_;
@@ -152,9 +164,19 @@ int RunTool(const std::vector<std::string>& argv, const std::string& log_path,
   return code;
 }
 
-TcpClient::TcpClient(uint16_t port) {
+TcpClient::TcpClient(uint16_t port, const std::string& source_ip) {
   fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd_ < 0) throw std::runtime_error("socket: " + std::to_string(errno));
+  if (!source_ip.empty()) {
+    sockaddr_in source{};
+    source.sin_family = AF_INET;
+    if (inet_pton(AF_INET, source_ip.c_str(), &source.sin_addr) != 1 ||
+        bind(fd_, reinterpret_cast<sockaddr*>(&source), sizeof(source)) != 0) {
+      const int err = errno;
+      close(fd_);
+      throw std::runtime_error("bind " + source_ip + ": " + std::to_string(err));
+    }
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);

@@ -30,6 +30,7 @@ struct PublishRecord {
   std::string path;  // The FLV bytes, exactly as Write received them.
   std::atomic<uint64_t> bytes{0};
   std::atomic<int> closes{0};
+  std::atomic<int> refusals{0};  // MediaSession::Refuse calls (instead of Close).
   std::atomic<bool> refuse_writes{false};  // Write returns false once set.
   DisconnectFn disconnect;
 
@@ -100,7 +101,9 @@ bool PollUntil(F&& condition, std::chrono::milliseconds timeout) {
 // A blocking TCP client to 127.0.0.1 for hostile input. Never raises SIGPIPE.
 class TcpClient {
  public:
-  explicit TcpClient(uint16_t port);  // Throws std::runtime_error if it cannot connect.
+  // From `source_ip` (any loopback address, 127.0.0.1 by default, so tests can play several
+  // hosts). Throws std::runtime_error if it cannot connect.
+  explicit TcpClient(uint16_t port, const std::string& source_ip = "");
   ~TcpClient();
   TcpClient(const TcpClient&) = delete;
   TcpClient& operator=(const TcpClient&) = delete;

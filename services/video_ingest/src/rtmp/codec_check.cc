@@ -1,0 +1,130 @@
+#include "rtmp/codec_check.h"
+
+#include <string>
+
+#include "rtmp/amf0.h"
+#include "shopcast/status/status.h"
+
+namespace shopcast::video_ingest::rtmp {
+namespace {
+
+constexpr uint8_t kAvcCodecId = 7;
+constexpr uint8_t kAacSoundFormat = 10;
+constexpr uint8_t kExVideoHeaderBit = 0x80;  // Enhanced RTMP: a FourCC follows the first byte.
+constexpr uint8_t kExAudioSoundFormat = 9;   // Enhanced RTMP v2: a FourCC follows.
+constexpr char kWhatWeTake[] = "; send H.264 video with AAC audio";
+
+// A FourCC from the wire, made printable for a log line and the encoder's status message.
+std::string FourCc(const std::vector<uint8_t>& p) {
+  std::string s;
+  for (size_t i = 1; i < 5 && i < p.size(); ++i) {
+    s.push_back(p[i] >= 0x20 && p[i] < 0x7F ? static_cast<char>(p[i]) : '?');
+  }
+  return s;
+}
+
+std::string VideoFourCcName(const std::string& fourcc) {
+  if (fourcc == "hvc1") return "HEVC (H.265) video";
+  if (fourcc == "av01") return "AV1 video";
+  if (fourcc == "vp09") return "VP9 video";
+  if (fourcc == "avc1") return "H.264 video in enhanced RTMP framing";
+  return "video codec '" + fourcc + "'";
+}
+
+std::string VideoCodecName(uint8_t id) {
+  switch (id) {
+    case 1: return "JPEG video";
+    case 2: return "Sorenson H.263 video";
+    case 3: return "Screen video";
+    case 4: return "On2 VP6 video";
+    case 5: return "On2 VP6 video with alpha";
+    case 6: return "Screen video v2";
+    case 12: return "HEVC (H.265) video";
+    case 13: return "AV1 video";
+    default: return "video codec id " + std::to_string(id);
+  }
+}
+
+std::string AudioFormatName(uint8_t format) {
+  switch (format) {
+    case 0:
+    case 3: return "linear PCM audio";
+    case 1: return "ADPCM audio";
+    case 2:
+    case 14: return "MP3 audio";
+    case 4:
+    case 5:
+    case 6: return "Nellymoser audio";
+    case 7: return "G.711 A-law audio";
+    case 8: return "G.711 mu-law audio";
+    case 11: return "Speex audio";
+    default: return "audio format " + std::to_string(format);
+  }
+}
+
+}  // namespace
+
+absl::Status CodecCheck::Inspect(const Message& m) {
+  if (!refusal_.ok()) return refusal_;
+  switch (m.type) {
+    case kVideo: return InspectVideo(m);
+    case kAudio: return InspectAudio(m);
+    case kDataAmf0:
+      ReadMetadata(m);
+      return absl::OkStatus();
+    default: return absl::OkStatus();
+  }
+}
+
+absl::Status CodecCheck::Refuse(const std::string& what) {
+  refusal_ = Error(absl::StatusCode::kInvalidArgument, "UNSUPPORTED_CODEC", what + kWhatWeTake);
+  return refusal_;
+}
+
+absl::Status CodecCheck::InspectVideo(const Message& m) {
+  if (m.payload.empty()) return absl::OkStatus();  // Carries nothing to package.
+  const uint8_t first = m.payload[0];
+  if ((first & kExVideoHeaderBit) != 0) {
+    return Refuse(VideoFourCcName(FourCc(m.payload)) + " is not supported");
+  }
+  const uint8_t codec = first & 0x0F;
+  if (codec != kAvcCodecId) return Refuse(VideoCodecName(codec) + " is not supported");
+  video_seen_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status CodecCheck::InspectAudio(const Message& m) {
+  if (m.payload.empty()) return absl::OkStatus();
+  const uint8_t format = m.payload[0] >> 4;
+  if (format == kExAudioSoundFormat) {
+    return Refuse("audio codec '" + FourCc(m.payload) + "' is not supported");
+  }
+  if (format != kAacSoundFormat) return Refuse(AudioFormatName(format) + " is not supported");
+  if (video_seen_) return absl::OkStatus();
+  // Audio with no video so far: an audio-only stream, or video still to come.
+  if (!first_audio_ms_) first_audio_ms_ = m.timestamp;
+  ++audio_tags_;
+  const uint32_t covered = m.timestamp - *first_audio_ms_;  // Modulo 2^32, as RTMP counts.
+  if (metadata_says_audio_only_ || (covered >= kAudioOnlyAfterMs && covered < 0x80000000u) ||
+      audio_tags_ >= kAudioOnlyAfterTags) {
+    // The packager cuts segments on video keyframes (media/pipeline.cc has no audio-only
+    // graph yet), so such a stream would only stall there.
+    return Refuse("audio-only streams (no video track) are not supported yet");
+  }
+  return absl::OkStatus();
+}
+
+void CodecCheck::ReadMetadata(const Message& m) {
+  if (video_seen_ || first_audio_ms_) return;  // Only metadata ahead of the media counts.
+  absl::StatusOr<std::vector<Amf0Value>> values = DecodeAmf0(m.payload);
+  if (!values.ok()) return;  // Metadata is a hint; the packager ignores what it cannot read.
+  for (const Amf0Value& v : *values) {
+    if (v.property("audiocodecid") != nullptr || v.property("videocodecid") != nullptr) {
+      metadata_says_audio_only_ =
+          v.property("audiocodecid") != nullptr && v.property("videocodecid") == nullptr;
+      return;
+    }
+  }
+}
+
+}  // namespace shopcast::video_ingest::rtmp
