@@ -69,6 +69,10 @@ Accounts::Accounts(UserStore& store, const PasswordHasher& hasher,
 
 absl::StatusOr<UserRow> Accounts::Register(const RegisterInput& in) {
   ASSIGN_OR_RETURN(std::string username, NormalizeUsername(in.username));
+  // Only new names: an existing account named so (from before the rule) is still found.
+  if (IsReservedName(username)) {
+    return InvalidArgument("username", "USERNAME_RESERVED", "this username is reserved");
+  }
   ASSIGN_OR_RETURN(std::string email, NormalizeEmail(in.email));
   RETURN_IF_ERROR(CheckPassword(in.password, username));
   ASSIGN_OR_RETURN(std::string display_name,

@@ -70,6 +70,7 @@ int RunServer(const Config& config) {
   AccountsOptions options;
   options.refresh_ttl = config.refresh_token_ttl;
   options.page_tokens = *std::move(page_tokens);
+  options.registration_throttle.free_failures = config.registrations_per_address;
   Accounts accounts(store, hasher, issuer, options);
 
   server::HostOptions host_options;

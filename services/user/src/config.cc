@@ -15,6 +15,8 @@ ABSL_FLAG(std::string, page_token_key_file, "",
           "file holding the page-token HMAC key (at least 32 bytes; shared by all replicas)");
 ABSL_FLAG(int, max_concurrent_hashes, 4,
           "password hashes computed at once (each takes 19 MiB); bounds their memory");
+ABSL_FLAG(int, registrations_per_address, 10,
+          "registrations from one address before each further one waits (1 min, doubling)");
 ABSL_FLAG(std::string, token_issuer, "shopcast-user", "iss claim of access tokens");
 ABSL_FLAG(std::string, token_audience, "shopcast", "aud claim of access tokens");
 ABSL_FLAG(absl::Duration, access_token_ttl, absl::Minutes(15), "access token lifetime");
@@ -38,6 +40,7 @@ absl::StatusOr<Config> LoadConfig() {
   }
   c.page_token_key_file = absl::GetFlag(FLAGS_page_token_key_file);
   c.max_concurrent_hashes = absl::GetFlag(FLAGS_max_concurrent_hashes);
+  c.registrations_per_address = absl::GetFlag(FLAGS_registrations_per_address);
   c.token_issuer = absl::GetFlag(FLAGS_token_issuer);
   c.token_audience = absl::GetFlag(FLAGS_token_audience);
   c.access_token_ttl = absl::GetFlag(FLAGS_access_token_ttl);
@@ -57,6 +60,9 @@ absl::StatusOr<Config> LoadConfig() {
   }
   if (c.max_concurrent_hashes < 1 || c.max_concurrent_hashes > 64) {
     return absl::InvalidArgumentError("max_concurrent_hashes must be 1..64");
+  }
+  if (c.registrations_per_address < 1) {
+    return absl::InvalidArgumentError("registrations_per_address must be at least 1");
   }
   if (c.token_issuer.empty() || c.token_audience.empty()) {
     return absl::InvalidArgumentError("token_issuer and token_audience must not be empty");

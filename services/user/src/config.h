@@ -25,6 +25,8 @@ struct Config {
   std::string page_token_key_file;
   // Argon2id hashes running at once (each 19 MiB); more wait briefly, then are refused.
   int max_concurrent_hashes = 4;
+  // Registrations one address may make before each further one waits (README).
+  int registrations_per_address = 10;
   std::string token_issuer;
   std::string token_audience;
   absl::Duration access_token_ttl;

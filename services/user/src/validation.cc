@@ -62,9 +62,6 @@ absl::StatusOr<std::string> NormalizeUsername(absl::string_view username) {
   if (absl::StrContains(u, "..") || u.back() == '.') {
     return bad("username may not hold '..' or end with '.'");
   }
-  if (IsReservedName(u)) {
-    return InvalidArgument("username", "USERNAME_RESERVED", "this username is reserved");
-  }
   return u;
 }
 

@@ -23,7 +23,8 @@ inline constexpr size_t kMaxAvatarUrlBytes = 2048;
 int Utf8Length(absl::string_view s);
 
 // 3..30 chars of [a-z0-9_.], starting with a letter, no "..", not ending in '.'; upper-case
-// input is lower-cased. Reasons: USERNAME_INVALID, USERNAME_RESERVED (reads like a staff name).
+// input is lower-cased. Reasons: USERNAME_INVALID. (Whether a new one is free to take is the
+// registration's question: reserved and look-alike names.)
 absl::StatusOr<std::string> NormalizeUsername(absl::string_view username);
 
 // A plausible address: one '@', local part 1..64 printable ASCII without spaces, a dotted

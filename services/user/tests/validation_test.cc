@@ -71,3 +71,34 @@ TEST_CASE("display names, bios and avatar URLs") {
   CHECK_FALSE(CheckAvatarUrl("https://x.io/a b.png").ok());
   CHECK_FALSE(CheckAvatarUrl("javascript:alert(1)").ok());
 }
+
+TEST_CASE("staff names are recognised in any spelling, and lookups of them still work") {
+  for (const char* staff : {"admin", "Admin", "ADMIN",
+                            "\xd0\x90"
+                            "dmin",
+                            "ShopCast", "sh0pcast", "Support", "S u p p o r t", "trust-and-safety",
+                            "r\xd0\xbe\xd0\xbet"}) {
+    INFO(staff);
+    CHECK(IsReservedName(staff));
+  }
+  for (const char* fine : {"demo_admin", "root_admin", "first_admin", "Chef Ana", "supporter"}) {
+    INFO(fine);
+    CHECK_FALSE(IsReservedName(fine));
+  }
+  // Only registration refuses them: an existing "admin" account can still be looked up.
+  CHECK(NormalizeUsername("admin").value() == "admin");
+  CHECK(Reason(NormalizeDisplayName("Admin").status()) == "DISPLAY_NAME_RESERVED");
+}
+
+TEST_CASE("display names: no bidi controls, not only invisible characters") {
+  for (const char* bad :
+       {"evil\xe2\x80\xae"
+        "nimda",
+        "\xe2\x80\x8b\xe2\x80\x8b", "\xc2\xa0\xc2\xa0", "\xe3\x85\xa4", "\xe2\x81\xa6x"}) {
+    INFO(bad);
+    CHECK(Reason(NormalizeDisplayName(bad).status()) == "DISPLAY_NAME_INVALID");
+  }
+  CHECK(Reason(CheckBio("fine\n\xe2\x80\xae"
+                        "txet")) == "BIO_INVALID");
+  CHECK(CheckBio("").ok());
+}
