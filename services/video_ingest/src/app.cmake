@@ -15,7 +15,8 @@ if(SHOPCAST_BUILD_TESTS)
   shopcast_test(NAME video_ingest_runtime_test
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/ingest/runtime_test.cc
             ${CMAKE_CURRENT_SOURCE_DIR}/tests/ingest/fakes.cc
-    DEPS video_ingest_runtime shopcast::status shopcast::testing_files absl::str_format
+    DEPS video_ingest_runtime shopcast::status shopcast::testing_files shopcast::testing_wait
+         absl::str_format
     LABEL unit)
   # Backing off publishers that keep being refused, on a clock the test moves.
   shopcast_test(NAME video_ingest_refusal_backoff_test

@@ -219,10 +219,11 @@ class RtmpServer::Impl {
       });
     }
     if (session == nullptr) {
-      error_code ignored;
-      socket.close(ignored);
+      // Counted before the close, so whoever sees the connection refused also sees it counted.
       metrics_.Rejected(refusal);
       log::Debug("rtmp_connection_rejected").Kv("reason", refusal).Kv("remote", address);
+      error_code ignored;
+      socket.close(ignored);
       return;
     }
     metrics_.ConnectionOpened();
