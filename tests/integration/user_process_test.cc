@@ -85,8 +85,14 @@ TEST_CASE("the binary serves health for probes and per-RPC metrics for Prometheu
         std::string::npos);
   CHECK(metrics.body.find("grpc_code=\"INVALID_ARGUMENT\",grpc_method=\"GetUser\"") !=
         std::string::npos);
-  // Structured access log: one JSON line per call with method, code and reason.
+  // Structured access log: one JSON line per call with method, code and reason. The logger
+  // writes from its own thread in batches, so the line is awaited.
   std::string log = u.proc->log();
+  for (int i = 0; i < 1000 && log.find("\"reason\":\"USER_ID_INVALID\"") == std::string::npos;
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    log = u.proc->log();
+  }
   CHECK(log.find("\"event\":\"rpc\"") != std::string::npos);
   CHECK(log.find("\"reason\":\"USER_ID_INVALID\"") != std::string::npos);
 }
