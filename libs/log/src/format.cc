@@ -1,5 +1,6 @@
 #include "format.h"
 
+#include <charconv>
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
@@ -140,7 +141,10 @@ void AppendJsonLine(const Record& rec, absl::string_view service, TimeCache& tim
         break;
       case Field::Kind::kDouble:
         if (std::isfinite(f.num.d)) {
-          absl::StrAppend(out, f.num.d);
+          // Shortest text that reads back as the same double; far cheaper than printf.
+          char buf[32];
+          const auto res = std::to_chars(buf, buf + sizeof buf, f.num.d);
+          out->append(buf, res.ptr);
         } else {
           out->append("null");  // JSON has no NaN or infinity.
         }

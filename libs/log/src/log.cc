@@ -26,6 +26,10 @@ using internal::Record;
 // seconds of heavy logging, and never more than this much memory.
 constexpr size_t kMaxQueuedLines = 8192;
 constexpr size_t kMaxQueuedBytes = 8 << 20;
+// The writer lets lines gather for up to this long, or this many, before it formats and writes
+// them: waking it (and calling write(2)) per line would cost every RPC a context switch.
+constexpr auto kGatherFor = std::chrono::milliseconds(50);
+constexpr size_t kGatherLines = 512;
 
 struct Sink {
   Sink()
@@ -46,7 +50,8 @@ struct Sink {
   std::string* capture = nullptr;
   std::vector<Record> queue;
   size_t queued_bytes = 0;
-  bool writing = false;  // the writer holds a batch it has not finished writing
+  bool writing = false;          // the writer holds a batch it has not finished writing
+  bool flush_requested = false;  // write what is queued now (Flush, an error line)
   bool writer_started = false;
   std::condition_variable wake;     // the writer waits for lines
   std::condition_variable drained;  // Flush waits for the writer
@@ -85,7 +90,14 @@ void WriterLoop() {
   while (true) {
     {
       std::unique_lock<std::mutex> lock(s.mu);
-      s.wake.wait(lock, [&] { return !s.queue.empty(); });
+      s.wake.wait(lock, [&] { return !s.queue.empty() || s.flush_requested; });
+      s.wake.wait_for(lock, kGatherFor,
+                      [&] { return s.queue.size() >= kGatherLines || s.flush_requested; });
+      s.flush_requested = false;
+      if (s.queue.empty()) {
+        s.drained.notify_all();
+        continue;
+      }
       batch.swap(s.queue);
       s.queued_bytes = 0;
       s.writing = true;
@@ -144,6 +156,8 @@ bool Flush(absl::Duration timeout) {
   Sink& s = TheSink();
   const auto deadline = std::chrono::steady_clock::now() + absl::ToChronoMilliseconds(timeout);
   std::unique_lock<std::mutex> lock(s.mu);
+  s.flush_requested = true;
+  s.wake.notify_one();
   return s.drained.wait_until(lock, deadline, [&] { return s.queue.empty() && !s.writing; });
 }
 
@@ -181,7 +195,10 @@ Line::~Line() {
       std::thread(WriterLoop).detach();
       std::atexit([] { Flush(absl::Seconds(1)); });
     }
-    wake_writer = s.queue.empty();  // else the writer is awake or already told
+    // The writer is told when lines start gathering, when a batch is full, and at once for an
+    // error (which may precede a crash); otherwise it is already counting down.
+    if (record_.level >= Level::kError) s.flush_requested = true;
+    wake_writer = s.queue.empty() || s.queue.size() + 1 == kGatherLines || s.flush_requested;
     s.queue.push_back(std::move(record_));
     s.queued_bytes += bytes;
   }
