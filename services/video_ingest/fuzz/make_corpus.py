@@ -152,6 +152,24 @@ def publish_stream(chunk_size, start_ts, frames):
     return w.out
 
 
+def refused_stream(video):
+    """What the codec check refuses: enhanced-RTMP HEVC, or audio only (metadata without video)."""
+    w = Writer()
+    w.set_chunk_size(4096)
+    connect_commands(w, "k3yS3cret0123456789abcdef")
+    props = [("duration", amf_num(0)), ("audiocodecid", amf_num(10))]
+    if video:
+        props.insert(1, ("videocodecid", amf_num(0x68766331)))  # 'hvc1' as a number
+    w.send(4, 0, 18, 1, amf_str("@setDataFrame") + amf_str("onMetaData") + amf_ecma(props))
+    w.send(4, 0, 8, 1, AAC_SEQUENCE, force_type0=True)
+    if video:
+        w.send(6, 0, 9, 1, bytes([0x90]) + b"hvc1" + bytes([1, 0x60, 0x01]))
+        w.send(6, 33, 9, 1, bytes([0x91]) + b"hvc1" + bytes(range(60)))
+    for i in range(6):
+        w.send(4, i * 21, 8, 1, bytes([0xAF, 1]) + bytes(range(40)))
+    return w.out
+
+
 def abort_stream():
     w = Writer()
     connect_commands(w, "key")
@@ -176,6 +194,8 @@ def main():
     write("rtmp_chunk_fuzz", "publish_small_chunks.bin", publish_stream(128, 1000, 6))
     write("rtmp_chunk_fuzz", "publish_extended_ts.bin", publish_stream(256, 0x1000000, 6))
     write("rtmp_chunk_fuzz", "abort.bin", abort_stream())
+    write("rtmp_chunk_fuzz", "publish_hevc_enhanced.bin", refused_stream(True))
+    write("rtmp_chunk_fuzz", "publish_audio_only.bin", refused_stream(False))
     write("amf0_fuzz", "connect.bin", amf_str("connect") + amf_num(1) + amf_obj([
         ("app", amf_str("live")), ("tcUrl", amf_str("rtmp://127.0.0.1/live")),
         ("fpad", amf_bool(False)), ("capabilities", amf_num(15))]))

@@ -48,16 +48,17 @@ BackoffAdmission::BackoffAdmission(PublishAdmission& inner, RefusalBackoff& back
   if (registry == nullptr) return;
   backoffs_ = &prometheus::BuildCounter()
                    .Name("ingest_admission_backoffs_total")
-                   .Help("Publish attempts answered at once because their key and address keep "
-                         "being refused")
+                   .Help(
+                       "Publish attempts answered at once because their key and address keep "
+                       "being refused")
                    .Register(*registry)
                    .Add({});
 }
 
-absl::StatusOr<std::shared_ptr<MediaSession>> BackoffAdmission::Admit(
-    const PublishRequest& request, MediaFormat format, DisconnectFn disconnect) {
-  const std::chrono::milliseconds wait =
-      backoff_.Wait(request.stream_key, request.remote_address);
+absl::StatusOr<std::shared_ptr<MediaSession>> BackoffAdmission::Admit(const PublishRequest& request,
+                                                                      MediaFormat format,
+                                                                      DisconnectFn disconnect) {
+  const std::chrono::milliseconds wait = backoff_.Wait(request.stream_key, request.remote_address);
   if (wait.count() > 0) {
     if (backoffs_ != nullptr) backoffs_->Increment();
     const int64_t seconds = (wait.count() + 999) / 1000;

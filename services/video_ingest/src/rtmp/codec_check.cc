@@ -33,32 +33,49 @@ std::string VideoFourCcName(const std::string& fourcc) {
 
 std::string VideoCodecName(uint8_t id) {
   switch (id) {
-    case 1: return "JPEG video";
-    case 2: return "Sorenson H.263 video";
-    case 3: return "Screen video";
-    case 4: return "On2 VP6 video";
-    case 5: return "On2 VP6 video with alpha";
-    case 6: return "Screen video v2";
-    case 12: return "HEVC (H.265) video";
-    case 13: return "AV1 video";
-    default: return "video codec id " + std::to_string(id);
+    case 1:
+      return "JPEG video";
+    case 2:
+      return "Sorenson H.263 video";
+    case 3:
+      return "Screen video";
+    case 4:
+      return "On2 VP6 video";
+    case 5:
+      return "On2 VP6 video with alpha";
+    case 6:
+      return "Screen video v2";
+    case 12:
+      return "HEVC (H.265) video";
+    case 13:
+      return "AV1 video";
+    default:
+      return "video codec id " + std::to_string(id);
   }
 }
 
 std::string AudioFormatName(uint8_t format) {
   switch (format) {
     case 0:
-    case 3: return "linear PCM audio";
-    case 1: return "ADPCM audio";
+    case 3:
+      return "linear PCM audio";
+    case 1:
+      return "ADPCM audio";
     case 2:
-    case 14: return "MP3 audio";
+    case 14:
+      return "MP3 audio";
     case 4:
     case 5:
-    case 6: return "Nellymoser audio";
-    case 7: return "G.711 A-law audio";
-    case 8: return "G.711 mu-law audio";
-    case 11: return "Speex audio";
-    default: return "audio format " + std::to_string(format);
+    case 6:
+      return "Nellymoser audio";
+    case 7:
+      return "G.711 A-law audio";
+    case 8:
+      return "G.711 mu-law audio";
+    case 11:
+      return "Speex audio";
+    default:
+      return "audio format " + std::to_string(format);
   }
 }
 
@@ -67,12 +84,15 @@ std::string AudioFormatName(uint8_t format) {
 absl::Status CodecCheck::Inspect(const Message& m) {
   if (!refusal_.ok()) return refusal_;
   switch (m.type) {
-    case kVideo: return InspectVideo(m);
-    case kAudio: return InspectAudio(m);
+    case kVideo:
+      return InspectVideo(m);
+    case kAudio:
+      return InspectAudio(m);
     case kDataAmf0:
       ReadMetadata(m);
       return absl::OkStatus();
-    default: return absl::OkStatus();
+    default:
+      return absl::OkStatus();
   }
 }
 

@@ -18,8 +18,8 @@
 namespace shopcast::video_ingest::rtmp {
 
 struct ConnectionLimits {
-  size_t max_connections = 1000;       // Every connection, admitted or not.
-  size_t max_pending = 200;            // Connections not admitted yet.
+  size_t max_connections = 1000;        // Every connection, admitted or not.
+  size_t max_pending = 200;             // Connections not admitted yet.
   size_t max_pending_per_address = 16;  // Connections not admitted yet, per source IP.
 };
 

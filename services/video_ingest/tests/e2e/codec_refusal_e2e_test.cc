@@ -42,10 +42,10 @@ TEST_CASE("an audio-only ffmpeg publish is refused by name at its first audio") 
   IngestServer server;
   CreatedStream s = server.CreateStream();
   testing::TempDir dir;
-  testing::ChildProcess ffmpeg({"/usr/bin/ffmpeg", "-hide_banner", "-nostdin", "-re", "-f", "lavfi", "-i",
-                                "sine=frequency=440", "-t", "30", "-c:a", "aac", "-f", "flv",
-                                s.rtmp_url},
-                               {}, dir.File("ffmpeg.log"));
+  testing::ChildProcess ffmpeg(
+      {"/usr/bin/ffmpeg", "-hide_banner", "-nostdin", "-re", "-f", "lavfi", "-i",
+       "sine=frequency=440", "-t", "30", "-c:a", "aac", "-f", "flv", s.rtmp_url},
+      {}, dir.File("ffmpeg.log"));
   INFO(server.log());
   // Refused at its first audio tag: long before the packager's 10 s stall watchdog.
   const int code = ffmpeg.Wait(8000);
@@ -80,8 +80,7 @@ TEST_CASE("HEVC over RTMP is refused at its sequence header with a status, not a
   }
   CheckRefusedAndReady(server, s.id);
   // The host switches the encoder to H.264 and goes live with the same key.
-  Publisher h264(Publisher::Kind::kFfmpegRtmp, s.rtmp_url, 3,
-                 dir.File("h264.log"));
+  Publisher h264(Publisher::Kind::kFfmpegRtmp, s.rtmp_url, 3, dir.File("h264.log"));
   CHECK(server.WaitForStatus(s.id, STREAM_STATUS_LIVE, absl::Seconds(30)));
   CHECK(h264.Wait(absl::Seconds(30)) == 0);
 }

@@ -96,7 +96,8 @@ std::optional<StatusReply> RawPublisher::NextStatus(std::chrono::milliseconds ti
       return StatusReply{PropertyString(info, "level"), PropertyString(info, "code"),
                          PropertyString(info, "description")};
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0 || !ReadSome(left)) return std::nullopt;
   }
 }
@@ -128,9 +129,8 @@ std::optional<StatusReply> RawPublisher::Publish(const std::string& app, const s
   props.emplace_back("tcUrl", Str("rtmp://127.0.0.1/" + app));
   if (!SendMessage(Command(3, 0, {Str("connect"), Num(1), Amf0Value{Amf0Object{props}}})) ||
       !SendMessage(Command(3, 0, {Str("createStream"), Num(2), Amf0Value{Amf0Null{}}})) ||
-      !SendMessage(Command(4, stream_id_,
-                           {Str("publish"), Num(3), Amf0Value{Amf0Null{}}, Str(key),
-                            Str("live")}))) {
+      !SendMessage(Command(
+          4, stream_id_, {Str("publish"), Num(3), Amf0Value{Amf0Null{}}, Str(key), Str("live")}))) {
     return std::nullopt;
   }
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
