@@ -13,9 +13,11 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "shopcast/auth/keys.h"
+#include "shopcast/auth/testing/dev_pki.h"
 #include "shopcast/testing/net.h"
 #include "shopcast/testing/pg.h"
 #include "shopcast/testing/process.h"
+#include "shopcast/testing/temp_dir.h"
 #include "shopcast/user/v1/user.grpc.pb.h"
 
 namespace v1 = shopcast::user::v1;
@@ -28,9 +30,12 @@ struct RunningUser {
   int grpc_port = shopcast::testing::FreePort();
   int metrics_port = shopcast::testing::FreePort();
   std::string key_path;
+  shopcast::testing::TempDir dir;
+  shopcast::auth::testing::DevPki pki{dir.File("pki"), {"user"}};
   std::unique_ptr<ChildProcess> proc;
 
   RunningUser() {
+    shopcast::auth::ServiceTlsFiles tls = pki.FilesOf("user");
     key_path = absl::StrCat("/tmp/shopcast-user-key-", grpc_port, ".pem");
     std::ofstream(key_path) << shopcast::auth::GenerateSigningKey("k").value().private_pem;
     proc = std::make_unique<ChildProcess>(
@@ -39,7 +44,11 @@ struct RunningUser {
             absl::StrCat("SHOPCAST_USER_GRPC_ADDR=127.0.0.1:", grpc_port),
             absl::StrCat("SHOPCAST_USER_METRICS_ADDR=127.0.0.1:", metrics_port),
             "SHOPCAST_USER_DB_DSN=" + db.dsn(), "SHOPCAST_USER_SIGNING_KEY_FILE=" + key_path,
-            "SHOPCAST_USER_DB_POOL_SIZE=2", "SHOPCAST_USER_DRAIN_TIMEOUT=15s"},
+            "SHOPCAST_USER_DB_POOL_SIZE=2", "SHOPCAST_USER_DRAIN_TIMEOUT=15s",
+            "SHOPCAST_USER_INTERNAL_GRPC_ADDR=127.0.0.1:0",
+            "SHOPCAST_USER_SERVICE_CA_FILE=" + tls.ca_file,
+            "SHOPCAST_USER_SERVICE_CERT_FILE=" + tls.cert_file,
+            "SHOPCAST_USER_SERVICE_KEY_FILE=" + tls.key_file},
         absl::StrCat("/tmp/shopcast-user-", grpc_port, ".log"));
     auto ch = shopcast::testing::LocalChannel(grpc_port);
     for (int i = 0; i < 300 && shopcast::testing::HealthStatus(ch, "") != 1; ++i) {

@@ -1,9 +1,11 @@
 #include "store/sql.h"
 
+#include "store/revocation_sql.h"
+
 namespace shopcast::user::sql {
 
 std::vector<std::pair<std::string, std::string>> PreparedStatements() {
-  return {
+  std::vector<std::pair<std::string, std::string>> all = {
       {"insert_user", kInsertUser},
       {"insert_preferences", kInsertPreferences},
       {"select_user_by_id", kSelectUserById},
@@ -29,6 +31,8 @@ std::vector<std::pair<std::string, std::string>> PreparedStatements() {
       {"throttle_block", kThrottleBlock},
       {"throttle_reset", kThrottleReset},
   };
+  for (auto& statement : RevocationStatements()) all.push_back(std::move(statement));
+  return all;
 }
 
 }  // namespace shopcast::user::sql

@@ -8,8 +8,11 @@
 #include "media/gstreamer_init.h"
 #include "rtmp/rtmp_server.h"
 #include "shopcast/auth/keys.h"
+#include "shopcast/auth/revocations.h"
+#include "shopcast/auth/service_identity.h"
 #include "shopcast/auth/tokens.h"
 #include "shopcast/clients/call.h"
+#include "shopcast/clients/internal.h"
 #include "shopcast/db/migrations.h"
 #include "shopcast/db/pool.h"
 #include "shopcast/events/outbox.h"
@@ -59,14 +62,16 @@ struct EventDelivery {
   std::unique_ptr<events::Relay> relay;
 };
 
-absl::StatusOr<EventDelivery> StartEventDelivery(const Config& config, db::Pool& pool) {
+absl::StatusOr<EventDelivery> StartEventDelivery(const Config& config, db::Pool& pool,
+                                                 const auth::ServiceTls& tls) {
   EventDelivery d;
   if (config.event_sinks.empty()) return d;
   std::map<std::string, events::Sink*> by_destination;
   for (const auto& [destination, addr] : config.event_sinks) {
-    auto channel = clients::MakeChannel(destination, addr);
-    if (!channel.ok()) return channel.status();
-    d.sinks.push_back(std::make_unique<events::GrpcSink>(*channel));
+    // Peers serve EventSink on their internal listener only: present our certificate.
+    ASSIGN_OR_RETURN(std::unique_ptr<events::GrpcSink> sink,
+                     events::GrpcSink::ToInternalListener(destination, addr, tls));
+    d.sinks.push_back(std::move(sink));
     by_destination[destination] = d.sinks.back().get();
   }
   d.relay = std::make_unique<events::Relay>(pool, by_destination);
@@ -88,6 +93,10 @@ int RunServer(const Config& config) {
   log::Configure(config.log_level, kService);
   auto verify_keys = LoadVerifyKeys(config);
   if (!verify_keys.ok()) return Fail("verify_keys", verify_keys.status());
+  auto tls = auth::LoadServiceTls(config.service_tls);
+  if (!tls.ok()) return Fail("service_tls", tls.status());
+  auto user_channel = clients::MakeInternalChannel("user", config.user_internal_addr, *tls);
+  if (!user_channel.ok()) return Fail("user_internal_addr", user_channel.status());
   auto rtmp_addr = SplitHostPort(config.rtmp_addr, "rtmp_addr");
   auto hls_addr = SplitHostPort(config.hls_addr, "hls_addr");
   if (!rtmp_addr.ok() || !hls_addr.ok()) return Fail("config", absl::InvalidArgumentError("addr"));
@@ -104,7 +113,17 @@ int RunServer(const Config& config) {
   host_options.metrics_addr = config.metrics_addr;
   host_options.executor_threads = config.db_pool_size;
   host_options.drain_timeout = config.drain_timeout;
+  host_options.unready_delay = config.shutdown_unready_delay;
+  host_options.internal_grpc_addr = config.internal_grpc_addr;
+  host_options.internal_credentials = auth::InternalServerCredentials(*tls);
   server::ServiceHost host(host_options);
+  // Token revocations from the user service; if it is unreachable, the last known list stays
+  // in force and shopcast_revocations_stale says so.
+  auth::RevocationList revoked;
+  auth::RevocationSync revocation_sync(revoked, clients::UserRevocationSource(*user_channel),
+                                       {config.revocation_sync_interval}, &host.metrics());
+  (void)revocation_sync.SyncOnce();
+  revocation_sync.Start();
 
   streams::StoreOptions store_options;
   store_options.playback_base_url = config.playback_base_url;
@@ -128,10 +147,10 @@ int RunServer(const Config& config) {
   streams_options.srt_public_url = config.srt_public_url;
   streams_options.srt_latency_us = config.srt_latency_ms * 1000;
   streams::Streams streams(store, runtime, streams_options);
-  streams::StreamServiceImpl service(streams, verifier, host.executor());
+  streams::StreamServiceImpl service(streams, verifier, host.executor(), absl::Now, &revoked);
   streams::StreamInternalServiceImpl internal_service(streams, host.executor());
   host.AddService(&service);
-  host.AddService(&internal_service);
+  host.AddInternalService(&internal_service);
 
   rtmp::RtmpOptions rtmp_options;
   rtmp_options.listen_address = rtmp_addr->first;
@@ -158,7 +177,7 @@ int RunServer(const Config& config) {
   if (absl::Status s = rtmp_server.Start(); !s.ok()) return Fail("rtmp_listen", s);
   if (absl::Status s = srt_listener.Start(); !s.ok()) return Fail("srt_listen", s);
   if (absl::Status s = hls_origin.Start(); !s.ok()) return Fail("hls_listen", s);
-  auto delivery = StartEventDelivery(config, **pool);
+  auto delivery = StartEventDelivery(config, **pool, *tls);
   if (!delivery.ok()) return Fail("event_sinks", delivery.status());
 
   db::Pool* raw_pool = pool->get();
@@ -178,6 +197,7 @@ int RunServer(const Config& config) {
   if (delivery->relay) delivery->relay->Stop();
   hls_origin.Stop();
   host.Shutdown();
+  revocation_sync.Stop();
   return 0;
 }
 

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "shopcast/auth/service_identity.h"
 #include "shopcast/log/log.h"
 
 namespace shopcast::video_ingest {
@@ -50,6 +51,13 @@ struct Config {
   // Events for destinations without an address wait in the outbox.
   std::map<std::string, std::string> event_sinks;
   absl::Duration drain_timeout;
+  absl::Duration shutdown_unready_delay;  // readiness off, still serving, before the drain
+  // Internal listener (VideoIngestInternalService, mutual TLS), this service's credential, and
+  // the user service's internal address (token revocations).
+  std::string internal_grpc_addr;
+  auth::ServiceTlsFiles service_tls;
+  std::string user_internal_addr;
+  absl::Duration revocation_sync_interval;
   log::Level log_level = log::Level::kInfo;
 };
 

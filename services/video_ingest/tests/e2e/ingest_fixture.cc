@@ -19,6 +19,7 @@
 #include "absl/strings/strip.h"
 #include "grpcpp/client_context.h"
 #include "shopcast/auth/keys.h"
+#include "shopcast/auth/testing/dev_pki.h"
 #include "shopcast/auth/roles.h"
 
 namespace shopcast::video_ingest::e2e {
@@ -59,7 +60,16 @@ IngestServer::IngestServer(ServerOptions options)
   std::ofstream(dir_.File("signing.pub.pem")) << key->public_pem;
   issuer_ = std::make_unique<auth::TokenIssuer>(*key, "shopcast-user", "shopcast",
                                                 absl::Minutes(15));
+  // The internal listener's credential. No user service runs here: the revocation list stays
+  // empty and says so, as when the user service is unreachable.
+  auth::testing::DevPki pki(dir_.File("pki"), {"video-ingest"});
+  auth::ServiceTlsFiles tls = pki.FilesOf("video-ingest");
   std::vector<std::string> env = {
+      "SHOPCAST_VIDEO_INGEST_INTERNAL_GRPC_ADDR=127.0.0.1:0",
+      "SHOPCAST_VIDEO_INGEST_SERVICE_CA_FILE=" + tls.ca_file,
+      "SHOPCAST_VIDEO_INGEST_SERVICE_CERT_FILE=" + tls.cert_file,
+      "SHOPCAST_VIDEO_INGEST_SERVICE_KEY_FILE=" + tls.key_file,
+      "SHOPCAST_VIDEO_INGEST_USER_INTERNAL_ADDR=127.0.0.1:1",
       absl::StrCat("SHOPCAST_VIDEO_INGEST_GRPC_ADDR=127.0.0.1:", grpc_port_),
       absl::StrCat("SHOPCAST_VIDEO_INGEST_METRICS_ADDR=127.0.0.1:", metrics_port_),
       "SHOPCAST_VIDEO_INGEST_DB_DSN=" + db_.dsn(),
