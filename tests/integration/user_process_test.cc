@@ -13,6 +13,7 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "shopcast/auth/keys.h"
+#include "shopcast/auth/testing/dev_pki.h"
 #include "shopcast/ids/secrets.h"
 #include "shopcast/testing/net.h"
 #include "shopcast/testing/pg.h"
@@ -30,13 +31,15 @@ namespace {
 // can take them between a test picking them and the binary binding them.
 struct RunningUser {
   shopcast::testing::TestDatabase db = shopcast::testing::TestDatabase::Create();
-  shopcast::testing::TempDir dir;  // Signing key and log.
+  shopcast::testing::TempDir dir;  // Signing key, credentials and log.
+  shopcast::auth::testing::DevPki pki{dir.File("pki"), {"user"}};
   std::string key_path = dir.File("signing.pem");
   int grpc_port = 0;
   int metrics_port = 0;
   std::unique_ptr<ChildProcess> proc;
 
   RunningUser() {
+    shopcast::auth::ServiceTlsFiles tls = pki.FilesOf("user");
     std::ofstream(key_path) << shopcast::auth::GenerateSigningKey("k").value().private_pem;
     std::ofstream(key_path + ".page") << shopcast::ids::NewSecret(32);  // page-token key
     proc = std::make_unique<ChildProcess>(
@@ -45,7 +48,11 @@ struct RunningUser {
             "SHOPCAST_USER_GRPC_ADDR=127.0.0.1:0", "SHOPCAST_USER_METRICS_ADDR=127.0.0.1:0",
             "SHOPCAST_USER_DB_DSN=" + db.dsn(), "SHOPCAST_USER_SIGNING_KEY_FILE=" + key_path,
             "SHOPCAST_USER_PAGE_TOKEN_KEY_FILE=" + key_path + ".page",
-            "SHOPCAST_USER_DB_POOL_SIZE=2", "SHOPCAST_USER_DRAIN_TIMEOUT=15s"},
+            "SHOPCAST_USER_DB_POOL_SIZE=2", "SHOPCAST_USER_DRAIN_TIMEOUT=15s",
+            "SHOPCAST_USER_INTERNAL_GRPC_ADDR=127.0.0.1:0",
+            "SHOPCAST_USER_SERVICE_CA_FILE=" + tls.ca_file,
+            "SHOPCAST_USER_SERVICE_CERT_FILE=" + tls.cert_file,
+            "SHOPCAST_USER_SERVICE_KEY_FILE=" + tls.key_file},
         dir.File("user.log"));
     const nlohmann::json started = proc->WaitForLogEvent("server_started", absl::Seconds(60));
     grpc_port = started.at("grpc_port").get<int>();

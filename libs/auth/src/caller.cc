@@ -37,8 +37,15 @@ absl::StatusOr<std::string> BearerTokenFromMetadata(
 
 absl::StatusOr<Caller> AuthenticateCaller(const grpc::ServerContextBase& ctx,
                                           const TokenVerifier& verifier, absl::Time now) {
+  return AuthenticateCaller(ctx, verifier, nullptr, now);
+}
+
+absl::StatusOr<Caller> AuthenticateCaller(const grpc::ServerContextBase& ctx,
+                                          const TokenVerifier& verifier,
+                                          const RevocationList* revoked, absl::Time now) {
   ASSIGN_OR_RETURN(std::string token, BearerTokenFromMetadata(ctx.client_metadata()));
   ASSIGN_OR_RETURN(Claims claims, verifier.Verify(token, now));
+  if (revoked != nullptr) RETURN_IF_ERROR(revoked->Check(claims));
   return Caller{std::move(claims.subject), claims.role};
 }
 

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "shopcast/clients/internal.h"
 #include "shopcast/status/status.h"
 
 namespace shopcast::events {
@@ -23,6 +24,14 @@ absl::Status FromGrpc(const grpc::Status& s) {
 }  // namespace
 
 Sink::~Sink() = default;
+
+absl::StatusOr<std::unique_ptr<GrpcSink>> GrpcSink::ToInternalListener(
+    absl::string_view destination, absl::string_view target, const auth::ServiceTls& tls,
+    GrpcSinkOptions opts) {
+  ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel,
+                   clients::MakeInternalChannel(destination, target, tls));
+  return std::make_unique<GrpcSink>(std::move(channel), std::move(opts));
+}
 
 GrpcSink::GrpcSink(std::shared_ptr<grpc::ChannelInterface> channel, GrpcSinkOptions opts)
     : stub_(shopcast::common::v1::EventSink::NewStub(std::move(channel))), opts_(std::move(opts)) {}

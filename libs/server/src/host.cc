@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/generic/async_generic_service.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
@@ -13,6 +14,49 @@
 #include "shopcast/server/interceptor.h"
 
 namespace shopcast::server {
+
+namespace {
+
+// Answers methods a listener does not serve (an internal method on the public port, or the
+// reverse) with UNIMPLEMENTED and a message. gRPC's own empty UNIMPLEMENTED would be taken for
+// a malformed request to a method our contracts define, and reported as INVALID_ARGUMENT.
+class NotServedHere final : public grpc::CallbackGenericService {
+ public:
+  explicit NotServedHere(std::string listener) : listener_(std::move(listener)) {}
+
+  grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext*) override {
+    class Reactor : public grpc::ServerGenericBidiReactor {
+     public:
+      explicit Reactor(const std::string& listener) {
+        Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                            "method not served on the " + listener + " listener"));
+      }
+      void OnDone() override { delete this; }
+    };
+    return new Reactor(listener_);
+  }
+
+ private:
+  std::string listener_;
+};
+
+// Settings both listeners share.
+void Configure(grpc::ServerBuilder& builder, const HostOptions& options,
+               prometheus::Registry& registry) {
+  builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  // Bounded headers: a token is at most 8 KiB, so 16 KiB of metadata is plenty; beyond it the
+  // transport refuses the call before any handler runs.
+  builder.AddChannelArgument(GRPC_ARG_MAX_METADATA_SIZE, 16 * 1024);
+  // Keepalive: notice dead clients, and refuse clients pinging more often than every 10s.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 60000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
+  factories.push_back(std::make_unique<ObservabilityInterceptorFactory>(registry));
+  builder.experimental().SetInterceptorCreators(std::move(factories));
+}
+
+}  // namespace
 
 ServiceHost::ServiceHost(HostOptions options)
     : options_(std::move(options)),
@@ -23,11 +67,21 @@ ServiceHost::~ServiceHost() { Shutdown(); }
 
 void ServiceHost::AddService(grpc::Service* service) { services_.push_back(service); }
 
+void ServiceHost::AddInternalService(grpc::Service* service) {
+  internal_services_.push_back(service);
+}
+
 void ServiceHost::SetReadinessCheck(std::function<absl::Status()> check) {
   readiness_check_ = std::move(check);
 }
 
 absl::Status ServiceHost::Start() {
+  // Fail closed: internal services are never served without the service credential.
+  if (!internal_services_.empty() &&
+      (options_.internal_grpc_addr.empty() || options_.internal_credentials == nullptr)) {
+    return absl::FailedPreconditionError(
+        "internal services need an internal listener address and service credentials");
+  }
   if (!options_.metrics_addr.empty()) {
     try {
       exposer_ = std::make_unique<prometheus::Exposer>(options_.metrics_addr);
@@ -43,29 +97,36 @@ absl::Status ServiceHost::Start() {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options_.grpc_addr, grpc::InsecureServerCredentials(), &grpc_port_);
-  builder.SetMaxReceiveMessageSize(options_.max_receive_message_bytes);
-  // Bounded headers: a token is at most 8 KiB, so 16 KiB of metadata is plenty; beyond it the
-  // transport refuses the call before any handler runs.
-  builder.AddChannelArgument(GRPC_ARG_MAX_METADATA_SIZE, 16 * 1024);
-  // Keepalive: notice dead clients, and refuse clients pinging more often than every 10s.
-  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 60000);
-  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20000);
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  Configure(builder, options_, *registry_);
   for (grpc::Service* s : services_) builder.RegisterService(s);
-  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
-  factories.push_back(std::make_unique<ObservabilityInterceptorFactory>(*registry_));
-  builder.experimental().SetInterceptorCreators(std::move(factories));
+  public_fallback_ = std::make_unique<NotServedHere>("public");
+  builder.RegisterCallbackGenericService(public_fallback_.get());
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || grpc_port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options_.grpc_addr));
   }
-  auto* health = server_->GetHealthCheckService();
-  health->SetServingStatus(kLivenessService, true);
+  if (!internal_services_.empty()) {
+    grpc::ServerBuilder internal;
+    internal.AddListeningPort(options_.internal_grpc_addr, options_.internal_credentials,
+                              &internal_grpc_port_);
+    Configure(internal, options_, *registry_);
+    for (grpc::Service* s : internal_services_) internal.RegisterService(s);
+    internal_fallback_ = std::make_unique<NotServedHere>("internal");
+    internal.RegisterCallbackGenericService(internal_fallback_.get());
+    internal_server_ = internal.BuildAndStart();
+    if (internal_server_ == nullptr || internal_grpc_port_ == 0) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot listen on ", options_.internal_grpc_addr));
+    }
+    internal_server_->GetHealthCheckService()->SetServingStatus(kLivenessService, true);
+  }
+  server_->GetHealthCheckService()->SetServingStatus(kLivenessService, true);
   bool ready = !readiness_check_ || readiness_check_().ok();
-  health->SetServingStatus("", ready);
+  SetReadiness(ready);
   if (readiness_check_) readiness_thread_ = std::thread([this] { ReadinessLoop(); });
   log::Info("server_started")
       .Kv("grpc_port", grpc_port_)
+      .Kv("internal_grpc_port", internal_grpc_port_)
       .Kv("metrics_port", metrics_port())
       .Kv("ready", ready);
   return absl::OkStatus();
@@ -77,17 +138,52 @@ int ServiceHost::metrics_port() const {
   return ports.empty() ? 0 : ports.front();
 }
 
+int ServiceHost::shutdown_requests() const {
+  absl::MutexLock lock(&request_mu_);
+  return shutdown_requests_;
+}
+
+void ServiceHost::SetReadiness(bool ready) {
+  server_->GetHealthCheckService()->SetServingStatus("", ready);
+  if (internal_server_ != nullptr) {
+    internal_server_->GetHealthCheckService()->SetServingStatus("", ready);
+  }
+}
+
 void ServiceHost::ReadinessLoop() {
   bool last = true;
-  while (!shutdown_requested_.WaitForNotificationWithTimeout(options_.readiness_interval)) {
+  auto requested = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(request_mu_) {
+    return shutdown_requests_ > 0 || readiness_stopped_;
+  };
+  while (true) {
+    {
+      absl::MutexLock lock(&request_mu_);
+      if (request_mu_.AwaitWithTimeout(absl::Condition(&requested),
+                                       options_.readiness_interval)) {
+        return;
+      }
+    }
     absl::Status s = readiness_check_();
     if (s.ok() != last) {
       last = s.ok();
       auto line = last ? log::Info("readiness_changed") : log::Warn("readiness_changed");
       line.Kv("ready", last).Kv("detail", std::string(s.message()));
     }
-    server_->GetHealthCheckService()->SetServingStatus("", last);
+    SetReadiness(last);
   }
+}
+
+void ServiceHost::GoUnready() {
+  absl::MutexLock lock(&unready_mu_);
+  if (unready_) return;
+  unready_ = true;
+  {
+    // Ends the readiness poller, which must not turn readiness back on.
+    absl::MutexLock requests(&request_mu_);
+    readiness_stopped_ = true;
+  }
+  if (readiness_thread_.joinable()) readiness_thread_.join();
+  if (server_ != nullptr) SetReadiness(false);
 }
 
 void ServiceHost::WaitForShutdown() {
@@ -96,33 +192,42 @@ void ServiceHost::WaitForShutdown() {
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
   timespec tick{0, 200 * 1000 * 1000};
-  while (!shutdown_requested_.HasBeenNotified()) {
-    int sig = sigtimedwait(&set, nullptr, &tick);
-    if (sig == SIGTERM || sig == SIGINT) {
-      log::Info("shutdown_signal").Kv("signal", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-      RequestShutdown();
+  using Clock = std::chrono::steady_clock;
+  auto await_signal_or = [&](int requests, Clock::time_point until) {
+    while (shutdown_requests() < requests && Clock::now() < until) {
+      int sig = sigtimedwait(&set, nullptr, &tick);
+      if (sig == SIGTERM || sig == SIGINT) {
+        log::Info("shutdown_signal").Kv("signal", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        RequestShutdown();
+      }
     }
+  };
+  await_signal_or(1, Clock::time_point::max());
+  // Unready first, still serving: load balancers and endpoint lists need a moment to notice.
+  GoUnready();
+  if (options_.unready_delay > absl::ZeroDuration()) {
+    log::Info("unready_before_drain").Kv("seconds", absl::ToDoubleSeconds(options_.unready_delay));
+    await_signal_or(2, Clock::now() + absl::ToChronoMilliseconds(options_.unready_delay));
   }
 }
 
 void ServiceHost::RequestShutdown() {
-  if (!shutdown_requested_.HasBeenNotified()) shutdown_requested_.Notify();
+  absl::MutexLock lock(&request_mu_);
+  ++shutdown_requests_;
 }
 
 void ServiceHost::Shutdown() {
   absl::MutexLock lock(&shutdown_mu_);
   if (shut_down_) return;
   shut_down_ = true;
-  RequestShutdown();
-  if (readiness_thread_.joinable()) readiness_thread_.join();
-  if (server_ != nullptr) {
-    // Tell load balancers first, then stop accepting and let in-flight calls finish.
-    server_->GetHealthCheckService()->SetServingStatus("", false);
-    auto deadline = std::chrono::system_clock::now() +
-                    absl::ToChronoMilliseconds(options_.drain_timeout);
-    server_->Shutdown(deadline);
-    server_->Wait();
-  }
+  GoUnready();
+  // Stop accepting and let in-flight calls finish, on both listeners, by one deadline.
+  auto deadline =
+      std::chrono::system_clock::now() + absl::ToChronoMilliseconds(options_.drain_timeout);
+  if (server_ != nullptr) server_->Shutdown(deadline);
+  if (internal_server_ != nullptr) internal_server_->Shutdown(deadline);
+  if (server_ != nullptr) server_->Wait();
+  if (internal_server_ != nullptr) internal_server_->Wait();
   executor_.Shutdown();
   log::Info("server_stopped");
 }

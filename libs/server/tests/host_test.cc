@@ -2,6 +2,8 @@
 #include "shopcast/server/host.h"
 
 #include <atomic>
+#include <thread>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -81,4 +83,50 @@ TEST_CASE("shutdown turns readiness off and stops the server") {
   host.WaitForShutdown();  // returns at once: shutdown was requested
   host.Shutdown();
   CHECK(HealthStatus(ch, "") == -1);
+}
+
+TEST_CASE("on shutdown readiness goes off first while calls are still served for the delay") {
+  HostOptions o = LocalOptions();
+  o.unready_delay = absl::Hours(1);  // ended early below by a second request
+  ServiceHost host(o);
+  REQUIRE(host.Start().ok());
+  auto ch = shopcast::testing::LocalChannel(host.grpc_port());
+  REQUIRE(HealthStatus(ch, "") == 1);
+  std::atomic<bool> returned{false};
+  std::thread app([&] {
+    host.WaitForShutdown();  // what main() does, then it drains
+    returned = true;
+    host.Shutdown();
+  });
+  host.RequestShutdown();
+  CHECK(Eventually([&] { return HealthStatus(ch, "") == 2; }));
+  // Load balancers now see NOT_SERVING; a call that still reaches us is answered.
+  CHECK(HealthStatus(ch, "liveness") == 1);
+  CHECK_FALSE(returned);
+  host.RequestShutdown();  // a second request (a second SIGTERM) ends the wait
+  app.join();
+  CHECK(HealthStatus(ch, "") == -1);
+}
+
+TEST_CASE("shutdown may be requested from many threads at once, any number of times") {
+  for (int round = 0; round < 200; ++round) {
+    HostOptions o = LocalOptions();
+    o.metrics_addr = "";  // stopping the exposer takes seconds; it plays no part here
+    ServiceHost host(o);
+    REQUIRE(host.Start().ok());
+    std::atomic<bool> go{false};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 8; ++i) {
+      threads.emplace_back([&] {
+        while (!go) {
+        }
+        host.RequestShutdown();
+        host.RequestShutdown();
+      });
+    }
+    go = true;
+    for (auto& t : threads) t.join();
+    host.WaitForShutdown();
+    host.Shutdown();
+  }
 }

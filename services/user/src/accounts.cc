@@ -178,7 +178,7 @@ absl::StatusOr<std::pair<Tokens, UserRow>> Accounts::Login(absl::string_view log
 
 absl::StatusOr<Tokens> Accounts::IssueTokens(const UserRow& user) {
   absl::Time now = clock_();
-  ASSIGN_OR_RETURN(auth::IssuedToken access, issuer_.Issue(user.id, user.role, now));
+  ASSIGN_OR_RETURN(auth::IssuedToken access, IssueAccess(user.id, now));
   Tokens t;
   t.access_token = std::move(access.token);
   t.access_expires_at = access.expires_at;
@@ -209,15 +209,15 @@ absl::StatusOr<Tokens> Accounts::Refresh(absl::string_view refresh_token) {
     case RotateOutcome::kUnknown:
       return Unauthenticated("REFRESH_TOKEN_INVALID", "refresh token is not valid");
   }
-  ASSIGN_OR_RETURN(UserRow user, store_.GetById(outcome.user_id));
-  ASSIGN_OR_RETURN(auth::IssuedToken access, issuer_.Issue(user.id, user.role, now));
+  ASSIGN_OR_RETURN(auth::IssuedToken access, IssueAccess(outcome.user_id, now));
   return Tokens{std::move(access.token), access.expires_at, std::move(new_secret),
                 now + options_.refresh_ttl};
 }
 
 absl::Status Accounts::Logout(absl::string_view refresh_token, bool all_sessions) {
   RETURN_IF_ERROR(CheckRefreshTokenShape(refresh_token));
-  return store_.RevokeRefreshToken(ids::HashSecret(refresh_token), all_sessions);
+  return store_.RevokeRefreshToken(ids::HashSecret(refresh_token), all_sessions,
+                                   RevocationCutoff());
 }
 
 absl::StatusOr<UserRow> Accounts::GetUser(absl::string_view user_id) {
@@ -251,7 +251,7 @@ absl::StatusOr<UserRow> Accounts::SetRole(const auth::Caller& caller, absl::stri
     return Error(absl::StatusCode::kFailedPrecondition, "CANNOT_DEMOTE_SELF",
                  "an admin cannot remove their own admin role");
   }
-  ASSIGN_OR_RETURN(UserRow user, store_.SetRole(user_id, role));
+  ASSIGN_OR_RETURN(UserRow user, store_.SetRole(user_id, role, RevocationCutoff()));
   log::Info("role_changed").Kv("user_id", user.id).Kv("role", auth::RoleName(role))
       .Kv("by", caller.user_id);
   return user;

@@ -13,6 +13,7 @@
 #include "account.h"
 #include "passwords.h"
 #include "shopcast/auth/caller.h"
+#include "shopcast/auth/revocations.h"
 #include "shopcast/auth/tokens.h"
 #include "shopcast/pagetoken/codec.h"
 #include "store/user_store.h"
@@ -77,6 +78,12 @@ class Accounts {
                                                                  int page_size,
                                                                  absl::string_view page_token);
 
+  // Defined in accounts_revocation.cc.
+  // Deletes `user_id`'s account; the owner or an admin may. What goes: see the README.
+  absl::Status DeleteAccount(const auth::Caller& caller, absl::string_view user_id);
+  // Revocations after `after`, for every service's token check; page_size 0 is 500, max 1000.
+  absl::StatusOr<auth::RevocationBatch> ListRevocations(int64_t after, int page_size);
+
   absl::StatusOr<Preferences> GetPreferences(const auth::Caller& caller);
   absl::StatusOr<Preferences> UpdatePreferences(const auth::Caller& caller,
                                                 const PreferencesUpdate& update);
@@ -88,6 +95,11 @@ class Accounts {
   absl::Status CheckDisplayNameNotConfusable(absl::string_view display_name,
                                              absl::string_view own_username,
                                              absl::string_view own_user_id);
+  // An access token from the user's current role, stamped no earlier than their latest
+  // revocation's cutoff (accounts_revocation.cc).
+  absl::StatusOr<auth::IssuedToken> IssueAccess(absl::string_view user_id, absl::Time now);
+  // The cutoff a revocation made now records: the next whole second (iat has whole seconds).
+  absl::Time RevocationCutoff() const;
 
   UserStore& store_;
   const PasswordHasher& hasher_;

@@ -3,8 +3,11 @@
 #include <iostream>
 
 #include "accounts.h"
+#include "internal_service.h"
 #include "passwords.h"
 #include "shopcast/auth/keys.h"
+#include "shopcast/auth/revocations.h"
+#include "shopcast/auth/service_identity.h"
 #include "shopcast/auth/tokens.h"
 #include "shopcast/db/migrations.h"
 #include "shopcast/db/pool.h"
@@ -61,6 +64,8 @@ int RunServer(const Config& config) {
       [](absl::string_view username) { return text::LookalikeKey(username); });
   if (!filled.ok()) return Fail("username_lookalikes", filled.status());
   if (*filled > 0) log::Info("username_lookalikes_filled").Kv("count", *filled);
+  auto tls = auth::LoadServiceTls(config.service_tls);
+  if (!tls.ok()) return Fail("service_tls", tls.status());
 
   ConcurrencyLimit hashing(config.max_concurrent_hashes, absl::Seconds(5));
   PasswordHasher hasher(HashCost{}, &hashing);
@@ -79,10 +84,22 @@ int RunServer(const Config& config) {
   host_options.metrics_addr = config.metrics_addr;
   host_options.executor_threads = config.db_pool_size;
   host_options.drain_timeout = config.drain_timeout;
+  host_options.unready_delay = config.shutdown_unready_delay;
+  host_options.internal_grpc_addr = config.internal_grpc_addr;
+  host_options.internal_credentials = auth::InternalServerCredentials(*tls);
   server::ServiceHost host(host_options);
+  // Our own handlers honour revocations too, read straight from our database.
+  auth::RevocationList revoked;
+  auth::RevocationSync revocation_sync(
+      revoked, [&accounts](int64_t after) { return accounts.ListRevocations(after, 1000); },
+      {config.revocation_sync_interval}, &host.metrics());
+  (void)revocation_sync.SyncOnce();
+  revocation_sync.Start();
   UserServiceImpl service(accounts, verifier, *verify_keys, config.token_issuer,
-                          config.token_audience, host.executor());
+                          config.token_audience, host.executor(), absl::Now, &revoked);
+  UserInternalServiceImpl internal_service(accounts, host.executor());
   host.AddService(&service);
+  host.AddInternalService(&internal_service);
   db::Pool* raw_pool = pool->get();
   host.SetReadinessCheck([raw_pool] { return raw_pool->Ping(); });
   if (absl::Status s = host.Start(); !s.ok()) return Fail("listen", s);
@@ -90,6 +107,7 @@ int RunServer(const Config& config) {
   host.WaitForShutdown();
   // Objects above were built dependencies-first; the host drains calls before they go away.
   host.Shutdown();
+  revocation_sync.Stop();
   return 0;
 }
 

@@ -23,6 +23,15 @@ ABSL_FLAG(absl::Duration, access_token_ttl, absl::Minutes(15), "access token lif
 ABSL_FLAG(absl::Duration, refresh_token_ttl, absl::Hours(24 * 30), "refresh token lifetime");
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(20),
           "how long in-flight calls may run after SIGTERM");
+ABSL_FLAG(absl::Duration, shutdown_unready_delay, absl::ZeroDuration(),
+          "after SIGTERM: readiness off while still serving this long, then drain");
+ABSL_FLAG(std::string, internal_grpc_addr, "0.0.0.0:50052",
+          "internal gRPC listen address (service-to-service RPCs, mutual TLS)");
+ABSL_FLAG(std::string, service_ca_file, "", "PEM of the internal CA that signs service certs");
+ABSL_FLAG(std::string, service_cert_file, "", "PEM certificate of this service (CN=user)");
+ABSL_FLAG(std::string, service_key_file, "", "PEM private key of service_cert_file");
+ABSL_FLAG(absl::Duration, revocation_sync_interval, absl::Seconds(1),
+          "how often the token revocation list is refreshed");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warn or error");
 
 namespace shopcast::user {
@@ -46,6 +55,17 @@ absl::StatusOr<Config> LoadConfig() {
   c.access_token_ttl = absl::GetFlag(FLAGS_access_token_ttl);
   c.refresh_token_ttl = absl::GetFlag(FLAGS_refresh_token_ttl);
   c.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
+  c.shutdown_unready_delay = absl::GetFlag(FLAGS_shutdown_unready_delay);
+  c.internal_grpc_addr = absl::GetFlag(FLAGS_internal_grpc_addr);
+  c.service_tls = auth::ServiceTlsFiles{absl::GetFlag(FLAGS_service_ca_file),
+                                        absl::GetFlag(FLAGS_service_cert_file),
+                                        absl::GetFlag(FLAGS_service_key_file)};
+  c.revocation_sync_interval = absl::GetFlag(FLAGS_revocation_sync_interval);
+  if (c.shutdown_unready_delay < absl::ZeroDuration() ||
+      c.revocation_sync_interval < absl::Milliseconds(100)) {
+    return absl::InvalidArgumentError(
+        "shutdown_unready_delay must be >= 0 and revocation_sync_interval >= 100ms");
+  }
 
   if (c.db_dsn.empty()) return absl::InvalidArgumentError("db_dsn is required");
   if (c.db_dsn.find("password") != std::string::npos) {

@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "shopcast/auth/service_identity.h"
 #include "shopcast/log/log.h"
 
 namespace shopcast::user {
@@ -32,6 +33,11 @@ struct Config {
   absl::Duration access_token_ttl;
   absl::Duration refresh_token_ttl;
   absl::Duration drain_timeout;
+  absl::Duration shutdown_unready_delay;  // readiness off, still serving, before the drain
+  // Internal listener (UserInternalService, mutual TLS) and this service's credential.
+  std::string internal_grpc_addr;
+  auth::ServiceTlsFiles service_tls;
+  absl::Duration revocation_sync_interval;
   log::Level log_level = log::Level::kInfo;
 };
 

@@ -114,18 +114,20 @@ std::string PeerAddress(absl::string_view peer) {
 UserServiceImpl::UserServiceImpl(Accounts& accounts, const auth::TokenVerifier& verifier,
                                  std::vector<auth::PublicKey> published_keys, std::string issuer,
                                  std::string audience, server::Executor& executor,
-                                 std::function<absl::Time()> clock)
+                                 std::function<absl::Time()> clock,
+                                 const auth::RevocationList* revoked)
     : accounts_(accounts),
       verifier_(verifier),
       published_keys_(std::move(published_keys)),
       issuer_(std::move(issuer)),
       audience_(std::move(audience)),
       executor_(executor),
-      clock_(std::move(clock)) {}
+      clock_(std::move(clock)),
+      revoked_(revoked) {}
 
 absl::StatusOr<auth::Caller> UserServiceImpl::Authenticate(
     const grpc::CallbackServerContext& ctx) const {
-  return auth::AuthenticateCaller(ctx, verifier_, clock_());
+  return auth::AuthenticateCaller(ctx, verifier_, revoked_, clock_());
 }
 
 grpc::ServerUnaryReactor* UserServiceImpl::Register(grpc::CallbackServerContext* ctx,

@@ -21,7 +21,8 @@ class UserServiceImpl final : public pb::UserService::CallbackService {
   UserServiceImpl(Accounts& accounts, const auth::TokenVerifier& verifier,
                   std::vector<auth::PublicKey> published_keys, std::string issuer,
                   std::string audience, server::Executor& executor,
-                  std::function<absl::Time()> clock = absl::Now);
+                  std::function<absl::Time()> clock = absl::Now,
+                  const auth::RevocationList* revoked = nullptr);
 
   grpc::ServerUnaryReactor* Register(grpc::CallbackServerContext* ctx,
                                      const pb::RegisterRequest* req,
@@ -66,6 +67,10 @@ class UserServiceImpl final : public pb::UserService::CallbackService {
   grpc::ServerUnaryReactor* GetSigningKeys(grpc::CallbackServerContext* ctx,
                                            const pb::GetSigningKeysRequest* req,
                                            pb::GetSigningKeysResponse* res) override;
+  // In user_service_delete.cc.
+  grpc::ServerUnaryReactor* DeleteAccount(grpc::CallbackServerContext* ctx,
+                                          const pb::DeleteAccountRequest* req,
+                                          pb::DeleteAccountResponse* res) override;
 
  private:
   absl::StatusOr<auth::Caller> Authenticate(const grpc::CallbackServerContext& ctx) const;
@@ -77,6 +82,7 @@ class UserServiceImpl final : public pb::UserService::CallbackService {
   std::string audience_;
   server::Executor& executor_;
   std::function<absl::Time()> clock_;
+  const auth::RevocationList* revoked_;  // null: no revocation check (unit tests)
 };
 
 // The IP of a gRPC peer string ("ipv4:1.2.3.4:5678" -> "1.2.3.4", "ipv6:[::1]:5" -> "::1").

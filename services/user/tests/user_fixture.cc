@@ -85,7 +85,7 @@ v1::TokenPair UserServiceFixture::LoginAs(const std::string& username) {
 std::string UserServiceFixture::TokenFor(const std::string& username, auth::Role role,
                                          std::string* id) {
   std::string user_id = MakeUser(username);
-  if (role != auth::Role::kViewer) REQUIRE(store_->SetRole(user_id, role).ok());
+  if (role != auth::Role::kViewer) REQUIRE(store_->SetRole(user_id, role, absl::Now()).ok());
   if (id != nullptr) *id = user_id;
   return LoginAs(username).access_token();
 }

@@ -46,8 +46,8 @@ if(SHOPCAST_BUILD_TESTS)
   # The binary driven by real encoders and players (ffmpeg, GStreamer, ffprobe, HTTP).
   add_library(video_ingest_e2e_fixture STATIC ${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/ingest_fixture.cc)
   target_link_libraries(video_ingest_e2e_fixture PUBLIC
-    shopcast::proto_video_ingest shopcast::auth shopcast::testing_pg shopcast::testing_net
-    shopcast::testing_files shopcast::testing_wait video_ingest_ffmpeg_check
+    shopcast::proto_video_ingest shopcast::auth shopcast::auth_testing shopcast::testing_pg
+    shopcast::testing_net shopcast::testing_files shopcast::testing_wait video_ingest_ffmpeg_check
     Catch2::Catch2 PkgConfig::PQXX)
   target_compile_definitions(video_ingest_e2e_fixture PUBLIC
     SHOPCAST_VIDEO_INGEST_BIN="$<TARGET_FILE:video-ingest>")

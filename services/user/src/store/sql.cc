@@ -1,9 +1,11 @@
 #include "store/sql.h"
 
+#include "store/revocation_sql.h"
+
 namespace shopcast::user::sql {
 
 std::vector<std::pair<std::string, std::string>> PreparedStatements() {
-  return {
+  std::vector<std::pair<std::string, std::string>> all = {
       {"insert_user", kInsertUser},
       {"insert_preferences", kInsertPreferences},
       {"lookalike_taken", kLookalikeTaken},
@@ -35,6 +37,8 @@ std::vector<std::pair<std::string, std::string>> PreparedStatements() {
       {"remember_address", kRememberAddress},
       {"forget_old_addresses", kForgetOldAddresses},
   };
+  for (auto& statement : RevocationStatements()) all.push_back(std::move(statement));
+  return all;
 }
 
 }  // namespace shopcast::user::sql

@@ -3,6 +3,7 @@
 #include <pqxx/pqxx>
 
 #include "shopcast/db/transaction.h"
+#include "store/revocation_store.h"
 #include "shopcast/ids/ids.h"
 #include "shopcast/status/status.h"
 
@@ -127,10 +128,15 @@ absl::StatusOr<UserRow> UserStore::UpdateProfile(absl::string_view id,
   });
 }
 
-absl::StatusOr<UserRow> UserStore::SetRole(absl::string_view id, auth::Role role) {
+absl::StatusOr<UserRow> UserStore::SetRole(absl::string_view id, auth::Role role,
+                                           absl::Time revoke_before) {
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<UserRow> {
-    pqxx::result changed = tx.exec_prepared("update_role", S(id), static_cast<int>(role));
-    if (changed.affected_rows() == 0) return UserNotFound();
+    pqxx::result current = tx.exec_prepared("select_role_for_update", S(id));
+    if (current.empty()) return UserNotFound();
+    if (current[0][0].as<int>() != static_cast<int>(role)) {
+      tx.exec_prepared("update_role", S(id), static_cast<int>(role));
+      InsertRevocation(tx, id, revoke_before, "role_changed");
+    }
     return ParseUser(tx.exec_prepared("select_user_by_id", S(id))[0]);
   });
 }
@@ -182,12 +188,14 @@ absl::StatusOr<RotateOutcome> UserStore::RotateRefreshToken(absl::string_view ol
   });
 }
 
-absl::Status UserStore::RevokeRefreshToken(absl::string_view token_hash, bool all_sessions) {
+absl::Status UserStore::RevokeRefreshToken(absl::string_view token_hash, bool all_sessions,
+                                           absl::Time revoke_before) {
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
     pqxx::result r = tx.exec_prepared("lock_refresh_token", S(token_hash));
     if (r.empty()) return absl::OkStatus();
     if (all_sessions) {
       tx.exec_prepared("revoke_user", r[0][1].as<std::string>());
+      InsertRevocation(tx, r[0][1].as<std::string>(), revoke_before, "logout_all");
     } else {
       tx.exec_prepared("revoke_family", r[0][0].as<std::string>());
     }

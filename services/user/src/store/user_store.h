@@ -12,6 +12,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "account.h"
+#include "shopcast/auth/revocations.h"
 #include "shopcast/db/pool.h"
 #include "throttle.h"
 
@@ -22,6 +23,13 @@ struct RotateOutcome {
   enum Kind { kRotated, kUnknown, kExpired, kRevoked, kReused } kind = kUnknown;
   std::string user_id;  // set for kRotated
   std::string family_id;
+};
+
+// What a token is issued from: the role, and the cutoff of the user's latest revocation
+// (absl::UnixEpoch() when none), read together.
+struct IssueState {
+  auth::Role role;
+  absl::Time not_before;
 };
 
 class UserStore {
@@ -44,7 +52,9 @@ class UserStore {
   absl::StatusOr<UserRow> GetByUsername(absl::string_view username);
   absl::StatusOr<UserRow> GetByEmail(absl::string_view email);
   absl::StatusOr<UserRow> UpdateProfile(absl::string_view id, const ProfileUpdate& update);
-  absl::StatusOr<UserRow> SetRole(absl::string_view id, auth::Role role);
+  // A changed role also voids the user's tokens issued before `revoke_before` (same commit).
+  absl::StatusOr<UserRow> SetRole(absl::string_view id, auth::Role role,
+                                  absl::Time revoke_before);
   absl::Status UpdatePasswordHash(absl::string_view id, absl::string_view hash);
 
   absl::Status InsertRefreshToken(absl::string_view token_hash, absl::string_view family_id,
@@ -54,9 +64,19 @@ class UserStore {
   absl::StatusOr<RotateOutcome> RotateRefreshToken(absl::string_view old_hash,
                                                    absl::string_view new_hash,
                                                    absl::Time new_expires_at);
-  // Revokes the token's family, or with `all_sessions` every token of its user. Unknown tokens
-  // are ignored (logout is idempotent).
-  absl::Status RevokeRefreshToken(absl::string_view token_hash, bool all_sessions);
+  // Revokes the token's family, or with `all_sessions` every token of its user and its access
+  // tokens issued before `revoke_before`. Unknown tokens are ignored (logout is idempotent).
+  absl::Status RevokeRefreshToken(absl::string_view token_hash, bool all_sessions,
+                                  absl::Time revoke_before);
+
+  // Defined in revocation_store.cc.
+  // NOT_FOUND/USER_NOT_FOUND when absent.
+  absl::StatusOr<IssueState> GetIssueState(absl::string_view id);
+  // Deletes the account (cascading to its sessions, follows and preferences) and voids every
+  // token of it, in one transaction. NOT_FOUND/USER_NOT_FOUND when absent.
+  absl::Status DeleteUser(absl::string_view id, absl::Time revoked_at);
+  // Revocations after sequence `after`, oldest first, at most `limit`.
+  absl::StatusOr<std::vector<auth::Revocation>> ListRevocations(int64_t after, int limit);
 
   // Idempotent. NOT_FOUND/USER_NOT_FOUND when `followee_id` does not exist.
   absl::Status Follow(absl::string_view follower_id, absl::string_view followee_id);

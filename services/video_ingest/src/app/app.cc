@@ -12,8 +12,11 @@
 #include "media/pipeline.h"
 #include "rtmp/rtmp_server.h"
 #include "shopcast/auth/keys.h"
+#include "shopcast/auth/revocations.h"
+#include "shopcast/auth/service_identity.h"
 #include "shopcast/auth/tokens.h"
 #include "shopcast/clients/call.h"
+#include "shopcast/clients/internal.h"
 #include "shopcast/db/migrations.h"
 #include "shopcast/db/pool.h"
 #include "shopcast/events/outbox.h"
@@ -51,14 +54,16 @@ struct EventDelivery {
   std::unique_ptr<events::Relay> relay;
 };
 
-absl::StatusOr<EventDelivery> StartEventDelivery(const Config& config, db::Pool& pool) {
+absl::StatusOr<EventDelivery> StartEventDelivery(const Config& config, db::Pool& pool,
+                                                 const auth::ServiceTls& tls) {
   EventDelivery d;
   if (config.event_sinks.empty()) return d;
   std::map<std::string, events::Sink*> by_destination;
   for (const auto& [destination, addr] : config.event_sinks) {
-    auto channel = clients::MakeChannel(destination, addr);
-    if (!channel.ok()) return channel.status();
-    d.sinks.push_back(std::make_unique<events::GrpcSink>(*channel));
+    // Peers serve EventSink on their internal listener only: present our certificate.
+    ASSIGN_OR_RETURN(std::unique_ptr<events::GrpcSink> sink,
+                     events::GrpcSink::ToInternalListener(destination, addr, tls));
+    d.sinks.push_back(std::move(sink));
     by_destination[destination] = d.sinks.back().get();
   }
   events::RelayOptions relay_options;
@@ -89,6 +94,10 @@ int RunServer(const Config& config) {
   }
   auto page_tokens = pagetoken::LoadKeyFile(config.page_token_key_file);
   if (!page_tokens.ok()) return Fail("page_token_key", page_tokens.status());
+  auto tls = auth::LoadServiceTls(config.service_tls);
+  if (!tls.ok()) return Fail("service_tls", tls.status());
+  auto user_channel = clients::MakeInternalChannel("user", config.user_internal_addr, *tls);
+  if (!user_channel.ok()) return Fail("user_internal_addr", user_channel.status());
   auto rtmp_addr = SplitHostPort(config.rtmp_addr, "rtmp_addr");
   auto hls_addr = SplitHostPort(config.hls_addr, "hls_addr");
   if (!rtmp_addr.ok() || !hls_addr.ok()) return Fail("config", absl::InvalidArgumentError("addr"));
@@ -107,7 +116,17 @@ int RunServer(const Config& config) {
   host_options.metrics_addr = config.metrics_addr;
   host_options.executor_threads = config.db_pool_size;
   host_options.drain_timeout = config.drain_timeout;
+  host_options.unready_delay = config.shutdown_unready_delay;
+  host_options.internal_grpc_addr = config.internal_grpc_addr;
+  host_options.internal_credentials = auth::InternalServerCredentials(*tls);
   server::ServiceHost host(host_options);
+  // Token revocations from the user service; if it is unreachable, the last known list stays
+  // in force and shopcast_revocations_stale says so.
+  auth::RevocationList revoked;
+  auth::RevocationSync revocation_sync(revoked, clients::UserRevocationSource(*user_channel),
+                                       {config.revocation_sync_interval}, &host.metrics());
+  (void)revocation_sync.SyncOnce();
+  revocation_sync.Start();
 
   streams::StoreOptions store_options;
   store_options.playback_base_url = config.playback_base_url;
@@ -135,10 +154,10 @@ int RunServer(const Config& config) {
   streams_options.srt_latency_us = config.srt_latency_ms * 1000;
   streams_options.page_tokens = *std::move(page_tokens);
   streams::Streams streams(store, runtime, streams_options);
-  streams::StreamServiceImpl service(streams, verifier, host.executor());
+  streams::StreamServiceImpl service(streams, verifier, host.executor(), absl::Now, &revoked);
   streams::StreamInternalServiceImpl internal_service(streams, host.executor());
   host.AddService(&service);
-  host.AddService(&internal_service);
+  host.AddInternalService(&internal_service);
 
   // Every publish attempt, RTMP or SRT, passes the refusal backoff before the runtime.
   RefusalBackoffOptions backoff_options;
@@ -176,7 +195,7 @@ int RunServer(const Config& config) {
   if (absl::Status s = rtmp_server.Start(); !s.ok()) return Fail("rtmp_listen", s);
   if (absl::Status s = srt_listener.Start(); !s.ok()) return Fail("srt_listen", s);
   if (absl::Status s = hls_origin.Start(); !s.ok()) return Fail("hls_listen", s);
-  auto delivery = StartEventDelivery(config, **pool);
+  auto delivery = StartEventDelivery(config, **pool, *tls);
   if (!delivery.ok()) return Fail("event_sinks", delivery.status());
 
   db::Pool* raw_pool = pool->get();
@@ -196,6 +215,7 @@ int RunServer(const Config& config) {
   if (delivery->relay) delivery->relay->Stop();
   hls_origin.Stop();
   host.Shutdown();
+  revocation_sync.Stop();
   return 0;
 }
 

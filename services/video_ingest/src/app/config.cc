@@ -57,6 +57,17 @@ ABSL_FLAG(std::string, event_sinks, "",
           "outbox destination=host:port pairs, comma-separated (recording_lifecycle=…)");
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(20),
           "how long in-flight calls may run after SIGTERM");
+ABSL_FLAG(absl::Duration, shutdown_unready_delay, absl::ZeroDuration(),
+          "after SIGTERM: readiness off while still serving this long, then drain");
+ABSL_FLAG(std::string, internal_grpc_addr, "0.0.0.0:50057",
+          "internal gRPC listen address (service-to-service RPCs, mutual TLS)");
+ABSL_FLAG(std::string, service_ca_file, "", "PEM of the internal CA that signs service certs");
+ABSL_FLAG(std::string, service_cert_file, "", "PEM certificate of this service (CN=video-ingest)");
+ABSL_FLAG(std::string, service_key_file, "", "PEM private key of service_cert_file");
+ABSL_FLAG(std::string, user_internal_addr, "",
+          "host:port of the user service's internal listener (token revocations)");
+ABSL_FLAG(absl::Duration, revocation_sync_interval, absl::Seconds(1),
+          "how often the token revocation list is pulled from the user service");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warn or error");
 ABSL_FLAG(std::string, instance_id, "",
           "this replica's name, stable across its restarts (the pod name); default: the host name");
@@ -118,6 +129,18 @@ absl::StatusOr<Config> LoadConfig() {
     if (gethostname(host, sizeof host - 1) == 0) c.instance_id = host;
   }
   c.instance_lease = absl::GetFlag(FLAGS_instance_lease);
+  c.shutdown_unready_delay = absl::GetFlag(FLAGS_shutdown_unready_delay);
+  c.internal_grpc_addr = absl::GetFlag(FLAGS_internal_grpc_addr);
+  c.service_tls = auth::ServiceTlsFiles{absl::GetFlag(FLAGS_service_ca_file),
+                                        absl::GetFlag(FLAGS_service_cert_file),
+                                        absl::GetFlag(FLAGS_service_key_file)};
+  c.user_internal_addr = absl::GetFlag(FLAGS_user_internal_addr);
+  c.revocation_sync_interval = absl::GetFlag(FLAGS_revocation_sync_interval);
+  if (c.shutdown_unready_delay < absl::ZeroDuration() ||
+      c.revocation_sync_interval < absl::Milliseconds(100)) {
+    return absl::InvalidArgumentError(
+        "shutdown_unready_delay must be >= 0 and revocation_sync_interval >= 100ms");
+  }
   for (absl::string_view pair :
        absl::StrSplit(absl::GetFlag(FLAGS_event_sinks), ',', absl::SkipEmpty())) {
     std::vector<std::string> kv = absl::StrSplit(pair, absl::MaxSplits('=', 1));

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "shopcast/auth/service_identity.h"
 #include "shopcast/log/log.h"
 
 namespace shopcast::video_ingest {
@@ -60,6 +61,13 @@ struct Config {
   // This replica: it owns the encoder sessions it admits. Stable across restarts (pod name).
   std::string instance_id;
   absl::Duration instance_lease;
+  absl::Duration shutdown_unready_delay;  // readiness off, still serving, before the drain
+  // Internal listener (VideoIngestInternalService, mutual TLS), this service's credential, and
+  // the user service's internal address (token revocations).
+  std::string internal_grpc_addr;
+  auth::ServiceTlsFiles service_tls;
+  std::string user_internal_addr;
+  absl::Duration revocation_sync_interval;
   log::Level log_level = log::Level::kInfo;
 };
 

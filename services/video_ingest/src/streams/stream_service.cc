@@ -43,12 +43,17 @@ absl::StatusOr<StreamUpdate> UpdateFrom(const vpb::UpdateStreamRequest& req) {
 }  // namespace
 
 StreamServiceImpl::StreamServiceImpl(Streams& streams, const auth::TokenVerifier& verifier,
-                                     server::Executor& executor, std::function<absl::Time()> clock)
-    : streams_(streams), verifier_(verifier), executor_(executor), clock_(std::move(clock)) {}
+                                     server::Executor& executor, std::function<absl::Time()> clock,
+                                     const auth::RevocationList* revoked)
+    : streams_(streams),
+      verifier_(verifier),
+      executor_(executor),
+      clock_(std::move(clock)),
+      revoked_(revoked) {}
 
 absl::StatusOr<auth::Caller> StreamServiceImpl::Authenticate(
     const grpc::CallbackServerContext& ctx) const {
-  return auth::AuthenticateCaller(ctx, verifier_, clock_());
+  return auth::AuthenticateCaller(ctx, verifier_, revoked_, clock_());
 }
 
 void StreamServiceImpl::Fill(const StreamRow& row, const std::string& viewer,

@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "absl/time/time.h"
+#include "shopcast/auth/revocations.h"
 #include "shopcast/auth/tokens.h"
 #include "shopcast/server/executor.h"
 #include "shopcast/video_ingest/v1/video_ingest.grpc.pb.h"
@@ -14,8 +15,10 @@ namespace shopcast::video_ingest::streams {
 
 class StreamServiceImpl final : public vpb::VideoIngestService::CallbackService {
  public:
+  // `revoked` (may be null in unit tests) voids tokens of demoted, logged-out or deleted users.
   StreamServiceImpl(Streams& streams, const auth::TokenVerifier& verifier,
-                    server::Executor& executor, std::function<absl::Time()> clock = absl::Now);
+                    server::Executor& executor, std::function<absl::Time()> clock = absl::Now,
+                    const auth::RevocationList* revoked = nullptr);
 
   grpc::ServerUnaryReactor* CreateStream(grpc::CallbackServerContext* ctx,
                                          const vpb::CreateStreamRequest* req,
@@ -54,9 +57,11 @@ class StreamServiceImpl final : public vpb::VideoIngestService::CallbackService 
   const auth::TokenVerifier& verifier_;
   server::Executor& executor_;
   std::function<absl::Time()> clock_;
+  const auth::RevocationList* revoked_;
 };
 
-// Internal RPCs for peer services; never exposed by the gateway.
+// Internal RPCs for peer services; never exposed by the gateway. Served only on the internal
+// listener (ServiceHost::AddInternalService), where the caller's service certificate is checked.
 class StreamInternalServiceImpl final : public vpb::VideoIngestInternalService::CallbackService {
  public:
   StreamInternalServiceImpl(Streams& streams, server::Executor& executor);

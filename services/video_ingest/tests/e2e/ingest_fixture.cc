@@ -20,6 +20,7 @@
 #include "ffmpeg_check.h"
 #include "grpcpp/client_context.h"
 #include "shopcast/auth/keys.h"
+#include "shopcast/auth/testing/dev_pki.h"
 #include "shopcast/auth/roles.h"
 #include "shopcast/ids/secrets.h"
 #include "shopcast/testing/wait.h"
@@ -57,7 +58,16 @@ IngestServer::IngestServer(ServerOptions options) : db_(testing::TestDatabase::C
   std::ofstream(dir_.File("page-token.key")) << ids::NewSecret(32);
   issuer_ =
       std::make_unique<auth::TokenIssuer>(*key, "shopcast-user", "shopcast", absl::Minutes(15));
+  // The internal listener's credential. No user service runs here: the revocation list stays
+  // empty and says so, as when the user service is unreachable.
+  auth::testing::DevPki pki(dir_.File("pki"), {"video-ingest"});
+  auth::ServiceTlsFiles tls = pki.FilesOf("video-ingest");
   std::vector<std::string> env = {
+      "SHOPCAST_VIDEO_INGEST_INTERNAL_GRPC_ADDR=127.0.0.1:0",
+      "SHOPCAST_VIDEO_INGEST_SERVICE_CA_FILE=" + tls.ca_file,
+      "SHOPCAST_VIDEO_INGEST_SERVICE_CERT_FILE=" + tls.cert_file,
+      "SHOPCAST_VIDEO_INGEST_SERVICE_KEY_FILE=" + tls.key_file,
+      "SHOPCAST_VIDEO_INGEST_USER_INTERNAL_ADDR=127.0.0.1:1",
       "SHOPCAST_VIDEO_INGEST_GRPC_ADDR=127.0.0.1:0",
       "SHOPCAST_VIDEO_INGEST_METRICS_ADDR=127.0.0.1:0",
       "SHOPCAST_VIDEO_INGEST_DB_DSN=" + db_.dsn(),

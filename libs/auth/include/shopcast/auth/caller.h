@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "shopcast/auth/revocations.h"
 #include "shopcast/auth/roles.h"
 #include "shopcast/auth/tokens.h"
 
@@ -31,6 +32,10 @@ absl::StatusOr<std::string> BearerTokenFromMetadata(
 // The caller named by the request's verified bearer token; UNAUTHENTICATED otherwise.
 absl::StatusOr<Caller> AuthenticateCaller(const grpc::ServerContextBase& ctx,
                                           const TokenVerifier& verifier, absl::Time now);
+// As above, and UNAUTHENTICATED TOKEN_REVOKED if `revoked` (when not null) voids the token.
+absl::StatusOr<Caller> AuthenticateCaller(const grpc::ServerContextBase& ctx,
+                                          const TokenVerifier& verifier,
+                                          const RevocationList* revoked, absl::Time now);
 
 // OK if the caller's role is `at_least` or higher; else PERMISSION_DENIED ROLE_REQUIRED.
 absl::Status RequireRole(const Caller& caller, Role at_least);

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "shopcast/auth/service_identity.h"
 #include "absl/time/time.h"
 #include "shopcast/common/v1/event.grpc.pb.h"
 #include "shopcast/common/v1/event.pb.h"
@@ -35,6 +37,14 @@ struct GrpcSinkOptions {
 
 class GrpcSink : public Sink {
  public:
+  // EventSink is internal: peers serve it only on their internal listener, to callers with a
+  // service certificate. This sink presents `tls` to the peer `destination` at `target`.
+  // InvalidArgument (PEER_ADDRESS_MISSING) for an empty target.
+  static absl::StatusOr<std::unique_ptr<GrpcSink>> ToInternalListener(
+      absl::string_view destination, absl::string_view target, const auth::ServiceTls& tls,
+      GrpcSinkOptions opts = {});
+
+  // Over a channel the caller made (tests; a channel without the credential is refused).
   explicit GrpcSink(std::shared_ptr<grpc::ChannelInterface> channel, GrpcSinkOptions opts = {});
 
   // One DeliverEvents call per 100 events (the contract's limit); stops at the first failed

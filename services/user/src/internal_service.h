@@ -1,0 +1,24 @@
+#pragma once
+
+// The user service's internal RPCs, served only on the internal listener (mutual TLS).
+
+#include "accounts.h"
+#include "shopcast/server/executor.h"
+#include "shopcast/user/v1/user.grpc.pb.h"
+
+namespace shopcast::user {
+
+class UserInternalServiceImpl final : public v1::UserInternalService::CallbackService {
+ public:
+  UserInternalServiceImpl(Accounts& accounts, server::Executor& executor);
+
+  grpc::ServerUnaryReactor* ListRevocations(grpc::CallbackServerContext* ctx,
+                                            const v1::ListRevocationsRequest* req,
+                                            v1::ListRevocationsResponse* res) override;
+
+ private:
+  Accounts& accounts_;
+  server::Executor& executor_;
+};
+
+}  // namespace shopcast::user

@@ -1,0 +1,58 @@
+// The user store's side of stale-authority handling: the revocation log, what tokens are
+// issued from, and account deletion.
+#include "store/revocation_store.h"
+
+#include "shopcast/db/transaction.h"
+#include "shopcast/status/status.h"
+#include "store/user_store.h"
+
+namespace shopcast::user {
+namespace {
+
+std::string S(absl::string_view v) { return std::string(v.data(), v.size()); }
+
+}  // namespace
+
+void InsertRevocation(pqxx::work& tx, absl::string_view user_id, absl::Time not_before,
+                      absl::string_view reason) {
+  tx.exec_prepared("lock_revocations");
+  tx.exec_prepared("insert_revocation", S(user_id), absl::ToUnixSeconds(not_before),
+                   reason == "account_deleted", S(reason));
+}
+
+absl::StatusOr<IssueState> UserStore::GetIssueState(absl::string_view id) {
+  return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<IssueState> {
+    pqxx::result r = tx.exec_prepared("select_issue_state", S(id));
+    if (r.empty()) return NotFound("USER_NOT_FOUND", "no such user");
+    return IssueState{static_cast<auth::Role>(r[0][0].as<int>()),
+                      absl::FromUnixSeconds(r[0][1].as<int64_t>())};
+  });
+}
+
+absl::Status UserStore::DeleteUser(absl::string_view id, absl::Time revoked_at) {
+  return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
+    pqxx::result gone = tx.exec_prepared("delete_user", S(id));
+    if (gone.affected_rows() == 0) return NotFound("USER_NOT_FOUND", "no such user");
+    InsertRevocation(tx, id, revoked_at, "account_deleted");
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<auth::Revocation>> UserStore::ListRevocations(int64_t after,
+                                                                          int limit) {
+  return db::InTransaction(
+      pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::vector<auth::Revocation>> {
+        std::vector<auth::Revocation> out;
+        for (const pqxx::row& r : tx.exec_prepared("list_revocations", after, limit)) {
+          auth::Revocation rev;
+          rev.sequence = r[0].as<int64_t>();
+          rev.user_id = r[1].as<std::string>();
+          rev.not_before = r[3].as<bool>() ? absl::InfiniteFuture()
+                                           : absl::FromUnixSeconds(r[2].as<int64_t>());
+          out.push_back(std::move(rev));
+        }
+        return out;
+      });
+}
+
+}  // namespace shopcast::user

@@ -1,0 +1,17 @@
+#pragma once
+
+// Token revocations inside the user store's transactions (see revocation_store.cc).
+
+#include <pqxx/pqxx>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace shopcast::user {
+
+// Appends "tokens of `user_id` issued before `not_before` are void" to the log, in `tx`.
+// `reason`: role_changed, logout_all or account_deleted.
+void InsertRevocation(pqxx::work& tx, absl::string_view user_id, absl::Time not_before,
+                      absl::string_view reason);
+
+}  // namespace shopcast::user

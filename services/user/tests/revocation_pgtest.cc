@@ -1,0 +1,189 @@
+// Stale authority in the user service: role changes, logout of every session and account
+// deletion void earlier access tokens, to the second, and account deletion removes the data.
+#include <catch2/catch.hpp>
+#include <pqxx/pqxx>
+
+#include "accounts.h"
+#include "passwords.h"
+#include "shopcast/db/migrations.h"
+#include "shopcast/status/status.h"
+#include "shopcast/testing/pg.h"
+#include "store/sql.h"
+#include "store/user_store.h"
+
+namespace shopcast::db::embedded {
+const MigrationSet& userMigrations();
+}  // namespace shopcast::db::embedded
+
+namespace shopcast::user {
+namespace {
+
+constexpr char kPassword[] = "correct horse battery";
+
+// The domain on a fresh database with a clock the test moves.
+struct Env {
+  shopcast::testing::TestDatabase db = shopcast::testing::TestDatabase::Create();
+  std::unique_ptr<db::Pool> pool;
+  auth::SigningKey key = auth::GenerateSigningKey("k").value();
+  PasswordHasher hasher;
+  auth::TokenIssuer issuer{key, "iss", "aud", absl::Minutes(15)};
+  auth::TokenVerifier verifier{{{key.kid, key.public_pem}}, "iss", "aud"};
+  std::unique_ptr<UserStore> store;
+  std::unique_ptr<Accounts> accounts;
+  absl::Time now = absl::FromUnixSeconds(1'900'000'000);
+  auth::RevocationList revoked;  // what every other service holds
+
+  Env() {
+    REQUIRE(db::ApplyMigrations(db.dsn(), {&db::embedded::userMigrations()}).ok());
+    auto p = db::Pool::Create(
+        db::PoolOptions{db.dsn(), 2, absl::Seconds(5), sql::PreparedStatements(), "rev-test"});
+    REQUIRE(p.ok());
+    pool = *std::move(p);
+    store = std::make_unique<UserStore>(*pool);
+    accounts = std::make_unique<Accounts>(*store, hasher, issuer, AccountsOptions{},
+                                          [this] { return now; });
+  }
+
+  std::string Make(const std::string& name, auth::Role role) {
+    auto u = accounts->Register(RegisterInput{name, name + "@example.com", kPassword, "", role});
+    REQUIRE(u.ok());
+    return u->id;
+  }
+  Tokens Login(const std::string& name) {
+    auto r = accounts->Login(name, kPassword, "192.0.2.1");
+    INFO(r.status().message());
+    REQUIRE(r.ok());
+    return r->first;
+  }
+  // Pulls the log as a peer service would, then judges `token` as of now.
+  absl::StatusOr<auth::Claims> Judge(const std::string& token) {
+    auth::RevocationSync sync(
+        revoked, [this](int64_t after) { return accounts->ListRevocations(after, 2); }, {},
+        nullptr);
+    REQUIRE(sync.SyncOnce().ok());
+    ASSIGN_OR_RETURN(auth::Claims claims, verifier.Verify(token, now));
+    RETURN_IF_ERROR(revoked.Check(claims));
+    return claims;
+  }
+  int64_t Count(const std::string& sql, const std::string& id) {
+    pqxx::connection c(db.dsn());
+    pqxx::work tx(c);
+    return tx.exec_params(sql, id)[0][0].as<int64_t>();
+  }
+};
+
+const auth::Caller kAdmin{"usr_00000000000000000000000000", auth::Role::kAdmin};
+
+}  // namespace
+
+TEST_CASE("a demotion voids tokens issued up to it, even in the same second, and no later one") {
+  Env env;
+  std::string host = env.Make("seller", auth::Role::kHost);
+  env.now += absl::Milliseconds(300);
+  Tokens before = env.Login("seller");  // iat = the demotion's second
+  env.now += absl::Milliseconds(200);
+  REQUIRE(env.accounts->SetRole(kAdmin, host, auth::Role::kViewer).ok());
+  env.now += absl::Milliseconds(200);  // still the same second
+  Tokens after = env.Login("seller");
+
+  absl::StatusOr<auth::Claims> old = env.Judge(before.access_token);
+  CHECK(old.status().code() == absl::StatusCode::kUnauthenticated);
+  CHECK(ReasonOf(old.status()) == "TOKEN_REVOKED");
+  absl::StatusOr<auth::Claims> fresh = env.Judge(after.access_token);
+  INFO(fresh.status().message());
+  REQUIRE(fresh.ok());
+  CHECK(fresh->role == auth::Role::kViewer);
+  // A refresh after the demotion also gets the new role and a token that is not void.
+  auto refreshed = env.accounts->Refresh(before.refresh_token);
+  REQUIRE(refreshed.ok());
+  auto claims = env.Judge(refreshed->access_token);
+  REQUIRE(claims.ok());
+  CHECK(claims->role == auth::Role::kViewer);
+}
+
+TEST_CASE("setting the role a user already has voids nothing") {
+  Env env;
+  std::string host = env.Make("steady", auth::Role::kHost);
+  Tokens t = env.Login("steady");
+  REQUIRE(env.accounts->SetRole(kAdmin, host, auth::Role::kHost).ok());
+  CHECK(env.Judge(t.access_token).ok());
+}
+
+TEST_CASE("logout of every session voids the access tokens; logout of one does not") {
+  Env env;
+  env.Make("shopper", auth::Role::kViewer);
+  Tokens one = env.Login("shopper");
+  Tokens two = env.Login("shopper");
+  REQUIRE(env.accounts->Logout(one.refresh_token, /*all_sessions=*/false).ok());
+  CHECK(env.Judge(two.access_token).ok());
+  env.now += absl::Seconds(3);
+  REQUIRE(env.accounts->Logout(two.refresh_token, /*all_sessions=*/true).ok());
+  CHECK(ReasonOf(env.Judge(two.access_token).status()) == "TOKEN_REVOKED");
+  CHECK(ReasonOf(env.Judge(one.access_token).status()) == "TOKEN_REVOKED");
+  Tokens again = env.Login("shopper");  // signing in again works at once
+  CHECK(env.Judge(again.access_token).ok());
+}
+
+TEST_CASE("an owner deletes their account: its data goes and its tokens are void") {
+  Env env;
+  std::string fan = env.Make("fan", auth::Role::kViewer);
+  std::string star = env.Make("star", auth::Role::kHost);
+  REQUIRE(env.accounts->Follow(auth::Caller{fan, auth::Role::kViewer}, star).ok());
+  REQUIRE(env.accounts->Follow(auth::Caller{star, auth::Role::kHost}, fan).ok());
+  Tokens t = env.Login("fan");
+
+  // Someone else may not.
+  absl::Status other = env.accounts->DeleteAccount(auth::Caller{star, auth::Role::kHost}, fan);
+  CHECK(ReasonOf(other) == "NOT_OWNER");
+  CHECK(env.Judge(t.access_token).ok());
+
+  REQUIRE(env.accounts->DeleteAccount(auth::Caller{fan, auth::Role::kViewer}, fan).ok());
+  CHECK(ReasonOf(env.Judge(t.access_token).status()) == "TOKEN_REVOKED");
+  // Even a token that somehow carries a later iat: a deleted account has no valid token.
+  env.now += absl::Hours(1);
+  auto minted = env.issuer.Issue(fan, auth::Role::kViewer, env.now);
+  REQUIRE(minted.ok());
+  CHECK(ReasonOf(env.Judge(minted->token).status()) == "TOKEN_REVOKED");
+
+  CHECK(env.Count("SELECT count(*) FROM users WHERE id = $1", fan) == 0);
+  CHECK(env.Count("SELECT count(*) FROM refresh_tokens WHERE user_id = $1", fan) == 0);
+  CHECK(env.Count("SELECT count(*) FROM notification_preferences WHERE user_id = $1", fan) == 0);
+  CHECK(env.Count("SELECT count(*) FROM follows WHERE follower_id = $1 OR followee_id = $1",
+                  fan) == 0);
+  CHECK(env.accounts->Refresh(t.refresh_token).status().code() ==
+        absl::StatusCode::kUnauthenticated);
+  CHECK(absl::IsNotFound(env.accounts->DeleteAccount(kAdmin, fan)));
+  // The name is free again; the new account is a different user with working tokens.
+  std::string reborn = env.Make("fan", auth::Role::kViewer);
+  CHECK(reborn != fan);
+  CHECK(env.Judge(env.Login("fan").access_token).ok());
+}
+
+TEST_CASE("an admin deletes another account") {
+  Env env;
+  std::string spammer = env.Make("spammer", auth::Role::kViewer);
+  REQUIRE(env.accounts->DeleteAccount(kAdmin, spammer).ok());
+  CHECK(env.Count("SELECT count(*) FROM users WHERE id = $1", spammer) == 0);
+}
+
+TEST_CASE("the revocation log pages in order and refuses bad arguments") {
+  Env env;
+  std::string a = env.Make("alpha", auth::Role::kHost);
+  std::string b = env.Make("bravo", auth::Role::kHost);
+  REQUIRE(env.accounts->SetRole(kAdmin, a, auth::Role::kViewer).ok());
+  REQUIRE(env.accounts->SetRole(kAdmin, b, auth::Role::kViewer).ok());
+  auto first = env.accounts->ListRevocations(0, 1);
+  REQUIRE(first.ok());
+  REQUIRE(first->revocations.size() == 1);
+  CHECK(first->more);
+  CHECK(first->revocations[0].user_id == a);
+  auto rest = env.accounts->ListRevocations(first->revocations[0].sequence, 1);
+  REQUIRE(rest.ok());
+  REQUIRE(rest->revocations.size() == 1);
+  CHECK(rest->revocations[0].user_id == b);
+  CHECK_FALSE(rest->more);
+  CHECK(absl::IsInvalidArgument(env.accounts->ListRevocations(-1, 0).status()));
+  CHECK(absl::IsInvalidArgument(env.accounts->ListRevocations(0, 5000).status()));
+}
+
+}  // namespace shopcast::user
