@@ -45,7 +45,7 @@ struct Env {
   }
 
   std::string Make(const std::string& name, auth::Role role) {
-    auto u = accounts->Register(RegisterInput{name, name + "@example.com", kPassword, "", role});
+    auto u = accounts->Register(RegisterInput{name, name + "@example.com", kPassword, "", role, ""});
     REQUIRE(u.ok());
     return u->id;
   }
