@@ -15,6 +15,7 @@
 #include "shopcast/auth/keys.h"
 #include "shopcast/auth/service_identity.h"
 #include "shopcast/auth/testing/dev_pki.h"
+#include "shopcast/ids/secrets.h"
 #include "shopcast/testing/net.h"
 #include "shopcast/testing/pg.h"
 #include "shopcast/testing/process.h"
@@ -99,6 +100,8 @@ struct Suite {
 
   Suite() {
     std::ofstream(key_path) << shopcast::auth::GenerateSigningKey("k").value().private_pem;
+    std::ofstream(dir.File("user-page.key")) << shopcast::ids::NewSecret(32);
+    std::ofstream(dir.File("ingest-page.key")) << shopcast::ids::NewSecret(32);
     auto u = pki.FilesOf("user");
     user = std::make_unique<ChildProcess>(
         std::vector<std::string>{SHOPCAST_USER_BIN, "serve"},
@@ -106,6 +109,7 @@ struct Suite {
             "SHOPCAST_USER_GRPC_ADDR=127.0.0.1:0", "SHOPCAST_USER_INTERNAL_GRPC_ADDR=127.0.0.1:0",
             "SHOPCAST_USER_METRICS_ADDR=127.0.0.1:0", "SHOPCAST_USER_DB_DSN=" + user_db.dsn(),
             "SHOPCAST_USER_DB_POOL_SIZE=2", "SHOPCAST_USER_SIGNING_KEY_FILE=" + key_path,
+            "SHOPCAST_USER_PAGE_TOKEN_KEY_FILE=" + dir.File("user-page.key"),
             "SHOPCAST_USER_SERVICE_CA_FILE=" + u.ca_file,
             "SHOPCAST_USER_SERVICE_CERT_FILE=" + u.cert_file,
             "SHOPCAST_USER_SERVICE_KEY_FILE=" + u.key_file,
@@ -122,6 +126,7 @@ struct Suite {
             "SHOPCAST_VIDEO_INGEST_DB_DSN=" + ingest_db.dsn(),
             "SHOPCAST_VIDEO_INGEST_DB_POOL_SIZE=2",
             "SHOPCAST_VIDEO_INGEST_VERIFY_KEY_FILES=" + key_path,
+            "SHOPCAST_VIDEO_INGEST_PAGE_TOKEN_KEY_FILE=" + dir.File("ingest-page.key"),
             "SHOPCAST_VIDEO_INGEST_RTMP_ADDR=127.0.0.1:0", "SHOPCAST_VIDEO_INGEST_SRT_PORT=0",
             "SHOPCAST_VIDEO_INGEST_HLS_ADDR=127.0.0.1:0",
             "SHOPCAST_VIDEO_INGEST_SEGMENT_ROOT=" + dir.File("hot"),
