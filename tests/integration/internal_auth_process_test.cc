@@ -20,6 +20,7 @@
 #include "shopcast/testing/pg.h"
 #include "shopcast/testing/process.h"
 #include "shopcast/testing/temp_dir.h"
+#include "shopcast/testing/wait.h"
 #include "shopcast/user/v1/user.grpc.pb.h"
 #include "shopcast/video_ingest/v1/video_ingest.grpc.pb.h"
 
@@ -31,15 +32,10 @@ namespace {
 
 constexpr char kPassword[] = "correct horse battery";
 
-// Polls `cond` until it holds or `timeout` passes.
+// Polls `cond` until it holds or `timeout` passes (on the steady clock).
 template <typename F>
 bool Eventually(F cond, absl::Duration timeout = absl::Seconds(30)) {
-  absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline) {
-    if (cond()) return true;
-    absl::SleepFor(absl::Milliseconds(50));
-  }
-  return cond();
+  return shopcast::testing::WaitUntil(cond, timeout, absl::Milliseconds(50));
 }
 
 // The ports a host logged in its "server_started" line (it binds port 0).
