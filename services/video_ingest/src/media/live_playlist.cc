@@ -57,6 +57,16 @@ std::optional<absl::Time> LivePlaylist::end_program_date_time() const {
   return end_program_date_time_;
 }
 
+int64_t LivePlaylist::target_duration_s() const {
+  absl::MutexLock lock(&mu_);
+  return target_duration_s_;
+}
+
+int64_t LivePlaylist::segments_over_target() const {
+  absl::MutexLock lock(&mu_);
+  return segments_over_target_;
+}
+
 void LivePlaylist::MarkDiscontinuity() {
   absl::MutexLock lock(&mu_);
   pending_discontinuity_ = true;
@@ -84,7 +94,13 @@ absl::Status LivePlaylist::Append(const SegmentInfo& segment, const MediaInfo& m
   entry.uri = std::filesystem::path(segment.path).filename().string();
   entry.discontinuity = segment.discontinuity || pending_discontinuity_;
   pending_discontinuity_ = false;
-  target_duration_s_ = std::max(target_duration_s_, NearestSeconds(entry.duration_ms));
+  const int64_t rounded = NearestSeconds(entry.duration_ms);
+  if (!target_fixed_) {
+    target_duration_s_ = std::max(target_duration_s_, rounded);
+    target_fixed_ = true;
+  } else if (rounded > target_duration_s_) {
+    ++segments_over_target_;
+  }
   entries_.push_back(std::move(entry));
   while (entries_.size() > static_cast<size_t>(options_.window)) {
     if (entries_.front().discontinuity) ++discontinuity_sequence_;

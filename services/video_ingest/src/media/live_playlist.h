@@ -24,7 +24,7 @@ class LivePlaylist {
  public:
   struct Options {
     std::filesystem::path stream_dir;  // Where the playlists (and the segments) live.
-    absl::Duration target_duration;    // The packager's target; the tag starts at its ceiling.
+    absl::Duration target_duration;    // The packager's target (see target_duration_s()).
     int window = 6;                    // Segments listed in the media playlist.
     std::string media_playlist_name = "live.m3u8";
     std::string master_playlist_name = "index.m3u8";
@@ -51,6 +51,18 @@ class LivePlaylist {
   // playlists. A write error is returned (STORAGE_FAILURE) but the segment stays appended, so the
   // next successful write is complete again.
   absl::Status Append(const SegmentInfo& segment, const MediaInfo& media) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // EXT-X-TARGETDURATION. RFC 8216 forbids changing it, so it is chosen once, when the first
+  // segment is appended (nothing is published before): the configured target's ceiling, or the
+  // first segment's EXTINF rounded to the nearest second if that is longer (an encoder whose
+  // keyframe interval is longer than the target makes every segment one GOP long). It then stays
+  // for the life of this object, across reconnects.
+  int64_t target_duration_s() const ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Segments appended whose rounded EXTINF exceeds the target duration (a reconnecting encoder
+  // with a longer keyframe interval than the first one). They are listed anyway: dropping media
+  // is worse for viewers than a long segment, which players tolerate; the tag still stays.
+  int64_t segments_over_target() const ABSL_LOCKS_EXCLUDED(mu_);
 
   // Rewrites the media playlist with EXT-X-ENDLIST: the stream is over; Append fails afterwards.
   absl::Status End() ABSL_LOCKS_EXCLUDED(mu_);
@@ -79,8 +91,10 @@ class LivePlaylist {
   std::deque<Entry> entries_ ABSL_GUARDED_BY(mu_);
   // Discontinuities that slid out of the window.
   int64_t discontinuity_sequence_ ABSL_GUARDED_BY(mu_) = 0;
-  // Only ever grows, and only if a segment leaves it no choice: players rely on it staying put.
+  // Fixed by the first Append (target_fixed_); players rely on it staying put.
   int64_t target_duration_s_ ABSL_GUARDED_BY(mu_);
+  bool target_fixed_ ABSL_GUARDED_BY(mu_) = false;
+  int64_t segments_over_target_ ABSL_GUARDED_BY(mu_) = 0;
   bool pending_discontinuity_ ABSL_GUARDED_BY(mu_) = false;
   bool ended_ ABSL_GUARDED_BY(mu_) = false;
   std::optional<absl::Time> end_program_date_time_ ABSL_GUARDED_BY(mu_);

@@ -1,13 +1,16 @@
 # media: the GStreamer packager (FLV / MPEG-TS in, keyframe-cut MPEG-TS segments out) and the
-# live HLS playlists. LivePlaylist, TimestampNormalizer and the codec strings are pure and
-# unit-tested; the Pipeline is tested with inputs made by a real ffmpeg.
+# live HLS playlists. LivePlaylist, TimestampNormalizer, SegmentCutter, MediaWatchdog, TsTables
+# and the codec strings are pure and unit-tested; the Pipeline is tested with inputs made by a real ffmpeg.
 add_library(video_ingest_media STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/codec_strings.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/file_io.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/gstreamer_init.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/live_playlist.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/media/media_watchdog.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/pipeline.cc
-  ${CMAKE_CURRENT_SOURCE_DIR}/src/media/timestamp_normalizer.cc)
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/media/segment_cutter.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/media/timestamp_normalizer.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/media/ts_tables.cc)
 target_include_directories(video_ingest_media PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
 target_link_libraries(video_ingest_media
   PUBLIC video_ingest_publish absl::status absl::statusor absl::time
@@ -18,7 +21,10 @@ shopcast_warnings(video_ingest_media)
 shopcast_test(NAME video_ingest_media_test
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/codec_strings_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/live_playlist_test.cc
+          ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/media_watchdog_test.cc
+          ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/segment_cutter_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/timestamp_normalizer_test.cc
+          ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/ts_tables_test.cc
   DEPS video_ingest_media shopcast::status shopcast::testing_files
   LABEL unit)
 

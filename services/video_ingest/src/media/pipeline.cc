@@ -1,11 +1,17 @@
 #include "media/pipeline.h"
 
+#include <fcntl.h>
 #include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <map>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <utility>
@@ -20,7 +26,11 @@
 #include "media/codec_strings.h"
 #include "media/file_io.h"
 #include "media/gstreamer_init.h"
+#include "media/media_watchdog.h"
+#include "media/segment_cutter.h"
+#include "media/steady_clock.h"
 #include "media/timestamp_normalizer.h"
+#include "media/ts_tables.h"
 #include "shopcast/log/log.h"
 #include "shopcast/status/status.h"
 
@@ -34,8 +44,15 @@ constexpr int kTrackCount = 2;
 constexpr absl::Duration kPollInterval = absl::Milliseconds(50);
 // Application message posted by streaming threads to fail the pipeline from the event thread.
 constexpr char kFailureMessage[] = "shopcast-media-failure";
-constexpr char kFragmentOpened[] = "splitmuxsink-fragment-opened";
-constexpr char kFragmentClosed[] = "splitmuxsink-fragment-closed";
+// Application message: the segment writer closed a segment file.
+constexpr char kSegmentWritten[] = "shopcast-segment-written";
+// The downstream force-key-unit event (GstVideo's "GstForceKeyUnit" structure, built by hand to
+// avoid linking gstreamer-video for one event): mpegtsmux forwards it just before the keyframe
+// it names, after every earlier-timed audio packet, and repeats PAT and PMT after it.
+constexpr char kForceKeyUnit[] = "GstForceKeyUnit";
+// Our own cut marker for audio-only sessions (mpegtsmux acts on key-unit events for video only);
+// the muxer passes it through in order with the audio.
+constexpr char kAudioCut[] = "shopcast-audio-cut";
 
 std::optional<int64_t> ToNs(GstClockTime t) {
   if (!GST_CLOCK_TIME_IS_VALID(t)) return std::nullopt;
@@ -75,6 +92,19 @@ absl::Status ReasonStatus(absl::string_view reason, absl::string_view message) {
   return Error(code, reason, message);
 }
 
+// Writes all of `bytes` to `fd`; false with errno set on failure.
+bool WriteAll(int fd, std::span<const uint8_t> bytes) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    bytes = bytes.subspan(static_cast<size_t>(n));
+  }
+  return true;
+}
+
 }  // namespace
 
 class Pipeline::Impl {
@@ -83,13 +113,17 @@ class Pipeline::Impl {
       : options_(std::move(options)),
         playlist_(playlist),
         events_(std::move(events)),
-        first_sequence_(playlist.next_sequence()) {}
+        first_sequence_(playlist.next_sequence()),
+        cutter_(options_.target_duration),
+        watchdog_(options_.stall_timeout),
+        next_sequence_(first_sequence_) {}
 
   ~Impl() {
     Teardown();
-    if (video_sink_ != nullptr) gst_object_unref(video_sink_);
+    if (video_mux_pad_ != nullptr) gst_object_unref(video_mux_pad_);
     if (bus_ != nullptr) gst_object_unref(bus_);
     if (pipeline_ != nullptr) gst_object_unref(pipeline_);
+    if (fd_ >= 0) ::close(fd_);
   }
 
   absl::Status Build();
@@ -109,33 +143,31 @@ class Pipeline::Impl {
     bool have_segment = false;
   };
 
-  struct Fragment {
-    std::string location;
-    int64_t start_ns = 0;  // Running time (normalised timeline) of its first reference buffer.
-    bool closed = false;
-  };
-
   // Streaming-thread side.
   static void OnPadAdded(GstElement* demux, GstPad* pad, gpointer self);
   static void OnNoMorePads(GstElement* demux, gpointer self);
-  static gchar* OnFormatLocation(GstElement* splitmux, guint fragment_id, GstSample* first,
-                                 gpointer self);
   static GstPadProbeReturn OnProbe(GstPad* pad, GstPadProbeInfo* info, gpointer track);
+  static GstPadProbeReturn OnMuxed(GstPad* pad, GstPadProbeInfo* info, gpointer self);
   void HandlePad(GstPad* pad);
   bool AddBranch(GstPad* demux_pad, int track);
   void LinkToFakesink(GstPad* demux_pad);
-  void HandleBuffer(Track& track, GstPadProbeInfo* info);
+  void HandleBuffer(Track& track, GstPad* pad, GstPadProbeInfo* info);
   void HandleEvent(Track& track, GstPadProbeInfo* info);
   void RecordCaps(int track, GstCaps* caps);
   void PostFailure(absl::string_view reason, absl::string_view message);
+
+  // Segment writer: the muxer's streaming thread, under writer_mu_.
+  void WriteMuxed(std::span<const uint8_t> bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
+  void CloseSegment(int64_t end_ns, int64_t first_start_ns)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
+  void HandleMuxedEvent(GstEvent* event);
 
   // Event-thread side.
   void Run();
   void HandleMessage(GstMessage* msg);
   void HandleError(GstMessage* msg);
-  void HandleFragmentMessage(GstMessage* msg);
-  void FinalizeFragments(bool at_eos);
-  void FinalizeSegment(int64_t sequence, const Fragment& fragment, int64_t end_ns);
+  void FinalizeSegment(int64_t sequence, const std::string& location, int64_t start_ns,
+                       int64_t end_ns);
   void MaybeEmitMediaInfo(bool force);
   void CheckWatchdog();
   void Fail(const absl::Status& status);
@@ -147,11 +179,11 @@ class Pipeline::Impl {
   const int64_t first_sequence_;
 
   GstElement* pipeline_ = nullptr;
-  GstElement* appsrc_ = nullptr;    // Owned by pipeline_.
-  GstElement* splitmux_ = nullptr;  // Owned by pipeline_.
-  // Requested up front so splitmuxsink knows its reference stream before any audio arrives
-  // (flvdemux usually exposes audio first); released with the pipeline.
-  GstPad* video_sink_ = nullptr;
+  GstElement* appsrc_ = nullptr;  // Owned by pipeline_.
+  GstElement* mux_ = nullptr;     // Owned by pipeline_.
+  // Requested up front so the muxer waits for video before writing anything (flvdemux usually
+  // exposes audio first); released when the session turns out to be audio-only.
+  GstPad* video_mux_pad_ = nullptr;
   GstBus* bus_ = nullptr;
   std::thread thread_;
   std::atomic<bool> accepting_{true};
@@ -166,20 +198,19 @@ class Pipeline::Impl {
   std::vector<std::unique_ptr<Track>> tracks_ ABSL_GUARDED_BY(mu_);
   bool linked_[kTrackCount] ABSL_GUARDED_BY(mu_) = {false, false};
   bool no_more_pads_ ABSL_GUARDED_BY(mu_) = false;
+  // No video track: segments are cut on audio frames.
+  bool audio_only_ ABSL_GUARDED_BY(mu_) = false;
   TimestampNormalizer normalizer_ ABSL_GUARDED_BY(mu_){kTrackCount};
+  SegmentCutter cutter_ ABSL_GUARDED_BY(mu_);
+  MediaWatchdog watchdog_ ABSL_GUARDED_BY(mu_);
+  uint32_t cuts_ ABSL_GUARDED_BY(mu_) = 0;
+  // Program date times (wall clock): when the first buffer left the parsers, and its time.
   std::optional<absl::Time> anchor_wall_ ABSL_GUARDED_BY(mu_);
   int64_t anchor_media_ns_ ABSL_GUARDED_BY(mu_) = 0;
-  std::optional<absl::Time> first_output_ ABSL_GUARDED_BY(mu_);
-  std::optional<absl::Time> last_output_ ABSL_GUARDED_BY(mu_);
-  std::optional<absl::Time> pending_since_ ABSL_GUARDED_BY(mu_);  // Input not yet parsed.
+  std::optional<int64_t> first_pts_ns_[kTrackCount] ABSL_GUARDED_BY(mu_);
   int64_t reference_end_ns_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t last_video_step_ns_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t last_video_pts_ns_ ABSL_GUARDED_BY(mu_) = -1;
-  struct FragmentName {
-    int64_t sequence = 0;
-    int64_t first_pts_ns = -1;  // -1 when unknown.
-  };
-  std::map<std::string, FragmentName> fragment_by_location_ ABSL_GUARDED_BY(mu_);
   // What the parsers told us.
   bool video_caps_ ABSL_GUARDED_BY(mu_) = false;
   bool audio_caps_ ABSL_GUARDED_BY(mu_) = false;
@@ -189,16 +220,26 @@ class Pipeline::Impl {
   std::string h264_level_ ABSL_GUARDED_BY(mu_);
   int aac_object_type_ ABSL_GUARDED_BY(mu_) = 0;
 
+  // The segment being written.
+  absl::Mutex writer_mu_;  // Never held with mu_.
+  int fd_ ABSL_GUARDED_BY(writer_mu_) = -1;
+  int64_t next_sequence_ ABSL_GUARDED_BY(writer_mu_);
+  std::string location_ ABSL_GUARDED_BY(writer_mu_);
+  std::optional<int64_t> next_start_ns_ ABSL_GUARDED_BY(writer_mu_);  // Set by a cut.
+  std::optional<int64_t> start_ns_ ABSL_GUARDED_BY(writer_mu_);       // Of the open segment.
+  bool prefix_tables_ ABSL_GUARDED_BY(writer_mu_) = false;
+  bool write_failed_ ABSL_GUARDED_BY(writer_mu_) = false;
+  TsTables tables_ ABSL_GUARDED_BY(writer_mu_);
+
   // Event thread only.
   bool terminal_ = false;
-  std::map<int64_t, Fragment> fragments_;
   bool media_info_sent_ = false;
   MediaInfo media_info_;
-  std::optional<absl::Time> last_segment_at_;
 
-  absl::Mutex done_mu_;
-  bool done_ ABSL_GUARDED_BY(done_mu_) = false;
-  absl::Status result_ ABSL_GUARDED_BY(done_mu_);
+  std::mutex done_mu_;
+  std::condition_variable done_cv_;
+  bool done_ = false;  // Guarded by done_mu_.
+  absl::Status result_;  // Guarded by done_mu_.
 };
 
 // ---- Building --------------------------------------------------------------------------------
@@ -209,17 +250,17 @@ absl::Status Pipeline::Impl::Build() {
   if (pipeline_ != nullptr) gst_object_ref_sink(pipeline_);
   appsrc_ = gst_element_factory_make("appsrc", nullptr);
   GstElement* demux = gst_element_factory_make(flv ? "flvdemux" : "tsdemux", nullptr);
-  splitmux_ = gst_element_factory_make("splitmuxsink", nullptr);
-  GstElement* muxer = gst_element_factory_make("mpegtsmux", nullptr);
-  if (pipeline_ == nullptr || appsrc_ == nullptr || demux == nullptr || splitmux_ == nullptr ||
-      muxer == nullptr) {
-    for (GstElement* e : {appsrc_, demux, splitmux_, muxer}) {
+  mux_ = gst_element_factory_make("mpegtsmux", nullptr);
+  GstElement* sink = gst_element_factory_make("fakesink", nullptr);
+  if (pipeline_ == nullptr || appsrc_ == nullptr || demux == nullptr || mux_ == nullptr ||
+      sink == nullptr) {
+    for (GstElement* e : {appsrc_, demux, mux_, sink}) {
       if (e != nullptr) gst_object_unref(gst_object_ref_sink(e));
     }
-    appsrc_ = splitmux_ = nullptr;
+    appsrc_ = mux_ = nullptr;
     return Error(absl::StatusCode::kFailedPrecondition, "PACKAGER_FAILURE",
-                 "a GStreamer element is missing (appsrc, flvdemux, tsdemux, splitmuxsink, "
-                 "mpegtsmux)");
+                 "a GStreamer element is missing (appsrc, flvdemux, tsdemux, mpegtsmux, "
+                 "fakesink)");
   }
 
   GstCaps* caps = gst_caps_from_string(
@@ -230,20 +271,26 @@ absl::Status Pipeline::Impl::Build() {
                GST_APP_STREAM_TYPE_STREAM, "is-live", FALSE, "block", FALSE, "max-bytes",
                static_cast<guint64>(options_.max_queued_bytes), nullptr);
   gst_caps_unref(caps);
-  g_object_set(splitmux_, "muxer", muxer, "max-size-time",
-               static_cast<guint64>(absl::ToInt64Nanoseconds(options_.target_duration)), nullptr);
+  // One muxer for the whole session; the segment writer (a probe on the sink) cuts its output.
+  g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
 
-  gst_bin_add_many(GST_BIN(pipeline_), appsrc_, demux, splitmux_, nullptr);
-  video_sink_ = gst_element_request_pad_simple(splitmux_, "video");
-  if (video_sink_ == nullptr) {
-    return Error(absl::StatusCode::kInternal, "PACKAGER_FAILURE", "splitmuxsink has no video pad");
+  gst_bin_add_many(GST_BIN(pipeline_), appsrc_, demux, mux_, sink, nullptr);
+  video_mux_pad_ = gst_element_request_pad_simple(mux_, "sink_%d");
+  if (video_mux_pad_ == nullptr) {
+    return Error(absl::StatusCode::kInternal, "PACKAGER_FAILURE", "mpegtsmux has no sink pad");
   }
-  if (!gst_element_link(appsrc_, demux)) {
-    return Error(absl::StatusCode::kInternal, "PACKAGER_FAILURE", "cannot link appsrc to demuxer");
+  if (!gst_element_link(appsrc_, demux) || !gst_element_link(mux_, sink)) {
+    return Error(absl::StatusCode::kInternal, "PACKAGER_FAILURE", "cannot link the pipeline");
   }
+  GstPad* sink_pad = gst_element_get_static_pad(sink, "sink");
+  gst_pad_add_probe(sink_pad,
+                    static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER |
+                                                 GST_PAD_PROBE_TYPE_BUFFER_LIST |
+                                                 GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+                    &Impl::OnMuxed, this, nullptr);
+  gst_object_unref(sink_pad);
   g_signal_connect(demux, "pad-added", G_CALLBACK(&Impl::OnPadAdded), this);
   g_signal_connect(demux, "no-more-pads", G_CALLBACK(&Impl::OnNoMorePads), this);
-  g_signal_connect(splitmux_, "format-location-full", G_CALLBACK(&Impl::OnFormatLocation), this);
 
   bus_ = gst_element_get_bus(pipeline_);
   if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
@@ -265,30 +312,25 @@ void Pipeline::Impl::OnPadAdded(GstElement*, GstPad* pad, gpointer self) {
 void Pipeline::Impl::OnNoMorePads(GstElement*, gpointer self) {
   Impl* impl = static_cast<Impl*>(self);
   bool video = false;
+  bool audio = false;
   {
     absl::MutexLock lock(&impl->mu_);
     impl->no_more_pads_ = true;
     video = impl->linked_[kVideoTrack];
+    audio = impl->linked_[kAudioTrack];
+    if (!video && audio) {
+      // A host with the camera off: audio-only HLS, cut on audio frames from the first one.
+      impl->audio_only_ = true;
+      const std::optional<int64_t> first = impl->first_pts_ns_[kAudioTrack];
+      if (first && !impl->cutter_.segment_start_ns()) impl->cutter_.Cut(*first, true);
+    }
   }
-  // Segments are cut on video keyframes; without video there is nothing to cut on.
-  if (!video) impl->PostFailure("UNSUPPORTED_CODEC", "the stream has no H.264 video track");
-}
-
-gchar* Pipeline::Impl::OnFormatLocation(GstElement*, guint fragment_id, GstSample* first,
-                                        gpointer self) {
-  Impl* impl = static_cast<Impl*>(self);
-  // The fragment's first reference buffer: its start, should the opened message not know it.
-  GstBuffer* buffer = first != nullptr ? gst_sample_get_buffer(first) : nullptr;
-  const std::optional<int64_t> start =
-      buffer != nullptr ? ToNs(GST_BUFFER_PTS(buffer)) : std::nullopt;
-  const int64_t sequence = impl->first_sequence_ + fragment_id;
-  const std::string location =
-      (impl->options_.stream_dir / absl::StrFormat("%06d.ts", sequence)).string();
-  {
-    absl::MutexLock lock(&impl->mu_);
-    impl->fragment_by_location_[location] = {sequence, start.value_or(-1)};
+  if (!video && !audio) {
+    impl->PostFailure("UNSUPPORTED_CODEC", "the stream has neither H.264 video nor AAC audio");
+  } else if (!video) {
+    // Otherwise the muxer would wait for video forever.
+    gst_element_release_request_pad(impl->mux_, impl->video_mux_pad_);
   }
-  return g_strdup(location.c_str());
 }
 
 void Pipeline::Impl::HandlePad(GstPad* pad) {
@@ -364,8 +406,8 @@ bool Pipeline::Impl::AddBranch(GstPad* demux_pad, int track) {
       src,
       static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
       &Impl::OnProbe, probe_track, nullptr);
-  GstPad* sink = video ? GST_PAD(gst_object_ref(video_sink_))
-                       : gst_element_request_pad_simple(splitmux_, "audio_%u");
+  GstPad* sink = video ? GST_PAD(gst_object_ref(video_mux_pad_))
+                       : gst_element_request_pad_simple(mux_, "sink_%d");
   const bool linked_out = sink != nullptr && gst_pad_link(src, sink) == GST_PAD_LINK_OK;
   gst_object_unref(src);
   if (sink != nullptr) gst_object_unref(sink);
@@ -401,17 +443,17 @@ void Pipeline::Impl::PostFailure(absl::string_view reason, absl::string_view mes
 
 // ---- Pad probes after the parsers ------------------------------------------------------------
 
-GstPadProbeReturn Pipeline::Impl::OnProbe(GstPad*, GstPadProbeInfo* info, gpointer data) {
+GstPadProbeReturn Pipeline::Impl::OnProbe(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
   Track* track = static_cast<Track*>(data);
   if ((GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER) != 0) {
-    track->impl->HandleBuffer(*track, info);
+    track->impl->HandleBuffer(*track, pad, info);
   } else if ((GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) != 0) {
     track->impl->HandleEvent(*track, info);
   }
   return GST_PAD_PROBE_OK;
 }
 
-void Pipeline::Impl::HandleBuffer(Track& track, GstPadProbeInfo* info) {
+void Pipeline::Impl::HandleBuffer(Track& track, GstPad* pad, GstPadProbeInfo* info) {
   GstBuffer* buffer = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
   GST_PAD_PROBE_INFO_DATA(info) = buffer;
 
@@ -430,42 +472,59 @@ void Pipeline::Impl::HandleBuffer(Track& track, GstPadProbeInfo* info) {
   in.dts = running(GST_BUFFER_DTS(buffer));
   in.duration = ToNs(GST_BUFFER_DURATION(buffer));
 
-  const absl::Time now = absl::Now();
-  absl::MutexLock lock(&mu_);
-  TimestampNormalizer::Times out = normalizer_.Normalize(track.index, in);
-  GST_BUFFER_PTS(buffer) = FromNs(out.pts);
-  GST_BUFFER_DTS(buffer) = FromNs(out.dts);
-
-  if (!anchor_wall_ && out.pts) {
-    anchor_wall_ = now;
-    anchor_media_ns_ = *out.pts;
-  }
-  if (!first_output_) first_output_ = now;
-  last_output_ = now;
-  pending_since_.reset();
-
+  const absl::Time wall = absl::Now();  // Only for program date times.
+  const absl::Duration steady = SteadyNow();
   const bool video = track.index == kVideoTrack;
-  const bool reference = video || !linked_[kVideoTrack];
-  if (video && out.pts) {
-    if (last_video_pts_ns_ >= 0 && *out.pts > last_video_pts_ns_) {
-      last_video_step_ns_ = *out.pts - last_video_pts_ns_;
+  const bool sync_point = !GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
+  GstEvent* cut = nullptr;
+  {
+    absl::MutexLock lock(&mu_);
+    TimestampNormalizer::Times out = normalizer_.Normalize(track.index, in);
+    GST_BUFFER_PTS(buffer) = FromNs(out.pts);
+    GST_BUFFER_DTS(buffer) = FromNs(out.dts);
+
+    if (!anchor_wall_ && out.pts) {
+      anchor_wall_ = wall;
+      anchor_media_ns_ = *out.pts;
     }
-    last_video_pts_ns_ = *out.pts;
-  }
-  if (reference && out.pts) {
-    int64_t duration = out.duration && *out.duration > 0 ? *out.duration
-                       : video                           ? last_video_step_ns_
-                                                         : 0;
-    reference_end_ns_ = std::max(reference_end_ns_, *out.pts + duration);
-  }
-  if (video && avc_codec_.empty()) {
-    GstMapInfo map;
-    if (gst_buffer_map(buffer, &map, GST_MAP_READ)) {
-      auto codec = AvcCodecFromAnnexB(std::span<const uint8_t>(map.data, map.size));
-      if (codec) avc_codec_ = *codec;
-      gst_buffer_unmap(buffer, &map);
+    watchdog_.MediaParsed(steady);
+    if (out.pts && !first_pts_ns_[track.index]) first_pts_ns_[track.index] = *out.pts;
+
+    const bool reference = video || audio_only_;
+    if (video && out.pts) {
+      if (last_video_pts_ns_ >= 0 && *out.pts > last_video_pts_ns_) {
+        last_video_step_ns_ = *out.pts - last_video_pts_ns_;
+      }
+      last_video_pts_ns_ = *out.pts;
+    }
+    if (reference && out.pts) {
+      int64_t duration = out.duration && *out.duration > 0 ? *out.duration
+                         : video                           ? last_video_step_ns_
+                                                           : 0;
+      reference_end_ns_ = std::max(reference_end_ns_, *out.pts + duration);
+      // Audio frames are all sync points (every AAC frame decodes alone).
+      if (cutter_.Cut(*out.pts, video ? sync_point : true)) {
+        const guint64 at = static_cast<guint64>(*out.pts);
+        GstStructure* s =
+            video ? gst_structure_new(kForceKeyUnit, "timestamp", G_TYPE_UINT64, at,
+                                      "stream-time", G_TYPE_UINT64, at, "running-time",
+                                      G_TYPE_UINT64, at, "all-headers", G_TYPE_BOOLEAN, TRUE,
+                                      "count", G_TYPE_UINT, ++cuts_, nullptr)
+                  : gst_structure_new(kAudioCut, "running-time", G_TYPE_UINT64, at, nullptr);
+        cut = gst_event_new_custom(GST_EVENT_CUSTOM_DOWNSTREAM, s);
+      }
+    }
+    if (video && avc_codec_.empty()) {
+      GstMapInfo map;
+      if (gst_buffer_map(buffer, &map, GST_MAP_READ)) {
+        auto codec = AvcCodecFromAnnexB(std::span<const uint8_t>(map.data, map.size));
+        if (codec) avc_codec_ = *codec;
+        gst_buffer_unmap(buffer, &map);
+      }
     }
   }
+  // Serialized, so it reaches the muxer just before this buffer.
+  if (cut != nullptr) gst_pad_push_event(pad, cut);
 }
 
 void Pipeline::Impl::HandleEvent(Track& track, GstPadProbeInfo* info) {
@@ -534,6 +593,117 @@ void Pipeline::Impl::RecordCaps(int track, GstCaps* caps) {
   }
 }
 
+// ---- Segment writer (the muxer's streaming thread) -------------------------------------------
+
+GstPadProbeReturn Pipeline::Impl::OnMuxed(GstPad*, GstPadProbeInfo* info, gpointer self) {
+  Impl* impl = static_cast<Impl*>(self);
+  const GstPadProbeType type = GST_PAD_PROBE_INFO_TYPE(info);
+  if ((type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) != 0) {
+    impl->HandleMuxedEvent(GST_PAD_PROBE_INFO_EVENT(info));
+    return GST_PAD_PROBE_OK;
+  }
+  auto write = [impl](GstBuffer* buffer) {
+    GstMapInfo map;
+    if (!gst_buffer_map(buffer, &map, GST_MAP_READ)) return;
+    {
+      absl::MutexLock lock(&impl->writer_mu_);
+      impl->WriteMuxed(std::span<const uint8_t>(map.data, map.size));
+    }
+    gst_buffer_unmap(buffer, &map);
+  };
+  if ((type & GST_PAD_PROBE_TYPE_BUFFER) != 0) {
+    write(GST_PAD_PROBE_INFO_BUFFER(info));
+  } else if ((type & GST_PAD_PROBE_TYPE_BUFFER_LIST) != 0) {
+    GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
+    for (guint i = 0; i < gst_buffer_list_length(list); ++i) {
+      write(gst_buffer_list_get(list, i));
+    }
+  }
+  {
+    absl::MutexLock lock(&impl->mu_);
+    impl->watchdog_.MediaWritten(SteadyNow());
+  }
+  // The fakesink after this probe only ends the graph.
+  return GST_PAD_PROBE_OK;
+}
+
+void Pipeline::Impl::WriteMuxed(std::span<const uint8_t> bytes) {
+  if (write_failed_ || bytes.empty()) return;
+  if (fd_ < 0) {
+    location_ = (options_.stream_dir / absl::StrFormat("%06d.ts", next_sequence_)).string();
+    fd_ = ::open(location_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd_ < 0) {
+      write_failed_ = true;
+      PostFailure("STORAGE_FAILURE",
+                  absl::StrCat("cannot create ", location_, ": ", std::strerror(errno)));
+      return;
+    }
+    start_ns_ = next_start_ns_;
+    if (prefix_tables_) {
+      // Audio-only cuts fall between AAC frames, where the muxer repeats no tables.
+      const std::string tables = tables_.Packets();
+      if (!WriteAll(fd_, std::span<const uint8_t>(
+                             reinterpret_cast<const uint8_t*>(tables.data()), tables.size()))) {
+        write_failed_ = true;
+        PostFailure("STORAGE_FAILURE",
+                    absl::StrCat("cannot write ", location_, ": ", std::strerror(errno)));
+        return;
+      }
+    }
+  }
+  tables_.Observe(bytes);
+  if (!WriteAll(fd_, bytes)) {
+    write_failed_ = true;
+    PostFailure("STORAGE_FAILURE",
+                absl::StrCat("cannot write ", location_, ": ", std::strerror(errno)));
+  }
+}
+
+void Pipeline::Impl::CloseSegment(int64_t end_ns, int64_t first_start_ns) {
+  if (fd_ < 0) return;
+  const int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0 && !write_failed_) {
+    write_failed_ = true;
+    PostFailure("STORAGE_FAILURE",
+                absl::StrCat("cannot close ", location_, ": ", std::strerror(errno)));
+  }
+  if (write_failed_) return;
+  // The first segment starts with the reference track's first buffer, later ones at a cut.
+  const int64_t start_ns = start_ns_.value_or(first_start_ns);
+  GstStructure* s = gst_structure_new(
+      kSegmentWritten, "sequence", G_TYPE_INT64, next_sequence_, "location", G_TYPE_STRING,
+      location_.c_str(), "start", G_TYPE_INT64, start_ns, "end", G_TYPE_INT64,
+      std::max(end_ns, start_ns), nullptr);
+  gst_bus_post(bus_, gst_message_new_application(GST_OBJECT(pipeline_), s));
+  ++next_sequence_;
+}
+
+void Pipeline::Impl::HandleMuxedEvent(GstEvent* event) {
+  int64_t end_ns = 0;
+  int64_t first_start_ns = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    end_ns = reference_end_ns_;
+    first_start_ns = first_pts_ns_[audio_only_ ? kAudioTrack : kVideoTrack].value_or(0);
+  }
+  if (GST_EVENT_TYPE(event) == GST_EVENT_EOS) {
+    absl::MutexLock lock(&writer_mu_);
+    CloseSegment(end_ns, first_start_ns);
+    return;
+  }
+  if (GST_EVENT_TYPE(event) != GST_EVENT_CUSTOM_DOWNSTREAM) return;
+  const GstStructure* s = gst_event_get_structure(event);
+  guint64 at = 0;
+  if (s == nullptr || !gst_structure_get_uint64(s, "running-time", &at)) return;
+  const bool video_cut = gst_structure_has_name(s, kForceKeyUnit);
+  if (!video_cut && !gst_structure_has_name(s, kAudioCut)) return;
+  absl::MutexLock lock(&writer_mu_);
+  CloseSegment(static_cast<int64_t>(at), first_start_ns);
+  next_start_ns_ = static_cast<int64_t>(at);
+  prefix_tables_ = !video_cut;
+}
+
 // ---- Input -----------------------------------------------------------------------------------
 
 bool Pipeline::Impl::Push(std::span<const uint8_t> bytes) {
@@ -550,7 +720,7 @@ bool Pipeline::Impl::Push(std::span<const uint8_t> bytes) {
   if (queued + bytes.size() > options_.max_queued_bytes) return false;
   {
     absl::MutexLock lock(&mu_);
-    if (!pending_since_) pending_since_ = absl::Now();
+    watchdog_.InputArrived(SteadyNow());
   }
   GstBuffer* buffer = gst_buffer_new_memdup(bytes.data(), bytes.size());
   return gst_app_src_push_buffer(GST_APP_SRC(appsrc_), buffer) == GST_FLOW_OK;
@@ -575,10 +745,11 @@ absl::Status Pipeline::Impl::Finish(absl::Duration timeout) {
   bool finished = false;
   absl::Status result;
   {
-    done_mu_.LockWhenWithTimeout(absl::Condition(&done_), timeout);
-    finished = done_;
+    // A steady deadline: a wall-clock step must not cut the wait short or stretch it.
+    const auto deadline = std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(timeout);
+    std::unique_lock<std::mutex> lock(done_mu_);
+    finished = done_cv_.wait_until(lock, deadline, [this] { return done_; });
     result = result_;
-    done_mu_.Unlock();
   }
   Teardown();
   if (!finished) {
@@ -637,14 +808,21 @@ void Pipeline::Impl::HandleMessage(GstMessage* msg) {
         const char* message = gst_structure_get_string(s, "message");
         Fail(ReasonStatus(reason != nullptr ? reason : "PACKAGER_FAILURE",
                           message != nullptr ? message : ""));
+      } else if (s != nullptr && gst_structure_has_name(s, kSegmentWritten)) {
+        gint64 sequence = 0;
+        gint64 start = 0;
+        gint64 end = 0;
+        const char* location = gst_structure_get_string(s, "location");
+        if (location != nullptr && gst_structure_get_int64(s, "sequence", &sequence) &&
+            gst_structure_get_int64(s, "start", &start) &&
+            gst_structure_get_int64(s, "end", &end) && !stop_.load()) {
+          FinalizeSegment(sequence, location, start, end);
+        }
       }
       break;
     }
-    case GST_MESSAGE_ELEMENT:
-      if (GST_MESSAGE_SRC(msg) == GST_OBJECT(splitmux_)) HandleFragmentMessage(msg);
-      break;
     case GST_MESSAGE_EOS:
-      FinalizeFragments(/*at_eos=*/true);
+      // The writer posted the last segment before the sink saw EOS: it is finalised already.
       Complete(absl::OkStatus());
       break;
     default:
@@ -675,60 +853,10 @@ void Pipeline::Impl::HandleError(GstMessage* msg) {
   Fail(ReasonStatus(reason, absl::StrCat("packaging failed in ", element, ": ", text)));
 }
 
-void Pipeline::Impl::HandleFragmentMessage(GstMessage* msg) {
-  const GstStructure* s = gst_message_get_structure(msg);
-  if (s == nullptr) return;
-  const bool opened = gst_structure_has_name(s, kFragmentOpened);
-  if (!opened && !gst_structure_has_name(s, kFragmentClosed)) return;
-  const char* location = gst_structure_get_string(s, "location");
-  guint64 running_time = 0;
-  if (location == nullptr || !gst_structure_get_uint64(s, "running-time", &running_time)) return;
-  FragmentName name;
-  {
-    absl::MutexLock lock(&mu_);
-    auto it = fragment_by_location_.find(location);
-    if (it == fragment_by_location_.end()) return;
-    name = it->second;
-  }
-  Fragment& fragment = fragments_[name.sequence];
-  fragment.location = location;
-  if (opened) {
-    // splitmuxsink reports an invalid time when it opens a fragment before it has seen the
-    // reference stream; the fragment's first buffer then says where it starts.
-    fragment.start_ns = running_time <= static_cast<guint64>(INT64_MAX)
-                            ? static_cast<int64_t>(running_time)
-                            : std::max<int64_t>(name.first_pts_ns, 0);
-  } else {
-    fragment.closed = true;
-  }
-  FinalizeFragments(/*at_eos=*/false);
-}
-
-void Pipeline::Impl::FinalizeFragments(bool at_eos) {
-  // A fragment's duration runs to the next fragment's start, which splitmuxsink reports just
-  // after closing it; the last one (at EOS) ends with its last buffer.
-  while (!fragments_.empty() && !terminal_ && !stop_.load()) {
-    auto it = fragments_.begin();
-    if (!it->second.closed && !at_eos) break;
-    int64_t end_ns = 0;
-    auto next = fragments_.find(it->first + 1);
-    if (next != fragments_.end()) {
-      end_ns = next->second.start_ns;
-    } else if (at_eos) {
-      absl::MutexLock lock(&mu_);
-      end_ns = reference_end_ns_;
-    } else {
-      break;
-    }
-    const int64_t sequence = it->first;
-    const Fragment fragment = it->second;
-    fragments_.erase(it);
-    FinalizeSegment(sequence, fragment, end_ns);
-  }
-}
-
-void Pipeline::Impl::FinalizeSegment(int64_t sequence, const Fragment& fragment, int64_t end_ns) {
-  absl::StatusOr<FileDigest> digest = SyncAndDigest(fragment.location);
+void Pipeline::Impl::FinalizeSegment(int64_t sequence, const std::string& location,
+                                     int64_t start_ns, int64_t end_ns) {
+  if (terminal_) return;
+  absl::StatusOr<FileDigest> digest = SyncAndDigest(location);
   if (!digest.ok()) {
     Fail(digest.status());
     return;
@@ -740,8 +868,7 @@ void Pipeline::Impl::FinalizeSegment(int64_t sequence, const Fragment& fragment,
   {
     absl::MutexLock lock(&mu_);
     if (!anchor_wall_) anchor_wall_ = absl::Now();
-    segment.program_date_time =
-        *anchor_wall_ + absl::Nanoseconds(fragment.start_ns - anchor_media_ns_);
+    segment.program_date_time = *anchor_wall_ + absl::Nanoseconds(start_ns - anchor_media_ns_);
     // An encoder that reconnects with a burst of buffered media (faster than real time) would
     // otherwise start before the previous session ended: date times must never go back, so
     // this session's clock moves forward, once, by the overlap.
@@ -751,20 +878,28 @@ void Pipeline::Impl::FinalizeSegment(int64_t sequence, const Fragment& fragment,
       segment.program_date_time = *previous_end;
     }
   }
-  segment.duration = absl::Nanoseconds(std::max<int64_t>(0, end_ns - fragment.start_ns));
+  segment.duration = absl::Nanoseconds(std::max<int64_t>(0, end_ns - start_ns));
   segment.media_offset = playlist_.media_offset();
   segment.size_bytes = digest->size_bytes;
   segment.sha256 = digest->sha256;
   segment.path = absl::StrCat(options_.stream_id, "/",
-                              std::filesystem::path(fragment.location).filename().string());
+                              std::filesystem::path(location).filename().string());
   segment.discontinuity = options_.discontinuity && sequence == first_sequence_;
 
+  const int64_t over_before = playlist_.segments_over_target();
   if (absl::Status s = playlist_.Append(segment, media_info_); !s.ok()) {
     Fail(s.code() == absl::StatusCode::kDataLoss ? s
                                                  : ReasonStatus("PACKAGER_FAILURE", s.message()));
     return;
   }
-  last_segment_at_ = absl::Now();
+  if (playlist_.segments_over_target() > over_before) {
+    // The playlist's target was fixed by an earlier session with shorter keyframe intervals.
+    log::Warn("hls_segment_over_target")
+        .Kv("stream_id", options_.stream_id)
+        .Kv("sequence", sequence)
+        .Kv("duration_ms", absl::ToDoubleMilliseconds(segment.duration))
+        .Kv("target_s", playlist_.target_duration_s());
+  }
   log::Info("hls_segment_closed")
       .Kv("stream_id", options_.stream_id)
       .Kv("sequence", sequence)
@@ -811,29 +946,12 @@ void Pipeline::Impl::MaybeEmitMediaInfo(bool force) {
 }
 
 void Pipeline::Impl::CheckWatchdog() {
-  const absl::Time now = absl::Now();
-  std::optional<absl::Time> pending;
-  std::optional<absl::Time> first;
-  std::optional<absl::Time> last;
+  std::optional<std::string> stalled;
   {
     absl::MutexLock lock(&mu_);
-    pending = pending_since_;
-    first = first_output_;
-    last = last_output_;
+    stalled = watchdog_.Check(SteadyNow());
   }
-  if (pending && now - *pending > options_.stall_timeout) {
-    Fail(ReasonStatus("MEDIA_STALLED", absl::StrCat("no media left the parsers for ",
-                                                    absl::FormatDuration(options_.stall_timeout))));
-    return;
-  }
-  if (first && last && now - *last < options_.stall_timeout) {
-    const absl::Time since = std::max(*first, last_segment_at_.value_or(*first));
-    const absl::Duration limit = 3 * options_.target_duration + options_.stall_timeout;
-    if (now - since > limit) {
-      Fail(ReasonStatus("MEDIA_STALLED",
-                        absl::StrCat("no segment closed for ", absl::FormatDuration(limit))));
-    }
-  }
+  if (stalled) Fail(ReasonStatus("MEDIA_STALLED", *stalled));
 }
 
 void Pipeline::Impl::Fail(const absl::Status& status) {
@@ -852,9 +970,10 @@ void Pipeline::Impl::Fail(const absl::Status& status) {
 
 void Pipeline::Impl::Complete(const absl::Status& status) {
   terminal_ = true;
-  absl::MutexLock lock(&done_mu_);
+  std::lock_guard<std::mutex> lock(done_mu_);
   done_ = true;
   result_ = status;
+  done_cv_.notify_all();
 }
 
 // ---- Public surface --------------------------------------------------------------------------

@@ -2,11 +2,17 @@
 
 // One live encoder session's packager: container bytes from a protocol server (FLV from RTMP,
 // MPEG-TS from SRT) go through a GStreamer pipeline — demux, parse, timestamp normalisation,
-// remux without re-encoding — into MPEG-TS segments cut on keyframes, each appended to the
-// stream's LivePlaylist and reported.
+// remux without re-encoding — into MPEG-TS segments, each appended to the stream's LivePlaylist
+// and reported.
 //
-//   appsrc → flvdemux|tsdemux → queue → h264parse → [normalise] → splitmuxsink(mpegtsmux)
-//                             → queue → aacparse  → [normalise] ↗
+//   appsrc → flvdemux|tsdemux → queue → h264parse → [normalise, cut] → mpegtsmux → [writer]
+//                             → queue → aacparse  → [normalise, cut] ↗
+//
+// Cuts: at the first keyframe at or after the target duration (segment_cutter.h), or the first
+// AAC frame for audio-only sessions; the probe marks the cut with an event before that buffer,
+// the muxer passes it on in order, and the segment writer (a probe before a fakesink) closes the
+// file there and posts it to the event thread, which fsyncs, hashes and appends it. Stalls are
+// judged by media flow (media_watchdog.h) on the steady clock.
 //
 // Time: a segment's program date time is the wall clock when the session's first buffer left
 // the parsers plus the segment's media distance from that buffer, so consecutive date times

@@ -135,19 +135,38 @@ TEST_CASE("LivePlaylist marks a segment flagged as a discontinuity", "[playlist]
   CHECK(playlist.media_offset() == absl::Seconds(16));
 }
 
-TEST_CASE("LivePlaylist target duration covers the longest segment and never shrinks",
+TEST_CASE("LivePlaylist takes its target duration from a longer first segment and keeps it",
           "[playlist]") {
+  // A 10 s keyframe interval makes every segment 10 s long: the tag covers the first one.
   TempDir dir;
   LivePlaylist playlist(Opts(dir.path(), 1), 0, absl::ZeroDuration());
   const absl::Time t0 = At("2024-05-01T12:00:00Z");
-  REQUIRE(playlist.Append(Segment(0, t0, absl::Milliseconds(3600)), Media()).ok());
-  // RFC 8216 4.3.3.1: each EXTINF rounded to the nearest integer fits the target.
-  CHECK_THAT(playlist.MediaPlaylistText(), Catch::Contains("#EXT-X-TARGETDURATION:4\n"));
-  CHECK_THAT(playlist.MediaPlaylistText(), Catch::Contains("#EXTINF:3.600,\n"));
+  REQUIRE(playlist.Append(Segment(0, t0, absl::Milliseconds(10010)), Media()).ok());
+  CHECK(playlist.target_duration_s() == 10);
+  CHECK_THAT(playlist.MediaPlaylistText(), Catch::Contains("#EXT-X-TARGETDURATION:10\n"));
+  CHECK_THAT(playlist.MediaPlaylistText(), Catch::Contains("#EXTINF:10.010,\n"));
+  // Shorter segments later, and the long one sliding out of the window, change nothing.
   REQUIRE(
-      playlist.Append(Segment(1, t0 + absl::Milliseconds(3600), absl::Seconds(1)), Media()).ok());
-  // The 3.6 s segment has slid out of the one-segment window; the tag stays.
-  CHECK_THAT(playlist.MediaPlaylistText(), Catch::Contains("#EXT-X-TARGETDURATION:4\n"));
+      playlist.Append(Segment(1, t0 + absl::Milliseconds(10010), absl::Seconds(2)), Media()).ok());
+  CHECK_THAT(playlist.MediaPlaylistText(), Catch::Contains("#EXT-X-TARGETDURATION:10\n"));
+  CHECK(playlist.segments_over_target() == 0);
+}
+
+TEST_CASE("LivePlaylist never changes its target duration once published", "[playlist]") {
+  // RFC 8216 forbids changing EXT-X-TARGETDURATION; a reconnecting encoder with a longer
+  // keyframe interval gets its long segments listed and counted, under the same tag.
+  TempDir dir;
+  LivePlaylist playlist(Opts(dir.path()), 0, absl::ZeroDuration());
+  const absl::Time t0 = At("2024-05-01T12:00:00Z");
+  REQUIRE(playlist.Append(Segment(0, t0, absl::Seconds(2)), Media()).ok());
+  CHECK(playlist.target_duration_s() == 2);
+  playlist.MarkDiscontinuity();
+  REQUIRE(playlist.Append(Segment(1, t0 + absl::Seconds(2), absl::Milliseconds(3600)), Media())
+              .ok());
+  CHECK(playlist.target_duration_s() == 2);
+  CHECK_THAT(playlist.MediaPlaylistText(), Catch::Contains("#EXT-X-TARGETDURATION:2\n"));
+  CHECK_THAT(playlist.MediaPlaylistText(), Catch::Contains("#EXTINF:3.600,\n"));
+  CHECK(playlist.segments_over_target() == 1);
 }
 
 TEST_CASE("LivePlaylist keeps its target duration when segments run a few ms long",

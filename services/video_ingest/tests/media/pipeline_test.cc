@@ -131,8 +131,12 @@ bool PushAll(Pipeline& pipeline, Recorder& recorder, const std::vector<uint8_t>&
 }
 
 // Checks everything a viewer and the recording service rely on for a finished session.
+// `segment_seconds`: the length of every segment but the last (the first keyframe at or after
+// the 2 s target); `codecs`: what each segment carries.
 void CheckSegments(const fs::path& dir, Recorder& recorder, double media_seconds,
-                   size_t first_entry = 0) {
+                   size_t first_entry = 0, double segment_seconds = 2.0,
+                   const std::string& codecs = "aac,h264") {
+  const bool audio_only = codecs == "aac";
   testing::MediaPlaylist playlist =
       testing::ParseMediaPlaylist(testing::ReadText(dir / "live.m3u8"));
   std::vector<SegmentInfo> reported = recorder.segments();
@@ -154,12 +158,13 @@ void CheckSegments(const fs::path& dir, Recorder& recorder, double media_seconds
         testing::Run("ffmpeg -nostdin -v error -i '" + file.string() + "' -f null -");
     CHECK(decode.exit_code == 0);
     CHECK(decode.output.empty());
-    CHECK(testing::CodecNames(file) == "aac,h264");
+    CHECK(testing::CodecNames(file) == codecs);
     // EXTINF is the real media duration of the file.
-    CHECK(std::abs(e.duration - testing::VideoDuration(file)) < 0.05);
+    CHECK(std::abs(e.duration - testing::StreamDuration(file, audio_only ? "a:0" : "v:0")) <
+          0.05);
     CHECK(std::abs(absl::ToDoubleSeconds(s.duration) - e.duration) < 0.001);
-    // -g 30 gives a keyframe every second: all but the last segment are cut at the 2 s target.
-    if (i + 1 < count) CHECK(std::abs(e.duration - 2.0) < 0.05);
+    // All but the last segment end at the first sync point at or after the 2 s target.
+    if (i + 1 < count) CHECK(std::abs(e.duration - segment_seconds) < 0.05);
     CHECK(e.duration <= playlist.target_duration + 0.5);
     // The hand-off to recording matches the file.
     CHECK(s.size_bytes == static_cast<int64_t>(fs::file_size(file)));
@@ -225,6 +230,55 @@ TEST_CASE("Pipeline packages an FLV session into decodable, exactly timed HLS se
 TEST_CASE("Pipeline packages an MPEG-TS session into decodable, exactly timed HLS segments",
           "[pipeline]") {
   PackageWholeFile(MediaFormat::kMpegTs, "mpegts");
+}
+
+// An encoder whose keyframe interval is longer than the target (OBS's "auto" is about 8 s).
+void PackageLongGop(int gop_seconds) {
+  TempDir tmp;
+  const fs::path input = tmp.path() / "input.flv";
+  const int seconds = 2 * gop_seconds + 1;
+  testing::MakeTestMedia(input, "flv", seconds, "libx264", "aac", gop_seconds);
+  const std::vector<uint8_t> bytes = testing::ReadBytes(input);
+  const fs::path dir = tmp.path() / kStreamId;
+  LivePlaylist playlist(PlaylistOptions(dir), 0, absl::ZeroDuration());
+  Recorder recorder;
+  auto pipeline = Pipeline::Start(Options(dir, MediaFormat::kFlv), playlist, recorder.Events());
+  REQUIRE(pipeline.ok());
+
+  // The first segment is published as soon as the second keyframe arrives, while the encoder
+  // is one second into its second GOP (splitmuxsink waited for the whole second GOP).
+  const size_t second_gop = testing::FlvOffsetAt(bytes, gop_seconds * 1000 + 1000);
+  REQUIRE(PushAll(**pipeline, recorder, bytes, 0, second_gop));
+  REQUIRE(recorder.WaitForSegments(1, absl::Seconds(30)) == 1);
+  CHECK(std::abs(absl::ToDoubleSeconds(recorder.segments()[0].duration) - gop_seconds) < 0.05);
+  CHECK(fs::exists(dir / "live.m3u8"));
+
+  REQUIRE(PushAll(**pipeline, recorder, bytes, second_gop));
+  absl::Status finished = (*pipeline)->Finish(absl::Seconds(30));
+  INFO(finished.ToString());
+  REQUIRE(finished.ok());
+  CHECK(recorder.failures().empty());  // Nothing cut as stalled.
+  CheckSegments(dir, recorder, seconds, 0, gop_seconds);
+  CHECK(recorder.segments().size() == 3);  // GOP, GOP, the last second.
+  // The target duration covers the GOP-long segments from the first playlist on.
+  CHECK(testing::ParseMediaPlaylist(testing::ReadText(dir / "live.m3u8")).target_duration ==
+        gop_seconds);
+  CHECK(playlist.segments_over_target() == 0);
+}
+
+TEST_CASE("A 4 s keyframe interval makes 4 s segments, each published at its next keyframe",
+          "[pipeline]") {
+  PackageLongGop(4);
+}
+
+TEST_CASE("An 8 s keyframe interval makes 8 s segments, each published at its next keyframe",
+          "[pipeline]") {
+  PackageLongGop(8);
+}
+
+TEST_CASE("A 10 s keyframe interval makes 10 s segments, each published at its next keyframe",
+          "[pipeline]") {
+  PackageLongGop(10);
 }
 
 TEST_CASE("A second session continues the playlist after a discontinuity", "[pipeline]") {
@@ -392,11 +446,11 @@ TEST_CASE("Losing the stream folder mid-stream fails with STORAGE_FAILURE", "[pi
   Recorder recorder;
   auto pipeline = Pipeline::Start(Options(dir, MediaFormat::kFlv), playlist, recorder.Events());
   REQUIRE(pipeline.ok());
-  // Push the first ~60%: the first segment closes once a keyframe shows the next GOP would
-  // overflow it (at 3 s).
+  // Push the first ~60%: the first segment closes at the keyframe at 2 s.
   REQUIRE(PushAll(**pipeline, recorder, bytes, 0, bytes.size() * 6 / 10));
   REQUIRE(recorder.WaitForSegments(1, absl::Seconds(15)) >= 1);
-  fs::remove_all(dir);
+  // Moved away in one step (the writer may be creating the next file meanwhile).
+  fs::rename(dir, tmp.path() / "gone");
   PushAll(**pipeline, recorder, bytes, bytes.size() * 6 / 10);
   (*pipeline)->Finish(absl::Seconds(15)).IgnoreError();
   REQUIRE(recorder.failures().size() == 1);

@@ -34,10 +34,14 @@ CommandResult Run(const std::string& command) {
 }
 
 void MakeTestMedia(const fs::path& path, const std::string& format, int seconds,
-                   const std::string& video_codec, const std::string& audio_codec) {
-  std::string video = video_codec == "libx264"
-                          ? "-c:v libx264 -preset ultrafast -g 30 -pix_fmt yuv420p"
-                          : absl::StrCat("-c:v ", video_codec, " -g 30");
+                   const std::string& video_codec, const std::string& audio_codec,
+                   int gop_seconds) {
+  const int gop = 30 * gop_seconds;
+  std::string video =
+      video_codec == "libx264"
+          ? absl::StrCat("-c:v libx264 -preset ultrafast -g ", gop,
+                         " -sc_threshold 0 -pix_fmt yuv420p")
+          : absl::StrCat("-c:v ", video_codec, " -g ", gop);
   CommandResult r = Run(absl::StrCat(
       "ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=640x360:rate=30 -f lavfi -i "
       "sine=frequency=440:sample_rate=48000 -t ",
@@ -45,6 +49,27 @@ void MakeTestMedia(const fs::path& path, const std::string& format, int seconds,
       "'"));
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
+}
+
+void MakeAudioOnlyMedia(const fs::path& path, const std::string& format, int seconds) {
+  CommandResult r = Run(absl::StrCat(
+      "ffmpeg -nostdin -v error -y -f lavfi -i sine=frequency=440:sample_rate=48000 -t ", seconds,
+      " -c:a aac -b:a 64k -f ", format, " '", path.string(), "'"));
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+}
+
+size_t FlvOffsetAt(const std::vector<uint8_t>& flv, int64_t ms) {
+  size_t pos = 13;  // 9-byte header + PreviousTagSize0.
+  while (pos + 11 <= flv.size()) {
+    const uint8_t type = flv[pos];
+    const size_t size = (size_t{flv[pos + 1]} << 16) | (size_t{flv[pos + 2]} << 8) | flv[pos + 3];
+    const int64_t ts = (int64_t{flv[pos + 7]} << 24) | (int64_t{flv[pos + 4]} << 16) |
+                       (int64_t{flv[pos + 5]} << 8) | flv[pos + 6];
+    if ((type == 8 || type == 9) && ts >= ms) return pos;
+    pos += 11 + size + 4;
+  }
+  return flv.size();
 }
 
 std::vector<uint8_t> ReadBytes(const fs::path& path) {
@@ -119,10 +144,10 @@ MediaPlaylist ParseMediaPlaylist(const std::string& text) {
   return playlist;
 }
 
-double VideoDuration(const fs::path& file) {
-  CommandResult r = Run(absl::StrCat(
-      "ffprobe -v error -select_streams v:0 -show_entries stream=duration -of csv=p=0 '",
-      file.string(), "'"));
+double StreamDuration(const fs::path& file, const std::string& selector) {
+  CommandResult r = Run(absl::StrCat("ffprobe -v error -select_streams ", selector,
+                                     " -show_entries stream=duration -of csv=p=0 '",
+                                     file.string(), "'"));
   REQUIRE(r.exit_code == 0);
   // MPEG-TS streams are listed twice, inside their program and on their own.
   std::vector<std::string> lines = absl::StrSplit(r.output, '\n', absl::SkipWhitespace());

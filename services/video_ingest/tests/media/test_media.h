@@ -24,12 +24,20 @@ struct CommandResult {
 // Runs `command` through /bin/sh.
 CommandResult Run(const std::string& command);
 
-// Writes `seconds` of testsrc2 640x360 30 fps (libx264 ultrafast, a keyframe every second) with
-// a sine tone in AAC, as `format` ("flv" or "mpegts") to `path`. `video_codec` and
-// `audio_codec` replace libx264/aac (e.g. "flv1", "mpeg2video", "libmp3lame").
+// Writes `seconds` of testsrc2 640x360 30 fps (libx264 ultrafast, a keyframe every
+// `gop_seconds`, no scene-cut keyframes) with a sine tone in AAC, as `format` ("flv" or
+// "mpegts") to `path`. `video_codec` and `audio_codec` replace libx264/aac (e.g. "flv1",
+// "mpeg2video", "libmp3lame").
 void MakeTestMedia(const std::filesystem::path& path, const std::string& format, int seconds,
                    const std::string& video_codec = "libx264",
-                   const std::string& audio_codec = "aac");
+                   const std::string& audio_codec = "aac", int gop_seconds = 1);
+
+// Writes `seconds` of a sine tone in AAC (48 kHz mono), no video, as `format` to `path`.
+void MakeAudioOnlyMedia(const std::filesystem::path& path, const std::string& format,
+                        int seconds);
+
+// The byte offset of the first FLV tag whose timestamp is at least `ms` (the size if none).
+size_t FlvOffsetAt(const std::vector<uint8_t>& flv, int64_t ms);
 
 std::vector<uint8_t> ReadBytes(const std::filesystem::path& path);
 
@@ -57,8 +65,11 @@ MediaPlaylist ParseMediaPlaylist(const std::string& text);
 
 std::string ReadText(const std::filesystem::path& path);
 
-// ffprobe's duration of the first video stream of `file`, in seconds.
-double VideoDuration(const std::filesystem::path& file);
+// ffprobe's duration of the first stream `selector` picks ("v:0", "a:0") in `file`, in seconds.
+double StreamDuration(const std::filesystem::path& file, const std::string& selector);
+inline double VideoDuration(const std::filesystem::path& file) {
+  return StreamDuration(file, "v:0");
+}
 
 // The codec names ffprobe sees in `file`, sorted and comma-separated ("aac,h264").
 std::string CodecNames(const std::filesystem::path& file);
