@@ -146,6 +146,9 @@ class Pipeline::Impl {
   // Streaming-thread side.
   static void OnPadAdded(GstElement* demux, GstPad* pad, gpointer self);
   static void OnNoMorePads(GstElement* demux, gpointer self);
+  // Once the tracks are known: fails a session with none we take, makes one without video
+  // audio-only.
+  void SettleTracks();
   static GstPadProbeReturn OnProbe(GstPad* pad, GstPadProbeInfo* info, gpointer track);
   static GstPadProbeReturn OnMuxed(GstPad* pad, GstPadProbeInfo* info, gpointer self);
   void HandlePad(GstPad* pad);
@@ -188,6 +191,8 @@ class Pipeline::Impl {
   std::thread thread_;
   std::atomic<bool> accepting_{true};
   std::atomic<bool> stop_{false};
+  // False when the FLV header says there is no video: flvdemux never says no-more-pads then.
+  std::atomic<bool> flv_announces_video_{true};
   // The first bytes of input, until they prove the container (Push callers may be concurrent).
   absl::Mutex sniff_mu_;
   std::string sniffed_ ABSL_GUARDED_BY(sniff_mu_);
@@ -311,25 +316,35 @@ void Pipeline::Impl::OnPadAdded(GstElement*, GstPad* pad, gpointer self) {
 
 void Pipeline::Impl::OnNoMorePads(GstElement*, gpointer self) {
   Impl* impl = static_cast<Impl*>(self);
-  bool video = false;
-  bool audio = false;
   {
     absl::MutexLock lock(&impl->mu_);
     impl->no_more_pads_ = true;
-    video = impl->linked_[kVideoTrack];
-    audio = impl->linked_[kAudioTrack];
-    if (!video && audio) {
+  }
+  impl->SettleTracks();
+}
+
+void Pipeline::Impl::SettleTracks() {
+  bool video = false;
+  bool audio = false;
+  bool release = false;
+  {
+    absl::MutexLock lock(&mu_);
+    video = linked_[kVideoTrack];
+    audio = linked_[kAudioTrack];
+    if (!video && audio && !audio_only_) {
       // A host with the camera off: audio-only HLS, cut on audio frames from the first one.
-      impl->audio_only_ = true;
-      const std::optional<int64_t> first = impl->first_pts_ns_[kAudioTrack];
-      if (first && !impl->cutter_.segment_start_ns()) impl->cutter_.Cut(*first, true);
+      audio_only_ = true;
+      no_more_pads_ = true;
+      release = true;
+      const std::optional<int64_t> first = first_pts_ns_[kAudioTrack];
+      if (first && !cutter_.segment_start_ns()) cutter_.Cut(*first, true);
     }
   }
   if (!video && !audio) {
-    impl->PostFailure("UNSUPPORTED_CODEC", "the stream has neither H.264 video nor AAC audio");
-  } else if (!video) {
+    PostFailure("UNSUPPORTED_CODEC", "the stream has neither H.264 video nor AAC audio");
+  } else if (release) {
     // Otherwise the muxer would wait for video forever.
-    gst_element_release_request_pad(impl->mux_, impl->video_mux_pad_);
+    gst_element_release_request_pad(mux_, video_mux_pad_);
   }
 }
 
@@ -359,6 +374,9 @@ void Pipeline::Impl::HandlePad(GstPad* pad) {
   if (track >= 0 && !duplicate) {
     if (!AddBranch(pad, track)) {
       PostFailure("PACKAGER_FAILURE", absl::StrCat("cannot link a branch for ", description));
+    } else if (track == kAudioTrack && options_.format == MediaFormat::kFlv &&
+               !flv_announces_video_.load()) {
+      SettleTracks();
     }
   } else if (media && !duplicate) {
     PostFailure("UNSUPPORTED_CODEC",
@@ -731,12 +749,16 @@ bool Pipeline::Impl::Sniff(std::span<const uint8_t> bytes) {
   // seconds later; the container's signature says at once whether this is media at all.
   absl::MutexLock lock(&sniff_mu_);
   if (sniff_done_) return true;
-  const absl::string_view signature =
-      options_.format == MediaFormat::kFlv ? absl::string_view("FLV") : absl::string_view("\x47");
-  const size_t take = std::min(bytes.size(), signature.size() - sniffed_.size());
+  const bool flv = options_.format == MediaFormat::kFlv;
+  const absl::string_view signature = flv ? absl::string_view("FLV") : absl::string_view("\x47");
+  // FLV: the signature, the version and the flags byte (which tracks the encoder announces).
+  const size_t want = flv ? 5 : 1;
+  const size_t take = std::min(bytes.size(), want - sniffed_.size());
   sniffed_.append(reinterpret_cast<const char*>(bytes.data()), take);
-  if (signature.substr(0, sniffed_.size()) != sniffed_) return false;
-  sniff_done_ = sniffed_.size() == signature.size();
+  const size_t check = std::min(sniffed_.size(), signature.size());
+  if (signature.substr(0, check) != absl::string_view(sniffed_).substr(0, check)) return false;
+  sniff_done_ = sniffed_.size() == want;
+  if (sniff_done_ && flv) flv_announces_video_.store((sniffed_[4] & 0x01) != 0);
   return true;
 }
 

@@ -281,6 +281,47 @@ TEST_CASE("A 10 s keyframe interval makes 10 s segments, each published at its n
   PackageLongGop(10);
 }
 
+void PackageAudioOnly(MediaFormat format, const char* container) {
+  TempDir tmp;
+  const fs::path input = tmp.path() / "input";
+  testing::MakeAudioOnlyMedia(input, container, 7);
+  const fs::path dir = tmp.path() / kStreamId;
+  LivePlaylist playlist(PlaylistOptions(dir), 0, absl::ZeroDuration());
+  Recorder recorder;
+  auto pipeline = Pipeline::Start(Options(dir, format), playlist, recorder.Events());
+  REQUIRE(pipeline.ok());
+  REQUIRE(PushAll(**pipeline, recorder, testing::ReadBytes(input)));
+  absl::Status finished = (*pipeline)->Finish(absl::Seconds(30));
+  INFO(finished.ToString());
+  REQUIRE(finished.ok());
+  CHECK(recorder.failures().empty());
+  // Cut on time: the first AAC frame at or after 2 s (at most 21 ms later).
+  CheckSegments(dir, recorder, 7.0, 0, 2.01, "aac");
+  CHECK(recorder.segments().size() == 4);
+  REQUIRE(recorder.media().has_value());
+  CHECK(recorder.media()->video_codec.empty());
+  CHECK(recorder.media()->audio_codec == "aac");
+  CHECK(recorder.media()->codecs == "mp4a.40.2");
+  const std::string master = testing::ReadText(dir / "index.m3u8");
+  CHECK_THAT(master, Catch::Contains("CODECS=\"mp4a.40.2\""));
+  CHECK_THAT(master, !Catch::Contains("RESOLUTION"));
+  // A player reads the (ended) playlist as audio-only HLS from start to end.
+  REQUIRE(playlist.End().ok());
+  testing::CommandResult play = testing::Run("ffmpeg -nostdin -v error -i '" +
+                                             (dir / "live.m3u8").string() + "' -f null -");
+  CHECK(play.exit_code == 0);
+  CHECK(play.output.empty());
+}
+
+TEST_CASE("Audio-only FLV (a host with the camera off) packages as audio-only HLS",
+          "[pipeline]") {
+  PackageAudioOnly(MediaFormat::kFlv, "flv");
+}
+
+TEST_CASE("Audio-only MPEG-TS packages as audio-only HLS", "[pipeline]") {
+  PackageAudioOnly(MediaFormat::kMpegTs, "mpegts");
+}
+
 TEST_CASE("A second session continues the playlist after a discontinuity", "[pipeline]") {
   TempDir tmp;
   const fs::path input = tmp.path() / "input.flv";
