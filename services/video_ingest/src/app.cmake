@@ -56,6 +56,7 @@ if(SHOPCAST_BUILD_TESTS)
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/publish_e2e_test.cc
             ${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/hostile_e2e_test.cc
             ${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/operations_e2e_test.cc
+            ${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/long_gop_e2e_test.cc
     DEPS video_ingest_e2e_fixture LABEL e2e)
   add_dependencies(video_ingest_e2e_test video-ingest)
   # Media the packager cannot take, refused by name; HEVC needs a hand-made RTMP client.

@@ -32,5 +32,6 @@ shopcast_test(NAME video_ingest_media_test
 shopcast_test(NAME video_ingest_media_pipeline_test
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/pipeline_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/test_media.cc
-  DEPS video_ingest_media shopcast::status shopcast::testing_files absl::strings absl::synchronization absl::time
+  DEPS video_ingest_media video_ingest_ffmpeg_check shopcast::status shopcast::testing_files absl::strings
+       absl::synchronization absl::time
   LABEL integration)

@@ -110,6 +110,8 @@ absl::Status CodecCheck::InspectVideo(const Message& m) {
   const uint8_t codec = first & 0x0F;
   if (codec != kAvcCodecId) return Refuse(VideoCodecName(codec) + " is not supported");
   video_seen_ = true;
+  // Audio may still follow (or never come: the packager takes video alone either way).
+  if (!track_flags_) track_flags_ = kFlvAudio | kFlvVideo;
   return absl::OkStatus();
 }
 
@@ -120,16 +122,14 @@ absl::Status CodecCheck::InspectAudio(const Message& m) {
     return Refuse("audio codec '" + FourCc(m.payload) + "' is not supported");
   }
   if (format != kAacSoundFormat) return Refuse(AudioFormatName(format) + " is not supported");
-  if (video_seen_) return absl::OkStatus();
+  if (track_flags_) return absl::OkStatus();
   // Audio with no video so far: an audio-only stream, or video still to come.
   if (!first_audio_ms_) first_audio_ms_ = m.timestamp;
   ++audio_tags_;
   const uint32_t covered = m.timestamp - *first_audio_ms_;  // Modulo 2^32, as RTMP counts.
   if (metadata_says_audio_only_ || (covered >= kAudioOnlyAfterMs && covered < 0x80000000u) ||
       audio_tags_ >= kAudioOnlyAfterTags) {
-    // The packager cuts segments on video keyframes (media/pipeline.cc has no audio-only
-    // graph yet), so such a stream would only stall there.
-    return Refuse("audio-only streams (no video track) are not supported yet");
+    track_flags_ = kFlvAudio;
   }
   return absl::OkStatus();
 }

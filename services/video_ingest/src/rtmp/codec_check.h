@@ -7,11 +7,12 @@
 // HEVC (the legacy id 12 or enhanced RTMP's 'hvc1'), AV1, VP9, every other legacy video codec,
 // and any audio but AAC (MP3, Speex, G.711, enhanced RTMP's Opus, ...).
 //
-// Audio-only streams (a host with the camera off) are refused too, for now: the packager cuts
-// segments on video keyframes and has no audio-only graph yet. They are recognised from the
-// stream's metadata (onMetaData with an audiocodecid and no videocodecid, as ffmpeg and OBS
-// send it) at the first audio tag, or, without such metadata, once audio has covered
-// kAudioOnlyAfter of media time without a single video tag.
+// It also decides which tracks the stream carries, for the FLV header the packager reads
+// (flvdemux waits for every track the header announces): audio and video at the first video
+// tag; audio only (a host with the camera off, packaged as audio-only HLS) at the first audio
+// tag when the stream's metadata announced it (onMetaData with an audiocodecid and no
+// videocodecid, as ffmpeg and OBS send it), or, without such metadata, once audio has covered
+// kAudioOnlyAfterMs of media time (or kAudioOnlyAfterTags tags) without a single video tag.
 
 #include <cstdint>
 #include <optional>
@@ -26,10 +27,23 @@ class CodecCheck {
   static constexpr uint32_t kAudioOnlyAfterMs = 2000;
   static constexpr int kAudioOnlyAfterTags = 200;  // Whatever the timestamps claim.
 
+  static constexpr uint8_t kFlvAudio = 0x04;
+  static constexpr uint8_t kFlvVideo = 0x01;
+
   // OK to pass `m` (an audio, video or data message) on; otherwise INVALID_ARGUMENT with reason
   // UNSUPPORTED_CODEC and a message for the encoder's operator naming what was refused. After a
   // refusal every call returns it again.
   absl::Status Inspect(const Message& m);
+
+  // The stream's tracks as FLV header flags (kFlvAudio | kFlvVideo, or kFlvAudio alone), once
+  // the media inspected so far decide them; nullopt before.
+  std::optional<uint8_t> track_flags() const { return track_flags_; }
+  // The tracks for a stream that ends (or outgrows the holding buffer) before track_flags()
+  // decided: audio alone if only audio came, otherwise both.
+  uint8_t track_flags_at_end() const {
+    if (track_flags_) return *track_flags_;
+    return first_audio_ms_ ? kFlvAudio : kFlvAudio | kFlvVideo;
+  }
 
  private:
   absl::Status Refuse(const std::string& what);
@@ -41,6 +55,7 @@ class CodecCheck {
   bool video_seen_ = false;
   bool metadata_says_audio_only_ = false;
   std::optional<uint32_t> first_audio_ms_;
+  std::optional<uint8_t> track_flags_;
   int audio_tags_ = 0;
 };
 

@@ -14,8 +14,9 @@ namespace shopcast::video_ingest::rtmp {
 
 class FlvWriter {
  public:
-  // Appends the FLV file header (audio+video flags) and PreviousTagSize0 to `out`. Call once.
-  void WriteHeader(std::vector<uint8_t>& out);
+  // Appends the FLV file header announcing `track_flags` (0x04 audio, 0x01 video) and
+  // PreviousTagSize0 to `out`. Call once, before the first tag.
+  void WriteHeader(uint8_t track_flags, std::vector<uint8_t>& out);
 
   // Appends `m` as one FLV tag. Audio (8) and video (9) pass through; a data message (18)
   // "@setDataFrame", "onMetaData", {...} is rewritten to "onMetaData", {...}; other messages

@@ -32,6 +32,9 @@ constexpr uint32_t kMinAckWindow = 4096;
 constexpr uint32_t kFirstStreamId = 1;
 // After refusing its media, how long we wait for the encoder to read our status and hang up.
 constexpr std::chrono::seconds kRefusalLinger{3};
+// Tags held before the tracks are known: kAudioOnlyAfterTags AAC frames and the metadata fit
+// many times over; a publisher sending only data messages is passed on as audio and video.
+constexpr size_t kMaxHeldTagBytes = 1 << 20;
 // What connect's _result says we are; publishers only check that the fields exist.
 constexpr char kFmsVersion[] = "FMS/3,0,1,123";
 constexpr double kCapabilities = 31;
@@ -181,8 +184,21 @@ asio::awaitable<void> RtmpSession::Watchdog() {
   }
 }
 
+void RtmpSession::ReleaseHeldTags(uint8_t track_flags) {
+  flv_.WriteHeader(track_flags, flv_out_);
+  flv_out_.insert(flv_out_.end(), held_tags_.begin(), held_tags_.end());
+  held_tags_ = {};
+  header_written_ = true;
+}
+
 void RtmpSession::EndMedia(const absl::Status& why) {
   if (media_ == nullptr) return;
+  if (!header_written_ && !held_tags_.empty()) {
+    // A publish that ended before its tracks were known still delivers what it sent.
+    flv_out_.clear();
+    ReleaseHeldTags(codecs_.track_flags_at_end());
+    media_->Write(flv_out_);  // If the session already ended, there is nothing to keep.
+  }
   std::shared_ptr<MediaSession> media = std::move(media_);
   media_.reset();
   media->Close(why);
@@ -479,13 +495,7 @@ asio::awaitable<absl::Status> RtmpSession::Publish(const Message& m,
   const std::vector<uint8_t> started =
       Encode({StreamBeginMessage(stream_id),
               OnStatus(stream_id, "status", "NetStream.Publish.Start", "Publishing.")});
-  if (absl::Status st = co_await SendBytes(started); !st.ok()) co_return st;
-  flv_out_.clear();
-  flv_.WriteHeader(flv_out_);
-  if (!media_->Write(flv_out_)) {
-    co_return Error(absl::StatusCode::kAborted, "MEDIA_SESSION_ENDED", "the media session ended");
-  }
-  co_return absl::OkStatus();
+  co_return co_await SendBytes(started);
 }
 
 asio::awaitable<absl::Status> RtmpSession::HandleMedia(const Message& m) {
@@ -500,7 +510,16 @@ asio::awaitable<absl::Status> RtmpSession::HandleMedia(const Message& m) {
   // Checked before the packager sees it: what it cannot take is refused by name, at once.
   if (absl::Status st = codecs_.Inspect(m); !st.ok()) co_return co_await RefuseMedia(st);
   flv_out_.clear();
-  if (absl::Status st = flv_.WriteTag(m, flv_out_); !st.ok()) co_return st;
+  if (!header_written_) {
+    // The FLV header tells the packager which tracks to wait for, so the first tags wait here
+    // until the codec check knows (a fraction of a second, at most kAudioOnlyAfterMs of audio).
+    if (absl::Status st = flv_.WriteTag(m, held_tags_); !st.ok()) co_return st;
+    const std::optional<uint8_t> flags = codecs_.track_flags();
+    if (!flags && held_tags_.size() <= kMaxHeldTagBytes) co_return absl::OkStatus();
+    ReleaseHeldTags(flags.value_or(codecs_.track_flags_at_end()));
+  } else if (absl::Status st = flv_.WriteTag(m, flv_out_); !st.ok()) {
+    co_return st;
+  }
   if (!flv_out_.empty() && !media_->Write(flv_out_)) {
     co_return Error(absl::StatusCode::kAborted, "MEDIA_SESSION_ENDED", "the media session ended");
   }

@@ -112,6 +112,8 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
   void SetDeadline(Clock::time_point at, absl::Status on_expiry);
   // Ends the media session once with `why`.
   void EndMedia(const absl::Status& why);
+  // Appends the FLV header for `track_flags` and every held tag to flv_out_.
+  void ReleaseHeldTags(uint8_t track_flags);
   DisconnectFn MakeDisconnectFn();
   // Reports what this not-yet-admitted connection holds now (0 once admitted or closed).
   void ChargePending(size_t held);
@@ -144,6 +146,9 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
   size_t pending_charge_ = 0;  // Bytes counted in rtmp_pending_buffered_bytes for us.
   std::shared_ptr<MediaSession> media_;
   std::vector<uint8_t> flv_out_;
+  // FLV tags held back until the codec check knows the tracks the header must announce.
+  std::vector<uint8_t> held_tags_;
+  bool header_written_ = false;
 };
 
 }  // namespace shopcast::video_ingest::rtmp

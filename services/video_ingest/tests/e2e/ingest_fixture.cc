@@ -326,9 +326,7 @@ std::string RunTool(const std::vector<std::string>& argv) {
   return out;
 }
 
-std::string DecodeErrors(const std::string& path) {
-  return RunTool({"ffmpeg", "-v", "error", "-nostdin", "-i", path, "-f", "null", "-"});
-}
+std::string DecodeErrors(const std::string& path) { return ffmpeg_check::DecodeErrors(path); }
 
 double ProbeDuration(const std::string& path) {
   std::string out = RunTool({"ffprobe", "-v", "error", "-show_entries", "format=duration", "-of",

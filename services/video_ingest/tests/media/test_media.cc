@@ -39,7 +39,7 @@ void MakeTestMedia(const fs::path& path, const std::string& format, int seconds,
   const int gop = 30 * gop_seconds;
   std::string video =
       video_codec == "libx264"
-          ? absl::StrCat("-c:v libx264 -preset ultrafast -g ", gop,
+          ? absl::StrCat("-c:v libx264 -preset ultrafast -bf 2 -g ", gop,
                          " -sc_threshold 0 -pix_fmt yuv420p")
           : absl::StrCat("-c:v ", video_codec, " -g ", gop);
   CommandResult r = Run(absl::StrCat(

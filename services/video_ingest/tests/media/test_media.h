@@ -15,7 +15,6 @@ namespace shopcast::video_ingest::media::testing {
 
 using shopcast::testing::TempDir;
 
-
 struct CommandResult {
   int exit_code = -1;
   std::string output;  // stdout and stderr together.
@@ -25,16 +24,15 @@ struct CommandResult {
 CommandResult Run(const std::string& command);
 
 // Writes `seconds` of testsrc2 640x360 30 fps (libx264 ultrafast, a keyframe every
-// `gop_seconds`, no scene-cut keyframes) with a sine tone in AAC, as `format` ("flv" or
-// "mpegts") to `path`. `video_codec` and `audio_codec` replace libx264/aac (e.g. "flv1",
-// "mpeg2video", "libmp3lame").
+// `gop_seconds`, no scene-cut keyframes, two B-frames as OBS sends) with a sine tone in AAC, as
+// `format` ("flv" or "mpegts") to `path`. `video_codec` and `audio_codec` replace libx264/aac (e.g.
+// "flv1", "mpeg2video", "libmp3lame").
 void MakeTestMedia(const std::filesystem::path& path, const std::string& format, int seconds,
                    const std::string& video_codec = "libx264",
                    const std::string& audio_codec = "aac", int gop_seconds = 1);
 
 // Writes `seconds` of a sine tone in AAC (48 kHz mono), no video, as `format` to `path`.
-void MakeAudioOnlyMedia(const std::filesystem::path& path, const std::string& format,
-                        int seconds);
+void MakeAudioOnlyMedia(const std::filesystem::path& path, const std::string& format, int seconds);
 
 // The byte offset of the first FLV tag whose timestamp is at least `ms` (the size if none).
 size_t FlvOffsetAt(const std::vector<uint8_t>& flv, int64_t ms);

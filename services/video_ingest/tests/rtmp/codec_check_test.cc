@@ -71,26 +71,65 @@ TEST_CASE("audio other than AAC is refused by name") {
   CheckRefused(opus.Inspect(Tag(kAudio, 0, {0x90, 'O', 'p', 'u', 's'})), "Opus");
 }
 
-TEST_CASE("audio-only is refused at the first audio tag when the metadata says so") {
+constexpr uint8_t kBoth = CodecCheck::kFlvAudio | CodecCheck::kFlvVideo;
+
+TEST_CASE("The tracks are known at the first video tag, whatever came before") {
   CodecCheck c;
-  CHECK(c.Inspect(Metadata(false, true)).ok());
-  CheckRefused(c.Inspect(Aac()), "audio-only");
+  CHECK(c.Inspect(Metadata(true, true)).ok());
+  CHECK(c.Inspect(Aac()).ok());
+  CHECK(!c.track_flags().has_value());  // Video may still come.
+  CHECK(c.Inspect(Avc()).ok());
+  CHECK(c.track_flags() == kBoth);
+
+  CodecCheck video_only;
+  CHECK(video_only.Inspect(Avc()).ok());
+  CHECK(video_only.track_flags() == kBoth);  // Audio may follow; the packager takes either.
 }
 
-TEST_CASE("audio-only without metadata is refused once audio covers two seconds") {
+TEST_CASE("Audio-only is accepted at the first audio tag when the metadata says so") {
+  CodecCheck c;
+  CHECK(c.Inspect(Metadata(false, true)).ok());
+  CHECK(!c.track_flags().has_value());
+  CHECK(c.Inspect(Aac()).ok());
+  CHECK(c.track_flags() == CodecCheck::kFlvAudio);
+  // Metadata after the media started is no announcement.
+  CodecCheck late;
+  CHECK(late.Inspect(Aac()).ok());
+  CHECK(late.Inspect(Metadata(false, true)).ok());
+  CHECK(late.Inspect(Aac(23)).ok());
+  CHECK(!late.track_flags().has_value());
+}
+
+TEST_CASE("Audio-only without metadata is decided once audio covers two seconds") {
   CodecCheck c;
   uint32_t ts = 0;
-  absl::Status s;
-  for (; ts < 10000 && s.ok(); ts += 23) s = c.Inspect(Aac(ts));
-  CheckRefused(s, "audio-only");
+  for (; ts < 10000 && !c.track_flags(); ts += 23) CHECK(c.Inspect(Aac(ts)).ok());
+  CHECK(c.track_flags() == CodecCheck::kFlvAudio);
   CHECK(ts - 23 >= CodecCheck::kAudioOnlyAfterMs);
   CHECK(ts - 23 < CodecCheck::kAudioOnlyAfterMs + 50);
+
+  // Timestamps that never advance: decided by the tag count instead.
+  CodecCheck frozen;
+  int tags = 0;
+  for (; tags < 1000 && !frozen.track_flags(); ++tags) CHECK(frozen.Inspect(Aac(0)).ok());
+  CHECK(tags == CodecCheck::kAudioOnlyAfterTags);
 
   // Audio first for a moment, then video: a normal stream.
   CodecCheck late_video;
   for (ts = 0; ts < 1000; ts += 23) CHECK(late_video.Inspect(Aac(ts)).ok());
   CHECK(late_video.Inspect(Avc(ts)).ok());
+  CHECK(late_video.track_flags() == kBoth);
   for (; ts < 10000; ts += 23) CHECK(late_video.Inspect(Aac(ts)).ok());
+  CHECK(late_video.track_flags() == kBoth);
+}
+
+TEST_CASE("A stream that ends undecided is announced by what it sent") {
+  CodecCheck audio;
+  CHECK(audio.Inspect(Aac()).ok());
+  CHECK(audio.track_flags_at_end() == CodecCheck::kFlvAudio);
+  CodecCheck nothing;
+  CHECK(nothing.Inspect(Metadata(true, true)).ok());
+  CHECK(nothing.track_flags_at_end() == kBoth);
 }
 
 }  // namespace

@@ -38,11 +38,14 @@ Bytes TagBytes(uint8_t type, uint32_t ts, const Bytes& data) {
 
 }  // namespace
 
-TEST_CASE("The FLV header announces version 1 with audio and video, then PreviousTagSize0") {
+TEST_CASE("The FLV header announces version 1 and the tracks, then PreviousTagSize0") {
   FlvWriter writer;
   Bytes out;
-  writer.WriteHeader(out);
+  writer.WriteHeader(0x05, out);
   CHECK(out == Bytes{'F', 'L', 'V', 1, 0x05, 0, 0, 0, 9, 0, 0, 0, 0});
+  Bytes audio_only;
+  writer.WriteHeader(0x04, audio_only);
+  CHECK(audio_only == Bytes{'F', 'L', 'V', 1, 0x04, 0, 0, 0, 9, 0, 0, 0, 0});
 }
 
 TEST_CASE("Audio and video messages become FLV tags with a 24+8 bit timestamp") {

@@ -22,6 +22,7 @@
 #include "nlohmann/json.hpp"
 #include "prometheus/registry.h"
 #include "raw_publisher.h"
+#include "rtmp/codec_check.h"
 #include "rtmp/rtmp_server.h"
 #include "server_test_support.h"
 #include "shopcast/status/status.h"
@@ -598,8 +599,9 @@ TEST_CASE("HEVC over RTMP is refused at its first tag with a status the encoder 
     REQUIRE(p.SendTag(kVideo, 0, {0x1C, 0x00, 0, 0, 0, 1}));
     for (uint32_t ts = 40; ts < 400; ts += 40) p.SendTag(kVideo, ts, {0x2C, 0x01, 0, 0, 0, 9});
     CheckCodecRefusal(h, p, "HEVC");
-    // Nothing of the HEVC stream reached the media session: the FLV header and the AAC tag.
-    CHECK(h.admission.WaitForRecord("sk_good", 1s)->bytes.load() == 13 + 11 + 4 + 4);
+    // Nothing of the HEVC stream reached the media session: the AAC tag was still held back
+    // (the tracks were not known), and is dropped with the refusal.
+    CHECK(h.admission.WaitForRecord("sk_good", 1s)->bytes.load() == 0);
   }
   SECTION("enhanced RTMP 'hvc1'") {
     RawPublisher p(h.server.port());
@@ -610,21 +612,63 @@ TEST_CASE("HEVC over RTMP is refused at its first tag with a status the encoder 
   CHECK(PollUntil([&] { return RejectedTotal(registry, "unsupported_codec") == 1; }, 5s));
 }
 
-TEST_CASE("ffmpeg publishing audio only is refused by name at its first audio") {
+// The FLV header flags byte of what the media session received.
+int HeaderFlags(const PublishRecord& r) {
+  std::ifstream in(r.path, std::ios::binary);
+  char header[5] = {};
+  if (!in.read(header, sizeof header)) return -1;
+  return static_cast<unsigned char>(header[4]);
+}
+
+TEST_CASE("ffmpeg publishing audio only reaches the packager as audio-only FLV") {
   Harness h;
   std::string log;
   const int code = RunTool({"ffmpeg", "-hide_banner", "-nostdin", "-re", "-f", "lavfi", "-i",
-                            "sine=frequency=440", "-t", "20", "-c:a", "aac", "-f", "flv",
+                            "sine=frequency=440", "-t", "3", "-c:a", "aac", "-f", "flv",
                             h.Url("sk_good")},
                            h.LogPath("ffmpeg"), 60s, &log);
   INFO(log);
-  CHECK(code != 0);
-  // ffmpeg prints the status description it got.
-  CHECK(absl::StrContains(log, "audio-only"));
+  CHECK(code == 0);
   std::shared_ptr<PublishRecord> r = h.admission.WaitForRecord("sk_good", 1s);
   REQUIRE(r != nullptr);
-  REQUIRE(PollUntil([&] { return r->refusals.load() == 1; }, 5s));
-  CHECK(ReasonOf(CloseStatus(*r)) == "UNSUPPORTED_CODEC");
+  REQUIRE(PollUntil([&] { return r->closes.load() == 1; }, 5s));
+  CHECK(r->refusals.load() == 0);
+  // The header announces audio only (flvdemux would wait for video otherwise), and the file
+  // holds the whole publish: ffmpeg's metadata announced audio only, so nothing waited.
+  CHECK(HeaderFlags(*r) == 0x04);
+  std::string probe;
+  REQUIRE(RunTool({"ffprobe", "-v", "error", "-show_entries", "stream=codec_name,codec_type",
+                   "-show_entries", "format=duration", "-of", "json", r->path},
+                  h.LogPath("ffprobe"), 60s, &probe) == 0);
+  INFO(probe);
+  const nlohmann::json info = nlohmann::json::parse(probe);
+  std::set<std::string> codecs;
+  for (const auto& stream : info.at("streams")) {
+    const std::string type = stream.at("codec_type").get<std::string>();
+    if (type == "video" || type == "audio") codecs.insert(stream.at("codec_name"));
+  }
+  CHECK(codecs == std::set<std::string>{"aac"});
+  CHECK(std::stod(info.at("format").at("duration").get<std::string>()) == Approx(3).margin(0.2));
+}
+
+TEST_CASE("Audio without metadata is held until two seconds of it show there is no video") {
+  Harness h;
+  RawPublisher p(h.server.port());
+  REQUIRE(p.Publish("live", "sk_good", 5s).has_value());
+  REQUIRE(p.SendTag(kAudio, 0, kAacHeader));
+  std::shared_ptr<PublishRecord> r = h.admission.WaitForRecord("sk_good", 5s);
+  REQUIRE(r != nullptr);
+  uint32_t ts = 23;
+  for (; ts < CodecCheck::kAudioOnlyAfterMs; ts += 23) {
+    REQUIRE(p.SendTag(kAudio, ts, {0xAF, 0x01, 0x21}));
+  }
+  REQUIRE(p.SendTag(kAudio, ts, {0xAF, 0x01, 0x21}));
+  const uint64_t tags = (ts - 23) / 23 + 1;  // Audio frames, the deciding one included.
+  // Every held tag arrives behind a header announcing audio alone.
+  const uint64_t all = 13 + (11 + 4 + 4) + tags * (11 + 3 + 4);
+  CHECK(PollUntil([&] { return r->bytes.load() == all; }, 5s));
+  CHECK(HeaderFlags(*r) == 0x04);
+  CHECK(r->refusals.load() == 0);
 }
 
 TEST_CASE("H.264 with AAC sent by hand passes the codec check") {
@@ -638,6 +682,7 @@ TEST_CASE("H.264 with AAC sent by hand passes the codec check") {
   REQUIRE(r != nullptr);
   const uint64_t all = 13 + (11 + 4 + 4) + (11 + 9 + 4) + 130 * (11 + 3 + 4);
   CHECK(PollUntil([&] { return r->bytes.load() == all; }, 5s));
+  CHECK(HeaderFlags(*r) == 0x05);
   CHECK(r->refusals.load() == 0);
   CHECK(r->closes.load() == 0);
 }

@@ -27,6 +27,26 @@ uint64_t SentBytes(const std::string& progress_file) {
   return total;
 }
 
+namespace {
+
+std::string Capture(const std::string& command) {
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string output;
+  char buffer[4096];
+  size_t n = 0;
+  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) output.append(buffer, n);
+  pclose(pipe);
+  return output;
+}
+
+}  // namespace
+
+std::string DecodeErrors(const std::string& path) {
+  return Capture("ffmpeg -nostdin -v error -i '" + path +
+                 "' -enc_time_base -1 -f null - 2>&1 </dev/null");
+}
+
 int DecodedVideoFrames(const std::string& path) {
   // Quiet: decoding errors are for the caller's decode check; only the count is printed, once
   // in the program listing and once in the stream list.
