@@ -49,35 +49,51 @@ std::string ShellQuote(const std::string& s) {
 
 }  // namespace
 
-IngestServer::IngestServer(ServerOptions options) : db_(testing::TestDatabase::Create()) {
+struct IngestServer::Deployment {
+  testing::TestDatabase db = testing::TestDatabase::Create();
+  testing::TempDir dir;  // Keys, segment root, logs; removed after the test.
+  std::unique_ptr<auth::TokenIssuer> issuer;
+  auth::ServiceTlsFiles tls;
+  int servers = 0;  // Started so far: names each replica's log.
+};
+
+std::shared_ptr<IngestServer::Deployment> IngestServer::NewDeployment() {
+  auto d = std::make_shared<IngestServer::Deployment>();
   auto key = auth::GenerateSigningKey("k");
   REQUIRE(key.ok());
   // The server names keys by their public half, as every replica loading the file does.
   key->kid = auth::KeyIdFor(key->public_pem);
-  std::ofstream(dir_.File("signing.pub.pem")) << key->public_pem;
-  std::ofstream(dir_.File("page-token.key")) << ids::NewSecret(32);
-  issuer_ =
+  std::ofstream(d->dir.File("signing.pub.pem")) << key->public_pem;
+  std::ofstream(d->dir.File("page-token.key")) << ids::NewSecret(32);
+  d->issuer =
       std::make_unique<auth::TokenIssuer>(*key, "shopcast-user", "shopcast", absl::Minutes(15));
   // The internal listener's credential. No user service runs here: the revocation list stays
   // empty and says so, as when the user service is unreachable.
-  auth::testing::DevPki pki(dir_.File("pki"), {"video-ingest"});
-  auth::ServiceTlsFiles tls = pki.FilesOf("video-ingest");
+  auth::testing::DevPki pki(d->dir.File("pki"), {"video-ingest"});
+  d->tls = pki.FilesOf("video-ingest");
+  return d;
+}
+
+IngestServer::IngestServer(ServerOptions options)
+    : deployment_(options.replica_of != nullptr ? options.replica_of->deployment_
+                                                : NewDeployment()) {
+  const testing::TempDir& dir = deployment_->dir;
   std::vector<std::string> env = {
       "SHOPCAST_VIDEO_INGEST_INTERNAL_GRPC_ADDR=127.0.0.1:0",
-      "SHOPCAST_VIDEO_INGEST_SERVICE_CA_FILE=" + tls.ca_file,
-      "SHOPCAST_VIDEO_INGEST_SERVICE_CERT_FILE=" + tls.cert_file,
-      "SHOPCAST_VIDEO_INGEST_SERVICE_KEY_FILE=" + tls.key_file,
+      "SHOPCAST_VIDEO_INGEST_SERVICE_CA_FILE=" + deployment_->tls.ca_file,
+      "SHOPCAST_VIDEO_INGEST_SERVICE_CERT_FILE=" + deployment_->tls.cert_file,
+      "SHOPCAST_VIDEO_INGEST_SERVICE_KEY_FILE=" + deployment_->tls.key_file,
       "SHOPCAST_VIDEO_INGEST_USER_INTERNAL_ADDR=127.0.0.1:1",
       "SHOPCAST_VIDEO_INGEST_GRPC_ADDR=127.0.0.1:0",
       "SHOPCAST_VIDEO_INGEST_METRICS_ADDR=127.0.0.1:0",
-      "SHOPCAST_VIDEO_INGEST_DB_DSN=" + db_.dsn(),
+      "SHOPCAST_VIDEO_INGEST_DB_DSN=" + deployment_->db.dsn(),
       "SHOPCAST_VIDEO_INGEST_DB_POOL_SIZE=4",
-      "SHOPCAST_VIDEO_INGEST_VERIFY_KEY_FILES=" + dir_.File("signing.pub.pem"),
-      "SHOPCAST_VIDEO_INGEST_PAGE_TOKEN_KEY_FILE=" + dir_.File("page-token.key"),
+      "SHOPCAST_VIDEO_INGEST_VERIFY_KEY_FILES=" + dir.File("signing.pub.pem"),
+      "SHOPCAST_VIDEO_INGEST_PAGE_TOKEN_KEY_FILE=" + dir.File("page-token.key"),
       "SHOPCAST_VIDEO_INGEST_RTMP_ADDR=127.0.0.1:0",
       "SHOPCAST_VIDEO_INGEST_SRT_PORT=0",
       "SHOPCAST_VIDEO_INGEST_HLS_ADDR=127.0.0.1:0",
-      "SHOPCAST_VIDEO_INGEST_SEGMENT_ROOT=" + dir_.File("hot"),
+      "SHOPCAST_VIDEO_INGEST_SEGMENT_ROOT=" + dir.File("hot"),
       "SHOPCAST_VIDEO_INGEST_TARGET_DURATION=" + absl::FormatDuration(options.target_duration),
       "SHOPCAST_VIDEO_INGEST_RECONNECT_GRACE=" + absl::FormatDuration(options.reconnect_grace),
       std::string("SHOPCAST_VIDEO_INGEST_PLAYBACK_BASE_URL=") + kPlaybackBaseUrl,
@@ -86,9 +102,20 @@ IngestServer::IngestServer(ServerOptions options) : db_(testing::TestDatabase::C
       "SHOPCAST_VIDEO_INGEST_DRAIN_TIMEOUT=5s",
       "SHOPCAST_VIDEO_INGEST_LOG_LEVEL=debug",
   };
+  if (!options.instance_id.empty()) {
+    env.push_back("SHOPCAST_VIDEO_INGEST_INSTANCE_ID=" + options.instance_id);
+  }
+  if (options.instance_lease != absl::ZeroDuration()) {
+    env.push_back("SHOPCAST_VIDEO_INGEST_INSTANCE_LEASE=" +
+                  absl::FormatDuration(options.instance_lease));
+  }
   env.insert(env.end(), options.extra_env.begin(), options.extra_env.end());
+  // The first replica's log keeps its old name; later ones are numbered.
+  const int number = ++deployment_->servers;
+  const std::string log_name =
+      number == 1 ? std::string("server.log") : absl::StrCat("server-", number, ".log");
   proc_ = std::make_unique<testing::ChildProcess>(
-      std::vector<std::string>{SHOPCAST_VIDEO_INGEST_BIN, "serve"}, env, dir_.File("server.log"));
+      std::vector<std::string>{SHOPCAST_VIDEO_INGEST_BIN, "serve"}, env, dir.File(log_name));
   // Logged once every listener is up, after server_started (the gRPC and metrics ports).
   const nlohmann::json ready = proc_->WaitForLogEvent("video_ingest_ready", absl::Seconds(60));
   const nlohmann::json started = proc_->WaitForLogEvent("server_started", absl::Seconds(5));
@@ -118,10 +145,26 @@ int IngestServer::Terminate(absl::Duration timeout) {
   return proc_->Wait(static_cast<int>(absl::ToInt64Milliseconds(timeout)));
 }
 
+void IngestServer::Kill() {
+  proc_->Signal(SIGKILL);
+  // SIGKILL cannot be caught, so the wait ends as soon as the kernel has reaped the process.
+  REQUIRE(proc_->Wait(30000) == 128 + SIGKILL);
+}
+
+std::string IngestServer::LogPath(const std::string& name) const {
+  return deployment_->dir.File(name + ".log");
+}
+
+std::string IngestServer::Metrics() const {
+  testing::HttpResponse r = testing::HttpGet(metrics_port_, "/metrics");
+  REQUIRE(r.status == 200);
+  return r.body;
+}
+
 std::string IngestServer::Token(const std::string& user_id, const std::string& role) const {
   auto r = auth::ParseRole(role);
   REQUIRE(r.has_value());
-  auto token = issuer_->Issue(user_id, *r, absl::Now());
+  auto token = deployment_->issuer->Issue(user_id, *r, absl::Now());
   REQUIRE(token.ok());
   return token->token;
 }
@@ -229,11 +272,11 @@ bool IngestServer::WaitForSegments(const std::string& stream_id, int64_t count,
 
 std::string IngestServer::SegmentPath(const std::string& stream_id,
                                       const std::string& uri) const {
-  return dir_.File("hot/" + stream_id + "/" + uri);
+  return deployment_->dir.File("hot/" + stream_id + "/" + uri);
 }
 
 std::vector<common::v1::Event> IngestServer::Events(const std::string& stream_id) const {
-  pqxx::connection c(db_.dsn());
+  pqxx::connection c(deployment_->db.dsn());
   pqxx::work tx(c);
   pqxx::result rows = tx.exec_params(
       "SELECT payload FROM outbox WHERE aggregate_id = $1 AND destination = "
@@ -247,6 +290,17 @@ std::vector<common::v1::Event> IngestServer::Events(const std::string& stream_id
     out.push_back(e);
   }
   return out;
+}
+
+absl::Time IngestServer::LastHeartbeat(const std::string& instance_id) const {
+  pqxx::connection c(deployment_->db.dsn());
+  pqxx::work tx(c);
+  pqxx::result rows = tx.exec_params(
+      "SELECT (extract(epoch FROM heartbeat_at) * 1000000)::bigint FROM ingest_instances "
+      "WHERE id = $1",
+      instance_id);
+  if (rows.empty()) return absl::InfinitePast();
+  return absl::FromUnixMicros(rows[0][0].as<int64_t>());
 }
 
 std::string IngestServer::rtmp_url(const std::string& key) const {
@@ -310,6 +364,11 @@ void Publisher::Kill() { proc_->Signal(SIGKILL); }
 uint64_t Publisher::SentBytes() const {
   REQUIRE(!progress_path_.empty());
   return ffmpeg_check::SentBytes(progress_path_);
+}
+
+void UnpackPayload(const common::v1::Event& event, google::protobuf::Message* message) {
+  INFO(event.type());
+  REQUIRE(event.payload().UnpackTo(message));
 }
 
 std::string RunTool(const std::vector<std::string>& argv) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "google/protobuf/message.h"
 #include "nlohmann/json.hpp"
 #include "shopcast/auth/tokens.h"
 #include "shopcast/common/v1/event.pb.h"
@@ -32,9 +33,19 @@ inline constexpr char kRtmpPublicUrl[] = "rtmp://ingest.shopcast.test/live";
 inline constexpr char kSrtPublicUrl[] = "srt://ingest.shopcast.test:9000";
 inline constexpr char kPlaybackBaseUrl[] = "https://play.shopcast.test";
 
+class IngestServer;
+
 struct ServerOptions {
   absl::Duration reconnect_grace = absl::Seconds(60);
   absl::Duration target_duration = absl::Seconds(1);
+  // "" keeps the binary's default, the host name, which every server on this machine shares:
+  // replicas of one deployment need names of their own.
+  std::string instance_id;
+  absl::Duration instance_lease = absl::ZeroDuration();  // Zero: the binary's default (30 s).
+  // A running server whose database, signing keys, page-token key and segment root this one
+  // shares, as two pods of one Deployment do during a rolling update; nullptr: a deployment of
+  // its own. The peer must outlive the constructor, not the new server.
+  const IngestServer* replica_of = nullptr;
   std::vector<std::string> extra_env;  // "SHOPCAST_VIDEO_INGEST_X=y"
 };
 
@@ -66,6 +77,8 @@ struct MediaPlaylist {
 
 class IngestServer {
  public:
+  // Returns once the server is ready (its `video_ingest_ready` line is logged and its health
+  // service answers SERVING): migrations and start-up recovery have run.
   explicit IngestServer(ServerOptions options = {});
   ~IngestServer();
 
@@ -95,6 +108,8 @@ class IngestServer {
 
   // Outbox events of `stream_id` (one destination's copy), oldest first.
   std::vector<common::v1::Event> Events(const std::string& stream_id) const;
+  // When the instance `instance_id` last heart-beat (ingest_instances); InfinitePast() if never.
+  absl::Time LastHeartbeat(const std::string& instance_id) const;
 
   std::string rtmp_url(const std::string& key) const;
   std::string srt_url(const std::string& key) const;
@@ -102,21 +117,30 @@ class IngestServer {
   int hls_port() const { return hls_port_; }
   int metrics_port() const { return metrics_port_; }
   std::string log() const { return proc_->log(); }
+  // The Prometheus text of the metrics port.
+  std::string Metrics() const;
   // The first log line with this event (see testing::ChildProcess::WaitForLogEvent).
   nlohmann::json WaitForLogEvent(const std::string& event, absl::Duration timeout) const {
     return proc_->WaitForLogEvent(event, timeout);
   }
   // A file for a client's log in the test's scratch folder (removed after the test).
-  std::string LogPath(const std::string& name) const { return dir_.File(name + ".log"); }
+  std::string LogPath(const std::string& name) const;
   bool running() const { return proc_->running(); }
   // SIGTERM, as Kubernetes stops a pod; the exit code, or -1 if it did not exit in `timeout`.
   int Terminate(absl::Duration timeout);
+  // SIGKILL: the process vanishes without draining or a goodbye (a crashed pod, a lost node).
+  // Returns once it is gone.
+  void Kill();
 
  private:
-  testing::TestDatabase db_;
+  // What the replicas of one deployment share: the database, the scratch folder (keys, segment
+  // root, logs) and the token issuer. Removed with the last replica.
+  struct Deployment;
+  // A database, keys and an internal credential for a new deployment.
+  static std::shared_ptr<Deployment> NewDeployment();
+
+  std::shared_ptr<Deployment> deployment_;
   int grpc_port_ = 0, metrics_port_ = 0, rtmp_port_ = 0, srt_port_ = 0, hls_port_ = 0;
-  testing::TempDir dir_;  // Key, segment root, logs; removed after the test.
-  std::unique_ptr<auth::TokenIssuer> issuer_;
   std::unique_ptr<testing::ChildProcess> proc_;
 };
 
@@ -141,6 +165,20 @@ class Publisher {
   std::unique_ptr<testing::ChildProcess> proc_;
   std::string progress_path_;  // ffmpeg's -progress report.
 };
+
+// Parses an event's payload into `message`; the test fails if it is another type.
+void UnpackPayload(const common::v1::Event& event, google::protobuf::Message* message);
+
+// The payloads of the events of `type` ("video_ingest.stream_went_live"), oldest first.
+template <typename T>
+std::vector<T> Payloads(const std::vector<common::v1::Event>& events, const std::string& type) {
+  std::vector<T> out;
+  for (const auto& e : events) {
+    if (e.type() != type) continue;
+    UnpackPayload(e, &out.emplace_back());
+  }
+  return out;
+}
 
 // Runs `argv` to completion and returns its standard output (the test fails if it cannot run).
 std::string RunTool(const std::vector<std::string>& argv);

@@ -29,18 +29,6 @@ std::vector<v1::SegmentClosed> SegmentEvents(const std::vector<common::v1::Event
   return out;
 }
 
-template <typename T>
-std::vector<T> Payloads(const std::vector<common::v1::Event>& events, const std::string& type) {
-  std::vector<T> out;
-  for (const auto& e : events) {
-    if (e.type() != type) continue;
-    T m;
-    REQUIRE(e.payload().UnpackTo(&m));
-    out.push_back(m);
-  }
-  return out;
-}
-
 std::string Sha256Of(const std::string& path) {
   std::string out = RunTool({"sha256sum", path});
   return out.substr(0, 64);
