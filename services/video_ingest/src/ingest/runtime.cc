@@ -200,11 +200,14 @@ absl::StatusOr<std::shared_ptr<MediaSession>> IngestRuntime::Admit(const Publish
     if (auto s = weak.lock()) s->SegmentClosed(segment);
   };
   events.media_info = [this, weak](const MediaInfo& info) {
-    auto s = weak.lock();
-    if (!s) return;
-    if (absl::Status st = store_.RecordMediaInfo(s->claim().session_id, info); !st.ok()) {
-      log::Warn("ingest_media_info_not_recorded").Kv("detail", std::string(st.message()));
-    }
+    // Off the packager's threads (its bus thread is shared by every session): a database call.
+    boost::asio::post(workers_, [this, weak, info] {
+      auto s = weak.lock();
+      if (!s) return;
+      if (absl::Status st = store_.RecordMediaInfo(s->claim().session_id, info); !st.ok()) {
+        log::Warn("ingest_media_info_not_recorded").Kv("detail", std::string(st.message()));
+      }
+    });
   };
   events.failed = [weak](const absl::Status& why) {
     if (auto s = weak.lock()) s->PackagerFailed(why);

@@ -1,14 +1,22 @@
 # media: the GStreamer packager (FLV / MPEG-TS in, keyframe-cut MPEG-TS segments out) and the
-# live HLS playlists. LivePlaylist, TimestampNormalizer, SegmentCutter, MediaWatchdog, TsTables
-# and the codec strings are pure and unit-tested; the Pipeline is tested with inputs made by a real ffmpeg.
+# live HLS playlists. The Pipeline wires its parts: the graph (pipeline_graph), the shared bus
+# thread (bus_watch) and pure, unit-tested pieces (TimestampNormalizer, FragmentTracker,
+# SegmentCutter, DateTimeAnchor, MediaWatchdog, MediaFacts, SegmentWriter, TsTables, the codec
+# strings, LivePlaylist); the Pipeline is tested with inputs made by a real ffmpeg.
 add_library(video_ingest_media STATIC
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/media/bus_watch.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/codec_strings.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/media/date_time_anchor.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/file_io.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/media/fragment_tracker.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/gstreamer_init.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/live_playlist.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/media/media_facts.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/media_watchdog.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/pipeline.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/media/pipeline_graph.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/segment_cutter.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/media/segment_writer.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/timestamp_normalizer.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/ts_tables.cc)
 target_include_directories(video_ingest_media PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
@@ -20,9 +28,13 @@ shopcast_warnings(video_ingest_media)
 
 shopcast_test(NAME video_ingest_media_test
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/codec_strings_test.cc
+          ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/date_time_anchor_test.cc
+          ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/fragment_tracker_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/live_playlist_test.cc
+          ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/media_facts_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/media_watchdog_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/segment_cutter_test.cc
+          ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/segment_writer_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/timestamp_normalizer_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/ts_tables_test.cc
   DEPS video_ingest_media shopcast::status shopcast::testing_files
@@ -31,7 +43,9 @@ shopcast_test(NAME video_ingest_media_test
 # Runs real ffmpeg/ffprobe (found on PATH) to make inputs and check the segments.
 shopcast_test(NAME video_ingest_media_pipeline_test
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/pipeline_test.cc
+          ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/bus_watch_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/test_media.cc
-  DEPS video_ingest_media video_ingest_ffmpeg_check shopcast::status shopcast::testing_files absl::strings
+  DEPS video_ingest_media video_ingest_ffmpeg_check PkgConfig::GST shopcast::status
+       shopcast::testing_files shopcast::testing_wait absl::strings
        absl::synchronization absl::time
   LABEL integration)

@@ -1,51 +1,43 @@
 #include "media/pipeline.h"
 
-#include <fcntl.h>
 #include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
 #include <chrono>
 #include <condition_variable>
-#include <cstring>
 #include <mutex>
 #include <optional>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "media/bus_watch.h"
 #include "media/codec_strings.h"
-#include "media/file_io.h"
+#include "media/date_time_anchor.h"
+#include "media/fragment_tracker.h"
 #include "media/gstreamer_init.h"
+#include "media/media_facts.h"
 #include "media/media_watchdog.h"
-#include "media/segment_cutter.h"
+#include "media/pipeline_graph.h"
+#include "media/segment_writer.h"
 #include "media/steady_clock.h"
 #include "media/timestamp_normalizer.h"
-#include "media/ts_tables.h"
+#include "media/tracks.h"
 #include "shopcast/log/log.h"
 #include "shopcast/status/status.h"
 
 namespace shopcast::video_ingest::media {
 namespace {
 
-constexpr int kVideoTrack = 0;
-constexpr int kAudioTrack = 1;
-constexpr int kTrackCount = 2;
-// How often the event thread wakes without bus traffic to run the watchdog and see stop_.
-constexpr absl::Duration kPollInterval = absl::Milliseconds(50);
-// Application message posted by streaming threads to fail the pipeline from the event thread.
+// How often the bus thread runs the watchdog and looks whether the media facts are complete.
+constexpr absl::Duration kTickInterval = absl::Milliseconds(50);
+// Application message posted by streaming threads to fail the pipeline from the bus thread.
 constexpr char kFailureMessage[] = "shopcast-media-failure";
-// Application message: the segment writer closed a segment file.
-constexpr char kSegmentWritten[] = "shopcast-segment-written";
 // The downstream force-key-unit event (GstVideo's "GstForceKeyUnit" structure, built by hand to
 // avoid linking gstreamer-video for one event): mpegtsmux forwards it just before the keyframe
 // it names, after every earlier-timed audio packet, and repeats PAT and PMT after it.
@@ -78,11 +70,6 @@ bool IsStorageError(const GError* err) {
   }
 }
 
-std::string CapsName(GstCaps* caps) {
-  if (caps == nullptr || gst_caps_is_empty(caps) || gst_caps_is_any(caps)) return "";
-  return gst_structure_get_name(gst_caps_get_structure(caps, 0));
-}
-
 // The status for a failure reason, with the code that says what it means (packager.h).
 absl::Status ReasonStatus(absl::string_view reason, absl::string_view message) {
   absl::StatusCode code = absl::StatusCode::kInternal;
@@ -92,21 +79,49 @@ absl::Status ReasonStatus(absl::string_view reason, absl::string_view message) {
   return Error(code, reason, message);
 }
 
-// Writes all of `bytes` to `fd`; false with errno set on failure.
-bool WriteAll(int fd, std::span<const uint8_t> bytes) {
-  while (!bytes.empty()) {
-    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    bytes = bytes.subspan(static_cast<size_t>(n));
+// What the parsers' caps say about a track.
+MediaFacts::Video VideoFacts(const GstStructure* s) {
+  MediaFacts::Video v;
+  gst_structure_get_int(s, "width", &v.width);
+  gst_structure_get_int(s, "height", &v.height);
+  int num = 0;
+  int den = 0;
+  if (gst_structure_get_fraction(s, "framerate", &num, &den) && num > 0 && den > 0) {
+    v.frame_rate = static_cast<double>(num) / den;
   }
-  return true;
+  const char* profile = gst_structure_get_string(s, "profile");
+  const char* level = gst_structure_get_string(s, "level");
+  v.profile = profile != nullptr ? profile : "";
+  v.level = level != nullptr ? level : "";
+  return v;
+}
+
+MediaFacts::Audio AudioFacts(const GstStructure* s) {
+  MediaFacts::Audio a;
+  gst_structure_get_int(s, "rate", &a.sample_rate);
+  gst_structure_get_int(s, "channels", &a.channels);
+  const GValue* value = gst_structure_get_value(s, "codec_data");
+  if (value != nullptr && G_VALUE_HOLDS(value, GST_TYPE_BUFFER)) {
+    GstBuffer* config = gst_value_get_buffer(value);
+    GstMapInfo map;
+    if (config != nullptr && gst_buffer_map(config, &map, GST_MAP_READ)) {
+      a.object_type = AacObjectTypeFromConfig(std::span<const uint8_t>(map.data, map.size));
+      gst_buffer_unmap(config, &map);
+    }
+  }
+  if (a.object_type == 0) {
+    const char* profile = gst_structure_get_string(s, "profile");
+    if (profile != nullptr) a.object_type = AacObjectTypeFromProfile(profile);
+  }
+  return a;
 }
 
 }  // namespace
 
+// Threads: the demuxer's and parsers' streaming threads (pads, probes), the muxer's streaming
+// thread (segment writer, segment publication), the shared bus thread (errors, the watchdog
+// tick, media facts) and the session's own callers (Push, Finish). Events reach PackagerEvents
+// in order: every segment_closed before failed, and nothing after either ended the session.
 class Pipeline::Impl {
  public:
   Impl(PackagerOptions options, LivePlaylist& playlist, PackagerEvents events)
@@ -114,28 +129,20 @@ class Pipeline::Impl {
         playlist_(playlist),
         events_(std::move(events)),
         first_sequence_(playlist.next_sequence()),
-        cutter_(options_.target_duration),
-        watchdog_(options_.stall_timeout),
-        next_sequence_(first_sequence_) {}
+        writer_(options_.stream_dir, first_sequence_),
+        tracker_(options_.target_duration),
+        watchdog_(options_.stall_timeout) {}
 
-  ~Impl() {
-    Teardown();
-    if (video_mux_pad_ != nullptr) gst_object_unref(video_mux_pad_);
-    if (bus_ != nullptr) gst_object_unref(bus_);
-    if (pipeline_ != nullptr) gst_object_unref(pipeline_);
-    if (fd_ >= 0) ::close(fd_);
-  }
+  ~Impl() { Teardown(); }
 
   absl::Status Build();
   bool Push(std::span<const uint8_t> bytes);
-  // False when the input does not start like the expected container.
-  bool Sniff(std::span<const uint8_t> bytes);
   absl::Status Finish(absl::Duration timeout);
-  // Stops the event thread and the pipeline; idempotent.
+  // Stops the bus watch and the pipeline; idempotent.
   void Teardown();
 
  private:
-  // Per parsed track; lives as long as the Impl (pad probes point at it).
+  // One parsed track; lives as long as the Impl (its probe points at it).
   struct Track {
     Impl* impl = nullptr;
     int index = 0;
@@ -143,54 +150,45 @@ class Pipeline::Impl {
     bool have_segment = false;
   };
 
-  // Streaming-thread side.
+  // Demuxer and parser side (streaming threads).
   static void OnPadAdded(GstElement* demux, GstPad* pad, gpointer self);
   static void OnNoMorePads(GstElement* demux, gpointer self);
+  void HandlePad(GstPad* pad);
   // Once the tracks are known: fails a session with none we take, makes one without video
   // audio-only.
   void SettleTracks();
-  static GstPadProbeReturn OnProbe(GstPad* pad, GstPadProbeInfo* info, gpointer track);
-  static GstPadProbeReturn OnMuxed(GstPad* pad, GstPadProbeInfo* info, gpointer self);
-  void HandlePad(GstPad* pad);
-  bool AddBranch(GstPad* demux_pad, int track);
-  void LinkToFakesink(GstPad* demux_pad);
+  static GstPadProbeReturn OnParsed(GstPad* pad, GstPadProbeInfo* info, gpointer track);
   void HandleBuffer(Track& track, GstPad* pad, GstPadProbeInfo* info);
   void HandleEvent(Track& track, GstPadProbeInfo* info);
-  void RecordCaps(int track, GstCaps* caps);
-  void PostFailure(absl::string_view reason, absl::string_view message);
+  // False when the input does not start like the expected container.
+  bool Sniff(std::span<const uint8_t> bytes);
 
-  // Segment writer: the muxer's streaming thread, under writer_mu_.
-  void WriteMuxed(std::span<const uint8_t> bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
-  void CloseSegment(int64_t end_ns, int64_t first_start_ns)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(writer_mu_);
+  // Muxer side (its streaming thread).
+  static GstPadProbeReturn OnMuxed(GstPad* pad, GstPadProbeInfo* info, gpointer self);
   void HandleMuxedEvent(GstEvent* event);
+  void Publish(absl::StatusOr<std::optional<SegmentWriter::Closed>> closed);
+  void FinalizeSegment(const SegmentWriter::Closed& closed);
 
-  // Event-thread side.
-  void Run();
+  // Bus side (the shared bus thread).
   void HandleMessage(GstMessage* msg);
   void HandleError(GstMessage* msg);
-  void FinalizeSegment(int64_t sequence, const std::string& location, int64_t start_ns,
-                       int64_t end_ns);
-  void MaybeEmitMediaInfo(bool force);
-  void CheckWatchdog();
+  void Tick();
   void Fail(const absl::Status& status);
   void Complete(const absl::Status& status);
+
+  // Any thread.
+  void PostFailure(absl::string_view reason, absl::string_view message);
+  void MaybeEmitMediaInfo(bool force);
+  bool terminal();
 
   const PackagerOptions options_;
   LivePlaylist& playlist_;
   const PackagerEvents events_;
   const int64_t first_sequence_;
 
-  GstElement* pipeline_ = nullptr;
-  GstElement* appsrc_ = nullptr;  // Owned by pipeline_.
-  GstElement* mux_ = nullptr;     // Owned by pipeline_.
-  // Requested up front so the muxer waits for video before writing anything (flvdemux usually
-  // exposes audio first); released when the session turns out to be audio-only.
-  GstPad* video_mux_pad_ = nullptr;
-  GstBus* bus_ = nullptr;
-  std::thread thread_;
+  PipelineGraph graph_;
+  std::unique_ptr<BusWatch> watch_;
   std::atomic<bool> accepting_{true};
-  std::atomic<bool> stop_{false};
   // False when the FLV header says there is no video: flvdemux never says no-more-pads then.
   std::atomic<bool> flv_announces_video_{true};
   // The first bytes of input, until they prove the container (Push callers may be concurrent).
@@ -198,114 +196,55 @@ class Pipeline::Impl {
   std::string sniffed_ ABSL_GUARDED_BY(sniff_mu_);
   bool sniff_done_ ABSL_GUARDED_BY(sniff_mu_) = false;
 
-  // Shared between streaming threads, Push and the event thread.
+  // The muxer's streaming thread only.
+  SegmentWriter writer_;
+
+  // The media as it flows: streaming threads, Push and the bus thread.
   absl::Mutex mu_;
   std::vector<std::unique_ptr<Track>> tracks_ ABSL_GUARDED_BY(mu_);
   bool linked_[kTrackCount] ABSL_GUARDED_BY(mu_) = {false, false};
-  bool no_more_pads_ ABSL_GUARDED_BY(mu_) = false;
-  // No video track: segments are cut on audio frames.
-  bool audio_only_ ABSL_GUARDED_BY(mu_) = false;
+  bool tracks_settled_ ABSL_GUARDED_BY(mu_) = false;
   TimestampNormalizer normalizer_ ABSL_GUARDED_BY(mu_){kTrackCount};
-  SegmentCutter cutter_ ABSL_GUARDED_BY(mu_);
+  FragmentTracker tracker_ ABSL_GUARDED_BY(mu_);
   MediaWatchdog watchdog_ ABSL_GUARDED_BY(mu_);
-  uint32_t cuts_ ABSL_GUARDED_BY(mu_) = 0;
-  // Program date times (wall clock): when the first buffer left the parsers, and its time.
-  std::optional<absl::Time> anchor_wall_ ABSL_GUARDED_BY(mu_);
-  int64_t anchor_media_ns_ ABSL_GUARDED_BY(mu_) = 0;
-  std::optional<int64_t> first_pts_ns_[kTrackCount] ABSL_GUARDED_BY(mu_);
-  int64_t reference_end_ns_ ABSL_GUARDED_BY(mu_) = 0;
-  int64_t last_video_step_ns_ ABSL_GUARDED_BY(mu_) = 0;
-  int64_t last_video_pts_ns_ ABSL_GUARDED_BY(mu_) = -1;
-  // What the parsers told us.
-  bool video_caps_ ABSL_GUARDED_BY(mu_) = false;
-  bool audio_caps_ ABSL_GUARDED_BY(mu_) = false;
-  MediaInfo facts_ ABSL_GUARDED_BY(mu_);
-  std::string avc_codec_ ABSL_GUARDED_BY(mu_);
-  std::string h264_profile_ ABSL_GUARDED_BY(mu_);
-  std::string h264_level_ ABSL_GUARDED_BY(mu_);
-  int aac_object_type_ ABSL_GUARDED_BY(mu_) = 0;
+  DateTimeAnchor anchor_ ABSL_GUARDED_BY(mu_);
+  MediaFacts facts_ ABSL_GUARDED_BY(mu_);
 
-  // The segment being written.
-  absl::Mutex writer_mu_;  // Never held with mu_.
-  int fd_ ABSL_GUARDED_BY(writer_mu_) = -1;
-  int64_t next_sequence_ ABSL_GUARDED_BY(writer_mu_);
-  std::string location_ ABSL_GUARDED_BY(writer_mu_);
-  std::optional<int64_t> next_start_ns_ ABSL_GUARDED_BY(writer_mu_);  // Set by a cut.
-  std::optional<int64_t> start_ns_ ABSL_GUARDED_BY(writer_mu_);       // Of the open segment.
-  bool prefix_tables_ ABSL_GUARDED_BY(writer_mu_) = false;
-  bool write_failed_ ABSL_GUARDED_BY(writer_mu_) = false;
-  TsTables tables_ ABSL_GUARDED_BY(writer_mu_);
-
-  // Event thread only.
-  bool terminal_ = false;
-  bool media_info_sent_ = false;
-  MediaInfo media_info_;
+  // What was told to PackagerEvents; held while telling, so events never interleave.
+  absl::Mutex events_mu_;  // Taken before mu_ when both are needed, never after.
+  bool terminal_ ABSL_GUARDED_BY(events_mu_) = false;
+  bool segments_failed_ ABSL_GUARDED_BY(events_mu_) = false;
+  bool media_info_sent_ ABSL_GUARDED_BY(events_mu_) = false;
+  MediaInfo media_info_ ABSL_GUARDED_BY(events_mu_);
 
   std::mutex done_mu_;
   std::condition_variable done_cv_;
-  bool done_ = false;  // Guarded by done_mu_.
+  bool done_ = false;    // Guarded by done_mu_.
   absl::Status result_;  // Guarded by done_mu_.
 };
 
 // ---- Building --------------------------------------------------------------------------------
 
 absl::Status Pipeline::Impl::Build() {
-  const bool flv = options_.format == MediaFormat::kFlv;
-  pipeline_ = gst_pipeline_new(nullptr);
-  if (pipeline_ != nullptr) gst_object_ref_sink(pipeline_);
-  appsrc_ = gst_element_factory_make("appsrc", nullptr);
-  GstElement* demux = gst_element_factory_make(flv ? "flvdemux" : "tsdemux", nullptr);
-  mux_ = gst_element_factory_make("mpegtsmux", nullptr);
-  GstElement* sink = gst_element_factory_make("fakesink", nullptr);
-  if (pipeline_ == nullptr || appsrc_ == nullptr || demux == nullptr || mux_ == nullptr ||
-      sink == nullptr) {
-    for (GstElement* e : {appsrc_, demux, mux_, sink}) {
-      if (e != nullptr) gst_object_unref(gst_object_ref_sink(e));
-    }
-    appsrc_ = mux_ = nullptr;
-    return Error(absl::StatusCode::kFailedPrecondition, "PACKAGER_FAILURE",
-                 "a GStreamer element is missing (appsrc, flvdemux, tsdemux, mpegtsmux, "
-                 "fakesink)");
-  }
-
-  GstCaps* caps = gst_caps_from_string(
-      flv ? "video/x-flv" : "video/mpegts,systemstream=(boolean)true,packetsize=(int)188");
-  // Byte stream into a demuxer: no timestamps here, and never block the protocol thread (the
-  // queue limit is enforced in Push).
-  g_object_set(appsrc_, "caps", caps, "format", GST_FORMAT_BYTES, "stream-type",
-               GST_APP_STREAM_TYPE_STREAM, "is-live", FALSE, "block", FALSE, "max-bytes",
-               static_cast<guint64>(options_.max_queued_bytes), nullptr);
-  gst_caps_unref(caps);
-  // One muxer for the whole session; the segment writer (a probe on the sink) cuts its output.
-  g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
-
-  gst_bin_add_many(GST_BIN(pipeline_), appsrc_, demux, mux_, sink, nullptr);
-  video_mux_pad_ = gst_element_request_pad_simple(mux_, "sink_%d");
-  if (video_mux_pad_ == nullptr) {
-    return Error(absl::StatusCode::kInternal, "PACKAGER_FAILURE", "mpegtsmux has no sink pad");
-  }
-  if (!gst_element_link(appsrc_, demux) || !gst_element_link(mux_, sink)) {
-    return Error(absl::StatusCode::kInternal, "PACKAGER_FAILURE", "cannot link the pipeline");
-  }
-  GstPad* sink_pad = gst_element_get_static_pad(sink, "sink");
-  gst_pad_add_probe(sink_pad,
+  RETURN_IF_ERROR(graph_.Build(options_.format, options_.max_queued_bytes));
+  gst_pad_add_probe(graph_.sink_pad(),
                     static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER |
                                                  GST_PAD_PROBE_TYPE_BUFFER_LIST |
                                                  GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
                     &Impl::OnMuxed, this, nullptr);
-  gst_object_unref(sink_pad);
-  g_signal_connect(demux, "pad-added", G_CALLBACK(&Impl::OnPadAdded), this);
-  g_signal_connect(demux, "no-more-pads", G_CALLBACK(&Impl::OnNoMorePads), this);
+  g_signal_connect(graph_.demux(), "pad-added", G_CALLBACK(&Impl::OnPadAdded), this);
+  g_signal_connect(graph_.demux(), "no-more-pads", G_CALLBACK(&Impl::OnNoMorePads), this);
 
-  bus_ = gst_element_get_bus(pipeline_);
-  if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
-    gst_element_set_state(pipeline_, GST_STATE_NULL);
+  GstBus* bus = gst_element_get_bus(graph_.pipeline());
+  watch_ = std::make_unique<BusWatch>(
+      bus, [this](GstMessage* msg) { HandleMessage(msg); }, kTickInterval, [this] { Tick(); });
+  gst_object_unref(bus);
+  if (gst_element_set_state(graph_.pipeline(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     return Error(absl::StatusCode::kInternal, "PACKAGER_FAILURE", "pipeline refused to start");
   }
-  thread_ = std::thread([this] { Run(); });
   log::Info("media_pipeline_started")
       .Kv("stream_id", options_.stream_id)
-      .Kv("format", flv ? "flv" : "mpegts")
+      .Kv("format", options_.format == MediaFormat::kFlv ? "flv" : "mpegts")
       .Kv("first_sequence", first_sequence_);
   return absl::OkStatus();
 }
@@ -318,7 +257,7 @@ void Pipeline::Impl::OnNoMorePads(GstElement*, gpointer self) {
   Impl* impl = static_cast<Impl*>(self);
   {
     absl::MutexLock lock(&impl->mu_);
-    impl->no_more_pads_ = true;
+    impl->tracks_settled_ = true;
   }
   impl->SettleTracks();
 }
@@ -331,20 +270,17 @@ void Pipeline::Impl::SettleTracks() {
     absl::MutexLock lock(&mu_);
     video = linked_[kVideoTrack];
     audio = linked_[kAudioTrack];
-    if (!video && audio && !audio_only_) {
+    if (!video && audio && !tracker_.audio_only()) {
       // A host with the camera off: audio-only HLS, cut on audio frames from the first one.
-      audio_only_ = true;
-      no_more_pads_ = true;
+      tracker_.SetAudioOnly();
+      tracks_settled_ = true;
       release = true;
-      const std::optional<int64_t> first = first_pts_ns_[kAudioTrack];
-      if (first && !cutter_.segment_start_ns()) cutter_.Cut(*first, true);
     }
   }
   if (!video && !audio) {
     PostFailure("UNSUPPORTED_CODEC", "the stream has neither H.264 video nor AAC audio");
   } else if (release) {
-    // Otherwise the muxer would wait for video forever.
-    gst_element_release_request_pad(mux_, video_mux_pad_);
+    graph_.ReleaseVideoPad();  // Otherwise the muxer would wait for video forever.
   }
 }
 
@@ -352,27 +288,30 @@ void Pipeline::Impl::HandlePad(GstPad* pad) {
   GstCaps* caps = gst_pad_get_current_caps(pad);
   if (caps == nullptr) caps = gst_pad_query_caps(pad, nullptr);
   const std::string name = CapsName(caps);
-  int track = -1;
-  if (name == "video/x-h264") {
-    track = kVideoTrack;
-  } else if (name == "audio/mpeg") {
-    int version = 0;
-    gst_structure_get_int(gst_caps_get_structure(caps, 0), "mpegversion", &version);
-    if (version == 2 || version == 4) track = kAudioTrack;  // MPEG-2 and MPEG-4 AAC.
-  }
+  const int track = TrackForCaps(caps);
   gchar* caps_text = caps != nullptr ? gst_caps_to_string(caps) : g_strdup("(none)");
   const std::string description = caps_text;
   g_free(caps_text);
   if (caps != nullptr) gst_caps_unref(caps);
 
+  Track* probe_track = nullptr;
   bool duplicate = false;
   if (track >= 0) {
     absl::MutexLock lock(&mu_);
     duplicate = linked_[track];
+    if (!duplicate) {
+      auto t = std::make_unique<Track>();
+      t->impl = this;
+      t->index = track;
+      gst_segment_init(&t->upstream_segment, GST_FORMAT_TIME);
+      probe_track = t.get();
+      tracks_.push_back(std::move(t));
+      linked_[track] = true;
+    }
   }
   const bool media = name.rfind("video/", 0) == 0 || name.rfind("audio/", 0) == 0;
-  if (track >= 0 && !duplicate) {
-    if (!AddBranch(pad, track)) {
+  if (probe_track != nullptr) {
+    if (!graph_.AddBranch(pad, track, &Impl::OnParsed, probe_track)) {
       PostFailure("PACKAGER_FAILURE", absl::StrCat("cannot link a branch for ", description));
     } else if (track == kAudioTrack && options_.format == MediaFormat::kFlv &&
                !flv_announces_video_.load()) {
@@ -383,85 +322,13 @@ void Pipeline::Impl::HandlePad(GstPad* pad) {
                 absl::StrCat("only H.264 video and AAC audio are accepted, got ", description));
   } else {
     // Extra tracks of a kind we already package, and data tracks (KLV, SCTE-35…): dropped.
-    LinkToFakesink(pad);
+    graph_.Discard(pad);
   }
-}
-
-bool Pipeline::Impl::AddBranch(GstPad* demux_pad, int track) {
-  const bool video = track == kVideoTrack;
-  GstElement* queue = gst_element_factory_make("queue", nullptr);
-  GstElement* parser = gst_element_factory_make(video ? "h264parse" : "aacparse", nullptr);
-  GstElement* filter = video ? gst_element_factory_make("capsfilter", nullptr) : nullptr;
-  if (queue == nullptr || parser == nullptr || (video && filter == nullptr)) return false;
-  GstElement* last = parser;
-  gst_bin_add_many(GST_BIN(pipeline_), queue, parser, nullptr);
-  if (video) {
-    // SPS/PPS before every keyframe, so each segment decodes on its own.
-    g_object_set(parser, "config-interval", -1, nullptr);
-    GstCaps* caps = gst_caps_from_string("video/x-h264,stream-format=byte-stream,alignment=au");
-    g_object_set(filter, "caps", caps, nullptr);
-    gst_caps_unref(caps);
-    gst_bin_add(GST_BIN(pipeline_), filter);
-    last = filter;
-  }
-  if (!gst_element_link(queue, parser) || (video && !gst_element_link(parser, filter))) {
-    return false;
-  }
-
-  Track* probe_track = nullptr;
-  {
-    absl::MutexLock lock(&mu_);
-    auto t = std::make_unique<Track>();
-    t->impl = this;
-    t->index = track;
-    gst_segment_init(&t->upstream_segment, GST_FORMAT_TIME);
-    probe_track = t.get();
-    tracks_.push_back(std::move(t));
-    linked_[track] = true;
-  }
-  GstPad* src = gst_element_get_static_pad(last, "src");
-  gst_pad_add_probe(
-      src,
-      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
-      &Impl::OnProbe, probe_track, nullptr);
-  GstPad* sink = video ? GST_PAD(gst_object_ref(video_mux_pad_))
-                       : gst_element_request_pad_simple(mux_, "sink_%d");
-  const bool linked_out = sink != nullptr && gst_pad_link(src, sink) == GST_PAD_LINK_OK;
-  gst_object_unref(src);
-  if (sink != nullptr) gst_object_unref(sink);
-  if (!linked_out) return false;
-
-  if (filter != nullptr) gst_element_sync_state_with_parent(filter);
-  gst_element_sync_state_with_parent(parser);
-  gst_element_sync_state_with_parent(queue);
-  GstPad* queue_sink = gst_element_get_static_pad(queue, "sink");
-  const bool linked_in = gst_pad_link(demux_pad, queue_sink) == GST_PAD_LINK_OK;
-  gst_object_unref(queue_sink);
-  return linked_in;
-}
-
-void Pipeline::Impl::LinkToFakesink(GstPad* demux_pad) {
-  GstElement* sink = gst_element_factory_make("fakesink", nullptr);
-  if (sink == nullptr) return;
-  g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
-  gst_bin_add(GST_BIN(pipeline_), sink);
-  gst_element_sync_state_with_parent(sink);
-  GstPad* pad = gst_element_get_static_pad(sink, "sink");
-  gst_pad_link(demux_pad, pad);
-  gst_object_unref(pad);
-}
-
-void Pipeline::Impl::PostFailure(absl::string_view reason, absl::string_view message) {
-  const std::string r(reason);
-  const std::string m(message);
-  GstStructure* s = gst_structure_new(kFailureMessage, "reason", G_TYPE_STRING, r.c_str(),
-                                      "message", G_TYPE_STRING, m.c_str(), nullptr);
-  gst_bus_post(bus_, gst_message_new_application(GST_OBJECT(pipeline_), s));
 }
 
 // ---- Pad probes after the parsers ------------------------------------------------------------
 
-GstPadProbeReturn Pipeline::Impl::OnProbe(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
+GstPadProbeReturn Pipeline::Impl::OnParsed(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
   Track* track = static_cast<Track*>(data);
   if ((GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER) != 0) {
     track->impl->HandleBuffer(*track, pad, info);
@@ -494,55 +361,35 @@ void Pipeline::Impl::HandleBuffer(Track& track, GstPad* pad, GstPadProbeInfo* in
   const absl::Duration steady = SteadyNow();
   const bool video = track.index == kVideoTrack;
   const bool sync_point = !GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
-  GstEvent* cut = nullptr;
+  std::optional<int64_t> cut;
+  uint32_t cut_count = 0;
   {
     absl::MutexLock lock(&mu_);
     TimestampNormalizer::Times out = normalizer_.Normalize(track.index, in);
     GST_BUFFER_PTS(buffer) = FromNs(out.pts);
     GST_BUFFER_DTS(buffer) = FromNs(out.dts);
-
-    if (!anchor_wall_ && out.pts) {
-      anchor_wall_ = wall;
-      anchor_media_ns_ = *out.pts;
-    }
+    if (out.pts) anchor_.Observe(wall, *out.pts);
     watchdog_.MediaParsed(steady);
-    if (out.pts && !first_pts_ns_[track.index]) first_pts_ns_[track.index] = *out.pts;
-
-    const bool reference = video || audio_only_;
-    if (video && out.pts) {
-      if (last_video_pts_ns_ >= 0 && *out.pts > last_video_pts_ns_) {
-        last_video_step_ns_ = *out.pts - last_video_pts_ns_;
-      }
-      last_video_pts_ns_ = *out.pts;
-    }
-    if (reference && out.pts) {
-      int64_t duration = out.duration && *out.duration > 0 ? *out.duration
-                         : video                           ? last_video_step_ns_
-                                                           : 0;
-      reference_end_ns_ = std::max(reference_end_ns_, *out.pts + duration);
-      // Audio frames are all sync points (every AAC frame decodes alone).
-      if (cutter_.Cut(*out.pts, video ? sync_point : true)) {
-        const guint64 at = static_cast<guint64>(*out.pts);
-        GstStructure* s =
-            video ? gst_structure_new(kForceKeyUnit, "timestamp", G_TYPE_UINT64, at,
-                                      "stream-time", G_TYPE_UINT64, at, "running-time",
-                                      G_TYPE_UINT64, at, "all-headers", G_TYPE_BOOLEAN, TRUE,
-                                      "count", G_TYPE_UINT, ++cuts_, nullptr)
-                  : gst_structure_new(kAudioCut, "running-time", G_TYPE_UINT64, at, nullptr);
-        cut = gst_event_new_custom(GST_EVENT_CUSTOM_DOWNSTREAM, s);
-      }
-    }
-    if (video && avc_codec_.empty()) {
+    cut = tracker_.Observe(track.index, out.pts, out.duration, sync_point);
+    cut_count = tracker_.cuts();
+    if (video && facts_.needs_sps()) {
       GstMapInfo map;
       if (gst_buffer_map(buffer, &map, GST_MAP_READ)) {
-        auto codec = AvcCodecFromAnnexB(std::span<const uint8_t>(map.data, map.size));
-        if (codec) avc_codec_ = *codec;
+        facts_.ObserveVideoBuffer(std::span<const uint8_t>(map.data, map.size));
         gst_buffer_unmap(buffer, &map);
       }
     }
   }
+  if (!cut) return;
+  const guint64 at = static_cast<guint64>(*cut);
+  GstStructure* s =
+      video ? gst_structure_new(kForceKeyUnit, "timestamp", G_TYPE_UINT64, at, "stream-time",
+                                G_TYPE_UINT64, at, "running-time", G_TYPE_UINT64, at,
+                                "all-headers", G_TYPE_BOOLEAN, TRUE, "count", G_TYPE_UINT,
+                                cut_count, nullptr)
+            : gst_structure_new(kAudioCut, "running-time", G_TYPE_UINT64, at, nullptr);
   // Serialized, so it reaches the muxer just before this buffer.
-  if (cut != nullptr) gst_pad_push_event(pad, cut);
+  gst_pad_push_event(pad, gst_event_new_custom(GST_EVENT_CUSTOM_DOWNSTREAM, s));
 }
 
 void Pipeline::Impl::HandleEvent(Track& track, GstPadProbeInfo* info) {
@@ -562,52 +409,18 @@ void Pipeline::Impl::HandleEvent(Track& track, GstPadProbeInfo* info) {
     case GST_EVENT_CAPS: {
       GstCaps* caps = nullptr;
       gst_event_parse_caps(event, &caps);
-      RecordCaps(track.index, caps);
+      if (caps == nullptr || gst_caps_is_empty(caps)) break;
+      const GstStructure* s = gst_caps_get_structure(caps, 0);
+      absl::MutexLock lock(&mu_);
+      if (track.index == kVideoTrack) {
+        facts_.SetVideo(VideoFacts(s));
+      } else {
+        facts_.SetAudio(AudioFacts(s));
+      }
       break;
     }
     default:
       break;
-  }
-}
-
-void Pipeline::Impl::RecordCaps(int track, GstCaps* caps) {
-  if (caps == nullptr || gst_caps_is_empty(caps)) return;
-  const GstStructure* s = gst_caps_get_structure(caps, 0);
-  absl::MutexLock lock(&mu_);
-  if (track == kVideoTrack) {
-    video_caps_ = true;
-    facts_.video_codec = "h264";
-    gst_structure_get_int(s, "width", &facts_.width);
-    gst_structure_get_int(s, "height", &facts_.height);
-    int num = 0;
-    int den = 0;
-    if (gst_structure_get_fraction(s, "framerate", &num, &den) && num > 0 && den > 0) {
-      facts_.frame_rate = static_cast<double>(num) / den;
-    }
-    const char* profile = gst_structure_get_string(s, "profile");
-    const char* level = gst_structure_get_string(s, "level");
-    h264_profile_ = profile != nullptr ? profile : "";
-    h264_level_ = level != nullptr ? level : "";
-  } else {
-    audio_caps_ = true;
-    facts_.audio_codec = "aac";
-    gst_structure_get_int(s, "rate", &facts_.audio_sample_rate);
-    gst_structure_get_int(s, "channels", &facts_.audio_channels);
-    int object_type = 0;
-    const GValue* value = gst_structure_get_value(s, "codec_data");
-    if (value != nullptr && G_VALUE_HOLDS(value, GST_TYPE_BUFFER)) {
-      GstBuffer* config = gst_value_get_buffer(value);
-      GstMapInfo map;
-      if (config != nullptr && gst_buffer_map(config, &map, GST_MAP_READ)) {
-        object_type = AacObjectTypeFromConfig(std::span<const uint8_t>(map.data, map.size));
-        gst_buffer_unmap(config, &map);
-      }
-    }
-    if (object_type == 0) {
-      const char* profile = gst_structure_get_string(s, "profile");
-      if (profile != nullptr) object_type = AacObjectTypeFromProfile(profile);
-    }
-    aac_object_type_ = object_type;
   }
 }
 
@@ -623,11 +436,9 @@ GstPadProbeReturn Pipeline::Impl::OnMuxed(GstPad*, GstPadProbeInfo* info, gpoint
   auto write = [impl](GstBuffer* buffer) {
     GstMapInfo map;
     if (!gst_buffer_map(buffer, &map, GST_MAP_READ)) return;
-    {
-      absl::MutexLock lock(&impl->writer_mu_);
-      impl->WriteMuxed(std::span<const uint8_t>(map.data, map.size));
-    }
+    absl::Status written = impl->writer_.Write(std::span<const uint8_t>(map.data, map.size));
     gst_buffer_unmap(buffer, &map);
+    if (!written.ok()) impl->PostFailure(ReasonOf(written), written.message());
   };
   if ((type & GST_PAD_PROBE_TYPE_BUFFER) != 0) {
     write(GST_PAD_PROBE_INFO_BUFFER(info));
@@ -645,69 +456,16 @@ GstPadProbeReturn Pipeline::Impl::OnMuxed(GstPad*, GstPadProbeInfo* info, gpoint
   return GST_PAD_PROBE_OK;
 }
 
-void Pipeline::Impl::WriteMuxed(std::span<const uint8_t> bytes) {
-  if (write_failed_ || bytes.empty()) return;
-  if (fd_ < 0) {
-    location_ = (options_.stream_dir / absl::StrFormat("%06d.ts", next_sequence_)).string();
-    fd_ = ::open(location_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd_ < 0) {
-      write_failed_ = true;
-      PostFailure("STORAGE_FAILURE",
-                  absl::StrCat("cannot create ", location_, ": ", std::strerror(errno)));
-      return;
-    }
-    start_ns_ = next_start_ns_;
-    if (prefix_tables_) {
-      // Audio-only cuts fall between AAC frames, where the muxer repeats no tables.
-      const std::string tables = tables_.Packets();
-      if (!WriteAll(fd_, std::span<const uint8_t>(
-                             reinterpret_cast<const uint8_t*>(tables.data()), tables.size()))) {
-        write_failed_ = true;
-        PostFailure("STORAGE_FAILURE",
-                    absl::StrCat("cannot write ", location_, ": ", std::strerror(errno)));
-        return;
-      }
-    }
-  }
-  tables_.Observe(bytes);
-  if (!WriteAll(fd_, bytes)) {
-    write_failed_ = true;
-    PostFailure("STORAGE_FAILURE",
-                absl::StrCat("cannot write ", location_, ": ", std::strerror(errno)));
-  }
-}
-
-void Pipeline::Impl::CloseSegment(int64_t end_ns, int64_t first_start_ns) {
-  if (fd_ < 0) return;
-  const int fd = fd_;
-  fd_ = -1;
-  if (::close(fd) != 0 && !write_failed_) {
-    write_failed_ = true;
-    PostFailure("STORAGE_FAILURE",
-                absl::StrCat("cannot close ", location_, ": ", std::strerror(errno)));
-  }
-  if (write_failed_) return;
-  // The first segment starts with the reference track's first buffer, later ones at a cut.
-  const int64_t start_ns = start_ns_.value_or(first_start_ns);
-  GstStructure* s = gst_structure_new(
-      kSegmentWritten, "sequence", G_TYPE_INT64, next_sequence_, "location", G_TYPE_STRING,
-      location_.c_str(), "start", G_TYPE_INT64, start_ns, "end", G_TYPE_INT64,
-      std::max(end_ns, start_ns), nullptr);
-  gst_bus_post(bus_, gst_message_new_application(GST_OBJECT(pipeline_), s));
-  ++next_sequence_;
-}
-
 void Pipeline::Impl::HandleMuxedEvent(GstEvent* event) {
   int64_t end_ns = 0;
   int64_t first_start_ns = 0;
   {
     absl::MutexLock lock(&mu_);
-    end_ns = reference_end_ns_;
-    first_start_ns = first_pts_ns_[audio_only_ ? kAudioTrack : kVideoTrack].value_or(0);
+    end_ns = tracker_.end_ns();
+    first_start_ns = tracker_.first_start_ns();
   }
   if (GST_EVENT_TYPE(event) == GST_EVENT_EOS) {
-    absl::MutexLock lock(&writer_mu_);
-    CloseSegment(end_ns, first_start_ns);
+    Publish(writer_.Finish(end_ns, first_start_ns));
     return;
   }
   if (GST_EVENT_TYPE(event) != GST_EVENT_CUSTOM_DOWNSTREAM) return;
@@ -716,10 +474,58 @@ void Pipeline::Impl::HandleMuxedEvent(GstEvent* event) {
   if (s == nullptr || !gst_structure_get_uint64(s, "running-time", &at)) return;
   const bool video_cut = gst_structure_has_name(s, kForceKeyUnit);
   if (!video_cut && !gst_structure_has_name(s, kAudioCut)) return;
-  absl::MutexLock lock(&writer_mu_);
-  CloseSegment(static_cast<int64_t>(at), first_start_ns);
-  next_start_ns_ = static_cast<int64_t>(at);
-  prefix_tables_ = !video_cut;
+  // Audio-only cuts fall between AAC frames, where the muxer repeats no tables.
+  Publish(writer_.Cut(static_cast<int64_t>(at), first_start_ns, !video_cut));
+}
+
+void Pipeline::Impl::Publish(absl::StatusOr<std::optional<SegmentWriter::Closed>> closed) {
+  if (!closed.ok()) {
+    PostFailure(ReasonOf(closed.status()), closed.status().message());
+  } else if (closed->has_value()) {
+    FinalizeSegment(**closed);
+  }
+}
+
+void Pipeline::Impl::FinalizeSegment(const SegmentWriter::Closed& closed) {
+  MaybeEmitMediaInfo(/*force=*/true);
+  SegmentInfo segment;
+  segment.sequence = closed.sequence;
+  const std::optional<absl::Time> previous_end = playlist_.end_program_date_time();
+  {
+    absl::MutexLock lock(&mu_);
+    segment.program_date_time = anchor_.SegmentStart(
+        closed.start_ns, closed.sequence == first_sequence_, previous_end, absl::Now());
+  }
+  segment.duration = absl::Nanoseconds(closed.end_ns - closed.start_ns);
+  segment.media_offset = playlist_.media_offset();
+  segment.size_bytes = closed.digest.size_bytes;
+  segment.sha256 = closed.digest.sha256;
+  segment.path = absl::StrCat(options_.stream_id, "/", closed.location.filename().string());
+  segment.discontinuity = options_.discontinuity && closed.sequence == first_sequence_;
+
+  absl::MutexLock lock(&events_mu_);
+  if (terminal_ || segments_failed_) return;
+  const int64_t over_before = playlist_.segments_over_target();
+  if (absl::Status s = playlist_.Append(segment, media_info_); !s.ok()) {
+    segments_failed_ = true;
+    PostFailure(s.code() == absl::StatusCode::kDataLoss ? "STORAGE_FAILURE" : "PACKAGER_FAILURE",
+                s.message());
+    return;
+  }
+  if (playlist_.segments_over_target() > over_before) {
+    // The playlist's target was fixed by an earlier session with shorter keyframe intervals.
+    log::Warn("hls_segment_over_target")
+        .Kv("stream_id", options_.stream_id)
+        .Kv("sequence", segment.sequence)
+        .Kv("duration_ms", absl::ToDoubleMilliseconds(segment.duration))
+        .Kv("target_s", playlist_.target_duration_s());
+  }
+  log::Info("hls_segment_closed")
+      .Kv("stream_id", options_.stream_id)
+      .Kv("sequence", segment.sequence)
+      .Kv("duration_ms", absl::ToDoubleMilliseconds(segment.duration))
+      .Kv("size_bytes", segment.size_bytes);
+  if (events_.segment_closed) events_.segment_closed(segment);
 }
 
 // ---- Input -----------------------------------------------------------------------------------
@@ -734,14 +540,15 @@ bool Pipeline::Impl::Push(std::span<const uint8_t> bytes) {
                                         : "the input is not an MPEG transport stream");
     return false;
   }
-  const guint64 queued = gst_app_src_get_current_level_bytes(GST_APP_SRC(appsrc_));
+  GstAppSrc* appsrc = GST_APP_SRC(graph_.appsrc());
+  const guint64 queued = gst_app_src_get_current_level_bytes(appsrc);
   if (queued + bytes.size() > options_.max_queued_bytes) return false;
   {
     absl::MutexLock lock(&mu_);
     watchdog_.InputArrived(SteadyNow());
   }
   GstBuffer* buffer = gst_buffer_new_memdup(bytes.data(), bytes.size());
-  return gst_app_src_push_buffer(GST_APP_SRC(appsrc_), buffer) == GST_FLOW_OK;
+  return gst_app_src_push_buffer(appsrc, buffer) == GST_FLOW_OK;
 }
 
 bool Pipeline::Impl::Sniff(std::span<const uint8_t> bytes) {
@@ -763,7 +570,7 @@ bool Pipeline::Impl::Sniff(std::span<const uint8_t> bytes) {
 }
 
 absl::Status Pipeline::Impl::Finish(absl::Duration timeout) {
-  if (accepting_.exchange(false)) gst_app_src_end_of_stream(GST_APP_SRC(appsrc_));
+  if (accepting_.exchange(false)) gst_app_src_end_of_stream(GST_APP_SRC(graph_.appsrc()));
   bool finished = false;
   absl::Status result;
   {
@@ -784,28 +591,14 @@ absl::Status Pipeline::Impl::Finish(absl::Duration timeout) {
 
 void Pipeline::Impl::Teardown() {
   accepting_.store(false);
-  stop_.store(true);
-  if (thread_.joinable()) thread_.join();
-  if (pipeline_ != nullptr) gst_element_set_state(pipeline_, GST_STATE_NULL);
+  watch_.reset();  // No bus callback runs after this.
+  if (graph_.pipeline() != nullptr) gst_element_set_state(graph_.pipeline(), GST_STATE_NULL);
 }
 
-// ---- Event thread ----------------------------------------------------------------------------
-
-void Pipeline::Impl::Run() {
-  while (!stop_.load() && !terminal_) {
-    GstMessage* msg =
-        gst_bus_timed_pop(bus_, static_cast<GstClockTime>(absl::ToInt64Nanoseconds(kPollInterval)));
-    if (msg != nullptr) {
-      HandleMessage(msg);
-      gst_message_unref(msg);
-    }
-    if (terminal_) break;
-    MaybeEmitMediaInfo(false);
-    CheckWatchdog();
-  }
-}
+// ---- Bus thread ------------------------------------------------------------------------------
 
 void Pipeline::Impl::HandleMessage(GstMessage* msg) {
+  if (terminal()) return;
   switch (GST_MESSAGE_TYPE(msg)) {
     case GST_MESSAGE_ERROR:
       HandleError(msg);
@@ -830,21 +623,11 @@ void Pipeline::Impl::HandleMessage(GstMessage* msg) {
         const char* message = gst_structure_get_string(s, "message");
         Fail(ReasonStatus(reason != nullptr ? reason : "PACKAGER_FAILURE",
                           message != nullptr ? message : ""));
-      } else if (s != nullptr && gst_structure_has_name(s, kSegmentWritten)) {
-        gint64 sequence = 0;
-        gint64 start = 0;
-        gint64 end = 0;
-        const char* location = gst_structure_get_string(s, "location");
-        if (location != nullptr && gst_structure_get_int64(s, "sequence", &sequence) &&
-            gst_structure_get_int64(s, "start", &start) &&
-            gst_structure_get_int64(s, "end", &end) && !stop_.load()) {
-          FinalizeSegment(sequence, location, start, end);
-        }
       }
       break;
     }
     case GST_MESSAGE_EOS:
-      // The writer posted the last segment before the sink saw EOS: it is finalised already.
+      // The muxer's thread published the last segment before the sink saw EOS.
       Complete(absl::OkStatus());
       break;
     default:
@@ -875,99 +658,9 @@ void Pipeline::Impl::HandleError(GstMessage* msg) {
   Fail(ReasonStatus(reason, absl::StrCat("packaging failed in ", element, ": ", text)));
 }
 
-void Pipeline::Impl::FinalizeSegment(int64_t sequence, const std::string& location,
-                                     int64_t start_ns, int64_t end_ns) {
-  if (terminal_) return;
-  absl::StatusOr<FileDigest> digest = SyncAndDigest(location);
-  if (!digest.ok()) {
-    Fail(digest.status());
-    return;
-  }
-  MaybeEmitMediaInfo(/*force=*/true);
-
-  SegmentInfo segment;
-  segment.sequence = sequence;
-  {
-    absl::MutexLock lock(&mu_);
-    if (!anchor_wall_) anchor_wall_ = absl::Now();
-    segment.program_date_time = *anchor_wall_ + absl::Nanoseconds(start_ns - anchor_media_ns_);
-    // An encoder that reconnects with a burst of buffered media (faster than real time) would
-    // otherwise start before the previous session ended: date times must never go back, so
-    // this session's clock moves forward, once, by the overlap.
-    const std::optional<absl::Time> previous_end = playlist_.end_program_date_time();
-    if (sequence == first_sequence_ && previous_end && segment.program_date_time < *previous_end) {
-      *anchor_wall_ += *previous_end - segment.program_date_time;
-      segment.program_date_time = *previous_end;
-    }
-  }
-  segment.duration = absl::Nanoseconds(std::max<int64_t>(0, end_ns - start_ns));
-  segment.media_offset = playlist_.media_offset();
-  segment.size_bytes = digest->size_bytes;
-  segment.sha256 = digest->sha256;
-  segment.path = absl::StrCat(options_.stream_id, "/",
-                              std::filesystem::path(location).filename().string());
-  segment.discontinuity = options_.discontinuity && sequence == first_sequence_;
-
-  const int64_t over_before = playlist_.segments_over_target();
-  if (absl::Status s = playlist_.Append(segment, media_info_); !s.ok()) {
-    Fail(s.code() == absl::StatusCode::kDataLoss ? s
-                                                 : ReasonStatus("PACKAGER_FAILURE", s.message()));
-    return;
-  }
-  if (playlist_.segments_over_target() > over_before) {
-    // The playlist's target was fixed by an earlier session with shorter keyframe intervals.
-    log::Warn("hls_segment_over_target")
-        .Kv("stream_id", options_.stream_id)
-        .Kv("sequence", sequence)
-        .Kv("duration_ms", absl::ToDoubleMilliseconds(segment.duration))
-        .Kv("target_s", playlist_.target_duration_s());
-  }
-  log::Info("hls_segment_closed")
-      .Kv("stream_id", options_.stream_id)
-      .Kv("sequence", sequence)
-      .Kv("duration_ms", absl::ToDoubleMilliseconds(segment.duration))
-      .Kv("size_bytes", segment.size_bytes);
-  if (events_.segment_closed) events_.segment_closed(segment);
-}
-
-void Pipeline::Impl::MaybeEmitMediaInfo(bool force) {
-  if (media_info_sent_) return;
-  MediaInfo info;
-  {
-    absl::MutexLock lock(&mu_);
-    const bool video = linked_[kVideoTrack];
-    const bool audio = linked_[kAudioTrack];
-    const bool ready = (no_more_pads_ || (video && audio)) && (video || audio) &&
-                       (!video || (video_caps_ && !avc_codec_.empty())) && (!audio || audio_caps_);
-    if (!ready && !force) return;
-    info = facts_;
-    std::vector<std::string> codecs;
-    if (video) {
-      std::string avc = avc_codec_;
-      if (avc.empty()) avc = AvcCodecFromProfileLevel(h264_profile_, h264_level_).value_or("");
-      if (!avc.empty()) codecs.push_back(avc);
-    } else {
-      info.video_codec.clear();
-    }
-    if (audio) {
-      codecs.push_back(AacCodec(aac_object_type_));
-    } else {
-      info.audio_codec.clear();
-    }
-    info.codecs = absl::StrJoin(codecs, ",");
-  }
-  media_info_ = info;
-  media_info_sent_ = true;
-  log::Info("media_info")
-      .Kv("stream_id", options_.stream_id)
-      .Kv("codecs", info.codecs)
-      .Kv("width", info.width)
-      .Kv("height", info.height)
-      .Kv("frame_rate", info.frame_rate);
-  if (events_.media_info) events_.media_info(info);
-}
-
-void Pipeline::Impl::CheckWatchdog() {
+void Pipeline::Impl::Tick() {
+  if (terminal()) return;
+  MaybeEmitMediaInfo(/*force=*/false);
   std::optional<std::string> stalled;
   {
     absl::MutexLock lock(&mu_);
@@ -977,8 +670,12 @@ void Pipeline::Impl::CheckWatchdog() {
 }
 
 void Pipeline::Impl::Fail(const absl::Status& status) {
-  if (terminal_) return;
-  terminal_ = true;
+  {
+    // From here on no segment is published: one being published now is told first.
+    absl::MutexLock lock(&events_mu_);
+    if (terminal_) return;
+    terminal_ = true;
+  }
   accepting_.store(false);
   log::Warn("media_pipeline_failed")
       .Kv("stream_id", options_.stream_id)
@@ -986,16 +683,56 @@ void Pipeline::Impl::Fail(const absl::Status& status) {
       .Kv("message", std::string(status.message()));
   if (events_.failed) events_.failed(status);
   // Stop work now; Finish or the destructor release the rest.
-  gst_element_set_state(pipeline_, GST_STATE_NULL);
+  gst_element_set_state(graph_.pipeline(), GST_STATE_NULL);
   Complete(status);
 }
 
 void Pipeline::Impl::Complete(const absl::Status& status) {
-  terminal_ = true;
+  {
+    absl::MutexLock lock(&events_mu_);
+    terminal_ = true;
+  }
   std::lock_guard<std::mutex> lock(done_mu_);
+  if (done_) return;
   done_ = true;
   result_ = status;
   done_cv_.notify_all();
+}
+
+// ---- Any thread ------------------------------------------------------------------------------
+
+void Pipeline::Impl::PostFailure(absl::string_view reason, absl::string_view message) {
+  const std::string r(reason);
+  const std::string m(message);
+  GstStructure* s = gst_structure_new(kFailureMessage, "reason", G_TYPE_STRING, r.c_str(),
+                                      "message", G_TYPE_STRING, m.c_str(), nullptr);
+  gst_element_post_message(graph_.pipeline(),
+                           gst_message_new_application(GST_OBJECT(graph_.pipeline()), s));
+}
+
+void Pipeline::Impl::MaybeEmitMediaInfo(bool force) {
+  absl::MutexLock events_lock(&events_mu_);
+  if (media_info_sent_ || terminal_) return;
+  std::optional<MediaInfo> info;
+  {
+    absl::MutexLock lock(&mu_);
+    info = facts_.Report(linked_[kVideoTrack], linked_[kAudioTrack], tracks_settled_, force);
+  }
+  if (!info) return;
+  media_info_ = *info;
+  media_info_sent_ = true;
+  log::Info("media_info")
+      .Kv("stream_id", options_.stream_id)
+      .Kv("codecs", info->codecs)
+      .Kv("width", info->width)
+      .Kv("height", info->height)
+      .Kv("frame_rate", info->frame_rate);
+  if (events_.media_info) events_.media_info(*info);
+}
+
+bool Pipeline::Impl::terminal() {
+  absl::MutexLock lock(&events_mu_);
+  return terminal_;
 }
 
 // ---- Public surface --------------------------------------------------------------------------

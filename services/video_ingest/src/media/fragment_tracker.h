@@ -1,0 +1,49 @@
+#pragma once
+
+// Follows a session's parsed buffers (normalised times, decode order) to say where segments
+// start and end: the reference track is video, or audio once the session turns out audio-only;
+// a new segment starts at the reference track's first sync point at or after the target
+// (segment_cutter.h); the media ends at the reference track's latest presentation time plus its
+// frame duration. Pure: no GStreamer, unit-tested.
+
+#include <cstdint>
+#include <optional>
+
+#include "absl/time/time.h"
+#include "media/segment_cutter.h"
+#include "media/tracks.h"
+
+namespace shopcast::video_ingest::media {
+
+class FragmentTracker {
+ public:
+  explicit FragmentTracker(absl::Duration target) : cutter_(target) {}
+
+  // One parsed buffer of `track`. `sync_point` is false for video frames that need earlier
+  // ones to decode (every AAC frame is a sync point). The cut's media time when this buffer
+  // must start a new segment.
+  std::optional<int64_t> Observe(int track, std::optional<int64_t> pts,
+                                 std::optional<int64_t> duration, bool sync_point);
+
+  // The session has no video: audio becomes the reference from its first buffer on.
+  void SetAudioOnly();
+  bool audio_only() const { return audio_only_; }
+
+  // Where the first segment starts: the reference track's first presentation time (0 before).
+  int64_t first_start_ns() const;
+  // The end of the reference track's media so far.
+  int64_t end_ns() const { return end_ns_; }
+  // How many cuts were made (numbering the muxer's key-unit requests).
+  uint32_t cuts() const { return cuts_; }
+
+ private:
+  SegmentCutter cutter_;
+  bool audio_only_ = false;
+  std::optional<int64_t> first_pts_[kTrackCount];
+  int64_t end_ns_ = 0;
+  int64_t last_video_pts_ = -1;
+  int64_t last_video_step_ = 0;  // Frame interval, for video buffers without a duration.
+  uint32_t cuts_ = 0;
+};
+
+}  // namespace shopcast::video_ingest::media

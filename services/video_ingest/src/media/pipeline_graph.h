@@ -1,0 +1,62 @@
+#pragma once
+
+// The GStreamer elements of one session's packager and how they connect:
+//
+//   appsrc → flvdemux|tsdemux → queue → h264parse → capsfilter ─→ mpegtsmux → fakesink
+//                             → queue → aacparse ───────────────↗
+//
+// The demuxer's pads appear as it reads the stream; each track we package gets a branch into
+// the one muxer, anything else a fakesink. Probes (installed by the caller) watch what leaves
+// the parsers and what leaves the muxer.
+
+#include <gst/gst.h>
+
+#include <cstddef>
+#include <string>
+
+#include "absl/status/status.h"
+#include "media/packager.h"
+
+namespace shopcast::video_ingest::media {
+
+class PipelineGraph {
+ public:
+  PipelineGraph() = default;
+  ~PipelineGraph();
+  PipelineGraph(const PipelineGraph&) = delete;
+  PipelineGraph& operator=(const PipelineGraph&) = delete;
+
+  // Makes and links appsrc → demuxer and muxer → fakesink. `max_queued_bytes` bounds appsrc.
+  absl::Status Build(MediaFormat format, size_t max_queued_bytes);
+
+  // Adds the queue and parser for `track` (tracks.h), installs `probe` on the parser's output
+  // (before any data can flow) and links demux_pad → branch → muxer. False if anything fails.
+  bool AddBranch(GstPad* demux_pad, int track, GstPadProbeCallback probe, gpointer probe_data);
+  // Sinks a demuxer pad we do not package (extra tracks, data tracks like KLV or SCTE-35).
+  void Discard(GstPad* demux_pad);
+  // The session has no video: the muxer must not wait for it.
+  void ReleaseVideoPad();
+
+  GstElement* pipeline() const { return pipeline_; }
+  GstElement* appsrc() const { return appsrc_; }
+  GstElement* demux() const { return demux_; }
+  GstElement* muxer() const { return mux_; }
+  GstPad* sink_pad() const { return sink_pad_; }
+
+ private:
+  GstElement* pipeline_ = nullptr;  // Owns the elements below.
+  GstElement* appsrc_ = nullptr;
+  GstElement* demux_ = nullptr;
+  GstElement* mux_ = nullptr;
+  GstPad* sink_pad_ = nullptr;  // The fakesink's; where muxed bytes are read.
+  // Requested up front so the muxer waits for video before writing anything (flvdemux usually
+  // exposes audio first); released when the session turns out audio-only.
+  GstPad* video_mux_pad_ = nullptr;
+};
+
+// The track (tracks.h) a demuxer pad's caps carry, or -1 for anything we do not package.
+int TrackForCaps(GstCaps* caps);
+// "video/x-h264", or "" for empty or missing caps.
+std::string CapsName(GstCaps* caps);
+
+}  // namespace shopcast::video_ingest::media

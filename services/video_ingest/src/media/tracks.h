@@ -1,0 +1,11 @@
+#pragma once
+
+// The two tracks a session's packager takes, as indices into per-track state.
+
+namespace shopcast::video_ingest::media {
+
+inline constexpr int kVideoTrack = 0;  // H.264.
+inline constexpr int kAudioTrack = 1;  // AAC.
+inline constexpr int kTrackCount = 2;
+
+}  // namespace shopcast::video_ingest::media

@@ -1,0 +1,107 @@
+#include "media/segment_writer.h"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "shopcast/status/status.h"
+#include "shopcast/testing/temp_dir.h"
+
+namespace shopcast::video_ingest::media {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr int64_t kS = 1'000'000'000;
+
+// A 188-byte transport packet on `pid` with payload_unit_start set, filled with `fill`.
+std::vector<uint8_t> Packet(uint16_t pid, uint8_t fill, std::vector<uint8_t> payload = {}) {
+  std::vector<uint8_t> p(kTsPacketSize, fill);
+  p[0] = 0x47;
+  p[1] = static_cast<uint8_t>(0x40 | (pid >> 8));
+  p[2] = static_cast<uint8_t>(pid & 0xFF);
+  p[3] = 0x10;
+  std::copy(payload.begin(), payload.end(), p.begin() + 4);
+  return p;
+}
+// A PAT naming program 1 with its PMT on PID 0x1000.
+std::vector<uint8_t> Pat() {
+  return Packet(0, 0xFF, {0x00, 0x00, 0xB0, 0x0D, 0x00, 0x01, 0xC1, 0x00, 0x00, 0x00, 0x01,
+                          0xF0, 0x00});
+}
+std::vector<uint8_t> Pmt() { return Packet(0x1000, 0xFF, {0x00, 0x02, 0xB0, 0x12}); }
+
+std::string Read(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+std::string Str(const std::vector<uint8_t>& b) { return {b.begin(), b.end()}; }
+
+TEST_CASE("SegmentWriter cuts one muxed stream into numbered, digested files", "[writer]") {
+  testing::TempDir dir;
+  SegmentWriter w(dir.path(), 7);
+  const auto a = Packet(0x100, 1);
+  const auto b = Packet(0x100, 2);
+  REQUIRE(w.Write(Pat()).ok());
+  REQUIRE(w.Write(Pmt()).ok());
+  REQUIRE(w.Write(a).ok());
+  auto first = w.Cut(2 * kS, 0, false);
+  REQUIRE(first.ok());
+  REQUIRE(first->has_value());
+  CHECK((*first)->sequence == 7);
+  CHECK((*first)->location == dir.path() / "000007.ts");
+  CHECK((*first)->start_ns == 0);  // The session's first segment starts where it started.
+  CHECK((*first)->end_ns == 2 * kS);
+  CHECK((*first)->digest.size_bytes == 3 * 188);
+  CHECK((*first)->digest.sha256.size() == 64);
+  CHECK(Read(dir.path() / "000007.ts") == Str(Pat()) + Str(Pmt()) + Str(a));
+
+  // Nothing written since the cut: no file yet, and nothing to close at a second cut.
+  CHECK_FALSE(fs::exists(dir.path() / "000008.ts"));
+  REQUIRE(w.Write(b).ok());
+  auto last = w.Finish(3 * kS, 0);
+  REQUIRE(last.ok());
+  REQUIRE(last->has_value());
+  CHECK((*last)->sequence == 8);
+  CHECK((*last)->start_ns == 2 * kS);
+  CHECK((*last)->end_ns == 3 * kS);
+  CHECK(Read(dir.path() / "000008.ts") == Str(b));
+  auto none = w.Finish(3 * kS, 0);
+  REQUIRE(none.ok());
+  CHECK_FALSE(none->has_value());
+}
+
+TEST_CASE("A segment cut between audio frames starts with the stream's PAT and PMT",
+          "[writer]") {
+  testing::TempDir dir;
+  SegmentWriter w(dir.path(), 0);
+  REQUIRE(w.Write(Pat()).ok());
+  REQUIRE(w.Write(Pmt()).ok());
+  REQUIRE(w.Write(Packet(0x101, 1)).ok());
+  REQUIRE(w.Cut(kS, 0, /*prefix_tables=*/true).ok());
+  const auto audio = Packet(0x101, 2);
+  REQUIRE(w.Write(audio).ok());
+  auto closed = w.Finish(2 * kS, 0);
+  REQUIRE(closed.ok());
+  REQUIRE(closed->has_value());
+  CHECK(Read((*closed)->location) == Str(Pat()) + Str(Pmt()) + Str(audio));
+  CHECK((*closed)->digest.size_bytes == 3 * 188);
+}
+
+TEST_CASE("A segment folder that vanished fails with STORAGE_FAILURE, once", "[writer]") {
+  testing::TempDir dir;
+  SegmentWriter w(dir.path() / "gone", 0);
+  absl::Status first = w.Write(Packet(0x100, 1));
+  CHECK(first.code() == absl::StatusCode::kDataLoss);
+  CHECK(ReasonOf(first) == "STORAGE_FAILURE");
+  CHECK(w.failed());
+  CHECK(w.Write(Packet(0x100, 2)).ok());  // Reported once; the session is ending.
+  auto closed = w.Finish(kS, 0);
+  REQUIRE(closed.ok());
+  CHECK_FALSE(closed->has_value());
+}
+
+}  // namespace
+}  // namespace shopcast::video_ingest::media
