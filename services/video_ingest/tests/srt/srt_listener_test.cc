@@ -4,6 +4,9 @@
 
 #include "srt/srt_listener.h"
 
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -11,6 +14,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -432,6 +436,78 @@ TEST_CASE("with a passphrase only encoders that know it get in") {
   INFO(with.output);
   CHECK(with.exit_code == 0);
   CheckRecording(*fixture.ClosedSession("sk_good"), SentBytes(progress), 1);
+}
+
+// Whether an SRT handshake with `ip`:`port` completes within `timeout_ms`.
+bool Connects(const char* ip, uint16_t port, int timeout_ms) {
+  SrtLibraryLease lease;
+  REQUIRE(lease.Acquire().ok());
+  SRTSOCKET client = srt_create_socket();
+  REQUIRE(client != SRT_INVALID_SOCK);
+  const std::string stream_id = "sk_good";
+  REQUIRE(srt_setsockflag(client, SRTO_STREAMID, stream_id.data(),
+                          static_cast<int>(stream_id.size())) == 0);
+  REQUIRE(srt_setsockflag(client, SRTO_CONNTIMEO, &timeout_ms, sizeof(timeout_ms)) == 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  REQUIRE(inet_pton(AF_INET, ip, &address.sin_addr) == 1);
+  const bool connected =
+      srt_connect(client, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+  srt_close(client);
+  return connected;
+}
+
+// An IPv4 address of this machine other than loopback ("" if it has none). Loopback aliases
+// such as 127.0.0.2 do not serve: a listener on every interface answers them from 127.0.0.1,
+// which the caller does not accept as the peer it called.
+std::string OtherLocalAddress() {
+  ifaddrs* interfaces = nullptr;
+  if (getifaddrs(&interfaces) != 0) return "";
+  std::string found;
+  for (ifaddrs* i = interfaces; i != nullptr && found.empty(); i = i->ifa_next) {
+    if (i->ifa_addr == nullptr || i->ifa_addr->sa_family != AF_INET) continue;
+    if ((i->ifa_flags & IFF_UP) == 0 || (i->ifa_flags & IFF_LOOPBACK) != 0) continue;
+    std::array<char, INET_ADDRSTRLEN> text{};
+    inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr, text.data(),
+              text.size());
+    found = text.data();
+  }
+  freeifaddrs(interfaces);
+  return found;
+}
+
+TEST_CASE("a listener bound to loopback cannot be reached on another address") {
+  Fixture loopback;  // Bound to 127.0.0.1.
+  CHECK(Connects("127.0.0.1", loopback.listener->port(), 10000));
+
+  const std::string other = OtherLocalAddress();
+  if (other.empty()) {
+    WARN("this machine has no address but loopback: the other-address check is left out");
+  } else {
+    INFO("other local address " << other);
+    CHECK_FALSE(Connects(other.c_str(), loopback.listener->port(), 1000));
+    // Bound to every interface the same kind of listener answers there: the refusal above is
+    // the binding's doing.
+    shopcast::testing::TempDir folder;
+    FakeAdmission admission(folder.path());
+    SrtOptions options;
+    options.bind_address = "0.0.0.0";
+    options.port = 0;
+    SrtListener everywhere(options, admission);
+    REQUIRE(everywhere.Start().ok());
+    CHECK(Connects(other.c_str(), everywhere.port(), 10000));
+  }
+
+  SrtOptions named;
+  named.bind_address = "localhost";  // libsrt binds addresses, not names.
+  named.port = 0;
+  shopcast::testing::TempDir folder;
+  FakeAdmission admission(folder.path());
+  SrtListener refused(named, admission);
+  absl::Status started = refused.Start();
+  CHECK(started.code() == absl::StatusCode::kInvalidArgument);
+  CHECK(ReasonOf(started) == "SRT_OPTIONS_INVALID");
 }
 
 TEST_CASE("two listeners in one process start and stop independently") {
