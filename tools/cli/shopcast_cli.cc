@@ -5,6 +5,9 @@
 //   shopcast stream-create <host:port> <title>  (host token in $SHOPCAST_TOKEN) prints
 //                                               "<stream id> <key> <rtmp url> <srt url>"
 //   shopcast stream-status <host:port> <id>     prints "<status> <playback url>"
+//   shopcast stream-usable <host:port> <id>     prints the status; exit 0 if an encoder can
+//                                               still publish to it, 3 if it is over or unknown,
+//                                               1 if it could not be asked
 //   shopcast stream-end <host:port> <id>        (host token) ends it, recording undecided
 
 #include <chrono>
@@ -12,11 +15,13 @@
 #include <iostream>
 #include <string>
 
+#include "absl/time/clock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "shopcast/user/v1/user.grpc.pb.h"
 #include "shopcast/video_ingest/v1/video_ingest.grpc.pb.h"
+#include "stream_state.h"
 
 namespace {
 
@@ -128,6 +133,35 @@ int StreamStatus(const std::string& addr, const std::string& id) {
   return 0;
 }
 
+// Exit codes of stream-usable.
+constexpr int kUsable = 0;
+constexpr int kCannotAsk = 1;
+constexpr int kOver = 3;
+
+int StreamUsable(const std::string& addr, const std::string& id) {
+  auto stub = vi::VideoIngestService::NewStub(Connect(addr));
+  grpc::ClientContext ctx;
+  Deadline(ctx);
+  Authorize(ctx);
+  vi::GetStreamRequest req;
+  req.set_stream_id(id);
+  vi::GetStreamResponse res;
+  grpc::Status st = stub->GetStream(&ctx, req, &res);
+  // Gone (a fresh database, a malformed id) is as over as ENDED; anything else (the service is
+  // down, the token is refused) says nothing about the stream.
+  if (st.error_code() == grpc::StatusCode::NOT_FOUND ||
+      st.error_code() == grpc::StatusCode::INVALID_ARGUMENT) {
+    std::cout << "STREAM_NOT_FOUND\n";
+    return kOver;
+  }
+  if (!st.ok()) {
+    std::cerr << "GetStream failed: " << st.error_message() << "\n";
+    return kCannotAsk;
+  }
+  std::cout << shopcast::common::v1::StreamStatus_Name(res.stream().status()) << "\n";
+  return shopcast::cli::AcceptsEncoder(res.stream(), absl::Now()) ? kUsable : kOver;
+}
+
 int StreamEnd(const std::string& addr, const std::string& id) {
   auto stub = vi::VideoIngestService::NewStub(Connect(addr));
   grpc::ClientContext ctx;
@@ -155,10 +189,11 @@ int main(int argc, char** argv) {
   if (cmd == "me" && argc == 3) return Me(argv[2]);
   if (cmd == "stream-create" && argc == 4) return StreamCreate(argv[2], argv[3]);
   if (cmd == "stream-status" && argc == 4) return StreamStatus(argv[2], argv[3]);
+  if (cmd == "stream-usable" && argc == 4) return StreamUsable(argv[2], argv[3]);
   if (cmd == "stream-end" && argc == 4) return StreamEnd(argv[2], argv[3]);
   std::cerr << "usage: shopcast health <addr> [service] | login <addr> <login> | me <addr> |\n"
                "       stream-create <addr> <title> | stream-status <addr> <id> |\n"
-               "       stream-end <addr> <id>\n"
+               "       stream-usable <addr> <id> | stream-end <addr> <id>\n"
                "  login reads the password from standard input and prints an access token;\n"
                "  me and the stream-* commands send the access token in SHOPCAST_TOKEN:\n"
                "    export SHOPCAST_TOKEN=$(echo <password> | shopcast login <addr> <login>)\n";

@@ -1,13 +1,22 @@
+# Backing off publishers that keep being refused: a PublishAdmission in front of any other, so
+# the protocol servers' tests can put it in front of their fakes.
+add_library(video_ingest_backoff STATIC
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/ingest/refusal_backoff.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/ingest/backoff_admission.cc)
+target_include_directories(video_ingest_backoff PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
+target_link_libraries(video_ingest_backoff PUBLIC
+  video_ingest_publish shopcast::status prometheus-cpp::core absl::hash)
+shopcast_warnings(video_ingest_backoff)
+
 # The live runtime (admission, sessions, state changes) and the binary that wires everything.
 add_library(video_ingest_runtime STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/src/ingest/runtime.cc
-  ${CMAKE_CURRENT_SOURCE_DIR}/src/ingest/session.cc
-  ${CMAKE_CURRENT_SOURCE_DIR}/src/ingest/refusal_backoff.cc
-  ${CMAKE_CURRENT_SOURCE_DIR}/src/ingest/backoff_admission.cc)
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/ingest/session.cc)
 target_include_directories(video_ingest_runtime PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
 target_link_libraries(video_ingest_runtime PUBLIC
-  video_ingest_publish video_ingest_media video_ingest_streams shopcast::log shopcast::status
-  shopcast::timing prometheus-cpp::core Boost::headers Threads::Threads absl::hash)
+  video_ingest_publish video_ingest_backoff video_ingest_media video_ingest_streams shopcast::log
+  shopcast::status shopcast::timing prometheus-cpp::core Boost::headers Threads::Threads
+  absl::hash)
 shopcast_warnings(video_ingest_runtime)
 
 if(SHOPCAST_BUILD_TESTS)

@@ -19,6 +19,10 @@ const WORKLOAD_KINDS = new Set([
 ]);
 // Serve until replaced: these need probes, so a stuck process is restarted and taken out of load.
 const LONG_RUNNING_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet"]);
+// Services whose replicas own state by name (video-ingest: the encoder sessions it admitted; on
+// start-up a replica recovers only its own and those of replicas that are gone), by the
+// app.kubernetes.io/name of their pods: each must be told its pod's name.
+const INSTANCE_ID_ENV = new Map([["video-ingest", "SHOPCAST_VIDEO_INGEST_INSTANCE_ID"]]);
 
 function podTemplateOf(obj) {
   switch (obj.kind) {
@@ -56,6 +60,11 @@ function isPostgresStatefulSet(obj, container) {
   if (obj.kind !== "StatefulSet" || typeof container.image !== "string") return false;
   const { name } = splitImage(container.image);
   return name === "postgres" || name.endsWith("/postgres");
+}
+
+// An env var whose value is the pod's name (the downward API).
+function isPodName(env) {
+  return env.value === undefined && env.valueFrom?.fieldRef?.fieldPath === "metadata.name";
 }
 
 function selectorMatches(matchLabels, labels) {
@@ -121,6 +130,21 @@ export function objectRuleErrors(obj) {
     if (LONG_RUNNING_KINDS.has(obj.kind) && !init) {
       for (const probe of ["readinessProbe", "livenessProbe"]) {
         if (c[probe] === undefined) errors.push(`${where}: ${probe} missing`);
+      }
+    }
+    // A written-down instance id would be the same in every replica, which would then take each
+    // other's sessions for their own: only the pod's own name will do.
+    for (const env of c.env ?? []) {
+      if (/^SHOPCAST_.*_INSTANCE_ID$/.test(env.name) && !isPodName(env)) {
+        errors.push(`${where}.env[${env.name}]: must come from the downward API (metadata.name)`);
+      }
+    }
+  }
+  const instanceEnv = INSTANCE_ID_ENV.get(template.metadata?.labels?.[NAME_LABEL]);
+  if (instanceEnv !== undefined) {
+    for (const { c, where, init } of containersOf(pod)) {
+      if (!init && !(c.env ?? []).some((e) => e.name === instanceEnv && isPodName(e))) {
+        errors.push(`${where}: must set ${instanceEnv} from the downward API (metadata.name)`);
       }
     }
   }

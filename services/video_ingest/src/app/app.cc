@@ -179,6 +179,7 @@ int RunServer(const Config& config) {
   rtmp::RtmpServer rtmp_server(rtmp_options, admission, &host.metrics());
 
   srt::SrtOptions srt_options;
+  srt_options.bind_address = config.srt_bind_address;
   srt_options.port = static_cast<uint16_t>(config.srt_port);
   srt_options.latency = absl::Milliseconds(config.srt_latency_ms);
   srt_options.max_connections = config.srt_max_connections;

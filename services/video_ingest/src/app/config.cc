@@ -1,5 +1,7 @@
 #include "app/config.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 #include <climits>
@@ -34,6 +36,8 @@ ABSL_FLAG(absl::Duration, rtmp_handshake_timeout, absl::Seconds(5),
           "time an RTMP client has to complete the handshake");
 ABSL_FLAG(absl::Duration, ingest_idle_timeout, absl::Seconds(10),
           "an encoder that sends nothing this long is disconnected");
+ABSL_FLAG(std::string, srt_bind_address, "0.0.0.0",
+          "IP address the SRT ingest port listens on (an IPv4 or IPv6 literal)");
 ABSL_FLAG(int, srt_port, 9000, "SRT ingest UDP port");
 ABSL_FLAG(int, srt_latency_ms, 200, "SRT receiver latency");
 ABSL_FLAG(int, srt_max_connections, 200, "SRT publishers at once");
@@ -47,7 +51,8 @@ ABSL_FLAG(absl::Duration, reconnect_grace, absl::Seconds(60),
           "how long a stream waits for its encoder to come back before it ends");
 ABSL_FLAG(absl::Duration, stall_timeout, absl::Seconds(10),
           "media arriving but nothing packaged for this long ends the session");
-ABSL_FLAG(int, max_open_streams_per_host, 5, "non-ended streams a host may have");
+ABSL_FLAG(int, max_open_streams_per_host, 5,
+          "PREPARING and LIVE streams a host may have (RECONNECTING ones do not count)");
 ABSL_FLAG(std::string, playback_base_url, "http://localhost:8088",
           "public base URL of the HLS origin");
 ABSL_FLAG(std::string, rtmp_public_url, "rtmp://localhost:1935/live",
@@ -87,6 +92,12 @@ absl::StatusOr<std::pair<std::string, uint16_t>> SplitHostPort(const std::string
   return std::make_pair(value.substr(0, colon), static_cast<uint16_t>(port));
 }
 
+bool IsIpLiteral(const std::string& value) {
+  in6_addr address{};
+  return inet_pton(AF_INET, value.c_str(), &address) == 1 ||
+         inet_pton(AF_INET6, value.c_str(), &address) == 1;
+}
+
 absl::StatusOr<Config> LoadConfig() {
   Config c;
   c.grpc_addr = absl::GetFlag(FLAGS_grpc_addr);
@@ -106,6 +117,7 @@ absl::StatusOr<Config> LoadConfig() {
   c.publish_backoff_max = absl::GetFlag(FLAGS_publish_backoff_max);
   c.rtmp_handshake_timeout = absl::GetFlag(FLAGS_rtmp_handshake_timeout);
   c.ingest_idle_timeout = absl::GetFlag(FLAGS_ingest_idle_timeout);
+  c.srt_bind_address = absl::GetFlag(FLAGS_srt_bind_address);
   c.srt_port = absl::GetFlag(FLAGS_srt_port);
   c.srt_latency_ms = absl::GetFlag(FLAGS_srt_latency_ms);
   c.srt_max_connections = absl::GetFlag(FLAGS_srt_max_connections);
@@ -164,6 +176,10 @@ absl::StatusOr<Config> LoadConfig() {
   for (const auto& [flag, value] : {std::pair{"rtmp_addr", c.rtmp_addr},
                                     std::pair{"hls_addr", c.hls_addr}}) {
     if (auto hp = SplitHostPort(value, flag); !hp.ok()) return hp.status();
+  }
+  if (!IsIpLiteral(c.srt_bind_address)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "srt_bind_address must be an IPv4 or IPv6 address, got '", c.srt_bind_address, "'"));
   }
   if (c.srt_port < 0 || c.srt_port > 65535) {
     return absl::InvalidArgumentError("srt_port must be 0..65535");

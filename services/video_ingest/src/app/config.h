@@ -35,6 +35,7 @@ struct Config {
   absl::Duration publish_backoff_max;
   absl::Duration rtmp_handshake_timeout;
   absl::Duration ingest_idle_timeout;  // no bytes from a publishing encoder
+  std::string srt_bind_address;  // IP literal the SRT port is bound to ("0.0.0.0": all)
   int srt_port = 9000;
   int srt_latency_ms = 200;
   int srt_max_connections = 200;
@@ -73,6 +74,9 @@ struct Config {
 
 // Reads the parsed flags into a Config; an absent or malformed value is an error naming it.
 absl::StatusOr<Config> LoadConfig();
+
+// True for an IPv4 or IPv6 address literal ("127.0.0.1", "::1"); host names are not.
+bool IsIpLiteral(const std::string& value);
 
 // "host:port" → {host, port}; InvalidArgument naming `flag` otherwise.
 absl::StatusOr<std::pair<std::string, uint16_t>> SplitHostPort(const std::string& value,

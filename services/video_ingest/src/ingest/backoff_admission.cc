@@ -55,16 +55,24 @@ BackoffAdmission::BackoffAdmission(PublishAdmission& inner, RefusalBackoff& back
                    .Add({});
 }
 
+absl::Status BackoffAdmission::BackingOff(const PublishRequest& request) {
+  const std::chrono::milliseconds wait = backoff_.Wait(request.stream_key, request.remote_address);
+  if (wait.count() <= 0) return absl::OkStatus();
+  if (backoffs_ != nullptr) backoffs_->Increment();
+  const int64_t seconds = (wait.count() + 999) / 1000;
+  return Error(absl::StatusCode::kResourceExhausted, "PUBLISH_BACKOFF",
+               "refused too often; try again in " + std::to_string(seconds) + " s");
+}
+
+absl::Status BackoffAdmission::Prescreen(const PublishRequest& request) {
+  RETURN_IF_ERROR(BackingOff(request));
+  return inner_.Prescreen(request);
+}
+
 absl::StatusOr<std::shared_ptr<MediaSession>> BackoffAdmission::Admit(const PublishRequest& request,
                                                                       MediaFormat format,
                                                                       DisconnectFn disconnect) {
-  const std::chrono::milliseconds wait = backoff_.Wait(request.stream_key, request.remote_address);
-  if (wait.count() > 0) {
-    if (backoffs_ != nullptr) backoffs_->Increment();
-    const int64_t seconds = (wait.count() + 999) / 1000;
-    return Error(absl::StatusCode::kResourceExhausted, "PUBLISH_BACKOFF",
-                 "refused too often; try again in " + std::to_string(seconds) + " s");
-  }
+  RETURN_IF_ERROR(BackingOff(request));
   absl::StatusOr<std::shared_ptr<MediaSession>> admitted =
       inner_.Admit(request, format, std::move(disconnect));
   if (!admitted.ok()) {

@@ -70,6 +70,13 @@ class PublishAdmission {
   virtual absl::StatusOr<std::shared_ptr<MediaSession>> Admit(const PublishRequest& request,
                                                               MediaFormat format,
                                                               DisconnectFn disconnect) = 0;
+
+  // A quick look before the connection is made, for protocol servers that can refuse inside
+  // their handshake (SRT's listen callback) so the encoder is told why instead of being
+  // connected and cut. Never blocks (no database; callable on an I/O thread) and claims nothing:
+  // OK means only "go on to Admit". RESOURCE_EXHAUSTED/PUBLISH_BACKOFF for a key and address
+  // that keep being refused. OK by default.
+  virtual absl::Status Prescreen(const PublishRequest& /*request*/) { return absl::OkStatus(); }
 };
 
 }  // namespace shopcast::video_ingest

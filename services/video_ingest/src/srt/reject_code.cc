@@ -10,6 +10,7 @@ int RejectCodeFor(const absl::Status& refusal) {
   std::string reason = ReasonOf(refusal);
   if (reason == "SRT_MODE_UNSUPPORTED") return SRT_REJX_BAD_MODE;
   if (reason == "ALREADY_PUBLISHING") return SRT_REJX_CONFLICT;
+  if (reason == "PUBLISH_BACKOFF") return kRejectPublishBackoff;
   switch (refusal.code()) {
     case absl::StatusCode::kInvalidArgument:
       return SRT_REJX_BAD_REQUEST;

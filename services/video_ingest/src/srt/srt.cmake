@@ -23,6 +23,6 @@ shopcast_test(NAME video_ingest_srt_test
 shopcast_test(NAME video_ingest_srt_listener_test
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/srt/srt_listener_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/srt/fake_admission.cc
-  DEPS video_ingest_srt video_ingest_ffmpeg_check shopcast::status shopcast::testing_files
-       nlohmann_json::nlohmann_json
+  DEPS video_ingest_srt video_ingest_backoff video_ingest_ffmpeg_check shopcast::status
+       shopcast::testing_files nlohmann_json::nlohmann_json
   LABEL integration)

@@ -249,16 +249,27 @@ int SrtListener::Screen(SRTSOCKET socket, const sockaddr* peer, const char* stre
     refusal = Error(absl::StatusCode::kResourceExhausted, "TOO_MANY_CONNECTIONS",
                     "the SRT port is at its connection limit");
   } else {
-    refusal = ParseStreamId(stream_id == nullptr ? "" : stream_id).status();
+    absl::StatusOr<ParsedStreamId> parsed = ParseStreamId(stream_id == nullptr ? "" : stream_id);
+    refusal = parsed.status();
+    if (parsed.ok()) {
+      // A key and address that keep being refused are turned away here, with a code the
+      // encoder can show, before a connection exists to be cut (GStreamer's srtsink would
+      // otherwise reconnect at once, forever).
+      refusal = admission_.Prescreen(
+          PublishRequest{IngestProtocol::kSrt, std::move(parsed->key), AddressOf(peer)});
+    }
   }
   if (refusal.ok()) return 0;
   const std::string reason = ReasonOf(refusal);
   srt_setrejectreason(socket, RejectCodeFor(refusal));
   metrics_.Rejected(reason);
-  log::Warn("srt_refused")
-      .Kv("stage", "handshake")
-      .Kv("remote", AddressOf(peer))
-      .Kv("reason", reason);
+  // Backing off is counted (ingest_admission_backoffs_total) rather than logged per attempt.
+  if (reason != "PUBLISH_BACKOFF") {
+    log::Warn("srt_refused")
+        .Kv("stage", "handshake")
+        .Kv("remote", AddressOf(peer))
+        .Kv("reason", reason);
+  }
   return -1;
 }
 

@@ -1,8 +1,9 @@
 #pragma once
 
 // The SRT ingest port: one listening libsrt socket (live mode) taking MPEG-TS from many
-// encoders at once. Stream ids are screened in the handshake; keys are checked by
-// PublishAdmission on a small worker pool; one poller thread reads every connection and feeds
+// encoders at once. Stream ids are screened in the handshake, and so is PublishAdmission's
+// Prescreen (a key and address backing off are rejected there with kRejectPublishBackoff);
+// keys are checked by PublishAdmission::Admit on a small worker pool; one poller thread reads every connection and feeds
 // the MediaSession each admitted publisher got. Every admitted session is Closed exactly once
 // (peer gone, idle, Write returned false, DisconnectFn, Stop), with a reason.
 //

@@ -1,5 +1,8 @@
 #include "srt/srt_options.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include "shopcast/status/status.h"
 
 namespace shopcast::video_ingest::srt {
@@ -12,6 +15,11 @@ absl::Status Bad(absl::string_view field, absl::string_view message) {
 }  // namespace
 
 absl::Status ValidateSrtOptions(const SrtOptions& options) {
+  in6_addr address{};
+  if (inet_pton(AF_INET, options.bind_address.c_str(), &address) != 1 &&
+      inet_pton(AF_INET6, options.bind_address.c_str(), &address) != 1) {
+    return Bad("bind_address", "bind_address must be an IPv4 or IPv6 address literal");
+  }
   if (options.latency < absl::ZeroDuration() || options.latency > absl::Seconds(60)) {
     return Bad("latency", "latency must be between 0 and 60 s");
   }

@@ -15,6 +15,7 @@
 ABSL_DECLARE_FLAG(std::string, db_dsn);
 ABSL_DECLARE_FLAG(std::string, verify_key_files);
 ABSL_DECLARE_FLAG(std::string, instance_id);
+ABSL_DECLARE_FLAG(std::string, srt_bind_address);
 
 namespace shopcast::video_ingest {
 namespace {
@@ -48,6 +49,32 @@ TEST_CASE("The SRT passphrase comes from the environment, and the instance defau
   REQUIRE(config.ok());
   CHECK(config->instance_id == "video-ingest-1");
   CHECK(config->srt_passphrase.empty());
+}
+
+TEST_CASE("The SRT port listens where it is told, on every interface unless told otherwise") {
+  absl::SetFlag(&FLAGS_db_dsn, "host=127.0.0.1 dbname=video_ingest");
+  absl::SetFlag(&FLAGS_verify_key_files, "/dev/null");
+  absl::SetFlag(&FLAGS_instance_id, "video-ingest-0");
+  absl::StatusOr<Config> config = LoadConfig();
+  REQUIRE(config.ok());
+  CHECK(config->srt_bind_address == "0.0.0.0");  // Like rtmp_addr and hls_addr.
+
+  for (const char* address : {"127.0.0.1", "::1", "::"}) {
+    absl::SetFlag(&FLAGS_srt_bind_address, address);
+    config = LoadConfig();
+    INFO(address);
+    REQUIRE(config.ok());
+    CHECK(config->srt_bind_address == address);
+  }
+  // libsrt binds to an address, not a name: a name is refused at start-up, not at first use.
+  for (const char* address : {"localhost", "", "127.0.0.1:9000", "0.0.0.0 "}) {
+    absl::SetFlag(&FLAGS_srt_bind_address, address);
+    config = LoadConfig();
+    INFO(address);
+    REQUIRE_FALSE(config.ok());
+    CHECK(absl::StrContains(config.status().message(), "srt_bind_address"));
+  }
+  absl::SetFlag(&FLAGS_srt_bind_address, "0.0.0.0");
 }
 
 }  // namespace

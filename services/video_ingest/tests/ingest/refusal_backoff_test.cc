@@ -86,6 +86,27 @@ TEST_CASE("an encoder refused in a tight loop is checked a handful of times, not
   CHECK(inner.checked == 8);
 }
 
+TEST_CASE("a handshake prescreen turns away a pair that is backing off, and only that") {
+  FakeClock clock;
+  RefusalBackoff backoff(Options(clock));
+  CountingAdmission inner;
+  BackoffAdmission admission(inner, backoff);
+  const PublishRequest wrong = Request("sk_wrong", "198.51.100.7:4000");
+  // A prescreen claims and counts nothing: it never starts a backoff by itself.
+  for (int i = 0; i < 10; ++i) CHECK(admission.Prescreen(wrong).ok());
+  CHECK(inner.checked == 0);
+  for (int i = 0; i < 4; ++i) CHECK_FALSE(admission.Admit(wrong, MediaFormat::kMpegTs, {}).ok());
+  absl::Status turned_away = admission.Prescreen(wrong);
+  CHECK(turned_away.code() == absl::StatusCode::kResourceExhausted);
+  CHECK(ReasonOf(turned_away) == "PUBLISH_BACKOFF");
+  CHECK(admission.Prescreen(Request("sk_wrong", "203.0.113.9:5000")).ok());
+  CHECK(admission.Prescreen(Request("sk_good", "198.51.100.7:4001")).ok());
+  // Waiting out the block lets it through to the real check again.
+  clock.t += 1s;
+  CHECK(admission.Prescreen(wrong).ok());
+  CHECK(inner.checked == 4);
+}
+
 TEST_CASE("the owner is never blocked for longer than max_wait, and the count decays") {
   FakeClock clock;
   RefusalBackoff backoff(Options(clock));

@@ -19,6 +19,11 @@ TEST_CASE("encoders learn why they were refused") {
   CHECK(RejectCodeFor(Error(absl::StatusCode::kResourceExhausted, "TOO_MANY_CONNECTIONS",
                             "full")) == SRT_REJX_OVERLOAD);
   CHECK(RejectCodeFor(absl::UnavailableError("db down")) == SRT_REJX_DOWN);
+  // Backing off is ours to define (libsrt's user range), apart from a full port.
+  const int backoff = RejectCodeFor(
+      Error(absl::StatusCode::kResourceExhausted, "PUBLISH_BACKOFF", "try again in 4 s"));
+  CHECK(backoff == kRejectPublishBackoff);
+  CHECK(backoff >= SRT_REJC_USERDEFINED);
   CHECK(RejectCodeFor(absl::InternalError("?")) == SRT_REJX_FALLBACK);
 }
 

@@ -4,6 +4,9 @@
 
 #include "srt/srt_listener.h"
 
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -11,6 +14,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -25,9 +29,12 @@
 
 #include "fake_admission.h"
 #include "ffmpeg_check.h"
+#include "ingest/backoff_admission.h"
+#include "ingest/refusal_backoff.h"
 #include "nlohmann/json.hpp"
 #include "shopcast/status/status.h"
 #include "shopcast/testing/temp_dir.h"
+#include "srt/reject_code.h"
 #include "srt/srt_library.h"
 
 namespace shopcast::video_ingest::srt {
@@ -432,6 +439,155 @@ TEST_CASE("with a passphrase only encoders that know it get in") {
   INFO(with.output);
   CHECK(with.exit_code == 0);
   CheckRecording(*fixture.ClosedSession("sk_good"), SentBytes(progress), 1);
+}
+
+// Whether an SRT handshake with `ip`:`port` completes within `timeout_ms`.
+bool Connects(const char* ip, uint16_t port, int timeout_ms) {
+  SrtLibraryLease lease;
+  REQUIRE(lease.Acquire().ok());
+  SRTSOCKET client = srt_create_socket();
+  REQUIRE(client != SRT_INVALID_SOCK);
+  const std::string stream_id = "sk_good";
+  REQUIRE(srt_setsockflag(client, SRTO_STREAMID, stream_id.data(),
+                          static_cast<int>(stream_id.size())) == 0);
+  REQUIRE(srt_setsockflag(client, SRTO_CONNTIMEO, &timeout_ms, sizeof(timeout_ms)) == 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  REQUIRE(inet_pton(AF_INET, ip, &address.sin_addr) == 1);
+  const bool connected =
+      srt_connect(client, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+  srt_close(client);
+  return connected;
+}
+
+// An IPv4 address of this machine other than loopback ("" if it has none). Loopback aliases
+// such as 127.0.0.2 do not serve: a listener on every interface answers them from 127.0.0.1,
+// which the caller does not accept as the peer it called.
+std::string OtherLocalAddress() {
+  ifaddrs* interfaces = nullptr;
+  if (getifaddrs(&interfaces) != 0) return "";
+  std::string found;
+  for (ifaddrs* i = interfaces; i != nullptr && found.empty(); i = i->ifa_next) {
+    if (i->ifa_addr == nullptr || i->ifa_addr->sa_family != AF_INET) continue;
+    if ((i->ifa_flags & IFF_UP) == 0 || (i->ifa_flags & IFF_LOOPBACK) != 0) continue;
+    std::array<char, INET_ADDRSTRLEN> text{};
+    inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(i->ifa_addr)->sin_addr, text.data(),
+              text.size());
+    found = text.data();
+  }
+  freeifaddrs(interfaces);
+  return found;
+}
+
+TEST_CASE("a listener bound to loopback cannot be reached on another address") {
+  Fixture loopback;  // Bound to 127.0.0.1.
+  CHECK(Connects("127.0.0.1", loopback.listener->port(), 10000));
+
+  const std::string other = OtherLocalAddress();
+  if (other.empty()) {
+    WARN("this machine has no address but loopback: the other-address check is left out");
+  } else {
+    INFO("other local address " << other);
+    CHECK_FALSE(Connects(other.c_str(), loopback.listener->port(), 1000));
+    // Bound to every interface the same kind of listener answers there: the refusal above is
+    // the binding's doing.
+    shopcast::testing::TempDir folder;
+    FakeAdmission admission(folder.path());
+    SrtOptions options;
+    options.bind_address = "0.0.0.0";
+    options.port = 0;
+    SrtListener everywhere(options, admission);
+    REQUIRE(everywhere.Start().ok());
+    CHECK(Connects(other.c_str(), everywhere.port(), 10000));
+  }
+
+  SrtOptions named;
+  named.bind_address = "localhost";  // libsrt binds addresses, not names.
+  named.port = 0;
+  shopcast::testing::TempDir folder;
+  FakeAdmission admission(folder.path());
+  SrtListener refused(named, admission);
+  absl::Status started = refused.Start();
+  CHECK(started.code() == absl::StatusCode::kInvalidArgument);
+  CHECK(ReasonOf(started) == "SRT_OPTIONS_INVALID");
+}
+
+// A libsrt caller publishing with `stream_id`: the connected socket, or SRT_INVALID_SOCK with
+// the rejection code the listener sent in *reject_reason.
+SRTSOCKET Dial(uint16_t port, const std::string& stream_id, int* reject_reason) {
+  SRTSOCKET client = srt_create_socket();
+  REQUIRE(client != SRT_INVALID_SOCK);
+  REQUIRE(srt_setsockflag(client, SRTO_STREAMID, stream_id.data(),
+                          static_cast<int>(stream_id.size())) == 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (srt_connect(client, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0) {
+    return client;
+  }
+  *reject_reason = srt_getrejectreason(client);
+  srt_close(client);
+  return SRT_INVALID_SOCK;
+}
+
+// GStreamer's srtsink reconnects at once, forever, when it is cut: 40 refusals in 12 s.
+TEST_CASE("an encoder refused again and again is turned away in the handshake, told why") {
+  shopcast::testing::TempDir folder;
+  FakeAdmission fake(folder.path());  // Refuses every key but sk_good and sk_other.
+  RefusalBackoffOptions backoff_options;
+  backoff_options.free_refusals = 1;
+  backoff_options.base_wait = std::chrono::hours(1);  // Nothing in this test waits it out.
+  backoff_options.max_wait = std::chrono::hours(1);
+  RefusalBackoff backoff(backoff_options);
+  prometheus::Registry registry;
+  BackoffAdmission admission(fake, backoff, &registry);
+  SrtOptions options;
+  options.bind_address = "127.0.0.1";
+  options.port = 0;
+  SrtListener listener(options, admission, &registry);
+  REQUIRE(listener.Start().ok());
+  SrtLibraryLease lease;
+  REQUIRE(lease.Acquire().ok());
+
+  // The first attempts get in and are cut once their key has been checked, which is all an
+  // encoder learns past the handshake; the second refusal starts the backoff.
+  for (int attempt = 1; attempt <= 2; ++attempt) {
+    INFO("attempt " << attempt);
+    int reject = 0;
+    SRTSOCKET client = Dial(listener.port(), "sk_wrong", &reject);
+    REQUIRE(client != SRT_INVALID_SOCK);
+    CHECK(WaitFor([&] { return srt_getsockstate(client) != SRTS_CONNECTED; },
+                  std::chrono::seconds(10)));
+    srt_close(client);
+  }
+  CHECK(fake.admit_calls() == 2);
+
+  // The next is rejected in the handshake with our code, without a connection or a key check.
+  int reject = 0;
+  SRTSOCKET turned_away = Dial(listener.port(), "sk_wrong", &reject);
+  CHECK(turned_away == SRT_INVALID_SOCK);
+  CHECK(reject == kRejectPublishBackoff);
+
+  // Only that key from that address backs off: the right key gets in at once.
+  SRTSOCKET good = Dial(listener.port(), "sk_good", &reject);
+  REQUIRE(good != SRT_INVALID_SOCK);
+  REQUIRE(WaitFor([&] { return !fake.sessions("sk_good").empty(); }, std::chrono::seconds(10)));
+  CHECK(fake.admit_calls() == 3);  // sk_good's; the turned-away attempt never got that far.
+  srt_close(good);
+
+  double backoffs = 0;
+  double rejected = 0;
+  for (const auto& family : registry.Collect()) {
+    for (const auto& metric : family.metric) {
+      if (family.name == "ingest_admission_backoffs_total") backoffs += metric.counter.value;
+      if (family.name == "srt_connections_rejected_total") rejected += metric.counter.value;
+    }
+  }
+  CHECK(backoffs == 1);
+  CHECK(rejected == 3);  // Two cut after the key check, one in the handshake.
+  listener.Stop();
 }
 
 TEST_CASE("two listeners in one process start and stop independently") {

@@ -406,3 +406,36 @@ TEST_CASE("CreateStream calls racing past the per-host limit create no more than
   CHECK(std::count(codes.begin(), codes.end(), grpc::RESOURCE_EXHAUSTED) == kCalls - 3);
   CHECK(f.Count("streams") == 3);
 }
+
+TEST_CASE("streams waiting out their reconnect grace do not lock a host out of new streams") {
+  StreamsFixture f(/*max_open_streams_per_host=*/2);
+  Live l = MakeStream(f, "Dropped");
+  auto claim = f.store().ClaimForPublish(l.key, IngestProtocol::kRtmp, "203.0.113.7:50512", kT0);
+  REQUIRE(claim.ok());
+  REQUIRE(f.store()
+              .RecordSegment(*claim, Segment(l.stream_id, 0, kT0, absl::ZeroDuration()),
+                             kT0 + absl::Seconds(2))
+              .ok());
+  REQUIRE(f.store()
+              .ReleaseSession(claim->session_id, vpb::SESSION_END_REASON_ENCODER_DISCONNECTED,
+                              cpb::STREAM_ERROR_REASON_UNSPECIFIED, kT0 + absl::Seconds(3))
+              .ok());
+  REQUIRE(Get(f, l).status() == cpb::STREAM_STATUS_RECONNECTING);
+
+  // The dropped stream holds no place: two new ones fit under a limit of two...
+  f.Create(l.token, "Fresh", "k-fresh");
+  f.Create(l.token, "Spare", "k-spare");
+  // ...and PREPARING (and LIVE) streams still do.
+  vpb::CreateStreamRequest req;
+  req.set_title("One too many");
+  req.set_idempotency_key("k-over");
+  vpb::CreateStreamResponse res;
+  auto ctx = Ctx(l.token);
+  CHECK(f.stub().CreateStream(ctx.get(), req, &res).error_code() == grpc::RESOURCE_EXHAUSTED);
+  CHECK(ReasonOf(*ctx) == "TOO_MANY_OPEN_STREAMS");
+  // The dropped stream can still come back within its grace period.
+  auto again = f.store().ClaimForPublish(l.key, IngestProtocol::kRtmp, "203.0.113.7:50600",
+                                         kT0 + absl::Seconds(5));
+  REQUIRE(again.ok());
+  CHECK(again->resumed);
+}

@@ -40,8 +40,11 @@ VALUES ($1, $2, $3, $4, $5::text[], 1, us_to_ts($6), us_to_ts($7), us_to_ts($7),
 inline constexpr char kLockHost[] = "SELECT pg_advisory_xact_lock(hashtext('streams:' || $1))";
 inline constexpr char kSelectByIdempotencyKey[] =
     "SELECT id, request_fingerprint FROM streams WHERE host_id = $1 AND idempotency_key = $2";
+// The streams that hold a host's place: PREPARING and LIVE. A RECONNECTING stream lost its
+// encoder; it either comes back or ends by itself within the grace period, and a host whose
+// encoder dropped must be able to start a fresh stream meanwhile instead of being locked out.
 inline constexpr char kCountOpenStreams[] =
-    "SELECT count(*) FROM streams WHERE host_id = $1 AND status < 4";
+    "SELECT count(*) FROM streams WHERE host_id = $1 AND status IN (1, 2)";
 
 inline constexpr char kSelectStream[] =
     "SELECT " SHOPCAST_STREAM_COLUMNS " FROM streams s WHERE s.id = $1";

@@ -30,7 +30,7 @@ struct StoreOptions {
   // "http://localhost:8088" → playback_url = base + "/live/<id>/index.m3u8".
   std::string playback_base_url;
   absl::Duration reconnect_grace = absl::Seconds(60);
-  int max_open_streams_per_host = 5;
+  int max_open_streams_per_host = 5;  // PREPARING + LIVE streams of one host
   // Outbox destinations of every event; none means events are not written.
   std::vector<std::string> event_destinations;
   // This process instance: it owns the sessions it admits (a pod name, stable across restarts).
@@ -85,7 +85,8 @@ class StreamStore final : public SessionStore {
   // A PREPARING stream + StreamCreated. FAILED_PRECONDITION/STREAM_KEY_ALREADY_ISSUED when the
   // host already used the idempotency key for the same request, INVALID_ARGUMENT/
   // IDEMPOTENCY_KEY_REUSED when for another (a different request_fingerprint);
-  // RESOURCE_EXHAUSTED/TOO_MANY_OPEN_STREAMS beyond the per-host limit of non-ended streams.
+  // RESOURCE_EXHAUSTED/TOO_MANY_OPEN_STREAMS beyond the per-host limit of PREPARING and LIVE
+  // streams (RECONNECTING ones do not count: see kCountOpenStreams).
   absl::StatusOr<StreamRow> CreateStream(const NewStream& stream, absl::Time now);
   // The stream with its latest session; NOT_FOUND/STREAM_NOT_FOUND.
   absl::StatusOr<StreamRow> GetStream(std::string_view stream_id);

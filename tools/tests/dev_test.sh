@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Tests of tools/dev's own decisions, with the services and the CLI stubbed out: which addresses
+# the dev stack's media ports listen on, and when `tools/dev up`/`demo` keep the demo stream
+# named in .local/demo-stream.txt or make a fresh one. Each case sources tools/dev in a subshell
+# whose .local is a fresh temporary folder.
+set -uo pipefail
+
+DEV="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/dev"
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+failures=0
+
+fail() {
+  echo "FAIL: $*" >&2
+  failures=$((failures + 1))
+}
+
+# Runs "$@" in a subshell with tools/dev's functions, .local in a fresh folder, and a stub CLI
+# that answers stream-usable with exit code $USABLE_RC and logs every call to $LOCAL/cli-calls.
+in_dev() {
+  local case_dir
+  case_dir="$(mktemp -d "$WORK/case.XXXXXX")"
+  (
+    # shellcheck source=/dev/null
+    source "$DEV"
+    LOCAL="$case_dir/.local"
+    LOGS="$LOCAL/logs"
+    mkdir -p "$LOGS"
+    : >"$LOCAL/cli-calls"
+    host_token() { echo "token-of-demo-host"; }
+    cli() {
+      echo "$* token=${SHOPCAST_TOKEN:-}" >>"$LOCAL/cli-calls"
+      case "$1" in
+        stream-usable) return "${USABLE_RC:-0}" ;;
+        stream-create) echo "str_fresh sk_fresh rtmp://127.0.0.1:1935/live/sk_fresh srt://x" ;;
+        *) return 2 ;;
+      esac
+    }
+    "$@"
+  )
+}
+
+# --- binding -------------------------------------------------------------------------------
+
+env_lines="$(in_dev service_env video-ingest)" || fail "service_env failed"
+for want in RTMP_ADDR=127.0.0.1: HLS_ADDR=127.0.0.1: SRT_BIND_ADDRESS=127.0.0.1; do
+  grep -q "^SHOPCAST_VIDEO_INGEST_$want" <<<"$env_lines" ||
+    fail "by default video-ingest should get $want; got:
+$env_lines"
+done
+grep -q '0\.0\.0\.0' <<<"$env_lines" && fail "by default nothing listens on every interface"
+
+env_lines="$(SHOPCAST_DEV_BIND_ALL=1 in_dev service_env video-ingest)" || fail "service_env failed"
+for want in RTMP_ADDR=0.0.0.0: HLS_ADDR=0.0.0.0: SRT_BIND_ADDRESS=0.0.0.0; do
+  grep -q "^SHOPCAST_VIDEO_INGEST_$want" <<<"$env_lines" ||
+    fail "with SHOPCAST_DEV_BIND_ALL=1 video-ingest should get $want"
+done
+
+# --- the demo stream -----------------------------------------------------------------------
+
+OLD="str_old sk_old rtmp://127.0.0.1:1935/live/sk_old srt://x"
+FRESH="str_fresh sk_fresh rtmp://127.0.0.1:1935/live/sk_fresh srt://x"
+
+# demo_stream with demo-stream.txt holding $2 (absent when empty) while stream-usable answers
+# with exit code $1. Prints "<exit code>|<file afterwards>|<stream-create calls>|<file mode>".
+run_demo() {
+  USABLE_RC="$1" in_dev demo_and_report "$2" 2>/dev/null
+}
+demo_and_report() {
+  [[ -n "$1" ]] && echo "$1" >"$LOCAL/demo-stream.txt"
+  local rc=0
+  (demo_stream >/dev/null) || rc=$?
+  printf '%s|%s|%s|%s\n' "$rc" "$(cat "$LOCAL/demo-stream.txt" 2>/dev/null)" \
+    "$(grep -c '^stream-create' "$LOCAL/cli-calls")" \
+    "$(stat -c %a "$LOCAL/demo-stream.txt" 2>/dev/null)"
+}
+
+result="$(run_demo 0 "")"
+[[ "$result" == "0|$FRESH|1|600" ]] ||
+  fail "without a demo stream one is made, readable by its owner only; got $result"
+
+result="$(run_demo 0 "$OLD")"
+[[ "$result" == "0|$OLD|0|"* ]] || fail "a stream that still takes an encoder is kept; got $result"
+
+result="$(run_demo 3 "$OLD")"
+[[ "$result" == "0|$FRESH|1|600" ]] ||
+  fail "a stream that is over (ended, failed, past its grace, unknown) is replaced; got $result"
+
+result="$(run_demo 1 "$OLD")"
+[[ "$result" == "1|$OLD|0|"* ]] ||
+  fail "when the stream cannot be checked nothing is created and tools/dev stops; got $result"
+
+# The stream named in the file is the one checked, with the demo host's token.
+check_call() {
+  echo "$OLD" >"$LOCAL/demo-stream.txt"
+  demo_stream >/dev/null
+  grep '^stream-usable' "$LOCAL/cli-calls"
+}
+call="$(USABLE_RC=0 in_dev check_call 2>/dev/null)"
+[[ "$call" == "stream-usable 127.0.0.1:50056 str_old token=token-of-demo-host" ]] ||
+  fail "demo_stream should ask stream-usable about str_old as demo_host; got '$call'"
+
+if ((failures)); then
+  echo "$failures failure(s)" >&2
+  exit 1
+fi
+echo "tools/dev: all checks passed"
