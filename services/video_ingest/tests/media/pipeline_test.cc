@@ -197,13 +197,9 @@ void CheckMediaInfo(Recorder& recorder) {
   CHECK(m.codecs.find(",mp4a.40.2") != std::string::npos);
 }
 
-void PackageWholeFile(MediaFormat format, const char* container) {
-  TempDir tmp;
-  const fs::path input = tmp.path() / "input";
-  testing::MakeTestMedia(input, container, 7);
-  const fs::path dir = tmp.path() / kStreamId;
-  LivePlaylist playlist(PlaylistOptions(dir), 0, absl::ZeroDuration());
-  Recorder recorder;
+// Packages the whole of `input` in one session into `dir`; it must finish without a failure.
+void PackageAll(const fs::path& input, const fs::path& dir, MediaFormat format,
+                LivePlaylist& playlist, Recorder& recorder) {
   auto pipeline = Pipeline::Start(Options(dir, format), playlist, recorder.Events());
   REQUIRE(pipeline.ok());
   REQUIRE(PushAll(**pipeline, recorder, testing::ReadBytes(input)));
@@ -211,6 +207,16 @@ void PackageWholeFile(MediaFormat format, const char* container) {
   INFO(finished.ToString());
   REQUIRE(finished.ok());
   CHECK(recorder.failures().empty());
+}
+
+void PackageWholeFile(MediaFormat format, const char* container) {
+  TempDir tmp;
+  const fs::path input = tmp.path() / "input";
+  testing::MakeTestMedia(input, container, 7);
+  const fs::path dir = tmp.path() / kStreamId;
+  LivePlaylist playlist(PlaylistOptions(dir), 0, absl::ZeroDuration());
+  Recorder recorder;
+  PackageAll(input, dir, format, playlist, recorder);
   CheckSegments(dir, recorder, 7.0);
   CheckMediaInfo(recorder);
   CHECK(playlist.next_sequence() == static_cast<int64_t>(recorder.segments().size()));
@@ -286,13 +292,7 @@ void PackageAudioOnly(MediaFormat format, const char* container) {
   const fs::path dir = tmp.path() / kStreamId;
   LivePlaylist playlist(PlaylistOptions(dir), 0, absl::ZeroDuration());
   Recorder recorder;
-  auto pipeline = Pipeline::Start(Options(dir, format), playlist, recorder.Events());
-  REQUIRE(pipeline.ok());
-  REQUIRE(PushAll(**pipeline, recorder, testing::ReadBytes(input)));
-  absl::Status finished = (*pipeline)->Finish(absl::Seconds(30));
-  INFO(finished.ToString());
-  REQUIRE(finished.ok());
-  CHECK(recorder.failures().empty());
+  PackageAll(input, dir, format, playlist, recorder);
   // Cut on time: the first AAC frame at or after 2 s (at most 21 ms later).
   CheckSegments(dir, recorder, 7.0, 0, 2.01, "aac");
   CHECK(recorder.segments().size() == 4);

@@ -29,14 +29,16 @@ uint64_t SentBytes(const std::string& progress_file) {
 
 namespace {
 
-std::string Capture(const std::string& command) {
+// Runs `command` through the shell; its standard output, and its exit status in `status`.
+std::string Capture(const std::string& command, int* status = nullptr) {
   FILE* pipe = popen(command.c_str(), "r");
   REQUIRE(pipe != nullptr);
   std::string output;
   char buffer[4096];
   size_t n = 0;
   while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) output.append(buffer, n);
-  pclose(pipe);
+  const int rc = pclose(pipe);
+  if (status != nullptr) *status = rc;
   return output;
 }
 
@@ -54,13 +56,8 @@ int DecodedVideoFrames(const std::string& path) {
       "ffprobe -v quiet -count_frames -select_streams v:0 -show_entries stream=nb_read_frames"
       " -of csv=p=0 '" +
       path + "'";
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string output;
-  char buffer[256];
-  size_t n = 0;
-  while ((n = fread(buffer, 1, sizeof(buffer), pipe)) > 0) output.append(buffer, n);
-  const int status = pclose(pipe);
+  int status = -1;
+  const std::string output = Capture(command, &status);
   INFO(command << "\n" << output);
   REQUIRE(status == 0);
   std::vector<std::string> lines = absl::StrSplit(output, '\n', absl::SkipWhitespace());
