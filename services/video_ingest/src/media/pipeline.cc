@@ -36,6 +36,8 @@ namespace {
 
 // How often the bus thread runs the watchdog and looks whether the media facts are complete.
 constexpr absl::Duration kTickInterval = absl::Milliseconds(50);
+// How long the first video buffer waits for the audio branch (see AwaitAudioBranch).
+constexpr absl::Duration kAudioBranchWait = absl::Seconds(2);
 // Application message posted by streaming threads to fail the pipeline from the bus thread.
 constexpr char kFailureMessage[] = "shopcast-media-failure";
 // The downstream force-key-unit event (GstVideo's "GstForceKeyUnit" structure, built by hand to
@@ -158,6 +160,10 @@ class Pipeline::Impl {
   // audio-only.
   void SettleTracks();
   static GstPadProbeReturn OnParsed(GstPad* pad, GstPadProbeInfo* info, gpointer track);
+  void AwaitAudioBranch();
+  bool AudioBranchSettled() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return branch_added_[kAudioTrack] || tracks_settled_ || stopping_;
+  }
   void HandleBuffer(Track& track, GstPad* pad, GstPadProbeInfo* info);
   void HandleEvent(Track& track, GstPadProbeInfo* info);
   // False when the input does not start like the expected container.
@@ -203,7 +209,11 @@ class Pipeline::Impl {
   absl::Mutex mu_;
   std::vector<std::unique_ptr<Track>> tracks_ ABSL_GUARDED_BY(mu_);
   bool linked_[kTrackCount] ABSL_GUARDED_BY(mu_) = {false, false};
+  // The branch is in place up to its muxer pad.
+  bool branch_added_[kTrackCount] ABSL_GUARDED_BY(mu_) = {false, false};
   bool tracks_settled_ ABSL_GUARDED_BY(mu_) = false;
+  bool video_released_ ABSL_GUARDED_BY(mu_) = false;  // AwaitAudioBranch is over.
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   TimestampNormalizer normalizer_ ABSL_GUARDED_BY(mu_){kTrackCount};
   FragmentTracker tracker_ ABSL_GUARDED_BY(mu_);
   MediaWatchdog watchdog_ ABSL_GUARDED_BY(mu_);
@@ -311,7 +321,12 @@ void Pipeline::Impl::HandlePad(GstPad* pad) {
   }
   const bool media = name.rfind("video/", 0) == 0 || name.rfind("audio/", 0) == 0;
   if (probe_track != nullptr) {
-    if (!graph_.AddBranch(pad, track, &Impl::OnParsed, probe_track)) {
+    const bool added = graph_.AddBranch(pad, track, &Impl::OnParsed, probe_track);
+    if (added) {
+      absl::MutexLock lock(&mu_);
+      branch_added_[track] = true;
+    }
+    if (!added) {
       PostFailure("PACKAGER_FAILURE", absl::StrCat("cannot link a branch for ", description));
     } else if (track == kAudioTrack && options_.format == MediaFormat::kFlv &&
                !flv_announces_video_.load()) {
@@ -338,7 +353,21 @@ GstPadProbeReturn Pipeline::Impl::OnParsed(GstPad* pad, GstPadProbeInfo* info, g
   return GST_PAD_PROBE_OK;
 }
 
+// mpegtsmux creates a stream for every sink pad from its caps when it first muxes, and fails the
+// session ("Could not create handler for stream") if a pad has none yet. flvdemux exposes video
+// first, so the first video buffer could reach the muxer while the audio branch is being added.
+// It waits (on its own streaming thread, behind a queue) until the audio branch is in place —
+// the muxer then waits for audio data, which comes after its caps — or the tracks are known to
+// have no audio, or kAudioBranchWait passes (an encoder announcing audio it never sends).
+void Pipeline::Impl::AwaitAudioBranch() {
+  absl::MutexLock lock(&mu_);
+  if (video_released_) return;
+  mu_.AwaitWithTimeout(absl::Condition(this, &Impl::AudioBranchSettled), kAudioBranchWait);
+  video_released_ = true;
+}
+
 void Pipeline::Impl::HandleBuffer(Track& track, GstPad* pad, GstPadProbeInfo* info) {
+  if (track.index == kVideoTrack) AwaitAudioBranch();
   GstBuffer* buffer = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
   GST_PAD_PROBE_INFO_DATA(info) = buffer;
 
@@ -591,6 +620,10 @@ absl::Status Pipeline::Impl::Finish(absl::Duration timeout) {
 
 void Pipeline::Impl::Teardown() {
   accepting_.store(false);
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;  // Frees a video buffer waiting in AwaitAudioBranch.
+  }
   watch_.reset();  // No bus callback runs after this.
   if (graph_.pipeline() != nullptr) gst_element_set_state(graph_.pipeline(), GST_STATE_NULL);
 }
