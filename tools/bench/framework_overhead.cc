@@ -3,9 +3,14 @@
 // against a bare gRPC callback server returning the same bytes, driven by one asynchronous
 // load client, in one run, with 1, 8 and 64 calls in flight. Each server is a child process of
 // this one, so its CPU time per call is read from /proc apart from the client's. Rounds
-// alternate between the two servers; the medians of the ratios are printed.
+// alternate between the two servers; the medians of the ratios are printed, with their spread.
+// Short rounds and many of them: on a shared machine, load from other processes comes and goes
+// in bursts of seconds, and a pair of short back-to-back rounds sees the same conditions.
 //
-//   framework_overhead [--seconds=3] [--rounds=3] [--in_flight=1,8,64]
+//   framework_overhead [--seconds=1] [--rounds=15] [--in_flight=1,8,64] [--bare_interceptor]
+//
+// --bare_interceptor gives the bare server an interceptor that does nothing, to tell what
+// gRPC's interceptor machinery costs by itself from what our runtime does in it.
 //
 // The access log goes to a scratch file in $TMPDIR (removed at the end); its line count and
 // the logger's dropped-line count are printed, to show the logging really happened.
@@ -39,6 +44,7 @@
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "grpcpp/support/server_interceptor.h"
 #include "passwords.h"
 #include "shopcast/auth/keys.h"
 #include "shopcast/auth/tokens.h"
@@ -49,8 +55,11 @@
 #include "store/user_store.h"
 #include "user_service.h"
 
-ABSL_FLAG(double, seconds, 3.0, "measured seconds per server per round");
-ABSL_FLAG(int, rounds, 3, "rounds per concurrency (servers alternate within a round)");
+ABSL_FLAG(double, seconds, 1.0, "measured seconds per server per round");
+ABSL_FLAG(int, rounds, 15, "rounds per concurrency (servers alternate within a round)");
+ABSL_FLAG(double, warmup_seconds, 0.3, "unmeasured load before each measured round");
+ABSL_FLAG(bool, bare_interceptor, false,
+          "give the bare server a no-op interceptor (the cost of gRPC's interceptor machinery)");
 ABSL_FLAG(std::string, in_flight, "1,8,64", "calls in flight, comma-separated");
 ABSL_FLAG(std::string, role, "", "internal: run as the 'bare' or 'framework' server child");
 ABSL_FLAG(std::string, response_file, "", "internal: the bare server's serialized response");
@@ -78,6 +87,22 @@ class BareService final : public pb::UserService::CallbackService {
   const pb::GetSigningKeysResponse response_;
 };
 
+// Passes every batch on untouched: what any interceptor costs in gRPC's machinery.
+class NoopInterceptor final : public grpc::experimental::Interceptor {
+ public:
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    methods->Proceed();
+  }
+};
+
+class NoopInterceptorFactory final : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo*) override {
+    return new NoopInterceptor;
+  }
+};
+
 void ServeUntilStdinCloses(int port) {
   std::printf("port %d\n", port);
   std::fflush(stdout);
@@ -86,7 +111,7 @@ void ServeUntilStdinCloses(int port) {
   }
 }
 
-int RunBare(const std::string& response_file) {
+int RunBare(const std::string& response_file, bool with_interceptor) {
   pb::GetSigningKeysResponse response;
   std::ifstream in(response_file, std::ios::binary);
   if (!response.ParseFromIstream(&in)) return 1;
@@ -95,6 +120,11 @@ int RunBare(const std::string& response_file) {
   int port = 0;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&service);
+  if (with_interceptor) {
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
+    factories.push_back(std::make_unique<NoopInterceptorFactory>());
+    builder.experimental().SetInterceptorCreators(std::move(factories));
+  }
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr) return 1;
   ServeUntilStdinCloses(port);
@@ -107,8 +137,8 @@ int RunBare(const std::string& response_file) {
 int RunFramework() {
   shopcast::log::Configure(shopcast::log::Level::kInfo, "user");
   auto key = shopcast::auth::GenerateSigningKey("bench");
-  auto pool = shopcast::db::Pool::Create({"host=127.0.0.1 port=1 dbname=unused", 2,
-                                          absl::Seconds(1), {}, "bench"});
+  auto pool = shopcast::db::Pool::Create(
+      {"host=127.0.0.1 port=1 dbname=unused", 2, absl::Seconds(1), {}, "bench"});
   if (!key.ok() || !pool.ok()) return 1;
   std::vector<shopcast::auth::PublicKey> keys = {shopcast::auth::PublicKeyOf(*key)};
   shopcast::user::PasswordHasher hasher;
@@ -136,7 +166,7 @@ int RunFramework() {
 
 struct Child {
   pid_t pid = -1;
-  int to_child = -1;    // its stdin
+  int to_child = -1;     // its stdin
   FILE* from = nullptr;  // its stdout
   int port = 0;
 };
@@ -227,14 +257,13 @@ class Load {
     }
     auto* call = new Call;
     call->ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    stub_.async()->GetSigningKeys(&call->ctx, &call->req, &call->res,
-                                  [this, call](grpc::Status s) {
-                                    (s.ok() ? ok_ : failed_).fetch_add(1);
-                                    delete call;
-                                    if (!stopping_.load()) Issue();
-                                    absl::MutexLock l(&mu_);
-                                    --outstanding_;
-                                  });
+    stub_.async()->GetSigningKeys(&call->ctx, &call->req, &call->res, [this, call](grpc::Status s) {
+      (s.ok() ? ok_ : failed_).fetch_add(1);
+      delete call;
+      if (!stopping_.load()) Issue();
+      absl::MutexLock l(&mu_);
+      --outstanding_;
+    });
   }
 
   pb::UserService::Stub& stub_;
@@ -252,10 +281,11 @@ struct Sample {
   int64_t failed = 0;
 };
 
-Sample Measure(pb::UserService::Stub& stub, pid_t server, int in_flight, double seconds) {
+Sample Measure(pb::UserService::Stub& stub, pid_t server, int in_flight, double seconds,
+               double warmup) {
   Load load(stub, in_flight);
   load.Start();
-  absl::SleepFor(absl::Milliseconds(500));  // warm-up: connections, thread pools, caches
+  absl::SleepFor(absl::Seconds(warmup));  // connections, thread pools, caches
   const int64_t ok0 = load.ok();
   const double cpu0 = CpuSeconds(server);
   const auto t0 = Clock::now();
@@ -272,10 +302,14 @@ Sample Measure(pb::UserService::Stub& stub, pid_t server, int in_flight, double 
   return s;
 }
 
-double Median(std::vector<double> v) {
+// The value below which a fraction `q` of `v` lies (nearest rank).
+double Quantile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[v.size() / 2];
+  return v[static_cast<size_t>(q * static_cast<double>(v.size() - 1) + 0.5)];
 }
+
+double Median(std::vector<double> v) { return Quantile(std::move(v), 0.5); }
 
 int64_t CountLines(const std::string& path) {
   std::ifstream in(path);
@@ -287,7 +321,9 @@ int64_t CountLines(const std::string& path) {
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   const std::string role = absl::GetFlag(FLAGS_role);
-  if (role == "bare") return RunBare(absl::GetFlag(FLAGS_response_file));
+  if (role == "bare") {
+    return RunBare(absl::GetFlag(FLAGS_response_file), absl::GetFlag(FLAGS_bare_interceptor));
+  }
   if (role == "framework") return RunFramework();
 
   ::signal(SIGPIPE, SIG_IGN);
@@ -309,7 +345,9 @@ int main(int argc, char** argv) {
     std::ofstream out(response_file, std::ios::binary);
     res.SerializeToOstream(&out);
   }
-  Child bare = Spawn({"framework_overhead", "--role=bare", "--response_file=" + response_file},
+  const bool bare_interceptor = absl::GetFlag(FLAGS_bare_interceptor);
+  Child bare = Spawn({"framework_overhead", "--role=bare", "--response_file=" + response_file,
+                      bare_interceptor ? "--bare_interceptor" : "--nobare_interceptor"},
                      scratch + "/bare.stderr");
   auto bare_stub = pb::UserService::NewStub(grpc::CreateChannel(
       absl::StrCat("127.0.0.1:", bare.port), grpc::InsecureChannelCredentials()));
@@ -320,12 +358,14 @@ int main(int argc, char** argv) {
     if (absl::SimpleAtoi(s, &n) && n > 0) levels.push_back(n);
   }
   const double seconds = absl::GetFlag(FLAGS_seconds);
+  const double warmup = absl::GetFlag(FLAGS_warmup_seconds);
   const int rounds = absl::GetFlag(FLAGS_rounds);
 
-  std::printf("GetSigningKeys, %d rounds x %.1f s per server, cores=%ld\n", rounds, seconds,
-              ::sysconf(_SC_NPROCESSORS_ONLN));
-  std::printf("%9s %12s %12s %7s %14s %14s %10s %7s\n", "in_flight", "bare/s", "framework/s",
-              "ratio", "bare cpu us", "fw cpu us", "+cpu us", "errors");
+  std::printf("GetSigningKeys, %d rounds x %.1f s per server, cores=%ld, bare server %s\n", rounds,
+              seconds, ::sysconf(_SC_NPROCESSORS_ONLN),
+              bare_interceptor ? "WITH a no-op interceptor" : "as gRPC comes");
+  std::printf("%9s %12s %12s %7s %11s %14s %14s %10s %7s\n", "in_flight", "bare/s", "framework/s",
+              "ratio", "ratio p25-75", "bare cpu us", "fw cpu us", "+cpu us", "errors");
   int64_t errors = 0;
   for (int level : levels) {
     std::vector<double> bare_rate, fw_rate, ratio, bare_cpu, fw_cpu, extra_cpu;
@@ -333,11 +373,11 @@ int main(int argc, char** argv) {
       // Alternate who goes first, so drift in the machine's load doesn't favour one side.
       Sample b, f;
       if (r % 2 == 0) {
-        b = Measure(*bare_stub, bare.pid, level, seconds);
-        f = Measure(*fw_stub, framework.pid, level, seconds);
+        b = Measure(*bare_stub, bare.pid, level, seconds, warmup);
+        f = Measure(*fw_stub, framework.pid, level, seconds, warmup);
       } else {
-        f = Measure(*fw_stub, framework.pid, level, seconds);
-        b = Measure(*bare_stub, bare.pid, level, seconds);
+        f = Measure(*fw_stub, framework.pid, level, seconds, warmup);
+        b = Measure(*bare_stub, bare.pid, level, seconds, warmup);
       }
       errors += b.failed + f.failed;
       bare_rate.push_back(b.calls_per_s);
@@ -347,15 +387,17 @@ int main(int argc, char** argv) {
       fw_cpu.push_back(f.cpu_us_per_call);
       extra_cpu.push_back(f.cpu_us_per_call - b.cpu_us_per_call);
     }
-    std::printf("%9d %12.0f %12.0f %7.2f %14.1f %14.1f %10.1f %7lld\n", level, Median(bare_rate),
-                Median(fw_rate), Median(ratio), Median(bare_cpu), Median(fw_cpu),
-                Median(extra_cpu), static_cast<long long>(errors));
+    std::printf("%9d %12.0f %12.0f %7.2f   %4.2f-%4.2f %14.1f %14.1f %10.1f %7lld\n", level,
+                Median(bare_rate), Median(fw_rate), Median(ratio), Quantile(ratio, 0.25),
+                Quantile(ratio, 0.75), Median(bare_cpu), Median(fw_cpu), Median(extra_cpu),
+                static_cast<long long>(errors));
     std::fflush(stdout);
   }
   Stop(bare);
   const std::string fw_tail = Stop(framework);
-  std::printf("access log: %lld lines written; logger %s", static_cast<long long>(
-                  CountLines(access_log)), fw_tail.empty() ? "said nothing\n" : fw_tail.c_str());
+  std::printf("access log: %lld lines written; logger %s",
+              static_cast<long long>(CountLines(access_log)),
+              fw_tail.empty() ? "said nothing\n" : fw_tail.c_str());
   std::printf("medians over rounds; ratio = framework calls/s / bare calls/s\n");
   std::error_code ec;
   std::filesystem::remove_all(scratch, ec);

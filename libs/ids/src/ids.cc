@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdio>
@@ -32,12 +33,9 @@ bool InAlphabet(char c) {
   return false;
 }
 
-}  // namespace
-
-std::string CrockfordEncode(const uint8_t* data, size_t n) {
+// CrockfordEncode into `out`, which has room for ceil(8n/5) characters.
+void EncodeTo(const uint8_t* data, size_t n, char* out) {
   const size_t chars = (n * 8 + 4) / 5;
-  std::string out;
-  out.reserve(chars);
   // Leading zero bits make the total a multiple of 5, so the value reads as one big number.
   unsigned bits = static_cast<unsigned>(chars * 5 - n * 8);
   uint32_t acc = 0;
@@ -46,10 +44,17 @@ std::string CrockfordEncode(const uint8_t* data, size_t n) {
     bits += 8;
     while (bits >= 5) {
       bits -= 5;
-      out.push_back(kAlphabet[(acc >> bits) & 0x1F]);
+      *out++ = kAlphabet[(acc >> bits) & 0x1F];
     }
     acc &= (1u << bits) - 1;
   }
+}
+
+}  // namespace
+
+std::string CrockfordEncode(const uint8_t* data, size_t n) {
+  std::string out((n * 8 + 4) / 5, '0');
+  EncodeTo(data, n, out.data());
   return out;
 }
 
@@ -67,7 +72,7 @@ std::string NewId(absl::string_view prefix) {
   return id;
 }
 
-std::string NewUniqueId(absl::string_view prefix) {
+InlineId NewUniqueInlineId(absl::string_view prefix) {
   if (!IsValidPrefix(prefix)) {
     std::fprintf(stderr, "NewUniqueId: id prefix must be 1..8 letters a-z\n");
     std::abort();
@@ -86,7 +91,16 @@ std::string NewUniqueId(absl::string_view prefix) {
     raw[i] = static_cast<uint8_t>(process_bits >> (56 - 8 * i));
     raw[8 + i] = static_cast<uint8_t>(n >> (56 - 8 * i));
   }
-  return absl::StrCat(prefix, "_", CrockfordEncode(raw.data(), raw.size()));
+  InlineId id;
+  char* out = std::copy(prefix.begin(), prefix.end(), id.chars_.data());
+  *out++ = '_';
+  EncodeTo(raw.data(), raw.size(), out);
+  id.size_ = prefix.size() + 1 + kIdBodyLength;
+  return id;
+}
+
+std::string NewUniqueId(absl::string_view prefix) {
+  return std::string(NewUniqueInlineId(prefix).view());
 }
 
 bool IsValidId(absl::string_view id, absl::string_view prefix) {

@@ -163,3 +163,17 @@ TEST_CASE("NewUniqueId never repeats, across threads, and has the id format") {
   CHECK(ids::IsValidId(*all.begin(), "req"));
   CHECK(ids::IsValidId(*all.rbegin(), "req"));
 }
+
+TEST_CASE("NewUniqueInlineId has the id format and shares NewUniqueId's sequence") {
+  std::set<std::string> all;
+  for (int i = 0; i < 1000; ++i) {
+    const ids::InlineId inline_id = ids::NewUniqueInlineId("req");
+    all.insert(std::string(inline_id.view()));
+    all.insert(ids::NewUniqueId("req"));
+    CHECK(ids::IsValidId(inline_id.view(), "req"));
+  }
+  CHECK(all.size() == 2000);  // one counter: the two kinds never collide
+  const ids::InlineId longest = ids::NewUniqueInlineId("abcdefgh");
+  CHECK(longest.view().size() == ids::kMaxIdLength);
+  CHECK(ids::IsValidId(longest.view(), "abcdefgh"));
+}

@@ -3,7 +3,6 @@
 #include <charconv>
 #include <cmath>
 
-#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 
 namespace shopcast::log::internal {
@@ -51,6 +50,9 @@ size_t Utf8SequenceLength(absl::string_view s, size_t i) {
   return n;
 }
 
+// Bytes that stand for themselves inside a JSON string: printable ASCII but '"' and '\\'.
+constexpr bool IsPlain(unsigned char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; }
+
 }  // namespace
 
 void AppendJsonString(absl::string_view s, std::string* out) {
@@ -58,6 +60,12 @@ void AppendJsonString(absl::string_view s, std::string* out) {
   out->push_back('"');
   size_t i = 0;
   while (i < s.size()) {
+    // Most text needs no escaping: copy runs of it at once, not byte by byte.
+    size_t plain = i;
+    while (plain < s.size() && IsPlain(static_cast<unsigned char>(s[plain]))) ++plain;
+    out->append(s.data() + i, plain - i);
+    i = plain;
+    if (i == s.size()) break;
     const auto c = static_cast<unsigned char>(s[i]);
     if (c >= 0x80) {
       const size_t n = Utf8SequenceLength(s, i);
@@ -86,14 +94,10 @@ void AppendJsonString(absl::string_view s, std::string* out) {
       case '\t':
         out->append("\\t");
         break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          out->append("\\u00");
-          out->push_back(kHex[c >> 4]);
-          out->push_back(kHex[c & 0xf]);
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
+      default: {
+        const char escaped[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xf]};
+        out->append(escaped, sizeof escaped);
+      }
     }
     ++i;
   }
@@ -124,27 +128,25 @@ void AppendJsonLine(const Record& rec, absl::string_view service, TimeCache& tim
     AppendJsonString(service, out);
   }
   out->append(",\"event\":");
-  AppendJsonString(rec.event, out);
+  AppendJsonString(rec.event(), out);
+  char buf[32];  // any number's text (shortest round-trip for doubles), without printf
   for (const Field& f : rec.fields) {
     out->push_back(',');
-    AppendJsonString(f.key, out);
+    AppendJsonString(rec.key(f), out);
     out->push_back(':');
     switch (f.kind) {
       case Field::Kind::kString:
-        AppendJsonString(f.text, out);
+        AppendJsonString(rec.text(f), out);
         break;
       case Field::Kind::kInt:
-        absl::StrAppend(out, f.num.i);
+        out->append(buf, std::to_chars(buf, buf + sizeof buf, f.num.i).ptr);
         break;
       case Field::Kind::kUint:
-        absl::StrAppend(out, f.num.u);
+        out->append(buf, std::to_chars(buf, buf + sizeof buf, f.num.u).ptr);
         break;
       case Field::Kind::kDouble:
         if (std::isfinite(f.num.d)) {
-          // Shortest text that reads back as the same double; far cheaper than printf.
-          char buf[32];
-          const auto res = std::to_chars(buf, buf + sizeof buf, f.num.d);
-          out->append(buf, res.ptr);
+          out->append(buf, std::to_chars(buf, buf + sizeof buf, f.num.d).ptr);
         } else {
           out->append("null");  // JSON has no NaN or infinity.
         }
@@ -158,8 +160,10 @@ void AppendJsonLine(const Record& rec, absl::string_view service, TimeCache& tim
 }
 
 size_t ApproximateBytes(const Record& rec) {
-  size_t n = sizeof(Record) + rec.event.size();
-  for (const Field& f : rec.fields) n += sizeof(Field) + f.key.size() + f.text.size();
+  size_t n = sizeof(Record);
+  // What spilled past the inline storage, if anything.
+  if (rec.bytes.size() > kInlineBytes) n += rec.bytes.size();
+  if (rec.fields.size() > kInlineFields) n += rec.fields.size() * sizeof(Field);
   return n;
 }
 

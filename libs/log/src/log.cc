@@ -30,6 +30,11 @@ constexpr size_t kMaxQueuedBytes = 8 << 20;
 // them: waking it (and calling write(2)) per line would cost every RPC a context switch.
 constexpr auto kGatherFor = std::chrono::milliseconds(50);
 constexpr size_t kGatherLines = 512;
+// Records are moved in and out of the queue's storage, which is reused batch after batch; after
+// a burst the writer gives back storage beyond this many records.
+constexpr size_t kKeepRecords = 2 * kGatherLines;
+// A line longer than this could never be queued (kMaxQueuedBytes); it is dropped and counted.
+constexpr size_t kMaxLineBytes = kMaxQueuedBytes;
 
 struct Sink {
   Sink()
@@ -48,7 +53,7 @@ struct Sink {
   std::mutex mu;  // guards everything below
   std::string service;
   std::string* capture = nullptr;
-  std::vector<Record> queue;
+  std::vector<Record> queue;  // its capacity is reused: no allocation per queued line
   size_t queued_bytes = 0;
   bool writing = false;          // the writer holds a batch it has not finished writing
   bool flush_requested = false;  // write what is queued now (Flush, an error line)
@@ -106,7 +111,9 @@ void WriterLoop() {
     text.clear();
     for (const Record& r : batch) internal::AppendJsonLine(r, service, times, &text);
     if (!WriteAll(text)) CountDropped(s, batch.size());
-    batch.clear();
+    batch.clear();  // keeps the storage for the batch after next (the two vectors alternate)
+    if (batch.capacity() > kKeepRecords) std::vector<Record>().swap(batch);
+    if (text.capacity() > kKeepRecords * 256) std::string().swap(text);
     {
       std::lock_guard<std::mutex> lock(s.mu);
       s.writing = false;
@@ -169,13 +176,17 @@ Line::Line(Level level, absl::string_view event) : enabled_(Enabled(level)) {
   if (!enabled_) return;
   record_.ts = absl::Now();  // a timestamp shown to people: the wall clock
   record_.level = level;
-  record_.event = Str(event);
-  record_.fields.reserve(8);
+  uint32_t at = 0;
+  if (Append(event, &at)) record_.event_size = static_cast<uint32_t>(event.size());
 }
 
 Line::~Line() {
   if (!enabled_) return;
   Sink& s = TheSink();
+  if (too_long_) {
+    CountDropped(s, 1);
+    return;
+  }
   bool wake_writer = false;
   {
     std::lock_guard<std::mutex> lock(s.mu);
@@ -205,48 +216,68 @@ Line::~Line() {
   if (wake_writer) s.wake.notify_one();
 }
 
-internal::Field& Line::Slot(absl::string_view key) {
-  for (internal::Field& f : record_.fields) {
-    if (f.key == key) return f;
+bool Line::Append(absl::string_view text, uint32_t* at) {
+  if (too_long_ || record_.bytes.size() + text.size() > kMaxLineBytes) {
+    too_long_ = true;
+    return false;
   }
+  *at = static_cast<uint32_t>(record_.bytes.size());
+  record_.bytes.insert(record_.bytes.end(), text.begin(), text.end());
+  return true;
+}
+
+internal::Field* Line::Slot(absl::string_view key) {
+  for (internal::Field& f : record_.fields) {
+    if (record_.key(f) == key) return &f;
+  }
+  uint32_t at = 0;
+  if (!Append(key, &at)) return nullptr;
   internal::Field& f = record_.fields.emplace_back();
-  f.key = Str(key);
-  return f;
+  f.key_at = at;
+  f.key_size = static_cast<uint32_t>(key.size());
+  return &f;
 }
 
 Line& Line::Kv(absl::string_view key, absl::string_view value) {
   if (!enabled_) return *this;
-  internal::Field& f = Slot(key);
-  f.kind = internal::Field::Kind::kString;
-  f.text.assign(value.data(), value.size());
+  internal::Field* f = Slot(key);
+  uint32_t at = 0;
+  if (f == nullptr || !Append(value, &at)) return *this;
+  f->kind = internal::Field::Kind::kString;
+  f->text_at = at;
+  f->text_size = static_cast<uint32_t>(value.size());
   return *this;
 }
 Line& Line::Kv(absl::string_view key, int64_t value) {
   if (!enabled_) return *this;
-  internal::Field& f = Slot(key);
-  f.kind = internal::Field::Kind::kInt;
-  f.num.i = value;
+  internal::Field* f = Slot(key);
+  if (f == nullptr) return *this;
+  f->kind = internal::Field::Kind::kInt;
+  f->num.i = value;
   return *this;
 }
 Line& Line::Kv(absl::string_view key, uint64_t value) {
   if (!enabled_) return *this;
-  internal::Field& f = Slot(key);
-  f.kind = internal::Field::Kind::kUint;
-  f.num.u = value;
+  internal::Field* f = Slot(key);
+  if (f == nullptr) return *this;
+  f->kind = internal::Field::Kind::kUint;
+  f->num.u = value;
   return *this;
 }
 Line& Line::Kv(absl::string_view key, double value) {
   if (!enabled_) return *this;
-  internal::Field& f = Slot(key);
-  f.kind = internal::Field::Kind::kDouble;
-  f.num.d = value;
+  internal::Field* f = Slot(key);
+  if (f == nullptr) return *this;
+  f->kind = internal::Field::Kind::kDouble;
+  f->num.d = value;
   return *this;
 }
 Line& Line::Kv(absl::string_view key, bool value) {
   if (!enabled_) return *this;
-  internal::Field& f = Slot(key);
-  f.kind = internal::Field::Kind::kBool;
-  f.num.b = value;
+  internal::Field* f = Slot(key);
+  if (f == nullptr) return *this;
+  f->kind = internal::Field::Kind::kBool;
+  f->num.b = value;
   return *this;
 }
 

@@ -83,3 +83,30 @@ TEST_CASE("level names parse") {
   CHECK(l == shopcast::log::Level::kWarn);
   CHECK_FALSE(shopcast::log::ParseLevel("loud", &l));
 }
+
+TEST_CASE("a line longer than its inline storage keeps every field and value") {
+  Capture cap;
+  // Past the inline text (320 bytes) and the inline fields (10): the line spills to the heap.
+  const std::string big(5000, 'v');
+  {
+    auto line = shopcast::log::Info("big");
+    for (int i = 0; i < 30; ++i) line.Kv("k" + std::to_string(i), big + std::to_string(i));
+    line.Kv("k3", "replaced");
+  }  // written here
+  auto j = nlohmann::json::parse(cap.text());
+  CHECK(j["event"] == "big");
+  CHECK(j["k0"] == big + "0");
+  CHECK(j["k29"] == big + "29");
+  CHECK(j["k3"] == "replaced");
+  CHECK(j.size() == 3 + 30);  // ts, level, event and the 30 keys
+}
+
+TEST_CASE("a line too long to ever queue is dropped and counted, and the next one is written") {
+  Capture cap;
+  const uint64_t before = shopcast::log::DroppedLines();
+  shopcast::log::Info("huge").Kv("v", std::string(9 << 20, 'x'));  // past the 8 MiB queue bound
+  shopcast::log::Info("after").Kv("n", 1);
+  CHECK(shopcast::log::DroppedLines() == before + 1);
+  CHECK(cap.text().find("huge") == std::string::npos);
+  CHECK(nlohmann::json::parse(cap.text())["event"] == "after");
+}

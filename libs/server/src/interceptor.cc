@@ -1,8 +1,10 @@
 #include "shopcast/server/interceptor.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
+#include "absl/hash/hash.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -16,9 +18,22 @@ namespace {
 
 using grpc::experimental::InterceptionHookPoints;
 
-// Distinct method names given their own metrics; beyond it (only a client inventing method
-// names gets there) calls share one "unknown" entry, so labels and memory stay bounded.
-constexpr size_t kMaxMethods = 512;
+// Longest request id taken from a client; a longer one is replaced by a generated id.
+constexpr size_t kMaxRequestId = 128;
+
+// The access log's name for a status code. gRPC and Abseil number their codes alike, so Abseil's
+// names serve for both; made once, since building the name per call would allocate.
+absl::string_view CodeName(int code) {
+  static const auto* names = [] {
+    auto* n = new std::array<std::string, 17>;
+    for (size_t c = 0; c < n->size(); ++c) {
+      (*n)[c] = absl::StatusCodeToString(static_cast<absl::StatusCode>(c));
+    }
+    return n;
+  }();
+  if (code < 0 || code >= static_cast<int>(names->size())) code = grpc::UNKNOWN;
+  return (*names)[code];
+}
 
 // With the callback API, a request that fails to parse (say, invalid UTF-8 in a proto3 string)
 // is answered UNIMPLEMENTED with no message, indistinguishable from an unknown method. A method
@@ -47,15 +62,22 @@ class ObservabilityInterceptor : public grpc::experimental::Interceptor {
       auto* md = methods->GetRecvInitialMetadata();
       if (md != nullptr) {
         auto it = md->find("x-request-id");
-        if (it != md->end() && it->second.size() <= 128) {
-          request_id_.assign(it->second.data(), it->second.size());
+        if (it != md->end() && !it->second.empty() && it->second.size() <= kMaxRequestId) {
+          request_id_size_ = it->second.size();
+          std::copy(it->second.begin(), it->second.end(), request_id_.begin());
         }
       }
-      if (request_id_.empty()) request_id_ = ids::NewUniqueId("req");
+      if (request_id_size_ == 0) {
+        const ids::InlineId id = ids::NewUniqueInlineId("req");
+        request_id_size_ = id.view().size();
+        std::copy(id.view().begin(), id.view().end(), request_id_.begin());
+      }
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
       auto* md = methods->GetSendInitialMetadata();
-      if (md != nullptr && !request_id_.empty()) md->emplace("x-request-id", request_id_);
+      if (md != nullptr && request_id_size_ > 0) {
+        md->emplace("x-request-id", std::string(request_id()));
+      }
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
       grpc::Status st = methods->GetSendStatus();
@@ -82,6 +104,8 @@ class ObservabilityInterceptor : public grpc::experimental::Interceptor {
   ~ObservabilityInterceptor() override { Record(); }
 
  private:
+  absl::string_view request_id() const { return {request_id_.data(), request_id_size_}; }
+
   void Record() {
     if (recorded_) return;
     recorded_ = true;
@@ -89,16 +113,14 @@ class ObservabilityInterceptor : public grpc::experimental::Interceptor {
     if (!status_sent_) code_ = grpc::CANCELLED;  // the client went away first
     const double seconds = timing::SecondsBetween(start_, clock_.Now());
     const int code = static_cast<int>(code_);
-    // gRPC and Abseil number their codes alike, so Abseil's names serve for both.
-    const std::string code_name = absl::StatusCodeToString(static_cast<absl::StatusCode>(code));
     {
       auto line =
           code_ == grpc::OK || code_ == grpc::CANCELLED ? log::Info("rpc") : log::Warn("rpc");
       line.Kv("method", m_.method)
           .Kv("service_name", m_.service)
-          .Kv("code", code_name)
+          .Kv("code", CodeName(code))
           .Kv("ms", seconds * 1000.0)
-          .Kv("request_id", request_id_);
+          .Kv("request_id", request_id());
       if (!reason_.empty()) line.Kv("reason", reason_);
     }  // Logged before the metrics move, so a scrape that sees this call finds its line too.
     factory_.Handled(m_, code).Increment();
@@ -109,7 +131,9 @@ class ObservabilityInterceptor : public grpc::experimental::Interceptor {
   ObservabilityInterceptorFactory::PerMethod& m_;
   const timing::SteadyClock& clock_;
   const timing::SteadyClock::TimePoint start_;
-  std::string request_id_;
+  // Inline, as every call has one: the client's (at most kMaxRequestId bytes) or a generated id.
+  std::array<char, kMaxRequestId> request_id_;
+  size_t request_id_size_ = 0;
   std::string reason_;
   grpc::StatusCode code_ = grpc::OK;
   bool status_sent_ = false;
@@ -140,21 +164,43 @@ ObservabilityInterceptorFactory::ObservabilityInterceptorFactory(prometheus::Reg
 
 ObservabilityInterceptorFactory::PerMethod& ObservabilityInterceptorFactory::ForMethod(
     const char* full_method) {
-  absl::string_view full = full_method != nullptr ? full_method : "";
-  {
-    absl::ReaderMutexLock lock(&mu_);
-    auto it = methods_.find(full);
-    if (it != methods_.end()) return *it->second;
+  const absl::string_view full = full_method != nullptr ? full_method : "";
+  const size_t hash = absl::HashOf(full);
+  for (size_t i = 0; i < kSlots; ++i) {
+    PerMethod* m = slots_[(hash + i) % kSlots].load(std::memory_order_acquire);
+    if (m == nullptr) break;  // not added yet: entries fill the first empty slot of their probe
+    if (m->full_name == full) return *m;
   }
+  return AddMethod(full, hash);
+}
+
+ObservabilityInterceptorFactory::PerMethod* ObservabilityInterceptorFactory::FindLocked(
+    absl::string_view full_name, size_t hash) {
+  for (size_t i = 0; i < kSlots; ++i) {
+    PerMethod* m = slots_[(hash + i) % kSlots].load(std::memory_order_relaxed);
+    if (m == nullptr) return nullptr;
+    if (m->full_name == full_name) return m;
+  }
+  return nullptr;
+}
+
+ObservabilityInterceptorFactory::PerMethod& ObservabilityInterceptorFactory::AddMethod(
+    absl::string_view full_name, size_t hash) {
   absl::MutexLock lock(&mu_);
-  if (methods_.size() >= kMaxMethods && !methods_.contains(full)) full = "/unknown/unknown";
-  std::unique_ptr<PerMethod>& slot = methods_[full];
-  if (slot != nullptr) return *slot;
+  if (PerMethod* m = FindLocked(full_name, hash)) return *m;  // added meanwhile
+  // Beyond kMaxMethods names (only a client inventing method names gets there) calls share one
+  // "unknown" entry, so labels and memory stay bounded; the table keeps room for it.
+  if (methods_.size() >= kMaxMethods) {
+    full_name = "/unknown/unknown";
+    hash = absl::HashOf(full_name);
+    if (PerMethod* m = FindLocked(full_name, hash)) return *m;
+  }
   // "/pkg.Service/Method" -> "pkg.Service", "Method".
-  absl::string_view path = full;
+  absl::string_view path = full_name;
   if (!path.empty() && path[0] == '/') path.remove_prefix(1);
   const size_t slash = path.find('/');
   auto m = std::make_unique<PerMethod>();
+  m->full_name = std::string(full_name);
   m->service = std::string(path.substr(0, slash));
   m->method = slash == absl::string_view::npos ? "" : std::string(path.substr(slash + 1));
   m->started = &started_.Add({{"grpc_service", m->service}, {"grpc_method", m->method}});
@@ -163,8 +209,16 @@ ObservabilityInterceptorFactory::PerMethod& ObservabilityInterceptorFactory::For
       &latency_.Add({{"grpc_service", m->service}, {"grpc_method", m->method}},
                     prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                             0.1, 0.25, 0.5, 1, 2.5, 5, 10});
-  slot = std::move(m);
-  return *slot;
+  PerMethod* added = m.get();
+  methods_.push_back(std::move(m));
+  for (size_t i = 0; i < kSlots; ++i) {
+    std::atomic<PerMethod*>& slot = slots_[(hash + i) % kSlots];
+    if (slot.load(std::memory_order_relaxed) == nullptr) {
+      slot.store(added, std::memory_order_release);  // published complete
+      break;
+    }
+  }
+  return *added;
 }
 
 prometheus::Counter& ObservabilityInterceptorFactory::Handled(PerMethod& m, int code) {

@@ -2,7 +2,10 @@
 #include "shopcast/server/interceptor.h"
 
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -17,6 +20,7 @@
 #include "nlohmann/json.hpp"
 #include "prometheus/registry.h"
 #include "shopcast/log/log.h"
+#include "shopcast/testing/wait.h"
 #include "shopcast/timing/clock.h"
 
 namespace {
@@ -110,4 +114,69 @@ TEST_CASE("a call's duration in the access log and the latency histogram is stea
   CHECK(line["code"] == "NOT_FOUND");
   CHECK(line["ms"] == 1500.0);
   CHECK(line["request_id"] == "req-from-test");
+}
+
+TEST_CASE("each method gets its own metrics up to 512 names; more share an 'unknown' label") {
+  std::string captured;
+  shopcast::log::CaptureForTesting(&captured);
+  shopcast::timing::FakeSteadyClock clock;
+  prometheus::Registry registry;
+  SlowService service(clock);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterCallbackGenericService(&service);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
+  factories.push_back(
+      std::make_unique<shopcast::server::ObservabilityInterceptorFactory>(registry, clock));
+  builder.experimental().SetInterceptorCreators(std::move(factories));
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  REQUIRE(server != nullptr);
+  grpc::GenericStub stub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  auto call = [&stub](const std::string& method) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    grpc::Slice payload(std::string("x"));
+    grpc::ByteBuffer request(&payload, 1);
+    grpc::ByteBuffer response;
+    absl::Notification done;
+    stub.UnaryCall(&ctx, method, grpc::StubOptions(), &request, &response,
+                   [&](grpc::Status) { done.Notify(); });
+    REQUIRE(done.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  };
+  for (int i = 0; i < 600; ++i) call(absl::StrCat("/test.v1.Many/M", i));
+  call("/test.v1.Many/M0");  // a known method again: found, not added
+
+  // The server counts a call just after answering it: wait until all 601 are in.
+  auto started = [&registry] {
+    std::map<std::string, double> by_method;
+    for (const auto& f : registry.Collect()) {
+      if (f.name != "grpc_server_started_total") continue;
+      for (const auto& m : f.metric) {
+        std::string method;
+        for (const auto& l : m.label) {
+          if (l.name == "grpc_method") method = l.value;
+        }
+        by_method[method] += m.counter.value;
+      }
+    }
+    return by_method;
+  };
+  std::map<std::string, double> by_method;
+  shopcast::testing::WaitUntil(
+      [&] {
+        by_method = started();
+        double total = 0;
+        for (const auto& [name, n] : by_method) total += n;
+        return total == 601;
+      },
+      absl::Seconds(30));
+  server->Shutdown();
+  shopcast::log::CaptureForTesting(nullptr);
+  CHECK(by_method.size() == 513);  // 512 methods and "unknown"
+  CHECK(by_method["M0"] == 2);
+  CHECK(by_method["M511"] == 1);
+  CHECK(by_method.count("M512") == 0);
+  CHECK(by_method["unknown"] == 600 - 512);
 }

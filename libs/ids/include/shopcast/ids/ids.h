@@ -4,6 +4,7 @@
 // 128 bits from a CSPRNG, e.g. "prd_01J9Z3K8W4V6T2M0QXYHB5R7NC". Ids are opaque to callers; the
 // prefix only helps humans and logs tell kinds apart.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -23,6 +24,24 @@ std::string NewId(absl::string_view prefix);
 // a 64-bit counter. No system call and no lock per id, for ids made on every request (request
 // ids). Never for anything a client must not guess (tokens, keys, resource ids). Thread-safe.
 std::string NewUniqueId(absl::string_view prefix);
+
+// Room for any id: an 8-letter prefix, the underscore and the body.
+inline constexpr size_t kMaxIdLength = 8 + 1 + kIdBodyLength;
+
+// An id held inline rather than in a std::string: made on every request, its allocation would
+// cost more than making it.
+class InlineId {
+ public:
+  absl::string_view view() const { return {chars_.data(), size_}; }
+
+ private:
+  friend InlineId NewUniqueInlineId(absl::string_view prefix);
+  std::array<char, kMaxIdLength> chars_{};
+  size_t size_ = 0;
+};
+
+// NewUniqueId (same format, same uniqueness, same counter) without an allocation.
+InlineId NewUniqueInlineId(absl::string_view prefix);
 
 // True iff `id` is exactly `prefix` + "_" + 26 upper-case Crockford characters whose value fits
 // in 128 bits (first character '0'..'7').

@@ -15,8 +15,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "prometheus/collectable.h"
@@ -49,25 +49,39 @@ std::shared_ptr<prometheus::Collectable> Metrics();
 
 namespace internal {
 
+// Where a line's text may grow inline before spilling to the heap: an access-log line (method,
+// service, code, request id, reason) fits, so logging one allocates nothing.
+inline constexpr size_t kInlineBytes = 320;
+inline constexpr size_t kInlineFields = 10;
+
+// One field; its key and string value are ranges of the record's `bytes`.
 struct Field {
   enum class Kind : uint8_t { kString, kInt, kUint, kDouble, kBool };
-  std::string key;
-  Kind kind = Kind::kString;
-  std::string text;  // kString
   union {
     int64_t i;
     uint64_t u;
     double d;
     bool b;
   } num{};
+  uint32_t key_at = 0;
+  uint32_t key_size = 0;
+  uint32_t text_at = 0;  // kString
+  uint32_t text_size = 0;
+  Kind kind = Kind::kString;
 };
 
-// A line as logged, formatted later by the writer.
+// A line as logged, formatted later by the writer. The event, keys and string values share one
+// buffer, kept inline with the fields, so a line is built and queued without an allocation.
 struct Record {
   absl::Time ts;
   Level level = Level::kInfo;
-  std::string event;
-  std::vector<Field> fields;
+  uint32_t event_size = 0;  // the event is bytes[0, event_size)
+  absl::InlinedVector<char, kInlineBytes> bytes;
+  absl::InlinedVector<Field, kInlineFields> fields;
+
+  absl::string_view event() const { return {bytes.data(), event_size}; }
+  absl::string_view key(const Field& f) const { return {bytes.data() + f.key_at, f.key_size}; }
+  absl::string_view text(const Field& f) const { return {bytes.data() + f.text_at, f.text_size}; }
 };
 
 }  // namespace internal
@@ -93,9 +107,13 @@ class Line {
   Line& Kv(absl::string_view key, bool value);
 
  private:
-  internal::Field& Slot(absl::string_view key);
+  // The field named `key` (added if new); nullptr once the line is too long to keep.
+  internal::Field* Slot(absl::string_view key);
+  // Appends `text` to the record's bytes and returns where it starts; false if too long.
+  bool Append(absl::string_view text, uint32_t* at);
 
   bool enabled_;
+  bool too_long_ = false;  // dropped (and counted) rather than queued
   internal::Record record_;
 };
 
