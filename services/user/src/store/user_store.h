@@ -21,7 +21,7 @@ namespace shopcast::user {
 // What became of a presented refresh token.
 struct RotateOutcome {
   enum Kind { kRotated, kUnknown, kExpired, kRevoked, kReused } kind = kUnknown;
-  std::string user_id;  // set for kRotated
+  std::string user_id;    // set for kRotated
   std::string family_id;  // the session: access tokens carry it as "sid"
 };
 

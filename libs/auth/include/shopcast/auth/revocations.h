@@ -50,8 +50,7 @@ struct RevocationListOptions {
   // issued by then, so after the longest access-token lifetime, the verifier's leeway (30 s)
   // and a minute for clock differences between services, all of them have expired everywhere
   // and the entry can go. This bounds the list to the sessions logged out in the last ~24 h.
-  absl::Duration session_retention =
-      kMaxAccessTokenTtl + absl::Seconds(30) + absl::Minutes(1);
+  absl::Duration session_retention = kMaxAccessTokenTtl + absl::Seconds(30) + absl::Minutes(1);
   // Wall clock (entries are dated by the user service's wall clock); tests move it.
   std::function<absl::Time()> clock = absl::Now;
 };
