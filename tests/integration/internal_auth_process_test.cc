@@ -299,6 +299,30 @@ TEST_CASE("after logout of every session the access token is refused everywhere"
                    absl::Seconds(10)));
 }
 
+TEST_CASE("after logout of one session its access token is refused everywhere, the other works") {
+  Suite s;
+  s.CreateUser("shopper", "host");
+  upb::TokenPair phone = s.Login("shopper");
+  upb::TokenPair laptop = s.Login("shopper");
+  REQUIRE(s.ListMine(phone.access_token()) == grpc::OK);
+  upb::LogoutRequest req;
+  req.set_refresh_token(phone.refresh_token());
+  req.set_all_sessions(false);
+  upb::LogoutResponse res;
+  auto ctx = Ctx();
+  REQUIRE(s.Users()->Logout(ctx.get(), req, &res).ok());
+  CHECK(Eventually([&] { return s.ListMine(phone.access_token()) == grpc::UNAUTHENTICATED; },
+                   absl::Seconds(10)));
+  std::string reason;
+  CHECK(s.CreateStream(phone.access_token(), &reason).error_code() == grpc::UNAUTHENTICATED);
+  CHECK(reason == "TOKEN_REVOKED");
+  CHECK(Eventually([&] { return s.GetMe(phone.access_token()) == grpc::UNAUTHENTICATED; },
+                   absl::Seconds(10)));
+  // Both services have applied the logout (above), and the laptop's session still works.
+  CHECK(s.CreateStream(laptop.access_token()).ok());
+  CHECK(s.GetMe(laptop.access_token()) == grpc::OK);
+}
+
 TEST_CASE("a deleted account's token is refused everywhere") {
   Suite s;
   std::string id = s.CreateUser("leaver", "host");

@@ -5,22 +5,48 @@
 
 namespace shopcast::auth {
 
+RevocationList::RevocationList(RevocationListOptions options) : options_(std::move(options)) {}
+
 absl::Status RevocationList::Check(const Claims& claims) const {
   absl::MutexLock lock(&mu_);
   auto it = not_before_.find(claims.subject);
-  if (it == not_before_.end() || claims.issued_at >= it->second) return absl::OkStatus();
+  const bool user_revoked = it != not_before_.end() && claims.issued_at < it->second;
+  const bool session_revoked =
+      !claims.session_id.empty() && revoked_sessions_.contains(claims.session_id);
+  if (!user_revoked && !session_revoked) return absl::OkStatus();
   return Unauthenticated("TOKEN_REVOKED",
                          "access token was revoked (role change, logout or account deletion); "
                          "sign in again");
 }
 
 void RevocationList::Apply(const std::vector<Revocation>& batch) {
+  const absl::Time now = options_.clock();
   absl::MutexLock lock(&mu_);
   for (const Revocation& r : batch) {
     if (r.sequence <= last_sequence_) continue;
     last_sequence_ = r.sequence;
+    if (!r.session_id.empty()) {
+      // An entry already past its retention (a fresh list loading the whole log) is skipped.
+      if (r.not_before + options_.session_retention <= now) continue;
+      if (revoked_sessions_.try_emplace(r.session_id, r.not_before).second) {
+        session_order_.emplace_back(r.not_before, r.session_id);
+      }
+      continue;
+    }
     absl::Time& t = not_before_.try_emplace(r.user_id, r.not_before).first->second;
     t = std::max(t, r.not_before);
+  }
+  ForgetExpiredSessions(now);
+}
+
+void RevocationList::ForgetExpiredSessions(absl::Time now) {
+  // Arrival order is sequence order, which is cutoff order up to clock differences between
+  // user-service replicas: an entry behind a slightly later one waits for it, a few seconds
+  // at most, which the retention's margin covers.
+  while (!session_order_.empty() &&
+         session_order_.front().first + options_.session_retention <= now) {
+    revoked_sessions_.erase(session_order_.front().second);
+    session_order_.pop_front();
   }
 }
 
@@ -32,6 +58,11 @@ int64_t RevocationList::last_sequence() const {
 size_t RevocationList::size() const {
   absl::MutexLock lock(&mu_);
   return not_before_.size();
+}
+
+size_t RevocationList::session_count() const {
+  absl::MutexLock lock(&mu_);
+  return revoked_sessions_.size();
 }
 
 RevocationSync::RevocationSync(RevocationList& list, RevocationSource source,
@@ -59,6 +90,12 @@ RevocationSync::RevocationSync(RevocationList& list, RevocationSource source,
                 .Help("Users with revoked tokens in the in-memory list.")
                 .Register(*metrics)
                 .Add({});
+  known_sessions_ = &prometheus::BuildGauge()
+                         .Name("shopcast_revocations_sessions")
+                         .Help("Logged-out sessions in the in-memory list (kept until their "
+                               "access tokens have expired).")
+                         .Register(*metrics)
+                         .Add({});
 }
 
 RevocationSync::~RevocationSync() { Stop(); }
@@ -94,6 +131,9 @@ absl::Status RevocationSync::SyncOnce() {
   }
   if (stale_gauge_ != nullptr) stale_gauge_->Set(status.ok() ? 0 : 1);
   if (known_ != nullptr) known_->Set(static_cast<double>(list_.size()));
+  if (known_sessions_ != nullptr) {
+    known_sessions_->Set(static_cast<double>(list_.session_count()));
+  }
   return status;
 }
 

@@ -124,11 +124,17 @@ TokenIssuer::TokenIssuer(SigningKey key, std::string issuer, std::string audienc
     : key_(std::move(key)), issuer_(std::move(issuer)), audience_(std::move(audience)), ttl_(ttl) {}
 
 absl::StatusOr<IssuedToken> TokenIssuer::Issue(absl::string_view subject, Role role,
-                                               absl::Time now) const {
+                                               absl::Time now,
+                                               absl::string_view session_id) const {
   if (subject.empty() || subject.find('\0') != absl::string_view::npos) {
     return shopcast::InvalidArgument("subject", "SUBJECT_INVALID",
                                      "token subject must be a non-empty user id");
   }
+  if (session_id.find('\0') != absl::string_view::npos) {
+    return shopcast::InvalidArgument("session_id", "SESSION_ID_INVALID",
+                                     "token session id must not contain NUL");
+  }
+  const std::string sid(session_id);
   const int64_t iat = absl::ToUnixSeconds(now);
   const int64_t exp = iat + absl::ToInt64Seconds(ttl_);
   const std::string sub(subject);
@@ -144,6 +150,7 @@ absl::StatusOr<IssuedToken> TokenIssuer::Issue(absl::string_view subject, Role r
             jwt_add_grant(jwt.get(), "iss", issuer_.c_str()) == 0 &&
             jwt_add_grant(jwt.get(), "aud", audience_.c_str()) == 0 &&
             jwt_add_grant(jwt.get(), "jti", jti.c_str()) == 0 &&
+            (sid.empty() || jwt_add_grant(jwt.get(), "sid", sid.c_str()) == 0) &&
             jwt_add_grant_int(jwt.get(), "iat", static_cast<long>(iat)) == 0 &&
             jwt_add_grant_int(jwt.get(), "exp", static_cast<long>(exp)) == 0 &&
             jwt_set_alg(jwt.get(), JWT_ALG_ES256,
@@ -252,6 +259,13 @@ absl::StatusOr<Claims> TokenVerifier::Verify(absl::string_view token, absl::Time
   std::optional<Role> role = ParseRole(StringClaim(*claims, "role"));
   if (out.subject.empty() || out.token_id.empty() || !role) {
     return Malformed("access token lacks sub, jti or a known role");
+  }
+  // Optional: tokens from before sessions were named, and test tokens, carry none.
+  if (auto sid = claims->find("sid"); sid != claims->end()) {
+    if (!sid->is_string() || sid->get<std::string>().empty()) {
+      return Malformed("access token sid is not a non-empty string");
+    }
+    out.session_id = sid->get<std::string>();
   }
   out.role = *role;
   out.issued_at = issued_at;

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "absl/status/status.h"
+#include "shopcast/status/status.h"
 
 using shopcast::auth::Claims;
 using shopcast::auth::Revocation;
@@ -13,8 +14,9 @@ using shopcast::auth::RevocationSync;
 
 namespace {
 
-Claims TokenOf(const std::string& user, int64_t iat) {
+Claims TokenOf(const std::string& user, int64_t iat, const std::string& session = "") {
   Claims c;
+  c.session_id = session;
   c.subject = user;
   c.role = shopcast::auth::Role::kHost;
   c.token_id = "jti";
@@ -29,7 +31,7 @@ TEST_CASE("a revocation voids the user's tokens issued before it and no one else
   RevocationList list;
   // Revoked during second 1000: the cutoff is 1001, and tokens issued after the revocation in
   // the same second are stamped iat 1001 by the user service.
-  list.Apply({Revocation{1, "usr_a", absl::FromUnixSeconds(1001)}});
+  list.Apply({Revocation{1, "usr_a", absl::FromUnixSeconds(1001), ""}});
   absl::Status before = list.Check(TokenOf("usr_a", 1000));
   CHECK(before.code() == absl::StatusCode::kUnauthenticated);
   CHECK(before.message().find("revoked") != absl::string_view::npos);
@@ -40,20 +42,63 @@ TEST_CASE("a revocation voids the user's tokens issued before it and no one else
 
 TEST_CASE("a deleted account's tokens are void whenever they were issued") {
   RevocationList list;
-  list.Apply({Revocation{1, "usr_gone", absl::InfiniteFuture()}});
+  list.Apply({Revocation{1, "usr_gone", absl::InfiniteFuture(), ""}});
   CHECK(absl::IsUnauthenticated(list.Check(TokenOf("usr_gone", 4'000'000'000))));
 }
 
 TEST_CASE("the latest cutoff per user wins and replayed batches change nothing") {
   RevocationList list;
-  list.Apply({Revocation{1, "usr_a", absl::FromUnixSeconds(100)},
-              Revocation{2, "usr_a", absl::FromUnixSeconds(200)}});
+  list.Apply({Revocation{1, "usr_a", absl::FromUnixSeconds(100), ""},
+              Revocation{2, "usr_a", absl::FromUnixSeconds(200), ""}});
   CHECK(list.last_sequence() == 2);
   CHECK(absl::IsUnauthenticated(list.Check(TokenOf("usr_a", 150))));
   // A retried older batch carrying an earlier cutoff does not reopen the window.
-  list.Apply({Revocation{1, "usr_a", absl::FromUnixSeconds(100)}});
+  list.Apply({Revocation{1, "usr_a", absl::FromUnixSeconds(100), ""}});
   CHECK(absl::IsUnauthenticated(list.Check(TokenOf("usr_a", 150))));
   CHECK(list.size() == 1);
+}
+
+TEST_CASE("a logged-out session's tokens are void, the user's other sessions are not") {
+  RevocationList list({absl::Hours(1), [] { return absl::FromUnixSeconds(1000); }});
+  list.Apply({Revocation{1, "usr_a", absl::FromUnixSeconds(1001), "rtf_phone"}});
+  absl::Status phone = list.Check(TokenOf("usr_a", 1000, "rtf_phone"));
+  CHECK(phone.code() == absl::StatusCode::kUnauthenticated);
+  CHECK(shopcast::ReasonOf(phone) == "TOKEN_REVOKED");
+  // Whatever its iat: a refresh racing the logout may have stamped a later second.
+  CHECK(absl::IsUnauthenticated(list.Check(TokenOf("usr_a", 1002, "rtf_phone"))));
+  CHECK(list.Check(TokenOf("usr_a", 1000, "rtf_laptop")).ok());
+  CHECK(list.Check(TokenOf("usr_a", 1000)).ok());  // a token naming no session
+  CHECK(list.size() == 0);  // the user as a whole is not revoked
+  CHECK(list.session_count() == 1);
+}
+
+TEST_CASE("a session entry is forgotten once every token of the session has expired") {
+  absl::Time now = absl::FromUnixSeconds(10'000);
+  RevocationList list({absl::Minutes(20), [&] { return now; }});
+  auto session_logout = [](int64_t seq, const std::string& sid, absl::Time cutoff) {
+    return Revocation{seq, "usr_a", cutoff, sid};
+  };
+  // Loaded from the start of the log: an entry already past its retention is never kept.
+  list.Apply({session_logout(1, "rtf_old", now - absl::Minutes(20)),
+              session_logout(2, "rtf_new", now)});
+  CHECK(list.session_count() == 1);
+  CHECK(list.Check(TokenOf("usr_a", 9'000, "rtf_old")).ok());
+  CHECK(absl::IsUnauthenticated(list.Check(TokenOf("usr_a", 9'999, "rtf_new"))));
+
+  now += absl::Minutes(20) - absl::Seconds(1);
+  list.Apply({});  // every sync, even an empty one, forgets what has run out
+  CHECK(list.session_count() == 1);
+  CHECK(absl::IsUnauthenticated(list.Check(TokenOf("usr_a", 9'999, "rtf_new"))));
+  now += absl::Seconds(1);
+  list.Apply({});
+  CHECK(list.session_count() == 0);
+  CHECK(list.last_sequence() == 2);
+}
+
+TEST_CASE("by default session entries outlive the longest access token plus leeway") {
+  shopcast::auth::RevocationListOptions options;
+  CHECK(options.session_retention >=
+        shopcast::auth::kMaxAccessTokenTtl + absl::Seconds(30));  // the verifier's leeway
 }
 
 TEST_CASE("a sync that cannot reach the source keeps the last known list and says so") {
@@ -66,7 +111,7 @@ TEST_CASE("a sync that cannot reach the source keeps the last known list and say
         asked_after = after;
         if (!reachable) return absl::UnavailableError("user service is unavailable");
         RevocationBatch b;
-        if (after == 0) b.revocations = {Revocation{7, "usr_a", absl::FromUnixSeconds(50)}};
+        if (after == 0) b.revocations = {Revocation{7, "usr_a", absl::FromUnixSeconds(50), ""}};
         return b;
       },
       {}, nullptr);
@@ -89,7 +134,8 @@ TEST_CASE("a sync pulls batch after batch until the source has no more") {
       [](int64_t after) -> absl::StatusOr<RevocationBatch> {
         RevocationBatch b;
         if (after < 3) {
-          b.revocations = {Revocation{after + 1, "usr_" + std::to_string(after), absl::Now()}};
+          b.revocations = {
+              Revocation{after + 1, "usr_" + std::to_string(after), absl::Now(), ""}};
           b.more = true;
         }
         return b;

@@ -189,6 +189,31 @@ TEST_CASE("issued token has the documented header and claims") {
   CHECK(UnB64Url(parts[2]).size() == 64);
 }
 
+TEST_CASE("a token names its session in sid, and one issued without a session still verifies") {
+  auto with = Issuer().Issue("usr_alice", auth::Role::kHost, kNow, "rtf_session1");
+  REQUIRE(with.ok());
+  CHECK(Json::parse(UnB64Url(Parts(with->token)[1]))["sid"] == "rtf_session1");
+  absl::StatusOr<auth::Claims> c = Verifier().Verify(with->token, kNow);
+  REQUIRE(c.ok());
+  CHECK(c->session_id == "rtf_session1");
+
+  const std::string without = IssueAt(kNow);
+  CHECK_FALSE(Json::parse(UnB64Url(Parts(without)[1])).contains("sid"));
+  c = Verifier().Verify(without, kNow);
+  REQUIRE(c.ok());
+  CHECK(c->session_id.empty());
+}
+
+TEST_CASE("a sid that is not a non-empty string is malformed") {
+  auth::TokenVerifier v = Verifier();
+  for (const Json& sid : {Json(""), Json(42), Json::array({"rtf_a"}), Json(nullptr)}) {
+    Json c = GoodClaims();
+    c["sid"] = sid;
+    INFO("sid " << sid.dump());
+    CHECK(Outcome(v, SignClaims(c)) == "TOKEN_MALFORMED");
+  }
+}
+
 TEST_CASE("issuing refuses an empty subject") {
   auto t = Issuer().Issue("", auth::Role::kViewer, kNow);
   CHECK(t.status().code() == absl::StatusCode::kInvalidArgument);

@@ -39,6 +39,7 @@ auth::RevocationSource UserRevocationSource(std::shared_ptr<grpc::Channel> chann
       auth::Revocation out;
       out.sequence = r.sequence();
       out.user_id = r.user_id();
+      out.session_id = r.session_id();
       out.not_before = r.user_deleted()
                            ? absl::InfiniteFuture()
                            : absl::FromUnixSeconds(r.tokens_issued_before().seconds());

@@ -168,17 +168,19 @@ absl::StatusOr<std::pair<Tokens, UserRow>> Accounts::Login(absl::string_view log
     ASSIGN_OR_RETURN(std::string fresh, hasher_.Hash(password));
     RETURN_IF_ERROR(store_.UpdatePasswordHash(user->id, fresh));
   }
-  ASSIGN_OR_RETURN(Tokens tokens, IssueTokens(*user));
-  // Each login starts a new token family; Refresh() rotates within it.
-  RETURN_IF_ERROR(store_.InsertRefreshToken(ids::HashSecret(tokens.refresh_token),
-                                            ids::NewId("rtf"), user->id,
-                                            tokens.refresh_expires_at));
+  // Each login starts a new token family, the session its access tokens name; Refresh()
+  // rotates within it.
+  const std::string family_id = ids::NewId("rtf");
+  ASSIGN_OR_RETURN(Tokens tokens, IssueTokens(*user, family_id));
+  RETURN_IF_ERROR(store_.InsertRefreshToken(ids::HashSecret(tokens.refresh_token), family_id,
+                                            user->id, tokens.refresh_expires_at));
   return std::make_pair(std::move(tokens), *std::move(user));
 }
 
-absl::StatusOr<Tokens> Accounts::IssueTokens(const UserRow& user) {
+absl::StatusOr<Tokens> Accounts::IssueTokens(const UserRow& user,
+                                             absl::string_view session_id) {
   absl::Time now = clock_();
-  ASSIGN_OR_RETURN(auth::IssuedToken access, IssueAccess(user.id, now));
+  ASSIGN_OR_RETURN(auth::IssuedToken access, IssueAccess(user.id, session_id, now));
   Tokens t;
   t.access_token = std::move(access.token);
   t.access_expires_at = access.expires_at;
@@ -209,7 +211,8 @@ absl::StatusOr<Tokens> Accounts::Refresh(absl::string_view refresh_token) {
     case RotateOutcome::kUnknown:
       return Unauthenticated("REFRESH_TOKEN_INVALID", "refresh token is not valid");
   }
-  ASSIGN_OR_RETURN(auth::IssuedToken access, IssueAccess(outcome.user_id, now));
+  ASSIGN_OR_RETURN(auth::IssuedToken access,
+                   IssueAccess(outcome.user_id, outcome.family_id, now));
   return Tokens{std::move(access.token), access.expires_at, std::move(new_secret),
                 now + options_.refresh_ttl};
 }

@@ -62,6 +62,8 @@ class Accounts {
                                                    absl::string_view password,
                                                    absl::string_view client_address);
   absl::StatusOr<Tokens> Refresh(absl::string_view refresh_token);
+  // Ends the refresh token's session, voiding its access tokens in every service within a
+  // revocation sync; with `all_sessions`, every session of its user.
   absl::Status Logout(absl::string_view refresh_token, bool all_sessions);
 
   absl::StatusOr<UserRow> GetUser(absl::string_view user_id);
@@ -89,15 +91,17 @@ class Accounts {
                                                 const PreferencesUpdate& update);
 
  private:
-  absl::StatusOr<Tokens> IssueTokens(const UserRow& user);
+  // Tokens for a new session `session_id` (a refresh-token family id).
+  absl::StatusOr<Tokens> IssueTokens(const UserRow& user, absl::string_view session_id);
   // INVALID_ARGUMENT/DISPLAY_NAME_CONFUSABLE if `display_name` reads like the username of an
   // account other than `own_user_id` ("" for none).
   absl::Status CheckDisplayNameNotConfusable(absl::string_view display_name,
                                              absl::string_view own_username,
                                              absl::string_view own_user_id);
-  // An access token from the user's current role, stamped no earlier than their latest
-  // revocation's cutoff (accounts_revocation.cc).
-  absl::StatusOr<auth::IssuedToken> IssueAccess(absl::string_view user_id, absl::Time now);
+  // An access token of session `session_id` from the user's current role, stamped no earlier
+  // than their latest revocation's cutoff (accounts_revocation.cc).
+  absl::StatusOr<auth::IssuedToken> IssueAccess(absl::string_view user_id,
+                                                absl::string_view session_id, absl::Time now);
   // The cutoff a revocation made now records: the next whole second (iat has whole seconds).
   absl::Time RevocationCutoff() const;
 

@@ -1,5 +1,5 @@
-// Stale authority: role changes, logout of every session and account deletion void the
-// user's access tokens in every service (README "Revocation").
+// Stale authority: role changes, logout and account deletion void the user's (or one
+// session's) access tokens in every service (README "Revocation").
 #include <algorithm>
 
 #include "accounts.h"
@@ -16,11 +16,12 @@ absl::Time Accounts::RevocationCutoff() const {
 }
 
 absl::StatusOr<auth::IssuedToken> Accounts::IssueAccess(absl::string_view user_id,
+                                                        absl::string_view session_id,
                                                         absl::Time now) {
   // Role and cutoff from one snapshot: never a role from before a revocation with an iat
   // from after it.
   ASSIGN_OR_RETURN(IssueState state, store_.GetIssueState(user_id));
-  return issuer_.Issue(user_id, state.role, std::max(now, state.not_before));
+  return issuer_.Issue(user_id, state.role, std::max(now, state.not_before), session_id);
 }
 
 absl::Status Accounts::DeleteAccount(const auth::Caller& caller, absl::string_view user_id) {

@@ -3,6 +3,7 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "shopcast/auth/tokens.h"
 
 ABSL_FLAG(std::string, grpc_addr, "0.0.0.0:50051", "gRPC listen address");
 ABSL_FLAG(std::string, metrics_addr, "0.0.0.0:9090", "Prometheus /metrics listen address");
@@ -87,7 +88,8 @@ absl::StatusOr<Config> LoadConfig() {
   if (c.token_issuer.empty() || c.token_audience.empty()) {
     return absl::InvalidArgumentError("token_issuer and token_audience must not be empty");
   }
-  if (c.access_token_ttl < absl::Minutes(1) || c.access_token_ttl > absl::Hours(24)) {
+  // Every service forgets a logged-out session after auth::kMaxAccessTokenTtl (plus leeway).
+  if (c.access_token_ttl < absl::Minutes(1) || c.access_token_ttl > auth::kMaxAccessTokenTtl) {
     return absl::InvalidArgumentError("access_token_ttl must be between 1m and 24h");
   }
   if (c.refresh_token_ttl < c.access_token_ttl) {

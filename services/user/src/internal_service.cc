@@ -18,6 +18,7 @@ grpc::ServerUnaryReactor* UserInternalServiceImpl::ListRevocations(
       v1::Revocation* out = res->add_revocations();
       out->set_sequence(r.sequence);
       out->set_user_id(r.user_id);
+      out->set_session_id(r.session_id);
       if (r.not_before == absl::InfiniteFuture()) {
         out->set_user_deleted(true);
       } else {

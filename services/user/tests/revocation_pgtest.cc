@@ -72,6 +72,13 @@ struct Env {
   }
 };
 
+// The claims of a token, unjudged.
+auth::Claims Claims(Env& env, const std::string& token) {
+  auto claims = env.verifier.Verify(token, env.now);
+  REQUIRE(claims.ok());
+  return *claims;
+}
+
 const auth::Caller kAdmin{"usr_00000000000000000000000000", auth::Role::kAdmin};
 
 }  // namespace
@@ -109,12 +116,45 @@ TEST_CASE("setting the role a user already has voids nothing") {
   CHECK(env.Judge(t.access_token).ok());
 }
 
-TEST_CASE("logout of every session voids the access tokens; logout of one does not") {
+TEST_CASE("logout of one session voids that session's access tokens, and only those") {
+  Env env;
+  env.Make("shopper", auth::Role::kViewer);
+  Tokens phone = env.Login("shopper");
+  Tokens laptop = env.Login("shopper");
+  // A refresh keeps the session: its new access token belongs to the phone's session too.
+  auto refreshed = env.accounts->Refresh(phone.refresh_token);
+  REQUIRE(refreshed.ok());
+  REQUIRE(env.Judge(phone.access_token).ok());
+
+  REQUIRE(env.accounts->Logout(refreshed->refresh_token, /*all_sessions=*/false).ok());
+  absl::StatusOr<auth::Claims> old = env.Judge(phone.access_token);
+  CHECK(old.status().code() == absl::StatusCode::kUnauthenticated);
+  CHECK(ReasonOf(old.status()) == "TOKEN_REVOKED");
+  CHECK(ReasonOf(env.Judge(refreshed->access_token).status()) == "TOKEN_REVOKED");
+  // The laptop's session is untouched, and so is the user's cutoff: a new login in the same
+  // second is neither void nor stamped ahead.
+  CHECK(env.Judge(laptop.access_token).ok());
+  Tokens again = env.Login("shopper");
+  absl::StatusOr<auth::Claims> fresh = env.Judge(again.access_token);
+  REQUIRE(fresh.ok());
+  CHECK(fresh->issued_at == absl::FromUnixSeconds(absl::ToUnixSeconds(env.now)));
+  CHECK(env.revoked.size() == 0);
+  CHECK(env.revoked.session_count() == 1);
+
+  // Logging out of a session already gone records nothing more.
+  REQUIRE(env.accounts->Logout(refreshed->refresh_token, /*all_sessions=*/false).ok());
+  REQUIRE(env.accounts->Logout(phone.refresh_token, /*all_sessions=*/false).ok());
+  auto log = env.accounts->ListRevocations(0, 0);
+  REQUIRE(log.ok());
+  REQUIRE(log->revocations.size() == 1);
+  CHECK(log->revocations[0].session_id == Claims(env, phone.access_token).session_id);
+}
+
+TEST_CASE("logout of every session voids the access tokens of all of them") {
   Env env;
   env.Make("shopper", auth::Role::kViewer);
   Tokens one = env.Login("shopper");
   Tokens two = env.Login("shopper");
-  REQUIRE(env.accounts->Logout(one.refresh_token, /*all_sessions=*/false).ok());
   CHECK(env.Judge(two.access_token).ok());
   env.now += absl::Seconds(3);
   REQUIRE(env.accounts->Logout(two.refresh_token, /*all_sessions=*/true).ok());

@@ -1,6 +1,7 @@
 #pragma once
 
-// SQL of token revocations and account deletion (see V006__create_token_revocations.sql).
+// SQL of token revocations and account deletion (see V006__create_token_revocations.sql and
+// V007__session_revocations.sql).
 
 #include <string>
 #include <utility>
@@ -14,18 +15,20 @@ inline constexpr char kLockRevocations[] =
     "SELECT pg_advisory_xact_lock(hashtext('shopcast.user.token_revocations'))";
 
 inline constexpr char kInsertRevocation[] = R"~(
-INSERT INTO token_revocations (user_id, not_before, user_deleted, reason)
-VALUES ($1, $2, $3, $4))~";
+INSERT INTO token_revocations (user_id, not_before, user_deleted, reason, session_id)
+VALUES ($1, $2, $3, $4, $5))~";
 
 inline constexpr char kListRevocations[] = R"~(
-SELECT sequence, user_id, not_before, user_deleted FROM token_revocations
+SELECT sequence, user_id, not_before, user_deleted, session_id FROM token_revocations
 WHERE sequence > $1 ORDER BY sequence LIMIT $2)~";
 
 // The role and the revocation cutoff of a user, read in one snapshot: a token issued from
-// them can never carry a role from before a revocation and an iat from after it.
+// them can never carry a role from before a revocation and an iat from after it. A session's
+// logout is not the user's cutoff: it voids that session's tokens whatever their iat.
 inline constexpr char kSelectIssueState[] = R"~(
 SELECT u.role,
-       COALESCE((SELECT max(r.not_before) FROM token_revocations r WHERE r.user_id = u.id), 0)
+       COALESCE((SELECT max(r.not_before) FROM token_revocations r
+                 WHERE r.user_id = u.id AND r.session_id IS NULL), 0)
 FROM users u WHERE u.id = $1)~";
 
 inline constexpr char kSelectRoleForUpdate[] = "SELECT role FROM users WHERE id = $1 FOR UPDATE";

@@ -2,6 +2,9 @@
 // issued from, and account deletion.
 #include "store/revocation_store.h"
 
+#include <optional>
+#include <string>
+
 #include "shopcast/db/transaction.h"
 #include "shopcast/status/status.h"
 #include "store/user_store.h"
@@ -17,7 +20,14 @@ void InsertRevocation(pqxx::work& tx, absl::string_view user_id, absl::Time not_
                       absl::string_view reason) {
   tx.exec_prepared("lock_revocations");
   tx.exec_prepared("insert_revocation", S(user_id), absl::ToUnixSeconds(not_before),
-                   reason == "account_deleted", S(reason));
+                   reason == "account_deleted", S(reason), std::optional<std::string>());
+}
+
+void InsertSessionRevocation(pqxx::work& tx, absl::string_view user_id,
+                             absl::string_view session_id, absl::Time not_before) {
+  tx.exec_prepared("lock_revocations");
+  tx.exec_prepared("insert_revocation", S(user_id), absl::ToUnixSeconds(not_before), false,
+                   "logout_session", std::optional<std::string>(S(session_id)));
 }
 
 absl::StatusOr<IssueState> UserStore::GetIssueState(absl::string_view id) {
@@ -49,6 +59,7 @@ absl::StatusOr<std::vector<auth::Revocation>> UserStore::ListRevocations(int64_t
           rev.user_id = r[1].as<std::string>();
           rev.not_before = r[3].as<bool>() ? absl::InfiniteFuture()
                                            : absl::FromUnixSeconds(r[2].as<int64_t>());
+          if (!r[4].is_null()) rev.session_id = r[4].as<std::string>();
           out.push_back(std::move(rev));
         }
         return out;

@@ -13,5 +13,9 @@ namespace shopcast::user {
 // `reason`: role_changed, logout_all or account_deleted.
 void InsertRevocation(pqxx::work& tx, absl::string_view user_id, absl::Time not_before,
                       absl::string_view reason);
+// Appends "every token of session `session_id` (a refresh-token family) is void", dated by
+// the logout's cutoff `not_before`, to the log, in `tx`.
+void InsertSessionRevocation(pqxx::work& tx, absl::string_view user_id,
+                             absl::string_view session_id, absl::Time not_before);
 
 }  // namespace shopcast::user

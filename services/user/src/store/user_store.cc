@@ -197,7 +197,12 @@ absl::Status UserStore::RevokeRefreshToken(absl::string_view token_hash, bool al
       tx.exec_prepared("revoke_user", r[0][1].as<std::string>());
       InsertRevocation(tx, r[0][1].as<std::string>(), revoke_before, "logout_all");
     } else {
-      tx.exec_prepared("revoke_family", r[0][0].as<std::string>());
+      const std::string family = r[0][0].as<std::string>();
+      // Its access tokens carry the family as "sid". A family already revoked is not logged
+      // out again: the log records each session once.
+      if (tx.exec_prepared("revoke_family", family).affected_rows() > 0) {
+        InsertSessionRevocation(tx, r[0][1].as<std::string>(), family, revoke_before);
+      }
     }
     return absl::OkStatus();
   });

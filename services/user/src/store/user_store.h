@@ -21,8 +21,8 @@ namespace shopcast::user {
 // What became of a presented refresh token.
 struct RotateOutcome {
   enum Kind { kRotated, kUnknown, kExpired, kRevoked, kReused } kind = kUnknown;
-  std::string user_id;  // set for kRotated
-  std::string family_id;
+  std::string user_id;    // set for kRotated
+  std::string family_id;  // the session: access tokens carry it as "sid"
 };
 
 // What a token is issued from: the role, and the cutoff of the user's latest revocation
@@ -64,8 +64,9 @@ class UserStore {
   absl::StatusOr<RotateOutcome> RotateRefreshToken(absl::string_view old_hash,
                                                    absl::string_view new_hash,
                                                    absl::Time new_expires_at);
-  // Revokes the token's family, or with `all_sessions` every token of its user and its access
-  // tokens issued before `revoke_before`. Unknown tokens are ignored (logout is idempotent).
+  // Revokes the token's family and every access token of that session, or with `all_sessions`
+  // every token of its user and its access tokens issued before `revoke_before`, in the same
+  // commit. Unknown tokens are ignored (logout is idempotent).
   absl::Status RevokeRefreshToken(absl::string_view token_hash, bool all_sessions,
                                   absl::Time revoke_before);
 

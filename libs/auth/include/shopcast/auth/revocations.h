@@ -1,15 +1,18 @@
 #pragma once
 
 // Stale authority: "this user's tokens issued before T are void". The user service records one
-// when a role changes, a user logs out of every session or an account is deleted; every service
+// when a role changes, a user logs out of every session or an account is deleted, and "every
+// token of this session is void" when a user logs out of one session; every service
 // keeps the list in memory (RevocationList), pulled every second from the user service's
 // internal ListRevocations (RevocationSync), and refuses the tokens it voids. A service that
 // cannot reach the user service keeps its last known list and says so (log and metrics).
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -31,6 +34,10 @@ struct Revocation {
   // after a revocation with iat >= not_before (see libs/auth/README.md: iat is whole seconds).
   // absl::InfiniteFuture(): the account was deleted, every token of it is void.
   absl::Time not_before;
+  // Set: a logout of this one session (the token's "sid"). Every token carrying it is void,
+  // whatever its iat; not_before is then the logout's cutoff, which only dates the entry so
+  // the list can forget it once every token of the session has expired.
+  std::string session_id;
 };
 
 struct RevocationBatch {
@@ -38,20 +45,43 @@ struct RevocationBatch {
   bool more = false;                    // another batch follows at once
 };
 
+struct RevocationListOptions {
+  // How long a session entry is kept after its cutoff. Every token of a logged-out session was
+  // issued by then, so after the longest access-token lifetime, the verifier's leeway (30 s)
+  // and a minute for clock differences between services, all of them have expired everywhere
+  // and the entry can go. This bounds the list to the sessions logged out in the last ~24 h.
+  absl::Duration session_retention = kMaxAccessTokenTtl + absl::Seconds(30) + absl::Minutes(1);
+  // Wall clock (entries are dated by the user service's wall clock); tests move it.
+  std::function<absl::Time()> clock = absl::Now;
+};
+
 // Thread-safe.
 class RevocationList {
  public:
-  // OK, or UNAUTHENTICATED TOKEN_REVOKED when the token's user voided it since it was issued.
+  RevocationList() : RevocationList(RevocationListOptions{}) {}
+  explicit RevocationList(RevocationListOptions options);
+
+  // OK, or UNAUTHENTICATED TOKEN_REVOKED when the token's user voided it since it was issued
+  // or its session was logged out.
   absl::Status Check(const Claims& claims) const;
-  // Adds a batch; a user keeps the latest not_before. Entries at or before last_sequence()
-  // are ignored (the batch is a retry).
+  // Adds a batch; a user keeps the latest not_before, a session its entry until the retention
+  // passes. Entries at or before last_sequence() are ignored (the batch is a retry). Forgets
+  // session entries past their retention.
   void Apply(const std::vector<Revocation>& batch);
   int64_t last_sequence() const;
-  size_t size() const;
+  size_t size() const;           // users with a cutoff
+  size_t session_count() const;  // logged-out sessions remembered
 
  private:
+  void ForgetExpiredSessions(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const RevocationListOptions options_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, absl::Time> not_before_ ABSL_GUARDED_BY(mu_);
+  // Session id -> cutoff, and the same entries in arrival order (about cutoff order) so the
+  // oldest can be forgotten without a scan.
+  absl::flat_hash_map<std::string, absl::Time> revoked_sessions_ ABSL_GUARDED_BY(mu_);
+  std::deque<std::pair<absl::Time, std::string>> session_order_ ABSL_GUARDED_BY(mu_);
   int64_t last_sequence_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
@@ -90,6 +120,7 @@ class RevocationSync {
   prometheus::Gauge* stale_gauge_ = nullptr;
   prometheus::Gauge* last_success_ = nullptr;
   prometheus::Gauge* known_ = nullptr;
+  prometheus::Gauge* known_sessions_ = nullptr;
   mutable absl::Mutex mu_;
   bool stop_ ABSL_GUARDED_BY(mu_) = false;
   bool stale_ ABSL_GUARDED_BY(mu_) = false;

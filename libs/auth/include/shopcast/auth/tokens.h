@@ -18,6 +18,10 @@ namespace shopcast::auth {
 // Tokens longer than this are rejected unread (ours are well under 1 KiB).
 inline constexpr size_t kMaxTokenBytes = 8 * 1024;
 
+// The longest access-token lifetime an issuer may be configured with. Verifiers rely on it to
+// bound what they remember about revoked sessions (revocations.h).
+inline constexpr absl::Duration kMaxAccessTokenTtl = absl::Hours(24);
+
 // The verified content of an access token.
 struct Claims {
   std::string subject;    // user id ("sub")
@@ -25,6 +29,9 @@ struct Claims {
   std::string token_id;   // "jti"
   absl::Time issued_at;   // "iat"
   absl::Time expires_at;  // "exp"
+  // "sid": the login session (the user service's refresh-token family) the token was issued
+  // for; "" for a token without one, which only a per-user revocation can void.
+  std::string session_id;
 };
 
 struct IssuedToken {
@@ -37,9 +44,10 @@ class TokenIssuer {
  public:
   TokenIssuer(SigningKey key, std::string issuer, std::string audience, absl::Duration ttl);
 
-  // A token for `subject` with `role`, valid from `now` (truncated to seconds) for the TTL;
-  // Internal if signing fails (a bad key).
-  absl::StatusOr<IssuedToken> Issue(absl::string_view subject, Role role, absl::Time now) const;
+  // A token for `subject` with `role`, valid from `now` (truncated to seconds) for the TTL,
+  // carrying `session_id` as "sid" unless it is empty; Internal if signing fails (a bad key).
+  absl::StatusOr<IssuedToken> Issue(absl::string_view subject, Role role, absl::Time now,
+                                    absl::string_view session_id = {}) const;
 
   const SigningKey& key() const { return key_; }
 
@@ -61,7 +69,8 @@ class TokenVerifier {
   // The claims of a valid ES256 token signed by a known key, for our issuer and audience, at
   // `now`; otherwise UNAUTHENTICATED with reason TOKEN_MALFORMED, TOKEN_ALG_NOT_ALLOWED,
   // TOKEN_UNKNOWN_KEY, TOKEN_BAD_SIGNATURE, TOKEN_EXPIRED, TOKEN_NOT_YET_VALID,
-  // TOKEN_WRONG_ISSUER or TOKEN_WRONG_AUDIENCE. The token never appears in the error.
+  // TOKEN_WRONG_ISSUER or TOKEN_WRONG_AUDIENCE. A "sid" is optional, but when present must be
+  // a non-empty string (else TOKEN_MALFORMED). The token never appears in the error.
   absl::StatusOr<Claims> Verify(absl::string_view token, absl::Time now) const;
 
  private:
