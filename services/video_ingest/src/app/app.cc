@@ -143,6 +143,8 @@ int RunServer(const Config& config) {
   runtime_options.target_duration = config.target_duration;
   runtime_options.playlist_window = config.playlist_window;
   runtime_options.stall_timeout = config.stall_timeout;
+  // Past the grace no reconnect can continue a stream; the margin covers clock differences.
+  runtime_options.idle_stream_ttl = config.reconnect_grace + absl::Seconds(30);
   media::GstPackagerFactory packagers;
   IngestRuntime runtime(runtime_options, store, packagers, &host.metrics());
   if (absl::Status s = runtime.Start(); !s.ok()) return Fail("runtime", s);
