@@ -1,5 +1,7 @@
 #include "ingest/runtime.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <utility>
 
@@ -335,6 +337,8 @@ void IngestRuntime::EndSession(const std::shared_ptr<Session>& session, const En
       .Kv("reason", v1::SessionEndReason_Name(ending.reason))
       .Kv("error", common::v1::StreamErrorReason_Name(ending.error));
   session->MarkEnded();
+  // After the callers are released: a trim walks every arena and may take milliseconds.
+  if (options_.return_free_memory) malloc_trim(0);
 }
 
 absl::Status IngestRuntime::StoreEnd(const std::string& session_id, const Ending& ending) {

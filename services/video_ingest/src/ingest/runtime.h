@@ -61,6 +61,10 @@ struct RuntimeOptions {
   // continue it. Longer than the reconnect grace: past the grace no claim on the stream can
   // succeed, and whoever ends the stream (this replica or another) may never tell this one.
   absl::Duration idle_stream_ttl = absl::Seconds(90);
+  // Hand the allocator's free memory back to the system after each session ends (glibc keeps
+  // it in per-thread arenas otherwise; a session's packager, GStreamer and protocol threads
+  // free megabytes that the process would hold for good).
+  bool return_free_memory = true;
   // Wall clock for the times stored and shown (program date times come from the packager).
   std::function<absl::Time()> now = [] { return absl::Now(); };
 };
