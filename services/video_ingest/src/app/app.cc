@@ -1,5 +1,7 @@
 #include "app/app.h"
 
+#include <malloc.h>
+
 #include <limits>
 #include <map>
 #include <memory>
@@ -86,6 +88,10 @@ int RunMigrate(const Config& config) {
 }
 
 int RunServer(const Config& config) {
+  // Before the I/O, GStreamer, libsrt and gRPC threads start: glibc gives each allocating
+  // thread an arena of its own (up to 8 per core) and keeps the memory freed there: over 20
+  // publishes RSS grew 4.8 MB with 16 arenas, 0.9 MB with 2 (README, Memory).
+  if (config.malloc_arena_max > 0) mallopt(M_ARENA_MAX, config.malloc_arena_max);
   // Public keys that sign access tokens (a private key file yields only its public half).
   auto verify_keys = startup::LoadVerifyKeys(config.verify_key_files);
   if (!verify_keys.ok()) return Fail("verify_keys", verify_keys.status());
@@ -143,6 +149,9 @@ int RunServer(const Config& config) {
   runtime_options.target_duration = config.target_duration;
   runtime_options.playlist_window = config.playlist_window;
   runtime_options.stall_timeout = config.stall_timeout;
+  runtime_options.return_free_memory = config.return_free_memory;
+  // Past the grace no reconnect can continue a stream; the margin covers clock differences.
+  runtime_options.idle_stream_ttl = config.reconnect_grace + absl::Seconds(30);
   media::GstPackagerFactory packagers;
   IngestRuntime runtime(runtime_options, store, packagers, &host.metrics());
   if (absl::Status s = runtime.Start(); !s.ok()) return Fail("runtime", s);

@@ -49,6 +49,11 @@ ABSL_FLAG(absl::Duration, target_duration, absl::Seconds(2),
 ABSL_FLAG(int, playlist_window, 6, "segments in the live playlist");
 ABSL_FLAG(absl::Duration, reconnect_grace, absl::Seconds(60),
           "how long a stream waits for its encoder to come back before it ends");
+ABSL_FLAG(bool, return_free_memory, true,
+          "hand the allocator's free memory back to the system after each encoder session");
+ABSL_FLAG(int, malloc_arena_max, 2,
+          "glibc malloc arenas at most (0: glibc's default, 8 per core); fewer arenas keep less "
+          "freed memory");
 ABSL_FLAG(absl::Duration, stall_timeout, absl::Seconds(10),
           "media arriving but nothing packaged for this long ends the session");
 ABSL_FLAG(int, max_open_streams_per_host, 5,
@@ -130,6 +135,8 @@ absl::StatusOr<Config> LoadConfig() {
   c.playlist_window = absl::GetFlag(FLAGS_playlist_window);
   c.reconnect_grace = absl::GetFlag(FLAGS_reconnect_grace);
   c.stall_timeout = absl::GetFlag(FLAGS_stall_timeout);
+  c.return_free_memory = absl::GetFlag(FLAGS_return_free_memory);
+  c.malloc_arena_max = absl::GetFlag(FLAGS_malloc_arena_max);
   c.max_open_streams_per_host = absl::GetFlag(FLAGS_max_open_streams_per_host);
   c.playback_base_url = absl::GetFlag(FLAGS_playback_base_url);
   c.rtmp_public_url = absl::GetFlag(FLAGS_rtmp_public_url);
@@ -211,6 +218,9 @@ absl::StatusOr<Config> LoadConfig() {
   if (c.stall_timeout < absl::Seconds(1) || c.ingest_idle_timeout < absl::Seconds(1) ||
       c.rtmp_handshake_timeout < absl::Milliseconds(100)) {
     return absl::InvalidArgumentError("timeouts are too short");
+  }
+  if (c.malloc_arena_max < 0 || c.malloc_arena_max > 1024) {
+    return absl::InvalidArgumentError("malloc_arena_max must be 0..1024");
   }
   if (c.max_open_streams_per_host < 1) {
     return absl::InvalidArgumentError("max_open_streams_per_host must be at least 1");

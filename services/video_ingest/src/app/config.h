@@ -48,6 +48,8 @@ struct Config {
   int playlist_window = 6;
   absl::Duration reconnect_grace;
   absl::Duration stall_timeout;
+  bool return_free_memory = true;  // malloc_trim after each session (see RuntimeOptions).
+  int malloc_arena_max = 2;         // 0: glibc's default.
   int max_open_streams_per_host = 5;
 
   // Public URLs shown to hosts and viewers (what a load balancer exposes).

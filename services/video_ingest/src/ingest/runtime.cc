@@ -1,5 +1,7 @@
 #include "ingest/runtime.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <utility>
 
@@ -148,9 +150,16 @@ size_t IngestRuntime::pending_session_ends() const {
   return pending_ends_.size();
 }
 
+size_t IngestRuntime::tracked_streams() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return streams_.size();
+}
+
 std::shared_ptr<media::LivePlaylist> IngestRuntime::PlaylistFor(const streams::Claim& claim) {
   std::lock_guard<std::mutex> lock(mu_);
-  StreamEntry& entry = streams_[claim.stream_id];
+  auto [it, added] = streams_.try_emplace(claim.stream_id);
+  StreamEntry& entry = it->second;
+  if (added) entry.idle_since = std::chrono::steady_clock::now();  // Until the session registers.
   // A playlist continues across reconnects; after a restart (no playlist in memory) a new one
   // resumes the stream's numbering from the database.
   if (!entry.playlist || entry.playlist->next_sequence() != claim.next_sequence) {
@@ -181,8 +190,9 @@ absl::StatusOr<std::shared_ptr<MediaSession>> IngestRuntime::Admit(const Publish
   }
   if (!claim.ok()) return claim.status();
 
-  auto session = std::make_shared<Session>(*this, *claim, std::move(disconnect));
   std::shared_ptr<media::LivePlaylist> playlist = PlaylistFor(*claim);
+  // The session keeps the playlist its packager writes to, whatever happens to the map entry.
+  auto session = std::make_shared<Session>(*this, *claim, playlist, std::move(disconnect));
 
   media::PackagerOptions po;
   po.format = format;
@@ -228,7 +238,9 @@ absl::StatusOr<std::shared_ptr<MediaSession>> IngestRuntime::Admit(const Publish
     std::lock_guard<std::mutex> lock(mu_);
     // Already failed and ending: the encoder's first Write sees it and hangs up.
     if (!session->ending()) {
-      streams_[claim->stream_id].session = session;
+      StreamEntry& entry = streams_[claim->stream_id];
+      if (!entry.playlist) entry.playlist = playlist;  // Grace expiry raced this admission.
+      entry.session = session;
       session->registered = true;
       ++active_;
       if (sessions_gauge_ != nullptr) sessions_gauge_->Set(static_cast<double>(active_));
@@ -306,7 +318,10 @@ void IngestRuntime::EndSession(const std::shared_ptr<Session>& session, const En
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = streams_.find(claim.stream_id);
-    if (it != streams_.end() && it->second.session == session) it->second.session.reset();
+    if (it != streams_.end() && it->second.session == session) {
+      it->second.session.reset();
+      it->second.idle_since = std::chrono::steady_clock::now();
+    }
     if (session->registered) {
       session->registered = false;
       --active_;
@@ -322,6 +337,8 @@ void IngestRuntime::EndSession(const std::shared_ptr<Session>& session, const En
       .Kv("reason", v1::SessionEndReason_Name(ending.reason))
       .Kv("error", common::v1::StreamErrorReason_Name(ending.error));
   session->MarkEnded();
+  // After the callers are released: a trim walks every arena and may take milliseconds.
+  if (options_.return_free_memory) malloc_trim(0);
 }
 
 absl::Status IngestRuntime::StoreEnd(const std::string& session_id, const Ending& ending) {
@@ -476,6 +493,25 @@ void IngestRuntime::Housekeep() {
     }
     if (playlist) (void)playlist->End();
     log::Info("ingest_stream_grace_expired").Kv("stream_id", id);
+  }
+  ForgetIdleStreams();
+}
+
+void IngestRuntime::ForgetIdleStreams() {
+  // Without this, every stream this replica ever served would stay in memory: streams that went
+  // to ERROR, never went live, or whose grace another replica expired never come back here.
+  // Nothing is written: the playlist may be another replica's now (a shared hot tier).
+  const SteadyTime cutoff =
+      std::chrono::steady_clock::now() - absl::ToChronoNanoseconds(options_.idle_stream_ttl);
+  std::vector<std::shared_ptr<media::LivePlaylist>> forgotten;  // Freed outside the lock.
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto it = streams_.begin(); it != streams_.end();) {
+    if (!it->second.session && it->second.idle_since <= cutoff) {
+      forgotten.push_back(std::move(it->second.playlist));
+      it = streams_.erase(it);
+    } else {
+      ++it;
+    }
   }
 }
 

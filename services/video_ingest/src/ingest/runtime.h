@@ -57,6 +57,14 @@ struct RuntimeOptions {
   absl::Duration record_retry_min = absl::Milliseconds(100);
   absl::Duration record_retry_max = absl::Seconds(5);
   int worker_threads = 2;  // Blocking work: ending sessions, recording segments.
+  // How long a stream's in-memory playlist is kept after its encoder left, for a reconnect to
+  // continue it. Longer than the reconnect grace: past the grace no claim on the stream can
+  // succeed, and whoever ends the stream (this replica or another) may never tell this one.
+  absl::Duration idle_stream_ttl = absl::Seconds(90);
+  // Hand the allocator's free memory back to the system after each session ends (glibc keeps
+  // it in per-thread arenas otherwise; a session's packager, GStreamer and protocol threads
+  // free megabytes that the process would hold for good).
+  bool return_free_memory = true;
   // Wall clock for the times stored and shown (program date times come from the packager).
   std::function<absl::Time()> now = [] { return absl::Now(); };
 };
@@ -90,6 +98,8 @@ class IngestRuntime final : public PublishAdmission, public streams::LiveControl
   size_t active_sessions() const;
   // Session ends that could not be recorded yet (the database was unreachable); retried.
   size_t pending_session_ends() const;
+  // Streams whose state (a playlist, a session) this runtime holds in memory.
+  size_t tracked_streams() const;
 
  private:
   class Session;
@@ -99,6 +109,7 @@ class IngestRuntime final : public PublishAdmission, public streams::LiveControl
   struct StreamEntry {
     std::shared_ptr<media::LivePlaylist> playlist;
     std::shared_ptr<Session> session;  // The live one, if any.
+    SteadyTime idle_since;             // When it last had no session (see idle_stream_ttl).
   };
   // How a session ended, which decides what happens to its stream.
   struct Ending {
@@ -130,6 +141,8 @@ class IngestRuntime final : public PublishAdmission, public streams::LiveControl
   void DrainSegments(std::shared_ptr<Session> session, int failed_attempts);
   void HousekeepingLoop();
   void Housekeep();
+  // Forgets streams that have had no session for idle_stream_ttl.
+  void ForgetIdleStreams();
   std::shared_ptr<media::LivePlaylist> PlaylistFor(const streams::Claim& claim);
 
   const RuntimeOptions options_;

@@ -20,8 +20,12 @@ namespace shopcast::video_ingest {
 class IngestRuntime::Session final : public MediaSession,
                                      public std::enable_shared_from_this<Session> {
  public:
-  Session(IngestRuntime& runtime, streams::Claim claim, DisconnectFn disconnect)
-      : runtime_(runtime), claim_(std::move(claim)), disconnect_(std::move(disconnect)) {}
+  Session(IngestRuntime& runtime, streams::Claim claim,
+          std::shared_ptr<media::LivePlaylist> playlist, DisconnectFn disconnect)
+      : runtime_(runtime),
+        claim_(std::move(claim)),
+        playlist_(std::move(playlist)),
+        disconnect_(std::move(disconnect)) {}
 
   // MediaSession, for the protocol server.
   bool Write(std::span<const uint8_t> bytes) override;
@@ -62,6 +66,9 @@ class IngestRuntime::Session final : public MediaSession,
  private:
   IngestRuntime& runtime_;
   const streams::Claim claim_;
+  // What the packager writes to: kept alive for the session even if the runtime forgets the
+  // stream (grace expiry racing an admission).
+  const std::shared_ptr<media::LivePlaylist> playlist_;
   const DisconnectFn disconnect_;
 
   std::mutex packager_mu_;

@@ -16,6 +16,7 @@ ABSL_DECLARE_FLAG(std::string, db_dsn);
 ABSL_DECLARE_FLAG(std::string, verify_key_files);
 ABSL_DECLARE_FLAG(std::string, instance_id);
 ABSL_DECLARE_FLAG(std::string, srt_bind_address);
+ABSL_DECLARE_FLAG(int, malloc_arena_max);
 
 namespace shopcast::video_ingest {
 namespace {
@@ -75,6 +76,21 @@ TEST_CASE("The SRT port listens where it is told, on every interface unless told
     CHECK(absl::StrContains(config.status().message(), "srt_bind_address"));
   }
   absl::SetFlag(&FLAGS_srt_bind_address, "0.0.0.0");
+}
+
+TEST_CASE("Memory settings: two malloc arenas and a trim after each session unless told "
+          "otherwise; a negative arena count is refused") {
+  absl::SetFlag(&FLAGS_db_dsn, "host=127.0.0.1 dbname=video_ingest");
+  absl::SetFlag(&FLAGS_verify_key_files, "/dev/null");
+  absl::SetFlag(&FLAGS_instance_id, "video-ingest-0");
+  absl::StatusOr<Config> config = LoadConfig();
+  REQUIRE(config.ok());
+  CHECK(config->malloc_arena_max == 2);
+  CHECK(config->return_free_memory);
+  absl::SetFlag(&FLAGS_malloc_arena_max, -1);
+  config = LoadConfig();
+  absl::SetFlag(&FLAGS_malloc_arena_max, 2);
+  CHECK(config.status().code() == absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <cinttypes>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -153,6 +154,17 @@ void IngestServer::Kill() {
 
 std::string IngestServer::LogPath(const std::string& name) const {
   return deployment_->dir.File(name + ".log");
+}
+
+int64_t IngestServer::ResidentBytes() const {
+  std::ifstream in("/proc/" + std::to_string(proc_->pid()) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    int64_t kib = 0;
+    if (std::sscanf(line.c_str(), "VmRSS: %" SCNd64 " kB", &kib) == 1) return kib * 1024;
+  }
+  FAIL("no VmRSS for the server process");
+  return 0;
 }
 
 std::string IngestServer::Metrics() const {

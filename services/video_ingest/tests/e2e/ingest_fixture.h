@@ -126,6 +126,8 @@ class IngestServer {
   // A file for a client's log in the test's scratch folder (removed after the test).
   std::string LogPath(const std::string& name) const;
   bool running() const { return proc_->running(); }
+  // The server's resident memory now (VmRSS of /proc/<pid>/status), in bytes.
+  int64_t ResidentBytes() const;
   // SIGTERM, as Kubernetes stops a pod; the exit code, or -1 if it did not exit in `timeout`.
   int Terminate(absl::Duration timeout);
   // SIGKILL: the process vanishes without draining or a goodbye (a crashed pod, a lost node).

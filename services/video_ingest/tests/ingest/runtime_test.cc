@@ -29,7 +29,8 @@ namespace cpb = ::shopcast::common::v1;
 
 // A runtime on fakes, with fast housekeeping.
 struct Harness {
-  Harness() {
+  explicit Harness(absl::Duration idle_stream_ttl = absl::Minutes(10)) {
+    options.idle_stream_ttl = idle_stream_ttl;
     options.segment_root = root.path();
     options.housekeeping_interval = absl::Milliseconds(20);
     options.record_retry_min = absl::Milliseconds(5);
@@ -270,6 +271,40 @@ TEST_CASE("Start marks the instance alive before releasing its previous run's se
   for (size_t i = 2; i < calls.size(); ++i) {
     if (calls[i].op == "orphans") CHECK_FALSE(calls[i].starting);
   }
+}
+
+TEST_CASE("Streams whose encoders left are forgotten once no reconnect can continue them, "
+          "however they ended, while a live one stays") {
+  Harness h(/*idle_stream_ttl=*/absl::Milliseconds(100));
+  REQUIRE(h.runtime->Start().ok());
+  auto live = h.Admit("str_live");
+  // Ten streams publish and leave in turn: the encoder hangs up (the stream waits for it, and
+  // another replica may expire its grace), or the disk fails (ERROR), or the host ends it.
+  constexpr int kStreams = 10;
+  for (int i = 0; i < kStreams; ++i) {
+    const std::string id = "str_" + std::to_string(i);
+    auto session = h.Admit(id);
+    FakePackager* packager = h.packagers.For(id);
+    REQUIRE(packager->CloseSegment().ok());
+    if (i % 3 == 0) {
+      session->Close(absl::OkStatus());
+    } else if (i % 3 == 1) {
+      packager->Fail(Error(absl::StatusCode::kDataLoss, "STORAGE_FAILURE", "disk full"));
+    } else {
+      h.runtime->StopPublishing(id, vpb::SESSION_END_REASON_STREAM_ENDED);
+    }
+  }
+  REQUIRE(h.store.WaitFor([](const std::vector<StoreCall>& c) {
+    return CountOf(c, "release") + CountOf(c, "fail") == kStreams;
+  }));
+  CHECK(shopcast::testing::WaitUntil([&] { return h.runtime->tracked_streams() == 1; },
+                                     absl::Seconds(10)));
+  // Forgetting writes nothing: the stream may be another replica's by now.
+  CHECK(h.Playlist("str_0").find("#EXT-X-ENDLIST") == std::string::npos);
+  // The live stream keeps its session and playlist.
+  REQUIRE(h.packagers.For("str_live")->CloseSegment().ok());
+  CHECK(h.runtime->active_sessions() == 1);
+  CHECK(h.Playlist("str_live").find("000000.ts") != std::string::npos);
 }
 
 TEST_CASE("Start fails when the database cannot be reached") {
