@@ -11,6 +11,7 @@
 #include "shopcast/db/pool.h"
 #include "shopcast/status/status.h"
 #include "shopcast/testing/pg.h"
+#include "shopcast/testing/wait.h"
 #include "shopcast/timing/clock.h"
 
 namespace shopcast::db {
@@ -71,7 +72,7 @@ TEST_CASE("A waiter whose timeout has not passed on the pool's clock gets the fr
     waiting = true;
     got = (*pool)->Acquire().status();
   });
-  while (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  REQUIRE(shopcast::testing::WaitUntil([&] { return waiting.load(); }, absl::Seconds(30)));
   std::this_thread::sleep_for(std::chrono::milliseconds(50));  // real time, not pool time
   { Pool::Lease release = std::move(*held); }
   waiter.join();

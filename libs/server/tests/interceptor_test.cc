@@ -90,11 +90,12 @@ TEST_CASE("a call's duration in the access log and the latency histogram is stea
 
   // The server records the call just after answering: wait for the histogram to show it.
   const prometheus::ClientMetric* latency = nullptr;
-  for (int i = 0; i < 3000; ++i) {
-    latency = Find(registry.Collect(), "grpc_server_handling_seconds");
-    if (latency != nullptr && latency->histogram.sample_count == 1) break;
-    absl::SleepFor(absl::Milliseconds(10));
-  }
+  shopcast::testing::WaitUntil(
+      [&] {
+        latency = Find(registry.Collect(), "grpc_server_handling_seconds");
+        return latency != nullptr && latency->histogram.sample_count == 1;
+      },
+      absl::Seconds(30));
   auto families = registry.Collect();
   latency = Find(families, "grpc_server_handling_seconds");
   REQUIRE(latency != nullptr);
