@@ -1,0 +1,11 @@
+add_library(realtime_push_app STATIC
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/app/app.cc ${CMAKE_CURRENT_SOURCE_DIR}/src/app/config.cc)
+target_include_directories(realtime_push_app PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
+target_link_libraries(realtime_push_app PUBLIC
+  realtime_push_rooms shopcast::server shopcast::clients shopcast::auth shopcast::config
+  shopcast::startup absl::flags)
+shopcast_warnings(realtime_push_app)
+
+add_executable(realtime-push ${CMAKE_CURRENT_SOURCE_DIR}/src/main.cc)
+target_link_libraries(realtime-push PRIVATE realtime_push_app)
+shopcast_warnings(realtime-push)

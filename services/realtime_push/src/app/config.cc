@@ -1,0 +1,102 @@
+#include "app/config.h"
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_split.h"
+
+ABSL_FLAG(std::string, grpc_addr, "0.0.0.0:50054", "gRPC listen address");
+ABSL_FLAG(std::string, metrics_addr, "0.0.0.0:9094", "Prometheus /metrics listen address");
+ABSL_FLAG(std::string, internal_grpc_addr, "0.0.0.0:50055",
+          "internal gRPC listen address (Publish, Notify, EventSink; mutual TLS)");
+ABSL_FLAG(std::string, service_ca_file, "", "PEM of the internal CA that signs service certs");
+ABSL_FLAG(std::string, service_cert_file, "",
+          "PEM certificate of this service (CN=realtime-push)");
+ABSL_FLAG(std::string, service_key_file, "", "PEM private key of service_cert_file");
+ABSL_FLAG(std::string, db_dsn, "", "libpq connection string (no password; use PGPASSWORD)");
+ABSL_FLAG(int, db_pool_size, 8, "database connections (also the blocking-work threads)");
+ABSL_FLAG(std::string, verify_key_files, "",
+          "comma-separated PEM public keys that access tokens are verified with");
+ABSL_FLAG(std::string, token_issuer, "shopcast-user", "expected iss claim of access tokens");
+ABSL_FLAG(std::string, token_audience, "shopcast", "expected aud claim of access tokens");
+ABSL_FLAG(std::string, user_internal_addr, "",
+          "host:port of the user service's internal listener (token revocations)");
+ABSL_FLAG(absl::Duration, revocation_sync_interval, absl::Seconds(1),
+          "how often the token revocation list is pulled from the user service");
+ABSL_FLAG(int64_t, retain_events, 10000, "room events kept per room for resuming subscribers");
+ABSL_FLAG(absl::Duration, retain_age, absl::Hours(24), "room events older than this are purged");
+ABSL_FLAG(absl::Duration, purge_interval, absl::Minutes(1), "how often retention runs");
+ABSL_FLAG(int, feed_ring, 4096, "recent events each replica keeps in memory per watched room");
+ABSL_FLAG(int, max_subscriber_lag, 1024,
+          "events a subscriber may trail the room by before it gets a fresh snapshot instead");
+ABSL_FLAG(absl::Duration, keep_alive, absl::Seconds(15),
+          "a subscriber idle this long gets a keep-alive");
+ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(20),
+          "how long in-flight calls may run after SIGTERM");
+ABSL_FLAG(absl::Duration, shutdown_unready_delay, absl::ZeroDuration(),
+          "after SIGTERM: readiness off while still serving this long, then drain");
+ABSL_FLAG(std::string, log_level, "info", "debug, info, warn or error");
+
+namespace shopcast::realtime_push {
+
+absl::StatusOr<Config> LoadConfig() {
+  Config c;
+  c.grpc_addr = absl::GetFlag(FLAGS_grpc_addr);
+  c.metrics_addr = absl::GetFlag(FLAGS_metrics_addr);
+  c.internal_grpc_addr = absl::GetFlag(FLAGS_internal_grpc_addr);
+  c.service_tls = auth::ServiceTlsFiles{absl::GetFlag(FLAGS_service_ca_file),
+                                        absl::GetFlag(FLAGS_service_cert_file),
+                                        absl::GetFlag(FLAGS_service_key_file)};
+  c.db_dsn = absl::GetFlag(FLAGS_db_dsn);
+  c.db_pool_size = absl::GetFlag(FLAGS_db_pool_size);
+  for (absl::string_view f :
+       absl::StrSplit(absl::GetFlag(FLAGS_verify_key_files), ',', absl::SkipEmpty())) {
+    c.verify_key_files.emplace_back(f);
+  }
+  c.token_issuer = absl::GetFlag(FLAGS_token_issuer);
+  c.token_audience = absl::GetFlag(FLAGS_token_audience);
+  c.user_internal_addr = absl::GetFlag(FLAGS_user_internal_addr);
+  c.revocation_sync_interval = absl::GetFlag(FLAGS_revocation_sync_interval);
+  c.retain_events = absl::GetFlag(FLAGS_retain_events);
+  c.retain_age = absl::GetFlag(FLAGS_retain_age);
+  c.purge_interval = absl::GetFlag(FLAGS_purge_interval);
+  c.feed_ring = absl::GetFlag(FLAGS_feed_ring);
+  c.max_subscriber_lag = absl::GetFlag(FLAGS_max_subscriber_lag);
+  c.keep_alive = absl::GetFlag(FLAGS_keep_alive);
+  c.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
+  c.shutdown_unready_delay = absl::GetFlag(FLAGS_shutdown_unready_delay);
+
+  if (c.db_dsn.empty()) return absl::InvalidArgumentError("db_dsn is required");
+  if (c.db_dsn.find("password") != std::string::npos) {
+    return absl::InvalidArgumentError(
+        "db_dsn must not contain a password; set PGPASSWORD or PGPASSFILE instead");
+  }
+  if (c.db_pool_size < 2 || c.db_pool_size > 256) {
+    return absl::InvalidArgumentError("db_pool_size must be 2..256");
+  }
+  if (c.verify_key_files.empty()) {
+    return absl::InvalidArgumentError("verify_key_files is required");
+  }
+  if (c.token_issuer.empty() || c.token_audience.empty()) {
+    return absl::InvalidArgumentError("token_issuer and token_audience must not be empty");
+  }
+  if (c.retain_events < 1 || c.retain_age < absl::Minutes(1) ||
+      c.purge_interval < absl::Seconds(1)) {
+    return absl::InvalidArgumentError(
+        "retain_events must be >= 1, retain_age >= 1m and purge_interval >= 1s");
+  }
+  if (c.feed_ring < 16 || c.max_subscriber_lag < 1 || c.max_subscriber_lag >= c.feed_ring) {
+    return absl::InvalidArgumentError(
+        "feed_ring must be >= 16 and max_subscriber_lag between 1 and feed_ring - 1");
+  }
+  if (c.keep_alive < absl::Seconds(1) || c.shutdown_unready_delay < absl::ZeroDuration() ||
+      c.revocation_sync_interval < absl::Milliseconds(100)) {
+    return absl::InvalidArgumentError(
+        "keep_alive must be >= 1s, shutdown_unready_delay >= 0, revocation_sync_interval >= "
+        "100ms");
+  }
+  if (!log::ParseLevel(absl::GetFlag(FLAGS_log_level), &c.log_level)) {
+    return absl::InvalidArgumentError("log_level must be debug, info, warn or error");
+  }
+  return c;
+}
+
+}  // namespace shopcast::realtime_push

@@ -1,0 +1,49 @@
+#pragma once
+
+// realtime-push's configuration, from flags with SHOPCAST_REALTIME_PUSH_* environment fallback.
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "shopcast/auth/service_identity.h"
+#include "shopcast/log/log.h"
+
+namespace shopcast::realtime_push {
+
+struct Config {
+  std::string grpc_addr;
+  std::string metrics_addr;
+  // Publish, Notify and EventSink: mutual TLS, peers' service certificates only.
+  std::string internal_grpc_addr;
+  auth::ServiceTlsFiles service_tls;
+  // libpq connection string without the password (PGPASSWORD / PGPASSFILE).
+  std::string db_dsn;
+  int db_pool_size = 8;
+  // Access tokens are verified locally with these public keys.
+  std::vector<std::string> verify_key_files;
+  std::string token_issuer;
+  std::string token_audience;
+  // The user service's internal listener: token revocations.
+  std::string user_internal_addr;
+  absl::Duration revocation_sync_interval;
+  // Room log retention: an event stays while among its room's last retain_events and younger
+  // than retain_age; a subscriber resuming from before that gets a snapshot.
+  int64_t retain_events = 10000;
+  absl::Duration retain_age;
+  absl::Duration purge_interval;
+  // Fan-out: events each replica keeps per room in memory, and how far a live subscriber may
+  // trail them before it is resynced.
+  int feed_ring = 4096;
+  int max_subscriber_lag = 1024;
+  absl::Duration keep_alive;
+  absl::Duration drain_timeout;
+  absl::Duration shutdown_unready_delay;
+  log::Level log_level = log::Level::kInfo;
+};
+
+// Reads the parsed flags into a Config; an absent or malformed value is an error naming it.
+absl::StatusOr<Config> LoadConfig();
+
+}  // namespace shopcast::realtime_push

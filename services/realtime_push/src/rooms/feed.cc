@@ -1,0 +1,178 @@
+#include "rooms/feed.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "grpcpp/support/slice.h"
+
+namespace shopcast::realtime_push::rooms {
+namespace {
+
+void AppendVarint(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+}  // namespace
+
+Frame MakeFrame(int field, const std::string& message_bytes) {
+  // A length-delimited field (wire type 2) is the whole message: tag, length, bytes.
+  std::string bytes;
+  bytes.reserve(message_bytes.size() + 8);
+  AppendVarint(bytes, (static_cast<uint64_t>(field) << 3) | 2);
+  AppendVarint(bytes, message_bytes.size());
+  bytes += message_bytes;
+  grpc::Slice slice(bytes);
+  return std::make_shared<const grpc::ByteBuffer>(&slice, 1);
+}
+
+RoomFeed::RoomFeed(std::string stream_id, int ring_capacity,
+                   std::function<void(std::shared_ptr<RoomFeed>, int64_t)> load)
+    : stream_id_(std::move(stream_id)),
+      ring_capacity_(static_cast<size_t>(std::max(1, ring_capacity))),
+      load_(std::move(load)) {}
+
+RoomFeed::Lookup RoomFeed::Get(int64_t seq, FeedEntry* out) const {
+  absl::MutexLock lock(&mu_);
+  // Not primed yet (the subscriber primes it before reading), or not loaded yet.
+  if (loaded_head_ < 0 || seq > loaded_head_) return Lookup::kWait;
+  if (ring_.empty() || seq < ring_.front().seq) return Lookup::kBehind;
+  *out = ring_[static_cast<size_t>(seq - ring_.front().seq)];
+  return Lookup::kFound;
+}
+
+int64_t RoomFeed::loaded_head() const {
+  absl::MutexLock lock(&mu_);
+  return loaded_head_;
+}
+
+void RoomFeed::AppendLocked(FeedEntry entry) {
+  if (!ring_.empty() && entry.seq != ring_.back().seq + 1) ring_.clear();  // a purged gap
+  ring_.push_back(std::move(entry));
+  while (ring_.size() > ring_capacity_) ring_.pop_front();
+  loaded_head_ = ring_.back().seq;
+}
+
+void RoomFeed::MaybeLoadLocked(bool* start) {
+  *start = loaded_head_ >= 0 && !loading_ && wanted_head_ > loaded_head_;
+  if (*start) loading_ = true;
+}
+
+void RoomFeed::Prime(std::shared_ptr<RoomFeed> self, int64_t head) {
+  bool start = false;
+  int64_t from = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    if (loaded_head_ >= 0) {
+      wanted_head_ = std::max(wanted_head_, head);
+    } else {
+      loaded_head_ = head;
+    }
+    MaybeLoadLocked(&start);
+    from = loaded_head_;
+  }
+  if (start) load_(std::move(self), from);
+}
+
+void RoomFeed::OnHead(std::shared_ptr<RoomFeed> self, int64_t seq) {
+  bool start = false;
+  int64_t from = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    wanted_head_ = std::max(wanted_head_, seq);
+    MaybeLoadLocked(&start);
+    from = loaded_head_;
+  }
+  if (start) load_(std::move(self), from);
+}
+
+void RoomFeed::OnAppended(std::shared_ptr<RoomFeed> self, FeedEntry entry) {
+  bool appended = false;
+  {
+    absl::MutexLock lock(&mu_);
+    if (loaded_head_ >= 0 && !loading_ && entry.seq == loaded_head_ + 1) {
+      AppendLocked(std::move(entry));
+      appended = true;
+    }
+  }
+  if (appended) {
+    for (auto& l : ListenersCopy()) l->Wake();
+  } else {
+    OnHead(std::move(self), entry.seq);
+  }
+}
+
+void RoomFeed::Loaded(std::shared_ptr<RoomFeed> self, std::vector<FeedEntry> entries) {
+  bool again = false;
+  int64_t from = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    for (FeedEntry& e : entries) {
+      if (e.seq > loaded_head_) AppendLocked(std::move(e));
+    }
+    loading_ = false;
+    // An empty load while more is wanted means the head we were told of is not visible yet
+    // (or was wrong): the next notification or poll asks again.
+    if (!entries.empty()) MaybeLoadLocked(&again);
+    from = loaded_head_;
+  }
+  if (!entries.empty()) {
+    for (auto& l : ListenersCopy()) l->Wake();
+  }
+  if (again) load_(std::move(self), from);
+}
+
+void RoomFeed::LoadFailed() {
+  absl::MutexLock lock(&mu_);
+  loading_ = false;  // the poll asks again
+}
+
+void RoomFeed::Ephemeral(int kind, Frame frame) {
+  for (auto& l : ListenersCopy()) {
+    l->OfferEphemeral(kind, frame);
+    l->Wake();
+  }
+}
+
+void RoomFeed::Attach(std::shared_ptr<FeedListener> listener) {
+  absl::MutexLock lock(&mu_);
+  listeners_.push_back(std::move(listener));
+}
+
+void RoomFeed::Detach(const FeedListener* listener) {
+  absl::MutexLock lock(&mu_);
+  listeners_.erase(std::remove_if(listeners_.begin(), listeners_.end(),
+                                  [listener](const std::weak_ptr<FeedListener>& w) {
+                                    auto l = w.lock();
+                                    return !l || l.get() == listener;
+                                  }),
+                   listeners_.end());
+}
+
+size_t RoomFeed::listeners() const {
+  absl::MutexLock lock(&mu_);
+  return listeners_.size();
+}
+
+void RoomFeed::WakeAll() {
+  for (auto& l : ListenersCopy()) l->Wake();
+}
+
+void RoomFeed::CloseAll(const absl::Status& status) {
+  for (auto& l : ListenersCopy()) l->Close(status);
+}
+
+std::vector<std::shared_ptr<FeedListener>> RoomFeed::ListenersCopy() const {
+  std::vector<std::shared_ptr<FeedListener>> out;
+  absl::MutexLock lock(&mu_);
+  out.reserve(listeners_.size());
+  for (const auto& w : listeners_) {
+    if (auto l = w.lock()) out.push_back(std::move(l));
+  }
+  return out;
+}
+
+}  // namespace shopcast::realtime_push::rooms

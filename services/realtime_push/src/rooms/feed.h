@@ -1,0 +1,103 @@
+#pragma once
+
+// In-process fan-out of one room's events to this replica's subscribers. Each event is
+// serialized once into a grpc::ByteBuffer (a SubscribeResponse) and shared by every subscriber;
+// the feed keeps the room's latest events in a bounded ring, and each subscriber pulls the next
+// sequence it needs from it, so a subscriber costs no memory beyond its position, and one that
+// falls behind the ring is served from the database or resynced (subscribe_reactor.h), never by
+// growing a queue. The feed learns of new events from local appends and from the other
+// replicas' NOTIFYs (FeedHub), and loads them from the log in order, one load at a time.
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "grpcpp/support/byte_buffer.h"
+
+namespace shopcast::realtime_push::rooms {
+
+// A serialized SubscribeResponse, shared by every subscriber that writes it.
+using Frame = std::shared_ptr<const grpc::ByteBuffer>;
+
+// The bytes of a SubscribeResponse carrying `message_bytes` as field `field` (a oneof member),
+// without parsing them again.
+Frame MakeFrame(int field, const std::string& message_bytes);
+
+struct FeedEntry {
+  int64_t seq = 0;
+  Frame frame;
+  // A StreamStatusChanged to ENDED or ERROR: subscribers finish a while after it.
+  bool ends_room = false;
+};
+
+// What a feed wakes when it has something new. Called with no feed lock held.
+class FeedListener {
+ public:
+  virtual ~FeedListener() = default;
+  virtual void Wake() = 0;
+  // An ephemeral frame (counts); a later one of the same `kind` replaces an unsent one.
+  virtual void OfferEphemeral(int kind, Frame frame) = 0;
+  // Ends the listener's call with `status` (the replica is shutting down).
+  virtual void Close(const absl::Status& status) = 0;
+};
+
+class RoomFeed {
+ public:
+  enum class Lookup { kFound, kBehind, kWait };
+
+  // `load(after_seq)` must arrange, asynchronously, for Loaded() to be called with the events
+  // after `after_seq` (or LoadFailed()).
+  RoomFeed(std::string stream_id, int ring_capacity,
+           std::function<void(std::shared_ptr<RoomFeed>, int64_t)> load);
+
+  const std::string& stream_id() const { return stream_id_; }
+
+  // The entry for `seq`: kFound; kBehind when it left the ring (or precedes what the feed has
+  // seen); kWait when it is not loaded yet.
+  Lookup Get(int64_t seq, FeedEntry* out) const;
+  // The last sequence loaded; -1 before the feed knows the room's head.
+  int64_t loaded_head() const;
+
+  // The room's head at some moment after the feed was created: events after it are loaded
+  // from here on. Only the first call sets the start.
+  void Prime(std::shared_ptr<RoomFeed> self, int64_t head);
+  // The room's head is at least `seq` (a NOTIFY, a poll, a local append).
+  void OnHead(std::shared_ptr<RoomFeed> self, int64_t seq);
+  // A local append: used directly when it is the next sequence, else loaded in order.
+  void OnAppended(std::shared_ptr<RoomFeed> self, FeedEntry entry);
+  // Results of `load`: entries in order (possibly starting later than asked, if purged).
+  void Loaded(std::shared_ptr<RoomFeed> self, std::vector<FeedEntry> entries);
+  void LoadFailed();
+  void Ephemeral(int kind, Frame frame);
+
+  void Attach(std::shared_ptr<FeedListener> listener);
+  void Detach(const FeedListener* listener);
+  size_t listeners() const;
+  // Wakes every listener (keep-alives, room-end timers).
+  void WakeAll();
+  void CloseAll(const absl::Status& status);
+
+ private:
+  void MaybeLoadLocked(bool* start) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void AppendLocked(FeedEntry entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::vector<std::shared_ptr<FeedListener>> ListenersCopy() const;
+
+  const std::string stream_id_;
+  const size_t ring_capacity_;
+  const std::function<void(std::shared_ptr<RoomFeed>, int64_t)> load_;
+
+  mutable absl::Mutex mu_;
+  std::deque<FeedEntry> ring_ ABSL_GUARDED_BY(mu_);
+  int64_t loaded_head_ ABSL_GUARDED_BY(mu_) = -1;
+  int64_t wanted_head_ ABSL_GUARDED_BY(mu_) = -1;
+  bool loading_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::weak_ptr<FeedListener>> listeners_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace shopcast::realtime_push::rooms

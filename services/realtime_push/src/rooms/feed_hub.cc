@@ -1,0 +1,230 @@
+#include "rooms/feed_hub.h"
+
+#include <pqxx/connection>
+#include <pqxx/notification>
+
+#include <exception>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "shopcast/log/log.h"
+#include "shopcast/realtime_push/v1/realtime_push.pb.h"
+#include "shopcast/timing/backoff.h"
+
+namespace shopcast::realtime_push::rooms {
+namespace {
+
+namespace pb = ::shopcast::realtime_push::v1;
+
+// SubscribeResponse field numbers.
+constexpr int kEventField = 2;
+
+class Receiver : public pqxx::notification_receiver {
+ public:
+  Receiver(pqxx::connection_base& conn, std::function<void(const std::string&)> on)
+      : pqxx::notification_receiver(conn, kRoomChannel), on_(std::move(on)) {}
+  void operator()(const std::string& payload, int) override { on_(payload); }
+
+ private:
+  std::function<void(const std::string&)> on_;
+};
+
+}  // namespace
+
+FeedEntry EntryOf(const StoredEvent& e) {
+  FeedEntry entry;
+  entry.seq = e.seq;
+  entry.frame = MakeFrame(kEventField, e.bytes);
+  if (e.kind == pb::RoomEvent::kStreamStatusChanged) {
+    pb::RoomEvent event;
+    if (event.ParseFromString(e.bytes)) {
+      const auto status = event.stream_status_changed().status();
+      entry.ends_room = status == common::v1::STREAM_STATUS_ENDED ||
+                        status == common::v1::STREAM_STATUS_ERROR;
+    }
+  }
+  return entry;
+}
+
+FeedHub::FeedHub(RoomLog& log, server::Executor& executor, std::string listen_dsn,
+                 FeedOptions options, prometheus::Registry* registry)
+    : log_(log), executor_(executor), listen_dsn_(std::move(listen_dsn)), options_(options) {
+  if (registry != nullptr) {
+    feeds_gauge_ = &prometheus::BuildGauge()
+                        .Name("shopcast_realtime_push_room_feeds")
+                        .Help("Rooms with subscribers on this replica")
+                        .Register(*registry)
+                        .Add({});
+    loads_ = &prometheus::BuildCounter()
+                  .Name("shopcast_realtime_push_feed_loads_total")
+                  .Help("Reads of new room events from the log into a feed")
+                  .Register(*registry)
+                  .Add({});
+    notifications_ = &prometheus::BuildCounter()
+                          .Name("shopcast_realtime_push_notifications_total")
+                          .Help("Room notifications received on the LISTEN connection")
+                          .Register(*registry)
+                          .Add({});
+  }
+}
+
+FeedHub::~FeedHub() { Stop(); }
+
+void FeedHub::Start() {
+  listen_thread_ = std::thread([this] { ListenLoop(); });
+  poll_thread_ = std::thread([this] { PollLoop(); });
+}
+
+void FeedHub::Stop() {
+  {
+    absl::MutexLock lock(&stop_mu_);
+    stop_requested_ = true;
+  }
+  stopping_ = true;
+  if (listen_thread_.joinable()) listen_thread_.join();
+  if (poll_thread_.joinable()) poll_thread_.join();
+}
+
+std::shared_ptr<RoomFeed> FeedHub::Acquire(const std::string& stream_id) {
+  absl::MutexLock lock(&mu_);
+  auto& slot = feeds_[stream_id];
+  if (auto feed = slot.lock()) return feed;
+  auto feed = std::make_shared<RoomFeed>(
+      stream_id, options_.ring_capacity,
+      [this](std::shared_ptr<RoomFeed> f, int64_t after) { Load(std::move(f), after); });
+  slot = feed;
+  if (feeds_gauge_ != nullptr) feeds_gauge_->Set(static_cast<double>(feeds_.size()));
+  return feed;
+}
+
+std::shared_ptr<RoomFeed> FeedHub::Find(const std::string& stream_id) {
+  absl::MutexLock lock(&mu_);
+  auto it = feeds_.find(stream_id);
+  if (it == feeds_.end()) return nullptr;
+  return it->second.lock();
+}
+
+void FeedHub::CloseAll(const absl::Status& status) {
+  std::vector<std::shared_ptr<RoomFeed>> feeds;
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto& [id, weak] : feeds_) {
+      if (auto f = weak.lock()) feeds.push_back(std::move(f));
+    }
+  }
+  for (auto& f : feeds) f->CloseAll(status);
+}
+
+void FeedHub::OnAppended(const Appended& appended) {
+  if (appended.duplicate) return;
+  std::shared_ptr<RoomFeed> feed = Find(appended.stream_id);
+  if (feed == nullptr) return;
+  pb::RoomEvent event;
+  StoredEvent stored{appended.seq, 0, appended.bytes};
+  if (event.ParseFromString(appended.bytes)) stored.kind = event.payload_case();
+  feed->OnAppended(feed, EntryOf(stored));
+}
+
+void FeedHub::Load(std::shared_ptr<RoomFeed> feed, int64_t after_seq) {
+  if (loads_ != nullptr) loads_->Increment();
+  const bool queued = executor_.TrySubmit([this, feed, after_seq]() mutable {
+    auto events = log_.ReadAfter(feed->stream_id(), after_seq, options_.load_batch);
+    if (!events.ok()) {
+      log::Warn("room_feed_load_failed").Kv("stream_id", feed->stream_id())
+          .Kv("detail", std::string(events.status().message()));
+      feed->LoadFailed();
+      return;
+    }
+    std::vector<FeedEntry> entries;
+    entries.reserve(events->size());
+    for (const StoredEvent& e : *events) entries.push_back(EntryOf(e));
+    feed->Loaded(feed, std::move(entries));
+  });
+  if (!queued) feed->LoadFailed();  // the next poll asks again
+}
+
+void FeedHub::OnNotification(const std::string& payload) {
+  if (notifications_ != nullptr) notifications_->Increment();
+  std::vector<std::string> parts = absl::StrSplit(payload, absl::MaxSplits(' ', 2));
+  if (parts.size() != 3) return;
+  std::shared_ptr<RoomFeed> feed = Find(parts[1]);
+  if (feed == nullptr) return;
+  if (parts[0] == "d") {
+    int64_t seq = 0;
+    if (absl::SimpleAtoi(parts[2], &seq)) feed->OnHead(feed, seq);
+  } else if (parts[0] == "e") {
+    std::string bytes;
+    pb::RoomEvent event;
+    if (!absl::Base64Unescape(parts[2], &bytes) || !event.ParseFromString(bytes)) return;
+    event.set_sequence(std::max<int64_t>(0, feed->loaded_head()));
+    feed->Ephemeral(event.payload_case(), MakeFrame(kEventField, event.SerializeAsString()));
+  }
+}
+
+void FeedHub::ListenLoop() {
+  const timing::BackoffPolicy policy{absl::Milliseconds(100), absl::Seconds(5)};
+  int failures = 0;
+  while (!stopping_) {
+    try {
+      pqxx::connection conn(listen_dsn_ + " application_name=shopcast-realtime-push-listen");
+      Receiver receiver(conn, [this](const std::string& p) { OnNotification(p); });
+      listening_ = true;
+      failures = 0;
+      // Notifications sent while we were not listening are found by the poll: run one now.
+      PollOnce();
+      while (!stopping_) conn.await_notification(0, 200 * 1000);
+    } catch (const std::exception& e) {
+      log::Warn("room_listen_failed").Kv("detail", e.what());
+    }
+    listening_ = false;
+    absl::MutexLock lock(&stop_mu_);
+    stop_mu_.AwaitWithTimeout(absl::Condition(&stop_requested_),
+                              timing::JitteredBackoff(policy, ++failures));
+  }
+}
+
+void FeedHub::PollLoop() {
+  for (;;) {
+    {
+      absl::MutexLock lock(&stop_mu_);
+      if (stop_mu_.AwaitWithTimeout(absl::Condition(&stop_requested_), options_.poll_interval)) {
+        return;
+      }
+    }
+    PollOnce();
+  }
+}
+
+void FeedHub::PollOnce() {
+  std::vector<std::shared_ptr<RoomFeed>> feeds;
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto it = feeds_.begin(); it != feeds_.end();) {
+      if (auto f = it->second.lock()) {
+        feeds.push_back(std::move(f));
+        ++it;
+      } else {
+        feeds_.erase(it++);
+      }
+    }
+    if (feeds_gauge_ != nullptr) feeds_gauge_->Set(static_cast<double>(feeds_.size()));
+  }
+  if (feeds.empty()) return;
+  std::vector<std::string> ids;
+  ids.reserve(feeds.size());
+  for (const auto& f : feeds) ids.push_back(f->stream_id());
+  auto heads = log_.Heads(ids);
+  if (heads.ok()) {
+    absl::flat_hash_map<std::string, int64_t> by_id(heads->begin(), heads->end());
+    for (auto& f : feeds) {
+      auto it = by_id.find(f->stream_id());
+      if (it != by_id.end()) f->OnHead(f, it->second);
+    }
+  }
+  for (auto& f : feeds) f->WakeAll();
+}
+
+}  // namespace shopcast::realtime_push::rooms

@@ -1,0 +1,50 @@
+#include "rooms/internal_service.h"
+
+#include "rooms/ids.h"
+#include "shopcast/server/unary.h"
+#include "shopcast/status/status.h"
+
+namespace shopcast::realtime_push::rooms {
+
+absl::Status ValidatePublish(const pb::PublishRequest& request) {
+  RETURN_IF_ERROR(ValidateStreamId(request.stream_id()));
+  if (!IsPrintableAscii(request.event_id(), 1, 64)) {
+    return InvalidArgument("event_id", "EVENT_ID_INVALID", "event_id must be 1..64 printable ASCII");
+  }
+  if (request.event().payload_case() == pb::RoomEvent::PAYLOAD_NOT_SET) {
+    return InvalidArgument("event.payload", "EVENT_PAYLOAD_MISSING", "the event has no payload");
+  }
+  return absl::OkStatus();
+}
+
+InternalServiceImpl::InternalServiceImpl(FeedHub& hub, server::Executor& executor)
+    : hub_(hub), executor_(executor) {}
+
+grpc::ServerUnaryReactor* InternalServiceImpl::Publish(grpc::CallbackServerContext* ctx,
+                                                       const pb::PublishRequest* request,
+                                                       pb::PublishResponse* response) {
+  if (absl::Status s = ValidatePublish(*request); !s.ok()) return server::FinishNow(ctx, s);
+  return server::RunBlocking(ctx, executor_, [this, request, response]() -> absl::Status {
+    const pb::RoomEvent& event = request->event();
+    if (IsEphemeral(event)) {
+      ASSIGN_OR_RETURN(Room room, hub_.log().GetRoom(request->stream_id()));
+      if (room.closed_at.has_value()) {
+        return Error(absl::StatusCode::kFailedPrecondition, "ROOM_CLOSED", "the room is closed");
+      }
+      pb::RoomEvent e = event;
+      e.set_stream_id(request->stream_id());
+      e.set_event_id(request->event_id());
+      e.set_ephemeral(true);
+      RETURN_IF_ERROR(hub_.log().NotifyEphemeral(request->stream_id(), e));
+      response->set_sequence(room.head_seq);
+      return absl::OkStatus();
+    }
+    ASSIGN_OR_RETURN(Appended appended,
+                     hub_.log().Append(request->stream_id(), request->event_id(), event));
+    hub_.OnAppended(appended);
+    response->set_sequence(appended.seq);
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace shopcast::realtime_push::rooms

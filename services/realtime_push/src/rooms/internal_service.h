@@ -1,0 +1,29 @@
+#pragma once
+
+// RealtimePushInternalService: Publish, for peer services (internal listener, mutual TLS).
+// Durable events are appended to the room's log and fanned out; like bursts and viewer counts
+// are ephemeral and only fanned out. Notify is served by the notifications area (not yet).
+
+#include "rooms/feed_hub.h"
+#include "shopcast/realtime_push/v1/realtime_push.grpc.pb.h"
+#include "shopcast/server/executor.h"
+
+namespace shopcast::realtime_push::rooms {
+
+class InternalServiceImpl : public pb::RealtimePushInternalService::CallbackService {
+ public:
+  InternalServiceImpl(FeedHub& hub, server::Executor& executor);
+
+  grpc::ServerUnaryReactor* Publish(grpc::CallbackServerContext* ctx,
+                                    const pb::PublishRequest* request,
+                                    pb::PublishResponse* response) override;
+
+ private:
+  FeedHub& hub_;
+  server::Executor& executor_;
+};
+
+// INVALID_ARGUMENT naming the field, or OK. Exposed for the bad-input tests.
+absl::Status ValidatePublish(const pb::PublishRequest& request);
+
+}  // namespace shopcast::realtime_push::rooms

@@ -1,0 +1,21 @@
+#pragma once
+
+// Keeps a room's current state (status, product cards, pins, stock, auctions) in step with its
+// log: applied to every durable event inside the transaction that appends it, so a snapshot
+// taken at sequence N shows exactly the effect of events 1..N. Older versions and stock
+// revisions than the state already holds are ignored (producers' redeliveries, reordering
+// across aggregates).
+
+#include <cstdint>
+#include <string>
+
+#include <pqxx/transaction>
+
+#include "shopcast/realtime_push/v1/realtime_push.pb.h"
+
+namespace shopcast::realtime_push::rooms {
+
+void ApplyToRoomState(pqxx::work& tx, const std::string& stream_id, int64_t seq,
+                      const ::shopcast::realtime_push::v1::RoomEvent& event);
+
+}  // namespace shopcast::realtime_push::rooms

@@ -1,0 +1,88 @@
+#pragma once
+
+// SQL of the room log and the room state it keeps (migrations/V001). Prepared on every pooled
+// connection under the names in PreparedStatements().
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace shopcast::realtime_push::rooms::sql {
+
+// Room rows.
+inline constexpr char kOpenRoom[] = R"~(
+INSERT INTO rooms (stream_id, host_id, title, opened_at) VALUES ($1, $2, $3, $4)
+ON CONFLICT (stream_id) DO NOTHING)~";
+inline constexpr char kRetitleRoom[] = "UPDATE rooms SET title = $2 WHERE stream_id = $1";
+inline constexpr char kSelectRoom[] = R"~(
+SELECT host_id, title, status, head_seq, (extract(epoch FROM opened_at) * 1000000)::bigint,
+       (extract(epoch FROM closed_at) * 1000000)::bigint
+FROM rooms WHERE stream_id = $1)~";
+inline constexpr char kLockRoom[] = R"~(
+SELECT head_seq, closed_at IS NOT NULL FROM rooms WHERE stream_id = $1 FOR UPDATE)~";
+inline constexpr char kCloseRoom[] = R"~(
+UPDATE rooms SET closed_at = $2 WHERE stream_id = $1 AND closed_at IS NULL)~";
+inline constexpr char kSelectHeads[] = R"~(
+SELECT stream_id, head_seq FROM rooms WHERE stream_id = ANY($1::text[]))~";
+
+// The log.
+inline constexpr char kSelectByEventId[] = R"~(
+SELECT seq FROM room_events WHERE stream_id = $1 AND event_id = $2)~";
+inline constexpr char kInsertEvent[] = R"~(
+INSERT INTO room_events (stream_id, seq, event_id, kind, event) VALUES ($1, $2, $3, $4, $5))~";
+inline constexpr char kAdvanceHead[] = "UPDATE rooms SET head_seq = $2 WHERE stream_id = $1";
+// Wakes this service's other replicas (and our own listener) at commit.
+inline constexpr char kNotify[] = "SELECT pg_notify('shopcast_room_events', $1)";
+inline constexpr char kReadAfter[] = R"~(
+SELECT seq, kind, event FROM room_events WHERE stream_id = $1 AND seq > $2 ORDER BY seq LIMIT $3)~";
+inline constexpr char kOldestSeq[] = R"~(
+SELECT min(seq) FROM room_events WHERE stream_id = $1)~";
+// Retention: beyond the last $1 events of its room, or older than $2.
+inline constexpr char kPurge[] = R"~(
+DELETE FROM room_events e USING rooms r
+WHERE e.stream_id = r.stream_id AND (e.seq <= r.head_seq - $1 OR e.recorded_at < $2))~";
+
+// Room state (projection).
+inline constexpr char kSetStatus[] = R"~(
+UPDATE rooms SET status = $2, status_event = $3 WHERE stream_id = $1)~";
+inline constexpr char kUpsertCard[] = R"~(
+INSERT INTO room_products (stream_id, product_id, card, version, added_seq)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (stream_id, product_id) DO UPDATE SET card = EXCLUDED.card, version = EXCLUDED.version
+WHERE room_products.version <= EXCLUDED.version)~";
+inline constexpr char kSelectCard[] = R"~(
+SELECT card, stock_revision FROM room_products WHERE stream_id = $1 AND product_id = $2
+FOR UPDATE)~";
+inline constexpr char kSaveCardStock[] = R"~(
+UPDATE room_products SET card = $3, stock_revision = $4 WHERE stream_id = $1 AND product_id = $2)~";
+inline constexpr char kSaveCard[] = R"~(
+UPDATE room_products SET card = $3 WHERE stream_id = $1 AND product_id = $2)~";
+inline constexpr char kClearPins[] = R"~(
+UPDATE room_products SET pin_position = NULL WHERE stream_id = $1 AND pin_position IS NOT NULL)~";
+inline constexpr char kSetPin[] = R"~(
+UPDATE room_products SET pin_position = $3 WHERE stream_id = $1 AND product_id = $2)~";
+inline constexpr char kUpsertAuction[] = R"~(
+INSERT INTO room_auctions (stream_id, auction_id, state, version, open) VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (stream_id, auction_id) DO UPDATE
+SET state = EXCLUDED.state, version = EXCLUDED.version, open = EXCLUDED.open
+WHERE room_auctions.version <= EXCLUDED.version)~";
+
+// Snapshot reads.
+inline constexpr char kSnapshotRoom[] = R"~(
+SELECT status, status_event, head_seq FROM rooms WHERE stream_id = $1)~";
+inline constexpr char kSnapshotPinned[] = R"~(
+SELECT card FROM room_products WHERE stream_id = $1 AND pin_position IS NOT NULL
+ORDER BY pin_position)~";
+inline constexpr char kSnapshotProducts[] = R"~(
+SELECT card FROM room_products WHERE stream_id = $1 ORDER BY added_seq DESC LIMIT $2)~";
+inline constexpr char kSnapshotAuctions[] = R"~(
+SELECT state FROM room_auctions WHERE stream_id = $1 AND open ORDER BY auction_id)~";
+inline constexpr char kSnapshotEventsOfKind[] = R"~(
+SELECT event FROM room_events WHERE stream_id = $1 AND kind = $2 ORDER BY seq DESC LIMIT $3)~";
+inline constexpr char kSnapshotChat[] = R"~(
+SELECT message FROM chat_messages WHERE stream_id = $1 AND deleted_by IS NULL
+ORDER BY seq DESC LIMIT $2)~";
+
+std::vector<std::pair<std::string, std::string>> PreparedStatements();
+
+}  // namespace shopcast::realtime_push::rooms::sql

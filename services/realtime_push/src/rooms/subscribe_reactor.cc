@@ -1,0 +1,366 @@
+#include "rooms/subscribe_reactor.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/time/clock.h"
+#include "rooms/pg_time.h"
+#include "rooms/ids.h"
+#include "shopcast/realtime_push/v1/realtime_push.pb.h"
+#include "shopcast/server/status.h"
+#include "shopcast/status/status.h"
+
+namespace shopcast::realtime_push::rooms {
+namespace {
+
+namespace pb = ::shopcast::realtime_push::v1;
+
+// SubscribeResponse field numbers.
+constexpr int kStartedField = 1;
+constexpr int kKeepAliveField = 3;
+constexpr int kResyncField = 4;
+
+std::string Flatten(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  std::string out;
+  if (!buffer.Dump(&slices).ok()) return out;
+  for (const grpc::Slice& s : slices) {
+    out.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  return out;
+}
+
+}  // namespace
+
+SubscribeMetrics::SubscribeMetrics(prometheus::Registry* registry) {
+  if (registry == nullptr) return;
+  subscribers = &prometheus::BuildGauge()
+                     .Name("shopcast_realtime_push_subscribers")
+                     .Help("Open Subscribe calls on this replica")
+                     .Register(*registry)
+                     .Add({});
+  events_sent = &prometheus::BuildCounter()
+                     .Name("shopcast_realtime_push_events_sent_total")
+                     .Help("Room events written to subscribers")
+                     .Register(*registry)
+                     .Add({});
+  auto& resyncs = prometheus::BuildCounter()
+                      .Name("shopcast_realtime_push_resyncs_total")
+                      .Help("Subscribers sent a fresh snapshot instead of the events they missed")
+                      .Register(*registry);
+  resyncs_slow = &resyncs.Add({{"reason", "too_slow"}});
+  resyncs_expired = &resyncs.Add({{"reason", "events_expired"}});
+  catchup_pages = &prometheus::BuildCounter()
+                       .Name("shopcast_realtime_push_catchup_pages_total")
+                       .Help("Pages of older events read from the log for a subscriber")
+                       .Register(*registry)
+                       .Add({});
+}
+
+SubscribeReactor::SubscribeReactor(grpc::CallbackServerContext* ctx, FeedHub& hub,
+                                   const SubscribeOptions& options, SubscribeMetrics* metrics)
+    : ctx_(ctx), hub_(hub), options_(options), metrics_(metrics) {}
+
+grpc::ServerWriteReactor<grpc::ByteBuffer>* SubscribeReactor::Start(
+    grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* request, FeedHub& hub,
+    const SubscribeOptions& options, SubscribeMetrics* metrics) {
+  auto reactor = std::make_shared<SubscribeReactor>(ctx, hub, options, metrics);
+  {
+    absl::MutexLock lock(&reactor->mu_);
+    reactor->self_ = reactor;
+    reactor->last_write_ = absl::Now();
+  }
+  if (metrics != nullptr && metrics->subscribers != nullptr) metrics->subscribers->Increment();
+  std::string bytes = Flatten(*request);
+  std::shared_ptr<SubscribeReactor> self = reactor;
+  if (!hub.executor().TrySubmit([self, bytes = std::move(bytes)]() mutable {
+        self->Begin(std::move(bytes));
+      })) {
+    reactor->FinishOnce(Error(absl::StatusCode::kUnavailable, "SERVER_OVERLOADED",
+                              "server is overloaded, retry later"));
+  }
+  return reactor.get();
+}
+
+void SubscribeReactor::Begin(std::string request_bytes) {
+  pb::SubscribeRequest request;
+  if (!request.ParseFromString(request_bytes)) {
+    FinishOnce(InvalidArgument("", "MALFORMED_REQUEST", "request does not parse"));
+    return;
+  }
+  if (absl::Status s = ValidateStreamId(request.stream_id()); !s.ok()) {
+    FinishOnce(s);
+    return;
+  }
+  if (request.after_sequence() < 0) {
+    FinishOnce(InvalidArgument("after_sequence", "SEQUENCE_INVALID",
+                               "after_sequence must not be negative"));
+    return;
+  }
+  // The feed exists before the head is read, so no event appended after that read is missed.
+  std::shared_ptr<RoomFeed> feed = hub_.Acquire(request.stream_id());
+  RoomLog& log = hub_.log();
+  absl::StatusOr<Room> room = log.GetRoom(request.stream_id());
+  if (!room.ok()) {
+    FinishOnce(room.status());
+    return;
+  }
+  if (request.after_sequence() > room->head_seq) {
+    FinishOnce(Error(absl::StatusCode::kFailedPrecondition, "SEQUENCE_AHEAD",
+                     "after_sequence is beyond the room's last event", "after_sequence"));
+    return;
+  }
+  feed->Prime(feed, room->head_seq);
+
+  pb::SubscribeStarted started;
+  started.set_head_sequence(room->head_seq);
+  int64_t next_seq = 0;
+  bool resumed = false;
+  if (request.after_sequence() > 0) {
+    absl::StatusOr<int64_t> oldest = log.OldestRetained(request.stream_id());
+    if (!oldest.ok()) {
+      FinishOnce(oldest.status());
+      return;
+    }
+    resumed = request.after_sequence() + 1 >= *oldest;
+  }
+  if (resumed) {
+    started.set_resumed(true);
+    next_seq = request.after_sequence() + 1;
+  } else {
+    absl::StatusOr<pb::RoomSnapshot> snapshot = log.Snapshot(request.stream_id(), absl::Now());
+    if (!snapshot.ok()) {
+      FinishOnce(snapshot.status());
+      return;
+    }
+    next_seq = snapshot->sequence() + 1;
+    started.set_head_sequence(snapshot->sequence());
+    *started.mutable_snapshot() = *std::move(snapshot);
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    if (done_ || finished_) return;
+    feed_ = feed;
+    stream_id_ = request.stream_id();
+    next_seq_ = next_seq;
+    pending_.push_back(FeedEntry{0, MakeFrame(kStartedField, started.SerializeAsString()), false});
+    if (room->closed_at.has_value()) end_at_ = absl::Now() + options_.end_linger;
+    started_ = true;
+    feed->Attach(self_);
+  }
+  Pump();
+}
+
+void SubscribeReactor::Wake() { Pump(); }
+
+void SubscribeReactor::OfferEphemeral(int kind, Frame frame) {
+  absl::MutexLock lock(&mu_);
+  ephemeral_[kind] = std::move(frame);
+}
+
+void SubscribeReactor::Close(const absl::Status& status) { FinishOnce(status); }
+
+void SubscribeReactor::Pump() {
+  enum class Action { kNone, kWrite, kFetch, kResync, kFinish };
+  Action action = Action::kNone;
+  Frame frame;
+  int64_t fetch_after = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!started_ || done_ || finished_ || finish_after_write_ || writing_ || busy_) return;
+    const absl::Time now = absl::Now();
+    if (!pending_.empty()) {
+      FeedEntry e = std::move(pending_.front());
+      pending_.pop_front();
+      if (e.ends_room) end_at_ = std::min(end_at_, now + options_.end_linger);
+      frame = std::move(e.frame);
+      action = Action::kWrite;
+    } else {
+      FeedEntry e;
+      switch (feed_->Get(next_seq_, &e)) {
+        case RoomFeed::Lookup::kFound:
+          if (feed_->loaded_head() - next_seq_ > options_.max_lag) {
+            action = Action::kResync;
+          } else {
+            if (e.ends_room) end_at_ = std::min(end_at_, now + options_.end_linger);
+            ++next_seq_;
+            frame = std::move(e.frame);
+            action = Action::kWrite;
+          }
+          break;
+        case RoomFeed::Lookup::kBehind:
+          action = Action::kFetch;
+          fetch_after = next_seq_ - 1;
+          break;
+        case RoomFeed::Lookup::kWait:
+          if (!ephemeral_.empty()) {
+            frame = std::move(ephemeral_.begin()->second);
+            ephemeral_.erase(ephemeral_.begin());
+            action = Action::kWrite;
+          } else if (now >= end_at_) {
+            action = Action::kFinish;
+          } else if (now - last_write_ >= options_.keep_alive) {
+            pb::KeepAlive keep_alive;
+            ToProto(now, keep_alive.mutable_server_time());
+            frame = MakeFrame(kKeepAliveField, keep_alive.SerializeAsString());
+            action = Action::kWrite;
+          }
+          break;
+      }
+    }
+    if (action == Action::kWrite) {
+      writing_ = true;
+      in_flight_ = frame;
+      last_write_ = now;
+    } else if (action == Action::kFetch || action == Action::kResync) {
+      busy_ = true;
+    }
+  }
+  switch (action) {
+    case Action::kWrite:
+      if (metrics_ != nullptr && metrics_->events_sent != nullptr) metrics_->events_sent->Increment();
+      StartWrite(frame.get());
+      break;
+    case Action::kFetch: {
+      auto self = shared_from_this();
+      if (!hub_.executor().TrySubmit([self, fetch_after] { self->FetchPage(fetch_after); })) {
+        FinishOnce(Error(absl::StatusCode::kUnavailable, "SERVER_OVERLOADED",
+                         "server is overloaded, resume from your last sequence"));
+      }
+      break;
+    }
+    case Action::kResync: {
+      auto self = shared_from_this();
+      if (!hub_.executor().TrySubmit([self] { self->SendResync(Reason::kTooSlow); })) {
+        FinishOnce(Error(absl::StatusCode::kUnavailable, "SERVER_OVERLOADED",
+                         "server is overloaded, resume from your last sequence"));
+      }
+      break;
+    }
+    case Action::kFinish:
+      FinishOnce(absl::OkStatus());
+      break;
+    case Action::kNone:
+      break;
+  }
+}
+
+void SubscribeReactor::FetchPage(int64_t after_seq) {
+  if (metrics_ != nullptr && metrics_->catchup_pages != nullptr) metrics_->catchup_pages->Increment();
+  std::string stream_id;
+  {
+    absl::MutexLock lock(&mu_);
+    if (done_ || finished_) {
+      busy_ = false;
+      return;
+    }
+    stream_id = stream_id_;
+  }
+  absl::StatusOr<std::vector<StoredEvent>> events =
+      hub_.log().ReadAfter(stream_id, after_seq, options_.catchup_batch);
+  if (!events.ok()) {
+    FinishOnce(events.status());
+    return;
+  }
+  if (events->empty() || events->front().seq != after_seq + 1) {
+    // The next event left the log (retention) before this subscriber got it.
+    SendResync(Reason::kExpired);
+    return;
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    for (const StoredEvent& e : *events) pending_.push_back(EntryOf(e));
+    next_seq_ = events->back().seq + 1;
+    busy_ = false;
+  }
+  Pump();
+}
+
+void SubscribeReactor::SendResync(Reason reason) {
+  std::string stream_id;
+  {
+    absl::MutexLock lock(&mu_);
+    if (done_ || finished_) {
+      busy_ = false;
+      return;
+    }
+    stream_id = stream_id_;
+  }
+  absl::StatusOr<pb::RoomSnapshot> snapshot = hub_.log().Snapshot(stream_id, absl::Now());
+  if (!snapshot.ok()) {
+    FinishOnce(snapshot.status());
+    return;
+  }
+  if (metrics_ != nullptr) {
+    prometheus::Counter* c =
+        reason == Reason::kTooSlow ? metrics_->resyncs_slow : metrics_->resyncs_expired;
+    if (c != nullptr) c->Increment();
+  }
+  pb::Resync resync;
+  resync.set_reason(reason == Reason::kTooSlow ? pb::Resync::REASON_TOO_SLOW
+                                               : pb::Resync::REASON_EVENTS_EXPIRED);
+  const int64_t next = snapshot->sequence() + 1;
+  *resync.mutable_snapshot() = *std::move(snapshot);
+  {
+    absl::MutexLock lock(&mu_);
+    pending_.clear();
+    ephemeral_.clear();  // the snapshot carries the counts
+    pending_.push_back(FeedEntry{0, MakeFrame(kResyncField, resync.SerializeAsString()), false});
+    next_seq_ = next;
+    busy_ = false;
+  }
+  Pump();
+}
+
+void SubscribeReactor::OnWriteDone(bool ok) {
+  std::optional<absl::Status> finish;
+  {
+    absl::MutexLock lock(&mu_);
+    writing_ = false;
+    in_flight_.reset();
+    finish.swap(finish_after_write_);
+    if (finish.has_value()) finished_ = true;
+  }
+  if (finish.has_value()) {
+    Finish(server::ToGrpcStatus(*finish, ctx_));
+    return;
+  }
+  if (!ok) {
+    FinishOnce(Error(absl::StatusCode::kCancelled, "SUBSCRIBER_GONE", "the client went away"));
+    return;
+  }
+  Pump();
+}
+
+void SubscribeReactor::OnCancel() {
+  FinishOnce(Error(absl::StatusCode::kCancelled, "CANCELLED", "cancelled by the client"));
+}
+
+void SubscribeReactor::FinishOnce(const absl::Status& status) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (finished_ || finish_after_write_.has_value()) return;
+    if (writing_) {
+      finish_after_write_ = status;
+      return;
+    }
+    finished_ = true;
+  }
+  Finish(server::ToGrpcStatus(status, ctx_));
+}
+
+void SubscribeReactor::OnDone() {
+  std::shared_ptr<SubscribeReactor> keep;
+  std::shared_ptr<RoomFeed> feed;
+  {
+    absl::MutexLock lock(&mu_);
+    done_ = true;
+    keep = std::move(self_);
+    feed = std::move(feed_);
+  }
+  if (feed != nullptr) feed->Detach(this);
+  if (metrics_ != nullptr && metrics_->subscribers != nullptr) metrics_->subscribers->Decrement();
+  // `keep` goes last: executor tasks or feed wake-ups still holding a reference find done_.
+}
+
+}  // namespace shopcast::realtime_push::rooms

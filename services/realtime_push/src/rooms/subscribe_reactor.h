@@ -1,0 +1,108 @@
+#pragma once
+
+// One Subscribe call: a server-streaming reactor on the callback API (no thread of its own)
+// writing pre-serialized frames. It starts from a snapshot or resumes after the client's
+// sequence, then follows the room's feed one sequence at a time: from the feed's ring when
+// the event is there, from the log (a page at a time, on the executor) when it is older, and
+// with a resync (a fresh snapshot) when it lags more than max_lag events behind the feed or
+// its next event was purged. One write is in flight at a time; nothing queues per subscriber
+// beyond one page, so a slow reader costs neither memory nor the room's pace.
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "grpcpp/server_context.h"
+#include "grpcpp/support/byte_buffer.h"
+#include "grpcpp/support/server_callback.h"
+#include "prometheus/counter.h"
+#include "prometheus/gauge.h"
+#include "prometheus/registry.h"
+#include "rooms/feed.h"
+#include "rooms/feed_hub.h"
+
+namespace shopcast::realtime_push::rooms {
+
+struct SubscribeOptions {
+  // Events a live subscriber may trail the feed's head by before it is resynced.
+  int max_lag = 1024;
+  // Events read from the log per page while catching up.
+  int catchup_batch = 256;
+  // A keep-alive after this long without a write.
+  absl::Duration keep_alive = absl::Seconds(15);
+  // How long a subscription stays open after the room ended (late events, then OK).
+  absl::Duration end_linger = absl::Seconds(2);
+};
+
+struct SubscribeMetrics {
+  explicit SubscribeMetrics(prometheus::Registry* registry);
+  prometheus::Gauge* subscribers = nullptr;
+  prometheus::Counter* events_sent = nullptr;
+  prometheus::Counter* resyncs_slow = nullptr;
+  prometheus::Counter* resyncs_expired = nullptr;
+  prometheus::Counter* catchup_pages = nullptr;
+};
+
+class SubscribeReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
+                         public FeedListener,
+                         public std::enable_shared_from_this<SubscribeReactor> {
+ public:
+  // Starts serving the call; the reactor owns itself until gRPC is done with it.
+  static grpc::ServerWriteReactor<grpc::ByteBuffer>* Start(grpc::CallbackServerContext* ctx,
+                                                           const grpc::ByteBuffer* request,
+                                                           FeedHub& hub,
+                                                           const SubscribeOptions& options,
+                                                           SubscribeMetrics* metrics);
+
+  void Wake() override;
+  void OfferEphemeral(int kind, Frame frame) override;
+  void Close(const absl::Status& status) override;
+
+  void OnWriteDone(bool ok) override;
+  void OnCancel() override;
+  void OnDone() override;
+
+  SubscribeReactor(grpc::CallbackServerContext* ctx, FeedHub& hub, const SubscribeOptions& options,
+                   SubscribeMetrics* metrics);
+
+ private:
+  enum class Reason { kTooSlow = 1, kExpired = 2 };
+
+  void Begin(std::string request_bytes);
+  void Pump();
+  void FetchPage(int64_t after_seq);
+  void SendResync(Reason reason);
+  void FinishOnce(const absl::Status& status);
+
+  grpc::CallbackServerContext* const ctx_;
+  FeedHub& hub_;
+  const SubscribeOptions options_;
+  SubscribeMetrics* const metrics_;
+
+  absl::Mutex mu_;
+  std::shared_ptr<SubscribeReactor> self_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<RoomFeed> feed_ ABSL_GUARDED_BY(mu_);
+  std::string stream_id_ ABSL_GUARDED_BY(mu_);
+  // Finish waits for the write in flight: gRPC must not see StartWrite and Finish at once.
+  std::optional<absl::Status> finish_after_write_ ABSL_GUARDED_BY(mu_);
+  bool started_ ABSL_GUARDED_BY(mu_) = false;   // Begin has queued the first message
+  bool busy_ ABSL_GUARDED_BY(mu_) = false;      // a log read or snapshot is running
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool done_ ABSL_GUARDED_BY(mu_) = false;
+  int64_t next_seq_ ABSL_GUARDED_BY(mu_) = 0;
+  std::deque<FeedEntry> pending_ ABSL_GUARDED_BY(mu_);  // written before the feed is read
+  std::map<int, Frame> ephemeral_ ABSL_GUARDED_BY(mu_);
+  Frame in_flight_ ABSL_GUARDED_BY(mu_);
+  absl::Time last_write_ ABSL_GUARDED_BY(mu_);
+  absl::Time end_at_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
+};
+
+}  // namespace shopcast::realtime_push::rooms

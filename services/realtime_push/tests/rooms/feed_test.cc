@@ -1,0 +1,93 @@
+// The in-process fan-out: frames are valid SubscribeResponses built once, and a feed hands out
+// exactly the sequence asked for, or says to look in the log, or to wait.
+#include <catch2/catch.hpp>
+
+#include <vector>
+
+#include "rooms/feed.h"
+#include "shopcast/realtime_push/v1/realtime_push.pb.h"
+
+namespace rooms = shopcast::realtime_push::rooms;
+namespace pb = shopcast::realtime_push::v1;
+
+namespace {
+
+pb::SubscribeResponse Parse(const rooms::Frame& frame) {
+  std::vector<grpc::Slice> slices;
+  REQUIRE(frame->Dump(&slices).ok());
+  std::string bytes;
+  for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  pb::SubscribeResponse r;
+  REQUIRE(r.ParseFromString(bytes));
+  return r;
+}
+
+rooms::FeedEntry Entry(int64_t seq) {
+  pb::RoomEvent e;
+  e.set_sequence(seq);
+  e.mutable_chat_message()->set_text(std::string(200, 'x'));  // a length above one varint byte
+  return rooms::FeedEntry{seq, rooms::MakeFrame(2, e.SerializeAsString()), false};
+}
+
+struct Recorder : rooms::FeedListener {
+  int wakes = 0;
+  std::vector<int> ephemeral;
+  void Wake() override { ++wakes; }
+  void OfferEphemeral(int kind, rooms::Frame) override { ephemeral.push_back(kind); }
+  void Close(const absl::Status&) override {}
+};
+
+}  // namespace
+
+TEST_CASE("a frame is the SubscribeResponse carrying the event it was made from") {
+  pb::SubscribeResponse r = Parse(Entry(7).frame);
+  REQUIRE(r.has_event());
+  CHECK(r.event().sequence() == 7);
+  CHECK(r.event().chat_message().text().size() == 200);
+}
+
+TEST_CASE("a feed serves each sequence once loaded, from the log when it left the ring") {
+  std::vector<int64_t> loads;
+  auto feed = std::make_shared<rooms::RoomFeed>(
+      "str_x", 4, [&loads](std::shared_ptr<rooms::RoomFeed>, int64_t after) {
+        loads.push_back(after);
+      });
+  auto listener = std::make_shared<Recorder>();
+  feed->Attach(listener);
+  rooms::FeedEntry out;
+  CHECK(feed->Get(1, &out) == rooms::RoomFeed::Lookup::kWait);  // not primed
+
+  feed->Prime(feed, 10);
+  CHECK(feed->Get(10, &out) == rooms::RoomFeed::Lookup::kBehind);  // before the feed: the log
+  CHECK(feed->Get(11, &out) == rooms::RoomFeed::Lookup::kWait);
+
+  // The next sequence appended locally is used as is, and wakes the subscribers.
+  feed->OnAppended(feed, Entry(11));
+  REQUIRE(feed->Get(11, &out) == rooms::RoomFeed::Lookup::kFound);
+  CHECK(out.seq == 11);
+  CHECK(listener->wakes == 1);
+  CHECK(loads.empty());
+
+  // A gap (13 before 12) is loaded from the log in order instead.
+  feed->OnAppended(feed, Entry(13));
+  REQUIRE(loads == std::vector<int64_t>{11});
+  CHECK(feed->Get(12, &out) == rooms::RoomFeed::Lookup::kWait);
+  feed->OnHead(feed, 14);  // while loading: remembered, no second load
+  CHECK(loads.size() == 1);
+  feed->Loaded(feed, {Entry(12), Entry(13)});
+  REQUIRE(loads == std::vector<int64_t>{11, 13});  // 14 is still wanted
+  feed->Loaded(feed, {Entry(14), Entry(15), Entry(16)});
+  CHECK(feed->loaded_head() == 16);
+
+  // The ring keeps the last 4: 13..16.
+  CHECK(feed->Get(12, &out) == rooms::RoomFeed::Lookup::kBehind);
+  REQUIRE(feed->Get(13, &out) == rooms::RoomFeed::Lookup::kFound);
+  CHECK(out.seq == 13);
+  REQUIRE(feed->Get(16, &out) == rooms::RoomFeed::Lookup::kFound);
+  CHECK(Parse(out.frame).event().sequence() == 16);
+
+  feed->Ephemeral(pb::RoomEvent::kViewerCount, Entry(0).frame);
+  CHECK(listener->ephemeral == std::vector<int>{pb::RoomEvent::kViewerCount});
+  feed->Detach(listener.get());
+  CHECK(feed->listeners() == 0);
+}

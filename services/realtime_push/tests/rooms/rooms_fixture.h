@@ -1,0 +1,127 @@
+#pragma once
+
+// realtime-push's rooms in-process for tests: replicas (each its own pool, feed hub and gRPC
+// host, as separate processes would have) over one fresh test database, and a subscriber that
+// records what its Subscribe call receives.
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/support/sync_stream.h"
+#include "rooms/event_sink_service.h"
+#include "rooms/feed_hub.h"
+#include "rooms/internal_service.h"
+#include "rooms/room_log.h"
+#include "rooms/room_service.h"
+#include "shopcast/auth/testing/dev_pki.h"
+#include "shopcast/common/v1/event.grpc.pb.h"
+#include "shopcast/db/pool.h"
+#include "shopcast/realtime_push/v1/realtime_push.grpc.pb.h"
+#include "shopcast/server/host.h"
+#include "shopcast/testing/pg.h"
+#include "shopcast/testing/temp_dir.h"
+
+namespace shopcast::realtime_push::testing {
+
+namespace pb = ::shopcast::realtime_push::v1;
+
+struct ReplicaOptions {
+  rooms::FeedOptions feed{64, 512, absl::Milliseconds(200)};
+  rooms::SubscribeOptions subscribe;
+};
+
+class Replica {
+ public:
+  Replica(const std::string& dsn, const auth::ServiceTls& tls, ReplicaOptions options);
+  ~Replica();
+
+  std::unique_ptr<pb::RealtimePushService::Stub> PublicStub(int window_bytes = 0) const;
+  // Stubs on the internal listener, presenting `client`'s certificate.
+  std::unique_ptr<pb::RealtimePushInternalService::Stub> InternalStub(
+      const auth::ServiceTls& client) const;
+  std::unique_ptr<common::v1::EventSink::Stub> SinkStub(const auth::ServiceTls& client) const;
+  std::string internal_target() const;
+
+  rooms::RoomLog& log() { return *log_; }
+  rooms::FeedHub& hub() { return *hub_; }
+  server::ServiceHost& host() { return *host_; }
+
+ private:
+  std::unique_ptr<db::Pool> pool_;
+  std::unique_ptr<rooms::RoomLog> log_;
+  std::unique_ptr<server::ServiceHost> host_;
+  std::unique_ptr<rooms::FeedHub> hub_;
+  std::unique_ptr<rooms::RoomServiceImpl> room_service_;
+  std::unique_ptr<rooms::InternalServiceImpl> internal_service_;
+  std::unique_ptr<rooms::EventSinkService> sink_;
+};
+
+class RoomsFixture {
+ public:
+  RoomsFixture();
+
+  Replica& AddReplica(ReplicaOptions options = {});
+  const std::string& dsn() const { return db_.dsn(); }
+  // A fresh str_ id and its open room, hosted by `host_id`.
+  std::string OpenRoom(const std::string& host_id = "usr_host");
+  // The credential of a peer service ("video-ingest").
+  auth::ServiceTls Peer() const { return pki_.Of("video-ingest"); }
+  db::Pool& pool() { return *pool_; }
+
+ private:
+  shopcast::testing::TempDir dir_;
+  auth::testing::DevPki pki_;
+  shopcast::testing::TestDatabase db_;
+  std::unique_ptr<db::Pool> pool_;
+  std::vector<std::unique_ptr<Replica>> replicas_;
+};
+
+// A product card event, `title` padded to `pad` bytes when asked.
+pb::RoomEvent ProductEvent(const std::string& product_id, const std::string& title,
+                           int64_t version = 1, size_t pad = 0);
+
+// Publishes through the internal API; the assigned sequence (fails the test otherwise).
+int64_t Publish(pb::RealtimePushInternalService::Stub& stub, const std::string& stream_id,
+                const std::string& event_id, const pb::RoomEvent& event);
+
+// A Subscribe call read on its own thread; everything received is kept in order.
+class Subscriber {
+ public:
+  Subscriber(pb::RealtimePushService::Stub& stub, const std::string& stream_id,
+             int64_t after_sequence, bool paused = false);
+  ~Subscriber();  // Cancels and joins.
+
+  // Starts reading (for one created paused).
+  void Resume();
+  void Cancel();
+
+  std::vector<pb::SubscribeResponse> Received() const;
+  // Durable sequences of the events received, in order.
+  std::vector<int64_t> Sequences() const;
+  int64_t LastSequence() const;
+  bool WaitForSequence(int64_t seq, absl::Duration timeout = absl::Seconds(30)) const;
+  bool WaitForCount(size_t messages, absl::Duration timeout = absl::Seconds(30)) const;
+  // Waits for the call to end and returns its status.
+  grpc::Status Wait(absl::Duration timeout = absl::Seconds(30));
+  bool finished() const;
+
+ private:
+  void Run();
+
+  const int64_t after_;
+  grpc::ClientContext ctx_;
+  std::unique_ptr<grpc::ClientReader<pb::SubscribeResponse>> reader_;
+  mutable absl::Mutex mu_;
+  bool paused_ ABSL_GUARDED_BY(mu_);
+  std::vector<pb::SubscribeResponse> received_ ABSL_GUARDED_BY(mu_);
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::Status status_ ABSL_GUARDED_BY(mu_);
+  std::thread thread_;
+};
+
+}  // namespace shopcast::realtime_push::testing

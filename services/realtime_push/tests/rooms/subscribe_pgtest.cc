@@ -1,0 +1,274 @@
+// Subscribe against real PostgreSQL and real gRPC clients: snapshot then live events, resume
+// with no gap and no duplicate while events keep flowing, a slow reader resynced while others
+// keep up, a resume beyond retention, two replicas sharing a room, and the bad requests.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "grpcpp/create_channel.h"
+#include "rooms_fixture.h"
+#include "shopcast/ids/ids.h"
+#include "shopcast/testing/wait.h"
+
+using shopcast::realtime_push::testing::ProductEvent;
+using shopcast::realtime_push::testing::Publish;
+using shopcast::realtime_push::testing::ReplicaOptions;
+using shopcast::realtime_push::testing::RoomsFixture;
+using shopcast::realtime_push::testing::Subscriber;
+namespace pb = shopcast::realtime_push::v1;
+
+namespace {
+
+// Every durable event after `after` exactly once and in order, across starts and resyncs.
+void CheckContiguous(const std::vector<pb::SubscribeResponse>& received, int64_t after) {
+  int64_t last = after;
+  for (const auto& m : received) {
+    if (m.has_started() && !m.started().resumed()) last = m.started().snapshot().sequence();
+    if (m.has_resync()) last = m.resync().snapshot().sequence();
+    if (m.has_event() && !m.event().ephemeral()) {
+      REQUIRE(m.event().sequence() == last + 1);
+      last = m.event().sequence();
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("a new subscriber gets a snapshot, then every event live in order") {
+  RoomsFixture f;
+  auto& replica = f.AddReplica();
+  auto internal = replica.InternalStub(f.Peer());
+  auto stub = replica.PublicStub();
+  const std::string room = f.OpenRoom();
+  Publish(*internal, room, "e1", ProductEvent("prd_a", "before"));
+
+  Subscriber sub(*stub, room, 0);
+  REQUIRE(sub.WaitForCount(1));
+  pb::SubscribeResponse first = sub.Received()[0];
+  REQUIRE(first.has_started());
+  CHECK_FALSE(first.started().resumed());
+  CHECK(first.started().snapshot().sequence() == 1);
+  CHECK(first.started().snapshot().products(0).title() == "before");
+
+  for (int i = 2; i <= 50; ++i) {
+    CHECK(Publish(*internal, room, absl::StrCat("e", i), ProductEvent("prd_a", "x")) == i);
+  }
+  REQUIRE(sub.WaitForSequence(50));
+  CheckContiguous(sub.Received(), 0);
+  CHECK(sub.Sequences().size() == 49);
+  // A repeated publish is a no-op: same sequence, nothing delivered again.
+  CHECK(Publish(*internal, room, "e7", ProductEvent("prd_a", "x")) == 7);
+  Publish(*internal, room, "e51", ProductEvent("prd_a", "x"));
+  REQUIRE(sub.WaitForSequence(51));
+  CHECK(sub.Sequences().size() == 50);
+}
+
+TEST_CASE("a reconnect with after_sequence misses and repeats nothing while events flow") {
+  RoomsFixture f;
+  auto& replica = f.AddReplica();
+  auto internal = replica.InternalStub(f.Peer());
+  const std::string room = f.OpenRoom();
+  std::atomic<bool> stop{false};
+  std::atomic<int> published{0};
+  std::thread publisher([&] {
+    auto stub = replica.InternalStub(f.Peer());
+    for (int i = 1; i <= 400 && !stop; ++i) {
+      Publish(*stub, room, absl::StrCat("e", i), ProductEvent("prd_a", "x"));
+      published = i;
+    }
+  });
+  std::vector<int64_t> all;
+  int64_t last = 0;
+  // Three reconnects in the middle of the flow, each resuming where the last one stopped.
+  for (int round = 0; round < 4; ++round) {
+    auto stub = replica.PublicStub();
+    Subscriber sub(*stub, room, last);
+    const int64_t target = std::min<int64_t>(400, last + 60);
+    REQUIRE(shopcast::testing::WaitUntil([&] { return published >= target; }, absl::Seconds(60)));
+    REQUIRE(sub.WaitForSequence(target));
+    sub.Cancel();
+    sub.Wait();
+    auto received = sub.Received();
+    REQUIRE(received[0].has_started());
+    if (round > 0) CHECK(received[0].started().resumed());
+    CheckContiguous(received, last);
+    for (int64_t s : sub.Sequences()) all.push_back(s);
+    last = sub.LastSequence();
+  }
+  publisher.join();
+  auto stub = replica.PublicStub();
+  Subscriber tail(*stub, room, last);
+  REQUIRE(tail.WaitForSequence(400));
+  CheckContiguous(tail.Received(), last);
+  for (int64_t s : tail.Sequences()) all.push_back(s);
+  // Before the first subscriber's snapshot: events 1..k are in its snapshot, not its stream.
+  REQUIRE_FALSE(all.empty());
+  for (size_t i = 1; i < all.size(); ++i) REQUIRE(all[i] == all[i - 1] + 1);
+  CHECK(all.back() == 400);
+}
+
+TEST_CASE("a reader that falls behind is resynced; the room and other readers keep pace") {
+  RoomsFixture f;
+  ReplicaOptions options;
+  options.feed.ring_capacity = 64;
+  options.subscribe.max_lag = 32;
+  auto& replica = f.AddReplica(options);
+  auto internal = replica.InternalStub(f.Peer());
+  const std::string room = f.OpenRoom();
+  auto fast_stub = replica.PublicStub();
+  auto slow_stub = replica.PublicStub(16 * 1024);  // a small window: it fills up quickly
+  Subscriber fast(*fast_stub, room, 0);
+  Subscriber slow(*slow_stub, room, 0, /*paused=*/true);
+  REQUIRE(fast.WaitForCount(1));
+  // 1.5 MB of events: far beyond what the slow reader's window and socket buffers hold.
+  const int kEvents = 1500;
+  for (int i = 1; i <= kEvents; ++i) {
+    Publish(*internal, room, absl::StrCat("e", i), ProductEvent("prd_a", "x", 1, 1000));
+  }
+  REQUIRE(fast.WaitForSequence(kEvents));
+  CheckContiguous(fast.Received(), 0);
+  slow.Resume();
+  REQUIRE(slow.WaitForSequence(kEvents, absl::Seconds(60)));
+  auto received = slow.Received();
+  CheckContiguous(received, 0);
+  bool resynced = false;
+  for (const auto& m : received) {
+    if (m.has_resync()) {
+      resynced = true;
+      CHECK(m.resync().reason() == pb::Resync::REASON_TOO_SLOW);
+    }
+  }
+  CHECK(resynced);
+  // It skipped what it could not keep up with instead of receiving everything late.
+  CHECK(slow.Sequences().size() < static_cast<size_t>(kEvents));
+}
+
+TEST_CASE("resuming from before the retained log starts from a snapshot instead") {
+  RoomsFixture f;
+  auto& replica = f.AddReplica();
+  auto internal = replica.InternalStub(f.Peer());
+  auto stub = replica.PublicStub();
+  const std::string room = f.OpenRoom();
+  for (int i = 1; i <= 20; ++i) Publish(*internal, room, absl::StrCat("e", i), ProductEvent("p", "x"));
+  REQUIRE(replica.log().Purge(5, absl::Now() - absl::Hours(1)).ok());
+
+  Subscriber old(*stub, room, 3);
+  REQUIRE(old.WaitForCount(1));
+  CHECK_FALSE(old.Received()[0].started().resumed());
+  CHECK(old.Received()[0].started().snapshot().sequence() == 20);
+
+  Subscriber recent(*stub, room, 15);
+  REQUIRE(recent.WaitForSequence(20));
+  CHECK(recent.Received()[0].started().resumed());
+  CHECK(recent.Sequences() == std::vector<int64_t>{16, 17, 18, 19, 20});
+}
+
+TEST_CASE("two replicas serve one room: a subscriber on one sees what the other published") {
+  RoomsFixture f;
+  auto& a = f.AddReplica();
+  auto& b = f.AddReplica();
+  auto publish_a = a.InternalStub(f.Peer());
+  auto publish_b = b.InternalStub(f.Peer());
+  auto stub_b = b.PublicStub();
+  auto stub_a = a.PublicStub();
+  const std::string room = f.OpenRoom();
+  Subscriber on_b(*stub_b, room, 0);
+  Subscriber on_a(*stub_a, room, 0);
+  REQUIRE(on_b.WaitForCount(1));
+  REQUIRE(on_a.WaitForCount(1));
+  for (int i = 1; i <= 100; ++i) {
+    Publish(i % 2 ? *publish_a : *publish_b, room, absl::StrCat("e", i), ProductEvent("p", "x"));
+  }
+  REQUIRE(on_b.WaitForSequence(100));
+  REQUIRE(on_a.WaitForSequence(100));
+  CheckContiguous(on_b.Received(), 0);
+  CheckContiguous(on_a.Received(), 0);
+  CHECK(on_b.Sequences().size() == 100);
+}
+
+TEST_CASE("ephemeral counts reach live subscribers on every replica and are never logged") {
+  RoomsFixture f;
+  auto& a = f.AddReplica();
+  auto& b = f.AddReplica();
+  auto publish_a = a.InternalStub(f.Peer());
+  auto stub_b = b.PublicStub();
+  const std::string room = f.OpenRoom();
+  Publish(*publish_a, room, "e1", ProductEvent("p", "x"));
+  Subscriber sub(*stub_b, room, 0);
+  REQUIRE(sub.WaitForCount(1));
+  pb::RoomEvent count;
+  count.mutable_viewer_count()->set_viewer_count(42);
+  CHECK(Publish(*publish_a, room, "v1", count) == 1);
+  REQUIRE(shopcast::testing::WaitUntil(
+      [&] {
+        for (const auto& m : sub.Received()) {
+          if (m.has_event() && m.event().has_viewer_count()) return true;
+        }
+        return false;
+      },
+      absl::Seconds(30)));
+  for (const auto& m : sub.Received()) {
+    if (m.has_event() && m.event().has_viewer_count()) {
+      CHECK(m.event().ephemeral());
+      CHECK(m.event().viewer_count().viewer_count() == 42);
+      CHECK(m.event().sequence() == 1);
+    }
+  }
+  CHECK(a.log().GetRoom(room)->head_seq == 1);
+}
+
+TEST_CASE("Subscribe and Publish refuse bad requests with a reason") {
+  RoomsFixture f;
+  auto& replica = f.AddReplica();
+  auto stub = replica.PublicStub();
+  auto internal = replica.InternalStub(f.Peer());
+  const std::string room = f.OpenRoom();
+
+  auto status_of = [&](const std::string& id, int64_t after) {
+    Subscriber s(*stub, id, after);
+    return s.Wait();
+  };
+  CHECK(status_of("", 0).error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(status_of("str_not-an-id", 0).error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(status_of(room, -1).error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(status_of(shopcast::ids::NewId("str"), 0).error_code() ==
+        grpc::StatusCode::NOT_FOUND);
+  CHECK(status_of(room, 5).error_code() == grpc::StatusCode::FAILED_PRECONDITION);
+
+  auto publish_status = [&](const std::string& id, const std::string& event_id,
+                            const pb::RoomEvent& e) {
+    pb::PublishRequest req;
+    req.set_stream_id(id);
+    req.set_event_id(event_id);
+    *req.mutable_event() = e;
+    pb::PublishResponse res;
+    grpc::ClientContext ctx;
+    return internal->Publish(&ctx, req, &res).error_code();
+  };
+  CHECK(publish_status(room, "", ProductEvent("p", "x")) == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(publish_status(room, std::string(65, 'e'), ProductEvent("p", "x")) ==
+        grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(publish_status(room, "has space", ProductEvent("p", "x")) ==
+        grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(publish_status(room, "e1", pb::RoomEvent()) == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(publish_status(shopcast::ids::NewId("str"), "e1", ProductEvent("p", "x")) ==
+        grpc::StatusCode::NOT_FOUND);
+  CHECK(replica.log().GetRoom(room)->head_seq == 0);
+
+  // Publish is internal: the public listener does not serve it, and the internal one wants a
+  // service certificate.
+  auto public_channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(replica.host().grpc_port()),
+                                            grpc::InsecureChannelCredentials());
+  auto on_public = pb::RealtimePushInternalService::NewStub(public_channel);
+  pb::PublishRequest req;
+  req.set_stream_id(room);
+  req.set_event_id("e1");
+  *req.mutable_event() = ProductEvent("p", "x");
+  pb::PublishResponse res;
+  grpc::ClientContext ctx;
+  CHECK(on_public->Publish(&ctx, req, &res).error_code() == grpc::StatusCode::UNIMPLEMENTED);
+  CHECK(replica.log().GetRoom(room)->head_seq == 0);
+}
