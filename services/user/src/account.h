@@ -68,4 +68,18 @@ struct FollowPage {
 
 enum class FollowDirection { kFollowers, kFollowing };
 
+// A follower as a notifier needs them (UserInternalService.ListFollowerContacts).
+struct FollowerContact {
+  std::string user_id;
+  std::string display_name;
+  std::string email;
+  Preferences preferences;
+};
+
+// Followers in user-id order, and the id to resume after ("" when there are no more).
+struct FollowerContactPage {
+  std::vector<FollowerContact> followers;
+  std::string next_after_user_id;
+};
+
 }  // namespace shopcast::user

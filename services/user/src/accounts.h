@@ -86,6 +86,13 @@ class Accounts {
   // Revocations after `after`, for every service's token check; page_size 0 is 500, max 1000.
   absl::StatusOr<auth::RevocationBatch> ListRevocations(int64_t after, int page_size);
 
+  // Defined in accounts_followers.cc.
+  // A page of `host_id`'s followers for a go-live notifier: ids greater than `after_user_id`
+  // ("" for the first page), `limit` 1..1000 or 0 for 500. Empty for an unknown host.
+  absl::StatusOr<FollowerContactPage> ListFollowerContacts(absl::string_view host_id,
+                                                           absl::string_view after_user_id,
+                                                           int limit);
+
   absl::StatusOr<Preferences> GetPreferences(const auth::Caller& caller);
   absl::StatusOr<Preferences> UpdatePreferences(const auth::Caller& caller,
                                                 const PreferencesUpdate& update);

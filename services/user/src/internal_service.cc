@@ -29,4 +29,28 @@ grpc::ServerUnaryReactor* UserInternalServiceImpl::ListRevocations(
   });
 }
 
+grpc::ServerUnaryReactor* UserInternalServiceImpl::ListFollowerContacts(
+    grpc::CallbackServerContext* ctx, const v1::ListFollowerContactsRequest* req,
+    v1::ListFollowerContactsResponse* res) {
+  return server::RunBlocking(ctx, executor_, [this, req, res]() -> absl::Status {
+    ASSIGN_OR_RETURN(
+        FollowerContactPage page,
+        accounts_.ListFollowerContacts(req->host_id(), req->after_user_id(), req->limit()));
+    res->mutable_followers()->Reserve(static_cast<int>(page.followers.size()));
+    for (FollowerContact& c : page.followers) {
+      v1::FollowerContact* out = res->add_followers();
+      out->set_user_id(std::move(c.user_id));
+      out->set_display_name(std::move(c.display_name));
+      out->set_email(std::move(c.email));
+      v1::NotificationPreferences* p = out->mutable_preferences();
+      p->set_followed_host_live(c.preferences.followed_host_live);
+      p->set_outbid(c.preferences.outbid);
+      p->set_order_updates(c.preferences.order_updates);
+      p->set_marketing(c.preferences.marketing);
+    }
+    res->set_next_after_user_id(std::move(page.next_after_user_id));
+    return absl::OkStatus();
+  });
+}
+
 }  // namespace shopcast::user

@@ -15,6 +15,9 @@ class UserInternalServiceImpl final : public v1::UserInternalService::CallbackSe
   grpc::ServerUnaryReactor* ListRevocations(grpc::CallbackServerContext* ctx,
                                             const v1::ListRevocationsRequest* req,
                                             v1::ListRevocationsResponse* res) override;
+  grpc::ServerUnaryReactor* ListFollowerContacts(grpc::CallbackServerContext* ctx,
+                                                 const v1::ListFollowerContactsRequest* req,
+                                                 v1::ListFollowerContactsResponse* res) override;
 
  private:
   Accounts& accounts_;

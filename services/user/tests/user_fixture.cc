@@ -3,7 +3,9 @@
 #include <catch2/catch.hpp>
 #include <pqxx/pqxx>
 
+#include "absl/strings/str_join.h"
 #include "shopcast/db/migrations.h"
+#include "shopcast/ids/ids.h"
 #include "shopcast/testing/net.h"
 #include "store/sql.h"
 
@@ -13,7 +15,8 @@ const MigrationSet& userMigrations();
 
 namespace shopcast::user::testing {
 
-UserServiceFixture::UserServiceFixture(AccountsOptions options)
+UserServiceFixture::UserServiceFixture(AccountsOptions options,
+                                       std::optional<auth::ServiceTls> internal_tls)
     : db_(shopcast::testing::TestDatabase::Create()) {
   REQUIRE(db::ApplyMigrations(db_.dsn(), {&db::embedded::userMigrations()}).ok());
   auto pool = db::Pool::Create(
@@ -32,11 +35,19 @@ UserServiceFixture::UserServiceFixture(AccountsOptions options)
   o.metrics_addr = "";  // the process test covers /metrics; the exposer takes 2 s to stop
   o.executor_threads = 4;
   o.drain_timeout = absl::Seconds(2);
+  if (internal_tls) {
+    o.internal_grpc_addr = "127.0.0.1:0";
+    o.internal_credentials = auth::InternalServerCredentials(*internal_tls);
+  }
   host_ = std::make_unique<server::ServiceHost>(o);
   service_ = std::make_unique<UserServiceImpl>(
       *accounts_, *verifier_, std::vector<auth::PublicKey>{{key_.kid, key_.public_pem}}, kIssuer,
       kAudience, host_->executor());
   host_->AddService(service_.get());
+  if (internal_tls) {
+    internal_service_ = std::make_unique<UserInternalServiceImpl>(*accounts_, host_->executor());
+    host_->AddInternalService(internal_service_.get());
+  }
   host_->SetReadinessCheck([this] { return pool_->Ping(); });
   REQUIRE(host_->Start().ok());
   stub_ = v1::UserService::NewStub(shopcast::testing::LocalChannel(host_->grpc_port()));
@@ -55,6 +66,30 @@ void UserServiceFixture::Exec(const std::string& sql) {
   pqxx::work tx(c);
   tx.exec0(sql);
   tx.commit();
+}
+
+void UserServiceFixture::InsertFollowers(const std::vector<std::string>& ids,
+                                         const std::string& host_id) {
+  pqxx::connection c(db_.dsn());
+  pqxx::work tx(c);
+  const std::string array = "{" + absl::StrJoin(ids, ",") + "}";
+  tx.exec_params(R"~(
+INSERT INTO users (id, username, email, password_hash, display_name)
+SELECT id, lower(id), lower(id) || '@example.com', 'not-a-hash', 'Fan ' || id
+FROM unnest($1::text[]) AS id)~",
+                 array);
+  tx.exec_params("INSERT INTO notification_preferences (user_id) SELECT unnest($1::text[])", array);
+  tx.exec_params("INSERT INTO follows (follower_id, followee_id) SELECT unnest($1::text[]), $2",
+                 array, host_id);
+  tx.commit();
+}
+
+std::vector<std::string> UserServiceFixture::MakeFollowers(const std::string& host_id, int n) {
+  std::vector<std::string> ids;
+  ids.reserve(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) ids.push_back(ids::NewId("usr"));
+  InsertFollowers(ids, host_id);
+  return ids;
 }
 
 std::string UserServiceFixture::MakeUser(const std::string& username) {

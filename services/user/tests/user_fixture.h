@@ -4,12 +4,16 @@
 // test run's PostgreSQL, plus helpers to call it as a client would.
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "accounts.h"
 #include "grpcpp/client_context.h"
+#include "internal_service.h"
 #include "passwords.h"
 #include "shopcast/auth/keys.h"
+#include "shopcast/auth/service_identity.h"
 #include "shopcast/auth/tokens.h"
 #include "shopcast/db/pool.h"
 #include "shopcast/server/host.h"
@@ -26,7 +30,10 @@ inline constexpr char kPassword[] = "correct horse battery";
 
 class UserServiceFixture {
  public:
-  explicit UserServiceFixture(AccountsOptions options = {});
+  // With `internal_tls`, also serves UserInternalService on an internal listener (mutual TLS)
+  // with that credential, as the service does in production; see internal_grpc_port().
+  explicit UserServiceFixture(AccountsOptions options = {},
+                              std::optional<auth::ServiceTls> internal_tls = std::nullopt);
   ~UserServiceFixture();
 
   v1::UserService::Stub& stub() { return *stub_; }
@@ -37,11 +44,20 @@ class UserServiceFixture {
   const auth::SigningKey& key() const { return key_; }
   int grpc_port() const { return host_->grpc_port(); }
   int metrics_port() const { return host_->metrics_port(); }
+  // The internal listener's port (only with `internal_tls`).
+  int internal_grpc_port() const { return host_->internal_grpc_port(); }
 
   // Number of rows in `table` (to prove a rejected call stored nothing).
   int64_t Count(const std::string& table);
   // Runs one SQL statement on the test database (to set up rows the API cannot make).
   void Exec(const std::string& sql);
+
+  // Makes accounts `ids` (well-formed usr_ ids) straight in the database, each following
+  // `host_id` with default preferences: no password hashing, so thousands take well under a
+  // second. Their display name is "Fan <id>", their email "<lower-cased id>@example.com".
+  void InsertFollowers(const std::vector<std::string>& ids, const std::string& host_id);
+  // InsertFollowers with `n` fresh random ids; returns them.
+  std::vector<std::string> MakeFollowers(const std::string& host_id, int n);
 
   // Registers `username` with kPassword; returns its id. Fails the test on error.
   std::string MakeUser(const std::string& username);
@@ -61,6 +77,7 @@ class UserServiceFixture {
   std::unique_ptr<Accounts> accounts_;
   std::unique_ptr<server::ServiceHost> host_;
   std::unique_ptr<UserServiceImpl> service_;
+  std::unique_ptr<UserInternalServiceImpl> internal_service_;
   std::unique_ptr<v1::UserService::Stub> stub_;
 };
 

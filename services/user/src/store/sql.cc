@@ -1,5 +1,6 @@
 #include "store/sql.h"
 
+#include "store/follower_contacts_sql.h"
 #include "store/revocation_sql.h"
 
 namespace shopcast::user::sql {
@@ -38,6 +39,7 @@ std::vector<std::pair<std::string, std::string>> PreparedStatements() {
       {"forget_old_addresses", kForgetOldAddresses},
   };
   for (auto& statement : RevocationStatements()) all.push_back(std::move(statement));
+  for (auto& statement : FollowerContactStatements()) all.push_back(std::move(statement));
   return all;
 }
 

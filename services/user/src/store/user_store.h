@@ -85,6 +85,13 @@ class UserStore {
   absl::StatusOr<FollowPage> ListFollows(FollowDirection direction, absl::string_view user_id,
                                          int limit, const FollowCursor& after);
 
+  // Defined in follower_contacts_store.cc.
+  // Followers of `host_id` whose id is greater than `after_user_id` (byte order), in that
+  // order, at most `limit`; none for an unknown host.
+  absl::StatusOr<std::vector<FollowerContact>> ListFollowerContacts(absl::string_view host_id,
+                                                                    absl::string_view after_user_id,
+                                                                    int limit);
+
   absl::StatusOr<Preferences> GetPreferences(absl::string_view user_id);
   absl::StatusOr<Preferences> UpdatePreferences(absl::string_view user_id,
                                                 const PreferencesUpdate& update);

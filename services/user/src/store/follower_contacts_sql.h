@@ -1,0 +1,32 @@
+#pragma once
+
+// SQL of UserInternalService.ListFollowerContacts (see V008__follower_contacts_index.sql).
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace shopcast::user::sql {
+
+// Followers of $1 whose id is greater than $2, in byte order, at most $3, with the contact
+// details and preferences a notifier needs. Served by follows_by_followee_follower: an index
+// range scan that stops after $3 rows, however many followers the host has. Deleted accounts
+// are gone from follows (ON DELETE CASCADE). Every account gets a preferences row when it is
+// created; the defaults stand in should one ever be missing, rather than dropping a follower.
+inline constexpr char kListFollowerContacts[] = R"~(
+SELECT u.id, u.display_name, u.email,
+       COALESCE(p.followed_host_live, true), COALESCE(p.outbid, true),
+       COALESCE(p.order_updates, true), COALESCE(p.marketing, false)
+FROM follows f
+JOIN users u ON u.id = f.follower_id
+LEFT JOIN notification_preferences p ON p.user_id = f.follower_id
+WHERE f.followee_id = $1 AND f.follower_id COLLATE "C" > $2::text COLLATE "C"
+ORDER BY f.follower_id COLLATE "C"
+LIMIT $3)~";
+
+// (name, sql) pairs for the pool to prepare on every connection.
+inline std::vector<std::pair<std::string, std::string>> FollowerContactStatements() {
+  return {{"list_follower_contacts", kListFollowerContacts}};
+}
+
+}  // namespace shopcast::user::sql
