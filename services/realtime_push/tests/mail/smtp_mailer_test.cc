@@ -159,6 +159,58 @@ TEST_CASE("a relay without STARTTLS is not used when TLS is required") {
   CHECK(server.Messages().empty());
 }
 
+SmtpOptions TlsOptions(const SmtpTestServer& server) {
+  SmtpOptions options;
+  options.url = server.url();
+  options.require_starttls = true;
+  options.ca_file = server.ca_file();
+  options.username = "shopcast";
+  options.password = "correct horse";
+  options.connect_timeout = absl::Seconds(20);
+  options.total_timeout = absl::Seconds(30);
+  return options;
+}
+
+const testing::SmtpServerSecurity kTlsAndAuth = {
+    .starttls = true, .username = "shopcast", .password = "correct horse"};
+
+TEST_CASE("with STARTTLS and credentials the message goes over TLS, as the user") {
+  SmtpTestServer server(SmtpTestServer::Mode::kAccept, kTlsAndAuth);
+  auto mailer = SmtpMailer::Create(TlsOptions(server));
+  REQUIRE(mailer.ok());
+  const absl::Status s = (*mailer)->Send(Sample());
+  REQUIRE(s.ok());
+  REQUIRE(server.WaitForMessages(1, kWait));
+  const auto messages = server.Messages();
+  CHECK(messages[0].tls);
+  CHECK(messages[0].auth_login == "shopcast");
+  CHECK(messages[0].subject == Sample().subject);
+}
+
+TEST_CASE("a wrong password is UNAVAILABLE (the operator fixes it), and nothing is sent") {
+  SmtpTestServer server(SmtpTestServer::Mode::kAccept, kTlsAndAuth);
+  SmtpOptions options = TlsOptions(server);
+  options.password = "wrong horse";
+  auto mailer = SmtpMailer::Create(options);
+  REQUIRE(mailer.ok());
+  const absl::Status s = (*mailer)->Send(Sample());
+  CHECK(s.code() == absl::StatusCode::kUnavailable);
+  CHECK(ReasonOf(s) == kSmtpUnavailable);
+  CHECK_FALSE(absl::StrContains(s.ToString(), "horse"));
+  CHECK(server.Messages().empty());
+}
+
+TEST_CASE("a relay whose certificate is not trusted is not used") {
+  SmtpTestServer server(SmtpTestServer::Mode::kAccept, kTlsAndAuth);
+  SmtpOptions options = TlsOptions(server);
+  options.ca_file = "";  // The system's CAs do not know the test certificate.
+  auto mailer = SmtpMailer::Create(options);
+  REQUIRE(mailer.ok());
+  const absl::Status s = (*mailer)->Send(Sample());
+  CHECK(s.code() == absl::StatusCode::kUnavailable);
+  CHECK(server.Messages().empty());
+}
+
 TEST_CASE("an invalid message is refused before any connection") {
   SmtpTestServer server;
   MailMessage m = Sample();

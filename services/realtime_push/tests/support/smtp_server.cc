@@ -90,10 +90,28 @@ std::string ReadFirstLine(int fd, std::chrono::steady_clock::time_point deadline
 
 }  // namespace
 
-SmtpTestServer::SmtpTestServer(Mode mode) : dir_(std::make_unique<shopcast::testing::TempDir>()) {
+SmtpTestServer::SmtpTestServer(Mode mode, const SmtpServerSecurity& security)
+    : dir_(std::make_unique<shopcast::testing::TempDir>()) {
   messages_dir_ = dir_->File("messages");
   log_path_ = dir_->File("server.log");
   fs::create_directory(messages_dir_);
+  std::vector<std::string> argv = {REALTIME_PUSH_TEST_PYTHON,
+                                   REALTIME_PUSH_SMTP_SERVER_SCRIPT,
+                                   "--dir",
+                                   messages_dir_,
+                                   "--mode",
+                                   ModeFlag(mode)};
+  if (security.starttls) {
+    argv.insert(argv.end(), {"--starttls-dir", dir_->File("tls")});
+    ca_file_ = dir_->File("tls/cert.pem");
+  }
+  if (!security.username.empty()) {
+    // A file, as a real relay's secret would be: never on a command line.
+    const std::string password_file = dir_->File("password");
+    std::ofstream(password_file) << security.password;
+    argv.insert(argv.end(),
+                {"--auth-user", security.username, "--auth-password-file", password_file});
+  }
 
   int in_fds[2];
   int out_fds[2];
@@ -103,12 +121,6 @@ SmtpTestServer::SmtpTestServer(Mode mode) : dir_(std::make_unique<shopcast::test
     close(in_fds[1]);
     throw std::runtime_error("pipe2 failed");
   }
-  std::vector<std::string> argv = {REALTIME_PUSH_TEST_PYTHON,
-                                   REALTIME_PUSH_SMTP_SERVER_SCRIPT,
-                                   "--dir",
-                                   messages_dir_,
-                                   "--mode",
-                                   ModeFlag(mode)};
   std::vector<char*> cargv;
   for (std::string& a : argv) cargv.push_back(a.data());
   cargv.push_back(nullptr);
@@ -139,7 +151,7 @@ SmtpTestServer::SmtpTestServer(Mode mode) : dir_(std::make_unique<shopcast::test
     throw std::runtime_error(std::string("cannot start ") + argv[0] + ": " + strerror(rc));
   }
 
-  // Python and aiosmtpd take a while to import on a loaded machine.
+  // Python and aiosmtpd take a while to import on a loaded machine (and openssl to make a key).
   const std::string line =
       ReadFirstLine(out_fds[0], std::chrono::steady_clock::now() + std::chrono::seconds(30));
   close(out_fds[0]);  // The port is all it prints.
@@ -196,6 +208,8 @@ std::vector<SmtpTestServer::Received> SmtpTestServer::Messages() const {
     r.charset = StringField(facts, "charset");
     r.body = StringField(facts, "body");
     r.defects = StringList(facts, "defects");
+    r.tls = facts.value("tls", false);
+    r.auth_login = StringField(facts, "auth_login");
     out.push_back(std::move(r));
   }
   return out;

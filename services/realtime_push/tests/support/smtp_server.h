@@ -18,6 +18,15 @@ class TempDir;
 
 namespace shopcast::realtime_push::testing {
 
+// What a SmtpTestServer demands of its clients before it takes mail.
+struct SmtpServerSecurity {
+  // STARTTLS required, with a self-signed certificate made at start (see ca_file()).
+  bool starttls = false;
+  // Non-empty: AUTH required (after STARTTLS, so set starttls too) with these credentials.
+  std::string username;
+  std::string password;
+};
+
 class SmtpTestServer {
  public:
   enum class Mode {
@@ -41,17 +50,21 @@ class SmtpTestServer {
     std::string charset;
     std::string body;  // Transfer encoding undone, charset decoded, re-encoded as UTF-8.
     std::vector<std::string> defects;  // Parse problems the email package found.
+    bool tls = false;                  // Sent after STARTTLS.
+    std::string auth_login;            // The user it was sent as; "" without AUTH.
   };
 
   // Starts the server and waits (up to 30 s) for its port; throws std::runtime_error with its
   // log if it does not start.
-  explicit SmtpTestServer(Mode mode = Mode::kAccept);
+  explicit SmtpTestServer(Mode mode = Mode::kAccept, const SmtpServerSecurity& security = {});
   ~SmtpTestServer();  // Closes the server's stdin and waits for it; SIGKILL as a last resort.
   SmtpTestServer(const SmtpTestServer&) = delete;
   SmtpTestServer& operator=(const SmtpTestServer&) = delete;
 
   int port() const { return port_; }
   std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
+  // The PEM certificate a client must trust to verify the server; "" without STARTTLS.
+  const std::string& ca_file() const { return ca_file_; }
 
   // Messages stored so far, oldest first.
   std::vector<Received> Messages() const;
@@ -67,6 +80,7 @@ class SmtpTestServer {
   std::unique_ptr<shopcast::testing::TempDir> dir_;
   std::string messages_dir_;
   std::string log_path_;
+  std::string ca_file_;
   pid_t pid_ = -1;
   int stdin_fd_ = -1;  // Our end of the child's stdin; closing it stops the server.
   int port_ = 0;

@@ -16,6 +16,10 @@ each file appears by rename, so a reader that sees the .eml sees both whole.
   reject-data     554 after the message's data: nothing stored
   drop-after-data stores the message, then closes the connection without a reply
   silent          accepts connections and never says a word (not even the greeting)
+
+--starttls-dir DIR makes a self-signed certificate for 127.0.0.1 and localhost (DIR/cert.pem,
+which clients trust as their CA file) and requires STARTTLS before any mail command.
+--auth-user and --auth-password-file require AUTH (PLAIN or LOGIN, after STARTTLS) with them.
 """
 
 import argparse
@@ -25,9 +29,11 @@ import email.policy
 import json
 import os
 import signal
+import ssl
+import subprocess
 import threading
 
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 MODES = ("accept", "reject-rcpt", "defer-rcpt", "reject-data", "drop-after-data", "silent")
 
@@ -49,14 +55,14 @@ class Handler:
     async def handle_DATA(self, server, session, envelope):
         if self.mode == "reject-data":
             return "554 5.6.0 Message refused"
-        self.store(envelope)
+        self.store(session, envelope)
         if self.mode == "drop-after-data":
             # The relay took the message but the client never hears so: the ambiguous case.
             server.transport.abort()
             return "250 OK"  # Written nowhere: the transport is gone.
         return "250 OK"
 
-    def store(self, envelope):
+    def store(self, session, envelope):
         self.count += 1
         stem = os.path.join(self.directory, "%06d" % self.count)
         raw = envelope.original_content
@@ -71,6 +77,8 @@ class Handler:
             "charset": parsed.get_content_charset(),
             "body": body,
             "defects": [type(d).__name__ for d in parsed.defects],
+            "tls": session.ssl is not None,
+            "auth_login": auth_login(session),
         }
         write_atomically(stem + ".json", json.dumps(facts).encode("utf-8"))
         write_atomically(stem + ".eml", raw)
@@ -78,6 +86,34 @@ class Handler:
 
 class Silent(asyncio.Protocol):
     """Holds the connection open and answers nothing, like a relay that hangs."""
+
+
+def auth_login(session):
+    data = session.auth_data
+    return data.login.decode("utf-8") if isinstance(data, LoginPassword) else None
+
+
+def tls_context(directory):
+    """A fresh self-signed P-256 certificate (fast to make) for the loopback names."""
+    os.makedirs(directory, exist_ok=True)
+    cert = os.path.join(directory, "cert.pem")
+    key = os.path.join(directory, "key.pem")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context
+
+
+def authenticator_for(user, password):
+    def authenticate(server, session, envelope, mechanism, auth_data):
+        ok = (isinstance(auth_data, LoginPassword) and auth_data.login == user.encode("utf-8")
+              and auth_data.password == password.encode("utf-8"))
+        return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
+    return authenticate
 
 
 def write_atomically(path, data):
@@ -91,7 +127,19 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dir", required=True, help="where received messages are stored")
     parser.add_argument("--mode", choices=MODES, default="accept")
+    parser.add_argument("--starttls-dir", help="require STARTTLS; the certificate goes here")
+    parser.add_argument("--auth-user", help="require AUTH as this user")
+    parser.add_argument("--auth-password-file", help="the password --auth-user must give")
     args = parser.parse_args()
+
+    options = {"hostname": "localhost"}
+    if args.starttls_dir:
+        options.update(tls_context=tls_context(args.starttls_dir), require_starttls=True)
+    if args.auth_user:
+        with open(args.auth_password_file, encoding="utf-8") as f:
+            password = f.read().rstrip("\r\n")
+        options.update(authenticator=authenticator_for(args.auth_user, password),
+                       auth_required=True)
 
     loop = asyncio.new_event_loop()
     handler = Handler(args.dir, args.mode)
@@ -100,7 +148,7 @@ def main():
     else:
         # hostname: aiosmtpd would otherwise look up this machine's FQDN, which can stall on DNS.
         def factory():
-            return SMTP(handler, hostname="localhost")
+            return SMTP(handler, **options)
     server = loop.run_until_complete(loop.create_server(factory, host="127.0.0.1", port=0))
     stopped = asyncio.Event()
     loop.add_signal_handler(signal.SIGTERM, stopped.set)
