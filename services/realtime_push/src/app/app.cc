@@ -1,5 +1,6 @@
 #include "app/app.h"
 
+#include "app/public_service.h"
 #include "rooms/event_sink_service.h"
 #include "rooms/feed_hub.h"
 #include "rooms/internal_service.h"
@@ -9,14 +10,16 @@
 #include "rooms/room_sql.h"
 #include "shopcast/auth/revocations.h"
 #include "shopcast/auth/service_identity.h"
+#include "shopcast/auth/tokens.h"
 #include "shopcast/clients/internal.h"
 #include "shopcast/db/migrations.h"
 #include "shopcast/db/pool.h"
 #include "shopcast/events/inbox.h"
 #include "shopcast/log/log.h"
-#include "shopcast/server/host.h"
 #include "shopcast/startup/startup.h"
 #include "shopcast/status/status.h"
+
+// ---- area headers ----
 
 namespace shopcast::db::embedded {
 const MigrationSet& realtime_pushMigrations();
@@ -25,30 +28,61 @@ const MigrationSet& realtime_pushMigrations();
 namespace shopcast::realtime_push {
 namespace {
 
-using startup::Fail;
-
 std::vector<const db::MigrationSet*> MigrationSets() {
   return {&db::embedded::realtime_pushMigrations(), &events::InboxMigrations()};
 }
 
+absl::Status Step(absl::string_view step, const absl::Status& s) {
+  if (s.ok()) return s;
+  return absl::Status(s.code(), absl::StrCat(step, ": ", s.message()));
+}
+
 }  // namespace
 
-int RunMigrate(const Config& config) { return startup::RunMigrate(config.db_dsn, MigrationSets()); }
+// Declared in dependency order: members are destroyed in reverse, users before what they use.
+struct App::Parts {
+  Config config;
+  auth::ServiceTls tls;
+  std::unique_ptr<auth::TokenVerifier> verifier;
+  std::unique_ptr<db::Pool> pool;
+  std::unique_ptr<server::ServiceHost> host;
+  auth::RevocationList revoked;
+  std::unique_ptr<auth::RevocationSync> revocation_sync;
+  std::unique_ptr<rooms::RoomLog> log;
+  std::unique_ptr<rooms::FeedHub> hub;
+  std::unique_ptr<rooms::Retention> retention;
+  std::unique_ptr<rooms::RoomServiceImpl> room_service;
+  std::unique_ptr<rooms::InternalServiceImpl> internal_service;
+  std::unique_ptr<rooms::EventSinkService> event_sink;
 
-int RunServer(const Config& config) {
+  // ---- area parts: chat ----
+
+  // ---- area parts: engagement ----
+
+  // ---- area parts: notifications ----
+
+  std::unique_ptr<PublicService> public_service;
+};
+
+absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config) {
+  auto p = std::make_unique<Parts>();
+  p->config = config;
   auto verify_keys = startup::LoadVerifyKeys(config.verify_key_files);
-  if (!verify_keys.ok()) return Fail("verify_keys", verify_keys.status());
+  if (!verify_keys.ok()) return Step("verify_keys", verify_keys.status());
+  p->verifier = std::make_unique<auth::TokenVerifier>(*verify_keys, config.token_issuer,
+                                                      config.token_audience);
   auto tls = auth::LoadServiceTls(config.service_tls);
-  if (!tls.ok()) return Fail("service_tls", tls.status());
-  if (absl::Status s = db::ApplyMigrationsWhenReachable(config.db_dsn, MigrationSets()); !s.ok()) {
-    return Fail("migrate", s);
-  }
-  // One connection more than the executor's threads: the feeds' loads and the handlers share
-  // the executor, and retention runs beside them.
+  if (!tls.ok()) return Step("service_tls", tls.status());
+  p->tls = *std::move(tls);
+  RETURN_IF_ERROR(
+      Step("migrate", db::ApplyMigrationsWhenReachable(config.db_dsn, MigrationSets())));
+  // One connection more than the executor's threads: retention and the LISTEN poll run
+  // beside the handlers and feed loads that share the executor.
   auto pool = db::Pool::Create(db::PoolOptions{config.db_dsn, config.db_pool_size + 1,
                                                absl::Seconds(5), rooms::sql::PreparedStatements(),
                                                "shopcast-realtime-push"});
-  if (!pool.ok()) return Fail("db_pool", pool.status());
+  if (!pool.ok()) return Step("db_pool", pool.status());
+  p->pool = *std::move(pool);
 
   server::HostOptions host_options;
   host_options.service_name = "realtime-push";
@@ -58,56 +92,111 @@ int RunServer(const Config& config) {
   host_options.drain_timeout = config.drain_timeout;
   host_options.unready_delay = config.shutdown_unready_delay;
   host_options.internal_grpc_addr = config.internal_grpc_addr;
-  host_options.internal_credentials = auth::InternalServerCredentials(*tls);
-  server::ServiceHost host(host_options);
+  host_options.internal_credentials = auth::InternalServerCredentials(p->tls);
+  p->host = std::make_unique<server::ServiceHost>(host_options);
+  prometheus::Registry* metrics = &p->host->metrics();
+  server::Executor& executor = p->host->executor();
 
   // Revocations reach this service from the user service; until the first sync, tokens are
   // honoured and shopcast_revocations_stale says so.
-  std::unique_ptr<auth::RevocationSync> revocation_sync;
-  auth::RevocationList revoked;
   if (!config.user_internal_addr.empty()) {
-    auto user_channel = clients::MakeInternalChannel("user", config.user_internal_addr, *tls);
-    if (!user_channel.ok()) return Fail("user_internal_addr", user_channel.status());
-    revocation_sync = std::make_unique<auth::RevocationSync>(
-        revoked, clients::UserRevocationSource(*user_channel),
-        auth::RevocationSyncOptions{config.revocation_sync_interval}, &host.metrics());
-    (void)revocation_sync->SyncOnce();
-    revocation_sync->Start();
+    auto user_channel = clients::MakeInternalChannel("user", config.user_internal_addr, p->tls);
+    if (!user_channel.ok()) return Step("user_internal_addr", user_channel.status());
+    p->revocation_sync = std::make_unique<auth::RevocationSync>(
+        p->revoked, clients::UserRevocationSource(*user_channel),
+        auth::RevocationSyncOptions{config.revocation_sync_interval}, metrics);
   }
 
-  rooms::RoomLog log(**pool);
-  rooms::FeedHub hub(log, host.executor(), config.db_dsn,
-                     rooms::FeedOptions{config.feed_ring, 512, absl::Seconds(1)}, &host.metrics());
-  rooms::Retention retention(
-      log, rooms::RetentionOptions{config.retain_events, config.retain_age, config.purge_interval});
+  p->log = std::make_unique<rooms::RoomLog>(*p->pool);
+  p->hub = std::make_unique<rooms::FeedHub>(
+      *p->log, executor, config.db_dsn,
+      rooms::FeedOptions{config.feed_ring, 512, config.feed_poll_interval}, metrics);
+  p->retention = std::make_unique<rooms::Retention>(
+      *p->log,
+      rooms::RetentionOptions{config.retain_events, config.retain_age, config.purge_interval});
   rooms::SubscribeOptions subscribe_options;
   subscribe_options.max_lag = config.max_subscriber_lag;
   subscribe_options.keep_alive = config.keep_alive;
-  rooms::RoomServiceImpl room_service(hub, subscribe_options, &host.metrics());
-  rooms::InternalServiceImpl internal_service(hub, host.executor());
-  rooms::EventSinkService event_sink(**pool, hub, host.executor());
-  host.AddService(&room_service);
-  host.AddInternalService(&internal_service);
-  host.AddInternalService(&event_sink);
-  db::Pool* raw_pool = pool->get();
-  host.SetReadinessCheck([raw_pool] { return raw_pool->Ping(); });
+  subscribe_options.end_linger = config.end_linger;
+  p->room_service = std::make_unique<rooms::RoomServiceImpl>(*p->hub, subscribe_options, metrics);
+  p->internal_service = std::make_unique<rooms::InternalServiceImpl>(*p->hub, executor);
+  rooms::WentLiveHook went_live;
 
+  // ---- area wiring: chat ----
+
+  // ---- area wiring: engagement ----
+
+  // ---- area wiring: notifications ----
+
+  p->event_sink =
+      std::make_unique<rooms::EventSinkService>(*p->pool, *p->hub, executor, went_live);
+  PublicAreas areas;
+  areas.rooms = p->room_service.get();
+
+  // ---- area routes ----
+
+  p->public_service = std::make_unique<PublicService>(areas);
+  p->host->AddService(p->public_service.get());
+  p->host->AddInternalService(p->internal_service.get());
+  p->host->AddInternalService(p->event_sink.get());
+  db::Pool* raw_pool = p->pool.get();
+  p->host->SetReadinessCheck([raw_pool] { return raw_pool->Ping(); });
+  return std::unique_ptr<App>(new App(std::move(p)));
+}
+
+App::App(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+
+App::~App() { Stop(); }
+
+absl::Status App::Start() {
+  Parts& p = *parts_;
+  if (p.revocation_sync) {
+    (void)p.revocation_sync->SyncOnce();
+    p.revocation_sync->Start();
+  }
   // Consumers of the log first, then the listeners that feed them.
-  hub.Start();
-  retention.Start();
-  if (absl::Status s = host.Start(); !s.ok()) return Fail("listen", s);
-  log::Info("serving")
-      .Kv("grpc_port", host.grpc_port())
-      .Kv("internal_grpc_port", host.internal_grpc_port());
+  p.hub->Start();
+  p.retention->Start();
 
-  host.WaitForShutdown();
+  // ---- area start ----
+
+  return p.host->Start();
+}
+
+void App::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  Parts& p = *parts_;
   // Subscribers resume elsewhere at once rather than wait out the drain.
-  hub.CloseAll(Error(absl::StatusCode::kUnavailable, "SERVER_SHUTTING_DOWN",
-                     "this replica is shutting down; resume from your last sequence"));
-  host.Shutdown();
-  retention.Stop();
-  hub.Stop();
-  if (revocation_sync) revocation_sync->Stop();
+  p.hub->CloseAll(Error(absl::StatusCode::kUnavailable, "SERVER_SHUTTING_DOWN",
+                        "this replica is shutting down; resume from your last sequence"));
+
+  // ---- area close ----
+
+  p.host->Shutdown();
+
+  // ---- area stop ----
+
+  p.retention->Stop();
+  p.hub->Stop();
+  if (p.revocation_sync) p.revocation_sync->Stop();
+}
+
+server::ServiceHost& App::host() { return *parts_->host; }
+rooms::FeedHub& App::hub() { return *parts_->hub; }
+rooms::RoomLog& App::room_log() { return *parts_->log; }
+
+int RunMigrate(const Config& config) { return startup::RunMigrate(config.db_dsn, MigrationSets()); }
+
+int RunServer(const Config& config) {
+  auto app = App::Create(config);
+  if (!app.ok()) return startup::Fail("start", app.status());
+  if (absl::Status s = (*app)->Start(); !s.ok()) return startup::Fail("listen", s);
+  log::Info("serving")
+      .Kv("grpc_port", (*app)->host().grpc_port())
+      .Kv("internal_grpc_port", (*app)->host().internal_grpc_port());
+  (*app)->host().WaitForShutdown();
+  (*app)->Stop();
   return 0;
 }
 

@@ -1,5 +1,6 @@
 add_library(realtime_push_app STATIC
-  ${CMAKE_CURRENT_SOURCE_DIR}/src/app/app.cc ${CMAKE_CURRENT_SOURCE_DIR}/src/app/config.cc)
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/app/app.cc ${CMAKE_CURRENT_SOURCE_DIR}/src/app/config.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/app/public_service.cc)
 target_include_directories(realtime_push_app PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
 target_link_libraries(realtime_push_app PUBLIC
   realtime_push_rooms shopcast::server shopcast::clients shopcast::auth shopcast::config

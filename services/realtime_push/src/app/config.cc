@@ -29,6 +29,10 @@ ABSL_FLAG(int, max_subscriber_lag, 1024,
           "events a subscriber may trail the room by before it gets a fresh snapshot instead");
 ABSL_FLAG(absl::Duration, keep_alive, absl::Seconds(15),
           "a subscriber idle this long gets a keep-alive");
+ABSL_FLAG(absl::Duration, feed_poll_interval, absl::Seconds(1),
+          "how often watched rooms' heads are re-read (fallback for missed notifications)");
+ABSL_FLAG(absl::Duration, end_linger, absl::Seconds(2),
+          "how long subscriptions of an ended room stay open for its last events");
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(20),
           "how long in-flight calls may run after SIGTERM");
 ABSL_FLAG(absl::Duration, shutdown_unready_delay, absl::ZeroDuration(),
@@ -61,6 +65,8 @@ absl::StatusOr<Config> LoadConfig() {
   c.feed_ring = absl::GetFlag(FLAGS_feed_ring);
   c.max_subscriber_lag = absl::GetFlag(FLAGS_max_subscriber_lag);
   c.keep_alive = absl::GetFlag(FLAGS_keep_alive);
+  c.feed_poll_interval = absl::GetFlag(FLAGS_feed_poll_interval);
+  c.end_linger = absl::GetFlag(FLAGS_end_linger);
   c.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
   c.shutdown_unready_delay = absl::GetFlag(FLAGS_shutdown_unready_delay);
 
@@ -86,6 +92,9 @@ absl::StatusOr<Config> LoadConfig() {
   if (c.feed_ring < 16 || c.max_subscriber_lag < 1 || c.max_subscriber_lag >= c.feed_ring) {
     return absl::InvalidArgumentError(
         "feed_ring must be >= 16 and max_subscriber_lag between 1 and feed_ring - 1");
+  }
+  if (c.feed_poll_interval < absl::Milliseconds(50) || c.end_linger < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("feed_poll_interval must be >= 50ms and end_linger >= 0");
   }
   if (c.keep_alive < absl::Seconds(1) || c.shutdown_unready_delay < absl::ZeroDuration() ||
       c.revocation_sync_interval < absl::Milliseconds(100)) {

@@ -38,6 +38,10 @@ struct Config {
   int feed_ring = 4096;
   int max_subscriber_lag = 1024;
   absl::Duration keep_alive;
+  // Fallback for missed notifications: how often watched rooms' heads are re-read.
+  absl::Duration feed_poll_interval;
+  // How long subscriptions of an ended room stay open for its last events.
+  absl::Duration end_linger;
   absl::Duration drain_timeout;
   absl::Duration shutdown_unready_delay;
   log::Level log_level = log::Level::kInfo;

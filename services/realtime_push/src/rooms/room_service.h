@@ -1,8 +1,8 @@
 #pragma once
 
-// The public RealtimePushService. Subscribe is a raw method: its responses are frames
-// serialized once per event and shared by all subscribers (feed.h), not messages serialized
-// per call. Chat, reactions, presence, stats and notifications come with their areas.
+// The rooms area of the public RealtimePushService (app/public_service.h routes to it).
+// Subscribe is a raw method: its responses are frames serialized once per event and shared by
+// all subscribers (feed.h), not messages serialized per call.
 
 #include "grpcpp/support/byte_buffer.h"
 #include "rooms/feed_hub.h"
@@ -14,13 +14,13 @@ namespace shopcast::realtime_push::rooms {
 using RoomServiceBase = pb::RealtimePushService::WithRawCallbackMethod_Subscribe<
     pb::RealtimePushService::CallbackService>;
 
-class RoomServiceImpl : public RoomServiceBase {
+class RoomServiceImpl {
  public:
   RoomServiceImpl(FeedHub& hub, SubscribeOptions options, prometheus::Registry* registry)
       : hub_(hub), options_(options), metrics_(registry) {}
 
   grpc::ServerWriteReactor<grpc::ByteBuffer>* Subscribe(grpc::CallbackServerContext* ctx,
-                                                        const grpc::ByteBuffer* request) override {
+                                                        const grpc::ByteBuffer* request) {
     return SubscribeReactor::Start(ctx, request, hub_, options_, &metrics_);
   }
 

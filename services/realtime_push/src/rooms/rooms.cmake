@@ -26,17 +26,4 @@ if(SHOPCAST_BUILD_TESTS)
   shopcast_test(NAME realtime_push_feed_test
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/rooms/feed_test.cc
     DEPS realtime_push_rooms LABEL unit)
-
-  add_library(realtime_push_rooms_fixture STATIC
-    ${CMAKE_CURRENT_SOURCE_DIR}/tests/rooms/rooms_fixture.cc)
-  target_link_libraries(realtime_push_rooms_fixture PUBLIC
-    realtime_push_rooms shopcast::auth_testing shopcast::testing_pg shopcast::testing_net shopcast::testing_files
-    shopcast::testing_wait Catch2::Catch2)
-  shopcast_warnings(realtime_push_rooms_fixture)
-
-  shopcast_test(NAME realtime_push_rooms_pgtest
-    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/rooms/room_log_pgtest.cc
-            ${CMAKE_CURRENT_SOURCE_DIR}/tests/rooms/subscribe_pgtest.cc
-            ${CMAKE_CURRENT_SOURCE_DIR}/tests/rooms/stream_events_pgtest.cc
-    DEPS realtime_push_rooms_fixture LABEL pg)
 endif()

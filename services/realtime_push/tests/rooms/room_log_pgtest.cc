@@ -8,7 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "rooms_fixture.h"
+#include "support/app_fixture.h"
 #include "shopcast/db/transaction.h"
 #include "shopcast/status/status.h"
 

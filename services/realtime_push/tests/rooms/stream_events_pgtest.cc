@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "absl/time/clock.h"
-#include "rooms_fixture.h"
+#include "support/app_fixture.h"
 #include "shopcast/ids/ids.h"
 #include "shopcast/video_ingest/v1/video_ingest.pb.h"
 

@@ -9,13 +9,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "grpcpp/create_channel.h"
-#include "rooms_fixture.h"
+#include "support/app_fixture.h"
 #include "shopcast/ids/ids.h"
 #include "shopcast/testing/wait.h"
 
 using shopcast::realtime_push::testing::ProductEvent;
 using shopcast::realtime_push::testing::Publish;
-using shopcast::realtime_push::testing::ReplicaOptions;
 using shopcast::realtime_push::testing::RoomsFixture;
 using shopcast::realtime_push::testing::Subscriber;
 namespace pb = shopcast::realtime_push::v1;
@@ -112,10 +111,10 @@ TEST_CASE("a reconnect with after_sequence misses and repeats nothing while even
 
 TEST_CASE("a reader that falls behind is resynced; the room and other readers keep pace") {
   RoomsFixture f;
-  ReplicaOptions options;
-  options.feed.ring_capacity = 64;
-  options.subscribe.max_lag = 32;
-  auto& replica = f.AddReplica(options);
+  auto& replica = f.AddReplica([](shopcast::realtime_push::Config& c) {
+    c.feed_ring = 64;
+    c.max_subscriber_lag = 32;
+  });
   auto internal = replica.InternalStub(f.Peer());
   const std::string room = f.OpenRoom();
   auto fast_stub = replica.PublicStub();

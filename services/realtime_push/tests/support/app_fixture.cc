@@ -1,8 +1,13 @@
-#include "rooms_fixture.h"
+#include "app_fixture.h"
 
 #include <catch2/catch.hpp>
 
+#include <fstream>
+
 #include "grpcpp/create_channel.h"
+#include "shopcast/auth/keys.h"
+#include "shopcast/auth/roles.h"
+#include "shopcast/auth/tokens.h"
 #include "rooms/room_sql.h"
 #include "shopcast/clients/internal.h"
 #include "shopcast/db/migrations.h"
@@ -27,36 +32,17 @@ std::unique_ptr<db::Pool> MakePool(const std::string& dsn, int size) {
 
 }  // namespace
 
-Replica::Replica(const std::string& dsn, const auth::ServiceTls& tls, ReplicaOptions options) {
-  pool_ = MakePool(dsn, 5);
-  log_ = std::make_unique<rooms::RoomLog>(*pool_);
-  server::HostOptions o;
-  o.service_name = "realtime-push";
-  o.grpc_addr = "127.0.0.1:0";
-  o.internal_grpc_addr = "127.0.0.1:0";
-  o.internal_credentials = auth::InternalServerCredentials(tls);
-  o.executor_threads = 4;
-  o.drain_timeout = absl::Seconds(2);
-  host_ = std::make_unique<server::ServiceHost>(o);
-  hub_ = std::make_unique<rooms::FeedHub>(*log_, host_->executor(), dsn, options.feed, nullptr);
-  room_service_ = std::make_unique<rooms::RoomServiceImpl>(*hub_, options.subscribe, nullptr);
-  internal_service_ = std::make_unique<rooms::InternalServiceImpl>(*hub_, host_->executor());
-  sink_ = std::make_unique<rooms::EventSinkService>(*pool_, *hub_, host_->executor());
-  host_->AddService(room_service_.get());
-  host_->AddInternalService(internal_service_.get());
-  host_->AddInternalService(sink_.get());
-  hub_->Start();
-  if (!host_->Start().ok()) throw std::runtime_error("host did not start");
-  const bool listening = shopcast::testing::WaitUntil([this] { return hub_->listening(); },
+Replica::Replica(const Config& config) {
+  auto app = App::Create(config);
+  if (!app.ok()) throw std::runtime_error("app: " + std::string(app.status().message()));
+  app_ = *std::move(app);
+  if (!app_->Start().ok()) throw std::runtime_error("app did not start");
+  const bool listening = shopcast::testing::WaitUntil([this] { return hub().listening(); },
                                                        absl::Seconds(20));
   if (!listening) throw std::runtime_error("the feed hub did not start listening");
 }
 
-Replica::~Replica() {
-  hub_->CloseAll(absl::UnavailableError("test replica stopping"));
-  host_->Shutdown();
-  hub_->Stop();
-}
+Replica::~Replica() { app_->Stop(); }
 
 std::unique_ptr<pb::RealtimePushService::Stub> Replica::PublicStub(int window_bytes) const {
   grpc::ChannelArguments args;
@@ -67,12 +53,12 @@ std::unique_ptr<pb::RealtimePushService::Stub> Replica::PublicStub(int window_by
     args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, window_bytes);
   }
   return pb::RealtimePushService::NewStub(grpc::CreateCustomChannel(
-      "127.0.0.1:" + std::to_string(host_->grpc_port()), grpc::InsecureChannelCredentials(),
+      "127.0.0.1:" + std::to_string(host().grpc_port()), grpc::InsecureChannelCredentials(),
       args));
 }
 
 std::string Replica::internal_target() const {
-  return "127.0.0.1:" + std::to_string(host_->internal_grpc_port());
+  return "127.0.0.1:" + std::to_string(host().internal_grpc_port());
 }
 
 std::unique_ptr<pb::RealtimePushInternalService::Stub> Replica::InternalStub(
@@ -91,16 +77,61 @@ std::unique_ptr<common::v1::EventSink::Stub> Replica::SinkStub(
 
 RoomsFixture::RoomsFixture()
     : pki_(dir_.File("pki"), {"realtime-push", "video-ingest"}),
+      signing_key_file_(dir_.File("signing.pem")),
       db_(shopcast::testing::TestDatabase::Create()) {
+  auto key = auth::GenerateSigningKey("test");
+  if (!key.ok()) throw std::runtime_error("signing key");
+  std::ofstream(signing_key_file_) << key->private_pem;
   absl::Status migrated = db::ApplyMigrations(
       db_.dsn(), {&db::embedded::realtime_pushMigrations(), &events::InboxMigrations()});
   if (!migrated.ok()) throw std::runtime_error(std::string(migrated.message()));
   pool_ = MakePool(db_.dsn(), 2);
 }
 
-Replica& RoomsFixture::AddReplica(ReplicaOptions options) {
-  replicas_.push_back(std::make_unique<Replica>(db_.dsn(), pki_.Of("realtime-push"), options));
+Config RoomsFixture::BaseConfig() const {
+  Config c;
+  c.grpc_addr = "127.0.0.1:0";
+  c.metrics_addr = "";
+  c.internal_grpc_addr = "127.0.0.1:0";
+  c.service_tls = pki_.FilesOf("realtime-push");
+  c.db_dsn = db_.dsn();
+  c.db_pool_size = 4;
+  c.verify_key_files = {signing_key_file_};
+  c.token_issuer = "shopcast-user";
+  c.token_audience = "shopcast";
+  c.revocation_sync_interval = absl::Seconds(1);
+  c.retain_events = 10000;
+  c.retain_age = absl::Hours(24);
+  c.purge_interval = absl::Hours(1);
+  c.feed_ring = 64;
+  c.max_subscriber_lag = 32;
+  c.keep_alive = absl::Seconds(15);
+  c.feed_poll_interval = absl::Milliseconds(200);
+  c.end_linger = absl::Seconds(1);
+  c.drain_timeout = absl::Seconds(2);
+  c.shutdown_unready_delay = absl::ZeroDuration();
+  return c;
+}
+
+Replica& RoomsFixture::AddReplica(const ConfigEdit& edit) {
+  Config config = BaseConfig();
+  if (edit) edit(config);
+  replicas_.push_back(std::make_unique<Replica>(config));
   return *replicas_.back();
+}
+
+std::string RoomsFixture::TokenFor(const std::string& user_id, const std::string& role) const {
+  auto key = auth::LoadSigningKeyFile(signing_key_file_);
+  auto parsed = auth::ParseRole(role);
+  if (!key.ok() || !parsed) throw std::runtime_error("token");
+  auth::TokenIssuer issuer(*key, "shopcast-user", "shopcast", absl::Minutes(15));
+  auto token = issuer.Issue(user_id, *parsed, absl::Now());
+  if (!token.ok()) throw std::runtime_error("token");
+  return token->token;
+}
+
+void Authorize(grpc::ClientContext& ctx, const std::string& token) {
+  ctx.AddMetadata("authorization", "Bearer " + token);
 }
 
 std::string RoomsFixture::OpenRoom(const std::string& host_id) {

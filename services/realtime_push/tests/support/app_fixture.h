@@ -1,9 +1,10 @@
 #pragma once
 
-// realtime-push's rooms in-process for tests: replicas (each its own pool, feed hub and gRPC
-// host, as separate processes would have) over one fresh test database, and a subscriber that
-// records what its Subscribe call receives.
+// realtime-push in-process for tests: replicas (each a whole App, built from a Config exactly as
+// the binary builds it, with its own pool, feed hub and gRPC host) over one fresh test
+// database, and a subscriber that records what its Subscribe call receives.
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -13,11 +14,9 @@
 #include "absl/time/time.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/support/sync_stream.h"
-#include "rooms/event_sink_service.h"
+#include "app/app.h"
 #include "rooms/feed_hub.h"
-#include "rooms/internal_service.h"
 #include "rooms/room_log.h"
-#include "rooms/room_service.h"
 #include "shopcast/auth/testing/dev_pki.h"
 #include "shopcast/common/v1/event.grpc.pb.h"
 #include "shopcast/db/pool.h"
@@ -28,16 +27,18 @@
 
 namespace shopcast::realtime_push::testing {
 
+// Adds `authorization: Bearer <token>` to `ctx`.
+void Authorize(grpc::ClientContext& ctx, const std::string& token);
+
 namespace pb = ::shopcast::realtime_push::v1;
 
-struct ReplicaOptions {
-  rooms::FeedOptions feed{64, 512, absl::Milliseconds(200)};
-  rooms::SubscribeOptions subscribe;
-};
+// Edits a replica's Config before it is built (ports, database, keys and credentials are set
+// by the fixture).
+using ConfigEdit = std::function<void(Config&)>;
 
 class Replica {
  public:
-  Replica(const std::string& dsn, const auth::ServiceTls& tls, ReplicaOptions options);
+  explicit Replica(const Config& config);
   ~Replica();
 
   std::unique_ptr<pb::RealtimePushService::Stub> PublicStub(int window_bytes = 0) const;
@@ -47,25 +48,25 @@ class Replica {
   std::unique_ptr<common::v1::EventSink::Stub> SinkStub(const auth::ServiceTls& client) const;
   std::string internal_target() const;
 
-  rooms::RoomLog& log() { return *log_; }
-  rooms::FeedHub& hub() { return *hub_; }
-  server::ServiceHost& host() { return *host_; }
+  rooms::RoomLog& log() { return app_->room_log(); }
+  rooms::FeedHub& hub() { return app_->hub(); }
+  server::ServiceHost& host() const { return app_->host(); }
+  App& app() { return *app_; }
 
  private:
-  std::unique_ptr<db::Pool> pool_;
-  std::unique_ptr<rooms::RoomLog> log_;
-  std::unique_ptr<server::ServiceHost> host_;
-  std::unique_ptr<rooms::FeedHub> hub_;
-  std::unique_ptr<rooms::RoomServiceImpl> room_service_;
-  std::unique_ptr<rooms::InternalServiceImpl> internal_service_;
-  std::unique_ptr<rooms::EventSinkService> sink_;
+  std::unique_ptr<App> app_;
 };
 
 class RoomsFixture {
  public:
   RoomsFixture();
 
-  Replica& AddReplica(ReplicaOptions options = {});
+  // A replica with the fixture's defaults: small feed ring (64), lag 32, 200 ms poll.
+  Replica& AddReplica(const ConfigEdit& edit = nullptr);
+  // The Config AddReplica starts from.
+  Config BaseConfig() const;
+  // A signed access token for `user_id` with `role` ("viewer", "host", "admin").
+  std::string TokenFor(const std::string& user_id, const std::string& role = "viewer") const;
   const std::string& dsn() const { return db_.dsn(); }
   // A fresh str_ id and its open room, hosted by `host_id`.
   std::string OpenRoom(const std::string& host_id = "usr_host");
@@ -76,6 +77,7 @@ class RoomsFixture {
  private:
   shopcast::testing::TempDir dir_;
   auth::testing::DevPki pki_;
+  std::string signing_key_file_;
   shopcast::testing::TestDatabase db_;
   std::unique_ptr<db::Pool> pool_;
   std::vector<std::unique_ptr<Replica>> replicas_;
