@@ -14,12 +14,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "outbox_listener.h"
 #include "shopcast/common/v1/event.pb.h"
 #include "shopcast/db/errors.h"
 #include "shopcast/db/transaction.h"
 #include "shopcast/ids/ids.h"
 #include "shopcast/status/status.h"
 #include "shopcast/timing/backoff.h"
+#include "shopcast/timing/clock.h"
 
 namespace shopcast::events {
 namespace {
@@ -75,6 +77,15 @@ SET attempts = o.attempts + 1,
 FROM unnest($1::bigint[], $2::bigint[]) AS r(id, delay_us)
 WHERE o.id = r.id AND o.claim_token = $4)~";
 
+// Per destination, in one pass over the pending index: undelivered rows (due, backing off or in
+// flight) and the age of the oldest, by the database's clock.
+inline constexpr std::string_view kBacklog = R"~(
+SELECT d.destination, count(o.id),
+       COALESCE(EXTRACT(EPOCH FROM now() - min(o.created_at)), 0)
+FROM unnest($1::text[]) AS d(destination)
+LEFT JOIN outbox o ON o.destination = d.destination AND o.delivered_at IS NULL
+GROUP BY d.destination)~";
+
 inline constexpr std::string_view kPurge = R"~(
 DELETE FROM outbox WHERE id IN (
   SELECT id FROM outbox
@@ -84,6 +95,32 @@ DELETE FROM outbox WHERE id IN (
 std::string PgArray(const std::vector<int64_t>& v) {
   return absl::StrCat("{", absl::StrJoin(v, ","), "}");
 }
+
+// A text[] literal; every element quoted, so commas, braces and spaces in names are safe.
+std::string PgTextArray(const std::vector<std::string>& v) {
+  std::string out = "{";
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i > 0) out += ',';
+    out += '"';
+    for (const char c : v[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
+// Shown in pg_stat_activity for the relay's LISTEN session, after the pool's own name.
+std::string ListenApplicationName(const db::PoolOptions& pool) {
+  return pool.application_name.empty() ? std::string("outbox-listen")
+                                       : pool.application_name + "-outbox-listen";
+}
+
+// Under a steady stream of rounds that deliver something, the backlog gauges are still
+// refreshed this often (after an idle round they always are).
+constexpr absl::Duration kBusyMetricsInterval = absl::Seconds(1);
 
 // last_error is for operators reading the table; keep it short.
 std::string Truncate(std::string s) {
@@ -95,7 +132,40 @@ std::string Truncate(std::string s) {
 }  // namespace
 
 Relay::Relay(db::Pool& pool, std::map<std::string, Sink*> sinks_by_destination, RelayOptions opts)
-    : pool_(pool), sinks_(std::move(sinks_by_destination)), opts_(std::move(opts)) {}
+    : pool_(pool),
+      sinks_(std::move(sinks_by_destination)),
+      opts_(std::move(opts)),
+      listener_(std::make_unique<OutboxListener>(pool.options().dsn,
+                                                 ListenApplicationName(pool.options()))) {
+  if (opts_.metrics == nullptr) return;
+  auto& pending = prometheus::BuildGauge()
+                      .Name("shopcast_outbox_pending")
+                      .Help(
+                          "Outbox rows not yet delivered to the destination (due, backing off "
+                          "or in flight).")
+                      .Register(*opts_.metrics);
+  auto& age = prometheus::BuildGauge()
+                  .Name("shopcast_outbox_oldest_pending_age_seconds")
+                  .Help("Age of the destination's oldest undelivered outbox row; 0 when none.")
+                  .Register(*opts_.metrics);
+  auto& delivered = prometheus::BuildCounter()
+                        .Name("shopcast_outbox_deliveries_total")
+                        .Help(
+                            "Outbox rows delivered to the destination (accepted by its sink "
+                            "and marked delivered).")
+                        .Register(*opts_.metrics);
+  auto& failed = prometheus::BuildCounter()
+                     .Name("shopcast_outbox_delivery_failures_total")
+                     .Help(
+                         "Outbox rows whose delivery attempt failed (refused or not accepted "
+                         "by the sink, undecodable, or not recorded); they are retried.")
+                     .Register(*opts_.metrics);
+  for (const auto& [destination, sink] : sinks_) {
+    const prometheus::Labels labels{{"destination", destination}};
+    metrics_[destination] = DestinationMetrics{&pending.Add(labels), &age.Add(labels),
+                                               &delivered.Add(labels), &failed.Add(labels)};
+  }
+}
 
 Relay::~Relay() { Stop(); }
 
@@ -128,7 +198,8 @@ absl::StatusOr<std::vector<Relay::Claimed>> Relay::Claim(const std::string& dest
   });
 }
 
-absl::StatusOr<int> Relay::DeliverBatch(const std::string& destination, Sink& sink) {
+absl::StatusOr<int> Relay::DeliverBatch(const std::string& destination, Sink& sink,
+                                        absl::Duration* soonest_retry) {
   const std::string token = ids::NewUniqueId("claim");
   ASSIGN_OR_RETURN(std::vector<Claimed> claimed, Claim(destination, token));
   if (claimed.empty()) return 0;
@@ -198,7 +269,17 @@ absl::StatusOr<int> Relay::DeliverBatch(const std::string& destination, Sink& si
     }
     return n;
   });
+  if (auto m = metrics_.find(destination); m != metrics_.end()) {
+    // Rows not marked delivered go out again, whatever stopped them.
+    const int recorded = marked.ok() ? *marked : 0;
+    m->second.delivered->Increment(recorded);
+    m->second.failed->Increment(static_cast<double>(claimed.size()) - recorded);
+  }
   if (!marked.ok()) return marked.status();
+  // (Parked rows are left to the poll: they wait for an operator.)
+  for (const int64_t us : retry_delays_us) {
+    *soonest_retry = std::min(*soonest_retry, absl::Microseconds(us));
+  }
   // The failure is reported (the rows are rescheduled either way) so that it gets logged.
   if (!accepted.ok()) return accepted.status();
   if (*marked < static_cast<int>(delivered.size())) {
@@ -211,10 +292,15 @@ absl::StatusOr<int> Relay::DeliverBatch(const std::string& destination, Sink& si
 }
 
 absl::StatusOr<int> Relay::RunOnce() {
+  absl::Duration ignored = absl::InfiniteDuration();
+  return RunRound(&ignored);
+}
+
+absl::StatusOr<int> Relay::RunRound(absl::Duration* soonest_retry) {
   int delivered = 0;
   absl::Status first_error;
   for (const auto& [destination, sink] : sinks_) {
-    absl::StatusOr<int> n = DeliverBatch(destination, *sink);
+    absl::StatusOr<int> n = DeliverBatch(destination, *sink, soonest_retry);
     if (n.ok()) {
       delivered += *n;
     } else if (first_error.ok()) {
@@ -234,6 +320,20 @@ absl::StatusOr<int> Relay::PurgeDelivered(absl::Duration older_than) {
   });
 }
 
+absl::Status Relay::RefreshBacklogMetrics() {
+  std::vector<std::string> destinations;
+  for (const auto& [destination, m] : metrics_) destinations.push_back(destination);
+  return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
+    for (const auto& row : tx.exec_params(std::string(kBacklog), PgTextArray(destinations))) {
+      auto m = metrics_.find(row[0].as<std::string>());
+      if (m == metrics_.end()) continue;
+      m->second.pending->Set(row[1].as<double>());
+      m->second.oldest_pending_age->Set(std::max(0.0, row[2].as<double>()));
+    }
+    return absl::OkStatus();
+  });
+}
+
 void Relay::Start() {
   if (thread_.joinable()) return;
   {
@@ -249,31 +349,78 @@ void Relay::Stop() {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
+  listener_->Interrupt();  // Ends the wait between rounds at once.
   thread_.join();
 }
 
+bool Relay::Stopping() {
+  absl::MutexLock lock(&mu_);
+  return stopping_;
+}
+
 void Relay::Loop() {
-  absl::Time next_purge = absl::Now();
+  using Clock = timing::SteadyClock;
+  const Clock& clock = Clock::Real();
   auto report = [this](const absl::Status& s) {
     if (opts_.on_error) opts_.on_error(s);
   };
+  Clock::TimePoint next_purge = clock.Now();
+  Clock::TimePoint next_metrics = clock.Now();
+  Clock::TimePoint next_listen = clock.Now();  // When to (re)open the wake-up session.
+  int listen_failures = 0;
+  auto listen_lost = [&](const absl::Status& s) {
+    report(s);
+    listen_failures = 1;
+    next_listen = clock.Now() + timing::ToSteady(timing::JitteredBackoff(
+                                    {opts_.listen_min_backoff, opts_.listen_max_backoff}, 1));
+  };
   while (true) {
-    absl::StatusOr<int> n = RunOnce();
+    if (!listener_->connected() && clock.Now() >= next_listen) {
+      // Opened before the round, so that a commit during the round is not missed; the round
+      // then covers whatever was committed while the session was down.
+      if (absl::Status s = listener_->Connect(); s.ok()) {
+        listen_failures = 0;
+      } else {
+        report(s);
+        next_listen = clock.Now() +
+                      timing::ToSteady(timing::JitteredBackoff(
+                          {opts_.listen_min_backoff, opts_.listen_max_backoff}, ++listen_failures));
+      }
+    }
+    // Notifications that came in up to now are answered by this round.
+    if (absl::StatusOr<int> drained = listener_->Drain(); !drained.ok()) {
+      listen_lost(drained.status());
+    }
+
+    absl::Duration soonest_retry = absl::InfiniteDuration();
+    absl::StatusOr<int> n = RunRound(&soonest_retry);
     if (!n.ok()) report(n.status());
-    if (absl::Now() >= next_purge) {
+    if (clock.Now() >= next_purge) {
       absl::StatusOr<int> purged = PurgeDelivered(opts_.retain_delivered);
       if (!purged.ok()) report(purged.status());
-      next_purge = absl::Now() + opts_.purge_interval;
+      next_purge = clock.Now() + timing::ToSteady(opts_.purge_interval);
     }
     const bool busy = n.ok() && *n > 0;
-    absl::MutexLock lock(&mu_);
-    if (busy) {
-      if (stopping_) return;
-      continue;
+    if (!metrics_.empty() && (!busy || clock.Now() >= next_metrics)) {
+      // A database that failed the round fails this too: reported once.
+      if (absl::Status s = RefreshBacklogMetrics(); !s.ok() && n.ok()) report(s);
+      next_metrics = clock.Now() + timing::ToSteady(kBusyMetricsInterval);
     }
-    // Sleeps for poll_interval unless Stop() comes first.
-    if (mu_.AwaitWithTimeout(absl::Condition(&stopping_), opts_.poll_interval)) return;
+    if (Stopping()) break;
+    if (busy) continue;
+
+    // Counted from now, after the round: by then the rows it rescheduled are due by the
+    // database's clock too, their delay having run from the start of the marking transaction.
+    Clock::TimePoint deadline =
+        clock.Now() + timing::ToSteady(std::min(opts_.poll_interval, soonest_retry));
+    if (!listener_->connected()) deadline = std::min(deadline, next_listen);
+    if (listener_->Wait(deadline) == OutboxListener::Woken::kLost) {
+      listen_lost(ListenLostError());
+    }
+    if (Stopping()) break;
   }
+  // Stopped means no session left behind either.
+  listener_->Disconnect();
 }
 
 }  // namespace shopcast::events

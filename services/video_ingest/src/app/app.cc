@@ -57,7 +57,8 @@ struct EventDelivery {
 };
 
 absl::StatusOr<EventDelivery> StartEventDelivery(const Config& config, db::Pool& pool,
-                                                 const auth::ServiceTls& tls) {
+                                                 const auth::ServiceTls& tls,
+                                                 prometheus::Registry* metrics) {
   EventDelivery d;
   if (config.event_sinks.empty()) return d;
   std::map<std::string, events::Sink*> by_destination;
@@ -76,6 +77,7 @@ absl::StatusOr<EventDelivery> StartEventDelivery(const Config& config, db::Pool&
         .Kv("reason", ReasonOf(s))
         .Kv("detail", std::string(s.message()));
   };
+  relay_options.metrics = metrics;
   d.relay = std::make_unique<events::Relay>(pool, by_destination, std::move(relay_options));
   d.relay->Start();
   return d;
@@ -205,7 +207,7 @@ int RunServer(const Config& config) {
   if (absl::Status s = rtmp_server.Start(); !s.ok()) return Fail("rtmp_listen", s);
   if (absl::Status s = srt_listener.Start(); !s.ok()) return Fail("srt_listen", s);
   if (absl::Status s = hls_origin.Start(); !s.ok()) return Fail("hls_listen", s);
-  auto delivery = StartEventDelivery(config, **pool, *tls);
+  auto delivery = StartEventDelivery(config, **pool, *tls, &host.metrics());
   if (!delivery.ok()) return Fail("event_sinks", delivery.status());
 
   db::Pool* raw_pool = pool->get();

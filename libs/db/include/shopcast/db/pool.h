@@ -80,6 +80,9 @@ class Pool {
   // replica unready would only push its load onto the others.
   absl::Status Ping();
 
+  // What the pool was created with, e.g. to open a dedicated session outside the pool (a
+  // LISTEN connection). The DSN in it may hold a password: never log it.
+  const PoolOptions& options() const { return options_; }
   // The configured bound.
   int size() const { return options_.size; }
   // Connections currently leased.

@@ -12,9 +12,14 @@
 // claim expires after claim_ttl and the rows are delivered again (consumers dedupe with
 // MarkProcessed). A row waiting out a backoff holds back later rows of the same aggregate and
 // destination, so each aggregate's events arrive in commit order.
+//
+// The background loop (Start) LISTENs on kOutboxChannel over a session of its own, so a commit
+// that enqueued events starts a round at once; poll_interval is the fallback for notifications
+// that never came (the session dropped; it is reopened with backoff meanwhile).
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,13 +29,20 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "prometheus/counter.h"
+#include "prometheus/gauge.h"
+#include "prometheus/registry.h"
 #include "shopcast/db/pool.h"
 #include "shopcast/events/sink.h"
 
 namespace shopcast::events {
 
+class OutboxListener;  // src/outbox_listener.h
+
 struct RelayOptions {
   int batch = 100;  // Rows per destination per round.
+  // The background loop's longest wait between rounds: a commit's notification ends it sooner,
+  // so this bounds only how late events whose notification was lost go out.
   absl::Duration poll_interval = absl::Milliseconds(200);
   // Delay after the n-th failed attempt: min_backoff * 2^(n-1), capped, jittered to [d/2, d].
   absl::Duration min_backoff = absl::Milliseconds(100);
@@ -42,8 +54,16 @@ struct RelayOptions {
   // Delivered rows older than this are deleted by the background loop (every purge_interval).
   absl::Duration retain_delivered = absl::Hours(24);
   absl::Duration purge_interval = absl::Minutes(10);
-  // Told about each failed round of the background loop (e.g. to log it); may be empty.
+  // Told about each failed round of the background loop, and about its wake-up connection
+  // failing (reason OUTBOX_LISTEN_LOST / OUTBOX_LISTEN_FAILED), e.g. to log it; may be empty.
   std::function<void(const absl::Status&)> on_error;
+  // Delay before reopening the wake-up connection after it failed n times: min * 2^(n-1),
+  // capped, jittered. The loop polls every poll_interval meanwhile.
+  absl::Duration listen_min_backoff = absl::Milliseconds(100);
+  absl::Duration listen_max_backoff = absl::Seconds(30);
+  // Where to register the shopcast_outbox_* metrics (per destination; README.md); may be null.
+  // Must outlive the relay.
+  prometheus::Registry* metrics = nullptr;
 };
 
 class Relay {
@@ -63,8 +83,10 @@ class Relay {
   absl::StatusOr<int> PurgeDelivered(absl::Duration older_than);
 
   // Runs RunOnce in a background thread: again at once while rounds deliver something, else
-  // after poll_interval. Stop() waits for the current round to end. Both are idempotent; call
-  // them from one thread.
+  // when a commit notifies kOutboxChannel, a row this relay rescheduled falls due, or
+  // poll_interval has passed. With a metrics registry it also refreshes the pending gauges
+  // (one query) after each round that found nothing left to deliver. Stop() waits for the
+  // current round to end. Both are idempotent; call them from one thread.
   void Start();
   void Stop();
 
@@ -75,17 +97,33 @@ class Relay {
     int attempts;  // Failed attempts so far.
     std::string payload;
   };
+  struct DestinationMetrics {
+    prometheus::Gauge* pending;
+    prometheus::Gauge* oldest_pending_age;
+    prometheus::Counter* delivered;
+    prometheus::Counter* failed;
+  };
   // Claims due rows of `destination` under `token`; empty if there are none or another relay
   // holds a claim there.
   absl::StatusOr<std::vector<Claimed>> Claim(const std::string& destination,
                                              const std::string& token);
-  absl::StatusOr<int> DeliverBatch(const std::string& destination, Sink& sink);
+  // Lowers `*soonest_retry` to the delay of any row it reschedules.
+  absl::StatusOr<int> DeliverBatch(const std::string& destination, Sink& sink,
+                                   absl::Duration* soonest_retry);
+  absl::StatusOr<int> RunRound(absl::Duration* soonest_retry);
+  // Sets the pending and oldest-pending-age gauges of every destination from one query.
+  absl::Status RefreshBacklogMetrics();
   absl::Duration Backoff(int attempts) const;
+  bool Stopping();
   void Loop();
 
   db::Pool& pool_;
   const std::map<std::string, Sink*> sinks_;
   const RelayOptions opts_;
+  // Per destination; empty without a registry. Prometheus metrics are thread-safe.
+  std::map<std::string, DestinationMetrics> metrics_;
+  // Used by the background thread only, apart from Interrupt().
+  const std::unique_ptr<OutboxListener> listener_;
 
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
