@@ -58,7 +58,8 @@ struct IngestServer::Deployment {
   int servers = 0;  // Started so far: names each replica's log.
 };
 
-std::shared_ptr<IngestServer::Deployment> IngestServer::NewDeployment() {
+std::shared_ptr<IngestServer::Deployment> IngestServer::NewDeployment(
+    const std::string& service_pki_dir) {
   auto d = std::make_shared<IngestServer::Deployment>();
   auto key = auth::GenerateSigningKey("k");
   REQUIRE(key.ok());
@@ -70,14 +71,15 @@ std::shared_ptr<IngestServer::Deployment> IngestServer::NewDeployment() {
       std::make_unique<auth::TokenIssuer>(*key, "shopcast-user", "shopcast", absl::Minutes(15));
   // The internal listener's credential. No user service runs here: the revocation list stays
   // empty and says so, as when the user service is unreachable.
-  auth::testing::DevPki pki(d->dir.File("pki"), {"video-ingest"});
+  auth::testing::DevPki pki(service_pki_dir.empty() ? d->dir.File("pki") : service_pki_dir,
+                            {"video-ingest"});
   d->tls = pki.FilesOf("video-ingest");
   return d;
 }
 
 IngestServer::IngestServer(ServerOptions options)
     : deployment_(options.replica_of != nullptr ? options.replica_of->deployment_
-                                                : NewDeployment()) {
+                                                : NewDeployment(options.service_pki_dir)) {
   const testing::TempDir& dir = deployment_->dir;
   std::vector<std::string> env = {
       "SHOPCAST_VIDEO_INGEST_INTERNAL_GRPC_ADDR=127.0.0.1:0",

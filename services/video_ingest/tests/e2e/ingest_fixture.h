@@ -47,6 +47,9 @@ struct ServerOptions {
   // its own. The peer must outlive the constructor, not the new server.
   const IngestServer* replica_of = nullptr;
   std::vector<std::string> extra_env;  // "SHOPCAST_VIDEO_INGEST_X=y"
+  // A tools/dev-pki folder to take the internal credential from (its CA is then shared with
+  // the peers a test runs beside, e.g. an event sink); "": a CA of the deployment's own.
+  std::string service_pki_dir;
 };
 
 // CreateStream's answer. The announced endpoints are checked against the public URLs; the URLs
@@ -139,7 +142,7 @@ class IngestServer {
   // root, logs) and the token issuer. Removed with the last replica.
   struct Deployment;
   // A database, keys and an internal credential for a new deployment.
-  static std::shared_ptr<Deployment> NewDeployment();
+  static std::shared_ptr<Deployment> NewDeployment(const std::string& service_pki_dir);
 
   std::shared_ptr<Deployment> deployment_;
   int grpc_port_ = 0, metrics_port_ = 0, rtmp_port_ = 0, srt_port_ = 0, hls_port_ = 0;

@@ -1,0 +1,18 @@
+# The realtime-push binary as processes: replicas sharing rooms, and the go-live path from a
+# real video-ingest binary fed by a real encoder.
+if(SHOPCAST_BUILD_TESTS)
+  add_library(realtime_push_process_fixture STATIC
+    ${CMAKE_CURRENT_SOURCE_DIR}/tests/support/process_fixture.cc)
+  target_include_directories(realtime_push_process_fixture PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/tests)
+  target_link_libraries(realtime_push_process_fixture PUBLIC
+    shopcast::proto_realtime_push shopcast::auth_testing shopcast::clients shopcast::testing_pg
+    shopcast::testing_files shopcast::testing_net shopcast::testing_wait Catch2::Catch2)
+  target_compile_definitions(realtime_push_process_fixture PRIVATE
+    SHOPCAST_REALTIME_PUSH_BIN="$<TARGET_FILE:realtime-push>")
+  shopcast_warnings(realtime_push_process_fixture)
+
+  shopcast_test(NAME realtime_push_replicas_process_test
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/app/replicas_process_test.cc
+    DEPS realtime_push_process_fixture realtime_push_app_fixture LABEL integration)
+  add_dependencies(realtime_push_replicas_process_test realtime-push)
+endif()
