@@ -16,3 +16,13 @@ if(SHOPCAST_BUILD_TESTS)
     DEPS realtime_push_process_fixture realtime_push_app_fixture LABEL integration)
   add_dependencies(realtime_push_replicas_process_test realtime-push)
 endif()
+
+if(SHOPCAST_BUILD_TESTS)
+  shopcast_test(NAME realtime_push_go_live_e2e_test
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/app/go_live_e2e_test.cc
+    DEPS realtime_push_process_fixture realtime_push_app_fixture video_ingest_e2e_fixture
+    LABEL e2e)
+  target_include_directories(realtime_push_go_live_e2e_test PRIVATE
+    ${PROJECT_SOURCE_DIR}/services/video_ingest/tests)
+  add_dependencies(realtime_push_go_live_e2e_test realtime-push video-ingest)
+endif()
