@@ -203,8 +203,10 @@ void Subscriber::Run() {
   }
   pb::SubscribeResponse msg;
   while (reader_->Read(&msg)) {
+    const absl::Time now = absl::Now();
     absl::MutexLock lock(&mu_);
     received_.push_back(msg);
+    received_at_.push_back(now);
   }
   grpc::Status status = reader_->Finish();
   absl::MutexLock lock(&mu_);
@@ -215,6 +217,11 @@ void Subscriber::Run() {
 std::vector<pb::SubscribeResponse> Subscriber::Received() const {
   absl::MutexLock lock(&mu_);
   return received_;
+}
+
+std::vector<absl::Time> Subscriber::ReceivedAt() const {
+  absl::MutexLock lock(&mu_);
+  return received_at_;
 }
 
 std::vector<int64_t> Subscriber::Sequences() const {

@@ -103,6 +103,8 @@ class Subscriber {
   void Cancel();
 
   std::vector<pb::SubscribeResponse> Received() const;
+  // When each message of Received() arrived (wall clock, for latency measurements).
+  std::vector<absl::Time> ReceivedAt() const;
   // Durable sequences of the events received, in order.
   std::vector<int64_t> Sequences() const;
   int64_t LastSequence() const;
@@ -121,6 +123,7 @@ class Subscriber {
   mutable absl::Mutex mu_;
   bool paused_ ABSL_GUARDED_BY(mu_);
   std::vector<pb::SubscribeResponse> received_ ABSL_GUARDED_BY(mu_);
+  std::vector<absl::Time> received_at_ ABSL_GUARDED_BY(mu_);
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   grpc::Status status_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
