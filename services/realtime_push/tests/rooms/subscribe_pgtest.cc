@@ -271,3 +271,22 @@ TEST_CASE("Subscribe and Publish refuse bad requests with a reason") {
   CHECK(on_public->Publish(&ctx, req, &res).error_code() == grpc::StatusCode::UNIMPLEMENTED);
   CHECK(replica.log().GetRoom(room)->head_seq == 0);
 }
+
+TEST_CASE("an idle subscription gets keep-alives and no events it did not ask for") {
+  RoomsFixture f;
+  auto& replica = f.AddReplica([](shopcast::realtime_push::Config& c) {
+    c.keep_alive = absl::Seconds(1);
+  });
+  auto stub = replica.PublicStub();
+  const std::string room = f.OpenRoom();
+  Subscriber sub(*stub, room, 0);
+  REQUIRE(shopcast::testing::WaitUntil(
+      [&] {
+        int keep_alives = 0;
+        for (const auto& m : sub.Received()) keep_alives += m.has_keep_alive() ? 1 : 0;
+        return keep_alives >= 2;
+      },
+      absl::Seconds(30)));
+  CHECK(sub.Sequences().empty());
+  CHECK_FALSE(sub.finished());
+}
