@@ -1,5 +1,6 @@
 #include "support/process_fixture.h"
 
+#include <algorithm>
 #include <csignal>
 #include <fstream>
 
@@ -41,7 +42,15 @@ Process::Process(const Deployment& deployment, const std::string& name,
       "SHOPCAST_REALTIME_PUSH_FEED_POLL_INTERVAL=200ms",
       "SHOPCAST_REALTIME_PUSH_LOG_LEVEL=debug",
   };
-  env.insert(env.end(), extra_env.begin(), extra_env.end());
+  // A variable in extra_env replaces the default of the same name (the child would otherwise
+  // see the first of the two).
+  for (const std::string& extra : extra_env) {
+    const std::string name = extra.substr(0, extra.find('=') + 1);
+    env.erase(std::remove_if(env.begin(), env.end(),
+                             [&name](const std::string& e) { return e.rfind(name, 0) == 0; }),
+              env.end());
+    env.push_back(extra);
+  }
   proc_ = std::make_unique<shopcast::testing::ChildProcess>(
       std::vector<std::string>{SHOPCAST_REALTIME_PUSH_BIN,
                                "serve"},

@@ -38,7 +38,8 @@ class Deployment {
 
 class Process {
  public:
-  // Starts replica `name` of `deployment` and waits until it serves.
+  // Starts replica `name` of `deployment` and waits until it serves. `extra_env`
+  // ("SHOPCAST_REALTIME_PUSH_X=y") adds settings or replaces the defaults.
   Process(const Deployment& deployment, const std::string& name,
           std::vector<std::string> extra_env = {});
   ~Process();
