@@ -45,9 +45,9 @@ Process::Process(const Deployment& deployment, const std::string& name,
   // A variable in extra_env replaces the default of the same name (the child would otherwise
   // see the first of the two).
   for (const std::string& extra : extra_env) {
-    const std::string name = extra.substr(0, extra.find('=') + 1);
+    const std::string prefix = extra.substr(0, extra.find('=') + 1);
     env.erase(std::remove_if(env.begin(), env.end(),
-                             [&name](const std::string& e) { return e.rfind(name, 0) == 0; }),
+                             [&prefix](const std::string& e) { return e.rfind(prefix, 0) == 0; }),
               env.end());
     env.push_back(extra);
   }
