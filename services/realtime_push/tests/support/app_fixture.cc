@@ -103,8 +103,9 @@ Config RoomsFixture::BaseConfig() const {
   c.retain_events = 10000;
   c.retain_age = absl::Hours(24);
   c.purge_interval = absl::Hours(1);
-  c.feed_ring = 64;
-  c.max_subscriber_lag = 32;
+  // The production defaults: tests of slow readers set smaller ones.
+  c.feed_ring = 4096;
+  c.max_subscriber_lag = 1024;
   c.keep_alive = absl::Seconds(15);
   c.feed_poll_interval = absl::Milliseconds(200);
   c.end_linger = absl::Seconds(1);

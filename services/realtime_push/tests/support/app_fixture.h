@@ -61,7 +61,7 @@ class RoomsFixture {
  public:
   RoomsFixture();
 
-  // A replica with the fixture's defaults: small feed ring (64), lag 32, 200 ms poll.
+  // A replica with the fixture's defaults: production fan-out settings, a 200 ms poll.
   Replica& AddReplica(const ConfigEdit& edit = nullptr);
   // The Config AddReplica starts from.
   Config BaseConfig() const;
