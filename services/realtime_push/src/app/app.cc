@@ -95,9 +95,9 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config) {
   // Connections beyond the executor's threads: retention and the LISTEN poll (one), the
   // engagement push coalescer and presence sweeper (two) run beside the handlers and feed loads
   // that share the executor.
-  auto pool = db::Pool::Create(db::PoolOptions{config.db_dsn, config.db_pool_size + 3,
-                                               absl::Seconds(5), std::move(statements),
-                                               "shopcast-realtime-push"});
+  auto pool =
+      db::Pool::Create(db::PoolOptions{config.db_dsn, config.db_pool_size + 3, absl::Seconds(5),
+                                       std::move(statements), "shopcast-realtime-push"});
   if (!pool.ok()) return Step("db_pool", pool.status());
   p->pool = *std::move(pool);
 
@@ -148,11 +148,9 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config) {
   p->coalescer = std::make_unique<engagement::Coalescer>(
       *p->pool, *p->log, engagement::CoalescerOptions{config.counts_push_interval});
   p->sweeper = std::make_unique<engagement::Sweeper>(
-      *p->presence, *p->coalescer,
-      engagement::SweeperOptions{config.presence_sweep_interval, 500});
+      *p->presence, *p->coalescer, engagement::SweeperOptions{config.presence_sweep_interval, 500});
   p->engagement = std::make_unique<engagement::EngagementRpcs>(
-      *p->verifier, &p->revoked, executor, *p->reactions, *p->presence, *p->stats,
-      *p->coalescer,
+      *p->verifier, &p->revoked, executor, *p->reactions, *p->presence, *p->stats, *p->coalescer,
       engagement::PresenceOptions{config.heartbeat_interval, config.presence_lease});
 
   // ---- area wiring: notifications ----

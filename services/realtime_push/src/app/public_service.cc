@@ -18,8 +18,8 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* PublicService::Subscribe(
 
 namespace {
 grpc::ServerUnaryReactor* EngagementNotServed(grpc::CallbackServerContext* ctx) {
-  return server::FinishNow(ctx, Error(absl::StatusCode::kUnimplemented, "NOT_SERVED",
-                                      "this method is not served here"));
+  return server::FinishNow(
+      ctx, Error(absl::StatusCode::kUnimplemented, "NOT_SERVED", "this method is not served here"));
 }
 }  // namespace
 

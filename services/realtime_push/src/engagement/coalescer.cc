@@ -1,9 +1,8 @@
 #include "engagement/coalescer.h"
 
-#include <vector>
-
 #include <pqxx/result>
 #include <pqxx/transaction>
+#include <vector>
 
 #include "rooms/pg_time.h"
 #include "shopcast/db/transaction.h"
@@ -87,7 +86,8 @@ void Coalescer::Loop() {
       p.in_flight = false;
       const auto& result = results[i].second;
       if (!result.ok()) {
-        log::Warn("engagement_push_failed").Kv("stream_id", due[i].first.first)
+        log::Warn("engagement_push_failed")
+            .Kv("stream_id", due[i].first.first)
             .Kv("detail", std::string(result.status().message()));
         p.due = after + timing::ToSteady(options_.interval);
       } else if (!result->has_value()) {
@@ -103,8 +103,7 @@ void Coalescer::Loop() {
   }
 }
 
-absl::StatusOr<std::optional<absl::Duration>> Coalescer::Attempt(const Key& key,
-                                                                  int64_t version) {
+absl::StatusOr<std::optional<absl::Duration>> Coalescer::Attempt(const Key& key, int64_t version) {
   const auto& [stream, kind] = key;
   const double interval_s = absl::ToDoubleSeconds(options_.interval);
   const bool reactions = kind == CountsKind::kReactions;

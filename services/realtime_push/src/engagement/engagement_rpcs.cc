@@ -80,8 +80,7 @@ grpc::ServerUnaryReactor* EngagementRpcs::SetReaction(grpc::CallbackServerContex
   auto checked = [&]() -> absl::StatusOr<std::pair<Participant, Reaction>> {
     RETURN_IF_ERROR(rooms::ValidateStreamId(request->stream_id()));
     ASSIGN_OR_RETURN(Reaction reaction, ReactionOf(request->reaction()));
-    ASSIGN_OR_RETURN(std::optional<auth::Caller> caller,
-                     OptionalCaller(*ctx, verifier_, revoked_));
+    ASSIGN_OR_RETURN(std::optional<auth::Caller> caller, OptionalCaller(*ctx, verifier_, revoked_));
     ASSIGN_OR_RETURN(Participant who, ForReaction(UserOf(caller), request->session_id()));
     return std::make_pair(std::move(who), reaction);
   }();
@@ -89,12 +88,11 @@ grpc::ServerUnaryReactor* EngagementRpcs::SetReaction(grpc::CallbackServerContex
   return server::RunBlocking(
       ctx, executor_, [this, request, response, checked = *std::move(checked)]() -> absl::Status {
         const auto& [who, reaction] = checked;
-        ASSIGN_OR_RETURN(ReactionChange change,
-                         reactions_.Set(request->stream_id(), who.ReactionIdentity(), reaction,
-                                        absl::Now()));
+        ASSIGN_OR_RETURN(
+            ReactionChange change,
+            reactions_.Set(request->stream_id(), who.ReactionIdentity(), reaction, absl::Now()));
         if (change.changed) {
-          coalescer_.Changed(request->stream_id(), CountsKind::kReactions,
-                             change.counts.version);
+          coalescer_.Changed(request->stream_id(), CountsKind::kReactions, change.counts.version);
         }
         pb::ReactionCounts* counts = response->mutable_counts();
         counts->set_likes(change.counts.likes);
@@ -108,8 +106,7 @@ grpc::ServerUnaryReactor* EngagementRpcs::SetReaction(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* EngagementRpcs::JoinRoom(grpc::CallbackServerContext* ctx,
                                                    const pb::JoinRoomRequest* request,
                                                    pb::JoinRoomResponse* response) {
-  auto who = PresenceCaller(*ctx, request->stream_id(), request->session_id(), verifier_,
-                            revoked_);
+  auto who = PresenceCaller(*ctx, request->stream_id(), request->session_id(), verifier_, revoked_);
   if (!who.ok()) return server::FinishNow(ctx, who.status());
   return server::RunBlocking(
       ctx, executor_, [this, request, response, who = *std::move(who)]() -> absl::Status {
@@ -126,8 +123,7 @@ grpc::ServerUnaryReactor* EngagementRpcs::JoinRoom(grpc::CallbackServerContext* 
 grpc::ServerUnaryReactor* EngagementRpcs::Heartbeat(grpc::CallbackServerContext* ctx,
                                                     const pb::HeartbeatRequest* request,
                                                     pb::HeartbeatResponse* response) {
-  auto who = PresenceCaller(*ctx, request->stream_id(), request->session_id(), verifier_,
-                            revoked_);
+  auto who = PresenceCaller(*ctx, request->stream_id(), request->session_id(), verifier_, revoked_);
   if (!who.ok()) return server::FinishNow(ctx, who.status());
   return server::RunBlocking(
       ctx, executor_, [this, request, response, who = *std::move(who)]() -> absl::Status {
@@ -141,18 +137,15 @@ grpc::ServerUnaryReactor* EngagementRpcs::Heartbeat(grpc::CallbackServerContext*
 grpc::ServerUnaryReactor* EngagementRpcs::LeaveRoom(grpc::CallbackServerContext* ctx,
                                                     const pb::LeaveRoomRequest* request,
                                                     pb::LeaveRoomResponse* /*response*/) {
-  auto who = PresenceCaller(*ctx, request->stream_id(), request->session_id(), verifier_,
-                            revoked_);
+  auto who = PresenceCaller(*ctx, request->stream_id(), request->session_id(), verifier_, revoked_);
   if (!who.ok()) return server::FinishNow(ctx, who.status());
-  return server::RunBlocking(ctx, executor_,
-                             [this, request, who = *std::move(who)]() -> absl::Status {
-                               ASSIGN_OR_RETURN(ViewerChange change,
-                                                presence_.Leave(request->stream_id(), who,
-                                                                absl::Now()));
-                               coalescer_.Changed(request->stream_id(), CountsKind::kViewers,
-                                                  change.version);
-                               return absl::OkStatus();
-                             });
+  return server::RunBlocking(
+      ctx, executor_, [this, request, who = *std::move(who)]() -> absl::Status {
+        ASSIGN_OR_RETURN(ViewerChange change,
+                         presence_.Leave(request->stream_id(), who, absl::Now()));
+        coalescer_.Changed(request->stream_id(), CountsKind::kViewers, change.version);
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* EngagementRpcs::GetRoomStats(grpc::CallbackServerContext* ctx,

@@ -1,7 +1,6 @@
 #include "engagement/presence_store.h"
 
 #include <map>
-
 #include <pqxx/result>
 #include <pqxx/transaction>
 

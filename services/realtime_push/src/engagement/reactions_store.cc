@@ -32,8 +32,8 @@ absl::StatusOr<ReactionChange> ReactionsStore::Set(absl::string_view stream_id,
                   counters[0][2].as<int64_t>()};
     const int64_t viewers = counters[0][3].as<int64_t>();
     pqxx::result old_row = tx.exec_prepared("rpe_select_reaction", stream, who);
-    const Reaction old = old_row.empty() ? Reaction::kNone
-                                         : static_cast<Reaction>(old_row[0][0].as<int>());
+    const Reaction old =
+        old_row.empty() ? Reaction::kNone : static_cast<Reaction>(old_row[0][0].as<int>());
     if (old == reaction) return out;
     if (reaction == Reaction::kNone) {
       tx.exec_prepared0("rpe_delete_reaction", stream, who);

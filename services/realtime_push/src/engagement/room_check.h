@@ -2,9 +2,8 @@
 
 // The room checks every engagement write starts with, inside the caller's transaction.
 
-#include <string>
-
 #include <pqxx/transaction>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"

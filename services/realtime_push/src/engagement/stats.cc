@@ -1,11 +1,10 @@
 #include "engagement/stats.h"
 
 #include <optional>
-#include <vector>
-
 #include <pqxx/binarystring>
 #include <pqxx/result>
 #include <pqxx/transaction>
+#include <vector>
 
 #include "engagement/room_check.h"
 #include "engagement/stats_series.h"
@@ -25,8 +24,8 @@ void SetDuration(absl::Duration d, google::protobuf::Duration* out) {
 }
 
 // Host-only figures, read in the caller's (consistent) transaction.
-void ReadHostOnly(pqxx::work& tx, const std::string& stream, absl::Time opened,
-                  absl::Time end, absl::Time now, pb::RoomStats& stats) {
+void ReadHostOnly(pqxx::work& tx, const std::string& stream, absl::Time opened, absl::Time end,
+                  absl::Time now, pb::RoomStats& stats) {
   pqxx::result counters = tx.exec_prepared("rpe_read_counters", stream);
   if (!counters.empty()) stats.set_peak_viewer_count(counters[0][4].as<int64_t>());
 

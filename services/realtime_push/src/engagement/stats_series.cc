@@ -9,8 +9,7 @@ absl::Time FloorMinute(absl::Time t) {
 }
 
 absl::Time SeriesStart(absl::Time opened, absl::Time end) {
-  return std::max(FloorMinute(opened),
-                  FloorMinute(end) - absl::Minutes(kMaxSeriesMinutes - 1));
+  return std::max(FloorMinute(opened), FloorMinute(end) - absl::Minutes(kMaxSeriesMinutes - 1));
 }
 
 std::vector<MinutePoint> BuildSeries(absl::Time from, absl::Time to, int64_t viewers_before,
