@@ -1,7 +1,11 @@
 // Presence through whole App replicas against real PostgreSQL: join, heartbeat and leave for
 // anonymous sessions and signed-in users, the host as the uncounted broadcaster, sessions that
-// stop heartbeating swept out on any replica, and peak, unique viewers and watch time.
+// stop heartbeating swept out on any replica, peak, unique viewers and watch time, and a rush
+// of joins pushed as a few coalesced viewer counts.
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
 
 #include "absl/time/clock.h"
 #include "engagement/engagement_client.h"
@@ -171,4 +175,40 @@ TEST_CASE("Peak, unique viewers and watch time are kept per participant") {
                      "SELECT count(*) FROM room_presence WHERE stream_id = $1 AND "
                      "joined_at IS NOT NULL AND active_since IS NOT NULL",
                      room) == 3);
+}
+
+TEST_CASE("A rush of joins on two replicas is pushed as a few coalesced viewer counts") {
+  rp::RoomsFixture f;
+  auto long_lease = [](shopcast::realtime_push::Config& c) {
+    c.heartbeat_interval = absl::Seconds(10);
+    c.presence_lease = absl::Minutes(10);
+  };  // the default push interval, 250 ms
+  auto& a = f.AddReplica(long_lease);
+  auto& b = f.AddReplica(long_lease);
+  const std::string room = f.OpenRoom();
+  auto watch_stub = a.PublicStub();
+  rp::Subscriber watcher(*watch_stub, room, 0);
+  REQUIRE(watcher.WaitForCount(1));
+
+  constexpr int kThreads = 4;
+  constexpr int kJoins = 120;
+  const auto started = std::chrono::steady_clock::now();
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto stub = (t % 2 == 0 ? a : b).PublicStub();
+      for (int i = t; i < kJoins; i += kThreads) {
+        if (!rp::Join(*stub, room, rp::SessionId(i)).ok()) ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  REQUIRE(failures == 0);
+  REQUIRE(WaitUntil([&] { return LastViewers(watcher) == kJoins; }, absl::Seconds(30)));
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const auto events = rp::ViewerEvents(watcher);
+  INFO("viewer events " << events.size() << " in " << elapsed << " s");
+  CHECK(events.size() <= static_cast<size_t>(4 * elapsed + 2));
 }
