@@ -2,8 +2,9 @@
 // anonymous sessions and signed-in users, the host as the uncounted broadcaster, sessions that
 // stop heartbeating swept out on any replica, peak, unique viewers and watch time, and a rush
 // of joins pushed as a few coalesced viewer counts.
-#include <atomic>
 #include <catch2/catch.hpp>
+
+#include <atomic>
 #include <chrono>
 #include <thread>
 
