@@ -20,6 +20,13 @@
 #include "shopcast/status/status.h"
 
 // ---- area headers ----
+#include "engagement/coalescer.h"
+#include "engagement/engagement_rpcs.h"
+#include "engagement/engagement_sql.h"
+#include "engagement/presence_store.h"
+#include "engagement/reactions_store.h"
+#include "engagement/stats.h"
+#include "engagement/sweeper.h"
 
 namespace shopcast::db::embedded {
 const MigrationSet& realtime_pushMigrations();
@@ -58,6 +65,12 @@ struct App::Parts {
   // ---- area parts: chat ----
 
   // ---- area parts: engagement ----
+  std::unique_ptr<engagement::ReactionsStore> reactions;
+  std::unique_ptr<engagement::PresenceStore> presence;
+  std::unique_ptr<engagement::StatsReader> stats;
+  std::unique_ptr<engagement::Coalescer> coalescer;
+  std::unique_ptr<engagement::Sweeper> sweeper;
+  std::unique_ptr<engagement::EngagementRpcs> engagement;
 
   // ---- area parts: notifications ----
 
@@ -76,11 +89,15 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config) {
   p->tls = *std::move(tls);
   RETURN_IF_ERROR(
       Step("migrate", db::ApplyMigrationsWhenReachable(config.db_dsn, MigrationSets())));
-  // One connection more than the executor's threads: retention and the LISTEN poll run
-  // beside the handlers and feed loads that share the executor.
-  auto pool = db::Pool::Create(db::PoolOptions{config.db_dsn, config.db_pool_size + 1,
-                                               absl::Seconds(5), rooms::sql::PreparedStatements(),
-                                               "shopcast-realtime-push"});
+  auto statements = rooms::sql::PreparedStatements();
+  // ---- area statements ----
+  for (auto& s : engagement::sql::PreparedStatements()) statements.push_back(std::move(s));
+  // Connections beyond the executor's threads: retention and the LISTEN poll (one), the
+  // engagement push coalescer and presence sweeper (two) run beside the handlers and feed loads
+  // that share the executor.
+  auto pool =
+      db::Pool::Create(db::PoolOptions{config.db_dsn, config.db_pool_size + 3, absl::Seconds(5),
+                                       std::move(statements), "shopcast-realtime-push"});
   if (!pool.ok()) return Step("db_pool", pool.status());
   p->pool = *std::move(pool);
 
@@ -125,6 +142,16 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config) {
   // ---- area wiring: chat ----
 
   // ---- area wiring: engagement ----
+  p->reactions = std::make_unique<engagement::ReactionsStore>(*p->pool);
+  p->presence = std::make_unique<engagement::PresenceStore>(*p->pool);
+  p->stats = std::make_unique<engagement::StatsReader>(*p->pool);
+  p->coalescer = std::make_unique<engagement::Coalescer>(
+      *p->pool, *p->log, engagement::CoalescerOptions{config.counts_push_interval});
+  p->sweeper = std::make_unique<engagement::Sweeper>(
+      *p->presence, *p->coalescer, engagement::SweeperOptions{config.presence_sweep_interval, 500});
+  p->engagement = std::make_unique<engagement::EngagementRpcs>(
+      *p->verifier, &p->revoked, executor, *p->reactions, *p->presence, *p->stats, *p->coalescer,
+      engagement::PresenceOptions{config.heartbeat_interval, config.presence_lease});
 
   // ---- area wiring: notifications ----
 
@@ -134,6 +161,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config) {
   areas.rooms = p->room_service.get();
 
   // ---- area routes ----
+  areas.engagement = p->engagement.get();
 
   p->public_service = std::make_unique<PublicService>(areas);
   p->host->AddService(p->public_service.get());
@@ -159,6 +187,9 @@ absl::Status App::Start() {
   p.retention->Start();
 
   // ---- area start ----
+  // The coalescer before the sweeper that feeds it.
+  p.coalescer->Start();
+  p.sweeper->Start();
 
   return p.host->Start();
 }
@@ -176,6 +207,9 @@ void App::Stop() {
   p.host->Shutdown();
 
   // ---- area stop ----
+  // After the drain: no handler reports changes any more.
+  p.sweeper->Stop();
+  p.coalescer->Stop();
 
   p.retention->Stop();
   p.hub->Stop();

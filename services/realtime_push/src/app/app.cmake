@@ -4,7 +4,8 @@ add_library(realtime_push_app STATIC
 target_include_directories(realtime_push_app PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
 target_link_libraries(realtime_push_app PUBLIC
   realtime_push_rooms shopcast::server shopcast::clients shopcast::auth shopcast::config
-  shopcast::startup absl::flags)
+  shopcast::startup absl::flags
+  realtime_push_engagement)
 shopcast_warnings(realtime_push_app)
 
 add_executable(realtime-push ${CMAKE_CURRENT_SOURCE_DIR}/src/main.cc)

@@ -39,6 +39,16 @@ ABSL_FLAG(absl::Duration, shutdown_unready_delay, absl::ZeroDuration(),
           "after SIGTERM: readiness off while still serving this long, then drain");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warn or error");
 
+// ---- engagement ----
+ABSL_FLAG(absl::Duration, heartbeat_interval, absl::Seconds(15),
+          "how often present clients are told to heartbeat");
+ABSL_FLAG(absl::Duration, presence_lease, absl::Seconds(45),
+          "a session stops counting this long after its last heartbeat");
+ABSL_FLAG(absl::Duration, presence_sweep_interval, absl::Seconds(5),
+          "how often sessions whose lease lapsed are ended");
+ABSL_FLAG(absl::Duration, counts_push_interval, absl::Milliseconds(250),
+          "at most one push of a room's reaction (and viewer) counts per interval");
+
 namespace shopcast::realtime_push {
 
 absl::StatusOr<Config> LoadConfig() {
@@ -104,6 +114,21 @@ absl::StatusOr<Config> LoadConfig() {
   }
   if (!log::ParseLevel(absl::GetFlag(FLAGS_log_level), &c.log_level)) {
     return absl::InvalidArgumentError("log_level must be debug, info, warn or error");
+  }
+
+  // ---- engagement ----
+  c.heartbeat_interval = absl::GetFlag(FLAGS_heartbeat_interval);
+  c.presence_lease = absl::GetFlag(FLAGS_presence_lease);
+  c.presence_sweep_interval = absl::GetFlag(FLAGS_presence_sweep_interval);
+  c.counts_push_interval = absl::GetFlag(FLAGS_counts_push_interval);
+  if (c.heartbeat_interval < absl::Seconds(1) || c.presence_lease < 2 * c.heartbeat_interval) {
+    return absl::InvalidArgumentError(
+        "heartbeat_interval must be >= 1s and presence_lease at least twice it");
+  }
+  if (c.presence_sweep_interval < absl::Milliseconds(50) ||
+      c.counts_push_interval < absl::Milliseconds(50)) {
+    return absl::InvalidArgumentError(
+        "presence_sweep_interval and counts_push_interval must be >= 50ms");
   }
   return c;
 }

@@ -45,6 +45,16 @@ struct Config {
   absl::Duration drain_timeout;
   absl::Duration shutdown_unready_delay;
   log::Level log_level = log::Level::kInfo;
+
+  // ---- engagement ----
+  // Presence: clients heartbeat this often; a session stops counting this long after its last
+  // heartbeat; lapsed sessions are ended this often.
+  absl::Duration heartbeat_interval = absl::Seconds(15);
+  absl::Duration presence_lease = absl::Seconds(45);
+  absl::Duration presence_sweep_interval = absl::Seconds(5);
+  // At most one push of a room's reaction counts (and of its viewer counts) per interval,
+  // across replicas.
+  absl::Duration counts_push_interval = absl::Milliseconds(250);
 };
 
 // Reads the parsed flags into a Config; an absent or malformed value is an error naming it.

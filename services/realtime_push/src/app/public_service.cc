@@ -16,6 +16,48 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* PublicService::Subscribe(
 
 // ---- engagement ----
 
+namespace {
+grpc::ServerUnaryReactor* EngagementNotServed(grpc::CallbackServerContext* ctx) {
+  return server::FinishNow(
+      ctx, Error(absl::StatusCode::kUnimplemented, "NOT_SERVED", "this method is not served here"));
+}
+}  // namespace
+
+grpc::ServerUnaryReactor* PublicService::SetReaction(grpc::CallbackServerContext* ctx,
+                                                     const v1::SetReactionRequest* request,
+                                                     v1::SetReactionResponse* response) {
+  if (areas_.engagement == nullptr) return EngagementNotServed(ctx);
+  return areas_.engagement->SetReaction(ctx, request, response);
+}
+
+grpc::ServerUnaryReactor* PublicService::JoinRoom(grpc::CallbackServerContext* ctx,
+                                                  const v1::JoinRoomRequest* request,
+                                                  v1::JoinRoomResponse* response) {
+  if (areas_.engagement == nullptr) return EngagementNotServed(ctx);
+  return areas_.engagement->JoinRoom(ctx, request, response);
+}
+
+grpc::ServerUnaryReactor* PublicService::Heartbeat(grpc::CallbackServerContext* ctx,
+                                                   const v1::HeartbeatRequest* request,
+                                                   v1::HeartbeatResponse* response) {
+  if (areas_.engagement == nullptr) return EngagementNotServed(ctx);
+  return areas_.engagement->Heartbeat(ctx, request, response);
+}
+
+grpc::ServerUnaryReactor* PublicService::LeaveRoom(grpc::CallbackServerContext* ctx,
+                                                   const v1::LeaveRoomRequest* request,
+                                                   v1::LeaveRoomResponse* response) {
+  if (areas_.engagement == nullptr) return EngagementNotServed(ctx);
+  return areas_.engagement->LeaveRoom(ctx, request, response);
+}
+
+grpc::ServerUnaryReactor* PublicService::GetRoomStats(grpc::CallbackServerContext* ctx,
+                                                      const v1::GetRoomStatsRequest* request,
+                                                      v1::GetRoomStatsResponse* response) {
+  if (areas_.engagement == nullptr) return EngagementNotServed(ctx);
+  return areas_.engagement->GetRoomStats(ctx, request, response);
+}
+
 // ---- notifications ----
 
 }  // namespace shopcast::realtime_push

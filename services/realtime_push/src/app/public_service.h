@@ -11,6 +11,7 @@
 // ---- area headers: chat ----
 
 // ---- area headers: engagement (reactions, presence, stats) ----
+#include "engagement/engagement_rpcs.h"
 
 // ---- area headers: notifications ----
 
@@ -23,6 +24,7 @@ struct PublicAreas {
   // ---- chat ----
 
   // ---- engagement ----
+  engagement::EngagementRpcs* engagement = nullptr;
 
   // ---- notifications ----
 };
@@ -38,6 +40,21 @@ class PublicService : public rooms::RoomServiceBase {
   // ---- chat ----
 
   // ---- engagement ----
+  grpc::ServerUnaryReactor* SetReaction(grpc::CallbackServerContext* ctx,
+                                        const v1::SetReactionRequest* request,
+                                        v1::SetReactionResponse* response) override;
+  grpc::ServerUnaryReactor* JoinRoom(grpc::CallbackServerContext* ctx,
+                                     const v1::JoinRoomRequest* request,
+                                     v1::JoinRoomResponse* response) override;
+  grpc::ServerUnaryReactor* Heartbeat(grpc::CallbackServerContext* ctx,
+                                      const v1::HeartbeatRequest* request,
+                                      v1::HeartbeatResponse* response) override;
+  grpc::ServerUnaryReactor* LeaveRoom(grpc::CallbackServerContext* ctx,
+                                      const v1::LeaveRoomRequest* request,
+                                      v1::LeaveRoomResponse* response) override;
+  grpc::ServerUnaryReactor* GetRoomStats(grpc::CallbackServerContext* ctx,
+                                         const v1::GetRoomStatsRequest* request,
+                                         v1::GetRoomStatsResponse* response) override;
 
   // ---- notifications ----
 

@@ -22,7 +22,7 @@ bool IsPrintableAscii(absl::string_view s, size_t min, size_t max) {
 
 bool IsEphemeral(const ::shopcast::realtime_push::v1::RoomEvent& event) {
   using ::shopcast::realtime_push::v1::RoomEvent;
-  return event.payload_case() == RoomEvent::kLikeBurst ||
+  return event.payload_case() == RoomEvent::kReactionCounts ||
          event.payload_case() == RoomEvent::kViewerCount;
 }
 

@@ -202,6 +202,12 @@ absl::StatusOr<pb::RoomSnapshot> RoomLog::Snapshot(absl::string_view stream_id, 
         *snap.add_recent_sales() = e.sale_ticker();
       }
     }
+    pqxx::result counts = t.exec_prepared("rp_snapshot_engagement", S(stream_id));
+    if (!counts.empty()) {
+      snap.set_viewer_count(counts[0][0].as<int64_t>());
+      snap.set_total_likes(counts[0][1].as<int64_t>());
+      snap.set_total_dislikes(counts[0][2].as<int64_t>());
+    }
     ToProto(now, snap.mutable_taken_at());
     return snap;
   };

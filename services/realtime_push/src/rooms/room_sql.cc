@@ -30,6 +30,7 @@ std::vector<std::pair<std::string, std::string>> PreparedStatements() {
       {"rp_snapshot_auctions", kSnapshotAuctions},
       {"rp_snapshot_events_of_kind", kSnapshotEventsOfKind},
       {"rp_snapshot_chat", kSnapshotChat},
+      {"rp_snapshot_engagement", kSnapshotEngagement},
   };
 }
 

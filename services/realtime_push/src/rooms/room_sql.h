@@ -82,6 +82,9 @@ SELECT event FROM room_events WHERE stream_id = $1 AND kind = $2 ORDER BY seq DE
 inline constexpr char kSnapshotChat[] = R"~(
 SELECT message FROM chat_messages WHERE stream_id = $1 AND deleted_by IS NULL
 ORDER BY seq DESC LIMIT $2)~";
+// Reaction and viewer counters (engagement, migrations/V003); no row before the first one.
+inline constexpr char kSnapshotEngagement[] = R"~(
+SELECT viewers, likes, dislikes FROM room_engagement WHERE stream_id = $1)~";
 
 std::vector<std::pair<std::string, std::string>> PreparedStatements();
 

@@ -88,7 +88,7 @@ TEST_CASE("unknown and closed rooms refuse events, except a closed room's status
   CHECK(log.Append(room, "evt_3", status).ok());
   // Ephemeral kinds never enter the log.
   pb::RoomEvent likes;
-  likes.mutable_like_burst()->set_count(1);
+  likes.mutable_reaction_counts()->set_likes(1);
   CHECK(log.Append(room, "evt_4", likes).status().code() == absl::StatusCode::kInvalidArgument);
 }
 
