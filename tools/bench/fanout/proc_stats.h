@@ -1,0 +1,18 @@
+#pragma once
+
+// What a server process has used, read from /proc (Linux): the measure of each server is
+// taken apart from the load client's, which shares the machine with it.
+
+#include <sys/types.h>
+
+#include <cstdint>
+
+namespace shopcast::bench::fanout {
+
+// User + system CPU seconds the process has used so far (/proc/<pid>/stat); -1 if unreadable.
+double CpuSeconds(pid_t pid);
+
+// Resident memory now (VmRSS of /proc/<pid>/status), bytes; -1 if unreadable.
+int64_t RssBytes(pid_t pid);
+
+}  // namespace shopcast::bench::fanout
