@@ -43,6 +43,9 @@ ABSL_FLAG(std::string, pki_dir, "", "dev-pki folder with the video-ingest creden
 ABSL_FLAG(std::string, baseline, "", "pid,public_addr,internal_addr of the baseline server");
 ABSL_FLAG(std::string, realtime_push, "", "pid,public_addr,internal_addr of realtime-push");
 ABSL_FLAG(std::string, label, "", "scenario name for the table");
+ABSL_FLAG(int, db_pid, 0, "PostgreSQL's postmaster; its backends' CPU is reported beside");
+ABSL_FLAG(int, storm_connecting, 100000,
+          "subscribe calls opened at once in the storm (all of them by default)");
 ABSL_FLAG(int, rooms, 1, "rooms");
 ABSL_FLAG(int, per_room, 10000, "subscribers per room");
 ABSL_FLAG(int, channels, 32, "client channels (one HTTP/2 connection each)");
@@ -66,6 +69,7 @@ struct Step {
   double p50_ms = 0, p99_ms = 0;
   double cpu_ms_per_1k = 0;  // server CPU per 1,000 deliveries
   double client_cpu_ms_per_1k = 0;  // this load client's, for scale (same two cores)
+  double db_cpu_ms_per_1k = 0;      // PostgreSQL's backends' (realtime-push's log)
   bool pass = false;
   std::string why;
 };
@@ -113,6 +117,8 @@ Step RunStep(fan::Target& target, fan::SubscriberSet& subs, fan::Publisher& pub,
   const int64_t sum_before = subs.SumLastSeq();
   const double cpu_before = fan::CpuSeconds(target.options().pid);
   const double client_cpu_before = fan::CpuSeconds(getpid());
+  const pid_t db = absl::GetFlag(FLAGS_db_pid);
+  const double db_cpu_before = db > 0 ? fan::ChildrenCpuSeconds(db) : 0;
   const fan::PublishResult published =
       pub.Run(rate, absl::Seconds(absl::GetFlag(FLAGS_step_seconds)));
   const std::vector<int64_t> heads = pub.Heads();
@@ -120,6 +126,7 @@ Step RunStep(fan::Target& target, fan::SubscriberSet& subs, fan::Publisher& pub,
                                absl::Seconds(absl::GetFlag(FLAGS_drain_seconds)));
   const double cpu = fan::CpuSeconds(target.options().pid) - cpu_before;
   const double client_cpu = fan::CpuSeconds(getpid()) - client_cpu_before;
+  const double db_cpu = db > 0 ? fan::ChildrenCpuSeconds(db) - db_cpu_before : 0;
   const fan::Totals after = subs.totals();
   const int64_t deliveries = subs.SumLastSeq() - sum_before;
   const int64_t expected = published.published * per_room;
@@ -131,6 +138,7 @@ Step RunStep(fan::Target& target, fan::SubscriberSet& subs, fan::Publisher& pub,
   s.cpu_ms_per_1k = deliveries > 0 ? cpu * 1e6 / static_cast<double>(deliveries) : 0;
   s.client_cpu_ms_per_1k =
       deliveries > 0 ? client_cpu * 1e6 / static_cast<double>(deliveries) : 0;
+  s.db_cpu_ms_per_1k = deliveries > 0 ? db_cpu * 1e6 / static_cast<double>(deliveries) : 0;
   if (!reached) {
     s.why = absl::StrFormat("not all delivered in %.0f s", absl::GetFlag(FLAGS_drain_seconds));
   } else if (after.gaps != before.gaps || after.repeats != before.repeats ||
@@ -153,9 +161,9 @@ Step RunStep(fan::Target& target, fan::SubscriberSet& subs, fan::Publisher& pub,
   }
   std::fprintf(stderr,
                "  %-13s rate %8.1f ev/s -> %8.1f ev/s, %9.0f deliveries/s, p50 %7.2f ms, p99 "
-               "%7.2f ms, CPU %6.2f ms/1k (client %6.2f): %s\n",
+               "%7.2f ms, CPU %6.2f ms/1k (client %6.2f, PostgreSQL %5.2f): %s\n",
                target.options().name.c_str(), rate, s.achieved, s.deliveries_s, s.p50_ms,
-               s.p99_ms, s.cpu_ms_per_1k, s.client_cpu_ms_per_1k, s.pass ? "pass" : ("FAIL (" + s.why + ")").c_str());
+               s.p99_ms, s.cpu_ms_per_1k, s.client_cpu_ms_per_1k, s.db_cpu_ms_per_1k, s.pass ? "pass" : ("FAIL (" + s.why + ")").c_str());
   return s;
 }
 
@@ -172,6 +180,7 @@ void Storm(fan::SubscriberSet& subs, fan::Publisher& pub, double rate) {
   absl::SleepFor(absl::Seconds(2));
   const fan::Totals before = subs.totals();
   subs.ClearRefusals();
+  subs.set_max_connecting(absl::GetFlag(FLAGS_storm_connecting));
   const absl::Time t0 = absl::Now();
   subs.CancelAll();
   const bool back = subs.ConnectAll(absl::Now() + absl::Minutes(5));
@@ -271,13 +280,14 @@ std::string Cell(const std::optional<Step>& s, double Step::*field, int decimals
 
 void PrintRow(const std::string& label, const ServerResult& r, const std::string& ratio) {
   const auto& b = r.best;
-  std::printf("| %s | %s | %lld | %.0f | %.1f | %.2f | %s | %s | %s | %s | %s | %s | %s |\n",
+  std::printf("| %s | %s | %lld | %.0f | %.1f | %.2f | %s | %s | %s | %s | %s | %s | %s | %s |\n",
               label.c_str(), r.name.c_str(), static_cast<long long>(r.subscribers),
               absl::GetFlag(FLAGS_p99_ms), r.connect_s,
               r.rss_kib_per_sub, Cell(b, &Step::achieved, 1).c_str(),
               Cell(b, &Step::deliveries_s, 0).c_str(), Cell(b, &Step::p50_ms, 2).c_str(),
               Cell(b, &Step::p99_ms, 2).c_str(), Cell(b, &Step::cpu_ms_per_1k, 1).c_str(),
               Cell(b, &Step::client_cpu_ms_per_1k, 1).c_str(),
+              Cell(b, &Step::db_cpu_ms_per_1k, 1).c_str(),
               ratio.c_str());
 }
 

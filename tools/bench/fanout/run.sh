@@ -117,13 +117,14 @@ for scenario in $SCENARIOS; do
   # shellcheck disable=SC2086
   "$BENCH_BIN" --pki_dir="$SCRATCH/pki" --label="$scenario" \
       --baseline="$BASE_PID,$BASE_PUBLIC,$BASE_INTERNAL" \
-      --realtime_push="$RP_PID,$RP_PUBLIC,$RP_INTERNAL" "${args[@]}" ${EXTRA_ARGS:-} >>"$ROWS"
+      --realtime_push="$RP_PID,$RP_PUBLIC,$RP_INTERNAL" \
+      --db_pid="$(head -1 "$SCRATCH/pg/postmaster.pid")" "${args[@]}" ${EXTRA_ARGS:-} >>"$ROWS"
   stop_servers
 done
 
 echo
-echo "| scenario | server | subscribers | p99 bar ms | subscribe all (s) | RSS KiB/subscriber | max events/s | max deliveries/s | p50 ms | p99 ms | server CPU ms/1k deliveries | client CPU ms/1k | deliveries/s vs baseline |"
-echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| scenario | server | subscribers | p99 bar ms | subscribe all (s) | RSS KiB/subscriber | max events/s | max deliveries/s | p50 ms | p99 ms | server CPU ms/1k deliveries | client CPU ms/1k | PostgreSQL CPU ms/1k | deliveries/s vs baseline |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 grep '^| ' "$ROWS" || true
 if grep -q '^STORM ' "$ROWS"; then
   echo

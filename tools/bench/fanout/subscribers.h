@@ -66,6 +66,8 @@ class SubscriberSet {
   void ResetAll();
   Totals totals() const;
   size_t size() const { return subs_.size(); }
+  // Calls opened but not yet started, at most (a storm lifts the bound).
+  void set_max_connecting(int n) { max_connecting_ = n; }
 
   // Called by a Subscription (gRPC's threads).
   void OnStarted(SubscriberState& s);
@@ -83,7 +85,7 @@ class SubscriberSet {
   Target& target_;
   const std::vector<std::string> rooms_;
   LatencyHistogram& latency_;
-  const int max_connecting_;
+  std::atomic<int> max_connecting_;
   std::vector<std::unique_ptr<SubscriberState>> subs_;
   std::atomic<int> connecting_{0};
   std::atomic<int> open_calls_{0};
