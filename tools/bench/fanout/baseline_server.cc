@@ -105,7 +105,6 @@ class Subscriber final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   void OnDone() override {
     std::shared_ptr<Subscriber> keep;
     absl::MutexLock lock(&mu_);
-    done_ = true;
     // The room drops its reference at its next publish; `keep` goes after the lock.
     keep = std::move(self_);
   }
@@ -132,7 +131,6 @@ class Subscriber final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   bool finish_called_ ABSL_GUARDED_BY(mu_) = false;
-  bool done_ ABSL_GUARDED_BY(mu_) = false;
   grpc::Status finish_status_ ABSL_GUARDED_BY(mu_) = grpc::Status::OK;
 };
 

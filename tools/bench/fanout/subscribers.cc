@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
-#include <random>
 #include <thread>
 
 #include "absl/time/clock.h"
@@ -125,7 +124,6 @@ void SubscriberSet::Open(SubscriberState& s) {
 
 bool SubscriberSet::ConnectAll(absl::Time deadline) {
   cancelling_ = false;
-  std::mt19937 rng(42);
   for (;;) {
     bool all_live = true;
     const absl::Time now = absl::Now();

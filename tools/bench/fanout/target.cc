@@ -1,6 +1,7 @@
 #include "target.h"
 
 #include <chrono>
+#include <stdexcept>
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/create_channel.h"
