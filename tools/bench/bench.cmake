@@ -8,3 +8,22 @@ add_executable(framework_overhead ${CMAKE_CURRENT_LIST_DIR}/framework_overhead.c
 target_link_libraries(framework_overhead PRIVATE user_lib absl::flags absl::flags_parse
                                                  absl::strings absl::synchronization)
 shopcast_warnings(framework_overhead)
+
+# Fan-out of realtime-push's rooms against a bare gRPC broadcast server (fanout/README in
+# tools/bench/README.md); tools/bench/fanout/run.sh builds nothing, it runs these two.
+set(_fanout ${CMAKE_CURRENT_LIST_DIR}/fanout)
+add_executable(fanout_bench ${_fanout}/fanout_bench.cc ${_fanout}/target.cc
+                            ${_fanout}/subscribers.cc ${_fanout}/publisher.cc
+                            ${_fanout}/proc_stats.cc)
+target_link_libraries(fanout_bench PRIVATE shopcast::proto_realtime_push
+                                           shopcast::proto_video_ingest shopcast::clients
+                                           shopcast::auth shopcast::ids absl::flags
+                                           absl::flags_parse absl::strings absl::str_format
+                                           absl::synchronization absl::time)
+shopcast_warnings(fanout_bench)
+
+add_executable(fanout_baseline_server ${_fanout}/baseline_server.cc)
+target_link_libraries(fanout_baseline_server PRIVATE shopcast::proto_realtime_push shopcast::auth
+                                                     absl::flags absl::flags_parse
+                                                     absl::flat_hash_map absl::synchronization)
+shopcast_warnings(fanout_baseline_server)
