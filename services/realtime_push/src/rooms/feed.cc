@@ -99,7 +99,7 @@ void RoomFeed::OnAppended(std::shared_ptr<RoomFeed> self, FeedEntry entry) {
     }
   }
   if (appended) {
-    for (auto& l : ListenersCopy()) l->Wake();
+    for (const auto& l : *ListenersCopy()) l->Wake();
   } else {
     OnHead(std::move(self), entry.seq);
   }
@@ -120,7 +120,7 @@ void RoomFeed::Loaded(std::shared_ptr<RoomFeed> self, std::vector<FeedEntry> ent
     from = loaded_head_;
   }
   if (!entries.empty()) {
-    for (auto& l : ListenersCopy()) l->Wake();
+    for (const auto& l : *ListenersCopy()) l->Wake();
   }
   if (again) load_(std::move(self), from);
 }
@@ -131,7 +131,7 @@ void RoomFeed::LoadFailed() {
 }
 
 void RoomFeed::Ephemeral(int kind, Frame frame) {
-  for (auto& l : ListenersCopy()) {
+  for (const auto& l : *ListenersCopy()) {
     l->OfferEphemeral(kind, frame);
     l->Wake();
   }
@@ -139,17 +139,14 @@ void RoomFeed::Ephemeral(int kind, Frame frame) {
 
 void RoomFeed::Attach(std::shared_ptr<FeedListener> listener) {
   absl::MutexLock lock(&mu_);
-  listeners_.push_back(std::move(listener));
+  const FeedListener* key = listener.get();
+  listeners_[key] = std::move(listener);
+  listeners_snapshot_.reset();
 }
 
 void RoomFeed::Detach(const FeedListener* listener) {
   absl::MutexLock lock(&mu_);
-  listeners_.erase(std::remove_if(listeners_.begin(), listeners_.end(),
-                                  [listener](const std::weak_ptr<FeedListener>& w) {
-                                    auto l = w.lock();
-                                    return !l || l.get() == listener;
-                                  }),
-                   listeners_.end());
+  if (listeners_.erase(listener) > 0) listeners_snapshot_.reset();
 }
 
 size_t RoomFeed::listeners() const {
@@ -158,21 +155,22 @@ size_t RoomFeed::listeners() const {
 }
 
 void RoomFeed::WakeAll() {
-  for (auto& l : ListenersCopy()) l->Wake();
+  for (const auto& l : *ListenersCopy()) l->Wake();
 }
 
 void RoomFeed::CloseAll(const absl::Status& status) {
-  for (auto& l : ListenersCopy()) l->Close(status);
+  for (const auto& l : *ListenersCopy()) l->Close(status);
 }
 
-std::vector<std::shared_ptr<FeedListener>> RoomFeed::ListenersCopy() const {
-  std::vector<std::shared_ptr<FeedListener>> out;
+std::shared_ptr<const RoomFeed::Listeners> RoomFeed::ListenersCopy() const {
   absl::MutexLock lock(&mu_);
-  out.reserve(listeners_.size());
-  for (const auto& w : listeners_) {
-    if (auto l = w.lock()) out.push_back(std::move(l));
+  if (listeners_snapshot_ == nullptr) {
+    auto all = std::make_shared<Listeners>();
+    all->reserve(listeners_.size());
+    for (const auto& [key, l] : listeners_) all->push_back(l);
+    listeners_snapshot_ = std::move(all);
   }
-  return out;
+  return listeners_snapshot_;
 }
 
 }  // namespace shopcast::realtime_push::rooms

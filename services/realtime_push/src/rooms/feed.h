@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/support/byte_buffer.h"
@@ -86,7 +87,10 @@ class RoomFeed {
  private:
   void MaybeLoadLocked(bool* start) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void AppendLocked(FeedEntry entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  std::vector<std::shared_ptr<FeedListener>> ListenersCopy() const;
+  using Listeners = std::vector<std::shared_ptr<FeedListener>>;
+  // The listeners now, shared: rebuilt only after an Attach or Detach, so an event's wake-up
+  // costs one reference count, and a subscriber leaving costs O(1), not a scan of the room.
+  std::shared_ptr<const Listeners> ListenersCopy() const;
 
   const std::string stream_id_;
   const size_t ring_capacity_;
@@ -97,7 +101,9 @@ class RoomFeed {
   int64_t loaded_head_ ABSL_GUARDED_BY(mu_) = -1;
   int64_t wanted_head_ ABSL_GUARDED_BY(mu_) = -1;
   bool loading_ ABSL_GUARDED_BY(mu_) = false;
-  std::vector<std::weak_ptr<FeedListener>> listeners_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<const FeedListener*, std::shared_ptr<FeedListener>> listeners_
+      ABSL_GUARDED_BY(mu_);
+  mutable std::shared_ptr<const Listeners> listeners_snapshot_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace shopcast::realtime_push::rooms
