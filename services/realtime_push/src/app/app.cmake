@@ -3,7 +3,7 @@ add_library(realtime_push_app STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/src/app/public_service.cc)
 target_include_directories(realtime_push_app PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
 target_link_libraries(realtime_push_app PUBLIC
-  realtime_push_rooms shopcast::server shopcast::clients shopcast::auth shopcast::config
+  realtime_push_rooms realtime_push_notify shopcast::server shopcast::clients shopcast::auth shopcast::config
   shopcast::startup absl::flags)
 shopcast_warnings(realtime_push_app)
 

@@ -13,6 +13,7 @@
 // ---- area headers: engagement (reactions, presence, stats) ----
 
 // ---- area headers: notifications ----
+#include "notify/notify_service.h"
 
 namespace shopcast::realtime_push {
 
@@ -25,6 +26,7 @@ struct PublicAreas {
   // ---- engagement ----
 
   // ---- notifications ----
+  notify::NotifyService* notifications = nullptr;
 };
 
 class PublicService : public rooms::RoomServiceBase {
@@ -40,6 +42,14 @@ class PublicService : public rooms::RoomServiceBase {
   // ---- engagement ----
 
   // ---- notifications ----
+  grpc::ServerUnaryReactor* ListNotifications(grpc::CallbackServerContext* ctx,
+                                              const notify::pb::ListNotificationsRequest* request,
+                                              notify::pb::ListNotificationsResponse* response) override;
+  grpc::ServerUnaryReactor* MarkNotificationsRead(
+      grpc::CallbackServerContext* ctx, const notify::pb::MarkNotificationsReadRequest* request,
+      notify::pb::MarkNotificationsReadResponse* response) override;
+  grpc::ServerWriteReactor<notify::pb::SubscribeNotificationsResponse>* SubscribeNotifications(
+      grpc::CallbackServerContext* ctx, const notify::pb::SubscribeNotificationsRequest* request) override;
 
  private:
   PublicAreas areas_;
