@@ -19,10 +19,11 @@ bool PrintableAscii(absl::string_view s, size_t min, size_t max) {
 
 // Valid UTF-8 without control characters other than line ends (bodies may have several lines).
 bool CleanText(absl::string_view s, bool allow_newlines) {
-  return text::ForEachCodePoint(s, [&](uint32_t cp) {
-    if (allow_newlines && cp == '\n') return true;
-    return !text::IsControl(cp);
+  bool clean = true;
+  const bool valid = text::ForEachCodePoint(s, [&](uint32_t cp) {
+    if (text::IsControl(cp) && !(allow_newlines && cp == '\n')) clean = false;
   });
+  return valid && clean;
 }
 
 // The first `max_chars` code points of valid UTF-8 `s`.
