@@ -72,7 +72,7 @@ struct App::Parts {
 };
 
 absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
-                                                  const AppOverrides& overrides) {
+                                                 const AppOverrides& overrides) {
   auto p = std::make_unique<Parts>();
   p->config = config;
   auto verify_keys = startup::LoadVerifyKeys(config.verify_key_files);
@@ -89,9 +89,9 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   // share the executor.
   std::vector<std::pair<std::string, std::string>> statements = rooms::sql::PreparedStatements();
   for (auto& s : notify::sql::PreparedStatements()) statements.push_back(std::move(s));
-  auto pool = db::Pool::Create(db::PoolOptions{config.db_dsn, config.db_pool_size + 3,
-                                               absl::Seconds(5), std::move(statements),
-                                               "shopcast-realtime-push"});
+  auto pool =
+      db::Pool::Create(db::PoolOptions{config.db_dsn, config.db_pool_size + 3, absl::Seconds(5),
+                                       std::move(statements), "shopcast-realtime-push"});
   if (!pool.ok()) return Step("db_pool", pool.status());
   p->pool = *std::move(pool);
 

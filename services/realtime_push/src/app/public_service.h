@@ -42,14 +42,15 @@ class PublicService : public rooms::RoomServiceBase {
   // ---- engagement ----
 
   // ---- notifications ----
-  grpc::ServerUnaryReactor* ListNotifications(grpc::CallbackServerContext* ctx,
-                                              const notify::pb::ListNotificationsRequest* request,
-                                              notify::pb::ListNotificationsResponse* response) override;
+  grpc::ServerUnaryReactor* ListNotifications(
+      grpc::CallbackServerContext* ctx, const notify::pb::ListNotificationsRequest* request,
+      notify::pb::ListNotificationsResponse* response) override;
   grpc::ServerUnaryReactor* MarkNotificationsRead(
       grpc::CallbackServerContext* ctx, const notify::pb::MarkNotificationsReadRequest* request,
       notify::pb::MarkNotificationsReadResponse* response) override;
   grpc::ServerWriteReactor<notify::pb::SubscribeNotificationsResponse>* SubscribeNotifications(
-      grpc::CallbackServerContext* ctx, const notify::pb::SubscribeNotificationsRequest* request) override;
+      grpc::CallbackServerContext* ctx,
+      const notify::pb::SubscribeNotificationsRequest* request) override;
 
  private:
   PublicAreas areas_;

@@ -54,8 +54,7 @@ struct EmailOptions {
 class EmailSender {
  public:
   // `metrics` may be null.
-  EmailSender(EmailStore& store, mail::Mailer& mailer, EmailOptions options,
-              NotifyMetrics* metrics)
+  EmailSender(EmailStore& store, mail::Mailer& mailer, EmailOptions options, NotifyMetrics* metrics)
       : store_(store), mailer_(mailer), options_(std::move(options)), metrics_(metrics) {}
 
   // Sends one batch of due e-mails; how many were attempted.

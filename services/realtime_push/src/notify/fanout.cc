@@ -13,8 +13,7 @@ std::vector<NewNotification> FanoutWorker::BatchOf(const FanoutJob& job,
   for (const Follower& f : page.followers) {
     // The follower's own choice; the host never notifies themself.
     if (!f.followed_host_live || f.user_id == job.host_id) continue;
-    batch.push_back(
-        NewNotification{f.user_id, job.dedupe_key, content, f.email, f.display_name});
+    batch.push_back(NewNotification{f.user_id, job.dedupe_key, content, f.email, f.display_name});
   }
   return batch;
 }
@@ -54,9 +53,8 @@ bool FanoutWorker::RunOnce() {
       return true;
     }
     now = absl::Now();
-    absl::StatusOr<int64_t> created = store_.CommitBatch(job, BatchOf(job, *page),
-                                                         page->next_after_user_id, now,
-                                                         now + options_.lease);
+    absl::StatusOr<int64_t> created = store_.CommitBatch(
+        job, BatchOf(job, *page), page->next_after_user_id, now, now + options_.lease);
     if (!created.ok()) {
       if (ReasonOf(created.status()) != "FANOUT_CURSOR_MOVED") Defer(job, created.status());
       return true;

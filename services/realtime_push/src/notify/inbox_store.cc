@@ -51,8 +51,8 @@ bool InsertTx(pqxx::work& tx, const NewNotification& n, absl::Time now, absl::Du
 }
 
 absl::StatusOr<int64_t> InboxStore::Notify(const std::vector<std::string>& user_ids,
-                                           const Content& content,
-                                           const std::string& dedupe_key, absl::Time now) {
+                                           const Content& content, const std::string& dedupe_key,
+                                           absl::Time now) {
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<int64_t> {
     int64_t created = 0;
     for (const std::string& user : user_ids) {
@@ -62,8 +62,8 @@ absl::StatusOr<int64_t> InboxStore::Notify(const std::vector<std::string>& user_
   });
 }
 
-absl::StatusOr<ListResult> InboxStore::List(const std::string& user_id, bool unread_only,
-                                            int limit, const std::optional<ListCursor>& after,
+absl::StatusOr<ListResult> InboxStore::List(const std::string& user_id, bool unread_only, int limit,
+                                            const std::optional<ListCursor>& after,
                                             absl::Time now) {
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<ListResult> {
     ListResult out;
@@ -119,16 +119,15 @@ absl::StatusOr<Horizon> InboxStore::Start(const std::string& user_id, absl::Time
   });
 }
 
-absl::StatusOr<NewNotifications> InboxStore::ReadNew(const std::string& user_id,
-                                                     int64_t from_txid, int limit,
-                                                     absl::Time now) {
+absl::StatusOr<NewNotifications> InboxStore::ReadNew(const std::string& user_id, int64_t from_txid,
+                                                     int limit, absl::Time now) {
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<NewNotifications> {
     NewNotifications out;
     // Read committed: the rows statement's snapshot is newer than the horizon's, so every row
     // of a transaction below the horizon is visible to it.
     out.horizon = tx.exec_prepared1("ntf_horizon")[0].as<int64_t>();
-    for (const auto& row : tx.exec_prepared("ntf_read_new", user_id, from_txid, out.horizon,
-                                            PgTime(now), limit)) {
+    for (const auto& row :
+         tx.exec_prepared("ntf_read_new", user_id, from_txid, out.horizon, PgTime(now), limit)) {
       out.notifications.push_back(FromRow(row));
     }
     return out;

@@ -7,10 +7,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <pqxx/transaction>
 #include <string>
 #include <vector>
-
-#include <pqxx/transaction>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -66,13 +65,12 @@ class InboxStore {
   absl::StatusOr<MarkResult> MarkIds(const std::string& user_id,
                                      const std::vector<std::string>& ids, absl::Time now);
   // Marks every entry of `user_id` created at or before `up_to` read.
-  absl::StatusOr<MarkResult> MarkUpTo(const std::string& user_id, absl::Time up_to,
-                                      absl::Time now);
+  absl::StatusOr<MarkResult> MarkUpTo(const std::string& user_id, absl::Time up_to, absl::Time now);
   // A live subscription's start.
   absl::StatusOr<Horizon> Start(const std::string& user_id, absl::Time now);
   // Up to `limit` entries of `user_id` from transactions at or after `from_txid` that have ended.
-  absl::StatusOr<NewNotifications> ReadNew(const std::string& user_id, int64_t from_txid,
-                                           int limit, absl::Time now);
+  absl::StatusOr<NewNotifications> ReadNew(const std::string& user_id, int64_t from_txid, int limit,
+                                           absl::Time now);
   // Removes expired entries and finished e-mails created before `emails_before`.
   absl::StatusOr<int64_t> Purge(absl::Time now, absl::Time emails_before);
 

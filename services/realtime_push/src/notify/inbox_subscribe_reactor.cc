@@ -17,8 +17,8 @@ absl::Status Overloaded() {
 
 }  // namespace
 
-InboxSubscribeReactor::InboxSubscribeReactor(grpc::CallbackServerContext* ctx,
-                                             std::string user_id, const Deps& deps)
+InboxSubscribeReactor::InboxSubscribeReactor(grpc::CallbackServerContext* ctx, std::string user_id,
+                                             const Deps& deps)
     : ctx_(ctx), user_id_(std::move(user_id)), deps_(deps) {}
 
 grpc::ServerWriteReactor<pb::SubscribeNotificationsResponse>* InboxSubscribeReactor::Start(

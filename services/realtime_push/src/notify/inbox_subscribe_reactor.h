@@ -29,10 +29,9 @@ struct InboxSubscribeOptions {
   absl::Duration keep_alive = absl::Seconds(15);
 };
 
-class InboxSubscribeReactor
-    : public grpc::ServerWriteReactor<pb::SubscribeNotificationsResponse>,
-      public InboxListener,
-      public std::enable_shared_from_this<InboxSubscribeReactor> {
+class InboxSubscribeReactor : public grpc::ServerWriteReactor<pb::SubscribeNotificationsResponse>,
+                              public InboxListener,
+                              public std::enable_shared_from_this<InboxSubscribeReactor> {
  public:
   struct Deps {
     NotifyHub& hub;

@@ -136,8 +136,7 @@ EmailText RenderEmail(const Content& content, absl::string_view display_name) {
   absl::StrAppend(&out.body, content.title, "\n");
   if (!content.body.empty()) absl::StrAppend(&out.body, "\n", content.body, "\n");
   if (!content.link.empty()) absl::StrAppend(&out.body, "\nOpen in Shopcast: ", content.link, "\n");
-  absl::StrAppend(&out.body,
-                  "\nYou get this because of your notification settings in Shopcast.\n");
+  absl::StrAppend(&out.body, "\nYou get this because of your notification settings in Shopcast.\n");
   return out;
 }
 

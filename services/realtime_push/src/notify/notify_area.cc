@@ -8,16 +8,16 @@ namespace shopcast::realtime_push::notify {
 
 NotifyArea::NotifyArea(db::Pool& pool, server::Executor& executor,
                        const auth::TokenVerifier& verifier, const auth::RevocationList* revoked,
-                       FollowerSource* followers, mail::Mailer* mailer,
-                       NotifyAreaOptions options, prometheus::Registry* registry)
+                       FollowerSource* followers, mail::Mailer* mailer, NotifyAreaOptions options,
+                       prometheus::Registry* registry)
     : options_(std::move(options)),
       metrics_(registry),
       store_(pool, options_.ttl),
       hub_(options_.subscriber_tick) {
   service_ = std::make_unique<NotifyService>(NotifyService::Deps{
       verifier, revoked, store_, hub_, executor, options_.subscribe, &metrics_});
-  loops_.push_back(std::make_unique<Periodic>(
-      options_.purge_interval, [this](const std::function<bool()>&) {
+  loops_.push_back(
+      std::make_unique<Periodic>(options_.purge_interval, [this](const std::function<bool()>&) {
         const absl::Time now = absl::Now();
         absl::StatusOr<int64_t> purged = store_.Purge(now, now - options_.ttl);
         if (!purged.ok()) {
@@ -28,8 +28,8 @@ NotifyArea::NotifyArea(db::Pool& pool, server::Executor& executor,
       }));
   if (followers != nullptr) {
     fanout_store_ = std::make_unique<PgFanoutStore>(pool, options_.ttl);
-    fanout_ = std::make_unique<FanoutWorker>(*fanout_store_, *followers, options_.fanout,
-                                             &metrics_);
+    fanout_ =
+        std::make_unique<FanoutWorker>(*fanout_store_, *followers, options_.fanout, &metrics_);
     loops_.push_back(std::make_unique<Periodic>(
         options_.fanout_interval,
         [this](const std::function<bool()>& stopping) { RunFanout(stopping); }));
@@ -70,9 +70,8 @@ rooms::WentLiveHook NotifyArea::went_live_hook() {
 }
 
 void NotifyArea::ListenOn(rooms::FeedHub& hub) {
-  hub.AddChannel(sql::kChannel, [this](const std::string& user_id) {
-    hub_.OnNotification(user_id);
-  });
+  hub.AddChannel(sql::kChannel,
+                 [this](const std::string& user_id) { hub_.OnNotification(user_id); });
 }
 
 void NotifyArea::Start() {

@@ -38,8 +38,8 @@ class NotifyArea {
   // `followers` null: go-live notifications are off (no user service). `mailer` null: e-mail
   // off. Both must outlive the area.
   NotifyArea(db::Pool& pool, server::Executor& executor, const auth::TokenVerifier& verifier,
-             const auth::RevocationList* revoked, FollowerSource* followers,
-             mail::Mailer* mailer, NotifyAreaOptions options, prometheus::Registry* registry);
+             const auth::RevocationList* revoked, FollowerSource* followers, mail::Mailer* mailer,
+             NotifyAreaOptions options, prometheus::Registry* registry);
   ~NotifyArea();
 
   NotifyService& service() { return *service_; }

@@ -83,8 +83,8 @@ grpc::ServerUnaryReactor* NotifyService::MarkNotificationsRead(
     case pb::MarkNotificationsReadRequest::kIds: {
       const auto& given = request->ids().ids();
       if (given.empty() || given.size() > kMaxMarkIds) {
-        return server::FinishNow(ctx, InvalidArgument("ids.ids", "IDS_COUNT_INVALID",
-                                                      "name 1 to 100 notification ids"));
+        return server::FinishNow(
+            ctx, InvalidArgument("ids.ids", "IDS_COUNT_INVALID", "name 1 to 100 notification ids"));
       }
       for (const std::string& id : given) {
         if (!ids::IsValidId(id, "ntf")) {
@@ -97,8 +97,7 @@ grpc::ServerUnaryReactor* NotifyService::MarkNotificationsRead(
     }
     case pb::MarkNotificationsReadRequest::kUpTo: {
       const auto& t = request->up_to();
-      if (t.seconds() < 0 || t.seconds() > 253402300799 || t.nanos() < 0 ||
-          t.nanos() > 999999999) {
+      if (t.seconds() < 0 || t.seconds() > 253402300799 || t.nanos() < 0 || t.nanos() > 999999999) {
         return server::FinishNow(
             ctx, InvalidArgument("up_to", "UP_TO_INVALID", "up_to is not a valid time"));
       }
@@ -106,25 +105,23 @@ grpc::ServerUnaryReactor* NotifyService::MarkNotificationsRead(
       break;
     }
     default:
-      return server::FinishNow(ctx, InvalidArgument("selector", "SELECTOR_MISSING",
-                                                    "set ids or up_to"));
+      return server::FinishNow(ctx,
+                               InvalidArgument("selector", "SELECTOR_MISSING", "set ids or up_to"));
   }
   return server::RunBlocking(
       ctx, deps_.executor,
       [this, user = caller->user_id, ids = std::move(ids), up_to, response]() -> absl::Status {
         const absl::Time now = absl::Now();
-        ASSIGN_OR_RETURN(MarkResult r, up_to.has_value()
-                                           ? deps_.store.MarkUpTo(user, *up_to, now)
-                                           : deps_.store.MarkIds(user, ids, now));
+        ASSIGN_OR_RETURN(MarkResult r, up_to.has_value() ? deps_.store.MarkUpTo(user, *up_to, now)
+                                                         : deps_.store.MarkIds(user, ids, now));
         response->set_marked_count(r.marked);
         response->set_unread_count(r.unread);
         return absl::OkStatus();
       });
 }
 
-grpc::ServerWriteReactor<pb::SubscribeNotificationsResponse>*
-NotifyService::SubscribeNotifications(grpc::CallbackServerContext* ctx,
-                                      const pb::SubscribeNotificationsRequest* /*request*/) {
+grpc::ServerWriteReactor<pb::SubscribeNotificationsResponse>* NotifyService::SubscribeNotifications(
+    grpc::CallbackServerContext* ctx, const pb::SubscribeNotificationsRequest* /*request*/) {
   absl::StatusOr<auth::Caller> caller =
       auth::AuthenticateCaller(*ctx, deps_.verifier, deps_.revoked, absl::Now());
   if (!caller.ok()) {

@@ -19,10 +19,10 @@ INSERT INTO notifications (id, user_id, dedupe_key, kind, title, body, stream_id
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 ON CONFLICT (user_id, dedupe_key) DO NOTHING RETURNING id)~";
 inline constexpr char kNotifyUser[] = "SELECT pg_notify('shopcast_notifications', $1)";
-#define SHOPCAST_NTF_COLUMNS                                                             \
+#define SHOPCAST_NTF_COLUMNS                                                            \
   "id, user_id, kind, title, body, stream_id, product_id, auction_id, order_id, link, " \
-  "(extract(epoch FROM created_at) * 1000000)::bigint, "                               \
-  "(extract(epoch FROM read_at) * 1000000)::bigint, "                                  \
+  "(extract(epoch FROM created_at) * 1000000)::bigint, "                                \
+  "(extract(epoch FROM read_at) * 1000000)::bigint, "                                   \
   "(extract(epoch FROM expires_at) * 1000000)::bigint"
 inline constexpr char kListFirst[] = "SELECT " SHOPCAST_NTF_COLUMNS R"~(
 FROM notifications WHERE user_id = $1 AND expires_at > $2 AND (NOT $3 OR read_at IS NULL)

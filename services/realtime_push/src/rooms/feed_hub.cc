@@ -74,8 +74,7 @@ FeedHub::FeedHub(RoomLog& log, server::Executor& executor, std::string listen_ds
 
 FeedHub::~FeedHub() { Stop(); }
 
-void FeedHub::AddChannel(std::string channel,
-                         std::function<void(const std::string&)> handler) {
+void FeedHub::AddChannel(std::string channel, std::function<void(const std::string&)> handler) {
   channels_.emplace_back(std::move(channel), std::move(handler));
 }
 

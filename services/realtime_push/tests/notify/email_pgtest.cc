@@ -30,12 +30,13 @@ std::vector<Follower> Three() {
 std::string EmailState(RoomsFixture& f, const std::string& user_id, int64_t* attempts = nullptr) {
   const std::string sql = absl::StrCat(
       "SELECT e.attempts FROM notification_emails e JOIN notifications n ON n.id = "
-      "e.notification_id WHERE n.user_id = '", user_id, "'");
+      "e.notification_id WHERE n.user_id = '",
+      user_id, "'");
   for (const char* state : {"pending", "sending", "sent", "failed", "unknown"}) {
     if (Count(f.pool(), absl::StrCat("SELECT count(*) FROM notification_emails e JOIN "
                                      "notifications n ON n.id = e.notification_id WHERE "
-                                     "n.user_id = '", user_id, "' AND e.state = '", state,
-                                     "'")) == 1) {
+                                     "n.user_id = '",
+                                     user_id, "' AND e.state = '", state, "'")) == 1) {
       if (attempts != nullptr) *attempts = Count(f.pool(), sql);
       return state;
     }
@@ -122,8 +123,9 @@ TEST_CASE("e-mail: a refusing relay (550) fails the e-mail once, the in-app entr
   int64_t attempts = 0;
   EmailState(f, list[0].user_id, &attempts);
   REQUIRE(attempts == 1);  // 'failed' is final: never claimed again
-  REQUIRE(Count(f.pool(), "SELECT count(*) FROM notification_emails WHERE last_error = "
-                          "'SMTP_REJECTED'") == 1);
+  REQUIRE(Count(f.pool(),
+                "SELECT count(*) FROM notification_emails WHERE last_error = "
+                "'SMTP_REJECTED'") == 1);
   REQUIRE(Count(f.pool(), absl::StrCat("SELECT count(*) FROM notifications WHERE user_id = '",
                                        list[0].user_id, "'")) == 1);
   REQUIRE(smtp.Messages().empty());
@@ -141,8 +143,9 @@ TEST_CASE("e-mail: a deferring relay (451) is retried and the e-mail delivered o
   GoLive(a, f.Peer(), "usr_host", "Later");
   REQUIRE(shopcast::testing::WaitUntil(
       [&] {
-        return Count(f.pool(), "SELECT count(*) FROM notification_emails WHERE state = 'pending' "
-                               "AND attempts >= 1 AND last_error = 'SMTP_UNAVAILABLE'") == 1;
+        return Count(f.pool(),
+                     "SELECT count(*) FROM notification_emails WHERE state = 'pending' "
+                     "AND attempts >= 1 AND last_error = 'SMTP_UNAVAILABLE'") == 1;
       },
       absl::Seconds(30)));
   mailer.Switch();

@@ -1,13 +1,13 @@
 // The e-mail sender against a fake outbox and a scripted mailer: sent once on OK, retried with
 // backoff only when the mailer says it is safe, given up on a refusal or after max_attempts,
 // and never resent when the outcome is unknown (or its sender vanished mid-send).
-#include <catch2/catch.hpp>
+#include "notify/email_sender.h"
 
+#include <catch2/catch.hpp>
 #include <deque>
 #include <map>
 
 #include "absl/time/clock.h"
-#include "notify/email_sender.h"
 #include "shopcast/status/status.h"
 
 namespace shopcast::realtime_push::notify {

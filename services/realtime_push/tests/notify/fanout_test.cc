@@ -1,16 +1,16 @@
 // The go-live fan-out worker against fakes: every opted-in follower notified exactly once
 // across a worker that dies mid-way, a commit whose outcome was lost, and a failing user
 // service; opted-out followers and the host never.
-#include <catch2/catch.hpp>
+#include "notify/fanout.h"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <functional>
 #include <map>
 #include <set>
 
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
-#include "notify/fanout.h"
 #include "shopcast/status/status.h"
 
 namespace shopcast::realtime_push::notify {
@@ -38,10 +38,9 @@ class FakeFollowers : public FollowerSource {
     if (before_page_) RETURN_IF_ERROR(before_page_(calls_));
     REQUIRE(host_id == "usr_host");
     FollowerPage page;
-    auto it = std::upper_bound(all_.begin(), all_.end(), std::string(after),
-                               [](const std::string& a, const Follower& f) {
-                                 return a < f.user_id;
-                               });
+    auto it =
+        std::upper_bound(all_.begin(), all_.end(), std::string(after),
+                         [](const std::string& a, const Follower& f) { return a < f.user_id; });
     for (; it != all_.end() && static_cast<int>(page.followers.size()) < limit; ++it) {
       page.followers.push_back(*it);
     }

@@ -1,9 +1,8 @@
 // Go-live notifications through the whole App: a stream's first going live notifies each of its
 // host's opted-in followers exactly once, whether the event is delivered twice, several replicas
 // run the fan-out, or a replica stops halfway and another one finishes.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "notify/notify_pg_support.h"
@@ -20,7 +19,8 @@ namespace {
 
 // Entries of the stream's go-live, and distinct recipients.
 std::pair<int64_t, int64_t> Entries(RoomsFixture& f, const std::string& stream) {
-  const std::string where = absl::StrCat("FROM notifications WHERE dedupe_key = 'live:", stream, "'");
+  const std::string where =
+      absl::StrCat("FROM notifications WHERE dedupe_key = 'live:", stream, "'");
   return {Count(f.pool(), "SELECT count(*) " + where),
           Count(f.pool(), "SELECT count(DISTINCT user_id) " + where)};
 }
@@ -53,7 +53,8 @@ TEST_CASE("go-live: every opted-in follower once despite a redelivery and two re
                                        absl::Seconds(60)));
   REQUIRE(shopcast::testing::WaitUntil(
       [&] {
-        return Count(f.pool(), "SELECT count(*) FROM notification_fanouts WHERE done_at IS NULL") == 0;
+        return Count(f.pool(), "SELECT count(*) FROM notification_fanouts WHERE done_at IS NULL") ==
+               0;
       },
       absl::Seconds(30)));
   REQUIRE(Entries(f, stream) == std::make_pair(wanted, wanted));
@@ -83,7 +84,8 @@ TEST_CASE("go-live: a replica stopped halfway leaves the rest to another and non
     std::string id = GoLive(a, f.Peer(), "usr_host", "Half");
     REQUIRE(shopcast::testing::WaitUntil(
         [&] {
-          return Count(f.pool(), "SELECT count(*) FROM notification_fanouts WHERE failures > 0") == 1;
+          return Count(f.pool(), "SELECT count(*) FROM notification_fanouts WHERE failures > 0") ==
+                 1;
         },
         absl::Seconds(30)));
     a.app().Stop();
@@ -99,12 +101,14 @@ TEST_CASE("go-live: a replica stopped halfway leaves the rest to another and non
   REQUIRE(halfway.first == Wanted({sorted.begin(), sorted.begin() + 300}));  // 3 pages
   REQUIRE(Count(f.pool(), "SELECT batches FROM notification_fanouts") == 3);
   // The job waits out its backoff; let another replica take it now.
-  REQUIRE(Count(f.pool(), "WITH moved AS (UPDATE notification_fanouts SET next_attempt_at = "
-                          "now() RETURNING 1) SELECT count(*) FROM moved") == 1);
+  REQUIRE(Count(f.pool(),
+                "WITH moved AS (UPDATE notification_fanouts SET next_attempt_at = "
+                "now() RETURNING 1) SELECT count(*) FROM moved") == 1);
   f.AddReplica([](Config& c) { c.follower_page_size = 100; }, AppOverrides{&followers, nullptr});
   REQUIRE(shopcast::testing::WaitUntil(
       [&] {
-        return Count(f.pool(), "SELECT count(*) FROM notification_fanouts WHERE done_at IS NULL") == 0;
+        return Count(f.pool(), "SELECT count(*) FROM notification_fanouts WHERE done_at IS NULL") ==
+               0;
       },
       absl::Seconds(60)));
   REQUIRE(Entries(f, stream) == std::make_pair(wanted, wanted));

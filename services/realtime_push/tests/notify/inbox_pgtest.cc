@@ -2,7 +2,6 @@
 // newest first with pages and the unread filter, marking read, live subscriptions across two
 // replicas, a slow subscriber cut, and expiry.
 #include <catch2/catch.hpp>
-
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
@@ -89,12 +88,13 @@ TEST_CASE("Notify creates one entry per user and key, listed newest first in pag
   REQUIRE(first.notifications(0).kind() == pb::NOTIFICATION_KIND_SYSTEM);
   REQUIRE(first.notifications(0).link() == "/orders");
   REQUIRE_FALSE(first.notifications(0).has_read_at());
-  const auto ttl = first.notifications(0).expires_at().seconds() -
-                   first.notifications(0).created_at().seconds();
+  const auto ttl =
+      first.notifications(0).expires_at().seconds() - first.notifications(0).created_at().seconds();
   REQUIRE(ttl >= 30 * 86400 - 1);
   REQUIRE(ttl <= 30 * 86400 + 1);
   REQUIRE_FALSE(first.page().next_page_token().empty());
-  pb::ListNotificationsResponse second = List(*stub, token, false, 0, first.page().next_page_token());
+  pb::ListNotificationsResponse second =
+      List(*stub, token, false, 0, first.page().next_page_token());
   REQUIRE(second.notifications_size() == 5);
   REQUIRE(second.notifications(0).title() == "n4");
   REQUIRE(second.notifications(4).title() == "n0");
@@ -124,7 +124,8 @@ TEST_CASE("MarkNotificationsRead by ids (others' ignored) or up to a time, idemp
   auto stub = a.PublicStub();
   const std::string ada = shopcast::ids::NewId("usr");
   const std::string bob = shopcast::ids::NewId("usr");
-  for (int i = 0; i < 4; ++i) REQUIRE(Notify(*internal, {ada, bob}, absl::StrCat("k", i), "t").ok());
+  for (int i = 0; i < 4; ++i)
+    REQUIRE(Notify(*internal, {ada, bob}, absl::StrCat("k", i), "t").ok());
   const std::string token = f.TokenFor(ada);
   auto mine = List(*stub, token);
   auto bobs = List(*stub, f.TokenFor(bob));
@@ -199,7 +200,8 @@ TEST_CASE("Notify validation: bad fields are INVALID_ARGUMENT with their reason"
   REQUIRE(Count(f.pool(), "SELECT count(*) FROM notifications") == 0);
 }
 
-TEST_CASE("SubscribeNotifications: the unread count, then the caller's new entries from any replica") {
+TEST_CASE(
+    "SubscribeNotifications: the unread count, then the caller's new entries from any replica") {
   RoomsFixture f;
   auto& a = f.AddReplica();
   auto& b = f.AddReplica();
@@ -222,7 +224,8 @@ TEST_CASE("SubscribeNotifications: the unread count, then the caller's new entri
   REQUIRE(ada_on_b.Received()[0].unread_count() == 1);
   REQUIRE(bob_on_b.Received()[0].unread_count() == 0);
 
-  for (int i = 0; i < 5; ++i) REQUIRE(Notify(*internal, {ada}, absl::StrCat("k", i), absl::StrCat("n", i)).ok());
+  for (int i = 0; i < 5; ++i)
+    REQUIRE(Notify(*internal, {ada}, absl::StrCat("k", i), absl::StrCat("n", i)).ok());
   REQUIRE(Notify(*internal, {bob}, "b", "for bob").ok());
   REQUIRE(ada_on_b.WaitForNotifications(5));
   REQUIRE(ada_on_a.WaitForNotifications(5));
@@ -247,8 +250,7 @@ TEST_CASE("SubscribeNotifications: a subscriber too far behind is cut, not buffe
   auto stub = a.PublicStub();
   const std::string ada = shopcast::ids::NewId("usr");
   InboxSubscriber sub(*stub, f.TokenFor(ada));
-  REQUIRE(shopcast::testing::WaitUntil([&] { return !sub.Received().empty(); },
-                                       absl::Seconds(30)));
+  REQUIRE(shopcast::testing::WaitUntil([&] { return !sub.Received().empty(); }, absl::Seconds(30)));
   // Ten entries in one transaction: they become visible together, more than the lag allows.
   auto pool = NotifyPool(f.dsn());
   absl::Status s = shopcast::db::InTransaction(*pool, [&](pqxx::work& tx) -> absl::Status {

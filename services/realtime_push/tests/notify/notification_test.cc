@@ -1,9 +1,9 @@
 // The Notify contract's field rules, the go-live content and the e-mail text.
-#include <catch2/catch.hpp>
+#include "notify/notification.h"
 
+#include <catch2/catch.hpp>
 #include <string>
 
-#include "notify/notification.h"
 #include "shopcast/ids/ids.h"
 #include "shopcast/status/status.h"
 
@@ -39,8 +39,7 @@ TEST_CASE("Notify validation: each field's rule, with its reason") {
        "TOO_MANY_RECIPIENTS"},
       {"bad user id", [](pb::NotifyRequest& r) { r.add_user_ids("bob"); }, "USER_ID_INVALID"},
       {"no dedupe key", [](pb::NotifyRequest& r) { r.clear_dedupe_key(); }, "DEDUPE_KEY_INVALID"},
-      {"long dedupe key",
-       [](pb::NotifyRequest& r) { r.set_dedupe_key(std::string(129, 'k')); },
+      {"long dedupe key", [](pb::NotifyRequest& r) { r.set_dedupe_key(std::string(129, 'k')); },
        "DEDUPE_KEY_INVALID"},
       {"no kind", [](pb::NotifyRequest& r) { r.mutable_notification()->clear_kind(); },
        "KIND_MISSING"},
@@ -55,13 +54,11 @@ TEST_CASE("Notify validation: each field's rule, with its reason") {
        [](pb::NotifyRequest& r) { r.mutable_notification()->set_title(std::string(121, 't')); },
        "TITLE_TOO_LONG"},
       {"control character in title",
-       [](pb::NotifyRequest& r) { r.mutable_notification()->set_title("a\x07"); },
-       "TEXT_INVALID"},
+       [](pb::NotifyRequest& r) { r.mutable_notification()->set_title("a\x07"); }, "TEXT_INVALID"},
       {"501-character body",
        [](pb::NotifyRequest& r) { r.mutable_notification()->set_body(std::string(501, 'b')); },
        "BODY_TOO_LONG"},
-      {"bad UTF-8 body",
-       [](pb::NotifyRequest& r) { r.mutable_notification()->set_body("\xff"); },
+      {"bad UTF-8 body", [](pb::NotifyRequest& r) { r.mutable_notification()->set_body("\xff"); },
        "TEXT_INVALID"},
       {"513-byte link",
        [](pb::NotifyRequest& r) {
@@ -108,8 +105,8 @@ TEST_CASE("go-live content: kind, link and a title cut to 120 characters") {
   REQUIRE(c.stream_id == "str_1");
   REQUIRE(c.title.size() == 120);
   REQUIRE(GoLiveContent("str_1", "").title == "A host you follow is live");
-  const Content utf8 = GoLiveContent("str_1", std::string(60, 'x') + std::string(40, 'e') +
-                                                  std::string(30, '\xe2'));  // broken
+  const Content utf8 = GoLiveContent(
+      "str_1", std::string(60, 'x') + std::string(40, 'e') + std::string(30, '\xe2'));  // broken
   REQUIRE(utf8.title == "A host you follow is live");
   REQUIRE(GoLiveDedupeKey("str_1") == "live:str_1");
 }

@@ -1,9 +1,7 @@
 #include "notify/notify_pg_support.h"
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
-
+#include <catch2/catch.hpp>
 #include <pqxx/pqxx>
 
 #include "absl/time/clock.h"
@@ -34,9 +32,8 @@ absl::StatusOr<FollowerPage> FixedFollowers::Page(absl::string_view, absl::strin
     }
   }
   FollowerPage page;
-  auto it = std::upper_bound(
-      all_.begin(), all_.end(), std::string(after),
-      [](const std::string& a, const Follower& f) { return a < f.user_id; });
+  auto it = std::upper_bound(all_.begin(), all_.end(), std::string(after),
+                             [](const std::string& a, const Follower& f) { return a < f.user_id; });
   for (; it != all_.end() && static_cast<int>(page.followers.size()) < limit; ++it) {
     page.followers.push_back(*it);
   }
@@ -189,9 +186,9 @@ std::string GoLive(Replica& replica, const auth::ServiceTls& peer, const std::st
 }
 
 int64_t Count(db::Pool& pool, const std::string& sql) {
-  absl::StatusOr<int64_t> n = db::InTransaction(pool, [&](pqxx::work& tx) -> absl::StatusOr<int64_t> {
-    return tx.exec1(sql)[0].as<int64_t>();
-  });
+  absl::StatusOr<int64_t> n = db::InTransaction(
+      pool,
+      [&](pqxx::work& tx) -> absl::StatusOr<int64_t> { return tx.exec1(sql)[0].as<int64_t>(); });
   REQUIRE(n.ok());
   return *n;
 }
