@@ -271,6 +271,22 @@ TEST_CASE("SubscribeNotifications: a subscriber too far behind is cut, not buffe
   REQUIRE(sub.Notifications().empty());
 }
 
+TEST_CASE("SubscribeNotifications: an idle subscriber gets keep-alives") {
+  RoomsFixture f;
+  auto& a =
+      f.AddReplica([](shopcast::realtime_push::Config& c) { c.keep_alive = absl::Seconds(1); });
+  auto stub = a.PublicStub();
+  InboxSubscriber sub(*stub, f.TokenFor(shopcast::ids::NewId("usr")));
+  REQUIRE(shopcast::testing::WaitUntil(
+      [&] {
+        auto got = sub.Received();
+        return got.size() >= 2 &&
+               got[0].message_case() == pb::SubscribeNotificationsResponse::kUnreadCount &&
+               got[1].has_keep_alive() && got[1].keep_alive().server_time().seconds() > 0;
+      },
+      absl::Seconds(30)));
+}
+
 TEST_CASE("expired entries are purged and never listed") {
   RoomsFixture f;
   auto& a = f.AddReplica();
