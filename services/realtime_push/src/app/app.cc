@@ -27,6 +27,10 @@
 #include "engagement/reactions_store.h"
 #include "engagement/stats.h"
 #include "engagement/sweeper.h"
+#include "clients/user_followers.h"
+#include "mail/smtp_mailer.h"
+#include "notify/notify_area.h"
+#include "notify/notify_sql.h"
 
 namespace shopcast::db::embedded {
 const MigrationSet& realtime_pushMigrations();
@@ -73,11 +77,15 @@ struct App::Parts {
   std::unique_ptr<engagement::EngagementRpcs> engagement;
 
   // ---- area parts: notifications ----
+  std::unique_ptr<FollowerSource> followers;  // when not overridden
+  std::unique_ptr<mail::Mailer> mailer;       // when not overridden
+  std::unique_ptr<notify::NotifyArea> notify;
 
   std::unique_ptr<PublicService> public_service;
 };
 
-absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config) {
+absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
+                                                 const AppOverrides& overrides) {
   auto p = std::make_unique<Parts>();
   p->config = config;
   auto verify_keys = startup::LoadVerifyKeys(config.verify_key_files);
@@ -92,11 +100,13 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config) {
   auto statements = rooms::sql::PreparedStatements();
   // ---- area statements ----
   for (auto& s : engagement::sql::PreparedStatements()) statements.push_back(std::move(s));
+  for (auto& s : notify::sql::PreparedStatements()) statements.push_back(std::move(s));
   // Connections beyond the executor's threads: retention and the LISTEN poll (one), the
-  // engagement push coalescer and presence sweeper (two) run beside the handlers and feed loads
-  // that share the executor.
+  // engagement push coalescer and presence sweeper (two), and the notifications' fan-out,
+  // e-mail and purge loops (three) run beside the handlers and feed loads that share the
+  // executor.
   auto pool =
-      db::Pool::Create(db::PoolOptions{config.db_dsn, config.db_pool_size + 3, absl::Seconds(5),
+      db::Pool::Create(db::PoolOptions{config.db_dsn, config.db_pool_size + 6, absl::Seconds(5),
                                        std::move(statements), "shopcast-realtime-push"});
   if (!pool.ok()) return Step("db_pool", pool.status());
   p->pool = *std::move(pool);
@@ -154,6 +164,46 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config) {
       engagement::PresenceOptions{config.heartbeat_interval, config.presence_lease});
 
   // ---- area wiring: notifications ----
+  FollowerSource* followers = overrides.followers;
+  if (followers == nullptr && !config.user_internal_addr.empty()) {
+    auto channel = clients::MakeInternalChannel("user", config.user_internal_addr, p->tls);
+    if (!channel.ok()) return Step("user_internal_addr", channel.status());
+    p->followers = std::make_unique<GrpcFollowerSource>(*channel);
+    followers = p->followers.get();
+  }
+  mail::Mailer* mailer = overrides.mailer;
+  if (mailer == nullptr && !config.smtp_url.empty()) {
+    mail::SmtpOptions smtp;
+    smtp.url = config.smtp_url;
+    smtp.username = config.smtp_username;
+    smtp.require_starttls = config.smtp_require_starttls;
+    smtp.ca_file = config.smtp_ca_file;
+    if (!config.smtp_password_file.empty()) {
+      auto password = mail::ReadPasswordFile(config.smtp_password_file);
+      if (!password.ok()) return Step("smtp_password_file", password.status());
+      smtp.password = *std::move(password);
+    }
+    auto smtp_mailer = mail::SmtpMailer::Create(std::move(smtp));
+    if (!smtp_mailer.ok()) return Step("smtp", smtp_mailer.status());
+    p->mailer = *std::move(smtp_mailer);
+    mailer = p->mailer.get();
+  }
+  notify::NotifyAreaOptions notify_options;
+  notify_options.ttl = config.notification_ttl;
+  notify_options.purge_interval = config.notification_purge_interval;
+  notify_options.subscriber_tick = config.notification_poll_interval;
+  notify_options.subscribe.max_lag = config.notification_max_lag;
+  notify_options.subscribe.keep_alive = config.keep_alive;
+  notify_options.fanout.page_size = config.follower_page_size;
+  notify_options.fanout_interval = config.fanout_interval;
+  notify_options.email.from = config.smtp_from;
+  notify_options.email.max_attempts = config.email_max_attempts;
+  notify_options.email_interval = config.email_interval;
+  p->notify = std::make_unique<notify::NotifyArea>(*p->pool, executor, *p->verifier, &p->revoked,
+                                                   followers, mailer, notify_options, metrics);
+  p->notify->ListenOn(*p->hub);
+  p->internal_service->SetNotifyHandler(&p->notify->service());
+  went_live = p->notify->went_live_hook();
 
   p->event_sink =
       std::make_unique<rooms::EventSinkService>(*p->pool, *p->hub, executor, went_live);
@@ -162,6 +212,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config) {
 
   // ---- area routes ----
   areas.engagement = p->engagement.get();
+  areas.notifications = &p->notify->service();
 
   p->public_service = std::make_unique<PublicService>(areas);
   p->host->AddService(p->public_service.get());
@@ -190,6 +241,7 @@ absl::Status App::Start() {
   // The coalescer before the sweeper that feeds it.
   p.coalescer->Start();
   p.sweeper->Start();
+  p.notify->Start();
 
   return p.host->Start();
 }
@@ -203,6 +255,8 @@ void App::Stop() {
                         "this replica is shutting down; resume from your last sequence"));
 
   // ---- area close ----
+  p.notify->CloseSubscribers(Error(absl::StatusCode::kUnavailable, "SERVER_SHUTTING_DOWN",
+                                   "this replica is shutting down; subscribe again"));
 
   p.host->Shutdown();
 
@@ -210,6 +264,7 @@ void App::Stop() {
   // After the drain: no handler reports changes any more.
   p.sweeper->Stop();
   p.coalescer->Stop();
+  p.notify->Stop();
 
   p.retention->Stop();
   p.hub->Stop();

@@ -16,12 +16,24 @@ namespace rooms {
 class FeedHub;
 class RoomLog;
 }  // namespace rooms
+class FollowerSource;
+namespace mail {
+class Mailer;
+}  // namespace mail
+
+// Stand-ins for peers, for tests: the App uses these (they must outlive it) instead of
+// building its own from the Config. Null: built from the Config as in production.
+struct AppOverrides {
+  FollowerSource* followers = nullptr;  // notifications: the user service's followers
+  mail::Mailer* mailer = nullptr;       // notifications: the SMTP relay
+};
 
 class App {
  public:
   // Loads keys and credentials, migrates, opens the pool and builds every area. Serves nothing
   // until Start().
-  static absl::StatusOr<std::unique_ptr<App>> Create(const Config& config);
+  static absl::StatusOr<std::unique_ptr<App>> Create(const Config& config,
+                                                     const AppOverrides& overrides = {});
   ~App();  // Stop()s.
 
   // Background loops, then the listeners.

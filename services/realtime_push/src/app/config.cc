@@ -48,6 +48,29 @@ ABSL_FLAG(absl::Duration, presence_sweep_interval, absl::Seconds(5),
           "how often sessions whose lease lapsed are ended");
 ABSL_FLAG(absl::Duration, counts_push_interval, absl::Milliseconds(250),
           "at most one push of a room's reaction (and viewer) counts per interval");
+// ---- notifications ----
+ABSL_FLAG(absl::Duration, notification_ttl, absl::Hours(24 * 30),
+          "inbox entries are removed this long after creation");
+ABSL_FLAG(absl::Duration, notification_purge_interval, absl::Hours(1),
+          "how often expired inbox entries are purged");
+ABSL_FLAG(absl::Duration, notification_poll_interval, absl::Seconds(2),
+          "how often live inbox subscribers re-read (fallback for missed notifications)");
+ABSL_FLAG(int, notification_max_lag, 256,
+          "entries a SubscribeNotifications client may trail by before it is cut");
+ABSL_FLAG(int, follower_page_size, 500, "followers read per page by the go-live fan-out");
+ABSL_FLAG(absl::Duration, fanout_interval, absl::Seconds(1),
+          "how often due go-live fan-out jobs are looked for");
+ABSL_FLAG(std::string, smtp_url, "",
+          "smtp://host:port or smtps://host:port of the mail relay; empty: no e-mail");
+ABSL_FLAG(std::string, smtp_from, "", "From address of notification e-mails");
+ABSL_FLAG(std::string, smtp_username, "", "SMTP AUTH user; empty: no AUTH");
+ABSL_FLAG(std::string, smtp_password_file, "", "file holding the SMTP AUTH password");
+ABSL_FLAG(bool, smtp_require_starttls, false, "smtp:// only: refuse to send without STARTTLS");
+ABSL_FLAG(std::string, smtp_ca_file, "", "PEM bundle to verify the relay; empty: system CAs");
+ABSL_FLAG(absl::Duration, email_interval, absl::Seconds(1),
+          "how often due notification e-mails are looked for");
+ABSL_FLAG(int, email_max_attempts, 10,
+          "sends of one e-mail (temporary failures) before it is given up");
 
 namespace shopcast::realtime_push {
 
@@ -129,6 +152,40 @@ absl::StatusOr<Config> LoadConfig() {
       c.counts_push_interval < absl::Milliseconds(50)) {
     return absl::InvalidArgumentError(
         "presence_sweep_interval and counts_push_interval must be >= 50ms");
+  }
+  // ---- notifications ----
+  c.notification_ttl = absl::GetFlag(FLAGS_notification_ttl);
+  c.notification_purge_interval = absl::GetFlag(FLAGS_notification_purge_interval);
+  c.notification_poll_interval = absl::GetFlag(FLAGS_notification_poll_interval);
+  c.notification_max_lag = absl::GetFlag(FLAGS_notification_max_lag);
+  c.follower_page_size = absl::GetFlag(FLAGS_follower_page_size);
+  c.fanout_interval = absl::GetFlag(FLAGS_fanout_interval);
+  c.smtp_url = absl::GetFlag(FLAGS_smtp_url);
+  c.smtp_from = absl::GetFlag(FLAGS_smtp_from);
+  c.smtp_username = absl::GetFlag(FLAGS_smtp_username);
+  c.smtp_password_file = absl::GetFlag(FLAGS_smtp_password_file);
+  c.smtp_require_starttls = absl::GetFlag(FLAGS_smtp_require_starttls);
+  c.smtp_ca_file = absl::GetFlag(FLAGS_smtp_ca_file);
+  c.email_interval = absl::GetFlag(FLAGS_email_interval);
+  c.email_max_attempts = absl::GetFlag(FLAGS_email_max_attempts);
+  if (c.notification_ttl < absl::Hours(1) || c.notification_purge_interval < absl::Seconds(1)) {
+    return absl::InvalidArgumentError(
+        "notification_ttl must be >= 1h and notification_purge_interval >= 1s");
+  }
+  if (c.notification_poll_interval < absl::Milliseconds(50) || c.notification_max_lag < 1) {
+    return absl::InvalidArgumentError(
+        "notification_poll_interval must be >= 50ms and notification_max_lag >= 1");
+  }
+  if (c.follower_page_size < 1 || c.follower_page_size > 1000 ||
+      c.fanout_interval < absl::Milliseconds(50) || c.email_interval < absl::Milliseconds(50)) {
+    return absl::InvalidArgumentError(
+        "follower_page_size must be 1..1000, fanout_interval and email_interval >= 50ms");
+  }
+  if (c.email_max_attempts < 1) {
+    return absl::InvalidArgumentError("email_max_attempts must be >= 1");
+  }
+  if (!c.smtp_url.empty() && c.smtp_from.empty()) {
+    return absl::InvalidArgumentError("smtp_from is required with smtp_url");
   }
   return c;
 }

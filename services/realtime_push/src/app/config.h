@@ -55,6 +55,26 @@ struct Config {
   // At most one push of a room's reaction counts (and of its viewer counts) per interval,
   // across replicas.
   absl::Duration counts_push_interval = absl::Milliseconds(250);
+  // ---- notifications ----
+  // Inbox entries are removed this long after creation.
+  absl::Duration notification_ttl = absl::Hours(24 * 30);
+  absl::Duration notification_purge_interval = absl::Hours(1);
+  // Live inbox subscribers re-read this often (fallback for missed NOTIFYs; keep-alive clock),
+  // and are cut once more than notification_max_lag entries behind.
+  absl::Duration notification_poll_interval = absl::Seconds(2);
+  int notification_max_lag = 256;
+  // Go-live fan-out: followers read per page (1..1000), how often due jobs are looked for.
+  int follower_page_size = 500;
+  absl::Duration fanout_interval = absl::Seconds(1);
+  // E-mail: empty smtp_url = off. The password comes from a file, never a flag.
+  std::string smtp_url;
+  std::string smtp_from;
+  std::string smtp_username;
+  std::string smtp_password_file;
+  bool smtp_require_starttls = false;
+  std::string smtp_ca_file;
+  absl::Duration email_interval = absl::Seconds(1);
+  int email_max_attempts = 10;
 };
 
 // Reads the parsed flags into a Config; an absent or malformed value is an error naming it.

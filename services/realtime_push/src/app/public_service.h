@@ -14,6 +14,7 @@
 #include "engagement/engagement_rpcs.h"
 
 // ---- area headers: notifications ----
+#include "notify/notify_service.h"
 
 namespace shopcast::realtime_push {
 
@@ -27,6 +28,7 @@ struct PublicAreas {
   engagement::EngagementRpcs* engagement = nullptr;
 
   // ---- notifications ----
+  notify::NotifyService* notifications = nullptr;
 };
 
 class PublicService : public rooms::RoomServiceBase {
@@ -57,6 +59,15 @@ class PublicService : public rooms::RoomServiceBase {
                                          v1::GetRoomStatsResponse* response) override;
 
   // ---- notifications ----
+  grpc::ServerUnaryReactor* ListNotifications(
+      grpc::CallbackServerContext* ctx, const notify::pb::ListNotificationsRequest* request,
+      notify::pb::ListNotificationsResponse* response) override;
+  grpc::ServerUnaryReactor* MarkNotificationsRead(
+      grpc::CallbackServerContext* ctx, const notify::pb::MarkNotificationsReadRequest* request,
+      notify::pb::MarkNotificationsReadResponse* response) override;
+  grpc::ServerWriteReactor<notify::pb::SubscribeNotificationsResponse>* SubscribeNotifications(
+      grpc::CallbackServerContext* ctx,
+      const notify::pb::SubscribeNotificationsRequest* request) override;
 
  private:
   PublicAreas areas_;

@@ -24,8 +24,9 @@ constexpr int kEventField = 2;
 
 class Receiver : public pqxx::notification_receiver {
  public:
-  Receiver(pqxx::connection_base& conn, std::function<void(const std::string&)> on)
-      : pqxx::notification_receiver(conn, kRoomChannel), on_(std::move(on)) {}
+  Receiver(pqxx::connection_base& conn, const std::string& channel,
+           std::function<void(const std::string&)> on)
+      : pqxx::notification_receiver(conn, channel), on_(std::move(on)) {}
   void operator()(const std::string& payload, int) override { on_(payload); }
 
  private:
@@ -72,6 +73,10 @@ FeedHub::FeedHub(RoomLog& log, server::Executor& executor, std::string listen_ds
 }
 
 FeedHub::~FeedHub() { Stop(); }
+
+void FeedHub::AddChannel(std::string channel, std::function<void(const std::string&)> handler) {
+  channels_.emplace_back(std::move(channel), std::move(handler));
+}
 
 void FeedHub::Start() {
   listen_thread_ = std::thread([this] { ListenLoop(); });
@@ -170,7 +175,11 @@ void FeedHub::ListenLoop() {
   while (!stopping_) {
     try {
       pqxx::connection conn(listen_dsn_ + " application_name=shopcast-realtime-push-listen");
-      Receiver receiver(conn, [this](const std::string& p) { OnNotification(p); });
+      Receiver receiver(conn, kRoomChannel, [this](const std::string& p) { OnNotification(p); });
+      std::vector<std::unique_ptr<Receiver>> others;
+      for (const auto& [channel, handler] : channels_) {
+        others.push_back(std::make_unique<Receiver>(conn, channel, handler));
+      }
       listening_ = true;
       failures = 0;
       // Notifications sent while we were not listening are found by the poll: run one now.

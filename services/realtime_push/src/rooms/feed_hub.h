@@ -8,9 +8,12 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -43,6 +46,11 @@ class FeedHub {
   ~FeedHub();  // Stop()s.
   FeedHub(const FeedHub&) = delete;
   FeedHub& operator=(const FeedHub&) = delete;
+
+  // Also LISTENs on `channel` (on the same connection) and calls `handler(payload)` on the
+  // listen thread for each notification there; the handler must not block. Another area's
+  // replicas wake each other this way without a second LISTEN connection. Before Start() only.
+  void AddChannel(std::string channel, std::function<void(const std::string&)> handler);
 
   void Start();
   void Stop();
@@ -80,6 +88,7 @@ class FeedHub {
   std::atomic<bool> listening_{false};
   absl::Mutex stop_mu_;
   bool stop_requested_ ABSL_GUARDED_BY(stop_mu_) = false;
+  std::vector<std::pair<std::string, std::function<void(const std::string&)>>> channels_;
   std::thread listen_thread_;
   std::thread poll_thread_;
 

@@ -47,4 +47,18 @@ grpc::ServerUnaryReactor* InternalServiceImpl::Publish(grpc::CallbackServerConte
   });
 }
 
+// ---- notifications ----
+
+grpc::ServerUnaryReactor* InternalServiceImpl::Notify(grpc::CallbackServerContext* ctx,
+                                                      const pb::NotifyRequest* request,
+                                                      pb::NotifyResponse* response) {
+  if (notify_ == nullptr) {
+    return server::FinishNow(ctx, Error(absl::StatusCode::kUnimplemented, "NOT_SERVED",
+                                        "notifications are not served here"));
+  }
+  return notify_->Notify(ctx, request, response);
+}
+
+// ---- end notifications ----
+
 }  // namespace shopcast::realtime_push::rooms

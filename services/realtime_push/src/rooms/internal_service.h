@@ -2,7 +2,7 @@
 
 // RealtimePushInternalService: Publish, for peer services (internal listener, mutual TLS).
 // Durable events are appended to the room's log and fanned out; like bursts and viewer counts
-// are ephemeral and only fanned out. Notify is served by the notifications area (not yet).
+// are ephemeral and only fanned out. Notify is served by the notifications area.
 
 #include "rooms/feed_hub.h"
 #include "shopcast/realtime_push/v1/realtime_push.grpc.pb.h"
@@ -10,9 +10,28 @@
 
 namespace shopcast::realtime_push::rooms {
 
+// ---- notifications ----
+// The notifications area's Notify (it lives in its own library, which builds on this one).
+class NotifyHandler {
+ public:
+  virtual ~NotifyHandler() = default;
+  virtual grpc::ServerUnaryReactor* Notify(grpc::CallbackServerContext* ctx,
+                                           const pb::NotifyRequest* request,
+                                           pb::NotifyResponse* response) = 0;
+};
+// ---- end notifications ----
+
 class InternalServiceImpl : public pb::RealtimePushInternalService::CallbackService {
  public:
   InternalServiceImpl(FeedHub& hub, server::Executor& executor);
+
+  // ---- notifications ----
+  // Before serving; without a handler Notify answers UNIMPLEMENTED.
+  void SetNotifyHandler(NotifyHandler* handler) { notify_ = handler; }
+  grpc::ServerUnaryReactor* Notify(grpc::CallbackServerContext* ctx,
+                                   const pb::NotifyRequest* request,
+                                   pb::NotifyResponse* response) override;
+  // ---- end notifications ----
 
   grpc::ServerUnaryReactor* Publish(grpc::CallbackServerContext* ctx,
                                     const pb::PublishRequest* request,
@@ -21,6 +40,7 @@ class InternalServiceImpl : public pb::RealtimePushInternalService::CallbackServ
  private:
   FeedHub& hub_;
   server::Executor& executor_;
+  NotifyHandler* notify_ = nullptr;  // notifications
 };
 
 // INVALID_ARGUMENT naming the field, or OK. Exposed for the bad-input tests.

@@ -32,8 +32,8 @@ std::unique_ptr<db::Pool> MakePool(const std::string& dsn, int size) {
 
 }  // namespace
 
-Replica::Replica(const Config& config) {
-  auto app = App::Create(config);
+Replica::Replica(const Config& config, const AppOverrides& overrides) {
+  auto app = App::Create(config, overrides);
   if (!app.ok()) throw std::runtime_error("app: " + std::string(app.status().message()));
   app_ = *std::move(app);
   if (!app_->Start().ok()) throw std::runtime_error("app did not start");
@@ -111,13 +111,17 @@ Config RoomsFixture::BaseConfig() const {
   c.end_linger = absl::Seconds(1);
   c.drain_timeout = absl::Seconds(2);
   c.shutdown_unready_delay = absl::ZeroDuration();
+  // notifications: quick fallback reads and background loops.
+  c.notification_poll_interval = absl::Milliseconds(200);
+  c.fanout_interval = absl::Milliseconds(100);
+  c.email_interval = absl::Milliseconds(100);
   return c;
 }
 
-Replica& RoomsFixture::AddReplica(const ConfigEdit& edit) {
+Replica& RoomsFixture::AddReplica(const ConfigEdit& edit, const AppOverrides& overrides) {
   Config config = BaseConfig();
   if (edit) edit(config);
-  replicas_.push_back(std::make_unique<Replica>(config));
+  replicas_.push_back(std::make_unique<Replica>(config, overrides));
   return *replicas_.back();
 }
 

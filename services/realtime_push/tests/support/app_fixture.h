@@ -38,7 +38,8 @@ using ConfigEdit = std::function<void(Config&)>;
 
 class Replica {
  public:
-  explicit Replica(const Config& config);
+  // `overrides`: stand-ins for peers (app.h), e.g. a fake follower source.
+  explicit Replica(const Config& config, const AppOverrides& overrides = {});
   ~Replica();
 
   std::unique_ptr<pb::RealtimePushService::Stub> PublicStub(int window_bytes = 0) const;
@@ -62,7 +63,7 @@ class RoomsFixture {
   RoomsFixture();
 
   // A replica with the fixture's defaults: production fan-out settings, a 200 ms poll.
-  Replica& AddReplica(const ConfigEdit& edit = nullptr);
+  Replica& AddReplica(const ConfigEdit& edit = nullptr, const AppOverrides& overrides = {});
   // The Config AddReplica starts from.
   Config BaseConfig() const;
   // A signed access token for `user_id` with `role` ("viewer", "host", "admin").

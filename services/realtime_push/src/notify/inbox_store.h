@@ -1,0 +1,84 @@
+#pragma once
+
+// The notification inboxes in PostgreSQL: creating entries (idempotent per user and dedupe key,
+// with the e-mail that goes with one and a NOTIFY that wakes the user's live subscribers on
+// every replica at commit), listing, marking read, reading what is new for a live subscriber,
+// and purging what expired.
+
+#include <cstdint>
+#include <optional>
+#include <pqxx/transaction>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "notify/notification.h"
+#include "shopcast/db/pool.h"
+
+namespace shopcast::realtime_push::notify {
+
+// A position in an inbox listed newest first.
+struct ListCursor {
+  int64_t created_us = 0;
+  std::string id;
+};
+
+struct ListResult {
+  std::vector<pb::Notification> notifications;
+  std::optional<ListCursor> next;  // set when more may follow
+  int64_t unread_count = 0;
+};
+
+struct MarkResult {
+  int64_t marked = 0;
+  int64_t unread = 0;
+};
+
+// Where a live subscriber stands: every notification of a transaction below `txid` is behind it.
+struct Horizon {
+  int64_t unread_count = 0;
+  int64_t txid = 0;
+};
+
+struct NewNotifications {
+  std::vector<pb::Notification> notifications;  // oldest first
+  int64_t horizon = 0;                          // read from here next time
+};
+
+// Creates `n` in the caller's transaction unless (user, dedupe key) exists: its inbox row, its
+// e-mail row when n.email_to is set, and the NOTIFY. True if created. Throws pqxx errors.
+bool InsertTx(pqxx::work& tx, const NewNotification& n, absl::Time now, absl::Duration ttl);
+
+class InboxStore {
+ public:
+  // Entries expire `ttl` after creation.
+  InboxStore(db::Pool& pool, absl::Duration ttl) : pool_(pool), ttl_(ttl) {}
+
+  // One entry per recipient (validated, distinct ids); how many were created now.
+  absl::StatusOr<int64_t> Notify(const std::vector<std::string>& user_ids, const Content& content,
+                                 const std::string& dedupe_key, absl::Time now);
+  // `limit` newest entries of `user_id` after `after` (if set), and the unread count.
+  absl::StatusOr<ListResult> List(const std::string& user_id, bool unread_only, int limit,
+                                  const std::optional<ListCursor>& after, absl::Time now);
+  // Marks `ids` of `user_id` read (others' ids match nothing).
+  absl::StatusOr<MarkResult> MarkIds(const std::string& user_id,
+                                     const std::vector<std::string>& ids, absl::Time now);
+  // Marks every entry of `user_id` created at or before `up_to` read.
+  absl::StatusOr<MarkResult> MarkUpTo(const std::string& user_id, absl::Time up_to, absl::Time now);
+  // A live subscription's start.
+  absl::StatusOr<Horizon> Start(const std::string& user_id, absl::Time now);
+  // Up to `limit` entries of `user_id` from transactions at or after `from_txid` that have ended.
+  absl::StatusOr<NewNotifications> ReadNew(const std::string& user_id, int64_t from_txid, int limit,
+                                           absl::Time now);
+  // Removes expired entries and finished e-mails created before `emails_before`.
+  absl::StatusOr<int64_t> Purge(absl::Time now, absl::Time emails_before);
+
+  absl::Duration ttl() const { return ttl_; }
+
+ private:
+  db::Pool& pool_;
+  const absl::Duration ttl_;
+};
+
+}  // namespace shopcast::realtime_push::notify
