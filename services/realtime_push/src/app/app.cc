@@ -196,6 +196,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   notify_options.subscribe.keep_alive = config.keep_alive;
   notify_options.fanout.page_size = config.follower_page_size;
   notify_options.fanout_interval = config.fanout_interval;
+  notify_options.fanout.lease = config.fanout_lease;
   notify_options.email.from = config.smtp_from;
   notify_options.email.max_attempts = config.email_max_attempts;
   notify_options.email_interval = config.email_interval;

@@ -58,6 +58,8 @@ ABSL_FLAG(absl::Duration, notification_poll_interval, absl::Seconds(2),
 ABSL_FLAG(int, notification_max_lag, 256,
           "entries a SubscribeNotifications client may trail by before it is cut");
 ABSL_FLAG(int, follower_page_size, 500, "followers read per page by the go-live fan-out");
+ABSL_FLAG(absl::Duration, fanout_lease, absl::Seconds(60),
+          "a go-live fan-out job's lease, renewed each page: how long a dead replica's job waits");
 ABSL_FLAG(absl::Duration, fanout_interval, absl::Seconds(1),
           "how often due go-live fan-out jobs are looked for");
 ABSL_FLAG(std::string, smtp_url, "",
@@ -160,6 +162,10 @@ absl::StatusOr<Config> LoadConfig() {
   c.notification_max_lag = absl::GetFlag(FLAGS_notification_max_lag);
   c.follower_page_size = absl::GetFlag(FLAGS_follower_page_size);
   c.fanout_interval = absl::GetFlag(FLAGS_fanout_interval);
+  c.fanout_lease = absl::GetFlag(FLAGS_fanout_lease);
+  if (c.fanout_lease < absl::Seconds(1)) {
+    return absl::InvalidArgumentError("fanout_lease must be >= 1s");
+  }
   c.smtp_url = absl::GetFlag(FLAGS_smtp_url);
   c.smtp_from = absl::GetFlag(FLAGS_smtp_from);
   c.smtp_username = absl::GetFlag(FLAGS_smtp_username);

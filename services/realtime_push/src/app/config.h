@@ -66,6 +66,9 @@ struct Config {
   // Go-live fan-out: followers read per page (1..1000), how often due jobs are looked for.
   int follower_page_size = 500;
   absl::Duration fanout_interval = absl::Seconds(1);
+  // A job's lease, renewed with every page: how long a job of a replica that died waits
+  // before another resumes it. Longer than one page takes.
+  absl::Duration fanout_lease = absl::Seconds(60);
   // E-mail: empty smtp_url = off. The password comes from a file, never a flag.
   std::string smtp_url;
   std::string smtp_from;

@@ -35,3 +35,15 @@ if(SHOPCAST_BUILD_TESTS)
     realtime_push_app_fixture shopcast::events shopcast::testing_main)
   shopcast_warnings(realtime_push_latency_test)
 endif()
+
+if(SHOPCAST_BUILD_TESTS AND TARGET realtime_push_smtp_test_server)
+  # Followers of a host that goes live: user service + video-ingest + realtime-push + SMTP.
+  shopcast_test(NAME realtime_push_followers_e2e_test
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/app/followers_e2e_test.cc
+    DEPS realtime_push_process_fixture realtime_push_app_fixture video_ingest_e2e_fixture
+         user_test_fixture realtime_push_smtp_test_server
+    LABEL e2e)
+  target_include_directories(realtime_push_followers_e2e_test PRIVATE
+    ${PROJECT_SOURCE_DIR}/services/video_ingest/tests ${PROJECT_SOURCE_DIR}/services/user/tests)
+  add_dependencies(realtime_push_followers_e2e_test realtime-push video-ingest)
+endif()
