@@ -49,6 +49,11 @@ ABSL_FLAG(absl::Duration, presence_sweep_interval, absl::Seconds(5),
 ABSL_FLAG(absl::Duration, counts_push_interval, absl::Milliseconds(250),
           "at most one push of a room's reaction (and viewer) counts per interval");
 
+// ---- chat ----
+ABSL_FLAG(int, chat_rate_burst, 5, "chat messages a user may send at once (1..100)");
+ABSL_FLAG(absl::Duration, chat_rate_interval, absl::Seconds(1),
+          "after a burst, one more chat message per this interval (10ms..1h)");
+
 namespace shopcast::realtime_push {
 
 absl::StatusOr<Config> LoadConfig() {
@@ -129,6 +134,15 @@ absl::StatusOr<Config> LoadConfig() {
       c.counts_push_interval < absl::Milliseconds(50)) {
     return absl::InvalidArgumentError(
         "presence_sweep_interval and counts_push_interval must be >= 50ms");
+  }
+
+  // ---- chat ----
+  c.chat_rate_burst = absl::GetFlag(FLAGS_chat_rate_burst);
+  c.chat_rate_interval = absl::GetFlag(FLAGS_chat_rate_interval);
+  if (c.chat_rate_burst < 1 || c.chat_rate_burst > 100 ||
+      c.chat_rate_interval < absl::Milliseconds(10) || c.chat_rate_interval > absl::Hours(1)) {
+    return absl::InvalidArgumentError(
+        "chat_rate_burst must be 1..100 and chat_rate_interval 10ms..1h");
   }
   return c;
 }

@@ -55,6 +55,12 @@ struct Config {
   // At most one push of a room's reaction counts (and of its viewer counts) per interval,
   // across replicas.
   absl::Duration counts_push_interval = absl::Milliseconds(250);
+
+  // ---- chat ----
+  // The per-user flood limit: a burst of chat_rate_burst messages, then one per
+  // chat_rate_interval (shared by every replica; chat/rate_limit.h).
+  int chat_rate_burst = 5;
+  absl::Duration chat_rate_interval = absl::Seconds(1);
 };
 
 // Reads the parsed flags into a Config; an absent or malformed value is an error naming it.
