@@ -37,3 +37,18 @@ TEST_CASE("status details carry an ErrorInfo with the reason and field") {
   CHECK(info.reason() == "LOGIN_THROTTLED");
   CHECK(info.field() == "login");
 }
+
+TEST_CASE("error metadata reaches ErrorInfo.metadata; reason and field stay out of it") {
+  absl::Status s =
+      shopcast::Error(absl::StatusCode::kResourceExhausted, "CHAT_RATE_LIMITED", "wait");
+  shopcast::SetErrorMetadata(s, "retry_after_ms", "1200");
+  s.SetPayload("type.other.dev/x", absl::Cord("ignored"));
+  auto g = shopcast::server::ToGrpcStatus(s, nullptr);
+  google::rpc::Status details;
+  REQUIRE(details.ParseFromString(g.error_details()));
+  shopcast::common::v1::ErrorInfo info;
+  REQUIRE(details.details(0).UnpackTo(&info));
+  CHECK(info.reason() == "CHAT_RATE_LIMITED");
+  REQUIRE(info.metadata_size() == 1);
+  CHECK(info.metadata().at("retry_after_ms") == "1200");
+}

@@ -44,7 +44,8 @@ absl::StatusOr<ListWindow> ParseListRequest(const pb::ListChatMessagesRequest& r
     int64_t seq = 0;
     if (token.size() > 32 || !absl::StartsWith(token, kTokenPrefix) ||
         !absl::SimpleAtoi(absl::string_view(token).substr(1), &seq) || seq < 1) {
-      return InvalidArgument("page.page_token", "PAGE_TOKEN_INVALID", "not a page token of this list");
+      return InvalidArgument("page.page_token", "PAGE_TOKEN_INVALID",
+                             "not a page token of this list");
     }
     w.before_seq = seq;
   } else {
@@ -122,14 +123,14 @@ grpc::ServerUnaryReactor* ChatRpcs::MuteUser(grpc::CallbackServerContext* ctx,
                                                     "a mute lasts 1 minute to 30 days"));
     }
   }
-  return server::RunBlocking(ctx, executor_, [this, request, response, duration,
-                                              actor = *std::move(actor)] {
-    std::optional<absl::Time> until;
-    if (duration) until = absl::Now() + *duration;
-    RETURN_IF_ERROR(store_.Mute(request->stream_id(), request->user_id(), until, actor));
-    if (until) ToProto(*until, response->mutable_muted_until());
-    return absl::OkStatus();
-  });
+  return server::RunBlocking(
+      ctx, executor_, [this, request, response, duration, actor = *std::move(actor)] {
+        std::optional<absl::Time> until;
+        if (duration) until = absl::Now() + *duration;
+        RETURN_IF_ERROR(store_.Mute(request->stream_id(), request->user_id(), until, actor));
+        if (until) ToProto(*until, response->mutable_muted_until());
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* ChatRpcs::UnmuteUser(grpc::CallbackServerContext* ctx,
@@ -181,8 +182,7 @@ grpc::ServerUnaryReactor* ChatRpcs::ListChatMessages(grpc::CallbackServerContext
       out->set_sequence(e.seq);
     }
     if (more && !entries.empty()) {
-      response->mutable_page()->set_next_page_token(
-          absl::StrCat(kTokenPrefix, entries.back().seq));
+      response->mutable_page()->set_next_page_token(absl::StrCat(kTokenPrefix, entries.back().seq));
     }
     return absl::OkStatus();
   });

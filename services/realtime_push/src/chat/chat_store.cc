@@ -32,8 +32,8 @@ absl::Status RequireModerator(const Actor& actor, absl::string_view host_id) {
 }
 
 // Moderation of `user_id` by `actor` in a room that exists.
-absl::Status CheckModeration(pqxx::work& tx, absl::string_view stream_id,
-                             absl::string_view user_id, const Actor& actor) {
+absl::Status CheckModeration(pqxx::work& tx, absl::string_view stream_id, absl::string_view user_id,
+                             const Actor& actor) {
   ASSIGN_OR_RETURN(std::string host, HostOf(tx, stream_id));
   RETURN_IF_ERROR(RequireModerator(actor, host));
   if (user_id == host) {
@@ -47,8 +47,8 @@ absl::Status CheckAllowedToChat(pqxx::work& tx, const SendInput& in, absl::Time 
   if (!tx.exec_prepared("rp_chat_select_ban", in.stream_id, in.author_id).empty()) {
     return PermissionDenied("USER_BANNED", "you are banned from this chat");
   }
-  pqxx::result mute = tx.exec_prepared("rp_chat_select_mute", in.stream_id, in.author_id,
-                                       PgTime(now));
+  pqxx::result mute =
+      tx.exec_prepared("rp_chat_select_mute", in.stream_id, in.author_id, PgTime(now));
   if (mute.empty()) return absl::OkStatus();
   absl::Status s = PermissionDenied("USER_MUTED", "you are muted in this chat");
   if (!mute[0][0].is_null()) {
@@ -92,8 +92,8 @@ absl::StatusOr<Sent> ChatStore::Send(const SendInput& in, absl::Time now) {
     pqxx::result room = tx.exec_prepared("rp_chat_lock_room", in.stream_id);
     if (room.empty()) return RoomNotFound();
     // A retry answers the first send, whatever has changed since (mute, close, the bucket).
-    pqxx::result first = tx.exec_prepared("rp_chat_by_client_id", in.stream_id, in.author_id,
-                                          in.client_message_id);
+    pqxx::result first =
+        tx.exec_prepared("rp_chat_by_client_id", in.stream_id, in.author_id, in.client_message_id);
     if (!first.empty()) return Sent{Parse(first[0][1]), first[0][0].as<int64_t>(), {}};
     if (room[0][1].as<bool>()) {
       return Error(absl::StatusCode::kFailedPrecondition, "ROOM_CLOSED", "the room is closed");
@@ -145,9 +145,9 @@ absl::StatusOr<std::optional<rooms::Appended>> ChatStore::Delete(absl::string_vi
     // History stays moderatable after the stream ends, so the event goes into a closed room too.
     rooms::AppendOptions options;
     options.allow_closed = true;
-    ASSIGN_OR_RETURN(rooms::Appended appended,
-                     rooms::tx::Append(tx, stream_id, absl::StrCat("delete:", message_id), event,
-                                       options));
+    ASSIGN_OR_RETURN(
+        rooms::Appended appended,
+        rooms::tx::Append(tx, stream_id, absl::StrCat("delete:", message_id), event, options));
     return std::optional<rooms::Appended>(std::move(appended));
   });
 }

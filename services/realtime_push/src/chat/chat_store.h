@@ -67,14 +67,13 @@ class ChatStore {
   // `until` unset: until the room closes.
   absl::Status Mute(absl::string_view stream_id, absl::string_view user_id,
                     std::optional<absl::Time> until, const Actor& actor);
-  absl::Status Unmute(absl::string_view stream_id, absl::string_view user_id,
-                      const Actor& actor);
+  absl::Status Unmute(absl::string_view stream_id, absl::string_view user_id, const Actor& actor);
   absl::Status Ban(absl::string_view stream_id, absl::string_view user_id, const Actor& actor,
                    absl::Time now);
   absl::Status Unban(absl::string_view stream_id, absl::string_view user_id, const Actor& actor);
   // Up to `limit` messages below `before_seq`, newest first. NOT_FOUND ROOM_NOT_FOUND.
-  absl::StatusOr<std::vector<HistoryEntry>> List(absl::string_view stream_id,
-                                                 int64_t before_seq, int limit);
+  absl::StatusOr<std::vector<HistoryEntry>> List(absl::string_view stream_id, int64_t before_seq,
+                                                 int limit);
 
  private:
   db::Pool& pool_;

@@ -21,8 +21,8 @@ TakeResult TakeToken(const RateLimit& limit, std::optional<Bucket> bucket, absl:
     return out;
   }
   const double missing = 1.0 - b.tokens;
-  const int64_t ms = static_cast<int64_t>(
-      std::ceil(missing * absl::ToDoubleMilliseconds(limit.per_token)));
+  const int64_t ms =
+      static_cast<int64_t>(std::ceil(missing * absl::ToDoubleMilliseconds(limit.per_token)));
   out.retry_after = absl::Milliseconds(std::max<int64_t>(1, ms));
   out.after = b;
   return out;
