@@ -1,7 +1,9 @@
 // Chat against real PostgreSQL and whole App replicas: messages reach subscribers on another
 // replica, retries are idempotent, the flood limit is one bucket for all replicas, and the
 // host's moderation (deletions, mutes, bans) is visible to everyone and binding.
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -254,7 +256,8 @@ TEST_CASE("the host or an admin deletes anyone's message, an author their own, n
   CHECK(late.Received()[0].started().snapshot().recent_chat_size() == 0);
 }
 
-TEST_CASE("a muted user cannot chat until the mute ends or is lifted; the host cannot be muted") {
+TEST_CASE(
+    "a muted user cannot chat until the mute ends or is lifted, and the host cannot be muted") {
   RoomsFixture f;
   auto& replica = f.AddReplica();
   auto stub = replica.PublicStub();
@@ -345,4 +348,45 @@ TEST_CASE("history pages newest first with a token, and from before_sequence") {
   REQUIRE(Call(*stub, &Stub::ListChatMessages, "", req, &res).ok());
   REQUIRE(res.messages_size() == 3);
   CHECK(res.messages(0).message().text() == "m3");
+}
+
+TEST_CASE(
+    "concurrent sends on two replicas: retries store once, the bucket gives exactly its burst") {
+  RoomsFixture f;
+  auto no_refill = [](shopcast::realtime_push::Config& c) {
+    c.chat_rate_burst = 10;
+    c.chat_rate_interval = absl::Hours(1);
+  };
+  auto& a = f.AddReplica(no_refill);
+  auto& b = f.AddReplica(no_refill);
+  const std::string room = f.OpenRoom();
+  const std::string token = f.TokenFor("usr_ann");
+  constexpr int kThreads = 8;
+  constexpr int kEach = 5;
+  std::atomic<int> ok{0};
+  std::atomic<int> limited{0};
+  std::vector<int64_t> first_seq(kThreads, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto stub = (t % 2 == 0 ? a : b).PublicStub();
+      // Every thread first sends the same message: one stored, all answered with it.
+      pb::SendChatResponse same;
+      if (SendChat(*stub, token, room, "same", "shared", &same).ok())
+        first_seq[t] = same.sequence();
+      for (int i = 0; i < kEach; ++i) {
+        grpc::Status s = SendChat(*stub, token, room, "x", absl::StrCat("t", t, "-", i));
+        if (s.ok()) ++ok;
+        if (s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) ++limited;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int t = 0; t < kThreads; ++t) CHECK(first_seq[t] == first_seq[0]);
+  CHECK(first_seq[0] > 0);
+  // The shared message took one token; nine are left for the 40 others.
+  CHECK(ok == 9);
+  CHECK(limited == kThreads * kEach - 9);
+  CHECK(ChatRows(f, room) == 10);
+  CHECK(HeadOf(f, room) == 10);
 }
