@@ -28,7 +28,7 @@ grpc::Status ToGrpcStatus(const absl::Status& s, grpc::ServerContextBase* ctx) {
       common::v1::ErrorInfo info;
       info.set_reason(reason);
       info.set_field(field);
-      // Every other shopcast payload is a fact for the caller (SetErrorMetadata).
+      // Every other shopcast payload is a fact for the caller (e.g. retry_after_ms).
       constexpr absl::string_view kPrefix = "type.shopcast.dev/";
       s.ForEachPayload([&](absl::string_view type_url, const absl::Cord& value) {
         if (!absl::StartsWith(type_url, kPrefix) || type_url == kReasonPayload ||

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "absl/strings/cord.h"
 #include "google/rpc/status.pb.h"
 #include "shopcast/common/v1/error.pb.h"
 #include "shopcast/status/status.h"
@@ -41,7 +42,7 @@ TEST_CASE("status details carry an ErrorInfo with the reason and field") {
 TEST_CASE("error metadata reaches ErrorInfo.metadata; reason and field stay out of it") {
   absl::Status s =
       shopcast::Error(absl::StatusCode::kResourceExhausted, "CHAT_RATE_LIMITED", "wait");
-  shopcast::SetErrorMetadata(s, "retry_after_ms", "1200");
+  s.SetPayload("type.shopcast.dev/retry_after_ms", absl::Cord("1200"));
   s.SetPayload("type.other.dev/x", absl::Cord("ignored"));
   auto g = shopcast::server::ToGrpcStatus(s, nullptr);
   google::rpc::Status details;

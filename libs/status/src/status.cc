@@ -1,7 +1,6 @@
 #include "shopcast/status/status.h"
 
 #include "absl/strings/cord.h"
-#include "absl/strings/str_cat.h"
 
 namespace shopcast {
 
@@ -25,10 +24,6 @@ absl::Status PermissionDenied(absl::string_view reason, absl::string_view messag
 }
 absl::Status Unauthenticated(absl::string_view reason, absl::string_view message) {
   return Error(absl::StatusCode::kUnauthenticated, reason, message);
-}
-
-void SetErrorMetadata(absl::Status& s, absl::string_view key, absl::string_view value) {
-  s.SetPayload(absl::StrCat("type.shopcast.dev/", key), absl::Cord(value));
 }
 
 std::string ReasonOf(const absl::Status& s) {

@@ -4,6 +4,7 @@
 #include <pqxx/result>
 #include <pqxx/transaction>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "rooms/pg_time.h"
 #include "shopcast/db/transaction.h"
@@ -14,6 +15,11 @@ namespace shopcast::realtime_push::chat {
 namespace {
 
 std::string S(absl::string_view s) { return std::string(s); }
+
+// A fact for the caller: the RPC edge sends it as ErrorInfo.metadata[key] (server/status.h).
+void SetErrorMetadata(absl::Status& s, absl::string_view key, absl::string_view value) {
+  s.SetPayload(absl::StrCat("type.shopcast.dev/", key), absl::Cord(value));
+}
 
 absl::Status RoomNotFound() {
   return NotFound("ROOM_NOT_FOUND", "no such room (a room opens when its stream is created)");

@@ -27,10 +27,6 @@ absl::Status NotFound(absl::string_view reason, absl::string_view message);
 absl::Status PermissionDenied(absl::string_view reason, absl::string_view message);
 absl::Status Unauthenticated(absl::string_view reason, absl::string_view message);
 
-// Attaches a fact for the caller (e.g. "retry_after_ms" -> "1200") as a payload under
-// "type.shopcast.dev/<key>"; the RPC edge sends it in ErrorInfo.metadata. `key` is snake_case.
-void SetErrorMetadata(absl::Status& s, absl::string_view key, absl::string_view value);
-
 // The reason of `s`, or "" when it has none.
 std::string ReasonOf(const absl::Status& s);
 // The field of `s`, or "" when it has none.
