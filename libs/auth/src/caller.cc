@@ -40,12 +40,19 @@ absl::StatusOr<Caller> AuthenticateCaller(const grpc::ServerContextBase& ctx,
   return AuthenticateCaller(ctx, verifier, nullptr, now);
 }
 
-absl::StatusOr<Caller> AuthenticateCaller(const grpc::ServerContextBase& ctx,
+absl::StatusOr<Claims> AuthenticateClaims(const grpc::ServerContextBase& ctx,
                                           const TokenVerifier& verifier,
                                           const RevocationList* revoked, absl::Time now) {
   ASSIGN_OR_RETURN(std::string token, BearerTokenFromMetadata(ctx.client_metadata()));
   ASSIGN_OR_RETURN(Claims claims, verifier.Verify(token, now));
   if (revoked != nullptr) RETURN_IF_ERROR(revoked->Check(claims));
+  return claims;
+}
+
+absl::StatusOr<Caller> AuthenticateCaller(const grpc::ServerContextBase& ctx,
+                                          const TokenVerifier& verifier,
+                                          const RevocationList* revoked, absl::Time now) {
+  ASSIGN_OR_RETURN(Claims claims, AuthenticateClaims(ctx, verifier, revoked, now));
   return Caller{std::move(claims.subject), claims.role};
 }
 

@@ -125,7 +125,8 @@ TokenIssuer::TokenIssuer(SigningKey key, std::string issuer, std::string audienc
 
 absl::StatusOr<IssuedToken> TokenIssuer::Issue(absl::string_view subject, Role role,
                                                absl::Time now,
-                                               absl::string_view session_id) const {
+                                               absl::string_view session_id,
+                                               absl::string_view name) const {
   if (subject.empty() || subject.find('\0') != absl::string_view::npos) {
     return shopcast::InvalidArgument("subject", "SUBJECT_INVALID",
                                      "token subject must be a non-empty user id");
@@ -134,7 +135,11 @@ absl::StatusOr<IssuedToken> TokenIssuer::Issue(absl::string_view subject, Role r
     return shopcast::InvalidArgument("session_id", "SESSION_ID_INVALID",
                                      "token session id must not contain NUL");
   }
+  if (name.find('\0') != absl::string_view::npos) {
+    return shopcast::InvalidArgument("name", "NAME_INVALID", "token name must not contain NUL");
+  }
   const std::string sid(session_id);
+  const std::string display_name(name);
   const int64_t iat = absl::ToUnixSeconds(now);
   const int64_t exp = iat + absl::ToInt64Seconds(ttl_);
   const std::string sub(subject);
@@ -151,6 +156,8 @@ absl::StatusOr<IssuedToken> TokenIssuer::Issue(absl::string_view subject, Role r
             jwt_add_grant(jwt.get(), "aud", audience_.c_str()) == 0 &&
             jwt_add_grant(jwt.get(), "jti", jti.c_str()) == 0 &&
             (sid.empty() || jwt_add_grant(jwt.get(), "sid", sid.c_str()) == 0) &&
+            (display_name.empty() ||
+             jwt_add_grant(jwt.get(), "name", display_name.c_str()) == 0) &&
             jwt_add_grant_int(jwt.get(), "iat", static_cast<long>(iat)) == 0 &&
             jwt_add_grant_int(jwt.get(), "exp", static_cast<long>(exp)) == 0 &&
             jwt_set_alg(jwt.get(), JWT_ALG_ES256,
@@ -266,6 +273,10 @@ absl::StatusOr<Claims> TokenVerifier::Verify(absl::string_view token, absl::Time
       return Malformed("access token sid is not a non-empty string");
     }
     out.session_id = sid->get<std::string>();
+  }
+  if (auto name = claims->find("name"); name != claims->end()) {
+    if (!name->is_string()) return Malformed("access token name is not a string");
+    out.name = name->get<std::string>();
   }
   out.role = *role;
   out.issued_at = issued_at;

@@ -439,3 +439,17 @@ TEST_CASE("key rotation: a verifier holding old and new keys accepts both") {
                           kAudience);
   CHECK(Outcome(dup, old_token) == "OK");
 }
+
+TEST_CASE("a display name travels as the optional name claim") {
+  absl::StatusOr<auth::IssuedToken> named =
+      Issuer().Issue("usr_alice", auth::Role::kViewer, kNow, "", "Alice \u00c5");
+  REQUIRE(named.ok());
+  absl::StatusOr<auth::Claims> claims = Verifier().Verify(named->token, kNow);
+  REQUIRE(claims.ok());
+  CHECK(claims->name == "Alice \u00c5");
+  absl::StatusOr<auth::Claims> unnamed = Verifier().Verify(IssueAt(kNow), kNow);
+  REQUIRE(unnamed.ok());
+  CHECK(unnamed->name.empty());
+  CHECK_FALSE(
+      Issuer().Issue("usr_alice", auth::Role::kViewer, kNow, "", std::string("a\0b", 3)).ok());
+}

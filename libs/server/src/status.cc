@@ -1,5 +1,6 @@
 #include "shopcast/server/status.h"
 
+#include "absl/strings/match.h"
 #include "google/rpc/status.pb.h"
 #include "shopcast/common/v1/error.pb.h"
 #include "shopcast/log/log.h"
@@ -27,6 +28,16 @@ grpc::Status ToGrpcStatus(const absl::Status& s, grpc::ServerContextBase* ctx) {
       common::v1::ErrorInfo info;
       info.set_reason(reason);
       info.set_field(field);
+      // Every other shopcast payload is a fact for the caller (e.g. retry_after_ms).
+      constexpr absl::string_view kPrefix = "type.shopcast.dev/";
+      s.ForEachPayload([&](absl::string_view type_url, const absl::Cord& value) {
+        if (!absl::StartsWith(type_url, kPrefix) || type_url == kReasonPayload ||
+            type_url == kFieldPayload) {
+          return;
+        }
+        (*info.mutable_metadata())[std::string(type_url.substr(kPrefix.size()))] =
+            std::string(value);
+      });
       google::rpc::Status details;
       details.set_code(static_cast<int>(code));
       details.set_message(std::string(s.message()));

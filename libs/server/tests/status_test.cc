@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "absl/strings/cord.h"
 #include "google/rpc/status.pb.h"
 #include "shopcast/common/v1/error.pb.h"
 #include "shopcast/status/status.h"
@@ -36,4 +37,19 @@ TEST_CASE("status details carry an ErrorInfo with the reason and field") {
   REQUIRE(details.details(0).UnpackTo(&info));
   CHECK(info.reason() == "LOGIN_THROTTLED");
   CHECK(info.field() == "login");
+}
+
+TEST_CASE("error metadata reaches ErrorInfo.metadata; reason and field stay out of it") {
+  absl::Status s =
+      shopcast::Error(absl::StatusCode::kResourceExhausted, "CHAT_RATE_LIMITED", "wait");
+  s.SetPayload("type.shopcast.dev/retry_after_ms", absl::Cord("1200"));
+  s.SetPayload("type.other.dev/x", absl::Cord("ignored"));
+  auto g = shopcast::server::ToGrpcStatus(s, nullptr);
+  google::rpc::Status details;
+  REQUIRE(details.ParseFromString(g.error_details()));
+  shopcast::common::v1::ErrorInfo info;
+  REQUIRE(details.details(0).UnpackTo(&info));
+  CHECK(info.reason() == "CHAT_RATE_LIMITED");
+  REQUIRE(info.metadata_size() == 1);
+  CHECK(info.metadata().at("retry_after_ms") == "1200");
 }

@@ -21,7 +21,8 @@ absl::StatusOr<auth::IssuedToken> Accounts::IssueAccess(absl::string_view user_i
   // Role and cutoff from one snapshot: never a role from before a revocation with an iat
   // from after it.
   ASSIGN_OR_RETURN(IssueState state, store_.GetIssueState(user_id));
-  return issuer_.Issue(user_id, state.role, std::max(now, state.not_before), session_id);
+  return issuer_.Issue(user_id, state.role, std::max(now, state.not_before), session_id,
+                       state.display_name);
 }
 
 absl::Status Accounts::DeleteAccount(const auth::Caller& caller, absl::string_view user_id) {

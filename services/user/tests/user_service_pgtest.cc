@@ -347,4 +347,6 @@ TEST_CASE("the published signing keys verify the tokens the service issues") {
   REQUIRE(claims.ok());
   CHECK(claims->role == Role::kViewer);
   CHECK(claims->subject.rfind("usr_", 0) == 0);
+  // The display name (the username when none was given) as the "name" claim.
+  CHECK(claims->name == "ivan");
 }

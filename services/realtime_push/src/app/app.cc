@@ -20,6 +20,8 @@
 #include "shopcast/status/status.h"
 
 // ---- area headers ----
+#include "chat/chat_rpcs.h"
+#include "chat/chat_sql.h"
 #include "engagement/coalescer.h"
 #include "engagement/engagement_rpcs.h"
 #include "engagement/engagement_sql.h"
@@ -67,6 +69,8 @@ struct App::Parts {
   std::unique_ptr<rooms::EventSinkService> event_sink;
 
   // ---- area parts: chat ----
+  std::unique_ptr<chat::ChatStore> chat_store;
+  std::unique_ptr<chat::ChatRpcs> chat_rpcs;
 
   // ---- area parts: engagement ----
   std::unique_ptr<engagement::ReactionsStore> reactions;
@@ -101,6 +105,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   // ---- area statements ----
   for (auto& s : engagement::sql::PreparedStatements()) statements.push_back(std::move(s));
   for (auto& s : notify::sql::PreparedStatements()) statements.push_back(std::move(s));
+  for (auto& s : chat::sql::PreparedStatements()) statements.push_back(std::move(s));
   // Connections beyond the executor's threads: retention and the LISTEN poll (one), the
   // engagement push coalescer and presence sweeper (two), and the notifications' fan-out,
   // e-mail and purge loops (three) run beside the handlers and feed loads that share the
@@ -150,6 +155,10 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   rooms::WentLiveHook went_live;
 
   // ---- area wiring: chat ----
+  p->chat_store = std::make_unique<chat::ChatStore>(
+      *p->pool, chat::RateLimit{config.chat_rate_burst, config.chat_rate_interval});
+  p->chat_rpcs = std::make_unique<chat::ChatRpcs>(*p->chat_store, *p->hub, *p->verifier,
+                                                  p->revoked, executor);
 
   // ---- area wiring: engagement ----
   p->reactions = std::make_unique<engagement::ReactionsStore>(*p->pool);
@@ -212,6 +221,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   areas.rooms = p->room_service.get();
 
   // ---- area routes ----
+  areas.chat = p->chat_rpcs.get();
   areas.engagement = p->engagement.get();
   areas.notifications = &p->notify->service();
 

@@ -6,7 +6,8 @@ target_link_libraries(realtime_push_app PUBLIC
   realtime_push_rooms shopcast::server shopcast::clients shopcast::auth shopcast::config
   shopcast::startup absl::flags
   realtime_push_engagement
-  realtime_push_notify)
+  realtime_push_notify
+  realtime_push_chat)
 shopcast_warnings(realtime_push_app)
 
 add_executable(realtime-push ${CMAKE_CURRENT_SOURCE_DIR}/src/main.cc)

@@ -74,6 +74,11 @@ ABSL_FLAG(absl::Duration, email_interval, absl::Seconds(1),
 ABSL_FLAG(int, email_max_attempts, 10,
           "sends of one e-mail (temporary failures) before it is given up");
 
+// ---- chat ----
+ABSL_FLAG(int, chat_rate_burst, 5, "chat messages a user may send at once (1..100)");
+ABSL_FLAG(absl::Duration, chat_rate_interval, absl::Seconds(1),
+          "after a burst, one more chat message per this interval (10ms..1h)");
+
 namespace shopcast::realtime_push {
 
 absl::StatusOr<Config> LoadConfig() {
@@ -192,6 +197,15 @@ absl::StatusOr<Config> LoadConfig() {
   }
   if (!c.smtp_url.empty() && c.smtp_from.empty()) {
     return absl::InvalidArgumentError("smtp_from is required with smtp_url");
+  }
+
+  // ---- chat ----
+  c.chat_rate_burst = absl::GetFlag(FLAGS_chat_rate_burst);
+  c.chat_rate_interval = absl::GetFlag(FLAGS_chat_rate_interval);
+  if (c.chat_rate_burst < 1 || c.chat_rate_burst > 100 ||
+      c.chat_rate_interval < absl::Milliseconds(10) || c.chat_rate_interval > absl::Hours(1)) {
+    return absl::InvalidArgumentError(
+        "chat_rate_burst must be 1..100 and chat_rate_interval 10ms..1h");
   }
   return c;
 }

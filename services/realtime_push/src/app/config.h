@@ -78,6 +78,12 @@ struct Config {
   std::string smtp_ca_file;
   absl::Duration email_interval = absl::Seconds(1);
   int email_max_attempts = 10;
+
+  // ---- chat ----
+  // The per-user flood limit: a burst of chat_rate_burst messages, then one per
+  // chat_rate_interval (shared by every replica; chat/rate_limit.h).
+  int chat_rate_burst = 5;
+  absl::Duration chat_rate_interval = absl::Seconds(1);
 };
 
 // Reads the parsed flags into a Config; an absent or malformed value is an error naming it.

@@ -14,6 +14,48 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* PublicService::Subscribe(
 
 // ---- chat ----
 
+grpc::ServerUnaryReactor* PublicService::SendChat(grpc::CallbackServerContext* ctx,
+                                                  const rooms::pb::SendChatRequest* request,
+                                                  rooms::pb::SendChatResponse* response) {
+  return areas_.chat->SendChat(ctx, request, response);
+}
+
+grpc::ServerUnaryReactor* PublicService::DeleteChatMessage(
+    grpc::CallbackServerContext* ctx, const rooms::pb::DeleteChatMessageRequest* request,
+    rooms::pb::DeleteChatMessageResponse* response) {
+  return areas_.chat->DeleteChatMessage(ctx, request, response);
+}
+
+grpc::ServerUnaryReactor* PublicService::MuteUser(grpc::CallbackServerContext* ctx,
+                                                  const rooms::pb::MuteUserRequest* request,
+                                                  rooms::pb::MuteUserResponse* response) {
+  return areas_.chat->MuteUser(ctx, request, response);
+}
+
+grpc::ServerUnaryReactor* PublicService::UnmuteUser(grpc::CallbackServerContext* ctx,
+                                                    const rooms::pb::UnmuteUserRequest* request,
+                                                    rooms::pb::UnmuteUserResponse* response) {
+  return areas_.chat->UnmuteUser(ctx, request, response);
+}
+
+grpc::ServerUnaryReactor* PublicService::BanUser(grpc::CallbackServerContext* ctx,
+                                                 const rooms::pb::BanUserRequest* request,
+                                                 rooms::pb::BanUserResponse* response) {
+  return areas_.chat->BanUser(ctx, request, response);
+}
+
+grpc::ServerUnaryReactor* PublicService::UnbanUser(grpc::CallbackServerContext* ctx,
+                                                   const rooms::pb::UnbanUserRequest* request,
+                                                   rooms::pb::UnbanUserResponse* response) {
+  return areas_.chat->UnbanUser(ctx, request, response);
+}
+
+grpc::ServerUnaryReactor* PublicService::ListChatMessages(
+    grpc::CallbackServerContext* ctx, const rooms::pb::ListChatMessagesRequest* request,
+    rooms::pb::ListChatMessagesResponse* response) {
+  return areas_.chat->ListChatMessages(ctx, request, response);
+}
+
 // ---- engagement ----
 
 namespace {

@@ -9,6 +9,7 @@
 // ---- area headers: rooms ----
 
 // ---- area headers: chat ----
+#include "chat/chat_rpcs.h"
 
 // ---- area headers: engagement (reactions, presence, stats) ----
 #include "engagement/engagement_rpcs.h"
@@ -23,6 +24,7 @@ struct PublicAreas {
   rooms::RoomServiceImpl* rooms = nullptr;
 
   // ---- chat ----
+  chat::ChatRpcs* chat = nullptr;
 
   // ---- engagement ----
   engagement::EngagementRpcs* engagement = nullptr;
@@ -40,6 +42,27 @@ class PublicService : public rooms::RoomServiceBase {
                                                         const grpc::ByteBuffer* request) override;
 
   // ---- chat ----
+  grpc::ServerUnaryReactor* SendChat(grpc::CallbackServerContext* ctx,
+                                     const rooms::pb::SendChatRequest* request,
+                                     rooms::pb::SendChatResponse* response) override;
+  grpc::ServerUnaryReactor* DeleteChatMessage(
+      grpc::CallbackServerContext* ctx, const rooms::pb::DeleteChatMessageRequest* request,
+      rooms::pb::DeleteChatMessageResponse* response) override;
+  grpc::ServerUnaryReactor* MuteUser(grpc::CallbackServerContext* ctx,
+                                     const rooms::pb::MuteUserRequest* request,
+                                     rooms::pb::MuteUserResponse* response) override;
+  grpc::ServerUnaryReactor* UnmuteUser(grpc::CallbackServerContext* ctx,
+                                       const rooms::pb::UnmuteUserRequest* request,
+                                       rooms::pb::UnmuteUserResponse* response) override;
+  grpc::ServerUnaryReactor* BanUser(grpc::CallbackServerContext* ctx,
+                                    const rooms::pb::BanUserRequest* request,
+                                    rooms::pb::BanUserResponse* response) override;
+  grpc::ServerUnaryReactor* UnbanUser(grpc::CallbackServerContext* ctx,
+                                      const rooms::pb::UnbanUserRequest* request,
+                                      rooms::pb::UnbanUserResponse* response) override;
+  grpc::ServerUnaryReactor* ListChatMessages(
+      grpc::CallbackServerContext* ctx, const rooms::pb::ListChatMessagesRequest* request,
+      rooms::pb::ListChatMessagesResponse* response) override;
 
   // ---- engagement ----
   grpc::ServerUnaryReactor* SetReaction(grpc::CallbackServerContext* ctx,

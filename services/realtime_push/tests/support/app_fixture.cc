@@ -125,12 +125,13 @@ Replica& RoomsFixture::AddReplica(const ConfigEdit& edit, const AppOverrides& ov
   return *replicas_.back();
 }
 
-std::string RoomsFixture::TokenFor(const std::string& user_id, const std::string& role) const {
+std::string RoomsFixture::TokenFor(const std::string& user_id, const std::string& role,
+                                   const std::string& name, absl::Time issued_at) const {
   auto key = auth::LoadSigningKeyFile(signing_key_file_);
   auto parsed = auth::ParseRole(role);
   if (!key.ok() || !parsed) throw std::runtime_error("token");
   auth::TokenIssuer issuer(*key, "shopcast-user", "shopcast", absl::Minutes(15));
-  auto token = issuer.Issue(user_id, *parsed, absl::Now());
+  auto token = issuer.Issue(user_id, *parsed, issued_at, "", name);
   if (!token.ok()) throw std::runtime_error("token");
   return token->token;
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/support/sync_stream.h"
@@ -66,8 +67,10 @@ class RoomsFixture {
   Replica& AddReplica(const ConfigEdit& edit = nullptr, const AppOverrides& overrides = {});
   // The Config AddReplica starts from.
   Config BaseConfig() const;
-  // A signed access token for `user_id` with `role` ("viewer", "host", "admin").
-  std::string TokenFor(const std::string& user_id, const std::string& role = "viewer") const;
+  // A signed access token for `user_id` with `role` ("viewer", "host", "admin"), carrying
+  // `name` as its display name when not empty, issued at `issued_at` (15 min lifetime).
+  std::string TokenFor(const std::string& user_id, const std::string& role = "viewer",
+                       const std::string& name = "", absl::Time issued_at = absl::Now()) const;
   const std::string& dsn() const { return db_.dsn(); }
   // A fresh str_ id and its open room, hosted by `host_id`.
   std::string OpenRoom(const std::string& host_id = "usr_host");

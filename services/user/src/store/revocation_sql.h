@@ -24,11 +24,13 @@ WHERE sequence > $1 ORDER BY sequence LIMIT $2)~";
 
 // The role and the revocation cutoff of a user, read in one snapshot: a token issued from
 // them can never carry a role from before a revocation and an iat from after it. A session's
-// logout is not the user's cutoff: it voids that session's tokens whatever their iat.
+// logout is not the user's cutoff: it voids that session's tokens whatever their iat. The
+// display name rides along as the token's "name" claim (other services show it, e.g. chat).
 inline constexpr char kSelectIssueState[] = R"~(
 SELECT u.role,
        COALESCE((SELECT max(r.not_before) FROM token_revocations r
-                 WHERE r.user_id = u.id AND r.session_id IS NULL), 0)
+                 WHERE r.user_id = u.id AND r.session_id IS NULL), 0),
+       u.display_name
 FROM users u WHERE u.id = $1)~";
 
 inline constexpr char kSelectRoleForUpdate[] = "SELECT role FROM users WHERE id = $1 FOR UPDATE";

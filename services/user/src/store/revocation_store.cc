@@ -35,7 +35,7 @@ absl::StatusOr<IssueState> UserStore::GetIssueState(absl::string_view id) {
     pqxx::result r = tx.exec_prepared("select_issue_state", S(id));
     if (r.empty()) return NotFound("USER_NOT_FOUND", "no such user");
     return IssueState{static_cast<auth::Role>(r[0][0].as<int>()),
-                      absl::FromUnixSeconds(r[0][1].as<int64_t>())};
+                      absl::FromUnixSeconds(r[0][1].as<int64_t>()), r[0][2].as<std::string>()};
   });
 }
 

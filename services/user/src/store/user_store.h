@@ -30,6 +30,8 @@ struct RotateOutcome {
 struct IssueState {
   auth::Role role;
   absl::Time not_before;
+  // The "name" claim: as of issue, so a rename shows in other services from the next refresh.
+  std::string display_name;
 };
 
 class UserStore {

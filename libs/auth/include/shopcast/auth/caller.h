@@ -37,6 +37,12 @@ absl::StatusOr<Caller> AuthenticateCaller(const grpc::ServerContextBase& ctx,
                                           const TokenVerifier& verifier,
                                           const RevocationList* revoked, absl::Time now);
 
+// As above, but all the verified claims (e.g. the display name), for handlers that need more
+// than who is calling.
+absl::StatusOr<Claims> AuthenticateClaims(const grpc::ServerContextBase& ctx,
+                                          const TokenVerifier& verifier,
+                                          const RevocationList* revoked, absl::Time now);
+
 // OK if the caller's role is `at_least` or higher; else PERMISSION_DENIED ROLE_REQUIRED.
 absl::Status RequireRole(const Caller& caller, Role at_least);
 

@@ -32,6 +32,10 @@ struct Claims {
   // "sid": the login session (the user service's refresh-token family) the token was issued
   // for; "" for a token without one, which only a per-user revocation can void.
   std::string session_id;
+  // "name": the user's display name when the token was issued, for services that show who did
+  // something (chat authors) without a lookup; "" when absent. May be stale until the next
+  // refresh.
+  std::string name;
 };
 
 struct IssuedToken {
@@ -45,9 +49,11 @@ class TokenIssuer {
   TokenIssuer(SigningKey key, std::string issuer, std::string audience, absl::Duration ttl);
 
   // A token for `subject` with `role`, valid from `now` (truncated to seconds) for the TTL,
-  // carrying `session_id` as "sid" unless it is empty; Internal if signing fails (a bad key).
+  // carrying `session_id` as "sid" and `name` as "name" unless empty; Internal if signing fails
+  // (a bad key).
   absl::StatusOr<IssuedToken> Issue(absl::string_view subject, Role role, absl::Time now,
-                                    absl::string_view session_id = {}) const;
+                                    absl::string_view session_id = {},
+                                    absl::string_view name = {}) const;
 
   const SigningKey& key() const { return key_; }
 
@@ -70,7 +76,8 @@ class TokenVerifier {
   // `now`; otherwise UNAUTHENTICATED with reason TOKEN_MALFORMED, TOKEN_ALG_NOT_ALLOWED,
   // TOKEN_UNKNOWN_KEY, TOKEN_BAD_SIGNATURE, TOKEN_EXPIRED, TOKEN_NOT_YET_VALID,
   // TOKEN_WRONG_ISSUER or TOKEN_WRONG_AUDIENCE. A "sid" is optional, but when present must be
-  // a non-empty string (else TOKEN_MALFORMED). The token never appears in the error.
+  // a non-empty string (else TOKEN_MALFORMED); a "name" is optional, and a string when present
+  // (else TOKEN_MALFORMED). The token never appears in the error.
   absl::StatusOr<Claims> Verify(absl::string_view token, absl::Time now) const;
 
  private:
