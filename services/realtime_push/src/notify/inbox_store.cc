@@ -112,9 +112,15 @@ absl::StatusOr<MarkResult> InboxStore::MarkUpTo(const std::string& user_id, absl
 
 absl::StatusOr<Horizon> InboxStore::Start(const std::string& user_id, absl::Time now) {
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<Horizon> {
+    // One snapshot for the horizon, the count and what is already visible above the horizon.
+    tx.exec0("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
     Horizon h;
     h.txid = tx.exec_prepared1("ntf_horizon")[0].as<int64_t>();
     h.unread_count = UnreadCount(tx, user_id, now);
+    for (const auto& row : tx.exec_params(
+             "SELECT id FROM notifications WHERE user_id = $1 AND txid >= $2", user_id, h.txid)) {
+      h.already_visible.push_back(row[0].as<std::string>());
+    }
     return h;
   });
 }

@@ -39,6 +39,9 @@ struct MarkResult {
 struct Horizon {
   int64_t unread_count = 0;
   int64_t txid = 0;
+  // Entries at or above the horizon that had already committed when it was read (a concurrent
+  // older transaction holds the horizon back): counted in unread_count, so never sent as new.
+  std::vector<std::string> already_visible;
 };
 
 struct NewNotifications {

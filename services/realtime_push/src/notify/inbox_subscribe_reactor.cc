@@ -46,6 +46,7 @@ void InboxSubscribeReactor::Begin() {
     absl::MutexLock lock(&mu_);
     if (done_ || finished_) return;
     horizon_ = h->txid;
+    already_visible_.insert(h->already_visible.begin(), h->already_visible.end());
     pb::SubscribeNotificationsResponse first;
     first.set_unread_count(h->unread_count);
     pending_.push_back(std::move(first));
@@ -127,6 +128,7 @@ void InboxSubscribeReactor::Fetch() {
   {
     absl::MutexLock lock(&mu_);
     for (pb::Notification& n : fresh->notifications) {
+      if (already_visible_.erase(n.id()) > 0) continue;  // counted in the first message
       pb::SubscribeNotificationsResponse m;
       *m.mutable_notification() = std::move(n);
       pending_.push_back(std::move(m));

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -75,6 +76,8 @@ class InboxSubscribeReactor : public grpc::ServerWriteReactor<pb::SubscribeNotif
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   bool done_ ABSL_GUARDED_BY(mu_) = false;
   int64_t horizon_ ABSL_GUARDED_BY(mu_) = 0;
+  // Entries the first message already counted (see Horizon::already_visible).
+  absl::flat_hash_set<std::string> already_visible_ ABSL_GUARDED_BY(mu_);
   std::deque<pb::SubscribeNotificationsResponse> pending_ ABSL_GUARDED_BY(mu_);
   pb::SubscribeNotificationsResponse in_flight_ ABSL_GUARDED_BY(mu_);
   absl::Time last_write_ ABSL_GUARDED_BY(mu_);
