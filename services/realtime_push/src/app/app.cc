@@ -1,6 +1,7 @@
 #include "app/app.h"
 
 #include "app/public_service.h"
+#include "rooms/batch_append.h"
 #include "rooms/event_sink_service.h"
 #include "rooms/feed_hub.h"
 #include "rooms/internal_service.h"
@@ -63,6 +64,7 @@ struct App::Parts {
   std::unique_ptr<auth::RevocationSync> revocation_sync;
   std::unique_ptr<rooms::RoomLog> log;
   std::unique_ptr<rooms::FeedHub> hub;
+  std::unique_ptr<rooms::BatchAppender> appender;
   std::unique_ptr<rooms::Retention> retention;
   std::unique_ptr<rooms::RoomServiceImpl> room_service;
   std::unique_ptr<rooms::InternalServiceImpl> internal_service;
@@ -151,7 +153,10 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   subscribe_options.keep_alive = config.keep_alive;
   subscribe_options.end_linger = config.end_linger;
   p->room_service = std::make_unique<rooms::RoomServiceImpl>(*p->hub, subscribe_options, metrics);
-  p->internal_service = std::make_unique<rooms::InternalServiceImpl>(*p->hub, executor);
+  p->appender = std::make_unique<rooms::BatchAppender>(
+      *p->pool, *p->hub, rooms::BatchOptions{config.publish_batch_max}, metrics);
+  p->internal_service =
+      std::make_unique<rooms::InternalServiceImpl>(*p->hub, *p->appender, executor);
   rooms::WentLiveHook went_live;
 
   // ---- area wiring: chat ----
@@ -246,6 +251,7 @@ absl::Status App::Start() {
   }
   // Consumers of the log first, then the listeners that feed them.
   p.hub->Start();
+  p.appender->Start();
   p.retention->Start();
 
   // ---- area start ----
@@ -278,6 +284,7 @@ void App::Stop() {
   p.notify->Stop();
 
   p.retention->Stop();
+  p.appender->Stop();  // after the drain: the Publish calls still in it were waiting on it
   p.hub->Stop();
   if (p.revocation_sync) p.revocation_sync->Stop();
 }

@@ -25,6 +25,8 @@ ABSL_FLAG(int64_t, retain_events, 10000, "room events kept per room for resuming
 ABSL_FLAG(absl::Duration, retain_age, absl::Hours(24), "room events older than this are purged");
 ABSL_FLAG(absl::Duration, purge_interval, absl::Minutes(1), "how often retention runs");
 ABSL_FLAG(int, feed_ring, 4096, "recent events each replica keeps in memory per watched room");
+ABSL_FLAG(int, publish_batch_max, 256,
+          "published events appended in one transaction at most (group commit)");
 ABSL_FLAG(int, max_subscriber_lag, 1024,
           "events a subscriber may trail the room by before it gets a fresh snapshot instead");
 ABSL_FLAG(absl::Duration, keep_alive, absl::Seconds(15),
@@ -104,6 +106,7 @@ absl::StatusOr<Config> LoadConfig() {
   c.purge_interval = absl::GetFlag(FLAGS_purge_interval);
   c.feed_ring = absl::GetFlag(FLAGS_feed_ring);
   c.max_subscriber_lag = absl::GetFlag(FLAGS_max_subscriber_lag);
+  c.publish_batch_max = absl::GetFlag(FLAGS_publish_batch_max);
   c.keep_alive = absl::GetFlag(FLAGS_keep_alive);
   c.feed_poll_interval = absl::GetFlag(FLAGS_feed_poll_interval);
   c.end_linger = absl::GetFlag(FLAGS_end_linger);
@@ -132,6 +135,9 @@ absl::StatusOr<Config> LoadConfig() {
   if (c.feed_ring < 16 || c.max_subscriber_lag < 1 || c.max_subscriber_lag >= c.feed_ring) {
     return absl::InvalidArgumentError(
         "feed_ring must be >= 16 and max_subscriber_lag between 1 and feed_ring - 1");
+  }
+  if (c.publish_batch_max < 1 || c.publish_batch_max > 1000) {
+    return absl::InvalidArgumentError("publish_batch_max must be 1..1000");
   }
   if (c.feed_poll_interval < absl::Milliseconds(50) || c.end_linger < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("feed_poll_interval must be >= 50ms and end_linger >= 0");

@@ -37,6 +37,7 @@ struct Config {
   // trail them before it is resynced.
   int feed_ring = 4096;
   int max_subscriber_lag = 1024;
+  int publish_batch_max = 256;
   absl::Duration keep_alive;
   // Fallback for missed notifications: how often watched rooms' heads are re-read.
   absl::Duration feed_poll_interval;

@@ -35,8 +35,9 @@ RoomFeed::RoomFeed(std::string stream_id, int ring_capacity,
       ring_capacity_(static_cast<size_t>(std::max(1, ring_capacity))),
       load_(std::move(load)) {}
 
-RoomFeed::Lookup RoomFeed::Get(int64_t seq, FeedEntry* out) const {
+RoomFeed::Lookup RoomFeed::Get(int64_t seq, FeedEntry* out, int64_t* head) const {
   absl::MutexLock lock(&mu_);
+  if (head != nullptr) *head = loaded_head_;
   // Not primed yet (the subscriber primes it before reading), or not loaded yet.
   if (loaded_head_ < 0 || seq > loaded_head_) return Lookup::kWait;
   if (ring_.empty() || seq < ring_.front().seq) return Lookup::kBehind;

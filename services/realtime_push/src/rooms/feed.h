@@ -60,8 +60,9 @@ class RoomFeed {
   const std::string& stream_id() const { return stream_id_; }
 
   // The entry for `seq`: kFound; kBehind when it left the ring (or precedes what the feed has
-  // seen); kWait when it is not loaded yet.
-  Lookup Get(int64_t seq, FeedEntry* out) const;
+  // seen); kWait when it is not loaded yet. `head`, when given, gets loaded_head() as of the
+  // same moment (one lock per write for every subscriber of a busy room, not two).
+  Lookup Get(int64_t seq, FeedEntry* out, int64_t* head = nullptr) const;
   // The last sequence loaded; -1 before the feed knows the room's head.
   int64_t loaded_head() const;
 

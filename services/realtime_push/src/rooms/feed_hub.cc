@@ -127,10 +127,7 @@ void FeedHub::OnAppended(const Appended& appended) {
   if (appended.duplicate) return;
   std::shared_ptr<RoomFeed> feed = Find(appended.stream_id);
   if (feed == nullptr) return;
-  pb::RoomEvent event;
-  StoredEvent stored{appended.seq, 0, appended.bytes};
-  if (event.ParseFromString(appended.bytes)) stored.kind = event.payload_case();
-  feed->OnAppended(feed, EntryOf(stored));
+  feed->OnAppended(feed, EntryOf(StoredEvent{appended.seq, appended.kind, appended.bytes}));
 }
 
 void FeedHub::Load(std::shared_ptr<RoomFeed> feed, int64_t after_seq) {

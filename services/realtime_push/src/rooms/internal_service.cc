@@ -17,32 +17,36 @@ absl::Status ValidatePublish(const pb::PublishRequest& request) {
   return absl::OkStatus();
 }
 
-InternalServiceImpl::InternalServiceImpl(FeedHub& hub, server::Executor& executor)
-    : hub_(hub), executor_(executor) {}
+InternalServiceImpl::InternalServiceImpl(FeedHub& hub, BatchAppender& appender,
+                                         server::Executor& executor)
+    : hub_(hub), appender_(appender), executor_(executor) {}
 
 grpc::ServerUnaryReactor* InternalServiceImpl::Publish(grpc::CallbackServerContext* ctx,
                                                        const pb::PublishRequest* request,
                                                        pb::PublishResponse* response) {
   if (absl::Status s = ValidatePublish(*request); !s.ok()) return server::FinishNow(ctx, s);
+  const pb::RoomEvent& event = request->event();
+  if (!IsEphemeral(event)) {
+    // No executor thread waits on the commit: the appender finishes the call.
+    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    appender_.Submit(AppendRequest{request->stream_id(), request->event_id(), event},
+                     [ctx, reactor, response](absl::StatusOr<Appended> appended) {
+                       if (appended.ok()) response->set_sequence(appended->seq);
+                       reactor->Finish(server::ToGrpcStatus(appended.status(), ctx));
+                     });
+    return reactor;
+  }
   return server::RunBlocking(ctx, executor_, [this, request, response]() -> absl::Status {
-    const pb::RoomEvent& event = request->event();
-    if (IsEphemeral(event)) {
-      ASSIGN_OR_RETURN(Room room, hub_.log().GetRoom(request->stream_id()));
-      if (room.closed_at.has_value()) {
-        return Error(absl::StatusCode::kFailedPrecondition, "ROOM_CLOSED", "the room is closed");
-      }
-      pb::RoomEvent e = event;
-      e.set_stream_id(request->stream_id());
-      e.set_event_id(request->event_id());
-      e.set_ephemeral(true);
-      RETURN_IF_ERROR(hub_.log().NotifyEphemeral(request->stream_id(), e));
-      response->set_sequence(room.head_seq);
-      return absl::OkStatus();
+    ASSIGN_OR_RETURN(Room room, hub_.log().GetRoom(request->stream_id()));
+    if (room.closed_at.has_value()) {
+      return Error(absl::StatusCode::kFailedPrecondition, "ROOM_CLOSED", "the room is closed");
     }
-    ASSIGN_OR_RETURN(Appended appended,
-                     hub_.log().Append(request->stream_id(), request->event_id(), event));
-    hub_.OnAppended(appended);
-    response->set_sequence(appended.seq);
+    pb::RoomEvent e = request->event();
+    e.set_stream_id(request->stream_id());
+    e.set_event_id(request->event_id());
+    e.set_ephemeral(true);
+    RETURN_IF_ERROR(hub_.log().NotifyEphemeral(request->stream_id(), e));
+    response->set_sequence(room.head_seq);
     return absl::OkStatus();
   });
 }

@@ -1,9 +1,10 @@
 #pragma once
 
 // RealtimePushInternalService: Publish, for peer services (internal listener, mutual TLS).
-// Durable events are appended to the room's log and fanned out; like bursts and viewer counts
-// are ephemeral and only fanned out. Notify is served by the notifications area.
+// Durable events are appended to the room's log through the group-committing BatchAppender and
+// fanned out; like bursts and viewer counts are ephemeral and only fanned out. Notify is served by the notifications area.
 
+#include "rooms/batch_append.h"
 #include "rooms/feed_hub.h"
 #include "shopcast/realtime_push/v1/realtime_push.grpc.pb.h"
 #include "shopcast/server/executor.h"
@@ -23,7 +24,7 @@ class NotifyHandler {
 
 class InternalServiceImpl : public pb::RealtimePushInternalService::CallbackService {
  public:
-  InternalServiceImpl(FeedHub& hub, server::Executor& executor);
+  InternalServiceImpl(FeedHub& hub, BatchAppender& appender, server::Executor& executor);
 
   // ---- notifications ----
   // Before serving; without a handler Notify answers UNIMPLEMENTED.
@@ -39,6 +40,7 @@ class InternalServiceImpl : public pb::RealtimePushInternalService::CallbackServ
 
  private:
   FeedHub& hub_;
+  BatchAppender& appender_;
   server::Executor& executor_;
   NotifyHandler* notify_ = nullptr;  // notifications
 };

@@ -65,6 +65,7 @@ absl::StatusOr<Appended> Append(pqxx::work& tx, absl::string_view stream_id,
   if (room.empty()) return RoomNotFound();
   Appended out;
   out.stream_id = S(stream_id);
+  out.kind = static_cast<int>(event.payload_case());
   pqxx::result seen = tx.exec_prepared("rp_select_by_event_id", S(stream_id), S(event_id));
   if (!seen.empty()) {
     out.seq = seen[0][0].as<int64_t>();

@@ -47,6 +47,7 @@ struct Appended {
   std::string stream_id;
   int64_t seq = 0;
   bool duplicate = false;  // the event id was appended before; seq is the first one's
+  int kind = 0;            // the RoomEvent payload's field number
   std::string bytes;       // serialized RoomEvent; empty for a duplicate
 };
 

@@ -165,6 +165,7 @@ void SubscribeReactor::Pump() {
   Action action = Action::kNone;
   Frame frame;
   int64_t fetch_after = 0;
+  int report = 0;
   {
     absl::MutexLock lock(&mu_);
     if (!started_ || done_ || finished_ || finish_after_write_ || writing_ || busy_) return;
@@ -177,9 +178,10 @@ void SubscribeReactor::Pump() {
       action = Action::kWrite;
     } else {
       FeedEntry e;
-      switch (feed_->Get(next_seq_, &e)) {
+      int64_t head = 0;
+      switch (feed_->Get(next_seq_, &e, &head)) {
         case RoomFeed::Lookup::kFound:
-          if (feed_->loaded_head() - next_seq_ > options_.max_lag) {
+          if (head - next_seq_ > options_.max_lag) {
             action = Action::kResync;
           } else {
             if (e.ends_room) end_at_ = std::min(end_at_, now + options_.end_linger);
@@ -212,13 +214,19 @@ void SubscribeReactor::Pump() {
       writing_ = true;
       in_flight_ = frame;
       last_write_ = now;
+      ++unreported_writes_;
+      // The shared counter is one cache line every core's writes would fight over: report
+      // in steps.
+      if (unreported_writes_ >= kWritesPerReport) report = std::exchange(unreported_writes_, 0);
     } else if (action == Action::kFetch || action == Action::kResync) {
       busy_ = true;
     }
   }
   switch (action) {
     case Action::kWrite:
-      if (metrics_ != nullptr && metrics_->events_sent != nullptr) metrics_->events_sent->Increment();
+      if (report > 0 && metrics_ != nullptr && metrics_->events_sent != nullptr) {
+        metrics_->events_sent->Increment(report);
+      }
       StartWrite(frame.get());
       break;
     case Action::kFetch: {
@@ -352,13 +360,18 @@ void SubscribeReactor::FinishOnce(const absl::Status& status) {
 void SubscribeReactor::OnDone() {
   std::shared_ptr<SubscribeReactor> keep;
   std::shared_ptr<RoomFeed> feed;
+  int report = 0;
   {
     absl::MutexLock lock(&mu_);
     done_ = true;
+    report = std::exchange(unreported_writes_, 0);
     keep = std::move(self_);
     feed = std::move(feed_);
   }
   if (feed != nullptr) feed->Detach(this);
+  if (metrics_ != nullptr && metrics_->events_sent != nullptr && report > 0) {
+    metrics_->events_sent->Increment(report);
+  }
   if (metrics_ != nullptr && metrics_->subscribers != nullptr) metrics_->subscribers->Decrement();
   // `keep` goes last: executor tasks or feed wake-ups still holding a reference find done_.
 }

@@ -103,6 +103,10 @@ class SubscribeReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
   Frame in_flight_ ABSL_GUARDED_BY(mu_);
   absl::Time last_write_ ABSL_GUARDED_BY(mu_);
   absl::Time end_at_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
+  // Writes not yet added to metrics_->events_sent (reported every kWritesPerReport and at the
+  // end).
+  static constexpr int kWritesPerReport = 64;
+  int unreported_writes_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace shopcast::realtime_push::rooms

@@ -1,0 +1,374 @@
+#include "rooms/batch_append.h"
+
+#include <pqxx/binarystring>
+#include <pqxx/result>
+
+#include <algorithm>
+#include <exception>
+#include <map>
+#include <optional>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "rooms/feed_hub.h"
+#include "rooms/projection.h"
+#include "shopcast/db/transaction.h"
+#include "shopcast/status/status.h"
+
+namespace shopcast::realtime_push::rooms {
+namespace {
+
+using pqxx::prepare::make_dynamic_params;
+
+// The statements take one parameter list per column ($1..$n the first column's values, $n+1..
+// $2n the second's, ...), since libpqxx's dynamic parameters are one type per list. Their
+// text depends on the batch's size only, so PostgreSQL's plan cache does not help and they
+// are sent unprepared: planning these small statements costs less than the round trips saved.
+
+// "(base+1)" .. ", (base+n)" with a cast: "$3::text, $4::text".
+std::string Placeholders(int first, int count, absl::string_view cast) {
+  std::string out;
+  for (int i = 0; i < count; ++i) {
+    if (i > 0) out += ", ";
+    absl::StrAppend(&out, "$", first + i, cast);
+  }
+  return out;
+}
+
+// "($a+i::t1, $b+i::t2, ...)" rows for `columns` lists of `rows` values each.
+std::string ValuesRows(int rows, const std::vector<absl::string_view>& casts) {
+  std::string out;
+  for (int r = 0; r < rows; ++r) {
+    if (r > 0) out += ", ";
+    out += "(";
+    for (size_t c = 0; c < casts.size(); ++c) {
+      if (c > 0) out += ", ";
+      absl::StrAppend(&out, "$", static_cast<int>(c) * rows + r + 1, casts[c]);
+    }
+    out += ")";
+  }
+  return out;
+}
+
+// Locks the rooms in stream id order (ORDER BY runs below the row locking, so the locks are
+// taken in that order) and returns each one's head and whether it is closed.
+struct RoomHead {
+  int64_t head = 0;
+  bool closed = false;
+};
+absl::flat_hash_map<std::string, RoomHead> LockRooms(pqxx::work& tx,
+                                                      const std::vector<std::string>& rooms) {
+  const std::string query = absl::StrCat(
+      "SELECT stream_id, head_seq, closed_at IS NOT NULL FROM rooms WHERE stream_id IN (",
+      Placeholders(1, static_cast<int>(rooms.size()), "::text"),
+      ") ORDER BY stream_id FOR UPDATE");
+  absl::flat_hash_map<std::string, RoomHead> heads;
+  for (const auto& row : tx.exec_params(query, make_dynamic_params(rooms))) {
+    heads[row[0].as<std::string>()] = RoomHead{row[1].as<int64_t>(), row[2].as<bool>()};
+  }
+  return heads;
+}
+
+// The sequences of the (stream, event id) pairs already in the log.
+std::map<std::pair<std::string, std::string>, int64_t> StoredEventIds(
+    pqxx::work& tx, const std::vector<std::string>& streams,
+    const std::vector<std::string>& event_ids) {
+  const std::string query = absl::StrCat(
+      "SELECT stream_id, event_id, seq FROM room_events WHERE (stream_id, event_id) IN (",
+      ValuesRows(static_cast<int>(streams.size()), {"::text", "::text"}), ")");
+  std::map<std::pair<std::string, std::string>, int64_t> seen;
+  for (const auto& row :
+       tx.exec_params(query, make_dynamic_params(streams), make_dynamic_params(event_ids))) {
+    seen[{row[0].as<std::string>(), row[1].as<std::string>()}] = row[2].as<int64_t>();
+  }
+  return seen;
+}
+
+struct Rows {
+  std::vector<std::string> streams;
+  std::vector<int64_t> seqs;
+  std::vector<std::string> event_ids;
+  std::vector<int> kinds;
+  std::vector<pqxx::binarystring> events;
+};
+
+void InsertEvents(pqxx::work& tx, const Rows& rows) {
+  const std::string query =
+      absl::StrCat("INSERT INTO room_events (stream_id, seq, event_id, kind, event) VALUES ",
+                   ValuesRows(static_cast<int>(rows.streams.size()),
+                              {"::text", "::bigint", "::text", "::int", "::bytea"}));
+  tx.exec_params0(query, make_dynamic_params(rows.streams), make_dynamic_params(rows.seqs),
+                  make_dynamic_params(rows.event_ids), make_dynamic_params(rows.kinds),
+                  make_dynamic_params(rows.events));
+}
+
+// Moves each room's head and wakes the replicas, one notification per room: a replica loads
+// everything up to the head it is told of.
+void AdvanceHeads(pqxx::work& tx, const std::vector<std::string>& rooms,
+                  const std::vector<int64_t>& heads) {
+  const int n = static_cast<int>(rooms.size());
+  tx.exec_params0(absl::StrCat("UPDATE rooms AS r SET head_seq = v.h FROM (VALUES ",
+                               ValuesRows(n, {"::text", "::bigint"}),
+                               ") AS v(s, h) WHERE r.stream_id = v.s"),
+                  make_dynamic_params(rooms), make_dynamic_params(heads));
+  std::vector<std::string> payloads;
+  payloads.reserve(rooms.size());
+  for (int i = 0; i < n; ++i) payloads.push_back(absl::StrCat("d ", rooms[i], " ", heads[i]));
+  tx.exec_params(absl::StrCat("SELECT pg_notify('", kRoomChannel, "', p) FROM unnest(ARRAY[",
+                              Placeholders(1, n, "::text"), "]) AS p"),
+                 make_dynamic_params(payloads));
+}
+
+// Product card upserts, folded per (room, product) and written in one statement. Folding is
+// exact: applied one by one, an upsert replaces the card when its version is at least the
+// stored one's, so the last card carrying the highest version wins whatever was stored, and
+// the row, when new, keeps the first card's sequence.
+class CardUpserts {
+ public:
+  void Add(const std::string& stream_id, int64_t seq, const pb::ProductCard& card) {
+    auto [it, inserted] = index_.try_emplace({stream_id, card.product_id()}, cards_.size());
+    if (inserted) {
+      cards_.push_back(Card{stream_id, card.product_id(), card, seq});
+    } else if (card.version() >= cards_[it->second].card.version()) {
+      cards_[it->second].card = card;
+    }
+  }
+
+  void Flush(pqxx::work& tx) {
+    if (cards_.empty()) return;
+    Rows rows;
+    std::vector<std::string> product_ids;
+    std::vector<int64_t> versions;
+    for (const Card& c : cards_) {
+      rows.streams.push_back(c.stream_id);
+      product_ids.push_back(c.product_id);
+      const std::string bytes = c.card.SerializeAsString();
+      rows.events.emplace_back(bytes.data(), bytes.size());
+      versions.push_back(c.card.version());
+      rows.seqs.push_back(c.first_seq);
+    }
+    const std::string query = absl::StrCat(
+        "INSERT INTO room_products (stream_id, product_id, card, version, added_seq) VALUES ",
+        ValuesRows(static_cast<int>(cards_.size()),
+                   {"::text", "::text", "::bytea", "::bigint", "::bigint"}),
+        " ON CONFLICT (stream_id, product_id) DO UPDATE SET card = EXCLUDED.card, "
+        "version = EXCLUDED.version WHERE room_products.version <= EXCLUDED.version");
+    tx.exec_params0(query, make_dynamic_params(rows.streams), make_dynamic_params(product_ids),
+                    make_dynamic_params(rows.events), make_dynamic_params(versions),
+                    make_dynamic_params(rows.seqs));
+    cards_.clear();
+    index_.clear();
+  }
+
+ private:
+  struct Card {
+    std::string stream_id;
+    std::string product_id;
+    pb::ProductCard card;
+    int64_t first_seq = 0;
+  };
+  std::vector<Card> cards_;
+  std::map<std::pair<std::string, std::string>, size_t> index_;
+};
+
+const pb::ProductCard* UpsertedCard(const pb::RoomEvent& event) {
+  switch (event.payload_case()) {
+    case pb::RoomEvent::kProductCreated:
+      return &event.product_created().product();
+    case pb::RoomEvent::kProductUpdated:
+      return &event.product_updated().product();
+    default:
+      return nullptr;
+  }
+}
+
+}  // namespace
+
+namespace tx {
+
+std::vector<absl::StatusOr<Appended>> AppendBatch(pqxx::work& tx,
+                                                  const std::vector<AppendRequest>& requests) {
+  std::vector<absl::StatusOr<Appended>> out;
+  out.reserve(requests.size());
+  if (requests.empty()) return out;
+
+  std::vector<std::string> rooms;
+  std::vector<std::string> streams;
+  std::vector<std::string> event_ids;
+  for (const AppendRequest& r : requests) {
+    rooms.push_back(r.stream_id);
+    streams.push_back(r.stream_id);
+    event_ids.push_back(r.event_id);
+  }
+  std::sort(rooms.begin(), rooms.end());
+  rooms.erase(std::unique(rooms.begin(), rooms.end()), rooms.end());
+
+  absl::flat_hash_map<std::string, RoomHead> heads = LockRooms(tx, rooms);
+  std::map<std::pair<std::string, std::string>, int64_t> seen =
+      StoredEventIds(tx, streams, event_ids);
+
+  // Decide every outcome, then write.
+  Rows rows;
+  std::vector<pb::RoomEvent> appended_events;
+  for (const AppendRequest& r : requests) {
+    auto room = heads.find(r.stream_id);
+    if (room == heads.end()) {
+      out.push_back(NotFound("ROOM_NOT_FOUND",
+                             "no such room (a room opens when its stream is created)"));
+      continue;
+    }
+    Appended a;
+    a.stream_id = r.stream_id;
+    a.kind = static_cast<int>(r.event.payload_case());
+    auto [prior, fresh] = seen.try_emplace({r.stream_id, r.event_id}, 0);
+    if (!fresh) {
+      a.seq = prior->second;
+      a.duplicate = true;
+      out.push_back(std::move(a));
+      continue;
+    }
+    if (room->second.closed && r.event.payload_case() != pb::RoomEvent::kStreamStatusChanged) {
+      seen.erase(prior);
+      out.push_back(
+          Error(absl::StatusCode::kFailedPrecondition, "ROOM_CLOSED", "the room is closed"));
+      continue;
+    }
+    a.seq = ++room->second.head;
+    prior->second = a.seq;  // a later copy in this batch is its duplicate
+    pb::RoomEvent event = r.event;
+    event.set_stream_id(r.stream_id);
+    event.set_sequence(a.seq);
+    event.set_ephemeral(false);
+    event.set_event_id(r.event_id);
+    a.bytes = event.SerializeAsString();
+    rows.streams.push_back(r.stream_id);
+    rows.seqs.push_back(a.seq);
+    rows.event_ids.push_back(r.event_id);
+    rows.kinds.push_back(a.kind);
+    rows.events.emplace_back(a.bytes.data(), a.bytes.size());
+    appended_events.push_back(std::move(event));
+    out.push_back(std::move(a));
+  }
+  if (rows.streams.empty()) return out;
+
+  InsertEvents(tx, rows);
+  std::vector<std::string> moved_rooms;
+  std::vector<int64_t> moved_heads;
+  for (const std::string& room : rooms) {
+    auto it = heads.find(room);
+    if (it == heads.end()) continue;
+    moved_rooms.push_back(room);
+    moved_heads.push_back(it->second.head);
+  }
+  // The room state, in log order; card upserts go together until another kind needs them.
+  CardUpserts cards;
+  for (size_t i = 0; i < appended_events.size(); ++i) {
+    if (const pb::ProductCard* card = UpsertedCard(appended_events[i])) {
+      cards.Add(rows.streams[i], rows.seqs[i], *card);
+      continue;
+    }
+    cards.Flush(tx);
+    ApplyToRoomState(tx, rows.streams[i], rows.seqs[i], appended_events[i]);
+  }
+  cards.Flush(tx);
+  AdvanceHeads(tx, moved_rooms, moved_heads);
+  return out;
+}
+
+}  // namespace tx
+
+BatchAppender::BatchAppender(db::Pool& pool, FeedHub& hub, BatchOptions options,
+                             prometheus::Registry* registry)
+    : pool_(pool), hub_(hub), options_(options) {
+  if (registry != nullptr) {
+    batch_sizes_ = &prometheus::BuildHistogram()
+                        .Name("shopcast_realtime_push_publish_batch_size")
+                        .Help("Published events appended per transaction (group commit)")
+                        .Register(*registry)
+                        .Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64,
+                                                                         128, 256});
+  }
+}
+
+BatchAppender::~BatchAppender() { Stop(); }
+
+void BatchAppender::Start() {
+  absl::MutexLock lock(&mu_);
+  if (started_ || stopping_) return;
+  started_ = true;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void BatchAppender::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+  // Never started: nothing will append what is queued.
+  std::deque<Pending> left;
+  {
+    absl::MutexLock lock(&mu_);
+    left.swap(queue_);
+  }
+  for (Pending& p : left) {
+    p.done(Error(absl::StatusCode::kUnavailable, "SERVER_SHUTTING_DOWN",
+                 "this replica is shutting down; publish again"));
+  }
+}
+
+void BatchAppender::Submit(AppendRequest request, Done done) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!stopping_) {
+      queue_.push_back(Pending{std::move(request), std::move(done)});
+      return;
+    }
+  }
+  done(Error(absl::StatusCode::kUnavailable, "SERVER_SHUTTING_DOWN",
+             "this replica is shutting down; publish again"));
+}
+
+void BatchAppender::Loop() {
+  auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return !queue_.empty() || stopping_;
+  };
+  for (;;) {
+    std::vector<Pending> batch;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(&ready));
+      if (queue_.empty()) return;  // stopping, and everything queued was appended
+      const size_t n = std::min(queue_.size(), static_cast<size_t>(std::max(1, options_.max_batch)));
+      batch.reserve(n);
+      for (size_t i = 0; i < n; ++i) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    Flush(std::move(batch));
+  }
+}
+
+void BatchAppender::Flush(std::vector<Pending> batch) {
+  if (batch_sizes_ != nullptr) batch_sizes_->Observe(static_cast<double>(batch.size()));
+  std::vector<AppendRequest> requests;
+  requests.reserve(batch.size());
+  for (Pending& p : batch) requests.push_back(std::move(p.request));
+  absl::StatusOr<std::vector<absl::StatusOr<Appended>>> results = db::InTransaction(
+      pool_, [&](pqxx::work& t) -> absl::StatusOr<std::vector<absl::StatusOr<Appended>>> {
+        return tx::AppendBatch(t, requests);
+      });
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (!results.ok()) {
+      batch[i].done(results.status());
+      continue;
+    }
+    absl::StatusOr<Appended>& r = (*results)[i];
+    if (r.ok()) hub_.OnAppended(*r);
+    batch[i].done(std::move(r));
+  }
+}
+
+}  // namespace shopcast::realtime_push::rooms
