@@ -10,46 +10,14 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/strings/str_cat.h"
 #include "rooms/feed_hub.h"
+#include "rooms/pg_array.h"
 #include "rooms/projection.h"
 #include "shopcast/db/transaction.h"
 #include "shopcast/status/status.h"
 
 namespace shopcast::realtime_push::rooms {
 namespace {
-
-using pqxx::prepare::make_dynamic_params;
-
-// The statements take one parameter list per column ($1..$n the first column's values, $n+1..
-// $2n the second's, ...), since libpqxx's dynamic parameters are one type per list. Their
-// text depends on the batch's size only, so PostgreSQL's plan cache does not help and they
-// are sent unprepared: planning these small statements costs less than the round trips saved.
-
-// "(base+1)" .. ", (base+n)" with a cast: "$3::text, $4::text".
-std::string Placeholders(int first, int count, absl::string_view cast) {
-  std::string out;
-  for (int i = 0; i < count; ++i) {
-    if (i > 0) out += ", ";
-    absl::StrAppend(&out, "$", first + i, cast);
-  }
-  return out;
-}
-
-// "($a+i::t1, $b+i::t2, ...)" rows for `columns` lists of `rows` values each.
-std::string ValuesRows(int rows, const std::vector<absl::string_view>& casts) {
-  std::string out;
-  for (int r = 0; r < rows; ++r) {
-    if (r > 0) out += ", ";
-    out += "(";
-    for (size_t c = 0; c < casts.size(); ++c) {
-      if (c > 0) out += ", ";
-      absl::StrAppend(&out, "$", static_cast<int>(c) * rows + r + 1, casts[c]);
-    }
-    out += ")";
-  }
-  return out;
-}
 
 // Locks the rooms in stream id order (ORDER BY runs below the row locking, so the locks are
 // taken in that order) and returns each one's head and whether it is closed.
@@ -59,66 +27,49 @@ struct RoomHead {
 };
 absl::flat_hash_map<std::string, RoomHead> LockRooms(pqxx::work& tx,
                                                       const std::vector<std::string>& rooms) {
-  const std::string query = absl::StrCat(
-      "SELECT stream_id, head_seq, closed_at IS NOT NULL FROM rooms WHERE stream_id IN (",
-      Placeholders(1, static_cast<int>(rooms.size()), "::text"),
-      ") ORDER BY stream_id FOR UPDATE");
+  PgArray ids;
+  for (const std::string& r : rooms) ids.Text(r);
   absl::flat_hash_map<std::string, RoomHead> heads;
-  for (const auto& row : tx.exec_params(query, make_dynamic_params(rooms))) {
+  for (const auto& row : tx.exec_prepared("rp_lock_rooms", ids.Literal())) {
     heads[row[0].as<std::string>()] = RoomHead{row[1].as<int64_t>(), row[2].as<bool>()};
   }
   return heads;
 }
 
-// The sequences of the (stream, event id) pairs already in the log.
+// The sequences of the requests' (stream, event id) pairs already in the log.
 std::map<std::pair<std::string, std::string>, int64_t> StoredEventIds(
-    pqxx::work& tx, const std::vector<std::string>& streams,
-    const std::vector<std::string>& event_ids) {
-  const std::string query = absl::StrCat(
-      "SELECT stream_id, event_id, seq FROM room_events WHERE (stream_id, event_id) IN (",
-      ValuesRows(static_cast<int>(streams.size()), {"::text", "::text"}), ")");
+    pqxx::work& tx, const std::vector<AppendRequest>& requests) {
+  PgArray streams;
+  PgArray event_ids;
+  for (const AppendRequest& r : requests) {
+    streams.Text(r.stream_id);
+    event_ids.Text(r.event_id);
+  }
   std::map<std::pair<std::string, std::string>, int64_t> seen;
   for (const auto& row :
-       tx.exec_params(query, make_dynamic_params(streams), make_dynamic_params(event_ids))) {
+       tx.exec_prepared("rp_select_event_ids", streams.Literal(), event_ids.Literal())) {
     seen[{row[0].as<std::string>(), row[1].as<std::string>()}] = row[2].as<int64_t>();
   }
   return seen;
 }
 
+// The new events' columns.
 struct Rows {
   std::vector<std::string> streams;
   std::vector<int64_t> seqs;
-  std::vector<std::string> event_ids;
-  std::vector<int> kinds;
-  std::vector<pqxx::binarystring> events;
+  PgArray stream_col, seq_col, event_id_col, kind_col, event_col;
+
+  void Add(const std::string& stream_id, int64_t seq, const std::string& event_id, int kind,
+           const std::string& bytes) {
+    streams.push_back(stream_id);
+    seqs.push_back(seq);
+    stream_col.Text(stream_id);
+    seq_col.Int(seq);
+    event_id_col.Text(event_id);
+    kind_col.Int(kind);
+    event_col.Bytes(bytes);
+  }
 };
-
-void InsertEvents(pqxx::work& tx, const Rows& rows) {
-  const std::string query =
-      absl::StrCat("INSERT INTO room_events (stream_id, seq, event_id, kind, event) VALUES ",
-                   ValuesRows(static_cast<int>(rows.streams.size()),
-                              {"::text", "::bigint", "::text", "::int", "::bytea"}));
-  tx.exec_params0(query, make_dynamic_params(rows.streams), make_dynamic_params(rows.seqs),
-                  make_dynamic_params(rows.event_ids), make_dynamic_params(rows.kinds),
-                  make_dynamic_params(rows.events));
-}
-
-// Moves each room's head and wakes the replicas, one notification per room: a replica loads
-// everything up to the head it is told of.
-void AdvanceHeads(pqxx::work& tx, const std::vector<std::string>& rooms,
-                  const std::vector<int64_t>& heads) {
-  const int n = static_cast<int>(rooms.size());
-  tx.exec_params0(absl::StrCat("UPDATE rooms AS r SET head_seq = v.h FROM (VALUES ",
-                               ValuesRows(n, {"::text", "::bigint"}),
-                               ") AS v(s, h) WHERE r.stream_id = v.s"),
-                  make_dynamic_params(rooms), make_dynamic_params(heads));
-  std::vector<std::string> payloads;
-  payloads.reserve(rooms.size());
-  for (int i = 0; i < n; ++i) payloads.push_back(absl::StrCat("d ", rooms[i], " ", heads[i]));
-  tx.exec_params(absl::StrCat("SELECT pg_notify('", kRoomChannel, "', p) FROM unnest(ARRAY[",
-                              Placeholders(1, n, "::text"), "]) AS p"),
-                 make_dynamic_params(payloads));
-}
 
 // Product card upserts, folded per (room, product) and written in one statement. Folding is
 // exact: applied one by one, an upsert replaces the card when its version is at least the
@@ -137,26 +88,16 @@ class CardUpserts {
 
   void Flush(pqxx::work& tx) {
     if (cards_.empty()) return;
-    Rows rows;
-    std::vector<std::string> product_ids;
-    std::vector<int64_t> versions;
+    PgArray streams, products, bytes, versions, seqs;
     for (const Card& c : cards_) {
-      rows.streams.push_back(c.stream_id);
-      product_ids.push_back(c.product_id);
-      const std::string bytes = c.card.SerializeAsString();
-      rows.events.emplace_back(bytes.data(), bytes.size());
-      versions.push_back(c.card.version());
-      rows.seqs.push_back(c.first_seq);
+      streams.Text(c.stream_id);
+      products.Text(c.product_id);
+      bytes.Bytes(c.card.SerializeAsString());
+      versions.Int(c.card.version());
+      seqs.Int(c.first_seq);
     }
-    const std::string query = absl::StrCat(
-        "INSERT INTO room_products (stream_id, product_id, card, version, added_seq) VALUES ",
-        ValuesRows(static_cast<int>(cards_.size()),
-                   {"::text", "::text", "::bytea", "::bigint", "::bigint"}),
-        " ON CONFLICT (stream_id, product_id) DO UPDATE SET card = EXCLUDED.card, "
-        "version = EXCLUDED.version WHERE room_products.version <= EXCLUDED.version");
-    tx.exec_params0(query, make_dynamic_params(rows.streams), make_dynamic_params(product_ids),
-                    make_dynamic_params(rows.events), make_dynamic_params(versions),
-                    make_dynamic_params(rows.seqs));
+    tx.exec_prepared0("rp_upsert_cards", streams.Literal(), products.Literal(), bytes.Literal(),
+                      versions.Literal(), seqs.Literal());
     cards_.clear();
     index_.clear();
   }
@@ -194,19 +135,12 @@ std::vector<absl::StatusOr<Appended>> AppendBatch(pqxx::work& tx,
   if (requests.empty()) return out;
 
   std::vector<std::string> rooms;
-  std::vector<std::string> streams;
-  std::vector<std::string> event_ids;
-  for (const AppendRequest& r : requests) {
-    rooms.push_back(r.stream_id);
-    streams.push_back(r.stream_id);
-    event_ids.push_back(r.event_id);
-  }
+  for (const AppendRequest& r : requests) rooms.push_back(r.stream_id);
   std::sort(rooms.begin(), rooms.end());
   rooms.erase(std::unique(rooms.begin(), rooms.end()), rooms.end());
 
   absl::flat_hash_map<std::string, RoomHead> heads = LockRooms(tx, rooms);
-  std::map<std::pair<std::string, std::string>, int64_t> seen =
-      StoredEventIds(tx, streams, event_ids);
+  std::map<std::pair<std::string, std::string>, int64_t> seen = StoredEventIds(tx, requests);
 
   // Decide every outcome, then write.
   Rows rows;
@@ -242,24 +176,22 @@ std::vector<absl::StatusOr<Appended>> AppendBatch(pqxx::work& tx,
     event.set_ephemeral(false);
     event.set_event_id(r.event_id);
     a.bytes = event.SerializeAsString();
-    rows.streams.push_back(r.stream_id);
-    rows.seqs.push_back(a.seq);
-    rows.event_ids.push_back(r.event_id);
-    rows.kinds.push_back(a.kind);
-    rows.events.emplace_back(a.bytes.data(), a.bytes.size());
+    rows.Add(r.stream_id, a.seq, r.event_id, a.kind, a.bytes);
     appended_events.push_back(std::move(event));
     out.push_back(std::move(a));
   }
   if (rows.streams.empty()) return out;
 
-  InsertEvents(tx, rows);
-  std::vector<std::string> moved_rooms;
-  std::vector<int64_t> moved_heads;
+  tx.exec_prepared0("rp_insert_events", rows.stream_col.Literal(), rows.seq_col.Literal(),
+                    rows.event_id_col.Literal(), rows.kind_col.Literal(),
+                    rows.event_col.Literal());
+  PgArray moved_rooms;
+  PgArray moved_heads;
   for (const std::string& room : rooms) {
     auto it = heads.find(room);
     if (it == heads.end()) continue;
-    moved_rooms.push_back(room);
-    moved_heads.push_back(it->second.head);
+    moved_rooms.Text(room);
+    moved_heads.Int(it->second.head);
   }
   // The room state, in log order; card upserts go together until another kind needs them.
   CardUpserts cards;
@@ -272,7 +204,7 @@ std::vector<absl::StatusOr<Appended>> AppendBatch(pqxx::work& tx,
     ApplyToRoomState(tx, rows.streams[i], rows.seqs[i], appended_events[i]);
   }
   cards.Flush(tx);
-  AdvanceHeads(tx, moved_rooms, moved_heads);
+  tx.exec_prepared("rp_advance_heads_and_notify", moved_rooms.Literal(), moved_heads.Literal());
   return out;
 }
 

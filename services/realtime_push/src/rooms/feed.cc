@@ -30,10 +30,23 @@ Frame MakeFrame(int field, const std::string& message_bytes) {
 }
 
 RoomFeed::RoomFeed(std::string stream_id, int ring_capacity,
-                   std::function<void(std::shared_ptr<RoomFeed>, int64_t)> load)
+                   std::function<void(std::shared_ptr<RoomFeed>, int64_t)> load,
+                   WakeRunner run_wakeups)
     : stream_id_(std::move(stream_id)),
       ring_capacity_(static_cast<size_t>(std::max(1, ring_capacity))),
-      load_(std::move(load)) {}
+      load_(std::move(load)),
+      run_wakeups_(std::move(run_wakeups)) {}
+
+void RoomFeed::WakeListeners() {
+  auto wake = [listeners = ListenersCopy()] {
+    for (const auto& l : *listeners) l->Wake();
+  };
+  if (run_wakeups_) {
+    run_wakeups_(std::move(wake));
+  } else {
+    wake();
+  }
+}
 
 RoomFeed::Lookup RoomFeed::Get(int64_t seq, FeedEntry* out, int64_t* head) const {
   absl::MutexLock lock(&mu_);
@@ -100,7 +113,7 @@ void RoomFeed::OnAppended(std::shared_ptr<RoomFeed> self, FeedEntry entry) {
     }
   }
   if (appended) {
-    for (const auto& l : *ListenersCopy()) l->Wake();
+    WakeListeners();
   } else {
     OnHead(std::move(self), entry.seq);
   }
@@ -120,9 +133,7 @@ void RoomFeed::Loaded(std::shared_ptr<RoomFeed> self, std::vector<FeedEntry> ent
     if (!entries.empty()) MaybeLoadLocked(&again);
     from = loaded_head_;
   }
-  if (!entries.empty()) {
-    for (const auto& l : *ListenersCopy()) l->Wake();
-  }
+  if (!entries.empty()) WakeListeners();
   if (again) load_(std::move(self), from);
 }
 
@@ -132,10 +143,11 @@ void RoomFeed::LoadFailed() {
 }
 
 void RoomFeed::Ephemeral(int kind, Frame frame) {
-  for (const auto& l : *ListenersCopy()) {
-    l->OfferEphemeral(kind, frame);
-    l->Wake();
-  }
+  // The snapshot is held by name: a range-for over *ListenersCopy() would free it when a
+  // listener detaches mid-loop.
+  const std::shared_ptr<const Listeners> listeners = ListenersCopy();
+  for (const auto& l : *listeners) l->OfferEphemeral(kind, frame);
+  WakeListeners();
 }
 
 void RoomFeed::Attach(std::shared_ptr<FeedListener> listener) {
@@ -155,12 +167,12 @@ size_t RoomFeed::listeners() const {
   return listeners_.size();
 }
 
-void RoomFeed::WakeAll() {
-  for (const auto& l : *ListenersCopy()) l->Wake();
-}
+void RoomFeed::WakeAll() { WakeListeners(); }
 
 void RoomFeed::CloseAll(const absl::Status& status) {
-  for (const auto& l : *ListenersCopy()) l->Close(status);
+  // Closing detaches listeners, which drops the feed's snapshot: hold this one.
+  const std::shared_ptr<const Listeners> listeners = ListenersCopy();
+  for (const auto& l : *listeners) l->Close(status);
 }
 
 std::shared_ptr<const RoomFeed::Listeners> RoomFeed::ListenersCopy() const {

@@ -52,10 +52,15 @@ class RoomFeed {
  public:
   enum class Lookup { kFound, kBehind, kWait };
 
+  // Runs a wake-up of listeners: inline by default; FeedHub runs them in gRPC's context
+  // (grpc_context.h).
+  using WakeRunner = std::function<void(std::function<void()>)>;
+
   // `load(after_seq)` must arrange, asynchronously, for Loaded() to be called with the events
   // after `after_seq` (or LoadFailed()).
   RoomFeed(std::string stream_id, int ring_capacity,
-           std::function<void(std::shared_ptr<RoomFeed>, int64_t)> load);
+           std::function<void(std::shared_ptr<RoomFeed>, int64_t)> load,
+           WakeRunner run_wakeups = nullptr);
 
   const std::string& stream_id() const { return stream_id_; }
 
@@ -92,10 +97,13 @@ class RoomFeed {
   // The listeners now, shared: rebuilt only after an Attach or Detach, so an event's wake-up
   // costs one reference count, and a subscriber leaving costs O(1), not a scan of the room.
   std::shared_ptr<const Listeners> ListenersCopy() const;
+  // Wakes every listener through run_wakeups_.
+  void WakeListeners();
 
   const std::string stream_id_;
   const size_t ring_capacity_;
   const std::function<void(std::shared_ptr<RoomFeed>, int64_t)> load_;
+  const WakeRunner run_wakeups_;
 
   mutable absl::Mutex mu_;
   std::deque<FeedEntry> ring_ ABSL_GUARDED_BY(mu_);

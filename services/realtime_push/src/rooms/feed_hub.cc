@@ -10,6 +10,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
+#include "rooms/grpc_context.h"
 #include "shopcast/log/log.h"
 #include "shopcast/realtime_push/v1/realtime_push.pb.h"
 #include "shopcast/timing/backoff.h"
@@ -99,7 +100,8 @@ std::shared_ptr<RoomFeed> FeedHub::Acquire(const std::string& stream_id) {
   if (auto feed = slot.lock()) return feed;
   auto feed = std::make_shared<RoomFeed>(
       stream_id, options_.ring_capacity,
-      [this](std::shared_ptr<RoomFeed> f, int64_t after) { Load(std::move(f), after); });
+      [this](std::shared_ptr<RoomFeed> f, int64_t after) { Load(std::move(f), after); },
+      RunInGrpcContext);
   slot = feed;
   if (feeds_gauge_ != nullptr) feeds_gauge_->Set(static_cast<double>(feeds_.size()));
   return feed;

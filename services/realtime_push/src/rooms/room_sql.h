@@ -42,6 +42,34 @@ inline constexpr char kPurge[] = R"~(
 DELETE FROM room_events e USING rooms r
 WHERE e.stream_id = r.stream_id AND (e.seq <= r.head_seq - $1 OR e.recorded_at < $2))~";
 
+// Group commit (batch_append.cc): one statement per step for a whole batch, the batch's
+// columns passed as arrays so the text is fixed and prepared once.
+inline constexpr char kLockRooms[] = R"~(
+SELECT stream_id, head_seq, closed_at IS NOT NULL FROM rooms WHERE stream_id = ANY($1::text[])
+ORDER BY stream_id FOR UPDATE)~";
+inline constexpr char kSelectEventIds[] = R"~(
+SELECT e.stream_id, e.event_id, e.seq
+FROM room_events e JOIN unnest($1::text[], $2::text[]) AS k(stream_id, event_id)
+  ON e.stream_id = k.stream_id AND e.event_id = k.event_id)~";
+inline constexpr char kInsertEvents[] = R"~(
+INSERT INTO room_events (stream_id, seq, event_id, kind, event)
+SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::int[], $5::bytea[]))~";
+// Moves each room's head and wakes the replicas, one notification per room: a replica loads
+// everything up to the head it is told of.
+inline constexpr char kAdvanceHeadsAndNotify[] = R"~(
+WITH moved AS (
+  UPDATE rooms r SET head_seq = v.head_seq
+  FROM unnest($1::text[], $2::bigint[]) AS v(stream_id, head_seq)
+  WHERE r.stream_id = v.stream_id
+  RETURNING r.stream_id, r.head_seq)
+SELECT pg_notify('shopcast_room_events', 'd ' || stream_id || ' ' || head_seq) FROM moved)~";
+// Rows are distinct per (stream, product): the caller folds them first.
+inline constexpr char kUpsertCards[] = R"~(
+INSERT INTO room_products (stream_id, product_id, card, version, added_seq)
+SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::bigint[], $5::bigint[])
+ON CONFLICT (stream_id, product_id) DO UPDATE SET card = EXCLUDED.card, version = EXCLUDED.version
+WHERE room_products.version <= EXCLUDED.version)~";
+
 // Room state (projection).
 inline constexpr char kSetStatus[] = R"~(
 UPDATE rooms SET status = $2, status_event = $3 WHERE stream_id = $1)~";

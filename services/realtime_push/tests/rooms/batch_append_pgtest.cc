@@ -116,6 +116,28 @@ TEST_CASE("a batch gives each request its own outcome and keeps each room's orde
   CHECK(out[8]->kind == pb::RoomEvent::kProductCreated);
 }
 
+TEST_CASE("event ids with quotes, backslashes and braces are stored and deduplicated intact") {
+  RoomsFixture f;
+  rooms::RoomLog log(f.pool());
+  const std::string room = f.OpenRoom();
+  const std::string odd = R"(evt_"{a,b}\ NULL)";
+  const Outcomes first = AppendBatch(f, {{room, odd, ProductEvent("prd_1", "x")},
+                                         {room, "NULL", ProductEvent("prd_1", "y")}});
+  REQUIRE(first[0].ok());
+  REQUIRE(first[1].ok());
+  CHECK(first[1]->seq == 2);
+  const Outcomes again = AppendBatch(f, {{room, odd, ProductEvent("prd_1", "z")}});
+  REQUIRE(again[0].ok());
+  CHECK(again[0]->duplicate);
+  CHECK(again[0]->seq == 1);
+  auto stored = log.ReadAfter(room, 0, 10);
+  REQUIRE(stored.ok());
+  REQUIRE(stored->size() == 2);
+  pb::RoomEvent e;
+  REQUIRE(e.ParseFromString((*stored)[0].bytes));
+  CHECK(e.event_id() == odd);
+}
+
 TEST_CASE("a batch leaves the room state exactly as appending one at a time does") {
   RoomsFixture f;
   rooms::RoomLog log(f.pool());

@@ -91,3 +91,47 @@ TEST_CASE("a feed serves each sequence once loaded, from the log when it left th
   feed->Detach(listener.get());
   CHECK(feed->listeners() == 0);
 }
+
+namespace {
+
+// Detaches itself from its feed when closed or offered an event, as a subscriber whose call
+// ends does, and counts the calls.
+struct SelfDetaching : rooms::FeedListener {
+  rooms::RoomFeed* feed = nullptr;
+  int closes = 0;
+  int offers = 0;
+  void Wake() override {}
+  void OfferEphemeral(int, rooms::Frame) override {
+    ++offers;
+    feed->Detach(this);
+  }
+  void Close(const absl::Status&) override {
+    ++closes;
+    feed->Detach(this);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("listeners leaving while the feed walks them are each reached once, safely") {
+  // Every listener detaching mid-walk drops the feed's shared list; the walk must hold its
+  // own (this test reads freed memory without that, which ASan builds report).
+  auto feed = std::make_shared<rooms::RoomFeed>(
+      "str_x", 4, [](std::shared_ptr<rooms::RoomFeed>, int64_t) {});
+  std::vector<std::shared_ptr<SelfDetaching>> listeners;
+  for (int i = 0; i < 64; ++i) {
+    auto l = std::make_shared<SelfDetaching>();
+    l->feed = feed.get();
+    feed->Attach(l);
+    listeners.push_back(l);
+  }
+  feed->Ephemeral(pb::RoomEvent::kViewerCount, Entry(1).frame);
+  CHECK(feed->listeners() == 0);
+  for (const auto& l : listeners) {
+    CHECK(l->offers == 1);
+    feed->Attach(l);
+  }
+  feed->CloseAll(absl::UnavailableError("shutting down"));
+  CHECK(feed->listeners() == 0);
+  for (const auto& l : listeners) CHECK(l->closes == 1);
+}
