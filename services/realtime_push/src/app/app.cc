@@ -152,6 +152,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   subscribe_options.max_lag = config.max_subscriber_lag;
   subscribe_options.keep_alive = config.keep_alive;
   subscribe_options.end_linger = config.end_linger;
+  subscribe_options.start_cache_ttl = config.subscribe_cache_ttl;
   p->room_service = std::make_unique<rooms::RoomServiceImpl>(*p->hub, subscribe_options, metrics);
   p->appender = std::make_unique<rooms::BatchAppender>(
       *p->pool, *p->hub, rooms::BatchOptions{config.publish_batch_max}, metrics);

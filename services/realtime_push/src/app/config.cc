@@ -33,6 +33,8 @@ ABSL_FLAG(absl::Duration, keep_alive, absl::Seconds(15),
           "a subscriber idle this long gets a keep-alive");
 ABSL_FLAG(absl::Duration, feed_poll_interval, absl::Seconds(1),
           "how often watched rooms' heads are re-read (fallback for missed notifications)");
+ABSL_FLAG(absl::Duration, subscribe_cache_ttl, absl::Milliseconds(500),
+          "how long a room's head and snapshot, once read, serve further subscribers (0: never)");
 ABSL_FLAG(absl::Duration, end_linger, absl::Seconds(2),
           "how long subscriptions of an ended room stay open for its last events");
 ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(20),
@@ -110,6 +112,7 @@ absl::StatusOr<Config> LoadConfig() {
   c.keep_alive = absl::GetFlag(FLAGS_keep_alive);
   c.feed_poll_interval = absl::GetFlag(FLAGS_feed_poll_interval);
   c.end_linger = absl::GetFlag(FLAGS_end_linger);
+  c.subscribe_cache_ttl = absl::GetFlag(FLAGS_subscribe_cache_ttl);
   c.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
   c.shutdown_unready_delay = absl::GetFlag(FLAGS_shutdown_unready_delay);
 
@@ -135,6 +138,10 @@ absl::StatusOr<Config> LoadConfig() {
   if (c.feed_ring < 16 || c.max_subscriber_lag < 1 || c.max_subscriber_lag >= c.feed_ring) {
     return absl::InvalidArgumentError(
         "feed_ring must be >= 16 and max_subscriber_lag between 1 and feed_ring - 1");
+  }
+  if (c.subscribe_cache_ttl < absl::ZeroDuration() ||
+      c.subscribe_cache_ttl > absl::Seconds(10)) {
+    return absl::InvalidArgumentError("subscribe_cache_ttl must be 0..10s");
   }
   if (c.publish_batch_max < 1 || c.publish_batch_max > 1000) {
     return absl::InvalidArgumentError("publish_batch_max must be 1..1000");

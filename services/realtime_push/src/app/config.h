@@ -37,12 +37,15 @@ struct Config {
   // trail them before it is resynced.
   int feed_ring = 4096;
   int max_subscriber_lag = 1024;
+  // Published events appended in one transaction at most (group commit).
   int publish_batch_max = 256;
   absl::Duration keep_alive;
   // Fallback for missed notifications: how often watched rooms' heads are re-read.
   absl::Duration feed_poll_interval;
   // How long subscriptions of an ended room stay open for its last events.
   absl::Duration end_linger;
+  // How long a room's head and snapshot, once read, start further subscribers from memory.
+  absl::Duration subscribe_cache_ttl = absl::Milliseconds(500);
   absl::Duration drain_timeout;
   absl::Duration shutdown_unready_delay;
   log::Level log_level = log::Level::kInfo;

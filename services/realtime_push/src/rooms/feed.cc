@@ -49,7 +49,8 @@ void RoomFeed::WakeListeners() {
 }
 
 RoomFeed::Lookup RoomFeed::Get(int64_t seq, FeedEntry* out, int64_t* head) const {
-  absl::MutexLock lock(&mu_);
+  // Every subscriber's every write reads here; readers never wait for each other.
+  absl::ReaderMutexLock lock(&mu_);
   if (head != nullptr) *head = loaded_head_;
   // Not primed yet (the subscriber primes it before reading), or not loaded yet.
   if (loaded_head_ < 0 || seq > loaded_head_) return Lookup::kWait;
@@ -59,11 +60,47 @@ RoomFeed::Lookup RoomFeed::Get(int64_t seq, FeedEntry* out, int64_t* head) const
 }
 
 int64_t RoomFeed::loaded_head() const {
-  absl::MutexLock lock(&mu_);
+  absl::ReaderMutexLock lock(&mu_);
   return loaded_head_;
 }
 
+bool RoomFeed::ended() const {
+  absl::MutexLock lock(&mu_);
+  return ended_;
+}
+
+std::optional<RoomFeed::CachedRoom> RoomFeed::RoomIfFresh(absl::Time now,
+                                                          absl::Duration ttl) const {
+  absl::MutexLock lock(&mu_);
+  if (loaded_head_ < 0 || !room_.has_value() || now - room_at_ >= ttl) return std::nullopt;
+  CachedRoom room = *room_;
+  room.closed = room.closed || ended_;
+  return room;
+}
+
+void RoomFeed::PutRoom(CachedRoom room, absl::Time read_at) {
+  absl::MutexLock lock(&mu_);
+  if (room_.has_value() && read_at < room_at_) return;
+  room_ = room;
+  room_at_ = read_at;
+}
+
+std::optional<RoomFeed::CachedStart> RoomFeed::StartIfFresh(absl::Time now,
+                                                            absl::Duration ttl) const {
+  absl::MutexLock lock(&mu_);
+  if (loaded_head_ < 0 || !start_.has_value() || now - start_at_ >= ttl) return std::nullopt;
+  return start_;
+}
+
+void RoomFeed::PutStart(CachedStart start, absl::Time read_at) {
+  absl::MutexLock lock(&mu_);
+  if (start_.has_value() && read_at < start_at_) return;
+  start_ = std::move(start);
+  start_at_ = read_at;
+}
+
 void RoomFeed::AppendLocked(FeedEntry entry) {
+  if (entry.ends_room) ended_ = true;
   if (!ring_.empty() && entry.seq != ring_.back().seq + 1) ring_.clear();  // a purged gap
   ring_.push_back(std::move(entry));
   while (ring_.size() > ring_capacity_) ring_.pop_front();

@@ -12,6 +12,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "grpcpp/support/byte_buffer.h"
 
 namespace shopcast::realtime_push::rooms {
@@ -83,6 +85,29 @@ class RoomFeed {
   void LoadFailed();
   void Ephemeral(int kind, Frame frame);
 
+  // Whether an event ending the room (stream ended or failed) has gone through the feed.
+  bool ended() const;
+
+  // What starting subscribers read from the database, kept for a short while so a crowd
+  // joining at once (or a reconnect storm) reads it once per room rather than once per
+  // subscriber. Only a primed feed caches: its ring follows the log from then on, so a cached
+  // head may be older than the room's but never wrong about what follows it.
+  struct CachedRoom {
+    int64_t head = 0;
+    bool closed = false;
+  };
+  std::optional<CachedRoom> RoomIfFresh(absl::Time now, absl::Duration ttl) const;
+  void PutRoom(CachedRoom room, absl::Time read_at);
+  // A SubscribeResponse `started` carrying a snapshot as of `seq`, and the sequence.
+  struct CachedStart {
+    int64_t seq = 0;
+    Frame frame;
+  };
+  std::optional<CachedStart> StartIfFresh(absl::Time now, absl::Duration ttl) const;
+  void PutStart(CachedStart start, absl::Time read_at);
+  // Held while reading a snapshot for the cache, so a crowd waits for one read.
+  absl::Mutex& snapshot_read_mu() { return snapshot_read_mu_; }
+
   void Attach(std::shared_ptr<FeedListener> listener);
   void Detach(const FeedListener* listener);
   size_t listeners() const;
@@ -110,6 +135,12 @@ class RoomFeed {
   int64_t loaded_head_ ABSL_GUARDED_BY(mu_) = -1;
   int64_t wanted_head_ ABSL_GUARDED_BY(mu_) = -1;
   bool loading_ ABSL_GUARDED_BY(mu_) = false;
+  bool ended_ ABSL_GUARDED_BY(mu_) = false;
+  std::optional<CachedRoom> room_ ABSL_GUARDED_BY(mu_);
+  absl::Time room_at_ ABSL_GUARDED_BY(mu_);
+  std::optional<CachedStart> start_ ABSL_GUARDED_BY(mu_);
+  absl::Time start_at_ ABSL_GUARDED_BY(mu_);
+  absl::Mutex snapshot_read_mu_;
   absl::flat_hash_map<const FeedListener*, std::shared_ptr<FeedListener>> listeners_
       ABSL_GUARDED_BY(mu_);
   mutable std::shared_ptr<const Listeners> listeners_snapshot_ ABSL_GUARDED_BY(mu_);

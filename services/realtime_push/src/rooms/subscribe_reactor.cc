@@ -55,6 +55,12 @@ SubscribeMetrics::SubscribeMetrics(prometheus::Registry* registry) {
                        .Help("Pages of older events read from the log for a subscriber")
                        .Register(*registry)
                        .Add({});
+  auto& starts = prometheus::BuildCounter()
+                     .Name("shopcast_realtime_push_subscribe_starts_total")
+                     .Help("Subscribe calls started from the room feed's memory or the database")
+                     .Register(*registry);
+  starts_memory = &starts.Add({{"from", "memory"}});
+  starts_database = &starts.Add({{"from", "database"}});
 }
 
 SubscribeReactor::SubscribeReactor(grpc::CallbackServerContext* ctx, FeedHub& hub,
@@ -71,84 +77,136 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* SubscribeReactor::Start(
     reactor->last_write_ = absl::Now();
   }
   if (metrics != nullptr && metrics->subscribers != nullptr) metrics->subscribers->Increment();
-  std::string bytes = Flatten(*request);
+  auto parsed = std::make_shared<pb::SubscribeRequest>();
+  if (!parsed->ParseFromString(Flatten(*request))) {
+    reactor->FinishOnce(InvalidArgument("", "MALFORMED_REQUEST", "request does not parse"));
+    return reactor.get();
+  }
+  if (absl::Status s = ValidateStreamId(parsed->stream_id()); !s.ok()) {
+    reactor->FinishOnce(s);
+    return reactor.get();
+  }
+  if (parsed->after_sequence() < 0) {
+    reactor->FinishOnce(InvalidArgument("after_sequence", "SEQUENCE_INVALID",
+                                        "after_sequence must not be negative"));
+    return reactor.get();
+  }
+  // The feed exists before the head is read, so no event appended after that read is missed.
+  std::shared_ptr<RoomFeed> feed = hub.Acquire(parsed->stream_id());
+  // A crowd joining a watched room, or a reconnect storm, starts here without the database
+  // or the executor's queue.
+  if (reactor->Begin(*parsed, feed, /*may_block=*/false)) return reactor.get();
   std::shared_ptr<SubscribeReactor> self = reactor;
-  if (!hub.executor().TrySubmit([self, bytes = std::move(bytes)]() mutable {
-        self->Begin(std::move(bytes));
-      })) {
+  if (!hub.executor().TrySubmit([self, parsed, feed] { self->Begin(*parsed, feed, true); })) {
     reactor->FinishOnce(Error(absl::StatusCode::kUnavailable, "SERVER_OVERLOADED",
                               "server is overloaded, retry later"));
   }
   return reactor.get();
 }
 
-void SubscribeReactor::Begin(std::string request_bytes) {
-  pb::SubscribeRequest request;
-  if (!request.ParseFromString(request_bytes)) {
-    FinishOnce(InvalidArgument("", "MALFORMED_REQUEST", "request does not parse"));
-    return;
-  }
-  if (absl::Status s = ValidateStreamId(request.stream_id()); !s.ok()) {
-    FinishOnce(s);
-    return;
-  }
-  if (request.after_sequence() < 0) {
-    FinishOnce(InvalidArgument("after_sequence", "SEQUENCE_INVALID",
-                               "after_sequence must not be negative"));
-    return;
-  }
-  // The feed exists before the head is read, so no event appended after that read is missed.
-  std::shared_ptr<RoomFeed> feed = hub_.Acquire(request.stream_id());
+bool SubscribeReactor::Begin(const pb::SubscribeRequest& request,
+                             const std::shared_ptr<RoomFeed>& feed, bool may_block) {
   RoomLog& log = hub_.log();
-  absl::StatusOr<Room> room = log.GetRoom(request.stream_id());
-  if (!room.ok()) {
-    FinishOnce(room.status());
-    return;
+  const absl::Duration ttl = options_.start_cache_ttl;
+  const absl::Time now = absl::Now();
+  const int64_t after = request.after_sequence();
+
+  // The room: its head (nothing may be asked for beyond it) and whether it has ended.
+  std::optional<RoomFeed::CachedRoom> room = feed->RoomIfFresh(now, ttl);
+  if (room.has_value() && after > std::max(room->head, feed->loaded_head())) {
+    room.reset();  // newer than what we know: ask the database
   }
-  if (request.after_sequence() > room->head_seq) {
+  bool read_database = false;
+  if (!room.has_value()) {
+    if (!may_block) return false;
+    read_database = true;
+    absl::StatusOr<Room> stored = log.GetRoom(request.stream_id());
+    if (!stored.ok()) {
+      FinishOnce(stored.status());
+      return true;
+    }
+    room = RoomFeed::CachedRoom{stored->head_seq, stored->closed_at.has_value()};
+    feed->Prime(feed, stored->head_seq);
+    feed->PutRoom(*room, now);
+    room->closed = room->closed || feed->ended();
+  }
+  if (after > std::max(room->head, feed->loaded_head())) {
     FinishOnce(Error(absl::StatusCode::kFailedPrecondition, "SEQUENCE_AHEAD",
                      "after_sequence is beyond the room's last event", "after_sequence"));
-    return;
+    return true;
   }
-  feed->Prime(feed, room->head_seq);
 
-  pb::SubscribeStarted started;
-  started.set_head_sequence(room->head_seq);
-  int64_t next_seq = 0;
+  // Resume when the next event is still to be had: in the feed's ring (or yet to come), else
+  // in the log.
   bool resumed = false;
-  if (request.after_sequence() > 0) {
-    absl::StatusOr<int64_t> oldest = log.OldestRetained(request.stream_id());
-    if (!oldest.ok()) {
-      FinishOnce(oldest.status());
-      return;
+  if (after > 0) {
+    FeedEntry ignored;
+    const RoomFeed::Lookup next = feed->Get(after + 1, &ignored);
+    if (next != RoomFeed::Lookup::kBehind) {
+      resumed = true;
+    } else {
+      if (!may_block) return false;
+      read_database = true;
+      absl::StatusOr<int64_t> oldest = log.OldestRetained(request.stream_id());
+      if (!oldest.ok()) {
+        FinishOnce(oldest.status());
+        return true;
+      }
+      resumed = after + 1 >= *oldest;
     }
-    resumed = request.after_sequence() + 1 >= *oldest;
   }
+
+  FeedEntry first;
+  int64_t next_seq = 0;
   if (resumed) {
+    pb::SubscribeStarted started;
+    started.set_head_sequence(std::max(room->head, feed->loaded_head()));
     started.set_resumed(true);
-    next_seq = request.after_sequence() + 1;
+    first.frame = MakeFrame(kStartedField, started.SerializeAsString());
+    next_seq = after + 1;
   } else {
-    absl::StatusOr<pb::RoomSnapshot> snapshot = log.Snapshot(request.stream_id(), absl::Now());
-    if (!snapshot.ok()) {
-      FinishOnce(snapshot.status());
-      return;
+    std::optional<RoomFeed::CachedStart> start = feed->StartIfFresh(now, ttl);
+    if (!start.has_value()) {
+      if (!may_block) return false;
+      // One read per room however many wait: the rest find it cached.
+      absl::MutexLock read_lock(&feed->snapshot_read_mu());
+      start = feed->StartIfFresh(absl::Now(), ttl);
+      if (!start.has_value()) {
+        const absl::Time read_at = absl::Now();
+        read_database = true;
+        absl::StatusOr<pb::RoomSnapshot> snapshot = log.Snapshot(request.stream_id(), read_at);
+        if (!snapshot.ok()) {
+          FinishOnce(snapshot.status());
+          return true;
+        }
+        pb::SubscribeStarted started;
+        started.set_head_sequence(snapshot->sequence());
+        const int64_t seq = snapshot->sequence();
+        *started.mutable_snapshot() = *std::move(snapshot);
+        start = RoomFeed::CachedStart{seq, MakeFrame(kStartedField, started.SerializeAsString())};
+        if (ttl > absl::ZeroDuration()) feed->PutStart(*start, read_at);
+      }
     }
-    next_seq = snapshot->sequence() + 1;
-    started.set_head_sequence(snapshot->sequence());
-    *started.mutable_snapshot() = *std::move(snapshot);
+    first.frame = start->frame;
+    next_seq = start->seq + 1;
+  }
+  if (metrics_ != nullptr) {
+    prometheus::Counter* c = read_database ? metrics_->starts_database : metrics_->starts_memory;
+    if (c != nullptr) c->Increment();
   }
   {
     absl::MutexLock lock(&mu_);
-    if (done_ || finished_) return;
+    if (done_ || finished_) return true;
     feed_ = feed;
     stream_id_ = request.stream_id();
     next_seq_ = next_seq;
-    pending_.push_back(FeedEntry{0, MakeFrame(kStartedField, started.SerializeAsString()), false});
-    if (room->closed_at.has_value()) end_at_ = absl::Now() + options_.end_linger;
+    pending_.push_back(std::move(first));
+    if (room->closed) end_at_ = absl::Now() + options_.end_linger;
     started_ = true;
     feed->Attach(self_);
   }
   Pump();
+  return true;
 }
 
 void SubscribeReactor::Wake() { Pump(); }

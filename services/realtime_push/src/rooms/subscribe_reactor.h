@@ -27,6 +27,7 @@
 #include "prometheus/registry.h"
 #include "rooms/feed.h"
 #include "rooms/feed_hub.h"
+#include "shopcast/realtime_push/v1/realtime_push.pb.h"
 
 namespace shopcast::realtime_push::rooms {
 
@@ -39,6 +40,11 @@ struct SubscribeOptions {
   absl::Duration keep_alive = absl::Seconds(15);
   // How long a subscription stays open after the room ended (late events, then OK).
   absl::Duration end_linger = absl::Seconds(2);
+  // How long a room's head and snapshot, once read, serve further subscribers starting on
+  // this replica (feed.h); zero reads them for every subscriber. A snapshot served from it is
+  // at most this old, and the events after it follow, so only the counts in it (viewers,
+  // likes: pushed coalesced anyway) can be that much behind.
+  absl::Duration start_cache_ttl = absl::Milliseconds(500);
 };
 
 struct SubscribeMetrics {
@@ -48,6 +54,9 @@ struct SubscribeMetrics {
   prometheus::Counter* resyncs_slow = nullptr;
   prometheus::Counter* resyncs_expired = nullptr;
   prometheus::Counter* catchup_pages = nullptr;
+  // Subscribe calls started from the feed's memory, or with database reads.
+  prometheus::Counter* starts_memory = nullptr;
+  prometheus::Counter* starts_database = nullptr;
 };
 
 class SubscribeReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
@@ -75,7 +84,10 @@ class SubscribeReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
  private:
   enum class Reason { kTooSlow = 1, kExpired = 2 };
 
-  void Begin(std::string request_bytes);
+  // Starts the call from `request`; with `may_block` false only from what the feed holds in
+  // memory, answering false (nothing done) when the database is needed.
+  bool Begin(const pb::SubscribeRequest& request, const std::shared_ptr<RoomFeed>& feed,
+             bool may_block);
   void Pump();
   void FetchPage(int64_t after_seq);
   void SendResync(Reason reason);

@@ -296,3 +296,62 @@ TEST_CASE("an idle subscription gets keep-alives and no events it did not ask fo
   CHECK(sub.Sequences().empty());
   CHECK_FALSE(sub.finished());
 }
+
+namespace {
+
+double StartsFrom(shopcast::realtime_push::testing::Replica& replica, const std::string& from) {
+  for (const auto& family : replica.host().metrics().Collect()) {
+    if (family.name != "shopcast_realtime_push_subscribe_starts_total") continue;
+    for (const auto& m : family.metric) {
+      for (const auto& l : m.label) {
+        if (l.name == "from" && l.value == from) return m.counter.value;
+      }
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("a crowd joining a watched room starts from memory and misses nothing after it") {
+  RoomsFixture f;
+  auto& replica = f.AddReplica([](shopcast::realtime_push::Config& c) {
+    c.subscribe_cache_ttl = absl::Minutes(1);  // nothing here outlives the cache
+  });
+  auto internal = replica.InternalStub(f.Peer());
+  auto stub = replica.PublicStub();
+  const std::string room = f.OpenRoom();
+  Publish(*internal, room, "e1", ProductEvent("prd_a", "first"));
+
+  Subscriber first(*stub, room, 0);
+  REQUIRE(first.WaitForCount(1));
+  CHECK(StartsFrom(replica, "database") == 1);
+  // Published after the cached snapshot was read: later subscribers get the same snapshot
+  // and this as an event.
+  Publish(*internal, room, "e2", ProductEvent("prd_b", "second"));
+  REQUIRE(first.WaitForSequence(2));
+
+  std::vector<std::unique_ptr<Subscriber>> crowd;
+  for (int i = 0; i < 20; ++i) crowd.push_back(std::make_unique<Subscriber>(*stub, room, 0));
+  for (auto& s : crowd) {
+    REQUIRE(s->WaitForSequence(2));
+    const pb::SubscribeResponse started = s->Received()[0];
+    REQUIRE(started.has_started());
+    CHECK(started.started().snapshot().sequence() == 1);
+    CHECK(started.started().snapshot().products(0).title() == "first");
+    CheckContiguous(s->Received(), 0);
+  }
+  // Resuming from an event the feed still holds needs no read either.
+  Subscriber resumed(*stub, room, 1);
+  REQUIRE(resumed.WaitForSequence(2));
+  CHECK(resumed.Received()[0].started().resumed());
+  CHECK(resumed.Sequences() == std::vector<int64_t>{2});
+  CHECK(StartsFrom(replica, "memory") == 21);
+  CHECK(StartsFrom(replica, "database") == 1);
+
+  // Asking beyond what the replica has seen goes to the database, which refuses it.
+  Subscriber ahead(*stub, room, 99);
+  grpc::Status st = ahead.Wait();
+  CHECK(st.error_code() == grpc::StatusCode::FAILED_PRECONDITION);
+  CHECK(StartsFrom(replica, "database") == 1);  // refused before it counted as a start
+}
