@@ -55,8 +55,9 @@ class RoomFeed {
   enum class Lookup { kFound, kBehind, kWait };
 
   // Runs a wake-up of listeners: inline by default; FeedHub runs them in gRPC's context
-  // (grpc_context.h).
+  // (grpc_context.h) for rooms with at least kCombineWakeupsFrom listeners here.
   using WakeRunner = std::function<void(std::function<void()>)>;
+  static constexpr size_t kCombineWakeupsFrom = 1000;
 
   // `load(after_seq)` must arrange, asynchronously, for Loaded() to be called with the events
   // after `after_seq` (or LoadFailed()).
