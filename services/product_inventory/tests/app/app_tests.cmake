@@ -1,0 +1,6 @@
+# The whole App: start, serve, stop; config loading.
+if(SHOPCAST_BUILD_TESTS)
+  shopcast_test(NAME product_inventory_app_pgtest
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/app/app_pgtest.cc
+    DEPS product_inventory_app_fixture LABEL pg)
+endif()
