@@ -59,6 +59,8 @@ class AppFixture {
   // The credential of a peer service ("video-ingest", "realtime-push", "order").
   auth::ServiceTls Peer(const std::string& name) const { return pki_.Of(name); }
   auth::ServiceTlsFiles PeerFiles(const std::string& name) const { return pki_.FilesOf(name); }
+  // The tools/dev-pki folder of those credentials (its CA signs every one of them).
+  std::string pki_dir() const { return dir_.File("pki"); }
   // A fresh str_ id hosted by `host_id`, as video-ingest's stream_created would record it
   // (ended when `ended`).
   std::string AddStream(const std::string& host_id, bool ended = false);
