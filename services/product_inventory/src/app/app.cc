@@ -99,7 +99,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   p->tls = *std::move(tls);
   RETURN_IF_ERROR(
       Step("migrate", db::ApplyMigrationsWhenReachable(config.db_dsn, MigrationSets())));
-  std::vector<std::pair<std::string, std::string>> statements;
+  std::vector<std::pair<std::string, std::string>> statements = sql::StreamStatements();
   // ---- area statements ----
   for (auto& s : catalog::sql::PreparedStatements()) statements.push_back(std::move(s));
   // One connection beyond the executor's threads for the relay's rounds.
@@ -168,9 +168,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
     return ApplyStreamEvent(tx, event, now);
   });
   std::function<std::string(absl::string_view)> new_id =
-      overrides.new_id ? overrides.new_id : [](absl::string_view prefix) {
-        return ids::NewId(prefix);
-      };
+      overrides.new_id ? overrides.new_id
+                       : [](absl::string_view prefix) { return ids::NewId(prefix); };
 
   // ---- area wiring: stock ----
   // (sets p->stock_hooks before the catalogue is built)
@@ -180,8 +179,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   catalog_options.pricing.price_ceiling_minor = config.price_ceiling_minor;
   catalog_options.pricing.buy_now_min_premium_percent = config.buy_now_min_premium_percent;
   catalog_options.pricing.buy_now_suggest_multiplier = config.buy_now_suggest_multiplier;
-  p->catalog_store =
-      std::make_unique<catalog::CatalogStore>(*p->pool, new_id, p->stock_hooks);
+  p->catalog_store = std::make_unique<catalog::CatalogStore>(*p->pool, new_id, p->stock_hooks);
   p->catalog_rpcs = std::make_unique<catalog::CatalogRpcs>(
       *p->catalog_store, *p->verifier, &p->revoked, *p->page_tokens, executor, catalog_options);
 

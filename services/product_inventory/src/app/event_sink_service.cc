@@ -17,9 +17,7 @@ constexpr int kMaxEventsPerCall = 100;  // the contract's limit
 EventSinkService::EventSinkService(db::Pool& pool, server::Executor& executor)
     : pool_(pool), executor_(executor) {}
 
-void EventSinkService::AddHandler(EventHandler handler) {
-  handlers_.push_back(std::move(handler));
-}
+void EventSinkService::AddHandler(EventHandler handler) { handlers_.push_back(std::move(handler)); }
 
 grpc::ServerUnaryReactor* EventSinkService::DeliverEvents(
     grpc::CallbackServerContext* ctx, const common::v1::DeliverEventsRequest* request,

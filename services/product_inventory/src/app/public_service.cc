@@ -5,15 +5,15 @@
 
 // Defines PublicService::Method as a call of `area`'s Method, or UNIMPLEMENTED when the App
 // wired no such area.
-#define SHOPCAST_PI_FORWARD(area, Method)                                                    \
-  grpc::ServerUnaryReactor* PublicService::Method(grpc::CallbackServerContext* ctx,         \
-                                                  const v1::Method##Request* request,       \
-                                                  v1::Method##Response* response) {         \
-    if (areas_.area == nullptr) {                                                           \
-      return server::FinishNow(                                                             \
+#define SHOPCAST_PI_FORWARD(area, Method)                                                        \
+  grpc::ServerUnaryReactor* PublicService::Method(grpc::CallbackServerContext* ctx,              \
+                                                  const v1::Method##Request* request,            \
+                                                  v1::Method##Response* response) {              \
+    if (areas_.area == nullptr) {                                                                \
+      return server::FinishNow(                                                                  \
           ctx, Error(absl::StatusCode::kUnimplemented, "NOT_SERVED", #Method " is not served")); \
-    }                                                                                       \
-    return areas_.area->Method(ctx, request, response);                                     \
+    }                                                                                            \
+    return areas_.area->Method(ctx, request, response);                                          \
   }
 
 namespace shopcast::product_inventory {

@@ -16,9 +16,9 @@
 // ---- area headers: pins ----
 
 // Declares the override of unary `Method` (request and response named after it).
-#define SHOPCAST_PI_UNARY(Method)                                        \
-  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx,     \
-                                   const v1::Method##Request* request,   \
+#define SHOPCAST_PI_UNARY(Method)                                      \
+  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx,   \
+                                   const v1::Method##Request* request, \
                                    v1::Method##Response* response) override
 
 namespace shopcast::product_inventory {

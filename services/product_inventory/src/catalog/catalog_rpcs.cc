@@ -146,11 +146,9 @@ grpc::ServerUnaryReactor* CatalogRpcs::UpdateProduct(grpc::CallbackServerContext
     RETURN_IF_ERROR(RequireHost(caller));
     RETURN_IF_ERROR(CheckMask(request->update_mask(),
                               {"title", "description", "image_urls", "parameters", "sale_mode",
-                               "price", "auction_settings", "shipping_profile_id",
-                               "purchase_limit", "hold_duration", "status", "stream_id",
-                               "weight_grams"}));
-    RETURN_IF_ERROR(
-        CheckId(request->product().id(), "prd", "product.id", "PRODUCT_NOT_FOUND"));
+                               "price", "auction_settings", "shipping_profile_id", "purchase_limit",
+                               "hold_duration", "status", "stream_id", "weight_grams"}));
+    RETURN_IF_ERROR(CheckId(request->product().id(), "prd", "product.id", "PRODUCT_NOT_FOUND"));
     ASSIGN_OR_RETURN(*response->mutable_product(),
                      store_.UpdateProduct(caller, request->update_mask(), request->product(),
                                           options_.pricing, absl::Now()));
@@ -208,9 +206,9 @@ grpc::ServerUnaryReactor* CatalogRpcs::ListMyProducts(grpc::CallbackServerContex
     const std::string list = absl::StrCat("my_products;", caller.user_id, ";",
                                           absl::StrJoin(statuses, ","), ";", request->stream_id());
     ASSIGN_OR_RETURN(pagetoken::Cursor after, CursorOf(page_tokens_, list, request->page()));
-    ASSIGN_OR_RETURN(Page<v1::Product> page,
-                     store_.ListMyProducts(caller.user_id, statuses, request->stream_id(), after,
-                                           limit));
+    ASSIGN_OR_RETURN(
+        Page<v1::Product> page,
+        store_.ListMyProducts(caller.user_id, statuses, request->stream_id(), after, limit));
     for (v1::Product& p : page.items) *response->add_products() = std::move(p);
     SetNext(page_tokens_, list, page.next, response->mutable_page());
     return absl::OkStatus();
@@ -225,9 +223,9 @@ grpc::ServerUnaryReactor* CatalogRpcs::ValidateProduct(grpc::CallbackServerConte
     RETURN_IF_ERROR(RequireHost(caller));
     v1::Product draft = request->product();
     NormalizeDraft(draft, /*creating=*/true);
-    ASSIGN_OR_RETURN(v1::FieldViolations violations,
-                     store_.ValidateProduct(caller, draft, request->initial_stock(),
-                                            options_.pricing));
+    ASSIGN_OR_RETURN(
+        v1::FieldViolations violations,
+        store_.ValidateProduct(caller, draft, request->initial_stock(), options_.pricing));
     *response->mutable_violations() = violations.violations();
     // The buy-now prefill, whenever the starting bid and the increments allow one.
     if (draft.sale_mode() == v1::SALE_MODE_AUCTION && draft.has_auction_settings()) {
@@ -276,10 +274,9 @@ grpc::ServerUnaryReactor* CatalogRpcs::SuggestBuyNowPrice(
       }
     }
     RETURN_IF_ERROR(violations.ToStatus());
-    BuyNowPrices bounds =
-        BuyNowBounds(request->starting_bid(), request->increments(),
-                     request->has_reserve_price() ? &request->reserve_price() : nullptr,
-                     options_.pricing);
+    BuyNowPrices bounds = BuyNowBounds(
+        request->starting_bid(), request->increments(),
+        request->has_reserve_price() ? &request->reserve_price() : nullptr, options_.pricing);
     *response->mutable_minimum() = bounds.minimum;
     *response->mutable_suggested() = bounds.suggested;
     return absl::OkStatus();
@@ -309,8 +306,8 @@ grpc::ServerUnaryReactor* CatalogRpcs::GetProductType(grpc::CallbackServerContex
                                                       const v1::GetProductTypeRequest* request,
                                                       v1::GetProductTypeResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, request, response]() -> absl::Status {
-    RETURN_IF_ERROR(CheckId(request->product_type_id(), "pty", "product_type_id",
-                            "PRODUCT_TYPE_NOT_FOUND"));
+    RETURN_IF_ERROR(
+        CheckId(request->product_type_id(), "pty", "product_type_id", "PRODUCT_TYPE_NOT_FOUND"));
     if (request->version() < 0) {
       return InvalidArgument("version", "VERSION_INVALID", "version is 0 (latest) or more");
     }
@@ -344,11 +341,11 @@ grpc::ServerUnaryReactor* CatalogRpcs::UpdateProductType(
     RETURN_IF_ERROR(RequireAdmin(caller));
     RETURN_IF_ERROR(CheckMask(request->update_mask(),
                               {"name", "description", "parameters", "allowed_sale_modes"}));
-    RETURN_IF_ERROR(CheckId(request->product_type().id(), "pty", "product_type.id",
-                            "PRODUCT_TYPE_NOT_FOUND"));
+    RETURN_IF_ERROR(
+        CheckId(request->product_type().id(), "pty", "product_type.id", "PRODUCT_TYPE_NOT_FOUND"));
     ASSIGN_OR_RETURN(*response->mutable_product_type(),
-                     store_.UpdateType(request->update_mask(), request->product_type(),
-                                       absl::Now(), [](v1::ProductType& merged) {
+                     store_.UpdateType(request->update_mask(), request->product_type(), absl::Now(),
+                                       [](v1::ProductType& merged) {
                                          NormalizeProductType(merged);
                                          Violations violations;
                                          ValidateProductType(merged, "product_type", violations);
@@ -364,8 +361,8 @@ grpc::ServerUnaryReactor* CatalogRpcs::ArchiveProductType(
   return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
     ASSIGN_OR_RETURN(auth::Caller caller, Authenticate(*ctx));
     RETURN_IF_ERROR(RequireAdmin(caller));
-    RETURN_IF_ERROR(CheckId(request->product_type_id(), "pty", "product_type_id",
-                            "PRODUCT_TYPE_NOT_FOUND"));
+    RETURN_IF_ERROR(
+        CheckId(request->product_type_id(), "pty", "product_type_id", "PRODUCT_TYPE_NOT_FOUND"));
     ASSIGN_OR_RETURN(*response->mutable_product_type(),
                      store_.ArchiveType(request->product_type_id(), absl::Now()));
     return absl::OkStatus();

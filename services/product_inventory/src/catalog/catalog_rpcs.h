@@ -20,7 +20,7 @@ struct CatalogOptions {
   PricingRules pricing;
 };
 
-#define SHOPCAST_PI_CATALOG_RPC(Method)                               \
+#define SHOPCAST_PI_CATALOG_RPC(Method)                                \
   grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx,   \
                                    const v1::Method##Request* request, \
                                    v1::Method##Response* response)

@@ -79,8 +79,8 @@ UPDATE products SET stream_id = NULLIF($2, ''), product_type_version = $3, title
   body = $10, version = $11, updated_at = $12,
   archived_at = CASE WHEN $5::smallint = 4 THEN $12 ELSE archived_at END
 WHERE id = $1)~";
-// Newest first after the cursor (created_at $2, 'infinity' on the first page; id $3); $4 statuses anyone sees, $5 the
-// statuses the caller $6 also sees of their own products.
+// Newest first after the cursor (created_at $2, 'infinity' on the first page; id $3); $4 statuses
+// anyone sees, $5 the statuses the caller $6 also sees of their own products.
 inline constexpr char kListStreamProducts[] = R"~(
 SELECT id FROM products
 WHERE stream_id = $1 AND (created_at, id) < ($2::timestamptz, $3)

@@ -137,8 +137,7 @@ std::string ProductBody(v1::Product p) {
 
 // The column price: the fixed price, or the starting bid of an auction.
 const common::v1::Money& ListedPrice(const v1::Product& p) {
-  return p.sale_mode() == v1::SALE_MODE_AUCTION ? p.auction_settings().starting_bid()
-                                                : p.price();
+  return p.sale_mode() == v1::SALE_MODE_AUCTION ? p.auction_settings().starting_bid() : p.price();
 }
 
 absl::StatusOr<std::optional<v1::Product>> ReadProduct(pqxx::work& tx, const std::string& id,
@@ -189,10 +188,10 @@ void AnnounceProduct(pqxx::work& tx, const v1::Product& product, bool created,
 }
 
 absl::Status StaleVersion(absl::string_view what, const google::protobuf::Message& current) {
-  absl::Status s =
-      Error(absl::StatusCode::kAborted, "VERSION_MISMATCH",
-            absl::StrCat("the ", what, " changed since it was read; the current one is in the "
-                         "details: re-apply the change to it"));
+  absl::Status s = Error(absl::StatusCode::kAborted, "VERSION_MISMATCH",
+                         absl::StrCat("the ", what,
+                                      " changed since it was read; the current one is in the "
+                                      "details: re-apply the change to it"));
   AttachDetail(s, current.GetDescriptor()->full_name(), current.SerializeAsString());
   return s;
 }
@@ -326,10 +325,9 @@ absl::StatusOr<v1::ShippingProfile> CatalogStore::CreateProfile(const std::strin
                                                                 v1::ShippingProfile profile,
                                                                 absl::Time now) {
   now = TruncateToMicros(now);
-  absl::StatusOr<v1::ShippingProfile> created = RetryCollisions(
-      "shipping_profiles_pkey", "", [&]() -> absl::StatusOr<v1::ShippingProfile> {
-        return db::InTransaction(pool_,
-                                 [&](pqxx::work& tx) -> absl::StatusOr<v1::ShippingProfile> {
+  absl::StatusOr<v1::ShippingProfile> created =
+      RetryCollisions("shipping_profiles_pkey", "", [&]() -> absl::StatusOr<v1::ShippingProfile> {
+        return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::ShippingProfile> {
           const std::string id = new_id_("shp");
           tx.exec_prepared0("pi_cat_insert_profile", id, owner_id, profile.name(),
                             Blob(ProfileBody(profile)), PgTime(now));
@@ -350,18 +348,17 @@ absl::StatusOr<v1::ShippingProfile> CatalogStore::GetProfile(const std::string& 
 absl::StatusOr<Page<v1::ShippingProfile>> CatalogStore::ListProfiles(const std::string& owner_id,
                                                                      const std::string& after_id,
                                                                      int limit) {
-  return db::InTransaction(
-      pool_, [&](pqxx::work& tx) -> absl::StatusOr<Page<v1::ShippingProfile>> {
-        std::vector<v1::ShippingProfile> items;
-        for (const pqxx::row& r :
-             tx.exec_prepared("pi_cat_list_profiles", owner_id, after_id, limit + 1)) {
-          ASSIGN_OR_RETURN(v1::ShippingProfile p, ReadProfile(tx, r[0].as<std::string>()));
-          items.push_back(std::move(p));
-        }
-        return CutPage<v1::ShippingProfile>(
-            std::move(items), limit,
-            [](const v1::ShippingProfile& p) { return pagetoken::Cursor{0, p.id()}; });
-      });
+  return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<Page<v1::ShippingProfile>> {
+    std::vector<v1::ShippingProfile> items;
+    for (const pqxx::row& r :
+         tx.exec_prepared("pi_cat_list_profiles", owner_id, after_id, limit + 1)) {
+      ASSIGN_OR_RETURN(v1::ShippingProfile p, ReadProfile(tx, r[0].as<std::string>()));
+      items.push_back(std::move(p));
+    }
+    return CutPage<v1::ShippingProfile>(std::move(items), limit, [](const v1::ShippingProfile& p) {
+      return pagetoken::Cursor{0, p.id()};
+    });
+  });
 }
 
 absl::StatusOr<v1::ShippingProfile> CatalogStore::UpdateProfile(
@@ -369,8 +366,8 @@ absl::StatusOr<v1::ShippingProfile> CatalogStore::UpdateProfile(
     const v1::ShippingProfile& update, absl::Time now,
     const std::function<absl::Status(const v1::ShippingProfile&)>& validate) {
   now = TruncateToMicros(now);
-  absl::StatusOr<v1::ShippingProfile> updated = db::InTransaction(
-      pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::ShippingProfile> {
+  absl::StatusOr<v1::ShippingProfile> updated =
+      db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::ShippingProfile> {
         pqxx::result lock = tx.exec_prepared("pi_cat_lock_profile", update.id());
         if (lock.empty()) return NotFound("SHIPPING_PROFILE_NOT_FOUND", "no such shipping profile");
         if (lock[0][0].as<std::string>() != caller.user_id && !IsAdmin(caller)) {
@@ -423,8 +420,7 @@ absl::Status CatalogStore::DeleteProfile(const auth::Caller& caller, const std::
 
 absl::StatusOr<v1::Product> CatalogStore::CreateProduct(const auth::Caller& caller,
                                                         const NewProduct& input,
-                                                        const PricingRules& rules,
-                                                        absl::Time now) {
+                                                        const PricingRules& rules, absl::Time now) {
   now = TruncateToMicros(now);
   const v1::Product& draft = input.draft;
   return RetryCollisions(
@@ -511,10 +507,9 @@ absl::StatusOr<v1::FieldViolations> CatalogStore::ValidateProduct(const auth::Ca
       absl::StatusOr<v1::ShippingProfile> read = ReadProfile(tx, draft.shipping_profile_id());
       if (read.ok() && read->owner_id() == caller.user_id) profile = *std::move(read);
     }
-    ValidateDraft(draft,
-                  DraftContext{type ? &*type : nullptr, profile ? &*profile : nullptr,
-                               initial_stock},
-                  rules, violations);
+    ValidateDraft(
+        draft, DraftContext{type ? &*type : nullptr, profile ? &*profile : nullptr, initial_stock},
+        rules, violations);
     return violations.list();
   });
 }
@@ -523,9 +518,8 @@ absl::StatusOr<v1::Product> CatalogStore::GetProduct(const std::string& id,
                                                      const auth::Caller* caller) {
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Product> {
     ASSIGN_OR_RETURN(std::optional<v1::Product> product, ReadProduct(tx, id, false));
-    const bool seller =
-        caller != nullptr && product.has_value() &&
-        (caller->user_id == product->seller_id() || IsAdmin(*caller));
+    const bool seller = caller != nullptr && product.has_value() &&
+                        (caller->user_id == product->seller_id() || IsAdmin(*caller));
     if (!product.has_value() || (product->status() == v1::PRODUCT_STATUS_DRAFT && !seller)) {
       return NotFound("PRODUCT_NOT_FOUND", "no such product");
     }
@@ -537,8 +531,7 @@ absl::StatusOr<v1::Product> CatalogStore::GetProduct(const std::string& id,
 absl::StatusOr<v1::Product> CatalogStore::UpdateProduct(const auth::Caller& caller,
                                                         const google::protobuf::FieldMask& mask,
                                                         const v1::Product& update,
-                                                        const PricingRules& rules,
-                                                        absl::Time now) {
+                                                        const PricingRules& rules, absl::Time now) {
   now = TruncateToMicros(now);
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Product> {
     ASSIGN_OR_RETURN(std::optional<v1::Product> found, ReadProduct(tx, update.id(), true));
@@ -594,8 +587,7 @@ absl::StatusOr<v1::Product> CatalogStore::UpdateProduct(const auth::Caller& call
         if (update.status() == v1::PRODUCT_STATUS_DRAFT &&
             current.status() != v1::PRODUCT_STATUS_DRAFT) {
           return Error(absl::StatusCode::kFailedPrecondition, "STATUS_TRANSITION_INVALID",
-                       "a product that was on sale cannot become a draft again",
-                       "product.status");
+                       "a product that was on sale cannot become a draft again", "product.status");
         }
         merged.set_status(update.status());
       } else if (path == "stream_id") {
@@ -628,9 +620,9 @@ absl::StatusOr<v1::Product> CatalogStore::UpdateProduct(const auth::Caller& call
     const common::v1::Money& price = ListedPrice(merged);
     tx.exec_prepared0("pi_cat_update_product", merged.id(), merged.stream_id(), type.version(),
                       merged.title(), static_cast<int>(merged.status()),
-                      static_cast<int>(merged.sale_mode()), price.amount_minor(),
-                      price.currency(), merged.shipping_profile_id(), Blob(ProductBody(merged)),
-                      merged.version(), PgTime(now));
+                      static_cast<int>(merged.sale_mode()), price.amount_minor(), price.currency(),
+                      merged.shipping_profile_id(), Blob(ProductBody(merged)), merged.version(),
+                      PgTime(now));
     AnnounceProduct(tx, merged, /*created=*/false, merged.stream_id());
     if (current.stream_id() != merged.stream_id()) {
       AnnounceProduct(tx, merged, /*created=*/false, current.stream_id());
@@ -668,9 +660,11 @@ absl::StatusOr<v1::Product> CatalogStore::ArchiveProduct(const auth::Caller& cal
   });
 }
 
-absl::StatusOr<Page<v1::Product>> CatalogStore::ListStreamProducts(
-    const std::string& stream_id, const std::vector<int>& statuses, const auth::Caller* caller,
-    const pagetoken::Cursor& after, int limit) {
+absl::StatusOr<Page<v1::Product>> CatalogStore::ListStreamProducts(const std::string& stream_id,
+                                                                   const std::vector<int>& statuses,
+                                                                   const auth::Caller* caller,
+                                                                   const pagetoken::Cursor& after,
+                                                                   int limit) {
   // Everyone sees LISTED and PAUSED; the seller (and admins) also DRAFT.
   std::vector<int> visible, own;
   const std::vector<int> asked =
@@ -687,9 +681,9 @@ absl::StatusOr<Page<v1::Product>> CatalogStore::ListStreamProducts(
   ASSIGN_OR_RETURN(std::string after_time, CursorTime(after));
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<Page<v1::Product>> {
     std::vector<v1::Product> items;
-    for (const pqxx::row& r : tx.exec_prepared("pi_cat_list_stream_products", stream_id,
-                                               after_time, after.id, IntArray(visible),
-                                               IntArray(own), caller_id, limit + 1)) {
+    for (const pqxx::row& r :
+         tx.exec_prepared("pi_cat_list_stream_products", stream_id, after_time, after.id,
+                          IntArray(visible), IntArray(own), caller_id, limit + 1)) {
       ASSIGN_OR_RETURN(std::optional<v1::Product> p,
                        ReadProduct(tx, r[0].as<std::string>(), false));
       if (p.has_value()) items.push_back(*std::move(p));

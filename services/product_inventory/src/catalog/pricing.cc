@@ -178,8 +178,8 @@ void ValidateAuctionSettings(const v1::AuctionSettings& settings, absl::string_v
   if (!settings.has_duration()) {
     out.Add(at + ".duration", "DURATION_OUT_OF_RANGE", "a duration of 10s..1h is required");
   }
-  CheckDuration(settings.has_duration(), settings.duration(), absl::Seconds(10),
-                absl::Hours(1), false, at + ".duration", "duration must be 10s..1h", out);
+  CheckDuration(settings.has_duration(), settings.duration(), absl::Seconds(10), absl::Hours(1),
+                false, at + ".duration", "duration must be 10s..1h", out);
   CheckDuration(settings.has_anti_snipe_window(), settings.anti_snipe_window(),
                 absl::ZeroDuration(), absl::Minutes(2), true, at + ".anti_snipe_window",
                 "anti_snipe_window must be 0..2m", out);
@@ -202,14 +202,14 @@ BuyNowPrices BuyNowBounds(const common::v1::Money& starting_bid,
   const int64_t start = starting_bid.amount_minor();
   const int64_t increment = IncrementAt(increments, starting_bid.currency(), start);
   // Integer arithmetic: amounts are at most the ceiling (<= 10^12), premiums <= 1000 %.
-  int64_t minimum = std::max(start + increment,
-                             (start * (100 + rules.buy_now_min_premium_percent) + 99) / 100);
+  int64_t minimum =
+      std::max(start + increment, (start * (100 + rules.buy_now_min_premium_percent) + 99) / 100);
   if (reserve != nullptr && reserve->currency() == starting_bid.currency()) {
     minimum = std::max(minimum, reserve->amount_minor());
   }
   minimum = RoundUp(minimum, step);
-  const auto multiplied =
-      static_cast<int64_t>(std::ceil(static_cast<double>(start) * rules.buy_now_suggest_multiplier));
+  const auto multiplied = static_cast<int64_t>(
+      std::ceil(static_cast<double>(start) * rules.buy_now_suggest_multiplier));
   int64_t suggested = RoundUp(RoundUp(multiplied, increment), step);
   suggested = std::max(suggested, minimum);
   BuyNowPrices out;

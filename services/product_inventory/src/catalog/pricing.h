@@ -57,7 +57,8 @@ void ValidateAuctionSettings(const v1::AuctionSettings& settings, absl::string_v
                              const PricingRules& rules, Violations& out);
 
 // The platform increment table (same figures, in minor units, for every currency).
-google::protobuf::RepeatedPtrField<v1::IncrementStep> PlatformIncrements(absl::string_view currency);
+google::protobuf::RepeatedPtrField<v1::IncrementStep> PlatformIncrements(
+    absl::string_view currency);
 
 // The increment that applies when the current amount is `amount` (the table's first step whose
 // bound exceeds it, else its last step). `table` must be valid; empty means the platform's.

@@ -41,8 +41,7 @@ void ValidateDraft(const v1::Product& product, const DraftContext& context,
   const int64_t title_length = text::CodePointCount(product.title());
   if (title_length < 1 || title_length > 120 ||
       text::CheckUserText(product.title()) != text::TextProblem::kNone) {
-    out.Add("product.title", "TITLE_INVALID",
-            "a title is 1..120 visible characters on one line");
+    out.Add("product.title", "TITLE_INVALID", "a title is 1..120 visible characters on one line");
   }
   const int64_t description_length = text::CodePointCount(product.description());
   if (description_length < 0 || description_length > 5000 ||
@@ -72,8 +71,9 @@ void ValidateDraft(const v1::Product& product, const DraftContext& context,
   }
   if (product.has_purchase_limit()) {
     const v1::PurchaseLimit& limit = product.purchase_limit();
-    const bool window_ok = !limit.has_window() || (FromProto(limit.window()) >= absl::Minutes(1) &&
-                                                   FromProto(limit.window()) <= absl::Hours(24 * 30));
+    const bool window_ok =
+        !limit.has_window() || (FromProto(limit.window()) >= absl::Minutes(1) &&
+                                FromProto(limit.window()) <= absl::Hours(24 * 30));
     if (limit.max_quantity_per_user() < 0 || limit.max_quantity_per_user() > 1000 || !window_ok) {
       out.Add("product.purchase_limit", "PURCHASE_LIMIT_INVALID",
               "max_quantity_per_user is 0..1000 and window 1m..30d");
@@ -81,8 +81,7 @@ void ValidateDraft(const v1::Product& product, const DraftContext& context,
   }
   if (product.has_hold_duration() && (FromProto(product.hold_duration()) < absl::Minutes(1) ||
                                       FromProto(product.hold_duration()) > absl::Minutes(30))) {
-    out.Add("product.hold_duration", "HOLD_DURATION_OUT_OF_RANGE",
-            "hold_duration must be 1m..30m");
+    out.Add("product.hold_duration", "HOLD_DURATION_OUT_OF_RANGE", "hold_duration must be 1m..30m");
   }
 
   // Type and parameters.
@@ -116,8 +115,7 @@ void ValidateDraft(const v1::Product& product, const DraftContext& context,
         out.Add("product.auction_settings", "AUCTION_SETTINGS_REQUIRED",
                 "an auction product needs auction_settings");
       } else {
-        ValidateAuctionSettings(product.auction_settings(), "product.auction_settings", rules,
-                                out);
+        ValidateAuctionSettings(product.auction_settings(), "product.auction_settings", rules, out);
       }
       if (product.has_price()) {
         out.Add("product.price", "PRICE_NOT_ALLOWED",

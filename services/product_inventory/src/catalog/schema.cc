@@ -76,7 +76,8 @@ void CheckSpec(const v1::ParameterSpec& spec, const std::string& at, Violations&
     case v1::PARAMETER_KIND_INTEGER:
       if (!(spec.min_value() == 0 && spec.max_value() == 0) &&
           spec.min_value() > spec.max_value()) {
-        out.Add(at + ".min_value", "PARAMETER_RANGE_INVALID", "min_value must not exceed max_value");
+        out.Add(at + ".min_value", "PARAMETER_RANGE_INVALID",
+                "min_value must not exceed max_value");
       }
       break;
     case v1::PARAMETER_KIND_BOOLEAN:
@@ -122,7 +123,8 @@ void CheckSpec(const v1::ParameterSpec& spec, const std::string& at, Violations&
       break;
     }
     default:
-      out.Add(at + ".kind", "PARAMETER_KIND_INVALID", "kind must be one of the ParameterKind values");
+      out.Add(at + ".kind", "PARAMETER_KIND_INVALID",
+              "kind must be one of the ParameterKind values");
   }
 }
 
@@ -253,8 +255,8 @@ void ValidateParameters(const v1::ProductType& type,
           break;
         }
         const bool bounded = !(spec.min_value() == 0 && spec.max_value() == 0);
-        if (bounded &&
-            (value.integer_value() < spec.min_value() || value.integer_value() > spec.max_value())) {
+        if (bounded && (value.integer_value() < spec.min_value() ||
+                        value.integer_value() > spec.max_value())) {
           out.Add(at, "PARAMETER_OUT_OF_RANGE",
                   absl::StrCat("must be ", spec.min_value(), "..", spec.max_value()));
         }
@@ -281,9 +283,9 @@ void ValidateParameters(const v1::ProductType& type,
           break;
         }
         const common::v1::Money& m = value.money_value();
-        const common::v1::Money* bound =
-            spec.has_min_money() ? &spec.min_money()
-                                 : (spec.has_max_money() ? &spec.max_money() : nullptr);
+        const common::v1::Money* bound = spec.has_min_money()
+                                             ? &spec.min_money()
+                                             : (spec.has_max_money() ? &spec.max_money() : nullptr);
         if (!ValidMoney(m) || (bound != nullptr && bound->currency() != m.currency())) {
           out.Add(at, "PARAMETER_CURRENCY_MISMATCH", "amount in the wrong or an invalid currency");
         } else if ((spec.has_min_money() && m.amount_minor() < spec.min_money().amount_minor()) ||
@@ -332,8 +334,7 @@ void ValidateParameters(const v1::ProductType& type,
     for (char& c : shown) {
       if (!(absl::ascii_isalnum(c) || c == '_' || c == '-')) c = '?';
     }
-    out.Add(Key(prefix, shown), "PARAMETER_UNKNOWN",
-            "the product type has no such parameter");
+    out.Add(Key(prefix, shown), "PARAMETER_UNKNOWN", "the product type has no such parameter");
   }
 }
 

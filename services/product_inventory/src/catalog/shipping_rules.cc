@@ -72,9 +72,10 @@ void ValidateShippingProfile(const v1::ShippingProfile& profile, absl::string_vi
     const std::string before = currency;
     auto money_ok = [&](const common::v1::Money& m, const std::string& field) {
       if (Amount(m, currency)) return true;
-      out.Add(field, FindCurrency(m.currency()) == nullptr ? "UNSUPPORTED_CURRENCY"
-                     : (!before.empty() && m.currency() != currency) ? "CURRENCY_MISMATCH"
-                                                                     : "RATE_INVALID",
+      out.Add(field,
+              FindCurrency(m.currency()) == nullptr           ? "UNSUPPORTED_CURRENCY"
+              : (!before.empty() && m.currency() != currency) ? "CURRENCY_MISMATCH"
+                                                              : "RATE_INVALID",
               "amounts are >= 0, in a supported currency, the same in every rate");
       return false;
     };
@@ -86,8 +87,8 @@ void ValidateShippingProfile(const v1::ShippingProfile& profile, absl::string_vi
       }
       if (rate.has_additional_unit()) money_ok(rate.additional_unit(), r + ".additional_unit");
     } else {
-      bool tiers_ok = rate.weight_tiers_size() <= 20 && !rate.has_first_unit() &&
-                      !rate.has_additional_unit();
+      bool tiers_ok =
+          rate.weight_tiers_size() <= 20 && !rate.has_first_unit() && !rate.has_additional_unit();
       int64_t previous = 0;
       for (int t = 0; t < rate.weight_tiers_size(); ++t) {
         const v1::WeightTier& tier = rate.weight_tiers(t);

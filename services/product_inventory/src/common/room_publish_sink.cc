@@ -33,9 +33,9 @@ absl::StatusOr<std::vector<std::string>> RoomPublishSink::Deliver(
     request.set_stream_id(event.aggregate_id());
     request.set_event_id(event.id());
     *request.mutable_event()->mutable_occurred_at() = event.occurred_at();
-    absl::StatusOr<rp::PublishResponse> published = clients::Call(
-        "realtime-push", *stub_, &rp::RealtimePushInternalService::Stub::Publish, request,
-        nullptr, deadline_);
+    absl::StatusOr<rp::PublishResponse> published =
+        clients::Call("realtime-push", *stub_, &rp::RealtimePushInternalService::Stub::Publish,
+                      request, nullptr, deadline_);
     if (!published.ok()) {
       const std::string reason = ReasonOf(published.status());
       const bool never = reason == "ROOM_CLOSED" ||

@@ -7,6 +7,8 @@
 #include <optional>
 #include <pqxx/transaction>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -27,6 +29,11 @@ bool IsStreamEvent(const common::v1::Event& event);
 // Records a video_ingest.stream_* event in `tx`. An ended stream stays ended (a late event
 // never reopens it). INVALID_ARGUMENT EVENT_PAYLOAD_INVALID for a payload that does not unpack.
 absl::Status ApplyStreamEvent(pqxx::work& tx, const common::v1::Event& event, absl::Time now);
+
+// Its statements, for the pool's prepared list.
+namespace sql {
+std::vector<std::pair<std::string, std::string>> StreamStatements();
+}  // namespace sql
 
 // The stream, if known.
 std::optional<StreamInfo> LookupStream(pqxx::work& tx, const std::string& stream_id);

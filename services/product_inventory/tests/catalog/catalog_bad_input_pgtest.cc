@@ -3,7 +3,6 @@
 // product, no room event. ValidateProduct gives the same violations without writing.
 
 #include <catch2/catch.hpp>
-
 #include <functional>
 
 #include "catalog_client.h"
@@ -39,8 +38,7 @@ TEST_CASE("catalog bad input: CreateProduct refuses with a reason and stores not
   const std::string ended_stream = f.AddStream("usr_host", /*ended=*/true);
   using grpc::StatusCode;
   const std::vector<Case> cases = {
-      {"unknown type",
-       [](auto& r) { P(r).set_product_type_id("pty_00000000000000000000000000"); },
+      {"unknown type", [](auto& r) { P(r).set_product_type_id("pty_00000000000000000000000000"); },
        StatusCode::NOT_FOUND, "PRODUCT_TYPE_NOT_FOUND"},
       {"parameters outside the schema, all reported at once",
        [](auto& r) {
@@ -51,7 +49,9 @@ TEST_CASE("catalog bad input: CreateProduct refuses with a reason and stores not
          params["vintage"] = Text("yes");
          params["brand"] = Text("Levi's");
        },
-       StatusCode::INVALID_ARGUMENT, "PARAMETER_NOT_A_CHOICE", false,
+       StatusCode::INVALID_ARGUMENT,
+       "PARAMETER_NOT_A_CHOICE",
+       false,
        {{"product.parameters[size]", "PARAMETER_NOT_A_CHOICE"},
         {"product.parameters[colour]", "PARAMETER_REQUIRED"},
         {"product.parameters[chest_cm]", "PARAMETER_OUT_OF_RANGE"},
@@ -66,7 +66,9 @@ TEST_CASE("catalog bad input: CreateProduct refuses with a reason and stores not
          *P(r).mutable_price() = Money(0);
          r.set_initial_stock(0);
        },
-       StatusCode::INVALID_ARGUMENT, "TITLE_INVALID", false,
+       StatusCode::INVALID_ARGUMENT,
+       "TITLE_INVALID",
+       false,
        {{"product.title", "TITLE_INVALID"},
         {"initial_stock", "STOCK_OUT_OF_RANGE"},
         {"product.price", "PRICE_OUT_OF_RANGE"}}},
@@ -86,8 +88,9 @@ TEST_CASE("catalog bad input: CreateProduct refuses with a reason and stores not
        StatusCode::INVALID_ARGUMENT, "STOCK_OUT_OF_RANGE"},
       {"no idempotency key", [](auto& r) { r.clear_idempotency_key(); },
        StatusCode::INVALID_ARGUMENT, "IDEMPOTENCY_KEY_INVALID"},
-      {"reserve below the starting bid", [](auto& r) { *A(r).mutable_reserve_price() = Money(900); },
-       StatusCode::INVALID_ARGUMENT, "RESERVE_BELOW_STARTING_BID", true},
+      {"reserve below the starting bid",
+       [](auto& r) { *A(r).mutable_reserve_price() = Money(900); }, StatusCode::INVALID_ARGUMENT,
+       "RESERVE_BELOW_STARTING_BID", true},
       {"buy-now without the premium over the starting bid",
        [](auto& r) {
          A(r).clear_reserve_price();
@@ -119,8 +122,7 @@ TEST_CASE("catalog bad input: CreateProduct refuses with a reason and stores not
        StatusCode::PERMISSION_DENIED, "NOT_STREAM_OWNER"},
       {"a stream that ended", [&](auto& r) { P(r).set_stream_id(ended_stream); },
        StatusCode::FAILED_PRECONDITION, "STREAM_ENDED"},
-      {"an unknown stream",
-       [](auto& r) { P(r).set_stream_id("str_00000000000000000000000000"); },
+      {"an unknown stream", [](auto& r) { P(r).set_stream_id("str_00000000000000000000000000"); },
        StatusCode::NOT_FOUND, "STREAM_NOT_FOUND"},
   };
   for (const Case& k : cases) {
@@ -142,7 +144,8 @@ TEST_CASE("catalog bad input: CreateProduct refuses with a reason and stores not
       CHECK(f.Count("SELECT count(*) FROM outbox") == 0);
 
       // The dry run says the same for the field-level problems, and writes nothing either.
-      if (k.code == StatusCode::INVALID_ARGUMENT && k.reason != std::string("IDEMPOTENCY_KEY_INVALID")) {
+      if (k.code == StatusCode::INVALID_ARGUMENT &&
+          k.reason != std::string("IDEMPOTENCY_KEY_INVALID")) {
         pb::ValidateProductRequest validate;
         *validate.mutable_product() = req.product();
         validate.set_initial_stock(req.initial_stock());
@@ -153,7 +156,8 @@ TEST_CASE("catalog bad input: CreateProduct refuses with a reason and stores not
           found = found || violation.reason() == k.reason;
         }
         CHECK(found);
-        if (!k.violations.empty()) CHECK(v.response.violations_size() == static_cast<int>(k.violations.size()));
+        if (!k.violations.empty())
+          CHECK(v.response.violations_size() == static_cast<int>(k.violations.size()));
         CHECK(f.Count("SELECT count(*) FROM products") == 0);
       }
     }

@@ -8,10 +8,10 @@
 #include <utility>
 #include <vector>
 
+#include "../support/app_fixture.h"
 #include "google/rpc/status.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "shopcast/common/v1/error.pb.h"
-#include "../support/app_fixture.h"
 
 namespace shopcast::product_inventory::testing {
 

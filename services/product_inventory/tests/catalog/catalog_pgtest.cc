@@ -2,9 +2,8 @@
 // products (fixed price and auction), validation without writes, optimistic concurrency,
 // lists, idempotent creation, id collisions retried, room events written to the outbox.
 
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 
 #include "catalog_client.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -108,7 +107,9 @@ TEST_CASE("catalog: SuggestBuyNowPrice follows the documented rule") {
   CHECK(ReasonOf(r.status) == "PRICE_OFF_STEP");
 }
 
-TEST_CASE("catalog: UpdateProduct with the version read, and a stale one is ABORTED with the current product") {
+TEST_CASE(
+    "catalog: UpdateProduct with the version read, and a stale one is ABORTED with the current "
+    "product") {
   AppFixture f;
   Catalog c(f, f.AddReplica());
   pb::ProductType type = c.CreateApparelType();
@@ -194,7 +195,8 @@ TEST_CASE("catalog: a product dropped in a stream writes its room event in the s
   REQUIRE(created.status.ok());
   CHECK(created.response.product().stream_id() == stream);
   CHECK(f.Count("SELECT count(*) FROM outbox WHERE destination = 'realtime_push' AND "
-                "aggregate_id = '" + stream + "' AND type = 'product_inventory.product_created'") == 1);
+                "aggregate_id = '" +
+                stream + "' AND type = 'product_inventory.product_created'") == 1);
 
   pb::UpdateProductRequest update;
   update.mutable_update_mask()->add_paths("status");
@@ -352,8 +354,9 @@ TEST_CASE("catalog: shipping profiles belong to their host, and one in use canno
 
   pb::ListShippingProfilesRequest list;
   CHECK(c.Call(&Stub::ListShippingProfiles, c.host(), list).response.shipping_profiles_size() == 1);
-  CHECK(c.Call(&Stub::ListShippingProfiles, c.other_host(), list)
-            .response.shipping_profiles_size() == 0);
+  CHECK(
+      c.Call(&Stub::ListShippingProfiles, c.other_host(), list).response.shipping_profiles_size() ==
+      0);
 
   pb::DeleteShippingProfileRequest del;
   del.set_shipping_profile_id(profile.id());

@@ -30,8 +30,8 @@ TEST_CASE("rules: decimals are exact text, with bounded digits") {
   CHECK(ParseDecimal("12.5")->places == 1);
   CHECK(ParseDecimal("-0.001")->nanos == -1'000'000);
   CHECK(ParseDecimal("7")->places == 0);
-  for (const char* bad : {"", "-", ".5", "5.", "1e3", "1.2.3", " 1", "1.0000000001",
-                          "1234567890123"}) {
+  for (const char* bad :
+       {"", "-", ".5", "5.", "1e3", "1.2.3", " 1", "1.0000000001", "1234567890123"}) {
     CHECK_FALSE(ParseDecimal(bad).has_value());
   }
 }
@@ -58,11 +58,13 @@ TEST_CASE("rules: parameters are checked against every spec kind at once") {
   add("signed", v1::PARAMETER_KIND_BOOLEAN, false);
   NormalizeProductType(type);
   Violations schema;
-  ValidateProductType([&] {
-    v1::ProductType named = type;
-    named.set_name("Collectible");
-    return named;
-  }(), "t", schema);
+  ValidateProductType(
+      [&] {
+        v1::ProductType named = type;
+        named.set_name("Collectible");
+        return named;
+      }(),
+      "t", schema);
   REQUIRE(schema.empty());
 
   google::protobuf::Map<std::string, v1::ParameterValue> params;
@@ -73,10 +75,9 @@ TEST_CASE("rules: parameters are checked against every spec kind at once") {
   params["signed"].set_integer_value(1);
   Violations v;
   ValidateParameters(type, params, "p", v);
-  CHECK(Reasons(v) == std::vector<std::string>{"PARAMETER_TOO_SHORT", "PARAMETER_OUT_OF_RANGE",
-                                               "PARAMETER_TOO_PRECISE",
-                                               "PARAMETER_CURRENCY_MISMATCH",
-                                               "PARAMETER_TYPE_MISMATCH"});
+  CHECK(Reasons(v) == std::vector<std::string>{
+                          "PARAMETER_TOO_SHORT", "PARAMETER_OUT_OF_RANGE", "PARAMETER_TOO_PRECISE",
+                          "PARAMETER_CURRENCY_MISMATCH", "PARAMETER_TYPE_MISMATCH"});
   CHECK(v.list().violations(0).field() == "p[name]");
 
   params["name"].set_text_value("Mint card");
@@ -167,8 +168,7 @@ TEST_CASE("rules: auction settings report every problem") {
   Violations v;
   ValidateAuctionSettings(s, "a", rules, v);
   CHECK(Reasons(v) == std::vector<std::string>{"RESERVE_BELOW_STARTING_BID", "BUY_NOW_TOO_LOW",
-                                               "DURATION_OUT_OF_RANGE",
-                                               "DURATION_OUT_OF_RANGE"});
+                                               "DURATION_OUT_OF_RANGE", "DURATION_OUT_OF_RANGE"});
 }
 
 TEST_CASE("rules: shipping profiles, flat and by weight") {
@@ -195,8 +195,8 @@ TEST_CASE("rules: shipping profiles, flat and by weight") {
   p.mutable_handling_time()->set_seconds(31 * 86400);
   Violations bad;
   ValidateShippingProfile(p, "s", bad);
-  CHECK(Reasons(bad) == std::vector<std::string>{"HANDLING_TIME_OUT_OF_RANGE",
-                                                 "WEIGHT_TIERS_INVALID"});
+  CHECK(Reasons(bad) ==
+        std::vector<std::string>{"HANDLING_TIME_OUT_OF_RANGE", "WEIGHT_TIERS_INVALID"});
 }
 
 }  // namespace

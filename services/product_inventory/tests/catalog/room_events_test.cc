@@ -4,7 +4,6 @@
 // product_created, then product_updated.
 
 #include <catch2/catch.hpp>
-
 #include <pqxx/pqxx>
 #include <thread>
 
@@ -104,8 +103,8 @@ TEST_CASE("room events: a product dropped in a stream reaches its realtime-push 
   // realtime-push with a certificate of this test's CA, so each trusts the other.
   rp::testing::Deployment push_deployment(f.pki_dir());
   rp::testing::Process push(push_deployment, "realtime-push");
-  Replica& inventory = f.AddReplica(
-      [&](Config& c) { c.event_sinks["realtime_push"] = push.internal_target(); });
+  Replica& inventory =
+      f.AddReplica([&](Config& c) { c.event_sinks["realtime_push"] = push.internal_target(); });
 
   // video-ingest tells both services about the stream.
   const std::string stream = ids::NewId("str");
@@ -132,8 +131,8 @@ TEST_CASE("room events: a product dropped in a stream reaches its realtime-push 
   REQUIRE(c.Call(&Stub::UpdateProduct, c.host(), update).status.ok());
 
   using E = rp::v1::RoomEvent;
-  const std::vector<std::tuple<int, std::string, int64_t>> want = {
-      {E::kProductCreated, id, 1}, {E::kProductUpdated, id, 2}};
+  const std::vector<std::tuple<int, std::string, int64_t>> want = {{E::kProductCreated, id, 1},
+                                                                   {E::kProductUpdated, id, 2}};
   CHECK(shopcast::testing::WaitUntil([&] { return viewer.ProductEvents() == want; },
                                      absl::Seconds(30)));
   // Delivered, hence marked so in the outbox.
