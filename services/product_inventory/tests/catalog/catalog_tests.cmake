@@ -7,6 +7,7 @@ if(SHOPCAST_BUILD_TESTS)
   shopcast_test(NAME product_inventory_catalog_pgtest
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/catalog/catalog_pgtest.cc
             ${CMAKE_CURRENT_SOURCE_DIR}/tests/catalog/catalog_bad_input_pgtest.cc
+            ${CMAKE_CURRENT_SOURCE_DIR}/tests/catalog/catalog_concurrency_pgtest.cc
     DEPS product_inventory_app_fixture LABEL pg)
   target_include_directories(product_inventory_catalog_pgtest PRIVATE
     ${CMAKE_CURRENT_SOURCE_DIR}/tests/catalog)
