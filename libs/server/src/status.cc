@@ -4,6 +4,7 @@
 #include "google/rpc/status.pb.h"
 #include "shopcast/common/v1/error.pb.h"
 #include "shopcast/log/log.h"
+#include "shopcast/status/details.h"
 #include "shopcast/status/status.h"
 
 namespace shopcast::server {
@@ -42,6 +43,13 @@ grpc::Status ToGrpcStatus(const absl::Status& s, grpc::ServerContextBase* ctx) {
       details.set_code(static_cast<int>(code));
       details.set_message(std::string(s.message()));
       details.add_details()->PackFrom(info);
+      // Typed details (shopcast/status/details.h) follow the ErrorInfo, as they were attached.
+      s.ForEachPayload([&](absl::string_view type_url, const absl::Cord& value) {
+        if (!absl::StartsWith(type_url, kDetailPayloadPrefix)) return;
+        google::protobuf::Any* any = details.add_details();
+        any->set_type_url(std::string(type_url));
+        any->set_value(std::string(value));
+      });
       return grpc::Status(code, std::string(s.message()), details.SerializeAsString());
     }
   }

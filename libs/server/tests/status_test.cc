@@ -5,6 +5,7 @@
 #include "absl/strings/cord.h"
 #include "google/rpc/status.pb.h"
 #include "shopcast/common/v1/error.pb.h"
+#include "shopcast/status/details.h"
 #include "shopcast/status/status.h"
 
 TEST_CASE("caller errors keep their code and message") {
@@ -52,4 +53,22 @@ TEST_CASE("error metadata reaches ErrorInfo.metadata; reason and field stay out 
   CHECK(info.reason() == "CHAT_RATE_LIMITED");
   REQUIRE(info.metadata_size() == 1);
   CHECK(info.metadata().at("retry_after_ms") == "1200");
+}
+
+TEST_CASE("attached details follow the ErrorInfo as Any messages") {
+  absl::Status s = shopcast::InvalidArgument("name", "NAME_INVALID", "bad");
+  shopcast::common::v1::ErrorInfo extra;
+  extra.set_reason("SECOND");
+  shopcast::AttachDetail(s, "shopcast.common.v1.ErrorInfo", extra.SerializeAsString());
+  REQUIRE(shopcast::DetailOf(s, "shopcast.common.v1.ErrorInfo").has_value());
+  auto g = shopcast::server::ToGrpcStatus(s, nullptr);
+  google::rpc::Status details;
+  REQUIRE(details.ParseFromString(g.error_details()));
+  REQUIRE(details.details_size() == 2);
+  shopcast::common::v1::ErrorInfo first, second;
+  REQUIRE(details.details(0).UnpackTo(&first));
+  REQUIRE(details.details(1).UnpackTo(&second));
+  CHECK(first.reason() == "NAME_INVALID");
+  CHECK(second.reason() == "SECOND");
+  CHECK(first.metadata_size() == 0);
 }

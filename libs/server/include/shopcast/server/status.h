@@ -14,7 +14,8 @@ inline constexpr char kFieldTrailer[] = "shopcast-error-field";
 
 // Converts `s`, attaching its reason and field as trailing metadata on `ctx` (may be null).
 // Any other payload of `s` under "type.shopcast.dev/<key>" is a fact for the caller and goes
-// into ErrorInfo.metadata[<key>] (e.g. "retry_after_ms").
+// into ErrorInfo.metadata[<key>] (e.g. "retry_after_ms"). Details attached with
+// shopcast::AttachDetail (shopcast/status/details.h) follow the ErrorInfo as Any messages.
 // INTERNAL/UNKNOWN/DATA_LOSS messages are replaced by a generic text: internal detail never
 // reaches a client (it is logged by the access log instead).
 grpc::Status ToGrpcStatus(const absl::Status& s, grpc::ServerContextBase* ctx);

@@ -1,0 +1,16 @@
+add_library(product_inventory_app STATIC
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/app/app.cc ${CMAKE_CURRENT_SOURCE_DIR}/src/app/config.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/app/event_sink_service.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/app/internal_service.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/app/public_service.cc)
+target_include_directories(product_inventory_app PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
+target_link_libraries(product_inventory_app PUBLIC
+  product_inventory_common shopcast::server shopcast::clients shopcast::auth shopcast::config
+  shopcast::events shopcast::pagetoken shopcast::startup absl::flags
+  # ---- area libraries (one line each) ----
+  product_inventory_catalog)
+shopcast_warnings(product_inventory_app)
+
+add_executable(product-inventory ${CMAKE_CURRENT_SOURCE_DIR}/src/main.cc)
+target_link_libraries(product-inventory PRIVATE product_inventory_app)
+shopcast_warnings(product-inventory)

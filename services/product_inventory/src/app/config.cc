@@ -1,0 +1,113 @@
+#include "app/config.h"
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_split.h"
+
+ABSL_FLAG(std::string, grpc_addr, "0.0.0.0:50058", "gRPC listen address");
+ABSL_FLAG(std::string, metrics_addr, "0.0.0.0:9098", "Prometheus /metrics listen address");
+ABSL_FLAG(std::string, internal_grpc_addr, "0.0.0.0:50059",
+          "internal gRPC listen address (EventSink, checkout RPCs; mutual TLS)");
+ABSL_FLAG(std::string, service_ca_file, "", "PEM of the internal CA that signs service certs");
+ABSL_FLAG(std::string, service_cert_file, "",
+          "PEM certificate of this service (CN=product-inventory)");
+ABSL_FLAG(std::string, service_key_file, "", "PEM private key of service_cert_file");
+ABSL_FLAG(std::string, db_dsn, "", "libpq connection string (no password; use PGPASSWORD)");
+ABSL_FLAG(int, db_pool_size, 8, "database connections (also the blocking-work threads)");
+ABSL_FLAG(std::string, verify_key_files, "",
+          "comma-separated PEM public keys that access tokens are verified with");
+ABSL_FLAG(std::string, token_issuer, "shopcast-user", "expected iss claim of access tokens");
+ABSL_FLAG(std::string, token_audience, "shopcast", "expected aud claim of access tokens");
+ABSL_FLAG(std::string, user_internal_addr, "",
+          "host:port of the user service's internal listener (token revocations)");
+ABSL_FLAG(absl::Duration, revocation_sync_interval, absl::Seconds(1),
+          "how often the token revocation list is pulled from the user service");
+ABSL_FLAG(std::string, page_token_key_file, "",
+          "file holding the key (>= 32 bytes) that seals list page tokens");
+ABSL_FLAG(std::string, event_sinks, "",
+          "outbox destination=host:port pairs, comma-separated (realtime_push=…)");
+ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(20),
+          "how long in-flight calls may run after SIGTERM");
+ABSL_FLAG(absl::Duration, shutdown_unready_delay, absl::ZeroDuration(),
+          "after SIGTERM: readiness off while still serving this long, then drain");
+ABSL_FLAG(std::string, log_level, "info", "debug, info, warn or error");
+
+// ---- catalog ----
+ABSL_FLAG(int64_t, price_ceiling_minor, 10'000'000,
+          "highest price, starting bid or buy-now price, in minor units");
+ABSL_FLAG(int, buy_now_min_premium_percent, 20,
+          "a buy-now price must exceed the starting bid by at least this percentage (0..1000)");
+ABSL_FLAG(double, buy_now_suggest_multiplier, 2.0,
+          "SuggestBuyNowPrice suggests the starting bid times this (1..100)");
+
+namespace shopcast::product_inventory {
+
+absl::StatusOr<Config> LoadConfig() {
+  Config c;
+  c.grpc_addr = absl::GetFlag(FLAGS_grpc_addr);
+  c.metrics_addr = absl::GetFlag(FLAGS_metrics_addr);
+  c.internal_grpc_addr = absl::GetFlag(FLAGS_internal_grpc_addr);
+  c.service_tls = auth::ServiceTlsFiles{absl::GetFlag(FLAGS_service_ca_file),
+                                        absl::GetFlag(FLAGS_service_cert_file),
+                                        absl::GetFlag(FLAGS_service_key_file)};
+  c.db_dsn = absl::GetFlag(FLAGS_db_dsn);
+  c.db_pool_size = absl::GetFlag(FLAGS_db_pool_size);
+  for (absl::string_view f :
+       absl::StrSplit(absl::GetFlag(FLAGS_verify_key_files), ',', absl::SkipEmpty())) {
+    c.verify_key_files.emplace_back(f);
+  }
+  c.token_issuer = absl::GetFlag(FLAGS_token_issuer);
+  c.token_audience = absl::GetFlag(FLAGS_token_audience);
+  c.user_internal_addr = absl::GetFlag(FLAGS_user_internal_addr);
+  c.revocation_sync_interval = absl::GetFlag(FLAGS_revocation_sync_interval);
+  c.page_token_key_file = absl::GetFlag(FLAGS_page_token_key_file);
+  for (absl::string_view pair :
+       absl::StrSplit(absl::GetFlag(FLAGS_event_sinks), ',', absl::SkipEmpty())) {
+    std::vector<std::string> kv = absl::StrSplit(pair, absl::MaxSplits('=', 1));
+    if (kv.size() != 2 || kv[0].empty() || kv[1].empty()) {
+      return absl::InvalidArgumentError("event_sinks must be destination=host:port,…");
+    }
+    c.event_sinks[kv[0]] = kv[1];
+  }
+  c.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
+  c.shutdown_unready_delay = absl::GetFlag(FLAGS_shutdown_unready_delay);
+
+  if (c.db_dsn.empty()) return absl::InvalidArgumentError("db_dsn is required");
+  if (c.db_dsn.find("password") != std::string::npos) {
+    return absl::InvalidArgumentError(
+        "db_dsn must not contain a password; set PGPASSWORD or PGPASSFILE instead");
+  }
+  if (c.db_pool_size < 2 || c.db_pool_size > 256) {
+    return absl::InvalidArgumentError("db_pool_size must be 2..256");
+  }
+  if (c.verify_key_files.empty()) {
+    return absl::InvalidArgumentError("verify_key_files is required");
+  }
+  if (c.token_issuer.empty() || c.token_audience.empty()) {
+    return absl::InvalidArgumentError("token_issuer and token_audience must not be empty");
+  }
+  if (c.shutdown_unready_delay < absl::ZeroDuration() ||
+      c.revocation_sync_interval < absl::Milliseconds(100)) {
+    return absl::InvalidArgumentError(
+        "shutdown_unready_delay must be >= 0 and revocation_sync_interval >= 100ms");
+  }
+  if (!log::ParseLevel(absl::GetFlag(FLAGS_log_level), &c.log_level)) {
+    return absl::InvalidArgumentError("log_level must be debug, info, warn or error");
+  }
+
+  // ---- catalog ----
+  c.price_ceiling_minor = absl::GetFlag(FLAGS_price_ceiling_minor);
+  c.buy_now_min_premium_percent = absl::GetFlag(FLAGS_buy_now_min_premium_percent);
+  c.buy_now_suggest_multiplier = absl::GetFlag(FLAGS_buy_now_suggest_multiplier);
+  if (c.price_ceiling_minor < 100 || c.price_ceiling_minor > 1'000'000'000'000) {
+    return absl::InvalidArgumentError("price_ceiling_minor must be 100..10^12");
+  }
+  if (c.buy_now_min_premium_percent < 0 || c.buy_now_min_premium_percent > 1000) {
+    return absl::InvalidArgumentError("buy_now_min_premium_percent must be 0..1000");
+  }
+  if (!(c.buy_now_suggest_multiplier >= 1.0 && c.buy_now_suggest_multiplier <= 100.0)) {
+    return absl::InvalidArgumentError("buy_now_suggest_multiplier must be 1..100");
+  }
+  return c;
+}
+
+}  // namespace shopcast::product_inventory

@@ -1,0 +1,47 @@
+#include "app/public_service.h"
+
+#include "shopcast/server/unary.h"
+#include "shopcast/status/status.h"
+
+// Defines PublicService::Method as a call of `area`'s Method, or UNIMPLEMENTED when the App
+// wired no such area.
+#define SHOPCAST_PI_FORWARD(area, Method)                                                        \
+  grpc::ServerUnaryReactor* PublicService::Method(grpc::CallbackServerContext* ctx,              \
+                                                  const v1::Method##Request* request,            \
+                                                  v1::Method##Response* response) {              \
+    if (areas_.area == nullptr) {                                                                \
+      return server::FinishNow(                                                                  \
+          ctx, Error(absl::StatusCode::kUnimplemented, "NOT_SERVED", #Method " is not served")); \
+    }                                                                                            \
+    return areas_.area->Method(ctx, request, response);                                          \
+  }
+
+namespace shopcast::product_inventory {
+
+// ---- catalog ----
+SHOPCAST_PI_FORWARD(catalog, CreateProduct)
+SHOPCAST_PI_FORWARD(catalog, GetProduct)
+SHOPCAST_PI_FORWARD(catalog, UpdateProduct)
+SHOPCAST_PI_FORWARD(catalog, ArchiveProduct)
+SHOPCAST_PI_FORWARD(catalog, ListStreamProducts)
+SHOPCAST_PI_FORWARD(catalog, ListMyProducts)
+SHOPCAST_PI_FORWARD(catalog, ValidateProduct)
+SHOPCAST_PI_FORWARD(catalog, SuggestBuyNowPrice)
+SHOPCAST_PI_FORWARD(catalog, CreateProductType)
+SHOPCAST_PI_FORWARD(catalog, GetProductType)
+SHOPCAST_PI_FORWARD(catalog, ListProductTypes)
+SHOPCAST_PI_FORWARD(catalog, UpdateProductType)
+SHOPCAST_PI_FORWARD(catalog, ArchiveProductType)
+SHOPCAST_PI_FORWARD(catalog, CreateShippingProfile)
+SHOPCAST_PI_FORWARD(catalog, GetShippingProfile)
+SHOPCAST_PI_FORWARD(catalog, ListShippingProfiles)
+SHOPCAST_PI_FORWARD(catalog, UpdateShippingProfile)
+SHOPCAST_PI_FORWARD(catalog, DeleteShippingProfile)
+
+// ---- stock ----
+
+// ---- auctions ----
+
+// ---- pins ----
+
+}  // namespace shopcast::product_inventory

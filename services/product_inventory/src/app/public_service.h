@@ -1,0 +1,72 @@
+#pragma once
+
+// The public ProductInventoryService: one gRPC class whose methods forward to the areas that
+// implement them (catalog, stock, auctions, pins). Each area keeps its logic and state; this
+// class only routes. Methods no area overrides answer UNIMPLEMENTED (the generated default).
+
+#include "shopcast/product_inventory/v1/product_inventory.grpc.pb.h"
+
+// ---- area headers: catalog ----
+#include "catalog/catalog_rpcs.h"
+
+// ---- area headers: stock ----
+
+// ---- area headers: auctions ----
+
+// ---- area headers: pins ----
+
+// Declares the override of unary `Method` (request and response named after it).
+#define SHOPCAST_PI_UNARY(Method)                                      \
+  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx,   \
+                                   const v1::Method##Request* request, \
+                                   v1::Method##Response* response) override
+
+namespace shopcast::product_inventory {
+
+// The areas' handlers; those left null are not served (UNIMPLEMENTED).
+struct PublicAreas {
+  // ---- catalog ----
+  catalog::CatalogRpcs* catalog = nullptr;
+
+  // ---- stock ----
+
+  // ---- auctions ----
+
+  // ---- pins ----
+};
+
+class PublicService : public v1::ProductInventoryService::CallbackService {
+ public:
+  explicit PublicService(PublicAreas areas) : areas_(areas) {}
+
+  // ---- catalog ----
+  SHOPCAST_PI_UNARY(CreateProduct);
+  SHOPCAST_PI_UNARY(GetProduct);
+  SHOPCAST_PI_UNARY(UpdateProduct);
+  SHOPCAST_PI_UNARY(ArchiveProduct);
+  SHOPCAST_PI_UNARY(ListStreamProducts);
+  SHOPCAST_PI_UNARY(ListMyProducts);
+  SHOPCAST_PI_UNARY(ValidateProduct);
+  SHOPCAST_PI_UNARY(SuggestBuyNowPrice);
+  SHOPCAST_PI_UNARY(CreateProductType);
+  SHOPCAST_PI_UNARY(GetProductType);
+  SHOPCAST_PI_UNARY(ListProductTypes);
+  SHOPCAST_PI_UNARY(UpdateProductType);
+  SHOPCAST_PI_UNARY(ArchiveProductType);
+  SHOPCAST_PI_UNARY(CreateShippingProfile);
+  SHOPCAST_PI_UNARY(GetShippingProfile);
+  SHOPCAST_PI_UNARY(ListShippingProfiles);
+  SHOPCAST_PI_UNARY(UpdateShippingProfile);
+  SHOPCAST_PI_UNARY(DeleteShippingProfile);
+
+  // ---- stock ----
+
+  // ---- auctions ----
+
+  // ---- pins ----
+
+ private:
+  PublicAreas areas_;
+};
+
+}  // namespace shopcast::product_inventory

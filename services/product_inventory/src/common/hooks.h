@@ -1,0 +1,33 @@
+#pragma once
+
+// Seams between areas, so each builds and tests alone and the App joins them.
+
+#include <cstdint>
+#include <map>
+#include <pqxx/transaction>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "shopcast/product_inventory/v1/product_inventory.pb.h"
+
+namespace shopcast::product_inventory {
+
+// The stock area's part in the catalogue's transactions. The catalogue calls it (when the App
+// wired one) inside the same transaction that writes the product, so a product never exists
+// without its stock row nor the other way round. Without it products carry no Stock.
+class StockHooks {
+ public:
+  virtual ~StockHooks() = default;
+  // CreateProduct, right after the product row is inserted: `initial_stock` units (already
+  // checked to be 1..1,000,000) for `product_id`. An error rolls the product back.
+  virtual absl::Status CreateStock(pqxx::work& tx, const std::string& product_id,
+                                   int64_t initial_stock, absl::Time now) = 0;
+  // The current stock of each of `product_ids` that has a stock row, by id (for Product.stock
+  // and the room's ProductCard).
+  virtual absl::StatusOr<std::map<std::string, v1::Stock>> ReadStock(
+      pqxx::work& tx, const std::vector<std::string>& product_ids) = 0;
+};
+
+}  // namespace shopcast::product_inventory

@@ -1,0 +1,42 @@
+#include "common/room_events.h"
+
+#include "absl/strings/str_cat.h"
+#include "shopcast/events/outbox.h"
+
+namespace shopcast::product_inventory {
+
+std::string EnqueueRoomEvent(pqxx::work& tx, absl::string_view stream_id, absl::string_view type,
+                             const realtime_push::v1::RoomEvent& event) {
+  events::OutgoingEvent e;
+  e.source = kEventSource;
+  e.type = absl::StrCat(kEventSource, ".", type);
+  e.aggregate_id = std::string(stream_id);
+  e.destinations = {kRoomDestination};
+  e.payload = &event;
+  return events::Enqueue(tx, e);
+}
+
+realtime_push::v1::ProductCard CardOf(const v1::Product& product) {
+  realtime_push::v1::ProductCard card;
+  card.set_product_id(product.id());
+  card.set_title(product.title());
+  if (!product.image_urls().empty()) card.set_image_url(product.image_urls(0));
+  const bool auction = product.sale_mode() == v1::SALE_MODE_AUCTION;
+  card.set_is_auction(auction);
+  if (!auction && product.has_price()) *card.mutable_price() = product.price();
+  const bool listed = product.status() == v1::PRODUCT_STATUS_LISTED;
+  if (product.has_stock()) {
+    card.set_available(product.stock().available());
+    card.set_total(product.stock().total());
+    card.set_sold_out(product.stock().total() > 0 && product.stock().available() == 0);
+    card.set_purchasable(listed && product.stock().available() > 0);
+  } else {
+    card.set_purchasable(listed);
+  }
+  card.set_queue_enabled(product.queue().enabled());
+  card.set_open_auction_id(product.open_auction_id());
+  card.set_version(product.version());
+  return card;
+}
+
+}  // namespace shopcast::product_inventory

@@ -1,0 +1,30 @@
+#pragma once
+
+// Room events through the outbox: what a viewer must see (a product dropped or changed, stock,
+// pins, auctions) is written as a realtime_push.v1.RoomEvent into the outbox inside the
+// transaction that made the change, and the relay publishes it to the stream's room
+// (room_publish_sink.h). Nothing is announced that did not commit; nothing committed is lost.
+
+#include <pqxx/transaction>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "shopcast/product_inventory/v1/product_inventory.pb.h"
+#include "shopcast/realtime_push/v1/realtime_push.pb.h"
+
+namespace shopcast::product_inventory {
+
+// Outbox source and the relay destination that publishes to realtime-push's rooms.
+inline constexpr char kEventSource[] = "product_inventory";
+inline constexpr char kRoomDestination[] = "realtime_push";
+
+// Enqueues `event` for the room of `stream_id` in `tx`, as Event.type
+// "product_inventory.<type>" (e.g. "product_created") with aggregate_id = stream_id, so a
+// room's events are published in commit order. Returns the evt_ id (also the room's event id).
+std::string EnqueueRoomEvent(pqxx::work& tx, absl::string_view stream_id, absl::string_view type,
+                             const realtime_push::v1::RoomEvent& event);
+
+// The card a room shows for `product` (its stock when known).
+realtime_push::v1::ProductCard CardOf(const v1::Product& product);
+
+}  // namespace shopcast::product_inventory
