@@ -1,6 +1,7 @@
 #include "images/image_processor.h"
 
 #include <vips/vips.h>
+#include <webp/encode.h>
 
 #include <algorithm>
 #include <set>
@@ -79,8 +80,10 @@ absl::StatusOr<Image> Open(absl::string_view upload, SourceFormat format, bool s
   return Image(out);
 }
 
-// Wraps a libvips operation's result: `rc` is its return code, `out` its output image.
-absl::StatusOr<Image> Wrap(int rc, VipsImage* out) {
+// Wraps a libvips operation's result: `rc` is its return code, `*result` its output image (read
+// through a pointer because the call that sets it is a sibling argument, evaluated in any order).
+absl::StatusOr<Image> Wrap(int rc, VipsImage** result) {
+  VipsImage* out = *result;
   if (rc != 0 || out == nullptr) {
     if (out != nullptr) g_object_unref(out);
     return Corrupt();
@@ -91,7 +94,7 @@ absl::StatusOr<Image> Wrap(int rc, VipsImage* out) {
 // Upright, 8-bit sRGB with an optional alpha band: the one shape every encoder gets.
 absl::StatusOr<Image> Normalize(Image image) {
   VipsImage* out = nullptr;
-  ASSIGN_OR_RETURN(image, Wrap(vips_autorot(image.get(), &out, nullptr), out));
+  ASSIGN_OR_RETURN(image, Wrap(vips_autorot(image.get(), &out, nullptr), &out));
   if (vips_image_get_typeof(image.get(), VIPS_META_ICC_NAME) != 0) {
     // Pixels in a camera's or a printer's colour space are brought into sRGB before the profile
     // is dropped; a profile that cannot be used falls back to the plain conversion below.
@@ -107,19 +110,17 @@ absl::StatusOr<Image> Normalize(Image image) {
   if (image->Type != VIPS_INTERPRETATION_sRGB || image->BandFmt != VIPS_FORMAT_UCHAR) {
     out = nullptr;
     ASSIGN_OR_RETURN(image, Wrap(vips_colourspace(image.get(), &out, VIPS_INTERPRETATION_sRGB,
-                                                  nullptr),
-                                 out));
+                                                  nullptr), &out));
   }
   if (image->BandFmt != VIPS_FORMAT_UCHAR) {
     out = nullptr;
-    ASSIGN_OR_RETURN(image, Wrap(vips_cast_uchar(image.get(), &out, nullptr), out));
+    ASSIGN_OR_RETURN(image, Wrap(vips_cast_uchar(image.get(), &out, nullptr), &out));
   }
   const int bands = vips_image_hasalpha(image.get()) ? 4 : 3;
   if (image->Bands != bands) {
     if (image->Bands < bands) return Corrupt("the image has an unexpected number of channels");
     out = nullptr;
-    ASSIGN_OR_RETURN(image, Wrap(vips_extract_band(image.get(), &out, 0, "n", bands, nullptr),
-                                 out));
+    ASSIGN_OR_RETURN(image, Wrap(vips_extract_band(image.get(), &out, 0, "n", bands, nullptr), &out));
   }
   return image;
 }
@@ -139,44 +140,63 @@ absl::StatusOr<Image> Launder(const Image& image) {
                                               VIPS_FORMAT_UCHAR));
   if (fresh == nullptr) return Corrupt();
   VipsImage* out = nullptr;
-  return Wrap(vips_copy(fresh.get(), &out, "interpretation", VIPS_INTERPRETATION_sRGB, nullptr),
-              out);
+  return Wrap(vips_copy(fresh.get(), &out, "interpretation", VIPS_INTERPRETATION_sRGB, nullptr), &out);
 }
 
 absl::StatusOr<Image> Fit(const Image& image, int long_side) {
   VipsImage* out = nullptr;
   return Wrap(vips_thumbnail_image(image.get(), &out, long_side, "height", long_side, "size",
-                                   VIPS_SIZE_DOWN, "no_rotate", TRUE, nullptr),
-              out);
+                                   VIPS_SIZE_DOWN, "no_rotate", TRUE, nullptr), &out);
+}
+
+// libwebp directly rather than webpsave: libvips 8.14's webpsave writes an EXIF chunk (made up
+// from the image's resolution) even when asked to strip. Fed bare pixels, libwebp writes a
+// container holding the image chunk and nothing else.
+absl::StatusOr<std::string> EncodeWebp(const Image& image, int quality) {
+  size_t size = 0;
+  GBuffer pixels(vips_image_write_to_memory(image.get(), &size));
+  const int width = image->Xsize;
+  const int height = image->Ysize;
+  const int bands = image->Bands;
+  if (pixels == nullptr || size != static_cast<size_t>(width) * height * bands) {
+    return EncoderFailed(OutputFormat::kWebp);
+  }
+  const auto* px = static_cast<const uint8_t*>(pixels.get());
+  const auto q = static_cast<float>(quality);
+  uint8_t* out = nullptr;
+  const size_t n = bands == 4 ? WebPEncodeRGBA(px, width, height, width * 4, q, &out)
+                              : WebPEncodeRGB(px, width, height, width * 3, q, &out);
+  std::unique_ptr<uint8_t, void (*)(void*)> owned(out, WebPFree);
+  if (n == 0 || out == nullptr) return EncoderFailed(OutputFormat::kWebp);
+  return std::string(reinterpret_cast<const char*>(out), n);
+}
+
+absl::StatusOr<std::string> EncodeJpeg(const Image& image, int quality) {
+  Image opaque;
+  VipsImage* input = image.get();
+  if (vips_image_hasalpha(input)) {
+    // JPEG has no alpha: transparent areas become the white of the web app's cards.
+    VipsArrayDouble* white = vips_array_double_newv(3, 255.0, 255.0, 255.0);
+    VipsImage* out = nullptr;
+    const int rc = vips_flatten(input, &out, "background", white, nullptr);
+    vips_area_unref(VIPS_AREA(white));
+    if (rc != 0 || out == nullptr) return EncoderFailed(OutputFormat::kJpeg);
+    opaque.reset(out);
+    input = out;
+  }
+  void* buf = nullptr;
+  size_t len = 0;
+  const int rc = vips_jpegsave_buffer(input, &buf, &len, "Q", quality, "strip", TRUE,
+                                      "optimize_coding", TRUE, "interlace", TRUE, nullptr);
+  GBuffer owned(buf);
+  if (rc != 0 || buf == nullptr) return EncoderFailed(OutputFormat::kJpeg);
+  return std::string(static_cast<const char*>(buf), len);
 }
 
 absl::StatusOr<std::string> Encode(const Image& image, OutputFormat format,
                                    const ProcessorOptions& options) {
-  void* buf = nullptr;
-  size_t len = 0;
-  int rc = -1;
-  if (format == OutputFormat::kWebp) {
-    rc = vips_webpsave_buffer(image.get(), &buf, &len, "Q", options.webp_quality, "strip", TRUE,
-                              nullptr);
-  } else {
-    Image opaque;
-    VipsImage* input = image.get();
-    if (vips_image_hasalpha(input)) {
-      // JPEG has no alpha: transparent areas become the white of the web app's cards.
-      VipsArrayDouble* white = vips_array_double_newv(3, 255.0, 255.0, 255.0);
-      VipsImage* out = nullptr;
-      int flatten_rc = vips_flatten(input, &out, "background", white, nullptr);
-      vips_area_unref(VIPS_AREA(white));
-      if (flatten_rc != 0 || out == nullptr) return EncoderFailed(format);
-      opaque.reset(out);
-      input = out;
-    }
-    rc = vips_jpegsave_buffer(input, &buf, &len, "Q", options.jpeg_quality, "strip", TRUE,
-                              "optimize_coding", TRUE, "interlace", TRUE, nullptr);
-  }
-  GBuffer owned(buf);
-  if (rc != 0 || buf == nullptr) return EncoderFailed(format);
-  return std::string(static_cast<const char*>(buf), len);
+  return format == OutputFormat::kWebp ? EncodeWebp(image, options.webp_quality)
+                                       : EncodeJpeg(image, options.jpeg_quality);
 }
 
 }  // namespace

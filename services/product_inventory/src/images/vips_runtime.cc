@@ -9,6 +9,11 @@
 namespace shopcast::product_inventory::images {
 namespace {
 
+// libvips warns on stderr about what it finds inside uploads ("not enough data", "error in
+// tile"); the caller already gets a Status for each, and unstructured lines would break the
+// one-JSON-object-per-line logs.
+void DropLog(const gchar*, GLogLevelFlags, const gchar*, gpointer) {}
+
 absl::Status Start(const VipsSettings& settings) {
   if (VIPS_INIT("shopcast-product-inventory") != 0) {
     absl::Status s = absl::InternalError(absl::StrCat("libvips failed to start: ",
@@ -16,6 +21,9 @@ absl::Status Start(const VipsSettings& settings) {
     vips_error_clear();
     return s;
   }
+  g_log_set_handler("VIPS", static_cast<GLogLevelFlags>(G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE |
+                                                       G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG),
+                    DropLog, nullptr);
   vips_cache_set_max(0);
   vips_cache_set_max_mem(0);
   vips_cache_set_max_files(0);
