@@ -55,7 +55,9 @@ const char* LoaderClass(SourceFormat format) {
 }
 
 // Opens the upload with the sniffed format's own loader. Loading is lazy: this reads the header
-// only; pixels are decoded when first asked for. The upload must outlive the image.
+// only; pixels are decoded when first asked for, top to bottom in one pass (sequential access,
+// so libvips never spills a large decode to a temporary file). The upload must outlive the
+// image.
 absl::StatusOr<Image> Open(absl::string_view upload, SourceFormat format, bool strict) {
   // libvips takes a non-const pointer but only reads through it.
   void* data = const_cast<char*>(upload.data());
@@ -64,15 +66,15 @@ absl::StatusOr<Image> Open(absl::string_view upload, SourceFormat format, bool s
   int rc = -1;
   switch (format) {
     case SourceFormat::kJpeg:
-      rc = vips_jpegload_buffer(data, upload.size(), &out, "access", VIPS_ACCESS_RANDOM,
+      rc = vips_jpegload_buffer(data, upload.size(), &out, "access", VIPS_ACCESS_SEQUENTIAL,
                                 "fail_on", fail_on, nullptr);
       break;
     case SourceFormat::kPng:
-      rc = vips_pngload_buffer(data, upload.size(), &out, "access", VIPS_ACCESS_RANDOM,
+      rc = vips_pngload_buffer(data, upload.size(), &out, "access", VIPS_ACCESS_SEQUENTIAL,
                                "fail_on", fail_on, nullptr);
       break;
     case SourceFormat::kWebp:
-      rc = vips_webpload_buffer(data, upload.size(), &out, "access", VIPS_ACCESS_RANDOM,
+      rc = vips_webpload_buffer(data, upload.size(), &out, "access", VIPS_ACCESS_SEQUENTIAL,
                                 "fail_on", fail_on, nullptr);
       break;
   }
@@ -91,10 +93,10 @@ absl::StatusOr<Image> Wrap(int rc, VipsImage** result) {
   return Image(out);
 }
 
-// Upright, 8-bit sRGB with an optional alpha band: the one shape every encoder gets.
-absl::StatusOr<Image> Normalize(Image image) {
+// 8-bit sRGB with an optional alpha band: the one shape every encoder gets. Point operations
+// only, so the decode stays a single top-to-bottom pass.
+absl::StatusOr<Image> ToSrgb(Image image) {
   VipsImage* out = nullptr;
-  ASSIGN_OR_RETURN(image, Wrap(vips_autorot(image.get(), &out, nullptr), &out));
   if (vips_image_get_typeof(image.get(), VIPS_META_ICC_NAME) != 0) {
     // Pixels in a camera's or a printer's colour space are brought into sRGB before the profile
     // is dropped; a profile that cannot be used falls back to the plain conversion below.
@@ -141,6 +143,14 @@ absl::StatusOr<Image> Launder(const Image& image) {
   if (fresh == nullptr) return Corrupt();
   VipsImage* out = nullptr;
   return Wrap(vips_copy(fresh.get(), &out, "interpretation", VIPS_INTERPRETATION_sRGB, nullptr), &out);
+}
+
+// Turns the laundered pixels as the upload's EXIF orientation said (1..8; others are ignored).
+absl::StatusOr<Image> Upright(Image image, int orientation) {
+  if (orientation < 2 || orientation > 8) return image;
+  vips_image_set_int(image.get(), VIPS_META_ORIENTATION, orientation);
+  VipsImage* out = nullptr;
+  return Wrap(vips_autorot(image.get(), &out, nullptr), &out);
 }
 
 absl::StatusOr<Image> Fit(const Image& image, int long_side) {
@@ -280,8 +290,11 @@ absl::StatusOr<ProcessedImage> ImageProcessor::Process(absl::string_view upload)
   } release{this};
 
   ASSIGN_OR_RETURN(Image opened, Open(upload, header.format, options_.strict_decoding));
-  ASSIGN_OR_RETURN(Image upright, Normalize(std::move(opened)));
-  ASSIGN_OR_RETURN(Image clean, Launder(upright));
+  // Read before laundering, which keeps nothing but pixels.
+  const int orientation = vips_image_get_orientation(opened.get());
+  ASSIGN_OR_RETURN(Image srgb, ToSrgb(std::move(opened)));
+  ASSIGN_OR_RETURN(Image laundered, Launder(srgb));
+  ASSIGN_OR_RETURN(Image clean, Upright(std::move(laundered), orientation));
 
   ProcessedImage result;
   result.source_format = header.format;

@@ -122,24 +122,38 @@ TEST_CASE("a portrait image's long side is its height") {
 
 TEST_CASE("an EXIF-rotated JPEG comes out upright, without the orientation tag") {
   auto p = Processor();
-  // Stored 800x400 landscape with the red block top-left; orientation 6 says "turn 90 degrees
-  // clockwise to display", so it shows 400x800 with the block top-right.
-  const std::string upload = t::MakeImage(SourceFormat::kJpeg, 800, 400, Oriented(6));
-  const t::Decoded input = t::Decode(upload);
-  REQUIRE(std::count(input.fields.begin(), input.fields.end(), "exif-data") == 1);
-  auto result = p->Process(upload);
-  REQUIRE(result.ok());
-  CHECK(result->width == 400);
-  CHECK(result->height == 800);
-  for (OutputFormat out : {OutputFormat::kWebp, OutputFormat::kJpeg}) {
-    const images::Rendition& card = Find(*result, "card", out);
-    CHECK(card.width == 240);
-    CHECK(card.height == 480);
-    CHECK(IsRed(t::PixelAt(card.bytes, 180, 60)));
-    CHECK_FALSE(IsRed(t::PixelAt(card.bytes, 60, 60)));
-    CHECK_FALSE(IsRed(t::PixelAt(card.bytes, 180, 420)));
-    t::Decoded d = t::Decode(card.bytes);
-    CHECK(std::count(d.fields.begin(), d.fields.end(), "orientation") == 0);
+  // Stored 800x400 landscape with the red block over the top-left quarter. Where the block
+  // shows in the 480-pixel card once turned upright, and a point it must not cover.
+  struct Case {
+    int orientation;
+    int width, height;    // of the card
+    int red_x, red_y;     // inside the block
+    int other_x, other_y;  // outside it
+  };
+  const Case cases[] = {
+      {1, 480, 240, 60, 60, 420, 180},   // as stored
+      {3, 480, 240, 420, 180, 60, 60},   // turned 180 degrees: bottom-right
+      {6, 240, 480, 180, 60, 60, 60},    // turned 90 degrees clockwise: top-right
+      {8, 240, 480, 60, 420, 60, 60},    // turned 90 degrees anticlockwise: bottom-left
+  };
+  for (const Case& c : cases) {
+    INFO("orientation " << c.orientation);
+    const std::string upload = t::MakeImage(SourceFormat::kJpeg, 800, 400, Oriented(c.orientation));
+    const t::Decoded input = t::Decode(upload);
+    REQUIRE(std::count(input.fields.begin(), input.fields.end(), "exif-data") == 1);
+    auto result = p->Process(upload);
+    REQUIRE(result.ok());
+    CHECK(result->width == c.width * 800 / 480);
+    CHECK(result->height == c.height * 800 / 480);
+    for (OutputFormat out : {OutputFormat::kWebp, OutputFormat::kJpeg}) {
+      const images::Rendition& card = Find(*result, "card", out);
+      CHECK(card.width == c.width);
+      CHECK(card.height == c.height);
+      CHECK(IsRed(t::PixelAt(card.bytes, c.red_x, c.red_y)));
+      CHECK_FALSE(IsRed(t::PixelAt(card.bytes, c.other_x, c.other_y)));
+      t::Decoded d = t::Decode(card.bytes);
+      CHECK(std::count(d.fields.begin(), d.fields.end(), "orientation") == 0);
+    }
   }
 }
 
