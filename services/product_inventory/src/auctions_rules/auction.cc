@@ -73,8 +73,7 @@ absl::Status ValidateTerms(const AuctionTerms& terms) {
     RETURN_IF_ERROR(
         ValidatePositiveAmount(*terms.buy_now_minor, "buy_now_price", "BUY_NOW_OUT_OF_RANGE"));
     const int64_t minimum =
-        std::max(terms.starting_bid_minor +
-                     terms.increments.IncrementAt(terms.starting_bid_minor),
+        std::max(terms.starting_bid_minor + terms.increments.IncrementAt(terms.starting_bid_minor),
                  terms.reserve_minor.value_or(0));
     if (*terms.buy_now_minor < minimum) {
       return InvalidArgument("buy_now_price", "BUY_NOW_TOO_LOW",
@@ -150,8 +149,8 @@ absl::StatusOr<BidResult> PlaceBid(const AuctionTerms& terms, const AuctionState
     // The leader's proxy answers: one increment above the challenger, up to the leader's
     // maximum. An equal maximum stays with the leader, who reached it first.
     result.records.push_back({bid.bidder_id, amount, false});
-    next.price_minor = std::min(state.leader->max_minor,
-                                amount + terms.increments.IncrementAt(amount));
+    next.price_minor =
+        std::min(state.leader->max_minor, amount + terms.increments.IncrementAt(amount));
     result.effect = BidEffect::kOutbidByProxy;
   } else {
     // The challenger's maximum is higher: they lead, paying one increment above the old
@@ -172,10 +171,9 @@ absl::StatusOr<BidResult> PlaceBid(const AuctionTerms& terms, const AuctionState
   // The leader's visible bid at the new price, when the price or the leader changed.
   const bool leader_changed = !state.leader || state.leader->bidder_id != next.leader->bidder_id;
   if (leader_changed || next.price_minor != state.price_minor) {
-    result.records.push_back(
-        {next.leader->bidder_id, next.price_minor,
-         /*proxy=*/next.leader->bidder_id != bid.bidder_id ||
-             result.effect == BidEffect::kMaxRaised});
+    result.records.push_back({next.leader->bidder_id, next.price_minor,
+                              /*proxy=*/next.leader->bidder_id != bid.bidder_id ||
+                                  result.effect == BidEffect::kMaxRaised});
   }
   next.bid_count += static_cast<int>(result.records.size());
   // A leader quietly raising their own maximum shows nobody anything, so it does not extend.

@@ -3,6 +3,7 @@
 // Content addresses for renditions.
 
 #include <string>
+
 #include "absl/strings/string_view.h"
 
 namespace shopcast::product_inventory::images {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+
 #include "absl/strings/string_view.h"
 
 namespace shopcast::product_inventory::images {
@@ -18,8 +19,8 @@ enum class OutputFormat { kWebp, kJpeg };
 // HEIF, text, ...). Only the first bytes are looked at; the decoder checks the rest.
 std::optional<SourceFormat> SniffFormat(std::span<const uint8_t> bytes);
 
-absl::string_view FormatName(SourceFormat format);   // "jpeg", "png", "webp"
-absl::string_view MimeType(OutputFormat format);     // "image/webp", "image/jpeg"
+absl::string_view FormatName(SourceFormat format);     // "jpeg", "png", "webp"
+absl::string_view MimeType(OutputFormat format);       // "image/webp", "image/jpeg"
 absl::string_view FileExtension(OutputFormat format);  // "webp", "jpg"
 
 }  // namespace shopcast::product_inventory::images

@@ -111,8 +111,8 @@ absl::StatusOr<Image> ToSrgb(Image image) {
   }
   if (image->Type != VIPS_INTERPRETATION_sRGB || image->BandFmt != VIPS_FORMAT_UCHAR) {
     out = nullptr;
-    ASSIGN_OR_RETURN(image, Wrap(vips_colourspace(image.get(), &out, VIPS_INTERPRETATION_sRGB,
-                                                  nullptr), &out));
+    ASSIGN_OR_RETURN(
+        image, Wrap(vips_colourspace(image.get(), &out, VIPS_INTERPRETATION_sRGB, nullptr), &out));
   }
   if (image->BandFmt != VIPS_FORMAT_UCHAR) {
     out = nullptr;
@@ -122,7 +122,8 @@ absl::StatusOr<Image> ToSrgb(Image image) {
   if (image->Bands != bands) {
     if (image->Bands < bands) return Corrupt("the image has an unexpected number of channels");
     out = nullptr;
-    ASSIGN_OR_RETURN(image, Wrap(vips_extract_band(image.get(), &out, 0, "n", bands, nullptr), &out));
+    ASSIGN_OR_RETURN(image,
+                     Wrap(vips_extract_band(image.get(), &out, 0, "n", bands, nullptr), &out));
   }
   return image;
 }
@@ -138,11 +139,12 @@ absl::StatusOr<Image> Launder(const Image& image) {
   const int height = image->Ysize;
   const int bands = image->Bands;
   if (size != static_cast<size_t>(width) * height * bands) return Corrupt();
-  Image fresh(vips_image_new_from_memory_copy(pixels.get(), size, width, height, bands,
-                                              VIPS_FORMAT_UCHAR));
+  Image fresh(
+      vips_image_new_from_memory_copy(pixels.get(), size, width, height, bands, VIPS_FORMAT_UCHAR));
   if (fresh == nullptr) return Corrupt();
   VipsImage* out = nullptr;
-  return Wrap(vips_copy(fresh.get(), &out, "interpretation", VIPS_INTERPRETATION_sRGB, nullptr), &out);
+  return Wrap(vips_copy(fresh.get(), &out, "interpretation", VIPS_INTERPRETATION_sRGB, nullptr),
+              &out);
 }
 
 // Turns the laundered pixels as the upload's EXIF orientation said (1..8; others are ignored).
@@ -156,7 +158,8 @@ absl::StatusOr<Image> Upright(Image image, int orientation) {
 absl::StatusOr<Image> Fit(const Image& image, int long_side) {
   VipsImage* out = nullptr;
   return Wrap(vips_thumbnail_image(image.get(), &out, long_side, "height", long_side, "size",
-                                   VIPS_SIZE_DOWN, "no_rotate", TRUE, nullptr), &out);
+                                   VIPS_SIZE_DOWN, "no_rotate", TRUE, nullptr),
+              &out);
 }
 
 // libwebp directly rather than webpsave: libvips 8.14's webpsave writes an EXIF chunk (made up
@@ -265,12 +268,11 @@ absl::StatusOr<ImageHeader> ImageProcessor::Inspect(absl::string_view upload) co
   ASSIGN_OR_RETURN(Image image, Open(upload, *format, options_.strict_decoding));
   const int64_t width = image->Xsize;
   const int64_t height = image->Ysize;
-  if (width > limits.max_side || height > limits.max_side ||
-      width * height > limits.max_pixels) {
-    return Refuse(kImageDimensionsTooLarge,
-                  absl::StrCat("the image is ", width, "x", height, " pixels; at most ",
-                               limits.max_side, " a side and ", limits.max_pixels,
-                               " pixels in all are accepted"));
+  if (width > limits.max_side || height > limits.max_side || width * height > limits.max_pixels) {
+    return Refuse(
+        kImageDimensionsTooLarge,
+        absl::StrCat("the image is ", width, "x", height, " pixels; at most ", limits.max_side,
+                     " a side and ", limits.max_pixels, " pixels in all are accepted"));
   }
   if (width < limits.min_side || height < limits.min_side) {
     return Refuse(kImageDimensionsTooSmall,

@@ -77,8 +77,7 @@ std::string RenditionKey::ToString() const {
 }
 
 absl::StatusOr<RenditionKey> ParseRenditionKey(absl::string_view key) {
-  const absl::Status invalid =
-      InvalidArgument("key", "IMAGE_KEY_INVALID", "not an image key");
+  const absl::Status invalid = InvalidArgument("key", "IMAGE_KEY_INVALID", "not an image key");
   if (key.size() <= kHashLength + 1 || key[kHashLength] != '.') return invalid;
   absl::string_view hash = key.substr(0, kHashLength);
   absl::string_view ext = key.substr(kHashLength + 1);
@@ -101,8 +100,7 @@ std::filesystem::path FileRenditionStore::PathOf(const RenditionKey& key) const 
   return root_ / key.sha256.substr(0, 2) / key.ToString();
 }
 
-absl::StatusOr<RenditionKey> FileRenditionStore::Put(absl::string_view bytes,
-                                                     OutputFormat format) {
+absl::StatusOr<RenditionKey> FileRenditionStore::Put(absl::string_view bytes, OutputFormat format) {
   RenditionKey key{Sha256Hex(bytes), format};
   const std::filesystem::path path = PathOf(key);
   const std::filesystem::path dir = path.parent_path();

@@ -7,9 +7,9 @@
 #include <filesystem>
 #include <memory>
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "images/image_format.h"
 
 namespace shopcast::product_inventory::images {

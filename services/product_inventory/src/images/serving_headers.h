@@ -4,10 +4,10 @@
 // browsers and CDNs may keep it forever without revalidating.
 
 #include <string>
-#include "absl/strings/string_view.h"
 #include <utility>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "images/rendition_store.h"
 
 namespace shopcast::product_inventory::images {

@@ -16,13 +16,14 @@ void DropLog(const gchar*, GLogLevelFlags, const gchar*, gpointer) {}
 
 absl::Status Start(const VipsSettings& settings) {
   if (VIPS_INIT("shopcast-product-inventory") != 0) {
-    absl::Status s = absl::InternalError(absl::StrCat("libvips failed to start: ",
-                                                      vips_error_buffer()));
+    absl::Status s =
+        absl::InternalError(absl::StrCat("libvips failed to start: ", vips_error_buffer()));
     vips_error_clear();
     return s;
   }
-  g_log_set_handler("VIPS", static_cast<GLogLevelFlags>(G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE |
-                                                       G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG),
+  g_log_set_handler("VIPS",
+                    static_cast<GLogLevelFlags>(G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE |
+                                                G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG),
                     DropLog, nullptr);
   vips_cache_set_max(0);
   vips_cache_set_max_mem(0);

@@ -51,10 +51,10 @@ TEST_CASE("proxy bidding, step by step, as a table") {
   struct Step {
     std::string bidder;
     int64_t amount;
-    std::string reason;   // "OK" or the refusal
-    std::string leader;   // after
-    int64_t price;        // after
-    int64_t leader_max;   // after
+    std::string reason;  // "OK" or the refusal
+    std::string leader;  // after
+    int64_t price;       // after
+    int64_t leader_max;  // after
     BidEffect effect;
   };
   const std::vector<Step> steps = {
@@ -116,8 +116,7 @@ TEST_CASE("the visible bids a PlaceBid produces") {
   // Taking the lead: the old leader's proxy went to their maximum, then the new leader.
   auto taken = ar::PlaceBid(terms, proxied->state, Bid("usr_b", 4'000));
   REQUIRE(taken.ok());
-  CHECK(taken->records ==
-        std::vector<BidRecord>{{"usr_a", 3'000, true}, {"usr_b", 3'100, false}});
+  CHECK(taken->records == std::vector<BidRecord>{{"usr_a", 3'000, true}, {"usr_b", 3'100, false}});
   CHECK(taken->outbid_id == "usr_a");
   CHECK(taken->state.bid_count == 5);
 
@@ -149,8 +148,11 @@ TEST_CASE("bids are refused, with nothing changed, when they break a rule") {
       {"the seller", open, Bid("usr_seller", 5'000), absl::StatusCode::kPermissionDenied,
        "SELLER_CANNOT_BID"},
       {"no bidder", open, Bid("", 5'000), absl::StatusCode::kInvalidArgument, "BIDDER_REQUIRED"},
-      {"another currency", open, {"usr_b", {5'000, "EUR"}, kStart},
-       absl::StatusCode::kInvalidArgument, "CURRENCY_MISMATCH"},
+      {"another currency",
+       open,
+       {"usr_b", {5'000, "EUR"}, kStart},
+       absl::StatusCode::kInvalidArgument,
+       "CURRENCY_MISMATCH"},
       {"zero", open, Bid("usr_b", 0), absl::StatusCode::kInvalidArgument, "BID_AMOUNT_INVALID"},
       {"negative", open, Bid("usr_b", -5'000), absl::StatusCode::kInvalidArgument,
        "BID_AMOUNT_INVALID"},
@@ -238,7 +240,8 @@ TEST_CASE("sudden death never extends") {
   ar::AuctionTerms terms = Terms();
   terms.anti_snipe_window = absl::ZeroDuration();
   ar::AuctionState state = Open();
-  auto r = ar::PlaceBid(terms, state, Bid("usr_a", 2'000, absl::Seconds(59) + absl::Milliseconds(999)));
+  auto r =
+      ar::PlaceBid(terms, state, Bid("usr_a", 2'000, absl::Seconds(59) + absl::Milliseconds(999)));
   REQUIRE(r.ok());
   CHECK_FALSE(r->extended);
   CHECK(r->state.ends_at == kStart + absl::Seconds(60));
@@ -389,8 +392,8 @@ TEST_CASE("terms are checked as the seller sets them") {
       {"reserve equal to start", [](ar::AuctionTerms& t) { t.reserve_minor = 1'000; }, "", ""},
       {"buy-now without a step above the start",
        [](ar::AuctionTerms& t) { t.buy_now_minor = 1'049; }, "BUY_NOW_TOO_LOW", "buy_now_price"},
-      {"buy-now one step above the start", [](ar::AuctionTerms& t) { t.buy_now_minor = 1'050; },
-       "", ""},
+      {"buy-now one step above the start", [](ar::AuctionTerms& t) { t.buy_now_minor = 1'050; }, "",
+       ""},
       {"buy-now below the reserve",
        [](ar::AuctionTerms& t) {
          t.reserve_minor = 5'000;

@@ -126,15 +126,15 @@ TEST_CASE("an EXIF-rotated JPEG comes out upright, without the orientation tag")
   // shows in the 480-pixel card once turned upright, and a point it must not cover.
   struct Case {
     int orientation;
-    int width, height;    // of the card
-    int red_x, red_y;     // inside the block
+    int width, height;     // of the card
+    int red_x, red_y;      // inside the block
     int other_x, other_y;  // outside it
   };
   const Case cases[] = {
-      {1, 480, 240, 60, 60, 420, 180},   // as stored
-      {3, 480, 240, 420, 180, 60, 60},   // turned 180 degrees: bottom-right
-      {6, 240, 480, 180, 60, 60, 60},    // turned 90 degrees clockwise: top-right
-      {8, 240, 480, 60, 420, 60, 60},    // turned 90 degrees anticlockwise: bottom-left
+      {1, 480, 240, 60, 60, 420, 180},  // as stored
+      {3, 480, 240, 420, 180, 60, 60},  // turned 180 degrees: bottom-right
+      {6, 240, 480, 180, 60, 60, 60},   // turned 90 degrees clockwise: top-right
+      {8, 240, 480, 60, 420, 60, 60},   // turned 90 degrees anticlockwise: bottom-left
   };
   for (const Case& c : cases) {
     INFO("orientation " << c.orientation);
@@ -207,9 +207,9 @@ TEST_CASE("polyglots come out as clean pixels only") {
     }
   }
   SECTION("a PNG with a script in a text chunk") {
-    const std::string upload = t::MakeImage(
-        SourceFormat::kPng, 400, 300,
-        WithPngText("<html><script>alert(document.cookie)</script></html>"));
+    const std::string upload =
+        t::MakeImage(SourceFormat::kPng, 400, 300,
+                     WithPngText("<html><script>alert(document.cookie)</script></html>"));
     REQUIRE(absl::StrContains(upload, "<script"));
     auto result = p->Process(upload);
     REQUIRE(result.ok());

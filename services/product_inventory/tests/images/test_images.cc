@@ -120,7 +120,8 @@ std::string MakeImage(SourceFormat format, int width, int height, const MakeOpti
       Check(vips_pngsave_buffer(image.get(), &buf, &len, "compression", 1, nullptr), "pngsave");
       std::string png = Take(buf, len);
       // libvips' PNG writer keeps no XMP; put it where Adobe's tools do, by hand.
-      if (!options.xmp.empty()) png = InsertPngText(std::move(png), "XML:com.adobe.xmp", options.xmp);
+      if (!options.xmp.empty())
+        png = InsertPngText(std::move(png), "XML:com.adobe.xmp", options.xmp);
       for (const auto& [keyword, text] : options.png_text) {
         png = InsertPngText(std::move(png), keyword, text);
       }
@@ -195,8 +196,8 @@ std::string MakeJpegDeclaring(uint16_t width, uint16_t height) {
   while (i + 9 < jpeg.size()) {
     REQUIRE(static_cast<uint8_t>(jpeg[i]) == 0xFF);
     const uint8_t marker = static_cast<uint8_t>(jpeg[i + 1]);
-    const size_t length = (static_cast<uint8_t>(jpeg[i + 2]) << 8) |
-                          static_cast<uint8_t>(jpeg[i + 3]);
+    const size_t length =
+        (static_cast<uint8_t>(jpeg[i + 2]) << 8) | static_cast<uint8_t>(jpeg[i + 3]);
     if (marker == 0xC0 || marker == 0xC2) {
       jpeg[i + 5] = static_cast<char>(height >> 8);
       jpeg[i + 6] = static_cast<char>(height);

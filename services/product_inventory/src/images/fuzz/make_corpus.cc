@@ -26,8 +26,8 @@ std::string Take(void* buf, size_t len) {
 VipsImage* Gradient(int w, int h, int bands) {
   std::vector<unsigned char> px(static_cast<size_t>(w) * h * bands);
   for (size_t i = 0; i < px.size(); ++i) px[i] = static_cast<unsigned char>(i * 7 % 251);
-  VipsImage* raw = vips_image_new_from_memory_copy(px.data(), px.size(), w, h, bands,
-                                                   VIPS_FORMAT_UCHAR);
+  VipsImage* raw =
+      vips_image_new_from_memory_copy(px.data(), px.size(), w, h, bands, VIPS_FORMAT_UCHAR);
   VipsImage* out = nullptr;
   vips_copy(raw, &out, "interpretation",
             bands >= 3 ? VIPS_INTERPRETATION_sRGB : VIPS_INTERPRETATION_B_W, nullptr);
