@@ -97,7 +97,8 @@ int RunServer(const Config& config) {
   revocation_sync.Start();
   UserServiceImpl service(accounts, verifier, *verify_keys, config.token_issuer,
                           config.token_audience, host.executor(), absl::Now, &revoked);
-  UserInternalServiceImpl internal_service(accounts, host.executor());
+  UserInternalServiceImpl internal_service(accounts, host.executor(),
+                                           config.follower_contacts_peers);
   host.AddService(&service);
   host.AddInternalService(&internal_service);
   db::Pool* raw_pool = pool->get();

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include "absl/flags/flag.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "shopcast/auth/tokens.h"
@@ -33,6 +34,8 @@ ABSL_FLAG(std::string, service_cert_file, "", "PEM certificate of this service (
 ABSL_FLAG(std::string, service_key_file, "", "PEM private key of service_cert_file");
 ABSL_FLAG(absl::Duration, revocation_sync_interval, absl::Seconds(1),
           "how often the token revocation list is refreshed");
+ABSL_FLAG(std::string, follower_contacts_peers, "realtime-push",
+          "comma-separated services (certificate names) allowed to read followers' e-mail");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warn or error");
 
 namespace shopcast::user {
@@ -47,6 +50,10 @@ absl::StatusOr<Config> LoadConfig() {
   for (absl::string_view f :
        absl::StrSplit(absl::GetFlag(FLAGS_verify_key_files), ',', absl::SkipEmpty())) {
     c.verify_key_files.emplace_back(f);
+  }
+  for (absl::string_view peer : absl::StrSplit(absl::GetFlag(FLAGS_follower_contacts_peers), ',',
+                                               absl::SkipWhitespace())) {
+    c.follower_contacts_peers.emplace_back(absl::StripAsciiWhitespace(peer));
   }
   c.page_token_key_file = absl::GetFlag(FLAGS_page_token_key_file);
   c.max_concurrent_hashes = absl::GetFlag(FLAGS_max_concurrent_hashes);

@@ -21,6 +21,8 @@ struct Config {
   int db_pool_size = 8;
   std::string signing_key_file;               // PEM, EC P-256 private key
   std::vector<std::string> verify_key_files;  // PEM public keys of previous signing keys
+  // Services (certificate names) allowed to read followers' e-mail (ListFollowerContacts).
+  std::vector<std::string> follower_contacts_peers;
   // Key that seals page tokens (libs/pagetoken): a file, like the signing key, never a flag's
   // value. Every replica must load the same one. Required by `serve` only.
   std::string page_token_key_file;

@@ -1,11 +1,19 @@
 #include "internal_service.h"
 
+#include <algorithm>
+#include <utility>
+
+#include "shopcast/auth/service_identity.h"
 #include "shopcast/server/unary.h"
+#include "shopcast/status/status.h"
 
 namespace shopcast::user {
 
-UserInternalServiceImpl::UserInternalServiceImpl(Accounts& accounts, server::Executor& executor)
-    : accounts_(accounts), executor_(executor) {}
+UserInternalServiceImpl::UserInternalServiceImpl(Accounts& accounts, server::Executor& executor,
+                                                 std::vector<std::string> follower_contact_peers)
+    : accounts_(accounts),
+      executor_(executor),
+      follower_contact_peers_(std::move(follower_contact_peers)) {}
 
 grpc::ServerUnaryReactor* UserInternalServiceImpl::ListRevocations(
     grpc::CallbackServerContext* ctx, const v1::ListRevocationsRequest* req,
@@ -32,6 +40,13 @@ grpc::ServerUnaryReactor* UserInternalServiceImpl::ListRevocations(
 grpc::ServerUnaryReactor* UserInternalServiceImpl::ListFollowerContacts(
     grpc::CallbackServerContext* ctx, const v1::ListFollowerContactsRequest* req,
     v1::ListFollowerContactsResponse* res) {
+  // E-mail addresses are personal data: a service certificate alone is not enough.
+  const std::string peer = auth::ServicePeerName(*ctx);
+  if (std::find(follower_contact_peers_.begin(), follower_contact_peers_.end(), peer) ==
+      follower_contact_peers_.end()) {
+    return server::FinishNow(ctx, Error(absl::StatusCode::kPermissionDenied, "PEER_NOT_ALLOWED",
+                                        "this service may not read follower contacts"));
+  }
   return server::RunBlocking(ctx, executor_, [this, req, res]() -> absl::Status {
     ASSIGN_OR_RETURN(
         FollowerContactPage page,

@@ -2,6 +2,9 @@
 
 // The user service's internal RPCs, served only on the internal listener (mutual TLS).
 
+#include <string>
+#include <vector>
+
 #include "accounts.h"
 #include "shopcast/server/executor.h"
 #include "shopcast/user/v1/user.grpc.pb.h"
@@ -10,7 +13,10 @@ namespace shopcast::user {
 
 class UserInternalServiceImpl final : public v1::UserInternalService::CallbackService {
  public:
-  UserInternalServiceImpl(Accounts& accounts, server::Executor& executor);
+  // Every internal peer may list revocations (each service checks tokens); only the services in
+  // `follower_contact_peers` (certificate common names) may read followers' e-mail addresses.
+  UserInternalServiceImpl(Accounts& accounts, server::Executor& executor,
+                          std::vector<std::string> follower_contact_peers = {"realtime-push"});
 
   grpc::ServerUnaryReactor* ListRevocations(grpc::CallbackServerContext* ctx,
                                             const v1::ListRevocationsRequest* req,
@@ -22,6 +28,7 @@ class UserInternalServiceImpl final : public v1::UserInternalService::CallbackSe
  private:
   Accounts& accounts_;
   server::Executor& executor_;
+  const std::vector<std::string> follower_contact_peers_;
 };
 
 }  // namespace shopcast::user

@@ -23,7 +23,7 @@ constexpr char kHighestId[] = "usr_7ZZZZZZZZZZZZZZZZZZZZZZZZZ";
 // The user service with its internal listener, and a peer's mutual-TLS channel to it.
 struct Env {
   shopcast::testing::TempDir dir;
-  shopcast::auth::testing::DevPki pki{dir.File("pki"), {"user", "realtime-push"}};
+  shopcast::auth::testing::DevPki pki{dir.File("pki"), {"user", "realtime-push", "video-ingest"}};
   UserServiceFixture f{shopcast::user::AccountsOptions{}, pki.Of("user")};
   std::unique_ptr<v1::UserInternalService::Stub> internal;
 
@@ -253,4 +253,30 @@ TEST_CASE("follows and unfollows while paging move no one: a cursor on the id, n
   CHECK(all.size() == 1200 - 1 + 2);
   CHECK(all.count(kLowestId) == 1);
   CHECK(all.count(fans[10]) == 0);
+}
+
+TEST_CASE("only the notifier's certificate may read follower contacts") {
+  Env env;
+  // video-ingest holds a valid service certificate but has no business with e-mail addresses.
+  auto channel = shopcast::clients::MakeInternalChannel(
+      "user", "127.0.0.1:" + std::to_string(env.f.internal_grpc_port()),
+      env.pki.Of("video-ingest"));
+  REQUIRE(channel.ok());
+  auto other = v1::UserInternalService::NewStub(*channel);
+  v1::ListFollowerContactsRequest req;
+  req.set_host_id(kLowestId);
+  req.set_limit(10);
+  v1::ListFollowerContactsResponse res;
+  auto ctx = Ctx();
+  grpc::Status st = other->ListFollowerContacts(ctx.get(), req, &res);
+  CHECK(st.error_code() == grpc::StatusCode::PERMISSION_DENIED);
+  CHECK(ReasonOf(*ctx) == "PEER_NOT_ALLOWED");
+  CHECK(res.followers_size() == 0);
+  // Revocations stay open to every service: each one checks tokens.
+  v1::ListRevocationsRequest rev;
+  v1::ListRevocationsResponse rev_res;
+  auto rev_ctx = Ctx();
+  CHECK(other->ListRevocations(rev_ctx.get(), rev, &rev_res).ok());
+  // And the notifier still may.
+  CHECK(env.List(kLowestId, "", 10).status.ok());
 }
