@@ -94,11 +94,15 @@ BEGIN
 END $$;
 
 -- Serves a batch of Reserve requests for one product in one call (one transaction, one
--- commit): lapses expired holds, then answers each request in order, as if they had come one
--- by one. Outcomes: granted, duplicate (same buyer and idempotency key: the first hold),
--- key_mismatch (that key was used for another product or quantity), not_found, not_open,
--- closed, limit (r_remaining = what the buyer may still take), insufficient (r_remaining =
--- units left). Every row also carries the stock after the batch.
+-- commit), answering each as if they had come one by one in array order. Outcomes: granted,
+-- duplicate (same buyer and idempotency key: the first hold), key_mismatch (that key was used
+-- for another product or quantity), not_found, not_open, closed, limit (r_remaining = what the
+-- buyer may still take), insufficient (r_remaining = units left). A last row (r_idx 0,
+-- outcome 'stock') carries the stock after the batch.
+--
+-- Set-based where it costs: one query finds earlier holds for every (buyer, key), one sums
+-- every buyer's units toward the limits, one INSERT writes every granted hold and one UPDATE
+-- takes their units. Only the decisions, plain arithmetic, run in order in the loop.
 CREATE FUNCTION stock_reserve_batch(p_product text, p_now timestamptz, p_hold_ids text[],
                                     p_buyers text[], p_quantities integer[], p_keys text[])
 RETURNS TABLE (r_idx integer, r_outcome text, r_hold_id text, r_quantity integer,
@@ -108,108 +112,164 @@ RETURNS TABLE (r_idx integer, r_outcome text, r_hold_id text, r_quantity integer
 LANGUAGE plpgsql AS $$
 DECLARE
   s stock%ROWTYPE;
-  h holds%ROWTYPE;
   v_n integer := coalesce(array_length(p_buyers, 1), 0);
-  v_available bigint;
-  v_used bigint;
   v_in_sale boolean;
+  v_expires timestamptz;
+  v_price bigint;
+  v_available bigint;
+  v_flash_left bigint;
   v_granted bigint := 0;
   v_q integer;
+  v_b integer;
+  v_f integer;
+  -- Per request i: the first request of the batch with the same (buyer, key), and with the
+  -- same buyer (whose slot in v_add counts the buyer's units granted in this batch).
+  v_first_key integer[];
+  v_first_buyer integer[];
+  -- An earlier hold with the same (buyer, key), if any.
+  e_id text[]; e_product text[]; e_qty integer[]; e_state text[]; e_flash boolean[];
+  e_price bigint[]; e_created timestamptz[]; e_expires timestamptz[];
+  -- The buyer's units counting toward the limit and toward the flash sale's per-user cap.
+  v_used bigint[];
+  v_used_flash bigint[];
+  v_add bigint[] := array_fill(0::bigint, ARRAY[greatest(v_n, 1)]);
+  v_add_flash bigint[] := array_fill(0::bigint, ARRAY[greatest(v_n, 1)]);
+  -- Answers.
+  o_outcome text[] := array_fill(NULL::text, ARRAY[greatest(v_n, 1)]);
+  o_remaining bigint[] := array_fill(NULL::bigint, ARRAY[greatest(v_n, 1)]);
+  o_id text[] := array_fill(NULL::text, ARRAY[greatest(v_n, 1)]);
+  o_qty integer[] := array_fill(NULL::integer, ARRAY[greatest(v_n, 1)]);
+  o_state text[] := array_fill(NULL::text, ARRAY[greatest(v_n, 1)]);
+  o_flash boolean[] := array_fill(NULL::boolean, ARRAY[greatest(v_n, 1)]);
+  o_price bigint[] := array_fill(NULL::bigint, ARRAY[greatest(v_n, 1)]);
+  o_created timestamptz[] := array_fill(NULL::timestamptz, ARRAY[greatest(v_n, 1)]);
+  o_expires timestamptz[] := array_fill(NULL::timestamptz, ARRAY[greatest(v_n, 1)]);
 BEGIN
   SELECT * INTO s FROM stock WHERE stock.product_id = p_product FOR UPDATE;
   IF NOT FOUND THEN
-    FOR i IN 1 .. v_n LOOP
-      r_idx := i; r_outcome := 'not_found';
-      RETURN NEXT;
-    END LOOP;
+    RETURN QUERY SELECT i, 'not_found'::text, NULL::text, NULL::integer, NULL::text,
+                        NULL::boolean, NULL::bigint, NULL::timestamptz, NULL::timestamptz,
+                        NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint
+                 FROM generate_series(1, v_n) AS i;
     RETURN;
   END IF;
   PERFORM stock_lapse(p_product, p_now);
   SELECT * INTO s FROM stock WHERE stock.product_id = p_product;
   v_available := s.total - s.sold - s.held;
   v_in_sale := s.flash_opens_at IS NOT NULL;
+  v_flash_left := CASE WHEN v_in_sale THEN s.flash_stock_cap - s.flash_taken END;
+  v_expires := p_now + make_interval(secs => s.hold_seconds);
+  v_price := CASE WHEN v_in_sale THEN s.flash_price_minor END;
+
+  SELECT array_agg(r.first_key ORDER BY r.idx), array_agg(r.first_buyer ORDER BY r.idx),
+         array_agg(h.id ORDER BY r.idx), array_agg(h.product_id ORDER BY r.idx),
+         array_agg(h.quantity ORDER BY r.idx), array_agg(h.state ORDER BY r.idx),
+         array_agg(h.flash ORDER BY r.idx), array_agg(h.unit_price_minor ORDER BY r.idx),
+         array_agg(h.created_at ORDER BY r.idx), array_agg(h.expires_at ORDER BY r.idx)
+  INTO v_first_key, v_first_buyer, e_id, e_product, e_qty, e_state, e_flash, e_price,
+       e_created, e_expires
+  FROM (SELECT u.buyer, u.key, u.idx::integer AS idx,
+               (min(u.idx) OVER (PARTITION BY u.buyer, u.key))::integer AS first_key,
+               (min(u.idx) OVER (PARTITION BY u.buyer))::integer AS first_buyer
+        FROM unnest(p_buyers, p_keys) WITH ORDINALITY AS u(buyer, key, idx)) r
+  LEFT JOIN holds h ON h.buyer_id = r.buyer AND h.idempotency_key = r.key;
+
+  IF s.per_user_limit > 0 OR (v_in_sale AND s.flash_per_user_cap > 0) THEN
+    SELECT array_agg(coalesce(t.used, 0) ORDER BY r.idx),
+           array_agg(coalesce(t.used_flash, 0) ORDER BY r.idx)
+    INTO v_used, v_used_flash
+    FROM unnest(p_buyers) WITH ORDINALITY AS r(buyer, idx)
+    LEFT JOIN LATERAL (
+      SELECT sum(h.quantity) FILTER (
+               WHERE s.limit_window_seconds IS NULL
+                  OR h.created_at > p_now - make_interval(secs => s.limit_window_seconds))
+               AS used,
+             sum(h.quantity) FILTER (WHERE h.flash) AS used_flash
+      FROM holds h
+      WHERE h.product_id = p_product AND h.buyer_id = r.buyer
+        AND (h.state = 'committed' OR (h.state = 'active' AND h.expires_at > p_now))) t
+    ON true;
+  END IF;
 
   FOR i IN 1 .. v_n LOOP
-    r_idx := i; r_outcome := NULL; r_hold_id := NULL; r_quantity := NULL; r_state := NULL;
-    r_flash := NULL; r_unit_price_minor := NULL; r_created_at := NULL; r_expires_at := NULL;
-    r_remaining := NULL;
     v_q := p_quantities[i];
-
-    SELECT * INTO h FROM holds
-    WHERE holds.buyer_id = p_buyers[i] AND holds.idempotency_key = p_keys[i];
-    IF FOUND THEN
-      IF h.product_id <> p_product OR h.quantity <> v_q THEN
-        r_outcome := 'key_mismatch';
+    v_f := v_first_key[i];
+    IF e_id[i] IS NOT NULL THEN
+      IF e_product[i] <> p_product OR e_qty[i] <> v_q THEN
+        o_outcome[i] := 'key_mismatch';
       ELSE
-        r_outcome := 'duplicate'; r_hold_id := h.id; r_quantity := h.quantity;
-        r_state := h.state; r_flash := h.flash; r_unit_price_minor := h.unit_price_minor;
-        r_created_at := h.created_at; r_expires_at := h.expires_at;
+        o_outcome[i] := 'duplicate'; o_id[i] := e_id[i]; o_qty[i] := e_qty[i];
+        o_state[i] := e_state[i]; o_flash[i] := e_flash[i]; o_price[i] := e_price[i];
+        o_created[i] := e_created[i]; o_expires[i] := e_expires[i];
+      END IF;
+    ELSIF v_f < i THEN
+      -- The same (buyer, key) earlier in this batch: that request's answer.
+      IF o_outcome[v_f] = 'granted' THEN
+        IF p_quantities[v_f] <> v_q THEN
+          o_outcome[i] := 'key_mismatch';
+        ELSE
+          o_outcome[i] := 'duplicate'; o_id[i] := o_id[v_f]; o_qty[i] := o_qty[v_f];
+          o_state[i] := o_state[v_f]; o_flash[i] := o_flash[v_f]; o_price[i] := o_price[v_f];
+          o_created[i] := o_created[v_f]; o_expires[i] := o_expires[v_f];
+        END IF;
+      ELSE
+        o_outcome[i] := o_outcome[v_f]; o_remaining[i] := o_remaining[v_f];
       END IF;
     ELSIF v_in_sale AND p_now < s.flash_opens_at THEN
-      r_outcome := 'not_open';
+      o_outcome[i] := 'not_open';
     ELSIF v_in_sale AND p_now >= s.flash_closes_at THEN
-      r_outcome := 'closed';
+      o_outcome[i] := 'closed';
     ELSE
-      IF s.per_user_limit > 0 THEN
-        SELECT coalesce(sum(holds.quantity), 0) INTO v_used FROM holds
-        WHERE holds.product_id = p_product AND holds.buyer_id = p_buyers[i]
-          AND (holds.state = 'committed'
-               OR (holds.state = 'active' AND holds.expires_at > p_now))
-          AND (s.limit_window_seconds IS NULL
-               OR holds.created_at > p_now - make_interval(secs => s.limit_window_seconds));
-        IF v_used + v_q > s.per_user_limit THEN
-          r_outcome := 'limit'; r_remaining := greatest(s.per_user_limit - v_used, 0);
-        END IF;
-      END IF;
-      IF r_outcome IS NULL AND v_in_sale AND s.flash_per_user_cap > 0 THEN
-        SELECT coalesce(sum(holds.quantity), 0) INTO v_used FROM holds
-        WHERE holds.product_id = p_product AND holds.buyer_id = p_buyers[i] AND holds.flash
-          AND (holds.state = 'committed'
-               OR (holds.state = 'active' AND holds.expires_at > p_now));
-        IF v_used + v_q > s.flash_per_user_cap THEN
-          r_outcome := 'limit'; r_remaining := greatest(s.flash_per_user_cap - v_used, 0);
-        END IF;
-      END IF;
-      IF r_outcome IS NULL AND v_q > v_available THEN
-        r_outcome := 'insufficient'; r_remaining := v_available;
-      END IF;
-      IF r_outcome IS NULL AND v_in_sale AND v_q > s.flash_stock_cap - s.flash_taken THEN
-        r_outcome := 'insufficient';
-        r_remaining := greatest(s.flash_stock_cap - s.flash_taken, 0);
-      END IF;
-      IF r_outcome IS NULL THEN
-        r_hold_id := p_hold_ids[i]; r_quantity := v_q; r_state := 'active';
-        r_flash := v_in_sale; r_created_at := p_now;
-        r_expires_at := p_now + make_interval(secs => s.hold_seconds);
-        r_unit_price_minor := CASE WHEN v_in_sale THEN s.flash_price_minor END;
-        INSERT INTO holds (id, product_id, buyer_id, quantity, idempotency_key, flash,
-                           unit_price_minor, created_at, expires_at)
-        VALUES (r_hold_id, p_product, p_buyers[i], v_q, p_keys[i], v_in_sale,
-                r_unit_price_minor, p_now, r_expires_at);
+      v_b := v_first_buyer[i];
+      IF s.per_user_limit > 0 AND v_used[i] + v_add[v_b] + v_q > s.per_user_limit THEN
+        o_outcome[i] := 'limit';
+        o_remaining[i] := greatest(s.per_user_limit - v_used[i] - v_add[v_b], 0);
+      ELSIF v_in_sale AND s.flash_per_user_cap > 0
+            AND v_used_flash[i] + v_add_flash[v_b] + v_q > s.flash_per_user_cap THEN
+        o_outcome[i] := 'limit';
+        o_remaining[i] := greatest(s.flash_per_user_cap - v_used_flash[i] - v_add_flash[v_b], 0);
+      ELSIF v_q > v_available THEN
+        o_outcome[i] := 'insufficient'; o_remaining[i] := v_available;
+      ELSIF v_in_sale AND v_q > v_flash_left THEN
+        o_outcome[i] := 'insufficient'; o_remaining[i] := greatest(v_flash_left, 0);
+      ELSE
+        o_outcome[i] := 'granted'; o_id[i] := p_hold_ids[i]; o_qty[i] := v_q;
+        o_state[i] := 'active'; o_flash[i] := v_in_sale; o_price[i] := v_price;
+        o_created[i] := p_now; o_expires[i] := v_expires;
         v_available := v_available - v_q;
         v_granted := v_granted + v_q;
-        IF v_in_sale THEN s.flash_taken := s.flash_taken + v_q; END IF;
-        r_outcome := 'granted';
+        v_add[v_b] := v_add[v_b] + v_q;
+        IF v_in_sale THEN
+          v_flash_left := v_flash_left - v_q;
+          v_add_flash[v_b] := v_add_flash[v_b] + v_q;
+        END IF;
       END IF;
     END IF;
-    RETURN NEXT;
   END LOOP;
 
   IF v_granted > 0 THEN
+    INSERT INTO holds (id, product_id, buyer_id, quantity, idempotency_key, flash,
+                       unit_price_minor, created_at, expires_at)
+    SELECT p_hold_ids[i], p_product, p_buyers[i], p_quantities[i], p_keys[i], v_in_sale,
+           v_price, p_now, v_expires
+    FROM generate_series(1, v_n) AS i WHERE o_outcome[i] = 'granted';
     -- The last word against overselling is stock_never_oversold, checked right here.
-    UPDATE stock SET held = held + v_granted, flash_taken = s.flash_taken,
+    UPDATE stock SET held = held + v_granted,
+                     flash_taken = flash_taken + CASE WHEN v_in_sale THEN v_granted ELSE 0 END,
                      revision = revision + 1, updated_at = p_now
     WHERE stock.product_id = p_product
     RETURNING stock.total, stock.held, stock.sold, stock.revision
     INTO s.total, s.held, s.sold, s.revision;
   END IF;
-  -- Rows already returned with RETURN NEXT keep their values, so the stock after the batch
-  -- goes in one more row (r_idx 0) that the caller copies onto every answer.
-  r_idx := 0; r_outcome := 'stock'; r_hold_id := NULL; r_quantity := NULL; r_state := NULL;
-  r_flash := NULL; r_unit_price_minor := NULL; r_created_at := NULL; r_expires_at := NULL;
-  r_remaining := NULL;
-  r_total := s.total; r_held := s.held; r_sold := s.sold; r_revision := s.revision;
-  RETURN NEXT;
+
+  RETURN QUERY
+    SELECT i, o_outcome[i], o_id[i], o_qty[i], o_state[i], o_flash[i], o_price[i],
+           o_created[i], o_expires[i], o_remaining[i], NULL::bigint, NULL::bigint,
+           NULL::bigint, NULL::bigint
+    FROM generate_series(1, v_n) AS i
+    UNION ALL
+    SELECT 0, 'stock', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, s.total, s.held, s.sold,
+           s.revision;
 END $$;
 
 -- Ends an active hold early, by its buyer (p_buyer) or for an order (p_buyer NULL). Outcome:
