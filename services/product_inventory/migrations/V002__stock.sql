@@ -62,9 +62,9 @@ CREATE TABLE holds (
   order_id text,
   CONSTRAINT holds_idempotency UNIQUE (buyer_id, idempotency_key)
 );
--- Lapsing a product's expired holds, and the sweeper.
+-- Lapsing a product's expired holds; the sweeper skips through it product by product (one
+-- index fewer for every Reserve to maintain).
 CREATE INDEX holds_active_by_product ON holds (product_id, expires_at) WHERE state = 'active';
-CREATE INDEX holds_active_by_expiry ON holds (expires_at) WHERE state = 'active';
 -- Per-user limits.
 CREATE INDEX holds_live_by_buyer ON holds (product_id, buyer_id)
   WHERE state IN ('active', 'committed');
@@ -102,7 +102,9 @@ END $$;
 --
 -- Set-based where it costs: one query finds earlier holds for every (buyer, key), one sums
 -- every buyer's units toward the limits, one INSERT writes every granted hold and one UPDATE
--- takes their units. Only the decisions, plain arithmetic, run in order in the loop.
+-- takes their units. Only the decisions, plain arithmetic, run in order in the loop, and the
+-- common path (granted, no limit) touches as few variables as it can: PL/pgSQL assignments
+-- are what a hot batch spends its time on after the INSERT.
 CREATE FUNCTION stock_reserve_batch(p_product text, p_now timestamptz, p_hold_ids text[],
                                     p_buyers text[], p_quantities integer[], p_keys text[])
 RETURNS TABLE (r_idx integer, r_outcome text, r_hold_id text, r_quantity integer,
@@ -112,8 +114,11 @@ RETURNS TABLE (r_idx integer, r_outcome text, r_hold_id text, r_quantity integer
 LANGUAGE plpgsql AS $$
 DECLARE
   s stock%ROWTYPE;
+  v_hold holds%ROWTYPE;
   v_n integer := coalesce(array_length(p_buyers, 1), 0);
+  v_size integer[] := ARRAY[greatest(coalesce(array_length(p_buyers, 1), 0), 1)];
   v_in_sale boolean;
+  v_limited boolean;
   v_expires timestamptz;
   v_price bigint;
   v_available bigint;
@@ -122,28 +127,29 @@ DECLARE
   v_q integer;
   v_b integer;
   v_f integer;
-  -- Per request i: the first request of the batch with the same (buyer, key), and with the
-  -- same buyer (whose slot in v_add counts the buyer's units granted in this batch).
+  -- Per request i: the first request of the batch with the same (buyer, key), the first with
+  -- the same buyer (whose slot in v_add counts the buyer's units granted in this batch), and
+  -- whether a hold with this (buyer, key) existed before the batch.
   v_first_key integer[];
   v_first_buyer integer[];
-  -- An earlier hold with the same (buyer, key), if any.
-  e_id text[]; e_product text[]; e_qty integer[]; e_state text[]; e_flash boolean[];
-  e_price bigint[]; e_created timestamptz[]; e_expires timestamptz[];
+  v_existed boolean[];
   -- The buyer's units counting toward the limit and toward the flash sale's per-user cap.
   v_used bigint[];
   v_used_flash bigint[];
-  v_add bigint[] := array_fill(0::bigint, ARRAY[greatest(v_n, 1)]);
-  v_add_flash bigint[] := array_fill(0::bigint, ARRAY[greatest(v_n, 1)]);
-  -- Answers.
-  o_outcome text[] := array_fill(NULL::text, ARRAY[greatest(v_n, 1)]);
-  o_remaining bigint[] := array_fill(NULL::bigint, ARRAY[greatest(v_n, 1)]);
-  o_id text[] := array_fill(NULL::text, ARRAY[greatest(v_n, 1)]);
-  o_qty integer[] := array_fill(NULL::integer, ARRAY[greatest(v_n, 1)]);
-  o_state text[] := array_fill(NULL::text, ARRAY[greatest(v_n, 1)]);
-  o_flash boolean[] := array_fill(NULL::boolean, ARRAY[greatest(v_n, 1)]);
-  o_price bigint[] := array_fill(NULL::bigint, ARRAY[greatest(v_n, 1)]);
-  o_created timestamptz[] := array_fill(NULL::timestamptz, ARRAY[greatest(v_n, 1)]);
-  o_expires timestamptz[] := array_fill(NULL::timestamptz, ARRAY[greatest(v_n, 1)]);
+  v_add bigint[] := array_fill(0::bigint, v_size);
+  v_add_flash bigint[] := array_fill(0::bigint, v_size);
+  -- Answers. o_src[i]: the request whose new hold answers request i (itself when granted).
+  -- o_* hold fields are only filled for holds that existed before the batch.
+  o_outcome text[] := array_fill(NULL::text, v_size);
+  o_remaining bigint[] := array_fill(NULL::bigint, v_size);
+  o_src integer[] := array_fill(NULL::integer, v_size);
+  o_id text[] := array_fill(NULL::text, v_size);
+  o_qty integer[] := array_fill(NULL::integer, v_size);
+  o_state text[] := array_fill(NULL::text, v_size);
+  o_flash boolean[] := array_fill(NULL::boolean, v_size);
+  o_price bigint[] := array_fill(NULL::bigint, v_size);
+  o_created timestamptz[] := array_fill(NULL::timestamptz, v_size);
+  o_expires timestamptz[] := array_fill(NULL::timestamptz, v_size);
 BEGIN
   SELECT * INTO s FROM stock WHERE stock.product_id = p_product FOR UPDATE;
   IF NOT FOUND THEN
@@ -153,28 +159,26 @@ BEGIN
                  FROM generate_series(1, v_n) AS i;
     RETURN;
   END IF;
-  PERFORM stock_lapse(p_product, p_now);
-  SELECT * INTO s FROM stock WHERE stock.product_id = p_product;
+  IF stock_lapse(p_product, p_now) > 0 THEN
+    SELECT * INTO s FROM stock WHERE stock.product_id = p_product;
+  END IF;
   v_available := s.total - s.sold - s.held;
   v_in_sale := s.flash_opens_at IS NOT NULL;
+  v_limited := s.per_user_limit > 0 OR (v_in_sale AND s.flash_per_user_cap > 0);
   v_flash_left := CASE WHEN v_in_sale THEN s.flash_stock_cap - s.flash_taken END;
   v_expires := p_now + make_interval(secs => s.hold_seconds);
   v_price := CASE WHEN v_in_sale THEN s.flash_price_minor END;
 
   SELECT array_agg(r.first_key ORDER BY r.idx), array_agg(r.first_buyer ORDER BY r.idx),
-         array_agg(h.id ORDER BY r.idx), array_agg(h.product_id ORDER BY r.idx),
-         array_agg(h.quantity ORDER BY r.idx), array_agg(h.state ORDER BY r.idx),
-         array_agg(h.flash ORDER BY r.idx), array_agg(h.unit_price_minor ORDER BY r.idx),
-         array_agg(h.created_at ORDER BY r.idx), array_agg(h.expires_at ORDER BY r.idx)
-  INTO v_first_key, v_first_buyer, e_id, e_product, e_qty, e_state, e_flash, e_price,
-       e_created, e_expires
+         array_agg(h.id IS NOT NULL ORDER BY r.idx)
+  INTO v_first_key, v_first_buyer, v_existed
   FROM (SELECT u.buyer, u.key, u.idx::integer AS idx,
                (min(u.idx) OVER (PARTITION BY u.buyer, u.key))::integer AS first_key,
                (min(u.idx) OVER (PARTITION BY u.buyer))::integer AS first_buyer
         FROM unnest(p_buyers, p_keys) WITH ORDINALITY AS u(buyer, key, idx)) r
   LEFT JOIN holds h ON h.buyer_id = r.buyer AND h.idempotency_key = r.key;
 
-  IF s.per_user_limit > 0 OR (v_in_sale AND s.flash_per_user_cap > 0) THEN
+  IF v_limited THEN
     SELECT array_agg(coalesce(t.used, 0) ORDER BY r.idx),
            array_agg(coalesce(t.used_flash, 0) ORDER BY r.idx)
     INTO v_used, v_used_flash
@@ -193,57 +197,68 @@ BEGIN
 
   FOR i IN 1 .. v_n LOOP
     v_q := p_quantities[i];
-    v_f := v_first_key[i];
-    IF e_id[i] IS NOT NULL THEN
-      IF e_product[i] <> p_product OR e_qty[i] <> v_q THEN
+    IF v_existed[i] THEN
+      SELECT * INTO v_hold FROM holds
+      WHERE holds.buyer_id = p_buyers[i] AND holds.idempotency_key = p_keys[i];
+      IF v_hold.product_id <> p_product OR v_hold.quantity <> v_q THEN
         o_outcome[i] := 'key_mismatch';
       ELSE
-        o_outcome[i] := 'duplicate'; o_id[i] := e_id[i]; o_qty[i] := e_qty[i];
-        o_state[i] := e_state[i]; o_flash[i] := e_flash[i]; o_price[i] := e_price[i];
-        o_created[i] := e_created[i]; o_expires[i] := e_expires[i];
+        o_outcome[i] := 'duplicate'; o_id[i] := v_hold.id; o_qty[i] := v_hold.quantity;
+        o_state[i] := v_hold.state; o_flash[i] := v_hold.flash;
+        o_price[i] := v_hold.unit_price_minor; o_created[i] := v_hold.created_at;
+        o_expires[i] := v_hold.expires_at;
       END IF;
-    ELSIF v_f < i THEN
+      CONTINUE;
+    END IF;
+    v_f := v_first_key[i];
+    IF v_f < i THEN
       -- The same (buyer, key) earlier in this batch: that request's answer.
       IF o_outcome[v_f] = 'granted' THEN
         IF p_quantities[v_f] <> v_q THEN
           o_outcome[i] := 'key_mismatch';
         ELSE
-          o_outcome[i] := 'duplicate'; o_id[i] := o_id[v_f]; o_qty[i] := o_qty[v_f];
-          o_state[i] := o_state[v_f]; o_flash[i] := o_flash[v_f]; o_price[i] := o_price[v_f];
-          o_created[i] := o_created[v_f]; o_expires[i] := o_expires[v_f];
+          o_outcome[i] := 'duplicate'; o_src[i] := v_f;
         END IF;
       ELSE
         o_outcome[i] := o_outcome[v_f]; o_remaining[i] := o_remaining[v_f];
       END IF;
-    ELSIF v_in_sale AND p_now < s.flash_opens_at THEN
-      o_outcome[i] := 'not_open';
-    ELSIF v_in_sale AND p_now >= s.flash_closes_at THEN
-      o_outcome[i] := 'closed';
-    ELSE
+      CONTINUE;
+    END IF;
+    IF v_in_sale THEN
+      IF p_now < s.flash_opens_at THEN
+        o_outcome[i] := 'not_open';
+        CONTINUE;
+      ELSIF p_now >= s.flash_closes_at THEN
+        o_outcome[i] := 'closed';
+        CONTINUE;
+      END IF;
+    END IF;
+    IF v_limited THEN
       v_b := v_first_buyer[i];
       IF s.per_user_limit > 0 AND v_used[i] + v_add[v_b] + v_q > s.per_user_limit THEN
         o_outcome[i] := 'limit';
         o_remaining[i] := greatest(s.per_user_limit - v_used[i] - v_add[v_b], 0);
+        CONTINUE;
       ELSIF v_in_sale AND s.flash_per_user_cap > 0
             AND v_used_flash[i] + v_add_flash[v_b] + v_q > s.flash_per_user_cap THEN
         o_outcome[i] := 'limit';
         o_remaining[i] := greatest(s.flash_per_user_cap - v_used_flash[i] - v_add_flash[v_b], 0);
-      ELSIF v_q > v_available THEN
-        o_outcome[i] := 'insufficient'; o_remaining[i] := v_available;
-      ELSIF v_in_sale AND v_q > v_flash_left THEN
-        o_outcome[i] := 'insufficient'; o_remaining[i] := greatest(v_flash_left, 0);
-      ELSE
-        o_outcome[i] := 'granted'; o_id[i] := p_hold_ids[i]; o_qty[i] := v_q;
-        o_state[i] := 'active'; o_flash[i] := v_in_sale; o_price[i] := v_price;
-        o_created[i] := p_now; o_expires[i] := v_expires;
-        v_available := v_available - v_q;
-        v_granted := v_granted + v_q;
-        v_add[v_b] := v_add[v_b] + v_q;
-        IF v_in_sale THEN
-          v_flash_left := v_flash_left - v_q;
-          v_add_flash[v_b] := v_add_flash[v_b] + v_q;
-        END IF;
+        CONTINUE;
       END IF;
+    END IF;
+    IF v_q > v_available THEN
+      o_outcome[i] := 'insufficient'; o_remaining[i] := v_available;
+    ELSIF v_in_sale AND v_q > v_flash_left THEN
+      o_outcome[i] := 'insufficient'; o_remaining[i] := greatest(v_flash_left, 0);
+    ELSE
+      o_outcome[i] := 'granted'; o_src[i] := i;
+      v_available := v_available - v_q;
+      v_granted := v_granted + v_q;
+      IF v_limited THEN
+        v_add[v_b] := v_add[v_b] + v_q;
+        IF v_in_sale THEN v_add_flash[v_b] := v_add_flash[v_b] + v_q; END IF;
+      END IF;
+      IF v_in_sale THEN v_flash_left := v_flash_left - v_q; END IF;
     END IF;
   END LOOP;
 
@@ -252,7 +267,7 @@ BEGIN
                        unit_price_minor, created_at, expires_at)
     SELECT p_hold_ids[i], p_product, p_buyers[i], p_quantities[i], p_keys[i], v_in_sale,
            v_price, p_now, v_expires
-    FROM generate_series(1, v_n) AS i WHERE o_outcome[i] = 'granted';
+    FROM generate_series(1, v_n) AS i WHERE o_src[i] = i;
     -- The last word against overselling is stock_never_oversold, checked right here.
     UPDATE stock SET held = held + v_granted,
                      flash_taken = flash_taken + CASE WHEN v_in_sale THEN v_granted ELSE 0 END,
@@ -263,9 +278,15 @@ BEGIN
   END IF;
 
   RETURN QUERY
-    SELECT i, o_outcome[i], o_id[i], o_qty[i], o_state[i], o_flash[i], o_price[i],
-           o_created[i], o_expires[i], o_remaining[i], NULL::bigint, NULL::bigint,
-           NULL::bigint, NULL::bigint
+    SELECT i, o_outcome[i],
+           CASE WHEN o_src[i] IS NULL THEN o_id[i] ELSE p_hold_ids[o_src[i]] END,
+           CASE WHEN o_src[i] IS NULL THEN o_qty[i] ELSE p_quantities[o_src[i]] END,
+           CASE WHEN o_src[i] IS NULL THEN o_state[i] ELSE 'active' END,
+           CASE WHEN o_src[i] IS NULL THEN o_flash[i] ELSE v_in_sale END,
+           CASE WHEN o_src[i] IS NULL THEN o_price[i] ELSE v_price END,
+           CASE WHEN o_src[i] IS NULL THEN o_created[i] ELSE p_now END,
+           CASE WHEN o_src[i] IS NULL THEN o_expires[i] ELSE v_expires END,
+           o_remaining[i], NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint
     FROM generate_series(1, v_n) AS i
     UNION ALL
     SELECT 0, 'stock', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, s.total, s.held, s.sold,

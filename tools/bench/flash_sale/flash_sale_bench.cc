@@ -95,6 +95,7 @@ struct Outcome {
   bool invariant = true;
   int64_t holds_in_db = 0;
   double mean_batch = 0;
+  double serving_share = 0;  // Batched: share of the wall time the lane spent in the database.
 };
 
 // One buyer request: (product, buyer, key) for the i-th request of a run.
@@ -252,6 +253,7 @@ Outcome RunOne(const std::string& scenario, const std::string& engine) {
           [&](const stock::ReserveRequest& r) { return batcher.Reserve(r).status(); }, out);
     const auto st = batcher.stats();
     out.mean_batch = st.batches ? static_cast<double>(st.requests) / st.batches : 0;
+    out.serving_share = absl::ToDoubleSeconds(st.serving) / out.seconds;
   }
   pool->reset();
   Audit(db.dsn(), out);
@@ -282,9 +284,9 @@ int main(int argc, char** argv) {
   std::printf("buyers=%d pool=%d workers=%d sustained_seconds=%.0f\n\n",
               absl::GetFlag(FLAGS_buyers), absl::GetFlag(FLAGS_pool),
               absl::GetFlag(FLAGS_workers), absl::GetFlag(FLAGS_seconds));
-  std::printf("%-10s %-8s %9s %8s %8s %6s %8s %10s %8s %8s %8s %9s %9s %10s\n", "scenario",
+  std::printf("%-10s %-8s %9s %8s %8s %6s %8s %10s %8s %8s %8s %9s %9s %10s %8s\n", "scenario",
               "engine", "requests", "granted", "refused", "errors", "seconds", "granted/s",
-              "p50_ms", "p99_ms", "max_ms", "oversold", "invariant", "mean_batch");
+              "p50_ms", "p99_ms", "max_ms", "oversold", "invariant", "mean_batch", "db_busy");
   const std::vector<std::string> scenarios =
       absl::StrSplit(absl::GetFlag(FLAGS_scenarios), ',', absl::SkipEmpty());
   const std::vector<std::string> engines =
@@ -292,13 +294,13 @@ int main(int argc, char** argv) {
   for (const std::string& scenario : scenarios) {
     for (const std::string& engine : engines) {
       const fs::Outcome o = fs::RunOne(scenario, engine);
-      std::printf("%-10s %-8s %9lld %8lld %8lld %6lld %8.2f %10.0f %8.2f %8.2f %8.2f %9lld %9s %10.1f\n",
+      std::printf("%-10s %-8s %9lld %8lld %8lld %6lld %8.2f %10.0f %8.2f %8.2f %8.2f %9lld %9s %10.1f %8.2f\n",
                   o.scenario.c_str(), o.engine.c_str(), static_cast<long long>(o.requests),
                   static_cast<long long>(o.granted), static_cast<long long>(o.refused),
                   static_cast<long long>(o.errors), o.seconds,
                   static_cast<double>(o.granted) / o.seconds, o.p50_ms, o.p99_ms, o.max_ms,
                   static_cast<long long>(o.oversold), o.invariant ? "holds" : "BROKEN",
-                  o.mean_batch);
+                  o.mean_batch, o.serving_share);
       std::fflush(stdout);
     }
   }

@@ -1,6 +1,7 @@
 #include "stock/reserve_batcher.h"
 
 #include <algorithm>
+#include <chrono>
 #include <future>
 #include <utility>
 
@@ -89,10 +90,13 @@ void ReserveBatcher::Work() {
     std::vector<const ReserveRequest*> requests;
     requests.reserve(batch.size());
     for (const Pending& p : batch) requests.push_back(&p.request);
+    const auto started = std::chrono::steady_clock::now();
     std::vector<absl::StatusOr<ReserveResult>> answers = store_.ReserveBatch(product, requests);
+    const auto served = std::chrono::steady_clock::now() - started;
     for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(answers[i]));
 
     lock.lock();
+    stats_.serving += absl::FromChrono(served);
     auto it = lanes_.find(product);
     if (it->second.waiting.empty()) {
       lanes_.erase(it);

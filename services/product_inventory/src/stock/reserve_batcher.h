@@ -25,6 +25,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "stock/stock_store.h"
 #include "stock/stock_types.h"
 
@@ -47,6 +48,9 @@ class ReserveBatcher {
     int64_t largest_batch = 0;
     // Requests queued on their lanes right now, not yet in a batch.
     int64_t waiting = 0;
+    // Time spent in StockStore::ReserveBatch, summed over workers (its share of the wall
+    // time says whether the database or the batcher is the bottleneck).
+    absl::Duration serving;
   };
 
   // `store` outlives the batcher.

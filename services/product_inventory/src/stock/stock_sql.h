@@ -67,10 +67,19 @@ SELECT id, product_id, buyer_id, quantity, state, flash, unit_price_minor,
     "settled_at") R"~(, coalesce(order_id, '')
 FROM holds WHERE id = $1)~";
 
-// Products with holds that expired by $1 but are still 'active', longest overdue first.
+// Products with holds that expired by $1 but are still 'active', longest overdue first: a
+// skip scan through holds_active_by_product, one probe per product with active holds (whose
+// first entry is its earliest expiry).
 inline constexpr char kDueProducts[] = R"~(
-SELECT product_id FROM holds WHERE state = 'active' AND expires_at <= $1::timestamptz
-GROUP BY product_id ORDER BY min(expires_at) LIMIT $2)~";
+WITH RECURSIVE p AS (
+  (SELECT product_id, expires_at FROM holds WHERE state = 'active'
+   ORDER BY product_id, expires_at LIMIT 1)
+  UNION ALL
+  SELECT n.product_id, n.expires_at FROM p, LATERAL (
+    SELECT product_id, expires_at FROM holds WHERE state = 'active' AND product_id > p.product_id
+    ORDER BY product_id, expires_at LIMIT 1) n
+)
+SELECT product_id FROM p WHERE expires_at <= $1::timestamptz ORDER BY expires_at LIMIT $2)~";
 
 #undef PI_STOCK_US
 

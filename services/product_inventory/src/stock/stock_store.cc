@@ -1,6 +1,7 @@
 #include "stock/stock_store.h"
 
 #include <optional>
+#include <pqxx/nontransaction>
 #include <pqxx/result>
 #include <pqxx/transaction>
 #include <utility>
@@ -18,9 +19,27 @@ namespace {
 
 std::string S(absl::string_view s) { return std::string(s); }
 
-// A fresh hold id collides with probability 2^-128; a batch that hits one (or races another
-// lane for the same buyer's idempotency key) runs again, and answers from what it then finds.
-constexpr int kUniqueRetries = 3;
+constexpr int kBatchAttempts = 3;
+
+// One batch: a single statement in autocommit, so the batch costs one round trip and the
+// stock row's lock is held for the function and its commit only — no BEGIN and COMMIT round
+// trips while buyers of the product wait (synchronous_commit still applies).
+absl::StatusOr<pqxx::result> RunBatch(db::Pool& pool, const std::string& product,
+                                      const std::string& now, const std::string& ids,
+                                      const std::string& buyers, const std::string& quantities,
+                                      const std::string& keys) {
+  absl::StatusOr<db::Pool::Lease> lease = pool.Acquire();
+  if (!lease.ok()) return lease.status();
+  try {
+    pqxx::nontransaction tx(**lease);
+    return tx.exec_prepared("pi_stock_reserve_batch", product, now, ids, buyers, quantities,
+                            keys);
+  } catch (const std::exception& e) {
+    absl::Status s = db::MapDbException(e);
+    if (!(*lease)->is_open() || ReasonOf(s) == db::kReasonConnectionLost) lease->MarkBroken();
+    return s;
+  }
+}
 
 HoldState ParseState(const std::string& s) {
   if (s == "active") return HoldState::kActive;
@@ -139,16 +158,21 @@ std::vector<absl::StatusOr<ReserveResult>> StockStore::ReserveBatch(
 
   const absl::Time now = pg::Truncate(Now());
   absl::StatusOr<pqxx::result> rows;
-  for (int attempt = 0; attempt < kUniqueRetries; ++attempt) {
+  for (int attempt = 1; attempt <= kBatchAttempts; ++attempt) {
     std::vector<std::string> ids;
     ids.reserve(n);
     for (size_t i = 0; i < n; ++i) ids.push_back(ids::NewId("res"));
-    const std::string ids_array = pg::TextArray(ids);
-    rows = db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<pqxx::result> {
-      return tx.exec_prepared("pi_stock_reserve_batch", S(product_id), pg::Time(now), ids_array,
-                              buyers_array, quantities_array, keys_array);
-    });
-    if (rows.ok() || rows.status().code() != absl::StatusCode::kAlreadyExists) break;
+    rows = RunBatch(pool_, S(product_id), pg::Time(now), pg::TextArray(ids), buyers_array,
+                    quantities_array, keys_array);
+    if (rows.ok()) break;
+    // A fresh hold id that collided (2^-128), or a race with another lane over one buyer's
+    // idempotency key: running again answers from what is there now. A lost connection or
+    // an aborted statement: running again is safe too, since every request's idempotency key
+    // turns a hold granted by a statement whose answer never came back into "duplicate".
+    const bool again = rows.status().code() == absl::StatusCode::kAlreadyExists ||
+                       db::IsRetryable(rows.status()) ||
+                       ReasonOf(rows.status()) == db::kReasonCommitInDoubt;
+    if (!again) break;
   }
   if (!rows.ok()) return std::vector<absl::StatusOr<ReserveResult>>(n, rows.status());
 
