@@ -263,11 +263,14 @@ BEGIN
   END LOOP;
 
   IF v_granted > 0 THEN
+    -- unnest walks the arrays once; p_hold_ids[i] on a text[] parameter would walk it from
+    -- the start for every i.
     INSERT INTO holds (id, product_id, buyer_id, quantity, idempotency_key, flash,
                        unit_price_minor, created_at, expires_at)
-    SELECT p_hold_ids[i], p_product, p_buyers[i], p_quantities[i], p_keys[i], v_in_sale,
-           v_price, p_now, v_expires
-    FROM generate_series(1, v_n) AS i WHERE o_src[i] = i;
+    SELECT u.id, p_product, u.buyer, u.qty, u.key, v_in_sale, v_price, p_now, v_expires
+    FROM unnest(p_hold_ids, p_buyers, p_quantities, p_keys, o_src)
+         WITH ORDINALITY AS u(id, buyer, qty, key, src, i)
+    WHERE u.src = u.i;
     -- The last word against overselling is stock_never_oversold, checked right here.
     UPDATE stock SET held = held + v_granted,
                      flash_taken = flash_taken + CASE WHEN v_in_sale THEN v_granted ELSE 0 END,
@@ -278,16 +281,19 @@ BEGIN
   END IF;
 
   RETURN QUERY
-    SELECT i, o_outcome[i],
-           CASE WHEN o_src[i] IS NULL THEN o_id[i] ELSE p_hold_ids[o_src[i]] END,
-           CASE WHEN o_src[i] IS NULL THEN o_qty[i] ELSE p_quantities[o_src[i]] END,
-           CASE WHEN o_src[i] IS NULL THEN o_state[i] ELSE 'active' END,
-           CASE WHEN o_src[i] IS NULL THEN o_flash[i] ELSE v_in_sale END,
-           CASE WHEN o_src[i] IS NULL THEN o_price[i] ELSE v_price END,
-           CASE WHEN o_src[i] IS NULL THEN o_created[i] ELSE p_now END,
-           CASE WHEN o_src[i] IS NULL THEN o_expires[i] ELSE v_expires END,
-           o_remaining[i], NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint
-    FROM generate_series(1, v_n) AS i
+    SELECT u.i::integer, u.outcome,
+           CASE WHEN u.src IS NULL THEN o_id[u.i] WHEN u.src = u.i THEN u.id
+                ELSE p_hold_ids[u.src] END,
+           CASE WHEN u.src IS NULL THEN o_qty[u.i] ELSE u.qty END,
+           CASE WHEN u.src IS NULL THEN o_state[u.i] ELSE 'active' END,
+           CASE WHEN u.src IS NULL THEN o_flash[u.i] ELSE v_in_sale END,
+           CASE WHEN u.src IS NULL THEN o_price[u.i] ELSE v_price END,
+           CASE WHEN u.src IS NULL THEN o_created[u.i] ELSE p_now END,
+           CASE WHEN u.src IS NULL THEN o_expires[u.i] ELSE v_expires END,
+           u.remaining, NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint
+    FROM unnest(o_outcome, o_src, o_remaining, p_hold_ids, p_quantities)
+         WITH ORDINALITY AS u(outcome, src, remaining, id, qty, i)
+    WHERE u.i <= v_n
     UNION ALL
     SELECT 0, 'stock', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, s.total, s.held, s.sold,
            s.revision;

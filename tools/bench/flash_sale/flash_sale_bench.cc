@@ -20,6 +20,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -47,7 +49,10 @@
 ABSL_FLAG(std::string, admin_dsn, "", "DSN of a superuser on the cluster (its dbname is used "
                                       "only to create and drop the benchmark's databases)");
 ABSL_FLAG(std::string, scenarios, "sustained,burst,spread", "which scenarios, comma-separated");
-ABSL_FLAG(std::string, engines, "naive,batched", "which engines, comma-separated");
+ABSL_FLAG(std::string, engines, "naive,batched,batched_async",
+          "which engines, comma-separated: naive, batched (buyer threads blocking in Reserve), "
+          "batched_async (the same buyers as outstanding ReserveAsync calls, as a gRPC "
+          "callback handler makes them)");
 ABSL_FLAG(int, buyers, 200, "concurrent buyer threads");
 ABSL_FLAG(double, seconds, 20, "sustained scenario length");
 ABSL_FLAG(int, pool, 32, "database connections per engine");
@@ -153,6 +158,83 @@ void Drive(int threads, int64_t count, double seconds, const MakeRequest& make,
   out.max_ms = all.empty() ? 0 : static_cast<double>(all.back()) / 1e6;
 }
 
+// Drives `buyers` outstanding ReserveAsync calls (each answer sends that buyer's next
+// request) until `count` requests are sent or `seconds` pass: no thread per buyer, as with
+// the gRPC callback API.
+class AsyncDriver {
+ public:
+  AsyncDriver(stock::ReserveBatcher& batcher, int64_t count, double seconds,
+              const MakeRequest& make)
+      : batcher_(batcher),
+        count_(count),
+        make_(make),
+        start_(Clock::now()),
+        stop_at_(start_ + std::chrono::duration_cast<Clock::duration>(
+                              std::chrono::duration<double>(seconds))) {}
+
+  void Run(int buyers, Outcome& out) {
+    for (int b = 0; b < buyers; ++b) Send();
+    std::unique_lock<std::mutex> lock(mu_);
+    idle_.wait(lock, [this] { return outstanding_ == 0; });
+    out.seconds = std::chrono::duration<double>(Clock::now() - start_).count();
+    std::sort(latencies_.begin(), latencies_.end());
+    auto q = [&](double p) {
+      if (latencies_.empty()) return 0.0;
+      return static_cast<double>(
+                 latencies_[static_cast<size_t>(p * static_cast<double>(latencies_.size() - 1))]) /
+             1e6;
+    };
+    out.requests = static_cast<int64_t>(latencies_.size());
+    out.granted = granted_;
+    out.refused = refused_;
+    out.errors = errors_;
+    out.p50_ms = q(0.50);
+    out.p99_ms = q(0.99);
+    out.max_ms = latencies_.empty() ? 0 : static_cast<double>(latencies_.back()) / 1e6;
+  }
+
+ private:
+  void Send() {
+    if (count_ <= 0 && Clock::now() >= stop_at_) return;
+    const int64_t i = next_.fetch_add(1);
+    if (count_ > 0 && i >= count_) return;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++outstanding_;
+    }
+    const auto t0 = Clock::now();
+    batcher_.ReserveAsync(make_(i), [this, t0](absl::StatusOr<stock::ReserveResult> r) {
+      const int64_t ns =
+          std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count();
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        latencies_.push_back(ns);
+        if (r.ok()) {
+          ++granted_;
+        } else if (r.status().code() == absl::StatusCode::kResourceExhausted) {
+          ++refused_;
+        } else if (errors_++ < 3) {
+          std::fprintf(stderr, "error: %s\n", r.status().ToString().c_str());
+        }
+      }
+      Send();  // This buyer's next request.
+      std::lock_guard<std::mutex> lock(mu_);
+      if (--outstanding_ == 0) idle_.notify_all();
+    });
+  }
+
+  stock::ReserveBatcher& batcher_;
+  const int64_t count_;
+  const MakeRequest& make_;
+  const Clock::time_point start_, stop_at_;
+  std::atomic<int64_t> next_{0};
+  std::mutex mu_;
+  std::condition_variable idle_;
+  int outstanding_ = 0;
+  std::vector<int64_t> latencies_;
+  int64_t granted_ = 0, refused_ = 0, errors_ = 0;
+};
+
 // Oversold units and the invariant, straight from the tables.
 void Audit(const std::string& dsn, Outcome& out) {
   pqxx::connection c(dsn);
@@ -249,8 +331,12 @@ Outcome RunOne(const std::string& scenario, const std::string& engine) {
           out);
   } else {
     stock::ReserveBatcher batcher(store, {absl::GetFlag(FLAGS_workers), 512});
-    Drive(buyers, count, seconds, make,
-          [&](const stock::ReserveRequest& r) { return batcher.Reserve(r).status(); }, out);
+    if (engine == "batched_async") {
+      AsyncDriver(batcher, count, seconds, make).Run(buyers, out);
+    } else {
+      Drive(buyers, count, seconds, make,
+            [&](const stock::ReserveRequest& r) { return batcher.Reserve(r).status(); }, out);
+    }
     const auto st = batcher.stats();
     out.mean_batch = st.batches ? static_cast<double>(st.requests) / st.batches : 0;
     out.serving_share = absl::ToDoubleSeconds(st.serving) / out.seconds;
