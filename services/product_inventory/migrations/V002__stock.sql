@@ -169,14 +169,23 @@ BEGIN
   v_expires := p_now + make_interval(secs => s.hold_seconds);
   v_price := CASE WHEN v_in_sale THEN s.flash_price_minor END;
 
-  SELECT array_agg(r.first_key ORDER BY r.idx), array_agg(r.first_buyer ORDER BY r.idx),
-         array_agg(h.id IS NOT NULL ORDER BY r.idx)
-  INTO v_first_key, v_first_buyer, v_existed
-  FROM (SELECT u.buyer, u.key, u.idx::integer AS idx,
-               (min(u.idx) OVER (PARTITION BY u.buyer, u.key))::integer AS first_key,
-               (min(u.idx) OVER (PARTITION BY u.buyer))::integer AS first_buyer
-        FROM unnest(p_buyers, p_keys) WITH ORDINALITY AS u(buyer, key, idx)) r
-  LEFT JOIN holds h ON h.buyer_id = r.buyer AND h.idempotency_key = r.key;
+  IF v_n = 1 THEN
+    -- A lone request (a product nobody else is buying right now): one index probe.
+    v_first_key := ARRAY[1];
+    v_first_buyer := ARRAY[1];
+    v_existed := ARRAY[EXISTS (SELECT 1 FROM holds
+                               WHERE holds.buyer_id = p_buyers[1]
+                                 AND holds.idempotency_key = p_keys[1])];
+  ELSE
+    SELECT array_agg(r.first_key ORDER BY r.idx), array_agg(r.first_buyer ORDER BY r.idx),
+           array_agg(h.id IS NOT NULL ORDER BY r.idx)
+    INTO v_first_key, v_first_buyer, v_existed
+    FROM (SELECT u.buyer, u.key, u.idx::integer AS idx,
+                 (min(u.idx) OVER (PARTITION BY u.buyer, u.key))::integer AS first_key,
+                 (min(u.idx) OVER (PARTITION BY u.buyer))::integer AS first_buyer
+          FROM unnest(p_buyers, p_keys) WITH ORDINALITY AS u(buyer, key, idx)) r
+    LEFT JOIN holds h ON h.buyer_id = r.buyer AND h.idempotency_key = r.key;
+  END IF;
 
   IF v_limited THEN
     SELECT array_agg(coalesce(t.used, 0) ORDER BY r.idx),
