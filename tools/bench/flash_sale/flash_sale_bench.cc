@@ -9,30 +9,30 @@
 //   spread     500 products × 20 units, 20,000 buyers.
 // After each run: oversold units (must be 0) and the invariant (counters == holds).
 //
-//   flash_sale_bench --admin_dsn='host=… user=… dbname=postgres' [--scenarios=sustained,burst,spread]
+//   flash_sale_bench --admin_dsn='host=… user=… dbname=postgres'
+//   [--scenarios=sustained,burst,spread]
 //
 // Run it through tools/bench/flash_sale/run.sh, which starts a durable cluster for it.
-
-#include <pqxx/connection>
-#include <pqxx/nontransaction>
-#include <pqxx/transaction>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <mutex>
 #include <cstdio>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <pqxx/connection>
+#include <pqxx/nontransaction>
+#include <pqxx/transaction>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "naive_engine.h"
@@ -46,8 +46,9 @@
 #include "stock/stock_store.h"
 #include "stock/stock_tx.h"
 
-ABSL_FLAG(std::string, admin_dsn, "", "DSN of a superuser on the cluster (its dbname is used "
-                                      "only to create and drop the benchmark's databases)");
+ABSL_FLAG(std::string, admin_dsn, "",
+          "DSN of a superuser on the cluster (its dbname is used "
+          "only to create and drop the benchmark's databases)");
 ABSL_FLAG(std::string, scenarios, "sustained,burst,spread", "which scenarios, comma-separated");
 ABSL_FLAG(std::string, engines, "naive,batched,batched_async",
           "which engines, comma-separated: naive, batched (buyer threads blocking in Reserve), "
@@ -115,8 +116,8 @@ void Drive(int threads, int64_t count, double seconds, const MakeRequest& make,
   std::atomic<int64_t> next{0}, granted{0}, refused{0}, errors{0};
   std::vector<std::vector<int64_t>> latencies(threads);
   const auto start = Clock::now();
-  const auto stop_at = start + std::chrono::duration_cast<Clock::duration>(
-                                   std::chrono::duration<double>(seconds));
+  const auto stop_at =
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t) {
     pool.emplace_back([&, t] {
@@ -129,8 +130,8 @@ void Drive(int threads, int64_t count, double seconds, const MakeRequest& make,
         const stock::ReserveRequest req = make(i);
         const auto t0 = Clock::now();
         const absl::Status s = reserve(req);
-        lat.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0)
-                          .count());
+        lat.push_back(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count());
         if (s.ok()) {
           ++granted;
         } else if (s.code() == absl::StatusCode::kResourceExhausted) {
@@ -270,8 +271,8 @@ Outcome RunOne(const std::string& scenario, const std::string& engine) {
     pqxx::connection c(absl::GetFlag(FLAGS_admin_dsn));
     pqxx::nontransaction(c).exec0("CHECKPOINT");
   }
-  if (absl::Status s = db::ApplyMigrations(
-          db.dsn(), {&db::embedded::product_inventory_stock_benchMigrations()});
+  if (absl::Status s =
+          db::ApplyMigrations(db.dsn(), {&db::embedded::product_inventory_stock_benchMigrations()});
       !s.ok()) {
     std::fprintf(stderr, "migrations: %s\n", s.ToString().c_str());
     std::exit(1);
@@ -334,16 +335,18 @@ Outcome RunOne(const std::string& scenario, const std::string& engine) {
   const double seconds = absl::GetFlag(FLAGS_seconds);
   if (engine == "naive") {
     NaiveEngine naive(**pool);
-    Drive(buyers, count, seconds, make,
-          [&](const stock::ReserveRequest& r) { return naive.Reserve(r, absl::Now()).status(); },
-          out);
+    Drive(
+        buyers, count, seconds, make,
+        [&](const stock::ReserveRequest& r) { return naive.Reserve(r, absl::Now()).status(); },
+        out);
   } else {
     stock::ReserveBatcher batcher(store, {absl::GetFlag(FLAGS_workers), 512});
     if (engine == "batched_async") {
       AsyncDriver(batcher, count, seconds, make).Run(buyers, out);
     } else {
-      Drive(buyers, count, seconds, make,
-            [&](const stock::ReserveRequest& r) { return batcher.Reserve(r).status(); }, out);
+      Drive(
+          buyers, count, seconds, make,
+          [&](const stock::ReserveRequest& r) { return batcher.Reserve(r).status(); }, out);
     }
     const auto st = batcher.stats();
     out.mean_batch = st.batches ? static_cast<double>(st.requests) / st.batches : 0;
@@ -359,8 +362,8 @@ void PrintSettings(const std::string& admin_dsn) {
   pqxx::nontransaction tx(c);
   std::printf("server %s; synchronous_commit=%s fsync=%s wal_sync_method=%s\n",
               tx.exec("SHOW server_version")[0][0].c_str(),
-              tx.exec("SHOW synchronous_commit")[0][0].c_str(),
-              tx.exec("SHOW fsync")[0][0].c_str(), tx.exec("SHOW wal_sync_method")[0][0].c_str());
+              tx.exec("SHOW synchronous_commit")[0][0].c_str(), tx.exec("SHOW fsync")[0][0].c_str(),
+              tx.exec("SHOW wal_sync_method")[0][0].c_str());
 }
 
 }  // namespace
@@ -376,8 +379,8 @@ int main(int argc, char** argv) {
   }
   fs::PrintSettings(admin);
   std::printf("buyers=%d pool=%d workers=%d sustained_seconds=%.0f\n\n",
-              absl::GetFlag(FLAGS_buyers), absl::GetFlag(FLAGS_pool),
-              absl::GetFlag(FLAGS_workers), absl::GetFlag(FLAGS_seconds));
+              absl::GetFlag(FLAGS_buyers), absl::GetFlag(FLAGS_pool), absl::GetFlag(FLAGS_workers),
+              absl::GetFlag(FLAGS_seconds));
   std::printf("%-10s %-8s %9s %8s %8s %6s %8s %10s %8s %8s %8s %9s %9s %10s %8s\n", "scenario",
               "engine", "requests", "granted", "refused", "errors", "seconds", "granted/s",
               "p50_ms", "p99_ms", "max_ms", "oversold", "invariant", "mean_batch", "db_busy");
@@ -388,13 +391,14 @@ int main(int argc, char** argv) {
   for (const std::string& scenario : scenarios) {
     for (const std::string& engine : engines) {
       const fs::Outcome o = fs::RunOne(scenario, engine);
-      std::printf("%-10s %-8s %9lld %8lld %8lld %6lld %8.2f %10.0f %8.2f %8.2f %8.2f %9lld %9s %10.1f %8.2f\n",
-                  o.scenario.c_str(), o.engine.c_str(), static_cast<long long>(o.requests),
-                  static_cast<long long>(o.granted), static_cast<long long>(o.refused),
-                  static_cast<long long>(o.errors), o.seconds,
-                  static_cast<double>(o.granted) / o.seconds, o.p50_ms, o.p99_ms, o.max_ms,
-                  static_cast<long long>(o.oversold), o.invariant ? "holds" : "BROKEN",
-                  o.mean_batch, o.serving_share);
+      std::printf(
+          "%-10s %-8s %9lld %8lld %8lld %6lld %8.2f %10.0f %8.2f %8.2f %8.2f %9lld %9s %10.1f "
+          "%8.2f\n",
+          o.scenario.c_str(), o.engine.c_str(), static_cast<long long>(o.requests),
+          static_cast<long long>(o.granted), static_cast<long long>(o.refused),
+          static_cast<long long>(o.errors), o.seconds, static_cast<double>(o.granted) / o.seconds,
+          o.p50_ms, o.p99_ms, o.max_ms, static_cast<long long>(o.oversold),
+          o.invariant ? "holds" : "BROKEN", o.mean_batch, o.serving_share);
       std::fflush(stdout);
     }
   }

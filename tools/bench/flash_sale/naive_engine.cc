@@ -58,9 +58,9 @@ absl::StatusOr<stock::Hold> NaiveEngine::Reserve(const stock::ReserveRequest& re
       return h;
     }
     if (limit > 0) {
-      const int64_t used = tx.exec_prepared("naive_used", request.product_id, request.buyer_id,
-                                            at)[0][0]
-                               .as<int64_t>();
+      const int64_t used =
+          tx.exec_prepared("naive_used", request.product_id, request.buyer_id, at)[0][0]
+              .as<int64_t>();
       if (used + request.quantity > limit) {
         return Error(absl::StatusCode::kResourceExhausted, "PURCHASE_LIMIT_REACHED", "limit");
       }
@@ -69,8 +69,8 @@ absl::StatusOr<stock::Hold> NaiveEngine::Reserve(const stock::ReserveRequest& re
       return Error(absl::StatusCode::kResourceExhausted, "SOLD_OUT", "sold out");
     }
     h.id = ids::NewId("res");
-    tx.exec_prepared0("naive_insert", h.id, request.product_id, request.buyer_id,
-                      request.quantity, request.idempotency_key, at, hold_seconds);
+    tx.exec_prepared0("naive_insert", h.id, request.product_id, request.buyer_id, request.quantity,
+                      request.idempotency_key, at, hold_seconds);
     tx.exec_prepared0("naive_take", request.product_id, request.quantity, at);
     return h;
   });

@@ -32,8 +32,7 @@ absl::StatusOr<pqxx::result> RunBatch(db::Pool& pool, const std::string& product
   if (!lease.ok()) return lease.status();
   try {
     pqxx::nontransaction tx(**lease);
-    return tx.exec_prepared("pi_stock_reserve_batch", product, now, ids, buyers, quantities,
-                            keys);
+    return tx.exec_prepared("pi_stock_reserve_batch", product, now, ids, buyers, quantities, keys);
   } catch (const std::exception& e) {
     absl::Status s = db::MapDbException(e);
     if (!(*lease)->is_open() || ReasonOf(s) == db::kReasonConnectionLost) lease->MarkBroken();
