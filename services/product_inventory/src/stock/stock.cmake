@@ -15,3 +15,10 @@ target_link_libraries(pi_stock PUBLIC
   absl::flat_hash_map absl::status absl::statusor absl::strings absl::time absl::cord
   Threads::Threads)
 shopcast_warnings(pi_stock)
+
+# The catalogue's seam (common/hooks.h), once the service skeleton provides it.
+if(TARGET product_inventory_common)
+  add_library(pi_stock_hooks STATIC ${CMAKE_CURRENT_SOURCE_DIR}/src/stock/catalog_stock_hooks.cc)
+  target_link_libraries(pi_stock_hooks PUBLIC pi_stock product_inventory_common)
+  shopcast_warnings(pi_stock_hooks)
+endif()
