@@ -241,7 +241,10 @@ absl::StatusOr<HoldChange> StockStore::ChangeHold(const char* statement, absl::s
   const absl::Time now = pg::Truncate(Now());
   const std::string op = statement;
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<HoldChange> {
-    const pqxx::result r = tx.exec_prepared(statement, S(hold_id), S(party), pg::Time(now));
+    // An empty party is SQL NULL: release on behalf of an order, whoever the buyer.
+    const std::string who(party);
+    const pqxx::result r =
+        tx.exec_prepared(statement, S(hold_id), who.empty() ? nullptr : who.c_str(), pg::Time(now));
     const std::string outcome = r[0][0].as<std::string>();
     if (outcome == "not_found") return HoldNotFound();
     if (outcome == "not_owner") {
@@ -284,6 +287,10 @@ absl::StatusOr<HoldChange> StockStore::Release(absl::string_view hold_id,
     return InvalidArgument("buyer_id", reason::kIdRequired, "buyer_id is required");
   }
   return ChangeHold("pi_stock_release", hold_id, buyer_id);
+}
+
+absl::StatusOr<HoldChange> StockStore::ReleaseForOrder(absl::string_view hold_id) {
+  return ChangeHold("pi_stock_release", hold_id, "");
 }
 
 absl::StatusOr<HoldChange> StockStore::Commit(absl::string_view hold_id,

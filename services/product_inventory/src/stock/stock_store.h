@@ -50,6 +50,10 @@ class StockStore {
   // PERMISSION_DENIED/NOT_RESERVATION_OWNER, FAILED_PRECONDITION/RESERVATION_ALREADY_COMMITTED.
   absl::StatusOr<HoldChange> Release(absl::string_view hold_id, absl::string_view buyer_id);
 
+  // Release for the order service (payment failed, order abandoned): as Release, whoever the
+  // buyer.
+  absl::StatusOr<HoldChange> ReleaseForOrder(absl::string_view hold_id);
+
   // Sells an active hold to `order_id`. Idempotent for the same order; FAILED_PRECONDITION/
   // RESERVATION_EXPIRED, RESERVATION_RELEASED, RESERVATION_ALREADY_COMMITTED (another order).
   absl::StatusOr<HoldChange> Commit(absl::string_view hold_id, absl::string_view order_id);

@@ -50,6 +50,22 @@ TEST_CASE("release gives the units back at once and is idempotent") {
   CHECK(a.held_counter == a.active_units);
 }
 
+TEST_CASE("the order service releases a hold whoever its buyer, but never a sold one") {
+  StockFixture f;
+  const std::string p = f.NewProduct(5);
+  stock::ReserveBatcher batcher(f.store(), {});
+  const stock::Hold h = Take(batcher, p, "usr_a", 2, "k1");
+  auto released = f.store().ReleaseForOrder(h.id);
+  REQUIRE(released.ok());
+  CHECK(released->hold.state == stock::HoldState::kReleased);
+  CHECK(released->stock.available == 5);
+  const stock::Hold sold = Take(batcher, p, "usr_a", 1, "k2");
+  REQUIRE(f.store().Commit(sold.id, "ord_1").ok());
+  CHECK(shopcast::ReasonOf(f.store().ReleaseForOrder(sold.id).status()) ==
+        "RESERVATION_ALREADY_COMMITTED");
+  CHECK(f.Level(p).sold == 1);
+}
+
 TEST_CASE("commit sells a live hold once, and repeats for the same order answer the same") {
   StockFixture f;
   const std::string p = f.NewProduct(5);
