@@ -27,3 +27,6 @@ target_link_libraries(fanout_baseline_server PRIVATE shopcast::proto_realtime_pu
                                                      absl::flags absl::flags_parse
                                                      absl::flat_hash_map absl::synchronization)
 shopcast_warnings(fanout_baseline_server)
+
+# Flash-sale load on the product-inventory stock engine (flash_sale/README.md).
+include(${CMAKE_CURRENT_LIST_DIR}/flash_sale/flash_sale.cmake OPTIONAL)

@@ -1,0 +1,89 @@
+#pragma once
+
+// SQL of the stock engine (migrations/V002__stock.sql holds the tables and the functions these
+// call). Prepared on every pooled connection under the names in PreparedStatements(); the app
+// adds that list to its pool's.
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace shopcast::product_inventory::stock::sql {
+
+// Times cross as text ($n::timestamptz, written by PgTime) and come back as Unix microseconds.
+#define PI_STOCK_US(x) "(extract(epoch FROM " x ") * 1000000)::bigint"
+
+inline constexpr char kInsertStock[] = R"~(
+INSERT INTO stock (product_id, total, hold_seconds, per_user_limit, limit_window_seconds,
+                   flash_price_minor, flash_currency, flash_stock_cap, flash_per_user_cap,
+                   flash_opens_at, flash_closes_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::timestamptz, $11::timestamptz, $12::timestamptz)
+ON CONFLICT (product_id) DO NOTHING)~";
+
+inline constexpr char kSetRules[] = R"~(
+UPDATE stock SET hold_seconds = $2, per_user_limit = $3, limit_window_seconds = $4,
+                 flash_price_minor = $5, flash_currency = $6, flash_stock_cap = $7,
+                 flash_per_user_cap = $8, flash_opens_at = $9::timestamptz,
+                 flash_closes_at = $10::timestamptz, updated_at = $11::timestamptz
+WHERE product_id = $1)~";
+
+// Lapses the product's expired holds (locking its stock row) and returns the units lapsed.
+inline constexpr char kLapse[] = "SELECT stock_lapse($1, $2::timestamptz)";
+
+// After kLapse in the same transaction: total += delta unless that would go below what is
+// held and sold, or above the ceiling. No row = refused (or no such product).
+inline constexpr char kAdjustTotal[] = R"~(
+UPDATE stock SET total = total + $2, revision = revision + 1, updated_at = $3::timestamptz
+WHERE product_id = $1 AND total + $2 >= held + sold AND total + $2 <= 1000000
+RETURNING total, held, sold, revision)~";
+
+// Stock as of $2: holds that expired by then are not counted, swept or not. One statement, so
+// one snapshot: the counters and the holds it subtracts agree.
+inline constexpr char kSelectStock[] = R"~(
+SELECT s.product_id, s.total, s.sold, s.held - coalesce(l.units, 0), s.revision
+FROM stock s
+LEFT JOIN LATERAL (
+  SELECT sum(h.quantity) AS units FROM holds h
+  WHERE h.product_id = s.product_id AND h.state = 'active' AND h.expires_at <= $2::timestamptz
+) l ON true
+WHERE s.product_id = ANY($1::text[]))~";
+
+inline constexpr char kReserveBatch[] = R"~(
+SELECT r_idx, r_outcome, r_hold_id, r_quantity, r_state, r_flash, r_unit_price_minor,
+       )~" PI_STOCK_US("r_created_at") ", " PI_STOCK_US("r_expires_at") R"~(, r_remaining,
+       r_total, r_held, r_sold, r_revision
+FROM stock_reserve_batch($1, $2::timestamptz, $3::text[], $4::text[], $5::integer[], $6::text[]))~";
+
+inline constexpr char kRelease[] =
+    "SELECT r_outcome, r_state FROM stock_release($1, $2, $3::timestamptz)";
+inline constexpr char kCommit[] =
+    "SELECT r_outcome, r_state FROM stock_commit($1, $2, $3::timestamptz)";
+inline constexpr char kReturn[] =
+    "SELECT r_outcome, r_state FROM stock_return($1, $2, $3::timestamptz)";
+
+inline constexpr char kSelectHold[] = R"~(
+SELECT id, product_id, buyer_id, quantity, state, flash, unit_price_minor,
+       )~" PI_STOCK_US("created_at") ", " PI_STOCK_US("expires_at") ", " PI_STOCK_US(
+    "settled_at") R"~(, coalesce(order_id, '')
+FROM holds WHERE id = $1)~";
+
+// Products with holds that expired by $1 but are still 'active', longest overdue first: a
+// skip scan through holds_active_by_product, one probe per product with active holds (whose
+// first entry is its earliest expiry).
+inline constexpr char kDueProducts[] = R"~(
+WITH RECURSIVE p AS (
+  (SELECT product_id, expires_at FROM holds WHERE state = 'active'
+   ORDER BY product_id, expires_at LIMIT 1)
+  UNION ALL
+  SELECT n.product_id, n.expires_at FROM p, LATERAL (
+    SELECT product_id, expires_at FROM holds WHERE state = 'active' AND product_id > p.product_id
+    ORDER BY product_id, expires_at LIMIT 1) n
+)
+SELECT product_id FROM p WHERE expires_at <= $1::timestamptz ORDER BY expires_at LIMIT $2)~";
+
+#undef PI_STOCK_US
+
+// (name, sql) for db::PoolOptions::prepared.
+std::vector<std::pair<std::string, std::string>> PreparedStatements();
+
+}  // namespace shopcast::product_inventory::stock::sql

@@ -1,0 +1,132 @@
+#include "stock/stock_tx.h"
+
+#include <optional>
+#include <pqxx/result>
+
+#include "absl/strings/str_cat.h"
+#include "shopcast/status/status.h"
+#include "stock/pg_values.h"
+#include "stock/validation.h"
+
+namespace shopcast::product_inventory::stock::tx {
+namespace {
+
+std::string S(absl::string_view s) { return std::string(s); }
+
+absl::Status ProductNotFound() {
+  return NotFound(reason::kProductNotFound, "the product has no stock (unknown product)");
+}
+
+// The rule columns of kInsertStock / kSetRules, in their order, as NULL-able text.
+struct RuleParams {
+  std::string hold_seconds;
+  std::string per_user_limit;
+  std::optional<std::string> window_seconds;
+  std::optional<std::string> price, currency, cap, per_user_cap, opens_at, closes_at;
+};
+
+RuleParams ToParams(const SaleRules& rules) {
+  RuleParams p;
+  p.hold_seconds = absl::StrCat(absl::ToInt64Seconds(rules.hold_duration));
+  p.per_user_limit = absl::StrCat(rules.per_user_limit);
+  if (rules.limit_window != absl::InfiniteDuration()) {
+    p.window_seconds = absl::StrCat(absl::ToInt64Seconds(rules.limit_window));
+  }
+  if (rules.flash_sale) {
+    const FlashSale& f = *rules.flash_sale;
+    p.price = absl::StrCat(f.price_minor);
+    p.currency = f.currency;
+    p.cap = absl::StrCat(f.stock_cap);
+    p.per_user_cap = absl::StrCat(f.per_user_cap);
+    p.opens_at = pg::Time(f.opens_at);
+    p.closes_at = pg::Time(f.closes_at);
+  }
+  return p;
+}
+
+}  // namespace
+
+absl::Status CreateStock(pqxx::work& tx, absl::string_view product_id, int64_t total,
+                         const SaleRules& rules, absl::Time now) {
+  if (product_id.empty()) {
+    return InvalidArgument("product_id", reason::kIdRequired, "product_id is required");
+  }
+  if (absl::Status s = ValidateTotal(total); !s.ok()) return s;
+  if (absl::Status s = ValidateRules(rules); !s.ok()) return s;
+  const RuleParams p = ToParams(rules);
+  const pqxx::result r = tx.exec_prepared(
+      "pi_stock_insert", S(product_id), total, p.hold_seconds, p.per_user_limit,
+      pg::OrNull(p.window_seconds), pg::OrNull(p.price), pg::OrNull(p.currency), pg::OrNull(p.cap),
+      pg::OrNull(p.per_user_cap), pg::OrNull(p.opens_at), pg::OrNull(p.closes_at), pg::Time(now));
+  if (r.affected_rows() == 0) {
+    return Error(absl::StatusCode::kAlreadyExists, reason::kStockExists,
+                 "the product has stock already");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<StockLevel> AdjustTotal(pqxx::work& tx, absl::string_view product_id, int64_t delta,
+                                       absl::Time now) {
+  if (delta == 0) {
+    return InvalidArgument("delta", reason::kDeltaZero, "delta must not be 0");
+  }
+  if (delta < -kMaxTotal || delta > kMaxTotal) {
+    return InvalidArgument("delta", reason::kStockOutOfRange,
+                           "stock must stay between 0 and 1,000,000 units");
+  }
+  // Lapsing first frees the units of expired holds, so they count as available here.
+  tx.exec_prepared("pi_stock_lapse", S(product_id), pg::Time(now));
+  const pqxx::result r =
+      tx.exec_prepared("pi_stock_adjust_total", S(product_id), delta, pg::Time(now));
+  if (r.empty()) {
+    const std::vector<StockLevel> current = GetStock(tx, {S(product_id)}, now);
+    if (current.empty()) return ProductNotFound();
+    if (current[0].total + delta > kMaxTotal) {
+      return InvalidArgument("delta", reason::kStockOutOfRange,
+                             "stock must stay between 0 and 1,000,000 units");
+    }
+    return Error(absl::StatusCode::kFailedPrecondition, reason::kInsufficientAvailableStock,
+                 "cannot remove more units than are available");
+  }
+  StockLevel level;
+  level.product_id = S(product_id);
+  level.total = r[0][0].as<int64_t>();
+  level.held = r[0][1].as<int64_t>();
+  level.sold = r[0][2].as<int64_t>();
+  level.revision = r[0][3].as<int64_t>();
+  level.available = level.total - level.held - level.sold;
+  return level;
+}
+
+absl::Status SetRules(pqxx::work& tx, absl::string_view product_id, const SaleRules& rules,
+                      absl::Time now) {
+  if (absl::Status s = ValidateRules(rules); !s.ok()) return s;
+  const RuleParams p = ToParams(rules);
+  const pqxx::result r = tx.exec_prepared(
+      "pi_stock_set_rules", S(product_id), p.hold_seconds, p.per_user_limit,
+      pg::OrNull(p.window_seconds), pg::OrNull(p.price), pg::OrNull(p.currency), pg::OrNull(p.cap),
+      pg::OrNull(p.per_user_cap), pg::OrNull(p.opens_at), pg::OrNull(p.closes_at), pg::Time(now));
+  if (r.affected_rows() == 0) return ProductNotFound();
+  return absl::OkStatus();
+}
+
+std::vector<StockLevel> GetStock(pqxx::work& tx, const std::vector<std::string>& product_ids,
+                                 absl::Time now) {
+  const pqxx::result r =
+      tx.exec_prepared("pi_stock_select", pg::TextArray(product_ids), pg::Time(now));
+  std::vector<StockLevel> out;
+  out.reserve(r.size());
+  for (const auto& row : r) {
+    StockLevel level;
+    level.product_id = row[0].as<std::string>();
+    level.total = row[1].as<int64_t>();
+    level.sold = row[2].as<int64_t>();
+    level.held = row[3].as<int64_t>();
+    level.revision = row[4].as<int64_t>();
+    level.available = level.total - level.sold - level.held;
+    out.push_back(std::move(level));
+  }
+  return out;
+}
+
+}  // namespace shopcast::product_inventory::stock::tx

@@ -1,0 +1,31 @@
+# stock: unit tests of input checks, and the engine against real PostgreSQL (a fresh database
+# per test with migrations/V002 applied; V002 stands alone, so only it is embedded here).
+if(SHOPCAST_BUILD_TESTS)
+  add_library(pi_stock_fixture STATIC ${CMAKE_CURRENT_SOURCE_DIR}/tests/stock/stock_fixture.cc)
+  target_include_directories(pi_stock_fixture PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/tests/stock)
+  target_link_libraries(pi_stock_fixture PUBLIC pi_stock shopcast::testing_pg
+                        shopcast::testing_wait Catch2::Catch2)
+  shopcast_warnings(pi_stock_fixture)
+  set(_pi_stock_migrations_cc ${CMAKE_CURRENT_BINARY_DIR}/product_inventory_stock_tests_migrations.cc)
+  add_custom_command(
+    OUTPUT ${_pi_stock_migrations_cc}
+    COMMAND ${CMAKE_COMMAND} -DOUT=${_pi_stock_migrations_cc}
+            -DCOMPONENT=product_inventory_stock_tests
+            "-DFILES=${CMAKE_CURRENT_SOURCE_DIR}/migrations/V002__stock.sql"
+            -P ${PROJECT_SOURCE_DIR}/cmake/EmbedMigrations.cmake
+    DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/migrations/V002__stock.sql
+            ${PROJECT_SOURCE_DIR}/cmake/EmbedMigrations.cmake
+    COMMENT "Embedding the stock migration for its tests"
+    VERBATIM)
+  target_sources(pi_stock_fixture PRIVATE ${_pi_stock_migrations_cc})
+
+  shopcast_test(NAME pi_stock_validation_test
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/stock/validation_test.cc
+    DEPS pi_stock LABEL unit)
+  shopcast_test(NAME pi_stock_pgtest
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/stock/reserve_pgtest.cc
+            ${CMAKE_CURRENT_SOURCE_DIR}/tests/stock/hold_lifecycle_pgtest.cc
+            ${CMAKE_CURRENT_SOURCE_DIR}/tests/stock/batcher_pgtest.cc
+            ${CMAKE_CURRENT_SOURCE_DIR}/tests/stock/concurrency_pgtest.cc
+    DEPS pi_stock_fixture LABEL pg)
+endif()
