@@ -35,7 +35,10 @@ function(shopcast_test)
     list(APPEND props FIXTURES_REQUIRED shopcast_pg
          ENVIRONMENT "SHOPCAST_TEST_PG_ENV=${SHOPCAST_TEST_PG_ENV_FILE}")
   endif()
-  catch_discover_tests(${A_NAME} TEST_PREFIX "${A_NAME}:" PROPERTIES ${props})
+  # --warn NoTests: a CTest entry whose filter matches no test case (a name CTest or Catch2's
+  # test-spec parser mangled) fails instead of passing with nothing run.
+  catch_discover_tests(${A_NAME} TEST_PREFIX "${A_NAME}:" EXTRA_ARGS --warn NoTests
+                       PROPERTIES ${props})
 endfunction()
 
 # shopcast_embed_migrations(<target> <dir> <component>)

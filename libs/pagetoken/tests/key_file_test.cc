@@ -8,7 +8,7 @@
 using shopcast::pagetoken::Cursor;
 using shopcast::pagetoken::LoadKeyFile;
 
-TEST_CASE("a key file is read less its trailing newline; every replica reading it agrees") {
+TEST_CASE("a key file is read less its trailing newline — every replica reading it agrees") {
   shopcast::testing::TempDir dir;
   const std::string key = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
   std::ofstream(dir.File("a.key")) << key << "\n";

@@ -117,7 +117,7 @@ TEST_CASE("a call's duration in the access log and the latency histogram is stea
   CHECK(line["request_id"] == "req-from-test");
 }
 
-TEST_CASE("each method gets its own metrics up to 512 names; more share an 'unknown' label") {
+TEST_CASE("each method gets its own metrics up to 512 names — more share an 'unknown' label") {
   std::string captured;
   shopcast::log::CaptureForTesting(&captured);
   shopcast::timing::FakeSteadyClock clock;

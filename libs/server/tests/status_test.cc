@@ -40,7 +40,7 @@ TEST_CASE("status details carry an ErrorInfo with the reason and field") {
   CHECK(info.field() == "login");
 }
 
-TEST_CASE("error metadata reaches ErrorInfo.metadata; reason and field stay out of it") {
+TEST_CASE("error metadata reaches ErrorInfo.metadata — reason and field stay out of it") {
   absl::Status s =
       shopcast::Error(absl::StatusCode::kResourceExhausted, "CHAT_RATE_LIMITED", "wait");
   s.SetPayload("type.shopcast.dev/retry_after_ms", absl::Cord("1200"));

@@ -239,6 +239,7 @@ void SubscribeReactor::Pump() {
       int64_t head = 0;
       switch (feed_->Get(next_seq_, &e, &head)) {
         case RoomFeed::Lookup::kFound:
+          reached_feed_ = true;
           if (head - next_seq_ > options_.max_lag) {
             action = Action::kResync;
           } else {
@@ -249,10 +250,18 @@ void SubscribeReactor::Pump() {
           }
           break;
         case RoomFeed::Lookup::kBehind:
-          action = Action::kFetch;
-          fetch_after = next_seq_ - 1;
+          // A reader that kept up once and is now behind the whole ring is too slow for the
+          // room: a fresh snapshot, not a replay it would fall behind on again. One catching up
+          // after a resume (it never reached the ring) reads the log a page at a time.
+          if (reached_feed_) {
+            action = Action::kResync;
+          } else {
+            action = Action::kFetch;
+            fetch_after = next_seq_ - 1;
+          }
           break;
         case RoomFeed::Lookup::kWait:
+          reached_feed_ = true;
           if (!ephemeral_.empty()) {
             frame = std::move(ephemeral_.begin()->second);
             ephemeral_.erase(ephemeral_.begin());

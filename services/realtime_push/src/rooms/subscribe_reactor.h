@@ -110,6 +110,9 @@ class SubscribeReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   bool done_ ABSL_GUARDED_BY(mu_) = false;
   int64_t next_seq_ ABSL_GUARDED_BY(mu_) = 0;
+  // Has read from the feed's ring (or waited at its head): from then on, falling behind the
+  // ring means too slow (resync), not catching up (log pages).
+  bool reached_feed_ ABSL_GUARDED_BY(mu_) = false;
   std::deque<FeedEntry> pending_ ABSL_GUARDED_BY(mu_);  // written before the feed is read
   std::map<int, Frame> ephemeral_ ABSL_GUARDED_BY(mu_);
   Frame in_flight_ ABSL_GUARDED_BY(mu_);

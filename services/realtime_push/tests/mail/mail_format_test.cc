@@ -240,7 +240,7 @@ TEST_CASE("text that is not clean UTF-8 is refused") {
   CHECK(RefusalReason(m, "body") == "MAIL_TEXT_INVALID");
 }
 
-TEST_CASE("line ends are normalised to \\n before encoding") {
+TEST_CASE("line ends are normalised to LF before encoding") {
   CHECK(NormalizeLineEnds("a\r\nb\rc\nd\r\r\ne") == "a\nb\nc\nd\n\ne");
 }
 

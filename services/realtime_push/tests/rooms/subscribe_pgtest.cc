@@ -115,7 +115,7 @@ TEST_CASE("a reconnect with after_sequence misses and repeats nothing while even
   CHECK(all.back() == 400);
 }
 
-TEST_CASE("a reader that falls behind is resynced; the room and other readers keep pace") {
+TEST_CASE("a reader that falls behind is resynced — the room and other readers keep pace") {
   RoomsFixture f;
   auto& replica = f.AddReplica([](shopcast::realtime_push::Config& c) {
     c.feed_ring = 64;

@@ -79,7 +79,7 @@ TEST_CASE("The SRT port listens where it is told, on every interface unless told
 }
 
 TEST_CASE("Memory settings: two malloc arenas and a trim after each session unless told "
-          "otherwise; a negative arena count is refused") {
+          "otherwise — a negative arena count is refused") {
   absl::SetFlag(&FLAGS_db_dsn, "host=127.0.0.1 dbname=video_ingest");
   absl::SetFlag(&FLAGS_verify_key_files, "/dev/null");
   absl::SetFlag(&FLAGS_instance_id, "video-ingest-0");
