@@ -36,9 +36,9 @@ absl::StatusOr<PinChange> ApplyPin(PinList current, const std::string& product_i
     return out;
   }
   if (static_cast<int>(current.size()) >= limit) {
-    return Error(absl::StatusCode::kFailedPrecondition, "PIN_LIMIT_REACHED",
-                 absl::StrCat("the stream already has ", limit,
-                              " pinned products; unpin one first"));
+    return Error(
+        absl::StatusCode::kFailedPrecondition, "PIN_LIMIT_REACHED",
+        absl::StrCat("the stream already has ", limit, " pinned products; unpin one first"));
   }
   const int to = std::min(position, static_cast<int>(current.size()));
   current.insert(current.begin() + to, Pin{product_id, now});

@@ -49,9 +49,9 @@ grpc::ServerUnaryReactor* PinsRpcs::PinProduct(grpc::CallbackServerContext* ctx,
       return InvalidArgument("position", "POSITION_OUT_OF_RANGE",
                              absl::StrCat("position is 0..", max_pins_ - 1));
     }
-    ASSIGN_OR_RETURN(PinnedView view, store_.Pin(caller, request->stream_id(),
-                                                 request->product_id(), request->position(),
-                                                 absl::Now()));
+    ASSIGN_OR_RETURN(PinnedView view,
+                     store_.Pin(caller, request->stream_id(), request->product_id(),
+                                request->position(), absl::Now()));
     Fill(std::move(view), response);
     return absl::OkStatus();
   });
@@ -73,9 +73,9 @@ grpc::ServerUnaryReactor* PinsRpcs::UnpinProduct(grpc::CallbackServerContext* ct
   });
 }
 
-grpc::ServerUnaryReactor* PinsRpcs::ListPinnedProducts(
-    grpc::CallbackServerContext* ctx, const v1::ListPinnedProductsRequest* request,
-    v1::ListPinnedProductsResponse* response) {
+grpc::ServerUnaryReactor* PinsRpcs::ListPinnedProducts(grpc::CallbackServerContext* ctx,
+                                                       const v1::ListPinnedProductsRequest* request,
+                                                       v1::ListPinnedProductsResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, request, response]() -> absl::Status {
     RETURN_IF_ERROR(CheckId(request->stream_id(), "str", "stream_id"));
     ASSIGN_OR_RETURN(PinnedView view, store_.List(request->stream_id()));

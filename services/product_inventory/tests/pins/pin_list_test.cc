@@ -46,7 +46,7 @@ TEST_CASE("pin list: a position beyond the list lands last") {
   CHECK(Ids(r->pins) == std::vector<std::string>{"a", "b"});
 }
 
-TEST_CASE("pin list: re-pinning at the same slot changes nothing; elsewhere it moves") {
+TEST_CASE("pin list: re-pinning at the same slot changes nothing, elsewhere it moves") {
   auto same = ApplyPin(List({"a", "b", "c"}), "b", 1, 3, kT0 + absl::Hours(1));
   REQUIRE(same.ok());
   CHECK_FALSE(same->changed);
@@ -79,7 +79,7 @@ TEST_CASE("pin list: the limit refuses a new pin but not a move") {
   CHECK_FALSE(ApplyPin(List({"a", "b", "c"}), "d", 0, 2, kT0).ok());
 }
 
-TEST_CASE("pin list: unpin removes it and keeps the order; unpinning again changes nothing") {
+TEST_CASE("pin list: unpin removes it and keeps the order, unpinning again changes nothing") {
   PinChange r = ApplyUnpin(List({"a", "b", "c"}), "b");
   CHECK(r.changed);
   CHECK(Ids(r.pins) == std::vector<std::string>{"a", "c"});

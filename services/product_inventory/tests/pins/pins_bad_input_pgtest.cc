@@ -30,7 +30,8 @@ TEST_CASE("pins: bad input is refused with its reason and changes nothing") {
   {
     pb::ArchiveProductRequest archive;
     archive.set_product_id(archived);
-    REQUIRE(p.c().Call(&pb::ProductInventoryService::Stub::ArchiveProduct, p.c().host(), archive)
+    REQUIRE(p.c()
+                .Call(&pb::ProductInventoryService::Stub::ArchiveProduct, p.c().host(), archive)
                 .status.ok());
   }
   const std::string elsewhere_stream = f.AddStream("usr_host");
@@ -69,8 +70,7 @@ TEST_CASE("pins: bad input is refused with its reason and changes nothing") {
   const std::vector<PinCase> pin_cases = {
       {"no token", "", st, c, 0, Code::UNAUTHENTICATED, "TOKEN_MISSING"},
       {"a viewer", p.c().viewer(), st, c, 0, Code::PERMISSION_DENIED, "ROLE_REQUIRED"},
-      {"another host", p.c().other_host(), st, c, 0, Code::PERMISSION_DENIED,
-       "NOT_STREAM_OWNER"},
+      {"another host", p.c().other_host(), st, c, 0, Code::PERMISSION_DENIED, "NOT_STREAM_OWNER"},
       {"the other host's stream", host, other_hosts_stream, c, 0, Code::PERMISSION_DENIED,
        "NOT_STREAM_OWNER"},
       {"no stream id", host, "", c, 0, Code::INVALID_ARGUMENT, "ID_REQUIRED"},
@@ -80,18 +80,15 @@ TEST_CASE("pins: bad input is refused with its reason and changes nothing") {
       {"malformed product id", host, st, "prd_' OR 1=1 --", 0, Code::INVALID_ARGUMENT,
        "ID_INVALID"},
       {"negative position", host, st, c, -1, Code::INVALID_ARGUMENT, "POSITION_OUT_OF_RANGE"},
-      {"position past the limit", host, st, c, 3, Code::INVALID_ARGUMENT,
-       "POSITION_OUT_OF_RANGE"},
-      {"huge position", host, st, c, 2147483647, Code::INVALID_ARGUMENT,
-       "POSITION_OUT_OF_RANGE"},
+      {"position past the limit", host, st, c, 3, Code::INVALID_ARGUMENT, "POSITION_OUT_OF_RANGE"},
+      {"huge position", host, st, c, 2147483647, Code::INVALID_ARGUMENT, "POSITION_OUT_OF_RANGE"},
       {"unknown stream", host, unknown_stream, c, 0, Code::NOT_FOUND, "STREAM_NOT_FOUND"},
       {"unknown product", host, st, unknown_product, 0, Code::NOT_FOUND, "PRODUCT_NOT_FOUND"},
       {"a product of another stream", host, st, elsewhere, 0, Code::FAILED_PRECONDITION,
        "PRODUCT_NOT_IN_STREAM"},
       {"a product in no stream", host, st, unattached, 0, Code::FAILED_PRECONDITION,
        "PRODUCT_NOT_IN_STREAM"},
-      {"an archived product", host, st, archived, 0, Code::FAILED_PRECONDITION,
-       "PRODUCT_ARCHIVED"},
+      {"an archived product", host, st, archived, 0, Code::FAILED_PRECONDITION, "PRODUCT_ARCHIVED"},
       {"a draft", host, st, draft, 0, Code::FAILED_PRECONDITION, "PRODUCT_NOT_LISTED"},
       {"an ended stream", host, ended_stream, ended_product, 0, Code::FAILED_PRECONDITION,
        "STREAM_ENDED"},

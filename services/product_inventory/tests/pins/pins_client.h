@@ -25,9 +25,21 @@ struct PinsEvent {
 class Pins {
  public:
   Pins(AppFixture& f, Replica& r)
-      : f_(f), r_(r), c_(f, r), type_(c_.CreateApparelType()), profile_(c_.CreateProfile(c_.host())) {
+      : f_(f),
+        r_(r),
+        c_(f, r),
+        type_(c_.CreateApparelType()),
+        profile_(c_.CreateProfile(c_.host())) {
     stream_ = f.AddStream("usr_host");
   }
+  // The same world (type, profile, stream) seen through another replica `r`.
+  Pins(Pins& world, Replica& r)
+      : f_(world.f_),
+        r_(r),
+        c_(world.f_, r),
+        type_(world.type_),
+        profile_(world.profile_),
+        stream_(world.stream_) {}
 
   Catalog& c() { return c_; }
   const std::string& stream() const { return stream_; }
@@ -120,10 +132,10 @@ class Pins {
     pqxx::connection conn(f_.dsn());
     pqxx::work tx(conn);
     std::vector<PinsEvent> out;
-    for (const pqxx::row& row : tx.exec_params(
-             "SELECT payload, destination FROM outbox WHERE aggregate_id = $1 AND "
-             "type = 'product_inventory.pins_changed' ORDER BY id",
-             stream.empty() ? stream_ : stream)) {
+    for (const pqxx::row& row :
+         tx.exec_params("SELECT payload, destination FROM outbox WHERE aggregate_id = $1 AND "
+                        "type = 'product_inventory.pins_changed' ORDER BY id",
+                        stream.empty() ? stream_ : stream)) {
       if (row[1].as<std::string>() != "realtime_push") throw std::runtime_error("destination");
       common::v1::Event event;
       realtime_push::v1::RoomEvent room;

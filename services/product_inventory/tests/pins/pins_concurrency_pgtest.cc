@@ -29,7 +29,7 @@ TEST_CASE("pins: 20 concurrent pins on two replicas pin exactly the limit") {
   Replica& one = f.AddReplica();
   Replica& two = f.AddReplica();
   Pins p1(f, one);
-  Pins p2(f, two);  // its own stream and catalogue setup go unused; its stub is replica two's
+  Pins p2(p1, two);
   Ids products;
   for (int i = 0; i < kCalls; ++i) products.push_back(p1.Product("k" + std::to_string(i)));
 
@@ -73,7 +73,7 @@ TEST_CASE("pins: concurrent pins, moves and unpins on two replicas keep list and
   Replica& one = f.AddReplica();
   Replica& two = f.AddReplica();
   Pins p1(f, one);
-  Pins p2(f, two);
+  Pins p2(p1, two);
   Ids products;
   for (int i = 0; i < 8; ++i) products.push_back(p1.Product("k" + std::to_string(i)));
 
@@ -83,9 +83,9 @@ TEST_CASE("pins: concurrent pins, moves and unpins on two replicas keep list and
     threads.emplace_back([&, i] {
       Pins& via = i % 2 == 0 ? p1 : p2;
       const std::string& product = products[i % products.size()];
-      grpc::Status s = i % 3 == 2 ? via.Unpin(p1.c().host(), p1.stream(), product).status
-                                  : via.Pin(p1.c().host(), p1.stream(), product, i % kMaxPins)
-                                        .status;
+      grpc::Status s = i % 3 == 2
+                           ? via.Unpin(p1.c().host(), p1.stream(), product).status
+                           : via.Pin(p1.c().host(), p1.stream(), product, i % kMaxPins).status;
       if (!s.ok() && ReasonOf(s) != "PIN_LIMIT_REACHED") ++unexpected;
     });
   }
@@ -101,7 +101,8 @@ TEST_CASE("pins: concurrent pins, moves and unpins on two replicas keep list and
   for (const PinsEvent& e : events) {
     CHECK(e.pinned.size() <= kMaxPins);
     CHECK(std::set<std::string>(e.pinned.begin(), e.pinned.end()).size() == e.pinned.size());
-    const long long step = static_cast<long long>(e.pinned.size()) - static_cast<long long>(previous);
+    const long long step =
+        static_cast<long long>(e.pinned.size()) - static_cast<long long>(previous);
     CHECK((e.pinned_now ? (step == 1 || step == 0) : step == -1));
     previous = e.pinned.size();
   }

@@ -9,7 +9,7 @@
 namespace shopcast::product_inventory::testing {
 namespace {
 
-TEST_CASE("pins: pin, move, unpin and list keep the display order; each change is announced") {
+TEST_CASE("pins: pin, move, unpin and list keep the display order and announce each change") {
   AppFixture f;
   Pins p(f, f.AddReplica());
   const std::string a = p.Product("a"), b = p.Product("b"), c = p.Product("c");
@@ -100,8 +100,7 @@ TEST_CASE("pins: repeating a pin or an unpin changes nothing and announces nothi
 TEST_CASE("pins: the limit refuses a new pin with a reason but still allows moves") {
   AppFixture f;
   Pins p(f, f.AddReplica());
-  const std::string a = p.Product("a"), b = p.Product("b"), c = p.Product("c"),
-                    d = p.Product("d");
+  const std::string a = p.Product("a"), b = p.Product("b"), c = p.Product("c"), d = p.Product("d");
   REQUIRE(p.Pin(a, 0).status.ok());
   REQUIRE(p.Pin(b, 1).status.ok());
   REQUIRE(p.Pin(c, 2).status.ok());
