@@ -29,6 +29,9 @@
 #include "catalog/catalog_rpcs.h"
 #include "catalog/catalog_sql.h"
 #include "catalog/catalog_store.h"
+#include "pins/pins_rpcs.h"
+#include "pins/pins_sql.h"
+#include "pins/pins_store.h"
 
 namespace shopcast::db::embedded {
 const MigrationSet& product_inventoryMigrations();
@@ -75,6 +78,8 @@ struct App::Parts {
   // ---- area parts: auctions ----
 
   // ---- area parts: pins ----
+  std::unique_ptr<pins::PinsStore> pins_store;
+  std::unique_ptr<pins::PinsRpcs> pins_rpcs;
 
   std::unique_ptr<PublicService> public_service;
   std::unique_ptr<InternalService> internal_service;
@@ -102,6 +107,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   std::vector<std::pair<std::string, std::string>> statements = sql::StreamStatements();
   // ---- area statements ----
   for (auto& s : catalog::sql::PreparedStatements()) statements.push_back(std::move(s));
+  for (auto& s : pins::sql::PreparedStatements()) statements.push_back(std::move(s));
   // One connection beyond the executor's threads for the relay's rounds.
   auto pool =
       db::Pool::Create(db::PoolOptions{config.db_dsn, config.db_pool_size + 1, absl::Seconds(5),
@@ -186,10 +192,20 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   // ---- area wiring: auctions ----
 
   // ---- area wiring: pins ----
+  // After the stream directory's handler: at stream_ended the end is recorded (and the stream's
+  // row locked) before the pins are cleared, in the same transaction.
+  p->pins_store = std::make_unique<pins::PinsStore>(*p->pool, p->stock_hooks, config.max_pins);
+  p->event_sink->AddHandler(
+      [store = p->pins_store.get()](pqxx::work& tx, const common::v1::Event& event, absl::Time) {
+        return store->OnPeerEvent(tx, event);
+      });
+  p->pins_rpcs = std::make_unique<pins::PinsRpcs>(*p->pins_store, *p->verifier, &p->revoked,
+                                                  executor, config.max_pins);
 
   PublicAreas areas;
   // ---- area routes ----
   areas.catalog = p->catalog_rpcs.get();
+  areas.pins = p->pins_rpcs.get();
 
   InternalAreas internal_areas;
   // ---- area internal routes ----

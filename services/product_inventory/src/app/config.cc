@@ -39,6 +39,9 @@ ABSL_FLAG(int, buy_now_min_premium_percent, 20,
 ABSL_FLAG(double, buy_now_suggest_multiplier, 2.0,
           "SuggestBuyNowPrice suggests the starting bid times this (1..100)");
 
+// ---- pins ----
+ABSL_FLAG(int, max_pins, 3, "products pinned at once in one stream (1..20)");
+
 namespace shopcast::product_inventory {
 
 absl::StatusOr<Config> LoadConfig() {
@@ -106,6 +109,12 @@ absl::StatusOr<Config> LoadConfig() {
   }
   if (!(c.buy_now_suggest_multiplier >= 1.0 && c.buy_now_suggest_multiplier <= 100.0)) {
     return absl::InvalidArgumentError("buy_now_suggest_multiplier must be 1..100");
+  }
+
+  // ---- pins ----
+  c.max_pins = absl::GetFlag(FLAGS_max_pins);
+  if (c.max_pins < 1 || c.max_pins > 20) {
+    return absl::InvalidArgumentError("max_pins must be 1..20");
   }
   return c;
 }

@@ -48,6 +48,10 @@ struct Config {
   int buy_now_min_premium_percent = 20;
   // SuggestBuyNowPrice: starting bid x this.
   double buy_now_suggest_multiplier = 2.0;
+
+  // ---- pins ----
+  // Products pinned at once in one stream.
+  int max_pins = 3;
 };
 
 // Reads the parsed flags into a Config; an absent or malformed value is an error naming it.

@@ -43,5 +43,8 @@ SHOPCAST_PI_FORWARD(catalog, DeleteShippingProfile)
 // ---- auctions ----
 
 // ---- pins ----
+SHOPCAST_PI_FORWARD(pins, PinProduct)
+SHOPCAST_PI_FORWARD(pins, UnpinProduct)
+SHOPCAST_PI_FORWARD(pins, ListPinnedProducts)
 
 }  // namespace shopcast::product_inventory

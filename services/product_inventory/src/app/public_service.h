@@ -14,6 +14,7 @@
 // ---- area headers: auctions ----
 
 // ---- area headers: pins ----
+#include "pins/pins_rpcs.h"
 
 // Declares the override of unary `Method` (request and response named after it).
 #define SHOPCAST_PI_UNARY(Method)                                      \
@@ -33,6 +34,7 @@ struct PublicAreas {
   // ---- auctions ----
 
   // ---- pins ----
+  pins::PinsRpcs* pins = nullptr;
 };
 
 class PublicService : public v1::ProductInventoryService::CallbackService {
@@ -64,6 +66,9 @@ class PublicService : public v1::ProductInventoryService::CallbackService {
   // ---- auctions ----
 
   // ---- pins ----
+  SHOPCAST_PI_UNARY(PinProduct);
+  SHOPCAST_PI_UNARY(UnpinProduct);
+  SHOPCAST_PI_UNARY(ListPinnedProducts);
 
  private:
   PublicAreas areas_;
