@@ -29,6 +29,10 @@
 #include "catalog/catalog_rpcs.h"
 #include "catalog/catalog_sql.h"
 #include "catalog/catalog_store.h"
+#include "auctions/auction_closer.h"
+#include "auctions/auction_rpcs.h"
+#include "auctions/auction_sql.h"
+#include "auctions/auction_store.h"
 
 namespace shopcast::db::embedded {
 const MigrationSet& product_inventoryMigrations();
@@ -73,6 +77,11 @@ struct App::Parts {
   // ---- area parts: stock ----
 
   // ---- area parts: auctions ----
+  // Set by the stock area (before the auctions wiring): the winner's hold at a sale.
+  AuctionHooks* auction_hooks = nullptr;
+  std::unique_ptr<auctions::AuctionStore> auction_store;
+  std::unique_ptr<auctions::AuctionRpcs> auction_rpcs;
+  std::unique_ptr<auctions::AuctionCloser> auction_closer;
 
   // ---- area parts: pins ----
 
@@ -102,6 +111,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   std::vector<std::pair<std::string, std::string>> statements = sql::StreamStatements();
   // ---- area statements ----
   for (auto& s : catalog::sql::PreparedStatements()) statements.push_back(std::move(s));
+  for (auto& s : auctions::sql::PreparedStatements()) statements.push_back(std::move(s));
   // One connection beyond the executor's threads for the relay's rounds.
   auto pool =
       db::Pool::Create(db::PoolOptions{config.db_dsn, config.db_pool_size + 1, absl::Seconds(5),
@@ -184,12 +194,18 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
       *p->catalog_store, *p->verifier, &p->revoked, *p->page_tokens, executor, catalog_options);
 
   // ---- area wiring: auctions ----
+  p->auction_store = std::make_unique<auctions::AuctionStore>(*p->pool, new_id, p->auction_hooks);
+  p->auction_rpcs = std::make_unique<auctions::AuctionRpcs>(*p->auction_store, *p->verifier,
+                                                            &p->revoked, *p->page_tokens, executor);
+  p->auction_closer =
+      std::make_unique<auctions::AuctionCloser>(*p->auction_store, config.auction_close_interval);
 
   // ---- area wiring: pins ----
 
   PublicAreas areas;
   // ---- area routes ----
   areas.catalog = p->catalog_rpcs.get();
+  areas.auctions = p->auction_rpcs.get();
 
   InternalAreas internal_areas;
   // ---- area internal routes ----
@@ -218,6 +234,8 @@ absl::Status App::Start() {
   if (p.relay) p.relay->Start();
 
   // ---- area start ----
+  // The closer before the listeners: auctions that ended while no replica ran close at once.
+  p.auction_closer->Start();
 
   return p.host->Start();
 }
@@ -230,6 +248,7 @@ void App::Stop() {
 
   // ---- area stop ----
   // After the drain: no handler changes anything any more.
+  p.auction_closer->Stop();
 
   // Last: what the drained calls committed is still delivered by the next replica's relay.
   if (p.relay) p.relay->Stop();

@@ -39,6 +39,10 @@ ABSL_FLAG(int, buy_now_min_premium_percent, 20,
 ABSL_FLAG(double, buy_now_suggest_multiplier, 2.0,
           "SuggestBuyNowPrice suggests the starting bid times this (1..100)");
 
+// ---- auctions ----
+ABSL_FLAG(absl::Duration, auction_close_interval, absl::Milliseconds(250),
+          "how often the closer looks for auctions past their end (10ms..10s)");
+
 namespace shopcast::product_inventory {
 
 absl::StatusOr<Config> LoadConfig() {
@@ -106,6 +110,13 @@ absl::StatusOr<Config> LoadConfig() {
   }
   if (!(c.buy_now_suggest_multiplier >= 1.0 && c.buy_now_suggest_multiplier <= 100.0)) {
     return absl::InvalidArgumentError("buy_now_suggest_multiplier must be 1..100");
+  }
+
+  // ---- auctions ----
+  c.auction_close_interval = absl::GetFlag(FLAGS_auction_close_interval);
+  if (c.auction_close_interval < absl::Milliseconds(10) ||
+      c.auction_close_interval > absl::Seconds(10)) {
+    return absl::InvalidArgumentError("auction_close_interval must be 10ms..10s");
   }
   return c;
 }

@@ -48,6 +48,11 @@ struct Config {
   int buy_now_min_premium_percent = 20;
   // SuggestBuyNowPrice: starting bid x this.
   double buy_now_suggest_multiplier = 2.0;
+
+  // ---- auctions ----
+  // How often each replica's closer looks for auctions past their end (an auction closes at
+  // most this late).
+  absl::Duration auction_close_interval = absl::Milliseconds(250);
 };
 
 // Reads the parsed flags into a Config; an absent or malformed value is an error naming it.

@@ -12,6 +12,7 @@
 // ---- area headers: stock ----
 
 // ---- area headers: auctions ----
+#include "auctions/auction_rpcs.h"
 
 // ---- area headers: pins ----
 
@@ -31,6 +32,7 @@ struct PublicAreas {
   // ---- stock ----
 
   // ---- auctions ----
+  auctions::AuctionRpcs* auctions = nullptr;
 
   // ---- pins ----
 };
@@ -62,6 +64,13 @@ class PublicService : public v1::ProductInventoryService::CallbackService {
   // ---- stock ----
 
   // ---- auctions ----
+  SHOPCAST_PI_UNARY(StartAuction);
+  SHOPCAST_PI_UNARY(PlaceBid);
+  SHOPCAST_PI_UNARY(GetAuction);
+  SHOPCAST_PI_UNARY(ListAuctions);
+  SHOPCAST_PI_UNARY(ListBids);
+  SHOPCAST_PI_UNARY(BuyNow);
+  SHOPCAST_PI_UNARY(CloseAuction);
 
   // ---- pins ----
 
