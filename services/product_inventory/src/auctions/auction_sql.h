@@ -67,7 +67,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, us_to_ts($8)))~";
 // Highest first: amounts never go down along seq.
 inline constexpr char kListBids[] = R"~(
 SELECT id, bidder_id, amount_minor, extended, ts_to_us(placed_at), seq
-FROM auction_bids WHERE auction_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3)~";
+FROM auction_bids WHERE auction_id = $1 AND seq < $2::bigint ORDER BY seq DESC LIMIT $3)~";
 
 inline constexpr char kSelectRequest[] = R"~(
 SELECT auction_id, response FROM auction_requests

@@ -113,7 +113,7 @@ TEST_CASE("auctions: proxy bids answer for the leader, by the increment table, h
         realtime_push::v1::AUCTION_RESULT_SOLD);
 }
 
-TEST_CASE("auctions: the reserve is the seller's secret; reaching it is public") {
+TEST_CASE("auctions: the reserve stays the seller's secret while reaching it is public") {
   AppFixture f;
   Auctions c(f, f.AddReplica());
   pb::Product product = c.Product([](pb::AuctionSettings& s) {
@@ -147,7 +147,7 @@ TEST_CASE("auctions: the seller cannot bid on their own lot") {
   CHECK(c.Fingerprint() == before);
 }
 
-TEST_CASE("auctions: a bid near the end extends it; sudden death does not") {
+TEST_CASE("auctions: a bid near the end extends it but not in sudden death") {
   AppFixture f;
   Auctions c(f, f.AddReplica());
   const std::string a_token = f.TokenFor("usr_a", "viewer");
@@ -215,7 +215,7 @@ TEST_CASE("auctions: buy-now ends the auction for the buyer at the buy-now price
   CHECK_FALSE(events.back().auction_closed().auction().open());
 }
 
-TEST_CASE("auctions: one open auction per product; the stream lists its auctions newest first") {
+TEST_CASE("auctions: one open auction per product and the stream lists its auctions newest first") {
   AppFixture f;
   Auctions c(f, f.AddReplica());
   pb::Product p1 = c.Product();
