@@ -35,8 +35,7 @@ absl::StatusOr<v1::AuctionSettings> FreezeSettings(const v1::AuctionSettings& pr
   v1::AuctionSettings s = product_settings;
   if (duration_override != absl::ZeroDuration()) {
     if (duration_override < kMinDuration || duration_override > kMaxDuration) {
-      return InvalidArgument("duration", "DURATION_OUT_OF_RANGE",
-                             "duration must be 10 s..1 h");
+      return InvalidArgument("duration", "DURATION_OUT_OF_RANGE", "duration must be 10 s..1 h");
     }
     SetDuration(duration_override, s.mutable_duration());
   }
@@ -124,7 +123,7 @@ rules::AuctionOutcome OutcomeFromProto(int outcome) {
 }
 
 v1::Auction AuctionToProto(const AuctionRecord& a, const rules::AuctionTerms& terms,
-                    bool reveal_reserve) {
+                           bool reveal_reserve) {
   const rules::AuctionState& s = a.state;
   v1::Auction out;
   out.set_id(a.id);

@@ -49,7 +49,8 @@ v1::AuctionOutcome OutcomeToProto(rules::AuctionOutcome outcome);
 rules::AuctionOutcome OutcomeFromProto(int outcome);
 
 // The API view; the reserve price only for the seller (`reveal_reserve`).
-v1::Auction AuctionToProto(const AuctionRecord& a, const rules::AuctionTerms& terms, bool reveal_reserve);
+v1::Auction AuctionToProto(const AuctionRecord& a, const rules::AuctionTerms& terms,
+                           bool reveal_reserve);
 
 // The room's view of it.
 realtime_push::v1::AuctionState RoomStateOf(const AuctionRecord& a,

@@ -74,9 +74,9 @@ grpc::ServerUnaryReactor* AuctionRpcs::StartAuction(grpc::CallbackServerContext*
         return InvalidArgument("duration", "DURATION_OUT_OF_RANGE", "duration must be 10 s..1 h");
       }
     }
-    ASSIGN_OR_RETURN(*response->mutable_auction(),
-                     store_.Start(caller, request->product_id(), duration,
-                                  request->idempotency_key()));
+    ASSIGN_OR_RETURN(
+        *response->mutable_auction(),
+        store_.Start(caller, request->product_id(), duration, request->idempotency_key()));
     return absl::OkStatus();
   });
 }
@@ -119,9 +119,9 @@ grpc::ServerUnaryReactor* AuctionRpcs::ListAuctions(grpc::CallbackServerContext*
     ASSIGN_OR_RETURN(int limit, PageSizeOf(request->page()));
     const std::string list = absl::StrCat("auctions;", request->stream_id(), ";", status);
     ASSIGN_OR_RETURN(pagetoken::Cursor after, CursorOf(page_tokens_, list, request->page()));
-    ASSIGN_OR_RETURN(Page<v1::Auction> page,
-                     store_.List(request->stream_id(), status, caller ? &*caller : nullptr,
-                                 after, limit));
+    ASSIGN_OR_RETURN(
+        Page<v1::Auction> page,
+        store_.List(request->stream_id(), status, caller ? &*caller : nullptr, after, limit));
     for (v1::Auction& a : page.items) *response->add_auctions() = std::move(a);
     if (page.next) {
       response->mutable_page()->set_next_page_token(page_tokens_.Encode(list, *page.next));

@@ -10,8 +10,8 @@ namespace shopcast::product_inventory::auctions::sql {
 
 // The columns every auction read selects, in the order AuctionFromRow expects.
 #define SHOPCAST_PI_AUCTION_COLUMNS                                                          \
-  "id, product_id, coalesce(stream_id, ''), seller_id, status, settings, "                  \
-  "ts_to_us(started_at), ts_to_us(original_ends_at), ts_to_us(ends_at), extension_count, " \
+  "id, product_id, coalesce(stream_id, ''), seller_id, status, settings, "                   \
+  "ts_to_us(started_at), ts_to_us(original_ends_at), ts_to_us(ends_at), extension_count, "   \
   "leader_id, leader_max_minor, price_minor, bid_count, outcome, winner_id, winning_minor, " \
   "winner_reservation_id, coalesce(ts_to_us(closed_at), 0), version"
 

@@ -42,7 +42,7 @@ AuctionRecord AuctionFromRow(const pqxx::row& r) {
   a.seller_id = r[3].as<std::string>();
   rules::AuctionState& s = a.state;
   s.status = r[4].as<int>() == v1::AUCTION_STATUS_OPEN ? rules::AuctionStatus::kOpen
-                                                      : rules::AuctionStatus::kClosed;
+                                                       : rules::AuctionStatus::kClosed;
   a.settings.ParseFromString(BytesOf(r[5]));
   s.started_at = FromMicros(r[6].as<int64_t>());
   s.original_ends_at = FromMicros(r[7].as<int64_t>());
@@ -66,8 +66,8 @@ AuctionRecord AuctionFromRow(const pqxx::row& r) {
 absl::StatusOr<rules::AuctionTerms> StoredTerms(const AuctionRecord& a) {
   auto terms = TermsOf(a.seller_id, a.settings);
   if (!terms.ok()) {
-    return absl::InternalError(absl::StrCat("stored auction terms invalid: ", a.id, ": ",
-                                            terms.status().message()));
+    return absl::InternalError(
+        absl::StrCat("stored auction terms invalid: ", a.id, ": ", terms.status().message()));
   }
   return terms;
 }
@@ -141,15 +141,10 @@ void RememberAnswer(pqxx::work& tx, const auth::Caller& caller, const char* kind
                     absl::ToUnixMicros(now));
 }
 
-}  // namespace
-
-AuctionStore::AuctionStore(db::Pool& pool, IdMaker new_id, AuctionHooks* hooks)
-    : pool_(pool), new_id_(std::move(new_id)), hooks_(hooks) {}
-
 // Closes `a` as `closed` says (already decided by the rules), makes the winner's hold, saves
 // and announces it: the one path every close takes (host, buy-now, closer).
-static absl::Status FinishClose(pqxx::work& tx, AuctionHooks* hooks, AuctionRecord& a,
-                                const rules::AuctionTerms& terms, rules::AuctionState closed) {
+absl::Status FinishClose(pqxx::work& tx, AuctionHooks* hooks, AuctionRecord& a,
+                         const rules::AuctionTerms& terms, rules::AuctionState closed) {
   a.state = std::move(closed);
   const rules::AuctionState& s = a.state;
   if (hooks != nullptr && (s.outcome == rules::AuctionOutcome::kSold ||
@@ -171,6 +166,11 @@ static absl::Status FinishClose(pqxx::work& tx, AuctionHooks* hooks, AuctionReco
   Announce(tx, a, "auction_closed", std::move(event), s.closed_at);
   return absl::OkStatus();
 }
+
+}  // namespace
+
+AuctionStore::AuctionStore(db::Pool& pool, IdMaker new_id, AuctionHooks* hooks)
+    : pool_(pool), new_id_(std::move(new_id)), hooks_(hooks) {}
 
 absl::StatusOr<v1::Auction> AuctionStore::Start(const auth::Caller& caller,
                                                 const std::string& product_id,
@@ -229,9 +229,8 @@ absl::StatusOr<v1::Auction> AuctionStore::Start(const auth::Caller& caller,
     a.state = rules::OpenAuction(now, DurationOf(settings));
     a.version = 1;
     tx.exec_prepared0("pi_auc_insert", a.id, product_id, stream_id, seller_id,
-                      Blob(settings.SerializeAsString()), terms.currency,
-                      absl::ToUnixMicros(now), absl::ToUnixMicros(a.state.ends_at),
-                      caller.user_id, key);
+                      Blob(settings.SerializeAsString()), terms.currency, absl::ToUnixMicros(now),
+                      absl::ToUnixMicros(a.state.ends_at), caller.user_id, key);
     realtime_push::v1::RoomEvent event;
     *event.mutable_auction_started()->mutable_auction() = RoomStateOf(a, terms);
     Announce(tx, a, "auction_started", std::move(event), now);
@@ -263,12 +262,12 @@ absl::StatusOr<v1::PlaceBidResponse> AuctionStore::PlaceBid(const auth::Caller& 
     const absl::Time now = Now();
     const absl::Time old_end = a.state.ends_at;
     const int old_count = a.state.bid_count;
-    ASSIGN_OR_RETURN(rules::BidResult result,
-                     rules::PlaceBid(terms, a.state,
-                                     rules::BidRequest{caller.user_id,
-                                                       rules::Money{amount.amount_minor(),
-                                                                    amount.currency()},
-                                                       now}));
+    ASSIGN_OR_RETURN(
+        rules::BidResult result,
+        rules::PlaceBid(
+            terms, a.state,
+            rules::BidRequest{caller.user_id,
+                              rules::Money{amount.amount_minor(), amount.currency()}, now}));
     a.state = result.state;
     Save(tx, a);
     v1::Bid mine;
@@ -412,8 +411,7 @@ absl::StatusOr<Page<v1::Auction>> AuctionStore::List(const std::string& stream_i
     for (int i = 0; i < static_cast<int>(r.size()) && i < limit; ++i) {
       AuctionRecord a = AuctionFromRow(r[i]);
       ASSIGN_OR_RETURN(rules::AuctionTerms terms, StoredTerms(a));
-      const bool seller =
-          caller != nullptr && (caller->user_id == a.seller_id || IsAdmin(*caller));
+      const bool seller = caller != nullptr && (caller->user_id == a.seller_id || IsAdmin(*caller));
       page.items.push_back(AuctionToProto(a, terms, seller));
       if (i + 1 == limit && static_cast<int>(r.size()) > limit) {
         page.next = pagetoken::Cursor{absl::ToUnixMicros(a.state.started_at), a.id};

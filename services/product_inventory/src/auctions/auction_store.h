@@ -60,8 +60,8 @@ class AuctionStore {
   absl::StatusOr<v1::Auction> Get(const std::string& auction_id, const auth::Caller* caller);
   // A stream's auctions, newest first; `status` 0 = all.
   absl::StatusOr<Page<v1::Auction>> List(const std::string& stream_id, int status,
-                                         const auth::Caller* caller,
-                                         const pagetoken::Cursor& after, int limit);
+                                         const auth::Caller* caller, const pagetoken::Cursor& after,
+                                         int limit);
   // An auction's visible bids, highest (latest) first.
   absl::StatusOr<Page<v1::Bid>> ListBids(const std::string& auction_id,
                                          const pagetoken::Cursor& after, int limit);

@@ -10,10 +10,10 @@ std::vector<realtime_push::v1::RoomEvent> RoomEvents(const AppFixture& f,
   pqxx::connection c(f.dsn());
   pqxx::work tx(c);
   std::vector<realtime_push::v1::RoomEvent> out;
-  for (const auto& row : tx.exec_params(
-           "SELECT payload FROM outbox WHERE aggregate_id = $1 AND destination = "
-           "'realtime_push' AND type LIKE 'product_inventory.auction_%' ORDER BY id",
-           stream)) {
+  for (const auto& row :
+       tx.exec_params("SELECT payload FROM outbox WHERE aggregate_id = $1 AND destination = "
+                      "'realtime_push' AND type LIKE 'product_inventory.auction_%' ORDER BY id",
+                      stream)) {
     common::v1::Event event;
     event.ParseFromString(pqxx::binarystring(row[0]).str());
     realtime_push::v1::RoomEvent room;

@@ -31,16 +31,14 @@ TEST_CASE("auctions: bad input is refused with its reason and changes nothing") 
   pb::Product no_buy_now = c.Product([](pb::AuctionSettings& s) { s.clear_buy_now_price(); });
   pb::Auction plain = c.Start(no_buy_now.id(), 600);
   // A fixed-price product.
-  pb::CreateProductRequest fixed_req = Catalog::FixedPrice(c.CreateApparelType("Other"),
-                                                           c.CreateProfile(c.host(), "Fixed"),
-                                                           "fixed");
+  pb::CreateProductRequest fixed_req = Catalog::FixedPrice(
+      c.CreateApparelType("Other"), c.CreateProfile(c.host(), "Fixed"), "fixed");
   auto fixed = c.Create(c.host(), fixed_req);
   REQUIRE(fixed.status.ok());
   // An auction product in a stream that has ended.
   const std::string ended_stream = f.AddStream("usr_host");
-  pb::CreateProductRequest ended_req = Catalog::Auction(c.CreateApparelType("Third"),
-                                                        c.CreateProfile(c.host(), "Ended"),
-                                                        "ended");
+  pb::CreateProductRequest ended_req =
+      Catalog::Auction(c.CreateApparelType("Third"), c.CreateProfile(c.host(), "Ended"), "ended");
   ended_req.mutable_product()->mutable_auction_settings()->clear_reserve_price();
   ended_req.mutable_product()->set_stream_id(ended_stream);
   auto ended_product = c.Create(c.host(), ended_req);
@@ -48,8 +46,7 @@ TEST_CASE("auctions: bad input is refused with its reason and changes nothing") 
   {
     pqxx::connection conn(f.dsn());
     pqxx::work tx(conn);
-    tx.exec_params0("UPDATE streams SET status = 4, ended_at = now() WHERE id = $1",
-                    ended_stream);
+    tx.exec_params0("UPDATE streams SET status = 4, ended_at = now() WHERE id = $1", ended_stream);
     tx.commit();
   }
   const std::string unknown_auction = ids::NewId("auc");
@@ -60,8 +57,7 @@ TEST_CASE("auctions: bad input is refused with its reason and changes nothing") 
        grpc::StatusCode::FAILED_PRECONDITION, "BID_TOO_LOW"},
       {"bid on a closed auction", [&] { return c.Bid(buyer, cancelled.id(), 5000).status; },
        grpc::StatusCode::FAILED_PRECONDITION, "AUCTION_NOT_OPEN"},
-      {"bid in another currency",
-       [&] { return c.Bid(second, open.id(), 5000, "", "EUR").status; },
+      {"bid in another currency", [&] { return c.Bid(second, open.id(), 5000, "", "EUR").status; },
        grpc::StatusCode::INVALID_ARGUMENT, "CURRENCY_MISMATCH"},
       {"bid of nothing", [&] { return c.Bid(second, open.id(), 0).status; },
        grpc::StatusCode::INVALID_ARGUMENT, "BID_AMOUNT_INVALID"},
@@ -88,15 +84,13 @@ TEST_CASE("auctions: bad input is refused with its reason and changes nothing") 
        grpc::StatusCode::FAILED_PRECONDITION, "BUY_NOW_UNAVAILABLE"},
       {"buy-now at another price", [&] { return c.BuyNow(second, open.id(), 4999).status; },
        grpc::StatusCode::FAILED_PRECONDITION, "PRICE_CHANGED"},
-      {"buy-now on a closed auction",
-       [&] { return c.BuyNow(second, cancelled.id(), 5000).status; },
+      {"buy-now on a closed auction", [&] { return c.BuyNow(second, cancelled.id(), 5000).status; },
        grpc::StatusCode::FAILED_PRECONDITION, "AUCTION_NOT_OPEN"},
       {"a viewer starts one", [&] { return c.TryStart(c.viewer(), idle.id()).status; },
        grpc::StatusCode::PERMISSION_DENIED, "ROLE_REQUIRED"},
       {"another host starts one", [&] { return c.TryStart(c.other_host(), idle.id()).status; },
        grpc::StatusCode::PERMISSION_DENIED, "NOT_PRODUCT_OWNER"},
-      {"start of an unknown product",
-       [&] { return c.TryStart(c.host(), unknown_product).status; },
+      {"start of an unknown product", [&] { return c.TryStart(c.host(), unknown_product).status; },
        grpc::StatusCode::NOT_FOUND, "PRODUCT_NOT_FOUND"},
       {"start of a fixed-price product",
        [&] { return c.TryStart(c.host(), fixed.response.product().id()).status; },

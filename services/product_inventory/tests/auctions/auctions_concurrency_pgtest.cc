@@ -23,10 +23,8 @@ TEST_CASE("auctions: hundreds of concurrent bids end as the rules say") {
   Auctions c1(f, r1);
   Catalog c2(f, r2);
   // Ten minutes: the end is never near while the bids run.
-  pb::Auction auction = c1.Start(c1.Product([](pb::AuctionSettings& s) {
-                                   s.clear_buy_now_price();
-                                 }).id(),
-                                 600);
+  pb::Auction auction =
+      c1.Start(c1.Product([](pb::AuctionSettings& s) { s.clear_buy_now_price(); }).id(), 600);
 
   // 240 bids from 30 buyers; the maximums are distinct multiples of 100.00, far more than any
   // increment (at most 25.00) apart, so the highest maximum is always accepted whatever came
@@ -73,8 +71,8 @@ TEST_CASE("auctions: hundreds of concurrent bids end as the rules say") {
   REQUIRE_FALSE(accepted.empty());
 
   // What the rules make of these maximums in any order.
-  const int top = static_cast<int>(std::max_element(amounts.begin(), amounts.end()) -
-                                   amounts.begin());
+  const int top =
+      static_cast<int>(std::max_element(amounts.begin(), amounts.end()) - amounts.begin());
   const std::string winner = buyer_of(top);
   int64_t best_other = 0;
   for (int i = 0; i < kBids; ++i) {

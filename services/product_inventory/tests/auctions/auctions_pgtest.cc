@@ -89,8 +89,8 @@ TEST_CASE("auctions: proxy bids answer for the leader, by the increment table, h
   std::vector<realtime_push::v1::RoomEvent> events = RoomEvents(f, c.stream());
   int64_t version = 0;
   for (const auto& e : events) {
-    const auto& state = e.has_auction_started() ? e.auction_started().auction()
-                                                : e.auction_bid_placed().auction();
+    const auto& state =
+        e.has_auction_started() ? e.auction_started().auction() : e.auction_bid_placed().auction();
     CHECK(state.auction_id() == id);
     CHECK(state.version() > version);
     version = state.version();
@@ -116,9 +116,8 @@ TEST_CASE("auctions: proxy bids answer for the leader, by the increment table, h
 TEST_CASE("auctions: the reserve stays the seller's secret while reaching it is public") {
   AppFixture f;
   Auctions c(f, f.AddReplica());
-  pb::Product product = c.Product([](pb::AuctionSettings& s) {
-    *s.mutable_reserve_price() = Money(2000);
-  });
+  pb::Product product =
+      c.Product([](pb::AuctionSettings& s) { *s.mutable_reserve_price() = Money(2000); });
   pb::Auction a = c.Start(product.id(), 600);
   CHECK(a.settings().reserve_price().amount_minor() == 2000);  // the seller's own answer
   CHECK_FALSE(c.Get(a.id()).settings().has_reserve_price());
@@ -164,14 +163,13 @@ TEST_CASE("auctions: a bid near the end extends it but not in sudden death") {
   CHECK(bid.response.bid().extended_auction());
   CHECK(c.AllBids(sniped.id())[0].extended_auction());
   std::vector<std::string> types = RoomEventTypes(f, c.stream());
-  CHECK(types == std::vector<std::string>{"auction_started", "auction_bid_placed",
-                                          "auction_extended"});
+  CHECK(types ==
+        std::vector<std::string>{"auction_started", "auction_bid_placed", "auction_extended"});
   CHECK(RoomEvents(f, c.stream()).back().auction_extended().extended_by().seconds() > 0);
 
-  pb::Auction sudden = c.Start(c.Product([](pb::AuctionSettings& s) {
-                                 s.mutable_anti_snipe_window()->set_seconds(0);
-                               }).id(),
-                               10);
+  pb::Auction sudden = c.Start(
+      c.Product([](pb::AuctionSettings& s) { s.mutable_anti_snipe_window()->set_seconds(0); }).id(),
+      10);
   auto bid2 = c.Bid(a_token, sudden.id(), 1000);
   REQUIRE(bid2.status.ok());
   CHECK(bid2.response.auction().extension_count() == 0);
