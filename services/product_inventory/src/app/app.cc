@@ -32,6 +32,10 @@
 #include "pins/pins_rpcs.h"
 #include "pins/pins_sql.h"
 #include "pins/pins_store.h"
+#include "auctions/auction_closer.h"
+#include "auctions/auction_rpcs.h"
+#include "auctions/auction_sql.h"
+#include "auctions/auction_store.h"
 
 namespace shopcast::db::embedded {
 const MigrationSet& product_inventoryMigrations();
@@ -76,6 +80,11 @@ struct App::Parts {
   // ---- area parts: stock ----
 
   // ---- area parts: auctions ----
+  // Set by the stock area (before the auctions wiring): the winner's hold at a sale.
+  AuctionHooks* auction_hooks = nullptr;
+  std::unique_ptr<auctions::AuctionStore> auction_store;
+  std::unique_ptr<auctions::AuctionRpcs> auction_rpcs;
+  std::unique_ptr<auctions::AuctionCloser> auction_closer;
 
   // ---- area parts: pins ----
   std::unique_ptr<pins::PinsStore> pins_store;
@@ -108,6 +117,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   // ---- area statements ----
   for (auto& s : catalog::sql::PreparedStatements()) statements.push_back(std::move(s));
   for (auto& s : pins::sql::PreparedStatements()) statements.push_back(std::move(s));
+  for (auto& s : auctions::sql::PreparedStatements()) statements.push_back(std::move(s));
   // One connection beyond the executor's threads for the relay's rounds.
   auto pool =
       db::Pool::Create(db::PoolOptions{config.db_dsn, config.db_pool_size + 1, absl::Seconds(5),
@@ -190,6 +200,11 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
       *p->catalog_store, *p->verifier, &p->revoked, *p->page_tokens, executor, catalog_options);
 
   // ---- area wiring: auctions ----
+  p->auction_store = std::make_unique<auctions::AuctionStore>(*p->pool, new_id, p->auction_hooks);
+  p->auction_rpcs = std::make_unique<auctions::AuctionRpcs>(*p->auction_store, *p->verifier,
+                                                            &p->revoked, *p->page_tokens, executor);
+  p->auction_closer =
+      std::make_unique<auctions::AuctionCloser>(*p->auction_store, config.auction_close_interval);
 
   // ---- area wiring: pins ----
   // After the stream directory's handler: at stream_ended the end is recorded (and the stream's
@@ -206,6 +221,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   // ---- area routes ----
   areas.catalog = p->catalog_rpcs.get();
   areas.pins = p->pins_rpcs.get();
+  areas.auctions = p->auction_rpcs.get();
 
   InternalAreas internal_areas;
   // ---- area internal routes ----
@@ -234,6 +250,8 @@ absl::Status App::Start() {
   if (p.relay) p.relay->Start();
 
   // ---- area start ----
+  // The closer before the listeners: auctions that ended while no replica ran close at once.
+  p.auction_closer->Start();
 
   return p.host->Start();
 }
@@ -246,6 +264,7 @@ void App::Stop() {
 
   // ---- area stop ----
   // After the drain: no handler changes anything any more.
+  p.auction_closer->Stop();
 
   // Last: what the drained calls committed is still delivered by the next replica's relay.
   if (p.relay) p.relay->Stop();

@@ -9,7 +9,8 @@ target_link_libraries(product_inventory_app PUBLIC
   shopcast::events shopcast::pagetoken shopcast::startup absl::flags
   # ---- area libraries (one line each) ----
   product_inventory_catalog
-  product_inventory_pins)
+  product_inventory_pins
+  product_inventory_auctions)
 shopcast_warnings(product_inventory_app)
 
 add_executable(product-inventory ${CMAKE_CURRENT_SOURCE_DIR}/src/main.cc)

@@ -41,6 +41,9 @@ ABSL_FLAG(double, buy_now_suggest_multiplier, 2.0,
 
 // ---- pins ----
 ABSL_FLAG(int, max_pins, 3, "products pinned at once in one stream (1..20)");
+// ---- auctions ----
+ABSL_FLAG(absl::Duration, auction_close_interval, absl::Milliseconds(250),
+          "how often the closer looks for auctions past their end (10ms..10s)");
 
 namespace shopcast::product_inventory {
 
@@ -115,6 +118,12 @@ absl::StatusOr<Config> LoadConfig() {
   c.max_pins = absl::GetFlag(FLAGS_max_pins);
   if (c.max_pins < 1 || c.max_pins > 20) {
     return absl::InvalidArgumentError("max_pins must be 1..20");
+  }
+  // ---- auctions ----
+  c.auction_close_interval = absl::GetFlag(FLAGS_auction_close_interval);
+  if (c.auction_close_interval < absl::Milliseconds(10) ||
+      c.auction_close_interval > absl::Seconds(10)) {
+    return absl::InvalidArgumentError("auction_close_interval must be 10ms..10s");
   }
   return c;
 }

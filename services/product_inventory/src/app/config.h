@@ -52,6 +52,10 @@ struct Config {
   // ---- pins ----
   // Products pinned at once in one stream.
   int max_pins = 3;
+  // ---- auctions ----
+  // How often each replica's closer looks for auctions past their end (an auction closes at
+  // most this late).
+  absl::Duration auction_close_interval = absl::Milliseconds(250);
 };
 
 // Reads the parsed flags into a Config; an absent or malformed value is an error naming it.

@@ -41,6 +41,13 @@ SHOPCAST_PI_FORWARD(catalog, DeleteShippingProfile)
 // ---- stock ----
 
 // ---- auctions ----
+SHOPCAST_PI_FORWARD(auctions, StartAuction)
+SHOPCAST_PI_FORWARD(auctions, PlaceBid)
+SHOPCAST_PI_FORWARD(auctions, GetAuction)
+SHOPCAST_PI_FORWARD(auctions, ListAuctions)
+SHOPCAST_PI_FORWARD(auctions, ListBids)
+SHOPCAST_PI_FORWARD(auctions, BuyNow)
+SHOPCAST_PI_FORWARD(auctions, CloseAuction)
 
 // ---- pins ----
 SHOPCAST_PI_FORWARD(pins, PinProduct)

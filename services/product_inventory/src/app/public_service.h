@@ -12,6 +12,7 @@
 // ---- area headers: stock ----
 
 // ---- area headers: auctions ----
+#include "auctions/auction_rpcs.h"
 
 // ---- area headers: pins ----
 #include "pins/pins_rpcs.h"
@@ -32,6 +33,7 @@ struct PublicAreas {
   // ---- stock ----
 
   // ---- auctions ----
+  auctions::AuctionRpcs* auctions = nullptr;
 
   // ---- pins ----
   pins::PinsRpcs* pins = nullptr;
@@ -64,6 +66,13 @@ class PublicService : public v1::ProductInventoryService::CallbackService {
   // ---- stock ----
 
   // ---- auctions ----
+  SHOPCAST_PI_UNARY(StartAuction);
+  SHOPCAST_PI_UNARY(PlaceBid);
+  SHOPCAST_PI_UNARY(GetAuction);
+  SHOPCAST_PI_UNARY(ListAuctions);
+  SHOPCAST_PI_UNARY(ListBids);
+  SHOPCAST_PI_UNARY(BuyNow);
+  SHOPCAST_PI_UNARY(CloseAuction);
 
   // ---- pins ----
   SHOPCAST_PI_UNARY(PinProduct);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "shopcast/product_inventory/v1/product_inventory.pb.h"
 
@@ -28,6 +29,22 @@ class StockHooks {
   // and the room's ProductCard).
   virtual absl::StatusOr<std::map<std::string, v1::Stock>> ReadStock(
       pqxx::work& tx, const std::vector<std::string>& product_ids) = 0;
+};
+
+// The stock area's part in an auction's close. The auctions area calls it (when the App wired
+// one) inside the transaction that closes an auction SOLD or BOUGHT_NOW, so the sale and the
+// winner's hold commit together; without it the winner and outcome are recorded, no hold made.
+class AuctionHooks {
+ public:
+  virtual ~AuctionHooks() = default;
+  // Holds the auctioned unit of `product_id` for `buyer_id` at `price` (the winning bid or the
+  // buy-now price) for `hold`, as a RESERVATION_SOURCE_AUCTION_WIN / BUY_NOW reservation naming
+  // `auction_id`. Returns its res_… id. An error rolls the close back (the closer retries).
+  virtual absl::StatusOr<std::string> HoldForWinner(pqxx::work& tx, const std::string& product_id,
+                                                    const std::string& buyer_id,
+                                                    const common::v1::Money& price,
+                                                    const std::string& auction_id,
+                                                    absl::Duration hold, absl::Time now) = 0;
 };
 
 }  // namespace shopcast::product_inventory
