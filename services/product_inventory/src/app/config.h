@@ -48,6 +48,18 @@ struct Config {
   int buy_now_min_premium_percent = 20;
   // SuggestBuyNowPrice: starting bid x this.
   double buy_now_suggest_multiplier = 2.0;
+
+  // ---- product_images ----
+  // Folder of the content-addressed rendition files; empty: uploads are not served.
+  std::string image_root;
+  // Rendition URL = this + key (a CDN or the gateway's image path).
+  std::string image_url_prefix = "/images/";
+  int64_t image_max_upload_bytes = 20 * 1024 * 1024;
+  int image_max_side = 12000;
+  int64_t image_max_pixels = 50'000'000;
+  int image_max_per_product = 8;
+  // Uploads decoded at once; fewer than db_pool_size so database work always has threads.
+  int image_max_concurrent = 2;
 };
 
 // Reads the parsed flags into a Config; an absent or malformed value is an error naming it.

@@ -44,4 +44,9 @@ SHOPCAST_PI_FORWARD(catalog, DeleteShippingProfile)
 
 // ---- pins ----
 
+// ---- product_images ----
+SHOPCAST_PI_FORWARD(product_images, UploadProductImage)
+SHOPCAST_PI_FORWARD(product_images, DeleteProductImage)
+SHOPCAST_PI_FORWARD(product_images, GetProductImage)
+
 }  // namespace shopcast::product_inventory

@@ -15,6 +15,9 @@
 
 // ---- area headers: pins ----
 
+// ---- area headers: product_images ----
+#include "product_images/product_images_rpcs.h"
+
 // Declares the override of unary `Method` (request and response named after it).
 #define SHOPCAST_PI_UNARY(Method)                                      \
   grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx,   \
@@ -33,6 +36,9 @@ struct PublicAreas {
   // ---- auctions ----
 
   // ---- pins ----
+
+  // ---- product_images ----
+  product_images::ProductImagesRpcs* product_images = nullptr;
 };
 
 class PublicService : public v1::ProductInventoryService::CallbackService {
@@ -64,6 +70,11 @@ class PublicService : public v1::ProductInventoryService::CallbackService {
   // ---- auctions ----
 
   // ---- pins ----
+
+  // ---- product_images ----
+  SHOPCAST_PI_UNARY(UploadProductImage);
+  SHOPCAST_PI_UNARY(DeleteProductImage);
+  SHOPCAST_PI_UNARY(GetProductImage);
 
  private:
   PublicAreas areas_;
