@@ -9,6 +9,9 @@
 #include <sstream>
 
 #include "images_client.h"
+#include "shopcast/common/v1/event.pb.h"
+#include "shopcast/realtime_push/v1/realtime_push.pb.h"
+#include <pqxx/pqxx>
 
 namespace shopcast::product_inventory::testing {
 namespace {
@@ -114,6 +117,24 @@ TEST_CASE("product_images: a stream product's room hears of every image change")
   REQUIRE(up.status.ok());
   CHECK(w.f().Count("SELECT count(*) FROM outbox WHERE aggregate_id = '" + stream +
                     "' AND type = 'product_inventory.product_updated'") == 1);
+  {
+    // The room's card shows the new version and the photo's card-sized rendition.
+    pqxx::connection conn(w.f().dsn());
+    pqxx::work tx(conn);
+    pqxx::row row = tx.exec1(
+        "SELECT payload FROM outbox WHERE type = 'product_inventory.product_updated'");
+    common::v1::Event event;
+    REQUIRE(event.ParseFromString(pqxx::binarystring(row[0]).str()));
+    realtime_push::v1::RoomEvent room;
+    REQUIRE(event.payload().UnpackTo(&room));
+    const realtime_push::v1::ProductCard& card = room.product_updated().product();
+    CHECK(card.version() == up.response.version());
+    std::string card_url;
+    for (const auto& r : up.response.image().renditions()) {
+      if (r.size() == "card" && card_url.empty()) card_url = r.url();
+    }
+    CHECK(card.image_url() == card_url);
+  }
   pb::DeleteProductImageRequest del;
   del.set_product_id(product.id());
   del.set_image_id(up.response.image().id());
