@@ -139,9 +139,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   // An upload arrives in one message: room for the largest plus the request's other fields;
   // never below the default, so every other RPC keeps the usual bound.
   if (!config.image_root.empty()) {
-    host_options.max_receive_message_bytes =
-        std::max<int64_t>(host_options.max_receive_message_bytes,
-                          config.image_max_upload_bytes + 64 * 1024);
+    host_options.max_receive_message_bytes = std::max<int64_t>(
+        host_options.max_receive_message_bytes, config.image_max_upload_bytes + 64 * 1024);
   }
   p->host = std::make_unique<server::ServiceHost>(host_options);
   prometheus::Registry* metrics = &p->host->metrics();
@@ -237,8 +236,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
         *p->pool, *p->catalog_store, *p->image_rows, new_id, config.image_max_per_product);
     p->product_images_rpcs = std::make_unique<product_images::ProductImagesRpcs>(
         *p->product_images_store, *p->image_processor, *p->rendition_store, *p->verifier,
-        &p->revoked, executor,
-        product_images::ProductImagesOptions{config.image_max_concurrent});
+        &p->revoked, executor, product_images::ProductImagesOptions{config.image_max_concurrent});
   }
 
   PublicAreas areas;

@@ -233,8 +233,7 @@ Page<T> CutPage(std::vector<T> items, int limit,
 
 }  // namespace
 
-CatalogStore::CatalogStore(db::Pool& pool, IdMaker new_id, StockHooks* stock,
-                           ImageHooks* images)
+CatalogStore::CatalogStore(db::Pool& pool, IdMaker new_id, StockHooks* stock, ImageHooks* images)
     : pool_(pool), new_id_(std::move(new_id)), stock_(stock), images_(images) {}
 
 // ---- product types ----

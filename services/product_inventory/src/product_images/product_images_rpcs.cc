@@ -102,8 +102,7 @@ grpc::ServerUnaryReactor* ProductImagesRpcs::DeleteProductImage(
                      auth::AuthenticateCaller(*ctx, verifier_, revoked_, absl::Now()));
     RETURN_IF_ERROR(auth::RequireRole(caller, auth::Role::kHost));
     RETURN_IF_ERROR(CheckId(request->product_id(), "prd", "product_id", "PRODUCT_NOT_FOUND"));
-    RETURN_IF_ERROR(
-        CheckId(request->image_id(), "img", "image_id", "PRODUCT_IMAGE_NOT_FOUND"));
+    RETURN_IF_ERROR(CheckId(request->image_id(), "img", "image_id", "PRODUCT_IMAGE_NOT_FOUND"));
     ASSIGN_OR_RETURN(ImageList list,
                      store_.DeleteImage(caller, request->product_id(), request->image_id(),
                                         request->expected_version(), absl::Now()));
@@ -125,8 +124,7 @@ grpc::ServerUnaryReactor* ProductImagesRpcs::GetProductImage(
     response->set_content_type(std::string(images::MimeType(key.format)));
     response->set_etag(images::ETagOf(key));
     // A key names its content, so a matching ETag needs no look at the disk.
-    if (!request->if_none_match().empty() &&
-        images::NotModified(request->if_none_match(), key)) {
+    if (!request->if_none_match().empty() && images::NotModified(request->if_none_match(), key)) {
       response->set_not_modified(true);
       return absl::OkStatus();
     }

@@ -31,8 +31,7 @@ absl::StatusOr<v1::Product> ProductImagesStore::LockOwned(pqxx::work& tx,
                                                           const std::string& product_id,
                                                           int64_t expected_version) {
   ASSIGN_OR_RETURN(std::optional<v1::Product> found, catalog_.LockProduct(tx, product_id));
-  const bool owner = found.has_value() &&
-                     (found->seller_id() == caller.user_id || IsAdmin(caller));
+  const bool owner = found.has_value() && (found->seller_id() == caller.user_id || IsAdmin(caller));
   // Another host's draft is as invisible here as in GetProduct.
   if (!found.has_value() || (found->status() == v1::PRODUCT_STATUS_DRAFT && !owner)) {
     return NotFound("PRODUCT_NOT_FOUND", "no such product");
@@ -70,8 +69,7 @@ absl::Status ProductImagesStore::CheckCanAdd(const auth::Caller& caller,
   });
 }
 
-absl::StatusOr<ImageList> ProductImagesStore::Finish(pqxx::work& tx,
-                                                     const std::string& product_id,
+absl::StatusOr<ImageList> ProductImagesStore::Finish(pqxx::work& tx, const std::string& product_id,
                                                      absl::Time now) {
   tx.exec_prepared0("pi_img_bump_product", product_id, PgTime(now));
   ASSIGN_OR_RETURN(std::optional<v1::Product> product, catalog_.LockProduct(tx, product_id));

@@ -43,8 +43,8 @@ class ProductImagesStore {
 
   // Records `image` (renditions with keys, width, height) at `position` (out of range: last).
   absl::StatusOr<ImageList> AddImage(const auth::Caller& caller, const std::string& product_id,
-                                     int64_t expected_version, int position,
-                                     v1::ProductImage image, absl::Time now);
+                                     int64_t expected_version, int position, v1::ProductImage image,
+                                     absl::Time now);
 
   // NOT_FOUND/PRODUCT_IMAGE_NOT_FOUND when the product has no such image.
   absl::StatusOr<ImageList> DeleteImage(const auth::Caller& caller, const std::string& product_id,

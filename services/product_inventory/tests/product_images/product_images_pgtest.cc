@@ -5,13 +5,14 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <map>
+#include <pqxx/pqxx>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "images_client.h"
 #include "shopcast/common/v1/event.pb.h"
 #include "shopcast/realtime_push/v1/realtime_push.pb.h"
-#include <pqxx/pqxx>
 
 namespace shopcast::product_inventory::testing {
 namespace {
@@ -121,8 +122,8 @@ TEST_CASE("product_images: a stream product's room hears of every image change")
     // The room's card shows the new version and the photo's card-sized rendition.
     pqxx::connection conn(w.f().dsn());
     pqxx::work tx(conn);
-    pqxx::row row = tx.exec1(
-        "SELECT payload FROM outbox WHERE type = 'product_inventory.product_updated'");
+    pqxx::row row =
+        tx.exec1("SELECT payload FROM outbox WHERE type = 'product_inventory.product_updated'");
     common::v1::Event event;
     REQUIRE(event.ParseFromString(pqxx::binarystring(row[0]).str()));
     realtime_push::v1::RoomEvent room;
@@ -208,6 +209,49 @@ TEST_CASE("product_images: an upload at a position shifts the later images") {
   CHECK(r.response.images(0).id() == r.response.image().id());
   CHECK(r.response.images(1).id() == ids[0]);
   CHECK(r.response.images(2).id() == ids[1]);
+}
+
+TEST_CASE("product_images: concurrent uploads never pass the limit and keep positions dense") {
+  ImagesWorld w;
+  const pb::Product product = w.NewProduct("p1");
+  constexpr int kUploads = 6;
+  std::vector<std::string> images;
+  for (int i = 0; i < kUploads; ++i) {
+    images.push_back(img::testing::MakeImage(img::SourceFormat::kPng, 40 + i, 40));
+  }
+  std::vector<grpc::Status> results(kUploads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kUploads; ++i) {
+    threads.emplace_back([&, i] {
+      pb::UploadProductImageRequest req;
+      req.set_product_id(product.id());
+      req.set_image(images[i]);
+      req.set_position(0);  // every one shifts the others
+      results[i] = w.c().Call(&Stub::UploadProductImage, w.c().host(), req).status;
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  int ok = 0;
+  for (const grpc::Status& s : results) {
+    if (s.ok()) {
+      ++ok;
+      continue;
+    }
+    INFO(s.error_message());
+    // Full, or this replica's decoding slots were all taken: nothing else.
+    CHECK(((s.error_code() == grpc::StatusCode::FAILED_PRECONDITION &&
+            ReasonOf(s) == "TOO_MANY_IMAGES") ||
+           (s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED &&
+            ReasonOf(s) == "IMAGE_UPLOADS_BUSY")));
+  }
+  CHECK(ok >= 1);
+  CHECK(ok <= kTestMaxImages);
+  CHECK(w.Rows() == ok);
+  CHECK(w.f().Count("SELECT count(DISTINCT position) FROM product_images") == ok);
+  CHECK(w.f().Count("SELECT coalesce(max(position), -1) FROM product_images") == ok - 1);
+  const pb::Product read = w.Get(product.id());
+  CHECK(read.version() == product.version() + ok);
+  CHECK(read.images_size() == ok);
 }
 
 }  // namespace
