@@ -1,5 +1,6 @@
 #include "app/app.h"
 
+#include <algorithm>
 #include <map>
 
 #include "app/event_sink_service.h"
@@ -36,6 +37,12 @@
 #include "auctions/auction_rpcs.h"
 #include "auctions/auction_sql.h"
 #include "auctions/auction_store.h"
+#include "images/image_processor.h"
+#include "images/rendition_store.h"
+#include "product_images/image_rows.h"
+#include "product_images/product_images_rpcs.h"
+#include "product_images/product_images_sql.h"
+#include "product_images/product_images_store.h"
 
 namespace shopcast::db::embedded {
 const MigrationSet& product_inventoryMigrations();
@@ -72,6 +79,8 @@ struct App::Parts {
   std::unique_ptr<EventSinkService> event_sink;
   // Set by the stock area; the catalogue creates stock rows through it.
   StockHooks* stock_hooks = nullptr;
+  // Set by the product_images area; the catalogue fills Product.images through it.
+  ImageHooks* image_hooks = nullptr;
 
   // ---- area parts: catalog ----
   std::unique_ptr<catalog::CatalogStore> catalog_store;
@@ -89,6 +98,13 @@ struct App::Parts {
   // ---- area parts: pins ----
   std::unique_ptr<pins::PinsStore> pins_store;
   std::unique_ptr<pins::PinsRpcs> pins_rpcs;
+
+  // ---- area parts: product_images ----
+  std::unique_ptr<images::ImageProcessor> image_processor;
+  std::unique_ptr<images::FileRenditionStore> rendition_store;
+  std::unique_ptr<product_images::ImageRows> image_rows;
+  std::unique_ptr<product_images::ProductImagesStore> product_images_store;
+  std::unique_ptr<product_images::ProductImagesRpcs> product_images_rpcs;
 
   std::unique_ptr<PublicService> public_service;
   std::unique_ptr<InternalService> internal_service;
@@ -118,6 +134,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   for (auto& s : catalog::sql::PreparedStatements()) statements.push_back(std::move(s));
   for (auto& s : pins::sql::PreparedStatements()) statements.push_back(std::move(s));
   for (auto& s : auctions::sql::PreparedStatements()) statements.push_back(std::move(s));
+  for (auto& s : product_images::sql::PreparedStatements()) statements.push_back(std::move(s));
   // One connection beyond the executor's threads for the relay's rounds.
   auto pool =
       db::Pool::Create(db::PoolOptions{config.db_dsn, config.db_pool_size + 1, absl::Seconds(5),
@@ -134,6 +151,13 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   host_options.unready_delay = config.shutdown_unready_delay;
   host_options.internal_grpc_addr = config.internal_grpc_addr;
   host_options.internal_credentials = auth::InternalServerCredentials(p->tls);
+  // ---- area host options: product_images ----
+  // An upload arrives in one message: room for the largest plus the request's other fields;
+  // never below the default, so every other RPC keeps the usual bound.
+  if (!config.image_root.empty()) {
+    host_options.max_receive_message_bytes = std::max<int64_t>(
+        host_options.max_receive_message_bytes, config.image_max_upload_bytes + 64 * 1024);
+  }
   p->host = std::make_unique<server::ServiceHost>(host_options);
   prometheus::Registry* metrics = &p->host->metrics();
   server::Executor& executor = p->host->executor();
@@ -190,12 +214,20 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   // ---- area wiring: stock ----
   // (sets p->stock_hooks before the catalogue is built)
 
+  // ---- area wiring: product_images (hooks) ----
+  // (sets p->image_hooks before the catalogue is built)
+  if (!config.image_root.empty()) {
+    p->image_rows = std::make_unique<product_images::ImageRows>(config.image_url_prefix);
+    p->image_hooks = p->image_rows.get();
+  }
+
   // ---- area wiring: catalog ----
   catalog::CatalogOptions catalog_options;
   catalog_options.pricing.price_ceiling_minor = config.price_ceiling_minor;
   catalog_options.pricing.buy_now_min_premium_percent = config.buy_now_min_premium_percent;
   catalog_options.pricing.buy_now_suggest_multiplier = config.buy_now_suggest_multiplier;
-  p->catalog_store = std::make_unique<catalog::CatalogStore>(*p->pool, new_id, p->stock_hooks);
+  p->catalog_store =
+      std::make_unique<catalog::CatalogStore>(*p->pool, new_id, p->stock_hooks, p->image_hooks);
   p->catalog_rpcs = std::make_unique<catalog::CatalogRpcs>(
       *p->catalog_store, *p->verifier, &p->revoked, *p->page_tokens, executor, catalog_options);
 
@@ -217,11 +249,32 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   p->pins_rpcs = std::make_unique<pins::PinsRpcs>(*p->pins_store, *p->verifier, &p->revoked,
                                                   executor, config.max_pins);
 
+  // ---- area wiring: product_images ----
+  if (!config.image_root.empty()) {
+    images::ProcessorOptions processor_options;
+    processor_options.limits.max_upload_bytes = static_cast<size_t>(config.image_max_upload_bytes);
+    processor_options.limits.max_side = config.image_max_side;
+    processor_options.limits.max_pixels = config.image_max_pixels;
+    processor_options.max_concurrent = config.image_max_concurrent;
+    auto processor = images::ImageProcessor::Create(std::move(processor_options));
+    if (!processor.ok()) return Step("image_processor", processor.status());
+    p->image_processor = *std::move(processor);
+    auto renditions = images::FileRenditionStore::Open(config.image_root);
+    if (!renditions.ok()) return Step("image_root", renditions.status());
+    p->rendition_store = *std::move(renditions);
+    p->product_images_store = std::make_unique<product_images::ProductImagesStore>(
+        *p->pool, *p->catalog_store, *p->image_rows, new_id, config.image_max_per_product);
+    p->product_images_rpcs = std::make_unique<product_images::ProductImagesRpcs>(
+        *p->product_images_store, *p->image_processor, *p->rendition_store, *p->verifier,
+        &p->revoked, executor, product_images::ProductImagesOptions{config.image_max_concurrent});
+  }
+
   PublicAreas areas;
   // ---- area routes ----
   areas.catalog = p->catalog_rpcs.get();
   areas.pins = p->pins_rpcs.get();
   areas.auctions = p->auction_rpcs.get();
+  areas.product_images = p->product_images_rpcs.get();
 
   InternalAreas internal_areas;
   // ---- area internal routes ----

@@ -10,7 +10,8 @@ target_link_libraries(product_inventory_app PUBLIC
   # ---- area libraries (one line each) ----
   product_inventory_catalog
   product_inventory_pins
-  product_inventory_auctions)
+  product_inventory_auctions
+  product_inventory_product_images)
 shopcast_warnings(product_inventory_app)
 
 add_executable(product-inventory ${CMAKE_CURRENT_SOURCE_DIR}/src/main.cc)

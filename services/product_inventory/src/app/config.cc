@@ -44,6 +44,17 @@ ABSL_FLAG(int, max_pins, 3, "products pinned at once in one stream (1..20)");
 // ---- auctions ----
 ABSL_FLAG(absl::Duration, auction_close_interval, absl::Milliseconds(250),
           "how often the closer looks for auctions past their end (10ms..10s)");
+// ---- product_images ----
+ABSL_FLAG(std::string, image_root, "",
+          "folder for product image renditions (content-addressed files); empty: no uploads");
+ABSL_FLAG(std::string, image_url_prefix, "/images/", "rendition URL prefix (URL = prefix + key)");
+ABSL_FLAG(int64_t, image_max_upload_bytes, 20 * 1024 * 1024,
+          "largest product image upload, bytes (64 KiB..64 MiB)");
+ABSL_FLAG(int, image_max_side, 12000, "largest declared image width or height, pixels");
+ABSL_FLAG(int64_t, image_max_pixels, 50'000'000, "largest declared width x height");
+ABSL_FLAG(int, image_max_per_product, 8, "images a product may have (1..50)");
+ABSL_FLAG(int, image_max_concurrent, 2,
+          "uploads decoded at once per replica (1..db_pool_size-1); more are refused");
 
 namespace shopcast::product_inventory {
 
@@ -124,6 +135,26 @@ absl::StatusOr<Config> LoadConfig() {
   if (c.auction_close_interval < absl::Milliseconds(10) ||
       c.auction_close_interval > absl::Seconds(10)) {
     return absl::InvalidArgumentError("auction_close_interval must be 10ms..10s");
+  }
+  // ---- product_images ----
+  c.image_root = absl::GetFlag(FLAGS_image_root);
+  c.image_url_prefix = absl::GetFlag(FLAGS_image_url_prefix);
+  c.image_max_upload_bytes = absl::GetFlag(FLAGS_image_max_upload_bytes);
+  c.image_max_side = absl::GetFlag(FLAGS_image_max_side);
+  c.image_max_pixels = absl::GetFlag(FLAGS_image_max_pixels);
+  c.image_max_per_product = absl::GetFlag(FLAGS_image_max_per_product);
+  c.image_max_concurrent = absl::GetFlag(FLAGS_image_max_concurrent);
+  if (c.image_max_upload_bytes < 64 * 1024 || c.image_max_upload_bytes > 64 * 1024 * 1024) {
+    return absl::InvalidArgumentError("image_max_upload_bytes must be 64 KiB..64 MiB");
+  }
+  if (c.image_max_side < 16 || c.image_max_pixels < 256) {
+    return absl::InvalidArgumentError("image_max_side must be >= 16 and image_max_pixels >= 256");
+  }
+  if (c.image_max_per_product < 1 || c.image_max_per_product > 50) {
+    return absl::InvalidArgumentError("image_max_per_product must be 1..50");
+  }
+  if (c.image_max_concurrent < 1 || c.image_max_concurrent >= c.db_pool_size) {
+    return absl::InvalidArgumentError("image_max_concurrent must be 1..db_pool_size-1");
   }
   return c;
 }

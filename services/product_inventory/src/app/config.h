@@ -56,6 +56,17 @@ struct Config {
   // How often each replica's closer looks for auctions past their end (an auction closes at
   // most this late).
   absl::Duration auction_close_interval = absl::Milliseconds(250);
+  // ---- product_images ----
+  // Folder of the content-addressed rendition files; empty: uploads are not served.
+  std::string image_root;
+  // Rendition URL = this + key (a CDN or the gateway's image path).
+  std::string image_url_prefix = "/images/";
+  int64_t image_max_upload_bytes = 20 * 1024 * 1024;
+  int image_max_side = 12000;
+  int64_t image_max_pixels = 50'000'000;
+  int image_max_per_product = 8;
+  // Uploads decoded at once; fewer than db_pool_size so database work always has threads.
+  int image_max_concurrent = 2;
 };
 
 // Reads the parsed flags into a Config; an absent or malformed value is an error naming it.

@@ -54,4 +54,9 @@ SHOPCAST_PI_FORWARD(pins, PinProduct)
 SHOPCAST_PI_FORWARD(pins, UnpinProduct)
 SHOPCAST_PI_FORWARD(pins, ListPinnedProducts)
 
+// ---- product_images ----
+SHOPCAST_PI_FORWARD(product_images, UploadProductImage)
+SHOPCAST_PI_FORWARD(product_images, DeleteProductImage)
+SHOPCAST_PI_FORWARD(product_images, GetProductImage)
+
 }  // namespace shopcast::product_inventory

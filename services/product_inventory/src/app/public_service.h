@@ -17,6 +17,9 @@
 // ---- area headers: pins ----
 #include "pins/pins_rpcs.h"
 
+// ---- area headers: product_images ----
+#include "product_images/product_images_rpcs.h"
+
 // Declares the override of unary `Method` (request and response named after it).
 #define SHOPCAST_PI_UNARY(Method)                                      \
   grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx,   \
@@ -37,6 +40,9 @@ struct PublicAreas {
 
   // ---- pins ----
   pins::PinsRpcs* pins = nullptr;
+
+  // ---- product_images ----
+  product_images::ProductImagesRpcs* product_images = nullptr;
 };
 
 class PublicService : public v1::ProductInventoryService::CallbackService {
@@ -78,6 +84,11 @@ class PublicService : public v1::ProductInventoryService::CallbackService {
   SHOPCAST_PI_UNARY(PinProduct);
   SHOPCAST_PI_UNARY(UnpinProduct);
   SHOPCAST_PI_UNARY(ListPinnedProducts);
+
+  // ---- product_images ----
+  SHOPCAST_PI_UNARY(UploadProductImage);
+  SHOPCAST_PI_UNARY(DeleteProductImage);
+  SHOPCAST_PI_UNARY(GetProductImage);
 
  private:
   PublicAreas areas_;

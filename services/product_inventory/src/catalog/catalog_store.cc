@@ -132,6 +132,7 @@ std::string ProductBody(v1::Product p) {
   p.clear_queue();
   p.clear_open_auction_id();
   p.clear_status();
+  p.clear_images();
   return p.SerializeAsString();
 }
 
@@ -147,10 +148,22 @@ absl::StatusOr<std::optional<v1::Product>> ReadProduct(pqxx::work& tx, const std
   return std::optional<v1::Product>(ProductFromRow(id, r[0]));
 }
 
-absl::Status FillStock(pqxx::work& tx, StockHooks* stock, std::vector<v1::Product*> products) {
-  if (stock == nullptr || products.empty()) return absl::OkStatus();
+// Stock and images, the parts other areas own.
+absl::Status FillStock(pqxx::work& tx, StockHooks* stock, ImageHooks* images,
+                       std::vector<v1::Product*> products) {
+  if (products.empty()) return absl::OkStatus();
   std::vector<std::string> ids;
   for (const v1::Product* p : products) ids.push_back(p->id());
+  if (images != nullptr) {
+    ASSIGN_OR_RETURN(auto images_by_id, images->ReadImages(tx, ids));
+    for (v1::Product* p : products) {
+      p->clear_images();
+      auto it = images_by_id.find(p->id());
+      if (it == images_by_id.end()) continue;
+      for (const v1::ProductImage& image : it->second) *p->add_images() = image;
+    }
+  }
+  if (stock == nullptr) return absl::OkStatus();
   ASSIGN_OR_RETURN(auto by_id, stock->ReadStock(tx, ids));
   for (v1::Product* p : products) {
     auto it = by_id.find(p->id());
@@ -220,8 +233,8 @@ Page<T> CutPage(std::vector<T> items, int limit,
 
 }  // namespace
 
-CatalogStore::CatalogStore(db::Pool& pool, IdMaker new_id, StockHooks* stock)
-    : pool_(pool), new_id_(std::move(new_id)), stock_(stock) {}
+CatalogStore::CatalogStore(db::Pool& pool, IdMaker new_id, StockHooks* stock, ImageHooks* images)
+    : pool_(pool), new_id_(std::move(new_id)), stock_(stock), images_(images) {}
 
 // ---- product types ----
 
@@ -431,7 +444,7 @@ absl::StatusOr<v1::Product> CatalogStore::CreateProduct(const auth::Caller& call
           if (!seen.empty()) {
             ASSIGN_OR_RETURN(std::optional<v1::Product> first,
                              ReadProduct(tx, seen[0][0].as<std::string>(), false));
-            RETURN_IF_ERROR(FillStock(tx, stock_, {&*first}));
+            RETURN_IF_ERROR(FillStock(tx, stock_, images_, {&*first}));
             return *first;
           }
           if (!draft.stream_id().empty() && ids::IsValidId(draft.stream_id(), "str")) {
@@ -477,7 +490,7 @@ absl::StatusOr<v1::Product> CatalogStore::CreateProduct(const auth::Caller& call
           // The stock area's row, in this transaction (common/hooks.h).
           if (stock_ != nullptr) {
             RETURN_IF_ERROR(stock_->CreateStock(tx, product.id(), input.initial_stock, now));
-            RETURN_IF_ERROR(FillStock(tx, stock_, {&product}));
+            RETURN_IF_ERROR(FillStock(tx, stock_, images_, {&product}));
           }
           AnnounceProduct(tx, product, /*created=*/true, product.stream_id());
           return product;
@@ -523,7 +536,7 @@ absl::StatusOr<v1::Product> CatalogStore::GetProduct(const std::string& id,
     if (!product.has_value() || (product->status() == v1::PRODUCT_STATUS_DRAFT && !seller)) {
       return NotFound("PRODUCT_NOT_FOUND", "no such product");
     }
-    RETURN_IF_ERROR(FillStock(tx, stock_, {&*product}));
+    RETURN_IF_ERROR(FillStock(tx, stock_, images_, {&*product}));
     return *product;
   });
 }
@@ -543,7 +556,7 @@ absl::StatusOr<v1::Product> CatalogStore::UpdateProduct(const auth::Caller& call
     if (current.seller_id() != caller.user_id && !IsAdmin(caller)) {
       return PermissionDenied("NOT_PRODUCT_OWNER", "the product is another host's");
     }
-    RETURN_IF_ERROR(FillStock(tx, stock_, {&current}));
+    RETURN_IF_ERROR(FillStock(tx, stock_, images_, {&current}));
     if (update.version() != current.version()) return StaleVersion("product", current);
     if (current.status() == v1::PRODUCT_STATUS_ARCHIVED) {
       return Error(absl::StatusCode::kFailedPrecondition, "PRODUCT_ARCHIVED",
@@ -644,7 +657,7 @@ absl::StatusOr<v1::Product> CatalogStore::ArchiveProduct(const auth::Caller& cal
     if (product.seller_id() != caller.user_id && !IsAdmin(caller)) {
       return PermissionDenied("NOT_PRODUCT_OWNER", "the product is another host's");
     }
-    RETURN_IF_ERROR(FillStock(tx, stock_, {&product}));
+    RETURN_IF_ERROR(FillStock(tx, stock_, images_, {&product}));
     if (product.status() == v1::PRODUCT_STATUS_ARCHIVED) return product;  // idempotent
     product.set_status(v1::PRODUCT_STATUS_ARCHIVED);
     product.set_version(product.version() + 1);
@@ -690,7 +703,7 @@ absl::StatusOr<Page<v1::Product>> CatalogStore::ListStreamProducts(const std::st
     }
     std::vector<v1::Product*> refs;
     for (v1::Product& p : items) refs.push_back(&p);
-    RETURN_IF_ERROR(FillStock(tx, stock_, refs));
+    RETURN_IF_ERROR(FillStock(tx, stock_, images_, refs));
     return CutPage<v1::Product>(std::move(items), limit, [](const v1::Product& p) {
       return pagetoken::Cursor{absl::ToUnixMicros(FromProto(p.created_at())), p.id()};
     });
@@ -717,11 +730,22 @@ absl::StatusOr<Page<v1::Product>> CatalogStore::ListMyProducts(const std::string
     }
     std::vector<v1::Product*> refs;
     for (v1::Product& p : items) refs.push_back(&p);
-    RETURN_IF_ERROR(FillStock(tx, stock_, refs));
+    RETURN_IF_ERROR(FillStock(tx, stock_, images_, refs));
     return CutPage<v1::Product>(std::move(items), limit, [](const v1::Product& p) {
       return pagetoken::Cursor{absl::ToUnixMicros(FromProto(p.created_at())), p.id()};
     });
   });
+}
+
+absl::StatusOr<std::optional<v1::Product>> CatalogStore::LockProduct(pqxx::work& tx,
+                                                                     const std::string& id) {
+  ASSIGN_OR_RETURN(std::optional<v1::Product> product, ReadProduct(tx, id, true));
+  if (product.has_value()) RETURN_IF_ERROR(FillStock(tx, stock_, images_, {&*product}));
+  return product;
+}
+
+void CatalogStore::AnnounceUpdated(pqxx::work& tx, const v1::Product& product) {
+  AnnounceProduct(tx, product, /*created=*/false, product.stream_id());
 }
 
 }  // namespace shopcast::product_inventory::catalog

@@ -46,8 +46,9 @@ inline constexpr int kIdAttempts = 5;
 
 class CatalogStore {
  public:
-  // `stock` may be null (no stock area): products then carry no Stock.
-  CatalogStore(db::Pool& pool, IdMaker new_id, StockHooks* stock);
+  // `stock` may be null (no stock area): products then carry no Stock; `images` likewise for
+  // Product.images.
+  CatalogStore(db::Pool& pool, IdMaker new_id, StockHooks* stock, ImageHooks* images = nullptr);
 
   // ---- product types (admin-only checks are the caller's) ----
   absl::StatusOr<v1::ProductType> CreateType(v1::ProductType type, absl::Time now);
@@ -102,10 +103,17 @@ class CatalogStore {
                                                    const std::string& stream_id,
                                                    const pagetoken::Cursor& after, int limit);
 
+  // ---- for other areas changing a product inside their own transaction ----
+  // The product locked FOR UPDATE with its stock and images; nullopt when there is none.
+  absl::StatusOr<std::optional<v1::Product>> LockProduct(pqxx::work& tx, const std::string& id);
+  // Enqueues the product's product_updated room event (nothing for a product in no stream).
+  static void AnnounceUpdated(pqxx::work& tx, const v1::Product& product);
+
  private:
   db::Pool& pool_;
   IdMaker new_id_;
   StockHooks* stock_;
+  ImageHooks* images_;
 };
 
 }  // namespace shopcast::product_inventory::catalog

@@ -47,4 +47,14 @@ class AuctionHooks {
                                                     absl::Duration hold, absl::Time now) = 0;
 };
 
+// The product_images area's part in the catalogue's reads: Product.images of each product
+// (catalogue products carry none without it).
+class ImageHooks {
+ public:
+  virtual ~ImageHooks() = default;
+  // The images of each of `product_ids` that has any, by id, in display order.
+  virtual absl::StatusOr<std::map<std::string, std::vector<v1::ProductImage>>> ReadImages(
+      pqxx::work& tx, const std::vector<std::string>& product_ids) = 0;
+};
+
 }  // namespace shopcast::product_inventory

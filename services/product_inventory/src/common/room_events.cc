@@ -20,7 +20,21 @@ realtime_push::v1::ProductCard CardOf(const v1::Product& product) {
   realtime_push::v1::ProductCard card;
   card.set_product_id(product.id());
   card.set_title(product.title());
-  if (!product.image_urls().empty()) card.set_image_url(product.image_urls(0));
+  if (!product.image_urls().empty()) {
+    card.set_image_url(product.image_urls(0));
+  } else if (!product.images().empty()) {
+    // An uploaded photo: its card-sized rendition (the first one, WebP, when none is "card").
+    const v1::ProductImage& first = product.images(0);
+    for (const v1::ImageRendition& r : first.renditions()) {
+      if (r.size() == "card") {
+        card.set_image_url(r.url());
+        break;
+      }
+    }
+    if (card.image_url().empty() && !first.renditions().empty()) {
+      card.set_image_url(first.renditions(0).url());
+    }
+  }
   const bool auction = product.sale_mode() == v1::SALE_MODE_AUCTION;
   card.set_is_auction(auction);
   if (!auction && product.has_price()) *card.mutable_price() = product.price();
