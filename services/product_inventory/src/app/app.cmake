@@ -8,7 +8,8 @@ target_link_libraries(product_inventory_app PUBLIC
   product_inventory_common shopcast::server shopcast::clients shopcast::auth shopcast::config
   shopcast::events shopcast::pagetoken shopcast::startup absl::flags
   # ---- area libraries (one line each) ----
-  product_inventory_catalog)
+  product_inventory_catalog
+  pi_stock_service)
 shopcast_warnings(product_inventory_app)
 
 add_executable(product-inventory ${CMAKE_CURRENT_SOURCE_DIR}/src/main.cc)

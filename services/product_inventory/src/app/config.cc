@@ -39,6 +39,18 @@ ABSL_FLAG(int, buy_now_min_premium_percent, 20,
 ABSL_FLAG(double, buy_now_suggest_multiplier, 2.0,
           "SuggestBuyNowPrice suggests the starting bid times this (1..100)");
 
+// ---- stock ----
+ABSL_FLAG(absl::Duration, stock_hold_duration, absl::Minutes(5),
+          "default lifetime of a Reserve hold (1m..10m); products may set their own");
+ABSL_FLAG(int, stock_batcher_workers, 2,
+          "threads serving Reserve batches of different products at once (1..db_pool_size)");
+ABSL_FLAG(absl::Duration, stock_sweep_interval, absl::Seconds(10),
+          "how often expired holds are tidied (100ms..1h)");
+ABSL_FLAG(absl::Duration, stock_event_interval, absl::Milliseconds(250),
+          "how often changed stock is announced to rooms, coalesced per product (50ms..10s)");
+ABSL_FLAG(int64_t, stock_low_threshold, 5,
+          "announce low stock when available falls to this or below (0..1000000)");
+
 namespace shopcast::product_inventory {
 
 absl::StatusOr<Config> LoadConfig() {
@@ -106,6 +118,29 @@ absl::StatusOr<Config> LoadConfig() {
   }
   if (!(c.buy_now_suggest_multiplier >= 1.0 && c.buy_now_suggest_multiplier <= 100.0)) {
     return absl::InvalidArgumentError("buy_now_suggest_multiplier must be 1..100");
+  }
+
+  // ---- stock ----
+  c.stock_hold_duration = absl::GetFlag(FLAGS_stock_hold_duration);
+  c.stock_batcher_workers = absl::GetFlag(FLAGS_stock_batcher_workers);
+  c.stock_sweep_interval = absl::GetFlag(FLAGS_stock_sweep_interval);
+  c.stock_event_interval = absl::GetFlag(FLAGS_stock_event_interval);
+  c.stock_low_threshold = absl::GetFlag(FLAGS_stock_low_threshold);
+  if (c.stock_hold_duration < absl::Minutes(1) || c.stock_hold_duration > absl::Minutes(10) ||
+      c.stock_hold_duration != absl::Seconds(absl::ToInt64Seconds(c.stock_hold_duration))) {
+    return absl::InvalidArgumentError("stock_hold_duration must be whole seconds in 1m..10m");
+  }
+  if (c.stock_batcher_workers < 1 || c.stock_batcher_workers > c.db_pool_size) {
+    return absl::InvalidArgumentError("stock_batcher_workers must be 1..db_pool_size");
+  }
+  if (c.stock_sweep_interval < absl::Milliseconds(100) || c.stock_sweep_interval > absl::Hours(1)) {
+    return absl::InvalidArgumentError("stock_sweep_interval must be 100ms..1h");
+  }
+  if (c.stock_event_interval < absl::Milliseconds(50) || c.stock_event_interval > absl::Seconds(10)) {
+    return absl::InvalidArgumentError("stock_event_interval must be 50ms..10s");
+  }
+  if (c.stock_low_threshold < 0 || c.stock_low_threshold > 1'000'000) {
+    return absl::InvalidArgumentError("stock_low_threshold must be 0..1000000");
   }
   return c;
 }

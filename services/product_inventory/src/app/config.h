@@ -48,6 +48,18 @@ struct Config {
   int buy_now_min_premium_percent = 20;
   // SuggestBuyNowPrice: starting bid x this.
   double buy_now_suggest_multiplier = 2.0;
+
+  // ---- stock ----
+  // How long a Reserve hold lasts unless the product says otherwise: 1..10 minutes.
+  absl::Duration stock_hold_duration = absl::Minutes(5);
+  // Threads serving Reserve batches of different products at once (1..db_pool_size).
+  int stock_batcher_workers = 2;
+  // How often expired holds are tidied (correctness never waits for it).
+  absl::Duration stock_sweep_interval = absl::Seconds(10);
+  // How often changed stock goes to the rooms, one event per changed product at most.
+  absl::Duration stock_event_interval = absl::Milliseconds(250);
+  // "Low stock" when available falls to this or below (and above 0).
+  int64_t stock_low_threshold = 5;
 };
 
 // Reads the parsed flags into a Config; an absent or malformed value is an error naming it.

@@ -10,6 +10,7 @@
 #include "catalog/catalog_rpcs.h"
 
 // ---- area headers: stock ----
+#include "stock/stock_rpcs.h"
 
 // ---- area headers: auctions ----
 
@@ -29,6 +30,7 @@ struct PublicAreas {
   catalog::CatalogRpcs* catalog = nullptr;
 
   // ---- stock ----
+  stock::StockRpcs* stock = nullptr;
 
   // ---- auctions ----
 
@@ -60,6 +62,12 @@ class PublicService : public v1::ProductInventoryService::CallbackService {
   SHOPCAST_PI_UNARY(DeleteShippingProfile);
 
   // ---- stock ----
+  SHOPCAST_PI_UNARY(GetStock);
+  SHOPCAST_PI_UNARY(AdjustStock);
+  SHOPCAST_PI_UNARY(Reserve);
+  SHOPCAST_PI_UNARY(ReleaseReservation);
+  SHOPCAST_PI_UNARY(GetReservation);
+  SHOPCAST_PI_UNARY(ListMyReservations);
 
   // ---- auctions ----
 
