@@ -237,15 +237,20 @@ grpc::ServerUnaryReactor* StockRpcs::AdjustStock(grpc::CallbackServerContext* ct
 grpc::ServerUnaryReactor* StockRpcs::Reserve(grpc::CallbackServerContext* ctx,
                                              const v1::ReserveRequest* request,
                                              v1::ReserveResponse* response) {
+  // One reactor per call: every answer below goes through it.
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  auto finish_now = [ctx, reactor](const absl::Status& s) {
+    reactor->Finish(server::ToGrpcStatus(s, ctx));
+    return reactor;
+  };
   absl::StatusOr<auth::Caller> caller = Authenticate(*ctx);
-  if (!caller.ok()) return server::FinishNow(ctx, caller.status());
+  if (!caller.ok()) return finish_now(caller.status());
   if (absl::Status s = CheckProductId(request->product_id()); !s.ok()) {
-    return server::FinishNow(ctx, s);
+    return finish_now(s);
   }
   if (!request->queue_ticket_id().empty()) {
     // No queue area yet: no ticket can have been admitted.
-    return server::FinishNow(ctx, Error(absl::StatusCode::kFailedPrecondition,
+    return finish_now(Error(absl::StatusCode::kFailedPrecondition,
                                         "QUEUE_TICKET_NOT_ADMITTED", "no such admitted ticket"));
   }
   ReserveRequest r;
@@ -253,7 +258,7 @@ grpc::ServerUnaryReactor* StockRpcs::Reserve(grpc::CallbackServerContext* ctx,
   r.buyer_id = caller->user_id;
   r.quantity = request->quantity();
   r.idempotency_key = request->idempotency_key();
-  if (absl::Status s = ValidateReserve(r); !s.ok()) return server::FinishNow(ctx, s);
+  if (absl::Status s = ValidateReserve(r); !s.ok()) return finish_now(s);
 
   if (std::optional<ProductFacts> facts = facts_->Get(r.product_id, absl::Now())) {
     ReserveWith(ctx, reactor, std::move(r), *facts, response);
