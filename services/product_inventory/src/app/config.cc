@@ -136,7 +136,8 @@ absl::StatusOr<Config> LoadConfig() {
   if (c.stock_sweep_interval < absl::Milliseconds(100) || c.stock_sweep_interval > absl::Hours(1)) {
     return absl::InvalidArgumentError("stock_sweep_interval must be 100ms..1h");
   }
-  if (c.stock_event_interval < absl::Milliseconds(50) || c.stock_event_interval > absl::Seconds(10)) {
+  if (c.stock_event_interval < absl::Milliseconds(50) ||
+      c.stock_event_interval > absl::Seconds(10)) {
     return absl::InvalidArgumentError("stock_event_interval must be 50ms..10s");
   }
   if (c.stock_low_threshold < 0 || c.stock_low_threshold > 1'000'000) {

@@ -89,9 +89,11 @@ absl::Status StockEvents::FlushOnce() {
   if (ids.empty()) return absl::OkStatus();
   // Which of them belong to a stream (only those have a room).
   absl::StatusOr<std::vector<std::pair<std::string, std::string>>> streams = db::InTransaction(
-      pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::vector<std::pair<std::string, std::string>>> {
+      pool_,
+      [&](pqxx::work& tx) -> absl::StatusOr<std::vector<std::pair<std::string, std::string>>> {
         std::vector<std::pair<std::string, std::string>> out;
-        for (const auto& row : tx.exec_prepared("pi_stock_wire_product_facts", pg::TextArray(ids))) {
+        for (const auto& row :
+             tx.exec_prepared("pi_stock_wire_product_facts", pg::TextArray(ids))) {
           std::string stream = row[2].as<std::string>();
           if (!stream.empty()) out.emplace_back(row[0].as<std::string>(), std::move(stream));
         }
@@ -124,36 +126,38 @@ absl::StatusOr<bool> StockEvents::Announce(const std::string& product_id,
   const absl::Time now = clock_();
   Announced before = announced_[product_id];
   Announced after = before;
-  absl::StatusOr<bool> written = db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<bool> {
-    // Lapsing first takes the row lock and bumps the revision if holds ran out, so the stock
-    // read next is committed, current, and its revision says so.
-    tx.exec_prepared("pi_stock_lapse", product_id, pg::Time(now));
-    const pqxx::result r = tx.exec_prepared("pi_stock_wire_locked_stock", product_id);
-    if (r.empty()) return false;
-    Snapshot s;
-    s.total = r[0][0].as<int64_t>();
-    s.held = r[0][1].as<int64_t>();
-    s.sold = r[0][2].as<int64_t>();
-    s.revision = r[0][3].as<int64_t>();
-    if (s.revision <= before.revision) return false;
-    const int64_t available = s.total - s.held - s.sold;
-    realtime_push::v1::RoomEvent event;
-    event.set_stream_id(stream_id);
-    ToProto(now, event.mutable_occurred_at());
-    realtime_push::v1::StockChanged* c = event.mutable_stock_changed();
-    c->set_product_id(product_id);
-    c->set_available(available);
-    c->set_held(s.held);
-    c->set_sold(s.sold);
-    c->set_total(s.total);
-    c->set_sold_out(s.total > 0 && available == 0);
-    c->set_revision(s.revision);
-    EnqueueRoomEvent(tx, stream_id,
-                     TypeOf(before.available, available, s.total, options_.low_threshold), event);
-    after.available = available;
-    after.revision = s.revision;
-    return true;
-  });
+  absl::StatusOr<bool> written =
+      db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<bool> {
+        // Lapsing first takes the row lock and bumps the revision if holds ran out, so the stock
+        // read next is committed, current, and its revision says so.
+        tx.exec_prepared("pi_stock_lapse", product_id, pg::Time(now));
+        const pqxx::result r = tx.exec_prepared("pi_stock_wire_locked_stock", product_id);
+        if (r.empty()) return false;
+        Snapshot s;
+        s.total = r[0][0].as<int64_t>();
+        s.held = r[0][1].as<int64_t>();
+        s.sold = r[0][2].as<int64_t>();
+        s.revision = r[0][3].as<int64_t>();
+        if (s.revision <= before.revision) return false;
+        const int64_t available = s.total - s.held - s.sold;
+        realtime_push::v1::RoomEvent event;
+        event.set_stream_id(stream_id);
+        ToProto(now, event.mutable_occurred_at());
+        realtime_push::v1::StockChanged* c = event.mutable_stock_changed();
+        c->set_product_id(product_id);
+        c->set_available(available);
+        c->set_held(s.held);
+        c->set_sold(s.sold);
+        c->set_total(s.total);
+        c->set_sold_out(s.total > 0 && available == 0);
+        c->set_revision(s.revision);
+        EnqueueRoomEvent(tx, stream_id,
+                         TypeOf(before.available, available, s.total, options_.low_threshold),
+                         event);
+        after.available = available;
+        after.revision = s.revision;
+        return true;
+      });
   if (written.ok() && *written) announced_[product_id] = after;
   return written;
 }

@@ -38,7 +38,8 @@ constexpr int64_t kLatestMicros = 253402300799000000;
 
 absl::Status CheckId(const std::string& id, absl::string_view prefix, absl::string_view field,
                      absl::string_view not_found_reason) {
-  if (id.empty()) return InvalidArgument(field, reason::kIdRequired, absl::StrCat(field, " is required"));
+  if (id.empty())
+    return InvalidArgument(field, reason::kIdRequired, absl::StrCat(field, " is required"));
   // A malformed id names nothing: NOT_FOUND, as for an unknown one, keeps ids opaque.
   if (!ids::IsValidId(id, prefix)) return NotFound(not_found_reason, "no such id");
   return absl::OkStatus();
@@ -62,14 +63,21 @@ std::vector<std::string> StatesOf(const google::protobuf::RepeatedField<int>& st
   if (statuses.empty()) states.insert("active");
   for (int s : statuses) {
     switch (s) {
-      case v1::RESERVATION_STATUS_HELD: states.insert("active"); break;
-      case v1::RESERVATION_STATUS_COMMITTED: states.insert("committed"); break;
+      case v1::RESERVATION_STATUS_HELD:
+        states.insert("active");
+        break;
+      case v1::RESERVATION_STATUS_COMMITTED:
+        states.insert("committed");
+        break;
       case v1::RESERVATION_STATUS_RELEASED:
         states.insert("released");
         states.insert("returned");
         break;
-      case v1::RESERVATION_STATUS_EXPIRED: states.insert("expired"); break;
-      default: break;  // IN_CHECKOUT: the engine has no checkout lock yet.
+      case v1::RESERVATION_STATUS_EXPIRED:
+        states.insert("expired");
+        break;
+      default:
+        break;  // IN_CHECKOUT: the engine has no checkout lock yet.
     }
   }
   return {states.begin(), states.end()};
@@ -90,12 +98,16 @@ v1::Stock StockOf(const StockLevel& level) {
 
 v1::ReservationStatus StatusOf(HoldState state) {
   switch (state) {
-    case HoldState::kActive: return v1::RESERVATION_STATUS_HELD;
-    case HoldState::kCommitted: return v1::RESERVATION_STATUS_COMMITTED;
-    case HoldState::kExpired: return v1::RESERVATION_STATUS_EXPIRED;
+    case HoldState::kActive:
+      return v1::RESERVATION_STATUS_HELD;
+    case HoldState::kCommitted:
+      return v1::RESERVATION_STATUS_COMMITTED;
+    case HoldState::kExpired:
+      return v1::RESERVATION_STATUS_EXPIRED;
     // A returned sale's units went back like a release's.
     case HoldState::kReleased:
-    case HoldState::kReturned: return v1::RESERVATION_STATUS_RELEASED;
+    case HoldState::kReturned:
+      return v1::RESERVATION_STATUS_RELEASED;
   }
   return v1::RESERVATION_STATUS_UNSPECIFIED;
 }
@@ -143,19 +155,20 @@ absl::StatusOr<auth::Caller> StockRpcs::Authenticate(const grpc::CallbackServerC
 absl::StatusOr<ProductFacts> StockRpcs::LoadFacts(const std::string& product_id) {
   ASSIGN_OR_RETURN(
       std::optional<ProductFacts> facts,
-      db::InTransaction(store_.pool(), [&](pqxx::work& tx) -> absl::StatusOr<std::optional<ProductFacts>> {
-        const pqxx::result r =
-            tx.exec_prepared("pi_stock_wire_product_facts", pg::TextArray({product_id}));
-        if (r.empty()) return std::optional<ProductFacts>();
-        ProductFacts f;
-        f.seller_id = r[0][1].as<std::string>();
-        f.stream_id = r[0][2].as<std::string>();
-        f.status = r[0][3].as<int>();
-        f.sale_mode = r[0][4].as<int>();
-        f.price_minor = r[0][5].as<int64_t>();
-        f.currency = r[0][6].as<std::string>();
-        return std::optional<ProductFacts>(std::move(f));
-      }));
+      db::InTransaction(
+          store_.pool(), [&](pqxx::work& tx) -> absl::StatusOr<std::optional<ProductFacts>> {
+            const pqxx::result r =
+                tx.exec_prepared("pi_stock_wire_product_facts", pg::TextArray({product_id}));
+            if (r.empty()) return std::optional<ProductFacts>();
+            ProductFacts f;
+            f.seller_id = r[0][1].as<std::string>();
+            f.stream_id = r[0][2].as<std::string>();
+            f.status = r[0][3].as<int>();
+            f.sale_mode = r[0][4].as<int>();
+            f.price_minor = r[0][5].as<int64_t>();
+            f.currency = r[0][6].as<std::string>();
+            return std::optional<ProductFacts>(std::move(f));
+          }));
   if (!facts.has_value()) return NotFound(reason::kProductNotFound, "no such product");
   facts_->Put(product_id, *facts, absl::Now());
   return *facts;
@@ -222,8 +235,7 @@ grpc::ServerUnaryReactor* StockRpcs::AdjustStock(grpc::CallbackServerContext* ct
       return PermissionDenied("NOT_PRODUCT_OWNER", "only the product's host changes its stock");
     }
     const absl::Time now = store_.Now();
-    ASSIGN_OR_RETURN(StockLevel level,
-                     db::InTransaction(store_.pool(), [&](pqxx::work& tx) {
+    ASSIGN_OR_RETURN(StockLevel level, db::InTransaction(store_.pool(), [&](pqxx::work& tx) {
                        return tx::AdjustTotal(tx, request->product_id(), request->delta(), now);
                      }));
     Changed(request->product_id());
@@ -250,8 +262,8 @@ grpc::ServerUnaryReactor* StockRpcs::Reserve(grpc::CallbackServerContext* ctx,
   }
   if (!request->queue_ticket_id().empty()) {
     // No queue area yet: no ticket can have been admitted.
-    return finish_now(Error(absl::StatusCode::kFailedPrecondition,
-                                        "QUEUE_TICKET_NOT_ADMITTED", "no such admitted ticket"));
+    return finish_now(Error(absl::StatusCode::kFailedPrecondition, "QUEUE_TICKET_NOT_ADMITTED",
+                            "no such admitted ticket"));
   }
   ReserveRequest r;
   r.product_id = request->product_id();
@@ -377,15 +389,16 @@ grpc::ServerUnaryReactor* StockRpcs::ListMyReservations(
     const absl::Time now = store_.Now();
     ASSIGN_OR_RETURN(
         std::vector<std::string> hold_ids,
-        db::InTransaction(store_.pool(), [&](pqxx::work& tx) -> absl::StatusOr<std::vector<std::string>> {
-          std::vector<std::string> out;
-          for (const auto& row : tx.exec_prepared("pi_stock_wire_buyer_holds", caller.user_id,
-                                                  pg::Time(now), after_key, after_id,
-                                                  pg::TextArray(states), limit + 1)) {
-            out.push_back(row[0].as<std::string>());
-          }
-          return out;
-        }));
+        db::InTransaction(
+            store_.pool(), [&](pqxx::work& tx) -> absl::StatusOr<std::vector<std::string>> {
+              std::vector<std::string> out;
+              for (const auto& row :
+                   tx.exec_prepared("pi_stock_wire_buyer_holds", caller.user_id, pg::Time(now),
+                                    after_key, after_id, pg::TextArray(states), limit + 1)) {
+                out.push_back(row[0].as<std::string>());
+              }
+              return out;
+            }));
     const bool more = static_cast<int>(hold_ids.size()) > limit;
     if (more) hold_ids.resize(limit);
     Hold last;
@@ -432,9 +445,9 @@ grpc::ServerUnaryReactor* StockRpcs::LockReservationForCheckout(
                                       "hold's lifetime"));
 }
 
-grpc::ServerUnaryReactor* StockRpcs::CommitReservation(
-    grpc::CallbackServerContext* ctx, const v1::CommitReservationRequest* request,
-    v1::CommitReservationResponse* response) {
+grpc::ServerUnaryReactor* StockRpcs::CommitReservation(grpc::CallbackServerContext* ctx,
+                                                       const v1::CommitReservationRequest* request,
+                                                       v1::CommitReservationResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, request, response]() -> absl::Status {
     RETURN_IF_ERROR(CheckHoldId(request->reservation_id()));
     if (request->order_id().empty()) {
@@ -470,8 +483,8 @@ grpc::ServerUnaryReactor* StockRpcs::ReturnCommittedStock(
     if (request->order_id().empty()) {
       return InvalidArgument("order_id", reason::kIdRequired, "order_id is required");
     }
-    ASSIGN_OR_RETURN(HoldChange change, store_.ReturnCommittedStock(request->reservation_id(),
-                                                                    request->order_id()));
+    ASSIGN_OR_RETURN(HoldChange change,
+                     store_.ReturnCommittedStock(request->reservation_id(), request->order_id()));
     Changed(change.hold.product_id);
     *response->mutable_stock() = StockOf(change.stock);
     return absl::OkStatus();

@@ -2,10 +2,9 @@
 // outbox.
 
 #include <atomic>
+#include <pqxx/pqxx>
 #include <thread>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 #include "catch2/catch.hpp"
 #include "google/protobuf/util/message_differencer.h"
@@ -171,8 +170,7 @@ TEST_CASE("stock app: an expired hold's units are available again without anyone
   auto held = w.Reserve(buyer, p.id(), 5, "k");
   REQUIRE(held.status.ok());
   CHECK(held.response.stock().available() == 0);
-  CHECK(ReasonOf(w.Reserve(f.TokenFor("usr_late", "viewer"), p.id(), 1, "k").status) ==
-        "SOLD_OUT");
+  CHECK(ReasonOf(w.Reserve(f.TokenFor("usr_late", "viewer"), p.id(), 1, "k").status) == "SOLD_OUT");
 
   offset->store(61);
   CHECK(w.StockOf(p.id()).available() == 5);
@@ -241,7 +239,8 @@ TEST_CASE("stock app: hundreds of concurrent Reserve calls never oversell, few c
   // The room hears of it coalesced: far fewer events than buyers, the last one the final
   // stock (sold out).
   const std::string last_sql =
-      "SELECT count(*) FROM outbox WHERE type LIKE 'product_inventory.stock_%' AND aggregate_id = '" +
+      "SELECT count(*) FROM outbox WHERE type LIKE 'product_inventory.stock_%' AND aggregate_id = "
+      "'" +
       stream + "'";
   REQUIRE(shopcast::testing::WaitUntil(
       [&] {
@@ -309,10 +308,8 @@ TEST_CASE("stock app: bad input is refused with its reason and changes nothing")
        reserve(buyer, p.id(), 10, "big")},
       {"the seller buying", grpc::StatusCode::PERMISSION_DENIED, "SELLER_CANNOT_BUY",
        reserve(w.catalog().host(), p.id(), 1, "s")},
-      {"no token", grpc::StatusCode::UNAUTHENTICATED, "",
-       reserve("", p.id(), 1, "t")},
-      {"someone else's hold released", grpc::StatusCode::PERMISSION_DENIED,
-       "NOT_RESERVATION_OWNER",
+      {"no token", grpc::StatusCode::UNAUTHENTICATED, "", reserve("", p.id(), 1, "t")},
+      {"someone else's hold released", grpc::StatusCode::PERMISSION_DENIED, "NOT_RESERVATION_OWNER",
        [&] {
          pb::ReleaseReservationRequest req;
          req.set_reservation_id(hold);
