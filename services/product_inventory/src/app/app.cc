@@ -43,6 +43,14 @@
 #include "product_images/product_images_rpcs.h"
 #include "product_images/product_images_sql.h"
 #include "product_images/product_images_store.h"
+#include "stock/expiry_sweeper.h"
+#include "stock/product_stock_hooks.h"
+#include "stock/reserve_batcher.h"
+#include "stock/stock_events.h"
+#include "stock/stock_rpcs.h"
+#include "stock/stock_sql.h"
+#include "stock/stock_store.h"
+#include "stock/stock_wire_sql.h"
 
 namespace shopcast::db::embedded {
 const MigrationSet& product_inventoryMigrations();
@@ -87,6 +95,12 @@ struct App::Parts {
   std::unique_ptr<catalog::CatalogRpcs> catalog_rpcs;
 
   // ---- area parts: stock ----
+  std::unique_ptr<stock::StockStore> stock_store;
+  std::unique_ptr<stock::ProductStockHooks> stock_product_hooks;
+  std::unique_ptr<stock::StockEvents> stock_events;
+  std::unique_ptr<stock::ReserveBatcher> stock_batcher;
+  std::unique_ptr<stock::ExpirySweeper> stock_sweeper;
+  std::unique_ptr<stock::StockRpcs> stock_rpcs;
 
   // ---- area parts: auctions ----
   // Set by the stock area (before the auctions wiring): the winner's hold at a sale.
@@ -135,6 +149,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   for (auto& s : pins::sql::PreparedStatements()) statements.push_back(std::move(s));
   for (auto& s : auctions::sql::PreparedStatements()) statements.push_back(std::move(s));
   for (auto& s : product_images::sql::PreparedStatements()) statements.push_back(std::move(s));
+  for (auto& s : stock::sql::PreparedStatements()) statements.push_back(std::move(s));
+  for (auto& s : stock::wire_sql::PreparedStatements()) statements.push_back(std::move(s));
   // One connection beyond the executor's threads for the relay's rounds.
   auto pool =
       db::Pool::Create(db::PoolOptions{config.db_dsn, config.db_pool_size + 1, absl::Seconds(5),
@@ -213,6 +229,21 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
 
   // ---- area wiring: stock ----
   // (sets p->stock_hooks before the catalogue is built)
+  stock::WallClock stock_clock =
+      overrides.stock_clock ? stock::WallClock(overrides.stock_clock) : stock::WallClock(absl::Now);
+  p->stock_store = std::make_unique<stock::StockStore>(*p->pool, stock_clock);
+  p->stock_product_hooks =
+      std::make_unique<stock::ProductStockHooks>(stock_clock, config.stock_hold_duration);
+  p->stock_hooks = p->stock_product_hooks.get();
+  p->stock_events = std::make_unique<stock::StockEvents>(
+      *p->pool, stock_clock,
+      stock::StockEvents::Options{config.stock_event_interval, config.stock_low_threshold});
+  stock::ReserveBatcher::Options batcher_options;
+  batcher_options.workers = config.stock_batcher_workers;
+  p->stock_batcher = std::make_unique<stock::ReserveBatcher>(*p->stock_store, batcher_options);
+  stock::ExpirySweeper::Options sweeper_options;
+  sweeper_options.interval = config.stock_sweep_interval;
+  p->stock_sweeper = std::make_unique<stock::ExpirySweeper>(*p->stock_store, sweeper_options);
 
   // ---- area wiring: product_images (hooks) ----
   // (sets p->image_hooks before the catalogue is built)
@@ -230,6 +261,19 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
       std::make_unique<catalog::CatalogStore>(*p->pool, new_id, p->stock_hooks, p->image_hooks);
   p->catalog_rpcs = std::make_unique<catalog::CatalogRpcs>(
       *p->catalog_store, *p->verifier, &p->revoked, *p->page_tokens, executor, catalog_options);
+
+  // ---- area wiring: stock (RPCs; after the catalogue, whose products checkout shows) ----
+  catalog::CatalogStore* catalog_store = p->catalog_store.get();
+  p->stock_rpcs = std::make_unique<stock::StockRpcs>(
+      *p->stock_store, *p->stock_batcher, *p->stock_events, *p->verifier, &p->revoked,
+      *p->page_tokens, executor,
+      [catalog_store](const std::string& product_id,
+                      v1::GetReservationForCheckoutResponse* out) -> absl::Status {
+        ASSIGN_OR_RETURN(*out->mutable_product(), catalog_store->GetProduct(product_id, nullptr));
+        ASSIGN_OR_RETURN(*out->mutable_shipping_profile(),
+                         catalog_store->GetProfile(out->product().shipping_profile_id()));
+        return absl::OkStatus();
+      });
 
   // ---- area wiring: auctions ----
   p->auction_store = std::make_unique<auctions::AuctionStore>(*p->pool, new_id, p->auction_hooks);
@@ -275,9 +319,11 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   areas.pins = p->pins_rpcs.get();
   areas.auctions = p->auction_rpcs.get();
   areas.product_images = p->product_images_rpcs.get();
+  areas.stock = p->stock_rpcs.get();
 
   InternalAreas internal_areas;
   // ---- area internal routes ----
+  internal_areas.stock = p->stock_rpcs.get();
 
   p->public_service = std::make_unique<PublicService>(areas);
   p->internal_service = std::make_unique<InternalService>(internal_areas);
@@ -305,6 +351,8 @@ absl::Status App::Start() {
   // ---- area start ----
   // The closer before the listeners: auctions that ended while no replica ran close at once.
   p.auction_closer->Start();
+  p.stock_events->Start();
+  p.stock_sweeper->Start();
 
   return p.host->Start();
 }
@@ -318,6 +366,10 @@ void App::Stop() {
   // ---- area stop ----
   // After the drain: no handler changes anything any more.
   p.auction_closer->Stop();
+  // The batcher answers what it still holds; then the last changes are announced.
+  p.stock_batcher.reset();
+  p.stock_sweeper->Stop();
+  p.stock_events->Stop();
 
   // Last: what the drained calls committed is still delivered by the next replica's relay.
   if (p.relay) p.relay->Stop();

@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "app/config.h"
 #include "shopcast/server/host.h"
 
@@ -21,6 +22,8 @@ struct AppOverrides {
   // Makes the "<prefix>_…" ids of new rows (default ids::NewId); a test repeats one to force a
   // collision.
   std::function<std::string(absl::string_view prefix)> new_id;
+  // The wall clock of the stock area (hold times, expiry); a test moves it to expire holds.
+  std::function<absl::Time()> stock_clock;
 };
 
 class App {

@@ -55,6 +55,17 @@ ABSL_FLAG(int64_t, image_max_pixels, 50'000'000, "largest declared width x heigh
 ABSL_FLAG(int, image_max_per_product, 8, "images a product may have (1..50)");
 ABSL_FLAG(int, image_max_concurrent, 2,
           "uploads decoded at once per replica (1..db_pool_size-1); more are refused");
+// ---- stock ----
+ABSL_FLAG(absl::Duration, stock_hold_duration, absl::Minutes(5),
+          "default lifetime of a Reserve hold (1m..10m); products may set their own");
+ABSL_FLAG(int, stock_batcher_workers, 2,
+          "threads serving Reserve batches of different products at once (1..db_pool_size)");
+ABSL_FLAG(absl::Duration, stock_sweep_interval, absl::Seconds(10),
+          "how often expired holds are tidied (100ms..1h)");
+ABSL_FLAG(absl::Duration, stock_event_interval, absl::Milliseconds(250),
+          "how often changed stock is announced to rooms, coalesced per product (50ms..10s)");
+ABSL_FLAG(int64_t, stock_low_threshold, 5,
+          "announce low stock when available falls to this or below (0..1000000)");
 
 namespace shopcast::product_inventory {
 
@@ -155,6 +166,29 @@ absl::StatusOr<Config> LoadConfig() {
   }
   if (c.image_max_concurrent < 1 || c.image_max_concurrent >= c.db_pool_size) {
     return absl::InvalidArgumentError("image_max_concurrent must be 1..db_pool_size-1");
+  }
+  // ---- stock ----
+  c.stock_hold_duration = absl::GetFlag(FLAGS_stock_hold_duration);
+  c.stock_batcher_workers = absl::GetFlag(FLAGS_stock_batcher_workers);
+  c.stock_sweep_interval = absl::GetFlag(FLAGS_stock_sweep_interval);
+  c.stock_event_interval = absl::GetFlag(FLAGS_stock_event_interval);
+  c.stock_low_threshold = absl::GetFlag(FLAGS_stock_low_threshold);
+  if (c.stock_hold_duration < absl::Minutes(1) || c.stock_hold_duration > absl::Minutes(10) ||
+      c.stock_hold_duration != absl::Seconds(absl::ToInt64Seconds(c.stock_hold_duration))) {
+    return absl::InvalidArgumentError("stock_hold_duration must be whole seconds in 1m..10m");
+  }
+  if (c.stock_batcher_workers < 1 || c.stock_batcher_workers > c.db_pool_size) {
+    return absl::InvalidArgumentError("stock_batcher_workers must be 1..db_pool_size");
+  }
+  if (c.stock_sweep_interval < absl::Milliseconds(100) || c.stock_sweep_interval > absl::Hours(1)) {
+    return absl::InvalidArgumentError("stock_sweep_interval must be 100ms..1h");
+  }
+  if (c.stock_event_interval < absl::Milliseconds(50) ||
+      c.stock_event_interval > absl::Seconds(10)) {
+    return absl::InvalidArgumentError("stock_event_interval must be 50ms..10s");
+  }
+  if (c.stock_low_threshold < 0 || c.stock_low_threshold > 1'000'000) {
+    return absl::InvalidArgumentError("stock_low_threshold must be 0..1000000");
   }
   return c;
 }

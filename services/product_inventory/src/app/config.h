@@ -67,6 +67,17 @@ struct Config {
   int image_max_per_product = 8;
   // Uploads decoded at once; fewer than db_pool_size so database work always has threads.
   int image_max_concurrent = 2;
+  // ---- stock ----
+  // How long a Reserve hold lasts unless the product says otherwise: 1..10 minutes.
+  absl::Duration stock_hold_duration = absl::Minutes(5);
+  // Threads serving Reserve batches of different products at once (1..db_pool_size).
+  int stock_batcher_workers = 2;
+  // How often expired holds are tidied (correctness never waits for it).
+  absl::Duration stock_sweep_interval = absl::Seconds(10);
+  // How often changed stock goes to the rooms, one event per changed product at most.
+  absl::Duration stock_event_interval = absl::Milliseconds(250);
+  // "Low stock" when available falls to this or below (and above 0).
+  int64_t stock_low_threshold = 5;
 };
 
 // Reads the parsed flags into a Config; an absent or malformed value is an error naming it.

@@ -39,6 +39,12 @@ SHOPCAST_PI_FORWARD(catalog, UpdateShippingProfile)
 SHOPCAST_PI_FORWARD(catalog, DeleteShippingProfile)
 
 // ---- stock ----
+SHOPCAST_PI_FORWARD(stock, GetStock)
+SHOPCAST_PI_FORWARD(stock, AdjustStock)
+SHOPCAST_PI_FORWARD(stock, Reserve)
+SHOPCAST_PI_FORWARD(stock, ReleaseReservation)
+SHOPCAST_PI_FORWARD(stock, GetReservation)
+SHOPCAST_PI_FORWARD(stock, ListMyReservations)
 
 // ---- auctions ----
 SHOPCAST_PI_FORWARD(auctions, StartAuction)

@@ -10,6 +10,7 @@
 #include "catalog/catalog_rpcs.h"
 
 // ---- area headers: stock ----
+#include "stock/stock_rpcs.h"
 
 // ---- area headers: auctions ----
 #include "auctions/auction_rpcs.h"
@@ -34,6 +35,7 @@ struct PublicAreas {
   catalog::CatalogRpcs* catalog = nullptr;
 
   // ---- stock ----
+  stock::StockRpcs* stock = nullptr;
 
   // ---- auctions ----
   auctions::AuctionRpcs* auctions = nullptr;
@@ -70,6 +72,12 @@ class PublicService : public v1::ProductInventoryService::CallbackService {
   SHOPCAST_PI_UNARY(DeleteShippingProfile);
 
   // ---- stock ----
+  SHOPCAST_PI_UNARY(GetStock);
+  SHOPCAST_PI_UNARY(AdjustStock);
+  SHOPCAST_PI_UNARY(Reserve);
+  SHOPCAST_PI_UNARY(ReleaseReservation);
+  SHOPCAST_PI_UNARY(GetReservation);
+  SHOPCAST_PI_UNARY(ListMyReservations);
 
   // ---- auctions ----
   SHOPCAST_PI_UNARY(StartAuction);

@@ -80,8 +80,8 @@ void ValidateDraft(const v1::Product& product, const DraftContext& context,
     }
   }
   if (product.has_hold_duration() && (FromProto(product.hold_duration()) < absl::Minutes(1) ||
-                                      FromProto(product.hold_duration()) > absl::Minutes(30))) {
-    out.Add("product.hold_duration", "HOLD_DURATION_OUT_OF_RANGE", "hold_duration must be 1m..30m");
+                                      FromProto(product.hold_duration()) > absl::Minutes(10))) {
+    out.Add("product.hold_duration", "HOLD_DURATION_OUT_OF_RANGE", "hold_duration must be 1m..10m");
   }
 
   // Type and parameters.

@@ -22,3 +22,17 @@ if(TARGET product_inventory_common)
   target_link_libraries(pi_stock_hooks PUBLIC pi_stock product_inventory_common)
   shopcast_warnings(pi_stock_hooks)
 endif()
+
+# The service's side of the stock area (the App links it): the RPCs, the coalesced room
+# announcements, and the hooks that start a product's stock with its own rules.
+if(TARGET product_inventory_common)
+  add_library(pi_stock_service STATIC
+    ${CMAKE_CURRENT_SOURCE_DIR}/src/stock/product_stock_hooks.cc
+    ${CMAKE_CURRENT_SOURCE_DIR}/src/stock/stock_events.cc
+    ${CMAKE_CURRENT_SOURCE_DIR}/src/stock/stock_rpcs.cc
+    ${CMAKE_CURRENT_SOURCE_DIR}/src/stock/stock_wire_sql.cc)
+  target_link_libraries(pi_stock_service PUBLIC
+    pi_stock pi_stock_hooks product_inventory_common shopcast::server shopcast::auth
+    shopcast::pagetoken)
+  shopcast_warnings(pi_stock_service)
+endif()

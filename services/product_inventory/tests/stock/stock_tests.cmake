@@ -29,3 +29,10 @@ if(SHOPCAST_BUILD_TESTS)
             ${CMAKE_CURRENT_SOURCE_DIR}/tests/stock/concurrency_pgtest.cc
     DEPS pi_stock_fixture LABEL pg)
 endif()
+
+# The stock area through the whole App (tests/support): gRPC in, PostgreSQL underneath.
+if(SHOPCAST_BUILD_TESTS AND TARGET product_inventory_app_fixture)
+  shopcast_test(NAME product_inventory_stock_app_pgtest
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/stock/stock_app_pgtest.cc
+    DEPS product_inventory_app_fixture LABEL pg)
+endif()

@@ -1,0 +1,494 @@
+#include "stock/stock_rpcs.h"
+
+#include <algorithm>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <pqxx/result>
+#include <pqxx/transaction>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "common/paging.h"
+#include "common/pg_time.h"
+#include "shopcast/db/transaction.h"
+#include "shopcast/ids/ids.h"
+#include "shopcast/server/status.h"
+#include "shopcast/server/unary.h"
+#include "shopcast/status/status.h"
+#include "stock/pg_values.h"
+#include "stock/stock_tx.h"
+#include "stock/validation.h"
+
+namespace shopcast::product_inventory::stock {
+namespace {
+
+constexpr int kMaxStockIds = 100;
+constexpr size_t kMaxNote = 200;
+// Reserve reads a product's seller, status and price from memory for this long: a hot
+// product's buyers do not each read its row. A status change (archive) reaches Reserve within
+// it; the stock itself is always decided by the database.
+constexpr absl::Duration kFactsTtl = absl::Seconds(1);
+// The newest a keyset cursor can start from (year 9999), as Unix microseconds.
+constexpr int64_t kLatestMicros = 253402300799000000;
+
+absl::Status CheckId(const std::string& id, absl::string_view prefix, absl::string_view field,
+                     absl::string_view not_found_reason) {
+  if (id.empty())
+    return InvalidArgument(field, reason::kIdRequired, absl::StrCat(field, " is required"));
+  // A malformed id names nothing: NOT_FOUND, as for an unknown one, keeps ids opaque.
+  if (!ids::IsValidId(id, prefix)) return NotFound(not_found_reason, "no such id");
+  return absl::OkStatus();
+}
+
+absl::Status CheckProductId(const std::string& id, absl::string_view field = "product_id") {
+  return CheckId(id, "prd", field, reason::kProductNotFound);
+}
+
+absl::Status CheckHoldId(const std::string& id) {
+  return CheckId(id, "res", "reservation_id", reason::kReservationNotFound);
+}
+
+bool IsOwnerOrAdmin(const auth::Caller& caller, const ProductFacts& facts) {
+  return caller.user_id == facts.seller_id || caller.role == auth::Role::kAdmin;
+}
+
+// Engine states a ListMyReservations status filter selects.
+std::vector<std::string> StatesOf(const google::protobuf::RepeatedField<int>& statuses) {
+  std::set<std::string> states;
+  if (statuses.empty()) states.insert("active");
+  for (int s : statuses) {
+    switch (s) {
+      case v1::RESERVATION_STATUS_HELD:
+        states.insert("active");
+        break;
+      case v1::RESERVATION_STATUS_COMMITTED:
+        states.insert("committed");
+        break;
+      case v1::RESERVATION_STATUS_RELEASED:
+        states.insert("released");
+        states.insert("returned");
+        break;
+      case v1::RESERVATION_STATUS_EXPIRED:
+        states.insert("expired");
+        break;
+      default:
+        break;  // IN_CHECKOUT: the engine has no checkout lock yet.
+    }
+  }
+  return {states.begin(), states.end()};
+}
+
+}  // namespace
+
+v1::Stock StockOf(const StockLevel& level) {
+  v1::Stock s;
+  s.set_product_id(level.product_id);
+  s.set_total(level.total);
+  s.set_available(level.available);
+  s.set_held(level.held);
+  s.set_sold(level.sold);
+  s.set_revision(level.revision);
+  return s;
+}
+
+v1::ReservationStatus StatusOf(HoldState state) {
+  switch (state) {
+    case HoldState::kActive:
+      return v1::RESERVATION_STATUS_HELD;
+    case HoldState::kCommitted:
+      return v1::RESERVATION_STATUS_COMMITTED;
+    case HoldState::kExpired:
+      return v1::RESERVATION_STATUS_EXPIRED;
+    // A returned sale's units went back like a release's.
+    case HoldState::kReleased:
+    case HoldState::kReturned:
+      return v1::RESERVATION_STATUS_RELEASED;
+  }
+  return v1::RESERVATION_STATUS_UNSPECIFIED;
+}
+
+class StockRpcs::FactsCache {
+ public:
+  std::optional<ProductFacts> Get(const std::string& id, absl::Time now) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = entries_.find(id);
+    if (it == entries_.end() || now - it->second.second > kFactsTtl) return std::nullopt;
+    return it->second.first;
+  }
+  void Put(const std::string& id, const ProductFacts& facts, absl::Time now) {
+    std::lock_guard<std::mutex> lock(mu_);
+    // Bounded: a full cache starts over (entries are a second's worth of reads anyway).
+    if (entries_.size() >= 10000) entries_.clear();
+    entries_[id] = {facts, now};
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::pair<ProductFacts, absl::Time>> entries_;
+};
+
+StockRpcs::StockRpcs(StockStore& store, ReserveBatcher& batcher, StockEvents& events,
+                     const auth::TokenVerifier& verifier, const auth::RevocationList* revoked,
+                     const pagetoken::Codec& page_tokens, server::Executor& executor,
+                     CheckoutLookup checkout_lookup)
+    : store_(store),
+      batcher_(batcher),
+      events_(events),
+      verifier_(verifier),
+      revoked_(revoked),
+      page_tokens_(page_tokens),
+      executor_(executor),
+      checkout_lookup_(std::move(checkout_lookup)),
+      facts_(std::make_unique<FactsCache>()) {}
+
+StockRpcs::~StockRpcs() = default;
+
+absl::StatusOr<auth::Caller> StockRpcs::Authenticate(const grpc::CallbackServerContext& ctx) const {
+  return auth::AuthenticateCaller(ctx, verifier_, revoked_, absl::Now());
+}
+
+absl::StatusOr<ProductFacts> StockRpcs::LoadFacts(const std::string& product_id) {
+  ASSIGN_OR_RETURN(
+      std::optional<ProductFacts> facts,
+      db::InTransaction(
+          store_.pool(), [&](pqxx::work& tx) -> absl::StatusOr<std::optional<ProductFacts>> {
+            const pqxx::result r =
+                tx.exec_prepared("pi_stock_wire_product_facts", pg::TextArray({product_id}));
+            if (r.empty()) return std::optional<ProductFacts>();
+            ProductFacts f;
+            f.seller_id = r[0][1].as<std::string>();
+            f.stream_id = r[0][2].as<std::string>();
+            f.status = r[0][3].as<int>();
+            f.sale_mode = r[0][4].as<int>();
+            f.price_minor = r[0][5].as<int64_t>();
+            f.currency = r[0][6].as<std::string>();
+            return std::optional<ProductFacts>(std::move(f));
+          }));
+  if (!facts.has_value()) return NotFound(reason::kProductNotFound, "no such product");
+  facts_->Put(product_id, *facts, absl::Now());
+  return *facts;
+}
+
+absl::StatusOr<v1::Reservation> StockRpcs::ToReservation(const Hold& hold) {
+  ASSIGN_OR_RETURN(ProductFacts facts, LoadFacts(hold.product_id));
+  v1::Reservation r;
+  r.set_id(hold.id);
+  r.set_product_id(hold.product_id);
+  r.set_buyer_id(hold.buyer_id);
+  r.set_seller_id(facts.seller_id);
+  r.set_stream_id(facts.stream_id);
+  r.set_quantity(hold.quantity);
+  r.mutable_unit_price()->set_amount_minor(hold.unit_price_minor.value_or(facts.price_minor));
+  r.mutable_unit_price()->set_currency(facts.currency);
+  r.set_status(StatusOf(hold.state));
+  r.set_source(v1::RESERVATION_SOURCE_DIRECT);
+  product_inventory::ToProto(hold.created_at, r.mutable_created_at());
+  product_inventory::ToProto(hold.expires_at, r.mutable_expires_at());
+  if (hold.settled_at) product_inventory::ToProto(*hold.settled_at, r.mutable_settled_at());
+  r.set_order_id(hold.order_id);
+  return r;
+}
+
+// ---- stock ----
+
+grpc::ServerUnaryReactor* StockRpcs::GetStock(grpc::CallbackServerContext* ctx,
+                                              const v1::GetStockRequest* request,
+                                              v1::GetStockResponse* response) {
+  return server::RunBlocking(ctx, executor_, [this, request, response]() -> absl::Status {
+    if (request->product_ids().empty()) {
+      return InvalidArgument("product_ids", reason::kIdRequired, "name 1..100 products");
+    }
+    if (request->product_ids_size() > kMaxStockIds) {
+      return InvalidArgument("product_ids", "TOO_MANY_IDS", "at most 100 products per call");
+    }
+    std::vector<std::string> ids(request->product_ids().begin(), request->product_ids().end());
+    ASSIGN_OR_RETURN(std::vector<StockLevel> levels, store_.GetStock(ids));
+    for (const StockLevel& l : levels) *response->add_stocks() = StockOf(l);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* StockRpcs::AdjustStock(grpc::CallbackServerContext* ctx,
+                                                 const v1::AdjustStockRequest* request,
+                                                 v1::AdjustStockResponse* response) {
+  return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
+    ASSIGN_OR_RETURN(auth::Caller caller, Authenticate(*ctx));
+    RETURN_IF_ERROR(auth::RequireRole(caller, auth::Role::kHost));
+    RETURN_IF_ERROR(CheckProductId(request->product_id()));
+    if (request->delta() == 0) {
+      return InvalidArgument("delta", reason::kDeltaZero, "delta must not be 0");
+    }
+    if (request->delta() > kMaxTotal || request->delta() < -kMaxTotal) {
+      return InvalidArgument("delta", reason::kStockOutOfRange, "total stays within 0..1000000");
+    }
+    if (request->note().size() > kMaxNote) {
+      return InvalidArgument("note", "NOTE_TOO_LONG", "note is at most 200 characters");
+    }
+    RETURN_IF_ERROR(ValidateIdempotencyKey(request->idempotency_key()));
+    ASSIGN_OR_RETURN(ProductFacts facts, LoadFacts(request->product_id()));
+    if (!IsOwnerOrAdmin(caller, facts)) {
+      return PermissionDenied("NOT_PRODUCT_OWNER", "only the product's host changes its stock");
+    }
+    const absl::Time now = store_.Now();
+    ASSIGN_OR_RETURN(StockLevel level, db::InTransaction(store_.pool(), [&](pqxx::work& tx) {
+                       return tx::AdjustTotal(tx, request->product_id(), request->delta(), now);
+                     }));
+    Changed(request->product_id());
+    *response->mutable_stock() = StockOf(level);
+    return absl::OkStatus();
+  });
+}
+
+// ---- reservations ----
+
+grpc::ServerUnaryReactor* StockRpcs::Reserve(grpc::CallbackServerContext* ctx,
+                                             const v1::ReserveRequest* request,
+                                             v1::ReserveResponse* response) {
+  // One reactor per call: every answer below goes through it.
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  auto finish_now = [ctx, reactor](const absl::Status& s) {
+    reactor->Finish(server::ToGrpcStatus(s, ctx));
+    return reactor;
+  };
+  absl::StatusOr<auth::Caller> caller = Authenticate(*ctx);
+  if (!caller.ok()) return finish_now(caller.status());
+  if (absl::Status s = CheckProductId(request->product_id()); !s.ok()) {
+    return finish_now(s);
+  }
+  if (!request->queue_ticket_id().empty()) {
+    // No queue area yet: no ticket can have been admitted.
+    return finish_now(Error(absl::StatusCode::kFailedPrecondition, "QUEUE_TICKET_NOT_ADMITTED",
+                            "no such admitted ticket"));
+  }
+  ReserveRequest r;
+  r.product_id = request->product_id();
+  r.buyer_id = caller->user_id;
+  r.quantity = request->quantity();
+  r.idempotency_key = request->idempotency_key();
+  if (absl::Status s = ValidateReserve(r); !s.ok()) return finish_now(s);
+
+  if (std::optional<ProductFacts> facts = facts_->Get(r.product_id, absl::Now())) {
+    ReserveWith(ctx, reactor, std::move(r), *facts, response);
+    return reactor;
+  }
+  // The product's facts need a read: on the executor, never on a gRPC thread.
+  const bool queued = executor_.TrySubmit([this, ctx, reactor, r, response]() mutable {
+    absl::StatusOr<ProductFacts> facts = LoadFacts(r.product_id);
+    if (!facts.ok()) {
+      reactor->Finish(server::ToGrpcStatus(facts.status(), ctx));
+      return;
+    }
+    ReserveWith(ctx, reactor, std::move(r), *facts, response);
+  });
+  if (!queued) {
+    reactor->Finish(server::ToGrpcStatus(Error(absl::StatusCode::kUnavailable, "SERVER_OVERLOADED",
+                                               "server is overloaded, retry later"),
+                                         ctx));
+  }
+  return reactor;
+}
+
+void StockRpcs::ReserveWith(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor,
+                            ReserveRequest request, const ProductFacts& facts,
+                            v1::ReserveResponse* response) {
+  absl::Status refused;
+  if (facts.sale_mode == v1::SALE_MODE_AUCTION) {
+    refused = Error(absl::StatusCode::kFailedPrecondition, "PRODUCT_IS_AUCTION",
+                    "auction products are bought by bidding");
+  } else if (facts.status != v1::PRODUCT_STATUS_LISTED) {
+    refused = Error(absl::StatusCode::kFailedPrecondition, "PRODUCT_NOT_ON_SALE",
+                    "the product is not listed");
+  } else if (facts.seller_id == request.buyer_id) {
+    refused = PermissionDenied("SELLER_CANNOT_BUY", "a host cannot reserve their own product");
+  }
+  if (!refused.ok()) {
+    reactor->Finish(server::ToGrpcStatus(refused, ctx));
+    return;
+  }
+  batcher_.ReserveAsync(std::move(request), [this, ctx, reactor, facts,
+                                             response](absl::StatusOr<ReserveResult> result) {
+    // On a batcher thread: no database work here, the product's facts are at hand.
+    if (!result.ok()) {
+      reactor->Finish(server::ToGrpcStatus(result.status(), ctx));
+      return;
+    }
+    if (!result->duplicate) Changed(result->hold.product_id);
+    const Hold& hold = result->hold;
+    v1::Reservation* r = response->mutable_reservation();
+    r->set_id(hold.id);
+    r->set_product_id(hold.product_id);
+    r->set_buyer_id(hold.buyer_id);
+    r->set_seller_id(facts.seller_id);
+    r->set_stream_id(facts.stream_id);
+    r->set_quantity(hold.quantity);
+    r->mutable_unit_price()->set_amount_minor(hold.unit_price_minor.value_or(facts.price_minor));
+    r->mutable_unit_price()->set_currency(facts.currency);
+    r->set_status(StatusOf(hold.state));
+    r->set_source(v1::RESERVATION_SOURCE_DIRECT);
+    product_inventory::ToProto(hold.created_at, r->mutable_created_at());
+    product_inventory::ToProto(hold.expires_at, r->mutable_expires_at());
+    if (hold.settled_at) product_inventory::ToProto(*hold.settled_at, r->mutable_settled_at());
+    r->set_order_id(hold.order_id);
+    *response->mutable_stock() = StockOf(result->stock);
+    reactor->Finish(grpc::Status::OK);
+  });
+}
+
+grpc::ServerUnaryReactor* StockRpcs::ReleaseReservation(
+    grpc::CallbackServerContext* ctx, const v1::ReleaseReservationRequest* request,
+    v1::ReleaseReservationResponse* response) {
+  return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
+    ASSIGN_OR_RETURN(auth::Caller caller, Authenticate(*ctx));
+    RETURN_IF_ERROR(CheckHoldId(request->reservation_id()));
+    ASSIGN_OR_RETURN(HoldChange change, store_.Release(request->reservation_id(), caller.user_id));
+    Changed(change.hold.product_id);
+    ASSIGN_OR_RETURN(*response->mutable_reservation(), ToReservation(change.hold));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* StockRpcs::GetReservation(grpc::CallbackServerContext* ctx,
+                                                    const v1::GetReservationRequest* request,
+                                                    v1::GetReservationResponse* response) {
+  return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
+    ASSIGN_OR_RETURN(auth::Caller caller, Authenticate(*ctx));
+    RETURN_IF_ERROR(CheckHoldId(request->reservation_id()));
+    ASSIGN_OR_RETURN(Hold hold, store_.GetHold(request->reservation_id()));
+    ASSIGN_OR_RETURN(v1::Reservation r, ToReservation(hold));
+    if (caller.user_id != hold.buyer_id && caller.user_id != r.seller_id() &&
+        caller.role != auth::Role::kAdmin) {
+      return PermissionDenied(reason::kNotReservationOwner, "not your reservation");
+    }
+    *response->mutable_reservation() = std::move(r);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* StockRpcs::ListMyReservations(
+    grpc::CallbackServerContext* ctx, const v1::ListMyReservationsRequest* request,
+    v1::ListMyReservationsResponse* response) {
+  return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
+    ASSIGN_OR_RETURN(auth::Caller caller, Authenticate(*ctx));
+    for (int s : request->statuses()) {
+      if (s < v1::RESERVATION_STATUS_HELD || s > v1::RESERVATION_STATUS_EXPIRED) {
+        return InvalidArgument("statuses", "STATUS_INVALID", "unknown reservation status");
+      }
+    }
+    const std::vector<std::string> states = StatesOf(request->statuses());
+    ASSIGN_OR_RETURN(int limit, PageSizeOf(request->page()));
+    const std::string list =
+        absl::StrCat("my_reservations;", caller.user_id, ";", absl::StrJoin(states, ","));
+    ASSIGN_OR_RETURN(pagetoken::Cursor after, CursorOf(page_tokens_, list, request->page()));
+    const int64_t after_key = std::min(after.key, kLatestMicros);
+    const std::string after_id = after.key >= kLatestMicros ? std::string("\x7f") : after.id;
+    const absl::Time now = store_.Now();
+    ASSIGN_OR_RETURN(
+        std::vector<std::string> hold_ids,
+        db::InTransaction(
+            store_.pool(), [&](pqxx::work& tx) -> absl::StatusOr<std::vector<std::string>> {
+              std::vector<std::string> out;
+              for (const auto& row :
+                   tx.exec_prepared("pi_stock_wire_buyer_holds", caller.user_id, pg::Time(now),
+                                    after_key, after_id, pg::TextArray(states), limit + 1)) {
+                out.push_back(row[0].as<std::string>());
+              }
+              return out;
+            }));
+    const bool more = static_cast<int>(hold_ids.size()) > limit;
+    if (more) hold_ids.resize(limit);
+    Hold last;
+    for (const std::string& id : hold_ids) {
+      ASSIGN_OR_RETURN(Hold hold, store_.GetHold(id));
+      ASSIGN_OR_RETURN(*response->add_reservations(), ToReservation(hold));
+      last = std::move(hold);
+    }
+    if (more) {
+      response->mutable_page()->set_next_page_token(page_tokens_.Encode(
+          list, pagetoken::Cursor{absl::ToUnixMicros(last.created_at), last.id}));
+    }
+    return absl::OkStatus();
+  });
+}
+
+// ---- internal ----
+
+grpc::ServerUnaryReactor* StockRpcs::GetReservationForCheckout(
+    grpc::CallbackServerContext* ctx, const v1::GetReservationForCheckoutRequest* request,
+    v1::GetReservationForCheckoutResponse* response) {
+  return server::RunBlocking(ctx, executor_, [this, request, response]() -> absl::Status {
+    RETURN_IF_ERROR(CheckHoldId(request->reservation_id()));
+    if (request->buyer_id().empty()) {
+      return InvalidArgument("buyer_id", reason::kIdRequired, "buyer_id is required");
+    }
+    ASSIGN_OR_RETURN(Hold hold, store_.GetHold(request->reservation_id()));
+    if (hold.buyer_id != request->buyer_id()) {
+      return PermissionDenied(reason::kNotReservationOwner, "not the buyer's reservation");
+    }
+    ASSIGN_OR_RETURN(*response->mutable_reservation(), ToReservation(hold));
+    if (checkout_lookup_) RETURN_IF_ERROR(checkout_lookup_(hold.product_id, response));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* StockRpcs::LockReservationForCheckout(
+    grpc::CallbackServerContext* ctx, const v1::LockReservationForCheckoutRequest*,
+    v1::LockReservationForCheckoutResponse*) {
+  // The engine (migrations/V002) has no checkout lock state yet; order commits within the
+  // hold's lifetime instead.
+  return server::FinishNow(ctx, Error(absl::StatusCode::kUnimplemented, "CHECKOUT_LOCK_UNSUPPORTED",
+                                      "checkout locks are not supported yet; commit within the "
+                                      "hold's lifetime"));
+}
+
+grpc::ServerUnaryReactor* StockRpcs::CommitReservation(grpc::CallbackServerContext* ctx,
+                                                       const v1::CommitReservationRequest* request,
+                                                       v1::CommitReservationResponse* response) {
+  return server::RunBlocking(ctx, executor_, [this, request, response]() -> absl::Status {
+    RETURN_IF_ERROR(CheckHoldId(request->reservation_id()));
+    if (request->order_id().empty()) {
+      return InvalidArgument("order_id", reason::kIdRequired, "order_id is required");
+    }
+    ASSIGN_OR_RETURN(HoldChange change,
+                     store_.Commit(request->reservation_id(), request->order_id()));
+    Changed(change.hold.product_id);
+    ASSIGN_OR_RETURN(*response->mutable_reservation(), ToReservation(change.hold));
+    *response->mutable_stock() = StockOf(change.stock);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* StockRpcs::ReleaseReservationForOrder(
+    grpc::CallbackServerContext* ctx, const v1::ReleaseReservationForOrderRequest* request,
+    v1::ReleaseReservationForOrderResponse* response) {
+  return server::RunBlocking(ctx, executor_, [this, request, response]() -> absl::Status {
+    RETURN_IF_ERROR(CheckHoldId(request->reservation_id()));
+    ASSIGN_OR_RETURN(HoldChange change, store_.ReleaseForOrder(request->reservation_id()));
+    Changed(change.hold.product_id);
+    ASSIGN_OR_RETURN(*response->mutable_reservation(), ToReservation(change.hold));
+    *response->mutable_stock() = StockOf(change.stock);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* StockRpcs::ReturnCommittedStock(
+    grpc::CallbackServerContext* ctx, const v1::ReturnCommittedStockRequest* request,
+    v1::ReturnCommittedStockResponse* response) {
+  return server::RunBlocking(ctx, executor_, [this, request, response]() -> absl::Status {
+    RETURN_IF_ERROR(CheckHoldId(request->reservation_id()));
+    if (request->order_id().empty()) {
+      return InvalidArgument("order_id", reason::kIdRequired, "order_id is required");
+    }
+    ASSIGN_OR_RETURN(HoldChange change,
+                     store_.ReturnCommittedStock(request->reservation_id(), request->order_id()));
+    Changed(change.hold.product_id);
+    *response->mutable_stock() = StockOf(change.stock);
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace shopcast::product_inventory::stock

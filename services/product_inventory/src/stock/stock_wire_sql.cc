@@ -1,0 +1,14 @@
+#include "stock/stock_wire_sql.h"
+
+namespace shopcast::product_inventory::stock::wire_sql {
+
+std::vector<std::pair<std::string, std::string>> PreparedStatements() {
+  return {
+      {"pi_stock_wire_product_facts", kProductFacts},
+      {"pi_stock_wire_buyer_holds", kBuyerHolds},
+      {"pi_stock_wire_product_body", kProductBody},
+      {"pi_stock_wire_locked_stock", kLockedStock},
+  };
+}
+
+}  // namespace shopcast::product_inventory::stock::wire_sql

@@ -1,0 +1,41 @@
+#pragma once
+
+// SQL the service's stock RPCs and room announcements need beside the engine's own
+// (stock_sql.h): the product facts a reservation shows and ownership checks use, and the
+// buyer's reservations page by page. Read-only; prepared under the names in
+// PreparedStatements(), which the app adds to its pool's list.
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace shopcast::product_inventory::stock::wire_sql {
+
+// seller, stream ('' for none), status, sale mode, price and currency of products $1::text[].
+inline constexpr char kProductFacts[] = R"~(
+SELECT id, seller_id, coalesce(stream_id, ''), status, sale_mode, price_minor, currency
+FROM products WHERE id = ANY($1::text[]))~";
+
+// The stored body (a serialized v1::Product) of $1, inserted earlier in the same transaction.
+inline constexpr char kProductBody[] = "SELECT body FROM products WHERE id = $1";
+
+// The buyer's holds, newest first, after the cursor ($3 micros, $4 id), whose state as of $2
+// (an active hold past its expiry counts as 'expired') is one of $5::text[]; $6 rows.
+inline constexpr char kBuyerHolds[] = R"~(
+SELECT id FROM holds
+WHERE buyer_id = $1
+  AND (created_at, id) < (to_timestamp($3::bigint / 1000000.0), $4)
+  AND (CASE WHEN state = 'active' AND expires_at <= $2::timestamptz THEN 'expired'
+            ELSE state END) = ANY($5::text[])
+ORDER BY created_at DESC, id DESC
+LIMIT $6)~";
+
+// The committed stock of $1 after its expired holds were lapsed in this transaction (so the
+// revision moved with any change a reader could see).
+inline constexpr char kLockedStock[] = R"~(
+SELECT total, held, sold, revision FROM stock WHERE product_id = $1)~";
+
+// (name, sql) for db::PoolOptions::prepared.
+std::vector<std::pair<std::string, std::string>> PreparedStatements();
+
+}  // namespace shopcast::product_inventory::stock::wire_sql
