@@ -34,7 +34,7 @@ TEST_CASE("process: serve from the environment, healthy, SIGTERM exits 0") {
       {p + "GRPC_ADDR=127.0.0.1:0", p + "METRICS_ADDR=127.0.0.1:0",
        p + "INTERNAL_GRPC_ADDR=127.0.0.1:0", p + "SERVICE_CA_FILE=" + tls.ca_file,
        p + "SERVICE_CERT_FILE=" + tls.cert_file, p + "SERVICE_KEY_FILE=" + tls.key_file,
-       p + "DB_DSN=" + db.dsn(), p + "DB_POOL_SIZE=2",
+       p + "DB_DSN=" + db.dsn(), p + "DB_POOL_SIZE=4",
        p + "VERIFY_KEY_FILES=" + dir.File("signing.pub.pem"),
        p + "PAGE_TOKEN_KEY_FILE=" + dir.File("page-token.key"), p + "DRAIN_TIMEOUT=5s"},
       dir.File("product-inventory.log"));
