@@ -35,7 +35,7 @@ if(SHOPCAST_BUILD_TESTS)
   # The same fuzz sources under g++ with a plain main that replays the seed corpus: they keep
   # compiling and the seeds stay crash-free even where libFuzzer is absent.
   foreach(fuzzer IN LISTS VIDEO_INGEST_FUZZERS)
-    add_executable(video_ingest_${fuzzer}_replay ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/replay_main.cc
+    add_executable(video_ingest_${fuzzer}_replay ${SHOPCAST_FUZZ_REPLAY_MAIN}
                                                  ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/${fuzzer}.cc)
     target_link_libraries(video_ingest_${fuzzer}_replay PRIVATE ${${fuzzer}_replay_deps})
     shopcast_warnings(video_ingest_${fuzzer}_replay)

@@ -37,7 +37,7 @@ if(SHOPCAST_BUILD_FUZZERS AND CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
 endif()
 
 if(SHOPCAST_BUILD_TESTS)
-  add_executable(product_inventory_image_fuzz_replay ${PI_IMAGES_FUZZ_DIR}/replay_main.cc
+  add_executable(product_inventory_image_fuzz_replay ${SHOPCAST_FUZZ_REPLAY_MAIN}
                                                      ${PI_IMAGES_FUZZ_DIR}/image_decode_fuzz.cc)
   target_link_libraries(product_inventory_image_fuzz_replay PRIVATE pi_images)
   shopcast_warnings(product_inventory_image_fuzz_replay)

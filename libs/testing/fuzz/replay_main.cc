@@ -1,6 +1,6 @@
 // Runs every file of the given corpus folders (or single files) through the fuzz target it is
-// linked with, so the normal build keeps the fuzz sources compiling and the seeds crash-free
-// without libFuzzer.
+// linked with, so the normal build keeps a fuzz source compiling and its seeds crash-free
+// without libFuzzer. Shared by every service's fuzz targets (SHOPCAST_FUZZ_REPLAY_MAIN).
 
 #include <cstdint>
 #include <cstdio>
