@@ -41,6 +41,8 @@ SHOPCAST_PI_FORWARD(catalog, DeleteShippingProfile)
 // ---- stock ----
 SHOPCAST_PI_FORWARD(stock, GetStock)
 SHOPCAST_PI_FORWARD(stock, AdjustStock)
+SHOPCAST_PI_FORWARD(stock, ScheduleFlashSale)
+SHOPCAST_PI_FORWARD(stock, EndFlashSale)
 SHOPCAST_PI_FORWARD(stock, Reserve)
 SHOPCAST_PI_FORWARD(stock, ReleaseReservation)
 SHOPCAST_PI_FORWARD(stock, GetReservation)

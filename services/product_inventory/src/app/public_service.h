@@ -74,6 +74,8 @@ class PublicService : public v1::ProductInventoryService::CallbackService {
   // ---- stock ----
   SHOPCAST_PI_UNARY(GetStock);
   SHOPCAST_PI_UNARY(AdjustStock);
+  SHOPCAST_PI_UNARY(ScheduleFlashSale);
+  SHOPCAST_PI_UNARY(EndFlashSale);
   SHOPCAST_PI_UNARY(Reserve);
   SHOPCAST_PI_UNARY(ReleaseReservation);
   SHOPCAST_PI_UNARY(GetReservation);

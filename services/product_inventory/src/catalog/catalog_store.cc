@@ -627,6 +627,7 @@ absl::StatusOr<v1::Product> CatalogStore::UpdateProduct(const auth::Caller& call
                   violations);
     RETURN_IF_ERROR(violations.ToStatus());
 
+    if (stock_ != nullptr) RETURN_IF_ERROR(stock_->UpdateRules(tx, current, merged, now));
     merged.set_product_type_version(type.version());
     merged.set_version(current.version() + 1);
     ToProto(now, merged.mutable_updated_at());

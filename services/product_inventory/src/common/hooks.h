@@ -29,6 +29,13 @@ class StockHooks {
   // and the room's ProductCard).
   virtual absl::StatusOr<std::map<std::string, v1::Stock>> ReadStock(
       pqxx::work& tx, const std::vector<std::string>& product_ids) = 0;
+  // UpdateProduct, before the product row is written: `after` replaces `before` (whose stock
+  // was read in this transaction). The stock takes the new hold duration and purchase limit;
+  // an error (a price change a running flash sale cannot follow) rolls the update back.
+  virtual absl::Status UpdateRules(pqxx::work& /*tx*/, const v1::Product& /*before*/,
+                                   const v1::Product& /*after*/, absl::Time /*now*/) {
+    return absl::OkStatus();
+  }
 };
 
 // The stock area's part in an auction's close. The auctions area calls it (when the App wired

@@ -1,5 +1,7 @@
 #include "common/room_events.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "shopcast/events/outbox.h"
 
@@ -14,6 +16,16 @@ std::string EnqueueRoomEvent(pqxx::work& tx, absl::string_view stream_id, absl::
   e.destinations = {kRoomDestination};
   e.payload = &event;
   return events::Enqueue(tx, e);
+}
+
+realtime_push::v1::FlashSaleCard FlashSaleCardOf(const v1::FlashSale& sale) {
+  realtime_push::v1::FlashSaleCard card;
+  *card.mutable_deal_price() = sale.deal_price();
+  card.set_stock_cap(sale.stock_cap());
+  card.set_remaining(std::max<int64_t>(sale.stock_cap() - sale.taken(), 0));
+  *card.mutable_opens_at() = sale.opens_at();
+  *card.mutable_closes_at() = sale.closes_at();
+  return card;
 }
 
 realtime_push::v1::ProductCard CardOf(const v1::Product& product) {
@@ -46,6 +58,9 @@ realtime_push::v1::ProductCard CardOf(const v1::Product& product) {
     card.set_purchasable(listed && product.stock().available() > 0);
   } else {
     card.set_purchasable(listed);
+  }
+  if (product.stock().has_flash_sale()) {
+    *card.mutable_flash_sale() = FlashSaleCardOf(product.stock().flash_sale());
   }
   card.set_queue_enabled(product.queue().enabled());
   card.set_open_auction_id(product.open_auction_id());

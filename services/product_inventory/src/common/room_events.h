@@ -24,7 +24,10 @@ inline constexpr char kRoomDestination[] = "realtime_push";
 std::string EnqueueRoomEvent(pqxx::work& tx, absl::string_view stream_id, absl::string_view type,
                              const realtime_push::v1::RoomEvent& event);
 
-// The card a room shows for `product` (its stock when known).
+// The room's view of a flash sale.
+realtime_push::v1::FlashSaleCard FlashSaleCardOf(const v1::FlashSale& sale);
+
+// The card a room shows for `product` (its stock and flash sale when known).
 realtime_push::v1::ProductCard CardOf(const v1::Product& product);
 
 }  // namespace shopcast::product_inventory

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "stock/stock_proto.h"
 #include "stock/stock_tx.h"
 
 namespace shopcast::product_inventory::stock {
@@ -18,13 +19,7 @@ absl::StatusOr<std::map<std::string, v1::Stock>> CatalogStockHooks::ReadStock(
     pqxx::work& tx, const std::vector<std::string>& product_ids) {
   std::map<std::string, v1::Stock> out;
   for (const StockLevel& level : tx::GetStock(tx, product_ids, clock_())) {
-    v1::Stock& s = out[level.product_id];
-    s.set_product_id(level.product_id);
-    s.set_total(level.total);
-    s.set_available(level.available);
-    s.set_held(level.held);
-    s.set_sold(level.sold);
-    s.set_revision(level.revision);
+    out[level.product_id] = StockOf(level);
   }
   return out;
 }

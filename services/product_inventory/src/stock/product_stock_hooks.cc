@@ -4,6 +4,7 @@
 #include <pqxx/result>
 #include <utility>
 
+#include "shopcast/status/status.h"
 #include "stock/stock_tx.h"
 
 namespace shopcast::product_inventory::stock {
@@ -41,6 +42,31 @@ absl::Status ProductStockHooks::CreateStock(pqxx::work& tx, const std::string& p
     product.ParseFromArray(body.data(), static_cast<int>(body.size()));
   }
   return tx::CreateStock(tx, product_id, initial_stock, RulesOf(product, defaults), now);
+}
+
+absl::Status ProductStockHooks::UpdateRules(pqxx::work& tx, const v1::Product& before,
+                                            const v1::Product& after, absl::Time now) {
+  const v1::Stock& stock = before.stock();
+  if (stock.has_flash_sale() && stock.flash_sale().status() != v1::FLASH_SALE_STATUS_OVER) {
+    const common::v1::Money& deal = stock.flash_sale().deal_price();
+    if (after.sale_mode() != v1::SALE_MODE_FIXED_PRICE ||
+        after.price().currency() != deal.currency() ||
+        after.price().amount_minor() <= deal.amount_minor()) {
+      return Error(absl::StatusCode::kFailedPrecondition, "FLASH_SALE_CONFLICT",
+                   "a flash sale is scheduled or running: the product stays fixed-price, in the "
+                   "deal's currency, above the deal price (end the sale first)",
+                   "product.price");
+    }
+  }
+  const bool same_hold = before.has_hold_duration() == after.has_hold_duration() &&
+                         before.hold_duration().SerializeAsString() ==
+                             after.hold_duration().SerializeAsString();
+  const bool same_limit = before.purchase_limit().SerializeAsString() ==
+                          after.purchase_limit().SerializeAsString();
+  if (same_hold && same_limit) return absl::OkStatus();
+  SaleRules defaults;
+  defaults.hold_duration = default_hold_;
+  return tx::SetHoldAndLimit(tx, after.id(), RulesOf(after, defaults), now);
 }
 
 absl::StatusOr<std::map<std::string, v1::Stock>> ProductStockHooks::ReadStock(

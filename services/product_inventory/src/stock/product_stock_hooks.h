@@ -26,6 +26,11 @@ class ProductStockHooks final : public StockHooks {
                            absl::Time now) override;
   absl::StatusOr<std::map<std::string, v1::Stock>> ReadStock(
       pqxx::work& tx, const std::vector<std::string>& product_ids) override;
+  // A new hold duration or purchase limit reaches the stock (holds taken keep their expiry).
+  // While a flash sale is scheduled or live, the product must stay fixed-price with a regular
+  // price above the deal in the same currency: FAILED_PRECONDITION/FLASH_SALE_CONFLICT.
+  absl::Status UpdateRules(pqxx::work& tx, const v1::Product& before, const v1::Product& after,
+                           absl::Time now) override;
 
   // The rules `product` asks for, over `defaults`.
   static SaleRules RulesOf(const v1::Product& product, SaleRules defaults);

@@ -18,7 +18,9 @@ shopcast_warnings(pi_stock)
 
 # The catalogue's seam (common/hooks.h), once the service skeleton provides it.
 if(TARGET product_inventory_common)
-  add_library(pi_stock_hooks STATIC ${CMAKE_CURRENT_SOURCE_DIR}/src/stock/catalog_stock_hooks.cc)
+  add_library(pi_stock_hooks STATIC
+    ${CMAKE_CURRENT_SOURCE_DIR}/src/stock/catalog_stock_hooks.cc
+    ${CMAKE_CURRENT_SOURCE_DIR}/src/stock/stock_proto.cc)
   target_link_libraries(pi_stock_hooks PUBLIC pi_stock product_inventory_common)
   shopcast_warnings(pi_stock_hooks)
 endif()
@@ -32,7 +34,8 @@ if(TARGET product_inventory_common)
     ${CMAKE_CURRENT_SOURCE_DIR}/src/stock/stock_rpcs.cc
     ${CMAKE_CURRENT_SOURCE_DIR}/src/stock/stock_wire_sql.cc)
   target_link_libraries(pi_stock_service PUBLIC
-    pi_stock pi_stock_hooks product_inventory_common shopcast::server shopcast::auth
+    pi_stock pi_stock_hooks product_inventory_common product_inventory_catalog_rules
+    shopcast::server shopcast::auth
     shopcast::pagetoken)
   shopcast_warnings(pi_stock_service)
 endif()

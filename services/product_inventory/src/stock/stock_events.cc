@@ -9,17 +9,11 @@
 #include "shopcast/db/transaction.h"
 #include "shopcast/log/log.h"
 #include "stock/pg_values.h"
+#include "stock/stock_proto.h"
+#include "stock/stock_tx.h"
 
 namespace shopcast::product_inventory::stock {
 namespace {
-
-struct Snapshot {
-  bool found = false;
-  int64_t total = 0;
-  int64_t held = 0;
-  int64_t sold = 0;
-  int64_t revision = 0;
-};
 
 // The outbox type naming the transition from `before` (-1 = unknown) to `now` units available.
 const char* TypeOf(int64_t before, int64_t now, int64_t total, int64_t low) {
@@ -131,15 +125,11 @@ absl::StatusOr<bool> StockEvents::Announce(const std::string& product_id,
         // Lapsing first takes the row lock and bumps the revision if holds ran out, so the stock
         // read next is committed, current, and its revision says so.
         tx.exec_prepared("pi_stock_lapse", product_id, pg::Time(now));
-        const pqxx::result r = tx.exec_prepared("pi_stock_wire_locked_stock", product_id);
-        if (r.empty()) return false;
-        Snapshot s;
-        s.total = r[0][0].as<int64_t>();
-        s.held = r[0][1].as<int64_t>();
-        s.sold = r[0][2].as<int64_t>();
-        s.revision = r[0][3].as<int64_t>();
+        const std::vector<StockLevel> levels = tx::GetStock(tx, {product_id}, now);
+        if (levels.empty()) return false;
+        const StockLevel& s = levels[0];
         if (s.revision <= before.revision) return false;
-        const int64_t available = s.total - s.held - s.sold;
+        const int64_t available = s.available;
         realtime_push::v1::RoomEvent event;
         event.set_stream_id(stream_id);
         ToProto(now, event.mutable_occurred_at());
@@ -151,6 +141,7 @@ absl::StatusOr<bool> StockEvents::Announce(const std::string& product_id,
         c->set_total(s.total);
         c->set_sold_out(s.total > 0 && available == 0);
         c->set_revision(s.revision);
+        if (s.flash_sale) *c->mutable_flash_sale() = FlashSaleCardOf(FlashSaleOf(*s.flash_sale, now));
         EnqueueRoomEvent(tx, stream_id,
                          TypeOf(before.available, available, s.total, options_.low_threshold),
                          event);

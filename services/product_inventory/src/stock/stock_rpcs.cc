@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "common/paging.h"
+#include "catalog/pricing.h"
 #include "common/pg_time.h"
 #include "shopcast/db/transaction.h"
 #include "shopcast/ids/ids.h"
@@ -21,6 +22,7 @@
 #include "shopcast/server/unary.h"
 #include "shopcast/status/status.h"
 #include "stock/pg_values.h"
+#include "stock/stock_proto.h"
 #include "stock/stock_tx.h"
 #include "stock/validation.h"
 
@@ -76,25 +78,19 @@ std::vector<std::string> StatesOf(const google::protobuf::RepeatedField<int>& st
       case v1::RESERVATION_STATUS_EXPIRED:
         states.insert("expired");
         break;
+      case v1::RESERVATION_STATUS_IN_CHECKOUT:
+        // A locked hold is an active one with a live checkout lock: selecting it selects HELD
+        // ones too (the cart shows both).
+        states.insert("active");
+        break;
       default:
-        break;  // IN_CHECKOUT: the engine has no checkout lock yet.
+        break;
     }
   }
   return {states.begin(), states.end()};
 }
 
 }  // namespace
-
-v1::Stock StockOf(const StockLevel& level) {
-  v1::Stock s;
-  s.set_product_id(level.product_id);
-  s.set_total(level.total);
-  s.set_available(level.available);
-  s.set_held(level.held);
-  s.set_sold(level.sold);
-  s.set_revision(level.revision);
-  return s;
-}
 
 v1::ReservationStatus StatusOf(HoldState state) {
   switch (state) {
@@ -185,12 +181,15 @@ absl::StatusOr<v1::Reservation> StockRpcs::ToReservation(const Hold& hold) {
   r.set_quantity(hold.quantity);
   r.mutable_unit_price()->set_amount_minor(hold.unit_price_minor.value_or(facts.price_minor));
   r.mutable_unit_price()->set_currency(facts.currency);
-  r.set_status(StatusOf(hold.state));
+  r.set_status(hold.lock_expires_at ? v1::RESERVATION_STATUS_IN_CHECKOUT : StatusOf(hold.state));
+  if (hold.lock_expires_at) {
+    product_inventory::ToProto(*hold.lock_expires_at, r.mutable_lock_expires_at());
+  }
   r.set_source(v1::RESERVATION_SOURCE_DIRECT);
   product_inventory::ToProto(hold.created_at, r.mutable_created_at());
   product_inventory::ToProto(hold.expires_at, r.mutable_expires_at());
   if (hold.settled_at) product_inventory::ToProto(*hold.settled_at, r.mutable_settled_at());
-  r.set_order_id(hold.order_id);
+  r.set_order_id(hold.order_id.empty() ? hold.checkout_order_id : hold.order_id);
   return r;
 }
 
@@ -235,8 +234,136 @@ grpc::ServerUnaryReactor* StockRpcs::AdjustStock(grpc::CallbackServerContext* ct
       return PermissionDenied("NOT_PRODUCT_OWNER", "only the product's host changes its stock");
     }
     const absl::Time now = store_.Now();
+    const tx::AdjustmentKey key{caller.user_id, request->idempotency_key(), request->note()};
     ASSIGN_OR_RETURN(StockLevel level, db::InTransaction(store_.pool(), [&](pqxx::work& tx) {
-                       return tx::AdjustTotal(tx, request->product_id(), request->delta(), now);
+                       return tx::AdjustTotal(tx, request->product_id(), request->delta(), now,
+                                              &key);
+                     }));
+    Changed(request->product_id());
+    *response->mutable_stock() = StockOf(level);
+    return absl::OkStatus();
+  });
+}
+
+namespace {
+
+absl::Duration DurationOf(const google::protobuf::Duration& d) {
+  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
+}
+
+absl::Time TimeOf(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+}
+
+absl::Status BadSale(absl::string_view field, absl::string_view message) {
+  return InvalidArgument(absl::StrCat("sale.", field), reason::kFlashSaleInvalid, message);
+}
+
+// The sale `request` asks for on a product sold as `facts`, with the window made absolute
+// against `now`. INVALID_ARGUMENT/FLASH_SALE_INVALID naming the field otherwise.
+absl::StatusOr<FlashSale> SaleOf(const v1::ScheduleFlashSaleRequest& request,
+                                 const ProductFacts& facts, absl::Time now) {
+  const v1::FlashSale& in = request.sale();
+  FlashSale sale;
+  sale.price_minor = in.deal_price().amount_minor();
+  sale.currency = in.deal_price().currency();
+  if (sale.currency != facts.currency) {
+    return BadSale("deal_price.currency", "the deal is in the product's currency");
+  }
+  if (sale.price_minor <= 0 || sale.price_minor >= facts.price_minor) {
+    return BadSale("deal_price", "the deal price must be positive and below the regular price");
+  }
+  const catalog::CurrencyRule* currency = catalog::FindCurrency(sale.currency);
+  if (currency != nullptr && sale.price_minor % currency->step != 0) {
+    return BadSale("deal_price", "the deal price must be a whole number of the currency's step");
+  }
+  sale.stock_cap = in.stock_cap();
+  sale.per_user_cap = in.per_user_cap();
+  if (sale.per_user_cap < 0 || sale.per_user_cap > kMaxPerUserLimit) {
+    return BadSale("per_user_cap", "the per-buyer cap must be between 0 (none) and 1000");
+  }
+  if (in.has_opens_at()) {
+    sale.opens_at = pg::Truncate(TimeOf(in.opens_at()));
+    // A minute of grace for a client's clock; a week ahead at most.
+    if (sale.opens_at < now - absl::Minutes(1) || sale.opens_at > now + absl::Hours(24 * 7)) {
+      return BadSale("opens_at", "the sale opens within the next 7 days");
+    }
+    sale.opens_at = std::max(sale.opens_at, now);
+  } else {
+    const absl::Duration countdown = DurationOf(request.countdown());
+    if (countdown < absl::ZeroDuration() || countdown > absl::Hours(1)) {
+      return InvalidArgument("countdown", reason::kFlashSaleInvalid,
+                             "the countdown is 0 to 1 hour");
+    }
+    sale.opens_at = pg::Truncate(now + countdown);
+  }
+  if (in.has_closes_at()) {
+    sale.closes_at = pg::Truncate(TimeOf(in.closes_at()));
+  } else {
+    sale.closes_at = pg::Truncate(sale.opens_at + DurationOf(request.duration()));
+  }
+  const absl::Duration length = sale.closes_at - sale.opens_at;
+  if (length < absl::Seconds(10) || length > absl::Hours(24)) {
+    return in.has_closes_at()
+               ? BadSale("closes_at", "the sale runs 10 seconds to 24 hours")
+               : InvalidArgument("duration", reason::kFlashSaleInvalid,
+                                 "the sale runs 10 seconds to 24 hours");
+  }
+  return sale;
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* StockRpcs::ScheduleFlashSale(
+    grpc::CallbackServerContext* ctx, const v1::ScheduleFlashSaleRequest* request,
+    v1::ScheduleFlashSaleResponse* response) {
+  return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
+    ASSIGN_OR_RETURN(auth::Caller caller, Authenticate(*ctx));
+    RETURN_IF_ERROR(auth::RequireRole(caller, auth::Role::kHost));
+    RETURN_IF_ERROR(CheckProductId(request->product_id()));
+    ASSIGN_OR_RETURN(ProductFacts facts, LoadFacts(request->product_id()));
+    if (!IsOwnerOrAdmin(caller, facts)) {
+      return PermissionDenied("NOT_PRODUCT_OWNER", "only the product's host runs its sales");
+    }
+    if (facts.sale_mode != v1::SALE_MODE_FIXED_PRICE) {
+      return Error(absl::StatusCode::kFailedPrecondition, "PRODUCT_IS_AUCTION",
+                   "flash sales are for fixed-price products");
+    }
+    if (facts.status != v1::PRODUCT_STATUS_LISTED) {
+      return Error(absl::StatusCode::kFailedPrecondition, "PRODUCT_NOT_ON_SALE",
+                   "only a listed product can have a flash sale");
+    }
+    const absl::Time now = pg::Truncate(store_.Now());
+    ASSIGN_OR_RETURN(FlashSale sale, SaleOf(*request, facts, now));
+    ASSIGN_OR_RETURN(StockLevel level, db::InTransaction(store_.pool(), [&](pqxx::work& tx)
+                                                             -> absl::StatusOr<StockLevel> {
+      const std::vector<StockLevel> current = tx::GetStock(tx, {request->product_id()}, now);
+      if (current.empty()) return NotFound(reason::kProductNotFound, "the product has no stock");
+      if (sale.stock_cap < 1 || sale.stock_cap > current[0].total) {
+        return BadSale("stock_cap", "the sale's cap is 1 to the product's total units");
+      }
+      return tx::ScheduleFlashSale(tx, request->product_id(), sale, now);
+    }));
+    Changed(request->product_id());
+    *response->mutable_stock() = StockOf(level);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* StockRpcs::EndFlashSale(grpc::CallbackServerContext* ctx,
+                                                  const v1::EndFlashSaleRequest* request,
+                                                  v1::EndFlashSaleResponse* response) {
+  return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
+    ASSIGN_OR_RETURN(auth::Caller caller, Authenticate(*ctx));
+    RETURN_IF_ERROR(auth::RequireRole(caller, auth::Role::kHost));
+    RETURN_IF_ERROR(CheckProductId(request->product_id()));
+    ASSIGN_OR_RETURN(ProductFacts facts, LoadFacts(request->product_id()));
+    if (!IsOwnerOrAdmin(caller, facts)) {
+      return PermissionDenied("NOT_PRODUCT_OWNER", "only the product's host runs its sales");
+    }
+    const absl::Time now = pg::Truncate(store_.Now());
+    ASSIGN_OR_RETURN(StockLevel level, db::InTransaction(store_.pool(), [&](pqxx::work& tx) {
+                       return tx::EndFlashSale(tx, request->product_id(), now);
                      }));
     Changed(request->product_id());
     *response->mutable_stock() = StockOf(level);
@@ -436,13 +563,20 @@ grpc::ServerUnaryReactor* StockRpcs::GetReservationForCheckout(
 }
 
 grpc::ServerUnaryReactor* StockRpcs::LockReservationForCheckout(
-    grpc::CallbackServerContext* ctx, const v1::LockReservationForCheckoutRequest*,
-    v1::LockReservationForCheckoutResponse*) {
-  // The engine (migrations/V002) has no checkout lock state yet; order commits within the
-  // hold's lifetime instead.
-  return server::FinishNow(ctx, Error(absl::StatusCode::kUnimplemented, "CHECKOUT_LOCK_UNSUPPORTED",
-                                      "checkout locks are not supported yet; commit within the "
-                                      "hold's lifetime"));
+    grpc::CallbackServerContext* ctx, const v1::LockReservationForCheckoutRequest* request,
+    v1::LockReservationForCheckoutResponse* response) {
+  return server::RunBlocking(ctx, executor_, [this, request, response]() -> absl::Status {
+    RETURN_IF_ERROR(CheckHoldId(request->reservation_id()));
+    if (request->order_id().empty()) {
+      return InvalidArgument("order_id", reason::kIdRequired, "order_id is required");
+    }
+    const absl::Duration lock = absl::Seconds(request->lock_duration().seconds()) +
+                                absl::Nanoseconds(request->lock_duration().nanos());
+    ASSIGN_OR_RETURN(HoldChange change, store_.LockForCheckout(request->reservation_id(),
+                                                               request->order_id(), lock));
+    ASSIGN_OR_RETURN(*response->mutable_reservation(), ToReservation(change.hold));
+    return absl::OkStatus();
+  });
 }
 
 grpc::ServerUnaryReactor* StockRpcs::CommitReservation(grpc::CallbackServerContext* ctx,
@@ -467,7 +601,8 @@ grpc::ServerUnaryReactor* StockRpcs::ReleaseReservationForOrder(
     v1::ReleaseReservationForOrderResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, request, response]() -> absl::Status {
     RETURN_IF_ERROR(CheckHoldId(request->reservation_id()));
-    ASSIGN_OR_RETURN(HoldChange change, store_.ReleaseForOrder(request->reservation_id()));
+    ASSIGN_OR_RETURN(HoldChange change, store_.ReleaseForOrder(request->reservation_id(),
+                                                               request->order_id()));
     Changed(change.hold.product_id);
     ASSIGN_OR_RETURN(*response->mutable_reservation(), ToReservation(change.hold));
     *response->mutable_stock() = StockOf(change.stock);

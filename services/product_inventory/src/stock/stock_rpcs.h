@@ -21,6 +21,7 @@
 #include "shopcast/server/executor.h"
 #include "stock/reserve_batcher.h"
 #include "stock/stock_events.h"
+#include "stock/stock_proto.h"
 #include "stock/stock_store.h"
 
 namespace shopcast::product_inventory::stock {
@@ -56,6 +57,8 @@ class StockRpcs {
   // Public.
   SHOPCAST_PI_STOCK_RPC(GetStock);
   SHOPCAST_PI_STOCK_RPC(AdjustStock);
+  SHOPCAST_PI_STOCK_RPC(ScheduleFlashSale);
+  SHOPCAST_PI_STOCK_RPC(EndFlashSale);
   SHOPCAST_PI_STOCK_RPC(Reserve);
   SHOPCAST_PI_STOCK_RPC(ReleaseReservation);
   SHOPCAST_PI_STOCK_RPC(GetReservation);
@@ -96,8 +99,7 @@ class StockRpcs {
 
 #undef SHOPCAST_PI_STOCK_RPC
 
-// The API's view of engine values.
-v1::Stock StockOf(const StockLevel& level);
+// The API's view of a hold's state (IN_CHECKOUT is read from the hold's lock).
 v1::ReservationStatus StatusOf(HoldState state);
 
 }  // namespace shopcast::product_inventory::stock

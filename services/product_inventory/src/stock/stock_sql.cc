@@ -15,6 +15,13 @@ std::vector<std::pair<std::string, std::string>> PreparedStatements() {
       {"pi_stock_return", kReturn},
       {"pi_stock_select_hold", kSelectHold},
       {"pi_stock_due_products", kDueProducts},
+      {"pi_stock_lock_checkout", kLockCheckout},
+      {"pi_stock_flash_window", kFlashWindow},
+      {"pi_stock_detach_flash_holds", kDetachFlashHolds},
+      {"pi_stock_set_flash_sale", kSetFlashSale},
+      {"pi_stock_set_hold_and_limit", kSetHoldAndLimit},
+      {"pi_stock_insert_adjustment", kInsertAdjustment},
+      {"pi_stock_select_adjustment", kSelectAdjustment},
   };
 }
 

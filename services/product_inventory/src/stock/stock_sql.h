@@ -38,24 +38,33 @@ WHERE product_id = $1 AND total + $2 >= held + sold AND total + $2 <= 1000000
 RETURNING total, held, sold, revision)~";
 
 // Stock as of $2: holds that expired by then are not counted, swept or not. One statement, so
-// one snapshot: the counters and the holds it subtracts agree.
+// one snapshot: the counters and the holds it subtracts agree. Then the flash sale (price,
+// currency, cap, per-user cap, opens, closes: all NULL without one) and its units taken.
 inline constexpr char kSelectStock[] = R"~(
-SELECT s.product_id, s.total, s.sold, s.held - coalesce(l.units, 0), s.revision
+SELECT s.product_id, s.total, s.sold, s.held - coalesce(l.units, 0), s.revision,
+       s.flash_price_minor, s.flash_currency, s.flash_stock_cap, s.flash_per_user_cap,
+       )~" PI_STOCK_US("s.flash_opens_at") ", " PI_STOCK_US("s.flash_closes_at") R"~(,
+       s.flash_taken - coalesce(l.flash_units, 0)
 FROM stock s
 LEFT JOIN LATERAL (
-  SELECT sum(h.quantity) AS units FROM holds h
+  SELECT sum(h.quantity) AS units, sum(h.quantity) FILTER (WHERE h.flash) AS flash_units
+  FROM holds h
   WHERE h.product_id = s.product_id AND h.state = 'active' AND h.expires_at <= $2::timestamptz
 ) l ON true
 WHERE s.product_id = ANY($1::text[]))~";
-
 inline constexpr char kReserveBatch[] = R"~(
 SELECT r_idx, r_outcome, r_hold_id, r_quantity, r_state, r_flash, r_unit_price_minor,
        )~" PI_STOCK_US("r_created_at") ", " PI_STOCK_US("r_expires_at") R"~(, r_remaining,
        r_total, r_held, r_sold, r_revision
 FROM stock_reserve_batch($1, $2::timestamptz, $3::text[], $4::text[], $5::integer[], $6::text[]))~";
 
+// $2 the buyer (NULL for an order), $3 the order (NULL for the buyer).
 inline constexpr char kRelease[] =
-    "SELECT r_outcome, r_state FROM stock_release($1, $2, $3::timestamptz)";
+    "SELECT r_outcome, r_state FROM stock_release($1, $2, $3, $4::timestamptz)";
+// $2 order, $3 lock end.
+inline constexpr char kLockCheckout[] =
+    "SELECT r_outcome, coalesce(r_order, '') FROM stock_lock_checkout($1, $2, $3::timestamptz, "
+    "$4::timestamptz)";
 inline constexpr char kCommit[] =
     "SELECT r_outcome, r_state FROM stock_commit($1, $2, $3::timestamptz)";
 inline constexpr char kReturn[] =
@@ -64,7 +73,8 @@ inline constexpr char kReturn[] =
 inline constexpr char kSelectHold[] = R"~(
 SELECT id, product_id, buyer_id, quantity, state, flash, unit_price_minor,
        )~" PI_STOCK_US("created_at") ", " PI_STOCK_US("expires_at") ", " PI_STOCK_US(
-    "settled_at") R"~(, coalesce(order_id, '')
+    "settled_at") R"~(, coalesce(order_id, ''), coalesce(checkout_order_id, ''),
+       )~" PI_STOCK_US("lock_expires_at") R"~(
 FROM holds WHERE id = $1)~";
 
 // Products with holds that expired by $1 but are still 'active', longest overdue first: a
@@ -80,6 +90,38 @@ WITH RECURSIVE p AS (
     ORDER BY product_id, expires_at LIMIT 1) n
 )
 SELECT product_id FROM p WHERE expires_at <= $1::timestamptz ORDER BY expires_at LIMIT $2)~";
+
+// After kLapse (the stock row is locked): the flash sale's opens_at and closes_at, NULL
+// without one.
+inline constexpr char kFlashWindow[] = R"~(
+SELECT )~" PI_STOCK_US("flash_opens_at") ", " PI_STOCK_US("flash_closes_at") R"~(
+FROM stock WHERE product_id = $1)~";
+// A sale that ended leaves its holds behind: they keep their deal price but stop counting
+// toward the next sale's cap and per-user cap.
+inline constexpr char kDetachFlashHolds[] = R"~(
+UPDATE holds SET flash = false
+WHERE product_id = $1 AND flash AND state IN ('active', 'committed'))~";
+// Sets ($2..$7) or, with all NULL, clears the flash sale; its count starts again.
+inline constexpr char kSetFlashSale[] = R"~(
+UPDATE stock SET flash_price_minor = $2, flash_currency = $3, flash_stock_cap = $4,
+                 flash_per_user_cap = $5, flash_opens_at = $6::timestamptz,
+                 flash_closes_at = $7::timestamptz, flash_taken = 0, revision = revision + 1,
+                 updated_at = $8::timestamptz
+WHERE product_id = $1)~";
+// The hold duration and the purchase limit, leaving the flash sale alone.
+inline constexpr char kSetHoldAndLimit[] = R"~(
+UPDATE stock SET hold_seconds = $2, per_user_limit = $3, limit_window_seconds = $4,
+                 updated_at = $5::timestamptz
+WHERE product_id = $1)~";
+// AdjustStock's ledger: records a change (no row back when ($1, $2) was used already).
+inline constexpr char kInsertAdjustment[] = R"~(
+INSERT INTO stock_adjustments (actor_id, idempotency_key, product_id, delta, note, total_after,
+                               revision_after, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8::timestamptz)
+ON CONFLICT (actor_id, idempotency_key) DO NOTHING
+RETURNING 1)~";
+inline constexpr char kSelectAdjustment[] = R"~(
+SELECT product_id, delta FROM stock_adjustments WHERE actor_id = $1 AND idempotency_key = $2)~";
 
 #undef PI_STOCK_US
 

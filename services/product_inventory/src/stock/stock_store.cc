@@ -86,6 +86,13 @@ std::optional<Hold> ReadHold(pqxx::work& tx, absl::string_view hold_id, absl::Ti
     h.settled_at = h.expires_at;
   }
   h.order_id = row[10].as<std::string>();
+  if (h.state == HoldState::kActive && !row[12].is_null()) {
+    const absl::Time lock_end = absl::FromUnixMicros(row[12].as<int64_t>());
+    if (lock_end > now) {
+      h.checkout_order_id = row[11].as<std::string>();
+      h.lock_expires_at = lock_end;
+    }
+  }
   return h;
 }
 
@@ -105,6 +112,12 @@ const char* HoldStateName(HoldState s) {
       return "returned";
   }
   return "unknown";
+}
+
+FlashSalePhase PhaseOf(const FlashSale& sale, absl::Time now) {
+  if (now < sale.opens_at) return FlashSalePhase::kScheduled;
+  if (now >= sale.closes_at || sale.taken >= sale.stock_cap) return FlashSalePhase::kOver;
+  return FlashSalePhase::kLive;
 }
 
 StockStore::StockStore(db::Pool& pool, WallClock clock) : pool_(pool), clock_(std::move(clock)) {}
@@ -237,18 +250,29 @@ std::vector<absl::StatusOr<ReserveResult>> StockStore::ReserveBatch(
 }
 
 absl::StatusOr<HoldChange> StockStore::ChangeHold(const char* statement, absl::string_view hold_id,
-                                                  absl::string_view party) {
+                                                  absl::string_view party,
+                                                  absl::string_view order_id) {
   const absl::Time now = pg::Truncate(Now());
   const std::string op = statement;
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<HoldChange> {
-    // An empty party is SQL NULL: release on behalf of an order, whoever the buyer.
     const std::string who(party);
-    const pqxx::result r =
-        tx.exec_prepared(statement, S(hold_id), who.empty() ? nullptr : who.c_str(), pg::Time(now));
+    pqxx::result r;
+    if (op == "pi_stock_release") {
+      // Exactly one of buyer and order is set; the other is SQL NULL.
+      const std::string order(order_id);
+      r = tx.exec_prepared(statement, S(hold_id), who.empty() ? nullptr : who.c_str(),
+                           order.empty() ? nullptr : order.c_str(), pg::Time(now));
+    } else {
+      r = tx.exec_prepared(statement, S(hold_id), who, pg::Time(now));
+    }
     const std::string outcome = r[0][0].as<std::string>();
     if (outcome == "not_found") return HoldNotFound();
     if (outcome == "not_owner") {
       return PermissionDenied(reason::kNotReservationOwner, "not your reservation");
+    }
+    if (outcome == "in_checkout") {
+      return Precondition(reason::kReservationInCheckout,
+                          "an order is checking the reservation out; cancel the order instead");
     }
     if (op == "pi_stock_release") {
       if (outcome == "committed") {
@@ -271,13 +295,7 @@ absl::StatusOr<HoldChange> StockStore::ChangeHold(const char* statement, absl::s
       return Precondition(reason::kReservationNotCommitted,
                           "the reservation was not committed to this order");
     }
-    std::optional<Hold> hold = ReadHold(tx, hold_id, now);
-    if (!hold) return HoldNotFound();
-    std::vector<StockLevel> levels = tx::GetStock(tx, {hold->product_id}, now);
-    HoldChange change;
-    change.hold = *std::move(hold);
-    if (!levels.empty()) change.stock = std::move(levels[0]);
-    return change;
+    return ReadChange(tx, hold_id, now);
   });
 }
 
@@ -286,11 +304,15 @@ absl::StatusOr<HoldChange> StockStore::Release(absl::string_view hold_id,
   if (buyer_id.empty()) {
     return InvalidArgument("buyer_id", reason::kIdRequired, "buyer_id is required");
   }
-  return ChangeHold("pi_stock_release", hold_id, buyer_id);
+  return ChangeHold("pi_stock_release", hold_id, buyer_id, "");
 }
 
-absl::StatusOr<HoldChange> StockStore::ReleaseForOrder(absl::string_view hold_id) {
-  return ChangeHold("pi_stock_release", hold_id, "");
+absl::StatusOr<HoldChange> StockStore::ReleaseForOrder(absl::string_view hold_id,
+                                                       absl::string_view order_id) {
+  if (order_id.empty()) {
+    return InvalidArgument("order_id", reason::kIdRequired, "order_id is required");
+  }
+  return ChangeHold("pi_stock_release", hold_id, "", order_id);
 }
 
 absl::StatusOr<HoldChange> StockStore::Commit(absl::string_view hold_id,
@@ -298,7 +320,7 @@ absl::StatusOr<HoldChange> StockStore::Commit(absl::string_view hold_id,
   if (order_id.empty()) {
     return InvalidArgument("order_id", reason::kIdRequired, "order_id is required");
   }
-  return ChangeHold("pi_stock_commit", hold_id, order_id);
+  return ChangeHold("pi_stock_commit", hold_id, order_id, "");
 }
 
 absl::StatusOr<HoldChange> StockStore::ReturnCommittedStock(absl::string_view hold_id,
@@ -306,7 +328,55 @@ absl::StatusOr<HoldChange> StockStore::ReturnCommittedStock(absl::string_view ho
   if (order_id.empty()) {
     return InvalidArgument("order_id", reason::kIdRequired, "order_id is required");
   }
-  return ChangeHold("pi_stock_return", hold_id, order_id);
+  return ChangeHold("pi_stock_return", hold_id, order_id, "");
+}
+
+absl::StatusOr<HoldChange> StockStore::LockForCheckout(absl::string_view hold_id,
+                                                       absl::string_view order_id,
+                                                       absl::Duration lock) {
+  if (order_id.empty()) {
+    return InvalidArgument("order_id", reason::kIdRequired, "order_id is required");
+  }
+  if (lock < kMinCheckoutLock || lock > kMaxCheckoutLock) {
+    return InvalidArgument("lock_duration", reason::kLockDurationOutOfRange,
+                           "lock_duration must be between 30 seconds and 15 minutes");
+  }
+  const absl::Time now = pg::Truncate(Now());
+  return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<HoldChange> {
+    const pqxx::result r = tx.exec_prepared("pi_stock_lock_checkout", S(hold_id), S(order_id),
+                                            pg::Time(pg::Truncate(now + lock)), pg::Time(now));
+    const std::string outcome = r[0][0].as<std::string>();
+    const std::string holder = r[0][1].as<std::string>();
+    if (outcome == "not_found") return HoldNotFound();
+    if (outcome == "in_checkout") {
+      return Precondition(reason::kReservationInCheckout,
+                          "another order is checking the reservation out");
+    }
+    if (outcome == "committed" && holder != order_id) {
+      return Precondition(reason::kReservationAlreadyCommitted,
+                          "the reservation was committed to another order");
+    }
+    if (outcome == "expired") {
+      return Precondition(reason::kReservationExpired,
+                          "the reservation expired and its units went back");
+    }
+    if (outcome == "released") {
+      return Precondition(reason::kReservationReleased, "the reservation was released");
+    }
+    // locked, or committed to this very order (a retry after the commit): the hold as it is.
+    return ReadChange(tx, hold_id, now);
+  });
+}
+
+absl::StatusOr<HoldChange> StockStore::ReadChange(pqxx::work& tx, absl::string_view hold_id,
+                                                  absl::Time now) {
+  std::optional<Hold> hold = ReadHold(tx, hold_id, now);
+  if (!hold) return HoldNotFound();
+  std::vector<StockLevel> levels = tx::GetStock(tx, {hold->product_id}, now);
+  HoldChange change;
+  change.hold = *std::move(hold);
+  if (!levels.empty()) change.stock = std::move(levels[0]);
+  return change;
 }
 
 absl::StatusOr<int64_t> StockStore::SweepExpired(int max_products) {

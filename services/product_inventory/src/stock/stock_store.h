@@ -5,6 +5,7 @@
 // one call of a function of migrations/V002, so correctness lives in the database.
 
 #include <cstdint>
+#include <pqxx/transaction>
 #include <string>
 #include <vector>
 
@@ -51,11 +52,20 @@ class StockStore {
   absl::StatusOr<HoldChange> Release(absl::string_view hold_id, absl::string_view buyer_id);
 
   // Release for the order service (payment failed, order abandoned): as Release, whoever the
-  // buyer.
-  absl::StatusOr<HoldChange> ReleaseForOrder(absl::string_view hold_id);
+  // buyer; FAILED_PRECONDITION/RESERVATION_IN_CHECKOUT while another order's lock is live.
+  absl::StatusOr<HoldChange> ReleaseForOrder(absl::string_view hold_id, absl::string_view order_id);
+  // Locks an active hold for `order_id` for `lock` (kMinCheckoutLock..kMaxCheckoutLock) so it
+  // cannot expire, nor be released by its buyer or taken by another order, while payment runs;
+  // the hold's expiry moves out to the lock's end if it was sooner. Idempotent for the same
+  // order (the lock is extended); FAILED_PRECONDITION/RESERVATION_IN_CHECKOUT (another order's
+  // live lock), RESERVATION_EXPIRED, RESERVATION_RELEASED, RESERVATION_ALREADY_COMMITTED (to
+  // another order); committed to this order answers the hold.
+  absl::StatusOr<HoldChange> LockForCheckout(absl::string_view hold_id, absl::string_view order_id,
+                                             absl::Duration lock);
 
   // Sells an active hold to `order_id`. Idempotent for the same order; FAILED_PRECONDITION/
-  // RESERVATION_EXPIRED, RESERVATION_RELEASED, RESERVATION_ALREADY_COMMITTED (another order).
+  // RESERVATION_EXPIRED, RESERVATION_RELEASED, RESERVATION_ALREADY_COMMITTED (another order),
+  // RESERVATION_IN_CHECKOUT (another order's lock is live).
   absl::StatusOr<HoldChange> Commit(absl::string_view hold_id, absl::string_view order_id);
 
   // A committed sale was cancelled: its units go back to available. Idempotent for the same
@@ -71,9 +81,13 @@ class StockStore {
 
  private:
   // Runs one of the per-hold functions (release, commit, return) for the buyer or order
-  // `party` and answers with the hold and stock after it.
+  // `party` (release: the buyer, or "" and `order_id`) and answers with the hold and stock
+  // after it.
   absl::StatusOr<HoldChange> ChangeHold(const char* statement, absl::string_view hold_id,
-                                        absl::string_view party);
+                                        absl::string_view party, absl::string_view order_id);
+  // The hold and its product's stock, in `tx`.
+  static absl::StatusOr<HoldChange> ReadChange(pqxx::work& tx, absl::string_view hold_id,
+                                               absl::Time now);
 
   db::Pool& pool_;
   const WallClock clock_;

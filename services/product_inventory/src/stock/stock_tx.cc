@@ -1,6 +1,7 @@
 #include "stock/stock_tx.h"
 
 #include <optional>
+#include <utility>
 #include <pqxx/result>
 
 #include "absl/strings/str_cat.h"
@@ -66,7 +67,7 @@ absl::Status CreateStock(pqxx::work& tx, absl::string_view product_id, int64_t t
 }
 
 absl::StatusOr<StockLevel> AdjustTotal(pqxx::work& tx, absl::string_view product_id, int64_t delta,
-                                       absl::Time now) {
+                                       absl::Time now, const AdjustmentKey* key) {
   if (delta == 0) {
     return InvalidArgument("delta", reason::kDeltaZero, "delta must not be 0");
   }
@@ -74,8 +75,23 @@ absl::StatusOr<StockLevel> AdjustTotal(pqxx::work& tx, absl::string_view product
     return InvalidArgument("delta", reason::kStockOutOfRange,
                            "stock must stay between 0 and 1,000,000 units");
   }
-  // Lapsing first frees the units of expired holds, so they count as available here.
+  // Lapsing first frees the units of expired holds, so they count as available here. It also
+  // locks the stock row, so two tries with one key for this product come one after the other
+  // and the second finds the first's ledger row.
   tx.exec_prepared("pi_stock_lapse", S(product_id), pg::Time(now));
+  if (key != nullptr) {
+    const pqxx::result seen =
+        tx.exec_prepared("pi_stock_select_adjustment", key->actor_id, key->idempotency_key);
+    if (!seen.empty()) {
+      if (seen[0][0].as<std::string>() != product_id || seen[0][1].as<int64_t>() != delta) {
+        return InvalidArgument("idempotency_key", reason::kIdempotencyKeyReused,
+                               "this idempotency key was used for another adjustment");
+      }
+      std::vector<StockLevel> current = GetStock(tx, {S(product_id)}, now);
+      if (current.empty()) return ProductNotFound();
+      return std::move(current[0]);
+    }
+  }
   const pqxx::result r =
       tx.exec_prepared("pi_stock_adjust_total", S(product_id), delta, pg::Time(now));
   if (r.empty()) {
@@ -88,14 +104,19 @@ absl::StatusOr<StockLevel> AdjustTotal(pqxx::work& tx, absl::string_view product
     return Error(absl::StatusCode::kFailedPrecondition, reason::kInsufficientAvailableStock,
                  "cannot remove more units than are available");
   }
-  StockLevel level;
-  level.product_id = S(product_id);
-  level.total = r[0][0].as<int64_t>();
-  level.held = r[0][1].as<int64_t>();
-  level.sold = r[0][2].as<int64_t>();
-  level.revision = r[0][3].as<int64_t>();
-  level.available = level.total - level.held - level.sold;
-  return level;
+  if (key != nullptr) {
+    const pqxx::result recorded = tx.exec_prepared(
+        "pi_stock_insert_adjustment", key->actor_id, key->idempotency_key, S(product_id), delta,
+        key->note, r[0][0].as<int64_t>(), r[0][3].as<int64_t>(), pg::Time(now));
+    // Only when the same key raced for another product (whose row lock did not serialize us).
+    if (recorded.empty()) {
+      return InvalidArgument("idempotency_key", reason::kIdempotencyKeyReused,
+                             "this idempotency key was used for another adjustment");
+    }
+  }
+  std::vector<StockLevel> after = GetStock(tx, {S(product_id)}, now);
+  if (after.empty()) return ProductNotFound();
+  return std::move(after[0]);
 }
 
 absl::Status SetRules(pqxx::work& tx, absl::string_view product_id, const SaleRules& rules,
@@ -108,6 +129,77 @@ absl::Status SetRules(pqxx::work& tx, absl::string_view product_id, const SaleRu
       pg::OrNull(p.per_user_cap), pg::OrNull(p.opens_at), pg::OrNull(p.closes_at), pg::Time(now));
   if (r.affected_rows() == 0) return ProductNotFound();
   return absl::OkStatus();
+}
+
+absl::Status SetHoldAndLimit(pqxx::work& tx, absl::string_view product_id, const SaleRules& rules,
+                             absl::Time now) {
+  if (absl::Status s = ValidateRules(rules); !s.ok()) return s;
+  const RuleParams p = ToParams(rules);
+  const pqxx::result r =
+      tx.exec_prepared("pi_stock_set_hold_and_limit", S(product_id), p.hold_seconds,
+                       p.per_user_limit, pg::OrNull(p.window_seconds), pg::Time(now));
+  if (r.affected_rows() == 0) return ProductNotFound();
+  return absl::OkStatus();
+}
+
+namespace {
+
+// Locks the product's stock row (lapsing its expired holds) and reads where its flash sale
+// stands: nullopt without one. NOT_FOUND without stock.
+absl::StatusOr<std::optional<FlashSalePhase>> LockAndReadPhase(pqxx::work& tx,
+                                                               absl::string_view product_id,
+                                                               absl::Time now) {
+  tx.exec_prepared("pi_stock_lapse", S(product_id), pg::Time(now));
+  const pqxx::result r = tx.exec_prepared("pi_stock_flash_window", S(product_id));
+  if (r.empty()) return ProductNotFound();
+  if (r[0][0].is_null()) return std::optional<FlashSalePhase>();
+  // The window alone decides whether a sale runs: one whose cap is reached is still running
+  // (released holds give units back to it).
+  const absl::Time opens = absl::FromUnixMicros(r[0][0].as<int64_t>());
+  const absl::Time closes = absl::FromUnixMicros(r[0][1].as<int64_t>());
+  if (now < opens) return std::optional<FlashSalePhase>(FlashSalePhase::kScheduled);
+  if (now < closes) return std::optional<FlashSalePhase>(FlashSalePhase::kLive);
+  return std::optional<FlashSalePhase>(FlashSalePhase::kOver);
+}
+
+absl::StatusOr<StockLevel> ReadOne(pqxx::work& tx, absl::string_view product_id, absl::Time now) {
+  std::vector<StockLevel> levels = GetStock(tx, {S(product_id)}, now);
+  if (levels.empty()) return ProductNotFound();
+  return std::move(levels[0]);
+}
+
+}  // namespace
+
+absl::StatusOr<StockLevel> ScheduleFlashSale(pqxx::work& tx, absl::string_view product_id,
+                                             const FlashSale& sale, absl::Time now) {
+  SaleRules check;
+  check.flash_sale = sale;
+  if (absl::Status s = ValidateRules(check); !s.ok()) return s;
+  absl::StatusOr<std::optional<FlashSalePhase>> phase = LockAndReadPhase(tx, product_id, now);
+  if (!phase.ok()) return phase.status();
+  if (*phase == FlashSalePhase::kLive) {
+    return Error(absl::StatusCode::kFailedPrecondition, reason::kFlashSaleLive,
+                 "a flash sale is running; end it first");
+  }
+  if (*phase == FlashSalePhase::kOver) tx.exec_prepared0("pi_stock_detach_flash_holds", S(product_id));
+  const RuleParams p = ToParams(check);
+  tx.exec_prepared0("pi_stock_set_flash_sale", S(product_id), pg::OrNull(p.price),
+                    pg::OrNull(p.currency), pg::OrNull(p.cap), pg::OrNull(p.per_user_cap),
+                    pg::OrNull(p.opens_at), pg::OrNull(p.closes_at), pg::Time(now));
+  return ReadOne(tx, product_id, now);
+}
+
+absl::StatusOr<StockLevel> EndFlashSale(pqxx::work& tx, absl::string_view product_id,
+                                        absl::Time now) {
+  absl::StatusOr<std::optional<FlashSalePhase>> phase = LockAndReadPhase(tx, product_id, now);
+  if (!phase.ok()) return phase.status();
+  if (phase->has_value()) {
+    tx.exec_prepared0("pi_stock_detach_flash_holds", S(product_id));
+    const char* null = nullptr;
+    tx.exec_prepared0("pi_stock_set_flash_sale", S(product_id), null, null, null, null, null,
+                      null, pg::Time(now));
+  }
+  return ReadOne(tx, product_id, now);
 }
 
 std::vector<StockLevel> GetStock(pqxx::work& tx, const std::vector<std::string>& product_ids,
@@ -124,6 +216,18 @@ std::vector<StockLevel> GetStock(pqxx::work& tx, const std::vector<std::string>&
     level.held = row[3].as<int64_t>();
     level.revision = row[4].as<int64_t>();
     level.available = level.total - level.sold - level.held;
+    level.as_of = now;
+    if (!row[5].is_null()) {
+      FlashSale f;
+      f.price_minor = row[5].as<int64_t>();
+      f.currency = row[6].as<std::string>();
+      f.stock_cap = row[7].as<int64_t>();
+      f.per_user_cap = row[8].as<int32_t>();
+      f.opens_at = absl::FromUnixMicros(row[9].as<int64_t>());
+      f.closes_at = absl::FromUnixMicros(row[10].as<int64_t>());
+      f.taken = row[11].as<int64_t>();
+      level.flash_sale = std::move(f);
+    }
     out.push_back(std::move(level));
   }
   return out;

@@ -23,16 +23,43 @@ namespace shopcast::product_inventory::stock::tx {
 absl::Status CreateStock(pqxx::work& tx, absl::string_view product_id, int64_t total,
                          const SaleRules& rules, absl::Time now);
 
+// Who asked for a stock adjustment and their retry key (AdjustStock's ledger).
+struct AdjustmentKey {
+  std::string actor_id;
+  std::string idempotency_key;  // 1..64 printable ASCII.
+  std::string note;             // Kept with the change.
+};
+
 // Adds `delta` units to total (restock) or removes -delta (write-off) and returns the stock.
 // FAILED_PRECONDITION/INSUFFICIENT_AVAILABLE_STOCK when removing more than is available,
-// INVALID_ARGUMENT/STOCK_OUT_OF_RANGE above the ceiling, NOT_FOUND/PRODUCT_NOT_FOUND.
+// INVALID_ARGUMENT/STOCK_OUT_OF_RANGE above the ceiling, NOT_FOUND/PRODUCT_NOT_FOUND. With
+// `key`, the change is recorded in the ledger and a retry with the same key changes nothing
+// and answers the current stock; the key used for another product or delta is
+// INVALID_ARGUMENT/IDEMPOTENCY_KEY_REUSED.
 absl::StatusOr<StockLevel> AdjustTotal(pqxx::work& tx, absl::string_view product_id, int64_t delta,
-                                       absl::Time now);
+                                       absl::Time now, const AdjustmentKey* key = nullptr);
 
 // Replaces the product's hold duration, purchase limit and flash sale. Holds already taken
 // keep their expiry. INVALID_ARGUMENT for bad rules, NOT_FOUND/PRODUCT_NOT_FOUND.
 absl::Status SetRules(pqxx::work& tx, absl::string_view product_id, const SaleRules& rules,
                       absl::Time now);
+
+// Replaces only the hold duration and the purchase limit of `rules` (UpdateProduct); the
+// flash sale stays. Holds already taken keep their expiry.
+absl::Status SetHoldAndLimit(pqxx::work& tx, absl::string_view product_id, const SaleRules& rules,
+                             absl::Time now);
+
+// Schedules `sale` on the product, replacing one that has not opened (or one that is over: its
+// holds keep their deal price but stop counting toward the new sale's caps).
+// FAILED_PRECONDITION/FLASH_SALE_LIVE while a sale runs; INVALID_ARGUMENT/FLASH_SALE_INVALID;
+// NOT_FOUND/PRODUCT_NOT_FOUND. The caller checks the price against the product's.
+absl::StatusOr<StockLevel> ScheduleFlashSale(pqxx::work& tx, absl::string_view product_id,
+                                             const FlashSale& sale, absl::Time now);
+
+// Ends the product's flash sale now, whatever its phase (a no-op without one): the product
+// sells at its regular price again.
+absl::StatusOr<StockLevel> EndFlashSale(pqxx::work& tx, absl::string_view product_id,
+                                        absl::Time now);
 
 // The stock of those of `product_ids` that exist, as of `now` (in no particular order).
 std::vector<StockLevel> GetStock(pqxx::work& tx, const std::vector<std::string>& product_ids,

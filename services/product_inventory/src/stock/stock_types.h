@@ -24,6 +24,9 @@ inline constexpr absl::Duration kMinHold = absl::Minutes(1);
 inline constexpr absl::Duration kMaxHold = absl::Minutes(10);
 inline constexpr absl::Duration kDefaultHold = absl::Minutes(5);
 inline constexpr size_t kMaxIdempotencyKey = 64;
+// A checkout lock (the order service's, while payment runs) lasts this long.
+inline constexpr absl::Duration kMinCheckoutLock = absl::Seconds(30);
+inline constexpr absl::Duration kMaxCheckoutLock = absl::Minutes(15);
 
 // A flash sale (TikTok LIVE's model): the product sells only in [opens_at, closes_at), at
 // price_minor, at most stock_cap units in all and per_user_cap per buyer (0 = none).
@@ -34,7 +37,18 @@ struct FlashSale {
   int32_t per_user_cap = 0;
   absl::Time opens_at;
   absl::Time closes_at;
+  // Read-only: units of active or committed holds taken under this sale.
+  int64_t taken = 0;
 };
+
+enum class FlashSalePhase {
+  kScheduled,  // Before opens_at.
+  kLive,       // In [opens_at, closes_at) with units left under the cap.
+  kOver,       // Closed, or the cap reached.
+};
+
+// Where `sale` stands at `now`.
+FlashSalePhase PhaseOf(const FlashSale& sale, absl::Time now);
 
 // How a product's stock may be reserved.
 struct SaleRules {
@@ -55,6 +69,11 @@ struct StockLevel {
   int64_t held = 0;
   int64_t sold = 0;
   int64_t revision = 0;
+  // The product's flash sale, when it has one and the read fetched it (tx::GetStock does;
+  // the counters a Reserve batch answers with do not).
+  std::optional<FlashSale> flash_sale;
+  // The time the figures are as of (a flash sale's phase is read against it).
+  absl::Time as_of;
 };
 
 enum class HoldState {
@@ -81,6 +100,10 @@ struct Hold {
   absl::Time expires_at;
   std::optional<absl::Time> settled_at;
   std::string order_id;  // Set once committed.
+  // The order whose checkout lock is live on an active hold, and when that lock lapses; empty
+  // and unset otherwise.
+  std::string checkout_order_id;
+  std::optional<absl::Time> lock_expires_at;
 };
 
 struct ReserveRequest {
@@ -124,6 +147,9 @@ inline constexpr char kReservationAlreadyCommitted[] = "RESERVATION_ALREADY_COMM
 inline constexpr char kReservationExpired[] = "RESERVATION_EXPIRED";
 inline constexpr char kReservationReleased[] = "RESERVATION_RELEASED";
 inline constexpr char kReservationNotCommitted[] = "RESERVATION_NOT_COMMITTED";
+inline constexpr char kReservationInCheckout[] = "RESERVATION_IN_CHECKOUT";
+inline constexpr char kLockDurationOutOfRange[] = "LOCK_DURATION_OUT_OF_RANGE";
+inline constexpr char kFlashSaleLive[] = "FLASH_SALE_LIVE";
 inline constexpr char kShuttingDown[] = "SHUTTING_DOWN";
 }  // namespace reason
 

@@ -7,7 +7,6 @@ std::vector<std::pair<std::string, std::string>> PreparedStatements() {
       {"pi_stock_wire_product_facts", kProductFacts},
       {"pi_stock_wire_buyer_holds", kBuyerHolds},
       {"pi_stock_wire_product_body", kProductBody},
-      {"pi_stock_wire_locked_stock", kLockedStock},
   };
 }
 

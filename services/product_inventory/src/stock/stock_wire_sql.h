@@ -30,11 +30,6 @@ WHERE buyer_id = $1
 ORDER BY created_at DESC, id DESC
 LIMIT $6)~";
 
-// The committed stock of $1 after its expired holds were lapsed in this transaction (so the
-// revision moved with any change a reader could see).
-inline constexpr char kLockedStock[] = R"~(
-SELECT total, held, sold, revision FROM stock WHERE product_id = $1)~";
-
 // (name, sql) for db::PoolOptions::prepared.
 std::vector<std::pair<std::string, std::string>> PreparedStatements();
 

@@ -1,7 +1,10 @@
 // A hold's life after Reserve: release, commit and return, each idempotent where the order
 // service needs it, and restock/write-off around live holds.
 #include <catch2/catch.hpp>
+#include <atomic>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "shopcast/db/transaction.h"
 #include "shopcast/status/status.h"
@@ -55,13 +58,13 @@ TEST_CASE("the order service releases a hold whoever its buyer, but never a sold
   const std::string p = f.NewProduct(5);
   stock::ReserveBatcher batcher(f.store(), {});
   const stock::Hold h = Take(batcher, p, "usr_a", 2, "k1");
-  auto released = f.store().ReleaseForOrder(h.id);
+  auto released = f.store().ReleaseForOrder(h.id, "ord_9");
   REQUIRE(released.ok());
   CHECK(released->hold.state == stock::HoldState::kReleased);
   CHECK(released->stock.available == 5);
   const stock::Hold sold = Take(batcher, p, "usr_a", 1, "k2");
   REQUIRE(f.store().Commit(sold.id, "ord_1").ok());
-  CHECK(shopcast::ReasonOf(f.store().ReleaseForOrder(sold.id).status()) ==
+  CHECK(shopcast::ReasonOf(f.store().ReleaseForOrder(sold.id, "ord_9").status()) ==
         "RESERVATION_ALREADY_COMMITTED");
   CHECK(f.Level(p).sold == 1);
 }
@@ -174,4 +177,35 @@ TEST_CASE("the catalogue creates stock inside its own transaction: a rollback le
                                   {.max_attempts = 1});
   CHECK(s.code() == absl::StatusCode::kAborted);
   CHECK(f.store().GetStock({"prd_rolled_back"})->empty());
+}
+
+TEST_CASE("a restock retried with its key is applied once, even when the tries race") {
+  StockFixture f;
+  const std::string p = f.NewProduct(10);
+  auto adjust = [&](int64_t delta, const std::string& key) {
+    const stock::tx::AdjustmentKey k{"usr_host", key, "restock"};
+    return shopcast::db::InTransaction(f.pool(), [&](pqxx::work& tx) {
+      return stock::tx::AdjustTotal(tx, p, delta, f.clock().Now(), &k);
+    });
+  };
+  auto first = adjust(5, "r1");
+  REQUIRE(first.ok());
+  CHECK(first->total == 15);
+  auto again = adjust(5, "r1");
+  REQUIRE(again.ok());
+  CHECK(again->total == 15);
+  // The key names that change: another delta with it is refused and changes nothing.
+  CHECK(shopcast::ReasonOf(adjust(-3, "r1").status()) == "IDEMPOTENCY_KEY_REUSED");
+  CHECK(f.Level(p).total == 15);
+
+  std::vector<std::thread> tries;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 8; ++i) {
+    tries.emplace_back([&] {
+      if (adjust(7, "r2").ok()) ++ok;
+    });
+  }
+  for (std::thread& t : tries) t.join();
+  CHECK(ok == 8);
+  CHECK(f.Level(p).total == 22);
 }

@@ -1,5 +1,6 @@
 # stock: unit tests of input checks, and the engine against real PostgreSQL (a fresh database
-# per test with migrations/V002 applied; V002 stands alone, so only it is embedded here).
+# per test with migrations/V002 and V009 applied; they stand alone, so only they are embedded
+# here).
 if(SHOPCAST_BUILD_TESTS)
   add_library(pi_stock_fixture STATIC ${CMAKE_CURRENT_SOURCE_DIR}/tests/stock/stock_fixture.cc)
   target_include_directories(pi_stock_fixture PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/tests/stock)
@@ -11,9 +12,10 @@ if(SHOPCAST_BUILD_TESTS)
     OUTPUT ${_pi_stock_migrations_cc}
     COMMAND ${CMAKE_COMMAND} -DOUT=${_pi_stock_migrations_cc}
             -DCOMPONENT=product_inventory_stock_tests
-            "-DFILES=${CMAKE_CURRENT_SOURCE_DIR}/migrations/V002__stock.sql"
+            "-DFILES=${CMAKE_CURRENT_SOURCE_DIR}/migrations/V002__stock.sql;${CMAKE_CURRENT_SOURCE_DIR}/migrations/V009__checkout_locks_and_ledger.sql"
             -P ${PROJECT_SOURCE_DIR}/cmake/EmbedMigrations.cmake
     DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/migrations/V002__stock.sql
+            ${CMAKE_CURRENT_SOURCE_DIR}/migrations/V009__checkout_locks_and_ledger.sql
             ${PROJECT_SOURCE_DIR}/cmake/EmbedMigrations.cmake
     COMMENT "Embedding the stock migration for its tests"
     VERBATIM)
@@ -27,6 +29,8 @@ if(SHOPCAST_BUILD_TESTS)
             ${CMAKE_CURRENT_SOURCE_DIR}/tests/stock/hold_lifecycle_pgtest.cc
             ${CMAKE_CURRENT_SOURCE_DIR}/tests/stock/batcher_pgtest.cc
             ${CMAKE_CURRENT_SOURCE_DIR}/tests/stock/concurrency_pgtest.cc
+            ${CMAKE_CURRENT_SOURCE_DIR}/tests/stock/flash_sale_pgtest.cc
+            ${CMAKE_CURRENT_SOURCE_DIR}/tests/stock/checkout_lock_pgtest.cc
     DEPS pi_stock_fixture LABEL pg)
 endif()
 
@@ -34,5 +38,6 @@ endif()
 if(SHOPCAST_BUILD_TESTS AND TARGET product_inventory_app_fixture)
   shopcast_test(NAME product_inventory_stock_app_pgtest
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/stock/stock_app_pgtest.cc
+            ${CMAKE_CURRENT_SOURCE_DIR}/tests/stock/flash_sale_app_pgtest.cc
     DEPS product_inventory_app_fixture LABEL pg)
 endif()

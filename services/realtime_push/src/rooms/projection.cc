@@ -66,6 +66,12 @@ void ApplyToRoomState(pqxx::work& tx, const std::string& stream_id, int64_t seq,
       card.set_total(s.total());
       card.set_sold_out(s.sold_out());
       if (s.sold_out()) card.set_purchasable(false);
+      // The stock figure carries the product's whole flash sale: none means it ended.
+      if (s.has_flash_sale()) {
+        *card.mutable_flash_sale() = s.flash_sale();
+      } else {
+        card.clear_flash_sale();
+      }
       tx.exec_prepared0("rp_save_card_stock", stream_id, s.product_id(),
                         Blob(card.SerializeAsString()), s.revision());
       break;

@@ -139,6 +139,35 @@ TEST_CASE("a snapshot shows the room as of its sequence: status, products, pins,
   CHECK(snap->recent_sales(0).quantity() == 2);
 }
 
+TEST_CASE("a stock event carries the product's flash sale onto its card and its absence ends it") {
+  RoomsFixture f;
+  rooms::RoomLog log(f.pool());
+  const std::string room = f.OpenRoom();
+  REQUIRE(log.Append(room, "e1", ProductEvent("prd_a", "A")).ok());
+  pb::RoomEvent stock;
+  pb::StockChanged* s = stock.mutable_stock_changed();
+  s->set_product_id("prd_a");
+  s->set_available(10);
+  s->set_total(10);
+  s->set_revision(2);
+  s->mutable_flash_sale()->mutable_deal_price()->set_amount_minor(499);
+  s->mutable_flash_sale()->set_stock_cap(5);
+  s->mutable_flash_sale()->set_remaining(5);
+  REQUIRE(log.Append(room, "e2", stock).ok());
+  auto snap = log.Snapshot(room, absl::Now());
+  REQUIRE(snap.ok());
+  REQUIRE(snap->products_size() == 1);
+  REQUIRE(snap->products(0).has_flash_sale());
+  CHECK(snap->products(0).flash_sale().deal_price().amount_minor() == 499);
+
+  s->clear_flash_sale();
+  s->set_revision(3);
+  REQUIRE(log.Append(room, "e3", stock).ok());
+  snap = log.Snapshot(room, absl::Now());
+  REQUIRE(snap.ok());
+  CHECK_FALSE(snap->products(0).has_flash_sale());
+}
+
 TEST_CASE("retention keeps each room's last events and says where its log begins") {
   RoomsFixture f;
   rooms::RoomLog log(f.pool());
