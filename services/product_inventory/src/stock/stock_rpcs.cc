@@ -190,6 +190,7 @@ absl::StatusOr<ProductFacts> StockRpcs::LoadFacts(const std::string& product_id)
             f.sale_mode = r[0][4].as<int>();
             f.price_minor = r[0][5].as<int64_t>();
             f.currency = r[0][6].as<std::string>();
+            f.open_auction_id = r[0][7].as<std::string>();
             return std::optional<ProductFacts>(std::move(f));
           }));
   if (!facts.has_value()) return NotFound(reason::kProductNotFound, "no such product");
@@ -320,7 +321,12 @@ void StockRpcs::ReserveWith(grpc::CallbackServerContext* ctx, grpc::ServerUnaryR
                             ReserveRequest request, const ProductFacts& facts,
                             v1::ReserveResponse* response) {
   absl::Status refused;
-  if (facts.sale_mode == v1::SALE_MODE_AUCTION) {
+  if (!facts.open_auction_id.empty()) {
+    // The auctioned unit goes to the auction's winner (AuctionHoldHooks), whatever the
+    // product's sale mode says meanwhile.
+    refused = Error(absl::StatusCode::kFailedPrecondition, "AUCTION_IN_PROGRESS",
+                    absl::StrCat("the product is being auctioned (", facts.open_auction_id, ")"));
+  } else if (facts.sale_mode == v1::SALE_MODE_AUCTION) {
     refused = Error(absl::StatusCode::kFailedPrecondition, "PRODUCT_IS_AUCTION",
                     "auction products are bought by bidding");
   } else if (facts.status != v1::PRODUCT_STATUS_LISTED) {

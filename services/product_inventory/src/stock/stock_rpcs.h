@@ -33,6 +33,8 @@ struct ProductFacts {
   int sale_mode = 0;  // v1::SaleMode.
   int64_t price_minor = 0;
   std::string currency;
+  // auc_… of the product's open auction; '' for none.
+  std::string open_auction_id;
 };
 
 // Fills GetReservationForCheckoutResponse's product and shipping profile (the catalogue's).

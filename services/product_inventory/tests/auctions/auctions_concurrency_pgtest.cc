@@ -125,6 +125,18 @@ TEST_CASE("auctions: hundreds of concurrent bids end as the rules say") {
   CHECK(closed.response.auction().outcome() == pb::AUCTION_OUTCOME_SOLD);
   CHECK(closed.response.auction().winner_id() == winner);
   CHECK(closed.response.auction().winning_amount().amount_minor() == expected_price);
+  // Exactly one hold, the winner's, at that price; the stock's invariant holds.
+  const std::string product = now.product_id();
+  CHECK(f.Count("SELECT count(*) FROM holds WHERE product_id = '" + product + "'") == 1);
+  CHECK(f.Count("SELECT count(*) FROM holds WHERE product_id = '" + product +
+                "' AND state = 'active' AND source = 3 AND buyer_id = '" + winner +
+                "' AND unit_price_minor = " + std::to_string(expected_price) +
+                " AND source_ref = '" + auction.id() + "' AND id = '" +
+                closed.response.auction().winner_reservation_id() + "'") == 1);
+  CHECK(f.Count("SELECT count(*) FROM stock s WHERE s.product_id = '" + product +
+                "' AND s.held = (SELECT coalesce(sum(quantity), 0) FROM holds h WHERE "
+                "h.product_id = s.product_id AND h.state = 'active') AND s.held = 1 AND "
+                "s.sold = 0 AND s.held + s.sold <= s.total") == 1);
 }
 
 }  // namespace

@@ -199,8 +199,15 @@ TEST_CASE("auctions: buy-now ends the auction for the buyer at the buy-now price
   CHECK(closed.winner_id() == "usr_b");
   CHECK(closed.winning_amount().amount_minor() == 5000);
   CHECK_FALSE(closed.buy_now_available());
-  // No stock area wired: the outcome is recorded, no hold is made.
-  CHECK_FALSE(bought.response.has_reservation());
+  // The buyer holds the lot at the buy-now price (the stock area's hold, in the close).
+  REQUIRE(bought.response.has_reservation());
+  const pb::Reservation& hold = bought.response.reservation();
+  CHECK(hold.id() == closed.winner_reservation_id());
+  CHECK(hold.buyer_id() == "usr_b");
+  CHECK(hold.source() == pb::RESERVATION_SOURCE_BUY_NOW);
+  CHECK(hold.auction_id() == a.id());
+  CHECK(hold.unit_price().amount_minor() == 5000);
+  CHECK(hold.status() == pb::RESERVATION_STATUS_HELD);
 
   auto late = c.Bid(a_token, a.id(), 6000);
   CHECK(ReasonOf(late.status) == "AUCTION_NOT_OPEN");
