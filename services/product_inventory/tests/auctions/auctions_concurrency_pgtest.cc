@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "auction_client.h"
+#include "auctions_rules/increment_table.h"
 
 namespace shopcast::product_inventory::testing {
 namespace {
@@ -27,7 +28,7 @@ TEST_CASE("auctions: hundreds of concurrent bids end as the rules say") {
       c1.Start(c1.Product([](pb::AuctionSettings& s) { s.clear_buy_now_price(); }).id(), 600);
 
   // 240 bids from 30 buyers; the maximums are distinct multiples of 100.00, far more than any
-  // increment (at most 25.00) apart, so the highest maximum is always accepted whatever came
+  // increment (at most 50.00 up to 2400.00) apart, so the highest maximum is always accepted whatever came
   // before it, and so is the best maximum of everyone else.
   constexpr int kBids = 240;
   constexpr int kBuyers = 30;
@@ -78,8 +79,9 @@ TEST_CASE("auctions: hundreds of concurrent bids end as the rules say") {
   for (int i = 0; i < kBids; ++i) {
     if (buyer_of(i) != winner) best_other = std::max(best_other, amounts[i]);
   }
-  // Above 1000.00 the platform table steps by 25.00.
-  const int64_t expected_price = best_other + 2500;
+  // One increment of the platform table (the auctions' own) above it.
+  const int64_t expected_price =
+      best_other + auctions_rules::IncrementTable::Default().IncrementAt(best_other);
 
   pb::Auction now = c1.Get(auction.id());
   CHECK(now.leading_bidder_id() == winner);
