@@ -1,7 +1,7 @@
 #include "auctions/auction_store.h"
 
-#include <pqxx/binarystring>
 #include <algorithm>
+#include <pqxx/binarystring>
 #include <pqxx/pqxx>
 #include <utility>
 
@@ -161,11 +161,12 @@ absl::Status FinishClose(pqxx::work& tx, AuctionHooks* hooks, AuctionRecord& a,
   const rules::AuctionState& s = a.state;
   const bool bought_now = s.outcome == rules::AuctionOutcome::kBoughtNow;
   if (hooks != nullptr && (s.outcome == rules::AuctionOutcome::kSold || bought_now)) {
-    absl::StatusOr<std::string> hold =
-        hooks->HoldForWinner(tx, a.product_id, s.winner_id, MoneyOf(s.winning_minor, terms.currency),
-                             a.id, bought_now, WinnerHoldOf(a.settings), s.closed_at);
-    const bool refused = !hold.ok() && (hold.status().code() == absl::StatusCode::kFailedPrecondition ||
-                                        hold.status().code() == absl::StatusCode::kNotFound);
+    absl::StatusOr<std::string> hold = hooks->HoldForWinner(
+        tx, a.product_id, s.winner_id, MoneyOf(s.winning_minor, terms.currency), a.id, bought_now,
+        WinnerHoldOf(a.settings), s.closed_at);
+    const bool refused =
+        !hold.ok() && (hold.status().code() == absl::StatusCode::kFailedPrecondition ||
+                       hold.status().code() == absl::StatusCode::kNotFound);
     if (refused && refusal == Refusal::kRecord) {
       // The refusal wrote nothing (stock_grant_hold answers, it does not raise), so the
       // transaction goes on.
@@ -384,26 +385,27 @@ absl::StatusOr<v1::BuyNowResponse> AuctionStore::BuyNow(const auth::Caller& call
 
 absl::StatusOr<v1::Auction> AuctionStore::Close(const auth::Caller& caller,
                                                 const std::string& auction_id, bool cancel) {
-  auto closed_auction = db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Auction> {
-    ASSIGN_OR_RETURN(AuctionRecord a, LockAuction(tx, auction_id));
-    if (a.seller_id != caller.user_id && !IsAdmin(caller)) {
-      return PermissionDenied("NOT_AUCTION_OWNER", "only the auction's seller closes it");
-    }
-    ASSIGN_OR_RETURN(rules::AuctionTerms terms, StoredTerms(a));
-    if (a.state.status == rules::AuctionStatus::kClosed) {
-      // A retry finds its own close done; any other close already decided the outcome.
-      if (cancel == (a.state.outcome == rules::AuctionOutcome::kCancelled)) {
+  auto closed_auction =
+      db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Auction> {
+        ASSIGN_OR_RETURN(AuctionRecord a, LockAuction(tx, auction_id));
+        if (a.seller_id != caller.user_id && !IsAdmin(caller)) {
+          return PermissionDenied("NOT_AUCTION_OWNER", "only the auction's seller closes it");
+        }
+        ASSIGN_OR_RETURN(rules::AuctionTerms terms, StoredTerms(a));
+        if (a.state.status == rules::AuctionStatus::kClosed) {
+          // A retry finds its own close done; any other close already decided the outcome.
+          if (cancel == (a.state.outcome == rules::AuctionOutcome::kCancelled)) {
+            return AuctionToProto(a, terms, /*reveal_reserve=*/true);
+          }
+          return Error(absl::StatusCode::kFailedPrecondition, "AUCTION_NOT_OPEN",
+                       "the auction is already closed");
+        }
+        ASSIGN_OR_RETURN(rules::AuctionState closed,
+                         rules::Close(terms, a.state, Now(),
+                                      cancel ? rules::CloseMode::kCancel : rules::CloseMode::kNow));
+        RETURN_IF_ERROR(FinishClose(tx, hooks_, a, terms, std::move(closed), Refusal::kRecord));
         return AuctionToProto(a, terms, /*reveal_reserve=*/true);
-      }
-      return Error(absl::StatusCode::kFailedPrecondition, "AUCTION_NOT_OPEN",
-                   "the auction is already closed");
-    }
-    ASSIGN_OR_RETURN(rules::AuctionState closed,
-                     rules::Close(terms, a.state, Now(),
-                                  cancel ? rules::CloseMode::kCancel : rules::CloseMode::kNow));
-    RETURN_IF_ERROR(FinishClose(tx, hooks_, a, terms, std::move(closed), Refusal::kRecord));
-    return AuctionToProto(a, terms, /*reveal_reserve=*/true);
-  });
+      });
   if (closed_auction.ok() && hooks_ != nullptr &&
       !closed_auction->winner_reservation_id().empty()) {
     hooks_->HoldCommitted(closed_auction->product_id());
@@ -451,9 +453,9 @@ absl::Status AuctionStore::OnPeerEvent(pqxx::work& tx, const common::v1::Event& 
   for (const auto& row : r) {
     AuctionRecord a = AuctionFromRow(row);
     ASSIGN_OR_RETURN(rules::AuctionTerms terms, StoredTerms(a));
-    ASSIGN_OR_RETURN(rules::AuctionState closed,
-                     rules::Close(terms, a.state, std::max(at, a.state.started_at),
-                                  rules::CloseMode::kNow));
+    ASSIGN_OR_RETURN(
+        rules::AuctionState closed,
+        rules::Close(terms, a.state, std::max(at, a.state.started_at), rules::CloseMode::kNow));
     RETURN_IF_ERROR(FinishClose(tx, hooks_, a, terms, std::move(closed), Refusal::kRecord));
     log::Info("auction_closed_stream_ended")
         .Kv("auction_id", a.id)

@@ -18,9 +18,9 @@
 #include "auctions/auction_model.h"
 #include "common/hooks.h"
 #include "shopcast/auth/caller.h"
+#include "shopcast/common/v1/event.pb.h"
 #include "shopcast/db/pool.h"
 #include "shopcast/pagetoken/codec.h"
-#include "shopcast/common/v1/event.pb.h"
 #include "shopcast/product_inventory/v1/product_inventory.pb.h"
 
 namespace shopcast::product_inventory::auctions {

@@ -86,10 +86,10 @@ std::vector<std::string> StatesOf(const google::protobuf::RepeatedField<int>& st
 }  // namespace
 
 static_assert(static_cast<int>(HoldSource::kDirect) == v1::RESERVATION_SOURCE_DIRECT &&
-              static_cast<int>(HoldSource::kQueue) == v1::RESERVATION_SOURCE_QUEUE &&
-              static_cast<int>(HoldSource::kAuctionWin) == v1::RESERVATION_SOURCE_AUCTION_WIN &&
-              static_cast<int>(HoldSource::kBuyNow) == v1::RESERVATION_SOURCE_BUY_NOW &&
-              static_cast<int>(HoldSource::kLottery) == v1::RESERVATION_SOURCE_LOTTERY,
+                  static_cast<int>(HoldSource::kQueue) == v1::RESERVATION_SOURCE_QUEUE &&
+                  static_cast<int>(HoldSource::kAuctionWin) == v1::RESERVATION_SOURCE_AUCTION_WIN &&
+                  static_cast<int>(HoldSource::kBuyNow) == v1::RESERVATION_SOURCE_BUY_NOW &&
+                  static_cast<int>(HoldSource::kLottery) == v1::RESERVATION_SOURCE_LOTTERY,
               "HoldSource mirrors the proto's ReservationSource (holds.source stores it)");
 
 void SetSource(const Hold& hold, v1::Reservation* r) {

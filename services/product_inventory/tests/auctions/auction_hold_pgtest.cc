@@ -13,7 +13,8 @@
 namespace shopcast::product_inventory::testing {
 namespace {
 
-pb::Product SuddenDeath(Auctions& c, const std::function<void(pb::AuctionSettings&)>& edit = nullptr) {
+pb::Product SuddenDeath(Auctions& c,
+                        const std::function<void(pb::AuctionSettings&)>& edit = nullptr) {
   return c.Product([&](pb::AuctionSettings& s) {
     s.mutable_anti_snipe_window()->set_seconds(0);
     if (edit) edit(s);

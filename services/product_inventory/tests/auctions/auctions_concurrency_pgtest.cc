@@ -28,8 +28,8 @@ TEST_CASE("auctions: hundreds of concurrent bids end as the rules say") {
       c1.Start(c1.Product([](pb::AuctionSettings& s) { s.clear_buy_now_price(); }).id(), 600);
 
   // 240 bids from 30 buyers; the maximums are distinct multiples of 100.00, far more than any
-  // increment (at most 50.00 up to 2400.00) apart, so the highest maximum is always accepted whatever came
-  // before it, and so is the best maximum of everyone else.
+  // increment (at most 50.00 up to 2400.00) apart, so the highest maximum is always accepted
+  // whatever came before it, and so is the best maximum of everyone else.
   constexpr int kBids = 240;
   constexpr int kBuyers = 30;
   std::vector<int64_t> amounts(kBids);

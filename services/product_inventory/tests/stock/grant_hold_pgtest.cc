@@ -35,9 +35,8 @@ stock::GrantHoldRequest Grant(const std::string& product, const std::string& buy
 }
 
 absl::StatusOr<stock::GrantResult> Run(StockFixture& f, const stock::GrantHoldRequest& r) {
-  return shopcast::db::InTransaction(f.pool(), [&](pqxx::work& tx) {
-    return stock::tx::GrantHold(tx, r, f.clock().Now());
-  });
+  return shopcast::db::InTransaction(
+      f.pool(), [&](pqxx::work& tx) { return stock::tx::GrantHold(tx, r, f.clock().Now()); });
 }
 
 void CheckInvariant(StockFixture& f, const std::string& product) {
