@@ -1,7 +1,8 @@
 // The winner's hold (the stock area's AuctionHoldHooks, in the closing transaction): a close by
 // the timer holds the lot for the winner at the winning price, listed among their reservations;
-// reserve not met holds nothing; the lot cannot be reserved while its auction runs; the end of
-// the stream closes its auctions by the same rules.
+// reserve not met holds nothing; the lot cannot be reserved while its auction runs (and the
+// product names it in open_auction_id); the end of the stream closes its auctions by the same
+// rules.
 
 #include <catch2/catch.hpp>
 
@@ -38,6 +39,15 @@ pb::Stock StockOf(Auctions& c, const std::string& product) {
   auto r = c.Call(&Stub::GetStock, "", req);
   if (!r.status.ok() || r.response.stocks_size() != 1) throw std::runtime_error("stock");
   return r.response.stocks(0);
+}
+
+// Product.open_auction_id as GetProduct shows it.
+std::string OpenAuctionOf(Auctions& c, const std::string& product) {
+  pb::GetProductRequest req;
+  req.set_product_id(product);
+  auto r = c.Call(&Stub::GetProduct, "", req);
+  if (!r.status.ok()) throw std::runtime_error("get product: " + r.status.error_message());
+  return r.response.product().open_auction_id();
 }
 
 Result<pb::ReserveResponse> Reserve(Auctions& c, const std::string& token,
@@ -153,6 +163,8 @@ TEST_CASE("auction hold: the lot cannot be reserved while its auction runs") {
   CHECK(ReasonOf(refused.status) == "AUCTION_IN_PROGRESS");
   CHECK(f.Count("SELECT count(*) FROM holds") == 0);
   CHECK(StockOf(c, product.id()).available() == 1);
+  // The product names its running auction.
+  CHECK(OpenAuctionOf(c, product.id()) == a.id());
 
   // BuyNow takes the lot as a BUY_NOW hold; the auction product stays out of Reserve.
   auto bought = c.BuyNow(buyer, a.id(), 5000);
@@ -163,6 +175,7 @@ TEST_CASE("auction hold: the lot cannot be reserved while its auction runs") {
   CHECK(held[0].auction_id() == a.id());
   CHECK(held[0].unit_price().amount_minor() == 5000);
   CHECK(StockOf(c, product.id()).held() == 1);
+  CHECK(OpenAuctionOf(c, product.id()).empty());
   auto after = Reserve(c, f.TokenFor("usr_b", "viewer"), product.id(), "k2");
   CHECK(after.status.error_code() == grpc::StatusCode::FAILED_PRECONDITION);
 }
