@@ -92,6 +92,12 @@ WHERE seller_id = $1 AND (created_at, id) < ($2::timestamptz, $3)
   AND status = ANY($4::smallint[]) AND ($5::text = '' OR stream_id = $5::text)
 ORDER BY created_at DESC, id DESC LIMIT $6)~";
 
+// Product.open_auction_id: the open auction (migrations/V003) of each of the ids in $1, a
+// comma-separated list (ids never hold commas).
+inline constexpr char kOpenAuctions[] = R"~(
+SELECT product_id, id FROM auctions
+WHERE status = 1 AND product_id = ANY(string_to_array($1, ',')))~";
+
 std::vector<std::pair<std::string, std::string>> PreparedStatements();
 
 }  // namespace shopcast::product_inventory::catalog::sql

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
 #include <pqxx/binarystring>
 #include <pqxx/pqxx>
 #include <set>
@@ -148,12 +149,25 @@ absl::StatusOr<std::optional<v1::Product>> ReadProduct(pqxx::work& tx, const std
   return std::optional<v1::Product>(ProductFromRow(id, r[0]));
 }
 
-// Stock and images, the parts other areas own.
+// Stock, images and the open auction, the parts other areas own.
 absl::Status FillStock(pqxx::work& tx, StockHooks* stock, ImageHooks* images,
                        std::vector<v1::Product*> products) {
   if (products.empty()) return absl::OkStatus();
   std::vector<std::string> ids;
   for (const v1::Product* p : products) ids.push_back(p->id());
+  // The auctions' own table says which product is under the hammer right now.
+  std::map<std::string, std::string> open_auctions;
+  for (const auto& row : tx.exec_prepared("pi_cat_open_auctions", absl::StrJoin(ids, ","))) {
+    open_auctions[row[0].as<std::string>()] = row[1].as<std::string>();
+  }
+  for (v1::Product* p : products) {
+    auto it = open_auctions.find(p->id());
+    if (it == open_auctions.end()) {
+      p->clear_open_auction_id();
+    } else {
+      p->set_open_auction_id(it->second);
+    }
+  }
   if (images != nullptr) {
     ASSIGN_OR_RETURN(auto images_by_id, images->ReadImages(tx, ids));
     for (v1::Product* p : products) {

@@ -34,6 +34,8 @@ struct ProductFacts {
   int sale_mode = 0;  // v1::SaleMode.
   int64_t price_minor = 0;
   std::string currency;
+  // auc_… of the product's open auction; '' for none.
+  std::string open_auction_id;
 };
 
 // Fills GetReservationForCheckoutResponse's product and shipping profile (the catalogue's).
@@ -101,5 +103,7 @@ class StockRpcs {
 
 // The API's view of a hold's state (IN_CHECKOUT is read from the hold's lock).
 v1::ReservationStatus StatusOf(HoldState state);
+// Reservation.source and the id of what granted the hold (auction_id, queue_ticket_id).
+void SetSource(const Hold& hold, v1::Reservation* r);
 
 }  // namespace shopcast::product_inventory::stock

@@ -1,6 +1,6 @@
 # stock: unit tests of input checks, and the engine against real PostgreSQL (a fresh database
-# per test with migrations/V002 and V009 applied; they stand alone, so only they are embedded
-# here).
+# per test with migrations/V002, V006 and V009 applied; they stand alone, so only they are
+# embedded here).
 if(SHOPCAST_BUILD_TESTS)
   add_library(pi_stock_fixture STATIC ${CMAKE_CURRENT_SOURCE_DIR}/tests/stock/stock_fixture.cc)
   target_include_directories(pi_stock_fixture PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/tests/stock)
@@ -12,12 +12,13 @@ if(SHOPCAST_BUILD_TESTS)
     OUTPUT ${_pi_stock_migrations_cc}
     COMMAND ${CMAKE_COMMAND} -DOUT=${_pi_stock_migrations_cc}
             -DCOMPONENT=product_inventory_stock_tests
-            "-DFILES=${CMAKE_CURRENT_SOURCE_DIR}/migrations/V002__stock.sql;${CMAKE_CURRENT_SOURCE_DIR}/migrations/V009__checkout_locks_and_ledger.sql"
+            "-DFILES=${CMAKE_CURRENT_SOURCE_DIR}/migrations/V002__stock.sql;${CMAKE_CURRENT_SOURCE_DIR}/migrations/V006__hold_sources.sql;${CMAKE_CURRENT_SOURCE_DIR}/migrations/V009__checkout_locks_and_ledger.sql"
             -P ${PROJECT_SOURCE_DIR}/cmake/EmbedMigrations.cmake
     DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/migrations/V002__stock.sql
+            ${CMAKE_CURRENT_SOURCE_DIR}/migrations/V006__hold_sources.sql
             ${CMAKE_CURRENT_SOURCE_DIR}/migrations/V009__checkout_locks_and_ledger.sql
             ${PROJECT_SOURCE_DIR}/cmake/EmbedMigrations.cmake
-    COMMENT "Embedding the stock migration for its tests"
+    COMMENT "Embedding the stock migrations for their tests"
     VERBATIM)
   target_sources(pi_stock_fixture PRIVATE ${_pi_stock_migrations_cc})
 
@@ -31,6 +32,7 @@ if(SHOPCAST_BUILD_TESTS)
             ${CMAKE_CURRENT_SOURCE_DIR}/tests/stock/concurrency_pgtest.cc
             ${CMAKE_CURRENT_SOURCE_DIR}/tests/stock/flash_sale_pgtest.cc
             ${CMAKE_CURRENT_SOURCE_DIR}/tests/stock/checkout_lock_pgtest.cc
+            ${CMAKE_CURRENT_SOURCE_DIR}/tests/stock/grant_hold_pgtest.cc
     DEPS pi_stock_fixture LABEL pg)
 endif()
 
