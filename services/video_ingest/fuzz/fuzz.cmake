@@ -11,8 +11,9 @@ set(rtmp_chunk_fuzz_replay_deps video_ingest_rtmp_protocol)
 set(amf0_fuzz_sources src/rtmp/amf0.cc)
 set(amf0_fuzz_deps ${VIDEO_INGEST_RTMP_PROTOCOL_DEPS})
 set(amf0_fuzz_replay_deps video_ingest_rtmp_protocol)
-set(hls_request_fuzz_sources src/hls/hls_path.cc src/hls/byte_range.cc)
-set(hls_request_fuzz_deps shopcast::ids absl::strings)
+set(hls_request_fuzz_sources src/hls/hls_path.cc ../../libs/http_files/src/byte_range.cc)
+# The library only for its headers: byte_range.cc is compiled in above, instrumented.
+set(hls_request_fuzz_deps shopcast::ids absl::strings shopcast::http_files)
 set(hls_request_fuzz_replay_deps video_ingest_hls)
 
 option(SHOPCAST_BUILD_FUZZERS "Build the libFuzzer targets (needs clang; see the fuzz preset)" OFF)

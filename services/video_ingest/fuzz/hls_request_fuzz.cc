@@ -10,16 +10,16 @@
 #include <cstring>
 #include <string_view>
 
-#include "hls/byte_range.h"
 #include "hls/hls_path.h"
+#include "shopcast/http_files/byte_range.h"
 
 namespace {
 
-using shopcast::video_ingest::hls::EvaluateRange;
+using shopcast::http_files::EvaluateRange;
+using shopcast::http_files::RangeDecision;
+using shopcast::http_files::RangeOutcome;
 using shopcast::video_ingest::hls::HlsResource;
 using shopcast::video_ingest::hls::ParseHlsTarget;
-using shopcast::video_ingest::hls::RangeDecision;
-using shopcast::video_ingest::hls::RangeOutcome;
 
 void CheckTarget(std::string_view target) {
   const auto resource = ParseHlsTarget(target);

@@ -37,6 +37,7 @@
 #include "auctions/auction_rpcs.h"
 #include "auctions/auction_sql.h"
 #include "auctions/auction_store.h"
+#include "image_http/image_server.h"
 #include "images/image_processor.h"
 #include "images/rendition_store.h"
 #include "product_images/image_rows.h"
@@ -122,6 +123,10 @@ struct App::Parts {
   std::unique_ptr<product_images::ImageRows> image_rows;
   std::unique_ptr<product_images::ProductImagesStore> product_images_store;
   std::unique_ptr<product_images::ProductImagesRpcs> product_images_rpcs;
+
+  // ---- area parts: image_http ----
+  // Serves the files rendition_store writes; needs nothing else of the App.
+  std::unique_ptr<http_files::Server> image_server;
 
   std::unique_ptr<PublicService> public_service;
   std::unique_ptr<InternalService> internal_service;
@@ -323,6 +328,18 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
         &p->revoked, executor, product_images::ProductImagesOptions{config.image_max_concurrent});
   }
 
+  // ---- area wiring: image_http ----
+  if (!config.http_addr.empty()) {
+    image_http::ImageServerOptions image_server_options;
+    image_server_options.http_addr = config.http_addr;
+    image_server_options.image_root = config.image_root;
+    image_server_options.image_url_prefix = config.image_url_prefix;
+    image_server_options.max_connections = config.http_max_connections;
+    auto image_server = image_http::MakeImageServer(image_server_options, metrics);
+    if (!image_server.ok()) return Step("http_addr", image_server.status());
+    p->image_server = *std::move(image_server);
+  }
+
   PublicAreas areas;
   // ---- area routes ----
   areas.catalog = p->catalog_rpcs.get();
@@ -363,6 +380,8 @@ absl::Status App::Start() {
   p.auction_closer->Start();
   p.stock_events->Start();
   p.stock_sweeper->Start();
+  // The image origin only reads files: it may serve before the gRPC listeners open.
+  if (p.image_server) RETURN_IF_ERROR(Step("http_listen", p.image_server->Start()));
 
   return p.host->Start();
 }
@@ -380,6 +399,9 @@ void App::Stop() {
   p.stock_batcher.reset();
   p.stock_sweeper->Stop();
   p.stock_events->Stop();
+  // After the gRPC drain, like the other areas; its connections are closed at once (rendition
+  // fetches are short and a client or CDN simply retries elsewhere).
+  if (p.image_server) p.image_server->Stop();
 
   // Last: what the drained calls committed is still delivered by the next replica's relay.
   if (p.relay) p.relay->Stop();
@@ -387,6 +409,10 @@ void App::Stop() {
 }
 
 server::ServiceHost& App::host() { return *parts_->host; }
+
+uint16_t App::http_port() const {
+  return parts_->image_server ? parts_->image_server->port() : 0;
+}
 
 int RunMigrate(const Config& config) { return startup::RunMigrate(config.db_dsn, MigrationSets()); }
 
@@ -396,7 +422,8 @@ int RunServer(const Config& config) {
   if (absl::Status s = (*app)->Start(); !s.ok()) return startup::Fail("listen", s);
   log::Info("serving")
       .Kv("grpc_port", (*app)->host().grpc_port())
-      .Kv("internal_grpc_port", (*app)->host().internal_grpc_port());
+      .Kv("internal_grpc_port", (*app)->host().internal_grpc_port())
+      .Kv("http_port", static_cast<int>((*app)->http_port()));
   (*app)->host().WaitForShutdown();
   (*app)->Stop();
   return 0;

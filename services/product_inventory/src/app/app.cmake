@@ -12,6 +12,7 @@ target_link_libraries(product_inventory_app PUBLIC
   product_inventory_pins
   product_inventory_auctions
   product_inventory_product_images
+  product_inventory_image_http
   pi_stock_service)
 shopcast_warnings(product_inventory_app)
 

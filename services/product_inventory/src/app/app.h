@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <cstdint>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -40,6 +41,8 @@ class App {
   void Stop();
 
   server::ServiceHost& host();
+  // The image origin's bound port (the ephemeral one for port 0); 0 when http_addr is empty.
+  uint16_t http_port() const;
 
   struct Parts;
 

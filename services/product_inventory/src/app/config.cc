@@ -66,6 +66,10 @@ ABSL_FLAG(absl::Duration, stock_event_interval, absl::Milliseconds(250),
           "how often changed stock is announced to rooms, coalesced per product (50ms..10s)");
 ABSL_FLAG(int64_t, stock_low_threshold, 5,
           "announce low stock when available falls to this or below (0..1000000)");
+// ---- image_http ----
+ABSL_FLAG(std::string, http_addr, "",
+          "image origin (HTTP) listen host:port serving image_url_prefix's path; empty: off");
+ABSL_FLAG(int, http_max_connections, 1000, "image origin: connections open at once (1..100000)");
 
 namespace shopcast::product_inventory {
 
@@ -189,6 +193,15 @@ absl::StatusOr<Config> LoadConfig() {
   }
   if (c.stock_low_threshold < 0 || c.stock_low_threshold > 1'000'000) {
     return absl::InvalidArgumentError("stock_low_threshold must be 0..1000000");
+  }
+  // ---- image_http ----
+  c.http_addr = absl::GetFlag(FLAGS_http_addr);
+  c.http_max_connections = absl::GetFlag(FLAGS_http_max_connections);
+  if (!c.http_addr.empty() && c.image_root.empty()) {
+    return absl::InvalidArgumentError("http_addr serves image_root's renditions: set image_root");
+  }
+  if (c.http_max_connections < 1 || c.http_max_connections > 100'000) {
+    return absl::InvalidArgumentError("http_max_connections must be 1..100000");
   }
   return c;
 }

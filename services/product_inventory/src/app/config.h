@@ -78,6 +78,12 @@ struct Config {
   absl::Duration stock_event_interval = absl::Milliseconds(250);
   // "Low stock" when available falls to this or below (and above 0).
   int64_t stock_low_threshold = 5;
+  // ---- image_http ----
+  // The image origin's "host:port" (port 0: ephemeral); empty: renditions are not served over
+  // HTTP. Needs image_root; serves the path of image_url_prefix.
+  std::string http_addr;
+  // Connections the image origin keeps open at once; more are closed on arrival.
+  int http_max_connections = 1000;
 };
 
 // Reads the parsed flags into a Config; an absent or malformed value is an error naming it.

@@ -18,17 +18,18 @@
 #include <vector>
 
 #include "shopcast/status/status.h"
-#include "test_client.h"
+#include "shopcast/http_files/testing/raw_client.h"
+#include "shopcast/testing/temp_dir.h"
 
 namespace shopcast::video_ingest::hls {
 namespace {
 
-using testing::Exchange;
-using testing::GetRequest;
-using testing::RawResponse;
-using testing::TempDir;
-using testing::TestConnection;
-using testing::WriteFile;
+using http_files::testing::Exchange;
+using http_files::testing::GetRequest;
+using http_files::testing::RawResponse;
+using http_files::testing::TestConnection;
+using http_files::testing::WriteFile;
+using shopcast::testing::TempDir;
 using namespace std::chrono_literals;
 
 constexpr char kId[] = "str_01J9Z3K8W4V6T2M0QXYHB5R7NC";

@@ -11,7 +11,8 @@
 #include <string>
 
 #include "hls/hls_origin.h"
-#include "test_client.h"
+#include "shopcast/http_files/testing/raw_client.h"
+#include "shopcast/testing/temp_dir.h"
 
 namespace shopcast::video_ingest::hls {
 namespace {
@@ -54,7 +55,7 @@ double CounterValue(prometheus::Registry& registry, const std::string& code,
 }
 
 TEST_CASE("ffmpeg and ffprobe play an HLS stream through the origin", "[hls][player]") {
-  testing::TempDir dir;
+  shopcast::testing::TempDir dir;
   const std::string stream_dir = dir.File(kId);
   std::filesystem::create_directories(stream_dir);
   const CommandResult packaged =

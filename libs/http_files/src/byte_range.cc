@@ -1,9 +1,9 @@
-#include "hls/byte_range.h"
+#include "shopcast/http_files/byte_range.h"
 
 #include <limits>
 #include <optional>
 
-namespace shopcast::video_ingest::hls {
+namespace shopcast::http_files {
 namespace {
 
 constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max();
@@ -99,4 +99,4 @@ RangeDecision EvaluateRange(std::string_view header, uint64_t size) {
   return partial;
 }
 
-}  // namespace shopcast::video_ingest::hls
+}  // namespace shopcast::http_files

@@ -1,4 +1,4 @@
-#include "test_client.h"
+#include "shopcast/http_files/testing/raw_client.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -16,7 +16,7 @@
 #include <fstream>
 #include <stdexcept>
 
-namespace shopcast::video_ingest::hls::testing {
+namespace shopcast::http_files::testing {
 namespace {
 
 namespace beast = boost::beast;
@@ -157,4 +157,4 @@ void WriteFile(const std::string& path, std::string_view content) {
   if (!out) throw std::runtime_error("cannot write " + path);
 }
 
-}  // namespace shopcast::video_ingest::hls::testing
+}  // namespace shopcast::http_files::testing

@@ -9,7 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace shopcast::video_ingest::hls {
+namespace shopcast::http_files {
 
 class RangedFile {
  public:
@@ -40,4 +40,4 @@ class RangedFile {
   uint64_t length_ = 0;
 };
 
-}  // namespace shopcast::video_ingest::hls
+}  // namespace shopcast::http_files

@@ -1,7 +1,7 @@
 #pragma once
 
-// Test helpers for the HLS origin: a raw HTTP/1.x client over a plain socket (so tests control
-// every byte and timing, including misbehaving on purpose) and a temporary directory.
+// Test helpers for servers built on http_files: a raw HTTP/1.x client over a plain socket (so
+// tests control every byte and timing, including misbehaving on purpose).
 
 #include <chrono>
 #include <cstdint>
@@ -10,11 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "shopcast/testing/temp_dir.h"
-
-namespace shopcast::video_ingest::hls::testing {
-
-using shopcast::testing::TempDir;
+namespace shopcast::http_files::testing {
 
 struct RawResponse {
   int status = 0;
@@ -67,4 +63,4 @@ std::string GetRequest(const std::string& target, const std::string& extra_heade
 // Writes `content` to `path` (creating parent folders); throws on failure.
 void WriteFile(const std::string& path, std::string_view content);
 
-}  // namespace shopcast::video_ingest::hls::testing
+}  // namespace shopcast::http_files::testing

@@ -1,8 +1,8 @@
-#include "hls/byte_range.h"
+#include "shopcast/http_files/byte_range.h"
 
 #include <catch2/catch.hpp>
 
-namespace shopcast::video_ingest::hls {
+namespace shopcast::http_files {
 namespace {
 
 constexpr uint64_t kSize = 1000;
@@ -52,4 +52,4 @@ TEST_CASE("Malformed headers, other units and multiple ranges get the whole file
 }
 
 }  // namespace
-}  // namespace shopcast::video_ingest::hls
+}  // namespace shopcast::http_files

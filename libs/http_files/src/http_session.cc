@@ -1,4 +1,4 @@
-#include "hls/http_session.h"
+#include "http_session.h"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/beast/core/bind_handler.hpp>
@@ -11,7 +11,7 @@
 
 #include "absl/time/time.h"
 
-namespace shopcast::video_ingest::hls {
+namespace shopcast::http_files {
 namespace {
 
 namespace beast = boost::beast;
@@ -81,17 +81,17 @@ void HttpSession::ReadRequest() {
 
 void HttpSession::OnRequest(beast::error_code ec, std::size_t) {
   if (!ec) {
-    Send(shared_->responder.Respond(parser_->get()));
+    Send(shared_->handler->Respond(parser_->get()));
     return;
   }
   const unsigned version = parser_->get().version() == 10 ? 10 : 11;
   if (ec == http::error::header_limit || ec == http::error::buffer_overflow) {
-    Send(shared_->responder.Reject(http::status::request_header_fields_too_large, version));
+    Send(shared_->handler->Reject(http::status::request_header_fields_too_large, version));
   } else if (ec == http::error::body_limit) {
-    Send(shared_->responder.Reject(http::status::payload_too_large, version));
+    Send(shared_->handler->Reject(http::status::payload_too_large, version));
   } else if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
              ec != http::error::end_of_stream && ec != http::error::partial_message) {
-    Send(shared_->responder.Reject(http::status::bad_request, version));
+    Send(shared_->handler->Reject(http::status::bad_request, version));
   } else {
     // Closed by the client, reset, or timed out (slow or idle): nothing worth answering.
     Close();
@@ -154,4 +154,4 @@ void HttpSession::Close() {
   stream_.close();
 }
 
-}  // namespace shopcast::video_ingest::hls
+}  // namespace shopcast::http_files

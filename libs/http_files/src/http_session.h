@@ -1,7 +1,7 @@
 #pragma once
 
-// One HTTP/1.x connection of the HLS origin: reads requests under strict size and time limits,
-// hands each to the Responder and streams the reply back. Internal to the hls area.
+// One HTTP/1.x connection of a Server: reads requests under strict size and time limits, hands
+// each to the Handler and streams the reply back. Internal to the library.
 
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
@@ -12,21 +12,23 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <utility>
 
-#include "hls/hls_metrics.h"
-#include "hls/hls_origin_options.h"
-#include "hls/responder.h"
+#include "server_metrics.h"
+#include "shopcast/http_files/reply.h"
+#include "shopcast/http_files/server.h"
 
-namespace shopcast::video_ingest::hls {
+namespace shopcast::http_files {
 
 // State every connection of one origin shares; sessions keep it alive while they run.
 struct SessionShared {
-  explicit SessionShared(const HlsOriginOptions& opts, prometheus::Registry* registry)
-      : options(opts), responder(opts), metrics(registry) {}
+  SessionShared(const ServerOptions& opts, std::shared_ptr<const Handler> h,
+                prometheus::Registry* registry)
+      : options(opts), handler(std::move(h)), metrics(registry, opts.metrics_prefix) {}
 
-  const HlsOriginOptions options;
-  const Responder responder;
-  HlsMetrics metrics;
+  const ServerOptions options;
+  const std::shared_ptr<const Handler> handler;
+  ServerMetrics metrics;
   std::atomic<int> connections{0};  // Incremented by the acceptor, decremented by ~HttpSession.
 };
 
@@ -69,4 +71,4 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   bool close_after_write_ = false;
 };
 
-}  // namespace shopcast::video_ingest::hls
+}  // namespace shopcast::http_files

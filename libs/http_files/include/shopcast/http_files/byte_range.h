@@ -1,12 +1,12 @@
 #pragma once
 
-// The Range request header (RFC 9110 §14), reduced to what an HLS origin needs: one byte range
+// The Range request header (RFC 9110 §14), reduced to what a file origin needs: one byte range
 // or the whole file. Pure, so it can be unit-tested and fuzzed.
 
 #include <cstdint>
 #include <string_view>
 
-namespace shopcast::video_ingest::hls {
+namespace shopcast::http_files {
 
 enum class RangeOutcome {
   kWholeFile,      // No header, a syntax error, another unit, or several ranges: send 200.
@@ -23,4 +23,4 @@ struct RangeDecision {
 // Decides how to answer `header` (the Range value; empty if absent) for a file of `size` bytes.
 RangeDecision EvaluateRange(std::string_view header, uint64_t size);
 
-}  // namespace shopcast::video_ingest::hls
+}  // namespace shopcast::http_files

@@ -1,8 +1,8 @@
-#include "hls/ranged_file.h"
+#include "shopcast/http_files/ranged_file.h"
 
 #include <boost/system/error_code.hpp>
 
-namespace shopcast::video_ingest::hls {
+namespace shopcast::http_files {
 
 namespace beast = boost::beast;
 
@@ -49,4 +49,4 @@ size_t RangedFile::write(const void*, size_t, beast::error_code& ec) {
   return 0;
 }
 
-}  // namespace shopcast::video_ingest::hls
+}  // namespace shopcast::http_files
