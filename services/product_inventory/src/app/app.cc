@@ -43,6 +43,7 @@
 #include "product_images/product_images_rpcs.h"
 #include "product_images/product_images_sql.h"
 #include "product_images/product_images_store.h"
+#include "stock/auction_hold_hooks.h"
 #include "stock/expiry_sweeper.h"
 #include "stock/product_stock_hooks.h"
 #include "stock/reserve_batcher.h"
@@ -106,6 +107,8 @@ struct App::Parts {
   std::unique_ptr<stock::ReserveBatcher> stock_batcher;
   std::unique_ptr<stock::ExpirySweeper> stock_sweeper;
   std::unique_ptr<stock::StockRpcs> stock_rpcs;
+  // The auctions' winner holds (sets auction_hooks).
+  std::unique_ptr<stock::AuctionHoldHooks> stock_auction_hooks;
 
   // ---- area parts: auctions ----
   // Set by the stock area (before the auctions wiring): the winner's hold at a sale.
@@ -256,6 +259,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   stock::ExpirySweeper::Options sweeper_options;
   sweeper_options.interval = config.stock_sweep_interval;
   p->stock_sweeper = std::make_unique<stock::ExpirySweeper>(*p->stock_store, sweeper_options);
+  p->stock_auction_hooks = std::make_unique<stock::AuctionHoldHooks>(*p->stock_events);
+  p->auction_hooks = p->stock_auction_hooks.get();
 
   // ---- area wiring: product_images (hooks) ----
   // (sets p->image_hooks before the catalogue is built)
@@ -293,6 +298,11 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
                                                             &p->revoked, *p->page_tokens, executor);
   p->auction_closer =
       std::make_unique<auctions::AuctionCloser>(*p->auction_store, config.auction_close_interval);
+  // After the stream directory's handler: the end is recorded before the stream's auctions close.
+  p->event_sink->AddHandler([store = p->auction_store.get()](
+                                pqxx::work& tx, const common::v1::Event& event, absl::Time now) {
+    return store->OnPeerEvent(tx, event, now);
+  });
 
   // ---- area wiring: pins ----
   // After the stream directory's handler: at stream_ended the end is recorded (and the stream's

@@ -11,6 +11,7 @@ std::vector<std::pair<std::string, std::string>> PreparedStatements() {
       {"pi_auc_select", kSelectAuction},
       {"pi_auc_lock", kLockAuction},
       {"pi_auc_claim_due", kClaimDueAuction},
+      {"pi_auc_lock_open_of_stream", kLockOpenOfStream},
       {"pi_auc_update", kUpdateAuction},
       {"pi_auc_list", kListAuctions},
       {"pi_auc_insert_bid", kInsertBid},

@@ -46,6 +46,11 @@ inline constexpr char kClaimDueAuction[] =
     " FROM auctions WHERE status = 1 AND ends_at <= us_to_ts($1)"
     " ORDER BY ends_at LIMIT 1 FOR UPDATE SKIP LOCKED";
 
+// A stream's open auctions, to close at its end; id order keeps lock order fixed.
+inline constexpr char kLockOpenOfStream[] =
+    "SELECT " SHOPCAST_PI_AUCTION_COLUMNS
+    " FROM auctions WHERE stream_id = $1 AND status = 1 ORDER BY id FOR UPDATE";
+
 inline constexpr char kUpdateAuction[] = R"~(
 UPDATE auctions SET status = $2, ends_at = us_to_ts($3), extension_count = $4, leader_id = $5,
   leader_max_minor = $6, price_minor = $7, bid_count = $8, outcome = $9, winner_id = $10,

@@ -1,5 +1,6 @@
 #include "auctions/auction_store.h"
 
+#include <algorithm>
 #include <pqxx/binarystring>
 #include <pqxx/pqxx>
 #include <utility>
@@ -15,12 +16,14 @@
 #include "shopcast/db/transaction.h"
 #include "shopcast/log/log.h"
 #include "shopcast/status/status.h"
+#include "shopcast/video_ingest/v1/video_ingest.pb.h"
 
 namespace shopcast::product_inventory::auctions {
 namespace {
 
 constexpr char kBidKind[] = "bid";
 constexpr char kBuyNowKind[] = "buy_now";
+constexpr char kStreamEnded[] = "video_ingest.stream_ended";
 
 pqxx::binarystring Blob(const std::string& bytes) {
   return pqxx::binarystring(bytes.data(), bytes.size());
@@ -141,18 +144,41 @@ void RememberAnswer(pqxx::work& tx, const auth::Caller& caller, const char* kind
                     absl::ToUnixMicros(now));
 }
 
+// How a close treats a winner's hold the stock area refuses (no unit left: the lot was written
+// off or held meanwhile, or the product has no stock).
+enum class Refusal {
+  kFail,    // BuyNow: the buyer is told, the auction stays open.
+  kRecord,  // Every other close: the outcome is recorded without a hold (and logged), so
+            // the closer is never stuck retrying an auction that cannot end otherwise.
+};
+
 // Closes `a` as `closed` says (already decided by the rules), makes the winner's hold, saves
-// and announces it: the one path every close takes (host, buy-now, closer).
+// and announces it: the one path every close takes (host, buy-now, closer, stream end).
 absl::Status FinishClose(pqxx::work& tx, AuctionHooks* hooks, AuctionRecord& a,
-                         const rules::AuctionTerms& terms, rules::AuctionState closed) {
+                         const rules::AuctionTerms& terms, rules::AuctionState closed,
+                         Refusal refusal) {
   a.state = std::move(closed);
   const rules::AuctionState& s = a.state;
-  if (hooks != nullptr && (s.outcome == rules::AuctionOutcome::kSold ||
-                           s.outcome == rules::AuctionOutcome::kBoughtNow)) {
-    ASSIGN_OR_RETURN(a.winner_reservation_id,
-                     hooks->HoldForWinner(tx, a.product_id, s.winner_id,
-                                          MoneyOf(s.winning_minor, terms.currency), a.id,
-                                          WinnerHoldOf(a.settings), s.closed_at));
+  const bool bought_now = s.outcome == rules::AuctionOutcome::kBoughtNow;
+  if (hooks != nullptr && (s.outcome == rules::AuctionOutcome::kSold || bought_now)) {
+    absl::StatusOr<std::string> hold = hooks->HoldForWinner(
+        tx, a.product_id, s.winner_id, MoneyOf(s.winning_minor, terms.currency), a.id, bought_now,
+        WinnerHoldOf(a.settings), s.closed_at);
+    const bool refused =
+        !hold.ok() && (hold.status().code() == absl::StatusCode::kFailedPrecondition ||
+                       hold.status().code() == absl::StatusCode::kNotFound);
+    if (refused && refusal == Refusal::kRecord) {
+      // The refusal wrote nothing (stock_grant_hold answers, it does not raise), so the
+      // transaction goes on.
+      log::Warn("auction_winner_hold_refused")
+          .Kv("auction_id", a.id)
+          .Kv("product_id", a.product_id)
+          .Kv("reason", ReasonOf(hold.status()));
+    } else if (!hold.ok()) {
+      return hold.status();
+    } else {
+      a.winner_reservation_id = *std::move(hold);
+    }
   }
   Save(tx, a);
   realtime_push::v1::RoomEvent event;
@@ -214,6 +240,7 @@ absl::StatusOr<v1::Auction> AuctionStore::Start(const auth::Caller& caller,
       return Error(absl::StatusCode::kFailedPrecondition, "AUCTION_ALREADY_OPEN",
                    "the product already has an open auction");
     }
+    if (hooks_ != nullptr) RETURN_IF_ERROR(hooks_->CheckLotAvailable(tx, product_id, Now()));
     v1::Product product;
     product.ParseFromString(BytesOf(p[0][4]));
     ASSIGN_OR_RETURN(v1::AuctionSettings settings,
@@ -315,7 +342,7 @@ absl::StatusOr<v1::BuyNowResponse> AuctionStore::BuyNow(const auth::Caller& call
                                                         const std::string& auction_id,
                                                         const common::v1::Money& expected_price,
                                                         const std::string& key) {
-  return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::BuyNowResponse> {
+  auto bought = db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::BuyNowResponse> {
     ASSIGN_OR_RETURN(AuctionRecord a, LockAuction(tx, auction_id));
     ASSIGN_OR_RETURN(std::optional<std::string> earlier,
                      EarlierAnswer(tx, caller, kBuyNowKind, key, auction_id));
@@ -330,7 +357,7 @@ absl::StatusOr<v1::BuyNowResponse> AuctionStore::BuyNow(const auth::Caller& call
         rules::AuctionState closed,
         rules::BuyNow(terms, a.state, caller.user_id,
                       rules::Money{expected_price.amount_minor(), expected_price.currency()}, now));
-    RETURN_IF_ERROR(FinishClose(tx, hooks_, a, terms, std::move(closed)));
+    RETURN_IF_ERROR(FinishClose(tx, hooks_, a, terms, std::move(closed), Refusal::kFail));
     *response.mutable_auction() = AuctionToProto(a, terms, caller.user_id == a.seller_id);
     if (!a.winner_reservation_id.empty()) {
       v1::Reservation* r = response.mutable_reservation();
@@ -341,39 +368,55 @@ absl::StatusOr<v1::BuyNowResponse> AuctionStore::BuyNow(const auth::Caller& call
       r->set_stream_id(a.stream_id);
       r->set_quantity(1);
       *r->mutable_unit_price() = MoneyOf(a.state.winning_minor, terms.currency);
+      r->set_status(v1::RESERVATION_STATUS_HELD);
+      r->set_source(v1::RESERVATION_SOURCE_BUY_NOW);
+      ToProto(now, r->mutable_created_at());
+      ToProto(now + WinnerHoldOf(a.settings), r->mutable_expires_at());
       r->set_auction_id(a.id);
     }
     RememberAnswer(tx, caller, kBuyNowKind, key, a.id, response.SerializeAsString(), now);
     return response;
   });
+  if (bought.ok() && hooks_ != nullptr && bought->has_reservation()) {
+    hooks_->HoldCommitted(bought->reservation().product_id());
+  }
+  return bought;
 }
 
 absl::StatusOr<v1::Auction> AuctionStore::Close(const auth::Caller& caller,
                                                 const std::string& auction_id, bool cancel) {
-  return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Auction> {
-    ASSIGN_OR_RETURN(AuctionRecord a, LockAuction(tx, auction_id));
-    if (a.seller_id != caller.user_id && !IsAdmin(caller)) {
-      return PermissionDenied("NOT_AUCTION_OWNER", "only the auction's seller closes it");
-    }
-    ASSIGN_OR_RETURN(rules::AuctionTerms terms, StoredTerms(a));
-    if (a.state.status == rules::AuctionStatus::kClosed) {
-      // A retry finds its own close done; any other close already decided the outcome.
-      if (cancel == (a.state.outcome == rules::AuctionOutcome::kCancelled)) {
+  auto closed_auction =
+      db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Auction> {
+        ASSIGN_OR_RETURN(AuctionRecord a, LockAuction(tx, auction_id));
+        if (a.seller_id != caller.user_id && !IsAdmin(caller)) {
+          return PermissionDenied("NOT_AUCTION_OWNER", "only the auction's seller closes it");
+        }
+        ASSIGN_OR_RETURN(rules::AuctionTerms terms, StoredTerms(a));
+        if (a.state.status == rules::AuctionStatus::kClosed) {
+          // A retry finds its own close done; any other close already decided the outcome.
+          if (cancel == (a.state.outcome == rules::AuctionOutcome::kCancelled)) {
+            return AuctionToProto(a, terms, /*reveal_reserve=*/true);
+          }
+          return Error(absl::StatusCode::kFailedPrecondition, "AUCTION_NOT_OPEN",
+                       "the auction is already closed");
+        }
+        ASSIGN_OR_RETURN(rules::AuctionState closed,
+                         rules::Close(terms, a.state, Now(),
+                                      cancel ? rules::CloseMode::kCancel : rules::CloseMode::kNow));
+        RETURN_IF_ERROR(FinishClose(tx, hooks_, a, terms, std::move(closed), Refusal::kRecord));
         return AuctionToProto(a, terms, /*reveal_reserve=*/true);
-      }
-      return Error(absl::StatusCode::kFailedPrecondition, "AUCTION_NOT_OPEN",
-                   "the auction is already closed");
-    }
-    ASSIGN_OR_RETURN(rules::AuctionState closed,
-                     rules::Close(terms, a.state, Now(),
-                                  cancel ? rules::CloseMode::kCancel : rules::CloseMode::kNow));
-    RETURN_IF_ERROR(FinishClose(tx, hooks_, a, terms, std::move(closed)));
-    return AuctionToProto(a, terms, /*reveal_reserve=*/true);
-  });
+      });
+  if (closed_auction.ok() && hooks_ != nullptr &&
+      !closed_auction->winner_reservation_id().empty()) {
+    hooks_->HoldCommitted(closed_auction->product_id());
+  }
+  return closed_auction;
 }
 
 absl::StatusOr<bool> AuctionStore::CloseOneDue() {
-  return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<bool> {
+  std::string held_product;  // The product of a winner's hold made by the close.
+  auto closed_one = db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<bool> {
+    held_product.clear();
     const absl::Time now = Now();
     pqxx::result r = tx.exec_prepared("pi_auc_claim_due", absl::ToUnixMicros(now));
     if (r.empty()) return false;
@@ -381,12 +424,49 @@ absl::StatusOr<bool> AuctionStore::CloseOneDue() {
     ASSIGN_OR_RETURN(rules::AuctionTerms terms, StoredTerms(a));
     ASSIGN_OR_RETURN(rules::AuctionState closed,
                      rules::Close(terms, a.state, now, rules::CloseMode::kOnTime));
-    RETURN_IF_ERROR(FinishClose(tx, hooks_, a, terms, std::move(closed)));
+    RETURN_IF_ERROR(FinishClose(tx, hooks_, a, terms, std::move(closed), Refusal::kRecord));
     log::Info("auction_closed")
         .Kv("auction_id", a.id)
         .Kv("outcome", v1::AuctionOutcome_Name(OutcomeToProto(a.state.outcome)));
+    if (!a.winner_reservation_id.empty()) held_product = a.product_id;
     return true;
   });
+  if (closed_one.ok() && hooks_ != nullptr && !held_product.empty()) {
+    hooks_->HoldCommitted(held_product);
+  }
+  return closed_one;
+}
+
+absl::Status AuctionStore::OnPeerEvent(pqxx::work& tx, const common::v1::Event& event,
+                                       absl::Time now) {
+  if (event.type() != kStreamEnded) return absl::OkStatus();
+  video_ingest::v1::StreamEnded ended;
+  if (!event.payload().UnpackTo(&ended)) {
+    return InvalidArgument("events.payload", "EVENT_PAYLOAD_INVALID",
+                           "the event's payload is not its type's message");
+  }
+  // Every open auction of the stream, locked in id order (two deliveries, or a closer, never
+  // deadlock with this); one holding its row (a bid in flight) is waited for, so its bid
+  // counts.
+  pqxx::result r = tx.exec_prepared("pi_auc_lock_open_of_stream", ended.stream_id());
+  const absl::Time at = TruncateToMicros(now);
+  for (const auto& row : r) {
+    AuctionRecord a = AuctionFromRow(row);
+    ASSIGN_OR_RETURN(rules::AuctionTerms terms, StoredTerms(a));
+    ASSIGN_OR_RETURN(
+        rules::AuctionState closed,
+        rules::Close(terms, a.state, std::max(at, a.state.started_at), rules::CloseMode::kNow));
+    RETURN_IF_ERROR(FinishClose(tx, hooks_, a, terms, std::move(closed), Refusal::kRecord));
+    log::Info("auction_closed_stream_ended")
+        .Kv("auction_id", a.id)
+        .Kv("outcome", v1::AuctionOutcome_Name(OutcomeToProto(a.state.outcome)));
+    // The handler's transaction commits after this returns, with no seam after it: the mark
+    // is set now, and the announcer reads committed stock, so at worst the room sees this
+    // hold's stock with the next change of the product (the close's own room event says who
+    // won).
+    if (hooks_ != nullptr && !a.winner_reservation_id.empty()) hooks_->HoldCommitted(a.product_id);
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::Auction> AuctionStore::Get(const std::string& auction_id,

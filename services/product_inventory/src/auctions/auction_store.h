@@ -18,6 +18,7 @@
 #include "auctions/auction_model.h"
 #include "common/hooks.h"
 #include "shopcast/auth/caller.h"
+#include "shopcast/common/v1/event.pb.h"
 #include "shopcast/db/pool.h"
 #include "shopcast/pagetoken/codec.h"
 #include "shopcast/product_inventory/v1/product_inventory.pb.h"
@@ -69,6 +70,11 @@ class AuctionStore {
   // The closer's step: claims the most overdue open auction no other replica holds
   // (SKIP LOCKED) and closes it on time. True if one was closed, false if none is due.
   absl::StatusOr<bool> CloseOneDue();
+
+  // EventSink handler (after the stream directory's, in its transaction): at
+  // video_ingest.stream_ended every open auction of the stream closes now, as the host's
+  // CloseAuction would (the leader wins if the reserve is met, and gets the hold).
+  absl::Status OnPeerEvent(pqxx::work& tx, const common::v1::Event& event, absl::Time now);
 
  private:
   db::Pool& pool_;

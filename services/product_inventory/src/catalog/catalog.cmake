@@ -14,7 +14,7 @@ add_library(product_inventory_catalog_rules STATIC
 target_include_directories(product_inventory_catalog_rules PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
 target_link_libraries(product_inventory_catalog_rules PUBLIC
   shopcast::proto_product_inventory shopcast::ids shopcast::status shopcast::text
-  absl::strings absl::time PkgConfig::RE2)
+  absl::strings absl::time PkgConfig::RE2 pi_auction_rules)
 shopcast_warnings(product_inventory_catalog_rules)
 
 add_library(product_inventory_catalog STATIC

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "auctions_rules/increment_table.h"
 
 namespace shopcast::product_inventory::catalog {
 namespace {
@@ -14,10 +16,21 @@ constexpr CurrencyRule kCurrencies[] = {
     {"CHF", 5, 100, 100}, {"JPY", 1, 100, 100},
 };
 
-// Platform increments: below 10.00 +1.00, below 50.00 +2.50, below 250.00 +5.00, below
-// 1000.00 +10.00, then +25.00 (in minor units of any currency).
-constexpr std::pair<int64_t, int64_t> kPlatformSteps[] = {
-    {1000, 100}, {5000, 250}, {25000, 500}, {100000, 1000}, {0, 2500}};
+// The auction's rules (auctions_rules::IncrementTable) hold the increment table's shape and the
+// platform's figures, so what a host is told here is what bidders meet; this file adds what is
+// the catalogue's: currencies and their steps. Tables arrive already checked for currency.
+std::vector<auctions_rules::IncrementStep> StepsOf(
+    const google::protobuf::RepeatedPtrField<v1::IncrementStep>& table) {
+  std::vector<auctions_rules::IncrementStep> steps;
+  steps.reserve(static_cast<size_t>(table.size()));
+  for (const v1::IncrementStep& s : table) {
+    auctions_rules::IncrementStep step;
+    if (s.has_below()) step.below_minor = s.below().amount_minor();
+    step.increment_minor = s.increment().amount_minor();
+    steps.push_back(step);
+  }
+  return steps;
+}
 
 int64_t RoundUp(int64_t amount, int64_t step) {
   if (step <= 1) return amount;
@@ -83,13 +96,15 @@ void ValidateFixedPrice(const common::v1::Money& price, absl::string_view field,
 google::protobuf::RepeatedPtrField<v1::IncrementStep> PlatformIncrements(
     absl::string_view currency) {
   google::protobuf::RepeatedPtrField<v1::IncrementStep> table;
-  for (const auto& [below, increment] : kPlatformSteps) {
+  // Named: a range-for over Default().steps() would walk a destroyed temporary's vector.
+  const auctions_rules::IncrementTable platform = auctions_rules::IncrementTable::Default();
+  for (const auctions_rules::IncrementStep& s : platform.steps()) {
     v1::IncrementStep* step = table.Add();
-    if (below > 0) {
-      step->mutable_below()->set_amount_minor(below);
+    if (s.below_minor.has_value()) {
+      step->mutable_below()->set_amount_minor(*s.below_minor);
       step->mutable_below()->set_currency(std::string(currency));
     }
-    step->mutable_increment()->set_amount_minor(increment);
+    step->mutable_increment()->set_amount_minor(s.increment_minor);
     step->mutable_increment()->set_currency(std::string(currency));
   }
   return table;
@@ -98,38 +113,24 @@ google::protobuf::RepeatedPtrField<v1::IncrementStep> PlatformIncrements(
 bool ValidIncrementTable(const google::protobuf::RepeatedPtrField<v1::IncrementStep>& table,
                          absl::string_view currency) {
   if (table.empty()) return true;
-  if (table.size() > 10) return false;
   const CurrencyRule* rule = FindCurrency(currency);
   const int64_t step = rule != nullptr ? rule->step : 1;
-  int64_t previous = 0;
-  for (int i = 0; i < table.size(); ++i) {
-    const v1::IncrementStep& s = table[i];
-    const bool last = i + 1 == table.size();
-    if (s.increment().currency() != currency || s.increment().amount_minor() <= 0 ||
-        s.increment().amount_minor() % step != 0) {
+  for (const v1::IncrementStep& s : table) {
+    if (s.increment().currency() != currency || s.increment().amount_minor() % step != 0) {
       return false;
     }
-    if (last) {
-      if (s.has_below()) return false;
-    } else {
-      if (!s.has_below() || s.below().currency() != currency ||
-          s.below().amount_minor() <= previous) {
-        return false;
-      }
-      previous = s.below().amount_minor();
-    }
+    if (s.has_below() && s.below().currency() != currency) return false;
   }
-  return true;
+  return auctions_rules::IncrementTable::Create(StepsOf(table)).ok();
 }
 
 int64_t IncrementAt(const google::protobuf::RepeatedPtrField<v1::IncrementStep>& table,
-                    absl::string_view currency, int64_t amount) {
-  const auto platform = PlatformIncrements(currency);
-  const auto& t = table.empty() ? platform : table;
-  for (const v1::IncrementStep& s : t) {
-    if (!s.has_below() || amount < s.below().amount_minor()) return s.increment().amount_minor();
-  }
-  return t.empty() ? 1 : t[t.size() - 1].increment().amount_minor();
+                    absl::string_view /*currency*/, int64_t amount) {
+  if (table.empty()) return auctions_rules::IncrementTable::Default().IncrementAt(amount);
+  absl::StatusOr<auctions_rules::IncrementTable> t =
+      auctions_rules::IncrementTable::Create(StepsOf(table));
+  // Callers check the table first; an invalid one still answers a usable step.
+  return t.ok() ? t->IncrementAt(amount) : 1;
 }
 
 void ValidateAuctionSettings(const v1::AuctionSettings& settings, absl::string_view prefix,
@@ -148,8 +149,8 @@ void ValidateAuctionSettings(const v1::AuctionSettings& settings, absl::string_v
   const bool table_ok = ValidIncrementTable(settings.increments(), currency);
   if (!table_ok) {
     out.Add(at + ".increments", "INCREMENT_TABLE_INVALID",
-            "1..10 steps in the auction's currency and step, bounds increasing, increments > 0, "
-            "the last step without a bound");
+            "1..10 steps in the auction's currency and step, bounds increasing, increments > 0 "
+            "and never smaller than an earlier step's, the last step without a bound");
   }
   bool reserve_ok = false;
   if (settings.has_reserve_price()) {

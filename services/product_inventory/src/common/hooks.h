@@ -38,13 +38,22 @@ class AuctionHooks {
  public:
   virtual ~AuctionHooks() = default;
   // Holds the auctioned unit of `product_id` for `buyer_id` at `price` (the winning bid or the
-  // buy-now price) for `hold`, as a RESERVATION_SOURCE_AUCTION_WIN / BUY_NOW reservation naming
-  // `auction_id`. Returns its res_… id. An error rolls the close back (the closer retries).
+  // buy-now price) until `now + hold`, as a RESERVATION_SOURCE_AUCTION_WIN (or BUY_NOW when
+  // `bought_now`) reservation naming `auction_id`. Returns its res_… id; idempotent per
+  // auction. FAILED_PRECONDITION/SOLD_OUT when no unit is left to hold (the lot was written
+  // off meanwhile); any error rolls the caller's transaction back unless it handles it.
   virtual absl::StatusOr<std::string> HoldForWinner(pqxx::work& tx, const std::string& product_id,
                                                     const std::string& buyer_id,
                                                     const common::v1::Money& price,
-                                                    const std::string& auction_id,
+                                                    const std::string& auction_id, bool bought_now,
                                                     absl::Duration hold, absl::Time now) = 0;
+  // StartAuction, under the product's lock: OK when a unit is available to auction, else
+  // FAILED_PRECONDITION/SOLD_OUT (an auction whose winner could get no hold never starts).
+  virtual absl::Status CheckLotAvailable(pqxx::work& tx, const std::string& product_id,
+                                         absl::Time now) = 0;
+  // After a transaction that made a winner's hold of `product_id` committed (the room's stock
+  // announcement may follow it now). Cheap; never blocks.
+  virtual void HoldCommitted(const std::string& product_id) = 0;
 };
 
 // The product_images area's part in the catalogue's reads: Product.images of each product

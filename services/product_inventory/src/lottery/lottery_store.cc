@@ -173,12 +173,38 @@ void Announce(pqxx::work& tx, const Record& l, absl::string_view type, rp::RoomE
   EnqueueRoomEvent(tx, l.stream_id, type, event);
 }
 
-// The winner's hold on one unit at the lottery's price.
-// TODO(pi-auction-hold): stock::tx::GrantHold (source LOTTERY) once that branch is merged;
-// until then winners are drawn and recorded without a hold and their unit stays available.
-absl::StatusOr<std::string> HoldForWinner(pqxx::work& /*tx*/, const Record& /*l*/,
-                                          const std::string& /*winner*/, absl::Time /*now*/) {
-  return std::string();
+// The winner's hold on one unit at the lottery's price (stock::tx::GrantHold, source LOTTERY,
+// idempotent per (winner, lottery id)); its res_ id. The units were just given back under the
+// stock row's lock, so a refusal is not expected; should one come (a product whose stock row
+// changed shape), the winner is recorded without a hold and the draw stands — a draw that could
+// never commit would block the lottery forever. Database errors roll the draw back (retried).
+absl::StatusOr<std::string> HoldForWinner(pqxx::work& tx, const Record& l,
+                                          const std::string& winner, absl::Time now) {
+  stock::GrantHoldRequest req;
+  req.product_id = l.product_id;
+  req.buyer_id = winner;
+  req.quantity = 1;
+  req.unit_price_minor = l.unit_price_minor;
+  req.expires_at = now + l.winner_hold;
+  req.source = stock::HoldSource::kLottery;
+  req.source_ref = l.id;
+  // lot_ + 26 characters: within the key's 64, and one per winner and lottery.
+  req.idempotency_key = l.id;
+  // The draw already decided; a purchase limit does not take a won unit back.
+  req.enforce_limit = false;
+  absl::StatusOr<stock::GrantResult> granted = stock::tx::GrantHold(tx, req, now);
+  if (granted.ok()) return granted->hold.id;
+  const absl::StatusCode code = granted.status().code();
+  if (code == absl::StatusCode::kInvalidArgument ||
+      code == absl::StatusCode::kFailedPrecondition ||
+      code == absl::StatusCode::kResourceExhausted || code == absl::StatusCode::kNotFound) {
+    log::Warn("lottery_winner_hold_refused")
+        .Kv("lottery_id", l.id)
+        .Kv("winner", winner)
+        .Kv("reason", ReasonOf(granted.status()));
+    return std::string();
+  }
+  return granted.status();
 }
 
 // Draws `l` (locked FOR UPDATE by the caller, still running, its window over): the one path

@@ -33,6 +33,8 @@ struct ProductFacts {
   int sale_mode = 0;  // v1::SaleMode.
   int64_t price_minor = 0;
   std::string currency;
+  // auc_… of the product's open auction; '' for none.
+  std::string open_auction_id;
 };
 
 // Fills GetReservationForCheckoutResponse's product and shipping profile (the catalogue's).
@@ -99,5 +101,7 @@ class StockRpcs {
 // The API's view of engine values.
 v1::Stock StockOf(const StockLevel& level);
 v1::ReservationStatus StatusOf(HoldState state);
+// Reservation.source and the id of what granted the hold (auction_id, queue_ticket_id).
+void SetSource(const Hold& hold, v1::Reservation* r);
 
 }  // namespace shopcast::product_inventory::stock

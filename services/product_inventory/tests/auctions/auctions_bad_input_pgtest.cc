@@ -24,7 +24,7 @@ TEST_CASE("auctions: bad input is refused with its reason and changes nothing") 
   const std::string buyer = f.TokenFor("usr_a", "viewer");
   const std::string second = f.TokenFor("usr_b", "viewer");
   pb::Auction open = c.Start(c.Product().id(), 600);
-  REQUIRE(c.Bid(buyer, open.id(), 1000).status.ok());  // minimum next: 12.50
+  REQUIRE(c.Bid(buyer, open.id(), 1000).status.ok());  // minimum next: 10.50
   pb::Auction cancelled = c.Start(c.Product().id(), 600);
   REQUIRE(c.Close(c.host(), cancelled.id(), /*cancel=*/true).status.ok());
   pb::Product idle = c.Product();
@@ -53,7 +53,7 @@ TEST_CASE("auctions: bad input is refused with its reason and changes nothing") 
   const std::string unknown_product = ids::NewId("prd");
 
   std::vector<BadCase> cases = {
-      {"bid below the minimum", [&] { return c.Bid(second, open.id(), 1200).status; },
+      {"bid below the minimum", [&] { return c.Bid(second, open.id(), 1040).status; },
        grpc::StatusCode::FAILED_PRECONDITION, "BID_TOO_LOW"},
       {"bid on a closed auction", [&] { return c.Bid(buyer, cancelled.id(), 5000).status; },
        grpc::StatusCode::FAILED_PRECONDITION, "AUCTION_NOT_OPEN"},
@@ -149,7 +149,7 @@ TEST_CASE("auctions: bad input is refused with its reason and changes nothing") 
     CHECK(c.Fingerprint() == before);
   }
   // The minimum travels with BID_TOO_LOW.
-  CHECK(MetadataOf(c.Bid(second, open.id(), 1200).status, "minimum_next_bid_minor") == "1250");
+  CHECK(MetadataOf(c.Bid(second, open.id(), 1040).status, "minimum_next_bid_minor") == "1050");
 }
 
 }  // namespace

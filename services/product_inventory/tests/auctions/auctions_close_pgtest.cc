@@ -62,6 +62,13 @@ TEST_CASE("auctions: an auction closes on time across a restart of the only repl
   CHECK(f.Count("SELECT count(*) " + where + " AND winner_id = 'usr_a'") == 1);
   CHECK(f.Count("SELECT count(*) " + where + " AND closed_at >= ends_at") == 1);
   CHECK(RoomEventTypes(f, c.stream()).back() == "auction_closed");
+  // The new replica's close gave the winner the hold, at the winning (starting) price.
+  CHECK(f.Count("SELECT count(*) FROM holds h JOIN auctions a ON a.winner_reservation_id = h.id"
+                " WHERE a.id = '" +
+                a.id() +
+                "' AND h.buyer_id = 'usr_a' AND h.source = 3"
+                " AND h.source_ref = a.id AND h.state = 'active' AND h.unit_price_minor = 1000") ==
+        1);
 }
 
 TEST_CASE("auctions: two replicas' closers close each auction exactly once") {

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "auction_client.h"
+#include "auctions_rules/increment_table.h"
 
 namespace shopcast::product_inventory::testing {
 namespace {
@@ -27,8 +28,8 @@ TEST_CASE("auctions: hundreds of concurrent bids end as the rules say") {
       c1.Start(c1.Product([](pb::AuctionSettings& s) { s.clear_buy_now_price(); }).id(), 600);
 
   // 240 bids from 30 buyers; the maximums are distinct multiples of 100.00, far more than any
-  // increment (at most 25.00) apart, so the highest maximum is always accepted whatever came
-  // before it, and so is the best maximum of everyone else.
+  // increment (at most 50.00 up to 2400.00) apart, so the highest maximum is always accepted
+  // whatever came before it, and so is the best maximum of everyone else.
   constexpr int kBids = 240;
   constexpr int kBuyers = 30;
   std::vector<int64_t> amounts(kBids);
@@ -78,8 +79,9 @@ TEST_CASE("auctions: hundreds of concurrent bids end as the rules say") {
   for (int i = 0; i < kBids; ++i) {
     if (buyer_of(i) != winner) best_other = std::max(best_other, amounts[i]);
   }
-  // Above 1000.00 the platform table steps by 25.00.
-  const int64_t expected_price = best_other + 2500;
+  // One increment of the platform table (the auctions' own) above it.
+  const int64_t expected_price =
+      best_other + auctions_rules::IncrementTable::Default().IncrementAt(best_other);
 
   pb::Auction now = c1.Get(auction.id());
   CHECK(now.leading_bidder_id() == winner);
@@ -125,6 +127,18 @@ TEST_CASE("auctions: hundreds of concurrent bids end as the rules say") {
   CHECK(closed.response.auction().outcome() == pb::AUCTION_OUTCOME_SOLD);
   CHECK(closed.response.auction().winner_id() == winner);
   CHECK(closed.response.auction().winning_amount().amount_minor() == expected_price);
+  // Exactly one hold, the winner's, at that price; the stock's invariant holds.
+  const std::string product = now.product_id();
+  CHECK(f.Count("SELECT count(*) FROM holds WHERE product_id = '" + product + "'") == 1);
+  CHECK(f.Count("SELECT count(*) FROM holds WHERE product_id = '" + product +
+                "' AND state = 'active' AND source = 3 AND buyer_id = '" + winner +
+                "' AND unit_price_minor = " + std::to_string(expected_price) +
+                " AND source_ref = '" + auction.id() + "' AND id = '" +
+                closed.response.auction().winner_reservation_id() + "'") == 1);
+  CHECK(f.Count("SELECT count(*) FROM stock s WHERE s.product_id = '" + product +
+                "' AND s.held = (SELECT coalesce(sum(quantity), 0) FROM holds h WHERE "
+                "h.product_id = s.product_id AND h.state = 'active') AND s.held = 1 AND "
+                "s.sold = 0 AND s.held + s.sold <= s.total") == 1);
 }
 
 }  // namespace

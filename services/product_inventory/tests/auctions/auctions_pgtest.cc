@@ -24,7 +24,7 @@ TEST_CASE("auctions: proxy bids answer for the leader, by the increment table, h
   CHECK(started.minimum_next_bid().amount_minor() == 1000);
   CHECK(started.buy_now_available());
   // The platform table was written into the frozen settings.
-  CHECK(started.settings().increments_size() == 5);
+  CHECK(started.settings().increments_size() == 10);
   const std::string id = started.id();
 
   // A's maximum 30.00: A leads at the starting bid.
@@ -32,22 +32,22 @@ TEST_CASE("auctions: proxy bids answer for the leader, by the increment table, h
   REQUIRE(a1.status.ok());
   CHECK(a1.response.auction().leading_bidder_id() == "usr_a");
   CHECK(a1.response.auction().current_bid().amount_minor() == 1000);
-  // 10.00 is in the "below 50.00: +2.50" band.
-  CHECK(a1.response.auction().minimum_next_bid().amount_minor() == 1250);
+  // 10.00 is in the "below 25.00: +0.50" band.
+  CHECK(a1.response.auction().minimum_next_bid().amount_minor() == 1050);
 
-  // B bids 15.00: A's proxy answers one increment above, 17.50; A still leads.
+  // B bids 15.00: A's proxy answers one increment above, 15.50; A still leads.
   auto b1 = c.Bid(b_token, id, 1500);
   REQUIRE(b1.status.ok());
   CHECK(b1.response.auction().leading_bidder_id() == "usr_a");
-  CHECK(b1.response.auction().current_bid().amount_minor() == 1750);
+  CHECK(b1.response.auction().current_bid().amount_minor() == 1550);
   CHECK(b1.response.bid().amount().amount_minor() == 1500);
   CHECK(ids::IsValidId(b1.response.bid().id(), "bid"));
 
-  // Below the minimum (17.50 + 2.50).
-  auto low = c.Bid(b_token, id, 1800);
+  // Below the minimum (15.50 + 0.50).
+  auto low = c.Bid(b_token, id, 1580);
   CHECK(low.status.error_code() == grpc::StatusCode::FAILED_PRECONDITION);
   CHECK(ReasonOf(low.status) == "BID_TOO_LOW");
-  CHECK(MetadataOf(low.status, "minimum_next_bid_minor") == "2000");
+  CHECK(MetadataOf(low.status, "minimum_next_bid_minor") == "1600");
 
   // Nobody outbids themselves: A at or below their own maximum is refused...
   auto self = c.Bid(a_token, id, 2500);
@@ -56,14 +56,15 @@ TEST_CASE("auctions: proxy bids answer for the leader, by the increment table, h
   // ...and above it only raises the hidden maximum: the price does not move.
   auto raise = c.Bid(a_token, id, 3500);
   REQUIRE(raise.status.ok());
-  CHECK(raise.response.auction().current_bid().amount_minor() == 1750);
+  CHECK(raise.response.auction().current_bid().amount_minor() == 1550);
   CHECK(raise.response.bid().id().empty());
 
-  // B's 40.00 beats A's 35.00: B leads at 35.00 + 2.50, A's proxy bid 35.00 on the way.
+  // B's 40.00 beats A's 35.00: B leads at 35.00 + 1.00 (the "below 100.00" band), A's proxy
+  // bid 35.00 on the way.
   auto b2 = c.Bid(b_token, id, 4000, "b-final");
   REQUIRE(b2.status.ok());
   CHECK(b2.response.auction().leading_bidder_id() == "usr_b");
-  CHECK(b2.response.auction().current_bid().amount_minor() == 3750);
+  CHECK(b2.response.auction().current_bid().amount_minor() == 3600);
   CHECK(b2.response.auction().bid_count() == 5);
 
   // A retry of B's bid is the same bid, not a second one.
@@ -75,7 +76,7 @@ TEST_CASE("auctions: proxy bids answer for the leader, by the increment table, h
   std::vector<pb::Bid> bids = c.AllBids(id, 2);
   REQUIRE(bids.size() == 5);
   const std::vector<std::pair<std::string, int64_t>> expected = {
-      {"usr_b", 3750}, {"usr_a", 3500}, {"usr_a", 1750}, {"usr_b", 1500}, {"usr_a", 1000}};
+      {"usr_b", 3600}, {"usr_a", 3500}, {"usr_a", 1550}, {"usr_b", 1500}, {"usr_a", 1000}};
   for (size_t i = 0; i < bids.size(); ++i) {
     CHECK(bids[i].bidder_id() == expected[i].first);
     CHECK(bids[i].amount().amount_minor() == expected[i].second);
@@ -96,14 +97,14 @@ TEST_CASE("auctions: proxy bids answer for the leader, by the increment table, h
     version = state.version();
   }
   CHECK(events.back().auction_bid_placed().auction().leader().user_id() == "usr_b");
-  CHECK(events.back().auction_bid_placed().amount().amount_minor() == 3750);
+  CHECK(events.back().auction_bid_placed().amount().amount_minor() == 3600);
 
   // Closing now sells to B at the current price.
   auto closed = c.Close(c.host(), id, /*cancel=*/false);
   REQUIRE(closed.status.ok());
   CHECK(closed.response.auction().outcome() == pb::AUCTION_OUTCOME_SOLD);
   CHECK(closed.response.auction().winner_id() == "usr_b");
-  CHECK(closed.response.auction().winning_amount().amount_minor() == 3750);
+  CHECK(closed.response.auction().winning_amount().amount_minor() == 3600);
   // A retry of the close is answered with the same state.
   auto reclosed = c.Close(c.host(), id, /*cancel=*/false);
   REQUIRE(reclosed.status.ok());
@@ -199,8 +200,15 @@ TEST_CASE("auctions: buy-now ends the auction for the buyer at the buy-now price
   CHECK(closed.winner_id() == "usr_b");
   CHECK(closed.winning_amount().amount_minor() == 5000);
   CHECK_FALSE(closed.buy_now_available());
-  // No stock area wired: the outcome is recorded, no hold is made.
-  CHECK_FALSE(bought.response.has_reservation());
+  // The buyer holds the lot at the buy-now price (the stock area's hold, in the close).
+  REQUIRE(bought.response.has_reservation());
+  const pb::Reservation& hold = bought.response.reservation();
+  CHECK(hold.id() == closed.winner_reservation_id());
+  CHECK(hold.buyer_id() == "usr_b");
+  CHECK(hold.source() == pb::RESERVATION_SOURCE_BUY_NOW);
+  CHECK(hold.auction_id() == a.id());
+  CHECK(hold.unit_price().amount_minor() == 5000);
+  CHECK(hold.status() == pb::RESERVATION_STATUS_HELD);
 
   auto late = c.Bid(a_token, a.id(), 6000);
   CHECK(ReasonOf(late.status) == "AUCTION_NOT_OPEN");

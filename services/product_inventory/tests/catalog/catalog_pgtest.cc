@@ -72,9 +72,9 @@ TEST_CASE("catalog: ValidateProduct answers without writing and prefills the buy
   auto r = c.Call(&Stub::ValidateProduct, c.host(), req);
   REQUIRE(r.status.ok());
   CHECK(r.response.violations_size() == 0);
-  // Start 10.00: one increment (2.50) above is 12.50, 20 % above is 12.00: minimum 12.50;
+  // Start 10.00: one increment (0.50) above is 10.50, 20 % above is 12.00: minimum 12.00;
   // suggested 2 x 10.00 = 20.00.
-  CHECK(r.response.minimum_buy_now_price().amount_minor() == 1250);
+  CHECK(r.response.minimum_buy_now_price().amount_minor() == 1200);
   CHECK(r.response.suggested_buy_now_price().amount_minor() == 2000);
   CHECK(f.Count("SELECT count(*) FROM products") == 0);
 }
@@ -86,8 +86,8 @@ TEST_CASE("catalog: SuggestBuyNowPrice follows the documented rule") {
   *req.mutable_starting_bid() = Money(999);
   auto r = c.Call(&Stub::SuggestBuyNowPrice, c.host(), req);
   REQUIRE(r.status.ok());
-  // max(9.99 + 1.00, ceil(9.99 x 1.2) = 11.99) = 11.99; 2 x 9.99 = 19.98 rounded up to the
-  // 1.00 increment: 20.00.
+  // max(9.99 + 0.50, ceil(9.99 x 1.2) = 11.99) = 11.99; 2 x 9.99 = 19.98 rounded up to the
+  // 0.50 increment: 20.00.
   CHECK(r.response.minimum().amount_minor() == 1199);
   CHECK(r.response.suggested().amount_minor() == 2000);
   CHECK(r.response.suggested().currency() == "USD");

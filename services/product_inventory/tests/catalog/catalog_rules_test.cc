@@ -123,10 +123,12 @@ TEST_CASE("rules: fixed prices per currency: minimum, ceiling, step") {
 
 TEST_CASE("rules: increment tables and the buy-now bounds") {
   google::protobuf::RepeatedPtrField<v1::IncrementStep> platform;
-  CHECK(IncrementAt(platform, "USD", 0) == 100);
-  CHECK(IncrementAt(platform, "USD", 999) == 100);
-  CHECK(IncrementAt(platform, "USD", 1000) == 250);
-  CHECK(IncrementAt(platform, "USD", 1'000'000) == 2500);
+  // The platform table is the auctions' (auctions_rules::IncrementTable::Default).
+  CHECK(IncrementAt(platform, "USD", 0) == 5);
+  CHECK(IncrementAt(platform, "USD", 999) == 50);
+  CHECK(IncrementAt(platform, "USD", 10'000) == 250);
+  CHECK(IncrementAt(platform, "USD", 1'000'000) == 10'000);
+  CHECK(PlatformIncrements("USD").size() == 10);
 
   google::protobuf::RepeatedPtrField<v1::IncrementStep> table;
   auto* a = table.Add();
@@ -138,6 +140,10 @@ TEST_CASE("rules: increment tables and the buy-now bounds") {
   CHECK_FALSE(ValidIncrementTable(table, "EUR"));
   CHECK(IncrementAt(table, "USD", 1999) == 50);
   CHECK(IncrementAt(table, "USD", 2000) == 500);
+  // Increments that shrink from one band to the next would let proxy prices go backwards.
+  google::protobuf::RepeatedPtrField<v1::IncrementStep> shrinking = table;
+  shrinking[1].mutable_increment()->set_amount_minor(25);
+  CHECK_FALSE(ValidIncrementTable(shrinking, "USD"));
 
   PricingRules rules;
   // Start 20.00 with the custom table: +5.00 = 25.00 and 20 % = 24.00: minimum 25.00;

@@ -146,7 +146,7 @@ TEST_CASE("lottery: entering twice is answered with the first entry and changes 
   CHECK(w.Fingerprint() == before);
 }
 
-TEST_CASE("lottery: starts are idempotent per key; a key reused for another product is refused") {
+TEST_CASE("lottery: starts are idempotent per key and a key reused for another product is refused") {
   AppFixture f;
   Lotteries w(f, f.AddReplica());
   const pb::Product a = w.StreamProduct(5);

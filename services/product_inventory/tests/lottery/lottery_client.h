@@ -75,7 +75,14 @@ class Lotteries : public StockWorld {
   }
 
   pb::Lottery Get(const std::string& lottery, bool include_entrants = false) {
-    auto r = TryGet(lottery, include_entrants);
+    return Get(*stub_, lottery, include_entrants);
+  }
+  // On another replica's `stub`.
+  static pb::Lottery Get(Stub& stub, const std::string& lottery, bool include_entrants) {
+    pb::GetLotteryRequest req;
+    req.set_lottery_id(lottery);
+    req.set_include_entrants(include_entrants);
+    auto r = CallOn(stub, &Stub::GetLottery, std::string(), req);
     if (!r.status.ok()) throw std::runtime_error("get: " + r.status.error_message());
     return r.response.lottery();
   }

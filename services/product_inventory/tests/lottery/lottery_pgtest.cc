@@ -103,9 +103,31 @@ TEST_CASE("lottery: 300 concurrent entrants once each, drawn on time with an aud
   // Entry order is the recorded order: the audit's list is the table's, sorted by seq.
   CHECK(drawn.audit().entrant_ids_size() == kUsers);
 
-  // The units are back in the total; the invariant holds.
+  // Each winner holds one unit (source LOTTERY) at the product's price, and can see it.
+  for (const auto& winner : drawn.winners()) {
+    REQUIRE_FALSE(winner.reservation_id().empty());
+    const int i = std::stoi(winner.user_id().substr(5)) - 1000;
+    pb::GetReservationRequest get;
+    get.set_reservation_id(winner.reservation_id());
+    auto res = CallOn(w.stub(), &Stub::GetReservation, tokens[i], get);
+    REQUIRE(res.status.ok());
+    const pb::Reservation& hold = res.response.reservation();
+    CHECK(hold.buyer_id() == winner.user_id());
+    CHECK(hold.source() == pb::RESERVATION_SOURCE_LOTTERY);
+    CHECK(hold.status() == pb::RESERVATION_STATUS_HELD);
+    CHECK(hold.quantity() == 1);
+    CHECK(hold.unit_price().amount_minor() == product.price().amount_minor());
+    CHECK(hold.unit_price().currency() == product.price().currency());
+    CHECK(FromProto(hold.expires_at()) - FromProto(drawn.audit().drawn_at()) ==
+          absl::Minutes(30));
+  }
+  CHECK(f.Count("SELECT count(*) FROM holds WHERE source = 5 AND state = 'active'") == 5);
+
+  // The units are back in the total, the winners' held: 15 bought + 5 won, none left.
   stock = w.StockOf(product.id());
   CHECK(stock.total() == 20);
+  CHECK(stock.held() == 20);
+  CHECK(stock.available() == 0);
   CHECK(stock.available() + stock.held() + stock.sold() == stock.total());
   CHECK(w.InvariantHolds(product.id()));
 
@@ -160,18 +182,21 @@ TEST_CASE("lottery: drawn by the timer across a restart of the only replica") {
   CHECK(f.Count("SELECT count(*) FROM lotteries WHERE status = 1") == 1);
 
   Replica& second = f.AddReplica();
-  Lotteries after(f, second);
+  auto stub = second.Stub();
   const std::string where = "FROM lotteries WHERE id = '" + started.id() + "'";
   REQUIRE(shopcast::testing::WaitUntil([&] { return f.Count("SELECT status " + where) == 2; },
                                        absl::Seconds(40)));
   CHECK(f.Count("SELECT count(*) " + where + " AND drawn_at >= closes_at") == 1);
-  const pb::Lottery drawn = after.Get(started.id(), true);
+  const pb::Lottery drawn = Lotteries::Get(*stub, started.id(), true);
   // Fewer entrants than units: every entrant wins, the unwon unit goes back to available.
   CHECK(drawn.winners_size() == 3);
   CHECK(drawn.entrant_count() == 3);
   CheckAudit(drawn, started.commitment_hex());
   CHECK(f.Count("SELECT total FROM stock WHERE product_id = '" + product.id() + "'") == 10);
-  CHECK(after.InvariantHolds(product.id()));
+  CHECK(f.Count("SELECT held FROM stock WHERE product_id = '" + product.id() + "'") == 3);
+  CHECK(f.Count("SELECT count(*) FROM holds WHERE source = 5 AND source_ref = '" + started.id() +
+                "' AND unit_price_minor = 4500") == 3);
+  CHECK(w.InvariantHolds(product.id()));
 }
 
 TEST_CASE("lottery: no entrants - nothing held, every unit back") {
@@ -240,6 +265,7 @@ TEST_CASE("lottery: two replicas' drawers draw each lottery exactly once") {
   for (const auto& e : w.RoomEvents()) drawn += e.has_lottery_drawn() ? 1 : 0;
   CHECK(drawn == 4);
   CHECK(f.Count("SELECT count(*) FROM lottery_entries WHERE winner_rank IS NOT NULL") == 4);
+  CHECK(f.Count("SELECT count(*) FROM holds WHERE source = 5") == 4);
   CHECK(f.Count("SELECT count(*) FROM stock WHERE total <> 3") == 0);
   CHECK(f.Count("SELECT coalesce(sum(version), 0) FROM lotteries") == 8);
 }
