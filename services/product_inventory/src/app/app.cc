@@ -346,9 +346,9 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
       lottery::LotteryStore::Options{config.lottery_max_entrants});
   p->lottery_entry_events =
       std::make_unique<lottery::EntryEvents>(*p->lottery_store, config.lottery_event_interval);
-  p->lottery_rpcs = std::make_unique<lottery::LotteryRpcs>(
-      *p->lottery_store, *p->lottery_entry_events, *p->verifier, &p->revoked, *p->page_tokens,
-      executor);
+  p->lottery_rpcs =
+      std::make_unique<lottery::LotteryRpcs>(*p->lottery_store, *p->lottery_entry_events,
+                                             *p->verifier, &p->revoked, *p->page_tokens, executor);
   p->lottery_drawer =
       std::make_unique<lottery::LotteryDrawer>(*p->lottery_store, config.lottery_draw_interval);
 

@@ -154,8 +154,8 @@ grpc::ServerUnaryReactor* LotteryRpcs::ListLotteries(grpc::CallbackServerContext
     ASSIGN_OR_RETURN(int limit, PageSizeOf(request->page()));
     const std::string list = absl::StrCat("lotteries;", request->stream_id());
     ASSIGN_OR_RETURN(pagetoken::Cursor after, CursorOf(page_tokens_, list, request->page()));
-    ASSIGN_OR_RETURN(Page<v1::Lottery> page, store_.List(request->stream_id(),
-                                                         caller ? &*caller : nullptr, after, limit));
+    ASSIGN_OR_RETURN(Page<v1::Lottery> page,
+                     store_.List(request->stream_id(), caller ? &*caller : nullptr, after, limit));
     for (v1::Lottery& l : page.items) *response->add_lotteries() = std::move(l);
     if (page.next) {
       response->mutable_page()->set_next_page_token(page_tokens_.Encode(list, *page.next));

@@ -9,7 +9,7 @@
 namespace shopcast::product_inventory::lottery::sql {
 
 // The columns every lottery read selects, in the order LotteryFromRow expects.
-#define SHOPCAST_PI_LOTTERY_COLUMNS                                                             \
+#define SHOPCAST_PI_LOTTERY_COLUMNS                                                            \
   "id, product_id, coalesce(stream_id, ''), seller_id, status, units, unit_price_minor, "      \
   "currency, ts_to_us(opens_at), ts_to_us(closes_at), winner_hold_seconds, seed, commitment, " \
   "coalesce(entrant_count, -1), coalesce(entrants_digest, ''::bytea), "                        \

@@ -195,8 +195,7 @@ absl::StatusOr<std::string> HoldForWinner(pqxx::work& tx, const Record& l,
   absl::StatusOr<stock::GrantResult> granted = stock::tx::GrantHold(tx, req, now);
   if (granted.ok()) return granted->hold.id;
   const absl::StatusCode code = granted.status().code();
-  if (code == absl::StatusCode::kInvalidArgument ||
-      code == absl::StatusCode::kFailedPrecondition ||
+  if (code == absl::StatusCode::kInvalidArgument || code == absl::StatusCode::kFailedPrecondition ||
       code == absl::StatusCode::kResourceExhausted || code == absl::StatusCode::kNotFound) {
     log::Warn("lottery_winner_hold_refused")
         .Kv("lottery_id", l.id)
@@ -214,8 +213,8 @@ absl::Status FinishDraw(pqxx::work& tx, Record& l, absl::Time now) {
   absl::StatusOr<lottery_rules::DrawResult> drawn = lottery_rules::Draw(l.seed, entrants, l.units);
   if (!drawn.ok()) {
     // The seed is ours and entries are unique by key: a failure here is a broken row.
-    return absl::InternalError(absl::StrCat("lottery draw failed: ", l.id, ": ",
-                                            drawn.status().message()));
+    return absl::InternalError(
+        absl::StrCat("lottery draw failed: ", l.id, ": ", drawn.status().message()));
   }
   // The units come back into the total and the winners' go straight into holds, under the
   // stock row's lock taken by the first statement: nobody can buy them in between.
@@ -367,9 +366,8 @@ absl::StatusOr<Entry> LotteryStore::Enter(const auth::Caller& caller,
     if (inserted.empty()) {
       // A concurrent request of the same user got in first: theirs is the entry.
       entry.already_entered = true;
-      entry.entered_at =
-          FromMicros(tx.exec_prepared1("pi_lot_select_entry", l.id, caller.user_id)[0]
-                         .as<int64_t>());
+      entry.entered_at = FromMicros(
+          tx.exec_prepared1("pi_lot_select_entry", l.id, caller.user_id)[0].as<int64_t>());
     } else {
       entry.entered_at = FromMicros(inserted[0][0].as<int64_t>());
     }

@@ -26,8 +26,8 @@ TEST_CASE("lottery: the bad-input table - right status and reason, nothing chang
   const std::string viewer = f.TokenFor("usr_v1", "viewer");
   REQUIRE(w.Enter(viewer, running.id()).status.ok());
   const pb::Product auction = [&] {
-    pb::CreateProductRequest req = Catalog::Auction(c.CreateApparelType("Lots"),
-                                                    c.CreateProfile(c.host(), "Lots"), "auc1");
+    pb::CreateProductRequest req =
+        Catalog::Auction(c.CreateApparelType("Lots"), c.CreateProfile(c.host(), "Lots"), "auc1");
     auto r = c.Create(c.host(), req);
     if (!r.status.ok()) throw std::runtime_error("auction product");
     return r.response.product();
@@ -73,10 +73,12 @@ TEST_CASE("lottery: the bad-input table - right status and reason, nothing chang
              }),
        C::INVALID_ARGUMENT, "WINDOW_INVALID"},
       {"opens a month ahead",
-       start(c.host(), [](auto& r) { ToProto(absl::Now() + absl::Hours(24 * 30), r.mutable_opens_at()); }),
+       start(c.host(),
+             [](auto& r) { ToProto(absl::Now() + absl::Hours(24 * 30), r.mutable_opens_at()); }),
        C::INVALID_ARGUMENT, "WINDOW_INVALID"},
       {"opened an hour ago",
-       start(c.host(), [](auto& r) { ToProto(absl::Now() - absl::Hours(1), r.mutable_opens_at()); }),
+       start(c.host(),
+             [](auto& r) { ToProto(absl::Now() - absl::Hours(1), r.mutable_opens_at()); }),
        C::INVALID_ARGUMENT, "WINDOW_INVALID"},
       {"winner hold too short",
        start(c.host(), [](auto& r) { r.mutable_winner_hold_duration()->set_seconds(60); }),
@@ -146,7 +148,8 @@ TEST_CASE("lottery: entering twice is answered with the first entry and changes 
   CHECK(w.Fingerprint() == before);
 }
 
-TEST_CASE("lottery: starts are idempotent per key and a key reused for another product is refused") {
+TEST_CASE(
+    "lottery: starts are idempotent per key and a key reused for another product is refused") {
   AppFixture f;
   Lotteries w(f, f.AddReplica());
   const pb::Product a = w.StreamProduct(5);

@@ -28,10 +28,9 @@ class Lotteries : public StockWorld {
 
   // A listed fixed-price product of usr_host (45.00 USD) in the stream with `units`.
   pb::Product StreamProduct(int64_t units) {
-    return Product(units, "p" + std::to_string(++n_),
-                   [this](pb::CreateProductRequest& r) {
-                     r.mutable_product()->set_stream_id(stream_);
-                   });
+    return Product(units, "p" + std::to_string(++n_), [this](pb::CreateProductRequest& r) {
+      r.mutable_product()->set_stream_id(stream_);
+    });
   }
 
   // A StartLottery request of `units` units open now for `seconds`.
@@ -113,10 +112,10 @@ class Lotteries : public StockWorld {
     pqxx::connection conn(f_.dsn());
     pqxx::work tx(conn);
     std::vector<realtime_push::v1::RoomEvent> out;
-    for (const auto& row : tx.exec_params(
-             "SELECT payload FROM outbox WHERE aggregate_id = $1 AND destination = "
-             "'realtime_push' AND type LIKE 'product_inventory.lottery_%' ORDER BY id",
-             stream_)) {
+    for (const auto& row :
+         tx.exec_params("SELECT payload FROM outbox WHERE aggregate_id = $1 AND destination = "
+                        "'realtime_push' AND type LIKE 'product_inventory.lottery_%' ORDER BY id",
+                        stream_)) {
       common::v1::Event event;
       event.ParseFromString(pqxx::binarystring(row[0]).str());
       realtime_push::v1::RoomEvent room;

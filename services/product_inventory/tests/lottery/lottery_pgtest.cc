@@ -40,7 +40,8 @@ void CheckAudit(const pb::Lottery& drawn, const std::string& commitment_at_start
             .ok());
 }
 
-TEST_CASE("lottery: 300 concurrent entrants once each, drawn on time with an audit that recomputes") {
+TEST_CASE(
+    "lottery: 300 concurrent entrants once each, drawn on time with an audit that recomputes") {
   AppFixture f;
   Replica& r = f.AddReplica();
   Lotteries w(f, r);
@@ -118,8 +119,7 @@ TEST_CASE("lottery: 300 concurrent entrants once each, drawn on time with an aud
     CHECK(hold.quantity() == 1);
     CHECK(hold.unit_price().amount_minor() == product.price().amount_minor());
     CHECK(hold.unit_price().currency() == product.price().currency());
-    CHECK(FromProto(hold.expires_at()) - FromProto(drawn.audit().drawn_at()) ==
-          absl::Minutes(30));
+    CHECK(FromProto(hold.expires_at()) - FromProto(drawn.audit().drawn_at()) == absl::Minutes(30));
   }
   CHECK(f.Count("SELECT count(*) FROM holds WHERE source = 5 AND state = 'active'") == 5);
 

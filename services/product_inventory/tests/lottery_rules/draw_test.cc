@@ -128,8 +128,7 @@ TEST_CASE("lottery draw: every entrant wins about equally often over many seeds"
 TEST_CASE("lottery draw: bad input is refused") {
   CHECK(Draw("short", Users(3), 1).status().code() == absl::StatusCode::kInvalidArgument);
   CHECK(Draw(Seed(1), Users(3), -1).status().code() == absl::StatusCode::kInvalidArgument);
-  CHECK(Draw(Seed(1), {"usr_a", "usr_a"}, 1).status().code() ==
-        absl::StatusCode::kInvalidArgument);
+  CHECK(Draw(Seed(1), {"usr_a", "usr_a"}, 1).status().code() == absl::StatusCode::kInvalidArgument);
   CHECK(FromHex("abc").status().code() == absl::StatusCode::kInvalidArgument);
   CHECK(FromHex("zz").status().code() == absl::StatusCode::kInvalidArgument);
   CHECK(*FromHex(ToHex(Seed(3))) == Seed(3));
