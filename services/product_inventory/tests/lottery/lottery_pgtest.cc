@@ -221,7 +221,7 @@ TEST_CASE("lottery: no entrants - nothing held, every unit back") {
   CHECK(w.TryStart(w.c().host(), w.StartRequest(product.id(), 2)).status.ok());
 }
 
-TEST_CASE("lottery: a scheduled lottery refuses entries before its window and draws after it") {
+TEST_CASE("lottery: a scheduled lottery refuses entries before its window opens") {
   AppFixture f;
   Lotteries w(f, f.AddReplica());
   const pb::Product product = w.StreamProduct(5);
