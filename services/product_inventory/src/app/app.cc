@@ -53,6 +53,11 @@
 #include "stock/stock_sql.h"
 #include "stock/stock_store.h"
 #include "stock/stock_wire_sql.h"
+#include "lottery/entry_events.h"
+#include "lottery/lottery_drawer.h"
+#include "lottery/lottery_rpcs.h"
+#include "lottery/lottery_sql.h"
+#include "lottery/lottery_store.h"
 
 namespace shopcast::db::embedded {
 const MigrationSet& product_inventoryMigrations();
@@ -127,6 +132,11 @@ struct App::Parts {
   // ---- area parts: image_http ----
   // Serves the files rendition_store writes; needs nothing else of the App.
   std::unique_ptr<http_files::Server> image_server;
+  // ---- area parts: lottery ----
+  std::unique_ptr<lottery::LotteryStore> lottery_store;
+  std::unique_ptr<lottery::EntryEvents> lottery_entry_events;
+  std::unique_ptr<lottery::LotteryRpcs> lottery_rpcs;
+  std::unique_ptr<lottery::LotteryDrawer> lottery_drawer;
 
   std::unique_ptr<PublicService> public_service;
   std::unique_ptr<InternalService> internal_service;
@@ -159,6 +169,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   for (auto& s : product_images::sql::PreparedStatements()) statements.push_back(std::move(s));
   for (auto& s : stock::sql::PreparedStatements()) statements.push_back(std::move(s));
   for (auto& s : stock::wire_sql::PreparedStatements()) statements.push_back(std::move(s));
+  for (auto& s : lottery::sql::PreparedStatements()) statements.push_back(std::move(s));
   // One connection beyond the executor's threads for the relay's rounds.
   auto pool =
       db::Pool::Create(db::PoolOptions{config.db_dsn, config.db_pool_size + 1, absl::Seconds(5),
@@ -339,6 +350,22 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
     if (!image_server.ok()) return Step("http_addr", image_server.status());
     p->image_server = *std::move(image_server);
   }
+  // ---- area wiring: lottery ----
+  // After the stock area: a start or draw changes the product's stock, which the stock area
+  // announces to the room.
+  p->lottery_store = std::make_unique<lottery::LotteryStore>(
+      *p->pool, new_id,
+      [events = p->stock_events.get()](const std::string& product_id) {
+        events->MarkDirty(product_id);
+      },
+      lottery::LotteryStore::Options{config.lottery_max_entrants});
+  p->lottery_entry_events =
+      std::make_unique<lottery::EntryEvents>(*p->lottery_store, config.lottery_event_interval);
+  p->lottery_rpcs =
+      std::make_unique<lottery::LotteryRpcs>(*p->lottery_store, *p->lottery_entry_events,
+                                             *p->verifier, &p->revoked, *p->page_tokens, executor);
+  p->lottery_drawer =
+      std::make_unique<lottery::LotteryDrawer>(*p->lottery_store, config.lottery_draw_interval);
 
   PublicAreas areas;
   // ---- area routes ----
@@ -347,6 +374,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   areas.auctions = p->auction_rpcs.get();
   areas.product_images = p->product_images_rpcs.get();
   areas.stock = p->stock_rpcs.get();
+  areas.lottery = p->lottery_rpcs.get();
 
   InternalAreas internal_areas;
   // ---- area internal routes ----
@@ -382,6 +410,9 @@ absl::Status App::Start() {
   p.stock_sweeper->Start();
   // The image origin only reads files: it may serve before the gRPC listeners open.
   if (p.image_server) RETURN_IF_ERROR(Step("http_listen", p.image_server->Start()));
+  // Like the auction closer: lotteries whose window ended while no replica ran draw at once.
+  p.lottery_drawer->Start();
+  p.lottery_entry_events->Start();
 
   return p.host->Start();
 }
@@ -395,6 +426,9 @@ void App::Stop() {
   // ---- area stop ----
   // After the drain: no handler changes anything any more.
   p.auction_closer->Stop();
+  // Before the stock events: a draw's stock change is still announced.
+  p.lottery_drawer->Stop();
+  p.lottery_entry_events->Stop();
   // The batcher answers what it still holds; then the last changes are announced.
   p.stock_batcher.reset();
   p.stock_sweeper->Stop();

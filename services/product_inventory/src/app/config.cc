@@ -70,6 +70,12 @@ ABSL_FLAG(int64_t, stock_low_threshold, 5,
 ABSL_FLAG(std::string, http_addr, "",
           "image origin (HTTP) listen host:port serving image_url_prefix's path; empty: off");
 ABSL_FLAG(int, http_max_connections, 1000, "image origin: connections open at once (1..100000)");
+// ---- lottery ----
+ABSL_FLAG(absl::Duration, lottery_draw_interval, absl::Milliseconds(250),
+          "how often the drawer looks for lotteries whose entry window ended (10ms..10s)");
+ABSL_FLAG(absl::Duration, lottery_event_interval, absl::Milliseconds(500),
+          "how often lottery entry counts are announced to rooms, coalesced (50ms..10s)");
+ABSL_FLAG(int64_t, lottery_max_entrants, 50'000, "entries one lottery accepts (1..100000)");
 
 namespace shopcast::product_inventory {
 
@@ -202,6 +208,21 @@ absl::StatusOr<Config> LoadConfig() {
   }
   if (c.http_max_connections < 1 || c.http_max_connections > 100'000) {
     return absl::InvalidArgumentError("http_max_connections must be 1..100000");
+  }
+  // ---- lottery ----
+  c.lottery_draw_interval = absl::GetFlag(FLAGS_lottery_draw_interval);
+  c.lottery_event_interval = absl::GetFlag(FLAGS_lottery_event_interval);
+  c.lottery_max_entrants = absl::GetFlag(FLAGS_lottery_max_entrants);
+  if (c.lottery_draw_interval < absl::Milliseconds(10) ||
+      c.lottery_draw_interval > absl::Seconds(10)) {
+    return absl::InvalidArgumentError("lottery_draw_interval must be 10ms..10s");
+  }
+  if (c.lottery_event_interval < absl::Milliseconds(50) ||
+      c.lottery_event_interval > absl::Seconds(10)) {
+    return absl::InvalidArgumentError("lottery_event_interval must be 50ms..10s");
+  }
+  if (c.lottery_max_entrants < 1 || c.lottery_max_entrants > 100'000) {
+    return absl::InvalidArgumentError("lottery_max_entrants must be 1..100000");
   }
   return c;
 }

@@ -84,6 +84,14 @@ struct Config {
   std::string http_addr;
   // Connections the image origin keeps open at once; more are closed on arrival.
   int http_max_connections = 1000;
+  // ---- lottery ----
+  // How often each replica's drawer looks for lotteries whose window ended (a lottery is
+  // drawn at most this late).
+  absl::Duration lottery_draw_interval = absl::Milliseconds(250);
+  // How often entry counts go to the rooms, one event per lottery with new entries at most.
+  absl::Duration lottery_event_interval = absl::Milliseconds(500);
+  // Entries one lottery accepts.
+  int64_t lottery_max_entrants = 50'000;
 };
 
 // Reads the parsed flags into a Config; an absent or malformed value is an error naming it.

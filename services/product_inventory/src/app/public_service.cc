@@ -67,4 +67,11 @@ SHOPCAST_PI_FORWARD(product_images, UploadProductImage)
 SHOPCAST_PI_FORWARD(product_images, DeleteProductImage)
 SHOPCAST_PI_FORWARD(product_images, GetProductImage)
 
+// ---- lottery ----
+SHOPCAST_PI_FORWARD(lottery, StartLottery)
+SHOPCAST_PI_FORWARD(lottery, EnterLottery)
+SHOPCAST_PI_FORWARD(lottery, GetLottery)
+SHOPCAST_PI_FORWARD(lottery, ListLotteries)
+SHOPCAST_PI_FORWARD(lottery, DrawLottery)
+
 }  // namespace shopcast::product_inventory

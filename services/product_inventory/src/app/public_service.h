@@ -21,6 +21,9 @@
 // ---- area headers: product_images ----
 #include "product_images/product_images_rpcs.h"
 
+// ---- area headers: lottery ----
+#include "lottery/lottery_rpcs.h"
+
 // Declares the override of unary `Method` (request and response named after it).
 #define SHOPCAST_PI_UNARY(Method)                                      \
   grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx,   \
@@ -45,6 +48,9 @@ struct PublicAreas {
 
   // ---- product_images ----
   product_images::ProductImagesRpcs* product_images = nullptr;
+
+  // ---- lottery ----
+  lottery::LotteryRpcs* lottery = nullptr;
 };
 
 class PublicService : public v1::ProductInventoryService::CallbackService {
@@ -99,6 +105,13 @@ class PublicService : public v1::ProductInventoryService::CallbackService {
   SHOPCAST_PI_UNARY(UploadProductImage);
   SHOPCAST_PI_UNARY(DeleteProductImage);
   SHOPCAST_PI_UNARY(GetProductImage);
+
+  // ---- lottery ----
+  SHOPCAST_PI_UNARY(StartLottery);
+  SHOPCAST_PI_UNARY(EnterLottery);
+  SHOPCAST_PI_UNARY(GetLottery);
+  SHOPCAST_PI_UNARY(ListLotteries);
+  SHOPCAST_PI_UNARY(DrawLottery);
 
  private:
   PublicAreas areas_;
