@@ -51,6 +51,11 @@
 #include "stock/stock_sql.h"
 #include "stock/stock_store.h"
 #include "stock/stock_wire_sql.h"
+#include "queue/queue_advancer.h"
+#include "queue/queue_events.h"
+#include "queue/queue_rpcs.h"
+#include "queue/queue_sql.h"
+#include "queue/queue_store.h"
 
 namespace shopcast::db::embedded {
 const MigrationSet& product_inventoryMigrations();
@@ -120,6 +125,12 @@ struct App::Parts {
   std::unique_ptr<product_images::ProductImagesStore> product_images_store;
   std::unique_ptr<product_images::ProductImagesRpcs> product_images_rpcs;
 
+  // ---- area parts: queue ----
+  std::unique_ptr<queue::QueueStore> queue_store;
+  std::unique_ptr<queue::QueueEvents> queue_events;
+  std::unique_ptr<queue::QueueAdvancer> queue_advancer;
+  std::unique_ptr<queue::QueueRpcs> queue_rpcs;
+
   std::unique_ptr<PublicService> public_service;
   std::unique_ptr<InternalService> internal_service;
 };
@@ -151,6 +162,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   for (auto& s : product_images::sql::PreparedStatements()) statements.push_back(std::move(s));
   for (auto& s : stock::sql::PreparedStatements()) statements.push_back(std::move(s));
   for (auto& s : stock::wire_sql::PreparedStatements()) statements.push_back(std::move(s));
+  for (auto& s : queue::sql::PreparedStatements()) statements.push_back(std::move(s));
   // One connection beyond the executor's threads for the relay's rounds.
   auto pool =
       db::Pool::Create(db::PoolOptions{config.db_dsn, config.db_pool_size + 1, absl::Seconds(5),
@@ -313,6 +325,21 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
         &p->revoked, executor, product_images::ProductImagesOptions{config.image_max_concurrent});
   }
 
+  // ---- area wiring: queue ----
+  // On the stock clock: offers are holds, and holds expire by it.
+  p->queue_store = std::make_unique<queue::QueueStore>(*p->pool, stock_clock, new_id);
+  p->queue_events =
+      std::make_unique<queue::QueueEvents>(*p->queue_store, config.queue_event_interval);
+  stock::StockEvents* stock_events = p->stock_events.get();
+  auto stock_changed = [stock_events](const std::string& product_id) {
+    stock_events->MarkDirty(product_id);
+  };
+  p->queue_advancer = std::make_unique<queue::QueueAdvancer>(
+      *p->queue_store, config.queue_advance_interval, stock_changed);
+  p->queue_rpcs = std::make_unique<queue::QueueRpcs>(*p->queue_store, *p->queue_advancer,
+                                                     *p->queue_events, *p->verifier, &p->revoked,
+                                                     executor, stock_changed);
+
   PublicAreas areas;
   // ---- area routes ----
   areas.catalog = p->catalog_rpcs.get();
@@ -320,6 +347,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   areas.auctions = p->auction_rpcs.get();
   areas.product_images = p->product_images_rpcs.get();
   areas.stock = p->stock_rpcs.get();
+  areas.queue = p->queue_rpcs.get();
 
   InternalAreas internal_areas;
   // ---- area internal routes ----
@@ -353,6 +381,9 @@ absl::Status App::Start() {
   p.auction_closer->Start();
   p.stock_events->Start();
   p.stock_sweeper->Start();
+  // Before the listeners: units freed while no replica ran are offered at once.
+  p.queue_advancer->Start();
+  p.queue_events->Start();
 
   return p.host->Start();
 }
@@ -366,6 +397,8 @@ void App::Stop() {
   // ---- area stop ----
   // After the drain: no handler changes anything any more.
   p.auction_closer->Stop();
+  p.queue_advancer->Stop();
+  p.queue_events->Stop();
   // The batcher answers what it still holds; then the last changes are announced.
   p.stock_batcher.reset();
   p.stock_sweeper->Stop();

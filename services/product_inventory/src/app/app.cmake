@@ -12,7 +12,8 @@ target_link_libraries(product_inventory_app PUBLIC
   product_inventory_pins
   product_inventory_auctions
   product_inventory_product_images
-  pi_stock_service)
+  pi_stock_service
+  product_inventory_queue)
 shopcast_warnings(product_inventory_app)
 
 add_executable(product-inventory ${CMAKE_CURRENT_SOURCE_DIR}/src/main.cc)

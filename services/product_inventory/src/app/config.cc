@@ -66,6 +66,11 @@ ABSL_FLAG(absl::Duration, stock_event_interval, absl::Milliseconds(250),
           "how often changed stock is announced to rooms, coalesced per product (50ms..10s)");
 ABSL_FLAG(int64_t, stock_low_threshold, 5,
           "announce low stock when available falls to this or below (0..1000000)");
+// ---- queue ----
+ABSL_FLAG(absl::Duration, queue_advance_interval, absl::Milliseconds(250),
+          "how often each replica looks for freed units to offer to queues (10ms..10s)");
+ABSL_FLAG(absl::Duration, queue_event_interval, absl::Milliseconds(250),
+          "how often queue lengths are announced to rooms, coalesced per product (50ms..10s)");
 
 namespace shopcast::product_inventory {
 
@@ -189,6 +194,17 @@ absl::StatusOr<Config> LoadConfig() {
   }
   if (c.stock_low_threshold < 0 || c.stock_low_threshold > 1'000'000) {
     return absl::InvalidArgumentError("stock_low_threshold must be 0..1000000");
+  }
+  // ---- queue ----
+  c.queue_advance_interval = absl::GetFlag(FLAGS_queue_advance_interval);
+  c.queue_event_interval = absl::GetFlag(FLAGS_queue_event_interval);
+  if (c.queue_advance_interval < absl::Milliseconds(10) ||
+      c.queue_advance_interval > absl::Seconds(10)) {
+    return absl::InvalidArgumentError("queue_advance_interval must be 10ms..10s");
+  }
+  if (c.queue_event_interval < absl::Milliseconds(50) ||
+      c.queue_event_interval > absl::Seconds(10)) {
+    return absl::InvalidArgumentError("queue_event_interval must be 50ms..10s");
   }
   return c;
 }

@@ -78,6 +78,12 @@ struct Config {
   absl::Duration stock_event_interval = absl::Milliseconds(250);
   // "Low stock" when available falls to this or below (and above 0).
   int64_t stock_low_threshold = 5;
+  // ---- queue ----
+  // How often each replica's advancer looks for units to offer (freed by releases, expiries,
+  // returns, restocks on any replica); it also wakes at claim deadlines and local changes.
+  absl::Duration queue_advance_interval = absl::Milliseconds(250);
+  // How often queue lengths go to the rooms, one event per changed queue at most.
+  absl::Duration queue_event_interval = absl::Milliseconds(250);
 };
 
 // Reads the parsed flags into a Config; an absent or malformed value is an error naming it.

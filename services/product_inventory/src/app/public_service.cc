@@ -65,4 +65,11 @@ SHOPCAST_PI_FORWARD(product_images, UploadProductImage)
 SHOPCAST_PI_FORWARD(product_images, DeleteProductImage)
 SHOPCAST_PI_FORWARD(product_images, GetProductImage)
 
+// ---- queue ----
+SHOPCAST_PI_FORWARD(queue, ConfigureQueue)
+SHOPCAST_PI_FORWARD(queue, Enqueue)
+SHOPCAST_PI_FORWARD(queue, GetQueuePosition)
+SHOPCAST_PI_FORWARD(queue, LeaveQueue)
+SHOPCAST_PI_FORWARD(queue, ClaimQueueOffer)
+
 }  // namespace shopcast::product_inventory

@@ -21,6 +21,9 @@
 // ---- area headers: product_images ----
 #include "product_images/product_images_rpcs.h"
 
+// ---- area headers: queue ----
+#include "queue/queue_rpcs.h"
+
 // Declares the override of unary `Method` (request and response named after it).
 #define SHOPCAST_PI_UNARY(Method)                                      \
   grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx,   \
@@ -45,6 +48,9 @@ struct PublicAreas {
 
   // ---- product_images ----
   product_images::ProductImagesRpcs* product_images = nullptr;
+
+  // ---- queue ----
+  queue::QueueRpcs* queue = nullptr;
 };
 
 class PublicService : public v1::ProductInventoryService::CallbackService {
@@ -97,6 +103,13 @@ class PublicService : public v1::ProductInventoryService::CallbackService {
   SHOPCAST_PI_UNARY(UploadProductImage);
   SHOPCAST_PI_UNARY(DeleteProductImage);
   SHOPCAST_PI_UNARY(GetProductImage);
+
+  // ---- queue ----
+  SHOPCAST_PI_UNARY(ConfigureQueue);
+  SHOPCAST_PI_UNARY(Enqueue);
+  SHOPCAST_PI_UNARY(GetQueuePosition);
+  SHOPCAST_PI_UNARY(LeaveQueue);
+  SHOPCAST_PI_UNARY(ClaimQueueOffer);
 
  private:
   PublicAreas areas_;

@@ -33,6 +33,8 @@ struct ProductFacts {
   int sale_mode = 0;  // v1::SaleMode.
   int64_t price_minor = 0;
   std::string currency;
+  // In queue mode (the queue area's): units go to tickets only, Reserve is refused.
+  bool queue_mode = false;
 };
 
 // Fills GetReservationForCheckoutResponse's product and shipping profile (the catalogue's).

@@ -11,9 +11,11 @@
 
 namespace shopcast::product_inventory::stock::wire_sql {
 
-// seller, stream ('' for none), status, sale mode, price and currency of products $1::text[].
+// seller, stream ('' for none), status, sale mode, price, currency and queue mode (the queue
+// area's product_queues, V007) of products $1::text[].
 inline constexpr char kProductFacts[] = R"~(
-SELECT id, seller_id, coalesce(stream_id, ''), status, sale_mode, price_minor, currency
+SELECT id, seller_id, coalesce(stream_id, ''), status, sale_mode, price_minor, currency,
+       coalesce((SELECT q.enabled FROM product_queues q WHERE q.product_id = products.id), false)
 FROM products WHERE id = ANY($1::text[]))~";
 
 // The stored body (a serialized v1::Product) of $1, inserted earlier in the same transaction.
