@@ -85,6 +85,29 @@ std::vector<std::string> StatesOf(const google::protobuf::RepeatedField<int>& st
 
 }  // namespace
 
+static_assert(static_cast<int>(HoldSource::kDirect) == v1::RESERVATION_SOURCE_DIRECT &&
+              static_cast<int>(HoldSource::kQueue) == v1::RESERVATION_SOURCE_QUEUE &&
+              static_cast<int>(HoldSource::kAuctionWin) == v1::RESERVATION_SOURCE_AUCTION_WIN &&
+              static_cast<int>(HoldSource::kBuyNow) == v1::RESERVATION_SOURCE_BUY_NOW &&
+              static_cast<int>(HoldSource::kLottery) == v1::RESERVATION_SOURCE_LOTTERY,
+              "HoldSource mirrors the proto's ReservationSource (holds.source stores it)");
+
+void SetSource(const Hold& hold, v1::Reservation* r) {
+  // The numbers are the proto's (HoldSource mirrors ReservationSource).
+  r->set_source(static_cast<v1::ReservationSource>(hold.source));
+  switch (hold.source) {
+    case HoldSource::kAuctionWin:
+    case HoldSource::kBuyNow:
+      r->set_auction_id(hold.source_ref);
+      break;
+    case HoldSource::kQueue:
+      r->set_queue_ticket_id(hold.source_ref);
+      break;
+    default:
+      break;  // DIRECT names nothing; a lottery has no field of its own.
+  }
+}
+
 v1::Stock StockOf(const StockLevel& level) {
   v1::Stock s;
   s.set_product_id(level.product_id);
@@ -187,7 +210,7 @@ absl::StatusOr<v1::Reservation> StockRpcs::ToReservation(const Hold& hold) {
   r.mutable_unit_price()->set_amount_minor(hold.unit_price_minor.value_or(facts.price_minor));
   r.mutable_unit_price()->set_currency(facts.currency);
   r.set_status(StatusOf(hold.state));
-  r.set_source(v1::RESERVATION_SOURCE_DIRECT);
+  SetSource(hold, &r);
   product_inventory::ToProto(hold.created_at, r.mutable_created_at());
   product_inventory::ToProto(hold.expires_at, r.mutable_expires_at());
   if (hold.settled_at) product_inventory::ToProto(*hold.settled_at, r.mutable_settled_at());

@@ -101,5 +101,7 @@ class StockRpcs {
 // The API's view of engine values.
 v1::Stock StockOf(const StockLevel& level);
 v1::ReservationStatus StatusOf(HoldState state);
+// Reservation.source and the id of what granted the hold (auction_id, queue_ticket_id).
+void SetSource(const Hold& hold, v1::Reservation* r);
 
 }  // namespace shopcast::product_inventory::stock

@@ -54,6 +54,14 @@ SELECT r_idx, r_outcome, r_hold_id, r_quantity, r_state, r_flash, r_unit_price_m
        r_total, r_held, r_sold, r_revision
 FROM stock_reserve_batch($1, $2::timestamptz, $3::text[], $4::text[], $5::integer[], $6::text[]))~";
 
+// One granted hold (migrations/V006); see tx::GrantHold.
+inline constexpr char kGrantHold[] = R"~(
+SELECT r_outcome, r_hold_id, r_quantity, r_state, r_unit_price_minor,
+       )~" PI_STOCK_US("r_created_at") ", " PI_STOCK_US("r_expires_at") R"~(, r_remaining,
+       r_total, r_held, r_sold, r_revision
+FROM stock_grant_hold($1, $2, $3, $4::integer, $5::bigint, $6::timestamptz, $7::smallint, $8,
+                      $9, $10::boolean, $11::timestamptz))~";
+
 inline constexpr char kRelease[] =
     "SELECT r_outcome, r_state FROM stock_release($1, $2, $3::timestamptz)";
 inline constexpr char kCommit[] =
@@ -64,7 +72,8 @@ inline constexpr char kReturn[] =
 inline constexpr char kSelectHold[] = R"~(
 SELECT id, product_id, buyer_id, quantity, state, flash, unit_price_minor,
        )~" PI_STOCK_US("created_at") ", " PI_STOCK_US("expires_at") ", " PI_STOCK_US(
-    "settled_at") R"~(, coalesce(order_id, '')
+    "settled_at") R"~(, coalesce(order_id, ''),
+       source, coalesce(source_ref, '')
 FROM holds WHERE id = $1)~";
 
 // Products with holds that expired by $1 but are still 'active', longest overdue first: a

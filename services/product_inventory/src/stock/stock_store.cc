@@ -40,14 +40,6 @@ absl::StatusOr<pqxx::result> RunBatch(db::Pool& pool, const std::string& product
   }
 }
 
-HoldState ParseState(const std::string& s) {
-  if (s == "active") return HoldState::kActive;
-  if (s == "released") return HoldState::kReleased;
-  if (s == "expired") return HoldState::kExpired;
-  if (s == "committed") return HoldState::kCommitted;
-  return HoldState::kReturned;
-}
-
 // An active hold past its expiry no longer holds anything: say so.
 HoldState Effective(HoldState state, absl::Time expires_at, absl::Time now) {
   return state == HoldState::kActive && expires_at <= now ? HoldState::kExpired : state;
@@ -77,7 +69,7 @@ std::optional<Hold> ReadHold(pqxx::work& tx, absl::string_view hold_id, absl::Ti
   h.quantity = row[3].as<int32_t>();
   h.created_at = absl::FromUnixMicros(row[7].as<int64_t>());
   h.expires_at = absl::FromUnixMicros(row[8].as<int64_t>());
-  h.state = Effective(ParseState(row[4].as<std::string>()), h.expires_at, now);
+  h.state = Effective(ParseHoldState(row[4].as<std::string>()), h.expires_at, now);
   h.flash_sale = row[5].as<bool>();
   if (!row[6].is_null()) h.unit_price_minor = row[6].as<int64_t>();
   if (!row[9].is_null()) {
@@ -86,10 +78,20 @@ std::optional<Hold> ReadHold(pqxx::work& tx, absl::string_view hold_id, absl::Ti
     h.settled_at = h.expires_at;
   }
   h.order_id = row[10].as<std::string>();
+  h.source = static_cast<HoldSource>(row[11].as<int>());
+  h.source_ref = row[12].as<std::string>();
   return h;
 }
 
 }  // namespace
+
+HoldState ParseHoldState(const std::string& s) {
+  if (s == "active") return HoldState::kActive;
+  if (s == "released") return HoldState::kReleased;
+  if (s == "expired") return HoldState::kExpired;
+  if (s == "committed") return HoldState::kCommitted;
+  return HoldState::kReturned;
+}
 
 const char* HoldStateName(HoldState s) {
   switch (s) {
@@ -204,7 +206,7 @@ std::vector<absl::StatusOr<ReserveResult>> StockStore::ReserveBatch(
       h.quantity = row[3].as<int32_t>();
       h.created_at = absl::FromUnixMicros(row[7].as<int64_t>());
       h.expires_at = absl::FromUnixMicros(row[8].as<int64_t>());
-      h.state = Effective(ParseState(row[4].as<std::string>()), h.expires_at, now);
+      h.state = Effective(ParseHoldState(row[4].as<std::string>()), h.expires_at, now);
       h.flash_sale = row[5].as<bool>();
       if (!row[6].is_null()) h.unit_price_minor = row[6].as<int64_t>();
       result.stock = level;

@@ -4,6 +4,7 @@
 #include <pqxx/result>
 
 #include "absl/strings/str_cat.h"
+#include "shopcast/ids/ids.h"
 #include "shopcast/status/status.h"
 #include "stock/pg_values.h"
 #include "stock/validation.h"
@@ -42,6 +43,38 @@ RuleParams ToParams(const SaleRules& rules) {
     p.closes_at = pg::Time(f.closes_at);
   }
   return p;
+}
+
+absl::Status WithPayload(absl::Status s, const char* key, int64_t value) {
+  s.SetPayload(key, absl::Cord(absl::StrCat(value)));
+  return s;
+}
+
+absl::Status ValidateGrant(const GrantHoldRequest& r, absl::Time now) {
+  if (r.product_id.empty()) {
+    return InvalidArgument("product_id", reason::kIdRequired, "product_id is required");
+  }
+  if (r.buyer_id.empty()) {
+    return InvalidArgument("buyer_id", reason::kIdRequired, "buyer_id is required");
+  }
+  if (r.quantity < 1 || r.quantity > kMaxQuantity) {
+    return InvalidArgument("quantity", reason::kQuantityOutOfRange, "quantity must be 1..100");
+  }
+  const int s = static_cast<int>(r.source);
+  if (s < static_cast<int>(HoldSource::kQueue) || s > static_cast<int>(HoldSource::kLottery)) {
+    return InvalidArgument("source", reason::kSourceInvalid,
+                           "a granted hold comes from a queue, an auction or a lottery");
+  }
+  if (r.source_ref.empty()) {
+    return InvalidArgument("source_ref", reason::kIdRequired, "source_ref is required");
+  }
+  if (r.expires_at <= now) {
+    return InvalidArgument("expires_at", reason::kExpiryInvalid, "a hold must expire later");
+  }
+  if (r.unit_price_minor && *r.unit_price_minor <= 0) {
+    return InvalidArgument("unit_price", reason::kPriceInvalid, "the price must be positive");
+  }
+  return ValidateIdempotencyKey(r.idempotency_key);
 }
 
 }  // namespace
@@ -108,6 +141,65 @@ absl::Status SetRules(pqxx::work& tx, absl::string_view product_id, const SaleRu
       pg::OrNull(p.per_user_cap), pg::OrNull(p.opens_at), pg::OrNull(p.closes_at), pg::Time(now));
   if (r.affected_rows() == 0) return ProductNotFound();
   return absl::OkStatus();
+}
+
+absl::StatusOr<GrantResult> GrantHold(pqxx::work& tx, const GrantHoldRequest& request,
+                                      absl::Time now) {
+  now = pg::Truncate(now);
+  if (absl::Status s = ValidateGrant(request, now); !s.ok()) return s;
+  const std::optional<std::string> price =
+      request.unit_price_minor ? std::optional<std::string>(absl::StrCat(*request.unit_price_minor))
+                               : std::nullopt;
+  // A fresh id colliding with a stored one (2^-128) fails the caller's transaction on the
+  // primary key; its retry makes another.
+  const pqxx::result r = tx.exec_prepared(
+      "pi_stock_grant_hold", request.product_id, ids::NewId("res"), request.buyer_id,
+      request.quantity, pg::OrNull(price), pg::Time(pg::Truncate(request.expires_at)),
+      static_cast<int>(request.source), request.source_ref, request.idempotency_key,
+      request.enforce_limit, pg::Time(now));
+  const auto row = r[0];
+  const std::string outcome = row[0].as<std::string>();
+  if (outcome == "not_found") return ProductNotFound();
+  if (outcome == "key_mismatch") {
+    return InvalidArgument("idempotency_key", reason::kIdempotencyKeyReused,
+                           "this idempotency key was used for another hold");
+  }
+  if (outcome == "limit") {
+    const int64_t remaining = row[7].as<int64_t>();
+    return WithPayload(Error(absl::StatusCode::kResourceExhausted, reason::kPurchaseLimitReached,
+                             absl::StrCat("the buyer may hold ", remaining, " more")),
+                       kRemainingPayload, remaining);
+  }
+  if (outcome == "insufficient") {
+    const int64_t left = row[7].as<int64_t>();
+    return WithPayload(
+        left == 0 ? Error(absl::StatusCode::kFailedPrecondition, reason::kSoldOut, "sold out")
+                  : Error(absl::StatusCode::kFailedPrecondition, reason::kInsufficientStock,
+                          absl::StrCat("only ", left, " left")),
+        kAvailablePayload, left);
+  }
+  GrantResult out;
+  out.duplicate = outcome == "duplicate";
+  Hold& h = out.hold;
+  h.id = row[1].as<std::string>();
+  h.product_id = request.product_id;
+  h.buyer_id = request.buyer_id;
+  h.quantity = row[2].as<int32_t>();
+  h.created_at = absl::FromUnixMicros(row[5].as<int64_t>());
+  h.expires_at = absl::FromUnixMicros(row[6].as<int64_t>());
+  h.state = ParseHoldState(row[3].as<std::string>());
+  if (h.state == HoldState::kActive && h.expires_at <= now) h.state = HoldState::kExpired;
+  if (!row[4].is_null()) h.unit_price_minor = row[4].as<int64_t>();
+  h.source = request.source;
+  h.source_ref = request.source_ref;
+  StockLevel& level = out.stock;
+  level.product_id = request.product_id;
+  level.total = row[8].as<int64_t>();
+  level.held = row[9].as<int64_t>();
+  level.sold = row[10].as<int64_t>();
+  level.revision = row[11].as<int64_t>();
+  level.available = level.total - level.held - level.sold;
+  return out;
 }
 
 std::vector<StockLevel> GetStock(pqxx::work& tx, const std::vector<std::string>& product_ids,

@@ -34,6 +34,20 @@ absl::StatusOr<StockLevel> AdjustTotal(pqxx::work& tx, absl::string_view product
 absl::Status SetRules(pqxx::work& tx, absl::string_view product_id, const SaleRules& rules,
                       absl::Time now);
 
+// Grants one hold (an auction's winner, a buy-now, a queue admission, a lottery win) inside the
+// caller's transaction, through stock_grant_hold (migrations/V006): locks the stock row, lapses
+// expired holds, checks availability (and the per-user limit when asked), inserts the hold and
+// takes its units. A repeated (buyer, idempotency key) answers the first hold (`duplicate`).
+// Refusals: INVALID_ARGUMENT for bad input (QUANTITY_OUT_OF_RANGE, SOURCE_INVALID,
+// EXPIRY_INVALID, PRICE_INVALID, IDEMPOTENCY_KEY_INVALID, ID_REQUIRED) and
+// IDEMPOTENCY_KEY_REUSED (the key took another product, quantity or source);
+// NOT_FOUND/PRODUCT_NOT_FOUND; FAILED_PRECONDITION/SOLD_OUT or INSUFFICIENT_STOCK (payload
+// kAvailablePayload); RESOURCE_EXHAUSTED/PURCHASE_LIMIT_REACHED (payload kRemainingPayload).
+// A refusal writes nothing, so the caller may go on with its transaction. The caller marks the
+// product for the room's stock announcement after its commit.
+absl::StatusOr<GrantResult> GrantHold(pqxx::work& tx, const GrantHoldRequest& request,
+                                      absl::Time now);
+
 // The stock of those of `product_ids` that exist, as of `now` (in no particular order).
 std::vector<StockLevel> GetStock(pqxx::work& tx, const std::vector<std::string>& product_ids,
                                  absl::Time now);

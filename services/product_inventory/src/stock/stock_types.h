@@ -65,6 +65,18 @@ enum class HoldState {
   kReturned,   // A committed sale cancelled; its units went back. Terminal.
 };
 const char* HoldStateName(HoldState s);
+// The stored name ("active", ...) back to the state.
+HoldState ParseHoldState(const std::string& s);
+
+// Where a hold came from; the numbers are the proto's ReservationSource (stored in
+// holds.source).
+enum class HoldSource : int16_t {
+  kDirect = 1,      // Reserve.
+  kQueue = 2,       // An admitted queue ticket (source_ref qtk_…).
+  kAuctionWin = 3,  // An auction's winner at close (source_ref auc_…).
+  kBuyNow = 4,      // BuyNow on an auction (source_ref auc_…).
+  kLottery = 5,     // A lottery's winner (source_ref the lottery's id).
+};
 
 // A reservation: units held for a buyer until expires_at, unless committed first.
 struct Hold {
@@ -81,6 +93,8 @@ struct Hold {
   absl::Time expires_at;
   std::optional<absl::Time> settled_at;
   std::string order_id;  // Set once committed.
+  HoldSource source = HoldSource::kDirect;
+  std::string source_ref;  // Empty for kDirect.
 };
 
 struct ReserveRequest {
@@ -96,6 +110,36 @@ struct ReserveResult {
   // True when the idempotency key had been used already and `hold` is the first one.
   bool duplicate = false;
   // The product's stock right after the batch that served this request.
+  StockLevel stock;
+};
+
+// A hold granted by another part of the service (an auction's close, a queue's admission, a
+// lottery's draw) inside that part's own transaction: tx::GrantHold.
+struct GrantHoldRequest {
+  std::string product_id;
+  std::string buyer_id;
+  // 1..kMaxQuantity.
+  int32_t quantity = 1;
+  // Per unit; unset = the catalogue's price.
+  std::optional<int64_t> unit_price_minor;
+  // When the hold lapses by itself; after `now`. Not bound by the product's hold duration
+  // (an auction's winner may hold for hours).
+  absl::Time expires_at;
+  // Not kDirect; source_ref names what granted it (required).
+  HoldSource source = HoldSource::kQueue;
+  std::string source_ref;
+  // 1..64 printable ASCII, unique per buyer: a retry returns the first hold.
+  std::string idempotency_key;
+  // Apply the product's per-user limit (live holds and purchases), as Reserve does. An
+  // auction's winner has won already: off.
+  bool enforce_limit = false;
+};
+
+struct GrantResult {
+  Hold hold;
+  // True when the idempotency key had been used already and `hold` is the first one.
+  bool duplicate = false;
+  // The product's stock right after the grant (or as found, for a duplicate).
   StockLevel stock;
 };
 
@@ -125,6 +169,9 @@ inline constexpr char kReservationExpired[] = "RESERVATION_EXPIRED";
 inline constexpr char kReservationReleased[] = "RESERVATION_RELEASED";
 inline constexpr char kReservationNotCommitted[] = "RESERVATION_NOT_COMMITTED";
 inline constexpr char kShuttingDown[] = "SHUTTING_DOWN";
+inline constexpr char kSourceInvalid[] = "SOURCE_INVALID";
+inline constexpr char kExpiryInvalid[] = "EXPIRY_INVALID";
+inline constexpr char kPriceInvalid[] = "PRICE_INVALID";
 }  // namespace reason
 
 // Status payload keys: units still available (INSUFFICIENT_STOCK) and units the buyer may

@@ -1,5 +1,5 @@
 # stock: unit tests of input checks, and the engine against real PostgreSQL (a fresh database
-# per test with migrations/V002 applied; V002 stands alone, so only it is embedded here).
+# per test with migrations/V002 and V006 applied; they stand alone, so only they are embedded).
 if(SHOPCAST_BUILD_TESTS)
   add_library(pi_stock_fixture STATIC ${CMAKE_CURRENT_SOURCE_DIR}/tests/stock/stock_fixture.cc)
   target_include_directories(pi_stock_fixture PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/tests/stock)
@@ -11,11 +11,12 @@ if(SHOPCAST_BUILD_TESTS)
     OUTPUT ${_pi_stock_migrations_cc}
     COMMAND ${CMAKE_COMMAND} -DOUT=${_pi_stock_migrations_cc}
             -DCOMPONENT=product_inventory_stock_tests
-            "-DFILES=${CMAKE_CURRENT_SOURCE_DIR}/migrations/V002__stock.sql"
+            "-DFILES=${CMAKE_CURRENT_SOURCE_DIR}/migrations/V002__stock.sql;${CMAKE_CURRENT_SOURCE_DIR}/migrations/V006__hold_sources.sql"
             -P ${PROJECT_SOURCE_DIR}/cmake/EmbedMigrations.cmake
     DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/migrations/V002__stock.sql
+            ${CMAKE_CURRENT_SOURCE_DIR}/migrations/V006__hold_sources.sql
             ${PROJECT_SOURCE_DIR}/cmake/EmbedMigrations.cmake
-    COMMENT "Embedding the stock migration for its tests"
+    COMMENT "Embedding the stock migrations for their tests"
     VERBATIM)
   target_sources(pi_stock_fixture PRIVATE ${_pi_stock_migrations_cc})
 
@@ -27,6 +28,7 @@ if(SHOPCAST_BUILD_TESTS)
             ${CMAKE_CURRENT_SOURCE_DIR}/tests/stock/hold_lifecycle_pgtest.cc
             ${CMAKE_CURRENT_SOURCE_DIR}/tests/stock/batcher_pgtest.cc
             ${CMAKE_CURRENT_SOURCE_DIR}/tests/stock/concurrency_pgtest.cc
+            ${CMAKE_CURRENT_SOURCE_DIR}/tests/stock/grant_hold_pgtest.cc
     DEPS pi_stock_fixture LABEL pg)
 endif()
 
