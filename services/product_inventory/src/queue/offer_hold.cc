@@ -2,19 +2,25 @@
 
 #include "absl/strings/str_cat.h"
 #include "shopcast/status/status.h"
+#include "stock/stock_tx.h"
 
 namespace shopcast::product_inventory::queue {
 
-// TODO(pi-queue): stock::tx::GrantHold (branch pi-auction-hold, V006) is not merged yet; this
-// is written against its expected signature and replaced at the merge:
-//   stock::GrantHoldRequest g{product_id, buyer_id, quantity, /*unit_price_minor=*/nullopt,
-//                             expires_at, stock::HoldSource::kQueue, ticket_id,
-//                             /*idempotency_key=*/"queue:" + ticket_id, /*enforce_limit=*/true};
-//   ASSIGN_OR_RETURN(stock::GrantResult r, stock::tx::GrantHold(tx, g, now));
-//   return r.hold.id;
-absl::StatusOr<std::string> OfferHold(pqxx::work&, const OfferHoldRequest& request, absl::Time) {
-  return Error(absl::StatusCode::kUnimplemented, "GRANT_HOLD_MISSING",
-               absl::StrCat("no hold granting for ", request.ticket_id));
+absl::StatusOr<std::string> OfferHold(pqxx::work& tx, const OfferHoldRequest& request,
+                                      absl::Time now) {
+  stock::GrantHoldRequest grant;
+  grant.product_id = request.product_id;
+  grant.buyer_id = request.buyer_id;
+  grant.quantity = request.quantity;
+  grant.expires_at = request.expires_at;
+  grant.source = stock::HoldSource::kQueue;
+  grant.source_ref = request.ticket_id;
+  // One hold per ticket, whatever retries the advancer's transaction goes through.
+  grant.idempotency_key = absl::StrCat("queue:", request.ticket_id);
+  // Checked at Enqueue too, but the holder may have bought elsewhere since.
+  grant.enforce_limit = true;
+  ASSIGN_OR_RETURN(stock::GrantResult granted, stock::tx::GrantHold(tx, grant, now));
+  return granted.hold.id;
 }
 
 }  // namespace shopcast::product_inventory::queue
