@@ -57,10 +57,10 @@ class QueueWorld : public StockWorld {
     return CallOn(on ? *on : stub(), &Stub::Enqueue, token, req);
   }
   Result<pb::GetQueuePositionResponse> Position(const std::string& token,
-                                                const std::string& ticket) {
+                                                const std::string& ticket, Stub* on = nullptr) {
     pb::GetQueuePositionRequest req;
     req.set_queue_ticket_id(ticket);
-    return CallOn(stub(), &Stub::GetQueuePosition, token, req);
+    return CallOn(on ? *on : stub(), &Stub::GetQueuePosition, token, req);
   }
   Result<pb::LeaveQueueResponse> Leave(const std::string& token, const std::string& ticket,
                                        Stub* on = nullptr) {
@@ -76,11 +76,11 @@ class QueueWorld : public StockWorld {
   }
   // The ticket as its holder sees it, once it reaches `status` (within 30 s); throws otherwise.
   pb::QueueTicket AwaitStatus(const std::string& token, const std::string& ticket,
-                              pb::QueueTicketStatus status) {
+                              pb::QueueTicketStatus status, Stub* on = nullptr) {
     pb::QueueTicket last;
     const bool reached = shopcast::testing::WaitUntil(
         [&] {
-          auto r = Position(token, ticket);
+          auto r = Position(token, ticket, on);
           if (!r.status.ok()) return false;
           last = r.response.ticket();
           return last.status() == status;

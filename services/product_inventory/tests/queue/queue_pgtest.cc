@@ -131,6 +131,37 @@ TEST_CASE("queue: an unclaimed offer lapses after the claim window and moves to 
   CHECK(again.response.ticket().sequence() > tb.response.ticket().sequence());
 }
 
+TEST_CASE("queue: an offer lapsing while no replica runs goes to the next after a restart") {
+  AppFixture f;
+  auto offset = std::make_shared<std::atomic<int64_t>>(0);
+  Config config = f.BaseConfig();
+  config.queue_advance_interval = absl::Milliseconds(20);
+  auto first = std::make_unique<Replica>(config, MovableClock(offset));
+  QueueWorld w(f, *first);
+  pb::Product p = w.Product(1, "p1");
+  REQUIRE(w.Configure(w.catalog().host(), p.id(), true, 30).status.ok());
+  const std::string a = f.TokenFor("usr_a", "viewer");
+  const std::string b = f.TokenFor("usr_b", "viewer");
+  const std::string ta = w.Enqueue(a, p.id()).response.ticket().id();
+  const std::string tb = w.Enqueue(b, p.id()).response.ticket().id();
+  REQUIRE(!ta.empty());
+  REQUIRE(!tb.empty());
+  w.AwaitStatus(a, ta, pb::QUEUE_TICKET_STATUS_OFFERED);
+
+  // No replica runs while the claim window passes.
+  first.reset();
+  offset->store(31);
+  CHECK(w.StatusOf(ta) == "offered");
+  CHECK(w.StatusOf(tb) == "waiting");
+
+  // A new replica finds the lapse from the tables alone and offers the unit to b.
+  Replica restarted(config, MovableClock(offset));
+  auto stub = restarted.Stub();
+  w.AwaitStatus(b, tb, pb::QUEUE_TICKET_STATUS_OFFERED, stub.get());
+  CHECK(w.StatusOf(ta) == "lapsed");
+  CHECK(w.InvariantHolds(p.id()));
+}
+
 TEST_CASE("queue: leaving moves everyone up, and an offer left goes to the next") {
   AppFixture f;
   Replica& replica = QueueReplica(f);
@@ -229,6 +260,30 @@ TEST_CASE("queue: turning it off, selling out and archiving cancel the waiting t
     pb::QueueTicket t =
         w.AwaitStatus(b, tb.response.ticket().id(), pb::QUEUE_TICKET_STATUS_CANCELLED);
     CHECK(t.cancel_reason() == "PRODUCT_NOT_ON_SALE");
+  }
+  SECTION("stream ended") {
+    const std::string stream = f.AddStream("usr_host");
+    pb::Product p = w.Product(1, "p1", [&](pb::CreateProductRequest& req) {
+      req.mutable_product()->set_stream_id(stream);
+    });
+    REQUIRE(w.Configure(w.catalog().host(), p.id(), true).status.ok());
+    auto ta = w.Enqueue(a, p.id());
+    w.AwaitStatus(a, ta.response.ticket().id(), pb::QUEUE_TICKET_STATUS_OFFERED);
+    auto tb = w.Enqueue(b, p.id());
+    REQUIRE(tb.status.ok());
+    // As video-ingest's stream_ended records it in the stream directory.
+    {
+      pqxx::connection c(f.dsn());
+      pqxx::work tx(c);
+      tx.exec_params0("UPDATE streams SET status = 4, ended_at = now() WHERE id = $1", stream);
+      tx.commit();
+    }
+    pb::QueueTicket t =
+        w.AwaitStatus(b, tb.response.ticket().id(), pb::QUEUE_TICKET_STATUS_CANCELLED);
+    CHECK(t.cancel_reason() == "STREAM_ENDED");
+    auto events = RoomEventsOf(f, stream, "queue_updated");
+    REQUIRE(!events.empty());
+    CHECK(events.back().queue_updated().queue_length() == 0);
   }
 }
 
