@@ -53,7 +53,8 @@ grpc::ServerUnaryReactor* QueueRpcs::ConfigureQueue(grpc::CallbackServerContext*
       return InvalidArgument("settings", reason::kSettingsRequired, "settings are required");
     }
     ASSIGN_OR_RETURN(QueueConfig config, ConfigFromProto(request->settings()));
-    ASSIGN_OR_RETURN(ConfigureResult result, store_.Configure(caller, request->product_id(), config));
+    ASSIGN_OR_RETURN(ConfigureResult result,
+                     store_.Configure(caller, request->product_id(), config));
     advancer_.Wake();
     *response->mutable_settings() = ConfigToProto(result.config);
     response->set_queue_length(result.queue_length);

@@ -66,11 +66,10 @@ absl::Status CheckQuantity(int64_t quantity) {
   return InvalidArgument("quantity", reason::kQuantityOutOfRange, "quantity is 1..100");
 }
 
-std::optional<absl::Duration> EstimatedWait(int64_t position, int64_t offers,
-                                            absl::Duration span) {
+std::optional<absl::Duration> EstimatedWait(int64_t position, int64_t offers, absl::Duration span) {
   if (position <= 0 || offers <= 0 || span <= absl::ZeroDuration()) return std::nullopt;
-  return absl::Seconds(absl::ToInt64Seconds(span * static_cast<double>(position) /
-                                            static_cast<double>(offers)));
+  return absl::Seconds(
+      absl::ToInt64Seconds(span * static_cast<double>(position) / static_cast<double>(offers)));
 }
 
 int32_t OfferQuantity(int32_t wanted, int64_t available) {

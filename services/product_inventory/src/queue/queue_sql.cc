@@ -28,7 +28,6 @@ std::vector<std::pair<std::string, std::string>> PreparedStatements() {
       {"pi_queue_settle_offers", kSettleOffers},
       {"pi_queue_claim_due", kClaimDue},
       {"pi_queue_next_deadline", kNextDeadline},
-      {"pi_queue_enabled", kQueueEnabled},
   };
 }
 

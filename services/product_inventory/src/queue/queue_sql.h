@@ -60,7 +60,7 @@ UPDATE product_queues
 SET next_sequence = next_sequence + 1, waiting = waiting + 1, updated_at = $2::timestamptz
 WHERE product_id = $1 RETURNING next_sequence - 1, waiting)~";
 
-#define SHOPCAST_PI_TICKET_COLUMNS                                                           \
+#define SHOPCAST_PI_TICKET_COLUMNS \
   "t.id, t.product_id, t.user_id, t.sequence, t.quantity, t.status, coalesce(t.hold_id, ''), " \
   "coalesce(t.offered_quantity, 0), " SHOPCAST_PI_MICROS("t.enqueued_at") ", "                \
   SHOPCAST_PI_MICROS("t.offered_at") ", " SHOPCAST_PI_MICROS("t.offered_until") ", "          \
@@ -132,7 +132,8 @@ inline constexpr char kExtendHold[] = R"~(
 UPDATE holds SET expires_at = $2::timestamptz WHERE id = $1 AND state = 'active')~";
 
 // Gives hold $1 of buyer $2 back at $3 (V002's stock_release).
-inline constexpr char kReleaseHold[] = "SELECT r_outcome FROM stock_release($1, $2, $3::timestamptz)";
+inline constexpr char kReleaseHold[] =
+    "SELECT r_outcome FROM stock_release($1, $2, $3::timestamptz)";
 
 // Settles $1's OFFERED tickets whose hold is gone at $2: committed by an order → claimed;
 // expired, released or past the claim window → lapsed. Returns their ids and new status.
@@ -173,12 +174,8 @@ LIMIT 1
 FOR UPDATE OF q SKIP LOCKED)~";
 
 // The earliest claim deadline of any offer (0 = none): the advancer's next wake-up.
-inline constexpr char kNextDeadline[] =
-    "SELECT " SHOPCAST_PI_MICROS("min(offered_until)") " FROM queue_tickets WHERE status = 'offered'";
-
-// Whether product $1 is in queue mode (Reserve's gate reads it through stock's facts).
-inline constexpr char kQueueEnabled[] =
-    "SELECT coalesce((SELECT enabled FROM product_queues WHERE product_id = $1), false)";
+inline constexpr char kNextDeadline[] = "SELECT " SHOPCAST_PI_MICROS(
+    "min(offered_until)") " FROM queue_tickets WHERE status = 'offered'";
 
 #undef SHOPCAST_PI_TICKET_COLUMNS
 #undef SHOPCAST_PI_MICROS

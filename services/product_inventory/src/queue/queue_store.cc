@@ -134,7 +134,8 @@ TicketView ViewOf(pqxx::work& tx, Ticket t, absl::Time now) {
   const std::optional<Queue> q = QueueFromResult(tx.exec_prepared("pi_queue_read", t.product_id));
   v.queue_length = q ? q->waiting : 0;
   if (t.status == TicketStatus::kWaiting) {
-    v.position = tx.exec_prepared("pi_queue_position", t.product_id, t.sequence)[0][0].as<int64_t>();
+    v.position =
+        tx.exec_prepared("pi_queue_position", t.product_id, t.sequence)[0][0].as<int64_t>();
     const pqxx::result recent =
         tx.exec_prepared("pi_queue_recent_offers", t.product_id, PgNow(now - kWaitWindow));
     const int64_t offers = recent[0][0].as<int64_t>();
@@ -191,16 +192,15 @@ absl::StatusOr<ConfigureResult> QueueStore::Configure(const auth::Caller& caller
     out.config = config;
     const pqxx::result up = tx.exec_prepared(
         "pi_queue_upsert", product_id, config.enabled,
-        static_cast<int>(absl::ToInt64Seconds(config.claim_window)), config.max_length,
-        PgNow(now));
+        static_cast<int>(absl::ToInt64Seconds(config.claim_window)), config.max_length, PgNow(now));
     out.queue_length = up[0][0].as<int64_t>();
     if (!config.enabled && out.queue_length > 0) {
       out.cancelled = tx.exec_prepared("pi_queue_cancel_waiting", product_id, PgNow(now),
                                        reason::kQueueDisabled)[0][0]
                           .as<int64_t>();
-      out.queue_length = tx.exec_prepared("pi_queue_add_waiting", product_id, -out.cancelled,
-                                          PgNow(now))[0][0]
-                             .as<int64_t>();
+      out.queue_length =
+          tx.exec_prepared("pi_queue_add_waiting", product_id, -out.cancelled, PgNow(now))[0][0]
+              .as<int64_t>();
     }
     Announce(tx, p.stream_id, product_id, config.enabled, out.queue_length, {}, now);
     return out;
@@ -226,7 +226,8 @@ absl::StatusOr<TicketView> QueueStore::Enqueue(const auth::Caller& caller,
               tx.exec_prepared("pi_queue_live_ticket", product_id, caller.user_id);
           if (!live.empty()) return ViewOf(tx, TicketFromRow(live[0]), now);
           if (p.seller_id == caller.user_id) {
-            return PermissionDenied(reason::kSellerCannotBuy, "a host cannot buy their own product");
+            return PermissionDenied(reason::kSellerCannotBuy,
+                                    "a host cannot buy their own product");
           }
           if (p.status != kListed || p.stream_ended) {
             return Error(absl::StatusCode::kFailedPrecondition, reason::kProductNotOnSale,
@@ -242,22 +243,21 @@ absl::StatusOr<TicketView> QueueStore::Enqueue(const auth::Caller& caller,
                          "every unit is sold");
           }
           if (s.per_user_limit > 0) {
-            const int64_t used = tx.exec_prepared("pi_queue_buyer_used", product_id,
-                                                  caller.user_id, PgNow(now),
-                                                  s.limit_window_seconds)[0][0]
+            const int64_t used = tx.exec_prepared("pi_queue_buyer_used", product_id, caller.user_id,
+                                                  PgNow(now), s.limit_window_seconds)[0][0]
                                      .as<int64_t>();
             if (used + quantity > s.per_user_limit) {
               absl::Status limit = Error(absl::StatusCode::kResourceExhausted,
                                          reason::kPurchaseLimitReached, "over the purchase limit");
               // ErrorInfo metadata "limit-remaining", as Reserve answers it.
-              limit.SetPayload("type.shopcast.dev/limit-remaining",
-                               absl::Cord(absl::StrCat(
-                                   std::max<int64_t>(s.per_user_limit - used, 0))));
+              limit.SetPayload(
+                  "type.shopcast.dev/limit-remaining",
+                  absl::Cord(absl::StrCat(std::max<int64_t>(s.per_user_limit - used, 0))));
               return limit;
             }
           }
-          const pqxx::result seq = tx.exec_prepared("pi_queue_take_sequence", product_id,
-                                                    PgNow(now));
+          const pqxx::result seq =
+              tx.exec_prepared("pi_queue_take_sequence", product_id, PgNow(now));
           Ticket t;
           t.id = id;
           t.product_id = product_id;
@@ -266,8 +266,8 @@ absl::StatusOr<TicketView> QueueStore::Enqueue(const auth::Caller& caller,
           t.quantity = quantity;
           t.status = TicketStatus::kWaiting;
           t.enqueued_at = now;
-          tx.exec_prepared0("pi_queue_insert_ticket", t.id, product_id, caller.user_id,
-                            t.sequence, quantity, PgNow(now));
+          tx.exec_prepared0("pi_queue_insert_ticket", t.id, product_id, caller.user_id, t.sequence,
+                            quantity, PgNow(now));
           return ViewOf(tx, std::move(t), now);
         });
     // A qtk_ id collision (the primary key) is retried with a fresh id, never surfaced.
@@ -330,8 +330,7 @@ absl::StatusOr<ClaimResult> QueueStore::Claim(const auth::Caller& caller,
                    "this ticket holds no offer");
     }
     if (t.status == TicketStatus::kLapsed) {
-      return Error(absl::StatusCode::kFailedPrecondition, reason::kOfferLapsed,
-                   "the offer lapsed");
+      return Error(absl::StatusCode::kFailedPrecondition, reason::kOfferLapsed, "the offer lapsed");
     }
     const pqxx::result h = tx.exec_prepared("pi_queue_lock_hold", t.hold_id);
     if (h.empty()) return absl::InternalError("offered ticket without its hold");
@@ -340,8 +339,8 @@ absl::StatusOr<ClaimResult> QueueStore::Claim(const auth::Caller& caller,
     if (t.status == TicketStatus::kOffered) {
       if (state != "active" || (t.offered_until && *t.offered_until <= now)) {
         // Not claimed in time (or released): recorded now rather than at the advancer's round.
-        tx.exec_prepared0("pi_queue_settle_ticket", t.id,
-                          TicketStatusName(TicketStatus::kLapsed), PgNow(now), nullptr);
+        tx.exec_prepared0("pi_queue_settle_ticket", t.id, TicketStatusName(TicketStatus::kLapsed),
+                          PgNow(now), nullptr);
         if (state == "active") {
           tx.exec_prepared("pi_queue_release_hold", t.hold_id, t.user_id, PgNow(now));
         }
@@ -401,8 +400,8 @@ absl::StatusOr<AdvanceResult> QueueStore::AdvanceOneDue(const std::vector<std::s
     ASSIGN_OR_RETURN(Product p, ReadProduct(tx, product_id));
     // Expired holds (offers included) give their units back first; this locks the stock row.
     tx.exec_prepared("pi_queue_lapse", product_id, PgNow(now));
-    out.settled = static_cast<int>(
-        tx.exec_prepared("pi_queue_settle_offers", product_id, PgNow(now)).size());
+    out.settled =
+        static_cast<int>(tx.exec_prepared("pi_queue_settle_offers", product_id, PgNow(now)).size());
     StockRow s = ReadStock(tx, product_id);
     int64_t waiting = q->waiting;
     const char* cancel = nullptr;
@@ -447,8 +446,7 @@ absl::StatusOr<AdvanceResult> QueueStore::AdvanceOneDue(const std::vector<std::s
             ++out.cancelled;
             continue;
           }
-          tx.exec_prepared0("pi_queue_mark_offered", t.id, *hold, units, PgNow(now),
-                            PgNow(until));
+          tx.exec_prepared0("pi_queue_mark_offered", t.id, *hold, units, PgNow(now), PgNow(until));
           available -= units;
           offered.push_back(t.id);
         }

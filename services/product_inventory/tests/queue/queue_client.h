@@ -45,7 +45,8 @@ class QueueWorld : public StockWorld {
     pb::ConfigureQueueRequest req;
     req.set_product_id(product);
     req.mutable_settings()->set_enabled(enabled);
-    if (claim_seconds > 0) req.mutable_settings()->mutable_claim_window()->set_seconds(claim_seconds);
+    if (claim_seconds > 0)
+      req.mutable_settings()->mutable_claim_window()->set_seconds(claim_seconds);
     req.mutable_settings()->set_max_length(max_length);
     return CallOn(stub(), &Stub::ConfigureQueue, token, req);
   }
@@ -56,8 +57,8 @@ class QueueWorld : public StockWorld {
     req.set_quantity(quantity);
     return CallOn(on ? *on : stub(), &Stub::Enqueue, token, req);
   }
-  Result<pb::GetQueuePositionResponse> Position(const std::string& token,
-                                                const std::string& ticket, Stub* on = nullptr) {
+  Result<pb::GetQueuePositionResponse> Position(const std::string& token, const std::string& ticket,
+                                                Stub* on = nullptr) {
     pb::GetQueuePositionRequest req;
     req.set_queue_ticket_id(ticket);
     return CallOn(on ? *on : stub(), &Stub::GetQueuePosition, token, req);
@@ -111,9 +112,9 @@ inline std::vector<realtime_push::v1::RoomEvent> RoomEventsOf(AppFixture& f,
                                                               const std::string& type) {
   pqxx::connection c(f.dsn());
   pqxx::work tx(c);
-  pqxx::result r = tx.exec_params(
-      "SELECT payload FROM outbox WHERE aggregate_id = $1 AND type = $2 ORDER BY id", stream,
-      "product_inventory." + type);
+  pqxx::result r =
+      tx.exec_params("SELECT payload FROM outbox WHERE aggregate_id = $1 AND type = $2 ORDER BY id",
+                     stream, "product_inventory." + type);
   std::vector<realtime_push::v1::RoomEvent> out;
   for (const auto& row : r) {
     common::v1::Event e;

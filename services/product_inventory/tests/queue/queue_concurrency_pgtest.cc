@@ -27,12 +27,12 @@ std::vector<Row> Tickets(AppFixture& f, const std::string& product) {
   pqxx::connection c(f.dsn());
   pqxx::work tx(c);
   std::vector<Row> out;
-  for (const auto& r : tx.exec_params(
-           "SELECT id, user_id, sequence, status, "
-           "coalesce((extract(epoch FROM offered_at) * 1000000)::bigint, 0), "
-           "coalesce(cancel_reason, '') FROM queue_tickets WHERE product_id = $1 "
-           "ORDER BY sequence",
-           product)) {
+  for (const auto& r :
+       tx.exec_params("SELECT id, user_id, sequence, status, "
+                      "coalesce((extract(epoch FROM offered_at) * 1000000)::bigint, 0), "
+                      "coalesce(cancel_reason, '') FROM queue_tickets WHERE product_id = $1 "
+                      "ORDER BY sequence",
+                      product)) {
     out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<int64_t>(),
                    r[3].as<std::string>(), r[4].as<int64_t>(), r[5].as<std::string>()});
   }
@@ -74,7 +74,8 @@ TEST_CASE("queue concurrency: hundreds of Enqueues on two replicas are offered i
   REQUIRE(w.Configure(w.catalog().host(), p.id(), true, 60).status.ok());
 
   std::vector<std::string> tokens;
-  for (int i = 0; i < kBuyers; ++i) tokens.push_back(f.TokenFor("usr_b" + std::to_string(i), "viewer"));
+  for (int i = 0; i < kBuyers; ++i)
+    tokens.push_back(f.TokenFor("usr_b" + std::to_string(i), "viewer"));
   std::vector<std::string> ticket_of(kBuyers);
   std::atomic<int> failed{0};
   {

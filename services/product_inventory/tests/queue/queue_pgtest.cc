@@ -37,8 +37,8 @@ TEST_CASE("queue: tickets are offered in order, an offer is a hold, a claim an o
   CHECK(ta.response.ticket().user_id() == "usr_a");
 
   // Two units: the first two in line are offered; the third waits, first in line now.
-  pb::QueueTicket offered_a = w.AwaitStatus(a, ta.response.ticket().id(),
-                                            pb::QUEUE_TICKET_STATUS_OFFERED);
+  pb::QueueTicket offered_a =
+      w.AwaitStatus(a, ta.response.ticket().id(), pb::QUEUE_TICKET_STATUS_OFFERED);
   w.AwaitStatus(b, tb.response.ticket().id(), pb::QUEUE_TICKET_STATUS_OFFERED);
   auto pc = w.Position(c, tc.response.ticket().id());
   REQUIRE(pc.status.ok());
@@ -103,8 +103,8 @@ TEST_CASE("queue: an unclaimed offer lapses after the claim window and moves to 
   REQUIRE(ta.status.ok());
   auto tb = w.Enqueue(b, p.id());
   REQUIRE(tb.status.ok());
-  pb::QueueTicket offered = w.AwaitStatus(a, ta.response.ticket().id(),
-                                          pb::QUEUE_TICKET_STATUS_OFFERED);
+  pb::QueueTicket offered =
+      w.AwaitStatus(a, ta.response.ticket().id(), pb::QUEUE_TICKET_STATUS_OFFERED);
   CHECK(w.StatusOf(tb.response.ticket().id()) == "waiting");
 
   // The window passes unclaimed: the unit goes to b without anyone calling.

@@ -1,8 +1,9 @@
 // The queue's pure rules: settings bounds and defaults, quantities, offers and the estimated
 // wait, the API's view of a ticket.
 
-#include "catch2/catch.hpp"
 #include "queue/queue_rules.h"
+
+#include "catch2/catch.hpp"
 #include "shopcast/status/status.h"
 
 namespace shopcast::product_inventory::queue {
