@@ -19,6 +19,9 @@ CREATE TABLE product_queues (
   next_sequence bigint NOT NULL DEFAULT 1 CHECK (next_sequence >= 1),
   -- WAITING tickets now (kept with every change, so the length is one row read).
   waiting bigint NOT NULL DEFAULT 0 CHECK (waiting >= 0),
+  -- The length the room was last told (-1 = never), so a coalesced announcement of an
+  -- unchanged length is skipped.
+  announced_waiting bigint NOT NULL DEFAULT -1,
   created_at timestamptz NOT NULL,
   updated_at timestamptz NOT NULL
 );

@@ -9,6 +9,8 @@ std::vector<std::pair<std::string, std::string>> PreparedStatements() {
       {"pi_queue_lock", kLockQueue},
       {"pi_queue_read", kReadQueue},
       {"pi_queue_cancel_waiting", kCancelWaiting},
+      {"pi_queue_announced", kAnnounced},
+      {"pi_queue_lock_announced", kLockAnnounced},
       {"pi_queue_add_waiting", kAddWaiting},
       {"pi_queue_take_sequence", kTakeSequence},
       {"pi_queue_insert_ticket", kInsertTicket},

@@ -42,6 +42,15 @@ inline constexpr char kReadQueue[] = R"~(
 SELECT enabled, claim_seconds, max_length, next_sequence, waiting
 FROM product_queues WHERE product_id = $1)~";
 
+// Records that the room of $1 was told length $2.
+inline constexpr char kAnnounced[] =
+    "UPDATE product_queues SET announced_waiting = $2 WHERE product_id = $1";
+
+// The queue of $1 locked, with the length last announced: enabled, waiting, announced.
+inline constexpr char kLockAnnounced[] = R"~(
+SELECT enabled, waiting, announced_waiting FROM product_queues WHERE product_id = $1
+FOR UPDATE)~";
+
 // Cancels every WAITING ticket of $1 at $2 with reason $3; returns how many.
 inline constexpr char kCancelWaiting[] = R"~(
 WITH c AS (

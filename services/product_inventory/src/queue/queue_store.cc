@@ -161,6 +161,7 @@ void Announce(pqxx::work& tx, const std::string& stream_id, const std::string& p
   u->set_enabled(enabled);
   u->set_queue_length(length);
   for (const std::string& id : offered) u->add_offered_ticket_ids(id);
+  tx.exec_prepared0("pi_queue_announced", product_id, length);
   EnqueueRoomEvent(tx, stream_id, offered.empty() ? "queue_updated" : "queue_offer_made", event);
 }
 
@@ -478,9 +479,13 @@ absl::StatusOr<bool> QueueStore::AnnounceLength(const std::string& product_id) {
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<bool> {
     const pqxx::result r = tx.exec_prepared("pi_queue_product", product_id);
     if (r.empty() || r[0][1].as<std::string>().empty()) return false;
-    const std::optional<Queue> q = QueueFromResult(tx.exec_prepared("pi_queue_read", product_id));
-    if (!q) return false;
-    Announce(tx, r[0][1].as<std::string>(), product_id, q->config.enabled, q->waiting, {}, now);
+    // Locked: an offer's or a switch's announcement in flight commits first, and its length
+    // is the one compared.
+    const pqxx::result q = tx.exec_prepared("pi_queue_lock_announced", product_id);
+    if (q.empty()) return false;
+    const int64_t waiting = q[0][1].as<int64_t>();
+    if (waiting == q[0][2].as<int64_t>()) return false;  // The room knows this length.
+    Announce(tx, r[0][1].as<std::string>(), product_id, q[0][0].as<bool>(), waiting, {}, now);
     return true;
   });
 }
