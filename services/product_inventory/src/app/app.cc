@@ -58,6 +58,11 @@
 #include "lottery/lottery_rpcs.h"
 #include "lottery/lottery_sql.h"
 #include "lottery/lottery_store.h"
+#include "queue/queue_advancer.h"
+#include "queue/queue_events.h"
+#include "queue/queue_rpcs.h"
+#include "queue/queue_sql.h"
+#include "queue/queue_store.h"
 
 namespace shopcast::db::embedded {
 const MigrationSet& product_inventoryMigrations();
@@ -137,6 +142,11 @@ struct App::Parts {
   std::unique_ptr<lottery::EntryEvents> lottery_entry_events;
   std::unique_ptr<lottery::LotteryRpcs> lottery_rpcs;
   std::unique_ptr<lottery::LotteryDrawer> lottery_drawer;
+  // ---- area parts: queue ----
+  std::unique_ptr<queue::QueueStore> queue_store;
+  std::unique_ptr<queue::QueueEvents> queue_events;
+  std::unique_ptr<queue::QueueAdvancer> queue_advancer;
+  std::unique_ptr<queue::QueueRpcs> queue_rpcs;
 
   std::unique_ptr<PublicService> public_service;
   std::unique_ptr<InternalService> internal_service;
@@ -170,6 +180,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   for (auto& s : stock::sql::PreparedStatements()) statements.push_back(std::move(s));
   for (auto& s : stock::wire_sql::PreparedStatements()) statements.push_back(std::move(s));
   for (auto& s : lottery::sql::PreparedStatements()) statements.push_back(std::move(s));
+  for (auto& s : queue::sql::PreparedStatements()) statements.push_back(std::move(s));
   // One connection beyond the executor's threads for the relay's rounds.
   auto pool =
       db::Pool::Create(db::PoolOptions{config.db_dsn, config.db_pool_size + 1, absl::Seconds(5),
@@ -366,6 +377,20 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
                                              *p->verifier, &p->revoked, *p->page_tokens, executor);
   p->lottery_drawer =
       std::make_unique<lottery::LotteryDrawer>(*p->lottery_store, config.lottery_draw_interval);
+  // ---- area wiring: queue ----
+  // On the stock clock: offers are holds, and holds expire by it.
+  p->queue_store = std::make_unique<queue::QueueStore>(*p->pool, stock_clock, new_id);
+  p->queue_events =
+      std::make_unique<queue::QueueEvents>(*p->queue_store, config.queue_event_interval);
+  stock::StockEvents* stock_events = p->stock_events.get();
+  auto stock_changed = [stock_events](const std::string& product_id) {
+    stock_events->MarkDirty(product_id);
+  };
+  p->queue_advancer = std::make_unique<queue::QueueAdvancer>(
+      *p->queue_store, config.queue_advance_interval, stock_changed);
+  p->queue_rpcs = std::make_unique<queue::QueueRpcs>(*p->queue_store, *p->queue_advancer,
+                                                     *p->queue_events, *p->verifier, &p->revoked,
+                                                     executor, stock_changed);
 
   PublicAreas areas;
   // ---- area routes ----
@@ -375,6 +400,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   areas.product_images = p->product_images_rpcs.get();
   areas.stock = p->stock_rpcs.get();
   areas.lottery = p->lottery_rpcs.get();
+  areas.queue = p->queue_rpcs.get();
 
   InternalAreas internal_areas;
   // ---- area internal routes ----
@@ -413,6 +439,9 @@ absl::Status App::Start() {
   // Like the auction closer: lotteries whose window ended while no replica ran draw at once.
   p.lottery_drawer->Start();
   p.lottery_entry_events->Start();
+  // Before the listeners: units freed while no replica ran are offered at once.
+  p.queue_advancer->Start();
+  p.queue_events->Start();
 
   return p.host->Start();
 }
@@ -429,6 +458,8 @@ void App::Stop() {
   // Before the stock events: a draw's stock change is still announced.
   p.lottery_drawer->Stop();
   p.lottery_entry_events->Stop();
+  p.queue_advancer->Stop();
+  p.queue_events->Stop();
   // The batcher answers what it still holds; then the last changes are announced.
   p.stock_batcher.reset();
   p.stock_sweeper->Stop();

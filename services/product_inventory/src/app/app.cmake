@@ -14,7 +14,8 @@ target_link_libraries(product_inventory_app PUBLIC
   product_inventory_product_images
   product_inventory_image_http
   pi_stock_service
-  product_inventory_lottery)
+  product_inventory_lottery
+  product_inventory_queue)
 shopcast_warnings(product_inventory_app)
 
 add_executable(product-inventory ${CMAKE_CURRENT_SOURCE_DIR}/src/main.cc)

@@ -76,6 +76,11 @@ ABSL_FLAG(absl::Duration, lottery_draw_interval, absl::Milliseconds(250),
 ABSL_FLAG(absl::Duration, lottery_event_interval, absl::Milliseconds(500),
           "how often lottery entry counts are announced to rooms, coalesced (50ms..10s)");
 ABSL_FLAG(int64_t, lottery_max_entrants, 50'000, "entries one lottery accepts (1..100000)");
+// ---- queue ----
+ABSL_FLAG(absl::Duration, queue_advance_interval, absl::Milliseconds(250),
+          "how often each replica looks for freed units to offer to queues (10ms..10s)");
+ABSL_FLAG(absl::Duration, queue_event_interval, absl::Milliseconds(250),
+          "how often queue lengths are announced to rooms, coalesced per product (50ms..10s)");
 
 namespace shopcast::product_inventory {
 
@@ -223,6 +228,17 @@ absl::StatusOr<Config> LoadConfig() {
   }
   if (c.lottery_max_entrants < 1 || c.lottery_max_entrants > 100'000) {
     return absl::InvalidArgumentError("lottery_max_entrants must be 1..100000");
+  }
+  // ---- queue ----
+  c.queue_advance_interval = absl::GetFlag(FLAGS_queue_advance_interval);
+  c.queue_event_interval = absl::GetFlag(FLAGS_queue_event_interval);
+  if (c.queue_advance_interval < absl::Milliseconds(10) ||
+      c.queue_advance_interval > absl::Seconds(10)) {
+    return absl::InvalidArgumentError("queue_advance_interval must be 10ms..10s");
+  }
+  if (c.queue_event_interval < absl::Milliseconds(50) ||
+      c.queue_event_interval > absl::Seconds(10)) {
+    return absl::InvalidArgumentError("queue_event_interval must be 50ms..10s");
   }
   return c;
 }

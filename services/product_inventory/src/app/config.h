@@ -92,6 +92,12 @@ struct Config {
   absl::Duration lottery_event_interval = absl::Milliseconds(500);
   // Entries one lottery accepts.
   int64_t lottery_max_entrants = 50'000;
+  // ---- queue ----
+  // How often each replica's advancer looks for units to offer (freed by releases, expiries,
+  // returns, restocks on any replica); it also wakes at claim deadlines and local changes.
+  absl::Duration queue_advance_interval = absl::Milliseconds(250);
+  // How often queue lengths go to the rooms, one event per changed queue at most.
+  absl::Duration queue_event_interval = absl::Milliseconds(250);
 };
 
 // Reads the parsed flags into a Config; an absent or malformed value is an error naming it.

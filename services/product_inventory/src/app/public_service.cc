@@ -73,5 +73,11 @@ SHOPCAST_PI_FORWARD(lottery, EnterLottery)
 SHOPCAST_PI_FORWARD(lottery, GetLottery)
 SHOPCAST_PI_FORWARD(lottery, ListLotteries)
 SHOPCAST_PI_FORWARD(lottery, DrawLottery)
+// ---- queue ----
+SHOPCAST_PI_FORWARD(queue, ConfigureQueue)
+SHOPCAST_PI_FORWARD(queue, Enqueue)
+SHOPCAST_PI_FORWARD(queue, GetQueuePosition)
+SHOPCAST_PI_FORWARD(queue, LeaveQueue)
+SHOPCAST_PI_FORWARD(queue, ClaimQueueOffer)
 
 }  // namespace shopcast::product_inventory

@@ -23,6 +23,8 @@
 
 // ---- area headers: lottery ----
 #include "lottery/lottery_rpcs.h"
+// ---- area headers: queue ----
+#include "queue/queue_rpcs.h"
 
 // Declares the override of unary `Method` (request and response named after it).
 #define SHOPCAST_PI_UNARY(Method)                                      \
@@ -51,6 +53,8 @@ struct PublicAreas {
 
   // ---- lottery ----
   lottery::LotteryRpcs* lottery = nullptr;
+  // ---- queue ----
+  queue::QueueRpcs* queue = nullptr;
 };
 
 class PublicService : public v1::ProductInventoryService::CallbackService {
@@ -112,6 +116,12 @@ class PublicService : public v1::ProductInventoryService::CallbackService {
   SHOPCAST_PI_UNARY(GetLottery);
   SHOPCAST_PI_UNARY(ListLotteries);
   SHOPCAST_PI_UNARY(DrawLottery);
+  // ---- queue ----
+  SHOPCAST_PI_UNARY(ConfigureQueue);
+  SHOPCAST_PI_UNARY(Enqueue);
+  SHOPCAST_PI_UNARY(GetQueuePosition);
+  SHOPCAST_PI_UNARY(LeaveQueue);
+  SHOPCAST_PI_UNARY(ClaimQueueOffer);
 
  private:
   PublicAreas areas_;

@@ -187,6 +187,7 @@ absl::StatusOr<ProductFacts> StockRpcs::LoadFacts(const std::string& product_id)
             f.price_minor = r[0][5].as<int64_t>();
             f.currency = r[0][6].as<std::string>();
             f.open_auction_id = r[0][7].as<std::string>();
+            f.queue_mode = r[0][8].as<bool>();
             return std::optional<ProductFacts>(std::move(f));
           }));
   if (!facts.has_value()) return NotFound(reason::kProductNotFound, "no such product");
@@ -412,7 +413,7 @@ grpc::ServerUnaryReactor* StockRpcs::Reserve(grpc::CallbackServerContext* ctx,
     return finish_now(s);
   }
   if (!request->queue_ticket_id().empty()) {
-    // No queue area yet: no ticket can have been admitted.
+    // Queue offers are claimed with ClaimQueueOffer, never through Reserve.
     return finish_now(Error(absl::StatusCode::kFailedPrecondition, "QUEUE_TICKET_NOT_ADMITTED",
                             "no such admitted ticket"));
   }
@@ -461,6 +462,11 @@ void StockRpcs::ReserveWith(grpc::CallbackServerContext* ctx, grpc::ServerUnaryR
                     "the product is not listed");
   } else if (facts.seller_id == request.buyer_id) {
     refused = PermissionDenied("SELLER_CANNOT_BUY", "a host cannot reserve their own product");
+  } else if (facts.queue_mode) {
+    // The queue offers its units as holds; read through the one-second facts cache, so the
+    // switch reaches Reserve within a second (as an archive does).
+    refused = Error(absl::StatusCode::kFailedPrecondition, "QUEUE_REQUIRED",
+                    "this product sells through its queue: Enqueue, then claim the offer");
   }
   if (!refused.ok()) {
     reactor->Finish(server::ToGrpcStatus(refused, ctx));

@@ -36,6 +36,8 @@ struct ProductFacts {
   std::string currency;
   // auc_… of the product's open auction; '' for none.
   std::string open_auction_id;
+  // In queue mode (the queue area's): units go to tickets only, Reserve is refused.
+  bool queue_mode = false;
 };
 
 // Fills GetReservationForCheckoutResponse's product and shipping profile (the catalogue's).

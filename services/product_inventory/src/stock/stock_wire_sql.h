@@ -12,11 +12,13 @@
 namespace shopcast::product_inventory::stock::wire_sql {
 
 // seller, stream ('' for none), status, sale mode, price and currency of products $1::text[],
-// and the auc_… of the product's open auction ('' for none; migrations/V003).
+// the auc_… of the product's open auction ('' for none; migrations/V003) and its queue mode
+// (the queue area's product_queues, V007).
 inline constexpr char kProductFacts[] = R"~(
 SELECT id, seller_id, coalesce(stream_id, ''), status, sale_mode, price_minor, currency,
        coalesce((SELECT a.id FROM auctions a WHERE a.product_id = products.id AND a.status = 1),
-                '')
+                ''),
+       coalesce((SELECT q.enabled FROM product_queues q WHERE q.product_id = products.id), false)
 FROM products WHERE id = ANY($1::text[]))~";
 
 // The stored body (a serialized v1::Product) of $1, inserted earlier in the same transaction.
