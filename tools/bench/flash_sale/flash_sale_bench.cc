@@ -1,4 +1,5 @@
-// Flash-sale load on the stock engine, library level (no gRPC): the batched engine
+// Flash-sale load on the stock engine, library level (the --library mode of run.sh; the
+// gRPC benchmark is grpc_bench.cc): the batched engine
 // (ReserveBatcher → one stock_reserve_batch call per batch) against the naive baseline (one
 // SELECT … FOR UPDATE transaction per request), same PostgreSQL, same durability, each run in
 // a fresh database. Scenarios (issue 9 §5):
@@ -36,6 +37,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "naive_engine.h"
+#include "scratch.h"
 #include "shopcast/db/migrations.h"
 #include "shopcast/db/pool.h"
 #include "shopcast/db/transaction.h"
@@ -70,29 +72,6 @@ namespace {
 
 namespace stock = product_inventory::stock;
 using Clock = std::chrono::steady_clock;
-
-// A database of its own for one run, dropped afterwards.
-class ScratchDb {
- public:
-  explicit ScratchDb(const std::string& admin_dsn)
-      : admin_dsn_(admin_dsn), name_(absl::AsciiStrToLower(ids::NewId("fsb"))) {
-    pqxx::connection c(admin_dsn_);
-    pqxx::nontransaction(c).exec0("CREATE DATABASE " + name_);
-    dsn_ = absl::StrCat(admin_dsn_, " dbname=", name_);
-  }
-  ~ScratchDb() {
-    try {
-      pqxx::connection c(admin_dsn_);
-      pqxx::nontransaction(c).exec0("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "drop %s: %s\n", name_.c_str(), e.what());
-    }
-  }
-  const std::string& dsn() const { return dsn_; }
-
- private:
-  std::string admin_dsn_, name_, dsn_;
-};
 
 struct Outcome {
   std::string scenario, engine;
@@ -238,39 +217,12 @@ class AsyncDriver {
   int64_t granted_ = 0, refused_ = 0, errors_ = 0;
 };
 
-// Oversold units and the invariant, straight from the tables.
-void Audit(const std::string& dsn, Outcome& out) {
-  pqxx::connection c(dsn);
-  pqxx::work tx(c);
-  const pqxx::result r = tx.exec(R"~(
-WITH h AS (
-  SELECT product_id,
-         coalesce(sum(quantity) FILTER (WHERE state = 'active'), 0) AS active,
-         coalesce(sum(quantity) FILTER (WHERE state = 'committed'), 0) AS committed,
-         count(*) AS n
-  FROM holds GROUP BY product_id)
-SELECT coalesce(sum(greatest(coalesce(h.active, 0) + coalesce(h.committed, 0) - s.total, 0)), 0),
-       count(*) FILTER (WHERE s.held <> coalesce(h.active, 0)
-                           OR s.sold <> coalesce(h.committed, 0)
-                           OR s.held + s.sold > s.total),
-       coalesce(sum(h.n), 0)
-FROM stock s LEFT JOIN h USING (product_id))~");
-  out.oversold = r[0][0].as<int64_t>();
-  out.invariant = r[0][1].as<int64_t>() == 0;
-  out.holds_in_db = r[0][2].as<int64_t>();
-}
-
 Outcome RunOne(const std::string& scenario, const std::string& engine) {
   Outcome out;
   out.scenario = scenario;
   out.engine = engine;
   ScratchDb db(absl::GetFlag(FLAGS_admin_dsn));
-  {
-    // Every run starts right after a checkpoint, so none pays for the previous run's WAL
-    // (a checkpoint mid-run makes every first touch of a page log the whole page).
-    pqxx::connection c(absl::GetFlag(FLAGS_admin_dsn));
-    pqxx::nontransaction(c).exec0("CHECKPOINT");
-  }
+  Checkpoint(absl::GetFlag(FLAGS_admin_dsn));
   if (absl::Status s =
           db::ApplyMigrations(db.dsn(), {&db::embedded::product_inventory_stock_benchMigrations()});
       !s.ok()) {
@@ -353,17 +305,11 @@ Outcome RunOne(const std::string& scenario, const std::string& engine) {
     out.serving_share = absl::ToDoubleSeconds(st.serving) / out.seconds;
   }
   pool->reset();
-  Audit(db.dsn(), out);
+  const AuditResult audit = Audit(db.dsn());
+  out.oversold = audit.oversold;
+  out.invariant = audit.invariant;
+  out.holds_in_db = audit.holds;
   return out;
-}
-
-void PrintSettings(const std::string& admin_dsn) {
-  pqxx::connection c(admin_dsn);
-  pqxx::nontransaction tx(c);
-  std::printf("server %s; synchronous_commit=%s fsync=%s wal_sync_method=%s\n",
-              tx.exec("SHOW server_version")[0][0].c_str(),
-              tx.exec("SHOW synchronous_commit")[0][0].c_str(), tx.exec("SHOW fsync")[0][0].c_str(),
-              tx.exec("SHOW wal_sync_method")[0][0].c_str());
 }
 
 }  // namespace
@@ -377,7 +323,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "--admin_dsn is required\n");
     return 2;
   }
-  fs::PrintSettings(admin);
+  std::printf("%s\n", fs::Settings(admin).c_str());
   std::printf("buyers=%d pool=%d workers=%d sustained_seconds=%.0f\n\n",
               absl::GetFlag(FLAGS_buyers), absl::GetFlag(FLAGS_pool), absl::GetFlag(FLAGS_workers),
               absl::GetFlag(FLAGS_seconds));
