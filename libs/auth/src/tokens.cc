@@ -3,15 +3,18 @@
 #include <jwt.h>
 #include <sodium.h>
 
+#include <array>
 #include <cstdint>
 #include <cstdlib>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <utility>
 
+#include "absl/hash/hash.h"
 #include "absl/strings/str_split.h"
 #include "shopcast/ids/ids.h"
 #include "shopcast/status/status.h"
@@ -169,13 +172,71 @@ absl::StatusOr<IssuedToken> TokenIssuer::Issue(absl::string_view subject, Role r
   return IssuedToken{std::string(encoded.get()), absl::FromUnixSeconds(exp)};
 }
 
+// Sharded so that concurrent callers rarely wait on one another; a full shard starts over
+// (its tokens are simply verified again).
+class TokenVerifier::VerifiedCache {
+ public:
+  std::optional<Verified> Find(absl::string_view token) {
+    Shard& shard = ShardOf(token);
+    std::lock_guard<std::mutex> lock(shard.mu);
+    auto it = shard.entries.find(token);
+    if (it == shard.entries.end()) return std::nullopt;
+    return it->second;
+  }
+  void Put(absl::string_view token, const Verified& v) {
+    Shard& shard = ShardOf(token);
+    std::lock_guard<std::mutex> lock(shard.mu);
+    if (shard.entries.size() >= kVerifiedCacheSize / kShards) shard.entries.clear();
+    shard.entries.try_emplace(std::string(token), v);
+  }
+
+ private:
+  static constexpr size_t kShards = 16;
+  struct Shard {
+    std::mutex mu;
+    absl::flat_hash_map<std::string, Verified> entries;
+  };
+  Shard& ShardOf(absl::string_view token) {
+    return shards_[absl::Hash<absl::string_view>()(token) % kShards];
+  }
+  std::array<Shard, kShards> shards_;
+};
+
 TokenVerifier::TokenVerifier(std::vector<PublicKey> keys, std::string issuer, std::string audience,
                              absl::Duration leeway)
-    : issuer_(std::move(issuer)), audience_(std::move(audience)), leeway_(leeway) {
+    : issuer_(std::move(issuer)),
+      audience_(std::move(audience)),
+      leeway_(leeway),
+      verified_(std::make_unique<VerifiedCache>()) {
   for (PublicKey& k : keys) public_pem_by_kid_.try_emplace(k.kid, std::move(k.public_pem));
 }
 
+TokenVerifier::~TokenVerifier() = default;
+
 absl::StatusOr<Claims> TokenVerifier::Verify(absl::string_view token, absl::Time now) const {
+  if (token.size() > kMaxTokenBytes) return Malformed("access token too long");
+  if (std::optional<Verified> seen = verified_->Find(token)) return CheckTimes(*seen, now);
+  absl::StatusOr<Verified> v = VerifyUntimed(token);
+  if (!v.ok()) return v.status();
+  verified_->Put(token, *v);
+  return CheckTimes(*v, now);
+}
+
+absl::StatusOr<Claims> TokenVerifier::CheckTimes(const Verified& v, absl::Time now) const {
+  if (now >= v.claims.expires_at + leeway_) {
+    return Reject("TOKEN_EXPIRED", "access token expired");
+  }
+  if (v.claims.issued_at > now + leeway_) {
+    return Reject("TOKEN_NOT_YET_VALID", "access token issued in the future");
+  }
+  if (v.not_before && *v.not_before > now + leeway_) {
+    return Reject("TOKEN_NOT_YET_VALID", "access token not valid yet");
+  }
+  return v.claims;
+}
+
+absl::StatusOr<TokenVerifier::Verified> TokenVerifier::VerifyUntimed(
+    absl::string_view token) const {
   if (token.size() > kMaxTokenBytes) return Malformed("access token too long");
   // Only base64url and two dots: this also keeps NULs out of the C string libjwt sees.
   int dots = 0;
@@ -248,19 +309,14 @@ absl::StatusOr<Claims> TokenVerifier::Verify(absl::string_view token, absl::Time
   if (!exp || !iat) return Malformed("access token lacks exp or iat");
   const absl::Time expires_at = absl::FromUnixSeconds(*exp);
   const absl::Time issued_at = absl::FromUnixSeconds(*iat);
-  if (now >= expires_at + leeway_) return Reject("TOKEN_EXPIRED", "access token expired");
-  if (issued_at > now + leeway_) {
-    return Reject("TOKEN_NOT_YET_VALID", "access token issued in the future");
-  }
+  Verified verified;
   if (claims->contains("nbf")) {
     std::optional<int64_t> nbf = IntClaim(*claims, "nbf");
     if (!nbf) return Malformed("access token nbf is not a NumericDate");
-    if (absl::FromUnixSeconds(*nbf) > now + leeway_) {
-      return Reject("TOKEN_NOT_YET_VALID", "access token not valid yet");
-    }
+    verified.not_before = absl::FromUnixSeconds(*nbf);
   }
 
-  Claims out;
+  Claims& out = verified.claims;
   out.subject = StringClaim(*claims, "sub");
   out.token_id = StringClaim(*claims, "jti");
   std::optional<Role> role = ParseRole(StringClaim(*claims, "role"));
@@ -281,7 +337,7 @@ absl::StatusOr<Claims> TokenVerifier::Verify(absl::string_view token, absl::Time
   out.role = *role;
   out.issued_at = issued_at;
   out.expires_at = expires_at;
-  return out;
+  return verified;
 }
 
 }  // namespace shopcast::auth

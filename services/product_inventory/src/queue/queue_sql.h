@@ -140,9 +140,9 @@ inline constexpr char kLockHold[] = "SELECT state, " SHOPCAST_PI_MICROS(
 inline constexpr char kExtendHold[] = R"~(
 UPDATE holds SET expires_at = $2::timestamptz WHERE id = $1 AND state = 'active')~";
 
-// Gives hold $1 of buyer $2 back at $3 (V002's stock_release).
+// Gives hold $1 of buyer $2 back at $3 (stock_release of V009: the buyer's, no order).
 inline constexpr char kReleaseHold[] =
-    "SELECT r_outcome FROM stock_release($1, $2, $3::timestamptz)";
+    "SELECT r_outcome FROM stock_release($1, $2, NULL, $3::timestamptz)";
 
 // Settles $1's OFFERED tickets whose hold is gone at $2: committed by an order → claimed;
 // expired, released or past the claim window → lapsed. Returns their ids and new status.

@@ -104,7 +104,12 @@ class Lotteries : public StockWorld {
            std::to_string(f_.Count("SELECT coalesce(sum(total), 0) FROM stock")) + "/" +
            std::to_string(f_.Count("SELECT coalesce(sum(held), 0) FROM stock")) + "/" +
            std::to_string(f_.Count("SELECT count(*) FROM holds")) + "/" +
-           std::to_string(f_.Count("SELECT count(*) FROM outbox"));
+           // Stock and entry-count announcements are coalesced and written a moment after the
+           // change that caused them (a lottery's start sets units aside, an entry counts): one
+           // may land mid-comparison, and such a change shows in the counts above anyway.
+           std::to_string(f_.Count("SELECT count(*) FROM outbox WHERE type NOT LIKE "
+                                   "'product_inventory.stock_%' AND type <> "
+                                   "'product_inventory.lottery_entries'"));
   }
 
   // The lottery room events of the stream in the outbox, in commit order.
