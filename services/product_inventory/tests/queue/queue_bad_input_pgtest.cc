@@ -143,11 +143,15 @@ TEST_CASE("queue bad input: each refusal has its code and reason and changes not
         f.Count("SELECT count(*) FROM outbox WHERE type LIKE 'product_inventory.queue_%'"),
     };
   };
-  // The first ticket's length announcement settles before the table.
+  // The length announcements settle before the table: the last one says 1 and the queue row
+  // says 1 was announced, so no coalesced announcement is still to come (an earlier "1", from
+  // before the third offer, could otherwise be followed by a "0" and a "1" mid-table).
   REQUIRE(shopcast::testing::WaitUntil(
       [&] {
         auto e = RoomEventsOf(f, stream, "queue_updated");
-        return !e.empty() && e.back().queue_updated().queue_length() == 1;
+        return !e.empty() && e.back().queue_updated().queue_length() == 1 &&
+               f.Count("SELECT count(*) FROM product_queues WHERE product_id = '" + p.id() +
+                       "' AND waiting = 1 AND announced_waiting = 1") == 1;
       },
       absl::Seconds(30)));
   const std::vector<int64_t> before = snapshot();
