@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <limits>
-#include <map>
+#include <memory>
 #include <mutex>
 #include <pqxx/result>
 #include <pqxx/transaction>
@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
@@ -131,24 +132,27 @@ v1::ReservationStatus StatusOf(HoldState state) {
   return v1::RESERVATION_STATUS_UNSPECIFIED;
 }
 
+// Entries are shared, not copied: a hot product's buyers each read the same facts, and the
+// answer (on a batcher thread) keeps them alive without copying their strings per call.
 class StockRpcs::FactsCache {
  public:
-  std::optional<ProductFacts> Get(const std::string& id, absl::Time now) {
+  std::shared_ptr<const ProductFacts> Get(const std::string& id, absl::Time now) {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = entries_.find(id);
-    if (it == entries_.end() || now - it->second.second > kFactsTtl) return std::nullopt;
+    if (it == entries_.end() || now - it->second.second > kFactsTtl) return nullptr;
     return it->second.first;
   }
-  void Put(const std::string& id, const ProductFacts& facts, absl::Time now) {
+  void Put(const std::string& id, std::shared_ptr<const ProductFacts> facts, absl::Time now) {
     std::lock_guard<std::mutex> lock(mu_);
     // Bounded: a full cache starts over (entries are a second's worth of reads anyway).
     if (entries_.size() >= 10000) entries_.clear();
-    entries_[id] = {facts, now};
+    entries_[id] = {std::move(facts), now};
   }
 
  private:
   std::mutex mu_;
-  std::map<std::string, std::pair<ProductFacts, absl::Time>> entries_;
+  absl::flat_hash_map<std::string, std::pair<std::shared_ptr<const ProductFacts>, absl::Time>>
+      entries_;
 };
 
 StockRpcs::StockRpcs(StockStore& store, ReserveBatcher& batcher, StockEvents& events,
@@ -191,7 +195,7 @@ absl::StatusOr<ProductFacts> StockRpcs::LoadFacts(const std::string& product_id)
             return std::optional<ProductFacts>(std::move(f));
           }));
   if (!facts.has_value()) return NotFound(reason::kProductNotFound, "no such product");
-  facts_->Put(product_id, *facts, absl::Now());
+  facts_->Put(product_id, std::make_shared<const ProductFacts>(*facts), absl::Now());
   return *facts;
 }
 
@@ -424,8 +428,8 @@ grpc::ServerUnaryReactor* StockRpcs::Reserve(grpc::CallbackServerContext* ctx,
   r.idempotency_key = request->idempotency_key();
   if (absl::Status s = ValidateReserve(r); !s.ok()) return finish_now(s);
 
-  if (std::optional<ProductFacts> facts = facts_->Get(r.product_id, absl::Now())) {
-    ReserveWith(ctx, reactor, std::move(r), *facts, response);
+  if (std::shared_ptr<const ProductFacts> facts = facts_->Get(r.product_id, absl::Now())) {
+    ReserveWith(ctx, reactor, std::move(r), std::move(facts), response);
     return reactor;
   }
   // The product's facts need a read: on the executor, never on a gRPC thread.
@@ -435,7 +439,8 @@ grpc::ServerUnaryReactor* StockRpcs::Reserve(grpc::CallbackServerContext* ctx,
       reactor->Finish(server::ToGrpcStatus(facts.status(), ctx));
       return;
     }
-    ReserveWith(ctx, reactor, std::move(r), *facts, response);
+    ReserveWith(ctx, reactor, std::move(r),
+                std::make_shared<const ProductFacts>(*std::move(facts)), response);
   });
   if (!queued) {
     reactor->Finish(server::ToGrpcStatus(Error(absl::StatusCode::kUnavailable, "SERVER_OVERLOADED",
@@ -446,8 +451,10 @@ grpc::ServerUnaryReactor* StockRpcs::Reserve(grpc::CallbackServerContext* ctx,
 }
 
 void StockRpcs::ReserveWith(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor,
-                            ReserveRequest request, const ProductFacts& facts,
+                            ReserveRequest request,
+                            std::shared_ptr<const ProductFacts> shared_facts,
                             v1::ReserveResponse* response) {
+  const ProductFacts& facts = *shared_facts;
   absl::Status refused;
   if (!facts.open_auction_id.empty()) {
     // The auctioned unit goes to the auction's winner (AuctionHoldHooks), whatever the
@@ -472,8 +479,9 @@ void StockRpcs::ReserveWith(grpc::CallbackServerContext* ctx, grpc::ServerUnaryR
     reactor->Finish(server::ToGrpcStatus(refused, ctx));
     return;
   }
-  batcher_.ReserveAsync(std::move(request), [this, ctx, reactor, facts,
-                                             response](absl::StatusOr<ReserveResult> result) {
+  auto answer = [this, ctx, reactor, shared_facts = std::move(shared_facts),
+                 response](absl::StatusOr<ReserveResult> result) {
+    const ProductFacts& product = *shared_facts;
     // On a batcher thread: no database work here, the product's facts are at hand.
     if (!result.ok()) {
       reactor->Finish(server::ToGrpcStatus(result.status(), ctx));
@@ -485,11 +493,11 @@ void StockRpcs::ReserveWith(grpc::CallbackServerContext* ctx, grpc::ServerUnaryR
     r->set_id(hold.id);
     r->set_product_id(hold.product_id);
     r->set_buyer_id(hold.buyer_id);
-    r->set_seller_id(facts.seller_id);
-    r->set_stream_id(facts.stream_id);
+    r->set_seller_id(product.seller_id);
+    r->set_stream_id(product.stream_id);
     r->set_quantity(hold.quantity);
-    r->mutable_unit_price()->set_amount_minor(hold.unit_price_minor.value_or(facts.price_minor));
-    r->mutable_unit_price()->set_currency(facts.currency);
+    r->mutable_unit_price()->set_amount_minor(hold.unit_price_minor.value_or(product.price_minor));
+    r->mutable_unit_price()->set_currency(product.currency);
     r->set_status(StatusOf(hold.state));
     r->set_source(v1::RESERVATION_SOURCE_DIRECT);
     product_inventory::ToProto(hold.created_at, r->mutable_created_at());
@@ -498,7 +506,8 @@ void StockRpcs::ReserveWith(grpc::CallbackServerContext* ctx, grpc::ServerUnaryR
     r->set_order_id(hold.order_id);
     *response->mutable_stock() = StockOf(result->stock);
     reactor->Finish(grpc::Status::OK);
-  });
+  };
+  batcher_.ReserveAsync(std::move(request), std::move(answer));
 }
 
 grpc::ServerUnaryReactor* StockRpcs::ReleaseReservation(

@@ -87,7 +87,7 @@ class StockRpcs {
   void Changed(const std::string& product_id) { events_.MarkDirty(product_id); }
   // Queues `request` of `caller` (whose product is `facts`) on the batcher; finishes the call.
   void ReserveWith(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor,
-                   ReserveRequest request, const ProductFacts& facts,
+                   ReserveRequest request, std::shared_ptr<const ProductFacts> facts,
                    v1::ReserveResponse* response);
 
   StockStore& store_;
