@@ -52,6 +52,15 @@ absl::Status CheckProductId(const std::string& id, absl::string_view field = "pr
   return CheckId(id, "prd", field, reason::kProductNotFound);
 }
 
+// ReleaseReservationForOrderRequest.reason: empty, or the shape V010's check accepts.
+absl::Status CheckReleaseReason(const std::string& why) {
+  bool ok = why.size() <= 64 && (why.empty() || (why[0] >= 'A' && why[0] <= 'Z'));
+  for (char c : why) ok = ok && ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_');
+  if (ok) return absl::OkStatus();
+  return InvalidArgument("reason", "RELEASE_REASON_INVALID",
+                         "reason is empty or UPPER_SNAKE_CASE, at most 64 characters");
+}
+
 absl::Status CheckHoldId(const std::string& id) {
   return CheckId(id, "res", "reservation_id", reason::kReservationNotFound);
 }
@@ -111,8 +120,11 @@ void SetSource(const Hold& hold, v1::Reservation* r) {
     case HoldSource::kQueue:
       r->set_queue_ticket_id(hold.source_ref);
       break;
+    case HoldSource::kLottery:
+      r->set_lottery_id(hold.source_ref);
+      break;
     default:
-      break;  // DIRECT names nothing; a lottery has no field of its own.
+      break;  // DIRECT names nothing.
   }
 }
 
@@ -219,6 +231,16 @@ absl::StatusOr<v1::Reservation> StockRpcs::ToReservation(const Hold& hold) {
   product_inventory::ToProto(hold.expires_at, r.mutable_expires_at());
   if (hold.settled_at) product_inventory::ToProto(*hold.settled_at, r.mutable_settled_at());
   r.set_order_id(hold.order_id.empty() ? hold.checkout_order_id : hold.order_id);
+  if (hold.state == HoldState::kReleased) {
+    // Only a release records one (V010); the engine's hold read stays on its own migrations.
+    ASSIGN_OR_RETURN(
+        std::string why,
+        db::InTransaction(store_.pool(), [&](pqxx::work& tx) -> absl::StatusOr<std::string> {
+          const pqxx::result rows = tx.exec_prepared("pi_stock_wire_release_reason", hold.id);
+          return rows.empty() ? std::string() : rows[0][0].as<std::string>();
+        }));
+    r.set_release_reason(std::move(why));
+  }
   return r;
 }
 
@@ -264,10 +286,21 @@ grpc::ServerUnaryReactor* StockRpcs::AdjustStock(grpc::CallbackServerContext* ct
     }
     const absl::Time now = store_.Now();
     const tx::AdjustmentKey key{caller.user_id, request->idempotency_key(), request->note()};
-    ASSIGN_OR_RETURN(StockLevel level, db::InTransaction(store_.pool(), [&](pqxx::work& tx) {
-                       return tx::AdjustTotal(tx, request->product_id(), request->delta(), now,
-                                              &key);
-                     }));
+    ASSIGN_OR_RETURN(
+        StockLevel level,
+        db::InTransaction(store_.pool(), [&](pqxx::work& tx) -> absl::StatusOr<StockLevel> {
+          if (request->delta() < 0 && guards_ != nullptr && !guards_->empty()) {
+            // The running sales first: their refusal names what holds the units. A retried
+            // write-off already in the ledger is refused the same way while the sale runs.
+            const std::vector<StockLevel> levels = tx::GetStock(tx, {request->product_id()}, now);
+            const int64_t available = levels.empty() ? 0 : levels[0].available;
+            for (SaleGuard* guard : *guards_) {
+              RETURN_IF_ERROR(
+                  guard->CheckWriteOff(tx, request->product_id(), -request->delta(), available));
+            }
+          }
+          return tx::AdjustTotal(tx, request->product_id(), request->delta(), now, &key);
+        }));
     Changed(request->product_id());
     *response->mutable_stock() = StockOf(level);
     return absl::OkStatus();
@@ -645,8 +678,10 @@ grpc::ServerUnaryReactor* StockRpcs::ReleaseReservationForOrder(
     v1::ReleaseReservationForOrderResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, request, response]() -> absl::Status {
     RETURN_IF_ERROR(CheckHoldId(request->reservation_id()));
-    ASSIGN_OR_RETURN(HoldChange change, store_.ReleaseForOrder(request->reservation_id(),
-                                                               request->order_id()));
+    RETURN_IF_ERROR(CheckReleaseReason(request->reason()));
+    ASSIGN_OR_RETURN(
+        HoldChange change,
+        store_.ReleaseForOrder(request->reservation_id(), request->order_id(), request->reason()));
     Changed(change.hold.product_id);
     ASSIGN_OR_RETURN(*response->mutable_reservation(), ToReservation(change.hold));
     *response->mutable_stock() = StockOf(change.stock);
