@@ -28,7 +28,10 @@ constexpr absl::string_view kTempPrefix = ".tmp-";
 // Disk trouble never stops a round: it is counted, logged with the path (ours: root + hash) and
 // the file is left for the next round.
 void LogFsError(absl::string_view op, const std::filesystem::path& path, int err) {
-  log::Warn("image_gc_error").Kv("op", op).Kv("path", path.string()).Kv("error", std::strerror(err));
+  log::Warn("image_gc_error")
+      .Kv("op", op)
+      .Kv("path", path.string())
+      .Kv("error", std::strerror(err));
 }
 
 void LogDbError(absl::string_view step, const absl::Status& s) {
@@ -101,8 +104,9 @@ RenditionCollector::RenditionCollector(const FileRenditionStore& store,
                       .Add({});
   restored_ = &prometheus::BuildCounter()
                    .Name("product_inventory_image_gc_files_restored_total")
-                   .Help("Rendition files put back: referenced again between the collector's "
-                         "two questions.")
+                   .Help(
+                       "Rendition files put back: referenced again between the collector's "
+                       "two questions.")
                    .Register(*metrics)
                    .Add({});
   errors_ = &prometheus::BuildCounter()
@@ -131,9 +135,9 @@ std::filesystem::path RenditionCollector::TrashPathOf(const RenditionKey& key) {
   }
   char hex[17];
   for (size_t i = 0; i < sizeof random; ++i) std::snprintf(hex + 2 * i, 3, "%02x", random[i]);
-  return store_.PathOf(key).parent_path() /
-         absl::StrCat(kTrashPrefix, absl::ToUnixSeconds(options_.now()), "-", hex, "-",
-                      key.ToString());
+  return store_.PathOf(key).parent_path() / absl::StrCat(kTrashPrefix,
+                                                         absl::ToUnixSeconds(options_.now()), "-",
+                                                         hex, "-", key.ToString());
 }
 
 void RenditionCollector::RemoveUnreferenced(const std::vector<RenditionKey>& keys,

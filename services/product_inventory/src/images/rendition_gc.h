@@ -63,14 +63,14 @@ struct CollectorOptions {
 
 // What one Sweep or Collect did.
 struct CollectStats {
-  int64_t files_seen = 0;   // rendition files looked at (Sweep: all; Collect: the keys)
-  int64_t candidates = 0;   // unreferenced (and old enough) at the first question
-  int64_t deleted = 0;      // rendition and stale trash files deleted
-  int64_t bytes_freed = 0;  // their sizes
-  int64_t restored = 0;     // trashed, then referenced at the second question: put back
-  int64_t lost_race = 0;    // gone when renamed: another collector had it
-  int64_t temp_deleted = 0; // stale ".tmp-*" files of writes that died
-  int64_t errors = 0;       // file system or database errors (each logged)
+  int64_t files_seen = 0;    // rendition files looked at (Sweep: all; Collect: the keys)
+  int64_t candidates = 0;    // unreferenced (and old enough) at the first question
+  int64_t deleted = 0;       // rendition and stale trash files deleted
+  int64_t bytes_freed = 0;   // their sizes
+  int64_t restored = 0;      // trashed, then referenced at the second question: put back
+  int64_t lost_race = 0;     // gone when renamed: another collector had it
+  int64_t temp_deleted = 0;  // stale ".tmp-*" files of writes that died
+  int64_t errors = 0;        // file system or database errors (each logged)
 
   CollectStats& operator+=(const CollectStats& o);
 };

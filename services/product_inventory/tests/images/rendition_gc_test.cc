@@ -11,8 +11,8 @@
 #include <catch2/catch.hpp>
 #include <condition_variable>
 #include <fstream>
-#include <map>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -193,9 +193,8 @@ TEST_CASE("rendition gc: old unreferenced files go, referenced and young ones st
   CHECK(s.files_seen == 4);
   CHECK(s.candidates == 2);
   CHECK(s.deleted == 2);
-  CHECK(s.bytes_freed ==
-        static_cast<int64_t>(sizeof("orphaned by a failed upload") - 1 +
-                             sizeof("another orphan") - 1));
+  CHECK(s.bytes_freed == static_cast<int64_t>(sizeof("orphaned by a failed upload") - 1 +
+                                              sizeof("another orphan") - 1));
   CHECK(s.restored == 0);
   CHECK(s.errors == 0);
   CHECK_FALSE(AnyTrash(w.root()));
