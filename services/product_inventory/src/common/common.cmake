@@ -6,6 +6,7 @@ add_library(product_inventory_common STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/src/common/paging.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/common/room_events.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/common/room_publish_sink.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/common/rpc_prologue.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/common/streams.cc)
 target_include_directories(product_inventory_common PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
 target_link_libraries(product_inventory_common PUBLIC

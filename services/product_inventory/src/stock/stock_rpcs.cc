@@ -17,7 +17,6 @@
 #include "catalog/pricing.h"
 #include "common/pg_time.h"
 #include "shopcast/db/transaction.h"
-#include "shopcast/ids/ids.h"
 #include "shopcast/server/status.h"
 #include "shopcast/server/unary.h"
 #include "shopcast/status/status.h"
@@ -35,17 +34,9 @@ constexpr size_t kMaxNote = 200;
 // product's buyers do not each read its row. A status change (archive) reaches Reserve within
 // it; the stock itself is always decided by the database.
 constexpr absl::Duration kFactsTtl = absl::Seconds(1);
+constexpr char kNotSalesOwner[] = "only the product's host runs its sales";
 // The newest a keyset cursor can start from (year 9999), as Unix microseconds.
 constexpr int64_t kLatestMicros = 253402300799000000;
-
-absl::Status CheckId(const std::string& id, absl::string_view prefix, absl::string_view field,
-                     absl::string_view not_found_reason) {
-  if (id.empty())
-    return InvalidArgument(field, reason::kIdRequired, absl::StrCat(field, " is required"));
-  // A malformed id names nothing: NOT_FOUND, as for an unknown one, keeps ids opaque.
-  if (!ids::IsValidId(id, prefix)) return NotFound(not_found_reason, "no such id");
-  return absl::OkStatus();
-}
 
 absl::Status CheckProductId(const std::string& id, absl::string_view field = "product_id") {
   return CheckId(id, "prd", field, reason::kProductNotFound);
@@ -53,10 +44,6 @@ absl::Status CheckProductId(const std::string& id, absl::string_view field = "pr
 
 absl::Status CheckHoldId(const std::string& id) {
   return CheckId(id, "res", "reservation_id", reason::kReservationNotFound);
-}
-
-bool IsOwnerOrAdmin(const auth::Caller& caller, const ProductFacts& facts) {
-  return caller.user_id == facts.seller_id || caller.role == auth::Role::kAdmin;
 }
 
 // Engine states a ListMyReservations status filter selects.
@@ -158,18 +145,13 @@ StockRpcs::StockRpcs(StockStore& store, ReserveBatcher& batcher, StockEvents& ev
     : store_(store),
       batcher_(batcher),
       events_(events),
-      verifier_(verifier),
-      revoked_(revoked),
+      callers_(verifier, revoked),
       page_tokens_(page_tokens),
       executor_(executor),
       checkout_lookup_(std::move(checkout_lookup)),
       facts_(std::make_unique<FactsCache>()) {}
 
 StockRpcs::~StockRpcs() = default;
-
-absl::StatusOr<auth::Caller> StockRpcs::Authenticate(const grpc::CallbackServerContext& ctx) const {
-  return auth::AuthenticateCaller(ctx, verifier_, revoked_, absl::Now());
-}
 
 absl::StatusOr<ProductFacts> StockRpcs::LoadFacts(const std::string& product_id) {
   ASSIGN_OR_RETURN(
@@ -241,8 +223,8 @@ grpc::ServerUnaryReactor* StockRpcs::AdjustStock(grpc::CallbackServerContext* ct
                                                  const v1::AdjustStockRequest* request,
                                                  v1::AdjustStockResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(auth::Caller caller, Authenticate(*ctx));
-    RETURN_IF_ERROR(auth::RequireRole(caller, auth::Role::kHost));
+    // The owner's prologue in two parts: the request is checked before the product is read.
+    ASSIGN_OR_RETURN(auth::Caller caller, callers_.AuthenticateAs(*ctx, auth::Role::kHost));
     RETURN_IF_ERROR(CheckProductId(request->product_id()));
     if (request->delta() == 0) {
       return InvalidArgument("delta", reason::kDeltaZero, "delta must not be 0");
@@ -255,9 +237,8 @@ grpc::ServerUnaryReactor* StockRpcs::AdjustStock(grpc::CallbackServerContext* ct
     }
     RETURN_IF_ERROR(ValidateIdempotencyKey(request->idempotency_key()));
     ASSIGN_OR_RETURN(ProductFacts facts, LoadFacts(request->product_id()));
-    if (!IsOwnerOrAdmin(caller, facts)) {
-      return PermissionDenied("NOT_PRODUCT_OWNER", "only the product's host changes its stock");
-    }
+    RETURN_IF_ERROR(
+        RequireProductOwner(caller, facts.seller_id, "only the product's host changes its stock"));
     const absl::Time now = store_.Now();
     const tx::AdjustmentKey key{caller.user_id, request->idempotency_key(), request->note()};
     ASSIGN_OR_RETURN(StockLevel level, db::InTransaction(store_.pool(), [&](pqxx::work& tx) {
@@ -271,10 +252,6 @@ grpc::ServerUnaryReactor* StockRpcs::AdjustStock(grpc::CallbackServerContext* ct
 }
 
 namespace {
-
-absl::Duration DurationOf(const google::protobuf::Duration& d) {
-  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
-}
 
 absl::Time TimeOf(const google::protobuf::Timestamp& t) {
   return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
@@ -343,13 +320,11 @@ grpc::ServerUnaryReactor* StockRpcs::ScheduleFlashSale(
     grpc::CallbackServerContext* ctx, const v1::ScheduleFlashSaleRequest* request,
     v1::ScheduleFlashSaleResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(auth::Caller caller, Authenticate(*ctx));
-    RETURN_IF_ERROR(auth::RequireRole(caller, auth::Role::kHost));
-    RETURN_IF_ERROR(CheckProductId(request->product_id()));
-    ASSIGN_OR_RETURN(ProductFacts facts, LoadFacts(request->product_id()));
-    if (!IsOwnerOrAdmin(caller, facts)) {
-      return PermissionDenied("NOT_PRODUCT_OWNER", "only the product's host runs its sales");
-    }
+    auto load_facts = [this](const std::string& id) { return LoadFacts(id); };
+    ASSIGN_OR_RETURN(OwnerCall<ProductFacts> call,
+                     OwnerPrologue<ProductFacts>(callers_, *ctx, request->product_id(),
+                                                 load_facts, kNotSalesOwner));
+    const ProductFacts& facts = call.facts;
     if (facts.sale_mode != v1::SALE_MODE_FIXED_PRICE) {
       return Error(absl::StatusCode::kFailedPrecondition, "PRODUCT_IS_AUCTION",
                    "flash sales are for fixed-price products");
@@ -379,13 +354,10 @@ grpc::ServerUnaryReactor* StockRpcs::EndFlashSale(grpc::CallbackServerContext* c
                                                   const v1::EndFlashSaleRequest* request,
                                                   v1::EndFlashSaleResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(auth::Caller caller, Authenticate(*ctx));
-    RETURN_IF_ERROR(auth::RequireRole(caller, auth::Role::kHost));
-    RETURN_IF_ERROR(CheckProductId(request->product_id()));
-    ASSIGN_OR_RETURN(ProductFacts facts, LoadFacts(request->product_id()));
-    if (!IsOwnerOrAdmin(caller, facts)) {
-      return PermissionDenied("NOT_PRODUCT_OWNER", "only the product's host runs its sales");
-    }
+    auto load_facts = [this](const std::string& id) { return LoadFacts(id); };
+    RETURN_IF_ERROR(OwnerPrologue<ProductFacts>(callers_, *ctx, request->product_id(),
+                                                load_facts, kNotSalesOwner)
+                        .status());
     const absl::Time now = pg::Truncate(store_.Now());
     ASSIGN_OR_RETURN(StockLevel level, db::InTransaction(store_.pool(), [&](pqxx::work& tx) {
                        return tx::EndFlashSale(tx, request->product_id(), now);
@@ -407,7 +379,7 @@ grpc::ServerUnaryReactor* StockRpcs::Reserve(grpc::CallbackServerContext* ctx,
     reactor->Finish(server::ToGrpcStatus(s, ctx));
     return reactor;
   };
-  absl::StatusOr<auth::Caller> caller = Authenticate(*ctx);
+  absl::StatusOr<auth::Caller> caller = callers_.Authenticate(*ctx);
   if (!caller.ok()) return finish_now(caller.status());
   if (absl::Status s = CheckProductId(request->product_id()); !s.ok()) {
     return finish_now(s);
@@ -505,7 +477,7 @@ grpc::ServerUnaryReactor* StockRpcs::ReleaseReservation(
     grpc::CallbackServerContext* ctx, const v1::ReleaseReservationRequest* request,
     v1::ReleaseReservationResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(auth::Caller caller, Authenticate(*ctx));
+    ASSIGN_OR_RETURN(auth::Caller caller, callers_.Authenticate(*ctx));
     RETURN_IF_ERROR(CheckHoldId(request->reservation_id()));
     ASSIGN_OR_RETURN(HoldChange change, store_.Release(request->reservation_id(), caller.user_id));
     Changed(change.hold.product_id);
@@ -518,7 +490,7 @@ grpc::ServerUnaryReactor* StockRpcs::GetReservation(grpc::CallbackServerContext*
                                                     const v1::GetReservationRequest* request,
                                                     v1::GetReservationResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(auth::Caller caller, Authenticate(*ctx));
+    ASSIGN_OR_RETURN(auth::Caller caller, callers_.Authenticate(*ctx));
     RETURN_IF_ERROR(CheckHoldId(request->reservation_id()));
     ASSIGN_OR_RETURN(Hold hold, store_.GetHold(request->reservation_id()));
     ASSIGN_OR_RETURN(v1::Reservation r, ToReservation(hold));
@@ -535,7 +507,7 @@ grpc::ServerUnaryReactor* StockRpcs::ListMyReservations(
     grpc::CallbackServerContext* ctx, const v1::ListMyReservationsRequest* request,
     v1::ListMyReservationsResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(auth::Caller caller, Authenticate(*ctx));
+    ASSIGN_OR_RETURN(auth::Caller caller, callers_.Authenticate(*ctx));
     for (int s : request->statuses()) {
       if (s < v1::RESERVATION_STATUS_HELD || s > v1::RESERVATION_STATUS_EXPIRED) {
         return InvalidArgument("statuses", "STATUS_INVALID", "unknown reservation status");
