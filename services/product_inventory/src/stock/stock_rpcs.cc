@@ -14,12 +14,12 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "common/paging.h"
-#include "catalog/pricing.h"
 #include "common/pg_time.h"
 #include "shopcast/db/transaction.h"
 #include "shopcast/server/status.h"
 #include "shopcast/server/unary.h"
 #include "shopcast/status/status.h"
+#include "stock/flash_sale_validation.h"
 #include "stock/pg_values.h"
 #include "stock/stock_proto.h"
 #include "stock/stock_tx.h"
@@ -251,71 +251,6 @@ grpc::ServerUnaryReactor* StockRpcs::AdjustStock(grpc::CallbackServerContext* ct
   });
 }
 
-namespace {
-
-absl::Time TimeOf(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
-
-absl::Status BadSale(absl::string_view field, absl::string_view message) {
-  return InvalidArgument(absl::StrCat("sale.", field), reason::kFlashSaleInvalid, message);
-}
-
-// The sale `request` asks for on a product sold as `facts`, with the window made absolute
-// against `now`. INVALID_ARGUMENT/FLASH_SALE_INVALID naming the field otherwise.
-absl::StatusOr<FlashSale> SaleOf(const v1::ScheduleFlashSaleRequest& request,
-                                 const ProductFacts& facts, absl::Time now) {
-  const v1::FlashSale& in = request.sale();
-  FlashSale sale;
-  sale.price_minor = in.deal_price().amount_minor();
-  sale.currency = in.deal_price().currency();
-  if (sale.currency != facts.currency) {
-    return BadSale("deal_price.currency", "the deal is in the product's currency");
-  }
-  if (sale.price_minor <= 0 || sale.price_minor >= facts.price_minor) {
-    return BadSale("deal_price", "the deal price must be positive and below the regular price");
-  }
-  const catalog::CurrencyRule* currency = catalog::FindCurrency(sale.currency);
-  if (currency != nullptr && sale.price_minor % currency->step != 0) {
-    return BadSale("deal_price", "the deal price must be a whole number of the currency's step");
-  }
-  sale.stock_cap = in.stock_cap();
-  sale.per_user_cap = in.per_user_cap();
-  if (sale.per_user_cap < 0 || sale.per_user_cap > kMaxPerUserLimit) {
-    return BadSale("per_user_cap", "the per-buyer cap must be between 0 (none) and 1000");
-  }
-  if (in.has_opens_at()) {
-    sale.opens_at = pg::Truncate(TimeOf(in.opens_at()));
-    // A minute of grace for a client's clock; a week ahead at most.
-    if (sale.opens_at < now - absl::Minutes(1) || sale.opens_at > now + absl::Hours(24 * 7)) {
-      return BadSale("opens_at", "the sale opens within the next 7 days");
-    }
-    sale.opens_at = std::max(sale.opens_at, now);
-  } else {
-    const absl::Duration countdown = DurationOf(request.countdown());
-    if (countdown < absl::ZeroDuration() || countdown > absl::Hours(1)) {
-      return InvalidArgument("countdown", reason::kFlashSaleInvalid,
-                             "the countdown is 0 to 1 hour");
-    }
-    sale.opens_at = pg::Truncate(now + countdown);
-  }
-  if (in.has_closes_at()) {
-    sale.closes_at = pg::Truncate(TimeOf(in.closes_at()));
-  } else {
-    sale.closes_at = pg::Truncate(sale.opens_at + DurationOf(request.duration()));
-  }
-  const absl::Duration length = sale.closes_at - sale.opens_at;
-  if (length < absl::Seconds(10) || length > absl::Hours(24)) {
-    return in.has_closes_at()
-               ? BadSale("closes_at", "the sale runs 10 seconds to 24 hours")
-               : InvalidArgument("duration", reason::kFlashSaleInvalid,
-                                 "the sale runs 10 seconds to 24 hours");
-  }
-  return sale;
-}
-
-}  // namespace
-
 grpc::ServerUnaryReactor* StockRpcs::ScheduleFlashSale(
     grpc::CallbackServerContext* ctx, const v1::ScheduleFlashSaleRequest* request,
     v1::ScheduleFlashSaleResponse* response) {
@@ -334,7 +269,7 @@ grpc::ServerUnaryReactor* StockRpcs::ScheduleFlashSale(
                    "only a listed product can have a flash sale");
     }
     const absl::Time now = pg::Truncate(store_.Now());
-    ASSIGN_OR_RETURN(FlashSale sale, SaleOf(*request, facts, now));
+    ASSIGN_OR_RETURN(FlashSale sale, SaleOf(*request, {facts.price_minor, facts.currency}, now));
     ASSIGN_OR_RETURN(StockLevel level, db::InTransaction(store_.pool(), [&](pqxx::work& tx)
                                                              -> absl::StatusOr<StockLevel> {
       const std::vector<StockLevel> current = tx::GetStock(tx, {request->product_id()}, now);
@@ -574,13 +509,10 @@ grpc::ServerUnaryReactor* StockRpcs::LockReservationForCheckout(
     v1::LockReservationForCheckoutResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, request, response]() -> absl::Status {
     RETURN_IF_ERROR(CheckHoldId(request->reservation_id()));
-    if (request->order_id().empty()) {
-      return InvalidArgument("order_id", reason::kIdRequired, "order_id is required");
-    }
-    const absl::Duration lock = absl::Seconds(request->lock_duration().seconds()) +
-                                absl::Nanoseconds(request->lock_duration().nanos());
-    ASSIGN_OR_RETURN(HoldChange change, store_.LockForCheckout(request->reservation_id(),
-                                                               request->order_id(), lock));
+    // The store refuses an empty order_id (INVALID_ARGUMENT ID_REQUIRED) and a lock off range.
+    ASSIGN_OR_RETURN(HoldChange change,
+                     store_.LockForCheckout(request->reservation_id(), request->order_id(),
+                                            DurationOf(request->lock_duration())));
     ASSIGN_OR_RETURN(*response->mutable_reservation(), ToReservation(change.hold));
     return absl::OkStatus();
   });
@@ -591,9 +523,6 @@ grpc::ServerUnaryReactor* StockRpcs::CommitReservation(grpc::CallbackServerConte
                                                        v1::CommitReservationResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, request, response]() -> absl::Status {
     RETURN_IF_ERROR(CheckHoldId(request->reservation_id()));
-    if (request->order_id().empty()) {
-      return InvalidArgument("order_id", reason::kIdRequired, "order_id is required");
-    }
     ASSIGN_OR_RETURN(HoldChange change,
                      store_.Commit(request->reservation_id(), request->order_id()));
     Changed(change.hold.product_id);
@@ -622,9 +551,6 @@ grpc::ServerUnaryReactor* StockRpcs::ReturnCommittedStock(
     v1::ReturnCommittedStockResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, request, response]() -> absl::Status {
     RETURN_IF_ERROR(CheckHoldId(request->reservation_id()));
-    if (request->order_id().empty()) {
-      return InvalidArgument("order_id", reason::kIdRequired, "order_id is required");
-    }
     ASSIGN_OR_RETURN(HoldChange change,
                      store_.ReturnCommittedStock(request->reservation_id(), request->order_id()));
     Changed(change.hold.product_id);
