@@ -34,6 +34,7 @@
 #include "pins/pins_sql.h"
 #include "pins/pins_store.h"
 #include "auctions/auction_closer.h"
+#include "auctions/auction_guard.h"
 #include "auctions/auction_rpcs.h"
 #include "auctions/auction_sql.h"
 #include "auctions/auction_store.h"
@@ -55,6 +56,7 @@
 #include "stock/stock_wire_sql.h"
 #include "lottery/entry_events.h"
 #include "lottery/lottery_drawer.h"
+#include "lottery/lottery_guard.h"
 #include "lottery/lottery_rpcs.h"
 #include "lottery/lottery_sql.h"
 #include "lottery/lottery_store.h"
@@ -101,6 +103,9 @@ struct App::Parts {
   StockHooks* stock_hooks = nullptr;
   // Set by the product_images area; the catalogue fills Product.images through it.
   ImageHooks* image_hooks = nullptr;
+  // Filled by the auctions and lottery areas; the catalogue (archive, update) and the stock
+  // (write-offs) ask each. Complete before the service serves.
+  SaleGuards sale_guards;
 
   // ---- area parts: catalog ----
   std::unique_ptr<catalog::CatalogStore> catalog_store;
@@ -122,6 +127,7 @@ struct App::Parts {
   std::unique_ptr<auctions::AuctionStore> auction_store;
   std::unique_ptr<auctions::AuctionRpcs> auction_rpcs;
   std::unique_ptr<auctions::AuctionCloser> auction_closer;
+  std::unique_ptr<auctions::AuctionGuard> auction_guard;
 
   // ---- area parts: pins ----
   std::unique_ptr<pins::PinsStore> pins_store;
@@ -142,6 +148,7 @@ struct App::Parts {
   std::unique_ptr<lottery::EntryEvents> lottery_entry_events;
   std::unique_ptr<lottery::LotteryRpcs> lottery_rpcs;
   std::unique_ptr<lottery::LotteryDrawer> lottery_drawer;
+  std::unique_ptr<lottery::LotteryGuard> lottery_guard;
   // ---- area parts: queue ----
   std::unique_ptr<queue::QueueStore> queue_store;
   std::unique_ptr<queue::QueueEvents> queue_events;
@@ -290,7 +297,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   catalog_options.pricing.buy_now_min_premium_percent = config.buy_now_min_premium_percent;
   catalog_options.pricing.buy_now_suggest_multiplier = config.buy_now_suggest_multiplier;
   p->catalog_store =
-      std::make_unique<catalog::CatalogStore>(*p->pool, new_id, p->stock_hooks, p->image_hooks);
+      std::make_unique<catalog::CatalogStore>(*p->pool, new_id, p->stock_hooks, p->image_hooks,
+                                              &p->sale_guards);
   p->catalog_rpcs = std::make_unique<catalog::CatalogRpcs>(
       *p->catalog_store, *p->verifier, &p->revoked, *p->page_tokens, executor, catalog_options);
 
@@ -306,6 +314,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
                          catalog_store->GetProfile(out->product().shipping_profile_id()));
         return absl::OkStatus();
       });
+  p->stock_rpcs->SetSaleGuards(&p->sale_guards);
 
   // ---- area wiring: auctions ----
   p->auction_store = std::make_unique<auctions::AuctionStore>(*p->pool, new_id, p->auction_hooks);
@@ -313,6 +322,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
                                                             &p->revoked, *p->page_tokens, executor);
   p->auction_closer =
       std::make_unique<auctions::AuctionCloser>(*p->auction_store, config.auction_close_interval);
+  p->auction_guard = std::make_unique<auctions::AuctionGuard>();
+  p->sale_guards.push_back(p->auction_guard.get());
   // After the stream directory's handler: the end is recorded before the stream's auctions close.
   p->event_sink->AddHandler([store = p->auction_store.get()](
                                 pqxx::work& tx, const common::v1::Event& event, absl::Time now) {
@@ -377,6 +388,14 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
                                              *p->verifier, &p->revoked, *p->page_tokens, executor);
   p->lottery_drawer =
       std::make_unique<lottery::LotteryDrawer>(*p->lottery_store, config.lottery_draw_interval);
+  p->lottery_guard = std::make_unique<lottery::LotteryGuard>();
+  p->sale_guards.push_back(p->lottery_guard.get());
+  // After the stream directory's handler: the end is recorded before the stream's lotteries
+  // are drawn or cancelled, in the same transaction.
+  p->event_sink->AddHandler([store = p->lottery_store.get()](
+                                pqxx::work& tx, const common::v1::Event& event, absl::Time now) {
+    return store->OnPeerEvent(tx, event, now);
+  });
   // ---- area wiring: queue ----
   // On the stock clock: offers are holds, and holds expire by it.
   p->queue_store = std::make_unique<queue::QueueStore>(*p->pool, stock_clock, new_id);

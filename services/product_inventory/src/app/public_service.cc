@@ -73,6 +73,7 @@ SHOPCAST_PI_FORWARD(lottery, EnterLottery)
 SHOPCAST_PI_FORWARD(lottery, GetLottery)
 SHOPCAST_PI_FORWARD(lottery, ListLotteries)
 SHOPCAST_PI_FORWARD(lottery, DrawLottery)
+SHOPCAST_PI_FORWARD(lottery, CancelLottery)
 // ---- queue ----
 SHOPCAST_PI_FORWARD(queue, ConfigureQueue)
 SHOPCAST_PI_FORWARD(queue, Enqueue)

@@ -116,6 +116,7 @@ class PublicService : public v1::ProductInventoryService::CallbackService {
   SHOPCAST_PI_UNARY(GetLottery);
   SHOPCAST_PI_UNARY(ListLotteries);
   SHOPCAST_PI_UNARY(DrawLottery);
+  SHOPCAST_PI_UNARY(CancelLottery);
   // ---- queue ----
   SHOPCAST_PI_UNARY(ConfigureQueue);
   SHOPCAST_PI_UNARY(Enqueue);

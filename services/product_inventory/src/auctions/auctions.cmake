@@ -4,6 +4,7 @@
 # auctions_rules' pure functions; the store and RPCs run in the App's pg tests.
 add_library(product_inventory_auctions STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/src/auctions/auction_closer.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/auctions/auction_guard.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/auctions/auction_model.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/auctions/auction_rpcs.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/auctions/auction_sql.cc

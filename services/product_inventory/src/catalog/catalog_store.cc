@@ -247,8 +247,9 @@ Page<T> CutPage(std::vector<T> items, int limit,
 
 }  // namespace
 
-CatalogStore::CatalogStore(db::Pool& pool, IdMaker new_id, StockHooks* stock, ImageHooks* images)
-    : pool_(pool), new_id_(std::move(new_id)), stock_(stock), images_(images) {}
+CatalogStore::CatalogStore(db::Pool& pool, IdMaker new_id, StockHooks* stock, ImageHooks* images,
+                           const SaleGuards* guards)
+    : pool_(pool), new_id_(std::move(new_id)), stock_(stock), images_(images), guards_(guards) {}
 
 // ---- product types ----
 
@@ -621,6 +622,14 @@ absl::StatusOr<v1::Product> CatalogStore::UpdateProduct(const auth::Caller& call
         merged.set_stream_id(update.stream_id());
       }
     }
+    // A running auction's or lottery's refusal comes first: it is why, whatever else is wrong.
+    if (guards_ != nullptr) {
+      for (SaleGuard* guard : *guards_) {
+        RETURN_IF_ERROR(merged.status() == v1::PRODUCT_STATUS_ARCHIVED
+                            ? guard->CheckArchive(tx, current.id())
+                            : guard->CheckUpdate(tx, current, merged));
+      }
+    }
     if (merged.stream_id() != current.stream_id() && !merged.stream_id().empty() &&
         ids::IsValidId(merged.stream_id(), "str")) {
       RETURN_IF_ERROR(CheckStream(tx, caller, current.seller_id(), merged.stream_id()));
@@ -674,6 +683,11 @@ absl::StatusOr<v1::Product> CatalogStore::ArchiveProduct(const auth::Caller& cal
     }
     RETURN_IF_ERROR(FillStock(tx, stock_, images_, {&product}));
     if (product.status() == v1::PRODUCT_STATUS_ARCHIVED) return product;  // idempotent
+    // Under the product's row lock, which an auction's or lottery's start also takes: a start
+    // and an archive never both succeed.
+    if (guards_ != nullptr) {
+      for (SaleGuard* guard : *guards_) RETURN_IF_ERROR(guard->CheckArchive(tx, product.id()));
+    }
     product.set_status(v1::PRODUCT_STATUS_ARCHIVED);
     product.set_version(product.version() + 1);
     ToProto(now, product.mutable_updated_at());

@@ -47,8 +47,10 @@ inline constexpr int kIdAttempts = 5;
 class CatalogStore {
  public:
   // `stock` may be null (no stock area): products then carry no Stock; `images` likewise for
-  // Product.images.
-  CatalogStore(db::Pool& pool, IdMaker new_id, StockHooks* stock, ImageHooks* images = nullptr);
+  // Product.images. `guards` (may be null; the App's list, filled before serving) refuse an
+  // archive or update that would break a running auction or lottery.
+  CatalogStore(db::Pool& pool, IdMaker new_id, StockHooks* stock, ImageHooks* images = nullptr,
+               const SaleGuards* guards = nullptr);
 
   // ---- product types (admin-only checks are the caller's) ----
   absl::StatusOr<v1::ProductType> CreateType(v1::ProductType type, absl::Time now);
@@ -114,6 +116,7 @@ class CatalogStore {
   IdMaker new_id_;
   StockHooks* stock_;
   ImageHooks* images_;
+  const SaleGuards* guards_;
 };
 
 }  // namespace shopcast::product_inventory::catalog

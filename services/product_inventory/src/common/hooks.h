@@ -63,6 +63,27 @@ class AuctionHooks {
   virtual void HoldCommitted(const std::string& product_id) = 0;
 };
 
+// A running sale (an open auction, a running lottery) refusing product and stock changes that
+// would break it. Each area that promises units implements one; the App lists them
+// (SaleGuards) and the catalogue and the stock call every one in the transaction of the
+// change, after reading the product, so the change and the check see one state. Each returns
+// OK or FAILED_PRECONDITION with the area's reason (AUCTION_IN_PROGRESS, LOTTERY_IN_PROGRESS).
+class SaleGuard {
+ public:
+  virtual ~SaleGuard() = default;
+  // ArchiveProduct (and UpdateProduct to ARCHIVED) of `product_id`.
+  virtual absl::Status CheckArchive(pqxx::work& tx, const std::string& product_id) = 0;
+  // UpdateProduct: `after` replaces `before` (not archiving; that is CheckArchive).
+  virtual absl::Status CheckUpdate(pqxx::work& tx, const v1::Product& before,
+                                   const v1::Product& after) = 0;
+  // AdjustStock removing `units` (> 0) of `product_id`, which has `available` available now.
+  virtual absl::Status CheckWriteOff(pqxx::work& tx, const std::string& product_id, int64_t units,
+                                     int64_t available) = 0;
+};
+
+// The guards the App wired; filled before the service serves, read-only after.
+using SaleGuards = std::vector<SaleGuard*>;
+
 // The product_images area's part in the catalogue's reads: Product.images of each product
 // (catalogue products carry none without it).
 class ImageHooks {

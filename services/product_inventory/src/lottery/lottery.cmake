@@ -1,10 +1,12 @@
-# lottery: StartLottery, EnterLottery, GetLottery, ListLotteries, DrawLottery over PostgreSQL
-# (migrations/V008): units set aside from the stock at start, entries once per user under the
+# lottery: StartLottery, EnterLottery, GetLottery, ListLotteries, DrawLottery, CancelLottery
+# over PostgreSQL (migrations/V008, V010): units set aside from the stock at start, entries once per user under the
 # lottery's share lock, the drawer that draws on time on exactly one replica (SKIP LOCKED), the
-# coalesced entry-count room events. The draw itself is lottery_rules' pure function.
+# coalesced entry-count room events, the guard that keeps a running lottery's product and units
+# (LotteryGuard), stream end. The draw itself is lottery_rules' pure function.
 add_library(product_inventory_lottery STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/src/lottery/entry_events.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/lottery/lottery_drawer.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/lottery/lottery_guard.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/lottery/lottery_rpcs.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/lottery/lottery_sql.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/lottery/lottery_store.cc)

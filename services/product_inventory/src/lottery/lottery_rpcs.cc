@@ -138,4 +138,15 @@ grpc::ServerUnaryReactor* LotteryRpcs::DrawLottery(grpc::CallbackServerContext* 
   });
 }
 
+grpc::ServerUnaryReactor* LotteryRpcs::CancelLottery(grpc::CallbackServerContext* ctx,
+                                                     const v1::CancelLotteryRequest* request,
+                                                     v1::CancelLotteryResponse* response) {
+  return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
+    ASSIGN_OR_RETURN(auth::Caller caller, callers_.AuthenticateAs(*ctx, auth::Role::kHost));
+    RETURN_IF_ERROR(CheckId(request->lottery_id(), "lot", "lottery_id", "LOTTERY_NOT_FOUND"));
+    ASSIGN_OR_RETURN(*response->mutable_lottery(), store_.Cancel(caller, request->lottery_id()));
+    return absl::OkStatus();
+  });
+}
+
 }  // namespace shopcast::product_inventory::lottery

@@ -1,6 +1,7 @@
 #pragma once
 
-// The lotteries' RPCs: StartLottery, EnterLottery, GetLottery, ListLotteries, DrawLottery.
+// The lotteries' RPCs: StartLottery, EnterLottery, GetLottery, ListLotteries, DrawLottery,
+// CancelLottery.
 // Each authenticates the caller, checks the request's shape and runs its store work on the
 // executor (the store blocks on PostgreSQL); errors carry a reason.
 
@@ -32,6 +33,7 @@ class LotteryRpcs {
   SHOPCAST_PI_LOTTERY_RPC(GetLottery);
   SHOPCAST_PI_LOTTERY_RPC(ListLotteries);
   SHOPCAST_PI_LOTTERY_RPC(DrawLottery);
+  SHOPCAST_PI_LOTTERY_RPC(CancelLottery);
 
  private:
   LotteryStore& store_;

@@ -20,6 +20,10 @@ std::vector<std::pair<std::string, std::string>> PreparedStatements() {
       {"pi_lot_entrants", kEntrants},
       {"pi_lot_mark_winner", kMarkWinner},
       {"pi_lot_winners", kWinners},
+      {"pi_lot_mark_cancelled", kMarkCancelled},
+      {"pi_lot_cancel_entries", kCancelEntries},
+      {"pi_lot_lock_running_of_stream", kLockRunningOfStream},
+      {"pi_lot_running_units_of_product", kRunningUnitsOfProduct},
   };
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
-// The lottery area's SQL (V008__lotteries.sql), prepared on every pooled connection.
+// The lottery area's SQL (V008__lotteries.sql, V010's cancellations), prepared on every pooled
+// connection.
 
 #include <string>
 #include <utility>
@@ -9,11 +10,12 @@
 namespace shopcast::product_inventory::lottery::sql {
 
 // The columns every lottery read selects, in the order LotteryFromRow expects.
-#define SHOPCAST_PI_LOTTERY_COLUMNS                                                            \
-  "id, product_id, coalesce(stream_id, ''), seller_id, status, units, unit_price_minor, "      \
-  "currency, ts_to_us(opens_at), ts_to_us(closes_at), winner_hold_seconds, seed, commitment, " \
-  "coalesce(entrant_count, -1), coalesce(entrants_digest, ''::bytea), "                        \
-  "coalesce(winner_count, 0), coalesce(ts_to_us(drawn_at), 0), version, ts_to_us(created_at)"
+#define SHOPCAST_PI_LOTTERY_COLUMNS                                                             \
+  "id, product_id, coalesce(stream_id, ''), seller_id, status, units, unit_price_minor, "       \
+  "currency, ts_to_us(opens_at), ts_to_us(closes_at), winner_hold_seconds, seed, commitment, "  \
+  "coalesce(entrant_count, -1), coalesce(entrants_digest, ''::bytea), "                         \
+  "coalesce(winner_count, 0), coalesce(ts_to_us(drawn_at), 0), version, ts_to_us(created_at), " \
+  "coalesce(ts_to_us(cancelled_at), 0), coalesce(cancel_reason, '')"
 
 // The product a lottery is started for; FOR SHARE so it cannot change under the start.
 inline constexpr char kLockProduct[] = R"~(
@@ -55,6 +57,25 @@ inline constexpr char kMarkDrawn[] = R"~(
 UPDATE lotteries SET status = 2, entrant_count = $2, entrants_digest = $3, winner_count = $4,
   drawn_at = us_to_ts($5), version = version + 1
 WHERE id = $1 RETURNING version)~";
+
+// A cancellation (V010): status 3 and why; the entries are marked by kCancelEntries.
+inline constexpr char kMarkCancelled[] = R"~(
+UPDATE lotteries SET status = 3, cancelled_at = us_to_ts($2), cancel_reason = $3,
+  version = version + 1
+WHERE id = $1 RETURNING version)~";
+
+inline constexpr char kCancelEntries[] =
+    "UPDATE lottery_entries SET cancelled_at = us_to_ts($2) WHERE lottery_id = $1";
+
+// stream_ended: every running lottery of the stream, locked in id order (two deliveries, or a
+// drawer, never deadlock with this); an entry in flight (FOR SHARE) is waited for.
+inline constexpr char kLockRunningOfStream[] =
+    "SELECT " SHOPCAST_PI_LOTTERY_COLUMNS
+    " FROM lotteries WHERE stream_id = $1 AND status = 1 ORDER BY id FOR UPDATE";
+
+// The guard's look: the product's running lottery and the units it set aside.
+inline constexpr char kRunningUnitsOfProduct[] =
+    "SELECT id, units FROM lotteries WHERE product_id = $1 AND status = 1";
 
 inline constexpr char kList[] = "SELECT " SHOPCAST_PI_LOTTERY_COLUMNS
                                 " FROM lotteries WHERE stream_id = $1"

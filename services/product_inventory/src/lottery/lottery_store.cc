@@ -15,6 +15,7 @@
 #include "shopcast/db/transaction.h"
 #include "shopcast/log/log.h"
 #include "shopcast/status/status.h"
+#include "shopcast/video_ingest/v1/video_ingest.pb.h"
 #include "stock/stock_tx.h"
 
 namespace shopcast::product_inventory::lottery {
@@ -24,6 +25,9 @@ namespace rp = ::shopcast::realtime_push::v1;
 
 constexpr int kRunning = 1;
 constexpr int kDrawn = 2;
+constexpr int kCancelled = 3;
+
+constexpr char kStreamEnded[] = "video_ingest.stream_ended";
 
 // A lottery row as stored.
 struct Record {
@@ -32,6 +36,7 @@ struct Record {
   std::string stream_id;
   std::string seller_id;
   bool drawn = false;
+  bool cancelled = false;
   int32_t units = 0;
   int64_t unit_price_minor = 0;
   std::string currency;
@@ -46,6 +51,8 @@ struct Record {
   absl::Time drawn_at;
   int64_t version = 0;
   absl::Time created_at;
+  absl::Time cancelled_at;  // cancelled only
+  std::string cancel_reason;
 };
 
 pqxx::binarystring Blob(const std::string& bytes) {
@@ -66,6 +73,7 @@ Record FromRow(const pqxx::row& r) {
   l.stream_id = r[2].as<std::string>();
   l.seller_id = r[3].as<std::string>();
   l.drawn = r[4].as<int>() == kDrawn;
+  l.cancelled = r[4].as<int>() == kCancelled;
   l.units = r[5].as<int32_t>();
   l.unit_price_minor = r[6].as<int64_t>();
   l.currency = r[7].as<std::string>();
@@ -81,11 +89,15 @@ Record FromRow(const pqxx::row& r) {
   if (drawn_us != 0) l.drawn_at = FromMicros(drawn_us);
   l.version = r[17].as<int64_t>();
   l.created_at = FromMicros(r[18].as<int64_t>());
+  const int64_t cancelled_us = r[19].as<int64_t>();
+  if (cancelled_us != 0) l.cancelled_at = FromMicros(cancelled_us);
+  l.cancel_reason = r[20].as<std::string>();
   return l;
 }
 
 v1::LotteryStatus StatusAt(const Record& l, absl::Time now) {
   if (l.drawn) return v1::LOTTERY_STATUS_DRAWN;
+  if (l.cancelled) return v1::LOTTERY_STATUS_CANCELLED;
   if (now < l.opens_at) return v1::LOTTERY_STATUS_SCHEDULED;
   if (now < l.closes_at) return v1::LOTTERY_STATUS_OPEN;
   return v1::LOTTERY_STATUS_CLOSED;
@@ -125,6 +137,10 @@ v1::Lottery LotteryToProto(pqxx::work& tx, const Record& l, const auth::Caller* 
   if (caller != nullptr) {
     out.set_entered(!tx.exec_prepared("pi_lot_select_entry", l.id, caller->user_id).empty());
   }
+  if (l.cancelled) {
+    ToProto(l.cancelled_at, out.mutable_cancelled_at());
+    out.set_cancel_reason(l.cancel_reason);
+  }
   if (!l.drawn) {
     out.set_entrant_count(CountEntries(tx, l.id));
     return out;
@@ -160,6 +176,7 @@ rp::LotteryState RoomStateOf(const Record& l, int64_t entrant_count) {
   s.set_commitment_hex(lottery_rules::ToHex(l.commitment));
   s.set_entrant_count(entrant_count);
   s.set_drawn(l.drawn);
+  s.set_cancelled(l.cancelled);
   s.set_version(l.version);
   return s;
 }
@@ -241,6 +258,31 @@ absl::Status FinishDraw(pqxx::work& tx, Record& l, absl::Time now) {
   d->set_entrants_digest_hex(lottery_rules::ToHex(l.entrants_digest));
   Announce(tx, l, "lottery_drawn", std::move(event), now);
   return absl::OkStatus();
+}
+
+// Calls off `l` (locked FOR UPDATE by the caller, running): the one path of CancelLottery and
+// of the stream's end. The set-aside units come back into the total (under the stock row's
+// lock), the entries are marked, nobody wins and the seed stays secret.
+absl::Status FinishCancel(pqxx::work& tx, Record& l, absl::string_view reason, absl::Time now) {
+  RETURN_IF_ERROR(stock::tx::AdjustTotal(tx, l.product_id, l.units, now).status());
+  tx.exec_prepared0("pi_lot_cancel_entries", l.id, absl::ToUnixMicros(now));
+  l.cancelled = true;
+  l.cancelled_at = now;
+  l.cancel_reason = std::string(reason);
+  l.version =
+      tx.exec_prepared1("pi_lot_mark_cancelled", l.id, absl::ToUnixMicros(now), l.cancel_reason)[0]
+          .as<int64_t>();
+  rp::RoomEvent event;
+  rp::LotteryCancelled* c = event.mutable_lottery_cancelled();
+  *c->mutable_lottery() = RoomStateOf(l, CountEntries(tx, l.id));
+  c->set_reason(l.cancel_reason);
+  Announce(tx, l, "lottery_cancelled", std::move(event), now);
+  return absl::OkStatus();
+}
+
+absl::Status LotteryCancelledError() {
+  return Error(absl::StatusCode::kFailedPrecondition, "LOTTERY_CANCELLED",
+               "the lottery was cancelled");
 }
 
 }  // namespace
@@ -349,6 +391,7 @@ absl::StatusOr<Entry> LotteryStore::Enter(const auth::Caller& caller,
     if (caller.user_id == l.seller_id) {
       return PermissionDenied("SELLER_CANNOT_ENTER", "the seller cannot enter their own lottery");
     }
+    if (l.cancelled) return LotteryCancelledError();
     if (l.drawn || now >= l.closes_at) {
       return Error(absl::StatusCode::kFailedPrecondition, "LOTTERY_CLOSED",
                    "the lottery's entry window has closed");
@@ -415,6 +458,7 @@ absl::StatusOr<v1::Lottery> LotteryStore::Draw(const auth::Caller& caller,
       return PermissionDenied("NOT_LOTTERY_OWNER", "only the lottery's seller draws it");
     }
     const absl::Time now = Now();
+    if (l.cancelled) return LotteryCancelledError();
     if (!l.drawn) {
       if (now < l.closes_at) {
         return Error(absl::StatusCode::kFailedPrecondition, "LOTTERY_STILL_OPEN",
@@ -428,6 +472,69 @@ absl::StatusOr<v1::Lottery> LotteryStore::Draw(const auth::Caller& caller,
   });
   if (drawn.ok() && !changed_product.empty() && stock_changed_) stock_changed_(changed_product);
   return drawn;
+}
+
+absl::StatusOr<v1::Lottery> LotteryStore::Cancel(const auth::Caller& caller,
+                                                 const std::string& lottery_id) {
+  std::string changed_product;
+  auto cancelled = db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<v1::Lottery> {
+    changed_product.clear();
+    // FOR UPDATE: waits for entries in flight and for a draw holding the row, so a cancel
+    // either comes before the draw (and the drawer finds nothing running) or finds it drawn.
+    pqxx::result r = tx.exec_prepared("pi_lot_lock", lottery_id);
+    if (r.empty()) return NotFound("LOTTERY_NOT_FOUND", "no such lottery");
+    Record l = FromRow(r[0]);
+    if (l.seller_id != caller.user_id && !IsAdmin(caller)) {
+      return PermissionDenied("NOT_LOTTERY_OWNER", "only the lottery's seller cancels it");
+    }
+    const absl::Time now = Now();
+    if (l.drawn) {
+      return Error(absl::StatusCode::kFailedPrecondition, "LOTTERY_ALREADY_DRAWN",
+                   "the lottery was drawn: its winners hold their units (release the holds "
+                   "instead)");
+    }
+    if (!l.cancelled) {
+      RETURN_IF_ERROR(FinishCancel(tx, l, kCancelReasonHost, now));
+      changed_product = l.product_id;
+      log::Info("lottery_cancelled").Kv("lottery_id", l.id).Kv("reason", kCancelReasonHost);
+    }
+    return LotteryToProto(tx, l, &caller, false, now);
+  });
+  if (cancelled.ok() && !changed_product.empty() && stock_changed_) {
+    stock_changed_(changed_product);
+  }
+  return cancelled;
+}
+
+absl::Status LotteryStore::OnPeerEvent(pqxx::work& tx, const common::v1::Event& event,
+                                       absl::Time now) {
+  if (event.type() != kStreamEnded) return absl::OkStatus();
+  video_ingest::v1::StreamEnded ended;
+  if (!event.payload().UnpackTo(&ended)) {
+    return InvalidArgument("events.payload", "EVENT_PAYLOAD_INVALID",
+                           "the event's payload is not its type's message");
+  }
+  const absl::Time at = TruncateToMicros(now);
+  for (const auto& row : tx.exec_prepared("pi_lot_lock_running_of_stream", ended.stream_id())) {
+    Record l = FromRow(row);
+    // A window already over was entered in full: its entrants are owed the draw the drawer
+    // was about to make. One still open (or not yet open) cannot be finished fairly once the
+    // show is over, so it is called off and its units go back on sale.
+    const bool due = l.closes_at <= at;
+    if (due) {
+      RETURN_IF_ERROR(FinishDraw(tx, l, at));
+    } else {
+      RETURN_IF_ERROR(FinishCancel(tx, l, kCancelReasonStreamEnded, at));
+    }
+    log::Info(due ? "lottery_drawn" : "lottery_cancelled")
+        .Kv("lottery_id", l.id)
+        .Kv("by", "stream_ended");
+    // The handler's transaction commits after this returns, with no seam after it: the mark
+    // is set now, and the announcer reads committed stock, so at worst the room sees this
+    // change with the product's next one (the lottery's own room event says what happened).
+    if (stock_changed_) stock_changed_(l.product_id);
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<bool> LotteryStore::DrawOneDue() {
@@ -456,7 +563,7 @@ absl::Status LotteryStore::AnnounceEntries(const std::string& lottery_id) {
     pqxx::result r = tx.exec_prepared("pi_lot_select", lottery_id);
     if (r.empty()) return absl::OkStatus();
     const Record l = FromRow(r[0]);
-    if (l.drawn || l.stream_id.empty()) return absl::OkStatus();
+    if (l.drawn || l.cancelled || l.stream_id.empty()) return absl::OkStatus();
     rp::RoomEvent event;
     rp::LotteryEntries* e = event.mutable_lottery_entries();
     e->set_lottery_id(l.id);

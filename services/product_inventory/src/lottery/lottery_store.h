@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <pqxx/transaction>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "shopcast/auth/caller.h"
+#include "shopcast/common/v1/event.pb.h"
 #include "shopcast/db/pool.h"
 #include "shopcast/pagetoken/codec.h"
 #include "shopcast/product_inventory/v1/product_inventory.pb.h"
@@ -38,6 +40,9 @@ inline constexpr absl::Duration kClockSkew = absl::Minutes(1);
 inline constexpr absl::Duration kMinWinnerHold = absl::Minutes(5);
 inline constexpr absl::Duration kMaxWinnerHold = absl::Hours(24);
 inline constexpr absl::Duration kDefaultWinnerHold = absl::Minutes(30);
+// Lottery.cancel_reason values.
+inline constexpr char kCancelReasonHost[] = "HOST_CANCELLED";
+inline constexpr char kCancelReasonStreamEnded[] = "STREAM_ENDED";
 
 // A checked StartLottery.
 struct StartParams {
@@ -84,6 +89,16 @@ class LotteryStore {
                                          const pagetoken::Cursor& after, int limit);
   // The seller (or an admin) draws a lottery whose window has closed; idempotent once drawn.
   absl::StatusOr<v1::Lottery> Draw(const auth::Caller& caller, const std::string& lottery_id);
+
+  // The seller (or an admin) calls off a lottery not drawn yet: the units go back to the
+  // stock, the entries are marked, the room is told (reason HOST_CANCELLED). Idempotent on a
+  // cancelled lottery; FAILED_PRECONDITION/LOTTERY_ALREADY_DRAWN on a drawn one.
+  absl::StatusOr<v1::Lottery> Cancel(const auth::Caller& caller, const std::string& lottery_id);
+
+  // video_ingest.stream_ended (EventSink, after the stream directory's handler, in its
+  // transaction): each running lottery of the stream whose window is over is drawn, every
+  // other one cancelled (reason STREAM_ENDED). Other events: nothing.
+  absl::Status OnPeerEvent(pqxx::work& tx, const common::v1::Event& event, absl::Time now);
 
   // The drawer's step: claims the most overdue running lottery no other replica holds
   // (SKIP LOCKED) and draws it. True if one was drawn, false if none is due.

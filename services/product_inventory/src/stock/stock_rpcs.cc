@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <limits>
-#include <map>
+#include <memory>
 #include <mutex>
 #include <pqxx/result>
 #include <pqxx/transaction>
@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
@@ -40,6 +41,15 @@ constexpr int64_t kLatestMicros = 253402300799000000;
 
 absl::Status CheckProductId(const std::string& id, absl::string_view field = "product_id") {
   return CheckId(id, "prd", field, reason::kProductNotFound);
+}
+
+// ReleaseReservationForOrderRequest.reason: empty, or the shape V010's check accepts.
+absl::Status CheckReleaseReason(const std::string& why) {
+  bool ok = why.size() <= 64 && (why.empty() || (why[0] >= 'A' && why[0] <= 'Z'));
+  for (char c : why) ok = ok && ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_');
+  if (ok) return absl::OkStatus();
+  return InvalidArgument("reason", "RELEASE_REASON_INVALID",
+                         "reason is empty or UPPER_SNAKE_CASE, at most 64 characters");
 }
 
 absl::Status CheckHoldId(const std::string& id) {
@@ -97,8 +107,11 @@ void SetSource(const Hold& hold, v1::Reservation* r) {
     case HoldSource::kQueue:
       r->set_queue_ticket_id(hold.source_ref);
       break;
+    case HoldSource::kLottery:
+      r->set_lottery_id(hold.source_ref);
+      break;
     default:
-      break;  // DIRECT names nothing; a lottery has no field of its own.
+      break;  // DIRECT names nothing.
   }
 }
 
@@ -118,24 +131,27 @@ v1::ReservationStatus StatusOf(HoldState state) {
   return v1::RESERVATION_STATUS_UNSPECIFIED;
 }
 
+// Entries are shared, not copied: a hot product's buyers each read the same facts, and the
+// answer (on a batcher thread) keeps them alive without copying their strings per call.
 class StockRpcs::FactsCache {
  public:
-  std::optional<ProductFacts> Get(const std::string& id, absl::Time now) {
+  std::shared_ptr<const ProductFacts> Get(const std::string& id, absl::Time now) {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = entries_.find(id);
-    if (it == entries_.end() || now - it->second.second > kFactsTtl) return std::nullopt;
+    if (it == entries_.end() || now - it->second.second > kFactsTtl) return nullptr;
     return it->second.first;
   }
-  void Put(const std::string& id, const ProductFacts& facts, absl::Time now) {
+  void Put(const std::string& id, std::shared_ptr<const ProductFacts> facts, absl::Time now) {
     std::lock_guard<std::mutex> lock(mu_);
     // Bounded: a full cache starts over (entries are a second's worth of reads anyway).
     if (entries_.size() >= 10000) entries_.clear();
-    entries_[id] = {facts, now};
+    entries_[id] = {std::move(facts), now};
   }
 
  private:
   std::mutex mu_;
-  std::map<std::string, std::pair<ProductFacts, absl::Time>> entries_;
+  absl::flat_hash_map<std::string, std::pair<std::shared_ptr<const ProductFacts>, absl::Time>>
+      entries_;
 };
 
 StockRpcs::StockRpcs(StockStore& store, ReserveBatcher& batcher, StockEvents& events,
@@ -173,7 +189,7 @@ absl::StatusOr<ProductFacts> StockRpcs::LoadFacts(const std::string& product_id)
             return std::optional<ProductFacts>(std::move(f));
           }));
   if (!facts.has_value()) return NotFound(reason::kProductNotFound, "no such product");
-  facts_->Put(product_id, *facts, absl::Now());
+  facts_->Put(product_id, std::make_shared<const ProductFacts>(*facts), absl::Now());
   return *facts;
 }
 
@@ -197,6 +213,16 @@ absl::StatusOr<v1::Reservation> StockRpcs::ToReservation(const Hold& hold) {
   product_inventory::ToProto(hold.expires_at, r.mutable_expires_at());
   if (hold.settled_at) product_inventory::ToProto(*hold.settled_at, r.mutable_settled_at());
   r.set_order_id(hold.order_id.empty() ? hold.checkout_order_id : hold.order_id);
+  if (hold.state == HoldState::kReleased) {
+    // Only a release records one (V010); the engine's hold read stays on its own migrations.
+    ASSIGN_OR_RETURN(
+        std::string why,
+        db::InTransaction(store_.pool(), [&](pqxx::work& tx) -> absl::StatusOr<std::string> {
+          const pqxx::result rows = tx.exec_prepared("pi_stock_wire_release_reason", hold.id);
+          return rows.empty() ? std::string() : rows[0][0].as<std::string>();
+        }));
+    r.set_release_reason(std::move(why));
+  }
   return r;
 }
 
@@ -241,10 +267,21 @@ grpc::ServerUnaryReactor* StockRpcs::AdjustStock(grpc::CallbackServerContext* ct
         RequireProductOwner(caller, facts.seller_id, "only the product's host changes its stock"));
     const absl::Time now = store_.Now();
     const tx::AdjustmentKey key{caller.user_id, request->idempotency_key(), request->note()};
-    ASSIGN_OR_RETURN(StockLevel level, db::InTransaction(store_.pool(), [&](pqxx::work& tx) {
-                       return tx::AdjustTotal(tx, request->product_id(), request->delta(), now,
-                                              &key);
-                     }));
+    ASSIGN_OR_RETURN(
+        StockLevel level,
+        db::InTransaction(store_.pool(), [&](pqxx::work& tx) -> absl::StatusOr<StockLevel> {
+          if (request->delta() < 0 && guards_ != nullptr && !guards_->empty()) {
+            // The running sales first: their refusal names what holds the units. A retried
+            // write-off already in the ledger is refused the same way while the sale runs.
+            const std::vector<StockLevel> levels = tx::GetStock(tx, {request->product_id()}, now);
+            const int64_t available = levels.empty() ? 0 : levels[0].available;
+            for (SaleGuard* guard : *guards_) {
+              RETURN_IF_ERROR(
+                  guard->CheckWriteOff(tx, request->product_id(), -request->delta(), available));
+            }
+          }
+          return tx::AdjustTotal(tx, request->product_id(), request->delta(), now, &key);
+        }));
     Changed(request->product_id());
     *response->mutable_stock() = StockOf(level);
     return absl::OkStatus();
@@ -331,8 +368,8 @@ grpc::ServerUnaryReactor* StockRpcs::Reserve(grpc::CallbackServerContext* ctx,
   r.idempotency_key = request->idempotency_key();
   if (absl::Status s = ValidateReserve(r); !s.ok()) return finish_now(s);
 
-  if (std::optional<ProductFacts> facts = facts_->Get(r.product_id, absl::Now())) {
-    ReserveWith(ctx, reactor, std::move(r), *facts, response);
+  if (std::shared_ptr<const ProductFacts> facts = facts_->Get(r.product_id, absl::Now())) {
+    ReserveWith(ctx, reactor, std::move(r), std::move(facts), response);
     return reactor;
   }
   // The product's facts need a read: on the executor, never on a gRPC thread.
@@ -342,7 +379,8 @@ grpc::ServerUnaryReactor* StockRpcs::Reserve(grpc::CallbackServerContext* ctx,
       reactor->Finish(server::ToGrpcStatus(facts.status(), ctx));
       return;
     }
-    ReserveWith(ctx, reactor, std::move(r), *facts, response);
+    ReserveWith(ctx, reactor, std::move(r),
+                std::make_shared<const ProductFacts>(*std::move(facts)), response);
   });
   if (!queued) {
     reactor->Finish(server::ToGrpcStatus(Error(absl::StatusCode::kUnavailable, "SERVER_OVERLOADED",
@@ -353,8 +391,10 @@ grpc::ServerUnaryReactor* StockRpcs::Reserve(grpc::CallbackServerContext* ctx,
 }
 
 void StockRpcs::ReserveWith(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor,
-                            ReserveRequest request, const ProductFacts& facts,
+                            ReserveRequest request,
+                            std::shared_ptr<const ProductFacts> shared_facts,
                             v1::ReserveResponse* response) {
+  const ProductFacts& facts = *shared_facts;
   absl::Status refused;
   if (!facts.open_auction_id.empty()) {
     // The auctioned unit goes to the auction's winner (AuctionHoldHooks), whatever the
@@ -379,8 +419,9 @@ void StockRpcs::ReserveWith(grpc::CallbackServerContext* ctx, grpc::ServerUnaryR
     reactor->Finish(server::ToGrpcStatus(refused, ctx));
     return;
   }
-  batcher_.ReserveAsync(std::move(request), [this, ctx, reactor, facts,
-                                             response](absl::StatusOr<ReserveResult> result) {
+  auto answer = [this, ctx, reactor, shared_facts = std::move(shared_facts),
+                 response](absl::StatusOr<ReserveResult> result) {
+    const ProductFacts& product = *shared_facts;
     // On a batcher thread: no database work here, the product's facts are at hand.
     if (!result.ok()) {
       reactor->Finish(server::ToGrpcStatus(result.status(), ctx));
@@ -392,11 +433,11 @@ void StockRpcs::ReserveWith(grpc::CallbackServerContext* ctx, grpc::ServerUnaryR
     r->set_id(hold.id);
     r->set_product_id(hold.product_id);
     r->set_buyer_id(hold.buyer_id);
-    r->set_seller_id(facts.seller_id);
-    r->set_stream_id(facts.stream_id);
+    r->set_seller_id(product.seller_id);
+    r->set_stream_id(product.stream_id);
     r->set_quantity(hold.quantity);
-    r->mutable_unit_price()->set_amount_minor(hold.unit_price_minor.value_or(facts.price_minor));
-    r->mutable_unit_price()->set_currency(facts.currency);
+    r->mutable_unit_price()->set_amount_minor(hold.unit_price_minor.value_or(product.price_minor));
+    r->mutable_unit_price()->set_currency(product.currency);
     r->set_status(StatusOf(hold.state));
     r->set_source(v1::RESERVATION_SOURCE_DIRECT);
     product_inventory::ToProto(hold.created_at, r->mutable_created_at());
@@ -405,7 +446,8 @@ void StockRpcs::ReserveWith(grpc::CallbackServerContext* ctx, grpc::ServerUnaryR
     r->set_order_id(hold.order_id);
     *response->mutable_stock() = StockOf(result->stock);
     reactor->Finish(grpc::Status::OK);
-  });
+  };
+  batcher_.ReserveAsync(std::move(request), std::move(answer));
 }
 
 grpc::ServerUnaryReactor* StockRpcs::ReleaseReservation(
@@ -537,8 +579,10 @@ grpc::ServerUnaryReactor* StockRpcs::ReleaseReservationForOrder(
     v1::ReleaseReservationForOrderResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, request, response]() -> absl::Status {
     RETURN_IF_ERROR(CheckHoldId(request->reservation_id()));
-    ASSIGN_OR_RETURN(HoldChange change, store_.ReleaseForOrder(request->reservation_id(),
-                                                               request->order_id()));
+    RETURN_IF_ERROR(CheckReleaseReason(request->reason()));
+    ASSIGN_OR_RETURN(
+        HoldChange change,
+        store_.ReleaseForOrder(request->reservation_id(), request->order_id(), request->reason()));
     Changed(change.hold.product_id);
     ASSIGN_OR_RETURN(*response->mutable_reservation(), ToReservation(change.hold));
     *response->mutable_stock() = StockOf(change.stock);

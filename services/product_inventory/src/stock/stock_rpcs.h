@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/hooks.h"
 #include "common/rpc_prologue.h"
 #include "shopcast/auth/caller.h"
 #include "shopcast/auth/revocations.h"
@@ -59,6 +60,10 @@ class StockRpcs {
             CheckoutLookup checkout_lookup);
   ~StockRpcs();
 
+  // The running sales (auctions, lotteries) a write-off must not break; the App's list, filled
+  // before serving. Without it AdjustStock checks none.
+  void SetSaleGuards(const SaleGuards* guards) { guards_ = guards; }
+
   // Public.
   SHOPCAST_PI_STOCK_RPC(GetStock);
   SHOPCAST_PI_STOCK_RPC(AdjustStock);
@@ -87,7 +92,7 @@ class StockRpcs {
   void Changed(const std::string& product_id) { events_.MarkDirty(product_id); }
   // Queues `request` of `caller` (whose product is `facts`) on the batcher; finishes the call.
   void ReserveWith(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor,
-                   ReserveRequest request, const ProductFacts& facts,
+                   ReserveRequest request, std::shared_ptr<const ProductFacts> facts,
                    v1::ReserveResponse* response);
 
   StockStore& store_;
@@ -98,13 +103,15 @@ class StockRpcs {
   server::Executor& executor_;
   CheckoutLookup checkout_lookup_;
   std::unique_ptr<FactsCache> facts_;
+  const SaleGuards* guards_ = nullptr;
 };
 
 #undef SHOPCAST_PI_STOCK_RPC
 
 // The API's view of a hold's state (IN_CHECKOUT is read from the hold's lock).
 v1::ReservationStatus StatusOf(HoldState state);
-// Reservation.source and the id of what granted the hold (auction_id, queue_ticket_id).
+// Reservation.source and the id of what granted the hold (auction_id, queue_ticket_id,
+// lottery_id).
 void SetSource(const Hold& hold, v1::Reservation* r);
 
 }  // namespace shopcast::product_inventory::stock

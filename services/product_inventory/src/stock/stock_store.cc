@@ -253,7 +253,8 @@ std::vector<absl::StatusOr<ReserveResult>> StockStore::ReserveBatch(
 
 absl::StatusOr<HoldChange> StockStore::ChangeHold(const char* statement, absl::string_view hold_id,
                                                   absl::string_view party,
-                                                  absl::string_view order_id) {
+                                                  absl::string_view order_id,
+                                                  absl::string_view release_reason) {
   const absl::Time now = pg::Truncate(Now());
   const std::string op = statement;
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<HoldChange> {
@@ -280,6 +281,9 @@ absl::StatusOr<HoldChange> StockStore::ChangeHold(const char* statement, absl::s
       if (outcome == "committed") {
         return Precondition(reason::kReservationAlreadyCommitted,
                             "the reservation is sold; cancel the order instead");
+      }
+      if (outcome == "released" && !release_reason.empty()) {
+        tx.exec_prepared0("pi_stock_wire_record_release_reason", S(hold_id), S(release_reason));
       }
     } else if (op == "pi_stock_commit") {
       if (outcome == "other_order") {
@@ -310,11 +314,12 @@ absl::StatusOr<HoldChange> StockStore::Release(absl::string_view hold_id,
 }
 
 absl::StatusOr<HoldChange> StockStore::ReleaseForOrder(absl::string_view hold_id,
-                                                       absl::string_view order_id) {
+                                                       absl::string_view order_id,
+                                                       absl::string_view release_reason) {
   if (order_id.empty()) {
     return InvalidArgument("order_id", reason::kIdRequired, "order_id is required");
   }
-  return ChangeHold("pi_stock_release", hold_id, "", order_id);
+  return ChangeHold("pi_stock_release", hold_id, "", order_id, release_reason);
 }
 
 absl::StatusOr<HoldChange> StockStore::Commit(absl::string_view hold_id,

@@ -53,7 +53,11 @@ class StockStore {
 
   // Release for the order service (payment failed, order abandoned): as Release, whoever the
   // buyer; FAILED_PRECONDITION/RESERVATION_IN_CHECKOUT while another order's lock is live.
-  absl::StatusOr<HoldChange> ReleaseForOrder(absl::string_view hold_id, absl::string_view order_id);
+  // A non-empty `release_reason` (checked by the caller) is recorded on the hold by the release
+  // that ends it, in its transaction, through the App's wire statement
+  // pi_stock_wire_record_release_reason (stock_wire_sql.h; migrations/V010).
+  absl::StatusOr<HoldChange> ReleaseForOrder(absl::string_view hold_id, absl::string_view order_id,
+                                             absl::string_view release_reason = {});
   // Locks an active hold for `order_id` for `lock` (kMinCheckoutLock..kMaxCheckoutLock) so it
   // cannot expire, nor be released by its buyer or taken by another order, while payment runs;
   // the hold's expiry moves out to the lock's end if it was sooner. Idempotent for the same
@@ -84,7 +88,8 @@ class StockStore {
   // `party` (release: the buyer, or "" and `order_id`) and answers with the hold and stock
   // after it.
   absl::StatusOr<HoldChange> ChangeHold(const char* statement, absl::string_view hold_id,
-                                        absl::string_view party, absl::string_view order_id);
+                                        absl::string_view party, absl::string_view order_id,
+                                        absl::string_view release_reason = {});
   // The hold and its product's stock, in `tx`.
   static absl::StatusOr<HoldChange> ReadChange(pqxx::work& tx, absl::string_view hold_id,
                                                absl::Time now);

@@ -7,6 +7,8 @@ std::vector<std::pair<std::string, std::string>> PreparedStatements() {
       {"pi_stock_wire_product_facts", kProductFacts},
       {"pi_stock_wire_buyer_holds", kBuyerHolds},
       {"pi_stock_wire_product_body", kProductBody},
+      {"pi_stock_wire_record_release_reason", kRecordReleaseReason},
+      {"pi_stock_wire_release_reason", kReleaseReason},
   };
 }
 

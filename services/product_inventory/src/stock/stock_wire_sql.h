@@ -35,6 +35,16 @@ WHERE buyer_id = $1
 ORDER BY created_at DESC, id DESC
 LIMIT $6)~";
 
+// Records why an order released hold $1 ($2, checked by the caller; migrations/V010): once, on
+// the release that ended it, so a repeated release keeps the first reason.
+inline constexpr char kRecordReleaseReason[] = R"~(
+UPDATE holds SET release_reason = $2
+WHERE id = $1 AND state = 'released' AND release_reason IS NULL)~";
+
+// The reason an order gave when it released hold $1 ('' for none).
+inline constexpr char kReleaseReason[] =
+    "SELECT coalesce(release_reason, '') FROM holds WHERE id = $1";
+
 // (name, sql) for db::PoolOptions::prepared.
 std::vector<std::pair<std::string, std::string>> PreparedStatements();
 

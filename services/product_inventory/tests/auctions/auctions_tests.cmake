@@ -11,6 +11,7 @@ if(SHOPCAST_BUILD_TESTS)
             ${CMAKE_CURRENT_SOURCE_DIR}/tests/auctions/auctions_bad_input_pgtest.cc
             ${CMAKE_CURRENT_SOURCE_DIR}/tests/auctions/auctions_concurrency_pgtest.cc
             ${CMAKE_CURRENT_SOURCE_DIR}/tests/auctions/auction_hold_pgtest.cc
+            ${CMAKE_CURRENT_SOURCE_DIR}/tests/auctions/auction_guard_pgtest.cc
     DEPS product_inventory_app_fixture LABEL pg)
   target_include_directories(product_inventory_auctions_pgtest PRIVATE
     ${CMAKE_CURRENT_SOURCE_DIR}/tests/auctions)

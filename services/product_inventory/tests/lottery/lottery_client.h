@@ -14,6 +14,7 @@
 #include "common/pg_time.h"
 #include "shopcast/common/v1/event.pb.h"
 #include "shopcast/realtime_push/v1/realtime_push.pb.h"
+#include "shopcast/video_ingest/v1/video_ingest.pb.h"
 
 namespace shopcast::product_inventory::testing {
 
@@ -90,6 +91,31 @@ class Lotteries : public StockWorld {
     pb::DrawLotteryRequest req;
     req.set_lottery_id(lottery);
     return CallOn(*stub_, &Stub::DrawLottery, token, req);
+  }
+
+  Result<pb::CancelLotteryResponse> Cancel(const std::string& token, const std::string& lottery) {
+    pb::CancelLotteryRequest req;
+    req.set_lottery_id(lottery);
+    return CallOn(*stub_, &Stub::CancelLottery, token, req);
+  }
+
+  // video-ingest's stream_ended for this stream, delivered once as event `id` to `r`'s sink.
+  void EndStream(Replica& r, const std::string& id) {
+    auto sink = r.SinkStub(f_.Peer("video-ingest"));
+    video_ingest::v1::StreamEnded ended;
+    ended.set_stream_id(stream_);
+    ended.set_host_id("usr_host");
+    ended.set_status(common::v1::STREAM_STATUS_ENDED);
+    common::v1::DeliverEventsRequest request;
+    common::v1::Event* e = request.add_events();
+    e->set_id(id);
+    e->set_type("video_ingest.stream_ended");
+    e->mutable_payload()->PackFrom(ended);
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    common::v1::DeliverEventsResponse response;
+    grpc::Status s = sink->DeliverEvents(&ctx, request, &response);
+    if (!s.ok() || response.accepted_ids_size() != 1) throw std::runtime_error("stream_ended");
   }
 
   bool Drawn(const std::string& lottery) {

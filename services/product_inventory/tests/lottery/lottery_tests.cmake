@@ -5,6 +5,7 @@ if(SHOPCAST_BUILD_TESTS AND TARGET product_inventory_app_fixture)
   shopcast_test(NAME product_inventory_lottery_pgtest
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/lottery/lottery_pgtest.cc
             ${CMAKE_CURRENT_SOURCE_DIR}/tests/lottery/lottery_bad_input_pgtest.cc
+            ${CMAKE_CURRENT_SOURCE_DIR}/tests/lottery/lottery_cancel_pgtest.cc
     DEPS product_inventory_app_fixture pi_lottery_rules LABEL pg)
   target_include_directories(product_inventory_lottery_pgtest PRIVATE
     ${CMAKE_CURRENT_SOURCE_DIR}/tests/lottery)
