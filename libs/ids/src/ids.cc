@@ -9,6 +9,7 @@
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
+#include "random_pool.h"
 #include "sodium.h"
 
 namespace shopcast::ids {
@@ -64,9 +65,8 @@ std::string NewId(absl::string_view prefix) {
     std::fprintf(stderr, "NewId: id prefix must be 1..8 letters a-z\n");
     std::abort();
   }
-  internal::EnsureSodium();
   std::array<uint8_t, kIdBytes> raw;
-  randombytes_buf(raw.data(), raw.size());
+  internal::RandomBytes(raw.data(), raw.size());
   std::string id = absl::StrCat(prefix, "_", CrockfordEncode(raw.data(), raw.size()));
   sodium_memzero(raw.data(), raw.size());
   return id;

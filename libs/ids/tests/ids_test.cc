@@ -1,5 +1,8 @@
 #include "shopcast/ids/ids.h"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <array>
 #include <catch2/catch.hpp>
 #include <set>
@@ -52,6 +55,52 @@ TEST_CASE("NewId uses every position's full range (not a counter or a short rand
     INFO("position " << p);
     CHECK(per_position[p].size() == 32);
   }
+}
+
+TEST_CASE("NewId never repeats across threads (each thread reads its own random buffer)") {
+  constexpr int kThreads = 4;
+  constexpr int kEach = 5000;
+  std::vector<std::vector<std::string>> made(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&made, t] {
+      for (int i = 0; i < kEach; ++i) made[t].push_back(ids::NewId("res"));
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  std::unordered_set<std::string> seen;
+  for (const auto& v : made) seen.insert(v.begin(), v.end());
+  CHECK(seen.size() == static_cast<size_t>(kThreads * kEach));
+}
+
+TEST_CASE("A forked child does not hand out the parent's next id") {
+  // The parent's buffer holds its next ids; without discarding it in the child, both would
+  // produce the same id next.
+  (void)ids::NewId("res");
+  int fds[2];
+  REQUIRE(pipe(fds) == 0);
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    const std::string id = ids::NewId("res");
+    const ssize_t written = write(fds[1], id.data(), id.size());
+    _exit(written == static_cast<ssize_t>(id.size()) ? 0 : 1);
+  }
+  close(fds[1]);
+  const std::string mine = ids::NewId("res");
+  std::string theirs(mine.size(), '\0');
+  size_t got = 0;
+  while (got < theirs.size()) {
+    const ssize_t n = read(fds[0], theirs.data() + got, theirs.size() - got);
+    if (n <= 0) break;
+    got += static_cast<size_t>(n);
+  }
+  close(fds[0]);
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  REQUIRE(got == mine.size());
+  CHECK(ids::IsValidId(theirs, "res"));
+  CHECK(theirs != mine);
 }
 
 TEST_CASE("IsValidId rejects anything but the exact strict form") {

@@ -40,11 +40,14 @@
 #include "auctions/auction_store.h"
 #include "image_http/image_server.h"
 #include "images/image_processor.h"
+#include "images/rendition_gc.h"
 #include "images/rendition_store.h"
+#include "images/rendition_sweeper.h"
 #include "product_images/image_rows.h"
 #include "product_images/product_images_rpcs.h"
 #include "product_images/product_images_sql.h"
 #include "product_images/product_images_store.h"
+#include "product_images/rendition_references.h"
 #include "stock/auction_hold_hooks.h"
 #include "stock/expiry_sweeper.h"
 #include "stock/product_stock_hooks.h"
@@ -138,6 +141,9 @@ struct App::Parts {
   std::unique_ptr<images::FileRenditionStore> rendition_store;
   std::unique_ptr<product_images::ImageRows> image_rows;
   std::unique_ptr<product_images::ProductImagesStore> product_images_store;
+  std::unique_ptr<product_images::PgRenditionReferences> rendition_references;
+  std::unique_ptr<images::RenditionCollector> rendition_collector;
+  std::unique_ptr<images::RenditionSweeper> rendition_sweeper;
   std::unique_ptr<product_images::ProductImagesRpcs> product_images_rpcs;
 
   // ---- area parts: image_http ----
@@ -356,9 +362,23 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
     p->rendition_store = *std::move(renditions);
     p->product_images_store = std::make_unique<product_images::ProductImagesStore>(
         *p->pool, *p->catalog_store, *p->image_rows, new_id, config.image_max_per_product);
+    p->rendition_references = std::make_unique<product_images::PgRenditionReferences>(*p->pool);
+    images::CollectorOptions collector_options;
+    collector_options.grace = config.image_gc_grace;
+    p->rendition_collector = std::make_unique<images::RenditionCollector>(
+        *p->rendition_store, *p->rendition_references, collector_options, metrics);
+    if (config.image_gc_interval > absl::ZeroDuration()) {
+      p->rendition_sweeper = std::make_unique<images::RenditionSweeper>(*p->rendition_collector,
+                                                                        config.image_gc_interval);
+    }
+    product_images::ProductImagesOptions images_options;
+    images_options.max_concurrent_uploads = config.image_max_concurrent;
+    images_options.collector = p->rendition_collector.get();
+    images_options.hooks.decoding = overrides.image_decoding;
+    images_options.hooks.stored = overrides.image_stored;
     p->product_images_rpcs = std::make_unique<product_images::ProductImagesRpcs>(
         *p->product_images_store, *p->image_processor, *p->rendition_store, *p->verifier,
-        &p->revoked, executor, product_images::ProductImagesOptions{config.image_max_concurrent});
+        &p->revoked, executor, images_options);
   }
 
   // ---- area wiring: image_http ----
@@ -459,6 +479,8 @@ absl::Status App::Start() {
   p.stock_sweeper->Start();
   // The image origin only reads files: it may serve before the gRPC listeners open.
   if (p.image_server) RETURN_IF_ERROR(Step("http_listen", p.image_server->Start()));
+  // Files orphaned while no replica ran are swept at once; every replica may sweep.
+  if (p.rendition_sweeper) p.rendition_sweeper->Start();
   // Like the auction closer: lotteries whose window ended while no replica ran draw at once.
   p.lottery_drawer->Start();
   p.lottery_entry_events->Start();
@@ -490,6 +512,7 @@ void App::Stop() {
   // After the gRPC drain, like the other areas; its connections are closed at once (rendition
   // fetches are short and a client or CDN simply retries elsewhere).
   if (p.image_server) p.image_server->Stop();
+  if (p.rendition_sweeper) p.rendition_sweeper->Stop();
 
   // Last: what the drained calls committed is still delivered by the next replica's relay.
   if (p.relay) p.relay->Stop();

@@ -9,6 +9,7 @@
 #include <memory>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -25,6 +26,11 @@ struct AppOverrides {
   std::function<std::string(absl::string_view prefix)> new_id;
   // The wall clock of the stock area (hold times, expiry); a test moves it to expire holds.
   std::function<absl::Time()> stock_clock;
+  // Product-image uploads: called with a decoding slot held just before the decode, and with
+  // the stored rendition keys just before the row's transaction (a test holds or races an
+  // upload there).
+  std::function<void()> image_decoding;
+  std::function<void(const std::vector<std::string>& keys)> image_stored;
 };
 
 class App {

@@ -55,6 +55,10 @@ ABSL_FLAG(int64_t, image_max_pixels, 50'000'000, "largest declared width x heigh
 ABSL_FLAG(int, image_max_per_product, 8, "images a product may have (1..50)");
 ABSL_FLAG(int, image_max_concurrent, 2,
           "uploads decoded at once per replica (1..db_pool_size-1); more are refused");
+ABSL_FLAG(absl::Duration, image_gc_interval, absl::Minutes(15),
+          "how often unreferenced rendition files are swept (0: never; else 1s..24h)");
+ABSL_FLAG(absl::Duration, image_gc_grace, absl::Hours(1),
+          "a sweep leaves rendition files younger than this alone (1m..7d)");
 // ---- stock ----
 ABSL_FLAG(absl::Duration, stock_hold_duration, absl::Minutes(5),
           "default lifetime of a Reserve hold (1m..10m); products may set their own");
@@ -181,6 +185,17 @@ absl::StatusOr<Config> LoadConfig() {
   }
   if (c.image_max_concurrent < 1 || c.image_max_concurrent >= c.db_pool_size) {
     return absl::InvalidArgumentError("image_max_concurrent must be 1..db_pool_size-1");
+  }
+  c.image_gc_interval = absl::GetFlag(FLAGS_image_gc_interval);
+  c.image_gc_grace = absl::GetFlag(FLAGS_image_gc_grace);
+  if (c.image_gc_interval != absl::ZeroDuration() &&
+      (c.image_gc_interval < absl::Seconds(1) || c.image_gc_interval > absl::Hours(24))) {
+    return absl::InvalidArgumentError("image_gc_interval must be 0 or 1s..24h");
+  }
+  // Not a safety bound (the collector's protocol is safe at any age), but below a minute
+  // in-flight uploads would keep writing their files twice.
+  if (c.image_gc_grace < absl::Minutes(1) || c.image_gc_grace > absl::Hours(24 * 7)) {
+    return absl::InvalidArgumentError("image_gc_grace must be 1m..7d");
   }
   // ---- stock ----
   c.stock_hold_duration = absl::GetFlag(FLAGS_stock_hold_duration);

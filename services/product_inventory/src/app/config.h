@@ -67,6 +67,11 @@ struct Config {
   int image_max_per_product = 8;
   // Uploads decoded at once; fewer than db_pool_size so database work always has threads.
   int image_max_concurrent = 2;
+  // How often each replica sweeps rendition files no row references; zero: never (deleted
+  // images' files still go at once).
+  absl::Duration image_gc_interval = absl::Minutes(15);
+  // A sweep leaves files younger than this alone (uploads in flight).
+  absl::Duration image_gc_grace = absl::Hours(1);
   // ---- stock ----
   // How long a Reserve hold lasts unless the product says otherwise: 1..10 minutes.
   absl::Duration stock_hold_duration = absl::Minutes(5);

@@ -6,35 +6,29 @@
 // mid-close leaves it to the next round (its transaction rolls back), and a restart loses
 // nothing: the due time is the stored ends_at, which anti-sniping moves.
 
-#include <thread>
-
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "auctions/auction_store.h"
+#include "shopcast/timing/periodic_worker.h"
 
 namespace shopcast::product_inventory::auctions {
 
 class AuctionCloser {
  public:
-  // Looks for due auctions every `interval`.
+  // Looks for due auctions every `interval` (after a failed round, a pause that doubles up to
+  // 30 s: a failing database is retried, not hammered).
   AuctionCloser(AuctionStore& store, absl::Duration interval);
   ~AuctionCloser();  // Stop()s.
 
-  void Start();
+  void Start() { worker_.Start(); }
   // Finishes the close in progress, then returns. Idempotent.
-  void Stop();
+  void Stop() { worker_.Stop(); }
 
  private:
-  void Run();
   // Closes every auction due now; false on a database error.
   bool Round();
 
   AuctionStore& store_;
-  const absl::Duration interval_;
-  absl::Mutex mu_;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;
+  timing::PeriodicWorker worker_;  // Last: stopped before the rest goes.
 };
 
 }  // namespace shopcast::product_inventory::auctions

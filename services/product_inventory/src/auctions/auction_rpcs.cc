@@ -4,72 +4,27 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "common/paging.h"
 #include "shopcast/auth/caller.h"
-#include "shopcast/ids/ids.h"
 #include "shopcast/server/unary.h"
 #include "shopcast/status/status.h"
 
 namespace shopcast::product_inventory::auctions {
-namespace {
-
-absl::Status CheckKey(const std::string& key) {
-  bool ok = !key.empty() && key.size() <= 64;
-  for (char c : key) ok = ok && c >= 0x21 && c <= 0x7e;
-  if (ok) return absl::OkStatus();
-  return InvalidArgument("idempotency_key", "IDEMPOTENCY_KEY_INVALID",
-                         "idempotency_key is 1..64 printable ASCII characters");
-}
-
-absl::Status CheckId(const std::string& id, absl::string_view prefix, absl::string_view field,
-                     absl::string_view not_found_reason) {
-  if (id.empty()) return InvalidArgument(field, "ID_REQUIRED", absl::StrCat(field, " is required"));
-  // A malformed id names nothing: NOT_FOUND, as for an unknown one, keeps ids opaque.
-  if (!ids::IsValidId(id, prefix)) return NotFound(not_found_reason, "no such id");
-  return absl::OkStatus();
-}
-
-absl::Duration DurationOf(const google::protobuf::Duration& d) {
-  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
-}
-
-}  // namespace
-
 AuctionRpcs::AuctionRpcs(AuctionStore& store, const auth::TokenVerifier& verifier,
                          const auth::RevocationList* revoked, const pagetoken::Codec& page_tokens,
                          server::Executor& executor)
-    : store_(store),
-      verifier_(verifier),
-      revoked_(revoked),
-      page_tokens_(page_tokens),
-      executor_(executor) {}
-
-absl::StatusOr<auth::Caller> AuctionRpcs::Authenticate(
-    const grpc::CallbackServerContext& ctx) const {
-  return auth::AuthenticateCaller(ctx, verifier_, revoked_, absl::Now());
-}
-
-absl::StatusOr<std::optional<auth::Caller>> AuctionRpcs::MaybeAuthenticate(
-    const grpc::CallbackServerContext& ctx) const {
-  if (ctx.client_metadata().find("authorization") == ctx.client_metadata().end()) {
-    return std::optional<auth::Caller>();
-  }
-  ASSIGN_OR_RETURN(auth::Caller caller, Authenticate(ctx));
-  return std::optional<auth::Caller>(std::move(caller));
-}
+    : store_(store), callers_(verifier, revoked), page_tokens_(page_tokens), executor_(executor) {}
 
 grpc::ServerUnaryReactor* AuctionRpcs::StartAuction(grpc::CallbackServerContext* ctx,
                                                     const v1::StartAuctionRequest* request,
                                                     v1::StartAuctionResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(auth::Caller caller, Authenticate(*ctx));
-    RETURN_IF_ERROR(auth::RequireRole(caller, auth::Role::kHost));
-    RETURN_IF_ERROR(CheckKey(request->idempotency_key()));
+    ASSIGN_OR_RETURN(auth::Caller caller, callers_.AuthenticateAs(*ctx, auth::Role::kHost));
+    RETURN_IF_ERROR(CheckIdempotencyKey(request->idempotency_key()));
     RETURN_IF_ERROR(CheckId(request->product_id(), "prd", "product_id", "PRODUCT_NOT_FOUND"));
     absl::Duration duration;
     if (request->has_duration()) {
-      duration = DurationOf(request->duration());
+      duration = product_inventory::DurationOf(request->duration());
       if (duration < kMinDuration || duration > kMaxDuration) {
         return InvalidArgument("duration", "DURATION_OUT_OF_RANGE", "duration must be 10 s..1 h");
       }
@@ -85,8 +40,8 @@ grpc::ServerUnaryReactor* AuctionRpcs::PlaceBid(grpc::CallbackServerContext* ctx
                                                 const v1::PlaceBidRequest* request,
                                                 v1::PlaceBidResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(auth::Caller caller, Authenticate(*ctx));
-    RETURN_IF_ERROR(CheckKey(request->idempotency_key()));
+    ASSIGN_OR_RETURN(auth::Caller caller, callers_.Authenticate(*ctx));
+    RETURN_IF_ERROR(CheckIdempotencyKey(request->idempotency_key()));
     RETURN_IF_ERROR(CheckId(request->auction_id(), "auc", "auction_id", "AUCTION_NOT_FOUND"));
     ASSIGN_OR_RETURN(*response, store_.PlaceBid(caller, request->auction_id(), request->amount(),
                                                 request->idempotency_key()));
@@ -98,7 +53,7 @@ grpc::ServerUnaryReactor* AuctionRpcs::GetAuction(grpc::CallbackServerContext* c
                                                   const v1::GetAuctionRequest* request,
                                                   v1::GetAuctionResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(std::optional<auth::Caller> caller, MaybeAuthenticate(*ctx));
+    ASSIGN_OR_RETURN(std::optional<auth::Caller> caller, callers_.MaybeAuthenticate(*ctx));
     RETURN_IF_ERROR(CheckId(request->auction_id(), "auc", "auction_id", "AUCTION_NOT_FOUND"));
     ASSIGN_OR_RETURN(*response->mutable_auction(),
                      store_.Get(request->auction_id(), caller ? &*caller : nullptr));
@@ -110,7 +65,7 @@ grpc::ServerUnaryReactor* AuctionRpcs::ListAuctions(grpc::CallbackServerContext*
                                                     const v1::ListAuctionsRequest* request,
                                                     v1::ListAuctionsResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(std::optional<auth::Caller> caller, MaybeAuthenticate(*ctx));
+    ASSIGN_OR_RETURN(std::optional<auth::Caller> caller, callers_.MaybeAuthenticate(*ctx));
     RETURN_IF_ERROR(CheckId(request->stream_id(), "str", "stream_id", "STREAM_NOT_FOUND"));
     const int status = request->status();
     if (status < 0 || status > v1::AUCTION_STATUS_CLOSED) {
@@ -151,8 +106,8 @@ grpc::ServerUnaryReactor* AuctionRpcs::BuyNow(grpc::CallbackServerContext* ctx,
                                               const v1::BuyNowRequest* request,
                                               v1::BuyNowResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(auth::Caller caller, Authenticate(*ctx));
-    RETURN_IF_ERROR(CheckKey(request->idempotency_key()));
+    ASSIGN_OR_RETURN(auth::Caller caller, callers_.Authenticate(*ctx));
+    RETURN_IF_ERROR(CheckIdempotencyKey(request->idempotency_key()));
     RETURN_IF_ERROR(CheckId(request->auction_id(), "auc", "auction_id", "AUCTION_NOT_FOUND"));
     ASSIGN_OR_RETURN(*response,
                      store_.BuyNow(caller, request->auction_id(), request->expected_price(),
@@ -165,8 +120,7 @@ grpc::ServerUnaryReactor* AuctionRpcs::CloseAuction(grpc::CallbackServerContext*
                                                     const v1::CloseAuctionRequest* request,
                                                     v1::CloseAuctionResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(auth::Caller caller, Authenticate(*ctx));
-    RETURN_IF_ERROR(auth::RequireRole(caller, auth::Role::kHost));
+    ASSIGN_OR_RETURN(auth::Caller caller, callers_.AuthenticateAs(*ctx, auth::Role::kHost));
     RETURN_IF_ERROR(CheckId(request->auction_id(), "auc", "auction_id", "AUCTION_NOT_FOUND"));
     ASSIGN_OR_RETURN(*response->mutable_auction(),
                      store_.Close(caller, request->auction_id(), request->cancel()));

@@ -5,6 +5,7 @@
 // work on the executor (the store blocks on PostgreSQL); errors carry a reason.
 
 #include "auctions/auction_store.h"
+#include "common/rpc_prologue.h"
 #include "shopcast/auth/revocations.h"
 #include "shopcast/auth/tokens.h"
 #include "shopcast/pagetoken/codec.h"
@@ -34,14 +35,8 @@ class AuctionRpcs {
   SHOPCAST_PI_AUCTIONS_RPC(CloseAuction);
 
  private:
-  absl::StatusOr<auth::Caller> Authenticate(const grpc::CallbackServerContext& ctx) const;
-  // As Authenticate, but nullopt (not an error) for a call without any token.
-  absl::StatusOr<std::optional<auth::Caller>> MaybeAuthenticate(
-      const grpc::CallbackServerContext& ctx) const;
-
   AuctionStore& store_;
-  const auth::TokenVerifier& verifier_;
-  const auth::RevocationList* revoked_;
+  const CallerAuth callers_;
   const pagetoken::Codec& page_tokens_;
   server::Executor& executor_;
 };

@@ -1,6 +1,7 @@
 # images: product photos decoded and re-encoded with libvips (formats sniffed, limits checked
 # from the header before decoding, metadata stripped, sizes for the web app), a content-addressed
-# file store for the renditions and the headers they are served with. No database, no gRPC.
+# file store for the renditions and the headers they are served with, and the collector of
+# unreferenced rendition files (references through an interface). No database, no gRPC.
 pkg_check_modules(VIPS REQUIRED IMPORTED_TARGET vips>=8.13)
 # libwebp comes with libvips-dev; used directly to write WebP without metadata.
 pkg_check_modules(WEBP REQUIRED IMPORTED_TARGET libwebp)
@@ -8,13 +9,16 @@ add_library(pi_images STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/src/images/content_hash.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/images/image_format.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/images/image_processor.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/images/rendition_gc.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/images/rendition_store.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/images/rendition_sweeper.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/images/serving_headers.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/images/vips_runtime.cc)
 target_include_directories(pi_images PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
 target_link_libraries(pi_images
-  PUBLIC shopcast::status absl::status absl::statusor absl::strings absl::synchronization
-  PRIVATE PkgConfig::VIPS PkgConfig::WEBP OpenSSL::Crypto)
+  PUBLIC shopcast::status shopcast::timing absl::status absl::statusor absl::strings
+         absl::synchronization absl::flat_hash_set absl::time
+  PRIVATE shopcast::log prometheus-cpp::core PkgConfig::VIPS PkgConfig::WEBP OpenSSL::Crypto)
 shopcast_warnings(pi_images)
 
 # The upload path as a libFuzzer target (fuzz/image_decode_fuzz.cc), built with clang by the fuzz
@@ -27,7 +31,8 @@ if(SHOPCAST_BUILD_FUZZERS AND CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
   add_executable(image_decode_fuzz ${PI_IMAGES_FUZZ_DIR}/image_decode_fuzz.cc ${pi_images_sources})
   target_include_directories(image_decode_fuzz PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src)
   target_link_libraries(image_decode_fuzz PRIVATE
-    shopcast::status absl::status absl::statusor absl::strings absl::synchronization
+    shopcast::status shopcast::timing shopcast::log absl::status absl::statusor absl::strings
+    absl::synchronization absl::flat_hash_set absl::time prometheus-cpp::core
     PkgConfig::VIPS PkgConfig::WEBP OpenSSL::Crypto)
   target_compile_options(image_decode_fuzz PRIVATE -fsanitize=fuzzer,address,undefined
                                                    -fno-sanitize-recover=undefined

@@ -102,11 +102,21 @@ std::filesystem::path FileRenditionStore::PathOf(const RenditionKey& key) const 
 
 absl::StatusOr<RenditionKey> FileRenditionStore::Put(absl::string_view bytes, OutputFormat format) {
   RenditionKey key{Sha256Hex(bytes), format};
+  RETURN_IF_ERROR(Store(key, bytes).status());
+  return key;
+}
+
+absl::StatusOr<bool> FileRenditionStore::EnsureStored(absl::string_view bytes,
+                                                      OutputFormat format) {
+  return Store(RenditionKey{Sha256Hex(bytes), format}, bytes);
+}
+
+absl::StatusOr<bool> FileRenditionStore::Store(const RenditionKey& key, absl::string_view bytes) {
   const std::filesystem::path path = PathOf(key);
   const std::filesystem::path dir = path.parent_path();
   struct stat st;
   // Same name, same bytes: whoever wrote it first already made it durable.
-  if (::stat(path.c_str(), &st) == 0) return key;
+  if (::stat(path.c_str(), &st) == 0) return false;
 
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
@@ -125,7 +135,7 @@ absl::StatusOr<RenditionKey> FileRenditionStore::Put(absl::string_view bytes, Ou
   if (fd.Close() != 0) return fail(StorageError("close", tmp, errno));
   if (::rename(tmp.c_str(), path.c_str()) != 0) return fail(StorageError("rename", path, errno));
   RETURN_IF_ERROR(SyncDirectory(dir));
-  return key;
+  return true;
 }
 
 absl::StatusOr<std::string> FileRenditionStore::Get(const RenditionKey& key) const {

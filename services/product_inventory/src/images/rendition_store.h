@@ -34,6 +34,11 @@ class RenditionStore {
   // there does nothing. Durable when it returns.
   virtual absl::StatusOr<RenditionKey> Put(absl::string_view bytes, OutputFormat format) = 0;
 
+  // Put that also says whether the file had to be written (true) or was already there. An upload
+  // calls it again after its row committed: a collector may have removed a file that no row
+  // referenced yet, and the upload still holds the bytes to put it back.
+  virtual absl::StatusOr<bool> EnsureStored(absl::string_view bytes, OutputFormat format) = 0;
+
   // The bytes stored under `key`: NOT_FOUND/IMAGE_NOT_FOUND if none, DATA_LOSS/IMAGE_DAMAGED if
   // they no longer hash to the key.
   virtual absl::StatusOr<std::string> Get(const RenditionKey& key) const = 0;
@@ -48,12 +53,16 @@ class FileRenditionStore final : public RenditionStore {
   static absl::StatusOr<std::unique_ptr<FileRenditionStore>> Open(std::filesystem::path root);
 
   absl::StatusOr<RenditionKey> Put(absl::string_view bytes, OutputFormat format) override;
+  absl::StatusOr<bool> EnsureStored(absl::string_view bytes, OutputFormat format) override;
   absl::StatusOr<std::string> Get(const RenditionKey& key) const override;
 
   std::filesystem::path PathOf(const RenditionKey& key) const;
+  const std::filesystem::path& root() const { return root_; }
 
  private:
   explicit FileRenditionStore(std::filesystem::path root) : root_(std::move(root)) {}
+  // Writes the file unless it exists; true when it wrote.
+  absl::StatusOr<bool> Store(const RenditionKey& key, absl::string_view bytes);
 
   const std::filesystem::path root_;
 };

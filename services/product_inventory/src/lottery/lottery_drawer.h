@@ -6,35 +6,29 @@
 // mid-draw leaves it to the next round (its transaction rolls back, nothing was announced),
 // and a restart loses nothing: the due time is the stored closes_at.
 
-#include <thread>
-
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "lottery/lottery_store.h"
+#include "shopcast/timing/periodic_worker.h"
 
 namespace shopcast::product_inventory::lottery {
 
 class LotteryDrawer {
  public:
-  // Looks for due lotteries every `interval`.
+  // Looks for due lotteries every `interval` (after a failed round, a pause that doubles up to
+  // 30 s: a failing database or draw is retried, not hammered).
   LotteryDrawer(LotteryStore& store, absl::Duration interval);
   ~LotteryDrawer();  // Stop()s.
 
-  void Start();
+  void Start() { worker_.Start(); }
   // Finishes the draw in progress, then returns. Idempotent.
-  void Stop();
+  void Stop() { worker_.Stop(); }
 
  private:
-  void Run();
   // Draws every lottery due now; false on a database error.
   bool Round();
 
   LotteryStore& store_;
-  const absl::Duration interval_;
-  absl::Mutex mu_;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;
+  timing::PeriodicWorker worker_;  // Last: stopped before the rest goes.
 };
 
 }  // namespace shopcast::product_inventory::lottery

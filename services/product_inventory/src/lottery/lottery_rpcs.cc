@@ -8,32 +8,11 @@
 #include "common/paging.h"
 #include "common/pg_time.h"
 #include "shopcast/auth/caller.h"
-#include "shopcast/ids/ids.h"
 #include "shopcast/server/unary.h"
 #include "shopcast/status/status.h"
 
 namespace shopcast::product_inventory::lottery {
 namespace {
-
-absl::Status CheckKey(const std::string& key) {
-  bool ok = !key.empty() && key.size() <= 64;
-  for (char c : key) ok = ok && c >= 0x21 && c <= 0x7e;
-  if (ok) return absl::OkStatus();
-  return InvalidArgument("idempotency_key", "IDEMPOTENCY_KEY_INVALID",
-                         "idempotency_key is 1..64 printable ASCII characters");
-}
-
-absl::Status CheckId(const std::string& id, absl::string_view prefix, absl::string_view field,
-                     absl::string_view not_found_reason) {
-  if (id.empty()) return InvalidArgument(field, "ID_REQUIRED", absl::StrCat(field, " is required"));
-  // A malformed id names nothing: NOT_FOUND, as for an unknown one, keeps ids opaque.
-  if (!ids::IsValidId(id, prefix)) return NotFound(not_found_reason, "no such id");
-  return absl::OkStatus();
-}
-
-absl::Duration DurationOf(const google::protobuf::Duration& d) {
-  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
-}
 
 absl::Status WindowInvalid(absl::string_view field, absl::string_view message) {
   return InvalidArgument(field, "WINDOW_INVALID", message);
@@ -42,7 +21,7 @@ absl::Status WindowInvalid(absl::string_view field, absl::string_view message) {
 }  // namespace
 
 absl::StatusOr<StartParams> CheckStart(const v1::StartLotteryRequest& request, absl::Time now) {
-  RETURN_IF_ERROR(CheckKey(request.idempotency_key()));
+  RETURN_IF_ERROR(CheckIdempotencyKey(request.idempotency_key()));
   RETURN_IF_ERROR(CheckId(request.product_id(), "prd", "product_id", "PRODUCT_NOT_FOUND"));
   StartParams p;
   p.product_id = request.product_id();
@@ -86,31 +65,15 @@ LotteryRpcs::LotteryRpcs(LotteryStore& store, EntryEvents& entry_events,
                          const pagetoken::Codec& page_tokens, server::Executor& executor)
     : store_(store),
       entry_events_(entry_events),
-      verifier_(verifier),
-      revoked_(revoked),
+      callers_(verifier, revoked),
       page_tokens_(page_tokens),
       executor_(executor) {}
-
-absl::StatusOr<auth::Caller> LotteryRpcs::Authenticate(
-    const grpc::CallbackServerContext& ctx) const {
-  return auth::AuthenticateCaller(ctx, verifier_, revoked_, absl::Now());
-}
-
-absl::StatusOr<std::optional<auth::Caller>> LotteryRpcs::MaybeAuthenticate(
-    const grpc::CallbackServerContext& ctx) const {
-  if (ctx.client_metadata().find("authorization") == ctx.client_metadata().end()) {
-    return std::optional<auth::Caller>();
-  }
-  ASSIGN_OR_RETURN(auth::Caller caller, Authenticate(ctx));
-  return std::optional<auth::Caller>(std::move(caller));
-}
 
 grpc::ServerUnaryReactor* LotteryRpcs::StartLottery(grpc::CallbackServerContext* ctx,
                                                     const v1::StartLotteryRequest* request,
                                                     v1::StartLotteryResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(auth::Caller caller, Authenticate(*ctx));
-    RETURN_IF_ERROR(auth::RequireRole(caller, auth::Role::kHost));
+    ASSIGN_OR_RETURN(auth::Caller caller, callers_.AuthenticateAs(*ctx, auth::Role::kHost));
     ASSIGN_OR_RETURN(StartParams params, CheckStart(*request, TruncateToMicros(absl::Now())));
     ASSIGN_OR_RETURN(*response->mutable_lottery(), store_.Start(caller, params));
     return absl::OkStatus();
@@ -121,7 +84,7 @@ grpc::ServerUnaryReactor* LotteryRpcs::EnterLottery(grpc::CallbackServerContext*
                                                     const v1::EnterLotteryRequest* request,
                                                     v1::EnterLotteryResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(auth::Caller caller, Authenticate(*ctx));
+    ASSIGN_OR_RETURN(auth::Caller caller, callers_.Authenticate(*ctx));
     RETURN_IF_ERROR(CheckId(request->lottery_id(), "lot", "lottery_id", "LOTTERY_NOT_FOUND"));
     ASSIGN_OR_RETURN(Entry entry, store_.Enter(caller, request->lottery_id()));
     if (!entry.already_entered) entry_events_.MarkEntered(request->lottery_id());
@@ -136,7 +99,7 @@ grpc::ServerUnaryReactor* LotteryRpcs::GetLottery(grpc::CallbackServerContext* c
                                                   const v1::GetLotteryRequest* request,
                                                   v1::GetLotteryResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(std::optional<auth::Caller> caller, MaybeAuthenticate(*ctx));
+    ASSIGN_OR_RETURN(std::optional<auth::Caller> caller, callers_.MaybeAuthenticate(*ctx));
     RETURN_IF_ERROR(CheckId(request->lottery_id(), "lot", "lottery_id", "LOTTERY_NOT_FOUND"));
     ASSIGN_OR_RETURN(*response->mutable_lottery(),
                      store_.Get(request->lottery_id(), caller ? &*caller : nullptr,
@@ -149,7 +112,7 @@ grpc::ServerUnaryReactor* LotteryRpcs::ListLotteries(grpc::CallbackServerContext
                                                      const v1::ListLotteriesRequest* request,
                                                      v1::ListLotteriesResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(std::optional<auth::Caller> caller, MaybeAuthenticate(*ctx));
+    ASSIGN_OR_RETURN(std::optional<auth::Caller> caller, callers_.MaybeAuthenticate(*ctx));
     RETURN_IF_ERROR(CheckId(request->stream_id(), "str", "stream_id", "STREAM_NOT_FOUND"));
     ASSIGN_OR_RETURN(int limit, PageSizeOf(request->page()));
     const std::string list = absl::StrCat("lotteries;", request->stream_id());
@@ -168,8 +131,7 @@ grpc::ServerUnaryReactor* LotteryRpcs::DrawLottery(grpc::CallbackServerContext* 
                                                    const v1::DrawLotteryRequest* request,
                                                    v1::DrawLotteryResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(auth::Caller caller, Authenticate(*ctx));
-    RETURN_IF_ERROR(auth::RequireRole(caller, auth::Role::kHost));
+    ASSIGN_OR_RETURN(auth::Caller caller, callers_.AuthenticateAs(*ctx, auth::Role::kHost));
     RETURN_IF_ERROR(CheckId(request->lottery_id(), "lot", "lottery_id", "LOTTERY_NOT_FOUND"));
     ASSIGN_OR_RETURN(*response->mutable_lottery(), store_.Draw(caller, request->lottery_id()));
     return absl::OkStatus();
@@ -180,8 +142,7 @@ grpc::ServerUnaryReactor* LotteryRpcs::CancelLottery(grpc::CallbackServerContext
                                                      const v1::CancelLotteryRequest* request,
                                                      v1::CancelLotteryResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(auth::Caller caller, Authenticate(*ctx));
-    RETURN_IF_ERROR(auth::RequireRole(caller, auth::Role::kHost));
+    ASSIGN_OR_RETURN(auth::Caller caller, callers_.AuthenticateAs(*ctx, auth::Role::kHost));
     RETURN_IF_ERROR(CheckId(request->lottery_id(), "lot", "lottery_id", "LOTTERY_NOT_FOUND"));
     ASSIGN_OR_RETURN(*response->mutable_lottery(), store_.Cancel(caller, request->lottery_id()));
     return absl::OkStatus();

@@ -5,6 +5,7 @@
 // Each authenticates the caller, checks the request's shape and runs its store work on the
 // executor (the store blocks on PostgreSQL); errors carry a reason.
 
+#include "common/rpc_prologue.h"
 #include "lottery/entry_events.h"
 #include "lottery/lottery_store.h"
 #include "shopcast/auth/revocations.h"
@@ -35,15 +36,9 @@ class LotteryRpcs {
   SHOPCAST_PI_LOTTERY_RPC(CancelLottery);
 
  private:
-  absl::StatusOr<auth::Caller> Authenticate(const grpc::CallbackServerContext& ctx) const;
-  // As Authenticate, but nullopt (not an error) for a call without any token.
-  absl::StatusOr<std::optional<auth::Caller>> MaybeAuthenticate(
-      const grpc::CallbackServerContext& ctx) const;
-
   LotteryStore& store_;
   EntryEvents& entry_events_;
-  const auth::TokenVerifier& verifier_;
-  const auth::RevocationList* revoked_;
+  const CallerAuth callers_;
   const pagetoken::Codec& page_tokens_;
   server::Executor& executor_;
 };

@@ -30,19 +30,13 @@ void Fill(PinnedView view, Response* response) {
 
 PinsRpcs::PinsRpcs(PinsStore& store, const auth::TokenVerifier& verifier,
                    const auth::RevocationList* revoked, server::Executor& executor, int max_pins)
-    : store_(store),
-      verifier_(verifier),
-      revoked_(revoked),
-      executor_(executor),
-      max_pins_(max_pins) {}
+    : store_(store), callers_(verifier, revoked), executor_(executor), max_pins_(max_pins) {}
 
 grpc::ServerUnaryReactor* PinsRpcs::PinProduct(grpc::CallbackServerContext* ctx,
                                                const v1::PinProductRequest* request,
                                                v1::PinProductResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(auth::Caller caller,
-                     auth::AuthenticateCaller(*ctx, verifier_, revoked_, absl::Now()));
-    RETURN_IF_ERROR(auth::RequireRole(caller, auth::Role::kHost));
+    ASSIGN_OR_RETURN(auth::Caller caller, callers_.AuthenticateAs(*ctx, auth::Role::kHost));
     RETURN_IF_ERROR(CheckId(request->stream_id(), "str", "stream_id"));
     RETURN_IF_ERROR(CheckId(request->product_id(), "prd", "product_id"));
     if (request->position() < 0 || request->position() >= max_pins_) {
@@ -61,9 +55,7 @@ grpc::ServerUnaryReactor* PinsRpcs::UnpinProduct(grpc::CallbackServerContext* ct
                                                  const v1::UnpinProductRequest* request,
                                                  v1::UnpinProductResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(auth::Caller caller,
-                     auth::AuthenticateCaller(*ctx, verifier_, revoked_, absl::Now()));
-    RETURN_IF_ERROR(auth::RequireRole(caller, auth::Role::kHost));
+    ASSIGN_OR_RETURN(auth::Caller caller, callers_.AuthenticateAs(*ctx, auth::Role::kHost));
     RETURN_IF_ERROR(CheckId(request->stream_id(), "str", "stream_id"));
     RETURN_IF_ERROR(CheckId(request->product_id(), "prd", "product_id"));
     ASSIGN_OR_RETURN(PinnedView view,

@@ -4,6 +4,7 @@
 // ListPinnedProducts. Each authenticates the caller, checks the request's shape and runs its
 // store work on the executor.
 
+#include "common/rpc_prologue.h"
 #include "pins/pins_store.h"
 #include "shopcast/auth/revocations.h"
 #include "shopcast/auth/tokens.h"
@@ -29,8 +30,7 @@ class PinsRpcs {
 
  private:
   PinsStore& store_;
-  const auth::TokenVerifier& verifier_;
-  const auth::RevocationList* revoked_;
+  const CallerAuth callers_;
   server::Executor& executor_;
   int max_pins_;
 };

@@ -5,6 +5,7 @@
 #include "images/serving_headers.h"
 #include "shopcast/auth/caller.h"
 #include "shopcast/ids/ids.h"
+#include "shopcast/log/log.h"
 #include "shopcast/server/unary.h"
 #include "shopcast/status/status.h"
 
@@ -60,6 +61,7 @@ absl::Status ProductImagesRpcs::Upload(const auth::Caller& caller,
                  "too many uploads are being processed; retry shortly");
   }
   absl::Cleanup leave = [this] { LeaveUpload(); };
+  if (options_.hooks.decoding) options_.hooks.decoding();
   ASSIGN_OR_RETURN(images::ProcessedImage processed, processor_.Process(request.image()));
   v1::ProductImage image;
   image.set_width(processed.width);
@@ -74,13 +76,37 @@ absl::Status ProductImagesRpcs::Upload(const auth::Caller& caller,
     out->set_key(key.ToString());
   }
   std::move(leave).Invoke();
+  if (options_.hooks.stored) {
+    std::vector<std::string> keys;
+    for (const v1::ImageRendition& r : image.renditions()) keys.push_back(r.key());
+    options_.hooks.stored(keys);
+  }
   ASSIGN_OR_RETURN(ImageList list,
                    store_.AddImage(caller, request.product_id(), request.expected_version(),
                                    request.position(), std::move(image), absl::Now()));
+  EnsureStored(processed);
   *response.mutable_image() = std::move(list.added);
   for (v1::ProductImage& i : list.images) *response.add_images() = std::move(i);
   response.set_version(list.version);
   return absl::OkStatus();
+}
+
+void ProductImagesRpcs::EnsureStored(const images::ProcessedImage& processed) {
+  for (const images::Rendition& r : processed.renditions) {
+    absl::StatusOr<bool> written = renditions_.EnsureStored(r.bytes, r.format);
+    const std::string key = images::RenditionKey{r.sha256, r.format}.ToString();
+    if (!written.ok()) {
+      // The row is committed and the caller is told so (an error would invite a duplicate
+      // upload); the missing file is the operator's to see.
+      log::Error("image_file_rewrite_failed")
+          .Kv("key", key)
+          .Kv("code", absl::StatusCodeToString(written.status().code()))
+          .Kv("error", std::string(written.status().message()));
+    } else if (*written) {
+      // A collector took it between the write and the commit: expected now and then.
+      log::Info("image_file_rewritten").Kv("key", key);
+    }
+  }
 }
 
 grpc::ServerUnaryReactor* ProductImagesRpcs::UploadProductImage(
@@ -106,6 +132,9 @@ grpc::ServerUnaryReactor* ProductImagesRpcs::DeleteProductImage(
     ASSIGN_OR_RETURN(ImageList list,
                      store_.DeleteImage(caller, request->product_id(), request->image_id(),
                                         request->expected_version(), absl::Now()));
+    // After the commit, never before: a rolled-back delete must find its files. Failures are
+    // logged and counted by the collector and left to the next sweep; the delete stands.
+    if (options_.collector != nullptr) options_.collector->Collect(list.removed_keys);
     for (v1::ProductImage& i : list.images) *response->add_images() = std::move(i);
     response->set_version(list.version);
     return absl::OkStatus();

@@ -1,6 +1,6 @@
 #pragma once
 
-// The product_images area's SQL (migration V005), as named constants.
+// The product_images area's SQL (migrations V005, V011), as named constants.
 
 #include <string>
 #include <utility>
@@ -24,8 +24,9 @@ inline constexpr char kInsertImage[] = R"~(
 INSERT INTO product_images (id, product_id, position, width, height, body, created_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7))~";
 
+// The body names the renditions whose files go after the commit.
 inline constexpr char kDeleteImage[] = R"~(
-DELETE FROM product_images WHERE product_id = $1 AND id = $2 RETURNING position)~";
+DELETE FROM product_images WHERE product_id = $1 AND id = $2 RETURNING position, body)~";
 
 // Closes the gap a deleted image left at position $2.
 inline constexpr char kShiftDown[] = R"~(
@@ -35,6 +36,12 @@ UPDATE product_images SET position = position - 1 WHERE product_id = $1 AND posi
 // clients comparing versions see it.
 inline constexpr char kBumpProduct[] = R"~(
 UPDATE products SET version = version + 1, updated_at = $2 WHERE id = $1)~";
+
+// Which of the rendition keys $1 (text[]) some row references (migration V011's generated
+// column and its GIN index); the rendition collector's question.
+inline constexpr char kReferencedKeys[] = R"~(
+SELECT DISTINCT k FROM product_images, unnest(rendition_keys) AS k
+WHERE rendition_keys && $1::text[] AND k = ANY($1::text[]))~";
 
 std::vector<std::pair<std::string, std::string>> PreparedStatements();
 

@@ -119,8 +119,16 @@ absl::StatusOr<ImageList> ProductImagesStore::DeleteImage(const auth::Caller& ca
     RETURN_IF_ERROR(LockOwned(tx, caller, product_id, expected_version).status());
     pqxx::result r = tx.exec_prepared("pi_img_delete", product_id, image_id);
     if (r.empty()) return NotFound("PRODUCT_IMAGE_NOT_FOUND", "the product has no such image");
+    v1::ProductImage deleted;
+    if (!deleted.ParseFromString(pqxx::binarystring(r[0][1]).str())) {
+      return absl::InternalError("product_images body does not parse");
+    }
     tx.exec_prepared0("pi_img_shift_down", product_id, r[0][0].as<int>());
-    return Finish(tx, product_id, now);
+    ASSIGN_OR_RETURN(ImageList out, Finish(tx, product_id, now));
+    for (const v1::ImageRendition& rendition : deleted.renditions()) {
+      out.removed_keys.push_back(rendition.key());
+    }
+    return out;
   });
 }
 

@@ -4,9 +4,9 @@
 // (through the catalogue), checks the caller owns it, writes the image rows, bumps the product's
 // version and enqueues its product_updated room event, so the list, the version and what the
 // room is told always agree. The renditions are already in the rendition store when a row is
-// written; a transaction that fails leaves them there unreferenced, which is harmless: files are
-// named by their content, so a later upload of the same picture reuses them and nothing ever
-// points at a wrong file.
+// written; a transaction that fails leaves them there unreferenced until the rendition
+// collector (images/rendition_gc.h) removes them. Files are named by their content, so nothing
+// ever points at a wrong file meanwhile.
 
 #include <cstdint>
 #include <functional>
@@ -28,6 +28,9 @@ struct ImageList {
   int64_t version = 0;
   // UploadProductImage: the image added.
   v1::ProductImage added;
+  // DeleteProductImage: the deleted image's rendition keys (their files may go after the
+  // commit, unless another image shares them).
+  std::vector<std::string> removed_keys;
 };
 
 class ProductImagesStore {

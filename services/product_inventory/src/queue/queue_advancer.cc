@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "common/due_rounds.h"
 #include "shopcast/log/log.h"
-#include "shopcast/status/status.h"
 
 namespace shopcast::product_inventory::queue {
 namespace {
@@ -12,52 +12,36 @@ namespace {
 // Never spin: even a deadline already passed waits this long (the round just ran).
 constexpr absl::Duration kMinWait = absl::Milliseconds(5);
 
-void LogFailure(const char* what, const absl::Status& s) {
-  log::Warn(what)
-      .Kv("code", absl::StatusCodeToString(s.code()))
-      .Kv("reason", ReasonOf(s))
-      .Kv("detail", std::string(s.message()));
+timing::PeriodicWorker::Options WorkerOptions(absl::Duration interval,
+                                              std::function<absl::Duration()> next_wait) {
+  timing::PeriodicWorker::Options options;
+  options.interval = interval;
+  // After a successful round: the interval, or less to meet a claim deadline. A failing
+  // database is retried with a growing pause (up to 30 s), not hammered.
+  options.next_wait = std::move(next_wait);
+  options.max_backoff = absl::Seconds(30);
+  return options;
 }
 
 }  // namespace
 
 QueueAdvancer::QueueAdvancer(QueueStore& store, absl::Duration interval,
                              std::function<void(const std::string&)> changed)
-    : store_(store), interval_(interval), changed_(std::move(changed)) {}
+    : store_(store),
+      interval_(interval),
+      changed_(std::move(changed)),
+      worker_(WorkerOptions(interval, [this] { return NextWait(); }), [this] { return Round(); }) {}
 
 QueueAdvancer::~QueueAdvancer() { Stop(); }
-
-void QueueAdvancer::Start() {
-  absl::MutexLock lock(&mu_);
-  if (thread_.joinable() || stopping_) return;
-  thread_ = std::thread([this] { Run(); });
-}
-
-void QueueAdvancer::Stop() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-  }
-  if (thread_.joinable()) thread_.join();
-}
-
-void QueueAdvancer::Wake() {
-  absl::MutexLock lock(&mu_);
-  woken_ = true;
-}
 
 bool QueueAdvancer::Round() {
   // A queue advanced this round is not claimed again in it: one that stays due without
   // progress (a ticket wanting more than is left while the rest is held) waits for the next.
   std::vector<std::string> done;
-  for (;;) {
-    {
-      absl::MutexLock lock(&mu_);
-      if (stopping_) return true;
-    }
+  while (!worker_.stop_requested()) {
     absl::StatusOr<AdvanceResult> advanced = store_.AdvanceOneDue(done);
     if (!advanced.ok()) {
-      LogFailure("queue_advance_failed", advanced.status());
+      LogRoundFailure("queue_advance_failed", advanced.status());
       return false;
     }
     if (advanced->product_id.empty()) return true;
@@ -71,30 +55,17 @@ bool QueueAdvancer::Round() {
     }
     done.push_back(advanced->product_id);
   }
+  return true;
 }
 
 absl::Duration QueueAdvancer::NextWait() {
   absl::StatusOr<std::optional<absl::Time>> deadline = store_.NextDeadline();
   if (!deadline.ok()) {
-    LogFailure("queue_deadline_failed", deadline.status());
+    LogRoundFailure("queue_deadline_failed", deadline.status());
     return interval_;
   }
   if (!deadline->has_value()) return interval_;
   return std::clamp(**deadline - store_.Now(), kMinWait, interval_);
-}
-
-void QueueAdvancer::Run() {
-  absl::Duration backoff = interval_;
-  for (;;) {
-    const bool ok = Round();
-    // A failing database is retried with a growing pause (up to 30 s), not hammered.
-    backoff = ok ? NextWait() : std::min(backoff * 2, absl::Seconds(30));
-    absl::MutexLock lock(&mu_);
-    auto wake = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_ || woken_; };
-    mu_.AwaitWithTimeout(absl::Condition(&wake), backoff);
-    if (stopping_) return;
-    woken_ = false;
-  }
 }
 
 }  // namespace shopcast::product_inventory::queue

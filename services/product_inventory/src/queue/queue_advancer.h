@@ -13,12 +13,10 @@
 
 #include <functional>
 #include <string>
-#include <thread>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "queue/queue_store.h"
+#include "shopcast/timing/periodic_worker.h"
 
 namespace shopcast::product_inventory::queue {
 
@@ -30,14 +28,13 @@ class QueueAdvancer {
                 std::function<void(const std::string&)> changed);
   ~QueueAdvancer();  // Stop()s.
 
-  void Start();
+  void Start() { worker_.Start(); }
   // Finishes the advance in progress, then returns. Idempotent.
-  void Stop();
+  void Stop() { worker_.Stop(); }
   // Runs a round soon (without waiting for the interval). Cheap; never blocks on the database.
-  void Wake();
+  void Wake() { worker_.Wake(); }
 
  private:
-  void Run();
   // Advances every queue due now; false on a database error.
   bool Round();
   // How long to sleep before the next round: the interval, or less to meet a claim deadline.
@@ -46,10 +43,7 @@ class QueueAdvancer {
   QueueStore& store_;
   const absl::Duration interval_;
   const std::function<void(const std::string&)> changed_;
-  absl::Mutex mu_;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  bool woken_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;
+  timing::PeriodicWorker worker_;  // Last: stopped before the rest goes.
 };
 
 }  // namespace shopcast::product_inventory::queue

@@ -2,23 +2,12 @@
 
 #include <utility>
 
-#include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "queue/queue_rules.h"
-#include "shopcast/ids/ids.h"
 #include "shopcast/server/unary.h"
 #include "shopcast/status/status.h"
 
 namespace shopcast::product_inventory::queue {
 namespace {
-
-absl::Status CheckId(const std::string& id, absl::string_view prefix, absl::string_view field,
-                     absl::string_view not_found_reason) {
-  if (id.empty()) return InvalidArgument(field, "ID_REQUIRED", absl::StrCat(field, " is required"));
-  // A malformed id names nothing: NOT_FOUND, as for an unknown one, keeps ids opaque.
-  if (!ids::IsValidId(id, prefix)) return NotFound(not_found_reason, "no such id");
-  return absl::OkStatus();
-}
 
 absl::Status CheckTicketId(const std::string& id) {
   return CheckId(id, "qtk", "queue_ticket_id", reason::kTicketNotFound);
@@ -33,21 +22,15 @@ QueueRpcs::QueueRpcs(QueueStore& store, QueueAdvancer& advancer, QueueEvents& ev
     : store_(store),
       advancer_(advancer),
       events_(events),
-      verifier_(verifier),
-      revoked_(revoked),
+      callers_(verifier, revoked),
       executor_(executor),
       stock_changed_(std::move(stock_changed)) {}
-
-absl::StatusOr<auth::Caller> QueueRpcs::Authenticate(const grpc::CallbackServerContext& ctx) const {
-  return auth::AuthenticateCaller(ctx, verifier_, revoked_, absl::Now());
-}
 
 grpc::ServerUnaryReactor* QueueRpcs::ConfigureQueue(grpc::CallbackServerContext* ctx,
                                                     const v1::ConfigureQueueRequest* request,
                                                     v1::ConfigureQueueResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(auth::Caller caller, Authenticate(*ctx));
-    RETURN_IF_ERROR(auth::RequireRole(caller, auth::Role::kHost));
+    ASSIGN_OR_RETURN(auth::Caller caller, callers_.AuthenticateAs(*ctx, auth::Role::kHost));
     RETURN_IF_ERROR(CheckId(request->product_id(), "prd", "product_id", reason::kProductNotFound));
     if (!request->has_settings()) {
       return InvalidArgument("settings", reason::kSettingsRequired, "settings are required");
@@ -67,7 +50,7 @@ grpc::ServerUnaryReactor* QueueRpcs::Enqueue(grpc::CallbackServerContext* ctx,
                                              const v1::EnqueueRequest* request,
                                              v1::EnqueueResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(auth::Caller caller, Authenticate(*ctx));
+    ASSIGN_OR_RETURN(auth::Caller caller, callers_.Authenticate(*ctx));
     RETURN_IF_ERROR(CheckId(request->product_id(), "prd", "product_id", reason::kProductNotFound));
     RETURN_IF_ERROR(CheckQuantity(request->quantity()));
     ASSIGN_OR_RETURN(TicketView view,
@@ -83,7 +66,7 @@ grpc::ServerUnaryReactor* QueueRpcs::GetQueuePosition(grpc::CallbackServerContex
                                                       const v1::GetQueuePositionRequest* request,
                                                       v1::GetQueuePositionResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(auth::Caller caller, Authenticate(*ctx));
+    ASSIGN_OR_RETURN(auth::Caller caller, callers_.Authenticate(*ctx));
     RETURN_IF_ERROR(CheckTicketId(request->queue_ticket_id()));
     ASSIGN_OR_RETURN(TicketView view, store_.Get(caller, request->queue_ticket_id()));
     *response->mutable_ticket() = TicketToProto(view);
@@ -95,7 +78,7 @@ grpc::ServerUnaryReactor* QueueRpcs::LeaveQueue(grpc::CallbackServerContext* ctx
                                                 const v1::LeaveQueueRequest* request,
                                                 v1::LeaveQueueResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(auth::Caller caller, Authenticate(*ctx));
+    ASSIGN_OR_RETURN(auth::Caller caller, callers_.Authenticate(*ctx));
     RETURN_IF_ERROR(CheckTicketId(request->queue_ticket_id()));
     ASSIGN_OR_RETURN(TicketView view, store_.Leave(caller, request->queue_ticket_id()));
     events_.MarkDirty(view.ticket.product_id);
@@ -110,7 +93,7 @@ grpc::ServerUnaryReactor* QueueRpcs::ClaimQueueOffer(grpc::CallbackServerContext
                                                      const v1::ClaimQueueOfferRequest* request,
                                                      v1::ClaimQueueOfferResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(auth::Caller caller, Authenticate(*ctx));
+    ASSIGN_OR_RETURN(auth::Caller caller, callers_.Authenticate(*ctx));
     RETURN_IF_ERROR(CheckTicketId(request->queue_ticket_id()));
     absl::StatusOr<ClaimResult> claimed = store_.Claim(caller, request->queue_ticket_id());
     if (!claimed.ok()) {

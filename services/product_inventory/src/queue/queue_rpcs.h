@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/rpc_prologue.h"
 #include "queue/queue_advancer.h"
 #include "queue/queue_events.h"
 #include "queue/queue_store.h"
@@ -40,13 +41,10 @@ class QueueRpcs {
   SHOPCAST_PI_QUEUE_RPC(ClaimQueueOffer);
 
  private:
-  absl::StatusOr<auth::Caller> Authenticate(const grpc::CallbackServerContext& ctx) const;
-
   QueueStore& store_;
   QueueAdvancer& advancer_;
   QueueEvents& events_;
-  const auth::TokenVerifier& verifier_;
-  const auth::RevocationList* revoked_;
+  const CallerAuth callers_;
   server::Executor& executor_;
   std::function<void(const std::string&)> stock_changed_;
 };

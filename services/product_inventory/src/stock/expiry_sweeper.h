@@ -4,12 +4,12 @@
 // by any read or Reserve, so a stopped or slow sweeper changes nobody's view of the stock; it
 // keeps the partial indexes of active holds small and the counters close to the truth.
 
-#include <condition_variable>
-#include <mutex>
-#include <thread>
+#include <atomic>
+#include <cstdint>
 
 #include "absl/time/time.h"
 #include "shopcast/timing/clock.h"
+#include "shopcast/timing/periodic_worker.h"
 #include "stock/stock_store.h"
 
 namespace shopcast::product_inventory::stock {
@@ -31,23 +31,20 @@ class ExpirySweeper {
   ExpirySweeper& operator=(const ExpirySweeper&) = delete;
 
   // Starts the background thread; a pass runs at once, then every interval.
-  void Start();
-  void Stop();
+  void Start() { worker_.Start(); }
+  void Stop() { worker_.Stop(); }
 
   // Units tidied so far (for tests and metrics).
-  int64_t units_tidied() const;
+  int64_t units_tidied() const { return units_tidied_.load(); }
 
  private:
-  void Run();
+  // One pass; false when it failed.
+  bool Pass();
 
   StockStore& store_;
   const Options options_;
-  const timing::SteadyClock& clock_;
-  mutable std::mutex mu_;
-  std::condition_variable wake_;
-  bool stopping_ = false;  // Guarded by mu_, as is units_tidied_.
-  int64_t units_tidied_ = 0;
-  std::thread thread_;
+  std::atomic<int64_t> units_tidied_{0};
+  timing::PeriodicWorker worker_;  // Last: stopped before the rest goes.
 };
 
 }  // namespace shopcast::product_inventory::stock

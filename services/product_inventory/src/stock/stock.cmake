@@ -30,6 +30,7 @@ endif()
 if(TARGET product_inventory_common)
   add_library(pi_stock_service STATIC
     ${CMAKE_CURRENT_SOURCE_DIR}/src/stock/auction_hold_hooks.cc
+    ${CMAKE_CURRENT_SOURCE_DIR}/src/stock/flash_sale_validation.cc
     ${CMAKE_CURRENT_SOURCE_DIR}/src/stock/product_stock_hooks.cc
     ${CMAKE_CURRENT_SOURCE_DIR}/src/stock/stock_events.cc
     ${CMAKE_CURRENT_SOURCE_DIR}/src/stock/stock_rpcs.cc

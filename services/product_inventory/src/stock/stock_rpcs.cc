@@ -15,13 +15,12 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "common/paging.h"
-#include "catalog/pricing.h"
 #include "common/pg_time.h"
 #include "shopcast/db/transaction.h"
-#include "shopcast/ids/ids.h"
 #include "shopcast/server/status.h"
 #include "shopcast/server/unary.h"
 #include "shopcast/status/status.h"
+#include "stock/flash_sale_validation.h"
 #include "stock/pg_values.h"
 #include "stock/stock_proto.h"
 #include "stock/stock_tx.h"
@@ -36,17 +35,9 @@ constexpr size_t kMaxNote = 200;
 // product's buyers do not each read its row. A status change (archive) reaches Reserve within
 // it; the stock itself is always decided by the database.
 constexpr absl::Duration kFactsTtl = absl::Seconds(1);
+constexpr char kNotSalesOwner[] = "only the product's host runs its sales";
 // The newest a keyset cursor can start from (year 9999), as Unix microseconds.
 constexpr int64_t kLatestMicros = 253402300799000000;
-
-absl::Status CheckId(const std::string& id, absl::string_view prefix, absl::string_view field,
-                     absl::string_view not_found_reason) {
-  if (id.empty())
-    return InvalidArgument(field, reason::kIdRequired, absl::StrCat(field, " is required"));
-  // A malformed id names nothing: NOT_FOUND, as for an unknown one, keeps ids opaque.
-  if (!ids::IsValidId(id, prefix)) return NotFound(not_found_reason, "no such id");
-  return absl::OkStatus();
-}
 
 absl::Status CheckProductId(const std::string& id, absl::string_view field = "product_id") {
   return CheckId(id, "prd", field, reason::kProductNotFound);
@@ -63,10 +54,6 @@ absl::Status CheckReleaseReason(const std::string& why) {
 
 absl::Status CheckHoldId(const std::string& id) {
   return CheckId(id, "res", "reservation_id", reason::kReservationNotFound);
-}
-
-bool IsOwnerOrAdmin(const auth::Caller& caller, const ProductFacts& facts) {
-  return caller.user_id == facts.seller_id || caller.role == auth::Role::kAdmin;
 }
 
 // Engine states a ListMyReservations status filter selects.
@@ -174,18 +161,13 @@ StockRpcs::StockRpcs(StockStore& store, ReserveBatcher& batcher, StockEvents& ev
     : store_(store),
       batcher_(batcher),
       events_(events),
-      verifier_(verifier),
-      revoked_(revoked),
+      callers_(verifier, revoked),
       page_tokens_(page_tokens),
       executor_(executor),
       checkout_lookup_(std::move(checkout_lookup)),
       facts_(std::make_unique<FactsCache>()) {}
 
 StockRpcs::~StockRpcs() = default;
-
-absl::StatusOr<auth::Caller> StockRpcs::Authenticate(const grpc::CallbackServerContext& ctx) const {
-  return auth::AuthenticateCaller(ctx, verifier_, revoked_, absl::Now());
-}
 
 absl::StatusOr<ProductFacts> StockRpcs::LoadFacts(const std::string& product_id) {
   ASSIGN_OR_RETURN(
@@ -267,8 +249,8 @@ grpc::ServerUnaryReactor* StockRpcs::AdjustStock(grpc::CallbackServerContext* ct
                                                  const v1::AdjustStockRequest* request,
                                                  v1::AdjustStockResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(auth::Caller caller, Authenticate(*ctx));
-    RETURN_IF_ERROR(auth::RequireRole(caller, auth::Role::kHost));
+    // The owner's prologue in two parts: the request is checked before the product is read.
+    ASSIGN_OR_RETURN(auth::Caller caller, callers_.AuthenticateAs(*ctx, auth::Role::kHost));
     RETURN_IF_ERROR(CheckProductId(request->product_id()));
     if (request->delta() == 0) {
       return InvalidArgument("delta", reason::kDeltaZero, "delta must not be 0");
@@ -281,9 +263,8 @@ grpc::ServerUnaryReactor* StockRpcs::AdjustStock(grpc::CallbackServerContext* ct
     }
     RETURN_IF_ERROR(ValidateIdempotencyKey(request->idempotency_key()));
     ASSIGN_OR_RETURN(ProductFacts facts, LoadFacts(request->product_id()));
-    if (!IsOwnerOrAdmin(caller, facts)) {
-      return PermissionDenied("NOT_PRODUCT_OWNER", "only the product's host changes its stock");
-    }
+    RETURN_IF_ERROR(
+        RequireProductOwner(caller, facts.seller_id, "only the product's host changes its stock"));
     const absl::Time now = store_.Now();
     const tx::AdjustmentKey key{caller.user_id, request->idempotency_key(), request->note()};
     ASSIGN_OR_RETURN(
@@ -307,86 +288,15 @@ grpc::ServerUnaryReactor* StockRpcs::AdjustStock(grpc::CallbackServerContext* ct
   });
 }
 
-namespace {
-
-absl::Duration DurationOf(const google::protobuf::Duration& d) {
-  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
-}
-
-absl::Time TimeOf(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
-
-absl::Status BadSale(absl::string_view field, absl::string_view message) {
-  return InvalidArgument(absl::StrCat("sale.", field), reason::kFlashSaleInvalid, message);
-}
-
-// The sale `request` asks for on a product sold as `facts`, with the window made absolute
-// against `now`. INVALID_ARGUMENT/FLASH_SALE_INVALID naming the field otherwise.
-absl::StatusOr<FlashSale> SaleOf(const v1::ScheduleFlashSaleRequest& request,
-                                 const ProductFacts& facts, absl::Time now) {
-  const v1::FlashSale& in = request.sale();
-  FlashSale sale;
-  sale.price_minor = in.deal_price().amount_minor();
-  sale.currency = in.deal_price().currency();
-  if (sale.currency != facts.currency) {
-    return BadSale("deal_price.currency", "the deal is in the product's currency");
-  }
-  if (sale.price_minor <= 0 || sale.price_minor >= facts.price_minor) {
-    return BadSale("deal_price", "the deal price must be positive and below the regular price");
-  }
-  const catalog::CurrencyRule* currency = catalog::FindCurrency(sale.currency);
-  if (currency != nullptr && sale.price_minor % currency->step != 0) {
-    return BadSale("deal_price", "the deal price must be a whole number of the currency's step");
-  }
-  sale.stock_cap = in.stock_cap();
-  sale.per_user_cap = in.per_user_cap();
-  if (sale.per_user_cap < 0 || sale.per_user_cap > kMaxPerUserLimit) {
-    return BadSale("per_user_cap", "the per-buyer cap must be between 0 (none) and 1000");
-  }
-  if (in.has_opens_at()) {
-    sale.opens_at = pg::Truncate(TimeOf(in.opens_at()));
-    // A minute of grace for a client's clock; a week ahead at most.
-    if (sale.opens_at < now - absl::Minutes(1) || sale.opens_at > now + absl::Hours(24 * 7)) {
-      return BadSale("opens_at", "the sale opens within the next 7 days");
-    }
-    sale.opens_at = std::max(sale.opens_at, now);
-  } else {
-    const absl::Duration countdown = DurationOf(request.countdown());
-    if (countdown < absl::ZeroDuration() || countdown > absl::Hours(1)) {
-      return InvalidArgument("countdown", reason::kFlashSaleInvalid,
-                             "the countdown is 0 to 1 hour");
-    }
-    sale.opens_at = pg::Truncate(now + countdown);
-  }
-  if (in.has_closes_at()) {
-    sale.closes_at = pg::Truncate(TimeOf(in.closes_at()));
-  } else {
-    sale.closes_at = pg::Truncate(sale.opens_at + DurationOf(request.duration()));
-  }
-  const absl::Duration length = sale.closes_at - sale.opens_at;
-  if (length < absl::Seconds(10) || length > absl::Hours(24)) {
-    return in.has_closes_at()
-               ? BadSale("closes_at", "the sale runs 10 seconds to 24 hours")
-               : InvalidArgument("duration", reason::kFlashSaleInvalid,
-                                 "the sale runs 10 seconds to 24 hours");
-  }
-  return sale;
-}
-
-}  // namespace
-
 grpc::ServerUnaryReactor* StockRpcs::ScheduleFlashSale(
     grpc::CallbackServerContext* ctx, const v1::ScheduleFlashSaleRequest* request,
     v1::ScheduleFlashSaleResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(auth::Caller caller, Authenticate(*ctx));
-    RETURN_IF_ERROR(auth::RequireRole(caller, auth::Role::kHost));
-    RETURN_IF_ERROR(CheckProductId(request->product_id()));
-    ASSIGN_OR_RETURN(ProductFacts facts, LoadFacts(request->product_id()));
-    if (!IsOwnerOrAdmin(caller, facts)) {
-      return PermissionDenied("NOT_PRODUCT_OWNER", "only the product's host runs its sales");
-    }
+    auto load_facts = [this](const std::string& id) { return LoadFacts(id); };
+    ASSIGN_OR_RETURN(OwnerCall<ProductFacts> call,
+                     OwnerPrologue<ProductFacts>(callers_, *ctx, request->product_id(),
+                                                 load_facts, kNotSalesOwner));
+    const ProductFacts& facts = call.facts;
     if (facts.sale_mode != v1::SALE_MODE_FIXED_PRICE) {
       return Error(absl::StatusCode::kFailedPrecondition, "PRODUCT_IS_AUCTION",
                    "flash sales are for fixed-price products");
@@ -396,7 +306,7 @@ grpc::ServerUnaryReactor* StockRpcs::ScheduleFlashSale(
                    "only a listed product can have a flash sale");
     }
     const absl::Time now = pg::Truncate(store_.Now());
-    ASSIGN_OR_RETURN(FlashSale sale, SaleOf(*request, facts, now));
+    ASSIGN_OR_RETURN(FlashSale sale, SaleOf(*request, {facts.price_minor, facts.currency}, now));
     ASSIGN_OR_RETURN(StockLevel level, db::InTransaction(store_.pool(), [&](pqxx::work& tx)
                                                              -> absl::StatusOr<StockLevel> {
       const std::vector<StockLevel> current = tx::GetStock(tx, {request->product_id()}, now);
@@ -416,13 +326,10 @@ grpc::ServerUnaryReactor* StockRpcs::EndFlashSale(grpc::CallbackServerContext* c
                                                   const v1::EndFlashSaleRequest* request,
                                                   v1::EndFlashSaleResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(auth::Caller caller, Authenticate(*ctx));
-    RETURN_IF_ERROR(auth::RequireRole(caller, auth::Role::kHost));
-    RETURN_IF_ERROR(CheckProductId(request->product_id()));
-    ASSIGN_OR_RETURN(ProductFacts facts, LoadFacts(request->product_id()));
-    if (!IsOwnerOrAdmin(caller, facts)) {
-      return PermissionDenied("NOT_PRODUCT_OWNER", "only the product's host runs its sales");
-    }
+    auto load_facts = [this](const std::string& id) { return LoadFacts(id); };
+    RETURN_IF_ERROR(OwnerPrologue<ProductFacts>(callers_, *ctx, request->product_id(),
+                                                load_facts, kNotSalesOwner)
+                        .status());
     const absl::Time now = pg::Truncate(store_.Now());
     ASSIGN_OR_RETURN(StockLevel level, db::InTransaction(store_.pool(), [&](pqxx::work& tx) {
                        return tx::EndFlashSale(tx, request->product_id(), now);
@@ -444,7 +351,7 @@ grpc::ServerUnaryReactor* StockRpcs::Reserve(grpc::CallbackServerContext* ctx,
     reactor->Finish(server::ToGrpcStatus(s, ctx));
     return reactor;
   };
-  absl::StatusOr<auth::Caller> caller = Authenticate(*ctx);
+  absl::StatusOr<auth::Caller> caller = callers_.Authenticate(*ctx);
   if (!caller.ok()) return finish_now(caller.status());
   if (absl::Status s = CheckProductId(request->product_id()); !s.ok()) {
     return finish_now(s);
@@ -547,7 +454,7 @@ grpc::ServerUnaryReactor* StockRpcs::ReleaseReservation(
     grpc::CallbackServerContext* ctx, const v1::ReleaseReservationRequest* request,
     v1::ReleaseReservationResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(auth::Caller caller, Authenticate(*ctx));
+    ASSIGN_OR_RETURN(auth::Caller caller, callers_.Authenticate(*ctx));
     RETURN_IF_ERROR(CheckHoldId(request->reservation_id()));
     ASSIGN_OR_RETURN(HoldChange change, store_.Release(request->reservation_id(), caller.user_id));
     Changed(change.hold.product_id);
@@ -560,7 +467,7 @@ grpc::ServerUnaryReactor* StockRpcs::GetReservation(grpc::CallbackServerContext*
                                                     const v1::GetReservationRequest* request,
                                                     v1::GetReservationResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(auth::Caller caller, Authenticate(*ctx));
+    ASSIGN_OR_RETURN(auth::Caller caller, callers_.Authenticate(*ctx));
     RETURN_IF_ERROR(CheckHoldId(request->reservation_id()));
     ASSIGN_OR_RETURN(Hold hold, store_.GetHold(request->reservation_id()));
     ASSIGN_OR_RETURN(v1::Reservation r, ToReservation(hold));
@@ -577,7 +484,7 @@ grpc::ServerUnaryReactor* StockRpcs::ListMyReservations(
     grpc::CallbackServerContext* ctx, const v1::ListMyReservationsRequest* request,
     v1::ListMyReservationsResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
-    ASSIGN_OR_RETURN(auth::Caller caller, Authenticate(*ctx));
+    ASSIGN_OR_RETURN(auth::Caller caller, callers_.Authenticate(*ctx));
     for (int s : request->statuses()) {
       if (s < v1::RESERVATION_STATUS_HELD || s > v1::RESERVATION_STATUS_EXPIRED) {
         return InvalidArgument("statuses", "STATUS_INVALID", "unknown reservation status");
@@ -644,13 +551,10 @@ grpc::ServerUnaryReactor* StockRpcs::LockReservationForCheckout(
     v1::LockReservationForCheckoutResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, request, response]() -> absl::Status {
     RETURN_IF_ERROR(CheckHoldId(request->reservation_id()));
-    if (request->order_id().empty()) {
-      return InvalidArgument("order_id", reason::kIdRequired, "order_id is required");
-    }
-    const absl::Duration lock = absl::Seconds(request->lock_duration().seconds()) +
-                                absl::Nanoseconds(request->lock_duration().nanos());
-    ASSIGN_OR_RETURN(HoldChange change, store_.LockForCheckout(request->reservation_id(),
-                                                               request->order_id(), lock));
+    // The store refuses an empty order_id (INVALID_ARGUMENT ID_REQUIRED) and a lock off range.
+    ASSIGN_OR_RETURN(HoldChange change,
+                     store_.LockForCheckout(request->reservation_id(), request->order_id(),
+                                            DurationOf(request->lock_duration())));
     ASSIGN_OR_RETURN(*response->mutable_reservation(), ToReservation(change.hold));
     return absl::OkStatus();
   });
@@ -661,9 +565,6 @@ grpc::ServerUnaryReactor* StockRpcs::CommitReservation(grpc::CallbackServerConte
                                                        v1::CommitReservationResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, request, response]() -> absl::Status {
     RETURN_IF_ERROR(CheckHoldId(request->reservation_id()));
-    if (request->order_id().empty()) {
-      return InvalidArgument("order_id", reason::kIdRequired, "order_id is required");
-    }
     ASSIGN_OR_RETURN(HoldChange change,
                      store_.Commit(request->reservation_id(), request->order_id()));
     Changed(change.hold.product_id);
@@ -694,9 +595,6 @@ grpc::ServerUnaryReactor* StockRpcs::ReturnCommittedStock(
     v1::ReturnCommittedStockResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, request, response]() -> absl::Status {
     RETURN_IF_ERROR(CheckHoldId(request->reservation_id()));
-    if (request->order_id().empty()) {
-      return InvalidArgument("order_id", reason::kIdRequired, "order_id is required");
-    }
     ASSIGN_OR_RETURN(HoldChange change,
                      store_.ReturnCommittedStock(request->reservation_id(), request->order_id()));
     Changed(change.hold.product_id);

@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/hooks.h"
+#include "common/rpc_prologue.h"
 #include "shopcast/auth/caller.h"
 #include "shopcast/auth/revocations.h"
 #include "shopcast/auth/tokens.h"
@@ -83,7 +84,6 @@ class StockRpcs {
  private:
   class FactsCache;
 
-  absl::StatusOr<auth::Caller> Authenticate(const grpc::CallbackServerContext& ctx) const;
   // The product's facts from the database (and refreshes the cache). NOT_FOUND if unknown.
   absl::StatusOr<ProductFacts> LoadFacts(const std::string& product_id);
   // `hold` as the API shows it.
@@ -98,8 +98,7 @@ class StockRpcs {
   StockStore& store_;
   ReserveBatcher& batcher_;
   StockEvents& events_;
-  const auth::TokenVerifier& verifier_;
-  const auth::RevocationList* revoked_;
+  const CallerAuth callers_;
   const pagetoken::Codec& page_tokens_;
   server::Executor& executor_;
   CheckoutLookup checkout_lookup_;

@@ -15,3 +15,9 @@ if(SHOPCAST_BUILD_TESTS)
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/images/rendition_store_test.cc
     DEPS pi_images shopcast::testing_files LABEL unit)
 endif()
+if(SHOPCAST_BUILD_TESTS)
+  # The rendition collector over a scratch folder with a stand-in for the database.
+  shopcast_test(NAME product_inventory_rendition_gc_test
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/images/rendition_gc_test.cc
+    DEPS pi_images shopcast::testing_files shopcast::testing_wait prometheus-cpp::core LABEL unit)
+endif()

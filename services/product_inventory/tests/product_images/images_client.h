@@ -23,13 +23,17 @@ inline constexpr int kTestMaxImages = 3;
 
 class ImagesWorld {
  public:
-  ImagesWorld()
-      : replica_(f_.AddReplica([this](Config& c) {
-          c.image_root = root_.File("images");
-          c.image_url_prefix = "https://img.test/i/";
-          c.image_max_upload_bytes = kTestMaxUpload;
-          c.image_max_per_product = kTestMaxImages;
-        })),
+  // `edit` changes the replica's Config after the defaults below; `overrides` are its hooks.
+  explicit ImagesWorld(const ConfigEdit& edit = nullptr, const AppOverrides& overrides = {})
+      : replica_(f_.AddReplica(
+            [this, &edit](Config& c) {
+              c.image_root = root_.File("images");
+              c.image_url_prefix = "https://img.test/i/";
+              c.image_max_upload_bytes = kTestMaxUpload;
+              c.image_max_per_product = kTestMaxImages;
+              if (edit) edit(c);
+            },
+            overrides)),
         c_(f_, replica_) {
     type_ = c_.CreateApparelType();
     profile_ = c_.CreateProfile(c_.host());

@@ -14,6 +14,8 @@ ABSL_DECLARE_FLAG(int, db_pool_size);
 ABSL_DECLARE_FLAG(int64_t, image_max_upload_bytes);
 ABSL_DECLARE_FLAG(int, image_max_per_product);
 ABSL_DECLARE_FLAG(int, image_max_concurrent);
+ABSL_DECLARE_FLAG(absl::Duration, image_gc_interval);
+ABSL_DECLARE_FLAG(absl::Duration, image_gc_grace);
 
 namespace shopcast::product_inventory {
 namespace {
@@ -25,6 +27,8 @@ void Valid() {
   absl::SetFlag(&FLAGS_image_max_upload_bytes, 20 * 1024 * 1024);
   absl::SetFlag(&FLAGS_image_max_per_product, 8);
   absl::SetFlag(&FLAGS_image_max_concurrent, 2);
+  absl::SetFlag(&FLAGS_image_gc_interval, absl::Minutes(15));
+  absl::SetFlag(&FLAGS_image_gc_grace, absl::Hours(1));
 }
 
 void ExpectRefusedNaming(const std::string& flag) {
@@ -43,6 +47,24 @@ TEST_CASE("product_images config: defaults") {
   CHECK(c->image_max_upload_bytes == 20 * 1024 * 1024);
   CHECK(c->image_max_per_product == 8);
   CHECK(c->image_max_concurrent == 2);
+  CHECK(c->image_gc_interval == absl::Minutes(15));
+  CHECK(c->image_gc_grace == absl::Hours(1));
+}
+
+TEST_CASE("product_images config: the rendition sweeper's interval and grace period") {
+  Valid();
+  absl::SetFlag(&FLAGS_image_gc_interval, absl::ZeroDuration());  // off
+  auto off = LoadConfig();
+  REQUIRE(off.ok());
+  CHECK(off->image_gc_interval == absl::ZeroDuration());
+  absl::SetFlag(&FLAGS_image_gc_interval, absl::Milliseconds(500));
+  ExpectRefusedNaming("image_gc_interval");
+  absl::SetFlag(&FLAGS_image_gc_interval, absl::Hours(25));
+  ExpectRefusedNaming("image_gc_interval");
+  absl::SetFlag(&FLAGS_image_gc_grace, absl::Seconds(30));
+  ExpectRefusedNaming("image_gc_grace");
+  absl::SetFlag(&FLAGS_image_gc_grace, absl::Hours(24 * 8));
+  ExpectRefusedNaming("image_gc_grace");
 }
 
 TEST_CASE("product_images config: limits out of range stop the start") {
