@@ -417,8 +417,12 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
     return store->OnPeerEvent(tx, event, now);
   });
   // ---- area wiring: queue ----
-  // On the stock clock: offers are holds, and holds expire by it.
-  p->queue_store = std::make_unique<queue::QueueStore>(*p->pool, stock_clock, new_id);
+  // On the stock clock: offers are holds, and holds expire by it. ConfigureQueue announces the
+  // product's card (queue_enabled) through the catalogue, in its transaction.
+  p->queue_store = std::make_unique<queue::QueueStore>(
+      *p->pool, stock_clock, new_id, [catalog_store](pqxx::work& tx, const std::string& id) {
+        return catalog_store->AnnounceCurrent(tx, id);
+      });
   p->queue_events =
       std::make_unique<queue::QueueEvents>(*p->queue_store, config.queue_event_interval);
   stock::StockEvents* stock_events = p->stock_events.get();

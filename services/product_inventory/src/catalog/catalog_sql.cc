@@ -26,6 +26,7 @@ std::vector<std::pair<std::string, std::string>> PreparedStatements() {
       {"pi_cat_list_stream_products", kListStreamProducts},
       {"pi_cat_list_my_products", kListMyProducts},
       {"pi_cat_open_auctions", kOpenAuctions},
+      {"pi_cat_queues", kQueues},
   };
 }
 

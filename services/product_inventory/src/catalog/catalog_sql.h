@@ -98,6 +98,12 @@ inline constexpr char kOpenAuctions[] = R"~(
 SELECT product_id, id FROM auctions
 WHERE status = 1 AND product_id = ANY(string_to_array($1, ',')))~";
 
+// Product.queue: the queue settings (migrations/V007, the queue area's) of each of the ids in
+// $1 (as kOpenAuctions) that has a queue: enabled, claim window in seconds, max length.
+inline constexpr char kQueues[] = R"~(
+SELECT product_id, enabled, claim_seconds, max_length FROM product_queues
+WHERE product_id = ANY(string_to_array($1, ',')))~";
+
 std::vector<std::pair<std::string, std::string>> PreparedStatements();
 
 }  // namespace shopcast::product_inventory::catalog::sql

@@ -149,16 +149,25 @@ absl::StatusOr<std::optional<v1::Product>> ReadProduct(pqxx::work& tx, const std
   return std::optional<v1::Product>(ProductFromRow(id, r[0]));
 }
 
-// Stock, images and the open auction, the parts other areas own.
+// Stock, images, the open auction and the queue, the parts other areas own.
 absl::Status FillStock(pqxx::work& tx, StockHooks* stock, ImageHooks* images,
                        std::vector<v1::Product*> products) {
   if (products.empty()) return absl::OkStatus();
   std::vector<std::string> ids;
   for (const v1::Product* p : products) ids.push_back(p->id());
+  const std::string id_list = absl::StrJoin(ids, ",");
   // The auctions' own table says which product is under the hammer right now.
   std::map<std::string, std::string> open_auctions;
-  for (const auto& row : tx.exec_prepared("pi_cat_open_auctions", absl::StrJoin(ids, ","))) {
+  for (const auto& row : tx.exec_prepared("pi_cat_open_auctions", id_list)) {
     open_auctions[row[0].as<std::string>()] = row[1].as<std::string>();
+  }
+  // And the queue's (one query for the whole page): a product without a row has no queue.
+  std::map<std::string, v1::QueueSettings> queues;
+  for (const auto& row : tx.exec_prepared("pi_cat_queues", id_list)) {
+    v1::QueueSettings& q = queues[row[0].as<std::string>()];
+    q.set_enabled(row[1].as<bool>());
+    q.mutable_claim_window()->set_seconds(row[2].as<int64_t>());
+    q.set_max_length(row[3].as<int>());
   }
   for (v1::Product* p : products) {
     auto it = open_auctions.find(p->id());
@@ -166,6 +175,12 @@ absl::Status FillStock(pqxx::work& tx, StockHooks* stock, ImageHooks* images,
       p->clear_open_auction_id();
     } else {
       p->set_open_auction_id(it->second);
+    }
+    auto queue = queues.find(p->id());
+    if (queue == queues.end()) {
+      p->clear_queue();
+    } else {
+      *p->mutable_queue() = queue->second;
     }
   }
   if (images != nullptr) {
@@ -775,6 +790,12 @@ absl::StatusOr<std::optional<v1::Product>> CatalogStore::LockProduct(pqxx::work&
 
 void CatalogStore::AnnounceUpdated(pqxx::work& tx, const v1::Product& product) {
   AnnounceProduct(tx, product, /*created=*/false, product.stream_id());
+}
+
+absl::Status CatalogStore::AnnounceCurrent(pqxx::work& tx, const std::string& id) {
+  ASSIGN_OR_RETURN(std::optional<v1::Product> product, LockProduct(tx, id));
+  if (product.has_value()) AnnounceUpdated(tx, *product);
+  return absl::OkStatus();
 }
 
 }  // namespace shopcast::product_inventory::catalog

@@ -110,6 +110,11 @@ class CatalogStore {
   absl::StatusOr<std::optional<v1::Product>> LockProduct(pqxx::work& tx, const std::string& id);
   // Enqueues the product's product_updated room event (nothing for a product in no stream).
   static void AnnounceUpdated(pqxx::work& tx, const v1::Product& product);
+  // Enqueues product `id`'s product_updated room event as it stands in `tx`, locking its row
+  // (after another area changed a read-only part of it, e.g. ConfigureQueue its queue; the
+  // card's version stays: that part is not the product's own). Nothing for an unknown product
+  // or one in no stream.
+  absl::Status AnnounceCurrent(pqxx::work& tx, const std::string& id);
 
  private:
   db::Pool& pool_;

@@ -3,10 +3,12 @@
 # coalesced length announcements and the RPCs run in the App's pg tests. Offers are holds the
 # stock area grants (stock::tx::GrantHold), so it links the stock engine.
 add_library(product_inventory_queue_rules STATIC
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/queue/offer_notice.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/queue/queue_rules.cc)
 target_include_directories(product_inventory_queue_rules PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
 target_link_libraries(product_inventory_queue_rules PUBLIC
-  shopcast::proto_product_inventory shopcast::status absl::status absl::statusor absl::time)
+  shopcast::proto_product_inventory shopcast::proto_realtime_push shopcast::status
+  shopcast::text absl::status absl::statusor absl::strings absl::time)
 shopcast_warnings(product_inventory_queue_rules)
 
 add_library(product_inventory_queue STATIC

@@ -5,6 +5,7 @@ namespace shopcast::product_inventory::queue::sql {
 std::vector<std::pair<std::string, std::string>> PreparedStatements() {
   return {
       {"pi_queue_product", kProduct},
+      {"pi_queue_lock_product", kLockProduct},
       {"pi_queue_upsert", kUpsertQueue},
       {"pi_queue_lock", kLockQueue},
       {"pi_queue_read", kReadQueue},

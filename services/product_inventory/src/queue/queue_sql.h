@@ -14,12 +14,19 @@ namespace shopcast::product_inventory::queue::sql {
 #define SHOPCAST_PI_MICROS(x) "coalesce((extract(epoch FROM " x ") * 1000000)::bigint, 0)"
 
 // What queue rules need of product $1: seller, stream ('' for none), status, sale mode, price,
-// currency, and whether its stream ended.
+// currency, whether its stream ended, and its title (for the offer's notification).
 inline constexpr char kProduct[] = R"~(
 SELECT p.seller_id, coalesce(p.stream_id, ''), p.status, p.sale_mode, p.price_minor,
-       p.currency, coalesce(st.ended_at IS NOT NULL, false)
+       p.currency, coalesce(st.ended_at IS NOT NULL, false), p.title
 FROM products p LEFT JOIN streams st ON st.id = p.stream_id
 WHERE p.id = $1)~";
+// The same, with the product's row locked (ConfigureQueue: before the queue row, so a
+// concurrent UpdateProduct's card and the switch's card come in commit order).
+inline constexpr char kLockProduct[] = R"~(
+SELECT p.seller_id, coalesce(p.stream_id, ''), p.status, p.sale_mode, p.price_minor,
+       p.currency, coalesce(st.ended_at IS NOT NULL, false), p.title
+FROM products p LEFT JOIN streams st ON st.id = p.stream_id
+WHERE p.id = $1 FOR UPDATE OF p)~";
 
 // Creates or retunes the queue of $1 (locking its row): enabled $2, claim seconds $3, max
 // length $4, at $5. Returns waiting.

@@ -8,7 +8,9 @@
 #include "absl/strings/str_cat.h"
 #include "common/pg_time.h"
 #include "common/room_events.h"
+#include "common/user_notifications.h"
 #include "queue/offer_hold.h"
+#include "queue/offer_notice.h"
 #include "queue/queue_rules.h"
 #include "shopcast/db/transaction.h"
 #include "shopcast/log/log.h"
@@ -32,6 +34,7 @@ struct Product {
   int64_t price_minor = 0;
   std::string currency;
   bool stream_ended = false;
+  std::string title;
 };
 
 struct Queue {
@@ -51,8 +54,8 @@ struct StockRow {
 
 bool IsAdmin(const auth::Caller& caller) { return caller.role == auth::Role::kAdmin; }
 
-absl::StatusOr<Product> ReadProduct(pqxx::work& tx, const std::string& id) {
-  const pqxx::result r = tx.exec_prepared("pi_queue_product", id);
+absl::StatusOr<Product> ReadProduct(pqxx::work& tx, const std::string& id, bool lock = false) {
+  const pqxx::result r = tx.exec_prepared(lock ? "pi_queue_lock_product" : "pi_queue_product", id);
   if (r.empty()) return NotFound(reason::kProductNotFound, "no such product");
   Product p;
   p.seller_id = r[0][0].as<std::string>();
@@ -62,6 +65,7 @@ absl::StatusOr<Product> ReadProduct(pqxx::work& tx, const std::string& id) {
   p.price_minor = r[0][4].as<int64_t>();
   p.currency = r[0][5].as<std::string>();
   p.stream_ended = r[0][6].as<bool>();
+  p.title = r[0][7].as<std::string>();
   return p;
 }
 
@@ -167,8 +171,12 @@ void Announce(pqxx::work& tx, const std::string& stream_id, const std::string& p
 
 }  // namespace
 
-QueueStore::QueueStore(db::Pool& pool, WallClock clock, NewId new_id)
-    : pool_(pool), clock_(std::move(clock)), new_id_(std::move(new_id)) {}
+QueueStore::QueueStore(db::Pool& pool, WallClock clock, NewId new_id,
+                       AnnounceProduct announce_product)
+    : pool_(pool),
+      clock_(std::move(clock)),
+      new_id_(std::move(new_id)),
+      announce_product_(std::move(announce_product)) {}
 
 absl::Time QueueStore::Now() const { return TruncateToMicros(clock_()); }
 
@@ -177,7 +185,8 @@ absl::StatusOr<ConfigureResult> QueueStore::Configure(const auth::Caller& caller
                                                       const QueueConfig& config) {
   const absl::Time now = Now();
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<ConfigureResult> {
-    ASSIGN_OR_RETURN(Product p, ReadProduct(tx, product_id));
+    // The product's row first, then the queue's (no path takes them the other way round).
+    ASSIGN_OR_RETURN(Product p, ReadProduct(tx, product_id, /*lock=*/true));
     if (p.seller_id != caller.user_id && !IsAdmin(caller)) {
       return PermissionDenied(reason::kNotProductOwner, "only the product's host configures it");
     }
@@ -204,6 +213,8 @@ absl::StatusOr<ConfigureResult> QueueStore::Configure(const auth::Caller& caller
               .as<int64_t>();
     }
     Announce(tx, p.stream_id, product_id, config.enabled, out.queue_length, {}, now);
+    // Cards say whether a product sells through its queue: viewers see the switch.
+    if (announce_product_) RETURN_IF_ERROR(announce_product_(tx, product_id));
     return out;
   });
 }
@@ -448,6 +459,10 @@ absl::StatusOr<AdvanceResult> QueueStore::AdvanceOneDue(const std::vector<std::s
             continue;
           }
           tx.exec_prepared0("pi_queue_mark_offered", t.id, *hold, units, PgNow(now), PgNow(until));
+          // The holder is told personally (rooms only hear ticket ids), with the offer.
+          EnqueueUserNotification(
+              tx, t.user_id, kOfferNoticeType,
+              OfferNotification(OfferNotice{product_id, p.title, p.stream_id, t.id, units, until}));
           available -= units;
           offered.push_back(t.id);
         }

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <pqxx/transaction>
 #include <string>
 #include <vector>
 
@@ -43,12 +44,18 @@ struct AdvanceResult {
 class QueueStore {
  public:
   using NewId = std::function<std::string(absl::string_view prefix)>;
+  // Writes the product's card (product_updated, with its queue now) to its room in `tx`: the
+  // catalogue's, wired by the App (CatalogStore::AnnounceCurrent).
+  using AnnounceProduct =
+      std::function<absl::Status(pqxx::work& tx, const std::string& product_id)>;
 
-  // `pool` outlives this.
-  QueueStore(db::Pool& pool, WallClock clock, NewId new_id);
+  // `pool` outlives this. `announce_product` may be empty (no card is announced).
+  QueueStore(db::Pool& pool, WallClock clock, NewId new_id,
+             AnnounceProduct announce_product = nullptr);
 
   // ConfigureQueue: the product's host or an admin switches its queue on/off or retunes it;
-  // off cancels the waiting tickets. Announces queue_updated in the same transaction.
+  // off cancels the waiting tickets. Announces queue_updated and the product's card in the
+  // same transaction.
   absl::StatusOr<ConfigureResult> Configure(const auth::Caller& caller,
                                             const std::string& product_id,
                                             const QueueConfig& config);
@@ -63,7 +70,9 @@ class QueueStore {
   absl::StatusOr<ClaimResult> Claim(const auth::Caller& caller, const std::string& ticket_id);
 
   // Claims one due queue not in `excluded` (FOR UPDATE SKIP LOCKED: one replica at a time)
-  // and advances it in one transaction. product_id is empty when none was due.
+  // and advances it in one transaction; each offer's holder gets a QUEUE_ADMITTED
+  // notification through the outbox in it (offer_notice.h). product_id is empty when none was
+  // due.
   absl::StatusOr<AdvanceResult> AdvanceOneDue(const std::vector<std::string>& excluded);
   // The earliest claim deadline of any offer, if any.
   absl::StatusOr<std::optional<absl::Time>> NextDeadline();
@@ -77,6 +86,7 @@ class QueueStore {
   db::Pool& pool_;
   const WallClock clock_;
   const NewId new_id_;
+  const AnnounceProduct announce_product_;
 };
 
 }  // namespace shopcast::product_inventory::queue

@@ -1,6 +1,7 @@
 // The relay's sink for room events, against an in-process stand-in for realtime-push's
 // internal Publish: events go to their room in order, a closed room or an undecodable payload
-// is accepted (no retry can help), a room not open yet stops the batch for a retry.
+// is accepted (no retry can help), a room not open yet stops the batch for a retry; user
+// notifications go to Notify with the event id as their dedupe key.
 
 #include "common/room_publish_sink.h"
 
@@ -35,9 +36,35 @@ class FakePush : public rp::RealtimePushInternalService::Service {
     return grpc::Status::OK;
   }
 
+  grpc::Status Notify(grpc::ServerContext*, const rp::NotifyRequest* req,
+                      rp::NotifyResponse* resp) override {
+    if (req->notification().title().empty()) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "title is required");
+    }
+    absl::MutexLock lock(&mu);
+    published.push_back("notify/" + req->user_ids(0) + "/" + req->dedupe_key() + "/" +
+                        req->notification().product_id());
+    resp->set_created_count(1);
+    return grpc::Status::OK;
+  }
+
   absl::Mutex mu;
   std::vector<std::string> published ABSL_GUARDED_BY(mu);
 };
+
+common::v1::Event Notification(const std::string& id, const std::string& user,
+                               const std::string& product, const std::string& title = "Hi") {
+  rp::NotifyRequest request;
+  request.add_user_ids(user);
+  request.mutable_notification()->set_title(title);
+  request.mutable_notification()->set_product_id(product);
+  common::v1::Event e;
+  e.set_id(id);
+  e.set_type("product_inventory.queue_admitted");
+  e.set_aggregate_id(user);
+  e.mutable_payload()->PackFrom(request);
+  return e;
+}
 
 common::v1::Event RoomEvent(const std::string& id, const std::string& stream,
                             const std::string& product) {
@@ -96,6 +123,19 @@ TEST_CASE("room sink: a room not open yet stops the batch, to be retried") {
                                 RoomEvent("evt_3", "str_a", "prd_3")});
   REQUIRE(later.ok());
   CHECK(*later == std::vector<std::string>{"evt_1"});
+}
+
+TEST_CASE("room sink: notifications go to Notify, deduplicated by their event id") {
+  InProcess s;
+  auto accepted = s.sink->Deliver({RoomEvent("evt_1", "str_a", "prd_1"),
+                                   Notification("evt_2", "usr_a", "prd_1"),
+                                   Notification("evt_3", "usr_b", "prd_1", /*title=*/"")});
+  REQUIRE(accepted.ok());
+  // The refused one (INVALID_ARGUMENT: no retry can help) is accepted and dropped.
+  CHECK(*accepted == std::vector<std::string>{"evt_1", "evt_2", "evt_3"});
+  absl::MutexLock lock(&s.push.mu);
+  CHECK(s.push.published ==
+        std::vector<std::string>{"str_a/evt_1/prd_1", "notify/usr_a/evt_2/prd_1"});
 }
 
 }  // namespace

@@ -1,9 +1,10 @@
 // The queue's pure rules: settings bounds and defaults, quantities, offers and the estimated
-// wait, the API's view of a ticket.
+// wait, the API's view of a ticket, the offer's notification.
 
 #include "queue/queue_rules.h"
 
 #include "catch2/catch.hpp"
+#include "queue/offer_notice.h"
 #include "shopcast/status/status.h"
 
 namespace shopcast::product_inventory::queue {
@@ -83,6 +84,36 @@ TEST_CASE("queue rules: a ticket's view shows position and wait only while waiti
                  TicketStatus::kLapsed, TicketStatus::kLeft, TicketStatus::kCancelled}) {
     CHECK(TicketStatusFromName(TicketStatusName(s)) == s);
   }
+}
+
+TEST_CASE("queue rules: the offer's notification names product, ticket and deadline") {
+  namespace rp = ::shopcast::realtime_push::v1;
+  OfferNotice offer{
+      "prd_1", "Blue tee",
+      "str_1", "qtk_1",
+      1,       absl::FromCivil(absl::CivilSecond(2026, 12, 3, 14, 5, 30), absl::UTCTimeZone())};
+  rp::Notification n = OfferNotification(offer);
+  CHECK(n.kind() == rp::NOTIFICATION_KIND_QUEUE_ADMITTED);
+  CHECK(n.title() == "Your turn: Blue tee");
+  CHECK(n.body() ==
+        "1 unit of \"Blue tee\" is held for you until 2026-12-03 14:05:30 UTC. Claim it before "
+        "then or it goes to the next in line. Ticket qtk_1.");
+  CHECK(n.product_id() == "prd_1");
+  CHECK(n.stream_id() == "str_1");
+  CHECK(n.link() == "/live/str_1?queue_ticket=qtk_1");
+
+  // Several units; no stream; a title too long to prefix (120 characters, multi-byte).
+  offer.quantity = 3;
+  offer.stream_id.clear();
+  std::string long_title;
+  for (int i = 0; i < 120; ++i) long_title += "\xc3\xa9";  // é
+  offer.product_title = long_title;
+  n = OfferNotification(offer);
+  CHECK(n.title() == "Your turn in the queue");
+  CHECK(n.body().rfind("3 units of \"" + long_title + "\" are held for you", 0) == 0);
+  CHECK(n.body().find("Claim them before then or they go") != std::string::npos);
+  CHECK(n.stream_id().empty());
+  CHECK(n.link() == "/products/prd_1?queue_ticket=qtk_1");
 }
 
 }  // namespace
