@@ -2,18 +2,15 @@
 # run them through run.sh. Need pi_stock (services/product_inventory/src/stock).
 if(TARGET pi_stock)
   set(_flash_sale ${CMAKE_CURRENT_LIST_DIR})
-  # The stock migrations alone (V002, V006, V009, V012: no dependency on the rest of the schema): the naive
-  # baseline's database and the library-level mode.
+  # The stock engine's migrations alone (PI_STOCK_ENGINE_MIGRATIONS, set by
+  # services/product_inventory): the naive baseline's database and the library-level mode.
   set(_flash_sale_mig ${CMAKE_CURRENT_BINARY_DIR}/product_inventory_stock_bench_migrations.cc)
   add_custom_command(
     OUTPUT ${_flash_sale_mig}
     COMMAND ${CMAKE_COMMAND} -DOUT=${_flash_sale_mig} -DCOMPONENT=product_inventory_stock_bench
-            "-DFILES=${PROJECT_SOURCE_DIR}/services/product_inventory/migrations/V002__stock.sql;${PROJECT_SOURCE_DIR}/services/product_inventory/migrations/V006__hold_sources.sql;${PROJECT_SOURCE_DIR}/services/product_inventory/migrations/V009__checkout_locks_and_ledger.sql;${PROJECT_SOURCE_DIR}/services/product_inventory/migrations/V012__holds_by_buyer_first.sql"
+            "-DFILES=${PI_STOCK_ENGINE_MIGRATIONS}"
             -P ${PROJECT_SOURCE_DIR}/cmake/EmbedMigrations.cmake
-    DEPENDS ${PROJECT_SOURCE_DIR}/services/product_inventory/migrations/V002__stock.sql
-            ${PROJECT_SOURCE_DIR}/services/product_inventory/migrations/V006__hold_sources.sql
-            ${PROJECT_SOURCE_DIR}/services/product_inventory/migrations/V009__checkout_locks_and_ledger.sql
-            ${PROJECT_SOURCE_DIR}/services/product_inventory/migrations/V012__holds_by_buyer_first.sql
+    DEPENDS ${PI_STOCK_ENGINE_MIGRATIONS}
             ${PROJECT_SOURCE_DIR}/cmake/EmbedMigrations.cmake
     VERBATIM)
   add_library(flash_sale_common STATIC ${_flash_sale}/naive_engine.cc ${_flash_sale}/scratch.cc

@@ -1,6 +1,6 @@
 # stock: unit tests of input checks, and the engine against real PostgreSQL (a fresh database
-# per test with migrations/V002, V006 and V009 applied; they stand alone, so only they are
-# embedded here).
+# per test with PI_STOCK_ENGINE_MIGRATIONS applied; they stand alone, so only they are embedded
+# here).
 if(SHOPCAST_BUILD_TESTS)
   add_library(pi_stock_fixture STATIC ${CMAKE_CURRENT_SOURCE_DIR}/tests/stock/stock_fixture.cc)
   target_include_directories(pi_stock_fixture PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/tests/stock)
@@ -12,11 +12,9 @@ if(SHOPCAST_BUILD_TESTS)
     OUTPUT ${_pi_stock_migrations_cc}
     COMMAND ${CMAKE_COMMAND} -DOUT=${_pi_stock_migrations_cc}
             -DCOMPONENT=product_inventory_stock_tests
-            "-DFILES=${CMAKE_CURRENT_SOURCE_DIR}/migrations/V002__stock.sql;${CMAKE_CURRENT_SOURCE_DIR}/migrations/V006__hold_sources.sql;${CMAKE_CURRENT_SOURCE_DIR}/migrations/V009__checkout_locks_and_ledger.sql"
+            "-DFILES=${PI_STOCK_ENGINE_MIGRATIONS}"
             -P ${PROJECT_SOURCE_DIR}/cmake/EmbedMigrations.cmake
-    DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/migrations/V002__stock.sql
-            ${CMAKE_CURRENT_SOURCE_DIR}/migrations/V006__hold_sources.sql
-            ${CMAKE_CURRENT_SOURCE_DIR}/migrations/V009__checkout_locks_and_ledger.sql
+    DEPENDS ${PI_STOCK_ENGINE_MIGRATIONS}
             ${PROJECT_SOURCE_DIR}/cmake/EmbedMigrations.cmake
     COMMENT "Embedding the stock migrations for their tests"
     VERBATIM)
