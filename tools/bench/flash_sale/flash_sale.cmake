@@ -13,7 +13,7 @@ if(TARGET pi_stock)
     DEPENDS ${PI_STOCK_ENGINE_MIGRATIONS}
             ${PROJECT_SOURCE_DIR}/cmake/EmbedMigrations.cmake
     VERBATIM)
-  add_library(flash_sale_common STATIC ${_flash_sale}/naive_engine.cc ${_flash_sale}/scratch.cc
+  add_library(flash_sale_common STATIC ${_flash_sale}/latency.cc ${_flash_sale}/naive_engine.cc ${_flash_sale}/scratch.cc
                                        ${_flash_sale_mig})
   target_include_directories(flash_sale_common PUBLIC ${_flash_sale})
   target_link_libraries(flash_sale_common PUBLIC pi_stock absl::strings)

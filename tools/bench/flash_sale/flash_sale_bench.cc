@@ -36,6 +36,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "latency.h"
 #include "naive_engine.h"
 #include "scratch.h"
 #include "shopcast/db/migrations.h"
@@ -125,19 +126,14 @@ void Drive(int threads, int64_t count, double seconds, const MakeRequest& make,
   out.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   std::vector<int64_t> all;
   for (auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
-  std::sort(all.begin(), all.end());
-  auto q = [&](double p) {
-    if (all.empty()) return 0.0;
-    return static_cast<double>(all[static_cast<size_t>(p * static_cast<double>(all.size() - 1))]) /
-           1e6;
-  };
-  out.requests = static_cast<int64_t>(all.size());
+  const LatencySummary l = Summarize(std::move(all));
+  out.requests = l.count;
   out.granted = granted;
   out.refused = refused;
   out.errors = errors;
-  out.p50_ms = q(0.50);
-  out.p99_ms = q(0.99);
-  out.max_ms = all.empty() ? 0 : static_cast<double>(all.back()) / 1e6;
+  out.p50_ms = l.p50_ms;
+  out.p99_ms = l.p99_ms;
+  out.max_ms = l.max_ms;
 }
 
 // Drives `buyers` outstanding ReserveAsync calls (each answer sends that buyer's next
@@ -159,20 +155,14 @@ class AsyncDriver {
     std::unique_lock<std::mutex> lock(mu_);
     idle_.wait(lock, [this] { return outstanding_ == 0; });
     out.seconds = std::chrono::duration<double>(Clock::now() - start_).count();
-    std::sort(latencies_.begin(), latencies_.end());
-    auto q = [&](double p) {
-      if (latencies_.empty()) return 0.0;
-      return static_cast<double>(
-                 latencies_[static_cast<size_t>(p * static_cast<double>(latencies_.size() - 1))]) /
-             1e6;
-    };
-    out.requests = static_cast<int64_t>(latencies_.size());
+    const LatencySummary l = Summarize(std::move(latencies_));
+    out.requests = l.count;
     out.granted = granted_;
     out.refused = refused_;
     out.errors = errors_;
-    out.p50_ms = q(0.50);
-    out.p99_ms = q(0.99);
-    out.max_ms = latencies_.empty() ? 0 : static_cast<double>(latencies_.back()) / 1e6;
+    out.p50_ms = l.p50_ms;
+    out.p99_ms = l.p99_ms;
+    out.max_ms = l.max_ms;
   }
 
  private:

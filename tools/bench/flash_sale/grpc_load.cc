@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "grpcpp/grpcpp.h"
+#include "latency.h"
 
 namespace shopcast::bench::flash_sale {
 namespace {
@@ -39,19 +40,14 @@ class Driver {
     out.seconds = std::chrono::duration<double>(Clock::now() - start_).count();
     std::vector<int64_t> all;
     for (auto& l : latencies_) all.insert(all.end(), l.begin(), l.end());
-    std::sort(all.begin(), all.end());
-    auto q = [&](double p) {
-      if (all.empty()) return 0.0;
-      return static_cast<double>(all[static_cast<size_t>(p * static_cast<double>(all.size() - 1))]) /
-             1e6;
-    };
-    out.requests = static_cast<int64_t>(all.size());
+    const LatencySummary l = Summarize(std::move(all));
+    out.requests = l.count;
     out.granted = granted_;
     out.refused = refused_;
     out.errors = errors_;
-    out.p50_ms = q(0.50);
-    out.p99_ms = q(0.99);
-    out.max_ms = all.empty() ? 0 : static_cast<double>(all.back()) / 1e6;
+    out.p50_ms = l.p50_ms;
+    out.p99_ms = l.p99_ms;
+    out.max_ms = l.max_ms;
     return out;
   }
 

@@ -60,21 +60,7 @@ Result<pb::ReserveResponse> Reserve(Auctions& c, const std::string& token,
 }
 
 void EndStream(AppFixture& f, Replica& r, const std::string& stream, const std::string& id) {
-  auto sink = r.SinkStub(f.Peer("video-ingest"));
-  video_ingest::v1::StreamEnded ended;
-  ended.set_stream_id(stream);
-  ended.set_host_id("usr_host");
-  ended.set_status(common::v1::STREAM_STATUS_ENDED);
-  common::v1::DeliverEventsRequest request;
-  common::v1::Event* e = request.add_events();
-  e->set_id(id);
-  e->set_type("video_ingest.stream_ended");
-  e->mutable_payload()->PackFrom(ended);
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-  common::v1::DeliverEventsResponse response;
-  grpc::Status s = sink->DeliverEvents(&ctx, request, &response);
-  if (!s.ok() || response.accepted_ids_size() != 1) throw std::runtime_error("stream_ended");
+  f.EndStream(r, stream, id);
 }
 
 TEST_CASE("auction hold: the timer's close holds the lot for the winner at the winning price") {

@@ -100,23 +100,7 @@ class Lotteries : public StockWorld {
   }
 
   // video-ingest's stream_ended for this stream, delivered once as event `id` to `r`'s sink.
-  void EndStream(Replica& r, const std::string& id) {
-    auto sink = r.SinkStub(f_.Peer("video-ingest"));
-    video_ingest::v1::StreamEnded ended;
-    ended.set_stream_id(stream_);
-    ended.set_host_id("usr_host");
-    ended.set_status(common::v1::STREAM_STATUS_ENDED);
-    common::v1::DeliverEventsRequest request;
-    common::v1::Event* e = request.add_events();
-    e->set_id(id);
-    e->set_type("video_ingest.stream_ended");
-    e->mutable_payload()->PackFrom(ended);
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    common::v1::DeliverEventsResponse response;
-    grpc::Status s = sink->DeliverEvents(&ctx, request, &response);
-    if (!s.ok() || response.accepted_ids_size() != 1) throw std::runtime_error("stream_ended");
-  }
+  void EndStream(Replica& r, const std::string& id) { f_.EndStream(r, stream_, id); }
 
   bool Drawn(const std::string& lottery) {
     return Get(lottery).status() == pb::LOTTERY_STATUS_DRAWN;

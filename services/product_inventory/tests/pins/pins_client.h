@@ -110,21 +110,7 @@ class Pins {
   // Delivers video-ingest's stream_ended for `stream` as event `event_id`, on `r` (default: the
   // replica the helper was made for).
   void EndStream(const std::string& stream, const std::string& event_id, Replica* r = nullptr) {
-    auto sink = (r ? *r : r_).SinkStub(f_.Peer("video-ingest"));
-    video_ingest::v1::StreamEnded ended;
-    ended.set_stream_id(stream);
-    ended.set_host_id("usr_host");
-    ended.set_status(common::v1::STREAM_STATUS_ENDED);
-    common::v1::DeliverEventsRequest request;
-    common::v1::Event* e = request.add_events();
-    e->set_id(event_id);
-    e->set_type("video_ingest.stream_ended");
-    e->mutable_payload()->PackFrom(ended);
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    common::v1::DeliverEventsResponse response;
-    grpc::Status s = sink->DeliverEvents(&ctx, request, &response);
-    if (!s.ok() || response.accepted_ids_size() != 1) throw std::runtime_error("stream_ended");
+    f_.EndStream(r ? *r : r_, stream, event_id);
   }
 
   // The PinsChanged room events of `stream` in the outbox, in commit (outbox id) order.

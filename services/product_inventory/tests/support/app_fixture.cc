@@ -10,6 +10,7 @@
 #include "shopcast/auth/tokens.h"
 #include "shopcast/clients/internal.h"
 #include "shopcast/ids/ids.h"
+#include "shopcast/video_ingest/v1/video_ingest.pb.h"
 
 namespace shopcast::product_inventory::testing {
 
@@ -99,6 +100,25 @@ int64_t AppFixture::Count(const std::string& sql) const {
   pqxx::connection c(db_.dsn());
   pqxx::work tx(c);
   return tx.exec1(sql)[0].as<int64_t>();
+}
+
+void AppFixture::EndStream(Replica& r, const std::string& stream,
+                           const std::string& event_id) const {
+  auto sink = r.SinkStub(Peer("video-ingest"));
+  video_ingest::v1::StreamEnded ended;
+  ended.set_stream_id(stream);
+  ended.set_host_id("usr_host");
+  ended.set_status(common::v1::STREAM_STATUS_ENDED);
+  common::v1::DeliverEventsRequest request;
+  common::v1::Event* e = request.add_events();
+  e->set_id(event_id);
+  e->set_type("video_ingest.stream_ended");
+  e->mutable_payload()->PackFrom(ended);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  common::v1::DeliverEventsResponse response;
+  grpc::Status s = sink->DeliverEvents(&ctx, request, &response);
+  if (!s.ok() || response.accepted_ids_size() != 1) throw std::runtime_error("stream_ended");
 }
 
 }  // namespace shopcast::product_inventory::testing

@@ -64,6 +64,9 @@ class AppFixture {
   // A fresh str_ id hosted by `host_id`, as video-ingest's stream_created would record it
   // (ended when `ended`).
   std::string AddStream(const std::string& host_id, bool ended = false);
+  // Delivers video-ingest's stream_ended for `stream` to `r`'s EventSink as event `event_id`
+  // (throws unless it is accepted).
+  void EndStream(Replica& r, const std::string& stream, const std::string& event_id) const;
   // The single value of `sql` run on the test database (e.g. "SELECT count(*) FROM products").
   int64_t Count(const std::string& sql) const;
 
