@@ -17,6 +17,7 @@ class FeedHub;
 class RoomLog;
 }  // namespace rooms
 class FollowerSource;
+class ContactSource;
 namespace mail {
 class Mailer;
 }  // namespace mail
@@ -25,6 +26,7 @@ class Mailer;
 // building its own from the Config. Null: built from the Config as in production.
 struct AppOverrides {
   FollowerSource* followers = nullptr;  // notifications: the user service's followers
+  ContactSource* contacts = nullptr;    // notifications: the user service's contacts
   mail::Mailer* mailer = nullptr;       // notifications: the SMTP relay
 };
 
