@@ -228,9 +228,9 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   notify_options.email.from = config.smtp_from;
   notify_options.email.max_attempts = config.email_max_attempts;
   notify_options.email_interval = config.email_interval;
-  p->notify = std::make_unique<notify::NotifyArea>(*p->pool, executor, *p->verifier, &p->revoked,
-                                                   followers, contacts, mailer, notify_options,
-                                                   metrics);
+  p->notify =
+      std::make_unique<notify::NotifyArea>(*p->pool, executor, *p->verifier, &p->revoked, followers,
+                                           contacts, mailer, notify_options, metrics);
   p->notify->ListenOn(*p->hub);
   p->internal_service->SetNotifyHandler(&p->notify->service());
   went_live = p->notify->went_live_hook();
@@ -239,8 +239,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   std::vector<rooms::EventConsumer> consumers;
   consumers.push_back(rooms::EventConsumer{sales::kOrderEventPrefix, sales::ApplyOrderEvent});
 
-  p->event_sink = std::make_unique<rooms::EventSinkService>(*p->pool, *p->hub, executor,
-                                                            went_live, std::move(consumers));
+  p->event_sink = std::make_unique<rooms::EventSinkService>(*p->pool, *p->hub, executor, went_live,
+                                                            std::move(consumers));
   PublicAreas areas;
   areas.rooms = p->room_service.get();
 

@@ -26,8 +26,8 @@ class Mailer;
 // building its own from the Config. Null: built from the Config as in production.
 struct AppOverrides {
   FollowerSource* followers = nullptr;  // notifications: the user service's followers
-  ContactSource* contacts = nullptr;    // notifications: the user service's contacts
   mail::Mailer* mailer = nullptr;       // notifications: the SMTP relay
+  ContactSource* contacts = nullptr;    // notifications: the user service's contacts
 };
 
 class App {

@@ -24,8 +24,8 @@ bool Wants(const UserContact& c, const std::string& preference) {
 
 void EnqueuePersonal(pqxx::work& tx, const PersonalNotice& n, absl::Time now) {
   const Content& c = n.content;
-  tx.exec_prepared0("ntf_enqueue_personal", n.user_id, n.dedupe_key, n.preference, c.kind,
-                    c.title, c.body, c.stream_id, c.product_id, c.auction_id, c.order_id, c.link,
+  tx.exec_prepared0("ntf_enqueue_personal", n.user_id, n.dedupe_key, n.preference, c.kind, c.title,
+                    c.body, c.stream_id, c.product_id, c.auction_id, c.order_id, c.link,
                     PgTime(now));
 }
 
@@ -81,9 +81,9 @@ absl::StatusOr<bool> PersonalWorker::Finish(const Job& job, const PersonalOutcom
                                             absl::Time now) {
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<bool> {
     // The job row first: a second worker that took over after a lapsed lease finds it done.
-    const pqxx::result done = tx.exec_prepared0("ntf_finish_personal", job.notice.user_id,
-                                                job.notice.dedupe_key, outcome.outcome,
-                                                PgTime(now));
+    const pqxx::result done =
+        tx.exec_prepared0("ntf_finish_personal", job.notice.user_id, job.notice.dedupe_key,
+                          outcome.outcome, PgTime(now));
     if (done.affected_rows() == 0) return false;
     return outcome.entry.has_value() && InsertTx(tx, *outcome.entry, now, ttl_);
   });
@@ -97,8 +97,8 @@ void PersonalWorker::Defer(const Job& job, const absl::Status& why) {
       .Kv("reason", ReasonOf(why))
       .Kv("detail", std::string(why.message()));
   absl::Status s = db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
-    tx.exec_prepared0("ntf_defer_personal", job.notice.user_id, job.notice.dedupe_key,
-                      PgTime(at), ReasonOf(why));
+    tx.exec_prepared0("ntf_defer_personal", job.notice.user_id, job.notice.dedupe_key, PgTime(at),
+                      ReasonOf(why));
     return absl::OkStatus();
   });
   // Otherwise the lease lapses and the job is tried again then.
@@ -108,8 +108,7 @@ void PersonalWorker::Defer(const Job& job, const absl::Status& why) {
 bool PersonalWorker::RunOnce() {
   absl::StatusOr<std::optional<Job>> claimed = Claim(absl::Now());
   if (!claimed.ok()) {
-    log::Warn("notify_personal_claim_failed")
-        .Kv("detail", std::string(claimed.status().message()));
+    log::Warn("notify_personal_claim_failed").Kv("detail", std::string(claimed.status().message()));
     return false;
   }
   if (!claimed->has_value()) return false;

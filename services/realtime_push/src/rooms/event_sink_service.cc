@@ -35,8 +35,8 @@ grpc::ServerUnaryReactor* EventSinkService::DeliverEvents(
 }
 
 absl::StatusOr<StreamEventEffects> EventSinkService::Apply(pqxx::work& tx,
-                                                          const common::v1::Event& event,
-                                                          absl::Time now) {
+                                                           const common::v1::Event& event,
+                                                           absl::Time now) {
   if (IsStreamEvent(event)) return ApplyStreamEvent(tx, event, now);
   for (const EventConsumer& consumer : consumers_) {
     if (!absl::StartsWith(event.type(), consumer.type_prefix)) continue;

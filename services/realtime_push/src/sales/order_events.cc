@@ -41,17 +41,15 @@ absl::Time TimeOr(const google::protobuf::Timestamp& t, absl::Time fallback) {
 
 // Appends `room_event` unless the room is closed or unknown (then nobody is watching it; what
 // the event changes elsewhere still happens). Returns whether it was appended.
-absl::Status AppendIfOpen(pqxx::work& tx, const std::string& stream_id,
-                          const std::string& event_id, pb::RoomEvent room_event,
-                          std::vector<Appended>& out) {
-  absl::StatusOr<Appended> appended = rooms::tx::Append(tx, stream_id, event_id,
-                                                        std::move(room_event));
+absl::Status AppendIfOpen(pqxx::work& tx, const std::string& stream_id, const std::string& event_id,
+                          pb::RoomEvent room_event, std::vector<Appended>& out) {
+  absl::StatusOr<Appended> appended =
+      rooms::tx::Append(tx, stream_id, event_id, std::move(room_event));
   if (appended.ok()) {
     if (!appended->duplicate) out.push_back(*std::move(appended));
     return absl::OkStatus();
   }
-  if (absl::IsNotFound(appended.status()) ||
-      ReasonOf(appended.status()) == "ROOM_CLOSED") {
+  if (absl::IsNotFound(appended.status()) || ReasonOf(appended.status()) == "ROOM_CLOSED") {
     return absl::OkStatus();
   }
   return appended.status();
@@ -118,8 +116,8 @@ absl::Status ApplySaleRecorded(pqxx::work& tx, const common::v1::Event& event, a
   }
   if (!sale.stream_id().empty()) {
     tx.exec_prepared0("rps_insert_sale", event.id(), sale.stream_id(), sale.order_id(),
-                      sale.product_id(), sale.quantity(), amount.amount_minor(),
-                      amount.currency(), PgTime(TimeOr(sale.sold_at(), now)));
+                      sale.product_id(), sale.quantity(), amount.amount_minor(), amount.currency(),
+                      PgTime(TimeOr(sale.sold_at(), now)));
     pb::RoomEvent e;
     *e.mutable_occurred_at() = event.occurred_at();
     *e.mutable_sale_ticker() = TickerOf(sale);
@@ -146,11 +144,9 @@ absl::Status ApplyStatusChanged(pqxx::work& tx, const common::v1::Event& event, 
   }
   if (order.status() == opb::ORDER_STATUS_CANCELLED ||
       order.status() == opb::ORDER_STATUS_REFUNDED) {
-    RETURN_IF_ERROR(CancelSales(tx, event, order.id(), "",
-                                TimeOr(order.has_cancelled_at() ? order.cancelled_at()
-                                                                : order.updated_at(),
-                                       now),
-                                out));
+    RETURN_IF_ERROR(CancelSales(
+        tx, event, order.id(), "",
+        TimeOr(order.has_cancelled_at() ? order.cancelled_at() : order.updated_at(), now), out));
   }
   if (std::optional<notify::PersonalNotice> notice = OrderUpdateNotice(change, event.id())) {
     Enqueue(tx, *notice, event, now);

@@ -12,9 +12,8 @@
 //  - order.order_status_changed: ORDER_UPDATE for the buyer (sale_notices.h says which).
 //  - other order.* types: accepted, no effect.
 
-#include <vector>
-
 #include <pqxx/transaction>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"

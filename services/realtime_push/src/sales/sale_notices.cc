@@ -59,7 +59,9 @@ std::string MaskedBuyer(absl::string_view buyer_id) {
   absl::string_view body =
       underscore == absl::string_view::npos ? buyer_id : buyer_id.substr(underscore + 1);
   if (body.empty()) return "someone";
-  auto lower = [](char c) { return static_cast<char>(absl::ascii_tolower(static_cast<unsigned char>(c))); };
+  auto lower = [](char c) {
+    return static_cast<char>(absl::ascii_tolower(static_cast<unsigned char>(c)));
+  };
   return absl::StrCat(std::string(1, lower(body.front())), "***",
                       std::string(1, lower(body.back())));
 }
@@ -67,8 +69,8 @@ std::string MaskedBuyer(absl::string_view buyer_id) {
 std::string FormatMoney(const common::v1::Money& money) {
   const int64_t minor = money.amount_minor();
   if (ZeroDecimal(money.currency())) return absl::StrCat(minor, " ", money.currency());
-  const uint64_t abs_minor = minor < 0 ? 0 - static_cast<uint64_t>(minor)
-                                       : static_cast<uint64_t>(minor);
+  const uint64_t abs_minor =
+      minor < 0 ? 0 - static_cast<uint64_t>(minor) : static_cast<uint64_t>(minor);
   return absl::StrFormat("%s%d.%02d %s", minor < 0 ? "-" : "", abs_minor / 100, abs_minor % 100,
                          money.currency());
 }
@@ -105,11 +107,10 @@ notify::PersonalNotice SaleMadeNotice(const opb::SaleRecorded& sale, absl::strin
   const std::string item = ItemName(sale.product_title(), "an item");
   c.title = Title(absl::StrCat("You sold ", sale.quantity(), " x "), item);
   const std::string buyer = notify::CleanTruncated(
-      sale.buyer_display_name().empty() ? MaskedBuyer(sale.buyer_id())
-                                        : sale.buyer_display_name(),
+      sale.buyer_display_name().empty() ? MaskedBuyer(sale.buyer_id()) : sale.buyer_display_name(),
       60);
-  c.body = absl::StrCat(buyer.empty() ? "A buyer" : buyer, " bought ", sale.quantity(), " x ",
-                        item, " for ", FormatMoney(SaleAmount(sale)),
+  c.body = absl::StrCat(buyer.empty() ? "A buyer" : buyer, " bought ", sale.quantity(), " x ", item,
+                        " for ", FormatMoney(SaleAmount(sale)),
                         sale.stream_id().empty() ? "." : " during your live stream.",
                         " Ship it from the order page.");
   c.stream_id = sale.stream_id();
@@ -148,10 +149,10 @@ std::optional<notify::PersonalNotice> OrderUpdateNotice(const opb::OrderStatusCh
       break;
     case opb::ORDER_STATUS_CANCELLED:
       c.title = Title("Order cancelled: ", item);
-      c.body = change.previous_status() == opb::ORDER_STATUS_PENDING_PAYMENT
-                   ? "Your order was cancelled. Nothing was charged."
-                   : absl::StrCat("Your order was cancelled and ", total,
-                                  " is being refunded to you.");
+      c.body =
+          change.previous_status() == opb::ORDER_STATUS_PENDING_PAYMENT
+              ? "Your order was cancelled. Nothing was charged."
+              : absl::StrCat("Your order was cancelled and ", total, " is being refunded to you.");
       break;
     case opb::ORDER_STATUS_REFUNDED:
       c.title = Title("Order refunded: ", item);

@@ -45,7 +45,9 @@ std::vector<pb::Notification> List(Replica& r, RoomsFixture& f, const std::strin
 
 }  // namespace
 
-TEST_CASE("orders: the seller's SALE_MADE and the buyer's ORDER_UPDATEs arrive in the inbox and by e-mail, once") {
+TEST_CASE(
+    "orders: the seller's SALE_MADE and the buyer's ORDER_UPDATEs arrive in the inbox and by "
+    "e-mail, once") {
   SmtpTestServer smtp;
   RoomsFixture f;
   const std::string seller = shopcast::ids::NewId("usr");
@@ -53,7 +55,7 @@ TEST_CASE("orders: the seller's SALE_MADE and the buyer's ORDER_UPDATEs arrive i
   FixedContacts contacts({UserContact{seller, "Sam", "sam@example.test"},
                           UserContact{buyer, "Bea", "bea@example.test"}});
   auto& replica = f.AddReplica([&](Config& c) { SmtpConfig(c, smtp.url()); },
-                               AppOverrides{nullptr, &contacts, nullptr});
+                               AppOverrides{.contacts = &contacts});
   auto sink = replica.SinkStub(f.Peer());
   auto stub = replica.PublicStub();
   InboxSubscriber buyer_inbox(*stub, f.TokenFor(buyer));
@@ -148,17 +150,18 @@ TEST_CASE("orders: a user who turned order_updates off gets neither entry nor e-
   quiet_buyer.order_updates = false;
   FixedContacts contacts({quiet_seller, quiet_buyer});
   auto& replica = f.AddReplica([&](Config& c) { SmtpConfig(c, smtp.url()); },
-                               AppOverrides{nullptr, &contacts, nullptr});
+                               AppOverrides{.contacts = &contacts});
   auto sink = replica.SinkStub(f.Peer());
   const opb::SaleRecorded sale = MakeSale("", seller, buyer, 1, 500);
-  DeliverAll(*sink, {OrderEvent("sale_recorded", sale.order_id(), sale),
-                     OrderEvent("order_status_changed", sale.order_id(),
-                                MakeChange(sale.order_id(), buyer,
-                                           opb::ORDER_STATUS_PENDING_PAYMENT,
-                                           opb::ORDER_STATUS_CONFIRMED))});
+  DeliverAll(*sink,
+             {OrderEvent("sale_recorded", sale.order_id(), sale),
+              OrderEvent("order_status_changed", sale.order_id(),
+                         MakeChange(sale.order_id(), buyer, opb::ORDER_STATUS_PENDING_PAYMENT,
+                                    opb::ORDER_STATUS_CONFIRMED))});
   REQUIRE(shopcast::testing::WaitUntil([&] { return AllDone(f); }, absl::Seconds(30)));
-  CHECK(Count(f.pool(), "SELECT count(*) FROM notification_personal WHERE outcome = "
-                        "'declined'") == 2);
+  CHECK(Count(f.pool(),
+              "SELECT count(*) FROM notification_personal WHERE outcome = "
+              "'declined'") == 2);
   CHECK(Entries(f, seller, pb::NOTIFICATION_KIND_SALE_MADE) == 0);
   CHECK(Entries(f, buyer, pb::NOTIFICATION_KIND_ORDER_UPDATE) == 0);
   CHECK(Count(f.pool(), "SELECT count(*) FROM notification_emails") == 0);
@@ -170,7 +173,7 @@ TEST_CASE("orders: a user service that is down delays the notifications, it does
   const std::string seller = shopcast::ids::NewId("usr");
   FixedContacts contacts({UserContact{seller, "Sam", ""}});
   contacts.SetFailing(true);
-  auto& replica = f.AddReplica(nullptr, AppOverrides{nullptr, &contacts, nullptr});
+  auto& replica = f.AddReplica(nullptr, AppOverrides{.contacts = &contacts});
   auto sink = replica.SinkStub(f.Peer());
   const std::string stream = f.OpenRoom(seller);
   const opb::SaleRecorded sale = MakeSale(stream, seller, "usr_buyer", 1, 500);
@@ -179,15 +182,15 @@ TEST_CASE("orders: a user service that is down delays the notifications, it does
   CHECK(replica.log().GetRoom(stream)->head_seq == 1);
   REQUIRE(shopcast::testing::WaitUntil(
       [&] {
-        return Count(f.pool(), "SELECT count(*) FROM notification_personal WHERE failures >= 1 "
-                               "AND last_error = 'PEER_UNAVAILABLE'") == 1;
+        return Count(f.pool(),
+                     "SELECT count(*) FROM notification_personal WHERE failures >= 1 "
+                     "AND last_error = 'PEER_UNAVAILABLE'") == 1;
       },
       absl::Seconds(30)));
   CHECK(Entries(f, seller, pb::NOTIFICATION_KIND_SALE_MADE) == 0);
   contacts.SetFailing(false);
   REQUIRE(shopcast::testing::WaitUntil(
-      [&] { return Entries(f, seller, pb::NOTIFICATION_KIND_SALE_MADE) == 1; },
-      absl::Seconds(30)));
+      [&] { return Entries(f, seller, pb::NOTIFICATION_KIND_SALE_MADE) == 1; }, absl::Seconds(30)));
   REQUIRE(shopcast::testing::WaitUntil([&] { return AllDone(f); }, absl::Seconds(30)));
   CHECK(Count(f.pool(), "SELECT count(*) FROM notification_emails") == 0);  // no address
 }

@@ -140,10 +140,10 @@ TEST_CASE("orders: a cancelled sale leaves the stats and the room hears it once"
   CHECK(Revenue(after, "EUR") == 1000);
 
   // A refund alone (no sale_cancelled) takes the other sale out too.
-  DeliverAll(*sink, {OrderEvent("order_status_changed", kept.order_id(),
-                                MakeChange(kept.order_id(), "usr_buyer_a",
-                                           opb::ORDER_STATUS_SHIPPED,
-                                           opb::ORDER_STATUS_REFUNDED))});
+  DeliverAll(*sink,
+             {OrderEvent("order_status_changed", kept.order_id(),
+                         MakeChange(kept.order_id(), "usr_buyer_a", opb::ORDER_STATUS_SHIPPED,
+                                    opb::ORDER_STATUS_REFUNDED))});
   REQUIRE(live.WaitForSequence(4));
   pb::RoomStats refunded = HostStats(f, replica, stream, "usr_seller");
   CHECK(refunded.units_sold() == 0);
@@ -158,11 +158,10 @@ TEST_CASE("orders: a sale after the room closed still counts, without a ticker")
   const opb::SaleRecorded during = MakeSale(stream, "usr_seller", "usr_buyer_a", 1, 700);
   DeliverAll(*sink, {OrderEvent("sale_recorded", during.order_id(), during)});
   REQUIRE(Head(replica, stream) == 1);
-  absl::Status closed =
-      shopcast::db::InTransaction(f.pool(), [&](pqxx::work& tx) -> absl::Status {
-        shopcast::realtime_push::rooms::tx::CloseRoom(tx, stream, absl::Now());
-        return absl::OkStatus();
-      });
+  absl::Status closed = shopcast::db::InTransaction(f.pool(), [&](pqxx::work& tx) -> absl::Status {
+    shopcast::realtime_push::rooms::tx::CloseRoom(tx, stream, absl::Now());
+    return absl::OkStatus();
+  });
   REQUIRE(closed.ok());
 
   // A hold checked out just after the stream ended: a sale of the stream all the same.
@@ -200,7 +199,8 @@ TEST_CASE("orders: a catalog sale and a sale in an unknown room touch no room") 
   CHECK_FALSE(replica.log().GetRoom(unknown_stream).ok());
   // The seller hears of both (notifications only).
   CHECK(Count(f.pool(), absl::StrCat("SELECT count(*) FROM notification_personal WHERE "
-                                     "user_id = '", seller, "' AND kind = 7")) == 2);
+                                     "user_id = '",
+                                     seller, "' AND kind = 7")) == 2);
 }
 
 TEST_CASE("orders: malformed and unknown order events are accepted and change nothing") {

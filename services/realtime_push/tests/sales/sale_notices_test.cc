@@ -1,10 +1,11 @@
 // The order service's events as people see them: the masked buyer, money, the ticker, the
 // seller's SALE_MADE and which order status changes tell the buyer what; and what a looked-up
 // contact means for a personal notification.
+#include "sales/sale_notices.h"
+
 #include <catch2/catch.hpp>
 
 #include "notify/personal.h"
-#include "sales/sale_notices.h"
 
 namespace sales = shopcast::realtime_push::sales;
 namespace notify = shopcast::realtime_push::notify;
@@ -119,14 +120,14 @@ TEST_CASE("sales: ORDER_UPDATE for confirmed, shipped, cancelled, refunded and f
     const char* body_part;
   };
   const Row rows[] = {
-      {opb::ORDER_STATUS_PENDING_PAYMENT, opb::ORDER_STATUS_CONFIRMED,
-       "Order confirmed: Red scarf", "You paid 29.90 EUR"},
+      {opb::ORDER_STATUS_PENDING_PAYMENT, opb::ORDER_STATUS_CONFIRMED, "Order confirmed: Red scarf",
+       "You paid 29.90 EUR"},
       {opb::ORDER_STATUS_CONFIRMED, opb::ORDER_STATUS_SHIPPED, "Shipped: Red scarf",
        "Tracking number: TN123"},
       {opb::ORDER_STATUS_CONFIRMED, opb::ORDER_STATUS_CANCELLED, "Order cancelled: Red scarf",
        "29.90 EUR is being refunded"},
-      {opb::ORDER_STATUS_PENDING_PAYMENT, opb::ORDER_STATUS_CANCELLED,
-       "Order cancelled: Red scarf", "Nothing was charged"},
+      {opb::ORDER_STATUS_PENDING_PAYMENT, opb::ORDER_STATUS_CANCELLED, "Order cancelled: Red scarf",
+       "Nothing was charged"},
       {opb::ORDER_STATUS_SHIPPED, opb::ORDER_STATUS_REFUNDED, "Order refunded: Red scarf",
        "29.90 EUR is being refunded"},
       {opb::ORDER_STATUS_PENDING_PAYMENT, opb::ORDER_STATUS_FAILED,
