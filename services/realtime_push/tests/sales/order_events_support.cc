@@ -102,18 +102,16 @@ absl::StatusOr<std::optional<UserContact>> FixedContacts::Get(absl::string_view 
   {
     absl::MutexLock lock(&mu_);
     ++calls_;
-    if (failing_) {
-      return Error(absl::StatusCode::kUnavailable, "PEER_UNAVAILABLE", "user is unavailable");
-    }
+    if (!error_.ok()) return error_;
   }
   auto it = by_id_.find(user_id);
   if (it == by_id_.end()) return std::optional<UserContact>();
   return std::optional<UserContact>(it->second);
 }
 
-void FixedContacts::SetFailing(bool failing) {
+void FixedContacts::SetError(absl::Status error) {
   absl::MutexLock lock(&mu_);
-  failing_ = failing;
+  error_ = std::move(error);
 }
 
 int FixedContacts::calls() const {

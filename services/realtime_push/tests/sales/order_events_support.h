@@ -40,18 +40,19 @@ pb::RoomStats HostStats(RoomsFixture& f, Replica& replica, const std::string& st
 // The SaleTicker / SaleCancelled events a subscriber received, in order.
 std::vector<pb::RoomEvent> EventsOfKind(const Subscriber& sub, pb::RoomEvent::PayloadCase kind);
 
-// Users' contacts as the user service would give them; UNAVAILABLE while failing.
+// Users' contacts as the user service would give them, or `error` while one is set.
 class FixedContacts : public ContactSource {
  public:
   explicit FixedContacts(std::vector<UserContact> contacts);
   absl::StatusOr<std::optional<UserContact>> Get(absl::string_view user_id) override;
-  void SetFailing(bool failing);
+  // Every answer is `error` from now on (OK: the contacts again).
+  void SetError(absl::Status error);
   int calls() const;
 
  private:
   std::map<std::string, UserContact, std::less<>> by_id_;
   mutable absl::Mutex mu_;
-  bool failing_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status error_ ABSL_GUARDED_BY(mu_);
   int calls_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

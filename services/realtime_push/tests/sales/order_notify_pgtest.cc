@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "sales/order_events_support.h"
 #include "shopcast/ids/ids.h"
+#include "shopcast/status/status.h"
 #include "shopcast/testing/wait.h"
 #include "support/smtp_server.h"
 
@@ -54,9 +55,13 @@ TEST_CASE(
   const std::string buyer = shopcast::ids::NewId("usr");
   FixedContacts contacts({UserContact{seller, "Sam", "sam@example.test"},
                           UserContact{buyer, "Bea", "bea@example.test"}});
+  // Two replicas: both run the workers, each job is done by one.
   auto& replica = f.AddReplica([&](Config& c) { SmtpConfig(c, smtp.url()); },
                                AppOverrides{.contacts = &contacts});
+  auto& other = f.AddReplica([&](Config& c) { SmtpConfig(c, smtp.url()); },
+                             AppOverrides{.contacts = &contacts});
   auto sink = replica.SinkStub(f.Peer());
+  auto other_sink = other.SinkStub(f.Peer());
   auto stub = replica.PublicStub();
   InboxSubscriber buyer_inbox(*stub, f.TokenFor(buyer));
   InboxSubscriber seller_inbox(*stub, f.TokenFor(seller));
@@ -78,7 +83,7 @@ TEST_CASE(
   ship.mutable_order()->set_tracking_number("JD0123");
   const cpb::Event shipped = OrderEvent("order_status_changed", order, ship);
   DeliverAll(*sink, {pending, confirmed, sold, shipped});
-  DeliverAll(*sink, {confirmed, sold, shipped});  // redelivered
+  DeliverAll(*other_sink, {confirmed, sold, shipped});  // redelivered, to another replica
 
   REQUIRE(buyer_inbox.WaitForNotifications(2));
   REQUIRE(seller_inbox.WaitForNotifications(1));
@@ -172,7 +177,8 @@ TEST_CASE("orders: a user service that is down delays the notifications, it does
   RoomsFixture f;
   const std::string seller = shopcast::ids::NewId("usr");
   FixedContacts contacts({UserContact{seller, "Sam", ""}});
-  contacts.SetFailing(true);
+  contacts.SetError(
+      shopcast::Error(absl::StatusCode::kUnavailable, "PEER_UNAVAILABLE", "user is unavailable"));
   auto& replica = f.AddReplica(nullptr, AppOverrides{.contacts = &contacts});
   auto sink = replica.SinkStub(f.Peer());
   const std::string stream = f.OpenRoom(seller);
@@ -188,7 +194,7 @@ TEST_CASE("orders: a user service that is down delays the notifications, it does
       },
       absl::Seconds(30)));
   CHECK(Entries(f, seller, pb::NOTIFICATION_KIND_SALE_MADE) == 0);
-  contacts.SetFailing(false);
+  contacts.SetError(absl::OkStatus());
   REQUIRE(shopcast::testing::WaitUntil(
       [&] { return Entries(f, seller, pb::NOTIFICATION_KIND_SALE_MADE) == 1; }, absl::Seconds(30)));
   REQUIRE(shopcast::testing::WaitUntil([&] { return AllDone(f); }, absl::Seconds(30)));
@@ -211,5 +217,27 @@ TEST_CASE("orders: without a contact source the entries go to the inbox only") {
   const auto listed = List(replica, f, buyer);
   REQUIRE(listed.size() == 1);
   CHECK(listed[0].title() == "Order not completed: Red scarf");
+  CHECK(Count(f.pool(), "SELECT count(*) FROM notification_emails") == 0);
+}
+
+TEST_CASE("orders: a user service without GetUserContacts still gets the entries to the inbox") {
+  SmtpTestServer smtp;
+  RoomsFixture f;
+  FixedContacts contacts({});
+  contacts.SetError(absl::UnimplementedError("method not implemented"));
+  auto& replica = f.AddReplica([&](Config& c) { SmtpConfig(c, smtp.url()); },
+                               AppOverrides{.contacts = &contacts});
+  auto sink = replica.SinkStub(f.Peer());
+  const std::string buyer = shopcast::ids::NewId("usr");
+  const std::string order = shopcast::ids::NewId("ord");
+  DeliverAll(*sink, {OrderEvent("order_status_changed", order,
+                                MakeChange(order, buyer, opb::ORDER_STATUS_CONFIRMED,
+                                           opb::ORDER_STATUS_REFUNDED))});
+  REQUIRE(shopcast::testing::WaitUntil(
+      [&] { return Entries(f, buyer, pb::NOTIFICATION_KIND_ORDER_UPDATE) == 1; },
+      absl::Seconds(30)));
+  REQUIRE(shopcast::testing::WaitUntil([&] { return AllDone(f); }, absl::Seconds(30)));
+  CHECK(contacts.calls() >= 1);
+  CHECK(List(replica, f, buyer)[0].title() == "Order refunded: Red scarf");
   CHECK(Count(f.pool(), "SELECT count(*) FROM notification_emails") == 0);
 }
