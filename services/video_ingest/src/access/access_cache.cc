@@ -30,7 +30,16 @@ absl::StatusOr<StreamGate> AccessCache::Gate(const std::string& stream_id) {
     }
   }
   absl::StatusOr<std::map<std::string, StreamGate>> loaded = source_.Gates({stream_id});
-  if (!loaded.ok()) return loaded.status();
+  if (!loaded.ok()) {
+    // A stream's gate outlives an outage: ungated streams keep playing (they did without any
+    // database before gating existed) and gated ones keep asking for tokens. Only a stream
+    // never seen cannot be answered.
+    absl::MutexLock lock(&mu_);
+    auto it = gates_.find(stream_id);
+    if (it == gates_.end()) return loaded.status();
+    it->second.used_at = now;
+    return it->second.value;
+  }
   StreamGate gate;
   if (auto found = loaded->find(stream_id); found != loaded->end()) gate = found->second;
   absl::MutexLock lock(&mu_);

@@ -8,9 +8,10 @@
 // second or two on every replica (the database is what replicas share). So each key a request
 // used is reloaded in one batch every `refresh_interval` (500 ms) while it is in use; a key first
 // seen is loaded once on the spot; a key nobody asked for in `forget_after` is dropped. If the
-// refresh keeps failing (database down), an answer older than `max_age` is not trusted: the
+// refresh keeps failing (database down), a pass older than `max_age` is not trusted: the
 // request loads it itself and, failing that, is refused (fail closed, 503) rather than served
-// on a stale "yes".
+// on a stale "yes". A stream's gate is kept instead (ungated streams keep playing through an
+// outage, gated ones keep asking for tokens); only a stream never seen cannot be answered.
 
 #include <functional>
 #include <map>
@@ -60,7 +61,8 @@ class AccessCache {
               std::function<absl::Duration()> now = nullptr);
   ~AccessCache();  // Stops.
 
-  // The stream's gate; the source's error if it had to be loaded and could not be.
+  // The stream's gate; the last known one if it could not be reloaded, the source's error for
+  // a stream never loaded.
   absl::StatusOr<StreamGate> Gate(const std::string& stream_id);
   // Whether the viewer holds an unrevoked pass for the stream; as Gate on errors.
   absl::StatusOr<bool> HasPass(const std::string& viewer_id, const std::string& stream_id);

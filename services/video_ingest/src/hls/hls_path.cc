@@ -106,7 +106,7 @@ std::optional<std::string_view> TokenParam(std::string_view target) {
     const size_t amp = rest.find('&');
     const std::string_view pair = rest.substr(0, amp);
     if (pair.starts_with("token=")) return pair.substr(6);
-    if (pair == "token") return std::string_view();
+    if (pair == "token") return pair.substr(pair.size());  // empty, but inside the target
     if (amp == std::string_view::npos) break;
     rest.remove_prefix(amp + 1);
   }

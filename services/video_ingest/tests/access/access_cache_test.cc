@@ -53,11 +53,12 @@ TEST_CASE("an unknown stream is not gated") {
   CHECK(g.host_id.empty());
 }
 
-TEST_CASE("when refreshing fails, stale answers are reloaded per request, and refused if that fails") {
+TEST_CASE("when refreshing fails, stale passes are reloaded per request, and refused if that fails") {
   World w;
   w.source.SetGate(kStream, StreamGate{true, "usr_h"});
   w.source.SetPass(kViewer, kStream, true);
   REQUIRE(w.cache.HasPass(kViewer, kStream).value());
+  REQUIRE(w.cache.Gate(kStream).value().gated);
   w.source.SetFailing(true);
   w.now += absl::Seconds(1);
   CHECK(!w.cache.Refresh().ok());
@@ -65,7 +66,9 @@ TEST_CASE("when refreshing fails, stale answers are reloaded per request, and re
   CHECK(w.cache.HasPass(kViewer, kStream).value());
   w.now += absl::Seconds(3);
   CHECK(!w.cache.HasPass(kViewer, kStream).ok());
-  CHECK(!w.cache.Gate(kStream).ok());
+  // A gate is kept through the outage; a stream never seen cannot be answered.
+  CHECK(w.cache.Gate(kStream).value().gated);
+  CHECK(!w.cache.Gate("str_never_seen").ok());
   w.source.SetFailing(false);
   CHECK(w.cache.HasPass(kViewer, kStream).value());
 }
