@@ -35,9 +35,9 @@ const PlaybackTokenCodec& Codec() {
 
 void CheckVerify(std::string_view token) {
   PlaybackClaims claims;
-  const TokenProblem p = Codec().Verify(absl::string_view(token.data(), token.size()),
-                                        absl::string_view(kStream.data(), kStream.size()), kNow,
-                                        &claims);
+  const TokenProblem p =
+      Codec().Verify(absl::string_view(token.data(), token.size()),
+                     absl::string_view(kStream.data(), kStream.size()), kNow, &claims);
   if (p == TokenProblem::kNone && claims.stream_id != kStream) std::abort();
 }
 
@@ -75,7 +75,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const auto token = shopcast::video_ingest::hls::TokenParam(text);
     if (token) {
       // What it returns lies inside the target, after "token=".
-      if (token->data() < text.data() || token->data() + token->size() > text.data() + text.size()) {
+      if (token->data() < text.data() ||
+          token->data() + token->size() > text.data() + text.size()) {
         std::abort();
       }
       CheckVerify(*token);

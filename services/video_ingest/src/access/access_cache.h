@@ -30,8 +30,8 @@
 namespace shopcast::video_ingest::access {
 
 struct StreamGate {
-  bool gated = false;    // an unknown stream is not gated (its files do not exist: 404)
-  std::string host_id;   // "" for an unknown stream
+  bool gated = false;   // an unknown stream is not gated (its files do not exist: 404)
+  std::string host_id;  // "" for an unknown stream
 };
 
 using ViewerStream = std::pair<std::string, std::string>;  // (viewer id, stream id)

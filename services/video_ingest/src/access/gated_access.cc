@@ -34,9 +34,8 @@ AccessDecision GatedAccess::Check(const std::string& stream_id,
   if (!gate->gated) return AccessDecision::kOpen;
   if (!token) return AccessDecision::kTokenMissing;
   PlaybackClaims claims;
-  const TokenProblem problem =
-      codec_.Verify(absl::string_view(token->data(), token->size()), stream_id, wall_now_(),
-                    &claims);
+  const TokenProblem problem = codec_.Verify(absl::string_view(token->data(), token->size()),
+                                             stream_id, wall_now_(), &claims);
   if (problem != TokenProblem::kNone) return FromProblem(problem);
   switch (claims.holder) {
     case TokenHolder::kAdmin:

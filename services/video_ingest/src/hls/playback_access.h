@@ -18,8 +18,8 @@ enum class AccessDecision {
   kTokenForged,
   kTokenExpired,
   kTokenWrongStream,
-  kPassRevoked,     // a pass holder's token whose pass is gone (refunded, cancelled)
-  kUnavailable,     // the answer could not be known (database): → 503, never served
+  kPassRevoked,  // a pass holder's token whose pass is gone (refunded, cancelled)
+  kUnavailable,  // the answer could not be known (database): → 503, never served
 };
 
 class PlaybackAccess {

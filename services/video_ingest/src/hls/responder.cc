@@ -6,8 +6,8 @@
 
 #include <cerrno>
 #include <string_view>
-#include <variant>
 #include <utility>
+#include <variant>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"

@@ -29,8 +29,7 @@ template <typename Payload>
 std::optional<PassChange> PassOf(const common::v1::Event& event, absl::Time now) {
   Payload p;
   if (!event.payload().UnpackTo(&p)) return std::nullopt;
-  if (!ids::IsValidId(p.stream_id(), "str") || !PlainId(p.viewer_id()) ||
-      !PlainId(p.order_id())) {
+  if (!ids::IsValidId(p.stream_id(), "str") || !PlainId(p.viewer_id()) || !PlainId(p.order_id())) {
     return std::nullopt;
   }
   PassChange c{p.order_id(), p.stream_id(), p.viewer_id(), now};

@@ -93,7 +93,8 @@ grpc::ServerUnaryReactor* StreamServiceImpl::CreateStream(grpc::CallbackServerCo
   in.idempotency_key = req->idempotency_key();
   in.gated = req->gated();
   if (req->has_access_price()) {
-    in.access_price = AccessPrice{req->access_price().amount_minor(), req->access_price().currency()};
+    in.access_price =
+        AccessPrice{req->access_price().amount_minor(), req->access_price().currency()};
   }
   return RunBlocking(ctx, executor_, [this, res, c = *caller, in]() -> absl::Status {
     ASSIGN_OR_RETURN(auto created, streams_.Create(c, in));

@@ -272,7 +272,8 @@ absl::StatusOr<PlaybackGrant> Streams::PlaybackToken(const auth::Caller& caller,
     claims.holder = access::TokenHolder::kViewer;
   }
   // Whole seconds, as the token carries them, so expires_at is exactly what the origin applies.
-  claims.expires_at = absl::FromUnixSeconds(absl::ToUnixSeconds(clock_() + options_.playback_token_ttl));
+  claims.expires_at =
+      absl::FromUnixSeconds(absl::ToUnixSeconds(clock_() + options_.playback_token_ttl));
   grant.gated = true;
   grant.token = options_.playback_tokens->Sign(claims);
   grant.expires_at = claims.expires_at;

@@ -2,9 +2,10 @@
 // from memory between refreshes, a refresh brings a revocation in, stale answers are not
 // trusted when the source is down, idle keys are forgotten.
 
+#include "access/access_cache.h"
+
 #include <catch2/catch.hpp>
 
-#include "access/access_cache.h"
 #include "fake_source.h"
 
 namespace shopcast::video_ingest::access {
@@ -18,9 +19,9 @@ constexpr char kViewer[] = "usr_v";
 struct World {
   FakeSource source;
   absl::Duration now = absl::Seconds(100);
-  AccessCache cache{source, AccessCacheOptions{absl::Milliseconds(500), absl::Seconds(3),
-                                               absl::Seconds(60)},
-                    [this] { return now; }};
+  AccessCache cache{
+      source, AccessCacheOptions{absl::Milliseconds(500), absl::Seconds(3), absl::Seconds(60)},
+      [this] { return now; }};
 };
 
 TEST_CASE("answers come from memory until a refresh reloads them") {
@@ -53,7 +54,8 @@ TEST_CASE("an unknown stream is not gated") {
   CHECK(g.host_id.empty());
 }
 
-TEST_CASE("when refreshing fails, stale passes are reloaded per request, and refused if that fails") {
+TEST_CASE(
+    "when refreshing fails, stale passes are reloaded per request, and refused if that fails") {
   World w;
   w.source.SetGate(kStream, StreamGate{true, "usr_h"});
   w.source.SetPass(kViewer, kStream, true);

@@ -1,8 +1,9 @@
 // The origin's decision for a gated stream: open streams untouched, then token, holder and pass.
 
+#include "access/gated_access.h"
+
 #include <catch2/catch.hpp>
 
-#include "access/gated_access.h"
 #include "fake_source.h"
 
 namespace shopcast::video_ingest::access {
@@ -48,8 +49,8 @@ TEST_CASE("a gated stream refuses missing, malformed, forged, expired and other-
   const std::string other_key = PlaybackTokenCodec::WithRandomKey().Sign(
       PlaybackClaims{kStream, kHost, TokenHolder::kHost, kNow + absl::Minutes(5)});
   CHECK(w.access.Check(kStream, other_key) == AccessDecision::kTokenForged);
-  CHECK(w.access.Check(kStream, w.Token(kStream, kHost, TokenHolder::kHost, absl::ZeroDuration())) ==
-        AccessDecision::kTokenExpired);
+  CHECK(w.access.Check(kStream, w.Token(kStream, kHost, TokenHolder::kHost,
+                                        absl::ZeroDuration())) == AccessDecision::kTokenExpired);
   CHECK(w.access.Check(kStream, w.Token(kOther, kHost, TokenHolder::kHost)) ==
         AccessDecision::kTokenWrongStream);
 }

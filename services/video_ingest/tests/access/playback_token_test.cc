@@ -1,11 +1,12 @@
 // Playback tokens: what one codec signs only it verifies, for that stream, until expiry; any
 // change, truncation or oversized input is refused before anything in it is used.
 
+#include "access/playback_token.h"
+
 #include <catch2/catch.hpp>
 #include <fstream>
 
 #include "absl/strings/escaping.h"
-#include "access/playback_token.h"
 #include "shopcast/testing/temp_dir.h"
 
 namespace shopcast::video_ingest::access {
@@ -20,8 +21,7 @@ PlaybackTokenCodec Codec(char fill = 'k') {
 }
 
 PlaybackClaims Claims(TokenHolder holder = TokenHolder::kViewer) {
-  return PlaybackClaims{kStream, "usr_01J9Z3K8W4V6T2M0QXYHB5R7NV", holder,
-                        kNow + absl::Minutes(5)};
+  return PlaybackClaims{kStream, "usr_01J9Z3K8W4V6T2M0QXYHB5R7NV", holder, kNow + absl::Minutes(5)};
 }
 
 TEST_CASE("a signed token verifies for its stream and carries its claims") {
@@ -29,7 +29,8 @@ TEST_CASE("a signed token verifies for its stream and carries its claims") {
   for (TokenHolder holder : {TokenHolder::kViewer, TokenHolder::kHost, TokenHolder::kAdmin}) {
     const std::string token = codec.Sign(Claims(holder));
     CHECK(token.size() <= kMaxTokenChars);
-    CHECK(token.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
+    CHECK(token.find_first_not_of(
+              "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
           std::string::npos);
     PlaybackClaims got;
     REQUIRE(codec.Verify(token, kStream, kNow, &got) == TokenProblem::kNone);
@@ -59,8 +60,7 @@ TEST_CASE("every altered bit of a token is caught") {
     for (int bit = 0; bit < 8; ++bit) {
       std::string tampered = raw;
       tampered[i] = static_cast<char>(tampered[i] ^ (1 << bit));
-      const TokenProblem p =
-          codec.Verify(absl::WebSafeBase64Escape(tampered), kStream, kNow);
+      const TokenProblem p = codec.Verify(absl::WebSafeBase64Escape(tampered), kStream, kNow);
       INFO("byte " << i << " bit " << bit);
       CHECK(p == TokenProblem::kForged);
     }

@@ -32,8 +32,8 @@ std::string FirstSegmentUri(const std::string& playlist) {
   return "";
 }
 
-std::string Token(const IngestServer& server, const std::string& stream_id,
-                  const std::string& user, const std::string& role) {
+std::string Token(const IngestServer& server, const std::string& stream_id, const std::string& user,
+                  const std::string& role) {
   v1::GetPlaybackTokenResponse res;
   grpc::Status st = server.PlaybackToken(stream_id, user, role, &res);
   INFO(st.error_message());
@@ -51,8 +51,7 @@ std::set<std::string> Played(const std::string& url) {
 }
 
 double Refusals(const std::string& metrics, const std::string& reason) {
-  const std::string prefix =
-      absl::StrCat("hls_playback_refusals_total{reason=\"", reason, "\"} ");
+  const std::string prefix = absl::StrCat("hls_playback_refusals_total{reason=\"", reason, "\"} ");
   for (absl::string_view line : absl::StrSplit(metrics, '\n')) {
     if (absl::ConsumePrefix(&line, prefix)) return std::stod(std::string(line));
   }

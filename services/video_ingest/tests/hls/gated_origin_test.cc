@@ -42,12 +42,9 @@ class FakeAccess final : public PlaybackAccess {
     if (stream_id != kGated) return AccessDecision::kOpen;
     if (!token) return AccessDecision::kTokenMissing;
     static const std::map<std::string_view, AccessDecision> kAnswers = {
-        {"good", AccessDecision::kAllowed},
-        {"expired", AccessDecision::kTokenExpired},
-        {"forged", AccessDecision::kTokenForged},
-        {"other", AccessDecision::kTokenWrongStream},
-        {"revoked", AccessDecision::kPassRevoked},
-        {"down", AccessDecision::kUnavailable}};
+        {"good", AccessDecision::kAllowed},        {"expired", AccessDecision::kTokenExpired},
+        {"forged", AccessDecision::kTokenForged},  {"other", AccessDecision::kTokenWrongStream},
+        {"revoked", AccessDecision::kPassRevoked}, {"down", AccessDecision::kUnavailable}};
     auto it = kAnswers.find(*token);
     return it == kAnswers.end() ? AccessDecision::kTokenMalformed : it->second;
   }
@@ -70,8 +67,7 @@ struct Origin {
   }
   RawResponse Get(const std::string& id, const std::string& file, const std::string& query = "",
                   const std::string& method = "GET") {
-    return Exchange(origin->port(),
-                    GetRequest("/live/" + id + "/" + file + query, "", method),
+    return Exchange(origin->port(), GetRequest("/live/" + id + "/" + file + query, "", method),
                     method == "HEAD");
   }
   double Refusals(const std::string& reason) {
@@ -100,14 +96,12 @@ TEST_CASE("a gated stream's every file is refused without a valid token", "[hls]
     int status;
     std::string reason;
   };
-  for (const Case& c : {Case{"", 401, "token_missing"}, Case{"?x=1", 401, "token_missing"},
-                        Case{"?token=", 403, "token_malformed"},
-                        Case{"?token=junk", 403, "token_malformed"},
-                        Case{"?token=forged", 403, "token_forged"},
-                        Case{"?token=expired", 403, "token_expired"},
-                        Case{"?token=other", 403, "token_wrong_stream"},
-                        Case{"?token=revoked", 403, "pass_revoked"},
-                        Case{"?token=down", 503, "unavailable"}}) {
+  for (const Case& c :
+       {Case{"", 401, "token_missing"}, Case{"?x=1", 401, "token_missing"},
+        Case{"?token=", 403, "token_malformed"}, Case{"?token=junk", 403, "token_malformed"},
+        Case{"?token=forged", 403, "token_forged"}, Case{"?token=expired", 403, "token_expired"},
+        Case{"?token=other", 403, "token_wrong_stream"},
+        Case{"?token=revoked", 403, "pass_revoked"}, Case{"?token=down", 503, "unavailable"}}) {
     for (const char* file : {"index.m3u8", "live.m3u8", "000000.ts", "init.mp4"}) {
       INFO(file << c.query);
       const RawResponse r = o.Get(kGated, file, c.query);

@@ -27,13 +27,14 @@ TEST_CASE("a master playlist's variants and URI attributes carry the token") {
       "#EXT-X-STREAM-INF:BANDWIDTH=1000000,CODECS=\"avc1.64001f,mp4a.40.2\"\r\nlive.m3u8\r\n"
       "#EXT-X-MAP:URI=\"init.mp4\",BYTERANGE=\"100@0\"\r\n"
       "#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=1,URI=\"iframes.m3u8?x=1\"\r\n\r\nhttps://cdn/x.ts";
-  CHECK(AddTokenToUris(in, "t") ==
-        "#EXTM3U\r\n#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"a\",NAME=\"en\",URI=\"audio.m3u8?token=t\"\r\n"
-        "#EXT-X-STREAM-INF:BANDWIDTH=1000000,CODECS=\"avc1.64001f,mp4a.40.2\"\r\n"
-        "live.m3u8?token=t\r\n"
-        "#EXT-X-MAP:URI=\"init.mp4?token=t\",BYTERANGE=\"100@0\"\r\n"
-        "#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=1,URI=\"iframes.m3u8?x=1&token=t\"\r\n\r\n"
-        "https://cdn/x.ts?token=t");
+  CHECK(
+      AddTokenToUris(in, "t") ==
+      "#EXTM3U\r\n#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"a\",NAME=\"en\",URI=\"audio.m3u8?token=t\"\r\n"
+      "#EXT-X-STREAM-INF:BANDWIDTH=1000000,CODECS=\"avc1.64001f,mp4a.40.2\"\r\n"
+      "live.m3u8?token=t\r\n"
+      "#EXT-X-MAP:URI=\"init.mp4?token=t\",BYTERANGE=\"100@0\"\r\n"
+      "#EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=1,URI=\"iframes.m3u8?x=1&token=t\"\r\n\r\n"
+      "https://cdn/x.ts?token=t");
 }
 
 TEST_CASE("odd playlists are rewritten without loss") {

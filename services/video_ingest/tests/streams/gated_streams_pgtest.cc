@@ -42,8 +42,8 @@ Call CreateGated(StreamsFixture& f, const std::string& token, bool gated, int64_
 }
 
 Call Update(StreamsFixture& f, const std::string& token, const vpb::Stream& base,
-            const std::vector<std::string>& paths,
-            const std::function<void(vpb::Stream&)>& change, vpb::UpdateStreamResponse* res) {
+            const std::vector<std::string>& paths, const std::function<void(vpb::Stream&)>& change,
+            vpb::UpdateStreamResponse* res) {
   vpb::UpdateStreamRequest req;
   *req.mutable_stream() = base;
   req.mutable_stream()->clear_access_price();
@@ -78,14 +78,14 @@ TEST_CASE("CreateStream gates a stream with a price, or says which field is wron
     int64_t amount;
     std::string currency, reason, field;
   };
-  for (const Bad& b : {Bad{true, 0, "", "ACCESS_PRICE_REQUIRED", "access_price"},
-                       Bad{true, 0, "USD", "ACCESS_PRICE_OUT_OF_RANGE", "access_price.amount_minor"},
-                       Bad{true, -5, "USD", "ACCESS_PRICE_OUT_OF_RANGE", "access_price.amount_minor"},
-                       Bad{true, 10'000'001, "USD", "ACCESS_PRICE_OUT_OF_RANGE",
-                           "access_price.amount_minor"},
-                       Bad{true, 100, "usd", "CURRENCY_INVALID", "access_price.currency"},
-                       Bad{true, 100, "US", "CURRENCY_INVALID", "access_price.currency"},
-                       Bad{false, 100, "EURO", "CURRENCY_INVALID", "access_price.currency"}}) {
+  for (const Bad& b :
+       {Bad{true, 0, "", "ACCESS_PRICE_REQUIRED", "access_price"},
+        Bad{true, 0, "USD", "ACCESS_PRICE_OUT_OF_RANGE", "access_price.amount_minor"},
+        Bad{true, -5, "USD", "ACCESS_PRICE_OUT_OF_RANGE", "access_price.amount_minor"},
+        Bad{true, 10'000'001, "USD", "ACCESS_PRICE_OUT_OF_RANGE", "access_price.amount_minor"},
+        Bad{true, 100, "usd", "CURRENCY_INVALID", "access_price.currency"},
+        Bad{true, 100, "US", "CURRENCY_INVALID", "access_price.currency"},
+        Bad{false, 100, "EURO", "CURRENCY_INVALID", "access_price.currency"}}) {
     INFO(b.reason << " " << b.amount << " " << b.currency);
     vpb::CreateStreamResponse r;
     Call c = CreateGated(f, host, b.gated, b.amount, b.currency, &r);
@@ -115,43 +115,50 @@ TEST_CASE("UpdateStream gates, prices and ungates, and ungating keeps the price"
   vpb::UpdateStreamResponse res;
 
   // Gating without a price, given or stored.
-  Call c = Update(f, host, s, {"gated"}, [](vpb::Stream& x) { x.set_gated(true); }, &res);
+  Call c = Update(
+      f, host, s, {"gated"}, [](vpb::Stream& x) { x.set_gated(true); }, &res);
   CHECK(c.reason == "ACCESS_PRICE_REQUIRED");
   CHECK(c.field == "stream.access_price");
-  c = Update(f, host, s, {"access_price"}, [](vpb::Stream&) {}, &res);
+  c = Update(
+      f, host, s, {"access_price"}, [](vpb::Stream&) {}, &res);
   CHECK(c.reason == "ACCESS_PRICE_REQUIRED");
-  c = Update(f, host, s, {"access_price"},
-             [](vpb::Stream& x) { x.mutable_access_price()->set_currency("EUR"); }, &res);
+  c = Update(
+      f, host, s, {"access_price"},
+      [](vpb::Stream& x) { x.mutable_access_price()->set_currency("EUR"); }, &res);
   CHECK(c.reason == "ACCESS_PRICE_OUT_OF_RANGE");
   CHECK(c.field == "stream.access_price.amount_minor");
 
-  c = Update(f, host, s, {"gated", "access_price"},
-             [](vpb::Stream& x) {
-               x.set_gated(true);
-               x.mutable_access_price()->set_amount_minor(999);
-               x.mutable_access_price()->set_currency("GBP");
-             },
-             &res);
+  c = Update(
+      f, host, s, {"gated", "access_price"},
+      [](vpb::Stream& x) {
+        x.set_gated(true);
+        x.mutable_access_price()->set_amount_minor(999);
+        x.mutable_access_price()->set_currency("GBP");
+      },
+      &res);
   REQUIRE(c.status.ok());
   CHECK(res.stream().gated());
   CHECK(res.stream().version() == s.version() + 1);
   s = res.stream();
 
-  c = Update(f, host, s, {"gated"}, [](vpb::Stream& x) { x.set_gated(false); }, &res);
+  c = Update(
+      f, host, s, {"gated"}, [](vpb::Stream& x) { x.set_gated(false); }, &res);
   REQUIRE(c.status.ok());
   CHECK(!res.stream().gated());
   CHECK(res.stream().access_price().amount_minor() == 999);
   CHECK(res.stream().title() == "show");
   s = res.stream();
   // Gated again: the stored price applies.
-  c = Update(f, host, s, {"gated"}, [](vpb::Stream& x) { x.set_gated(true); }, &res);
+  c = Update(
+      f, host, s, {"gated"}, [](vpb::Stream& x) { x.set_gated(true); }, &res);
   REQUIRE(c.status.ok());
   CHECK(res.stream().gated());
   CHECK(res.stream().access_price().currency() == "GBP");
 
   // Another host may not.
-  c = Update(f, f.TokenFor(Role::kHost), res.stream(), {"gated"},
-             [](vpb::Stream& x) { x.set_gated(false); }, &res);
+  c = Update(
+      f, f.TokenFor(Role::kHost), res.stream(), {"gated"},
+      [](vpb::Stream& x) { x.set_gated(false); }, &res);
   CHECK(c.status.error_code() == grpc::PERMISSION_DENIED);
 
   // The events tell the peers (the gateway shows the price).
@@ -214,8 +221,7 @@ TEST_CASE("GetPlaybackToken serves host, admin and pass holders and refuses othe
   CHECK(refused.status.error_code() == grpc::PERMISSION_DENIED);
   CHECK(refused.reason == "ACCESS_PASS_REQUIRED");
   CHECK(PlaybackToken(f, "", id, &res).status.error_code() == grpc::UNAUTHENTICATED);
-  CHECK(PlaybackToken(f, viewer, ids::NewId("str"), &res).status.error_code() ==
-        grpc::NOT_FOUND);
+  CHECK(PlaybackToken(f, viewer, ids::NewId("str"), &res).status.error_code() == grpc::NOT_FOUND);
 
   const std::string order = ids::NewId("ord");
   f.DeliverPass(true, order, id, viewer_id);

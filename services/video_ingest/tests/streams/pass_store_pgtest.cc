@@ -30,8 +30,7 @@ TEST_CASE("a granted pass is active and the same event again changes nothing", "
   CHECK(f.Scalar("SELECT count(*) FROM processed_events WHERE event_id = '" + event + "'") == "1");
 }
 
-TEST_CASE("a revoked pass is inactive, and a late duplicate grant does not revive it",
-          "[passes]") {
+TEST_CASE("a revoked pass is inactive, and a late duplicate grant does not revive it", "[passes]") {
   StreamsFixture f;
   const std::string stream = ids::NewId("str"), viewer = ids::NewId("usr");
   const std::string order = ids::NewId("ord");
@@ -76,8 +75,7 @@ TEST_CASE("unreadable pass events are dropped, other events accepted and ignored
 
   common::v1::DeliverEventsRequest empty;
   auto ctx2 = Ctx();
-  CHECK(f.sink().DeliverEvents(ctx2.get(), empty, &res).error_code() ==
-        grpc::INVALID_ARGUMENT);
+  CHECK(f.sink().DeliverEvents(ctx2.get(), empty, &res).error_code() == grpc::INVALID_ARGUMENT);
 }
 
 TEST_CASE("the origin's batched reads: gates and active passes", "[passes]") {

@@ -7,8 +7,8 @@
 #include "shopcast/db/migrations.h"
 #include "shopcast/events/inbox.h"
 #include "shopcast/events/outbox.h"
-#include "shopcast/order/v1/order.pb.h"
 #include "shopcast/ids/ids.h"
+#include "shopcast/order/v1/order.pb.h"
 #include "shopcast/testing/net.h"
 
 namespace shopcast::db::embedded {
@@ -32,9 +32,8 @@ std::vector<FakeLiveControl::Call> FakeLiveControl::calls() const {
 
 StreamsFixture::StreamsFixture(int max_open_streams_per_host)
     : db_(shopcast::testing::TestDatabase::Create()) {
-  REQUIRE(db::ApplyMigrations(
-              db_.dsn(), {&db::embedded::video_ingestMigrations(), &events::OutboxMigrations(),
-                          &events::InboxMigrations()})
+  REQUIRE(db::ApplyMigrations(db_.dsn(), {&db::embedded::video_ingestMigrations(),
+                                          &events::OutboxMigrations(), &events::InboxMigrations()})
               .ok());
   auto pool = db::Pool::Create(db::PoolOptions{
       db_.dsn(), 4, absl::Seconds(5), StreamStore::PreparedStatements(), "video-ingest-test"});

@@ -6,13 +6,13 @@
 namespace shopcast::video_ingest::streams {
 
 void GrantPass(pqxx::work& tx, const PassChange& p, absl::Time now) {
-  tx.exec_prepared("vi_grant_pass", p.order_id, p.stream_id, p.viewer_id,
-                   absl::ToUnixMicros(p.at), absl::ToUnixMicros(now));
+  tx.exec_prepared("vi_grant_pass", p.order_id, p.stream_id, p.viewer_id, absl::ToUnixMicros(p.at),
+                   absl::ToUnixMicros(now));
 }
 
 void RevokePass(pqxx::work& tx, const PassChange& p, absl::Time now) {
-  tx.exec_prepared("vi_revoke_pass", p.order_id, p.stream_id, p.viewer_id,
-                   absl::ToUnixMicros(p.at), absl::ToUnixMicros(now));
+  tx.exec_prepared("vi_revoke_pass", p.order_id, p.stream_id, p.viewer_id, absl::ToUnixMicros(p.at),
+                   absl::ToUnixMicros(now));
 }
 
 absl::StatusOr<bool> PassStore::HasActivePass(const std::string& viewer_id,
@@ -45,9 +45,8 @@ absl::StatusOr<std::set<access::ViewerStream>> PassStore::ActivePasses(
   return db::InTransaction(
       pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::set<access::ViewerStream>> {
         std::set<access::ViewerStream> out;
-        for (const auto& row :
-             tx.exec_prepared("vi_active_passes", internal::ArrayLiteral(viewers),
-                              internal::ArrayLiteral(streams))) {
+        for (const auto& row : tx.exec_prepared("vi_active_passes", internal::ArrayLiteral(viewers),
+                                                internal::ArrayLiteral(streams))) {
           out.emplace(row[0].as<std::string>(), row[1].as<std::string>());
         }
         return out;
