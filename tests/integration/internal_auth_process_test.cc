@@ -98,6 +98,7 @@ struct Suite {
     std::ofstream(key_path) << shopcast::auth::GenerateSigningKey("k").value().private_pem;
     std::ofstream(dir.File("user-page.key")) << shopcast::ids::NewSecret(32);
     std::ofstream(dir.File("ingest-page.key")) << shopcast::ids::NewSecret(32);
+    std::ofstream(dir.File("ingest-playback.key")) << shopcast::ids::NewSecret(32);
     auto u = pki.FilesOf("user");
     user = std::make_unique<ChildProcess>(
         std::vector<std::string>{SHOPCAST_USER_BIN, "serve"},
@@ -123,6 +124,7 @@ struct Suite {
             "SHOPCAST_VIDEO_INGEST_DB_POOL_SIZE=2",
             "SHOPCAST_VIDEO_INGEST_VERIFY_KEY_FILES=" + key_path,
             "SHOPCAST_VIDEO_INGEST_PAGE_TOKEN_KEY_FILE=" + dir.File("ingest-page.key"),
+            "SHOPCAST_VIDEO_INGEST_PLAYBACK_TOKEN_KEY_FILE=" + dir.File("ingest-playback.key"),
             "SHOPCAST_VIDEO_INGEST_RTMP_ADDR=127.0.0.1:0", "SHOPCAST_VIDEO_INGEST_SRT_PORT=0",
             "SHOPCAST_VIDEO_INGEST_HLS_ADDR=127.0.0.1:0",
             "SHOPCAST_VIDEO_INGEST_SEGMENT_ROOT=" + dir.File("hot"),

@@ -1,8 +1,8 @@
-# libFuzzer targets for the parsers that face the network: the RTMP chunk stream, AMF0, and the
-# HLS origin's request target and Range header. Built with clang by the fuzz preset
+# libFuzzer targets for the parsers that face the network: the RTMP chunk stream, AMF0, the
+# HLS origin's request target and Range header, and gated streams' playback tokens. Built with clang by the fuzz preset
 # (cmake --preset fuzz); in the normal build each is replayed over its seed corpus instead, and
 # fuzz/run-bounded runs them for a bounded time as the CTest test video_ingest_fuzz_bounded.
-set(VIDEO_INGEST_FUZZERS rtmp_chunk_fuzz amf0_fuzz hls_request_fuzz)
+set(VIDEO_INGEST_FUZZERS rtmp_chunk_fuzz amf0_fuzz hls_request_fuzz playback_token_fuzz)
 # The code under test is compiled into each fuzzer so it carries the coverage instrumentation.
 set(rtmp_chunk_fuzz_sources
     src/rtmp/amf0.cc src/rtmp/chunk_stream.cc src/rtmp/codec_check.cc src/rtmp/flv.cc)
@@ -15,6 +15,10 @@ set(hls_request_fuzz_sources src/hls/hls_path.cc ../../libs/http_files/src/byte_
 # The library only for its headers: byte_range.cc is compiled in above, instrumented.
 set(hls_request_fuzz_deps shopcast::ids absl::strings shopcast::http_files)
 set(hls_request_fuzz_replay_deps video_ingest_hls)
+set(playback_token_fuzz_sources src/access/playback_token.cc src/hls/hls_path.cc)
+set(playback_token_fuzz_deps
+    shopcast::ids shopcast::status absl::strings absl::statusor absl::time PkgConfig::SODIUM)
+set(playback_token_fuzz_replay_deps video_ingest_access)
 
 option(SHOPCAST_BUILD_FUZZERS "Build the libFuzzer targets (needs clang; see the fuzz preset)" OFF)
 if(SHOPCAST_BUILD_FUZZERS AND NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")

@@ -55,7 +55,8 @@ if(SHOPCAST_BUILD_TESTS)
   # The binary driven by real encoders and players (ffmpeg, GStreamer, ffprobe, HTTP).
   add_library(video_ingest_e2e_fixture STATIC ${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/ingest_fixture.cc)
   target_link_libraries(video_ingest_e2e_fixture PUBLIC
-    shopcast::proto_video_ingest shopcast::auth shopcast::auth_testing shopcast::testing_pg
+    shopcast::proto_video_ingest shopcast::proto_order shopcast::clients shopcast::auth
+    shopcast::auth_testing shopcast::testing_pg
     shopcast::testing_net shopcast::testing_files shopcast::testing_wait video_ingest_ffmpeg_check
     Catch2::Catch2 PkgConfig::PQXX)
   target_compile_definitions(video_ingest_e2e_fixture PUBLIC
@@ -68,6 +69,12 @@ if(SHOPCAST_BUILD_TESTS)
             ${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/long_gop_e2e_test.cc
     DEPS video_ingest_e2e_fixture LABEL e2e)
   add_dependencies(video_ingest_e2e_test video-ingest)
+  # Gated streams end to end: passes delivered as order events, playback tokens, ffprobe playing
+  # through the origin with the token, a revoked pass refused, an ungated stream still open.
+  shopcast_test(NAME video_ingest_gated_e2e_test
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/gated_e2e_test.cc
+    DEPS video_ingest_e2e_fixture LABEL e2e)
+  add_dependencies(video_ingest_gated_e2e_test video-ingest)
   # Media the packager cannot take, refused by name; HEVC needs a hand-made RTMP client.
   shopcast_test(NAME video_ingest_codec_refusal_e2e_test
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/codec_refusal_e2e_test.cc

@@ -6,6 +6,9 @@
 #include <map>
 #include <memory>
 
+#include "access/access_cache.h"
+#include "access/gated_access.h"
+#include "access/playback_token.h"
 #include "hls/hls_origin.h"
 #include "ingest/backoff_admission.h"
 #include "ingest/refusal_backoff.h"
@@ -21,6 +24,7 @@
 #include "shopcast/clients/internal.h"
 #include "shopcast/db/migrations.h"
 #include "shopcast/db/pool.h"
+#include "shopcast/events/inbox.h"
 #include "shopcast/events/outbox.h"
 #include "shopcast/events/relay.h"
 #include "shopcast/events/sink.h"
@@ -30,6 +34,8 @@
 #include "shopcast/startup/startup.h"
 #include "shopcast/status/status.h"
 #include "srt/srt_listener.h"
+#include "streams/pass_event_sink.h"
+#include "streams/store/pass_store.h"
 #include "streams/store/stream_store.h"
 #include "streams/stream_service.h"
 #include "streams/streams.h"
@@ -46,7 +52,8 @@ constexpr char kService[] = "video-ingest";
 using startup::Fail;
 
 std::vector<const db::MigrationSet*> MigrationSets() {
-  return {&db::embedded::video_ingestMigrations(), &events::OutboxMigrations()};
+  return {&db::embedded::video_ingestMigrations(), &events::OutboxMigrations(),
+          &events::InboxMigrations()};
 }
 
 // The relay delivers outbox events to the destinations that have an address; the others'
@@ -102,6 +109,14 @@ int RunServer(const Config& config) {
   }
   auto page_tokens = pagetoken::LoadKeyFile(config.page_token_key_file);
   if (!page_tokens.ok()) return Fail("page_token_key", page_tokens.status());
+  if (config.playback_token_key_file.empty()) {
+    return Fail("playback_token_key",
+                absl::InvalidArgumentError("playback_token_key_file is required"));
+  }
+  auto playback_tokens = access::LoadPlaybackTokenKeyFile(config.playback_token_key_file);
+  if (!playback_tokens.ok()) return Fail("playback_token_key", playback_tokens.status());
+  auto playback_codec =
+      std::make_shared<const access::PlaybackTokenCodec>(*std::move(playback_tokens));
   auto tls = auth::LoadServiceTls(config.service_tls);
   if (!tls.ok()) return Fail("service_tls", tls.status());
   auto user_channel = clients::MakeInternalChannel("user", config.user_internal_addr, *tls);
@@ -164,11 +179,25 @@ int RunServer(const Config& config) {
   streams_options.srt_public_url = config.srt_public_url;
   streams_options.srt_latency_us = config.srt_latency_ms * 1000;
   streams_options.page_tokens = *std::move(page_tokens);
-  streams::Streams streams(store, runtime, streams_options);
+  streams_options.playback_tokens = playback_codec;
+  streams_options.playback_token_ttl = config.playback_token_ttl;
+  streams::PassStore passes(**pool);
+  streams::Streams streams(store, passes, runtime, streams_options);
   streams::StreamServiceImpl service(streams, verifier, host.executor(), absl::Now, &revoked);
   streams::StreamInternalServiceImpl internal_service(streams, host.executor());
+  // The order service's relay delivers access pass grants and revocations here.
+  streams::PassEventSink pass_events(**pool, host.executor());
   host.AddService(&service);
   host.AddInternalService(&internal_service);
+  host.AddInternalService(&pass_events);
+
+  // What the origin checks on every request of a gated stream, refreshed from the database
+  // every playback_access_refresh so a revoked pass stops playback on every replica.
+  access::AccessCacheOptions access_options;
+  access_options.refresh_interval = config.playback_access_refresh;
+  access::AccessCache access_cache(passes, access_options);
+  access_cache.Start();
+  access::GatedAccess gated_access(access_cache, *playback_codec);
 
   // Every publish attempt, RTMP or SRT, passes the refusal backoff before the runtime.
   RefusalBackoffOptions backoff_options;
@@ -202,7 +231,7 @@ int RunServer(const Config& config) {
   hls_options.listen_address = hls_addr->first;
   hls_options.port = hls_addr->second;
   hls_options.root = config.segment_root;
-  hls::HlsOrigin hls_origin(hls_options, &host.metrics());
+  hls::HlsOrigin hls_origin(hls_options, &host.metrics(), &gated_access);
 
   if (absl::Status s = rtmp_server.Start(); !s.ok()) return Fail("rtmp_listen", s);
   if (absl::Status s = srt_listener.Start(); !s.ok()) return Fail("srt_listen", s);
@@ -226,6 +255,7 @@ int RunServer(const Config& config) {
   runtime.Stop();
   if (delivery->relay) delivery->relay->Stop();
   hls_origin.Stop();
+  access_cache.Stop();
   host.Shutdown();
   revocation_sync.Stop();
   return 0;

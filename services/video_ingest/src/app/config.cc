@@ -21,6 +21,14 @@ ABSL_FLAG(std::string, verify_key_files, "",
           "public half is used)");
 ABSL_FLAG(std::string, page_token_key_file, "",
           "file holding the page-token HMAC key (at least 32 bytes; shared by all replicas)");
+ABSL_FLAG(std::string, playback_token_key_file, "",
+          "file holding the HMAC key of gated streams' playback tokens (at least 32 bytes; shared "
+          "by all replicas)");
+ABSL_FLAG(absl::Duration, playback_token_ttl, absl::Minutes(5),
+          "lifetime of a playback token of a gated stream (30s..1h)");
+ABSL_FLAG(absl::Duration, playback_access_refresh, absl::Milliseconds(500),
+          "how often the HLS origin reloads stream gates and access passes in use (a revoked "
+          "pass is refused within about this)");
 ABSL_FLAG(std::string, token_issuer, "shopcast-user", "iss claim of access tokens");
 ABSL_FLAG(std::string, token_audience, "shopcast", "aud claim of access tokens");
 ABSL_FLAG(std::string, rtmp_addr, "0.0.0.0:1935", "RTMP ingest listen address");
@@ -129,6 +137,16 @@ absl::StatusOr<Config> LoadConfig() {
   // A secret: from the environment (a Kubernetes Secret), never a flag that `ps` would show.
   c.srt_passphrase = config::EnvOr("SHOPCAST_VIDEO_INGEST_SRT_PASSPHRASE", "");
   c.page_token_key_file = absl::GetFlag(FLAGS_page_token_key_file);
+  c.playback_token_key_file = absl::GetFlag(FLAGS_playback_token_key_file);
+  c.playback_token_ttl = absl::GetFlag(FLAGS_playback_token_ttl);
+  c.playback_access_refresh = absl::GetFlag(FLAGS_playback_access_refresh);
+  if (c.playback_token_ttl < absl::Seconds(30) || c.playback_token_ttl > absl::Hours(1)) {
+    return absl::InvalidArgumentError("playback_token_ttl must be between 30s and 1h");
+  }
+  if (c.playback_access_refresh < absl::Milliseconds(100) ||
+      c.playback_access_refresh > absl::Seconds(5)) {
+    return absl::InvalidArgumentError("playback_access_refresh must be between 100ms and 5s");
+  }
   c.hls_addr = absl::GetFlag(FLAGS_hls_addr);
   c.segment_root = absl::GetFlag(FLAGS_segment_root);
   c.target_duration = absl::GetFlag(FLAGS_target_duration);

@@ -24,6 +24,10 @@ struct Config {
   std::vector<std::string> verify_key_files;
   // Key that seals list page tokens (libs/pagetoken): a file, never a flag's value. `serve` only.
   std::string page_token_key_file;
+  // Key that signs playback tokens of gated streams (HMAC): a file, the same for every replica.
+  std::string playback_token_key_file;
+  absl::Duration playback_token_ttl;       // a playback token's lifetime
+  absl::Duration playback_access_refresh;  // how often the origin reloads gates and passes
   std::string token_issuer;
   std::string token_audience;
 

@@ -6,17 +6,21 @@
 add_library(video_ingest_hls STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/src/hls/hls_origin.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/hls/hls_path.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/hls/playlist_rewrite.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/hls/responder.cc)
 target_include_directories(video_ingest_hls PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
 target_link_libraries(video_ingest_hls
   PUBLIC absl::status absl::time shopcast::http_files
-  PRIVATE absl::strings absl::str_format shopcast::ids shopcast::log shopcast::status)
+  PRIVATE absl::strings absl::str_format shopcast::ids shopcast::log shopcast::status
+          prometheus-cpp::core)
 shopcast_warnings(video_ingest_hls)
 
 # Parsers and the in-process server, driven by plain sockets: no external tools.
 shopcast_test(NAME video_ingest_hls_test
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/hls/hls_path_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/hls/hls_origin_test.cc
+          ${CMAKE_CURRENT_SOURCE_DIR}/tests/hls/playlist_rewrite_test.cc
+          ${CMAKE_CURRENT_SOURCE_DIR}/tests/hls/gated_origin_test.cc
   DEPS video_ingest_hls prometheus-cpp::core shopcast::status shopcast::testing_files
        shopcast::http_files_testing
   LABEL unit)

@@ -15,9 +15,10 @@ namespace shopcast::video_ingest::hls {
 
 class HlsOrigin::Impl {
  public:
-  Impl(HlsOriginOptions options, prometheus::Registry* registry)
-      : options_(std::move(options)), server_(ServerOptionsOf(options_),
-                                              std::make_shared<Responder>(options_), registry) {}
+  Impl(HlsOriginOptions options, prometheus::Registry* registry, const PlaybackAccess* access)
+      : options_(std::move(options)),
+        server_(ServerOptionsOf(options_),
+                std::make_shared<Responder>(options_, access, registry), registry) {}
 
   absl::Status Start() {
     struct stat st {};
@@ -57,8 +58,9 @@ class HlsOrigin::Impl {
   http_files::Server server_;
 };
 
-HlsOrigin::HlsOrigin(HlsOriginOptions options, prometheus::Registry* registry)
-    : impl_(std::make_unique<Impl>(std::move(options), registry)) {}
+HlsOrigin::HlsOrigin(HlsOriginOptions options, prometheus::Registry* registry,
+                     const PlaybackAccess* access)
+    : impl_(std::make_unique<Impl>(std::move(options), registry, access)) {}
 
 HlsOrigin::~HlsOrigin() { Stop(); }
 

@@ -14,6 +14,7 @@
 
 #include "absl/status/status.h"
 #include "hls/hls_origin_options.h"
+#include "hls/playback_access.h"
 
 namespace prometheus {
 class Registry;
@@ -23,8 +24,12 @@ namespace shopcast::video_ingest::hls {
 
 class HlsOrigin {
  public:
-  // `registry` (optional) must outlive this object.
-  explicit HlsOrigin(HlsOriginOptions options, prometheus::Registry* registry = nullptr);
+  // `registry` and `access` (both optional) must outlive this object. Without `access` every
+  // stream is served openly; with it, gated streams only to requests it allows (see
+  // playback_access.h: 401 without a token, 403 for a bad one or a revoked pass, 503 when it
+  // cannot tell).
+  explicit HlsOrigin(HlsOriginOptions options, prometheus::Registry* registry = nullptr,
+                     const PlaybackAccess* access = nullptr);
   ~HlsOrigin();  // Stops.
   HlsOrigin(const HlsOrigin&) = delete;
   HlsOrigin& operator=(const HlsOrigin&) = delete;

@@ -96,6 +96,23 @@ std::optional<HlsResource> ParseHlsTarget(std::string_view target) {
   return HlsResource{std::string(stream_id), std::string(file_name), ext->kind, ext->content_type};
 }
 
+std::optional<std::string_view> TokenParam(std::string_view target) {
+  const size_t query = target.find('?');
+  if (query == std::string_view::npos) return std::nullopt;
+  std::string_view rest = target.substr(query + 1);
+  // A fragment never reaches a server, but if one does it is not part of the query.
+  rest = rest.substr(0, rest.find('#'));
+  while (!rest.empty()) {
+    const size_t amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    if (pair.starts_with("token=")) return pair.substr(6);
+    if (pair == "token") return pair.substr(pair.size());  // empty, but inside the target
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  return std::nullopt;
+}
+
 std::string_view KindLabel(ResourceKind kind) {
   switch (kind) {
     case ResourceKind::kPlaylist:

@@ -32,6 +32,11 @@ bool IsValidFileName(std::string_view name);
 // absolute form "http://host/live/…" is accepted as RFC 9112 requires of servers.
 std::optional<HlsResource> ParseHlsTarget(std::string_view target);
 
+// The value of the first `token` parameter in the target's query string, as sent (tokens are
+// base64url: nothing to decode), or nullopt when there is none. An empty value is present.
+// Scans at most the request head, which the server bounds; never allocates.
+std::optional<std::string_view> TokenParam(std::string_view target);
+
 // "playlist", "segment" or "other" (the metrics label).
 std::string_view KindLabel(ResourceKind kind);
 

@@ -46,6 +46,11 @@ void ToProto(const StreamRow& s, const StreamView& view, vpb::Stream* out) {
   }
   out->set_recording_choice(s.recording_choice);
   out->set_version(s.version);
+  out->set_gated(s.gated);
+  if (s.access_price) {
+    out->mutable_access_price()->set_amount_minor(s.access_price->amount_minor);
+    out->mutable_access_price()->set_currency(s.access_price->currency);
+  }
   if (!view.host_view) return;
   vpb::IngestInfo* ingest = out->mutable_ingest();
   ingest->set_rtmp_server_url(view.rtmp_server_url);

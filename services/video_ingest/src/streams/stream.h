@@ -35,6 +35,13 @@ struct SessionRow {
   std::optional<absl::Time> last_media_at;
 };
 
+// The price of an access pass to a gated stream, in the currency's minor unit.
+struct AccessPrice {
+  int64_t amount_minor = 0;
+  std::string currency;  // ISO 4217, 3 upper-case letters
+  bool operator==(const AccessPrice&) const = default;
+};
+
 struct StreamRow {
   std::string id;
   std::string host_id;
@@ -58,6 +65,8 @@ struct StreamRow {
   int64_t next_sequence = 0;
   absl::Duration media_offset;
   std::optional<SessionRow> current_session;  // the connected or last session, if any
+  bool gated = false;
+  std::optional<AccessPrice> access_price;  // set once a host gave one; kept when ungated
 };
 
 // A stored segment, as ListSegments returns it.

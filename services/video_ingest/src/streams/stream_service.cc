@@ -32,8 +32,18 @@ absl::StatusOr<StreamUpdate> UpdateFrom(const vpb::UpdateStreamRequest& req) {
         ASSIGN_OR_RETURN(at, FromClientProto(s.scheduled_start_at(), "stream.scheduled_start_at"));
       }
       u.scheduled_start_at.emplace(at);  // set, to a time or to nothing (clear)
+    } else if (path == "gated") {
+      u.gated = s.gated();
+    } else if (path == "access_price") {
+      if (!s.has_access_price()) {
+        return InvalidArgument("stream.access_price", "ACCESS_PRICE_REQUIRED",
+                               "a price cannot be removed; ungate the stream instead");
+      }
+      u.access_price = AccessPrice{s.access_price().amount_minor(), s.access_price().currency()};
     } else {
-      return BadMask("update_mask may name only title, description, tags, scheduled_start_at");
+      return BadMask(
+          "update_mask may name only title, description, tags, scheduled_start_at, gated, "
+          "access_price");
     }
   }
   u.expected_version = s.version();
@@ -81,6 +91,11 @@ grpc::ServerUnaryReactor* StreamServiceImpl::CreateStream(grpc::CallbackServerCo
     in.scheduled_start_at = *at;
   }
   in.idempotency_key = req->idempotency_key();
+  in.gated = req->gated();
+  if (req->has_access_price()) {
+    in.access_price =
+        AccessPrice{req->access_price().amount_minor(), req->access_price().currency()};
+  }
   return RunBlocking(ctx, executor_, [this, res, c = *caller, in]() -> absl::Status {
     ASSIGN_OR_RETURN(auto created, streams_.Create(c, in));
     Fill(created.first, c.user_id, res->mutable_stream());
@@ -201,6 +216,21 @@ grpc::ServerUnaryReactor* StreamServiceImpl::ForceEndStream(grpc::CallbackServer
   });
 }
 
+grpc::ServerUnaryReactor* StreamServiceImpl::GetPlaybackToken(
+    grpc::CallbackServerContext* ctx, const vpb::GetPlaybackTokenRequest* req,
+    vpb::GetPlaybackTokenResponse* res) {
+  auto caller = Authenticate(*ctx);
+  if (!caller.ok()) return FinishNow(ctx, caller.status());
+  return RunBlocking(ctx, executor_, [this, req, res, c = *caller]() -> absl::Status {
+    ASSIGN_OR_RETURN(PlaybackGrant grant, streams_.PlaybackToken(c, req->stream_id()));
+    res->set_gated(grant.gated);
+    res->set_token(grant.token);
+    if (grant.expires_at) ToProto(*grant.expires_at, res->mutable_expires_at());
+    res->set_playback_url(grant.playback_url);
+    return absl::OkStatus();
+  });
+}
+
 StreamInternalServiceImpl::StreamInternalServiceImpl(Streams& streams, server::Executor& executor)
     : streams_(streams), executor_(executor) {}
 
@@ -215,6 +245,11 @@ grpc::ServerUnaryReactor* StreamInternalServiceImpl::LookupStreams(
       ref->set_stream_id(row.id);
       ref->set_host_id(row.host_id);
       ref->set_status(row.status);
+      ref->set_gated(row.gated);
+      if (row.access_price) {
+        ref->mutable_access_price()->set_amount_minor(row.access_price->amount_minor);
+        ref->mutable_access_price()->set_currency(row.access_price->currency);
+      }
     }
     return absl::OkStatus();
   });

@@ -47,6 +47,9 @@ class StreamServiceImpl final : public vpb::VideoIngestService::CallbackService 
   grpc::ServerUnaryReactor* ForceEndStream(grpc::CallbackServerContext* ctx,
                                            const vpb::ForceEndStreamRequest* req,
                                            vpb::ForceEndStreamResponse* res) override;
+  grpc::ServerUnaryReactor* GetPlaybackToken(grpc::CallbackServerContext* ctx,
+                                             const vpb::GetPlaybackTokenRequest* req,
+                                             vpb::GetPlaybackTokenResponse* res) override;
 
  private:
   absl::StatusOr<auth::Caller> Authenticate(const grpc::CallbackServerContext& ctx) const;

@@ -38,7 +38,19 @@ std::string Fingerprint(const NewStream& n) {
         n.scheduled_start_at ? absl::StrCat(absl::ToUnixMicros(*n.scheduled_start_at)) : "-"}) {
     absl::StrAppend(&text, part.size(), ":", part, ";");
   }
+  // Only when there is one, so the fingerprints of requests without gating stay what they were
+  // before gating existed (a retry across the upgrade is still the same request).
+  if (n.gated || n.access_price) {
+    std::string gating = absl::StrCat(n.gated ? "gated" : "open", ":",
+                                      n.access_price ? n.access_price->amount_minor : 0, ":",
+                                      n.access_price ? n.access_price->currency : "");
+    absl::StrAppend(&text, gating.size(), ":", gating, ";");
+  }
   return ids::HashSecret(text);
+}
+
+absl::Status AccessPriceRequired(absl::string_view field) {
+  return InvalidArgument(field, "ACCESS_PRICE_REQUIRED", "a gated stream needs an access price");
 }
 
 std::string KeyHint(const std::string& key) {
@@ -61,9 +73,13 @@ absl::Status RequireHost(const auth::Caller& caller) {
   return absl::OkStatus();
 }
 
-Streams::Streams(StreamStore& store, LiveControl& live, StreamsOptions options,
+Streams::Streams(StreamStore& store, PassStore& passes, LiveControl& live, StreamsOptions options,
                  std::function<absl::Time()> clock)
-    : store_(store), live_(live), options_(std::move(options)), clock_(std::move(clock)) {}
+    : store_(store),
+      passes_(passes),
+      live_(live),
+      options_(std::move(options)),
+      clock_(std::move(clock)) {}
 
 Endpoints Streams::NewEndpoints() const {
   Endpoints e;
@@ -87,6 +103,14 @@ absl::StatusOr<std::pair<StreamRow, Endpoints>> Streams::Create(const auth::Call
   ASSIGN_OR_RETURN(n.tags, NormalizeTags(in.tags));
   RETURN_IF_ERROR(CheckSchedule(in.scheduled_start_at, now));
   n.scheduled_start_at = in.scheduled_start_at;
+  if (in.access_price) {
+    RETURN_IF_ERROR(
+        CheckAccessPrice(in.access_price->amount_minor, in.access_price->currency, "access_price"));
+  } else if (in.gated) {
+    return AccessPriceRequired("access_price");
+  }
+  n.gated = in.gated;
+  n.access_price = in.access_price;
   RETURN_IF_ERROR(CheckIdempotencyKey(in.idempotency_key));
   n.idempotency_key = in.idempotency_key;
   n.request_fingerprint = Fingerprint(n);
@@ -130,6 +154,10 @@ absl::StatusOr<StreamRow> Streams::Update(const auth::Caller& caller, absl::stri
   }
   if (update.tags) {
     ASSIGN_OR_RETURN(update.tags, NormalizeTags(*update.tags, "stream.tags"));
+  }
+  if (update.access_price) {
+    RETURN_IF_ERROR(CheckAccessPrice(update.access_price->amount_minor,
+                                     update.access_price->currency, "stream.access_price"));
   }
   const absl::Time now = clock_();
   if (update.scheduled_start_at) {
@@ -219,6 +247,38 @@ absl::StatusOr<StreamRow> Streams::ForceEnd(const auth::Caller& caller, absl::st
       .Kv("by", caller.user_id)
       .Kv("reason", std::string(reason));
   return s;
+}
+
+absl::StatusOr<PlaybackGrant> Streams::PlaybackToken(const auth::Caller& caller,
+                                                     absl::string_view stream_id) {
+  RETURN_IF_ERROR(CheckStreamId(stream_id));
+  ASSIGN_OR_RETURN(StreamRow s, store_.GetStream(Std(stream_id)));
+  PlaybackGrant grant;
+  grant.playback_url = PlaybackUrl(store_.options().playback_base_url, s.id);
+  if (!s.gated) return grant;
+  access::PlaybackClaims claims;
+  claims.stream_id = s.id;
+  claims.viewer_id = caller.user_id;
+  if (caller.user_id == s.host_id) {
+    claims.holder = access::TokenHolder::kHost;
+  } else if (caller.role == auth::Role::kAdmin) {
+    claims.holder = access::TokenHolder::kAdmin;
+  } else {
+    ASSIGN_OR_RETURN(bool has_pass, passes_.HasActivePass(caller.user_id, s.id));
+    if (!has_pass) {
+      return PermissionDenied("ACCESS_PASS_REQUIRED",
+                              "this stream is gated: buy an access pass to watch it");
+    }
+    claims.holder = access::TokenHolder::kViewer;
+  }
+  // Whole seconds, as the token carries them, so expires_at is exactly what the origin applies.
+  claims.expires_at =
+      absl::FromUnixSeconds(absl::ToUnixSeconds(clock_() + options_.playback_token_ttl));
+  grant.gated = true;
+  grant.token = options_.playback_tokens->Sign(claims);
+  grant.expires_at = claims.expires_at;
+  absl::StrAppend(&grant.playback_url, "?token=", grant.token);
+  return grant;
 }
 
 absl::StatusOr<std::vector<StreamRow>> Streams::Lookup(const std::vector<std::string>& ids) {

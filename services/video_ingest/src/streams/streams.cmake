@@ -2,10 +2,12 @@
 # VideoIngestService / VideoIngestInternalService gRPC surface.
 add_library(video_ingest_streams STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/src/streams/page_token.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/streams/pass_event_sink.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/streams/proto_mapping.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/streams/stream_service.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/streams/streams.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/streams/validation.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/streams/store/pass_store.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/streams/store/publish_store.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/streams/store/sql.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/streams/store/store_tx.cc
@@ -14,10 +16,10 @@ target_include_directories(video_ingest_streams PUBLIC ${CMAKE_CURRENT_SOURCE_DI
 target_link_libraries(video_ingest_streams PUBLIC
   shopcast::proto_video_ingest shopcast::server shopcast::auth shopcast::db shopcast::events
   shopcast::ids shopcast::log shopcast::status shopcast::text shopcast::pagetoken
-  video_ingest_publish)
+  shopcast::proto_order video_ingest_publish video_ingest_access)
 shopcast_warnings(video_ingest_streams)
 # Defines shopcast::db::embedded::video_ingestMigrations(); apply it with
-# events::OutboxMigrations().
+# events::OutboxMigrations() and events::InboxMigrations() (the pass events' dedupe).
 shopcast_embed_migrations(video_ingest_streams ${CMAKE_CURRENT_SOURCE_DIR}/migrations video_ingest)
 
 if(SHOPCAST_BUILD_TESTS)
@@ -36,5 +38,7 @@ if(SHOPCAST_BUILD_TESTS)
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/streams/stream_api_pgtest.cc
             ${CMAKE_CURRENT_SOURCE_DIR}/tests/streams/bad_input_pgtest.cc
             ${CMAKE_CURRENT_SOURCE_DIR}/tests/streams/state_machine_pgtest.cc
+            ${CMAKE_CURRENT_SOURCE_DIR}/tests/streams/gated_streams_pgtest.cc
+            ${CMAKE_CURRENT_SOURCE_DIR}/tests/streams/pass_store_pgtest.cc
     DEPS video_ingest_streams_fixture LABEL pg)
 endif()

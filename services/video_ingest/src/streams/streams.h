@@ -5,6 +5,7 @@
 // knows nothing of gRPC.
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -13,9 +14,11 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "access/playback_token.h"
 #include "shopcast/auth/caller.h"
 #include "shopcast/pagetoken/codec.h"
 #include "streams/live_control.h"
+#include "streams/store/pass_store.h"
 #include "streams/store/stream_store.h"
 #include "streams/stream.h"
 
@@ -28,6 +31,19 @@ struct StreamsOptions {
   int64_t srt_latency_us = 200000;
   // Seals list page tokens; serve loads its key from a file so every replica agrees.
   pagetoken::Codec page_tokens = pagetoken::Codec::WithRandomKey();
+  // Signs playback tokens of gated streams; serve loads its key from a file, shared by every
+  // replica (and its origin, which verifies them).
+  std::shared_ptr<const access::PlaybackTokenCodec> playback_tokens =
+      std::make_shared<access::PlaybackTokenCodec>(access::PlaybackTokenCodec::WithRandomKey());
+  absl::Duration playback_token_ttl = absl::Minutes(5);
+};
+
+// GetPlaybackToken's answer. An ungated stream needs no token: token empty, no expiry.
+struct PlaybackGrant {
+  bool gated = false;
+  std::string token;
+  std::optional<absl::Time> expires_at;
+  std::string playback_url;
 };
 
 // Ingest URLs with the key in them: shown once.
@@ -44,6 +60,8 @@ struct CreateInput {
   std::vector<std::string> tags;
   std::optional<absl::Time> scheduled_start_at;
   std::string idempotency_key;
+  bool gated = false;
+  std::optional<AccessPrice> access_price;
 };
 
 template <typename Page>
@@ -54,7 +72,8 @@ struct Listed {
 
 class Streams {
  public:
-  Streams(StreamStore& store, LiveControl& live, StreamsOptions options,
+  // `passes` answers whether a viewer holds an access pass (GetPlaybackToken).
+  Streams(StreamStore& store, PassStore& passes, LiveControl& live, StreamsOptions options,
           std::function<absl::Time()> clock = absl::Now);
 
   // Role host; a PREPARING stream and its key (shown once).
@@ -82,6 +101,10 @@ class Streams {
   // Role admin; like End, as ERROR/POLICY_VIOLATION.
   absl::StatusOr<StreamRow> ForceEnd(const auth::Caller& caller, absl::string_view stream_id,
                                      absl::string_view reason);
+  // A playback token for the stream: for a gated one only to its host, an admin or a viewer
+  // holding an active pass (PERMISSION_DENIED/ACCESS_PASS_REQUIRED otherwise).
+  absl::StatusOr<PlaybackGrant> PlaybackToken(const auth::Caller& caller,
+                                              absl::string_view stream_id);
   // 1..100 valid ids; unknown ones are omitted.
   absl::StatusOr<std::vector<StreamRow>> Lookup(const std::vector<std::string>& stream_ids);
   absl::StatusOr<Listed<SegmentPage>> ListSegments(absl::string_view stream_id,
@@ -95,6 +118,7 @@ class Streams {
   Endpoints NewEndpoints() const;
 
   StreamStore& store_;
+  PassStore& passes_;
   LiveControl& live_;
   StreamsOptions options_;
   std::function<absl::Time()> clock_;

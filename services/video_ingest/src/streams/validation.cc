@@ -136,6 +136,22 @@ absl::Status CheckHostFilter(absl::string_view id, absl::string_view field) {
   return absl::OkStatus();
 }
 
+absl::Status CheckAccessPrice(int64_t amount_minor, absl::string_view currency,
+                              absl::string_view field) {
+  bool letters = currency.size() == 3;
+  for (char c : currency) letters = letters && c >= 'A' && c <= 'Z';
+  if (!letters) {
+    return InvalidArgument(absl::StrCat(field, ".currency"), "CURRENCY_INVALID",
+                           "currency must be an ISO 4217 code of 3 upper-case letters");
+  }
+  if (amount_minor < 1 || amount_minor > kMaxAccessPriceMinor) {
+    return InvalidArgument(absl::StrCat(field, ".amount_minor"), "ACCESS_PRICE_OUT_OF_RANGE",
+                           absl::StrCat("an access price must be 1 to ", kMaxAccessPriceMinor,
+                                        " minor units of its currency"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckForceEndReason(absl::string_view reason) {
   bool control = false;
   int n = 0;

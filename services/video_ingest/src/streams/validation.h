@@ -3,6 +3,7 @@
 // Input rules for streams, applied before anything is stored. Each function returns the
 // normalised value or INVALID_ARGUMENT with the request field and a reason.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +26,8 @@ inline constexpr int kDefaultPageSize = 20;
 inline constexpr int kMaxPageSize = 100;
 inline constexpr int kMaxSegmentPageSize = 1000;
 inline constexpr int kMaxLookupIds = 100;
+// The dearest access pass: 100,000.00 in a currency of cents (a typo guard, not a business rule).
+inline constexpr int64_t kMaxAccessPriceMinor = 10'000'000;
 
 // Number of code points in `s`, or -1 if it is not valid UTF-8.
 int Utf8Length(absl::string_view s);
@@ -65,6 +68,12 @@ absl::Status CheckStreamId(absl::string_view id, absl::string_view field = "stre
 
 // Empty or a well-formed usr_ id (a list filter). USER_ID_INVALID.
 absl::Status CheckHostFilter(absl::string_view id, absl::string_view field = "host_id");
+
+// An access price at `field` ("access_price", "stream.access_price"): currency 3 upper-case
+// ASCII letters (CURRENCY_INVALID on <field>.currency), amount 1..kMaxAccessPriceMinor minor
+// units (ACCESS_PRICE_OUT_OF_RANGE on <field>.amount_minor).
+absl::Status CheckAccessPrice(int64_t amount_minor, absl::string_view currency,
+                              absl::string_view field);
 
 // 1..500 code points of valid UTF-8 without control characters. REASON_INVALID.
 absl::Status CheckForceEndReason(absl::string_view reason);

@@ -23,6 +23,9 @@
 #include "shopcast/auth/keys.h"
 #include "shopcast/auth/testing/dev_pki.h"
 #include "shopcast/auth/roles.h"
+#include "shopcast/clients/internal.h"
+#include "shopcast/common/v1/event.grpc.pb.h"
+#include "shopcast/order/v1/order.pb.h"
 #include "shopcast/ids/secrets.h"
 #include "shopcast/testing/wait.h"
 
@@ -55,6 +58,7 @@ struct IngestServer::Deployment {
   testing::TempDir dir;  // Keys, segment root, logs; removed after the test.
   std::unique_ptr<auth::TokenIssuer> issuer;
   auth::ServiceTlsFiles tls;
+  auth::ServiceTlsFiles order_tls;  // a peer's credential: the order service's relay
   int servers = 0;  // Started so far: names each replica's log.
 };
 
@@ -67,13 +71,15 @@ std::shared_ptr<IngestServer::Deployment> IngestServer::NewDeployment(
   key->kid = auth::KeyIdFor(key->public_pem);
   std::ofstream(d->dir.File("signing.pub.pem")) << key->public_pem;
   std::ofstream(d->dir.File("page-token.key")) << ids::NewSecret(32);
+  std::ofstream(d->dir.File("playback-token.key")) << ids::NewSecret(32);
   d->issuer =
       std::make_unique<auth::TokenIssuer>(*key, "shopcast-user", "shopcast", absl::Minutes(15));
   // The internal listener's credential. No user service runs here: the revocation list stays
   // empty and says so, as when the user service is unreachable.
   auth::testing::DevPki pki(service_pki_dir.empty() ? d->dir.File("pki") : service_pki_dir,
-                            {"video-ingest"});
+                            {"video-ingest", "order"});
   d->tls = pki.FilesOf("video-ingest");
+  d->order_tls = pki.FilesOf("order");
   return d;
 }
 
@@ -93,6 +99,7 @@ IngestServer::IngestServer(ServerOptions options)
       "SHOPCAST_VIDEO_INGEST_DB_POOL_SIZE=4",
       "SHOPCAST_VIDEO_INGEST_VERIFY_KEY_FILES=" + dir.File("signing.pub.pem"),
       "SHOPCAST_VIDEO_INGEST_PAGE_TOKEN_KEY_FILE=" + dir.File("page-token.key"),
+      "SHOPCAST_VIDEO_INGEST_PLAYBACK_TOKEN_KEY_FILE=" + dir.File("playback-token.key"),
       "SHOPCAST_VIDEO_INGEST_RTMP_ADDR=127.0.0.1:0",
       "SHOPCAST_VIDEO_INGEST_SRT_PORT=0",
       "SHOPCAST_VIDEO_INGEST_HLS_ADDR=127.0.0.1:0",
@@ -123,6 +130,7 @@ IngestServer::IngestServer(ServerOptions options)
   const nlohmann::json ready = proc_->WaitForLogEvent("video_ingest_ready", absl::Seconds(60));
   const nlohmann::json started = proc_->WaitForLogEvent("server_started", absl::Seconds(5));
   grpc_port_ = started.at("grpc_port").get<int>();
+  internal_grpc_port_ = started.at("internal_grpc_port").get<int>();
   metrics_port_ = started.at("metrics_port").get<int>();
   rtmp_port_ = ready.at("rtmp_port").get<int>();
   srt_port_ = ready.at("srt_port").get<int>();
@@ -187,9 +195,14 @@ std::unique_ptr<v1::VideoIngestService::Stub> IngestServer::Stub() const {
   return v1::VideoIngestService::NewStub(testing::LocalChannel(grpc_port_));
 }
 
-CreatedStream IngestServer::CreateStream(const std::string& host_id) {
+CreatedStream IngestServer::CreateStream(const std::string& host_id, bool gated) {
   v1::CreateStreamRequest req;
   req.set_title("e2e show");
+  if (gated) {
+    req.set_gated(true);
+    req.mutable_access_price()->set_amount_minor(499);
+    req.mutable_access_price()->set_currency("USD");
+  }
   req.set_idempotency_key(absl::StrCat("e2e-", absl::ToUnixNanos(absl::Now())));
   v1::CreateStreamResponse res;
   auto ctx = Ctx(Token(host_id, "host"));
@@ -202,6 +215,50 @@ CreatedStream IngestServer::CreateStream(const std::string& host_id) {
   CHECK(
       absl::StartsWith(res.endpoints().srt_url(), absl::StrCat(kSrtPublicUrl, "?streamid=", key)));
   return CreatedStream{res.stream().id(), key, rtmp_url(key), srt_url(key)};
+}
+
+grpc::Status IngestServer::PlaybackToken(const std::string& stream_id, const std::string& user_id,
+                                        const std::string& role,
+                                        v1::GetPlaybackTokenResponse* res) const {
+  v1::GetPlaybackTokenRequest req;
+  req.set_stream_id(stream_id);
+  auto ctx = Ctx(Token(user_id, role));
+  return Stub()->GetPlaybackToken(ctx.get(), req, res);
+}
+
+void IngestServer::DeliverPassEvent(bool granted, const std::string& order_id,
+                                    const std::string& stream_id,
+                                    const std::string& viewer_id) const {
+  auto tls = auth::LoadServiceTls(deployment_->order_tls);
+  REQUIRE(tls.ok());
+  auto channel = clients::MakeInternalChannel(
+      "video-ingest", absl::StrCat("127.0.0.1:", internal_grpc_port_), *tls);
+  REQUIRE(channel.ok());
+  common::v1::DeliverEventsRequest req;
+  common::v1::Event* e = req.add_events();
+  e->set_id(absl::StrCat("evt_", granted ? "grant_" : "revoke_", order_id));
+  e->set_source("order");
+  e->set_aggregate_id(stream_id);
+  e->set_type(granted ? "order.access_pass_granted" : "order.access_pass_revoked");
+  if (granted) {
+    order::v1::AccessPassGranted p;
+    p.set_order_id(order_id);
+    p.set_stream_id(stream_id);
+    p.set_viewer_id(viewer_id);
+    e->mutable_payload()->PackFrom(p);
+  } else {
+    order::v1::AccessPassRevoked p;
+    p.set_order_id(order_id);
+    p.set_stream_id(stream_id);
+    p.set_viewer_id(viewer_id);
+    e->mutable_payload()->PackFrom(p);
+  }
+  common::v1::DeliverEventsResponse res;
+  auto ctx = Ctx();
+  grpc::Status st = common::v1::EventSink::NewStub(*channel)->DeliverEvents(ctx.get(), req, &res);
+  INFO(st.error_message());
+  REQUIRE(st.ok());
+  REQUIRE(res.accepted_ids_size() == 1);
 }
 
 std::string IngestServer::PlaybackUrl(const std::string& stream_id) const {

@@ -89,8 +89,16 @@ class IngestServer {
   std::string Token(const std::string& user_id, const std::string& role) const;
   std::unique_ptr<v1::VideoIngestService::Stub> Stub() const;
 
-  // CreateStream as host `host_id`; fails the test on error.
-  CreatedStream CreateStream(const std::string& host_id = "usr_host1");
+  // CreateStream as host `host_id`; fails the test on error. `gated` sets an access price of
+  // 4.99 USD.
+  CreatedStream CreateStream(const std::string& host_id = "usr_host1", bool gated = false);
+  // GetPlaybackToken as `user_id` with `role`.
+  grpc::Status PlaybackToken(const std::string& stream_id, const std::string& user_id,
+                             const std::string& role, v1::GetPlaybackTokenResponse* res) const;
+  // Delivers order.access_pass_granted (or _revoked) for the order through the internal
+  // EventSink as the order service's relay does; fails the test unless it is accepted.
+  void DeliverPassEvent(bool granted, const std::string& order_id, const std::string& stream_id,
+                        const std::string& viewer_id) const;
   v1::Stream GetStream(const std::string& id) const;
   // Where a player reaches the stream's master playlist on this server's HLS port (the
   // announced playback URL names kPlaybackBaseUrl instead).
@@ -145,7 +153,8 @@ class IngestServer {
   static std::shared_ptr<Deployment> NewDeployment(const std::string& service_pki_dir);
 
   std::shared_ptr<Deployment> deployment_;
-  int grpc_port_ = 0, metrics_port_ = 0, rtmp_port_ = 0, srt_port_ = 0, hls_port_ = 0;
+  int grpc_port_ = 0, internal_grpc_port_ = 0, metrics_port_ = 0, rtmp_port_ = 0, srt_port_ = 0,
+      hls_port_ = 0;
   std::unique_ptr<testing::ChildProcess> proc_;
 };
 

@@ -5,8 +5,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "shopcast/db/migrations.h"
+#include "shopcast/events/inbox.h"
 #include "shopcast/events/outbox.h"
 #include "shopcast/ids/ids.h"
+#include "shopcast/order/v1/order.pb.h"
 #include "shopcast/testing/net.h"
 
 namespace shopcast::db::embedded {
@@ -30,8 +32,8 @@ std::vector<FakeLiveControl::Call> FakeLiveControl::calls() const {
 
 StreamsFixture::StreamsFixture(int max_open_streams_per_host)
     : db_(shopcast::testing::TestDatabase::Create()) {
-  REQUIRE(db::ApplyMigrations(
-              db_.dsn(), {&db::embedded::video_ingestMigrations(), &events::OutboxMigrations()})
+  REQUIRE(db::ApplyMigrations(db_.dsn(), {&db::embedded::video_ingestMigrations(),
+                                          &events::OutboxMigrations(), &events::InboxMigrations()})
               .ok());
   auto pool = db::Pool::Create(db::PoolOptions{
       db_.dsn(), 4, absl::Seconds(5), StreamStore::PreparedStatements(), "video-ingest-test"});
@@ -48,7 +50,8 @@ StreamsFixture::StreamsFixture(int max_open_streams_per_host)
   so.event_destinations = {kDestination, "recording-lifecycle"};
   so.instance_id = kInstance;
   store_ = std::make_unique<StreamStore>(*pool_, so);
-  streams_ = std::make_unique<Streams>(*store_, live_, StreamsOptions{});
+  passes_ = std::make_unique<PassStore>(*pool_);
+  streams_ = std::make_unique<Streams>(*store_, *passes_, live_, StreamsOptions{});
   server::HostOptions o;
   o.service_name = "video-ingest";
   o.grpc_addr = "127.0.0.1:0";
@@ -60,10 +63,45 @@ StreamsFixture::StreamsFixture(int max_open_streams_per_host)
   internal_service_ = std::make_unique<StreamInternalServiceImpl>(*streams_, host_->executor());
   host_->AddService(service_.get());
   host_->AddService(internal_service_.get());
+  pass_events_ = std::make_unique<PassEventSink>(*pool_, host_->executor());
+  host_->AddService(pass_events_.get());
   REQUIRE(host_->Start().ok());
   auto channel = shopcast::testing::LocalChannel(host_->grpc_port());
   stub_ = vpb::VideoIngestService::NewStub(channel);
   internal_stub_ = vpb::VideoIngestInternalService::NewStub(channel);
+  sink_stub_ = common::v1::EventSink::NewStub(channel);
+}
+
+std::vector<std::string> StreamsFixture::DeliverPass(bool granted, const std::string& order_id,
+                                                     const std::string& stream_id,
+                                                     const std::string& viewer_id,
+                                                     const std::string& event_id) {
+  common::v1::DeliverEventsRequest req;
+  common::v1::Event* e = req.add_events();
+  e->set_id(event_id.empty() ? ids::NewId("evt") : event_id);
+  e->set_source("order");
+  e->set_aggregate_id(stream_id);
+  if (granted) {
+    e->set_type(kAccessPassGranted);
+    order::v1::AccessPassGranted p;
+    p.set_order_id(order_id);
+    p.set_stream_id(stream_id);
+    p.set_viewer_id(viewer_id);
+    e->mutable_payload()->PackFrom(p);
+  } else {
+    e->set_type(kAccessPassRevoked);
+    order::v1::AccessPassRevoked p;
+    p.set_order_id(order_id);
+    p.set_stream_id(stream_id);
+    p.set_viewer_id(viewer_id);
+    e->mutable_payload()->PackFrom(p);
+  }
+  common::v1::DeliverEventsResponse res;
+  auto ctx = Ctx();
+  grpc::Status st = sink_stub_->DeliverEvents(ctx.get(), req, &res);
+  INFO(st.error_message());
+  REQUIRE(st.ok());
+  return {res.accepted_ids().begin(), res.accepted_ids().end()};
 }
 
 StreamsFixture::~StreamsFixture() { host_->Shutdown(); }

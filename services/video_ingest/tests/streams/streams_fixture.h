@@ -13,12 +13,15 @@
 #include "grpcpp/client_context.h"
 #include "shopcast/auth/keys.h"
 #include "shopcast/auth/tokens.h"
+#include "shopcast/common/v1/event.grpc.pb.h"
 #include "shopcast/common/v1/event.pb.h"
 #include "shopcast/db/pool.h"
 #include "shopcast/server/host.h"
 #include "shopcast/testing/pg.h"
 #include "shopcast/video_ingest/v1/video_ingest.grpc.pb.h"
 #include "streams/live_control.h"
+#include "streams/pass_event_sink.h"
+#include "streams/store/pass_store.h"
 #include "streams/store/stream_store.h"
 #include "streams/stream_service.h"
 #include "streams/streams.h"
@@ -56,6 +59,15 @@ class StreamsFixture {
 
   vpb::VideoIngestService::Stub& stub() { return *stub_; }
   vpb::VideoIngestInternalService::Stub& internal() { return *internal_stub_; }
+  // The EventSink the order service's relay delivers access pass events to.
+  common::v1::EventSink::Stub& sink() { return *sink_stub_; }
+  PassStore& passes() { return *passes_; }
+  db::Pool& pool() { return *pool_; }
+  // Delivers one order.access_pass_granted / _revoked event (a fresh id unless `event_id`)
+  // through DeliverEvents; returns the accepted ids.
+  std::vector<std::string> DeliverPass(bool granted, const std::string& order_id,
+                                       const std::string& stream_id, const std::string& viewer_id,
+                                       const std::string& event_id = "");
   StreamStore& store() { return *store_; }
   FakeLiveControl& live() { return live_; }
   const StoreOptions& store_options() const { return store_->options(); }
@@ -86,12 +98,15 @@ class StreamsFixture {
   std::unique_ptr<auth::TokenVerifier> verifier_;
   FakeLiveControl live_;
   std::unique_ptr<StreamStore> store_;
+  std::unique_ptr<PassStore> passes_;
   std::unique_ptr<Streams> streams_;
   std::unique_ptr<server::ServiceHost> host_;
   std::unique_ptr<StreamServiceImpl> service_;
   std::unique_ptr<StreamInternalServiceImpl> internal_service_;
+  std::unique_ptr<PassEventSink> pass_events_;
   std::unique_ptr<vpb::VideoIngestService::Stub> stub_;
   std::unique_ptr<vpb::VideoIngestInternalService::Stub> internal_stub_;
+  std::unique_ptr<common::v1::EventSink::Stub> sink_stub_;
 };
 
 // A client context with a 10 s deadline and, if given, a bearer token.

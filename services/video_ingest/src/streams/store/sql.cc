@@ -32,6 +32,10 @@ std::vector<std::pair<std::string, std::string>> PreparedStatements() {
       {"vi_list_segments", kListSegments},
       {"vi_stream_exists", kStreamExists},
       {"vi_expired_streams", kExpiredStreams},
+      {"vi_grant_pass", kGrantPass},
+      {"vi_revoke_pass", kRevokePass},
+      {"vi_active_passes", kActivePasses},
+      {"vi_stream_gates", kStreamGates},
   };
 }
 

@@ -16,7 +16,7 @@ namespace shopcast::video_ingest::streams::sql {
   "ts_to_us(s.created_at), ts_to_us(s.updated_at), ts_to_us(s.went_live_at), "         \
   "ts_to_us(s.ended_at), ts_to_us(s.reconnect_deadline), s.key_hint, "                 \
   "ts_to_us(s.key_issued_at), s.version, s.active_session_id, s.next_sequence, "       \
-  "s.media_offset_us"
+  "s.media_offset_us, s.gated, s.access_price_minor, s.access_price_currency"
 
 // The columns every session read returns, in the order ParseSession expects.
 #define SHOPCAST_SESSION_COLUMNS                                                           \
@@ -32,9 +32,9 @@ namespace shopcast::video_ingest::streams::sql {
 inline constexpr char kInsertStream[] = R"~(
 INSERT INTO streams (id, host_id, title, description, tags, status, scheduled_start_at,
                      created_at, updated_at, key_hash, key_hint, key_issued_at, idempotency_key,
-                     request_fingerprint)
+                     request_fingerprint, gated, access_price_minor, access_price_currency)
 VALUES ($1, $2, $3, $4, $5::text[], 1, us_to_ts($6), us_to_ts($7), us_to_ts($7), $8, $9,
-        us_to_ts($7), $10, $11))~";
+        us_to_ts($7), $10, $11, $12, $13, $14))~";
 
 // Serialises CreateStream per host so the open-stream limit holds under concurrent calls.
 inline constexpr char kLockHost[] = "SELECT pg_advisory_xact_lock(hashtext('streams:' || $1))";
@@ -63,7 +63,8 @@ WHERE id = $1)~";
 
 inline constexpr char kSaveStreamContent[] = R"~(
 UPDATE streams SET title = $2, description = $3, tags = $4::text[],
-  scheduled_start_at = us_to_ts($5), version = version + 1, updated_at = us_to_ts($6)
+  scheduled_start_at = us_to_ts($5), version = version + 1, updated_at = us_to_ts($6),
+  gated = $7, access_price_minor = $8, access_price_currency = $9
 WHERE id = $1)~";
 
 inline constexpr char kSaveStreamKey[] = R"~(
@@ -157,6 +158,35 @@ inline constexpr char kExpiredStreams[] = R"~(
 SELECT id FROM streams
 WHERE status = 3 AND reconnect_deadline <= us_to_ts($1) AND active_session_id IS NULL
 ORDER BY reconnect_deadline LIMIT 100 FOR UPDATE SKIP LOCKED)~";
+
+// ---- Access passes (PassStore) ----
+
+// A grant never clears a revocation: revoked wins over a late or repeated grant of the order.
+inline constexpr char kGrantPass[] = R"~(
+INSERT INTO access_passes (order_id, stream_id, viewer_id, granted_at, updated_at)
+VALUES ($1, $2, $3, us_to_ts($4), us_to_ts($5))
+ON CONFLICT (order_id) DO UPDATE
+  SET granted_at = COALESCE(access_passes.granted_at, EXCLUDED.granted_at),
+      updated_at = EXCLUDED.updated_at)~";
+
+// Revoking an order not granted yet keeps the revocation, so its grant, when it comes, is void.
+inline constexpr char kRevokePass[] = R"~(
+INSERT INTO access_passes (order_id, stream_id, viewer_id, revoked_at, updated_at)
+VALUES ($1, $2, $3, us_to_ts($4), us_to_ts($5))
+ON CONFLICT (order_id) DO UPDATE
+  SET revoked_at = COALESCE(access_passes.revoked_at, EXCLUDED.revoked_at),
+      updated_at = EXCLUDED.updated_at)~";
+
+// The (viewer, stream) pairs among $1/$2 (parallel arrays) that hold an active pass.
+inline constexpr char kActivePasses[] = R"~(
+SELECT DISTINCT p.viewer_id, p.stream_id
+FROM access_passes p
+JOIN unnest($1::text[], $2::text[]) AS q(viewer_id, stream_id)
+  ON p.viewer_id = q.viewer_id AND p.stream_id = q.stream_id
+WHERE p.granted_at IS NOT NULL AND p.revoked_at IS NULL)~";
+
+inline constexpr char kStreamGates[] =
+    "SELECT id, host_id, gated FROM streams WHERE id = ANY ($1::text[])";
 
 #undef SHOPCAST_STREAM_COLUMNS
 #undef SHOPCAST_SESSION_COLUMNS

@@ -66,6 +66,8 @@ StreamRow ParseStream(const pqxx::row& r) {
   s.active_session_id = r[18].is_null() ? "" : r[18].as<std::string>();
   s.next_sequence = r[19].as<int64_t>();
   s.media_offset = absl::Microseconds(r[20].as<int64_t>());
+  s.gated = r[21].as<bool>();
+  if (!r[22].is_null()) s.access_price = AccessPrice{r[22].as<int64_t>(), r[23].as<std::string>()};
   return s;
 }
 

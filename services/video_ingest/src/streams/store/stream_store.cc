@@ -44,6 +44,21 @@ int64_t ScheduleKey(const StreamRow& s) {
 }
 int64_t CreatedKey(const StreamRow& s) { return absl::ToUnixMicros(s.created_at); }
 
+Nullable PriceMinor(const std::optional<AccessPrice>& p) {
+  return p ? Nullable(absl::StrCat(p->amount_minor)) : Nullable();
+}
+Nullable PriceCurrency(const std::optional<AccessPrice>& p) {
+  return p ? Nullable(p->currency) : Nullable();
+}
+
+template <typename Event>
+void SetGating(bool gated, const std::optional<AccessPrice>& price, Event& e) {
+  e.set_gated(gated);
+  if (!price) return;
+  e.mutable_access_price()->set_amount_minor(price->amount_minor);
+  e.mutable_access_price()->set_currency(price->currency);
+}
+
 }  // namespace
 
 std::string PlaybackUrl(std::string_view base_url, std::string_view stream_id) {
@@ -87,10 +102,13 @@ absl::StatusOr<StreamRow> StreamStore::CreateStream(const NewStream& in, absl::T
                                   " streams may be open at once; end one first"));
       }
       Nullable scheduled = Micros(in.scheduled_start_at);
+      Nullable price_minor = PriceMinor(in.access_price);
+      Nullable price_currency = PriceCurrency(in.access_price);
       try {
         tx.exec_prepared("vi_insert_stream", id, in.host_id, in.title, in.description,
                          internal::ArrayLiteral(in.tags), scheduled.get(), absl::ToUnixMicros(now),
-                         in.key_hash, in.key_hint, in.idempotency_key, in.request_fingerprint);
+                         in.key_hash, in.key_hint, in.idempotency_key, in.request_fingerprint,
+                         in.gated, price_minor.get(), price_currency.get());
       } catch (const pqxx::unique_violation&) {
         id_collision = true;  // the idempotency key was checked under the host lock
         return absl::AbortedError("id collision");
@@ -103,6 +121,7 @@ absl::StatusOr<StreamRow> StreamStore::CreateStream(const NewStream& in, absl::T
       for (const std::string& tag : in.tags) e.add_tags(tag);
       if (in.scheduled_start_at) ToProto(*in.scheduled_start_at, e.mutable_scheduled_start_at());
       ToProto(row->created_at, e.mutable_created_at());
+      SetGating(row->gated, row->access_price, e);
       t.Emit("stream_created", id, e);
       return *row;
     });
@@ -157,9 +176,18 @@ absl::StatusOr<StreamRow> StreamStore::UpdateStream(std::string_view stream_id,
     if (u.description) s->description = *u.description;
     if (u.tags) s->tags = *u.tags;
     if (u.scheduled_start_at) s->scheduled_start_at = *u.scheduled_start_at;
+    if (u.gated) s->gated = *u.gated;
+    if (u.access_price) s->access_price = *u.access_price;
+    if (s->gated && !s->access_price) {
+      return InvalidArgument("stream.access_price", "ACCESS_PRICE_REQUIRED",
+                             "a gated stream needs an access price");
+    }
     Nullable scheduled = Micros(s->scheduled_start_at);
+    Nullable price_minor = PriceMinor(s->access_price);
+    Nullable price_currency = PriceCurrency(s->access_price);
     tx.exec_prepared("vi_save_stream_content", s->id, s->title, s->description,
-                     internal::ArrayLiteral(s->tags), scheduled.get(), absl::ToUnixMicros(now));
+                     internal::ArrayLiteral(s->tags), scheduled.get(), absl::ToUnixMicros(now),
+                     s->gated, price_minor.get(), price_currency.get());
     StreamRow saved = t.WithSession(*t.Lock(stream_id));
     vpb::StreamUpdated e;
     e.set_stream_id(saved.id);
@@ -170,6 +198,7 @@ absl::StatusOr<StreamRow> StreamStore::UpdateStream(std::string_view stream_id,
       ToProto(*saved.scheduled_start_at, e.mutable_scheduled_start_at());
     }
     e.set_version(saved.version);
+    SetGating(saved.gated, saved.access_price, e);
     t.Emit("stream_updated", saved.id, e);
     return saved;
   });

@@ -50,6 +50,8 @@ struct NewStream {
   std::string request_fingerprint;
   std::string key_hash;  // ids::HashSecret of the key
   std::string key_hint;  // last 4 characters of the key
+  bool gated = false;    // then access_price is set
+  std::optional<AccessPrice> access_price;
 };
 
 // The content fields UpdateStream may change; unset members are left alone.
@@ -58,6 +60,8 @@ struct StreamUpdate {
   std::optional<std::string> description;
   std::optional<std::vector<std::string>> tags;
   std::optional<std::optional<absl::Time>> scheduled_start_at;  // inner nullopt clears it
+  std::optional<bool> gated;
+  std::optional<AccessPrice> access_price;  // a price cannot be removed, only replaced
   int64_t expected_version = 0;
 };
 
@@ -96,7 +100,8 @@ class StreamStore final : public SessionStore {
                                       std::string_view key_hash, std::string_view key_hint,
                                       absl::Time now);
   // Applies `update` + StreamUpdated. NOT_STREAM_OWNER, STREAM_ENDED, ABORTED/VERSION_MISMATCH,
-  // FAILED_PRECONDITION/STREAM_ALREADY_STARTED (schedule change after PREPARING).
+  // FAILED_PRECONDITION/STREAM_ALREADY_STARTED (schedule change after PREPARING),
+  // INVALID_ARGUMENT/ACCESS_PRICE_REQUIRED (gated without a price, given or stored).
   absl::StatusOr<StreamRow> UpdateStream(std::string_view stream_id, std::string_view host_id,
                                          const StreamUpdate& update, absl::Time now);
   // LIVE and RECONNECTING streams, most recently live first; "" filters match everything.

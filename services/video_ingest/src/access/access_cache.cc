@@ -1,0 +1,142 @@
+#include "access/access_cache.h"
+
+#include <chrono>
+
+#include "shopcast/log/log.h"
+
+namespace shopcast::video_ingest::access {
+namespace {
+
+absl::Duration SteadyNow() {
+  return absl::FromChrono(std::chrono::steady_clock::now().time_since_epoch());
+}
+
+}  // namespace
+
+AccessCache::AccessCache(AccessSource& source, AccessCacheOptions options,
+                         std::function<absl::Duration()> now)
+    : source_(source), options_(options), now_(now ? std::move(now) : SteadyNow) {}
+
+AccessCache::~AccessCache() { Stop(); }
+
+absl::StatusOr<StreamGate> AccessCache::Gate(const std::string& stream_id) {
+  const absl::Duration now = now_();
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = gates_.find(stream_id);
+    if (it != gates_.end() && now - it->second.loaded_at <= options_.max_age) {
+      it->second.used_at = now;
+      return it->second.value;
+    }
+  }
+  absl::StatusOr<std::map<std::string, StreamGate>> loaded = source_.Gates({stream_id});
+  if (!loaded.ok()) {
+    // A stream's gate outlives an outage: ungated streams keep playing (they did without any
+    // database before gating existed) and gated ones keep asking for tokens. Only a stream
+    // never seen cannot be answered.
+    absl::MutexLock lock(&mu_);
+    auto it = gates_.find(stream_id);
+    if (it == gates_.end()) return loaded.status();
+    it->second.used_at = now;
+    return it->second.value;
+  }
+  StreamGate gate;
+  if (auto found = loaded->find(stream_id); found != loaded->end()) gate = found->second;
+  absl::MutexLock lock(&mu_);
+  gates_[stream_id] = Entry<StreamGate>{gate, now, now};
+  return gate;
+}
+
+absl::StatusOr<bool> AccessCache::HasPass(const std::string& viewer_id,
+                                          const std::string& stream_id) {
+  const absl::Duration now = now_();
+  const ViewerStream key{viewer_id, stream_id};
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = passes_.find(key);
+    if (it != passes_.end() && now - it->second.loaded_at <= options_.max_age) {
+      it->second.used_at = now;
+      return it->second.value;
+    }
+  }
+  absl::StatusOr<std::set<ViewerStream>> loaded = source_.ActivePasses({key});
+  if (!loaded.ok()) return loaded.status();
+  const bool has = loaded->count(key) > 0;
+  absl::MutexLock lock(&mu_);
+  passes_[key] = Entry<bool>{has, now, now};
+  return has;
+}
+
+absl::Status AccessCache::Refresh() {
+  const absl::Duration started = now_();
+  std::vector<std::string> streams;
+  std::vector<ViewerStream> pairs;
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto it = gates_.begin(); it != gates_.end();) {
+      if (started - it->second.used_at > options_.forget_after) {
+        it = gates_.erase(it);
+      } else {
+        streams.push_back((it++)->first);
+      }
+    }
+    for (auto it = passes_.begin(); it != passes_.end();) {
+      if (started - it->second.used_at > options_.forget_after) {
+        it = passes_.erase(it);
+      } else {
+        pairs.push_back((it++)->first);
+      }
+    }
+  }
+  // Loaded outside the lock: requests keep being answered meanwhile. A value is stamped with
+  // the time the round started, so it is never taken for fresher than it is.
+  if (!streams.empty()) {
+    absl::StatusOr<std::map<std::string, StreamGate>> gates = source_.Gates(streams);
+    if (!gates.ok()) return gates.status();
+    absl::MutexLock lock(&mu_);
+    for (const std::string& id : streams) {
+      auto it = gates_.find(id);
+      if (it == gates_.end() || it->second.loaded_at > started) continue;
+      auto found = gates->find(id);
+      it->second.value = found == gates->end() ? StreamGate{} : found->second;
+      it->second.loaded_at = started;
+    }
+  }
+  if (!pairs.empty()) {
+    absl::StatusOr<std::set<ViewerStream>> active = source_.ActivePasses(pairs);
+    if (!active.ok()) return active.status();
+    absl::MutexLock lock(&mu_);
+    for (const ViewerStream& key : pairs) {
+      auto it = passes_.find(key);
+      if (it == passes_.end() || it->second.loaded_at > started) continue;
+      it->second.value = active->count(key) > 0;
+      it->second.loaded_at = started;
+    }
+  }
+  return absl::OkStatus();
+}
+
+void AccessCache::Start() {
+  refresher_ = std::thread([this] {
+    bool failing = false;
+    while (!stop_.WaitForNotificationWithTimeout(options_.refresh_interval)) {
+      absl::Status s = Refresh();
+      // One line when refreshing starts failing and one when it recovers, not one a round.
+      if (!s.ok() && !failing) {
+        log::Warn("playback_access_refresh_failed")
+            .Kv("code", absl::StatusCodeToString(s.code()))
+            .Kv("detail", std::string(s.message()));
+      } else if (s.ok() && failing) {
+        log::Info("playback_access_refresh_recovered");
+      }
+      failing = !s.ok();
+    }
+  });
+}
+
+void AccessCache::Stop() {
+  if (!stop_.HasBeenNotified()) stop_.Notify();
+  if (refresher_.joinable()) refresher_.join();
+}
+
+}  // namespace shopcast::video_ingest::access

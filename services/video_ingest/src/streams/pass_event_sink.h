@@ -1,0 +1,42 @@
+#pragma once
+
+// video-ingest's EventSink (internal listener only): the order service's relay delivers access
+// pass events here — order.access_pass_granted and order.access_pass_revoked, aggregate the
+// stream. Each event is applied once: its id is marked in the inbox (events::MarkProcessed) in
+// the transaction that records the pass, so a redelivery is accepted and changes nothing. Other
+// event types are accepted and ignored; a payload that cannot be read is logged and dropped
+// (redelivering it cannot fix it).
+
+#include <functional>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "shopcast/common/v1/event.grpc.pb.h"
+#include "shopcast/db/pool.h"
+#include "shopcast/server/executor.h"
+
+namespace shopcast::video_ingest::streams {
+
+inline constexpr char kAccessPassGranted[] = "order.access_pass_granted";
+inline constexpr char kAccessPassRevoked[] = "order.access_pass_revoked";
+
+class PassEventSink final : public common::v1::EventSink::CallbackService {
+ public:
+  PassEventSink(db::Pool& pool, server::Executor& executor,
+                std::function<absl::Time()> clock = absl::Now);
+
+  grpc::ServerUnaryReactor* DeliverEvents(grpc::CallbackServerContext* ctx,
+                                          const common::v1::DeliverEventsRequest* request,
+                                          common::v1::DeliverEventsResponse* response) override;
+
+  // The delivery itself (what the RPC runs on the executor); public for tests.
+  absl::Status Deliver(const common::v1::DeliverEventsRequest& request,
+                       common::v1::DeliverEventsResponse& response);
+
+ private:
+  db::Pool& pool_;
+  server::Executor& executor_;
+  std::function<absl::Time()> clock_;
+};
+
+}  // namespace shopcast::video_ingest::streams

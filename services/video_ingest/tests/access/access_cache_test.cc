@@ -1,0 +1,92 @@
+// The origin's cache of gates and passes on a fake source and a clock the test moves: answers
+// from memory between refreshes, a refresh brings a revocation in, stale answers are not
+// trusted when the source is down, idle keys are forgotten.
+
+#include "access/access_cache.h"
+
+#include <catch2/catch.hpp>
+
+#include "fake_source.h"
+
+namespace shopcast::video_ingest::access {
+namespace {
+
+using testing::FakeSource;
+
+constexpr char kStream[] = "str_a";
+constexpr char kViewer[] = "usr_v";
+
+struct World {
+  FakeSource source;
+  absl::Duration now = absl::Seconds(100);
+  AccessCache cache{
+      source, AccessCacheOptions{absl::Milliseconds(500), absl::Seconds(3), absl::Seconds(60)},
+      [this] { return now; }};
+};
+
+TEST_CASE("answers come from memory until a refresh reloads them") {
+  World w;
+  w.source.SetGate(kStream, StreamGate{true, "usr_h"});
+  w.source.SetPass(kViewer, kStream, true);
+  REQUIRE(w.cache.Gate(kStream).value().gated);
+  REQUIRE(w.cache.HasPass(kViewer, kStream).value());
+  const int loads = w.source.loads();
+  for (int i = 0; i < 100; ++i) {
+    CHECK(w.cache.HasPass(kViewer, kStream).value());
+    CHECK(w.cache.Gate(kStream).value().host_id == "usr_h");
+  }
+  CHECK(w.source.loads() == loads);
+
+  // Revoked in the database: seen at the next refresh, not before.
+  w.source.SetPass(kViewer, kStream, false);
+  w.source.SetGate(kStream, StreamGate{false, "usr_h"});
+  CHECK(w.cache.HasPass(kViewer, kStream).value());
+  w.now += absl::Milliseconds(500);
+  REQUIRE(w.cache.Refresh().ok());
+  CHECK(!w.cache.HasPass(kViewer, kStream).value());
+  CHECK(!w.cache.Gate(kStream).value().gated);
+}
+
+TEST_CASE("an unknown stream is not gated") {
+  World w;
+  const StreamGate g = w.cache.Gate("str_unknown").value();
+  CHECK(!g.gated);
+  CHECK(g.host_id.empty());
+}
+
+TEST_CASE(
+    "when refreshing fails, stale passes are reloaded per request, and refused if that fails") {
+  World w;
+  w.source.SetGate(kStream, StreamGate{true, "usr_h"});
+  w.source.SetPass(kViewer, kStream, true);
+  REQUIRE(w.cache.HasPass(kViewer, kStream).value());
+  REQUIRE(w.cache.Gate(kStream).value().gated);
+  w.source.SetFailing(true);
+  w.now += absl::Seconds(1);
+  CHECK(!w.cache.Refresh().ok());
+  // Still within max_age: the last answer stands.
+  CHECK(w.cache.HasPass(kViewer, kStream).value());
+  w.now += absl::Seconds(3);
+  CHECK(!w.cache.HasPass(kViewer, kStream).ok());
+  // A gate is kept through the outage; a stream never seen cannot be answered.
+  CHECK(w.cache.Gate(kStream).value().gated);
+  CHECK(!w.cache.Gate("str_never_seen").ok());
+  w.source.SetFailing(false);
+  CHECK(w.cache.HasPass(kViewer, kStream).value());
+}
+
+TEST_CASE("keys nobody asked for are forgotten") {
+  World w;
+  w.source.SetPass(kViewer, kStream, true);
+  REQUIRE(w.cache.HasPass(kViewer, kStream).value());
+  w.now += absl::Seconds(61);
+  REQUIRE(w.cache.Refresh().ok());
+  const int loads = w.source.loads();
+  REQUIRE(w.cache.Refresh().ok());  // nothing left to reload
+  CHECK(w.source.loads() == loads);
+  CHECK(w.cache.HasPass(kViewer, kStream).value());  // loaded again on demand
+  CHECK(w.source.loads() == loads + 1);
+}
+
+}  // namespace
+}  // namespace shopcast::video_ingest::access
