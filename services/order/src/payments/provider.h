@@ -29,6 +29,7 @@ enum class ProviderState {
   kRefunded,    // Everything captured was given back. Terminal.
 };
 
+// "none", "pending", "authorized", "declined", "captured", "voided", "refunded" (provider.cc).
 const char* ProviderStateName(ProviderState state);
 
 struct ProviderPayment {
@@ -75,8 +76,8 @@ class PaymentProvider {
   virtual absl::StatusOr<ProviderPayment> Capture(const std::string& payment_id,
                                                   absl::Time deadline) = 0;
   // Releases an authorization (or gives up a pending one). Idempotent; on kNone it records
-  // the void so a late authorization can never succeed afterwards. FAILED_PRECONDITION once
-  // captured (refund instead).
+  // the void so a late authorization can never succeed afterwards; a declined payment answers
+  // its state (nothing is held). FAILED_PRECONDITION once captured (refund instead).
   virtual absl::StatusOr<ProviderPayment> Void(const std::string& payment_id,
                                                absl::Time deadline) = 0;
   // Gives back amount_minor of a captured payment. Idempotent per refund_id (a repeat returns
