@@ -29,6 +29,7 @@
 #include "checkout/order_store.h"
 #include "checkout/recovery.h"
 #include "checkout/saga.h"
+#include "payments/simulated_provider.h"
 
 namespace shopcast::db::embedded {
 const MigrationSet& orderMigrations();
@@ -61,6 +62,9 @@ struct App::Parts {
   // Outbox delivery: one sink per configured destination, one relay for all.
   std::vector<std::unique_ptr<events::Sink>> sinks;
   std::unique_ptr<events::Relay> relay;
+
+  // ---- area parts: payments ----
+  std::unique_ptr<payments::SimulatedProvider> simulated_provider;
 
   // ---- area parts: checkout ----
   std::unique_ptr<checkout::Inventory> own_inventory;
@@ -98,6 +102,9 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   std::vector<std::pair<std::string, std::string>> statements;
   // ---- area statements ----
   for (auto& s : checkout::sql::PreparedStatements()) statements.push_back(std::move(s));
+  for (auto& s : payments::SimulatedProvider::PreparedStatements()) {
+    statements.push_back(std::move(s));
+  }
   // One connection beyond the executor's threads for the relay's rounds, one for recovery.
   auto pool =
       db::Pool::Create(db::PoolOptions{config.db_dsn, config.db_pool_size + 2, absl::Seconds(5),
@@ -164,12 +171,19 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
     p->own_inventory = checkout::MakeGrpcInventory(*pi_channel, config.inventory_timeout);
     p->inventory = p->own_inventory.get();
   }
+  // ---- area wiring: payments ----
+  // The built-in simulated provider keeps its ledger in this database; CompletePlaceholderPayment
+  // settles at it.
   checkout::SettlePayment settle = overrides.settle;
   p->provider = overrides.provider;
   if (p->provider == nullptr) {
-    return absl::FailedPreconditionError(
-        "payments: no payment provider is built in yet (the simulated provider lands with "
-        "order-payments)");
+    p->simulated_provider = std::make_unique<payments::SimulatedProvider>(*p->pool);
+    p->provider = p->simulated_provider.get();
+    settle = [provider = p->simulated_provider.get()](const std::string& payment_id,
+                                                      bool approve,
+                                                      const std::string& decline_code) {
+      return provider->Settle(payment_id, approve, decline_code).status();
+    };
   }
   p->order_store = std::make_unique<checkout::OrderStore>(*p->pool);
   checkout::SagaOptions saga_options;

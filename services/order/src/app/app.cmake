@@ -7,12 +7,8 @@ target_link_libraries(order_app PUBLIC
   order_common order_migrations shopcast::server shopcast::clients shopcast::auth
   shopcast::config shopcast::events shopcast::pagetoken shopcast::startup absl::flags
   # ---- area libraries (one line each) ----
+  order_payments
   order_checkout)
-# The simulated payment provider, once its area is in the tree.
-if(TARGET order_payments)
-  target_link_libraries(order_app PUBLIC order_payments)
-  target_compile_definitions(order_app PUBLIC SHOPCAST_ORDER_HAS_SIMULATED_PROVIDER=1)
-endif()
 shopcast_warnings(order_app)
 
 add_executable(order ${CMAKE_CURRENT_SOURCE_DIR}/src/main.cc)

@@ -22,7 +22,8 @@ namespace shopcast::order {
 struct AppOverrides {
   // Makes the "<prefix>_…" ids of new rows (default ids::NewId).
   std::function<std::string(absl::string_view prefix)> new_id;
-  // The payment provider (and how CompletePlaceholderPayment settles at it); outlives the App.
+  // The payment provider (and how CompletePlaceholderPayment settles at it) instead of the
+  // built-in SimulatedProvider; outlives the App.
   payments::PaymentProvider* provider = nullptr;
   checkout::SettlePayment settle;
   // product-inventory; outlives the App.

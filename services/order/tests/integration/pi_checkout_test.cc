@@ -1,6 +1,6 @@
 // Checkout against a real product-inventory process (its own database, mutual TLS on its
-// internal listener): stock is really held, sold and given back. The payment provider is the
-// scripted one; the order App runs in-process on its own database.
+// internal listener): stock is really held, sold and given back; payments go through the
+// built-in SimulatedProvider and its ledger. The order App runs in-process on its own database.
 
 #include <catch2/catch.hpp>
 
@@ -38,7 +38,7 @@ class World {
           c.product_inventory_addr = pi_internal_;
           if (more) more(c);
         },
-        std::move(overrides), /*use_real_inventory=*/true);
+        std::move(overrides), Peers{true, true});
   }
 
   std::string Token(const std::string& user) const {
@@ -68,6 +68,16 @@ class World {
   }
 
   AppFixture& f() { return f_; }
+  // A credential signed by the CA the order App trusts.
+  auth::ServiceTls ServiceCredential() const { return w_.Peer("product-inventory"); }
+  // What the simulated provider's ledger says was captured, and how many authorizations it
+  // holds.
+  int64_t Captured() {
+    return f_.Count("SELECT COALESCE(sum(captured_minor), 0)::bigint FROM provider_payments");
+  }
+  int64_t Authorizations() {
+    return f_.Count("SELECT count(*) FROM provider_ledger_entries WHERE kind = 'authorize'");
+  }
 
  private:
   pit::ProcessWorld w_;
@@ -103,7 +113,7 @@ TEST_CASE("real product-inventory: a paid order sells the held units", "[integra
   CHECK(stock.sold() == 2);
   CHECK(stock.held() == 0);
   CHECK(stock.available() == 8);
-  CHECK(world.f().provider.captured_total() == 3500);
+  CHECK(world.Captured() == 3500);
   CHECK(world.f().Count("SELECT count(*) FROM outbox WHERE type = 'order.sale_recorded'") == 2);
 }
 
@@ -153,7 +163,7 @@ TEST_CASE("real product-inventory: retries and racing calls with one key sell on
   grpc::Status s;
   CHECK(Place(*stub, token, OrderRequest(res, "same"), &s).order().id() == orders[0].id());
   CHECK(world.Stock().sold() == 1);
-  CHECK(world.f().provider.authorizations() == 1);
+  CHECK(world.Authorizations() == 1);
 }
 
 TEST_CASE("real product-inventory: a checkout cut off after commit is finished once",
@@ -188,7 +198,71 @@ TEST_CASE("real product-inventory: a checkout cut off after commit is finished o
       },
       absl::Seconds(30)));
   CHECK(world.Stock().sold() == 2);
-  CHECK(world.f().provider.captured_total() == 3500);
+  CHECK(world.Captured() == 3500);
+}
+
+TEST_CASE("real peers: every test token, ledger and stock agree", "[integration]") {
+  World world;
+  auto& app = world.AddOrderApp({}, [](Config& c) { c.provider_attempts = 2; });
+  auto stub = app.Stub();
+  const std::string token = world.Token("usr_buyer");
+  struct Case {
+    std::string method;
+    pb::OrderStatus status;
+    pb::OrderFailureReason reason;
+  };
+  const std::vector<Case> cases = {
+      {"pm_test_approve", pb::ORDER_STATUS_CONFIRMED, pb::ORDER_FAILURE_REASON_UNSPECIFIED},
+      {"pm_test_card_declined", pb::ORDER_STATUS_FAILED,
+       pb::ORDER_FAILURE_REASON_PAYMENT_DECLINED},
+      {"pm_test_insufficient_funds", pb::ORDER_STATUS_FAILED,
+       pb::ORDER_FAILURE_REASON_PAYMENT_DECLINED},
+      {"pm_test_timeout", pb::ORDER_STATUS_FAILED, pb::ORDER_FAILURE_REASON_PAYMENT_TIMEOUT},
+      {"pm_test_error_after_charge", pb::ORDER_STATUS_CONFIRMED,
+       pb::ORDER_FAILURE_REASON_UNSPECIFIED},
+      {"pm_test_pending", pb::ORDER_STATUS_PENDING_PAYMENT, pb::ORDER_FAILURE_REASON_UNSPECIFIED},
+  };
+  int64_t paid = 0;
+  int confirmed = 0;
+  std::string pending_payment;
+  for (const Case& c : cases) {
+    INFO(c.method);
+    const std::string res = world.Reserve("usr_buyer", 1, "r-" + c.method);
+    grpc::Status s;
+    pb::Order o = Place(*stub, token, OrderRequest(res, "k-" + c.method, c.method), &s).order();
+    REQUIRE(s.ok());
+    CHECK(o.status() == c.status);
+    CHECK(o.failure_reason() == c.reason);
+    if (o.status() == pb::ORDER_STATUS_CONFIRMED) {
+      paid += o.total().amount_minor();
+      ++confirmed;
+    }
+    if (c.method == "pm_test_insufficient_funds") {
+      CHECK(o.payment().decline_code() == "insufficient_funds");
+    }
+    if (c.method == "pm_test_pending") pending_payment = o.payment().id();
+  }
+  // The pending one is settled through the internal RPC and goes on to a sale.
+  auto internal = app.InternalStub(world.ServiceCredential());
+  pb::CompletePlaceholderPaymentRequest settle;
+  settle.set_payment_id(pending_payment);
+  settle.set_approve(true);
+  grpc::ClientContext ctx;
+  Prepare(ctx, "");
+  pb::CompletePlaceholderPaymentResponse settled;
+  grpc::Status s = internal->CompletePlaceholderPayment(&ctx, settle, &settled);
+  REQUIRE(s.ok());
+  CHECK(settled.order().status() == pb::ORDER_STATUS_CONFIRMED);
+  paid += settled.order().total().amount_minor();
+  ++confirmed;
+
+  pi::Stock stock = world.Stock();
+  CHECK(stock.sold() == confirmed);
+  CHECK(stock.held() == 0);
+  CHECK(stock.available() + stock.held() + stock.sold() == stock.total());
+  CHECK(world.Captured() == paid);
+  CHECK(world.f().Count("SELECT COALESCE(sum(total_minor), 0)::bigint FROM orders "
+                        "WHERE status = 2") == paid);
 }
 
 }  // namespace

@@ -76,17 +76,16 @@ Config AppFixture::BaseConfig() const {
   return c;
 }
 
-Replica& AppFixture::AddReplica(const ConfigEdit& edit, AppOverrides overrides,
-                                bool use_real_inventory) {
+Replica& AppFixture::AddReplica(const ConfigEdit& edit, AppOverrides overrides, Peers peers) {
   Config config = BaseConfig();
   if (edit) edit(config);
-  if (overrides.provider == nullptr) {
+  if (overrides.provider == nullptr && !peers.real_provider) {
     overrides.provider = &provider;
     overrides.settle = [this](const std::string& id, bool approve, const std::string& code) {
       return provider.Settle(id, approve, code);
     };
   }
-  if (overrides.inventory == nullptr && !use_real_inventory) overrides.inventory = &inventory;
+  if (overrides.inventory == nullptr && !peers.real_inventory) overrides.inventory = &inventory;
   replicas_.push_back(std::make_unique<Replica>(config, overrides));
   return *replicas_.back();
 }

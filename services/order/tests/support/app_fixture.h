@@ -43,16 +43,23 @@ class Replica {
   std::unique_ptr<App> app_;
 };
 
+// Which peers an App talks to: the fixture's doubles, or the real ones.
+struct Peers {
+  // The gRPC client to config.product_inventory_addr instead of `inventory`.
+  bool real_inventory = false;
+  // The built-in SimulatedProvider (its ledger in the order database) instead of `provider`.
+  bool real_provider = false;
+};
+
 class AppFixture {
  public:
   AppFixture();
   ~AppFixture();
 
-  // An App on the fixture's database; peers are `provider` and `inventory` (the fixture's
-  // doubles unless the overrides name others; `overrides.inventory` null and
-  // `use_real_inventory` set: the gRPC client to config.product_inventory_addr).
+  // An App on the fixture's database; its peers are the fixture's doubles `provider` and
+  // `inventory` unless the overrides name others or `peers` asks for the real ones.
   Replica& AddReplica(const ConfigEdit& edit = nullptr, AppOverrides overrides = {},
-                      bool use_real_inventory = false);
+                      Peers peers = {});
   // Stops and frees the replica (as if its process ended).
   void DropReplica(Replica& replica);
   Config BaseConfig() const;
