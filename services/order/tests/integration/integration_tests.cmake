@@ -11,3 +11,12 @@ if(SHOPCAST_BUILD_TESTS AND TARGET product-inventory)
     SHOPCAST_PRODUCT_INVENTORY_BIN="$<TARGET_FILE:product-inventory>")
   add_dependencies(order_pi_checkout_test product-inventory)
 endif()
+
+# The binary: started from its environment, health, SIGTERM.
+if(SHOPCAST_BUILD_TESTS)
+  shopcast_test(NAME order_process_test
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/integration/process_test.cc
+    DEPS order_app_fixture shopcast::proto_health shopcast::testing_files LABEL integration)
+  target_compile_definitions(order_process_test PRIVATE SHOPCAST_ORDER_BIN="$<TARGET_FILE:order>")
+  add_dependencies(order_process_test order)
+endif()
