@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -92,6 +93,10 @@ class Accounts {
   absl::StatusOr<FollowerContactPage> ListFollowerContacts(absl::string_view host_id,
                                                            absl::string_view after_user_id,
                                                            int limit);
+  // The contacts of up to 100 users (repeats answered once; unknown or deleted users left
+  // out), for a notifier telling users about their own orders and sales.
+  absl::StatusOr<std::vector<FollowerContact>> GetUserContacts(
+      const std::vector<std::string>& user_ids);
 
   absl::StatusOr<Preferences> GetPreferences(const auth::Caller& caller);
   absl::StatusOr<Preferences> UpdatePreferences(const auth::Caller& caller,

@@ -8,6 +8,20 @@
 #include "shopcast/status/status.h"
 
 namespace shopcast::user {
+namespace {
+
+void ToProto(FollowerContact c, v1::FollowerContact* out) {
+  out->set_user_id(std::move(c.user_id));
+  out->set_display_name(std::move(c.display_name));
+  out->set_email(std::move(c.email));
+  v1::NotificationPreferences* p = out->mutable_preferences();
+  p->set_followed_host_live(c.preferences.followed_host_live);
+  p->set_outbid(c.preferences.outbid);
+  p->set_order_updates(c.preferences.order_updates);
+  p->set_marketing(c.preferences.marketing);
+}
+
+}  // namespace
 
 UserInternalServiceImpl::UserInternalServiceImpl(Accounts& accounts, server::Executor& executor,
                                                  std::vector<std::string> follower_contact_peers)
@@ -40,32 +54,43 @@ grpc::ServerUnaryReactor* UserInternalServiceImpl::ListRevocations(
 grpc::ServerUnaryReactor* UserInternalServiceImpl::ListFollowerContacts(
     grpc::CallbackServerContext* ctx, const v1::ListFollowerContactsRequest* req,
     v1::ListFollowerContactsResponse* res) {
-  // E-mail addresses are personal data: a service certificate alone is not enough.
-  const std::string peer = auth::ServicePeerName(*ctx);
-  if (std::find(follower_contact_peers_.begin(), follower_contact_peers_.end(), peer) ==
-      follower_contact_peers_.end()) {
-    return server::FinishNow(ctx, Error(absl::StatusCode::kPermissionDenied, "PEER_NOT_ALLOWED",
-                                        "this service may not read follower contacts"));
-  }
+  if (absl::Status s = CheckContactPeer(*ctx); !s.ok()) return server::FinishNow(ctx, s);
   return server::RunBlocking(ctx, executor_, [this, req, res]() -> absl::Status {
     ASSIGN_OR_RETURN(
         FollowerContactPage page,
         accounts_.ListFollowerContacts(req->host_id(), req->after_user_id(), req->limit()));
     res->mutable_followers()->Reserve(static_cast<int>(page.followers.size()));
     for (FollowerContact& c : page.followers) {
-      v1::FollowerContact* out = res->add_followers();
-      out->set_user_id(std::move(c.user_id));
-      out->set_display_name(std::move(c.display_name));
-      out->set_email(std::move(c.email));
-      v1::NotificationPreferences* p = out->mutable_preferences();
-      p->set_followed_host_live(c.preferences.followed_host_live);
-      p->set_outbid(c.preferences.outbid);
-      p->set_order_updates(c.preferences.order_updates);
-      p->set_marketing(c.preferences.marketing);
+      ToProto(std::move(c), res->add_followers());
     }
     res->set_next_after_user_id(std::move(page.next_after_user_id));
     return absl::OkStatus();
   });
+}
+
+grpc::ServerUnaryReactor* UserInternalServiceImpl::GetUserContacts(
+    grpc::CallbackServerContext* ctx, const v1::GetUserContactsRequest* req,
+    v1::GetUserContactsResponse* res) {
+  if (absl::Status s = CheckContactPeer(*ctx); !s.ok()) return server::FinishNow(ctx, s);
+  return server::RunBlocking(ctx, executor_, [this, req, res]() -> absl::Status {
+    const std::vector<std::string> ids(req->user_ids().begin(), req->user_ids().end());
+    ASSIGN_OR_RETURN(std::vector<FollowerContact> contacts, accounts_.GetUserContacts(ids));
+    res->mutable_contacts()->Reserve(static_cast<int>(contacts.size()));
+    for (FollowerContact& c : contacts) ToProto(std::move(c), res->add_contacts());
+    return absl::OkStatus();
+  });
+}
+
+absl::Status UserInternalServiceImpl::CheckContactPeer(
+    const grpc::CallbackServerContext& ctx) const {
+  // E-mail addresses are personal data: a service certificate alone is not enough.
+  const std::string peer = auth::ServicePeerName(ctx);
+  if (std::find(follower_contact_peers_.begin(), follower_contact_peers_.end(), peer) ==
+      follower_contact_peers_.end()) {
+    return Error(absl::StatusCode::kPermissionDenied, "PEER_NOT_ALLOWED",
+                 "this service may not read user contacts");
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace shopcast::user

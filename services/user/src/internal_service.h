@@ -14,7 +14,8 @@ namespace shopcast::user {
 class UserInternalServiceImpl final : public v1::UserInternalService::CallbackService {
  public:
   // Every internal peer may list revocations (each service checks tokens); only the services in
-  // `follower_contact_peers` (certificate common names) may read followers' e-mail addresses.
+  // `follower_contact_peers` (certificate common names) may read e-mail addresses (followers'
+  // and any user's own).
   UserInternalServiceImpl(Accounts& accounts, server::Executor& executor,
                           std::vector<std::string> follower_contact_peers = {"realtime-push"});
 
@@ -24,8 +25,14 @@ class UserInternalServiceImpl final : public v1::UserInternalService::CallbackSe
   grpc::ServerUnaryReactor* ListFollowerContacts(grpc::CallbackServerContext* ctx,
                                                  const v1::ListFollowerContactsRequest* req,
                                                  v1::ListFollowerContactsResponse* res) override;
+  grpc::ServerUnaryReactor* GetUserContacts(grpc::CallbackServerContext* ctx,
+                                            const v1::GetUserContactsRequest* req,
+                                            v1::GetUserContactsResponse* res) override;
 
  private:
+  // PERMISSION_DENIED/PEER_NOT_ALLOWED unless the caller's certificate is a contact peer.
+  absl::Status CheckContactPeer(const grpc::CallbackServerContext& ctx) const;
+
   Accounts& accounts_;
   server::Executor& executor_;
   const std::vector<std::string> follower_contact_peers_;

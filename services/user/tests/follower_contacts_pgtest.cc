@@ -280,3 +280,73 @@ TEST_CASE("only the notifier's certificate may read follower contacts") {
   // And the notifier still may.
   CHECK(env.List(kLowestId, "", 10).status.ok());
 }
+
+// GetUserContacts: realtime-push telling a buyer about their order and a seller about a sale.
+TEST_CASE("GetUserContacts answers the known users once each, with their own preferences") {
+  Env env;
+  std::string buyer_id, seller_id, gone_id;
+  const std::string buyer = env.f.TokenFor("buyer", shopcast::auth::Role::kViewer, &buyer_id);
+  env.f.TokenFor("seller", shopcast::auth::Role::kHost, &seller_id);
+  const std::string gone = env.f.TokenFor("gone", shopcast::auth::Role::kViewer, &gone_id);
+
+  // The buyer turns order updates off; the seller keeps the defaults.
+  v1::UpdateNotificationPreferencesRequest prefs;
+  prefs.mutable_update_mask()->add_paths("order_updates");
+  prefs.mutable_preferences()->set_order_updates(false);
+  v1::UpdateNotificationPreferencesResponse prefs_res;
+  auto prefs_ctx = Ctx(buyer);
+  REQUIRE(env.f.stub().UpdateNotificationPreferences(prefs_ctx.get(), prefs, &prefs_res).ok());
+  // One account is deleted.
+  v1::DeleteAccountRequest del;
+  del.set_user_id(gone_id);
+  v1::DeleteAccountResponse del_res;
+  auto del_ctx = Ctx(gone);
+  REQUIRE(env.f.stub().DeleteAccount(del_ctx.get(), del, &del_res).ok());
+
+  v1::GetUserContactsRequest req;
+  for (const std::string& id : {buyer_id, seller_id, buyer_id, gone_id, std::string(kLowestId)}) {
+    req.add_user_ids(id);
+  }
+  v1::GetUserContactsResponse res;
+  auto ctx = Ctx();
+  grpc::Status st = env.internal->GetUserContacts(ctx.get(), req, &res);
+  INFO(st.error_message());
+  REQUIRE(st.ok());
+  std::map<std::string, v1::FollowerContact> by_id;
+  for (const auto& c : res.contacts()) by_id[c.user_id()] = c;
+  CHECK(res.contacts_size() == 2);  // the repeat once; the deleted and the unknown left out
+  REQUIRE(by_id.count(buyer_id) == 1);
+  REQUIRE(by_id.count(seller_id) == 1);
+  CHECK(by_id[buyer_id].email() == "buyer@example.com");
+  CHECK(by_id[buyer_id].display_name() == "buyer");
+  CHECK_FALSE(by_id[buyer_id].preferences().order_updates());
+  CHECK(by_id[seller_id].preferences().order_updates());
+}
+
+TEST_CASE("GetUserContacts refuses bad ids, bad counts and peers without the right") {
+  Env env;
+  auto call = [&](v1::UserInternalService::Stub& stub, const std::vector<std::string>& ids) {
+    v1::GetUserContactsRequest req;
+    for (const std::string& id : ids) req.add_user_ids(id);
+    v1::GetUserContactsResponse res;
+    auto ctx = Ctx();
+    grpc::Status st = stub.GetUserContacts(ctx.get(), req, &res);
+    return std::make_pair(st.error_code(), ReasonOf(*ctx));
+  };
+  using Result = std::pair<grpc::StatusCode, std::string>;
+  CHECK(call(*env.internal, {}) == Result{grpc::INVALID_ARGUMENT, "USER_IDS_COUNT_INVALID"});
+  CHECK(call(*env.internal, std::vector<std::string>(101, kLowestId)) ==
+        Result{grpc::INVALID_ARGUMENT, "USER_IDS_COUNT_INVALID"});
+  CHECK(call(*env.internal, std::vector<std::string>(100, kLowestId)).first == grpc::OK);
+  CHECK(call(*env.internal, {kLowestId, "usr_x'; DROP TABLE users; --"}) ==
+        Result{grpc::INVALID_ARGUMENT, "USER_ID_INVALID"});
+  CHECK(call(*env.internal, {"prd_00000000000000000000000000"}) ==
+        Result{grpc::INVALID_ARGUMENT, "USER_ID_INVALID"});
+
+  auto channel = shopcast::clients::MakeInternalChannel(
+      "user", "127.0.0.1:" + std::to_string(env.f.internal_grpc_port()),
+      env.pki.Of("video-ingest"));
+  REQUIRE(channel.ok());
+  auto other = v1::UserInternalService::NewStub(*channel);
+  CHECK(call(*other, {kLowestId}) == Result{grpc::PERMISSION_DENIED, "PEER_NOT_ALLOWED"});
+}

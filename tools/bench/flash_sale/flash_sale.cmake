@@ -35,7 +35,7 @@ if(TARGET pi_stock)
   # Through gRPC: the real binary, the naive server, the empty call (run.sh's default).
   if(TARGET shopcast::testing_net)
     add_executable(flash_sale_grpc_bench ${_flash_sale}/grpc_bench.cc ${_flash_sale}/grpc_load.cc
-                                         ${_flash_sale}/catalog_setup.cc)
+                                         ${_flash_sale}/catalog_setup.cc ${_flash_sale}/proc_cpu.cc)
     target_link_libraries(flash_sale_grpc_bench PRIVATE flash_sale_common
                           shopcast::proto_product_inventory shopcast::auth shopcast::testing_net
                           absl::flags absl::flags_parse absl::strings)

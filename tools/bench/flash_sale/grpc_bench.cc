@@ -21,6 +21,8 @@
 #include <pqxx/connection>
 #include <pqxx/transaction>
 
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -34,10 +36,12 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "catalog_setup.h"
 #include "grpc_load.h"
+#include "proc_cpu.h"
 #include "scratch.h"
 #include "shopcast/auth/keys.h"
 #include "shopcast/auth/tokens.h"
@@ -86,10 +90,17 @@ Scenario ScenarioNamed(const std::string& name) {
   std::exit(2);
 }
 
+// CPU time each process spent during the load (not setup, not shutdown), in microseconds;
+// pg is the whole cluster (-1: no database).
+struct CpuUse {
+  int64_t client = 0, server = 0, pg = -1;
+};
+
 struct Row {
   std::string scenario, server;
   LoadResult load;
   std::optional<AuditResult> audit;
+  CpuUse cpu;
 };
 
 // Tokens signed with the run's key; the servers verify them with its public half.
@@ -201,7 +212,7 @@ std::vector<std::string> CreateNaiveProducts(const std::string& dsn, const Scena
 }
 
 Row RunOne(const Scenario& sc, const std::string& server, Tokens& tokens) {
-  Row row{sc.name, server, {}, std::nullopt};
+  Row row{sc.name, server, {}, std::nullopt, {}};
   const std::string admin = absl::GetFlag(FLAGS_admin_dsn);
   const std::string log =
       absl::StrCat(absl::GetFlag(FLAGS_work_dir), "/", sc.name, ".", server, ".log");
@@ -257,8 +268,18 @@ Row RunOne(const Scenario& sc, const std::string& server, Tokens& tokens) {
       return r;
     };
   }
+  std::optional<ClusterCpu> cluster;
+  if (db) cluster.emplace(admin);
+  auto sample = [&] {
+    return CpuUse{ProcessCpuMicros(getpid()), ProcessCpuMicros(proc->pid()),
+                  cluster ? cluster->Micros() : -1};
+  };
+  const CpuUse before = sample();
   row.load = RunLoad(stubs, absl::GetFlag(FLAGS_buyers), sc.count, absl::GetFlag(FLAGS_seconds),
                      make);
+  const CpuUse after = sample();
+  row.cpu = {after.client - before.client, after.server - before.server,
+             cluster ? after.pg - before.pg : -1};
   proc->Signal(SIGTERM);
   if (proc->Wait(60'000) != 0) std::fprintf(stderr, "%s did not exit cleanly\n", server.c_str());
   if (db) row.audit = Audit(db->dsn());
@@ -313,6 +334,18 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     std::fprintf(stderr, "flash_sale_grpc_bench: %s\n", e.what());
     return 1;
+  }
+  // CPU per answered call: the measure that other load on a shared machine disturbs least.
+  std::printf("\n%-10s %-17s %12s %12s %12s %12s   (CPU µs per answered call during the load; "
+              "= per granted on sustained)\n",
+              "scenario", "server", "client_us", "server_us", "postgres_us", "total_us");
+  for (const auto& r : rows) {
+    const double n = r.load.requests > 0 ? static_cast<double>(r.load.requests) : 1;
+    const double pg = r.cpu.pg < 0 ? 0 : static_cast<double>(r.cpu.pg) / n;
+    std::printf("%-10s %-17s %12.1f %12.1f %12s %12.1f\n", r.scenario.c_str(), r.server.c_str(),
+                static_cast<double>(r.cpu.client) / n, static_cast<double>(r.cpu.server) / n,
+                r.cpu.pg < 0 ? "-" : absl::StrFormat("%.1f", pg).c_str(),
+                (static_cast<double>(r.cpu.client) + static_cast<double>(r.cpu.server)) / n + pg);
   }
   // Ratios against the naive baseline (and the share of the empty call's rate reached).
   std::map<std::string, std::map<std::string, const fs::Row*>> by;

@@ -10,6 +10,7 @@ std::vector<std::pair<std::string, std::string>> PreparedStatements() {
       {"pi_stock_adjust_total", kAdjustTotal},
       {"pi_stock_select", kSelectStock},
       {"pi_stock_reserve_batch", kReserveBatch},
+      {"pi_stock_reserve_all_fit", kReserveAllFit},
       {"pi_stock_grant_hold", kGrantHold},
       {"pi_stock_release", kRelease},
       {"pi_stock_commit", kCommit},

@@ -52,6 +52,33 @@ LEFT JOIN LATERAL (
   WHERE h.product_id = s.product_id AND h.state = 'active' AND h.expires_at <= $2::timestamptz
 ) l ON true
 WHERE s.product_id = ANY($1::text[]))~";
+// The common case of a batch, without the function's bookkeeping: a product with no per-user
+// limit and no flash sale whose available units cover the whole batch ($3, the sum of the
+// quantities), and no request whose (buyer, idempotency key) was used before or repeats within
+// the batch. Then every request is granted, exactly as stock_reserve_batch would in order, and
+// one UPDATE and one INSERT do it: no per-request idempotency probe, no PL/pgSQL loop, no row
+// per answer. No row back = not that case (a limit, a sale, too few units counted): run
+// kReserveBatch. A repeated key fails the INSERT on holds_idempotency, which undoes the
+// statement: run kReserveBatch, which answers it. Expired holds are not lapsed here: they
+// still count as held, so they can only make the batch look too big (then kReserveBatch
+// lapses them); the stock answered subtracts them, as every read does. stock_never_oversold
+// still has the last word.
+inline constexpr char kReserveAllFit[] = R"~(
+WITH s AS (
+  UPDATE stock SET held = held + $3, revision = revision + 1, updated_at = $2::timestamptz
+  WHERE product_id = $1 AND per_user_limit = 0 AND flash_opens_at IS NULL
+    AND total - sold - held >= $3
+  RETURNING total, held, sold, revision, hold_seconds),
+ins AS (
+  INSERT INTO holds (id, product_id, buyer_id, quantity, idempotency_key, created_at, expires_at)
+  SELECT u.id, $1, u.buyer, u.qty, u.key, $2::timestamptz,
+         $2::timestamptz + make_interval(secs => s.hold_seconds)
+  FROM s, unnest($4::text[], $5::text[], $6::integer[], $7::text[]) AS u(id, buyer, qty, key))
+SELECT s.total, s.held - coalesce((SELECT sum(h.quantity) FROM holds h
+                                   WHERE h.product_id = $1 AND h.state = 'active'
+                                     AND h.expires_at <= $2::timestamptz), 0),
+       s.sold, s.revision, s.hold_seconds
+FROM s)~";
 inline constexpr char kReserveBatch[] = R"~(
 SELECT r_idx, r_outcome, r_hold_id, r_quantity, r_state, r_flash, r_unit_price_minor,
        )~" PI_STOCK_US("r_created_at") ", " PI_STOCK_US("r_expires_at") R"~(, r_remaining,

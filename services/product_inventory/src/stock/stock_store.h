@@ -5,9 +5,13 @@
 // one call of a function of migrations/V002, so correctness lives in the database.
 
 #include <cstdint>
+#include <mutex>
+#include <optional>
 #include <pqxx/transaction>
 #include <string>
 #include <vector>
+
+#include "absl/container/flat_hash_map.h"
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -90,12 +94,27 @@ class StockStore {
   absl::StatusOr<HoldChange> ChangeHold(const char* statement, absl::string_view hold_id,
                                         absl::string_view party, absl::string_view order_id,
                                         absl::string_view release_reason = {});
+  // The batch's answers if it was the common case (sql::kReserveAllFit): every request
+  // granted. nullopt: not that case, or the statement failed; kReserveBatch decides then.
+  std::optional<std::vector<absl::StatusOr<ReserveResult>>> ReserveAllFit(
+      absl::string_view product_id, const std::vector<const ReserveRequest*>& requests,
+      const std::string& buyers, const std::string& quantities, const std::string& keys,
+      absl::Time now);
+  // Whether to try ReserveAllFit for `product_id` at `now`: not within a second of finding it
+  // was not the common case (a limit, a flash sale, sold out), so those products do not pay a
+  // round trip per batch for nothing.
+  bool AllFitWorthTrying(const std::string& product_id, absl::Time now);
+  void AllFitMissed(const std::string& product_id, absl::Time now);
+
   // The hold and its product's stock, in `tx`.
   static absl::StatusOr<HoldChange> ReadChange(pqxx::work& tx, absl::string_view hold_id,
                                                absl::Time now);
 
   db::Pool& pool_;
   const WallClock clock_;
+  std::mutex all_fit_mu_;
+  // Products that were not the common case, until when (guarded by all_fit_mu_).
+  absl::flat_hash_map<std::string, absl::Time> all_fit_skip_until_;
 };
 
 }  // namespace shopcast::product_inventory::stock

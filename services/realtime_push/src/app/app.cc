@@ -30,10 +30,13 @@
 #include "engagement/reactions_store.h"
 #include "engagement/stats.h"
 #include "engagement/sweeper.h"
+#include "clients/user_contacts.h"
 #include "clients/user_followers.h"
 #include "mail/smtp_mailer.h"
 #include "notify/notify_area.h"
 #include "notify/notify_sql.h"
+#include "sales/order_events.h"
+#include "sales/sales_sql.h"
 
 namespace shopcast::db::embedded {
 const MigrationSet& realtime_pushMigrations();
@@ -84,6 +87,7 @@ struct App::Parts {
 
   // ---- area parts: notifications ----
   std::unique_ptr<FollowerSource> followers;  // when not overridden
+  std::unique_ptr<ContactSource> contacts;    // when not overridden
   std::unique_ptr<mail::Mailer> mailer;       // when not overridden
   std::unique_ptr<notify::NotifyArea> notify;
 
@@ -108,12 +112,13 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   for (auto& s : engagement::sql::PreparedStatements()) statements.push_back(std::move(s));
   for (auto& s : notify::sql::PreparedStatements()) statements.push_back(std::move(s));
   for (auto& s : chat::sql::PreparedStatements()) statements.push_back(std::move(s));
+  for (auto& s : sales::sql::PreparedStatements()) statements.push_back(std::move(s));
   // Connections beyond the executor's threads: retention and the LISTEN poll (one), the
   // engagement push coalescer and presence sweeper (two), and the notifications' fan-out,
-  // e-mail and purge loops (three) run beside the handlers and feed loads that share the
-  // executor.
+  // personal, e-mail and purge loops (four) run beside the handlers and feed loads that
+  // share the executor.
   auto pool =
-      db::Pool::Create(db::PoolOptions{config.db_dsn, config.db_pool_size + 6, absl::Seconds(5),
+      db::Pool::Create(db::PoolOptions{config.db_dsn, config.db_pool_size + 7, absl::Seconds(5),
                                        std::move(statements), "shopcast-realtime-push"});
   if (!pool.ok()) return Step("db_pool", pool.status());
   p->pool = *std::move(pool);
@@ -186,6 +191,13 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
     p->followers = std::make_unique<GrpcFollowerSource>(*channel);
     followers = p->followers.get();
   }
+  ContactSource* contacts = overrides.contacts;
+  if (contacts == nullptr && !config.user_internal_addr.empty()) {
+    auto channel = clients::MakeInternalChannel("user", config.user_internal_addr, p->tls);
+    if (!channel.ok()) return Step("user_internal_addr", channel.status());
+    p->contacts = std::make_unique<GrpcContactSource>(*channel);
+    contacts = p->contacts.get();
+  }
   mail::Mailer* mailer = overrides.mailer;
   if (mailer == nullptr && !config.smtp_url.empty()) {
     mail::SmtpOptions smtp;
@@ -212,17 +224,23 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   notify_options.fanout.page_size = config.follower_page_size;
   notify_options.fanout_interval = config.fanout_interval;
   notify_options.fanout.lease = config.fanout_lease;
+  notify_options.personal_interval = config.fanout_interval;
   notify_options.email.from = config.smtp_from;
   notify_options.email.max_attempts = config.email_max_attempts;
   notify_options.email_interval = config.email_interval;
-  p->notify = std::make_unique<notify::NotifyArea>(*p->pool, executor, *p->verifier, &p->revoked,
-                                                   followers, mailer, notify_options, metrics);
+  p->notify =
+      std::make_unique<notify::NotifyArea>(*p->pool, executor, *p->verifier, &p->revoked, followers,
+                                           contacts, mailer, notify_options, metrics);
   p->notify->ListenOn(*p->hub);
   p->internal_service->SetNotifyHandler(&p->notify->service());
   went_live = p->notify->went_live_hook();
 
-  p->event_sink =
-      std::make_unique<rooms::EventSinkService>(*p->pool, *p->hub, executor, went_live);
+  // ---- area wiring: sales (the order service's events) ----
+  std::vector<rooms::EventConsumer> consumers;
+  consumers.push_back(rooms::EventConsumer{sales::kOrderEventPrefix, sales::ApplyOrderEvent});
+
+  p->event_sink = std::make_unique<rooms::EventSinkService>(*p->pool, *p->hub, executor, went_live,
+                                                            std::move(consumers));
   PublicAreas areas;
   areas.rooms = p->room_service.get();
 

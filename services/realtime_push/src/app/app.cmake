@@ -7,7 +7,8 @@ target_link_libraries(realtime_push_app PUBLIC
   shopcast::startup absl::flags
   realtime_push_engagement
   realtime_push_notify
-  realtime_push_chat)
+  realtime_push_chat
+  realtime_push_sales)
 shopcast_warnings(realtime_push_app)
 
 add_executable(realtime-push ${CMAKE_CURRENT_SOURCE_DIR}/src/main.cc)

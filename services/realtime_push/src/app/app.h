@@ -17,6 +17,7 @@ class FeedHub;
 class RoomLog;
 }  // namespace rooms
 class FollowerSource;
+class ContactSource;
 namespace mail {
 class Mailer;
 }  // namespace mail
@@ -26,6 +27,7 @@ class Mailer;
 struct AppOverrides {
   FollowerSource* followers = nullptr;  // notifications: the user service's followers
   mail::Mailer* mailer = nullptr;       // notifications: the SMTP relay
+  ContactSource* contacts = nullptr;    // notifications: the user service's contacts
 };
 
 class App {

@@ -1,6 +1,8 @@
 # clients: typed wrappers over peer services' RPCs, with deadlines and status mapping. The
-# user service's followers (FollowerSource) feed the go-live fan-out.
+# user service's followers (FollowerSource) feed the go-live fan-out; its contacts
+# (ContactSource) the notifications about a user's own orders and sales.
 add_library(realtime_push_clients STATIC
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/clients/user_contacts.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/clients/user_followers.cc)
 target_include_directories(realtime_push_clients PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
 target_link_libraries(realtime_push_clients PUBLIC

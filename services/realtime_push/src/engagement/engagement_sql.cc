@@ -31,6 +31,7 @@ std::vector<std::pair<std::string, std::string>> PreparedStatements() {
       {"rpe_stats_chat_messages", kStatsChatMessages},
       {"rpe_stats_minutes", kStatsMinutes},
       {"rpe_stats_viewers_before", kStatsViewersBefore},
+      {"rpe_stats_sales", kStatsSales},
   };
 }
 

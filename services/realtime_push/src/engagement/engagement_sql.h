@@ -156,6 +156,11 @@ FROM room_minutes WHERE stream_id = $1 AND minute >= $2 ORDER BY minute)~";
 inline constexpr char kStatsViewersBefore[] = R"~(
 SELECT viewers_last FROM room_minutes WHERE stream_id = $1 AND minute < $2
 ORDER BY minute DESC LIMIT 1)~";
+// The stream's sales still counted (the order service's events, V006), per currency.
+inline constexpr char kStatsSales[] = R"~(
+SELECT currency, sum(quantity)::bigint, sum(amount_minor)::bigint, count(*)
+FROM room_sales WHERE stream_id = $1 AND cancelled_at IS NULL
+GROUP BY currency ORDER BY currency)~";
 
 std::vector<std::pair<std::string, std::string>> PreparedStatements();
 

@@ -37,6 +37,18 @@ void ReadHostOnly(pqxx::work& tx, const std::string& stream, absl::Time opened, 
   SetDuration(absl::Microseconds(sessions > 0 ? watched_us / sessions : 0),
               stats.mutable_average_watch_time());
 
+  int64_t units = 0;
+  int64_t sales = 0;
+  for (const auto& row : tx.exec_prepared("rpe_stats_sales", stream)) {
+    units += row[1].as<int64_t>();
+    sales += row[3].as<int64_t>();
+    ::shopcast::common::v1::Money* revenue = stats.add_revenue();
+    revenue->set_currency(row[0].as<std::string>());
+    revenue->set_amount_minor(row[2].as<int64_t>());
+  }
+  stats.set_units_sold(units);
+  stats.set_sales_count(sales);
+
   pqxx::result chat = tx.exec_prepared("rpe_stats_chat", stream);
   stats.set_chat_message_count(chat[0][0].as<int64_t>());
   stats.set_unique_chatters(chat[0][1].as<int64_t>());

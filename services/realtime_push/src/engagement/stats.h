@@ -2,7 +2,8 @@
 
 // Room stats from PostgreSQL: the public counters (viewers, likes, dislikes, open/close times)
 // and, for the room's host, peak and unique viewers, watch time, chat counts and the per-minute
-// series. Everything is read from durable tables, so the figures stay after the room closes.
+// series, and the stream's sales (units and revenue per currency, from the order service's
+// events). Everything is read from durable tables, so the figures stay after the room closes.
 
 #include <string>
 

@@ -144,6 +144,7 @@ absl::StatusOr<int64_t> InboxStore::Purge(absl::Time now, absl::Time emails_befo
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<int64_t> {
     int64_t n = tx.exec_prepared0("ntf_purge_notifications", PgTime(now)).affected_rows();
     tx.exec_prepared0("ntf_purge_emails", PgTime(emails_before));
+    tx.exec_prepared0("ntf_purge_personal", PgTime(emails_before));
     return n;
   });
 }

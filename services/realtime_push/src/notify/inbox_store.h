@@ -74,7 +74,8 @@ class InboxStore {
   // Up to `limit` entries of `user_id` from transactions at or after `from_txid` that have ended.
   absl::StatusOr<NewNotifications> ReadNew(const std::string& user_id, int64_t from_txid, int limit,
                                            absl::Time now);
-  // Removes expired entries and finished e-mails created before `emails_before`.
+  // Removes expired entries, and finished e-mails and personal jobs from before
+  // `emails_before`.
   absl::StatusOr<int64_t> Purge(absl::Time now, absl::Time emails_before);
 
   absl::Duration ttl() const { return ttl_; }

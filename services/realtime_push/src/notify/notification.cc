@@ -112,6 +112,11 @@ std::vector<std::string> Recipients(const pb::NotifyRequest& request) {
   return out;
 }
 
+std::string CleanTruncated(absl::string_view s, int max_chars) {
+  if (!CleanText(s, /*allow_newlines=*/false)) return "";
+  return Truncate(s, max_chars);
+}
+
 Content GoLiveContent(absl::string_view stream_id, absl::string_view title) {
   Content c;
   c.kind = pb::NOTIFICATION_KIND_FOLLOWED_HOST_LIVE;

@@ -54,6 +54,10 @@ Content ContentOf(const pb::Notification& n);
 // The distinct recipients of a validated request, in request order.
 std::vector<std::string> Recipients(const pb::NotifyRequest& request);
 
+// `s` cut to its first `max_chars` code points when it is valid UTF-8 without control
+// characters (a title's rules); "" otherwise, so the caller shows something generic instead.
+std::string CleanTruncated(absl::string_view s, int max_chars);
+
 // The go-live notification of a stream titled `title` ("" when untitled).
 Content GoLiveContent(absl::string_view stream_id, absl::string_view title);
 // Idempotence key of a stream's go-live notifications: one per follower per stream.

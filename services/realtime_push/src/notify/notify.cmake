@@ -13,7 +13,8 @@ add_library(realtime_push_notify STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/src/notify/notify_hub.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/notify/notify_metrics.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/notify/notify_service.cc
-  ${CMAKE_CURRENT_SOURCE_DIR}/src/notify/notify_sql.cc)
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/notify/notify_sql.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/notify/personal.cc)
 target_include_directories(realtime_push_notify PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
 target_link_libraries(realtime_push_notify PUBLIC
   realtime_push_rooms realtime_push_clients realtime_push_mail shopcast::auth shopcast::text

@@ -8,8 +8,8 @@ namespace shopcast::realtime_push::notify {
 
 NotifyArea::NotifyArea(db::Pool& pool, server::Executor& executor,
                        const auth::TokenVerifier& verifier, const auth::RevocationList* revoked,
-                       FollowerSource* followers, mail::Mailer* mailer, NotifyAreaOptions options,
-                       prometheus::Registry* registry)
+                       FollowerSource* followers, ContactSource* contacts, mail::Mailer* mailer,
+                       NotifyAreaOptions options, prometheus::Registry* registry)
     : options_(std::move(options)),
       metrics_(registry),
       store_(pool, options_.ttl),
@@ -34,6 +34,13 @@ NotifyArea::NotifyArea(db::Pool& pool, server::Executor& executor,
         options_.fanout_interval,
         [this](const std::function<bool()>& stopping) { RunFanout(stopping); }));
   }
+  personal_ =
+      std::make_unique<PersonalWorker>(pool, contacts, options_.ttl, options_.personal, &metrics_);
+  loops_.push_back(std::make_unique<Periodic>(options_.personal_interval,
+                                              [this](const std::function<bool()>& stopping) {
+                                                while (!stopping() && personal_->RunOnce()) {
+                                                }
+                                              }));
   if (mailer != nullptr) {
     email_store_ = std::make_unique<PgEmailStore>(pool);
     sender_ = std::make_unique<EmailSender>(*email_store_, *mailer, options_.email, &metrics_);

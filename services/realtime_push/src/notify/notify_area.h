@@ -5,6 +5,7 @@
 
 #include <memory>
 
+#include "clients/user_contacts.h"
 #include "clients/user_followers.h"
 #include "mail/mailer.h"
 #include "notify/email_pg_store.h"
@@ -16,6 +17,7 @@
 #include "notify/notify_metrics.h"
 #include "notify/notify_service.h"
 #include "notify/periodic.h"
+#include "notify/personal.h"
 #include "rooms/event_sink_service.h"
 #include "rooms/feed_hub.h"
 
@@ -29,17 +31,22 @@ struct NotifyAreaOptions {
   InboxSubscribeOptions subscribe;
   FanoutOptions fanout;
   absl::Duration fanout_interval = absl::Seconds(1);
+  // Notifications to one user (order updates, sales): claimed this often.
+  PersonalOptions personal;
+  absl::Duration personal_interval = absl::Seconds(1);
   EmailOptions email;
   absl::Duration email_interval = absl::Seconds(1);
 };
 
 class NotifyArea {
  public:
-  // `followers` null: go-live notifications are off (no user service). `mailer` null: e-mail
-  // off. Both must outlive the area.
+  // `followers` null: go-live notifications are off (no user service). `contacts` null:
+  // notifications to one user go to the inbox only (no address, no preference to read).
+  // `mailer` null: e-mail off. All must outlive the area.
   NotifyArea(db::Pool& pool, server::Executor& executor, const auth::TokenVerifier& verifier,
-             const auth::RevocationList* revoked, FollowerSource* followers, mail::Mailer* mailer,
-             NotifyAreaOptions options, prometheus::Registry* registry);
+             const auth::RevocationList* revoked, FollowerSource* followers,
+             ContactSource* contacts, mail::Mailer* mailer, NotifyAreaOptions options,
+             prometheus::Registry* registry);
   ~NotifyArea();
 
   NotifyService& service() { return *service_; }
@@ -63,6 +70,7 @@ class NotifyArea {
   std::unique_ptr<NotifyService> service_;
   std::unique_ptr<PgFanoutStore> fanout_store_;
   std::unique_ptr<FanoutWorker> fanout_;
+  std::unique_ptr<PersonalWorker> personal_;
   std::unique_ptr<PgEmailStore> email_store_;
   std::unique_ptr<EmailSender> sender_;
   std::vector<std::unique_ptr<Periodic>> loops_;

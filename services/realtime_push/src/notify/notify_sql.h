@@ -71,6 +71,31 @@ WHERE dedupe_key = $1 AND after_user_id = $2 AND done_at IS NULL)~";
 inline constexpr char kPendingFanouts[] =
     "SELECT count(*) FROM notification_fanouts WHERE done_at IS NULL";
 
+// Notifications to one user (notification_personal, V006).
+inline constexpr char kEnqueuePersonal[] = R"~(
+INSERT INTO notification_personal (user_id, dedupe_key, preference, kind, title, body, stream_id,
+                                   product_id, auction_id, order_id, link, next_attempt_at,
+                                   created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+ON CONFLICT (user_id, dedupe_key) DO NOTHING)~";
+inline constexpr char kClaimPersonal[] = R"~(
+UPDATE notification_personal SET next_attempt_at = $2
+WHERE (user_id, dedupe_key) = (SELECT user_id, dedupe_key FROM notification_personal
+                               WHERE done_at IS NULL AND next_attempt_at <= $1
+                               ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+RETURNING user_id, dedupe_key, preference, kind, title, body, stream_id, product_id,
+          auction_id, order_id, link, failures)~";
+inline constexpr char kFinishPersonal[] = R"~(
+UPDATE notification_personal SET done_at = $4, outcome = $3, last_error = ''
+WHERE user_id = $1 AND dedupe_key = $2 AND done_at IS NULL)~";
+inline constexpr char kDeferPersonal[] = R"~(
+UPDATE notification_personal SET failures = failures + 1, next_attempt_at = $3, last_error = $4
+WHERE user_id = $1 AND dedupe_key = $2 AND done_at IS NULL)~";
+inline constexpr char kPendingPersonal[] =
+    "SELECT count(*) FROM notification_personal WHERE done_at IS NULL";
+inline constexpr char kPurgePersonal[] =
+    "DELETE FROM notification_personal WHERE done_at IS NOT NULL AND done_at <= $1";
+
 // E-mail outbox.
 inline constexpr char kInsertEmail[] = R"~(
 INSERT INTO notification_emails (notification_id, to_address, subject, body, next_attempt_at,

@@ -1,5 +1,6 @@
 #include "rooms/event_sink_service.h"
 
+#include "absl/strings/match.h"
 #include "absl/time/clock.h"
 #include "shopcast/db/transaction.h"
 #include "shopcast/events/inbox.h"
@@ -15,8 +16,12 @@ constexpr int kMaxEventsPerCall = 100;  // the contract's limit
 }  // namespace
 
 EventSinkService::EventSinkService(db::Pool& pool, FeedHub& hub, server::Executor& executor,
-                                   WentLiveHook went_live)
-    : pool_(pool), hub_(hub), executor_(executor), went_live_(std::move(went_live)) {}
+                                   WentLiveHook went_live, std::vector<EventConsumer> consumers)
+    : pool_(pool),
+      hub_(hub),
+      executor_(executor),
+      went_live_(std::move(went_live)),
+      consumers_(std::move(consumers)) {}
 
 grpc::ServerUnaryReactor* EventSinkService::DeliverEvents(
     grpc::CallbackServerContext* ctx, const common::v1::DeliverEventsRequest* request,
@@ -27,6 +32,19 @@ grpc::ServerUnaryReactor* EventSinkService::DeliverEvents(
   }
   return server::RunBlocking(ctx, executor_,
                              [this, request, response] { return Deliver(*request, *response); });
+}
+
+absl::StatusOr<StreamEventEffects> EventSinkService::Apply(pqxx::work& tx,
+                                                           const common::v1::Event& event,
+                                                           absl::Time now) {
+  if (IsStreamEvent(event)) return ApplyStreamEvent(tx, event, now);
+  for (const EventConsumer& consumer : consumers_) {
+    if (!absl::StartsWith(event.type(), consumer.type_prefix)) continue;
+    StreamEventEffects effects;
+    ASSIGN_OR_RETURN(effects.appended, consumer.apply(tx, event, now));
+    return effects;
+  }
+  return StreamEventEffects{};
 }
 
 absl::Status EventSinkService::Deliver(const common::v1::DeliverEventsRequest& request,
@@ -41,8 +59,8 @@ absl::Status EventSinkService::Deliver(const common::v1::DeliverEventsRequest& r
     absl::StatusOr<StreamEventEffects> applied = db::InTransaction(
         pool_, [&](pqxx::work& tx) -> absl::StatusOr<StreamEventEffects> {
           ASSIGN_OR_RETURN(bool first, events::MarkProcessed(tx, event.id()));
-          if (!first || !IsStreamEvent(event)) return StreamEventEffects{};
-          absl::StatusOr<StreamEventEffects> effects = ApplyStreamEvent(tx, event, now);
+          if (!first) return StreamEventEffects{};
+          absl::StatusOr<StreamEventEffects> effects = Apply(tx, event, now);
           if (!effects.ok() && ReasonOf(effects.status()) == "EVENT_PAYLOAD_INVALID") {
             // Redelivering cannot fix it: keep the dedupe mark, drop the event, say so.
             log::Error("event_payload_invalid").Kv("event_id", event.id()).Kv("type", event.type());

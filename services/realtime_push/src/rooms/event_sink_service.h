@@ -6,6 +6,8 @@
 // later events never overtake an earlier one (the relay redelivers the rest).
 
 #include <functional>
+#include <string>
+#include <vector>
 
 #include <pqxx/transaction>
 
@@ -21,10 +23,22 @@ namespace shopcast::realtime_push::rooms {
 // are queued there, so they exist if and only if the event was applied).
 using WentLiveHook = std::function<absl::Status(pqxx::work&, const WentLive&)>;
 
+// Another producer's events (types starting with `type_prefix`, e.g. "order."), applied inside
+// the event's transaction with its dedupe mark; returns the room events appended, to fan out
+// after commit. INVALID_ARGUMENT EVENT_PAYLOAD_INVALID for a payload that does not unpack (the
+// event is then logged and dropped, as video-ingest's are).
+struct EventConsumer {
+  std::string type_prefix;
+  std::function<absl::StatusOr<std::vector<Appended>>(pqxx::work&, const common::v1::Event&,
+                                                      absl::Time)>
+      apply;
+};
+
 class EventSinkService : public common::v1::EventSink::CallbackService {
  public:
+  // Events of no consumer (and video_ingest types it does not know) are accepted unchanged.
   EventSinkService(db::Pool& pool, FeedHub& hub, server::Executor& executor,
-                   WentLiveHook went_live = nullptr);
+                   WentLiveHook went_live = nullptr, std::vector<EventConsumer> consumers = {});
 
   grpc::ServerUnaryReactor* DeliverEvents(grpc::CallbackServerContext* ctx,
                                           const common::v1::DeliverEventsRequest* request,
@@ -33,11 +47,15 @@ class EventSinkService : public common::v1::EventSink::CallbackService {
  private:
   absl::Status Deliver(const common::v1::DeliverEventsRequest& request,
                        common::v1::DeliverEventsResponse& response);
+  // The event's effects, inside its transaction.
+  absl::StatusOr<StreamEventEffects> Apply(pqxx::work& tx, const common::v1::Event& event,
+                                           absl::Time now);
 
   db::Pool& pool_;
   FeedHub& hub_;
   server::Executor& executor_;
   WentLiveHook went_live_;
+  const std::vector<EventConsumer> consumers_;
 };
 
 }  // namespace shopcast::realtime_push::rooms

@@ -1,6 +1,7 @@
 #pragma once
 
-// SQL of UserInternalService.ListFollowerContacts (see V008__follower_contacts_index.sql).
+// SQL of UserInternalService.ListFollowerContacts (see V008__follower_contacts_index.sql) and
+// GetUserContacts.
 
 #include <string>
 #include <utility>
@@ -24,9 +25,21 @@ WHERE f.followee_id = $1 AND f.follower_id COLLATE "C" > $2::text COLLATE "C"
 ORDER BY f.follower_id COLLATE "C"
 LIMIT $3)~";
 
+// The users among the ids in $1 (a text[]), with the same contact details and preferences, for
+// a notifier telling users about their own orders and sales. Deleted accounts are gone from
+// users; ids that match nothing are simply not returned.
+inline constexpr char kGetUserContacts[] = R"~(
+SELECT u.id, u.display_name, u.email,
+       COALESCE(p.followed_host_live, true), COALESCE(p.outbid, true),
+       COALESCE(p.order_updates, true), COALESCE(p.marketing, false)
+FROM users u
+LEFT JOIN notification_preferences p ON p.user_id = u.id
+WHERE u.id = ANY($1::text[]))~";
+
 // (name, sql) pairs for the pool to prepare on every connection.
 inline std::vector<std::pair<std::string, std::string>> FollowerContactStatements() {
-  return {{"list_follower_contacts", kListFollowerContacts}};
+  return {{"list_follower_contacts", kListFollowerContacts},
+          {"get_user_contacts", kGetUserContacts}};
 }
 
 }  // namespace shopcast::user::sql

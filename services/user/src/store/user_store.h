@@ -93,6 +93,9 @@ class UserStore {
   absl::StatusOr<std::vector<FollowerContact>> ListFollowerContacts(absl::string_view host_id,
                                                                     absl::string_view after_user_id,
                                                                     int limit);
+  // The contacts of those of `user_ids` (validated, distinct) that exist, in no order.
+  absl::StatusOr<std::vector<FollowerContact>> GetUserContacts(
+      const std::vector<std::string>& user_ids);
 
   absl::StatusOr<Preferences> GetPreferences(absl::string_view user_id);
   absl::StatusOr<Preferences> UpdatePreferences(absl::string_view user_id,
