@@ -1,0 +1,276 @@
+#include "app/app.h"
+
+#include <map>
+#include <utility>
+#include <vector>
+
+#include "app/internal_service.h"
+#include "app/public_service.h"
+#include "shopcast/auth/revocations.h"
+#include "shopcast/auth/service_identity.h"
+#include "shopcast/auth/tokens.h"
+#include "shopcast/clients/internal.h"
+#include "shopcast/db/migrations.h"
+#include "shopcast/db/pool.h"
+#include "shopcast/events/outbox.h"
+#include "shopcast/events/relay.h"
+#include "shopcast/events/sink.h"
+#include "shopcast/ids/ids.h"
+#include "shopcast/log/log.h"
+#include "shopcast/pagetoken/codec.h"
+#include "shopcast/startup/startup.h"
+#include "shopcast/status/status.h"
+
+// ---- area headers ----
+#include "checkout/checkout.h"
+#include "checkout/checkout_rpcs.h"
+#include "checkout/inventory.h"
+#include "checkout/order_sql.h"
+#include "checkout/order_store.h"
+#include "checkout/recovery.h"
+#include "checkout/saga.h"
+#include "payments/simulated_provider.h"
+
+namespace shopcast::db::embedded {
+const MigrationSet& orderMigrations();
+}  // namespace shopcast::db::embedded
+
+namespace shopcast::order {
+namespace {
+
+std::vector<const db::MigrationSet*> MigrationSets() {
+  return {&db::embedded::orderMigrations(), &events::OutboxMigrations()};
+}
+
+absl::Status Step(absl::string_view step, const absl::Status& s) {
+  if (s.ok()) return s;
+  return absl::Status(s.code(), absl::StrCat(step, ": ", s.message()));
+}
+
+}  // namespace
+
+// Declared in dependency order: members are destroyed in reverse, users before what they use.
+struct App::Parts {
+  Config config;
+  auth::ServiceTls tls;
+  std::unique_ptr<auth::TokenVerifier> verifier;
+  std::unique_ptr<pagetoken::Codec> page_tokens;
+  std::unique_ptr<db::Pool> pool;
+  std::unique_ptr<server::ServiceHost> host;
+  auth::RevocationList revoked;
+  std::unique_ptr<auth::RevocationSync> revocation_sync;
+  // Outbox delivery: one sink per configured destination, one relay for all.
+  std::vector<std::unique_ptr<events::Sink>> sinks;
+  std::unique_ptr<events::Relay> relay;
+
+  // ---- area parts: payments ----
+  std::unique_ptr<payments::SimulatedProvider> simulated_provider;
+
+  // ---- area parts: checkout ----
+  std::unique_ptr<checkout::Inventory> own_inventory;
+  checkout::Inventory* inventory = nullptr;
+  payments::PaymentProvider* provider = nullptr;
+  std::unique_ptr<checkout::OrderStore> order_store;
+  std::unique_ptr<checkout::CheckoutSaga> saga;
+  std::unique_ptr<checkout::Checkout> checkout;
+  std::unique_ptr<checkout::Recovery> recovery;
+  std::unique_ptr<checkout::CheckoutRpcs> checkout_rpcs;
+
+  std::unique_ptr<PublicService> public_service;
+  std::unique_ptr<InternalService> internal_service;
+};
+
+absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
+                                                 const AppOverrides& overrides) {
+  auto p = std::make_unique<Parts>();
+  p->config = config;
+  auto verify_keys = startup::LoadVerifyKeys(config.verify_key_files);
+  if (!verify_keys.ok()) return Step("verify_keys", verify_keys.status());
+  p->verifier = std::make_unique<auth::TokenVerifier>(*verify_keys, config.token_issuer,
+                                                      config.token_audience);
+  if (config.page_token_key_file.empty()) {
+    return absl::InvalidArgumentError("page_token_key_file is required");
+  }
+  auto page_tokens = pagetoken::LoadKeyFile(config.page_token_key_file);
+  if (!page_tokens.ok()) return Step("page_token_key", page_tokens.status());
+  p->page_tokens = std::make_unique<pagetoken::Codec>(*std::move(page_tokens));
+  auto tls = auth::LoadServiceTls(config.service_tls);
+  if (!tls.ok()) return Step("service_tls", tls.status());
+  p->tls = *std::move(tls);
+  RETURN_IF_ERROR(
+      Step("migrate", db::ApplyMigrationsWhenReachable(config.db_dsn, MigrationSets())));
+  std::vector<std::pair<std::string, std::string>> statements;
+  // ---- area statements ----
+  for (auto& s : checkout::sql::PreparedStatements()) statements.push_back(std::move(s));
+  for (auto& s : payments::SimulatedProvider::PreparedStatements()) {
+    statements.push_back(std::move(s));
+  }
+  // One connection beyond the executor's threads for the relay's rounds, one for recovery.
+  auto pool =
+      db::Pool::Create(db::PoolOptions{config.db_dsn, config.db_pool_size + 2, absl::Seconds(5),
+                                       std::move(statements), "shopcast-order"});
+  if (!pool.ok()) return Step("db_pool", pool.status());
+  p->pool = *std::move(pool);
+
+  server::HostOptions host_options;
+  host_options.service_name = "order";
+  host_options.grpc_addr = config.grpc_addr;
+  host_options.metrics_addr = config.metrics_addr;
+  host_options.executor_threads = config.db_pool_size;
+  host_options.drain_timeout = config.drain_timeout;
+  host_options.unready_delay = config.shutdown_unready_delay;
+  host_options.internal_grpc_addr = config.internal_grpc_addr;
+  host_options.internal_credentials = auth::InternalServerCredentials(p->tls);
+  p->host = std::make_unique<server::ServiceHost>(host_options);
+  prometheus::Registry* metrics = &p->host->metrics();
+  server::Executor& executor = p->host->executor();
+
+  // Revocations reach this service from the user service; until the first sync, tokens are
+  // honoured and shopcast_revocations_stale says so.
+  if (!config.user_internal_addr.empty()) {
+    auto user_channel = clients::MakeInternalChannel("user", config.user_internal_addr, p->tls);
+    if (!user_channel.ok()) return Step("user_internal_addr", user_channel.status());
+    p->revocation_sync = std::make_unique<auth::RevocationSync>(
+        p->revoked, clients::UserRevocationSource(*user_channel),
+        auth::RevocationSyncOptions{config.revocation_sync_interval}, metrics);
+  }
+
+  // The relay delivers outbox events to the destinations that have an address (each peer's
+  // EventSink); the others' events wait in the outbox until their service is deployed.
+  if (!config.event_sinks.empty()) {
+    std::map<std::string, events::Sink*> by_destination;
+    for (const auto& [destination, addr] : config.event_sinks) {
+      auto sink = events::GrpcSink::ToInternalListener(destination, addr, p->tls);
+      if (!sink.ok()) return Step("event_sinks", sink.status());
+      by_destination[destination] = sink->get();
+      p->sinks.push_back(*std::move(sink));
+    }
+    events::RelayOptions relay_options;
+    // A failed round is retried with backoff; the log line is how an operator learns of it.
+    relay_options.on_error = [](const absl::Status& s) {
+      log::Warn("outbox_delivery_failed")
+          .Kv("code", absl::StatusCodeToString(s.code()))
+          .Kv("reason", ReasonOf(s))
+          .Kv("detail", std::string(s.message()));
+    };
+    relay_options.metrics = metrics;
+    p->relay = std::make_unique<events::Relay>(*p->pool, by_destination, std::move(relay_options));
+  }
+
+  std::function<std::string(absl::string_view)> new_id =
+      overrides.new_id ? overrides.new_id
+                       : [](absl::string_view prefix) { return ids::NewId(prefix); };
+
+  // ---- area wiring: checkout ----
+  if (overrides.inventory != nullptr) {
+    p->inventory = overrides.inventory;
+  } else {
+    auto pi_channel = clients::MakeInternalChannel("product-inventory",
+                                                   config.product_inventory_addr, p->tls);
+    if (!pi_channel.ok()) return Step("product_inventory_addr", pi_channel.status());
+    p->own_inventory = checkout::MakeGrpcInventory(*pi_channel, config.inventory_timeout);
+    p->inventory = p->own_inventory.get();
+  }
+  // ---- area wiring: payments ----
+  // The built-in simulated provider keeps its ledger in this database; CompletePlaceholderPayment
+  // settles at it.
+  checkout::SettlePayment settle = overrides.settle;
+  p->provider = overrides.provider;
+  if (p->provider == nullptr) {
+    p->simulated_provider = std::make_unique<payments::SimulatedProvider>(*p->pool);
+    p->provider = p->simulated_provider.get();
+    settle = [provider = p->simulated_provider.get()](const std::string& payment_id,
+                                                      bool approve,
+                                                      const std::string& decline_code) {
+      return provider->Settle(payment_id, approve, decline_code).status();
+    };
+  }
+  p->order_store = std::make_unique<checkout::OrderStore>(*p->pool);
+  checkout::SagaOptions saga_options;
+  saga_options.lease_ttl = config.saga_lease;
+  saga_options.lock_duration = config.reservation_lock;
+  saga_options.provider_timeout = config.provider_timeout;
+  saga_options.provider_attempts = config.provider_attempts;
+  saga_options.pending_timeout = config.payment_pending_timeout;
+  saga_options.crash_after = overrides.crash_after;
+  // The lease names this process: a restarted process must not take its predecessor's
+  // leases for its own before they lapse.
+  p->saga = std::make_unique<checkout::CheckoutSaga>(*p->order_store, *p->inventory,
+                                                     *p->provider, new_id("run"),
+                                                     std::move(saga_options), metrics);
+  checkout::CheckoutOptions checkout_options;
+  checkout_options.key_ttl = config.idempotency_key_ttl;
+  checkout_options.provider_name = p->provider->name();
+  p->checkout = std::make_unique<checkout::Checkout>(*p->order_store, *p->inventory, *p->saga,
+                                                     *p->page_tokens, checkout_options, new_id);
+  if (!overrides.no_recovery) {
+    p->recovery = std::make_unique<checkout::Recovery>(
+        *p->order_store, *p->saga, checkout::Recovery::Options{config.recovery_interval, 20});
+  }
+  p->checkout_rpcs = std::make_unique<checkout::CheckoutRpcs>(
+      *p->checkout, *p->verifier, &p->revoked, executor, std::move(settle));
+
+  PublicAreas areas;
+  // ---- area routes ----
+  areas.checkout = p->checkout_rpcs.get();
+  InternalAreas internal_areas;
+  // ---- area internal routes ----
+  internal_areas.checkout = p->checkout_rpcs.get();
+
+  p->public_service = std::make_unique<PublicService>(areas);
+  p->internal_service = std::make_unique<InternalService>(internal_areas);
+  p->host->AddService(p->public_service.get());
+  p->host->AddInternalService(p->internal_service.get());
+  db::Pool* raw_pool = p->pool.get();
+  p->host->SetReadinessCheck([raw_pool] { return raw_pool->Ping(); });
+  return std::unique_ptr<App>(new App(std::move(p)));
+}
+
+App::App(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+
+App::~App() { Stop(); }
+
+absl::Status App::Start() {
+  Parts& p = *parts_;
+  if (p.revocation_sync) {
+    (void)p.revocation_sync->SyncOnce();
+    p.revocation_sync->Start();
+  }
+  // The relay first: what the checkout commits goes out from the first call on.
+  if (p.relay) p.relay->Start();
+  // ---- area start ----
+  // Before the listeners: sagas a dead process left behind resume at once.
+  if (p.recovery) p.recovery->Start();
+  return p.host->Start();
+}
+
+void App::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  Parts& p = *parts_;
+  p.host->Shutdown();
+  // ---- area stop ----
+  // After the drain: a saga it stops mid-way keeps its lease and is resumed by a replica.
+  if (p.recovery) p.recovery->Stop();
+  // Last: what the drained calls committed is still delivered by the next replica's relay.
+  if (p.relay) p.relay->Stop();
+  if (p.revocation_sync) p.revocation_sync->Stop();
+}
+
+server::ServiceHost& App::host() { return *parts_->host; }
+
+int RunMigrate(const Config& config) { return startup::RunMigrate(config.db_dsn, MigrationSets()); }
+
+int RunServer(const Config& config) {
+  auto app = App::Create(config);
+  if (!app.ok()) return startup::Fail("start", app.status());
+  if (absl::Status s = (*app)->Start(); !s.ok()) return startup::Fail("listen", s);
+  log::Info("serving")
+      .Kv("grpc_port", (*app)->host().grpc_port())
+      .Kv("internal_grpc_port", (*app)->host().internal_grpc_port());
+  (*app)->host().WaitForShutdown();
+  (*app)->Stop();
+  return 0;
+}
+
+}  // namespace shopcast::order

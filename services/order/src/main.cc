@@ -1,0 +1,19 @@
+// The order binary: flags/env -> Config -> command. Wiring only.
+
+#include <iostream>
+
+#include "app/app.h"
+#include "app/config.h"
+#include "shopcast/server/host.h"
+#include "shopcast/startup/startup.h"
+
+int main(int argc, char** argv) {
+  // Before any thread exists, so every thread inherits the mask and signals reach sigwait.
+  shopcast::server::BlockShutdownSignals();
+  auto start = shopcast::startup::Begin("order", argc, argv, shopcast::order::LoadConfig);
+  if (!start) return 2;
+  if (start->command == "serve") return shopcast::order::RunServer(start->config);
+  if (start->command == "migrate") return shopcast::order::RunMigrate(start->config);
+  std::cerr << "order: unknown command '" << start->command << "' (serve | migrate)\n";
+  return 2;
+}
