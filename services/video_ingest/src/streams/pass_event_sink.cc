@@ -64,8 +64,15 @@ absl::Status PassEventSink::Deliver(const common::v1::DeliverEventsRequest& requ
     if (event.id().empty() || event.id().size() > kMaxIdBytes) {
       return InvalidArgument("events.id", "EVENT_ID_INVALID", "every event needs a 1..64 byte id");
     }
-    const bool granted = event.type() == kAccessPassGranted;
-    const bool revoked = event.type() == kAccessPassRevoked;
+    // Passes are the order service's word alone: any other internal peer's pass event is
+    // acknowledged and ignored (logged), so a misrouted relay cannot grant access.
+    const bool pass_type = event.type() == kAccessPassGranted || event.type() == kAccessPassRevoked;
+    const bool from_order = event.source() == kOrderSource;
+    if (pass_type && !from_order) {
+      log::Warn("pass_event_wrong_source").Kv("event_id", event.id()).Kv("source", event.source());
+    }
+    const bool granted = from_order && event.type() == kAccessPassGranted;
+    const bool revoked = from_order && event.type() == kAccessPassRevoked;
     const absl::Time now = clock_();
     std::optional<PassChange> pass;
     if (granted) pass = PassOf<order::v1::AccessPassGranted>(event, now);

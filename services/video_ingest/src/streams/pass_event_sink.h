@@ -17,6 +17,8 @@
 
 namespace shopcast::video_ingest::streams {
 
+// The only source whose pass events count.
+inline constexpr char kOrderSource[] = "order";
 inline constexpr char kAccessPassGranted[] = "order.access_pass_granted";
 inline constexpr char kAccessPassRevoked[] = "order.access_pass_revoked";
 

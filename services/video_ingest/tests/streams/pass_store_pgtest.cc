@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "shopcast/ids/ids.h"
+#include "shopcast/order/v1/order.pb.h"
 #include "streams_fixture.h"
 
 namespace shopcast::video_ingest::streams::testing {
@@ -62,6 +63,7 @@ TEST_CASE("unreadable pass events are dropped, other events accepted and ignored
   common::v1::DeliverEventsRequest req;
   common::v1::Event* bad = req.add_events();
   bad->set_id(ids::NewId("evt"));
+  bad->set_source("order");
   bad->set_type(kAccessPassGranted);
   bad->mutable_payload()->PackFrom(common::v1::DeliverEventsRequest());  // not a pass
   common::v1::Event* other = req.add_events();
@@ -76,6 +78,27 @@ TEST_CASE("unreadable pass events are dropped, other events accepted and ignored
   common::v1::DeliverEventsRequest empty;
   auto ctx2 = Ctx();
   CHECK(f.sink().DeliverEvents(ctx2.get(), empty, &res).error_code() == grpc::INVALID_ARGUMENT);
+}
+
+TEST_CASE("a pass event from any source but the order service grants nothing", "[passes]") {
+  StreamsFixture f;
+  const std::string stream = ids::NewId("str"), viewer = ids::NewId("usr");
+  common::v1::DeliverEventsRequest req;
+  common::v1::Event* forged = req.add_events();
+  forged->set_id(ids::NewId("evt"));
+  forged->set_source("product_inventory");
+  forged->set_type(kAccessPassGranted);
+  shopcast::order::v1::AccessPassGranted p;
+  p.set_order_id(ids::NewId("ord"));
+  p.set_stream_id(stream);
+  p.set_viewer_id(viewer);
+  forged->mutable_payload()->PackFrom(p);
+  common::v1::DeliverEventsResponse res;
+  auto ctx = Ctx();
+  REQUIRE(f.sink().DeliverEvents(ctx.get(), req, &res).ok());
+  CHECK(res.accepted_ids_size() == 1);  // acknowledged, so the relay does not resend it
+  CHECK(f.Count("access_passes") == 0);
+  CHECK(!Active(f, viewer, stream));
 }
 
 TEST_CASE("the origin's batched reads: gates and active passes", "[passes]") {
