@@ -172,6 +172,12 @@ absl::StatusOr<v1::Order> Checkout::Place(const auth::Claims& buyer,
   if (hit) return Replay(*hit, fingerprint, deadline);
 
   ASSIGN_OR_RETURN(RunOutcome outcome, saga_.Run(o.id()));
+  if (!outcome.ran) {
+    // A retry with this key, racing this call, found the order and entered the saga first
+    // (the lease is this process's since Create): wait for it like a retry would.
+    ASSIGN_OR_RETURN(OrderRecord waited, saga_.WaitWhileRunning(o.id(), WaitDeadline(deadline)));
+    return std::move(waited.order);
+  }
   if (!outcome.error.ok()) {
     saga_.CountOutcome(outcome.error.code() == absl::StatusCode::kUnavailable
                            ? "unavailable"
