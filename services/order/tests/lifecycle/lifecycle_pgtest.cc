@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <pqxx/pqxx>
 #include <thread>
 #include <vector>
 
@@ -507,7 +508,9 @@ std::string SeedAccessPass(World& w, const std::string& order_id) {
       !w.f.provider.Capture(payment_id, absl::InfiniteFuture()).ok()) {
     throw std::runtime_error("seed payment");
   }
-  w.Count(absl::StrCat(
+  pqxx::connection c(w.f.dsn());
+  pqxx::work tx(c);
+  tx.exec1(absl::StrCat(
       "WITH o AS (INSERT INTO orders (id, buyer_id, seller_id, stream_id, status, step, currency, "
       "subtotal_minor, shipping_minor, total_minor, shipping_address, payment_id, "
       "payment_method_token, payment_provider, payment_status, created_at, updated_at, "
@@ -518,6 +521,7 @@ std::string SeedAccessPass(World& w, const std::string& order_id) {
       "quantity, unit_price_minor, line_total_minor, reserved_at) SELECT id, 0, 'str_gated', "
       "'str_gated', 'Access pass', 1, 700, 700, now() FROM o RETURNING order_id) "
       "SELECT count(*) FROM l"));
+  tx.commit();
   return order_id;
 }
 

@@ -108,7 +108,7 @@ TEST_CASE("real peers: buy, cancel: the units are on sale again and the ledger r
   CHECK(world.Stock().available() == 10);
 }
 
-TEST_CASE("real peers: partial refund, then the rest returns the stock; keep_stock keeps it",
+TEST_CASE("real peers: a partial refund then the rest returns the stock but keep_stock keeps it",
           "[integration][lifecycle]") {
   World world;
   const std::string host = world.Token("usr_host", auth::Role::kHost);
