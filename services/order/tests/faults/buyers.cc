@@ -139,11 +139,14 @@ Attempt Buyers::Checkout(int index, int seq, uint64_t draw) {
   // PlaceOrder, repeated with the same key and request until it gets an answer.
   const pb::PlaceOrderRequest request =
       testing::OrderRequest(a.reservation_id, a.order_key, a.payment_token);
-  for (;;) {
+  for (int call = 0;; ++call) {
     grpc::ClientContext ctx;
     testing::Prepare(ctx, token);
     pb::PlaceOrderResponse res;
-    const grpc::Status s = world_.Order()->PlaceOrder(&ctx, request, &res);
+    // Spread over the replicas, and a repeat goes to the next one, as a load-balancer would
+    // send it.
+    const int replica = (index + seq + call) % world_.replicas();
+    const grpc::Status s = world_.Order(replica)->PlaceOrder(&ctx, request, &res);
     if (s.ok()) {
       a.order_id = res.order().id();
       a.status = res.order().status();
@@ -176,7 +179,7 @@ std::vector<std::string> Buyers::Replay() {
         grpc::ClientContext ctx;
         testing::Prepare(ctx, token);
         pb::PlaceOrderResponse res;
-        const grpc::Status s = world_.Order()->PlaceOrder(&ctx, request, &res);
+        const grpc::Status s = world_.Order(i % world_.replicas())->PlaceOrder(&ctx, request, &res);
         std::string problem;
         if (!s.ok()) {
           problem = "replay: " + Describe(s);

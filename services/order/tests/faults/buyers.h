@@ -3,8 +3,8 @@
 // The fault test's buyers: concurrent clients that each Reserve (product-inventory's public
 // API, with their own token) and then PlaceOrder, one checkout after another, as real clients
 // would: a call that got no answer (the process died, or answered UNAVAILABLE) is repeated
-// with the same idempotency key until it gets one. Each buyer's choices (product, quantity,
-// payment token) come from its own RNG seeded from the run's seed.
+// with the same idempotency key until it gets one, on the next order replica. Each buyer's choices
+// (product, quantity, payment token) come from its own RNG seeded from the run's seed.
 
 #include <atomic>
 #include <cstdint>

@@ -1,6 +1,7 @@
 #include "faults/fault_world.h"
 
 #include <csignal>
+#include <random>
 #include <stdexcept>
 
 #include "absl/strings/match.h"
@@ -31,41 +32,48 @@ void SetEnv(std::vector<std::string>& env, const std::string& name, const std::s
 
 }  // namespace
 
-FaultWorld::FaultWorld() : order_db_(shopcast::testing::TestDatabase::Create()) {
+FaultWorld::FaultWorld(int replicas)
+    : order_db_(shopcast::testing::TestDatabase::Create()), orders_(replicas) {
   StartInventory();
 }
 
 FaultWorld::~FaultWorld() = default;
 
 void FaultWorld::StartInventory() {
-  std::vector<std::string> env = w_.Env();
-  const std::string p = "SHOPCAST_PRODUCT_INVENTORY_";
-  if (inventory_port_ != 0) {
+  // product-inventory must come back where the order replicas call it. Its ports are picked
+  // below the kernel's ephemeral range (32768..), so no connection's automatic port can take
+  // one while it is down; another process that binds one explicitly when it is first picked
+  // makes the start fail, and other ports are tried.
+  const bool first = inventory_port_ == 0;
+  std::mt19937 rng(std::random_device{}());
+  std::uniform_int_distribution<int> below_ephemeral(20000, 32000);
+  for (int attempt = 1;; ++attempt) {
+    if (first) {
+      inventory_port_ = below_ephemeral(rng);
+      inventory_internal_port_ = inventory_port_ + 1;
+    }
+    std::vector<std::string> env = w_.Env();
+    const std::string p = "SHOPCAST_PRODUCT_INVENTORY_";
     SetEnv(env, p + "GRPC_ADDR", Addr(inventory_port_));
     SetEnv(env, p + "INTERNAL_GRPC_ADDR", Addr(inventory_internal_port_));
-  }
-  int generation;
-  {
+    auto proc = std::make_unique<shopcast::testing::ChildProcess>(
+        std::vector<std::string>{SHOPCAST_PRODUCT_INVENTORY_BIN, "serve"}, env,
+        w_.File(absl::StrCat("pi-", ++inventory_starts_, ".log")));
+    try {
+      proc->WaitForLogEvent("server_started", kStartTimeout);
+    } catch (const std::runtime_error&) {
+      // Exited at start (a port taken) or never served: other ports, a few times.
+      if (!first || attempt >= 5 || proc->running()) throw;
+      continue;
+    }
+    auto stub =
+        std::shared_ptr<pi::ProductInventoryService::Stub>(pi::ProductInventoryService::NewStub(
+            grpc::CreateChannel(Addr(inventory_port_), grpc::InsecureChannelCredentials())));
     std::lock_guard lock(mu_);
-    generation = ++inventory_generation_;
+    inventory_ = std::move(proc);
+    inventory_stub_ = std::move(stub);
+    return;
   }
-  auto proc = std::make_unique<shopcast::testing::ChildProcess>(
-      std::vector<std::string>{SHOPCAST_PRODUCT_INVENTORY_BIN, "serve"}, env,
-      w_.File(absl::StrCat("pi-", generation, ".log")));
-  nlohmann::json started = proc->WaitForLogEvent("server_started", kStartTimeout);
-  const int port = started["grpc_port"].get<int>();
-  const int internal = started["internal_grpc_port"].get<int>();
-  if (inventory_port_ != 0 && (port != inventory_port_ || internal != inventory_internal_port_)) {
-    throw std::runtime_error("product-inventory came back on other ports");
-  }
-  inventory_port_ = port;
-  inventory_internal_port_ = internal;
-  auto stub =
-      std::shared_ptr<pi::ProductInventoryService::Stub>(pi::ProductInventoryService::NewStub(
-          grpc::CreateChannel(Addr(port), grpc::InsecureChannelCredentials())));
-  std::lock_guard lock(mu_);
-  inventory_ = std::move(proc);
-  inventory_stub_ = std::move(stub);
 }
 
 void FaultWorld::RestartInventory() {
@@ -134,29 +142,25 @@ std::vector<std::string> FaultWorld::OrderEnv(const OrderSettings& s) const {
           p + "DRAIN_TIMEOUT=5s"};
 }
 
-void FaultWorld::StartOrder(const OrderSettings& settings) {
-  int generation;
-  {
-    std::lock_guard lock(mu_);
-    generation = order_generation_ + 1;
-  }
+void FaultWorld::StartOrder(int r, const OrderSettings& settings) {
+  const int start = orders_[r].starts + 1;
   auto proc = std::make_unique<shopcast::testing::ChildProcess>(
       std::vector<std::string>{SHOPCAST_ORDER_BIN, "serve"}, OrderEnv(settings),
-      w_.File(absl::StrCat("order-", generation, ".log")));
+      w_.File(absl::StrCat("order-", r, "-", start, ".log")));
   nlohmann::json started = proc->WaitForLogEvent("server_started", kStartTimeout);
   auto stub = std::shared_ptr<pb::OrderService::Stub>(pb::OrderService::NewStub(grpc::CreateChannel(
       Addr(started["grpc_port"].get<int>()), grpc::InsecureChannelCredentials())));
   std::lock_guard lock(mu_);
-  order_ = std::move(proc);
-  order_stub_ = std::move(stub);
-  order_generation_ = generation;
+  orders_[r].proc = std::move(proc);
+  orders_[r].stub = std::move(stub);
+  orders_[r].starts = start;
 }
 
-void FaultWorld::KillOrder() {
+void FaultWorld::KillOrder(int r) {
   std::unique_ptr<shopcast::testing::ChildProcess> old;
   {
     std::lock_guard lock(mu_);
-    old = std::move(order_);
+    old = std::move(orders_[r].proc);
   }
   old->Signal(SIGKILL);
   if (old->Wait(30'000) < 0) throw std::runtime_error("order did not die");
@@ -165,35 +169,42 @@ void FaultWorld::KillOrder() {
   dead_order_logs_ += log;
 }
 
-int FaultWorld::StopOrder() {
-  std::unique_ptr<shopcast::testing::ChildProcess> old;
-  {
+int FaultWorld::StopOrders() {
+  int code = 0;
+  for (Replica& replica : orders_) {
+    std::unique_ptr<shopcast::testing::ChildProcess> old;
+    {
+      std::lock_guard lock(mu_);
+      old = std::move(replica.proc);
+    }
+    if (!old) continue;
+    old->Signal(SIGTERM);
+    const int exit_code = old->Wait(30'000);
+    if (code == 0) code = exit_code;
+    const std::string log = old->log();
     std::lock_guard lock(mu_);
-    old = std::move(order_);
+    dead_order_logs_ += log;
   }
-  old->Signal(SIGTERM);
-  const int code = old->Wait(30'000);
-  const std::string log = old->log();
-  std::lock_guard lock(mu_);
-  dead_order_logs_ += log;
   return code;
 }
 
-std::shared_ptr<pb::OrderService::Stub> FaultWorld::Order(int* generation) {
+std::shared_ptr<pb::OrderService::Stub> FaultWorld::Order(int r) {
   std::lock_guard lock(mu_);
-  if (generation != nullptr) *generation = order_generation_;
-  return order_stub_;
+  return orders_[r].stub;
 }
 
-std::shared_ptr<pi::ProductInventoryService::Stub> FaultWorld::Inventory(int* generation) {
+std::shared_ptr<pi::ProductInventoryService::Stub> FaultWorld::Inventory() {
   std::lock_guard lock(mu_);
-  if (generation != nullptr) *generation = inventory_generation_;
   return inventory_stub_;
 }
 
 std::string FaultWorld::OrderLogs() {
   std::lock_guard lock(mu_);
-  return dead_order_logs_ + (order_ ? order_->log() : std::string());
+  std::string logs = dead_order_logs_;
+  for (const Replica& replica : orders_) {
+    if (replica.proc) logs += replica.proc->log();
+  }
+  return logs;
 }
 
 }  // namespace shopcast::order::faults

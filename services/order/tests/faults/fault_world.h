@@ -1,14 +1,16 @@
 #pragma once
 
-// The fault test's world: the real product-inventory and order binaries as child processes,
-// each on its own fresh database of the run's PostgreSQL, with the credentials they share
-// (product-inventory's process-test world). Either process can be SIGKILLed and started again
-// while clients use it; clients take the current stub for each call.
+// The fault test's world: the real product-inventory binary and replicas of the order binary
+// as child processes, each service on its own fresh database of the run's PostgreSQL, with the
+// credentials they share (product-inventory's process-test world). Any process can be
+// SIGKILLed and started again while clients use it; clients take the current stub for each
+// call.
 //
-// The order process starts on port 0 each time (its clients follow the new stub, as a
+// An order replica starts on port 0 each time (its clients follow the new stub, as a
 // load-balancer would send them to the new pod). product-inventory comes back on the ports it
-// had, because the order process keeps calling the address it was configured with (a k8s
-// Service address does not change when its pod does).
+// had, because the order replicas keep calling the address they were configured with (a k8s
+// Service address does not change when its pod does); they are picked below the ephemeral
+// port range for that (fault_world.cc).
 
 #include <memory>
 #include <mutex>
@@ -45,26 +47,29 @@ struct Listed {
 
 class FaultWorld {
  public:
-  // Makes the databases and credentials and starts product-inventory (not order yet).
-  FaultWorld();
+  // Makes the databases and credentials and starts product-inventory (no order replica yet).
+  // `replicas` order processes share the order database, as replicas of a deployment do.
+  explicit FaultWorld(int replicas = 1);
   ~FaultWorld();
 
   // A listed fixed-price product of usr_host with `units` (1500 USD, 500 shipping), made
   // through product-inventory's public API. `key` tells products apart.
   Listed CreateProduct(const std::string& key, int64_t units);
 
-  // Starts the order binary (first time or after a kill) and waits until it serves.
-  void StartOrder(const OrderSettings& settings);
-  // SIGKILLs the order process and reaps it.
-  void KillOrder();
+  int replicas() const { return static_cast<int>(orders_.size()); }
+  // Starts order replica `r` (first time or after a kill) and waits until it serves.
+  void StartOrder(int r, const OrderSettings& settings);
+  // SIGKILLs order replica `r` and reaps it.
+  void KillOrder(int r);
+  // SIGTERM to every order replica (drained, exit 0 expected); the first non-zero exit code,
+  // or 0.
+  int StopOrders();
   // SIGKILLs product-inventory and starts it again on the same ports; waits until it serves.
   void RestartInventory();
-  // SIGTERM to order (drained, exit 0 expected); returns its exit code.
-  int StopOrder();
 
-  // The stubs of the processes as they are now, and a number that changes with each start.
-  std::shared_ptr<pb::OrderService::Stub> Order(int* generation = nullptr);
-  std::shared_ptr<pi::ProductInventoryService::Stub> Inventory(int* generation = nullptr);
+  // The stubs of the processes as they are now (a dead replica's until it is restarted).
+  std::shared_ptr<pb::OrderService::Stub> Order(int r);
+  std::shared_ptr<pi::ProductInventoryService::Stub> Inventory();
 
   // A token of `user` (viewer) valid for both services.
   std::string BuyerToken(const std::string& user) const {
@@ -73,10 +78,16 @@ class FaultWorld {
 
   const std::string& order_dsn() const { return order_db_.dsn(); }
   const std::string& inventory_dsn() const { return w_.dsn(); }
-  // Every order process's log so far (the dead ones' and the live one's), concatenated.
+  // Every order process's log so far (the dead ones' and the live ones'), concatenated.
   std::string OrderLogs();
 
  private:
+  struct Replica {
+    std::unique_ptr<shopcast::testing::ChildProcess> proc;
+    std::shared_ptr<pb::OrderService::Stub> stub;
+    int starts = 0;
+  };
+
   std::vector<std::string> OrderEnv(const OrderSettings& s) const;
   void StartInventory();
 
@@ -86,14 +97,12 @@ class FaultWorld {
 
   std::mutex mu_;
   std::unique_ptr<shopcast::testing::ChildProcess> inventory_;
-  int inventory_port_ = 0;           // 0 until the first start picked it
-  int inventory_internal_port_ = 0;  // likewise
-  int inventory_generation_ = 0;
+  int inventory_port_ = 0;  // 0 until the first start picked it
+  int inventory_internal_port_ = 0;
+  int inventory_starts_ = 0;
   std::shared_ptr<pi::ProductInventoryService::Stub> inventory_stub_;
 
-  std::unique_ptr<shopcast::testing::ChildProcess> order_;
-  int order_generation_ = 0;
-  std::shared_ptr<pb::OrderService::Stub> order_stub_;
+  std::vector<Replica> orders_;
   std::string dead_order_logs_;
 };
 
