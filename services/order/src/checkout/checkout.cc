@@ -106,18 +106,19 @@ absl::StatusOr<v1::Order> Checkout::Place(const auth::Claims& buyer,
 
   // What is bought, priced by the server from product-inventory's figures.
   auto found = inventory_.GetForCheckout(request.reservation_id(), buyer.subject);
-  if (!found.ok()) {
-    absl::Status s = MapInventoryError(found.status());
-    saga_.CountOutcome(s.code() == absl::StatusCode::kUnavailable
+  absl::Status refused = found.ok() ? CheckReservation(found->reservation(), now)
+                                    : MapInventoryError(found.status());
+  if (!refused.ok()) {
+    // A first call with this key, racing this one, may have stored its order and locked the
+    // hold since the look-up above (the hold then reads as used): this call is its retry.
+    ASSIGN_OR_RETURN(hit, store_.FindKey(buyer.subject, key, absl::Now()));
+    if (hit) return Replay(*hit, fingerprint, deadline);
+    saga_.CountOutcome(refused.code() == absl::StatusCode::kUnavailable
                            ? "unavailable"
-                           : absl::StrCat("rejected_", absl::AsciiStrToLower(ReasonOf(s))));
-    return s;
+                           : absl::StrCat("rejected_", absl::AsciiStrToLower(ReasonOf(refused))));
+    return refused;
   }
   const pi::Reservation& reservation = found->reservation();
-  if (absl::Status s = CheckReservation(reservation, now); !s.ok()) {
-    saga_.CountOutcome(absl::StrCat("rejected_", absl::AsciiStrToLower(ReasonOf(s))));
-    return s;
-  }
   const std::string currency = reservation.unit_price().currency();
   const int64_t unit = reservation.unit_price().amount_minor();
   const int64_t subtotal = unit * reservation.quantity();

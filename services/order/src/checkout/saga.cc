@@ -159,12 +159,15 @@ absl::StatusOr<RunOutcome> CheckoutSaga::Run(const std::string& order_id) {
 absl::StatusOr<OrderRecord> CheckoutSaga::WaitWhileRunning(const std::string& order_id,
                                                            absl::Time deadline) {
   for (;;) {
-    bool local;
-    {
-      absl::MutexLock lock(&mu_);
-      local = running_.contains(order_id);
-    }
-    if (!local) {
+    // Holding the order's in-process slot while probing its lease: this process's recovery
+    // cannot start a run between the claim and the give-back, whose Unlease would otherwise
+    // clear that live run's lease (the owner is the same) and let another replica claim it.
+    if (TryEnter(order_id)) {
+      struct Exit {
+        CheckoutSaga* saga;
+        const std::string& id;
+        ~Exit() { saga->Leave(id); }
+      } exit{this, order_id};
       // Free for this runner to claim means nobody else runs it either: the lease is free or
       // lapsed. Claim and give back at once, without running anything.
       ASSIGN_OR_RETURN(OrderRecord rec, store_.Get(order_id));
