@@ -30,6 +30,10 @@
 #include "checkout/recovery.h"
 #include "checkout/saga.h"
 #include "payments/simulated_provider.h"
+#include "sales/sales.h"
+#include "sales/sales_rpcs.h"
+#include "sales/sales_sql.h"
+#include "sales/sales_store.h"
 
 namespace shopcast::db::embedded {
 const MigrationSet& orderMigrations();
@@ -76,6 +80,11 @@ struct App::Parts {
   std::unique_ptr<checkout::Recovery> recovery;
   std::unique_ptr<checkout::CheckoutRpcs> checkout_rpcs;
 
+  // ---- area parts: sales ----
+  std::unique_ptr<sales::SalesStore> sales_store;
+  std::unique_ptr<sales::Sales> sales;
+  std::unique_ptr<sales::SalesRpcs> sales_rpcs;
+
   std::unique_ptr<PublicService> public_service;
   std::unique_ptr<InternalService> internal_service;
 };
@@ -102,6 +111,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   std::vector<std::pair<std::string, std::string>> statements;
   // ---- area statements ----
   for (auto& s : checkout::sql::PreparedStatements()) statements.push_back(std::move(s));
+  for (auto& s : sales::sql::PreparedStatements()) statements.push_back(std::move(s));
   for (auto& s : payments::SimulatedProvider::PreparedStatements()) {
     statements.push_back(std::move(s));
   }
@@ -210,9 +220,16 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   p->checkout_rpcs = std::make_unique<checkout::CheckoutRpcs>(
       *p->checkout, *p->verifier, &p->revoked, executor, std::move(settle));
 
+  // ---- area wiring: sales ----
+  p->sales_store = std::make_unique<sales::SalesStore>(*p->pool, metrics);
+  p->sales = std::make_unique<sales::Sales>(*p->sales_store, *p->page_tokens);
+  p->sales_rpcs =
+      std::make_unique<sales::SalesRpcs>(*p->sales, *p->verifier, &p->revoked, executor);
+
   PublicAreas areas;
   // ---- area routes ----
   areas.checkout = p->checkout_rpcs.get();
+  areas.sales = p->sales_rpcs.get();
   InternalAreas internal_areas;
   // ---- area internal routes ----
   internal_areas.checkout = p->checkout_rpcs.get();

@@ -8,7 +8,8 @@ target_link_libraries(order_app PUBLIC
   shopcast::config shopcast::events shopcast::pagetoken shopcast::startup absl::flags
   # ---- area libraries (one line each) ----
   order_payments
-  order_checkout)
+  order_checkout
+  order_sales)
 shopcast_warnings(order_app)
 
 add_executable(order ${CMAKE_CURRENT_SOURCE_DIR}/src/main.cc)

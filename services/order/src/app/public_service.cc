@@ -23,4 +23,8 @@ SHOPCAST_ORDER_FORWARD(checkout, PlaceOrder)
 SHOPCAST_ORDER_FORWARD(checkout, GetOrder)
 SHOPCAST_ORDER_FORWARD(checkout, ListOrders)
 
+// ---- sales ----
+SHOPCAST_ORDER_FORWARD(sales, GetStreamSales)
+SHOPCAST_ORDER_FORWARD(sales, GetSellerStats)
+
 }  // namespace shopcast::order

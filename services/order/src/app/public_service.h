@@ -7,6 +7,8 @@
 
 // ---- area headers: checkout ----
 #include "checkout/checkout_rpcs.h"
+// ---- area headers: sales ----
+#include "sales/sales_rpcs.h"
 
 // Declares the override of unary `Method` (request and response named after it).
 #define SHOPCAST_ORDER_UNARY(Method)                                   \
@@ -20,6 +22,8 @@ namespace shopcast::order {
 struct PublicAreas {
   // ---- checkout ----
   checkout::CheckoutRpcs* checkout = nullptr;
+  // ---- sales ----
+  sales::SalesRpcs* sales = nullptr;
 };
 
 class PublicService : public v1::OrderService::CallbackService {
@@ -30,6 +34,9 @@ class PublicService : public v1::OrderService::CallbackService {
   SHOPCAST_ORDER_UNARY(PlaceOrder);
   SHOPCAST_ORDER_UNARY(GetOrder);
   SHOPCAST_ORDER_UNARY(ListOrders);
+  // ---- sales ----
+  SHOPCAST_ORDER_UNARY(GetStreamSales);
+  SHOPCAST_ORDER_UNARY(GetSellerStats);
 
  private:
   PublicAreas areas_;
