@@ -32,6 +32,10 @@
 #include "lifecycle/lifecycle_sql.h"
 #include "lifecycle/lifecycle_store.h"
 #include "payments/simulated_provider.h"
+#include "sales/sales.h"
+#include "sales/sales_rpcs.h"
+#include "sales/sales_sql.h"
+#include "sales/sales_store.h"
 
 namespace shopcast::db::embedded {
 const MigrationSet& orderMigrations();
@@ -78,6 +82,10 @@ struct App::Parts {
   std::unique_ptr<lifecycle::Lifecycle> lifecycle;
   std::unique_ptr<lifecycle::LifecycleRecovery> lifecycle_recovery;
   std::unique_ptr<lifecycle::LifecycleRpcs> lifecycle_rpcs;
+  // ---- area parts: sales ----
+  std::unique_ptr<sales::SalesStore> sales_store;
+  std::unique_ptr<sales::Sales> sales;
+  std::unique_ptr<sales::SalesRpcs> sales_rpcs;
 
   std::unique_ptr<PublicService> public_service;
   std::unique_ptr<InternalService> internal_service;
@@ -103,6 +111,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   // ---- area statements ----
   for (auto& s : checkout::sql::PreparedStatements()) statements.push_back(std::move(s));
   for (auto& s : lifecycle::sql::PreparedStatements()) statements.push_back(std::move(s));
+  for (auto& s : sales::sql::PreparedStatements()) statements.push_back(std::move(s));
   for (auto& s : payments::SimulatedProvider::PreparedStatements()) {
     statements.push_back(std::move(s));
   }
@@ -194,11 +203,17 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   }
   p->lifecycle_rpcs = std::make_unique<lifecycle::LifecycleRpcs>(*p->lifecycle, *p->verifier,
                                                                  &p->revoked, executor);
+  // ---- area wiring: sales ----
+  p->sales_store = std::make_unique<sales::SalesStore>(*p->pool, metrics);
+  p->sales = std::make_unique<sales::Sales>(*p->sales_store, *p->page_tokens);
+  p->sales_rpcs =
+      std::make_unique<sales::SalesRpcs>(*p->sales, *p->verifier, &p->revoked, executor);
 
   PublicAreas areas;
   // ---- area routes ----
   areas.checkout = p->checkout_rpcs.get();
   areas.lifecycle = p->lifecycle_rpcs.get();
+  areas.sales = p->sales_rpcs.get();
   InternalAreas internal_areas;
   // ---- area internal routes ----
   internal_areas.checkout = p->checkout_rpcs.get();

@@ -27,5 +27,8 @@ SHOPCAST_ORDER_FORWARD(checkout, ListOrders)
 SHOPCAST_ORDER_FORWARD(lifecycle, CancelOrder)
 SHOPCAST_ORDER_FORWARD(lifecycle, MarkOrderShipped)
 SHOPCAST_ORDER_FORWARD(lifecycle, RefundOrder)
+// ---- sales ----
+SHOPCAST_ORDER_FORWARD(sales, GetStreamSales)
+SHOPCAST_ORDER_FORWARD(sales, GetSellerStats)
 
 }  // namespace shopcast::order

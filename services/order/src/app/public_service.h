@@ -9,6 +9,8 @@
 #include "checkout/checkout_rpcs.h"
 // ---- area headers: lifecycle ----
 #include "lifecycle/lifecycle_rpcs.h"
+// ---- area headers: sales ----
+#include "sales/sales_rpcs.h"
 
 // Declares the override of unary `Method` (request and response named after it).
 #define SHOPCAST_ORDER_UNARY(Method)                                   \
@@ -24,6 +26,8 @@ struct PublicAreas {
   checkout::CheckoutRpcs* checkout = nullptr;
   // ---- lifecycle ----
   lifecycle::LifecycleRpcs* lifecycle = nullptr;
+  // ---- sales ----
+  sales::SalesRpcs* sales = nullptr;
 };
 
 class PublicService : public v1::OrderService::CallbackService {
@@ -38,6 +42,9 @@ class PublicService : public v1::OrderService::CallbackService {
   SHOPCAST_ORDER_UNARY(CancelOrder);
   SHOPCAST_ORDER_UNARY(MarkOrderShipped);
   SHOPCAST_ORDER_UNARY(RefundOrder);
+  // ---- sales ----
+  SHOPCAST_ORDER_UNARY(GetStreamSales);
+  SHOPCAST_ORDER_UNARY(GetSellerStats);
 
  private:
   PublicAreas areas_;

@@ -20,3 +20,14 @@ if(SHOPCAST_BUILD_TESTS)
   target_compile_definitions(order_process_test PRIVATE SHOPCAST_ORDER_BIN="$<TARGET_FILE:order>")
   add_dependencies(order_process_test order)
 endif()
+
+# A sale reaching a room: the order App relaying to a real realtime-push process (its binary,
+# started by realtime-push's own process fixture), a viewer subscribed to the room.
+if(SHOPCAST_BUILD_TESTS AND TARGET realtime-push AND TARGET realtime_push_process_fixture)
+  shopcast_test(NAME order_sale_ticker_test
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/integration/sale_ticker_test.cc
+    DEPS order_app_fixture order_sales_support realtime_push_process_fixture
+      shopcast::proto_video_ingest shopcast::clients shopcast::testing_wait
+    LABEL integration)
+  add_dependencies(order_sale_ticker_test realtime-push)
+endif()
