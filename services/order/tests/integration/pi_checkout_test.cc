@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <pqxx/pqxx>
 #include <thread>
 #include <vector>
 
@@ -67,6 +68,16 @@ class World {
     return res.stocks(0);
   }
 
+  // Lets a hold run out as time would (product-inventory keeps holds for a minute at least):
+  // its expiry moved into the past in product-inventory's own database.
+  void ExpireHold(const std::string& reservation_id) {
+    pqxx::connection c(w_.dsn());
+    pqxx::work tx(c);
+    tx.exec_params("UPDATE holds SET expires_at = now() - interval '1 second' WHERE id = $1",
+                   reservation_id);
+    tx.commit();
+  }
+
   AppFixture& f() { return f_; }
   // A credential signed by the CA the order App trusts.
   auth::ServiceTls ServiceCredential() const { return w_.Peer("product-inventory"); }
@@ -115,6 +126,27 @@ TEST_CASE("real product-inventory: a paid order sells the held units", "[integra
   CHECK(stock.available() == 8);
   CHECK(world.Captured() == 3500);
   CHECK(world.f().Count("SELECT count(*) FROM outbox WHERE type = 'order.sale_recorded'") == 2);
+}
+
+TEST_CASE("real product-inventory: an expired hold is refused with its reason and charges nothing",
+          "[integration]") {
+  World world;
+  auto stub = world.AddOrderApp().Stub();
+  const std::string res = world.Reserve("usr_buyer", 2, "r1");
+  world.ExpireHold(res);
+  grpc::Status s;
+  Place(*stub, world.Token("usr_buyer"), OrderRequest(res, "k1"), &s);
+  CHECK(s.error_code() == grpc::StatusCode::FAILED_PRECONDITION);
+  CHECK_THAT(s.error_details(), Catch::Contains("RESERVATION_EXPIRED"));
+  CHECK(world.f().Count("SELECT count(*) FROM orders") == 0);
+  CHECK(world.Authorizations() == 0);
+  CHECK(world.Captured() == 0);
+  // The units are on sale again; the same key later answers the same refusal.
+  pi::Stock stock = world.Stock();
+  CHECK(stock.held() == 0);
+  CHECK(stock.available() == 10);
+  Place(*stub, world.Token("usr_buyer"), OrderRequest(res, "k1"), &s);
+  CHECK_THAT(s.error_details(), Catch::Contains("RESERVATION_EXPIRED"));
 }
 
 TEST_CASE("real product-inventory: a declined payment puts the units back on sale",
