@@ -1,6 +1,5 @@
 #include "app/app.h"
 
-#include <map>
 #include <utility>
 #include <vector>
 
@@ -13,11 +12,10 @@
 #include "shopcast/db/migrations.h"
 #include "shopcast/db/pool.h"
 #include "shopcast/events/outbox.h"
-#include "shopcast/events/relay.h"
-#include "shopcast/events/sink.h"
 #include "shopcast/ids/ids.h"
 #include "shopcast/log/log.h"
 #include "shopcast/pagetoken/codec.h"
+#include "shopcast/startup/service_parts.h"
 #include "shopcast/startup/startup.h"
 #include "shopcast/status/status.h"
 
@@ -38,13 +36,10 @@ const MigrationSet& orderMigrations();
 namespace shopcast::order {
 namespace {
 
+using startup::AtStep;
+
 std::vector<const db::MigrationSet*> MigrationSets() {
   return {&db::embedded::orderMigrations(), &events::OutboxMigrations()};
-}
-
-absl::Status Step(absl::string_view step, const absl::Status& s) {
-  if (s.ok()) return s;
-  return absl::Status(s.code(), absl::StrCat(step, ": ", s.message()));
 }
 
 }  // namespace
@@ -59,9 +54,7 @@ struct App::Parts {
   std::unique_ptr<server::ServiceHost> host;
   auth::RevocationList revoked;
   std::unique_ptr<auth::RevocationSync> revocation_sync;
-  // Outbox delivery: one sink per configured destination, one relay for all.
-  std::vector<std::unique_ptr<events::Sink>> sinks;
-  std::unique_ptr<events::Relay> relay;
+  std::unique_ptr<startup::OutboxDelivery> outbox;
 
   // ---- area parts: payments ----
   std::unique_ptr<payments::SimulatedProvider> simulated_provider;
@@ -89,20 +82,17 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   auto p = std::make_unique<Parts>();
   p->config = config;
   auto verify_keys = startup::LoadVerifyKeys(config.verify_key_files);
-  if (!verify_keys.ok()) return Step("verify_keys", verify_keys.status());
+  if (!verify_keys.ok()) return AtStep("verify_keys", verify_keys.status());
   p->verifier = std::make_unique<auth::TokenVerifier>(*verify_keys, config.token_issuer,
                                                       config.token_audience);
-  if (config.page_token_key_file.empty()) {
-    return absl::InvalidArgumentError("page_token_key_file is required");
-  }
-  auto page_tokens = pagetoken::LoadKeyFile(config.page_token_key_file);
-  if (!page_tokens.ok()) return Step("page_token_key", page_tokens.status());
-  p->page_tokens = std::make_unique<pagetoken::Codec>(*std::move(page_tokens));
+  auto page_tokens = startup::LoadPageTokens(config.page_token_key_file);
+  if (!page_tokens.ok()) return AtStep("page_token_key", page_tokens.status());
+  p->page_tokens = *std::move(page_tokens);
   auto tls = auth::LoadServiceTls(config.service_tls);
-  if (!tls.ok()) return Step("service_tls", tls.status());
+  if (!tls.ok()) return AtStep("service_tls", tls.status());
   p->tls = *std::move(tls);
   RETURN_IF_ERROR(
-      Step("migrate", db::ApplyMigrationsWhenReachable(config.db_dsn, MigrationSets())));
+      AtStep("migrate", db::ApplyMigrationsWhenReachable(config.db_dsn, MigrationSets())));
   std::vector<std::pair<std::string, std::string>> statements;
   // ---- area statements ----
   for (auto& s : checkout::sql::PreparedStatements()) statements.push_back(std::move(s));
@@ -113,53 +103,19 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   auto pool =
       db::Pool::Create(db::PoolOptions{config.db_dsn, config.db_pool_size + 2, absl::Seconds(5),
                                        std::move(statements), "shopcast-order"});
-  if (!pool.ok()) return Step("db_pool", pool.status());
+  if (!pool.ok()) return AtStep("db_pool", pool.status());
   p->pool = *std::move(pool);
 
-  server::HostOptions host_options;
-  host_options.service_name = "order";
-  host_options.grpc_addr = config.grpc_addr;
-  host_options.metrics_addr = config.metrics_addr;
-  host_options.executor_threads = config.db_pool_size;
-  host_options.drain_timeout = config.drain_timeout;
-  host_options.unready_delay = config.shutdown_unready_delay;
-  host_options.internal_grpc_addr = config.internal_grpc_addr;
-  host_options.internal_credentials = auth::InternalServerCredentials(p->tls);
-  p->host = std::make_unique<server::ServiceHost>(host_options);
+  p->host = std::make_unique<server::ServiceHost>(startup::HostOptionsFor("order", config, p->tls));
   prometheus::Registry* metrics = &p->host->metrics();
   server::Executor& executor = p->host->executor();
 
-  // Revocations reach this service from the user service; until the first sync, tokens are
-  // honoured and shopcast_revocations_stale says so.
-  if (!config.user_internal_addr.empty()) {
-    auto user_channel = clients::MakeInternalChannel("user", config.user_internal_addr, p->tls);
-    if (!user_channel.ok()) return Step("user_internal_addr", user_channel.status());
-    p->revocation_sync = std::make_unique<auth::RevocationSync>(
-        p->revoked, clients::UserRevocationSource(*user_channel),
-        auth::RevocationSyncOptions{config.revocation_sync_interval}, metrics);
-  }
-
-  // The relay delivers outbox events to the destinations that have an address (each peer's
-  // EventSink); the others' events wait in the outbox until their service is deployed.
-  if (!config.event_sinks.empty()) {
-    std::map<std::string, events::Sink*> by_destination;
-    for (const auto& [destination, addr] : config.event_sinks) {
-      auto sink = events::GrpcSink::ToInternalListener(destination, addr, p->tls);
-      if (!sink.ok()) return Step("event_sinks", sink.status());
-      by_destination[destination] = sink->get();
-      p->sinks.push_back(*std::move(sink));
-    }
-    events::RelayOptions relay_options;
-    // A failed round is retried with backoff; the log line is how an operator learns of it.
-    relay_options.on_error = [](const absl::Status& s) {
-      log::Warn("outbox_delivery_failed")
-          .Kv("code", absl::StatusCodeToString(s.code()))
-          .Kv("reason", ReasonOf(s))
-          .Kv("detail", std::string(s.message()));
-    };
-    relay_options.metrics = metrics;
-    p->relay = std::make_unique<events::Relay>(*p->pool, by_destination, std::move(relay_options));
-  }
+  auto revocation_sync = startup::MakeRevocationSync(config, p->tls, p->revoked, metrics);
+  if (!revocation_sync.ok()) return AtStep("user_internal_addr", revocation_sync.status());
+  p->revocation_sync = *std::move(revocation_sync);
+  auto outbox = startup::OutboxDelivery::Create(*p->pool, config.event_sinks, p->tls, metrics);
+  if (!outbox.ok()) return AtStep("event_sinks", outbox.status());
+  p->outbox = *std::move(outbox);
 
   std::function<std::string(absl::string_view)> new_id =
       overrides.new_id ? overrides.new_id
@@ -171,7 +127,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   } else {
     auto pi_channel = clients::MakeInternalChannel("product-inventory",
                                                    config.product_inventory_addr, p->tls);
-    if (!pi_channel.ok()) return Step("product_inventory_addr", pi_channel.status());
+    if (!pi_channel.ok()) return AtStep("product_inventory_addr", pi_channel.status());
     p->own_inventory = checkout::MakeGrpcInventory(*pi_channel, config.inventory_timeout);
     p->inventory = p->own_inventory.get();
   }
@@ -181,7 +137,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   } else {
     auto vi_channel =
         clients::MakeInternalChannel("video-ingest", config.video_ingest_addr, p->tls);
-    if (!vi_channel.ok()) return Step("video_ingest_addr", vi_channel.status());
+    if (!vi_channel.ok()) return AtStep("video_ingest_addr", vi_channel.status());
     p->own_streams = access::MakeGrpcStreams(*vi_channel, config.video_ingest_timeout);
     p->streams = p->own_streams.get();
   }
@@ -252,7 +208,7 @@ absl::Status App::Start() {
     p.revocation_sync->Start();
   }
   // The relay first: what the checkout commits goes out from the first call on.
-  if (p.relay) p.relay->Start();
+  p.outbox->Start();
   // ---- area start ----
   // Before the listeners: sagas a dead process left behind resume at once.
   if (p.recovery) p.recovery->Start();
@@ -268,7 +224,7 @@ void App::Stop() {
   // After the drain: a saga it stops mid-way keeps its lease and is resumed by a replica.
   if (p.recovery) p.recovery->Stop();
   // Last: what the drained calls committed is still delivered by the next replica's relay.
-  if (p.relay) p.relay->Stop();
+  p.outbox->Stop();
   if (p.revocation_sync) p.revocation_sync->Stop();
 }
 

@@ -196,7 +196,14 @@ absl::StatusOr<v1::Order> Checkout::CreateAndRun(const OrderRecord& rec, const s
                                  saga_.NewLeaseUntil(now), now));
   if (hit) return Replay(*hit, fingerprint, deadline);
 
-  ASSIGN_OR_RETURN(RunOutcome outcome, saga_.Run(rec.order.id()));
+  const std::string& order_id = rec.order.id();
+  ASSIGN_OR_RETURN(RunOutcome outcome, saga_.Run(order_id));
+  if (!outcome.ran) {
+    // A retry with this key, racing this call, found the order and entered the saga first
+    // (the lease is this process's since Create): wait for it like a retry would.
+    ASSIGN_OR_RETURN(OrderRecord waited, saga_.WaitWhileRunning(order_id, WaitDeadline(deadline)));
+    return std::move(waited.order);
+  }
   if (!outcome.error.ok()) {
     saga_.CountOutcome(
         outcome.error.code() == absl::StatusCode::kUnavailable

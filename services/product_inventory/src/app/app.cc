@@ -1,7 +1,6 @@
 #include "app/app.h"
 
 #include <algorithm>
-#include <map>
 
 #include "app/event_sink_service.h"
 #include "app/internal_service.h"
@@ -13,16 +12,15 @@
 #include "shopcast/auth/revocations.h"
 #include "shopcast/auth/service_identity.h"
 #include "shopcast/auth/tokens.h"
-#include "shopcast/clients/internal.h"
 #include "shopcast/db/migrations.h"
 #include "shopcast/db/pool.h"
 #include "shopcast/events/inbox.h"
 #include "shopcast/events/outbox.h"
-#include "shopcast/events/relay.h"
 #include "shopcast/events/sink.h"
 #include "shopcast/ids/ids.h"
 #include "shopcast/log/log.h"
 #include "shopcast/pagetoken/codec.h"
+#include "shopcast/startup/service_parts.h"
 #include "shopcast/startup/startup.h"
 #include "shopcast/status/status.h"
 
@@ -81,10 +79,7 @@ std::vector<const db::MigrationSet*> MigrationSets() {
           &events::InboxMigrations()};
 }
 
-absl::Status Step(absl::string_view step, const absl::Status& s) {
-  if (s.ok()) return s;
-  return absl::Status(s.code(), absl::StrCat(step, ": ", s.message()));
-}
+using startup::AtStep;
 
 }  // namespace
 
@@ -98,9 +93,7 @@ struct App::Parts {
   std::unique_ptr<server::ServiceHost> host;
   auth::RevocationList revoked;
   std::unique_ptr<auth::RevocationSync> revocation_sync;
-  // Outbox delivery: one sink per configured destination, one relay for all.
-  std::vector<std::unique_ptr<events::Sink>> sinks;
-  std::unique_ptr<events::Relay> relay;
+  std::unique_ptr<startup::OutboxDelivery> outbox;
   std::unique_ptr<EventSinkService> event_sink;
   // Set by the stock area; the catalogue creates stock rows through it.
   StockHooks* stock_hooks = nullptr;
@@ -170,20 +163,17 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   auto p = std::make_unique<Parts>();
   p->config = config;
   auto verify_keys = startup::LoadVerifyKeys(config.verify_key_files);
-  if (!verify_keys.ok()) return Step("verify_keys", verify_keys.status());
+  if (!verify_keys.ok()) return AtStep("verify_keys", verify_keys.status());
   p->verifier = std::make_unique<auth::TokenVerifier>(*verify_keys, config.token_issuer,
                                                       config.token_audience);
-  if (config.page_token_key_file.empty()) {
-    return absl::InvalidArgumentError("page_token_key_file is required");
-  }
-  auto page_tokens = pagetoken::LoadKeyFile(config.page_token_key_file);
-  if (!page_tokens.ok()) return Step("page_token_key", page_tokens.status());
-  p->page_tokens = std::make_unique<pagetoken::Codec>(*std::move(page_tokens));
+  auto page_tokens = startup::LoadPageTokens(config.page_token_key_file);
+  if (!page_tokens.ok()) return AtStep("page_token_key", page_tokens.status());
+  p->page_tokens = *std::move(page_tokens);
   auto tls = auth::LoadServiceTls(config.service_tls);
-  if (!tls.ok()) return Step("service_tls", tls.status());
+  if (!tls.ok()) return AtStep("service_tls", tls.status());
   p->tls = *std::move(tls);
   RETURN_IF_ERROR(
-      Step("migrate", db::ApplyMigrationsWhenReachable(config.db_dsn, MigrationSets())));
+      AtStep("migrate", db::ApplyMigrationsWhenReachable(config.db_dsn, MigrationSets())));
   std::vector<std::pair<std::string, std::string>> statements = sql::StreamStatements();
   // ---- area statements ----
   for (auto& s : catalog::sql::PreparedStatements()) statements.push_back(std::move(s));
@@ -198,18 +188,10 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   auto pool =
       db::Pool::Create(db::PoolOptions{config.db_dsn, config.db_pool_size + 1, absl::Seconds(5),
                                        std::move(statements), "shopcast-product-inventory"});
-  if (!pool.ok()) return Step("db_pool", pool.status());
+  if (!pool.ok()) return AtStep("db_pool", pool.status());
   p->pool = *std::move(pool);
 
-  server::HostOptions host_options;
-  host_options.service_name = "product-inventory";
-  host_options.grpc_addr = config.grpc_addr;
-  host_options.metrics_addr = config.metrics_addr;
-  host_options.executor_threads = config.db_pool_size;
-  host_options.drain_timeout = config.drain_timeout;
-  host_options.unready_delay = config.shutdown_unready_delay;
-  host_options.internal_grpc_addr = config.internal_grpc_addr;
-  host_options.internal_credentials = auth::InternalServerCredentials(p->tls);
+  server::HostOptions host_options = startup::HostOptionsFor("product-inventory", config, p->tls);
   // ---- area host options: product_images ----
   // An upload arrives in one message: room for the largest plus the request's other fields;
   // never below the default, so every other RPC keeps the usual bound.
@@ -221,45 +203,21 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   prometheus::Registry* metrics = &p->host->metrics();
   server::Executor& executor = p->host->executor();
 
-  // Revocations reach this service from the user service; until the first sync, tokens are
-  // honoured and shopcast_revocations_stale says so.
-  if (!config.user_internal_addr.empty()) {
-    auto user_channel = clients::MakeInternalChannel("user", config.user_internal_addr, p->tls);
-    if (!user_channel.ok()) return Step("user_internal_addr", user_channel.status());
-    p->revocation_sync = std::make_unique<auth::RevocationSync>(
-        p->revoked, clients::UserRevocationSource(*user_channel),
-        auth::RevocationSyncOptions{config.revocation_sync_interval}, metrics);
-  }
-
-  // The relay delivers outbox events to the destinations that have an address; the others'
-  // events wait in the outbox until their service is deployed and configured.
-  if (!config.event_sinks.empty()) {
-    std::map<std::string, events::Sink*> by_destination;
-    for (const auto& [destination, addr] : config.event_sinks) {
-      std::unique_ptr<events::Sink> sink;
-      if (destination == kRoomDestination) {
-        auto room_sink = RoomPublishSink::ToInternalListener(addr, p->tls);
-        if (!room_sink.ok()) return Step("event_sinks", room_sink.status());
-        sink = *std::move(room_sink);
-      } else {
-        auto grpc_sink = events::GrpcSink::ToInternalListener(destination, addr, p->tls);
-        if (!grpc_sink.ok()) return Step("event_sinks", grpc_sink.status());
-        sink = *std::move(grpc_sink);
-      }
-      by_destination[destination] = sink.get();
-      p->sinks.push_back(std::move(sink));
-    }
-    events::RelayOptions relay_options;
-    // A failed round is retried with backoff; the log line is how an operator learns of it.
-    relay_options.on_error = [](const absl::Status& s) {
-      log::Warn("outbox_delivery_failed")
-          .Kv("code", absl::StatusCodeToString(s.code()))
-          .Kv("reason", ReasonOf(s))
-          .Kv("detail", std::string(s.message()));
-    };
-    relay_options.metrics = metrics;
-    p->relay = std::make_unique<events::Relay>(*p->pool, by_destination, std::move(relay_options));
-  }
+  auto revocation_sync = startup::MakeRevocationSync(config, p->tls, p->revoked, metrics);
+  if (!revocation_sync.ok()) return AtStep("user_internal_addr", revocation_sync.status());
+  p->revocation_sync = *std::move(revocation_sync);
+  // Room events go straight to realtime-push's Publish; the other destinations' events to
+  // their EventSink.
+  auto outbox = startup::OutboxDelivery::Create(
+      *p->pool, config.event_sinks, p->tls, metrics,
+      [&p](const std::string& destination,
+           const std::string& addr) -> absl::StatusOr<std::unique_ptr<events::Sink>> {
+        if (destination != kRoomDestination) return nullptr;
+        ASSIGN_OR_RETURN(auto room_sink, RoomPublishSink::ToInternalListener(addr, p->tls));
+        return std::unique_ptr<events::Sink>(std::move(room_sink));
+      });
+  if (!outbox.ok()) return AtStep("event_sinks", outbox.status());
+  p->outbox = *std::move(outbox);
 
   p->event_sink = std::make_unique<EventSinkService>(*p->pool, executor);
   p->event_sink->AddHandler([](pqxx::work& tx, const common::v1::Event& event, absl::Time now) {
@@ -355,10 +313,10 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
     processor_options.limits.max_pixels = config.image_max_pixels;
     processor_options.max_concurrent = config.image_max_concurrent;
     auto processor = images::ImageProcessor::Create(std::move(processor_options));
-    if (!processor.ok()) return Step("image_processor", processor.status());
+    if (!processor.ok()) return AtStep("image_processor", processor.status());
     p->image_processor = *std::move(processor);
     auto renditions = images::FileRenditionStore::Open(config.image_root);
-    if (!renditions.ok()) return Step("image_root", renditions.status());
+    if (!renditions.ok()) return AtStep("image_root", renditions.status());
     p->rendition_store = *std::move(renditions);
     p->product_images_store = std::make_unique<product_images::ProductImagesStore>(
         *p->pool, *p->catalog_store, *p->image_rows, new_id, config.image_max_per_product);
@@ -389,7 +347,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
     image_server_options.image_url_prefix = config.image_url_prefix;
     image_server_options.max_connections = config.http_max_connections;
     auto image_server = image_http::MakeImageServer(image_server_options, metrics);
-    if (!image_server.ok()) return Step("http_addr", image_server.status());
+    if (!image_server.ok()) return AtStep("http_addr", image_server.status());
     p->image_server = *std::move(image_server);
   }
   // ---- area wiring: lottery ----
@@ -470,7 +428,7 @@ absl::Status App::Start() {
     p.revocation_sync->Start();
   }
   // The relay first: what handlers commit goes out from the first call on.
-  if (p.relay) p.relay->Start();
+  p.outbox->Start();
 
   // ---- area start ----
   // The closer before the listeners: auctions that ended while no replica ran close at once.
@@ -478,7 +436,7 @@ absl::Status App::Start() {
   p.stock_events->Start();
   p.stock_sweeper->Start();
   // The image origin only reads files: it may serve before the gRPC listeners open.
-  if (p.image_server) RETURN_IF_ERROR(Step("http_listen", p.image_server->Start()));
+  if (p.image_server) RETURN_IF_ERROR(AtStep("http_listen", p.image_server->Start()));
   // Files orphaned while no replica ran are swept at once; every replica may sweep.
   if (p.rendition_sweeper) p.rendition_sweeper->Start();
   // Like the auction closer: lotteries whose window ended while no replica ran draw at once.
@@ -515,7 +473,7 @@ void App::Stop() {
   if (p.rendition_sweeper) p.rendition_sweeper->Stop();
 
   // Last: what the drained calls committed is still delivered by the next replica's relay.
-  if (p.relay) p.relay->Stop();
+  p.outbox->Stop();
   if (p.revocation_sync) p.revocation_sync->Stop();
 }
 

@@ -1,35 +1,12 @@
 #include "app/config.h"
 
 #include "absl/flags/flag.h"
-#include "absl/strings/str_split.h"
+#include "shopcast/status/status.h"
 
-ABSL_FLAG(std::string, grpc_addr, "0.0.0.0:50058", "gRPC listen address");
-ABSL_FLAG(std::string, metrics_addr, "0.0.0.0:9098", "Prometheus /metrics listen address");
-ABSL_FLAG(std::string, internal_grpc_addr, "0.0.0.0:50059",
-          "internal gRPC listen address (EventSink, checkout RPCs; mutual TLS)");
-ABSL_FLAG(std::string, service_ca_file, "", "PEM of the internal CA that signs service certs");
-ABSL_FLAG(std::string, service_cert_file, "",
-          "PEM certificate of this service (CN=product-inventory)");
-ABSL_FLAG(std::string, service_key_file, "", "PEM private key of service_cert_file");
-ABSL_FLAG(std::string, db_dsn, "", "libpq connection string (no password; use PGPASSWORD)");
-ABSL_FLAG(int, db_pool_size, 8, "database connections (also the blocking-work threads)");
-ABSL_FLAG(std::string, verify_key_files, "",
-          "comma-separated PEM public keys that access tokens are verified with");
-ABSL_FLAG(std::string, token_issuer, "shopcast-user", "expected iss claim of access tokens");
-ABSL_FLAG(std::string, token_audience, "shopcast", "expected aud claim of access tokens");
-ABSL_FLAG(std::string, user_internal_addr, "",
-          "host:port of the user service's internal listener (token revocations)");
-ABSL_FLAG(absl::Duration, revocation_sync_interval, absl::Seconds(1),
-          "how often the token revocation list is pulled from the user service");
-ABSL_FLAG(std::string, page_token_key_file, "",
-          "file holding the key (>= 32 bytes) that seals list page tokens");
-ABSL_FLAG(std::string, event_sinks, "",
-          "outbox destination=host:port pairs, comma-separated (realtime_push=…)");
-ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(20),
-          "how long in-flight calls may run after SIGTERM");
-ABSL_FLAG(absl::Duration, shutdown_unready_delay, absl::ZeroDuration(),
-          "after SIGTERM: readiness off while still serving this long, then drain");
-ABSL_FLAG(std::string, log_level, "info", "debug, info, warn or error");
+SHOPCAST_SERVICE_FLAGS("product-inventory", "0.0.0.0:50058", "0.0.0.0:9098", "0.0.0.0:50059",
+                       "EventSink, checkout RPCs");
+SHOPCAST_PAGE_TOKEN_FLAG();
+SHOPCAST_EVENT_SINKS_FLAG("realtime_push=…");
 
 // ---- catalog ----
 ABSL_FLAG(int64_t, price_ceiling_minor, 10'000'000,
@@ -90,56 +67,9 @@ namespace shopcast::product_inventory {
 
 absl::StatusOr<Config> LoadConfig() {
   Config c;
-  c.grpc_addr = absl::GetFlag(FLAGS_grpc_addr);
-  c.metrics_addr = absl::GetFlag(FLAGS_metrics_addr);
-  c.internal_grpc_addr = absl::GetFlag(FLAGS_internal_grpc_addr);
-  c.service_tls = auth::ServiceTlsFiles{absl::GetFlag(FLAGS_service_ca_file),
-                                        absl::GetFlag(FLAGS_service_cert_file),
-                                        absl::GetFlag(FLAGS_service_key_file)};
-  c.db_dsn = absl::GetFlag(FLAGS_db_dsn);
-  c.db_pool_size = absl::GetFlag(FLAGS_db_pool_size);
-  for (absl::string_view f :
-       absl::StrSplit(absl::GetFlag(FLAGS_verify_key_files), ',', absl::SkipEmpty())) {
-    c.verify_key_files.emplace_back(f);
-  }
-  c.token_issuer = absl::GetFlag(FLAGS_token_issuer);
-  c.token_audience = absl::GetFlag(FLAGS_token_audience);
-  c.user_internal_addr = absl::GetFlag(FLAGS_user_internal_addr);
-  c.revocation_sync_interval = absl::GetFlag(FLAGS_revocation_sync_interval);
-  c.page_token_key_file = absl::GetFlag(FLAGS_page_token_key_file);
-  for (absl::string_view pair :
-       absl::StrSplit(absl::GetFlag(FLAGS_event_sinks), ',', absl::SkipEmpty())) {
-    std::vector<std::string> kv = absl::StrSplit(pair, absl::MaxSplits('=', 1));
-    if (kv.size() != 2 || kv[0].empty() || kv[1].empty()) {
-      return absl::InvalidArgumentError("event_sinks must be destination=host:port,…");
-    }
-    c.event_sinks[kv[0]] = kv[1];
-  }
-  c.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
-  c.shutdown_unready_delay = absl::GetFlag(FLAGS_shutdown_unready_delay);
-
-  if (c.db_dsn.empty()) return absl::InvalidArgumentError("db_dsn is required");
-  if (c.db_dsn.find("password") != std::string::npos) {
-    return absl::InvalidArgumentError(
-        "db_dsn must not contain a password; set PGPASSWORD or PGPASSFILE instead");
-  }
-  if (c.db_pool_size < 2 || c.db_pool_size > 256) {
-    return absl::InvalidArgumentError("db_pool_size must be 2..256");
-  }
-  if (c.verify_key_files.empty()) {
-    return absl::InvalidArgumentError("verify_key_files is required");
-  }
-  if (c.token_issuer.empty() || c.token_audience.empty()) {
-    return absl::InvalidArgumentError("token_issuer and token_audience must not be empty");
-  }
-  if (c.shutdown_unready_delay < absl::ZeroDuration() ||
-      c.revocation_sync_interval < absl::Milliseconds(100)) {
-    return absl::InvalidArgumentError(
-        "shutdown_unready_delay must be >= 0 and revocation_sync_interval >= 100ms");
-  }
-  if (!log::ParseLevel(absl::GetFlag(FLAGS_log_level), &c.log_level)) {
-    return absl::InvalidArgumentError("log_level must be debug, info, warn or error");
-  }
+  RETURN_IF_ERROR(startup::ReadServiceConfig(c));
+  RETURN_IF_ERROR(startup::ReadPageTokenKeyFile(c));
+  RETURN_IF_ERROR(startup::ReadEventSinks(c));
 
   // ---- catalog ----
   c.price_ceiling_minor = absl::GetFlag(FLAGS_price_ceiling_minor);

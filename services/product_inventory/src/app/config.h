@@ -3,44 +3,18 @@
 // product-inventory's configuration, from flags with SHOPCAST_PRODUCT_INVENTORY_* environment
 // fallback.
 
-#include <map>
 #include <string>
-#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "shopcast/auth/service_identity.h"
-#include "shopcast/log/log.h"
+#include "shopcast/startup/service_config.h"
 
 namespace shopcast::product_inventory {
 
-struct Config {
-  std::string grpc_addr;
-  std::string metrics_addr;
-  // EventSink and the internal RPCs (order's checkout): mutual TLS, service certificates only.
-  std::string internal_grpc_addr;
-  auth::ServiceTlsFiles service_tls;
-  // libpq connection string without the password (PGPASSWORD / PGPASSFILE).
-  std::string db_dsn;
-  int db_pool_size = 8;
-  // Access tokens are verified locally with these public keys.
-  std::vector<std::string> verify_key_files;
-  std::string token_issuer;
-  std::string token_audience;
-  // The user service's internal listener: token revocations. Empty: tokens are honoured
-  // until they expire.
-  std::string user_internal_addr;
-  absl::Duration revocation_sync_interval = absl::Seconds(1);
-  // Key that seals list page tokens (libs/pagetoken): a file, never a flag's value.
-  std::string page_token_key_file;
-  // Outbox destinations: name -> host:port of the peer's internal listener. "realtime_push"
-  // gets room events through its Publish; others through their EventSink. Events for
-  // destinations without an address wait in the outbox.
-  std::map<std::string, std::string> event_sinks;
-  absl::Duration drain_timeout = absl::Seconds(20);
-  absl::Duration shutdown_unready_delay;
-  log::Level log_level = log::Level::kInfo;
-
+// The shared settings (listeners, TLS, database, tokens, revocations, page tokens, event sinks,
+// shutdown, logging) come from startup::ServiceConfig; the areas' own follow. Event sinks:
+// "realtime_push" gets room events through its Publish, the others through their EventSink.
+struct Config : startup::ServiceConfig {
   // ---- catalog ----
   // Highest price, starting bid or buy-now price in minor units, any currency.
   int64_t price_ceiling_minor = 10'000'000;

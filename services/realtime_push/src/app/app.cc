@@ -17,6 +17,7 @@
 #include "shopcast/db/pool.h"
 #include "shopcast/events/inbox.h"
 #include "shopcast/log/log.h"
+#include "shopcast/startup/service_parts.h"
 #include "shopcast/startup/startup.h"
 #include "shopcast/status/status.h"
 
@@ -49,10 +50,7 @@ std::vector<const db::MigrationSet*> MigrationSets() {
   return {&db::embedded::realtime_pushMigrations(), &events::InboxMigrations()};
 }
 
-absl::Status Step(absl::string_view step, const absl::Status& s) {
-  if (s.ok()) return s;
-  return absl::Status(s.code(), absl::StrCat(step, ": ", s.message()));
-}
+using startup::AtStep;
 
 }  // namespace
 
@@ -99,14 +97,14 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   auto p = std::make_unique<Parts>();
   p->config = config;
   auto verify_keys = startup::LoadVerifyKeys(config.verify_key_files);
-  if (!verify_keys.ok()) return Step("verify_keys", verify_keys.status());
+  if (!verify_keys.ok()) return AtStep("verify_keys", verify_keys.status());
   p->verifier = std::make_unique<auth::TokenVerifier>(*verify_keys, config.token_issuer,
                                                       config.token_audience);
   auto tls = auth::LoadServiceTls(config.service_tls);
-  if (!tls.ok()) return Step("service_tls", tls.status());
+  if (!tls.ok()) return AtStep("service_tls", tls.status());
   p->tls = *std::move(tls);
   RETURN_IF_ERROR(
-      Step("migrate", db::ApplyMigrationsWhenReachable(config.db_dsn, MigrationSets())));
+      AtStep("migrate", db::ApplyMigrationsWhenReachable(config.db_dsn, MigrationSets())));
   auto statements = rooms::sql::PreparedStatements();
   // ---- area statements ----
   for (auto& s : engagement::sql::PreparedStatements()) statements.push_back(std::move(s));
@@ -120,31 +118,17 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   auto pool =
       db::Pool::Create(db::PoolOptions{config.db_dsn, config.db_pool_size + 7, absl::Seconds(5),
                                        std::move(statements), "shopcast-realtime-push"});
-  if (!pool.ok()) return Step("db_pool", pool.status());
+  if (!pool.ok()) return AtStep("db_pool", pool.status());
   p->pool = *std::move(pool);
 
-  server::HostOptions host_options;
-  host_options.service_name = "realtime-push";
-  host_options.grpc_addr = config.grpc_addr;
-  host_options.metrics_addr = config.metrics_addr;
-  host_options.executor_threads = config.db_pool_size;
-  host_options.drain_timeout = config.drain_timeout;
-  host_options.unready_delay = config.shutdown_unready_delay;
-  host_options.internal_grpc_addr = config.internal_grpc_addr;
-  host_options.internal_credentials = auth::InternalServerCredentials(p->tls);
-  p->host = std::make_unique<server::ServiceHost>(host_options);
+  p->host = std::make_unique<server::ServiceHost>(
+      startup::HostOptionsFor("realtime-push", config, p->tls));
   prometheus::Registry* metrics = &p->host->metrics();
   server::Executor& executor = p->host->executor();
 
-  // Revocations reach this service from the user service; until the first sync, tokens are
-  // honoured and shopcast_revocations_stale says so.
-  if (!config.user_internal_addr.empty()) {
-    auto user_channel = clients::MakeInternalChannel("user", config.user_internal_addr, p->tls);
-    if (!user_channel.ok()) return Step("user_internal_addr", user_channel.status());
-    p->revocation_sync = std::make_unique<auth::RevocationSync>(
-        p->revoked, clients::UserRevocationSource(*user_channel),
-        auth::RevocationSyncOptions{config.revocation_sync_interval}, metrics);
-  }
+  auto revocation_sync = startup::MakeRevocationSync(config, p->tls, p->revoked, metrics);
+  if (!revocation_sync.ok()) return AtStep("user_internal_addr", revocation_sync.status());
+  p->revocation_sync = *std::move(revocation_sync);
 
   p->log = std::make_unique<rooms::RoomLog>(*p->pool);
   p->hub = std::make_unique<rooms::FeedHub>(
@@ -187,14 +171,14 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   FollowerSource* followers = overrides.followers;
   if (followers == nullptr && !config.user_internal_addr.empty()) {
     auto channel = clients::MakeInternalChannel("user", config.user_internal_addr, p->tls);
-    if (!channel.ok()) return Step("user_internal_addr", channel.status());
+    if (!channel.ok()) return AtStep("user_internal_addr", channel.status());
     p->followers = std::make_unique<GrpcFollowerSource>(*channel);
     followers = p->followers.get();
   }
   ContactSource* contacts = overrides.contacts;
   if (contacts == nullptr && !config.user_internal_addr.empty()) {
     auto channel = clients::MakeInternalChannel("user", config.user_internal_addr, p->tls);
-    if (!channel.ok()) return Step("user_internal_addr", channel.status());
+    if (!channel.ok()) return AtStep("user_internal_addr", channel.status());
     p->contacts = std::make_unique<GrpcContactSource>(*channel);
     contacts = p->contacts.get();
   }
@@ -207,11 +191,11 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
     smtp.ca_file = config.smtp_ca_file;
     if (!config.smtp_password_file.empty()) {
       auto password = mail::ReadPasswordFile(config.smtp_password_file);
-      if (!password.ok()) return Step("smtp_password_file", password.status());
+      if (!password.ok()) return AtStep("smtp_password_file", password.status());
       smtp.password = *std::move(password);
     }
     auto smtp_mailer = mail::SmtpMailer::Create(std::move(smtp));
-    if (!smtp_mailer.ok()) return Step("smtp", smtp_mailer.status());
+    if (!smtp_mailer.ok()) return AtStep("smtp", smtp_mailer.status());
     p->mailer = *std::move(smtp_mailer);
     mailer = p->mailer.get();
   }

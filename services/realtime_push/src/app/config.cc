@@ -1,26 +1,10 @@
 #include "app/config.h"
 
 #include "absl/flags/flag.h"
-#include "absl/strings/str_split.h"
+#include "shopcast/status/status.h"
 
-ABSL_FLAG(std::string, grpc_addr, "0.0.0.0:50054", "gRPC listen address");
-ABSL_FLAG(std::string, metrics_addr, "0.0.0.0:9094", "Prometheus /metrics listen address");
-ABSL_FLAG(std::string, internal_grpc_addr, "0.0.0.0:50055",
-          "internal gRPC listen address (Publish, Notify, EventSink; mutual TLS)");
-ABSL_FLAG(std::string, service_ca_file, "", "PEM of the internal CA that signs service certs");
-ABSL_FLAG(std::string, service_cert_file, "",
-          "PEM certificate of this service (CN=realtime-push)");
-ABSL_FLAG(std::string, service_key_file, "", "PEM private key of service_cert_file");
-ABSL_FLAG(std::string, db_dsn, "", "libpq connection string (no password; use PGPASSWORD)");
-ABSL_FLAG(int, db_pool_size, 8, "database connections (also the blocking-work threads)");
-ABSL_FLAG(std::string, verify_key_files, "",
-          "comma-separated PEM public keys that access tokens are verified with");
-ABSL_FLAG(std::string, token_issuer, "shopcast-user", "expected iss claim of access tokens");
-ABSL_FLAG(std::string, token_audience, "shopcast", "expected aud claim of access tokens");
-ABSL_FLAG(std::string, user_internal_addr, "",
-          "host:port of the user service's internal listener (token revocations)");
-ABSL_FLAG(absl::Duration, revocation_sync_interval, absl::Seconds(1),
-          "how often the token revocation list is pulled from the user service");
+SHOPCAST_SERVICE_FLAGS("realtime-push", "0.0.0.0:50054", "0.0.0.0:9094", "0.0.0.0:50055",
+                       "Publish, Notify, EventSink");
 ABSL_FLAG(int64_t, retain_events, 10000, "room events kept per room for resuming subscribers");
 ABSL_FLAG(absl::Duration, retain_age, absl::Hours(24), "room events older than this are purged");
 ABSL_FLAG(absl::Duration, purge_interval, absl::Minutes(1), "how often retention runs");
@@ -37,11 +21,6 @@ ABSL_FLAG(absl::Duration, subscribe_cache_ttl, absl::Milliseconds(500),
           "how long a room's head and snapshot, once read, serve further subscribers (0: never)");
 ABSL_FLAG(absl::Duration, end_linger, absl::Seconds(2),
           "how long subscriptions of an ended room stay open for its last events");
-ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(20),
-          "how long in-flight calls may run after SIGTERM");
-ABSL_FLAG(absl::Duration, shutdown_unready_delay, absl::ZeroDuration(),
-          "after SIGTERM: readiness off while still serving this long, then drain");
-ABSL_FLAG(std::string, log_level, "info", "debug, info, warn or error");
 
 // ---- engagement ----
 ABSL_FLAG(absl::Duration, heartbeat_interval, absl::Seconds(15),
@@ -87,22 +66,7 @@ namespace shopcast::realtime_push {
 
 absl::StatusOr<Config> LoadConfig() {
   Config c;
-  c.grpc_addr = absl::GetFlag(FLAGS_grpc_addr);
-  c.metrics_addr = absl::GetFlag(FLAGS_metrics_addr);
-  c.internal_grpc_addr = absl::GetFlag(FLAGS_internal_grpc_addr);
-  c.service_tls = auth::ServiceTlsFiles{absl::GetFlag(FLAGS_service_ca_file),
-                                        absl::GetFlag(FLAGS_service_cert_file),
-                                        absl::GetFlag(FLAGS_service_key_file)};
-  c.db_dsn = absl::GetFlag(FLAGS_db_dsn);
-  c.db_pool_size = absl::GetFlag(FLAGS_db_pool_size);
-  for (absl::string_view f :
-       absl::StrSplit(absl::GetFlag(FLAGS_verify_key_files), ',', absl::SkipEmpty())) {
-    c.verify_key_files.emplace_back(f);
-  }
-  c.token_issuer = absl::GetFlag(FLAGS_token_issuer);
-  c.token_audience = absl::GetFlag(FLAGS_token_audience);
-  c.user_internal_addr = absl::GetFlag(FLAGS_user_internal_addr);
-  c.revocation_sync_interval = absl::GetFlag(FLAGS_revocation_sync_interval);
+  RETURN_IF_ERROR(startup::ReadServiceConfig(c));
   c.retain_events = absl::GetFlag(FLAGS_retain_events);
   c.retain_age = absl::GetFlag(FLAGS_retain_age);
   c.purge_interval = absl::GetFlag(FLAGS_purge_interval);
@@ -113,23 +77,7 @@ absl::StatusOr<Config> LoadConfig() {
   c.feed_poll_interval = absl::GetFlag(FLAGS_feed_poll_interval);
   c.end_linger = absl::GetFlag(FLAGS_end_linger);
   c.subscribe_cache_ttl = absl::GetFlag(FLAGS_subscribe_cache_ttl);
-  c.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
-  c.shutdown_unready_delay = absl::GetFlag(FLAGS_shutdown_unready_delay);
 
-  if (c.db_dsn.empty()) return absl::InvalidArgumentError("db_dsn is required");
-  if (c.db_dsn.find("password") != std::string::npos) {
-    return absl::InvalidArgumentError(
-        "db_dsn must not contain a password; set PGPASSWORD or PGPASSFILE instead");
-  }
-  if (c.db_pool_size < 2 || c.db_pool_size > 256) {
-    return absl::InvalidArgumentError("db_pool_size must be 2..256");
-  }
-  if (c.verify_key_files.empty()) {
-    return absl::InvalidArgumentError("verify_key_files is required");
-  }
-  if (c.token_issuer.empty() || c.token_audience.empty()) {
-    return absl::InvalidArgumentError("token_issuer and token_audience must not be empty");
-  }
   if (c.retain_events < 1 || c.retain_age < absl::Minutes(1) ||
       c.purge_interval < absl::Seconds(1)) {
     return absl::InvalidArgumentError(
@@ -149,14 +97,8 @@ absl::StatusOr<Config> LoadConfig() {
   if (c.feed_poll_interval < absl::Milliseconds(50) || c.end_linger < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("feed_poll_interval must be >= 50ms and end_linger >= 0");
   }
-  if (c.keep_alive < absl::Seconds(1) || c.shutdown_unready_delay < absl::ZeroDuration() ||
-      c.revocation_sync_interval < absl::Milliseconds(100)) {
-    return absl::InvalidArgumentError(
-        "keep_alive must be >= 1s, shutdown_unready_delay >= 0, revocation_sync_interval >= "
-        "100ms");
-  }
-  if (!log::ParseLevel(absl::GetFlag(FLAGS_log_level), &c.log_level)) {
-    return absl::InvalidArgumentError("log_level must be debug, info, warn or error");
+  if (c.keep_alive < absl::Seconds(1)) {
+    return absl::InvalidArgumentError("keep_alive must be >= 1s");
   }
 
   // ---- engagement ----

@@ -3,31 +3,17 @@
 // realtime-push's configuration, from flags with SHOPCAST_REALTIME_PUSH_* environment fallback.
 
 #include <string>
-#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "shopcast/auth/service_identity.h"
-#include "shopcast/log/log.h"
+#include "shopcast/startup/service_config.h"
 
 namespace shopcast::realtime_push {
 
-struct Config {
-  std::string grpc_addr;
-  std::string metrics_addr;
-  // Publish, Notify and EventSink: mutual TLS, peers' service certificates only.
-  std::string internal_grpc_addr;
-  auth::ServiceTlsFiles service_tls;
-  // libpq connection string without the password (PGPASSWORD / PGPASSFILE).
-  std::string db_dsn;
-  int db_pool_size = 8;
-  // Access tokens are verified locally with these public keys.
-  std::vector<std::string> verify_key_files;
-  std::string token_issuer;
-  std::string token_audience;
-  // The user service's internal listener: token revocations.
-  std::string user_internal_addr;
-  absl::Duration revocation_sync_interval;
+// The shared settings (listeners, TLS, database, tokens, revocations, shutdown, logging) come
+// from startup::ServiceConfig; the rooms' and the areas' own follow. The internal listener
+// serves Publish, Notify and EventSink.
+struct Config : startup::ServiceConfig {
   // Room log retention: an event stays while among its room's last retain_events and younger
   // than retain_age; a subscriber resuming from before that gets a snapshot.
   int64_t retain_events = 10000;
@@ -46,9 +32,6 @@ struct Config {
   absl::Duration end_linger;
   // How long a room's head and snapshot, once read, start further subscribers from memory.
   absl::Duration subscribe_cache_ttl = absl::Milliseconds(500);
-  absl::Duration drain_timeout;
-  absl::Duration shutdown_unready_delay;
-  log::Level log_level = log::Level::kInfo;
 
   // ---- engagement ----
   // Presence: clients heartbeat this often; a session stops counting this long after its last

@@ -3,7 +3,6 @@
 #include <malloc.h>
 
 #include <limits>
-#include <map>
 #include <memory>
 
 #include "access/access_cache.h"
@@ -21,16 +20,14 @@
 #include "shopcast/auth/service_identity.h"
 #include "shopcast/auth/tokens.h"
 #include "shopcast/clients/call.h"
-#include "shopcast/clients/internal.h"
 #include "shopcast/db/migrations.h"
 #include "shopcast/db/pool.h"
 #include "shopcast/events/inbox.h"
 #include "shopcast/events/outbox.h"
-#include "shopcast/events/relay.h"
-#include "shopcast/events/sink.h"
 #include "shopcast/log/log.h"
 #include "shopcast/pagetoken/codec.h"
 #include "shopcast/server/host.h"
+#include "shopcast/startup/service_parts.h"
 #include "shopcast/startup/startup.h"
 #include "shopcast/status/status.h"
 #include "srt/srt_listener.h"
@@ -56,40 +53,6 @@ std::vector<const db::MigrationSet*> MigrationSets() {
           &events::InboxMigrations()};
 }
 
-// The relay delivers outbox events to the destinations that have an address; the others'
-// events wait in the outbox until their service is deployed and configured.
-struct EventDelivery {
-  std::vector<std::unique_ptr<events::GrpcSink>> sinks;
-  std::unique_ptr<events::Relay> relay;
-};
-
-absl::StatusOr<EventDelivery> StartEventDelivery(const Config& config, db::Pool& pool,
-                                                 const auth::ServiceTls& tls,
-                                                 prometheus::Registry* metrics) {
-  EventDelivery d;
-  if (config.event_sinks.empty()) return d;
-  std::map<std::string, events::Sink*> by_destination;
-  for (const auto& [destination, addr] : config.event_sinks) {
-    // Peers serve EventSink on their internal listener only: present our certificate.
-    ASSIGN_OR_RETURN(std::unique_ptr<events::GrpcSink> sink,
-                     events::GrpcSink::ToInternalListener(destination, addr, tls));
-    d.sinks.push_back(std::move(sink));
-    by_destination[destination] = d.sinks.back().get();
-  }
-  events::RelayOptions relay_options;
-  // A failed round is retried with backoff; the log line is how an operator learns of it.
-  relay_options.on_error = [](const absl::Status& s) {
-    log::Warn("outbox_delivery_failed")
-        .Kv("code", absl::StatusCodeToString(s.code()))
-        .Kv("reason", ReasonOf(s))
-        .Kv("detail", std::string(s.message()));
-  };
-  relay_options.metrics = metrics;
-  d.relay = std::make_unique<events::Relay>(pool, by_destination, std::move(relay_options));
-  d.relay->Start();
-  return d;
-}
-
 }  // namespace
 
 int RunMigrate(const Config& config) {
@@ -104,10 +67,7 @@ int RunServer(const Config& config) {
   // Public keys that sign access tokens (a private key file yields only its public half).
   auto verify_keys = startup::LoadVerifyKeys(config.verify_key_files);
   if (!verify_keys.ok()) return Fail("verify_keys", verify_keys.status());
-  if (config.page_token_key_file.empty()) {
-    return Fail("page_token_key", absl::InvalidArgumentError("page_token_key_file is required"));
-  }
-  auto page_tokens = pagetoken::LoadKeyFile(config.page_token_key_file);
+  auto page_tokens = startup::LoadPageTokens(config.page_token_key_file);
   if (!page_tokens.ok()) return Fail("page_token_key", page_tokens.status());
   if (config.playback_token_key_file.empty()) {
     return Fail("playback_token_key",
@@ -119,8 +79,6 @@ int RunServer(const Config& config) {
       std::make_shared<const access::PlaybackTokenCodec>(*std::move(playback_tokens));
   auto tls = auth::LoadServiceTls(config.service_tls);
   if (!tls.ok()) return Fail("service_tls", tls.status());
-  auto user_channel = clients::MakeInternalChannel("user", config.user_internal_addr, *tls);
-  if (!user_channel.ok()) return Fail("user_internal_addr", user_channel.status());
   auto rtmp_addr = SplitHostPort(config.rtmp_addr, "rtmp_addr");
   auto hls_addr = SplitHostPort(config.hls_addr, "hls_addr");
   if (!rtmp_addr.ok() || !hls_addr.ok()) return Fail("config", absl::InvalidArgumentError("addr"));
@@ -133,23 +91,15 @@ int RunServer(const Config& config) {
   if (!pool.ok()) return Fail("db_pool", pool.status());
   media::InitGStreamer();
 
-  server::HostOptions host_options;
-  host_options.service_name = kService;
-  host_options.grpc_addr = config.grpc_addr;
-  host_options.metrics_addr = config.metrics_addr;
-  host_options.executor_threads = config.db_pool_size;
-  host_options.drain_timeout = config.drain_timeout;
-  host_options.unready_delay = config.shutdown_unready_delay;
-  host_options.internal_grpc_addr = config.internal_grpc_addr;
-  host_options.internal_credentials = auth::InternalServerCredentials(*tls);
-  server::ServiceHost host(host_options);
-  // Token revocations from the user service; if it is unreachable, the last known list stays
-  // in force and shopcast_revocations_stale says so.
+  server::ServiceHost host(startup::HostOptionsFor(kService, config, *tls));
+  // Token revocations from the user service (required here); if it is unreachable, the last
+  // known list stays in force and shopcast_revocations_stale says so.
   auth::RevocationList revoked;
-  auth::RevocationSync revocation_sync(revoked, clients::UserRevocationSource(*user_channel),
-                                       {config.revocation_sync_interval}, &host.metrics());
-  (void)revocation_sync.SyncOnce();
-  revocation_sync.Start();
+  auto revocation_sync =
+      startup::MakeRevocationSync(config, *tls, revoked, &host.metrics(), /*required=*/true);
+  if (!revocation_sync.ok()) return Fail("user_internal_addr", revocation_sync.status());
+  (void)(*revocation_sync)->SyncOnce();
+  (*revocation_sync)->Start();
 
   streams::StoreOptions store_options;
   store_options.playback_base_url = config.playback_base_url;
@@ -178,7 +128,7 @@ int RunServer(const Config& config) {
   streams_options.rtmp_public_url = config.rtmp_public_url;
   streams_options.srt_public_url = config.srt_public_url;
   streams_options.srt_latency_us = config.srt_latency_ms * 1000;
-  streams_options.page_tokens = *std::move(page_tokens);
+  streams_options.page_tokens = std::move(**page_tokens);
   streams_options.playback_tokens = playback_codec;
   streams_options.playback_token_ttl = config.playback_token_ttl;
   streams::PassStore passes(**pool);
@@ -236,8 +186,11 @@ int RunServer(const Config& config) {
   if (absl::Status s = rtmp_server.Start(); !s.ok()) return Fail("rtmp_listen", s);
   if (absl::Status s = srt_listener.Start(); !s.ok()) return Fail("srt_listen", s);
   if (absl::Status s = hls_origin.Start(); !s.ok()) return Fail("hls_listen", s);
-  auto delivery = StartEventDelivery(config, **pool, *tls, &host.metrics());
+  // The relay delivers outbox events to the destinations that have an address; the others'
+  // events wait in the outbox until their service is deployed and configured.
+  auto delivery = startup::OutboxDelivery::Create(**pool, config.event_sinks, *tls, &host.metrics());
   if (!delivery.ok()) return Fail("event_sinks", delivery.status());
+  (*delivery)->Start();
 
   db::Pool* raw_pool = pool->get();
   host.SetReadinessCheck([raw_pool] { return raw_pool->Ping(); });
@@ -253,11 +206,11 @@ int RunServer(const Config& config) {
   rtmp_server.Stop();
   srt_listener.Stop();
   runtime.Stop();
-  if (delivery->relay) delivery->relay->Stop();
+  (*delivery)->Stop();
   hls_origin.Stop();
   access_cache.Stop();
   host.Shutdown();
-  revocation_sync.Stop();
+  (*revocation_sync)->Stop();
   return 0;
 }
 

@@ -9,18 +9,14 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "shopcast/config/flags.h"
+#include "shopcast/status/status.h"
 
-ABSL_FLAG(std::string, grpc_addr, "0.0.0.0:50056", "gRPC listen address");
-ABSL_FLAG(std::string, metrics_addr, "0.0.0.0:9090", "Prometheus /metrics listen address");
-ABSL_FLAG(std::string, db_dsn, "", "libpq connection string (no password; use PGPASSWORD)");
-ABSL_FLAG(int, db_pool_size, 8, "database connections (also the blocking-work threads)");
-ABSL_FLAG(std::string, verify_key_files, "",
-          "comma-separated PEM files of the token signing keys (public, or private: only the "
-          "public half is used)");
-ABSL_FLAG(std::string, page_token_key_file, "",
-          "file holding the page-token HMAC key (at least 32 bytes; shared by all replicas)");
+SHOPCAST_SERVICE_FLAGS("video-ingest", "0.0.0.0:50056", "0.0.0.0:9090", "0.0.0.0:50057",
+                       "VideoIngestInternalService, EventSink");
+SHOPCAST_PAGE_TOKEN_FLAG();
+SHOPCAST_EVENT_SINKS_FLAG("recording_lifecycle=…");
+
 ABSL_FLAG(std::string, playback_token_key_file, "",
           "file holding the HMAC key of gated streams' playback tokens (at least 32 bytes; shared "
           "by all replicas)");
@@ -29,8 +25,6 @@ ABSL_FLAG(absl::Duration, playback_token_ttl, absl::Minutes(5),
 ABSL_FLAG(absl::Duration, playback_access_refresh, absl::Milliseconds(500),
           "how often the HLS origin reloads stream gates and access passes in use (a revoked "
           "pass is refused within about this)");
-ABSL_FLAG(std::string, token_issuer, "shopcast-user", "iss claim of access tokens");
-ABSL_FLAG(std::string, token_audience, "shopcast", "aud claim of access tokens");
 ABSL_FLAG(std::string, rtmp_addr, "0.0.0.0:1935", "RTMP ingest listen address");
 ABSL_FLAG(int, rtmp_max_connections, 1000,
           "RTMP connections at once; past it a newcomer evicts the oldest unauthenticated one");
@@ -71,22 +65,6 @@ ABSL_FLAG(std::string, playback_base_url, "http://localhost:8088",
 ABSL_FLAG(std::string, rtmp_public_url, "rtmp://localhost:1935/live",
           "RTMP server URL shown to hosts");
 ABSL_FLAG(std::string, srt_public_url, "srt://localhost:9000", "SRT URL shown to hosts");
-ABSL_FLAG(std::string, event_sinks, "",
-          "outbox destination=host:port pairs, comma-separated (recording_lifecycle=…)");
-ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(20),
-          "how long in-flight calls may run after SIGTERM");
-ABSL_FLAG(absl::Duration, shutdown_unready_delay, absl::ZeroDuration(),
-          "after SIGTERM: readiness off while still serving this long, then drain");
-ABSL_FLAG(std::string, internal_grpc_addr, "0.0.0.0:50057",
-          "internal gRPC listen address (service-to-service RPCs, mutual TLS)");
-ABSL_FLAG(std::string, service_ca_file, "", "PEM of the internal CA that signs service certs");
-ABSL_FLAG(std::string, service_cert_file, "", "PEM certificate of this service (CN=video-ingest)");
-ABSL_FLAG(std::string, service_key_file, "", "PEM private key of service_cert_file");
-ABSL_FLAG(std::string, user_internal_addr, "",
-          "host:port of the user service's internal listener (token revocations)");
-ABSL_FLAG(absl::Duration, revocation_sync_interval, absl::Seconds(1),
-          "how often the token revocation list is pulled from the user service");
-ABSL_FLAG(std::string, log_level, "info", "debug, info, warn or error");
 ABSL_FLAG(std::string, instance_id, "",
           "this replica's name, stable across its restarts (the pod name); default: the host name");
 ABSL_FLAG(absl::Duration, instance_lease, absl::Seconds(30),
@@ -113,16 +91,9 @@ bool IsIpLiteral(const std::string& value) {
 
 absl::StatusOr<Config> LoadConfig() {
   Config c;
-  c.grpc_addr = absl::GetFlag(FLAGS_grpc_addr);
-  c.metrics_addr = absl::GetFlag(FLAGS_metrics_addr);
-  c.db_dsn = absl::GetFlag(FLAGS_db_dsn);
-  c.db_pool_size = absl::GetFlag(FLAGS_db_pool_size);
-  for (absl::string_view f :
-       absl::StrSplit(absl::GetFlag(FLAGS_verify_key_files), ',', absl::SkipEmpty())) {
-    c.verify_key_files.emplace_back(f);
-  }
-  c.token_issuer = absl::GetFlag(FLAGS_token_issuer);
-  c.token_audience = absl::GetFlag(FLAGS_token_audience);
+  RETURN_IF_ERROR(startup::ReadServiceConfig(c));
+  RETURN_IF_ERROR(startup::ReadPageTokenKeyFile(c));
+  RETURN_IF_ERROR(startup::ReadEventSinks(c));
   c.rtmp_addr = absl::GetFlag(FLAGS_rtmp_addr);
   c.rtmp_max_connections = absl::GetFlag(FLAGS_rtmp_max_connections);
   c.rtmp_max_pending_connections = absl::GetFlag(FLAGS_rtmp_max_pending_connections);
@@ -136,7 +107,6 @@ absl::StatusOr<Config> LoadConfig() {
   c.srt_max_connections = absl::GetFlag(FLAGS_srt_max_connections);
   // A secret: from the environment (a Kubernetes Secret), never a flag that `ps` would show.
   c.srt_passphrase = config::EnvOr("SHOPCAST_VIDEO_INGEST_SRT_PASSPHRASE", "");
-  c.page_token_key_file = absl::GetFlag(FLAGS_page_token_key_file);
   c.playback_token_key_file = absl::GetFlag(FLAGS_playback_token_key_file);
   c.playback_token_ttl = absl::GetFlag(FLAGS_playback_token_ttl);
   c.playback_access_refresh = absl::GetFlag(FLAGS_playback_access_refresh);
@@ -159,45 +129,13 @@ absl::StatusOr<Config> LoadConfig() {
   c.playback_base_url = absl::GetFlag(FLAGS_playback_base_url);
   c.rtmp_public_url = absl::GetFlag(FLAGS_rtmp_public_url);
   c.srt_public_url = absl::GetFlag(FLAGS_srt_public_url);
-  c.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
   c.instance_id = absl::GetFlag(FLAGS_instance_id);
   if (c.instance_id.empty()) {
     char host[HOST_NAME_MAX + 1] = {};
     if (gethostname(host, sizeof host - 1) == 0) c.instance_id = host;
   }
   c.instance_lease = absl::GetFlag(FLAGS_instance_lease);
-  c.shutdown_unready_delay = absl::GetFlag(FLAGS_shutdown_unready_delay);
-  c.internal_grpc_addr = absl::GetFlag(FLAGS_internal_grpc_addr);
-  c.service_tls = auth::ServiceTlsFiles{absl::GetFlag(FLAGS_service_ca_file),
-                                        absl::GetFlag(FLAGS_service_cert_file),
-                                        absl::GetFlag(FLAGS_service_key_file)};
-  c.user_internal_addr = absl::GetFlag(FLAGS_user_internal_addr);
-  c.revocation_sync_interval = absl::GetFlag(FLAGS_revocation_sync_interval);
-  if (c.shutdown_unready_delay < absl::ZeroDuration() ||
-      c.revocation_sync_interval < absl::Milliseconds(100)) {
-    return absl::InvalidArgumentError(
-        "shutdown_unready_delay must be >= 0 and revocation_sync_interval >= 100ms");
-  }
-  for (absl::string_view pair :
-       absl::StrSplit(absl::GetFlag(FLAGS_event_sinks), ',', absl::SkipEmpty())) {
-    std::vector<std::string> kv = absl::StrSplit(pair, absl::MaxSplits('=', 1));
-    if (kv.size() != 2 || kv[0].empty() || kv[1].empty()) {
-      return absl::InvalidArgumentError("event_sinks must be destination=host:port,…");
-    }
-    c.event_sinks[kv[0]] = kv[1];
-  }
 
-  if (c.db_dsn.empty()) return absl::InvalidArgumentError("db_dsn is required");
-  if (c.db_dsn.find("password") != std::string::npos) {
-    return absl::InvalidArgumentError(
-        "db_dsn must not contain a password; set PGPASSWORD or PGPASSFILE instead");
-  }
-  if (c.db_pool_size < 2 || c.db_pool_size > 256) {
-    return absl::InvalidArgumentError("db_pool_size must be 2..256");
-  }
-  if (c.verify_key_files.empty()) {
-    return absl::InvalidArgumentError("verify_key_files is required");
-  }
   for (const auto& [flag, value] : {std::pair{"rtmp_addr", c.rtmp_addr},
                                     std::pair{"hls_addr", c.hls_addr}}) {
     if (auto hp = SplitHostPort(value, flag); !hp.ok()) return hp.status();
@@ -248,12 +186,6 @@ absl::StatusOr<Config> LoadConfig() {
   }
   if (c.instance_lease < absl::Seconds(5) || c.instance_lease > absl::Hours(1)) {
     return absl::InvalidArgumentError("instance_lease must be between 5s and 1h");
-  }
-  if (c.token_issuer.empty() || c.token_audience.empty()) {
-    return absl::InvalidArgumentError("token_issuer and token_audience must not be empty");
-  }
-  if (!log::ParseLevel(absl::GetFlag(FLAGS_log_level), &c.log_level)) {
-    return absl::InvalidArgumentError("log_level must be debug, info, warn or error");
   }
   return c;
 }

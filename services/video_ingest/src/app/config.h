@@ -3,33 +3,22 @@
 // video-ingest's configuration, from flags with SHOPCAST_VIDEO_INGEST_* environment fallback.
 
 #include <cstdint>
-#include <map>
 #include <string>
-#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "shopcast/auth/service_identity.h"
-#include "shopcast/log/log.h"
+#include "shopcast/startup/service_config.h"
 
 namespace shopcast::video_ingest {
 
-struct Config {
-  std::string grpc_addr;
-  std::string metrics_addr;
-  // libpq connection string without the password (PGPASSWORD / PGPASSFILE carry it).
-  std::string db_dsn;
-  int db_pool_size = 8;
-  // PEM public keys (or private keys, whose public half is used) that sign access tokens.
-  std::vector<std::string> verify_key_files;
-  // Key that seals list page tokens (libs/pagetoken): a file, never a flag's value. `serve` only.
-  std::string page_token_key_file;
+// The shared settings (listeners, TLS, database, tokens, revocations — the user service's
+// address is required here —, page tokens, event sinks, shutdown, logging) come from
+// startup::ServiceConfig; ingest's own follow.
+struct Config : startup::ServiceConfig {
   // Key that signs playback tokens of gated streams (HMAC): a file, the same for every replica.
   std::string playback_token_key_file;
   absl::Duration playback_token_ttl;       // a playback token's lifetime
   absl::Duration playback_access_refresh;  // how often the origin reloads gates and passes
-  std::string token_issuer;
-  std::string token_audience;
 
   std::string rtmp_addr;  // host:port of the RTMP listener
   int rtmp_max_connections = 1000;
@@ -61,21 +50,9 @@ struct Config {
   std::string rtmp_public_url;    // "rtmp://localhost:1935/live"
   std::string srt_public_url;     // "srt://localhost:9000"
 
-  // Outbox destination → gRPC address of its EventSink ("recording_lifecycle=host:port,…").
-  // Events for destinations without an address wait in the outbox.
-  std::map<std::string, std::string> event_sinks;
-  absl::Duration drain_timeout;
   // This replica: it owns the encoder sessions it admits. Stable across restarts (pod name).
   std::string instance_id;
   absl::Duration instance_lease;
-  absl::Duration shutdown_unready_delay;  // readiness off, still serving, before the drain
-  // Internal listener (VideoIngestInternalService, mutual TLS), this service's credential, and
-  // the user service's internal address (token revocations).
-  std::string internal_grpc_addr;
-  auth::ServiceTlsFiles service_tls;
-  std::string user_internal_addr;
-  absl::Duration revocation_sync_interval;
-  log::Level log_level = log::Level::kInfo;
 };
 
 // Reads the parsed flags into a Config; an absent or malformed value is an error naming it.
