@@ -28,5 +28,11 @@ target_link_libraries(fanout_baseline_server PRIVATE shopcast::proto_realtime_pu
                                                      absl::flat_hash_map absl::synchronization)
 shopcast_warnings(fanout_baseline_server)
 
+# What the benchmarks below share (common/: tokens, processes, scrapes, CPU, latency).
+include(${CMAKE_CURRENT_LIST_DIR}/common/common.cmake)
+
 # Flash-sale load on the product-inventory stock engine (flash_sale/README.md).
 include(${CMAKE_CURRENT_LIST_DIR}/flash_sale/flash_sale.cmake OPTIONAL)
+
+# Checkout end to end: Reserve at product-inventory, PlaceOrder at order (checkout/README.md).
+include(${CMAKE_CURRENT_LIST_DIR}/checkout/checkout.cmake OPTIONAL)

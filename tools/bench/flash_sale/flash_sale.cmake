@@ -13,10 +13,10 @@ if(TARGET pi_stock)
     DEPENDS ${PI_STOCK_ENGINE_MIGRATIONS}
             ${PROJECT_SOURCE_DIR}/cmake/EmbedMigrations.cmake
     VERBATIM)
-  add_library(flash_sale_common STATIC ${_flash_sale}/latency.cc ${_flash_sale}/naive_engine.cc ${_flash_sale}/scratch.cc
+  add_library(flash_sale_common STATIC ${_flash_sale}/naive_engine.cc ${_flash_sale}/scratch.cc
                                        ${_flash_sale_mig})
   target_include_directories(flash_sale_common PUBLIC ${_flash_sale})
-  target_link_libraries(flash_sale_common PUBLIC pi_stock absl::strings)
+  target_link_libraries(flash_sale_common PUBLIC bench_common pi_stock absl::strings)
   shopcast_warnings(flash_sale_common)
 
   # Library level: the engine called in-process (run.sh --library).
@@ -33,10 +33,9 @@ if(TARGET pi_stock)
   shopcast_warnings(flash_sale_baseline_server)
 
   # Through gRPC: the real binary, the naive server, the empty call (run.sh's default).
-  if(TARGET shopcast::testing_net)
-    add_executable(flash_sale_grpc_bench ${_flash_sale}/grpc_bench.cc ${_flash_sale}/grpc_load.cc
-                                         ${_flash_sale}/catalog_setup.cc ${_flash_sale}/proc_cpu.cc)
-    target_link_libraries(flash_sale_grpc_bench PRIVATE flash_sale_common
+  if(TARGET bench_services)
+    add_executable(flash_sale_grpc_bench ${_flash_sale}/grpc_bench.cc ${_flash_sale}/grpc_load.cc)
+    target_link_libraries(flash_sale_grpc_bench PRIVATE flash_sale_common bench_services
                           shopcast::proto_product_inventory shopcast::auth shopcast::testing_net
                           absl::flags absl::flags_parse absl::strings)
     shopcast_warnings(flash_sale_grpc_bench)

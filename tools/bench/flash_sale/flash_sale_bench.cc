@@ -36,7 +36,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
-#include "latency.h"
+#include "common/latency.h"
 #include "naive_engine.h"
 #include "scratch.h"
 #include "shopcast/db/migrations.h"
@@ -313,7 +313,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "--admin_dsn is required\n");
     return 2;
   }
-  std::printf("%s\n", fs::Settings(admin).c_str());
+  std::printf("%s\n", shopcast::bench::Settings(admin).c_str());
   std::printf("buyers=%d pool=%d workers=%d sustained_seconds=%.0f\n\n",
               absl::GetFlag(FLAGS_buyers), absl::GetFlag(FLAGS_pool), absl::GetFlag(FLAGS_workers),
               absl::GetFlag(FLAGS_seconds));

@@ -25,7 +25,6 @@
 
 #include <csignal>
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
@@ -39,12 +38,12 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
-#include "catalog_setup.h"
+#include "common/catalog_setup.h"
+#include "common/pi_process.h"
+#include "common/proc_cpu.h"
+#include "common/tokens.h"
 #include "grpc_load.h"
-#include "proc_cpu.h"
 #include "scratch.h"
-#include "shopcast/auth/keys.h"
-#include "shopcast/auth/tokens.h"
 #include "shopcast/db/migrations.h"
 #include "shopcast/db/pool.h"
 #include "shopcast/db/transaction.h"
@@ -103,71 +102,13 @@ struct Row {
   CpuUse cpu;
 };
 
-// Tokens signed with the run's key; the servers verify them with its public half.
-class Tokens {
- public:
-  explicit Tokens(const std::string& work_dir) {
-    auto key = auth::GenerateSigningKey("");
-    if (!key.ok()) Die("signing key");
-    // The name a verifier gives a key loaded from its file.
-    key->kid = auth::KeyIdFor(key->public_pem);
-    public_key_file_ = work_dir + "/signing.pub.pem";
-    std::ofstream(public_key_file_) << key->public_pem;
-    issuer_ = std::make_unique<auth::TokenIssuer>(*key, "shopcast-user", "shopcast",
-                                                  absl::Hours(2));
-    admin_ = Bearer("usr_admin", auth::Role::kAdmin);
-    host_ = Bearer("usr_host", auth::Role::kHost);
-  }
-
-  const std::string& public_key_file() const { return public_key_file_; }
-  const std::string& admin() const { return admin_; }
-  const std::string& host() const { return host_; }
-  // "Bearer …" of buyers usr_b0 … usr_b<n-1> (viewers), made once.
-  const std::vector<std::string>& Buyers(int n) {
-    while (static_cast<int>(buyers_.size()) < n) {
-      buyers_.push_back(
-          Bearer(absl::StrCat("usr_b", buyers_.size()), auth::Role::kViewer));
-    }
-    return buyers_;
-  }
-
- private:
-  static void Die(const char* what) {
-    std::fprintf(stderr, "%s\n", what);
-    std::exit(1);
-  }
-  std::string Bearer(const std::string& user, auth::Role role) {
-    auto t = issuer_->Issue(user, role, absl::Now());
-    if (!t.ok()) Die("token");
-    return "Bearer " + t->token;
-  }
-
-  std::string public_key_file_;
-  std::unique_ptr<auth::TokenIssuer> issuer_;
-  std::string admin_, host_;
-  std::vector<std::string> buyers_;
-};
-
 std::unique_ptr<testing::ChildProcess> StartProductInventory(const std::string& dsn,
                                                              const std::string& log,
                                                              const Tokens& tokens) {
-  const std::string p = "SHOPCAST_PRODUCT_INVENTORY_";
-  const std::string pki = absl::GetFlag(FLAGS_pki_dir);
-  const std::string work = absl::GetFlag(FLAGS_work_dir);
-  std::ofstream(work + "/page-token.key") << "a page-token key of more than thirty-two bytes\n";
-  return std::make_unique<testing::ChildProcess>(
-      std::vector<std::string>{absl::GetFlag(FLAGS_product_inventory_bin), "serve"},
-      std::vector<std::string>{
-          p + "GRPC_ADDR=127.0.0.1:0", p + "METRICS_ADDR=127.0.0.1:0",
-          p + "INTERNAL_GRPC_ADDR=127.0.0.1:0", p + "SERVICE_CA_FILE=" + pki + "/ca.pem",
-          p + "SERVICE_CERT_FILE=" + pki + "/product-inventory.pem",
-          p + "SERVICE_KEY_FILE=" + pki + "/product-inventory.key", p + "DB_DSN=" + dsn,
-          p + "DB_POOL_SIZE=" + std::to_string(absl::GetFlag(FLAGS_pool)),
-          p + "STOCK_BATCHER_WORKERS=" + std::to_string(absl::GetFlag(FLAGS_workers)),
-          p + "VERIFY_KEY_FILES=" + tokens.public_key_file(),
-          p + "PAGE_TOKEN_KEY_FILE=" + work + "/page-token.key", p + "DRAIN_TIMEOUT=5s",
-          p + "LOG_LEVEL=info"},
-      log);
+  return bench::StartProductInventory(PiProcessOptions{
+      absl::GetFlag(FLAGS_product_inventory_bin), dsn, absl::GetFlag(FLAGS_pki_dir),
+      absl::GetFlag(FLAGS_work_dir), tokens.public_key_file(), log, absl::GetFlag(FLAGS_pool),
+      absl::GetFlag(FLAGS_workers)});
 }
 
 std::unique_ptr<testing::ChildProcess> StartBaseline(const std::string& mode,
@@ -309,12 +250,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "--admin_dsn and --work_dir are required (run it through run.sh)\n");
     return 2;
   }
-  std::printf("%s\n", fs::Settings(absl::GetFlag(FLAGS_admin_dsn)).c_str());
+  std::printf("%s\n", shopcast::bench::Settings(absl::GetFlag(FLAGS_admin_dsn)).c_str());
   std::printf("through gRPC: buyers=%d channels=%d pool=%d workers=%d sustained_seconds=%.0f\n\n",
               absl::GetFlag(FLAGS_buyers), absl::GetFlag(FLAGS_channels),
               absl::GetFlag(FLAGS_pool), absl::GetFlag(FLAGS_workers),
               absl::GetFlag(FLAGS_seconds));
-  fs::Tokens tokens(absl::GetFlag(FLAGS_work_dir));
+  shopcast::bench::Tokens tokens(absl::GetFlag(FLAGS_work_dir));
   std::printf("%-10s %-17s %8s %8s %8s %6s %7s %10s %10s %8s %8s %8s %8s %9s\n", "scenario",
               "server", "requests", "granted", "refused", "errors", "seconds", "answered/s",
               "granted/s", "p50_ms", "p99_ms", "max_ms", "oversold", "invariant");

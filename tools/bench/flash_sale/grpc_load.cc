@@ -8,7 +8,8 @@
 #include <mutex>
 
 #include "grpcpp/grpcpp.h"
-#include "latency.h"
+#include "common/channels.h"
+#include "common/latency.h"
 
 namespace shopcast::bench::flash_sale {
 namespace {
@@ -113,13 +114,8 @@ class Driver {
 
 std::vector<std::unique_ptr<Stub>> MakeStubs(const std::string& target, int channels) {
   std::vector<std::unique_ptr<Stub>> stubs;
-  for (int c = 0; c < channels; ++c) {
-    grpc::ChannelArguments args;
-    // A connection per channel: without these, channels to one target share a subchannel.
-    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-    args.SetInt("shopcast.bench_channel", c);
-    stubs.push_back(v1::ProductInventoryService::NewStub(
-        grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args)));
+  for (auto& channel : MakeChannels(target, channels)) {
+    stubs.push_back(v1::ProductInventoryService::NewStub(channel));
   }
   return stubs;
 }

@@ -290,6 +290,19 @@ export function referenceErrors(obj, index, { externalSecrets }) {
       }
     }
   }
+  // An autoscaler scales something of this render, and owns its replica count: a replicas
+  // field on the target would reset the count on every apply.
+  if (obj.kind === "HorizontalPodAutoscaler") {
+    const ref = obj.spec?.scaleTargetRef ?? {};
+    const target = index.find(ref.kind, ns, ref.name);
+    if (target === undefined) {
+      errors.push(`spec.scaleTargetRef: no ${ref.kind} "${ref.name}" in this render`);
+    } else if (target.spec?.replicas !== undefined) {
+      errors.push(
+        `spec.scaleTargetRef: ${ref.kind} "${ref.name}" sets spec.replicas, which the autoscaler owns`,
+      );
+    }
+  }
   if (
     obj.kind === "PodDisruptionBudget" &&
     matchingPods(obj.spec?.selector?.matchLabels).length === 0

@@ -27,6 +27,10 @@
 #include "checkout/order_store.h"
 #include "checkout/recovery.h"
 #include "checkout/saga.h"
+#include "lifecycle/lifecycle.h"
+#include "lifecycle/lifecycle_rpcs.h"
+#include "lifecycle/lifecycle_sql.h"
+#include "lifecycle/lifecycle_store.h"
 #include "payments/simulated_provider.h"
 
 namespace shopcast::db::embedded {
@@ -73,6 +77,12 @@ struct App::Parts {
   std::unique_ptr<checkout::Recovery> recovery;
   std::unique_ptr<checkout::CheckoutRpcs> checkout_rpcs;
 
+  // ---- area parts: lifecycle ----
+  std::unique_ptr<lifecycle::LifecycleStore> lifecycle_store;
+  std::unique_ptr<lifecycle::Lifecycle> lifecycle;
+  std::unique_ptr<lifecycle::LifecycleRecovery> lifecycle_recovery;
+  std::unique_ptr<lifecycle::LifecycleRpcs> lifecycle_rpcs;
+
   std::unique_ptr<PublicService> public_service;
   std::unique_ptr<InternalService> internal_service;
 };
@@ -96,12 +106,14 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   std::vector<std::pair<std::string, std::string>> statements;
   // ---- area statements ----
   for (auto& s : checkout::sql::PreparedStatements()) statements.push_back(std::move(s));
+  for (auto& s : lifecycle::sql::PreparedStatements()) statements.push_back(std::move(s));
   for (auto& s : payments::SimulatedProvider::PreparedStatements()) {
     statements.push_back(std::move(s));
   }
-  // One connection beyond the executor's threads for the relay's rounds, one for recovery.
+  // One connection beyond the executor's threads for the relay's rounds, one for recovery, one
+  // for the lifecycle's recovery.
   auto pool =
-      db::Pool::Create(db::PoolOptions{config.db_dsn, config.db_pool_size + 2, absl::Seconds(5),
+      db::Pool::Create(db::PoolOptions{config.db_dsn, config.db_pool_size + 3, absl::Seconds(5),
                                        std::move(statements), "shopcast-order"});
   if (!pool.ok()) return AtStep("db_pool", pool.status());
   p->pool = *std::move(pool);
@@ -181,9 +193,27 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   p->checkout_rpcs = std::make_unique<checkout::CheckoutRpcs>(
       *p->checkout, *p->verifier, &p->revoked, executor, std::move(settle));
 
+  // ---- area wiring: lifecycle ----
+  p->lifecycle_store = std::make_unique<lifecycle::LifecycleStore>(*p->pool);
+  lifecycle::LifecycleOptions lifecycle_options;
+  lifecycle_options.lease_ttl = config.saga_lease;
+  lifecycle_options.provider_timeout = config.provider_timeout;
+  lifecycle_options.provider_attempts = config.provider_attempts;
+  lifecycle_options.crash_after = overrides.crash_after;
+  p->lifecycle = std::make_unique<lifecycle::Lifecycle>(
+      *p->order_store, *p->lifecycle_store, *p->inventory, *p->provider, new_id("run"),
+      std::move(lifecycle_options), new_id, metrics);
+  if (!overrides.no_recovery) {
+    p->lifecycle_recovery =
+        std::make_unique<lifecycle::LifecycleRecovery>(*p->lifecycle, config.recovery_interval);
+  }
+  p->lifecycle_rpcs = std::make_unique<lifecycle::LifecycleRpcs>(*p->lifecycle, *p->verifier,
+                                                                 &p->revoked, executor);
+
   PublicAreas areas;
   // ---- area routes ----
   areas.checkout = p->checkout_rpcs.get();
+  areas.lifecycle = p->lifecycle_rpcs.get();
   InternalAreas internal_areas;
   // ---- area internal routes ----
   internal_areas.checkout = p->checkout_rpcs.get();
@@ -212,6 +242,8 @@ absl::Status App::Start() {
   // ---- area start ----
   // Before the listeners: sagas a dead process left behind resume at once.
   if (p.recovery) p.recovery->Start();
+  // Cancels and refunds a dead process left half-done.
+  if (p.lifecycle_recovery) p.lifecycle_recovery->Start();
   return p.host->Start();
 }
 
@@ -223,6 +255,7 @@ void App::Stop() {
   // ---- area stop ----
   // After the drain: a saga it stops mid-way keeps its lease and is resumed by a replica.
   if (p.recovery) p.recovery->Stop();
+  if (p.lifecycle_recovery) p.lifecycle_recovery->Stop();
   // Last: what the drained calls committed is still delivered by the next replica's relay.
   p.outbox->Stop();
   if (p.revocation_sync) p.revocation_sync->Stop();

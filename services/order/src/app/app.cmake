@@ -9,7 +9,8 @@ target_link_libraries(order_app PUBLIC
   # ---- area libraries (one line each) ----
   order_payments
   order_access
-  order_checkout)
+  order_checkout
+  order_lifecycle)
 shopcast_warnings(order_app)
 
 add_executable(order ${CMAKE_CURRENT_SOURCE_DIR}/src/main.cc)

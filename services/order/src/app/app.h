@@ -31,8 +31,9 @@ struct AppOverrides {
   checkout::Inventory* inventory = nullptr;
   // video-ingest (access prices); outlives the App.
   access::Streams* streams = nullptr;
-  // Called after each recorded saga step with the step that runs next; true abandons the run
-  // there as if the process died (the lease is kept until it lapses).
+  // Called after each recorded saga step with the step that runs next, and after each recorded
+  // lifecycle decision or step (src/lifecycle: "void", "release", "refund", "return_stock");
+  // true abandons the run there as if the process died (the lease is kept until it lapses).
   std::function<bool(const std::string& order_id, const std::string& next_step)> crash_after;
   // Tests that start many Apps on one database run without the recovery worker.
   bool no_recovery = false;

@@ -23,4 +23,9 @@ SHOPCAST_ORDER_FORWARD(checkout, PlaceOrder)
 SHOPCAST_ORDER_FORWARD(checkout, GetOrder)
 SHOPCAST_ORDER_FORWARD(checkout, ListOrders)
 
+// ---- lifecycle ----
+SHOPCAST_ORDER_FORWARD(lifecycle, CancelOrder)
+SHOPCAST_ORDER_FORWARD(lifecycle, MarkOrderShipped)
+SHOPCAST_ORDER_FORWARD(lifecycle, RefundOrder)
+
 }  // namespace shopcast::order

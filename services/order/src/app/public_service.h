@@ -7,6 +7,8 @@
 
 // ---- area headers: checkout ----
 #include "checkout/checkout_rpcs.h"
+// ---- area headers: lifecycle ----
+#include "lifecycle/lifecycle_rpcs.h"
 
 // Declares the override of unary `Method` (request and response named after it).
 #define SHOPCAST_ORDER_UNARY(Method)                                   \
@@ -20,6 +22,8 @@ namespace shopcast::order {
 struct PublicAreas {
   // ---- checkout ----
   checkout::CheckoutRpcs* checkout = nullptr;
+  // ---- lifecycle ----
+  lifecycle::LifecycleRpcs* lifecycle = nullptr;
 };
 
 class PublicService : public v1::OrderService::CallbackService {
@@ -30,6 +34,10 @@ class PublicService : public v1::OrderService::CallbackService {
   SHOPCAST_ORDER_UNARY(PlaceOrder);
   SHOPCAST_ORDER_UNARY(GetOrder);
   SHOPCAST_ORDER_UNARY(ListOrders);
+  // ---- lifecycle ----
+  SHOPCAST_ORDER_UNARY(CancelOrder);
+  SHOPCAST_ORDER_UNARY(MarkOrderShipped);
+  SHOPCAST_ORDER_UNARY(RefundOrder);
 
  private:
   PublicAreas areas_;

@@ -61,6 +61,15 @@ class GrpcInventory : public Inventory {
         .status();
   }
 
+  absl::Status ReturnCommittedStock(const std::string& reservation_id,
+                                    const std::string& order_id) override {
+    pi::ReturnCommittedStockRequest request;
+    request.set_reservation_id(reservation_id);
+    request.set_order_id(order_id);
+    return clients::Call(kPeer, *stub_, &Stub::ReturnCommittedStock, request, nullptr, timeout_)
+        .status();
+  }
+
  private:
   using Stub = pi::ProductInventoryInternalService::Stub;
   std::unique_ptr<Stub> stub_;

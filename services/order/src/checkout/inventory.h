@@ -29,6 +29,11 @@ class Inventory {
                                                  const std::string& order_id) = 0;
   virtual absl::Status Release(const std::string& reservation_id, const std::string& order_id,
                                const std::string& reason) = 0;
+  // A sale cancelled or refunded (src/lifecycle): the committed units go back on sale.
+  // Idempotent per order; FAILED_PRECONDITION/RESERVATION_NOT_COMMITTED when the reservation
+  // was not sold to `order_id`.
+  virtual absl::Status ReturnCommittedStock(const std::string& reservation_id,
+                                            const std::string& order_id) = 0;
 };
 
 // Over ProductInventoryInternalService on `channel` (the internal listener, mutual TLS); every

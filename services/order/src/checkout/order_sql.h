@@ -19,7 +19,8 @@ inline constexpr char kOrderColumns[] =
     SHOPCAST_ORDER_MICROS("payment_settled_at") ", " SHOPCAST_ORDER_MICROS("pending_since") ", "
     SHOPCAST_ORDER_MICROS("created_at") ", " SHOPCAST_ORDER_MICROS("updated_at") ", "
     SHOPCAST_ORDER_MICROS("confirmed_at") ", " SHOPCAST_ORDER_MICROS("shipped_at") ", "
-    SHOPCAST_ORDER_MICROS("cancelled_at");
+    SHOPCAST_ORDER_MICROS("cancelled_at") ", refunded_minor, " SHOPCAST_ORDER_MICROS("refunded_at")
+    ", " SHOPCAST_ORDER_MICROS("failed_at");
 
 inline constexpr char kLineColumns[] =
     "order_id, product_id, reservation_id, access_stream_id, auction_id, title, image_url, "

@@ -83,6 +83,10 @@ OrderRecord ReadOrder(const pqxx::row& r) {
   SetTime(r[i++], o.mutable_confirmed_at());
   SetTime(r[i++], o.mutable_shipped_at());
   SetTime(r[i++], o.mutable_cancelled_at());
+  // The lifecycle's refunds (V003): what the provider confirmed so far.
+  p->mutable_refunded()->set_amount_minor(r[i++].as<int64_t>());
+  SetTime(r[i++], o.mutable_refunded_at());
+  SetTime(r[i++], o.mutable_failed_at());
   return rec;
 }
 
@@ -236,13 +240,17 @@ absl::StatusOr<std::optional<LivePass>> OrderStore::FindLivePass(const std::stri
   });
 }
 
+absl::StatusOr<OrderRecord> ReadOrderIn(pqxx::work& tx, const std::string& order_id) {
+  pqxx::result r = tx.exec_prepared(sql::kGetOrder, order_id);
+  if (r.empty()) return NotFound("ORDER_NOT_FOUND", "no such order");
+  std::vector<OrderRecord> records = {ReadOrder(r[0])};
+  ReadLines(tx, records);
+  return std::move(records.front());
+}
+
 absl::StatusOr<OrderRecord> OrderStore::Get(const std::string& order_id) {
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<OrderRecord> {
-    pqxx::result r = tx.exec_prepared(sql::kGetOrder, order_id);
-    if (r.empty()) return NotFound("ORDER_NOT_FOUND", "no such order");
-    std::vector<OrderRecord> records = {ReadOrder(r[0])};
-    ReadLines(tx, records);
-    return std::move(records.front());
+    return ReadOrderIn(tx, order_id);
   });
 }
 

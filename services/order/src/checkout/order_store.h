@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <pqxx/transaction>
+
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "checkout/order_record.h"
@@ -50,6 +52,10 @@ struct ListQuery {
   std::string after_id;
   int limit = 20;
 };
+
+// The order with its lines, read inside `tx` (the lifecycle reads it under its own row lock);
+// NOT_FOUND ORDER_NOT_FOUND.
+absl::StatusOr<OrderRecord> ReadOrderIn(pqxx::work& tx, const std::string& order_id);
 
 class OrderStore {
  public:

@@ -82,14 +82,56 @@ absl::StatusOr<ProviderPayment> ScriptedProvider::Void(const std::string& paymen
 }
 
 absl::StatusOr<ProviderPayment> ScriptedProvider::Refund(const std::string& payment_id,
-                                                         const std::string&, int64_t amount,
-                                                         absl::Time) {
+                                                         const std::string& refund_id,
+                                                         int64_t amount, absl::Time) {
   absl::MutexLock lock(&mu_);
+  ++refund_calls_;
+  if (!refund_errors_.empty()) {
+    absl::Status s = refund_errors_.front();
+    refund_errors_.pop_front();
+    return s;
+  }
   ProviderPayment& p = payments_[payment_id];
+  // Idempotent per refund id, like a real processor's refund idempotency key.
+  const std::string key = payment_id + "/" + refund_id;
+  auto prior = refunds_.find(key);
+  if (prior != refunds_.end()) {
+    if (prior->second != amount) {
+      return Error(absl::StatusCode::kInvalidArgument, "REFUND_ID_REUSED", "other amount");
+    }
+    return p;
+  }
   if (p.state != ProviderState::kCaptured) return absl::FailedPreconditionError("not captured");
+  if (amount <= 0 || amount > p.captured_minor - p.refunded_minor) {
+    return Error(absl::StatusCode::kInvalidArgument, "REFUND_AMOUNT_INVALID", "too much");
+  }
+  refunds_[key] = amount;
   p.refunded_minor += amount;
+  p.settled_at = absl::Now();
   if (p.refunded_minor >= p.captured_minor) p.state = ProviderState::kRefunded;
   return p;
+}
+
+void ScriptedProvider::FailNextRefund(absl::Status s) {
+  absl::MutexLock lock(&mu_);
+  refund_errors_.push_back(std::move(s));
+}
+
+int ScriptedProvider::refund_calls() const {
+  absl::MutexLock lock(&mu_);
+  return refund_calls_;
+}
+
+int ScriptedProvider::refunds() const {
+  absl::MutexLock lock(&mu_);
+  return static_cast<int>(refunds_.size());
+}
+
+int64_t ScriptedProvider::refunded_total() const {
+  absl::MutexLock lock(&mu_);
+  int64_t total = 0;
+  for (const auto& [key, amount] : refunds_) total += amount;
+  return total;
 }
 
 absl::StatusOr<ProviderPayment> ScriptedProvider::Lookup(const std::string& payment_id,
@@ -297,6 +339,44 @@ absl::Status FakeInventory::Release(const std::string& id, const std::string&,
     r.set_release_reason(reason);
   }
   return absl::OkStatus();
+}
+
+absl::Status FakeInventory::ReturnCommittedStock(const std::string& id,
+                                                 const std::string& order_id) {
+  absl::MutexLock lock(&mu_);
+  ++return_calls_;
+  if (down_) return absl::UnavailableError("down");
+  auto it = items_.find(id);
+  if (it == items_.end()) return NotFound("RESERVATION_NOT_FOUND", "no such reservation");
+  pi::Reservation& r = it->second.reservation;
+  auto done = returned_.find(id);
+  if (done != returned_.end()) {
+    if (done->second == order_id) return absl::OkStatus();
+    return Error(absl::StatusCode::kFailedPrecondition, "RESERVATION_NOT_COMMITTED", "other");
+  }
+  if (r.status() != pi::RESERVATION_STATUS_COMMITTED || r.order_id() != order_id) {
+    return Error(absl::StatusCode::kFailedPrecondition, "RESERVATION_NOT_COMMITTED",
+                 "not sold to this order");
+  }
+  r.set_status(pi::RESERVATION_STATUS_RELEASED);
+  returned_[id] = order_id;
+  returned_units_ += r.quantity();
+  return absl::OkStatus();
+}
+
+int FakeInventory::returned_units() const {
+  absl::MutexLock lock(&mu_);
+  return returned_units_;
+}
+
+int FakeInventory::return_calls() const {
+  absl::MutexLock lock(&mu_);
+  return return_calls_;
+}
+
+bool FakeInventory::Returned(const std::string& id) const {
+  absl::MutexLock lock(&mu_);
+  return returned_.count(id) > 0;
 }
 
 }  // namespace shopcast::order::testing

@@ -36,6 +36,13 @@ class ScriptedProvider : public payments::PaymentProvider {
   // The next Authorize calls answer these errors first, in order, without touching anything.
   void FailNextAuthorize(absl::Status s);
 
+  // The next Refund calls answer these errors first, in order, without touching anything.
+  void FailNextRefund(absl::Status s);
+  // Refund calls made, distinct refunds taken (per payment and refund id), their sum.
+  int refund_calls() const;
+  int refunds() const;
+  int64_t refunded_total() const;
+
   int authorize_calls() const;
   // Payments that reached kAuthorized or later (never more than one per payment id).
   int authorizations() const;
@@ -46,6 +53,9 @@ class ScriptedProvider : public payments::PaymentProvider {
   mutable absl::Mutex mu_;
   std::map<std::string, payments::ProviderPayment> payments_ ABSL_GUARDED_BY(mu_);
   std::deque<absl::Status> authorize_errors_ ABSL_GUARDED_BY(mu_);
+  std::deque<absl::Status> refund_errors_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, int64_t> refunds_ ABSL_GUARDED_BY(mu_);
+  int refund_calls_ ABSL_GUARDED_BY(mu_) = 0;
   int authorize_calls_ ABSL_GUARDED_BY(mu_) = 0;
   int authorizations_ ABSL_GUARDED_BY(mu_) = 0;
 };
@@ -84,6 +94,15 @@ class FakeInventory : public checkout::Inventory {
                                                             const std::string& order_id) override;
   absl::Status Release(const std::string& reservation_id, const std::string& order_id,
                        const std::string& reason) override;
+  // A COMMITTED reservation of `order_id` becomes RELEASED (as product-inventory shows a
+  // returned sale); a repeat answers OK without returning twice.
+  absl::Status ReturnCommittedStock(const std::string& reservation_id,
+                                    const std::string& order_id) override;
+
+  // Units given back by ReturnCommittedStock (each sale at most once), and calls made.
+  int returned_units() const;
+  int return_calls() const;
+  bool Returned(const std::string& reservation_id) const;
 
  private:
   mutable absl::Mutex mu_;
@@ -92,6 +111,9 @@ class FakeInventory : public checkout::Inventory {
   bool down_ ABSL_GUARDED_BY(mu_) = false;
   bool down_after_get_ ABSL_GUARDED_BY(mu_) = false;
   int commits_ ABSL_GUARDED_BY(mu_) = 0;
+  std::map<std::string, std::string> returned_ ABSL_GUARDED_BY(mu_);  // reservation -> order
+  int returned_units_ ABSL_GUARDED_BY(mu_) = 0;
+  int return_calls_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace shopcast::order::testing

@@ -9,7 +9,7 @@
 #include "absl/status/statusor.h"
 #include "shopcast/product_inventory/v1/product_inventory.grpc.pb.h"
 
-namespace shopcast::bench::flash_sale {
+namespace shopcast::bench {
 
 struct ProductSpec {
   int count = 1;
@@ -23,4 +23,4 @@ absl::StatusOr<std::vector<std::string>> CreateProducts(
     const std::string& admin_authorization, const std::string& host_authorization,
     const ProductSpec& spec);
 
-}  // namespace shopcast::bench::flash_sale
+}  // namespace shopcast::bench

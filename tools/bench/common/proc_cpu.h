@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-namespace shopcast::bench::flash_sale {
+namespace shopcast::bench {
 
 // CPU time (user + system, all threads) used by `pid` so far, in microseconds; with
 // `with_children` also that of its children that have exited and been waited for. 0 if the
@@ -26,4 +26,4 @@ class ClusterCpu {
   pid_t postmaster_ = -1;
 };
 
-}  // namespace shopcast::bench::flash_sale
+}  // namespace shopcast::bench

@@ -1,11 +1,11 @@
-#include "catalog_setup.h"
+#include "common/catalog_setup.h"
 
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/grpcpp.h"
 
-namespace shopcast::bench::flash_sale {
+namespace shopcast::bench {
 namespace {
 
 namespace v1 = ::shopcast::product_inventory::v1;
@@ -89,4 +89,4 @@ absl::StatusOr<std::vector<std::string>> CreateProducts(v1::ProductInventoryServ
   return ids;
 }
 
-}  // namespace shopcast::bench::flash_sale
+}  // namespace shopcast::bench

@@ -1,4 +1,4 @@
-#include "proc_cpu.h"
+#include "common/proc_cpu.h"
 
 #include <dirent.h>
 #include <unistd.h>
@@ -11,7 +11,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace shopcast::bench::flash_sale {
+namespace shopcast::bench {
 namespace {
 
 struct Stat {
@@ -76,4 +76,4 @@ int64_t ClusterCpu::Micros() const {
   return TicksToMicros(ticks);
 }
 
-}  // namespace shopcast::bench::flash_sale
+}  // namespace shopcast::bench
