@@ -4,7 +4,8 @@
 // simulated provider and its ledger) pricing the pass with video-ingest's LookupStreams and
 // delivering the grant from its outbox to video-ingest's EventSink. A viewer without a pass
 // gets no playback token and the origin refuses every file; a declined payment grants nothing;
-// a paid pass lets ffprobe play the stream from the token URL.
+// a paid pass lets ffprobe play the stream from the token URL; refunded (RefundOrder), the pass
+// is revoked and the origin refuses the viewer again; bought again, it plays again.
 
 #include <catch2/catch.hpp>
 #include <set>
@@ -59,7 +60,7 @@ std::set<std::string> Played(const std::string& url) {
   return std::set<std::string>(codecs.begin(), codecs.end());
 }
 
-TEST_CASE("a viewer buys a pass to a gated stream and plays it while a declined payment grants nothing",
+TEST_CASE("a viewer buys a pass to a gated stream and plays it until it is refunded",
           "[integration][e2e]") {
   // order's world first: its CA signs video-ingest's certificate too, so each trusts the other.
   AppFixture f;
@@ -166,6 +167,47 @@ TEST_CASE("a viewer buys a pass to a gated stream and plays it while a declined 
         grpc::PERMISSION_DENIED);
   // One charge in the simulated provider's ledger: the pass.
   CHECK(f.Count("SELECT COALESCE(sum(captured_minor), 0)::bigint FROM provider_payments") == 499);
+
+  // The host refunds the pass: video-ingest hears of it through the same outbox, the viewer
+  // gets no new token and the origin refuses the one they hold.
+  grpc::ClientContext refund_ctx;
+  Prepare(refund_ctx, ingest.Token(kHost, "host"));
+  pb::RefundOrderRequest refund;
+  refund.set_order_id(o.id());
+  refund.set_refund_key("refund-1");
+  pb::RefundOrderResponse refunded;
+  st = orders->RefundOrder(&refund_ctx, refund, &refunded);
+  INFO(Reason(st));
+  REQUIRE(st.ok());
+  CHECK(refunded.order().status() == pb::ORDER_STATUS_REFUNDED);
+  REQUIRE(shopcast::testing::WaitUntil(
+      [&] {
+        return ingest.PlaybackToken(s.id, kViewer, "viewer", &refused).error_code() ==
+               grpc::PERMISSION_DENIED;
+      },
+      absl::Seconds(15), absl::Milliseconds(100)));
+  CHECK(shopcast::testing::WaitUntil(
+      [&] { return ingest.Get(live + "live.m3u8?token=" + granted.token()).status == 403; },
+      absl::Seconds(15), absl::Milliseconds(100)));
+  shopcast::testing::HttpResponse revoked =
+      ingest.Get(live + segment + "?token=" + granted.token());
+  CHECK(revoked.status == 403);
+  CHECK(absl::StartsWith(revoked.body, "playback refused"));
+  CHECK(f.Count("SELECT count(*) FROM outbox WHERE destination = 'video_ingest' "
+                "AND type = 'order.access_pass_revoked'") == 1);
+
+  // Refunded, the viewer may buy the pass again, and plays again.
+  st = Place(*orders, viewer, PassRequest(s.id, "buy-2"), &o);
+  INFO(Reason(st));
+  REQUIRE(st.ok());
+  CHECK(o.status() == pb::ORDER_STATUS_CONFIRMED);
+  REQUIRE(shopcast::testing::WaitUntil(
+      [&] { return ingest.PlaybackToken(s.id, kViewer, "viewer", &granted).ok(); },
+      absl::Seconds(15), absl::Milliseconds(100)));
+  // The origin's cache of passes learns of the new one within its refresh (about 0.5 s).
+  CHECK(shopcast::testing::WaitUntil(
+      [&] { return ingest.Get(live + "live.m3u8?token=" + granted.token()).status == 200; },
+      absl::Seconds(15), absl::Milliseconds(100)));
 
   ffmpeg.Kill();
 }

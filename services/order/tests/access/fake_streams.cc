@@ -66,4 +66,8 @@ absl::Status UntouchedInventory::Release(const std::string&, const std::string&,
   return Called();
 }
 
+absl::Status UntouchedInventory::ReturnCommittedStock(const std::string&, const std::string&) {
+  return Called();
+}
+
 }  // namespace shopcast::order::testing

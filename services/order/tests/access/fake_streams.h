@@ -46,6 +46,8 @@ class UntouchedInventory : public checkout::Inventory {
                                                             const std::string& order_id) override;
   absl::Status Release(const std::string& reservation_id, const std::string& order_id,
                        const std::string& reason) override;
+  absl::Status ReturnCommittedStock(const std::string& reservation_id,
+                                    const std::string& order_id) override;
 
  private:
   absl::Status Called();
