@@ -133,6 +133,10 @@ absl::StatusOr<v1::Order> Checkout::Place(const auth::Claims& buyer,
   }
   const pi::Reservation& reservation = found->reservation();
   if (absl::Status s = CheckReservation(reservation, now); !s.ok()) {
+    // A first call racing this one with the same key may have stored its order and locked the
+    // hold since our FindKey: then this call is that one's retry, not a second checkout.
+    ASSIGN_OR_RETURN(hit, store_.FindKey(buyer.subject, key, absl::Now()));
+    if (hit) return Replay(*hit, fingerprint, deadline);
     saga_.CountOutcome(absl::StrCat("rejected_", absl::AsciiStrToLower(ReasonOf(s))));
     return s;
   }
