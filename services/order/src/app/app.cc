@@ -67,6 +67,10 @@ struct App::Parts {
   // ---- area parts: payments ----
   std::unique_ptr<payments::SimulatedProvider> simulated_provider;
 
+  // ---- area parts: access passes ----
+  std::unique_ptr<access::Streams> own_streams;
+  access::Streams* streams = nullptr;
+
   // ---- area parts: checkout ----
   std::unique_ptr<checkout::Inventory> own_inventory;
   checkout::Inventory* inventory = nullptr;
@@ -148,6 +152,16 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
     p->own_inventory = checkout::MakeGrpcInventory(*pi_channel, config.inventory_timeout);
     p->inventory = p->own_inventory.get();
   }
+  // ---- area wiring: access passes ----
+  if (overrides.streams != nullptr) {
+    p->streams = overrides.streams;
+  } else {
+    auto vi_channel =
+        clients::MakeInternalChannel("video-ingest", config.video_ingest_addr, p->tls);
+    if (!vi_channel.ok()) return AtStep("video_ingest_addr", vi_channel.status());
+    p->own_streams = access::MakeGrpcStreams(*vi_channel, config.video_ingest_timeout);
+    p->streams = p->own_streams.get();
+  }
   // ---- area wiring: payments ----
   // The built-in simulated provider keeps its ledger in this database; CompletePlaceholderPayment
   // settles at it.
@@ -178,8 +192,9 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   checkout::CheckoutOptions checkout_options;
   checkout_options.key_ttl = config.idempotency_key_ttl;
   checkout_options.provider_name = p->provider->name();
-  p->checkout = std::make_unique<checkout::Checkout>(*p->order_store, *p->inventory, *p->saga,
-                                                     *p->page_tokens, checkout_options, new_id);
+  p->checkout =
+      std::make_unique<checkout::Checkout>(*p->order_store, *p->inventory, p->streams, *p->saga,
+                                           *p->page_tokens, checkout_options, new_id);
   if (!overrides.no_recovery) {
     p->recovery = std::make_unique<checkout::Recovery>(
         *p->order_store, *p->saga, checkout::Recovery::Options{config.recovery_interval, 20});

@@ -8,6 +8,7 @@ target_link_libraries(order_app PUBLIC
   shopcast::config shopcast::events shopcast::pagetoken shopcast::startup absl::flags
   # ---- area libraries (one line each) ----
   order_payments
+  order_access
   order_checkout
   order_lifecycle
   order_sales)

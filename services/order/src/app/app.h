@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "access/streams.h"
 #include "app/config.h"
 #include "checkout/checkout_rpcs.h"
 #include "checkout/inventory.h"
@@ -28,6 +29,8 @@ struct AppOverrides {
   checkout::SettlePayment settle;
   // product-inventory; outlives the App.
   checkout::Inventory* inventory = nullptr;
+  // video-ingest (access prices); outlives the App.
+  access::Streams* streams = nullptr;
   // Called after each recorded saga step with the step that runs next, and after each recorded
   // lifecycle decision or step (src/lifecycle: "void", "release", "refund", "return_stock");
   // true abandons the run there as if the process died (the lease is kept until it lapses).

@@ -27,6 +27,12 @@ ABSL_FLAG(absl::Duration, payment_pending_timeout, absl::Minutes(10),
 ABSL_FLAG(absl::Duration, recovery_interval, absl::Seconds(1),
           "how often each replica looks for sagas to resume (50ms..1m)");
 
+// ---- access passes ----
+ABSL_FLAG(std::string, video_ingest_addr, "",
+          "host:port of video-ingest's internal listener (LookupStreams: access prices)");
+ABSL_FLAG(absl::Duration, video_ingest_timeout, absl::Seconds(3),
+          "deadline of each call to video-ingest (100ms..60s)");
+
 namespace shopcast::order {
 namespace {
 
@@ -76,6 +82,16 @@ absl::StatusOr<Config> LoadConfig() {
   }
   if (!Within(c.recovery_interval, absl::Milliseconds(50), absl::Minutes(1))) {
     return absl::InvalidArgumentError("recovery_interval must be 50ms..1m");
+  }
+
+  // ---- access passes ----
+  c.video_ingest_addr = absl::GetFlag(FLAGS_video_ingest_addr);
+  c.video_ingest_timeout = absl::GetFlag(FLAGS_video_ingest_timeout);
+  if (c.video_ingest_addr.empty()) {
+    return absl::InvalidArgumentError("video_ingest_addr is required");
+  }
+  if (!Within(c.video_ingest_timeout, absl::Milliseconds(100), absl::Seconds(60))) {
+    return absl::InvalidArgumentError("video_ingest_timeout must be 100ms..60s");
   }
   return c;
 }

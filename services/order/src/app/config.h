@@ -31,6 +31,13 @@ struct Config : startup::ServiceConfig {
   absl::Duration payment_pending_timeout = absl::Minutes(10);
   // How often each replica looks for sagas to resume (and expired keys to delete).
   absl::Duration recovery_interval = absl::Seconds(1);
+
+  // ---- access passes ----
+  // video-ingest's internal listener (LookupStreams: a gated stream's host, status and access
+  // price). Required.
+  std::string video_ingest_addr;
+  // Deadline of each call to video-ingest.
+  absl::Duration video_ingest_timeout = absl::Seconds(3);
 };
 
 // Reads the parsed flags into a Config; an absent or malformed value is an error naming it.

@@ -3,12 +3,13 @@
 #include <algorithm>
 #include <utility>
 
-#include "absl/strings/escaping.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "access/pass_rules.h"
 #include "checkout/shipping.h"
 #include "checkout/validation.h"
 #include "common/pg_time.h"
@@ -20,6 +21,9 @@ namespace {
 
 constexpr int kDefaultPageSize = 20;
 constexpr int kMaxPageSize = 100;
+// What a checkout buys (the outcome metric's item label).
+constexpr char kProductItem[] = "product";
+constexpr char kPassItem[] = "access_pass";
 
 absl::Status MapInventoryError(const absl::Status& s) {
   switch (s.code()) {
@@ -52,6 +56,20 @@ absl::Status CheckReservation(const pi::Reservation& r, absl::Time now) {
   }
 }
 
+// video-ingest's answer to LookupStreams, for the buyer.
+absl::Status StreamsUnavailable() {
+  return Error(absl::StatusCode::kUnavailable, "STREAMS_UNAVAILABLE",
+               "video-ingest is unavailable; retry with the same idempotency key");
+}
+
+absl::Status MapStreamsError(const absl::Status& s) {
+  if (s.code() == absl::StatusCode::kNotFound) {
+    return Error(absl::StatusCode::kNotFound, "STREAM_NOT_FOUND", "no such stream",
+                 "access_stream_id");
+  }
+  return StreamsUnavailable();
+}
+
 std::string OutcomeOf(const v1::Order& o) {
   switch (o.status()) {
     case v1::ORDER_STATUS_CONFIRMED:
@@ -70,11 +88,12 @@ std::string OutcomeOf(const v1::Order& o) {
 
 }  // namespace
 
-Checkout::Checkout(OrderStore& store, Inventory& inventory, CheckoutSaga& saga,
-                   const pagetoken::Codec& page_tokens, CheckoutOptions options,
+Checkout::Checkout(OrderStore& store, Inventory& inventory, access::Streams* streams,
+                   CheckoutSaga& saga, const pagetoken::Codec& page_tokens, CheckoutOptions options,
                    std::function<std::string(absl::string_view)> new_id)
     : store_(store),
       inventory_(inventory),
+      streams_(streams),
       saga_(saga),
       page_tokens_(page_tokens),
       options_(std::move(options)),
@@ -88,8 +107,7 @@ absl::StatusOr<v1::Order> Checkout::Place(const auth::Claims& buyer,
                                           const v1::PlaceOrderRequest& request,
                                           absl::Time deadline) {
   if (request.item_case() == v1::PlaceOrderRequest::kAccessStreamId) {
-    return Error(absl::StatusCode::kUnimplemented, "ACCESS_PASS_NOT_AVAILABLE_YET",
-                 "access passes cannot be bought yet", "access_stream_id");
+    return PlacePass(buyer, request, deadline);
   }
   if (absl::Status s = ToStatus(ValidatePlaceOrder(request)); !s.ok()) {
     saga_.CountOutcome(absl::StrCat("rejected_", absl::AsciiStrToLower(ReasonOf(s))));
@@ -167,27 +185,118 @@ absl::StatusOr<v1::Order> Checkout::Place(const auth::Claims& buyer,
   rec.buyer_display_name = buyer.name;
   rec.reserved_at.push_back(TruncateToMicros(FromProto(reservation.created_at())));
 
-  now = absl::Now();
-  ASSIGN_OR_RETURN(hit, store_.Create(rec, key, fingerprint, options_.key_ttl, saga_.owner(),
-                                      saga_.NewLeaseUntil(now), now));
+  return CreateAndRun(rec, key, fingerprint, deadline, kProductItem);
+}
+
+absl::StatusOr<v1::Order> Checkout::CreateAndRun(const OrderRecord& rec, const std::string& key,
+                                                 const std::string& fingerprint,
+                                                 absl::Time deadline, const std::string& item) {
+  const absl::Time now = absl::Now();
+  ASSIGN_OR_RETURN(std::optional<KeyHit> hit,
+                   store_.Create(rec, key, fingerprint, options_.key_ttl, saga_.owner(),
+                                 saga_.NewLeaseUntil(now), now));
   if (hit) return Replay(*hit, fingerprint, deadline);
 
-  ASSIGN_OR_RETURN(RunOutcome outcome, saga_.Run(o.id()));
+  const std::string& order_id = rec.order.id();
+  ASSIGN_OR_RETURN(RunOutcome outcome, saga_.Run(order_id));
   if (!outcome.ran) {
     // A retry with this key, racing this call, found the order and entered the saga first
     // (the lease is this process's since Create): wait for it like a retry would.
-    ASSIGN_OR_RETURN(OrderRecord waited, saga_.WaitWhileRunning(o.id(), WaitDeadline(deadline)));
+    ASSIGN_OR_RETURN(OrderRecord waited, saga_.WaitWhileRunning(order_id, WaitDeadline(deadline)));
     return std::move(waited.order);
   }
   if (!outcome.error.ok()) {
-    saga_.CountOutcome(outcome.error.code() == absl::StatusCode::kUnavailable
-                           ? "unavailable"
-                           : absl::StrCat("rejected_",
-                                          absl::AsciiStrToLower(ReasonOf(outcome.error))));
+    saga_.CountOutcome(
+        outcome.error.code() == absl::StatusCode::kUnavailable
+            ? "unavailable"
+            : absl::StrCat("rejected_", absl::AsciiStrToLower(ReasonOf(outcome.error))),
+        item);
     return outcome.error;
   }
-  saga_.CountOutcome(OutcomeOf(outcome.record.order));
+  saga_.CountOutcome(OutcomeOf(outcome.record.order), item);
   return std::move(outcome.record.order);
+}
+
+absl::StatusOr<v1::Order> Checkout::PlacePass(const auth::Claims& buyer,
+                                              const v1::PlaceOrderRequest& request,
+                                              absl::Time deadline) {
+  auto reject = [&](const absl::Status& s) {
+    saga_.CountOutcome(s.code() == absl::StatusCode::kUnavailable
+                           ? "unavailable"
+                           : absl::StrCat("rejected_", absl::AsciiStrToLower(ReasonOf(s))),
+                       kPassItem);
+    return s;
+  };
+  if (absl::Status s = ToStatus(ValidatePassOrder(request)); !s.ok()) return reject(s);
+  v1::PlaceOrderRequest canonical = request;
+  canonical.clear_idempotency_key();
+  const std::string fingerprint = absl::BytesToHexString(canonical.SerializeAsString());
+  const std::string& key = request.idempotency_key();
+  const std::string& stream_id = request.access_stream_id();
+
+  // A retry is answered from the order it made, whatever the stream has become since.
+  ASSIGN_OR_RETURN(std::optional<KeyHit> hit, store_.FindKey(buyer.subject, key, absl::Now()));
+  if (hit) return Replay(*hit, fingerprint, deadline);
+
+  if (streams_ == nullptr) return reject(StreamsUnavailable());
+  auto stream = streams_->Lookup(stream_id);
+  if (!stream.ok()) return reject(MapStreamsError(stream.status()));
+  auto quote = access::QuotePass(*stream, buyer.subject, buyer.role);
+  if (!quote.ok()) return reject(quote.status());
+  // One live pass per (buyer, stream); the store's unique index settles races.
+  if (absl::Status s = LivePassError(buyer.subject, stream_id); !s.ok()) return reject(s);
+
+  OrderRecord rec;
+  v1::Order& o = rec.order;
+  o.set_id(new_id_("ord"));
+  o.set_buyer_id(buyer.subject);
+  o.set_seller_id(quote->seller_id);
+  o.set_stream_id(stream_id);
+  o.set_status(v1::ORDER_STATUS_PENDING_PAYMENT);
+  const common::v1::Money& price = quote->price;
+  v1::OrderLine* line = o.add_lines();
+  line->set_access_stream_id(stream_id);
+  line->set_title(access::PassTitle(stream_id));
+  line->set_quantity(1);
+  *line->mutable_unit_price() = price;
+  *line->mutable_line_total() = price;
+  *o.mutable_subtotal() = price;
+  o.mutable_shipping()->set_amount_minor(0);
+  o.mutable_shipping()->set_currency(price.currency());
+  *o.mutable_total() = price;
+  o.mutable_payment()->set_id(new_id_("pay"));
+  o.mutable_payment()->set_provider(options_.provider_name);
+  // Nothing to lock: the saga starts with the payment.
+  rec.step = step::kAuthorize;
+  rec.method_token = request.payment_method().placeholder().token();
+  rec.buyer_display_name = buyer.name;
+  // The line's moment: when the viewer bought (there is no hold to date it).
+  rec.reserved_at.push_back(TruncateToMicros(absl::Now()));
+
+  auto placed = CreateAndRun(rec, key, fingerprint, deadline, kPassItem);
+  if (!placed.ok() && ReasonOf(placed.status()) == "ACCESS_PASS_EXISTS") {
+    // Another checkout of this pass (another key) was stored first.
+    absl::Status s = LivePassError(buyer.subject, stream_id);
+    return reject(s.ok() ? Error(absl::StatusCode::kAborted, "ACCESS_PASS_RACE",
+                                 "another checkout of this pass just ended; retry")
+                         : s);
+  }
+  return placed;
+}
+
+absl::Status Checkout::LivePassError(const std::string& buyer_id, const std::string& stream_id) {
+  ASSIGN_OR_RETURN(std::optional<LivePass> live, store_.FindLivePass(buyer_id, stream_id));
+  if (!live) return absl::OkStatus();
+  if (live->status == v1::ORDER_STATUS_CONFIRMED) {
+    return Error(
+        absl::StatusCode::kFailedPrecondition, "ALREADY_ENTITLED",
+        absl::StrCat("you already hold an access pass to this stream (order ", live->order_id, ")"),
+        "access_stream_id");
+  }
+  return Error(absl::StatusCode::kFailedPrecondition, "ACCESS_PASS_PENDING",
+               absl::StrCat("an access pass to this stream is being paid (order ", live->order_id,
+                            "); retry that checkout with its idempotency key"),
+               "access_stream_id");
 }
 
 absl::StatusOr<v1::Order> Checkout::Replay(const KeyHit& hit, const std::string& fingerprint,

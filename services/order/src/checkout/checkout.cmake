@@ -12,7 +12,8 @@ add_library(order_checkout STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/src/checkout/validation.cc)
 target_include_directories(order_checkout PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
 target_link_libraries(order_checkout PUBLIC
-  order_common order_payments shopcast::proto_order shopcast::proto_product_inventory shopcast::auth
+  order_common order_payments order_access shopcast::proto_order
+  shopcast::proto_product_inventory shopcast::auth
   shopcast::clients shopcast::db shopcast::events shopcast::ids shopcast::log
   shopcast::pagetoken shopcast::server shopcast::status shopcast::text shopcast::timing
   prometheus-cpp::core gRPC::grpc++)

@@ -10,6 +10,11 @@
 // runner (up to its deadline) and returns the order as it then stands. The same key with
 // another request is FAILED_PRECONDITION IDEMPOTENCY_KEY_REUSED. Two first calls racing with
 // one key make one order: the key's primary key admits one, the other call becomes a retry.
+//
+// Access passes (PlaceOrder with access_stream_id) go through the same keys, store, saga and
+// provider: priced from video-ingest's LookupStreams (access::QuotePass), one live pass order
+// per (buyer, stream) (FAILED_PRECONDITION ALREADY_ENTITLED when it is paid,
+// ACCESS_PASS_PENDING while it is being paid), no shipping address.
 
 #include <functional>
 #include <string>
@@ -17,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "access/streams.h"
 #include "checkout/inventory.h"
 #include "checkout/order_store.h"
 #include "checkout/saga.h"
@@ -41,7 +47,8 @@ struct CheckoutOptions {
 class Checkout {
  public:
   // Everything outlives the Checkout. `new_id` makes "<prefix>_…" ids.
-  Checkout(OrderStore& store, Inventory& inventory, CheckoutSaga& saga,
+  // `streams` (video-ingest) may be null: access passes are then UNAVAILABLE.
+  Checkout(OrderStore& store, Inventory& inventory, access::Streams* streams, CheckoutSaga& saga,
            const pagetoken::Codec& page_tokens, CheckoutOptions options,
            std::function<std::string(absl::string_view)> new_id);
 
@@ -60,6 +67,15 @@ class Checkout {
   absl::StatusOr<v1::Order> ResumePayment(const std::string& payment_id, absl::Time deadline);
 
  private:
+  // PlaceOrder of an access pass (the request names access_stream_id).
+  absl::StatusOr<v1::Order> PlacePass(const auth::Claims& buyer,
+                                      const v1::PlaceOrderRequest& request, absl::Time deadline);
+  // Why `buyer_id` cannot start another pass order for the stream, if they have a live one.
+  absl::Status LivePassError(const std::string& buyer_id, const std::string& stream_id);
+  // Stores the new order with its key and runs its saga; a key stored meanwhile is replayed.
+  absl::StatusOr<v1::Order> CreateAndRun(const OrderRecord& rec, const std::string& key,
+                                         const std::string& fingerprint, absl::Time deadline,
+                                         const std::string& item);
   // A call whose key is already stored: the same saga, never a second one.
   absl::StatusOr<v1::Order> Replay(const KeyHit& hit, const std::string& fingerprint,
                                    absl::Time deadline);
@@ -68,6 +84,7 @@ class Checkout {
 
   OrderStore& store_;
   Inventory& inventory_;
+  access::Streams* streams_;
   CheckoutSaga& saga_;
   const pagetoken::Codec& page_tokens_;
   const CheckoutOptions options_;

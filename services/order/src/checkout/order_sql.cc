@@ -79,6 +79,11 @@ std::vector<std::pair<std::string, std::string>> PreparedStatements() {
                                   list_filters)},
       {kListAsSeller, absl::StrCat("SELECT ", kOrderColumns, " FROM orders WHERE seller_id = $1",
                                    list_filters)},
+      // Access passes: the stream on the order row, where orders_one_live_pass can see it.
+      {kSetAccessStream, "UPDATE orders SET access_stream_id = $2 WHERE id = $1"},
+      {kFindLivePass,
+       "SELECT id, status FROM orders WHERE buyer_id = $1 AND access_stream_id = $2 "
+       "AND status IN (1, 2) ORDER BY created_at DESC LIMIT 1"},
   };
 }
 

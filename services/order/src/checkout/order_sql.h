@@ -44,6 +44,11 @@ inline constexpr char kBumpStreamSales[] = "order_bump_stream_sales";
 inline constexpr char kStreamTotal[] = "order_stream_total";
 inline constexpr char kListAsBuyer[] = "order_list_as_buyer";
 inline constexpr char kListAsSeller[] = "order_list_as_seller";
+// Access passes (V006).
+inline constexpr char kSetAccessStream[] = "order_set_access_stream";
+inline constexpr char kFindLivePass[] = "order_find_live_pass";
+// The unique index that admits one live pass order per (buyer, stream).
+inline constexpr char kOneLivePassIndex[] = "orders_one_live_pass";
 
 std::vector<std::pair<std::string, std::string>> PreparedStatements();
 

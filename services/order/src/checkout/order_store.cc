@@ -5,9 +5,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "common/pg_time.h"
 #include "checkout/order_sql.h"
+#include "common/pg_time.h"
 #include "google/protobuf/util/json_util.h"
+#include "shopcast/db/errors.h"
 #include "shopcast/db/transaction.h"
 #include "shopcast/events/outbox.h"
 #include "shopcast/status/status.h"
@@ -157,6 +158,19 @@ void EnqueueSales(pqxx::work& tx, const OrderRecord& rec) {
   }
 }
 
+// A paid access pass: video-ingest lets the viewer fetch playback tokens for the stream. Not a
+// sale_recorded: no product was sold, nothing goes on the room's ticker or the recording.
+void EnqueuePassGranted(pqxx::work& tx, const v1::Order& o) {
+  v1::AccessPassGranted granted;
+  granted.set_order_id(o.id());
+  granted.set_stream_id(o.lines(0).access_stream_id());
+  granted.set_viewer_id(o.buyer_id());
+  *granted.mutable_granted_at() = o.confirmed_at();
+  events::Enqueue(
+      tx,
+      {kSource, "order.access_pass_granted", granted.stream_id(), {kIngestDestination}, &granted});
+}
+
 }  // namespace
 
 absl::StatusOr<std::optional<KeyHit>> OrderStore::FindKey(const std::string& buyer_id,
@@ -177,31 +191,52 @@ absl::StatusOr<std::optional<KeyHit>> OrderStore::Create(
   if (!google::protobuf::util::MessageToJsonString(o.shipping_address(), &address).ok()) {
     return absl::InternalError("shipping address to JSON");
   }
-  return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::optional<KeyHit>> {
-    pqxx::result inserted = tx.exec_prepared(sql::kInsertKey, o.buyer_id(), key, fingerprint,
-                                             o.id(), PgTime(now), PgTime(now + key_ttl));
-    if (inserted.empty()) {
-      // A concurrent first call with the same key won: report its order instead.
-      pqxx::result r = tx.exec_prepared(sql::kFindKey, o.buyer_id(), key, PgTime(now));
-      if (r.empty()) return Error(absl::StatusCode::kAborted, "DB_RETRYABLE", "key vanished");
-      return std::optional<KeyHit>(
-          KeyHit{r[0][0].as<std::string>(), r[0][1].as<std::string>()});
-    }
-    tx.exec_prepared0(sql::kInsertOrder, o.id(), o.buyer_id(), o.seller_id(), o.stream_id(),
-                      static_cast<int>(o.status()), rec.step, o.total().currency(),
-                      o.subtotal().amount_minor(), o.shipping().amount_minor(),
-                      o.total().amount_minor(), address, rec.buyer_display_name,
-                      o.payment().id(), rec.method_token, o.payment().provider(), PgTime(now),
-                      owner, PgTime(lease_until));
-    for (int i = 0; i < o.lines_size(); ++i) {
-      const v1::OrderLine& l = o.lines(i);
-      tx.exec_prepared0(sql::kInsertLine, o.id(), i, l.product_id(), l.reservation_id(),
-                        l.access_stream_id(), l.auction_id(), o.stream_id(), l.title(),
-                        l.image_url(), l.quantity(), l.unit_price().amount_minor(),
-                        l.line_total().amount_minor(), PgTime(rec.reserved_at.at(i)));
-    }
-    EnqueueStatusChanged(tx, o, v1::ORDER_STATUS_UNSPECIFIED);
-    return std::optional<KeyHit>();
+  auto created =
+      db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::optional<KeyHit>> {
+        pqxx::result inserted = tx.exec_prepared(sql::kInsertKey, o.buyer_id(), key, fingerprint,
+                                                 o.id(), PgTime(now), PgTime(now + key_ttl));
+        if (inserted.empty()) {
+          // A concurrent first call with the same key won: report its order instead.
+          pqxx::result r = tx.exec_prepared(sql::kFindKey, o.buyer_id(), key, PgTime(now));
+          if (r.empty()) return Error(absl::StatusCode::kAborted, "DB_RETRYABLE", "key vanished");
+          return std::optional<KeyHit>(
+              KeyHit{r[0][0].as<std::string>(), r[0][1].as<std::string>()});
+        }
+        tx.exec_prepared0(sql::kInsertOrder, o.id(), o.buyer_id(), o.seller_id(), o.stream_id(),
+                          static_cast<int>(o.status()), rec.step, o.total().currency(),
+                          o.subtotal().amount_minor(), o.shipping().amount_minor(),
+                          o.total().amount_minor(), address, rec.buyer_display_name,
+                          o.payment().id(), rec.method_token, o.payment().provider(), PgTime(now),
+                          owner, PgTime(lease_until));
+        for (int i = 0; i < o.lines_size(); ++i) {
+          const v1::OrderLine& l = o.lines(i);
+          tx.exec_prepared0(sql::kInsertLine, o.id(), i, l.product_id(), l.reservation_id(),
+                            l.access_stream_id(), l.auction_id(), o.stream_id(), l.title(),
+                            l.image_url(), l.quantity(), l.unit_price().amount_minor(),
+                            l.line_total().amount_minor(), PgTime(rec.reserved_at.at(i)));
+        }
+        // The pass's stream on the order row: orders_one_live_pass admits one live pass order per
+        // (buyer, stream), whatever idempotency keys racing checkouts use.
+        if (IsAccessPass(o)) {
+          tx.exec_prepared0(sql::kSetAccessStream, o.id(), o.lines(0).access_stream_id());
+        }
+        EnqueueStatusChanged(tx, o, v1::ORDER_STATUS_UNSPECIFIED);
+        return std::optional<KeyHit>();
+      });
+  if (!created.ok() && db::ConstraintOf(created.status()) == sql::kOneLivePassIndex) {
+    return Error(absl::StatusCode::kAlreadyExists, "ACCESS_PASS_EXISTS",
+                 "the buyer has a live pass order for this stream");
+  }
+  return created;
+}
+
+absl::StatusOr<std::optional<LivePass>> OrderStore::FindLivePass(const std::string& buyer_id,
+                                                                 const std::string& stream_id) {
+  return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::optional<LivePass>> {
+    pqxx::result r = tx.exec_prepared(sql::kFindLivePass, buyer_id, stream_id);
+    if (r.empty()) return std::optional<LivePass>();
+    return std::optional<LivePass>(
+        LivePass{r[0][0].as<std::string>(), static_cast<v1::OrderStatus>(r[0][1].as<int>())});
   });
 }
 
@@ -262,7 +297,13 @@ absl::Status OrderStore::Save(const OrderRecord& rec, const std::string& from_st
     }
     if (o.status() != previous) {
       EnqueueStatusChanged(tx, o, previous);
-      if (o.status() == v1::ORDER_STATUS_CONFIRMED) EnqueueSales(tx, rec);
+      if (o.status() == v1::ORDER_STATUS_CONFIRMED) {
+        if (IsAccessPass(o)) {
+          EnqueuePassGranted(tx, o);
+        } else {
+          EnqueueSales(tx, rec);
+        }
+      }
     }
     return absl::OkStatus();
   });

@@ -20,10 +20,24 @@ namespace shopcast::order::checkout {
 // Outbox destinations of the order's events.
 inline constexpr char kRoomDestination[] = "realtime_push";
 inline constexpr char kRecordingDestination[] = "recording_lifecycle";
+// video-ingest's EventSink: access passes granted (and revoked).
+inline constexpr char kIngestDestination[] = "video_ingest";
 
 struct KeyHit {
   std::string order_id;
   std::string fingerprint;
+};
+
+// An access pass to a gated stream (its one line names the stream): no product, no
+// reservation, no shipping; product-inventory plays no part in its saga.
+inline bool IsAccessPass(const v1::Order& o) {
+  return o.lines_size() > 0 && !o.lines(0).access_stream_id().empty();
+}
+
+// A buyer's live access-pass order for a stream (PENDING_PAYMENT or CONFIRMED).
+struct LivePass {
+  std::string order_id;
+  v1::OrderStatus status = v1::ORDER_STATUS_UNSPECIFIED;
 };
 
 struct ListQuery {
@@ -53,11 +67,17 @@ class OrderStore {
 
   // In one transaction: the idempotency key (kept `key_ttl`), the order (leased to `owner`
   // until `lease_until`) with its lines, and its order_status_changed event. When a live key
-  // already exists nothing is written and its hit is returned instead.
+  // already exists nothing is written and its hit is returned instead. An access-pass order
+  // (its line names access_stream_id) is refused with ALREADY_EXISTS ACCESS_PASS_EXISTS, and
+  // nothing written, while the buyer has another live pass order for the stream.
   absl::StatusOr<std::optional<KeyHit>> Create(const OrderRecord& record, const std::string& key,
                                                const std::string& fingerprint,
                                                absl::Duration key_ttl, const std::string& owner,
                                                absl::Time lease_until, absl::Time now);
+
+  // The buyer's live pass order for the stream, if any.
+  absl::StatusOr<std::optional<LivePass>> FindLivePass(const std::string& buyer_id,
+                                                       const std::string& stream_id);
 
   // NOT_FOUND ORDER_NOT_FOUND when there is no such order.
   absl::StatusOr<OrderRecord> Get(const std::string& order_id);
@@ -75,7 +95,8 @@ class OrderStore {
   // Records `record`'s state, moved on from `from_step` under `owner`'s lease (renewed to
   // `lease_until`), in one transaction with its events: order_status_changed when the status
   // moved from `previous`, and at CONFIRMED one sale_recorded per line with the stream's
-  // counters. ABORTED LEASE_LOST when the row is no longer at `from_step` under this lease.
+  // counters (an access pass instead: one access_pass_granted to video_ingest, no sale).
+  // ABORTED LEASE_LOST when the row is no longer at `from_step` under this lease.
   absl::Status Save(const OrderRecord& record, const std::string& from_step,
                     v1::OrderStatus previous, const std::string& owner, absl::Time lease_until,
                     absl::Time now);

@@ -60,6 +60,12 @@ const char* ReleaseReasonOf(v1::OrderFailureReason r) {
   }
 }
 
+// Where an authorized payment goes: the reservation's commit, or straight to the capture for
+// an access pass (no stock to commit).
+const char* AfterAuthorize(const OrderRecord& rec) {
+  return IsAccessPass(rec.order) ? step::kCapture : step::kCommit;
+}
+
 void SetTimeIfSet(absl::Time t, google::protobuf::Timestamp* out) {
   if (t != absl::InfinitePast()) ToProto(TruncateToMicros(t), out);
 }
@@ -86,8 +92,8 @@ CheckoutSaga::CheckoutSaga(OrderStore& store, Inventory& inventory,
   if (metrics == nullptr) return;
   outcomes_ = &prometheus::BuildCounter()
                    .Name("order_checkout_outcomes_total")
-                   .Help("PlaceOrder calls by outcome (confirmed, pending, failed_*, rejected_*, "
-                         "unavailable).")
+                   .Help("PlaceOrder calls by item (product, access_pass) and outcome "
+                         "(confirmed, pending, failed_*, rejected_*, unavailable).")
                    .Register(*metrics);
   step_seconds_ = &prometheus::BuildHistogram()
                        .Name("order_saga_step_seconds")
@@ -95,8 +101,8 @@ CheckoutSaga::CheckoutSaga(OrderStore& store, Inventory& inventory,
                        .Register(*metrics);
 }
 
-void CheckoutSaga::CountOutcome(const std::string& outcome) {
-  if (outcomes_ != nullptr) outcomes_->Add({{"outcome", outcome}}).Increment();
+void CheckoutSaga::CountOutcome(const std::string& outcome, const std::string& item) {
+  if (outcomes_ != nullptr) outcomes_->Add({{"item", item}, {"outcome", outcome}}).Increment();
 }
 
 bool CheckoutSaga::TryEnter(const std::string& order_id) {
@@ -225,6 +231,13 @@ absl::Status CheckoutSaga::Advance(OrderRecord& rec, const std::string& from,
   } while (false)
 
 CheckoutSaga::StepResult CheckoutSaga::Lock(OrderRecord& rec) {
+  if (IsAccessPass(rec.order)) {
+    // Nothing to hold (a pass order starts at authorize; this only moves a stray one on).
+    const v1::OrderStatus previous = rec.order.status();
+    rec.step = step::kAuthorize;
+    SHOPCAST_ADVANCE_OR_STOP(rec, step::kLock, previous);
+    return Next();
+  }
   const v1::OrderLine& line = rec.order.lines(0);
   auto locked = inventory_.Lock(line.reservation_id(), rec.order.id(), options_.lock_duration);
   const v1::OrderStatus previous = rec.order.status();
@@ -287,7 +300,7 @@ CheckoutSaga::StepResult CheckoutSaga::Authorize(OrderRecord& rec) {
       case ProviderState::kAuthorized:
       case ProviderState::kCaptured:
         payment->set_status(v1::PAYMENT_STATUS_AUTHORIZED);
-        rec.step = step::kCommit;
+        rec.step = AfterAuthorize(rec);
         break;
       case ProviderState::kPending:
         payment->set_status(v1::PAYMENT_STATUS_PENDING);
@@ -325,7 +338,7 @@ CheckoutSaga::StepResult CheckoutSaga::AwaitPayment(OrderRecord& rec) {
                       looked->state == ProviderState::kCaptured)) {
     Snapshot(*looked, payment);
     payment->set_status(v1::PAYMENT_STATUS_AUTHORIZED);
-    rec.step = step::kCommit;
+    rec.step = AfterAuthorize(rec);
   } else if (looked.ok() && looked->state == ProviderState::kDeclined) {
     Snapshot(*looked, payment);
     payment->set_status(v1::PAYMENT_STATUS_DECLINED);
@@ -348,6 +361,13 @@ CheckoutSaga::StepResult CheckoutSaga::AwaitPayment(OrderRecord& rec) {
 }
 
 CheckoutSaga::StepResult CheckoutSaga::Commit(OrderRecord& rec) {
+  if (IsAccessPass(rec.order)) {
+    // Nothing to commit (a pass goes from authorize to capture; this moves a stray one on).
+    const v1::OrderStatus previous = rec.order.status();
+    rec.step = step::kCapture;
+    SHOPCAST_ADVANCE_OR_STOP(rec, step::kCommit, previous);
+    return Next();
+  }
   const v1::OrderLine& line = rec.order.lines(0);
   auto committed = inventory_.Commit(line.reservation_id(), rec.order.id());
   const v1::OrderStatus previous = rec.order.status();
@@ -434,8 +454,11 @@ CheckoutSaga::StepResult CheckoutSaga::Void(OrderRecord& rec) {
 
 CheckoutSaga::StepResult CheckoutSaga::Release(OrderRecord& rec) {
   const v1::OrderLine& line = rec.order.lines(0);
-  absl::Status released = inventory_.Release(line.reservation_id(), rec.order.id(),
-                                             ReleaseReasonOf(rec.order.failure_reason()));
+  // An access pass holds no stock: nothing to give back.
+  absl::Status released = IsAccessPass(rec.order)
+                              ? absl::OkStatus()
+                              : inventory_.Release(line.reservation_id(), rec.order.id(),
+                                                   ReleaseReasonOf(rec.order.failure_reason()));
   if (!released.ok() && PeerDown(released)) {
     return StepResult{false, absl::Now() + options_.retry_after, absl::OkStatus(), false};
   }

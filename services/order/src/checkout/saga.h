@@ -8,6 +8,11 @@
 // outcome was not recorded. Every call it repeats is idempotent on the order's ids (PI's
 // checkout RPCs on the order id, the provider on the payment id), so nothing is charged or
 // sold twice.
+//
+// An access pass to a gated stream (IsAccessPass) has no reservation: its saga starts at
+// authorize, goes from an authorized payment straight to the capture, and its compensation
+// only voids; product-inventory is never called. Declines, timeouts, pending payments and
+// recovery are the goods' ones.
 
 #include <functional>
 #include <memory>
@@ -87,8 +92,8 @@ class CheckoutSaga {
   struct StepResult;
 
   // Counts a checkout's outcome (the metric's label): confirmed, pending, failed_<reason>,
-  // rejected_<reason>, unavailable.
-  void CountOutcome(const std::string& outcome);
+  // rejected_<reason>, unavailable; `item` is what was bought (product, access_pass).
+  void CountOutcome(const std::string& outcome, const std::string& item = "product");
 
  private:
   // One step of `rec` (at rec.step), recorded.

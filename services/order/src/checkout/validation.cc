@@ -66,6 +66,27 @@ bool IsPrintableAscii(absl::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
 }
 
+void CheckKey(std::vector<Violation>& out, const v1::PlaceOrderRequest& r) {
+  if (r.idempotency_key().empty()) {
+    out.push_back({"idempotency_key", "IDEMPOTENCY_KEY_REQUIRED", "idempotency_key is required"});
+  } else if (r.idempotency_key().size() > 64 || !IsPrintableAscii(r.idempotency_key())) {
+    out.push_back({"idempotency_key", "IDEMPOTENCY_KEY_INVALID",
+                   "idempotency_key must be 1..64 printable ASCII characters"});
+  }
+}
+
+void CheckPayment(std::vector<Violation>& out, const v1::PlaceOrderRequest& r) {
+  if (!r.has_payment_method() || !r.payment_method().has_placeholder()) {
+    out.push_back({"payment_method", "PAYMENT_METHOD_REQUIRED", "payment_method is required"});
+  } else {
+    const std::string& token = r.payment_method().placeholder().token();
+    if (token.size() > 64 || !IsKnownTestToken(token)) {
+      out.push_back({"payment_method.placeholder.token", "PAYMENT_METHOD_INVALID",
+                     "token is not a known test token (at most 64 bytes)"});
+    }
+  }
+}
+
 }  // namespace
 
 bool IsKnownTestToken(const std::string& token) {
@@ -113,26 +134,31 @@ std::vector<Violation> ValidatePlaceOrder(const v1::PlaceOrderRequest& r) {
   } else if (!ids::IsValidId(r.reservation_id(), "res")) {
     out.push_back({"reservation_id", "ID_INVALID", "reservation_id is not a res_ id"});
   }
-  if (r.idempotency_key().empty()) {
-    out.push_back({"idempotency_key", "IDEMPOTENCY_KEY_REQUIRED", "idempotency_key is required"});
-  } else if (r.idempotency_key().size() > 64 || !IsPrintableAscii(r.idempotency_key())) {
-    out.push_back({"idempotency_key", "IDEMPOTENCY_KEY_INVALID",
-                   "idempotency_key must be 1..64 printable ASCII characters"});
-  }
+  CheckKey(out, r);
   if (!r.has_shipping_address()) {
     out.push_back({"shipping_address", kAddressInvalid, "shipping_address is required"});
   } else {
     for (Violation& v : ValidateAddress(r.shipping_address())) out.push_back(std::move(v));
   }
-  if (!r.has_payment_method() || !r.payment_method().has_placeholder()) {
-    out.push_back({"payment_method", "PAYMENT_METHOD_REQUIRED", "payment_method is required"});
-  } else {
-    const std::string& token = r.payment_method().placeholder().token();
-    if (token.size() > 64 || !IsKnownTestToken(token)) {
-      out.push_back({"payment_method.placeholder.token", "PAYMENT_METHOD_INVALID",
-                     "token is not a known test token (at most 64 bytes)"});
-    }
+  CheckPayment(out, r);
+  return out;
+}
+
+std::vector<Violation> ValidatePassOrder(const v1::PlaceOrderRequest& r) {
+  std::vector<Violation> out;
+  if (r.item_case() != v1::PlaceOrderRequest::kAccessStreamId || r.access_stream_id().empty()) {
+    out.push_back({"access_stream_id", "ITEM_REQUIRED",
+                   "exactly one of reservation_id or access_stream_id is required"});
+  } else if (!ids::IsValidId(r.access_stream_id(), "str")) {
+    out.push_back({"access_stream_id", "ID_INVALID", "access_stream_id is not a str_ id"});
   }
+  CheckKey(out, r);
+  // A pass ships nothing; an empty message (a client's "{}") is no address.
+  if (r.has_shipping_address() && r.shipping_address().ByteSizeLong() > 0) {
+    out.push_back({"shipping_address", "SHIPPING_ADDRESS_NOT_ALLOWED",
+                   "an access pass ships nothing: send no shipping_address"});
+  }
+  CheckPayment(out, r);
   return out;
 }
 

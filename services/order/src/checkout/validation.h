@@ -30,6 +30,12 @@ std::vector<Violation> ValidateAddress(const v1::ShippingAddress& address);
 // of at most 64 bytes).
 std::vector<Violation> ValidatePlaceOrder(const v1::PlaceOrderRequest& request);
 
+// Every violation of an access-pass PlaceOrder (access_stream_id set): the stream id
+// (ID_INVALID unless a str_ id), the idempotency key and the payment method as above, and no
+// shipping address (a pass ships nothing: a non-empty one is SHIPPING_ADDRESS_NOT_ALLOWED, so
+// no address is stored with a pass).
+std::vector<Violation> ValidatePassOrder(const v1::PlaceOrderRequest& request);
+
 // OK for none; else INVALID_ARGUMENT with the first violation's reason and field, and every
 // violation named in the message.
 absl::Status ToStatus(const std::vector<Violation>& violations);

@@ -13,7 +13,8 @@
 namespace shopcast::order::testing {
 namespace {
 
-std::vector<std::string> Env(const AppFixture& f, const std::string& pi_addr = "127.0.0.1:1") {
+std::vector<std::string> Env(const AppFixture& f, const std::string& pi_addr = "127.0.0.1:1",
+                             const std::string& vi_addr = "127.0.0.1:1") {
   const std::string p = "SHOPCAST_ORDER_";
   auto tls = f.pki().FilesOf("order");
   return {p + "GRPC_ADDR=127.0.0.1:0", p + "METRICS_ADDR=127.0.0.1:0",
@@ -22,7 +23,8 @@ std::vector<std::string> Env(const AppFixture& f, const std::string& pi_addr = "
           p + "DB_DSN=" + f.dsn(), p + "DB_POOL_SIZE=4",
           p + "VERIFY_KEY_FILES=" + f.verify_key_file(),
           p + "PAGE_TOKEN_KEY_FILE=" + f.page_token_key_file(),
-          p + "PRODUCT_INVENTORY_ADDR=" + pi_addr, p + "DRAIN_TIMEOUT=5s"};
+          p + "PRODUCT_INVENTORY_ADDR=" + pi_addr, p + "VIDEO_INGEST_ADDR=" + vi_addr,
+          p + "DRAIN_TIMEOUT=5s"};
 }
 
 TEST_CASE("process: serves health from its environment and drains on SIGTERM", "[process]") {
@@ -48,6 +50,14 @@ TEST_CASE("process: a missing product-inventory address is refused at start", "[
                                       f.File("order.log"));
   CHECK(proc.Wait(30'000) != 0);
   CHECK_THAT(proc.log(), Catch::Contains("product_inventory_addr"));
+}
+
+TEST_CASE("process: a missing video-ingest address is refused at start", "[process]") {
+  AppFixture f;
+  shopcast::testing::ChildProcess proc({SHOPCAST_ORDER_BIN, "serve"}, Env(f, "127.0.0.1:1", ""),
+                                       f.File("order.log"));
+  CHECK(proc.Wait(30'000) != 0);
+  CHECK_THAT(proc.log(), Catch::Contains("video_ingest_addr"));
 }
 
 }  // namespace

@@ -71,6 +71,7 @@ Config AppFixture::BaseConfig() const {
   c.page_token_key_file = dir_.File("page-token.key");
   c.drain_timeout = absl::Seconds(2);
   c.product_inventory_addr = "127.0.0.1:1";
+  c.video_ingest_addr = "127.0.0.1:1";
   c.provider_timeout = absl::Seconds(2);
   c.recovery_interval = absl::Milliseconds(100);
   return c;

@@ -162,6 +162,10 @@ void IngestServer::Kill() {
   REQUIRE(proc_->Wait(30000) == 128 + SIGKILL);
 }
 
+std::string IngestServer::verify_key_file() const {
+  return deployment_->dir.File("signing.pub.pem");
+}
+
 std::string IngestServer::LogPath(const std::string& name) const {
   return deployment_->dir.File(name + ".log");
 }

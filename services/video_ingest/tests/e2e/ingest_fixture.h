@@ -124,6 +124,11 @@ class IngestServer {
 
   std::string rtmp_url(const std::string& key) const;
   std::string srt_url(const std::string& key) const;
+  // The internal listener (mutual TLS: LookupStreams, the EventSink), for a peer service a test
+  // runs beside; and the public key its access tokens verify with (Token() signs them), for
+  // that peer to accept the same tokens.
+  int internal_grpc_port() const { return internal_grpc_port_; }
+  std::string verify_key_file() const;
   int rtmp_port() const { return rtmp_port_; }
   int hls_port() const { return hls_port_; }
   int metrics_port() const { return metrics_port_; }
