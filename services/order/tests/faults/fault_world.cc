@@ -133,6 +133,8 @@ std::vector<std::string> FaultWorld::OrderEnv(const OrderSettings& s) const {
           p + "VERIFY_KEY_FILES=" + w_.File("signing.pub.pem"),
           p + "PAGE_TOKEN_KEY_FILE=" + w_.File("page-token.key"),
           p + "PRODUCT_INVENTORY_ADDR=" + Addr(inventory_internal_port_),
+          // Required at start; no access pass is bought here, so nothing ever calls it.
+          p + "VIDEO_INGEST_ADDR=127.0.0.1:1",
           p + "INVENTORY_TIMEOUT=" + DurationFlag(s.inventory_timeout),
           p + "SAGA_LEASE=" + DurationFlag(s.saga_lease),
           p + "RECOVERY_INTERVAL=" + DurationFlag(s.recovery_interval),
