@@ -58,12 +58,18 @@ bool Ended(v1::OrderStatus s) {
   return s == v1::ORDER_STATUS_CANCELLED || s == v1::ORDER_STATUS_REFUNDED;
 }
 
+// `partial_refund_minor`: the amount of a partial refund decided now (0 for none); with the
+// status unchanged it is the only news, and the buyer is told of it.
 void EnqueueEvents(pqxx::work& tx, const v1::Order& order, v1::OrderStatus previous,
-                   absl::Time now) {
-  if (order.status() == previous) return;
+                   absl::Time now, int64_t partial_refund_minor) {
+  if (order.status() == previous && partial_refund_minor <= 0) return;
   v1::OrderStatusChanged changed;
   *changed.mutable_order() = order;
   changed.set_previous_status(previous);
+  if (order.status() == previous) {
+    changed.mutable_partial_refund()->set_amount_minor(partial_refund_minor);
+    changed.mutable_partial_refund()->set_currency(order.total().currency());
+  }
   events::Enqueue(tx, {kSource, "order.order_status_changed", order.id(),
                        {checkout::kRoomDestination}, &changed});
   if (!Paid(previous) || !Ended(order.status())) return;
@@ -149,7 +155,8 @@ absl::StatusOr<Decided> LifecycleStore::Decide(
                           PgTime(lease_until))[0]
             .as<bool>();
     ASSIGN_OR_RETURN(checkout::OrderRecord after, checkout::ReadOrderIn(tx, order_id));
-    EnqueueEvents(tx, after.order, previous, now);
+    EnqueueEvents(tx, after.order, previous, now,
+                  d.refund && !d.refund->full ? d.refund->amount_minor : 0);
     return Decided{std::move(after), next, true, leased};
   });
 }

@@ -124,12 +124,20 @@ notify::PersonalNotice SaleMadeNotice(const opb::SaleRecorded& sale, absl::strin
 std::optional<notify::PersonalNotice> OrderUpdateNotice(const opb::OrderStatusChanged& change,
                                                         absl::string_view event_id) {
   const opb::Order& order = change.order();
-  if (order.status() == change.previous_status()) return std::nullopt;
+  const bool partial_refund =
+      order.status() == change.previous_status() && change.partial_refund().amount_minor() > 0;
+  if (order.status() == change.previous_status() && !partial_refund) return std::nullopt;
   const std::string item = OrderItem(order);
   const std::string total = FormatMoney(order.total());
   notify::PersonalNotice n;
   notify::Content& c = n.content;
-  switch (order.status()) {
+  // A partial refund keeps the order's status: it is told apart before the status is read.
+  switch (partial_refund ? opb::ORDER_STATUS_UNSPECIFIED : order.status()) {
+    case opb::ORDER_STATUS_UNSPECIFIED:
+      c.title = Title("Partial refund: ", item);
+      c.body = absl::StrCat(FormatMoney(change.partial_refund()), " of ", total,
+                            " is being refunded to you.");
+      break;
     case opb::ORDER_STATUS_CONFIRMED:
       c.title = Title("Order confirmed: ", item);
       c.body = absl::StrCat("Thank you! You paid ", total, ".",

@@ -152,6 +152,21 @@ TEST_CASE("sales: ORDER_UPDATE for confirmed, shipped, cancelled, refunded and f
   }
 }
 
+TEST_CASE("sales: a partial refund tells the buyer the amount, with the status unchanged") {
+  opb::OrderStatusChanged c = Change(opb::ORDER_STATUS_SHIPPED, opb::ORDER_STATUS_SHIPPED);
+  *c.mutable_partial_refund() = Eur(500);
+  auto n = sales::OrderUpdateNotice(c, "evt_9");
+  REQUIRE(n.has_value());
+  CHECK(n->user_id == "usr_buyer");
+  CHECK(n->dedupe_key == "order:evt_9");
+  CHECK(n->content.kind == pb::NOTIFICATION_KIND_ORDER_UPDATE);
+  CHECK(n->content.title == "Partial refund: Red scarf");
+  CHECK(n->content.body == "5.00 EUR of 29.90 EUR is being refunded to you.");
+  // A zero amount announces nothing.
+  *c.mutable_partial_refund() = Eur(0);
+  CHECK_FALSE(sales::OrderUpdateNotice(c, "evt_10"));
+}
+
 TEST_CASE("sales: a product title that is not clean text is not shown") {
   opb::OrderStatusChanged c =
       Change(opb::ORDER_STATUS_PENDING_PAYMENT, opb::ORDER_STATUS_CONFIRMED);
