@@ -224,12 +224,17 @@ class TestListener::Impl {
   ~Impl() {
     stopping_ = true;
     beast::error_code ec;
+    // A blocking accept() is not woken by close() from another thread: connect once instead.
+    {
+      tcp::socket wake(io_);
+      wake.connect(acceptor_.local_endpoint(), ec);
+    }
+    accept_thread_.join();
     acceptor_.close(ec);
     {
       absl::MutexLock lock(&mu_);
       for (tcp::socket* s : sockets_) s->shutdown(tcp::socket::shutdown_both, ec);
     }
-    accept_thread_.join();
     for (auto& t : threads_) t.join();
   }
 
@@ -239,7 +244,7 @@ class TestListener::Impl {
       beast::error_code ec;
       tcp::socket socket(io_);
       acceptor_.accept(socket, ec);
-      if (ec) return;
+      if (ec || stopping_) return;
       threads_.emplace_back([this, s = std::move(socket)]() mutable { Serve(std::move(s)); });
     }
   }

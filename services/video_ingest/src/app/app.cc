@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <climits>
+#include <filesystem>
+#include <system_error>
 
 #include <limits>
 #include <memory>
@@ -120,6 +122,12 @@ int RunServer(const Config& config) {
   hls_options.root = config.segment_root;
   hls::HlsOrigin hls_origin(hls_options, &host.metrics(), &gated_access);
 
+  // The origin serves the hot tier, which the runtime would otherwise create only later.
+  std::error_code root_error;
+  std::filesystem::create_directories(config.segment_root, root_error);
+  if (root_error) {
+    return Fail("segment_root", absl::FailedPreconditionError(root_error.message()));
+  }
   if (absl::Status s = hls_origin.Start(); !s.ok()) return Fail("hls_listen", s);
   char host_name[HOST_NAME_MAX + 1] = {};
   (void)gethostname(host_name, sizeof host_name - 1);
