@@ -120,15 +120,9 @@ class Core : public std::enable_shared_from_this<Core> {
     const bool head = request.method() == http::verb::head;
     const unsigned version = request.version();
     auto state = std::make_shared<Pending>(Pending{std::move(*live), context.request_id,
-                                                   std::move(respond), head, version});
-    // The lookup may answer (on a gRPC thread) after the proxy is gone: then nobody is told.
-    routes_->Resolve(state->target.stream_id,
-                     [weak = weak_from_this(), state, upstream = std::move(upstream)](
-                         absl::StatusOr<Route> route) mutable {
-                       if (std::shared_ptr<Core> self = weak.lock()) {
-                         self->OnRoute(state, std::move(upstream), std::move(route));
-                       }
-                     });
+                                                   std::move(respond), head, version,
+                                                   std::move(upstream)});
+    Dispatch(state);
   }
 
  private:
@@ -138,6 +132,8 @@ class Core : public std::enable_shared_from_this<Core> {
     Responder respond;
     bool head = false;
     unsigned version = 11;
+    HttpRequest upstream;  // kept for one retry on a fresh route
+    bool retried = false;
   };
 
   void Fail(Pending& p, http::status status, std::string_view outcome, std::string_view text) {
@@ -146,8 +142,17 @@ class Core : public std::enable_shared_from_this<Core> {
     std::move(p.respond)(Text(shape, status, text));
   }
 
-  void OnRoute(const std::shared_ptr<Pending>& p, HttpRequest upstream,
-               absl::StatusOr<Route> route) {
+  void Dispatch(const std::shared_ptr<Pending>& state) {
+    // The lookup may answer (on a gRPC thread) after the proxy is gone: then nobody is told.
+    routes_->Resolve(state->target.stream_id,
+                     [weak = weak_from_this(), state](absl::StatusOr<Route> route) {
+                       if (std::shared_ptr<Core> self = weak.lock()) {
+                         self->OnRoute(state, std::move(route));
+                       }
+                     });
+  }
+
+  void OnRoute(const std::shared_ptr<Pending>& p, absl::StatusOr<Route> route) {
     if (!route.ok()) {
       if (absl::IsNotFound(route.status())) {
         Fail(*p, http::status::not_found, "unknown_stream", "stream not found");
@@ -158,19 +163,32 @@ class Core : public std::enable_shared_from_this<Core> {
     }
     Origin origin = route->origin;
     const bool cached = route->cached;
-    client_->Fetch(origin, std::move(upstream),
+    client_->Fetch(origin, p->upstream,
                    // Runs on the I/O thread, which ~Core joins before anything here dies.
                    [this, p, origin, cached](UpstreamResult result) {
-                     OnUpstream(*p, origin, cached, std::move(result));
+                     OnUpstream(p, origin, cached, std::move(result));
                    });
   }
 
-  void OnUpstream(Pending& p, const Origin& origin, bool cached, UpstreamResult result) {
+  void OnUpstream(const std::shared_ptr<Pending>& state, const Origin& origin, bool cached,
+                  UpstreamResult result) {
+    Pending& p = *state;
     metrics_.UpstreamLatency(result.seconds);
     if (!result.status.ok()) {
       // A route learned a while ago may be stale (the encoder moved, the replica went away):
-      // the next request asks again.
-      if (cached) routes_->Invalidate(p.target.stream_id, origin.key());
+      // forget it, and when the origin could not be reached at all, ask again and retry once.
+      if (cached) {
+        routes_->Invalidate(p.target.stream_id, origin.key());
+        if (absl::IsUnavailable(result.status) && !p.retried) {
+          p.retried = true;
+          log::Info("hls_route_retry")
+              .Kv("request_id", p.request_id)
+              .Kv("stream_id", p.target.stream_id)
+              .Kv("origin", origin.host_header);
+          Dispatch(state);
+          return;
+        }
+      }
       log::Warn("hls_upstream_failed")
           .Kv("request_id", p.request_id)
           .Kv("stream_id", p.target.stream_id)
