@@ -217,7 +217,7 @@ class Core : public std::enable_shared_from_this<Core> {
       if (auto it = in.find(http::field::content_length); it != in.end()) {
         out.set(http::field::content_length, it->value());
       }
-    } else {
+    } else if (out.result() != http::status::not_modified) {
       out.body() = std::move(result.response.body());
       out.content_length(out.body().size());
       metrics_.BytesRelayed(out.body().size());

@@ -83,6 +83,7 @@ TEST_CASE("Path, query, range and conditional headers go through, the origin ans
   CHECK(r.result_int() == 304);
   CHECK(r.body().empty());
   CHECK(Header(r, http::field::etag) == "\"v1\"");
+  CHECK(r.find(http::field::content_length) == r.end());  // no body, no length of one
 
   // Ranges: 206 with Content-Range and exactly the bytes asked for.
   r = Call(*proxy, Get(Live("range.ts"), {{"Range", "bytes=10-19"}}));
