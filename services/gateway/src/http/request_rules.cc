@@ -16,6 +16,18 @@ namespace {
 
 namespace ip = boost::asio::ip;
 
+// Decimal digits only (absl::SimpleAtoi would also take whitespace and signs), at most 9.
+bool StrictNumber(absl::string_view text, uint32_t* out) {
+  if (text.empty() || text.size() > 9) return false;
+  uint32_t v = 0;
+  for (char c : text) {
+    if (!absl::ascii_isdigit(c)) return false;
+    v = v * 10 + static_cast<uint32_t>(c - '0');
+  }
+  *out = v;
+  return true;
+}
+
 // IPv4-mapped IPv6 (::ffff:a.b.c.d) as IPv4, so a dual-stack listener's peers compare with
 // IPv4 blocks.
 ip::address Canonical(const ip::address& a) {
@@ -26,6 +38,12 @@ ip::address Canonical(const ip::address& a) {
 }
 
 bool ParseAddress(absl::string_view text, ip::address* out) {
+  // Digits, hex, dots and colons only: no zone ids ("%eth0"), spaces or NULs (which the
+  // C-string parser below would stop at).
+  if (text.empty() || text.size() > 45) return false;
+  for (char c : text) {
+    if (!absl::ascii_isxdigit(c) && c != '.' && c != ':') return false;
+  }
   boost::system::error_code ec;
   ip::address a = ip::make_address(std::string(text), ec);
   if (ec) return false;
@@ -48,7 +66,7 @@ bool ParseHop(absl::string_view hop, ip::address* out) {
   const size_t colon = hop.find(':');
   if (colon != absl::string_view::npos && hop.find(':', colon + 1) == absl::string_view::npos) {
     uint32_t port = 0;
-    if (!absl::SimpleAtoi(hop.substr(colon + 1), &port) || port > 65535) return false;
+    if (!StrictNumber(hop.substr(colon + 1), &port) || port > 65535) return false;
     ip::address a;
     if (!ParseAddress(hop.substr(0, colon), &a) || !a.is_v4()) return false;
     *out = a;
@@ -99,8 +117,7 @@ bool IsHostChar(char c) { return absl::ascii_isalnum(c) || c == '-' || c == '.';
 
 bool IsPort(absl::string_view p) {
   uint32_t port = 0;
-  return !p.empty() && p.size() <= 5 && absl::SimpleAtoi(p, &port) && port >= 1 &&
-         port <= 65535 && absl::ascii_isdigit(p.front());
+  return p.size() <= 5 && StrictNumber(p, &port) && port >= 1 && port <= 65535;
 }
 
 }  // namespace
@@ -137,9 +154,11 @@ absl::StatusOr<std::vector<Cidr>> ParseCidrs(absl::string_view comma_separated) 
     int prefix = -1;
     if (const size_t slash = part.find('/'); slash != absl::string_view::npos) {
       addr = part.substr(0, slash);
-      if (!absl::SimpleAtoi(part.substr(slash + 1), &prefix) || prefix < 0) {
+      uint32_t bits = 0;
+      if (!StrictNumber(part.substr(slash + 1), &bits) || bits > 128) {
         return absl::InvalidArgumentError(absl::StrCat("bad prefix length in '", part, "'"));
       }
+      prefix = static_cast<int>(bits);
     }
     boost::system::error_code ec;
     const ip::address network = ip::make_address(std::string(addr), ec);
