@@ -103,8 +103,9 @@ void App::Stop() {
   // New HTTP requests stop first; those in flight finish while their upstream calls still can.
   p.http->Drain(p.config.drain_timeout);
   // ---- area stop ----
-  // src/ws: the hub's drain (GoingAway, then close) goes here: its sockets run on the HTTP
-  // server's I/O threads, which stop next.
+  // src/ws: the hub's drain (GoingAway, then close) goes here. Its sockets run on the HTTP
+  // server's I/O threads, which stop next: the hub must have closed and released every socket
+  // it was handed by then (a socket outliving the I/O context is undefined behaviour).
   p.http->Stop();
   p.host->Shutdown();
 }
