@@ -39,7 +39,7 @@ TEST_CASE("defaults load: loopback HTTP, URLs derived from it, no database neede
   CHECK(client.token_issuer() == "shopcast-user");
 }
 
-TEST_CASE("a public https URL gives wss; features can be switched off") {
+TEST_CASE("a public https URL gives wss and features can be switched off") {
   absl::FlagSaver saver;
   absl::SetFlag(&FLAGS_public_url, "https://shop.example/");
   absl::SetFlag(&FLAGS_features, "auctions=false, clips");
