@@ -118,9 +118,11 @@ int RunServer(const Config& config) {
   auto app = App::Create(config);
   if (!app.ok()) return startup::Fail("start", app.status());
   if (absl::Status s = (*app)->Start(); !s.ok()) return startup::Fail("listen", s);
-  log::Info("serving")
+  // Once every listener is up: tests and tools read the bound ports from this line.
+  log::Info("gateway_ready")
       .Kv("grpc_port", (*app)->host().grpc_port())
-      .Kv("http_port", (*app)->http_port());
+      .Kv("http_port", (*app)->http_port())
+      .Kv("metrics_port", (*app)->host().metrics_port());
   (*app)->host().WaitForShutdown();
   (*app)->Stop();
   return 0;

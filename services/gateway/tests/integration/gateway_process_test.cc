@@ -49,10 +49,11 @@ TEST_CASE("process: serves the web root and gRPC health from the environment, SI
   WriteFile(dir.File("dist/assets/index-abc123.js"), "console.log('shopcast')");
   shopcast::testing::ChildProcess proc({SHOPCAST_GATEWAY_BIN, "serve"}, Env(dir),
                                        dir.File("gateway.log"));
-  const int http_port = proc.WaitForLogEvent("http_started", absl::Seconds(60))["http_port"];
-  nlohmann::json started = proc.WaitForLogEvent("server_started", absl::Seconds(60));
-  const int grpc_port = started["grpc_port"];
-  const int metrics_port = started["metrics_port"];
+  // The line tests/suite and tools read the bound ports from.
+  nlohmann::json ready = proc.WaitForLogEvent("gateway_ready", absl::Seconds(60));
+  const int http_port = ready["http_port"];
+  const int grpc_port = ready["grpc_port"];
+  const int metrics_port = ready["metrics_port"];
 
   auto page = Exchange(static_cast<uint16_t>(http_port), GetRequest("/streams/str_1"));
   CHECK(page.status == 200);
