@@ -353,6 +353,10 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
                     "TOO_MANY_HEADERS", "the request has too many header fields",
                     "too_many_headers");
     }
+    if (cur_.version == 11 && req.find(bhttp::field::host) == req.end()) {
+      return Reject(bhttp::status::bad_request, "INVALID_ARGUMENT", "MISSING_HOST",
+                    "an HTTP/1.1 request needs a Host header", "malformed");
+    }
     if (!IsSafeTarget(target)) {
       return Reject(bhttp::status::bad_request, "INVALID_ARGUMENT", "BAD_TARGET",
                     "the request path is not acceptable", "bad_target");

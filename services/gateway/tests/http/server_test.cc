@@ -327,6 +327,10 @@ TEST_CASE("targets with dot segments, encoded separators or odd forms are refuse
   CHECK(weird.status == 501);
   RawResponse garbage = Exchange(server.port(), "GET / HTTP/1.1\r\nHost h\r\n\r\n");
   CHECK(garbage.status == 400);
+  RawResponse hostless = Exchange(server.port(), "GET / HTTP/1.1\r\n\r\n");
+  CHECK(hostless.status == 400);
+  CHECK(BodyHas(hostless, "MISSING_HOST"));
+  CHECK(Exchange(server.port(), "GET / HTTP/1.0\r\n\r\n").status == 200);
 }
 
 TEST_CASE("HEAD keeps the length of what GET would send and sends no body") {
