@@ -56,9 +56,10 @@ struct Answer {
 
 // Sends `req` from `address` and waits (up to 30 s) for the answer.
 inline Answer Send(RouteHandler& handler, HttpRequest req,
-                   const std::string& address = "198.51.100.10", bool secure = true) {
+                   const std::string& address = "198.51.100.10", bool secure = true,
+                   const std::string& request_id = "req-test-1") {
   RequestContext ctx;
-  ctx.request_id = "req-test-1";
+  ctx.request_id = request_id;
   ctx.client_address = address;
   ctx.secure = secure;
   ctx.received = absl::Now();
