@@ -1,5 +1,6 @@
 #include "api/api_handler.h"
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <utility>
@@ -55,8 +56,9 @@ struct Call {
   grpc::ByteBuffer response_bytes;
 };
 
-class ApiHandler final : public RouteHandler,
-                         public std::enable_shared_from_this<ApiHandler> {
+// The API's state and logic. Work queued on the token-checking pool and gRPC completions hold it
+// by shared_ptr, so its last reference may drop on any thread: it owns no threads itself.
+class ApiHandler final : public std::enable_shared_from_this<ApiHandler> {
  public:
   ApiHandler(ApiOptions options, api::RouteTable routes, std::shared_ptr<AccessCheck> access,
              std::shared_ptr<RateLimits> limits, prometheus::Registry* metrics)
@@ -64,7 +66,6 @@ class ApiHandler final : public RouteHandler,
         routes_(std::move(routes)),
         access_(std::move(access)),
         limits_(std::move(limits)),
-        verify_executor_(options_.verify_threads, options_.verify_queue),
         openapi_(api::OpenApiDocument(routes_, options_.version)) {
     for (const auto& [service, channel] : options_.channels) {
       if (channel != nullptr) stubs_.emplace(service, std::make_unique<grpc::GenericStub>(channel));
@@ -81,13 +82,15 @@ class ApiHandler final : public RouteHandler,
     }
   }
 
-  void Handle(HttpRequest request, const RequestContext& context, Responder respond) override {
+  void Handle(HttpRequest request, const RequestContext& context, Responder respond,
+              server::Executor& verify_executor) {
     auto call = std::make_shared<Call>();
     call->context = context;
     call->respond = std::move(respond);
-    const absl::string_view target(request.target().data(), request.target().size());
-    const absl::string_view path = target.substr(0, target.find('?'));
     call->request = std::move(request);
+    const absl::string_view target(call->request.target().data(),
+                                   call->request.target().size());
+    const absl::string_view path = target.substr(0, target.find('?'));
     if (path == "/openapi.json") return OpenApi(call);
     call->route = routes_.Find(path);
     if (call->route == nullptr) {
@@ -132,12 +135,13 @@ class ApiHandler final : public RouteHandler,
         !s.ok()) {
       return Fail(call, s);
     }
-    if (call->request.find(http::field::authorization) == call->request.end()) {
+    if (route.attributes.ignores_token ||
+        call->request.find(http::field::authorization) == call->request.end()) {
       return Continue(call, nullptr);
     }
     // Checking a token may wait for a key fetch: never on the I/O thread.
     auto self = shared_from_this();
-    if (!verify_executor_.TrySubmit([self, call] { self->Authenticate(call); })) {
+    if (!verify_executor.TrySubmit([self, call] { self->Authenticate(call); })) {
       return Fail(call, Refused(absl::StatusCode::kUnavailable, "OVERLOADED",
                                 "the gateway is busy; try again shortly"));
     }
@@ -367,10 +371,26 @@ class ApiHandler final : public RouteHandler,
   std::shared_ptr<AccessCheck> access_;
   std::shared_ptr<RateLimits> limits_;
   std::map<std::string, std::unique_ptr<grpc::GenericStub>> stubs_;
-  server::Executor verify_executor_;
   const std::string openapi_;
   prometheus::Family<prometheus::Counter>* requests_ = nullptr;
   prometheus::Family<prometheus::Histogram>* duration_ = nullptr;
+};
+
+// What the server holds: the pool that checks tokens, and the API. The pool's workers hold only
+// the API, so this is never destroyed on one of them (which would join itself); destroying it
+// runs what is queued, then joins.
+class ApiFront final : public RouteHandler {
+ public:
+  ApiFront(std::shared_ptr<ApiHandler> api, int threads, int queue)
+      : api_(std::move(api)), verify_executor_(threads, queue) {}
+
+  void Handle(HttpRequest request, const RequestContext& context, Responder respond) override {
+    api_->Handle(std::move(request), context, std::move(respond), verify_executor_);
+  }
+
+ private:
+  std::shared_ptr<ApiHandler> api_;
+  server::Executor verify_executor_;  // after api_: stopped first
 };
 
 }  // namespace
@@ -384,8 +404,11 @@ absl::StatusOr<std::shared_ptr<RouteHandler>> MakeApiHandler(ApiOptions options,
   }
   auto routes = api::RouteTable::Build();
   if (!routes.ok()) return routes.status();
-  return std::shared_ptr<RouteHandler>(std::make_shared<ApiHandler>(
-      std::move(options), *std::move(routes), std::move(access), std::move(limits), metrics));
+  const int threads = std::max(1, options.verify_threads);
+  const int queue = std::max(1, options.verify_queue);
+  auto api = std::make_shared<ApiHandler>(std::move(options), *std::move(routes),
+                                          std::move(access), std::move(limits), metrics);
+  return std::shared_ptr<RouteHandler>(std::make_shared<ApiFront>(std::move(api), threads, queue));
 }
 
 }  // namespace shopcast::gateway

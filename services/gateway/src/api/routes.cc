@@ -42,10 +42,15 @@ const absl::flat_hash_map<std::string, RouteAttributes>& Table() {
     const std::string order = "shopcast.order.v1.OrderService.";
     const std::string push = "shopcast.realtime_push.v1.RealtimePushService.";
     // Before sign-in: per client address.
-    (*t)[user + "Login"] = Limited(RateAction::kLogin, false, true);
-    (*t)[user + "Register"] = Limited(RateAction::kRegister, false, true);
-    (*t)[user + "Refresh"] = Limited(RateAction::kLogin, false, true);
-    (*t)[user + "GetMe"] = RouteAttributes{std::nullopt, false, true};
+    for (const char* m : {"Login", "Register", "Refresh", "Logout"}) {
+      RouteAttributes a = Limited(RateAction::kOtherWrite, false, true);
+      a.ignores_token = true;
+      (*t)[user + m] = a;
+    }
+    (*t)[user + "Login"].action = RateAction::kLogin;
+    (*t)[user + "Register"].action = RateAction::kRegister;
+    (*t)[user + "Refresh"].action = RateAction::kLogin;
+    (*t)[user + "GetMe"].auth_required = true;
     // The live show: per user.
     (*t)[push + "SendChat"] = Limited(RateAction::kChat, true);
     (*t)[push + "SetReaction"] = Limited(RateAction::kReaction, false);  // anonymous too

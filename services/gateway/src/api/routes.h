@@ -29,6 +29,10 @@ struct RouteAttributes {
   // A call without a bearer token is refused at the edge (401 TOKEN_MISSING) instead of being
   // forwarded for the service to refuse. Bad tokens are refused at the edge on every route.
   bool auth_required = false;
+  // The call is about getting or ending a session (Login, Register, Refresh, Logout): an
+  // Authorization header is neither checked nor forwarded, so a client holding an expired access
+  // token can still refresh it.
+  bool ignores_token = false;
   // Deadline of the downstream call, counted from when the request head was read.
   absl::Duration deadline = absl::Seconds(10);
   // Largest request body accepted, bytes (413 beyond it).

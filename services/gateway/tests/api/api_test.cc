@@ -50,7 +50,7 @@ std::shared_ptr<gw::RouteHandler> Handler(gw::RateLimitOptions limits = gw::Defa
 
 }  // namespace
 
-TEST_CASE("every public unary RPC is routed once; internal services and streams never are") {
+TEST_CASE("every public unary RPC is routed once, internal services and streams never") {
   auto table = api::RouteTable::Build();
   REQUIRE(table.ok());
   const api::Route* login = table->Find("/api/v1/user/Login");
@@ -97,7 +97,7 @@ TEST_CASE("gRPC codes map to grpc-gateway's HTTP statuses") {
   for (auto [code, status] : table) CHECK(api::HttpStatusFromCode(code) == status);
 }
 
-TEST_CASE("a service's status details become the HttpError; internal text never leaks") {
+TEST_CASE("a service status becomes the HttpError with its details and without internal text") {
   google::rpc::Status details;
   shopcast::common::v1::ErrorInfo info;
   info.set_reason("PRICE_OUT_OF_RANGE");
@@ -211,7 +211,7 @@ TEST_CASE("the OpenAPI document describes the routes, schemas, errors and bearer
   walk(doc);
 }
 
-TEST_CASE("session cookies are __Host-, Secure, SameSite=Strict; the refresh one HttpOnly") {
+TEST_CASE("session cookies are __Host-, Secure, SameSite=Strict and the refresh one HttpOnly") {
   auto cookies = api::SessionCookies("rt-1", "csrf-1", absl::Hours(720));
   REQUIRE(cookies.size() == 2);
   CHECK(cookies[0] ==
@@ -325,6 +325,11 @@ TEST_CASE("the handler refuses what it can without calling a service") {
   auto basic = Post("/api/v1/user/GetMe");
   basic.set(http::field::authorization, "Basic YTpi");
   CHECK(Send(*h, std::move(basic)).reason() == "TOKEN_MALFORMED");
+
+  // Session calls ignore (and never forward) a stale token: a client can still refresh.
+  auto stale = Post("/api/v1/user/Refresh", R"({"refreshToken":"rt"})");
+  stale.set(http::field::authorization, "Bearer expired-long-ago");
+  CHECK(Send(*h, std::move(stale)).reason() == "SERVICE_NOT_CONFIGURED");
 
   // A configured service without a channel is 503, not a hang.
   auto chat = Post("/api/v1/realtime-push/SendChat", R"({"streamId":"str_1","text":"hi"})");
