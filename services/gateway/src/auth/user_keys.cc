@@ -89,7 +89,8 @@ class UserKeysAccessCheck final : public AccessCheck {
       stale = verifier_ != nullptr && now - fetched_at_ >= options_.keys_max_age;
     }
     if (stale) {
-      auto fresh = Refetch(now, verifier);
+      // Others keep using the old keys while one caller fetches.
+      auto fresh = Refetch(now, verifier, /*wait=*/false);
       if (fresh != nullptr) return fresh;
     }
     return verifier;
@@ -98,8 +99,17 @@ class UserKeysAccessCheck final : public AccessCheck {
   // Fetches the keys unless another caller just did (or is doing it): then that result. Null
   // when there is no verifier newer than `seen` to offer.
   std::shared_ptr<const auth::TokenVerifier> Refetch(
-      absl::Time now, const std::shared_ptr<const auth::TokenVerifier>& seen) {
-    absl::MutexLock fetch_lock(&fetch_mu_);  // one fetch at a time; later callers reuse it
+      absl::Time now, const std::shared_ptr<const auth::TokenVerifier>& seen, bool wait = true) {
+    // One fetch at a time; callers that wait reuse its result.
+    if (wait) {
+      fetch_mu_.Lock();
+    } else if (!fetch_mu_.TryLock()) {
+      return nullptr;
+    }
+    struct Unlock {
+      absl::Mutex* mu;
+      ~Unlock() { mu->Unlock(); }
+    } unlock{&fetch_mu_};
     {
       absl::MutexLock lock(&mu_);
       if (verifier_ != seen) return verifier_;
@@ -109,6 +119,9 @@ class UserKeysAccessCheck final : public AccessCheck {
     }
     grpc::ClientContext ctx;
     clients::PrepareContext(ctx, nullptr, options_.key_fetch_deadline);
+    // A user service that just restarted is waited for (within the deadline) rather than
+    // refused at once while the channel reconnects.
+    ctx.set_wait_for_ready(true);
     userpb::GetSigningKeysResponse res;
     grpc::Status status = stub_->GetSigningKeys(&ctx, userpb::GetSigningKeysRequest(), &res);
     if (!status.ok() || res.keys().empty()) {

@@ -18,6 +18,16 @@ if(SHOPCAST_BUILD_TESTS AND TARGET user AND TARGET product-inventory)
     SHOPCAST_USER_BIN="$<TARGET_FILE:user>"
     SHOPCAST_PRODUCT_INVENTORY_BIN="$<TARGET_FILE:product-inventory>")
   add_dependencies(gateway_api_integration_test user product-inventory)
+
+  # The edge access check's key cache against a real user process (restarted with a new key).
+  shopcast_test(NAME gateway_access_check_test
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/api/access_check_test.cc
+    DEPS gateway_auth shopcast::auth_testing shopcast::clients shopcast::testing_pg
+         shopcast::testing_net shopcast::testing_files shopcast::testing_wait shopcast::ids
+    LABEL integration)
+  target_compile_definitions(gateway_access_check_test PRIVATE
+    SHOPCAST_USER_BIN="$<TARGET_FILE:user>")
+  add_dependencies(gateway_access_check_test user)
 endif()
 
 # The JSON → proto fuzz target (src/api/fuzz/): a libFuzzer binary in the fuzz preset, its seed
