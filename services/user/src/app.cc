@@ -99,8 +99,14 @@ int RunServer(const Config& config) {
                           config.token_audience, host.executor(), absl::Now, &revoked);
   UserInternalServiceImpl internal_service(accounts, host.executor(),
                                            config.follower_contacts_peers);
+  // UserService on the internal listener too, for the gateway: there (and only from the peer
+  // `gateway`) the client's address in x-shopcast-client-address counts for throttling.
+  UserServiceImpl service_for_gateway(accounts, verifier, *verify_keys, config.token_issuer,
+                                      config.token_audience, host.executor(), absl::Now,
+                                      &revoked);
   host.AddService(&service);
   host.AddInternalService(&internal_service);
+  host.AddInternalService(&service_for_gateway);
   db::Pool* raw_pool = pool->get();
   host.SetReadinessCheck([raw_pool] { return raw_pool->Ping(); });
   if (absl::Status s = host.Start(); !s.ok()) return Fail("listen", s);

@@ -1,8 +1,12 @@
 #include "user_service.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
 #include "google/protobuf/timestamp.pb.h"
+#include "shopcast/auth/service_identity.h"
 #include "shopcast/server/unary.h"
 #include "shopcast/status/status.h"
 
@@ -111,6 +115,22 @@ std::string PeerAddress(absl::string_view peer) {
   return std::string(peer);
 }
 
+std::string ClientAddress(const grpc::ServerContextBase& ctx) {
+  std::string tcp_peer = PeerAddress(ctx.peer());
+  const auto& metadata = ctx.client_metadata();
+  if (metadata.count(kClientAddressMetadata) != 1) return tcp_peer;
+  if (auth::ServicePeerName(ctx) != kClientAddressTrustedPeer) return tcp_peer;
+  const grpc::string_ref value = metadata.find(kClientAddressMetadata)->second;
+  if (value.size() >= INET6_ADDRSTRLEN) return tcp_peer;
+  std::string address(value.data(), value.size());
+  in6_addr parsed;
+  if (inet_pton(AF_INET, address.c_str(), &parsed) != 1 &&
+      inet_pton(AF_INET6, address.c_str(), &parsed) != 1) {
+    return tcp_peer;
+  }
+  return address;
+}
+
 UserServiceImpl::UserServiceImpl(Accounts& accounts, const auth::TokenVerifier& verifier,
                                  std::vector<auth::PublicKey> published_keys, std::string issuer,
                                  std::string audience, server::Executor& executor,
@@ -138,7 +158,7 @@ grpc::ServerUnaryReactor* UserServiceImpl::Register(grpc::CallbackServerContext*
   in.email = req->email();
   in.password = req->password();
   in.display_name = req->display_name();
-  in.client_address = PeerAddress(ctx->peer());
+  in.client_address = ClientAddress(*ctx);
   return RunBlocking(ctx, executor_, [this, in = std::move(in), res]() -> absl::Status {
     ASSIGN_OR_RETURN(UserRow u, accounts_.Register(in));
     ToProto(u, res->mutable_user());
@@ -149,7 +169,7 @@ grpc::ServerUnaryReactor* UserServiceImpl::Register(grpc::CallbackServerContext*
 grpc::ServerUnaryReactor* UserServiceImpl::Login(grpc::CallbackServerContext* ctx,
                                                  const pb::LoginRequest* req,
                                                  pb::LoginResponse* res) {
-  std::string address = PeerAddress(ctx->peer());
+  std::string address = ClientAddress(*ctx);
   return RunBlocking(ctx, executor_, [this, req, res, address]() -> absl::Status {
     ASSIGN_OR_RETURN(auto result, accounts_.Login(req->login(), req->password(), address));
     ToProto(result.first, res->mutable_tokens());

@@ -88,4 +88,15 @@ class UserServiceImpl final : public pb::UserService::CallbackService {
 // The IP of a gRPC peer string ("ipv4:1.2.3.4:5678" -> "1.2.3.4", "ipv6:[::1]:5" -> "::1").
 std::string PeerAddress(absl::string_view peer);
 
+// Metadata in which the gateway names the client it calls for (the browser's address), and the
+// only peer whose word for it counts.
+inline constexpr char kClientAddressMetadata[] = "x-shopcast-client-address";
+inline constexpr char kClientAddressTrustedPeer[] = "gateway";
+
+// The address login and registration throttling count against: the single
+// x-shopcast-client-address entry, if it is a valid IPv4/IPv6 address and the call came over
+// the internal listener from a verified `gateway` certificate; the TCP peer otherwise (so a
+// client cannot pick its own address on the public listener, nor another service for it).
+std::string ClientAddress(const grpc::ServerContextBase& ctx);
+
 }  // namespace shopcast::user

@@ -47,6 +47,11 @@ UserServiceFixture::UserServiceFixture(AccountsOptions options,
   if (internal_tls) {
     internal_service_ = std::make_unique<UserInternalServiceImpl>(*accounts_, host_->executor());
     host_->AddInternalService(internal_service_.get());
+    // As the binary: UserService on the internal listener too (the gateway calls it there).
+    service_for_gateway_ = std::make_unique<UserServiceImpl>(
+        *accounts_, *verifier_, std::vector<auth::PublicKey>{{key_.kid, key_.public_pem}},
+        kIssuer, kAudience, host_->executor());
+    host_->AddInternalService(service_for_gateway_.get());
   }
   host_->SetReadinessCheck([this] { return pool_->Ping(); });
   REQUIRE(host_->Start().ok());
@@ -59,6 +64,18 @@ int64_t UserServiceFixture::Count(const std::string& table) {
   pqxx::connection c(db_.dsn());
   pqxx::work tx(c);
   return tx.exec1("SELECT count(*) FROM " + c.quote_name(table))[0].as<int64_t>();
+}
+
+std::vector<std::string> UserServiceFixture::KnownAddresses(const std::string& user_id) {
+  pqxx::connection c(db_.dsn());
+  pqxx::work tx(c);
+  std::vector<std::string> out;
+  for (const auto& row : tx.exec_params(
+           "SELECT address FROM login_known_addresses WHERE user_id = $1 ORDER BY address",
+           user_id)) {
+    out.push_back(row[0].as<std::string>());
+  }
+  return out;
 }
 
 void UserServiceFixture::Exec(const std::string& sql) {

@@ -49,6 +49,8 @@ class UserServiceFixture {
 
   // Number of rows in `table` (to prove a rejected call stored nothing).
   int64_t Count(const std::string& table);
+  // The addresses `user_id` has logged in from, sorted (what login throttling counted).
+  std::vector<std::string> KnownAddresses(const std::string& user_id);
   // Runs one SQL statement on the test database (to set up rows the API cannot make).
   void Exec(const std::string& sql);
 
@@ -78,6 +80,7 @@ class UserServiceFixture {
   std::unique_ptr<server::ServiceHost> host_;
   std::unique_ptr<UserServiceImpl> service_;
   std::unique_ptr<UserInternalServiceImpl> internal_service_;
+  std::unique_ptr<UserServiceImpl> service_for_gateway_;
   std::unique_ptr<v1::UserService::Stub> stub_;
 };
 
