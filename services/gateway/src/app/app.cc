@@ -9,6 +9,13 @@
 #include "shopcast/startup/startup.h"
 #include "shopcast/status/status.h"
 // ---- area headers ----
+#include "api/api_handler.h"
+#include "auth/user_keys.h"
+#include "hls/hls_proxy.h"
+#include "limits/token_buckets.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "shopcast/clients/internal.h"
 #include "web/web_files.h"
 
 #ifndef SHOPCAST_VERSION
@@ -30,8 +37,12 @@ struct App::Parts {
   std::unique_ptr<GatewayService> gateway_service;
   // ---- area parts: web ----
   std::shared_ptr<web::WebFiles> web;
-  // ---- area parts: api (src/api) ----
+  // ---- area parts: api (src/api), with src/auth and src/limits (shared with ws) ----
+  std::shared_ptr<AccessCheck> access;
+  std::shared_ptr<RateLimits> limits;
+  std::shared_ptr<RouteHandler> api;
   // ---- area parts: hls (src/hls) ----
+  std::shared_ptr<RouteHandler> hls;
   // ---- area parts: ws (src/ws) ----
   std::unique_ptr<http::Server> http;
 };
@@ -65,12 +76,59 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config, AppOverri
   p->web = *std::move(web);
   routes.web = p->web;
   // ---- area wiring: api ----
-  // src/api: routes.api = the JSON API (user_addr, product_inventory_addr, order_addr,
-  // realtime_push_addr, video_ingest_addr, recording_lifecycle_addr, upstream_timeout, p->tls
-  // for user_internal_addr, p->info for /api/v1/gateway/*), with src/auth's AccessCheck and
-  // src/limits' RateLimits.
+  // The user service is reached on its internal listener with the gateway's certificate: there
+  // it serves UserService too and believes x-shopcast-client-address (login throttling per
+  // client), and GetSigningKeys / ListRevocations feed the edge's token check.
+  if (!p->tls || config.user_internal_addr.empty()) {
+    return AtStep("user_internal_addr",
+                  absl::InvalidArgumentError(
+                      "the gateway needs user_internal_addr and its service_*_file credential"));
+  }
+  auto user_channel = clients::MakeInternalChannel("user", config.user_internal_addr, *p->tls);
+  if (!user_channel.ok()) return AtStep("user_internal_addr", user_channel.status());
+  AccessCheckOptions access_options;
+  access_options.issuer = config.token_issuer;
+  access_options.audience = config.token_audience;
+  access_options.revocation_interval = config.revocation_sync_interval;
+  p->access = MakeAccessCheck(access_options, *user_channel, metrics);
+  p->limits = MakeRateLimits(config.rate_limits, metrics);
+  ApiOptions api_options;
+  api_options.channels["user"] = *user_channel;
+  const std::pair<const char*, const std::string*> publics[] = {
+      {"product-inventory", &config.product_inventory_addr},
+      {"order", &config.order_addr},
+      {"realtime-push", &config.realtime_push_addr},
+      {"video-ingest", &config.video_ingest_addr},
+      {"recording-lifecycle", &config.recording_lifecycle_addr}};
+  for (const auto& [name, addr] : publics) {
+    if (addr->empty()) continue;
+    api_options.channels[name] = grpc::CreateChannel(*addr, grpc::InsecureChannelCredentials());
+  }
+  api_options.allowed_origins = config.http.cors_origins;
+  api_options.allowed_origins.push_back(config.public_url);
+  api_options.version = SHOPCAST_VERSION;
+  api_options.revision = config.build_revision;
+  api_options.client_config = MakeClientConfig(config);
+  auto api = MakeApiHandler(std::move(api_options), p->access, p->limits, metrics);
+  if (!api.ok()) return AtStep("api", api.status());
+  p->api = *std::move(api);
+  routes.api = p->api;
   // ---- area wiring: hls ----
-  // src/hls: routes.hls = the HLS proxy (video_ingest_internal_addr with p->tls).
+  hls::HlsProxyOptions hls_options;
+  hls_options.default_origin = config.hls_default_origin;
+  std::shared_ptr<grpc::Channel> video_ingest_internal;
+  if (!config.video_ingest_internal_addr.empty()) {
+    auto channel =
+        clients::MakeInternalChannel("video-ingest", config.video_ingest_internal_addr, *p->tls);
+    if (!channel.ok()) return AtStep("video_ingest_internal_addr", channel.status());
+    video_ingest_internal = *std::move(channel);
+  }
+  if (absl::Status s = hls::ValidateHlsProxyOptions(hls_options, video_ingest_internal != nullptr);
+      !s.ok()) {
+    return AtStep("hls", s);
+  }
+  p->hls = hls::MakeHlsProxy(hls_options, video_ingest_internal, metrics);
+  routes.hls = p->hls;
   // ---- area wiring: ws ----
   // src/ws: routes.ws = the WebSocket hub (realtime_push_addr, ws_* settings, the AccessCheck
   // and RateLimits shared with the API).

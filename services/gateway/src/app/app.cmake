@@ -8,7 +8,12 @@ target_link_libraries(gateway_app PUBLIC
   absl::flags
   # ---- area libraries (one line each) ----
   gateway_http
-  gateway_web)
+  gateway_web
+  gateway_api
+  gateway_auth
+  gateway_limits
+  gateway_hls
+  shopcast::clients)
 shopcast_warnings(gateway_app)
 
 add_executable(gateway ${CMAKE_CURRENT_SOURCE_DIR}/src/main.cc)

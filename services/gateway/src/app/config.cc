@@ -61,6 +61,15 @@ ABSL_FLAG(std::string, video_ingest_internal_addr, "",
           "host:port of video-ingest's internal listener (stream placement, for the HLS proxy)");
 ABSL_FLAG(absl::Duration, upstream_timeout, absl::Seconds(10),
           "deadline of each unary call to a service (100ms..60s)");
+ABSL_FLAG(std::string, hls_default_origin, "",
+          "http://host:port of a video-ingest HLS origin for streams no replica holds (the "
+          "video-ingest Service), and for every stream when video_ingest_internal_addr is empty");
+
+// ---- api ----
+ABSL_FLAG(std::string, rate_limits, "",
+          "token buckets overriding the defaults: action=burst/per_second,… (login, register, "
+          "chat, reaction, bid, reserve, checkout, other_write)");
+ABSL_FLAG(int, rate_limit_max_buckets, 0, "buckets kept at most (0: the default)");
 
 // ---- websocket ----
 ABSL_FLAG(absl::Duration, ws_heartbeat_interval, absl::Seconds(15),
@@ -172,6 +181,19 @@ absl::StatusOr<Config> LoadConfig() {
   c.upstream_timeout = absl::GetFlag(FLAGS_upstream_timeout);
   if (!Within(c.upstream_timeout, absl::Milliseconds(100), absl::Seconds(60))) {
     return absl::InvalidArgumentError("upstream_timeout must be 100ms..60s");
+  }
+  c.hls_default_origin = absl::GetFlag(FLAGS_hls_default_origin);
+
+  // ---- api ----
+  auto limits = ParseRateLimits(absl::GetFlag(FLAGS_rate_limits), DefaultRateLimitOptions());
+  if (!limits.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("rate_limits: ", limits.status().message()));
+  }
+  c.rate_limits = *std::move(limits);
+  if (const int max_buckets = absl::GetFlag(FLAGS_rate_limit_max_buckets); max_buckets < 0) {
+    return absl::InvalidArgumentError("rate_limit_max_buckets must not be negative");
+  } else if (max_buckets > 0) {
+    c.rate_limits.max_buckets = static_cast<size_t>(max_buckets);
   }
 
   // ---- websocket ----

@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "http/server.h"
+#include "limits/token_buckets.h"
 #include "shopcast/startup/service_config.h"
 
 namespace shopcast::gateway {
@@ -39,6 +40,11 @@ struct Config : startup::ServiceConfig {
   std::string video_ingest_internal_addr;
   // Deadline of each unary call to a service.
   absl::Duration upstream_timeout = absl::Seconds(10);
+  // The HLS origin for streams no replica holds ("" = 404 for them); see src/hls.
+  std::string hls_default_origin;
+
+  // ---- api ----
+  RateLimitOptions rate_limits = DefaultRateLimitOptions();
 
   // ---- websocket (the hub's settings, also told to clients) ----
   absl::Duration ws_heartbeat_interval = absl::Seconds(15);

@@ -18,6 +18,8 @@
 #include "shopcast/testing/temp_dir.h"
 #include "shopcast/testing/wait.h"
 
+#include "shopcast/auth/testing/dev_pki.h"
+
 namespace shopcast::gateway {
 namespace {
 
@@ -29,7 +31,16 @@ const std::string kP = "SHOPCAST_GATEWAY_";
 
 std::vector<std::string> Env(const shopcast::testing::TempDir& dir,
                              const std::vector<std::string>& extra = {}) {
-  std::vector<std::string> env = {kP + "GRPC_ADDR=127.0.0.1:0", kP + "METRICS_ADDR=127.0.0.1:0",
+  // The credential for the services' internal listeners; no user service runs here (keys are
+  // fetched at the first token check, revocations retried).
+  const auth::ServiceTlsFiles tls =
+      auth::testing::DevPki(dir.File("pki"), {"gateway"}).FilesOf("gateway");
+  std::vector<std::string> env = {kP + "SERVICE_CA_FILE=" + tls.ca_file,
+                                  kP + "SERVICE_CERT_FILE=" + tls.cert_file,
+                                  kP + "SERVICE_KEY_FILE=" + tls.key_file,
+                                  kP + "USER_INTERNAL_ADDR=127.0.0.1:1",
+                                  kP + "VIDEO_INGEST_INTERNAL_ADDR=127.0.0.1:1",
+                                  kP + "GRPC_ADDR=127.0.0.1:0", kP + "METRICS_ADDR=127.0.0.1:0",
                                   kP + "HTTP_ADDR=127.0.0.1:0", kP + "WEB_ROOT=" + dir.File("dist"),
                                   kP + "PUBLIC_URL=https://shop.test",
                                   kP + "RTMP_INGEST_URL=rtmp://ingest.shop.test/live",

@@ -3,7 +3,7 @@ if(SHOPCAST_BUILD_TESTS)
   shopcast_test(NAME gateway_process_test
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/integration/gateway_process_test.cc
     DEPS shopcast::proto_gateway shopcast::proto_health shopcast::http_files_testing
-         shopcast::testing_net shopcast::testing_files shopcast::testing_wait
+         shopcast::testing_net shopcast::testing_files shopcast::testing_wait shopcast::auth_testing
     LABEL integration)
   target_compile_definitions(gateway_process_test PRIVATE
     SHOPCAST_GATEWAY_BIN="$<TARGET_FILE:gateway>")
