@@ -48,6 +48,11 @@ class Transport final : public Session {
   void Start(HttpRequest request) {
     const WsOptions& o = hub_core_.options;
     beast::get_lowest_layer(ws_).expires_never();
+    {
+      // Pushes are small and latency matters: no Nagle delay.
+      boost::system::error_code ec;
+      beast::get_lowest_layer(ws_).socket().set_option(net::ip::tcp::no_delay(true), ec);
+    }
     if (o.socket_send_buffer_bytes > 0) {
       boost::system::error_code ec;
       beast::get_lowest_layer(ws_).socket().set_option(

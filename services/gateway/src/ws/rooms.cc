@@ -51,13 +51,17 @@ HubMetrics::HubMetrics(prometheus::Registry* registry) {
 
 // ---------------------------------------------------------------------------------------------
 
-SubscribeCall* SubscribeCall::Create(rp::RealtimePushService::Stub& stub,
-                                     const std::string& stream_id, int64_t after_sequence,
-                                     OnMessage on_message, OnEnd on_end) {
-  auto* call = new SubscribeCall(std::move(on_message), std::move(on_end));
+SubscribeCall::SubscribeCall(Rooms& rooms, OnMessage m, OnEnd e)
+    : rooms_(&rooms), on_message_(std::move(m)), on_end_(std::move(e)) {
+  rooms_->CallStarted();
+}
+
+SubscribeCall* SubscribeCall::Create(Rooms& rooms, const std::string& stream_id,
+                                     int64_t after_sequence, OnMessage on_message, OnEnd on_end) {
+  auto* call = new SubscribeCall(rooms, std::move(on_message), std::move(on_end));
   call->request_.set_stream_id(stream_id);
   call->request_.set_after_sequence(after_sequence);
-  stub.async()->Subscribe(&call->ctx_, &call->request_, call);
+  rooms.stub().async()->Subscribe(&call->ctx_, &call->request_, call);
   return call;
 }
 
@@ -79,7 +83,9 @@ void SubscribeCall::OnDone(const grpc::Status& status) {
     reason.assign(it->second.data(), it->second.size());
   }
   on_end_(status, reason);
+  Rooms* rooms = rooms_;
   delete this;
+  rooms->CallEnded();
 }
 
 namespace {
@@ -125,7 +131,7 @@ class CatchUp : public std::enable_shared_from_this<CatchUp> {
     room_->rooms_.metrics().upstream_catchups->Increment();
     room_->rooms_.upstream_calls_.fetch_add(1);
     call_ = SubscribeCall::Create(
-        room_->rooms_.stub(), room_->stream_id(), after_.load(),
+        room_->rooms_, room_->stream_id(), after_.load(),
         [self](rp::SubscribeResponse& m) { self->OnMessage(m); },
         [self](const grpc::Status& s, const std::string& reason) { self->OnEnd(s, reason); });
     room_->to_go_.push_back(call_);
@@ -310,7 +316,7 @@ void Room::StartUpstream(int64_t after) {
   rooms_.metrics().upstream_feeds->Increment();
   rooms_.upstream_calls_.fetch_add(1);
   upstream_ = SubscribeCall::Create(
-      rooms_.stub(), stream_id_, after, [self](rp::SubscribeResponse& m) { self->OnUpstream(m); },
+      rooms_, stream_id_, after, [self](rp::SubscribeResponse& m) { self->OnUpstream(m); },
       [self](const grpc::Status& s, const std::string& reason) { self->OnUpstreamEnd(s, reason); });
   to_go_.push_back(upstream_);
   log::Debug("ws_upstream_subscribe").Kv("stream_id", stream_id_).Kv("after_sequence", after);
@@ -607,7 +613,7 @@ Rooms::~Rooms() {
   }
   for (auto& r : rooms) r->EndAll(v1::ROOM_END_REASON_UPSTREAM_UNAVAILABLE, absl::ZeroDuration());
   // The calls hold their rooms; wait until gRPC has finished them all.
-  for (int i = 0; i < 5000 && upstream_calls_.load() > 0; ++i) {
+  for (int i = 0; i < 10000 && calls_in_flight_.load() > 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
 }

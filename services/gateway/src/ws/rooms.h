@@ -60,7 +60,7 @@ class SubscribeCall final : public grpc::ClientReadReactor<rp::SubscribeResponse
   using OnEnd = std::function<void(const grpc::Status&, const std::string& reason)>;
   // Creates the call; nothing happens until Go(), which callers run without holding their locks
   // (a call that fails at once may report from inside StartCall).
-  static SubscribeCall* Create(rp::RealtimePushService::Stub& stub, const std::string& stream_id,
+  static SubscribeCall* Create(Rooms& rooms, const std::string& stream_id,
                                int64_t after_sequence, OnMessage on_message, OnEnd on_end);
   void Go();
   void Cancel() { ctx_.TryCancel(); }
@@ -69,7 +69,8 @@ class SubscribeCall final : public grpc::ClientReadReactor<rp::SubscribeResponse
   void OnDone(const grpc::Status& status) override;
 
  private:
-  SubscribeCall(OnMessage m, OnEnd e) : on_message_(std::move(m)), on_end_(std::move(e)) {}
+  SubscribeCall(Rooms& rooms, OnMessage m, OnEnd e);
+  Rooms* rooms_;  // CallEnded after the context is gone (OnDone)
   grpc::ClientContext ctx_;
   rp::SubscribeRequest request_;
   rp::SubscribeResponse response_;
@@ -169,6 +170,19 @@ class Rooms {
   int64_t Leave(const std::string& stream_id, uint64_t peer_id);
 
   size_t UpstreamCount() const;
+
+  // Every gRPC call the hub starts is counted until its ClientContext is gone, so that the hub
+  // (and the process's gRPC library) is not torn down under a call still completing.
+  void CallStarted() { calls_in_flight_.fetch_add(1); }
+  void CallEnded() { calls_in_flight_.fetch_sub(1); }
+  // Counts one call from construction to destruction; make it a class's first member.
+  struct CallGuard {
+    explicit CallGuard(Rooms* r) : rooms(r) { rooms->CallStarted(); }
+    ~CallGuard() { rooms->CallEnded(); }
+    CallGuard(const CallGuard&) = delete;
+    CallGuard& operator=(const CallGuard&) = delete;
+    Rooms* rooms;
+  };
   size_t RoomCount() const;
 
   const WsOptions& options() const { return options_; }
@@ -190,6 +204,7 @@ class Rooms {
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<Room>> rooms_ ABSL_GUARDED_BY(mu_);
   std::atomic<int64_t> upstream_calls_{0};
+  std::atomic<int64_t> calls_in_flight_{0};
 };
 
 }  // namespace shopcast::gateway::ws

@@ -51,8 +51,8 @@ absl::Status RateLimited(absl::Duration wait) {
 // socket. Deletes nothing itself: the session and the gRPC library share it.
 class NotificationsCall final : public grpc::ClientReadReactor<rp::SubscribeNotificationsResponse> {
  public:
-  NotificationsCall(std::weak_ptr<Session> session, Subprotocol protocol)
-      : session_(std::move(session)), protocol_(protocol) {}
+  NotificationsCall(Rooms* rooms, std::weak_ptr<Session> session, Subprotocol protocol)
+      : guard_(rooms), session_(std::move(session)), protocol_(protocol) {}
 
   void Start(rp::RealtimePushService::Stub& stub, const std::string& token,
              const std::string& request_id, std::shared_ptr<NotificationsCall> self) {
@@ -103,6 +103,7 @@ class NotificationsCall final : public grpc::ClientReadReactor<rp::SubscribeNoti
   }
 
  private:
+  Rooms::CallGuard guard_;  // first member: counts until the context is gone
   std::weak_ptr<Session> session_;
   Subprotocol protocol_;
   grpc::ClientContext ctx_;
@@ -559,11 +560,13 @@ template <typename Resp, typename Req, typename StartFn>
 void Session::Unary(Req request, const std::string& token, StartFn start,
                     std::function<void(Session&, const absl::Status&, Resp&)> done) {
   struct Call {
+    explicit Call(Rooms* r) : guard(r) {}
+    Rooms::CallGuard guard;  // first member: counts until the context is gone
     grpc::ClientContext ctx;
     Req request;
     Resp response;
   };
-  auto call = std::make_shared<Call>();
+  auto call = std::make_shared<Call>(hub_.rooms.get());
   call->request = std::move(request);
   PrepareCall(call->ctx, token, request_id_, hub_.options.call_timeout);
   std::weak_ptr<Session> weak = weak_from_this();
@@ -679,7 +682,8 @@ void Session::HandleNotifications(const std::string& frame_id,
 }
 
 void Session::StartNotifications() {
-  notifications_ = std::make_shared<NotificationsCall>(weak_from_this(), protocol_);
+  notifications_ =
+      std::make_shared<NotificationsCall>(hub_.rooms.get(), weak_from_this(), protocol_);
   notifications_->Start(hub_.rooms->stub(), token_, request_id_, notifications_);
 }
 
@@ -748,11 +752,13 @@ void Session::PresenceLeave(const std::string& stream_id, const std::string& tok
   request.set_session_id(connection_id_);
   // Fire and forget (also after the socket is gone): the lease would lapse anyway.
   struct Call {
+    explicit Call(Rooms* r) : guard(r) {}
+    Rooms::CallGuard guard;
     grpc::ClientContext ctx;
     rp::LeaveRoomRequest request;
     rp::LeaveRoomResponse response;
   };
-  auto call = std::make_shared<Call>();
+  auto call = std::make_shared<Call>(hub_.rooms.get());
   call->request = std::move(request);
   PrepareCall(call->ctx, token, request_id_, hub_.options.call_timeout);
   hub_.rooms->stub().async()->LeaveRoom(&call->ctx, &call->request, &call->response,
