@@ -425,5 +425,30 @@ TEST_CASE("the room closing ends its subscriptions with ROOM_CLOSED, realtime-pu
   CHECK_FALSE(c.closed());
 }
 
+TEST_CASE("realtime-push restarting: the room's subscription resumes from its last sequence and "
+          "sockets see no gap",
+          "[integration]") {
+  WsOptions options;
+  options.upstream_give_up_after = absl::Seconds(60);
+  World w(options);
+  const std::string room = w.push.OpenRoom(ids::NewId("usr"));
+  WsClient a(w.port());
+  WsClient b(w.port(), {.protocol = "shopcast.v1.proto"});
+  Follow(a, room, 0, true);
+  Follow(b, room, 0, true);
+  const int64_t first = w.push.Publish(room);
+  for (int i = 0; i < 4; ++i) w.push.Publish(room);
+  w.push.Restart();
+  int64_t last = 0;
+  for (int i = 0; i < 5; ++i) last = w.push.Publish(room);
+  for (WsClient* c : {&a, &b}) {
+    REQUIRE(c->WaitFor(IsEvent(room, last), absl::Seconds(60)) >= 0);
+    CHECK(c->Sequences(room) == Range(first, last));
+    CHECK(c->WaitFor(IsRoomEnded(room), absl::ZeroDuration()) == -1);
+  }
+  CHECK(Metric(w.registry, "shopcast_gateway_ws_upstream_reconnects_total") >= 1);
+  CHECK(w.hub->UpstreamSubscriptionCount() == 1);
+}
+
 }  // namespace
 }  // namespace shopcast::gateway::ws::testing

@@ -248,14 +248,31 @@ PushWorld::PushWorld() {
                                                 absl::Minutes(15));
   access_ = std::make_unique<TestAccess>(key_);
   deployment_ = std::make_unique<realtime_push::testing::Deployment>();
+  {
+    // A free port now, kept for restarts.
+    net::io_context ioc;
+    net::ip::tcp::acceptor probe(ioc, net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+    grpc_port_ = probe.local_endpoint().port();
+  }
+  Start();
+  channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(grpc_port_),
+                                 grpc::InsecureChannelCredentials());
+}
+
+void PushWorld::Start() {
   process_ = std::make_unique<realtime_push::testing::Process>(
       *deployment_, "realtime-push",
       std::vector<std::string>{
           "SHOPCAST_REALTIME_PUSH_VERIFY_KEY_FILES=" + dir_.File("verify.pub.pem"),
+          "SHOPCAST_REALTIME_PUSH_GRPC_ADDR=127.0.0.1:" + std::to_string(grpc_port_),
           "SHOPCAST_REALTIME_PUSH_LOG_LEVEL=info", "SHOPCAST_REALTIME_PUSH_END_LINGER=200ms"});
-  channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(process_->grpc_port()),
-                                 grpc::InsecureChannelCredentials());
   internal_ = process_->InternalStub();
+}
+
+void PushWorld::Restart() {
+  process_->Kill();
+  process_.reset();
+  Start();
 }
 
 PushWorld::~PushWorld() = default;

@@ -142,8 +142,11 @@ class PushWorld {
   TestAccess& access() { return *access_; }
   realtime_push::testing::Process& process() { return *process_; }
   int64_t ViewerCount(const std::string& stream_id);
+  // SIGKILLs realtime-push and starts it again on the same public port and database.
+  void Restart();
 
  private:
+  void Start();
   void Deliver(const std::string& type, const std::string& stream_id,
                const google::protobuf::Message& payload);
   shopcast::testing::TempDir dir_;
@@ -152,6 +155,7 @@ class PushWorld {
   std::unique_ptr<TestAccess> access_;
   std::unique_ptr<realtime_push::testing::Deployment> deployment_;
   std::unique_ptr<realtime_push::testing::Process> process_;
+  int grpc_port_ = 0;  // fixed, so that the hub's channel finds the restarted process
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<rp::RealtimePushInternalService::Stub> internal_;
   std::atomic<int> published_{0};
