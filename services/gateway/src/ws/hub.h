@@ -19,7 +19,7 @@ namespace shopcast::gateway {
 
 struct WsOptions {
   // Told to clients in `welcome`: heartbeat every heartbeat_interval; a socket whose client sent
-  // no frame for idle_timeout is closed (1001... 4000 "idle"). Beast's keep-alive pings go out
+  // no frame for idle_timeout is closed (code 4000, "idle timeout"). Beast's keep-alive pings go out
   // after ping_interval of silence and a peer that answers nothing by 2x is dropped.
   absl::Duration heartbeat_interval = absl::Seconds(15);
   absl::Duration idle_timeout = absl::Seconds(45);
