@@ -19,8 +19,8 @@ namespace shopcast::gateway {
 
 struct WsOptions {
   // Told to clients in `welcome`: heartbeat every heartbeat_interval; a socket whose client sent
-  // no frame for idle_timeout is closed (code 4000, "idle timeout"). Beast's keep-alive pings go out
-  // after ping_interval of silence and a peer that answers nothing by 2x is dropped.
+  // no frame for idle_timeout is closed (code 4000, "idle timeout"). Beast's keep-alive pings go
+  // out after ping_interval of silence and a peer that answers nothing by 2x is dropped.
   absl::Duration heartbeat_interval = absl::Seconds(15);
   absl::Duration idle_timeout = absl::Seconds(45);
   absl::Duration ping_interval = absl::Seconds(20);

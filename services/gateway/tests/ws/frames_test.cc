@@ -1,10 +1,11 @@
 // The frame codec alone: subprotocol choice, the upgrade target, client frames in both
 // encodings and what is refused, error frames.
 
+#include "ws/frames.h"
+
 #include <catch2/catch.hpp>
 
 #include "shopcast/status/status.h"
-#include "ws/frames.h"
 
 namespace shopcast::gateway::ws {
 namespace {
@@ -14,8 +15,7 @@ constexpr char kStream[] = "str_01J9Z3K8W4V6T2M0QXYHB5R7NC";
 TEST_CASE("the subprotocol is the first one offered that the gateway speaks", "[ws]") {
   CHECK(ChooseSubprotocol("")->protocol == Subprotocol::kJson);
   CHECK_FALSE(ChooseSubprotocol("")->echo);
-  CHECK(ChooseSubprotocol("shopcast.v1.proto, shopcast.v1.json")->protocol ==
-        Subprotocol::kProto);
+  CHECK(ChooseSubprotocol("shopcast.v1.proto, shopcast.v1.json")->protocol == Subprotocol::kProto);
   CHECK(ChooseSubprotocol("chat, shopcast.v1.json")->protocol == Subprotocol::kJson);
   CHECK(ChooseSubprotocol("shopcast.v1.json")->echo);
   CHECK_FALSE(ChooseSubprotocol("chat, superchat").has_value());
@@ -25,7 +25,8 @@ TEST_CASE("upgrade targets: /ws/v1 and /ws/streams/<id> with a resume point", "[
   auto v1 = ParseWsTarget("/ws/v1");
   REQUIRE(v1.ok());
   CHECK_FALSE(v1->stream_id.has_value());
-  auto s = ParseWsTarget(std::string("/ws/streams/") + kStream + "?after_sequence=42&skip_presence=1");
+  auto s =
+      ParseWsTarget(std::string("/ws/streams/") + kStream + "?after_sequence=42&skip_presence=1");
   REQUIRE(s.ok());
   CHECK(*s->stream_id == kStream);
   CHECK(s->after_sequence == 42);
@@ -33,18 +34,19 @@ TEST_CASE("upgrade targets: /ws/v1 and /ws/streams/<id> with a resume point", "[
   CHECK(ParseWsTarget("/ws/v2").status().code() == absl::StatusCode::kNotFound);
   CHECK(ReasonOf(ParseWsTarget("/ws/streams/prd_01J9Z3K8W4V6T2M0QXYHB5R7NC").status()) ==
         "STREAM_ID_INVALID");
-  CHECK(ReasonOf(ParseWsTarget(std::string("/ws/streams/") + kStream + "?after_sequence=-1")
-                     .status()) == "SEQUENCE_INVALID");
-  CHECK(ReasonOf(ParseWsTarget(std::string("/ws/streams/") + kStream + "?after_sequence=x")
-                     .status()) == "SEQUENCE_INVALID");
+  CHECK(ReasonOf(
+            ParseWsTarget(std::string("/ws/streams/") + kStream + "?after_sequence=-1").status()) ==
+        "SEQUENCE_INVALID");
+  CHECK(ReasonOf(
+            ParseWsTarget(std::string("/ws/streams/") + kStream + "?after_sequence=x").status()) ==
+        "SEQUENCE_INVALID");
 }
 
 TEST_CASE("client frames read in either encoding, malformed ones are refused with a reason",
           "[ws]") {
-  auto json = ReadClientFrame(
-      Subprotocol::kJson, false,
-      std::string(R"({"frameId":"f1","subscribeRoom":{"streamId":")") + kStream +
-          R"(","afterSequence":"12"}})");
+  auto json = ReadClientFrame(Subprotocol::kJson, false,
+                              std::string(R"({"frameId":"f1","subscribeRoom":{"streamId":")") +
+                                  kStream + R"(","afterSequence":"12"}})");
   REQUIRE(json.ok());
   CHECK(json->subscribe_room().after_sequence() == 12);
 
@@ -66,11 +68,9 @@ TEST_CASE("client frames read in either encoding, malformed ones are refused wit
   CHECK(reason(Subprotocol::kProto, true, "\xff\xff\xff") == "FRAME_MALFORMED");
   CHECK(reason(Subprotocol::kJson, false, R"({"frameId":"x"})") == "FRAME_BODY_MISSING");
   CHECK(reason(Subprotocol::kJson, false, R"({"like":{}})") == "FRAME_ID_INVALID");
-  CHECK(reason(Subprotocol::kJson, false, R"({"frameId":"a b","like":{}})") ==
-        "FRAME_ID_INVALID");
+  CHECK(reason(Subprotocol::kJson, false, R"({"frameId":"a b","like":{}})") == "FRAME_ID_INVALID");
   CHECK(reason(Subprotocol::kJson, false,
-               R"({"frameId":")" + std::string(65, 'a') + R"(","like":{}})") ==
-        "FRAME_ID_INVALID");
+               R"({"frameId":")" + std::string(65, 'a') + R"(","like":{}})") == "FRAME_ID_INVALID");
   // Heartbeats may go without an id.
   CHECK(ReadClientFrame(Subprotocol::kJson, false, R"({"heartbeat":{}})").ok());
 }
@@ -101,7 +101,8 @@ TEST_CASE("a server frame is written once per subprotocol", "[ws]") {
   f.mutable_room_event()->set_stream_id(kStream);
   f.mutable_room_event()->set_sequence(7);
   EncodedFrame e = EncodeBoth(f);
-  CHECK(*e.json == R"({"roomEvent":{"streamId":")" + std::string(kStream) + R"(","sequence":"7"}})");
+  CHECK(*e.json ==
+        R"({"roomEvent":{"streamId":")" + std::string(kStream) + R"(","sequence":"7"}})");
   v1::ServerFrame back;
   REQUIRE(back.ParseFromString(*e.proto));
   CHECK(back.room_event().sequence() == 7);

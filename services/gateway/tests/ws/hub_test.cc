@@ -3,7 +3,6 @@
 // gateway's HTTP server does.
 
 #include <catch2/catch.hpp>
-
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -119,9 +118,10 @@ TEST_CASE("sockets in one room see the same events in order, fed by one upstream
   CHECK(WaitUntil([&] { return w.push.ViewerCount(room) == 3; }, absl::Seconds(30)));
 }
 
-TEST_CASE("a socket resuming with after_sequence gets exactly what came after, from memory or "
-          "from its own catch-up, while events keep flowing",
-          "[integration]") {
+TEST_CASE(
+    "a socket resuming with after_sequence gets exactly what came after, from memory or "
+    "from its own catch-up, while events keep flowing",
+    "[integration]") {
   WsOptions options;
   options.room_ring_events = 8;  // most resumes below reach past the ring
   World w(options);
@@ -165,9 +165,10 @@ TEST_CASE("a socket resuming with after_sequence gets exactly what came after, f
   CHECK(WaitUntil([&] { return w.hub->UpstreamSubscriptionCount() == 1; }, absl::Seconds(30)));
 }
 
-TEST_CASE("a socket that stops reading is cut over (TOO_SLOW) while the others keep receiving, "
-          "one that stays stuck is closed",
-          "[integration]") {
+TEST_CASE(
+    "a socket that stops reading is cut over (TOO_SLOW) while the others keep receiving, "
+    "one that stays stuck is closed",
+    "[integration]") {
   WsOptions options;
   options.send_queue_max_bytes = 128 * 1024;
   options.socket_send_buffer_bytes = 64 * 1024;
@@ -201,7 +202,8 @@ TEST_CASE("a socket that stops reading is cut over (TOO_SLOW) while the others k
   // The slow one reads again: everything up to its cut, in order, then room_ended TOO_SLOW with
   // the last sequence it was sent; resuming from there, it misses nothing.
   const int ended = slow.WaitFor(IsRoomEnded(room));
-  INFO("slow got " << slow.Sequences(room).size() << " events; fast " << fast.Sequences(room).size());
+  INFO("slow got " << slow.Sequences(room).size() << " events; fast "
+                   << fast.Sequences(room).size());
   REQUIRE(ended >= 0);
   const v1::RoomEnded cut = slow.Frames()[ended].room_ended();
   CHECK(cut.reason() == v1::ROOM_END_REASON_TOO_SLOW);
@@ -298,9 +300,10 @@ TEST_CASE("chat over the edge's rate limit is refused with a retry time", "[inte
   CHECK(c.Frames()[e].error().error_info().metadata().at("retry_after_ms") == "1000");
 }
 
-TEST_CASE("bad client input: oversized frames close with 1009, malformed ones get error frames "
-          "until the socket is closed for abuse, unknown rooms and bad ids are refused",
-          "[integration]") {
+TEST_CASE(
+    "bad client input: oversized frames close with 1009, malformed ones get error frames "
+    "until the socket is closed for abuse, unknown rooms and bad ids are refused",
+    "[integration]") {
   WsOptions options;
   options.max_bad_frames = 3;
   World w(options);
@@ -373,9 +376,10 @@ TEST_CASE("a socket that sends nothing is closed after the idle timeout, heartbe
   beats.join();
 }
 
-TEST_CASE("drain: every socket gets going_away, then is closed with 1001, new upgrades are "
-          "refused",
-          "[integration]") {
+TEST_CASE(
+    "drain: every socket gets going_away, then is closed with 1001, new upgrades are "
+    "refused",
+    "[integration]") {
   WsOptions options;
   options.drain_close_after = absl::Milliseconds(500);
   World w(options);
@@ -397,9 +401,10 @@ TEST_CASE("drain: every socket gets going_away, then is closed with 1001, new up
   CHECK_THROWS(WsClient(w.port()));
 }
 
-TEST_CASE("the room closing ends its subscriptions with ROOM_CLOSED, realtime-push going away "
-          "ends them with UPSTREAM_UNAVAILABLE and a retry time",
-          "[integration]") {
+TEST_CASE(
+    "the room closing ends its subscriptions with ROOM_CLOSED, realtime-push going away "
+    "ends them with UPSTREAM_UNAVAILABLE and a retry time",
+    "[integration]") {
   WsOptions options;
   options.upstream_give_up_after = absl::Seconds(2);
   World w(options);
@@ -425,9 +430,10 @@ TEST_CASE("the room closing ends its subscriptions with ROOM_CLOSED, realtime-pu
   CHECK_FALSE(c.closed());
 }
 
-TEST_CASE("realtime-push restarting: the room's subscription resumes from its last sequence and "
-          "sockets see no gap",
-          "[integration]") {
+TEST_CASE(
+    "realtime-push restarting: the room's subscription resumes from its last sequence and "
+    "sockets see no gap",
+    "[integration]") {
   WsOptions options;
   options.upstream_give_up_after = absl::Seconds(60);
   World w(options);

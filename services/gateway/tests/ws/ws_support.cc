@@ -1,7 +1,6 @@
 #include "ws_support.h"
 
 #include <catch2/catch.hpp>
-
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
@@ -49,26 +48,26 @@ TestListener::~TestListener() {
 }
 
 void TestListener::AcceptNext() {
-  listener_.async_accept(net::make_strand(ioc_), [this](beast::error_code ec,
-                                                        net::ip::tcp::socket socket) {
-    if (!ec) {
-      auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
-      auto buffer = std::make_shared<beast::flat_buffer>();
-      auto request = std::make_shared<HttpRequest>();
-      stream->expires_after(std::chrono::seconds(10));
-      http::async_read(*stream, *buffer, *request,
-                       [this, stream, buffer, request](beast::error_code rec, size_t) {
-                         if (rec) return;
-                         stream->expires_never();
-                         RequestContext ctx;
-                         ctx.request_id = ids::NewUniqueId("req");
-                         ctx.client_address = "127.0.0.1";
-                         ctx.received = absl::Now();
-                         acceptor_->Accept(std::move(*request), ctx, std::move(*stream));
-                       });
-    }
-    AcceptNext();
-  });
+  listener_.async_accept(
+      net::make_strand(ioc_), [this](beast::error_code ec, net::ip::tcp::socket socket) {
+        if (!ec) {
+          auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
+          auto buffer = std::make_shared<beast::flat_buffer>();
+          auto request = std::make_shared<HttpRequest>();
+          stream->expires_after(std::chrono::seconds(10));
+          http::async_read(*stream, *buffer, *request,
+                           [this, stream, buffer, request](beast::error_code rec, size_t) {
+                             if (rec) return;
+                             stream->expires_never();
+                             RequestContext ctx;
+                             ctx.request_id = ids::NewUniqueId("req");
+                             ctx.client_address = "127.0.0.1";
+                             ctx.received = absl::Now();
+                             acceptor_->Accept(std::move(*request), ctx, std::move(*stream));
+                           });
+        }
+        AcceptNext();
+      });
 }
 
 // ---- client ---------------------------------------------------------------------------------
@@ -244,14 +243,15 @@ PushWorld::PushWorld() {
   key_ = *key;
   key_.kid = auth::KeyIdFor(key_.public_pem);  // what realtime-push names the key it loads
   std::ofstream(dir_.File("verify.pub.pem")) << key_.public_pem;
-  issuer_ = std::make_unique<auth::TokenIssuer>(key_, "shopcast-user", "shopcast",
-                                                absl::Minutes(15));
+  issuer_ =
+      std::make_unique<auth::TokenIssuer>(key_, "shopcast-user", "shopcast", absl::Minutes(15));
   access_ = std::make_unique<TestAccess>(key_);
   deployment_ = std::make_unique<realtime_push::testing::Deployment>();
   {
     // A free port now, kept for restarts.
     net::io_context ioc;
-    net::ip::tcp::acceptor probe(ioc, net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+    net::ip::tcp::acceptor probe(ioc,
+                                 net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
     grpc_port_ = probe.local_endpoint().port();
   }
   Start();
@@ -281,8 +281,7 @@ void PushWorld::Deliver(const std::string& type, const std::string& stream_id,
                         const google::protobuf::Message& payload) {
   auto tls = auth::LoadServiceTls(deployment_->TlsOf("video-ingest"));
   REQUIRE(tls.ok());
-  auto channel =
-      clients::MakeInternalChannel("realtime-push", process_->internal_target(), *tls);
+  auto channel = clients::MakeInternalChannel("realtime-push", process_->internal_target(), *tls);
   REQUIRE(channel.ok());
   auto sink = common::v1::EventSink::NewStub(*channel);
   common::v1::DeliverEventsRequest request;

@@ -97,8 +97,8 @@ class WsClient {
   std::vector<v1::ServerFrame> frames_ ABSL_GUARDED_BY(mu_);
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   int close_code_ ABSL_GUARDED_BY(mu_) = 0;
-  bool paused_ = false;   // I/O thread
-  bool reading_ = false;  // I/O thread
+  bool paused_ = false;                           // I/O thread
+  bool reading_ = false;                          // I/O thread
   std::deque<std::pair<std::string, bool>> out_;  // I/O thread
   bool writing_ = false;                          // I/O thread
 };
