@@ -1,0 +1,210 @@
+#pragma once
+
+// The rooms of one gateway process: one upstream realtime-push Subscribe per room, its recent
+// durable events in a ring (each serialized once per subprotocol), and the sockets following
+// it. A socket joins at its own after_sequence: from the ring when the ring reaches back far
+// enough, else through a catch-up Subscribe of its own that hands it over to the shared feed
+// once it meets the ring, so no socket sees a gap or a duplicate at the seam.
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "boost/asio/io_context.hpp"
+#include "boost/asio/steady_timer.hpp"
+#include "grpcpp/channel.h"
+#include "prometheus/counter.h"
+#include "prometheus/gauge.h"
+#include "prometheus/registry.h"
+#include "shopcast/realtime_push/v1/realtime_push.grpc.pb.h"
+#include "ws/frames.h"
+#include "ws/hub.h"
+#include "ws/peer.h"
+
+namespace shopcast::gateway::ws {
+
+namespace rp = ::shopcast::realtime_push::v1;
+
+struct HubMetrics {
+  explicit HubMetrics(prometheus::Registry* registry);
+  prometheus::Gauge* sockets = nullptr;
+  prometheus::Gauge* rooms = nullptr;
+  prometheus::Gauge* upstream_feeds = nullptr;
+  prometheus::Gauge* upstream_catchups = nullptr;
+  prometheus::Counter* upstream_reconnects = nullptr;
+  prometheus::Counter* frames_in = nullptr;
+  prometheus::Counter* frames_out = nullptr;
+  prometheus::Counter* bad_frames = nullptr;
+  prometheus::Counter* slow_cuts = nullptr;
+  prometheus::Counter* stuck_closes = nullptr;
+  prometheus::Counter* ephemeral_drops = nullptr;
+  prometheus::Counter* events_in = nullptr;
+  prometheus::Counter* upstream_unavailable = nullptr;
+};
+
+class Rooms;
+
+// One upstream Subscribe call (gRPC callback API). Owned by the gRPC library once started;
+// deletes itself after OnDone.
+class SubscribeCall final : public grpc::ClientReadReactor<rp::SubscribeResponse> {
+ public:
+  using OnMessage = std::function<void(rp::SubscribeResponse&)>;
+  using OnEnd = std::function<void(const grpc::Status&, const std::string& reason)>;
+  // Creates the call; nothing happens until Go(), which callers run without holding their locks
+  // (a call that fails at once may report from inside StartCall).
+  static SubscribeCall* Create(Rooms& rooms, const std::string& stream_id,
+                               int64_t after_sequence, OnMessage on_message, OnEnd on_end);
+  void Go();
+  void Cancel() { ctx_.TryCancel(); }
+
+  void OnReadDone(bool ok) override;
+  void OnDone(const grpc::Status& status) override;
+
+ private:
+  SubscribeCall(Rooms& rooms, OnMessage m, OnEnd e);
+  Rooms* rooms_;  // CallEnded after the context is gone (OnDone)
+  grpc::ClientContext ctx_;
+  rp::SubscribeRequest request_;
+  rp::SubscribeResponse response_;
+  OnMessage on_message_;
+  OnEnd on_end_;
+};
+
+class Room : public std::enable_shared_from_this<Room> {
+ public:
+  Room(Rooms& rooms, std::string stream_id);
+  ~Room();
+
+  const std::string& stream_id() const { return stream_id_; }
+
+  // Adds `peer` at after_sequence; the ack of `frame_id` and room_started reach it first.
+  // False if the room has closed meanwhile (ask Rooms again).
+  bool Join(const std::shared_ptr<Peer>& peer, int64_t after_sequence, const std::string& frame_id);
+  // Removes `peer`; the last sequence it was sent, or -1 if it was not there.
+  int64_t Leave(uint64_t peer_id);
+
+  size_t PeerCount() const;
+
+ private:
+  friend class Rooms;
+  friend class CatchUp;
+  struct Follower {
+    std::shared_ptr<Peer> peer;
+    int64_t after = 0;  // last durable sequence queued to it
+  };
+  struct Waiting {
+    std::shared_ptr<Peer> peer;
+    int64_t after;
+    std::string frame_id;
+  };
+  struct RingEntry {
+    int64_t sequence;
+    EncodedFrame frame;
+  };
+  enum class State { kStarting, kLive, kReconnecting, kClosed };
+
+  void StartUpstream(int64_t after) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void OnUpstream(rp::SubscribeResponse& message);
+  void OnUpstreamLocked(rp::SubscribeResponse& message) ABSL_LOCKS_EXCLUDED(mu_);
+  void OnUpstreamEnd(const grpc::Status& status, const std::string& reason);
+  // Serves a socket from memory, or starts its catch-up.
+  void Admit(Waiting w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Sends `peer` the ring's events after `after` (ack and room_started already sent) and adds it.
+  void AttachFromRing(const std::shared_ptr<Peer>& peer, int64_t after)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool RingCovers(int64_t after) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Broadcast(const EncodedFrame& frame, int64_t sequence, bool durable)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ResetFromSnapshot(const rp::RoomSnapshot& snapshot, const rp::SubscribeStarted& started)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Ends every socket's subscription (and the room): reason, retry_after.
+  void EndAll(v1::RoomEndReason reason, absl::Duration retry_after);
+  void FailWaiting(const absl::Status& status);
+  void MaybeLinger() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool Empty() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Starts the calls created under the lock; called after releasing it.
+  void GoPending() ABSL_LOCKS_EXCLUDED(mu_);
+
+  Rooms& rooms_;
+  const std::string stream_id_;
+  mutable absl::Mutex mu_;
+  State state_ ABSL_GUARDED_BY(mu_) = State::kStarting;
+  bool ever_started_ ABSL_GUARDED_BY(mu_) = false;
+  int64_t head_ ABSL_GUARDED_BY(mu_) = 0;
+  std::deque<RingEntry> ring_ ABSL_GUARDED_BY(mu_);
+  // The latest snapshot (as a room_started frame) and its sequence, while the ring reaches it.
+  std::optional<EncodedFrame> snapshot_ ABSL_GUARDED_BY(mu_);
+  int64_t snapshot_sequence_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Time snapshot_taken_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<uint64_t, Follower> followers_ ABSL_GUARDED_BY(mu_);
+  std::vector<Waiting> waiting_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<uint64_t, std::shared_ptr<class CatchUp>> catchups_ ABSL_GUARDED_BY(mu_);
+  SubscribeCall* upstream_ ABSL_GUARDED_BY(mu_) = nullptr;
+  int failures_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Time down_since_ ABSL_GUARDED_BY(mu_);
+  std::vector<SubscribeCall*> to_go_ ABSL_GUARDED_BY(mu_);
+  boost::asio::steady_timer linger_timer_;  // guarded by mu_
+  uint64_t linger_epoch_ ABSL_GUARDED_BY(mu_) = 0;
+  boost::asio::steady_timer retry_timer_;  // guarded by mu_
+};
+
+// Every room of the process.
+class Rooms {
+ public:
+  Rooms(const WsOptions& options, std::shared_ptr<grpc::Channel> channel, HubMetrics& metrics,
+        boost::asio::io_context& timers);
+  ~Rooms();
+
+  // Follows `stream_id` for `peer` from after_sequence.
+  void Join(const std::string& stream_id, const std::shared_ptr<Peer>& peer, int64_t after_sequence,
+            const std::string& frame_id);
+  // Stops following; the last sequence queued, or -1 if it did not follow the room.
+  int64_t Leave(const std::string& stream_id, uint64_t peer_id);
+
+  size_t UpstreamCount() const;
+
+  // Every gRPC call the hub starts is counted until its ClientContext is gone, so that the hub
+  // (and the process's gRPC library) is not torn down under a call still completing.
+  void CallStarted() { calls_in_flight_.fetch_add(1); }
+  void CallEnded() { calls_in_flight_.fetch_sub(1); }
+  // Counts one call from construction to destruction; make it a class's first member.
+  struct CallGuard {
+    explicit CallGuard(Rooms* r) : rooms(r) { rooms->CallStarted(); }
+    ~CallGuard() { rooms->CallEnded(); }
+    CallGuard(const CallGuard&) = delete;
+    CallGuard& operator=(const CallGuard&) = delete;
+    Rooms* rooms;
+  };
+  size_t RoomCount() const;
+
+  const WsOptions& options() const { return options_; }
+  rp::RealtimePushService::Stub& stub() { return *stub_; }
+  HubMetrics& metrics() { return metrics_; }
+  boost::asio::io_context& timers() { return timers_; }
+
+ private:
+  friend class Room;
+  friend class CatchUp;
+  // Removes `room` if it is still the registered one and has nobody; true if removed.
+  bool RemoveIfIdle(const std::shared_ptr<Room>& room);
+  void Remove(const Room* room);
+
+  const WsOptions options_;
+  std::unique_ptr<rp::RealtimePushService::Stub> stub_;
+  HubMetrics& metrics_;
+  boost::asio::io_context& timers_;
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, std::shared_ptr<Room>> rooms_ ABSL_GUARDED_BY(mu_);
+  std::atomic<int64_t> upstream_calls_{0};
+  std::atomic<int64_t> calls_in_flight_{0};
+};
+
+}  // namespace shopcast::gateway::ws

@@ -1,0 +1,768 @@
+#include "ws/session.h"
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+#include "google/protobuf/util/time_util.h"
+#include "shopcast/auth/tokens.h"
+#include "shopcast/ids/ids.h"
+#include "shopcast/log/log.h"
+#include "shopcast/status/status.h"
+
+namespace shopcast::gateway::ws {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+google::protobuf::Timestamp ToProto(absl::Time t) {
+  return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
+}
+google::protobuf::Duration ToProto(absl::Duration d) {
+  return TimeUtil::NanosecondsToDuration(absl::ToInt64Nanoseconds(d));
+}
+
+void PrepareCall(grpc::ClientContext& ctx, const std::string& token, const std::string& request_id,
+                 absl::Duration timeout) {
+  ctx.set_deadline(std::chrono::system_clock::now() +
+                   std::chrono::microseconds(absl::ToInt64Microseconds(timeout)));
+  if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
+  if (!request_id.empty()) ctx.AddMetadata("x-request-id", request_id);
+}
+
+std::string ReasonTrailer(const grpc::ClientContext& ctx) {
+  const auto& trailers = ctx.GetServerTrailingMetadata();
+  auto it = trailers.find("shopcast-error-reason");
+  return it == trailers.end() ? std::string() : std::string(it->second.data(), it->second.size());
+}
+
+absl::Status RateLimited(absl::Duration wait) {
+  absl::Status s =
+      Error(absl::StatusCode::kResourceExhausted, "RATE_LIMITED", "too many requests; slow down");
+  const int64_t ms =
+      std::max<int64_t>(1, absl::ToInt64Milliseconds(absl::Ceil(wait, absl::Milliseconds(1))));
+  s.SetPayload("type.shopcast.dev/retry_after_ms", absl::Cord(std::to_string(ms)));
+  return s;
+}
+
+}  // namespace
+
+// The signed-in user's notifications (realtime-push SubscribeNotifications), forwarded to one
+// socket. Deletes nothing itself: the session and the gRPC library share it.
+class NotificationsCall final : public grpc::ClientReadReactor<rp::SubscribeNotificationsResponse> {
+ public:
+  NotificationsCall(Rooms* rooms, std::weak_ptr<Session> session, Subprotocol protocol)
+      : guard_(rooms), session_(std::move(session)), protocol_(protocol) {}
+
+  void Start(rp::RealtimePushService::Stub& stub, const std::string& token,
+             const std::string& request_id, std::shared_ptr<NotificationsCall> self) {
+    self_ = std::move(self);
+    if (!token.empty()) ctx_.AddMetadata("authorization", "Bearer " + token);
+    if (!request_id.empty()) ctx_.AddMetadata("x-request-id", request_id);
+    stub.async()->SubscribeNotifications(&ctx_, &request_, this);
+    StartRead(&response_);
+    StartCall();
+  }
+  void Cancel() {
+    cancelled_.store(true);
+    ctx_.TryCancel();
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) return;
+    auto session = session_.lock();
+    if (session == nullptr || cancelled_.load()) return;
+    v1::ServerFrame frame;
+    if (response_.has_notification()) {
+      *frame.mutable_notification() = response_.notification();
+    } else if (response_.message_case() == rp::SubscribeNotificationsResponse::kUnreadCount) {
+      frame.set_unread_notifications(response_.unread_count());
+    }
+    if (frame.body_case() != v1::ServerFrame::BODY_NOT_SET &&
+        !session->Send(WriteServerFrame(frame, protocol_), SendKind::kEvent)) {
+      overflowed_.store(true);
+      ctx_.TryCancel();
+      return;
+    }
+    StartRead(&response_);
+  }
+
+  void OnDone(const grpc::Status& status) override {
+    auto session = session_.lock();
+    if (session != nullptr && !cancelled_.load()) {
+      absl::Status s =
+          overflowed_.load()
+              ? Error(absl::StatusCode::kResourceExhausted, "SUBSCRIBER_TOO_SLOW",
+                      "notifications fell behind; list them, then subscribe again")
+              : FromUpstream(
+                    status.ok() ? grpc::Status(grpc::StatusCode::UNAVAILABLE, "ended") : status,
+                    ReasonTrailer(ctx_));
+      session->Send(WriteServerFrame(ErrorFrameOf(s, ""), protocol_), SendKind::kControl);
+    }
+    self_.reset();  // the library is done with it
+  }
+
+ private:
+  Rooms::CallGuard guard_;  // first member: counts until the context is gone
+  std::weak_ptr<Session> session_;
+  Subprotocol protocol_;
+  grpc::ClientContext ctx_;
+  rp::SubscribeNotificationsRequest request_;
+  rp::SubscribeNotificationsResponse response_;
+  std::atomic<bool> cancelled_{false};
+  std::atomic<bool> overflowed_{false};
+  std::shared_ptr<NotificationsCall> self_;
+};
+
+HubCore::HubCore(WsOptions o, std::shared_ptr<grpc::Channel> channel, AccessCheck* a, RateLimits* l,
+                 prometheus::Registry* registry)
+    : options(std::move(o)), metrics(registry), access(a), limits(l) {
+  rooms = std::make_unique<Rooms>(options, std::move(channel), metrics, background);
+}
+
+HubCore::~HubCore() = default;
+
+Session::Session(HubCore& hub, uint64_t id, Subprotocol protocol, const RequestContext& context,
+                 WsTarget target)
+    : hub_(hub),
+      id_(id),
+      protocol_(protocol),
+      connection_id_(ids::NewUniqueId("wsc")),
+      request_id_(context.request_id),
+      client_address_(context.client_address),
+      target_(std::move(target)) {
+  opened_ = absl::Now();
+  last_rx_ = opened_;
+  tokens_ = hub_.options.client_frame_burst;
+  tokens_at_ = opened_;
+}
+
+Session::~Session() = default;
+
+// ---- the send queue -------------------------------------------------------------------------
+
+bool Session::Send(const FrameBytes& bytes, SendKind kind) {
+  if (bytes == nullptr) return true;
+  const WsOptions& o = hub_.options;
+  bool kick = false, abort = false;
+  {
+    absl::MutexLock lock(&q_mu_);
+    if (queue_closed_) return true;  // closing: nothing more goes out, and nobody is cut
+    const size_t frames = queue_.size() - head_;
+    const bool over =
+        queued_bytes_ + bytes->size() > o.send_queue_max_bytes || frames >= o.send_queue_max_frames;
+    if (over && kind != SendKind::kControl) return false;
+    // Control frames may exceed the bound by a slack (one room_ended per room, an error);
+    // beyond it the socket is hopeless and is closed.
+    if (over && queued_bytes_ > 2 * o.send_queue_max_bytes + 64 * 1024) {
+      queue_closed_ = true;
+      abort = true;
+    }
+    if (abort) {
+      // fall through to the abort below, outside the lock
+    } else {
+      if (head_ > 0 && head_ == queue_.size()) {
+        queue_.clear();
+        head_ = 0;
+      }
+      queue_.push_back(bytes);
+      queued_bytes_ += bytes->size();
+      if (!writer_running_) {
+        writer_running_ = true;
+        kick = true;
+      }
+    }
+  }
+  if (abort) {
+    std::weak_ptr<Session> weak = weak_from_this();
+    Post([weak] {
+      if (auto s = weak.lock(); s != nullptr && !s->closed_) {
+        s->hub_.metrics.stuck_closes->Increment();
+        s->Abort();
+      }
+    });
+    return false;
+  }
+  if (kick) KickWriter();
+  return true;
+}
+
+FrameBytes Session::NextToWrite() {
+  absl::MutexLock lock(&q_mu_);
+  if (head_ == queue_.size()) {
+    writer_running_ = false;
+    queue_.clear();
+    if (queue_.capacity() > 64) queue_.shrink_to_fit();
+    head_ = 0;
+    return nullptr;
+  }
+  return queue_[head_];
+}
+
+void Session::WriteDone() {
+  {
+    absl::MutexLock lock(&q_mu_);
+    if (head_ < queue_.size()) {
+      queued_bytes_ -= queue_[head_]->size();
+      queue_[head_].reset();
+      ++head_;
+      if (head_ >= 256 && head_ * 2 >= queue_.size()) {
+        // Written frames leave the vector's front now and then, so it stays bounded.
+        queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(head_));
+        head_ = 0;
+      }
+    }
+  }
+  hub_.metrics.frames_out->Increment();
+}
+
+void Session::SendFrame(const v1::ServerFrame& frame) {
+  Send(WriteServerFrame(frame, protocol_), SendKind::kControl);
+}
+
+void Session::SendError(const absl::Status& status, const std::string& frame_id, bool fatal) {
+  SendFrame(ErrorFrameOf(status, frame_id, fatal));
+}
+
+// ---- rooms' callbacks -----------------------------------------------------------------------
+
+void Session::OnStrand(std::function<void(Session&)> fn) {
+  std::weak_ptr<Session> weak = weak_from_this();
+  Post([weak, fn = std::move(fn)] {
+    if (auto s = weak.lock(); s != nullptr && !s->closed_) fn(*s);
+  });
+}
+
+void Session::RoomEnded(const std::string& stream_id, v1::RoomEndReason reason,
+                        int64_t last_sequence, absl::Duration retry_after) {
+  // The frame is queued now, in order after the room's last event to this socket.
+  v1::ServerFrame f;
+  v1::RoomEnded* e = f.mutable_room_ended();
+  e->set_stream_id(stream_id);
+  e->set_reason(reason);
+  e->set_last_sequence(last_sequence);
+  if (retry_after > absl::ZeroDuration()) *e->mutable_retry_after() = ToProto(retry_after);
+  Send(WriteServerFrame(f, protocol_), SendKind::kControl);
+  OnStrand([stream_id, reason](Session& s) {
+    s.ForgetRoom(stream_id, /*leave_presence=*/true);
+    if (reason == v1::ROOM_END_REASON_TOO_SLOW) {
+      log::Info("ws_slow_cut").Kv("connection_id", s.connection_id_).Kv("stream_id", stream_id);
+      if (s.stuck_deadline_ == absl::InfiniteFuture()) {
+        s.stuck_deadline_ = absl::Now() + s.hub_.options.stuck_close_after;
+        s.Rearm();
+      }
+    }
+  });
+}
+
+void Session::RoomFailed(const std::string& stream_id, const std::string& frame_id,
+                         const absl::Status& status) {
+  Send(WriteServerFrame(ErrorFrameOf(status, frame_id), protocol_), SendKind::kControl);
+  OnStrand([stream_id](Session& s) { s.ForgetRoom(stream_id, /*leave_presence=*/true); });
+}
+
+Session::RoomSub* Session::FindRoom(const std::string& stream_id) {
+  for (RoomSub& r : rooms_) {
+    if (r.stream_id == stream_id) return &r;
+  }
+  return nullptr;
+}
+
+void Session::ForgetRoom(const std::string& stream_id, bool leave_presence) {
+  for (auto it = rooms_.begin(); it != rooms_.end(); ++it) {
+    if (it->stream_id != stream_id) continue;
+    if (leave_presence && it->presence_joined) PresenceLeave(stream_id, token_);
+    rooms_.erase(it);
+    return;
+  }
+}
+
+// ---- lifecycle ------------------------------------------------------------------------------
+
+void Session::OnOpen() {
+  hub_.metrics.sockets->Increment();
+  v1::ServerFrame f;
+  v1::Welcome* w = f.mutable_welcome();
+  w->set_connection_id(connection_id_);
+  *w->mutable_server_time() = ToProto(absl::Now());
+  *w->mutable_heartbeat_interval() = ToProto(hub_.options.heartbeat_interval);
+  *w->mutable_idle_timeout() = ToProto(hub_.options.idle_timeout);
+  w->set_max_client_frame_bytes(static_cast<int32_t>(hub_.options.max_client_frame_bytes));
+  SendFrame(f);
+  log::Debug("ws_open")
+      .Kv("connection_id", connection_id_)
+      .Kv("request_id", request_id_)
+      .Kv("subprotocol", protocol_ == Subprotocol::kJson ? "json" : "proto");
+  if (target_.stream_id) {
+    v1::SubscribeRoom s;
+    s.set_stream_id(*target_.stream_id);
+    s.set_after_sequence(target_.after_sequence);
+    s.set_skip_presence(target_.skip_presence);
+    HandleSubscribe("path", s);
+  }
+  Rearm();
+}
+
+void Session::OnClosed() {
+  if (closed_) return;
+  {
+    absl::MutexLock lock(&q_mu_);
+    queue_closed_ = true;
+    queue_.clear();
+    head_ = 0;
+    queued_bytes_ = 0;
+  }
+  for (const RoomSub& r : rooms_) {
+    hub_.rooms->Leave(r.stream_id, id_);
+    if (r.presence_joined) PresenceLeave(r.stream_id, token_);
+  }
+  rooms_.clear();
+  StopNotifications();
+  closed_ = true;
+  hub_.metrics.sockets->Decrement();
+  log::Info("ws_closed")
+      .Kv("connection_id", connection_id_)
+      .Kv("request_id", request_id_)
+      .Kv("seconds", absl::ToDoubleSeconds(absl::Now() - opened_))
+      .Kv("signed_in", !user_id_.empty());
+  hub_.Unregister(id_);
+}
+
+void Session::Drain() {
+  OnStrand([](Session& s) {
+    if (s.draining_) return;
+    s.draining_ = true;
+    v1::ServerFrame f;
+    *f.mutable_going_away()->mutable_reconnect_within() =
+        ToProto(s.hub_.options.drain_reconnect_within);
+    *f.mutable_going_away()->mutable_close_after() = ToProto(s.hub_.options.drain_close_after);
+    s.SendFrame(f);
+    s.close_deadline_ = absl::Now() + s.hub_.options.drain_close_after;
+    s.Rearm();
+  });
+}
+
+absl::Time Session::NextDeadline() const {
+  return std::min({last_rx_ + hub_.options.idle_timeout, stuck_deadline_, close_deadline_});
+}
+
+void Session::OnTimer() {
+  if (closed_) return;
+  const absl::Time now = absl::Now();
+  if (now >= close_deadline_) {
+    close_deadline_ = absl::InfiniteFuture();
+    CloseAfterFlush(1001, "going away");
+    return;
+  }
+  if (now >= stuck_deadline_) {
+    bool drained;
+    {
+      absl::MutexLock lock(&q_mu_);
+      drained = head_ == queue_.size();
+    }
+    if (!drained) {
+      hub_.metrics.stuck_closes->Increment();
+      log::Info("ws_stuck_close").Kv("connection_id", connection_id_);
+      Abort();
+      return;
+    }
+    stuck_deadline_ = absl::InfiniteFuture();
+  }
+  if (now >= last_rx_ + hub_.options.idle_timeout) {
+    log::Debug("ws_idle_close").Kv("connection_id", connection_id_);
+    last_rx_ = absl::InfiniteFuture() - hub_.options.idle_timeout;  // once
+    CloseAfterFlush(4000, "idle timeout");
+    return;
+  }
+  Rearm();
+}
+
+// ---- client frames --------------------------------------------------------------------------
+
+bool Session::TakeFrameToken(absl::Time now) {
+  const WsOptions& o = hub_.options;
+  tokens_ =
+      std::min<double>(o.client_frame_burst, tokens_ + absl::ToDoubleSeconds(now - tokens_at_) *
+                                                           o.client_frames_per_second);
+  tokens_at_ = now;
+  if (tokens_ < 1) return false;
+  tokens_ -= 1;
+  return true;
+}
+
+void Session::BadFrame(const absl::Status& status, const std::string& frame_id) {
+  hub_.metrics.bad_frames->Increment();
+  ++bad_frames_;
+  const bool fatal = bad_frames_ >= hub_.options.max_bad_frames;
+  SendError(status, frame_id, fatal);
+  if (fatal) {
+    log::Info("ws_abuse_close").Kv("connection_id", connection_id_).Kv("reason", ReasonOf(status));
+    CloseAfterFlush(1008, "too many bad frames");
+  }
+}
+
+bool Session::SignedIn(absl::Time now) {
+  if (user_id_.empty()) return false;
+  if (now < token_expires_) return true;
+  user_id_.clear();
+  token_.clear();
+  StopNotifications();
+  SendError(Unauthenticated("TOKEN_EXPIRED", "the access token expired; authenticate again"), "");
+  return false;
+}
+
+void Session::OnMessage(const std::string& bytes, bool binary) {
+  if (closed_) return;
+  hub_.metrics.frames_in->Increment();
+  const absl::Time now = absl::Now();
+  last_rx_ = now;
+  if (!TakeFrameToken(now)) {
+    BadFrame(Error(absl::StatusCode::kResourceExhausted, "FRAME_RATE_LIMITED",
+                   "too many frames; slow down"),
+             "");
+    return;
+  }
+  absl::StatusOr<v1::ClientFrame> frame = ReadClientFrame(protocol_, binary, bytes);
+  if (!frame.ok()) {
+    BadFrame(frame.status(), "");
+    return;
+  }
+  const std::string& id = frame->frame_id();
+  switch (frame->body_case()) {
+    case v1::ClientFrame::kAuthenticate:
+      return HandleAuthenticate(id, frame->authenticate());
+    case v1::ClientFrame::kSubscribeRoom:
+      return HandleSubscribe(id, frame->subscribe_room());
+    case v1::ClientFrame::kUnsubscribeRoom:
+      return HandleUnsubscribe(id, frame->unsubscribe_room());
+    case v1::ClientFrame::kSendChat:
+      return HandleChat(id, frame->send_chat());
+    case v1::ClientFrame::kLike:
+      return HandleLike(id, frame->like());
+    case v1::ClientFrame::kHeartbeat:
+      return HandleHeartbeat(id, frame->heartbeat());
+    case v1::ClientFrame::kSubscribeNotifications:
+      return HandleNotifications(id, frame->subscribe_notifications());
+    case v1::ClientFrame::BODY_NOT_SET:
+      break;
+  }
+}
+
+void Session::HandleAuthenticate(const std::string& frame_id, const v1::Authenticate& a) {
+  if (a.access_token().empty() || a.access_token().size() > auth::kMaxTokenBytes) {
+    SendError(Unauthenticated("TOKEN_MALFORMED", "access_token is missing or too long"), frame_id);
+    return;
+  }
+  std::weak_ptr<Session> weak = weak_from_this();
+  AccessCheck* access = hub_.access;
+  // AccessCheck may block briefly (a key fetch): off the socket's strand.
+  boost::asio::post(hub_.background, [weak, access, frame_id, token = a.access_token()] {
+    absl::StatusOr<auth::Claims> claims = access->Verify(token, absl::Now());
+    auto session = weak.lock();
+    if (session == nullptr) return;
+    session->OnStrand([frame_id, token, claims = std::move(claims)](Session& s) {
+      if (!claims.ok()) {
+        s.SendError(claims.status(), frame_id);
+        return;
+      }
+      const std::string old_token = s.token_;
+      const bool user_changed = s.user_id_ != claims->subject;
+      s.user_id_ = claims->subject;
+      s.token_ = token;
+      s.token_expires_ = claims->expires_at;
+      if (user_changed) {
+        // Presence counted under the old identity moves to the new one.
+        for (RoomSub& r : s.rooms_) {
+          if (!r.presence_joined) continue;
+          s.PresenceLeave(r.stream_id, old_token);
+          s.PresenceJoin(r.stream_id);
+        }
+        if (s.notifications_ != nullptr) {
+          s.StopNotifications();
+          s.StartNotifications();
+        }
+      }
+      v1::ServerFrame f;
+      f.mutable_ack()->set_frame_id(frame_id);
+      f.mutable_ack()->mutable_authenticated()->set_user_id(s.user_id_);
+      *f.mutable_ack()->mutable_authenticated()->mutable_token_expires_at() =
+          ToProto(s.token_expires_);
+      s.SendFrame(f);
+    });
+  });
+}
+
+void Session::HandleSubscribe(const std::string& frame_id, const v1::SubscribeRoom& req) {
+  if (!ids::IsValidId(req.stream_id(), "str")) {
+    SendError(InvalidArgument("subscribe_room.stream_id", "STREAM_ID_INVALID", "not a stream id"),
+              frame_id);
+    return;
+  }
+  if (req.after_sequence() < 0) {
+    SendError(InvalidArgument("subscribe_room.after_sequence", "SEQUENCE_INVALID",
+                              "after_sequence must not be negative"),
+              frame_id);
+    return;
+  }
+  if (draining_) {
+    SendError(Error(absl::StatusCode::kUnavailable, "GATEWAY_DRAINING",
+                    "this gateway is shutting down; reconnect"),
+              frame_id);
+    return;
+  }
+  RoomSub* existing = FindRoom(req.stream_id());
+  if (existing == nullptr &&
+      rooms_.size() >= static_cast<size_t>(hub_.options.max_rooms_per_socket)) {
+    SendError(Error(absl::StatusCode::kResourceExhausted, "TOO_MANY_ROOMS",
+                    "this connection follows the most rooms it may"),
+              frame_id);
+    return;
+  }
+  if (existing != nullptr) {
+    // Restart from the new after_sequence; presence carries on.
+    hub_.rooms->Leave(req.stream_id(), id_);
+  } else {
+    rooms_.push_back(RoomSub{req.stream_id(), false, false, absl::InfinitePast()});
+    existing = &rooms_.back();
+  }
+  const bool want_presence = !req.skip_presence();
+  hub_.rooms->Join(req.stream_id(), shared_from_this(), req.after_sequence(), frame_id);
+  if (want_presence && !existing->presence) {
+    existing->presence = true;
+    PresenceJoin(req.stream_id());
+  } else if (!want_presence && existing->presence_joined) {
+    existing->presence = false;
+    existing->presence_joined = false;
+    PresenceLeave(req.stream_id(), token_);
+  }
+}
+
+void Session::HandleUnsubscribe(const std::string& frame_id, const v1::UnsubscribeRoom& u) {
+  if (FindRoom(u.stream_id()) == nullptr) {
+    SendError(NotFound("ROOM_NOT_SUBSCRIBED", "this connection does not follow that room"),
+              frame_id);
+    return;
+  }
+  const int64_t last = hub_.rooms->Leave(u.stream_id(), id_);
+  ForgetRoom(u.stream_id(), /*leave_presence=*/true);
+  v1::ServerFrame ack;
+  ack.mutable_ack()->set_frame_id(frame_id);
+  ack.mutable_ack()->set_done(true);
+  SendFrame(ack);
+  v1::ServerFrame ended;
+  ended.mutable_room_ended()->set_stream_id(u.stream_id());
+  ended.mutable_room_ended()->set_reason(v1::ROOM_END_REASON_UNSUBSCRIBED);
+  ended.mutable_room_ended()->set_last_sequence(std::max<int64_t>(last, 0));
+  SendFrame(ended);
+}
+
+template <typename Resp, typename Req, typename StartFn>
+void Session::Unary(Req request, const std::string& token, StartFn start,
+                    std::function<void(Session&, const absl::Status&, Resp&)> done) {
+  struct Call {
+    explicit Call(Rooms* r) : guard(r) {}
+    Rooms::CallGuard guard;  // first member: counts until the context is gone
+    grpc::ClientContext ctx;
+    Req request;
+    Resp response;
+  };
+  auto call = std::make_shared<Call>(hub_.rooms.get());
+  call->request = std::move(request);
+  PrepareCall(call->ctx, token, request_id_, hub_.options.call_timeout);
+  std::weak_ptr<Session> weak = weak_from_this();
+  start(hub_.rooms->stub(), &call->ctx, &call->request, &call->response,
+        [weak, call, done = std::move(done)](grpc::Status status) mutable {
+          if (done == nullptr) return;
+          auto session = weak.lock();
+          if (session == nullptr) return;
+          absl::Status result = FromUpstream(status, ReasonTrailer(call->ctx));
+          session->OnStrand([call, result, done = std::move(done)](Session& s) mutable {
+            done(s, result, call->response);
+          });
+        });
+}
+
+void Session::HandleChat(const std::string& frame_id, const v1::SendChat& c) {
+  const absl::Time now = absl::Now();
+  if (!SignedIn(now)) {
+    SendError(Unauthenticated("LOGIN_REQUIRED", "sign in to chat"), frame_id);
+    return;
+  }
+  if (hub_.limits != nullptr) {
+    const absl::Duration wait = hub_.limits->Take(RateAction::kChat, "u:" + user_id_, now);
+    if (wait > absl::ZeroDuration()) {
+      SendError(RateLimited(wait), frame_id);
+      return;
+    }
+  }
+  rp::SendChatRequest request;
+  request.set_stream_id(c.stream_id());
+  request.set_text(c.text());
+  request.set_client_message_id(c.client_message_id());
+  Unary<rp::SendChatResponse>(
+      std::move(request), token_,
+      [](rp::RealtimePushService::Stub& stub, grpc::ClientContext* ctx,
+         const rp::SendChatRequest* req, rp::SendChatResponse* resp,
+         std::function<void(grpc::Status)> cb) {
+        stub.async()->SendChat(ctx, req, resp, std::move(cb));
+      },
+      [frame_id](Session& s, const absl::Status& status, rp::SendChatResponse& resp) {
+        if (!status.ok()) return s.SendError(status, frame_id);
+        v1::ServerFrame f;
+        f.mutable_ack()->set_frame_id(frame_id);
+        *f.mutable_ack()->mutable_chat_sent() = std::move(resp);
+        s.SendFrame(f);
+      });
+}
+
+void Session::HandleLike(const std::string& frame_id, const v1::Like& l) {
+  const absl::Time now = absl::Now();
+  if (!SignedIn(now)) {
+    SendError(Unauthenticated("LOGIN_REQUIRED", "sign in to react"), frame_id);
+    return;
+  }
+  if (hub_.limits != nullptr) {
+    const absl::Duration wait = hub_.limits->Take(RateAction::kReaction, "u:" + user_id_, now);
+    if (wait > absl::ZeroDuration()) {
+      SendError(RateLimited(wait), frame_id);
+      return;
+    }
+  }
+  rp::SetReactionRequest request;
+  request.set_stream_id(l.stream_id());
+  request.set_session_id(connection_id_);
+  request.set_reaction(l.reaction());
+  Unary<rp::SetReactionResponse>(
+      std::move(request), token_,
+      [](rp::RealtimePushService::Stub& stub, grpc::ClientContext* ctx,
+         const rp::SetReactionRequest* req, rp::SetReactionResponse* resp,
+         std::function<void(grpc::Status)> cb) {
+        stub.async()->SetReaction(ctx, req, resp, std::move(cb));
+      },
+      [frame_id](Session& s, const absl::Status& status, rp::SetReactionResponse& resp) {
+        if (!status.ok()) return s.SendError(status, frame_id);
+        v1::ServerFrame f;
+        f.mutable_ack()->set_frame_id(frame_id);
+        *f.mutable_ack()->mutable_like_accepted() = std::move(resp);
+        s.SendFrame(f);
+      });
+}
+
+void Session::HandleHeartbeat(const std::string& frame_id, const v1::Heartbeat& h) {
+  (void)frame_id;
+  const absl::Time now = absl::Now();
+  SignedIn(now);  // an expired sign-in is downgraded (and told) here at the latest
+  v1::ServerFrame f;
+  if (h.has_client_time()) *f.mutable_heartbeat_ack()->mutable_client_time() = h.client_time();
+  *f.mutable_heartbeat_ack()->mutable_server_time() = ToProto(now);
+  SendFrame(f);
+  for (RoomSub& r : rooms_) {
+    if (r.presence_joined && now - r.last_beat >= hub_.options.heartbeat_interval / 2) {
+      r.last_beat = now;
+      PresenceBeat(r.stream_id);
+    }
+  }
+}
+
+void Session::HandleNotifications(const std::string& frame_id,
+                                  const v1::SubscribeNotifications& n) {
+  if (n.enabled()) {
+    if (!SignedIn(absl::Now())) {
+      SendError(Unauthenticated("LOGIN_REQUIRED", "sign in to get notifications"), frame_id);
+      return;
+    }
+    if (notifications_ == nullptr) StartNotifications();
+  } else {
+    StopNotifications();
+  }
+  v1::ServerFrame f;
+  f.mutable_ack()->set_frame_id(frame_id);
+  f.mutable_ack()->set_done(true);
+  SendFrame(f);
+}
+
+void Session::StartNotifications() {
+  notifications_ =
+      std::make_shared<NotificationsCall>(hub_.rooms.get(), weak_from_this(), protocol_);
+  notifications_->Start(hub_.rooms->stub(), token_, request_id_, notifications_);
+}
+
+void Session::StopNotifications() {
+  if (notifications_ == nullptr) return;
+  notifications_->Cancel();
+  notifications_.reset();
+}
+
+// ---- presence -------------------------------------------------------------------------------
+
+void Session::PresenceJoin(const std::string& stream_id) {
+  rp::JoinRoomRequest request;
+  request.set_stream_id(stream_id);
+  request.set_session_id(connection_id_);
+  Unary<rp::JoinRoomResponse>(
+      std::move(request), token_,
+      [](rp::RealtimePushService::Stub& stub, grpc::ClientContext* ctx,
+         const rp::JoinRoomRequest* req, rp::JoinRoomResponse* resp,
+         std::function<void(grpc::Status)> cb) {
+        stub.async()->JoinRoom(ctx, req, resp, std::move(cb));
+      },
+      [stream_id](Session& s, const absl::Status& status, rp::JoinRoomResponse&) {
+        RoomSub* r = s.FindRoom(stream_id);
+        if (r == nullptr || !r->presence) {
+          // Left (or unsubscribed) while the join was on its way: undo it.
+          if (status.ok()) s.PresenceLeave(stream_id, s.token_);
+          return;
+        }
+        if (!status.ok()) {
+          log::Debug("ws_presence_join_failed")
+              .Kv("stream_id", stream_id)
+              .Kv("reason", ReasonOf(status));
+          return;
+        }
+        r->presence_joined = true;
+        r->last_beat = absl::Now();
+      });
+}
+
+void Session::PresenceBeat(const std::string& stream_id) {
+  rp::HeartbeatRequest request;
+  request.set_stream_id(stream_id);
+  request.set_session_id(connection_id_);
+  Unary<rp::HeartbeatResponse>(
+      std::move(request), token_,
+      [](rp::RealtimePushService::Stub& stub, grpc::ClientContext* ctx,
+         const rp::HeartbeatRequest* req, rp::HeartbeatResponse* resp,
+         std::function<void(grpc::Status)> cb) {
+        stub.async()->Heartbeat(ctx, req, resp, std::move(cb));
+      },
+      [stream_id](Session& s, const absl::Status& status, rp::HeartbeatResponse&) {
+        if (status.code() == absl::StatusCode::kNotFound) {
+          // The lease lapsed: join again.
+          if (RoomSub* r = s.FindRoom(stream_id); r != nullptr && r->presence) {
+            r->presence_joined = false;
+            s.PresenceJoin(stream_id);
+          }
+        }
+      });
+}
+
+void Session::PresenceLeave(const std::string& stream_id, const std::string& token) {
+  rp::LeaveRoomRequest request;
+  request.set_stream_id(stream_id);
+  request.set_session_id(connection_id_);
+  // Fire and forget (also after the socket is gone): the lease would lapse anyway.
+  struct Call {
+    explicit Call(Rooms* r) : guard(r) {}
+    Rooms::CallGuard guard;
+    grpc::ClientContext ctx;
+    rp::LeaveRoomRequest request;
+    rp::LeaveRoomResponse response;
+  };
+  auto call = std::make_shared<Call>(hub_.rooms.get());
+  call->request = std::move(request);
+  PrepareCall(call->ctx, token, request_id_, hub_.options.call_timeout);
+  hub_.rooms->stub().async()->LeaveRoom(&call->ctx, &call->request, &call->response,
+                                        [call](grpc::Status) {});
+}
+
+}  // namespace shopcast::gateway::ws
