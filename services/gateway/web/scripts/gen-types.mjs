@@ -10,7 +10,7 @@
 // google.protobuf.Duration travels as a string like "1.5s"; ts-proto has no option for it, so
 // the generated Duration interface is replaced by a string alias afterwards.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -59,6 +59,21 @@ execFileSync(
   ],
   { stdio: 'inherit' },
 );
+
+// Drop the per-file package-name constants: they collide when every package's types are
+// re-exported from one module (src/api/types.ts), and the app never uses them.
+for (const file of walkTs(out)) {
+  const text = readFileSync(file, 'utf8');
+  const cleaned = text.replace(/^export const protobuf(Package|FileName) = .*\n/gm, '');
+  if (cleaned !== text) writeFileSync(file, cleaned);
+}
+
+function walkTs(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? walkTs(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
 
 const durationFile = join(out, 'google/protobuf/duration.ts');
 if (existsSync(durationFile)) {

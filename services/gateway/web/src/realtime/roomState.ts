@@ -45,6 +45,8 @@ export interface RoomView {
   /** The last extension per auction (for an "extended +15 s" flash). */
   extensions: Record<string, { by: string; at: number }>;
   lotteries: Record<string, LotteryState>;
+  /** Winners per lottery id, once drawn. */
+  lotteryWinners: Record<string, string[]>;
   queues: Record<string, { enabled: boolean; length: number; offered: string[] }>;
   chat: ChatMessage[];
   sales: SaleTicker[];
@@ -70,6 +72,7 @@ export function emptyRoom(): RoomView {
     auctions: {},
     extensions: {},
     lotteries: {},
+    lotteryWinners: {},
     queues: {},
     chat: [],
     sales: [],
@@ -212,7 +215,10 @@ export function applyEvent(room: RoomView, ev: RoomEvent): RoomView {
     const prev = room.lotteries[lottery.productId];
     if (prev && n(prev.version) > n(lottery.version)) return room;
     const merged = { ...lottery, entrantCount: String(Math.max(n(prev?.entrantCount), n(lottery.entrantCount))) };
-    return { ...room, lotteries: { ...room.lotteries, [lottery.productId]: merged } };
+    const lotteryWinners = ev.lotteryDrawn
+      ? { ...room.lotteryWinners, [lottery.lotteryId ?? '']: ev.lotteryDrawn.winnerIds ?? [] }
+      : room.lotteryWinners;
+    return { ...room, lotteries: { ...room.lotteries, [lottery.productId]: merged }, lotteryWinners };
   }
   if (ev.lotteryEntries) {
     const e = ev.lotteryEntries;
