@@ -64,7 +64,11 @@ execFileSync(
 // re-exported from one module (src/api/types.ts), and the app never uses them.
 for (const file of walkTs(out)) {
   const text = readFileSync(file, 'utf8');
-  const cleaned = text.replace(/^export const protobuf(Package|FileName) = .*\n/gm, '');
+  const cleaned = text
+    .replace(/^export const protobuf(Package|FileName) = .*\n/gm, '')
+    // ts-proto unwraps google.protobuf.FieldMask to string[]; its JSON form is one string of
+    // comma-separated lowerCamelCase paths ("title,price").
+    .replace(/(updateMask\?:\s*\|?\s*)string\[\]/g, '$1string');
   if (cleaned !== text) writeFileSync(file, cleaned);
 }
 

@@ -1,4 +1,4 @@
-import Hls from 'hls.js';
+import type HlsType from 'hls.js';
 import { useEffect, useRef, useState } from 'react';
 
 interface Props {
@@ -23,8 +23,9 @@ export function Player({ src, title, poster }: Props) {
       return;
     }
     setState('loading');
-    let hls: Hls | null = null;
+    let hls: HlsType | null = null;
     let retry: ReturnType<typeof setTimeout> | null = null;
+    let cancelled = false;
     const play = () => {
       el.play().catch(() => {
         /* autoplay refused: the controls remain */
@@ -35,7 +36,18 @@ export function Player({ src, title, poster }: Props) {
     el.addEventListener('playing', onPlaying);
     el.addEventListener('waiting', onWaiting);
 
-    if (Hls.isSupported()) {
+    const native = () => {
+      if (el.canPlayType('application/vnd.apple.mpegurl')) {
+        el.src = src;
+        el.addEventListener('loadedmetadata', play, { once: true });
+      } else {
+        setState('error');
+      }
+    };
+    // hls.js is loaded only when a player is on screen (it is most of the app's weight)
+    void import('hls.js').then(({ default: Hls }) => {
+      if (cancelled) return;
+      if (!Hls.isSupported()) return native();
       const start = () => {
         hls?.destroy();
         hls = new Hls({
@@ -63,13 +75,9 @@ export function Player({ src, title, poster }: Props) {
         hls.attachMedia(el);
       };
       start();
-    } else if (el.canPlayType('application/vnd.apple.mpegurl')) {
-      el.src = src;
-      el.addEventListener('loadedmetadata', play, { once: true });
-    } else {
-      setState('error');
-    }
+    }, native);
     return () => {
+      cancelled = true;
       if (retry) clearTimeout(retry);
       el.removeEventListener('playing', onPlaying);
       el.removeEventListener('waiting', onWaiting);
