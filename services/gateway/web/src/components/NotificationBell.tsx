@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { Icon } from './Icon';
 import { Link } from 'react-router-dom';
 import { useNotifications } from '../hooks/useNotifications';
 import { appLink } from '../util/links';
@@ -17,7 +18,7 @@ export function NotificationBell() {
         aria-expanded={open}
         onClick={() => setOpen((o) => !o)}
       >
-        <span aria-hidden="true">🔔</span>
+        <Icon name="bell" size={22} />
         {unread > 0 && <span className="bell-count" aria-hidden="true">{unread > 99 ? '99+' : unread}</span>}
       </button>
       {open && (

@@ -1,4 +1,5 @@
 import { Link } from 'react-router-dom';
+import { Icon } from './Icon';
 import type { Stream } from '../api/types';
 import { formatMoney } from '../util/money';
 
@@ -14,9 +15,9 @@ export function StreamCard({ stream }: { stream: Stream }) {
     <article className="stream-card">
       <Link to={`/watch/${stream.id}`} className="stream-card-link">
         <div className="stream-thumb" aria-hidden="true">
-          {stream.thumbnailUrl ? <img src={stream.thumbnailUrl} alt="" loading="lazy" /> : <span className="thumb-placeholder">▶</span>}
+          {stream.thumbnailUrl ? <img src={stream.thumbnailUrl} alt="" loading="lazy" /> : <span className="thumb-placeholder"><Icon name="play" size={40} /></span>}
           {live ? <span className="badge badge-live">LIVE</span> : <span className="badge">Upcoming</span>}
-          {stream.gated && <span className="badge badge-gated">🔒 {formatMoney(stream.accessPrice)}</span>}
+          {stream.gated && <span className="badge badge-gated"><Icon name="lock" size={12} /> {formatMoney(stream.accessPrice)}</span>}
         </div>
         <h3 className="stream-title">{stream.title}</h3>
       </Link>

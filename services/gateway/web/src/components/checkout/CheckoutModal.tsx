@@ -100,7 +100,7 @@ export function CheckoutModal({ reservation, title, onClose }: Props) {
   if (order && order.status !== 'ORDER_STATUS_FAILED') {
     const confirmed = order.status === 'ORDER_STATUS_CONFIRMED';
     return (
-      <Modal title={confirmed ? 'Order confirmed 🎉' : 'Processing payment…'} onClose={onClose} footer={<button className="btn btn-primary" onClick={onClose} data-autofocus>Back to the show</button>}>
+      <Modal title={confirmed ? 'Order confirmed' : 'Processing payment…'} onClose={onClose} footer={<button className="btn btn-primary" onClick={onClose} data-autofocus>Back to the show</button>}>
         <div role="status" data-testid="order-confirmation">
           {confirmed ? <p>Thanks! Your {title} is yours. We emailed you the receipt.</p> : <p>Waiting for the payment provider…</p>}
           <OrderSummary order={order} />

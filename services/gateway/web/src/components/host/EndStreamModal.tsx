@@ -58,10 +58,10 @@ export function EndStreamModal({ stream, onClose, onEnded }: { stream: Stream; o
             Keep streaming
           </button>
           <button type="button" className="btn btn-danger" onClick={() => end('RECORDING_CHOICE_DELETE')} disabled={!!busy}>
-            {busy === 'RECORDING_CHOICE_DELETE' ? 'Ending…' : '🗑 End and delete'}
+            {busy === 'RECORDING_CHOICE_DELETE' ? 'Ending…' : 'End and delete'}
           </button>
           <button type="button" className="btn btn-primary" onClick={() => end('RECORDING_CHOICE_SAVE')} disabled={!!busy} data-autofocus>
-            {busy === 'RECORDING_CHOICE_SAVE' ? 'Ending…' : '💾 End and save'}
+            {busy === 'RECORDING_CHOICE_SAVE' ? 'Ending…' : 'End and save'}
           </button>
         </>
       }

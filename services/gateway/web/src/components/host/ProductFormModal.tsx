@@ -59,8 +59,9 @@ export function ProductFormModal({ streamId, currencies, onClose, onCreated }: P
   const errorsFor = (name: string, local?: string | null): string[] | undefined => {
     const show = submitted || touched.has(name) || [...touched].some((t) => name.startsWith(t));
     if (!show) return undefined;
-    const list = [...(serverErrors[name] ?? validation.errors[name] ?? [])];
-    if (local && !list.includes(local)) list.unshift(local);
+    // a local finding (needs no server) replaces the server's for the same field
+    if (local) return [local];
+    const list = serverErrors[name] ?? validation.errors[name] ?? [];
     return list.length ? list : undefined;
   };
 

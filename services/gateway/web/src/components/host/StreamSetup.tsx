@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { Icon } from '../Icon';
 import { Video } from '../../api/services';
 import { describeError } from '../../api/errors';
 import type { IngestEndpoints, Stream } from '../../api/types';
@@ -41,11 +42,11 @@ export function StreamSetup({ stream, endpoints, onEndpoints }: { stream: Stream
       <div className={`encoder-status ${connected ? 'ok' : ''}`} role="status">
         {connected ? (
           <>
-            🟢 Encoder connected ({session?.protocol === 'INGEST_PROTOCOL_SRT' ? 'SRT' : 'RTMP'}) · {session?.videoCodec} {session?.width}×{session?.height}
+            <Icon name="dot" /> Encoder connected ({session?.protocol === 'INGEST_PROTOCOL_SRT' ? 'SRT' : 'RTMP'}) · {session?.videoCodec} {session?.width}×{session?.height}
             {session?.frameRate ? ` @ ${Math.round(session.frameRate)} fps` : ''} · {session?.bitrateKbps ?? 0} kbit/s
           </>
         ) : (
-          <>⚪ Waiting for your encoder…</>
+          <><Icon name="dot" /> Waiting for your encoder…</>
         )}
       </div>
       {stream.errorReason && stream.errorReason !== 'STREAM_ERROR_REASON_UNSPECIFIED' && (

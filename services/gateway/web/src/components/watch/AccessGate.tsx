@@ -1,4 +1,5 @@
 import { useRef, useState } from 'react';
+import { Icon } from '../Icon';
 import { Orders } from '../../api/services';
 import { describeError } from '../../api/errors';
 import type { Money } from '../../api/types';
@@ -37,7 +38,7 @@ export function AccessGate({ streamId, price, signedIn, onGranted }: { streamId:
 
   return (
     <div className="gate" role="region" aria-label="Paid show">
-      <p className="gate-title">🔒 This is a paid show</p>
+      <p className="gate-title"><Icon name="lock" size={22} /> This is a paid show</p>
       <p>Get access for {formatMoney(price) || 'a one-time price'} to watch live.</p>
       {signedIn && (
         <label className="gate-card">

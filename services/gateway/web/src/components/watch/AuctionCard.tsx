@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { Icon } from '../Icon';
 import { Products } from '../../api/services';
 import type { AuctionState, Reservation } from '../../api/types';
 import { describeError } from '../../api/errors';
@@ -100,7 +101,7 @@ export function AuctionCard({ auction, extension, requireLogin, onWon }: Props) 
       </div>
       {recentlyExtended && (
         <p className="auction-ext" role="status">
-          ⏳ Extended by {Math.round((parseDuration(extension.by) ?? 0) / 1000)} s
+          <Icon name="hourglass" size={14} /> Extended by {Math.round((parseDuration(extension.by) ?? 0) / 1000)} s
         </p>
       )}
       <p className="muted">

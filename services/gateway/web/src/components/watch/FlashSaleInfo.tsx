@@ -1,4 +1,5 @@
 import type { FlashSaleCard } from '../../api/types';
+import { Icon } from '../Icon';
 import { useServerNow } from '../../hooks/useServerNow';
 import { formatMoney } from '../../util/money';
 import { Countdown } from '../Countdown';
@@ -12,7 +13,7 @@ export function FlashSaleInfo({ sale }: { sale: FlashSaleCard }) {
   const over = !Number.isNaN(closes) && now >= closes;
   return (
     <div className={`flash${before ? '' : over ? ' flash-over' : ' flash-live'}`}>
-      <span className="flash-tag">⚡ Flash sale {formatMoney(sale.dealPrice)}</span>
+      <span className="flash-tag"><Icon name="bolt" size={14} /> Flash sale {formatMoney(sale.dealPrice)}</span>
       {before && <Countdown to={sale.opensAt} label="Starts in" />}
       {!before && !over && (
         <>

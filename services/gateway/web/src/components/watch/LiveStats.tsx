@@ -1,4 +1,5 @@
 import type { StreamStatus } from '../../api/types';
+import { Icon } from '../Icon';
 import { useServerNow } from '../../hooks/useServerNow';
 import { formatCountdown } from '../../time/serverClock';
 
@@ -25,11 +26,11 @@ export function LiveStats({ wentLiveAt, viewers, status }: { wentLiveAt?: string
       <StatusBadge status={status} />
       {live && !Number.isNaN(started) && (
         <span className="stat" aria-label={`Live for ${formatCountdown(now - started)}`}>
-          ⏱ <span data-testid="live-duration">{formatCountdown(now - started)}</span>
+          <Icon name="clock" /> <span data-testid="live-duration">{formatCountdown(now - started)}</span>
         </span>
       )}
       <span className="stat" aria-label={`${viewers} watching`}>
-        👥 <span data-testid="viewer-count">{viewers}</span> watching
+        <Icon name="users" /> <span data-testid="viewer-count">{viewers}</span> watching
       </span>
     </div>
   );

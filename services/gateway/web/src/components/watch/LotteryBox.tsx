@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { Icon } from '../Icon';
 import { Products } from '../../api/services';
 import type { LotteryState, Reservation } from '../../api/types';
 import { describeError } from '../../api/errors';
@@ -57,7 +58,7 @@ export function LotteryBox({ lottery, winnerIds, requireLogin, onWon }: Props) {
   return (
     <div className="lottery">
       <p>
-        🎟 Lottery: {lottery.units} to win · <strong>{Number(lottery.entrantCount ?? 0)}</strong> entered
+        <Icon name="ticket" /> Lottery: {lottery.units} to win · <strong>{Number(lottery.entrantCount ?? 0)}</strong> entered
       </p>
       {lottery.cancelled && <p className="muted">This lottery was called off.</p>}
       {!lottery.drawn && !lottery.cancelled && now < opens && <Countdown to={lottery.opensAt} label="Entries open in" />}
@@ -73,7 +74,7 @@ export function LotteryBox({ lottery, winnerIds, requireLogin, onWon }: Props) {
       {lottery.drawn && <p className="muted">Winners drawn.</p>}
       {won && (
         <button type="button" className="btn btn-accent btn-block" onClick={claim} disabled={busy}>
-          🎉 You won! Check out your prize
+          You won! Check out your prize
         </button>
       )}
       {error && <p className="field-error" role="alert">{error}</p>}

@@ -1,4 +1,5 @@
 import type HlsType from 'hls.js';
+import { Icon } from '../Icon';
 import { useEffect, useRef, useState } from 'react';
 
 interface Props {
@@ -105,7 +106,7 @@ export function Player({ src, title, poster }: Props) {
       {!src && <p className="player-overlay">The show has not started yet.</p>}
       {muted && src && (
         <button type="button" className="btn btn-small unmute" onClick={() => setMuted(false)}>
-          🔊 Unmute
+          <Icon name="sound" /> Unmute
         </button>
       )}
     </div>

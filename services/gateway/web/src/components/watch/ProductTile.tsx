@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { Icon } from '../Icon';
 import { Products } from '../../api/services';
 import type { AuctionState, LotteryState, ProductCard, Reservation } from '../../api/types';
 import { describeError } from '../../api/errors';
@@ -56,7 +57,7 @@ export function ProductTile({ card, stock, auction, extension, lottery, lotteryW
   return (
     <article className={`product${pinned ? ' product-pinned' : ''}`} aria-label={title} data-testid="product" data-product-id={card.productId}>
       <div className="product-img" aria-hidden="true">
-        {card.imageUrl ? <img src={card.imageUrl} alt="" loading="lazy" /> : <span>🛍</span>}
+        {card.imageUrl ? <img src={card.imageUrl} alt="" loading="lazy" /> : <Icon name="bag" size={28} />}
       </div>
       <div className="product-body">
         <h3 className="product-title">

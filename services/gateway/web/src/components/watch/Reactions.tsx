@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { Icon } from '../Icon';
 import type { Reaction } from '../../api/types';
 import { describeError } from '../../api/errors';
 import { ws } from '../../realtime/connection';
@@ -26,11 +27,11 @@ export function Reactions({ streamId, likes, dislikes, disabled }: { streamId: s
   return (
     <div className="reactions" role="group" aria-label="Reactions">
       <button type="button" className={`pill${mine === 'REACTION_LIKE' ? ' pill-on' : ''}`} aria-pressed={mine === 'REACTION_LIKE'} onClick={() => set('REACTION_LIKE')} disabled={disabled}>
-        👍 <span data-testid="like-count">{l}</span>
+        <Icon name="up" /> <span data-testid="like-count">{l}</span>
         <span className="sr-only"> likes</span>
       </button>
       <button type="button" className={`pill${mine === 'REACTION_DISLIKE' ? ' pill-on' : ''}`} aria-pressed={mine === 'REACTION_DISLIKE'} onClick={() => set('REACTION_DISLIKE')} disabled={disabled}>
-        👎 <span data-testid="dislike-count">{d}</span>
+        <Icon name="down" /> <span data-testid="dislike-count">{d}</span>
         <span className="sr-only"> dislikes</span>
       </button>
       {error && <span className="field-error" role="alert">{error}</span>}

@@ -1,4 +1,5 @@
 import type { SaleTicker } from '../../api/types';
+import { Icon } from '../Icon';
 
 /** "Someone just bought X" — the latest sales, newest first. */
 export function SoldTicker({ sales, unitsSold }: { sales: SaleTicker[]; unitsSold: number }) {
@@ -6,7 +7,7 @@ export function SoldTicker({ sales, unitsSold }: { sales: SaleTicker[]; unitsSol
   const latest = [...sales].reverse().slice(0, 5);
   return (
     <section className="ticker" aria-label="Recent sales">
-      <span className="ticker-total">🛒 {unitsSold} sold</span>
+      <span className="ticker-total"><Icon name="cart" /> {unitsSold} sold</span>
       <ul aria-live="polite" data-testid="sold-ticker">
         {latest.map((s, i) => (
           <li key={`${s.momentAt}-${i}`}>
