@@ -1,4 +1,4 @@
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { useParams } from 'react-router-dom';
 import { User, Video } from '../api/services';
 import type { Reservation } from '../api/types';
@@ -35,6 +35,17 @@ export function WatchPage() {
   const status = room.loaded ? room.status : st?.status;
   const live = status === 'STREAM_STATUS_LIVE' || status === 'STREAM_STATUS_RECONNECTING';
   const playback = usePlayback(st, live, passVersion);
+  // opened before the show started: fetch the stream again once it is live (went_live_at)
+  const reloadStream = stream.reload;
+  const reloadedForLive = useRef(false);
+  const missingLiveTime = !!st && !st.wentLiveAt;
+  useEffect(() => {
+    if (live && missingLiveTime && !reloadedForLive.current) {
+      reloadedForLive.current = true;
+      const id = setTimeout(reloadStream, 1_000);
+      return () => clearTimeout(id);
+    }
+  }, [live, missingLiveTime, reloadStream]);
   const hostName = host.data?.user?.displayName || host.data?.user?.username || 'the host';
 
   const sendChat = useCallback(
@@ -85,7 +96,12 @@ export function WatchPage() {
             <AccessGate streamId={streamId} price={st.accessPrice} signedIn={s.status === 'signedIn'} onGranted={() => setPassVersion((v) => v + 1)} />
           </div>
         ) : (
-          <Player src={playback.kind === 'play' ? playback.src : null} title={st.title ?? ''} poster={st.thumbnailUrl || undefined} />
+          <Player
+            src={playback.kind === 'play' ? playback.src : null}
+            title={st.title ?? ''}
+            poster={st.thumbnailUrl || undefined}
+            idleText={status === 'STREAM_STATUS_ENDED' || status === 'STREAM_STATUS_ERROR' ? 'This show has ended.' : 'The show has not started yet.'}
+          />
         )}
         {playback.kind === 'error' && <ErrorBanner error={playback.error} />}
         <div className="watch-info">

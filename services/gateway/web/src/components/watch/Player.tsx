@@ -7,12 +7,14 @@ interface Props {
   src: string | null;
   title: string;
   poster?: string;
+  /** Shown while there is nothing to play. */
+  idleText?: string;
 }
 
 /** Live HLS: hls.js in low-latency mode (blocking playlist reloads, parts), or the browser's own
  * HLS (Safari, iOS) when MSE is missing. Starts muted (autoplay rules) with an unmute button;
  * recovers from network and media errors, and retries when the playlist is not there yet. */
-export function Player({ src, title, poster }: Props) {
+export function Player({ src, title, poster, idleText = 'The show has not started yet.' }: Props) {
   const video = useRef<HTMLVideoElement>(null);
   const [muted, setMuted] = useState(true);
   const [state, setState] = useState<'idle' | 'loading' | 'playing' | 'waiting' | 'error'>('idle');
@@ -103,7 +105,7 @@ export function Player({ src, title, poster }: Props) {
       />
       {state === 'error' && <p className="player-overlay">This browser cannot play live video.</p>}
       {state === 'waiting' && <p className="player-overlay" aria-live="polite">Reconnecting to the stream…</p>}
-      {!src && <p className="player-overlay">The show has not started yet.</p>}
+      {!src && <p className="player-overlay">{idleText}</p>}
       {muted && src && (
         <button type="button" className="btn btn-small unmute" onClick={() => setMuted(false)}>
           <Icon name="sound" /> Unmute
