@@ -41,8 +41,10 @@ export function WatchPage() {
   const missingLiveTime = !!st && !st.wentLiveAt;
   useEffect(() => {
     if (live && missingLiveTime && !reloadedForLive.current) {
-      reloadedForLive.current = true;
-      const id = setTimeout(reloadStream, 1_000);
+      const id = setTimeout(() => {
+        reloadedForLive.current = true;
+        reloadStream();
+      }, 1_000);
       return () => clearTimeout(id);
     }
   }, [live, missingLiveTime, reloadStream]);
