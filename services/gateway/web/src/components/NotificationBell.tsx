@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Icon } from './Icon';
 import { Link } from 'react-router-dom';
 import { useNotifications } from '../hooks/useNotifications';
@@ -8,9 +8,29 @@ import { appLink } from '../util/links';
 export function NotificationBell() {
   const { items, unread, markAllRead, signedIn } = useNotifications();
   const [open, setOpen] = useState(false);
+  const root = useRef<HTMLDivElement>(null);
+  // Escape or a click elsewhere closes the panel (focus goes back to the bell on Escape)
+  useEffect(() => {
+    if (!open) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') {
+        setOpen(false);
+        root.current?.querySelector<HTMLButtonElement>('.bell-btn')?.focus();
+      }
+    };
+    const onClick = (e: MouseEvent) => {
+      if (root.current && !root.current.contains(e.target as Node)) setOpen(false);
+    };
+    document.addEventListener('keydown', onKey);
+    document.addEventListener('mousedown', onClick);
+    return () => {
+      document.removeEventListener('keydown', onKey);
+      document.removeEventListener('mousedown', onClick);
+    };
+  }, [open]);
   if (!signedIn) return null;
   return (
-    <div className="bell">
+    <div className="bell" ref={root}>
       <button
         type="button"
         className="icon-btn bell-btn"
