@@ -15,6 +15,10 @@ export default defineConfig({
   retries: 0,
   reporter: [['list']],
   outputDir: process.env.SHOPCAST_E2E_OUTPUT_DIR ?? 'test-results',
+  projects: [
+    { name: 'setup', testMatch: /.*\.setup\.ts/ },
+    { name: 'show', testMatch: /.*\.spec\.ts/, dependencies: ['setup'] },
+  ],
   use: {
     baseURL: process.env.SHOPCAST_GATEWAY_URL,
     trace: 'retain-on-failure',

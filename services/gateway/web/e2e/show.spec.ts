@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { env, haveSuite } from './env';
 import { chatMessage, expectPlaying, person, sendChat, type Person } from './helpers';
+import { publish } from './publisher';
 
 // One live show, end to end, in the order a real one goes: viewers join and chat, the host drops
 // a product (after a form with mistakes), pins it, a viewer buys it, everyone sees the stock and
@@ -13,6 +14,8 @@ test.skip(!haveSuite, 'needs the suite (SHOPCAST_GATEWAY_URL and the accounts; s
 let host: Person;
 let viewer: Person;
 let viewer2: Person;
+let streamId = env.streamId ?? '';
+let encoder: ReturnType<typeof publish> | null = null;
 const productTitle = `Court sneakers ${Date.now().toString(36)}`;
 
 test.beforeAll(async ({ browser }) => {
@@ -22,11 +25,34 @@ test.beforeAll(async ({ browser }) => {
 });
 
 test.afterAll(async () => {
+  await encoder?.stop();
   await Promise.all([host?.context.close(), viewer?.context.close(), viewer2?.context.close()]);
 });
 
+test('the host creates a show, points an encoder at it and goes live', async () => {
+  test.skip(!!env.streamId, 'the harness runs the stream');
+  const page = host.page;
+  await page.goto('/host');
+  const form = page.getByRole('form', { name: 'Create a show' });
+  await form.getByLabel('Title *').fill(`E2E live show ${new Date().toISOString().slice(11, 19)}`);
+  await form.getByLabel('Description').fill('Sneakers, live.');
+  await form.getByLabel('Tags').fill('sneakers e2e');
+  await form.getByRole('button', { name: 'Create show' }).click();
+  await expect(page).toHaveURL(/\/host\/streams\/str_/);
+  streamId = page.url().split('/').pop() ?? '';
+  // the key is shown once, masked until asked
+  const setup = page.getByRole('region', { name: 'Encoder setup' });
+  await setup.getByRole('button', { name: 'Show' }).first().click();
+  const key = (await setup.getByLabel('Stream key', { exact: true }).innerText()).trim();
+  const server = env.rtmpServer ?? (await setup.getByLabel('RTMP server', { exact: true }).innerText()).trim();
+  expect(key).toMatch(/^sk_/);
+  encoder = publish(`${server.replace(/\/$/, '')}/${key}`);
+  await expect(page.locator('.badge-live').first()).toBeVisible({ timeout: 60_000 });
+  await expect(setup.getByText(/Encoder connected/)).toBeVisible({ timeout: 20_000 });
+});
+
 test('a viewer opens the show and the video plays', async () => {
-  await viewer.page.goto(`/watch/${env.streamId}`);
+  await viewer.page.goto(`/watch/${streamId}`);
   await expect(viewer.page.getByRole('heading', { level: 1 })).toBeVisible();
   await expect(viewer.page.locator('.badge-live').first()).toBeVisible();
   await expectPlaying(viewer.page);
@@ -34,7 +60,7 @@ test('a viewer opens the show and the video plays', async () => {
 });
 
 test('two viewers see each other chat, and markup shows as text', async () => {
-  await viewer2.page.goto(`/watch/${env.streamId}`);
+  await viewer2.page.goto(`/watch/${streamId}`);
   await expect(viewer2.page.getByLabel('Message')).toBeVisible();
   const hello = `hello from one ${Date.now()}`;
   await sendChat(viewer.page, hello);
@@ -60,7 +86,7 @@ test('a like is counted for everyone', async () => {
 
 test('the host creates a product: field errors show, then it is created, pinned and appears for viewers', async () => {
   const page = host.page;
-  await page.goto(`/host/streams/${env.streamId}`);
+  await page.goto(`/host/streams/${streamId}`);
   await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
   await page.getByRole('button', { name: '+ Add product' }).click();
   const dialog = page.getByRole('dialog', { name: 'Add a product' });
@@ -147,6 +173,23 @@ test('screenshots of the viewer page and the host console', async () => {
   await viewer.page.screenshot({ path: join(env.screenshotDir, 'web-viewer.png') });
   await viewer2.page.screenshot({ path: join(env.screenshotDir, 'web-viewer-phone.png') });
   await host.page.screenshot({ path: join(env.screenshotDir, 'web-host-console.png') });
+});
+
+test('a signed-out visitor finds the show, and a chat click goes to login and back', async ({ browser }) => {
+  const anon = await person(browser, undefined, { width: 375, height: 812 });
+  const page = anon.page;
+  await page.goto('/');
+  await expect(page.getByRole('heading', { name: 'Live now' })).toBeVisible();
+  await page.locator(`a[href="/watch/${streamId}"]`).first().click();
+  await expect(page).toHaveURL(new RegExp(`/watch/${streamId}$`));
+  await page.getByRole('button', { name: 'Sign in to chat' }).click();
+  await expect(page).toHaveURL(/\/login\?return=/);
+  await page.getByLabel('Username or email').fill(env.viewer2.login);
+  await page.getByLabel('Password').fill(env.viewer2.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(new RegExp(`/watch/${streamId}$`));
+  await expect(page.getByLabel('Message')).toBeVisible();
+  await anon.context.close();
 });
 
 test('the host ends the show with Save', async () => {
