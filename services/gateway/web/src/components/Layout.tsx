@@ -1,6 +1,7 @@
 import { Link, NavLink, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { session } from '../auth/session';
 import { isAdmin, isHost, useSession } from '../hooks/useSession';
+import { ErrorBoundary } from './ErrorBoundary';
 import { NotificationBell } from './NotificationBell';
 
 export function Layout() {
@@ -51,7 +52,9 @@ export function Layout() {
         </div>
       </header>
       <main id="main" tabIndex={-1}>
-        <Outlet />
+        <ErrorBoundary resetKey={loc.pathname}>
+          <Outlet />
+        </ErrorBoundary>
       </main>
     </>
   );

@@ -2,8 +2,10 @@ import { Video } from '../api/services';
 import { Empty, ErrorBanner, Spinner } from '../components/Feedback';
 import { StreamCard } from '../components/StreamCard';
 import { useAsync } from '../hooks/useAsync';
+import { useTitle } from '../hooks/useTitle';
 
 export function HomePage() {
+  useTitle('Live now');
   const live = useAsync(() => Video.ListLiveStreams({ page: { pageSize: 24 } }), [], { pollMs: 20_000 });
   const upcoming = useAsync(() => Video.ListUpcomingStreams({ page: { pageSize: 12 } }), []);
   return (

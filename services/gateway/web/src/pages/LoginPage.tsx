@@ -4,8 +4,10 @@ import { session } from '../auth/session';
 import { ErrorBanner } from '../components/Feedback';
 import { Field } from '../components/Field';
 import { safeReturnPath } from '../util/links';
+import { useTitle } from '../hooks/useTitle';
 
 export function LoginPage() {
+  useTitle('Sign in');
   const [params] = useSearchParams();
   const returnTo = safeReturnPath(params.get('return'));
   const navigate = useNavigate();

@@ -5,6 +5,7 @@ import { session } from '../auth/session';
 import { ErrorBanner } from '../components/Feedback';
 import { Field } from '../components/Field';
 import { safeReturnPath } from '../util/links';
+import { useTitle } from '../hooks/useTitle';
 
 const fieldOf: Record<string, string> = {
   USERNAME_TAKEN: 'username',
@@ -18,6 +19,7 @@ const fieldOf: Record<string, string> = {
 };
 
 export function RegisterPage() {
+  useTitle('Create your account');
   const [params] = useSearchParams();
   const returnTo = safeReturnPath(params.get('return'));
   const navigate = useNavigate();

@@ -17,6 +17,7 @@ import { usePlayback } from '../hooks/usePlayback';
 import { useRequireLogin } from '../hooks/useRequireLogin';
 import { useRoom } from '../hooks/useRoom';
 import { useSession } from '../hooks/useSession';
+import { useTitle } from '../hooks/useTitle';
 import { ws } from '../realtime/connection';
 import { pinnedCards } from '../realtime/roomState';
 import { randomId } from '../util/ids';
@@ -48,6 +49,7 @@ export function WatchPage() {
       return () => clearTimeout(id);
     }
   }, [live, missingLiveTime, reloadStream]);
+  useTitle(st?.title);
   const hostName = host.data?.user?.displayName || host.data?.user?.username || 'the host';
 
   const sendChat = useCallback(

@@ -4,6 +4,7 @@ import { ProductTypeForm } from '../../components/admin/ProductTypeForm';
 import { ErrorBanner, Spinner } from '../../components/Feedback';
 import { RequireAuth } from '../../components/RequireAuth';
 import { useAsync } from '../../hooks/useAsync';
+import { useTitle } from '../../hooks/useTitle';
 
 const kindName: Record<string, string> = {
   PARAMETER_KIND_TEXT: 'text',
@@ -15,6 +16,7 @@ const kindName: Record<string, string> = {
 };
 
 function Admin() {
+  useTitle('Admin');
   const types = useAsync(() => Products.ListProductTypes({ includeArchived: true, page: { pageSize: 100 } }), []);
   const archive = async (id: string | undefined) => {
     if (!id || !window.confirm('Archive this product type? Existing products keep it.')) return;

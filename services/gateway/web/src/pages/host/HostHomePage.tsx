@@ -8,6 +8,7 @@ import { Field } from '../../components/Field';
 import { RequireAuth } from '../../components/RequireAuth';
 import { StatusBadge } from '../../components/watch/LiveStats';
 import { useAsync } from '../../hooks/useAsync';
+import { useTitle } from '../../hooks/useTitle';
 import { formKeyForField } from '../../products/schemaForm';
 import { randomId } from '../../util/ids';
 import { parseMoneyInput } from '../../util/money';
@@ -104,6 +105,7 @@ function CreateStreamForm() {
 }
 
 function MyStreams() {
+  useTitle('Host console');
   const mine = useAsync(() => Video.ListMyStreams({ page: { pageSize: 50 } }), []);
   return (
     <section className="panel" aria-label="Your shows">

@@ -17,6 +17,7 @@ import { useAsync } from '../../hooks/useAsync';
 import { usePlayback } from '../../hooks/usePlayback';
 import { useRoom } from '../../hooks/useRoom';
 import { useSession } from '../../hooks/useSession';
+import { useTitle } from '../../hooks/useTitle';
 import { ws } from '../../realtime/connection';
 import { randomId } from '../../util/ids';
 
@@ -34,6 +35,7 @@ function Console() {
   const [modError, setModError] = useState('');
   const [endedWith, setEndedWith] = useState('');
   const st: Stream | undefined = stream.data?.stream;
+  useTitle(st ? `Console: ${st.title}` : 'Host console');
   const status = room.loaded ? room.status : st?.status;
   const live = status === 'STREAM_STATUS_LIVE' || status === 'STREAM_STATUS_RECONNECTING';
   const ended = status === 'STREAM_STATUS_ENDED' || status === 'STREAM_STATUS_ERROR' || !!endedWith;
