@@ -38,6 +38,8 @@ export function CheckoutModal({ reservation, title, onClose }: Props) {
   const attemptKey = useRef(randomId('chk_'));
   const left = useCountdown(reservation.expiresAt);
   const expired = left !== null && left <= 0 && !order;
+  // a failed order released the hold: this checkout is over (buy again from the show)
+  const failed = order?.status === 'ORDER_STATUS_FAILED';
   const quantity = reservation.quantity ?? 1;
   const unit = reservation.unitPrice;
   const subtotal = unit ? { amountMinor: String(BigInt(unit.amountMinor ?? '0') * BigInt(quantity)), currency: unit.currency } : undefined;
@@ -117,9 +119,9 @@ export function CheckoutModal({ reservation, title, onClose }: Props) {
       footer={
         <>
           <button type="button" className="btn btn-ghost" onClick={cancel}>
-            Cancel and release
+            {failed || expired ? 'Close' : 'Cancel and release'}
           </button>
-          <button type="submit" form="checkout-form" className="btn btn-accent" disabled={busy || expired}>
+          <button type="submit" form="checkout-form" className="btn btn-accent" disabled={busy || expired || failed}>
             {busy ? 'Paying…' : `Pay ${formatMoney(subtotal)}`}
           </button>
         </>
@@ -139,7 +141,7 @@ export function CheckoutModal({ reservation, title, onClose }: Props) {
       </div>
       {order?.status === 'ORDER_STATUS_FAILED' && (
         <div className="banner banner-error" role="alert">
-          {failureText[order.failureReason ?? ''] ?? 'The order failed. Nothing was charged.'}
+          {failureText[order.failureReason ?? ''] ?? 'The order failed. Nothing was charged.'} Close this and press Buy now to try again.
         </div>
       )}
       {!(error instanceof ApiError && error.reason === 'ADDRESS_INVALID') && error ? (

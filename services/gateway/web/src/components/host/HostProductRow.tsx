@@ -22,7 +22,9 @@ interface Props {
  * pin/unpin and the selling tools. */
 export function HostProductRow({ product, stock, auction, pinned, onChanged, onNotice }: Props) {
   const opt = useOptimisticProduct(product, onChanged);
-  const p = opt.pending || opt.conflict ? opt.shown : product.version && opt.shown.version && Number(product.version) > Number(opt.shown.version) ? product : opt.shown;
+  // while an edit is in flight (or in conflict) show the optimistic copy; otherwise the newer of
+  // the list's product and the last saved copy
+  const p = opt.pending || opt.conflict ? opt.shown : Number(product.version ?? 0) >= Number(opt.shown.version ?? 0) ? product : opt.shown;
   const [editing, setEditing] = useState(false);
   const [title, setTitle] = useState('');
   const [price, setPrice] = useState('');
