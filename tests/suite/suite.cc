@@ -1,0 +1,275 @@
+#include "suite.h"
+
+#include <signal.h>
+#include <stdio.h>
+
+#include <array>
+#include <chrono>
+#include <fstream>
+#include <stdexcept>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/strip.h"
+#include "grpcpp/grpcpp.h"
+#include "shopcast/auth/keys.h"
+#include "shopcast/auth/testing/dev_pki.h"
+#include "shopcast/ids/secrets.h"
+#include "shopcast/testing/net.h"
+#include "shopcast/testing/wait.h"
+#include "shopcast/user/v1/user.grpc.pb.h"
+
+namespace shopcast::suite {
+namespace {
+
+const std::vector<std::string>& ServiceNames() {
+  static const std::vector<std::string> names = {"user",          "realtime-push",
+                                                 "product-inventory", "video-ingest",
+                                                 "order",         "gateway"};
+  return names;
+}
+
+// SHOPCAST_PRODUCT_INVENTORY_ for "product-inventory".
+std::string EnvPrefix(const std::string& service) {
+  std::string p = absl::StrReplaceAll(service, {{"-", "_"}});
+  for (char& c : p) c = static_cast<char>(toupper(static_cast<unsigned char>(c)));
+  return absl::StrCat("SHOPCAST_", p, "_");
+}
+
+std::string BinaryOf(const std::string& service) {
+  if (service == "user") return SHOPCAST_SUITE_USER_BIN;
+  if (service == "realtime-push") return SHOPCAST_SUITE_REALTIME_PUSH_BIN;
+  if (service == "product-inventory") return SHOPCAST_SUITE_PRODUCT_INVENTORY_BIN;
+  if (service == "video-ingest") return SHOPCAST_SUITE_VIDEO_INGEST_BIN;
+  if (service == "order") return SHOPCAST_SUITE_ORDER_BIN;
+#ifdef SHOPCAST_SUITE_GATEWAY_BIN
+  if (service == "gateway") return SHOPCAST_SUITE_GATEWAY_BIN;
+#endif
+  throw std::runtime_error("suite: no binary for " + service);
+}
+
+std::string ShellQuote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string Local(int port) { return absl::StrCat("127.0.0.1:", port); }
+
+int PortOr0(const nlohmann::json& line, const char* key) {
+  return line.contains(key) && line.at(key).is_number_integer() ? line.at(key).get<int>() : 0;
+}
+
+}  // namespace
+
+struct Suite::Running {
+  std::string service;
+  std::unique_ptr<shopcast::testing::ChildProcess> proc;
+};
+
+Suite::Suite(SuiteOptions options) : options_(std::move(options)) {
+  // One signing key (the user service signs, everyone verifies), one CA for every service.
+  auto key = auth::GenerateSigningKey("");
+  if (!key.ok()) throw std::runtime_error("suite: signing key");
+  std::ofstream(dir_.File("signing.pem")) << key->private_pem;
+  std::ofstream(dir_.File("signing.pub.pem")) << key->public_pem;
+  auth::testing::DevPki pki(dir_.File("pki"), ServiceNames());
+  for (const std::string& service : ServiceNames()) {
+    std::ofstream(dir_.File("page-token-" + service + ".key")) << ids::NewSecret(32) << "\n";
+    if (service != "gateway") databases_.emplace(service, shopcast::testing::TestDatabase::Create());
+  }
+  std::ofstream(dir_.File("playback-token.key")) << ids::NewSecret(32) << "\n";
+
+  const std::string user_internal = [&] {
+    Start("user", {});
+    return InternalTarget("user");
+  }();
+  const std::string vi = EnvPrefix("video-ingest"), pi = EnvPrefix("product-inventory");
+  const std::string rp = EnvPrefix("realtime-push"), order = EnvPrefix("order");
+
+  Start("realtime-push", {rp + "USER_INTERNAL_ADDR=" + user_internal,
+                          rp + "FEED_POLL_INTERVAL=200ms"});
+  const std::string push = InternalTarget("realtime-push");
+
+  Start("product-inventory",
+        {pi + "USER_INTERNAL_ADDR=" + user_internal,
+         pi + "EVENT_SINKS=realtime_push=" + push, pi + "IMAGE_ROOT=" + dir_.File("images"),
+         pi + "HTTP_ADDR=127.0.0.1:0", pi + "IMAGE_URL_PREFIX=/images/"});
+
+  Start("video-ingest",
+        {vi + "USER_INTERNAL_ADDR=" + user_internal,
+         vi + "EVENT_SINKS=realtime_push=" + push +
+             ",product_inventory=" + InternalTarget("product-inventory"),
+         vi + "SEGMENT_ROOT=" + dir_.File("hot"), vi + "RTMP_ADDR=127.0.0.1:0",
+         vi + "SRT_BIND_ADDRESS=127.0.0.1", vi + "SRT_PORT=0", vi + "HLS_ADDR=127.0.0.1:0",
+         vi + "RTMP_PUBLIC_URL=rtmp://127.0.0.1/live",
+         vi + "SRT_PUBLIC_URL=srt://127.0.0.1:9000",
+         vi + "PLAYBACK_TOKEN_KEY_FILE=" + dir_.File("playback-token.key"),
+         vi + "TARGET_DURATION=1s"});
+
+  Start("order", {order + "USER_INTERNAL_ADDR=" + user_internal,
+                  order + "PRODUCT_INVENTORY_ADDR=" + InternalTarget("product-inventory"),
+                  order + "VIDEO_INGEST_ADDR=" + InternalTarget("video-ingest"),
+                  order + "EVENT_SINKS=realtime_push=" + push +
+                      ",video_ingest=" + InternalTarget("video-ingest")});
+
+  if (options_.gateway) {
+    const std::string gw = EnvPrefix("gateway");
+    Start("gateway",
+          {gw + "HTTP_ADDR=127.0.0.1:0", gw + "WEB_ROOT=" + options_.web_root,
+           gw + "USER_ADDR=" + GrpcTarget("user"), gw + "USER_INTERNAL_ADDR=" + user_internal,
+           gw + "PRODUCT_INVENTORY_ADDR=" + GrpcTarget("product-inventory"),
+           gw + "ORDER_ADDR=" + GrpcTarget("order"),
+           gw + "REALTIME_PUSH_ADDR=" + GrpcTarget("realtime-push"),
+           gw + "VIDEO_INGEST_ADDR=" + GrpcTarget("video-ingest"),
+           gw + "VIDEO_INGEST_INTERNAL_ADDR=" + InternalTarget("video-ingest"),
+           gw + "HLS_DEFAULT_ORIGIN=http://" + Local(endpoints_.at("video-ingest").hls)});
+  }
+}
+
+std::vector<std::string> Suite::CommonEnv(const std::string& service) const {
+  const std::string p = EnvPrefix(service);
+  auto tls = TlsOf(service);
+  std::vector<std::string> env = {
+      p + "GRPC_ADDR=127.0.0.1:0",
+      p + "METRICS_ADDR=127.0.0.1:0",
+      p + "INTERNAL_GRPC_ADDR=127.0.0.1:0",
+      p + "SERVICE_CA_FILE=" + tls.ca_file,
+      p + "SERVICE_CERT_FILE=" + tls.cert_file,
+      p + "SERVICE_KEY_FILE=" + tls.key_file,
+      p + "VERIFY_KEY_FILES=" + dir_.File("signing.pub.pem"),
+      p + "PAGE_TOKEN_KEY_FILE=" + dir_.File("page-token-" + service + ".key"),
+      p + "DRAIN_TIMEOUT=5s",
+  };
+  if (auto db = databases_.find(service); db != databases_.end()) {
+    env.push_back(p + "DB_DSN=" + db->second.dsn());
+    env.push_back(p + "DB_POOL_SIZE=4");
+  }
+  if (service == "user") env.push_back(p + "SIGNING_KEY_FILE=" + dir_.File("signing.pem"));
+  return env;
+}
+
+void Suite::Start(const std::string& service, std::vector<std::string> env) {
+  std::vector<std::string> all = CommonEnv(service);
+  all.insert(all.end(), env.begin(), env.end());
+  const std::string prefix = EnvPrefix(service);
+  for (const std::string& extra : options_.extra_env) {
+    if (absl::StartsWith(extra, prefix)) all.push_back(extra);
+  }
+  auto running = std::make_unique<Running>();
+  running->service = service;
+  running->proc = std::make_unique<shopcast::testing::ChildProcess>(
+      std::vector<std::string>{BinaryOf(service), "serve"}, all, dir_.File(service + ".log"));
+  const nlohmann::json started =
+      running->proc->WaitForLogEvent("server_started", absl::Seconds(120));
+  Endpoints e;
+  e.grpc = PortOr0(started, "grpc_port");
+  e.internal_grpc = PortOr0(started, "internal_grpc_port");
+  e.metrics = PortOr0(started, "metrics_port");
+  if (service == "video-ingest") {
+    const nlohmann::json ready =
+        running->proc->WaitForLogEvent("video_ingest_ready", absl::Seconds(60));
+    e.rtmp = PortOr0(ready, "rtmp_port");
+    e.srt = PortOr0(ready, "srt_port");
+    e.hls = PortOr0(ready, "hls_port");
+  }
+  if (service == "product-inventory" || service == "gateway") {
+    // Logged once every listener is up, with the HTTP port bound.
+    const char* event = service == "gateway" ? "gateway_ready" : "serving";
+    const nlohmann::json ready = running->proc->WaitForLogEvent(event, absl::Seconds(60));
+    e.http = PortOr0(ready, "http_port");
+  }
+  auto channel = shopcast::testing::LocalChannel(e.grpc);
+  if (!shopcast::testing::WaitUntil(
+          [&] { return shopcast::testing::HealthStatus(channel, "") == 1; }, absl::Seconds(60))) {
+    throw std::runtime_error(absl::StrCat("suite: ", service, " did not become healthy:\n",
+                                          running->proc->log()));
+  }
+  endpoints_[service] = e;
+  running_.push_back(std::move(running));
+}
+
+Suite::~Suite() {
+  for (auto it = running_.rbegin(); it != running_.rend(); ++it) {
+    if ((*it)->proc->running()) (*it)->proc->Signal(SIGTERM);
+  }
+  for (auto it = running_.rbegin(); it != running_.rend(); ++it) {
+    if ((*it)->proc->Wait(15000) < 0) (*it)->proc->Signal(SIGKILL);
+  }
+}
+
+const Endpoints& Suite::endpoints(const std::string& service) const {
+  auto it = endpoints_.find(service);
+  if (it == endpoints_.end()) throw std::runtime_error("suite: not started: " + service);
+  return it->second;
+}
+
+std::string Suite::GrpcTarget(const std::string& service) const {
+  return Local(endpoints(service).grpc);
+}
+
+std::string Suite::InternalTarget(const std::string& service) const {
+  return Local(endpoints(service).internal_grpc);
+}
+
+std::string Suite::gateway_url() const {
+  return absl::StrCat("http://127.0.0.1:", endpoints("gateway").http);
+}
+
+std::string Suite::RtmpUrl(const std::string& stream_key) const {
+  return absl::StrCat("rtmp://127.0.0.1:", endpoints("video-ingest").rtmp, "/live/", stream_key);
+}
+
+auth::ServiceTlsFiles Suite::TlsOf(const std::string& service) const {
+  return auth::testing::DevPki(dir_.File("pki"), {service}).FilesOf(service);
+}
+
+std::string Suite::LogOf(const std::string& service) const {
+  for (const auto& r : running_) {
+    if (r->service == service) return r->proc->log();
+  }
+  return "";
+}
+
+Account Suite::CreateAccount(const std::string& username, auth::Role role,
+                             const std::string& password) {
+  Account a;
+  a.username = username;
+  a.email = username + "@shopcast.test";
+  a.password = password;
+  a.role = role;
+  const std::string p = EnvPrefix("user");
+  // The operator's command: the password on stdin, the user id on stdout.
+  const std::string command = absl::StrCat(
+      "printf '%s\\n' ", ShellQuote(password), " | env ",
+      ShellQuote(p + "DB_DSN=" + databases_.at("user").dsn()), " ",
+      ShellQuote(p + "SIGNING_KEY_FILE=" + dir_.File("signing.pem")), " ",
+      ShellQuote(BinaryOf("user")), " create-user ", ShellQuote(username), " ",
+      ShellQuote(a.email), " ", auth::RoleName(role), " 2>>", ShellQuote(dir_.File("user-admin.log")));
+  FILE* out = popen(command.c_str(), "r");
+  if (out == nullptr) throw std::runtime_error("suite: popen create-user");
+  std::array<char, 256> line{};
+  std::string id;
+  while (fgets(line.data(), line.size(), out) != nullptr) id += line.data();
+  const int rc = pclose(out);
+  a.id = std::string(absl::StripAsciiWhitespace(id));
+  if (rc != 0 || a.id.empty()) {
+    throw std::runtime_error("suite: create-user " + username + " failed (see user-admin.log)");
+  }
+  return a;
+}
+
+std::string Suite::Login(const Account& account) const {
+  auto stub = user::v1::UserService::NewStub(shopcast::testing::LocalChannel(endpoints("user").grpc));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  user::v1::LoginRequest request;
+  request.set_login(account.username);
+  request.set_password(account.password);
+  user::v1::LoginResponse response;
+  grpc::Status s = stub->Login(&ctx, request, &response);
+  if (!s.ok()) throw std::runtime_error("suite: login " + account.username + ": " + s.error_message());
+  return response.tokens().access_token();
+}
+
+}  // namespace shopcast::suite

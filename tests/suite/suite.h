@@ -1,0 +1,93 @@
+#pragma once
+
+// The whole Shopcast suite as real processes on this machine, for end-to-end tests that drive
+// it the way clients do (browser tests, the e2e show): every service binary started from flags
+// and environment as Kubernetes starts it, each on its own throwaway database of the test run's
+// PostgreSQL, sharing one signing key and one internal CA, every port bound to 0 and read back
+// from the service's `server_started` log line. Services start in dependency order (a
+// service is started once every address it needs is known), so no port is ever guessed:
+//   user → realtime-push → product-inventory → video-ingest → order → gateway.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "shopcast/auth/roles.h"
+#include "shopcast/auth/service_identity.h"
+#include "shopcast/testing/pg.h"
+#include "shopcast/testing/process.h"
+#include "shopcast/testing/temp_dir.h"
+
+namespace shopcast::suite {
+
+// Where a started service listens (127.0.0.1; 0 = not served).
+struct Endpoints {
+  int grpc = 0;
+  int internal_grpc = 0;
+  int metrics = 0;
+  int http = 0;  // gateway: the public HTTP port; product-inventory: its image origin
+  int rtmp = 0, srt = 0, hls = 0;  // video-ingest
+};
+
+struct SuiteOptions {
+  // Start the gateway last (needs its binary; see SuiteBinaries).
+  bool gateway = true;
+  // The web app's built files the gateway serves ("" = none).
+  std::string web_root;
+  // Extra "SHOPCAST_<SERVICE>_X=y" settings, appended to each service's environment.
+  std::vector<std::string> extra_env;
+};
+
+// A user account made with the user binary's `create-user` (as an operator does).
+struct Account {
+  std::string id;
+  std::string username;
+  std::string email;
+  std::string password;
+  auth::Role role = auth::Role::kViewer;
+};
+
+class Suite {
+ public:
+  // Starts everything and waits until each service answers its health check. Throws
+  // std::runtime_error (failing the test) with the service's log tail if one does not start.
+  explicit Suite(SuiteOptions options = {});
+  ~Suite();  // SIGTERM in reverse order, then SIGKILL what is left.
+  Suite(const Suite&) = delete;
+  Suite& operator=(const Suite&) = delete;
+
+  // "user", "realtime-push", "product-inventory", "video-ingest", "order", "gateway".
+  const Endpoints& endpoints(const std::string& service) const;
+  std::string GrpcTarget(const std::string& service) const;      // "127.0.0.1:<grpc>"
+  std::string InternalTarget(const std::string& service) const;  // "127.0.0.1:<internal>"
+  // http://127.0.0.1:<port> of the gateway (no trailing slash).
+  std::string gateway_url() const;
+  // rtmp://127.0.0.1:<port>/live/<stream key>
+  std::string RtmpUrl(const std::string& stream_key) const;
+  // The service credential of `service` (one of the six), for internal calls in tests.
+  auth::ServiceTlsFiles TlsOf(const std::string& service) const;
+  std::string LogOf(const std::string& service) const;
+  // A file in the suite's scratch folder (removed with the suite).
+  std::string File(const std::string& name) const { return dir_.File(name); }
+
+  // Creates an account (password `password`, at least 12 characters); throws on failure.
+  Account CreateAccount(const std::string& username, auth::Role role,
+                        const std::string& password = "correct horse battery");
+  // Logs `account` in over the user service's gRPC API; the access token.
+  std::string Login(const Account& account) const;
+
+ private:
+  struct Running;
+  void Start(const std::string& service, std::vector<std::string> env);
+  std::vector<std::string> CommonEnv(const std::string& service) const;
+
+  SuiteOptions options_;
+  shopcast::testing::TempDir dir_;
+  std::map<std::string, shopcast::testing::TestDatabase> databases_;
+  std::vector<std::unique_ptr<Running>> running_;  // in start order
+  std::map<std::string, Endpoints> endpoints_;
+};
+
+}  // namespace shopcast::suite
