@@ -179,6 +179,29 @@ describe('WsClient', () => {
     expect(unread).toEqual([4]);
   });
 
+  it('subscribes notifications once a sign-in after connecting is acknowledged', async () => {
+    const c = make();
+    c.start();
+    const s = sockets[0];
+    s.open(); // anonymous
+    c.subscribeNotifications({});
+    expect(s.frames('subscribeNotifications')).toHaveLength(0); // not signed in: nothing to follow
+    token = 'tok2';
+    c.tokenChanged();
+    const auth = s.frames('authenticate');
+    expect(auth[0].authenticate?.accessToken).toBe('tok2');
+    s.push({ ack: { frameId: auth[0].frameId, authenticated: { userId: 'usr_2' } } });
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    expect(s.frames('subscribeNotifications')).toHaveLength(1);
+    // a token refresh re-authenticates without subscribing twice
+    token = 'tok3';
+    c.tokenChanged();
+    const auth2 = s.frames('authenticate')[1];
+    s.push({ ack: { frameId: auth2.frameId, authenticated: { userId: 'usr_2' } } });
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    expect(s.frames('subscribeNotifications')).toHaveLength(1);
+  });
+
   it('matches acks and errors to requests and fails pending requests on disconnect', async () => {
     const c = make();
     c.start();

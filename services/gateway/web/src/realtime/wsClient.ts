@@ -339,22 +339,23 @@ export class WsClient {
     this.startHeartbeat();
     this.setStatus('open');
     const token = this.opts.getToken?.() ?? null;
-    const afterAuth = token ? this.authenticate(token) : Promise.resolve();
+    if (token) void this.authenticate(token);
     // Rooms are public: subscribe at once (resuming each from its last sequence).
     for (const id of this.rooms.keys()) this.sendSubscribe(id);
-    void afterAuth.then(() => {
-      if (this.authedToken && this.notificationHandlers.size > 0) {
-        void this.request({ subscribeNotifications: { enabled: true } }).catch(() => {});
-      }
-    });
   }
 
+  /** Signs the connection in; then (re)starts the notifications if the app wants them. */
   private async authenticate(token: string): Promise<void> {
+    const wasAuthed = !!this.authedToken;
     try {
       await this.request({ authenticate: { accessToken: token } });
       this.authedToken = token;
     } catch {
       this.authedToken = null;
+      return;
+    }
+    if (!wasAuthed && this.notificationHandlers.size > 0) {
+      void this.request({ subscribeNotifications: { enabled: true } }).catch(() => {});
     }
   }
 
