@@ -1,6 +1,11 @@
 #include "app/app.h"
 
 #include <malloc.h>
+#include <unistd.h>
+
+#include <climits>
+#include <filesystem>
+#include <system_error>
 
 #include <limits>
 #include <memory>
@@ -101,7 +106,37 @@ int RunServer(const Config& config) {
   (void)(*revocation_sync)->SyncOnce();
   (*revocation_sync)->Start();
 
+  // The origin first: its bound port is part of the address this instance advertises with its
+  // heartbeat (LookupStreams tells the gateway which replica's origin holds a live stream).
+  streams::PassStore passes(**pool);
+  // What the origin checks on every request of a gated stream, refreshed from the database
+  // every playback_access_refresh so a revoked pass stops playback on every replica.
+  access::AccessCacheOptions access_options;
+  access_options.refresh_interval = config.playback_access_refresh;
+  access::AccessCache access_cache(passes, access_options);
+  access_cache.Start();
+  access::GatedAccess gated_access(access_cache, *playback_codec);
+  hls::HlsOriginOptions hls_options;
+  hls_options.listen_address = hls_addr->first;
+  hls_options.port = hls_addr->second;
+  hls_options.root = config.segment_root;
+  hls::HlsOrigin hls_origin(hls_options, &host.metrics(), &gated_access);
+
+  // The origin serves the hot tier, which the runtime would otherwise create only later.
+  std::error_code root_error;
+  std::filesystem::create_directories(config.segment_root, root_error);
+  if (root_error) {
+    return Fail("segment_root", absl::FailedPreconditionError(root_error.message()));
+  }
+  if (absl::Status s = hls_origin.Start(); !s.ok()) return Fail("hls_listen", s);
+  char host_name[HOST_NAME_MAX + 1] = {};
+  (void)gethostname(host_name, sizeof host_name - 1);
+  const std::string hls_advertised = AdvertisedHlsOrigin(config.hls_advertise_url,
+                                                         hls_addr->first, hls_origin.port(),
+                                                         host_name);
+
   streams::StoreOptions store_options;
+  store_options.hls_origin = hls_advertised;
   store_options.playback_base_url = config.playback_base_url;
   store_options.reconnect_grace = config.reconnect_grace;
   store_options.max_open_streams_per_host = config.max_open_streams_per_host;
@@ -131,7 +166,6 @@ int RunServer(const Config& config) {
   streams_options.page_tokens = std::move(**page_tokens);
   streams_options.playback_tokens = playback_codec;
   streams_options.playback_token_ttl = config.playback_token_ttl;
-  streams::PassStore passes(**pool);
   streams::Streams streams(store, passes, runtime, streams_options);
   streams::StreamServiceImpl service(streams, verifier, host.executor(), absl::Now, &revoked);
   streams::StreamInternalServiceImpl internal_service(streams, host.executor());
@@ -141,13 +175,6 @@ int RunServer(const Config& config) {
   host.AddInternalService(&internal_service);
   host.AddInternalService(&pass_events);
 
-  // What the origin checks on every request of a gated stream, refreshed from the database
-  // every playback_access_refresh so a revoked pass stops playback on every replica.
-  access::AccessCacheOptions access_options;
-  access_options.refresh_interval = config.playback_access_refresh;
-  access::AccessCache access_cache(passes, access_options);
-  access_cache.Start();
-  access::GatedAccess gated_access(access_cache, *playback_codec);
 
   // Every publish attempt, RTMP or SRT, passes the refusal backoff before the runtime.
   RefusalBackoffOptions backoff_options;
@@ -177,15 +204,8 @@ int RunServer(const Config& config) {
   srt_options.idle_timeout = config.ingest_idle_timeout;
   srt::SrtListener srt_listener(srt_options, admission, &host.metrics());
 
-  hls::HlsOriginOptions hls_options;
-  hls_options.listen_address = hls_addr->first;
-  hls_options.port = hls_addr->second;
-  hls_options.root = config.segment_root;
-  hls::HlsOrigin hls_origin(hls_options, &host.metrics(), &gated_access);
-
   if (absl::Status s = rtmp_server.Start(); !s.ok()) return Fail("rtmp_listen", s);
   if (absl::Status s = srt_listener.Start(); !s.ok()) return Fail("srt_listen", s);
-  if (absl::Status s = hls_origin.Start(); !s.ok()) return Fail("hls_listen", s);
   // The relay delivers outbox events to the destinations that have an address; the others'
   // events wait in the outbox until their service is deployed and configured.
   auto delivery = startup::OutboxDelivery::Create(**pool, config.event_sinks, *tls, &host.metrics());
@@ -198,7 +218,8 @@ int RunServer(const Config& config) {
   log::Info("video_ingest_ready")
       .Kv("rtmp_port", rtmp_server.port())
       .Kv("srt_port", srt_listener.port())
-      .Kv("hls_port", hls_origin.port());
+      .Kv("hls_port", hls_origin.port())
+      .Kv("hls_origin", hls_advertised);
 
   host.WaitForShutdown();
   // Encoders first: no new sessions, and each live one is flushed and recorded (its stream

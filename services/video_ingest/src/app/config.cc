@@ -7,6 +7,7 @@
 #include <climits>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "shopcast/config/flags.h"
@@ -44,6 +45,10 @@ ABSL_FLAG(int, srt_port, 9000, "SRT ingest UDP port");
 ABSL_FLAG(int, srt_latency_ms, 200, "SRT receiver latency");
 ABSL_FLAG(int, srt_max_connections, 200, "SRT publishers at once");
 ABSL_FLAG(std::string, hls_addr, "0.0.0.0:8088", "HLS origin (HTTP) listen address");
+ABSL_FLAG(std::string, hls_advertise_url, "",
+          "this replica's HLS origin as the gateway reaches it, http://host[:port] (in Kubernetes "
+          "the pod's name under the headless Service); default: from hls_addr and the bound "
+          "port, the host name when it listens on every address");
 ABSL_FLAG(std::string, segment_root, "/var/lib/shopcast/hot",
           "hot-tier folder for live segments and playlists");
 ABSL_FLAG(absl::Duration, target_duration, absl::Seconds(2),
@@ -89,6 +94,30 @@ bool IsIpLiteral(const std::string& value) {
          inet_pton(AF_INET6, value.c_str(), &address) == 1;
 }
 
+bool IsOriginUrl(std::string_view url) {
+  constexpr std::string_view kScheme = "http://";
+  if (url.substr(0, kScheme.size()) != kScheme || url.size() > 255) return false;
+  std::string_view authority = url.substr(kScheme.size());
+  if (authority.empty()) return false;
+  // Host names, IPv4 and bracketed IPv6 literals, an optional port; no path, query, user info.
+  for (char ch : authority) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '-' &&
+        ch != ':' && ch != '[' && ch != ']') {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string AdvertisedHlsOrigin(const std::string& configured, const std::string& listen_host,
+                                uint16_t bound_port, const std::string& host_name) {
+  if (!configured.empty()) return configured;
+  std::string host = listen_host;
+  if (host.empty() || host == "0.0.0.0" || host == "::" || host == "[::]") host = host_name;
+  if (host.find(':') != std::string::npos && host.front() != '[') host = "[" + host + "]";
+  return absl::StrCat("http://", host, ":", bound_port);
+}
+
 absl::StatusOr<Config> LoadConfig() {
   Config c;
   RETURN_IF_ERROR(startup::ReadServiceConfig(c));
@@ -118,6 +147,12 @@ absl::StatusOr<Config> LoadConfig() {
     return absl::InvalidArgumentError("playback_access_refresh must be between 100ms and 5s");
   }
   c.hls_addr = absl::GetFlag(FLAGS_hls_addr);
+  c.hls_advertise_url = absl::GetFlag(FLAGS_hls_advertise_url);
+  if (!c.hls_advertise_url.empty() && !IsOriginUrl(c.hls_advertise_url)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "hls_advertise_url must be http://host[:port] without a path, got '",
+        c.hls_advertise_url, "'"));
+  }
   c.segment_root = absl::GetFlag(FLAGS_segment_root);
   c.target_duration = absl::GetFlag(FLAGS_target_duration);
   c.playlist_window = absl::GetFlag(FLAGS_playlist_window);

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -35,6 +36,9 @@ struct Config : startup::ServiceConfig {
   // Optional; only from SHOPCAST_VIDEO_INGEST_SRT_PASSPHRASE (a Secret), never a flag.
   std::string srt_passphrase;
   std::string hls_addr;        // host:port of the HLS origin
+  // http://host[:port] where the gateway reaches this replica's origin; "" = derived at start
+  // (AdvertisedHlsOrigin). Recorded with the instance, returned by LookupStreams.
+  std::string hls_advertise_url;
 
   std::string segment_root;  // hot tier folder shared with recording-lifecycle
   absl::Duration target_duration;
@@ -64,5 +68,14 @@ bool IsIpLiteral(const std::string& value);
 // "host:port" → {host, port}; InvalidArgument naming `flag` otherwise.
 absl::StatusOr<std::pair<std::string, uint16_t>> SplitHostPort(const std::string& value,
                                                                const std::string& flag);
+
+// True for "http://host[:port]": a host name or IP literal ([v6] bracketed), an optional port,
+// nothing else (no path, query or user info).
+bool IsOriginUrl(std::string_view url);
+
+// The HLS origin this replica advertises: `configured` if set; else http://<listen_host>:<port>,
+// with `host_name` in place of an any-address listen host (0.0.0.0, ::).
+std::string AdvertisedHlsOrigin(const std::string& configured, const std::string& listen_host,
+                                uint16_t bound_port, const std::string& host_name);
 
 }  // namespace shopcast::video_ingest

@@ -67,6 +67,8 @@ struct StreamRow {
   std::optional<SessionRow> current_session;  // the connected or last session, if any
   bool gated = false;
   std::optional<AccessPrice> access_price;  // set once a host gave one; kept when ungated
+  // LookupStreams only: the HLS origin of the instance whose open session holds the stream.
+  std::string hls_origin;
 };
 
 // A stored segment, as ListSegments returns it.

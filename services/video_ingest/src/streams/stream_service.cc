@@ -246,6 +246,7 @@ grpc::ServerUnaryReactor* StreamInternalServiceImpl::LookupStreams(
       ref->set_host_id(row.host_id);
       ref->set_status(row.status);
       ref->set_gated(row.gated);
+      ref->set_hls_origin(row.hls_origin);
       if (row.access_price) {
         ref->mutable_access_price()->set_amount_minor(row.access_price->amount_minor);
         ref->mutable_access_price()->set_currency(row.access_price->currency);

@@ -95,3 +95,25 @@ TEST_CASE("Memory settings: two malloc arenas and a trim after each session unle
 
 }  // namespace
 }  // namespace shopcast::video_ingest
+
+namespace shopcast::video_ingest {
+namespace {
+
+TEST_CASE("The advertised HLS origin: as configured, or derived from the listen address") {
+  CHECK(AdvertisedHlsOrigin("http://vi-1.video-ingest-hls:8088", "0.0.0.0", 8088, "pod") ==
+        "http://vi-1.video-ingest-hls:8088");
+  CHECK(AdvertisedHlsOrigin("", "127.0.0.1", 40123, "pod") == "http://127.0.0.1:40123");
+  CHECK(AdvertisedHlsOrigin("", "0.0.0.0", 8088, "video-ingest-2") ==
+        "http://video-ingest-2:8088");
+  CHECK(AdvertisedHlsOrigin("", "::", 8088, "video-ingest-2") == "http://video-ingest-2:8088");
+  CHECK(AdvertisedHlsOrigin("", "::1", 8088, "h") == "http://[::1]:8088");
+  CHECK(IsOriginUrl("http://video-ingest-0.video-ingest-hls.shopcast.svc:8088"));
+  CHECK(IsOriginUrl("http://[::1]:8088"));
+  CHECK_FALSE(IsOriginUrl("https://x:8088"));
+  CHECK_FALSE(IsOriginUrl("http://x:8088/live"));
+  CHECK_FALSE(IsOriginUrl("http://user@x:8088"));
+  CHECK_FALSE(IsOriginUrl("http://"));
+}
+
+}  // namespace
+}  // namespace shopcast::video_ingest

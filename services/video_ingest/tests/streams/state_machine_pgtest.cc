@@ -2,6 +2,7 @@
 // the committed rows, the public API and the outbox events.
 #include <catch2/catch.hpp>
 #include <algorithm>
+#include <map>
 #include <thread>
 #include <vector>
 
@@ -438,4 +439,53 @@ TEST_CASE("streams waiting out their reconnect grace do not lock a host out of n
                                          kT0 + absl::Seconds(5));
   REQUIRE(again.ok());
   CHECK(again->resumed);
+}
+
+TEST_CASE("LookupStreams names the HLS origin of the replica whose encoder holds the stream") {
+  // The gateway routes a stream's players to the replica that packages it (StreamRef.hls_origin).
+  StreamsFixture f;
+  std::unique_ptr<StreamStore> one = f.StoreOfInstance("video-ingest-1", "http://vi-1.hls:8088");
+  std::unique_ptr<StreamStore> two = f.StoreOfInstance("video-ingest-2", "http://vi-2.hls:8088");
+  Live a = MakeStream(f, "On one");
+  Live b = MakeStream(f, "On two");
+  Live idle = MakeStream(f, "Not yet");
+  REQUIRE(one->Heartbeat(kT0).ok());
+  REQUIRE(two->Heartbeat(kT0).ok());
+  auto ca = one->ClaimForPublish(a.key, IngestProtocol::kRtmp, "203.0.113.7:1", kT0);
+  auto cb = two->ClaimForPublish(b.key, IngestProtocol::kSrt, "203.0.113.8:1", kT0);
+  REQUIRE(ca.ok());
+  REQUIRE(cb.ok());
+  REQUIRE(one->RecordSegment(*ca, Segment(a.stream_id, 0, kT0, absl::ZeroDuration()), kT0).ok());
+
+  auto lookup = [&] {
+    vpb::LookupStreamsRequest req;
+    for (const Live* l : {&a, &b, &idle}) req.add_stream_ids(l->stream_id);
+    vpb::LookupStreamsResponse res;
+    auto ctx = Ctx();
+    REQUIRE(f.internal().LookupStreams(ctx.get(), req, &res).ok());
+    std::map<std::string, std::string> origins;
+    for (const auto& ref : res.streams()) origins[ref.stream_id()] = ref.hls_origin();
+    REQUIRE(origins.size() == 3);
+    return origins;
+  };
+  auto origins = lookup();
+  CHECK(origins[a.stream_id] == "http://vi-1.hls:8088");  // LIVE on replica 1
+  CHECK(origins[b.stream_id] == "http://vi-2.hls:8088");  // claimed (PREPARING) on replica 2
+  CHECK(origins[idle.stream_id].empty());                  // no encoder anywhere
+
+  // The encoder leaves: RECONNECTING, nobody holds it; it comes back through the other replica.
+  REQUIRE(one->ReleaseSession(ca->session_id, vpb::SESSION_END_REASON_ENCODER_DISCONNECTED,
+                              cpb::STREAM_ERROR_REASON_UNSPECIFIED, kT0 + absl::Seconds(1))
+              .ok());
+  CHECK(lookup()[a.stream_id].empty());
+  REQUIRE(two->ClaimForPublish(a.key, IngestProtocol::kRtmp, "203.0.113.7:2",
+                               kT0 + absl::Seconds(2))
+              .ok());
+  CHECK(lookup()[a.stream_id] == "http://vi-2.hls:8088");
+
+  // A replica restarted with another advertised address says so with its next heartbeat.
+  std::unique_ptr<StreamStore> two_moved =
+      f.StoreOfInstance("video-ingest-2", "http://10.0.0.9:8088");
+  REQUIRE(two_moved->Heartbeat(kT0 + absl::Seconds(3)).ok());
+  CHECK(lookup()[a.stream_id] == "http://10.0.0.9:8088");
 }

@@ -106,9 +106,11 @@ std::vector<std::string> StreamsFixture::DeliverPass(bool granted, const std::st
 
 StreamsFixture::~StreamsFixture() { host_->Shutdown(); }
 
-std::unique_ptr<StreamStore> StreamsFixture::StoreOfInstance(const std::string& instance_id) {
+std::unique_ptr<StreamStore> StreamsFixture::StoreOfInstance(const std::string& instance_id,
+                                                             const std::string& hls_origin) {
   StoreOptions so = store_->options();
   so.instance_id = instance_id;
+  so.hls_origin = hls_origin;
   return std::make_unique<StreamStore>(*pool_, so);
 }
 

@@ -72,7 +72,9 @@ class StreamsFixture {
   FakeLiveControl& live() { return live_; }
   const StoreOptions& store_options() const { return store_->options(); }
   // The store of another replica (instance) on the same database; store() is kInstance.
-  std::unique_ptr<StreamStore> StoreOfInstance(const std::string& instance_id);
+  // `hls_origin`: where that replica serves HLS (recorded with its heartbeat).
+  std::unique_ptr<StreamStore> StoreOfInstance(const std::string& instance_id,
+                                               const std::string& hls_origin = "");
   // The codec the service seals page tokens with (to make genuine tokens in tests).
   const pagetoken::Codec& page_tokens() const { return streams_->options().page_tokens; }
 

@@ -244,7 +244,8 @@ absl::StatusOr<std::vector<std::string>> StreamStore::ExpireGracePeriods(absl::T
 
 absl::Status StreamStore::Heartbeat(absl::Time now) {
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
-    tx.exec_prepared("vi_heartbeat", options_.instance_id, absl::ToUnixMicros(now));
+    tx.exec_prepared("vi_heartbeat", options_.instance_id, absl::ToUnixMicros(now),
+                     options_.hls_origin);
     tx.exec_prepared("vi_forget_instances", absl::ToUnixMicros(now));
     return absl::OkStatus();
   });

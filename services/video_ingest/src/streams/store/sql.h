@@ -109,9 +109,12 @@ WHERE i.ended_at IS NULL
 ORDER BY i.started_at, i.id
 LIMIT 100)~";
 
+// Also (re)states where the instance serves HLS ($3): a restart with another address updates it.
 inline constexpr char kHeartbeat[] = R"~(
-INSERT INTO ingest_instances (id, started_at, heartbeat_at) VALUES ($1, us_to_ts($2), us_to_ts($2))
-ON CONFLICT (id) DO UPDATE SET heartbeat_at = EXCLUDED.heartbeat_at)~";
+INSERT INTO ingest_instances (id, started_at, heartbeat_at, hls_origin)
+VALUES ($1, us_to_ts($2), us_to_ts($2), $3)
+ON CONFLICT (id) DO UPDATE SET heartbeat_at = EXCLUDED.heartbeat_at,
+                               hls_origin = EXCLUDED.hls_origin)~";
 
 // Instances silent for a day are gone for good; their rows would only grow the table.
 inline constexpr char kForgetInstances[] =
@@ -144,8 +147,14 @@ WHERE s.host_id = $1 AND (cardinality($2::smallint[]) = 0 OR s.status = ANY ($2:
   AND ($3 OR (s.created_at, s.id) < (us_to_ts($4), $5))
 ORDER BY s.created_at DESC, s.id DESC LIMIT $6)~";
 
-inline constexpr char kLookupStreams[] =
-    "SELECT " SHOPCAST_STREAM_COLUMNS " FROM streams s WHERE s.id = ANY ($1::text[])";
+// The stream columns, then the HLS origin of the instance whose open session holds the stream
+// ('' when none does: no encoder, or an instance that never said where it serves).
+inline constexpr char kLookupStreams[] = "SELECT " SHOPCAST_STREAM_COLUMNS R"~(,
+  COALESCE(n.hls_origin, '')
+FROM streams s
+LEFT JOIN ingest_sessions i ON i.id = s.active_session_id AND i.ended_at IS NULL
+LEFT JOIN ingest_instances n ON n.id = i.instance_id
+WHERE s.id = ANY ($1::text[]))~";
 
 inline constexpr char kListSegments[] = "SELECT " SHOPCAST_SEGMENT_COLUMNS R"~( FROM segments g
 WHERE g.stream_id = $1 AND g.sequence >= $2 AND ($3 OR g.sequence > $4)

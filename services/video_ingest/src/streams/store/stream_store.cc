@@ -275,7 +275,8 @@ absl::StatusOr<std::vector<StreamRow>> StreamStore::LookupStreams(
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::vector<StreamRow>> {
     std::vector<StreamRow> out;
     for (const auto& row : tx.exec_prepared("vi_lookup_streams", internal::ArrayLiteral(ids))) {
-      out.push_back(internal::ParseStream(row));
+      StreamRow& s = out.emplace_back(internal::ParseStream(row));
+      s.hls_origin = row[row.size() - 1].as<std::string>();
     }
     return out;
   });

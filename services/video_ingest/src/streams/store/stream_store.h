@@ -37,6 +37,9 @@ struct StoreOptions {
   std::string instance_id = "video-ingest";
   // An instance whose heartbeat is older than this is taken for gone and its sessions released.
   absl::Duration instance_lease = absl::Seconds(30);
+  // Where this instance serves HLS ("http://video-ingest-1.video-ingest-hls:8088"), recorded
+  // with its heartbeat so LookupStreams can route a live stream's players to it.
+  std::string hls_origin;
 };
 
 struct NewStream {
@@ -123,7 +126,7 @@ class StreamStore final : public SessionStore {
   // `note` is kept for the audit trail. Terminal streams are returned unchanged.
   absl::StatusOr<StreamRow> ForceEndStream(std::string_view stream_id, std::string_view note,
                                            absl::Time now);
-  // The streams among `ids` that exist (without sessions), in no particular order.
+  // The streams among `ids` that exist (without sessions, with hls_origin), in no particular order.
   absl::StatusOr<std::vector<StreamRow>> LookupStreams(const std::vector<std::string>& ids);
   // Segments with sequence >= from_sequence, in order. NOT_FOUND/STREAM_NOT_FOUND.
   absl::StatusOr<SegmentPage> ListSegments(std::string_view stream_id, int64_t from_sequence,
