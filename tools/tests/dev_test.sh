@@ -56,6 +56,24 @@ for want in RTMP_ADDR=0.0.0.0: HLS_ADDR=0.0.0.0: SRT_BIND_ADDRESS=0.0.0.0; do
     fail "with SHOPCAST_DEV_BIND_ALL=1 video-ingest should get $want"
 done
 
+# --- the gateway ---------------------------------------------------------------------------
+
+env_lines="$(in_dev service_env gateway)" || fail "service_env gateway failed"
+for want in HTTP_ADDR=127.0.0.1:8080 PUBLIC_URL=http://127.0.0.1:8080 USER_ADDR=127.0.0.1:50051 \
+  ORDER_ADDR=127.0.0.1:50060 WEB_ROOT=; do
+  grep -q "^SHOPCAST_GATEWAY_$want" <<<"$env_lines" ||
+    fail "the gateway should get $want; got:
+$env_lines"
+done
+env_lines="$(SHOPCAST_DEV_HTTP_PORT=9080 in_dev service_env gateway)" || fail "service_env failed"
+grep -q "^SHOPCAST_GATEWAY_HTTP_ADDR=127.0.0.1:9080$" <<<"$env_lines" ||
+  fail "SHOPCAST_DEV_HTTP_PORT should move the gateway's HTTP port"
+# Without a web app there is nothing to build, and nothing is said.
+build_web_in() { WEB_DIR="$1" build_web; }
+out="$(in_dev build_web_in "$WORK/no-web" 2>&1)" ||
+  fail "build_web should skip quietly without services/gateway/web"
+[[ -z "$out" ]] || fail "build_web without a web app printed: $out"
+
 # --- the demo stream -----------------------------------------------------------------------
 
 OLD="str_old sk_old rtmp://127.0.0.1:1935/live/sk_old srt://x"

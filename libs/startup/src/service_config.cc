@@ -24,6 +24,10 @@ ABSL_DECLARE_FLAG(std::string, log_level);
 namespace shopcast::startup {
 
 absl::Status ReadServiceConfig(ServiceConfig& c) {
+  return ReadServiceConfig(c, ServiceConfigNeeds{});
+}
+
+absl::Status ReadServiceConfig(ServiceConfig& c, const ServiceConfigNeeds& needs) {
   c.grpc_addr = absl::GetFlag(FLAGS_grpc_addr);
   c.metrics_addr = absl::GetFlag(FLAGS_metrics_addr);
   c.internal_grpc_addr = absl::GetFlag(FLAGS_internal_grpc_addr);
@@ -44,7 +48,9 @@ absl::Status ReadServiceConfig(ServiceConfig& c) {
   c.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
   c.shutdown_unready_delay = absl::GetFlag(FLAGS_shutdown_unready_delay);
 
-  if (c.db_dsn.empty()) return absl::InvalidArgumentError("db_dsn is required");
+  if (needs.database && c.db_dsn.empty()) {
+    return absl::InvalidArgumentError("db_dsn is required");
+  }
   if (c.db_dsn.find("password") != std::string::npos) {
     return absl::InvalidArgumentError(
         "db_dsn must not contain a password; set PGPASSWORD or PGPASSFILE instead");
@@ -52,7 +58,7 @@ absl::Status ReadServiceConfig(ServiceConfig& c) {
   if (c.db_pool_size < 2 || c.db_pool_size > 256) {
     return absl::InvalidArgumentError("db_pool_size must be 2..256");
   }
-  if (c.verify_key_files.empty()) {
+  if (needs.verify_key_files && c.verify_key_files.empty()) {
     return absl::InvalidArgumentError("verify_key_files is required");
   }
   if (c.token_issuer.empty() || c.token_audience.empty()) {

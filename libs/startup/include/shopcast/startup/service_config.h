@@ -64,9 +64,17 @@ struct ServiceConfig {
   std::map<std::string, std::string> event_sinks;
 };
 
+// What ReadServiceConfig insists on. A service without a database, or one that fetches its
+// verifying keys instead of reading them from files (the gateway), turns a check off.
+struct ServiceConfigNeeds {
+  bool database = true;          // db_dsn required
+  bool verify_key_files = true;  // verify_key_files required
+};
+
 // Reads the flags SHOPCAST_SERVICE_FLAGS defined into `c` and checks them; the error names the
 // flag and never echoes a value.
 absl::Status ReadServiceConfig(ServiceConfig& c);
+absl::Status ReadServiceConfig(ServiceConfig& c, const ServiceConfigNeeds& needs);
 // SHOPCAST_PAGE_TOKEN_FLAG's flag (required by LoadPageTokens, not here).
 absl::Status ReadPageTokenKeyFile(ServiceConfig& c);
 // SHOPCAST_EVENT_SINKS_FLAG's flag: "destination=host:port,…", each part non-empty.

@@ -1,0 +1,16 @@
+add_library(gateway_app STATIC
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/app/app.cc ${CMAKE_CURRENT_SOURCE_DIR}/src/app/config.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/app/gateway_service.cc)
+target_include_directories(gateway_app PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
+target_compile_definitions(gateway_app PRIVATE SHOPCAST_VERSION="${PROJECT_VERSION}")
+target_link_libraries(gateway_app PUBLIC
+  gateway_contracts shopcast::proto_gateway shopcast::server shopcast::auth shopcast::startup
+  absl::flags
+  # ---- area libraries (one line each) ----
+  gateway_http
+  gateway_web)
+shopcast_warnings(gateway_app)
+
+add_executable(gateway ${CMAKE_CURRENT_SOURCE_DIR}/src/main.cc)
+target_link_libraries(gateway PRIVATE gateway_app)
+shopcast_warnings(gateway)
