@@ -1,0 +1,48 @@
+import { lazy, Suspense, useEffect } from 'react';
+import { BrowserRouter, Navigate, Route, Routes, useParams } from 'react-router-dom';
+import { session } from './auth/session';
+import { Spinner } from './components/Feedback';
+import { Layout } from './components/Layout';
+import { useClockSync } from './hooks/useClockSync';
+import { HomePage } from './pages/HomePage';
+import { LoginPage } from './pages/LoginPage';
+import { RegisterPage } from './pages/RegisterPage';
+import { WatchPage } from './pages/WatchPage';
+import { OrderPage } from './pages/OrderPage';
+import { NotFoundPage } from './pages/NotFoundPage';
+
+const HostHomePage = lazy(() => import('./pages/host/HostHomePage'));
+const HostStreamPage = lazy(() => import('./pages/host/HostStreamPage'));
+const AdminPage = lazy(() => import('./pages/admin/AdminPage'));
+
+function LiveRedirect() {
+  const { streamId } = useParams();
+  return <Navigate replace to={`/watch/${streamId ?? ''}`} />;
+}
+
+export function App() {
+  useClockSync();
+  useEffect(() => {
+    void session.init();
+  }, []);
+  return (
+    <BrowserRouter>
+      <Suspense fallback={<Spinner />}>
+        <Routes>
+          <Route element={<Layout />}>
+            <Route index element={<HomePage />} />
+            <Route path="watch/:streamId" element={<WatchPage />} />
+            <Route path="live/:streamId" element={<LiveRedirect />} />
+            <Route path="login" element={<LoginPage />} />
+            <Route path="register" element={<RegisterPage />} />
+            <Route path="orders/:orderId" element={<OrderPage />} />
+            <Route path="host" element={<HostHomePage />} />
+            <Route path="host/streams/:streamId" element={<HostStreamPage />} />
+            <Route path="admin" element={<AdminPage />} />
+            <Route path="*" element={<NotFoundPage />} />
+          </Route>
+        </Routes>
+      </Suspense>
+    </BrowserRouter>
+  );
+}

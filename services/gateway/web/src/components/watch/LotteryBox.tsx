@@ -1,0 +1,83 @@
+import { useState } from 'react';
+import { Icon } from '../Icon';
+import { Products } from '../../api/services';
+import type { LotteryState, Reservation } from '../../api/types';
+import { describeError } from '../../api/errors';
+import { useServerNow } from '../../hooks/useServerNow';
+import { useSession } from '../../hooks/useSession';
+import { Countdown } from '../Countdown';
+
+interface Props {
+  lottery: LotteryState;
+  /** The drawn winners' user ids (from the room's lottery_drawn event). */
+  winnerIds?: string[];
+  requireLogin: () => boolean;
+  onWon: (r: Reservation) => void;
+}
+
+/** A lottery drop: enter during the window, see the entrant count, and check out if drawn. */
+export function LotteryBox({ lottery, winnerIds, requireLogin, onWon }: Props) {
+  const me = useSession().user?.id;
+  const now = useServerNow(1000);
+  const [entered, setEntered] = useState(false);
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+  const opens = Date.parse(lottery.opensAt ?? '');
+  const closes = Date.parse(lottery.closesAt ?? '');
+  const open = !lottery.drawn && !lottery.cancelled && now >= opens && now < closes;
+
+  const enter = async () => {
+    if (!requireLogin()) return;
+    setBusy(true);
+    setError('');
+    try {
+      await Products.EnterLottery({ lotteryId: lottery.lotteryId });
+      setEntered(true);
+    } catch (e) {
+      setError(describeError(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const claim = async () => {
+    setBusy(true);
+    try {
+      const l = await Products.GetLottery({ lotteryId: lottery.lotteryId });
+      const win = l.lottery?.winners?.find((w) => w.userId === me);
+      if (!win?.reservationId) throw new Error('Your prize hold is not ready yet; try again in a moment.');
+      const r = await Products.GetReservation({ reservationId: win.reservationId });
+      if (r.reservation) onWon(r.reservation);
+    } catch (e) {
+      setError(describeError(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const won = lottery.drawn && !!me && !!winnerIds?.includes(me);
+
+  return (
+    <div className="lottery">
+      <p>
+        <Icon name="ticket" /> Lottery: {lottery.units} to win · <strong>{Number(lottery.entrantCount ?? 0)}</strong> entered
+      </p>
+      {lottery.cancelled && <p className="muted">This lottery was called off.</p>}
+      {!lottery.drawn && !lottery.cancelled && now < opens && <Countdown to={lottery.opensAt} label="Entries open in" />}
+      {open && (
+        <>
+          <Countdown to={lottery.closesAt} label="Closes in" />
+          <button type="button" className="btn btn-primary btn-block" onClick={enter} disabled={busy || entered}>
+            {entered ? 'You are in ✓' : 'Enter the lottery'}
+          </button>
+        </>
+      )}
+      {!lottery.drawn && !lottery.cancelled && now >= closes && <p className="muted">Drawing winners…</p>}
+      {lottery.drawn && <p className="muted">Winners drawn.</p>}
+      {won && (
+        <button type="button" className="btn btn-accent btn-block" onClick={claim} disabled={busy}>
+          You won! Check out your prize
+        </button>
+      )}
+      {error && <p className="field-error" role="alert">{error}</p>}
+    </div>
+  );
+}
