@@ -17,6 +17,7 @@
 #include "grpcpp/security/credentials.h"
 #include "shopcast/clients/internal.h"
 #include "web/web_files.h"
+#include "ws/hub.h"
 
 #ifndef SHOPCAST_VERSION
 #define SHOPCAST_VERSION "0.0.0"
@@ -43,8 +44,11 @@ struct App::Parts {
   std::shared_ptr<RouteHandler> api;
   // ---- area parts: hls (src/hls) ----
   std::shared_ptr<RouteHandler> hls;
-  // ---- area parts: ws (src/ws) ----
   std::unique_ptr<http::Server> http;
+  // ---- area parts: ws (src/ws) ----
+  // After http: destroyed first, while the server's I/O context its sockets ran on still exists
+  // (Stop drains and releases them all before the server stops).
+  std::shared_ptr<WebSocketHub> ws;
 };
 
 absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config, AppOverrides overrides) {
@@ -130,8 +134,22 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config, AppOverri
   p->hls = hls::MakeHlsProxy(hls_options, video_ingest_internal, metrics);
   routes.hls = p->hls;
   // ---- area wiring: ws ----
-  // src/ws: routes.ws = the WebSocket hub (realtime_push_addr, ws_* settings, the AccessCheck
-  // and RateLimits shared with the API).
+  if (!config.realtime_push_addr.empty()) {
+    WsOptions ws_options;
+    ws_options.heartbeat_interval = config.ws_heartbeat_interval;
+    ws_options.idle_timeout = config.ws_idle_timeout;
+    ws_options.max_rooms_per_socket = config.ws_max_room_subscriptions;
+    ws_options.max_client_frame_bytes = static_cast<size_t>(config.ws_max_frame_bytes);
+    ws_options.call_timeout = config.upstream_timeout;
+    // A restarted realtime-push is found within seconds, not gRPC's default of up to 2 minutes.
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
+    auto push = grpc::CreateCustomChannel(config.realtime_push_addr,
+                                          grpc::InsecureChannelCredentials(), args);
+    p->ws = MakeWebSocketHub(ws_options, push, p->access.get(), p->limits.get(), metrics);
+    routes.ws = p->ws;
+  }
   if (overrides.routes.api) routes.api = overrides.routes.api;
   if (overrides.routes.hls) routes.hls = overrides.routes.hls;
   if (overrides.routes.web) routes.web = overrides.routes.web;
@@ -158,12 +176,16 @@ void App::Stop() {
   if (stopped_) return;
   stopped_ = true;
   Parts& p = *parts_;
-  // New HTTP requests stop first; those in flight finish while their upstream calls still can.
+  // WebSockets are told to go elsewhere (going_away) first, so clients reconnect while new HTTP
+  // requests stop and those in flight finish with their upstream calls.
+  if (p.ws) p.ws->Drain();
   p.http->Drain(p.config.drain_timeout);
   // ---- area stop ----
-  // src/ws: the hub's drain (GoingAway, then close) goes here. Its sockets run on the HTTP
-  // server's I/O threads, which stop next: the hub must have closed and released every socket
-  // it was handed by then (a socket outliving the I/O context is undefined behaviour).
+  // The hub's sockets run on the HTTP server's I/O threads, which stop next: every socket must
+  // be closed and released by then (a socket outliving its I/O context is undefined behaviour).
+  if (p.ws && !p.ws->WaitDrained(p.config.drain_timeout)) {
+    log::Warn("ws_drain_incomplete").Kv("sockets", static_cast<int64_t>(p.ws->SocketCount()));
+  }
   p.http->Stop();
   p.host->Shutdown();
 }
