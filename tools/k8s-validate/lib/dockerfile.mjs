@@ -42,7 +42,7 @@ export function dockerfileErrors(text, ignoreText) {
     const line = from.getRange().start.line + 1;
     const image = from.getImageName();
     const tag = from.getImageTag();
-    if (!stages.has(image) && !/^bookworm(-|$)/.test(tag ?? "")) {
+    if (!stages.has(image) && !/(^|-)bookworm(-|$)/.test(tag ?? "")) {
       errors.push(`line ${line}: FROM ${from.getImage()} is not pinned to a Debian bookworm tag`);
     }
     if (from.getBuildStage()) stages.add(from.getBuildStage());
