@@ -57,7 +57,8 @@ await_line() {  # file pattern pid what
   done
   echo "$4 did not start" >&2; cat "$1" >&2; exit 1
 }
-room_id() { echo "str_$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"; }
+# A stream id as libs/ids makes them: "str_" + 26 Crockford base32 characters (128 bits).
+room_id() { python3 -c 'import secrets; a="0123456789ABCDEFGHJKMNPQRSTVWXYZ"; print("str_" + secrets.choice("01234567") + "".join(secrets.choice(a) for _ in range(25)))'; }
 ROWS="$SCRATCH/rows"
 : >"$ROWS"
 
@@ -114,7 +115,9 @@ env "${g}_SERVICE_CA_FILE=$SCRATCH/pki/ca.pem" \
     "$GW_BIN" serve >"$SCRATCH/gateway.log" 2>&1 &
 GW_PID=$!
 await_line "$SCRATCH/gateway.log" '"gateway_ready"' "$GW_PID" gateway
-GW_HTTP="127.0.0.1:$(grep -m1 '"gateway_ready"' "$SCRATCH/gateway.log" | grep -o '"http_port":[0-9]*' | cut -d: -f2)"
+ready_line="$(grep -m1 '"gateway_ready"' "$SCRATCH/gateway.log")"
+GW_HTTP="127.0.0.1:$(grep -o '"http_port":[0-9]*' <<<"$ready_line" | cut -d: -f2)"
+GW_METRICS="127.0.0.1:$(grep -o '"metrics_port":[0-9]*' <<<"$ready_line" | cut -d: -f2)"
 
 room="$(room_id)"
 # shellcheck disable=SC2086
@@ -123,9 +126,12 @@ room="$(room_id)"
     --step_seconds="$STEP_SECONDS" --start_rate="$START_RATE" \
     --publisher="$PUB_BIN --pki_dir=$SCRATCH/pki --internal=$RP_INTERNAL" \
     ${EXTRA_ARGS:-} >>"$ROWS"
+# The hub's own view of the run (sockets, upstream calls and catch-ups, slow-socket cuts).
+echo "gateway metrics after the run:" >&2
+curl -s "http://$GW_METRICS/metrics" | grep -E '^shopcast_gateway_ws_(sockets|rooms|upstream|slow|stuck|frames_out|ephemeral)' >&2 || true
 if grep -q '"level":"\(error\|warn\)' "$SCRATCH/gateway.log"; then
   echo "gateway warnings/errors:" >&2
-  grep '"level":"\(error\|warn\)' "$SCRATCH/gateway.log" | sort | uniq -c | sort -rn | head -5 >&2
+  grep '"level":"\(error\|warn\)' "$SCRATCH/gateway.log" | grep -o '"event":"[^"]*"' | sort | uniq -c | sort -rn | head -5 >&2
 fi
 
 echo
