@@ -36,3 +36,19 @@ include(${CMAKE_CURRENT_LIST_DIR}/flash_sale/flash_sale.cmake OPTIONAL)
 
 # Checkout end to end: Reserve at product-inventory, PlaceOrder at order (checkout/README.md).
 include(${CMAKE_CURRENT_LIST_DIR}/checkout/checkout.cmake OPTIONAL)
+
+# WebSocket fan-out: the gateway's hub against a Node `ws` broadcast server (ws_fanout/README.md);
+# the load client is Node (ws_fanout/node/client.js), this is the gateway side's publisher.
+add_executable(ws_fanout_publish ${CMAKE_CURRENT_LIST_DIR}/ws_fanout/publish.cc
+                                 ${_fanout}/target.cc ${_fanout}/publisher.cc
+                                 ${_fanout}/subscribers.cc)
+target_link_libraries(ws_fanout_publish PRIVATE shopcast::proto_realtime_push
+                                                shopcast::proto_video_ingest shopcast::clients
+                                                shopcast::auth absl::flags absl::flags_parse
+                                                absl::str_format absl::strings absl::synchronization
+                                                absl::time)
+shopcast_warnings(ws_fanout_publish)
+add_executable(ws_fanout_client ${CMAKE_CURRENT_LIST_DIR}/ws_fanout/client.cc)
+target_link_libraries(ws_fanout_client PRIVATE Boost::boost Threads::Threads absl::flags
+                                               absl::flags_parse absl::strings)
+shopcast_warnings(ws_fanout_client)
