@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Tests of tools/dev's own decisions, with the services and the CLI stubbed out: which addresses
-# the dev stack's media ports listen on, and when `tools/dev up`/`demo` keep the demo stream
+# the dev stack's media ports listen on, which ports `up` checks before starting and what it says
+# when one is taken, which pid files count, and when `tools/dev up`/`demo` keep the demo stream
 # named in .local/demo-stream.txt or make a fresh one. Each case sources tools/dev in a subshell
 # whose .local is a fresh temporary folder.
 set -uo pipefail
@@ -24,7 +25,10 @@ in_dev() {
     # shellcheck source=/dev/null
     source "$DEV"
     LOCAL="$case_dir/.local"
+    RUN="$LOCAL/run"
     LOGS="$LOCAL/logs"
+    # shellcheck disable=SC2034  # read by the functions sourced above
+    PG_DATA="$LOCAL/pg"
     mkdir -p "$LOGS"
     : >"$LOCAL/cli-calls"
     host_token() { echo "token-of-demo-host"; }
@@ -73,6 +77,53 @@ build_web_in() { WEB_DIR="$1" build_web; }
 out="$(in_dev build_web_in "$WORK/no-web" 2>&1)" ||
   fail "build_web should skip quietly without services/gateway/web"
 [[ -z "$out" ]] || fail "build_web without a web app printed: $out"
+
+# --- ports and pid files ---------------------------------------------------------------
+
+# What up checks before starting: every listener of every service not running yet (the gateway
+# has no internal one), SRT over UDP, and the variables that move the movable ones.
+ports="$(SHOPCAST_DEV_HTTP_PORT=9080 in_dev stack_ports)" || fail "stack_ports failed"
+for want in "tcp 50051 user-grpc" "tcp 9102 gateway-metrics" "tcp 9080 gateway-http SHOPCAST_DEV_HTTP_PORT" \
+  "udp 9000 srt-ingest SHOPCAST_DEV_SRT_PORT" "tcp 55432 postgresql SHOPCAST_DEV_PG_PORT"; do
+  grep -qx "$want" <<<"$ports" || fail "up should check '$want'; got:
+$ports"
+done
+grep -q "gateway-internal" <<<"$ports" && fail "the gateway has no internal listener to check"
+
+# A port another program holds stops up before anything starts, naming the port, its use, the
+# holder and the variable that moves it.
+held_port_case() {
+  python3 -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
+print(s.getsockname()[1], flush=True); time.sleep(60)' >"$LOCAL/held" &
+  local holder=$!
+  held=""  # Not local: check_ports has a local of its own named port.
+  for _ in $(seq 1 100); do held="$(cat "$LOCAL/held")"; [[ -n "$held" ]] && break; sleep 0.05; done
+  # shellcheck disable=SC2317
+  stack_ports() { echo "tcp $held gateway-http SHOPCAST_DEV_HTTP_PORT"; }
+  local rc=0
+  (check_ports) 2>"$LOCAL/err" || rc=$?
+  kill "$holder"
+  echo "rc=$rc port=$held"
+  cat "$LOCAL/err"
+}
+out="$(in_dev held_port_case)"
+port="$(sed -n '1s/.*port=//p' <<<"$out")"
+grep -q "^rc=1 " <<<"$out" || fail "a taken port should stop up; got:
+$out"
+grep -q "tcp port $port (gateway-http) is taken by python3.*SHOPCAST_DEV_HTTP_PORT=<port>" <<<"$out" ||
+  fail "the message should name the port, its use, the holder and the variable; got:
+$out"
+
+# A pid file whose number now belongs to another program is not a running service (and that
+# program is never signalled by down).
+stale_pid_case() {
+  mkdir -p "$RUN"
+  echo $$ >"$RUN/gateway.pid"
+  pid_alive "$RUN/gateway.pid" && echo alive || echo stale
+}
+[[ "$(in_dev stale_pid_case)" == stale ]] || fail "a pid file naming another program counts as running"
 
 # --- the demo stream -----------------------------------------------------------------------
 
