@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "hls/origin.h"
 #include "shopcast/status/status.h"
 
 SHOPCAST_SERVICE_FLAGS("gateway", "0.0.0.0:50062", "0.0.0.0:9102", "",
@@ -188,6 +189,9 @@ absl::StatusOr<Config> LoadConfig() {
   }
   c.hls_default_origin = absl::GetFlag(FLAGS_hls_default_origin);
   c.image_origin = absl::GetFlag(FLAGS_image_origin);
+  if (!c.image_origin.empty() && !hls::ParseOrigin(c.image_origin)) {
+    return absl::InvalidArgumentError("image_origin must be http://host[:port]");
+  }
 
   // ---- api ----
   auto limits = ParseRateLimits(absl::GetFlag(FLAGS_rate_limits), DefaultRateLimitOptions());

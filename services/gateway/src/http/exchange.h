@@ -80,9 +80,9 @@ class WebSocketAcceptor {
 struct Routes {
   std::shared_ptr<RouteHandler> api;
   std::shared_ptr<RouteHandler> hls;
-  std::shared_ptr<RouteHandler> images;
   std::shared_ptr<RouteHandler> web;
   std::shared_ptr<WebSocketAcceptor> ws;
+  std::shared_ptr<RouteHandler> images;
 };
 
 }  // namespace shopcast::gateway
