@@ -18,7 +18,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
-
 namespace shopcast::gateway::hls {
 
 namespace asio = boost::asio;

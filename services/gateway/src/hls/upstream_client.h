@@ -1,8 +1,8 @@
 #pragma once
 
-// An asynchronous HTTP/1.1 client for plain-HTTP origins inside the cluster — video-ingest's HLS
-// origins, and product-inventory's image origin (src/images/ uses it too) — (Boost.Beast, C++20
-// coroutines on one io_context): keep-alive connections pooled per origin, a cap on connections
+// An asynchronous HTTP/1.1 client for plain-HTTP origins inside the cluster: video-ingest's HLS
+// origins, and product-inventory's image origin (src/images/ uses it too). Boost.Beast, C++20
+// coroutines on one io_context: keep-alive connections pooled per origin, a cap on connections
 // per origin, a connect timeout and a whole-exchange timeout, a bounded response. A request that
 // waits on an origin (a blocking playlist request) costs one socket and a coroutine frame, never
 // a thread.
