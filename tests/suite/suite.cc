@@ -123,7 +123,9 @@ Suite::Suite(SuiteOptions options) : options_(std::move(options)) {
            gw + "REALTIME_PUSH_ADDR=" + GrpcTarget("realtime-push"),
            gw + "VIDEO_INGEST_ADDR=" + GrpcTarget("video-ingest"),
            gw + "VIDEO_INGEST_INTERNAL_ADDR=" + InternalTarget("video-ingest"),
-           gw + "HLS_DEFAULT_ORIGIN=http://" + Local(endpoints_.at("video-ingest").hls)});
+           gw + "HLS_DEFAULT_ORIGIN=http://" + Local(endpoints_.at("video-ingest").hls),
+           // Product photos: Product.images URLs are /images/<key> on the gateway's own origin.
+           gw + "IMAGE_ORIGIN=http://" + Local(endpoints_.at("product-inventory").http)});
   }
 }
 

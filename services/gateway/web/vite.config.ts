@@ -15,6 +15,7 @@ export default defineConfig({
       '/api': { target: gateway, changeOrigin: false },
       '/live': { target: gateway, changeOrigin: false },
       '/vod': { target: gateway, changeOrigin: false },
+      '/images': { target: gateway, changeOrigin: false },
       '/ws': { target: gateway, ws: true, changeOrigin: false },
     },
   },

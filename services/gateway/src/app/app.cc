@@ -12,6 +12,7 @@
 #include "api/api_handler.h"
 #include "auth/user_keys.h"
 #include "hls/hls_proxy.h"
+#include "images/image_proxy.h"
 #include "limits/token_buckets.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -44,6 +45,8 @@ struct App::Parts {
   std::shared_ptr<RouteHandler> api;
   // ---- area parts: hls (src/hls) ----
   std::shared_ptr<RouteHandler> hls;
+  // ---- area parts: images (src/images) ----
+  std::shared_ptr<RouteHandler> images;
   std::unique_ptr<http::Server> http;
   // ---- area parts: ws (src/ws) ----
   // After http: destroyed first, while the server's I/O context its sockets ran on still exists
@@ -133,6 +136,16 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config, AppOverri
   }
   p->hls = hls::MakeHlsProxy(hls_options, video_ingest_internal, metrics);
   routes.hls = p->hls;
+  // ---- area wiring: images ----
+  if (!config.image_origin.empty()) {
+    images::ImageProxyOptions image_options;
+    image_options.origin = config.image_origin;
+    if (absl::Status s = images::ValidateImageProxyOptions(image_options); !s.ok()) {
+      return AtStep("image_origin", s);
+    }
+    p->images = images::MakeImageProxy(image_options, metrics);
+    routes.images = p->images;
+  }
   // ---- area wiring: ws ----
   if (!config.realtime_push_addr.empty()) {
     WsOptions ws_options;
@@ -152,6 +165,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config, AppOverri
   }
   if (overrides.routes.api) routes.api = overrides.routes.api;
   if (overrides.routes.hls) routes.hls = overrides.routes.hls;
+  if (overrides.routes.images) routes.images = overrides.routes.images;
   if (overrides.routes.web) routes.web = overrides.routes.web;
   if (overrides.routes.ws) routes.ws = overrides.routes.ws;
 

@@ -13,6 +13,7 @@ target_link_libraries(gateway_app PUBLIC
   gateway_auth
   gateway_limits
   gateway_hls
+  gateway_images
   gateway_ws
   shopcast::clients)
 shopcast_warnings(gateway_app)

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "hls/origin.h"
 #include "shopcast/status/status.h"
 
 SHOPCAST_SERVICE_FLAGS("gateway", "0.0.0.0:50062", "0.0.0.0:9102", "",
@@ -24,7 +25,8 @@ ABSL_FLAG(std::string, trusted_proxies, "",
 ABSL_FLAG(std::string, cors_origins, "",
           "comma-separated origins allowed to call cross-origin (https://admin.example)");
 ABSL_FLAG(std::string, image_origins, "",
-          "comma-separated origins product images may load from (added to the CSP's img-src)");
+          "comma-separated other origins product images may load from, e.g. a CDN (added to the "
+          "CSP's img-src; not needed for /images/, which the gateway serves itself)");
 ABSL_FLAG(std::string, web_root, "services/gateway/web/dist", "the built web app");
 ABSL_FLAG(std::string, public_url, "",
           "how browsers reach the gateway (https://shop.example); default http://<http_addr>");
@@ -64,6 +66,9 @@ ABSL_FLAG(absl::Duration, upstream_timeout, absl::Seconds(10),
 ABSL_FLAG(std::string, hls_default_origin, "",
           "http://host:port of a video-ingest HLS origin for streams no replica holds (the "
           "video-ingest Service), and for every stream when video_ingest_internal_addr is empty");
+ABSL_FLAG(std::string, image_origin, "",
+          "http://host:port of product-inventory's image origin (its Service), proxied under "
+          "/images/; empty: /images/ is not served");
 
 // ---- api ----
 ABSL_FLAG(std::string, rate_limits, "",
@@ -183,6 +188,10 @@ absl::StatusOr<Config> LoadConfig() {
     return absl::InvalidArgumentError("upstream_timeout must be 100ms..60s");
   }
   c.hls_default_origin = absl::GetFlag(FLAGS_hls_default_origin);
+  c.image_origin = absl::GetFlag(FLAGS_image_origin);
+  if (!c.image_origin.empty() && !hls::ParseOrigin(c.image_origin)) {
+    return absl::InvalidArgumentError("image_origin must be http://host[:port]");
+  }
 
   // ---- api ----
   auto limits = ParseRateLimits(absl::GetFlag(FLAGS_rate_limits), DefaultRateLimitOptions());

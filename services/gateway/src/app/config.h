@@ -42,6 +42,9 @@ struct Config : startup::ServiceConfig {
   absl::Duration upstream_timeout = absl::Seconds(10);
   // The HLS origin for streams no replica holds ("" = 404 for them); see src/hls.
   std::string hls_default_origin;
+  // product-inventory's image origin, "http://host[:port]", served under /images/ ("" = /images/
+  // is not served); see src/images.
+  std::string image_origin;
 
   // ---- api ----
   RateLimitOptions rate_limits = DefaultRateLimitOptions();

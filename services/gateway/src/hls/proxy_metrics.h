@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "hls/upstream_client.h"
+
 namespace prometheus {
 class Counter;
 class Gauge;
@@ -16,7 +18,7 @@ class Family;
 
 namespace shopcast::gateway::hls {
 
-class ProxyMetrics {
+class ProxyMetrics : public ConnectionObserver {
  public:
   explicit ProxyMetrics(prometheus::Registry* registry);
   // gateway_hls_requests_total{outcome}: ok, not_modified, origin_4xx, origin_5xx, bad_path,
@@ -26,8 +28,8 @@ class ProxyMetrics {
   // gateway_hls_upstream_seconds: from sending the request to the origin's last byte.
   void UpstreamLatency(double seconds);
   // gateway_hls_upstream_connections: open upstream connections (idle or busy).
-  void ConnectionOpened();
-  void ConnectionClosed();
+  void ConnectionOpened() override;
+  void ConnectionClosed() override;
   // gateway_hls_response_bytes_total: body bytes relayed to clients.
   void BytesRelayed(uint64_t bytes);
   // gateway_hls_route_lookups_total{result}: found, not_held, unknown, failed.

@@ -18,8 +18,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
-#include "hls/proxy_metrics.h"
-
 namespace shopcast::gateway::hls {
 
 namespace asio = boost::asio;
@@ -164,7 +162,7 @@ class UpstreamClient::Exchange {
 };
 
 UpstreamClient::UpstreamClient(asio::io_context& io, UpstreamOptions options,
-                               ProxyMetrics* metrics)
+                               ConnectionObserver* metrics)
     : io_(io), options_(std::move(options)), metrics_(metrics) {}
 
 UpstreamClient::~UpstreamClient() { CloseIdle(); }

@@ -1,9 +1,11 @@
 #pragma once
 
-// An asynchronous HTTP/1.1 client for HLS origins (Boost.Beast, C++20 coroutines on one
-// io_context): keep-alive connections pooled per origin, a cap on connections per origin, a
-// connect timeout and a whole-exchange timeout, a bounded response. A request that waits on an
-// origin (a blocking playlist request) costs one socket and a coroutine frame, never a thread.
+// An asynchronous HTTP/1.1 client for plain-HTTP origins inside the cluster: video-ingest's HLS
+// origins, and product-inventory's image origin (src/images/ uses it too). Boost.Beast, C++20
+// coroutines on one io_context: keep-alive connections pooled per origin, a cap on connections
+// per origin, a connect timeout and a whole-exchange timeout, a bounded response. A request that
+// waits on an origin (a blocking playlist request) costs one socket and a coroutine frame, never
+// a thread.
 
 #include <cstdint>
 #include <deque>
@@ -22,7 +24,14 @@
 
 namespace shopcast::gateway::hls {
 
-class ProxyMetrics;
+// Told when upstream connections open and close (a gauge of open connections); each area
+// counts its own. Called on the client's I/O thread (or wherever a connection is destroyed).
+class ConnectionObserver {
+ public:
+  virtual ~ConnectionObserver() = default;
+  virtual void ConnectionOpened() = 0;
+  virtual void ConnectionClosed() = 0;
+};
 
 struct UpstreamOptions {
   absl::Duration connect_timeout = absl::Seconds(2);
@@ -45,7 +54,8 @@ struct UpstreamResult {
 class UpstreamClient {
  public:
   // `io` runs on one thread (the client relies on it: no strands); `metrics` outlives this.
-  UpstreamClient(boost::asio::io_context& io, UpstreamOptions options, ProxyMetrics* metrics);
+  UpstreamClient(boost::asio::io_context& io, UpstreamOptions options,
+                 ConnectionObserver* metrics);
   ~UpstreamClient();
   UpstreamClient(const UpstreamClient&) = delete;
   UpstreamClient& operator=(const UpstreamClient&) = delete;
@@ -68,7 +78,7 @@ class UpstreamClient {
 
   boost::asio::io_context& io_;
   const UpstreamOptions options_;
-  ProxyMetrics* metrics_;
+  ConnectionObserver* metrics_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, int> open_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, std::deque<std::unique_ptr<Connection>>> idle_

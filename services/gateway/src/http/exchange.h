@@ -10,6 +10,7 @@
 // Routing by path, done by the server:
 //   /api/…, /openapi.json      → api      (RouteHandler)
 //   /live/…, /vod/…            → hls      (RouteHandler)
+//   /images, /images/…         → images   (RouteHandler; product renditions, src/images/)
 //   /ws/… with Upgrade         → ws       (WebSocketAcceptor)
 //   everything else (GET/HEAD) → web      (RouteHandler; the app's files, index.html fallback)
 // The server adds to every response: X-Request-Id, the security headers (strict CSP, nosniff,
@@ -81,6 +82,7 @@ struct Routes {
   std::shared_ptr<RouteHandler> hls;
   std::shared_ptr<RouteHandler> web;
   std::shared_ptr<WebSocketAcceptor> ws;
+  std::shared_ptr<RouteHandler> images;
 };
 
 }  // namespace shopcast::gateway

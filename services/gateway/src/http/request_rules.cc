@@ -253,6 +253,7 @@ Area AreaOf(absl::string_view path) {
   };
   if (under("/api") || path == "/openapi.json") return Area::kApi;
   if (under("/live") || under("/vod")) return Area::kHls;
+  if (under("/images")) return Area::kImages;
   if (under("/ws")) return Area::kWs;
   return Area::kWeb;
 }
@@ -263,6 +264,8 @@ absl::string_view AreaName(Area area) {
       return "api";
     case Area::kHls:
       return "hls";
+    case Area::kImages:
+      return "images";
     case Area::kWs:
       return "ws";
     case Area::kWeb:

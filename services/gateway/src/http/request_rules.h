@@ -59,9 +59,10 @@ absl::string_view PathOf(absl::string_view target);
 // backslash. What every area may then rely on.
 bool IsSafeTarget(absl::string_view target);
 
-enum class Area { kApi, kHls, kWs, kWeb };
+enum class Area { kApi, kHls, kImages, kWs, kWeb };
 
-// /api/… and /openapi.json → api; /live/… and /vod/… → hls; /ws and /ws/… → ws; else web.
+// /api/… and /openapi.json → api; /live/… and /vod/… → hls; /images and /images/… → images;
+// /ws and /ws/… → ws; else web.
 Area AreaOf(absl::string_view path);
 absl::string_view AreaName(Area area);
 

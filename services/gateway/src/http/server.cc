@@ -446,6 +446,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       case Area::kHls:
         handler = core_->routes.hls;
         break;
+      case Area::kImages:
+        handler = core_->routes.images;
+        break;
       case Area::kWeb:
         handler = core_->routes.web;
         break;

@@ -18,6 +18,7 @@ ABSL_DECLARE_FLAG(std::string, order_addr);
 ABSL_DECLARE_FLAG(std::string, cors_origins);
 ABSL_DECLARE_FLAG(std::string, build_revision);
 ABSL_DECLARE_FLAG(absl::Duration, ws_idle_timeout);
+ABSL_DECLARE_FLAG(std::string, image_origin);
 
 namespace shopcast::gateway {
 namespace {
@@ -29,6 +30,7 @@ TEST_CASE("defaults load: loopback HTTP, URLs derived from it, no database neede
   CHECK(c->http.listen_address == "127.0.0.1:8080");
   CHECK(c->public_url == "http://127.0.0.1:8080");
   CHECK(c->db_dsn.empty());
+  CHECK(c->image_origin.empty());  // /images/ not served until an origin is given
   v1::ClientConfig client = MakeClientConfig(*c);
   CHECK(client.websocket_url() == "ws://127.0.0.1:8080/ws/v1");
   CHECK(client.live_hls_base_url() == "http://127.0.0.1:8080/live/");
@@ -66,6 +68,8 @@ TEST_CASE("bad values are refused, naming the flag") {
       {[] { absl::SetFlag(&FLAGS_cors_origins, "https://a.test/path"); }, "cors origin"},
       {[] { absl::SetFlag(&FLAGS_build_revision, "abc"); }, "build_revision"},
       {[] { absl::SetFlag(&FLAGS_ws_idle_timeout, absl::Seconds(5)); }, "ws_idle_timeout"},
+      {[] { absl::SetFlag(&FLAGS_image_origin, "product-inventory:8098"); }, "image_origin"},
+      {[] { absl::SetFlag(&FLAGS_image_origin, "http://pi:8098/images/"); }, "image_origin"},
   };
   for (const Case& k : cases) {
     absl::FlagSaver saver;

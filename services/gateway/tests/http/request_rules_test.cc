@@ -91,6 +91,9 @@ TEST_CASE("areas by path prefix, whole segments only") {
   CHECK(AreaOf("/openapi.json") == Area::kApi);
   CHECK(AreaOf("/live/str_1/index.m3u8") == Area::kHls);
   CHECK(AreaOf("/vod/x") == Area::kHls);
+  CHECK(AreaOf("/images/0a.webp") == Area::kImages);
+  CHECK(AreaOf("/images") == Area::kImages);
+  CHECK(AreaOf("/imagesx") == Area::kWeb);
   CHECK(AreaOf("/ws/v1") == Area::kWs);
   CHECK(AreaOf("/ws") == Area::kWs);
   CHECK(AreaOf("/apis") == Area::kWeb);

@@ -70,7 +70,12 @@ struct Stubs {
   std::shared_ptr<StubArea> web = std::make_shared<StubArea>("web");
 
   Routes AsRoutes(std::shared_ptr<WebSocketAcceptor> ws = nullptr) const {
-    return Routes{api, hls, web, std::move(ws)};
+    Routes r;
+    r.api = api;
+    r.hls = hls;
+    r.web = web;
+    r.ws = std::move(ws);
+    return r;
   }
 };
 

@@ -128,6 +128,31 @@ test('the host creates a product: field errors show, then it is created, pinned 
   await expect(viewer2.page.getByTestId('product').filter({ hasText: productTitle })).toBeVisible();
 });
 
+test('a photo of the product shows for viewers, loaded from the gateway itself', async ({ playwright, baseURL }) => {
+  // The console has no upload control yet: the host's photo goes through the JSON API as any
+  // client would send it (a screenshot of the show is a real PNG).
+  const api = await playwright.request.newContext({ baseURL });
+  const login = await api.post('/api/v1/user/Login', { data: { login: env.host.login, password: env.host.password } });
+  expect(login.ok(), await login.text()).toBeTruthy();
+  const token = (await login.json()).tokens.accessToken as string;
+  const card = viewer.page.getByTestId('product').filter({ hasText: productTitle });
+  const productId = await card.getAttribute('data-product-id');
+  const photo = await viewer.page.screenshot();
+  const upload = await api.post('/api/v1/product-inventory/UploadProductImage', {
+    headers: { authorization: `Bearer ${token}` },
+    data: { productId, image: photo.toString('base64') },
+  });
+  expect(upload.ok(), await upload.text()).toBeTruthy();
+  await api.dispose();
+  // the room's card now names the rendition by a path on this origin, and the browser loads it
+  const img = card.locator('.product-img img');
+  await expect(img).toHaveAttribute('src', /^\/images\/[0-9a-f]{64}\.(webp|jpg)$/);
+  await img.scrollIntoViewIfNeeded();
+  await expect
+    .poll(() => img.evaluate((i) => (i as HTMLImageElement).naturalWidth), { message: 'the photo loads' })
+    .toBeGreaterThan(0);
+});
+
 test('a viewer buys it: hold countdown, checkout, confirmation, and the stock drops for everyone', async () => {
   const page = viewer.page;
   const card = page.getByTestId('product').filter({ hasText: productTitle });
