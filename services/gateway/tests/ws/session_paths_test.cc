@@ -228,9 +228,9 @@ TEST_CASE(
   World w(options);
   WsClient c(w.port());
   REQUIRE(c.WaitFor(IsWelcome) >= 0);
-  for (int i = 0; i < 13; ++i) c.Send(NotificationsFrame(absl::StrCat("b", i), false));
+  for (int i = 0; i < 15; ++i) c.Send(NotificationsFrame(absl::StrCat("b", i), false));
   // Every frame of the burst is answered, one way or the other.
-  for (int i = 0; i < 13; ++i) REQUIRE(c.WaitFor(AckOrError(absl::StrCat("b", i))) >= 0);
+  for (int i = 0; i < 15; ++i) REQUIRE(c.WaitFor(AckOrError(absl::StrCat("b", i))) >= 0);
   const int e = c.WaitFor(IsReason("FRAME_RATE_LIMITED"));
   REQUIRE(e >= 0);
   const int64_t wait_ms = RetryAfterMs(c.Frames()[e]);
@@ -249,7 +249,9 @@ TEST_CASE(
     "chat and likes beyond the user's buckets get RESOURCE_EXHAUSTED/RATE_LIMITED with "
     "retry_after_ms, across all the user's sockets and not for other users",
     "[integration]") {
-  World w({}, Limits({{RateAction::kChat, {2, 2}}, {RateAction::kReaction, {3, 2}}}));
+  // Slow refills (a token every 5 s): a loaded machine's round trips never refill a bucket
+  // between the takes that must be refused.
+  World w({}, Limits({{RateAction::kChat, {2, 0.2}}, {RateAction::kReaction, {3, 0.2}}}));
   const std::string room = w.push.OpenRoom(ids::NewId("usr"));
   const std::string ada = ids::NewId("usr");
   const std::string bob = ids::NewId("usr");
@@ -270,7 +272,7 @@ TEST_CASE(
     CHECK(e.error().code() == "RESOURCE_EXHAUSTED");
     CHECK(e.error().error_info().reason() == "RATE_LIMITED");
     CHECK(RetryAfterMs(e) > 0);
-    CHECK(RetryAfterMs(e) <= 500);
+    CHECK(RetryAfterMs(e) <= 5000);
     CHECK_FALSE(e.error().fatal());
   }
   // Bob's is his own; likes have their own bucket.
@@ -421,7 +423,7 @@ TEST_CASE(
   Follow(viewer, room);
   WsClient c(w.port());
   // A token that expires a few seconds from now (as if the app missed its refresh).
-  const absl::Time expires = absl::Now() + absl::Seconds(6);
+  const absl::Time expires = absl::Now() + absl::Seconds(10);
   const v1::ServerFrame auth =
       Ask(c, AuthenticateFrame("a1", w.push.TokenExpiringAt(ada, expires, "Ada")));
   REQUIRE(auth.has_ack());
