@@ -36,9 +36,10 @@ std::string ReasonTrailer(const grpc::ClientContext& ctx) {
   return it == trailers.end() ? std::string() : std::string(it->second.data(), it->second.size());
 }
 
-absl::Status RateLimited(absl::Duration wait) {
-  absl::Status s =
-      Error(absl::StatusCode::kResourceExhausted, "RATE_LIMITED", "too many requests; slow down");
+// RESOURCE_EXHAUSTED with `reason` and retry_after_ms (the wait, rounded up, at least 1 ms).
+absl::Status RateLimited(absl::Duration wait, absl::string_view reason = "RATE_LIMITED",
+                         absl::string_view message = "too many requests; slow down") {
+  absl::Status s = Error(absl::StatusCode::kResourceExhausted, reason, message);
   const int64_t ms =
       std::max<int64_t>(1, absl::ToInt64Milliseconds(absl::Ceil(wait, absl::Milliseconds(1))));
   s.SetPayload("type.shopcast.dev/retry_after_ms", absl::Cord(std::to_string(ms)));
@@ -51,8 +52,12 @@ absl::Status RateLimited(absl::Duration wait) {
 // socket. Deletes nothing itself: the session and the gRPC library share it.
 class NotificationsCall final : public grpc::ClientReadReactor<rp::SubscribeNotificationsResponse> {
  public:
-  NotificationsCall(Rooms* rooms, std::weak_ptr<Session> session, Subprotocol protocol)
-      : guard_(rooms), session_(std::move(session)), protocol_(protocol) {}
+  NotificationsCall(Rooms* rooms, prometheus::Gauge* open, std::weak_ptr<Session> session,
+                    Subprotocol protocol)
+      : guard_(rooms), open_(open), session_(std::move(session)), protocol_(protocol) {
+    open_->Increment();
+  }
+  ~NotificationsCall() override { open_->Decrement(); }
 
   void Start(rp::RealtimePushService::Stub& stub, const std::string& token,
              const std::string& request_id, std::shared_ptr<NotificationsCall> self) {
@@ -88,6 +93,7 @@ class NotificationsCall final : public grpc::ClientReadReactor<rp::SubscribeNoti
   }
 
   void OnDone(const grpc::Status& status) override {
+    std::shared_ptr<NotificationsCall> self = std::move(self_);  // the library is done with it
     auto session = session_.lock();
     if (session != nullptr && !cancelled_.load()) {
       absl::Status s =
@@ -97,13 +103,20 @@ class NotificationsCall final : public grpc::ClientReadReactor<rp::SubscribeNoti
               : FromUpstream(
                     status.ok() ? grpc::Status(grpc::StatusCode::UNAVAILABLE, "ended") : status,
                     ReasonTrailer(ctx_));
+      // Says what ended: the frame answers no client frame.
+      s.SetPayload("type.shopcast.dev/subscription", absl::Cord("notifications"));
       session->Send(WriteServerFrame(ErrorFrameOf(s, ""), protocol_), SendKind::kControl);
+      // Ended on its own (realtime-push restarting, the socket too slow): the session forgets
+      // it, so that the client's next subscribe_notifications starts a new call.
+      session->OnStrand([self](Session& owner) {
+        if (owner.notifications_ == self) owner.notifications_.reset();
+      });
     }
-    self_.reset();  // the library is done with it
   }
 
  private:
   Rooms::CallGuard guard_;  // first member: counts until the context is gone
+  prometheus::Gauge* open_;
   std::weak_ptr<Session> session_;
   Subprotocol protocol_;
   grpc::ClientContext ctx_;
@@ -117,6 +130,17 @@ class NotificationsCall final : public grpc::ClientReadReactor<rp::SubscribeNoti
 HubCore::HubCore(WsOptions o, std::shared_ptr<grpc::Channel> channel, AccessCheck* a, RateLimits* l,
                  prometheus::Registry* registry)
     : options(std::move(o)), metrics(registry), access(a), limits(l) {
+  if (registry == nullptr) {
+    static auto* fallback = new prometheus::Registry();  // as HubMetrics: no null checks
+    registry = fallback;
+  }
+  notification_calls = &prometheus::BuildGauge()
+                            .Name("shopcast_gateway_ws_notification_subscriptions")
+                            .Help(
+                                "Open realtime-push SubscribeNotifications calls (one per "
+                                "socket that asked)")
+                            .Register(*registry)
+                            .Add({});
   rooms = std::make_unique<Rooms>(options, std::move(channel), metrics, background);
 }
 
@@ -343,7 +367,8 @@ void Session::Drain() {
 }
 
 absl::Time Session::NextDeadline() const {
-  return std::min({last_rx_ + hub_.options.idle_timeout, stuck_deadline_, close_deadline_});
+  const absl::Time expiry = user_id_.empty() ? absl::InfiniteFuture() : token_expires_;
+  return std::min({last_rx_ + hub_.options.idle_timeout, stuck_deadline_, close_deadline_, expiry});
 }
 
 void Session::OnTimer() {
@@ -368,6 +393,7 @@ void Session::OnTimer() {
     }
     stuck_deadline_ = absl::InfiniteFuture();
   }
+  if (!user_id_.empty() && now >= token_expires_) SignedIn(now);  // downgraded and told now
   if (now >= last_rx_ + hub_.options.idle_timeout) {
     log::Debug("ws_idle_close").Kv("connection_id", connection_id_);
     last_rx_ = absl::InfiniteFuture() - hub_.options.idle_timeout;  // once
@@ -379,15 +405,18 @@ void Session::OnTimer() {
 
 // ---- client frames --------------------------------------------------------------------------
 
-bool Session::TakeFrameToken(absl::Time now) {
+absl::Duration Session::TakeFrameToken(absl::Time now) {
   const WsOptions& o = hub_.options;
   tokens_ =
       std::min<double>(o.client_frame_burst, tokens_ + absl::ToDoubleSeconds(now - tokens_at_) *
                                                            o.client_frames_per_second);
   tokens_at_ = now;
-  if (tokens_ < 1) return false;
-  tokens_ -= 1;
-  return true;
+  if (tokens_ >= 1) {
+    tokens_ -= 1;
+    return absl::ZeroDuration();
+  }
+  if (o.client_frames_per_second <= 0) return absl::Seconds(1);
+  return absl::Seconds((1 - tokens_) / o.client_frames_per_second);
 }
 
 void Session::BadFrame(const absl::Status& status, const std::string& frame_id) {
@@ -404,11 +433,30 @@ void Session::BadFrame(const absl::Status& status, const std::string& frame_id) 
 bool Session::SignedIn(absl::Time now) {
   if (user_id_.empty()) return false;
   if (now < token_expires_) return true;
+  const std::string old_token = std::move(token_);
   user_id_.clear();
   token_.clear();
+  token_expired_ = true;
   StopNotifications();
+  // Presence moves to the anonymous session, as a new sign-in moves it: left with the old token
+  // (realtime-push still takes it within its clock-skew leeway, and the timer downgrades right at
+  // the expiry), joined again without one — never counted twice.
+  for (RoomSub& r : rooms_) {
+    if (!r.presence_joined) continue;
+    PresenceLeave(r.stream_id, old_token);
+    r.presence_joined = false;
+    PresenceJoin(r.stream_id);
+  }
+  log::Info("ws_token_expired").Kv("connection_id", connection_id_);
   SendError(Unauthenticated("TOKEN_EXPIRED", "the access token expired; authenticate again"), "");
   return false;
+}
+
+absl::Status Session::SignInRequired(const char* message) const {
+  if (token_expired_) {
+    return Unauthenticated("TOKEN_EXPIRED", "the access token expired; authenticate again");
+  }
+  return Unauthenticated("LOGIN_REQUIRED", message);
 }
 
 void Session::OnMessage(const std::string& bytes, bool binary) {
@@ -416,13 +464,15 @@ void Session::OnMessage(const std::string& bytes, bool binary) {
   hub_.metrics.frames_in->Increment();
   const absl::Time now = absl::Now();
   last_rx_ = now;
-  if (!TakeFrameToken(now)) {
-    BadFrame(Error(absl::StatusCode::kResourceExhausted, "FRAME_RATE_LIMITED",
-                   "too many frames; slow down"),
-             "");
+  // Read first (at most max_client_frame_bytes), so that a dropped frame's refusal names it and
+  // the client's request does not wait for an answer that never comes.
+  absl::StatusOr<v1::ClientFrame> frame = ReadClientFrame(protocol_, binary, bytes);
+  if (const absl::Duration wait = TakeFrameToken(now); wait > absl::ZeroDuration()) {
+    BadFrame(RateLimited(wait, "FRAME_RATE_LIMITED",
+                         "too many frames on this connection; this one was dropped"),
+             frame.ok() ? frame->frame_id() : "");
     return;
   }
-  absl::StatusOr<v1::ClientFrame> frame = ReadClientFrame(protocol_, binary, bytes);
   if (!frame.ok()) {
     BadFrame(frame.status(), "");
     return;
@@ -465,11 +515,17 @@ void Session::HandleAuthenticate(const std::string& frame_id, const v1::Authenti
         s.SendError(claims.status(), frame_id);
         return;
       }
+      if (claims->expires_at <= absl::Now()) {
+        // Inside the verifier's clock-skew leeway, but the socket would be downgraded at once.
+        s.SendError(Unauthenticated("TOKEN_EXPIRED", "access token expired"), frame_id);
+        return;
+      }
       const std::string old_token = s.token_;
       const bool user_changed = s.user_id_ != claims->subject;
       s.user_id_ = claims->subject;
       s.token_ = token;
       s.token_expires_ = claims->expires_at;
+      s.token_expired_ = false;
       if (user_changed) {
         // Presence counted under the old identity moves to the new one.
         for (RoomSub& r : s.rooms_) {
@@ -488,6 +544,7 @@ void Session::HandleAuthenticate(const std::string& frame_id, const v1::Authenti
       *f.mutable_ack()->mutable_authenticated()->mutable_token_expires_at() =
           ToProto(s.token_expires_);
       s.SendFrame(f);
+      s.Rearm();  // the timer downgrades the socket at the expiry
     });
   });
 }
@@ -585,7 +642,7 @@ void Session::Unary(Req request, const std::string& token, StartFn start,
 void Session::HandleChat(const std::string& frame_id, const v1::SendChat& c) {
   const absl::Time now = absl::Now();
   if (!SignedIn(now)) {
-    SendError(Unauthenticated("LOGIN_REQUIRED", "sign in to chat"), frame_id);
+    SendError(SignInRequired("sign in to chat"), frame_id);
     return;
   }
   if (hub_.limits != nullptr) {
@@ -618,7 +675,7 @@ void Session::HandleChat(const std::string& frame_id, const v1::SendChat& c) {
 void Session::HandleLike(const std::string& frame_id, const v1::Like& l) {
   const absl::Time now = absl::Now();
   if (!SignedIn(now)) {
-    SendError(Unauthenticated("LOGIN_REQUIRED", "sign in to react"), frame_id);
+    SendError(SignInRequired("sign in to react"), frame_id);
     return;
   }
   if (hub_.limits != nullptr) {
@@ -668,7 +725,7 @@ void Session::HandleNotifications(const std::string& frame_id,
                                   const v1::SubscribeNotifications& n) {
   if (n.enabled()) {
     if (!SignedIn(absl::Now())) {
-      SendError(Unauthenticated("LOGIN_REQUIRED", "sign in to get notifications"), frame_id);
+      SendError(SignInRequired("sign in to get notifications"), frame_id);
       return;
     }
     if (notifications_ == nullptr) StartNotifications();
@@ -682,8 +739,8 @@ void Session::HandleNotifications(const std::string& frame_id,
 }
 
 void Session::StartNotifications() {
-  notifications_ =
-      std::make_shared<NotificationsCall>(hub_.rooms.get(), weak_from_this(), protocol_);
+  notifications_ = std::make_shared<NotificationsCall>(hub_.rooms.get(), hub_.notification_calls,
+                                                       weak_from_this(), protocol_);
   notifications_->Start(hub_.rooms->stub(), token_, request_id_, notifications_);
 }
 

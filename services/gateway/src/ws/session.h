@@ -32,6 +32,9 @@ struct HubCore {
 
   const WsOptions options;
   HubMetrics metrics;
+  // SubscribeNotifications calls open (one per socket that asked, until it ends or the socket
+  // closes): shopcast_gateway_ws_notification_subscriptions.
+  prometheus::Gauge* notification_calls = nullptr;
   boost::asio::io_context background;  // timers and token checks (AccessCheck may block)
   std::unique_ptr<Rooms> rooms;
   AccessCheck* access;
@@ -41,6 +44,8 @@ struct HubCore {
 class NotificationsCall;
 
 class Session : public Peer, public std::enable_shared_from_this<Session> {
+  friend class NotificationsCall;  // forgets itself (OnStrand) when it ends on its own
+
  public:
   Session(HubCore& hub, uint64_t id, Subprotocol protocol, const RequestContext& context,
           WsTarget target);
@@ -91,9 +96,14 @@ class Session : public Peer, public std::enable_shared_from_this<Session> {
   void SendFrame(const v1::ServerFrame& frame);
   void SendError(const absl::Status& status, const std::string& frame_id, bool fatal = false);
   void BadFrame(const absl::Status& status, const std::string& frame_id);
-  bool TakeFrameToken(absl::Time now);
-  // Downgrades an expired sign-in; true if the connection is signed in now.
+  // Takes one from the socket's frame budget: zero, or how long until one is back.
+  absl::Duration TakeFrameToken(absl::Time now);
+  // Downgrades an expired sign-in (told with a TOKEN_EXPIRED error frame; notifications stop;
+  // presence moves to the anonymous session); true if the connection is signed in now.
   bool SignedIn(absl::Time now);
+  // Why a write needs a sign-in: TOKEN_EXPIRED after an expiry (until the next authenticate),
+  // else LOGIN_REQUIRED with `message`.
+  absl::Status SignInRequired(const char* message) const;
   RoomSub* FindRoom(const std::string& stream_id);
   void ForgetRoom(const std::string& stream_id, bool leave_presence);
 
@@ -132,6 +142,7 @@ class Session : public Peer, public std::enable_shared_from_this<Session> {
   std::string user_id_;
   std::string token_;
   absl::Time token_expires_;
+  bool token_expired_ = false;  // signed out by an expiry, not authenticated since
   std::vector<RoomSub> rooms_;
   absl::Time last_rx_;
   absl::Time stuck_deadline_ = absl::InfiniteFuture();

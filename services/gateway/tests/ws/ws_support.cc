@@ -237,16 +237,23 @@ absl::Duration TestLimits::Take(RateAction action, absl::string_view caller, abs
 
 // ---- realtime-push --------------------------------------------------------------------------
 
-PushWorld::PushWorld() {
-  auto key = auth::GenerateSigningKey("gwtest");
-  REQUIRE(key.ok());
-  key_ = *key;
+PushWorld::PushWorld(std::function<PushSetup(const realtime_push::testing::Deployment&)> setup) {
+  deployment_ = std::make_unique<realtime_push::testing::Deployment>();
+  PushSetup extra;
+  if (setup != nullptr) extra = setup(*deployment_);
+  extra_env_ = std::move(extra.env);
+  if (extra.key) {
+    key_ = *extra.key;
+  } else {
+    auto key = auth::GenerateSigningKey("gwtest");
+    REQUIRE(key.ok());
+    key_ = *key;
+  }
   key_.kid = auth::KeyIdFor(key_.public_pem);  // what realtime-push names the key it loads
   std::ofstream(dir_.File("verify.pub.pem")) << key_.public_pem;
   issuer_ =
       std::make_unique<auth::TokenIssuer>(key_, "shopcast-user", "shopcast", absl::Minutes(15));
   access_ = std::make_unique<TestAccess>(key_);
-  deployment_ = std::make_unique<realtime_push::testing::Deployment>();
   {
     // A free port now, kept for restarts.
     net::io_context ioc;
@@ -260,12 +267,13 @@ PushWorld::PushWorld() {
 }
 
 void PushWorld::Start() {
-  process_ = std::make_unique<realtime_push::testing::Process>(
-      *deployment_, "realtime-push",
-      std::vector<std::string>{
-          "SHOPCAST_REALTIME_PUSH_VERIFY_KEY_FILES=" + dir_.File("verify.pub.pem"),
-          "SHOPCAST_REALTIME_PUSH_GRPC_ADDR=127.0.0.1:" + std::to_string(grpc_port_),
-          "SHOPCAST_REALTIME_PUSH_LOG_LEVEL=info", "SHOPCAST_REALTIME_PUSH_END_LINGER=200ms"});
+  std::vector<std::string> env{
+      "SHOPCAST_REALTIME_PUSH_VERIFY_KEY_FILES=" + dir_.File("verify.pub.pem"),
+      "SHOPCAST_REALTIME_PUSH_GRPC_ADDR=127.0.0.1:" + std::to_string(grpc_port_),
+      "SHOPCAST_REALTIME_PUSH_LOG_LEVEL=info", "SHOPCAST_REALTIME_PUSH_END_LINGER=200ms"};
+  env.insert(env.end(), extra_env_.begin(), extra_env_.end());
+  process_ = std::make_unique<realtime_push::testing::Process>(*deployment_, "realtime-push",
+                                                               std::move(env));
   internal_ = process_->InternalStub();
 }
 
@@ -344,6 +352,14 @@ int64_t PushWorld::Publish(const std::string& stream_id, int title_bytes) {
 
 std::string PushWorld::Token(const std::string& user_id, const std::string& name) {
   auto t = issuer_->Issue(user_id, auth::Role::kViewer, absl::Now(), {}, name);
+  REQUIRE(t.ok());
+  return t->token;
+}
+
+std::string PushWorld::TokenExpiringAt(const std::string& user_id, absl::Time expires_at,
+                                       const std::string& name) {
+  // The issuer's tokens live 15 minutes from their issue time.
+  auto t = issuer_->Issue(user_id, auth::Role::kViewer, expires_at - absl::Minutes(15), {}, name);
   REQUIRE(t.ok());
   return t->token;
 }

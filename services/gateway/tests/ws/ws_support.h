@@ -125,10 +125,19 @@ class TestLimits final : public RateLimits {
   std::map<std::pair<int, std::string>, int> taken_ ABSL_GUARDED_BY(mu_);
 };
 
+// What a test adds to realtime-push before it starts (given the deployment, e.g. for its
+// service certificates): more environment, and the key tokens are signed with (a user service
+// fixture's, so that realtime-push and that service agree) instead of a fresh one.
+struct PushSetup {
+  std::vector<std::string> env;
+  std::optional<auth::SigningKey> key;
+};
+
 // A real realtime-push process on a fresh database, tokens it accepts, rooms and events.
 class PushWorld {
  public:
-  PushWorld();
+  explicit PushWorld(
+      std::function<PushSetup(const realtime_push::testing::Deployment&)> setup = nullptr);
   ~PushWorld();
 
   // A room opened (and LIVE) as video-ingest's go-live event does it.
@@ -138,6 +147,11 @@ class PushWorld {
   // Ends the stream (the room closes).
   void EndRoom(const std::string& stream_id, const std::string& host_id);
   std::string Token(const std::string& user_id, const std::string& name = "");
+  // A token of the same issuer whose `exp` is `expires_at` (past or future).
+  std::string TokenExpiringAt(const std::string& user_id, absl::Time expires_at,
+                              const std::string& name = "");
+  // realtime-push's database (to look at what the API does not show, e.g. presence rows).
+  const std::string& dsn() const { return deployment_->dsn(); }
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
   TestAccess& access() { return *access_; }
   realtime_push::testing::Process& process() { return *process_; }
@@ -158,6 +172,7 @@ class PushWorld {
   int grpc_port_ = 0;  // fixed, so that the hub's channel finds the restarted process
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<rp::RealtimePushInternalService::Stub> internal_;
+  std::vector<std::string> extra_env_;
   std::atomic<int> published_{0};
 };
 

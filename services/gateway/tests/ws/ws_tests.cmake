@@ -18,4 +18,14 @@ if(SHOPCAST_BUILD_TESTS AND TARGET realtime-push AND TARGET realtime_push_proces
     DEPS gateway_ws_test_support
     LABEL integration)
   add_dependencies(gateway_ws_test realtime-push)
+
+  # The session's other paths (frame budget, per-user limits, notifications from the user
+  # service's followers, token expiry, hostile frames); the user service runs in-process.
+  if(TARGET user_test_fixture)
+    shopcast_test(NAME gateway_ws_session_paths_test
+      SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/ws/session_paths_test.cc
+      DEPS gateway_ws_test_support gateway_limits user_test_fixture PkgConfig::PQXX
+      LABEL integration)
+    add_dependencies(gateway_ws_session_paths_test realtime-push)
+  endif()
 endif()
