@@ -48,6 +48,8 @@ struct HubMetrics {
   prometheus::Counter* ephemeral_drops = nullptr;
   prometheus::Counter* events_in = nullptr;
   prometheus::Counter* upstream_unavailable = nullptr;
+  prometheus::Counter* snapshot_refreshes = nullptr;
+  prometheus::Counter* catchups_started = nullptr;
 };
 
 class Rooms;
@@ -60,8 +62,10 @@ class SubscribeCall final : public grpc::ClientReadReactor<rp::SubscribeResponse
   using OnEnd = std::function<void(const grpc::Status&, const std::string& reason)>;
   // Creates the call; nothing happens until Go(), which callers run without holding their locks
   // (a call that fails at once may report from inside StartCall).
+  // A finite `deadline` bounds the whole call (the snapshot refresh); feeds have none.
   static SubscribeCall* Create(Rooms& rooms, const std::string& stream_id,
-                               int64_t after_sequence, OnMessage on_message, OnEnd on_end);
+                               int64_t after_sequence, OnMessage on_message, OnEnd on_end,
+                               absl::Time deadline = absl::InfiniteFuture());
   void Go();
   void Cancel() { ctx_.TryCancel(); }
 
@@ -109,14 +113,31 @@ class Room : public std::enable_shared_from_this<Room> {
     int64_t sequence;
     EncodedFrame frame;
   };
+  // A refreshed snapshot (as a room_started frame) not yet usable: the room's own feed has not
+  // reached its sequence.
+  struct PendingSnapshot {
+    EncodedFrame frame;
+    int64_t sequence;
+  };
   enum class State { kStarting, kLive, kReconnecting, kClosed };
 
   void StartUpstream(int64_t after) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void OnUpstream(rp::SubscribeResponse& message);
   void OnUpstreamLocked(rp::SubscribeResponse& message) ABSL_LOCKS_EXCLUDED(mu_);
   void OnUpstreamEnd(const grpc::Status& status, const std::string& reason);
-  // Serves a socket from memory, or starts its catch-up.
+  // Serves a socket from memory, parks it for the shared snapshot refresh, or starts its catch-up.
   void Admit(Waiting w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool SnapshotFresh() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // One Subscribe(after 0) for every socket joining from scratch while the snapshot is stale:
+  // without it a crowd joining a room older than snapshot_max_age opens a call each.
+  void StartRefresh() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void OnRefreshMessage(SubscribeCall* call, rp::SubscribeResponse& message);
+  void OnRefreshEnd(SubscribeCall* call);
+  // Installs pending_snapshot_ once the feed has reached it, then admits the parked sockets
+  // (through their own catch-ups if the ring cannot bridge it after all).
+  void MaybeInstallPending() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void AdmitParked(bool via_catchup) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void StartCatchUp(Waiting w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Sends `peer` the ring's events after `after` (ack and room_started already sent) and adds it.
   void AttachFromRing(const std::shared_ptr<Peer>& peer, int64_t after)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -147,6 +168,11 @@ class Room : public std::enable_shared_from_this<Room> {
   absl::flat_hash_map<uint64_t, Follower> followers_ ABSL_GUARDED_BY(mu_);
   std::vector<Waiting> waiting_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<uint64_t, std::shared_ptr<class CatchUp>> catchups_ ABSL_GUARDED_BY(mu_);
+  // Sockets joining from scratch, parked until the shared snapshot refresh lands.
+  std::vector<Waiting> parked_ ABSL_GUARDED_BY(mu_);
+  SubscribeCall* refresh_ ABSL_GUARDED_BY(mu_) = nullptr;
+  bool refresh_got_snapshot_ ABSL_GUARDED_BY(mu_) = false;
+  std::optional<PendingSnapshot> pending_snapshot_ ABSL_GUARDED_BY(mu_);
   SubscribeCall* upstream_ ABSL_GUARDED_BY(mu_) = nullptr;
   int failures_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Time down_since_ ABSL_GUARDED_BY(mu_);

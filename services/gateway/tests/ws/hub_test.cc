@@ -166,6 +166,56 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "a crowd joining a room whose snapshot has aged shares one refresh: every socket starts "
+    "from a snapshot and misses nothing after it, and no socket needs a Subscribe of its own",
+    "[integration]") {
+  WsOptions options;
+  options.snapshot_max_age = absl::Milliseconds(200);
+  World w(options);
+  const std::string room = w.push.OpenRoom(ids::NewId("usr"));
+  WsClient anchor(w.port());
+  Follow(anchor, room, 0, true);
+  int64_t head = 0;
+  for (int i = 0; i < 5; ++i) head = w.push.Publish(room);
+  REQUIRE(anchor.WaitFor(IsEvent(room, head)) >= 0);
+  // The snapshot the room started from is now older than snapshot_max_age.
+  const absl::Time aged = absl::Now() + absl::Milliseconds(250);
+  REQUIRE(WaitUntil([&] { return absl::Now() >= aged; }, absl::Seconds(5)));
+
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> published{head};
+  std::thread publisher([&] {
+    while (!stop.load()) published.store(w.push.Publish(room));
+  });
+  std::vector<std::unique_ptr<WsClient>> crowd;
+  for (int i = 0; i < 30; ++i) {
+    crowd.push_back(std::make_unique<WsClient>(w.port()));
+    crowd.back()->Send(SubscribeFrame("join", room, 0, true));
+  }
+  std::vector<int64_t> snapshot_at;
+  for (auto& c : crowd) {
+    const int started = c->WaitFor(IsRoomStarted(room));
+    REQUIRE(started >= 0);
+    const auto& s = c->Frames()[started].room_started().started();
+    REQUIRE(s.has_snapshot());
+    snapshot_at.push_back(s.snapshot().sequence());
+  }
+  REQUIRE(WaitUntil([&] { return published.load() >= head + 20; }, absl::Seconds(60)));
+  stop.store(true);
+  publisher.join();
+  const int64_t final_head = published.load();
+  for (size_t i = 0; i < crowd.size(); ++i) {
+    INFO("socket " << i << ", snapshot at " << snapshot_at[i]);
+    CHECK(snapshot_at[i] >= head);  // refreshed, not the room's first snapshot
+    REQUIRE(crowd[i]->WaitFor(IsEvent(room, final_head)) >= 0);
+    CHECK(crowd[i]->Sequences(room) == Range(snapshot_at[i] + 1, final_head));
+  }
+  CHECK(Metric(w.registry, "shopcast_gateway_ws_snapshot_refreshes_total") >= 1);
+  CHECK(Metric(w.registry, "shopcast_gateway_ws_catchups_total") == 0);
+  CHECK(WaitUntil([&] { return w.hub->UpstreamSubscriptionCount() == 1; }, absl::Seconds(30)));
+}
+
+TEST_CASE(
     "a socket that stops reading is cut over (TOO_SLOW) while the others keep receiving, "
     "one that stays stuck is closed",
     "[integration]") {
