@@ -260,7 +260,8 @@ Room::Room(Rooms& rooms, std::string stream_id)
     : rooms_(rooms),
       stream_id_(std::move(stream_id)),
       linger_timer_(rooms.timers()),
-      retry_timer_(rooms.timers()) {}
+      retry_timer_(rooms.timers()),
+      counts_timer_(rooms.timers()) {}
 
 void Room::GoPending() {
   std::vector<SubscribeCall*> calls;
@@ -564,8 +565,51 @@ void Room::OnUpstreamLocked(rp::SubscribeResponse& m) {
       snapshot_.reset();
     }
   }
+  if (!durable && (e->has_reaction_counts() || e->has_viewer_count()) &&
+      rooms_.options().counts_interval > absl::ZeroDuration()) {
+    BroadcastCounts(e->has_reaction_counts() ? 0 : 1, std::move(encoded));
+    return;
+  }
   Broadcast(encoded, seq, durable);
   if (durable) MaybeInstallPending();
+}
+
+void Room::BroadcastCounts(size_t kind, EncodedFrame frame) {
+  CountsGate& gate = counts_[kind];
+  const absl::Time now = absl::Now();
+  const absl::Duration interval = rooms_.options().counts_interval;
+  if (!gate.pending && now - gate.last_sent >= interval) {
+    gate.last_sent = now;
+    Broadcast(frame, 0, /*durable=*/false);
+    return;
+  }
+  gate.pending = std::move(frame);  // a newer count replaces one not sent yet
+  if (counts_timer_armed_) return;
+  counts_timer_armed_ = true;
+  counts_timer_.expires_after(std::chrono::microseconds(
+      absl::ToInt64Microseconds(std::max(absl::ZeroDuration(), gate.last_sent + interval - now))));
+  std::weak_ptr<Room> weak = weak_from_this();
+  counts_timer_.async_wait([weak](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (auto self = weak.lock()) self->FlushCounts();
+  });
+}
+
+void Room::FlushCounts() {
+  absl::MutexLock lock(&mu_);
+  counts_timer_armed_ = false;
+  if (state_ == State::kClosed) return;
+  std::optional<EncodedFrame> later[2];
+  for (size_t kind = 0; kind < 2; ++kind) {
+    CountsGate& gate = counts_[kind];
+    if (!gate.pending) continue;
+    later[kind] = std::move(gate.pending);
+    gate.pending.reset();
+  }
+  // Through the gate again: sent now if its interval has passed, else re-armed.
+  for (size_t kind = 0; kind < 2; ++kind) {
+    if (later[kind]) BroadcastCounts(kind, std::move(*later[kind]));
+  }
 }
 
 void Room::OnUpstreamEnd(const grpc::Status& status, const std::string& reason) {

@@ -144,6 +144,12 @@ class Room : public std::enable_shared_from_this<Room> {
   bool RingCovers(int64_t after) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Broadcast(const EncodedFrame& frame, int64_t sequence, bool durable)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Viewer and reaction counts reach the sockets at most once per counts_interval each (the
+  // latest wins, the last of a burst is always sent): realtime-push coalesces them per room
+  // already, but every one is a frame to every follower, and while a crowd joins they would
+  // take the hub's whole delivery capacity at 10,000 sockets.
+  void BroadcastCounts(size_t kind, EncodedFrame frame) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void FlushCounts() ABSL_LOCKS_EXCLUDED(mu_);
   void ResetFromSnapshot(const rp::RoomSnapshot& snapshot, const rp::SubscribeStarted& started)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Ends every socket's subscription (and the room): reason, retry_after.
@@ -180,6 +186,13 @@ class Room : public std::enable_shared_from_this<Room> {
   boost::asio::steady_timer linger_timer_;  // guarded by mu_
   uint64_t linger_epoch_ ABSL_GUARDED_BY(mu_) = 0;
   boost::asio::steady_timer retry_timer_;  // guarded by mu_
+  struct CountsGate {
+    std::optional<EncodedFrame> pending;
+    absl::Time last_sent = absl::InfinitePast();
+  };
+  CountsGate counts_[2] ABSL_GUARDED_BY(mu_);  // reaction counts, viewer count
+  bool counts_timer_armed_ ABSL_GUARDED_BY(mu_) = false;
+  boost::asio::steady_timer counts_timer_;  // guarded by mu_
 };
 
 // Every room of the process.

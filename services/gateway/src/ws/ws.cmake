@@ -12,6 +12,7 @@ shopcast_warnings(gateway_ws_frames)
 
 add_library(gateway_ws STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/src/ws/hub.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/ws/lean_transport.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/ws/rooms.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/ws/session.cc)
 target_include_directories(gateway_ws PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)

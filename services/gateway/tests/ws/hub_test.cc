@@ -216,6 +216,40 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "viewer counts reach the sockets at most once per counts_interval, and the latest count "
+    "always arrives",
+    "[integration]") {
+  WsOptions options;
+  options.counts_interval = absl::Seconds(2);
+  World w(options);
+  const std::string room = w.push.OpenRoom(ids::NewId("usr"));
+  WsClient watcher(w.port());
+  Follow(watcher, room, 0, /*skip_presence=*/true);
+  const absl::Time t0 = absl::Now();
+  std::vector<std::unique_ptr<WsClient>> crowd;
+  for (int i = 0; i < 12; ++i) {
+    crowd.push_back(std::make_unique<WsClient>(w.port()));
+    Follow(*crowd.back(), room);  // each a viewer: realtime-push pushes counts as they join
+  }
+  REQUIRE(WaitUntil([&] { return w.push.ViewerCount(room) == 12; }, absl::Seconds(30)));
+  const auto counted = [](int64_t n) {
+    return [n](const v1::ServerFrame& f) {
+      return f.has_room_event() && f.room_event().has_viewer_count() &&
+             f.room_event().viewer_count().viewer_count() == n;
+    };
+  };
+  REQUIRE(watcher.WaitFor(counted(12)) >= 0);
+  const absl::Duration elapsed = absl::Now() - t0;
+  int count_frames = 0;
+  for (const v1::ServerFrame& f : watcher.Frames()) {
+    if (f.has_room_event() && f.room_event().has_viewer_count()) ++count_frames;
+  }
+  INFO(count_frames << " count frames in " << elapsed);
+  CHECK(count_frames >= 1);
+  CHECK(count_frames <= 2 + static_cast<int>(elapsed / options.counts_interval));
+}
+
+TEST_CASE(
     "a socket that stops reading is cut over (TOO_SLOW) while the others keep receiving, "
     "one that stays stuck is closed",
     "[integration]") {

@@ -18,4 +18,9 @@ if(SHOPCAST_BUILD_TESTS AND TARGET realtime-push AND TARGET realtime_push_proces
     DEPS gateway_ws_test_support
     LABEL integration)
   add_dependencies(gateway_ws_test realtime-push)
+
+  shopcast_test(NAME gateway_ws_lean_transport_test
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/ws/lean_transport_test.cc
+    DEPS gateway_ws_test_support
+    LABEL integration)
 endif()
