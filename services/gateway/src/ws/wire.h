@@ -69,6 +69,7 @@ struct Message {
 // over-63-bit length (1002); a message over max_message_bytes, counted as its frames'
 // lengths arrive, before its payload is buffered (1009); text or a close reason that is not
 // UTF-8 (1007); a close payload of one byte or with a code no endpoint may send (1002).
+// Once the peer's close frame has been handed over, the bytes that follow it are ignored.
 class MessageReader {
  public:
   explicit MessageReader(size_t max_message_bytes) : max_message_bytes_(max_message_bytes) {}
@@ -85,21 +86,26 @@ class MessageReader {
   size_t buffered_bytes() const { return message_.size() + header_size_; }
 
  private:
+  bool ReadHeaderByte(uint8_t byte);
+  bool FinishFrame(std::vector<Message>& out);
+  bool Fail(uint16_t close_code, std::string why);
+
   // Implementation state; kept small (an idle socket keeps one of these).
   size_t max_message_bytes_;
-  std::optional<Error> error_;
+  uint64_t frame_remaining_ = 0;  // payload bytes of the current frame still to come
   std::string message_;         // the data message being assembled (released when handed over)
   std::string control_;         // a control frame's payload in pieces (released when handed over)
-  uint64_t frame_remaining_ = 0;  // payload bytes of the current frame still to come
-  uint8_t header_[14] = {};     // a frame header that arrived in pieces
-  uint8_t header_size_ = 0;
+  std::optional<Error> error_;
+  uint8_t header_[14] = {};     // the current frame's header, as it arrives
+  uint8_t header_size_ = 0;     // 0 once the header is whole
   uint8_t mask_[4] = {};
-  uint8_t mask_offset_ = 0;
+  uint8_t mask_offset_ = 0;     // where in the mask the next payload byte falls
   uint8_t opcode_ = 0;          // the current frame's
   bool in_frame_ = false;       // header read, payload still to come
   bool fin_ = false;            // the current frame's
-  bool message_open_ = false;   // a fragmented data message is being assembled
+  bool message_open_ = false;   // a data message's first frame has come, its last not yet
   bool message_binary_ = false;
+  bool closed_ = false;         // the peer's close frame has been handed over
 };
 
 }  // namespace shopcast::gateway::ws::wire
