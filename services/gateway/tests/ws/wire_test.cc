@@ -444,7 +444,7 @@ TEST_CASE("close frames: no payload is 1005, one byte or a reserved code is refu
   CHECK(Refusal(Close(1000, std::string(124, 'r'))) == kCloseProtocolError);  // 126 bytes
 }
 
-TEST_CASE("after the peer's close nothing more is read; after a refusal nothing at all",
+TEST_CASE("after the peer's close nothing more is read, after a refusal nothing at all",
           "[ws][wire]") {
   MessageReader reader(1 << 20);
   std::vector<Message> out;
