@@ -7,7 +7,8 @@
 #
 # Environment: BUILD (default build/release), SOCKETS (default 10000), P99_MS (100),
 # STEP_SECONDS (5), START_RATE (events/s of the first step, 2), EXTRA_ARGS (passed to the client),
-# KEEP=1 keeps the scratch folder. Needs node and `npm ci` in node/ (done here when
+# KEEP=1 keeps the scratch folder, SERVERS (default "node gateway") picks the servers to run,
+# GATEWAY_WRAPPER (e.g. "heaptrack -o /tmp/gw") runs the gateway under a profiler. Needs node and `npm ci` in node/ (done here when
 # node_modules is missing).
 set -euo pipefail
 
@@ -62,7 +63,10 @@ room_id() { python3 -c 'import secrets; a="0123456789ABCDEFGHJKMNPQRSTVWXYZ"; pr
 ROWS="$SCRATCH/rows"
 : >"$ROWS"
 
+SERVERS="${SERVERS:-node gateway}"
+
 # ---- Node ws baseline ----
+if [[ " $SERVERS " == *" node "* ]]; then
 node "$HERE/node/server.js" --port=0 </dev/null >"$SCRATCH/node.out" 2>&1 &
 NODE_PID=$!
 await_line "$SCRATCH/node.out" '^listening ' "$NODE_PID" "node server"
@@ -75,6 +79,8 @@ room="$(room_id)"
     --publisher="node $HERE/node/publish.js --url=ws://127.0.0.1:$NODE_PORT/control" \
     ${EXTRA_ARGS:-} >>"$ROWS"
 stop "$NODE_PID"; NODE_PID=""
+fi
+if [[ " $SERVERS " == *" gateway "* ]]; then
 
 # ---- gateway + realtime-push + PostgreSQL ----
 "$ROOT/tools/dev-pki" "$SCRATCH/pki" realtime-push video-ingest gateway >/dev/null
@@ -112,7 +118,7 @@ env "${g}_SERVICE_CA_FILE=$SCRATCH/pki/ca.pem" \
     "${g}_HTTP_MAX_CONNECTIONS=$((SOCKETS + 1000))" \
     "${g}_WEB_ROOT=$SCRATCH/dist" "${g}_PUBLIC_URL=http://127.0.0.1" \
     "${g}_RTMP_INGEST_URL=rtmp://127.0.0.1/live" \
-    "$GW_BIN" serve >"$SCRATCH/gateway.log" 2>&1 &
+    ${GATEWAY_WRAPPER:-} "$GW_BIN" serve >"$SCRATCH/gateway.log" 2>&1 &
 GW_PID=$!
 await_line "$SCRATCH/gateway.log" '"gateway_ready"' "$GW_PID" gateway
 ready_line="$(grep -m1 '"gateway_ready"' "$SCRATCH/gateway.log")"
@@ -132,6 +138,7 @@ curl -s "http://$GW_METRICS/metrics" | grep -E '^shopcast_gateway_ws_(sockets|ro
 if grep -q '"level":"\(error\|warn\)' "$SCRATCH/gateway.log"; then
   echo "gateway warnings/errors:" >&2
   grep '"level":"\(error\|warn\)' "$SCRATCH/gateway.log" | grep -o '"event":"[^"]*"' | sort | uniq -c | sort -rn | head -5 >&2
+fi
 fi
 
 echo

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "boost/beast/websocket.hpp"
 #include "boost/beast/websocket/ssl.hpp"
 #include "shopcast/log/log.h"
+#include "ws/lean_transport.h"
 #include "ws/session.h"
 
 namespace shopcast::gateway {
@@ -32,8 +34,9 @@ std::chrono::steady_clock::duration Steady(absl::Duration d) {
       std::chrono::nanoseconds(absl::ToInt64Nanoseconds(d)));
 }
 
-// A Session over a Beast WebSocket on `NextLayer` (PlainSocket or TlsSocket). Every handler runs
-// on the socket's executor, which the HTTP server made a strand.
+// A Session over a Beast WebSocket on `NextLayer` (TlsSocket; plain sockets get the leaner
+// LeanTransport). Every handler runs on the socket's executor, which the HTTP server made a
+// strand.
 template <class NextLayer>
 class Transport final : public Session {
  public:
@@ -321,24 +324,28 @@ class Hub final : public WebSocketHub, public HubCore {
           req);
       return;
     }
-    std::shared_ptr<Transport<Socket>> session;
     {
-      absl::MutexLock lock(&mu_);
-      if (draining_ || sessions_.size() >= options.max_sockets) {
-        session = nullptr;
-      } else {
+      absl::ReleasableMutexLock lock(&mu_);
+      if (!draining_ && sessions_.size() < options.max_sockets) {
         const uint64_t id = ++next_id_;
-        session = std::make_shared<Transport<Socket>>(*this, id, *choice, context,
-                                                      std::move(*target), std::move(socket));
-        sessions_[id] = session;
+        if constexpr (std::is_same_v<Socket, PlainSocket>) {
+          auto session = std::make_shared<LeanTransport>(*this, id, *choice, context,
+                                                         std::move(*target), socket.release_socket());
+          sessions_[id] = session;
+          lock.Release();
+          session->Start(req);
+        } else {
+          auto session = std::make_shared<Transport<Socket>>(*this, id, *choice, context,
+                                                             std::move(*target), std::move(socket));
+          sessions_[id] = session;
+          lock.Release();
+          session->Start(std::move(req));
+        }
+        return;
       }
     }
-    if (session == nullptr) {
-      Refuse(std::move(socket), http::status::service_unavailable,
-             R"({"code":"UNAVAILABLE","message":"try another gateway"})", req);
-      return;
-    }
-    session->Start(std::move(req));
+    Refuse(std::move(socket), http::status::service_unavailable,
+           R"({"code":"UNAVAILABLE","message":"try another gateway"})", req);
   }
 
   mutable absl::Mutex mu_;

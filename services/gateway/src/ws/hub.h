@@ -48,6 +48,8 @@ struct WsOptions {
   size_t room_ring_events = 1024;
   absl::Duration snapshot_max_age = absl::Seconds(10);
   absl::Duration room_linger = absl::Seconds(5);
+  // Viewer and reaction counts pushed to sockets at most this often per room (0: as they come).
+  absl::Duration counts_interval = absl::Seconds(1);
   // Upstream Subscribe lost: reconnect with jittered backoff; still down after
   // upstream_give_up_after: room_ended UPSTREAM_UNAVAILABLE with retry_after.
   absl::Duration upstream_backoff_initial = absl::Milliseconds(200);

@@ -1,6 +1,8 @@
 #include "ws/rooms.h"
 
+#include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <thread>
 #include <utility>
 
@@ -45,6 +47,10 @@ HubMetrics::HubMetrics(prometheus::Registry* registry) {
                             "Count updates not queued to a socket whose queue was full");
   events_in = counter("shopcast_gateway_ws_upstream_events_total",
                       "Room events received on shared upstream subscriptions");
+  catchups_started = counter("shopcast_gateway_ws_catchups_total",
+                             "Catch-up Subscribe calls made for single sockets");
+  snapshot_refreshes = counter("shopcast_gateway_ws_snapshot_refreshes_total",
+                               "Shared Subscribe calls made to refresh a room's snapshot for joins");
   upstream_unavailable = counter("shopcast_gateway_ws_upstream_unavailable_total",
                                  "Rooms ended UPSTREAM_UNAVAILABLE after reconnects failed");
 }
@@ -57,8 +63,10 @@ SubscribeCall::SubscribeCall(Rooms& rooms, OnMessage m, OnEnd e)
 }
 
 SubscribeCall* SubscribeCall::Create(Rooms& rooms, const std::string& stream_id,
-                                     int64_t after_sequence, OnMessage on_message, OnEnd on_end) {
+                                     int64_t after_sequence, OnMessage on_message, OnEnd on_end,
+                                     absl::Time deadline) {
   auto* call = new SubscribeCall(rooms, std::move(on_message), std::move(on_end));
+  if (deadline != absl::InfiniteFuture()) call->ctx_.set_deadline(absl::ToChronoTime(deadline));
   call->request_.set_stream_id(stream_id);
   call->request_.set_after_sequence(after_sequence);
   rooms.stub().async()->Subscribe(&call->ctx_, &call->request_, call);
@@ -129,6 +137,7 @@ class CatchUp : public std::enable_shared_from_this<CatchUp> {
   void Start() {
     auto self = shared_from_this();
     room_->rooms_.metrics().upstream_catchups->Increment();
+    room_->rooms_.metrics().catchups_started->Increment();
     room_->rooms_.upstream_calls_.fetch_add(1);
     call_ = SubscribeCall::Create(
         room_->rooms_, room_->stream_id(), after_.load(),
@@ -251,7 +260,8 @@ Room::Room(Rooms& rooms, std::string stream_id)
     : rooms_(rooms),
       stream_id_(std::move(stream_id)),
       linger_timer_(rooms.timers()),
-      retry_timer_(rooms.timers()) {}
+      retry_timer_(rooms.timers()),
+      counts_timer_(rooms.timers()) {}
 
 void Room::GoPending() {
   std::vector<SubscribeCall*> calls;
@@ -266,10 +276,12 @@ Room::~Room() = default;
 
 size_t Room::PeerCount() const {
   absl::MutexLock lock(&mu_);
-  return followers_.size() + waiting_.size() + catchups_.size();
+  return followers_.size() + waiting_.size() + catchups_.size() + parked_.size();
 }
 
-bool Room::Empty() const { return followers_.empty() && waiting_.empty() && catchups_.empty(); }
+bool Room::Empty() const {
+  return followers_.empty() && waiting_.empty() && catchups_.empty() && parked_.empty();
+}
 
 bool Room::Join(const std::shared_ptr<Peer>& peer, int64_t after_sequence,
                 const std::string& frame_id) {
@@ -299,10 +311,12 @@ int64_t Room::Leave(uint64_t peer_id) {
     c->second->Cancel();
     catchups_.erase(c);
   } else {
-    for (auto w = waiting_.begin(); w != waiting_.end(); ++w) {
-      if (w->peer->id() == peer_id) {
+    for (std::vector<Waiting>* list : {&waiting_, &parked_}) {
+      auto w = std::find_if(list->begin(), list->end(),
+                            [&](const Waiting& x) { return x.peer->id() == peer_id; });
+      if (w != list->end()) {
         last = w->after;
-        waiting_.erase(w);
+        list->erase(w);
         break;
       }
     }
@@ -342,16 +356,23 @@ void Room::AttachFromRing(const std::shared_ptr<Peer>& peer, int64_t after) {
   followers_[peer->id()] = Follower{peer, std::max(last, after)};
 }
 
+bool Room::SnapshotFresh() const {
+  return snapshot_ && absl::Now() - snapshot_taken_ <= rooms_.options().snapshot_max_age &&
+         (snapshot_sequence_ == head_ || RingCovers(snapshot_sequence_));
+}
+
 void Room::Admit(Waiting w) {
   const Subprotocol sp = w.peer->subprotocol();
   if (w.after == 0) {
-    if (snapshot_ && absl::Now() - snapshot_taken_ <= rooms_.options().snapshot_max_age &&
-        (snapshot_sequence_ == head_ || RingCovers(snapshot_sequence_))) {
+    if (SnapshotFresh()) {
       w.peer->Send(WriteServerFrame(AckSubscribed(w.frame_id, stream_id_), sp), SendKind::kControl);
       w.peer->Send(snapshot_->For(sp), SendKind::kControl);
       AttachFromRing(w.peer, snapshot_sequence_);
       return;
     }
+    parked_.push_back(std::move(w));
+    if (refresh_ == nullptr && !pending_snapshot_) StartRefresh();
+    return;
   } else if (w.after == head_ || RingCovers(w.after)) {
     rp::SubscribeStarted started;
     started.set_head_sequence(head_);
@@ -361,10 +382,87 @@ void Room::Admit(Waiting w) {
     AttachFromRing(w.peer, w.after);
     return;
   }
-  // Beyond what memory holds (or a fresh snapshot needed): this socket's own Subscribe.
+  StartCatchUp(std::move(w));
+}
+
+void Room::StartCatchUp(Waiting w) {
+  // Beyond what memory holds: this socket's own Subscribe.
   auto catchup = std::make_shared<CatchUp>(shared_from_this(), w.peer, w.after, w.frame_id);
   catchups_[w.peer->id()] = catchup;
   catchup->Start();
+}
+
+void Room::StartRefresh() {
+  auto self = shared_from_this();
+  refresh_got_snapshot_ = false;
+  rooms_.metrics().snapshot_refreshes->Increment();
+  rooms_.upstream_calls_.fetch_add(1);
+  // The callbacks learn their own call through this slot (set before the call can report).
+  auto slot = std::make_shared<SubscribeCall*>(nullptr);
+  refresh_ = SubscribeCall::Create(
+      rooms_, stream_id_, 0,
+      [self, slot](rp::SubscribeResponse& m) { self->OnRefreshMessage(*slot, m); },
+      [self, slot](const grpc::Status&, const std::string&) { self->OnRefreshEnd(*slot); },
+      absl::Now() + rooms_.options().call_timeout);
+  *slot = refresh_;
+  to_go_.push_back(refresh_);
+}
+
+void Room::OnRefreshMessage(SubscribeCall* call, rp::SubscribeResponse& m) {
+  absl::MutexLock lock(&mu_);
+  if (refresh_ != call || refresh_got_snapshot_ || state_ == State::kClosed) return;
+  const rp::RoomSnapshot* snapshot = nullptr;
+  if (m.has_started() && m.started().has_snapshot()) snapshot = &m.started().snapshot();
+  if (m.has_resync()) snapshot = &m.resync().snapshot();
+  if (snapshot == nullptr) return;  // events after it, keep-alives: the room's feed has them
+  rp::SubscribeStarted started;
+  if (m.has_started()) {
+    started = std::move(*m.mutable_started());
+  } else {
+    started.set_head_sequence(snapshot->sequence());
+    *started.mutable_snapshot() = *snapshot;
+  }
+  refresh_got_snapshot_ = true;
+  refresh_->Cancel();  // only its snapshot was wanted
+  pending_snapshot_ =
+      PendingSnapshot{EncodeBoth(StartedFrame(stream_id_, started)), started.snapshot().sequence()};
+  MaybeInstallPending();
+}
+
+void Room::OnRefreshEnd(SubscribeCall* call) {
+  rooms_.upstream_calls_.fetch_sub(1);
+  absl::MutexLock lock(&mu_);
+  if (refresh_ != call) return;
+  refresh_ = nullptr;
+  if (refresh_got_snapshot_ || state_ == State::kClosed) return;
+  // No snapshot (realtime-push slow, unavailable, or the room refused): each parked socket asks
+  // on its own, which answers it with the upstream's own error if it persists.
+  AdmitParked(/*via_catchup=*/true);
+}
+
+void Room::MaybeInstallPending() {
+  if (!pending_snapshot_ || head_ < pending_snapshot_->sequence) return;
+  const bool bridged =
+      pending_snapshot_->sequence == head_ || RingCovers(pending_snapshot_->sequence);
+  if (bridged) {
+    snapshot_ = std::move(pending_snapshot_->frame);
+    snapshot_sequence_ = pending_snapshot_->sequence;
+    snapshot_taken_ = absl::Now();
+  }
+  pending_snapshot_.reset();
+  AdmitParked(/*via_catchup=*/!bridged);
+}
+
+void Room::AdmitParked(bool via_catchup) {
+  std::vector<Waiting> parked = std::move(parked_);
+  parked_.clear();
+  for (Waiting& w : parked) {
+    if (via_catchup || !SnapshotFresh()) {
+      StartCatchUp(std::move(w));
+    } else {
+      Admit(std::move(w));
+    }
+  }
 }
 
 void Room::ResetFromSnapshot(const rp::RoomSnapshot& snapshot,
@@ -437,6 +535,10 @@ void Room::OnUpstreamLocked(rp::SubscribeResponse& m) {
     std::vector<Waiting> waiting = std::move(waiting_);
     waiting_.clear();
     for (Waiting& w : waiting) Admit(std::move(w));
+    if (started.has_snapshot()) {
+      pending_snapshot_.reset();  // the feed's own snapshot is the freshest
+      AdmitParked(/*via_catchup=*/false);
+    }
     return;
   }
   if (!m.has_event()) return;  // keep_alive
@@ -463,7 +565,51 @@ void Room::OnUpstreamLocked(rp::SubscribeResponse& m) {
       snapshot_.reset();
     }
   }
+  if (!durable && (e->has_reaction_counts() || e->has_viewer_count()) &&
+      rooms_.options().counts_interval > absl::ZeroDuration()) {
+    BroadcastCounts(e->has_reaction_counts() ? 0 : 1, std::move(encoded));
+    return;
+  }
   Broadcast(encoded, seq, durable);
+  if (durable) MaybeInstallPending();
+}
+
+void Room::BroadcastCounts(size_t kind, EncodedFrame frame) {
+  CountsGate& gate = counts_[kind];
+  const absl::Time now = absl::Now();
+  const absl::Duration interval = rooms_.options().counts_interval;
+  if (!gate.pending && now - gate.last_sent >= interval) {
+    gate.last_sent = now;
+    Broadcast(frame, 0, /*durable=*/false);
+    return;
+  }
+  gate.pending = std::move(frame);  // a newer count replaces one not sent yet
+  if (counts_timer_armed_) return;
+  counts_timer_armed_ = true;
+  counts_timer_.expires_after(std::chrono::microseconds(
+      absl::ToInt64Microseconds(std::max(absl::ZeroDuration(), gate.last_sent + interval - now))));
+  std::weak_ptr<Room> weak = weak_from_this();
+  counts_timer_.async_wait([weak](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (auto self = weak.lock()) self->FlushCounts();
+  });
+}
+
+void Room::FlushCounts() {
+  absl::MutexLock lock(&mu_);
+  counts_timer_armed_ = false;
+  if (state_ == State::kClosed) return;
+  std::optional<EncodedFrame> later[2];
+  for (size_t kind = 0; kind < 2; ++kind) {
+    CountsGate& gate = counts_[kind];
+    if (!gate.pending) continue;
+    later[kind] = std::move(gate.pending);
+    gate.pending.reset();
+  }
+  // Through the gate again: sent now if its interval has passed, else re-armed.
+  for (size_t kind = 0; kind < 2; ++kind) {
+    if (later[kind]) BroadcastCounts(kind, std::move(*later[kind]));
+  }
 }
 
 void Room::OnUpstreamEnd(const grpc::Status& status, const std::string& reason) {
@@ -558,9 +704,13 @@ void Room::EndAll(v1::RoomEndReason reason, absl::Duration retry_after) {
     }
     followers.swap(followers_);
     waiting.swap(waiting_);
+    waiting.insert(waiting.end(), std::make_move_iterator(parked_.begin()),
+                   std::make_move_iterator(parked_.end()));
+    parked_.clear();
     catchups.swap(catchups_);
     for (auto& [id, c] : catchups) c->Cancel();
     if (upstream_ != nullptr) upstream_->Cancel();
+    if (refresh_ != nullptr) refresh_->Cancel();
   }
   log::Info("ws_room_ended")
       .Kv("stream_id", stream_id_)
@@ -653,6 +803,7 @@ bool Rooms::RemoveIfIdle(const std::shared_ptr<Room>& room) {
   if (!room->Empty() || room->state_ == Room::State::kClosed) return false;
   room->state_ = Room::State::kClosed;
   if (room->upstream_ != nullptr) room->upstream_->Cancel();
+  if (room->refresh_ != nullptr) room->refresh_->Cancel();
   if (auto it = rooms_.find(room->stream_id()); it != rooms_.end() && it->second == room) {
     rooms_.erase(it);
   }

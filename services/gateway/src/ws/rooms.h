@@ -48,6 +48,8 @@ struct HubMetrics {
   prometheus::Counter* ephemeral_drops = nullptr;
   prometheus::Counter* events_in = nullptr;
   prometheus::Counter* upstream_unavailable = nullptr;
+  prometheus::Counter* snapshot_refreshes = nullptr;
+  prometheus::Counter* catchups_started = nullptr;
 };
 
 class Rooms;
@@ -60,8 +62,10 @@ class SubscribeCall final : public grpc::ClientReadReactor<rp::SubscribeResponse
   using OnEnd = std::function<void(const grpc::Status&, const std::string& reason)>;
   // Creates the call; nothing happens until Go(), which callers run without holding their locks
   // (a call that fails at once may report from inside StartCall).
+  // A finite `deadline` bounds the whole call (the snapshot refresh); feeds have none.
   static SubscribeCall* Create(Rooms& rooms, const std::string& stream_id,
-                               int64_t after_sequence, OnMessage on_message, OnEnd on_end);
+                               int64_t after_sequence, OnMessage on_message, OnEnd on_end,
+                               absl::Time deadline = absl::InfiniteFuture());
   void Go();
   void Cancel() { ctx_.TryCancel(); }
 
@@ -109,20 +113,43 @@ class Room : public std::enable_shared_from_this<Room> {
     int64_t sequence;
     EncodedFrame frame;
   };
+  // A refreshed snapshot (as a room_started frame) not yet usable: the room's own feed has not
+  // reached its sequence.
+  struct PendingSnapshot {
+    EncodedFrame frame;
+    int64_t sequence;
+  };
   enum class State { kStarting, kLive, kReconnecting, kClosed };
 
   void StartUpstream(int64_t after) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void OnUpstream(rp::SubscribeResponse& message);
   void OnUpstreamLocked(rp::SubscribeResponse& message) ABSL_LOCKS_EXCLUDED(mu_);
   void OnUpstreamEnd(const grpc::Status& status, const std::string& reason);
-  // Serves a socket from memory, or starts its catch-up.
+  // Serves a socket from memory, parks it for the shared snapshot refresh, or starts its catch-up.
   void Admit(Waiting w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool SnapshotFresh() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // One Subscribe(after 0) for every socket joining from scratch while the snapshot is stale:
+  // without it a crowd joining a room older than snapshot_max_age opens a call each.
+  void StartRefresh() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void OnRefreshMessage(SubscribeCall* call, rp::SubscribeResponse& message);
+  void OnRefreshEnd(SubscribeCall* call);
+  // Installs pending_snapshot_ once the feed has reached it, then admits the parked sockets
+  // (through their own catch-ups if the ring cannot bridge it after all).
+  void MaybeInstallPending() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void AdmitParked(bool via_catchup) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void StartCatchUp(Waiting w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Sends `peer` the ring's events after `after` (ack and room_started already sent) and adds it.
   void AttachFromRing(const std::shared_ptr<Peer>& peer, int64_t after)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool RingCovers(int64_t after) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Broadcast(const EncodedFrame& frame, int64_t sequence, bool durable)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Viewer and reaction counts reach the sockets at most once per counts_interval each (the
+  // latest wins, the last of a burst is always sent): realtime-push coalesces them per room
+  // already, but every one is a frame to every follower, and while a crowd joins they would
+  // take the hub's whole delivery capacity at 10,000 sockets.
+  void BroadcastCounts(size_t kind, EncodedFrame frame) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void FlushCounts() ABSL_LOCKS_EXCLUDED(mu_);
   void ResetFromSnapshot(const rp::RoomSnapshot& snapshot, const rp::SubscribeStarted& started)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Ends every socket's subscription (and the room): reason, retry_after.
@@ -147,6 +174,11 @@ class Room : public std::enable_shared_from_this<Room> {
   absl::flat_hash_map<uint64_t, Follower> followers_ ABSL_GUARDED_BY(mu_);
   std::vector<Waiting> waiting_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<uint64_t, std::shared_ptr<class CatchUp>> catchups_ ABSL_GUARDED_BY(mu_);
+  // Sockets joining from scratch, parked until the shared snapshot refresh lands.
+  std::vector<Waiting> parked_ ABSL_GUARDED_BY(mu_);
+  SubscribeCall* refresh_ ABSL_GUARDED_BY(mu_) = nullptr;
+  bool refresh_got_snapshot_ ABSL_GUARDED_BY(mu_) = false;
+  std::optional<PendingSnapshot> pending_snapshot_ ABSL_GUARDED_BY(mu_);
   SubscribeCall* upstream_ ABSL_GUARDED_BY(mu_) = nullptr;
   int failures_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Time down_since_ ABSL_GUARDED_BY(mu_);
@@ -154,6 +186,13 @@ class Room : public std::enable_shared_from_this<Room> {
   boost::asio::steady_timer linger_timer_;  // guarded by mu_
   uint64_t linger_epoch_ ABSL_GUARDED_BY(mu_) = 0;
   boost::asio::steady_timer retry_timer_;  // guarded by mu_
+  struct CountsGate {
+    std::optional<EncodedFrame> pending;
+    absl::Time last_sent = absl::InfinitePast();
+  };
+  CountsGate counts_[2] ABSL_GUARDED_BY(mu_);  // reaction counts, viewer count
+  bool counts_timer_armed_ ABSL_GUARDED_BY(mu_) = false;
+  boost::asio::steady_timer counts_timer_;  // guarded by mu_
 };
 
 // Every room of the process.

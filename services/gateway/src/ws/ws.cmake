@@ -2,16 +2,19 @@
 # realtime-push Subscribe per room, sockets with bounded send queues.
 # Included from services/gateway/CMakeLists.txt, so paths are relative to that folder.
 
-# The frame reader/writer alone (pure; what the fuzzer drives).
-add_library(gateway_ws_frames STATIC ${CMAKE_CURRENT_SOURCE_DIR}/src/ws/frames.cc)
+# The frame reader/writer and RFC 6455's wire format (src/ws/wire.cc) alone (pure; what the
+# fuzzers drive).
+add_library(gateway_ws_frames STATIC ${CMAKE_CURRENT_SOURCE_DIR}/src/ws/frames.cc
+                                     ${CMAKE_CURRENT_SOURCE_DIR}/src/ws/wire.cc)
 target_include_directories(gateway_ws_frames PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
 target_link_libraries(gateway_ws_frames
-  PUBLIC shopcast::proto_gateway gRPC::grpc++ absl::status absl::statusor
-  PRIVATE shopcast::proto_rpc_status shopcast::ids shopcast::status absl::strings)
+  PUBLIC shopcast::proto_gateway gRPC::grpc++ absl::status absl::statusor absl::strings
+  PRIVATE shopcast::proto_rpc_status shopcast::ids shopcast::status OpenSSL::Crypto)
 shopcast_warnings(gateway_ws_frames)
 
 add_library(gateway_ws STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/src/ws/hub.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/ws/lean_transport.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/ws/rooms.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/ws/session.cc)
 target_include_directories(gateway_ws PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
@@ -44,4 +47,28 @@ if(SHOPCAST_BUILD_TESTS)
   add_test(NAME gateway_ws_frame_fuzz_replay
            COMMAND gateway_ws_frame_fuzz_replay ${CMAKE_CURRENT_SOURCE_DIR}/src/ws/fuzz_corpus)
   set_tests_properties(gateway_ws_frame_fuzz_replay PROPERTIES LABELS unit)
+endif()
+
+# The RFC 6455 client-frame reader as a libFuzzer target (src/ws/wire_fuzz.cc): the bytes fed in
+# chunks the input chooses; replayed over src/ws/wire_fuzz_corpus in the normal build
+# (gateway_ws_wire_fuzz_replay).
+if(SHOPCAST_BUILD_FUZZERS AND CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  add_executable(gateway_ws_wire_fuzz ${CMAKE_CURRENT_SOURCE_DIR}/src/ws/wire_fuzz.cc
+                                      ${CMAKE_CURRENT_SOURCE_DIR}/src/ws/wire.cc)
+  target_include_directories(gateway_ws_wire_fuzz PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src)
+  target_link_libraries(gateway_ws_wire_fuzz PRIVATE OpenSSL::Crypto absl::strings)
+  target_compile_options(gateway_ws_wire_fuzz PRIVATE -fsanitize=fuzzer,address,undefined
+                                                      -fno-sanitize-recover=undefined
+                                                      -fno-omit-frame-pointer)
+  target_link_options(gateway_ws_wire_fuzz PRIVATE -fsanitize=fuzzer,address,undefined)
+  shopcast_warnings(gateway_ws_wire_fuzz)
+endif()
+if(SHOPCAST_BUILD_TESTS)
+  add_executable(gateway_ws_wire_fuzz_replay ${SHOPCAST_FUZZ_REPLAY_MAIN}
+                                             ${CMAKE_CURRENT_SOURCE_DIR}/src/ws/wire_fuzz.cc)
+  target_link_libraries(gateway_ws_wire_fuzz_replay PRIVATE gateway_ws_frames)
+  shopcast_warnings(gateway_ws_wire_fuzz_replay)
+  add_test(NAME gateway_ws_wire_fuzz_replay
+           COMMAND gateway_ws_wire_fuzz_replay ${CMAKE_CURRENT_SOURCE_DIR}/src/ws/wire_fuzz_corpus)
+  set_tests_properties(gateway_ws_wire_fuzz_replay PROPERTIES LABELS unit)
 endif()

@@ -166,19 +166,105 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "a crowd joining a room whose snapshot has aged shares one refresh: every socket starts "
+    "from a snapshot and misses nothing after it, and no socket needs a Subscribe of its own",
+    "[integration]") {
+  WsOptions options;
+  options.snapshot_max_age = absl::Milliseconds(200);
+  World w(options);
+  const std::string room = w.push.OpenRoom(ids::NewId("usr"));
+  WsClient anchor(w.port());
+  Follow(anchor, room, 0, true);
+  int64_t head = 0;
+  for (int i = 0; i < 5; ++i) head = w.push.Publish(room);
+  REQUIRE(anchor.WaitFor(IsEvent(room, head)) >= 0);
+  // The snapshot the room started from is now older than snapshot_max_age.
+  const absl::Time aged = absl::Now() + absl::Milliseconds(250);
+  REQUIRE(WaitUntil([&] { return absl::Now() >= aged; }, absl::Seconds(5)));
+
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> published{head};
+  std::thread publisher([&] {
+    while (!stop.load()) published.store(w.push.Publish(room));
+  });
+  std::vector<std::unique_ptr<WsClient>> crowd;
+  for (int i = 0; i < 30; ++i) {
+    crowd.push_back(std::make_unique<WsClient>(w.port()));
+    crowd.back()->Send(SubscribeFrame("join", room, 0, true));
+  }
+  std::vector<int64_t> snapshot_at;
+  for (auto& c : crowd) {
+    const int started = c->WaitFor(IsRoomStarted(room));
+    REQUIRE(started >= 0);
+    const auto& s = c->Frames()[started].room_started().started();
+    REQUIRE(s.has_snapshot());
+    snapshot_at.push_back(s.snapshot().sequence());
+  }
+  REQUIRE(WaitUntil([&] { return published.load() >= head + 20; }, absl::Seconds(60)));
+  stop.store(true);
+  publisher.join();
+  const int64_t final_head = published.load();
+  for (size_t i = 0; i < crowd.size(); ++i) {
+    INFO("socket " << i << ", snapshot at " << snapshot_at[i]);
+    REQUIRE(crowd[i]->WaitFor(IsEvent(room, final_head)) >= 0);
+    CHECK(crowd[i]->Sequences(room) == Range(snapshot_at[i] + 1, final_head));
+  }
+  CHECK(Metric(w.registry, "shopcast_gateway_ws_snapshot_refreshes_total") >= 1);
+  CHECK(Metric(w.registry, "shopcast_gateway_ws_catchups_total") == 0);
+  CHECK(WaitUntil([&] { return w.hub->UpstreamSubscriptionCount() == 1; }, absl::Seconds(30)));
+}
+
+TEST_CASE(
+    "viewer counts reach the sockets at most once per counts_interval, and the latest count "
+    "always arrives",
+    "[integration]") {
+  WsOptions options;
+  options.counts_interval = absl::Seconds(2);
+  World w(options);
+  const std::string room = w.push.OpenRoom(ids::NewId("usr"));
+  WsClient watcher(w.port());
+  Follow(watcher, room, 0, /*skip_presence=*/true);
+  const absl::Time t0 = absl::Now();
+  std::vector<std::unique_ptr<WsClient>> crowd;
+  for (int i = 0; i < 12; ++i) {
+    crowd.push_back(std::make_unique<WsClient>(w.port()));
+    Follow(*crowd.back(), room);  // each a viewer: realtime-push pushes counts as they join
+  }
+  REQUIRE(WaitUntil([&] { return w.push.ViewerCount(room) == 12; }, absl::Seconds(30)));
+  const auto counted = [](int64_t n) {
+    return [n](const v1::ServerFrame& f) {
+      return f.has_room_event() && f.room_event().has_viewer_count() &&
+             f.room_event().viewer_count().viewer_count() == n;
+    };
+  };
+  REQUIRE(watcher.WaitFor(counted(12)) >= 0);
+  const absl::Duration elapsed = absl::Now() - t0;
+  int count_frames = 0;
+  for (const v1::ServerFrame& f : watcher.Frames()) {
+    if (f.has_room_event() && f.room_event().has_viewer_count()) ++count_frames;
+  }
+  INFO(count_frames << " count frames in " << elapsed);
+  CHECK(count_frames >= 1);
+  CHECK(count_frames <= 2 + static_cast<int>(elapsed / options.counts_interval));
+}
+
+TEST_CASE(
     "a socket that stops reading is cut over (TOO_SLOW) while the others keep receiving, "
     "one that stays stuck is closed",
     "[integration]") {
   WsOptions options;
   options.send_queue_max_bytes = 128 * 1024;
-  options.socket_send_buffer_bytes = 64 * 1024;
+  // Kernel buffers well below the queue: once the stuck socket is cut, what is queued for it
+  // must not fit into them (Linux lets a receive queue grow past SO_RCVBUF's first window by
+  // collapsing it, so with buffers the size of the queue it could drain and not count as stuck).
+  options.socket_send_buffer_bytes = 16 * 1024;
   options.stuck_close_after = absl::Seconds(8);
   options.ping_interval = absl::Seconds(60);
   World w(options);
   const std::string room = w.push.OpenRoom(ids::NewId("usr"));
   WsClient fast(w.port());
-  WsClient slow(w.port(), {.receive_buffer_bytes = 128 * 1024});
-  WsClient stuck(w.port(), {.receive_buffer_bytes = 128 * 1024});
+  WsClient slow(w.port(), {.receive_buffer_bytes = 32 * 1024});
+  WsClient stuck(w.port(), {.receive_buffer_bytes = 4 * 1024});
   Follow(fast, room, 0, true);
   Follow(slow, room, 0, true);
   Follow(stuck, room, 0, true);

@@ -4,6 +4,11 @@ shopcast_test(NAME gateway_ws_frames_test
   DEPS gateway_ws_frames shopcast::status
   LABEL unit)
 
+shopcast_test(NAME gateway_ws_wire_test
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/ws/wire_test.cc
+  DEPS gateway_ws_frames
+  LABEL unit)
+
 # Against a real realtime-push process (its binary and process fixture) on this run's PostgreSQL.
 if(SHOPCAST_BUILD_TESTS AND TARGET realtime-push AND TARGET realtime_push_process_fixture)
   add_library(gateway_ws_test_support STATIC ${CMAKE_CURRENT_SOURCE_DIR}/tests/ws/ws_support.cc)
@@ -28,4 +33,9 @@ if(SHOPCAST_BUILD_TESTS AND TARGET realtime-push AND TARGET realtime_push_proces
       LABEL integration)
     add_dependencies(gateway_ws_session_paths_test realtime-push)
   endif()
+
+  shopcast_test(NAME gateway_ws_lean_transport_test
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/ws/lean_transport_test.cc
+    DEPS gateway_ws_test_support
+    LABEL integration)
 endif()
