@@ -13,26 +13,43 @@
 
 #include <catch2/catch.hpp>
 
-// Live heap bytes of this test binary, to show that an idle reader holds none.
+// Live heap bytes of this test binary, to show that an idle reader holds none. Not inlined:
+// GCC's -O2 would otherwise see through them and warn about the size prefix.
 namespace {
 std::atomic<long long> g_live_heap_bytes{0};
 constexpr size_t kHeapPrefix = alignof(std::max_align_t);
 }  // namespace
 
-void* operator new(size_t size) {
+[[gnu::noinline]] void* operator new(size_t size) {
   auto* block = static_cast<unsigned char*>(std::malloc(size + kHeapPrefix));
   if (block == nullptr) throw std::bad_alloc();
   *reinterpret_cast<size_t*>(block) = size;
   g_live_heap_bytes += static_cast<long long>(size);
   return block + kHeapPrefix;
 }
-void operator delete(void* p) noexcept {
+[[gnu::noinline]] void operator delete(void* p) noexcept {
   if (p == nullptr) return;
   auto* block = static_cast<unsigned char*>(p) - kHeapPrefix;
   g_live_heap_bytes -= static_cast<long long>(*reinterpret_cast<size_t*>(block));
   std::free(block);
 }
-void operator delete(void* p, size_t) noexcept { operator delete(p); }
+[[gnu::noinline]] void operator delete(void* p, size_t) noexcept { operator delete(p); }
+// The other forms too (a sanitizer runtime would otherwise pair its own with ours).
+void* operator new[](size_t size) { return operator new(size); }
+void* operator new(size_t size, const std::nothrow_t&) noexcept {
+  try {
+    return operator new(size);
+  } catch (const std::bad_alloc&) {
+    return nullptr;
+  }
+}
+void* operator new[](size_t size, const std::nothrow_t& tag) noexcept {
+  return operator new(size, tag);
+}
+void operator delete[](void* p) noexcept { operator delete(p); }
+void operator delete[](void* p, size_t) noexcept { operator delete(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { operator delete(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { operator delete(p); }
 
 namespace shopcast::gateway::ws::wire {
 namespace {
