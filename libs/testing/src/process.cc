@@ -38,6 +38,9 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, std::vector<std::strin
   posix_spawn_file_actions_addopen(&actions, 2, log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
                                    0644);
   posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  // Nothing else of the test's: a socket the test holds (Asio opens them without CLOEXEC) must
+  // not live on in the child, or closing it in the test sends no FIN and its peer never learns.
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
   // The child must not inherit a blocked SIGTERM from a test runner that blocked it.
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);

@@ -179,6 +179,25 @@ describe('WsClient', () => {
     expect(unread).toEqual([4]);
   });
 
+  it('subscribes notifications again after the server ends the feed on its own', async () => {
+    token = 'tok';
+    const c = make();
+    c.start();
+    c.subscribeNotifications({});
+    const s = sockets[0];
+    s.open();
+    const auth = s.frames('authenticate');
+    s.push({ ack: { frameId: auth[0].frameId, authenticated: { userId: 'usr_1' } } });
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    expect(s.frames('subscribeNotifications')).toHaveLength(1);
+    s.push({
+      error: { code: 'UNAVAILABLE', errorInfo: { reason: 'UPSTREAM_UNAVAILABLE', metadata: { subscription: 'notifications' } } },
+    });
+    expect(s.frames('subscribeNotifications')).toHaveLength(1); // not at once: after a jittered second
+    vi.advanceTimersByTime(2_100);
+    expect(s.frames('subscribeNotifications')).toHaveLength(2);
+  });
+
   it('subscribes notifications once a sign-in after connecting is acknowledged', async () => {
     const c = make();
     c.start();

@@ -82,6 +82,7 @@ export class WsClient {
   private heartbeatTimer: ReturnType<typeof setInterval> | null = null;
   private deadTimer: ReturnType<typeof setTimeout> | null = null;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
+  private notificationsRetryTimer: ReturnType<typeof setTimeout> | null = null;
   private lastHeartbeatSentAt = 0;
   private statusValue: ConnectionStatus = 'idle';
 
@@ -376,8 +377,22 @@ export class WsClient {
       p.reject(err);
     } else {
       if (e.errorInfo?.reason === 'TOKEN_EXPIRED') this.authedToken = null;
+      if (e.errorInfo?.metadata?.subscription === 'notifications') this.resubscribeNotifications();
       this.opts.onConnectionError?.(e);
     }
+  }
+
+  /** The server ended the notifications feed on its own (realtime-push restarting, too slow):
+   *  ask again after a jittered second, if anyone still listens and we are still signed in. */
+  private resubscribeNotifications() {
+    if (this.notificationsRetryTimer) return;
+    const delay = Math.round(1_000 * (1 + (this.opts.random ?? Math.random)()));
+    this.notificationsRetryTimer = setTimeout(() => {
+      this.notificationsRetryTimer = null;
+      if (this.notificationHandlers.size > 0 && this.isOpen() && this.authedToken) {
+        void this.request({ subscribeNotifications: { enabled: true } }).catch(() => {});
+      }
+    }, delay);
   }
 
   private onRoomEnded(e: RoomEnded) {
