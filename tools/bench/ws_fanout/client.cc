@@ -57,6 +57,8 @@ ABSL_FLAG(double, start_rate, 5, "events/s of the first step");
 ABSL_FLAG(int, max_steps, 12, "steps at most before the bisection");
 ABSL_FLAG(int, io_threads, 1, "client I/O threads");
 ABSL_FLAG(int, max_opening, 256, "sockets connecting at a time");
+ABSL_FLAG(double, hold_idle_seconds, 0,
+          "after the idle measurement, keep every socket idle this long (to profile the server)");
 
 namespace {
 
@@ -361,6 +363,10 @@ int main(int argc, char** argv) {
                 ready, n, connect_s, static_cast<long long>(rss_before),
                 static_cast<long long>(rss_after), per_socket);
   log(msg);
+  if (absl::GetFlag(FLAGS_hold_idle_seconds) > 0) {
+    log("holding the sockets idle");
+    std::this_thread::sleep_for(std::chrono::duration<double>(absl::GetFlag(FLAGS_hold_idle_seconds)));
+  }
 
   const double bar = absl::GetFlag(FLAGS_p99_ms);
   const double seconds = absl::GetFlag(FLAGS_step_seconds);

@@ -340,7 +340,8 @@ bool Room::RingCovers(int64_t after) const {
   return !ring_.empty() && after < head_ && ring_.front().sequence <= after + 1;
 }
 
-void Room::AttachFromRing(const std::shared_ptr<Peer>& peer, int64_t after) {
+void Room::AttachFromRing(const std::shared_ptr<Peer>& peer, int64_t after,
+                          absl::Time counts_after) {
   const Subprotocol sp = peer->subprotocol();
   int64_t last = after;
   for (const RingEntry& e : ring_) {
@@ -352,6 +353,9 @@ void Room::AttachFromRing(const std::shared_ptr<Peer>& peer, int64_t after) {
       return;
     }
     last = e.sequence;
+  }
+  for (const std::optional<LatestCount>& c : latest_counts_) {
+    if (c && c->received > counts_after) peer->Send(c->frame.For(sp), SendKind::kEphemeral);
   }
   followers_[peer->id()] = Follower{peer, std::max(last, after)};
 }
@@ -367,7 +371,7 @@ void Room::Admit(Waiting w) {
     if (SnapshotFresh()) {
       w.peer->Send(WriteServerFrame(AckSubscribed(w.frame_id, stream_id_), sp), SendKind::kControl);
       w.peer->Send(snapshot_->For(sp), SendKind::kControl);
-      AttachFromRing(w.peer, snapshot_sequence_);
+      AttachFromRing(w.peer, snapshot_sequence_, snapshot_taken_);
       return;
     }
     parked_.push_back(std::move(w));
@@ -424,8 +428,8 @@ void Room::OnRefreshMessage(SubscribeCall* call, rp::SubscribeResponse& m) {
   }
   refresh_got_snapshot_ = true;
   refresh_->Cancel();  // only its snapshot was wanted
-  pending_snapshot_ =
-      PendingSnapshot{EncodeBoth(StartedFrame(stream_id_, started)), started.snapshot().sequence()};
+  pending_snapshot_ = PendingSnapshot{EncodeBoth(StartedFrame(stream_id_, started)),
+                                      started.snapshot().sequence(), absl::Now()};
   MaybeInstallPending();
 }
 
@@ -447,7 +451,7 @@ void Room::MaybeInstallPending() {
   if (bridged) {
     snapshot_ = std::move(pending_snapshot_->frame);
     snapshot_sequence_ = pending_snapshot_->sequence;
-    snapshot_taken_ = absl::Now();
+    snapshot_taken_ = pending_snapshot_->received;  // counts that came later are newer than its
   }
   pending_snapshot_.reset();
   AdmitParked(/*via_catchup=*/!bridged);
@@ -472,6 +476,7 @@ void Room::ResetFromSnapshot(const rp::RoomSnapshot& snapshot,
   snapshot_ = EncodeBoth(StartedFrame(stream_id_, started));
   snapshot_sequence_ = snapshot.sequence();
   snapshot_taken_ = absl::Now();
+  for (auto& c : latest_counts_) c.reset();  // the snapshot's counts are the newest
 }
 
 void Room::Broadcast(const EncodedFrame& frame, int64_t sequence, bool durable) {
@@ -565,10 +570,13 @@ void Room::OnUpstreamLocked(rp::SubscribeResponse& m) {
       snapshot_.reset();
     }
   }
-  if (!durable && (e->has_reaction_counts() || e->has_viewer_count()) &&
-      rooms_.options().counts_interval > absl::ZeroDuration()) {
-    BroadcastCounts(e->has_reaction_counts() ? 0 : 1, std::move(encoded));
-    return;
+  if (!durable && (e->has_reaction_counts() || e->has_viewer_count())) {
+    const size_t kind = e->has_reaction_counts() ? 0 : 1;
+    latest_counts_[kind] = LatestCount{encoded, absl::Now()};
+    if (rooms_.options().counts_interval > absl::ZeroDuration()) {
+      BroadcastCounts(kind, std::move(encoded));
+      return;
+    }
   }
   Broadcast(encoded, seq, durable);
   if (durable) MaybeInstallPending();

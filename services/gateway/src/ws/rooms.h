@@ -118,6 +118,11 @@ class Room : public std::enable_shared_from_this<Room> {
   struct PendingSnapshot {
     EncodedFrame frame;
     int64_t sequence;
+    absl::Time received;
+  };
+  struct LatestCount {
+    EncodedFrame frame;
+    absl::Time received;
   };
   enum class State { kStarting, kLive, kReconnecting, kClosed };
 
@@ -138,8 +143,11 @@ class Room : public std::enable_shared_from_this<Room> {
   void MaybeInstallPending() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void AdmitParked(bool via_catchup) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void StartCatchUp(Waiting w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Sends `peer` the ring's events after `after` (ack and room_started already sent) and adds it.
-  void AttachFromRing(const std::shared_ptr<Peer>& peer, int64_t after)
+  // Sends `peer` the ring's events after `after` (ack and room_started already sent), then the
+  // latest counts that arrived after `counts_after` (counts are never replayed from the ring,
+  // and a snapshot's are as old as the snapshot), and adds it.
+  void AttachFromRing(const std::shared_ptr<Peer>& peer, int64_t after,
+                      absl::Time counts_after = absl::InfinitePast())
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool RingCovers(int64_t after) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Broadcast(const EncodedFrame& frame, int64_t sequence, bool durable)
@@ -191,6 +199,8 @@ class Room : public std::enable_shared_from_this<Room> {
     absl::Time last_sent = absl::InfinitePast();
   };
   CountsGate counts_[2] ABSL_GUARDED_BY(mu_);  // reaction counts, viewer count
+  // The latest of each kind, for sockets that join after it went out.
+  std::optional<LatestCount> latest_counts_[2] ABSL_GUARDED_BY(mu_);
   bool counts_timer_armed_ ABSL_GUARDED_BY(mu_) = false;
   boost::asio::steady_timer counts_timer_;  // guarded by mu_
 };

@@ -384,6 +384,16 @@ TEST_CASE("anonymous sockets cannot chat or like, a signed-in one can, and other
     return f.has_room_event() && f.room_event().has_reaction_counts() &&
            f.room_event().reaction_counts().likes() == 1;
   }) >= 0);
+
+  // A socket joining now starts from the room's kept snapshot, taken before the like: the
+  // latest counts follow it, so it shows the like too (counts are never replayed from the ring).
+  WsClient latecomer(w.port());
+  Follow(latecomer, room, 0, true);
+  CHECK(latecomer.WaitFor([&](const v1::ServerFrame& f) {
+    return (f.has_room_started() && f.room_started().started().snapshot().total_likes() == 1) ||
+           (f.has_room_event() && f.room_event().has_reaction_counts() &&
+            f.room_event().reaction_counts().likes() == 1);
+  }) >= 0);
 }
 
 TEST_CASE("chat over the edge's rate limit is refused with a retry time", "[integration]") {
