@@ -8,7 +8,7 @@
 // is within the bar. Rates go x1.5 until a step fails, then two bisections.
 //
 // Memory per idle socket: VmRSS of the server process after every socket follows the room (and
-// 3 s idle) minus before any connected, divided by the sockets.
+// --idle_seconds idle) minus before any connected, divided by the sockets.
 //
 // Prints one line on stdout:
 //   RESULT <label> <sockets> <ready> <bytes/idle socket> <best events/s> <deliveries/s>
@@ -57,6 +57,9 @@ ABSL_FLAG(double, start_rate, 5, "events/s of the first step");
 ABSL_FLAG(int, max_steps, 12, "steps at most before the bisection");
 ABSL_FLAG(int, io_threads, 1, "client I/O threads");
 ABSL_FLAG(int, max_opening, 256, "sockets connecting at a time");
+ABSL_FLAG(double, idle_seconds, 12,
+          "how long every socket is idle before the server's RSS is read (the gateway gives freed "
+          "memory back every 10 s after a crowd joined)");
 ABSL_FLAG(double, hold_idle_seconds, 0,
           "after the idle measurement, keep every socket idle this long (to profile the server)");
 
@@ -355,7 +358,7 @@ int main(int argc, char** argv) {
   const auto t0 = Clock::now();
   const int ready = open_all();
   const double connect_s = std::chrono::duration<double>(Clock::now() - t0).count();
-  std::this_thread::sleep_for(std::chrono::seconds(3));
+  std::this_thread::sleep_for(std::chrono::duration<double>(absl::GetFlag(FLAGS_idle_seconds)));
   const int64_t rss_after = RssKiB(server_pid);
   const double per_socket = static_cast<double>(rss_after - rss_before) * 1024.0 / std::max(ready, 1);
   char msg[512];

@@ -1,5 +1,7 @@
 #include "ws/hub.h"
 
+#include <malloc.h>
+
 #include <atomic>
 #include <thread>
 #include <type_traits>
@@ -223,11 +225,18 @@ class Hub final : public WebSocketHub, public HubCore {
   Hub(WsOptions o, std::shared_ptr<grpc::Channel> channel, AccessCheck* a, RateLimits* l,
       prometheus::Registry* registry)
       : HubCore(std::move(o), std::move(channel), a, l, registry),
+        trim_timer_(background),
         work_(net::make_work_guard(background)) {
     for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { background.run(); });
+    ScheduleTrim();
   }
 
   ~Hub() override {
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+      trim_timer_.cancel();
+    }
     Drain();
     WaitDrained(absl::Seconds(1));
     {
@@ -348,7 +357,32 @@ class Hub final : public WebSocketHub, public HubCore {
            R"({"code":"UNAVAILABLE","message":"try another gateway"})", req);
   }
 
+  // The transient memory of hundreds of concurrent handshakes (HTTP parsing, presence calls,
+  // first frames) is freed once they settle, but glibc keeps it resident; without this an idle
+  // socket's share of RSS is several times what it holds. malloc_trim gives whole free pages
+  // back (madvise), so it only costs a walk of the heaps, every interval at most.
+  void ScheduleTrim() {
+    if (options.memory_trim_interval <= absl::ZeroDuration()) return;
+    trim_timer_.expires_after(std::chrono::microseconds(
+        absl::ToInt64Microseconds(options.memory_trim_interval)));
+    trim_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      const size_t sockets = SocketCount();
+      const size_t moved = sockets > trimmed_at_sockets_ ? sockets - trimmed_at_sockets_
+                                                         : trimmed_at_sockets_ - sockets;
+      if (moved >= options.trim_after_sockets) {
+        malloc_trim(0);
+        trimmed_at_sockets_ = sockets;
+      }
+      absl::MutexLock lock(&mu_);
+      if (!stopping_) ScheduleTrim();
+    });
+  }
+
   mutable absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  net::steady_timer trim_timer_;  // background thread; rearmed under mu_
+  size_t trimmed_at_sockets_ = 0;  // the trim timer's handler only
   bool draining_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 0;
   absl::flat_hash_map<uint64_t, std::weak_ptr<Session>> sessions_ ABSL_GUARDED_BY(mu_);

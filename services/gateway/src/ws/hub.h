@@ -63,6 +63,10 @@ struct WsOptions {
   absl::Duration drain_close_after = absl::Seconds(5);
   // Sockets at once; beyond it the upgrade answers 503.
   size_t max_sockets = 200000;
+  // glibc keeps freed memory resident: after the socket count moved by trim_after_sockets
+  // (a crowd joined or left), give the freed pages back at most this often (0: never).
+  absl::Duration memory_trim_interval = absl::Seconds(10);
+  size_t trim_after_sockets = 256;
 };
 
 class WebSocketHub : public WebSocketAcceptor {
