@@ -130,7 +130,12 @@ absl::Status LivePlaylist::End() {
 }
 
 absl::Status LivePlaylist::WriteMediaPlaylist() const {
-  return WriteFileAtomically(options_.stream_dir / options_.media_playlist_name, MediaText());
+  RETURN_IF_ERROR(
+      WriteFileAtomically(options_.stream_dir / options_.media_playlist_name, MediaText()));
+  if (options_.on_written) {
+    options_.on_written(PlaylistProgress{.next_msn = next_sequence_, .ended = ended_});
+  }
+  return absl::OkStatus();
 }
 
 std::string LivePlaylist::MediaPlaylistText() const {

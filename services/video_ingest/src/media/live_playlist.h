@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -16,6 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "media/playlist_progress.h"
 #include "publish/segment.h"
 
 namespace shopcast::video_ingest::media {
@@ -28,6 +30,10 @@ class LivePlaylist {
     int window = 6;                    // Segments listed in the media playlist.
     std::string media_playlist_name = "live.m3u8";
     std::string master_playlist_name = "index.m3u8";
+    // Called after each successful write of the media playlist, with the playlist's lock held
+    // (so calls are in order): the HLS origin wakes the blocking reloads it satisfies. It must
+    // only record and post, never block or call back into this object.
+    std::function<void(const PlaylistProgress&)> on_written;
   };
 
   // Resumes at `next_sequence` after `media_offset` of earlier media (0 and zero for a new
@@ -80,6 +86,7 @@ class LivePlaylist {
     bool discontinuity = false;
   };
 
+  // Writes the media playlist and, when that worked, tells options_.on_written.
   absl::Status WriteMediaPlaylist() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string MediaText() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string MasterText() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -15,6 +15,7 @@ add_library(video_ingest_media STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/media_watchdog.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/pipeline.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/pipeline_graph.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/media/playlist_progress.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/segment_cutter.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/segment_writer.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/timestamp_normalizer.cc
@@ -33,6 +34,7 @@ shopcast_test(NAME video_ingest_media_test
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/live_playlist_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/media_facts_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/media_watchdog_test.cc
+          ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/playlist_progress_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/segment_cutter_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/segment_writer_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/timestamp_normalizer_test.cc

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "shopcast/status/status.h"
 #include "shopcast/testing/temp_dir.h"
@@ -197,6 +198,33 @@ TEST_CASE("LivePlaylist rejects out-of-order segments and appends after End", "[
   CHECK(text.size() > 15);
   CHECK(text.substr(text.size() - 15) == "#EXT-X-ENDLIST\n");
   CHECK(ReasonOf(playlist.Append(Segment(1, t0, absl::Seconds(2)), Media())) == "PLAYLIST_ENDED");
+}
+
+TEST_CASE("LivePlaylist tells on_written where it is after each write, and only then",
+          "[playlist]") {
+  TempDir dir;
+  std::vector<PlaylistProgress> told;
+  LivePlaylist::Options options = Opts(dir.path());
+  options.on_written = [&](const PlaylistProgress& p) {
+    // Called after the rename: the file a woken request reads already lists the segment.
+    CHECK(ReadFile(dir.path() / "live.m3u8").find("#EXT-X-MEDIA-SEQUENCE:") != std::string::npos);
+    told.push_back(p);
+  };
+  LivePlaylist playlist(std::move(options), 7, absl::ZeroDuration());
+  const absl::Time t0 = At("2024-05-01T12:00:00Z");
+  REQUIRE(playlist.Append(Segment(7, t0, absl::Seconds(2)), Media()).ok());
+  REQUIRE(playlist.End().ok());
+  REQUIRE(told.size() == 2);
+  CHECK(told[0].next_msn == 8);
+  CHECK_FALSE(told[0].ended);
+  CHECK(told[1].ended);
+
+  LivePlaylist::Options broken = Opts(dir.path() / "missing");
+  bool called = false;
+  broken.on_written = [&](const PlaylistProgress&) { called = true; };
+  LivePlaylist failing(std::move(broken), 0, absl::ZeroDuration());
+  CHECK_FALSE(failing.Append(Segment(0, t0, absl::Seconds(2)), Media()).ok());
+  CHECK_FALSE(called);  // Nothing new to read: no blocked request may be woken.
 }
 
 TEST_CASE("LivePlaylist reports a write failure as STORAGE_FAILURE", "[playlist]") {
