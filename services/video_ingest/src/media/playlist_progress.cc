@@ -1,5 +1,8 @@
 #include "media/playlist_progress.h"
 
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_format.h"
+
 namespace shopcast::video_ingest::media {
 
 bool Satisfies(const PlaylistProgress& progress, int64_t msn, std::optional<int> part) {
@@ -18,6 +21,47 @@ bool Satisfies(const PlaylistProgress& progress, int64_t msn, std::optional<int>
 bool TooFarAhead(const PlaylistProgress& progress, int64_t msn) {
   // The last segment listed is next_msn - 1; "more than two beyond it" is > next_msn + 1.
   return msn > progress.next_msn + 1;
+}
+
+std::string PartFileName(int64_t msn, int part) { return absl::StrFormat("%06d_%d.ts", msn, part); }
+
+std::optional<std::pair<int64_t, int>> ParsePartFileName(std::string_view name) {
+  constexpr std::string_view kExt = ".ts";
+  if (name.size() <= kExt.size() || name.substr(name.size() - kExt.size()) != kExt) {
+    return std::nullopt;
+  }
+  name.remove_suffix(kExt.size());
+  const size_t sep = name.find('_');
+  if (sep == std::string_view::npos) return std::nullopt;
+  const std::string_view msn_text = name.substr(0, sep);
+  const std::string_view part_text = name.substr(sep + 1);
+  auto digits = [](std::string_view s, size_t min, size_t max) {
+    if (s.size() < min || s.size() > max) return false;
+    for (char c : s) {
+      if (c < '0' || c > '9') return false;
+    }
+    return true;
+  };
+  // Exactly what PartFileName writes: at least 6 digits (zero-padded), a part without padding.
+  if (!digits(msn_text, 6, 18) || !digits(part_text, 1, 4)) return std::nullopt;
+  if (part_text.size() > 1 && part_text[0] == '0') return std::nullopt;
+  if (msn_text.size() > 6 && msn_text[0] == '0') return std::nullopt;
+  int64_t msn = 0;
+  int part = 0;
+  if (!absl::SimpleAtoi(std::string(msn_text), &msn) ||
+      !absl::SimpleAtoi(std::string(part_text), &part)) {
+    return std::nullopt;
+  }
+  return std::make_pair(msn, part);
+}
+
+std::string SkipPlaylistName(std::string_view media_playlist_name) {
+  constexpr std::string_view kExt = ".m3u8";
+  std::string_view stem = media_playlist_name;
+  if (stem.size() > kExt.size() && stem.substr(stem.size() - kExt.size()) == kExt) {
+    stem.remove_suffix(kExt.size());
+  }
+  return std::string(stem) + "_skip.m3u8";
 }
 
 }  // namespace shopcast::video_ingest::media

@@ -7,6 +7,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
 
 namespace shopcast::video_ingest::media {
 
@@ -30,5 +33,14 @@ bool Satisfies(const PlaylistProgress& progress, int64_t msn, std::optional<int>
 // True when `msn` is more than two segments beyond the last segment listed: the server answers
 // 400 at once instead of parking the request (RFC 8216bis 6.2.5.2).
 bool TooFarAhead(const PlaylistProgress& progress, int64_t msn);
+
+// File names the packager writes and the origin parks requests for (both sides use these, so
+// they cannot drift): partial segment `part` of segment `msn` is "<msn, 6+ digits>_<part>.ts"
+// next to the segment "<msn>.ts"; the delta update (`_HLS_skip`) of media playlist "X.m3u8" is
+// "X_skip.m3u8".
+std::string PartFileName(int64_t msn, int part);
+// {msn, part} of a name PartFileName makes, or nullopt for any other name.
+std::optional<std::pair<int64_t, int>> ParsePartFileName(std::string_view name);
+std::string SkipPlaylistName(std::string_view media_playlist_name);
 
 }  // namespace shopcast::video_ingest::media

@@ -48,5 +48,19 @@ TEST_CASE("a segment more than two beyond the last one listed is too far ahead",
   CHECK(TooFarAhead(p, 12));
 }
 
+TEST_CASE("part file names round-trip and nothing else parses as one", "[playlist_progress]") {
+  CHECK(PartFileName(42, 3) == "000042_3.ts");
+  CHECK(PartFileName(1234567, 12) == "1234567_12.ts");
+  CHECK(ParsePartFileName("000042_3.ts") == std::make_pair(int64_t{42}, 3));
+  CHECK(ParsePartFileName("1234567_12.ts") == std::make_pair(int64_t{1234567}, 12));
+  for (const char* bad : {"000042.ts", "000042_.ts", "_3.ts", "42_3.ts", "000042_03.ts",
+                          "0000042_3.ts", "000042_3.m3u8", "000042_3", "000042_-1.ts",
+                          "000042_3_1.ts", "00004a_3.ts", "000042_99999.ts"}) {
+    INFO(bad);
+    CHECK_FALSE(ParsePartFileName(bad).has_value());
+  }
+  CHECK(SkipPlaylistName("live.m3u8") == "live_skip.m3u8");
+}
+
 }  // namespace
 }  // namespace shopcast::video_ingest::media
