@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -81,7 +82,8 @@ int Create(const std::string& dir, const std::string& target, int count,
 int main(int argc, char** argv) {
   const std::vector<char*> args = absl::ParseCommandLine(argc, argv);
   const std::string dir = absl::GetFlag(FLAGS_dir);
-  if (args.size() != 2 || dir.empty()) return Fail("usage: --dir=D keygen | --dir=D --target=H:P --count=N create");
+  if (args.size() != 2 || dir.empty())
+    return Fail("usage: --dir=D keygen | --dir=D --target=H:P --count=N create");
   const std::string command = args[1];
   if (command == "keygen") return Keygen(dir);
   if (command == "create") {
