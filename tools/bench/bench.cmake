@@ -52,3 +52,7 @@ add_executable(ws_fanout_client ${CMAKE_CURRENT_LIST_DIR}/ws_fanout/client.cc)
 target_link_libraries(ws_fanout_client PRIVATE Boost::boost Threads::Threads absl::flags
                                                absl::flags_parse absl::strings)
 shopcast_warnings(ws_fanout_client)
+
+# HLS publish-to-playable, glass to glass and cost: video-ingest against nginx-rtmp
+# (hls_latency/README.md); the helper creates streams through video-ingest's gRPC API.
+include(${CMAKE_CURRENT_LIST_DIR}/hls_latency/hls_latency.cmake OPTIONAL)

@@ -1,0 +1,422 @@
+#!/usr/bin/env bash
+# HLS latency and cost: video-ingest (release binary) against nginx-rtmp (Debian's nginx and
+# libnginx-mod-rtmp), the same ffmpeg publisher feeding both in one run. See README.md here.
+#
+#   tools/bench/hls_latency/run.sh          # takes /work/.build.lock itself around each
+#                                           # measuring phase (LOCK= to run without)
+#
+# Environment: BUILD (default build/release), PHASES ("latency cost"), GOPS (keyframe intervals
+# in seconds for the latency phase, "1 2"), LATENCY_SECONDS (publish length per GOP, 80),
+# PLAY (seconds hls.js plays before sampling, 30), SAMPLE (seconds of sampling, 20), POLL
+# (playlist poll interval, 0.1), SEGMENT (segment duration both servers target, 2),
+# COST_LEVELS ("1 10 50"), COST_WINDOW (seconds, 30), OURS_ENV (extra "SHOPCAST_VIDEO_INGEST_X=y"
+# settings for video-ingest, space separated), KEEP=1 keeps the scratch folder.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "$0")" && pwd)"
+ROOT="$(cd "$HERE/../../.." && pwd)"
+BUILD="${BUILD:-$ROOT/build/release}"
+PHASES="${PHASES:-latency cost}"
+GOPS="${GOPS:-1 2}"
+LATENCY_SECONDS="${LATENCY_SECONDS:-80}"
+PLAY="${PLAY:-30}"
+SAMPLE="${SAMPLE:-20}"
+POLL="${POLL:-0.1}"
+SEGMENT="${SEGMENT:-2}"
+FPS=30
+COST_LEVELS="${COST_LEVELS:-1 10 50}"
+COST_WINDOW="${COST_WINDOW:-30}"
+LOCK="${LOCK-/work/.build.lock}"
+VI_BIN="$BUILD/services/video_ingest/video-ingest"
+STREAMS_BIN="$BUILD/tools/hls_bench_streams"
+for b in "$VI_BIN" "$STREAMS_BIN"; do
+  [[ -x "$b" ]] || { echo "run.sh: $b missing; cmake --build --preset release --target video-ingest hls_bench_streams" >&2; exit 2; }
+done
+for t in ffmpeg ffprobe python3 node curl; do
+  command -v "$t" >/dev/null || { echo "run.sh: $t is needed" >&2; exit 2; }
+done
+log() { echo "[$(date -u +%T)] $*" >&2; }
+
+# ---- nginx with the RTMP module, from Debian ----
+NGINX_MODULE=/usr/lib/nginx/modules/ngx_rtmp_module.so
+if ! command -v nginx >/dev/null || [[ ! -f "$NGINX_MODULE" ]]; then
+  log "installing nginx and libnginx-mod-rtmp"
+  # The package starts a system nginx on :80 unless policy-rc.d forbids it; forbid it for the
+  # install when nothing else does.
+  guard=""
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+    guard=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx libnginx-mod-rtmp >/dev/null ||
+    { apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx libnginx-mod-rtmp >/dev/null; }
+  [[ -n "$guard" ]] && rm -f /usr/sbin/policy-rc.d
+  # Should a system nginx have started anyway, stop it (by its pid file, nothing else).
+  if [[ -s /run/nginx.pid ]] && kill -0 "$(cat /run/nginx.pid)" 2>/dev/null; then
+    nginx -s quit 2>/dev/null || kill -QUIT "$(cat /run/nginx.pid)"
+  fi
+fi
+[[ -d "$HERE/node/node_modules/hls.js" && -d "$HERE/node/node_modules/playwright-core" ]] ||
+  (cd "$HERE/node" && npm ci --no-audit --no-fund >/dev/null)
+
+SCRATCH="$(mktemp -d /tmp/shopcast-hls-latency.XXXXXX)"
+chmod 755 "$SCRATCH"  # PostgreSQL runs as 'postgres' and nginx's worker as 'nobody' when root
+PIDS=()        # every long-lived process this script started
+VI_PID="" NGX_PID="" LOCK_FD=""
+
+stop() {  # pid [signal]
+  local pid="$1"
+  [[ -n "$pid" ]] || return 0
+  kill -"${2:-TERM}" "$pid" 2>/dev/null || true
+  for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+  set +e
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  for pid in "${PIDS[@]}"; do stop "$pid"; done
+  stop "$VI_PID"; stop "$NGX_PID" QUIT
+  "$ROOT/tools/pg-cluster" stop "$SCRATCH/pg" >/dev/null 2>&1
+  [[ -n "$LOCK_FD" ]] && flock -u "$LOCK_FD"
+  if [[ "${KEEP:-0}" == "1" ]]; then echo "kept $SCRATCH" >&2; else rm -rf "$SCRATCH"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# The build lock around each measuring phase, so a build does not skew it (and the run does not
+# hold builds up for longer than a phase).
+lock() {
+  [[ -n "$LOCK" ]] || return 0
+  exec {LOCK_FD}>"$LOCK"
+  log "waiting for $LOCK"
+  flock "$LOCK_FD"
+}
+unlock() {
+  [[ -n "$LOCK_FD" ]] || return 0
+  flock -u "$LOCK_FD"; exec {LOCK_FD}>&-; LOCK_FD=""
+}
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+await() {  # what timeout_s command...: runs the command until it succeeds
+  local what="$1" timeout="$2"; shift 2
+  local end=$((SECONDS + timeout))
+  until "$@" >/dev/null 2>&1; do
+    ((SECONDS < end)) || { log "$what: not within ${timeout}s"; return 1; }
+    sleep 0.2
+  done
+}
+json_field() { grep -o "\"$2\":[0-9]*" <<<"$1" | head -1 | cut -d: -f2; }
+
+# ---- shared set-up: database, keys, credentials ----
+mkdir -p "$SCRATCH/keys"
+"$STREAMS_BIN" --dir="$SCRATCH/keys" keygen
+head -c 48 /dev/urandom | base64 >"$SCRATCH/keys/page-token.key"
+head -c 48 /dev/urandom | base64 >"$SCRATCH/keys/playback-token.key"
+"$ROOT/tools/dev-pki" "$SCRATCH/pki" video-ingest >/dev/null
+PG_PORT="$(free_port)"
+SHOPCAST_PG_FAST=1 "$ROOT/tools/pg-cluster" start "$SCRATCH/pg" "$PG_PORT" >/dev/null
+DB=0
+
+# ---- video-ingest ----
+start_ours() {
+  DB=$((DB + 1))
+  "$ROOT/tools/pg-cluster" createdb "$SCRATCH/pg" "$PG_PORT" "hls_bench_$DB" >/dev/null
+  local v=SHOPCAST_VIDEO_INGEST
+  rm -rf "$SCRATCH/hot"; mkdir -p "$SCRATCH/hot"
+  # shellcheck disable=SC2086
+  env "${v}_GRPC_ADDR=127.0.0.1:0" "${v}_METRICS_ADDR=127.0.0.1:0" \
+      "${v}_INTERNAL_GRPC_ADDR=127.0.0.1:0" "${v}_RTMP_ADDR=127.0.0.1:0" \
+      "${v}_HLS_ADDR=127.0.0.1:0" "${v}_SRT_PORT=0" "${v}_SRT_BIND_ADDRESS=127.0.0.1" \
+      "${v}_SERVICE_CA_FILE=$SCRATCH/pki/ca.pem" \
+      "${v}_SERVICE_CERT_FILE=$SCRATCH/pki/video-ingest.pem" \
+      "${v}_SERVICE_KEY_FILE=$SCRATCH/pki/video-ingest.key" \
+      "${v}_USER_INTERNAL_ADDR=127.0.0.1:1" \
+      "${v}_DB_DSN=host=127.0.0.1 port=$PG_PORT user=shopcast dbname=hls_bench_$DB" \
+      "${v}_VERIFY_KEY_FILES=$SCRATCH/keys/signing.pub.pem" \
+      "${v}_PAGE_TOKEN_KEY_FILE=$SCRATCH/keys/page-token.key" \
+      "${v}_PLAYBACK_TOKEN_KEY_FILE=$SCRATCH/keys/playback-token.key" \
+      "${v}_SEGMENT_ROOT=$SCRATCH/hot" "${v}_TARGET_DURATION=${SEGMENT}s" \
+      "${v}_PLAYBACK_BASE_URL=http://127.0.0.1" "${v}_RTMP_PUBLIC_URL=rtmp://127.0.0.1/live" \
+      "${v}_SRT_PUBLIC_URL=srt://127.0.0.1:9000" "${v}_SHUTDOWN_UNREADY_DELAY=0s" \
+      "${v}_DRAIN_TIMEOUT=5s" "${v}_LOG_LEVEL=info" ${OURS_ENV:-} \
+      "$VI_BIN" serve </dev/null >"$SCRATCH/video-ingest.log" 2>&1 &
+  VI_PID=$!
+  await "video-ingest start" 60 grep -q '"video_ingest_ready"' "$SCRATCH/video-ingest.log" ||
+    { cat "$SCRATCH/video-ingest.log" >&2; exit 1; }
+  local started ready
+  started="$(grep -m1 '"server_started"' "$SCRATCH/video-ingest.log")"
+  ready="$(grep -m1 '"video_ingest_ready"' "$SCRATCH/video-ingest.log")"
+  VI_GRPC="127.0.0.1:$(json_field "$started" grpc_port)"
+  VI_RTMP="$(json_field "$ready" rtmp_port)"
+  VI_HLS="$(json_field "$ready" hls_port)"
+}
+stop_ours() { stop "$VI_PID"; VI_PID=""; }
+create_streams() {  # count -> "id key" lines on stdout
+  "$STREAMS_BIN" --dir="$SCRATCH/keys" --target="$VI_GRPC" --count="$1" create
+}
+
+# ---- nginx-rtmp: HLS with the same segment duration and playlist length as ours ----
+start_nginx() {
+  local d="$SCRATCH/nginx"
+  rm -rf "$d"; mkdir -p "$d/hls" "$d/tmp" "$d/logs"
+  chown -R nobody "$d/hls" "$d/tmp"
+  NGX_RTMP="$(free_port)"; NGX_HTTP="$(free_port)"
+  cat >"$d/nginx.conf" <<CONF
+load_module $NGINX_MODULE;
+daemon off;
+master_process on;
+# One worker, as nginx-rtmp is usually run (more need rtmp_auto_push); it is also the cheaper
+# configuration in memory, so the comparison does not flatter us.
+worker_processes 1;
+error_log $d/logs/error.log warn;
+pid $d/nginx.pid;
+events { worker_connections 4096; }
+rtmp {
+  server {
+    listen 127.0.0.1:$NGX_RTMP;
+    chunk_size 4096;
+    application live {
+      live on;
+      record off;
+      hls on;
+      hls_path $d/hls;
+      hls_fragment ${SEGMENT}s;
+      # Six segments, as video-ingest's playlist_window.
+      hls_playlist_length $((SEGMENT * 6))s;
+      hls_continuous on;
+      hls_cleanup on;
+      hls_nested off;
+    }
+  }
+}
+http {
+  access_log off;
+  client_body_temp_path $d/tmp/body;
+  proxy_temp_path $d/tmp/proxy;
+  fastcgi_temp_path $d/tmp/fastcgi;
+  uwsgi_temp_path $d/tmp/uwsgi;
+  scgi_temp_path $d/tmp/scgi;
+  types { application/vnd.apple.mpegurl m3u8; video/mp2t ts; }
+  server {
+    listen 127.0.0.1:$NGX_HTTP;
+    location /hls/ {
+      alias $d/hls/;
+      add_header Cache-Control no-cache;
+      add_header Access-Control-Allow-Origin *;
+    }
+  }
+}
+CONF
+  nginx -p "$d" -c "$d/nginx.conf" -e "$d/logs/error.log" </dev/null >"$d/logs/stdout.log" 2>&1 &
+  NGX_PID=$!
+  await "nginx start" 20 curl -s -o /dev/null "http://127.0.0.1:$NGX_HTTP/" ||
+    { cat "$d/logs/error.log" >&2; exit 1; }
+}
+stop_nginx() { stop "$NGX_PID" QUIT; NGX_PID=""; }
+
+http_ok() { curl -sf -o /dev/null "$1"; }
+lists_segment() { curl -sf "$1" | grep -q '\.ts'; }
+full_window() { (( $(curl -sf "$1" | grep -c '^#EXTINF') >= 6 )); }
+
+# ---- latency: one publisher, both servers, per keyframe interval ----
+BLOCK_FILTER="$(python3 "$HERE/blocks.py" filter)"
+LAYOUT="$(python3 "$HERE/blocks.py" layout)"
+RESULTS="$SCRATCH/results.md"
+: >"$RESULTS"
+
+latency_run() {  # gop seconds
+  local gop="$1" dir="$SCRATCH/latency-gop$gop"
+  mkdir -p "$dir"
+  local id key
+  read -r id key < <(create_streams 1)
+  local ours_url="http://127.0.0.1:$VI_HLS/live/$id/index.m3u8"
+  local nginx_url="http://127.0.0.1:$NGX_HTTP/hls/gop$gop.m3u8"
+  python3 -u "$HERE/tap.py" --out "$dir/tap.json" --fps "$FPS" >"$dir/tap.out" &
+  local tap_pid=$!; PIDS+=("$tap_pid")
+  await "tap" 10 grep -q '^port ' "$dir/tap.out"
+  local tap_port; tap_port="$(awk '/^port/{print $2}' "$dir/tap.out")"
+  local follow_s=$((LATENCY_SECONDS + 10)) f=()
+  for spec in "ours/poll|$ours_url|poll" "ours/block|$ours_url|block" "nginx/poll|$nginx_url|poll"; do
+    IFS='|' read -r label url mode <<<"$spec"
+    python3 "$HERE/follow.py" --url "$url" --out "$dir/${label/\//-}" --mode "$mode" \
+        --interval "$POLL" --seconds "$follow_s" 2>>"$dir/follow.err" &
+    f+=($!); PIDS+=($!)
+  done
+  log "latency, GOP ${gop}s: publishing ${LATENCY_SECONDS}s to both (stream $id)"
+  # The publisher: a 640x360 test picture with the frame counter's blocks, x264 without
+  # B-frames or lookahead (zerolatency) at a fixed GOP, AAC; -re; the same packets to the tap,
+  # to video-ingest and to nginx-rtmp (tee), each flushed per packet. The tee muxer does not ask
+  # encoders for global headers as flv does, so they are asked for here (else the FLV sequence
+  # headers are empty).
+  local o="f=flv:flvflags=no_duration_filesize:flush_packets=1:onfail=ignore"
+  ffmpeg -nostdin -hide_banner -loglevel error \
+      -re -f lavfi -i "testsrc2=size=640x360:rate=$FPS" \
+      -re -f lavfi -i "sine=frequency=440:sample_rate=48000" \
+      -filter_complex "[0:v]$BLOCK_FILTER,format=yuv420p[v]" -map '[v]' -map 1:a \
+      -c:v libx264 -preset veryfast -tune zerolatency -profile:v high \
+      -g $((gop * FPS)) -keyint_min $((gop * FPS)) -sc_threshold 0 \
+      -b:v 1500k -maxrate 1500k -bufsize 1500k -c:a aac -b:a 96k -ar 48000 \
+      -flags:v +global_header -flags:a +global_header \
+      -t "$LATENCY_SECONDS" \
+      -f tee "[$o]tcp://127.0.0.1:$tap_port|[$o]rtmp://127.0.0.1:$VI_RTMP/live/$key|[$o]rtmp://127.0.0.1:$NGX_RTMP/live/gop$gop" \
+      2>"$dir/publisher.log" &
+  local pub=$!; PIDS+=("$pub")
+  local glass_pid=""
+  # The players join a running show, as viewers do: once both playlists hold their full window
+  # (hls.js starts 3 target durations behind the live edge only when the playlist is that long;
+  # joined at the first segment it would start nearer the edge and stay there).
+  if await "ours' full playlist" 40 full_window "http://127.0.0.1:$VI_HLS/live/$id/live.m3u8" &&
+     await "nginx's full playlist" 20 full_window "$nginx_url"; then
+    (cd "$HERE/node" && node glass.mjs --layout "$LAYOUT" --out "$dir/glass.json" \
+        --play "$PLAY" --sample "$SAMPLE" --every 250 \
+        --stream "ours|$ours_url|ll" --stream "nginx|$nginx_url|") 2>"$dir/glass.log" &
+    glass_pid=$!; PIDS+=("$glass_pid")
+  else
+    log "a server never listed a segment; see $dir/publisher.log"; cat "$dir/publisher.log" >&2
+  fi
+  wait "$pub" || log "publisher exited with $?: $(tail -3 "$dir/publisher.log")"
+  [[ -n "$glass_pid" ]] && { wait "$glass_pid" || log "glass.mjs failed: $(tail -5 "$dir/glass.log")"; }
+  for p in "${f[@]}"; do wait "$p" || true; done
+  wait "$tap_pid" || true
+  grep -h 'glass ' "$dir/glass.log" | tail -2 >&2 || true
+}
+latency_analyze() {  # gop seconds (after the lock is released: decoding is not measured)
+  local gop="$1" dir="$SCRATCH/latency-gop$1"
+  python3 "$HERE/analyze.py" --tap "$dir/tap.json" --warmup 6 --seconds "$LATENCY_SECONDS" \
+      --follow "ours/poll=$dir/ours-poll" --follow "ours/block=$dir/ours-block" \
+      --follow "nginx/poll=$dir/nginx-poll" --glass "$dir/glass.json" \
+      --title "GOP ${gop}s, ${SEGMENT}s segments, playlist poll every ${POLL}s" \
+      --json "$dir/summary.json" | tee -a "$RESULTS"
+}
+
+# ---- cost: N passthrough publishers (-c copy of a pre-encoded file, -re) per server ----
+cost_media() {
+  # 720p30 H.264 (High, 2.5 Mbit/s, 2 s GOP, B-frames as OBS sends them) + AAC 128k, 20 s,
+  # looped by each publisher.
+  ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=1280x720:rate=$FPS" \
+      -f lavfi -i "sine=frequency=440:sample_rate=48000" -t 20 \
+      -c:v libx264 -preset veryfast -profile:v high -g $((2 * FPS)) -keyint_min $((2 * FPS)) \
+      -sc_threshold 0 -b:v 2500k -maxrate 2500k -bufsize 5000k -pix_fmt yuv420p \
+      -c:a aac -b:a 128k "$SCRATCH/cost.mp4"
+}
+PUB_PIDS=()
+start_publishers() {  # url...
+  PUB_PIDS=()
+  for url in "$@"; do
+    ffmpeg -nostdin -loglevel error -re -stream_loop -1 -i "$SCRATCH/cost.mp4" -c copy \
+        -f flv -flvflags no_duration_filesize "$url" </dev/null >>"$SCRATCH/cost-publishers.log" 2>&1 &
+    PUB_PIDS+=($!); PIDS+=($!)
+    sleep 0.2  # no burst of handshakes from one address
+  done
+}
+stop_publishers() {
+  for p in "${PUB_PIDS[@]}"; do kill -INT "$p" 2>/dev/null || true; done
+  for p in "${PUB_PIDS[@]}"; do stop "$p"; done
+  PUB_PIDS=()
+}
+count_live() {  # playlist urls... -> how many list a segment
+  local n=0
+  for u in "$@"; do lists_segment "$u" && n=$((n + 1)); done
+  echo "$n"
+}
+COST_ROWS="$SCRATCH/cost.rows"
+: >"$COST_ROWS"
+cost_level() {  # server n
+  local server="$1" n="$2" urls=() playlists=() pid tree=""
+  if [[ "$server" == ours ]]; then
+    start_ours; pid="$VI_PID"
+    while read -r id key; do
+      urls+=("rtmp://127.0.0.1:$VI_RTMP/live/$key")
+      playlists+=("http://127.0.0.1:$VI_HLS/live/$id/live.m3u8")
+    done < <(create_streams "$n")
+  else
+    start_nginx; pid="$NGX_PID"; tree="--tree"
+    for i in $(seq "$n"); do
+      urls+=("rtmp://127.0.0.1:$NGX_RTMP/live/s$i")
+      playlists+=("http://127.0.0.1:$NGX_HTTP/hls/s$i.m3u8")
+    done
+  fi
+  sleep 2
+  local idle; idle="$(python3 "$HERE/proc.py" $tree "$pid")"
+  start_publishers "${urls[@]}"
+  local end=$((SECONDS + 60)) live=0
+  while ((SECONDS < end)); do
+    live="$(count_live "${playlists[@]}")"
+    ((live == n)) && break
+    sleep 1
+  done
+  sleep 5  # every stream past its first segments
+  local s0 p0 s1 p1
+  s0="$(python3 "$HERE/proc.py" $tree "$pid")"; p0="$(python3 "$HERE/proc.py" "${PUB_PIDS[@]}")"
+  sleep "$COST_WINDOW"
+  s1="$(python3 "$HERE/proc.py" $tree "$pid")"; p1="$(python3 "$HERE/proc.py" "${PUB_PIDS[@]}")"
+  live="$(count_live "${playlists[@]}")"
+  stop_publishers
+  sleep 2  # the sessions end (and their last segments are recorded) before the server stops
+  if [[ "$server" == ours ]]; then stop_ours; else stop_nginx; fi
+  echo "$server $n $live $idle $s0 $s1 $p0 $p1" >>"$COST_ROWS"
+  log "cost $server x$n: $live live; server $s0 -> $s1; publishers $p0 -> $p1"
+}
+cost_table() {
+  python3 - "$COST_ROWS" "$COST_WINDOW" <<'PY' | tee -a "$RESULTS"
+import json, sys
+rows, window = sys.argv[1], float(sys.argv[2])
+data = {}
+print("\n### cost: passthrough streams (720p30, 2.5 Mbit/s + AAC), %.0f s window\n" % window)
+print("| server | publishers | live at end | server CPU % of a core | CPU ms per stream-second | RSS idle | RSS live | PSS live | RSS per stream | publishers' CPU % (all) | streams per core |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+for line in open(rows):
+    f = line.split(" ", 3)
+    server, n, live = f[0], int(f[1]), int(f[2])
+    objs = [json.loads(x) for x in f[3].replace("} {", "}\n{").splitlines()]
+    idle, s0, s1, p0, p1 = objs
+    cpu = s1["cpu"] - s0["cpu"]
+    per = cpu / window / n
+    per_stream_rss = (s1["rss"] - idle["rss"]) / n
+    spc = 1 / per if per > 0 else float("inf")
+    data[(server, n)] = (per, per_stream_rss, spc)
+    print(f"| {server} | {n} | {live} | {100 * cpu / window:.1f} | {1000 * per:.2f} | "
+          f"{idle['rss'] / 2**20:.1f} MiB | {s1['rss'] / 2**20:.1f} MiB | {s1['pss'] / 2**20:.1f} MiB | "
+          f"{per_stream_rss / 2**20:.2f} MiB | "
+          f"{100 * (p1['cpu'] - p0['cpu']) / window:.1f} | {spc:.0f} |")
+print()
+for n in sorted({k[1] for k in data}):
+    o, g = data.get(("ours", n)), data.get(("nginx", n))
+    if o and g:
+        print(f"at {n}: ours/nginx CPU per stream ×{o[0] / g[0]:.2f}, memory per stream ×{o[1] / g[1] if g[1] else float('nan'):.2f}, "
+              f"streams per core ours {o[2]:.0f} vs nginx {g[2]:.0f} (×{o[2] / g[2]:.2f}; goal ≥ 1.5)")
+PY
+}
+
+# TODO(issue 12 §2/§5): the 3-rung ladder (720p/480p/360p H.264 + AAC) CPU per stream, ours
+# against ffmpeg doing the same ladder, belongs here once video-ingest has a ladder. Nothing is
+# measured for it yet and no number is printed.
+ladder_cost() {
+  echo "ladder: not measured (video-ingest has no rendition ladder yet; TODO in run.sh)" | tee -a "$RESULTS"
+}
+
+# ---- the run ----
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(nginx -v 2>&1); $(ffmpeg -version | head -1 | cut -d' ' -f1-3); video-ingest $VI_BIN" | tee -a "$RESULTS"
+if [[ " $PHASES " == *" cost "* ]]; then cost_media; fi
+if [[ " $PHASES " == *" latency "* ]]; then
+  for gop in $GOPS; do
+    lock
+    start_ours; start_nginx
+    latency_run "$gop"
+    stop_ours; stop_nginx
+    unlock
+    latency_analyze "$gop"
+  done
+fi
+if [[ " $PHASES " == *" cost "* ]]; then
+  lock
+  for n in $COST_LEVELS; do
+    cost_level ours "$n"
+    cost_level nginx "$n"
+  done
+  unlock
+  cost_table
+  ladder_cost
+fi
+echo; echo "==== results ===="; cat "$RESULTS"
