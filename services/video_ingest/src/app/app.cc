@@ -125,6 +125,7 @@ int RunServer(const Config& config) {
   hls_options.root = config.segment_root;
   hls_options.blocking_max_hold = config.hls_blocking_max_hold;
   hls_options.max_parked = config.hls_max_parked;
+  hls_options.max_connections = config.hls_max_connections;
   hls_options.blocking_playlist_max_age = config.hls_blocking_cache_max_age;
   hls_options.default_target_duration = config.target_duration;
   hls::HlsOrigin hls_origin(hls_options, &host.metrics(), &gated_access, &playlist_watch);

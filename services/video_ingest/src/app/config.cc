@@ -55,6 +55,9 @@ ABSL_FLAG(absl::Duration, hls_blocking_max_hold, absl::Seconds(15),
           "timeout)");
 ABSL_FLAG(int, hls_max_parked, 10000,
           "blocking requests parked at once (1..1000000); beyond, 503 with Retry-After");
+ABSL_FLAG(int, hls_max_connections, 2000,
+          "HLS origin connections at once (1..1000000; each parked blocking request holds one); "
+          "beyond, new connections are closed");
 ABSL_FLAG(absl::Duration, hls_blocking_cache_max_age, absl::Seconds(6),
           "Cache-Control max-age of a blocking playlist reload's answer (0..60s)");
 ABSL_FLAG(std::string, segment_root, "/var/lib/shopcast/hot",
@@ -163,6 +166,10 @@ absl::StatusOr<Config> LoadConfig() {
   }
   c.hls_blocking_max_hold = absl::GetFlag(FLAGS_hls_blocking_max_hold);
   c.hls_max_parked = absl::GetFlag(FLAGS_hls_max_parked);
+  c.hls_max_connections = absl::GetFlag(FLAGS_hls_max_connections);
+  if (c.hls_max_connections < 1 || c.hls_max_connections > 1000000) {
+    return absl::InvalidArgumentError("hls_max_connections must be 1..1000000");
+  }
   c.hls_blocking_cache_max_age = absl::GetFlag(FLAGS_hls_blocking_cache_max_age);
   if (c.hls_blocking_max_hold < absl::Seconds(1) || c.hls_blocking_max_hold > absl::Seconds(60)) {
     return absl::InvalidArgumentError("hls_blocking_max_hold must be between 1s and 60s");

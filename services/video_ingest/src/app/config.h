@@ -44,6 +44,7 @@ struct Config : startup::ServiceConfig {
   // blocking reload's answer.
   absl::Duration hls_blocking_max_hold;
   int hls_max_parked = 10000;
+  int hls_max_connections = 2000;  // origin connections at once (a parked request holds one)
   absl::Duration hls_blocking_cache_max_age;
 
   std::string segment_root;  // hot tier folder shared with recording-lifecycle

@@ -59,7 +59,10 @@ class BlockingRequests::Parked : public std::enable_shared_from_this<Parked> {
 
   ~Parked() {
     // Only when the server stopped with the request still parked (its connection destroyed).
-    if (slotted_ && !ended_) owner_.Release(id_);
+    if (slotted_ && !ended_) {
+      owner_.watch_.Unwatch(request_.stream_id, request_.playlist_name, id_);
+      owner_.Release(id_);
+    }
   }
 
   // After it was registered under `id` and counted: arms the hold and the cancel.

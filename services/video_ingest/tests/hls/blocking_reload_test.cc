@@ -289,7 +289,8 @@ TEST_CASE("Hundreds of parked blocking requests cost no thread each", "[hls][blo
   CHECK(o.Metric("hls_blocking_wake_seconds") == kClients);
 }
 
-TEST_CASE("Beyond the cap a blocking request gets 503 at once; a client that leaves frees its slot",
+TEST_CASE("Beyond the cap a blocking request gets 503 at once, and a client that leaves "
+          "frees its slot",
           "[hls][blocking]") {
   Origin o([](HlsOriginOptions& opts) { opts.max_parked = 2; });
   auto first = Send(o.port, Live(kId, "live.m3u8?_HLS_msn=3"));
