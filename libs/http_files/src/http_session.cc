@@ -6,6 +6,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
+#include <algorithm>
 #include <chrono>
 #include <utility>
 
@@ -51,6 +52,43 @@ struct MakePendingWrite {
 
 }  // namespace
 
+class HttpSession::Deferred final : public DeferredReply {
+ public:
+  Deferred(std::weak_ptr<HttpSession> session, net::any_io_executor executor)
+      : session_(std::move(session)), executor_(std::move(executor)) {}
+
+  const net::any_io_executor& executor() const override { return executor_; }
+
+  void Complete(Reply reply) override {
+    if (done_) return;
+    done_ = true;
+    if (std::shared_ptr<HttpSession> session = session_.lock()) {
+      session->CompleteDeferred(std::move(reply));
+    }
+  }
+
+  void OnCancel(std::function<void()> on_cancel) override { on_cancel_ = std::move(on_cancel); }
+
+  bool cancelled() const override { return cancelled_; }
+
+  // The session ended (or gave up) first: Complete() is ignored from now on.
+  void Cancel(bool notify) {
+    if (done_) return;
+    done_ = true;
+    cancelled_ = true;
+    std::function<void()> fn = std::move(on_cancel_);
+    on_cancel_ = nullptr;
+    if (notify && fn) fn();
+  }
+
+ private:
+  const std::weak_ptr<HttpSession> session_;
+  const net::any_io_executor executor_;
+  std::function<void()> on_cancel_;
+  bool done_ = false;
+  bool cancelled_ = false;
+};
+
 HttpSession::HttpSession(net::ip::tcp::socket socket, std::shared_ptr<SessionShared> shared)
     : stream_(std::move(socket)),
       shared_(std::move(shared)),
@@ -59,6 +97,9 @@ HttpSession::HttpSession(net::ip::tcp::socket socket, std::shared_ptr<SessionSha
       buffer_(2 * static_cast<size_t>(shared_->options.max_header_bytes) + kFirstReadBytes) {}
 
 HttpSession::~HttpSession() {
+  // Destroyed with a request still deferred only when the server stops (its handler has
+  // stopped waiting by then): nothing is told.
+  if (deferred_) deferred_->Cancel(/*notify=*/false);
   shared_->connections.fetch_sub(1);
   shared_->metrics.ConnectionClosed();
 }
@@ -81,7 +122,15 @@ void HttpSession::ReadRequest() {
 
 void HttpSession::OnRequest(beast::error_code ec, std::size_t) {
   if (!ec) {
-    Send(shared_->handler->Respond(parser_->get()));
+    auto later = std::make_shared<Deferred>(weak_from_this(), stream_.get_executor());
+    std::optional<Reply> now = shared_->handler->RespondOrDefer(parser_->get(), later);
+    if (now) {
+      later->Cancel(/*notify=*/false);  // A handler that kept it anyway gets nothing from it.
+      Send(std::move(*now));
+      return;
+    }
+    deferred_ = std::move(later);
+    WatchWhileDeferred();
     return;
   }
   const unsigned version = parser_->get().version() == 10 ? 10 : 11;
@@ -96,6 +145,54 @@ void HttpSession::OnRequest(beast::error_code ec, std::size_t) {
     // Closed by the client, reset, or timed out (slow or idle): nothing worth answering.
     Close();
   }
+}
+
+void HttpSession::WatchWhileDeferred() {
+  const size_t room = buffer_.max_size() - buffer_.size();
+  if (room == 0) return;  // A client pipelining that much waits; the handler still answers.
+  watching_ = true;
+  stream_.expires_after(ToChrono(shared_->options.max_deferral));
+  stream_.async_read_some(
+      buffer_.prepare(std::min(room, kFirstReadBytes)),
+      beast::bind_front_handler(&HttpSession::OnDeferredRead, shared_from_this()));
+}
+
+void HttpSession::OnDeferredRead(beast::error_code ec, std::size_t bytes) {
+  watching_ = false;
+  if (!ec) buffer_.commit(bytes);
+  if (!deferred_) {
+    // Completed meanwhile (this read was cancelled for it, or raced it): the reply is being
+    // written; the next request is read once both are done.
+    if (resume_after_watch_) {
+      resume_after_watch_ = false;
+      WaitForNextRequest();
+    }
+    return;
+  }
+  if (ec) {  // The client closed or reset the connection, or max_deferral passed.
+    CancelDeferred();
+    Close();
+    return;
+  }
+  WatchWhileDeferred();
+}
+
+void HttpSession::CompleteDeferred(Reply reply) {
+  if (!deferred_) return;
+  deferred_.reset();
+  if (watching_) {
+    // Stop watching; the write starts now (one read and one write may be outstanding at once),
+    // so the reply is on its way before this returns.
+    beast::error_code ignored;
+    stream_.socket().cancel(ignored);
+  }
+  Send(std::move(reply));
+}
+
+void HttpSession::CancelDeferred() {
+  if (!deferred_) return;
+  std::shared_ptr<Deferred> deferred = std::move(deferred_);
+  deferred->Cancel(/*notify=*/true);
 }
 
 void HttpSession::WaitForNextRequest() {
@@ -143,6 +240,10 @@ void HttpSession::OnWrite(beast::error_code ec, std::size_t bytes) {
   pending_.reset();
   if (close_after_write_) {
     Close();
+    return;
+  }
+  if (watching_) {  // The watch read of a deferred request has not returned yet.
+    resume_after_watch_ = true;
     return;
   }
   WaitForNextRequest();

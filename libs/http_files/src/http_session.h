@@ -54,8 +54,19 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void Start();
 
  private:
+  class Deferred;
+  friend class Deferred;
+
   void ReadRequest();
   void OnRequest(boost::beast::error_code ec, std::size_t bytes);
+  // While a deferred request waits: read what the client sends (pipelined bytes are kept for
+  // later, an end or reset cancels the request), within max_deferral.
+  void WatchWhileDeferred();
+  void OnDeferredRead(boost::beast::error_code ec, std::size_t bytes);
+  // The handler completed the deferred request (on the strand).
+  void CompleteDeferred(Reply reply);
+  // The connection ended while a request was deferred: tells the handler, once.
+  void CancelDeferred();
   void WaitForNextRequest();
   void OnFirstByte(boost::beast::error_code ec, std::size_t bytes);
   void Send(Reply reply);
@@ -69,6 +80,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::optional<boost::beast::http::request_parser<boost::beast::http::empty_body>> parser_;
   std::unique_ptr<PendingWrite> pending_;
   bool close_after_write_ = false;
+  std::shared_ptr<Deferred> deferred_;  // The request waiting for its handler, if any.
+  bool watching_ = false;               // A watch read is outstanding.
+  bool resume_after_watch_ = false;     // Read the next request once the watch read returns.
 };
 
 }  // namespace shopcast::http_files

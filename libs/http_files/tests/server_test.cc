@@ -2,10 +2,17 @@
 
 #include <prometheus/registry.h>
 
+#include <atomic>
+#include <boost/asio/post.hpp>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "shopcast/http_files/responses.h"
 #include "shopcast/http_files/testing/raw_client.h"
@@ -31,6 +38,51 @@ class EchoHandler final : public Handler {
     return RejectReply(status, version, [](http::fields&) {});
   }
 };
+
+// Like EchoHandler, but keeps requests for "/later" for the test to complete.
+class DeferringHandler final : public Handler {
+ public:
+  Reply Respond(const Request& request) const override {
+    return TextReply(http::status::ok, request, std::string(request.target()), "echo",
+                     [](http::fields&) {});
+  }
+  Reply Reject(http::status status, unsigned version) const override {
+    return RejectReply(status, version, [](http::fields&) {});
+  }
+  std::optional<Reply> RespondOrDefer(
+      const Request& request, const std::shared_ptr<DeferredReply>& later) const override {
+    if (request.target() != "/later") return Respond(request);
+    later->OnCancel([this] { cancelled.fetch_add(1); });
+    std::lock_guard<std::mutex> lock(mu);
+    kept.push_back({later, request});
+    return std::nullopt;
+  }
+  size_t Kept() const {
+    std::lock_guard<std::mutex> lock(mu);
+    return kept.size();
+  }
+  // Completes the oldest kept request on its connection's strand.
+  void CompleteOldest(const std::string& body) const {
+    std::lock_guard<std::mutex> lock(mu);
+    auto [later, request] = kept.front();
+    kept.erase(kept.begin());
+    boost::asio::post(later->executor(), [later = later, request = request, body] {
+      later->Complete(TextReply(http::status::ok, request, body, "echo", [](http::fields&) {}));
+    });
+  }
+  mutable std::mutex mu;
+  mutable std::vector<std::pair<std::shared_ptr<DeferredReply>, Request>> kept;
+  mutable std::atomic<int> cancelled{0};
+};
+
+bool Eventually(const std::function<bool()>& condition) {
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
+}
 
 double Metric(prometheus::Registry& registry, const std::string& name, const std::string& code) {
   for (const auto& family : registry.Collect()) {
@@ -77,6 +129,58 @@ TEST_CASE("The server hands requests to its handler and counts them", "[http_fil
 
   server.Stop();
   server.Stop();  // Idempotent.
+}
+
+TEST_CASE("A deferred request is answered when its handler completes it", "[http_files][server]") {
+  auto handler = std::make_shared<DeferringHandler>();
+  ServerOptions options;
+  options.listen_address = "127.0.0.1";
+  Server server(options, handler);
+  REQUIRE(server.Start().ok());
+
+  // One waiting request per connection: a pipelined request behind it waits its turn.
+  TestConnection connection(server.port());
+  REQUIRE(connection.Send(GetRequest("/later") + GetRequest("/now")));
+  REQUIRE(Eventually([&] { return handler->Kept() == 1; }));
+  CHECK_FALSE(connection.Read(false, 200ms).has_value());
+  handler->CompleteOldest("done later");
+  auto first = connection.Read();
+  auto second = connection.Read();
+  REQUIRE(first);
+  REQUIRE(second);
+  CHECK(first->body == "done later");
+  CHECK(second->body == "/now");
+  // The connection goes on as usual.
+  REQUIRE(connection.Send(GetRequest("/again")));
+  auto third = connection.Read();
+  REQUIRE(third);
+  CHECK(third->body == "/again");
+  CHECK(handler->cancelled.load() == 0);
+
+  // A client that hangs up while its request waits: the handler hears of it at once.
+  {
+    TestConnection leaving(server.port());
+    REQUIRE(leaving.Send(GetRequest("/later")));
+    REQUIRE(Eventually([&] { return handler->Kept() == 1; }));
+  }
+  CHECK(Eventually([&] { return handler->cancelled.load() == 1; }));
+  handler->CompleteOldest("too late");  // ignored: the connection is gone
+  server.Stop();
+}
+
+TEST_CASE("A deferred request the handler forgets is dropped after max_deferral",
+          "[http_files][server]") {
+  auto handler = std::make_shared<DeferringHandler>();
+  ServerOptions options;
+  options.listen_address = "127.0.0.1";
+  options.max_deferral = absl::Milliseconds(300);
+  Server server(options, handler);
+  REQUIRE(server.Start().ok());
+  TestConnection connection(server.port());
+  REQUIRE(connection.Send(GetRequest("/later")));
+  CHECK(connection.WaitClosed(20s));
+  CHECK(Eventually([&] { return handler->cancelled.load() == 1; }));
+  server.Stop();
 }
 
 TEST_CASE("An idle kept-alive connection is closed", "[http_files][server]") {

@@ -1,5 +1,5 @@
 // libFuzzer entry point for the HLS origin's pure request parsers: the target → file mapping
-// (security-critical) and the Range header. Built by the fuzz preset (fuzz/fuzz.cmake) and
+// (security-critical), the Low-Latency HLS delivery directives, and the Range header. Built by the fuzz preset (fuzz/fuzz.cmake) and
 // replayed over its seed corpus in the normal build.
 // Input: first byte picks the parser, the rest is the text; the size for ranges comes from the
 // next 8 bytes so both small and huge files are explored.
@@ -22,6 +22,14 @@ using shopcast::video_ingest::hls::HlsResource;
 using shopcast::video_ingest::hls::ParseHlsTarget;
 
 void CheckTarget(std::string_view target) {
+  // Delivery directives come from the same target: bounded values, part only with msn.
+  shopcast::video_ingest::hls::DeliveryDirectives d;
+  if (ParseDeliveryDirectives(target, d) == shopcast::video_ingest::hls::DirectivesError::kOk) {
+    if ((d.msn && (*d.msn < 0 || *d.msn > 999'999'999'999'999)) ||
+        (d.part && (*d.part < 0 || *d.part > 9999 || !d.msn))) {
+      std::abort();
+    }
+  }
   const auto resource = ParseHlsTarget(target);
   if (!resource) return;
   // Whatever was accepted must be a plain name: nothing that can leave the stream folder.

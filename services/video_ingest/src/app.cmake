@@ -88,6 +88,11 @@ if(SHOPCAST_BUILD_TESTS)
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/rollout_e2e_test.cc
     DEPS video_ingest_e2e_fixture LABEL e2e)
   add_dependencies(video_ingest_rollout_e2e_test video-ingest)
+  # Low-Latency HLS blocking playlist reloads through the binary, fed by a real publish.
+  shopcast_test(NAME video_ingest_blocking_reload_e2e_test
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/blocking_reload_e2e_test.cc
+    DEPS video_ingest_e2e_fixture LABEL e2e)
+  add_dependencies(video_ingest_blocking_reload_e2e_test video-ingest)
   # Sequential rounds of publishes: memory held after streams end must not grow with them.
   shopcast_test(NAME video_ingest_memory_e2e_test
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/memory_e2e_test.cc

@@ -101,6 +101,7 @@ std::optional<RawResponse> TestConnection::Read(bool head, std::chrono::millisec
     const long n = Receive(buffer, sizeof(buffer), deadline);
     if (n < 0) return std::nullopt;
     if (n == 0) {
+      if (!parser.got_some()) return std::nullopt;  // closed before any byte of a response
       beast::error_code ec;
       parser.put_eof(ec);
       if (ec || !parser.is_done()) return std::nullopt;

@@ -116,11 +116,19 @@ int RunServer(const Config& config) {
   access::AccessCache access_cache(passes, access_options);
   access_cache.Start();
   access::GatedAccess gated_access(access_cache, *playback_codec);
+  // Where each live playlist of this replica has got: the runtime's playlists report every
+  // write, the origin parks blocking requests on it. Outlives both (declared before them).
+  hls::PlaylistWatch playlist_watch;
   hls::HlsOriginOptions hls_options;
   hls_options.listen_address = hls_addr->first;
   hls_options.port = hls_addr->second;
   hls_options.root = config.segment_root;
-  hls::HlsOrigin hls_origin(hls_options, &host.metrics(), &gated_access);
+  hls_options.blocking_max_hold = config.hls_blocking_max_hold;
+  hls_options.max_parked = config.hls_max_parked;
+  hls_options.max_connections = config.hls_max_connections;
+  hls_options.blocking_playlist_max_age = config.hls_blocking_cache_max_age;
+  hls_options.default_target_duration = config.target_duration;
+  hls::HlsOrigin hls_origin(hls_options, &host.metrics(), &gated_access, &playlist_watch);
 
   // The origin serves the hot tier, which the runtime would otherwise create only later.
   std::error_code root_error;
@@ -152,6 +160,10 @@ int RunServer(const Config& config) {
   runtime_options.playlist_window = config.playlist_window;
   runtime_options.stall_timeout = config.stall_timeout;
   runtime_options.return_free_memory = config.return_free_memory;
+  runtime_options.playlist_observer = [&playlist_watch](const std::string& stream_id,
+                                                        const std::string& playlist_name) {
+    return playlist_watch.Feeder(stream_id, playlist_name);
+  };
   // Past the grace no reconnect can continue a stream; the margin covers clock differences.
   runtime_options.idle_stream_ttl = config.reconnect_grace + absl::Seconds(30);
   media::GstPackagerFactory packagers;

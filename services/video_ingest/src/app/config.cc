@@ -49,6 +49,17 @@ ABSL_FLAG(std::string, hls_advertise_url, "",
           "this replica's HLS origin as the gateway reaches it, http://host[:port] (in Kubernetes "
           "the pod's name under the headless Service); default: from hls_addr and the bound "
           "port, the host name when it listens on every address");
+ABSL_FLAG(absl::Duration, hls_blocking_max_hold, absl::Seconds(15),
+          "a blocking playlist reload (_HLS_msn) or a preload-hinted part waits three target "
+          "durations, at most this long, then gets 503 (1s..60s; below the gateway's upstream "
+          "timeout)");
+ABSL_FLAG(int, hls_max_parked, 10000,
+          "blocking requests parked at once (1..1000000); beyond, 503 with Retry-After");
+ABSL_FLAG(int, hls_max_connections, 2000,
+          "HLS origin connections at once (1..1000000; each parked blocking request holds one); "
+          "beyond, new connections are closed");
+ABSL_FLAG(absl::Duration, hls_blocking_cache_max_age, absl::Seconds(6),
+          "Cache-Control max-age of a blocking playlist reload's answer (0..60s)");
 ABSL_FLAG(std::string, segment_root, "/var/lib/shopcast/hot",
           "hot-tier folder for live segments and playlists");
 ABSL_FLAG(absl::Duration, target_duration, absl::Seconds(2),
@@ -152,6 +163,23 @@ absl::StatusOr<Config> LoadConfig() {
     return absl::InvalidArgumentError(absl::StrCat(
         "hls_advertise_url must be http://host[:port] without a path, got '",
         c.hls_advertise_url, "'"));
+  }
+  c.hls_blocking_max_hold = absl::GetFlag(FLAGS_hls_blocking_max_hold);
+  c.hls_max_parked = absl::GetFlag(FLAGS_hls_max_parked);
+  c.hls_max_connections = absl::GetFlag(FLAGS_hls_max_connections);
+  if (c.hls_max_connections < 1 || c.hls_max_connections > 1000000) {
+    return absl::InvalidArgumentError("hls_max_connections must be 1..1000000");
+  }
+  c.hls_blocking_cache_max_age = absl::GetFlag(FLAGS_hls_blocking_cache_max_age);
+  if (c.hls_blocking_max_hold < absl::Seconds(1) || c.hls_blocking_max_hold > absl::Seconds(60)) {
+    return absl::InvalidArgumentError("hls_blocking_max_hold must be between 1s and 60s");
+  }
+  if (c.hls_max_parked < 1 || c.hls_max_parked > 1000000) {
+    return absl::InvalidArgumentError("hls_max_parked must be 1..1000000");
+  }
+  if (c.hls_blocking_cache_max_age < absl::ZeroDuration() ||
+      c.hls_blocking_cache_max_age > absl::Seconds(60)) {
+    return absl::InvalidArgumentError("hls_blocking_cache_max_age must be between 0 and 60s");
   }
   c.segment_root = absl::GetFlag(FLAGS_segment_root);
   c.target_duration = absl::GetFlag(FLAGS_target_duration);

@@ -39,6 +39,13 @@ struct Config : startup::ServiceConfig {
   // http://host[:port] where the gateway reaches this replica's origin; "" = derived at start
   // (AdvertisedHlsOrigin). Recorded with the instance, returned by LookupStreams.
   std::string hls_advertise_url;
+  // Low-Latency HLS blocking requests (hls/blocking_requests.h): the longest hold (three
+  // target durations, at most this), the cap on requests parked at once, and the max-age of a
+  // blocking reload's answer.
+  absl::Duration hls_blocking_max_hold;
+  int hls_max_parked = 10000;
+  int hls_max_connections = 2000;  // origin connections at once (a parked request holds one)
+  absl::Duration hls_blocking_cache_max_age;
 
   std::string segment_root;  // hot tier folder shared with recording-lifecycle
   absl::Duration target_duration;

@@ -15,10 +15,11 @@ namespace shopcast::video_ingest::hls {
 
 class HlsOrigin::Impl {
  public:
-  Impl(HlsOriginOptions options, prometheus::Registry* registry, const PlaybackAccess* access)
+  Impl(HlsOriginOptions options, prometheus::Registry* registry, const PlaybackAccess* access,
+       PlaylistWatch* watch)
       : options_(std::move(options)),
-        server_(ServerOptionsOf(options_),
-                std::make_shared<Responder>(options_, access, registry), registry) {}
+        responder_(std::make_shared<Responder>(options_, access, registry, watch)),
+        server_(ServerOptionsOf(options_), responder_, registry) {}
 
   absl::Status Start() {
     struct stat st {};
@@ -34,7 +35,12 @@ class HlsOrigin::Impl {
     return absl::OkStatus();
   }
   uint16_t port() const { return server_.port(); }
-  void Stop() { server_.Stop(); }
+  void Stop() {
+    // Parked requests first, while the I/O threads still run to send their answers: after
+    // this nothing outside the server refers to a connection.
+    if (server_.port() != 0) responder_->StopParking(options_.shutdown_grace);
+    server_.Stop();
+  }
 
  private:
   static http_files::ServerOptions ServerOptionsOf(const HlsOriginOptions& o) {
@@ -55,12 +61,13 @@ class HlsOrigin::Impl {
   }
 
   const HlsOriginOptions options_;
+  const std::shared_ptr<Responder> responder_;
   http_files::Server server_;
 };
 
 HlsOrigin::HlsOrigin(HlsOriginOptions options, prometheus::Registry* registry,
-                     const PlaybackAccess* access)
-    : impl_(std::make_unique<Impl>(std::move(options), registry, access)) {}
+                     const PlaybackAccess* access, PlaylistWatch* watch)
+    : impl_(std::make_unique<Impl>(std::move(options), registry, access, watch)) {}
 
 HlsOrigin::~HlsOrigin() { Stop(); }
 

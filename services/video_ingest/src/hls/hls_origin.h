@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "hls/hls_origin_options.h"
 #include "hls/playback_access.h"
+#include "hls/playlist_watch.h"
 
 namespace prometheus {
 class Registry;
@@ -27,9 +28,10 @@ class HlsOrigin {
   // `registry` and `access` (both optional) must outlive this object. Without `access` every
   // stream is served openly; with it, gated streams only to requests it allows (see
   // playback_access.h: 401 without a token, 403 for a bad one or a revoked pass, 503 when it
-  // cannot tell).
+  // cannot tell). With `watch` (optional, must outlive this object) the playlists it knows
+  // answer Low-Latency HLS blocking requests (see responder.h and blocking_requests.h).
   explicit HlsOrigin(HlsOriginOptions options, prometheus::Registry* registry = nullptr,
-                     const PlaybackAccess* access = nullptr);
+                     const PlaybackAccess* access = nullptr, PlaylistWatch* watch = nullptr);
   ~HlsOrigin();  // Stops.
   HlsOrigin(const HlsOrigin&) = delete;
   HlsOrigin& operator=(const HlsOrigin&) = delete;
@@ -41,7 +43,8 @@ class HlsOrigin {
   // The bound port (the ephemeral one if options.port was 0); 0 before Start().
   uint16_t port() const;
 
-  // Closes the listener and every connection, and joins the I/O threads. Idempotent.
+  // Answers the parked requests (503) and waits up to options.shutdown_grace for them to be
+  // sent, then closes the listener and every connection and joins the I/O threads. Idempotent.
   void Stop();
 
  private:

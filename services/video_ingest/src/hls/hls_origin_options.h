@@ -28,6 +28,23 @@ struct HlsOriginOptions {
   uint64_t max_body_bytes = 0;
   absl::Duration playlist_max_age = absl::Seconds(1);
   std::string cors_origin = "*";
+
+  // Low-Latency HLS blocking requests (only with a PlaylistWatch; see blocking_requests.h).
+  // A parked request is held three target durations (RFC 8216bis 6.2.5.2), at most this long,
+  // then answered 503. Keep it below the gateway's upstream timeout (20 s).
+  absl::Duration blocking_max_hold = absl::Seconds(15);
+  // The target duration assumed until the playlist's EXT-X-TARGETDURATION has been read.
+  absl::Duration default_target_duration = absl::Seconds(2);
+  // Requests parked at once across every stream; beyond → 503 with Retry-After.
+  int max_parked = 10000;
+  // Cache-Control max-age of a blocking reload's answer (a shared cache keys it by the query,
+  // `_HLS_msn`/`_HLS_part` included, and every later viewer asking for that segment or part
+  // gets the same playlist). Plain reloads keep playlist_max_age.
+  absl::Duration blocking_playlist_max_age = absl::Seconds(6);
+  // The media playlist whose parts (PartFileName) preload hints name.
+  std::string parts_playlist_name = "live.m3u8";
+  // How long Stop() waits for the parked requests' 503s to be sent.
+  absl::Duration shutdown_grace = absl::Seconds(2);
 };
 
 }  // namespace shopcast::video_ingest::hls

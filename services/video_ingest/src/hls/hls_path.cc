@@ -113,6 +113,55 @@ std::optional<std::string_view> TokenParam(std::string_view target) {
   return std::nullopt;
 }
 
+namespace {
+
+// `text` as a number when it is 1..max_digits decimal digits and nothing else.
+template <typename T>
+std::optional<T> Digits(std::string_view text, size_t max_digits) {
+  if (text.empty() || text.size() > max_digits) return std::nullopt;
+  T value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  return value;
+}
+
+}  // namespace
+
+DirectivesError ParseDeliveryDirectives(std::string_view target, DeliveryDirectives& out) {
+  out = DeliveryDirectives{};
+  const size_t query = target.find('?');
+  if (query == std::string_view::npos) return DirectivesError::kOk;
+  std::string_view rest = target.substr(query + 1);
+  rest = rest.substr(0, rest.find('#'));
+  bool seen_skip = false;
+  while (!rest.empty()) {
+    const size_t amp = rest.find('&');
+    const std::string_view pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+    const size_t eq = pair.find('=');
+    const std::string_view name = pair.substr(0, eq);
+    const std::string_view value =
+        eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+    if (name == "_HLS_msn") {
+      if (out.msn) return DirectivesError::kMalformed;
+      out.msn = Digits<int64_t>(value, 15);
+      if (!out.msn) return DirectivesError::kMalformed;
+    } else if (name == "_HLS_part") {
+      if (out.part) return DirectivesError::kMalformed;
+      out.part = Digits<int>(value, 4);
+      if (!out.part) return DirectivesError::kMalformed;
+    } else if (name == "_HLS_skip") {
+      if (seen_skip || (value != "YES" && value != "v2")) return DirectivesError::kMalformed;
+      seen_skip = true;
+      out.skip = true;
+    }
+  }
+  if (out.part && !out.msn) return DirectivesError::kPartWithoutMsn;
+  return DirectivesError::kOk;
+}
+
 std::string_view KindLabel(ResourceKind kind) {
   switch (kind) {
     case ResourceKind::kPlaylist:

@@ -5,6 +5,7 @@
 // fixed alphabets, so no decoding, normalisation or "..", "/", "\", "%" or NUL can ever reach
 // the file system. Anything that does not match exactly is "not found".
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,6 +37,23 @@ std::optional<HlsResource> ParseHlsTarget(std::string_view target);
 // base64url: nothing to decode), or nullopt when there is none. An empty value is present.
 // Scans at most the request head, which the server bounds; never allocates.
 std::optional<std::string_view> TokenParam(std::string_view target);
+
+// The Low-Latency HLS delivery directives of a playlist request (RFC 8216bis 6.2.5): `_HLS_msn`,
+// `_HLS_part`, `_HLS_skip`. Other parameters (`token`, cache busters) are not looked at.
+struct DeliveryDirectives {
+  std::optional<int64_t> msn;  // _HLS_msn: block until that media segment is listed
+  std::optional<int> part;     // _HLS_part: … or that part of it (only with msn)
+  bool skip = false;           // _HLS_skip=YES or v2: a delta update is welcome
+};
+
+// Why the directives of a target are refused (→ 400), or kOk.
+enum class DirectivesError { kOk, kMalformed, kPartWithoutMsn };
+
+// The directives in `target`'s query. Strict: msn and part are plain decimal digits (1..15
+// and 1..4 of them), skip is YES or v2, each at most once; anything else is kMalformed, and
+// `_HLS_part` without `_HLS_msn` is kPartWithoutMsn (the specification requires a 400).
+// Scans at most the request head, which the server bounds.
+DirectivesError ParseDeliveryDirectives(std::string_view target, DeliveryDirectives& out);
 
 // "playlist", "segment" or "other" (the metrics label).
 std::string_view KindLabel(ResourceKind kind);

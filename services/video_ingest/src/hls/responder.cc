@@ -4,7 +4,9 @@
 #include <prometheus/registry.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <variant>
@@ -13,6 +15,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
 #include "hls/playlist_rewrite.h"
+#include "media/playlist_progress.h"
 #include "shopcast/http_files/responses.h"
 #include "shopcast/log/log.h"
 
@@ -63,6 +66,26 @@ absl::StatusOr<std::string> ReadAll(int fd, uint64_t size) {
   return out;
 }
 
+// EXT-X-TARGETDURATION of the playlist file, or 0 when it cannot be read. It is in the head.
+int64_t ReadTargetSeconds(const std::string& root, const std::string& stream_id,
+                          const std::string& playlist_name) {
+  absl::StatusOr<http_files::OpenFile> opened =
+      http_files::OpenUnderRoot(root, {stream_id, playlist_name});
+  if (!opened.ok()) return 0;
+  absl::StatusOr<std::string> text = ReadAll(opened->fd, std::min<uint64_t>(opened->size, 4096));
+  if (!text.ok()) return 0;
+  constexpr std::string_view kTag = "#EXT-X-TARGETDURATION:";
+  const size_t at = text->find(kTag);
+  if (at == std::string::npos) return 0;
+  int64_t seconds = 0;
+  for (size_t i = at + kTag.size(); i < text->size() && seconds < 100000; ++i) {
+    const char c = (*text)[i];
+    if (c < '0' || c > '9') break;
+    seconds = seconds * 10 + (c - '0');
+  }
+  return seconds;
+}
+
 std::string_view Std(beast::string_view s) { return std::string_view(s.data(), s.size()); }
 beast::string_view Bv(std::string_view s) { return beast::string_view(s.data(), s.size()); }
 
@@ -93,7 +116,7 @@ std::string_view DecisionLabel(AccessDecision decision) {
 }
 
 Responder::Responder(const HlsOriginOptions& options, const PlaybackAccess* access,
-                     prometheus::Registry* registry)
+                     prometheus::Registry* registry, PlaylistWatch* watch)
     : access_(access),
       root_(options.root),
       cors_origin_(options.cors_origin),
@@ -104,7 +127,22 @@ Responder::Responder(const HlsOriginOptions& options, const PlaybackAccess* acce
       // "no-cache" would buy nothing; keeping one rule also avoids coupling this server to
       // the packager's file names. ETags keep revalidation cheap either way.
       playlist_cache_control_(
-          absl::StrCat("public, max-age=", absl::ToInt64Seconds(options.playlist_max_age))) {
+          absl::StrCat("public, max-age=", absl::ToInt64Seconds(options.playlist_max_age))),
+      // A blocking reload's answer is the right answer to its URL (query included) for good:
+      // it lists the segment or part asked for, and the specification wants the whole
+      // playlist even once that is no longer the last (RFC 8216bis 6.2.5.2). A shared cache
+      // can keep it and hand it to every viewer asking for the same part, folding the crowd
+      // into one origin request per part; the lifetime only bounds how stale a late player's
+      // first answer can be.
+      blocking_cache_control_(absl::StrCat(
+          "public, max-age=", absl::ToInt64Seconds(options.blocking_playlist_max_age))),
+      blocking_max_hold_(options.blocking_max_hold),
+      default_target_duration_(options.default_target_duration),
+      parts_playlist_name_(options.parts_playlist_name),
+      watch_(watch),
+      blocking_(watch == nullptr ? nullptr
+                                 : std::make_unique<BlockingRequests>(*watch, options.max_parked,
+                                                                      registry)) {
   if (registry == nullptr) return;
   auto& family = prometheus::BuildCounter()
                      .Name("hls_playback_refusals_total")
@@ -133,7 +171,8 @@ Reply Responder::Reject(http::status status, unsigned version) const {
                                  [this](http::fields& f) { AddCommonHeaders(f); });
 }
 
-Reply Responder::Respond(const Request& request) const {
+std::optional<Reply> Responder::Screen(const Request& request, HlsResource& resource,
+                                      std::optional<std::string>& token) const {
   const http::verb method = request.method();
   if (method == http::verb::options) {
     // CORS preflight. Answered the same for every target: it reveals nothing about files.
@@ -158,15 +197,232 @@ Reply Responder::Respond(const Request& request) const {
   if (request.version() >= 11 && request.find(http::field::host) == request.end()) {
     return Text(http::status::bad_request, request, "missing Host\n", ResourceKind::kOther);
   }
-  const std::optional<HlsResource> resource = ParseHlsTarget(Std(request.target()));
-  if (!resource) return Text(http::status::not_found, request, "not found\n", ResourceKind::kOther);
+  std::optional<HlsResource> parsed = ParseHlsTarget(Std(request.target()));
+  if (!parsed) return Text(http::status::not_found, request, "not found\n", ResourceKind::kOther);
+  resource = std::move(*parsed);
   if (access_ != nullptr) {
-    const std::optional<std::string_view> token = TokenParam(Std(request.target()));
-    const AccessDecision decision = access_->Check(resource->stream_id, token);
-    if (decision == AccessDecision::kAllowed) return ServeGated(request, *resource, *token);
-    if (decision != AccessDecision::kOpen) return Refuse(decision, request, *resource);
+    const std::optional<std::string_view> param = TokenParam(Std(request.target()));
+    const AccessDecision decision = access_->Check(resource.stream_id, param);
+    if (decision == AccessDecision::kAllowed) {
+      token = std::string(*param);
+    } else if (decision != AccessDecision::kOpen) {
+      return Refuse(decision, request, resource);
+    }
   }
-  return ServeFile(request, *resource);
+  return std::nullopt;
+}
+
+Reply Responder::Serve(const Request& request, const HlsResource& resource,
+                       const std::optional<std::string>& token,
+                       std::string_view cache_control) const {
+  if (token) return ServeGated(request, resource, *token);
+  return ServeFile(request, resource, cache_control);
+}
+
+Reply Responder::Respond(const Request& request) const {
+  HlsResource resource;
+  std::optional<std::string> token;
+  if (std::optional<Reply> early = Screen(request, resource, token)) return std::move(*early);
+  return Serve(request, resource, token);
+}
+
+std::optional<Reply> Responder::RespondOrDefer(
+    const Request& request, const std::shared_ptr<http_files::DeferredReply>& later) const {
+  if (watch_ == nullptr) return Respond(request);
+  HlsResource resource;
+  std::optional<std::string> token;
+  // Access first: a request that is refused is never parked.
+  if (std::optional<Reply> early = Screen(request, resource, token)) return early;
+  if (resource.kind == ResourceKind::kPlaylist) {
+    return PlaylistRequest(request, resource, token, later);
+  }
+  if (resource.kind == ResourceKind::kSegment) {
+    if (auto part = media::ParsePartFileName(resource.file_name)) {
+      return PartRequest(request, resource, token, part->first, part->second, later);
+    }
+  }
+  return Serve(request, resource, token);
+}
+
+std::optional<Reply> Responder::PlaylistRequest(
+    const Request& request, const HlsResource& resource, const std::optional<std::string>& token,
+    const std::shared_ptr<http_files::DeferredReply>& later) const {
+  DeliveryDirectives directives;
+  switch (ParseDeliveryDirectives(Std(request.target()), directives)) {
+    case DirectivesError::kOk:
+      break;
+    case DirectivesError::kMalformed:
+      blocking_->Count(BlockingKind::kPlaylist, kOutcomeBadRequest);
+      return Text(http::status::bad_request, request,
+                  "malformed delivery directive (_HLS_msn, _HLS_part: decimal digits; "
+                  "_HLS_skip: YES or v2)\n",
+                  resource.kind);
+    case DirectivesError::kPartWithoutMsn:
+      blocking_->Count(BlockingKind::kPlaylist, kOutcomeBadRequest);
+      return Text(http::status::bad_request, request, "_HLS_part requires _HLS_msn\n",
+                  resource.kind);
+  }
+  if (!directives.msn) {
+    if (!directives.skip) return Serve(request, resource, token);
+    // A delta update without blocking: only of a playlist live here (an ended or unknown one
+    // gets the whole playlist, as the specification wants once EXT-X-ENDLIST is there).
+    const std::optional<PlaylistWatch::Progress> now =
+        watch_->Current(resource.stream_id, resource.file_name);
+    if (!now || now->ended) return Serve(request, resource, token);
+    return ServeBlockingPlaylist(request, resource, token, /*skip=*/true, /*blocking=*/false);
+  }
+  BlockingRequests::ParkRequest park;
+  park.stream_id = resource.stream_id;
+  park.playlist_name = resource.file_name;
+  park.wanted = PlaylistWatch::Wanted{*directives.msn, directives.part};
+  park.kind = BlockingKind::kPlaylist;
+  park.hold_for = [this, stream_id = resource.stream_id,
+                   name = resource.file_name](int64_t target_seconds) {
+    return HoldFor(stream_id, name, target_seconds);
+  };
+  // Read after the wake, so the answer lists what was asked for.
+  park.answer = [this, request, resource, token, skip = directives.skip](WaitEnd end) -> Reply {
+    switch (end) {
+      case WaitEnd::kSatisfied:
+        return ServeBlockingPlaylist(request, resource, token, skip, /*blocking=*/true);
+      case WaitEnd::kTimedOut:
+        return Unavailable(request, resource.kind,
+                           "the playlist did not reach the requested segment in time\n", 0,
+                           false);
+      case WaitEnd::kGone:
+        return Unavailable(request, resource.kind, "the stream is no longer live here\n", 1,
+                           false);
+      case WaitEnd::kShutdown:
+        break;
+    }
+    return Unavailable(request, resource.kind, "shutting down\n", 1, true);
+  };
+  switch (blocking_->Park(later, std::move(park))) {
+    case BlockingRequests::ParkOutcome::kParked:
+      return std::nullopt;
+    case BlockingRequests::ParkOutcome::kUnknown:
+      // Not live on this replica: served as it always was.
+      return Serve(request, resource, token);
+    case BlockingRequests::ParkOutcome::kReady:
+      blocking_->Count(BlockingKind::kPlaylist, kOutcomeReady);
+      return ServeBlockingPlaylist(request, resource, token, directives.skip, /*blocking=*/true);
+    case BlockingRequests::ParkOutcome::kTooFarAhead:
+      blocking_->Count(BlockingKind::kPlaylist, kOutcomeTooFar);
+      return Text(http::status::bad_request, request,
+                  "_HLS_msn is more than two segments beyond the playlist\n", resource.kind);
+    case BlockingRequests::ParkOutcome::kOverCapacity:
+      blocking_->Count(BlockingKind::kPlaylist, kOutcomeOverCapacity);
+      return Unavailable(request, resource.kind, "too many blocking requests\n", 1, false);
+  }
+  return Serve(request, resource, token);
+}
+
+std::optional<Reply> Responder::PartRequest(
+    const Request& request, const HlsResource& resource, const std::optional<std::string>& token,
+    int64_t msn, int part, const std::shared_ptr<http_files::DeferredReply>& later) const {
+  // Written once, never changed: a part that is there is served like any segment.
+  {
+    absl::StatusOr<http_files::OpenFile> opened =
+        http_files::OpenUnderRoot(root_, {resource.stream_id, resource.file_name});
+    if (opened.ok()) {
+      ::close(opened->fd);
+      return Serve(request, resource, token);
+    }
+    if (!absl::IsNotFound(opened.status())) return OpenFailed(opened.status(), request, resource);
+  }
+  BlockingRequests::ParkRequest park;
+  park.stream_id = resource.stream_id;
+  park.playlist_name = parts_playlist_name_;
+  park.wanted = PlaylistWatch::Wanted{msn, part};
+  park.kind = BlockingKind::kPart;
+  park.hold_for = [this, stream_id = resource.stream_id](int64_t target_seconds) {
+    return HoldFor(stream_id, parts_playlist_name_, target_seconds);
+  };
+  // Listed means written; a part the segment ended without (the hint was not kept) is 404.
+  park.answer = [this, request, resource, token](WaitEnd end) -> Reply {
+    switch (end) {
+      case WaitEnd::kSatisfied:
+        return Serve(request, resource, token);
+      case WaitEnd::kTimedOut:
+        return Unavailable(request, resource.kind, "the part was not written in time\n", 0,
+                           false);
+      case WaitEnd::kGone:
+        return Unavailable(request, resource.kind, "the stream is no longer live here\n", 1,
+                           false);
+      case WaitEnd::kShutdown:
+        break;
+    }
+    return Unavailable(request, resource.kind, "shutting down\n", 1, true);
+  };
+  switch (blocking_->Park(later, std::move(park))) {
+    case BlockingRequests::ParkOutcome::kParked:
+      return std::nullopt;
+    case BlockingRequests::ParkOutcome::kReady:
+      // Listed since the open above: there now, or never coming (404).
+      blocking_->Count(BlockingKind::kPart, kOutcomeReady);
+      return Serve(request, resource, token);
+    case BlockingRequests::ParkOutcome::kUnknown:
+      return Serve(request, resource, token);
+    case BlockingRequests::ParkOutcome::kTooFarAhead:
+      // Not what the playlist hints: not found, at once (RFC 8216bis 6.2.6).
+      blocking_->Count(BlockingKind::kPart, kOutcomeTooFar);
+      return Text(http::status::not_found, request, "not found\n", resource.kind);
+    case BlockingRequests::ParkOutcome::kOverCapacity:
+      blocking_->Count(BlockingKind::kPart, kOutcomeOverCapacity);
+      return Unavailable(request, resource.kind, "too many blocking requests\n", 1, false);
+  }
+  return Serve(request, resource, token);
+}
+
+Reply Responder::ServeBlockingPlaylist(const Request& request, const HlsResource& resource,
+                                       const std::optional<std::string>& token, bool skip,
+                                       bool blocking) const {
+  const std::string_view cache = blocking ? std::string_view(blocking_cache_control_) : "";
+  if (skip) {
+    // The delta update when the packager wrote one (it writes it before the full playlist,
+    // so it is as new as what the watch reported); the whole playlist otherwise.
+    const std::optional<PlaylistWatch::Progress> now =
+        watch_->Current(resource.stream_id, resource.file_name);
+    if (now && !now->ended) {
+      HlsResource delta = resource;
+      delta.file_name = media::SkipPlaylistName(resource.file_name);
+      absl::StatusOr<http_files::OpenFile> opened =
+          http_files::OpenUnderRoot(root_, {delta.stream_id, delta.file_name});
+      if (opened.ok()) {
+        ::close(opened->fd);
+        return Serve(request, delta, token, cache);
+      }
+    }
+  }
+  return Serve(request, resource, token, cache);
+}
+
+absl::Duration Responder::HoldFor(const std::string& stream_id, const std::string& playlist_name,
+                                  int64_t target_seconds) const {
+  if (target_seconds <= 0) {
+    target_seconds = ReadTargetSeconds(root_, stream_id, playlist_name);
+    if (target_seconds > 0) watch_->NoteTargetSeconds(stream_id, playlist_name, target_seconds);
+  }
+  const absl::Duration target =
+      target_seconds > 0 ? absl::Seconds(target_seconds) : default_target_duration_;
+  return std::min(3 * target, blocking_max_hold_);
+}
+
+Reply Responder::Unavailable(const Request& request, ResourceKind kind, std::string body,
+                             int retry_after, bool close) const {
+  Reply reply = Text(http::status::service_unavailable, request, std::move(body), kind);
+  std::visit(
+      [&](auto& m) {
+        if (retry_after > 0) m.set(http::field::retry_after, std::to_string(retry_after));
+        if (close) m.keep_alive(false);
+      },
+      reply.message);
+  if (close) reply.keep_alive = false;
+  return reply;
+}
+
+void Responder::StopParking(absl::Duration grace) const {
+  if (blocking_) blocking_->Shutdown(grace);
 }
 
 Reply Responder::Refuse(AccessDecision decision, const Request& request,
@@ -250,7 +506,8 @@ Reply Responder::OpenFailed(const absl::Status& status, const Request& request,
   return Text(http::status::service_unavailable, request, "unavailable\n", resource.kind);
 }
 
-Reply Responder::ServeFile(const Request& request, const HlsResource& resource) const {
+Reply Responder::ServeFile(const Request& request, const HlsResource& resource,
+                           std::string_view cache_control) const {
   // One validated component at a time, never following a symlink at the stream or file level,
   // so nothing outside the root can be reached even if one is planted there.
   absl::StatusOr<http_files::OpenFile> opened =
@@ -265,6 +522,9 @@ Reply Responder::ServeFile(const Request& request, const HlsResource& resource) 
   meta.last_modified = http_files::HttpDate(file.mtime);
   meta.cache_control =
       resource.kind == ResourceKind::kSegment ? kSegmentCacheControl : playlist_cache_control_;
+  if (!cache_control.empty() && resource.kind == ResourceKind::kPlaylist) {
+    meta.cache_control = cache_control;
+  }
   meta.kind = KindLabel(resource.kind);
   return http_files::ServeFile(request, file, meta,
                                [this](http::fields& f) { AddCommonHeaders(f); });

@@ -167,6 +167,9 @@ std::shared_ptr<media::LivePlaylist> IngestRuntime::PlaylistFor(const streams::C
     o.stream_dir = options_.segment_root / claim.stream_id;
     o.target_duration = options_.target_duration;
     o.window = options_.playlist_window;
+    if (options_.playlist_observer) {
+      o.on_written = options_.playlist_observer(claim.stream_id, o.media_playlist_name);
+    }
     entry.playlist =
         std::make_shared<media::LivePlaylist>(o, claim.next_sequence, claim.media_offset);
   }

@@ -65,6 +65,12 @@ struct RuntimeOptions {
   // it in per-thread arenas otherwise; a session's packager, GStreamer and protocol threads
   // free megabytes that the process would hold for good).
   bool return_free_memory = true;
+  // Gives each new LivePlaylist its Options::on_written (the HLS origin's PlaylistWatch, for
+  // Low-Latency HLS blocking requests): called with the stream id and the media playlist's
+  // file name when the playlist object is made. Optional.
+  std::function<std::function<void(const media::PlaylistProgress&)>(
+      const std::string& stream_id, const std::string& media_playlist_name)>
+      playlist_observer;
   // Wall clock for the times stored and shown (program date times come from the packager).
   std::function<absl::Time()> now = [] { return absl::Now(); };
 };

@@ -11,12 +11,15 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/reflection.h"
 #include "absl/strings/match.h"
+#include "absl/time/time.h"
 
 ABSL_DECLARE_FLAG(std::string, db_dsn);
 ABSL_DECLARE_FLAG(std::string, verify_key_files);
 ABSL_DECLARE_FLAG(std::string, instance_id);
 ABSL_DECLARE_FLAG(std::string, srt_bind_address);
 ABSL_DECLARE_FLAG(int, malloc_arena_max);
+ABSL_DECLARE_FLAG(absl::Duration, hls_blocking_max_hold);
+ABSL_DECLARE_FLAG(int, hls_max_parked);
 
 namespace shopcast::video_ingest {
 namespace {
@@ -90,6 +93,26 @@ TEST_CASE("Memory settings: two malloc arenas and a trim after each session unle
   absl::SetFlag(&FLAGS_malloc_arena_max, -1);
   config = LoadConfig();
   absl::SetFlag(&FLAGS_malloc_arena_max, 2);
+  CHECK(config.status().code() == absl::StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("Blocking playlist reloads: held at most 15 s (under the gateway's 20 s), 10,000 at "
+          "once, and nonsense refused") {
+  absl::SetFlag(&FLAGS_db_dsn, "host=127.0.0.1 dbname=video_ingest");
+  absl::SetFlag(&FLAGS_verify_key_files, "/dev/null");
+  absl::SetFlag(&FLAGS_instance_id, "video-ingest-0");
+  absl::StatusOr<Config> config = LoadConfig();
+  REQUIRE(config.ok());
+  CHECK(config->hls_blocking_max_hold == absl::Seconds(15));
+  CHECK(config->hls_max_parked == 10000);
+  CHECK(config->hls_blocking_cache_max_age == absl::Seconds(6));
+  absl::SetFlag(&FLAGS_hls_blocking_max_hold, absl::Minutes(5));
+  config = LoadConfig();
+  absl::SetFlag(&FLAGS_hls_blocking_max_hold, absl::Seconds(15));
+  CHECK(config.status().code() == absl::StatusCode::kInvalidArgument);
+  absl::SetFlag(&FLAGS_hls_max_parked, 0);
+  config = LoadConfig();
+  absl::SetFlag(&FLAGS_hls_max_parked, 10000);
   CHECK(config.status().code() == absl::StatusCode::kInvalidArgument);
 }
 

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "fakes.h"
 #include "shopcast/status/status.h"
 #include "shopcast/testing/temp_dir.h"
@@ -311,6 +312,40 @@ TEST_CASE("Start fails when the database cannot be reached") {
   Harness h;
   h.store.FailNext("heartbeat", {absl::UnavailableError("no database")});
   CHECK(h.runtime->Start().code() == absl::StatusCode::kUnavailable);
+}
+
+TEST_CASE("Each stream's playlist reports its writes to the playlist observer (blocking reloads)") {
+  shopcast::testing::TempDir root;
+  FakeSessionStore store;
+  FakePackagerFactory packagers;
+  std::mutex mu;
+  std::vector<std::string> seen;  // "<stream> <playlist> <next_msn> <ended>"
+  RuntimeOptions options;
+  options.segment_root = root.path();
+  options.housekeeping_interval = absl::Milliseconds(20);
+  options.playlist_observer = [&](const std::string& stream_id, const std::string& name) {
+    return [&, stream_id, name](const media::PlaylistProgress& p) {
+      std::lock_guard<std::mutex> lock(mu);
+      seen.push_back(absl::StrCat(stream_id, " ", name, " ", p.next_msn, " ", p.ended ? 1 : 0));
+    };
+  };
+  IngestRuntime runtime(options, store, packagers);
+  REQUIRE(runtime.Start().ok());
+  PublishRequest request;
+  request.stream_key = "str_watched";
+  request.remote_address = "203.0.113.7:50000";
+  auto session = runtime.Admit(request, MediaFormat::kFlv, [] {});
+  REQUIRE(session.ok());
+  FakePackager* packager = packagers.For("str_watched");
+  REQUIRE(packager != nullptr);
+  REQUIRE(packager->CloseSegment().ok());
+  REQUIRE(packager->CloseSegment().ok());
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    CHECK(seen == std::vector<std::string>{"str_watched live.m3u8 1 0",
+                                           "str_watched live.m3u8 2 0"});
+  }
+  runtime.Stop();
 }
 
 }  // namespace

@@ -35,6 +35,9 @@ struct ServerOptions {
   absl::Duration idle_timeout = absl::Seconds(30);
   // A response that makes no progress (client stopped reading) for this long is abandoned.
   absl::Duration write_timeout = absl::Seconds(30);
+  // A request the handler deferred (Handler::RespondOrDefer) and has not answered within this
+  // is dropped and the connection closed: a safety net, the handler bounds its own waits.
+  absl::Duration max_deferral = absl::Seconds(60);
   uint32_t max_header_bytes = 8 * 1024;  // Request line + headers; larger → 431 and close.
   // Requests are parsed with an empty body: any body larger than this → 413.
   uint64_t max_body_bytes = 0;

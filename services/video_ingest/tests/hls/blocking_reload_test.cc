@@ -1,0 +1,488 @@
+// Low-Latency HLS blocking requests at the origin (RFC 8216bis 6.2.5.2, 6.2.6): the real origin
+// on an ephemeral port, real sockets, and a PlaylistWatch fed the way the runtime feeds it
+// (each playlist write reports its progress; one test drives a real LivePlaylist). A parked
+// request is answered the moment the playlist reports what it asked for, times out within its
+// bound, costs no thread, is capped, is freed when its client leaves or the origin stops, and
+// is never parked when the access check refuses it.
+
+#include <prometheus/registry.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "hls/hls_origin.h"
+#include "hls/playlist_watch.h"
+#include "media/live_playlist.h"
+#include "media/playlist_progress.h"
+#include "shopcast/http_files/testing/raw_client.h"
+#include "shopcast/testing/temp_dir.h"
+#include "shopcast/testing/wait.h"
+
+namespace shopcast::video_ingest::hls {
+namespace {
+
+using http_files::testing::Exchange;
+using http_files::testing::GetRequest;
+using http_files::testing::RawResponse;
+using http_files::testing::TestConnection;
+using http_files::testing::WriteFile;
+using shopcast::testing::TempDir;
+using shopcast::testing::ThreadCount;
+using shopcast::testing::WaitUntil;
+using namespace std::chrono_literals;
+
+constexpr char kId[] = "str_01J9Z3K8W4V6T2M0QXYHB5R7NC";
+constexpr char kOther[] = "str_01J9Z3K8W4V6T2M0QXYHB5R7ND";  // not live here
+
+std::string Live(const std::string& id, const std::string& file) {
+  return absl::StrCat("/live/", id, "/", file);
+}
+
+// A media playlist listing segments [first, next_msn) and `parts` parts of segment next_msn.
+// A parked request's hold is three times its EXT-X-TARGETDURATION (`target`).
+std::string PlaylistText(int64_t first, int64_t next_msn, int parts, int target = 4) {
+  std::string text = absl::StrCat("#EXTM3U\n#EXT-X-VERSION:9\n#EXT-X-TARGETDURATION:", target,
+                                  "\n#EXT-X-MEDIA-SEQUENCE:", first, "\n");
+  for (int64_t msn = first; msn < next_msn; ++msn) {
+    absl::StrAppend(&text, "#EXTINF:", target, ".000,\n", absl::StrFormat("%06d.ts", msn), "\n");
+  }
+  for (int p = 0; p < parts; ++p) {
+    absl::StrAppend(&text, "#EXT-X-PART:DURATION=0.333,URI=\"",
+                    media::PartFileName(next_msn, p), "\"\n");
+  }
+  absl::StrAppend(&text, "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"",
+                  media::PartFileName(next_msn, parts), "\"\n");
+  return text;
+}
+
+class FakeAccess final : public PlaybackAccess {
+ public:
+  // kId is gated and only the token "good" is allowed; every other stream is open.
+  AccessDecision Check(const std::string& stream_id,
+                       std::optional<std::string_view> token) const override {
+    if (!gated || stream_id != kId) return AccessDecision::kOpen;
+    if (!token) return AccessDecision::kTokenMissing;
+    return *token == "good" ? AccessDecision::kAllowed : AccessDecision::kTokenForged;
+  }
+  bool gated = false;
+};
+
+struct Origin {
+  explicit Origin(const std::function<void(HlsOriginOptions&)>& tweak = {}) {
+    root = dir.File("root");
+    WriteFile(root + "/" + kOther + "/live.m3u8", PlaylistText(0, 2, 0));
+    feed = watch.Feeder(kId, "live.m3u8");
+    Advance(3, 0);  // segments 0, 1, 2 listed; 3 in progress
+    options.listen_address = "127.0.0.1";
+    options.root = root;
+    options.max_connections = 1000;
+    if (tweak) tweak(options);
+    origin = std::make_unique<HlsOrigin>(options, &registry, &access, &watch);
+    const absl::Status started = origin->Start();
+    INFO(started.ToString());
+    REQUIRE(started.ok());
+    port = origin->port();
+  }
+
+  // What the packager does: the playlist file first, then the report (on_written).
+  void Advance(int64_t next_msn, int parts, bool ended = false) {
+    WriteFile(root + "/" + kId + "/live.m3u8",
+              PlaylistText(std::max<int64_t>(0, next_msn - 6), next_msn, parts) +
+                  (ended ? "#EXT-X-ENDLIST\n" : ""));
+    feed(media::PlaylistProgress{
+        .next_msn = next_msn, .next_parts = parts, .last_parts = 3, .ended = ended});
+  }
+
+  double Metric(const std::string& name, const std::map<std::string, std::string>& labels = {}) {
+    for (const auto& family : registry.Collect()) {
+      if (family.name != name) continue;
+      for (const auto& metric : family.metric) {
+        std::map<std::string, std::string> have;
+        for (const auto& label : metric.label) have[label.name] = label.value;
+        if (have != labels) continue;
+        switch (family.type) {
+          case prometheus::MetricType::Gauge:
+            return metric.gauge.value;
+          case prometheus::MetricType::Histogram:
+            return static_cast<double>(metric.histogram.sample_count);
+          default:
+            return metric.counter.value;
+        }
+      }
+    }
+    return 0;
+  }
+  double Parked() { return Metric("hls_blocking_parked"); }
+  double Outcome(const std::string& kind, const std::string& outcome) {
+    return Metric("hls_blocking_requests_total", {{"kind", kind}, {"outcome", outcome}});
+  }
+  bool AwaitParked(double n) {
+    return WaitUntil([&] { return Parked() == n && watch.parked() == n; }, absl::Seconds(20));
+  }
+
+  TempDir dir;
+  std::string root;
+  PlaylistWatch watch;
+  std::function<void(const media::PlaylistProgress&)> feed;
+  FakeAccess access;
+  HlsOriginOptions options;
+  prometheus::Registry registry;
+  std::unique_ptr<HlsOrigin> origin;
+  uint16_t port = 0;
+};
+
+// Sends a GET for `target` on a fresh connection (the response is read later).
+std::unique_ptr<TestConnection> Send(uint16_t port, const std::string& target) {
+  auto conn = std::make_unique<TestConnection>(port);
+  REQUIRE(conn->Send(GetRequest(target)));
+  return conn;
+}
+
+TEST_CASE("A blocking reload is answered the moment the playlist reports the segment or part",
+          "[hls][blocking]") {
+  Origin o;
+  SECTION("a segment") {
+    auto conn = Send(o.port, Live(kId, "live.m3u8?_HLS_msn=3"));
+    REQUIRE(o.AwaitParked(1));
+    // Parked, not answered: nothing arrives before the playlist gets there.
+    CHECK_FALSE(conn->Read(false, 300ms).has_value());
+    o.Advance(3, 2);  // parts of segment 3 do not satisfy a request for the whole segment
+    CHECK_FALSE(conn->Read(false, 300ms).has_value());
+    const auto updated = std::chrono::steady_clock::now();
+    o.Advance(4, 0);
+    std::optional<RawResponse> r = conn->Read(false, 5s);
+    const auto answered = std::chrono::steady_clock::now();
+    REQUIRE(r.has_value());
+    CHECK(r->status == 200);
+    // Read after the wake: the answer lists what was asked for.
+    CHECK(absl::StrContains(r->body, "000003.ts"));
+    CHECK(r->Header("content-type") == "application/vnd.apple.mpegurl");
+    CHECK(r->Header("cache-control") == "public, max-age=6");
+    CHECK(r->Header("access-control-allow-origin") == "*");
+    // Well under the 12 s hold: the update woke it, not a timer.
+    CHECK(answered - updated < 1s);
+    CHECK(o.Metric("hls_blocking_wake_seconds") == 1);
+    CHECK(o.Outcome("playlist", "woken") == 1);
+    CHECK(o.AwaitParked(0));
+    // The connection stays usable.
+    REQUIRE(conn->Send(GetRequest(Live(kId, "live.m3u8"))));
+    std::optional<RawResponse> again = conn->Read();
+    REQUIRE(again.has_value());
+    CHECK(again->status == 200);
+    CHECK(again->Header("cache-control") == "public, max-age=1");
+  }
+  SECTION("a part, and a part past the last one of a complete segment") {
+    auto part = Send(o.port, Live(kId, "live.m3u8?_HLS_msn=3&_HLS_part=1"));
+    auto next = Send(o.port, Live(kId, "live.m3u8?_HLS_msn=3&_HLS_part=7"));
+    REQUIRE(o.AwaitParked(2));
+    o.Advance(3, 1);
+    CHECK_FALSE(part->Read(false, 300ms).has_value());
+    o.Advance(3, 2);
+    std::optional<RawResponse> r = part->Read(false, 5s);
+    REQUIRE(r.has_value());
+    CHECK(r->status == 200);
+    CHECK(absl::StrContains(r->body, media::PartFileName(3, 1)));
+    // Part 7 does not exist in segment 3 (it closes with 3): it means part 0 of segment 4.
+    o.Advance(4, 0);
+    CHECK_FALSE(next->Read(false, 300ms).has_value());
+    o.Advance(4, 1);
+    r = next->Read(false, 5s);
+    REQUIRE(r.has_value());
+    CHECK(r->status == 200);
+    CHECK(absl::StrContains(r->body, media::PartFileName(4, 0)));
+  }
+}
+
+TEST_CASE("What needs no waiting is answered at once", "[hls][blocking]") {
+  Origin o;
+  // Already listed.
+  RawResponse r = Exchange(o.port, GetRequest(Live(kId, "live.m3u8?_HLS_msn=2")));
+  CHECK(r.status == 200);
+  CHECK(r.Header("cache-control") == "public, max-age=6");
+  CHECK(o.Outcome("playlist", "ready") == 1);
+  // More than two segments beyond the last one listed (2): 400 at once, never cached.
+  r = Exchange(o.port, GetRequest(Live(kId, "live.m3u8?_HLS_msn=5")));
+  CHECK(r.status == 400);
+  CHECK(r.Header("cache-control") == "no-store");
+  CHECK(o.Outcome("playlist", "too_far") == 1);
+  // Strict directives: digits only, bounded, each once; _HLS_part needs _HLS_msn.
+  for (const char* query :
+       {"_HLS_part=1", "_HLS_msn=", "_HLS_msn=-1", "_HLS_msn=1e3", "_HLS_msn=%33",
+        "_HLS_msn=1234567890123456", "_HLS_msn=3&_HLS_part=12345", "_HLS_msn=3&_HLS_msn=3",
+        "_HLS_msn=3&_HLS_skip=NO"}) {
+    INFO(query);
+    r = Exchange(o.port, GetRequest(Live(kId, std::string("live.m3u8?") + query)));
+    CHECK(r.status == 400);
+  }
+  CHECK(o.Outcome("playlist", "bad_request") == 9);
+  // Unknown parameters are ignored.
+  r = Exchange(o.port, GetRequest(Live(kId, "live.m3u8?_HLS_msn=1&foo=bar&_HLS_bogus=1")));
+  CHECK(r.status == 200);
+  // A stream this replica does not write is served as it always was, whatever it asks for.
+  r = Exchange(o.port, GetRequest(Live(kOther, "live.m3u8?_HLS_msn=1000")));
+  CHECK(r.status == 200);
+  CHECK(r.Header("cache-control") == "public, max-age=1");
+  // An ended playlist ignores the directives (RFC 8216bis 6.2.5.2).
+  o.Advance(4, 0, /*ended=*/true);
+  r = Exchange(o.port, GetRequest(Live(kId, "live.m3u8?_HLS_msn=5")));
+  CHECK(r.status == 200);
+  CHECK(absl::StrContains(r.body, "#EXT-X-ENDLIST"));
+  CHECK(o.Parked() == 0);
+}
+
+TEST_CASE("A blocking reload for a segment that does not come times out within its bound",
+          "[hls][blocking]") {
+  Origin o([](HlsOriginOptions& opts) { opts.blocking_max_hold = absl::Seconds(1); });
+  auto conn = Send(o.port, Live(kId, "live.m3u8?_HLS_msn=4"));
+  const auto sent = std::chrono::steady_clock::now();
+  std::optional<RawResponse> r = conn->Read(false, 10s);
+  const auto answered = std::chrono::steady_clock::now();
+  REQUIRE(r.has_value());
+  CHECK(r->status == 503);
+  CHECK(r->Header("cache-control") == "no-store");
+  // The hold is three target durations (12 s here) capped at 1 s.
+  CHECK(answered - sent >= 900ms);
+  CHECK(answered - sent < 3s);
+  CHECK(o.Outcome("playlist", "timeout") == 1);
+  CHECK(o.AwaitParked(0));
+  // The connection is still good for the next reload.
+  REQUIRE(conn->Send(GetRequest(Live(kId, "live.m3u8?_HLS_msn=2"))));
+  r = conn->Read();
+  REQUIRE(r.has_value());
+  CHECK(r->status == 200);
+}
+
+TEST_CASE("Hundreds of parked blocking requests cost no thread each", "[hls][blocking]") {
+  Origin o;
+  constexpr int kClients = 600;
+  const int threads_before = ThreadCount();
+  std::vector<std::unique_ptr<TestConnection>> clients;
+  clients.reserve(kClients);
+  for (int i = 0; i < kClients; ++i) {
+    clients.push_back(Send(o.port, Live(kId, i % 2 == 0 ? "live.m3u8?_HLS_msn=3"
+                                                        : "live.m3u8?_HLS_msn=3&_HLS_part=0")));
+  }
+  REQUIRE(o.AwaitParked(kClients));
+  const int threads_parked = ThreadCount();
+  INFO("threads before " << threads_before << ", with " << kClients << " parked "
+                         << threads_parked);
+  CHECK(threads_parked <= threads_before + 1);
+  o.Advance(4, 0);
+  int answered = 0;
+  for (auto& c : clients) {
+    std::optional<RawResponse> r = c->Read(false, 20s);
+    if (r && r->status == 200 && absl::StrContains(r->body, "000003.ts")) ++answered;
+  }
+  CHECK(answered == kClients);
+  CHECK(o.AwaitParked(0));
+  CHECK(o.Metric("hls_blocking_wake_seconds") == kClients);
+}
+
+TEST_CASE("Beyond the cap a blocking request gets 503 at once, and a client that leaves "
+          "frees its slot",
+          "[hls][blocking]") {
+  Origin o([](HlsOriginOptions& opts) { opts.max_parked = 2; });
+  auto first = Send(o.port, Live(kId, "live.m3u8?_HLS_msn=3"));
+  auto second = Send(o.port, Live(kId, "live.m3u8?_HLS_msn=3&_HLS_part=0"));
+  REQUIRE(o.AwaitParked(2));
+  RawResponse over = Exchange(o.port, GetRequest(Live(kId, "live.m3u8?_HLS_msn=3")));
+  CHECK(over.status == 503);
+  CHECK(over.Header("retry-after") == "1");
+  CHECK(over.Header("cache-control") == "no-store");
+  CHECK(o.Outcome("playlist", "over_capacity") == 1);
+  // What is ready needs no slot.
+  CHECK(Exchange(o.port, GetRequest(Live(kId, "live.m3u8?_HLS_msn=2"))).status == 200);
+
+  // The first client hangs up while parked: its slot and registry entry are freed at once,
+  // not at the end of its hold.
+  first.reset();
+  REQUIRE(o.AwaitParked(1));
+  CHECK(o.Outcome("playlist", "disconnected") == 1);
+  auto third = Send(o.port, Live(kId, "live.m3u8?_HLS_msn=3"));
+  REQUIRE(o.AwaitParked(2));
+  o.Advance(4, 0);
+  for (auto* c : {second.get(), third.get()}) {
+    std::optional<RawResponse> r = c->Read(false, 5s);
+    REQUIRE(r.has_value());
+    CHECK(r->status == 200);
+  }
+  CHECK(o.AwaitParked(0));
+}
+
+TEST_CASE("A gated stream's access check comes before any parking", "[hls][blocking]") {
+  Origin o;
+  o.access.gated = true;
+  RawResponse r = Exchange(o.port, GetRequest(Live(kId, "live.m3u8?_HLS_msn=3")));
+  CHECK(r.status == 401);
+  r = Exchange(o.port, GetRequest(Live(kId, "live.m3u8?_HLS_msn=3&token=bad")));
+  CHECK(r.status == 403);
+  r = Exchange(o.port, GetRequest(Live(kId, "live.m3u8?_HLS_msn=99&token=bad")));
+  CHECK(r.status == 403);  // refused, not even judged too far ahead
+  r = Exchange(o.port, GetRequest(Live(kId, media::PartFileName(3, 0) + "?token=bad")));
+  CHECK(r.status == 403);
+  CHECK(o.Parked() == 0);
+  CHECK(o.watch.parked() == 0);
+  CHECK(o.Outcome("playlist", "too_far") == 0);
+
+  // A token holder blocks like anyone, and gets the playlist with the token in every URI,
+  // never for a shared cache.
+  auto conn = Send(o.port, Live(kId, "live.m3u8?_HLS_msn=3&token=good"));
+  REQUIRE(o.AwaitParked(1));
+  o.Advance(4, 0);
+  std::optional<RawResponse> held = conn->Read(false, 5s);
+  REQUIRE(held.has_value());
+  CHECK(held->status == 200);
+  CHECK(absl::StrContains(held->body, "000003.ts?token=good"));
+  CHECK(held->Header("cache-control") == "private, no-store");
+}
+
+TEST_CASE("The part a preload hint names is parked until it is written", "[hls][blocking]") {
+  Origin o;
+  o.Advance(3, 2);  // hint: part 2 of segment 3
+  const std::string hinted = media::PartFileName(3, 2);
+  auto conn = Send(o.port, Live(kId, hinted));
+  REQUIRE(o.AwaitParked(1));
+  CHECK_FALSE(conn->Read(false, 300ms).has_value());
+  WriteFile(o.root + "/" + kId + "/" + hinted, "PART-3-2");
+  o.Advance(3, 3);
+  std::optional<RawResponse> r = conn->Read(false, 5s);
+  REQUIRE(r.has_value());
+  CHECK(r->status == 200);
+  CHECK(r->body == "PART-3-2");
+  CHECK(r->Header("content-type") == "video/mp2t");
+  CHECK(r->Header("cache-control") == "public, max-age=31536000, immutable");
+  CHECK(o.Outcome("part", "woken") == 1);
+
+  // Written parts are plain files; a part far from the hint is 404 at once, and so is a part
+  // of a stream not live here.
+  WriteFile(o.root + "/" + kId + "/" + media::PartFileName(3, 0), "PART-3-0");
+  CHECK(Exchange(o.port, GetRequest(Live(kId, media::PartFileName(3, 0)))).status == 200);
+  CHECK(Exchange(o.port, GetRequest(Live(kId, media::PartFileName(3, 6)))).status == 404);
+  CHECK(Exchange(o.port, GetRequest(Live(kId, media::PartFileName(9, 0)))).status == 404);
+  CHECK(Exchange(o.port, GetRequest(Live(kId, media::PartFileName(1, 0)))).status == 404);
+  CHECK(Exchange(o.port, GetRequest(Live(kOther, media::PartFileName(2, 0)))).status == 404);
+  CHECK(o.Outcome("part", "too_far") == 2);
+  CHECK(o.Parked() == 0);
+
+  // The hinted part never comes (the segment closed before it): 404 once that is known.
+  auto lost = Send(o.port, Live(kId, media::PartFileName(3, 3)));
+  REQUIRE(o.AwaitParked(1));
+  o.Advance(4, 1);  // segment 3 closed with 3 parts; part 0 of segment 4 listed
+  r = lost->Read(false, 5s);
+  REQUIRE(r.has_value());
+  CHECK(r->status == 404);
+}
+
+TEST_CASE("_HLS_skip serves the delta playlist when there is one", "[hls][blocking]") {
+  Origin o;
+  RawResponse r = Exchange(o.port, GetRequest(Live(kId, "live.m3u8?_HLS_skip=YES")));
+  CHECK(r.status == 200);
+  CHECK_FALSE(absl::StrContains(r.body, "EXT-X-SKIP"));  // none written: the whole playlist
+  WriteFile(o.root + "/" + kId + "/live_skip.m3u8", "#EXTM3U\n#EXT-X-SKIP:SKIPPED-SEGMENTS=2\n");
+  r = Exchange(o.port, GetRequest(Live(kId, "live.m3u8?_HLS_skip=v2")));
+  CHECK(r.status == 200);
+  CHECK(absl::StrContains(r.body, "EXT-X-SKIP"));
+  auto conn = Send(o.port, Live(kId, "live.m3u8?_HLS_msn=3&_HLS_skip=YES"));
+  REQUIRE(o.AwaitParked(1));
+  WriteFile(o.root + "/" + kId + "/live_skip.m3u8",
+            "#EXTM3U\n#EXT-X-SKIP:SKIPPED-SEGMENTS=3\n000003.ts\n");
+  o.Advance(4, 0);
+  std::optional<RawResponse> held = conn->Read(false, 5s);
+  REQUIRE(held.has_value());
+  CHECK(absl::StrContains(held->body, "SKIPPED-SEGMENTS=3"));
+  // An ended stream gets the whole playlist (the directive is ignored).
+  o.Advance(5, 0, /*ended=*/true);
+  r = Exchange(o.port, GetRequest(Live(kId, "live.m3u8?_HLS_skip=YES")));
+  CHECK(absl::StrContains(r.body, "#EXT-X-ENDLIST"));
+}
+
+TEST_CASE("Stopping the origin answers every parked request and leaves nothing behind",
+          "[hls][blocking]") {
+  Origin o;
+  std::vector<std::unique_ptr<TestConnection>> clients;
+  for (int i = 0; i < 5; ++i) clients.push_back(Send(o.port, Live(kId, "live.m3u8?_HLS_msn=4")));
+  REQUIRE(o.AwaitParked(5));
+  const auto start = std::chrono::steady_clock::now();
+  o.origin->Stop();
+  CHECK(std::chrono::steady_clock::now() - start < 2s);
+  for (auto& c : clients) {
+    std::optional<RawResponse> r = c->Read(false, 5s);
+    REQUIRE(r.has_value());
+    CHECK(r->status == 503);
+    CHECK(c->WaitClosed(5s));
+  }
+  CHECK(o.Parked() == 0);
+  CHECK(o.watch.parked() == 0);
+  CHECK(o.Outcome("playlist", "shutdown") == 5);
+  // The playlist keeps being written after the origin is gone: nothing to wake, nothing breaks.
+  o.Advance(5, 0);
+}
+
+TEST_CASE("A real LivePlaylist feeds the watch through on_written", "[hls][blocking]") {
+  Origin o;
+  const std::string id = "str_01J9Z3K8W4V6T2M0QXYHB5R7NE";
+  media::LivePlaylist::Options options;
+  options.stream_dir = o.root + "/" + id;
+  std::filesystem::create_directories(options.stream_dir);
+  options.target_duration = absl::Seconds(1);
+  options.on_written = o.watch.Feeder(id, options.media_playlist_name);
+  auto playlist = std::make_unique<media::LivePlaylist>(options, 0, absl::ZeroDuration());
+  auto segment = [&](int64_t msn) {
+    SegmentInfo s;
+    s.sequence = msn;
+    s.program_date_time = absl::FromUnixSeconds(1'700'000'000 + msn);
+    s.duration = absl::Seconds(1);
+    s.size_bytes = 1000;
+    s.path = absl::StrCat(id, "/", absl::StrFormat("%06d.ts", msn));
+    return s;
+  };
+  MediaInfo media;
+  media.video_codec = "h264";
+  media.codecs = "avc1.42c01e";
+  // Before the first write the stream is not live here: served as always (404: no file).
+  CHECK(Exchange(o.port, GetRequest(Live(id, "live.m3u8?_HLS_msn=0"))).status == 404);
+  REQUIRE(playlist->Append(segment(0), media).ok());
+  auto conn = Send(o.port, Live(id, "live.m3u8?_HLS_msn=1"));
+  REQUIRE(o.AwaitParked(1));
+  const auto appended = std::chrono::steady_clock::now();
+  REQUIRE(playlist->Append(segment(1), media).ok());
+  std::optional<RawResponse> r = conn->Read(false, 5s);
+  REQUIRE(r.has_value());
+  CHECK(std::chrono::steady_clock::now() - appended < 1s);
+  CHECK(r->status == 200);
+  CHECK(absl::StrContains(r->body, "000001.ts"));
+  // The hold is read from the playlist's own EXT-X-TARGETDURATION (1 s → 3 s).
+  auto late = Send(o.port, Live(id, "live.m3u8?_HLS_msn=3"));
+  const auto sent = std::chrono::steady_clock::now();
+  r = late->Read(false, 10s);
+  REQUIRE(r.has_value());
+  CHECK(r->status == 503);
+  CHECK(std::chrono::steady_clock::now() - sent >= 2500ms);
+  // Ended: every directive is answered at once with the final playlist.
+  auto waiting = Send(o.port, Live(id, "live.m3u8?_HLS_msn=2&_HLS_part=1"));
+  REQUIRE(o.AwaitParked(1));
+  REQUIRE(playlist->End().ok());
+  r = waiting->Read(false, 5s);
+  REQUIRE(r.has_value());
+  CHECK(r->status == 200);
+  CHECK(absl::StrContains(r->body, "#EXT-X-ENDLIST"));
+  // The playlist object gone (the runtime forgot the stream): so is its entry.
+  options.on_written = nullptr;
+  CHECK(o.watch.playlists() == 2);
+  playlist.reset();
+  CHECK(o.watch.playlists() == 1);
+}
+
+}  // namespace
+}  // namespace shopcast::video_ingest::hls
