@@ -14,6 +14,8 @@ pkg_check_modules(JWT REQUIRED IMPORTED_TARGET libjwt)
 # video-ingest: GStreamer packaging, libsrt ingest.
 pkg_check_modules(GST REQUIRED IMPORTED_TARGET gstreamer-1.0>=1.22 gstreamer-app-1.0)
 pkg_check_modules(SRT REQUIRED IMPORTED_TARGET srt)
+# gateway: jemalloc, for the memory of tens of thousands of idle WebSockets.
+pkg_check_modules(JEMALLOC REQUIRED IMPORTED_TARGET jemalloc)
 if(SHOPCAST_BUILD_TESTS)
   find_package(Catch2 2 REQUIRED)
 endif()

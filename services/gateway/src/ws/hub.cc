@@ -226,9 +226,11 @@ class Hub final : public WebSocketHub, public HubCore {
       prometheus::Registry* registry)
       : HubCore(std::move(o), std::move(channel), a, l, registry),
         trim_timer_(background),
+        sweep_timer_(background),
         work_(net::make_work_guard(background)) {
     for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { background.run(); });
     ScheduleTrim();
+    ScheduleSweep();
   }
 
   ~Hub() override {
@@ -236,6 +238,7 @@ class Hub final : public WebSocketHub, public HubCore {
       absl::MutexLock lock(&mu_);
       stopping_ = true;
       trim_timer_.cancel();
+      sweep_timer_.cancel();
     }
     Drain();
     WaitDrained(absl::Seconds(1));
@@ -379,10 +382,35 @@ class Hub final : public WebSocketHub, public HubCore {
     });
   }
 
+  // Deadlines of plain sockets (WsOptions::timer_tick). The sockets are collected under the
+  // lock and told outside it, so a socket released here never runs its destructor under mu_.
+  // 10,000 sockets cost a few hundred microseconds per tick.
+  void ScheduleSweep() {
+    const absl::Duration tick = std::max(options.timer_tick, absl::Milliseconds(1));
+    sweep_timer_.expires_after(std::chrono::microseconds(absl::ToInt64Microseconds(tick)));
+    sweep_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      {
+        absl::MutexLock lock(&mu_);
+        sweep_batch_.reserve(sessions_.size());
+        for (auto& [id, weak] : sessions_) {
+          if (std::shared_ptr<Session> s = weak.lock()) sweep_batch_.push_back(std::move(s));
+        }
+      }
+      const int64_t now = absl::ToUnixNanos(absl::Now());
+      for (const std::shared_ptr<Session>& s : sweep_batch_) s->SweepTick(now);
+      sweep_batch_.clear();
+      absl::MutexLock lock(&mu_);
+      if (!stopping_) ScheduleSweep();
+    });
+  }
+
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   net::steady_timer trim_timer_;  // background thread; rearmed under mu_
   size_t trimmed_at_sockets_ = 0;  // the trim timer's handler only
+  net::steady_timer sweep_timer_;  // background thread; rearmed under mu_
+  std::vector<std::shared_ptr<Session>> sweep_batch_;  // the sweep timer's handler only
   bool draining_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 0;
   absl::flat_hash_map<uint64_t, std::weak_ptr<Session>> sessions_ ABSL_GUARDED_BY(mu_);

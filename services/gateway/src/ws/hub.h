@@ -67,6 +67,10 @@ struct WsOptions {
   // (a crowd joined or left), give the freed pages back at most this often (0: never).
   absl::Duration memory_trim_interval = absl::Seconds(10);
   size_t trim_after_sockets = 256;
+  // Plain sockets keep no timer of their own (a timer and its pending wait cost ~200 bytes per
+  // idle socket): one sweep per tick finds the sockets whose deadline (ping, idle, handshake,
+  // close, token expiry) has come. Deadlines are kept to within this.
+  absl::Duration timer_tick = absl::Milliseconds(250);
 };
 
 class WebSocketHub : public WebSocketAcceptor {

@@ -19,11 +19,6 @@ namespace net = boost::asio;
 namespace http = boost::beast::http;
 using tcp = net::ip::tcp;
 
-std::chrono::steady_clock::duration Steady(absl::Duration d) {
-  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-      std::chrono::nanoseconds(absl::ToInt64Nanoseconds(d)));
-}
-
 // Reads land here, then only what a frame still lacks is kept by the socket's reader.
 constexpr size_t kReadChunk = 16 * 1024;
 // Reads per wake-up before yielding the thread to other sockets.
@@ -43,9 +38,7 @@ void AppendHeader(std::string& out, wire::Opcode op, size_t payload) {
 LeanTransport::LeanTransport(HubCore& hub, uint64_t id, SubprotocolChoice choice,
                              const RequestContext& context, WsTarget target, tcp::socket socket)
     : Session(hub, id, choice.protocol, context, std::move(target)),
-      hub_core_(hub),
       socket_(std::move(socket)),
-      timer_(socket_.get_executor()),
       reader_(hub.options.max_client_frame_bytes),
       echo_protocol_(choice.echo) {}
 
@@ -54,7 +47,7 @@ std::shared_ptr<LeanTransport> LeanTransport::Self() {
 }
 
 void LeanTransport::Start(const HttpRequest& request) {
-  const WsOptions& o = hub_core_.options;
+  const WsOptions& o = hub_.options;
   boost::system::error_code ec;
   socket_.set_option(tcp::no_delay(true), ec);  // pushes are small and latency matters
   if (o.socket_send_buffer_bytes > 0) {
@@ -83,7 +76,7 @@ void LeanTransport::Start(const HttpRequest& request) {
     Refuse("400 Bad Request", "", "INVALID_ARGUMENT", "bad Sec-WebSocket-Key");
     return;
   }
-  handshake_ = absl::StrCat(
+  control().in_flight = absl::StrCat(
       "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
       "Sec-WebSocket-Accept: ",
       *accept, "\r\nServer: shopcast-gateway\r\n",
@@ -94,9 +87,10 @@ void LeanTransport::Start(const HttpRequest& request) {
                      : "",
       "\r\n");
   auto self = Self();
-  net::async_write(socket_, net::buffer(handshake_),
+  net::async_write(socket_, net::buffer(control_->in_flight),
                    [self](const boost::system::error_code& write_ec, size_t) {
-                     std::string().swap(self->handshake_);
+                     self->control_->in_flight.clear();
+                     self->ReleaseControl();
                      if (write_ec || self->finished_) {
                        self->Finish();
                        return;
@@ -112,12 +106,12 @@ void LeanTransport::Start(const HttpRequest& request) {
 void LeanTransport::Refuse(const char* status_line, const char* extra_headers, const char* code,
                            const char* message) {
   const std::string body = absl::StrCat(R"({"code":")", code, R"(","message":")", message, "\"}");
-  handshake_ = absl::StrCat("HTTP/1.1 ", status_line,
+  control().in_flight = absl::StrCat("HTTP/1.1 ", status_line,
                             "\r\nServer: shopcast-gateway\r\nContent-Type: application/json\r\n",
                             extra_headers, "Connection: close\r\nContent-Length: ", body.size(),
                             "\r\n\r\n", body);
   auto self = Self();
-  net::async_write(socket_, net::buffer(handshake_),
+  net::async_write(socket_, net::buffer(control_->in_flight),
                    [self](const boost::system::error_code&, size_t) { self->Finish(); });
 }
 
@@ -142,7 +136,7 @@ void LeanTransport::CloseAfterFlush(uint16_t code, const char* why) {
 void LeanTransport::Abort() { Finish(); }
 
 void LeanTransport::Rearm() {
-  ArmAt(accepted_ ? std::min(NextDeadline(), WireDeadline()) : handshake_by_);
+  ArmAt(accepted_ ? std::min(NextDeadline(), WireDeadline()) : handshake_by_.get());
 }
 
 // ---- reading --------------------------------------------------------------------------------
@@ -175,7 +169,7 @@ void LeanTransport::OnReadable() {
     ping_sent_ = false;
     if (!reader_.Feed(absl::string_view(chunk.data(), n), messages)) {
       const wire::MessageReader::Error& error = *reader_.error();
-      hub_core_.metrics.bad_frames->Increment();
+      hub_.metrics.bad_frames->Increment();
       log::Info(error.close_code == wire::kCloseTooBig ? "ws_frame_too_big" : "ws_protocol_error")
           .Kv("connection_id", connection_id())
           .Kv("close_code", static_cast<int64_t>(error.close_code))
@@ -202,9 +196,10 @@ void LeanTransport::OnWireMessage(wire::Message& m) {
       OnMessage(m.payload, m.kind == wire::Message::Kind::kBinary);
       return;
     case wire::Message::Kind::kPing:
-      if (control_out_.size() + m.payload.size() + 2 <= kMaxControlBacklog) {
-        AppendHeader(control_out_, wire::Opcode::kPong, m.payload.size());
-        control_out_.append(m.payload);
+      if ((control_ == nullptr ? 0 : control_->out.size()) + m.payload.size() + 2 <=
+          kMaxControlBacklog) {
+        AppendHeader(control().out, wire::Opcode::kPong, m.payload.size());
+        control_->out.append(m.payload);
         DoWrite();
       }
       return;
@@ -230,10 +225,10 @@ void LeanTransport::DoWrite() {
   if (writing_ || finished_ || !accepted_) return;
   auto self = Self();
   auto done = [self](const boost::system::error_code& ec, size_t) { self->OnWritten(ec); };
-  if (!control_out_.empty()) {
-    in_flight_control_.swap(control_out_);
+  if (control_ != nullptr && !control_->out.empty()) {
+    control_->in_flight.swap(control_->out);
     writing_ = true;
-    net::async_write(socket_, net::buffer(in_flight_control_), done);
+    net::async_write(socket_, net::buffer(control_->in_flight), done);
     return;
   }
   if (!close_received_) {
@@ -251,9 +246,9 @@ void LeanTransport::DoWrite() {
   }
   if (close_code_ != 0 && !close_sent_) {
     close_sent_ = true;
-    in_flight_control_ = wire::CloseFrame(close_code_, close_reason_);
+    control().in_flight = wire::CloseFrame(close_code_, close_reason_);
     writing_ = true;
-    net::async_write(socket_, net::buffer(in_flight_control_), done);
+    net::async_write(socket_, net::buffer(control_->in_flight), done);
     return;
   }
   if (close_sent_ && close_received_) Finish();  // both closes seen: the server ends TCP
@@ -268,10 +263,22 @@ void LeanTransport::OnWritten(const boost::system::error_code& ec) {
   if (in_flight_ != nullptr) {
     in_flight_.reset();
     WriteDone();
-  } else {
-    std::string().swap(in_flight_control_);  // an idle socket keeps no buffer
+  } else if (control_ != nullptr) {
+    control_->in_flight.clear();
+    ReleaseControl();  // an idle socket keeps no buffer
   }
   DoWrite();
+}
+
+LeanTransport::ControlBytes& LeanTransport::control() {
+  if (control_ == nullptr) control_ = std::make_unique<ControlBytes>();
+  return *control_;
+}
+
+void LeanTransport::ReleaseControl() {
+  if (control_ != nullptr && control_->out.empty() && control_->in_flight.empty()) {
+    control_.reset();
+  }
 }
 
 // ---- time -----------------------------------------------------------------------------------
@@ -279,21 +286,29 @@ void LeanTransport::OnWritten(const boost::system::error_code& ec) {
 absl::Time LeanTransport::WireDeadline() const {
   // A quiet client is pinged after ping_interval; one that sends nothing, not even the pong,
   // for another interval is gone.
-  const absl::Duration ping = hub_core_.options.ping_interval;
-  return std::min(close_by_, last_wire_rx_ + (ping_sent_ ? 2 * ping : ping));
+  const absl::Duration ping = hub_.options.ping_interval;
+  return std::min(close_by_.get(), last_wire_rx_.get() + (ping_sent_ ? 2 * ping : ping));
 }
 
 void LeanTransport::ArmAt(absl::Time at) {
   if (finished_ || at == absl::InfiniteFuture()) return;
-  if (armed_for_ != absl::InfinitePast() && armed_for_ <= at) return;  // an earlier one is set
-  armed_for_ = at;
-  timer_.expires_after(Steady(std::max(absl::ZeroDuration(), at - absl::Now())));
-  auto self = Self();
-  timer_.async_wait([self, at](const boost::system::error_code& ec) {
-    if (ec || self->finished_ || self->armed_for_ != at) return;
-    self->armed_for_ = absl::InfinitePast();
-    self->OnTimerFired();
-  });
+  const int64_t ns = absl::ToUnixNanos(at);
+  if (ns < due_ns_.load(std::memory_order_relaxed)) due_ns_.store(ns, std::memory_order_relaxed);
+}
+
+void LeanTransport::SweepTick(int64_t now_unix_ns) {
+  if (due_ns_.load(std::memory_order_relaxed) > now_unix_ns) return;
+  // A socket whose deadline passed gets one wake-up per tick until its strand has acted on it
+  // (OnDue moves the deadline on); a duplicate finds nothing due and returns.
+  net::post(socket_.get_executor(), [self = Self()] { self->OnDue(); });
+}
+
+void LeanTransport::OnDue() {
+  if (finished_ || absl::ToUnixNanos(absl::Now()) < due_ns_.load(std::memory_order_relaxed)) {
+    return;
+  }
+  due_ns_.store(kNever, std::memory_order_relaxed);
+  OnTimerFired();  // re-arms for the next deadline
 }
 
 void LeanTransport::OnTimerFired() {
@@ -306,7 +321,7 @@ void LeanTransport::OnTimerFired() {
     Finish();
     return;
   }
-  const absl::Duration ping = hub_core_.options.ping_interval;
+  const absl::Duration ping = hub_.options.ping_interval;
   if (ping_sent_ && now >= last_wire_rx_ + 2 * ping) {
     log::Debug("ws_ping_timeout").Kv("connection_id", connection_id());
     Finish();
@@ -314,7 +329,7 @@ void LeanTransport::OnTimerFired() {
   }
   if (!ping_sent_ && now >= last_wire_rx_ + ping) {
     ping_sent_ = true;
-    AppendHeader(control_out_, wire::Opcode::kPing, 0);
+    AppendHeader(control().out, wire::Opcode::kPing, 0);
     DoWrite();
   }
   OnTimer();  // the session's own deadlines (idle, stuck queue, drain)
@@ -324,14 +339,14 @@ void LeanTransport::OnTimerFired() {
 void LeanTransport::Finish() {
   if (finished_) return;
   finished_ = true;
+  due_ns_.store(kNever, std::memory_order_relaxed);
   boost::system::error_code ec;
-  timer_.cancel(ec);
   socket_.shutdown(tcp::socket::shutdown_both, ec);
   socket_.close(ec);  // also ends the pending wait, which held this object
   if (accepted_) {
     OnClosed();
   } else {
-    hub_core_.Unregister(id());
+    hub_.Unregister(id());
   }
 }
 

@@ -3,17 +3,18 @@
 // A Session over a plain TCP socket, speaking RFC 6455 through ws/wire.h instead of
 // Boost.Beast's websocket::stream (which TLS sockets keep using). Plain sockets are the
 // production case: TLS ends at the Ingress (`--behind_tls_proxy`). An idle socket here holds
-// the session, the socket, a timer and the reader's few bytes of state; it waits for readable
-// data with no buffer (reads go to a per-thread buffer), so 10,000 idle viewers cost a few
-// tens of megabytes, not hundreds.
+// the session, the socket and the reader's few bytes of state; it waits for readable data with
+// no buffer (reads go to a per-thread buffer) and keeps no timer (its next deadline is a number
+// the hub's sweep reads every tick), so 10,000 idle viewers cost a few tens of megabytes.
 
+#include <atomic>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 
 #include "absl/time/time.h"
 #include "boost/asio/ip/tcp.hpp"
-#include "boost/asio/steady_timer.hpp"
 #include "http/exchange.h"
 #include "ws/frames.h"
 #include "ws/session.h"
@@ -29,6 +30,8 @@ class LeanTransport final : public Session {
 
   // Answers the upgrade (101, or 400/426 for a handshake RFC 6455 refuses) and starts reading.
   void Start(const HttpRequest& request);
+
+  void SweepTick(int64_t now_unix_ns) override;
 
  protected:
   void Post(std::function<void()> fn) override;
@@ -47,25 +50,33 @@ class LeanTransport final : public Session {
   void DoWrite();
   void OnWritten(const boost::system::error_code& ec);
   absl::Time WireDeadline() const;
+  // Brings the next deadline forward to `at` (a later one waits for the earlier to pass).
   void ArmAt(absl::Time at);
+  void OnDue();  // strand: the sweep saw the deadline pass
   void OnTimerFired();
   void Finish();
 
-  HubCore& hub_core_;
-  boost::asio::ip::tcp::socket socket_;
-  boost::asio::steady_timer timer_;
-  wire::MessageReader reader_;
-  absl::Time armed_for_ = absl::InfinitePast();
-  absl::Time handshake_by_ = absl::InfiniteFuture();
-  absl::Time last_wire_rx_;  // any bytes from the client: pongs keep a quiet viewer alive
-  absl::Time close_by_ = absl::InfiniteFuture();
+  static constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
 
-  // Writing: at most one write in flight; control frames go before queued data.
-  std::string control_out_;  // ready control frames (pong, ping, close), in order
-  std::string in_flight_control_;
+  boost::asio::ip::tcp::socket socket_;
+  // The next deadline, Unix nanoseconds (kNever: none); written on the strand, read by the sweep.
+  std::atomic<int64_t> due_ns_{kNever};
+  wire::MessageReader reader_;
+  CompactTime handshake_by_ = absl::InfiniteFuture();
+  CompactTime last_wire_rx_;  // any bytes from the client: pongs keep a quiet viewer alive
+  CompactTime close_by_ = absl::InfiniteFuture();
+
+  // Writing: at most one write in flight; control frames go before queued data. Control bytes
+  // exist only around a ping, a pong, a close or the handshake, so an idle socket keeps none.
+  struct ControlBytes {
+    std::string out;        // ready control frames (pong, ping, close), in order
+    std::string in_flight;  // being written; also the handshake's answer (101, 400, 426)
+  };
+  ControlBytes& control();  // made on first use
+  void ReleaseControl();    // once nothing is written or waiting (not while writing_)
+  std::unique_ptr<ControlBytes> control_;
   FrameBytes in_flight_;     // the data frame being written
   wire::FrameHeader header_{};
-  std::string handshake_;    // the 101 answer until written
 
   const char* close_reason_ = "";
   uint16_t close_code_ = 0;

@@ -152,9 +152,13 @@ Session::Session(HubCore& hub, uint64_t id, Subprotocol protocol, const RequestC
       id_(id),
       protocol_(protocol),
       connection_id_(ids::NewUniqueId("wsc")),
-      request_id_(context.request_id),
       client_address_(context.client_address),
-      target_(std::move(target)) {
+      target_(target.stream_id ? std::make_unique<WsTarget>(std::move(target)) : nullptr) {
+  // The upgrade's request id is not kept (bytes per idle socket): this line ties it to the
+  // connection id, which the socket's log lines and its upstream calls (x-request-id) carry.
+  log::Debug("ws_accepted")
+      .Kv("connection_id", connection_id_)
+      .Kv("request_id", context.request_id);
   opened_ = absl::Now();
   last_rx_ = opened_;
   tokens_ = hub_.options.client_frame_burst;
@@ -162,6 +166,20 @@ Session::Session(HubCore& hub, uint64_t id, Subprotocol protocol, const RequestC
 }
 
 Session::~Session() = default;
+
+const std::string& Session::user_id() const {
+  static const std::string kNone;
+  return sign_in_ != nullptr ? sign_in_->user_id : kNone;
+}
+
+const std::string& Session::token() const {
+  static const std::string kNone;
+  return sign_in_ != nullptr ? sign_in_->token : kNone;
+}
+
+absl::Time Session::token_expires() const {
+  return sign_in_ != nullptr ? sign_in_->expires : absl::InfiniteFuture();
+}
 
 // ---- the send queue -------------------------------------------------------------------------
 
@@ -295,7 +313,7 @@ Session::RoomSub* Session::FindRoom(const std::string& stream_id) {
 void Session::ForgetRoom(const std::string& stream_id, bool leave_presence) {
   for (auto it = rooms_.begin(); it != rooms_.end(); ++it) {
     if (it->stream_id != stream_id) continue;
-    if (leave_presence && it->presence_joined) PresenceLeave(stream_id, token_);
+    if (leave_presence && it->presence_joined) PresenceLeave(stream_id, token());
     rooms_.erase(it);
     return;
   }
@@ -315,13 +333,13 @@ void Session::OnOpen() {
   SendFrame(f);
   log::Debug("ws_open")
       .Kv("connection_id", connection_id_)
-      .Kv("request_id", request_id_)
       .Kv("subprotocol", protocol_ == Subprotocol::kJson ? "json" : "proto");
-  if (target_.stream_id) {
+  if (target_ != nullptr) {
     v1::SubscribeRoom s;
-    s.set_stream_id(*target_.stream_id);
-    s.set_after_sequence(target_.after_sequence);
-    s.set_skip_presence(target_.skip_presence);
+    s.set_stream_id(*target_->stream_id);
+    s.set_after_sequence(target_->after_sequence);
+    s.set_skip_presence(target_->skip_presence);
+    target_.reset();  // an idle socket keeps no copy of what it was opened with
     HandleSubscribe("path", s);
   }
   Rearm();
@@ -338,7 +356,7 @@ void Session::OnClosed() {
   }
   for (const RoomSub& r : rooms_) {
     hub_.rooms->Leave(r.stream_id, id_);
-    if (r.presence_joined) PresenceLeave(r.stream_id, token_);
+    if (r.presence_joined) PresenceLeave(r.stream_id, token());
   }
   rooms_.clear();
   StopNotifications();
@@ -346,9 +364,8 @@ void Session::OnClosed() {
   hub_.metrics.sockets->Decrement();
   log::Info("ws_closed")
       .Kv("connection_id", connection_id_)
-      .Kv("request_id", request_id_)
       .Kv("seconds", absl::ToDoubleSeconds(absl::Now() - opened_))
-      .Kv("signed_in", !user_id_.empty());
+      .Kv("signed_in", !user_id().empty());
   hub_.Unregister(id_);
 }
 
@@ -367,8 +384,9 @@ void Session::Drain() {
 }
 
 absl::Time Session::NextDeadline() const {
-  const absl::Time expiry = user_id_.empty() ? absl::InfiniteFuture() : token_expires_;
-  return std::min({last_rx_ + hub_.options.idle_timeout, stuck_deadline_, close_deadline_, expiry});
+  const absl::Time expiry = user_id().empty() ? absl::InfiniteFuture() : token_expires();
+  return std::min({last_rx_.get() + hub_.options.idle_timeout, stuck_deadline_.get(),
+                   close_deadline_.get(), expiry});
 }
 
 void Session::OnTimer() {
@@ -393,7 +411,7 @@ void Session::OnTimer() {
     }
     stuck_deadline_ = absl::InfiniteFuture();
   }
-  if (!user_id_.empty() && now >= token_expires_) SignedIn(now);  // downgraded and told now
+  if (!user_id().empty() && now >= token_expires()) SignedIn(now);  // downgraded and told now
   if (now >= last_rx_ + hub_.options.idle_timeout) {
     log::Debug("ws_idle_close").Kv("connection_id", connection_id_);
     last_rx_ = absl::InfiniteFuture() - hub_.options.idle_timeout;  // once
@@ -431,11 +449,10 @@ void Session::BadFrame(const absl::Status& status, const std::string& frame_id) 
 }
 
 bool Session::SignedIn(absl::Time now) {
-  if (user_id_.empty()) return false;
-  if (now < token_expires_) return true;
-  const std::string old_token = std::move(token_);
-  user_id_.clear();
-  token_.clear();
+  if (user_id().empty()) return false;
+  if (now < token_expires()) return true;
+  const std::string old_token = std::move(sign_in_->token);
+  sign_in_.reset();
   token_expired_ = true;
   StopNotifications();
   // Presence moves to the anonymous session, as a new sign-in moves it: left with the old token
@@ -520,11 +537,9 @@ void Session::HandleAuthenticate(const std::string& frame_id, const v1::Authenti
         s.SendError(Unauthenticated("TOKEN_EXPIRED", "access token expired"), frame_id);
         return;
       }
-      const std::string old_token = s.token_;
-      const bool user_changed = s.user_id_ != claims->subject;
-      s.user_id_ = claims->subject;
-      s.token_ = token;
-      s.token_expires_ = claims->expires_at;
+      const std::string old_token = s.token();
+      const bool user_changed = s.user_id() != claims->subject;
+      s.sign_in_ = std::make_unique<SignIn>(SignIn{claims->subject, token, claims->expires_at});
       s.token_expired_ = false;
       if (user_changed) {
         // Presence counted under the old identity moves to the new one.
@@ -540,9 +555,9 @@ void Session::HandleAuthenticate(const std::string& frame_id, const v1::Authenti
       }
       v1::ServerFrame f;
       f.mutable_ack()->set_frame_id(frame_id);
-      f.mutable_ack()->mutable_authenticated()->set_user_id(s.user_id_);
+      f.mutable_ack()->mutable_authenticated()->set_user_id(s.user_id());
       *f.mutable_ack()->mutable_authenticated()->mutable_token_expires_at() =
-          ToProto(s.token_expires_);
+          ToProto(s.token_expires());
       s.SendFrame(f);
       s.Rearm();  // the timer downgrades the socket at the expiry
     });
@@ -590,7 +605,7 @@ void Session::HandleSubscribe(const std::string& frame_id, const v1::SubscribeRo
   } else if (!want_presence && existing->presence_joined) {
     existing->presence = false;
     existing->presence_joined = false;
-    PresenceLeave(req.stream_id(), token_);
+    PresenceLeave(req.stream_id(), token());
   }
 }
 
@@ -625,7 +640,7 @@ void Session::Unary(Req request, const std::string& token, StartFn start,
   };
   auto call = std::make_shared<Call>(hub_.rooms.get());
   call->request = std::move(request);
-  PrepareCall(call->ctx, token, request_id_, hub_.options.call_timeout);
+  PrepareCall(call->ctx, token, connection_id_, hub_.options.call_timeout);
   std::weak_ptr<Session> weak = weak_from_this();
   start(hub_.rooms->stub(), &call->ctx, &call->request, &call->response,
         [weak, call, done = std::move(done)](grpc::Status status) mutable {
@@ -646,7 +661,7 @@ void Session::HandleChat(const std::string& frame_id, const v1::SendChat& c) {
     return;
   }
   if (hub_.limits != nullptr) {
-    const absl::Duration wait = hub_.limits->Take(RateAction::kChat, "u:" + user_id_, now);
+    const absl::Duration wait = hub_.limits->Take(RateAction::kChat, "u:" + user_id(), now);
     if (wait > absl::ZeroDuration()) {
       SendError(RateLimited(wait), frame_id);
       return;
@@ -657,7 +672,7 @@ void Session::HandleChat(const std::string& frame_id, const v1::SendChat& c) {
   request.set_text(c.text());
   request.set_client_message_id(c.client_message_id());
   Unary<rp::SendChatResponse>(
-      std::move(request), token_,
+      std::move(request), token(),
       [](rp::RealtimePushService::Stub& stub, grpc::ClientContext* ctx,
          const rp::SendChatRequest* req, rp::SendChatResponse* resp,
          std::function<void(grpc::Status)> cb) {
@@ -679,7 +694,7 @@ void Session::HandleLike(const std::string& frame_id, const v1::Like& l) {
     return;
   }
   if (hub_.limits != nullptr) {
-    const absl::Duration wait = hub_.limits->Take(RateAction::kReaction, "u:" + user_id_, now);
+    const absl::Duration wait = hub_.limits->Take(RateAction::kReaction, "u:" + user_id(), now);
     if (wait > absl::ZeroDuration()) {
       SendError(RateLimited(wait), frame_id);
       return;
@@ -690,7 +705,7 @@ void Session::HandleLike(const std::string& frame_id, const v1::Like& l) {
   request.set_session_id(connection_id_);
   request.set_reaction(l.reaction());
   Unary<rp::SetReactionResponse>(
-      std::move(request), token_,
+      std::move(request), token(),
       [](rp::RealtimePushService::Stub& stub, grpc::ClientContext* ctx,
          const rp::SetReactionRequest* req, rp::SetReactionResponse* resp,
          std::function<void(grpc::Status)> cb) {
@@ -741,7 +756,7 @@ void Session::HandleNotifications(const std::string& frame_id,
 void Session::StartNotifications() {
   notifications_ = std::make_shared<NotificationsCall>(hub_.rooms.get(), hub_.notification_calls,
                                                        weak_from_this(), protocol_);
-  notifications_->Start(hub_.rooms->stub(), token_, request_id_, notifications_);
+  notifications_->Start(hub_.rooms->stub(), token(), connection_id_, notifications_);
 }
 
 void Session::StopNotifications() {
@@ -757,7 +772,7 @@ void Session::PresenceJoin(const std::string& stream_id) {
   request.set_stream_id(stream_id);
   request.set_session_id(connection_id_);
   Unary<rp::JoinRoomResponse>(
-      std::move(request), token_,
+      std::move(request), token(),
       [](rp::RealtimePushService::Stub& stub, grpc::ClientContext* ctx,
          const rp::JoinRoomRequest* req, rp::JoinRoomResponse* resp,
          std::function<void(grpc::Status)> cb) {
@@ -767,7 +782,7 @@ void Session::PresenceJoin(const std::string& stream_id) {
         RoomSub* r = s.FindRoom(stream_id);
         if (r == nullptr || !r->presence) {
           // Left (or unsubscribed) while the join was on its way: undo it.
-          if (status.ok()) s.PresenceLeave(stream_id, s.token_);
+          if (status.ok()) s.PresenceLeave(stream_id, s.token());
           return;
         }
         if (!status.ok()) {
@@ -786,7 +801,7 @@ void Session::PresenceBeat(const std::string& stream_id) {
   request.set_stream_id(stream_id);
   request.set_session_id(connection_id_);
   Unary<rp::HeartbeatResponse>(
-      std::move(request), token_,
+      std::move(request), token(),
       [](rp::RealtimePushService::Stub& stub, grpc::ClientContext* ctx,
          const rp::HeartbeatRequest* req, rp::HeartbeatResponse* resp,
          std::function<void(grpc::Status)> cb) {
@@ -817,7 +832,7 @@ void Session::PresenceLeave(const std::string& stream_id, const std::string& tok
   };
   auto call = std::make_shared<Call>(hub_.rooms.get());
   call->request = std::move(request);
-  PrepareCall(call->ctx, token, request_id_, hub_.options.call_timeout);
+  PrepareCall(call->ctx, token, connection_id_, hub_.options.call_timeout);
   hub_.rooms->stub().async()->LeaveRoom(&call->ctx, &call->request, &call->response,
                                         [call](grpc::Status) {});
 }

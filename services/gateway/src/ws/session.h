@@ -16,6 +16,7 @@
 #include "absl/time/time.h"
 #include "boost/asio/io_context.hpp"
 #include "http/exchange.h"
+#include "ws/compact_time.h"
 #include "ws/frames.h"
 #include "ws/hub.h"
 #include "ws/peer.h"
@@ -63,6 +64,10 @@ class Session : public Peer, public std::enable_shared_from_this<Session> {
   // Any thread: going_away now, closed (1001) after drain_close_after.
   void Drain();
 
+  // The hub's deadline sweep (its own thread), every WsOptions::timer_tick with the time in
+  // Unix nanoseconds: a transport without timers of its own acts on deadlines that have come.
+  virtual void SweepTick(int64_t /*now_unix_ns*/) {}
+
  protected:
   // For the transport, on the strand.
   void OnOpen();
@@ -90,7 +95,7 @@ class Session : public Peer, public std::enable_shared_from_this<Session> {
     std::string stream_id;
     bool presence = false;
     bool presence_joined = false;
-    absl::Time last_beat;
+    CompactTime last_beat;
   };
 
   void SendFrame(const v1::ServerFrame& frame);
@@ -127,29 +132,41 @@ class Session : public Peer, public std::enable_shared_from_this<Session> {
   void Unary(Req request, const std::string& token, StartFn start,
              std::function<void(Session&, const absl::Status&, Resp&)> done);
 
+  // Who the socket acts as; null for anonymous viewers (most idle sockets), so they keep
+  // neither string.
+  struct SignIn {
+    std::string user_id;
+    std::string token;
+    absl::Time expires;
+  };
+  const std::string& user_id() const;  // "" when anonymous
+  const std::string& token() const;    // "" when anonymous
+  absl::Time token_expires() const;    // InfiniteFuture when anonymous
+
+ protected:
   HubCore& hub_;
+
+ private:
   const uint64_t id_;
   const Subprotocol protocol_;
   const std::string connection_id_;  // also the presence / reaction session id
-  const std::string request_id_;
   const std::string client_address_;
-  WsTarget target_;
-  absl::Time opened_;
+  // What the path asked to follow (/ws/streams/{id}); null without one, and once opened.
+  std::unique_ptr<WsTarget> target_;
+  CompactTime opened_;
 
-  // Strand state.
+  // Strand state. Laid out so an idle socket's session stays small (see compact_time.h).
   bool closed_ = false;
   bool draining_ = false;
-  std::string user_id_;
-  std::string token_;
-  absl::Time token_expires_;
   bool token_expired_ = false;  // signed out by an expiry, not authenticated since
-  std::vector<RoomSub> rooms_;
-  absl::Time last_rx_;
-  absl::Time stuck_deadline_ = absl::InfiniteFuture();
-  absl::Time close_deadline_ = absl::InfiniteFuture();
-  double tokens_ = 0;
-  absl::Time tokens_at_;
   int bad_frames_ = 0;
+  std::unique_ptr<SignIn> sign_in_;
+  std::vector<RoomSub> rooms_;
+  CompactTime last_rx_;
+  CompactTime stuck_deadline_ = absl::InfiniteFuture();
+  CompactTime close_deadline_ = absl::InfiniteFuture();
+  double tokens_ = 0;
+  CompactTime tokens_at_;
   std::shared_ptr<NotificationsCall> notifications_;
 
   // The send queue (any thread).

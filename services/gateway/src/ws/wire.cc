@@ -160,7 +160,8 @@ bool MessageReader::Feed(absl::string_view bytes, std::vector<Message>& out) {
     }
     const size_t n =
         static_cast<size_t>(std::min<uint64_t>(frame_remaining_, static_cast<uint64_t>(end - p)));
-    std::string& into = (opcode_ & 0x08) != 0 ? control_ : message_;
+    if ((opcode_ & 0x08) != 0 && control_ == nullptr) control_ = std::make_unique<std::string>();
+    std::string& into = (opcode_ & 0x08) != 0 ? *control_ : message_;
     const size_t at = into.size();
     into.resize(at + n);
     char* dst = into.data() + at;
@@ -176,9 +177,9 @@ bool MessageReader::Feed(absl::string_view bytes, std::vector<Message>& out) {
 }
 
 bool MessageReader::Fail(uint16_t close_code, std::string why) {
-  error_ = Error{close_code, std::move(why)};
+  error_ = std::make_unique<Error>(Error{close_code, std::move(why)});
   std::string().swap(message_);
-  std::string().swap(control_);
+  control_.reset();
   header_size_ = 0;
   in_frame_ = false;
   return false;
@@ -265,31 +266,34 @@ bool MessageReader::FinishFrame(std::vector<Message>& out) {
     return true;
   }
   Message message;
+  // An empty control frame never made the buffer.
+  std::unique_ptr<std::string> payload = std::move(control_);
+  std::string empty;
+  std::string& control = payload != nullptr ? *payload : empty;
   switch (static_cast<Opcode>(opcode_)) {
     case Opcode::kPing:
       message.kind = Message::Kind::kPing;
-      message.payload.swap(control_);
+      message.payload.swap(control);
       break;
     case Opcode::kPong:
       message.kind = Message::Kind::kPong;
-      message.payload.swap(control_);
+      message.payload.swap(control);
       break;
     default: {  // kClose, the only other control opcode ReadHeaderByte lets through
       message.kind = Message::Kind::kClose;
-      if (control_.size() == 1) return Fail(kCloseProtocolError, "close payload of one byte");
-      if (control_.size() >= 2) {
-        const auto code = static_cast<uint16_t>((static_cast<uint8_t>(control_[0]) << 8) |
-                                                static_cast<uint8_t>(control_[1]));
+      if (control.size() == 1) return Fail(kCloseProtocolError, "close payload of one byte");
+      if (control.size() >= 2) {
+        const auto code = static_cast<uint16_t>((static_cast<uint8_t>(control[0]) << 8) |
+                                                static_cast<uint8_t>(control[1]));
         if (!ValidCloseCode(code)) {
           return Fail(kCloseProtocolError, "close code " + std::to_string(code) + " not allowed");
         }
-        if (!ValidUtf8(absl::string_view(control_).substr(2))) {
+        if (!ValidUtf8(absl::string_view(control).substr(2))) {
           return Fail(kCloseBadData, "close reason that is not UTF-8");
         }
         message.close_code = code;
-        message.payload.assign(control_, 2);
+        message.payload.assign(control, 2);
       }
-      std::string().swap(control_);
       // What the peer sends after its close is not read (RFC 6455 §5.5.1), and nothing it held
       // is kept.
       std::string().swap(message_);

@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -81,8 +82,8 @@ class MessageReader {
     uint16_t close_code = 0;
     std::string why;
   };
-  // Set once Feed has returned false.
-  const std::optional<Error>& error() const { return error_; }
+  // Set once Feed has returned false (null before).
+  const Error* error() const { return error_.get(); }
   // Bytes held for a frame or message still incomplete (0 between messages: nothing allocated).
   size_t buffered_bytes() const { return message_.size() + header_size_; }
 
@@ -95,8 +96,10 @@ class MessageReader {
   size_t max_message_bytes_;
   uint64_t frame_remaining_ = 0;  // payload bytes of the current frame still to come
   std::string message_;         // the data message being assembled (released when handed over)
-  std::string control_;         // a control frame's payload in pieces (released when handed over)
-  std::optional<Error> error_;
+  // A control frame's payload in pieces (made when one arrives, released when handed over) and
+  // the error: rare, so an idle socket keeps only their pointers.
+  std::unique_ptr<std::string> control_;
+  std::unique_ptr<Error> error_;
   uint8_t header_[14] = {};     // the current frame's header, as it arrives
   uint8_t header_size_ = 0;     // 0 once the header is whole
   uint8_t mask_[4] = {};

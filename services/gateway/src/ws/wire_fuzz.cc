@@ -115,7 +115,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   wire::MessageReader whole(limit);
   std::vector<wire::Message> whole_out;
   const bool whole_ok = whole.Feed(bytes, whole_out);
-  if (whole_ok == whole.error().has_value()) std::abort();
+  if (whole_ok == (whole.error() != nullptr)) std::abort();
   CheckMessages(whole_out, limit);
 
   // In chunks.
@@ -137,7 +137,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     at += n;
     if (!ok && (fed || out.size() != before)) std::abort();  // a refusal is final
     ok = fed;
-    if (ok == reader.error().has_value()) std::abort();
+    if (ok == (reader.error() != nullptr)) std::abort();
     if (!ok) {
       const uint16_t code = reader.error()->close_code;
       if (code != wire::kCloseProtocolError && code != wire::kCloseBadData &&
