@@ -81,6 +81,12 @@ if(SHOPCAST_BUILD_TESTS)
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/gated_e2e_test.cc
     DEPS video_ingest_e2e_fixture LABEL e2e)
   add_dependencies(video_ingest_gated_e2e_test video-ingest)
+  # Live timed metadata: events delivered as the relays send them show as EXT-X-DATERANGE in
+  # the playlist of a stream a real ffmpeg publishes, within a part's duration.
+  shopcast_test(NAME video_ingest_timed_metadata_e2e_test
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/timed_metadata_e2e_test.cc
+    DEPS video_ingest_e2e_fixture shopcast::proto_realtime_push LABEL e2e)
+  add_dependencies(video_ingest_timed_metadata_e2e_test video-ingest)
   # Media the packager cannot take, refused by name; HEVC needs a hand-made RTMP client.
   shopcast_test(NAME video_ingest_codec_refusal_e2e_test
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/codec_refusal_e2e_test.cc
