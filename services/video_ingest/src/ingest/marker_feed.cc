@@ -194,6 +194,7 @@ void MarkerFeed::Loop() {
   int failures = 0;
   Clock::time_point next_connect = Clock::now();
   Clock::time_point next_round = Clock::now();
+  Clock::time_point next_purge = Clock::now() + absl::ToChronoNanoseconds(options_.purge_interval);
   auto set_listening = [&](bool on) {
     absl::MutexLock lock(&wake_mu_);
     listening_ = on;
@@ -226,6 +227,15 @@ void MarkerFeed::Loop() {
         log::Warn("stream_marker_read_failed").Kv("status", round.status().ToString());
       }
       next_round = Clock::now() + absl::ToChronoNanoseconds(options_.poll_interval);
+    }
+    if (Clock::now() >= next_purge) {
+      absl::StatusOr<int> purged = source_.PurgeEndedBefore(options_.now() - options_.retain);
+      if (!purged.ok()) {
+        log::Warn("stream_marker_purge_failed").Kv("status", purged.status().ToString());
+      } else if (*purged > 0) {
+        log::Info("stream_markers_purged").Kv("count", *purged);
+      }
+      next_purge = Clock::now() + absl::ToChronoNanoseconds(options_.purge_interval);
     }
 
     // Wait for a notification, Wake() (its eventfd), the next poll or the next connection

@@ -48,6 +48,10 @@ struct MarkerFeedOptions {
   absl::Duration horizon = absl::Seconds(60);
   absl::Duration listen_min_backoff = absl::Milliseconds(200);
   absl::Duration listen_max_backoff = absl::Seconds(10);
+  // Markers that stopped applying longer ago than `retain` are deleted every purge_interval
+  // (by every replica; the delete is idempotent). The recording keeps its own sale markers.
+  absl::Duration retain = absl::Hours(24);
+  absl::Duration purge_interval = absl::Minutes(10);
   std::function<absl::Time()> now = [] { return absl::Now(); };
 };
 

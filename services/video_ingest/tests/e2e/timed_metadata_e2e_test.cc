@@ -3,7 +3,8 @@
 // sale, a pin, an auction's close, a flash sale) show up in the stream's live playlist as
 // EXT-X-DATERANGE tags with the right CLASS and X- attributes within a part's duration of the
 // delivery (not at the next segment), their START-DATE on the playlist's program-date-time
-// clock; a redelivery adds nothing; a marker for another stream shows nowhere here; hostile
+// clock; a redelivery adds nothing; a marker for another stream shows nowhere here; a marker
+// delivered to another replica reaches the one holding the stream as quickly; hostile
 // text cannot break the playlist, which ffprobe still plays; the metrics count them.
 
 #include <algorithm>
@@ -114,6 +115,7 @@ Shown DeliverAndWait(const IngestServer& server, const std::string& stream,
 TEST_CASE("Events other services publish show in the live playlist as EXT-X-DATERANGE at once") {
   ServerOptions options;
   options.target_duration = absl::Seconds(2);  // today's segment length
+  options.instance_id = "video-ingest-0";
   IngestServer server(options);
   CreatedStream s = server.CreateStream();
   CreatedStream other = server.CreateStream();
@@ -223,6 +225,23 @@ TEST_CASE("Events other services publish show in the live playlist as EXT-X-DATE
   CHECK(!absl::StrContains(text, "ord_e2e2"));
   CHECK(server.Get("/live/" + other.id + "/live.m3u8").status == 404);
 
+  // The relay may reach any replica: a sale delivered to another one (same database) shows in
+  // the playlist of the replica that holds the stream, as quickly.
+  ServerOptions second = options;
+  second.instance_id = "video-ingest-1";
+  second.replica_of = &server;
+  IngestServer replica(second);
+  const absl::Time sent = absl::Now();
+  replica.DeliverEvents({SaleEvent("evt_e2esale4", s.id, "ord_e2e4", "Plate")});
+  std::string playlist;
+  REQUIRE(testing::WaitUntil(
+      [&] {
+        playlist = server.ReadPlaylist(s.id).text;
+        return !DateRangeLine(playlist, "sale:evt_e2esale4").empty();
+      },
+      absl::Seconds(10), absl::Milliseconds(10)));
+  CHECK(absl::Now() - sent < absl::Seconds(1));
+
   // Still a playlist players take, tags and all.
   const std::vector<std::string> codecs = ProbeCodecs(server.PlaybackUrl(s.id));
   CHECK(std::find(codecs.begin(), codecs.end(), "h264") != codecs.end());
@@ -230,9 +249,10 @@ TEST_CASE("Events other services publish show in the live playlist as EXT-X-DATE
   const std::string metrics = server.Metrics();
   CHECK(MetricSum(metrics, "ingest_markers_received_total{kind=\"sale\"}") == 3);  // 1, 2, 3
   CHECK(MetricSum(metrics, "ingest_markers_received_total{kind=\"flash_sale\"}") == 1);
-  CHECK(MetricSum(metrics, "ingest_markers_shown_total{kind=\"sale\"}") == 2);
+  CHECK(MetricSum(metrics, "ingest_markers_shown_total{kind=\"sale\"}") == 3);  // 1, 3, 4
   CHECK(MetricSum(metrics, "ingest_markers_shown_total{kind=\"pin\"}") == 1);
-  CHECK(MetricSum(metrics, "ingest_marker_lag_seconds_count") == 5);
+  CHECK(MetricSum(metrics, "ingest_marker_lag_seconds_count") == 6);
+  CHECK(MetricSum(replica.Metrics(), "ingest_markers_received_total{kind=\"sale\"}") == 1);
   CHECK(MetricSum(metrics, "ingest_marker_listen_connected") == 1);
 
   ffmpeg.Kill();

@@ -37,6 +37,7 @@ class FakeSource : public streams::MarkerSource {
     }
     return out;
   }
+  absl::StatusOr<int> PurgeEndedBefore(absl::Time) override { return 0; }
   std::vector<streams::Marker> markers;
   absl::Status fail;
   std::vector<std::pair<std::vector<std::string>, absl::Time>> asked;
@@ -145,7 +146,7 @@ TEST_CASE("marker feed: each marker once, at once, to its own stream's playlist"
   CHECK(!absl::StrContains(a.File(), "ID=\"sale:3\""));
 }
 
-TEST_CASE("marker feed: streams not written here get nothing; a new session's playlist gets "
+TEST_CASE("marker feed: streams not written here get nothing, a new session's playlist gets "
           "the markers again", "[marker_feed]") {
   shopcast::testing::TempDir root;
   Stream a(root, "str_a");

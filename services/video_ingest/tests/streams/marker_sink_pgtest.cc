@@ -126,6 +126,11 @@ TEST_CASE("a sale becomes one stored marker, however often it is delivered", "[m
   // An instant applies until it happened; read from after it, it is gone.
   CHECK(store.Applying({stream}, sold + absl::Milliseconds(1))->empty());
   CHECK(store.Applying({}, sold)->empty());
+
+  // Purged once it stopped applying before the cut; not before.
+  CHECK(store.PurgeEndedBefore(sold).value() == 0);
+  CHECK(store.PurgeEndedBefore(sold + absl::Milliseconds(1)).value() == 1);
+  CHECK(f.Count("stream_markers") == 0);
 }
 
 TEST_CASE("one flash sale in many stock events is one marker", "[markers]") {

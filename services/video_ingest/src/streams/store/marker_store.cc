@@ -75,4 +75,11 @@ absl::StatusOr<std::vector<Marker>> MarkerStore::Applying(
   });
 }
 
+absl::StatusOr<int> MarkerStore::PurgeEndedBefore(absl::Time before) {
+  return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<int> {
+    return static_cast<int>(
+        tx.exec_prepared("vi_purge_markers", absl::ToUnixMicros(before)).affected_rows());
+  });
+}
+
 }  // namespace shopcast::video_ingest::streams

@@ -27,6 +27,8 @@ class MarkerSource {
   // instants no earlier), by start.
   virtual absl::StatusOr<std::vector<Marker>> Applying(const std::vector<std::string>& stream_ids,
                                                        absl::Time since) = 0;
+  // Deletes (up to 10,000) markers that stopped applying before `before`; how many.
+  virtual absl::StatusOr<int> PurgeEndedBefore(absl::Time before) = 0;
 };
 
 class MarkerStore final : public MarkerSource {
@@ -34,6 +36,7 @@ class MarkerStore final : public MarkerSource {
   explicit MarkerStore(db::Pool& pool) : pool_(pool) {}
   absl::StatusOr<std::vector<Marker>> Applying(const std::vector<std::string>& stream_ids,
                                                absl::Time since) override;
+  absl::StatusOr<int> PurgeEndedBefore(absl::Time before) override;
 
  private:
   db::Pool& pool_;

@@ -38,6 +38,7 @@ std::vector<std::pair<std::string, std::string>> PreparedStatements() {
       {"vi_stream_gates", kStreamGates},
       {"vi_insert_marker", kInsertMarker},
       {"vi_applying_markers", kApplyingMarkers},
+      {"vi_purge_markers", kPurgeMarkers},
   };
 }
 

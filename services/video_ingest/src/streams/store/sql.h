@@ -215,6 +215,12 @@ SELECT marker_id, event_id, stream_id, kind, ts_to_us(starts_at), ts_to_us(ends_
 FROM stream_markers
 WHERE stream_id = ANY ($1::text[]) AND COALESCE(ends_at, starts_at) >= us_to_ts($2)
 ORDER BY starts_at, marker_id)~";
+// Markers that stopped applying before $1: no playlist can show them any more. Bounded per
+// call so a first purge of a large backlog never holds locks for long.
+inline constexpr char kPurgeMarkers[] = R"~(
+DELETE FROM stream_markers WHERE marker_id IN (
+  SELECT marker_id FROM stream_markers WHERE COALESCE(ends_at, starts_at) < us_to_ts($1)
+  LIMIT 10000))~";
 
 #undef SHOPCAST_STREAM_COLUMNS
 #undef SHOPCAST_SESSION_COLUMNS
