@@ -93,6 +93,9 @@ Suite::Suite(SuiteOptions options) : options_(std::move(options)) {
 
   Start("product-inventory",
         {pi + "USER_INTERNAL_ADDR=" + user_internal,
+         // Not video_ingest: it starts after product-inventory (it needs this one's address),
+         // so pins, auction closes and flash sales for the live playlist wait in the outbox
+         // here; order's sales reach it.
          pi + "EVENT_SINKS=realtime_push=" + push, pi + "IMAGE_ROOT=" + dir_.File("images"),
          pi + "HTTP_ADDR=127.0.0.1:0", pi + "IMAGE_URL_PREFIX=/images/"});
 

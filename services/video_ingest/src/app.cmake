@@ -10,6 +10,7 @@ shopcast_warnings(video_ingest_backoff)
 
 # The live runtime (admission, sessions, state changes) and the binary that wires everything.
 add_library(video_ingest_runtime STATIC
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/ingest/marker_feed.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/ingest/runtime.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/ingest/session.cc)
 target_include_directories(video_ingest_runtime PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
@@ -26,6 +27,11 @@ if(SHOPCAST_BUILD_TESTS)
             ${CMAKE_CURRENT_SOURCE_DIR}/tests/ingest/fakes.cc
     DEPS video_ingest_runtime shopcast::status shopcast::testing_files shopcast::testing_wait
          absl::str_format
+    LABEL unit)
+  # Stream markers reaching the playlists of the streams written here, on a fake source.
+  shopcast_test(NAME video_ingest_marker_feed_test
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/ingest/marker_feed_test.cc
+    DEPS video_ingest_runtime shopcast::status shopcast::testing_files
     LABEL unit)
   # Backing off publishers that keep being refused, on a clock the test moves.
   shopcast_test(NAME video_ingest_refusal_backoff_test
@@ -75,6 +81,12 @@ if(SHOPCAST_BUILD_TESTS)
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/gated_e2e_test.cc
     DEPS video_ingest_e2e_fixture LABEL e2e)
   add_dependencies(video_ingest_gated_e2e_test video-ingest)
+  # Live timed metadata: events delivered as the relays send them show as EXT-X-DATERANGE in
+  # the playlist of a stream a real ffmpeg publishes, within a part's duration.
+  shopcast_test(NAME video_ingest_timed_metadata_e2e_test
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/timed_metadata_e2e_test.cc
+    DEPS video_ingest_e2e_fixture shopcast::proto_realtime_push LABEL e2e)
+  add_dependencies(video_ingest_timed_metadata_e2e_test video-ingest)
   # Media the packager cannot take, refused by name; HEVC needs a hand-made RTMP client.
   shopcast_test(NAME video_ingest_codec_refusal_e2e_test
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/codec_refusal_e2e_test.cc

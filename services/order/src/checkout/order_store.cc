@@ -154,7 +154,7 @@ void EnqueueSales(pqxx::work& tx, const OrderRecord& rec) {
           tx.exec_prepared1(sql::kStreamTotal, o.stream_id())[0].as<int64_t>());
     }
     events::Enqueue(tx, {kSource, "order.sale_recorded", o.id(),
-                         {kRoomDestination, kRecordingDestination}, &sale});
+                         {kRoomDestination, kRecordingDestination, kIngestDestination}, &sale});
   }
 }
 

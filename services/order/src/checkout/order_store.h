@@ -20,7 +20,8 @@ namespace shopcast::order::checkout {
 // Outbox destinations of the order's events.
 inline constexpr char kRoomDestination[] = "realtime_push";
 inline constexpr char kRecordingDestination[] = "recording_lifecycle";
-// video-ingest's EventSink: access passes granted (and revoked).
+// video-ingest's EventSink: access passes granted (and revoked), and each sale_recorded, which
+// it shows in the stream's live playlist as an EXT-X-DATERANGE (live timed metadata).
 inline constexpr char kIngestDestination[] = "video_ingest";
 
 struct KeyHit {

@@ -72,6 +72,9 @@ TEST_CASE("an approved checkout is confirmed, sold once and announced", "[saga]"
                 "destination = 'realtime_push'") == 1);
   CHECK(f.Count("SELECT count(*) FROM outbox WHERE type = 'order.sale_recorded' AND "
                 "destination = 'recording_lifecycle'") == 1);
+  // And one for the live playlist's timed metadata.
+  CHECK(f.Count("SELECT count(*) FROM outbox WHERE type = 'order.sale_recorded' AND "
+                "destination = 'video_ingest'") == 1);
   CHECK(f.Count("SELECT units_sold FROM stream_product_sales WHERE stream_id = 'str_1'") == 2);
   CHECK(f.Count("SELECT count(*) FROM orders WHERE buyer_display_name = 'Ada'") == 1);
 }
@@ -394,7 +397,10 @@ TEST_CASE("a saga left mid-way by a dead process is resumed by the next one", "[
   CHECK(f.provider.authorizations() == 1);
   CHECK(f.provider.captured_total() == 1400);
   CHECK(f.inventory.commits() == 1);
-  CHECK(f.Count("SELECT count(*) FROM outbox WHERE type = 'order.sale_recorded'") == 2);
+  // One sale, once for each of its three destinations.
+  CHECK(f.Count("SELECT count(*) FROM outbox WHERE type = 'order.sale_recorded'") == 3);
+  CHECK(f.Count("SELECT count(DISTINCT event_id) FROM outbox WHERE type = 'order.sale_recorded'") ==
+        1);
 }
 
 }  // namespace

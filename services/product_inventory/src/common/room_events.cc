@@ -14,8 +14,32 @@ std::string EnqueueRoomEvent(pqxx::work& tx, absl::string_view stream_id, absl::
   e.type = absl::StrCat(kEventSource, ".", type);
   e.aggregate_id = std::string(stream_id);
   e.destinations = {kRoomDestination};
+  if (ForLivePlaylist(event)) e.destinations.push_back(kIngestDestination);
   e.payload = &event;
   return events::Enqueue(tx, e);
+}
+
+bool ForLivePlaylist(const realtime_push::v1::RoomEvent& event) {
+  auto untouched_sale = [](const realtime_push::v1::FlashSaleCard& sale) {
+    return sale.stock_cap() > 0 && sale.remaining() == sale.stock_cap();
+  };
+  switch (event.payload_case()) {
+    case realtime_push::v1::RoomEvent::kPinsChanged:
+      return event.pins_changed().pinned_now();
+    case realtime_push::v1::RoomEvent::kAuctionClosed:
+      return true;
+    case realtime_push::v1::RoomEvent::kStockChanged:
+      return event.stock_changed().has_flash_sale() &&
+             untouched_sale(event.stock_changed().flash_sale());
+    case realtime_push::v1::RoomEvent::kProductCreated:
+      return event.product_created().product().has_flash_sale() &&
+             untouched_sale(event.product_created().product().flash_sale());
+    case realtime_push::v1::RoomEvent::kProductUpdated:
+      return event.product_updated().product().has_flash_sale() &&
+             untouched_sale(event.product_updated().product().flash_sale());
+    default:
+      return false;
+  }
 }
 
 realtime_push::v1::FlashSaleCard FlashSaleCardOf(const v1::FlashSale& sale) {

@@ -17,6 +17,14 @@ namespace shopcast::product_inventory {
 // Outbox source and the relay destination that publishes to realtime-push's rooms.
 inline constexpr char kEventSource[] = "product_inventory";
 inline constexpr char kRoomDestination[] = "realtime_push";
+// video-ingest's EventSink: the room events it shows in the stream's live playlist as
+// EXT-X-DATERANGE tags (live timed metadata), see ForLivePlaylist.
+inline constexpr char kIngestDestination[] = "video_ingest";
+
+// Whether video-ingest also gets `event`: a product pinned, an auction's close, and a flash
+// sale until its first unit is taken (the stock and product events that carry it before then;
+// video-ingest keeps one marker per sale and opening).
+bool ForLivePlaylist(const realtime_push::v1::RoomEvent& event);
 
 // Enqueues `event` for the room of `stream_id` in `tx`, as Event.type
 // "product_inventory.<type>" (e.g. "product_created") with aggregate_id = stream_id, so a

@@ -120,7 +120,8 @@ class Pins {
     std::vector<PinsEvent> out;
     for (const pqxx::row& row :
          tx.exec_params("SELECT payload, destination FROM outbox WHERE aggregate_id = $1 AND "
-                        "type = 'product_inventory.pins_changed' ORDER BY id",
+                        "type = 'product_inventory.pins_changed' AND destination = "
+                        "'realtime_push' ORDER BY id",
                         stream.empty() ? stream_ : stream)) {
       if (row[1].as<std::string>() != "realtime_push") throw std::runtime_error("destination");
       common::v1::Event event;

@@ -68,6 +68,9 @@ TEST_CASE("pins: pin, move, unpin and list keep the display order and announce e
   CHECK(events[3].pinned_now);
   CHECK(events[4].product_id == b);
   CHECK_FALSE(events[4].pinned_now);
+  // Every pin (moves too), not the unpin, also goes to video-ingest's live playlist.
+  CHECK(f.Count("SELECT count(*) FROM outbox WHERE type = 'product_inventory.pins_changed' AND "
+                "destination = 'video_ingest'") == 5);
 }
 
 TEST_CASE("pins: repeating a pin or an unpin changes nothing and announces nothing") {

@@ -68,6 +68,9 @@ TEST_CASE("flash sale app: a countdown, the deal for one unit each, the room tol
       [&] { return LastStockEvent(f, p.id()).has_flash_sale(); }, absl::Seconds(30)));
   CHECK(LastStockEvent(f, p.id()).flash_sale().deal_price().amount_minor() == 2500);
   CHECK(LastStockEvent(f, p.id()).flash_sale().opens_at().seconds() == sale.opens_at().seconds());
+  // So does video-ingest, for the live playlist's timed metadata (nothing taken yet).
+  CHECK(f.Count("SELECT count(*) FROM outbox WHERE type LIKE 'product_inventory.stock_%' AND "
+                "destination = 'video_ingest'") >= 1);
 
   // Replaced by one that opens now: the deal price, one each.
   auto now_on = CallOn(w.stub(), &Stub::ScheduleFlashSale, w.catalog().host(),

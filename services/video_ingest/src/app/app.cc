@@ -3,6 +3,7 @@
 #include <malloc.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <filesystem>
 #include <system_error>
@@ -15,6 +16,7 @@
 #include "access/playback_token.h"
 #include "hls/hls_origin.h"
 #include "ingest/backoff_admission.h"
+#include "ingest/marker_feed.h"
 #include "ingest/refusal_backoff.h"
 #include "ingest/runtime.h"
 #include "media/gstreamer_init.h"
@@ -37,6 +39,7 @@
 #include "shopcast/status/status.h"
 #include "srt/srt_listener.h"
 #include "streams/pass_event_sink.h"
+#include "streams/store/marker_store.h"
 #include "streams/store/pass_store.h"
 #include "streams/store/stream_store.h"
 #include "streams/stream_service.h"
@@ -169,6 +172,17 @@ int RunServer(const Config& config) {
   media::GstPackagerFactory packagers;
   IngestRuntime runtime(runtime_options, store, packagers, &host.metrics());
   if (absl::Status s = runtime.Start(); !s.ok()) return Fail("runtime", s);
+  // Live timed metadata: the markers other services announce (stored by the EventSink on
+  // whichever replica the relay reached) go into the playlists this replica writes, woken by
+  // the database's NOTIFY at commit; the horizon outlasts any marker a playlist could show.
+  streams::MarkerStore markers(**pool);
+  MarkerFeedOptions marker_options;
+  marker_options.listen_dsn = config.db_dsn;
+  marker_options.horizon =
+      std::max(absl::Seconds(60), 2 * config.playlist_window * config.target_duration);
+  MarkerFeed marker_feed(marker_options, markers, [&runtime] { return runtime.LivePlaylists(); },
+                         &host.metrics());
+  marker_feed.Start();
 
   auth::TokenVerifier verifier(*verify_keys, config.token_issuer, config.token_audience);
   streams::StreamsOptions streams_options;
@@ -181,8 +195,9 @@ int RunServer(const Config& config) {
   streams::Streams streams(store, passes, runtime, streams_options);
   streams::StreamServiceImpl service(streams, verifier, host.executor(), absl::Now, &revoked);
   streams::StreamInternalServiceImpl internal_service(streams, host.executor());
-  // The order service's relay delivers access pass grants and revocations here.
-  streams::PassEventSink pass_events(**pool, host.executor());
+  // The order service's relay delivers access pass grants and revocations here, and order's
+  // and product-inventory's relays the stream markers (sales, pins, flash sales, auctions).
+  streams::PassEventSink pass_events(**pool, host.executor(), absl::Now, &host.metrics());
   host.AddService(&service);
   host.AddInternalService(&internal_service);
   host.AddInternalService(&pass_events);
@@ -238,6 +253,7 @@ int RunServer(const Config& config) {
   // waits in RECONNECTING for the encoder to come back, to this or another replica).
   rtmp_server.Stop();
   srt_listener.Stop();
+  marker_feed.Stop();
   runtime.Stop();
   (*delivery)->Stop();
   hls_origin.Stop();

@@ -155,6 +155,16 @@ size_t IngestRuntime::tracked_streams() const {
   return streams_.size();
 }
 
+std::vector<std::pair<std::string, std::shared_ptr<media::LivePlaylist>>>
+IngestRuntime::LivePlaylists() const {
+  std::vector<std::pair<std::string, std::shared_ptr<media::LivePlaylist>>> out;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [id, entry] : streams_) {
+    if (entry.session && entry.playlist) out.emplace_back(id, entry.playlist);
+  }
+  return out;
+}
+
 std::shared_ptr<media::LivePlaylist> IngestRuntime::PlaylistFor(const streams::Claim& claim) {
   std::lock_guard<std::mutex> lock(mu_);
   auto [it, added] = streams_.try_emplace(claim.stream_id);

@@ -107,6 +107,11 @@ class IngestRuntime final : public PublishAdmission, public streams::LiveControl
   // Streams whose state (a playlist, a session) this runtime holds in memory.
   size_t tracked_streams() const;
 
+  // The playlists of the streams with a live encoder session here: this replica writes them
+  // (live timed metadata goes to them; a playlist kept for a reconnect may be another
+  // replica's to write by now, so it gets none).
+  std::vector<std::pair<std::string, std::shared_ptr<media::LivePlaylist>>> LivePlaylists() const;
+
  private:
   class Session;
   friend class Session;

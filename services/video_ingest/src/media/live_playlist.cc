@@ -123,6 +123,19 @@ absl::Status LivePlaylist::Append(const SegmentInfo& segment, const MediaInfo& m
   return WriteFileAtomically(options_.stream_dir / options_.master_playlist_name, MasterText());
 }
 
+absl::StatusOr<bool> LivePlaylist::AddDateRange(DateRange range) {
+  absl::MutexLock lock(&mu_);
+  if (ended_) {
+    return Error(absl::StatusCode::kFailedPrecondition, "PLAYLIST_ENDED",
+                 "the stream's playlist has ended");
+  }
+  ASSIGN_OR_RETURN(bool added, date_ranges_.Add(std::move(range)));
+  if (!added || entries_.empty()) return false;
+  date_ranges_.Prune(entries_.front().program_date_time);
+  RETURN_IF_ERROR(WriteMediaPlaylist());
+  return true;
+}
+
 absl::Status LivePlaylist::End() {
   absl::MutexLock lock(&mu_);
   ended_ = true;
@@ -156,6 +169,7 @@ std::string LivePlaylist::MediaText() const {
   if (discontinuity_sequence_ > 0) {
     absl::StrAppend(&out, "#EXT-X-DISCONTINUITY-SEQUENCE:", discontinuity_sequence_, "\n");
   }
+  if (!entries_.empty()) out += date_ranges_.Render(entries_.front().program_date_time);
   for (const Entry& e : entries_) {
     if (e.discontinuity) out += "#EXT-X-DISCONTINUITY\n";
     absl::StrAppend(&out, "#EXT-X-PROGRAM-DATE-TIME:", FormatDateTime(e.program_date_time), "\n");

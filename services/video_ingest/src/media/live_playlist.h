@@ -16,7 +16,9 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "media/date_ranges.h"
 #include "media/playlist_progress.h"
 #include "publish/segment.h"
 
@@ -70,6 +72,13 @@ class LivePlaylist {
   // is worse for viewers than a long segment, which players tolerate; the tag still stays.
   int64_t segments_over_target() const ABSL_LOCKS_EXCLUDED(mu_);
 
+  // Live timed metadata (date_ranges.h): keeps `range` and, once the playlist lists a segment
+  // (a DATERANGE needs a program date time beside it), rewrites the media playlist at once, so
+  // players see it without waiting for the next segment. True if written now; false if it was
+  // already held (by id) or waits for the first segment. INVALID_ARGUMENT as ValidateDateRange
+  // says; FAILED_PRECONDITION PLAYLIST_ENDED once ended; a write error as Append's.
+  absl::StatusOr<bool> AddDateRange(DateRange range) ABSL_LOCKS_EXCLUDED(mu_);
+
   // Rewrites the media playlist with EXT-X-ENDLIST: the stream is over; Append fails afterwards.
   absl::Status End() ABSL_LOCKS_EXCLUDED(mu_);
 
@@ -105,6 +114,7 @@ class LivePlaylist {
   bool pending_discontinuity_ ABSL_GUARDED_BY(mu_) = false;
   bool ended_ ABSL_GUARDED_BY(mu_) = false;
   std::optional<absl::Time> end_program_date_time_ ABSL_GUARDED_BY(mu_);
+  DateRangeSet date_ranges_ ABSL_GUARDED_BY(mu_);
 
   // For the master playlist.
   MediaInfo media_ ABSL_GUARDED_BY(mu_);

@@ -6,6 +6,7 @@
 add_library(video_ingest_media STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/bus_watch.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/codec_strings.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/media/date_ranges.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/date_time_anchor.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/file_io.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/fragment_tracker.cc
@@ -29,6 +30,7 @@ shopcast_warnings(video_ingest_media)
 
 shopcast_test(NAME video_ingest_media_test
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/codec_strings_test.cc
+          ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/date_ranges_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/date_time_anchor_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/fragment_tracker_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/live_playlist_test.cc

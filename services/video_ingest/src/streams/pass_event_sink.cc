@@ -7,7 +7,9 @@
 #include "shopcast/order/v1/order.pb.h"
 #include "shopcast/server/unary.h"
 #include "shopcast/status/status.h"
+#include "streams/markers.h"
 #include "streams/proto_time.h"
+#include "streams/store/marker_store.h"
 #include "streams/store/pass_store.h"
 
 namespace shopcast::video_ingest::streams {
@@ -44,8 +46,20 @@ std::optional<PassChange> PassOf(const common::v1::Event& event, absl::Time now)
 }  // namespace
 
 PassEventSink::PassEventSink(db::Pool& pool, server::Executor& executor,
-                             std::function<absl::Time()> clock)
-    : pool_(pool), executor_(executor), clock_(std::move(clock)) {}
+                             std::function<absl::Time()> clock, prometheus::Registry* registry)
+    : pool_(pool), executor_(executor), clock_(std::move(clock)) {
+  if (registry != nullptr) {
+    markers_received_ = &prometheus::BuildCounter()
+                             .Name("ingest_markers_received_total")
+                             .Help("Stream markers (live timed metadata) stored, by kind")
+                             .Register(*registry);
+    markers_invalid_ = &prometheus::BuildCounter()
+                            .Name("ingest_marker_events_invalid_total")
+                            .Help("Marker events dropped because their payload was unusable")
+                            .Register(*registry)
+                            .Add({});
+  }
+}
 
 grpc::ServerUnaryReactor* PassEventSink::DeliverEvents(
     grpc::CallbackServerContext* ctx, const common::v1::DeliverEventsRequest* request,
@@ -80,9 +94,26 @@ absl::Status PassEventSink::Deliver(const common::v1::DeliverEventsRequest& requ
     if ((granted || revoked) && !pass) {
       log::Error("event_payload_invalid").Kv("event_id", event.id()).Kv("type", event.type());
     }
+    std::optional<Marker> marker;
+    if (!pass_type) {
+      absl::StatusOr<std::optional<Marker>> parsed = MarkerOf(event);
+      if (parsed.ok()) {
+        marker = *std::move(parsed);
+      } else {
+        log::Error("event_payload_invalid")
+            .Kv("event_id", event.id())
+            .Kv("type", event.type())
+            .Kv("detail", std::string(parsed.status().message()));
+        if (markers_invalid_ != nullptr) markers_invalid_->Increment();
+      }
+    }
+    bool marker_stored = false;
     absl::Status applied = db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
+      marker_stored = false;
       ASSIGN_OR_RETURN(bool first, events::MarkProcessed(tx, event.id()));
-      if (!first || !pass) return absl::OkStatus();
+      if (!first) return absl::OkStatus();
+      if (marker) marker_stored = InsertMarker(tx, *marker, now);
+      if (!pass) return absl::OkStatus();
       if (granted) {
         GrantPass(tx, *pass, now);
       } else {
@@ -101,6 +132,14 @@ absl::Status PassEventSink::Deliver(const common::v1::DeliverEventsRequest& requ
           .Kv("order_id", pass->order_id)
           .Kv("stream_id", pass->stream_id)
           .Kv("viewer_id", pass->viewer_id);
+    }
+    if (marker_stored) {
+      log::Info("stream_marker_stored")
+          .Kv("event_id", event.id())
+          .Kv("marker_id", marker->marker_id)
+          .Kv("stream_id", marker->stream_id)
+          .Kv("kind", marker->kind);
+      if (markers_received_ != nullptr) markers_received_->Add({{"kind", marker->kind}}).Increment();
     }
     response.add_accepted_ids(event.id());
   }

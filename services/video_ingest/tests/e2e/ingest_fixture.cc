@@ -265,6 +265,22 @@ void IngestServer::DeliverPassEvent(bool granted, const std::string& order_id,
   REQUIRE(res.accepted_ids_size() == 1);
 }
 
+void IngestServer::DeliverEvents(const std::vector<common::v1::Event>& events) const {
+  auto tls = auth::LoadServiceTls(deployment_->order_tls);
+  REQUIRE(tls.ok());
+  auto channel = clients::MakeInternalChannel(
+      "video-ingest", absl::StrCat("127.0.0.1:", internal_grpc_port_), *tls);
+  REQUIRE(channel.ok());
+  common::v1::DeliverEventsRequest req;
+  for (const auto& e : events) *req.add_events() = e;
+  common::v1::DeliverEventsResponse res;
+  auto ctx = Ctx();
+  grpc::Status st = common::v1::EventSink::NewStub(*channel)->DeliverEvents(ctx.get(), req, &res);
+  INFO(st.error_message());
+  REQUIRE(st.ok());
+  REQUIRE(res.accepted_ids_size() == static_cast<int>(events.size()));
+}
+
 std::string IngestServer::PlaybackUrl(const std::string& stream_id) const {
   return absl::StrCat("http://127.0.0.1:", hls_port_, "/live/", stream_id, "/index.m3u8");
 }

@@ -99,6 +99,9 @@ class IngestServer {
   // EventSink as the order service's relay does; fails the test unless it is accepted.
   void DeliverPassEvent(bool granted, const std::string& order_id, const std::string& stream_id,
                         const std::string& viewer_id) const;
+  // Delivers `events` through the internal EventSink as a peer's relay does (with a peer
+  // certificate); fails the test unless every one is accepted.
+  void DeliverEvents(const std::vector<common::v1::Event>& events) const;
   v1::Stream GetStream(const std::string& id) const;
   // Where a player reaches the stream's master playlist on this server's HLS port (the
   // announced playback URL names kPlaybackBaseUrl instead).

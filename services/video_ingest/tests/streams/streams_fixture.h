@@ -63,6 +63,7 @@ class StreamsFixture {
   common::v1::EventSink::Stub& sink() { return *sink_stub_; }
   PassStore& passes() { return *passes_; }
   db::Pool& pool() { return *pool_; }
+  const std::string& dsn() const { return db_.dsn(); }
   // Delivers one order.access_pass_granted / _revoked event (a fresh id unless `event_id`)
   // through DeliverEvents; returns the accepted ids.
   std::vector<std::string> DeliverPass(bool granted, const std::string& order_id,

@@ -36,6 +36,9 @@ std::vector<std::pair<std::string, std::string>> PreparedStatements() {
       {"vi_revoke_pass", kRevokePass},
       {"vi_active_passes", kActivePasses},
       {"vi_stream_gates", kStreamGates},
+      {"vi_insert_marker", kInsertMarker},
+      {"vi_applying_markers", kApplyingMarkers},
+      {"vi_purge_markers", kPurgeMarkers},
   };
 }
 

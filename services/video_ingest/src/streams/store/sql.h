@@ -197,6 +197,31 @@ WHERE p.granted_at IS NOT NULL AND p.revoked_at IS NULL)~";
 inline constexpr char kStreamGates[] =
     "SELECT id, host_id, gated FROM streams WHERE id = ANY ($1::text[])";
 
+// Live timed metadata (V006). A new marker notifies kMarkerChannel with its stream id at commit,
+// so the replica holding that stream's playlist reads it at once.
+inline constexpr char kMarkerChannel[] = "video_ingest_markers";
+inline constexpr char kInsertMarker[] = R"~(
+WITH added AS (
+  INSERT INTO stream_markers (marker_id, event_id, stream_id, kind, starts_at, ends_at,
+                              attributes, occurred_at, received_at)
+  VALUES ($1, $2, $3, $4, us_to_ts($5), us_to_ts($6), $7::jsonb, us_to_ts($8), us_to_ts($9))
+  ON CONFLICT (marker_id) DO NOTHING
+  RETURNING stream_id)
+SELECT pg_notify('video_ingest_markers', stream_id) FROM added)~";
+// The markers of these streams still applying at or after $2 (see stream_markers_applying_idx).
+inline constexpr char kApplyingMarkers[] = R"~(
+SELECT marker_id, event_id, stream_id, kind, ts_to_us(starts_at), ts_to_us(ends_at),
+       attributes::text, ts_to_us(occurred_at)
+FROM stream_markers
+WHERE stream_id = ANY ($1::text[]) AND COALESCE(ends_at, starts_at) >= us_to_ts($2)
+ORDER BY starts_at, marker_id)~";
+// Markers that stopped applying before $1: no playlist can show them any more. Bounded per
+// call so a first purge of a large backlog never holds locks for long.
+inline constexpr char kPurgeMarkers[] = R"~(
+DELETE FROM stream_markers WHERE marker_id IN (
+  SELECT marker_id FROM stream_markers WHERE COALESCE(ends_at, starts_at) < us_to_ts($1)
+  LIMIT 10000))~";
+
 #undef SHOPCAST_STREAM_COLUMNS
 #undef SHOPCAST_SESSION_COLUMNS
 #undef SHOPCAST_SEGMENT_COLUMNS
