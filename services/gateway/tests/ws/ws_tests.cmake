@@ -1,6 +1,7 @@
 # The WebSocket hub's tests. Included from services/gateway/CMakeLists.txt.
 shopcast_test(NAME gateway_ws_frames_test
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/ws/frames_test.cc
+          ${CMAKE_CURRENT_SOURCE_DIR}/tests/ws/compact_time_test.cc
   DEPS gateway_ws_frames shopcast::status
   LABEL unit)
 
