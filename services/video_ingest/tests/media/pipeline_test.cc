@@ -557,3 +557,4 @@ TEST_CASE("Destroying a running pipeline does not hang", "[pipeline]") {
 
 }  // namespace
 }  // namespace shopcast::video_ingest::media
+
