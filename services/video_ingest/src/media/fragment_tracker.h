@@ -20,8 +20,7 @@ namespace shopcast::video_ingest::media {
 class FragmentTracker {
  public:
   // `part_target` zero: no partial segments.
-  explicit FragmentTracker(absl::Duration target,
-                           absl::Duration part_target = absl::ZeroDuration())
+  explicit FragmentTracker(absl::Duration target, absl::Duration part_target = absl::ZeroDuration())
       : cutter_(target) {
     if (part_target > absl::ZeroDuration()) parts_.emplace(part_target);
   }

@@ -237,8 +237,8 @@ void LivePlaylist::DeletePartFiles(Entry& e) {
 
 void LivePlaylist::AppendPartLines(std::string& out, const std::vector<Part>& parts) const {
   for (const Part& p : parts) {
-    absl::StrAppend(&out, "#EXT-X-PART:DURATION=", FormatMs(p.duration_ms), ",URI=\"", p.uri,
-                    "\"", p.independent ? ",INDEPENDENT=YES" : "", "\n");
+    absl::StrAppend(&out, "#EXT-X-PART:DURATION=", FormatMs(p.duration_ms), ",URI=\"", p.uri, "\"",
+                    p.independent ? ",INDEPENDENT=YES" : "", "\n");
   }
 }
 
@@ -283,8 +283,8 @@ std::string LivePlaylist::MediaText() const {
     // The segment in progress: its tags, its parts so far, and the part that comes next.
     if (!pending_parts_.empty()) {
       if (pending_discontinuity_) out += "#EXT-X-DISCONTINUITY\n";
-      absl::StrAppend(&out, "#EXT-X-PROGRAM-DATE-TIME:",
-                      FormatDateTime(pending_program_date_time_), "\n");
+      absl::StrAppend(&out, "#EXT-X-PROGRAM-DATE-TIME:", FormatDateTime(pending_program_date_time_),
+                      "\n");
       AppendPartLines(out, pending_parts_);
     }
     absl::StrAppend(&out, "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"",

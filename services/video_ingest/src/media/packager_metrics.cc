@@ -19,8 +19,9 @@ PackagerMetrics::PackagerMetrics(prometheus::Registry& registry) {
                         .Add({});
   auto& publish = prometheus::BuildHistogram()
                       .Name("ingest_publish_delay_seconds")
-                      .Help("From the buffer that ends a part or segment leaving the parsers to "
-                            "the playlist listing it")
+                      .Help(
+                          "From the buffer that ends a part or segment leaving the parsers to "
+                          "the playlist listing it")
                       .Register(registry);
   part_publish_ = &publish.Add({{"kind", "part"}}, Buckets());
   segment_publish_ = &publish.Add({{"kind", "segment"}}, Buckets());

@@ -42,9 +42,9 @@ class PartCutter {
   bool started_ = false;
   int64_t part_start_dts_ = 0;  // Decode time of the open part's first buffer.
   int64_t last_dts_ = 0;
-  int64_t step_ = 0;            // The reference track's usual decode-time step.
-  int64_t offset_ = 0;          // Presentation minus decode time of the segment's keyframe.
-  int64_t last_at_ = 0;         // The open part's start, presentation time.
+  int64_t step_ = 0;     // The reference track's usual decode-time step.
+  int64_t offset_ = 0;   // Presentation minus decode time of the segment's keyframe.
+  int64_t last_at_ = 0;  // The open part's start, presentation time.
 };
 
 }  // namespace shopcast::video_ingest::media

@@ -905,6 +905,10 @@ absl::StatusOr<std::unique_ptr<Pipeline>> Pipeline::Start(PackagerOptions option
     return Error(absl::StatusCode::kInvalidArgument, "INVALID_PIPELINE_OPTIONS",
                  "stream_dir, target_duration, stall_timeout and max_queued_bytes are required");
   }
+  if (options.part_target < absl::ZeroDuration() || options.part_target > options.target_duration) {
+    return Error(absl::StatusCode::kInvalidArgument, "INVALID_PIPELINE_OPTIONS",
+                 "part_target must be between zero (no parts) and target_duration");
+  }
   std::error_code ec;
   std::filesystem::create_directories(options.stream_dir, ec);
   if (ec) {

@@ -16,10 +16,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
@@ -57,8 +57,8 @@ Playlist Parse(const std::string& text) {
   for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
     if (absl::ConsumePrefix(&line, "#EXT-X-PROGRAM-DATE-TIME:")) {
       std::string err;
-      REQUIRE(absl::ParseTime(absl::RFC3339_full, std::string(line), &next.program_date_time,
-                              &err));
+      REQUIRE(
+          absl::ParseTime(absl::RFC3339_full, std::string(line), &next.program_date_time, &err));
     } else if (absl::ConsumePrefix(&line, "#EXT-X-PART:")) {
       Part part;
       for (absl::string_view attr : absl::StrSplit(line, ',')) {
@@ -100,8 +100,8 @@ double MedianLatency(const std::string& report) {
   const size_t begin = at + 11;
   const size_t end = report.find(']', begin);
   std::vector<double> samples;
-  for (absl::string_view v : absl::StrSplit(report.substr(begin, end - begin), ',',
-                                            absl::SkipEmpty())) {
+  for (absl::string_view v :
+       absl::StrSplit(report.substr(begin, end - begin), ',', absl::SkipEmpty())) {
     double d = 0;
     if (absl::SimpleAtod(v, &d)) samples.push_back(d);
   }
@@ -196,14 +196,12 @@ TEST_CASE("an RTMP publish is served as Low-Latency HLS that ffprobe and hls.js 
       CHECK(std::abs(absl::ToDoubleSeconds(end - seg.program_date_time) - seg.duration) < 0.01);
       const auto seen = first_seen.find(seg.uri);
       if (seen != first_seen.end() && seen->second > first_seen.begin()->second) {
-        segment_delays.push_back(
-            absl::ToDoubleSeconds(seen->second - (seg.program_date_time +
-                                                  absl::Seconds(seg.duration))));
+        segment_delays.push_back(absl::ToDoubleSeconds(
+            seen->second - (seg.program_date_time + absl::Seconds(seg.duration))));
       }
     }
   }
-  WARN("part listing delays (s): median " << Median(part_delays) << " of "
-                                          << part_delays.size());
+  WARN("part listing delays (s): median " << Median(part_delays) << " of " << part_delays.size());
   WARN("segment listing delays (s): median " << Median(segment_delays) << " of "
                                              << segment_delays.size());
   // 8 s watched: about 24 parts and 4 segments appeared; each within a part target of its end
@@ -230,8 +228,7 @@ TEST_CASE("an RTMP publish is served as Low-Latency HLS that ffprobe and hls.js 
       // A part that does not start at a keyframe only continues the one before: ffprobe reads
       // its streams (and says so on stderr that it cannot decode its first frames alone).
       std::string out;
-      CHECK(Run("ffprobe -v quiet -show_entries stream=codec_name -of csv=p=0 " +
-                    ShellQuote(url),
+      CHECK(Run("ffprobe -v quiet -show_entries stream=codec_name -of csv=p=0 " + ShellQuote(url),
                 out) == 0);
       std::set<std::string> codecs;
       for (absl::string_view l : absl::StrSplit(out, '\n', absl::SkipWhitespace())) {

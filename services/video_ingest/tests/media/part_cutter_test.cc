@@ -25,8 +25,8 @@ std::vector<Seen> Feed(int seconds, int gop_frames, int64_t part_ms) {
   std::vector<Seen> out;
   for (int frame = 0; frame < seconds * 30; ++frame) {
     const int64_t pts = (frame * 1000 / 30) * kMs;
-    FragmentTracker::Cuts c = t.ObserveCuts(kVideoTrack, pts, pts, std::nullopt,
-                                            frame % gop_frames == 0);
+    FragmentTracker::Cuts c =
+        t.ObserveCuts(kVideoTrack, pts, pts, std::nullopt, frame % gop_frames == 0);
     if (c.segment) REQUIRE(c.part.has_value());
     if (c.part) {
       if (c.segment) CHECK(c.part->at_ns == *c.segment);
