@@ -110,4 +110,13 @@ if(SHOPCAST_BUILD_TESTS)
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/memory_e2e_test.cc
     DEPS video_ingest_e2e_fixture LABEL e2e)
   add_dependencies(video_ingest_memory_e2e_test video-ingest)
+  # Low-Latency HLS played by real players: ffprobe, and hls.js in Debian's Chromium through
+  # Playwright (the web app's node_modules, which tools/dev installs).
+  shopcast_test(NAME video_ingest_ll_hls_e2e_test
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/ll_hls_e2e_test.cc
+    DEPS video_ingest_e2e_fixture LABEL e2e)
+  target_compile_definitions(video_ingest_ll_hls_e2e_test PRIVATE
+    SHOPCAST_WEB_DIR="${PROJECT_SOURCE_DIR}/services/gateway/web"
+    SHOPCAST_HLS_JS_PLAYER="${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/hls_js_player.mjs")
+  add_dependencies(video_ingest_ll_hls_e2e_test video-ingest)
 endif()

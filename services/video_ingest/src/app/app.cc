@@ -161,6 +161,7 @@ int RunServer(const Config& config) {
   runtime_options.segment_root = config.segment_root;
   runtime_options.target_duration = config.target_duration;
   runtime_options.playlist_window = config.playlist_window;
+  runtime_options.part_target = config.ll_hls ? config.part_target : absl::ZeroDuration();
   runtime_options.stall_timeout = config.stall_timeout;
   runtime_options.return_free_memory = config.return_free_memory;
   runtime_options.playlist_observer = [&playlist_watch](const std::string& stream_id,
@@ -169,7 +170,8 @@ int RunServer(const Config& config) {
   };
   // Past the grace no reconnect can continue a stream; the margin covers clock differences.
   runtime_options.idle_stream_ttl = config.reconnect_grace + absl::Seconds(30);
-  media::GstPackagerFactory packagers;
+  media::PackagerMetrics packager_metrics(host.metrics());
+  media::GstPackagerFactory packagers(&packager_metrics);
   IngestRuntime runtime(runtime_options, store, packagers, &host.metrics());
   if (absl::Status s = runtime.Start(); !s.ok()) return Fail("runtime", s);
   // Live timed metadata: the markers other services announce (stored by the EventSink on

@@ -65,6 +65,12 @@ ABSL_FLAG(std::string, segment_root, "/var/lib/shopcast/hot",
 ABSL_FLAG(absl::Duration, target_duration, absl::Seconds(2),
           "HLS target segment duration (segments are cut at the first keyframe after it)");
 ABSL_FLAG(int, playlist_window, 6, "segments in the live playlist");
+ABSL_FLAG(bool, ll_hls, true,
+          "Low-Latency HLS: list partial segments (EXT-X-PART) in the live playlist; players "
+          "without it play the same playlist as regular HLS");
+ABSL_FLAG(absl::Duration, part_target, absl::Milliseconds(334),
+          "Low-Latency HLS part target: no partial segment is longer (100ms..1s, at most half "
+          "of target_duration)");
 ABSL_FLAG(absl::Duration, reconnect_grace, absl::Seconds(60),
           "how long a stream waits for its encoder to come back before it ends");
 ABSL_FLAG(bool, return_free_memory, true,
@@ -184,6 +190,8 @@ absl::StatusOr<Config> LoadConfig() {
   c.segment_root = absl::GetFlag(FLAGS_segment_root);
   c.target_duration = absl::GetFlag(FLAGS_target_duration);
   c.playlist_window = absl::GetFlag(FLAGS_playlist_window);
+  c.ll_hls = absl::GetFlag(FLAGS_ll_hls);
+  c.part_target = absl::GetFlag(FLAGS_part_target);
   c.reconnect_grace = absl::GetFlag(FLAGS_reconnect_grace);
   c.stall_timeout = absl::GetFlag(FLAGS_stall_timeout);
   c.return_free_memory = absl::GetFlag(FLAGS_return_free_memory);
@@ -227,6 +235,12 @@ absl::StatusOr<Config> LoadConfig() {
   if (c.segment_root.empty()) return absl::InvalidArgumentError("segment_root is required");
   if (c.target_duration < absl::Milliseconds(500) || c.target_duration > absl::Seconds(10)) {
     return absl::InvalidArgumentError("target_duration must be between 500ms and 10s");
+  }
+  if (c.ll_hls && (c.part_target < absl::Milliseconds(100) || c.part_target > absl::Seconds(1) ||
+                   c.part_target > c.target_duration / 2)) {
+    return absl::InvalidArgumentError(
+        "part_target must be between 100ms and 1s and at most half of target_duration (or "
+        "turn ll_hls off)");
   }
   if (c.playlist_window < 3 || c.playlist_window > 100) {
     return absl::InvalidArgumentError("playlist_window must be 3..100");

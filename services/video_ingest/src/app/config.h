@@ -50,6 +50,10 @@ struct Config : startup::ServiceConfig {
   std::string segment_root;  // hot tier folder shared with recording-lifecycle
   absl::Duration target_duration;
   int playlist_window = 6;
+  // Low-Latency HLS (partial segments of at most part_target in the same playlist); off: the
+  // playlist is regular HLS only, exactly as before.
+  bool ll_hls = true;
+  absl::Duration part_target;
   absl::Duration reconnect_grace;
   absl::Duration stall_timeout;
   bool return_free_memory = true;  // malloc_trim after each session (see RuntimeOptions).

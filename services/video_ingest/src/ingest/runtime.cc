@@ -180,6 +180,7 @@ std::shared_ptr<media::LivePlaylist> IngestRuntime::PlaylistFor(const streams::C
     if (options_.playlist_observer) {
       o.on_written = options_.playlist_observer(claim.stream_id, o.media_playlist_name);
     }
+    o.part_target = options_.part_target;
     entry.playlist =
         std::make_shared<media::LivePlaylist>(o, claim.next_sequence, claim.media_offset);
   }
@@ -212,6 +213,7 @@ absl::StatusOr<std::shared_ptr<MediaSession>> IngestRuntime::Admit(const Publish
   po.stream_dir = options_.segment_root / claim->stream_id;
   po.stream_id = claim->stream_id;
   po.target_duration = options_.target_duration;
+  po.part_target = options_.part_target;
   po.max_queued_bytes = options_.max_queued_bytes;
   po.stall_timeout = options_.stall_timeout;
   // Any earlier segment means this session continues a stream: players must reset decoders.

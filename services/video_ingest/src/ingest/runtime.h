@@ -46,6 +46,8 @@ struct RuntimeOptions {
   std::filesystem::path segment_root;  // Hot tier: <root>/<stream id>/000123.ts + playlists.
   absl::Duration target_duration = absl::Seconds(2);
   int playlist_window = 6;
+  // Low-Latency HLS: partial segments of at most this long in every playlist; zero: off.
+  absl::Duration part_target = absl::ZeroDuration();
   size_t max_queued_bytes = 16 * 1024 * 1024;
   absl::Duration stall_timeout = absl::Seconds(10);
   // How long ending a session may wait for its last segment to be written, and again for its

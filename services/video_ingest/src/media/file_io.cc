@@ -90,7 +90,8 @@ absl::StatusOr<FileDigest> SyncAndDigest(const std::filesystem::path& path) {
   return digest;
 }
 
-absl::Status WriteFileAtomically(const std::filesystem::path& path, std::string_view content) {
+absl::Status WriteFileAtomically(const std::filesystem::path& path, std::string_view content,
+                                 bool durable) {
   std::filesystem::path tmp = path;
   tmp += ".tmp";
   {
@@ -105,7 +106,7 @@ absl::Status WriteFileAtomically(const std::filesystem::path& path, std::string_
       }
       done += static_cast<size_t>(n);
     }
-    if (::fsync(fd.get()) != 0) return StorageError("fsync", tmp, errno);
+    if (durable && ::fsync(fd.get()) != 0) return StorageError("fsync", tmp, errno);
     if (fd.Close() != 0) return StorageError("close", tmp, errno);
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
@@ -113,7 +114,7 @@ absl::Status WriteFileAtomically(const std::filesystem::path& path, std::string_
     ::unlink(tmp.c_str());
     return StorageError("rename", path, err);
   }
-  return SyncDirectory(path.parent_path());
+  return durable ? SyncDirectory(path.parent_path()) : absl::OkStatus();
 }
 
 }  // namespace shopcast::video_ingest::media

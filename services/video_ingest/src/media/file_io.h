@@ -22,7 +22,9 @@ struct FileDigest {
 absl::StatusOr<FileDigest> SyncAndDigest(const std::filesystem::path& path);
 
 // Replaces `path` with `content` so readers see the old or the new file, never a mix: writes a
-// temporary file beside it, fsyncs it, renames it over `path` and fsyncs the directory.
-absl::Status WriteFileAtomically(const std::filesystem::path& path, std::string_view content);
+// temporary file beside it, fsyncs it, renames it over `path` and fsyncs the directory. Without
+// `durable` the fsyncs are skipped: readers still never see a mix, but a crash may lose it.
+absl::Status WriteFileAtomically(const std::filesystem::path& path, std::string_view content,
+                                 bool durable = true);
 
 }  // namespace shopcast::video_ingest::media

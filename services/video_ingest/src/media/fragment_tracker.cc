@@ -4,10 +4,11 @@
 
 namespace shopcast::video_ingest::media {
 
-std::optional<int64_t> FragmentTracker::Observe(int track, std::optional<int64_t> pts,
-                                                std::optional<int64_t> duration,
-                                                bool sync_point) {
-  if (track < 0 || track >= kTrackCount || !pts) return std::nullopt;
+FragmentTracker::Cuts FragmentTracker::ObserveCuts(int track, std::optional<int64_t> pts,
+                                                   std::optional<int64_t> dts,
+                                                   std::optional<int64_t> duration,
+                                                   bool sync_point) {
+  if (track < 0 || track >= kTrackCount || !pts) return {};
   if (!first_pts_[track]) first_pts_[track] = *pts;
   const bool video = track == kVideoTrack;
   if (video) {
@@ -15,12 +16,17 @@ std::optional<int64_t> FragmentTracker::Observe(int track, std::optional<int64_t
     last_video_pts_ = *pts;
   }
   const bool reference = audio_only_ ? track == kAudioTrack : video;
-  if (!reference) return std::nullopt;
+  if (!reference) return {};
   const int64_t length = duration && *duration > 0 ? *duration : video ? last_video_step_ : 0;
   end_ns_ = std::max(end_ns_, *pts + length);
-  if (!cutter_.Cut(*pts, video ? sync_point : true)) return std::nullopt;
-  ++cuts_;
-  return *pts;
+  const bool sync = video ? sync_point : true;
+  Cuts cuts;
+  if (cutter_.Cut(*pts, sync)) {
+    ++cuts_;
+    cuts.segment = *pts;
+  }
+  if (parts_) cuts.part = parts_->Observe(*pts, dts, sync, cuts.segment.has_value());
+  return cuts;
 }
 
 void FragmentTracker::SetAudioOnly() {
@@ -29,6 +35,7 @@ void FragmentTracker::SetAudioOnly() {
   // Audio that came before the decision opens the first segment.
   if (first_pts_[kAudioTrack] && !cutter_.segment_start_ns()) {
     cutter_.Cut(*first_pts_[kAudioTrack], true);
+    if (parts_) parts_->Observe(*first_pts_[kAudioTrack], std::nullopt, true, false);
   }
 }
 

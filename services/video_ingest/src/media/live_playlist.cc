@@ -1,5 +1,7 @@
 #include "media/live_playlist.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -17,6 +19,11 @@ constexpr int64_t kNsPerMs = 1'000'000;
 int64_t RoundToMs(absl::Duration d) {
   int64_t ns = absl::ToInt64Nanoseconds(d);
   return ns >= 0 ? (ns + kNsPerMs / 2) / kNsPerMs : -((-ns + kNsPerMs / 2) / kNsPerMs);
+}
+
+int64_t CeilMs(absl::Duration d) {
+  const int64_t ns = absl::ToInt64Nanoseconds(d);
+  return (ns + kNsPerMs - 1) / kNsPerMs;
 }
 
 int64_t CeilSeconds(int64_t ms) { return std::max<int64_t>(1, (ms + 999) / 1000); }
@@ -72,7 +79,8 @@ void LivePlaylist::MarkDiscontinuity() {
   pending_discontinuity_ = true;
 }
 
-absl::Status LivePlaylist::Append(const SegmentInfo& segment, const MediaInfo& media) {
+absl::Status LivePlaylist::Append(const SegmentInfo& segment, const MediaInfo& media,
+                                  const std::optional<PartInfo>& last_part) {
   absl::MutexLock lock(&mu_);
   if (ended_) {
     return Error(absl::StatusCode::kFailedPrecondition, "PLAYLIST_ENDED",
@@ -86,6 +94,7 @@ absl::Status LivePlaylist::Append(const SegmentInfo& segment, const MediaInfo& m
     return Error(absl::StatusCode::kInvalidArgument, "NEGATIVE_DURATION",
                  "a segment cannot have a negative duration");
   }
+  if (last_part) RETURN_IF_ERROR(AddPart(*last_part));
 
   Entry entry;
   entry.sequence = segment.sequence;
@@ -94,6 +103,11 @@ absl::Status LivePlaylist::Append(const SegmentInfo& segment, const MediaInfo& m
   entry.uri = std::filesystem::path(segment.path).filename().string();
   entry.discontinuity = segment.discontinuity || pending_discontinuity_;
   pending_discontinuity_ = false;
+  entry.parts = std::move(pending_parts_);
+  pending_parts_.clear();
+  pending_ms_ = 0;
+  end_ms_ += entry.duration_ms;
+  entry.end_ms = end_ms_;
   const int64_t rounded = NearestSeconds(entry.duration_ms);
   if (!target_fixed_) {
     target_duration_s_ = std::max(target_duration_s_, rounded);
@@ -104,6 +118,7 @@ absl::Status LivePlaylist::Append(const SegmentInfo& segment, const MediaInfo& m
   entries_.push_back(std::move(entry));
   while (entries_.size() > static_cast<size_t>(options_.window)) {
     if (entries_.front().discontinuity) ++discontinuity_sequence_;
+    DeletePartFiles(entries_.front());
     entries_.pop_front();
   }
   ++next_sequence_;
@@ -118,6 +133,8 @@ absl::Status LivePlaylist::Append(const SegmentInfo& segment, const MediaInfo& m
     total_bits_ += bits;
     total_seconds_ += seconds;
   }
+
+  DeleteOldParts();
 
   RETURN_IF_ERROR(WriteMediaPlaylist());
   return WriteFileAtomically(options_.stream_dir / options_.master_playlist_name, MasterText());
@@ -136,19 +153,106 @@ absl::StatusOr<bool> LivePlaylist::AddDateRange(DateRange range) {
   return true;
 }
 
-absl::Status LivePlaylist::End() {
+absl::Status LivePlaylist::AppendPart(const PartInfo& part) {
   absl::MutexLock lock(&mu_);
-  ended_ = true;
+  RETURN_IF_ERROR(AddPart(part));
+  // Nothing is published before the first segment fixed EXT-X-TARGETDURATION.
+  if (!target_fixed_) return absl::OkStatus();
+  return WriteMediaPlaylist(/*durable=*/false);
+}
+
+absl::Status LivePlaylist::AddPart(const PartInfo& part) {
+  if (!low_latency()) {
+    return Error(absl::StatusCode::kFailedPrecondition, "LOW_LATENCY_OFF",
+                 "the playlist lists no partial segments");
+  }
+  if (ended_) {
+    return Error(absl::StatusCode::kFailedPrecondition, "PLAYLIST_ENDED",
+                 "the stream's playlist has ended");
+  }
+  if (part.sequence != next_sequence_ || part.index != static_cast<int>(pending_parts_.size())) {
+    return Error(absl::StatusCode::kFailedPrecondition, "PART_OUT_OF_ORDER",
+                 absl::StrCat("expected part ", pending_parts_.size(), " of segment ",
+                              next_sequence_, ", got part ", part.index, " of ", part.sequence));
+  }
+  if (part.duration < absl::ZeroDuration()) {
+    return Error(absl::StatusCode::kInvalidArgument, "NEGATIVE_DURATION",
+                 "a part cannot have a negative duration");
+  }
+  Part p;
+  p.duration_ms = RoundToMs(part.duration);
+  p.independent = part.independent;
+  p.uri = PartFileName(part.sequence, part.index);
+  if (pending_parts_.empty()) pending_program_date_time_ = part.program_date_time;
+  pending_parts_.push_back(std::move(p));
+  pending_ms_ += pending_parts_.back().duration_ms;
+  return absl::OkStatus();
+}
+
+absl::Status LivePlaylist::DropPendingParts() {
+  absl::MutexLock lock(&mu_);
+  if (pending_parts_.empty()) return absl::OkStatus();
+  for (const Part& p : pending_parts_) ::unlink((options_.stream_dir / p.uri).c_str());
+  pending_parts_.clear();
+  pending_ms_ = 0;
+  if (!target_fixed_) return absl::OkStatus();
   return WriteMediaPlaylist();
 }
 
-absl::Status LivePlaylist::WriteMediaPlaylist() const {
-  RETURN_IF_ERROR(
-      WriteFileAtomically(options_.stream_dir / options_.media_playlist_name, MediaText()));
-  if (options_.on_written) {
-    options_.on_written(PlaylistProgress{.next_msn = next_sequence_, .ended = ended_});
-  }
+PlaylistProgress LivePlaylist::progress() const {
+  absl::MutexLock lock(&mu_);
+  return progress_;
+}
+
+absl::Status LivePlaylist::End() {
+  absl::MutexLock lock(&mu_);
+  ended_ = true;
+  // An ended playlist lists complete media only.
+  for (const Part& p : pending_parts_) ::unlink((options_.stream_dir / p.uri).c_str());
+  pending_parts_.clear();
+  pending_ms_ = 0;
+  return WriteMediaPlaylist();
+}
+
+absl::Status LivePlaylist::WriteMediaPlaylist(bool durable) {
+  RETURN_IF_ERROR(WriteFileAtomically(options_.stream_dir / options_.media_playlist_name,
+                                      MediaText(), durable));
+  progress_.next_msn = next_sequence_;
+  progress_.next_parts = static_cast<int>(pending_parts_.size());
+  progress_.last_parts = entries_.empty() || entries_.back().sequence != next_sequence_ - 1
+                             ? 0
+                             : static_cast<int>(entries_.back().parts.size());
+  progress_.ended = ended_;
+  if (options_.on_written) options_.on_written(progress_);
   return absl::OkStatus();
+}
+
+bool LivePlaylist::ListsParts(const Entry& e) const {
+  // The playlist's end: the last complete segment plus the parts of the one in progress.
+  const int64_t end = end_ms_ + pending_ms_;
+  return !e.parts.empty() && e.end_ms > end - 3 * target_duration_s_ * 1000;
+}
+
+void LivePlaylist::DeleteOldParts() {
+  // One target duration after leaving the listing: a player that read the playlist before may
+  // still ask for them.
+  const int64_t end = end_ms_ + pending_ms_;
+  for (Entry& e : entries_) {
+    if (e.end_ms <= end - 4 * target_duration_s_ * 1000) DeletePartFiles(e);
+  }
+}
+
+void LivePlaylist::DeletePartFiles(Entry& e) {
+  if (e.part_files_deleted) return;
+  e.part_files_deleted = true;
+  for (const Part& p : e.parts) ::unlink((options_.stream_dir / p.uri).c_str());
+}
+
+void LivePlaylist::AppendPartLines(std::string& out, const std::vector<Part>& parts) const {
+  for (const Part& p : parts) {
+    absl::StrAppend(&out, "#EXT-X-PART:DURATION=", FormatMs(p.duration_ms), ",URI=\"", p.uri, "\"",
+                    p.independent ? ",INDEPENDENT=YES" : "", "\n");
+  }
 }
 
 std::string LivePlaylist::MediaPlaylistText() const {
@@ -162,8 +266,17 @@ std::string LivePlaylist::MasterPlaylistText() const {
 }
 
 std::string LivePlaylist::MediaText() const {
-  std::string out = "#EXTM3U\n#EXT-X-VERSION:3\n";
+  // Version 6 with Low-Latency HLS, as Apple's LL-HLS examples write it (no tag used needs
+  // more); 3 (decimal EXTINF) otherwise.
+  std::string out = low_latency() ? "#EXTM3U\n#EXT-X-VERSION:6\n" : "#EXTM3U\n#EXT-X-VERSION:3\n";
   absl::StrAppend(&out, "#EXT-X-TARGETDURATION:", target_duration_s_, "\n");
+  if (low_latency()) {
+    const int64_t part_target_ms = CeilMs(options_.part_target);
+    // PART-HOLD-BACK: three part targets, what the specification recommends (at least two).
+    absl::StrAppend(&out, "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=",
+                    FormatMs(3 * part_target_ms), "\n");
+    absl::StrAppend(&out, "#EXT-X-PART-INF:PART-TARGET=", FormatMs(part_target_ms), "\n");
+  }
   int64_t first = entries_.empty() ? next_sequence_ : entries_.front().sequence;
   absl::StrAppend(&out, "#EXT-X-MEDIA-SEQUENCE:", first, "\n");
   if (discontinuity_sequence_ > 0) {
@@ -173,9 +286,24 @@ std::string LivePlaylist::MediaText() const {
   for (const Entry& e : entries_) {
     if (e.discontinuity) out += "#EXT-X-DISCONTINUITY\n";
     absl::StrAppend(&out, "#EXT-X-PROGRAM-DATE-TIME:", FormatDateTime(e.program_date_time), "\n");
+    if (ListsParts(e)) AppendPartLines(out, e.parts);
     absl::StrAppend(&out, "#EXTINF:", FormatMs(e.duration_ms), ",\n", e.uri, "\n");
   }
-  if (ended_) out += "#EXT-X-ENDLIST\n";
+  if (ended_) {
+    out += "#EXT-X-ENDLIST\n";
+    return out;
+  }
+  if (low_latency()) {
+    // The segment in progress: its tags, its parts so far, and the part that comes next.
+    if (!pending_parts_.empty()) {
+      if (pending_discontinuity_) out += "#EXT-X-DISCONTINUITY\n";
+      absl::StrAppend(&out, "#EXT-X-PROGRAM-DATE-TIME:", FormatDateTime(pending_program_date_time_),
+                      "\n");
+      AppendPartLines(out, pending_parts_);
+    }
+    absl::StrAppend(&out, "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"",
+                    PartFileName(next_sequence_, static_cast<int>(pending_parts_.size())), "\"\n");
+  }
   return out;
 }
 

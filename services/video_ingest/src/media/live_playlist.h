@@ -5,6 +5,14 @@
 // after an EXT-X-DISCONTINUITY. Pure C++ (no GStreamer). Thread-safe: one session appends at a
 // time, but the runtime may end the playlist (EndStream, grace expiry) while a session that is
 // being replaced still flushes.
+//
+// Low-Latency HLS (RFC 8216bis), when Options::part_target is set: the packager also appends
+// the partial segments of the segment in progress (AppendPart) and the playlist is rewritten
+// after each one, with EXT-X-PART-INF, EXT-X-SERVER-CONTROL (CAN-BLOCK-RELOAD, PART-HOLD-BACK),
+// EXT-X-PART lines for the segment in progress and for the complete segments of the last three
+// target durations, and an EXT-X-PRELOAD-HINT for the next part. Players without LL-HLS ignore
+// those tags and play the same playlist's segments. Part files that left the listing one target
+// duration ago are deleted (a player still holding the previous playlist may fetch them).
 
 #include <cstdint>
 #include <deque>
@@ -12,6 +20,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -36,6 +45,19 @@ class LivePlaylist {
     // (so calls are in order): the HLS origin wakes the blocking reloads it satisfies. It must
     // only record and post, never block or call back into this object.
     std::function<void(const PlaylistProgress&)> on_written;
+    // Low-Latency HLS: the Part Target Duration (EXT-X-PART-INF), or zero for regular HLS only.
+    absl::Duration part_target = absl::ZeroDuration();
+  };
+
+  // A partial segment of the segment in progress, as the packager closed it: its file
+  // (PartFileName(sequence, index)) is complete on disk.
+  struct PartInfo {
+    int64_t sequence = 0;  // The segment it belongs to: next_sequence().
+    int index = 0;         // 0, 1, 2… within the segment.
+    absl::Duration duration;
+    bool independent = false;  // Starts with a keyframe (or is audio): INDEPENDENT=YES.
+    // The segment's program date time (the same for every part of a segment).
+    absl::Time program_date_time;
   };
 
   // Resumes at `next_sequence` after `media_offset` of earlier media (0 and zero for a new
@@ -58,7 +80,27 @@ class LivePlaylist {
   // MarkDiscontinuity() was called or segment.discontinuity is set) and atomically rewrites both
   // playlists. A write error is returned (STORAGE_FAILURE) but the segment stays appended, so the
   // next successful write is complete again.
-  absl::Status Append(const SegmentInfo& segment, const MediaInfo& media) ABSL_LOCKS_EXCLUDED(mu_);
+  // With Low-Latency HLS, `last_part` is the segment's last part, closed with it: listed in
+  // the same write.
+  absl::Status Append(const SegmentInfo& segment, const MediaInfo& media,
+                      const std::optional<PartInfo>& last_part = std::nullopt)
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Low-Latency HLS: lists a part of the segment in progress (sequence must equal
+  // next_sequence(), index the number of parts appended for it so far) and rewrites the media
+  // playlist (without fsync: parts are short-lived; each segment's write is durable). The next
+  // Append takes the parts appended for its segment. Nothing is written before the first
+  // segment is complete: EXT-X-TARGETDURATION is fixed by that segment. FAILED_PRECONDITION
+  // without part_target, after End, or out of order.
+  absl::Status AppendPart(const PartInfo& part) ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Forgets the parts of a segment that will never be complete (its session failed or was
+  // torn down) and rewrites the playlist without them; the next session writes that segment
+  // number afresh.
+  absl::Status DropPendingParts() ABSL_LOCKS_EXCLUDED(mu_);
+
+  // The progress told to on_written after the last write.
+  PlaylistProgress progress() const ABSL_LOCKS_EXCLUDED(mu_);
 
   // EXT-X-TARGETDURATION. RFC 8216 forbids changing it, so it is chosen once, when the first
   // segment is appended (nothing is published before): the configured target's ceiling, or the
@@ -80,6 +122,7 @@ class LivePlaylist {
   absl::StatusOr<bool> AddDateRange(DateRange range) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Rewrites the media playlist with EXT-X-ENDLIST: the stream is over; Append fails afterwards.
+  // Parts of a segment still in progress are dropped (an ended playlist lists complete media).
   absl::Status End() ABSL_LOCKS_EXCLUDED(mu_);
 
   // The text of the media / master playlist as it would be written now.
@@ -87,16 +130,35 @@ class LivePlaylist {
   std::string MasterPlaylistText() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
+  struct Part {
+    int64_t duration_ms = 0;
+    bool independent = false;
+    std::string uri;
+  };
   struct Entry {
     int64_t sequence = 0;
     absl::Time program_date_time;
     int64_t duration_ms = 0;
     std::string uri;
     bool discontinuity = false;
+    std::vector<Part> parts;  // Low-Latency HLS.
+    int64_t end_ms = 0;       // Where it ends on this object's media timeline.
+    bool part_files_deleted = false;
   };
 
-  // Writes the media playlist and, when that worked, tells options_.on_written.
-  absl::Status WriteMediaPlaylist() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool low_latency() const { return options_.part_target > absl::ZeroDuration(); }
+  // Checks `part` and adds it to pending_parts_.
+  absl::Status AddPart(const PartInfo& part) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Writes the media playlist and, when that worked, tells options_.on_written. `durable`:
+  // fsync the file and the folder (segments, the end); parts skip it.
+  absl::Status WriteMediaPlaylist(bool durable = true) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // True when entry `e`'s parts are listed: it ends within three target durations of the
+  // playlist's end (the spec's recommendation for how long parts stay).
+  bool ListsParts(const Entry& e) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Deletes the part files of entries more than four target durations from the end.
+  void DeleteOldParts() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void DeletePartFiles(Entry& e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void AppendPartLines(std::string& out, const std::vector<Part>& parts) const;
   std::string MediaText() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string MasterText() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -105,6 +167,13 @@ class LivePlaylist {
   int64_t next_sequence_ ABSL_GUARDED_BY(mu_);
   absl::Duration media_offset_ ABSL_GUARDED_BY(mu_);
   std::deque<Entry> entries_ ABSL_GUARDED_BY(mu_);
+  // Low-Latency HLS: the parts of segment next_sequence_ so far, its date time, and where the
+  // media of this object ends (the end of the last part or segment).
+  std::vector<Part> pending_parts_ ABSL_GUARDED_BY(mu_);
+  absl::Time pending_program_date_time_ ABSL_GUARDED_BY(mu_);
+  int64_t pending_ms_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t end_ms_ ABSL_GUARDED_BY(mu_) = 0;
+  PlaylistProgress progress_ ABSL_GUARDED_BY(mu_);
   // Discontinuities that slid out of the window.
   int64_t discontinuity_sequence_ ABSL_GUARDED_BY(mu_) = 0;
   // Fixed by the first Append (target_fixed_); players rely on it staying put.

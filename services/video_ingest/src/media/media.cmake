@@ -1,7 +1,7 @@
 # media: the GStreamer packager (FLV / MPEG-TS in, keyframe-cut MPEG-TS segments out) and the
 # live HLS playlists. The Pipeline wires its parts: the graph (pipeline_graph), the shared bus
 # thread (bus_watch) and pure, unit-tested pieces (TimestampNormalizer, FragmentTracker,
-# SegmentCutter, DateTimeAnchor, MediaWatchdog, MediaFacts, SegmentWriter, TsTables, the codec
+# SegmentCutter, PartCutter, DateTimeAnchor, MediaWatchdog, MediaFacts, SegmentWriter, TsTables, the codec
 # strings, LivePlaylist); the Pipeline is tested with inputs made by a real ffmpeg.
 add_library(video_ingest_media STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/bus_watch.cc
@@ -14,6 +14,8 @@ add_library(video_ingest_media STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/live_playlist.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/media_facts.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/media_watchdog.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/media/packager_metrics.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/media/part_cutter.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/pipeline.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/pipeline_graph.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/playlist_progress.cc
@@ -23,7 +25,7 @@ add_library(video_ingest_media STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/ts_tables.cc)
 target_include_directories(video_ingest_media PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
 target_link_libraries(video_ingest_media
-  PUBLIC video_ingest_publish absl::status absl::statusor absl::time
+  PUBLIC video_ingest_publish absl::status absl::statusor absl::time prometheus-cpp::core
   PRIVATE PkgConfig::GST shopcast::log shopcast::status absl::strings absl::str_format
           absl::synchronization OpenSSL::Crypto Threads::Threads)
 shopcast_warnings(video_ingest_media)
@@ -36,6 +38,7 @@ shopcast_test(NAME video_ingest_media_test
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/live_playlist_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/media_facts_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/media_watchdog_test.cc
+          ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/part_cutter_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/playlist_progress_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/segment_cutter_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/segment_writer_test.cc

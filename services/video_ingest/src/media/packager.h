@@ -37,6 +37,9 @@ struct PackagerOptions {
   size_t max_queued_bytes = 16 * 1024 * 1024;
   absl::Duration stall_timeout = absl::Seconds(10);
   bool discontinuity = false;  // This session follows an earlier one on the same playlist.
+  // Low-Latency HLS: partial segments this long at most (part_cutter.h), appended to the
+  // playlist as they close; zero for regular HLS only. Must match the playlist's part_target.
+  absl::Duration part_target = absl::ZeroDuration();
 };
 
 // Called from a packager-owned thread, one at a time, never with a packager lock held. A

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <utility>
@@ -47,6 +48,9 @@ constexpr char kForceKeyUnit[] = "GstForceKeyUnit";
 // Our own cut marker for audio-only sessions (mpegtsmux acts on key-unit events for video only);
 // the muxer passes it through in order with the audio.
 constexpr char kAudioCut[] = "shopcast-audio-cut";
+// Our part boundary marker (Low-Latency HLS): also passed through in order with its track; a
+// boundary on a video frame reaches the writer right after the video before it was muxed.
+constexpr char kPartCut[] = "shopcast-part-cut";
 
 std::optional<int64_t> ToNs(GstClockTime t) {
   if (!GST_CLOCK_TIME_IS_VALID(t)) return std::nullopt;
@@ -126,13 +130,16 @@ MediaFacts::Audio AudioFacts(const GstStructure* s) {
 // in order: every segment_closed before failed, and nothing after either ended the session.
 class Pipeline::Impl {
  public:
-  Impl(PackagerOptions options, LivePlaylist& playlist, PackagerEvents events)
+  Impl(PackagerOptions options, LivePlaylist& playlist, PackagerEvents events,
+       PackagerMetrics* metrics)
       : options_(std::move(options)),
         playlist_(playlist),
         events_(std::move(events)),
+        metrics_(metrics),
         first_sequence_(playlist.next_sequence()),
-        writer_(options_.stream_dir, first_sequence_),
-        tracker_(options_.target_duration),
+        parts_(options_.part_target > absl::ZeroDuration()),
+        writer_(options_.stream_dir, first_sequence_, parts_),
+        tracker_(options_.target_duration, options_.part_target),
         watchdog_(options_.stall_timeout) {}
 
   ~Impl() { Teardown(); }
@@ -174,6 +181,13 @@ class Pipeline::Impl {
   void HandleMuxedEvent(GstEvent* event);
   void Publish(absl::StatusOr<std::optional<SegmentWriter::Closed>> closed);
   void FinalizeSegment(const SegmentWriter::Closed& closed);
+  void PublishPart(const SegmentWriter::ClosedPart& part);
+  // The program date time of segment `sequence` starting at `start_ns`, computed once per
+  // segment (its parts are listed before it is complete).
+  absl::Time SegmentDateTime(int64_t sequence, int64_t start_ns);
+  // When the buffer that ends the media at `at_ns` left the parsers (and forgets older ones).
+  std::optional<absl::Duration> TakeCutTime(int64_t at_ns);
+  void ObservePublishDelay(std::optional<absl::Duration> since, bool part);
 
   // Bus side (the shared bus thread).
   void HandleMessage(GstMessage* msg);
@@ -190,7 +204,9 @@ class Pipeline::Impl {
   const PackagerOptions options_;
   LivePlaylist& playlist_;
   const PackagerEvents events_;
+  PackagerMetrics* const metrics_;
   const int64_t first_sequence_;
+  const bool parts_;  // Low-Latency HLS.
 
   PipelineGraph graph_;
   std::unique_ptr<BusWatch> watch_;
@@ -204,6 +220,9 @@ class Pipeline::Impl {
 
   // The muxer's streaming thread only.
   SegmentWriter writer_;
+  std::optional<std::pair<int64_t, absl::Time>> open_segment_date_time_;  // {sequence, time}
+  // Set by the first Teardown: the parts of a segment left unfinished were dropped.
+  std::atomic<bool> torn_down_{false};
 
   // The media as it flows: streaming threads, Push and the bus thread.
   absl::Mutex mu_;
@@ -219,6 +238,8 @@ class Pipeline::Impl {
   MediaWatchdog watchdog_ ABSL_GUARDED_BY(mu_);
   DateTimeAnchor anchor_ ABSL_GUARDED_BY(mu_);
   MediaFacts facts_ ABSL_GUARDED_BY(mu_);
+  // {media time, steady time} of cuts on their way through the muxer (publish delay metric).
+  std::deque<std::pair<int64_t, absl::Duration>> cut_times_ ABSL_GUARDED_BY(mu_);
 
   // What was told to PackagerEvents; held while telling, so events never interleave.
   absl::Mutex events_mu_;  // Taken before mu_ when both are needed, never after.
@@ -390,8 +411,9 @@ void Pipeline::Impl::HandleBuffer(Track& track, GstPad* pad, GstPadProbeInfo* in
   const absl::Duration steady = SteadyNow();
   const bool video = track.index == kVideoTrack;
   const bool sync_point = !GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
-  std::optional<int64_t> cut;
+  FragmentTracker::Cuts cuts;
   uint32_t cut_count = 0;
+  bool audio_only = false;
   {
     absl::MutexLock lock(&mu_);
     TimestampNormalizer::Times out = normalizer_.Normalize(track.index, in);
@@ -399,8 +421,13 @@ void Pipeline::Impl::HandleBuffer(Track& track, GstPad* pad, GstPadProbeInfo* in
     GST_BUFFER_DTS(buffer) = FromNs(out.dts);
     if (out.pts) anchor_.Observe(wall, *out.pts);
     watchdog_.MediaParsed(steady);
-    cut = tracker_.Observe(track.index, out.pts, out.duration, sync_point);
+    cuts = tracker_.ObserveCuts(track.index, out.pts, out.dts, out.duration, sync_point);
     cut_count = tracker_.cuts();
+    audio_only = tracker_.audio_only();
+    if (cuts.segment || cuts.part) {
+      cut_times_.emplace_back(cuts.segment ? *cuts.segment : cuts.part->at_ns, steady);
+      if (cut_times_.size() > 64) cut_times_.pop_front();  // Markers a muxer never passed on.
+    }
     if (video && facts_.needs_sps()) {
       GstMapInfo map;
       if (gst_buffer_map(buffer, &map, GST_MAP_READ)) {
@@ -409,8 +436,19 @@ void Pipeline::Impl::HandleBuffer(Track& track, GstPad* pad, GstPadProbeInfo* in
       }
     }
   }
-  if (!cut) return;
-  const guint64 at = static_cast<guint64>(*cut);
+  if (!cuts.segment && cuts.part) {
+    // A part boundary inside a segment. Its part gets the PAT and PMT first when it can be
+    // played from (the muxer repeats them only at segment cuts).
+    const bool independent = cuts.part->independent;
+    GstStructure* s = gst_structure_new(
+        kPartCut, "running-time", G_TYPE_UINT64, static_cast<guint64>(cuts.part->at_ns),
+        "independent", G_TYPE_BOOLEAN, independent ? TRUE : FALSE, "prefix-tables",
+        G_TYPE_BOOLEAN, independent || audio_only ? TRUE : FALSE, nullptr);
+    gst_pad_push_event(pad, gst_event_new_custom(GST_EVENT_CUSTOM_DOWNSTREAM, s));
+    return;
+  }
+  if (!cuts.segment) return;
+  const guint64 at = static_cast<guint64>(*cuts.segment);
   GstStructure* s =
       video ? gst_structure_new(kForceKeyUnit, "timestamp", G_TYPE_UINT64, at, "stream-time",
                                 G_TYPE_UINT64, at, "running-time", G_TYPE_UINT64, at,
@@ -501,6 +539,20 @@ void Pipeline::Impl::HandleMuxedEvent(GstEvent* event) {
   const GstStructure* s = gst_event_get_structure(event);
   guint64 at = 0;
   if (s == nullptr || !gst_structure_get_uint64(s, "running-time", &at)) return;
+  if (gst_structure_has_name(s, kPartCut)) {
+    gboolean independent = FALSE;
+    gboolean prefix = FALSE;
+    gst_structure_get_boolean(s, "independent", &independent);
+    gst_structure_get_boolean(s, "prefix-tables", &prefix);
+    absl::StatusOr<std::optional<SegmentWriter::ClosedPart>> part =
+        writer_.CutPart(static_cast<int64_t>(at), first_start_ns, independent, prefix);
+    if (!part.ok()) {
+      PostFailure(ReasonOf(part.status()), part.status().message());
+    } else if (part->has_value()) {
+      PublishPart(**part);
+    }
+    return;
+  }
   const bool video_cut = gst_structure_has_name(s, kForceKeyUnit);
   if (!video_cut && !gst_structure_has_name(s, kAudioCut)) return;
   // Audio-only cuts fall between AAC frames, where the muxer repeats no tables.
@@ -519,11 +571,18 @@ void Pipeline::Impl::FinalizeSegment(const SegmentWriter::Closed& closed) {
   MaybeEmitMediaInfo(/*force=*/true);
   SegmentInfo segment;
   segment.sequence = closed.sequence;
-  const std::optional<absl::Time> previous_end = playlist_.end_program_date_time();
-  {
-    absl::MutexLock lock(&mu_);
-    segment.program_date_time = anchor_.SegmentStart(
-        closed.start_ns, closed.sequence == first_sequence_, previous_end, absl::Now());
+  segment.program_date_time = SegmentDateTime(closed.sequence, closed.start_ns);
+  open_segment_date_time_.reset();
+  const std::optional<absl::Duration> cut_time =
+      closed.end_ns > closed.start_ns ? TakeCutTime(closed.end_ns) : std::nullopt;
+  std::optional<LivePlaylist::PartInfo> last_part;
+  if (closed.last_part) {
+    last_part = LivePlaylist::PartInfo{
+        .sequence = closed.last_part->sequence,
+        .index = closed.last_part->index,
+        .duration = absl::Nanoseconds(closed.last_part->end_ns - closed.last_part->start_ns),
+        .independent = closed.last_part->independent,
+        .program_date_time = segment.program_date_time};
   }
   segment.duration = absl::Nanoseconds(closed.end_ns - closed.start_ns);
   segment.media_offset = playlist_.media_offset();
@@ -535,7 +594,7 @@ void Pipeline::Impl::FinalizeSegment(const SegmentWriter::Closed& closed) {
   absl::MutexLock lock(&events_mu_);
   if (terminal_ || segments_failed_) return;
   const int64_t over_before = playlist_.segments_over_target();
-  if (absl::Status s = playlist_.Append(segment, media_info_); !s.ok()) {
+  if (absl::Status s = playlist_.Append(segment, media_info_, last_part); !s.ok()) {
     segments_failed_ = true;
     PostFailure(s.code() == absl::StatusCode::kDataLoss ? "STORAGE_FAILURE" : "PACKAGER_FAILURE",
                 s.message());
@@ -549,12 +608,65 @@ void Pipeline::Impl::FinalizeSegment(const SegmentWriter::Closed& closed) {
         .Kv("duration_ms", absl::ToDoubleMilliseconds(segment.duration))
         .Kv("target_s", playlist_.target_duration_s());
   }
+  ObservePublishDelay(cut_time, /*part=*/false);
+  if (last_part && metrics_ != nullptr) metrics_->parts_written().Increment();
   log::Info("hls_segment_closed")
       .Kv("stream_id", options_.stream_id)
       .Kv("sequence", segment.sequence)
       .Kv("duration_ms", absl::ToDoubleMilliseconds(segment.duration))
       .Kv("size_bytes", segment.size_bytes);
   if (events_.segment_closed) events_.segment_closed(segment);
+}
+
+absl::Time Pipeline::Impl::SegmentDateTime(int64_t sequence, int64_t start_ns) {
+  if (open_segment_date_time_ && open_segment_date_time_->first == sequence) {
+    return open_segment_date_time_->second;
+  }
+  const std::optional<absl::Time> previous_end = playlist_.end_program_date_time();
+  absl::Time t;
+  {
+    absl::MutexLock lock(&mu_);
+    t = anchor_.SegmentStart(start_ns, sequence == first_sequence_, previous_end, absl::Now());
+  }
+  open_segment_date_time_ = std::make_pair(sequence, t);
+  return t;
+}
+
+std::optional<absl::Duration> Pipeline::Impl::TakeCutTime(int64_t at_ns) {
+  absl::MutexLock lock(&mu_);
+  while (!cut_times_.empty() && cut_times_.front().first < at_ns) cut_times_.pop_front();
+  if (cut_times_.empty() || cut_times_.front().first != at_ns) return std::nullopt;
+  const absl::Duration steady = cut_times_.front().second;
+  cut_times_.pop_front();
+  return steady;
+}
+
+void Pipeline::Impl::ObservePublishDelay(std::optional<absl::Duration> since, bool part) {
+  if (metrics_ == nullptr || !since) return;
+  const double seconds = absl::ToDoubleSeconds(SteadyNow() - *since);
+  (part ? metrics_->part_publish() : metrics_->segment_publish()).Observe(seconds);
+}
+
+void Pipeline::Impl::PublishPart(const SegmentWriter::ClosedPart& part) {
+  LivePlaylist::PartInfo info;
+  info.sequence = part.sequence;
+  info.index = part.index;
+  info.duration = absl::Nanoseconds(part.end_ns - part.start_ns);
+  info.independent = part.independent;
+  const std::optional<absl::Duration> cut_time = TakeCutTime(part.end_ns);
+  absl::MutexLock lock(&events_mu_);
+  if (terminal_ || segments_failed_) return;
+  // The segment's date time; its start is where its first part started.
+  if (part.index == 0) open_segment_date_time_.reset();
+  info.program_date_time = SegmentDateTime(part.sequence, part.start_ns);
+  if (absl::Status s = playlist_.AppendPart(info); !s.ok()) {
+    segments_failed_ = true;
+    PostFailure(s.code() == absl::StatusCode::kDataLoss ? "STORAGE_FAILURE" : "PACKAGER_FAILURE",
+                s.message());
+    return;
+  }
+  ObservePublishDelay(cut_time, /*part=*/true);
+  if (metrics_ != nullptr) metrics_->parts_written().Increment();
 }
 
 // ---- Input -----------------------------------------------------------------------------------
@@ -626,6 +738,16 @@ void Pipeline::Impl::Teardown() {
   }
   watch_.reset();  // No bus callback runs after this.
   if (graph_.pipeline() != nullptr) gst_element_set_state(graph_.pipeline(), GST_STATE_NULL);
+  // The streaming threads have stopped. A segment this session left unfinished is never
+  // listed, so neither are its parts; the next session writes that segment afresh. Only the
+  // first time: after Finish returned the playlist may be another session's.
+  if (parts_ && !torn_down_.exchange(true)) {
+    if (absl::Status s = playlist_.DropPendingParts(); !s.ok()) {
+      log::Warn("hls_parts_drop_failed")
+          .Kv("stream_id", options_.stream_id)
+          .Kv("error", std::string(s.message()));
+    }
+  }
 }
 
 // ---- Bus thread ------------------------------------------------------------------------------
@@ -776,11 +898,16 @@ Pipeline::~Pipeline() = default;
 
 absl::StatusOr<std::unique_ptr<Pipeline>> Pipeline::Start(PackagerOptions options,
                                                           LivePlaylist& playlist,
-                                                          PackagerEvents events) {
+                                                          PackagerEvents events,
+                                                          PackagerMetrics* metrics) {
   if (options.stream_dir.empty() || options.target_duration <= absl::ZeroDuration() ||
       options.stall_timeout <= absl::ZeroDuration() || options.max_queued_bytes == 0) {
     return Error(absl::StatusCode::kInvalidArgument, "INVALID_PIPELINE_OPTIONS",
                  "stream_dir, target_duration, stall_timeout and max_queued_bytes are required");
+  }
+  if (options.part_target < absl::ZeroDuration() || options.part_target > options.target_duration) {
+    return Error(absl::StatusCode::kInvalidArgument, "INVALID_PIPELINE_OPTIONS",
+                 "part_target must be between zero (no parts) and target_duration");
   }
   std::error_code ec;
   std::filesystem::create_directories(options.stream_dir, ec);
@@ -790,7 +917,7 @@ absl::StatusOr<std::unique_ptr<Pipeline>> Pipeline::Start(PackagerOptions option
   }
   InitGStreamer();
   if (options.discontinuity) playlist.MarkDiscontinuity();
-  auto impl = std::make_unique<Impl>(std::move(options), playlist, std::move(events));
+  auto impl = std::make_unique<Impl>(std::move(options), playlist, std::move(events), metrics);
   RETURN_IF_ERROR(impl->Build());
   return std::unique_ptr<Pipeline>(new Pipeline(std::move(impl)));
 }
@@ -803,7 +930,7 @@ absl::StatusOr<std::unique_ptr<Packager>> GstPackagerFactory::Start(PackagerOpti
                                                                     LivePlaylist& playlist,
                                                                     PackagerEvents events) {
   ASSIGN_OR_RETURN(std::unique_ptr<Pipeline> pipeline,
-                   Pipeline::Start(std::move(options), playlist, std::move(events)));
+                   Pipeline::Start(std::move(options), playlist, std::move(events), metrics_));
   return std::unique_ptr<Packager>(std::move(pipeline));
 }
 

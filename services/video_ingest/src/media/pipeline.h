@@ -14,6 +14,11 @@
 // file there and posts it to the event thread, which fsyncs, hashes and appends it. Stalls are
 // judged by media flow (media_watchdog.h) on the steady clock.
 //
+// Low-Latency HLS (PackagerOptions::part_target): the same probe also marks part boundaries
+// (part_cutter.h) with an event of ours, which the muxer passes on in order with the video (or
+// audio); the writer closes the part file there and appends it to the playlist at once. A
+// segment cut is also the end of its last part, which is listed with the segment.
+//
 // Time: a segment's program date time is the wall clock when the session's first buffer left
 // the parsers plus the segment's media distance from that buffer, so consecutive date times
 // differ by exactly the earlier segment's EXTINF.
@@ -33,6 +38,7 @@
 #include "publish/segment.h"
 #include "media/live_playlist.h"
 #include "media/packager.h"
+#include "media/packager_metrics.h"
 
 namespace shopcast::video_ingest::media {
 
@@ -41,9 +47,11 @@ class Pipeline final : public Packager {
  public:
   // Builds and starts a pipeline appending to `playlist`, which must outlive it and must not be
   // used by anyone else until Finish returns or the Pipeline is destroyed.
+  // `metrics` (optional) must outlive it.
   static absl::StatusOr<std::unique_ptr<Pipeline>> Start(PackagerOptions options,
                                                          LivePlaylist& playlist,
-                                                         PackagerEvents events);
+                                                         PackagerEvents events,
+                                                         PackagerMetrics* metrics = nullptr);
 
   ~Pipeline() override;
   Pipeline(const Pipeline&) = delete;
@@ -62,8 +70,14 @@ class Pipeline final : public Packager {
 // Starts Pipelines.
 class GstPackagerFactory final : public PackagerFactory {
  public:
+  // `metrics` (optional) must outlive the factory and every pipeline it started.
+  explicit GstPackagerFactory(PackagerMetrics* metrics = nullptr) : metrics_(metrics) {}
+
   absl::StatusOr<std::unique_ptr<Packager>> Start(PackagerOptions options, LivePlaylist& playlist,
                                                   PackagerEvents events) override;
+
+ private:
+  PackagerMetrics* const metrics_;
 };
 
 }  // namespace shopcast::video_ingest::media

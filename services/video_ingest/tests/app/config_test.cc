@@ -20,6 +20,9 @@ ABSL_DECLARE_FLAG(std::string, srt_bind_address);
 ABSL_DECLARE_FLAG(int, malloc_arena_max);
 ABSL_DECLARE_FLAG(absl::Duration, hls_blocking_max_hold);
 ABSL_DECLARE_FLAG(int, hls_max_parked);
+ABSL_DECLARE_FLAG(bool, ll_hls);
+ABSL_DECLARE_FLAG(absl::Duration, part_target);
+ABSL_DECLARE_FLAG(absl::Duration, target_duration);
 
 namespace shopcast::video_ingest {
 namespace {
@@ -136,6 +139,34 @@ TEST_CASE("The advertised HLS origin: as configured, or derived from the listen 
   CHECK_FALSE(IsOriginUrl("http://x:8088/live"));
   CHECK_FALSE(IsOriginUrl("http://user@x:8088"));
   CHECK_FALSE(IsOriginUrl("http://"));
+}
+
+TEST_CASE("Low-Latency HLS is on by default with a part target that fits the segments") {
+  absl::SetFlag(&FLAGS_db_dsn, "host=127.0.0.1 dbname=video_ingest");
+  absl::SetFlag(&FLAGS_verify_key_files, "/dev/null");
+  absl::SetFlag(&FLAGS_instance_id, "video-ingest-0");
+  absl::StatusOr<Config> config = LoadConfig();
+  REQUIRE(config.ok());
+  CHECK(config->ll_hls);
+  CHECK(config->part_target == absl::Milliseconds(334));
+
+  for (absl::Duration bad : {absl::Milliseconds(50), absl::Milliseconds(1500)}) {
+    absl::SetFlag(&FLAGS_part_target, bad);
+    config = LoadConfig();
+    CHECK(absl::StrContains(config.status().message(), "part_target"));
+  }
+  // More than half the target duration: a segment could not hold two parts.
+  absl::SetFlag(&FLAGS_part_target, absl::Milliseconds(600));
+  absl::SetFlag(&FLAGS_target_duration, absl::Seconds(1));
+  CHECK_FALSE(LoadConfig().ok());
+  // With Low-Latency HLS off the part target is not used, whatever it says.
+  absl::SetFlag(&FLAGS_ll_hls, false);
+  config = LoadConfig();
+  REQUIRE(config.ok());
+  CHECK_FALSE(config->ll_hls);
+  absl::SetFlag(&FLAGS_ll_hls, true);
+  absl::SetFlag(&FLAGS_part_target, absl::Milliseconds(334));
+  absl::SetFlag(&FLAGS_target_duration, absl::Seconds(2));
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_format.h"
 #include "shopcast/status/status.h"
 #include "shopcast/testing/temp_dir.h"
 
@@ -237,6 +238,192 @@ TEST_CASE("LivePlaylist reports a write failure as STORAGE_FAILURE", "[playlist]
   CHECK(s.code() == absl::StatusCode::kDataLoss);
   // The segment exists on disk regardless; the next successful write lists it.
   CHECK(playlist.next_sequence() == 1);
+}
+
+// ---- Low-Latency HLS ---------------------------------------------------------------------------
+
+LivePlaylist::Options LowLatency(const fs::path& dir, int window = 6) {
+  LivePlaylist::Options o = Opts(dir, window);
+  o.part_target = absl::Milliseconds(334);
+  return o;
+}
+
+LivePlaylist::PartInfo Part(int64_t sequence, int index, int64_t ms, bool independent,
+                            absl::Time pdt) {
+  return LivePlaylist::PartInfo{.sequence = sequence,
+                                .index = index,
+                                .duration = absl::Milliseconds(ms),
+                                .independent = independent,
+                                .program_date_time = pdt};
+}
+
+// Appends segment `sequence` of 2 s as six parts (334 ms × 5 + 330 ms), the first independent,
+// the last listed with the segment.
+void AppendSegmentWithParts(LivePlaylist& playlist, int64_t sequence, absl::Time pdt) {
+  for (int i = 0; i < 5; ++i) {
+    REQUIRE(playlist.AppendPart(Part(sequence, i, 334, i == 0, pdt)).ok());
+  }
+  REQUIRE(playlist
+              .Append(Segment(sequence, pdt, absl::Seconds(2)), Media(),
+                      Part(sequence, 5, 330, false, pdt))
+              .ok());
+}
+
+TEST_CASE("LivePlaylist writes the exact Low-Latency HLS playlist", "[playlist][ll]") {
+  TempDir dir;
+  std::vector<PlaylistProgress> told;
+  LivePlaylist::Options options = LowLatency(dir.path());
+  options.on_written = [&](const PlaylistProgress& p) { told.push_back(p); };
+  LivePlaylist playlist(std::move(options), 40, absl::Seconds(80));
+  const absl::Time t0 = At("2024-05-01T12:00:00.021Z");
+  AppendSegmentWithParts(playlist, 40, t0);
+  REQUIRE(playlist.AppendPart(Part(41, 0, 334, true, t0 + absl::Seconds(2))).ok());
+  REQUIRE(playlist.AppendPart(Part(41, 1, 333, false, t0 + absl::Seconds(2))).ok());
+
+  CHECK(ReadFile(dir.path() / "live.m3u8") ==
+        "#EXTM3U\n"
+        "#EXT-X-VERSION:6\n"
+        "#EXT-X-TARGETDURATION:2\n"
+        "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.002\n"
+        "#EXT-X-PART-INF:PART-TARGET=0.334\n"
+        "#EXT-X-MEDIA-SEQUENCE:40\n"
+        "#EXT-X-PROGRAM-DATE-TIME:2024-05-01T12:00:00.021Z\n"
+        "#EXT-X-PART:DURATION=0.334,URI=\"000040_0.ts\",INDEPENDENT=YES\n"
+        "#EXT-X-PART:DURATION=0.334,URI=\"000040_1.ts\"\n"
+        "#EXT-X-PART:DURATION=0.334,URI=\"000040_2.ts\"\n"
+        "#EXT-X-PART:DURATION=0.334,URI=\"000040_3.ts\"\n"
+        "#EXT-X-PART:DURATION=0.334,URI=\"000040_4.ts\"\n"
+        "#EXT-X-PART:DURATION=0.330,URI=\"000040_5.ts\"\n"
+        "#EXTINF:2.000,\n"
+        "000040.ts\n"
+        "#EXT-X-PROGRAM-DATE-TIME:2024-05-01T12:00:02.021Z\n"
+        "#EXT-X-PART:DURATION=0.334,URI=\"000041_0.ts\",INDEPENDENT=YES\n"
+        "#EXT-X-PART:DURATION=0.333,URI=\"000041_1.ts\"\n"
+        "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"000041_2.ts\"\n");
+  CHECK(playlist.MediaPlaylistText() == ReadFile(dir.path() / "live.m3u8"));
+
+  // Parts appended before the first segment were not published (EXT-X-TARGETDURATION is fixed
+  // by that segment); after it, the playlist was rewritten after every part.
+  REQUIRE(told.size() == 3);
+  CHECK(told[0].next_msn == 41);
+  CHECK(told[0].next_parts == 0);
+  CHECK(told[0].last_parts == 6);
+  CHECK(told[2].next_msn == 41);
+  CHECK(told[2].next_parts == 2);
+  CHECK(told[2].last_parts == 6);
+  CHECK_FALSE(told[2].ended);
+  CHECK(Satisfies(told[2], 41, 1));
+  CHECK_FALSE(Satisfies(told[2], 41, 2));
+}
+
+TEST_CASE("LivePlaylist lists parts for the last three target durations only", "[playlist][ll]") {
+  TempDir dir;
+  LivePlaylist playlist(LowLatency(dir.path(), 10), 0, absl::ZeroDuration());
+  const absl::Time t0 = At("2024-05-01T12:00:00Z");
+  for (int64_t seq = 0; seq < 6; ++seq) {
+    // Every part file exists, as the packager writes them before listing them.
+    for (int i = 0; i < 6; ++i) {
+      std::ofstream(dir.path() / PartFileName(seq, i)) << "ts";
+    }
+    AppendSegmentWithParts(playlist, seq, t0 + absl::Seconds(2 * seq));
+  }
+  REQUIRE(playlist.AppendPart(Part(6, 0, 334, true, t0 + absl::Seconds(12))).ok());
+  const std::string text = playlist.MediaPlaylistText();
+  // 12.334 s of media: segments ending after 6.334 s (3, 4 and 5) keep their parts.
+  for (int64_t seq = 0; seq < 6; ++seq) {
+    INFO(seq);
+    CHECK((text.find("URI=\"" + PartFileName(seq, 0) + "\"") != std::string::npos) == (seq >= 3));
+    CHECK(text.find(absl::StrFormat("%06d.ts\n", seq)) != std::string::npos);
+  }
+  // Part files are deleted one target duration after they left the listing (the playlist
+  // before may still name them): segment 1's ended at 4 s, more than 8 s before 12 s.
+  CHECK_FALSE(fs::exists(dir.path() / PartFileName(0, 0)));
+  CHECK_FALSE(fs::exists(dir.path() / PartFileName(1, 5)));
+  CHECK(fs::exists(dir.path() / PartFileName(2, 0)));
+  CHECK(fs::exists(dir.path() / PartFileName(5, 0)));
+}
+
+TEST_CASE("LivePlaylist keeps discontinuities and date times for the segment in progress",
+          "[playlist][ll]") {
+  TempDir dir;
+  LivePlaylist playlist(LowLatency(dir.path()), 0, absl::ZeroDuration());
+  const absl::Time t0 = At("2024-05-01T12:00:00Z");
+  AppendSegmentWithParts(playlist, 0, t0);
+  playlist.MarkDiscontinuity();  // A reconnect: the new session's first segment is in progress.
+  REQUIRE(playlist.AppendPart(Part(1, 0, 334, true, t0 + absl::Seconds(30))).ok());
+  CHECK_THAT(playlist.MediaPlaylistText(),
+             Catch::EndsWith("000000.ts\n"
+                             "#EXT-X-DISCONTINUITY\n"
+                             "#EXT-X-PROGRAM-DATE-TIME:2024-05-01T12:00:30.000Z\n"
+                             "#EXT-X-PART:DURATION=0.334,URI=\"000001_0.ts\",INDEPENDENT=YES\n"
+                             "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"000001_1.ts\"\n"));
+  for (int i = 1; i < 5; ++i) {
+    REQUIRE(playlist.AppendPart(Part(1, i, 334, false, t0 + absl::Seconds(30))).ok());
+  }
+  REQUIRE(playlist
+              .Append(Segment(1, t0 + absl::Seconds(30), absl::Seconds(2)), Media(),
+                      Part(1, 5, 330, false, t0 + absl::Seconds(30)))
+              .ok());
+  // Complete, the segment keeps its discontinuity before its date time and its parts.
+  CHECK_THAT(playlist.MediaPlaylistText(),
+             Catch::Contains("000000.ts\n"
+                             "#EXT-X-DISCONTINUITY\n"
+                             "#EXT-X-PROGRAM-DATE-TIME:2024-05-01T12:00:30.000Z\n"
+                             "#EXT-X-PART:DURATION=0.334,URI=\"000001_0.ts\",INDEPENDENT=YES\n"));
+}
+
+TEST_CASE("LivePlaylist ends with complete media only and no preload hint", "[playlist][ll]") {
+  TempDir dir;
+  std::vector<PlaylistProgress> told;
+  LivePlaylist::Options options = LowLatency(dir.path());
+  options.on_written = [&](const PlaylistProgress& p) { told.push_back(p); };
+  LivePlaylist playlist(std::move(options), 0, absl::ZeroDuration());
+  const absl::Time t0 = At("2024-05-01T12:00:00Z");
+  AppendSegmentWithParts(playlist, 0, t0);
+  std::ofstream(dir.path() / PartFileName(1, 0)) << "ts";
+  REQUIRE(playlist.AppendPart(Part(1, 0, 334, true, t0 + absl::Seconds(2))).ok());
+  REQUIRE(playlist.End().ok());
+  const std::string text = ReadFile(dir.path() / "live.m3u8");
+  CHECK_THAT(text, Catch::EndsWith("#EXTINF:2.000,\n000000.ts\n#EXT-X-ENDLIST\n"));
+  CHECK_THAT(text, !Catch::Contains("PRELOAD-HINT"));
+  CHECK_THAT(text, !Catch::Contains("000001_0.ts"));
+  CHECK_FALSE(fs::exists(dir.path() / PartFileName(1, 0)));  // Never complete: gone.
+  CHECK(told.back().ended);
+  CHECK(ReasonOf(playlist.AppendPart(Part(1, 0, 334, true, t0))) == "PLAYLIST_ENDED");
+}
+
+TEST_CASE("LivePlaylist drops the parts of a segment its session never finished",
+          "[playlist][ll]") {
+  TempDir dir;
+  LivePlaylist playlist(LowLatency(dir.path()), 0, absl::ZeroDuration());
+  const absl::Time t0 = At("2024-05-01T12:00:00Z");
+  AppendSegmentWithParts(playlist, 0, t0);
+  REQUIRE(playlist.AppendPart(Part(1, 0, 334, true, t0 + absl::Seconds(2))).ok());
+  REQUIRE(playlist.AppendPart(Part(1, 1, 334, false, t0 + absl::Seconds(2))).ok());
+  REQUIRE(playlist.DropPendingParts().ok());
+  CHECK_THAT(ReadFile(dir.path() / "live.m3u8"),
+             Catch::EndsWith("000000.ts\n#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"000001_0.ts\"\n"));
+  CHECK(playlist.progress().next_parts == 0);
+  // The next session writes segment 1 afresh, from part 0.
+  CHECK(playlist.AppendPart(Part(1, 0, 334, true, t0 + absl::Seconds(3))).ok());
+}
+
+TEST_CASE("LivePlaylist refuses parts out of order or without Low-Latency HLS",
+          "[playlist][ll]") {
+  TempDir dir;
+  LivePlaylist regular(Opts(dir.path()), 0, absl::ZeroDuration());
+  const absl::Time t0 = At("2024-05-01T12:00:00Z");
+  CHECK(ReasonOf(regular.AppendPart(Part(0, 0, 334, true, t0))) == "LOW_LATENCY_OFF");
+  LivePlaylist playlist(LowLatency(dir.path()), 0, absl::ZeroDuration());
+  CHECK(ReasonOf(playlist.AppendPart(Part(0, 1, 334, true, t0))) == "PART_OUT_OF_ORDER");
+  CHECK(ReasonOf(playlist.AppendPart(Part(1, 0, 334, true, t0))) == "PART_OUT_OF_ORDER");
+  CHECK(playlist.AppendPart(Part(0, 0, 334, true, t0)).ok());
+  CHECK(ReasonOf(playlist.AppendPart(Part(0, 0, 334, true, t0))) == "PART_OUT_OF_ORDER");
+  // Regular HLS stays exactly as it was: no tag of Low-Latency HLS.
+  REQUIRE(regular.Append(Segment(0, t0, absl::Seconds(2)), Media()).ok());
+  CHECK(regular.MediaPlaylistText() ==
+        "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n"
+        "#EXT-X-PROGRAM-DATE-TIME:2024-05-01T12:00:00.000Z\n#EXTINF:2.000,\n000000.ts\n");
 }
 
 }  // namespace

@@ -9,8 +9,14 @@
 #include <thread>
 #include <vector>
 
+#include <fstream>
+
+#include <prometheus/registry.h>
+
+#include "absl/strings/ascii.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "media/steady_clock.h"
 #include "ffmpeg_check.h"
 #include "shopcast/status/status.h"
 #include "test_media.h"
@@ -553,6 +559,342 @@ TEST_CASE("Destroying a running pipeline does not hang", "[pipeline]") {
   pipeline->reset();
   CHECK(absl::Now() - start < absl::Seconds(5));
   CHECK(recorder.failures().empty());
+}
+
+// ---- Low-Latency HLS and publication timing -------------------------------------------------
+
+constexpr absl::Duration kPartTarget = absl::Milliseconds(334);
+
+LivePlaylist::Options LowLatencyPlaylistOptions(const fs::path& dir) {
+  LivePlaylist::Options o = PlaylistOptions(dir);
+  o.part_target = kPartTarget;
+  return o;
+}
+
+PackagerOptions LowLatencyOptions(const fs::path& dir, MediaFormat format) {
+  PackagerOptions o = Options(dir, format);
+  o.part_target = kPartTarget;
+  return o;
+}
+
+// Concatenates files into `out`.
+void Concatenate(const std::vector<fs::path>& files, const fs::path& out) {
+  std::ofstream o(out, std::ios::binary);
+  for (const fs::path& f : files) {
+    std::ifstream in(f, std::ios::binary);
+    o << in.rdbuf();
+  }
+}
+
+// Every segment listed with parts: its parts add up to it, none is longer than the target, the
+// first is independent, and played one after the other they are the segment's media.
+void CheckParts(const fs::path& dir, const testing::MediaPlaylist& playlist, bool audio_only,
+                int expect_independent_per_full_segment) {
+  CHECK(playlist.part_target == Approx(0.334));
+  CHECK(playlist.server_control == "CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.002");
+  int with_parts = 0;
+  for (size_t i = 0; i < playlist.entries.size(); ++i) {
+    const testing::PlaylistEntry& e = playlist.entries[i];
+    if (e.parts.empty()) continue;
+    ++with_parts;
+    INFO("segment " << e.uri);
+    double sum = 0;
+    int independent = 0;
+    std::vector<fs::path> files;
+    for (size_t p = 0; p < e.parts.size(); ++p) {
+      const testing::PartEntry& part = e.parts[p];
+      INFO("part " << part.uri);
+      CHECK(part.uri == PartFileName(std::stoll(e.uri.substr(0, 6)), static_cast<int>(p)));
+      CHECK(part.duration <= 0.334);
+      CHECK(part.duration > 0);
+      if (audio_only) CHECK(part.independent);
+      independent += part.independent ? 1 : 0;
+      REQUIRE(fs::exists(dir / part.uri));
+      files.push_back(dir / part.uri);
+      sum += part.duration;
+    }
+    CHECK(e.parts[0].independent);
+    CHECK(std::abs(sum - e.duration) <= 0.001 * static_cast<double>(e.parts.size()));
+    // (Not in a session's first segment: the parsers' first decode times come out negative and
+    // are clamped, which shifts its part boundaries by a frame off the keyframe at 1 s.)
+    if (e.duration > 1.99 && !audio_only && i > 0) {
+      CHECK(independent == expect_independent_per_full_segment);
+    }
+    // Parts of a full segment: one every part target but the last.
+    if (e.duration > 1.99) CHECK(e.parts.size() == (audio_only ? 7u : 6u));
+    // A player that fetched the parts instead of the segment plays the same media.
+    const fs::path joined = dir / ("joined_" + e.uri);
+    Concatenate(files, joined);
+    CHECK(ffmpeg_check::DecodeErrors(joined.string()).empty());
+    CHECK(std::abs(testing::StreamDuration(joined, audio_only ? "a:0" : "v:0") -
+                   testing::StreamDuration(dir / e.uri, audio_only ? "a:0" : "v:0")) < 0.001);
+    fs::remove(joined);
+  }
+  CHECK(with_parts >= 3);
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    CHECK(entry.path().extension() != ".tmp");
+  }
+}
+
+void PackageLowLatency(MediaFormat format, const char* container) {
+  TempDir tmp;
+  const fs::path input = tmp.path() / "input";
+  testing::MakeTestMedia(input, container, 7);
+  const fs::path dir = tmp.path() / kStreamId;
+  LivePlaylist playlist(LowLatencyPlaylistOptions(dir), 0, absl::ZeroDuration());
+  Recorder recorder;
+  prometheus::Registry registry;
+  PackagerMetrics metrics(registry);
+  auto pipeline =
+      Pipeline::Start(LowLatencyOptions(dir, format), playlist, recorder.Events(), &metrics);
+  REQUIRE(pipeline.ok());
+  REQUIRE(PushAll(**pipeline, recorder, testing::ReadBytes(input)));
+  REQUIRE((*pipeline)->Finish(absl::Seconds(30)).ok());
+  REQUIRE(recorder.failures().empty());
+  // The segments are exactly what regular HLS gets: players without LL-HLS play them.
+  CheckSegments(dir, recorder, 7.0);
+  const std::string text = testing::ReadText(dir / "live.m3u8");
+  INFO(text);
+  testing::MediaPlaylist parsed = testing::ParseMediaPlaylist(text);
+  // Finished (the runtime ends the playlist): no segment in progress, the next one hinted.
+  CHECK(parsed.pending_parts.empty());
+  CHECK(parsed.preload_hint == PartFileName(4, 0));
+  // A keyframe every second: parts start on one at 0 s and 1 s of each 2 s segment.
+  CheckParts(dir, parsed, false, 2);
+  CHECK(metrics.parts_written().Value() >= 20);
+}
+
+TEST_CASE("Low-Latency HLS: an FLV session's parts hold its segments, each within the target",
+          "[pipeline][ll]") {
+  PackageLowLatency(MediaFormat::kFlv, "flv");
+}
+
+TEST_CASE("Low-Latency HLS: an MPEG-TS session's parts hold its segments", "[pipeline][ll]") {
+  PackageLowLatency(MediaFormat::kMpegTs, "mpegts");
+}
+
+TEST_CASE("Low-Latency HLS: an audio-only session cuts independent parts on AAC frames",
+          "[pipeline][ll]") {
+  TempDir tmp;
+  const fs::path input = tmp.path() / "input.flv";
+  testing::MakeAudioOnlyMedia(input, "flv", 7);
+  const fs::path dir = tmp.path() / kStreamId;
+  LivePlaylist playlist(LowLatencyPlaylistOptions(dir), 0, absl::ZeroDuration());
+  Recorder recorder;
+  auto pipeline =
+      Pipeline::Start(LowLatencyOptions(dir, MediaFormat::kFlv), playlist, recorder.Events());
+  REQUIRE(pipeline.ok());
+  REQUIRE(PushAll(**pipeline, recorder, testing::ReadBytes(input)));
+  REQUIRE((*pipeline)->Finish(absl::Seconds(30)).ok());
+  const std::string text = testing::ReadText(dir / "live.m3u8");
+  INFO(text);
+  CheckParts(dir, testing::ParseMediaPlaylist(text), true, 0);
+  // Each part starts with the PAT and PMT: a player can start with any of them. (ffmpeg is
+  // told the container: its probe takes a file of a few packets for MPEG program stream.)
+  int parts = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (!ParsePartFileName(entry.path().filename().string())) continue;
+    ++parts;
+    INFO(entry.path());
+    const testing::CommandResult decoded = testing::Run(
+        "ffmpeg -nostdin -v error -f mpegts -i '" + entry.path().string() + "' -f null - 2>&1");
+    CHECK(decoded.exit_code == 0);
+    CHECK(decoded.output.empty());
+    const testing::CommandResult probed =
+        testing::Run("ffprobe -v error -f mpegts -show_entries program_stream=codec_name -of "
+                     "csv=p=0 '" + entry.path().string() + "' 2>&1");
+    CHECK(absl::StripAsciiWhitespace(probed.output) == "aac");
+  }
+  CHECK(parts >= 20);
+}
+
+// What the playlist told on_written, and when (steady clock).
+class WriteLog {
+ public:
+  std::function<void(const PlaylistProgress&)> Callback() {
+    return [this](const PlaylistProgress& p) {
+      absl::MutexLock lock(&mu_);
+      writes_.push_back({SteadyNow(), p});
+    };
+  }
+  struct Write {
+    absl::Duration at;
+    PlaylistProgress progress;
+  };
+  std::vector<Write> writes() {
+    absl::MutexLock lock(&mu_);
+    return writes_;
+  }
+  // When segment `msn` was first listed (nullopt: not yet).
+  std::optional<absl::Duration> SegmentListed(int64_t msn) {
+    for (const Write& w : writes()) {
+      if (w.progress.next_msn > msn) return w.at;
+    }
+    return std::nullopt;
+  }
+  // When part `part` of segment `msn` was first listed.
+  std::optional<absl::Duration> PartListed(int64_t msn, int part) {
+    for (const Write& w : writes()) {
+      if (Satisfies(w.progress, msn, part)) return w.at;
+    }
+    return std::nullopt;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<Write> writes_;
+};
+
+// Pushes FLV `bytes` as an encoder would send them live: each tag at its timestamp after
+// `start` (steady clock), in 10 ms steps, from media time `from_ms` up to `to_ms`.
+void PushPaced(Pipeline& pipeline, Recorder& recorder, const std::vector<uint8_t>& bytes,
+               absl::Duration start, int64_t from_ms, int64_t to_ms) {
+  size_t pos = from_ms == 0 ? 0 : testing::FlvOffsetAt(bytes, from_ms);  // The header first.
+  for (int64_t ms = from_ms + 10; ms <= to_ms; ms += 10) {
+    const absl::Duration due = start + absl::Milliseconds(ms);
+    const absl::Duration now = SteadyNow();
+    if (due > now) absl::SleepFor(due - now);
+    const size_t to = testing::FlvOffsetAt(bytes, ms);
+    REQUIRE(PushAll(pipeline, recorder, bytes, pos, to));
+    pos = to;
+  }
+}
+
+double Median(std::vector<double> v) {
+  REQUIRE(!v.empty());
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+// Publishes 7 s of a 1 s-GOP stream in real time and measures, for each complete segment, how
+// long after the keyframe that ends it was sent the segment was listed.
+std::vector<double> SegmentListingDelays(bool low_latency) {
+  TempDir tmp;
+  const fs::path input = tmp.path() / "input.flv";
+  testing::MakeTestMedia(input, "flv", 7);
+  const std::vector<uint8_t> bytes = testing::ReadBytes(input);
+  const std::vector<testing::FlvKeyframe> keyframes = testing::FlvKeyframes(bytes);
+  REQUIRE(keyframes.size() == 7);
+  const fs::path dir = tmp.path() / kStreamId;
+  WriteLog log;
+  LivePlaylist::Options po = low_latency ? LowLatencyPlaylistOptions(dir) : PlaylistOptions(dir);
+  po.on_written = log.Callback();
+  LivePlaylist playlist(po, 0, absl::ZeroDuration());
+  Recorder recorder;
+  auto pipeline = Pipeline::Start(low_latency ? LowLatencyOptions(dir, MediaFormat::kFlv)
+                                              : Options(dir, MediaFormat::kFlv),
+                                  playlist, recorder.Events());
+  REQUIRE(pipeline.ok());
+  const absl::Duration start = SteadyNow();
+  PushPaced(**pipeline, recorder, bytes, start, 0, 7000);
+  REQUIRE((*pipeline)->Finish(absl::Seconds(30)).ok());
+  // Segments 0, 1 and 2 end at the keyframes at 2, 4 and 6 s, sent at their timestamps.
+  std::vector<double> delays;
+  for (int64_t msn = 0; msn < 3; ++msn) {
+    const std::optional<absl::Duration> listed = log.SegmentListed(msn);
+    REQUIRE(listed.has_value());
+    const absl::Duration sent = start + absl::Milliseconds(keyframes[2 * (msn + 1)].ms);
+    delays.push_back(absl::ToDoubleSeconds(*listed - sent));
+  }
+  return delays;
+}
+
+TEST_CASE("Regular HLS lists a segment within a part's duration of the keyframe ending it",
+          "[pipeline][timing]") {
+  // The issue measured segments listed one GOP after they end; the packager lists each one as
+  // soon as the keyframe that ends it has been parsed (and its audio up to there muxed).
+  for (const bool low_latency : {false, true}) {
+    const std::vector<double> delays = SegmentListingDelays(low_latency);
+    INFO("low latency " << low_latency << ": " << delays[0] << " " << delays[1] << " "
+                        << delays[2] << " s");
+    // Pushing runs in 10 ms steps; a loaded machine may delay one write, never all of them.
+    CHECK(Median(delays) <= absl::ToDoubleSeconds(kPartTarget));
+    for (double d : delays) CHECK(d < 1.0);
+  }
+}
+
+TEST_CASE("Low-Latency HLS: a 10 s keyframe interval still lists a part every part target",
+          "[pipeline][ll][timing]") {
+  TempDir tmp;
+  const fs::path input = tmp.path() / "input.flv";
+  testing::MakeTestMedia(input, "flv", 15, "libx264", "aac", 10);
+  const std::vector<uint8_t> bytes = testing::ReadBytes(input);
+  const std::vector<testing::FlvKeyframe> keyframes = testing::FlvKeyframes(bytes);
+  REQUIRE(keyframes.size() == 2);
+  const fs::path dir = tmp.path() / kStreamId;
+  WriteLog log;
+  LivePlaylist::Options po = LowLatencyPlaylistOptions(dir);
+  po.on_written = log.Callback();
+  LivePlaylist playlist(po, 0, absl::ZeroDuration());
+  Recorder recorder;
+  prometheus::Registry registry;
+  PackagerMetrics metrics(registry);
+  auto pipeline = Pipeline::Start(LowLatencyOptions(dir, MediaFormat::kFlv), playlist,
+                                  recorder.Events(), &metrics);
+  REQUIRE(pipeline.ok());
+  // The first 10 s GOP as fast as it goes: the first segment (which fixes the target duration)
+  // closes at the second keyframe; then 4 s in real time from there.
+  const int64_t second_keyframe = keyframes[1].ms;
+  REQUIRE(PushAll(**pipeline, recorder, bytes, 0, keyframes[1].offset));
+  const absl::Duration start = SteadyNow() - absl::Milliseconds(second_keyframe);
+  PushPaced(**pipeline, recorder, bytes, start, second_keyframe, second_keyframe + 4000);
+  REQUIRE(log.SegmentListed(0).has_value());
+
+  // Parts 0..10 of segment 1 each end 334 ms after the one before (ten frames at 30 fps; 333
+  // or 334 ms in whole milliseconds): part k ends k+1 part targets after the keyframe.
+  std::vector<double> delays;
+  for (int k = 0; k < 10; ++k) {
+    const std::optional<absl::Duration> listed = log.PartListed(1, k);
+    INFO("part " << k);
+    REQUIRE(listed.has_value());
+    const absl::Duration media_end =
+        start + absl::Milliseconds(second_keyframe) + (k + 1) * absl::Milliseconds(333);
+    delays.push_back(absl::ToDoubleSeconds(*listed - media_end));
+  }
+  INFO("delays: " << delays[0] << " " << delays[3] << " " << delays[6] << " " << delays[9]);
+  CHECK(Median(delays) <= absl::ToDoubleSeconds(kPartTarget));
+  for (double d : delays) CHECK(d < 1.5);
+  REQUIRE((*pipeline)->Finish(absl::Seconds(30)).ok());
+
+  // Listed with the segment: dependent parts but the first, which starts at the keyframe.
+  const testing::MediaPlaylist parsed =
+      testing::ParseMediaPlaylist(testing::ReadText(dir / "live.m3u8"));
+  REQUIRE(parsed.entries.size() == 2);
+  REQUIRE(parsed.entries[1].parts.size() >= 12);
+  for (size_t p = 0; p < parsed.entries[1].parts.size(); ++p) {
+    CHECK(parsed.entries[1].parts[p].independent == (p == 0));
+  }
+  CHECK(metrics.parts_written().Value() >= 40);
+}
+
+TEST_CASE("Low-Latency HLS: a failed session's unfinished parts leave the playlist",
+          "[pipeline][ll]") {
+  TempDir tmp;
+  const fs::path input = tmp.path() / "input.flv";
+  testing::MakeTestMedia(input, "flv", 5);
+  const std::vector<uint8_t> bytes = testing::ReadBytes(input);
+  const fs::path dir = tmp.path() / kStreamId;
+  LivePlaylist playlist(LowLatencyPlaylistOptions(dir), 0, absl::ZeroDuration());
+  Recorder recorder;
+  auto pipeline =
+      Pipeline::Start(LowLatencyOptions(dir, MediaFormat::kFlv), playlist, recorder.Events());
+  REQUIRE(pipeline.ok());
+  // Into the second segment, then the session is torn down without finishing.
+  REQUIRE(PushAll(**pipeline, recorder, bytes, 0, testing::FlvOffsetAt(bytes, 3000)));
+  REQUIRE(recorder.WaitForSegments(1, absl::Seconds(30)) == 1);
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (playlist.progress().next_parts < 2 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  REQUIRE(playlist.progress().next_parts >= 2);
+  pipeline->reset();
+  const testing::MediaPlaylist parsed =
+      testing::ParseMediaPlaylist(testing::ReadText(dir / "live.m3u8"));
+  CHECK(parsed.entries.size() == 1);
+  CHECK(parsed.pending_parts.empty());
+  CHECK(parsed.preload_hint == "000001_0.ts");
+  CHECK_FALSE(fs::exists(dir / "000001_0.ts"));
+  CHECK(playlist.progress().next_parts == 0);
 }
 
 }  // namespace

@@ -103,5 +103,87 @@ TEST_CASE("A segment folder that vanished fails with STORAGE_FAILURE, once", "[w
   CHECK_FALSE(closed->has_value());
 }
 
+TEST_CASE("With parts, every byte also goes to the open part, renamed when complete",
+          "[writer][parts]") {
+  testing::TempDir dir;
+  SegmentWriter w(dir.path(), 42, /*parts=*/true);
+  const auto a = Packet(0x100, 1);
+  const auto b = Packet(0x100, 2);
+  const auto c = Packet(0x100, 3);
+  const auto d = Packet(0x100, 4);
+  REQUIRE(w.Write(Pat()).ok());
+  REQUIRE(w.Write(Pmt()).ok());
+  REQUIRE(w.Write(a).ok());
+  // Being written: only under its temporary name, which the origin never serves.
+  CHECK_FALSE(fs::exists(dir.path() / "000042_0.ts"));
+  auto p0 = w.CutPart(kS / 3, 0, /*independent=*/false, /*prefix_tables=*/false);
+  REQUIRE(p0.ok());
+  REQUIRE(p0->has_value());
+  CHECK((*p0)->sequence == 42);
+  CHECK((*p0)->index == 0);
+  CHECK((*p0)->location == dir.path() / "000042_0.ts");
+  CHECK((*p0)->start_ns == 0);
+  CHECK((*p0)->end_ns == kS / 3);
+  CHECK((*p0)->independent);  // A segment's first part starts with its keyframe.
+  CHECK(Read(dir.path() / "000042_0.ts") == Str(Pat()) + Str(Pmt()) + Str(a));
+  CHECK_FALSE(fs::exists(dir.path() / "000042_0.ts.tmp"));
+
+  REQUIRE(w.Write(b).ok());
+  // An independent part cut between frames (a keyframe inside the segment) gets the tables.
+  auto p1 = w.CutPart(2 * kS / 3, 0, /*independent=*/true, /*prefix_tables=*/true);
+  REQUIRE(p1.ok());
+  REQUIRE(p1->has_value());
+  CHECK((*p1)->index == 1);
+  CHECK_FALSE((*p1)->independent);
+  CHECK(Read(dir.path() / "000042_1.ts") == Str(b));
+  REQUIRE(w.Write(c).ok());
+  auto closed = w.Cut(kS, 0, false);
+  REQUIRE(closed.ok());
+  REQUIRE(closed->has_value());
+  // The segment holds every byte once; its last part closed with it.
+  CHECK(Read(dir.path() / "000042.ts") == Str(Pat()) + Str(Pmt()) + Str(a) + Str(b) + Str(c));
+  REQUIRE((*closed)->last_part.has_value());
+  CHECK((*closed)->last_part->index == 2);
+  CHECK((*closed)->last_part->independent);
+  CHECK((*closed)->last_part->start_ns == 2 * kS / 3);
+  CHECK((*closed)->last_part->end_ns == kS);
+  CHECK(Read(dir.path() / "000042_2.ts") == Str(Pat()) + Str(Pmt()) + Str(c));
+
+  // The next segment numbers its parts from 0 again.
+  REQUIRE(w.Write(d).ok());
+  auto next = w.Finish(2 * kS, 0);
+  REQUIRE(next.ok());
+  REQUIRE(next->has_value());
+  REQUIRE((*next)->last_part.has_value());
+  CHECK((*next)->last_part->sequence == 43);
+  CHECK((*next)->last_part->index == 0);
+  CHECK((*next)->last_part->start_ns == kS);
+  CHECK(Read(dir.path() / "000043_0.ts") == Str(d));
+}
+
+TEST_CASE("A part left open when the writer goes away is never visible", "[writer][parts]") {
+  testing::TempDir dir;
+  {
+    SegmentWriter w(dir.path(), 0, /*parts=*/true);
+    REQUIRE(w.Write(Packet(0x100, 1)).ok());
+  }
+  CHECK_FALSE(fs::exists(dir.path() / "000000_0.ts"));
+  CHECK_FALSE(fs::exists(dir.path() / "000000_0.ts.tmp"));
+}
+
+TEST_CASE("Without parts the writer writes no part file", "[writer][parts]") {
+  testing::TempDir dir;
+  SegmentWriter w(dir.path(), 0);
+  REQUIRE(w.Write(Packet(0x100, 1)).ok());
+  auto part = w.CutPart(kS / 3, 0, false, false);
+  REQUIRE(part.ok());
+  CHECK_FALSE(part->has_value());
+  auto closed = w.Finish(kS, 0);
+  REQUIRE(closed.ok());
+  REQUIRE(closed->has_value());
+  CHECK_FALSE((*closed)->last_part.has_value());
+  CHECK(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()) == 1);
+}
+
 }  // namespace
 }  // namespace shopcast::video_ingest::media

@@ -72,6 +72,23 @@ size_t FlvOffsetAt(const std::vector<uint8_t>& flv, int64_t ms) {
   return flv.size();
 }
 
+std::vector<FlvKeyframe> FlvKeyframes(const std::vector<uint8_t>& flv) {
+  std::vector<FlvKeyframe> out;
+  size_t pos = 13;
+  while (pos + 12 <= flv.size()) {
+    const uint8_t type = flv[pos];
+    const size_t size = (size_t{flv[pos + 1]} << 16) | (size_t{flv[pos + 2]} << 8) | flv[pos + 3];
+    const int64_t ts = (int64_t{flv[pos + 7]} << 24) | (int64_t{flv[pos + 4]} << 16) |
+                       (int64_t{flv[pos + 5]} << 8) | flv[pos + 6];
+    // Frame type 1 (keyframe), AVC packet type 1 (a NAL unit, not the sequence header).
+    if (type == 9 && size >= 2 && (flv[pos + 11] >> 4) == 1 && flv[pos + 12] == 1) {
+      out.push_back({ts, pos});
+    }
+    pos += 11 + size + 4;
+  }
+  return out;
+}
+
 std::vector<uint8_t> ReadBytes(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
@@ -133,6 +150,31 @@ MediaPlaylist ParseMediaPlaylist(const std::string& text) {
       have_inf = true;
     } else if (line == "#EXT-X-ENDLIST") {
       playlist.ended = true;
+    } else if (absl::ConsumePrefix(&line, "#EXT-X-PART-INF:PART-TARGET=")) {
+      REQUIRE(absl::SimpleAtod(line, &playlist.part_target));
+    } else if (absl::ConsumePrefix(&line, "#EXT-X-SERVER-CONTROL:")) {
+      playlist.server_control = std::string(line);
+    } else if (absl::ConsumePrefix(&line, "#EXT-X-PART:")) {
+      REQUIRE_FALSE(have_inf);
+      PartEntry part;
+      for (absl::string_view attr : absl::StrSplit(line, ',')) {
+        if (absl::ConsumePrefix(&attr, "DURATION=")) {
+          REQUIRE(absl::SimpleAtod(attr, &part.duration));
+        } else if (absl::ConsumePrefix(&attr, "URI=")) {
+          REQUIRE(absl::ConsumePrefix(&attr, "\""));
+          REQUIRE(absl::ConsumeSuffix(&attr, "\""));
+          part.uri = std::string(attr);
+        } else if (attr == "INDEPENDENT=YES") {
+          part.independent = true;
+        } else {
+          FAIL("unknown EXT-X-PART attribute " << attr);
+        }
+      }
+      REQUIRE(!part.uri.empty());
+      next.parts.push_back(part);
+    } else if (absl::ConsumePrefix(&line, "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"")) {
+      REQUIRE(absl::ConsumeSuffix(&line, "\""));
+      playlist.preload_hint = std::string(line);
     } else if (!absl::StartsWith(line, "#")) {
       REQUIRE(have_inf);
       next.uri = std::string(line);
@@ -141,6 +183,8 @@ MediaPlaylist ParseMediaPlaylist(const std::string& text) {
       have_inf = false;
     }
   }
+  REQUIRE_FALSE(have_inf);
+  playlist.pending_parts = next.parts;
   return playlist;
 }
 

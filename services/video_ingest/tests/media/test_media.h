@@ -44,11 +44,26 @@ std::vector<uint8_t> ReadBytes(const std::filesystem::path& path);
 std::vector<uint8_t> ShiftFlvTimestamps(const std::vector<uint8_t>& flv, int64_t from_ms,
                                         int64_t delta_ms);
 
+// The video tags of an FLV file that carry a keyframe: their timestamps (decode times, ms) and
+// where they start.
+struct FlvKeyframe {
+  int64_t ms = 0;
+  size_t offset = 0;
+};
+std::vector<FlvKeyframe> FlvKeyframes(const std::vector<uint8_t>& flv);
+
+struct PartEntry {  // EXT-X-PART (Low-Latency HLS)
+  double duration = 0;
+  std::string uri;
+  bool independent = false;
+};
+
 struct PlaylistEntry {
   bool discontinuity = false;
   absl::Time program_date_time;
   double duration = 0;  // EXTINF seconds.
   std::string uri;
+  std::vector<PartEntry> parts;  // Listed before it.
 };
 
 struct MediaPlaylist {
@@ -56,6 +71,12 @@ struct MediaPlaylist {
   int64_t media_sequence = 0;
   bool ended = false;
   std::vector<PlaylistEntry> entries;
+  // Low-Latency HLS: PART-TARGET (0 without), the parts of the segment in progress, the
+  // preload hint's URI, and the server control line as written.
+  double part_target = 0;
+  std::vector<PartEntry> pending_parts;
+  std::string preload_hint;
+  std::string server_control;
 };
 
 // Parses the tags the packager writes; REQUIRE-fails on anything malformed.
