@@ -33,6 +33,15 @@ constexpr std::string_view kPreflightMaxAge = "86400";
 // would hand them to anyone). Its playlists carry the token and are never stored at all.
 constexpr std::string_view kGatedSegmentCacheControl = "private, max-age=31536000, immutable";
 constexpr std::string_view kGatedPlaylistCacheControl = "private, no-store";
+// Low-Latency HLS parts are the exception: when a session fails in the middle of a segment, the
+// next session cuts that segment again under the same part names. Kept a few seconds (a CDN
+// still serves a crowd at the live edge from one fetch), never for good.
+constexpr std::string_view kPartCacheControl = "public, max-age=4";
+constexpr std::string_view kGatedPartCacheControl = "private, max-age=4";
+
+bool IsPart(const HlsResource& resource) {
+  return media::ParsePartFileName(resource.file_name).has_value();
+}
 // Our playlists are a few KiB; anything far larger is not one we wrote.
 constexpr uint64_t kMaxRewrittenPlaylistBytes = 1 << 20;
 
@@ -458,8 +467,9 @@ Reply Responder::ServeGated(const Request& request, const HlsResource& resource,
     meta.etag = absl::StrFormat("\"%x-%x\"", opened->size,
                                 static_cast<uint64_t>(absl::ToUnixNanos(opened->mtime)));
     meta.last_modified = http_files::HttpDate(opened->mtime);
-    meta.cache_control = resource.kind == ResourceKind::kSegment ? kGatedSegmentCacheControl
-                                                                 : kGatedPlaylistCacheControl;
+    meta.cache_control = resource.kind != ResourceKind::kSegment ? kGatedPlaylistCacheControl
+                         : IsPart(resource)                      ? kGatedPartCacheControl
+                                                                 : kGatedSegmentCacheControl;
     meta.kind = KindLabel(resource.kind);
     return http_files::ServeFile(request, *opened, meta,
                                  [this](http::fields& f) { AddCommonHeaders(f); });
@@ -520,8 +530,9 @@ Reply Responder::ServeFile(const Request& request, const HlsResource& resource,
   meta.etag = absl::StrFormat("\"%x-%x\"", file.size,
                               static_cast<uint64_t>(absl::ToUnixNanos(file.mtime)));
   meta.last_modified = http_files::HttpDate(file.mtime);
-  meta.cache_control =
-      resource.kind == ResourceKind::kSegment ? kSegmentCacheControl : playlist_cache_control_;
+  meta.cache_control = resource.kind != ResourceKind::kSegment ? playlist_cache_control_
+                       : IsPart(resource)                      ? kPartCacheControl
+                                                               : kSegmentCacheControl;
   if (!cache_control.empty() && resource.kind == ResourceKind::kPlaylist) {
     meta.cache_control = cache_control;
   }

@@ -51,6 +51,7 @@ struct Origin {
     WriteFile(root + "/" + kId + "/index.m3u8", kPlaylist);
     WriteFile(root + "/" + kId + "/000001.ts", SegmentBytes());
     WriteFile(root + "/" + kId + "/000001.m4s", "m4s");
+    WriteFile(root + "/" + kId + "/000002_3.ts", "part");
     WriteFile(root + "/" + kId + "/init.mp4", "mp4");
     WriteFile(root + "/" + kId + "/000001.aac", "aac");
     WriteFile(root + "/" + kId + "/poster.jpg", "jpg");
@@ -111,6 +112,8 @@ TEST_CASE("Each file kind is served whole with its content type and caching", "[
         Case{"000001.m4s", "video/iso.segment", immutable, "m4s"},
         Case{"init.mp4", "video/mp4", immutable, "mp4"},
         Case{"000001.aac", "audio/aac", immutable, "aac"},
+        // An LL-HLS part's name comes back when a failed session's segment is cut again.
+        Case{"000002_3.ts", "video/mp2t", "public, max-age=4", "part"},
         Case{"poster.jpg", "image/jpeg", "public, max-age=1", "jpg"}}) {
     INFO(c.file);
     const RawResponse r = Exchange(o.port, GetRequest(Live(c.file) + "?_HLS_msn=3"));
@@ -124,7 +127,7 @@ TEST_CASE("Each file kind is served whole with its content type and caching", "[
     CHECK(r.Header("last-modified").ends_with(" GMT"));
     CHECK(r.Has("date"));
   }
-  CHECK(o.Metric("hls_http_requests_total", {{"code", "200"}, {"kind", "segment"}}) == 4);
+  CHECK(o.Metric("hls_http_requests_total", {{"code", "200"}, {"kind", "segment"}}) == 5);
   CHECK(o.Metric("hls_http_requests_total", {{"code", "200"}, {"kind", "playlist"}}) == 1);
   CHECK(o.Metric("hls_http_bytes_sent_total") > 1000);
 }
