@@ -23,6 +23,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "media/keyframe_sink.h"
 #include "media/live_playlist.h"
 #include "publish/publish.h"
 #include "publish/segment.h"
@@ -37,6 +38,8 @@ struct PackagerOptions {
   size_t max_queued_bytes = 16 * 1024 * 1024;
   absl::Duration stall_timeout = absl::Seconds(10);
   bool discontinuity = false;  // This session follows an earlier one on the same playlist.
+  // Offered every parsed video keyframe (thumbnails); finished when the packager tears down.
+  std::shared_ptr<KeyframeSink> keyframes;
 };
 
 // Called from a packager-owned thread, one at a time, never with a packager lock held. A

@@ -409,6 +409,7 @@ void Pipeline::Impl::HandleBuffer(Track& track, GstPad* pad, GstPadProbeInfo* in
       }
     }
   }
+  if (video && sync_point && options_.keyframes) options_.keyframes->OfferKeyframe(pad, buffer);
   if (!cut) return;
   const guint64 at = static_cast<guint64>(*cut);
   GstStructure* s =
@@ -626,6 +627,7 @@ void Pipeline::Impl::Teardown() {
   }
   watch_.reset();  // No bus callback runs after this.
   if (graph_.pipeline() != nullptr) gst_element_set_state(graph_.pipeline(), GST_STATE_NULL);
+  if (options_.keyframes) options_.keyframes->Finish();  // No offer comes after NULL.
 }
 
 // ---- Bus thread ------------------------------------------------------------------------------
