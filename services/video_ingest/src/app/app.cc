@@ -19,6 +19,7 @@
 #include "ingest/runtime.h"
 #include "media/gstreamer_init.h"
 #include "media/pipeline.h"
+#include "media/thumbnailer.h"
 #include "rtmp/rtmp_server.h"
 #include "shopcast/auth/keys.h"
 #include "shopcast/auth/revocations.h"
@@ -154,8 +155,31 @@ int RunServer(const Config& config) {
   runtime_options.return_free_memory = config.return_free_memory;
   // Past the grace no reconnect can continue a stream; the margin covers clock differences.
   runtime_options.idle_stream_ttl = config.reconnect_grace + absl::Seconds(30);
-  media::GstPackagerFactory packagers;
-  IngestRuntime runtime(runtime_options, store, packagers, &host.metrics());
+  media::GstPackagerFactory gst_packagers;
+  media::PackagerFactory* packagers = &gst_packagers;
+  // Live thumbnails beside the packagers, on one small worker for every stream; what they wrote
+  // goes to the database, so any replica answers thumbnail_url and StreamEnded names the poster.
+  // Declared before the runtime: its packagers hold thumbnail sessions until it stops.
+  std::unique_ptr<media::Thumbnailer> thumbnailer;
+  std::unique_ptr<media::ThumbnailingPackagerFactory> thumbnailing;
+  if (config.thumbnail_interval > absl::ZeroDuration()) {
+    media::ThumbnailerOptions thumbnail_options;
+    thumbnail_options.interval = config.thumbnail_interval;
+    thumbnail_options.render.max_size = config.thumbnail_max_size;
+    thumbnail_options.threads = config.thumbnail_threads;
+    thumbnailer = std::make_unique<media::Thumbnailer>(
+        thumbnail_options,
+        [&store](const std::string& stream_id, bool poster) {
+          return store.RecordThumbnail(
+              stream_id, poster ? stream_id + "/" + media::kPosterFile : std::string(),
+              absl::Now());
+        },
+        &host.metrics());
+    thumbnailing = std::make_unique<media::ThumbnailingPackagerFactory>(gst_packagers,
+                                                                        *thumbnailer);
+    packagers = thumbnailing.get();
+  }
+  IngestRuntime runtime(runtime_options, store, *packagers, &host.metrics());
   if (absl::Status s = runtime.Start(); !s.ok()) return Fail("runtime", s);
 
   auth::TokenVerifier verifier(*verify_keys, config.token_issuer, config.token_audience);

@@ -4,7 +4,10 @@
 // thumbnailer.h). The packager only offers; the sink decides whether it wants this keyframe,
 // takes a reference to it and returns at once, so the media thread never waits for it.
 
-#include <gst/gst.h>
+// GStreamer's types, declared as gst/gst.h does, so that packager.h (and the runtime that
+// includes it) needs no GStreamer headers.
+typedef struct _GstPad GstPad;
+typedef struct _GstBuffer GstBuffer;
 
 namespace shopcast::video_ingest::media {
 

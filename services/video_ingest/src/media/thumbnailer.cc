@@ -350,6 +350,7 @@ class Thumbnailer::Session final : public KeyframeSink,
   const std::string stream_id_;
   const fs::path dir_;
 
+  std::mutex record_mu_;  // Taken before mu_, never while holding it.
   std::mutex mu_;
   std::condition_variable idle_;
   std::optional<int64_t> first_pts_;  // Of the session's first keyframe.
@@ -397,6 +398,7 @@ void Thumbnailer::Session::OfferKeyframe(GstPad* pad, GstBuffer* buffer) {
 void Thumbnailer::Session::Done(const Thumbnail* rendered, bool poster_candidate) {
   bool wrote = false;
   bool poster_made = false;
+  std::string write_failure;
   if (rendered != nullptr) {
     bool want_poster = false;
     {
@@ -431,15 +433,20 @@ void Thumbnailer::Session::Done(const Thumbnail* rendered, bool poster_candidate
       std::lock_guard<std::mutex> lock(mu_);
       if (poster_exists) poster_exists_ = true;
     }
-    if (!failure.empty()) {
-      if (owner_.failed_write_ != nullptr) owner_.failed_write_->Increment();
-      log::Warn("thumbnail_write_failed").Kv("stream_id", stream_id_).Kv("error", failure);
-    }
+    write_failure = failure;
   }
   bool first = false;
   {
+    // Free for the next keyframe before anything is counted, so whoever sees the count sees a
+    // session ready to take one; the record below is serialised apart (record_mu_).
     std::lock_guard<std::mutex> lock(mu_);
     if (wrote) first = ++written_ == 1;
+    busy_ = false;
+    idle_.notify_all();
+  }
+  if (!write_failure.empty()) {
+    if (owner_.failed_write_ != nullptr) owner_.failed_write_->Increment();
+    log::Warn("thumbnail_write_failed").Kv("stream_id", stream_id_).Kv("error", write_failure);
   }
   if (wrote && owner_.written_ != nullptr) owner_.written_->Increment();
   if (poster_made && owner_.posters_ != nullptr) owner_.posters_->Increment();
@@ -451,12 +458,12 @@ void Thumbnailer::Session::Done(const Thumbnail* rendered, bool poster_candidate
         .Kv("bytes", rendered->jpeg.size());
   }
   if (wrote) RecordIfNeeded();
-  std::lock_guard<std::mutex> lock(mu_);
-  busy_ = false;
-  idle_.notify_all();
 }
 
 void Thumbnailer::Session::RecordIfNeeded() {
+  // One record at a time: a finishing session waits here for the worker's record in flight
+  // instead of telling the same thing twice.
+  std::lock_guard<std::mutex> recording(record_mu_);
   bool poster = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -603,12 +610,12 @@ void Thumbnailer::Process(Job& job) {
   job.keyframe.reset();  // The stream's memory, back as soon as possible.
   job.caps.reset();
   if (!rendered.ok()) {
+    job.session->Done(nullptr, false);
     if (failed_decode_ != nullptr) failed_decode_->Increment();
     log::Warn("thumbnail_failed")
         .Kv("stream_id", job.session->stream_id())
         .Kv("reason", ReasonOf(rendered.status()))
         .Kv("detail", std::string(rendered.status().message()));
-    job.session->Done(nullptr, false);
     return;
   }
   job.session->Done(&*rendered, job.poster_candidate);

@@ -17,6 +17,8 @@ ABSL_DECLARE_FLAG(std::string, verify_key_files);
 ABSL_DECLARE_FLAG(std::string, instance_id);
 ABSL_DECLARE_FLAG(std::string, srt_bind_address);
 ABSL_DECLARE_FLAG(int, malloc_arena_max);
+ABSL_DECLARE_FLAG(absl::Duration, thumbnail_interval);
+ABSL_DECLARE_FLAG(int, thumbnail_max_size);
 
 namespace shopcast::video_ingest {
 namespace {
@@ -113,6 +115,29 @@ TEST_CASE("The advertised HLS origin: as configured, or derived from the listen 
   CHECK_FALSE(IsOriginUrl("http://x:8088/live"));
   CHECK_FALSE(IsOriginUrl("http://user@x:8088"));
   CHECK_FALSE(IsOriginUrl("http://"));
+}
+
+TEST_CASE("Thumbnails every 4 s by default, off with a zero interval, sizes bounded") {
+  absl::SetFlag(&FLAGS_db_dsn, "host=127.0.0.1 dbname=video_ingest");
+  absl::SetFlag(&FLAGS_verify_key_files, "/dev/null");
+  absl::SetFlag(&FLAGS_instance_id, "video-ingest-0");
+  absl::StatusOr<Config> config = LoadConfig();
+  REQUIRE(config.ok());
+  CHECK(config->thumbnail_interval == absl::Seconds(4));
+  CHECK(config->thumbnail_max_size == 640);
+  CHECK(config->thumbnail_threads == 1);
+
+  absl::SetFlag(&FLAGS_thumbnail_interval, absl::ZeroDuration());
+  config = LoadConfig();
+  REQUIRE(config.ok());
+  CHECK(config->thumbnail_interval == absl::ZeroDuration());
+
+  absl::SetFlag(&FLAGS_thumbnail_interval, absl::Milliseconds(200));
+  CHECK_FALSE(LoadConfig().ok());
+  absl::SetFlag(&FLAGS_thumbnail_interval, absl::Seconds(4));
+  absl::SetFlag(&FLAGS_thumbnail_max_size, 10);
+  CHECK_FALSE(LoadConfig().ok());
+  absl::SetFlag(&FLAGS_thumbnail_max_size, 640);
 }
 
 }  // namespace

@@ -532,14 +532,24 @@ TEST_CASE("the packager hands its keyframes over: thumb.jpg and poster.jpg besid
   options.stream_id = "str_live";
   auto packager = factory.Start(options, playlist, PackagerEvents{});
   REQUIRE(packager.ok());
-  for (size_t pos = 0; pos < bytes.size();) {
-    const size_t n = std::min<size_t>(4096, bytes.size() - pos);
-    if ((*packager)->Push(std::span<const uint8_t>(bytes.data() + pos, n))) {
-      pos += n;
-    } else {
-      absl::SleepFor(absl::Milliseconds(2));
+  auto push = [&](size_t begin, size_t end) {
+    for (size_t pos = begin; pos < end;) {
+      const size_t n = std::min<size_t>(4096, end - pos);
+      if ((*packager)->Push(std::span<const uint8_t>(bytes.data() + pos, n))) {
+        pos += n;
+      } else {
+        absl::SleepFor(absl::Milliseconds(2));
+      }
     }
-  }
+  };
+  // The first 3.5 s, then the rest once the first thumbnail is written: pushed as fast as it
+  // goes, a whole file passes while the worker still decodes the first keyframe, and every later
+  // one would be dropped as busy (as it should be).
+  const size_t split = testing::FlvOffsetAt(bytes, 3500);
+  push(0, split);
+  REQUIRE(WaitFor([&] { return Metric(registry, "ingest_thumbnails_written_total") == 1; },
+                  absl::Seconds(20)));
+  push(split, bytes.size());
   REQUIRE((*packager)->Finish(absl::Seconds(30)).ok());
   packager->reset();
 
