@@ -191,6 +191,24 @@ Size ThumbnailSize(int width, int height, int par_n, int par_d, int max_size) {
   return Size{even(display_width * scale), even(height * scale)};
 }
 
+absl::Status CheckThumbnailElements() {
+  std::string missing;
+  for (const char* name :
+       {"appsrc", "h264parse", "avdec_h264", "videoscale", "videoconvert", "jpegenc", "appsink"}) {
+    GstElementFactory* factory = gst_element_factory_find(name);
+    if (factory == nullptr) {
+      absl::StrAppend(&missing, missing.empty() ? "" : ", ", name);
+    } else {
+      gst_object_unref(factory);
+    }
+  }
+  if (missing.empty()) return absl::OkStatus();
+  return Error(absl::StatusCode::kFailedPrecondition, "THUMBNAIL_ELEMENT_MISSING",
+               absl::StrCat("GStreamer elements for thumbnails are missing (", missing,
+                            "): install gstreamer1.0-libav and gstreamer1.0-plugins-good, or "
+                            "set thumbnail_interval=0"));
+}
+
 bool IsBlankPicture(const Thumbnail& t) { return t.luma_stddev < kBlankLumaStddev; }
 
 absl::StatusOr<Thumbnail> RenderThumbnail(GstCaps* caps, GstBuffer* keyframe,

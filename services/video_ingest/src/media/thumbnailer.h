@@ -75,6 +75,11 @@ struct Thumbnail {
 absl::StatusOr<Thumbnail> RenderThumbnail(GstCaps* caps, GstBuffer* keyframe,
                                           const RenderOptions& options);
 
+// FAILED_PRECONDITION/THUMBNAIL_ELEMENT_MISSING naming what is not installed, unless every
+// GStreamer element H.264 thumbnails need is (avdec_h264 is gstreamer1.0-libav's; jpegenc
+// gstreamer1.0-plugins-good's). GStreamer must be initialised.
+absl::Status CheckThumbnailElements();
+
 // The output size for a `width` × `height` picture with pixel aspect ratio `par_n`/`par_d`:
 // square pixels, even sides, within max_size × max_size, never larger than the source.
 struct Size {

@@ -231,6 +231,13 @@ int OfferUntilTaken(KeyframeSink& session, GstPad* pad, const Keyframe& k, doubl
   return offers;
 }
 
+TEST_CASE("the elements thumbnails need are installed here (the binary refuses to start without)") {
+  InitGStreamer();
+  absl::Status s = CheckThumbnailElements();
+  INFO(s.ToString());
+  CHECK(s.ok());
+}
+
 TEST_CASE("thumbnail sizes fit the box, keep the aspect, stay even and never upscale") {
   CHECK(ThumbnailSize(1920, 1080, 1, 1, 640).width == 640);
   CHECK(ThumbnailSize(1920, 1080, 1, 1, 640).height == 360);
