@@ -26,14 +26,19 @@ namespace {
 
 // The elements that decode a codec's parsed access units (caps name → parser, decoder). HEVC is
 // here for the ladder's HEVC input; the packager offers whatever its video branch parses.
+// Not gst-libav's avdec_*: loading that plugin loads libavformat, which links Debian's other
+// libsrt build (libsrt-gnutls) into this process beside ours (libsrt-openssl); the two share
+// C++ symbol names, so the second one's static objects are constructed over ours, and the
+// process hung in libsrt's exit handlers (a SIGTERM'd replica never exited). openh264dec and
+// libde265dec (gstreamer1.0-plugins-bad) bring only their own decoder libraries.
 struct CodecElements {
   absl::string_view caps_name;
   const char* parser;
   const char* decoder;
 };
 constexpr CodecElements kCodecs[] = {
-    {"video/x-h264", "h264parse", "avdec_h264"},
-    {"video/x-h265", "h265parse", "avdec_h265"},
+    {"video/x-h264", "h264parse", "openh264dec"},
+    {"video/x-h265", "h265parse", "libde265dec"},
 };
 
 // A picture whose luma varies less than this (out of 255) is black, a fade or a flat card.
@@ -194,7 +199,7 @@ Size ThumbnailSize(int width, int height, int par_n, int par_d, int max_size) {
 absl::Status CheckThumbnailElements() {
   std::string missing;
   for (const char* name :
-       {"appsrc", "h264parse", "avdec_h264", "videoscale", "videoconvert", "jpegenc", "appsink"}) {
+       {"appsrc", "h264parse", "openh264dec", "videoscale", "videoconvert", "jpegenc", "appsink"}) {
     GstElementFactory* factory = gst_element_factory_find(name);
     if (factory == nullptr) {
       absl::StrAppend(&missing, missing.empty() ? "" : ", ", name);
@@ -205,7 +210,7 @@ absl::Status CheckThumbnailElements() {
   if (missing.empty()) return absl::OkStatus();
   return Error(absl::StatusCode::kFailedPrecondition, "THUMBNAIL_ELEMENT_MISSING",
                absl::StrCat("GStreamer elements for thumbnails are missing (", missing,
-                            "): install gstreamer1.0-libav and gstreamer1.0-plugins-good, or "
+                            "): install gstreamer1.0-plugins-bad and gstreamer1.0-plugins-good, or "
                             "set thumbnail_interval=0"));
 }
 
@@ -291,11 +296,16 @@ absl::StatusOr<Thumbnail> RenderThumbnail(GstCaps* caps, GstBuffer* keyframe,
   if (gst_element_set_state(pipeline.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     return Error(absl::StatusCode::kInternal, "THUMBNAIL_PIPELINE", "decoder refused to start");
   }
-  // A buffer of our own sharing the keyframe's memory, timed at zero.
-  GstBuffer* input = gst_buffer_copy_region(keyframe, GST_BUFFER_COPY_MEMORY, 0, -1);
-  GST_BUFFER_PTS(input) = 0;
-  GST_BUFFER_DTS(input) = 0;
-  gst_app_src_push_buffer(GST_APP_SRC(src), input);
+  // The keyframe twice, in buffers of our own sharing its memory. A stream with B-frames
+  // announces a reorder delay, and openh264 holds its picture back for it without releasing it
+  // at the end of the stream; the second keyframe (an IDR: it ends every reorder window) makes
+  // the decoder output the first. Only the first picture is measured and taken.
+  for (GstClockTime pts : {GstClockTime{0}, GstClockTime{GST_SECOND / 30}}) {
+    GstBuffer* input = gst_buffer_copy_region(keyframe, GST_BUFFER_COPY_MEMORY, 0, -1);
+    GST_BUFFER_PTS(input) = pts;
+    GST_BUFFER_DTS(input) = pts;
+    gst_app_src_push_buffer(GST_APP_SRC(src), input);
+  }
   gst_app_src_end_of_stream(GST_APP_SRC(src));
 
   GstBus* bus = gst_element_get_bus(pipeline.get());

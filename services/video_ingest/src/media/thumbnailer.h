@@ -15,7 +15,8 @@
 // the stream.
 //
 //   Pipeline (media thread) --OfferKeyframe--> Session --bounded queue--> worker:
-//       appsrc → h264parse|h265parse → avdec_* → videoconvert → videoscale → jpegenc → appsink
+//       appsrc → h264parse|h265parse → openh264dec|libde265dec → videoscale → videoconvert (RGB)
+//       → jpegenc → appsink
 //
 // What was written is told to a ThumbnailRecorder (the database, so every replica can answer
 // GetStream's thumbnail_url and StreamEnded can name the poster): after a session's first
@@ -76,8 +77,8 @@ absl::StatusOr<Thumbnail> RenderThumbnail(GstCaps* caps, GstBuffer* keyframe,
                                           const RenderOptions& options);
 
 // FAILED_PRECONDITION/THUMBNAIL_ELEMENT_MISSING naming what is not installed, unless every
-// GStreamer element H.264 thumbnails need is (avdec_h264 is gstreamer1.0-libav's; jpegenc
-// gstreamer1.0-plugins-good's). GStreamer must be initialised.
+// GStreamer element H.264 thumbnails need is (openh264dec is gstreamer1.0-plugins-bad's,
+// jpegenc gstreamer1.0-plugins-good's). GStreamer must be initialised.
 absl::Status CheckThumbnailElements();
 
 // The output size for a `width` × `height` picture with pixel aspect ratio `par_n`/`par_d`:

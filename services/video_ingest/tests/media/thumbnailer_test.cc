@@ -238,6 +238,19 @@ TEST_CASE("the elements thumbnails need are installed here (the binary refuses t
   CHECK(s.ok());
 }
 
+TEST_CASE("decoding never maps a second libsrt into the process (gst-libav would)") {
+  TempDir dir;
+  const fs::path input = SolidColour(dir, "grey", "0x808080", "640x360");
+  Keyframes keyframes;
+  LoadKeyframes(input, false, keyframes);
+  REQUIRE(RenderThumbnail(keyframes.frames()[0].caps, keyframes.frames()[0].buffer,
+                          RenderOptions{})
+              .ok());
+  const std::string maps = testing::ReadText("/proc/self/maps");
+  CHECK_FALSE(absl::StrContains(maps, "libsrt-gnutls"));
+  CHECK_FALSE(absl::StrContains(maps, "libavformat"));
+}
+
 TEST_CASE("thumbnail sizes fit the box, keep the aspect, stay even and never upscale") {
   CHECK(ThumbnailSize(1920, 1080, 1, 1, 640).width == 640);
   CHECK(ThumbnailSize(1920, 1080, 1, 1, 640).height == 360);
