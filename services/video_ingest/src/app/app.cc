@@ -21,6 +21,7 @@
 #include "ingest/runtime.h"
 #include "media/gstreamer_init.h"
 #include "media/pipeline.h"
+#include "media/thumbnailer.h"
 #include "rtmp/rtmp_server.h"
 #include "shopcast/auth/keys.h"
 #include "shopcast/auth/revocations.h"
@@ -171,8 +172,32 @@ int RunServer(const Config& config) {
   // Past the grace no reconnect can continue a stream; the margin covers clock differences.
   runtime_options.idle_stream_ttl = config.reconnect_grace + absl::Seconds(30);
   media::PackagerMetrics packager_metrics(host.metrics());
-  media::GstPackagerFactory packagers(&packager_metrics);
-  IngestRuntime runtime(runtime_options, store, packagers, &host.metrics());
+  media::GstPackagerFactory gst_packagers(&packager_metrics);
+  media::PackagerFactory* packagers = &gst_packagers;
+  // Live thumbnails beside the packagers, on one small worker for every stream; what they wrote
+  // goes to the database, so any replica answers thumbnail_url and StreamEnded names the poster.
+  // Declared before the runtime: its packagers hold thumbnail sessions until it stops.
+  std::unique_ptr<media::Thumbnailer> thumbnailer;
+  std::unique_ptr<media::ThumbnailingPackagerFactory> thumbnailing;
+  if (config.thumbnail_interval > absl::ZeroDuration()) {
+    if (absl::Status s = media::CheckThumbnailElements(); !s.ok()) return Fail("thumbnails", s);
+    media::ThumbnailerOptions thumbnail_options;
+    thumbnail_options.interval = config.thumbnail_interval;
+    thumbnail_options.render.max_size = config.thumbnail_max_size;
+    thumbnail_options.threads = config.thumbnail_threads;
+    thumbnailer = std::make_unique<media::Thumbnailer>(
+        thumbnail_options,
+        [&store](const std::string& stream_id, bool poster) {
+          return store.RecordThumbnail(
+              stream_id, poster ? stream_id + "/" + media::kPosterFile : std::string(),
+              absl::Now());
+        },
+        &host.metrics());
+    thumbnailing = std::make_unique<media::ThumbnailingPackagerFactory>(gst_packagers,
+                                                                        *thumbnailer);
+    packagers = thumbnailing.get();
+  }
+  IngestRuntime runtime(runtime_options, store, *packagers, &host.metrics());
   if (absl::Status s = runtime.Start(); !s.ok()) return Fail("runtime", s);
   // Live timed metadata: the markers other services announce (stored by the EventSink on
   // whichever replica the relay reached) go into the playlists this replica writes, woken by

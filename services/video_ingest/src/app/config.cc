@@ -91,6 +91,13 @@ ABSL_FLAG(std::string, instance_id, "",
           "this replica's name, stable across its restarts (the pod name); default: the host name");
 ABSL_FLAG(absl::Duration, instance_lease, absl::Seconds(30),
           "a replica silent this long is taken for gone and its encoder sessions released");
+ABSL_FLAG(absl::Duration, thumbnail_interval, absl::Seconds(4),
+          "media time between two live thumbnails of a stream (thumb.jpg, one decoded keyframe); "
+          "0 turns thumbnails and posters off");
+ABSL_FLAG(int, thumbnail_max_size, 640,
+          "thumbnails fit in this many pixels on their longer side (never upscaled)");
+ABSL_FLAG(int, thumbnail_threads, 1,
+          "threads decoding thumbnails, for every stream of the process together");
 
 namespace shopcast::video_ingest {
 
@@ -206,6 +213,9 @@ absl::StatusOr<Config> LoadConfig() {
     if (gethostname(host, sizeof host - 1) == 0) c.instance_id = host;
   }
   c.instance_lease = absl::GetFlag(FLAGS_instance_lease);
+  c.thumbnail_interval = absl::GetFlag(FLAGS_thumbnail_interval);
+  c.thumbnail_max_size = absl::GetFlag(FLAGS_thumbnail_max_size);
+  c.thumbnail_threads = absl::GetFlag(FLAGS_thumbnail_threads);
 
   for (const auto& [flag, value] : {std::pair{"rtmp_addr", c.rtmp_addr},
                                     std::pair{"hls_addr", c.hls_addr}}) {
@@ -263,6 +273,16 @@ absl::StatusOr<Config> LoadConfig() {
   }
   if (c.instance_lease < absl::Seconds(5) || c.instance_lease > absl::Hours(1)) {
     return absl::InvalidArgumentError("instance_lease must be between 5s and 1h");
+  }
+  if (c.thumbnail_interval != absl::ZeroDuration() &&
+      (c.thumbnail_interval < absl::Seconds(1) || c.thumbnail_interval > absl::Minutes(10))) {
+    return absl::InvalidArgumentError("thumbnail_interval must be 0 (off) or between 1s and 10m");
+  }
+  if (c.thumbnail_max_size < 64 || c.thumbnail_max_size > 3840) {
+    return absl::InvalidArgumentError("thumbnail_max_size must be 64..3840");
+  }
+  if (c.thumbnail_threads < 1 || c.thumbnail_threads > 16) {
+    return absl::InvalidArgumentError("thumbnail_threads must be 1..16");
   }
   return c;
 }

@@ -68,6 +68,11 @@ struct Config : startup::ServiceConfig {
   // This replica: it owns the encoder sessions it admits. Stable across restarts (pod name).
   std::string instance_id;
   absl::Duration instance_lease;
+
+  // Live thumbnails (media/thumbnailer.h): zero interval turns them off.
+  absl::Duration thumbnail_interval;
+  int thumbnail_max_size = 640;
+  int thumbnail_threads = 1;
 };
 
 // Reads the parsed flags into a Config; an absent or malformed value is an error naming it.

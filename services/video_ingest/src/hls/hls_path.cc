@@ -19,15 +19,15 @@ struct Extension {
 };
 
 // .mp4 is the fMP4 initialisation segment: like media segments it is written once under a
-// name that is never reused, so it is cached as immutable too. A .jpg (poster) may be
-// refreshed in place and is cached like a playlist.
+// name that is never reused, so it is cached as immutable too. A .jpg (the live thumbnail,
+// thumb.jpg) is replaced in place every few seconds and is cached like a playlist.
 constexpr std::array<Extension, 6> kExtensions = {{
     {".m3u8", ResourceKind::kPlaylist, "application/vnd.apple.mpegurl"},
     {".ts", ResourceKind::kSegment, "video/mp2t"},
     {".m4s", ResourceKind::kSegment, "video/iso.segment"},
     {".mp4", ResourceKind::kSegment, "video/mp4"},
     {".aac", ResourceKind::kSegment, "audio/aac"},
-    {".jpg", ResourceKind::kOther, "image/jpeg"},
+    {".jpg", ResourceKind::kImage, "image/jpeg"},
 }};
 
 bool IsLowerAlpha(char c) { return c >= 'a' && c <= 'z'; }
@@ -168,6 +168,8 @@ std::string_view KindLabel(ResourceKind kind) {
       return "playlist";
     case ResourceKind::kSegment:
       return "segment";
+    case ResourceKind::kImage:
+      return "image";
     case ResourceKind::kOther:
       return "other";
   }

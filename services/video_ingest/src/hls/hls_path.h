@@ -12,8 +12,9 @@
 
 namespace shopcast::video_ingest::hls {
 
-// What a file is for; decides caching and the metrics label.
-enum class ResourceKind { kPlaylist, kSegment, kOther };
+// What a file is for; decides caching and the metrics label. Images (the live thumbnail
+// thumb.jpg, replaced every few seconds, and the poster) are cached like playlists: briefly.
+enum class ResourceKind { kPlaylist, kSegment, kOther, kImage };
 
 struct HlsResource {
   std::string stream_id;  // e.g. "str_01J9Z3K8W4V6T2M0QXYHB5R7NC"
@@ -55,7 +56,7 @@ enum class DirectivesError { kOk, kMalformed, kPartWithoutMsn };
 // Scans at most the request head, which the server bounds.
 DirectivesError ParseDeliveryDirectives(std::string_view target, DeliveryDirectives& out);
 
-// "playlist", "segment" or "other" (the metrics label).
+// "playlist", "segment", "image" or "other" (the metrics label).
 std::string_view KindLabel(ResourceKind kind);
 
 }  // namespace shopcast::video_ingest::hls

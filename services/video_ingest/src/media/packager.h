@@ -23,6 +23,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "media/keyframe_sink.h"
 #include "media/live_playlist.h"
 #include "publish/publish.h"
 #include "publish/segment.h"
@@ -40,6 +41,8 @@ struct PackagerOptions {
   // Low-Latency HLS: partial segments this long at most (part_cutter.h), appended to the
   // playlist as they close; zero for regular HLS only. Must match the playlist's part_target.
   absl::Duration part_target = absl::ZeroDuration();
+  // Offered every parsed video keyframe (thumbnails); finished when the packager tears down.
+  std::shared_ptr<KeyframeSink> keyframes;
 };
 
 // Called from a packager-owned thread, one at a time, never with a packager lock held. A

@@ -436,6 +436,7 @@ void Pipeline::Impl::HandleBuffer(Track& track, GstPad* pad, GstPadProbeInfo* in
       }
     }
   }
+  if (video && sync_point && options_.keyframes) options_.keyframes->OfferKeyframe(pad, buffer);
   if (!cuts.segment && cuts.part) {
     // A part boundary inside a segment. Its part gets the PAT and PMT first when it can be
     // played from (the muxer repeats them only at segment cuts).
@@ -748,6 +749,7 @@ void Pipeline::Impl::Teardown() {
           .Kv("error", std::string(s.message()));
     }
   }
+  if (options_.keyframes) options_.keyframes->Finish();  // No offer comes after NULL.
 }
 
 // ---- Bus thread ------------------------------------------------------------------------------

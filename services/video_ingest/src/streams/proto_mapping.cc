@@ -43,6 +43,7 @@ void ToProto(const StreamRow& s, const StreamView& view, vpb::Stream* out) {
   if (s.reconnect_deadline) ToProto(*s.reconnect_deadline, out->mutable_reconnect_deadline());
   if (s.status == cpb::STREAM_STATUS_LIVE || s.status == cpb::STREAM_STATUS_RECONNECTING) {
     out->set_playback_url(PlaybackUrl(view.playback_base_url, s.id));
+    if (s.thumbnail_at) out->set_thumbnail_url(ThumbnailUrl(view.playback_base_url, s.id));
   }
   out->set_recording_choice(s.recording_choice);
   out->set_version(s.version);

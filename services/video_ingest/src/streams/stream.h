@@ -67,6 +67,10 @@ struct StreamRow {
   std::optional<SessionRow> current_session;  // the connected or last session, if any
   bool gated = false;
   std::optional<AccessPrice> access_price;  // set once a host gave one; kept when ungated
+  // When the first live thumbnail was written (thumb.jpg in the stream's folder), if ever.
+  std::optional<absl::Time> thumbnail_at;
+  // The recording's poster, relative to the segment root ("str_…/poster.jpg"); "" if none yet.
+  std::string poster_path;
   // LookupStreams only: the HLS origin of the instance whose open session holds the stream.
   std::string hls_origin;
 };

@@ -44,5 +44,6 @@ if(SHOPCAST_BUILD_TESTS)
             ${CMAKE_CURRENT_SOURCE_DIR}/tests/streams/gated_streams_pgtest.cc
             ${CMAKE_CURRENT_SOURCE_DIR}/tests/streams/pass_store_pgtest.cc
             ${CMAKE_CURRENT_SOURCE_DIR}/tests/streams/marker_sink_pgtest.cc
+            ${CMAKE_CURRENT_SOURCE_DIR}/tests/streams/thumbnails_pgtest.cc
     DEPS video_ingest_streams_fixture LABEL pg)
 endif()

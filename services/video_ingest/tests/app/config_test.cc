@@ -23,6 +23,8 @@ ABSL_DECLARE_FLAG(int, hls_max_parked);
 ABSL_DECLARE_FLAG(bool, ll_hls);
 ABSL_DECLARE_FLAG(absl::Duration, part_target);
 ABSL_DECLARE_FLAG(absl::Duration, target_duration);
+ABSL_DECLARE_FLAG(absl::Duration, thumbnail_interval);
+ABSL_DECLARE_FLAG(int, thumbnail_max_size);
 
 namespace shopcast::video_ingest {
 namespace {
@@ -167,6 +169,29 @@ TEST_CASE("Low-Latency HLS is on by default with a part target that fits the seg
   absl::SetFlag(&FLAGS_ll_hls, true);
   absl::SetFlag(&FLAGS_part_target, absl::Milliseconds(334));
   absl::SetFlag(&FLAGS_target_duration, absl::Seconds(2));
+}
+
+TEST_CASE("Thumbnails every 4 s by default, off with a zero interval, sizes bounded") {
+  absl::SetFlag(&FLAGS_db_dsn, "host=127.0.0.1 dbname=video_ingest");
+  absl::SetFlag(&FLAGS_verify_key_files, "/dev/null");
+  absl::SetFlag(&FLAGS_instance_id, "video-ingest-0");
+  absl::StatusOr<Config> config = LoadConfig();
+  REQUIRE(config.ok());
+  CHECK(config->thumbnail_interval == absl::Seconds(4));
+  CHECK(config->thumbnail_max_size == 640);
+  CHECK(config->thumbnail_threads == 1);
+
+  absl::SetFlag(&FLAGS_thumbnail_interval, absl::ZeroDuration());
+  config = LoadConfig();
+  REQUIRE(config.ok());
+  CHECK(config->thumbnail_interval == absl::ZeroDuration());
+
+  absl::SetFlag(&FLAGS_thumbnail_interval, absl::Milliseconds(200));
+  CHECK_FALSE(LoadConfig().ok());
+  absl::SetFlag(&FLAGS_thumbnail_interval, absl::Seconds(4));
+  absl::SetFlag(&FLAGS_thumbnail_max_size, 10);
+  CHECK_FALSE(LoadConfig().ok());
+  absl::SetFlag(&FLAGS_thumbnail_max_size, 640);
 }
 
 }  // namespace

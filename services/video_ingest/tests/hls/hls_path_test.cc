@@ -20,7 +20,8 @@ TEST_CASE("A well-formed live target names the stream's file with its type", "[h
         Case{"seg-7.m4s", ResourceKind::kSegment, "video/iso.segment"},
         Case{"init_0.mp4", ResourceKind::kSegment, "video/mp4"},
         Case{"a.aac", ResourceKind::kSegment, "audio/aac"},
-        Case{"poster.jpg", ResourceKind::kOther, "image/jpeg"}}) {
+        Case{"poster.jpg", ResourceKind::kImage, "image/jpeg"},
+        Case{"thumb.jpg", ResourceKind::kImage, "image/jpeg"}}) {
     INFO(c.file);
     const auto r = ParseHlsTarget(std::string("/live/") + kId + "/" + c.file);
     REQUIRE(r.has_value());

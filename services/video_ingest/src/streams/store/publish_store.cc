@@ -3,6 +3,8 @@
 #include <limits>
 #include <pqxx/pqxx>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "shopcast/db/transaction.h"
 #include "shopcast/ids/ids.h"
 #include "shopcast/ids/secrets.h"
@@ -13,6 +15,7 @@
 
 namespace shopcast::video_ingest::streams {
 
+using internal::Nullable;
 using internal::S;
 using internal::StoreTx;
 
@@ -120,6 +123,23 @@ absl::Status StreamStore::RecordMediaInfo(std::string_view session_id, const Med
                                       m.height, m.frame_rate, m.audio_codec, m.audio_sample_rate,
                                       m.audio_channels, m.codecs);
     if (r.affected_rows() == 0) return SessionNotFound();
+    return absl::OkStatus();
+  });
+}
+
+absl::Status StreamStore::RecordThumbnail(std::string_view stream_id,
+                                         std::string_view poster_path, absl::Time now) {
+  if (!poster_path.empty() &&
+      (!IsSafeSegmentPath(poster_path) ||
+       !absl::StartsWith(internal::A(poster_path), absl::StrCat(internal::A(stream_id), "/")))) {
+    return InvalidArgument("poster_path", "POSTER_PATH_INVALID",
+                           "a poster is a file in the stream's own folder");
+  }
+  return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
+    Nullable poster = poster_path.empty() ? Nullable() : Nullable(S(poster_path));
+    pqxx::result r = tx.exec_prepared("vi_record_thumbnail", S(stream_id),
+                                      absl::ToUnixMicros(now), poster.get());
+    if (r.affected_rows() == 0) return internal::StreamNotFound();
     return absl::OkStatus();
   });
 }

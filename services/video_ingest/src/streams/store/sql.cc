@@ -19,6 +19,7 @@ std::vector<std::pair<std::string, std::string>> PreparedStatements() {
       {"vi_insert_session", kInsertSession},
       {"vi_end_session", kEndSession},
       {"vi_record_media_info", kRecordMediaInfo},
+      {"vi_record_thumbnail", kRecordThumbnail},
       {"vi_count_session_segment", kCountSessionSegment},
       {"vi_orphaned_sessions", kOrphanedSessions},
       {"vi_heartbeat", kHeartbeat},

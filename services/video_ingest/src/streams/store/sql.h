@@ -16,7 +16,8 @@ namespace shopcast::video_ingest::streams::sql {
   "ts_to_us(s.created_at), ts_to_us(s.updated_at), ts_to_us(s.went_live_at), "         \
   "ts_to_us(s.ended_at), ts_to_us(s.reconnect_deadline), s.key_hint, "                 \
   "ts_to_us(s.key_issued_at), s.version, s.active_session_id, s.next_sequence, "       \
-  "s.media_offset_us, s.gated, s.access_price_minor, s.access_price_currency"
+  "s.media_offset_us, s.gated, s.access_price_minor, s.access_price_currency, "        \
+  "ts_to_us(s.thumbnail_at), s.poster_path"
 
 // The columns every session read returns, in the order ParseSession expects.
 #define SHOPCAST_SESSION_COLUMNS                                                           \
@@ -90,6 +91,13 @@ WHERE id = $1 AND ended_at IS NULL)~";
 inline constexpr char kRecordMediaInfo[] = R"~(
 UPDATE ingest_sessions SET video_codec = $2, width = $3, height = $4, frame_rate = $5,
   audio_codec = $6, audio_sample_rate = $7, audio_channels = $8, codecs = $9
+WHERE id = $1)~";
+
+// The stream has a thumbnail (from $2 on, kept from the first) and, when $3 is not null, a
+// poster at that path (set once: a poster never changes).
+inline constexpr char kRecordThumbnail[] = R"~(
+UPDATE streams SET thumbnail_at = COALESCE(thumbnail_at, us_to_ts($2)),
+  poster_path = COALESCE(poster_path, $3)
 WHERE id = $1)~";
 
 inline constexpr char kCountSessionSegment[] = R"~(

@@ -68,6 +68,8 @@ StreamRow ParseStream(const pqxx::row& r) {
   s.media_offset = absl::Microseconds(r[20].as<int64_t>());
   s.gated = r[21].as<bool>();
   if (!r[22].is_null()) s.access_price = AccessPrice{r[22].as<int64_t>(), r[23].as<std::string>()};
+  s.thumbnail_at = OptTime(r[24]);
+  if (!r[25].is_null()) s.poster_path = r[25].as<std::string>();
   return s;
 }
 
@@ -209,6 +211,7 @@ void StoreTx::End(StreamRow& s, cpb::StreamStatus status, vpb::StreamEndReason e
   e.set_segment_count(totals[0].as<int64_t>());
   e.set_last_segment_sequence(std::max<int64_t>(0, totals[1].as<int64_t>()));
   ToProto(absl::Microseconds(totals[2].as<int64_t>()), e.mutable_media_duration());
+  e.set_poster_path(s.poster_path);
   Emit("stream_ended", s.id, e);
 }
 

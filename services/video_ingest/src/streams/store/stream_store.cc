@@ -65,6 +65,10 @@ std::string PlaybackUrl(std::string_view base_url, std::string_view stream_id) {
   return absl::StrCat(internal::A(base_url), "/live/", internal::A(stream_id), "/index.m3u8");
 }
 
+std::string ThumbnailUrl(std::string_view base_url, std::string_view stream_id) {
+  return absl::StrCat(internal::A(base_url), "/live/", internal::A(stream_id), "/thumb.jpg");
+}
+
 StreamStore::StreamStore(db::Pool& pool, StoreOptions options)
     : pool_(pool), options_(std::move(options)) {}
 

@@ -148,6 +148,15 @@ class StreamStore final : public SessionStore {
   absl::StatusOr<std::vector<std::string>> ReleaseOrphanedSessions(absl::Time now,
                                                                    bool starting) override;
 
+  // ---- The thumbnailer's side (media/thumbnailer.h) ----
+
+  // The stream has a live thumbnail (GetStream's thumbnail_url from now on, while it is live)
+  // and, when `poster_path` is not empty, that poster (kept from the first one recorded; named
+  // by StreamEnded). Idempotent. NOT_FOUND/STREAM_NOT_FOUND; INVALID_ARGUMENT/POSTER_PATH_INVALID
+  // for a path that is not "<stream id>/<file>".
+  absl::Status RecordThumbnail(std::string_view stream_id, std::string_view poster_path,
+                               absl::Time now);
+
  private:
   db::Pool& pool_;
   StoreOptions options_;
@@ -155,5 +164,7 @@ class StreamStore final : public SessionStore {
 
 // The live HLS playlist URL of a stream.
 std::string PlaybackUrl(std::string_view base_url, std::string_view stream_id);
+// The live thumbnail URL of a stream (the origin serves the stream folder's thumb.jpg).
+std::string ThumbnailUrl(std::string_view base_url, std::string_view stream_id);
 
 }  // namespace shopcast::video_ingest::streams

@@ -1,0 +1,172 @@
+#pragma once
+
+// Thumbnails of live streams: every few seconds of media, one parsed keyframe of a stream is
+// decoded (that keyframe only, never the frames between), scaled down and written as
+// `thumb.jpg` in the stream's hot-tier folder, replacing the previous one atomically (temporary
+// file + rename). The first good picture a few seconds in is also kept as `poster.jpg`, once
+// per stream and never replaced afterwards (a hard link that fails if one exists), for the
+// recording.
+//
+// The live path never waits for it: the packager offers each keyframe to its session's
+// KeyframeSink, which takes a reference only when a thumbnail is due and the shared worker has
+// room, and drops the keyframe (counted) otherwise. One small worker pool (a bounded queue and
+// `threads` threads) serves every stream of the process; each stream has at most one keyframe
+// queued or in work. A keyframe that does not decode is logged and counted; it never touches
+// the stream.
+//
+//   Pipeline (media thread) --OfferKeyframe--> Session --bounded queue--> worker:
+//       appsrc → h264parse|h265parse → openh264dec|libde265dec → videoscale → videoconvert (RGB)
+//       → jpegenc → appsink
+//
+// What was written is told to a ThumbnailRecorder (the database, so every replica can answer
+// GetStream's thumbnail_url and StreamEnded can name the poster): after a session's first
+// thumbnail and when its stream's poster appears; a failed record is tried again with the next
+// thumbnail, and once more when the session finishes.
+
+#include <gst/gst.h>
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "media/keyframe_sink.h"
+#include "media/packager.h"
+#include "prometheus/counter.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
+
+namespace shopcast::video_ingest::media {
+
+// File names in the stream's folder (served by the origin as /live/<id>/<name>).
+inline constexpr char kThumbnailFile[] = "thumb.jpg";
+inline constexpr char kPosterFile[] = "poster.jpg";
+
+struct RenderOptions {
+  int max_size = 640;     // The picture fits in max_size × max_size (aspect kept, never upscaled).
+  int jpeg_quality = 80;  // 1..100.
+  absl::Duration timeout = absl::Seconds(5);
+};
+
+// One decoded, scaled and encoded keyframe.
+struct Thumbnail {
+  std::string jpeg;
+  int width = 0;
+  int height = 0;
+  // Of the scaled picture's luma (0..255): a picture with almost no variation (black, a fade,
+  // a "no signal" card) is not taken as a poster.
+  double luma_mean = 0;
+  double luma_stddev = 0;
+};
+
+// Decodes `keyframe` (one access unit with its parameter sets in band, as h264parse or
+// h265parse output it with `caps`) and encodes it as a JPEG. INVALID_ARGUMENT/UNSUPPORTED_CODEC
+// for caps of another codec; INVALID_ARGUMENT/THUMBNAIL_DECODE_FAILED when nothing decodes;
+// DEADLINE_EXCEEDED when it takes longer than the timeout. Any thread; no shared state.
+absl::StatusOr<Thumbnail> RenderThumbnail(GstCaps* caps, GstBuffer* keyframe,
+                                          const RenderOptions& options);
+
+// FAILED_PRECONDITION/THUMBNAIL_ELEMENT_MISSING naming what is not installed, unless every
+// GStreamer element H.264 thumbnails need is (openh264dec is gstreamer1.0-plugins-bad's,
+// jpegenc gstreamer1.0-plugins-good's). GStreamer must be initialised.
+absl::Status CheckThumbnailElements();
+
+// The output size for a `width` × `height` picture with pixel aspect ratio `par_n`/`par_d`:
+// square pixels, even sides, within max_size × max_size, never larger than the source.
+struct Size {
+  int width = 0;
+  int height = 0;
+};
+Size ThumbnailSize(int width, int height, int par_n, int par_d, int max_size);
+
+// True when a picture with these luma statistics is too uniform to be a poster.
+bool IsBlankPicture(const Thumbnail& t);
+
+struct ThumbnailerOptions {
+  // Media time between two thumbnails of one stream; the first keyframe of a session is taken.
+  absl::Duration interval = absl::Seconds(4);
+  // The poster is the first non-blank thumbnail at least this far into a session; a session
+  // that ends without one leaves its last thumbnail as the stream's poster if it has none.
+  absl::Duration poster_after = absl::Seconds(3);
+  RenderOptions render;
+  size_t queue_capacity = 16;  // Keyframes waiting for a worker, all streams together.
+  int threads = 1;
+  // How long a finishing session waits for its keyframe in work (and the last record).
+  absl::Duration finish_timeout = absl::Seconds(3);
+};
+
+// Records that `stream_id` has a thumbnail (and, when `poster`, its poster) where every replica
+// sees it. Called from worker threads and from Finish callers; may block briefly.
+using ThumbnailRecorder = std::function<absl::Status(const std::string& stream_id, bool poster)>;
+
+class Thumbnailer {
+ public:
+  // `recorder` may be empty (nothing recorded). Metrics go to `registry` when given.
+  Thumbnailer(ThumbnailerOptions options, ThumbnailRecorder recorder,
+              prometheus::Registry* registry = nullptr);
+  // Stops the workers; keyframes still queued are dropped. Sessions must be finished or gone.
+  ~Thumbnailer();
+  Thumbnailer(const Thumbnailer&) = delete;
+  Thumbnailer& operator=(const Thumbnailer&) = delete;
+
+  // The sink for one packager session of `stream_id`, writing into `stream_dir`.
+  std::shared_ptr<KeyframeSink> OpenSession(std::string stream_id,
+                                            std::filesystem::path stream_dir);
+
+  const ThumbnailerOptions& options() const { return options_; }
+
+ private:
+  class Session;
+  struct Job;
+
+  // False when the queue is full (the job is then dropped by the caller).
+  bool Enqueue(Job job);
+  void WorkerLoop();
+  void Process(Job& job);
+
+  const ThumbnailerOptions options_;
+  const ThumbnailRecorder recorder_;
+
+  std::mutex mu_;
+  std::condition_variable wake_;
+  std::deque<Job> queue_;  // Guarded by mu_.
+  bool stopping_ = false;  // Guarded by mu_.
+  std::vector<std::thread> workers_;
+
+  prometheus::Counter* written_ = nullptr;
+  prometheus::Counter* posters_ = nullptr;
+  prometheus::Counter* failed_decode_ = nullptr;
+  prometheus::Counter* failed_write_ = nullptr;
+  prometheus::Counter* dropped_busy_ = nullptr;
+  prometheus::Counter* dropped_full_ = nullptr;
+  prometheus::Counter* record_failures_ = nullptr;
+  prometheus::Histogram* render_seconds_ = nullptr;
+};
+
+// A PackagerFactory that gives every packager it starts a thumbnail session (PackagerOptions::
+// keyframes) before handing it to `inner`.
+class ThumbnailingPackagerFactory final : public PackagerFactory {
+ public:
+  // Both must outlive the factory and every packager it starts.
+  ThumbnailingPackagerFactory(PackagerFactory& inner, Thumbnailer& thumbnailer)
+      : inner_(inner), thumbnailer_(thumbnailer) {}
+
+  absl::StatusOr<std::unique_ptr<Packager>> Start(PackagerOptions options, LivePlaylist& playlist,
+                                                  PackagerEvents events) override;
+
+ private:
+  PackagerFactory& inner_;
+  Thumbnailer& thumbnailer_;
+};
+
+}  // namespace shopcast::video_ingest::media
