@@ -361,7 +361,8 @@ TEST_CASE("The part a preload hint names is parked until it is written", "[hls][
   CHECK(r->status == 200);
   CHECK(r->body == "PART-3-2");
   CHECK(r->Header("content-type") == "video/mp2t");
-  CHECK(r->Header("cache-control") == "public, max-age=31536000, immutable");
+  // Parts are kept a few seconds only (a failed session cuts its segment again, same names).
+  CHECK(r->Header("cache-control") == "public, max-age=4");
   CHECK(o.Outcome("part", "woken") == 1);
 
   // Written parts are plain files; a part far from the hint is 404 at once, and so is a part
