@@ -275,11 +275,19 @@ class Hub final : public WebSocketHub, public HubCore {
 
   bool WaitDrained(absl::Duration timeout) override {
     absl::MutexLock lock(&mu_);
-    return mu_.AwaitWithTimeout(
+    const bool drained = mu_.AwaitWithTimeout(
         absl::Condition(
             +[](absl::flat_hash_map<uint64_t, std::weak_ptr<Session>>* m) { return m->empty(); },
             &sessions_),
         timeout);
+    // The server's I/O context stops next: the deadline sweep must hold no socket by then (a
+    // socket it released last would be destroyed after its I/O context).
+    if (drained) {
+      sweep_stopped_ = true;
+      sweep_timer_.cancel();
+      mu_.Await(absl::Condition(+[](bool* running) { return !*running; }, &sweep_running_));
+    }
+    return drained;
   }
 
   size_t SocketCount() const override {
@@ -392,6 +400,8 @@ class Hub final : public WebSocketHub, public HubCore {
       if (ec) return;
       {
         absl::MutexLock lock(&mu_);
+        if (sweep_stopped_) return;
+        sweep_running_ = true;
         sweep_batch_.reserve(sessions_.size());
         for (auto& [id, weak] : sessions_) {
           if (std::shared_ptr<Session> s = weak.lock()) sweep_batch_.push_back(std::move(s));
@@ -401,7 +411,8 @@ class Hub final : public WebSocketHub, public HubCore {
       for (const std::shared_ptr<Session>& s : sweep_batch_) s->SweepTick(now);
       sweep_batch_.clear();
       absl::MutexLock lock(&mu_);
-      if (!stopping_) ScheduleSweep();
+      sweep_running_ = false;
+      if (!stopping_ && !sweep_stopped_) ScheduleSweep();
     });
   }
 
@@ -411,6 +422,8 @@ class Hub final : public WebSocketHub, public HubCore {
   size_t trimmed_at_sockets_ = 0;  // the trim timer's handler only
   net::steady_timer sweep_timer_;  // background thread; rearmed under mu_
   std::vector<std::shared_ptr<Session>> sweep_batch_;  // the sweep timer's handler only
+  bool sweep_running_ ABSL_GUARDED_BY(mu_) = false;  // a pass holds sockets in sweep_batch_
+  bool sweep_stopped_ ABSL_GUARDED_BY(mu_) = false;  // drained: no pass will start again
   bool draining_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 0;
   absl::flat_hash_map<uint64_t, std::weak_ptr<Session>> sessions_ ABSL_GUARDED_BY(mu_);
