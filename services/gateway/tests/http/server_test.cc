@@ -324,7 +324,9 @@ TEST_CASE("targets with dot segments, encoded separators or odd forms are refuse
   CHECK(Exchange(server.port(), GetRequest("/a%20b/c-d_e.f~g")).status == 200);
   CHECK(Exchange(server.port(), GetRequest("/streams/")).status == 200);
   RawResponse weird = Exchange(server.port(), "BREW / HTTP/1.1\r\nHost: h\r\n\r\n");
+  // RFC 9110 §9.1: a method the server does not know is 501, with our machine-readable reason.
   CHECK(weird.status == 501);
+  CHECK(BodyHas(weird, "METHOD_NOT_IMPLEMENTED"));
   RawResponse garbage = Exchange(server.port(), "GET / HTTP/1.1\r\nHost h\r\n\r\n");
   CHECK(garbage.status == 400);
   RawResponse hostless = Exchange(server.port(), "GET / HTTP/1.1\r\n\r\n");
