@@ -50,6 +50,13 @@ try {
       body: '<!doctype html><html><body><video id="v" muted playsinline></video></body></html>',
     }),
   );
+  // Which playlist requests carried delivery directives (blocking reloads, delta updates).
+  const requests = { blocking: 0, skip: 0 };
+  page.on('request', (request) => {
+    const u = request.url();
+    if (u.includes('_HLS_msn=')) requests.blocking += 1;
+    if (u.includes('_HLS_skip=')) requests.skip += 1;
+  });
   await page.goto(pageUrl);
   await page.addScriptTag({ path: hlsPath });
   result = await page.evaluate(
@@ -67,6 +74,10 @@ try {
         endTime: null,
         latency: [],
         stalls: 0,
+        skippedSegments: 0,
+        deltaUpdateFailed: false,
+        renditionReports: 0,
+        audioOnly: null,
       };
       if (!out.supported) return out;
       const video = document.getElementById('v');
@@ -85,6 +96,17 @@ try {
         out.playlistParts = Math.max(out.playlistParts, data.details.partList?.length ?? 0);
         out.partTarget = data.details.partTarget;
         out.canBlockReload = data.details.canBlockReload;
+        out.canSkipUntil = data.details.canSkipUntil;
+        // A delta update hls.js merged (skippedSegments) or could not merge.
+        out.skippedSegments = Math.max(out.skippedSegments, data.details.skippedSegments ?? 0);
+        if (data.details.deltaUpdateFailed) out.deltaUpdateFailed = true;
+        out.renditionReports = Math.max(
+          out.renditionReports,
+          data.details.renditionReports?.length ?? 0,
+        );
+      });
+      hls.on(Hls.Events.MANIFEST_PARSED, (_, data) => {
+        out.audioOnly = data.levels.every((l) => !l.videoCodec && !l.width);
       });
       hls.loadSource(url);
       hls.attachMedia(video);
@@ -104,6 +126,7 @@ try {
     },
     { url, lowLatency, seconds },
   );
+  result.requests = requests;
   result.ok =
     result.supported &&
     result.fatal.length === 0 &&
