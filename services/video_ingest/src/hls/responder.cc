@@ -161,6 +161,12 @@ Responder::Responder(const HlsOriginOptions& options, const PlaybackAccess* acce
   for (AccessDecision d : kRefusals) {
     refusals_[static_cast<size_t>(d)] = &family.Add({{"reason", std::string(DecisionLabel(d))}});
   }
+  auto& deltas = prometheus::BuildCounter()
+                     .Name("hls_delta_updates_total")
+                     .Help("Playlist delta updates served for _HLS_skip, by the delta kind")
+                     .Register(*registry);
+  delta_updates_[0] = &deltas.Add({{"skip", "YES"}});
+  delta_updates_[1] = &deltas.Add({{"skip", "v2"}});
 }
 
 void Responder::AddCommonHeaders(http::fields& fields) const {
@@ -408,6 +414,8 @@ Reply Responder::ServeBlockingPlaylist(const Request& request, const HlsResource
             http_files::OpenUnderRoot(root_, {delta.stream_id, delta.file_name});
         if (opened.ok()) {
           ::close(opened->fd);
+          const bool v2 = delta.file_name == media::SkipV2PlaylistName(resource.file_name);
+          if (prometheus::Counter* c = delta_updates_[v2 ? 1 : 0]; c != nullptr) c->Increment();
           return Serve(request, delta, token, cache);
         }
       }

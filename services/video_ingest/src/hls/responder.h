@@ -101,6 +101,8 @@ class Responder final : public http_files::Handler {
   const PlaybackAccess* access_;
   // hls_playback_refusals_total, by AccessDecision (null entries: no registry, or not a refusal).
   std::array<prometheus::Counter*, 9> refusals_{};
+  // hls_delta_updates_total{skip="YES"|"v2"}: delta playlists served (null: no registry).
+  std::array<prometheus::Counter*, 2> delta_updates_{};
   std::string root_;
   std::string cors_origin_;
   std::string playlist_cache_control_;

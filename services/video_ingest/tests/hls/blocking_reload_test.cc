@@ -592,6 +592,8 @@ TEST_CASE("A real LivePlaylist's delta updates are served for _HLS_skip, blockin
   REQUIRE(v2.status == 200);
   CHECK(v2.body == playlist.DeltaPlaylistText(true));
   CHECK(absl::StrContains(v2.body, "RECENTLY-REMOVED-DATERANGES=\"\""));
+  CHECK(o.Metric("hls_delta_updates_total", {{"skip", "YES"}}) == 1);
+  CHECK(o.Metric("hls_delta_updates_total", {{"skip", "v2"}}) == 1);
   // Blocking and skipping: the delta is read after the wake, so it lists the part asked for.
   auto conn = Send(o.port, Live(id, "live.m3u8?_HLS_msn=14&_HLS_part=1&_HLS_skip=YES"));
   REQUIRE(o.AwaitParked(1));
