@@ -13,6 +13,11 @@
 // target durations, and an EXT-X-PRELOAD-HINT for the next part. Players without LL-HLS ignore
 // those tags and play the same playlist's segments. Part files that left the listing one target
 // duration ago are deleted (a player still holding the previous playlist may fetch them).
+//
+// Also with Low-Latency HLS: EXT-X-RENDITION-REPORT for the stream's other renditions when the
+// playlist is given the stream's RenditionGroup (Options::renditions), and Playlist Delta Updates
+// (`_HLS_skip`: live_skip.m3u8, live_skip_v2.m3u8, CAN-SKIP-UNTIL) when its window holds at least
+// kDeltaUpdateMinWindow segments.
 
 #include <cstdint>
 #include <deque>
