@@ -1,7 +1,8 @@
 // Plays an HLS stream with a real hls.js in Debian's headless Chromium (Playwright), for the
 // LL-HLS end-to-end test (ll_hls_e2e_test.cc), and prints what a viewer would notice as one
-// JSON line: whether the picture advanced, fatal errors, how far behind live it played, and
-// which parts and segments hls.js loaded.
+// JSON line: whether the picture advanced, fatal errors, how far behind live it played, which
+// parts and segments hls.js loaded, and how it reloaded the playlist (blocking reloads and delta
+// updates requested, segments skipped by merged delta updates, rendition reports seen).
 //
 //   node hls_js_player.mjs <web node_modules> <master playlist URL> <low latency: 1|0> <seconds>
 //
