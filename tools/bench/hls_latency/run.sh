@@ -94,6 +94,7 @@ stop() {  # pid [signal]
 }
 cleanup() {
   set +e
+  trap - ERR
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
   for pid in "${PIDS[@]}"; do stop "$pid"; done
   stop "$VI_PID"; stop "$NGX_PID" QUIT
@@ -103,6 +104,9 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# Say where a failing command ended the run (set -e alone exits without a word).
+set -E
+trap 'rc=$?; echo "[$(date -u +%T)] run.sh: line $LINENO: \"$BASH_COMMAND\" failed ($rc)" >&2' ERR
 
 # The build lock around each measuring phase, so a build does not skew it (and the run does not
 # hold builds up for longer than a phase).
