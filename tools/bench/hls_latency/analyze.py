@@ -189,8 +189,10 @@ def main():
         rows = [r for r in summary["rows"] if r["follower"].split("/")[0] == server
                 and r["units"] > 0]
         # A "block" follower that never could block polled like the other: take the poller then.
+        # Among the followers that could block (block, hint), the quicker one.
         rows.sort(key=lambda r: (r["unit"] != "part", r["blocking_requests"] == 0,
-                                 r["follower"].split("/")[-1] != "poll"))
+                                 r["follower"].split("/")[-1] != "poll",
+                                 r["p50"] if r["blocking_requests"] else 0))
         return rows[0] if rows else None
 
     ours, nginx = headline("ours"), headline("nginx")

@@ -2,7 +2,7 @@
 """A client following one server's live playlist: when does each new segment or partial segment
 become fetchable?
 
-  follow.py --url PLAYLIST --out DIR --mode poll|block [--interval 0.1] [--seconds N]
+  follow.py --url PLAYLIST --out DIR --mode poll|block|hint [--interval 0.1] [--seconds N]
 
 poll:  GET the media playlist every --interval seconds on average (a schedule, not an interval
        after each answer; each step drawn from 0.5-1.5 intervals), for both servers alike.
@@ -10,6 +10,10 @@ block: when the playlist says EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES, ask for
        (`_HLS_msn`/`_HLS_part`, RFC 8216bis 6.2.5.2; the next segment with `_HLS_msn` alone when
        the playlist has no parts), so the server answers the moment it lists it; while it does not
        say so, poll as above.
+hint:  as block, and also GET the part the playlist's EXT-X-PRELOAD-HINT names as soon as it is
+       hinted (RFC 8216bis 6.2.6: the server holds the request until the part exists); a part
+       that arrives this way counts as listed when its response has arrived, if that is before
+       a playlist listed it.
 
 A master playlist is followed to its first variant. Every URI (segment or EXT-X-PART) first seen
 is logged with the time the playlist that listed it had arrived (the moment a client could
@@ -66,7 +70,8 @@ class Client:
 
 def parse_media(text):
     """(media sequence, segments [(msn, uri)], parts [(msn, index, uri, independent)],
-    can_block_reload, ended)."""
+    can_block_reload, ended, preload hint (msn, index, uri) or None)."""
+    hint_uri = None
     seq = 0
     segments, parts = [], []
     pending_parts = []
@@ -86,6 +91,10 @@ def parse_media(text):
         elif line.startswith("#EXT-X-PART:"):
             a = attrs(line)
             pending_parts.append((a.get("URI", ""), a.get("INDEPENDENT") == "YES"))
+        elif line.startswith("#EXT-X-PRELOAD-HINT:"):
+            a = attrs(line)
+            if a.get("TYPE") == "PART":
+                hint_uri = a.get("URI")
         elif line.startswith("#EXT-X-ENDLIST"):
             ended = True
         elif line and not line.startswith("#"):
@@ -96,14 +105,16 @@ def parse_media(text):
             msn += 1
     for i, (uri, ind) in enumerate(pending_parts):
         parts.append((msn, i, uri, ind))
-    return seq, segments, parts, can_block, ended
+    # The hinted part follows the parts listed after the last complete segment.
+    hint = (msn, len(pending_parts), hint_uri) if hint_uri else None
+    return seq, segments, parts, can_block, ended, hint
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--url", required=True)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--mode", choices=["poll", "block"], default="poll")
+    ap.add_argument("--mode", choices=["poll", "block", "hint"], default="poll")
     ap.add_argument("--interval", type=float, default=0.1)
     ap.add_argument("--seconds", type=float, default=60)
     args = ap.parse_args()
@@ -143,6 +154,55 @@ def main():
     for w in workers:
         w.start()
 
+    seen = set()
+    seen_lock = threading.Lock()
+
+    def first_sight(uri):
+        with seen_lock:
+            if uri in seen:
+                return False
+            seen.add(uri)
+            return True
+
+    hints = queue.Queue()
+
+    def hint_fetcher():
+        # One hinted part at a time, the newest hint first (an older one is listed by now).
+        client = Client(timeout=10)
+        while True:
+            h = hints.get()
+            if h is None:
+                return
+            while not hints.empty():
+                nxt = hints.get()
+                if nxt is None:
+                    return
+                h = nxt
+            msn, index, uri = h
+            with seen_lock:
+                if uri in seen:
+                    continue
+            t0 = time.time()
+            try:
+                status, body = client.get(uri)
+            except (OSError, http.client.HTTPException):
+                continue
+            t = time.time()
+            if status != 200 or not first_sight(uri):
+                continue
+            emit({"ev": "listed", "kind": "part", "msn": msn, "part": index, "uri": uri,
+                  "independent": None, "t": t, "via": "hint"})
+            path = os.path.join(args.out, "files", os.path.basename(urllib.parse.urlsplit(uri).path))
+            with open(path, "wb") as f:
+                f.write(body)
+            emit({"ev": "fetched", "uri": uri, "file": path, "status": status,
+                  "bytes": len(body), "t0": t0, "t": t})
+
+    hint_thread = None
+    if args.mode == "hint":
+        hint_thread = threading.Thread(target=hint_fetcher, daemon=True)
+        hint_thread.start()
+
     client = Client(timeout=15)
     deadline = time.time() + args.seconds
     url = args.url
@@ -164,12 +224,11 @@ def main():
         time.sleep(args.interval)
     emit({"ev": "media_playlist", "url": url})
 
-    seen = set()
     next_tick = time.time()
     block_target = None  # (msn, part or None) to ask for, when the server can block
     while time.time() < deadline:
         req_url = url
-        blocking = args.mode == "block" and block_target is not None
+        blocking = args.mode in ("block", "hint") and block_target is not None
         if blocking:
             msn, part = block_target
             q = f"_HLS_msn={msn}" + (f"&_HLS_part={part}" if part is not None else "")
@@ -196,25 +255,26 @@ def main():
             if blocking:
                 time.sleep(args.interval)  # e.g. 400 for a target too far ahead: poll once
             continue
-        seq, segments, parts, can_block, ended = parse_media(body.decode("utf-8", "replace"))
+        seq, segments, parts, can_block, ended, hint = parse_media(
+            body.decode("utf-8", "replace"))
+        if hint_thread is not None and hint is not None:
+            hints.put((hint[0], hint[1], urllib.parse.urljoin(url, hint[2])))
         for msn, uri in segments:
             full = urllib.parse.urljoin(url, uri)
-            if full in seen:
+            if not first_sight(full):
                 continue
-            seen.add(full)
             emit({"ev": "listed", "kind": "segment", "msn": msn, "uri": full, "t": t})
             fetches.put(full)
         for msn, index, uri, independent in parts:
             full = urllib.parse.urljoin(url, uri)
-            if full in seen:
+            if not first_sight(full):
                 continue
-            seen.add(full)
             emit({"ev": "listed", "kind": "part", "msn": msn, "part": index, "uri": full,
                   "independent": independent, "t": t})
             fetches.put(full)
         if ended:
             break
-        if args.mode == "block" and can_block:
+        if args.mode in ("block", "hint") and can_block:
             if parts:
                 msn, index = parts[-1][0], parts[-1][1]
                 # The part after the last one listed; past the end of its segment it means the
@@ -226,6 +286,9 @@ def main():
                 block_target = None
         else:
             block_target = None
+    if hint_thread is not None:
+        hints.put(None)
+        hint_thread.join(timeout=15)
     for _ in workers:
         fetches.put(None)
     for w in workers:

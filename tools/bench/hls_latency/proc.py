@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
 """CPU time and resident memory of processes, from /proc (run.sh's cost phase).
 
-  proc.py PID… [--tree PID…]      prints {"cpu": seconds, "rss": bytes, "pss": bytes, "pids": n}
+  proc.py --list [--tree] PID…     prints the PIDs (with --tree their descendants), comma separated
+  proc.py PID… [--tree PID…]      prints {"cpu": seconds, "rss": bytes, "pss": bytes, "pids": n,
+                                           "threads": n, "ctxsw": n}
 
 CPU is utime + stime of each process (all its threads), RSS the sum of their VmRSS, PSS the sum
 of their proportional set sizes (smaps_rollup: a page shared by the master and a worker counts
 half in each, so the sum does not count it twice as RSS does); --tree also counts every
-descendant of the PIDs that follow it (nginx's master and its workers).
+descendant of the PIDs that follow it (nginx's master and its workers). threads counts the tasks
+of every process, ctxsw sums every thread's voluntary and involuntary context switches since it
+started (a thread's wakeups; the difference between two readings is what a window cost).
 """
 import json
 import os
@@ -42,16 +46,30 @@ def one(pid):
             for line in f:
                 if line.startswith("Pss:"):
                     pss = int(line.split()[1]) * 1024
-        return cpu, rss, pss
+        threads = ctxsw = 0
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            try:
+                with open(f"/proc/{pid}/task/{tid}/status") as f:
+                    for line in f:
+                        if line.startswith(("voluntary_ctxt_switches:",
+                                            "nonvoluntary_ctxt_switches:")):
+                            ctxsw += int(line.split()[1])
+                threads += 1
+            except OSError:
+                pass  # a thread that ended meanwhile
+        return cpu, rss, pss, threads, ctxsw
     except (OSError, ValueError, IndexError):
         return None
 
 
 def main():
-    pids, tree = [], False
+    pids, tree, listing = [], False, False
     for a in sys.argv[1:]:
         if a == "--tree":
             tree = True
+            continue
+        if a == "--list":
+            listing = True
             continue
         pids.append(int(a))
         if tree:
@@ -60,15 +78,21 @@ def main():
                 p = stack.pop()
                 pids.append(p)
                 stack += children(p)
-    cpu = rss = pss = n = 0
+    if listing:
+        print(",".join(str(p) for p in sorted(set(pids))))
+        return
+    cpu = rss = pss = n = threads = ctxsw = 0
     for pid in set(pids):
         r = one(pid)
         if r:
             cpu += r[0]
             rss += r[1]
             pss += r[2]
+            threads += r[3]
+            ctxsw += r[4]
             n += 1
-    print(json.dumps({"cpu": cpu, "rss": rss, "pss": pss, "pids": n}))
+    print(json.dumps({"cpu": cpu, "rss": rss, "pss": pss, "pids": n, "threads": threads,
+                      "ctxsw": ctxsw}))
 
 
 if __name__ == "__main__":

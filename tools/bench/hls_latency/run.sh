@@ -26,8 +26,28 @@ SEGMENT="${SEGMENT:-2}"
 FPS=30
 COST_LEVELS="${COST_LEVELS:-1 10 50}"
 COST_WINDOW="${COST_WINDOW:-30}"
-LOCK="${LOCK-/work/.build.lock}"
-VI_BIN="$BUILD/services/video_ingest/video-ingest"
+COST_SERVERS="${COST_SERVERS:-ours nginx}"  # "ours" alone while profiling
+# The build lock is not taken by default (the machine's rule: the lock is for building); set
+# LOCK=/work/.build.lock to hold builds off during each measuring phase.
+LOCK="${LOCK-}"
+# perf stat counts the server's system calls in every cost window (PERF_STAT=0: not counted);
+# PROFILE=DIR also records call graphs (perf record -g at PROFILE_HZ) of each server per level
+# into DIR/perf-<server>-<n>.data (kept; `perf report -i …` reads them).
+PERF_STAT="${PERF_STAT:-$(command -v perf >/dev/null && echo 1 || echo 0)}"
+PROFILE="${PROFILE:-}"
+PROFILE_HZ="${PROFILE_HZ:-499}"
+# The ladder phase (PHASES="ladder"): LADDER_LEVELS concurrent streams, LADDER_WINDOW seconds,
+# a LADDER_SOURCE (WxH) source; LADDER_RUNGS "WxH:video-bitrate" for ffmpeg's rungs,
+# LADDER_PRESET x264's preset, LADDER_AUDIO ffmpeg's audio per rung (copy, or an AAC bitrate);
+# LADDER_OURS_ENV the SHOPCAST_VIDEO_INGEST_…=… settings that turn video-ingest's ladder on.
+LADDER_LEVELS="${LADDER_LEVELS:-1 2}"
+LADDER_WINDOW="${LADDER_WINDOW:-30}"
+LADDER_SOURCE="${LADDER_SOURCE:-1920x1080}"
+LADDER_RUNGS="${LADDER_RUNGS:-1280x720:2500k 854x480:1200k 640x360:700k}"
+LADDER_PRESET="${LADDER_PRESET:-veryfast}"
+LADDER_AUDIO="${LADDER_AUDIO:-128k}"
+LADDER_OURS_ENV="${LADDER_OURS_ENV:-}"
+VI_BIN="${VI_BIN:-$BUILD/services/video_ingest/video-ingest}"  # VI_BIN: another build of it (A/B runs)
 STREAMS_BIN="$BUILD/tools/hls_bench_streams"
 for b in "$VI_BIN" "$STREAMS_BIN"; do
   [[ -x "$b" ]] || { echo "run.sh: $b missing; cmake --build --preset release --target video-ingest hls_bench_streams" >&2; exit 2; }
@@ -74,6 +94,7 @@ stop() {  # pid [signal]
 }
 cleanup() {
   set +e
+  trap - ERR
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
   for pid in "${PIDS[@]}"; do stop "$pid"; done
   stop "$VI_PID"; stop "$NGX_PID" QUIT
@@ -83,6 +104,9 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# Say where a failing command ended the run (set -e alone exits without a word).
+set -E
+trap 'rc=$?; echo "[$(date -u +%T)] run.sh: line $LINENO: \"$BASH_COMMAND\" failed ($rc)" >&2' ERR
 
 # The build lock around each measuring phase, so a build does not skew it (and the run does not
 # hold builds up for longer than a phase).
@@ -237,7 +261,8 @@ latency_run() {  # gop seconds
   await "tap" 10 grep -q '^port ' "$dir/tap.out"
   local tap_port; tap_port="$(awk '/^port/{print $2}' "$dir/tap.out")"
   local follow_s=$((LATENCY_SECONDS + 10)) f=()
-  for spec in "ours/poll|$ours_url|poll" "ours/block|$ours_url|block" "nginx/poll|$nginx_url|poll"; do
+  for spec in "ours/poll|$ours_url|poll" "ours/block|$ours_url|block" "ours/hint|$ours_url|hint" \
+              "nginx/poll|$nginx_url|poll"; do
     IFS='|' read -r label url mode <<<"$spec"
     python3 "$HERE/follow.py" --url "$url" --out "$dir/${label/\//-}" --mode "$mode" \
         --interval "$POLL" --seconds "$follow_s" 2>>"$dir/follow.err" &
@@ -285,6 +310,7 @@ latency_analyze() {  # gop seconds (after the lock is released: decoding is not 
   local gop="$1" dir="$SCRATCH/latency-gop$1"
   python3 "$HERE/analyze.py" --tap "$dir/tap.json" --warmup 6 --seconds "$LATENCY_SECONDS" \
       --follow "ours/poll=$dir/ours-poll" --follow "ours/block=$dir/ours-block" \
+      --follow "ours/hint=$dir/ours-hint" \
       --follow "nginx/poll=$dir/nginx-poll" --glass "$dir/glass.json" \
       --title "GOP ${gop}s, ${SEGMENT}s segments, playlist poll every ${POLL}s" \
       --json "$dir/summary.json" | tee -a "$RESULTS"
@@ -304,7 +330,7 @@ PUB_PIDS=()
 start_publishers() {  # url...
   PUB_PIDS=()
   for url in "$@"; do
-    ffmpeg -nostdin -loglevel error -re -stream_loop -1 -i "$SCRATCH/cost.mp4" -c copy \
+    ffmpeg -nostdin -loglevel error -re -stream_loop -1 -i "${PUB_MEDIA:-$SCRATCH/cost.mp4}" -c copy \
         -f flv -flvflags no_duration_filesize "$url" </dev/null >>"$SCRATCH/cost-publishers.log" 2>&1 &
     PUB_PIDS+=($!); PIDS+=($!)
     sleep 0.2  # no burst of handshakes from one address
@@ -347,15 +373,35 @@ cost_level() {  # server n
     sleep 1
   done
   sleep 5  # every stream past its first segments
-  local s0 p0 s1 p1
+  local s0 p0 s1 p1 pids syscalls=0 stat_pid="" rec_pid=""
+  # Every process of the server (nginx: master and workers) for perf.
+  pids="$(python3 "$HERE/proc.py" --list $tree "$pid")"
+  if [[ "$PERF_STAT" == 1 ]]; then
+    # System calls of the server over the window (a tracepoint count: cheap, no stacks).
+    perf stat -x, -e raw_syscalls:sys_enter -p "$pids" -o "$SCRATCH/perf-stat-$server-$n.csv" \
+        -- sleep "$COST_WINDOW" 2>/dev/null &
+    stat_pid=$!
+  fi
+  if [[ -n "$PROFILE" ]]; then
+    mkdir -p "$PROFILE"
+    perf record -q -F "$PROFILE_HZ" -g -p "$pids" -o "$PROFILE/perf-$server-$n.data" \
+        -- sleep "$COST_WINDOW" >/dev/null 2>&1 &
+    rec_pid=$!
+  fi
   s0="$(python3 "$HERE/proc.py" $tree "$pid")"; p0="$(python3 "$HERE/proc.py" "${PUB_PIDS[@]}")"
   sleep "$COST_WINDOW"
   s1="$(python3 "$HERE/proc.py" $tree "$pid")"; p1="$(python3 "$HERE/proc.py" "${PUB_PIDS[@]}")"
+  if [[ -n "$stat_pid" ]]; then
+    wait "$stat_pid" || true
+    syscalls="$(awk -F, '/raw_syscalls:sys_enter/ {print $1}' "$SCRATCH/perf-stat-$server-$n.csv" 2>/dev/null)"
+    [[ "$syscalls" =~ ^[0-9]+$ ]] || syscalls=0
+  fi
+  [[ -n "$rec_pid" ]] && { wait "$rec_pid" || true; }
   live="$(count_live "${playlists[@]}")"
   stop_publishers
   sleep 2  # the sessions end (and their last segments are recorded) before the server stops
   if [[ "$server" == ours ]]; then stop_ours; else stop_nginx; fi
-  echo "$server $n $live $idle $s0 $s1 $p0 $p1" >>"$COST_ROWS"
+  echo "$server $n $live $syscalls $idle $s0 $s1 $p0 $p1" >>"$COST_ROWS"
   log "cost $server x$n: $live live; server $s0 -> $s1; publishers $p0 -> $p1"
 }
 cost_table() {
@@ -364,21 +410,24 @@ import json, sys
 rows, window = sys.argv[1], float(sys.argv[2])
 data = {}
 print("\n### cost: passthrough streams (720p30, 2.5 Mbit/s + AAC), %.0f s window\n" % window)
-print("| server | publishers | live at end | server CPU % of a core | CPU ms per stream-second | RSS idle | RSS live | PSS live | RSS per stream | publishers' CPU % (all) | streams per core |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+print("| server | publishers | live at end | server CPU % of a core | CPU ms per stream-second | RSS idle | RSS live | PSS live | RSS per stream | threads per stream | wakeups per stream-second | syscalls per stream-second | publishers' CPU % (all) | streams per core |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for line in open(rows):
-    f = line.split(" ", 3)
-    server, n, live = f[0], int(f[1]), int(f[2])
-    objs = [json.loads(x) for x in f[3].replace("} {", "}\n{").splitlines()]
+    f = line.split(" ", 4)
+    server, n, live, syscalls = f[0], int(f[1]), int(f[2]), int(f[3])
+    objs = [json.loads(x) for x in f[4].replace("} {", "}\n{").splitlines()]
     idle, s0, s1, p0, p1 = objs
     cpu = s1["cpu"] - s0["cpu"]
     per = cpu / window / n
     per_stream_rss = (s1["rss"] - idle["rss"]) / n
     spc = 1 / per if per > 0 else float("inf")
+    threads = (s1.get("threads", 0) - idle.get("threads", 0)) / n
+    wakeups = (s1.get("ctxsw", 0) - s0.get("ctxsw", 0)) / window / n
+    sc = f"{syscalls / window / n:.0f}" if syscalls else "–"
     data[(server, n)] = (per, per_stream_rss, spc)
     print(f"| {server} | {n} | {live} | {100 * cpu / window:.1f} | {1000 * per:.2f} | "
           f"{idle['rss'] / 2**20:.1f} MiB | {s1['rss'] / 2**20:.1f} MiB | {s1['pss'] / 2**20:.1f} MiB | "
-          f"{per_stream_rss / 2**20:.2f} MiB | "
+          f"{per_stream_rss / 2**20:.2f} MiB | {threads:.1f} | {wakeups:.0f} | {sc} | "
           f"{100 * (p1['cpu'] - p0['cpu']) / window:.1f} | {spc:.0f} |")
 print()
 for n in sorted({k[1] for k in data}):
@@ -389,11 +438,125 @@ for n in sorted({k[1] for k in data}):
 PY
 }
 
-# TODO(issue 12 §2/§5): the 3-rung ladder (720p/480p/360p H.264 + AAC) CPU per stream, ours
-# against ffmpeg doing the same ladder, belongs here once video-ingest has a ladder. Nothing is
-# measured for it yet and no number is printed.
+# ---- ladder: a 3-rung H.264 ladder per stream, video-ingest against ffmpeg (issue 12 §2/§5) ----
+# Both take the same publisher (the LADDER_SOURCE file, -c copy, -re) over RTMP and write HLS
+# with 2 s segments: the source passed through plus one libx264 rung per LADDER_RUNGS entry
+# (same preset and bitrates), keyframes every 2 s as the source's, audio per LADDER_AUDIO.
+# ffmpeg is one `ffmpeg -listen 1` process per stream (RTMP server, split/scale filter graph,
+# one libx264 per rung, the hls muxer with a variant per rung and the master playlist).
+ladder_media() {
+  ffmpeg -nostdin -v error -f lavfi -i "testsrc2=size=$LADDER_SOURCE:rate=$FPS" \
+      -f lavfi -i "sine=frequency=440:sample_rate=48000" -t 20 \
+      -c:v libx264 -preset veryfast -profile:v high -g $((2 * FPS)) -keyint_min $((2 * FPS)) \
+      -sc_threshold 0 -b:v 5000k -maxrate 5000k -bufsize 10000k -pix_fmt yuv420p \
+      -c:a aac -b:a 128k "$SCRATCH/ladder.mp4"
+}
+# One ffmpeg ladder server for a stream: listens for RTMP on port $1, writes HLS under $2.
+ffmpeg_ladder() {  # port dir
+  local port="$1" dir="$2" split="" maps=() vmap="v:0,a:0" i=1 rung size rate
+  local rungs n
+  read -r -a rungs <<<"$LADDER_RUNGS"
+  n=${#rungs[@]}
+  split="[0:v]split=$n"
+  for ((i = 1; i <= n; i++)); do split+="[s$i]"; done
+  for ((i = 1; i <= n; i++)); do
+    size="${rungs[i - 1]%%:*}"
+    split+=";[s$i]scale=${size/x/:}[v$i]"
+  done
+  # Variant 0: the source passed through; variants 1..n: the rungs.
+  maps+=(-map 0:v -map 0:a -c:v:0 copy)
+  for ((i = 1; i <= n; i++)); do
+    rate="${rungs[i - 1]#*:}"
+    maps+=(-map "[v$i]" -map 0:a -c:v:$i libx264 -preset:v:$i "$LADDER_PRESET" -profile:v:$i high
+           -b:v:$i "$rate" -maxrate:v:$i "$rate" -bufsize:v:$i "$rate"
+           -g:v:$i $((2 * FPS)) -keyint_min:v:$i $((2 * FPS)) -sc_threshold:v:$i 0)
+    vmap+=" v:$i,a:$i"
+  done
+  if [[ "$LADDER_AUDIO" == copy ]]; then maps+=(-c:a copy); else maps+=(-c:a aac -b:a "$LADDER_AUDIO"); fi
+  mkdir -p "$dir"
+  ffmpeg -nostdin -loglevel error -listen 1 -f flv -i "rtmp://127.0.0.1:$port/live/s" \
+      -filter_complex "$split" "${maps[@]}" -pix_fmt yuv420p \
+      -f hls -hls_time "$SEGMENT" -hls_list_size 6 -hls_flags delete_segments+independent_segments \
+      -master_pl_name master.m3u8 -var_stream_map "$vmap" "$dir/v%v/index.m3u8" \
+      </dev/null >>"$SCRATCH/ladder-ffmpeg.log" 2>&1 &
+}
+LADDER_ROWS="$SCRATCH/ladder.rows"
+: >"$LADDER_ROWS"
+listening() { ss -ltn "sport = :$1" | grep -q LISTEN; }
+ladder_level() {  # server n
+  local server="$1" n="$2" urls=() playlists=() pids=() i port
+  if [[ "$server" == ours ]]; then
+    local saved="${OURS_ENV:-}"
+    OURS_ENV="$saved $LADDER_OURS_ENV"; start_ours; OURS_ENV="$saved"
+    pids=("$VI_PID")
+    while read -r id key; do
+      urls+=("rtmp://127.0.0.1:$VI_RTMP/live/$key")
+      playlists+=("http://127.0.0.1:$VI_HLS/live/$id/live.m3u8")
+    done < <(create_streams "$n")
+  else
+    rm -rf "$SCRATCH/ladder-hls"
+    for ((i = 1; i <= n; i++)); do
+      port="$(free_port)"
+      ffmpeg_ladder "$port" "$SCRATCH/ladder-hls/s$i"
+      pids+=($!); PIDS+=($!)
+      await "ffmpeg ladder listening" 20 listening "$port"
+      urls+=("rtmp://127.0.0.1:$port/live/s")
+      playlists+=("file://$SCRATCH/ladder-hls/s$i/v0/index.m3u8")
+    done
+  fi
+  sleep 2
+  # The publishers send the ladder's source.
+  PUB_MEDIA="$SCRATCH/ladder.mp4" start_publishers "${urls[@]}"
+  local end=$((SECONDS + 60)) live=0
+  while ((SECONDS < end)); do
+    live="$(count_live "${playlists[@]}")"
+    ((live == n)) && break
+    sleep 1
+  done
+  sleep 5
+  local s0 s1
+  s0="$(python3 "$HERE/proc.py" "${pids[@]}")"
+  sleep "$LADDER_WINDOW"
+  s1="$(python3 "$HERE/proc.py" "${pids[@]}")"
+  live="$(count_live "${playlists[@]}")"
+  stop_publishers
+  sleep 2
+  if [[ "$server" == ours ]]; then stop_ours; else for p in "${pids[@]}"; do stop "$p" INT; done; fi
+  echo "$server $n $live $s0 $s1" >>"$LADDER_ROWS"
+  log "ladder $server x$n: $live live; $s0 -> $s1"
+}
+ladder_table() {
+  python3 - "$LADDER_ROWS" "$LADDER_WINDOW" "$LADDER_SOURCE" "$LADDER_RUNGS" "$LADDER_PRESET" <<'PY' | tee -a "$RESULTS"
+import json, sys
+rows, window, source, rungs, preset = sys.argv[1], float(sys.argv[2]), *sys.argv[3:6]
+print(f"\n### ladder: source {source} passed through + {rungs} (libx264 {preset}), {window:.0f} s window\n")
+print("| server | streams | live at end | CPU % of a core | CPU s per stream-second | RSS per stream |")
+print("|---|---:|---:|---:|---:|---:|")
+data = {}
+for line in open(rows):
+    f = line.split(" ", 3)
+    server, n, live = f[0], int(f[1]), int(f[2])
+    s0, s1 = [json.loads(x) for x in f[3].replace("} {", "}\n{").splitlines()]
+    cpu = s1["cpu"] - s0["cpu"]
+    data[(server, n)] = cpu / window / n
+    print(f"| {server} | {n} | {live} | {100 * cpu / window:.0f} | {cpu / window / n:.2f} | "
+          f"{s1['rss'] / n / 2**20:.0f} MiB |")
+print()
+for n in sorted({k[1] for k in data}):
+    o, g = data.get(("ours", n)), data.get(("ffmpeg", n))
+    if o and g:
+        print(f"at {n}: ours/ffmpeg CPU per stream ×{o / g:.2f}")
+PY
+}
 ladder_cost() {
-  echo "ladder: not measured (video-ingest has no rendition ladder yet; TODO in run.sh)" | tee -a "$RESULTS"
+  ladder_media
+  for n in $LADDER_LEVELS; do
+    ladder_level ffmpeg "$n"
+    if [[ -n "$LADDER_OURS_ENV" ]]; then ladder_level ours "$n"; fi
+  done
+  ladder_table
+  [[ -n "$LADDER_OURS_ENV" ]] ||
+    echo "ladder, ours: not measured (LADDER_OURS_ENV is empty: set it to the settings that turn video-ingest's ladder on)" | tee -a "$RESULTS"
 }
 
 # ---- the run ----
@@ -412,11 +575,14 @@ fi
 if [[ " $PHASES " == *" cost "* ]]; then
   lock
   for n in $COST_LEVELS; do
-    cost_level ours "$n"
-    cost_level nginx "$n"
+    for server in $COST_SERVERS; do cost_level "$server" "$n"; done
   done
   unlock
   cost_table
+fi
+if [[ " $PHASES " == *" ladder "* ]]; then
+  lock
   ladder_cost
+  unlock
 fi
 echo; echo "==== results ===="; cat "$RESULTS"

@@ -220,6 +220,7 @@ class Pipeline::Impl {
 
   // The muxer's streaming thread only.
   SegmentWriter writer_;
+  std::vector<uint8_t> muxed_block_;  // A buffer list's bytes, reused.
   std::optional<std::pair<int64_t, absl::Time>> open_segment_date_time_;  // {sequence, time}
   // Set by the first Teardown: the parts of a segment left unfinished were dropped.
   std::atomic<bool> torn_down_{false};
@@ -501,20 +502,31 @@ GstPadProbeReturn Pipeline::Impl::OnMuxed(GstPad*, GstPadProbeInfo* info, gpoint
     impl->HandleMuxedEvent(GST_PAD_PROBE_INFO_EVENT(info));
     return GST_PAD_PROBE_OK;
   }
-  auto write = [impl](GstBuffer* buffer) {
-    GstMapInfo map;
-    if (!gst_buffer_map(buffer, &map, GST_MAP_READ)) return;
-    absl::Status written = impl->writer_.Write(std::span<const uint8_t>(map.data, map.size));
-    gst_buffer_unmap(buffer, &map);
+  auto write = [impl](std::span<const uint8_t> bytes) {
+    absl::Status written = impl->writer_.Write(bytes);
     if (!written.ok()) impl->PostFailure(ReasonOf(written), written.message());
   };
   if ((type & GST_PAD_PROBE_TYPE_BUFFER) != 0) {
-    write(GST_PAD_PROBE_INFO_BUFFER(info));
-  } else if ((type & GST_PAD_PROBE_TYPE_BUFFER_LIST) != 0) {
-    GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
-    for (guint i = 0; i < gst_buffer_list_length(list); ++i) {
-      write(gst_buffer_list_get(list, i));
+    GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+    GstMapInfo map;
+    if (gst_buffer_map(buffer, &map, GST_MAP_READ)) {
+      write(std::span<const uint8_t>(map.data, map.size));
+      gst_buffer_unmap(buffer, &map);
     }
+  } else if ((type & GST_PAD_PROBE_TYPE_BUFFER_LIST) != 0) {
+    // mpegtsmux hands over what one input buffer made as a list of 188-byte packets: written
+    // as one block (a write per packet and file was most of the writer's cost). No cut falls
+    // inside a list (cuts are events, between lists), so the files get the same bytes.
+    GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
+    std::vector<uint8_t>& block = impl->muxed_block_;
+    block.clear();
+    for (guint i = 0; i < gst_buffer_list_length(list); ++i) {
+      GstBuffer* buffer = gst_buffer_list_get(list, i);
+      const size_t at = block.size();
+      block.resize(at + gst_buffer_get_size(buffer));
+      gst_buffer_extract(buffer, 0, block.data() + at, block.size() - at);
+    }
+    write(block);
   }
   {
     absl::MutexLock lock(&impl->mu_);

@@ -6,6 +6,12 @@
 #include "shopcast/status/status.h"
 
 namespace shopcast::video_ingest::media {
+namespace {
+
+// How much media each muxer pad may hold (see Build).
+constexpr GstClockTime kMuxerPadBuffer = GST_SECOND;
+
+}  // namespace
 
 PipelineGraph::~PipelineGraph() {
   if (pipeline_ != nullptr) gst_element_set_state(pipeline_, GST_STATE_NULL);
@@ -43,6 +49,10 @@ absl::Status PipelineGraph::Build(MediaFormat format, size_t max_queued_bytes) {
   gst_caps_unref(caps);
   // The probe on its pad is the segment writer; the fakesink only ends the graph.
   g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
+  // Each muxer pad holds up to this much media (aggregator "latency"; the pipeline is not live,
+  // so it adds no wait): the audio branch has no queue of its own, so the demuxer's thread
+  // can run this far ahead on audio before it waits for the muxer to take video.
+  g_object_set(mux_, "latency", static_cast<guint64>(kMuxerPadBuffer), nullptr);
 
   gst_bin_add_many(GST_BIN(pipeline_), appsrc_, demux_, mux_, sink, nullptr);
   video_mux_pad_ = gst_element_request_pad_simple(mux_, "sink_%d");
@@ -59,17 +69,22 @@ absl::Status PipelineGraph::Build(MediaFormat format, size_t max_queued_bytes) {
 bool PipelineGraph::AddBranch(GstPad* demux_pad, int track, GstPadProbeCallback probe,
                               gpointer probe_data) {
   const bool video = track == kVideoTrack;
-  GstElement* queue = gst_element_factory_make("queue", nullptr);
+  // Video gets a queue (a thread of its own): its first buffer may wait there for the audio
+  // branch, which the demuxer's thread adds. Audio is parsed on the demuxer's thread and
+  // buffered in its muxer pad (kMuxerPadBuffer): a thread and a hand-off less per AAC frame.
+  GstElement* queue = video ? gst_element_factory_make("queue", nullptr) : nullptr;
   GstElement* parser = gst_element_factory_make(video ? "h264parse" : "aacparse", nullptr);
   GstElement* filter = video ? gst_element_factory_make("capsfilter", nullptr) : nullptr;
-  if (queue == nullptr || parser == nullptr || (video && filter == nullptr)) {
+  if ((video && queue == nullptr) || parser == nullptr || (video && filter == nullptr)) {
     for (GstElement* e : {queue, parser, filter}) {
       if (e != nullptr) gst_object_unref(gst_object_ref_sink(e));
     }
     return false;
   }
   GstElement* last = parser;
-  gst_bin_add_many(GST_BIN(pipeline_), queue, parser, nullptr);
+  GstElement* first = video ? queue : parser;
+  gst_bin_add(GST_BIN(pipeline_), parser);
+  if (video) gst_bin_add(GST_BIN(pipeline_), queue);
   if (video) {
     // SPS/PPS before every keyframe, so each segment decodes on its own.
     g_object_set(parser, "config-interval", -1, nullptr);
@@ -79,7 +94,7 @@ bool PipelineGraph::AddBranch(GstPad* demux_pad, int track, GstPadProbeCallback 
     gst_bin_add(GST_BIN(pipeline_), filter);
     last = filter;
   }
-  if (!gst_element_link(queue, parser) || (video && !gst_element_link(parser, filter))) {
+  if (video && (!gst_element_link(queue, parser) || !gst_element_link(parser, filter))) {
     return false;
   }
   GstPad* src = gst_element_get_static_pad(last, "src");
@@ -96,10 +111,10 @@ bool PipelineGraph::AddBranch(GstPad* demux_pad, int track, GstPadProbeCallback 
 
   if (filter != nullptr) gst_element_sync_state_with_parent(filter);
   gst_element_sync_state_with_parent(parser);
-  gst_element_sync_state_with_parent(queue);
-  GstPad* queue_sink = gst_element_get_static_pad(queue, "sink");
-  const bool linked_in = gst_pad_link(demux_pad, queue_sink) == GST_PAD_LINK_OK;
-  gst_object_unref(queue_sink);
+  if (queue != nullptr) gst_element_sync_state_with_parent(queue);
+  GstPad* branch_sink = gst_element_get_static_pad(first, "sink");
+  const bool linked_in = gst_pad_link(demux_pad, branch_sink) == GST_PAD_LINK_OK;
+  gst_object_unref(branch_sink);
   return linked_in;
 }
 

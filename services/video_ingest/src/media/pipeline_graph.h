@@ -3,7 +3,10 @@
 // The GStreamer elements of one session's packager and how they connect:
 //
 //   appsrc → flvdemux|tsdemux → queue → h264parse → capsfilter ─→ mpegtsmux → fakesink
-//                             → queue → aacparse ───────────────↗
+//                             → aacparse ───────────────────────↗
+//
+// Threads: appsrc's (demuxer, aacparse), the video queue's (h264parse) and the muxer's. Audio
+// has no queue: each muxer pad holds up to a second of media instead (aggregator latency).
 //
 // The demuxer's pads appear as it reads the stream; each track we package gets a branch into
 // the one muxer, anything else a fakesink. Probes (installed by the caller) watch what leaves
@@ -29,7 +32,7 @@ class PipelineGraph {
   // Makes and links appsrc → demuxer and muxer → fakesink. `max_queued_bytes` bounds appsrc.
   absl::Status Build(MediaFormat format, size_t max_queued_bytes);
 
-  // Adds the queue and parser for `track` (tracks.h), installs `probe` on the parser's output
+  // Adds the parser (video: after a queue) for `track` (tracks.h), installs `probe` on the parser's output
   // (before any data can flow) and links demux_pad → branch → muxer. False if anything fails.
   bool AddBranch(GstPad* demux_pad, int track, GstPadProbeCallback probe, gpointer probe_data);
   // Sinks a demuxer pad we do not package (extra tracks, data tracks like KLV or SCTE-35).
