@@ -41,8 +41,8 @@ struct S3Provider::Request {
   int body_fd = -1;
   int64_t body_offset = 0;
   int64_t body_length = 0;
-  // A 2xx answer's body goes to this file (emptied before each attempt); otherwise, and for
-  // error answers, into Response::body, at most `max_body` bytes.
+  // A 2xx answer's body goes to this file (emptied before each attempt); otherwise into
+  // Response::body, at most `max_body` bytes (error answers: at most 1 MiB).
   int out_fd = -1;
   size_t max_body = 1 << 20;
 };
@@ -108,7 +108,9 @@ size_t OnWrite(char* data, size_t size, size_t count, void* user) {
       done += static_cast<size_t>(n);
     }
   } else {
-    if (t->response->body.size() + len > t->request->max_body) {
+    // Error answers are small XML documents; a success's body is bounded by the caller.
+    size_t limit = code >= 200 && code < 300 ? t->request->max_body : size_t{1} << 20;
+    if (t->response->body.size() + len > limit) {
       t->body_too_large = true;
       return 0;
     }
@@ -299,8 +301,9 @@ absl::StatusOr<S3Provider::Response> S3Provider::Attempt(absl::string_view op,
   if (!options_.credentials.session_token.empty()) {
     add_header(absl::StrCat("x-amz-security-token: ", options_.credentials.session_token));
   }
-  // No "Expect: 100-continue" round trip: S3 answers errors before reading a body anyway.
-  add_header("Expect:");
+  // Not "Expect:" to suppress curl's 100-continue: curl 7.88 would sign that empty header,
+  // which the request then does not carry, and S3 would refuse the signature. The Expect
+  // header curl adds itself is not signed.
 
   char errbuf[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());

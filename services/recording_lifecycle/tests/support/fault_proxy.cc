@@ -164,6 +164,7 @@ void FaultProxy::Serve(int client) {
   seen.target = request_line[1];
   seen.at = std::chrono::steady_clock::now();
   size_t content_length = 0;
+  bool expect_continue = false;
   std::string forwarded_head = lines[0] + "\r\n";
   for (size_t i = 1; i < lines.size(); ++i) {
     size_t colon = lines[i].find(':');
@@ -172,7 +173,12 @@ void FaultProxy::Serve(int client) {
     std::string value(absl::StripAsciiWhitespace(lines[i].substr(colon + 1)));
     seen.headers.emplace_back(name, value);
     if (name == "content-length") (void)absl::SimpleAtoi(value, &content_length);
-    // One request per connection, so the upstream closes after its answer.
+    // One request per connection, so the upstream closes after its answer. The proxy answers
+    // "100 Continue" itself (it reads the body before deciding), so upstream never sees Expect.
+    if (name == "expect" && absl::EqualsIgnoreCase(value, "100-continue")) {
+      expect_continue = true;
+      continue;
+    }
     if (name == "connection" || name == "keep-alive") continue;
     absl::StrAppend(&forwarded_head, lines[i], "\r\n");
   }
@@ -184,6 +190,10 @@ void FaultProxy::Serve(int client) {
     seen_.push_back(seen);
   }
   // The whole body first, so a fault answer does not race the client's upload.
+  if (expect_continue && body.size() < content_length &&
+      !SendAll(client, "HTTP/1.1 100 Continue\r\n\r\n")) {
+    return;
+  }
   while (body.size() < content_length) {
     ssize_t n = ReadSome(client, buf, sizeof(buf), stop_);
     if (n <= 0) return;
