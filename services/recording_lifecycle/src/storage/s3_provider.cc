@@ -568,12 +568,10 @@ absl::Status S3Provider::PutMultipart(absl::string_view key, int fd, int64_t siz
   complete.body = body;
   absl::StatusOr<Response> done = Call("multipart_complete", complete, options);
   if (!done.ok()) {
-    // A retried Complete whose first attempt went through finds the upload gone: the object
-    // is there if it carries our checksum.
-    if (ReasonOf(done.status()) == kReasonUploadMissing) {
-      absl::StatusOr<ObjectInfo> info = Stat(key, options);
-      if (info.ok() && info->sha256 == sha256 && info->size == size) return absl::OkStatus();
-    }
+    // A Complete that went through but whose answer was lost fails on retry (S3: NoSuchUpload;
+    // other servers: anything). The object is there if it carries our checksum and size.
+    absl::StatusOr<ObjectInfo> info = Stat(key, CallOptions::WithTimeout(std::chrono::seconds(30)));
+    if (info.ok() && info->sha256 == sha256 && info->size == size) return absl::OkStatus();
     return fail(done.status());
   }
   s3xml::S3ErrorBody error;

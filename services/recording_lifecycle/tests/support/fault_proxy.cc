@@ -211,6 +211,7 @@ void FaultProxy::Serve(int client) {
       }
       return;
     case Action::kForward:
+    case Action::kLoseAnswer:
       break;
   }
   int up = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -224,9 +225,11 @@ void FaultProxy::Serve(int client) {
     ::close(up);
     return;
   }
+  bool relay = seen.action == Action::kForward;
   while (true) {
     ssize_t n = ReadSome(up, buf, sizeof(buf), stop_);
-    if (n <= 0 || !SendAll(client, absl::string_view(buf, static_cast<size_t>(n)))) break;
+    if (n <= 0) break;
+    if (relay && !SendAll(client, absl::string_view(buf, static_cast<size_t>(n)))) break;
   }
   ::close(up);
 }

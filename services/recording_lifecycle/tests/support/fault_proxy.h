@@ -21,7 +21,9 @@ namespace shopcast::recording_lifecycle::testing {
 
 class FaultProxy {
  public:
-  enum class Action { kForward, kStatus, kStall, kDrop };
+  // kLoseAnswer: forwards the request (the server acts on it), then closes the client's
+  // connection without relaying the answer, as a network failure after the fact would.
+  enum class Action { kForward, kStatus, kStall, kDrop, kLoseAnswer };
 
   // Applies to the next `times` requests whose method equals `method` (empty: any) and whose
   // target contains `target_contains`; the first matching rule with times left wins.
