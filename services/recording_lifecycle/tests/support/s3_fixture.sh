@@ -22,7 +22,7 @@ pidfile="$rundir/s3rver.pid"
 
 # True when <pid> is the s3rver this fixture started (a reused pid is never signalled).
 is_ours() {
-  [[ -r "/proc/$1/cmdline" ]] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -q "s3rver.js -d $rundir/data"
+  [[ -r "/proc/$1/cmdline" ]] && tr '\0' ' ' 2>/dev/null <"/proc/$1/cmdline" | grep -q "s3rver.js -d $rundir/data"
 }
 
 stop() {
