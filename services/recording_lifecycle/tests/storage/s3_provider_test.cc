@@ -15,6 +15,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include <catch2/catch.hpp>
 
@@ -278,10 +279,44 @@ TEST_CASE("s3: a Complete whose answer is lost is found done rather than failed"
   CHECK(ReadFile(out) == bytes);
 }
 
+TEST_CASE("s3: concurrent calls on one provider do not interfere", "[s3]") {
+  World w;
+  auto s3 = w.Provider();
+  constexpr int kThreads = 6;
+  std::vector<std::pair<fs::path, std::string>> sources;
+  std::vector<std::string> contents;
+  for (int i = 0; i < kThreads; ++i) {
+    contents.push_back(RandomBytes(100000 + 1000 * i, 100 + i));
+    sources.push_back(w.Source(absl::StrCat("c", i, ".ts"), contents.back()));
+  }
+  std::vector<absl::Status> results(kThreads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      std::string key = w.Key(absl::StrCat("par/", i, ".ts"));
+      absl::Status s = s3->Put(key, sources[i].first, sources[i].second);
+      if (s.ok()) s = s3->GetToFile(key, w.dir.path() / absl::StrCat("back", i, ".ts"));
+      results[i] = s;
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (int i = 0; i < kThreads; ++i) {
+    INFO(i << ": " << results[i].ToString());
+    CHECK(results[i].ok());
+    CHECK(ReadFile(w.dir.path() / absl::StrCat("back", i, ".ts")) == contents[i]);
+  }
+  CHECK(ListAll(*s3, w.Key("par/"))->size() == kThreads);
+}
+
 TEST_CASE("s3: a presigned URL plays in a plain HTTP client until it expires", "[s3]") {
   World w;
   absl::Time now = absl::Now();
-  auto s3 = w.Provider(false, [&](S3Options& o) { o.now = [&now] { return now; }; });
+  // s3rver checks the key id, not V4 signature bytes, so the secret may differ from S3RVER's:
+  // a distinct one shows it never appears in a URL.
+  auto s3 = w.Provider(false, [&](S3Options& o) {
+    o.now = [&now] { return now; };
+    o.credentials.secret_access_key = "a-secret-never-in-urls";
+  });
   std::string bytes = RandomBytes(50000, 5);
   auto [src, sha] = w.Source("p.ts", bytes);
   std::string key = w.Key("str_9/000001.ts");
@@ -290,7 +325,8 @@ TEST_CASE("s3: a presigned URL plays in a plain HTTP client until it expires", "
   absl::StatusOr<std::string> url = s3->PresignGet(key, absl::Minutes(10));
   REQUIRE(url.ok());
   CHECK(absl::StrContains(*url, "X-Amz-Signature="));
-  CHECK_FALSE(absl::StrContains(*url, "S3RVER&"));  // only the key id, in the credential scope
+  CHECK_FALSE(absl::StrContains(*url, "a-secret-never-in-urls"));
+  CHECK(absl::StrContains(*url, "X-Amz-Credential=S3RVER%2F"));
   fs::path out = w.dir.path() / "fetched.ts";
   CHECK(CurlGet(*url, out) == 200);
   CHECK(ReadFile(out) == bytes);
@@ -446,7 +482,7 @@ TEST_CASE("s3: a stalled server: each attempt times out, the call ends at its de
   CHECK(ReasonOf(s) == "STORAGE_DEADLINE");
   CHECK(elapsed >= std::chrono::milliseconds(1400));
   CHECK(elapsed < std::chrono::milliseconds(1500 + 1000));
-  CHECK(w.proxy->Count("GET", "") >= 2 + 3);  // several 400 ms attempts fit
+  CHECK(w.proxy->Count("GET", "") >= 2 + 2);  // several 400 ms attempts fit
 }
 
 TEST_CASE("s3: dropped connections and a server that is down are retried as UNAVAILABLE",
