@@ -165,11 +165,11 @@ absl::Status FilesystemProvider::Put(absl::string_view key, const fs::path& sour
     for (int attempt = 0; attempt < 3; ++attempt) {
       std::error_code ec;
       fs::create_directories(path.parent_path(), ec);
-      if (ec) return ErrnoStatus(ec.value(), "create folder", path.parent_path().filename().string());
+      if (ec)
+        return ErrnoStatus(ec.value(), "create folder", path.parent_path().filename().string());
       copied = CopyFileAtomically(source, path, sha256, /*sha256_xattr=*/true);
       // Only a vanished folder is worth another try (a missing source is the caller's).
-      if (copied.ok() || !absl::IsNotFound(copied.status()) ||
-          !fs::exists(source, ec)) {
+      if (copied.ok() || !absl::IsNotFound(copied.status()) || !fs::exists(source, ec)) {
         break;
       }
     }
@@ -216,8 +216,8 @@ absl::StatusOr<std::string> FilesystemProvider::GetRange(absl::string_view key, 
     if (::fstat(fd, &st) != 0) return ErrnoStatus(errno, "stat", key);
     if (st.st_size > 0 && offset >= st.st_size) {
       return Error(absl::StatusCode::kOutOfRange, kReasonRange,
-                   absl::StrCat("offset ", offset, " is past the end of ", key, " (",
-                                st.st_size, " bytes)"));
+                   absl::StrCat("offset ", offset, " is past the end of ", key, " (", st.st_size,
+                                " bytes)"));
     }
     int64_t want = std::min<int64_t>(length, std::max<int64_t>(0, st.st_size - offset));
     out.resize(static_cast<size_t>(want));

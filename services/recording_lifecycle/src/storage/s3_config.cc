@@ -87,7 +87,8 @@ absl::Status S3Options::Validate() const {
     return Bad("endpoint", "endpoint: http(s)://host[:port], without path or user");
   }
   if (!ValidBucket(bucket)) {
-    return Bad("bucket", "bucket: 3-63 characters of a-z 0-9 . -, starting and ending alphanumeric");
+    return Bad("bucket",
+               "bucket: 3-63 characters of a-z 0-9 . -, starting and ending alphanumeric");
   }
   if (region.empty()) return Bad("region", "region: required (e.g. us-east-1)");
   for (char c : region) {

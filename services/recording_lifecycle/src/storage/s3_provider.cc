@@ -330,8 +330,8 @@ absl::StatusOr<S3Provider::Response> S3Provider::Attempt(absl::string_view op,
     curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
     curl_easy_setopt(c, CURLOPT_READFUNCTION, OnRead);
     curl_easy_setopt(c, CURLOPT_READDATA, &t);
-    curl_off_t length = request.body_fd >= 0 ? request.body_length
-                                             : static_cast<curl_off_t>(request.body.size());
+    curl_off_t length =
+        request.body_fd >= 0 ? request.body_length : static_cast<curl_off_t>(request.body.size());
     curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, length);
   } else if (request.method == "POST") {
     curl_easy_setopt(c, CURLOPT_POST, 1L);
@@ -343,8 +343,9 @@ absl::StatusOr<S3Provider::Response> S3Provider::Attempt(absl::string_view op,
 
   Clock::duration left = attempt_deadline - Clock::now();
   if (left <= Clock::duration::zero()) return DeadlineStatus(absl::StrCat(op, ": deadline passed"));
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-                   std::min(Millis(left), Millis(absl::ToChronoMilliseconds(options_.connect_timeout))));
+  curl_easy_setopt(
+      c, CURLOPT_CONNECTTIMEOUT_MS,
+      std::min(Millis(left), Millis(absl::ToChronoMilliseconds(options_.connect_timeout))));
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, Millis(left));
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, static_cast<long>(options_.stall_bytes_per_second));
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME,
@@ -363,9 +364,9 @@ absl::StatusOr<S3Provider::Response> S3Provider::Attempt(absl::string_view op,
       return Error(absl::StatusCode::kInternal, kReasonProtocol,
                    absl::StrCat(where, ": answer larger than expected"));
     }
-    std::string detail = absl::StrCat(where, ": ", curl_easy_strerror(rc),
-                                      errbuf[0] != '\0' ? " (" : "", errbuf,
-                                      errbuf[0] != '\0' ? ")" : "");
+    std::string detail =
+        absl::StrCat(where, ": ", curl_easy_strerror(rc), errbuf[0] != '\0' ? " (" : "", errbuf,
+                     errbuf[0] != '\0' ? ")" : "");
     switch (rc) {
       case CURLE_OPERATION_TIMEDOUT:  // Also a stall below the low-speed limit.
         return DeadlineStatus(detail);
@@ -403,9 +404,8 @@ absl::StatusOr<S3Provider::Response> S3Provider::Call(absl::string_view op, cons
       return DeadlineStatus(absl::StrCat(op, " ", request.key, ": deadline passed",
                                          last.ok() ? "" : "; last error: ", last.message()));
     }
-    Clock::time_point by_attempt =
-        now + std::chrono::duration_cast<Clock::duration>(
-                  absl::ToChronoMilliseconds(options_.attempt_timeout));
+    Clock::time_point by_attempt = now + std::chrono::duration_cast<Clock::duration>(
+                                             absl::ToChronoMilliseconds(options_.attempt_timeout));
     absl::StatusOr<Response> r = Attempt(op, request, std::min(options.deadline, by_attempt));
     if (metrics_ != nullptr) metrics_->Request(options_.name, op, r.status());
     if (r.ok()) return r;
@@ -473,9 +473,9 @@ absl::Status S3Provider::PutSingle(absl::string_view key, int fd, int64_t size,
   }
   std::string actual = HexLower(sha.Finish());
   if (actual != sha256) {
-    return Error(absl::StatusCode::kDataLoss, kReasonChecksumMismatch,
-                 absl::StrCat("put ", key, ": the file's SHA-256 is ", actual, ", expected ",
-                              sha256));
+    return Error(
+        absl::StatusCode::kDataLoss, kReasonChecksumMismatch,
+        absl::StrCat("put ", key, ": the file's SHA-256 is ", actual, ", expected ", sha256));
   }
   std::string md5_raw = md5.Finish();
   Request r;
@@ -553,9 +553,9 @@ absl::Status S3Provider::PutMultipart(absl::string_view key, int fd, int64_t siz
   // caller vouched for (Complete is never sent).
   std::string actual = HexLower(whole.Finish());
   if (actual != sha256) {
-    return fail(Error(absl::StatusCode::kDataLoss, kReasonChecksumMismatch,
-                      absl::StrCat("put ", key, ": the file's SHA-256 is ", actual,
-                                   ", expected ", sha256)));
+    return fail(Error(
+        absl::StatusCode::kDataLoss, kReasonChecksumMismatch,
+        absl::StrCat("put ", key, ": the file's SHA-256 is ", actual, ", expected ", sha256)));
   }
 
   std::string body = s3xml::CompleteMultipartUploadBody(parts);
@@ -577,8 +577,8 @@ absl::Status S3Provider::PutMultipart(absl::string_view key, int fd, int64_t siz
   s3xml::S3ErrorBody error;
   ASSIGN_OR_RETURN(bool failed, s3xml::CompleteFailed(done->body, &error));
   if (failed) {
-    return fail(Unavailable(absl::StrCat("put ", key, ": CompleteMultipartUpload failed: ",
-                                         error.code, " ", error.message)));
+    return fail(Unavailable(absl::StrCat(
+        "put ", key, ": CompleteMultipartUpload failed: ", error.code, " ", error.message)));
   }
   return absl::OkStatus();
 }

@@ -116,11 +116,20 @@ std::string CompleteMultipartUploadBody(const std::vector<CompletedPart>& parts)
     std::string etag;
     for (char c : p.etag) {
       switch (c) {
-        case '"': etag += "&quot;"; break;
-        case '&': etag += "&amp;"; break;
-        case '<': etag += "&lt;"; break;
-        case '>': etag += "&gt;"; break;
-        default: etag.push_back(c);
+        case '"':
+          etag += "&quot;";
+          break;
+        case '&':
+          etag += "&amp;";
+          break;
+        case '<':
+          etag += "&lt;";
+          break;
+        case '>':
+          etag += "&gt;";
+          break;
+        default:
+          etag.push_back(c);
       }
     }
     absl::StrAppend(&out, "<Part><PartNumber>", p.number, "</PartNumber><ETag>", etag,

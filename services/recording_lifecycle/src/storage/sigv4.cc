@@ -68,7 +68,9 @@ std::string UriEncode(absl::string_view text, bool keep_slash) {
   return out;
 }
 
-std::string AmzDate(absl::Time t) { return absl::FormatTime("%Y%m%dT%H%M%SZ", t, absl::UTCTimeZone()); }
+std::string AmzDate(absl::Time t) {
+  return absl::FormatTime("%Y%m%dT%H%M%SZ", t, absl::UTCTimeZone());
+}
 
 std::string DateStamp(absl::Time t) { return absl::FormatTime("%Y%m%d", t, absl::UTCTimeZone()); }
 
@@ -151,8 +153,11 @@ absl::StatusOr<std::string> PresignGet(const PresignInput& in) {
       {"X-Amz-SignedHeaders", "host"},
   };
   if (!in.session_token.empty()) params.emplace_back("X-Amz-Security-Token", in.session_token);
-  CanonicalInput canonical{"GET", in.canonical_uri, CanonicalQuery(params),
-                           {{"host", std::string(host)}}, kUnsignedPayload};
+  CanonicalInput canonical{"GET",
+                           in.canonical_uri,
+                           CanonicalQuery(params),
+                           {{"host", std::string(host)}},
+                           kUnsignedPayload};
   std::string signature = Signature(SigningKey(in.secret_access_key, in.now, in.region, in.service),
                                     StringToSign(in.now, scope, CanonicalRequest(canonical)));
   return absl::StrCat(in.endpoint, in.canonical_uri, "?", canonical.canonical_query,

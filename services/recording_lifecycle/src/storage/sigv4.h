@@ -1,17 +1,18 @@
 #pragma once
 
-// AWS Signature Version 4 (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html),
-// the parts our code computes itself: presigned GET URLs (query signing, which libcurl cannot
-// do), and the canonical request of a header-signed request so tests can check what libcurl
-// signed. HMAC-SHA256 and SHA-256 come from OpenSSL. Pure functions; the time is a parameter.
+// AWS Signature Version 4
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html), the
+// parts our code computes itself: presigned GET URLs (query signing, which libcurl cannot do), and
+// the canonical request of a header-signed request so tests can check what libcurl signed.
+// HMAC-SHA256 and SHA-256 come from OpenSSL. Pure functions; the time is a parameter.
 
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace shopcast::recording_lifecycle::storage::sigv4 {

@@ -6,8 +6,7 @@
 
 namespace shopcast::recording_lifecycle::storage {
 
-absl::StatusOr<std::vector<ObjectInfo>> ListAll(StorageProvider& provider,
-                                                absl::string_view prefix,
+absl::StatusOr<std::vector<ObjectInfo>> ListAll(StorageProvider& provider, absl::string_view prefix,
                                                 const CallOptions& options) {
   std::vector<ObjectInfo> all;
   std::string token;

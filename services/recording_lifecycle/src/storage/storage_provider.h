@@ -24,9 +24,9 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace shopcast::recording_lifecycle::storage {
@@ -93,8 +93,7 @@ class StorageProvider {
   // `length` bytes from `offset` (fewer at the end of the object). OUT_OF_RANGE if `offset` is
   // at or past the end of a non-empty object.
   virtual absl::StatusOr<std::string> GetRange(absl::string_view key, int64_t offset,
-                                               int64_t length,
-                                               const CallOptions& options = {}) = 0;
+                                               int64_t length, const CallOptions& options = {}) = 0;
 
   virtual absl::StatusOr<ObjectInfo> Stat(absl::string_view key,
                                           const CallOptions& options = {}) = 0;
@@ -113,8 +112,7 @@ class StorageProvider {
 };
 
 // Every object under `prefix`, following pages (for deletes and audits).
-absl::StatusOr<std::vector<ObjectInfo>> ListAll(StorageProvider& provider,
-                                                absl::string_view prefix,
+absl::StatusOr<std::vector<ObjectInfo>> ListAll(StorageProvider& provider, absl::string_view prefix,
                                                 const CallOptions& options = {});
 
 }  // namespace shopcast::recording_lifecycle::storage

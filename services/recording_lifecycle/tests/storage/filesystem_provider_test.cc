@@ -4,12 +4,11 @@
 #include <sys/resource.h>
 #include <sys/xattr.h>
 
+#include <catch2/catch.hpp>
 #include <csignal>
 #include <fstream>
 #include <random>
 #include <sstream>
-
-#include <catch2/catch.hpp>
 
 #include "prometheus/registry.h"
 #include "prometheus/text_serializer.h"
@@ -70,9 +69,7 @@ struct World {
     return {p, Sha256Hex(bytes)};
   }
 
-  std::string Metrics() {
-    return prometheus::TextSerializer().Serialize(registry.Collect());
-  }
+  std::string Metrics() { return prometheus::TextSerializer().Serialize(registry.Collect()); }
 };
 
 TEST_CASE("fs provider: put, stat, get, range, list and delete a segment", "[fs]") {
@@ -115,7 +112,8 @@ TEST_CASE("fs provider: put, stat, get, range, list and delete a segment", "[fs]
   CHECK(Everything(w.root).empty());
 
   std::string m = w.Metrics();
-  CHECK(m.find("recording_lifecycle_storage_bytes_total{direction=\"in\",provider=\"local-warm\"} 300000") != std::string::npos);
+  CHECK(m.find("recording_lifecycle_storage_bytes_total{direction=\"in\",provider=\"local-warm\"} "
+               "300000") != std::string::npos);
   CHECK(m.find("outcome=\"object_not_found\"") != std::string::npos);
 }
 
@@ -145,7 +143,8 @@ TEST_CASE("fs provider: a full disk leaves no partial object behind", "[fs]") {
   std::string bytes = RandomBytes(1 << 20, 7);
   auto [src, sha] = w.Source("big.ts", bytes);
 
-  struct sigaction ignore {}, previous {};
+  struct sigaction ignore {
+  }, previous{};
   ignore.sa_handler = SIG_IGN;
   sigaction(SIGXFSZ, &ignore, &previous);
   rlimit before{};
@@ -254,8 +253,7 @@ TEST_CASE("fs provider: bytes changed on disk since the put are caught on get", 
   CHECK(Everything(w.scratch) == std::vector<std::string>{"s.ts"});  // no temporary file
 }
 
-TEST_CASE("fs provider: objects written by others (no checksum) are served as they are",
-          "[fs]") {
+TEST_CASE("fs provider: objects written by others (no checksum) are served as they are", "[fs]") {
   World w;
   fs::create_directories(w.root / "str_5");
   WriteFile(w.root / "str_5" / "000001.ts", "from video-ingest");

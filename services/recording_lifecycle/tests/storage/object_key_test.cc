@@ -1,8 +1,7 @@
 #include "storage/object_key.h"
 
-#include <string>
-
 #include <catch2/catch.hpp>
+#include <string>
 
 #include "shopcast/status/status.h"
 
@@ -10,8 +9,8 @@ namespace shopcast::recording_lifecycle::storage {
 namespace {
 
 TEST_CASE("object keys: segment files, clips and posters are valid keys", "[key]") {
-  for (const char* key : {"str_01HX/000041.ts", "str_1/index.m3u8", "rec_9/clips/clp_2.mp4",
-                          "a", "A-Z_a-z.0-9", "rec_9/poster.jpg", "x/y/z/w"}) {
+  for (const char* key : {"str_01HX/000041.ts", "str_1/index.m3u8", "rec_9/clips/clp_2.mp4", "a",
+                          "A-Z_a-z.0-9", "rec_9/poster.jpg", "x/y/z/w"}) {
     INFO(key);
     CHECK(ValidateKey(key).ok());
   }
@@ -20,7 +19,7 @@ TEST_CASE("object keys: segment files, clips and posters are valid keys", "[key]
 
 TEST_CASE("object keys: traversal, absolute paths and odd characters are refused", "[key]") {
   const char* bad[] = {
-      "",            // empty
+      "",             // empty
       "/etc/passwd",  // absolute
       "..",           // parent
       "a/../b",       // traversal in the middle

@@ -22,7 +22,7 @@ TEST_CASE("retry: full jitter spans [0, cap]", "[retry]") {
   CHECK(BackoffDelay(p, 3, 0.0) == absl::ZeroDuration());
   CHECK(BackoffDelay(p, 3, 0.5) == absl::Milliseconds(200));
   CHECK(BackoffDelay(p, 3, 1.0) == absl::Milliseconds(400));
-  CHECK(BackoffDelay(p, 3, 7.0) == absl::Milliseconds(400));   // clamped
+  CHECK(BackoffDelay(p, 3, 7.0) == absl::Milliseconds(400));  // clamped
   CHECK(BackoffDelay(p, 3, -1.0) == absl::ZeroDuration());
 }
 

@@ -1,9 +1,8 @@
 #include "storage/s3_config.h"
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
-
-#include <catch2/catch.hpp>
 
 #include "absl/strings/match.h"
 #include "shopcast/status/status.h"
@@ -52,7 +51,11 @@ TEST_CASE("s3 config: good options pass, each bad setting is named", "[config]")
       {"retry", [](S3Options& o) { o.retry.max_attempts = 0; }},
       {"retry", [](S3Options& o) { o.retry.max_backoff = absl::Milliseconds(1); }},
       {"part_size", [](S3Options& o) { o.part_size = 1 << 20; }},
-      {"multipart_threshold", [](S3Options& o) { o.multipart_threshold = 5 << 20; o.part_size = 6 << 20; }},
+      {"multipart_threshold",
+       [](S3Options& o) {
+         o.multipart_threshold = 5 << 20;
+         o.part_size = 6 << 20;
+       }},
   };
   for (const Case& c : cases) {
     S3Options o = Good();

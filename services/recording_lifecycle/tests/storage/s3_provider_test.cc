@@ -10,14 +10,13 @@
 
 #include <sys/resource.h>
 
+#include <catch2/catch.hpp>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <random>
 #include <sstream>
 #include <thread>
-
-#include <catch2/catch.hpp>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -54,8 +53,8 @@ std::string ReadFile(const fs::path& path) {
 
 // A plain HTTP client, as a player or browser would fetch a presigned URL: the status code.
 int CurlGet(const std::string& url, const fs::path& out) {
-  std::string cmd = absl::StrCat("curl -s -m 20 -o '", out.string(), "' -w '%{http_code}' '",
-                                 url, "'");
+  std::string cmd =
+      absl::StrCat("curl -s -m 20 -o '", out.string(), "' -w '%{http_code}' '", url, "'");
   FILE* p = popen(cmd.c_str(), "r");
   if (p == nullptr) return -1;
   char buf[16] = {0};
@@ -131,8 +130,12 @@ TEST_CASE("s3: put, stat, get, list and delete against a real server", "[s3]") {
   CHECK(s3->List(w.Key(""), "", 100)->objects.empty());
 
   std::string m = w.Metrics();
-  CHECK(absl::StrContains(m, "recording_lifecycle_storage_bytes_total{direction=\"in\",provider=\"test-cold\"} 200000"));
-  CHECK(absl::StrContains(m, "recording_lifecycle_storage_requests_total{op=\"put\",outcome=\"ok\",provider=\"test-cold\"} 1"));
+  CHECK(absl::StrContains(
+      m,
+      "recording_lifecycle_storage_bytes_total{direction=\"in\",provider=\"test-cold\"} 200000"));
+  CHECK(absl::StrContains(m,
+                          "recording_lifecycle_storage_requests_total{op=\"put\",outcome=\"ok\","
+                          "provider=\"test-cold\"} 1"));
   CHECK(absl::StrContains(m, "op=\"stat\",outcome=\"object_not_found\""));
 }
 
@@ -229,12 +232,13 @@ TEST_CASE("s3: a 12 MiB object goes up in parts, a failing part is retried alone
   REQUIRE(s3->GetToFile(key, out).ok());
   CHECK(Sha256OfFile(out).value() == sha);
   CHECK(*s3->GetRange(key, (5 << 20) - 10, 20) == bytes.substr((5 << 20) - 10, 20));
-  CHECK(absl::StrContains(w.Metrics(), "recording_lifecycle_storage_retries_total{op=\"upload_part\",provider=\"test-cold\"} 1"));
+  CHECK(absl::StrContains(
+      w.Metrics(),
+      "recording_lifecycle_storage_retries_total{op=\"upload_part\",provider=\"test-cold\"} 1"));
   REQUIRE(s3->Delete(key).ok());
 }
 
-TEST_CASE("s3: a multipart upload that cannot finish is aborted, nothing becomes visible",
-          "[s3]") {
+TEST_CASE("s3: a multipart upload that cannot finish is aborted, nothing becomes visible", "[s3]") {
   World w;
   auto s3 = w.Provider(/*via_proxy=*/true);
   std::string bytes = RandomBytes(11 << 20, 4);
@@ -350,7 +354,8 @@ TEST_CASE("s3: credentials the server does not know are refused, not retried", "
   // The secret never travels: not in any header, not in the URL.
   for (const FaultProxy::Seen& seen : w.proxy->Requests()) {
     CHECK_FALSE(absl::StrContains(seen.target, "whatever"));
-    for (const auto& [name, value] : seen.headers) CHECK_FALSE(absl::StrContains(value, "whatever"));
+    for (const auto& [name, value] : seen.headers)
+      CHECK_FALSE(absl::StrContains(value, "whatever"));
   }
 }
 
@@ -376,9 +381,9 @@ std::string RecomputedSignature(const FaultProxy::Seen& seen, const std::string&
   REQUIRE(std::sscanf(seen.Header("x-amz-date").c_str(), "%4d%2d%2dT%2d%2d%2dZ", &y, &mo, &d, &h,
                       &mi, &sec) == 6);
   absl::Time t = absl::FromCivil(absl::CivilSecond(y, mo, d, h, mi, sec), absl::UTCTimeZone());
-  return sigv4::Signature(sigv4::SigningKey(secret, t, "us-east-1", "s3"),
-                          sigv4::StringToSign(t, sigv4::Scope(t, "us-east-1", "s3"),
-                                              sigv4::CanonicalRequest(in)));
+  return sigv4::Signature(
+      sigv4::SigningKey(secret, t, "us-east-1", "s3"),
+      sigv4::StringToSign(t, sigv4::Scope(t, "us-east-1", "s3"), sigv4::CanonicalRequest(in)));
 }
 
 TEST_CASE("s3: what libcurl signs verifies with the secret, and not with a wrong one", "[s3]") {
@@ -432,12 +437,13 @@ TEST_CASE("s3: 503 and 500 answers are retried with bounded backoff", "[s3]") {
   CHECK(gets[2].at - gets[1].at <= std::chrono::milliseconds(200 + 900));
   CHECK(elapsed < std::chrono::seconds(3));
   std::string m = w.Metrics();
-  CHECK(absl::StrContains(m, "recording_lifecycle_storage_retries_total{op=\"get_range\",provider=\"test-cold\"} 2"));
-  CHECK(absl::StrContains(m, "op=\"get_range\",outcome=\"storage_unavailable\",provider=\"test-cold\"} 2"));
+  CHECK(absl::StrContains(
+      m, "recording_lifecycle_storage_retries_total{op=\"get_range\",provider=\"test-cold\"} 2"));
+  CHECK(absl::StrContains(
+      m, "op=\"get_range\",outcome=\"storage_unavailable\",provider=\"test-cold\"} 2"));
 }
 
-TEST_CASE("s3: a server that keeps failing: UNAVAILABLE after max_attempts, waits capped",
-          "[s3]") {
+TEST_CASE("s3: a server that keeps failing: UNAVAILABLE after max_attempts, waits capped", "[s3]") {
   World w;
   auto s3 = w.Provider(true, [](S3Options& o) {
     o.retry = {4, absl::Milliseconds(50), absl::Milliseconds(120)};
@@ -454,8 +460,7 @@ TEST_CASE("s3: a server that keeps failing: UNAVAILABLE after max_attempts, wait
   CHECK(elapsed < std::chrono::milliseconds(270 + 2000));
 }
 
-TEST_CASE("s3: a stalled server: each attempt times out, the call ends at its deadline",
-          "[s3]") {
+TEST_CASE("s3: a stalled server: each attempt times out, the call ends at its deadline", "[s3]") {
   World w;
   auto s3 = w.Provider(true, [](S3Options& o) {
     o.attempt_timeout = absl::Milliseconds(400);
@@ -485,8 +490,7 @@ TEST_CASE("s3: a stalled server: each attempt times out, the call ends at its de
   CHECK(w.proxy->Count("GET", "") >= 2 + 2);  // several 400 ms attempts fit
 }
 
-TEST_CASE("s3: dropped connections and a server that is down are retried as UNAVAILABLE",
-          "[s3]") {
+TEST_CASE("s3: dropped connections and a server that is down are retried as UNAVAILABLE", "[s3]") {
   World w;
   auto s3 = w.Provider(/*via_proxy=*/true);
   auto [src, sha] = w.Source("d.ts", "dropped once");
@@ -521,8 +525,7 @@ TEST_CASE("s3: answers that retrying cannot fix are not retried", "[s3]") {
 }
 
 // As in the filesystem test: RLIMIT_FSIZE stands in for a full local disk.
-TEST_CASE("s3: a full local disk on get: RESOURCE_EXHAUSTED, no partial file, no retry",
-          "[s3]") {
+TEST_CASE("s3: a full local disk on get: RESOURCE_EXHAUSTED, no partial file, no retry", "[s3]") {
   World w;
   auto s3 = w.Provider(/*via_proxy=*/true);
   std::string bytes = RandomBytes(1 << 20, 8);
@@ -532,7 +535,8 @@ TEST_CASE("s3: a full local disk on get: RESOURCE_EXHAUSTED, no partial file, no
   fs::path out_dir = w.dir.path() / "out";
   fs::create_directories(out_dir);
 
-  struct sigaction ignore {}, previous {};
+  struct sigaction ignore {
+  }, previous{};
   ignore.sa_handler = SIG_IGN;
   sigaction(SIGXFSZ, &ignore, &previous);
   rlimit before{};

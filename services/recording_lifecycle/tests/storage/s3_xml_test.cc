@@ -28,8 +28,8 @@ TEST_CASE("s3 xml: a ListObjectsV2 page, truncated, with its continuation token"
 }
 
 TEST_CASE("s3 xml: the last page and an empty listing", "[xml]") {
-  absl::StatusOr<ListResult> r = ParseListObjectsV2(
-      "<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>");
+  absl::StatusOr<ListResult> r =
+      ParseListObjectsV2("<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>");
   REQUIRE(r.ok());
   CHECK(r->objects.empty());
   CHECK_FALSE(r->truncated);
@@ -80,8 +80,10 @@ TEST_CASE("s3 xml: errors, uploads and the Complete body", "[xml]") {
   REQUIRE(failed.ok());
   CHECK(*failed);
   CHECK(err.code == "InternalError");
-  failed = CompleteFailed("<CompleteMultipartUploadResult><ETag>x</ETag>"
-                          "</CompleteMultipartUploadResult>", &err);
+  failed = CompleteFailed(
+      "<CompleteMultipartUploadResult><ETag>x</ETag>"
+      "</CompleteMultipartUploadResult>",
+      &err);
   REQUIRE(failed.ok());
   CHECK_FALSE(*failed);
 

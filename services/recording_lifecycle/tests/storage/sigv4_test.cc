@@ -77,7 +77,8 @@ TEST_CASE("sigv4: a wrong secret gives another signature", "[sigv4]") {
   in.ttl = absl::Hours(24);
   absl::StatusOr<std::string> url = PresignGet(in);
   REQUIRE(url.ok());
-  CHECK_FALSE(absl::StrContains(*url, "aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404"));
+  CHECK_FALSE(
+      absl::StrContains(*url, "aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404"));
 }
 
 TEST_CASE("sigv4: the session token is signed, the port is part of the host", "[sigv4]") {
@@ -129,7 +130,8 @@ TEST_CASE("sigv4: URI encoding and canonical query order", "[sigv4]") {
   CHECK(UriEncode("a b/c~d_e.f-g", false) == "a%20b%2Fc~d_e.f-g");
   CHECK(UriEncode("a b/c", true) == "a%20b/c");
   CHECK(UriEncode("\xc3\xa9", false) == "%C3%A9");
-  CHECK(CanonicalQuery({{"uploadId", "x y"}, {"partNumber", "2"}}) == "partNumber=2&uploadId=x%20y");
+  CHECK(CanonicalQuery({{"uploadId", "x y"}, {"partNumber", "2"}}) ==
+        "partNumber=2&uploadId=x%20y");
   CHECK(CanonicalQuery({{"uploads", ""}}) == "uploads=");
   CHECK(CanonicalQuery({{"prefix", "a/b"}, {"list-type", "2"}, {"max-keys", "10"}}) ==
         "list-type=2&max-keys=10&prefix=a%2Fb");

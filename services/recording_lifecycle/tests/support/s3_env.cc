@@ -5,9 +5,9 @@
 #include <random>
 #include <stdexcept>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/match.h"
 
 namespace shopcast::recording_lifecycle::testing {
 
