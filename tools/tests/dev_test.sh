@@ -84,7 +84,8 @@ out="$(in_dev build_web_in "$WORK/no-web" 2>&1)" ||
 # has no internal one), SRT over UDP, and the variables that move the movable ones.
 ports="$(SHOPCAST_DEV_HTTP_PORT=9080 in_dev stack_ports)" || fail "stack_ports failed"
 for want in "tcp 50051 user-grpc" "tcp 9102 gateway-metrics" "tcp 9080 gateway-http SHOPCAST_DEV_HTTP_PORT" \
-  "udp 9000 srt-ingest SHOPCAST_DEV_SRT_PORT" "tcp 55432 postgresql SHOPCAST_DEV_PG_PORT"; do
+  "udp 9000 srt-ingest SHOPCAST_DEV_SRT_PORT" "tcp 55432 postgresql SHOPCAST_DEV_PG_PORT" \
+  "tcp 4568 s3 SHOPCAST_DEV_S3_PORT"; do
   grep -qx "$want" <<<"$ports" || fail "up should check '$want'; got:
 $ports"
 done
