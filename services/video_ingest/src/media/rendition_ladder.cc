@@ -25,16 +25,15 @@
 namespace shopcast::video_ingest::media {
 namespace {
 
-// The cut events, as the passthrough's pipeline names them (pipeline.cc): mpegtsmux forwards a
-// downstream GstForceKeyUnit just before the keyframe it names and repeats PAT/PMT after it;
-// our part marker passes through in order with the video.
-constexpr char kForceKeyUnit[] = "GstForceKeyUnit";
+// The cut events. A segment cut is a marker of ours, not the key-unit event the passthrough
+// gives mpegtsmux: the muxer holds one pending key-unit request at a time and drops a second,
+// and a rung's muxer (waiting for audio behind an encoder) can be more than a segment behind.
+// Markers pass through the muxer in order with the video; the writer puts the PAT and PMT
+// before each segment itself. Parts use the passthrough's part marker.
+constexpr char kRungCut[] = "shopcast-rung-cut";
 constexpr char kPartCut[] = "shopcast-part-cut";
-// Marks our own segment cut: x264enc also sends GstForceKeyUnit downstream before each keyframe
-// it was forced to, which must not cut a segment.
-constexpr char kOurCut[] = "shopcast-cut";
-// How long Finish waits for the rungs to write their last segment.
-constexpr absl::Duration kFlushTimeout = absl::Seconds(4);
+// x264enc sends GstForceKeyUnit downstream before each keyframe it was forced to.
+constexpr char kForceKeyUnit[] = "GstForceKeyUnit";
 // Cut and keyframe notes a stalled rung may hold before the oldest are forgotten.
 constexpr size_t kMaxPending = 256;
 
@@ -220,11 +219,17 @@ class RungRun {
   std::deque<int64_t> keyframes_ ABSL_GUARDED_BY(mu_);  // Source keyframe times to force.
   std::deque<PendingCut> cuts_ ABSL_GUARDED_BY(mu_);
   std::deque<std::pair<int64_t, absl::Duration>> cut_times_ ABSL_GUARDED_BY(mu_);
+  // Media times of the cut events on their way through the muxer, in order.
+  std::deque<int64_t> marked_ ABSL_GUARDED_BY(mu_);
   bool audio_caps_set_ ABSL_GUARDED_BY(mu_) = false;
   uint32_t forced_ ABSL_GUARDED_BY(mu_) = 0;
   MediaFacts facts_ ABSL_GUARDED_BY(mu_);
   int64_t end_ns_ ABSL_GUARDED_BY(mu_) = 0;
   bool eos_ ABSL_GUARDED_BY(mu_) = false;
+
+  // The encoder's streaming thread only: its output segment.
+  GstSegment encoded_segment_;
+  bool have_encoded_segment_ = false;
 
   // The muxer's streaming thread only.
   SegmentWriter writer_;
@@ -454,8 +459,11 @@ GstPadProbeReturn RungRun::OnScaled(GstPad* pad, GstPadProbeInfo* info, gpointer
     if (!force) return GST_PAD_PROBE_OK;
     count = ++run->forced_;
   }
+  // No running time: "this frame". x264enc moves its timeline by 1000 hours (so that decode
+  // times never go negative) and compares a request's running time with that moved one.
   const GstClockTime t = static_cast<GstClockTime>(*pts);
-  gst_pad_push_event(pad, gst_video_event_new_downstream_force_key_unit(t, t, t, TRUE, count));
+  gst_pad_push_event(pad, gst_video_event_new_downstream_force_key_unit(
+                              t, t, GST_CLOCK_TIME_NONE, TRUE, count));
   return GST_PAD_PROBE_OK;
 }
 
@@ -467,8 +475,12 @@ GstPadProbeReturn RungRun::OnEncoded(GstPad* pad, GstPadProbeInfo* info, gpointe
     GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
     const GstStructure* s = gst_event_get_structure(event);
     if (GST_EVENT_TYPE(event) == GST_EVENT_CUSTOM_DOWNSTREAM && s != nullptr &&
-        gst_structure_has_name(s, kForceKeyUnit) && !gst_structure_has_field(s, kOurCut)) {
-      return GST_PAD_PROBE_DROP;  // x264enc's own: the muxer must cut only where we say.
+        gst_structure_has_name(s, kForceKeyUnit)) {
+      return GST_PAD_PROBE_DROP;  // x264enc's own: the muxer must not act on it.
+    }
+    if (GST_EVENT_TYPE(event) == GST_EVENT_SEGMENT) {
+      gst_event_copy_segment(event, &run->encoded_segment_);
+      run->have_encoded_segment_ = true;
     }
     if (GST_EVENT_TYPE(event) == GST_EVENT_CAPS) {
       GstCaps* caps = nullptr;
@@ -481,7 +493,13 @@ GstPadProbeReturn RungRun::OnEncoded(GstPad* pad, GstPadProbeInfo* info, gpointe
     return GST_PAD_PROBE_OK;
   }
   GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
-  const std::optional<int64_t> pts = Ns(GST_BUFFER_PTS(buffer));
+  // x264enc's buffers carry times moved by 1000 hours (its segment moves them back): the
+  // running time is the session's media time.
+  std::optional<int64_t> pts = Ns(GST_BUFFER_PTS(buffer));
+  if (pts && run->have_encoded_segment_ && run->encoded_segment_.format == GST_FORMAT_TIME) {
+    pts = Ns(gst_segment_to_running_time(&run->encoded_segment_, GST_FORMAT_TIME,
+                                         static_cast<GstClockTime>(*pts)));
+  }
   std::vector<PendingCut> due;
   {
     absl::MutexLock lock(&run->mu_);
@@ -499,16 +517,15 @@ GstPadProbeReturn RungRun::OnEncoded(GstPad* pad, GstPadProbeInfo* info, gpointe
     for (const PendingCut& c : due) {
       run->cut_times_.emplace_back(c.at_ns, c.steady);
       if (run->cut_times_.size() > 64) run->cut_times_.pop_front();
+      run->marked_.push_back(c.at_ns);
     }
   }
   for (const PendingCut& c : due) {
+    // The muxer compares running times; the writer takes the media time from marked_, in order.
     const guint64 at = static_cast<guint64>(c.at_ns);
     GstStructure* s =
         c.segment
-            ? gst_structure_new(kForceKeyUnit, "timestamp", G_TYPE_UINT64, at, "stream-time",
-                                G_TYPE_UINT64, at, "running-time", G_TYPE_UINT64, at,
-                                "all-headers", G_TYPE_BOOLEAN, TRUE, "count", G_TYPE_UINT, 0u,
-                                kOurCut, G_TYPE_BOOLEAN, TRUE, nullptr)
+            ? gst_structure_new(kRungCut, "running-time", G_TYPE_UINT64, at, nullptr)
             : gst_structure_new(kPartCut, "running-time", G_TYPE_UINT64, at, "independent",
                                 G_TYPE_BOOLEAN, c.independent ? TRUE : FALSE, "prefix-tables",
                                 G_TYPE_BOOLEAN, c.independent ? TRUE : FALSE, nullptr);
@@ -555,15 +572,24 @@ void RungRun::HandleMuxedEvent(GstEvent* event) {
   }
   if (GST_EVENT_TYPE(event) != GST_EVENT_CUSTOM_DOWNSTREAM) return;
   const GstStructure* s = gst_event_get_structure(event);
-  guint64 at = 0;
-  if (s == nullptr || !gst_structure_get_uint64(s, "running-time", &at)) return;
+  if (s == nullptr ||
+      (!gst_structure_has_name(s, kPartCut) && !gst_structure_has_name(s, kRungCut))) {
+    return;
+  }
+  int64_t at = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    if (marked_.empty()) return;  // Not one of ours.
+    at = marked_.front();
+    marked_.pop_front();
+  }
   if (gst_structure_has_name(s, kPartCut)) {
     gboolean independent = FALSE;
     gboolean prefix = FALSE;
     gst_structure_get_boolean(s, "independent", &independent);
     gst_structure_get_boolean(s, "prefix-tables", &prefix);
     absl::StatusOr<std::optional<SegmentWriter::ClosedPart>> part =
-        writer_.CutPart(static_cast<int64_t>(at), p_.first_start_ns, independent, prefix);
+        writer_.CutPart(at, p_.first_start_ns, independent, prefix);
     if (!part.ok()) {
       MarkFailed(part.status().message());
     } else if (part->has_value()) {
@@ -571,8 +597,7 @@ void RungRun::HandleMuxedEvent(GstEvent* event) {
     }
     return;
   }
-  if (!gst_structure_has_name(s, kForceKeyUnit)) return;
-  Publish(writer_.Cut(static_cast<int64_t>(at), p_.first_start_ns, /*prefix_tables=*/false));
+  Publish(writer_.Cut(at, p_.first_start_ns, /*prefix_tables=*/true));
 }
 
 void RungRun::Publish(absl::StatusOr<std::optional<SegmentWriter::Closed>> closed) {
@@ -916,7 +941,7 @@ void LadderSession::Finish() {
   for (size_t i = 0; i < runs.size(); ++i) {
     if (flush[i]) runs[i]->SendEos(end_ns);
   }
-  const absl::Time deadline = absl::Now() + kFlushTimeout;
+  const absl::Time deadline = absl::Now() + ladder_->options_.flush_timeout;
   for (size_t i = 0; i < runs.size(); ++i) {
     if (flush[i]) runs[i]->WaitEnd(deadline);
     runs[i]->Teardown();

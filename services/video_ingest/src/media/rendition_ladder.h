@@ -74,6 +74,8 @@ struct LadderOptions {
       observer;
   int max_restarts = 3;  // Per rung and session.
   absl::Duration max_handoff = absl::Seconds(2);
+  // How long a session's end waits for the rungs to write their last segment.
+  absl::Duration flush_timeout = absl::Seconds(4);
   // Fault injection for tests (the testing-only flag renditions_fault): the rung of this name
   // posts an error on its encoder after writing `fault_after_segments` segments, every run.
   std::string fault_rung;
