@@ -45,7 +45,7 @@ add_library(video_ingest_app STATIC
 target_include_directories(video_ingest_app PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
 target_link_libraries(video_ingest_app PUBLIC
   video_ingest_runtime video_ingest_rtmp_server video_ingest_srt video_ingest_hls
-  video_ingest_streams video_ingest_thumbnails shopcast::server shopcast::clients shopcast::events shopcast::config
+  video_ingest_streams video_ingest_thumbnails video_ingest_ladder shopcast::server shopcast::clients shopcast::events shopcast::config
   shopcast::startup absl::flags)
 shopcast_warnings(video_ingest_app)
 
