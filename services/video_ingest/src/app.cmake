@@ -119,6 +119,15 @@ if(SHOPCAST_BUILD_TESTS)
     SHOPCAST_WEB_DIR="${PROJECT_SOURCE_DIR}/services/gateway/web"
     SHOPCAST_HLS_JS_PLAYER="${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/hls_js_player.mjs")
   add_dependencies(video_ingest_ll_hls_e2e_test video-ingest)
+  # The rendition ladder end to end: ffprobe and hls.js on the master and every rung, a rung
+  # made to fail leaving the others playing.
+  shopcast_test(NAME video_ingest_ladder_e2e_test
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/ladder_e2e_test.cc
+    DEPS video_ingest_e2e_fixture LABEL e2e)
+  target_compile_definitions(video_ingest_ladder_e2e_test PRIVATE
+    SHOPCAST_WEB_DIR="${PROJECT_SOURCE_DIR}/services/gateway/web"
+    SHOPCAST_HLS_JS_PLAYER="${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/hls_js_player.mjs")
+  add_dependencies(video_ingest_ladder_e2e_test video-ingest)
   # Live thumbnails and the poster through the real binary, the origin and GetStream.
   shopcast_test(NAME video_ingest_thumbnails_e2e_test
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/thumbnails_e2e_test.cc
