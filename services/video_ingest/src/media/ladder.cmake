@@ -17,7 +17,8 @@ shopcast_warnings(video_ingest_ladder)
 if(SHOPCAST_BUILD_TESTS)
   shopcast_test(NAME video_ingest_rendition_spec_test
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/rendition_spec_test.cc
-    DEPS video_ingest_media shopcast::status
+            ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/rendition_playlist_test.cc
+    DEPS video_ingest_media shopcast::status shopcast::testing_files
     LABEL unit)
 
   # Real ffmpeg-made FLV through the packager with a ladder: rungs decodable at their sizes,

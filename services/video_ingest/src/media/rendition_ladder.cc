@@ -1018,6 +1018,9 @@ std::shared_ptr<RenditionFeed> RenditionLadder::StartSession(LivePlaylist& passt
     }
     if (discontinuity) r.playlist->MarkDiscontinuity();
   }
+  for (size_t i = 0; i < rungs_.size(); ++i) {
+    if (!usable[i]) SetActive(i, false);  // Not in this session's master.
+  }
   return std::make_shared<LadderSession>(shared_from_this(), passthrough, first, usable);
 }
 
