@@ -32,6 +32,12 @@ void CheckTarget(std::string_view target) {
   }
   const auto resource = ParseHlsTarget(target);
   if (!resource) return;
+  // A rung folder, when there is one, is "<digits>p" and nothing else.
+  if (!resource->rung.empty() &&
+      (resource->rung.size() > 5 || resource->rung.back() != 'p' ||
+       resource->rung.find_first_not_of("0123456789", 0) != resource->rung.size() - 1)) {
+    std::abort();
+  }
   // Whatever was accepted must be a plain name: nothing that can leave the stream folder.
   for (std::string_view part :
        {std::string_view(resource->stream_id), std::string_view(resource->file_name)}) {

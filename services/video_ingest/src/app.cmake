@@ -45,7 +45,7 @@ add_library(video_ingest_app STATIC
 target_include_directories(video_ingest_app PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
 target_link_libraries(video_ingest_app PUBLIC
   video_ingest_runtime video_ingest_rtmp_server video_ingest_srt video_ingest_hls
-  video_ingest_streams video_ingest_thumbnails shopcast::server shopcast::clients shopcast::events shopcast::config
+  video_ingest_streams video_ingest_thumbnails video_ingest_ladder shopcast::server shopcast::clients shopcast::events shopcast::config
   shopcast::startup absl::flags)
 shopcast_warnings(video_ingest_app)
 
@@ -129,6 +129,15 @@ if(SHOPCAST_BUILD_TESTS)
     SHOPCAST_WEB_DIR="${PROJECT_SOURCE_DIR}/services/gateway/web"
     SHOPCAST_HLS_JS_PLAYER="${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/hls_js_player.mjs")
   add_dependencies(video_ingest_tracks_e2e_test video-ingest)
+  # The rendition ladder end to end: ffprobe and hls.js on the master and every rung, a rung
+  # made to fail leaving the others playing.
+  shopcast_test(NAME video_ingest_ladder_e2e_test
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/ladder_e2e_test.cc
+    DEPS video_ingest_e2e_fixture LABEL e2e)
+  target_compile_definitions(video_ingest_ladder_e2e_test PRIVATE
+    SHOPCAST_WEB_DIR="${PROJECT_SOURCE_DIR}/services/gateway/web"
+    SHOPCAST_HLS_JS_PLAYER="${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/hls_js_player.mjs")
+  add_dependencies(video_ingest_ladder_e2e_test video-ingest)
   # Live thumbnails and the poster through the real binary, the origin and GetStream.
   shopcast_test(NAME video_ingest_thumbnails_e2e_test
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/thumbnails_e2e_test.cc

@@ -21,6 +21,7 @@
 #include "ingest/runtime.h"
 #include "media/gstreamer_init.h"
 #include "media/pipeline.h"
+#include "media/rendition_ladder.h"
 #include "media/thumbnailer.h"
 #include "rtmp/rtmp_server.h"
 #include "shopcast/auth/keys.h"
@@ -196,6 +197,36 @@ int RunServer(const Config& config) {
     thumbnailing = std::make_unique<media::ThumbnailingPackagerFactory>(gst_packagers,
                                                                         *thumbnailer);
     packagers = thumbnailing.get();
+  }
+  // The rendition ladder: per stream, rungs transcoded beside the passthrough (off by default).
+  std::unique_ptr<media::LadderMetrics> ladder_metrics;
+  if (!config.renditions.empty()) {
+    if (absl::Status s = media::CheckLadderElements(); !s.ok()) return Fail("renditions", s);
+    ladder_metrics = std::make_unique<media::LadderMetrics>(host.metrics());
+    runtime_options.renditions = [&config, &playlist_watch, &ladder_metrics,
+                                  part_target = runtime_options.part_target](
+                                     const std::string& stream_id) {
+      media::LadderOptions lo;
+      lo.rungs = config.renditions;
+      lo.stream_dir = std::filesystem::path(config.segment_root) / stream_id;
+      lo.stream_id = stream_id;
+      lo.target_duration = config.target_duration;
+      lo.part_target = part_target;
+      lo.window = config.playlist_window;
+      lo.observer = [&playlist_watch, stream_id](const std::string& playlist_name) {
+        return playlist_watch.Feeder(stream_id, playlist_name);
+      };
+      lo.max_restarts = config.renditions_max_restarts;
+      lo.fault_rung = config.renditions_fault;
+      lo.fault_after_segments = config.renditions_fault_after;
+      lo.metrics = ladder_metrics.get();
+      return std::shared_ptr<media::StreamRenditions>(media::RenditionLadder::Create(lo));
+    };
+    std::string rungs;
+    for (const media::RungSpec& r : config.renditions) {
+      absl::StrAppend(&rungs, rungs.empty() ? "" : ",", r.name, ":", r.video_kbps);
+    }
+    log::Info("renditions_configured").Kv("rungs", rungs);
   }
   IngestRuntime runtime(runtime_options, store, *packagers, &host.metrics());
   if (absl::Status s = runtime.Start(); !s.ok()) return Fail("runtime", s);

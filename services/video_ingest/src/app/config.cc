@@ -96,6 +96,16 @@ ABSL_FLAG(absl::Duration, thumbnail_interval, absl::Seconds(4),
           "0 turns thumbnails and posters off");
 ABSL_FLAG(int, thumbnail_max_size, 640,
           "thumbnails fit in this many pixels on their longer side (never upscaled)");
+ABSL_FLAG(std::string, renditions, "",
+          "adaptive-bitrate ladder: rungs transcoded beside the passthrough, as "
+          "<height>p:<video kbit/s>,… (e.g. 720p:2800,480p:1400,360p:800); empty: passthrough "
+          "only");
+ABSL_FLAG(int, renditions_max_restarts, 3,
+          "times a failed rung is rebuilt per encoder session before it leaves the master "
+          "playlist (0..20)");
+ABSL_FLAG(std::string, renditions_fault, "",
+          "testing only: <rung>[:<segments>] makes that rung's encoder fail after that many "
+          "segments of each run");
 ABSL_FLAG(int, thumbnail_threads, 1,
           "threads decoding thumbnails, for every stream of the process together");
 
@@ -216,6 +226,30 @@ absl::StatusOr<Config> LoadConfig() {
   c.thumbnail_interval = absl::GetFlag(FLAGS_thumbnail_interval);
   c.thumbnail_max_size = absl::GetFlag(FLAGS_thumbnail_max_size);
   c.thumbnail_threads = absl::GetFlag(FLAGS_thumbnail_threads);
+  {
+    absl::StatusOr<std::vector<media::RungSpec>> rungs =
+        media::ParseRenditions(absl::GetFlag(FLAGS_renditions));
+    if (!rungs.ok()) return absl::InvalidArgumentError(rungs.status().message());
+    c.renditions = std::move(*rungs);
+  }
+  c.renditions_max_restarts = absl::GetFlag(FLAGS_renditions_max_restarts);
+  if (c.renditions_max_restarts < 0 || c.renditions_max_restarts > 20) {
+    return absl::InvalidArgumentError("renditions_max_restarts must be 0..20");
+  }
+  if (const std::string fault = absl::GetFlag(FLAGS_renditions_fault); !fault.empty()) {
+    const size_t colon = fault.find(':');
+    c.renditions_fault = fault.substr(0, colon);
+    if (colon != std::string::npos &&
+        (!absl::SimpleAtoi(fault.substr(colon + 1), &c.renditions_fault_after) ||
+         c.renditions_fault_after < 1)) {
+      return absl::InvalidArgumentError("renditions_fault must be <rung>[:<segments, 1 or more>]");
+    }
+    bool known = false;
+    for (const media::RungSpec& r : c.renditions) known = known || r.name == c.renditions_fault;
+    if (!known) {
+      return absl::InvalidArgumentError("renditions_fault must name a rung of renditions");
+    }
+  }
 
   for (const auto& [flag, value] : {std::pair{"rtmp_addr", c.rtmp_addr},
                                     std::pair{"hls_addr", c.hls_addr}}) {

@@ -4,10 +4,12 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "media/rendition_spec.h"
 #include "shopcast/startup/service_config.h"
 
 namespace shopcast::video_ingest {
@@ -73,6 +75,14 @@ struct Config : startup::ServiceConfig {
   absl::Duration thumbnail_interval;
   int thumbnail_max_size = 640;
   int thumbnail_threads = 1;
+
+  // Rendition ladder (media/rendition_ladder.h): empty is passthrough only (the default).
+  std::vector<media::RungSpec> renditions;
+  int renditions_max_restarts = 3;
+  // Testing only: "<rung>[:<segments>]" makes that rung's encoder report an error after that
+  // many segments (2 by default) of every run (tests/e2e/ladder_e2e_test.cc).
+  std::string renditions_fault;
+  int renditions_fault_after = 2;
 };
 
 // Reads the parsed flags into a Config; an absent or malformed value is an error naming it.

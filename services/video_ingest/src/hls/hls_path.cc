@@ -59,6 +59,15 @@ bool IsValidStreamId(std::string_view id) {
                         absl::string_view(prefix.data(), prefix.size()));
 }
 
+bool IsValidRungName(std::string_view name) {
+  if (name.size() < 3 || name.size() > 5 || name.back() != 'p') return false;
+  if (name[0] < '1' || name[0] > '9') return false;
+  for (size_t i = 1; i + 1 < name.size(); ++i) {
+    if (name[i] < '0' || name[i] > '9') return false;
+  }
+  return true;
+}
+
 bool IsValidFileName(std::string_view name) {
   const Extension* ext = FindExtension(name);
   if (ext == nullptr) return false;
@@ -88,12 +97,19 @@ std::optional<HlsResource> ParseHlsTarget(std::string_view target) {
   const size_t slash = target.find('/');
   if (slash == std::string_view::npos) return std::nullopt;
   const std::string_view stream_id = target.substr(0, slash);
-  const std::string_view file_name = target.substr(slash + 1);
-  // Both validators reject '/', so a third path segment fails here.
+  std::string_view file_name = target.substr(slash + 1);
+  // At most one rung folder; the validators reject '/', so a further segment fails below.
+  std::string_view rung;
+  if (const size_t next = file_name.find('/'); next != std::string_view::npos) {
+    rung = file_name.substr(0, next);
+    file_name = file_name.substr(next + 1);
+    if (!IsValidRungName(rung)) return std::nullopt;
+  }
   if (!IsValidStreamId(stream_id) || !IsValidFileName(file_name)) return std::nullopt;
 
   const Extension* ext = FindExtension(file_name);
-  return HlsResource{std::string(stream_id), std::string(file_name), ext->kind, ext->content_type};
+  return HlsResource{std::string(stream_id), std::string(rung), std::string(file_name), ext->kind,
+                     ext->content_type};
 }
 
 std::optional<std::string_view> TokenParam(std::string_view target) {

@@ -1,9 +1,10 @@
 #pragma once
 
 // Maps an HTTP request target onto a file under the HLS root. Security-critical and pure: the
-// only accepted shape is /live/<stream id>/<file name> with both parts drawn from small,
-// fixed alphabets, so no decoding, normalisation or "..", "/", "\", "%" or NUL can ever reach
-// the file system. Anything that does not match exactly is "not found".
+// only accepted shapes are /live/<stream id>/<file name> and, for a rung of the rendition
+// ladder, /live/<stream id>/<rung>/<file name> (exactly one folder, named like "720p"), every
+// part drawn from small, fixed alphabets, so no decoding, normalisation or "..", "/", "\", "%"
+// or NUL can ever reach the file system. Anything that does not match exactly is "not found".
 
 #include <cstdint>
 #include <optional>
@@ -18,14 +19,26 @@ enum class ResourceKind { kPlaylist, kSegment, kOther, kImage };
 
 struct HlsResource {
   std::string stream_id;  // e.g. "str_01J9Z3K8W4V6T2M0QXYHB5R7NC"
+  std::string rung;       // e.g. "720p": a rendition's folder; empty for the stream's own files
   std::string file_name;  // e.g. "000123.ts"
   ResourceKind kind = ResourceKind::kOther;
   std::string_view content_type;  // Static storage.
+
+  // The file within the stream's folder: "000123.ts", or "720p/000123.ts" in a rung (also the
+  // name its playlist is watched under).
+  std::string path() const { return rung.empty() ? file_name : rung + "/" + file_name; }
+  std::string path(std::string_view other_file) const {
+    return rung.empty() ? std::string(other_file) : rung + "/" + std::string(other_file);
+  }
 };
 
 // True iff `id` is one of our ids: 1..8 letters a-z, "_", then the 26-character Crockford body
 // that shopcast::ids::IsValidId accepts.
 bool IsValidStreamId(std::string_view id);
+
+// True iff `name` names a rung folder: a non-zero digit, one to three more digits, "p"
+// ("144p".."2160p"; media/rendition_spec.h makes no other).
+bool IsValidRungName(std::string_view name);
 
 // True iff `name` is 1..64 of [A-Za-z0-9_-] then one of .m3u8 .ts .m4s .mp4 .aac .jpg.
 bool IsValidFileName(std::string_view name);

@@ -76,11 +76,21 @@ absl::StatusOr<std::string> ReadAll(int fd, uint64_t size) {
   return out;
 }
 
+// Opens <root>/<stream>/<path>, where `path` is a file name or "<rung>/<file name>" (both
+// validated by ParseHlsTarget), one component at a time.
+absl::StatusOr<http_files::OpenFile> OpenStreamFile(const std::string& root,
+                                                    const std::string& stream_id,
+                                                    std::string_view path) {
+  const size_t slash = path.find('/');
+  if (slash == std::string_view::npos) return http_files::OpenUnderRoot(root, {stream_id, path});
+  return http_files::OpenUnderRoot(root,
+                                   {stream_id, path.substr(0, slash), path.substr(slash + 1)});
+}
+
 // EXT-X-TARGETDURATION of the playlist file, or 0 when it cannot be read. It is in the head.
 int64_t ReadTargetSeconds(const std::string& root, const std::string& stream_id,
                           const std::string& playlist_name) {
-  absl::StatusOr<http_files::OpenFile> opened =
-      http_files::OpenUnderRoot(root, {stream_id, playlist_name});
+  absl::StatusOr<http_files::OpenFile> opened = OpenStreamFile(root, stream_id, playlist_name);
   if (!opened.ok()) return 0;
   absl::StatusOr<std::string> text = ReadAll(opened->fd, std::min<uint64_t>(opened->size, 4096));
   if (!text.ok()) return 0;
@@ -283,17 +293,17 @@ std::optional<Reply> Responder::PlaylistRequest(
     // A delta update without blocking: only of a playlist live here (an ended or unknown one
     // gets the whole playlist, as the specification wants once EXT-X-ENDLIST is there).
     const std::optional<PlaylistWatch::Progress> now =
-        watch_->Current(resource.stream_id, resource.file_name);
+        watch_->Current(resource.stream_id, resource.path());
     if (!now || now->ended) return Serve(request, resource, token);
     return ServeBlockingPlaylist(request, resource, token, directives, /*blocking=*/false);
   }
   BlockingRequests::ParkRequest park;
   park.stream_id = resource.stream_id;
-  park.playlist_name = resource.file_name;
+  park.playlist_name = resource.path();
   park.wanted = PlaylistWatch::Wanted{*directives.msn, directives.part};
   park.kind = BlockingKind::kPlaylist;
   park.hold_for = [this, stream_id = resource.stream_id,
-                   name = resource.file_name](int64_t target_seconds) {
+                   name = resource.path()](int64_t target_seconds) {
     return HoldFor(stream_id, name, target_seconds);
   };
   // Read after the wake, so the answer lists what was asked for.
@@ -341,7 +351,7 @@ std::optional<Reply> Responder::PartRequest(
   // Written once, never changed: a part that is there is served like any segment.
   {
     absl::StatusOr<http_files::OpenFile> opened =
-        http_files::OpenUnderRoot(root_, {resource.stream_id, resource.file_name});
+        OpenStreamFile(root_, resource.stream_id, resource.path());
     if (opened.ok()) {
       ::close(opened->fd);
       return Serve(request, resource, token);
@@ -350,11 +360,12 @@ std::optional<Reply> Responder::PartRequest(
   }
   BlockingRequests::ParkRequest park;
   park.stream_id = resource.stream_id;
-  park.playlist_name = parts_playlist_name_;
+  park.playlist_name = resource.path(parts_playlist_name_);
   park.wanted = PlaylistWatch::Wanted{msn, part};
   park.kind = BlockingKind::kPart;
-  park.hold_for = [this, stream_id = resource.stream_id](int64_t target_seconds) {
-    return HoldFor(stream_id, parts_playlist_name_, target_seconds);
+  park.hold_for = [this, stream_id = resource.stream_id,
+                   name = resource.path(parts_playlist_name_)](int64_t target_seconds) {
+    return HoldFor(stream_id, name, target_seconds);
   };
   // Listed means written; a part the segment ended without (the hint was not kept) is 404.
   park.answer = [this, request, resource, token](WaitEnd end) -> Reply {
@@ -402,7 +413,7 @@ Reply Responder::ServeBlockingPlaylist(const Request& request, const HlsResource
     // so it is as new as what the watch reported): for v2 the one that skips old date ranges
     // too, else (or when there is none) the one for YES; the whole playlist otherwise.
     const std::optional<PlaylistWatch::Progress> now =
-        watch_->Current(resource.stream_id, resource.file_name);
+        watch_->Current(resource.stream_id, resource.path());
     if (now && !now->ended) {
       std::vector<std::string> names;
       if (directives.skip_dateranges) names.push_back(media::SkipV2PlaylistName(resource.file_name));
@@ -411,7 +422,7 @@ Reply Responder::ServeBlockingPlaylist(const Request& request, const HlsResource
         HlsResource delta = resource;
         delta.file_name = std::move(name);
         absl::StatusOr<http_files::OpenFile> opened =
-            http_files::OpenUnderRoot(root_, {delta.stream_id, delta.file_name});
+            OpenStreamFile(root_, delta.stream_id, delta.path());
         if (opened.ok()) {
           ::close(opened->fd);
           const bool v2 = delta.file_name == media::SkipV2PlaylistName(resource.file_name);
@@ -477,7 +488,7 @@ Reply Responder::Refuse(AccessDecision decision, const Request& request,
 Reply Responder::ServeGated(const Request& request, const HlsResource& resource,
                             std::string_view token) const {
   absl::StatusOr<http_files::OpenFile> opened =
-      http_files::OpenUnderRoot(root_, {resource.stream_id, resource.file_name});
+      OpenStreamFile(root_, resource.stream_id, resource.path());
   if (!opened.ok()) return OpenFailed(opened.status(), request, resource);
   if (resource.kind != ResourceKind::kPlaylist) {
     http_files::FileMeta meta;
@@ -529,7 +540,7 @@ Reply Responder::OpenFailed(const absl::Status& status, const Request& request,
   }
   log::Error("hls_file_open_failed")
       .Kv("stream_id", resource.stream_id)
-      .Kv("file", resource.file_name)
+      .Kv("file", resource.path())
       .Kv("error", std::string(status.message()));
   return Text(http::status::service_unavailable, request, "unavailable\n", resource.kind);
 }
@@ -539,7 +550,7 @@ Reply Responder::ServeFile(const Request& request, const HlsResource& resource,
   // One validated component at a time, never following a symlink at the stream or file level,
   // so nothing outside the root can be reached even if one is planted there.
   absl::StatusOr<http_files::OpenFile> opened =
-      http_files::OpenUnderRoot(root_, {resource.stream_id, resource.file_name});
+      OpenStreamFile(root_, resource.stream_id, resource.path());
   if (!opened.ok()) return OpenFailed(opened.status(), request, resource);
   const http_files::OpenFile& file = *opened;
   http_files::FileMeta meta;

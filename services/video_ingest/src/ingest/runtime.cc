@@ -181,10 +181,25 @@ std::shared_ptr<media::LivePlaylist> IngestRuntime::PlaylistFor(const streams::C
       o.on_written = options_.playlist_observer(claim.stream_id, o.media_playlist_name);
     }
     o.part_target = options_.part_target;
+    // Rendition ladder: the rungs live beside the playlist, which lists them in its master.
+    entry.renditions = options_.renditions ? options_.renditions(claim.stream_id) : nullptr;
+    if (entry.renditions) {
+      o.master_variants = [weak = std::weak_ptr<media::StreamRenditions>(entry.renditions)] {
+        auto r = weak.lock();
+        return r ? r->MasterVariants() : std::string();
+      };
+    }
     entry.playlist =
         std::make_shared<media::LivePlaylist>(o, claim.next_sequence, claim.media_offset);
   }
   return entry.playlist;
+}
+
+std::shared_ptr<media::StreamRenditions> IngestRuntime::RenditionsFor(
+    const std::string& stream_id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = streams_.find(stream_id);
+  return it == streams_.end() ? nullptr : it->second.renditions;
 }
 
 absl::StatusOr<std::shared_ptr<MediaSession>> IngestRuntime::Admit(const PublishRequest& request,
@@ -218,6 +233,8 @@ absl::StatusOr<std::shared_ptr<MediaSession>> IngestRuntime::Admit(const Publish
   po.stall_timeout = options_.stall_timeout;
   // Any earlier segment means this session continues a stream: players must reset decoders.
   po.discontinuity = claim->next_sequence > 0;
+  const std::shared_ptr<media::StreamRenditions> renditions = RenditionsFor(claim->stream_id);
+  if (renditions) po.renditions = renditions->StartSession(*playlist, po.discontinuity);
 
   std::weak_ptr<Session> weak = session;
   media::PackagerEvents events;
@@ -254,7 +271,10 @@ absl::StatusOr<std::shared_ptr<MediaSession>> IngestRuntime::Admit(const Publish
     // Already failed and ending: the encoder's first Write sees it and hangs up.
     if (!session->ending()) {
       StreamEntry& entry = streams_[claim->stream_id];
-      if (!entry.playlist) entry.playlist = playlist;  // Grace expiry raced this admission.
+      if (!entry.playlist) {  // Grace expiry raced this admission.
+        entry.playlist = playlist;
+        entry.renditions = renditions;
+      }
       entry.session = session;
       session->registered = true;
       ++active_;
@@ -436,12 +456,14 @@ void IngestRuntime::DrainSegments(std::shared_ptr<Session> session, int failed_a
 void IngestRuntime::StopPublishing(const std::string& stream_id, v1::SessionEndReason why) {
   std::shared_ptr<Session> session;
   std::shared_ptr<media::LivePlaylist> playlist;
+  std::shared_ptr<media::StreamRenditions> renditions;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = streams_.find(stream_id);
     if (it == streams_.end()) return;
     session = it->second.session;
     playlist = it->second.playlist;
+    renditions = it->second.renditions;
   }
   // Returns once the session has ended, whoever ended it: its last segment is recorded.
   if (session) EndSession(session, Ending{why});
@@ -454,6 +476,7 @@ void IngestRuntime::StopPublishing(const std::string& stream_id, v1::SessionEndR
           .Kv("detail", std::string(s.message()));
     }
   }
+  if (renditions) renditions->End();
   std::lock_guard<std::mutex> lock(mu_);
   auto it = streams_.find(stream_id);
   if (it != streams_.end() && !it->second.session) streams_.erase(it);
@@ -499,14 +522,17 @@ void IngestRuntime::Housekeep() {
   }
   for (const std::string& id : *ended) {
     std::shared_ptr<media::LivePlaylist> playlist;
+    std::shared_ptr<media::StreamRenditions> renditions;
     {
       std::lock_guard<std::mutex> lock(mu_);
       auto it = streams_.find(id);
       if (it == streams_.end() || it->second.session) continue;
       playlist = std::move(it->second.playlist);
+      renditions = std::move(it->second.renditions);
       streams_.erase(it);
     }
     if (playlist) (void)playlist->End();
+    if (renditions) renditions->End();
     log::Info("ingest_stream_grace_expired").Kv("stream_id", id);
   }
   ForgetIdleStreams();

@@ -32,6 +32,7 @@
 #include "absl/time/time.h"
 #include "media/live_playlist.h"
 #include "media/packager.h"
+#include "media/rendition_feed.h"
 #include "prometheus/counter.h"
 #include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
@@ -73,6 +74,11 @@ struct RuntimeOptions {
   std::function<std::function<void(const media::PlaylistProgress&)>(
       const std::string& stream_id, const std::string& media_playlist_name)>
       playlist_observer;
+  // Rendition ladder (media/rendition_ladder.h): makes the rungs of stream `stream_id`, kept
+  // beside its playlist (as long, across reconnects) and ended with it; each session of the
+  // stream feeds them. Unset: passthrough only.
+  std::function<std::shared_ptr<media::StreamRenditions>(const std::string& stream_id)>
+      renditions;
   // Wall clock for the times stored and shown (program date times come from the packager).
   std::function<absl::Time()> now = [] { return absl::Now(); };
 };
@@ -121,6 +127,7 @@ class IngestRuntime final : public PublishAdmission, public streams::LiveControl
 
   struct StreamEntry {
     std::shared_ptr<media::LivePlaylist> playlist;
+    std::shared_ptr<media::StreamRenditions> renditions;  // The ladder's rungs, if any.
     std::shared_ptr<Session> session;  // The live one, if any.
     SteadyTime idle_since;             // When it last had no session (see idle_stream_ttl).
   };
@@ -157,6 +164,7 @@ class IngestRuntime final : public PublishAdmission, public streams::LiveControl
   // Forgets streams that have had no session for idle_stream_ttl.
   void ForgetIdleStreams();
   std::shared_ptr<media::LivePlaylist> PlaylistFor(const streams::Claim& claim);
+  std::shared_ptr<media::StreamRenditions> RenditionsFor(const std::string& stream_id) const;
 
   const RuntimeOptions options_;
   streams::SessionStore& store_;

@@ -147,10 +147,53 @@ absl::Status LivePlaylist::Append(const SegmentInfo& segment, const MediaInfo& m
     total_seconds_ += seconds;
   }
 
+  ++segments_appended_;
+
   DeleteOldParts();
 
   RETURN_IF_ERROR(WriteMediaPlaylist());
+  if (options_.master_playlist_name.empty()) return absl::OkStatus();
   return WriteFileAtomically(options_.stream_dir / options_.master_playlist_name, MasterText());
+}
+
+absl::Status LivePlaylist::WriteMaster() {
+  absl::MutexLock lock(&mu_);
+  if (options_.master_playlist_name.empty() || !target_fixed_) return absl::OkStatus();
+  return WriteFileAtomically(options_.stream_dir / options_.master_playlist_name, MasterText());
+}
+
+LivePlaylist::VariantStats LivePlaylist::variant_stats() const {
+  absl::MutexLock lock(&mu_);
+  VariantStats v;
+  v.peak_bps = static_cast<int64_t>(std::ceil(peak_bps_));
+  v.average_bps = total_seconds_ > 0 ? std::llround(total_bits_ / total_seconds_) : 0;
+  v.media = media_;
+  v.segments = segments_appended_;
+  return v;
+}
+
+absl::Status LivePlaylist::SkipTo(int64_t next_sequence, absl::Duration media_offset) {
+  absl::MutexLock lock(&mu_);
+  if (ended_) {
+    return Error(absl::StatusCode::kFailedPrecondition, "PLAYLIST_ENDED",
+                 "the stream's playlist has ended");
+  }
+  if (next_sequence <= next_sequence_) {
+    return Error(absl::StatusCode::kFailedPrecondition, "SEGMENT_OUT_OF_ORDER",
+                 absl::StrCat("cannot skip from segment ", next_sequence_, " to ", next_sequence));
+  }
+  for (const Part& p : pending_parts_) ::unlink((options_.stream_dir / p.uri).c_str());
+  pending_parts_.clear();
+  pending_ms_ = 0;
+  for (Entry& e : entries_) {
+    if (e.discontinuity) ++discontinuity_sequence_;
+    DeletePartFiles(e);
+  }
+  entries_.clear();
+  next_sequence_ = next_sequence;
+  media_offset_ = media_offset;
+  pending_discontinuity_ = true;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<bool> LivePlaylist::AddDateRange(DateRange range) {
@@ -450,6 +493,7 @@ std::string LivePlaylist::MasterText() const {
   }
   if (!media_.codecs.empty()) absl::StrAppend(&out, ",CODECS=\"", media_.codecs, "\"");
   absl::StrAppend(&out, "\n", options_.media_playlist_name, "\n");
+  if (options_.master_variants) out += options_.master_variants();
   return out;
 }
 

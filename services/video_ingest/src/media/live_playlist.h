@@ -68,6 +68,21 @@ class LivePlaylist {
     // The wall clock for the delta updates' EXT-X-DATERANGE rules (when a tag entered or left
     // the playlist); absl::Now when unset.
     std::function<absl::Time()> now;
+
+    // Rendition ladder (rendition_ladder.h): more variants for the master playlist, appended
+    // after this playlist's own (called with this playlist's lock held: it must not call back
+    // into this object). Unset: the one-variant master of before, byte for byte. An empty
+    // master_playlist_name writes no master at all (a rung's playlist).
+    std::function<std::string()> master_variants;
+  };
+
+  // What the master playlist says of this playlist's variant (the rendition ladder lists its
+  // rungs with it): peak and average bits per second over the segments appended so far.
+  struct VariantStats {
+    int64_t peak_bps = 0;
+    int64_t average_bps = 0;
+    MediaInfo media;
+    int64_t segments = 0;  // Appended by this object.
   };
 
   // Delta updates (RFC 8216bis 6.2.5.1) are written, and CAN-SKIP-UNTIL advertised, with
@@ -130,6 +145,19 @@ class LivePlaylist {
   // torn down) and rewrites the playlist without them; the next session writes that segment
   // number afresh.
   absl::Status DropPendingParts() ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Rendition ladder: rewrites the master playlist (a rung appeared or left it); nothing before
+  // the first segment, nor without a master playlist name.
+  absl::Status WriteMaster() ABSL_LOCKS_EXCLUDED(mu_);
+  VariantStats variant_stats() const ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Rendition ladder: a rung that lost segments (its encoder failed, or it fell behind) resumes
+  // at segment `next_sequence`, later than next_sequence(), with `media_offset`. Media sequence
+  // numbers are implicit in a playlist, so the listing restarts there: earlier entries leave it
+  // (counted in EXT-X-DISCONTINUITY-SEQUENCE) and the next segment carries
+  // EXT-X-DISCONTINUITY. Parts of an unfinished segment are dropped. FAILED_PRECONDITION when
+  // `next_sequence` is not later, or after End.
+  absl::Status SkipTo(int64_t next_sequence, absl::Duration media_offset) ABSL_LOCKS_EXCLUDED(mu_);
 
   // The progress told to on_written after the last write.
   PlaylistProgress progress() const ABSL_LOCKS_EXCLUDED(mu_);
@@ -256,6 +284,7 @@ class LivePlaylist {
   double peak_bps_ ABSL_GUARDED_BY(mu_) = 0;
   double total_bits_ ABSL_GUARDED_BY(mu_) = 0;
   double total_seconds_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t segments_appended_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace shopcast::video_ingest::media

@@ -20,6 +20,7 @@ add_library(video_ingest_media STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/pipeline_graph.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/playlist_progress.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/rendition_group.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/media/rendition_spec.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/segment_cutter.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/segment_writer.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/timestamp_normalizer.cc

@@ -25,6 +25,7 @@
 #include "absl/time/time.h"
 #include "media/keyframe_sink.h"
 #include "media/live_playlist.h"
+#include "media/rendition_feed.h"
 #include "publish/publish.h"
 #include "publish/segment.h"
 
@@ -43,6 +44,9 @@ struct PackagerOptions {
   absl::Duration part_target = absl::ZeroDuration();
   // Offered every parsed video keyframe (thumbnails); finished when the packager tears down.
   std::shared_ptr<KeyframeSink> keyframes;
+  // Offered every parsed video and audio buffer with the cuts at it (the rendition ladder);
+  // finished when the packager tears down, after the passthrough's last segment.
+  std::shared_ptr<RenditionFeed> renditions;
 };
 
 // Called from a packager-owned thread, one at a time, never with a packager lock held. A

@@ -415,8 +415,10 @@ void Pipeline::Impl::HandleBuffer(Track& track, GstPad* pad, GstPadProbeInfo* in
   FragmentTracker::Cuts cuts;
   uint32_t cut_count = 0;
   bool audio_only = false;
+  bool has_audio = false;
   {
     absl::MutexLock lock(&mu_);
+    has_audio = linked_[kAudioTrack];
     TimestampNormalizer::Times out = normalizer_.Normalize(track.index, in);
     GST_BUFFER_PTS(buffer) = FromNs(out.pts);
     GST_BUFFER_DTS(buffer) = FromNs(out.dts);
@@ -438,6 +440,20 @@ void Pipeline::Impl::HandleBuffer(Track& track, GstPad* pad, GstPadProbeInfo* in
     }
   }
   if (video && sync_point && options_.keyframes) options_.keyframes->OfferKeyframe(pad, buffer);
+  if (options_.renditions) {
+    // The rendition ladder: its rungs cut where this session cuts (rendition_feed.h).
+    if (video) {
+      RenditionCuts rc;
+      rc.segment = cuts.segment;
+      if (cuts.part) {
+        rc.part = cuts.part->at_ns;
+        rc.part_independent = cuts.part->independent;
+      }
+      options_.renditions->OfferVideo(pad, buffer, rc, has_audio);
+    } else if (!audio_only) {
+      options_.renditions->OfferAudio(pad, buffer);
+    }
+  }
   if (!cuts.segment && cuts.part) {
     // A part boundary inside a segment. Its part gets the PAT and PMT first when it can be
     // played from (the muxer repeats them only at segment cuts).
@@ -762,6 +778,7 @@ void Pipeline::Impl::Teardown() {
     }
   }
   if (options_.keyframes) options_.keyframes->Finish();  // No offer comes after NULL.
+  if (options_.renditions) options_.renditions->Finish();
 }
 
 // ---- Bus thread ------------------------------------------------------------------------------

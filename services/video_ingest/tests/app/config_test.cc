@@ -25,6 +25,9 @@ ABSL_DECLARE_FLAG(absl::Duration, part_target);
 ABSL_DECLARE_FLAG(absl::Duration, target_duration);
 ABSL_DECLARE_FLAG(absl::Duration, thumbnail_interval);
 ABSL_DECLARE_FLAG(int, thumbnail_max_size);
+ABSL_DECLARE_FLAG(std::string, renditions);
+ABSL_DECLARE_FLAG(int, renditions_max_restarts);
+ABSL_DECLARE_FLAG(std::string, renditions_fault);
 
 namespace shopcast::video_ingest {
 namespace {
@@ -119,6 +122,50 @@ TEST_CASE("Blocking playlist reloads: held at most 15 s (under the gateway's 20 
   config = LoadConfig();
   absl::SetFlag(&FLAGS_hls_max_parked, 10000);
   CHECK(config.status().code() == absl::StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("The rendition ladder is off by default and refused at start-up when malformed") {
+  absl::SetFlag(&FLAGS_db_dsn, "host=127.0.0.1 dbname=video_ingest");
+  absl::SetFlag(&FLAGS_verify_key_files, "/dev/null");
+  absl::SetFlag(&FLAGS_instance_id, "video-ingest-0");
+  absl::StatusOr<Config> config = LoadConfig();
+  REQUIRE(config.ok());
+  CHECK(config->renditions.empty());  // Passthrough only: no rung, no cost.
+  CHECK(config->renditions_max_restarts == 3);
+  CHECK(config->renditions_fault.empty());
+
+  absl::SetFlag(&FLAGS_renditions, "360p:800,720p:2800,480p:1400");
+  config = LoadConfig();
+  REQUIRE(config.ok());
+  REQUIRE(config->renditions.size() == 3);
+  CHECK(config->renditions[0].name == "720p");
+  CHECK(config->renditions[0].video_kbps == 2800);
+  CHECK(config->renditions[2].name == "360p");
+
+  for (const char* bad : {"720p", "720p:2800,720p:1400", "719p:2800", "720x:2800", "720p:20",
+                          "720p:2800,"}) {
+    INFO(bad);
+    absl::SetFlag(&FLAGS_renditions, bad);
+    config = LoadConfig();
+    REQUIRE_FALSE(config.ok());
+    CHECK(absl::StrContains(config.status().message(), "renditions"));
+  }
+  absl::SetFlag(&FLAGS_renditions, "720p:2800,360p:800");
+  absl::SetFlag(&FLAGS_renditions_fault, "360p:1");
+  config = LoadConfig();
+  REQUIRE(config.ok());
+  CHECK(config->renditions_fault == "360p");
+  CHECK(config->renditions_fault_after == 1);
+  for (const char* bad : {"480p", "360p:0", "360p:x"}) {
+    INFO(bad);
+    absl::SetFlag(&FLAGS_renditions_fault, bad);
+    CHECK_FALSE(LoadConfig().ok());
+  }
+  absl::SetFlag(&FLAGS_renditions_fault, "");
+  absl::SetFlag(&FLAGS_renditions_max_restarts, 21);
+  CHECK_FALSE(LoadConfig().ok());
+  absl::SetFlag(&FLAGS_renditions_max_restarts, 3);
+  absl::SetFlag(&FLAGS_renditions, "");
 }
 
 }  // namespace

@@ -430,6 +430,66 @@ TEST_CASE("Stopping the origin answers every parked request and leaves nothing b
   o.Advance(5, 0);
 }
 
+TEST_CASE("A rung's playlist and parts block like the stream's own", "[hls][blocking]") {
+  // The rendition ladder writes <stream>/720p/live.m3u8; the watch knows it as "720p/live.m3u8".
+  Origin o;
+  const std::string id = "str_01J9Z3K8W4V6T2M0QXYHB5R7NF";
+  media::LivePlaylist::Options options;
+  options.stream_dir = o.root + "/" + id + "/720p";
+  std::filesystem::create_directories(options.stream_dir);
+  options.target_duration = absl::Seconds(1);
+  options.part_target = absl::Milliseconds(500);
+  options.master_playlist_name.clear();
+  options.on_written = o.watch.Feeder(id, "720p/" + options.media_playlist_name);
+  auto playlist = std::make_unique<media::LivePlaylist>(options, 0, absl::ZeroDuration());
+  auto part = [&](int64_t msn, int index) {
+    WriteFile(options.stream_dir.string() + "/" + media::PartFileName(msn, index),
+              absl::StrCat("RUNG-PART-", msn, "-", index));
+    media::LivePlaylist::PartInfo p;
+    p.sequence = msn;
+    p.index = index;
+    p.duration = absl::Milliseconds(500);
+    p.independent = index == 0;
+    p.program_date_time = absl::FromUnixSeconds(1'700'000'000 + msn);
+    return p;
+  };
+  SegmentInfo s0;
+  s0.sequence = 0;
+  s0.program_date_time = absl::FromUnixSeconds(1'700'000'000);
+  s0.duration = absl::Seconds(1);
+  s0.size_bytes = 1000;
+  s0.path = id + "/720p/000000.ts";
+  MediaInfo media;
+  media.codecs = "avc1.64001f";
+  REQUIRE(playlist->AppendPart(part(0, 0)).ok());
+  REQUIRE(playlist->Append(s0, media, part(0, 1)).ok());
+  CHECK_FALSE(std::filesystem::exists(options.stream_dir / "index.m3u8"));  // No master here.
+
+  // A reload for a part not written yet is parked, and answered by the rung's write.
+  auto conn = Send(o.port, Live(id, "720p/live.m3u8?_HLS_msn=1&_HLS_part=0"));
+  REQUIRE(o.AwaitParked(1));
+  auto hinted = Send(o.port, Live(id, "720p/" + media::PartFileName(1, 1)));
+  REQUIRE(o.AwaitParked(2));
+  const auto appended = std::chrono::steady_clock::now();
+  REQUIRE(playlist->AppendPart(part(1, 0)).ok());
+  std::optional<RawResponse> r = conn->Read(false, 5s);
+  REQUIRE(r.has_value());
+  CHECK(std::chrono::steady_clock::now() - appended < 1s);
+  CHECK(r->status == 200);
+  CHECK(absl::StrContains(r->body, "URI=\"000001_0.ts\""));
+  REQUIRE(playlist->AppendPart(part(1, 1)).ok());
+  r = hinted->Read(false, 5s);
+  REQUIRE(r.has_value());
+  CHECK(r->status == 200);
+  CHECK(r->body == "RUNG-PART-1-1");
+  // The passthrough's playlist of the same stream is another entry: not live here, served
+  // as always; too far ahead in the rung is 400.
+  CHECK(Exchange(o.port, GetRequest(Live(id, "live.m3u8?_HLS_msn=1"))).status == 404);
+  CHECK(Exchange(o.port, GetRequest(Live(id, "720p/live.m3u8?_HLS_msn=9"))).status == 400);
+  // Another rung of the stream, unknown to the watch, is a plain file (404 without one).
+  CHECK(Exchange(o.port, GetRequest(Live(id, "360p/live.m3u8?_HLS_msn=1"))).status == 404);
+}
+
 TEST_CASE("A real LivePlaylist feeds the watch through on_written", "[hls][blocking]") {
   Origin o;
   const std::string id = "str_01J9Z3K8W4V6T2M0QXYHB5R7NE";

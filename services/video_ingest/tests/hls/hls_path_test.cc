@@ -88,6 +88,63 @@ TEST_CASE("Traversal tricks and malformed targets name nothing", "[hls][path]") 
   }
 }
 
+TEST_CASE("A rendition's files live in exactly one rung folder", "[hls][path]") {
+  const std::string id = kId;
+  for (const std::string rung : {"144p", "240p", "360p", "480p", "720p", "1080p", "2160p"}) {
+    for (const std::string file : {"live.m3u8", "000042.ts", "000042_3.ts", "live_skip.m3u8"}) {
+      const std::string target = "/live/" + id + "/" + rung + "/" + file + "?_HLS_msn=42";
+      INFO(target);
+      const auto r = ParseHlsTarget(target);
+      REQUIRE(r.has_value());
+      CHECK(r->stream_id == kId);
+      CHECK(r->rung == rung);
+      CHECK(r->file_name == file);
+      CHECK(r->path() == rung + "/" + file);
+      CHECK(r->path("live.m3u8") == rung + "/live.m3u8");
+    }
+  }
+  // The stream's own files have no rung.
+  const auto own = ParseHlsTarget("/live/" + id + "/live.m3u8");
+  REQUIRE(own.has_value());
+  CHECK(own->rung.empty());
+  CHECK(own->path() == "live.m3u8");
+
+  const std::string bad[] = {
+      "/live/" + id + "/720p/480p/live.m3u8",   // One folder at most.
+      "/live/" + id + "/720p/../live.m3u8",
+      "/live/" + id + "/../720p/live.m3u8",
+      "/live/" + id + "/720p//live.m3u8",
+      "/live/" + id + "/720p/",
+      "/live/" + id + "/720p",
+      "/live/" + id + "//live.m3u8",
+      "/live/" + id + "/720P/live.m3u8",
+      "/live/" + id + "/p720/live.m3u8",
+      "/live/" + id + "/0720p/live.m3u8",
+      "/live/" + id + "/0p/live.m3u8",
+      "/live/" + id + "/7p/live.m3u8",
+      "/live/" + id + "/72000p/live.m3u8",
+      "/live/" + id + "/72a0p/live.m3u8",
+      "/live/" + id + "/720p%2f/live.m3u8",
+      "/live/" + id + "/%37%32%30p/live.m3u8",
+      "/live/" + id + "/720p\\live.m3u8",
+      "/live/" + id + "/720p./live.m3u8",
+      "/live/" + id + "/.720p/live.m3u8",
+      "/live/" + id + "/720p /live.m3u8",
+      "/live/" + id + "/thumbs/thumb.jpg",
+      std::string("/live/") + id + "/720p" + std::string(1, '\0') + "/live.m3u8",
+      "/live/720p/" + id + "/live.m3u8",
+      "/live/720p/live.m3u8",
+  };
+  for (const std::string& target : bad) {
+    INFO(target);
+    CHECK_FALSE(ParseHlsTarget(target).has_value());
+  }
+  CHECK(IsValidRungName("720p"));
+  CHECK_FALSE(IsValidRungName(""));
+  CHECK_FALSE(IsValidRungName("p"));
+  CHECK_FALSE(IsValidRungName(".."));
+}
+
 TEST_CASE("File names allow 64 stem characters and nothing else", "[hls][path]") {
   CHECK(IsValidFileName(std::string(64, 'a') + ".ts"));
   CHECK_FALSE(IsValidFileName(std::string(65, 'a') + ".ts"));

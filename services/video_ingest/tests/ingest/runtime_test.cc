@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <condition_variable>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -346,6 +347,69 @@ TEST_CASE("Each stream's playlist reports its writes to the playlist observer (b
                                            "str_watched live.m3u8 2 0"});
   }
   runtime.Stop();
+}
+
+// A ladder that records what the runtime asks of it.
+class FakeRenditions final : public media::StreamRenditions {
+ public:
+  class Feed final : public media::RenditionFeed {
+   public:
+    void OfferVideo(GstPad*, GstBuffer*, const media::RenditionCuts&, bool) override {}
+    void OfferAudio(GstPad*, GstBuffer*) override {}
+    void Finish() override {}
+  };
+  std::shared_ptr<media::RenditionFeed> StartSession(media::LivePlaylist& passthrough,
+                                                     bool discontinuity) override {
+    std::lock_guard<std::mutex> lock(mu);
+    sessions.push_back(absl::StrCat(passthrough.next_sequence(), discontinuity ? " d" : ""));
+    return std::make_shared<Feed>();
+  }
+  std::string MasterVariants() const override {
+    return "#EXT-X-STREAM-INF:BANDWIDTH=470000,RESOLUTION=426x240\n240p/live.m3u8\n";
+  }
+  void End() override { ++ended; }
+
+  mutable std::mutex mu;
+  std::vector<std::string> sessions;
+  std::atomic<int> ended{0};
+};
+
+TEST_CASE("A stream's rendition ladder lives beside its playlist, in its master, and ends with "
+          "it") {
+  Harness h;
+  std::mutex mu;
+  std::map<std::string, std::shared_ptr<FakeRenditions>> made;
+  h.options.renditions = [&](const std::string& stream_id) {
+    auto r = std::make_shared<FakeRenditions>();
+    std::lock_guard<std::mutex> lock(mu);
+    made[stream_id] = r;
+    return r;
+  };
+  h.runtime = std::make_unique<IngestRuntime>(h.options, h.store, h.packagers);
+  REQUIRE(h.runtime->Start().ok());
+  auto session = h.Admit("str_ladder");
+  FakePackager* packager = h.packagers.For("str_ladder");
+  REQUIRE(packager->CloseSegment().ok());
+  std::shared_ptr<FakeRenditions> ladder;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    REQUIRE(made.size() == 1);
+    ladder = made["str_ladder"];
+  }
+  {
+    std::lock_guard<std::mutex> lock(ladder->mu);
+    CHECK(ladder->sessions == std::vector<std::string>{"0"});  // One feed, from segment 0.
+  }
+  // The passthrough's master lists the rungs after itself.
+  std::ifstream in(h.root.path() / "str_ladder" / "index.m3u8");
+  std::stringstream master;
+  master << in.rdbuf();
+  CHECK(master.str().find("\nlive.m3u8\n#EXT-X-STREAM-INF:BANDWIDTH=470000,RESOLUTION=426x240\n"
+                          "240p/live.m3u8\n") != std::string::npos);
+  // The stream's end ends the rungs' playlists with it.
+  h.runtime->StopPublishing("str_ladder", vpb::SESSION_END_REASON_STREAM_ENDED);
+  CHECK(ladder->ended == 1);
+  CHECK(h.Playlist("str_ladder").find("#EXT-X-ENDLIST") != std::string::npos);
 }
 
 }  // namespace
