@@ -164,6 +164,7 @@ int RunServer(const Config& config) {
   runtime_options.playlist_window = config.playlist_window;
   runtime_options.part_target = config.ll_hls ? config.part_target : absl::ZeroDuration();
   runtime_options.stall_timeout = config.stall_timeout;
+  runtime_options.accept_hevc = config.accept_hevc;  // HEVC input (the ladder's, in time).
   runtime_options.return_free_memory = config.return_free_memory;
   runtime_options.playlist_observer = [&playlist_watch](const std::string& stream_id,
                                                         const std::string& playlist_name) {

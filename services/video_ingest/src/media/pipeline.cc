@@ -319,7 +319,7 @@ void Pipeline::Impl::HandlePad(GstPad* pad) {
   GstCaps* caps = gst_pad_get_current_caps(pad);
   if (caps == nullptr) caps = gst_pad_query_caps(pad, nullptr);
   const std::string name = CapsName(caps);
-  const int track = TrackForCaps(caps);
+  const int track = TrackForCaps(caps, options_.accept_hevc);
   gchar* caps_text = caps != nullptr ? gst_caps_to_string(caps) : g_strdup("(none)");
   const std::string description = caps_text;
   g_free(caps_text);
@@ -353,6 +353,11 @@ void Pipeline::Impl::HandlePad(GstPad* pad) {
                !flv_announces_video_.load()) {
       SettleTracks();
     }
+  } else if (name == "video/x-h265" && !duplicate) {
+    // HEVC input: taken only with the rendition ladder (PackagerOptions::accept_hevc).
+    PostFailure("UNSUPPORTED_CODEC",
+                "HEVC (H.265) video is accepted only with the rendition ladder on; send H.264 "
+                "video with AAC audio");
   } else if (media && !duplicate) {
     PostFailure("UNSUPPORTED_CODEC",
                 absl::StrCat("only H.264 video and AAC audio are accepted, got ", description));
@@ -481,6 +486,10 @@ void Pipeline::Impl::HandleEvent(Track& track, GstPadProbeInfo* info) {
       const GstStructure* s = gst_caps_get_structure(caps, 0);
       absl::MutexLock lock(&mu_);
       if (track.index == kVideoTrack) {
+        // HEVC input: the codec string is read from HEVC's SPS (hvc1.…).
+        facts_.SetVideoCodec(gst_structure_has_name(s, "video/x-h265")
+                                 ? MediaFacts::VideoCodec::kHevc
+                                 : MediaFacts::VideoCodec::kH264);
         facts_.SetVideo(VideoFacts(s));
       } else {
         facts_.SetAudio(AudioFacts(s));

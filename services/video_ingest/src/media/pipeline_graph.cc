@@ -56,11 +56,34 @@ absl::Status PipelineGraph::Build(MediaFormat format, size_t max_queued_bytes) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// HEVC input (README, HEVC input): the video branch's parser and its output caps by codec.
+// Byte-stream and whole access units, as mpegtsmux takes them; each keyframe (an IRAP picture
+// for HEVC) carries its parameter sets (config-interval=-1), so every segment and part decodes.
+struct VideoParser {
+  const char* element;
+  const char* caps;
+};
+
+VideoParser VideoParserFor(GstPad* demux_pad) {
+  GstCaps* caps = gst_pad_get_current_caps(demux_pad);
+  if (caps == nullptr) caps = gst_pad_query_caps(demux_pad, nullptr);
+  const bool hevc = CapsName(caps) == "video/x-h265";
+  if (caps != nullptr) gst_caps_unref(caps);
+  if (hevc) return {"h265parse", "video/x-h265,stream-format=byte-stream,alignment=au"};
+  return {"h264parse", "video/x-h264,stream-format=byte-stream,alignment=au"};
+}
+
+}  // namespace
+
 bool PipelineGraph::AddBranch(GstPad* demux_pad, int track, GstPadProbeCallback probe,
                               gpointer probe_data) {
   const bool video = track == kVideoTrack;
+  const VideoParser video_parser = video ? VideoParserFor(demux_pad) : VideoParser{};
   GstElement* queue = gst_element_factory_make("queue", nullptr);
-  GstElement* parser = gst_element_factory_make(video ? "h264parse" : "aacparse", nullptr);
+  GstElement* parser =
+      gst_element_factory_make(video ? video_parser.element : "aacparse", nullptr);
   GstElement* filter = video ? gst_element_factory_make("capsfilter", nullptr) : nullptr;
   if (queue == nullptr || parser == nullptr || (video && filter == nullptr)) {
     for (GstElement* e : {queue, parser, filter}) {
@@ -73,7 +96,7 @@ bool PipelineGraph::AddBranch(GstPad* demux_pad, int track, GstPadProbeCallback 
   if (video) {
     // SPS/PPS before every keyframe, so each segment decodes on its own.
     g_object_set(parser, "config-interval", -1, nullptr);
-    GstCaps* caps = gst_caps_from_string("video/x-h264,stream-format=byte-stream,alignment=au");
+    GstCaps* caps = gst_caps_from_string(video_parser.caps);
     g_object_set(filter, "caps", caps, nullptr);
     gst_caps_unref(caps);
     gst_bin_add(GST_BIN(pipeline_), filter);
@@ -126,9 +149,10 @@ std::string CapsName(GstCaps* caps) {
   return gst_structure_get_name(gst_caps_get_structure(caps, 0));
 }
 
-int TrackForCaps(GstCaps* caps) {
+int TrackForCaps(GstCaps* caps, bool accept_hevc) {
   const std::string name = CapsName(caps);
   if (name == "video/x-h264") return kVideoTrack;
+  if (name == "video/x-h265" && accept_hevc) return kVideoTrack;
   if (name == "audio/mpeg") {
     int version = 0;
     gst_structure_get_int(gst_caps_get_structure(caps, 0), "mpegversion", &version);

@@ -2,8 +2,8 @@
 
 // The GStreamer elements of one session's packager and how they connect:
 //
-//   appsrc → flvdemux|tsdemux → queue → h264parse → capsfilter ─→ mpegtsmux → fakesink
-//                             → queue → aacparse ───────────────↗
+//   appsrc → flvdemux|tsdemux → queue → h264parse|h265parse → capsfilter ─→ mpegtsmux → fakesink
+//                             → queue → aacparse ─────────────────────────↗
 //
 // The demuxer's pads appear as it reads the stream; each track we package gets a branch into
 // the one muxer, anything else a fakesink. Probes (installed by the caller) watch what leaves
@@ -29,7 +29,8 @@ class PipelineGraph {
   // Makes and links appsrc → demuxer and muxer → fakesink. `max_queued_bytes` bounds appsrc.
   absl::Status Build(MediaFormat format, size_t max_queued_bytes);
 
-  // Adds the queue and parser for `track` (tracks.h), installs `probe` on the parser's output
+  // Adds the queue and parser for `track` (tracks.h; the video parser from the pad's caps:
+  // h264parse, or h265parse for video/x-h265), installs `probe` on the parser's output
   // (before any data can flow) and links demux_pad → branch → muxer. False if anything fails.
   bool AddBranch(GstPad* demux_pad, int track, GstPadProbeCallback probe, gpointer probe_data);
   // Sinks a demuxer pad we do not package (extra tracks, data tracks like KLV or SCTE-35).
@@ -55,7 +56,8 @@ class PipelineGraph {
 };
 
 // The track (tracks.h) a demuxer pad's caps carry, or -1 for anything we do not package.
-int TrackForCaps(GstCaps* caps);
+// HEVC (video/x-h265) is the video track only when `accept_hevc`.
+int TrackForCaps(GstCaps* caps, bool accept_hevc = false);
 // "video/x-h264", or "" for empty or missing caps.
 std::string CapsName(GstCaps* caps);
 
