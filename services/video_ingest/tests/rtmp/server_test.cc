@@ -612,6 +612,37 @@ TEST_CASE("HEVC over RTMP is refused at its first tag with a status the encoder 
   CHECK(PollUntil([&] { return RejectedTotal(registry, "unsupported_codec") == 1; }, 5s));
 }
 
+TEST_CASE("HEVC over RTMP with HEVC taken over SRT is refused with a pointer to SRT") {
+  prometheus::Registry registry;
+  RtmpOptions options = TestOptions();
+  options.codecs.hevc = CodecCheckOptions::Hevc::kSrtOnly;
+  Harness h(options, &registry);
+  RawPublisher p(h.server.port());
+  REQUIRE(p.Publish("live", "sk_good", 5s).has_value());
+  REQUIRE(p.SendTag(kVideo, 0, {0x90, 'h', 'v', 'c', '1', 1, 2, 3}));
+  CheckCodecRefusal(h, p, "publish HEVC over SRT");
+  CHECK(PollUntil([&] { return RejectedTotal(registry, "unsupported_codec") == 1; }, 5s));
+}
+
+TEST_CASE("A malformed enhanced RTMP video header ends the connection as a protocol error") {
+  prometheus::Registry registry;
+  Harness h(TestOptions(), &registry);
+  RawPublisher p(h.server.port());
+  REQUIRE(p.Publish("live", "sk_good", 5s).has_value());
+  REQUIRE(p.SendTag(kAudio, 0, kAacHeader));
+  // IsExHeader | keyframe | CodedFrames, then a FourCC cut short.
+  REQUIRE(p.SendTag(kVideo, 0, {0x91, 'h', 'v'}));
+  CHECK(p.WaitForClose(5s));
+  std::shared_ptr<PublishRecord> r = h.admission.WaitForRecord("sk_good", 1s);
+  REQUIRE(r != nullptr);
+  // Not a codec refusal: the session is closed with the protocol error (and gets what came
+  // before it, as any publish that ends does), the malformed tag itself never.
+  REQUIRE(PollUntil([&] { return r->closes.load() == 1; }, 5s));
+  CHECK(r->refusals.load() == 0);
+  CHECK(ReasonOf(CloseStatus(*r)) == "RTMP_VIDEO_TAG_INVALID");
+  CHECK(PollUntil([&] { return RejectedTotal(registry, "protocol_error") == 1; }, 5s));
+}
+
 // The FLV header flags byte of what the media session received.
 int HeaderFlags(const PublishRecord& r) {
   std::ifstream in(r.path, std::ios::binary);
