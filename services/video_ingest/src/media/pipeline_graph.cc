@@ -67,8 +67,7 @@ struct VideoParser {
 };
 
 VideoParser VideoParserFor(GstPad* demux_pad) {
-  GstCaps* caps = gst_pad_get_current_caps(demux_pad);
-  if (caps == nullptr) caps = gst_pad_query_caps(demux_pad, nullptr);
+  GstCaps* caps = PadCaps(demux_pad);
   const bool hevc = CapsName(caps) == "video/x-h265";
   if (caps != nullptr) gst_caps_unref(caps);
   if (hevc) return {"h265parse", "video/x-h265,stream-format=byte-stream,alignment=au"};
@@ -126,6 +125,17 @@ bool PipelineGraph::AddBranch(GstPad* demux_pad, int track, GstPadProbeCallback 
   return linked_in;
 }
 
+GstElement* PipelineGraph::AddElementarySource(GstCaps* caps, size_t max_queued_bytes) {
+  GstElement* src = gst_element_factory_make("appsrc", nullptr);
+  if (src == nullptr) return nullptr;
+  g_object_set(src, "caps", caps, "format", GST_FORMAT_TIME, "stream-type",
+               GST_APP_STREAM_TYPE_STREAM, "is-live", FALSE, "block", FALSE, "max-bytes",
+               static_cast<guint64>(max_queued_bytes), nullptr);
+  gst_bin_add(GST_BIN(pipeline_), src);
+  gst_element_sync_state_with_parent(src);
+  return src;
+}
+
 void PipelineGraph::Discard(GstPad* demux_pad) {
   GstElement* sink = gst_element_factory_make("fakesink", nullptr);
   if (sink == nullptr) return;
@@ -142,6 +152,17 @@ void PipelineGraph::ReleaseVideoPad() {
   gst_element_release_request_pad(mux_, video_mux_pad_);
   gst_object_unref(video_mux_pad_);
   video_mux_pad_ = nullptr;
+}
+
+GstCaps* PadCaps(GstPad* pad) {
+  GstCaps* caps = gst_pad_get_current_caps(pad);
+  if (caps != nullptr) return caps;
+  GstElement* parent = gst_pad_get_parent_element(pad);
+  if (parent != nullptr) {
+    if (GST_IS_APP_SRC(parent)) caps = gst_app_src_get_caps(GST_APP_SRC(parent));
+    gst_object_unref(parent);
+  }
+  return caps != nullptr ? caps : gst_pad_query_caps(pad, nullptr);
 }
 
 std::string CapsName(GstCaps* caps) {

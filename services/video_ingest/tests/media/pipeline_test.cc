@@ -19,6 +19,7 @@
 #include "media/steady_clock.h"
 #include "ffmpeg_check.h"
 #include "shopcast/status/status.h"
+#include "hevc_flv.h"
 #include "test_media.h"
 
 namespace shopcast::video_ingest::media {
@@ -958,6 +959,60 @@ TEST_CASE("Accepted HEVC over MPEG-TS is packaged as an hvc1 passthrough with LL
   const std::string master = testing::ReadText(dir / "index.m3u8");
   CHECK_THAT(master, Catch::Contains("CODECS=\"" + m.codecs + "\""));
   CHECK_THAT(master, Catch::Contains("RESOLUTION=640x360"));
+}
+
+TEST_CASE("Accepted HEVC over RTMP (enhanced RTMP FLV) is fed past flvdemux and packaged",
+          "[pipeline][hevc]") {
+  TempDir tmp;
+  const fs::path input = tmp.path() / "input.ts";
+  testing::MakeHevcMedia(input, 7);
+  const std::vector<uint8_t> flv = testing::FlvBytes(testing::EnhancedHevcTags(input));
+  const fs::path dir = tmp.path() / kStreamId;
+  LivePlaylist playlist(LowLatencyPlaylistOptions(dir), 0, absl::ZeroDuration());
+  Recorder recorder;
+  PackagerOptions options = LowLatencyOptions(dir, MediaFormat::kFlv);
+  options.accept_hevc = true;
+  auto pipeline = Pipeline::Start(options, playlist, recorder.Events());
+  REQUIRE(pipeline.ok());
+  REQUIRE(PushAll(**pipeline, recorder, flv));
+  absl::Status finished = (*pipeline)->Finish(absl::Seconds(30));
+  INFO(finished.ToString());
+  REQUIRE(finished.ok());
+  REQUIRE(recorder.failures().empty());
+  // The same segments and parts as the same stream over SRT: cut at IRAP pictures, decodable
+  // on their own, timed by the FLV tags (composition times give B-frames their order).
+  CheckSegments(dir, recorder, 7.0, 0, 2.0, "aac,hevc");
+  CheckParts(dir, testing::ParseMediaPlaylist(testing::ReadText(dir / "live.m3u8")), false, 2);
+  REQUIRE(recorder.media().has_value());
+  CHECK(recorder.media()->video_codec == "hevc");
+  CHECK_THAT(recorder.media()->codecs, Catch::StartsWith("hvc1.1.6.L"));
+  CHECK_THAT(recorder.media()->codecs, Catch::EndsWith(",mp4a.40.2"));
+}
+
+TEST_CASE("With HEVC accepted, H.264 and audio-only FLV still go through flvdemux",
+          "[pipeline][hevc]") {
+  TempDir tmp;
+  const bool audio_only = GENERATE(false, true);
+  INFO((audio_only ? "audio only" : "H.264 and AAC"));
+  const fs::path input = tmp.path() / "input.flv";
+  if (audio_only) {
+    testing::MakeAudioOnlyMedia(input, "flv", 5);
+  } else {
+    testing::MakeTestMedia(input, "flv", 5);
+  }
+  const fs::path dir = tmp.path() / kStreamId;
+  LivePlaylist playlist(PlaylistOptions(dir), 0, absl::ZeroDuration());
+  Recorder recorder;
+  PackagerOptions options = Options(dir, MediaFormat::kFlv);
+  options.accept_hevc = true;
+  auto pipeline = Pipeline::Start(options, playlist, recorder.Events());
+  REQUIRE(pipeline.ok());
+  REQUIRE(PushAll(**pipeline, recorder, testing::ReadBytes(input)));
+  REQUIRE((*pipeline)->Finish(absl::Seconds(30)).ok());
+  REQUIRE(recorder.failures().empty());
+  CHECK(recorder.segments().size() >= 2);
+  const fs::path first = dir / fs::path(recorder.segments().front().path).filename();
+  CHECK(testing::CodecNames(first) == (audio_only ? "aac" : "aac,h264"));
 }
 
 }  // namespace
