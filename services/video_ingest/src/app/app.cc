@@ -248,9 +248,9 @@ int RunServer(const Config& config) {
   rtmp_options.max_pending_per_address = static_cast<size_t>(config.rtmp_max_pending_per_address);
   rtmp_options.handshake_timeout = absl::ToChronoMilliseconds(config.rtmp_handshake_timeout);
   rtmp_options.idle_timeout = absl::ToChronoMilliseconds(config.ingest_idle_timeout);
-  // HEVC input: the packager takes it from SRT; RTMP refuses it with a pointer to SRT until
-  // the session feeds enhanced RTMP's HEVC to the packager (CodecCheckOptions::Hevc::kAccepted).
-  rtmp_options.codecs.hevc = config.accept_hevc ? rtmp::CodecCheckOptions::Hevc::kSrtOnly
+  // HEVC input: enhanced RTMP 'hvc1' and legacy codec id 12 pass the codec check when HEVC is
+  // accepted (the packager reads such FLV itself, media/flv_feed.h).
+  rtmp_options.codecs.hevc = config.accept_hevc ? rtmp::CodecCheckOptions::Hevc::kAccepted
                                                 : rtmp::CodecCheckOptions::Hevc::kRefused;
   rtmp::RtmpServer rtmp_server(rtmp_options, admission, &host.metrics());
 

@@ -92,9 +92,9 @@ ABSL_FLAG(std::string, instance_id, "",
 ABSL_FLAG(absl::Duration, instance_lease, absl::Seconds(30),
           "a replica silent this long is taken for gone and its encoder sessions released");
 ABSL_FLAG(bool, accept_hevc, false,
-          "take HEVC (H.265) video as an hvc1 passthrough rendition instead of refusing it with "
-          "UNSUPPORTED_CODEC (SRT; over RTMP it is still refused); for use with the rendition "
-          "ladder, whose H.264 rungs every browser plays");
+          "take HEVC (H.265) video (SRT, enhanced RTMP) as an hvc1 passthrough rendition instead "
+          "of refusing it with UNSUPPORTED_CODEC; for use with the rendition ladder, whose H.264 "
+          "rungs every browser plays");
 ABSL_FLAG(absl::Duration, thumbnail_interval, absl::Seconds(4),
           "media time between two live thumbnails of a stream (thumb.jpg, one decoded keyframe); "
           "0 turns thumbnails and posters off");

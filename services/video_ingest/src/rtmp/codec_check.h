@@ -32,9 +32,9 @@ namespace shopcast::video_ingest::rtmp {
 
 struct CodecCheckOptions {
   // HEVC input (README, HEVC input). kRefused: passthrough only, HEVC is UNSUPPORTED_CODEC.
-  // kSrtOnly: the packager takes HEVC, but not yet from RTMP (GStreamer 1.22's flvdemux has no
-  // HEVC, and the elementary feed is still to come): refused with a pointer to SRT. kAccepted:
-  // taken, once the RTMP session feeds it to the packager.
+  // kSrtOnly: refused over RTMP with a pointer to SRT (a deployment whose packager cannot read
+  // HEVC from FLV). kAccepted: taken; the packager reads HEVC FLV itself (media/flv_feed.h),
+  // since GStreamer 1.22's flvdemux has no HEVC.
   enum class Hevc { kRefused, kSrtOnly, kAccepted };
   Hevc hevc = Hevc::kRefused;
 };

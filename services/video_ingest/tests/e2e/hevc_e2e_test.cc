@@ -5,9 +5,10 @@
 // origin, and the session reports hevc. Passthrough-only (the default) refuses the same encoder
 // at once with UNSUPPORTED_CODEC and the stream stays ready for an H.264 publish.
 //
-// Only SRT here: Debian's ffmpeg 5.1 cannot publish HEVC over RTMP (its FLV muxer has no
-// enhanced RTMP), and over RTMP HEVC is refused at its sequence header either way
-// (codec_refusal_e2e_test, rtmp/codec_check_test).
+// Over RTMP: Debian's ffmpeg 5.1 cannot publish HEVC over RTMP (its FLV muxer has no enhanced
+// RTMP), so the test frames a real libx265 stream as enhanced RTMP tags itself (the 'hvc1'
+// sequence start, CodedFrames/CodedFramesX, as OBS 30 sends them; tests/media/hevc_flv.h) and
+// sends them, paced in real time, with our raw RTMP publisher.
 
 #include <catch2/catch.hpp>
 #include <set>
@@ -18,8 +19,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "hevc_flv.h"
 #include "ingest_fixture.h"
+#include "raw_publisher.h"
 #include "shopcast/testing/process.h"
+#include "shopcast/testing/temp_dir.h"
 
 namespace shopcast::video_ingest::e2e {
 namespace {
@@ -114,6 +118,57 @@ TEST_CASE("HEVC over SRT, accepted, is served as an hvc1 passthrough that ffprob
   CHECK(stream.current_session().width() == 640);
   CHECK(stream.current_session().audio_codec() == "aac");
   CHECK(ffmpeg->Wait(60000) == 0);
+}
+
+TEST_CASE("HEVC over enhanced RTMP, accepted, is served as an hvc1 passthrough") {
+  ServerOptions options;
+  options.extra_env = {"SHOPCAST_VIDEO_INGEST_ACCEPT_HEVC=true"};
+  IngestServer server(options);
+  CreatedStream s = server.CreateStream();
+  testing::TempDir dir;
+  const std::string ts = dir.File("hevc.ts");
+  RunTool({"/usr/bin/ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i",
+           "testsrc2=size=640x360:rate=30", "-f", "lavfi", "-i",
+           "sine=frequency=440:sample_rate=44100", "-t", "6", "-c:v", "libx265", "-preset",
+           "ultrafast", "-pix_fmt", "yuv420p", "-x265-params",
+           "log-level=error:keyint=30:min-keyint=30:scenecut=0:open-gop=0", "-c:a", "aac",
+           "-f", "mpegts", ts});
+  const std::vector<media::testing::FlvTagBytes> tags = media::testing::EnhancedHevcTags(ts);
+  INFO(server.log());
+  const std::string key = s.rtmp_url.substr(s.rtmp_url.rfind('/') + 1);
+  {
+    rtmp::testing::RawPublisher p(static_cast<uint16_t>(server.rtmp_port()));
+    std::optional<rtmp::testing::StatusReply> started =
+        p.Publish("live", key, std::chrono::seconds(10));
+    REQUIRE(started.has_value());
+    REQUIRE(started->code == "NetStream.Publish.Start");
+    // Paced like an encoder: each tag at its timestamp.
+    const absl::Time start = absl::Now();
+    for (const media::testing::FlvTagBytes& t : tags) {
+      const absl::Time due = start + absl::Milliseconds(t.timestamp_ms);
+      if (due > absl::Now()) absl::SleepFor(due - absl::Now());
+      REQUIRE(p.SendTag(t.type, t.timestamp_ms, t.body));
+    }
+    REQUIRE(server.WaitForStatus(s.id, STREAM_STATUS_LIVE, absl::Seconds(20)));
+    REQUIRE(server.WaitForSegments(s.id, 4, absl::Seconds(20)));
+  }
+  testing::HttpResponse master = server.Get("/live/" + s.id + "/index.m3u8");
+  REQUIRE(master.status == 200);
+  INFO(master.body);
+  CHECK(absl::StrContains(master.body, "CODECS=\"hvc1.1.6.L"));
+  CHECK(absl::StrContains(master.body, ",mp4a.40.2\""));
+  MediaPlaylist playlist = server.ReadPlaylist(s.id);
+  REQUIRE(playlist.entries.size() >= 3);
+  for (size_t i = 0; i + 1 < playlist.entries.size(); ++i) {
+    const PlaylistEntry& e = playlist.entries[i];
+    INFO(e.uri);
+    CHECK(e.duration == Approx(1.0).margin(0.05));
+    const std::string file = server.SegmentPath(s.id, e.uri);
+    CHECK(CodecSet(ProbeCodecs(file)) == std::set<std::string>{"hevc", "aac"});
+    CHECK(DecodeErrors(file).empty());
+  }
+  CHECK(CodecSet(ProbeCodecs(server.PlaybackUrl(s.id))) == std::set<std::string>{"hevc", "aac"});
+  CHECK(server.GetStream(s.id).current_session().video_codec() == "hevc");
 }
 
 TEST_CASE("HEVC over SRT is refused at once with UNSUPPORTED_CODEC when only passthrough runs") {
