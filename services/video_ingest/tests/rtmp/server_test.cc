@@ -651,6 +651,30 @@ int HeaderFlags(const PublishRecord& r) {
   return static_cast<unsigned char>(header[4]);
 }
 
+TEST_CASE("Accepted HEVC over enhanced RTMP reaches the media session as audio-and-video FLV") {
+  RtmpOptions options = TestOptions();
+  options.codecs.hevc = CodecCheckOptions::Hevc::kAccepted;
+  Harness h(options);
+  RawPublisher p(h.server.port());
+  REQUIRE(p.Publish("live", "sk_good", 5s).has_value());
+  REQUIRE(p.SendTag(kAudio, 0, kAacHeader));
+  // The 'hvc1' sequence start with a minimal valid hvcC (one SPS), then CodedFrames.
+  std::vector<uint8_t> start = {0x90, 'h', 'v', 'c', '1', 0x01, 0x01, 0x60, 0, 0, 0, 0x90, 0, 0,
+                                0, 0, 0, 0x3F, 0xF0, 0x00, 0xFC, 0xFD, 0xF8, 0xF8, 0x00, 0x00,
+                                0x0F, 0x01, 0xA1, 0x00, 0x01, 0x00, 0x04, 0x42, 0x01, 0x01, 0x01};
+  REQUIRE(p.SendTag(kVideo, 0, start));
+  const std::vector<uint8_t> frame = {0xA1, 'h', 'v', 'c', '1', 0, 0, 33, 0, 0, 0, 2, 0x02, 0x01};
+  for (uint32_t ts = 33; ts < 330; ts += 33) REQUIRE(p.SendTag(kVideo, ts, frame));
+  std::shared_ptr<PublishRecord> r = h.admission.WaitForRecord("sk_good", 5s);
+  REQUIRE(r != nullptr);
+  // Header, the held AAC and HEVC sequence starts, nine frames: all passed on, nothing refused.
+  const uint64_t expected = 13 + (11 + kAacHeader.size() + 4) + (11 + start.size() + 4) +
+                            9 * (11 + frame.size() + 4);
+  REQUIRE(PollUntil([&] { return r->bytes.load() >= expected; }, 5s));
+  CHECK(r->refusals.load() == 0);
+  CHECK(HeaderFlags(*r) == 0x05);
+}
+
 TEST_CASE("ffmpeg publishing audio only reaches the packager as audio-only FLV") {
   Harness h;
   std::string log;
