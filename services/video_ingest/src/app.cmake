@@ -129,6 +129,16 @@ if(SHOPCAST_BUILD_TESTS)
     SHOPCAST_WEB_DIR="${PROJECT_SOURCE_DIR}/services/gateway/web"
     SHOPCAST_HLS_JS_PLAYER="${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/hls_js_player.mjs")
   add_dependencies(video_ingest_ll_hls_e2e_test video-ingest)
+  # Audio-only and video-only publishes (RTMP and SRT) and delta updates (`_HLS_skip`) played by
+  # real players: ffprobe, and hls.js in Debian's Chromium through Playwright.
+  shopcast_test(NAME video_ingest_tracks_e2e_test
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/tracks_e2e_test.cc
+            ${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/delta_update_e2e_test.cc
+    DEPS video_ingest_e2e_fixture LABEL e2e)
+  target_compile_definitions(video_ingest_tracks_e2e_test PRIVATE
+    SHOPCAST_WEB_DIR="${PROJECT_SOURCE_DIR}/services/gateway/web"
+    SHOPCAST_HLS_JS_PLAYER="${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/hls_js_player.mjs")
+  add_dependencies(video_ingest_tracks_e2e_test video-ingest)
   # Live thumbnails and the poster through the real binary, the origin and GetStream.
   shopcast_test(NAME video_ingest_thumbnails_e2e_test
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/thumbnails_e2e_test.cc

@@ -156,6 +156,7 @@ DirectivesError ParseDeliveryDirectives(std::string_view target, DeliveryDirecti
       if (seen_skip || (value != "YES" && value != "v2")) return DirectivesError::kMalformed;
       seen_skip = true;
       out.skip = true;
+      out.skip_dateranges = value == "v2";
     }
   }
   if (out.part && !out.msn) return DirectivesError::kPartWithoutMsn;

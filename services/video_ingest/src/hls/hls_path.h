@@ -45,6 +45,7 @@ struct DeliveryDirectives {
   std::optional<int64_t> msn;  // _HLS_msn: block until that media segment is listed
   std::optional<int> part;     // _HLS_part: … or that part of it (only with msn)
   bool skip = false;           // _HLS_skip=YES or v2: a delta update is welcome
+  bool skip_dateranges = false;  // _HLS_skip=v2: … that skips old EXT-X-DATERANGE tags too
 };
 
 // Why the directives of a target are refused (→ 400), or kOk.

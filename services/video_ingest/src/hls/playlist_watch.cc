@@ -103,7 +103,7 @@ PlaylistWatch::WatchResult PlaylistWatch::Watch(const std::string& stream_id,
     return result;
   }
   const bool too_far = part_file ? !PartWithinReach(p, wanted.msn, wanted.part.value_or(0))
-                                 : media::TooFarAhead(p, wanted.msn);
+                                 : media::TooFarAhead(p, wanted.msn, wanted.part);
   if (too_far) {
     result.outcome = Outcome::kTooFarAhead;
     return result;

@@ -72,7 +72,8 @@ class PlaylistWatch {
   // and registered under one lock, so no update can slip between the check and the parking.
   // Parts: only the next part (the preload hint) or the one after it, or the first part of the
   // next segment, may wait; any other part not yet listed is kTooFarAhead. A playlist: more
-  // than two segments beyond the last one listed is kTooFarAhead (RFC 8216bis 6.2.5.2).
+  // than two segments beyond the last one listed, or a part at the Advance Part Limit beyond the
+  // last part listed, is kTooFarAhead (RFC 8216bis 6.2.5.2; media::TooFarAhead).
   WatchResult Watch(const std::string& stream_id, const std::string& playlist_name,
                     const Wanted& wanted, bool part_file, Wake wake);
 

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <utility>
 #include <variant>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -160,6 +161,12 @@ Responder::Responder(const HlsOriginOptions& options, const PlaybackAccess* acce
   for (AccessDecision d : kRefusals) {
     refusals_[static_cast<size_t>(d)] = &family.Add({{"reason", std::string(DecisionLabel(d))}});
   }
+  auto& deltas = prometheus::BuildCounter()
+                     .Name("hls_delta_updates_total")
+                     .Help("Playlist delta updates served for _HLS_skip, by the delta kind")
+                     .Register(*registry);
+  delta_updates_[0] = &deltas.Add({{"skip", "YES"}});
+  delta_updates_[1] = &deltas.Add({{"skip", "v2"}});
 }
 
 void Responder::AddCommonHeaders(http::fields& fields) const {
@@ -278,7 +285,7 @@ std::optional<Reply> Responder::PlaylistRequest(
     const std::optional<PlaylistWatch::Progress> now =
         watch_->Current(resource.stream_id, resource.file_name);
     if (!now || now->ended) return Serve(request, resource, token);
-    return ServeBlockingPlaylist(request, resource, token, /*skip=*/true, /*blocking=*/false);
+    return ServeBlockingPlaylist(request, resource, token, directives, /*blocking=*/false);
   }
   BlockingRequests::ParkRequest park;
   park.stream_id = resource.stream_id;
@@ -290,10 +297,10 @@ std::optional<Reply> Responder::PlaylistRequest(
     return HoldFor(stream_id, name, target_seconds);
   };
   // Read after the wake, so the answer lists what was asked for.
-  park.answer = [this, request, resource, token, skip = directives.skip](WaitEnd end) -> Reply {
+  park.answer = [this, request, resource, token, directives](WaitEnd end) -> Reply {
     switch (end) {
       case WaitEnd::kSatisfied:
-        return ServeBlockingPlaylist(request, resource, token, skip, /*blocking=*/true);
+        return ServeBlockingPlaylist(request, resource, token, directives, /*blocking=*/true);
       case WaitEnd::kTimedOut:
         return Unavailable(request, resource.kind,
                            "the playlist did not reach the requested segment in time\n", 0,
@@ -314,11 +321,13 @@ std::optional<Reply> Responder::PlaylistRequest(
       return Serve(request, resource, token);
     case BlockingRequests::ParkOutcome::kReady:
       blocking_->Count(BlockingKind::kPlaylist, kOutcomeReady);
-      return ServeBlockingPlaylist(request, resource, token, directives.skip, /*blocking=*/true);
+      return ServeBlockingPlaylist(request, resource, token, directives, /*blocking=*/true);
     case BlockingRequests::ParkOutcome::kTooFarAhead:
       blocking_->Count(BlockingKind::kPlaylist, kOutcomeTooFar);
       return Text(http::status::bad_request, request,
-                  "_HLS_msn is more than two segments beyond the playlist\n", resource.kind);
+                  "_HLS_msn is more than two segments beyond the playlist, or _HLS_part at the "
+                  "Advance Part Limit beyond its last part (RFC 8216bis 6.2.5.2)\n",
+                  resource.kind);
     case BlockingRequests::ParkOutcome::kOverCapacity:
       blocking_->Count(BlockingKind::kPlaylist, kOutcomeOverCapacity);
       return Unavailable(request, resource.kind, "too many blocking requests\n", 1, false);
@@ -384,22 +393,31 @@ std::optional<Reply> Responder::PartRequest(
 }
 
 Reply Responder::ServeBlockingPlaylist(const Request& request, const HlsResource& resource,
-                                       const std::optional<std::string>& token, bool skip,
+                                       const std::optional<std::string>& token,
+                                       const DeliveryDirectives& directives,
                                        bool blocking) const {
   const std::string_view cache = blocking ? std::string_view(blocking_cache_control_) : "";
-  if (skip) {
+  if (directives.skip) {
     // The delta update when the packager wrote one (it writes it before the full playlist,
-    // so it is as new as what the watch reported); the whole playlist otherwise.
+    // so it is as new as what the watch reported): for v2 the one that skips old date ranges
+    // too, else (or when there is none) the one for YES; the whole playlist otherwise.
     const std::optional<PlaylistWatch::Progress> now =
         watch_->Current(resource.stream_id, resource.file_name);
     if (now && !now->ended) {
-      HlsResource delta = resource;
-      delta.file_name = media::SkipPlaylistName(resource.file_name);
-      absl::StatusOr<http_files::OpenFile> opened =
-          http_files::OpenUnderRoot(root_, {delta.stream_id, delta.file_name});
-      if (opened.ok()) {
-        ::close(opened->fd);
-        return Serve(request, delta, token, cache);
+      std::vector<std::string> names;
+      if (directives.skip_dateranges) names.push_back(media::SkipV2PlaylistName(resource.file_name));
+      names.push_back(media::SkipPlaylistName(resource.file_name));
+      for (std::string& name : names) {
+        HlsResource delta = resource;
+        delta.file_name = std::move(name);
+        absl::StatusOr<http_files::OpenFile> opened =
+            http_files::OpenUnderRoot(root_, {delta.stream_id, delta.file_name});
+        if (opened.ok()) {
+          ::close(opened->fd);
+          const bool v2 = delta.file_name == media::SkipV2PlaylistName(resource.file_name);
+          if (prometheus::Counter* c = delta_updates_[v2 ? 1 : 0]; c != nullptr) c->Increment();
+          return Serve(request, delta, token, cache);
+        }
       }
     }
   }

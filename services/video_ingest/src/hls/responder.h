@@ -63,11 +63,12 @@ class Responder final : public http_files::Handler {
   Reply Serve(const Request& request, const HlsResource& resource,
               const std::optional<std::string>& token,
               std::string_view cache_control = {}) const;
-  // The media playlist, or its delta update when `skip` and the stream is live here;
-  // `blocking`: the answer to a satisfied blocking reload (cached by its query).
+  // The media playlist, or its delta update when `directives.skip` and the stream is live here
+  // (the v2 one, EXT-X-DATERANGE tags skipped too, for `_HLS_skip=v2`); `blocking`: the answer
+  // to a satisfied blocking reload (cached by its query).
   Reply ServeBlockingPlaylist(const Request& request, const HlsResource& resource,
-                              const std::optional<std::string>& token, bool skip,
-                              bool blocking) const;
+                              const std::optional<std::string>& token,
+                              const DeliveryDirectives& directives, bool blocking) const;
   std::optional<Reply> PlaylistRequest(const Request& request, const HlsResource& resource,
                                        const std::optional<std::string>& token,
                                        const std::shared_ptr<http_files::DeferredReply>& later)
@@ -100,6 +101,8 @@ class Responder final : public http_files::Handler {
   const PlaybackAccess* access_;
   // hls_playback_refusals_total, by AccessDecision (null entries: no registry, or not a refusal).
   std::array<prometheus::Counter*, 9> refusals_{};
+  // hls_delta_updates_total{skip="YES"|"v2"}: delta playlists served (null: no registry).
+  std::array<prometheus::Counter*, 2> delta_updates_{};
   std::string root_;
   std::string cors_origin_;
   std::string playlist_cache_control_;

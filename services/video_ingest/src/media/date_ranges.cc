@@ -256,8 +256,14 @@ size_t DateRangeSet::Prune(absl::Time window_start) {
 
 std::string DateRangeSet::Render(absl::Time window_start) const {
   std::string out;
+  for (const DateRange* r : Listed(window_start)) out += RenderDateRange(*r);
+  return out;
+}
+
+std::vector<const DateRange*> DateRangeSet::Listed(absl::Time window_start) const {
+  std::vector<const DateRange*> out;
   for (const DateRange& r : ranges_) {
-    if (r.LastMoment() >= window_start) out += RenderDateRange(r);
+    if (r.LastMoment() >= window_start) out.push_back(&r);
   }
   return out;
 }

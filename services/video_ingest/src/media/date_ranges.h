@@ -86,6 +86,8 @@ class DateRangeSet {
   // The EXT-X-DATERANGE lines of the ranges still applying at or after `window_start`, by
   // START-DATE then ID. Empty when there are none.
   std::string Render(absl::Time window_start) const;
+  // The ranges Render(window_start) writes, in its order (valid until the set changes).
+  std::vector<const DateRange*> Listed(absl::Time window_start) const;
 
   size_t size() const { return ranges_.size(); }
   bool Contains(const std::string& id) const;

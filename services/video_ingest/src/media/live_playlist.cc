@@ -47,6 +47,19 @@ LivePlaylist::LivePlaylist(Options options, int64_t next_sequence, absl::Duratio
       media_offset_(media_offset),
       target_duration_s_(CeilSeconds(RoundToMs(options_.target_duration))) {
   options_.window = std::max(options_.window, 1);
+  // Rendition reports and delta updates (Low-Latency HLS only).
+  delta_updates_ = low_latency() && options_.window >= kDeltaUpdateMinWindow;
+  // A delta update left by an earlier playlist of this stream (a restart with another window)
+  // must never be served for this one.
+  DeleteDeltaPlaylists();
+  if (options_.renditions && low_latency()) {
+    if (options_.rendition_path.empty()) options_.rendition_path = options_.media_playlist_name;
+    member_ = options_.renditions->Join(options_.rendition_path);
+  }
+}
+
+LivePlaylist::~LivePlaylist() {
+  if (member_ != 0) options_.renditions->Leave(member_);
 }
 
 int64_t LivePlaylist::next_sequence() const {
@@ -207,6 +220,10 @@ PlaylistProgress LivePlaylist::progress() const {
 absl::Status LivePlaylist::End() {
   absl::MutexLock lock(&mu_);
   ended_ = true;
+  // Over: no longer a rendition a player can switch to, and no delta update of an ended
+  // playlist (the origin serves the whole one).
+  if (member_ != 0) options_.renditions->Leave(member_);
+  if (delta_updates_) DeleteDeltaPlaylists();
   // An ended playlist lists complete media only.
   for (const Part& p : pending_parts_) ::unlink((options_.stream_dir / p.uri).c_str());
   pending_parts_.clear();
@@ -215,6 +232,8 @@ absl::Status LivePlaylist::End() {
 }
 
 absl::Status LivePlaylist::WriteMediaPlaylist(bool durable) {
+  // Delta updates first, so a request the origin wakes for this write finds one as new.
+  if (delta_updates_ && !ended_) RETURN_IF_ERROR(WriteDeltaPlaylists());
   RETURN_IF_ERROR(WriteFileAtomically(options_.stream_dir / options_.media_playlist_name,
                                       MediaText(), durable));
   progress_.next_msn = next_sequence_;
@@ -223,8 +242,74 @@ absl::Status LivePlaylist::WriteMediaPlaylist(bool durable) {
                              ? 0
                              : static_cast<int>(entries_.back().parts.size());
   progress_.ended = ended_;
+  progress_.part_target_ms = low_latency() ? CeilMs(options_.part_target) : 0;
+  // The group's lock is a leaf: publishing under ours cannot deadlock with a sibling.
+  if (member_ != 0 && !ended_) options_.renditions->Publish(member_, progress_);
   if (options_.on_written) options_.on_written(progress_);
   return absl::OkStatus();
+}
+
+// --- Rendition reports and delta updates ---
+
+int64_t LivePlaylist::SkipBoundaryMs() const {
+  return kSkipBoundaryTargets * target_duration_s_ * 1000;
+}
+
+size_t LivePlaylist::SkippedSegments() const {
+  // Segments that end further than the Skip Boundary before the end of the last complete
+  // segment (RFC 8216bis 6.2.5.1: "further from the end of the last (Parent) Media Segment").
+  const int64_t boundary = SkipBoundaryMs();
+  size_t n = 0;
+  while (n < entries_.size() && end_ms_ - entries_[n].end_ms > boundary) ++n;
+  return n;
+}
+
+void LivePlaylist::TrackDateRanges(absl::Time now) {
+  delta_now_ = now;
+  std::map<std::string, absl::Time> listed;
+  if (!entries_.empty()) {
+    for (const DateRange* r : date_ranges_.Listed(entries_.front().program_date_time)) {
+      auto it = daterange_listed_since_.find(r->id);
+      listed.emplace(r->id, it == daterange_listed_since_.end() ? now : it->second);
+    }
+  }
+  for (const auto& [id, since] : daterange_listed_since_) {
+    if (!listed.contains(id)) daterange_removed_.emplace_back(id, now);
+  }
+  daterange_listed_since_ = std::move(listed);
+  // Forget removals older than the Skip Boundary, and any id listed again.
+  const absl::Duration boundary = absl::Milliseconds(SkipBoundaryMs());
+  std::erase_if(daterange_removed_, [&](const auto& removed) {
+    return now - removed.second > boundary || daterange_listed_since_.contains(removed.first);
+  });
+  // Bounded whatever the producers do: the set holds at most 64 ranges at once.
+  constexpr size_t kMaxRemembered = 256;
+  while (daterange_removed_.size() > kMaxRemembered) daterange_removed_.pop_front();
+}
+
+absl::Status LivePlaylist::WriteDeltaPlaylists() {
+  TrackDateRanges(Now());
+  absl::Status status = WriteFileAtomically(
+      options_.stream_dir / SkipPlaylistName(options_.media_playlist_name),
+      MediaText(Delta::kSkipSegments), /*durable=*/false);
+  if (status.ok()) {
+    status = WriteFileAtomically(
+        options_.stream_dir / SkipV2PlaylistName(options_.media_playlist_name),
+        MediaText(Delta::kSkipSegmentsAndDateRanges), /*durable=*/false);
+  }
+  if (!status.ok()) DeleteDeltaPlaylists();
+  return status;
+}
+
+void LivePlaylist::DeleteDeltaPlaylists() const {
+  ::unlink((options_.stream_dir / SkipPlaylistName(options_.media_playlist_name)).c_str());
+  ::unlink((options_.stream_dir / SkipV2PlaylistName(options_.media_playlist_name)).c_str());
+}
+
+std::string LivePlaylist::DeltaPlaylistText(bool skip_dateranges) const {
+  absl::MutexLock lock(&mu_);
+  if (!delta_updates_ || ended_ || !target_fixed_) return "";
+  return MediaText(skip_dateranges ? Delta::kSkipSegmentsAndDateRanges : Delta::kSkipSegments);
 }
 
 bool LivePlaylist::ListsParts(const Entry& e) const {
@@ -265,16 +350,25 @@ std::string LivePlaylist::MasterPlaylistText() const {
   return MasterText();
 }
 
-std::string LivePlaylist::MediaText() const {
+std::string LivePlaylist::MediaText(Delta delta) const {
   // Version 6 with Low-Latency HLS, as Apple's LL-HLS examples write it (no tag used needs
-  // more); 3 (decimal EXTINF) otherwise.
-  std::string out = low_latency() ? "#EXTM3U\n#EXT-X-VERSION:6\n" : "#EXTM3U\n#EXT-X-VERSION:3\n";
+  // more); 3 (decimal EXTINF) otherwise. A delta update needs 9 (EXT-X-SKIP), 10 when it skips
+  // EXT-X-DATERANGE tags (RFC 8216bis 8).
+  std::string out = delta == Delta::kSkipSegments                ? "#EXTM3U\n#EXT-X-VERSION:9\n"
+                    : delta == Delta::kSkipSegmentsAndDateRanges ? "#EXTM3U\n#EXT-X-VERSION:10\n"
+                    : low_latency()                              ? "#EXTM3U\n#EXT-X-VERSION:6\n"
+                                                                 : "#EXTM3U\n#EXT-X-VERSION:3\n";
   absl::StrAppend(&out, "#EXT-X-TARGETDURATION:", target_duration_s_, "\n");
   if (low_latency()) {
     const int64_t part_target_ms = CeilMs(options_.part_target);
     // PART-HOLD-BACK: three part targets, what the specification recommends (at least two).
-    absl::StrAppend(&out, "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=",
-                    FormatMs(3 * part_target_ms), "\n");
+    absl::StrAppend(&out, "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES");
+    // Delta updates: the Skip Boundary, and v2 (date ranges skipped too) is understood.
+    if (delta_updates_ && !ended_) {
+      absl::StrAppend(&out, ",CAN-SKIP-UNTIL=", FormatMs(SkipBoundaryMs()),
+                      ",CAN-SKIP-DATERANGES=YES");
+    }
+    absl::StrAppend(&out, ",PART-HOLD-BACK=", FormatMs(3 * part_target_ms), "\n");
     absl::StrAppend(&out, "#EXT-X-PART-INF:PART-TARGET=", FormatMs(part_target_ms), "\n");
   }
   int64_t first = entries_.empty() ? next_sequence_ : entries_.front().sequence;
@@ -282,8 +376,38 @@ std::string LivePlaylist::MediaText() const {
   if (discontinuity_sequence_ > 0) {
     absl::StrAppend(&out, "#EXT-X-DISCONTINUITY-SEQUENCE:", discontinuity_sequence_, "\n");
   }
-  if (!entries_.empty()) out += date_ranges_.Render(entries_.front().program_date_time);
-  for (const Entry& e : entries_) {
+  size_t skipped = 0;
+  if (delta == Delta::kNone) {
+    if (!entries_.empty()) out += date_ranges_.Render(entries_.front().program_date_time);
+  } else {
+    // --- A delta update (rendition reports and delta updates) ---
+    std::string removed;
+    const absl::Duration boundary = absl::Milliseconds(SkipBoundaryMs());
+    if (!entries_.empty()) {
+      for (const DateRange* r : date_ranges_.Listed(entries_.front().program_date_time)) {
+        if (delta == Delta::kSkipSegmentsAndDateRanges) {
+          // v2: not the tags that entered the playlist more than the Skip Boundary ago.
+          auto since = daterange_listed_since_.find(r->id);
+          if (since != daterange_listed_since_.end() && delta_now_ - since->second > boundary) {
+            continue;
+          }
+        }
+        out += RenderDateRange(*r);
+      }
+    }
+    skipped = SkippedSegments();
+    absl::StrAppend(&out, "#EXT-X-SKIP:SKIPPED-SEGMENTS=", skipped);
+    if (delta == Delta::kSkipSegmentsAndDateRanges) {
+      for (const auto& [id, at] : daterange_removed_) {
+        if (!removed.empty()) removed += '\t';
+        removed += id;
+      }
+      absl::StrAppend(&out, ",RECENTLY-REMOVED-DATERANGES=\"", removed, "\"");
+    }
+    out += "\n";
+  }
+  for (size_t i = skipped; i < entries_.size(); ++i) {
+    const Entry& e = entries_[i];
     if (e.discontinuity) out += "#EXT-X-DISCONTINUITY\n";
     absl::StrAppend(&out, "#EXT-X-PROGRAM-DATE-TIME:", FormatDateTime(e.program_date_time), "\n");
     if (ListsParts(e)) AppendPartLines(out, e.parts);
@@ -303,6 +427,12 @@ std::string LivePlaylist::MediaText() const {
     }
     absl::StrAppend(&out, "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"",
                     PartFileName(next_sequence_, static_cast<int>(pending_parts_.size())), "\"\n");
+    // Where the stream's other renditions are (rendition_group.h): one report each.
+    if (member_ != 0) {
+      for (const RenditionReport& r : options_.renditions->ReportsFor(member_)) {
+        out += RenderRenditionReport(r);
+      }
+    }
   }
   return out;
 }

@@ -13,11 +13,18 @@
 // target durations, and an EXT-X-PRELOAD-HINT for the next part. Players without LL-HLS ignore
 // those tags and play the same playlist's segments. Part files that left the listing one target
 // duration ago are deleted (a player still holding the previous playlist may fetch them).
+//
+// Also with Low-Latency HLS: EXT-X-RENDITION-REPORT for the stream's other renditions when the
+// playlist is given the stream's RenditionGroup (Options::renditions), and Playlist Delta Updates
+// (`_HLS_skip`: live_skip.m3u8, live_skip_v2.m3u8, CAN-SKIP-UNTIL) when its window holds at least
+// kDeltaUpdateMinWindow segments.
 
 #include <cstdint>
 #include <deque>
 #include <filesystem>
 #include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +36,7 @@
 #include "absl/time/time.h"
 #include "media/date_ranges.h"
 #include "media/playlist_progress.h"
+#include "media/rendition_group.h"
 #include "publish/segment.h"
 
 namespace shopcast::video_ingest::media {
@@ -47,7 +55,28 @@ class LivePlaylist {
     std::function<void(const PlaylistProgress&)> on_written;
     // Low-Latency HLS: the Part Target Duration (EXT-X-PART-INF), or zero for regular HLS only.
     absl::Duration part_target = absl::ZeroDuration();
+
+    // --- Rendition reports and delta updates (Low-Latency HLS only) ---
+    // EXT-X-RENDITION-REPORT: the stream's group of media playlists (rendition_group.h). This
+    // playlist joins it at construction as `rendition_path` (relative to the stream folder,
+    // "live.m3u8" or "720p/live.m3u8"; media_playlist_name when empty), publishes where it ends
+    // from each write and lists a report for every other member that has published; it leaves
+    // at End() and when destroyed. nullptr (or regular HLS): no reports, the playlist is written
+    // exactly as without a group.
+    std::shared_ptr<RenditionGroup> renditions;
+    std::string rendition_path;
+    // The wall clock for the delta updates' EXT-X-DATERANGE rules (when a tag entered or left
+    // the playlist); absl::Now when unset.
+    std::function<absl::Time()> now;
   };
+
+  // Delta updates (RFC 8216bis 6.2.5.1) are written, and CAN-SKIP-UNTIL advertised, with
+  // Low-Latency HLS when the window holds at least this many segments: the Skip Boundary must
+  // be at least six target durations, so a shorter window has (almost) nothing older than it to
+  // skip; from twelve on a delta update leaves out at least about half of the segments.
+  static constexpr int kDeltaUpdateMinWindow = 12;
+  // The Skip Boundary (CAN-SKIP-UNTIL), in target durations: the least the RFC allows.
+  static constexpr int kSkipBoundaryTargets = 6;
 
   // A partial segment of the segment in progress, as the packager closed it: its file
   // (PartFileName(sequence, index)) is complete on disk.
@@ -63,6 +92,9 @@ class LivePlaylist {
   // Resumes at `next_sequence` after `media_offset` of earlier media (0 and zero for a new
   // stream; after a restart, the values recorded for the stream's last segment).
   LivePlaylist(Options options, int64_t next_sequence, absl::Duration media_offset);
+  ~LivePlaylist();  // Leaves the rendition group.
+  LivePlaylist(const LivePlaylist&) = delete;
+  LivePlaylist& operator=(const LivePlaylist&) = delete;
 
   // The sequence number the next appended segment must carry.
   int64_t next_sequence() const ABSL_LOCKS_EXCLUDED(mu_);
@@ -129,6 +161,20 @@ class LivePlaylist {
   std::string MediaPlaylistText() const ABSL_LOCKS_EXCLUDED(mu_);
   std::string MasterPlaylistText() const ABSL_LOCKS_EXCLUDED(mu_);
 
+  // Delta updates: whether this playlist writes them (Low-Latency HLS and a window of at least
+  // kDeltaUpdateMinWindow). Each write of the media playlist then first writes its delta
+  // updates, SkipPlaylistName (for `_HLS_skip=YES`: EXT-X-VERSION 9, the segments more than the
+  // Skip Boundary before the end of the last complete segment replaced by
+  // `EXT-X-SKIP:SKIPPED-SEGMENTS=n`, every EXT-X-DATERANGE kept) and SkipV2PlaylistName (for
+  // `v2`: EXT-X-VERSION 10, also without the EXT-X-DATERANGE tags that entered the playlist more
+  // than the Skip Boundary ago, and with RECENTLY-REMOVED-DATERANGES listing those that left it
+  // within the Skip Boundary), so the origin serves a delta as new as the progress it reported.
+  // An ended playlist has none (its files are deleted).
+  bool delta_updates() const { return delta_updates_; }
+  // The text of the delta update as it was last written (`skip_dateranges`: the v2 one); empty
+  // when this playlist writes none.
+  std::string DeltaPlaylistText(bool skip_dateranges) const ABSL_LOCKS_EXCLUDED(mu_);
+
  private:
   struct Part {
     int64_t duration_ms = 0;
@@ -159,7 +205,10 @@ class LivePlaylist {
   void DeleteOldParts() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void DeletePartFiles(Entry& e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void AppendPartLines(std::string& out, const std::vector<Part>& parts) const;
-  std::string MediaText() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // What MediaText writes: the whole playlist, or a delta update (rendition reports and delta
+  // updates below).
+  enum class Delta { kNone, kSkipSegments, kSkipSegmentsAndDateRanges };
+  std::string MediaText(Delta delta = Delta::kNone) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string MasterText() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   Options options_;  // Const after construction.
@@ -184,6 +233,23 @@ class LivePlaylist {
   bool ended_ ABSL_GUARDED_BY(mu_) = false;
   std::optional<absl::Time> end_program_date_time_ ABSL_GUARDED_BY(mu_);
   DateRangeSet date_ranges_ ABSL_GUARDED_BY(mu_);
+
+  // --- Rendition reports and delta updates ---
+  int64_t SkipBoundaryMs() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // How many segments from the front a delta update skips.
+  size_t SkippedSegments() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Notes which EXT-X-DATERANGE ids the playlist lists now: when each entered, when each left.
+  void TrackDateRanges(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Writes both delta updates (before the full playlist); on failure deletes them, so the
+  // origin falls back to the full playlist rather than serving an old delta.
+  absl::Status WriteDeltaPlaylists() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void DeleteDeltaPlaylists() const;
+  absl::Time Now() const { return options_.now ? options_.now() : absl::Now(); }
+  bool delta_updates_ = false;            // Const after construction.
+  RenditionGroup::MemberId member_ = 0;  // Const after construction; 0: not in a group.
+  absl::Time delta_now_ ABSL_GUARDED_BY(mu_);  // The clock at the last TrackDateRanges.
+  std::map<std::string, absl::Time> daterange_listed_since_ ABSL_GUARDED_BY(mu_);
+  std::deque<std::pair<std::string, absl::Time>> daterange_removed_ ABSL_GUARDED_BY(mu_);
 
   // For the master playlist.
   MediaInfo media_ ABSL_GUARDED_BY(mu_);

@@ -20,6 +20,7 @@ add_library(video_ingest_media STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/pipeline.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/pipeline_graph.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/playlist_progress.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/media/rendition_group.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/segment_cutter.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/segment_writer.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/timestamp_normalizer.cc
@@ -42,11 +43,14 @@ shopcast_test(NAME video_ingest_media_test
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/media_watchdog_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/part_cutter_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/playlist_progress_test.cc
+          ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/rendition_group_test.cc
+          ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/delta_update_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/segment_cutter_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/segment_writer_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/timestamp_normalizer_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/ts_tables_test.cc
-  DEPS video_ingest_media shopcast::status shopcast::testing_files
+  DEPS video_ingest_media shopcast::status shopcast::testing_files absl::strings
+       absl::synchronization Threads::Threads
   LABEL unit)
 
 # Runs real ffmpeg/ffprobe (found on PATH) to make inputs and check the segments.

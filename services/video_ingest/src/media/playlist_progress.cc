@@ -18,9 +18,41 @@ bool Satisfies(const PlaylistProgress& progress, int64_t msn, std::optional<int>
   return false;
 }
 
-bool TooFarAhead(const PlaylistProgress& progress, int64_t msn) {
+bool TooFarAhead(const PlaylistProgress& progress, int64_t msn, std::optional<int> part) {
+  if (progress.ended) return false;
   // The last segment listed is next_msn - 1; "more than two beyond it" is > next_msn + 1.
-  return msn > progress.next_msn + 1;
+  if (msn > progress.next_msn + 1) return true;
+  if (!part.has_value() || progress.part_target_ms <= 0) return false;
+  const std::optional<int64_t> distance = PartsBeyondLast(progress, msn, *part);
+  return distance.has_value() && AdvancePartLimitReached(*distance, progress.part_target_ms);
+}
+
+std::optional<int64_t> PartsBeyondLast(const PlaylistProgress& progress, int64_t msn, int part) {
+  // The last part listed: of the segment in progress, else the last part of the last segment.
+  int64_t last_msn = 0;
+  int last_part = 0;
+  bool complete = false;  // its segment is complete: its part count is known
+  if (progress.next_parts > 0) {
+    last_msn = progress.next_msn;
+    last_part = progress.next_parts - 1;
+  } else if (progress.last_parts > 0) {
+    last_msn = progress.next_msn - 1;
+    last_part = progress.last_parts - 1;
+    complete = true;
+  } else {
+    return std::nullopt;
+  }
+  if (msn < last_msn || (msn == last_msn && part <= last_part)) return std::nullopt;
+  if (msn == last_msn) return complete ? 1 : part - last_part;
+  // Segments last_msn + 1 .. msn - 1 have at least one part each, then parts 0..part of msn.
+  return (msn - last_msn - 1) + part + 1;
+}
+
+bool AdvancePartLimitReached(int64_t distance, int64_t part_target_ms) {
+  if (part_target_ms <= 0) return false;
+  // distance >= 3 / (part_target_ms / 1000), without rounding.
+  if (part_target_ms < 1000) return distance * part_target_ms >= 3000;
+  return distance >= 3;
 }
 
 std::string PartFileName(int64_t msn, int part) { return absl::StrFormat("%06d_%d.ts", msn, part); }
@@ -62,6 +94,12 @@ std::string SkipPlaylistName(std::string_view media_playlist_name) {
     stem.remove_suffix(kExt.size());
   }
   return std::string(stem) + "_skip.m3u8";
+}
+
+std::string SkipV2PlaylistName(std::string_view media_playlist_name) {
+  std::string name = SkipPlaylistName(media_playlist_name);
+  name.insert(name.size() - 5, "_v2");
+  return name;
 }
 
 }  // namespace shopcast::video_ingest::media

@@ -23,6 +23,9 @@ struct PlaylistProgress {
   int last_parts = 0;
   // EXT-X-ENDLIST was written: nothing more will come, every blocking request is answered.
   bool ended = false;
+  // EXT-X-PART-INF's PART-TARGET in milliseconds, exactly as the playlist writes it (0 without
+  // Low-Latency HLS): what the Advance Part Limit is computed from.
+  int64_t part_target_ms = 0;
 };
 
 // True when a playlist at `progress` holds media segment `msn` (no `part`), or partial segment
@@ -30,17 +33,36 @@ struct PlaylistProgress {
 // segment means the first part of the next segment, as the specification says.
 bool Satisfies(const PlaylistProgress& progress, int64_t msn, std::optional<int> part);
 
-// True when `msn` is more than two segments beyond the last segment listed: the server answers
-// 400 at once instead of parking the request (RFC 8216bis 6.2.5.2).
-bool TooFarAhead(const PlaylistProgress& progress, int64_t msn);
+// True when a blocking reload for `msn` (and `part`) asks for more than the specification lets a
+// client wait for, so the server answers 400 at once instead of parking it (RFC 8216bis
+// 6.2.5.2): `msn` more than two beyond the last complete segment listed, or `part` at least the
+// Advance Part Limit (AdvancePartLimitReached) beyond the last part listed. False once ended.
+bool TooFarAhead(const PlaylistProgress& progress, int64_t msn,
+                 std::optional<int> part = std::nullopt);
+
+// How many parts (`msn`, `part`) lies beyond the last part the playlist lists, or nullopt when
+// it lists no part (regular HLS, or before the first part) or the part is listed already.
+// Counted as the RFC's roll-over rule says: past the last part of a *complete* segment is part 0
+// of the next one (distance 1); for a later segment, whose earlier parts are not known yet, the
+// least it can be (each segment in between has at least one part).
+std::optional<int64_t> PartsBeyondLast(const PlaylistProgress& progress, int64_t msn, int part);
+
+// The Advance Part Limit of RFC 8216bis 6.2.5.2: "three divided by the Part Target Duration if
+// the Part Target Duration is less than one second, or three otherwise". True when `distance`
+// parts beyond the last one reach it (the request "exceeds the last Partial Segment by the
+// Advance Part Limit"); computed in integers from the PART-TARGET the playlist writes, so 0.334 s
+// gives 8.98 (9 parts ahead refused, 8 waited for), 0.5 s gives 6, 1 s and more give 3.
+bool AdvancePartLimitReached(int64_t distance, int64_t part_target_ms);
 
 // File names the packager writes and the origin parks requests for (both sides use these, so
 // they cannot drift): partial segment `part` of segment `msn` is "<msn, 6+ digits>_<part>.ts"
-// next to the segment "<msn>.ts"; the delta update (`_HLS_skip`) of media playlist "X.m3u8" is
-// "X_skip.m3u8".
+// next to the segment "<msn>.ts"; the delta update (`_HLS_skip=YES`) of media playlist "X.m3u8"
+// is "X_skip.m3u8", the one for `_HLS_skip=v2` "X_skip_v2.m3u8".
 std::string PartFileName(int64_t msn, int part);
 // {msn, part} of a name PartFileName makes, or nullopt for any other name.
 std::optional<std::pair<int64_t, int>> ParsePartFileName(std::string_view name);
 std::string SkipPlaylistName(std::string_view media_playlist_name);
+// The delta update for `_HLS_skip=v2` (EXT-X-DATERANGE tags skipped too): "X_skip_v2.m3u8".
+std::string SkipV2PlaylistName(std::string_view media_playlist_name);
 
 }  // namespace shopcast::video_ingest::media

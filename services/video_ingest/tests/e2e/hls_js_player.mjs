@@ -1,7 +1,8 @@
 // Plays an HLS stream with a real hls.js in Debian's headless Chromium (Playwright), for the
 // LL-HLS end-to-end test (ll_hls_e2e_test.cc), and prints what a viewer would notice as one
-// JSON line: whether the picture advanced, fatal errors, how far behind live it played, and
-// which parts and segments hls.js loaded.
+// JSON line: whether the picture advanced, fatal errors, how far behind live it played, which
+// parts and segments hls.js loaded, and how it reloaded the playlist (blocking reloads and delta
+// updates requested, segments skipped by merged delta updates, rendition reports seen).
 //
 //   node hls_js_player.mjs <web node_modules> <master playlist URL> <low latency: 1|0> <seconds>
 //
@@ -50,6 +51,13 @@ try {
       body: '<!doctype html><html><body><video id="v" muted playsinline></video></body></html>',
     }),
   );
+  // Which playlist requests carried delivery directives (blocking reloads, delta updates).
+  const requests = { blocking: 0, skip: 0 };
+  page.on('request', (request) => {
+    const u = request.url();
+    if (u.includes('_HLS_msn=')) requests.blocking += 1;
+    if (u.includes('_HLS_skip=')) requests.skip += 1;
+  });
   await page.goto(pageUrl);
   await page.addScriptTag({ path: hlsPath });
   result = await page.evaluate(
@@ -67,6 +75,10 @@ try {
         endTime: null,
         latency: [],
         stalls: 0,
+        skippedSegments: 0,
+        deltaUpdateFailed: false,
+        renditionReports: 0,
+        audioOnly: null,
       };
       if (!out.supported) return out;
       const video = document.getElementById('v');
@@ -85,6 +97,17 @@ try {
         out.playlistParts = Math.max(out.playlistParts, data.details.partList?.length ?? 0);
         out.partTarget = data.details.partTarget;
         out.canBlockReload = data.details.canBlockReload;
+        out.canSkipUntil = data.details.canSkipUntil;
+        // A delta update hls.js merged (skippedSegments) or could not merge.
+        out.skippedSegments = Math.max(out.skippedSegments, data.details.skippedSegments ?? 0);
+        if (data.details.deltaUpdateFailed) out.deltaUpdateFailed = true;
+        out.renditionReports = Math.max(
+          out.renditionReports,
+          data.details.renditionReports?.length ?? 0,
+        );
+      });
+      hls.on(Hls.Events.MANIFEST_PARSED, (_, data) => {
+        out.audioOnly = data.levels.every((l) => !l.videoCodec && !l.width);
       });
       hls.loadSource(url);
       hls.attachMedia(video);
@@ -104,6 +127,7 @@ try {
     },
     { url, lowLatency, seconds },
   );
+  result.requests = requests;
   result.ok =
     result.supported &&
     result.fatal.length === 0 &&

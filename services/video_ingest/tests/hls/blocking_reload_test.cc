@@ -487,3 +487,141 @@ TEST_CASE("A real LivePlaylist feeds the watch through on_written", "[hls][block
 
 }  // namespace
 }  // namespace shopcast::video_ingest::hls
+
+namespace shopcast::video_ingest::hls {
+namespace {
+
+TEST_CASE("A part at the Advance Part Limit beyond the last one is refused at once",
+          "[hls][blocking]") {
+  Origin o;
+  // Segment 3 in progress with parts 0 and 1 listed, PART-TARGET 0.334 s: the limit is
+  // 3 / 0.334 = 8.98 parts beyond part 1.
+  auto report = [&](int64_t part_target_ms) {
+    WriteFile(o.root + "/" + kId + "/live.m3u8", PlaylistText(0, 3, 2));
+    o.feed(media::PlaylistProgress{
+        .next_msn = 3, .next_parts = 2, .last_parts = 3, .part_target_ms = part_target_ms});
+  };
+  report(334);
+  std::vector<std::unique_ptr<TestConnection>> waiting;
+  for (const char* query : {"_HLS_msn=3&_HLS_part=9",  // 8 beyond part 1: waits
+                            "_HLS_msn=4&_HLS_part=7",  // at least 8 beyond: waits
+                            "_HLS_msn=4"}) {           // two beyond segment 2: waits
+    INFO(query);
+    waiting.push_back(Send(o.port, Live(kId, std::string("live.m3u8?") + query)));
+    REQUIRE(o.AwaitParked(static_cast<double>(waiting.size())));
+  }
+  for (const char* query : {"_HLS_msn=3&_HLS_part=10",  // 9 beyond: 9 x 0.334 s >= 3 s
+                            "_HLS_msn=4&_HLS_part=8",   // at least 9 beyond
+                            "_HLS_msn=5&_HLS_part=0",   // more than two beyond segment 2
+                            "_HLS_msn=3&_HLS_part=9999"}) {
+    INFO(query);
+    RawResponse r = Exchange(o.port, GetRequest(Live(kId, std::string("live.m3u8?") + query)));
+    CHECK(r.status == 400);
+    CHECK(r.Header("cache-control") == "no-store");
+    CHECK(absl::StrContains(r.body, "Advance Part Limit"));
+  }
+  CHECK(o.Outcome("playlist", "too_far") == 4);
+  CHECK(o.Parked() == 3);
+  // A one-second part target: three parts.
+  report(1000);
+  CHECK(Exchange(o.port, GetRequest(Live(kId, "live.m3u8?_HLS_msn=3&_HLS_part=4"))).status ==
+        400);
+  auto two_ahead = Send(o.port, Live(kId, "live.m3u8?_HLS_msn=3&_HLS_part=3"));
+  REQUIRE(o.AwaitParked(4));
+  // Everything parked is answered as the playlist gets there.
+  o.Advance(6, 0);
+  for (auto* conn : {waiting[0].get(), waiting[1].get(), waiting[2].get(), two_ahead.get()}) {
+    std::optional<RawResponse> r = conn->Read(false, 5s);
+    REQUIRE(r.has_value());
+    CHECK(r->status == 200);
+  }
+}
+
+TEST_CASE("A real LivePlaylist's delta updates are served for _HLS_skip, blocking or not",
+          "[hls][blocking]") {
+  Origin o;
+  const std::string id = "str_01J9Z3K8W4V6T2M0QXYHB5R7NE";
+  media::LivePlaylist::Options options;
+  options.stream_dir = o.root + "/" + id;
+  std::filesystem::create_directories(options.stream_dir);
+  options.target_duration = absl::Seconds(1);
+  options.part_target = absl::Milliseconds(250);
+  options.window = 12;
+  options.on_written = o.watch.Feeder(id, options.media_playlist_name);
+  media::LivePlaylist playlist(options, 0, absl::ZeroDuration());
+  const absl::Time t0 = absl::FromUnixSeconds(1'700'000'000);
+  auto part = [&](int64_t msn, int index) {
+    return media::LivePlaylist::PartInfo{.sequence = msn,
+                                         .index = index,
+                                         .duration = absl::Milliseconds(250),
+                                         .independent = index == 0,
+                                         .program_date_time = t0 + msn * absl::Seconds(1)};
+  };
+  auto segment = [&](int64_t msn) {
+    for (int i = 0; i < 3; ++i) REQUIRE(playlist.AppendPart(part(msn, i)).ok());
+    SegmentInfo s;
+    s.sequence = msn;
+    s.program_date_time = t0 + msn * absl::Seconds(1);
+    s.duration = absl::Seconds(1);
+    s.size_bytes = 1000;
+    s.path = absl::StrFormat("%06d.ts", msn);
+    REQUIRE(playlist.Append(s, MediaInfo{}, part(msn, 3)).ok());
+  };
+  for (int64_t msn = 0; msn < 14; ++msn) segment(msn);
+  media::DateRange sale;
+  sale.id = "sale:1";
+  sale.start = t0 + absl::Seconds(10);
+  sale.duration = absl::ZeroDuration();
+  REQUIRE(*playlist.AddDateRange(sale));
+
+  RawResponse full = Exchange(o.port, GetRequest(Live(id, "live.m3u8")));
+  REQUIRE(full.status == 200);
+  CHECK(absl::StrContains(full.body, "CAN-SKIP-UNTIL=6.000,CAN-SKIP-DATERANGES=YES"));
+  CHECK_FALSE(absl::StrContains(full.body, "EXT-X-SKIP"));
+  // YES: segments 2..6 (ending more than 6 s before segment 13's end) replaced.
+  RawResponse yes = Exchange(o.port, GetRequest(Live(id, "live.m3u8?_HLS_skip=YES")));
+  REQUIRE(yes.status == 200);
+  INFO(yes.body);
+  CHECK(yes.body == playlist.DeltaPlaylistText(false));
+  CHECK(absl::StartsWith(yes.body, "#EXTM3U\n#EXT-X-VERSION:9\n"));
+  CHECK(absl::StrContains(yes.body, "#EXT-X-SKIP:SKIPPED-SEGMENTS=5\n"));
+  CHECK(absl::StrContains(yes.body, "sale:1"));
+  CHECK(yes.body.size() < full.body.size());
+  // v2: its own file (EXT-X-VERSION 10, the removed date ranges listed).
+  RawResponse v2 = Exchange(o.port, GetRequest(Live(id, "live.m3u8?_HLS_skip=v2")));
+  REQUIRE(v2.status == 200);
+  CHECK(v2.body == playlist.DeltaPlaylistText(true));
+  CHECK(absl::StrContains(v2.body, "RECENTLY-REMOVED-DATERANGES=\"\""));
+  CHECK(o.Metric("hls_delta_updates_total", {{"skip", "YES"}}) == 1);
+  CHECK(o.Metric("hls_delta_updates_total", {{"skip", "v2"}}) == 1);
+  // Blocking and skipping: the delta is read after the wake, so it lists the part asked for.
+  auto conn = Send(o.port, Live(id, "live.m3u8?_HLS_msn=14&_HLS_part=1&_HLS_skip=YES"));
+  REQUIRE(o.AwaitParked(1));
+  REQUIRE(playlist.AppendPart(part(14, 0)).ok());
+  CHECK_FALSE(conn->Read(false, 200ms).has_value());
+  REQUIRE(playlist.AppendPart(part(14, 1)).ok());
+  std::optional<RawResponse> r = conn->Read(false, 5s);
+  REQUIRE(r.has_value());
+  CHECK(r->status == 200);
+  CHECK(absl::StrContains(r->body, "#EXT-X-SKIP:SKIPPED-SEGMENTS="));
+  CHECK(absl::StrContains(r->body, media::PartFileName(14, 1)));
+  // The real progress carries PART-TARGET: 3 / 0.25 s = 12 parts beyond part 1 is refused,
+  // 11 waits.
+  CHECK(Exchange(o.port, GetRequest(Live(id, "live.m3u8?_HLS_msn=14&_HLS_part=13"))).status ==
+        400);
+  auto eleven = Send(o.port, Live(id, "live.m3u8?_HLS_msn=14&_HLS_part=12"));
+  REQUIRE(o.AwaitParked(1));
+  // Ended: the whole playlist, whatever the directive.
+  REQUIRE(playlist.End().ok());
+  r = eleven->Read(false, 5s);
+  REQUIRE(r.has_value());
+  CHECK(r->status == 200);
+  CHECK(absl::StrContains(r->body, "#EXT-X-ENDLIST"));
+  RawResponse ended = Exchange(o.port, GetRequest(Live(id, "live.m3u8?_HLS_skip=YES")));
+  CHECK(absl::StrContains(ended.body, "#EXT-X-ENDLIST"));
+  CHECK_FALSE(absl::StrContains(ended.body, "EXT-X-SKIP"));
+  options.on_written = nullptr;
+}
+
+}  // namespace
+}  // namespace shopcast::video_ingest::hls

@@ -117,10 +117,12 @@ TEST_CASE("Delivery directives are parsed strictly", "[hls][watch]") {
   CHECK(d.msn == 42);
   CHECK(d.part == 3);
   CHECK(d.skip);
+  CHECK_FALSE(d.skip_dateranges);  // YES: segments only
   CHECK(ParseDeliveryDirectives("/a?token=x&_HLS_skip=v2&&_HLS_msn=007", d) ==
         DirectivesError::kOk);
   CHECK(d.msn == 7);
   CHECK(d.skip);
+  CHECK(d.skip_dateranges);  // v2: date ranges too
   CHECK_FALSE(d.part.has_value());
   CHECK(ParseDeliveryDirectives("/a?_HLS_msn=999999999999999", d) == DirectivesError::kOk);
   CHECK(ParseDeliveryDirectives("/a?_HLS_part=1", d) == DirectivesError::kPartWithoutMsn);
