@@ -77,7 +77,7 @@ class CodecCheck {
 
   absl::Status Malformed(const absl::Status& why);
 
-  const CodecCheckOptions options_;
+  CodecCheckOptions options_;
   absl::Status refusal_;
   bool video_seen_ = false;
   std::optional<VideoCodec> video_codec_;

@@ -60,7 +60,7 @@ TEST_CASE("FLV bytes in pieces of any size become the same tags", "[flv_feed]") 
   }
 }
 
-TEST_CASE("What is not FLV is refused; a header may be longer than 9 bytes", "[flv_feed]") {
+TEST_CASE("What is not FLV is refused, and a header may be longer than 9 bytes", "[flv_feed]") {
   FlvTagSplitter not_flv;
   std::vector<FlvTag> tags;
   CHECK(ReasonOf(not_flv.Feed(Bytes{'G', 'I', 'F', '8', '9', 'a', 0, 0, 0}, tags)) ==
