@@ -5,7 +5,8 @@
 set(VIDEO_INGEST_FUZZERS rtmp_chunk_fuzz amf0_fuzz hls_request_fuzz playback_token_fuzz)
 # The code under test is compiled into each fuzzer so it carries the coverage instrumentation.
 set(rtmp_chunk_fuzz_sources
-    src/rtmp/amf0.cc src/rtmp/chunk_stream.cc src/rtmp/codec_check.cc src/rtmp/flv.cc)
+    src/rtmp/amf0.cc src/rtmp/chunk_stream.cc src/rtmp/codec_check.cc src/rtmp/flv.cc
+    src/rtmp/video_tag.cc)
 set(rtmp_chunk_fuzz_deps ${VIDEO_INGEST_RTMP_PROTOCOL_DEPS})
 set(rtmp_chunk_fuzz_replay_deps video_ingest_rtmp_protocol)
 set(amf0_fuzz_sources src/rtmp/amf0.cc)

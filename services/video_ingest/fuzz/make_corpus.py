@@ -170,6 +170,47 @@ def refused_stream(video):
     return w.out
 
 
+HVCC = bytes([0x01, 0x01, 0x60, 0, 0, 0, 0x90, 0, 0, 0, 0, 0, 0x3F, 0xF0, 0x00, 0xFC, 0xFD,
+              0xF8, 0xF8, 0x00, 0x00, 0x0F, 0x03,
+              0xA0, 0, 1, 0, 6, 0x40, 0x01, 0x0C, 0x01, 0xFF, 0xFF,
+              0xA1, 0, 1, 0, 18, 0x42, 0x01, 0x01, 0x01, 0x60, 0, 0, 3, 0, 0x90, 0, 0, 3, 0, 0,
+              3, 0, 0x3F,
+              0xA2, 0, 1, 0, 7, 0x44, 0x01, 0xC1, 0x72, 0xB4, 0x62, 0x40])
+
+
+def hevc_stream(malformed):
+    """Enhanced-RTMP HEVC as OBS 30 sends it (sequence start with an hvcC, CodedFrames with a
+    composition time, CodedFramesX, HDR metadata, a command frame, the sequence end), or the
+    same with malformed ex-headers (a cut FourCC, coded frames without their composition time,
+    a truncated record)."""
+    w = Writer()
+    w.set_chunk_size(4096)
+    connect_commands(w, "k3yS3cret0123456789abcdef")
+    w.send(4, 0, 18, 1, metadata())
+    w.send(4, 0, 8, 1, AAC_SEQUENCE, force_type0=True)
+    if malformed:
+        w.send(6, 0, 9, 1, bytes([0x90]) + b"hvc1" + HVCC[:30])
+        w.send(6, 0, 9, 1, bytes([0x90]) + b"hv")
+        w.send(6, 33, 9, 1, bytes([0xA1]) + b"hvc1" + bytes([0]))
+        w.send(6, 66, 9, 1, bytes([0x9F]) + b"hvc1")
+    else:
+        w.send(6, 0, 9, 1, bytes([0x90]) + b"hvc1" + HVCC)
+    for i in range(8):
+        ts = i * 33
+        nal = bytes([0x26, 0x01]) if i % 4 == 0 else bytes([0x02, 0x01])
+        body = struct.pack(">I", len(nal) + 20) + nal + bytes((i * 7 + j) & 0xFF for j in range(20))
+        if i % 2 == 0:
+            head = bytes([0x91 if i % 4 == 0 else 0xA1]) + b"hvc1" + (66).to_bytes(3, "big")
+        else:
+            head = bytes([0xA3]) + b"hvc1"
+        w.send(6, ts, 9, 1, head + body)
+        w.send(4, i * 21, 8, 1, bytes([0xAF, 1]) + bytes(range(40)))
+    w.send(6, 300, 9, 1, bytes([0x94]) + b"hvc1" + amf_str("colorInfo") + amf_obj([]))
+    w.send(6, 300, 9, 1, bytes([0xD0, 0x01]))
+    w.send(6, 333, 9, 1, bytes([0x92]) + b"hvc1")
+    return w.out
+
+
 def abort_stream():
     w = Writer()
     connect_commands(w, "key")
@@ -196,6 +237,8 @@ def main():
     write("rtmp_chunk_fuzz", "abort.bin", abort_stream())
     write("rtmp_chunk_fuzz", "publish_hevc_enhanced.bin", refused_stream(True))
     write("rtmp_chunk_fuzz", "publish_audio_only.bin", refused_stream(False))
+    write("rtmp_chunk_fuzz", "publish_hevc_obs_like.bin", hevc_stream(False))
+    write("rtmp_chunk_fuzz", "publish_hevc_malformed.bin", hevc_stream(True))
     write("amf0_fuzz", "connect.bin", amf_str("connect") + amf_num(1) + amf_obj([
         ("app", amf_str("live")), ("tcUrl", amf_str("rtmp://127.0.0.1/live")),
         ("fpad", amf_bool(False)), ("capabilities", amf_num(15))]))

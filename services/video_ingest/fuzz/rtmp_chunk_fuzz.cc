@@ -2,7 +2,9 @@
 // the handshake. Checks: no crash or overread; the same messages and the same error whether the
 // bytes arrive at once, in pieces or one at a time; AMF0 commands and data that decode survive a
 // round trip; every message can be turned into an FLV tag; the codec check on the first media
-// never crashes and, once it refuses, keeps refusing with the same status.
+// never crashes and, once it refuses, keeps refusing with the same status, whether HEVC is
+// refused or accepted; every video header parses within its message or is refused, and an HEVC
+// configuration record is checked without reading past it.
 
 #include <algorithm>
 #include <cstddef>
@@ -14,6 +16,7 @@
 #include "rtmp/chunk_stream.h"
 #include "rtmp/codec_check.h"
 #include "rtmp/flv.h"
+#include "rtmp/video_tag.h"
 
 namespace {
 
@@ -76,14 +79,29 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             }));
   if (size <= 2048) CheckSame(whole, Run(input, [] { return size_t{1}; }));
 
+  using shopcast::video_ingest::rtmp::CodecCheck;
+  using shopcast::video_ingest::rtmp::CodecCheckOptions;
   shopcast::video_ingest::rtmp::FlvWriter flv;
-  shopcast::video_ingest::rtmp::CodecCheck codecs;
-  absl::Status refusal;
+  CodecCheck codecs[] = {CodecCheck(CodecCheckOptions{CodecCheckOptions::Hevc::kRefused}),
+                         CodecCheck(CodecCheckOptions{CodecCheckOptions::Hevc::kSrtOnly}),
+                         CodecCheck(CodecCheckOptions{CodecCheckOptions::Hevc::kAccepted})};
+  absl::Status refusals[3];
   std::vector<uint8_t> tags;
   for (const Message& m : whole.messages) {
-    const absl::Status verdict = codecs.Inspect(m);
-    if (!refusal.ok()) FUZZ_CHECK(verdict == refusal);
-    if (!verdict.ok()) refusal = verdict;
+    for (int i = 0; i < 3; ++i) {
+      const absl::Status verdict = codecs[i].Inspect(m);
+      if (!refusals[i].ok()) FUZZ_CHECK(verdict == refusals[i]);
+      if (!verdict.ok()) refusals[i] = verdict;
+    }
+    if (m.type == shopcast::video_ingest::rtmp::kVideo && !m.payload.empty()) {
+      const auto header = shopcast::video_ingest::rtmp::ParseVideoTagHeader(m.payload);
+      if (header.ok()) {
+        FUZZ_CHECK(header->body_offset <= m.payload.size());
+        const std::span<const uint8_t> body =
+            std::span<const uint8_t>(m.payload).subspan(header->body_offset);
+        (void)shopcast::video_ingest::rtmp::CheckHevcConfigurationRecord(body);
+      }
+    }
     if (m.type == shopcast::video_ingest::rtmp::kCommandAmf0 ||
         m.type == shopcast::video_ingest::rtmp::kDataAmf0) {
       shopcast::video_ingest::rtmp::fuzz::CheckAmf0RoundTrip(m.payload);

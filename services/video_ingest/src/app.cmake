@@ -95,6 +95,16 @@ if(SHOPCAST_BUILD_TESTS)
   target_include_directories(video_ingest_codec_refusal_e2e_test PRIVATE
     ${CMAKE_CURRENT_SOURCE_DIR}/tests/rtmp)
   add_dependencies(video_ingest_codec_refusal_e2e_test video-ingest)
+  # HEVC input: libx265 over SRT served as an hvc1 passthrough when accepted, refused otherwise.
+  # Over RTMP the test frames libx265 output as enhanced RTMP itself (GStreamer reads it).
+  shopcast_test(NAME video_ingest_hevc_e2e_test
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/hevc_e2e_test.cc
+            ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/hevc_flv.cc
+            ${CMAKE_CURRENT_SOURCE_DIR}/tests/rtmp/raw_publisher.cc
+    DEPS video_ingest_e2e_fixture video_ingest_rtmp_protocol PkgConfig::GST LABEL e2e)
+  target_include_directories(video_ingest_hevc_e2e_test PRIVATE
+    ${CMAKE_CURRENT_SOURCE_DIR}/tests/media ${CMAKE_CURRENT_SOURCE_DIR}/tests/rtmp)
+  add_dependencies(video_ingest_hevc_e2e_test video-ingest)
   # Two replicas on one database: a rolling restart and a replica that dies without draining.
   shopcast_test(NAME video_ingest_rollout_e2e_test
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/rollout_e2e_test.cc

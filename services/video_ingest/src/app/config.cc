@@ -91,6 +91,10 @@ ABSL_FLAG(std::string, instance_id, "",
           "this replica's name, stable across its restarts (the pod name); default: the host name");
 ABSL_FLAG(absl::Duration, instance_lease, absl::Seconds(30),
           "a replica silent this long is taken for gone and its encoder sessions released");
+ABSL_FLAG(bool, accept_hevc, false,
+          "take HEVC (H.265) video (SRT, enhanced RTMP) as an hvc1 passthrough rendition instead "
+          "of refusing it with UNSUPPORTED_CODEC; for use with the rendition ladder, whose H.264 "
+          "rungs every browser plays");
 ABSL_FLAG(absl::Duration, thumbnail_interval, absl::Seconds(4),
           "media time between two live thumbnails of a stream (thumb.jpg, one decoded keyframe); "
           "0 turns thumbnails and posters off");
@@ -223,6 +227,7 @@ absl::StatusOr<Config> LoadConfig() {
     if (gethostname(host, sizeof host - 1) == 0) c.instance_id = host;
   }
   c.instance_lease = absl::GetFlag(FLAGS_instance_lease);
+  c.accept_hevc = absl::GetFlag(FLAGS_accept_hevc);
   c.thumbnail_interval = absl::GetFlag(FLAGS_thumbnail_interval);
   c.thumbnail_max_size = absl::GetFlag(FLAGS_thumbnail_max_size);
   c.thumbnail_threads = absl::GetFlag(FLAGS_thumbnail_threads);

@@ -71,6 +71,11 @@ struct Config : startup::ServiceConfig {
   std::string instance_id;
   absl::Duration instance_lease;
 
+  // HEVC input (README, HEVC input): packaged as an hvc1 passthrough instead of refused with
+  // UNSUPPORTED_CODEC. Meant to follow the rendition ladder (on when it has rungs, whose H.264
+  // renditions every browser plays); its own flag until the ladder lands.
+  bool accept_hevc = false;
+
   // Live thumbnails (media/thumbnailer.h): zero interval turns them off.
   absl::Duration thumbnail_interval;
   int thumbnail_max_size = 640;

@@ -229,6 +229,7 @@ absl::StatusOr<std::shared_ptr<MediaSession>> IngestRuntime::Admit(const Publish
   po.stream_id = claim->stream_id;
   po.target_duration = options_.target_duration;
   po.part_target = options_.part_target;
+  po.accept_hevc = options_.accept_hevc;
   po.max_queued_bytes = options_.max_queued_bytes;
   po.stall_timeout = options_.stall_timeout;
   // Any earlier segment means this session continues a stream: players must reset decoders.

@@ -49,6 +49,8 @@ struct RuntimeOptions {
   int playlist_window = 6;
   // Low-Latency HLS: partial segments of at most this long in every playlist; zero: off.
   absl::Duration part_target = absl::ZeroDuration();
+  // HEVC input: packagers take HEVC video (media::PackagerOptions::accept_hevc).
+  bool accept_hevc = false;
   size_t max_queued_bytes = 16 * 1024 * 1024;
   absl::Duration stall_timeout = absl::Seconds(10);
   // How long ending a session may wait for its last segment to be written, and again for its

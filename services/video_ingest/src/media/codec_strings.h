@@ -15,6 +15,18 @@ namespace shopcast::video_ingest::media {
 // byte stream, or nullopt when it holds none.
 std::optional<std::string> AvcCodecFromAnnexB(std::span<const uint8_t> annex_b);
 
+// "hvc1.…" (ISO/IEC 14496-15 Annex E: profile space and idc, the compatibility flags in reverse
+// bit order, tier and level, the six constraint bytes without trailing zero bytes; hexadecimal
+// upper case) from the first sequence parameter set in an HEVC Annex B byte stream, or nullopt
+// when it holds none (or one too short to carry its profile_tier_level). Emulation prevention
+// bytes are removed first.
+std::optional<std::string> HevcCodecFromAnnexB(std::span<const uint8_t> annex_b);
+
+// The same string from the 12 bytes of a general profile_tier_level (profile space, tier and
+// idc; 32 compatibility flags; 48 constraint bits; level_idc), as an SPS or an hvcC record
+// carries them.
+std::string HevcCodecFromProfileTierLevel(std::span<const uint8_t, 12> ptl);
+
 // "avc1.PPCCLL" from GStreamer's caps fields profile ("high", "main", …) and level ("3.1"), for
 // when no SPS was seen; nullopt for names it does not know.
 std::optional<std::string> AvcCodecFromProfileLevel(std::string_view profile,

@@ -9,6 +9,7 @@ add_library(video_ingest_media STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/date_ranges.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/date_time_anchor.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/file_io.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/media/flv_feed.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/fragment_tracker.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/gstreamer_init.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/live_playlist.cc
@@ -28,7 +29,7 @@ add_library(video_ingest_media STATIC
 target_include_directories(video_ingest_media PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
 target_link_libraries(video_ingest_media
   PUBLIC video_ingest_publish absl::status absl::statusor absl::time prometheus-cpp::core
-  PRIVATE PkgConfig::GST shopcast::log shopcast::status absl::strings absl::str_format
+  PRIVATE video_ingest_rtmp_protocol PkgConfig::GST shopcast::log shopcast::status absl::strings absl::str_format
           absl::synchronization OpenSSL::Crypto Threads::Threads)
 shopcast_warnings(video_ingest_media)
 
@@ -36,6 +37,7 @@ shopcast_test(NAME video_ingest_media_test
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/codec_strings_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/date_ranges_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/date_time_anchor_test.cc
+          ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/flv_feed_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/fragment_tracker_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/live_playlist_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/media_facts_test.cc
@@ -56,6 +58,7 @@ shopcast_test(NAME video_ingest_media_test
 shopcast_test(NAME video_ingest_media_pipeline_test
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/pipeline_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/bus_watch_test.cc
+          ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/hevc_flv.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/test_media.cc
   DEPS video_ingest_media video_ingest_ffmpeg_check PkgConfig::GST shopcast::status
        shopcast::testing_files shopcast::testing_wait absl::strings

@@ -13,27 +13,34 @@ void MediaFacts::SetVideo(Video video) { video_ = std::move(video); }
 void MediaFacts::SetAudio(Audio audio) { audio_ = std::move(audio); }
 
 void MediaFacts::ObserveVideoBuffer(std::span<const uint8_t> annex_b) {
-  if (!avc_codec_.empty()) return;
-  if (std::optional<std::string> codec = AvcCodecFromAnnexB(annex_b)) avc_codec_ = *codec;
+  if (!video_codec_string_.empty()) return;
+  std::optional<std::string> codec = video_codec_ == VideoCodec::kHevc
+                                         ? HevcCodecFromAnnexB(annex_b)
+                                         : AvcCodecFromAnnexB(annex_b);
+  if (codec) video_codec_string_ = *codec;
 }
 
 std::optional<MediaInfo> MediaFacts::Report(bool video, bool audio, bool tracks_settled,
                                             bool force) const {
   const bool ready = (tracks_settled || (video && audio)) && (video || audio) &&
-                     (!video || (video_ && !avc_codec_.empty())) && (!audio || audio_);
+                     (!video || (video_ && !video_codec_string_.empty())) && (!audio || audio_);
   if (!ready && !force) return std::nullopt;
   MediaInfo info;
   std::vector<std::string> codecs;
   if (video) {
-    std::string avc = avc_codec_;
+    const bool hevc = video_codec_ == VideoCodec::kHevc;
+    std::string codec = video_codec_string_;
     if (video_) {
-      info.video_codec = "h264";
+      info.video_codec = hevc ? "hevc" : "h264";
       info.width = video_->width;
       info.height = video_->height;
       info.frame_rate = video_->frame_rate;
-      if (avc.empty()) avc = AvcCodecFromProfileLevel(video_->profile, video_->level).value_or("");
+      // Only H.264 has a stand-in from the caps; h265parse puts the SPS before every keyframe.
+      if (codec.empty() && !hevc) {
+        codec = AvcCodecFromProfileLevel(video_->profile, video_->level).value_or("");
+      }
     }
-    if (!avc.empty()) codecs.push_back(avc);
+    if (!codec.empty()) codecs.push_back(codec);
   }
   if (audio) {
     if (audio_) {

@@ -2,7 +2,8 @@
 
 // What a session's parsers said about its media (sizes, rates, codec strings), gathered until
 // it is complete enough to report once as MediaInfo: when the tracks are known and each known
-// track has its caps (video also its codec string from the first SPS). Pure; unit-tested.
+// track has its caps (video also its codec string from the first SPS: H.264's avc1 or HEVC's
+// hvc1). Pure; unit-tested.
 
 #include <optional>
 #include <span>
@@ -27,10 +28,14 @@ class MediaFacts {
     int object_type = 0;  // MPEG-4 audio object type; 0 while unknown.
   };
 
+  enum class VideoCodec { kH264, kHevc };
+
+  // H.264 unless told otherwise (before the first video buffer: it decides how the SPS is read).
+  void SetVideoCodec(VideoCodec codec) { video_codec_ = codec; }
   void SetVideo(Video video);
   void SetAudio(Audio audio);
-  // The codec string comes from the first video buffer that carries an SPS.
-  bool needs_sps() const { return avc_codec_.empty(); }
+  // The codec string (avc1.… or hvc1.…) comes from the first video buffer that carries an SPS.
+  bool needs_sps() const { return video_codec_string_.empty(); }
   void ObserveVideoBuffer(std::span<const uint8_t> annex_b);
 
   // The MediaInfo for a session with these tracks, once the facts are complete (or, with
@@ -40,7 +45,8 @@ class MediaFacts {
  private:
   std::optional<Video> video_;
   std::optional<Audio> audio_;
-  std::string avc_codec_;
+  VideoCodec video_codec_ = VideoCodec::kH264;
+  std::string video_codec_string_;
 };
 
 }  // namespace shopcast::video_ingest::media

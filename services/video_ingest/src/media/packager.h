@@ -42,6 +42,10 @@ struct PackagerOptions {
   // Low-Latency HLS: partial segments this long at most (part_cutter.h), appended to the
   // playlist as they close; zero for regular HLS only. Must match the playlist's part_target.
   absl::Duration part_target = absl::ZeroDuration();
+  // HEVC video is packaged (passed through as hvc1, the master's CODECS from its SPS) instead of
+  // refused as UNSUPPORTED_CODEC. On only with the rendition ladder, whose H.264 rungs every
+  // browser plays; passthrough-only sessions refuse it (README, HEVC input).
+  bool accept_hevc = false;
   // Offered every parsed video keyframe (thumbnails); finished when the packager tears down.
   std::shared_ptr<KeyframeSink> keyframes;
   // Offered every parsed video and audio buffer with the cuts at it (the rendition ladder);

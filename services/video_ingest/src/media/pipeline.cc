@@ -20,6 +20,7 @@
 #include "media/bus_watch.h"
 #include "media/codec_strings.h"
 #include "media/date_time_anchor.h"
+#include "media/flv_feed.h"
 #include "media/fragment_tracker.h"
 #include "media/gstreamer_init.h"
 #include "media/media_facts.h"
@@ -140,7 +141,10 @@ class Pipeline::Impl {
         parts_(options_.part_target > absl::ZeroDuration()),
         writer_(options_.stream_dir, first_sequence_, parts_),
         tracker_(options_.target_duration, options_.part_target),
-        watchdog_(options_.stall_timeout) {}
+        watchdog_(options_.stall_timeout) {
+    // HEVC over RTMP: only an FLV session that may carry HEVC is looked into.
+    if (options_.accept_hevc && options_.format == MediaFormat::kFlv) feed_ = FlvFeed::kUndecided;
+  }
 
   ~Impl() { Teardown(); }
 
@@ -175,6 +179,19 @@ class Pipeline::Impl {
   void HandleEvent(Track& track, GstPadProbeInfo* info);
   // False when the input does not start like the expected container.
   bool Sniff(std::span<const uint8_t> bytes);
+  // Queues container bytes on the demuxer's appsrc.
+  bool PushToDemux(std::span<const uint8_t> bytes);
+  // Ends the input: EOS on every source that was fed.
+  void EndInput();
+
+  // HEVC over RTMP (flv_feed.h): with accept_hevc an FLV session is held until its first video
+  // tag says what it is; H.264 (or no video) goes on through flvdemux as always, HEVC is read
+  // here and fed as elementary frames to appsrcs in the demuxer's place.
+  enum class FlvFeed { kDemux, kUndecided, kElementary };
+  bool FeedFlv(std::span<const uint8_t> bytes);
+  bool PushElementary(const FlvTag& tag) ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed_mu_);
+  GstElement* AddElementarySource(const char* caps_name, std::span<const uint8_t> config,
+                                  const char* fields);
 
   // Muxer side (its streaming thread).
   static GstPadProbeReturn OnMuxed(GstPad* pad, GstPadProbeInfo* info, gpointer self);
@@ -213,6 +230,14 @@ class Pipeline::Impl {
   std::atomic<bool> accepting_{true};
   // False when the FLV header says there is no video: flvdemux never says no-more-pads then.
   std::atomic<bool> flv_announces_video_{true};
+  // HEVC over RTMP: the FLV feed (see FeedFlv).
+  absl::Mutex feed_mu_;
+  FlvFeed feed_ ABSL_GUARDED_BY(feed_mu_) = FlvFeed::kDemux;
+  FlvTagSplitter splitter_ ABSL_GUARDED_BY(feed_mu_);
+  std::vector<uint8_t> held_bytes_ ABSL_GUARDED_BY(feed_mu_);  // While undecided.
+  std::vector<FlvTag> held_tags_ ABSL_GUARDED_BY(feed_mu_);
+  GstElement* video_src_ ABSL_GUARDED_BY(feed_mu_) = nullptr;  // Owned by the pipeline.
+  GstElement* audio_src_ ABSL_GUARDED_BY(feed_mu_) = nullptr;
   // The first bytes of input, until they prove the container (Push callers may be concurrent).
   absl::Mutex sniff_mu_;
   std::string sniffed_ ABSL_GUARDED_BY(sniff_mu_);
@@ -317,10 +342,9 @@ void Pipeline::Impl::SettleTracks() {
 }
 
 void Pipeline::Impl::HandlePad(GstPad* pad) {
-  GstCaps* caps = gst_pad_get_current_caps(pad);
-  if (caps == nullptr) caps = gst_pad_query_caps(pad, nullptr);
+  GstCaps* caps = PadCaps(pad);
   const std::string name = CapsName(caps);
-  const int track = TrackForCaps(caps);
+  const int track = TrackForCaps(caps, options_.accept_hevc);
   gchar* caps_text = caps != nullptr ? gst_caps_to_string(caps) : g_strdup("(none)");
   const std::string description = caps_text;
   g_free(caps_text);
@@ -354,6 +378,11 @@ void Pipeline::Impl::HandlePad(GstPad* pad) {
                !flv_announces_video_.load()) {
       SettleTracks();
     }
+  } else if (name == "video/x-h265" && !duplicate) {
+    // HEVC input: taken only with the rendition ladder (PackagerOptions::accept_hevc).
+    PostFailure("UNSUPPORTED_CODEC",
+                "HEVC (H.265) video is accepted only with the rendition ladder on; send H.264 "
+                "video with AAC audio");
   } else if (media && !duplicate) {
     PostFailure("UNSUPPORTED_CODEC",
                 absl::StrCat("only H.264 video and AAC audio are accepted, got ", description));
@@ -498,6 +527,10 @@ void Pipeline::Impl::HandleEvent(Track& track, GstPadProbeInfo* info) {
       const GstStructure* s = gst_caps_get_structure(caps, 0);
       absl::MutexLock lock(&mu_);
       if (track.index == kVideoTrack) {
+        // HEVC input: the codec string is read from HEVC's SPS (hvc1.…).
+        facts_.SetVideoCodec(gst_structure_has_name(s, "video/x-h265")
+                                 ? MediaFacts::VideoCodec::kHevc
+                                 : MediaFacts::VideoCodec::kH264);
         facts_.SetVideo(VideoFacts(s));
       } else {
         facts_.SetAudio(AudioFacts(s));
@@ -710,6 +743,11 @@ bool Pipeline::Impl::Push(std::span<const uint8_t> bytes) {
                                         : "the input is not an MPEG transport stream");
     return false;
   }
+  if (options_.accept_hevc && options_.format == MediaFormat::kFlv) return FeedFlv(bytes);
+  return PushToDemux(bytes);
+}
+
+bool Pipeline::Impl::PushToDemux(std::span<const uint8_t> bytes) {
   GstAppSrc* appsrc = GST_APP_SRC(graph_.appsrc());
   const guint64 queued = gst_app_src_get_current_level_bytes(appsrc);
   if (queued + bytes.size() > options_.max_queued_bytes) return false;
@@ -718,6 +756,144 @@ bool Pipeline::Impl::Push(std::span<const uint8_t> bytes) {
     watchdog_.InputArrived(SteadyNow());
   }
   GstBuffer* buffer = gst_buffer_new_memdup(bytes.data(), bytes.size());
+  return gst_app_src_push_buffer(appsrc, buffer) == GST_FLOW_OK;
+}
+
+void Pipeline::Impl::EndInput() {
+  absl::MutexLock lock(&feed_mu_);
+  if (feed_ == FlvFeed::kUndecided) {
+    // Ended before its first video tag (audio only, or nothing): flvdemux takes what came.
+    feed_ = FlvFeed::kDemux;
+    if (!held_bytes_.empty()) PushToDemux(held_bytes_);
+    held_bytes_.clear();
+    held_tags_.clear();
+  }
+  if (feed_ == FlvFeed::kElementary && (video_src_ != nullptr || audio_src_ != nullptr)) {
+    for (GstElement* src : {video_src_, audio_src_}) {
+      if (src != nullptr) gst_app_src_end_of_stream(GST_APP_SRC(src));
+    }
+    return;
+  }
+  gst_app_src_end_of_stream(GST_APP_SRC(graph_.appsrc()));
+}
+
+// ---- HEVC over RTMP: the FLV feed ------------------------------------------------------------
+
+namespace {
+// Held at most this long undecided (an FLV that announces video but sends none): then flvdemux.
+constexpr size_t kMaxUndecidedBytes = 4 * 1024 * 1024;
+}  // namespace
+
+bool Pipeline::Impl::FeedFlv(std::span<const uint8_t> bytes) {
+  absl::MutexLock lock(&feed_mu_);
+  if (feed_ == FlvFeed::kDemux) return PushToDemux(bytes);
+  std::vector<FlvTag> tags;
+  if (absl::Status s = splitter_.Feed(bytes, tags); !s.ok()) {
+    accepting_.store(false);
+    PostFailure("PACKAGER_FAILURE", s.message());
+    return false;
+  }
+  {
+    absl::MutexLock media_lock(&mu_);
+    watchdog_.InputArrived(SteadyNow());
+  }
+  if (feed_ == FlvFeed::kUndecided) {
+    held_bytes_.insert(held_bytes_.end(), bytes.begin(), bytes.end());
+    for (FlvTag& t : tags) held_tags_.push_back(std::move(t));
+    tags.clear();
+    std::optional<bool> hevc;
+    const std::optional<uint8_t> flags = splitter_.track_flags();
+    if (flags && (*flags & 0x01) == 0) hevc = false;  // No video announced: audio-only FLV.
+    for (const FlvTag& t : held_tags_) {
+      if (hevc || t.type != 9 || t.body.empty()) continue;
+      hevc = IsHevcVideoTag(t.body);
+    }
+    if (!hevc && held_bytes_.size() > kMaxUndecidedBytes) hevc = false;
+    if (!hevc) return true;
+    if (!*hevc) {
+      feed_ = FlvFeed::kDemux;
+      const bool pushed = PushToDemux(held_bytes_);
+      held_bytes_ = {};
+      held_tags_ = {};
+      return pushed;
+    }
+    feed_ = FlvFeed::kElementary;
+    log::Info("media_hevc_flv_feed").Kv("stream_id", options_.stream_id);
+    tags = std::move(held_tags_);
+    held_tags_ = {};
+    held_bytes_ = {};
+  }
+  for (const FlvTag& t : tags) {
+    if (!PushElementary(t)) return false;
+  }
+  return true;
+}
+
+GstElement* Pipeline::Impl::AddElementarySource(const char* caps_name,
+                                                std::span<const uint8_t> config,
+                                                const char* fields) {
+  GstCaps* caps = gst_caps_from_string(absl::StrCat(caps_name, ",", fields).c_str());
+  GstBuffer* codec_data = gst_buffer_new_memdup(config.data(), config.size());
+  gst_caps_set_simple(caps, "codec_data", GST_TYPE_BUFFER, codec_data, nullptr);
+  gst_buffer_unref(codec_data);
+  GstElement* src = graph_.AddElementarySource(caps, options_.max_queued_bytes);
+  gst_caps_unref(caps);
+  if (src == nullptr) return nullptr;
+  GstPad* pad = gst_element_get_static_pad(src, "src");
+  HandlePad(pad);  // As if a demuxer exposed it: the branch, its probe, the muxer pad.
+  gst_object_unref(pad);
+  return src;
+}
+
+bool Pipeline::Impl::PushElementary(const FlvTag& tag) {
+  ElementaryUnit unit;
+  if (absl::Status s = ReadElementaryUnit(tag, unit); !s.ok()) {
+    accepting_.store(false);
+    PostFailure("UNSUPPORTED_CODEC", s.message());
+    return false;
+  }
+  const bool audio_announced = (splitter_.track_flags().value_or(0x05) & 0x04) != 0;
+  GstElement* target = nullptr;
+  switch (unit.kind) {
+    case ElementaryUnit::Kind::kNone:
+      return true;
+    case ElementaryUnit::Kind::kVideoConfig:
+    case ElementaryUnit::Kind::kAudioConfig: {
+      const bool video = unit.kind == ElementaryUnit::Kind::kVideoConfig;
+      GstElement*& src = video ? video_src_ : audio_src_;
+      if (src != nullptr || (!video && !audio_announced)) return true;  // Kept: the first.
+      src = video ? AddElementarySource("video/x-h265", unit.data,
+                                        "stream-format=hvc1,alignment=au")
+                  : AddElementarySource("audio/mpeg", unit.data,
+                                        "mpegversion=4,stream-format=raw,framed=true");
+      if (src == nullptr) {
+        accepting_.store(false);
+        PostFailure("PACKAGER_FAILURE", "cannot add an elementary source");
+        return false;
+      }
+      if (video_src_ != nullptr && (audio_src_ != nullptr || !audio_announced)) {
+        absl::MutexLock lock(&mu_);
+        tracks_settled_ = true;
+      }
+      return true;
+    }
+    case ElementaryUnit::Kind::kVideoFrame:
+      target = video_src_;
+      break;
+    case ElementaryUnit::Kind::kAudioFrame:
+      target = audio_src_;
+      break;
+  }
+  if (target == nullptr) return true;  // Frames before their configuration carry nothing.
+  GstAppSrc* appsrc = GST_APP_SRC(target);
+  if (gst_app_src_get_current_level_bytes(appsrc) + unit.data.size() > options_.max_queued_bytes) {
+    return false;
+  }
+  GstBuffer* buffer = gst_buffer_new_memdup(unit.data.data(), unit.data.size());
+  GST_BUFFER_DTS(buffer) = static_cast<GstClockTime>(unit.dts_ms) * GST_MSECOND;
+  GST_BUFFER_PTS(buffer) = static_cast<GstClockTime>(std::max<int64_t>(unit.pts_ms, 0)) *
+                           GST_MSECOND;
+  if (!unit.keyframe) GST_BUFFER_FLAG_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
   return gst_app_src_push_buffer(appsrc, buffer) == GST_FLOW_OK;
 }
 
@@ -740,7 +916,7 @@ bool Pipeline::Impl::Sniff(std::span<const uint8_t> bytes) {
 }
 
 absl::Status Pipeline::Impl::Finish(absl::Duration timeout) {
-  if (accepting_.exchange(false)) gst_app_src_end_of_stream(GST_APP_SRC(graph_.appsrc()));
+  if (accepting_.exchange(false)) EndInput();
   bool finished = false;
   absl::Status result;
   {

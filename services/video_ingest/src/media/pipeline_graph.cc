@@ -66,14 +66,36 @@ absl::Status PipelineGraph::Build(MediaFormat format, size_t max_queued_bytes) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// HEVC input (README, HEVC input): the video branch's parser and its output caps by codec.
+// Byte-stream and whole access units, as mpegtsmux takes them; each keyframe (an IRAP picture
+// for HEVC) carries its parameter sets (config-interval=-1), so every segment and part decodes.
+struct VideoParser {
+  const char* element;
+  const char* caps;
+};
+
+VideoParser VideoParserFor(GstPad* demux_pad) {
+  GstCaps* caps = PadCaps(demux_pad);
+  const bool hevc = CapsName(caps) == "video/x-h265";
+  if (caps != nullptr) gst_caps_unref(caps);
+  if (hevc) return {"h265parse", "video/x-h265,stream-format=byte-stream,alignment=au"};
+  return {"h264parse", "video/x-h264,stream-format=byte-stream,alignment=au"};
+}
+
+}  // namespace
+
 bool PipelineGraph::AddBranch(GstPad* demux_pad, int track, GstPadProbeCallback probe,
                               gpointer probe_data) {
   const bool video = track == kVideoTrack;
   // Video gets a queue (a thread of its own): its first buffer may wait there for the audio
   // branch, which the demuxer's thread adds. Audio is parsed on the demuxer's thread and
   // buffered in its muxer pad (kMuxerPadBuffer): a thread and a hand-off less per AAC frame.
+  const VideoParser video_parser = video ? VideoParserFor(demux_pad) : VideoParser{};
   GstElement* queue = video ? gst_element_factory_make("queue", nullptr) : nullptr;
-  GstElement* parser = gst_element_factory_make(video ? "h264parse" : "aacparse", nullptr);
+  GstElement* parser =
+      gst_element_factory_make(video ? video_parser.element : "aacparse", nullptr);
   GstElement* filter = video ? gst_element_factory_make("capsfilter", nullptr) : nullptr;
   if ((video && queue == nullptr) || parser == nullptr || (video && filter == nullptr)) {
     for (GstElement* e : {queue, parser, filter}) {
@@ -88,7 +110,7 @@ bool PipelineGraph::AddBranch(GstPad* demux_pad, int track, GstPadProbeCallback 
   if (video) {
     // SPS/PPS before every keyframe, so each segment decodes on its own.
     g_object_set(parser, "config-interval", -1, nullptr);
-    GstCaps* caps = gst_caps_from_string("video/x-h264,stream-format=byte-stream,alignment=au");
+    GstCaps* caps = gst_caps_from_string(video_parser.caps);
     g_object_set(filter, "caps", caps, nullptr);
     gst_caps_unref(caps);
     gst_bin_add(GST_BIN(pipeline_), filter);
@@ -118,6 +140,17 @@ bool PipelineGraph::AddBranch(GstPad* demux_pad, int track, GstPadProbeCallback 
   return linked_in;
 }
 
+GstElement* PipelineGraph::AddElementarySource(GstCaps* caps, size_t max_queued_bytes) {
+  GstElement* src = gst_element_factory_make("appsrc", nullptr);
+  if (src == nullptr) return nullptr;
+  g_object_set(src, "caps", caps, "format", GST_FORMAT_TIME, "stream-type",
+               GST_APP_STREAM_TYPE_STREAM, "is-live", FALSE, "block", FALSE, "max-bytes",
+               static_cast<guint64>(max_queued_bytes), nullptr);
+  gst_bin_add(GST_BIN(pipeline_), src);
+  gst_element_sync_state_with_parent(src);
+  return src;
+}
+
 void PipelineGraph::Discard(GstPad* demux_pad) {
   GstElement* sink = gst_element_factory_make("fakesink", nullptr);
   if (sink == nullptr) return;
@@ -136,14 +169,26 @@ void PipelineGraph::ReleaseVideoPad() {
   video_mux_pad_ = nullptr;
 }
 
+GstCaps* PadCaps(GstPad* pad) {
+  GstCaps* caps = gst_pad_get_current_caps(pad);
+  if (caps != nullptr) return caps;
+  GstElement* parent = gst_pad_get_parent_element(pad);
+  if (parent != nullptr) {
+    if (GST_IS_APP_SRC(parent)) caps = gst_app_src_get_caps(GST_APP_SRC(parent));
+    gst_object_unref(parent);
+  }
+  return caps != nullptr ? caps : gst_pad_query_caps(pad, nullptr);
+}
+
 std::string CapsName(GstCaps* caps) {
   if (caps == nullptr || gst_caps_is_empty(caps) || gst_caps_is_any(caps)) return "";
   return gst_structure_get_name(gst_caps_get_structure(caps, 0));
 }
 
-int TrackForCaps(GstCaps* caps) {
+int TrackForCaps(GstCaps* caps, bool accept_hevc) {
   const std::string name = CapsName(caps);
   if (name == "video/x-h264") return kVideoTrack;
+  if (name == "video/x-h265" && accept_hevc) return kVideoTrack;
   if (name == "audio/mpeg") {
     int version = 0;
     gst_structure_get_int(gst_caps_get_structure(caps, 0), "mpegversion", &version);

@@ -4,7 +4,7 @@
 
 namespace shopcast::video_ingest::media {
 
-inline constexpr int kVideoTrack = 0;  // H.264.
+inline constexpr int kVideoTrack = 0;  // H.264, or HEVC when accepted (PackagerOptions).
 inline constexpr int kAudioTrack = 1;  // AAC.
 inline constexpr int kTrackCount = 2;
 

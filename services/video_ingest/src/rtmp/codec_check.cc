@@ -8,9 +8,7 @@
 namespace shopcast::video_ingest::rtmp {
 namespace {
 
-constexpr uint8_t kAvcCodecId = 7;
 constexpr uint8_t kAacSoundFormat = 10;
-constexpr uint8_t kExVideoHeaderBit = 0x80;  // Enhanced RTMP: a FourCC follows the first byte.
 constexpr uint8_t kExAudioSoundFormat = 9;   // Enhanced RTMP v2: a FourCC follows.
 constexpr char kWhatWeTake[] = "; send H.264 video with AAC audio";
 
@@ -101,17 +99,67 @@ absl::Status CodecCheck::Refuse(const std::string& what) {
   return refusal_;
 }
 
+absl::Status CodecCheck::Malformed(const absl::Status& why) {
+  refusal_ = why;
+  return refusal_;
+}
+
 absl::Status CodecCheck::InspectVideo(const Message& m) {
   if (m.payload.empty()) return absl::OkStatus();  // Carries nothing to package.
-  const uint8_t first = m.payload[0];
-  if ((first & kExVideoHeaderBit) != 0) {
-    return Refuse(VideoFourCcName(FourCc(m.payload)) + " is not supported");
+  absl::StatusOr<VideoTagHeader> header = ParseVideoTagHeader(m.payload);
+  if (!header.ok()) return Malformed(header.status());
+  if (header->packet == VideoPacket::kCommand) return absl::OkStatus();  // No media.
+  const std::string name = header->enhanced ? VideoFourCcName(header->fourcc)
+                                            : VideoCodecName(header->legacy_codec_id);
+  if (header->packet == VideoPacket::kMultitrack || header->packet == VideoPacket::kModEx) {
+    return Refuse("enhanced RTMP multitrack and ModEx video is not supported");
   }
-  const uint8_t codec = first & 0x0F;
-  if (codec != kAvcCodecId) return Refuse(VideoCodecName(codec) + " is not supported");
+  switch (header->codec) {
+    case VideoCodec::kAvc:
+      if (header->enhanced) return Refuse(name + " is not supported");
+      break;
+    case VideoCodec::kHevc:
+      if (absl::Status st = InspectHevc(*header, m.payload); !st.ok()) return st;
+      break;
+    default:
+      return Refuse(name + " is not supported");
+  }
+  if (video_codec_ && *video_codec_ != header->codec) {
+    return Refuse(name + " after another video codec in the same stream is not supported");
+  }
+  video_codec_ = header->codec;
   video_seen_ = true;
   // Audio may still follow (or never come: the packager takes video alone either way).
   if (!track_flags_) track_flags_ = kFlvAudio | kFlvVideo;
+  return absl::OkStatus();
+}
+
+absl::Status CodecCheck::InspectHevc(const VideoTagHeader& header,
+                                       std::span<const uint8_t> payload) {
+  switch (options_.hevc) {
+    case CodecCheckOptions::Hevc::kRefused:
+      return Refuse("HEVC (H.265) video is not supported");
+    case CodecCheckOptions::Hevc::kSrtOnly:
+      refusal_ = Error(absl::StatusCode::kInvalidArgument, "UNSUPPORTED_CODEC",
+                       "HEVC (H.265) video over RTMP is not supported yet; publish HEVC over "
+                       "SRT, or send H.264 video with AAC audio");
+      return refusal_;
+    case CodecCheckOptions::Hevc::kAccepted:
+      break;
+  }
+  // What the packager's HEVC feed needs: the configuration first and whole, then frames.
+  if (header.packet == VideoPacket::kSequenceStart) {
+    if (absl::Status st = CheckHevcConfigurationRecord(payload.subspan(header.body_offset));
+        !st.ok()) {
+      return Malformed(st);
+    }
+    hevc_configured_ = true;
+  } else if (header.packet == VideoPacket::kMpeg2TsSequenceStart) {
+    return Refuse("HEVC with an MPEG-2 TS sequence start is not supported");
+  } else if (!hevc_configured_ && header.packet != VideoPacket::kMetadata) {
+    return Malformed(Error(absl::StatusCode::kInvalidArgument, "RTMP_VIDEO_TAG_INVALID",
+                           "HEVC frames before the HEVC sequence start"));
+  }
   return absl::OkStatus();
 }
 

@@ -7,7 +7,8 @@ set(VIDEO_INGEST_RTMP_PROTOCOL_SOURCES
     ${CMAKE_CURRENT_SOURCE_DIR}/src/rtmp/codec_check.cc
     ${CMAKE_CURRENT_SOURCE_DIR}/src/rtmp/connection_table.cc
     ${CMAKE_CURRENT_SOURCE_DIR}/src/rtmp/flv.cc
-    ${CMAKE_CURRENT_SOURCE_DIR}/src/rtmp/handshake.cc)
+    ${CMAKE_CURRENT_SOURCE_DIR}/src/rtmp/handshake.cc
+    ${CMAKE_CURRENT_SOURCE_DIR}/src/rtmp/video_tag.cc)
 set(VIDEO_INGEST_RTMP_PROTOCOL_DEPS
     shopcast::status absl::status absl::statusor absl::random_random absl::random_bit_gen_ref)
 add_library(video_ingest_rtmp_protocol STATIC ${VIDEO_INGEST_RTMP_PROTOCOL_SOURCES})
@@ -22,6 +23,7 @@ shopcast_test(NAME video_ingest_rtmp_protocol_test
             ${CMAKE_CURRENT_SOURCE_DIR}/tests/rtmp/connection_table_test.cc
             ${CMAKE_CURRENT_SOURCE_DIR}/tests/rtmp/flv_test.cc
             ${CMAKE_CURRENT_SOURCE_DIR}/tests/rtmp/handshake_test.cc
+            ${CMAKE_CURRENT_SOURCE_DIR}/tests/rtmp/video_tag_test.cc
     DEPS video_ingest_rtmp_protocol
     LABEL unit)
 

@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "publish/publish.h"
 #include "rtmp/chunk_stream.h"
+#include "rtmp/codec_check.h"
 
 namespace prometheus {
 class Registry;
@@ -46,6 +47,8 @@ struct RtmpOptions {
                                    .max_message_bytes = 64 * 1024,
                                    .max_chunk_streams = 8,
                                    .max_pending_bytes = 64 * 1024};
+  // What the codec check on the first media takes (HEVC input: CodecCheckOptions::Hevc).
+  CodecCheckOptions codecs;
   uint32_t out_chunk_size = 4096;      // Our outgoing chunk size, announced on connect.
   uint32_t window_ack_size = 2500000;  // Announced to the peer; also our ack window by default.
 };

@@ -107,7 +107,8 @@ RtmpSession::RtmpSession(uint64_t id, asio::ip::tcp::socket socket, SessionConte
       executor_(socket_.get_executor()),
       context_(context),
       timer_(executor_),
-      reader_(context.options.pending_chunk_limits) {
+      reader_(context.options.pending_chunk_limits),
+      codecs_(context.options.codecs) {
   error_code ec;
   const asio::ip::tcp::endpoint peer = socket_.remote_endpoint(ec);
   remote_ = ec ? "unknown" : peer.address().to_string() + ":" + std::to_string(peer.port());
@@ -507,8 +508,12 @@ asio::awaitable<absl::Status> RtmpSession::HandleMedia(const Message& m) {
     }
     co_return absl::OkStatus();  // Metadata before publish carries nothing we need.
   }
-  // Checked before the packager sees it: what it cannot take is refused by name, at once.
-  if (absl::Status st = codecs_.Inspect(m); !st.ok()) co_return co_await RefuseMedia(st);
+  // Checked before the packager sees it: what it cannot take is refused by name, at once; a
+  // malformed video header (RTMP_VIDEO_TAG_INVALID) ends the connection as a protocol error.
+  if (absl::Status st = codecs_.Inspect(m); !st.ok()) {
+    if (ReasonOf(st) != "UNSUPPORTED_CODEC") co_return st;
+    co_return co_await RefuseMedia(st);
+  }
   flv_out_.clear();
   if (!header_written_) {
     // The FLV header tells the packager which tracks to wait for, so the first tags wait here

@@ -21,6 +21,7 @@ ABSL_DECLARE_FLAG(int, malloc_arena_max);
 ABSL_DECLARE_FLAG(absl::Duration, hls_blocking_max_hold);
 ABSL_DECLARE_FLAG(int, hls_max_parked);
 ABSL_DECLARE_FLAG(bool, ll_hls);
+ABSL_DECLARE_FLAG(bool, accept_hevc);
 ABSL_DECLARE_FLAG(absl::Duration, part_target);
 ABSL_DECLARE_FLAG(absl::Duration, target_duration);
 ABSL_DECLARE_FLAG(absl::Duration, thumbnail_interval);
@@ -239,6 +240,20 @@ TEST_CASE("Thumbnails every 4 s by default, off with a zero interval, sizes boun
   absl::SetFlag(&FLAGS_thumbnail_max_size, 10);
   CHECK_FALSE(LoadConfig().ok());
   absl::SetFlag(&FLAGS_thumbnail_max_size, 640);
+}
+
+TEST_CASE("HEVC is refused by default (passthrough only) and accepted when asked") {
+  absl::SetFlag(&FLAGS_db_dsn, "host=127.0.0.1 dbname=video_ingest");
+  absl::SetFlag(&FLAGS_verify_key_files, "/dev/null");
+  absl::SetFlag(&FLAGS_instance_id, "video-ingest-0");
+  absl::StatusOr<Config> config = LoadConfig();
+  REQUIRE(config.ok());
+  CHECK_FALSE(config->accept_hevc);
+  absl::SetFlag(&FLAGS_accept_hevc, true);
+  config = LoadConfig();
+  REQUIRE(config.ok());
+  CHECK(config->accept_hevc);
+  absl::SetFlag(&FLAGS_accept_hevc, false);
 }
 
 }  // namespace

@@ -1,7 +1,10 @@
 #include "media/codec_strings.h"
 
 #include <catch2/catch.hpp>
+#include <algorithm>
+#include <array>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace shopcast::video_ingest::media {
@@ -24,6 +27,66 @@ TEST_CASE("AvcCodecFromAnnexB finds nothing without an SPS", "[codecs]") {
   CHECK_FALSE(AvcCodecFromAnnexB({}).has_value());
   const std::vector<uint8_t> truncated = {0, 0, 1, 0x67, 0x64};
   CHECK_FALSE(AvcCodecFromAnnexB(truncated).has_value());
+}
+
+std::vector<uint8_t> Hex(const std::string& hex) {
+  std::vector<uint8_t> out;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+    out.push_back(static_cast<uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  }
+  return out;
+}
+
+// SPS NAL units as ffmpeg's libx265 (3.5) writes them for 640x360 (Main, Main 10) and for
+// 1080p60 with level-idc=5.1:high-tier=1, behind a start code and an access unit delimiter.
+// Their emulation prevention bytes (00 00 03) fall inside the profile_tier_level.
+// GStreamer 1.22's gst_codec_utils_caps_get_mime_codec (from h265parse's hvcC of the same
+// streams) says hvc1.1.6.L63.90 and hvc1.2.4.L63.90 too; for the high-tier stream it says
+// L153, GStreamer's mistake: that hvcC has general_tier_flag set (its byte 1 is 0x21).
+std::vector<uint8_t> AccessUnit(const std::string& sps) {
+  std::vector<uint8_t> out = Hex("0000000146015000000001" + sps);
+  const std::vector<uint8_t> slice = Hex("00000126018af0");  // What follows: an IDR slice.
+  out.insert(out.end(), slice.begin(), slice.end());
+  return out;
+}
+
+TEST_CASE("HevcCodecFromAnnexB reads the general profile_tier_level of x265's SPS", "[codecs]") {
+  CHECK(HevcCodecFromAnnexB(AccessUnit("42010101600000030090000003000003003fa005020171f2")) ==
+        "hvc1.1.6.L63.90");
+  CHECK(HevcCodecFromAnnexB(AccessUnit("42010102200000030090000003000003003fa005020171f2")) ==
+        "hvc1.2.4.L63.90");
+  CHECK(HevcCodecFromAnnexB(AccessUnit("420101216000000300900000030000030099a003c0801107")) ==
+        "hvc1.1.6.H153.90");
+}
+
+TEST_CASE("HevcCodecFromAnnexB finds nothing without a whole SPS", "[codecs]") {
+  CHECK_FALSE(HevcCodecFromAnnexB({}).has_value());
+  CHECK_FALSE(HevcCodecFromAnnexB(Hex("0000000126018af0")).has_value());  // A slice only.
+  // An SPS cut inside its profile_tier_level, by the end of the data or by the next start code.
+  CHECK_FALSE(HevcCodecFromAnnexB(Hex("00000001420101016000000300")).has_value());
+  CHECK_FALSE(HevcCodecFromAnnexB(Hex("0000000142010101600000000126018af0")).has_value());
+  // H.264's SPS (NAL type 7) is not HEVC's (33).
+  CHECK_FALSE(HevcCodecFromAnnexB(Hex("0000000167640028acd940780227e5c0")).has_value());
+}
+
+TEST_CASE("HevcCodecFromProfileTierLevel writes ISO/IEC 14496-15 Annex E strings", "[codecs]") {
+  auto ptl = [](const std::string& hex) {
+    const std::vector<uint8_t> b = Hex(hex);
+    REQUIRE(b.size() == 12);
+    std::array<uint8_t, 12> a{};
+    std::copy(b.begin(), b.end(), a.begin());
+    return HevcCodecFromProfileTierLevel(a);
+  };
+  // The specification's example and Apple's HLS authoring examples: Main at level 3.1 and
+  // Main 10 at level 4.1, progressive, non-packed and frame-only (B0).
+  CHECK(ptl("0160000000b00000000000" "5d") == "hvc1.1.6.L93.B0");
+  CHECK(ptl("0220000000b00000000000" "7b") == "hvc1.2.4.L123.B0");
+  // Profile space 1 (A), high tier, Range Extensions compatibility (flag 4), a constraint byte
+  // after zero bytes: the zero bytes before it stay, the trailing ones go.
+  CHECK(ptl("6408000000b00000002300" "78") == "hvc1.A4.10.H120.B0.0.0.0.23");
+  // Every compatibility flag, every constraint bit, the highest level.
+  CHECK(ptl("ffffffffffffffffffffff" "ff") == "hvc1.C31.FFFFFFFF.H255.FF.FF.FF.FF.FF.FF");
+  CHECK(ptl("0000000000000000000000" "00") == "hvc1.0.0.L0");
 }
 
 TEST_CASE("AvcCodecFromProfileLevel maps GStreamer caps names", "[codecs]") {

@@ -55,5 +55,30 @@ TEST_CASE("A segment being published forces what is known, the caps' profile sta
   CHECK(info->audio_codec.empty());
 }
 
+TEST_CASE("HEVC video is reported as hevc with its hvc1 string from the SPS", "[facts]") {
+  // x265's SPS (Main, level 2.1), emulation prevention bytes included.
+  const std::vector<uint8_t> sps = {0,    0,    0,    1,    0x42, 0x01, 0x01, 0x01, 0x60,
+                                    0,    0,    3,    0,    0x90, 0,    0,    3,    0,
+                                    0,    3,    0,    0x3f, 0xa0, 0x05, 0x02, 0x01};
+  MediaFacts facts;
+  facts.SetVideoCodec(MediaFacts::VideoCodec::kHevc);
+  facts.SetVideo({640, 360, 30, "main", "2.1"});
+  facts.SetAudio({48000, 2, 2});
+  // An H.264 SPS means nothing to an HEVC track, and no stand-in comes from the caps.
+  facts.ObserveVideoBuffer(kSps);
+  CHECK(facts.needs_sps());
+  CHECK_FALSE(facts.Report(true, true, false, false).has_value());
+  std::optional<MediaInfo> forced = facts.Report(true, true, false, true);
+  REQUIRE(forced.has_value());
+  CHECK(forced->video_codec == "hevc");
+  CHECK(forced->codecs == "mp4a.40.2");
+  facts.ObserveVideoBuffer(sps);
+  std::optional<MediaInfo> info = facts.Report(true, true, false, false);
+  REQUIRE(info.has_value());
+  CHECK(info->video_codec == "hevc");
+  CHECK(info->width == 640);
+  CHECK(info->codecs == "hvc1.1.6.L63.90,mp4a.40.2");
+}
+
 }  // namespace
 }  // namespace shopcast::video_ingest::media

@@ -19,6 +19,7 @@
 #include "media/steady_clock.h"
 #include "ffmpeg_check.h"
 #include "shopcast/status/status.h"
+#include "hevc_flv.h"
 #include "test_media.h"
 
 namespace shopcast::video_ingest::media {
@@ -436,6 +437,30 @@ TEST_CASE("Non-H.264 video is refused as UNSUPPORTED_CODEC", "[pipeline]") {
   SECTION("MPEG-TS with MPEG-2 video") {
     ExpectUnsupported("mpegts", MediaFormat::kMpegTs, "mpeg2video", "aac");
   }
+}
+
+TEST_CASE("HEVC is refused as UNSUPPORTED_CODEC unless accepted (passthrough-only)",
+          "[pipeline][hevc]") {
+  TempDir tmp;
+  const fs::path input = tmp.path() / "input.ts";
+  testing::MakeHevcMedia(input, 2);
+  const fs::path dir = tmp.path() / kStreamId;
+  LivePlaylist playlist(PlaylistOptions(dir), 0, absl::ZeroDuration());
+  Recorder recorder;
+  auto pipeline = Pipeline::Start(Options(dir, MediaFormat::kMpegTs), playlist, recorder.Events());
+  REQUIRE(pipeline.ok());
+  const absl::Time start = absl::Now();
+  PushAll(**pipeline, recorder, testing::ReadBytes(input));
+  std::optional<absl::Status> failure = recorder.WaitForFailure(absl::Seconds(15));
+  REQUIRE(failure.has_value());
+  // At once: the demuxer's first PMT names the codec (not a stall many seconds later).
+  CHECK(absl::Now() - start < absl::Seconds(5));
+  CHECK(failure->code() == absl::StatusCode::kInvalidArgument);
+  CHECK(ReasonOf(*failure) == "UNSUPPORTED_CODEC");
+  CHECK_THAT(std::string(failure->message()), Catch::Contains("HEVC"));
+  CHECK(ReasonOf((*pipeline)->Finish(absl::Seconds(10))) == "UNSUPPORTED_CODEC");
+  CHECK(recorder.segments().empty());
+  CHECK_FALSE(fs::exists(dir / "live.m3u8"));
 }
 
 TEST_CASE("Non-AAC audio is refused as UNSUPPORTED_CODEC", "[pipeline]") {
@@ -895,6 +920,99 @@ TEST_CASE("Low-Latency HLS: a failed session's unfinished parts leave the playli
   CHECK(parsed.preload_hint == "000001_0.ts");
   CHECK_FALSE(fs::exists(dir / "000001_0.ts"));
   CHECK(playlist.progress().next_parts == 0);
+}
+
+TEST_CASE("Accepted HEVC over MPEG-TS is packaged as an hvc1 passthrough with LL-HLS parts",
+          "[pipeline][hevc]") {
+  TempDir tmp;
+  const fs::path input = tmp.path() / "input.ts";
+  testing::MakeHevcMedia(input, 7);
+  const fs::path dir = tmp.path() / kStreamId;
+  LivePlaylist playlist(LowLatencyPlaylistOptions(dir), 0, absl::ZeroDuration());
+  Recorder recorder;
+  PackagerOptions options = LowLatencyOptions(dir, MediaFormat::kMpegTs);
+  options.accept_hevc = true;
+  auto pipeline = Pipeline::Start(options, playlist, recorder.Events());
+  REQUIRE(pipeline.ok());
+  REQUIRE(PushAll(**pipeline, recorder, testing::ReadBytes(input)));
+  absl::Status finished = (*pipeline)->Finish(absl::Seconds(30));
+  INFO(finished.ToString());
+  REQUIRE(finished.ok());
+  REQUIRE(recorder.failures().empty());
+  // Cut at IRAP pictures like H.264 at IDRs: 2 s segments that decode on their own (each
+  // keyframe carries VPS/SPS/PPS), carrying HEVC and AAC unchanged.
+  CheckSegments(dir, recorder, 7.0, 0, 2.0, "aac,hevc");
+  const std::string text = testing::ReadText(dir / "live.m3u8");
+  INFO(text);
+  CheckParts(dir, testing::ParseMediaPlaylist(text), false, 2);
+  // MediaInfo and the master playlist name the codec from the stream's own SPS.
+  REQUIRE(recorder.media().has_value());
+  const MediaInfo m = *recorder.media();
+  CHECK(m.video_codec == "hevc");
+  CHECK(m.width == 640);
+  CHECK(m.height == 360);
+  CHECK(m.audio_codec == "aac");
+  // x265's Main profile: profile 1, compatibility flags 1 and 2, main tier, progressive and
+  // frame-only; the level is x265's choice for 640x360 at 30 fps.
+  CHECK_THAT(m.codecs, Catch::StartsWith("hvc1.1.6.L"));
+  CHECK_THAT(m.codecs, Catch::EndsWith(".90,mp4a.40.2"));
+  const std::string master = testing::ReadText(dir / "index.m3u8");
+  CHECK_THAT(master, Catch::Contains("CODECS=\"" + m.codecs + "\""));
+  CHECK_THAT(master, Catch::Contains("RESOLUTION=640x360"));
+}
+
+TEST_CASE("Accepted HEVC over RTMP (enhanced RTMP FLV) is fed past flvdemux and packaged",
+          "[pipeline][hevc]") {
+  TempDir tmp;
+  const fs::path input = tmp.path() / "input.ts";
+  testing::MakeHevcMedia(input, 7);
+  const std::vector<uint8_t> flv = testing::FlvBytes(testing::EnhancedHevcTags(input));
+  const fs::path dir = tmp.path() / kStreamId;
+  LivePlaylist playlist(LowLatencyPlaylistOptions(dir), 0, absl::ZeroDuration());
+  Recorder recorder;
+  PackagerOptions options = LowLatencyOptions(dir, MediaFormat::kFlv);
+  options.accept_hevc = true;
+  auto pipeline = Pipeline::Start(options, playlist, recorder.Events());
+  REQUIRE(pipeline.ok());
+  REQUIRE(PushAll(**pipeline, recorder, flv));
+  absl::Status finished = (*pipeline)->Finish(absl::Seconds(30));
+  INFO(finished.ToString());
+  REQUIRE(finished.ok());
+  REQUIRE(recorder.failures().empty());
+  // The same segments and parts as the same stream over SRT: cut at IRAP pictures, decodable
+  // on their own, timed by the FLV tags (composition times give B-frames their order).
+  CheckSegments(dir, recorder, 7.0, 0, 2.0, "aac,hevc");
+  CheckParts(dir, testing::ParseMediaPlaylist(testing::ReadText(dir / "live.m3u8")), false, 2);
+  REQUIRE(recorder.media().has_value());
+  CHECK(recorder.media()->video_codec == "hevc");
+  CHECK_THAT(recorder.media()->codecs, Catch::StartsWith("hvc1.1.6.L"));
+  CHECK_THAT(recorder.media()->codecs, Catch::EndsWith(",mp4a.40.2"));
+}
+
+TEST_CASE("With HEVC accepted, H.264 and audio-only FLV still go through flvdemux",
+          "[pipeline][hevc]") {
+  TempDir tmp;
+  const bool audio_only = GENERATE(false, true);
+  INFO((audio_only ? "audio only" : "H.264 and AAC"));
+  const fs::path input = tmp.path() / "input.flv";
+  if (audio_only) {
+    testing::MakeAudioOnlyMedia(input, "flv", 5);
+  } else {
+    testing::MakeTestMedia(input, "flv", 5);
+  }
+  const fs::path dir = tmp.path() / kStreamId;
+  LivePlaylist playlist(PlaylistOptions(dir), 0, absl::ZeroDuration());
+  Recorder recorder;
+  PackagerOptions options = Options(dir, MediaFormat::kFlv);
+  options.accept_hevc = true;
+  auto pipeline = Pipeline::Start(options, playlist, recorder.Events());
+  REQUIRE(pipeline.ok());
+  REQUIRE(PushAll(**pipeline, recorder, testing::ReadBytes(input)));
+  REQUIRE((*pipeline)->Finish(absl::Seconds(30)).ok());
+  REQUIRE(recorder.failures().empty());
+  CHECK(recorder.segments().size() >= 2);
+  const fs::path first = dir / fs::path(recorder.segments().front().path).filename();
+  CHECK(testing::CodecNames(first) == (audio_only ? "aac" : "aac,h264"));
 }
 
 }  // namespace

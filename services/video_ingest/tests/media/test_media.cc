@@ -51,6 +51,18 @@ void MakeTestMedia(const fs::path& path, const std::string& format, int seconds,
   REQUIRE(r.exit_code == 0);
 }
 
+void MakeHevcMedia(const fs::path& path, int seconds) {
+  CommandResult r = Run(absl::StrCat(
+      "ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=640x360:rate=30 -f lavfi -i "
+      "sine=frequency=440:sample_rate=48000 -t ",
+      seconds,
+      " -c:v libx265 -preset ultrafast -pix_fmt yuv420p -x265-params "
+      "log-level=error:keyint=30:min-keyint=30:scenecut=0:open-gop=0 -c:a aac -b:a 64k -f mpegts '",
+      path.string(), "'"));
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+}
+
 void MakeAudioOnlyMedia(const fs::path& path, const std::string& format, int seconds) {
   CommandResult r = Run(absl::StrCat(
       "ffmpeg -nostdin -v error -y -f lavfi -i sine=frequency=440:sample_rate=48000 -t ", seconds,

@@ -31,6 +31,10 @@ void MakeTestMedia(const std::filesystem::path& path, const std::string& format,
                    const std::string& video_codec = "libx264",
                    const std::string& audio_codec = "aac", int gop_seconds = 1);
 
+// The same picture and tone with HEVC video (libx265 ultrafast, Main, a closed GOP every second,
+// B-frames), as MPEG-TS (what SRT carries).
+void MakeHevcMedia(const std::filesystem::path& path, int seconds);
+
 // Writes `seconds` of a sine tone in AAC (48 kHz mono), no video, as `format` to `path`.
 void MakeAudioOnlyMedia(const std::filesystem::path& path, const std::string& format, int seconds);
 

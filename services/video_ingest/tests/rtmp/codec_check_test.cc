@@ -132,5 +132,105 @@ TEST_CASE("A stream that ends undecided is announced by what it sent") {
   CHECK(nothing.track_flags_at_end() == kBoth);
 }
 
+// HEVC input ---------------------------------------------------------------------------------
+
+// A minimal valid hvcC: the 23 fixed bytes (Main, 4-byte NAL lengths) and one SPS array.
+std::vector<uint8_t> HevcRecord() {
+  return {0x01, 0x01, 0x60, 0, 0, 0, 0x90, 0, 0, 0, 0, 0, 0x3F, 0xF0, 0x00, 0xFC, 0xFD, 0xF8,
+          0xF8, 0x00, 0x00, 0x0F, 0x01, 0xA1, 0x00, 0x01, 0x00, 0x04, 0x42, 0x01, 0x01, 0x01};
+}
+// Enhanced RTMP: IsExHeader | keyframe | SequenceStart, 'hvc1', the record.
+Message HevcStart(uint32_t ts = 0) {
+  std::vector<uint8_t> p = {0x90, 'h', 'v', 'c', '1'};
+  const std::vector<uint8_t> record = HevcRecord();
+  p.insert(p.end(), record.begin(), record.end());
+  return Tag(kVideo, ts, std::move(p));
+}
+// CodedFrames (inter frame, composition time 33 ms) and CodedFramesX (keyframe).
+Message HevcFrame(uint32_t ts) {
+  return Tag(kVideo, ts, {0xA1, 'h', 'v', 'c', '1', 0, 0, 33, 0, 0, 0, 2, 0x02, 0x01});
+}
+Message HevcFrameX(uint32_t ts) {
+  return Tag(kVideo, ts, {0x93, 'h', 'v', 'c', '1', 0, 0, 0, 2, 0x26, 0x01});
+}
+
+CodecCheck Accepting() { return CodecCheck(CodecCheckOptions{CodecCheckOptions::Hevc::kAccepted}); }
+
+void CheckMalformed(const absl::Status& s) {
+  INFO(s.ToString());
+  CHECK(s.code() == absl::StatusCode::kInvalidArgument);
+  CHECK(ReasonOf(s) == "RTMP_VIDEO_TAG_INVALID");
+}
+
+TEST_CASE("HEVC is refused by default, and over RTMP with a pointer to SRT when SRT takes it") {
+  CodecCheck passthrough_only;
+  CheckRefused(passthrough_only.Inspect(HevcStart()), "HEVC (H.265) video is not supported");
+  CodecCheck srt_only(CodecCheckOptions{CodecCheckOptions::Hevc::kSrtOnly});
+  const absl::Status s = srt_only.Inspect(HevcStart());
+  CheckRefused(s, "HEVC (H.265) video over RTMP is not supported yet; publish HEVC over SRT");
+  CHECK(absl::StrContains(s.message(), "send H.264 video with AAC audio"));
+  CodecCheck legacy(CodecCheckOptions{CodecCheckOptions::Hevc::kSrtOnly});
+  CheckRefused(legacy.Inspect(Tag(kVideo, 0, {0x1C, 0x00, 0, 0, 0})), "over SRT");
+}
+
+TEST_CASE("Accepted HEVC passes from its sequence start, enhanced or legacy id 12") {
+  CodecCheck c = Accepting();
+  CHECK(c.Inspect(Metadata(true, true)).ok());
+  CHECK(c.Inspect(Aac()).ok());
+  CHECK(c.Inspect(HevcStart()).ok());
+  CHECK(c.video_codec() == VideoCodec::kHevc);
+  CHECK(c.track_flags() == kBoth);
+  for (uint32_t ts = 33; ts < 3000; ts += 33) {
+    CHECK(c.Inspect(ts % 990 == 0 ? HevcFrameX(ts) : HevcFrame(ts)).ok());
+    CHECK(c.Inspect(Aac(ts)).ok());
+  }
+  // HDR metadata, a command frame, the sequence end and a new sequence start all pass.
+  CHECK(c.Inspect(Tag(kVideo, 3000, {0x94, 'h', 'v', 'c', '1', 0x02})).ok());
+  CHECK(c.Inspect(Tag(kVideo, 3000, {0xD0, 0x01})).ok());
+  CHECK(c.Inspect(Tag(kVideo, 3000, {0x92, 'h', 'v', 'c', '1'})).ok());
+  CHECK(c.Inspect(HevcStart(3033)).ok());
+
+  CodecCheck legacy = Accepting();  // Legacy codec id 12: the AVC layout with HEVC inside.
+  std::vector<uint8_t> start = {0x1C, 0x00, 0, 0, 0};
+  const std::vector<uint8_t> record = HevcRecord();
+  start.insert(start.end(), record.begin(), record.end());
+  CHECK(legacy.Inspect(Tag(kVideo, 0, start)).ok());
+  CHECK(legacy.Inspect(Tag(kVideo, 33, {0x2C, 0x01, 0, 0, 33, 0, 0, 0, 1, 0x02})).ok());
+  CHECK(legacy.video_codec() == VideoCodec::kHevc);
+}
+
+TEST_CASE("Accepted HEVC still needs a whole configuration before its frames") {
+  CodecCheck frames_first = Accepting();
+  CheckMalformed(frames_first.Inspect(HevcFrame(0)));
+  CheckMalformed(frames_first.Inspect(HevcStart(33)));  // Once refused, always.
+
+  CodecCheck cut = Accepting();
+  Message start = HevcStart();
+  start.payload.resize(start.payload.size() - 1);
+  CheckMalformed(cut.Inspect(start));
+
+  CodecCheck short_header = Accepting();
+  CheckMalformed(short_header.Inspect(Tag(kVideo, 0, {0x91, 'h', 'v', 'c', '1', 0})));
+
+  CodecCheck ts_start = Accepting();  // MPEG-2 TS style configuration: not what we take.
+  CheckRefused(ts_start.Inspect(Tag(kVideo, 0, {0x95, 'h', 'v', 'c', '1', 0})), "MPEG-2 TS");
+
+  CodecCheck multitrack = Accepting();
+  CheckRefused(multitrack.Inspect(Tag(kVideo, 0, {0x96, 0x00, 'h', 'v', 'c', '1'})), "multitrack");
+}
+
+TEST_CASE("A video codec changing mid-stream is refused, AV1 and VP9 even with HEVC accepted") {
+  CodecCheck avc_then_hevc = Accepting();
+  CHECK(avc_then_hevc.Inspect(Avc()).ok());
+  CheckRefused(avc_then_hevc.Inspect(HevcStart(33)), "after another video codec");
+  CodecCheck hevc_then_avc = Accepting();
+  CHECK(hevc_then_avc.Inspect(HevcStart()).ok());
+  CheckRefused(hevc_then_avc.Inspect(Avc(33)), "after another video codec");
+  CodecCheck av1 = Accepting();
+  CheckRefused(av1.Inspect(Tag(kVideo, 0, {0x90, 'a', 'v', '0', '1'})), "AV1");
+  CodecCheck vp9 = Accepting();
+  CheckRefused(vp9.Inspect(Tag(kVideo, 0, {0x90, 'v', 'p', '0', '9'})), "VP9");
+}
+
 }  // namespace
 }  // namespace shopcast::video_ingest::rtmp

@@ -612,12 +612,67 @@ TEST_CASE("HEVC over RTMP is refused at its first tag with a status the encoder 
   CHECK(PollUntil([&] { return RejectedTotal(registry, "unsupported_codec") == 1; }, 5s));
 }
 
+TEST_CASE("HEVC over RTMP with HEVC taken over SRT is refused with a pointer to SRT") {
+  prometheus::Registry registry;
+  RtmpOptions options = TestOptions();
+  options.codecs.hevc = CodecCheckOptions::Hevc::kSrtOnly;
+  Harness h(options, &registry);
+  RawPublisher p(h.server.port());
+  REQUIRE(p.Publish("live", "sk_good", 5s).has_value());
+  REQUIRE(p.SendTag(kVideo, 0, {0x90, 'h', 'v', 'c', '1', 1, 2, 3}));
+  CheckCodecRefusal(h, p, "publish HEVC over SRT");
+  CHECK(PollUntil([&] { return RejectedTotal(registry, "unsupported_codec") == 1; }, 5s));
+}
+
+TEST_CASE("A malformed enhanced RTMP video header ends the connection as a protocol error") {
+  prometheus::Registry registry;
+  Harness h(TestOptions(), &registry);
+  RawPublisher p(h.server.port());
+  REQUIRE(p.Publish("live", "sk_good", 5s).has_value());
+  REQUIRE(p.SendTag(kAudio, 0, kAacHeader));
+  // IsExHeader | keyframe | CodedFrames, then a FourCC cut short.
+  REQUIRE(p.SendTag(kVideo, 0, {0x91, 'h', 'v'}));
+  CHECK(p.WaitForClose(5s));
+  std::shared_ptr<PublishRecord> r = h.admission.WaitForRecord("sk_good", 1s);
+  REQUIRE(r != nullptr);
+  // Not a codec refusal: the session is closed with the protocol error (and gets what came
+  // before it, as any publish that ends does), the malformed tag itself never.
+  REQUIRE(PollUntil([&] { return r->closes.load() == 1; }, 5s));
+  CHECK(r->refusals.load() == 0);
+  CHECK(ReasonOf(CloseStatus(*r)) == "RTMP_VIDEO_TAG_INVALID");
+  CHECK(PollUntil([&] { return RejectedTotal(registry, "protocol_error") == 1; }, 5s));
+}
+
 // The FLV header flags byte of what the media session received.
 int HeaderFlags(const PublishRecord& r) {
   std::ifstream in(r.path, std::ios::binary);
   char header[5] = {};
   if (!in.read(header, sizeof header)) return -1;
   return static_cast<unsigned char>(header[4]);
+}
+
+TEST_CASE("Accepted HEVC over enhanced RTMP reaches the media session as audio-and-video FLV") {
+  RtmpOptions options = TestOptions();
+  options.codecs.hevc = CodecCheckOptions::Hevc::kAccepted;
+  Harness h(options);
+  RawPublisher p(h.server.port());
+  REQUIRE(p.Publish("live", "sk_good", 5s).has_value());
+  REQUIRE(p.SendTag(kAudio, 0, kAacHeader));
+  // The 'hvc1' sequence start with a minimal valid hvcC (one SPS), then CodedFrames.
+  std::vector<uint8_t> start = {0x90, 'h', 'v', 'c', '1', 0x01, 0x01, 0x60, 0, 0, 0, 0x90, 0, 0,
+                                0, 0, 0, 0x3F, 0xF0, 0x00, 0xFC, 0xFD, 0xF8, 0xF8, 0x00, 0x00,
+                                0x0F, 0x01, 0xA1, 0x00, 0x01, 0x00, 0x04, 0x42, 0x01, 0x01, 0x01};
+  REQUIRE(p.SendTag(kVideo, 0, start));
+  const std::vector<uint8_t> frame = {0xA1, 'h', 'v', 'c', '1', 0, 0, 33, 0, 0, 0, 2, 0x02, 0x01};
+  for (uint32_t ts = 33; ts < 330; ts += 33) REQUIRE(p.SendTag(kVideo, ts, frame));
+  std::shared_ptr<PublishRecord> r = h.admission.WaitForRecord("sk_good", 5s);
+  REQUIRE(r != nullptr);
+  // Header, the held AAC and HEVC sequence starts, nine frames: all passed on, nothing refused.
+  const uint64_t expected = 13 + (11 + kAacHeader.size() + 4) + (11 + start.size() + 4) +
+                            9 * (11 + frame.size() + 4);
+  REQUIRE(PollUntil([&] { return r->bytes.load() >= expected; }, 5s));
+  CHECK(r->refusals.load() == 0);
+  CHECK(HeaderFlags(*r) == 0x05);
 }
 
 TEST_CASE("ffmpeg publishing audio only reaches the packager as audio-only FLV") {

@@ -1,0 +1,147 @@
+#include "media/flv_feed.h"
+
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <vector>
+
+#include "shopcast/status/status.h"
+
+namespace shopcast::video_ingest::media {
+namespace {
+
+using Bytes = std::vector<uint8_t>;
+
+void PutTag(uint8_t type, uint32_t ts, const Bytes& body, Bytes& out) {
+  const uint32_t size = static_cast<uint32_t>(body.size());
+  const Bytes header = {type,
+                        static_cast<uint8_t>(size >> 16),
+                        static_cast<uint8_t>(size >> 8),
+                        static_cast<uint8_t>(size),
+                        static_cast<uint8_t>(ts >> 16),
+                        static_cast<uint8_t>(ts >> 8),
+                        static_cast<uint8_t>(ts),
+                        static_cast<uint8_t>(ts >> 24),
+                        0,
+                        0,
+                        0};
+  out.insert(out.end(), header.begin(), header.end());
+  out.insert(out.end(), body.begin(), body.end());
+  const uint32_t previous = size + 11;
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(previous >> shift));
+}
+
+Bytes Stream() {
+  Bytes flv = {'F', 'L', 'V', 1, 0x05, 0, 0, 0, 9, 0, 0, 0, 0};
+  PutTag(9, 0, {0x90, 'h', 'v', 'c', '1', 1, 2, 3}, flv);
+  PutTag(8, 0, {0xAF, 0x00, 0x11, 0x90}, flv);
+  PutTag(9, 33, {0xA1, 'h', 'v', 'c', '1', 0, 0, 66, 0, 0, 0, 2, 0x02, 0x01}, flv);
+  PutTag(8, 0x01000021, {0xAF, 0x01, 0x21, 0x22}, flv);  // An extended timestamp.
+  return flv;
+}
+
+TEST_CASE("FLV bytes in pieces of any size become the same tags", "[flv_feed]") {
+  const Bytes flv = Stream();
+  for (size_t piece : {size_t{1}, size_t{3}, size_t{11}, size_t{64}, flv.size()}) {
+    INFO("pieces of " << piece);
+    FlvTagSplitter splitter;
+    std::vector<FlvTag> tags;
+    for (size_t at = 0; at < flv.size(); at += piece) {
+      const size_t n = std::min(piece, flv.size() - at);
+      REQUIRE(splitter.Feed(std::span(flv.data() + at, n), tags).ok());
+    }
+    CHECK(splitter.track_flags() == 0x05);
+    CHECK(splitter.buffered_bytes() == 0);
+    REQUIRE(tags.size() == 4);
+    CHECK(tags[0].type == 9);
+    CHECK(tags[0].body == Bytes{0x90, 'h', 'v', 'c', '1', 1, 2, 3});
+    CHECK(tags[2].timestamp_ms == 33);
+    CHECK(tags[3].timestamp_ms == 0x01000021u);
+    CHECK(tags[3].body == Bytes{0xAF, 0x01, 0x21, 0x22});
+  }
+}
+
+TEST_CASE("What is not FLV is refused, and a header may be longer than 9 bytes", "[flv_feed]") {
+  FlvTagSplitter not_flv;
+  std::vector<FlvTag> tags;
+  CHECK(ReasonOf(not_flv.Feed(Bytes{'G', 'I', 'F', '8', '9', 'a', 0, 0, 0}, tags)) ==
+        "FLV_INVALID");
+  FlvTagSplitter short_header;
+  CHECK_FALSE(short_header.Feed(Bytes{'F', 'L', 'V', 1, 5, 0, 0, 0, 5}, tags).ok());
+  FlvTagSplitter long_header;  // 12-byte header: the 3 extra bytes are skipped.
+  Bytes flv = {'F', 'L', 'V', 1, 0x01, 0, 0, 0, 12, 0xEE, 0xEE, 0xEE, 0, 0, 0, 0};
+  PutTag(9, 5, {0x17, 1, 0, 0, 0}, flv);
+  REQUIRE(long_header.Feed(flv, tags).ok());
+  REQUIRE(tags.size() == 1);
+  CHECK(tags[0].timestamp_ms == 5);
+  CHECK(long_header.track_flags() == 0x01);
+}
+
+TEST_CASE("HEVC tags become the parsers' units, composition times applied", "[flv_feed]") {
+  ElementaryUnit u;
+  const FlvTag tag1{9, 100, {0x90, 'h', 'v', 'c', '1', 1, 2, 3}};
+  REQUIRE(ReadElementaryUnit(tag1, u).ok());
+  CHECK(u.kind == ElementaryUnit::Kind::kVideoConfig);
+  CHECK(Bytes(u.data.begin(), u.data.end()) == Bytes{1, 2, 3});
+  // CodedFrames, inter frame, composition time 66 ms.
+  const FlvTag coded{9, 100, {0xA1, 'h', 'v', 'c', '1', 0, 0, 66, 0, 0, 0, 2, 0x02, 0x01}};
+  REQUIRE(ReadElementaryUnit(coded, u).ok());
+  CHECK(u.kind == ElementaryUnit::Kind::kVideoFrame);
+  CHECK_FALSE(u.keyframe);
+  CHECK(u.dts_ms == 100);
+  CHECK(u.pts_ms == 166);
+  CHECK(u.data.size() == 6);
+  // CodedFramesX, keyframe: no composition time.
+  const FlvTag tag2{9, 200, {0x93, 'h', 'v', 'c', '1', 0, 0, 0, 2, 0x26, 0x01}};
+  REQUIRE(ReadElementaryUnit(tag2, u).ok());
+  CHECK(u.kind == ElementaryUnit::Kind::kVideoFrame);
+  CHECK(u.keyframe);
+  CHECK(u.pts_ms == 200);
+  // Legacy codec id 12: the AVC layout.
+  const FlvTag tag3{9, 0, {0x1C, 0x01, 0xFF, 0xFF, 0xFF, 0, 0, 0, 1, 0x26}};
+  REQUIRE(ReadElementaryUnit(tag3, u).ok());
+  CHECK(u.kind == ElementaryUnit::Kind::kVideoFrame);
+  CHECK(u.pts_ms == -1);
+  // Metadata, sequence end, commands and script data carry nothing.
+  const FlvTag tag4{9, 0, {0x94, 'h', 'v', 'c', '1', 2}};
+  REQUIRE(ReadElementaryUnit(tag4, u).ok());
+  CHECK(u.kind == ElementaryUnit::Kind::kNone);
+  const FlvTag tag5{9, 0, {0x92, 'h', 'v', 'c', '1'}};
+  REQUIRE(ReadElementaryUnit(tag5, u).ok());
+  CHECK(u.kind == ElementaryUnit::Kind::kNone);
+  const FlvTag tag6{9, 0, {0xD0, 0x01}};
+  REQUIRE(ReadElementaryUnit(tag6, u).ok());
+  CHECK(u.kind == ElementaryUnit::Kind::kNone);
+  const FlvTag tag7{18, 0, {2, 0, 1, 'x'}};
+  REQUIRE(ReadElementaryUnit(tag7, u).ok());
+  CHECK(u.kind == ElementaryUnit::Kind::kNone);
+  // AAC: the configuration, then frames.
+  const FlvTag tag8{8, 0, {0xAF, 0x00, 0x11, 0x90}};
+  REQUIRE(ReadElementaryUnit(tag8, u).ok());
+  CHECK(u.kind == ElementaryUnit::Kind::kAudioConfig);
+  const FlvTag tag9{8, 21, {0xAF, 0x01, 0x21}};
+  REQUIRE(ReadElementaryUnit(tag9, u).ok());
+  CHECK(u.kind == ElementaryUnit::Kind::kAudioFrame);
+  CHECK(u.pts_ms == 21);
+}
+
+TEST_CASE("Malformed or foreign tags are refused, never read past", "[flv_feed]") {
+  ElementaryUnit u;
+  const FlvTag tag10{9, 0, {0x91, 'h', 'v', 'c', '1', 0}};
+  CHECK(ReasonOf(ReadElementaryUnit(tag10, u)) == "FLV_INVALID");
+  const FlvTag tag11{9, 0, {0x90, 'h', 'v'}};
+  CHECK_FALSE(ReadElementaryUnit(tag11, u).ok());
+  const FlvTag tag12{9, 0, {0x17, 0x01, 0, 0, 0, 1}};
+  CHECK_FALSE(ReadElementaryUnit(tag12, u).ok());  // H.264
+  const FlvTag tag13{8, 0, {0x2F, 0xFF}};
+  CHECK_FALSE(ReadElementaryUnit(tag13, u).ok());              // MP3
+  const FlvTag tag14{8, 0, {0xAF}};
+  CHECK_FALSE(ReadElementaryUnit(tag14, u).ok());
+  CHECK(IsHevcVideoTag(Bytes{0x90, 'h', 'v', 'c', '1'}));
+  CHECK(IsHevcVideoTag(Bytes{0x1C, 0x00, 0, 0, 0}));
+  CHECK_FALSE(IsHevcVideoTag(Bytes{0x17, 0x00, 0, 0, 0}));
+  CHECK_FALSE(IsHevcVideoTag(Bytes{}));
+  CHECK_FALSE(IsHevcVideoTag(Bytes{0x90, 'h'}));
+}
+
+}  // namespace
+}  // namespace shopcast::video_ingest::media
