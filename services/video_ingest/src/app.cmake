@@ -104,6 +104,9 @@ if(SHOPCAST_BUILD_TESTS)
     DEPS video_ingest_e2e_fixture video_ingest_rtmp_protocol PkgConfig::GST LABEL e2e)
   target_include_directories(video_ingest_hevc_e2e_test PRIVATE
     ${CMAKE_CURRENT_SOURCE_DIR}/tests/media ${CMAKE_CURRENT_SOURCE_DIR}/tests/rtmp)
+  target_compile_definitions(video_ingest_hevc_e2e_test PRIVATE
+    SHOPCAST_WEB_DIR="${PROJECT_SOURCE_DIR}/services/gateway/web"
+    SHOPCAST_HLS_JS_PLAYER="${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/hls_js_player.mjs")
   add_dependencies(video_ingest_hevc_e2e_test video-ingest)
   # Two replicas on one database: a rolling restart and a replica that dies without draining.
   shopcast_test(NAME video_ingest_rollout_e2e_test

@@ -165,7 +165,7 @@ int RunServer(const Config& config) {
   runtime_options.playlist_window = config.playlist_window;
   runtime_options.part_target = config.ll_hls ? config.part_target : absl::ZeroDuration();
   runtime_options.stall_timeout = config.stall_timeout;
-  runtime_options.accept_hevc = config.accept_hevc;  // HEVC input (the ladder's, in time).
+  runtime_options.accept_hevc = config.AcceptsHevc();
   runtime_options.return_free_memory = config.return_free_memory;
   runtime_options.playlist_observer = [&playlist_watch](const std::string& stream_id,
                                                         const std::string& playlist_name) {
@@ -281,7 +281,7 @@ int RunServer(const Config& config) {
   rtmp_options.idle_timeout = absl::ToChronoMilliseconds(config.ingest_idle_timeout);
   // HEVC input: enhanced RTMP 'hvc1' and legacy codec id 12 pass the codec check when HEVC is
   // accepted (the packager reads such FLV itself, media/flv_feed.h).
-  rtmp_options.codecs.hevc = config.accept_hevc ? rtmp::CodecCheckOptions::Hevc::kAccepted
+  rtmp_options.codecs.hevc = config.AcceptsHevc() ? rtmp::CodecCheckOptions::Hevc::kAccepted
                                                 : rtmp::CodecCheckOptions::Hevc::kRefused;
   rtmp::RtmpServer rtmp_server(rtmp_options, admission, &host.metrics());
 

@@ -93,8 +93,9 @@ ABSL_FLAG(absl::Duration, instance_lease, absl::Seconds(30),
           "a replica silent this long is taken for gone and its encoder sessions released");
 ABSL_FLAG(bool, accept_hevc, false,
           "take HEVC (H.265) video (SRT, enhanced RTMP) as an hvc1 passthrough rendition instead "
-          "of refusing it with UNSUPPORTED_CODEC; for use with the rendition ladder, whose H.264 "
-          "rungs every browser plays");
+          "of refusing it with UNSUPPORTED_CODEC even without a rendition ladder (only players "
+          "that decode HEVC play it); with --renditions HEVC is always taken, the H.264 rungs "
+          "playing in every browser");
 ABSL_FLAG(absl::Duration, thumbnail_interval, absl::Seconds(4),
           "media time between two live thumbnails of a stream (thumb.jpg, one decoded keyframe); "
           "0 turns thumbnails and posters off");

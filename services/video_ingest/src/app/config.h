@@ -75,6 +75,9 @@ struct Config : startup::ServiceConfig {
   // UNSUPPORTED_CODEC. Meant to follow the rendition ladder (on when it has rungs, whose H.264
   // renditions every browser plays); its own flag until the ladder lands.
   bool accept_hevc = false;
+  // HEVC is taken when the ladder has rungs (its H.264 rungs play in every browser) or when an
+  // operator asks for it (--accept_hevc: players that decode hvc1 only).
+  bool AcceptsHevc() const { return accept_hevc || !renditions.empty(); }
 
   // Live thumbnails (media/thumbnailer.h): zero interval turns them off.
   absl::Duration thumbnail_interval;

@@ -184,6 +184,8 @@ std::shared_ptr<media::LivePlaylist> IngestRuntime::PlaylistFor(const streams::C
     // Rendition ladder: the rungs live beside the playlist, which lists them in its master.
     entry.renditions = options_.renditions ? options_.renditions(claim.stream_id) : nullptr;
     if (entry.renditions) {
+      o.renditions = entry.renditions->group();
+      o.rendition_path = o.media_playlist_name;
       o.master_variants = [weak = std::weak_ptr<media::StreamRenditions>(entry.renditions)] {
         auto r = weak.lock();
         return r ? r->MasterVariants() : std::string();

@@ -11,6 +11,8 @@
 #include <optional>
 #include <string>
 
+#include "media/rendition_group.h"
+
 typedef struct _GstPad GstPad;
 typedef struct _GstBuffer GstBuffer;
 
@@ -55,6 +57,9 @@ class StreamRenditions {
   virtual std::string MasterVariants() const = 0;
   // The stream is over: every rung playlist gets EXT-X-ENDLIST.
   virtual void End() = 0;
+  // The stream's group of media playlists for EXT-X-RENDITION-REPORT (rendition_group.h): the
+  // rungs are in it; the passthrough playlist joins it as "live.m3u8". nullptr: no reports.
+  virtual std::shared_ptr<RenditionGroup> group() const { return nullptr; }
 };
 
 }  // namespace shopcast::video_ingest::media

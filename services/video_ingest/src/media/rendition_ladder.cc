@@ -25,6 +25,10 @@
 namespace shopcast::video_ingest::media {
 namespace {
 
+// A rung's media playlist, relative to the stream folder: "720p/live.m3u8".
+std::string RungPlaylistPath(const RungSpec& spec) { return spec.name + "/live.m3u8"; }
+
+
 // The cut events. A segment cut is a marker of ours, not the key-unit event the passthrough
 // gives mpegtsmux: the muxer holds one pending key-unit request at a time and drops a second,
 // and a rung's muxer (waiting for audio behind an encoder) can be more than a segment behind.
@@ -967,8 +971,9 @@ RenditionLadder::RenditionLadder(LadderOptions options) : options_(std::move(opt
     o.master_playlist_name.clear();  // The passthrough's index.m3u8 lists the rungs.
     o.media_playlist_name = "live.m3u8";
     if (options_.observer) o.on_written = options_.observer(spec.name + "/" + o.media_playlist_name);
-    // Rendition reports (EXT-X-RENDITION-REPORT) wire each rung's playlist into the stream's
-    // group here.
+    // EXT-X-RENDITION-REPORT: every playlist of the stream reports the others.
+    o.renditions = options_.group;
+    o.rendition_path = RungPlaylistPath(spec);
     rung->playlist = std::make_shared<LivePlaylist>(o, 0, absl::ZeroDuration());
     rungs_.push_back(std::move(rung));
   }
@@ -978,6 +983,7 @@ RenditionLadder::~RenditionLadder() = default;
 
 std::shared_ptr<RenditionLadder> RenditionLadder::Create(LadderOptions options) {
   InitGStreamer();
+  if (!options.group) options.group = std::make_shared<RenditionGroup>();
   return std::shared_ptr<RenditionLadder>(new RenditionLadder(std::move(options)));
 }
 
@@ -1048,8 +1054,13 @@ bool RenditionLadder::listed(size_t i) const {
 }
 
 void RenditionLadder::SetActive(size_t i, bool active) {
-  absl::MutexLock lock(&mu_);
-  rungs_[i]->active = active;
+  {
+    absl::MutexLock lock(&mu_);
+    rungs_[i]->active = active;
+  }
+  // A rung out of the master is out of the other playlists' rendition reports too (it rejoins
+  // only with a fresh playlist object: reports are an optimisation, the master decides).
+  if (!active) options_.group->Remove(RungPlaylistPath(rungs_[i]->spec));
 }
 
 void RenditionLadder::MarkWritten(size_t i) {

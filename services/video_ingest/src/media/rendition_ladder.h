@@ -81,6 +81,8 @@ struct LadderOptions {
   std::string fault_rung;
   int fault_after_segments = 2;
   LadderMetrics* metrics = nullptr;  // Optional; must outlive the ladder.
+  // EXT-X-RENDITION-REPORT: the stream's playlists' group; the ladder makes one when unset.
+  std::shared_ptr<RenditionGroup> group;
 };
 
 // Every GStreamer element a rung needs (x264enc, openh264dec, videoscale, …): checked at
@@ -97,6 +99,7 @@ class RenditionLadder final : public StreamRenditions,
                                               bool discontinuity) override;
   std::string MasterVariants() const override;
   void End() override;
+  std::shared_ptr<RenditionGroup> group() const override { return options_.group; }
 
   // For tests and the master: the rung playlists, in options.rungs' order.
   size_t rung_count() const { return rungs_.size(); }

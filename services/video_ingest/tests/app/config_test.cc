@@ -242,18 +242,27 @@ TEST_CASE("Thumbnails every 4 s by default, off with a zero interval, sizes boun
   absl::SetFlag(&FLAGS_thumbnail_max_size, 640);
 }
 
-TEST_CASE("HEVC is refused by default (passthrough only) and accepted when asked") {
+TEST_CASE("HEVC is refused by default (passthrough only), taken with a ladder or when asked") {
   absl::SetFlag(&FLAGS_db_dsn, "host=127.0.0.1 dbname=video_ingest");
   absl::SetFlag(&FLAGS_verify_key_files, "/dev/null");
   absl::SetFlag(&FLAGS_instance_id, "video-ingest-0");
   absl::StatusOr<Config> config = LoadConfig();
   REQUIRE(config.ok());
   CHECK_FALSE(config->accept_hevc);
+  CHECK_FALSE(config->AcceptsHevc());
   absl::SetFlag(&FLAGS_accept_hevc, true);
   config = LoadConfig();
   REQUIRE(config.ok());
   CHECK(config->accept_hevc);
+  CHECK(config->AcceptsHevc());
   absl::SetFlag(&FLAGS_accept_hevc, false);
+  // The ladder's H.264 rungs play in every browser: HEVC in is taken.
+  absl::SetFlag(&FLAGS_renditions, "360p:800");
+  config = LoadConfig();
+  REQUIRE(config.ok());
+  CHECK_FALSE(config->accept_hevc);
+  CHECK(config->AcceptsHevc());
+  absl::SetFlag(&FLAGS_renditions, "");
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "hevc_flv.h"
+#include "hls_js.h"
 #include "ingest_fixture.h"
 #include "raw_publisher.h"
 #include "shopcast/testing/process.h"
@@ -118,6 +119,51 @@ TEST_CASE("HEVC over SRT, accepted, is served as an hvc1 passthrough that ffprob
   CHECK(stream.current_session().width() == 640);
   CHECK(stream.current_session().audio_codec() == "aac");
   CHECK(ffmpeg->Wait(60000) == 0);
+}
+
+TEST_CASE("HEVC over SRT with the ladder: hvc1 passthrough plus H.264 rungs that hls.js plays") {
+  ServerOptions options;
+  // No --accept_hevc: the ladder takes HEVC by itself.
+  options.extra_env = {"SHOPCAST_VIDEO_INGEST_RENDITIONS=360p:800,240p:400"};
+  IngestServer server(options);
+  CreatedStream s = server.CreateStream();
+  std::unique_ptr<testing::ChildProcess> ffmpeg =
+      PublishHevcOverSrt(s.srt_url, 60, server.LogPath("hevc-ladder"));
+  INFO(server.log());
+  REQUIRE(server.WaitForStatus(s.id, STREAM_STATUS_LIVE, absl::Seconds(30)));
+  REQUIRE(server.WaitForSegments(s.id, 3, absl::Seconds(40)));
+
+  // The master lists the HEVC passthrough and H.264 rungs transcoded from it (once a rung has
+  // written a segment).
+  const absl::Time deadline = absl::Now() + absl::Seconds(40);
+  testing::HttpResponse master;
+  do {
+    master = server.Get("/live/" + s.id + "/index.m3u8");
+    if (master.status == 200 && absl::StrContains(master.body, "240p/live.m3u8") &&
+        absl::StrContains(master.body, "360p/live.m3u8")) {
+      break;
+    }
+    absl::SleepFor(absl::Milliseconds(200));  // Polling the origin, bounded by the deadline.
+  } while (absl::Now() < deadline);
+  INFO(master.body);
+  REQUIRE(master.status == 200);
+  CHECK(absl::StrContains(master.body, "CODECS=\"hvc1.1.6.L"));
+  REQUIRE(absl::StrContains(master.body, "360p/live.m3u8"));
+  REQUIRE(absl::StrContains(master.body, "240p/live.m3u8"));
+  CHECK(absl::StrContains(master.body, "CODECS=\"avc1."));
+
+  // Each rung is H.264 with the AAC, as ffprobe reads it through the origin.
+  const std::string base = server.PlaybackUrl(s.id).substr(
+      0, server.PlaybackUrl(s.id).size() - std::string("index.m3u8").size());
+  CHECK(ProbedCodecs(base + "360p/live.m3u8") == std::set<std::string>{"h264", "aac"});
+  CHECK(ProbedCodecs(base + "240p/live.m3u8") == std::set<std::string>{"h264", "aac"});
+
+  // hls.js in Chromium (no HEVC decoder there) plays the master: it picks an H.264 rung.
+  std::string report;
+  const int played = PlayInHlsJs(server.PlaybackUrl(s.id), /*low_latency=*/true, 10, report);
+  INFO(report);
+  CHECK(played == 0);
+  ffmpeg.reset();  // The encoder goes away.
 }
 
 TEST_CASE("HEVC over enhanced RTMP, accepted, is served as an hvc1 passthrough") {

@@ -203,6 +203,22 @@ TEST_CASE("a ladder publish is served as renditions that ffprobe and hls.js play
     CHECK(DecodeErrors(base + rung + "/" + p.entries.back().uri).empty());
   }
 
+  // At real-time pace every LL-HLS playlist reports where the others are
+  // (EXT-X-RENDITION-REPORT, URIs relative to itself), so a player switching rendition asks for
+  // the right segment and part at once.
+  {
+    testing::HttpResponse live = server.Get("/live/" + s.id + "/live.m3u8");
+    REQUIRE(live.status == 200);
+    INFO(live.body);
+    CHECK(absl::StrContains(live.body, "#EXT-X-RENDITION-REPORT:URI=\"360p/live.m3u8\",LAST-MSN="));
+    CHECK(absl::StrContains(live.body, "#EXT-X-RENDITION-REPORT:URI=\"240p/live.m3u8\",LAST-MSN="));
+    testing::HttpResponse rung = server.Get("/live/" + s.id + "/240p/live.m3u8");
+    REQUIRE(rung.status == 200);
+    INFO(rung.body);
+    CHECK(absl::StrContains(rung.body, "#EXT-X-RENDITION-REPORT:URI=\"../live.m3u8\",LAST-MSN="));
+    CHECK(absl::StrContains(rung.body, "#EXT-X-RENDITION-REPORT:URI=\"../360p/live.m3u8\",LAST-MSN="));
+  }
+
   // A blocking reload of a rung's playlist waits for its next segment.
   {
     const MediaPlaylist p = RungPlaylist(server, s.id, "240p");

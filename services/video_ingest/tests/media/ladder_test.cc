@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -106,6 +107,8 @@ struct Setup {
   }
   void Start() {
     ladder = RenditionLadder::Create(ladder_options);
+    playlist_options.renditions = ladder->group();
+    playlist_options.rendition_path = "live.m3u8";
     std::weak_ptr<RenditionLadder> weak = ladder;
     playlist_options.master_variants = [weak] {
       auto l = weak.lock();
@@ -210,6 +213,18 @@ TEST_CASE("Ladder rungs are cut exactly where the passthrough cut and at their o
   REQUIRE(PushAll(**pipeline, failures, testing::ReadBytes(input)));
   REQUIRE((*pipeline)->Finish(absl::Seconds(60)).ok());
   CHECK_FALSE(failures.any());
+  {
+    // Each rung's LL-HLS playlist reports the others (EXT-X-RENDITION-REPORT), relative to
+    // itself. (The passthrough, pushed here far faster than real time, wrote its last playlist
+    // before any rung had a segment; the e2e test checks its reports at real-time pace.)
+    const std::string high = testing::ReadText(dir / "360p" / "live.m3u8");
+    const std::string low = testing::ReadText(dir / "240p" / "live.m3u8");
+    INFO(high << "\n---\n" << low);
+    CHECK_THAT(low, Catch::Contains("#EXT-X-RENDITION-REPORT:URI=\"../live.m3u8\",LAST-MSN=3,LAST-PART=2\n"));
+    CHECK_THAT(low, Catch::Contains("#EXT-X-RENDITION-REPORT:URI=\"../360p/live.m3u8\",LAST-MSN="));
+    CHECK_THAT(high, Catch::Contains("#EXT-X-RENDITION-REPORT:URI=\"../live.m3u8\",LAST-MSN=3,LAST-PART=2\n"));
+    CHECK_FALSE(absl::StrContains(low, "480p"));  // Skipped: it never published.
+  }
   REQUIRE(setup.playlist->End().ok());
   setup.ladder->End();
 
