@@ -46,6 +46,9 @@ LADDER_SOURCE="${LADDER_SOURCE:-1920x1080}"
 LADDER_RUNGS="${LADDER_RUNGS:-1280x720:2500k 854x480:1200k 640x360:700k}"
 LADDER_PRESET="${LADDER_PRESET:-veryfast}"
 LADDER_AUDIO="${LADDER_AUDIO:-128k}"
+# x264's tune for ffmpeg's rungs (ours encode with zerolatency: no B-frames, no lookahead);
+# empty for none.
+LADDER_TUNE="${LADDER_TUNE:-zerolatency}"
 LADDER_OURS_ENV="${LADDER_OURS_ENV:-}"
 VI_BIN="${VI_BIN:-$BUILD/services/video_ingest/video-ingest}"  # VI_BIN: another build of it (A/B runs)
 STREAMS_BIN="$BUILD/tools/hls_bench_streams"
@@ -468,6 +471,7 @@ ffmpeg_ladder() {  # port dir
   for ((i = 1; i <= n; i++)); do
     rate="${rungs[i - 1]#*:}"
     maps+=(-map "[v$i]" -map 0:a -c:v:$i libx264 -preset:v:$i "$LADDER_PRESET" -profile:v:$i high
+           ${LADDER_TUNE:+-tune:v:$i "$LADDER_TUNE"}
            -b:v:$i "$rate" -maxrate:v:$i "$rate" -bufsize:v:$i "$rate"
            -g:v:$i $((2 * FPS)) -keyint_min:v:$i $((2 * FPS)) -sc_threshold:v:$i 0)
     vmap+=" v:$i,a:$i"
