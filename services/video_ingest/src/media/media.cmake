@@ -5,6 +5,7 @@
 # strings, LivePlaylist); the Pipeline is tested with inputs made by a real ffmpeg.
 add_library(video_ingest_media STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/bus_watch.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/media/caps_facts.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/codec_strings.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/date_ranges.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/date_time_anchor.cc

@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "media/bus_watch.h"
+#include "media/caps_facts.h"
 #include "media/codec_strings.h"
 #include "media/date_time_anchor.h"
 #include "media/gstreamer_init.h"
@@ -46,41 +47,6 @@ std::optional<int64_t> Ns(GstClockTime t) {
   return static_cast<int64_t>(t);
 }
 
-MediaFacts::Video VideoFactsOf(const GstStructure* s) {
-  MediaFacts::Video v;
-  gst_structure_get_int(s, "width", &v.width);
-  gst_structure_get_int(s, "height", &v.height);
-  int num = 0;
-  int den = 0;
-  if (gst_structure_get_fraction(s, "framerate", &num, &den) && num > 0 && den > 0) {
-    v.frame_rate = static_cast<double>(num) / den;
-  }
-  const char* profile = gst_structure_get_string(s, "profile");
-  const char* level = gst_structure_get_string(s, "level");
-  v.profile = profile != nullptr ? profile : "";
-  v.level = level != nullptr ? level : "";
-  return v;
-}
-
-MediaFacts::Audio AudioFactsOf(const GstStructure* s) {
-  MediaFacts::Audio a;
-  gst_structure_get_int(s, "rate", &a.sample_rate);
-  gst_structure_get_int(s, "channels", &a.channels);
-  const GValue* value = gst_structure_get_value(s, "codec_data");
-  if (value != nullptr && G_VALUE_HOLDS(value, GST_TYPE_BUFFER)) {
-    GstBuffer* config = gst_value_get_buffer(value);
-    GstMapInfo map;
-    if (config != nullptr && gst_buffer_map(config, &map, GST_MAP_READ)) {
-      a.object_type = AacObjectTypeFromConfig(std::span<const uint8_t>(map.data, map.size));
-      gst_buffer_unmap(config, &map);
-    }
-  }
-  if (a.object_type == 0) {
-    const char* profile = gst_structure_get_string(s, "profile");
-    if (profile != nullptr) a.object_type = AacObjectTypeFromProfile(profile);
-  }
-  return a;
-}
 
 }  // namespace
 
@@ -430,7 +396,7 @@ void RungRun::PushAudio(GstPad* pad, GstBuffer* buffer) {
       GstCaps* caps = gst_pad_get_current_caps(pad);
       if (caps == nullptr) return;
       gst_app_src_set_caps(GST_APP_SRC(asrc_), caps);
-      if (!gst_caps_is_empty(caps)) facts_.SetAudio(AudioFactsOf(gst_caps_get_structure(caps, 0)));
+      if (!gst_caps_is_empty(caps)) facts_.SetAudio(AudioFactsFromCaps(gst_caps_get_structure(caps, 0)));
       gst_caps_unref(caps);
       audio_caps_set_ = true;
     }
@@ -491,7 +457,7 @@ GstPadProbeReturn RungRun::OnEncoded(GstPad* pad, GstPadProbeInfo* info, gpointe
       gst_event_parse_caps(event, &caps);
       if (caps != nullptr && !gst_caps_is_empty(caps)) {
         absl::MutexLock lock(&run->mu_);
-        run->facts_.SetVideo(VideoFactsOf(gst_caps_get_structure(caps, 0)));
+        run->facts_.SetVideo(VideoFactsFromCaps(gst_caps_get_structure(caps, 0)));
       }
     }
     return GST_PAD_PROBE_OK;

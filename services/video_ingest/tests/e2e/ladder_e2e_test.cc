@@ -23,6 +23,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "hls_js.h"
 #include "ingest_fixture.h"
 
 namespace shopcast::video_ingest::e2e {
@@ -30,37 +31,12 @@ namespace {
 
 using common::v1::STREAM_STATUS_LIVE;
 
-std::string ShellQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-int Run(const std::string& command, std::string& out) {
-  FILE* pipe = popen(("timeout 120 " + command).c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buffer[4096];
-  size_t n = 0;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
-  const int status = pclose(pipe);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-int PlayWithHlsJs(const std::string& url, bool low_latency, int seconds, std::string& report) {
-  const std::string modules = std::string(SHOPCAST_WEB_DIR) + "/node_modules";
-  REQUIRE(std::filesystem::exists(modules + "/playwright-core"));  // tools/dev installs them
-  REQUIRE(std::filesystem::exists(modules + "/hls.js/dist/hls.min.js"));
-  return Run(absl::StrCat("node ", ShellQuote(SHOPCAST_HLS_JS_PLAYER), " ", ShellQuote(modules),
-                          " ", ShellQuote(url), " ", low_latency ? "1" : "0", " ", seconds),
-             report);
-}
-
 // ffprobe's "WIDTHxHEIGHT" of the first video stream at `url`.
 std::string ProbeSize(const std::string& url) {
   std::string out;
-  REQUIRE(Run("ffprobe -v error -select_streams v:0 -show_entries stream=width,height "
+  REQUIRE(RunCommand("ffprobe -v error -select_streams v:0 -show_entries stream=width,height "
               "-of csv=s=x:p=0 " +
-                  ShellQuote(url),
+                  QuoteForShell(url),
               out) == 0);
   std::vector<std::string> lines = absl::StrSplit(out, '\n', absl::SkipWhitespace());
   REQUIRE(!lines.empty());
@@ -233,7 +209,7 @@ TEST_CASE("a ladder publish is served as renditions that ffprobe and hls.js play
 
   // hls.js plays the master (choosing among the variants), the picture advancing.
   std::string report;
-  const int played = PlayWithHlsJs(server.PlaybackUrl(s.id), true, 12, report);
+  const int played = PlayInHlsJs(server.PlaybackUrl(s.id), true, 12, report);
   WARN("hls.js on the ladder: " << report);
   CHECK(played == 0);
 
@@ -294,7 +270,7 @@ TEST_CASE("a rung whose encoder keeps failing leaves the master while the others
                   "/360p/live.m3u8") == "640x360");
 
   std::string report;
-  const int played = PlayWithHlsJs(server.PlaybackUrl(s.id), true, 10, report);
+  const int played = PlayInHlsJs(server.PlaybackUrl(s.id), true, 10, report);
   WARN("hls.js after a rung failed: " << report);
   CHECK(played == 0);
 
