@@ -141,7 +141,7 @@ TEST_CASE("the selector snaps to the keyframe before the start and the one after
   CHECK(o.max_held <= 30 + 50);
 }
 
-TEST_CASE("a start on a keyframe starts there; an end past the media ends with it") {
+TEST_CASE("a start on a keyframe starts there, an end past the media ends with it") {
   const auto units = Stream(90, 30, false);
   Outcome o = Select(units, 1 * kS, 10 * kS, true);
   CHECK(*o.start == 1 * kS);
@@ -150,7 +150,7 @@ TEST_CASE("a start on a keyframe starts there; an end past the media ends with i
   CHECK(o.units.size() == 60);
 }
 
-TEST_CASE("video before the first keyframe is dropped; a start before it snaps forward") {
+TEST_CASE("video before the first keyframe is dropped, a start before it snaps forward") {
   auto units = Stream(90, 30, false);
   units.erase(units.begin(), units.begin() + 10);  // Frames 10.. : first keyframe is frame 30.
   Outcome o = Select(units, 0, 2 * kS, true);

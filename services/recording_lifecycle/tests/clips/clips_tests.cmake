@@ -11,3 +11,11 @@ shopcast_test(NAME recording_lifecycle_cutter_test
   SOURCES ${_rl_clips_tests}/cutter_test.cc ${_rl_clips_tests}/clip_media.cc
   DEPS recording_lifecycle_cutter shopcast::testing_files absl::strings
   LABEL integration)
+
+# Clip jobs, the worker and the clip/thumbnail calls against a real PostgreSQL, with segments
+# made by ffmpeg in a scratch hot tier.
+shopcast_test(NAME recording_lifecycle_clips_pgtest
+  SOURCES ${_rl_clips_tests}/clips_pgtest.cc ${_rl_clips_tests}/clip_media.cc
+  DEPS recording_lifecycle_clips recording_lifecycle_migrations shopcast::testing_pg
+       shopcast::testing_files shopcast::testing_wait absl::strings
+  LABEL pg)

@@ -99,7 +99,7 @@ TEST_CASE("a clip across a segment boundary starts on the keyframe before and de
   CHECK(!fs::exists(dir.path() / "faststart.tmp"));
 }
 
-TEST_CASE("a range starting on a keyframe starts there; the poster is bounded in size") {
+TEST_CASE("a range starting on a keyframe starts there, the poster is bounded in size") {
   TempDir dir;
   const std::vector<SourceSegment> segments =
       MakeSegments(dir.path(), "s", MediaSpec{.seconds = 6, .size = "640x360"});
