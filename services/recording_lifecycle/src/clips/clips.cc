@@ -1,6 +1,7 @@
 #include "clips/clips.h"
 
 #include <algorithm>
+#include <limits>
 #include <utility>
 
 #include "absl/strings/ascii.h"

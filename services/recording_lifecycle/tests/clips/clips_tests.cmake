@@ -19,3 +19,10 @@ shopcast_test(NAME recording_lifecycle_clips_pgtest
   DEPS recording_lifecycle_clips recording_lifecycle_migrations shopcast::testing_pg
        shopcast::testing_files shopcast::testing_wait absl::strings
   LABEL pg)
+
+# The six RPCs over a real in-process gRPC server: tokens, visibility, reasons in trailers.
+shopcast_test(NAME recording_lifecycle_clips_rpcs_pgtest
+  SOURCES ${_rl_clips_tests}/clips_rpcs_pgtest.cc
+  DEPS recording_lifecycle_clips recording_lifecycle_migrations shopcast::testing_pg
+       shopcast::testing_files absl::strings
+  LABEL pg)
