@@ -173,6 +173,33 @@ export class RenderIndex {
       (o) => WORKLOAD_KINDS.has(o.kind) && o.metadata?.namespace === namespace,
     );
   }
+
+  // The pod templates of a namespace: the workloads' and, for each CloudNativePG Cluster, the
+  // labels its operator gives the instance pods (cnpg.io/cluster plus inheritedMetadata).
+  podTemplatesIn(namespace) {
+    const clusters = this.objects
+      .filter((o) => o.kind === "Cluster" && o.apiVersion?.startsWith("postgresql.cnpg.io/"))
+      .filter((o) => o.metadata?.namespace === namespace)
+      .map((o) => ({
+        metadata: {
+          labels: {
+            ...(o.spec?.inheritedMetadata?.labels ?? {}),
+            "cnpg.io/cluster": o.metadata?.name,
+          },
+        },
+        spec: {},
+      }));
+    return [
+      ...this.workloadsIn(namespace)
+        .map(podTemplateOf)
+        .filter((t) => t !== undefined),
+      ...clusters,
+    ];
+  }
+
+  ofKind(kind, namespace) {
+    return this.objects.filter((o) => o.kind === kind && o.metadata?.namespace === namespace);
+  }
 }
 
 function dataKeysOf(obj) {
@@ -264,10 +291,7 @@ export function referenceErrors(obj, index, { externalSecrets }) {
   }
 
   const matchingPods = (matchLabels) =>
-    index
-      .workloadsIn(ns)
-      .map(podTemplateOf)
-      .filter((t) => t !== undefined && selectorMatches(matchLabels, t.metadata?.labels));
+    index.podTemplatesIn(ns).filter((t) => selectorMatches(matchLabels, t.metadata?.labels));
 
   if (obj.kind === "Service" && obj.spec?.type !== "ExternalName") {
     const selector = obj.spec?.selector;
@@ -329,6 +353,94 @@ export function referenceErrors(obj, index, { externalSecrets }) {
       if (matchingPods(peer.podSelector.matchLabels).length === 0) {
         errors.push(`${where}.podSelector: matches no pod template in this render`);
       }
+    }
+  }
+  errors.push(...completenessErrors(obj, index));
+  return errors;
+}
+
+// A pod template's labels match a label selector (matchLabels and matchExpressions).
+function selectsLabels(selector, labels) {
+  if (selector === undefined || selector === null) return false;
+  if (!selectorMatches(selector.matchLabels, labels)) return false;
+  return (selector.matchExpressions ?? []).every(({ key, operator, values = [] }) => {
+    const has = labels !== undefined && key in labels;
+    switch (operator) {
+      case "In":
+        return has && values.includes(labels[key]);
+      case "NotIn":
+        return !has || !values.includes(labels[key]);
+      case "Exists":
+        return has;
+      case "DoesNotExist":
+        return !has;
+      default:
+        return false;
+    }
+  });
+}
+
+const isEmptySelector = (sel) =>
+  Object.keys(sel?.matchLabels ?? {}).length === 0 && (sel?.matchExpressions ?? []).length === 0;
+
+// What every object of a kind must have around it (issue 14): each Deployment and StatefulSet a
+// PodDisruptionBudget and its own ServiceAccount without an API token; each Deployment an
+// autoscaler; each Service a NetworkPolicy of its own (not only the namespace-wide default
+// deny) selecting its pods; each metrics port a ServiceMonitor.
+export function completenessErrors(obj, index) {
+  const errors = [];
+  const ns = obj.metadata?.namespace;
+  if (obj.kind === "Deployment" || obj.kind === "StatefulSet") {
+    const template = obj.spec?.template;
+    const labels = template?.metadata?.labels;
+    if (!index.ofKind("PodDisruptionBudget", ns).some((p) => selectsLabels(p.spec?.selector, labels)))
+      errors.push("no PodDisruptionBudget selects its pods");
+    const pod = template?.spec ?? {};
+    const saName = pod.serviceAccountName;
+    if (saName === undefined || saName === "default") {
+      errors.push("serviceAccountName: must name its own ServiceAccount");
+    } else {
+      const sa = index.find("ServiceAccount", ns, saName);
+      if (sa !== undefined && pod.automountServiceAccountToken !== false &&
+          sa.automountServiceAccountToken !== false)
+        errors.push("automountServiceAccountToken must be false (pod or ServiceAccount)");
+    }
+  }
+  if (obj.kind === "Deployment") {
+    const scaled = index
+      .ofKind("HorizontalPodAutoscaler", ns)
+      .some((h) => h.spec?.scaleTargetRef?.kind === "Deployment" &&
+        h.spec?.scaleTargetRef?.name === obj.metadata?.name);
+    if (!scaled) errors.push("no HorizontalPodAutoscaler targets it");
+  }
+  if (obj.kind === "Service" && obj.spec?.selector !== undefined) {
+    const pods = index
+      .podTemplatesIn(ns)
+      .filter((t) => selectorMatches(obj.spec.selector, t.metadata?.labels));
+    const policies = index
+      .ofKind("NetworkPolicy", ns)
+      .filter((np) => !isEmptySelector(np.spec?.podSelector));
+    if (pods.length > 0 &&
+        !pods.every((t) => policies.some((np) => selectsLabels(np.spec.podSelector, t.metadata?.labels))))
+      errors.push("its pods are selected by no NetworkPolicy of their own");
+    const metrics = (obj.spec?.ports ?? []).find((p) => p.name === "metrics");
+    if (metrics !== undefined) {
+      const monitored = index
+        .ofKind("ServiceMonitor", ns)
+        .some((sm) => selectsLabels(sm.spec?.selector, obj.metadata?.labels) &&
+          (sm.spec?.endpoints ?? []).some((e) => e.port === "metrics"));
+      if (!monitored) errors.push("port metrics: no ServiceMonitor scrapes it");
+    }
+  }
+  if (obj.kind === "ServiceMonitor") {
+    const services = index
+      .ofKind("Service", ns)
+      .filter((svc) => selectsLabels(obj.spec?.selector, svc.metadata?.labels));
+    if (services.length === 0) errors.push("spec.selector: matches no Service in this render");
+    for (const [i, e] of (services.length > 0 ? obj.spec?.endpoints ?? [] : []).entries()) {
+      if (e.port !== undefined &&
+          !services.some((svc) => (svc.spec?.ports ?? []).some((p) => p.name === e.port)))
+        errors.push(`spec.endpoints[${i}].port: no selected Service has a port "${e.port}"`);
     }
   }
   return errors;
