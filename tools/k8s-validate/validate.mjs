@@ -20,6 +20,7 @@ import { parseAllDocuments } from "yaml";
 import { exportedMetrics, prometheusRuleErrors, runbookAnchors } from "./lib/alerts.mjs";
 import { CRD_KINDS, CrdChecker } from "./lib/crd.mjs";
 import { dockerfileErrors } from "./lib/dockerfile.mjs";
+import { imageErrors } from "./lib/images.mjs";
 import { objectRuleErrors, referenceErrors, RenderIndex } from "./lib/rules.mjs";
 import { FieldChecker, loadModel, schemaErrors } from "./lib/schema.mjs";
 
@@ -162,10 +163,13 @@ async function validateRepository(opts) {
 
   const dockerfile = path.join(opts.repo, "deploy", "Dockerfile");
   const dockerErrors = fs.existsSync(dockerfile)
-    ? dockerfileErrors(
-        fs.readFileSync(dockerfile, "utf8"),
-        readIfExists(`${dockerfile}.dockerignore`),
-      )
+    ? [
+        ...dockerfileErrors(
+          fs.readFileSync(dockerfile, "utf8"),
+          readIfExists(`${dockerfile}.dockerignore`),
+        ),
+        ...imageErrors(fs.readFileSync(dockerfile, "utf8"), opts.repo),
+      ]
     : ["missing"];
   print(dockerErrors.length === 0, "deploy", "Dockerfile", dockerErrors);
   tally(dockerErrors.length === 0);
@@ -261,6 +265,17 @@ async function selfTest(opts) {
     "dockerignore: does not exclude **/node_modules/",
     "dockerignore: does not exclude .git",
   ]);
+
+  expectExactly(
+    "fixtures/bad/Dockerfile.images",
+    imageErrors(fs.readFileSync(path.join(bad, "Dockerfile.images"), "utf8"), opts.repo),
+    [
+      "service order: no runtime package list",
+      "video-ingest uses jpegenc (plugin jpeg), which its image deletes",
+      "keeps plugin rtmp2, which no element it names is in",
+      "plugin x264 is in gstreamer1.0-plugins-ugly, which video-ingest's image does not install",
+    ],
+  );
 
   console.log(`${passed} passed, ${failed} failed`);
   return failed === 0;
