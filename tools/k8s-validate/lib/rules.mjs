@@ -77,6 +77,12 @@ export function objectRuleErrors(obj) {
   if (obj.metadata?.labels?.[PART_OF_LABEL] !== PART_OF_VALUE) {
     errors.push(`metadata.labels: missing ${PART_OF_LABEL}: ${PART_OF_VALUE}`);
   }
+  // CloudNativePG runs the image a Cluster names: pinned like every container's.
+  if (obj.kind === "Cluster" && typeof obj.spec?.imageName === "string") {
+    const { tag } = splitImage(obj.spec.imageName);
+    if (!obj.spec.imageName.includes("@") && (tag === null || tag === "latest"))
+      errors.push(`spec.imageName ${obj.spec.imageName} must carry an explicit tag other than latest`);
+  }
   if (!WORKLOAD_KINDS.has(obj.kind)) return errors;
 
   const template = podTemplateOf(obj);
