@@ -23,6 +23,7 @@ const LONG_RUNNING_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet"]);
 // start-up a replica recovers only its own and those of replicas that are gone), by the
 // app.kubernetes.io/name of their pods: each must be told its pod's name.
 const INSTANCE_ID_ENV = new Map([["video-ingest", "SHOPCAST_VIDEO_INGEST_INSTANCE_ID"]]);
+const ADVERTISE_ENV = "SHOPCAST_VIDEO_INGEST_HLS_ADVERTISE_URL";
 
 function podTemplateOf(obj) {
   switch (obj.kind) {
@@ -147,6 +148,20 @@ export function objectRuleErrors(obj) {
     }
   }
   const instanceEnv = INSTANCE_ID_ENV.get(template.metadata?.labels?.[NAME_LABEL]);
+  // Replicas that own state by name need names that outlive a restart, and tell the gateway
+  // where their HLS origin is by that name (not by a pod IP, which changes with every restart).
+  if (instanceEnv !== undefined && obj.kind !== "Pod") {
+    if (obj.kind !== "StatefulSet") {
+      errors.push(`${obj.kind}: replicas that own sessions by name must be a StatefulSet`);
+    } else {
+      const stable = `http://$(${instanceEnv}).${obj.spec?.serviceName}.`;
+      for (const { c, where, init } of containersOf(pod)) {
+        const advertise = (c.env ?? []).find((e) => e.name === ADVERTISE_ENV);
+        if (!init && !advertise?.value?.startsWith(stable))
+          errors.push(`${where}.env[${ADVERTISE_ENV}]: must start with ${stable} (the pod's stable name)`);
+      }
+    }
+  }
   if (instanceEnv !== undefined) {
     for (const { c, where, init } of containersOf(pod)) {
       if (!init && !(c.env ?? []).some((e) => e.name === instanceEnv && isPodName(e))) {
