@@ -24,6 +24,7 @@
 #include "shopcast/server/executor.h"
 #include "shopcast/status/status.h"
 #include "storage/filesystem_provider.h"
+#include "storage/object_key.h"
 
 namespace shopcast::recording_lifecycle::playback {
 namespace {
@@ -349,6 +350,8 @@ class VodHandler final : public http_files::Handler {
       return Error(absl::StatusCode::kUnavailable, "TIER_NOT_CONFIGURED",
                    "the object's tier has no provider here");
     }
+    // Keys come from our own rows; still, nothing outside the key grammar reaches a file.
+    if (!storage::ValidateKey(key).ok()) return NotFound("OBJECT_NOT_FOUND", "no such object");
     if (auto* fs = dynamic_cast<storage::FilesystemProvider*>(provider); fs != nullptr) {
       std::vector<std::string> parts = absl::StrSplit(key, '/');
       if (parts.size() > 8 || key.empty()) return NotFound("OBJECT_NOT_FOUND", "no such object");

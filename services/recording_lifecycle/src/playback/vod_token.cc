@@ -16,8 +16,9 @@ namespace {
 
 constexpr char kVersion = 1;
 constexpr size_t kMacBytes = crypto_auth_hmacsha256_BYTES;
-// version, scope, expiry, start, recording id length.
-constexpr size_t kHeaderBytes = 1 + 1 + 8 + 8 + 1;
+constexpr size_t kNonceBytes = 8;
+// version, scope, nonce, expiry, start, recording id length.
+constexpr size_t kHeaderBytes = 1 + 1 + kNonceBytes + 8 + 8 + 1;
 constexpr absl::string_view kDomain = "shopcast.recording_lifecycle.vod_token";
 
 void EnsureSodium() {
@@ -86,6 +87,10 @@ std::string VodTokenCodec::Sign(const VodClaims& claims) const {
   std::string body;
   body.push_back(kVersion);
   body.push_back(static_cast<char>(claims.scope));
+  // Each token is unique: one playback session, one view (vod_origin's counter).
+  char nonce[kNonceBytes];
+  randombytes_buf(nonce, sizeof nonce);
+  body.append(nonce, sizeof nonce);
   PutU64(body, static_cast<uint64_t>(absl::ToUnixSeconds(claims.expires_at)));
   PutU64(body, claims.start_ms ? static_cast<uint64_t>(*claims.start_ms) + 1 : 0);
   body.push_back(static_cast<char>(claims.recording_id.size()));
@@ -116,8 +121,8 @@ VodTokenProblem VodTokenCodec::Decode(absl::string_view token, VodClaims& out) c
       scope != static_cast<uint8_t>(VodScope::kClip)) {
     return VodTokenProblem::kMalformed;
   }
-  const uint64_t expiry = GetU64(body.substr(2));
-  const uint64_t start = GetU64(body.substr(10));
+  const uint64_t expiry = GetU64(body.substr(2 + kNonceBytes));
+  const uint64_t start = GetU64(body.substr(10 + kNonceBytes));
   const size_t rec_len = static_cast<unsigned char>(body[kHeaderBytes - 1]);
   if (body.size() < kHeaderBytes + rec_len) return VodTokenProblem::kMalformed;
   const absl::string_view rec = body.substr(kHeaderBytes, rec_len);

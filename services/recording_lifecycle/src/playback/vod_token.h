@@ -6,8 +6,9 @@
 // what another signed; a token for another recording or clip, with one bit changed, or past its
 // expiry is refused. Pure: no I/O but reading the key file.
 //
-// Layout (before base64url, no padding): version 1 | scope (1 recording, 2 clip) | expiry (unix
-// seconds, 8 bytes big-endian) | start (milliseconds + 1, 8 bytes; 0 = none) | recording id
+// Layout (before base64url, no padding): version 1 | scope (1 recording, 2 clip) | nonce (8
+// random bytes: every token is unique, one per playback session) | expiry (unix seconds, 8 bytes
+// big-endian) | start (milliseconds + 1, 8 bytes; 0 = none) | recording id
 // length (1 byte) | recording id | clip id (scope 2 only), then the 32-byte MAC over a domain
 // label and all of that.
 

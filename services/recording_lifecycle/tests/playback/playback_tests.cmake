@@ -14,3 +14,33 @@ shopcast_test(NAME recording_lifecycle_playback_pgtest
   DEPS recording_lifecycle_playback recording_lifecycle_migrations shopcast::testing_pg
        shopcast::testing_files shopcast::ids
   LABEL pg)
+
+# The origin over real HTTP: the run's PostgreSQL and s3rver, ffmpeg's segments, ffprobe; the
+# [e2e] case adds hls.js in Chromium (services/gateway/web's node_modules: `npm ci` there).
+# One CTest entry per label (two fixtures: catch_discover_tests cannot carry list properties).
+if(SHOPCAST_BUILD_TESTS)
+  add_executable(recording_lifecycle_vod_origin_test ${_rl_playback_tests}/vod_origin_test.cc)
+  target_include_directories(recording_lifecycle_vod_origin_test PRIVATE
+    ${PROJECT_SOURCE_DIR}/services/video_ingest/tests/e2e)
+  target_compile_definitions(recording_lifecycle_vod_origin_test PRIVATE
+    SHOPCAST_WEB_DIR="${PROJECT_SOURCE_DIR}/services/gateway/web"
+    SHOPCAST_HLS_JS_PLAYER="${PROJECT_SOURCE_DIR}/services/video_ingest/tests/e2e/hls_js_player.mjs")
+  target_link_libraries(recording_lifecycle_vod_origin_test PRIVATE
+    recording_lifecycle_playback recording_lifecycle_migrations recording_lifecycle_test_support
+    shopcast::testing_pg shopcast::testing_files shopcast::ids prometheus-cpp::core
+    shopcast::testing_main)
+  shopcast_warnings(recording_lifecycle_vod_origin_test)
+  foreach(_kind integration e2e)
+    if(_kind STREQUAL "e2e")
+      set(_filter "[e2e]")
+    else()
+      set(_filter "~[e2e]")
+    endif()
+    add_test(NAME recording_lifecycle_vod_origin_${_kind}_test
+             COMMAND recording_lifecycle_vod_origin_test ${_filter})
+    set_tests_properties(recording_lifecycle_vod_origin_${_kind}_test PROPERTIES
+      LABELS ${_kind} TIMEOUT 600
+      FIXTURES_REQUIRED "shopcast_pg;recording_lifecycle_s3"
+      ENVIRONMENT "SHOPCAST_TEST_PG_ENV=${SHOPCAST_TEST_PG_ENV_FILE};SHOPCAST_TEST_S3_ENV=${RECORDING_LIFECYCLE_S3_ENV_FILE}")
+  endforeach()
+endif()

@@ -29,6 +29,7 @@ TEST_CASE("A token opens its recording until it expires, and carries its start")
   const VodTokenCodec codec = VodTokenCodec::WithRandomKey();
   const std::string token = codec.Sign(Recording(61500));
   CHECK(token.size() <= kMaxVodTokenChars);
+  CHECK(codec.Sign(Recording(61500)) != token);  // one token per playback session
   VodClaims out;
   REQUIRE(codec.Verify(token, kRec, "", kNow, &out) == VodTokenProblem::kNone);
   CHECK(out.start_ms == 61500);
