@@ -16,9 +16,10 @@ shopcast_test(NAME recording_lifecycle_playback_pgtest
   LABEL pg)
 
 # The origin over real HTTP: the run's PostgreSQL and s3rver, ffmpeg's segments, ffprobe; the
-# [e2e] case adds hls.js in Chromium (services/gateway/web's node_modules: `npm ci` there).
+# [e2e] case adds hls.js in Chromium (services/gateway/web's node_modules: `npm ci` there). The
+# gateway's /vod/ proxy (its library and test listener) stands in front where a case says so.
 # One CTest entry per label (two fixtures: catch_discover_tests cannot carry list properties).
-if(SHOPCAST_BUILD_TESTS)
+if(SHOPCAST_BUILD_TESTS AND TARGET gateway_hls_harness)
   add_executable(recording_lifecycle_vod_origin_test ${_rl_playback_tests}/vod_origin_test.cc)
   target_include_directories(recording_lifecycle_vod_origin_test PRIVATE
     ${PROJECT_SOURCE_DIR}/services/video_ingest/tests/e2e)
@@ -28,7 +29,7 @@ if(SHOPCAST_BUILD_TESTS)
   target_link_libraries(recording_lifecycle_vod_origin_test PRIVATE
     recording_lifecycle_playback recording_lifecycle_migrations recording_lifecycle_test_support
     shopcast::testing_pg shopcast::testing_files shopcast::ids prometheus-cpp::core
-    shopcast::testing_main)
+    gateway_hls gateway_hls_harness shopcast::testing_main)
   shopcast_warnings(recording_lifecycle_vod_origin_test)
   foreach(_kind integration e2e)
     if(_kind STREQUAL "e2e")

@@ -19,7 +19,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "hls/hls_proxy.h"
 #include "hls_js.h"
+#include "proxy_harness.h"
 #include "playback/vod_origin.h"
 #include "playback_world.h"
 #include "prometheus/registry.h"
@@ -245,6 +247,20 @@ class OriginWorld {
   std::string base_;
 };
 
+// The gateway's HLS proxy with /vod/ routed to `origin_base`, on a real port.
+struct Gateway {
+  explicit Gateway(const std::string& origin_base) {
+    gateway::hls::HlsProxyOptions o;
+    o.default_origin = "http://127.0.0.1:1";  // no live streams here
+    o.vod_origin = origin_base;
+    REQUIRE(gateway::hls::ValidateHlsProxyOptions(o, false).ok());
+    listener = std::make_unique<gateway::hls::testing::TestListener>(
+        gateway::hls::MakeHlsProxy(o, nullptr, nullptr));
+  }
+  std::string url() const { return listener->url(); }
+  std::unique_ptr<gateway::hls::testing::TestListener> listener;
+};
+
 void ExpectPlaysWhole(const std::string& url) {
   const Probe p = FfProbe(url);
   INFO(p.errors);
@@ -293,6 +309,19 @@ TEST_CASE("A recording split across hot, warm and cold plays as one") {
     CHECK(Metric(w.registry(), absl::StrCat("recording_lifecycle_vod_objects_served_total{tier=\"",
                                             tier, "\"}")) >= 1);
   }
+}
+
+TEST_CASE("Through the gateway's /vod/ proxy, a split recording plays the same") {
+  OriginWorld w;
+  Gateway gw(w.base());
+  const RecordingSpec rec = w.Record({v1::STORAGE_TIER_COLD, v1::STORAGE_TIER_HOT,
+                                      v1::STORAGE_TIER_WARM, v1::STORAGE_TIER_COLD});
+  const std::string token = w.Token(rec.id);
+  ExpectPlaysWhole(absl::StrCat(gw.url(), "/vod/", rec.id, "/index.m3u8?token=", token));
+  CHECK(Fetch(absl::StrCat(gw.url(), "/vod/", rec.id, "/3.ts?token=", token)).body ==
+        ReadFile(TheMedia().files[3]));
+  CHECK(Fetch(absl::StrCat(gw.url(), "/vod/", rec.id, "/3.ts")).status == 401);
+  CHECK(Fetch(absl::StrCat(gw.url(), "/vod/", rec.id, "/3.ts?token=x")).status == 403);
 }
 
 TEST_CASE("Playlists and segments: content types, caching, ranges, HEAD, relative URIs") {
@@ -420,16 +449,17 @@ TEST_CASE("A token's playlist fetches count one view, another token another") {
   CHECK(views() == 2);
 }
 
-TEST_CASE("hls.js in Chromium starts a split recording at the sale (EXT-X-START) and plays",
+TEST_CASE("hls.js in Chromium, through the gateway, starts a split recording at the sale",
           "[e2e]") {
   OriginWorld w;
+  Gateway gw(w.base());
   const RecordingSpec rec = w.Record({v1::STORAGE_TIER_HOT, v1::STORAGE_TIER_WARM,
                                       v1::STORAGE_TIER_COLD, v1::STORAGE_TIER_COLD});
   MarkerSpec sale;
   sale.media_offset_us = 7000000;
   w.world().InsertMarker(rec.id, rec.stream_id, sale);
   PlaybackOptions options;
-  options.public_base_url = w.base();
+  options.public_base_url = gw.url();
   Playback playback(w.world().store(), w.world().codec(), nullptr, options);
   v1::GetPlaybackUrlRequest req;
   req.set_recording_id(rec.id);
