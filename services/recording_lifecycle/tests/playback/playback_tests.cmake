@@ -9,6 +9,11 @@ shopcast_test(NAME recording_lifecycle_playback_test
   DEPS recording_lifecycle_playback_core shopcast::status shopcast::testing_files
   LABEL unit)
 
+shopcast_test(NAME recording_lifecycle_rehydration_cache_test
+  SOURCES ${_rl_playback_tests}/rehydration_cache_test.cc
+  DEPS recording_lifecycle_playback shopcast::testing_files absl::strings
+  LABEL unit)
+
 shopcast_test(NAME recording_lifecycle_playback_pgtest
   SOURCES ${_rl_playback_tests}/playback_pgtest.cc
   DEPS recording_lifecycle_playback recording_lifecycle_migrations shopcast::testing_pg
