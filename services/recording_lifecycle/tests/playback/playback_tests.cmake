@@ -20,6 +20,12 @@ shopcast_test(NAME recording_lifecycle_playback_pgtest
        shopcast::testing_files shopcast::ids
   LABEL pg)
 
+shopcast_test(NAME recording_lifecycle_playback_rpcs_pgtest
+  SOURCES ${_rl_playback_tests}/playback_rpcs_pgtest.cc
+  DEPS recording_lifecycle_playback recording_lifecycle_migrations shopcast::testing_pg
+       shopcast::ids shopcast::auth
+  LABEL pg)
+
 # The origin over real HTTP: the run's PostgreSQL and s3rver, ffmpeg's segments, ffprobe; the
 # [e2e] case adds hls.js in Chromium (services/gateway/web's node_modules: `npm ci` there). The
 # gateway's /vod/ proxy (its library and test listener) stands in front where a case says so.

@@ -128,7 +128,7 @@ TEST_CASE("Concurrent requests for one cold object share one fetch") {
   CHECK(w.counting->gets == 1);
 }
 
-TEST_CASE("A missing object is NOT_FOUND and leaves nothing; the folder starts empty") {
+TEST_CASE("A missing object is NOT_FOUND and leaves nothing, the folder starts empty") {
   World w;
   fs::create_directories(w.dir.path() / "cache");
   std::ofstream(w.dir.path() / "cache" / "stale.ts") << "old";
