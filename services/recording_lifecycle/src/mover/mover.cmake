@@ -1,0 +1,12 @@
+# mover (rl-tiers): planning moves, the mover's durable per-object state machine (copy, verify,
+# switch the pointer, delete the source) and the purger of deleted recordings, over the TierSet.
+add_library(recording_lifecycle_mover STATIC
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/mover/mover.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/mover/plan.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/mover/purger.cc)
+target_include_directories(recording_lifecycle_mover PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
+target_link_libraries(recording_lifecycle_mover PUBLIC
+  recording_lifecycle_storage recording_lifecycle_common shopcast::db shopcast::events
+  shopcast::ids shopcast::log shopcast::status shopcast::timing prometheus-cpp::core
+  absl::strings absl::time)
+shopcast_warnings(recording_lifecycle_mover)

@@ -1,0 +1,1 @@
+# policies (rl-tiers): see below.

@@ -1,0 +1,1 @@
+# policies tests (rl-tiers).
