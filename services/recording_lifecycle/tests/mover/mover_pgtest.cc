@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "absl/time/clock.h"
 #include "fault_proxy.h"
 #include "mover/mover.h"
 #include "mover/plan.h"
@@ -348,6 +349,52 @@ TEST_CASE("S3 answering 500, 503, slowly or dropping connections: retried by the
   CHECK(w.Count("SELECT count(*) FROM tier_move_objects WHERE object_key = '" + stream +
                 "/000001.ts' AND attempts >= 1 AND last_error = 'STORAGE_UNAVAILABLE'") == 1);
   CHECK(w.ListEverywhere(stream + "/").size() == 2);
+}
+
+
+TEST_CASE("two replicas share the work without running the same object twice; bandwidth is "
+          "bounded",
+          "[mover][replicas]") {
+  TierWorld w;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20; ++i) ids.push_back(w.AddRecording());
+  for (const std::string& id : ids) REQUIRE(Plan(w, id, 2).ok());
+  prometheus::Registry ra, rb;
+  {
+    Mover a(w.pool(), w.tiers(), FastOptions(w), &ra);
+    Mover b(w.pool(), w.tiers(), FastOptions(w), &rb);
+    a.Start();
+    b.Start();
+    REQUIRE(shopcast::testing::WaitUntil([&] { return OpenMoves(w) == 0; }, absl::Seconds(60)));
+  }
+  // Each object was finished by exactly one of them.
+  const auto moved = [](prometheus::Registry& r) {
+    double n = 0;
+    for (const auto& family : r.Collect()) {
+      if (family.name != "recording_lifecycle_mover_objects_moved_total") continue;
+      for (const auto& m : family.metric) n += m.counter.value;
+    }
+    return n;
+  };
+  CHECK(moved(ra) + moved(rb) == 20 * 3);
+  for (const std::string& id : ids) CHECK(w.Audit(id) == std::vector<std::string>{});
+  CHECK(w.Count("SELECT count(*) FROM outbox WHERE type = "
+                "'recording_lifecycle.recording_tier_changed'") == 20);
+
+  // 3 objects of 10 KB at 20 KB/s: the third may not start before 1 s has passed.
+  RecordingSpec spec;
+  spec.segments = 3;
+  spec.segment_bytes = 10000;
+  spec.poster = false;
+  const std::string big = w.AddRecording(spec);
+  REQUIRE(Plan(w, big, 2).ok());
+  MoverOptions slow = FastOptions(w);
+  slow.bandwidth_bytes_per_second = 20000;
+  Mover m(w.pool(), w.tiers(), slow, nullptr);
+  const absl::Time start = absl::Now();
+  REQUIRE(Drain(w, m));
+  CHECK(absl::Now() - start >= absl::Milliseconds(990));
+  CHECK(w.Audit(big) == std::vector<std::string>{});
 }
 
 }  // namespace
