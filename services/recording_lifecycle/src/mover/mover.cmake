@@ -10,3 +10,10 @@ target_link_libraries(recording_lifecycle_mover PUBLIC
   shopcast::ids shopcast::log shopcast::status shopcast::timing prometheus-cpp::core
   absl::strings absl::time)
 shopcast_warnings(recording_lifecycle_mover)
+
+# The tiers' flags (tiers_flags.h), apart so the app links them exactly once.
+add_library(recording_lifecycle_tiers_flags STATIC
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/mover/tiers_flags.cc)
+target_link_libraries(recording_lifecycle_tiers_flags PUBLIC
+  recording_lifecycle_mover absl::flags shopcast::status)
+shopcast_warnings(recording_lifecycle_tiers_flags)
