@@ -262,6 +262,8 @@ void Mover::Process(MoveObject o) {
     absl::Status s = Step(o);
     if (!s.ok()) {
       if (ReasonOf(s) == kReasonLeaseLost) {
+        // Cancelled, held, or taken over: let go at once rather than when the lease runs out.
+        Release(o);
         log::Info("mover_object_stopped")
             .Kv("move_id", o.move_id)
             .Kv("key", o.key)

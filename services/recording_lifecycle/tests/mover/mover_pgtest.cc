@@ -397,5 +397,33 @@ TEST_CASE("two replicas share the work without running the same object twice; ba
   CHECK(w.Audit(big) == std::vector<std::string>{});
 }
 
+
+TEST_CASE("a purge the cold store interrupts stays DELETING and is finished by the next round",
+          "[mover][purge]") {
+  EnsureS3Env();
+  const S3TestServer s3 = TestS3Server();
+  FaultProxy proxy(s3.port);
+  TierWorld w(proxy.endpoint());
+  Mover m(w.pool(), w.tiers(), FastOptions(w), nullptr);
+  mover::Purger purger(w.pool(), w.tiers(), {}, nullptr);
+  RecordingSpec spec;
+  spec.segments = 3;
+  const std::string id = w.AddRecording(spec);
+  const std::string stream = w.StreamOf(id);
+  REQUIRE(Plan(w, id, 3).ok());
+  REQUIRE(Drain(w, m));
+  w.Exec("UPDATE recordings SET status = 4 WHERE id = '" + id + "'");
+  // The second object's delete fails through all the provider's attempts.
+  proxy.AddRule({"DELETE", stream + "/000001.ts", FaultProxy::Action::kStatus, 503, 4});
+  CHECK_FALSE(purger.RunOnce().ok());
+  CHECK(w.Count("SELECT status FROM recordings WHERE id = '" + id + "'") == 4);
+  CHECK(w.Count("SELECT count(*) FROM outbox WHERE type = 'recording_lifecycle.recording_deleted'")
+        == 0);
+  CHECK(w.ListEverywhere(stream + "/").size() == 3);  // 000000 went; 000001, 000002, poster left
+  REQUIRE(*purger.RunOnce() == 1);
+  CHECK(w.ListEverywhere(stream + "/") == std::vector<std::string>{});
+  CHECK(w.Count("SELECT status FROM recordings WHERE id = '" + id + "'") == 5);
+}
+
 }  // namespace
 }  // namespace shopcast::recording_lifecycle::testing

@@ -12,3 +12,9 @@ if(SHOPCAST_BUILD_TESTS)
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/policies/aging_pgtest.cc
     DEPS recording_lifecycle_policies shopcast::testing_wait TIMEOUT 400)
 endif()
+
+if(SHOPCAST_BUILD_TESTS)
+  recording_lifecycle_tiers_test(NAME recording_lifecycle_tiers_rpcs_test
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/policies/tiers_rpcs_test.cc
+    DEPS recording_lifecycle_policies)
+endif()
