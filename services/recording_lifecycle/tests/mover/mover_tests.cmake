@@ -6,6 +6,10 @@ if(NOT SHOPCAST_BUILD_TESTS)
 endif()
 set(_rl_mover_tests ${CMAKE_CURRENT_SOURCE_DIR}/tests/mover)
 
+shopcast_test(NAME recording_lifecycle_tier_set_test
+  SOURCES ${_rl_mover_tests}/tier_set_test.cc
+  DEPS recording_lifecycle_tiers_flags shopcast::testing_files LABEL unit)
+
 add_library(recording_lifecycle_tier_world STATIC ${_rl_mover_tests}/tier_world.cc)
 target_include_directories(recording_lifecycle_tier_world PUBLIC ${_rl_mover_tests})
 target_link_libraries(recording_lifecycle_tier_world PUBLIC
