@@ -118,7 +118,7 @@ TEST_CASE("a sale that cannot be read is refused with the reason") {
   CHECK(ReasonOf(MarkerChangeOf(garbage).status()) == "EVENT_PAYLOAD_UNREADABLE");
 }
 
-TEST_CASE("pins and auction closes are markers; unpins are nothing") {
+TEST_CASE("pins and auction closes are markers, unpins are nothing") {
   rp::RoomEvent room;
   room.set_stream_id(kStream);
   room.mutable_occurred_at()->set_seconds(1796551250);

@@ -250,4 +250,11 @@ std::string AppFixture::Text(const std::string& sql) const {
   return tx.exec1(sql)[0].as<std::string>();
 }
 
+void AppFixture::Exec(const std::string& sql) const {
+  pqxx::connection c(db_.dsn());
+  pqxx::work tx(c);
+  tx.exec0(sql);
+  tx.commit();
+}
+
 }  // namespace shopcast::recording_lifecycle::testing

@@ -76,6 +76,8 @@ class AppFixture {
   // The single value of `sql` on the service's database.
   int64_t Count(const std::string& sql) const;
   std::string Text(const std::string& sql) const;
+  // Runs `sql` and commits (tests ageing rows, as time passing would).
+  void Exec(const std::string& sql) const;
 
  private:
   shopcast::testing::TempDir dir_;
