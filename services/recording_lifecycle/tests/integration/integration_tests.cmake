@@ -12,3 +12,13 @@ if(SHOPCAST_BUILD_TESTS AND TARGET video-ingest AND TARGET video_ingest_e2e_fixt
     SHOPCAST_RECORDING_LIFECYCLE_BIN="$<TARGET_FILE:recording-lifecycle>")
   add_dependencies(recording_lifecycle_ingest_recording_e2e_test recording-lifecycle video-ingest)
 endif()
+
+# The binary: migrate, serve from its environment, health, SIGTERM, a bad configuration.
+if(SHOPCAST_BUILD_TESTS)
+  shopcast_test(NAME recording_lifecycle_process_test
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/integration/process_test.cc
+    DEPS recording_lifecycle_app_fixture shopcast::proto_health LABEL integration)
+  target_compile_definitions(recording_lifecycle_process_test PRIVATE
+    SHOPCAST_RECORDING_LIFECYCLE_BIN="$<TARGET_FILE:recording-lifecycle>")
+  add_dependencies(recording_lifecycle_process_test recording-lifecycle)
+endif()

@@ -73,6 +73,11 @@ class AppFixture {
   std::string TokenFor(const std::string& user_id, const std::string& role = "host") const;
   Config BaseConfig() const;
   const std::string& dsn() const { return db_.dsn(); }
+  // For a binary a test starts beside the App (same database, keys and credentials).
+  const auth::testing::DevPki& pki() const { return pki_; }
+  std::string verify_key_file() const { return dir_.File("signing.pub.pem"); }
+  std::string page_token_key_file() const { return dir_.File("page-token.key"); }
+  std::string File(const std::string& name) const { return dir_.File(name); }
   // The single value of `sql` on the service's database.
   int64_t Count(const std::string& sql) const;
   std::string Text(const std::string& sql) const;
