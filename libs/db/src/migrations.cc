@@ -43,6 +43,9 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
   PRIMARY KEY (component, version)
 ))~";
 
+inline constexpr std::string_view kMigrationsTableExists = R"~(
+SELECT to_regclass('schema_migrations'))~";
+
 inline constexpr std::string_view kSelectApplied = R"~(
 SELECT version, checksum FROM schema_migrations WHERE component = $1)~";
 
@@ -170,7 +173,11 @@ absl::Status ApplyMigrations(const std::string& dsn, const std::vector<const Mig
   absl::Status status;
   try {
     pqxx::work tx(*conn);
-    tx.exec0(std::string(kCreateTable));
+    // Only when missing: CREATE ... IF NOT EXISTS still needs CREATE on the schema, which a
+    // service's runtime role (DML only; its owner role migrates first) does not have.
+    if (tx.exec1(std::string(kMigrationsTableExists))[0].is_null()) {
+      tx.exec0(std::string(kCreateTable));
+    }
     tx.commit();
   } catch (const std::exception& e) {
     status = MapDbException(e);

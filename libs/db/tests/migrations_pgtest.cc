@@ -136,6 +136,38 @@ TEST_CASE("An invalid set is refused before touching the database") {
   CHECK_FALSE(TableExists(db, "schema_migrations"));
 }
 
+// A service runs as a DML-only role once its owner role has migrated (k8s/README.md, Database
+// roles): starting up must still work, and a pending migration must fail without a trace.
+TEST_CASE("A role without CREATE starts on a migrated database and cannot apply a pending one") {
+  TestDatabase db = TestDatabase::Create();
+  REQUIRE(ApplyMigrations(db.dsn(), {&kShop}).ok());
+  const std::string role = db.name() + "_app";
+  {
+    pqxx::connection conn(db.dsn());
+    pqxx::nontransaction tx(conn);
+    tx.exec0("CREATE ROLE " + role + " LOGIN");
+    tx.exec0("REVOKE CREATE ON SCHEMA public FROM PUBLIC");
+    tx.exec0("GRANT USAGE ON SCHEMA public TO " + role);
+    tx.exec0("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO " + role);
+  }
+  const std::string app_dsn = db.dsn() + " user=" + role;
+
+  CHECK(ApplyMigrations(app_dsn, {&kShop}).ok());
+
+  MigrationSet grown = kShop;
+  grown.migrations.push_back({3, "V003__more.sql", "CREATE TABLE more_items (id int);"});
+  const absl::Status s = ApplyMigrations(app_dsn, {&grown});
+  CHECK_FALSE(s.ok());
+  CHECK(ReasonOf(s) == "MIGRATION_FAILED");
+  CHECK_FALSE(TableExists(db, "more_items"));
+  CHECK(QueryInt(db, "SELECT count(*) FROM schema_migrations") == 2);
+
+  pqxx::connection conn(db.dsn());
+  pqxx::nontransaction tx(conn);
+  tx.exec0("DROP OWNED BY " + role);
+  tx.exec0("DROP ROLE " + role);
+}
+
 TEST_CASE("An unreachable database is UNAVAILABLE") {
   const absl::Status s =
       ApplyMigrations("host=127.0.0.1 port=1 user=x dbname=x connect_timeout=2", {&kShop});

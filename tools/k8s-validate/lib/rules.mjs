@@ -23,6 +23,7 @@ const LONG_RUNNING_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet"]);
 // start-up a replica recovers only its own and those of replicas that are gone), by the
 // app.kubernetes.io/name of their pods: each must be told its pod's name.
 const INSTANCE_ID_ENV = new Map([["video-ingest", "SHOPCAST_VIDEO_INGEST_INSTANCE_ID"]]);
+const ADVERTISE_ENV = "SHOPCAST_VIDEO_INGEST_HLS_ADVERTISE_URL";
 
 function podTemplateOf(obj) {
   switch (obj.kind) {
@@ -76,6 +77,12 @@ export function objectRuleErrors(obj) {
   const errors = [];
   if (obj.metadata?.labels?.[PART_OF_LABEL] !== PART_OF_VALUE) {
     errors.push(`metadata.labels: missing ${PART_OF_LABEL}: ${PART_OF_VALUE}`);
+  }
+  // CloudNativePG runs the image a Cluster names: pinned like every container's.
+  if (obj.kind === "Cluster" && typeof obj.spec?.imageName === "string") {
+    const { tag } = splitImage(obj.spec.imageName);
+    if (!obj.spec.imageName.includes("@") && (tag === null || tag === "latest"))
+      errors.push(`spec.imageName ${obj.spec.imageName} must carry an explicit tag other than latest`);
   }
   if (!WORKLOAD_KINDS.has(obj.kind)) return errors;
 
@@ -141,6 +148,20 @@ export function objectRuleErrors(obj) {
     }
   }
   const instanceEnv = INSTANCE_ID_ENV.get(template.metadata?.labels?.[NAME_LABEL]);
+  // Replicas that own state by name need names that outlive a restart, and tell the gateway
+  // where their HLS origin is by that name (not by a pod IP, which changes with every restart).
+  if (instanceEnv !== undefined && obj.kind !== "Pod") {
+    if (obj.kind !== "StatefulSet") {
+      errors.push(`${obj.kind}: replicas that own sessions by name must be a StatefulSet`);
+    } else {
+      const stable = `http://$(${instanceEnv}).${obj.spec?.serviceName}.`;
+      for (const { c, where, init } of containersOf(pod)) {
+        const advertise = (c.env ?? []).find((e) => e.name === ADVERTISE_ENV);
+        if (!init && !advertise?.value?.startsWith(stable))
+          errors.push(`${where}.env[${ADVERTISE_ENV}]: must start with ${stable} (the pod's stable name)`);
+      }
+    }
+  }
   if (instanceEnv !== undefined) {
     for (const { c, where, init } of containersOf(pod)) {
       if (!init && !(c.env ?? []).some((e) => e.name === instanceEnv && isPodName(e))) {
@@ -172,6 +193,33 @@ export class RenderIndex {
     return this.objects.filter(
       (o) => WORKLOAD_KINDS.has(o.kind) && o.metadata?.namespace === namespace,
     );
+  }
+
+  // The pod templates of a namespace: the workloads' and, for each CloudNativePG Cluster, the
+  // labels its operator gives the instance pods (cnpg.io/cluster plus inheritedMetadata).
+  podTemplatesIn(namespace) {
+    const clusters = this.objects
+      .filter((o) => o.kind === "Cluster" && o.apiVersion?.startsWith("postgresql.cnpg.io/"))
+      .filter((o) => o.metadata?.namespace === namespace)
+      .map((o) => ({
+        metadata: {
+          labels: {
+            ...(o.spec?.inheritedMetadata?.labels ?? {}),
+            "cnpg.io/cluster": o.metadata?.name,
+          },
+        },
+        spec: {},
+      }));
+    return [
+      ...this.workloadsIn(namespace)
+        .map(podTemplateOf)
+        .filter((t) => t !== undefined),
+      ...clusters,
+    ];
+  }
+
+  ofKind(kind, namespace) {
+    return this.objects.filter((o) => o.kind === kind && o.metadata?.namespace === namespace);
   }
 }
 
@@ -264,10 +312,7 @@ export function referenceErrors(obj, index, { externalSecrets }) {
   }
 
   const matchingPods = (matchLabels) =>
-    index
-      .workloadsIn(ns)
-      .map(podTemplateOf)
-      .filter((t) => t !== undefined && selectorMatches(matchLabels, t.metadata?.labels));
+    index.podTemplatesIn(ns).filter((t) => selectorMatches(matchLabels, t.metadata?.labels));
 
   if (obj.kind === "Service" && obj.spec?.type !== "ExternalName") {
     const selector = obj.spec?.selector;
@@ -329,6 +374,94 @@ export function referenceErrors(obj, index, { externalSecrets }) {
       if (matchingPods(peer.podSelector.matchLabels).length === 0) {
         errors.push(`${where}.podSelector: matches no pod template in this render`);
       }
+    }
+  }
+  errors.push(...completenessErrors(obj, index));
+  return errors;
+}
+
+// A pod template's labels match a label selector (matchLabels and matchExpressions).
+function selectsLabels(selector, labels) {
+  if (selector === undefined || selector === null) return false;
+  if (!selectorMatches(selector.matchLabels, labels)) return false;
+  return (selector.matchExpressions ?? []).every(({ key, operator, values = [] }) => {
+    const has = labels !== undefined && key in labels;
+    switch (operator) {
+      case "In":
+        return has && values.includes(labels[key]);
+      case "NotIn":
+        return !has || !values.includes(labels[key]);
+      case "Exists":
+        return has;
+      case "DoesNotExist":
+        return !has;
+      default:
+        return false;
+    }
+  });
+}
+
+const isEmptySelector = (sel) =>
+  Object.keys(sel?.matchLabels ?? {}).length === 0 && (sel?.matchExpressions ?? []).length === 0;
+
+// What every object of a kind must have around it (issue 14): each Deployment and StatefulSet a
+// PodDisruptionBudget and its own ServiceAccount without an API token; each Deployment an
+// autoscaler; each Service a NetworkPolicy of its own (not only the namespace-wide default
+// deny) selecting its pods; each metrics port a ServiceMonitor.
+export function completenessErrors(obj, index) {
+  const errors = [];
+  const ns = obj.metadata?.namespace;
+  if (obj.kind === "Deployment" || obj.kind === "StatefulSet") {
+    const template = obj.spec?.template;
+    const labels = template?.metadata?.labels;
+    if (!index.ofKind("PodDisruptionBudget", ns).some((p) => selectsLabels(p.spec?.selector, labels)))
+      errors.push("no PodDisruptionBudget selects its pods");
+    const pod = template?.spec ?? {};
+    const saName = pod.serviceAccountName;
+    if (saName === undefined || saName === "default") {
+      errors.push("serviceAccountName: must name its own ServiceAccount");
+    } else {
+      const sa = index.find("ServiceAccount", ns, saName);
+      if (sa !== undefined && pod.automountServiceAccountToken !== false &&
+          sa.automountServiceAccountToken !== false)
+        errors.push("automountServiceAccountToken must be false (pod or ServiceAccount)");
+    }
+  }
+  if (obj.kind === "Deployment") {
+    const scaled = index
+      .ofKind("HorizontalPodAutoscaler", ns)
+      .some((h) => h.spec?.scaleTargetRef?.kind === "Deployment" &&
+        h.spec?.scaleTargetRef?.name === obj.metadata?.name);
+    if (!scaled) errors.push("no HorizontalPodAutoscaler targets it");
+  }
+  if (obj.kind === "Service" && obj.spec?.selector !== undefined) {
+    const pods = index
+      .podTemplatesIn(ns)
+      .filter((t) => selectorMatches(obj.spec.selector, t.metadata?.labels));
+    const policies = index
+      .ofKind("NetworkPolicy", ns)
+      .filter((np) => !isEmptySelector(np.spec?.podSelector));
+    if (pods.length > 0 &&
+        !pods.every((t) => policies.some((np) => selectsLabels(np.spec.podSelector, t.metadata?.labels))))
+      errors.push("its pods are selected by no NetworkPolicy of their own");
+    const metrics = (obj.spec?.ports ?? []).find((p) => p.name === "metrics");
+    if (metrics !== undefined) {
+      const monitored = index
+        .ofKind("ServiceMonitor", ns)
+        .some((sm) => selectsLabels(sm.spec?.selector, obj.metadata?.labels) &&
+          (sm.spec?.endpoints ?? []).some((e) => e.port === "metrics"));
+      if (!monitored) errors.push("port metrics: no ServiceMonitor scrapes it");
+    }
+  }
+  if (obj.kind === "ServiceMonitor") {
+    const services = index
+      .ofKind("Service", ns)
+      .filter((svc) => selectsLabels(obj.spec?.selector, svc.metadata?.labels));
+    if (services.length === 0) errors.push("spec.selector: matches no Service in this render");
+    for (const [i, e] of (services.length > 0 ? obj.spec?.endpoints ?? [] : []).entries()) {
+      if (e.port !== undefined &&
+          !services.some((svc) => (svc.spec?.ports ?? []).some((p) => p.name === e.port)))
+        errors.push(`spec.endpoints[${i}].port: no selected Service has a port "${e.port}"`);
     }
   }
   return errors;

@@ -9,9 +9,13 @@ import ts from "typescript";
 
 const TOOL_DIR = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 
-// apiVersion "v1" -> "v1"; "apps/v1" -> "apps/v1"; the package lays its modules out the same way.
+// apiVersion "v1" -> "v1"; "apps/v1" -> "apps/v1"; the packages lay their modules out the same way.
 function modulePath(apiVersion, kind) {
   if (!/^[A-Za-z0-9]+$/.test(kind) || !/^([a-z0-9.-]+\/)?v[0-9a-z]+$/.test(apiVersion)) return null;
+  // The Prometheus Operator's CRDs (ServiceMonitor, PrometheusRule) come from the same project's
+  // package, generated from the operator's CRD schemas.
+  if (apiVersion.startsWith("monitoring.coreos.com/"))
+    return `@kubernetes-models/prometheus-operator/${apiVersion}/${kind}`;
   return `kubernetes-models/${apiVersion}/${kind}`;
 }
 

@@ -123,6 +123,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config, AppOverri
   // ---- area wiring: hls ----
   hls::HlsProxyOptions hls_options;
   hls_options.default_origin = config.hls_default_origin;
+  hls_options.vod_origin = config.vod_origin;
   std::shared_ptr<grpc::Channel> video_ingest_internal;
   if (!config.video_ingest_internal_addr.empty()) {
     auto channel =

@@ -66,6 +66,9 @@ ABSL_FLAG(absl::Duration, upstream_timeout, absl::Seconds(10),
 ABSL_FLAG(std::string, hls_default_origin, "",
           "http://host:port of a video-ingest HLS origin for streams no replica holds (the "
           "video-ingest Service), and for every stream when video_ingest_internal_addr is empty");
+ABSL_FLAG(std::string, vod_origin, "",
+          "http://host:port of recording-lifecycle's VOD origin (its Service), proxied under "
+          "/vod/; empty: /vod/ answers 404");
 ABSL_FLAG(std::string, image_origin, "",
           "http://host:port of product-inventory's image origin (its Service), proxied under "
           "/images/; empty: /images/ is not served");
@@ -189,6 +192,10 @@ absl::StatusOr<Config> LoadConfig() {
   }
   c.hls_default_origin = absl::GetFlag(FLAGS_hls_default_origin);
   c.image_origin = absl::GetFlag(FLAGS_image_origin);
+  c.vod_origin = absl::GetFlag(FLAGS_vod_origin);
+  if (!c.vod_origin.empty() && !hls::ParseOrigin(c.vod_origin)) {
+    return absl::InvalidArgumentError("vod_origin must be http://host[:port]");
+  }
   if (!c.image_origin.empty() && !hls::ParseOrigin(c.image_origin)) {
     return absl::InvalidArgumentError("image_origin must be http://host[:port]");
   }

@@ -42,6 +42,8 @@ struct Config : startup::ServiceConfig {
   absl::Duration upstream_timeout = absl::Seconds(10);
   // The HLS origin for streams no replica holds ("" = 404 for them); see src/hls.
   std::string hls_default_origin;
+  // recording-lifecycle's VOD origin, "http://host[:port]", served under /vod/ ("" = 404).
+  std::string vod_origin;
   // product-inventory's image origin, "http://host[:port]", served under /images/ ("" = /images/
   // is not served); see src/images.
   std::string image_origin;

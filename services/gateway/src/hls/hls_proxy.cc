@@ -11,6 +11,7 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "hls/hls_target.h"
 #include "hls/origin.h"
@@ -65,6 +66,7 @@ class Core : public std::enable_shared_from_this<Core> {
     route_options.lookup_timeout = options_.lookup_timeout;
     route_options.max_entries = options_.max_cached_routes;
     routes_ = std::make_shared<RouteTable>(route_options, std::move(channel), &metrics_);
+    if (!options_.vod_origin.empty()) vod_origin_ = ParseOrigin(options_.vod_origin);
     UpstreamOptions upstream;
     upstream.connect_timeout = options_.connect_timeout;
     upstream.exchange_timeout = options_.upstream_timeout;
@@ -92,7 +94,8 @@ class Core : public std::enable_shared_from_this<Core> {
 
   void Handle(HttpRequest request, const RequestContext& context, Responder respond) {
     const std::string_view target(request.target().data(), request.target().size());
-    if (target.substr(0, 5) == "/vod/" || target == "/vod") {
+    const bool vod = target.substr(0, 5) == "/vod/" || target == "/vod";
+    if (vod && !vod_origin_) {
       metrics_.Request("vod");
       std::move(respond)(Text(request, http::status::not_found, "recordings are not served yet"));
       return;
@@ -104,7 +107,15 @@ class Core : public std::enable_shared_from_this<Core> {
       std::move(respond)(std::move(res));
       return;
     }
-    std::optional<LiveTarget> live = ParseLiveTarget(target);
+    std::optional<LiveTarget> live;
+    if (vod) {
+      // A recording: the same exchange, to the VOD origin (no route lookup).
+      if (std::optional<VodTarget> v = ParseVodTarget(target)) {
+        live = LiveTarget{v->recording_id, v->path, v->query, absl::EndsWith(v->path, ".m3u8")};
+      }
+    } else {
+      live = ParseLiveTarget(target);
+    }
     if (!live) {
       metrics_.Request("bad_path");
       std::move(respond)(Text(request, http::status::not_found, "not found"));
@@ -122,6 +133,13 @@ class Core : public std::enable_shared_from_this<Core> {
     auto state = std::make_shared<Pending>(Pending{std::move(*live), context.request_id,
                                                    std::move(respond), head, version,
                                                    std::move(upstream)});
+    if (vod) {
+      const Origin origin = *vod_origin_;
+      client_->Fetch(origin, state->upstream, [this, state, origin](UpstreamResult result) {
+        OnUpstream(state, origin, /*cached=*/false, std::move(result));
+      });
+      return;
+    }
     Dispatch(state);
   }
 
@@ -228,6 +246,7 @@ class Core : public std::enable_shared_from_this<Core> {
 
   const HlsProxyOptions options_;
   ProxyMetrics metrics_;
+  std::optional<Origin> vod_origin_;
   std::shared_ptr<RouteTable> routes_;
   std::unique_ptr<UpstreamClient> client_;
   std::unique_ptr<asio::io_context> io_;
@@ -253,6 +272,9 @@ class HlsProxy : public RouteHandler {
 absl::Status ValidateHlsProxyOptions(const HlsProxyOptions& o, bool has_lookup_channel) {
   if (!o.default_origin.empty() && !ParseOrigin(o.default_origin)) {
     return absl::InvalidArgumentError("hls_default_origin must be http://host[:port]");
+  }
+  if (!o.vod_origin.empty() && !ParseOrigin(o.vod_origin)) {
+    return absl::InvalidArgumentError("vod_origin must be http://host[:port]");
   }
   if (!has_lookup_channel && o.default_origin.empty()) {
     return absl::InvalidArgumentError(

@@ -14,10 +14,14 @@
 // (RECONNECTING, ended: its files are on the shared hot tier) goes to default_origin.
 //
 // Answers of its own (text/plain, no-store): 404 for a path that is not exactly a live HLS file
-// (nothing forwarded), an unknown stream, or /vod/… (recordings: issue 13); 405 for other
+// (nothing forwarded), an unknown stream, or /vod/… when no vod_origin is set; 405 for other
 // methods; 502 when the origin cannot be reached, resets, or answers too much; 503 when the
 // upstream connection cap is reached or no route can be found; 504 when it does not answer
 // within upstream_timeout. Query strings are never logged (tokens).
+//
+// Recordings: /vod/<rec id>/<file>[?query] (hls_target.h's ParseVodTarget) go, the same way, to
+// recording-lifecycle's VOD origin (vod_origin), which checks the token and serves the
+// recording from whichever storage tier holds it.
 
 #include <cstdint>
 #include <memory>
@@ -38,6 +42,9 @@ struct HlsProxyOptions {
   // Where a stream goes when no replica holds it, and every stream when there is no lookup
   // channel (development: one replica). "http://host:port"; "" = none.
   std::string default_origin;
+  // recording-lifecycle's VOD origin, "http://host:port" (its Service): /vod/… goes there.
+  // "" = /vod/… answers 404.
+  std::string vod_origin;
   // How long a stream's route is reused before it is looked up again.
   absl::Duration route_cache_ttl = absl::Seconds(3);
   // Deadline of one LookupStreams call.

@@ -66,6 +66,43 @@ bool IsQuery(std::string_view query) {
   return true;
 }
 
+std::optional<VodTarget> ParseVodTarget(std::string_view target) {
+  constexpr std::string_view kVodPrefix = "/vod/";
+  if (target.size() > kMaxTargetBytes || target.substr(0, kVodPrefix.size()) != kVodPrefix) {
+    return std::nullopt;
+  }
+  std::string_view rest = target.substr(kVodPrefix.size());
+  std::string_view query;
+  if (size_t q = rest.find('?'); q != std::string_view::npos) {
+    query = rest.substr(q + 1);
+    rest = rest.substr(0, q);
+  }
+  if (!IsQuery(query)) return std::nullopt;
+  const size_t slash = rest.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  const std::string_view rec = rest.substr(0, slash);
+  if (!ids::IsValidId(absl::string_view(rec.data(), rec.size()), "rec")) return std::nullopt;
+  std::string_view path = rest.substr(slash + 1);
+  std::string_view file = path;
+  if (const size_t s2 = path.find('/'); s2 != std::string_view::npos) {
+    const std::string_view folder = path.substr(0, s2);
+    if (folder != "clips" && folder != "thumbs") return std::nullopt;
+    file = path.substr(s2 + 1);
+  }
+  static constexpr std::array<std::string_view, 4> kVodExtensions = {".m3u8", ".ts", ".jpg",
+                                                                      ".mp4"};
+  bool ok = false;
+  for (std::string_view ext : kVodExtensions) {
+    if (file.size() <= ext.size() || file.size() - ext.size() > 64) continue;
+    if (file.substr(file.size() - ext.size()) != ext) continue;
+    ok = true;
+    for (char c : file.substr(0, file.size() - ext.size())) ok = ok && IsNameChar(c);
+    break;
+  }
+  if (!ok) return std::nullopt;
+  return VodTarget{std::string(rec), std::string(path), std::string(query)};
+}
+
 std::optional<LiveTarget> ParseLiveTarget(std::string_view target) {
   if (target.size() > kMaxTargetBytes || target.substr(0, kLivePrefix.size()) != kLivePrefix) {
     return std::nullopt;

@@ -36,6 +36,19 @@ bool IsQuery(std::string_view query);
 // only ("/live/…"), at most kMaxTargetBytes.
 std::optional<LiveTarget> ParseLiveTarget(std::string_view target);
 
+// A recording's VOD file (issue 13), proxied to recording-lifecycle's VOD origin, which parses
+// it exactly: /vod/<rec id>/<file> or /vod/<rec id>/{clips,thumbs}/<file>, the file 1..64 of
+// [A-Za-z0-9_-] then .m3u8 .ts .jpg or .mp4, the query as IsQuery.
+struct VodTarget {
+  std::string recording_id;  // "rec_01J9Z3K8W4V6T2M0QXYHB5R7NC"
+  std::string path;          // "index.m3u8", "41.ts", "clips/clp_….mp4"
+  std::string query;         // without the "?"
+};
+
+// The VOD target a request target names, or nullopt (→ 404, nothing forwarded). Origin form
+// only ("/vod/…"), at most kMaxTargetBytes.
+std::optional<VodTarget> ParseVodTarget(std::string_view target);
+
 // The path part of `target` (before any "?"), for logs: the query may carry a token.
 std::string_view PathOf(std::string_view target);
 

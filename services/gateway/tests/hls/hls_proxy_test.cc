@@ -146,6 +146,69 @@ TEST_CASE("Bad paths, other methods and /vod/ are answered without any upstream 
                           "gateway_hls_requests_total{outcome=\"bad_path\"} 9"));
 }
 
+TEST_CASE("Recordings under /vod/ go to the VOD origin, byte for byte, and nothing else does") {
+  TestOrigin live;
+  TestOrigin vod;
+  prometheus::Registry registry;
+  HlsProxyOptions options;
+  options.vod_origin = vod.url();
+  auto proxy = ProxyTo(live.url(), &registry, options);
+  const std::string rec = "/vod/rec_01J9Z3K8W4V6T2M0QXYHB5R7NC/";
+
+  // The playlist with its token: the target reaches the VOD origin untouched.
+  const std::string target = rec + "etag.m3u8?token=AbC-_9";
+  HttpResponse r = Call(*proxy, Get(target, {{"Cookie", "__Host-shopcast_refresh=secret"}}));
+  CHECK(r.result_int() == 200);
+  CHECK(Header(r, http::field::etag) == "\"v1\"");
+  r = Call(*proxy, Get(rec + "range.ts?token=t", {{"Range", "bytes=10-19"}}));
+  CHECK(r.result_int() == 206);
+  CHECK(r.body() == "klmnopqrst");
+  CHECK(Header(r, http::field::content_range) == "bytes 10-19/100");
+  HttpRequest head = Get(rec + "range.ts?token=t");
+  head.method(http::verb::head);
+  r = Call(*proxy, head);
+  CHECK(r.result_int() == 200);
+  CHECK(r.body().empty());
+  CHECK(Header(r, http::field::content_length) == "100");
+  // The origin's refusals pass through as it gave them.
+  CHECK(Call(*proxy, Get(rec + "gated.m3u8?token=bad")).result_int() == 403);
+  CHECK(Call(*proxy, Get(rec + "clips/clp_01J9Z3K8W4V6T2M0QXYHB5R7NC.mp4?token=t")).result_int() ==
+        200);
+  CHECK(Call(*proxy, Get(rec + "thumbs/thm_01J9Z3K8W4V6T2M0QXYHB5R7NC.jpg")).result_int() == 200);
+  auto seen = vod.requests();
+  REQUIRE(seen.size() == 6);
+  CHECK(seen[0].target == target);
+  CHECK(seen[0].headers.count("cookie") == 0);
+  CHECK(seen[1].headers["range"] == "bytes=10-19");
+  CHECK(seen[2].method == "HEAD");
+
+  // Not a VOD file: answered here, nothing forwarded anywhere.
+  for (const std::string& bad :
+       {std::string("/vod"), std::string("/vod/"), rec + "../x.ts", rec + "%2e%2e/x.ts",
+        rec + "a/b.ts", rec + "index.php", rec + "x.ts#f", rec + "index.m3u8?a b",
+        std::string("/vod/str_01J9Z3K8W4V6T2M0QXYHB5R7NC/index.m3u8"),
+        std::string("/vod/rec_nope/index.m3u8"), rec + "clips/x/y.mp4"}) {
+    INFO(bad);
+    CHECK(Call(*proxy, Get(bad)).result_int() == 404);
+  }
+  HttpRequest post = Get(rec + "index.m3u8");
+  post.method(http::verb::post);
+  CHECK(Call(*proxy, post).result_int() == 405);
+  CHECK(vod.requests().size() == 6);
+  CHECK(live.requests().empty());
+  CHECK(absl::StrContains(MetricsText(registry),
+                          "gateway_hls_requests_total{outcome=\"bad_path\"} 11"));
+
+  // A VOD origin that is down: 502, as for live streams.
+  HlsProxyOptions down;
+  down.vod_origin = "http://127.0.0.1:" + std::to_string(testing::ClosedPort());
+  auto broken = ProxyTo(live.url(), nullptr, down);
+  CHECK(Call(*broken, Get(rec + "index.m3u8?token=t")).result_int() == 502);
+  // And a malformed vod_origin is refused at start-up.
+  down.vod_origin = "ftp://x";
+  CHECK_FALSE(ValidateHlsProxyOptions(down, true).ok());
+}
+
 TEST_CASE("Blocking playlist requests wait on the origin without holding threads") {
   TestOrigin origin;
   prometheus::Registry registry;

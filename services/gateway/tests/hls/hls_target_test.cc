@@ -98,3 +98,32 @@ TEST_CASE("Origins are http://host[:port] and nothing more") {
 
 }  // namespace
 }  // namespace shopcast::gateway::hls
+
+namespace shopcast::gateway::hls {
+namespace {
+
+TEST_CASE("VOD targets: a recording id, one file (or clips/, thumbs/), the query kept") {
+  const std::string rec = "/vod/rec_01J9Z3K8W4V6T2M0QXYHB5R7NC/";
+  auto t = ParseVodTarget(rec + "index.m3u8?token=AbC-_x");
+  REQUIRE(t);
+  CHECK(t->recording_id == "rec_01J9Z3K8W4V6T2M0QXYHB5R7NC");
+  CHECK(t->path == "index.m3u8");
+  CHECK(t->query == "token=AbC-_x");
+  CHECK(ParseVodTarget(rec + "41.ts")->path == "41.ts");
+  CHECK(ParseVodTarget(rec + "poster.jpg"));
+  CHECK(ParseVodTarget(rec + "clips/clp_01J9Z3K8W4V6T2M0QXYHB5R7NC.mp4")->path ==
+        "clips/clp_01J9Z3K8W4V6T2M0QXYHB5R7NC.mp4");
+  CHECK(ParseVodTarget(rec + "thumbs/thm_01J9Z3K8W4V6T2M0QXYHB5R7NC.jpg"));
+  for (const std::string& bad : std::vector<std::string>{
+           "/vod", "/vod/", rec, rec + "x", rec + ".ts", rec + "../a.ts", rec + "a/b.ts",
+           rec + "clips/../a.ts", rec + "clips/a/b.mp4", rec + "a.php", rec + "a.ts?x y",
+           rec + "a.ts?%zz", rec + "a%2e.ts", "/vod/rec_nope/a.ts",
+           "/vod/str_01J9Z3K8W4V6T2M0QXYHB5R7NC/a.ts", "/live/rec_01J9Z3K8W4V6T2M0QXYHB5R7NC/a.ts",
+           rec + std::string(65, 'a') + ".ts", rec + "a.ts" + std::string(kMaxTargetBytes, 'x')}) {
+    INFO(bad);
+    CHECK_FALSE(ParseVodTarget(bad));
+  }
+}
+
+}  // namespace
+}  // namespace shopcast::gateway::hls

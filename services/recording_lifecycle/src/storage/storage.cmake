@@ -15,7 +15,8 @@ add_library(recording_lifecycle_storage STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/src/storage/s3_xml.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/storage/sigv4.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/storage/storage_metrics.cc
-  ${CMAKE_CURRENT_SOURCE_DIR}/src/storage/storage_provider.cc)
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/storage/storage_provider.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/storage/tier_set.cc)
 target_include_directories(recording_lifecycle_storage PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
 target_link_libraries(recording_lifecycle_storage
   PUBLIC shopcast::status absl::status absl::statusor absl::time prometheus-cpp::core

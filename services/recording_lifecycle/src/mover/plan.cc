@@ -1,0 +1,120 @@
+#include "mover/plan.h"
+
+#include <pqxx/pqxx>
+
+#include "mover/mover_sql.h"
+#include "shopcast/events/outbox.h"
+#include "shopcast/ids/ids.h"
+#include "shopcast/recording_lifecycle/v1/recording_lifecycle.pb.h"
+#include "shopcast/status/status.h"
+#include "storage/tier_set.h"
+
+namespace shopcast::recording_lifecycle::mover {
+namespace {
+
+namespace pb = ::shopcast::recording_lifecycle::v1;
+using storage::kTierExpired;
+
+absl::Status Precondition(absl::string_view reason, absl::string_view message) {
+  return Error(absl::StatusCode::kFailedPrecondition, reason, message);
+}
+
+}  // namespace
+
+int64_t EpochMicros(absl::Time t) { return absl::ToUnixMicros(t); }
+
+void EnqueueTierChanged(pqxx::work& tx, const std::string& recording_id, int from_tier,
+                        int to_tier, absl::Time at, const std::vector<std::string>& destinations) {
+  if (destinations.empty()) return;
+  pb::RecordingTierChanged payload;
+  payload.set_recording_id(recording_id);
+  payload.set_from_tier(static_cast<pb::StorageTier>(from_tier));
+  payload.set_to_tier(static_cast<pb::StorageTier>(to_tier));
+  payload.mutable_changed_at()->set_seconds(absl::ToUnixSeconds(at));
+  payload.mutable_changed_at()->set_nanos(
+      static_cast<int32_t>((absl::ToUnixNanos(at) % 1000000000 + 1000000000) % 1000000000));
+  events::Enqueue(tx, events::OutgoingEvent{"recording_lifecycle",
+                                            "recording_lifecycle.recording_tier_changed",
+                                            recording_id, destinations, &payload});
+}
+
+absl::StatusOr<PlannedMove> PlanMove(pqxx::work& tx, const MoveRequest& request) {
+  if (request.to_tier < storage::kTierHot || request.to_tier > kTierExpired) {
+    return InvalidArgument("target_tier", "TIER_INVALID", "target tier must be HOT, WARM or COLD");
+  }
+  pqxx::result rec = tx.exec_params(sql::kLockRecording, request.recording_id);
+  if (rec.empty()) return NotFound(kReasonRecordingNotFound, "no such recording");
+  const int status = rec[0]["status"].as<int>();
+  const int tier = rec[0]["tier"].as<int>();
+  if (status == pb::RECORDING_STATUS_DELETING || status == pb::RECORDING_STATUS_DELETED) {
+    return Precondition(kReasonRecordingDeleted, "the recording is deleted");
+  }
+  if (tier == kTierExpired) {
+    return Precondition(kReasonRecordingExpired, "the recording's media has expired");
+  }
+  if (status != pb::RECORDING_STATUS_READY) {
+    return Precondition(kReasonNotReady, "the recording is not finished yet");
+  }
+  if (rec[0]["legal_hold"].as<bool>()) {
+    return Precondition(kReasonLegalHold, "the recording is under legal hold");
+  }
+  if (!tx.exec_params(sql::kOpenMove, request.recording_id).empty()) {
+    return Precondition(kReasonTransitionInProgress, "a move of this recording is running");
+  }
+  if (tier == request.to_tier) {
+    return Precondition(kReasonAlreadyInTier, "the recording is already in that tier");
+  }
+  if (request.forward_only && request.to_tier < tier) {
+    return Precondition("TIER_ORDER", "policy moves only go to a later tier");
+  }
+
+  PlannedMove planned;
+  planned.move_id = ids::NewId("mov");
+  planned.from_tier = tier;
+  planned.to_tier = request.to_tier;
+  const int64_t window_us =
+      request.to_tier == kTierExpired ? 0 : absl::ToInt64Microseconds(request.sale_window);
+
+  struct Obj {
+    std::string key, kind, sha256;
+    int64_t sequence, size;
+    int src;
+  };
+  std::vector<Obj> objects;
+  for (const auto& row : tx.exec_params(sql::kSegmentsToMove, request.recording_id,
+                                        request.to_tier, window_us)) {
+    if (row["kept"].as<bool>()) {
+      ++planned.kept;
+      continue;
+    }
+    objects.push_back(Obj{row["object_key"].as<std::string>(), "segment",
+                          row["sha256"].as<std::string>(), row["sequence"].as<int64_t>(),
+                          row["size_bytes"].as<int64_t>(), row["tier"].as<int>()});
+  }
+  const std::string poster_key = rec[0]["poster_key"].as<std::string>();
+  const int poster_tier = rec[0]["poster_tier"].as<int>();
+  if (!poster_key.empty() && poster_tier != request.to_tier && poster_tier != kTierExpired) {
+    // The poster carries no recorded checksum: the mover takes the source's at copy time.
+    objects.push_back(Obj{poster_key, "poster", "", -1, 0, poster_tier});
+  }
+  planned.objects = static_cast<int64_t>(objects.size());
+
+  tx.exec_params0(sql::kInsertMove, planned.move_id, request.recording_id, tier, request.to_tier,
+                  request.origin, request.policy_id, request.rule_index, planned.objects);
+  for (const Obj& o : objects) {
+    tx.exec_params0(sql::kInsertObject, planned.move_id, o.key, request.recording_id, o.kind,
+                    o.sequence, o.sha256, o.size, o.src, request.to_tier);
+  }
+  if (objects.empty()) {
+    // Nothing to carry (everything already there, or kept by a sale window): switch now.
+    tx.exec_params0(sql::kFinishMove, planned.move_id);
+    tx.exec_params(sql::kSetRecordingTier, request.recording_id, request.to_tier,
+                   EpochMicros(request.now));
+    EnqueueTierChanged(tx, request.recording_id, tier, request.to_tier, request.now,
+                       request.event_destinations);
+    planned.finished = true;
+  }
+  return planned;
+}
+
+}  // namespace shopcast::recording_lifecycle::mover
