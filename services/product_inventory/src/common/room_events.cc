@@ -15,6 +15,7 @@ std::string EnqueueRoomEvent(pqxx::work& tx, absl::string_view stream_id, absl::
   e.aggregate_id = std::string(stream_id);
   e.destinations = {kRoomDestination};
   if (ForLivePlaylist(event)) e.destinations.push_back(kIngestDestination);
+  if (ForRecording(event)) e.destinations.push_back(kRecordingDestination);
   e.payload = &event;
   return events::Enqueue(tx, e);
 }
@@ -40,6 +41,11 @@ bool ForLivePlaylist(const realtime_push::v1::RoomEvent& event) {
     default:
       return false;
   }
+}
+
+bool ForRecording(const realtime_push::v1::RoomEvent& event) {
+  return (event.has_pins_changed() && event.pins_changed().pinned_now()) ||
+         event.has_auction_closed();
 }
 
 realtime_push::v1::FlashSaleCard FlashSaleCardOf(const v1::FlashSale& sale) {

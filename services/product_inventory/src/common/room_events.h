@@ -26,6 +26,11 @@ inline constexpr char kIngestDestination[] = "video_ingest";
 // video-ingest keeps one marker per sale and opening).
 bool ForLivePlaylist(const realtime_push::v1::RoomEvent& event);
 
+// recording-lifecycle's EventSink: the room events that become markers in the stream's
+// recording (a product pinned, an auction's close), see ForRecording.
+inline constexpr char kRecordingDestination[] = "recording_lifecycle";
+bool ForRecording(const realtime_push::v1::RoomEvent& event);
+
 // Enqueues `event` for the room of `stream_id` in `tx`, as Event.type
 // "product_inventory.<type>" (e.g. "product_created") with aggregate_id = stream_id, so a
 // room's events are published in commit order. Returns the evt_ id (also the room's event id).

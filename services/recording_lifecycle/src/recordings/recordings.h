@@ -1,0 +1,44 @@
+#pragma once
+
+// The recordings RPCs' logic (GetRecording, ListRecordings, ListMoments, SaveOrDelete,
+// UpdateRecording), blocking, on the service's database. Visibility as the contract says:
+// recordings not SAVED are the host's and admins' only (others: NOT_FOUND/RECORDING_NOT_FOUND);
+// changes are the host's (PERMISSION_DENIED/NOT_RECORDING_OWNER).
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "prometheus/registry.h"
+#include "recordings/rules.h"
+#include "shopcast/db/pool.h"
+#include "shopcast/pagetoken/codec.h"
+
+namespace shopcast::recording_lifecycle::recordings {
+
+class Recordings {
+ public:
+  // Everything outlives the object.
+  Recordings(db::Pool& pool, const pagetoken::Codec& page_tokens);
+
+  absl::Status GetRecording(const Viewer& viewer, const v1::GetRecordingRequest& request,
+                            v1::GetRecordingResponse* response);
+  absl::Status ListRecordings(const Viewer& viewer, const v1::ListRecordingsRequest& request,
+                              v1::ListRecordingsResponse* response);
+  absl::Status ListMoments(const Viewer& viewer, const v1::ListMomentsRequest& request,
+                           v1::ListMomentsResponse* response);
+  // SAVE keeps it; DELETE sets DELETING (the tiers area's purge removes the media and sets
+  // DELETED; a recording still RECORDING becomes DELETING when its stream ends). Idempotent
+  // with the same decision; SAVE after DELETE is FAILED_PRECONDITION/RECORDING_DELETED; DELETE
+  // under a legal hold FAILED_PRECONDITION/LEGAL_HOLD.
+  absl::Status SaveOrDelete(const auth::Caller& caller, const v1::SaveOrDeleteRequest& request,
+                            v1::SaveOrDeleteResponse* response);
+  absl::Status UpdateRecording(const auth::Caller& caller,
+                               const v1::UpdateRecordingRequest& request,
+                               v1::UpdateRecordingResponse* response);
+
+ private:
+  db::Pool& pool_;
+  const pagetoken::Codec& page_tokens_;
+};
+
+}  // namespace shopcast::recording_lifecycle::recordings

@@ -1,0 +1,234 @@
+// A recording made by real processes: the recording-lifecycle binary beside a real video-ingest
+// binary that a real ffmpeg publishes to over RTMP, the encoder dropping and coming back within
+// the reconnect window. video-ingest's relay delivers its events to recording-lifecycle's
+// EventSink (mutual TLS); sales are delivered as order's relay would, with order's certificate.
+// The test checks the recording's segments and discontinuity against what video-ingest
+// announced, and the sale markers' offsets against the segments' program date times.
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <pqxx/pqxx>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "e2e/ingest_fixture.h"
+#include "shopcast/auth/keys.h"
+#include "shopcast/auth/testing/dev_pki.h"
+#include "shopcast/auth/tokens.h"
+#include "shopcast/clients/internal.h"
+#include "shopcast/ids/ids.h"
+#include "shopcast/recording_lifecycle/v1/recording_lifecycle.grpc.pb.h"
+#include "shopcast/testing/pg.h"
+#include "shopcast/testing/process.h"
+#include "shopcast/testing/temp_dir.h"
+#include "shopcast/testing/wait.h"
+#include "support/app_fixture.h"
+
+namespace shopcast::recording_lifecycle::testing {
+namespace {
+
+namespace e2e = ::shopcast::video_ingest::e2e;
+namespace vi = ::shopcast::video_ingest::v1;
+using common::v1::STREAM_STATUS_LIVE;
+using common::v1::STREAM_STATUS_RECONNECTING;
+
+int64_t Micros(const google::protobuf::Timestamp& t) {
+  return t.seconds() * kSecond + t.nanos() / 1000;
+}
+int64_t Micros(const google::protobuf::Duration& d) {
+  return d.seconds() * kSecond + d.nanos() / 1000;
+}
+
+// The recording-lifecycle binary on its own database, credentials from `pki_dir`.
+class RecordingProcess {
+ public:
+  explicit RecordingProcess(const shopcast::testing::TempDir& dir,
+                            const auth::testing::DevPki& pki)
+      : db_(shopcast::testing::TestDatabase::Create()) {
+    auto key = auth::GenerateSigningKey("k");
+    REQUIRE(key.ok());
+    key->kid = auth::KeyIdFor(key->public_pem);
+    std::ofstream(dir.File("rl-signing.pub.pem")) << key->public_pem;
+    std::ofstream(dir.File("rl-page-token.key")) << "a test page-token key of more than 32 bytes";
+    issuer_ = std::make_unique<auth::TokenIssuer>(*key, "shopcast-user", "shopcast",
+                                                  absl::Minutes(15));
+    const auth::ServiceTlsFiles tls = pki.FilesOf("recording-lifecycle");
+    const std::string p = "SHOPCAST_RECORDING_LIFECYCLE_";
+    std::vector<std::string> env = {
+        p + "GRPC_ADDR=127.0.0.1:0",
+        p + "METRICS_ADDR=127.0.0.1:0",
+        p + "INTERNAL_GRPC_ADDR=127.0.0.1:0",
+        p + "SERVICE_CA_FILE=" + tls.ca_file,
+        p + "SERVICE_CERT_FILE=" + tls.cert_file,
+        p + "SERVICE_KEY_FILE=" + tls.key_file,
+        p + "DB_DSN=" + db_.dsn(),
+        p + "DB_POOL_SIZE=4",
+        p + "VERIFY_KEY_FILES=" + dir.File("rl-signing.pub.pem"),
+        p + "PAGE_TOKEN_KEY_FILE=" + dir.File("rl-page-token.key"),
+        p + "HOT_ROOT=" + dir.File("hot"),
+        p + "DRAIN_TIMEOUT=2s",
+        p + "LOG_LEVEL=debug",
+    };
+    proc_ = std::make_unique<shopcast::testing::ChildProcess>(
+        std::vector<std::string>{SHOPCAST_RECORDING_LIFECYCLE_BIN, "serve"}, env,
+        dir.File("recording-lifecycle.log"));
+    const nlohmann::json started = proc_->WaitForLogEvent("server_started", absl::Seconds(60));
+    grpc_port_ = started.at("grpc_port").get<int>();
+    internal_port_ = started.at("internal_grpc_port").get<int>();
+  }
+
+  std::string Token(const std::string& user, const std::string& role) const {
+    auto t = issuer_->Issue(user, *auth::ParseRole(role), absl::Now(), {}, "");
+    REQUIRE(t.ok());
+    return t->token;
+  }
+  std::unique_ptr<pb::RecordingLifecycleService::Stub> Stub() const {
+    return pb::RecordingLifecycleService::NewStub(grpc::CreateChannel(
+        absl::StrCat("127.0.0.1:", grpc_port_), grpc::InsecureChannelCredentials()));
+  }
+  int internal_port() const { return internal_port_; }
+  const std::string& dsn() const { return db_.dsn(); }
+  std::string log() const { return proc_->log(); }
+
+ private:
+  shopcast::testing::TestDatabase db_;
+  std::unique_ptr<auth::TokenIssuer> issuer_;
+  std::unique_ptr<shopcast::testing::ChildProcess> proc_;
+  int grpc_port_ = 0, internal_port_ = 0;
+};
+
+std::vector<vi::SegmentClosed> SegmentsOf(const std::vector<common::v1::Event>& events) {
+  std::vector<vi::SegmentClosed> out;
+  for (const auto& e : events) {
+    if (e.type() != "video_ingest.segment_closed") continue;
+    REQUIRE(e.payload().UnpackTo(&out.emplace_back()));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.sequence() < b.sequence(); });
+  return out;
+}
+
+TEST_CASE("a real publish with a reconnect becomes a recording with sale markers at the right offsets") {
+  shopcast::testing::TempDir dir;
+  auth::testing::DevPki pki(dir.File("pki"), {"recording-lifecycle", "video-ingest", "order"});
+  RecordingProcess rl(dir, pki);
+  INFO(rl.log());
+  e2e::ServerOptions options;
+  options.service_pki_dir = dir.File("pki");
+  options.extra_env = {absl::StrCat("SHOPCAST_VIDEO_INGEST_EVENT_SINKS=recording_lifecycle=127.0.0.1:",
+                                    rl.internal_port())};
+  e2e::IngestServer ingest(options);
+  const e2e::CreatedStream s = ingest.CreateStream();
+  {
+    e2e::Publisher first(e2e::Publisher::Kind::kFfmpegRtmp, s.rtmp_url, 30,
+                         ingest.LogPath("first"));
+    REQUIRE(ingest.WaitForSegments(s.id, 3, absl::Seconds(30)));
+    first.Kill();  // the encoder drops
+    REQUIRE(first.Wait(absl::Seconds(10)) >= 0);
+  }
+  REQUIRE(ingest.WaitForStatus(s.id, STREAM_STATUS_RECONNECTING, absl::Seconds(20)));
+  e2e::Publisher again(e2e::Publisher::Kind::kFfmpegRtmp, s.rtmp_url, 4, ingest.LogPath("again"));
+  REQUIRE(ingest.WaitForStatus(s.id, STREAM_STATUS_LIVE, absl::Seconds(30)));
+  REQUIRE(again.Wait(absl::Seconds(40)) == 0);
+  REQUIRE(ingest.WaitForStatus(s.id, STREAM_STATUS_RECONNECTING, absl::Seconds(20)));
+  REQUIRE(ingest.EndStream(s.id).ok());
+
+  // What video-ingest announced: its segments, the reconnect between them.
+  const std::vector<vi::SegmentClosed> segments = SegmentsOf(ingest.Events(s.id));
+  REQUIRE(segments.size() >= 4);
+  size_t resumed = 0;
+  for (size_t i = 0; i < segments.size(); ++i) {
+    if (segments[i].discontinuity()) resumed = i;
+  }
+  REQUIRE(resumed > 0);
+  // Sales: one in the middle of the second session's first segment, one in the reconnect gap.
+  const vi::SegmentClosed& after = segments[resumed];
+  const vi::SegmentClosed& before = segments[resumed - 1];
+  const int64_t in_segment = Micros(after.program_date_time()) + Micros(after.duration()) / 2;
+  const int64_t gap_start = Micros(before.program_date_time()) + Micros(before.duration());
+  REQUIRE(Micros(after.program_date_time()) - gap_start > 100'000);  // the drop took time
+  const int64_t in_gap = (gap_start + Micros(after.program_date_time())) / 2;
+  {
+    auto channel = clients::MakeInternalChannel(
+        "recording-lifecycle", absl::StrCat("127.0.0.1:", rl.internal_port()), pki.Of("order"));
+    REQUIRE(channel.ok());
+    auto sink = common::v1::EventSink::NewStub(*channel);
+    common::v1::DeliverEventsRequest request;
+    *request.add_events() = SaleEvent(s.id, "usr_host1", "ord_in", "prd_1", in_segment);
+    *request.add_events() = SaleEvent(s.id, "usr_host1", "ord_gap", "prd_1", in_gap);
+    grpc::ClientContext ctx;
+    Prepare(ctx, "");
+    common::v1::DeliverEventsResponse response;
+    REQUIRE(sink->DeliverEvents(&ctx, request, &response).ok());
+    CHECK(response.accepted_ids_size() == 2);
+  }
+
+  // The relay delivers video-ingest's events; the recording becomes READY.
+  const std::string host_token = rl.Token("usr_host1", "host");
+  pb::Recording recording;
+  const bool ready = shopcast::testing::WaitUntil([&] {
+    auto stub = rl.Stub();
+    grpc::ClientContext ctx;
+    Prepare(ctx, host_token);
+    pb::GetRecordingRequest req;
+    req.set_stream_id(s.id);
+    pb::GetRecordingResponse resp;
+    if (!stub->GetRecording(&ctx, req, &resp).ok()) return false;
+    recording = resp.recording();
+    return recording.status() == pb::RECORDING_STATUS_READY;
+  }, absl::Seconds(60), absl::Milliseconds(200));
+  INFO(recording.DebugString());
+  REQUIRE(ready);
+  CHECK(recording.segment_count() == static_cast<int64_t>(segments.size()));
+  int64_t total = 0;
+  for (const auto& seg : segments) total += Micros(seg.duration());
+  CHECK(Micros(recording.duration()) == total);
+  CHECK(recording.title().size() > 0);
+
+  // The recording's segments: the same objects, one discontinuity, two sessions.
+  pqxx::connection c(rl.dsn());
+  pqxx::work tx(c);
+  CHECK(tx.exec1("SELECT count(*) FROM segments WHERE discontinuity")[0].as<int>() == 1);
+  CHECK(tx.exec1("SELECT count(DISTINCT session_id) FROM segments")[0].as<int>() == 2);
+  CHECK(tx.exec1("SELECT min(sequence) FROM segments WHERE discontinuity")[0].as<int64_t>() ==
+        after.sequence());
+  for (const auto& seg : segments) {
+    const pqxx::row r = tx.exec_params1(
+        "SELECT object_key, sha256, duration_us FROM segments WHERE sequence = $1",
+        seg.sequence());
+    CHECK(r[0].as<std::string>() == seg.path());
+    CHECK(r[1].as<std::string>() == seg.sha256());
+    CHECK(r[2].as<int64_t>() == Micros(seg.duration()));
+  }
+  // The sale markers: the second session's first segment starts where the first session's
+  // media ended, whatever the wall-clock gap.
+  int64_t start_of_after = 0;
+  for (size_t i = 0; i < resumed; ++i) start_of_after += Micros(segments[i].duration());
+  const pqxx::row in = tx.exec1(
+      "SELECT media_offset_us, segment_sequence, clamped FROM markers WHERE order_id = 'ord_in'");
+  CHECK(in[0].as<int64_t>() == start_of_after + Micros(after.duration()) / 2);
+  CHECK(in[1].as<int64_t>() == after.sequence());
+  CHECK_FALSE(in[2].as<bool>());
+  const pqxx::row gap = tx.exec1(
+      "SELECT media_offset_us, segment_sequence, clamped FROM markers WHERE order_id = 'ord_gap'");
+  CHECK(gap[0].as<int64_t>() == start_of_after);
+  CHECK(gap[1].as<int64_t>() == after.sequence());
+  CHECK(gap[2].as<bool>());
+
+  // And the host sees them as moments, in media order.
+  auto stub = rl.Stub();
+  grpc::ClientContext ctx;
+  Prepare(ctx, host_token);
+  pb::ListMomentsRequest req;
+  req.set_recording_id(recording.id());
+  pb::ListMomentsResponse moments;
+  REQUIRE(stub->ListMoments(&ctx, req, &moments).ok());
+  REQUIRE(moments.moments_size() == 2);
+  CHECK(moments.moments(0).order_id() == "ord_gap");
+  CHECK(moments.moments(1).order_id() == "ord_in");
+}
+
+}  // namespace
+}  // namespace shopcast::recording_lifecycle::testing

@@ -1,0 +1,11 @@
+# recordings: the events' reading and the request rules (unit); events applied, duplicates,
+# out-of-order segments, the RPCs with their access rules, bad-input tables and pagination (pg).
+shopcast_test(NAME recording_lifecycle_recordings_rules_test
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/recordings/stream_events_test.cc
+  DEPS recording_lifecycle_recordings_rules shopcast::ids
+  LABEL unit)
+shopcast_test(NAME recording_lifecycle_recordings_pgtest
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/recordings/events_pgtest.cc
+          ${CMAKE_CURRENT_SOURCE_DIR}/tests/recordings/rpcs_pgtest.cc
+  DEPS recording_lifecycle_app_fixture
+  LABEL pg)
