@@ -16,6 +16,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "media/native_packager.h"
 #include "media/steady_clock.h"
 #include "ffmpeg_check.h"
 #include "shopcast/status/status.h"
@@ -102,6 +103,24 @@ class Recorder {
   std::vector<absl::Status> failures_;
 };
 
+// The packager under test: GStreamer's Pipeline, or, in video_ingest_media_native_test (built
+// from this file with SHOPCAST_TEST_NATIVE_ENGINE), the native passthrough engine for every
+// session it takes (FLV without HEVC or a ladder), GStreamer for the rest, as the service's
+// --passthrough_engine=native does. Every case below runs on both.
+absl::StatusOr<std::unique_ptr<Packager>> StartPackager(PackagerOptions options,
+                                                        LivePlaylist& playlist,
+                                                        PackagerEvents events,
+                                                        PackagerMetrics* metrics = nullptr) {
+#ifdef SHOPCAST_TEST_NATIVE_ENGINE
+  if (NativePackagerFactory::Takes(options)) {
+    return StartNativePackager(std::move(options), playlist, std::move(events), metrics);
+  }
+#endif
+  auto pipeline = Pipeline::Start(std::move(options), playlist, std::move(events), metrics);
+  if (!pipeline.ok()) return pipeline.status();
+  return std::unique_ptr<Packager>(std::move(*pipeline));
+}
+
 LivePlaylist::Options PlaylistOptions(const fs::path& dir) {
   LivePlaylist::Options o;
   o.stream_dir = dir;
@@ -122,7 +141,7 @@ PackagerOptions Options(const fs::path& dir, MediaFormat format) {
 
 // Pushes bytes [begin, end) in 4 KiB pieces as fast as the pipeline takes them (retrying while
 // its queue is full); false once it refuses for good (`recorder` saw a failure) or after 30 s.
-bool PushAll(Pipeline& pipeline, Recorder& recorder, const std::vector<uint8_t>& bytes,
+bool PushAll(Packager& pipeline, Recorder& recorder, const std::vector<uint8_t>& bytes,
              size_t begin = 0, size_t end = SIZE_MAX) {
   end = std::min(end, bytes.size());
   const absl::Time deadline = absl::Now() + absl::Seconds(30);
@@ -207,7 +226,7 @@ void CheckMediaInfo(Recorder& recorder) {
 // Packages the whole of `input` in one session into `dir`; it must finish without a failure.
 void PackageAll(const fs::path& input, const fs::path& dir, MediaFormat format,
                 LivePlaylist& playlist, Recorder& recorder) {
-  auto pipeline = Pipeline::Start(Options(dir, format), playlist, recorder.Events());
+  auto pipeline = StartPackager(Options(dir, format), playlist, recorder.Events());
   REQUIRE(pipeline.ok());
   REQUIRE(PushAll(**pipeline, recorder, testing::ReadBytes(input)));
   absl::Status finished = (*pipeline)->Finish(absl::Seconds(30));
@@ -253,7 +272,7 @@ void PackageLongGop(int gop_seconds) {
   const fs::path dir = tmp.path() / kStreamId;
   LivePlaylist playlist(PlaylistOptions(dir), 0, absl::ZeroDuration());
   Recorder recorder;
-  auto pipeline = Pipeline::Start(Options(dir, MediaFormat::kFlv), playlist, recorder.Events());
+  auto pipeline = StartPackager(Options(dir, MediaFormat::kFlv), playlist, recorder.Events());
   REQUIRE(pipeline.ok());
 
   // The first segment is published as soon as the second keyframe arrives, while the encoder
@@ -334,7 +353,7 @@ TEST_CASE("A second session continues the playlist after a discontinuity", "[pip
 
   Recorder first;
   {
-    auto pipeline = Pipeline::Start(Options(dir, MediaFormat::kFlv), playlist, first.Events());
+    auto pipeline = StartPackager(Options(dir, MediaFormat::kFlv), playlist, first.Events());
     REQUIRE(pipeline.ok());
     REQUIRE(PushAll(**pipeline, first, bytes));
     REQUIRE((*pipeline)->Finish(absl::Seconds(30)).ok());
@@ -346,7 +365,7 @@ TEST_CASE("A second session continues the playlist after a discontinuity", "[pip
   Recorder second;
   PackagerOptions options = Options(dir, MediaFormat::kFlv);
   options.discontinuity = true;
-  auto pipeline = Pipeline::Start(options, playlist, second.Events());
+  auto pipeline = StartPackager(options, playlist, second.Events());
   REQUIRE(pipeline.ok());
   REQUIRE(PushAll(**pipeline, second, bytes));
   REQUIRE((*pipeline)->Finish(absl::Seconds(30)).ok());
@@ -383,7 +402,7 @@ void PackageWithJump(int64_t from_ms, int64_t delta_ms) {
   const fs::path dir = tmp.path() / kStreamId;
   LivePlaylist playlist(PlaylistOptions(dir), 0, absl::ZeroDuration());
   Recorder recorder;
-  auto pipeline = Pipeline::Start(Options(dir, MediaFormat::kFlv), playlist, recorder.Events());
+  auto pipeline = StartPackager(Options(dir, MediaFormat::kFlv), playlist, recorder.Events());
   REQUIRE(pipeline.ok());
   REQUIRE(PushAll(**pipeline, recorder, bytes));
   REQUIRE((*pipeline)->Finish(absl::Seconds(30)).ok());
@@ -418,7 +437,7 @@ void ExpectUnsupported(const char* container, MediaFormat format, const char* vi
   const fs::path dir = tmp.path() / kStreamId;
   LivePlaylist playlist(PlaylistOptions(dir), 0, absl::ZeroDuration());
   Recorder recorder;
-  auto pipeline = Pipeline::Start(Options(dir, format), playlist, recorder.Events());
+  auto pipeline = StartPackager(Options(dir, format), playlist, recorder.Events());
   REQUIRE(pipeline.ok());
   PushAll(**pipeline, recorder, testing::ReadBytes(input));
   std::optional<absl::Status> failure = recorder.WaitForFailure(absl::Seconds(15));
@@ -447,7 +466,7 @@ TEST_CASE("HEVC is refused as UNSUPPORTED_CODEC unless accepted (passthrough-onl
   const fs::path dir = tmp.path() / kStreamId;
   LivePlaylist playlist(PlaylistOptions(dir), 0, absl::ZeroDuration());
   Recorder recorder;
-  auto pipeline = Pipeline::Start(Options(dir, MediaFormat::kMpegTs), playlist, recorder.Events());
+  auto pipeline = StartPackager(Options(dir, MediaFormat::kMpegTs), playlist, recorder.Events());
   REQUIRE(pipeline.ok());
   const absl::Time start = absl::Now();
   PushAll(**pipeline, recorder, testing::ReadBytes(input));
@@ -480,7 +499,7 @@ TEST_CASE("Garbage bytes fail the pipeline quickly", "[pipeline]") {
 
   SECTION("as FLV: refused at once") {
     Recorder recorder;
-    auto pipeline = Pipeline::Start(Options(dir, MediaFormat::kFlv), playlist, recorder.Events());
+    auto pipeline = StartPackager(Options(dir, MediaFormat::kFlv), playlist, recorder.Events());
     REQUIRE(pipeline.ok());
     PushAll(**pipeline, recorder, garbage);
     std::optional<absl::Status> failure = recorder.WaitForFailure(absl::Seconds(5));
@@ -493,7 +512,7 @@ TEST_CASE("Garbage bytes fail the pipeline quickly", "[pipeline]") {
     Recorder recorder;
     PackagerOptions options = Options(dir, MediaFormat::kMpegTs);
     options.stall_timeout = absl::Seconds(2);
-    auto pipeline = Pipeline::Start(options, playlist, recorder.Events());
+    auto pipeline = StartPackager(options, playlist, recorder.Events());
     REQUIRE(pipeline.ok());
     PushAll(**pipeline, recorder, garbage);
     std::optional<absl::Status> failure = recorder.WaitForFailure(absl::Seconds(10));
@@ -511,7 +530,7 @@ TEST_CASE("Losing the stream folder mid-stream fails with STORAGE_FAILURE", "[pi
   const fs::path dir = tmp.path() / kStreamId;
   LivePlaylist playlist(PlaylistOptions(dir), 0, absl::ZeroDuration());
   Recorder recorder;
-  auto pipeline = Pipeline::Start(Options(dir, MediaFormat::kFlv), playlist, recorder.Events());
+  auto pipeline = StartPackager(Options(dir, MediaFormat::kFlv), playlist, recorder.Events());
   REQUIRE(pipeline.ok());
   // Push the first ~60%: the first segment closes at the keyframe at 2 s.
   REQUIRE(PushAll(**pipeline, recorder, bytes, 0, bytes.size() * 6 / 10));
@@ -534,7 +553,7 @@ TEST_CASE("Finish returns within its timeout after a session stops mid-file", "[
   const fs::path dir = tmp.path() / kStreamId;
   LivePlaylist playlist(PlaylistOptions(dir), 0, absl::ZeroDuration());
   Recorder recorder;
-  auto pipeline = Pipeline::Start(Options(dir, MediaFormat::kFlv), playlist, recorder.Events());
+  auto pipeline = StartPackager(Options(dir, MediaFormat::kFlv), playlist, recorder.Events());
   REQUIRE(pipeline.ok());
   REQUIRE(PushAll(**pipeline, recorder, bytes, 0, bytes.size() / 2 + 77));  // Cut inside a tag.
   const absl::Time start = absl::Now();
@@ -557,7 +576,7 @@ TEST_CASE("Finish gives up with DEADLINE_EXCEEDED and still tears down", "[pipel
   PackagerEvents events = recorder.Events();
   // A hand-off slower than the caller is willing to wait for.
   events.segment_closed = [](const SegmentInfo&) { absl::SleepFor(absl::Seconds(1)); };
-  auto pipeline = Pipeline::Start(Options(dir, MediaFormat::kFlv), playlist, events);
+  auto pipeline = StartPackager(Options(dir, MediaFormat::kFlv), playlist, events);
   REQUIRE(pipeline.ok());
   REQUIRE(PushAll(**pipeline, recorder, testing::ReadBytes(input)));
   const absl::Time start = absl::Now();
@@ -577,7 +596,7 @@ TEST_CASE("Destroying a running pipeline does not hang", "[pipeline]") {
   const fs::path dir = tmp.path() / kStreamId;
   LivePlaylist playlist(PlaylistOptions(dir), 0, absl::ZeroDuration());
   Recorder recorder;
-  auto pipeline = Pipeline::Start(Options(dir, MediaFormat::kFlv), playlist, recorder.Events());
+  auto pipeline = StartPackager(Options(dir, MediaFormat::kFlv), playlist, recorder.Events());
   REQUIRE(pipeline.ok());
   REQUIRE(PushAll(**pipeline, recorder, bytes, 0, bytes.size() / 2));
   const absl::Time start = absl::Now();
@@ -671,7 +690,7 @@ void PackageLowLatency(MediaFormat format, const char* container) {
   prometheus::Registry registry;
   PackagerMetrics metrics(registry);
   auto pipeline =
-      Pipeline::Start(LowLatencyOptions(dir, format), playlist, recorder.Events(), &metrics);
+      StartPackager(LowLatencyOptions(dir, format), playlist, recorder.Events(), &metrics);
   REQUIRE(pipeline.ok());
   REQUIRE(PushAll(**pipeline, recorder, testing::ReadBytes(input)));
   REQUIRE((*pipeline)->Finish(absl::Seconds(30)).ok());
@@ -707,7 +726,7 @@ TEST_CASE("Low-Latency HLS: an audio-only session cuts independent parts on AAC 
   LivePlaylist playlist(LowLatencyPlaylistOptions(dir), 0, absl::ZeroDuration());
   Recorder recorder;
   auto pipeline =
-      Pipeline::Start(LowLatencyOptions(dir, MediaFormat::kFlv), playlist, recorder.Events());
+      StartPackager(LowLatencyOptions(dir, MediaFormat::kFlv), playlist, recorder.Events());
   REQUIRE(pipeline.ok());
   REQUIRE(PushAll(**pipeline, recorder, testing::ReadBytes(input)));
   REQUIRE((*pipeline)->Finish(absl::Seconds(30)).ok());
@@ -772,7 +791,7 @@ class WriteLog {
 
 // Pushes FLV `bytes` as an encoder would send them live: each tag at its timestamp after
 // `start` (steady clock), in 10 ms steps, from media time `from_ms` up to `to_ms`.
-void PushPaced(Pipeline& pipeline, Recorder& recorder, const std::vector<uint8_t>& bytes,
+void PushPaced(Packager& pipeline, Recorder& recorder, const std::vector<uint8_t>& bytes,
                absl::Duration start, int64_t from_ms, int64_t to_ms) {
   size_t pos = from_ms == 0 ? 0 : testing::FlvOffsetAt(bytes, from_ms);  // The header first.
   for (int64_t ms = from_ms + 10; ms <= to_ms; ms += 10) {
@@ -806,7 +825,7 @@ std::vector<double> SegmentListingDelays(bool low_latency) {
   po.on_written = log.Callback();
   LivePlaylist playlist(po, 0, absl::ZeroDuration());
   Recorder recorder;
-  auto pipeline = Pipeline::Start(low_latency ? LowLatencyOptions(dir, MediaFormat::kFlv)
+  auto pipeline = StartPackager(low_latency ? LowLatencyOptions(dir, MediaFormat::kFlv)
                                               : Options(dir, MediaFormat::kFlv),
                                   playlist, recorder.Events());
   REQUIRE(pipeline.ok());
@@ -854,7 +873,7 @@ TEST_CASE("Low-Latency HLS: a 10 s keyframe interval still lists a part every pa
   Recorder recorder;
   prometheus::Registry registry;
   PackagerMetrics metrics(registry);
-  auto pipeline = Pipeline::Start(LowLatencyOptions(dir, MediaFormat::kFlv), playlist,
+  auto pipeline = StartPackager(LowLatencyOptions(dir, MediaFormat::kFlv), playlist,
                                   recorder.Events(), &metrics);
   REQUIRE(pipeline.ok());
   // The first 10 s GOP as fast as it goes: the first segment (which fixes the target duration)
@@ -902,7 +921,7 @@ TEST_CASE("Low-Latency HLS: a failed session's unfinished parts leave the playli
   LivePlaylist playlist(LowLatencyPlaylistOptions(dir), 0, absl::ZeroDuration());
   Recorder recorder;
   auto pipeline =
-      Pipeline::Start(LowLatencyOptions(dir, MediaFormat::kFlv), playlist, recorder.Events());
+      StartPackager(LowLatencyOptions(dir, MediaFormat::kFlv), playlist, recorder.Events());
   REQUIRE(pipeline.ok());
   // Into the second segment, then the session is torn down without finishing.
   REQUIRE(PushAll(**pipeline, recorder, bytes, 0, testing::FlvOffsetAt(bytes, 3000)));
@@ -932,7 +951,7 @@ TEST_CASE("Accepted HEVC over MPEG-TS is packaged as an hvc1 passthrough with LL
   Recorder recorder;
   PackagerOptions options = LowLatencyOptions(dir, MediaFormat::kMpegTs);
   options.accept_hevc = true;
-  auto pipeline = Pipeline::Start(options, playlist, recorder.Events());
+  auto pipeline = StartPackager(options, playlist, recorder.Events());
   REQUIRE(pipeline.ok());
   REQUIRE(PushAll(**pipeline, recorder, testing::ReadBytes(input)));
   absl::Status finished = (*pipeline)->Finish(absl::Seconds(30));
@@ -972,7 +991,7 @@ TEST_CASE("Accepted HEVC over RTMP (enhanced RTMP FLV) is fed past flvdemux and 
   Recorder recorder;
   PackagerOptions options = LowLatencyOptions(dir, MediaFormat::kFlv);
   options.accept_hevc = true;
-  auto pipeline = Pipeline::Start(options, playlist, recorder.Events());
+  auto pipeline = StartPackager(options, playlist, recorder.Events());
   REQUIRE(pipeline.ok());
   REQUIRE(PushAll(**pipeline, recorder, flv));
   absl::Status finished = (*pipeline)->Finish(absl::Seconds(30));
@@ -1005,7 +1024,7 @@ TEST_CASE("With HEVC accepted, H.264 and audio-only FLV still go through flvdemu
   Recorder recorder;
   PackagerOptions options = Options(dir, MediaFormat::kFlv);
   options.accept_hevc = true;
-  auto pipeline = Pipeline::Start(options, playlist, recorder.Events());
+  auto pipeline = StartPackager(options, playlist, recorder.Events());
   REQUIRE(pipeline.ok());
   REQUIRE(PushAll(**pipeline, recorder, testing::ReadBytes(input)));
   REQUIRE((*pipeline)->Finish(absl::Seconds(30)).ok());
