@@ -96,7 +96,7 @@ ABSL_FLAG(bool, accept_hevc, false,
           "of refusing it with UNSUPPORTED_CODEC even without a rendition ladder (only players "
           "that decode HEVC play it); with --renditions HEVC is always taken, the H.264 rungs "
           "playing in every browser");
-ABSL_FLAG(std::string, passthrough_engine, "gstreamer",
+ABSL_FLAG(std::string, passthrough_engine, "native",
           "what packages an RTMP passthrough session: native (FLV remuxed to MPEG-TS on shared "
           "workers, no GStreamer pipeline per stream) or gstreamer; SRT, HEVC and rendition "
           "ladder sessions always use GStreamer");

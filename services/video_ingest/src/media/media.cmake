@@ -42,6 +42,7 @@ shopcast_test(NAME video_ingest_media_test
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/date_ranges_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/date_time_anchor_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/flv_feed_test.cc
+          ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/flv_remux_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/fragment_tracker_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/live_playlist_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/media_facts_test.cc
@@ -53,6 +54,7 @@ shopcast_test(NAME video_ingest_media_test
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/segment_cutter_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/segment_writer_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/timestamp_normalizer_test.cc
+          ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/ts_muxer_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/ts_tables_test.cc
   DEPS video_ingest_media shopcast::status shopcast::testing_files absl::strings
        absl::synchronization Threads::Threads

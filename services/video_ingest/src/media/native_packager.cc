@@ -293,7 +293,9 @@ void Session::Process(std::span<const uint8_t> bytes) {
     }
     // A host with the camera off: audio-only HLS, cut on audio frames from the first one.
     if (!*video_announced_) tracker_.SetAudioOnly();
-    muxer_.emplace(*video_announced_, audio_announced_);
+    // The PMT lists a track once its configuration came (SetTracks at each segment start): a
+    // header may announce audio that never comes.
+    muxer_.emplace(false, false);
   }
   for (const FlvTag& tag : tags_) {
     if (terminal_ || aborting_.load()) return;
@@ -366,6 +368,7 @@ void Session::HandleVideo(const FlvTag& tag) {
   frame_.clear();
   if (absl::Status s = AppendAnnexB(*avc_, data, header->keyframe(), frame_); !s.ok()) {
     // A frame whose NAL lengths lie is dropped (the decoder recovers at the next keyframe).
+    if (metrics_ != nullptr) metrics_->frames_dropped().Increment();
     if (frames_dropped_++ == 0) {
       log::Warn("media_frame_dropped")
           .Kv("stream_id", options_.stream_id)
@@ -410,6 +413,7 @@ void Session::HandleAudio(const FlvTag& tag) {
   if (!aac_ || data.empty()) return;
   frame_.clear();
   if (!AppendAdts(*aac_, data, frame_).ok()) {
+    if (metrics_ != nullptr) metrics_->frames_dropped().Increment();
     ++frames_dropped_;
     return;
   }
@@ -437,17 +441,22 @@ void Session::Frame(int track, int64_t pts_ms, int64_t dts_ms, std::optional<int
     cut_steady_ = steady;
     Publish(writer_.Cut(*cuts.segment, tracker_.first_start_ns(), /*prefix_tables=*/false));
     if (terminal_) return;
+    muxer_->SetTracks(avc_.has_value(), aac_.has_value());
     muxer_->WriteTables(pending_);  // Every segment starts with the PAT and PMT.
     tables_written_ = true;
   } else if (cuts.part) {
     Flush();
     cut_steady_ = steady;
-    const bool independent = cuts.part->independent;
-    PublishPart(writer_.CutPart(cuts.part->at_ns, tracker_.first_start_ns(), independent,
-                                independent || audio_only));
+    // Every part starts with the PAT and PMT (in the part file only): mpegtsmux repeats them
+    // every 100 ms, so each of its parts carried them somewhere; ours come only at segment
+    // starts, and a part a client reads alone (ffprobe, a player tuning in) must name its
+    // streams.
+    PublishPart(writer_.CutPart(cuts.part->at_ns, tracker_.first_start_ns(),
+                                cuts.part->independent, /*prefix_tables=*/true));
     if (terminal_) return;
   }
   if (!tables_written_) {
+    muxer_->SetTracks(avc_.has_value(), aac_.has_value());
     muxer_->WriteTables(pending_);
     tables_written_ = true;
   }

@@ -54,6 +54,13 @@ uint32_t Crc32Mpeg2(std::span<const uint8_t> bytes) {
   return crc;
 }
 
+void TsMuxer::SetTracks(bool video, bool audio) {
+  if (video == video_ && audio == audio_) return;
+  video_ = video;
+  audio_ = audio;
+  pmt_version_ = static_cast<uint8_t>((pmt_version_ + 1) & 0x1F);
+}
+
 void TsMuxer::WriteTables(std::vector<uint8_t>& out) {
   // PAT: program 1 → the PMT.
   std::vector<uint8_t> pat = {0x00, 0xB0, 13, 0x00, 0x01, 0xC1, 0x00, 0x00, 0x00, 0x01,
@@ -61,7 +68,8 @@ void TsMuxer::WriteTables(std::vector<uint8_t>& out) {
                               static_cast<uint8_t>(kPmtPid & 0xFF)};
   WriteSection(0, cc_pat_, pat, out);
   const uint16_t pcr_pid = video_ ? kVideoPid : kAudioPid;
-  std::vector<uint8_t> pmt = {0x02, 0xB0, 0, 0x00, 0x01, 0xC1, 0x00, 0x00,
+  std::vector<uint8_t> pmt = {0x02, 0xB0, 0, 0x00, 0x01,
+                              static_cast<uint8_t>(0xC1 | (pmt_version_ << 1)), 0x00, 0x00,
                               static_cast<uint8_t>(0xE0 | (pcr_pid >> 8)),
                               static_cast<uint8_t>(pcr_pid & 0xFF), 0xF0, 0x00};
   auto stream = [&pmt](uint8_t type, uint16_t pid) {

@@ -27,6 +27,10 @@ class TsMuxer {
 
   TsMuxer(bool video, bool audio) : video_(video), audio_(audio) {}
 
+  // The tracks the PMT lists from the next WriteTables on (a new PMT version when they change):
+  // only tracks whose media has started, as mpegtsmux lists only the pads it has.
+  void SetTracks(bool video, bool audio);
+
   // Appends a PAT and a PMT (each one packet) to `out`.
   void WriteTables(std::vector<uint8_t>& out);
   // Appends one video access unit (Annex B, start codes) as a PES. Times in nanoseconds of the
@@ -40,8 +44,9 @@ class TsMuxer {
   void WritePes(uint16_t pid, uint8_t stream_id, std::span<const uint8_t> payload, int64_t pts,
                 int64_t dts, bool pcr, bool random_access, std::vector<uint8_t>& out);
 
-  const bool video_;
-  const bool audio_;
+  bool video_;
+  bool audio_;
+  uint8_t pmt_version_ = 0;
   uint8_t cc_pat_ = 0;
   uint8_t cc_pmt_ = 0;
   uint8_t cc_video_ = 0;

@@ -1034,5 +1034,189 @@ TEST_CASE("With HEVC accepted, H.264 and audio-only FLV still go through flvdemu
   CHECK(testing::CodecNames(first) == (audio_only ? "aac" : "aac,h264"));
 }
 
+#ifdef SHOPCAST_TEST_NATIVE_ENGINE
+// ---- The native passthrough engine alone (native_packager.h) ---------------------------------
+
+// The FLV tags of `flv`: {offset of the tag, type, body offset, body size}.
+struct TagAt {
+  size_t offset = 0;
+  uint8_t type = 0;
+  size_t body = 0;
+  size_t size = 0;
+};
+std::vector<TagAt> FlvTags(const std::vector<uint8_t>& flv) {
+  std::vector<TagAt> out;
+  size_t pos = 13;
+  while (pos + 11 <= flv.size()) {
+    TagAt t;
+    t.offset = pos;
+    t.type = flv[pos];
+    t.size = (size_t{flv[pos + 1]} << 16) | (size_t{flv[pos + 2]} << 8) | flv[pos + 3];
+    t.body = pos + 11;
+    if (t.body + t.size > flv.size()) break;
+    out.push_back(t);
+    pos = t.body + t.size + 4;
+  }
+  return out;
+}
+
+TEST_CASE("Native engine: a frame whose NAL lengths lie is dropped and counted, the rest packaged",
+          "[pipeline][native]") {
+  TempDir tmp;
+  const fs::path input = tmp.path() / "input.flv";
+  testing::MakeTestMedia(input, "flv", 5);
+  std::vector<uint8_t> flv = testing::ReadBytes(input);
+  // An inter frame (FrameType 2, AVC, NALU) 2.5 s in: its first NAL length now runs past it.
+  int corrupted = 0;
+  for (const TagAt& t : FlvTags(flv)) {
+    const uint32_t ms = (uint32_t{flv[t.offset + 4]} << 16) | (uint32_t{flv[t.offset + 5]} << 8) |
+                        flv[t.offset + 6];
+    if (t.type == 9 && t.size > 9 && flv[t.body] == 0x27 && flv[t.body + 1] == 1 && ms >= 2500) {
+      flv[t.body + 5] = 0x7F;
+      ++corrupted;
+      break;
+    }
+  }
+  REQUIRE(corrupted == 1);
+  const fs::path dir = tmp.path() / kStreamId;
+  LivePlaylist playlist(PlaylistOptions(dir), 0, absl::ZeroDuration());
+  Recorder recorder;
+  prometheus::Registry registry;
+  PackagerMetrics metrics(registry);
+  auto pipeline = StartPackager(Options(dir, MediaFormat::kFlv), playlist, recorder.Events(),
+                                &metrics);
+  REQUIRE(pipeline.ok());
+  REQUIRE(PushAll(**pipeline, recorder, flv));
+  REQUIRE((*pipeline)->Finish(absl::Seconds(30)).ok());
+  CHECK(recorder.failures().empty());
+  CHECK(metrics.frames_dropped().Value() == 1);
+  // Every second of media is still listed; the segment before the damaged GOP decodes cleanly.
+  const std::vector<SegmentInfo> segments = recorder.segments();
+  REQUIRE(segments.size() == 3);
+  double total = 0;
+  for (const SegmentInfo& s : segments) total += absl::ToDoubleSeconds(s.duration);
+  CHECK(std::abs(total - 5.0) < 0.1);
+  CHECK(ffmpeg_check::DecodeErrors((dir / fs::path(segments.front().path).filename()).string())
+            .empty());
+}
+
+TEST_CASE("Native engine: a tag claiming 16 MiB stays within its bound and ends the session",
+          "[pipeline][native]") {
+  TempDir tmp;
+  const fs::path dir = tmp.path() / kStreamId;
+  LivePlaylist playlist(PlaylistOptions(dir), 0, absl::ZeroDuration());
+  Recorder recorder;
+  PackagerOptions options = Options(dir, MediaFormat::kFlv);
+  options.max_queued_bytes = 1024 * 1024;
+  auto pipeline = StartPackager(options, playlist, recorder.Events());
+  REQUIRE(pipeline.ok());
+  std::vector<uint8_t> bytes = {'F', 'L', 'V', 1, 5, 0, 0, 0, 9, 0, 0, 0, 0,
+                                9, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0, 0, 0, 0};
+  bytes.resize(bytes.size() + 17 * 1024 * 1024, 0x00);  // The tag, and more after it.
+  // A queue of 1 MiB refuses a push beyond it at once; what was queued is taken by the worker.
+  std::vector<uint8_t> too_big(options.max_queued_bytes + 1);
+  CHECK_FALSE((*pipeline)->Push(too_big));
+  PushAll(**pipeline, recorder, bytes);
+  // The tag completes (a video tag with codec id 0) and is refused for what it is.
+  std::optional<absl::Status> failure = recorder.WaitForFailure(absl::Seconds(20));
+  REQUIRE(failure.has_value());
+  CHECK((ReasonOf(*failure) == "UNSUPPORTED_CODEC" || ReasonOf(*failure) == "PACKAGER_FAILURE"));
+  CHECK_FALSE((*pipeline)->Finish(absl::Seconds(10)).ok());
+  CHECK(recorder.segments().empty());
+}
+
+size_t ThreadCount() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator("/proc/self/task")) ++n;
+  return n;
+}
+
+TEST_CASE("Native engine: sessions share the engine's threads, none is started per session",
+          "[pipeline][native]") {
+  TempDir tmp;
+  const fs::path input = tmp.path() / "input.flv";
+  testing::MakeTestMedia(input, "flv", 3);
+  const std::vector<uint8_t> flv = testing::ReadBytes(input);
+  constexpr int kSessions = 12;
+  std::vector<std::unique_ptr<LivePlaylist>> playlists;
+  std::vector<std::unique_ptr<Recorder>> recorders;
+  std::vector<std::unique_ptr<Packager>> packagers;
+  size_t after_first = 0;
+  for (int i = 0; i < kSessions; ++i) {
+    const fs::path dir = tmp.path() / ("str_" + std::to_string(i));
+    playlists.push_back(
+        std::make_unique<LivePlaylist>(PlaylistOptions(dir), 0, absl::ZeroDuration()));
+    recorders.push_back(std::make_unique<Recorder>());
+    PackagerOptions options = Options(dir, MediaFormat::kFlv);
+    options.stream_id = "str_" + std::to_string(i);
+    auto p = StartPackager(options, *playlists.back(), recorders.back()->Events());
+    REQUIRE(p.ok());
+    packagers.push_back(std::move(*p));
+    REQUIRE(PushAll(*packagers.back(), *recorders.back(), flv, 0, flv.size() / 2));
+    if (i == 0) after_first = ThreadCount();
+  }
+  CHECK(ThreadCount() <= after_first);
+  for (int i = 0; i < kSessions; ++i) {
+    REQUIRE(PushAll(*packagers[i], *recorders[i], flv, flv.size() / 2));
+    REQUIRE(packagers[i]->Finish(absl::Seconds(30)).ok());
+    CHECK(recorders[i]->segments().size() == 2);
+  }
+}
+
+// Records what the engine offers for thumbnails.
+class KeyframeRecorder final : public KeyframeSink {
+ public:
+  struct Offer {
+    int64_t pts_ns = 0;
+    int width = 0;
+    int height = 0;
+    std::vector<uint8_t> head;  // The first bytes.
+  };
+  void OfferKeyframe(GstPad*, GstBuffer*) override { ++gst_offers; }
+  void OfferH264Keyframe(int64_t pts_ns, int width, int height,
+                         std::span<const uint8_t> annex_b) override {
+    absl::MutexLock lock(&mu);
+    offers.push_back({pts_ns, width, height,
+                      std::vector<uint8_t>(annex_b.begin(),
+                                           annex_b.begin() + std::min<size_t>(11, annex_b.size()))});
+  }
+  void Finish() override { ++finishes; }
+
+  absl::Mutex mu;
+  std::vector<Offer> offers;
+  int gst_offers = 0;
+  int finishes = 0;
+};
+
+TEST_CASE("Native engine: keyframes go to the thumbnail sink as Annex B with their SPS and size",
+          "[pipeline][native]") {
+  TempDir tmp;
+  const fs::path input = tmp.path() / "input.flv";
+  testing::MakeTestMedia(input, "flv", 4);
+  const fs::path dir = tmp.path() / kStreamId;
+  LivePlaylist playlist(PlaylistOptions(dir), 0, absl::ZeroDuration());
+  Recorder recorder;
+  auto sink = std::make_shared<KeyframeRecorder>();
+  PackagerOptions options = Options(dir, MediaFormat::kFlv);
+  options.keyframes = sink;
+  auto pipeline = StartPackager(options, playlist, recorder.Events());
+  REQUIRE(pipeline.ok());
+  REQUIRE(PushAll(**pipeline, recorder, testing::ReadBytes(input)));
+  REQUIRE((*pipeline)->Finish(absl::Seconds(30)).ok());
+  CHECK(sink->gst_offers == 0);
+  CHECK(sink->finishes >= 1);
+  absl::MutexLock lock(&sink->mu);
+  REQUIRE(sink->offers.size() == 4);  // A keyframe a second.
+  for (size_t i = 0; i < sink->offers.size(); ++i) {
+    const KeyframeRecorder::Offer& o = sink->offers[i];
+    CHECK(o.width == 640);
+    CHECK(o.height == 360);
+    // An access unit delimiter, then the SPS (h264parse's config-interval=-1 layout).
+    CHECK(o.head == std::vector<uint8_t>({0, 0, 0, 1, 0x09, 0xF0, 0, 0, 0, 1, 0x67}));
+    if (i > 0) CHECK(std::abs(o.pts_ns - sink->offers[i - 1].pts_ns - 1'000'000'000) < 40'000'000);
+  }
+}
+#endif  // SHOPCAST_TEST_NATIVE_ENGINE
+
 }  // namespace
 }  // namespace shopcast::video_ingest::media
