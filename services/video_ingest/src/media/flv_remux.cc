@@ -244,7 +244,9 @@ absl::StatusOr<AacConfig> ParseAacConfig(std::span<const uint8_t> asc) {
   c.sample_rate = kAacRates[c.frequency_index];
   c.channels = static_cast<int>(r.Bits(4));
   if (!r.ok()) return Invalid("AAC configuration cut short");
-  if (c.channels == 0 || c.channels > 7) return Invalid("AAC channel configuration ADTS cannot carry");
+  if (c.channels == 0 || c.channels > 7) {
+    return Invalid("AAC channel configuration ADTS cannot carry");
+  }
   return c;
 }
 

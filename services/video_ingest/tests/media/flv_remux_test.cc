@@ -28,7 +28,9 @@ const std::vector<uint8_t> kAvcc444 = Hex(
 std::vector<uint8_t> Unit(std::initializer_list<std::vector<uint8_t>> nals, int length_size = 4) {
   std::vector<uint8_t> out;
   for (const auto& n : nals) {
-    for (int i = length_size - 1; i >= 0; --i) out.push_back(static_cast<uint8_t>(n.size() >> (8 * i)));
+    for (int i = length_size - 1; i >= 0; --i) {
+      out.push_back(static_cast<uint8_t>(n.size() >> (8 * i)));
+    }
     out.insert(out.end(), n.begin(), n.end());
   }
   return out;

@@ -1176,9 +1176,9 @@ class KeyframeRecorder final : public KeyframeSink {
   void OfferH264Keyframe(int64_t pts_ns, int width, int height,
                          std::span<const uint8_t> annex_b) override {
     absl::MutexLock lock(&mu);
+    const size_t head = std::min<size_t>(11, annex_b.size());
     offers.push_back({pts_ns, width, height,
-                      std::vector<uint8_t>(annex_b.begin(),
-                                           annex_b.begin() + std::min<size_t>(11, annex_b.size()))});
+                      std::vector<uint8_t>(annex_b.begin(), annex_b.begin() + head)});
   }
   void Finish() override { ++finishes; }
 
