@@ -2,7 +2,8 @@
 # HLS origin's request target and Range header, and gated streams' playback tokens. Built with clang by the fuzz preset
 # (cmake --preset fuzz); in the normal build each is replayed over its seed corpus instead, and
 # fuzz/run-bounded runs them for a bounded time as the CTest test video_ingest_fuzz_bounded.
-set(VIDEO_INGEST_FUZZERS rtmp_chunk_fuzz amf0_fuzz hls_request_fuzz playback_token_fuzz)
+set(VIDEO_INGEST_FUZZERS rtmp_chunk_fuzz amf0_fuzz hls_request_fuzz playback_token_fuzz
+    flv_remux_fuzz)
 # The code under test is compiled into each fuzzer so it carries the coverage instrumentation.
 set(rtmp_chunk_fuzz_sources
     src/rtmp/amf0.cc src/rtmp/chunk_stream.cc src/rtmp/codec_check.cc src/rtmp/flv.cc
@@ -20,6 +21,12 @@ set(playback_token_fuzz_sources src/access/playback_token.cc src/hls/hls_path.cc
 set(playback_token_fuzz_deps
     shopcast::ids shopcast::status absl::strings absl::statusor absl::time PkgConfig::SODIUM)
 set(playback_token_fuzz_replay_deps video_ingest_access)
+# The native passthrough engine's FLV → MPEG-TS path (media/native_packager.h).
+set(flv_remux_fuzz_sources
+    src/media/flv_feed.cc src/media/flv_remux.cc src/media/ts_muxer.cc src/rtmp/video_tag.cc)
+set(flv_remux_fuzz_deps ${VIDEO_INGEST_RTMP_PROTOCOL_DEPS} shopcast::status absl::status
+    absl::statusor absl::strings)
+set(flv_remux_fuzz_replay_deps video_ingest_media video_ingest_rtmp_protocol)
 
 option(SHOPCAST_BUILD_FUZZERS "Build the libFuzzer targets (needs clang; see the fuzz preset)" OFF)
 if(SHOPCAST_BUILD_FUZZERS AND NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")

@@ -4,7 +4,10 @@
 The chunk stream seeds are what a publisher sends after the handshake, modelled on an ffmpeg
 publish: connect, releaseStream, FCPublish, createStream, publish, @setDataFrame/onMetaData, AVC
 and AAC sequence headers and frames, deleteStream. They use every chunk header type, extended
-timestamps, a chunk size change and an Abort. Run it again after changing it; keep seeds small.
+timestamps, a chunk size change and an Abort. The FLV seeds (flv_remux_fuzz) are files as the RTMP
+server writes them: H.264 and AAC, audio-only, video-only, clock jumps, and hostile tags;
+ffmpeg_tiny.bin beside them is a real ffmpeg FLV (testsrc 32x32, 0.3 s, libx264 + AAC), kept
+as made. Run it again after changing it; keep seeds small.
 """
 import os
 import struct
@@ -223,6 +226,65 @@ def abort_stream():
     return w.out
 
 
+# The native passthrough engine's input (flv_remux_fuzz): FLV files as the RTMP server writes
+# them. A real x264 configuration record (High 4:4:4, 32x32) and an 8 kHz mono AAC-LC config.
+AVCC = bytes.fromhex("01f4000affe1001667f4000a9196896c0440000003004000000503c489a801000568ce0f1920fff8f800")
+ASC = bytes.fromhex("1588")
+
+
+def flv_tag(kind, ts, body):
+    return (bytes([kind]) + struct.pack(">I", len(body))[1:] + struct.pack(">I", ts & 0xFFFFFF)[1:] +
+            bytes([(ts >> 24) & 0xFF]) + b"\0\0\0" + body + struct.pack(">I", 11 + len(body)))
+
+
+def flv(flags, tags):
+    return b"FLV\x01" + bytes([flags]) + struct.pack(">I", 9) + b"\0\0\0\0" + b"".join(tags)
+
+
+def avc(key, cts, nals, lengths=None):
+    units = b""
+    for i, n in enumerate(nals):
+        length = len(n) if lengths is None else lengths[i]
+        units += struct.pack(">I", length) + n
+    return bytes([0x17 if key else 0x27, 1]) + struct.pack(">i", cts)[1:] + units
+
+
+def aac(raw):
+    return b"\xaf\x01" + raw
+
+
+def flv_stream(flags=5, jump=False):
+    tags = [flv_tag(9, 0, b"\x17\x00\x00\x00\x00" + AVCC), flv_tag(8, 0, b"\xaf\x00" + ASC)]
+    ts = 0
+    for i in range(8):
+        if jump and i == 4:
+            ts = 0x7FFFFF00  # An encoder clock jumping far ahead, then back.
+        if jump and i == 6:
+            ts = 10
+        key = i % 4 == 0
+        nal = (b"\x65" if key else b"\x41") + bytes((i * 7 + j) & 0xFF for j in range(24))
+        if flags & 1:
+            tags.append(flv_tag(9, ts, avc(key, 66 if i % 2 else 0, [b"\x09\xf0", nal])))
+        if flags & 4:
+            tags.append(flv_tag(8, ts, aac(bytes(range(i, i + 20)))))
+        ts += 33
+    return flv(flags, tags)
+
+
+def flv_hostile():
+    return flv(5, [
+        flv_tag(9, 0, b"\x17\x00\x00\x00\x00" + AVCC[:9]),             # configuration cut short
+        flv_tag(9, 0, b"\x17\x00\x00\x00\x00" + AVCC),
+        flv_tag(9, 0, avc(True, 0, [b"\x65\x88\x84"], lengths=[4000])),  # a NAL past the frame
+        flv_tag(9, 33, avc(False, 0, [b"\x41\x9a"], lengths=[0])),       # a zero-length NAL
+        flv_tag(9, 66, b"\x17\x01\x00"),                                 # header cut short
+        flv_tag(8, 0, b"\xaf\x00\x17\x88"),                             # explicit frequency
+        flv_tag(8, 0, b"\xaf\x00" + ASC),
+        flv_tag(8, 20, aac(bytes(8200))),                                 # too long for ADTS
+        flv_tag(8, 40, b"\x2f\x01\x00"),                                 # MP3
+    ]) + b"\x09\xff\xff\xff\x00\x00\x00\x00\x00\x00\x00\x01\x02"  # a tag claiming 16 MiB
+
+
 def write(fuzzer, name, data):
     folder = os.path.join(HERE, "corpus", fuzzer)
     os.makedirs(folder, exist_ok=True)
@@ -239,6 +301,11 @@ def main():
     write("rtmp_chunk_fuzz", "publish_audio_only.bin", refused_stream(False))
     write("rtmp_chunk_fuzz", "publish_hevc_obs_like.bin", hevc_stream(False))
     write("rtmp_chunk_fuzz", "publish_hevc_malformed.bin", hevc_stream(True))
+    write("flv_remux_fuzz", "h264_aac.bin", flv_stream())
+    write("flv_remux_fuzz", "audio_only.bin", flv_stream(flags=4))
+    write("flv_remux_fuzz", "video_only.bin", flv_stream(flags=1))
+    write("flv_remux_fuzz", "timestamp_jumps.bin", flv_stream(jump=True))
+    write("flv_remux_fuzz", "hostile.bin", flv_hostile())
     write("amf0_fuzz", "connect.bin", amf_str("connect") + amf_num(1) + amf_obj([
         ("app", amf_str("live")), ("tcUrl", amf_str("rtmp://127.0.0.1/live")),
         ("fpad", amf_bool(False)), ("capabilities", amf_num(15))]))

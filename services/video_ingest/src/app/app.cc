@@ -20,6 +20,7 @@
 #include "ingest/refusal_backoff.h"
 #include "ingest/runtime.h"
 #include "media/gstreamer_init.h"
+#include "media/native_packager.h"
 #include "media/pipeline.h"
 #include "media/rendition_ladder.h"
 #include "media/thumbnailer.h"
@@ -175,7 +176,12 @@ int RunServer(const Config& config) {
   runtime_options.idle_stream_ttl = config.reconnect_grace + absl::Seconds(30);
   media::PackagerMetrics packager_metrics(host.metrics());
   media::GstPackagerFactory gst_packagers(&packager_metrics);
-  media::PackagerFactory* packagers = &gst_packagers;
+  // RTMP passthrough sessions without GStreamer when asked (--passthrough_engine=native); the
+  // rest (SRT, HEVC, the ladder) still goes to gst_packagers.
+  media::NativePackagerFactory native_packagers(gst_packagers, &packager_metrics);
+  media::PackagerFactory* passthrough = &gst_packagers;
+  if (config.passthrough_engine == "native") passthrough = &native_packagers;
+  media::PackagerFactory* packagers = passthrough;
   // Live thumbnails beside the packagers, on one small worker for every stream; what they wrote
   // goes to the database, so any replica answers thumbnail_url and StreamEnded names the poster.
   // Declared before the runtime: its packagers hold thumbnail sessions until it stops.
@@ -195,7 +201,7 @@ int RunServer(const Config& config) {
               absl::Now());
         },
         &host.metrics());
-    thumbnailing = std::make_unique<media::ThumbnailingPackagerFactory>(gst_packagers,
+    thumbnailing = std::make_unique<media::ThumbnailingPackagerFactory>(*passthrough,
                                                                         *thumbnailer);
     packagers = thumbnailing.get();
   }

@@ -96,6 +96,10 @@ ABSL_FLAG(bool, accept_hevc, false,
           "of refusing it with UNSUPPORTED_CODEC even without a rendition ladder (only players "
           "that decode HEVC play it); with --renditions HEVC is always taken, the H.264 rungs "
           "playing in every browser");
+ABSL_FLAG(std::string, passthrough_engine, "native",
+          "what packages an RTMP passthrough session: native (FLV remuxed to MPEG-TS on shared "
+          "workers, no GStreamer pipeline per stream) or gstreamer; SRT, HEVC and rendition "
+          "ladder sessions always use GStreamer");
 ABSL_FLAG(absl::Duration, thumbnail_interval, absl::Seconds(4),
           "media time between two live thumbnails of a stream (thumb.jpg, one decoded keyframe); "
           "0 turns thumbnails and posters off");
@@ -229,6 +233,7 @@ absl::StatusOr<Config> LoadConfig() {
   }
   c.instance_lease = absl::GetFlag(FLAGS_instance_lease);
   c.accept_hevc = absl::GetFlag(FLAGS_accept_hevc);
+  c.passthrough_engine = absl::GetFlag(FLAGS_passthrough_engine);
   c.thumbnail_interval = absl::GetFlag(FLAGS_thumbnail_interval);
   c.thumbnail_max_size = absl::GetFlag(FLAGS_thumbnail_max_size);
   c.thumbnail_threads = absl::GetFlag(FLAGS_thumbnail_threads);
@@ -313,6 +318,9 @@ absl::StatusOr<Config> LoadConfig() {
   }
   if (c.instance_lease < absl::Seconds(5) || c.instance_lease > absl::Hours(1)) {
     return absl::InvalidArgumentError("instance_lease must be between 5s and 1h");
+  }
+  if (c.passthrough_engine != "native" && c.passthrough_engine != "gstreamer") {
+    return absl::InvalidArgumentError("passthrough_engine must be native or gstreamer");
   }
   if (c.thumbnail_interval != absl::ZeroDuration() &&
       (c.thumbnail_interval < absl::Seconds(1) || c.thumbnail_interval > absl::Minutes(10))) {

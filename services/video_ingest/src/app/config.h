@@ -79,6 +79,11 @@ struct Config : startup::ServiceConfig {
   // operator asks for it (--accept_hevc: players that decode hvc1 only).
   bool AcceptsHevc() const { return accept_hevc || !renditions.empty(); }
 
+  // The engine that packages RTMP passthrough sessions (README, Cost per stream): "native"
+  // (media/native_packager.h: FLV remuxed to MPEG-TS on shared workers, no GStreamer pipeline)
+  // or "gstreamer" (media/pipeline.h). SRT, HEVC and ladder sessions always use GStreamer.
+  std::string passthrough_engine = "native";
+
   // Live thumbnails (media/thumbnailer.h): zero interval turns them off.
   absl::Duration thumbnail_interval;
   int thumbnail_max_size = 640;

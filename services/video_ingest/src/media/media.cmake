@@ -11,11 +11,13 @@ add_library(video_ingest_media STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/date_time_anchor.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/file_io.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/flv_feed.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/media/flv_remux.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/fragment_tracker.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/gstreamer_init.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/live_playlist.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/media_facts.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/media_watchdog.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/media/native_packager.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/packager_metrics.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/part_cutter.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/pipeline.cc
@@ -26,6 +28,7 @@ add_library(video_ingest_media STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/segment_cutter.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/segment_writer.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/timestamp_normalizer.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/media/ts_muxer.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/media/ts_tables.cc)
 target_include_directories(video_ingest_media PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
 target_link_libraries(video_ingest_media
@@ -39,6 +42,7 @@ shopcast_test(NAME video_ingest_media_test
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/date_ranges_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/date_time_anchor_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/flv_feed_test.cc
+          ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/flv_remux_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/fragment_tracker_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/live_playlist_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/media_facts_test.cc
@@ -50,6 +54,7 @@ shopcast_test(NAME video_ingest_media_test
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/segment_cutter_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/segment_writer_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/timestamp_normalizer_test.cc
+          ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/ts_muxer_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/ts_tables_test.cc
   DEPS video_ingest_media shopcast::status shopcast::testing_files absl::strings
        absl::synchronization Threads::Threads
@@ -65,3 +70,17 @@ shopcast_test(NAME video_ingest_media_pipeline_test
        shopcast::testing_files shopcast::testing_wait absl::strings
        absl::synchronization absl::time
   LABEL integration)
+
+# The same cases on the native passthrough engine (native_packager.h) for the sessions it takes.
+shopcast_test(NAME video_ingest_media_native_test
+  SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/pipeline_test.cc
+          ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/bus_watch_test.cc
+          ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/hevc_flv.cc
+          ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/test_media.cc
+  DEPS video_ingest_media video_ingest_ffmpeg_check PkgConfig::GST shopcast::status
+       shopcast::testing_files shopcast::testing_wait absl::strings
+       absl::synchronization absl::time
+  LABEL integration)
+if(TARGET video_ingest_media_native_test)
+  target_compile_definitions(video_ingest_media_native_test PRIVATE SHOPCAST_TEST_NATIVE_ENGINE)
+endif()

@@ -17,11 +17,15 @@ class PackagerMetrics {
   prometheus::Counter& parts_written() { return *parts_written_; }
   prometheus::Histogram& part_publish() { return *part_publish_; }
   prometheus::Histogram& segment_publish() { return *segment_publish_; }
+  // The native engine (native_packager.h): frames dropped because they could not be remuxed
+  // (NAL lengths past the frame, an AAC frame too long for ADTS).
+  prometheus::Counter& frames_dropped() { return *frames_dropped_; }
 
  private:
   prometheus::Counter* parts_written_;
   prometheus::Histogram* part_publish_;
   prometheus::Histogram* segment_publish_;
+  prometheus::Counter* frames_dropped_;
 };
 
 }  // namespace shopcast::video_ingest::media

@@ -362,6 +362,8 @@ class Thumbnailer::Session final : public KeyframeSink,
       : owner_(owner), stream_id_(std::move(stream_id)), dir_(std::move(dir)) {}
 
   void OfferKeyframe(GstPad* pad, GstBuffer* buffer) override;
+  void OfferH264Keyframe(int64_t pts_ns, int width, int height,
+                         std::span<const uint8_t> annex_b) override;
   void Finish() override;
 
   const std::string& stream_id() const { return stream_id_; }
@@ -373,6 +375,10 @@ class Thumbnailer::Session final : public KeyframeSink,
  private:
   // Tells the recorder, unless everything known is recorded already.
   void RecordIfNeeded();
+  // Queues the keyframe at `at` when it is due and the stream has none in work; `fill` puts
+  // its caps and buffer into the job (false: none to take).
+  template <typename Fill>
+  void Take(int64_t at, Fill fill);
 
   Thumbnailer& owner_;
   const std::string stream_id_;
@@ -394,7 +400,39 @@ class Thumbnailer::Session final : public KeyframeSink,
 void Thumbnailer::Session::OfferKeyframe(GstPad* pad, GstBuffer* buffer) {
   const GstClockTime pts = GST_BUFFER_PTS(buffer);
   if (!GST_CLOCK_TIME_IS_VALID(pts)) return;
-  const auto at = static_cast<int64_t>(pts);
+  Take(static_cast<int64_t>(pts), [pad, buffer](Job& job) {
+    GstCaps* caps = gst_pad_get_current_caps(pad);
+    if (caps == nullptr) return false;
+    job.caps.reset(caps);
+    // Our own buffer object sharing the keyframe's memory: nothing is copied on the media
+    // thread.
+    job.keyframe.reset(gst_buffer_copy_region(buffer, GST_BUFFER_COPY_MEMORY, 0, -1));
+    return true;
+  });
+}
+
+void Thumbnailer::Session::OfferH264Keyframe(int64_t pts_ns, int width, int height,
+                                             std::span<const uint8_t> annex_b) {
+  if (pts_ns < 0 || annex_b.empty()) return;
+  Take(pts_ns, [pts_ns, width, height, annex_b](Job& job) {
+    GstCaps* caps = gst_caps_new_simple("video/x-h264", "stream-format", G_TYPE_STRING,
+                                        "byte-stream", "alignment", G_TYPE_STRING, "au", nullptr);
+    if (width > 0 && height > 0) {
+      gst_caps_set_simple(caps, "width", G_TYPE_INT, width, "height", G_TYPE_INT, height,
+                          nullptr);
+    }
+    job.caps.reset(caps);
+    // One copy, of a keyframe that is due (one per interval), not of every keyframe.
+    GstBuffer* buffer = gst_buffer_new_memdup(annex_b.data(), annex_b.size());
+    GST_BUFFER_PTS(buffer) = static_cast<GstClockTime>(pts_ns);
+    GST_BUFFER_DTS(buffer) = static_cast<GstClockTime>(pts_ns);
+    job.keyframe.reset(buffer);
+    return true;
+  });
+}
+
+template <typename Fill>
+void Thumbnailer::Session::Take(int64_t at, Fill fill) {
   std::lock_guard<std::mutex> lock(mu_);
   if (finished_) return;
   if (!first_pts_) first_pts_ = at;
@@ -406,13 +444,9 @@ void Thumbnailer::Session::OfferKeyframe(GstPad* pad, GstBuffer* buffer) {
     if (owner_.dropped_busy_ != nullptr) owner_.dropped_busy_->Increment();
     return;
   }
-  GstCaps* caps = gst_pad_get_current_caps(pad);
-  if (caps == nullptr) return;
   Job job;
   job.session = shared_from_this();
-  job.caps.reset(caps);
-  // Our own buffer object sharing the keyframe's memory: nothing is copied on the media thread.
-  job.keyframe.reset(gst_buffer_copy_region(buffer, GST_BUFFER_COPY_MEMORY, 0, -1));
+  if (!fill(job)) return;
   job.poster_candidate =
       at - *first_pts_ >= absl::ToInt64Nanoseconds(owner_.options_.poster_after);
   if (!owner_.Enqueue(std::move(job))) {

@@ -29,6 +29,7 @@ ABSL_DECLARE_FLAG(int, thumbnail_max_size);
 ABSL_DECLARE_FLAG(std::string, renditions);
 ABSL_DECLARE_FLAG(int, renditions_max_restarts);
 ABSL_DECLARE_FLAG(std::string, renditions_fault);
+ABSL_DECLARE_FLAG(std::string, passthrough_engine);
 
 namespace shopcast::video_ingest {
 namespace {
@@ -263,6 +264,24 @@ TEST_CASE("HEVC is refused by default (passthrough only), taken with a ladder or
   CHECK_FALSE(config->accept_hevc);
   CHECK(config->AcceptsHevc());
   absl::SetFlag(&FLAGS_renditions, "");
+}
+
+TEST_CASE("RTMP passthrough runs natively by default, on GStreamer when asked, nothing else") {
+  absl::SetFlag(&FLAGS_db_dsn, "host=127.0.0.1 dbname=video_ingest");
+  absl::SetFlag(&FLAGS_verify_key_files, "/dev/null");
+  absl::SetFlag(&FLAGS_instance_id, "video-ingest-0");
+  absl::StatusOr<Config> config = LoadConfig();
+  REQUIRE(config.ok());
+  CHECK(config->passthrough_engine == "native");
+  absl::SetFlag(&FLAGS_passthrough_engine, "gstreamer");
+  config = LoadConfig();
+  REQUIRE(config.ok());
+  CHECK(config->passthrough_engine == "gstreamer");
+  absl::SetFlag(&FLAGS_passthrough_engine, "ffmpeg");
+  config = LoadConfig();
+  REQUIRE_FALSE(config.ok());
+  CHECK_THAT(std::string(config.status().message()), Catch::Contains("passthrough_engine"));
+  absl::SetFlag(&FLAGS_passthrough_engine, "native");
 }
 
 }  // namespace

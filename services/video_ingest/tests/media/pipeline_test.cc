@@ -16,6 +16,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "media/native_packager.h"
 #include "media/steady_clock.h"
 #include "ffmpeg_check.h"
 #include "shopcast/status/status.h"
@@ -102,6 +103,24 @@ class Recorder {
   std::vector<absl::Status> failures_;
 };
 
+// The packager under test: GStreamer's Pipeline, or, in video_ingest_media_native_test (built
+// from this file with SHOPCAST_TEST_NATIVE_ENGINE), the native passthrough engine for every
+// session it takes (FLV without HEVC or a ladder), GStreamer for the rest, as the service's
+// --passthrough_engine=native does. Every case below runs on both.
+absl::StatusOr<std::unique_ptr<Packager>> StartPackager(PackagerOptions options,
+                                                        LivePlaylist& playlist,
+                                                        PackagerEvents events,
+                                                        PackagerMetrics* metrics = nullptr) {
+#ifdef SHOPCAST_TEST_NATIVE_ENGINE
+  if (NativePackagerFactory::Takes(options)) {
+    return StartNativePackager(std::move(options), playlist, std::move(events), metrics);
+  }
+#endif
+  auto pipeline = Pipeline::Start(std::move(options), playlist, std::move(events), metrics);
+  if (!pipeline.ok()) return pipeline.status();
+  return std::unique_ptr<Packager>(std::move(*pipeline));
+}
+
 LivePlaylist::Options PlaylistOptions(const fs::path& dir) {
   LivePlaylist::Options o;
   o.stream_dir = dir;
@@ -122,7 +141,7 @@ PackagerOptions Options(const fs::path& dir, MediaFormat format) {
 
 // Pushes bytes [begin, end) in 4 KiB pieces as fast as the pipeline takes them (retrying while
 // its queue is full); false once it refuses for good (`recorder` saw a failure) or after 30 s.
-bool PushAll(Pipeline& pipeline, Recorder& recorder, const std::vector<uint8_t>& bytes,
+bool PushAll(Packager& pipeline, Recorder& recorder, const std::vector<uint8_t>& bytes,
              size_t begin = 0, size_t end = SIZE_MAX) {
   end = std::min(end, bytes.size());
   const absl::Time deadline = absl::Now() + absl::Seconds(30);
@@ -207,7 +226,7 @@ void CheckMediaInfo(Recorder& recorder) {
 // Packages the whole of `input` in one session into `dir`; it must finish without a failure.
 void PackageAll(const fs::path& input, const fs::path& dir, MediaFormat format,
                 LivePlaylist& playlist, Recorder& recorder) {
-  auto pipeline = Pipeline::Start(Options(dir, format), playlist, recorder.Events());
+  auto pipeline = StartPackager(Options(dir, format), playlist, recorder.Events());
   REQUIRE(pipeline.ok());
   REQUIRE(PushAll(**pipeline, recorder, testing::ReadBytes(input)));
   absl::Status finished = (*pipeline)->Finish(absl::Seconds(30));
@@ -253,7 +272,7 @@ void PackageLongGop(int gop_seconds) {
   const fs::path dir = tmp.path() / kStreamId;
   LivePlaylist playlist(PlaylistOptions(dir), 0, absl::ZeroDuration());
   Recorder recorder;
-  auto pipeline = Pipeline::Start(Options(dir, MediaFormat::kFlv), playlist, recorder.Events());
+  auto pipeline = StartPackager(Options(dir, MediaFormat::kFlv), playlist, recorder.Events());
   REQUIRE(pipeline.ok());
 
   // The first segment is published as soon as the second keyframe arrives, while the encoder
@@ -334,7 +353,7 @@ TEST_CASE("A second session continues the playlist after a discontinuity", "[pip
 
   Recorder first;
   {
-    auto pipeline = Pipeline::Start(Options(dir, MediaFormat::kFlv), playlist, first.Events());
+    auto pipeline = StartPackager(Options(dir, MediaFormat::kFlv), playlist, first.Events());
     REQUIRE(pipeline.ok());
     REQUIRE(PushAll(**pipeline, first, bytes));
     REQUIRE((*pipeline)->Finish(absl::Seconds(30)).ok());
@@ -346,7 +365,7 @@ TEST_CASE("A second session continues the playlist after a discontinuity", "[pip
   Recorder second;
   PackagerOptions options = Options(dir, MediaFormat::kFlv);
   options.discontinuity = true;
-  auto pipeline = Pipeline::Start(options, playlist, second.Events());
+  auto pipeline = StartPackager(options, playlist, second.Events());
   REQUIRE(pipeline.ok());
   REQUIRE(PushAll(**pipeline, second, bytes));
   REQUIRE((*pipeline)->Finish(absl::Seconds(30)).ok());
@@ -383,7 +402,7 @@ void PackageWithJump(int64_t from_ms, int64_t delta_ms) {
   const fs::path dir = tmp.path() / kStreamId;
   LivePlaylist playlist(PlaylistOptions(dir), 0, absl::ZeroDuration());
   Recorder recorder;
-  auto pipeline = Pipeline::Start(Options(dir, MediaFormat::kFlv), playlist, recorder.Events());
+  auto pipeline = StartPackager(Options(dir, MediaFormat::kFlv), playlist, recorder.Events());
   REQUIRE(pipeline.ok());
   REQUIRE(PushAll(**pipeline, recorder, bytes));
   REQUIRE((*pipeline)->Finish(absl::Seconds(30)).ok());
@@ -418,7 +437,7 @@ void ExpectUnsupported(const char* container, MediaFormat format, const char* vi
   const fs::path dir = tmp.path() / kStreamId;
   LivePlaylist playlist(PlaylistOptions(dir), 0, absl::ZeroDuration());
   Recorder recorder;
-  auto pipeline = Pipeline::Start(Options(dir, format), playlist, recorder.Events());
+  auto pipeline = StartPackager(Options(dir, format), playlist, recorder.Events());
   REQUIRE(pipeline.ok());
   PushAll(**pipeline, recorder, testing::ReadBytes(input));
   std::optional<absl::Status> failure = recorder.WaitForFailure(absl::Seconds(15));
@@ -447,7 +466,7 @@ TEST_CASE("HEVC is refused as UNSUPPORTED_CODEC unless accepted (passthrough-onl
   const fs::path dir = tmp.path() / kStreamId;
   LivePlaylist playlist(PlaylistOptions(dir), 0, absl::ZeroDuration());
   Recorder recorder;
-  auto pipeline = Pipeline::Start(Options(dir, MediaFormat::kMpegTs), playlist, recorder.Events());
+  auto pipeline = StartPackager(Options(dir, MediaFormat::kMpegTs), playlist, recorder.Events());
   REQUIRE(pipeline.ok());
   const absl::Time start = absl::Now();
   PushAll(**pipeline, recorder, testing::ReadBytes(input));
@@ -480,7 +499,7 @@ TEST_CASE("Garbage bytes fail the pipeline quickly", "[pipeline]") {
 
   SECTION("as FLV: refused at once") {
     Recorder recorder;
-    auto pipeline = Pipeline::Start(Options(dir, MediaFormat::kFlv), playlist, recorder.Events());
+    auto pipeline = StartPackager(Options(dir, MediaFormat::kFlv), playlist, recorder.Events());
     REQUIRE(pipeline.ok());
     PushAll(**pipeline, recorder, garbage);
     std::optional<absl::Status> failure = recorder.WaitForFailure(absl::Seconds(5));
@@ -493,7 +512,7 @@ TEST_CASE("Garbage bytes fail the pipeline quickly", "[pipeline]") {
     Recorder recorder;
     PackagerOptions options = Options(dir, MediaFormat::kMpegTs);
     options.stall_timeout = absl::Seconds(2);
-    auto pipeline = Pipeline::Start(options, playlist, recorder.Events());
+    auto pipeline = StartPackager(options, playlist, recorder.Events());
     REQUIRE(pipeline.ok());
     PushAll(**pipeline, recorder, garbage);
     std::optional<absl::Status> failure = recorder.WaitForFailure(absl::Seconds(10));
@@ -511,7 +530,7 @@ TEST_CASE("Losing the stream folder mid-stream fails with STORAGE_FAILURE", "[pi
   const fs::path dir = tmp.path() / kStreamId;
   LivePlaylist playlist(PlaylistOptions(dir), 0, absl::ZeroDuration());
   Recorder recorder;
-  auto pipeline = Pipeline::Start(Options(dir, MediaFormat::kFlv), playlist, recorder.Events());
+  auto pipeline = StartPackager(Options(dir, MediaFormat::kFlv), playlist, recorder.Events());
   REQUIRE(pipeline.ok());
   // Push the first ~60%: the first segment closes at the keyframe at 2 s.
   REQUIRE(PushAll(**pipeline, recorder, bytes, 0, bytes.size() * 6 / 10));
@@ -534,7 +553,7 @@ TEST_CASE("Finish returns within its timeout after a session stops mid-file", "[
   const fs::path dir = tmp.path() / kStreamId;
   LivePlaylist playlist(PlaylistOptions(dir), 0, absl::ZeroDuration());
   Recorder recorder;
-  auto pipeline = Pipeline::Start(Options(dir, MediaFormat::kFlv), playlist, recorder.Events());
+  auto pipeline = StartPackager(Options(dir, MediaFormat::kFlv), playlist, recorder.Events());
   REQUIRE(pipeline.ok());
   REQUIRE(PushAll(**pipeline, recorder, bytes, 0, bytes.size() / 2 + 77));  // Cut inside a tag.
   const absl::Time start = absl::Now();
@@ -557,7 +576,7 @@ TEST_CASE("Finish gives up with DEADLINE_EXCEEDED and still tears down", "[pipel
   PackagerEvents events = recorder.Events();
   // A hand-off slower than the caller is willing to wait for.
   events.segment_closed = [](const SegmentInfo&) { absl::SleepFor(absl::Seconds(1)); };
-  auto pipeline = Pipeline::Start(Options(dir, MediaFormat::kFlv), playlist, events);
+  auto pipeline = StartPackager(Options(dir, MediaFormat::kFlv), playlist, events);
   REQUIRE(pipeline.ok());
   REQUIRE(PushAll(**pipeline, recorder, testing::ReadBytes(input)));
   const absl::Time start = absl::Now();
@@ -577,7 +596,7 @@ TEST_CASE("Destroying a running pipeline does not hang", "[pipeline]") {
   const fs::path dir = tmp.path() / kStreamId;
   LivePlaylist playlist(PlaylistOptions(dir), 0, absl::ZeroDuration());
   Recorder recorder;
-  auto pipeline = Pipeline::Start(Options(dir, MediaFormat::kFlv), playlist, recorder.Events());
+  auto pipeline = StartPackager(Options(dir, MediaFormat::kFlv), playlist, recorder.Events());
   REQUIRE(pipeline.ok());
   REQUIRE(PushAll(**pipeline, recorder, bytes, 0, bytes.size() / 2));
   const absl::Time start = absl::Now();
@@ -671,7 +690,7 @@ void PackageLowLatency(MediaFormat format, const char* container) {
   prometheus::Registry registry;
   PackagerMetrics metrics(registry);
   auto pipeline =
-      Pipeline::Start(LowLatencyOptions(dir, format), playlist, recorder.Events(), &metrics);
+      StartPackager(LowLatencyOptions(dir, format), playlist, recorder.Events(), &metrics);
   REQUIRE(pipeline.ok());
   REQUIRE(PushAll(**pipeline, recorder, testing::ReadBytes(input)));
   REQUIRE((*pipeline)->Finish(absl::Seconds(30)).ok());
@@ -707,7 +726,7 @@ TEST_CASE("Low-Latency HLS: an audio-only session cuts independent parts on AAC 
   LivePlaylist playlist(LowLatencyPlaylistOptions(dir), 0, absl::ZeroDuration());
   Recorder recorder;
   auto pipeline =
-      Pipeline::Start(LowLatencyOptions(dir, MediaFormat::kFlv), playlist, recorder.Events());
+      StartPackager(LowLatencyOptions(dir, MediaFormat::kFlv), playlist, recorder.Events());
   REQUIRE(pipeline.ok());
   REQUIRE(PushAll(**pipeline, recorder, testing::ReadBytes(input)));
   REQUIRE((*pipeline)->Finish(absl::Seconds(30)).ok());
@@ -772,7 +791,7 @@ class WriteLog {
 
 // Pushes FLV `bytes` as an encoder would send them live: each tag at its timestamp after
 // `start` (steady clock), in 10 ms steps, from media time `from_ms` up to `to_ms`.
-void PushPaced(Pipeline& pipeline, Recorder& recorder, const std::vector<uint8_t>& bytes,
+void PushPaced(Packager& pipeline, Recorder& recorder, const std::vector<uint8_t>& bytes,
                absl::Duration start, int64_t from_ms, int64_t to_ms) {
   size_t pos = from_ms == 0 ? 0 : testing::FlvOffsetAt(bytes, from_ms);  // The header first.
   for (int64_t ms = from_ms + 10; ms <= to_ms; ms += 10) {
@@ -806,7 +825,7 @@ std::vector<double> SegmentListingDelays(bool low_latency) {
   po.on_written = log.Callback();
   LivePlaylist playlist(po, 0, absl::ZeroDuration());
   Recorder recorder;
-  auto pipeline = Pipeline::Start(low_latency ? LowLatencyOptions(dir, MediaFormat::kFlv)
+  auto pipeline = StartPackager(low_latency ? LowLatencyOptions(dir, MediaFormat::kFlv)
                                               : Options(dir, MediaFormat::kFlv),
                                   playlist, recorder.Events());
   REQUIRE(pipeline.ok());
@@ -854,7 +873,7 @@ TEST_CASE("Low-Latency HLS: a 10 s keyframe interval still lists a part every pa
   Recorder recorder;
   prometheus::Registry registry;
   PackagerMetrics metrics(registry);
-  auto pipeline = Pipeline::Start(LowLatencyOptions(dir, MediaFormat::kFlv), playlist,
+  auto pipeline = StartPackager(LowLatencyOptions(dir, MediaFormat::kFlv), playlist,
                                   recorder.Events(), &metrics);
   REQUIRE(pipeline.ok());
   // The first 10 s GOP as fast as it goes: the first segment (which fixes the target duration)
@@ -902,7 +921,7 @@ TEST_CASE("Low-Latency HLS: a failed session's unfinished parts leave the playli
   LivePlaylist playlist(LowLatencyPlaylistOptions(dir), 0, absl::ZeroDuration());
   Recorder recorder;
   auto pipeline =
-      Pipeline::Start(LowLatencyOptions(dir, MediaFormat::kFlv), playlist, recorder.Events());
+      StartPackager(LowLatencyOptions(dir, MediaFormat::kFlv), playlist, recorder.Events());
   REQUIRE(pipeline.ok());
   // Into the second segment, then the session is torn down without finishing.
   REQUIRE(PushAll(**pipeline, recorder, bytes, 0, testing::FlvOffsetAt(bytes, 3000)));
@@ -932,7 +951,7 @@ TEST_CASE("Accepted HEVC over MPEG-TS is packaged as an hvc1 passthrough with LL
   Recorder recorder;
   PackagerOptions options = LowLatencyOptions(dir, MediaFormat::kMpegTs);
   options.accept_hevc = true;
-  auto pipeline = Pipeline::Start(options, playlist, recorder.Events());
+  auto pipeline = StartPackager(options, playlist, recorder.Events());
   REQUIRE(pipeline.ok());
   REQUIRE(PushAll(**pipeline, recorder, testing::ReadBytes(input)));
   absl::Status finished = (*pipeline)->Finish(absl::Seconds(30));
@@ -972,7 +991,7 @@ TEST_CASE("Accepted HEVC over RTMP (enhanced RTMP FLV) is fed past flvdemux and 
   Recorder recorder;
   PackagerOptions options = LowLatencyOptions(dir, MediaFormat::kFlv);
   options.accept_hevc = true;
-  auto pipeline = Pipeline::Start(options, playlist, recorder.Events());
+  auto pipeline = StartPackager(options, playlist, recorder.Events());
   REQUIRE(pipeline.ok());
   REQUIRE(PushAll(**pipeline, recorder, flv));
   absl::Status finished = (*pipeline)->Finish(absl::Seconds(30));
@@ -1005,7 +1024,7 @@ TEST_CASE("With HEVC accepted, H.264 and audio-only FLV still go through flvdemu
   Recorder recorder;
   PackagerOptions options = Options(dir, MediaFormat::kFlv);
   options.accept_hevc = true;
-  auto pipeline = Pipeline::Start(options, playlist, recorder.Events());
+  auto pipeline = StartPackager(options, playlist, recorder.Events());
   REQUIRE(pipeline.ok());
   REQUIRE(PushAll(**pipeline, recorder, testing::ReadBytes(input)));
   REQUIRE((*pipeline)->Finish(absl::Seconds(30)).ok());
@@ -1014,6 +1033,190 @@ TEST_CASE("With HEVC accepted, H.264 and audio-only FLV still go through flvdemu
   const fs::path first = dir / fs::path(recorder.segments().front().path).filename();
   CHECK(testing::CodecNames(first) == (audio_only ? "aac" : "aac,h264"));
 }
+
+#ifdef SHOPCAST_TEST_NATIVE_ENGINE
+// ---- The native passthrough engine alone (native_packager.h) ---------------------------------
+
+// The FLV tags of `flv`: {offset of the tag, type, body offset, body size}.
+struct TagAt {
+  size_t offset = 0;
+  uint8_t type = 0;
+  size_t body = 0;
+  size_t size = 0;
+};
+std::vector<TagAt> FlvTags(const std::vector<uint8_t>& flv) {
+  std::vector<TagAt> out;
+  size_t pos = 13;
+  while (pos + 11 <= flv.size()) {
+    TagAt t;
+    t.offset = pos;
+    t.type = flv[pos];
+    t.size = (size_t{flv[pos + 1]} << 16) | (size_t{flv[pos + 2]} << 8) | flv[pos + 3];
+    t.body = pos + 11;
+    if (t.body + t.size > flv.size()) break;
+    out.push_back(t);
+    pos = t.body + t.size + 4;
+  }
+  return out;
+}
+
+TEST_CASE("Native engine: a frame whose NAL lengths lie is dropped and counted, the rest packaged",
+          "[pipeline][native]") {
+  TempDir tmp;
+  const fs::path input = tmp.path() / "input.flv";
+  testing::MakeTestMedia(input, "flv", 5);
+  std::vector<uint8_t> flv = testing::ReadBytes(input);
+  // An inter frame (FrameType 2, AVC, NALU) 2.5 s in: its first NAL length now runs past it.
+  int corrupted = 0;
+  for (const TagAt& t : FlvTags(flv)) {
+    const uint32_t ms = (uint32_t{flv[t.offset + 4]} << 16) | (uint32_t{flv[t.offset + 5]} << 8) |
+                        flv[t.offset + 6];
+    if (t.type == 9 && t.size > 9 && flv[t.body] == 0x27 && flv[t.body + 1] == 1 && ms >= 2500) {
+      flv[t.body + 5] = 0x7F;
+      ++corrupted;
+      break;
+    }
+  }
+  REQUIRE(corrupted == 1);
+  const fs::path dir = tmp.path() / kStreamId;
+  LivePlaylist playlist(PlaylistOptions(dir), 0, absl::ZeroDuration());
+  Recorder recorder;
+  prometheus::Registry registry;
+  PackagerMetrics metrics(registry);
+  auto pipeline = StartPackager(Options(dir, MediaFormat::kFlv), playlist, recorder.Events(),
+                                &metrics);
+  REQUIRE(pipeline.ok());
+  REQUIRE(PushAll(**pipeline, recorder, flv));
+  REQUIRE((*pipeline)->Finish(absl::Seconds(30)).ok());
+  CHECK(recorder.failures().empty());
+  CHECK(metrics.frames_dropped().Value() == 1);
+  // Every second of media is still listed; the segment before the damaged GOP decodes cleanly.
+  const std::vector<SegmentInfo> segments = recorder.segments();
+  REQUIRE(segments.size() == 3);
+  double total = 0;
+  for (const SegmentInfo& s : segments) total += absl::ToDoubleSeconds(s.duration);
+  CHECK(std::abs(total - 5.0) < 0.1);
+  CHECK(ffmpeg_check::DecodeErrors((dir / fs::path(segments.front().path).filename()).string())
+            .empty());
+}
+
+TEST_CASE("Native engine: a tag claiming 16 MiB stays within its bound and ends the session",
+          "[pipeline][native]") {
+  TempDir tmp;
+  const fs::path dir = tmp.path() / kStreamId;
+  LivePlaylist playlist(PlaylistOptions(dir), 0, absl::ZeroDuration());
+  Recorder recorder;
+  PackagerOptions options = Options(dir, MediaFormat::kFlv);
+  options.max_queued_bytes = 1024 * 1024;
+  auto pipeline = StartPackager(options, playlist, recorder.Events());
+  REQUIRE(pipeline.ok());
+  std::vector<uint8_t> bytes = {'F', 'L', 'V', 1, 5, 0, 0, 0, 9, 0, 0, 0, 0,
+                                9, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0, 0, 0, 0};
+  bytes.resize(bytes.size() + 17 * 1024 * 1024, 0x00);  // The tag, and more after it.
+  // A queue of 1 MiB refuses a push beyond it at once; what was queued is taken by the worker.
+  std::vector<uint8_t> too_big(options.max_queued_bytes + 1);
+  CHECK_FALSE((*pipeline)->Push(too_big));
+  PushAll(**pipeline, recorder, bytes);
+  // The tag completes (a video tag with codec id 0) and is refused for what it is.
+  std::optional<absl::Status> failure = recorder.WaitForFailure(absl::Seconds(20));
+  REQUIRE(failure.has_value());
+  CHECK((ReasonOf(*failure) == "UNSUPPORTED_CODEC" || ReasonOf(*failure) == "PACKAGER_FAILURE"));
+  CHECK_FALSE((*pipeline)->Finish(absl::Seconds(10)).ok());
+  CHECK(recorder.segments().empty());
+}
+
+size_t ThreadCount() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator("/proc/self/task")) ++n;
+  return n;
+}
+
+TEST_CASE("Native engine: sessions share the engine's threads, none is started per session",
+          "[pipeline][native]") {
+  TempDir tmp;
+  const fs::path input = tmp.path() / "input.flv";
+  testing::MakeTestMedia(input, "flv", 3);
+  const std::vector<uint8_t> flv = testing::ReadBytes(input);
+  constexpr int kSessions = 12;
+  std::vector<std::unique_ptr<LivePlaylist>> playlists;
+  std::vector<std::unique_ptr<Recorder>> recorders;
+  std::vector<std::unique_ptr<Packager>> packagers;
+  size_t after_first = 0;
+  for (int i = 0; i < kSessions; ++i) {
+    const fs::path dir = tmp.path() / ("str_" + std::to_string(i));
+    playlists.push_back(
+        std::make_unique<LivePlaylist>(PlaylistOptions(dir), 0, absl::ZeroDuration()));
+    recorders.push_back(std::make_unique<Recorder>());
+    PackagerOptions options = Options(dir, MediaFormat::kFlv);
+    options.stream_id = "str_" + std::to_string(i);
+    auto p = StartPackager(options, *playlists.back(), recorders.back()->Events());
+    REQUIRE(p.ok());
+    packagers.push_back(std::move(*p));
+    REQUIRE(PushAll(*packagers.back(), *recorders.back(), flv, 0, flv.size() / 2));
+    if (i == 0) after_first = ThreadCount();
+  }
+  CHECK(ThreadCount() <= after_first);
+  for (int i = 0; i < kSessions; ++i) {
+    REQUIRE(PushAll(*packagers[i], *recorders[i], flv, flv.size() / 2));
+    REQUIRE(packagers[i]->Finish(absl::Seconds(30)).ok());
+    CHECK(recorders[i]->segments().size() == 2);
+  }
+}
+
+// Records what the engine offers for thumbnails.
+class KeyframeRecorder final : public KeyframeSink {
+ public:
+  struct Offer {
+    int64_t pts_ns = 0;
+    int width = 0;
+    int height = 0;
+    std::vector<uint8_t> head;  // The first bytes.
+  };
+  void OfferKeyframe(GstPad*, GstBuffer*) override { ++gst_offers; }
+  void OfferH264Keyframe(int64_t pts_ns, int width, int height,
+                         std::span<const uint8_t> annex_b) override {
+    absl::MutexLock lock(&mu);
+    const size_t head = std::min<size_t>(11, annex_b.size());
+    offers.push_back({pts_ns, width, height,
+                      std::vector<uint8_t>(annex_b.begin(), annex_b.begin() + head)});
+  }
+  void Finish() override { ++finishes; }
+
+  absl::Mutex mu;
+  std::vector<Offer> offers;
+  int gst_offers = 0;
+  int finishes = 0;
+};
+
+TEST_CASE("Native engine: keyframes go to the thumbnail sink as Annex B with their SPS and size",
+          "[pipeline][native]") {
+  TempDir tmp;
+  const fs::path input = tmp.path() / "input.flv";
+  testing::MakeTestMedia(input, "flv", 4);
+  const fs::path dir = tmp.path() / kStreamId;
+  LivePlaylist playlist(PlaylistOptions(dir), 0, absl::ZeroDuration());
+  Recorder recorder;
+  auto sink = std::make_shared<KeyframeRecorder>();
+  PackagerOptions options = Options(dir, MediaFormat::kFlv);
+  options.keyframes = sink;
+  auto pipeline = StartPackager(options, playlist, recorder.Events());
+  REQUIRE(pipeline.ok());
+  REQUIRE(PushAll(**pipeline, recorder, testing::ReadBytes(input)));
+  REQUIRE((*pipeline)->Finish(absl::Seconds(30)).ok());
+  CHECK(sink->gst_offers == 0);
+  CHECK(sink->finishes >= 1);
+  absl::MutexLock lock(&sink->mu);
+  REQUIRE(sink->offers.size() == 4);  // A keyframe a second.
+  for (size_t i = 0; i < sink->offers.size(); ++i) {
+    const KeyframeRecorder::Offer& o = sink->offers[i];
+    CHECK(o.width == 640);
+    CHECK(o.height == 360);
+    // An access unit delimiter, then the SPS (h264parse's config-interval=-1 layout).
+    CHECK(o.head == std::vector<uint8_t>({0, 0, 0, 1, 0x09, 0xF0, 0, 0, 0, 1, 0x67}));
+    if (i > 0) CHECK(std::abs(o.pts_ns - sink->offers[i - 1].pts_ns - 1'000'000'000) < 40'000'000);
+  }
+}
+#endif  // SHOPCAST_TEST_NATIVE_ENGINE
 
 }  // namespace
 }  // namespace shopcast::video_ingest::media
