@@ -1,8 +1,12 @@
 #include "app/app.h"
 
+#include <unistd.h>
+
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "app/event_sink_service.h"
 #include "app/internal_service.h"
 #include "app/public_service.h"
@@ -21,6 +25,24 @@
 #include "shopcast/status/status.h"
 
 // ---- area headers ----
+#include "clips/clip_store.h"
+#include "clips/clip_worker.h"
+#include "clips/clips.h"
+#include "clips/clips_rpcs.h"
+#include "clips/cutter.h"
+#include "mover/mover.h"
+#include "mover/purger.h"
+#include "playback/playback.h"
+#include "playback/playback_rpcs.h"
+#include "playback/playback_store.h"
+#include "playback/vod_origin.h"
+#include "playback/vod_token.h"
+#include "policies/aging_pass.h"
+#include "policies/policy_store.h"
+#include "policies/tiers_rpcs.h"
+#include "policies/tiers_service.h"
+#include "storage/storage_metrics.h"
+#include "storage/tier_set.h"
 #include "markers/marker_store.h"
 #include "markers/orphan_watch.h"
 #include "recordings/recording_events.h"
@@ -35,6 +57,34 @@ namespace shopcast::recording_lifecycle {
 namespace {
 
 using startup::AtStep;
+
+// Names this process in leases (the mover's, the clip worker's): the host (the pod) name.
+std::string InstanceName() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') return "recording-lifecycle";
+  return host;
+}
+
+// The signed URL of a JPEG object of a recording, as the VOD origin serves it
+// (playback/vod_target.h): video-ingest's poster "str_…/poster.jpg" → /vod/<rec>/poster.jpg,
+// "rec_…/clips/clp_….jpg" and "rec_…/thumbs/thm_….jpg" → the same path under /vod/. A
+// recording token opens all three. Empty for any other key.
+std::string ImageUrl(const playback::VodTokenCodec& codec, const std::string& base,
+                     const std::string& recording_id, const std::string& object_key,
+                     absl::Time expires) {
+  std::string path;
+  if (absl::EndsWith(object_key, "/poster.jpg") && absl::StartsWith(object_key, "str_")) {
+    path = "poster.jpg";
+  } else if (absl::StartsWith(object_key, recording_id + "/")) {
+    path = object_key.substr(recording_id.size() + 1);
+  }
+  if (path.empty()) return "";
+  playback::VodClaims claims;
+  claims.scope = playback::VodScope::kRecording;
+  claims.recording_id = recording_id;
+  claims.expires_at = expires;
+  return absl::StrCat(base, "/vod/", recording_id, "/", path, "?token=", codec.Sign(claims));
+}
 
 std::vector<const db::MigrationSet*> MigrationSets() {
   return {&db::embedded::recording_lifecycleMigrations(), &events::OutboxMigrations(),
@@ -55,6 +105,27 @@ struct App::Parts {
   std::unique_ptr<auth::RevocationSync> revocation_sync;
   std::unique_ptr<startup::OutboxDelivery> outbox;
 
+  // ---- area parts: tiers (storage, mover, purger, aging policies) ----
+  std::unique_ptr<storage::PrometheusStorageMetrics> storage_metrics;
+  std::unique_ptr<storage::TierSet> tiers;
+  std::unique_ptr<mover::Mover> mover;
+  std::unique_ptr<mover::Purger> purger;
+  std::unique_ptr<policies::PolicyStore> policy_store;
+  std::unique_ptr<policies::AgingPass> aging;
+  std::unique_ptr<policies::TiersService> tiers_service;
+  std::unique_ptr<policies::TiersRpcs> tiers_rpcs;
+  std::unique_ptr<policies::AgingInternalRpcs> aging_rpcs;
+  // ---- area parts: playback ----
+  std::unique_ptr<playback::VodTokenCodec> vod_tokens;
+  std::unique_ptr<playback::PlaybackStore> playback_store;
+  std::unique_ptr<playback::Playback> playback;
+  std::unique_ptr<playback::PlaybackRpcs> playback_rpcs;
+  std::unique_ptr<playback::VodOrigin> vod_origin;
+  // ---- area parts: clips and thumbnails ----
+  std::unique_ptr<clips::ClipStore> clip_store;
+  std::unique_ptr<clips::ClipWorker> clip_worker;
+  std::unique_ptr<clips::Clips> clips;
+  std::unique_ptr<clips::ClipsRpcs> clips_rpcs;
   // ---- area parts: markers ----
   std::unique_ptr<markers::MarkerEvents> marker_events;
   std::unique_ptr<markers::OrphanWatch> orphan_watch;
@@ -107,6 +178,77 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
       overrides.new_id ? overrides.new_id
                        : [](absl::string_view prefix) { return ids::NewId(prefix); };
 
+  // ---- area wiring: tiers ----
+  // Every event this service emits goes where "recording ready" goes (realtime-push).
+  const std::vector<std::string> destinations = {recordings::kReadyDestination};
+  mover::TiersConfig tiers_config = config.tiers;
+  if (tiers_config.tiers.hot_root.empty()) tiers_config.tiers.hot_root = config.hot_root;
+  p->storage_metrics = std::make_unique<storage::PrometheusStorageMetrics>(*metrics);
+  auto tiers = storage::TierSet::Create(tiers_config.tiers, p->storage_metrics.get());
+  if (!tiers.ok()) return AtStep("tiers", tiers.status());
+  p->tiers = *std::move(tiers);
+  tiers_config.mover.owner = InstanceName();
+  tiers_config.mover.event_destinations = destinations;
+  tiers_config.purger.event_destinations = destinations;
+  p->mover = std::make_unique<mover::Mover>(*p->pool, *p->tiers, tiers_config.mover, metrics);
+  p->purger = std::make_unique<mover::Purger>(*p->pool, *p->tiers, tiers_config.purger, metrics);
+  p->policy_store = std::make_unique<policies::PolicyStore>(*p->pool);
+  p->aging = std::make_unique<policies::AgingPass>(
+      *p->pool, *p->policy_store, p->mover.get(), p->purger.get(),
+      policies::AgingPassOptions{tiers_config.aging_batch, tiers_config.aging_interval,
+                                 tiers_config.aging_test_clock, destinations},
+      metrics);
+  p->tiers_service = std::make_unique<policies::TiersService>(
+      *p->pool, *p->policy_store, *p->aging, p->mover.get(), *p->page_tokens, destinations);
+  p->tiers_rpcs = std::make_unique<policies::TiersRpcs>(*p->tiers_service, *p->verifier,
+                                                        &p->revoked, executor);
+  p->aging_rpcs = std::make_unique<policies::AgingInternalRpcs>(*p->tiers_service, executor);
+  const storage::TierSet* tier_set = p->tiers.get();
+  auto provider_of = [tier_set](v1::StorageTier tier) { return tier_set->Provider(tier); };
+
+  // ---- area wiring: playback ----
+  auto vod_tokens = playback::LoadVodTokenKeyFile(config.vod_token_key_file);
+  if (!vod_tokens.ok()) return AtStep("vod_token_key", vod_tokens.status());
+  p->vod_tokens = std::make_unique<playback::VodTokenCodec>(*std::move(vod_tokens));
+  p->playback_store = std::make_unique<playback::PlaybackStore>(*p->pool);
+  p->playback = std::make_unique<playback::Playback>(*p->playback_store, *p->vod_tokens,
+                                                     provider_of, config.playback);
+  p->playback_rpcs = std::make_unique<playback::PlaybackRpcs>(*p->playback, *p->verifier,
+                                                              &p->revoked, executor);
+  p->vod_origin = std::make_unique<playback::VodOrigin>(config.vod_origin, *p->playback,
+                                                        *p->vod_tokens, metrics);
+
+  // ---- area wiring: clips and thumbnails ----
+  RETURN_IF_ERROR(AtStep("gstreamer", clips::CheckCutterElements()));
+  p->clip_store = std::make_unique<clips::ClipStore>(*p->pool);
+  p->clip_worker = std::make_unique<clips::ClipWorker>(
+      *p->clip_store, p->tiers->hot(), provider_of, config.clip_worker,
+      InstanceName(), metrics);
+  const playback::VodTokenCodec* vod_codec = p->vod_tokens.get();
+  const std::string vod_base = config.playback.public_base_url;
+  // A READY clip's MP4 and the JPEGs of a recording, served by the VOD origin through the
+  // gateway (playback/vod_target.h gives the paths).
+  clips::ClipUrlMaker clip_url = [vod_codec, vod_base](const v1::Clip& clip, absl::Time expires) {
+    playback::VodClaims claims;
+    claims.scope = playback::VodScope::kClip;
+    claims.recording_id = clip.recording_id();
+    claims.clip_id = clip.id();
+    claims.expires_at = expires;
+    return absl::StrCat(vod_base, "/vod/", clip.recording_id(), "/clips/", clip.id(),
+                        ".mp4?token=", vod_codec->Sign(claims));
+  };
+  clips::ImageUrlMaker image_url = [vod_codec, vod_base](const std::string& recording_id,
+                                                         const std::string& object_key,
+                                                         absl::Time expires) {
+    return ImageUrl(*vod_codec, vod_base, recording_id, object_key, expires);
+  };
+  clips::ClipWorker* worker = p->clip_worker.get();
+  p->clips = std::make_unique<clips::Clips>(*p->clip_store, p->tiers->hot(), config.clips,
+                                            *p->page_tokens, clip_url, image_url,
+                                            [worker] { worker->Wake(); }, metrics);
+  p->clips_rpcs =
+      std::make_unique<clips::ClipsRpcs>(*p->clips, *p->verifier, &p->revoked, executor);
+
   // ---- area wiring: markers ----
   p->marker_events = std::make_unique<markers::MarkerEvents>(new_id, metrics);
   p->orphan_watch = std::make_unique<markers::OrphanWatch>(
@@ -123,8 +265,13 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   PublicAreas areas;
   // ---- area routes ----
   areas.recordings = p->recordings_rpcs.get();
+  areas.playback = p->playback_rpcs.get();
+  areas.tiers = p->tiers_rpcs.get();
+  areas.clips = p->clips_rpcs.get();
   InternalAreas internal_areas;
   // ---- area internal routes ----
+  internal_areas.playback = p->playback_rpcs.get();
+  internal_areas.aging = p->aging_rpcs.get();
 
   p->public_service = std::make_unique<PublicService>(areas);
   p->internal_service = std::make_unique<InternalService>(internal_areas);
@@ -150,6 +297,11 @@ absl::Status App::Start() {
   p.outbox->Start();
   // ---- area start ----
   p.orphan_watch->Start();
+  p.mover->Start();
+  p.purger->Start();
+  p.aging->Start();
+  p.clip_worker->Start();
+  RETURN_IF_ERROR(p.vod_origin->Start());
   return p.host->Start();
 }
 
@@ -159,6 +311,11 @@ void App::Stop() {
   Parts& p = *parts_;
   p.host->Shutdown();
   // ---- area stop ----
+  p.vod_origin->Stop();
+  p.clip_worker->Stop();
+  p.aging->Stop();
+  p.purger->Stop();
+  p.mover->Stop();
   p.orphan_watch->Stop();
   // Last: what the drained calls committed is still delivered by the next replica's relay.
   p.outbox->Stop();

@@ -9,6 +9,11 @@ target_link_libraries(recording_lifecycle_app PUBLIC
   absl::flags
   # ---- area libraries (one line each) ----
   recording_lifecycle_storage
+  recording_lifecycle_tiers_flags
+  recording_lifecycle_mover
+  recording_lifecycle_policies
+  recording_lifecycle_playback
+  recording_lifecycle_clips
   recording_lifecycle_markers
   recording_lifecycle_recordings)
 shopcast_warnings(recording_lifecycle_app)

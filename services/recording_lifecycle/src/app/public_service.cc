@@ -1,5 +1,7 @@
 #include "app/public_service.h"
 
+#include "app/internal_service.h"
+
 #include "shopcast/server/unary.h"
 #include "shopcast/status/status.h"
 
@@ -24,5 +26,30 @@ SHOPCAST_RL_FORWARD(PublicService, recordings, ListRecordings)
 SHOPCAST_RL_FORWARD(PublicService, recordings, ListMoments)
 SHOPCAST_RL_FORWARD(PublicService, recordings, SaveOrDelete)
 SHOPCAST_RL_FORWARD(PublicService, recordings, UpdateRecording)
+
+// ---- playback ----
+SHOPCAST_RL_FORWARD(PublicService, playback, GetPlaybackUrl)
+
+// ---- tiers ----
+SHOPCAST_RL_FORWARD(PublicService, tiers, GetAgingPolicy)
+SHOPCAST_RL_FORWARD(PublicService, tiers, ListAgingPolicies)
+SHOPCAST_RL_FORWARD(PublicService, tiers, CreateAgingPolicy)
+SHOPCAST_RL_FORWARD(PublicService, tiers, UpdateAgingPolicy)
+SHOPCAST_RL_FORWARD(PublicService, tiers, MoveRecording)
+SHOPCAST_RL_FORWARD(PublicService, tiers, SetLegalHold)
+
+// ---- clips and thumbnails ----
+SHOPCAST_RL_FORWARD(PublicService, clips, CreateClip)
+SHOPCAST_RL_FORWARD(PublicService, clips, GetClip)
+SHOPCAST_RL_FORWARD(PublicService, clips, ListClips)
+SHOPCAST_RL_FORWARD(PublicService, clips, DeleteClip)
+SHOPCAST_RL_FORWARD(PublicService, clips, ListThumbnails)
+SHOPCAST_RL_FORWARD(PublicService, clips, SetPrimaryThumbnail)
+
+// ---- internal ----
+SHOPCAST_RL_FORWARD(InternalService, playback, GetPlaylist)
+SHOPCAST_RL_FORWARD(InternalService, playback, ResolveSegment)
+SHOPCAST_RL_FORWARD(InternalService, aging, RunAgingPass)
+SHOPCAST_RL_FORWARD(InternalService, aging, DryRunAgingPass)
 
 }  // namespace shopcast::recording_lifecycle

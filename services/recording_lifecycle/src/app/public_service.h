@@ -6,7 +6,10 @@
 
 #include "shopcast/recording_lifecycle/v1/recording_lifecycle.grpc.pb.h"
 
-// ---- area headers: recordings ----
+// ---- area headers ----
+#include "clips/clips_rpcs.h"
+#include "playback/playback_rpcs.h"
+#include "policies/tiers_rpcs.h"
 #include "recordings/recordings_rpcs.h"
 
 // Declares the override of unary `Method` (request and response named after it).
@@ -21,6 +24,12 @@ namespace shopcast::recording_lifecycle {
 struct PublicAreas {
   // ---- recordings ----
   recordings::RecordingsRpcs* recordings = nullptr;
+  // ---- playback ----
+  playback::PlaybackRpcs* playback = nullptr;
+  // ---- tiers ----
+  policies::TiersRpcs* tiers = nullptr;
+  // ---- clips and thumbnails ----
+  clips::ClipsRpcs* clips = nullptr;
 };
 
 class PublicService : public v1::RecordingLifecycleService::CallbackService {
@@ -33,6 +42,22 @@ class PublicService : public v1::RecordingLifecycleService::CallbackService {
   SHOPCAST_RL_UNARY(ListMoments);
   SHOPCAST_RL_UNARY(SaveOrDelete);
   SHOPCAST_RL_UNARY(UpdateRecording);
+  // ---- playback ----
+  SHOPCAST_RL_UNARY(GetPlaybackUrl);
+  // ---- tiers ----
+  SHOPCAST_RL_UNARY(GetAgingPolicy);
+  SHOPCAST_RL_UNARY(ListAgingPolicies);
+  SHOPCAST_RL_UNARY(CreateAgingPolicy);
+  SHOPCAST_RL_UNARY(UpdateAgingPolicy);
+  SHOPCAST_RL_UNARY(MoveRecording);
+  SHOPCAST_RL_UNARY(SetLegalHold);
+  // ---- clips and thumbnails ----
+  SHOPCAST_RL_UNARY(CreateClip);
+  SHOPCAST_RL_UNARY(GetClip);
+  SHOPCAST_RL_UNARY(ListClips);
+  SHOPCAST_RL_UNARY(DeleteClip);
+  SHOPCAST_RL_UNARY(ListThumbnails);
+  SHOPCAST_RL_UNARY(SetPrimaryThumbnail);
 
  private:
   PublicAreas areas_;

@@ -108,6 +108,9 @@ VodTokenProblem VodTokenCodec::Decode(absl::string_view token, VodClaims& out) c
   if (token.size() % 4 == 1) return VodTokenProblem::kMalformed;
   std::string raw;
   if (!absl::WebSafeBase64Unescape(token, &raw)) return VodTokenProblem::kMalformed;
+  // One spelling per token: absl ignores the unused low bits of the last character, so "…A"
+  // and "…B" could both decode to the same bytes. Only the canonical encoding is accepted.
+  if (absl::WebSafeBase64Escape(raw) != token) return VodTokenProblem::kMalformed;
   if (raw.size() < kHeaderBytes + 1 + kMacBytes) return VodTokenProblem::kMalformed;
   const absl::string_view all(raw);
   const absl::string_view body = all.substr(0, all.size() - kMacBytes);

@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <pqxx/pqxx>
 #include <set>
@@ -71,6 +72,8 @@ class RecordingProcess {
         p + "DRAIN_TIMEOUT=2s",
         p + "LOG_LEVEL=debug",
     };
+    std::filesystem::create_directories(dir.File("hot"));
+    for (std::string& e : StorageEnv(dir.File("rl-storage"))) env.push_back(std::move(e));
     proc_ = std::make_unique<shopcast::testing::ChildProcess>(
         std::vector<std::string>{SHOPCAST_RECORDING_LIFECYCLE_BIN, "serve"}, env,
         dir.File("recording-lifecycle.log"));

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <csignal>
 #include <pqxx/pqxx>
 
@@ -20,13 +21,17 @@ std::vector<std::string> Env(const AppFixture& f, const std::string& dsn,
                              const std::string& hot_root) {
   const std::string p = "SHOPCAST_RECORDING_LIFECYCLE_";
   auto tls = f.pki().FilesOf("recording-lifecycle");
-  return {p + "GRPC_ADDR=127.0.0.1:0", p + "METRICS_ADDR=127.0.0.1:0",
+  std::vector<std::string> env = StorageEnv(f.File("proc-storage"));
+  std::filesystem::create_directories(hot_root);
+  std::vector<std::string> base = {p + "GRPC_ADDR=127.0.0.1:0", p + "METRICS_ADDR=127.0.0.1:0",
           p + "INTERNAL_GRPC_ADDR=127.0.0.1:0", p + "SERVICE_CA_FILE=" + tls.ca_file,
           p + "SERVICE_CERT_FILE=" + tls.cert_file, p + "SERVICE_KEY_FILE=" + tls.key_file,
           p + "DB_DSN=" + dsn, p + "DB_POOL_SIZE=4",
           p + "VERIFY_KEY_FILES=" + f.verify_key_file(),
           p + "PAGE_TOKEN_KEY_FILE=" + f.page_token_key_file(), p + "HOT_ROOT=" + hot_root,
           p + "DRAIN_TIMEOUT=5s"};
+  env.insert(env.end(), base.begin(), base.end());
+  return env;
 }
 
 TEST_CASE("process: migrate applies the schema to an empty database and exits 0", "[process]") {

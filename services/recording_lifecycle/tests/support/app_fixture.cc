@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <pqxx/pqxx>
 #include <stdexcept>
@@ -151,6 +152,52 @@ common::v1::Event SaleCancelledEvent(const std::string& order_id, const std::str
   return Wrap("order", "order.sale_cancelled", order_id, c);
 }
 
+namespace {
+
+void MakeStorageDirs(const std::string& base) {
+  for (const char* d : {"warm", "vod-cache", "scratch"}) {
+    std::filesystem::create_directories(std::filesystem::path(base) / d);
+  }
+  std::ofstream(base + "/vod-token.key") << "a test VOD token key of more than 32 bytes\n";
+}
+
+}  // namespace
+
+std::vector<std::string> StorageEnv(const std::string& base) {
+  MakeStorageDirs(base);
+  const std::string p = "SHOPCAST_RECORDING_LIFECYCLE_";
+  return {p + "WARM_ROOT=" + base + "/warm",
+          p + "S3_ENDPOINT=http://127.0.0.1:9",
+          p + "S3_BUCKET=shopcast-test",
+          "RECORDING_LIFECYCLE_S3_ACCESS_KEY_ID=test",
+          "RECORDING_LIFECYCLE_S3_SECRET_ACCESS_KEY=test-secret",
+          p + "MOVER_SCRATCH_DIR=" + base + "/scratch",
+          p + "CLIP_SCRATCH_DIR=" + base + "/scratch",
+          p + "VOD_TOKEN_KEY_FILE=" + base + "/vod-token.key",
+          p + "VOD_HTTP_ADDR=127.0.0.1:0",
+          p + "VOD_CACHE_DIR=" + base + "/vod-cache"};
+}
+
+void SetStorage(Config& c, const std::string& base) {
+  MakeStorageDirs(base);
+  std::filesystem::create_directories(c.hot_root);
+  c.tiers.tiers.hot_root = c.hot_root;
+  c.tiers.tiers.warm_root = base + "/warm";
+  c.tiers.tiers.cold.endpoint = "http://127.0.0.1:9";
+  c.tiers.tiers.cold.bucket = "shopcast-test";
+  c.tiers.tiers.cold.credentials.access_key_id = "test";
+  c.tiers.tiers.cold.credentials.secret_access_key = "test-secret";
+  c.tiers.mover.scratch_dir = base + "/scratch";
+  // The tests here drive recordings by hand: no aging pass or purge round runs under them.
+  c.tiers.aging_interval = absl::Hours(1);
+  c.tiers.purger.interval = absl::Hours(1);
+  c.clip_worker.scratch_root = base + "/scratch";
+  c.clip_worker.auto_clips = false;
+  c.vod_token_key_file = base + "/vod-token.key";
+  c.vod_origin.listen = "127.0.0.1:0";
+  c.vod_origin.cache_dir = base + "/vod-cache";
+}
+
 AppFixture::AppFixture(const std::function<void(Config&)>& edit)
     : pki_(dir_.File("pki"),
            {"recording-lifecycle", "video-ingest", "order", "product-inventory"}),
@@ -188,6 +235,7 @@ Config AppFixture::BaseConfig() const {
   c.page_token_key_file = dir_.File("page-token.key");
   c.drain_timeout = absl::Seconds(2);
   c.hot_root = dir_.File("hot");
+  SetStorage(c, dir_.File("storage"));
   return c;
 }
 

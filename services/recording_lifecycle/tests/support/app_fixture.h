@@ -55,6 +55,13 @@ common::v1::Event SaleEvent(const std::string& stream, const std::string& host,
                             int64_t moment_us, const std::string& auction_id = "");
 common::v1::Event SaleCancelledEvent(const std::string& order_id, const std::string& product_id);
 
+// For a recording-lifecycle binary a test starts: the settings of the tiers, playback and clips
+// it needs beyond the hot root, under `base` (created: warm root, VOD cache, scratch, VOD token
+// key). The cold store is a loopback address nothing listens on: these tests never age media.
+std::vector<std::string> StorageEnv(const std::string& base);
+// The same for an in-process App.
+void SetStorage(Config& c, const std::string& base);
+
 class AppFixture {
  public:
   explicit AppFixture(const std::function<void(Config&)>& edit = nullptr);
