@@ -359,9 +359,12 @@ TEST_CASE("A rung behind its hand-off bound drops its input and never the passth
       testing::ParseMediaPlaylist(testing::ReadText(dir / "live.m3u8"));
   CHECK(source.entries.size() == 4);  // 7 s in 2 s segments: the passthrough is whole.
   CHECK(setup.metrics.dropped("240p").Value() > 0);
-  // What the rung wrote is still numbered and timed as the passthrough's.
+  // What the rung wrote (on a loaded machine, with a 1 ms bound, it may have dropped every
+  // frame and written nothing at all) is still numbered and timed as the passthrough's.
+  const fs::path rung_playlist = dir / "240p" / "live.m3u8";
+  if (!fs::exists(rung_playlist)) return;
   const testing::MediaPlaylist rung =
-      testing::ParseMediaPlaylist(testing::ReadText(dir / "240p" / "live.m3u8"));
+      testing::ParseMediaPlaylist(testing::ReadText(rung_playlist));
   for (const auto& r : rung.entries) {
     for (const auto& s : source.entries) {
       if (s.uri == r.uri) CHECK(s.duration == r.duration);
