@@ -1,8 +1,10 @@
 #include "mover/tiers_flags.h"
 
 #include <cstdint>
+#include <fstream>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/ascii.h"
 #include "shopcast/status/status.h"
 
 ABSL_FLAG(std::string, hot_root, "", "Hot tier root: video-ingest's segment root (required).");
@@ -11,6 +13,12 @@ ABSL_FLAG(std::string, s3_endpoint, "",
           "Cold tier S3-compatible endpoint, scheme://host[:port] (required).");
 ABSL_FLAG(std::string, s3_bucket, "", "Cold tier bucket (required).");
 ABSL_FLAG(std::string, s3_region, "us-east-1", "Cold tier region.");
+ABSL_FLAG(std::string, s3_access_key_id_file, "",
+          "File holding the cold store's access key id (a mounted Secret); empty = the "
+          "RECORDING_LIFECYCLE_S3_ACCESS_KEY_ID[_FILE] environment variable.");
+ABSL_FLAG(std::string, s3_secret_access_key_file, "",
+          "File holding the cold store's secret access key; empty = "
+          "RECORDING_LIFECYCLE_S3_SECRET_ACCESS_KEY[_FILE].");
 ABSL_FLAG(int32_t, mover_concurrency, 2, "Objects moved at the same time (1..64).");
 ABSL_FLAG(int64_t, mover_bandwidth_bytes_per_second, 0,
           "Average bytes per second the mover may move; 0 = unbounded.");
@@ -41,6 +49,25 @@ absl::Status Required(const std::string& value, const char* flag) {
   return absl::OkStatus();
 }
 
+// A credential file's text less trailing whitespace: at most 4 KiB, never empty.
+absl::StatusOr<std::string> ReadCredentialFile(const std::string& path, const char* flag) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return InvalidArgument(flag, "CONFIG_INVALID", std::string("--") + flag + ": unreadable file");
+  }
+  std::string text(4097, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  while (!text.empty() && absl::ascii_isspace(static_cast<unsigned char>(text.back()))) {
+    text.pop_back();
+  }
+  if (text.empty() || text.size() > 4096) {
+    return InvalidArgument(flag, "CONFIG_INVALID",
+                           std::string("--") + flag + ": the file must hold 1..4096 bytes");
+  }
+  return text;
+}
+
 absl::Status Positive(absl::Duration d, const char* flag) {
   if (d <= absl::ZeroDuration()) {
     return InvalidArgument(flag, "CONFIG_INVALID", std::string("--") + flag + " must be > 0");
@@ -61,8 +88,21 @@ absl::StatusOr<TiersConfig> TiersConfigFromFlags() {
   RETURN_IF_ERROR(Required(c.tiers.warm_root, "warm_root"));
   RETURN_IF_ERROR(Required(c.tiers.cold.endpoint, "s3_endpoint"));
   RETURN_IF_ERROR(Required(c.tiers.cold.bucket, "s3_bucket"));
-  ASSIGN_OR_RETURN(c.tiers.cold.credentials,
-                   storage::S3CredentialsFromEnv(storage::kColdCredentialsEnvPrefix));
+  const std::string key_id_file = absl::GetFlag(FLAGS_s3_access_key_id_file);
+  const std::string secret_file = absl::GetFlag(FLAGS_s3_secret_access_key_file);
+  if (key_id_file.empty() != secret_file.empty()) {
+    return InvalidArgument("s3_access_key_id_file", "CONFIG_INVALID",
+                           "--s3_access_key_id_file and --s3_secret_access_key_file go together");
+  }
+  if (!key_id_file.empty()) {
+    ASSIGN_OR_RETURN(c.tiers.cold.credentials.access_key_id,
+                     ReadCredentialFile(key_id_file, "s3_access_key_id_file"));
+    ASSIGN_OR_RETURN(c.tiers.cold.credentials.secret_access_key,
+                     ReadCredentialFile(secret_file, "s3_secret_access_key_file"));
+  } else {
+    ASSIGN_OR_RETURN(c.tiers.cold.credentials,
+                     storage::S3CredentialsFromEnv(storage::kColdCredentialsEnvPrefix));
+  }
   RETURN_IF_ERROR(c.tiers.cold.Validate());
 
   c.mover.concurrency = absl::GetFlag(FLAGS_mover_concurrency);

@@ -8,9 +8,10 @@
 //   --mover_concurrency --mover_bandwidth_bytes_per_second --mover_lease --mover_step_timeout
 //   --mover_max_attempts --mover_retry_base --mover_retry_max --mover_park_retry
 //   --mover_scratch_dir --aging_interval --aging_batch --aging_test_clock --purge_interval
-// The cold store's credentials come from the environment only
+// The cold store's credentials come from files (--s3_access_key_id_file,
+// --s3_secret_access_key_file: mounted Secrets), or else from the environment
 // (RECORDING_LIFECYCLE_S3_ACCESS_KEY_ID[_FILE], ..._SECRET_ACCESS_KEY[_FILE],
-// ..._SESSION_TOKEN[_FILE]).
+// ..._SESSION_TOKEN[_FILE]); never from a flag's value.
 
 #include <string>
 
