@@ -324,6 +324,8 @@ void App::Stop() {
 
 server::ServiceHost& App::host() { return *parts_->host; }
 
+uint16_t App::vod_http_port() const { return parts_->vod_origin->port(); }
+
 markers::OrphanWatch& App::orphan_watch() { return *parts_->orphan_watch; }
 
 int RunMigrate(const Config& config) { return startup::RunMigrate(config.db_dsn, MigrationSets()); }
@@ -335,6 +337,7 @@ int RunServer(const Config& config) {
   log::Info("serving")
       .Kv("grpc_port", (*app)->host().grpc_port())
       .Kv("internal_grpc_port", (*app)->host().internal_grpc_port())
+      .Kv("vod_http_port", (*app)->vod_http_port())
       .Kv("hot_root", config.hot_root);
   (*app)->host().WaitForShutdown();
   (*app)->Stop();

@@ -5,6 +5,7 @@
 // (EventSink, RecordingLifecycleInternalService), the outbox relay to the configured event
 // sinks, and the orphan-marker report. The binary and the tests build the same App.
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -40,6 +41,8 @@ class App {
   void Stop();
 
   server::ServiceHost& host();
+  // The VOD origin's HTTP port (after Start; the configured one, or the kernel's pick for 0).
+  uint16_t vod_http_port() const;
   // The orphan-marker report (tests run it on demand).
   markers::OrphanWatch& orphan_watch();
 
