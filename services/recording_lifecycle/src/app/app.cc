@@ -256,7 +256,13 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   // ---- area wiring: recordings ----
   p->recording_events =
       std::make_unique<recordings::RecordingEvents>(new_id, *p->marker_events, metrics);
-  p->recordings = std::make_unique<recordings::Recordings>(*p->pool, *p->page_tokens);
+  const absl::Duration url_ttl = config.playback.url_ttl;
+  p->recordings = std::make_unique<recordings::Recordings>(
+      *p->pool, *p->page_tokens,
+      [vod_codec, vod_base, url_ttl](const std::string& recording_id,
+                                     const std::string& object_key) {
+        return ImageUrl(*vod_codec, vod_base, recording_id, object_key, absl::Now() + url_ttl);
+      });
   p->recordings_rpcs = std::make_unique<recordings::RecordingsRpcs>(
       *p->recordings, *p->verifier, &p->revoked, executor);
 
