@@ -155,9 +155,11 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   p->tls = *std::move(tls);
   RETURN_IF_ERROR(
       AtStep("migrate", db::ApplyMigrationsWhenReachable(config.db_dsn, MigrationSets())));
-  // One connection beyond the executor's threads for the relay's rounds, one for the orphan
-  // report.
-  auto pool = db::Pool::Create(db::PoolOptions{config.db_dsn, config.db_pool_size + 2,
+  // Beyond the executor's threads (db_pool_size): the relay's rounds and the orphan report, one
+  // each; the mover's and the clip worker's threads and the purger and aging loops, which each
+  // hold one while they work. The VOD origin's short reads share the executor's share.
+  const int background = 2 + config.tiers.mover.concurrency + config.clip_worker.concurrency + 2;
+  auto pool = db::Pool::Create(db::PoolOptions{config.db_dsn, config.db_pool_size + background,
                                                absl::Seconds(5), {}, "shopcast-recording-lifecycle"});
   if (!pool.ok()) return AtStep("db_pool", pool.status());
   p->pool = *std::move(pool);
