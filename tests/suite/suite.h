@@ -6,7 +6,11 @@
 // PostgreSQL, sharing one signing key and one internal CA, every port bound to 0 and read back
 // from the service's `server_started` log line. Services start in dependency order (a
 // service is started once every address it needs is known), so no port is ever guessed:
-//   user → realtime-push → product-inventory → video-ingest → order → gateway.
+//   user → realtime-push → recording-lifecycle → product-inventory → video-ingest → order →
+//   gateway.
+// recording-lifecycle's hot tier is video-ingest's segment root; its cold tier is the run's
+// s3rver when the test requires the CTest fixture `recording_lifecycle_s3` (else an address
+// nothing listens on: fine for a show that moves nothing to cold).
 
 #include <map>
 #include <memory>
@@ -22,12 +26,16 @@
 
 namespace shopcast::suite {
 
+// recording-lifecycle's --public_base_url in the suite (see Suite::VodThroughGateway).
+inline constexpr char kVodPublicBase[] = "http://gateway.suite.invalid";
+
 // Where a started service listens (127.0.0.1; 0 = not served).
 struct Endpoints {
   int grpc = 0;
   int internal_grpc = 0;
   int metrics = 0;
-  int http = 0;  // gateway: the public HTTP port; product-inventory: its image origin
+  int http = 0;  // gateway: the public HTTP port; product-inventory: its image origin;
+                 // recording-lifecycle: its VOD origin
   int rtmp = 0, srt = 0, hls = 0;  // video-ingest
 };
 
@@ -58,15 +66,20 @@ class Suite {
   Suite(const Suite&) = delete;
   Suite& operator=(const Suite&) = delete;
 
-  // "user", "realtime-push", "product-inventory", "video-ingest", "order", "gateway".
+  // "user", "realtime-push", "recording-lifecycle", "product-inventory", "video-ingest",
+  // "order", "gateway".
   const Endpoints& endpoints(const std::string& service) const;
   std::string GrpcTarget(const std::string& service) const;      // "127.0.0.1:<grpc>"
   std::string InternalTarget(const std::string& service) const;  // "127.0.0.1:<internal>"
   // http://127.0.0.1:<port> of the gateway (no trailing slash).
   std::string gateway_url() const;
+  // recording-lifecycle's signed VOD URLs (GetPlaybackUrl, clips) start with kVodPublicBase,
+  // because the gateway's port is not known when recording-lifecycle starts; this gives the
+  // same URL on the gateway (its /vod/ proxy). Other URLs are returned as they are.
+  std::string VodThroughGateway(const std::string& url) const;
   // rtmp://127.0.0.1:<port>/live/<stream key>
   std::string RtmpUrl(const std::string& stream_key) const;
-  // The service credential of `service` (one of the six), for internal calls in tests.
+  // The service credential of `service` (one of the seven), for internal calls in tests.
   auth::ServiceTlsFiles TlsOf(const std::string& service) const;
   std::string LogOf(const std::string& service) const;
   // A file in the suite's scratch folder (removed with the suite).
