@@ -85,7 +85,9 @@ std::pair<std::string, std::string> ColdStore() {
 
 struct Suite::Running {
   std::string service;
+  std::vector<std::string> env;
   std::unique_ptr<shopcast::testing::ChildProcess> proc;
+  int restarts = 0;
 };
 
 Suite::Suite(SuiteOptions options) : options_(std::move(options)) {
@@ -97,7 +99,9 @@ Suite::Suite(SuiteOptions options) : options_(std::move(options)) {
   auth::testing::DevPki pki(dir_.File("pki"), ServiceNames());
   for (const std::string& service : ServiceNames()) {
     std::ofstream(dir_.File("page-token-" + service + ".key")) << ids::NewSecret(32) << "\n";
-    if (service != "gateway") databases_.emplace(service, shopcast::testing::TestDatabase::Create());
+    if (service != "gateway" && !options_.database_dsn.contains(service)) {
+      databases_.emplace(service, shopcast::testing::TestDatabase::Create());
+    }
   }
   std::ofstream(dir_.File("playback-token.key")) << ids::NewSecret(32) << "\n";
 
@@ -201,8 +205,8 @@ std::vector<std::string> Suite::CommonEnv(const std::string& service) const {
       p + "PAGE_TOKEN_KEY_FILE=" + dir_.File("page-token-" + service + ".key"),
       p + "DRAIN_TIMEOUT=5s",
   };
-  if (auto db = databases_.find(service); db != databases_.end()) {
-    env.push_back(p + "DB_DSN=" + db->second.dsn());
+  if (service != "gateway") {
+    env.push_back(p + "DB_DSN=" + DsnOf(service));
     env.push_back(p + "DB_POOL_SIZE=4");
   }
   if (service == "user") env.push_back(p + "SIGNING_KEY_FILE=" + dir_.File("signing.pem"));
@@ -218,17 +222,24 @@ void Suite::Start(const std::string& service, std::vector<std::string> env) {
   }
   auto running = std::make_unique<Running>();
   running->service = service;
-  running->proc = std::make_unique<shopcast::testing::ChildProcess>(
-      std::vector<std::string>{BinaryOf(service), "serve"}, all, dir_.File(service + ".log"));
+  running->env = std::move(all);
+  Launch(*running, dir_.File(service + ".log"));
+  running_.push_back(std::move(running));
+}
+
+void Suite::Launch(Running& running, const std::string& log_path) {
+  const std::string& service = running.service;
+  running.proc = std::make_unique<shopcast::testing::ChildProcess>(
+      std::vector<std::string>{BinaryOf(service), "serve"}, running.env, log_path);
   const nlohmann::json started =
-      running->proc->WaitForLogEvent("server_started", absl::Seconds(120));
+      running.proc->WaitForLogEvent("server_started", absl::Seconds(120));
   Endpoints e;
   e.grpc = PortOr0(started, "grpc_port");
   e.internal_grpc = PortOr0(started, "internal_grpc_port");
   e.metrics = PortOr0(started, "metrics_port");
   if (service == "video-ingest") {
     const nlohmann::json ready =
-        running->proc->WaitForLogEvent("video_ingest_ready", absl::Seconds(60));
+        running.proc->WaitForLogEvent("video_ingest_ready", absl::Seconds(60));
     e.rtmp = PortOr0(ready, "rtmp_port");
     e.srt = PortOr0(ready, "srt_port");
     e.hls = PortOr0(ready, "hls_port");
@@ -240,17 +251,61 @@ void Suite::Start(const std::string& service, std::vector<std::string> env) {
   if (service == "product-inventory" || service == "gateway") {
     // Logged once every listener is up, with the HTTP port bound.
     const char* event = service == "gateway" ? "gateway_ready" : "serving";
-    const nlohmann::json ready = running->proc->WaitForLogEvent(event, absl::Seconds(60));
+    const nlohmann::json ready = running.proc->WaitForLogEvent(event, absl::Seconds(60));
     e.http = PortOr0(ready, "http_port");
   }
   auto channel = shopcast::testing::LocalChannel(e.grpc);
   if (!shopcast::testing::WaitUntil(
           [&] { return shopcast::testing::HealthStatus(channel, "") == 1; }, absl::Seconds(60))) {
     throw std::runtime_error(absl::StrCat("suite: ", service, " did not become healthy:\n",
-                                          running->proc->log()));
+                                          running.proc->log()));
   }
   endpoints_[service] = e;
-  running_.push_back(std::move(running));
+}
+
+Suite::Running& Suite::Find(const std::string& service) const {
+  for (const auto& r : running_) {
+    if (r->service == service) return *r;
+  }
+  throw std::runtime_error("suite: not started: " + service);
+}
+
+void Suite::Kill(const std::string& service) {
+  Running& r = Find(service);
+  if (!r.proc->running()) return;
+  r.proc->Signal(SIGKILL);
+  if (r.proc->Wait(15000) < 0) throw std::runtime_error("suite: " + service + " survived SIGKILL");
+}
+
+bool Suite::IsRunning(const std::string& service) { return Find(service).proc->running(); }
+
+void Suite::Restart(const std::string& service) {
+  Running& r = Find(service);
+  if (r.proc->running()) Kill(service);
+  // The same ports as before: peers hold these addresses and reconnect by themselves.
+  const Endpoints& e = endpoints(service);
+  const std::string p = EnvPrefix(service);
+  const std::map<std::string, int> fixed = {
+      {"GRPC_ADDR", e.grpc}, {"INTERNAL_GRPC_ADDR", e.internal_grpc},
+      {"METRICS_ADDR", e.metrics}, {"HTTP_ADDR", e.http}, {"RTMP_ADDR", e.rtmp},
+      {"HLS_ADDR", e.hls}};
+  for (std::string& var : r.env) {
+    for (const auto& [key, port] : fixed) {
+      if (port != 0 && var == p + key + "=127.0.0.1:0") var = p + key + "=" + Local(port);
+    }
+    if (e.srt != 0 && var == p + "SRT_PORT=0") var = absl::StrCat(p, "SRT_PORT=", e.srt);
+  }
+  ++r.restarts;
+  Launch(r, dir_.File(absl::StrCat(service, ".log.", r.restarts)));
+}
+
+std::string Suite::DsnOf(const std::string& service) const {
+  if (auto it = options_.database_dsn.find(service); it != options_.database_dsn.end()) {
+    return it->second;
+  }
+  auto db = databases_.find(service);
+  if (db == databases_.end()) throw std::runtime_error("suite: no database for " + service);
+  return db->second.dsn();
 }
 
 Suite::~Suite() {
@@ -311,7 +366,7 @@ Account Suite::CreateAccount(const std::string& username, auth::Role role,
   // The operator's command: the password on stdin, the user id on stdout.
   const std::string command = absl::StrCat(
       "printf '%s\\n' ", ShellQuote(password), " | env ",
-      ShellQuote(p + "DB_DSN=" + databases_.at("user").dsn()), " ",
+      ShellQuote(p + "DB_DSN=" + DsnOf("user")), " ",
       ShellQuote(p + "SIGNING_KEY_FILE=" + dir_.File("signing.pem")), " ",
       ShellQuote(BinaryOf("user")), " create-user ", ShellQuote(username), " ",
       ShellQuote(a.email), " ", auth::RoleName(role), " 2>>", ShellQuote(dir_.File("user-admin.log")));

@@ -46,6 +46,9 @@ struct SuiteOptions {
   std::string web_root;
   // Extra "SHOPCAST_<SERVICE>_X=y" settings, appended to each service's environment.
   std::vector<std::string> extra_env;
+  // A database per service to use instead of a fresh one on the run's PostgreSQL (libpq DSN),
+  // e.g. one in a cluster of the test's own that a fault stops.
+  std::map<std::string, std::string> database_dsn;
 };
 
 // A user account made with the user binary's `create-user` (as an operator does).
@@ -85,6 +88,16 @@ class Suite {
   // A file in the suite's scratch folder (removed with the suite).
   std::string File(const std::string& name) const { return dir_.File(name); }
 
+  // Faults. Kill: SIGKILL, waits until the process is gone. Restart: starts it again with the
+  // same environment, on the same ports and database (peers reconnect by themselves), and
+  // waits until it answers its health check; its log goes on in "<service>.log.<n>" (LogOf
+  // reads the newest). Throws like the constructor if it does not come back.
+  void Kill(const std::string& service);
+  void Restart(const std::string& service);
+  bool IsRunning(const std::string& service);
+  // The libpq DSN of the service's database (not the gateway's: it has none).
+  std::string DsnOf(const std::string& service) const;
+
   // Creates an account (password `password`, at least 12 characters); throws on failure.
   Account CreateAccount(const std::string& username, auth::Role role,
                         const std::string& password = "correct horse battery");
@@ -94,6 +107,8 @@ class Suite {
  private:
   struct Running;
   void Start(const std::string& service, std::vector<std::string> env);
+  void Launch(Running& running, const std::string& log_path);
+  Running& Find(const std::string& service) const;
   std::vector<std::string> CommonEnv(const std::string& service) const;
 
   SuiteOptions options_;
