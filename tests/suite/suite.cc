@@ -246,7 +246,8 @@ void Suite::Launch(Running& running, const std::string& log_path) {
   }
   if (service == "recording-lifecycle") {
     // Logged once the VOD origin listens, with its port.
-    e.http = PortOr0(running->proc->WaitForLogEvent("serving", absl::Seconds(60)), "vod_http_port");
+    e.http =
+        PortOr0(running.proc->WaitForLogEvent("serving", absl::Seconds(60)), "vod_http_port");
   }
   if (service == "product-inventory" || service == "gateway") {
     // Logged once every listener is up, with the HTTP port bound.
