@@ -3,16 +3,24 @@
 // the reconnect window. video-ingest's relay delivers its events to recording-lifecycle's
 // EventSink (mutual TLS); sales are delivered as order's relay would, with order's certificate.
 // The test checks the recording's segments and discontinuity against what video-ingest
-// announced, and the sale markers' offsets against the segments' program date times.
+// announced, and the sale markers' offsets against the segments' program date times; then the
+// host saves it and a viewer plays it from the VOD origin (the playlist's tags, ffprobe decoding
+// every segment), and a second recording the host deletes leaves no file behind.
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <pqxx/pqxx>
 #include <set>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "e2e/ingest_fixture.h"
 #include "shopcast/auth/keys.h"
@@ -21,6 +29,7 @@
 #include "shopcast/clients/internal.h"
 #include "shopcast/ids/ids.h"
 #include "shopcast/recording_lifecycle/v1/recording_lifecycle.grpc.pb.h"
+#include "shopcast/testing/net.h"
 #include "shopcast/testing/pg.h"
 #include "shopcast/testing/process.h"
 #include "shopcast/testing/temp_dir.h"
@@ -42,7 +51,8 @@ int64_t Micros(const google::protobuf::Duration& d) {
   return d.seconds() * kSecond + d.nanos() / 1000;
 }
 
-// The recording-lifecycle binary on its own database, credentials from `pki_dir`.
+// The recording-lifecycle binary on its own database, credentials from `pki`, its hot root
+// dir/hot (where the video-ingest beside it writes).
 class RecordingProcess {
  public:
   explicit RecordingProcess(const shopcast::testing::TempDir& dir,
@@ -70,6 +80,7 @@ class RecordingProcess {
         p + "PAGE_TOKEN_KEY_FILE=" + dir.File("rl-page-token.key"),
         p + "HOT_ROOT=" + dir.File("hot"),
         p + "DRAIN_TIMEOUT=2s",
+        p + "PURGE_INTERVAL=1s",
         p + "LOG_LEVEL=debug",
     };
     std::filesystem::create_directories(dir.File("hot"));
@@ -80,6 +91,7 @@ class RecordingProcess {
     const nlohmann::json started = proc_->WaitForLogEvent("server_started", absl::Seconds(60));
     grpc_port_ = started.at("grpc_port").get<int>();
     internal_port_ = started.at("internal_grpc_port").get<int>();
+    vod_port_ = proc_->WaitForLogEvent("serving", absl::Seconds(30)).at("vod_http_port").get<int>();
   }
 
   std::string Token(const std::string& user, const std::string& role) const {
@@ -92,6 +104,7 @@ class RecordingProcess {
         absl::StrCat("127.0.0.1:", grpc_port_), grpc::InsecureChannelCredentials()));
   }
   int internal_port() const { return internal_port_; }
+  int vod_port() const { return vod_port_; }
   const std::string& dsn() const { return db_.dsn(); }
   std::string log() const { return proc_->log(); }
 
@@ -99,7 +112,7 @@ class RecordingProcess {
   shopcast::testing::TestDatabase db_;
   std::unique_ptr<auth::TokenIssuer> issuer_;
   std::unique_ptr<shopcast::testing::ChildProcess> proc_;
-  int grpc_port_ = 0, internal_port_ = 0;
+  int grpc_port_ = 0, internal_port_ = 0, vod_port_ = 0;
 };
 
 std::vector<vi::SegmentClosed> SegmentsOf(const std::vector<common::v1::Event>& events) {
@@ -113,6 +126,56 @@ std::vector<vi::SegmentClosed> SegmentsOf(const std::vector<common::v1::Event>& 
   return out;
 }
 
+// Polls GetRecording (by stream) until `done` holds for the recording; false at the deadline.
+bool AwaitRecording(const RecordingProcess& rl, const std::string& token,
+                    const std::string& stream_id,
+                    const std::function<bool(const pb::Recording&)>& done, pb::Recording* out) {
+  return shopcast::testing::WaitUntil([&] {
+    auto stub = rl.Stub();
+    grpc::ClientContext ctx;
+    Prepare(ctx, token);
+    pb::GetRecordingRequest req;
+    req.set_stream_id(stream_id);
+    pb::GetRecordingResponse resp;
+    if (!stub->GetRecording(&ctx, req, &resp).ok()) return false;
+    *out = resp.recording();
+    return done(*out);
+  }, absl::Seconds(60), absl::Milliseconds(200));
+}
+
+grpc::Status SaveOrDelete(const RecordingProcess& rl, const std::string& token,
+                          const std::string& recording_id, pb::RetentionDecision decision) {
+  auto stub = rl.Stub();
+  grpc::ClientContext ctx;
+  Prepare(ctx, token);
+  pb::SaveOrDeleteRequest req;
+  req.set_recording_id(recording_id);
+  req.set_decision(decision);
+  pb::SaveOrDeleteResponse resp;
+  return stub->SaveOrDelete(&ctx, req, &resp);
+}
+
+// "…TIME-OFFSET=12.345,…" → microseconds; -1 when absent.
+int64_t AttributeSecondsUs(const std::string& line, const std::string& name) {
+  const size_t at = line.find(name + "=");
+  if (at == std::string::npos) return -1;
+  const std::string value = line.substr(at + name.size() + 1, line.find(',', at) - at - name.size() - 1);
+  double seconds = 0;
+  if (!absl::SimpleAtod(value, &seconds)) return -1;
+  return static_cast<int64_t>(seconds * 1e6 + (seconds >= 0 ? 0.5 : -0.5));
+}
+
+// Regular files under `root` (recursively); 0 when it does not exist.
+int FilesUnder(const std::filesystem::path& root) {
+  std::error_code ec;
+  if (!std::filesystem::exists(root, ec)) return 0;
+  int n = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(root, ec)) {
+    if (e.is_regular_file()) ++n;
+  }
+  return n;
+}
+
 TEST_CASE("a real publish with a reconnect becomes a recording with sale markers at the right offsets") {
   shopcast::testing::TempDir dir;
   auth::testing::DevPki pki(dir.File("pki"), {"recording-lifecycle", "video-ingest", "order"});
@@ -120,6 +183,7 @@ TEST_CASE("a real publish with a reconnect becomes a recording with sale markers
   INFO(rl.log());
   e2e::ServerOptions options;
   options.service_pki_dir = dir.File("pki");
+  options.segment_root = dir.File("hot");
   options.extra_env = {absl::StrCat("SHOPCAST_VIDEO_INGEST_EVENT_SINKS=recording_lifecycle=127.0.0.1:",
                                     rl.internal_port())};
   e2e::IngestServer ingest(options);
@@ -231,6 +295,112 @@ TEST_CASE("a real publish with a reconnect becomes a recording with sale markers
   REQUIRE(moments.moments_size() == 2);
   CHECK(moments.moments(0).order_id() == "ord_gap");
   CHECK(moments.moments(1).order_id() == "ord_in");
+  const std::string moment_in = moments.moments(1).id();
+  const int64_t offset_in = start_of_after + Micros(after.duration()) / 2;
+
+  // The host keeps it; a viewer asks to start at the sale and plays it from the VOD origin.
+  REQUIRE(SaveOrDelete(rl, host_token, recording.id(), pb::RETENTION_DECISION_SAVE).ok());
+  REQUIRE(AwaitRecording(rl, host_token, s.id, [](const pb::Recording& r) {
+    return r.status() == pb::RECORDING_STATUS_READY &&
+           r.decision() == pb::RETENTION_DECISION_SAVE;
+  }, &recording));
+  pb::GetPlaybackUrlResponse playback;
+  {
+    grpc::ClientContext viewer_ctx;
+    Prepare(viewer_ctx, "");  // a viewer without an account: the recording is saved
+    pb::GetPlaybackUrlRequest at_sale;
+    at_sale.set_recording_id(recording.id());
+    at_sale.set_moment_id(moment_in);
+    REQUIRE(stub->GetPlaybackUrl(&viewer_ctx, at_sale, &playback).ok());
+  }
+  INFO(playback.DebugString());
+  const int64_t lead_in = 5 * kSecond;  // the binary's default --moment_lead_in
+  const int64_t expected_start = std::max<int64_t>(0, offset_in - lead_in);
+  CHECK(Micros(playback.start_offset()) == expected_start);
+  // The URL names the public host (config); its path and token are the origin's.
+  const size_t vod_at = playback.url().find("/vod/");
+  REQUIRE(vod_at != std::string::npos);
+  const std::string path = playback.url().substr(vod_at);
+  CHECK(absl::StartsWith(path, absl::StrCat("/vod/", recording.id(), "/index.m3u8?token=")));
+  shopcast::testing::HttpResponse playlist;
+  REQUIRE(shopcast::testing::WaitUntil([&] {
+    playlist = shopcast::testing::HttpGet(rl.vod_port(), path);
+    return playlist.status == 200;
+  }, absl::Seconds(30), absl::Milliseconds(200)));
+  INFO(playlist.body);
+  const std::vector<std::string> lines = absl::StrSplit(playlist.body, '\n', absl::SkipEmpty());
+  REQUIRE(lines.front() == "#EXTM3U");
+  CHECK(std::count(lines.begin(), lines.end(), "#EXT-X-PLAYLIST-TYPE:VOD") == 1);
+  CHECK(lines.back() == "#EXT-X-ENDLIST");
+  int dates = 0, infs = 0, discontinuities = 0;
+  std::vector<std::string> uris, dateranges;
+  int64_t start_us = -1;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const std::string& l = lines[i];
+    if (absl::StartsWith(l, "#EXT-X-PROGRAM-DATE-TIME:")) ++dates;
+    if (absl::StartsWith(l, "#EXTINF:")) ++infs;
+    if (absl::StartsWith(l, "#EXT-X-DATERANGE:")) dateranges.push_back(l);
+    if (absl::StartsWith(l, "#EXT-X-START:")) start_us = AttributeSecondsUs(l, "TIME-OFFSET");
+    if (!l.empty() && l[0] != '#') uris.push_back(l);
+    if (l == "#EXT-X-DISCONTINUITY") {
+      ++discontinuities;
+      // The next segment is the first of the second session.
+      size_t j = i + 1;
+      while (j < lines.size() && lines[j][0] == '#') ++j;
+      REQUIRE(j < lines.size());
+      const std::string uri = lines[j].substr(0, lines[j].find('?'));
+      CHECK(uri.substr(uri.rfind('/') + 1) == absl::StrCat(after.sequence(), ".ts"));
+    }
+  }
+  CHECK(discontinuities == 1);
+  CHECK(uris.size() == segments.size());
+  CHECK(dates == static_cast<int>(segments.size()));  // every segment carries its date
+  CHECK(infs == static_cast<int>(segments.size()));
+  CHECK(start_us == expected_start);
+  // One date range per sale, with the order, the product and the price.
+  REQUIRE(dateranges.size() == 2);
+  for (const std::string order : {"ord_gap", "ord_in"}) {
+    const auto it = std::find_if(dateranges.begin(), dateranges.end(), [&](const auto& d) {
+      return absl::StrContains(d, absl::StrCat("X-ORDER-ID=\"", order, "\""));
+    });
+    REQUIRE(it != dateranges.end());
+    CHECK(absl::StrContains(*it, "X-PRODUCT-ID=\"prd_1\""));
+    CHECK(absl::StrContains(*it, "X-PRICE=\""));
+    CHECK(absl::StrContains(*it, "25"));
+  }
+  // ffprobe plays it over HTTP: every segment decodes, as long as the recording.
+  const std::string url = absl::StrCat("http://127.0.0.1:", rl.vod_port(), path);
+  CHECK(e2e::DecodeErrors(url).empty());
+  const double seconds = Micros(recording.duration()) / 1e6;
+  CHECK(std::abs(e2e::ProbeDuration(url) - seconds) < 0.25);
+  const int frames = e2e::DecodedVideoFrames(url);
+  CHECK(std::abs(frames - seconds * e2e::Publisher::kFramesPerSecond) <
+        e2e::Publisher::kFramesPerSecond / 2.0);
+
+  // A second stream the host deletes: its recording's media is purged from the hot root.
+  const e2e::CreatedStream s2 = ingest.CreateStream();
+  {
+    e2e::Publisher short_one(e2e::Publisher::Kind::kFfmpegRtmp, s2.rtmp_url, 3,
+                             ingest.LogPath("short"));
+    REQUIRE(short_one.Wait(absl::Seconds(40)) == 0);
+  }
+  REQUIRE(ingest.WaitForStatus(s2.id, STREAM_STATUS_RECONNECTING, absl::Seconds(20)));
+  REQUIRE(ingest.EndStream(s2.id).ok());
+  pb::Recording doomed;
+  REQUIRE(AwaitRecording(rl, host_token, s2.id, [](const pb::Recording& r) {
+    return r.status() == pb::RECORDING_STATUS_READY;
+  }, &doomed));
+  REQUIRE(FilesUnder(dir.File("hot/" + s2.id)) > 0);
+  REQUIRE(SaveOrDelete(rl, host_token, doomed.id(), pb::RETENTION_DECISION_DELETE).ok());
+  const bool deleted = AwaitRecording(rl, host_token, s2.id, [](const pb::Recording& r) {
+    return r.status() == pb::RECORDING_STATUS_DELETED;
+  }, &doomed);
+  INFO(doomed.DebugString());
+  REQUIRE(deleted);
+  CHECK(FilesUnder(dir.File("hot/" + s2.id)) == 0);
+  // The saved recording keeps its media.
+  CHECK(FilesUnder(dir.File("hot/" + s.id)) >= static_cast<int>(segments.size()));
+  CHECK(shopcast::testing::HttpGet(rl.vod_port(), path).status == 200);
 }
 
 }  // namespace

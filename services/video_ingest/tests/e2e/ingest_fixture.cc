@@ -103,7 +103,8 @@ IngestServer::IngestServer(ServerOptions options)
       "SHOPCAST_VIDEO_INGEST_RTMP_ADDR=127.0.0.1:0",
       "SHOPCAST_VIDEO_INGEST_SRT_PORT=0",
       "SHOPCAST_VIDEO_INGEST_HLS_ADDR=127.0.0.1:0",
-      "SHOPCAST_VIDEO_INGEST_SEGMENT_ROOT=" + dir.File("hot"),
+      "SHOPCAST_VIDEO_INGEST_SEGMENT_ROOT=" +
+          (options.segment_root.empty() ? dir.File("hot") : options.segment_root),
       "SHOPCAST_VIDEO_INGEST_TARGET_DURATION=" + absl::FormatDuration(options.target_duration),
       "SHOPCAST_VIDEO_INGEST_RECONNECT_GRACE=" + absl::FormatDuration(options.reconnect_grace),
       std::string("SHOPCAST_VIDEO_INGEST_PLAYBACK_BASE_URL=") + kPlaybackBaseUrl,

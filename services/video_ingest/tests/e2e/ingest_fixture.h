@@ -50,6 +50,10 @@ struct ServerOptions {
   // A tools/dev-pki folder to take the internal credential from (its CA is then shared with
   // the peers a test runs beside, e.g. an event sink); "": a CA of the deployment's own.
   std::string service_pki_dir;
+  // Where segments are written; "": a folder of the deployment's own. A consumer that reads
+  // the segment files (recording-lifecycle's hot root) names the folder it shares; SegmentPath
+  // then does not apply.
+  std::string segment_root;
 };
 
 // CreateStream's answer. The announced endpoints are checked against the public URLs; the URLs
