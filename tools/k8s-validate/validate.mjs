@@ -274,6 +274,9 @@ async function selfTest(opts) {
       "video-ingest uses jpegenc (plugin jpeg), which its image deletes",
       "keeps plugin rtmp2, which no element it names is in",
       "plugin x264 is in gstreamer1.0-plugins-ugly, which video-ingest's image does not install",
+      "recording-lifecycle uses jpegenc (plugin jpeg), which its image deletes",
+      "plugin audioparsers is in gstreamer1.0-plugins-good, which recording-lifecycle's image does not install",
+      "plugin isomp4 is in gstreamer1.0-plugins-good, which recording-lifecycle's image does not install",
     ],
   );
 

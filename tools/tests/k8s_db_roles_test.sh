@@ -61,6 +61,17 @@ run_as() {
   prefix="SHOPCAST_$(tr 'a-z-' 'A-Z_' <<<"${svc}")"
   local -a env_args=()
   while IFS= read -r line; do env_args+=("${line}"); done < <(config_env "${svc}")
+  # recording-lifecycle: what its Deployment adds from the Secret recording-lifecycle-cold-store
+  # (endpoint and bucket as variables, the key pair as files); stand-ins, migrate never calls it.
+  if [[ "${svc}" == recording-lifecycle ]]; then
+    mkdir -p "${work}/hot" "${work}/warm"
+    printf 'stand-in' >"${work}/s3-key-id"
+    printf 'stand-in' >"${work}/s3-secret"
+    env_args+=("${prefix}_S3_ENDPOINT=https://s3.example.invalid" "${prefix}_S3_BUCKET=stand-in"
+      "RECORDING_LIFECYCLE_S3_ACCESS_KEY_ID_FILE=${work}/s3-key-id"
+      "RECORDING_LIFECYCLE_S3_SECRET_ACCESS_KEY_FILE=${work}/s3-secret"
+      "${prefix}_HOT_ROOT=${work}/hot" "${prefix}_WARM_ROOT=${work}/warm")
+  fi
   # A writable stand-in for the paths the ConfigMap names that are volumes in the pod.
   env -i PATH="${PATH}" HOME="${work}" TMPDIR="${work}" "${env_args[@]}" \
     "${prefix}_SEGMENT_ROOT=${work}/hot" "${prefix}_IMAGE_ROOT=${work}/images" \
@@ -75,9 +86,10 @@ declare -A binaries=(
   [realtime-push]=services/realtime_push/realtime-push
   [product-inventory]=services/product_inventory/product-inventory
   [order]=services/order/order
+  [recording-lifecycle]=services/recording_lifecycle/recording-lifecycle
 )
 
-for svc in user video-ingest realtime-push product-inventory order; do
+for svc in user video-ingest realtime-push product-inventory order recording-lifecycle; do
   binary="${build}/${binaries[${svc}]}"
   [[ -x "${binary}" ]] || fail "${binary} is not built"
   db="t_roles_$(tr '-' '_' <<<"${svc}")_${suffix}"

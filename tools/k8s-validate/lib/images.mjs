@@ -1,16 +1,25 @@
 // What deploy/Dockerfile must build for each service, checked against the repository:
 //  - every service binary (services/<folder>/ with an add_executable of the folder's name, "_"
 //    as "-") has a runtime package list in the Dockerfile's `case "${SERVICE}"`;
-//  - video-ingest's image keeps exactly the GStreamer plugins whose elements its sources name
-//    (GST_PLUGINS_VIDEO_INGEST: every element it creates is in a kept plugin, every kept plugin
-//    is used), and installs the Debian package that ships each of them. Elements, plugins and
-//    packages are looked up on this machine with gst-inspect-1.0 and dpkg (the development
-//    machines and CI build video-ingest, so both are there).
+//  - each service that runs GStreamer (GST_SERVICES) keeps exactly the plugins whose elements its
+//    sources name (GST_PLUGINS_<SERVICE>: every element it creates is in a kept plugin, every
+//    kept plugin is used), and installs the Debian package that ships each of them. Elements,
+//    plugins and packages are looked up on this machine with gst-inspect-1.0 and dpkg (the
+//    development machines and CI build these services, so both are there).
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 
-const KEEP_ARG = "GST_PLUGINS_VIDEO_INGEST";
+// The services whose images keep a GStreamer plugin list: the Dockerfile's ARG, and the folder
+// where every pipeline of the service is built.
+const GST_SERVICES = [
+  { service: "video-ingest", arg: "GST_PLUGINS_VIDEO_INGEST", sources: ["services/video_ingest/src/media"] },
+  {
+    service: "recording-lifecycle",
+    arg: "GST_PLUGINS_RECORDING_LIFECYCLE",
+    sources: ["services/recording_lifecycle/src/clips"],
+  },
+];
 
 function filesUnder(dir, pattern, out = []) {
   if (!fs.existsSync(dir)) return out;
@@ -50,8 +59,8 @@ export function runtimePackageLists(dockerfile) {
   return lists;
 }
 
-function keptPlugins(dockerfile) {
-  const m = new RegExp(`ARG\\s+${KEEP_ARG}="([^"]*)"`).exec(dockerfile);
+function keptPlugins(dockerfile, arg) {
+  const m = new RegExp(`ARG\\s+${arg}="([^"]*)"`).exec(dockerfile);
   return m === null ? null : m[1].split(/\s+/).filter(Boolean);
 }
 
@@ -88,13 +97,13 @@ function pluginPackage(plugin) {
   return null;
 }
 
-// The GStreamer element names in video-ingest's media code (src/media: every pipeline is built
-// there): string literals GStreamer knows as elements, except on lines reading caps or
+// The GStreamer element names in a service's pipeline code (`sources`, folders under the
+// repository): string literals GStreamer knows as elements, except on lines reading caps or
 // structure fields (whose names, like "level", can also be element names).
-function elementsNamed(repo, known) {
+function elementsNamed(repo, sources, known) {
   const names = new Set();
-  const media = path.join(repo, "services", "video_ingest", "src", "media");
-  for (const file of filesUnder(media, /\.(cc|h)$/)) {
+  const files = sources.flatMap((dir) => filesUnder(path.join(repo, dir), /\.(cc|h)$/));
+  for (const file of files) {
     for (const line of fs.readFileSync(file, "utf8").split("\n")) {
       if (/gst_(structure|caps)_/.test(line)) continue;
       for (const m of line.matchAll(/"([a-z0-9]+)"/g)) {
@@ -112,29 +121,34 @@ export function imageErrors(dockerfile, repo) {
   for (const svc of serviceBinaries(repo)) {
     if (!lists.has(svc)) errors.push(`service ${svc}: no runtime package list (case "\${SERVICE}")`);
   }
-  const keep = keptPlugins(dockerfile);
-  if (keep === null) return [...errors, `no ARG ${KEEP_ARG}: video-ingest's plugins`];
   const plugins = elementPlugins();
   if (plugins === null) return [...errors, "gst-inspect-1.0 not found (gstreamer1.0-tools)"];
-  const used = new Map(); // plugin -> elements
-  for (const element of elementsNamed(repo, plugins)) {
-    const plugin = plugins.get(element);
-    used.set(plugin, [...(used.get(plugin) ?? []), element]);
-  }
-  for (const [plugin, elements] of used) {
-    if (!keep.includes(plugin))
-      errors.push(`video-ingest uses ${elements.join(", ")} (plugin ${plugin}), which its image deletes`);
-  }
-  const installed = lists.get("video-ingest") ?? [];
-  for (const plugin of keep) {
-    if (!used.has(plugin)) {
-      errors.push(`video-ingest's image keeps plugin ${plugin}, which no element it names is in`);
+  for (const { service, arg, sources } of GST_SERVICES) {
+    const keep = keptPlugins(dockerfile, arg);
+    if (keep === null) {
+      errors.push(`no ARG ${arg}: ${service}'s plugins`);
       continue;
     }
-    const pkg = pluginPackage(plugin);
-    if (pkg === null) errors.push(`plugin ${plugin}: no Debian package ships it here`);
-    else if (pkg !== "libgstreamer1.0-0" && !installed.includes(pkg))
-      errors.push(`plugin ${plugin} is in ${pkg}, which video-ingest's image does not install`);
+    const used = new Map(); // plugin -> elements
+    for (const element of elementsNamed(repo, sources, plugins)) {
+      const plugin = plugins.get(element);
+      used.set(plugin, [...(used.get(plugin) ?? []), element]);
+    }
+    for (const [plugin, elements] of used) {
+      if (!keep.includes(plugin))
+        errors.push(`${service} uses ${elements.join(", ")} (plugin ${plugin}), which its image deletes`);
+    }
+    const installed = lists.get(service) ?? [];
+    for (const plugin of keep) {
+      if (!used.has(plugin)) {
+        errors.push(`${service}'s image keeps plugin ${plugin}, which no element it names is in`);
+        continue;
+      }
+      const pkg = pluginPackage(plugin);
+      if (pkg === null) errors.push(`plugin ${plugin}: no Debian package ships it here`);
+      else if (pkg !== "libgstreamer1.0-0" && !installed.includes(pkg))
+        errors.push(`plugin ${plugin} is in ${pkg}, which ${service}'s image does not install`);
+    }
   }
   return errors;
 }

@@ -468,9 +468,10 @@ TEST_CASE("a socket that sends nothing is closed after the idle timeout, heartbe
   WsOptions options;
   options.idle_timeout = absl::Seconds(2);
   World w(options);
+  // Before the quiet socket connects: its idle timer starts after this, never before.
+  const absl::Time start = absl::Now();
   WsClient quiet(w.port());
   WsClient beating(w.port());
-  const absl::Time start = absl::Now();
   std::atomic<bool> stop{false};
   std::thread beats([&] {
     while (!stop.load()) {

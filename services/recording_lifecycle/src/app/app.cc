@@ -155,9 +155,11 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   p->tls = *std::move(tls);
   RETURN_IF_ERROR(
       AtStep("migrate", db::ApplyMigrationsWhenReachable(config.db_dsn, MigrationSets())));
-  // One connection beyond the executor's threads for the relay's rounds, one for the orphan
-  // report.
-  auto pool = db::Pool::Create(db::PoolOptions{config.db_dsn, config.db_pool_size + 2,
+  // Beyond the executor's threads (db_pool_size): the relay's rounds and the orphan report, one
+  // each; the mover's and the clip worker's threads and the purger and aging loops, which each
+  // hold one while they work. The VOD origin's short reads share the executor's share.
+  const int background = 2 + config.tiers.mover.concurrency + config.clip_worker.concurrency + 2;
+  auto pool = db::Pool::Create(db::PoolOptions{config.db_dsn, config.db_pool_size + background,
                                                absl::Seconds(5), {}, "shopcast-recording-lifecycle"});
   if (!pool.ok()) return AtStep("db_pool", pool.status());
   p->pool = *std::move(pool);
@@ -256,7 +258,13 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   // ---- area wiring: recordings ----
   p->recording_events =
       std::make_unique<recordings::RecordingEvents>(new_id, *p->marker_events, metrics);
-  p->recordings = std::make_unique<recordings::Recordings>(*p->pool, *p->page_tokens);
+  const absl::Duration url_ttl = config.playback.url_ttl;
+  p->recordings = std::make_unique<recordings::Recordings>(
+      *p->pool, *p->page_tokens,
+      [vod_codec, vod_base, url_ttl](const std::string& recording_id,
+                                     const std::string& object_key) {
+        return ImageUrl(*vod_codec, vod_base, recording_id, object_key, absl::Now() + url_ttl);
+      });
   p->recordings_rpcs = std::make_unique<recordings::RecordingsRpcs>(
       *p->recordings, *p->verifier, &p->revoked, executor);
 

@@ -27,7 +27,7 @@ void OptionalTime(const pqxx::field& f, google::protobuf::Timestamp* out) {
   if (!f.is_null()) TimestampOfMicros(f.as<int64_t>(), out);
 }
 
-Loaded RecordingOf(const pqxx::row& r) {
+Loaded RecordingOf(const pqxx::row& r, const ThumbnailUrl& thumbnail_url) {
   Loaded out;
   v1::Recording& p = out.recording;
   int i = 0;
@@ -53,6 +53,10 @@ Loaded RecordingOf(const pqxx::row& r) {
   p.set_version(r[i++].as<int64_t>());
   p.set_moment_count(r[i++].as<int64_t>());
   out.legal_hold = r[i++].as<bool>();
+  const std::string thumbnail_key = r[i++].as<std::string>();
+  if (thumbnail_url && !thumbnail_key.empty()) {
+    p.set_thumbnail_url(thumbnail_url(p.id(), thumbnail_key));
+  }
   // Unset timestamps stay unset.
   if (r[8].is_null()) p.clear_started_at();
   if (r[9].is_null()) p.clear_ended_at();
@@ -118,8 +122,9 @@ std::vector<int> TiersOf(const v1::ListRecordingsRequest& request) {
 
 }  // namespace
 
-Recordings::Recordings(db::Pool& pool, const pagetoken::Codec& page_tokens)
-    : pool_(pool), page_tokens_(page_tokens) {}
+Recordings::Recordings(db::Pool& pool, const pagetoken::Codec& page_tokens,
+                       ThumbnailUrl thumbnail_url)
+    : pool_(pool), page_tokens_(page_tokens), thumbnail_url_(std::move(thumbnail_url)) {}
 
 absl::Status Recordings::GetRecording(const Viewer& viewer, const v1::GetRecordingRequest& request,
                                       v1::GetRecordingResponse* response) {
@@ -130,7 +135,7 @@ absl::Status Recordings::GetRecording(const Viewer& viewer, const v1::GetRecordi
             ? tx.exec_params(sql::kRecordingById, request.recording_id())
             : tx.exec_params(sql::kRecordingByStream, request.stream_id());
     if (r.empty()) return NotFound();
-    Loaded loaded = RecordingOf(r[0]);
+    Loaded loaded = RecordingOf(r[0], thumbnail_url_);
     if (!MaySee(viewer, loaded.recording.host_id(), loaded.recording.decision())) {
       return NotFound();
     }
@@ -168,7 +173,7 @@ absl::Status Recordings::ListRecordings(const Viewer& viewer,
         tx.exec_params(sql::kListRecordings, host, SmallintArray(decisions), SmallintArray(tiers),
                        after_key, after_id, page_size + 1);
     for (int i = 0; i < static_cast<int>(rows.size()) && i < page_size; ++i) {
-      *response->add_recordings() = RecordingOf(rows[i]).recording;
+      *response->add_recordings() = RecordingOf(rows[i], thumbnail_url_).recording;
     }
     if (static_cast<int>(rows.size()) > page_size) {
       const v1::Recording& last = response->recordings(page_size - 1);
@@ -208,7 +213,7 @@ absl::Status Recordings::ListMoments(const Viewer& viewer, const v1::ListMoments
     if (by_recording) {
       const pqxx::result r = tx.exec_params(sql::kRecordingById, request.recording_id());
       if (r.empty()) return NotFound();
-      const Loaded loaded = RecordingOf(r[0]);
+      const Loaded loaded = RecordingOf(r[0], thumbnail_url_);
       if (!MaySee(viewer, loaded.recording.host_id(), loaded.recording.decision())) {
         return NotFound();
       }
@@ -245,7 +250,7 @@ absl::Status Recordings::SaveOrDelete(const auth::Caller& caller,
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
     const pqxx::result r = tx.exec_params(sql::kRecordingByIdForUpdate, request.recording_id());
     if (r.empty()) return NotFound();
-    Loaded loaded = RecordingOf(r[0]);
+    Loaded loaded = RecordingOf(r[0], thumbnail_url_);
     v1::Recording& rec = loaded.recording;
     if (!MaySee(viewer, rec.host_id(), rec.decision())) return NotFound();
     if (caller.user_id != rec.host_id()) {
@@ -274,7 +279,7 @@ absl::Status Recordings::SaveOrDelete(const auth::Caller& caller,
     }
     tx.exec_params0(sql::kDecide, rec.id(), wanted, new_status);
     const pqxx::row after = tx.exec_params1(sql::kRecordingById, rec.id());
-    *response->mutable_recording() = RecordingOf(after).recording;
+    *response->mutable_recording() = RecordingOf(after, thumbnail_url_).recording;
     return absl::OkStatus();
   });
 }
@@ -288,7 +293,7 @@ absl::Status Recordings::UpdateRecording(const auth::Caller& caller,
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
     const pqxx::result r = tx.exec_params(sql::kRecordingByIdForUpdate, wanted.id());
     if (r.empty()) return NotFound();
-    Loaded loaded = RecordingOf(r[0]);
+    Loaded loaded = RecordingOf(r[0], thumbnail_url_);
     v1::Recording& rec = loaded.recording;
     if (!MaySee(viewer, rec.host_id(), rec.decision())) return NotFound();
     if (caller.user_id != rec.host_id()) {
@@ -306,7 +311,7 @@ absl::Status Recordings::UpdateRecording(const auth::Caller& caller,
     }
     tx.exec_params0(sql::kUpdateText, rec.id(), title, description);
     const pqxx::row after = tx.exec_params1(sql::kRecordingById, rec.id());
-    *response->mutable_recording() = RecordingOf(after).recording;
+    *response->mutable_recording() = RecordingOf(after, thumbnail_url_).recording;
     return absl::OkStatus();
   });
 }

@@ -1,5 +1,8 @@
 #pragma once
 
+#include <functional>
+#include <string>
+
 // The recordings RPCs' logic (GetRecording, ListRecordings, ListMoments, SaveOrDelete,
 // UpdateRecording), blocking, on the service's database. Visibility as the contract says:
 // recordings not SAVED are the host's and admins' only (others: NOT_FOUND/RECORDING_NOT_FOUND);
@@ -15,10 +18,17 @@
 
 namespace shopcast::recording_lifecycle::recordings {
 
+// The signed URL of a JPEG object of a recording (its poster or a thumbnail), for
+// Recording.thumbnail_url; the app wires the VOD origin's signer.
+using ThumbnailUrl =
+    std::function<std::string(const std::string& recording_id, const std::string& object_key)>;
+
 class Recordings {
  public:
-  // Everything outlives the object.
-  Recordings(db::Pool& pool, const pagetoken::Codec& page_tokens);
+  // Everything outlives the object. An empty `thumbnail_url` leaves Recording.thumbnail_url
+  // empty.
+  Recordings(db::Pool& pool, const pagetoken::Codec& page_tokens,
+             ThumbnailUrl thumbnail_url = nullptr);
 
   absl::Status GetRecording(const Viewer& viewer, const v1::GetRecordingRequest& request,
                             v1::GetRecordingResponse* response);
@@ -39,6 +49,7 @@ class Recordings {
  private:
   db::Pool& pool_;
   const pagetoken::Codec& page_tokens_;
+  const ThumbnailUrl thumbnail_url_;
 };
 
 }  // namespace shopcast::recording_lifecycle::recordings

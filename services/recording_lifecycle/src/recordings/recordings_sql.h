@@ -77,7 +77,10 @@ inline constexpr char kReadyFacts[] =
   SHOPCAST_RL_US("r.tier_changed_at") ", r.view_count, " SHOPCAST_RL_US("r.last_played_at") \
   ", " SHOPCAST_RL_US("r.created_at") ", " SHOPCAST_RL_US("r.decided_at") ", r.version, "  \
   "(SELECT count(*) FROM markers m WHERE m.recording_id = r.id AND m.kind IN ('sale', "     \
-  "'auction_sale') AND NOT m.cancelled AND m.media_offset_us IS NOT NULL), r.legal_hold"
+  "'auction_sale') AND NOT m.cancelled AND m.media_offset_us IS NOT NULL), r.legal_hold, "  \
+  /* the shown picture: the host's chosen thumbnail once made, else video-ingest's poster */  \
+  "COALESCE((SELECT t.object_key FROM thumbnails t WHERE t.id = r.primary_thumbnail_id "    \
+  "AND t.recording_id = r.id AND t.object_key <> ''), r.poster_key)"
 
 inline constexpr char kRecordingById[] =
     "SELECT " SHOPCAST_RL_RECORDING_COLUMNS " FROM recordings r WHERE r.id = $1";

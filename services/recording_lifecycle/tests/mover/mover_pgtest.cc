@@ -318,7 +318,7 @@ TEST_CASE("a full warm disk parks the move with its reason, loses nothing, and i
 }
 
 TEST_CASE("S3 answering 500, 503, slowly or dropping connections: retried by the provider, then "
-          "by the mover; the move finishes verified",
+          "by the mover, and the move finishes verified",
           "[mover][faults]") {
   EnsureS3Env();
   const S3TestServer s3 = TestS3Server();
@@ -352,7 +352,7 @@ TEST_CASE("S3 answering 500, 503, slowly or dropping connections: retried by the
 }
 
 
-TEST_CASE("two replicas share the work without running the same object twice; bandwidth is "
+TEST_CASE("two replicas share the work without running the same object twice, and bandwidth is "
           "bounded",
           "[mover][replicas]") {
   TierWorld w;

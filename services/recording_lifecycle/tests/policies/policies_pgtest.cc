@@ -324,7 +324,7 @@ TEST_CASE("bad-input table for every tiers RPC: a clear status and reason, nothi
   CHECK(x.w.Count("SELECT count(*) FROM recordings WHERE legal_hold") == 0);
 }
 
-TEST_CASE("MoveRecording restores a cold recording to hot; SetLegalHold blocks and is refused "
+TEST_CASE("MoveRecording restores a cold recording to hot, and SetLegalHold blocks and is refused "
           "once a purge began",
           "[policies][move]") {
   World x;

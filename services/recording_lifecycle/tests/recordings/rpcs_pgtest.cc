@@ -115,6 +115,39 @@ TEST_CASE("an undecided recording is its host's and admins' only, a saved one ev
   CHECK(Get(f, "", r.id).status.ok());
 }
 
+TEST_CASE("a recording shows video-ingest's poster, then the thumbnail its host chose") {
+  AppFixture f;
+  const std::string host = ids::NewId("usr");
+  const std::string token = f.TokenFor(host, "host");
+  Rec bare = Record(f, host);
+  pb::GetRecordingResponse got;
+  REQUIRE(Get(f, token, bare.id, &got).status.ok());
+  CHECK(got.recording().thumbnail_url().empty());  // no picture: no URL
+
+  Rec r;
+  r.stream = ids::NewId("str");
+  f.Deliver(WentLiveEvent(r.stream, host, "Posters"));
+  f.Deliver(SegmentEvent(r.stream, 0, kT0, kSeg, 0));
+  f.Deliver(EndedEvent(r.stream, host, 1, vi::RECORDING_CHOICE_SAVE, r.stream + "/poster.jpg"));
+  r.id = f.Text("SELECT id FROM recordings WHERE stream_id = '" + r.stream + "'");
+  REQUIRE(Get(f, "", r.id, &got).status.ok());
+  // Signed, on the VOD origin's path for the poster (the gateway's public base in front).
+  CHECK_THAT(got.recording().thumbnail_url(),
+             Catch::StartsWith("http://127.0.0.1:8080/vod/" + r.id + "/poster.jpg?token="));
+
+  // A made thumbnail chosen as primary replaces it.
+  const std::string thm = ids::NewId("thm");
+  f.Exec("INSERT INTO thumbnails (id, recording_id, kind, media_offset_us, object_key, status, "
+         "created_at, updated_at)"
+         " VALUES ('" + thm + "', '" + r.id + "', 'poster', 0, '" + r.id + "/thumbs/" + thm +
+         ".jpg', 3, now(), now())");
+  f.Exec("UPDATE recordings SET primary_thumbnail_id = '" + thm + "' WHERE id = '" + r.id + "'");
+  REQUIRE(Get(f, "", r.id, &got).status.ok());
+  CHECK_THAT(got.recording().thumbnail_url(),
+             Catch::StartsWith("http://127.0.0.1:8080/vod/" + r.id + "/thumbs/" + thm +
+                               ".jpg?token="));
+}
+
 TEST_CASE("SaveOrDelete: the host's, idempotent, DELETE final") {
   AppFixture f;
   const std::string host = ids::NewId("usr");
