@@ -409,7 +409,7 @@ std::string IngestServer::srt_url(const std::string& key) const {
 }
 
 Publisher::Publisher(Kind kind, const std::string& url, double seconds,
-                     const std::string& log_path) {
+                     const std::string& log_path, const std::string& video_filter) {
   std::vector<std::string> argv;
   if (kind == Kind::kGstRtmp) {
     int video_buffers = static_cast<int>(seconds * 30);
@@ -437,6 +437,10 @@ Publisher::Publisher(Kind kind, const std::string& url, double seconds,
       auto tune = std::find(argv.begin(), argv.end(), "-tune");
       *tune = "-bf";
       *(tune + 1) = "2";
+    }
+    if (!video_filter.empty()) {
+      auto codec = std::find(argv.begin(), argv.end(), "-c:v");
+      argv.insert(codec, {"-vf", video_filter});
     }
     if (kind == Kind::kFfmpegRtmpH263) {
       auto codec = std::find(argv.begin(), argv.end(), "libx264");
