@@ -183,7 +183,8 @@ grpc::Status SaveOrDelete(const RecordingProcess& rl, const std::string& token,
 int64_t AttributeSecondsUs(const std::string& line, const std::string& name) {
   const size_t at = line.find(name + "=");
   if (at == std::string::npos) return -1;
-  const std::string value = line.substr(at + name.size() + 1, line.find(',', at) - at - name.size() - 1);
+  const size_t begin = at + name.size() + 1;
+  const std::string value = line.substr(begin, line.find(',', at) - begin);
   double seconds = 0;
   if (!absl::SimpleAtod(value, &seconds)) return -1;
   return static_cast<int64_t>(seconds * 1e6 + (seconds >= 0 ? 0.5 : -0.5));
@@ -256,15 +257,16 @@ std::pair<int64_t, std::string> CounterAtOffset(int vod_port, const std::string&
   return {media::ReadCounter(url, index, kCounterBlock), it->uri};
 }
 
-TEST_CASE("a real publish with a reconnect becomes a recording with sale markers at the right offsets and frames") {
+TEST_CASE("a real publish with a reconnect becomes a recording with sale markers at the right "
+          "offsets, showing the frames the encoder made at the sales' moments") {
   shopcast::testing::TempDir dir;
   auth::testing::DevPki pki(dir.File("pki"), {"recording-lifecycle", "video-ingest", "order"});
   RecordingProcess rl(dir, pki);
   e2e::ServerOptions options;
   options.service_pki_dir = dir.File("pki");
   options.segment_root = dir.File("hot");
-  options.extra_env = {absl::StrCat("SHOPCAST_VIDEO_INGEST_EVENT_SINKS=recording_lifecycle=127.0.0.1:",
-                                    rl.internal_port()),
+  options.extra_env = {absl::StrCat("SHOPCAST_VIDEO_INGEST_EVENT_SINKS=recording_lifecycle=",
+                                    "127.0.0.1:", rl.internal_port()),
                        // The live playlist keeps every segment of the show: the frame proof
                        // reads their program date times there.
                        "SHOPCAST_VIDEO_INGEST_PLAYLIST_WINDOW=30"};
