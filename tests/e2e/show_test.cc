@@ -10,10 +10,12 @@
 //
 // SHOPCAST_E2E_SHOW_VIEWERS / _BUYERS override the crowd (500 / 200) for a longer run by hand.
 
-#include <catch2/catch.hpp>
-
+#include <algorithm>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -68,8 +70,7 @@ void Prepare(grpc::ClientContext& ctx, const std::string& token, int seconds = 3
 
 // A unary call with a deadline and the caller's token.
 template <typename Stub, typename Req, typename Res>
-grpc::Status Call(Stub& stub,
-                  grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Res*),
+grpc::Status Call(Stub& stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Res*),
                   const std::string& token, const Req& request, Res* response) {
   grpc::ClientContext ctx;
   Prepare(ctx, token);
@@ -199,8 +200,7 @@ bool HasErrorFrame(const Frames& frames) {
   return false;
 }
 
-TEST_CASE("one live show end to end: stream, pin, flash sale, auction snipe, VOD, stats",
-          "[e2e]") {
+TEST_CASE("one live show end to end: stream, pin, flash sale, auction snipe, VOD, stats", "[e2e]") {
   const absl::Time test_start = absl::Now();
   const int viewers = EnvInt("SHOPCAST_E2E_SHOW_VIEWERS", 500);
   const int buyers = std::min(EnvInt("SHOPCAST_E2E_SHOW_BUYERS", 200), viewers);
@@ -213,19 +213,21 @@ TEST_CASE("one live show end to end: stream, pin, flash sale, auction snipe, VOD
       "SHOPCAST_RECORDING_LIFECYCLE_CLIP_AUTO=false",
   };
   Suite suite(options);
+  // Where the time goes, in the CI log.
   auto timing = [&](const char* step) {
-    WARN(step << " at " << absl::ToDoubleSeconds(absl::Now() - test_start) << " s");
+    std::fprintf(stderr, "show: %s at %.1f s\n", step,
+                 absl::ToDoubleSeconds(absl::Now() - test_start));
   };
   timing("suite up");
 
-  auto users = us::UserService::NewStub(
-      shopcast::testing::LocalChannel(suite.endpoints("user").grpc));
+  auto users =
+      us::UserService::NewStub(shopcast::testing::LocalChannel(suite.endpoints("user").grpc));
   auto ingest = vi::VideoIngestService::NewStub(
       shopcast::testing::LocalChannel(suite.endpoints("video-ingest").grpc));
   auto inventory = pi::ProductInventoryService::NewStub(
       shopcast::testing::LocalChannel(suite.endpoints("product-inventory").grpc));
-  auto orders = od::OrderService::NewStub(
-      shopcast::testing::LocalChannel(suite.endpoints("order").grpc));
+  auto orders =
+      od::OrderService::NewStub(shopcast::testing::LocalChannel(suite.endpoints("order").grpc));
   auto push = rp::RealtimePushService::NewStub(
       shopcast::testing::LocalChannel(suite.endpoints("realtime-push").grpc));
   auto recordings = rl::RecordingLifecycleService::NewStub(
@@ -302,10 +304,12 @@ TEST_CASE("one live show end to end: stream, pin, flash sale, auction snipe, VOD
     notes.mutable_subscribe_notifications()->set_enabled(true);
     crowd.Send(i, notes);
   }
-  const bool notes_open = crowd.WaitAll(HasUnreadCount, absl::Seconds(60), 0, buyers);
-  INFO(crowd.Count(HasUnreadCount, 0, buyers) << " of " << buyers << "; first without:\n"
-       << FirstWithout(crowd, HasUnreadCount, buyers));
-  REQUIRE(notes_open);
+  {
+    const bool notes_open = crowd.WaitAll(HasUnreadCount, absl::Seconds(60), 0, buyers);
+    INFO(crowd.Count(HasUnreadCount, 0, buyers) << " of " << buyers << "; first without:\n"
+                                                << FirstWithout(crowd, HasUnreadCount, buyers));
+    REQUIRE(notes_open);
+  }
   CHECK(crowd.Count(HasErrorFrame) == 0);
   timing("crowd connected");
 
@@ -313,8 +317,8 @@ TEST_CASE("one live show end to end: stream, pin, flash sale, auction snipe, VOD
   vi::CreateStreamRequest create;
   create.set_title("Friday flash show");
   create.set_idempotency_key(ids::NewId("key"));
-  const vi::CreateStreamResponse created =
-      Must(*ingest, &vi::VideoIngestService::Stub::CreateStream, host_token, create, "CreateStream");
+  const vi::CreateStreamResponse created = Must(
+      *ingest, &vi::VideoIngestService::Stub::CreateStream, host_token, create, "CreateStream");
   const std::string stream_id = created.stream().id();
   video_ingest::e2e::Publisher encoder(video_ingest::e2e::Publisher::Kind::kFfmpegRtmp,
                                        suite.RtmpUrl(created.endpoints().stream_key()), 300,
@@ -448,6 +452,7 @@ TEST_CASE("one live show end to end: stream, pin, flash sale, auction snipe, VOD
     ++refusals[reason];
   }
   for (const auto& [reason, n] : refusals) {
+    std::fprintf(stderr, "show: %d holds refused %s\n", n, reason.c_str());
     INFO(reason);
     CHECK((reason == "SOLD_OUT" || reason == "INSUFFICIENT_STOCK" ||
            reason == "PURCHASE_LIMIT_REACHED"));
@@ -470,7 +475,8 @@ TEST_CASE("one live show end to end: stream, pin, flash sale, auction snipe, VOD
     auto c = std::make_unique<Checkout>();
     c->buyer = h->buyer;
     Prepare(c->ctx, people[static_cast<size_t>(h->buyer)].token, 60);
-    c->request = OrderFor(h->response.reservation().id(), people[static_cast<size_t>(h->buyer)].name);
+    c->request =
+        OrderFor(h->response.reservation().id(), people[static_cast<size_t>(h->buyer)].name);
     checkouts.push_back(std::move(c));
   }
   {
@@ -522,8 +528,8 @@ TEST_CASE("one live show end to end: stream, pin, flash sale, auction snipe, VOD
   bid.set_auction_id(auction_id);
   *bid.mutable_amount() = started.auction().minimum_next_bid();
   bid.set_idempotency_key("rival-1");
-  const auto first_bid = Must(*inventory, &pi::ProductInventoryService::Stub::PlaceBid,
-                              rival.token, bid, "PlaceBid (rival)");
+  const auto first_bid = Must(*inventory, &pi::ProductInventoryService::Stub::PlaceBid, rival.token,
+                              bid, "PlaceBid (rival)");
   const absl::Time original_end = TimeOf(first_bid.auction().ends_at());
   // The sniper waits until 2 s before the end (inside the 4 s window).
   absl::SleepFor(original_end - absl::Seconds(2) - absl::Now());
@@ -564,8 +570,8 @@ TEST_CASE("one live show end to end: stream, pin, flash sale, auction snipe, VOD
 
   // ---- what every viewer saw: the pin, the stock falling to zero and the sales, in order ----
   const int sales = static_cast<int>(paid.size());
-  REQUIRE(crowd.WaitAll([&](const Frames& f) { return CountSales(f) >= sales; },
-                        absl::Seconds(60)));
+  REQUIRE(
+      crowd.WaitAll([&](const Frames& f) { return CountSales(f) >= sales; }, absl::Seconds(60)));
   CHECK(crowd.closed() == 0);
   for (int i = 0; i < viewers; ++i) {
     const Frames frames = crowd.FramesOf(i);
@@ -634,8 +640,8 @@ TEST_CASE("one live show end to end: stream, pin, flash sale, auction snipe, VOD
       absl::Seconds(30)));
   {
     od::GetSellerStatsRequest req;
-    const auto stats = Must(*orders, &od::OrderService::Stub::GetSellerStats, host_token, req,
-                            "GetSellerStats");
+    const auto stats =
+        Must(*orders, &od::OrderService::Stub::GetSellerStats, host_token, req, "GetSellerStats");
     CHECK(stats.totals().order_count() == sales);
     CHECK(stats.totals().units_sold() == units);
     CHECK(money_of(stats.totals().gross_revenue()) == gross);
@@ -644,8 +650,8 @@ TEST_CASE("one live show end to end: stream, pin, flash sale, auction snipe, VOD
     CHECK(stats.totals().unique_buyers() == static_cast<int64_t>(distinct_buyers.size()));
     od::GetStreamSalesRequest sreq;
     sreq.set_stream_id(stream_id);
-    const auto stream_sales = Must(*orders, &od::OrderService::Stub::GetStreamSales, host_token,
-                                   sreq, "GetStreamSales");
+    const auto stream_sales =
+        Must(*orders, &od::OrderService::Stub::GetStreamSales, host_token, sreq, "GetStreamSales");
     CHECK(stream_sales.summary().totals().order_count() == sales);
     CHECK(money_of(stream_sales.summary().totals().gross_revenue()) == gross);
   }
@@ -696,44 +702,57 @@ TEST_CASE("one live show end to end: stream, pin, flash sale, auction snipe, VOD
         return static_cast<int>(moment_by_order.size()) == sales;
       },
       absl::Seconds(30)));
-  const int64_t duration_us = recording.duration().seconds() * 1000000 +
-                              recording.duration().nanos() / 1000;
+  const int64_t duration_us =
+      recording.duration().seconds() * 1000000 + recording.duration().nanos() / 1000;
   for (const od::Order& o : paid) {
     INFO("order " << o.id());
     REQUIRE(moment_by_order.count(o.id()) == 1);
     const rl::Moment& m = moment_by_order.at(o.id());
-    CHECK(m.kind() == (o.id() == won.order().id() ? rl::MOMENT_KIND_AUCTION_SALE
-                                                   : rl::MOMENT_KIND_SALE));
+    CHECK(m.kind() ==
+          (o.id() == won.order().id() ? rl::MOMENT_KIND_AUCTION_SALE : rl::MOMENT_KIND_SALE));
     CHECK(m.amount().amount_minor() == o.subtotal().amount_minor());
     CHECK(m.has_media_offset());
-    const int64_t offset_us = m.media_offset().seconds() * 1000000 + m.media_offset().nanos() / 1000;
+    const int64_t offset_us =
+        m.media_offset().seconds() * 1000000 + m.media_offset().nanos() / 1000;
     CHECK(offset_us >= 0);
     CHECK(offset_us <= duration_us);
   }
 
-  // Playback from the auction's sale, through the gateway's /vod/, plays (ffprobe over HTTP).
-  rl::GetPlaybackUrlRequest play;
-  play.set_recording_id(recording.id());
-  play.set_moment_id(moment_by_order.at(won.order().id()).id());
-  const auto playback = Must(*recordings, &rl::RecordingLifecycleService::Stub::GetPlaybackUrl, "",
-                             play, "GetPlaybackUrl");
-  const std::string url = suite.VodThroughGateway(playback.url());
-  INFO(url);
-  REQUIRE(absl::StartsWith(url, suite.gateway_url() + "/vod/"));
-  const std::string probed = video_ingest::e2e::RunTool(
-      {"ffprobe", "-v", "error", "-show_entries", "stream=codec_name:format=duration", "-of",
-       "default=noprint_wrappers=1", url});
-  CHECK_THAT(probed, Catch::Contains("codec_name=h264"));
-  CHECK_THAT(probed, Catch::Contains("codec_name=aac"));
-  const auto duration_at = probed.find("duration=");
-  REQUIRE(duration_at != std::string::npos);
-  const double probed_seconds = std::strtod(probed.c_str() + duration_at + 9, nullptr);
-  CHECK(probed_seconds == Approx(static_cast<double>(duration_us) / 1e6).margin(2.0));
-  // The playlist starts playback 5 s before the sale (EXT-X-START).
-  const auto playlist =
-      shopcast::testing::HttpGet(suite.endpoints("gateway").http, url.substr(suite.gateway_url().size()));
-  CHECK(playlist.status == 200);
-  CHECK_THAT(playlist.body, Catch::Contains("#EXT-X-START:TIME-OFFSET="));
+  {
+    // Playback from the auction's sale, through the gateway's /vod/, plays (ffprobe over HTTP).
+    rl::GetPlaybackUrlRequest play;
+    play.set_recording_id(recording.id());
+    play.set_moment_id(moment_by_order.at(won.order().id()).id());
+    const auto playback = Must(*recordings, &rl::RecordingLifecycleService::Stub::GetPlaybackUrl,
+                               "", play, "GetPlaybackUrl");
+    const std::string url = suite.VodThroughGateway(playback.url());
+    INFO(url);
+    REQUIRE(absl::StartsWith(url, suite.gateway_url() + "/vod/"));
+    const std::string probed = video_ingest::e2e::RunTool(
+        {"ffprobe", "-v", "error", "-show_entries", "stream=codec_name:format=duration", "-of",
+         "default=noprint_wrappers=1", url});
+    CHECK_THAT(probed, Catch::Contains("codec_name=h264"));
+    CHECK_THAT(probed, Catch::Contains("codec_name=aac"));
+    const auto duration_at = probed.find("duration=");
+    REQUIRE(duration_at != std::string::npos);
+    const double probed_seconds = std::strtod(probed.c_str() + duration_at + 9, nullptr);
+    CHECK(probed_seconds == Approx(static_cast<double>(duration_us) / 1e6).margin(2.0));
+    const auto playlist = shopcast::testing::HttpGet(suite.endpoints("gateway").http,
+                                                     url.substr(suite.gateway_url().size()));
+    CHECK(playlist.status == 200);
+    // Playback starts 5 s (moment_lead_in) before the sale: EXT-X-START at that offset.
+    const int64_t sale_us =
+        moment_by_order.at(won.order().id()).media_offset().seconds() * 1000000 +
+        moment_by_order.at(won.order().id()).media_offset().nanos() / 1000;
+    const int64_t start_us =
+        playback.start_offset().seconds() * 1000000 + playback.start_offset().nanos() / 1000;
+    // (to the millisecond: the playlist's offsets are in ms)
+    CHECK(std::abs(start_us - std::max<int64_t>(0, sale_us - 5000000)) <= 1000);
+    const auto start_at = playlist.body.find("#EXT-X-START:TIME-OFFSET=");
+    REQUIRE(start_at != std::string::npos);
+    CHECK(std::strtod(playlist.body.c_str() + start_at + 25, nullptr) ==
+          Approx(static_cast<double>(start_us) / 1e6).margin(0.001));
+  }
   timing("VOD checked");
 
   // ---- every follower got exactly one go-live notification, live and in their inbox ----
