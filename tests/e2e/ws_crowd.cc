@@ -70,63 +70,66 @@ WsCrowd::WsCrowd(int port, int sockets, absl::Duration timeout, int opening,
 WsCrowd::~WsCrowd() {
   impl_->ioc.stop();
   if (thread_.joinable()) thread_.join();
+  // The I/O thread is gone: close every socket here, so the gateway sees the viewers leave now
+  // (the handlers still queued, which hold the connections, go with the io_context).
+  for (const auto& c : conns_) {
+    beast::error_code ignored;
+    beast::get_lowest_layer(c->ws).socket().close(ignored);
+  }
   conns_.clear();
+}
+
+void WsCrowd::Fail(const std::shared_ptr<Conn>& c) {
+  if (c->dead) return;
+  c->dead = true;
+  {
+    absl::MutexLock lock(&mu_);
+    ++closed_;
+    if (c->open) --open_;
+  }
+  c->open = false;
+  if (impl_->next_to_open < size()) Open(impl_->next_to_open++);
 }
 
 void WsCrowd::Open(int i) {
   std::shared_ptr<Conn> c = conns_[static_cast<size_t>(i)];
-  auto fail = [this, c](const char* /*where*/) {
-    if (c->dead) return;
-    c->dead = true;
-    {
-      absl::MutexLock lock(&mu_);
-      ++closed_;
-      if (c->open) --open_;
-    }
-    c->open = false;
-    if (impl_->next_to_open < size()) Open(impl_->next_to_open++);
-  };
   tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port_));
   beast::get_lowest_layer(c->ws).expires_after(std::chrono::seconds(30));
-  beast::get_lowest_layer(c->ws).async_connect(endpoint, [this, c, i, fail](beast::error_code ec) {
-    if (ec) return fail("connect");
+  beast::get_lowest_layer(c->ws).async_connect(endpoint, [this, c, i](beast::error_code ec) {
+    if (ec) return Fail(c);
     beast::get_lowest_layer(c->ws).expires_never();
     c->ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
     c->ws.set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
       req.set(beast::http::field::sec_websocket_protocol, "shopcast.v1.proto");
     }));
     c->ws.binary(true);
-    c->ws.async_handshake(
-        absl::StrCat("127.0.0.1:", port_), "/ws/v1", [this, c, i, fail](beast::error_code ec2) {
-          if (ec2) return fail("handshake");
-          c->open = true;
-          {
-            absl::MutexLock lock(&mu_);
-            ++open_;
-          }
-          if (impl_->next_to_open < size()) Open(impl_->next_to_open++);
-          // The read loop: every frame kept, in order.
-          auto read = std::make_shared<std::function<void()>>();
-          *read = [this, c, i, fail, read] {
-            c->ws.async_read(c->buffer, [this, c, i, fail, read](beast::error_code ec3, size_t) {
-              if (ec3) {
-                *read = nullptr;  // breaks the cycle
-                return fail("read");
-              }
-              gw::ServerFrame frame;
-              const auto data = c->buffer.cdata();
-              const bool ok = frame.ParseFromArray(data.data(), static_cast<int>(data.size()));
-              c->buffer.consume(c->buffer.size());
-              if (ok) {
-                absl::MutexLock lock(&mu_);
-                frames_[static_cast<size_t>(i)].push_back(std::move(frame));
-              }
-              (*read)();
-            });
-          };
-          (*read)();
-          Flush(c);  // frames queued before the socket opened
-        });
+    c->ws.async_handshake(absl::StrCat("127.0.0.1:", port_), "/ws/v1",
+                          [this, c, i](beast::error_code ec2) {
+                            if (ec2) return Fail(c);
+                            c->open = true;
+                            {
+                              absl::MutexLock lock(&mu_);
+                              ++open_;
+                            }
+                            if (impl_->next_to_open < size()) Open(impl_->next_to_open++);
+                            Read(c, i);
+                            Flush(c);  // frames queued before the socket opened
+                          });
+  });
+}
+
+void WsCrowd::Read(const std::shared_ptr<Conn>& c, int i) {
+  c->ws.async_read(c->buffer, [this, c, i](beast::error_code ec, size_t) {
+    if (ec) return Fail(c);
+    gw::ServerFrame frame;
+    const auto data = c->buffer.cdata();
+    const bool ok = frame.ParseFromArray(data.data(), static_cast<int>(data.size()));
+    c->buffer.consume(c->buffer.size());
+    if (ok) {
+      absl::MutexLock lock(&mu_);
+      frames_[static_cast<size_t>(i)].push_back(std::move(frame));
+    }
+    Read(c, i);
   });
 }
 

@@ -50,7 +50,9 @@ class WsCrowd {
  private:
   struct Conn;
   void Open(int i);
-  void Flush(const std::shared_ptr<Conn>& c);  // writes c's queue, one frame at a time
+  void Read(const std::shared_ptr<Conn>& c, int i);  // the read loop: every frame kept, in order
+  void Fail(const std::shared_ptr<Conn>& c);         // counts it closed, opens the next
+  void Flush(const std::shared_ptr<Conn>& c);        // writes c's queue, one frame at a time
   void Heartbeat();
 
   struct Impl;
