@@ -36,6 +36,9 @@ std::string ReasonTrailer(const grpc::ClientContext& ctx) {
   return it == trailers.end() ? std::string() : std::string(it->second.data(), it->second.size());
 }
 
+// Frames a socket may send behind an `authenticate` still being checked (a slow key fetch).
+constexpr size_t kMaxHeldFrames = 16;
+
 // RESOURCE_EXHAUSTED with `reason` and retry_after_ms (the wait, rounded up, at least 1 ms).
 absl::Status RateLimited(absl::Duration wait, absl::string_view reason = "RATE_LIMITED",
                          absl::string_view message = "too many requests; slow down") {
@@ -494,22 +497,40 @@ void Session::OnMessage(const std::string& bytes, bool binary) {
     BadFrame(frame.status(), "");
     return;
   }
-  const std::string& id = frame->frame_id();
-  switch (frame->body_case()) {
+  if (authenticating_) {
+    // Frames after an `authenticate` are answered after it, in order, as the client sent them
+    // (a subscribe_notifications sent right behind its authenticate must see the sign-in). The
+    // frame budget above bounds how fast they come; kMaxHeldFrames how many may wait.
+    if (held_ == nullptr) held_ = std::make_unique<std::deque<v1::ClientFrame>>();
+    if (held_->size() >= kMaxHeldFrames) {
+      BadFrame(RateLimited(absl::Seconds(1), "AUTHENTICATION_PENDING",
+                           "too many frames while authenticate is checked; this one was dropped"),
+               frame->frame_id());
+      return;
+    }
+    held_->push_back(*std::move(frame));
+    return;
+  }
+  Dispatch(*frame);
+}
+
+void Session::Dispatch(const v1::ClientFrame& frame) {
+  const std::string& id = frame.frame_id();
+  switch (frame.body_case()) {
     case v1::ClientFrame::kAuthenticate:
-      return HandleAuthenticate(id, frame->authenticate());
+      return HandleAuthenticate(id, frame.authenticate());
     case v1::ClientFrame::kSubscribeRoom:
-      return HandleSubscribe(id, frame->subscribe_room());
+      return HandleSubscribe(id, frame.subscribe_room());
     case v1::ClientFrame::kUnsubscribeRoom:
-      return HandleUnsubscribe(id, frame->unsubscribe_room());
+      return HandleUnsubscribe(id, frame.unsubscribe_room());
     case v1::ClientFrame::kSendChat:
-      return HandleChat(id, frame->send_chat());
+      return HandleChat(id, frame.send_chat());
     case v1::ClientFrame::kLike:
-      return HandleLike(id, frame->like());
+      return HandleLike(id, frame.like());
     case v1::ClientFrame::kHeartbeat:
-      return HandleHeartbeat(id, frame->heartbeat());
+      return HandleHeartbeat(id, frame.heartbeat());
     case v1::ClientFrame::kSubscribeNotifications:
-      return HandleNotifications(id, frame->subscribe_notifications());
+      return HandleNotifications(id, frame.subscribe_notifications());
     case v1::ClientFrame::BODY_NOT_SET:
       break;
   }
@@ -522,46 +543,64 @@ void Session::HandleAuthenticate(const std::string& frame_id, const v1::Authenti
   }
   std::weak_ptr<Session> weak = weak_from_this();
   AccessCheck* access = hub_.access;
+  authenticating_ = true;
   // AccessCheck may block briefly (a key fetch): off the socket's strand.
   boost::asio::post(hub_.background, [weak, access, frame_id, token = a.access_token()] {
     absl::StatusOr<auth::Claims> claims = access->Verify(token, absl::Now());
     auto session = weak.lock();
     if (session == nullptr) return;
     session->OnStrand([frame_id, token, claims = std::move(claims)](Session& s) {
-      if (!claims.ok()) {
-        s.SendError(claims.status(), frame_id);
-        return;
-      }
-      if (claims->expires_at <= absl::Now()) {
-        // Inside the verifier's clock-skew leeway, but the socket would be downgraded at once.
-        s.SendError(Unauthenticated("TOKEN_EXPIRED", "access token expired"), frame_id);
-        return;
-      }
-      const std::string old_token = s.token();
-      const bool user_changed = s.user_id() != claims->subject;
-      s.sign_in_ = std::make_unique<SignIn>(SignIn{claims->subject, token, claims->expires_at});
-      s.token_expired_ = false;
-      if (user_changed) {
-        // Presence counted under the old identity moves to the new one.
-        for (RoomSub& r : s.rooms_) {
-          if (!r.presence_joined) continue;
-          s.PresenceLeave(r.stream_id, old_token);
-          s.PresenceJoin(r.stream_id);
-        }
-        if (s.notifications_ != nullptr) {
-          s.StopNotifications();
-          s.StartNotifications();
-        }
-      }
-      v1::ServerFrame f;
-      f.mutable_ack()->set_frame_id(frame_id);
-      f.mutable_ack()->mutable_authenticated()->set_user_id(s.user_id());
-      *f.mutable_ack()->mutable_authenticated()->mutable_token_expires_at() =
-          ToProto(s.token_expires());
-      s.SendFrame(f);
-      s.Rearm();  // the timer downgrades the socket at the expiry
+      s.authenticating_ = false;
+      s.AnswerAuthenticate(frame_id, token, claims);
+      s.ReleaseHeld();
     });
   });
+}
+
+void Session::ReleaseHeld() {
+  // A held `authenticate` starts another check: what follows it waits again.
+  while (!closed_ && !authenticating_ && held_ != nullptr && !held_->empty()) {
+    v1::ClientFrame frame = std::move(held_->front());
+    held_->pop_front();
+    Dispatch(frame);
+  }
+  if (held_ != nullptr && (held_->empty() || closed_)) held_.reset();
+}
+
+void Session::AnswerAuthenticate(const std::string& frame_id, const std::string& token,
+                                 const absl::StatusOr<auth::Claims>& claims) {
+  if (!claims.ok()) {
+    SendError(claims.status(), frame_id);
+    return;
+  }
+  if (claims->expires_at <= absl::Now()) {
+    // Inside the verifier's clock-skew leeway, but the socket would be downgraded at once.
+    SendError(Unauthenticated("TOKEN_EXPIRED", "access token expired"), frame_id);
+    return;
+  }
+  const std::string old_token = this->token();
+  const bool user_changed = user_id() != claims->subject;
+  sign_in_ = std::make_unique<SignIn>(SignIn{claims->subject, token, claims->expires_at});
+  token_expired_ = false;
+  if (user_changed) {
+    // Presence counted under the old identity moves to the new one.
+    for (RoomSub& r : rooms_) {
+      if (!r.presence_joined) continue;
+      PresenceLeave(r.stream_id, old_token);
+      PresenceJoin(r.stream_id);
+    }
+    if (notifications_ != nullptr) {
+      StopNotifications();
+      StartNotifications();
+    }
+  }
+  v1::ServerFrame f;
+  f.mutable_ack()->set_frame_id(frame_id);
+  f.mutable_ack()->mutable_authenticated()->set_user_id(user_id());
+  *f.mutable_ack()->mutable_authenticated()->mutable_token_expires_at() =
+      ToProto(token_expires());
+  SendFrame(f);
+  Rearm();  // the timer downgrades the socket at the expiry
 }
 
 void Session::HandleSubscribe(const std::string& frame_id, const v1::SubscribeRoom& req) {

@@ -6,16 +6,19 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "boost/asio/io_context.hpp"
 #include "http/exchange.h"
+#include "shopcast/auth/tokens.h"
 #include "ws/compact_time.h"
 #include "ws/frames.h"
 #include "ws/hub.h"
@@ -112,7 +115,13 @@ class Session : public Peer, public std::enable_shared_from_this<Session> {
   RoomSub* FindRoom(const std::string& stream_id);
   void ForgetRoom(const std::string& stream_id, bool leave_presence);
 
+  // Answers one parsed client frame (on the strand).
+  void Dispatch(const v1::ClientFrame& frame);
   void HandleAuthenticate(const std::string& frame_id, const v1::Authenticate& a);
+  // The end of an authenticate's check: the ack or the error, then the frames held behind it.
+  void AnswerAuthenticate(const std::string& frame_id, const std::string& token,
+                          const absl::StatusOr<auth::Claims>& claims);
+  void ReleaseHeld();
   void HandleSubscribe(const std::string& frame_id, const v1::SubscribeRoom& s);
   void HandleUnsubscribe(const std::string& frame_id, const v1::UnsubscribeRoom& u);
   void HandleChat(const std::string& frame_id, const v1::SendChat& c);
@@ -159,6 +168,9 @@ class Session : public Peer, public std::enable_shared_from_this<Session> {
   bool closed_ = false;
   bool draining_ = false;
   bool token_expired_ = false;  // signed out by an expiry, not authenticated since
+  bool authenticating_ = false;  // an authenticate is being checked: later frames are held
+  // Frames that arrived while authenticating_, answered in order after it; null when none.
+  std::unique_ptr<std::deque<v1::ClientFrame>> held_;
   int bad_frames_ = 0;
   std::unique_ptr<SignIn> sign_in_;
   std::vector<RoomSub> rooms_;

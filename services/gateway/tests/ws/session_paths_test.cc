@@ -544,6 +544,60 @@ TEST_CASE(
   CHECK_FALSE(c.closed());
 }
 
+TEST_CASE(
+    "frames sent right behind an authenticate wait for it and are handled after it, in order, as "
+    "the signed-in user, even while the token check is slow",
+    "[integration]") {
+  WsOptions options;
+  options.client_frame_burst = 100;  // the cap on held frames (16) is what is tested here
+  World w(options);
+  const std::string room = w.push.OpenRoom(ids::NewId("usr"));
+  const std::string ada = ids::NewId("usr");
+  WsClient c(w.port());
+  REQUIRE(c.WaitFor(IsWelcome) >= 0);
+
+  // The check blocks (a key fetch) while the client goes on sending, as an app does.
+  w.push.access().Hold();
+  c.Send(AuthenticateFrame("a1", w.push.Token(ada, "Ada")));
+  REQUIRE(WaitUntil([&] { return w.push.access().waiting() == 1; }, absl::Seconds(30)));
+  c.Send(NotificationsFrame("n1", true));
+  c.Send(SubscribeFrame("s1", room, 0, false));
+  c.Send(ChatFrame("c1", room, "right behind my sign-in"));
+  // More than the socket may keep waiting (16): the surplus is refused at once, the rest kept.
+  for (int i = 0; i < 18; ++i) c.Send(NotificationsFrame(absl::StrCat("f", i), true));
+  const int pending = c.WaitFor(IsReason("AUTHENTICATION_PENDING"));
+  REQUIRE(pending >= 0);
+  CHECK(c.Frames()[pending].error().code() == "RESOURCE_EXHAUSTED");
+  // Nothing held was answered before the sign-in.
+  for (const v1::ServerFrame& f : c.Frames()) {
+    CHECK_FALSE(((f.has_ack() && f.ack().frame_id() == "n1") ||
+                 (f.has_error() && f.error().frame_id() == "n1")));
+  }
+  w.push.access().Release();
+
+  const int auth = c.WaitFor(AckOrError("a1"));
+  const int notes = c.WaitFor(AckOrError("n1"));
+  const int sub = c.WaitFor(AckOrError("s1"));
+  const int chat = c.WaitFor(AckOrError("c1"));
+  REQUIRE(auth >= 0);
+  REQUIRE(notes >= 0);
+  REQUIRE(sub >= 0);
+  REQUIRE(chat >= 0);
+  const std::vector<v1::ServerFrame> frames = c.Frames();
+  INFO(frames[notes].DebugString() << frames[chat].DebugString());
+  CHECK(frames[auth].has_ack());
+  // Each is handled after the sign-in (subscribe and chat then wait on realtime-push, so their
+  // answers may cross each other, as they may on any socket).
+  CHECK(auth < notes);
+  CHECK(auth < sub);
+  CHECK(auth < chat);
+  CHECK(frames[notes].has_ack());
+  CHECK(frames[sub].has_ack());
+  REQUIRE(frames[chat].has_ack());
+  CHECK(frames[chat].ack().chat_sent().message().author().user_id() == ada);
+  CHECK_FALSE(c.closed());
+}
+
 // ---- 4. what a hostile client may send ----------------------------------------------------
 
 TEST_CASE(

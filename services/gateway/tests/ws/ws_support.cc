@@ -224,7 +224,29 @@ TestAccess::TestAccess(const auth::SigningKey& key)
     : verifier_({auth::PublicKeyOf(key)}, "shopcast-user", "shopcast") {}
 
 absl::StatusOr<auth::Claims> TestAccess::Verify(absl::string_view token, absl::Time now) {
+  {
+    absl::MutexLock lock(&mu_);
+    ++waiting_;
+    const auto released = [this] { return !held_; };
+    mu_.Await(absl::Condition(&released));
+    --waiting_;
+  }
   return verifier_.Verify(token, now);
+}
+
+void TestAccess::Hold() {
+  absl::MutexLock lock(&mu_);
+  held_ = true;
+}
+
+void TestAccess::Release() {
+  absl::MutexLock lock(&mu_);
+  held_ = false;
+}
+
+int TestAccess::waiting() const {
+  absl::MutexLock lock(&mu_);
+  return waiting_;
 }
 
 absl::Duration TestLimits::Take(RateAction action, absl::string_view caller, absl::Time) {

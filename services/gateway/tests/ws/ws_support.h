@@ -109,8 +109,16 @@ class TestAccess final : public AccessCheck {
   explicit TestAccess(const auth::SigningKey& key);
   absl::StatusOr<auth::Claims> Verify(absl::string_view token, absl::Time now) override;
 
+  // While held, Verify waits (as a slow key fetch would) until Release.
+  void Hold();
+  void Release();
+  int waiting() const;  // calls waiting now
+
  private:
   auth::TokenVerifier verifier_;
+  mutable absl::Mutex mu_;
+  bool held_ ABSL_GUARDED_BY(mu_) = false;
+  int waiting_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 // RateLimits that allows `allowed` takes per caller and action, then refuses for a second.
