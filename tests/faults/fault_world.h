@@ -93,7 +93,11 @@ struct WorldOptions {
   std::vector<std::string> own_cluster;
   // Passed on to the suite (gateway is off by default: the faults drive the services' gRPC
   // APIs as the gateway does; own_cluster DSNs are filled in by FaultWorld).
-  suite::SuiteOptions suite;
+  suite::SuiteOptions suite = [] {
+    suite::SuiteOptions o;
+    o.gateway = false;
+    return o;
+  }();
 };
 
 class FaultWorld {
@@ -162,11 +166,13 @@ class LoadDriver {
   LoadDriver& operator=(const LoadDriver&) = delete;
 
   // Buyers loop Reserve (1 unit, idempotency key) → PlaceOrder (idempotency key, placeholder
-  // card) with the retry rule; viewers hold a room subscription, resuming after their last
-  // sequence when it breaks; an upkeep thread keeps the encoder publishing.
+  // card: mostly approving, one in eight declined) with the retry rule; viewers hold a room
+  // subscription, resuming after their last sequence when it breaks; an upkeep thread keeps
+  // the encoder publishing. Viewers start with the first Start() and stay subscribed until the
+  // driver is destroyed (Invariants::Check waits for them to reach the room's head).
   void Start();
-  // Stops issuing new operations and joins; an operation in flight finishes with its retries
-  // (or is counted as given up), so afterwards nothing is in flight.
+  // Stops the buyers and joins them: an operation in flight finishes with its retries (or is
+  // counted as given up), so afterwards no client call is in flight. Viewers keep listening.
   void Stop();
   // True once `n` more operations were acknowledged OK after this call (the suite serves
   // again after a fault); false when `timeout` passes first.
