@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <iostream>
 #include <random>
 
 #include "absl/strings/str_join.h"
@@ -29,14 +30,23 @@ TEST_CASE("a service's PostgreSQL stopped immediately under load loses nothing",
     for (const std::string& service : options.own_cluster) {
       INFO("round " << round << ", the database of " << service);
       REQUIRE(load.WaitForProgress(1 + static_cast<int64_t>(rng() % 8), absl::Seconds(60)));
+      const absl::Time stopped = absl::Now();
       world.cluster(service).StopImmediate();
       world.counts().faults.fetch_add(1);
       absl::SleepFor(absl::Milliseconds(500 + rng() % 1500));  // the service sees it gone
       world.cluster(service).Start();
+      const absl::Time started = absl::Now();
       REQUIRE(load.WaitForProgress(5, absl::Seconds(60)));
+      const absl::Time serving = absl::Now();
       CHECK(world.suite().IsRunning(service));  // reconnected; not restarted
       load.Stop();
       const std::vector<std::string> failures = invariants.Check();
+      std::cout << "faults[pg_immediate_stop] round " << round << " " << service
+                << "'s database: down " << absl::FormatDuration(started - stopped)
+                << " (crash recovery included), 5 operations served "
+                << absl::FormatDuration(serving - started) << " after, invariants "
+                << (failures.empty() ? "hold" : "VIOLATED") << " (checked in "
+                << absl::FormatDuration(absl::Now() - serving) << ")" << std::endl;
       INFO(absl::StrJoin(failures, "\n"));
       CHECK(failures.empty());
       load.Start();

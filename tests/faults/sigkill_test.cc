@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <iostream>
 #include <random>
 
 #include "absl/strings/str_join.h"
@@ -31,14 +32,22 @@ TEST_CASE("SIGKILL of each service in turn under load loses nothing", "[faults]"
       // A random moment: some operations into the load.
       REQUIRE(load.WaitForProgress(1 + static_cast<int64_t>(rng() % 8), absl::Seconds(60)));
       absl::SleepFor(absl::Milliseconds(rng() % 400));
+      const absl::Time killed = absl::Now();
       world.suite().Kill(service);
       world.counts().faults.fetch_add(1);
       absl::SleepFor(absl::Milliseconds(rng() % 1000));  // down for a moment, clients retrying
       world.suite().Restart(service);
+      const absl::Time restarted = absl::Now();
       // The suite serves again on its own (peers reconnect; clients retry).
       REQUIRE(load.WaitForProgress(5, absl::Seconds(60)));
+      const absl::Time serving = absl::Now();
       load.Stop();
       const std::vector<std::string> failures = invariants.Check();
+      std::cout << "faults[sigkill] round " << round << " " << service << ": down "
+                << absl::FormatDuration(restarted - killed) << ", 5 operations served "
+                << absl::FormatDuration(serving - restarted) << " after restart, invariants "
+                << (failures.empty() ? "hold" : "VIOLATED") << " (checked in "
+                << absl::FormatDuration(absl::Now() - serving) << ")" << std::endl;
       INFO(absl::StrJoin(failures, "\n"));
       CHECK(failures.empty());
       load.Start();
