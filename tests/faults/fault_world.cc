@@ -224,6 +224,10 @@ std::string TokenOf(suite::Suite& suite, Counts& counts, FaultWorld& world,
 
 FaultWorld::FaultWorld(WorldOptions options) : options_(std::move(options)), impl_(new Impl) {
   suite::SuiteOptions suite_options = options_.suite;
+  // A dead order runner's sagas resume once its lease lapses (30 s by default, and then a
+  // recovery round): a deployment's choice; short here so each fault settles within the
+  // bounded run's budget. A test's own setting (extra_env) comes later and wins.
+  suite_options.extra_env.insert(suite_options.extra_env.begin(), "SHOPCAST_ORDER_SAGA_LEASE=5s");
   if (!options_.own_cluster.empty()) {
     // The clusters' owner (postgres, when we are root) must reach its data directory.
     chmod(impl_->clusters_dir.path().c_str(), 0755);

@@ -214,7 +214,9 @@ class Invariants {
   //    until it is in the suite);
   //  - recordings: TODO(issue 14 §3, lead): once recording-lifecycle is in tests/suite, every
   //    segment video-ingest announced exists in some tier with a matching checksum.
-  std::vector<std::string> Check(absl::Duration settle = absl::Seconds(60));
+  // (90 s: after a producer's SIGKILL, its outbox relay's claim on a destination keeps other
+  // relays off for events::RelayOptions::claim_ttl, 1 min, before the rows go out again.)
+  std::vector<std::string> Check(absl::Duration settle = absl::Seconds(90));
 
  private:
   FaultWorld& world_;
