@@ -6,6 +6,7 @@
 #include <pqxx/binarystring>
 #include <pqxx/result>
 #include <pqxx/transaction>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -198,8 +199,42 @@ absl::StatusOr<std::vector<Relay::Claimed>> Relay::Claim(const std::string& dest
   });
 }
 
+absl::StatusOr<int> Relay::Record(const Answer& a) {
+  return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<int> {
+    int n = 0;
+    if (!a.delivered.empty()) {
+      n = static_cast<int>(
+          tx.exec_params0(std::string(kMarkDelivered), PgArray(a.delivered), a.token)
+              .affected_rows());
+    }
+    if (!a.retry_ids.empty()) {
+      tx.exec_params0(std::string(kReschedule), PgArray(a.retry_ids), PgArray(a.retry_delays_us),
+                      a.failure, a.token);
+    }
+    if (!a.parked_ids.empty()) {
+      tx.exec_params0(std::string(kReschedule), PgArray(a.parked_ids),
+                      PgArray(a.parked_delays_us),
+                      std::string("payload is not a decodable shopcast.common.v1.Event"), a.token);
+    }
+    return n;
+  });
+}
+
 absl::StatusOr<int> Relay::DeliverBatch(const std::string& destination, Sink& sink,
                                         absl::Duration* soonest_retry) {
+  // What the last round could not record goes in first (the claim is still ours unless it
+  // expired meanwhile, and then the marks touch nothing and the rows go out again).
+  std::optional<Answer> left;
+  {
+    absl::MutexLock lock(&unrecorded_mu_);
+    if (auto it = unrecorded_.find(destination); it != unrecorded_.end()) left = it->second;
+  }
+  if (left) {
+    absl::StatusOr<int> recorded = Record(*left);
+    if (!recorded.ok()) return recorded.status();
+    absl::MutexLock lock(&unrecorded_mu_);
+    unrecorded_.erase(destination);
+  }
   const std::string token = ids::NewUniqueId("claim");
   ASSIGN_OR_RETURN(std::vector<Claimed> claimed, Claim(destination, token));
   if (claimed.empty()) return 0;
@@ -252,23 +287,16 @@ absl::StatusOr<int> Relay::DeliverBatch(const std::string& destination, Sink& si
   }
 
   // The second short transaction: the sink's answer is recorded and the claim released. If it
-  // fails, the claim expires and the rows go out again (at least once; consumers dedupe).
-  absl::StatusOr<int> marked = db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<int> {
-    int n = 0;
-    if (!delivered.empty()) {
-      n = static_cast<int>(
-          tx.exec_params0(std::string(kMarkDelivered), PgArray(delivered), token).affected_rows());
-    }
-    if (!retry_ids.empty()) {
-      tx.exec_params0(std::string(kReschedule), PgArray(retry_ids), PgArray(retry_delays_us),
-                      failure, token);
-    }
-    if (!parked_ids.empty()) {
-      tx.exec_params0(std::string(kReschedule), PgArray(parked_ids), PgArray(parked_delays_us),
-                      std::string("payload is not a decodable shopcast.common.v1.Event"), token);
-    }
-    return n;
-  });
+  // fails (the database went away), this relay records it on the destination's next round; if
+  // the process dies first, the claim expires and the rows go out again (at least once;
+  // consumers dedupe).
+  Answer answer{token,     delivered, retry_ids, retry_delays_us, failure, parked_ids,
+                parked_delays_us};
+  absl::StatusOr<int> marked = Record(answer);
+  if (!marked.ok()) {
+    absl::MutexLock lock(&unrecorded_mu_);
+    unrecorded_[destination] = std::move(answer);
+  }
   if (auto m = metrics_.find(destination); m != metrics_.end()) {
     // Rows not marked delivered go out again, whatever stopped them.
     const int recorded = marked.ok() ? *marked : 0;

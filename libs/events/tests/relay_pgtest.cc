@@ -223,6 +223,45 @@ TEST_CASE("A relay dying between Deliver and marking re-delivers: the consumer d
   CHECK(Undelivered(t) == 0);
 }
 
+TEST_CASE("A relay whose database went away before marking records the answer when it is back") {
+  // Found by the fault suite (tests/faults): PostgreSQL stopped between the sink's call and the
+  // marking left the live relay's own claim on the destination, and its events waited out
+  // claim_ttl (a minute) before going out again. Now the relay records the sink's answer first
+  // thing on its next round: nothing is sent twice, nothing waits for the claim to expire.
+  EventsDb t("relay_under_test");
+  std::vector<std::string> ids = {t.Commit("ord_1", "x"), t.Commit("ord_2", "y")};
+  auto rename = [&](const std::string& from, const std::string& to) {
+    pqxx::connection admin(t.db.dsn());
+    pqxx::nontransaction tx(admin);
+    tx.exec0("ALTER TABLE " + from + " RENAME TO " + to);
+  };
+  FakeSink sink;
+  sink.script = [&](int call, const std::vector<common::v1::Event>& events)
+      -> absl::StatusOr<std::vector<std::string>> {
+    // The database "goes away" while the sink works: the marking cannot happen.
+    if (call == 1) rename("outbox", "outbox_away");
+    std::vector<std::string> accepted;
+    for (const auto& e : events) accepted.push_back(e.id());
+    return accepted;
+  };
+  RelayOptions opts = Fast();
+  opts.claim_ttl = absl::Minutes(10);  // long: the test would see a wait for it
+  Relay relay(*t.pool, {{"peer", &sink}}, opts);
+  CHECK_FALSE(relay.RunOnce().ok());
+  rename("outbox_away", "outbox");
+  CHECK(t.QueryInt("SELECT count(*) FROM outbox WHERE claim_token IS NOT NULL") == 2);
+
+  REQUIRE(relay.RunOnce().ok());
+  CHECK(Undelivered(t) == 0);
+  CHECK(t.QueryInt("SELECT count(*) FROM outbox WHERE claim_token IS NOT NULL") == 0);
+  CHECK(sink.seen_ids() == std::vector<std::string>{ids[0], ids[1]});  // once each
+  // And the destination is free for what comes next.
+  const std::string third = t.Commit("ord_3", "z");
+  REQUIRE(relay.RunOnce().ok());
+  CHECK(Undelivered(t) == 0);
+  CHECK(sink.seen_ids() == std::vector<std::string>{ids[0], ids[1], third});
+}
+
 TEST_CASE("Two background relays deliver every event exactly once, in order") {
   EventsDb t;
   FakeSink sink;

@@ -57,8 +57,27 @@ int64_t StockEvents::events_written() const {
   return events_written_;
 }
 
+bool StockEvents::MarkOpenStreams() {
+  absl::StatusOr<std::vector<std::string>> ids =
+      db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::vector<std::string>> {
+        std::vector<std::string> out;
+        for (const auto& row : tx.exec_prepared("pi_stock_wire_open_stream_products")) {
+          out.push_back(row[0].as<std::string>());
+        }
+        return out;
+      });
+  if (!ids.ok()) {
+    log::Warn("stock_events_open_streams_failed").Kv("status", ids.status().ToString());
+    return false;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  for (std::string& id : *ids) dirty_.insert(std::move(id));
+  return true;
+}
+
 void StockEvents::Run() {
   while (true) {
+    if (!open_streams_marked_) open_streams_marked_ = MarkOpenStreams();
     absl::Status s = FlushOnce();
     if (!s.ok()) log::Warn("stock_events_failed").Kv("status", s.ToString());
     std::unique_lock<std::mutex> lock(mu_);

@@ -10,8 +10,11 @@
 // row's, bumped by every change) lets the room drop stale ones. The outbox type says what
 // happened: stock_changed, stock_low, stock_sold_out or stock_available_again.
 //
-// Marks live in memory: a crash loses at most one interval's announcements (the next change
-// announces the current stock again). Correctness of the stock never depends on them.
+// Marks live in memory: a crash loses at most one interval's announcements. So that a product
+// whose stock stops changing right then (sold out at the moment of the crash) is not shown
+// stale for the rest of the show, a starting loop first marks every product of a stream not
+// known to have ended, announcing each one's current stock once (a revision the room already
+// has changes nothing for its viewers). Correctness of the stock never depends on them.
 
 #include <condition_variable>
 #include <cstdint>
@@ -64,6 +67,9 @@ class StockEvents {
   };
 
   void Run();
+  // Marks the products of open streams dirty (once per process); false if the database
+  // could not say (tried again next round).
+  bool MarkOpenStreams();
   // Announces `product_id` (of `stream_id`) if its revision moved; true if an event was written.
   absl::StatusOr<bool> Announce(const std::string& product_id, const std::string& stream_id);
 
@@ -75,6 +81,7 @@ class StockEvents {
   absl::flat_hash_set<std::string> dirty_;  // Guarded by mu_, as are the three below.
   bool stopping_ = false;
   bool started_ = false;
+  bool open_streams_marked_ = false;  // Touched by the loop's thread only.
   int64_t events_written_ = 0;
   std::mutex flush_mu_;  // One round at a time; guards announced_.
   absl::flat_hash_map<std::string, Announced> announced_;

@@ -21,6 +21,13 @@ SELECT id, seller_id, coalesce(stream_id, ''), status, sale_mode, price_minor, c
        coalesce((SELECT q.enabled FROM product_queues q WHERE q.product_id = products.id), false)
 FROM products WHERE id = ANY($1::text[]))~";
 
+// Products of streams not known to have ended (a stream video-ingest has not announced yet
+// counts as open), not archived: what a starting process announces once, since the marks of a
+// process that died went with it (stock_events.h).
+inline constexpr char kOpenStreamProducts[] = R"~(
+SELECT p.id FROM products p LEFT JOIN streams s ON s.id = p.stream_id
+WHERE p.stream_id IS NOT NULL AND p.status <> 4 AND s.ended_at IS NULL)~";
+
 // The stored body (a serialized v1::Product) of $1, inserted earlier in the same transaction.
 inline constexpr char kProductBody[] = "SELECT body FROM products WHERE id = $1";
 

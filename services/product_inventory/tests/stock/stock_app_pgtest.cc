@@ -333,6 +333,62 @@ TEST_CASE("stock app: hundreds of concurrent Reserve calls never oversell, few c
   CHECK(f.Count("SELECT count(*) FROM outbox") - outbox_before == events);
 }
 
+// The stock of `product` announced last in the outbox (a StockChanged room event); unset
+// revision when there is none.
+realtime_push::v1::StockChanged LastAnnounced(const AppFixture& f, const std::string& product) {
+  pqxx::connection c(f.dsn());
+  pqxx::work tx(c);
+  realtime_push::v1::StockChanged last;
+  for (const auto& row : tx.exec("SELECT payload FROM outbox WHERE type LIKE "
+                                 "'product_inventory.stock_%' ORDER BY id")) {
+    common::v1::Event e;
+    const pqxx::binarystring bytes(row[0]);
+    realtime_push::v1::RoomEvent room;
+    if (e.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) &&
+        e.payload().UnpackTo(&room) && room.stock_changed().product_id() == product) {
+      last = room.stock_changed();
+    }
+  }
+  return last;
+}
+
+TEST_CASE("stock app: a starting process announces the stock its crashed predecessor did not") {
+  // Found by the fault suite (tests/faults): product-inventory SIGKILLed right after a sale
+  // lost the sale's in-memory announcement, and the room showed the old stock for the rest of
+  // the show because the product did not change again.
+  AppFixture f;
+  Replica& first = f.AddReplica();
+  StockWorld w(f, first);
+  const std::string live = f.AddStream("usr_host");
+  const std::string ended = f.AddStream("usr_host");
+  auto on = [](const std::string& stream) {
+    return [stream](pb::CreateProductRequest& req) { req.mutable_product()->set_stream_id(stream); };
+  };
+  pb::Product shown = w.Product(50, "live", on(live));
+  pb::Product gone = w.Product(50, "gone", on(ended));
+  f.EndStream(first, ended, "evt_ended_1");
+  // A committed change whose announcement died with the process that made it.
+  {
+    pqxx::connection c(f.dsn());
+    pqxx::work tx(c);
+    tx.exec("UPDATE stock SET total = total + 7, revision = revision + 1, updated_at = now() "
+            "WHERE product_id IN ('" + shown.id() + "', '" + gone.id() + "')");
+    tx.commit();
+  }
+  const int64_t gone_events = f.Count(
+      "SELECT count(*) FROM outbox WHERE type LIKE 'product_inventory.stock_%' AND "
+      "position(convert_to('" + gone.id() + "', 'UTF8') in payload) > 0");
+  f.AddReplica();  // the process that starts in its place
+  REQUIRE(shopcast::testing::WaitUntil(
+      [&] { return LastAnnounced(f, shown.id()).total() == 57; }, absl::Seconds(30)));
+  const realtime_push::v1::StockChanged now = LastAnnounced(f, shown.id());
+  CHECK(now.available() == 57);
+  CHECK(now.sold() == 0);
+  // A product of an ended stream has no room to tell.
+  CHECK(f.Count("SELECT count(*) FROM outbox WHERE type LIKE 'product_inventory.stock_%' AND "
+                "position(convert_to('" + gone.id() + "', 'UTF8') in payload) > 0") == gone_events);
+}
+
 TEST_CASE("stock app: bad input is refused with its reason and changes nothing") {
   AppFixture f;
   Replica& replica = f.AddReplica();

@@ -8,9 +8,10 @@
 // destination exists); it commits, hands the rows to the sink in one call with no transaction
 // open and no connection held, then in a second short transaction marks the accepted ones
 // delivered, reschedules the rest with exponential backoff, and releases the claim. A row is
-// marked delivered only after its sink accepted it; if the process dies before marking, its
-// claim expires after claim_ttl and the rows are delivered again (consumers dedupe with
-// MarkProcessed). A row waiting out a backoff holds back later rows of the same aggregate and
+// marked delivered only after its sink accepted it; if that second transaction fails (the
+// database went away), the relay records the answer first thing on the destination's next
+// round; if the process dies before marking, its claim expires after claim_ttl and the rows
+// are delivered again (consumers dedupe with MarkProcessed). A row waiting out a backoff holds back later rows of the same aggregate and
 // destination, so each aggregate's events arrive in commit order.
 //
 // The background loop (Start) LISTENs on kOutboxChannel over a session of its own, so a commit
@@ -111,6 +112,16 @@ class Relay {
   absl::StatusOr<int> DeliverBatch(const std::string& destination, Sink& sink,
                                    absl::Duration* soonest_retry);
   absl::StatusOr<int> RunRound(absl::Duration* soonest_retry);
+  // The sink's answer for claimed rows, to record under the claim's token (second transaction).
+  struct Answer {
+    std::string token;
+    std::vector<int64_t> delivered;
+    std::vector<int64_t> retry_ids, retry_delays_us;
+    std::string failure;
+    std::vector<int64_t> parked_ids, parked_delays_us;
+  };
+  // Records `answer` and releases its claim; the number of rows marked delivered.
+  absl::StatusOr<int> Record(const Answer& answer);
   // Sets the pending and oldest-pending-age gauges of every destination from one query.
   absl::Status RefreshBacklogMetrics();
   absl::Duration Backoff(int attempts) const;
@@ -127,6 +138,11 @@ class Relay {
 
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // Answers this relay could not record (its database went away between Deliver and marking),
+  // per destination: recorded first on that destination's next round, so a live relay does not
+  // sit out its own claim for claim_ttl and the rows the sink took are not sent again.
+  absl::Mutex unrecorded_mu_;
+  std::map<std::string, Answer> unrecorded_ ABSL_GUARDED_BY(unrecorded_mu_);
   std::thread thread_;
 };
 
