@@ -8,6 +8,9 @@
 // service is started once every address it needs is known), so no port is ever guessed:
 //   user → realtime-push → product-inventory → video-ingest → order → gateway.
 
+#include <sys/types.h>
+
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -38,6 +41,12 @@ struct SuiteOptions {
   std::string web_root;
   // Extra "SHOPCAST_<SERVICE>_X=y" settings, appended to each service's environment.
   std::vector<std::string> extra_env;
+  // Where `service` is told to reach `peer` (a service started before it): given the peer's
+  // real address ("127.0.0.1:<port>", its gRPC or internal listener), the address to give
+  // instead (e.g. a fault proxy's in front of it), or "" to keep it. Unset: real addresses.
+  std::function<std::string(const std::string& service, const std::string& peer,
+                            const std::string& address)>
+      peer_address;
 };
 
 // A user account made with the user binary's `create-user` (as an operator does).
@@ -69,6 +78,10 @@ class Suite {
   // The service credential of `service` (one of the six), for internal calls in tests.
   auth::ServiceTlsFiles TlsOf(const std::string& service) const;
   std::string LogOf(const std::string& service) const;
+  // The service's database (a libpq connection string), for tests' invariant checks.
+  std::string DsnOf(const std::string& service) const;
+  // The service's process id (to stop and continue it), -1 if not running.
+  pid_t PidOf(const std::string& service) const;
   // A file in the suite's scratch folder (removed with the suite).
   std::string File(const std::string& name) const { return dir_.File(name); }
 
@@ -82,6 +95,8 @@ class Suite {
   struct Running;
   void Start(const std::string& service, std::vector<std::string> env);
   std::vector<std::string> CommonEnv(const std::string& service) const;
+  // Rewrites peers' addresses in `env` as options_.peer_address says.
+  void RoutePeers(const std::string& service, std::vector<std::string>& env) const;
 
   SuiteOptions options_;
   shopcast::testing::TempDir dir_;
