@@ -6,7 +6,11 @@
 // PostgreSQL, sharing one signing key and one internal CA, every port bound to 0 and read back
 // from the service's `server_started` log line. Services start in dependency order (a
 // service is started once every address it needs is known), so no port is ever guessed:
-//   user → realtime-push → product-inventory → video-ingest → order → gateway.
+//   user → realtime-push → recording-lifecycle → product-inventory → video-ingest → order →
+//   gateway.
+// recording-lifecycle's hot tier is video-ingest's segment root; its cold tier is the run's
+// s3rver when the test requires the CTest fixture `recording_lifecycle_s3` (else an address
+// nothing listens on: fine for a show that moves nothing to cold).
 
 #include <sys/types.h>
 
@@ -25,12 +29,16 @@
 
 namespace shopcast::suite {
 
+// recording-lifecycle's --public_base_url in the suite (see Suite::VodThroughGateway).
+inline constexpr char kVodPublicBase[] = "http://gateway.suite.invalid";
+
 // Where a started service listens (127.0.0.1; 0 = not served).
 struct Endpoints {
   int grpc = 0;
   int internal_grpc = 0;
   int metrics = 0;
-  int http = 0;  // gateway: the public HTTP port; product-inventory: its image origin
+  int http = 0;  // gateway: the public HTTP port; product-inventory: its image origin;
+                 // recording-lifecycle: its VOD origin
   int rtmp = 0, srt = 0, hls = 0;  // video-ingest
 };
 
@@ -41,6 +49,9 @@ struct SuiteOptions {
   std::string web_root;
   // Extra "SHOPCAST_<SERVICE>_X=y" settings, appended to each service's environment.
   std::vector<std::string> extra_env;
+  // A database per service to use instead of a fresh one on the run's PostgreSQL (libpq DSN),
+  // e.g. one in a cluster of the test's own that a fault stops.
+  std::map<std::string, std::string> database_dsn;
   // Where `service` is told to reach `peer` (a service started before it): given the peer's
   // real address ("127.0.0.1:<port>", its gRPC or internal listener), the address to give
   // instead (e.g. a fault proxy's in front of it), or "" to keep it. Unset: real addresses.
@@ -67,23 +78,36 @@ class Suite {
   Suite(const Suite&) = delete;
   Suite& operator=(const Suite&) = delete;
 
-  // "user", "realtime-push", "product-inventory", "video-ingest", "order", "gateway".
+  // "user", "realtime-push", "recording-lifecycle", "product-inventory", "video-ingest",
+  // "order", "gateway".
   const Endpoints& endpoints(const std::string& service) const;
   std::string GrpcTarget(const std::string& service) const;      // "127.0.0.1:<grpc>"
   std::string InternalTarget(const std::string& service) const;  // "127.0.0.1:<internal>"
   // http://127.0.0.1:<port> of the gateway (no trailing slash).
   std::string gateway_url() const;
+  // recording-lifecycle's signed VOD URLs (GetPlaybackUrl, clips) start with kVodPublicBase,
+  // because the gateway's port is not known when recording-lifecycle starts; this gives the
+  // same URL on the gateway (its /vod/ proxy). Other URLs are returned as they are.
+  std::string VodThroughGateway(const std::string& url) const;
   // rtmp://127.0.0.1:<port>/live/<stream key>
   std::string RtmpUrl(const std::string& stream_key) const;
-  // The service credential of `service` (one of the six), for internal calls in tests.
+  // The service credential of `service` (one of the seven), for internal calls in tests.
   auth::ServiceTlsFiles TlsOf(const std::string& service) const;
   std::string LogOf(const std::string& service) const;
-  // The service's database (a libpq connection string), for tests' invariant checks.
-  std::string DsnOf(const std::string& service) const;
   // The service's process id (to stop and continue it), -1 if not running.
   pid_t PidOf(const std::string& service) const;
   // A file in the suite's scratch folder (removed with the suite).
   std::string File(const std::string& name) const { return dir_.File(name); }
+
+  // Faults. Kill: SIGKILL, waits until the process is gone. Restart: starts it again with the
+  // same environment, on the same ports and database (peers reconnect by themselves), and
+  // waits until it answers its health check; its log goes on in "<service>.log.<n>" (LogOf
+  // reads the newest). Throws like the constructor if it does not come back.
+  void Kill(const std::string& service);
+  void Restart(const std::string& service);
+  bool IsRunning(const std::string& service);
+  // The libpq DSN of the service's database (not the gateway's: it has none).
+  std::string DsnOf(const std::string& service) const;
 
   // Creates an account (password `password`, at least 12 characters); throws on failure.
   Account CreateAccount(const std::string& username, auth::Role role,
@@ -94,6 +118,8 @@ class Suite {
  private:
   struct Running;
   void Start(const std::string& service, std::vector<std::string> env);
+  void Launch(Running& running, const std::string& log_path);
+  Running& Find(const std::string& service) const;
   std::vector<std::string> CommonEnv(const std::string& service) const;
   // Rewrites peers' addresses in `env` as options_.peer_address says.
   void RoutePeers(const std::string& service, std::vector<std::string>& env) const;

@@ -50,15 +50,57 @@ int64_t CountPackets(const fs::path& file, const std::string& selector) {
 
 }  // namespace
 
+std::string CounterFilter(int64_t first_frame, int block) {
+  std::string out = absl::StrCat("drawbox=x=0:y=0:w=", kCounterBits * block, ":h=", 2 * block,
+                                 ":color=black:t=fill");
+  for (int b = 0; b < kCounterBits; ++b) {
+    const std::string bit = absl::StrCat("mod(floor((n+", first_frame, ")/", int64_t{1} << b,
+                                         "),2)");
+    absl::StrAppend(&out, ",drawbox=x=", b * block, ":y=0:w=", block, ":h=", block,
+                    ":color=white:t=fill:enable='", bit, "'");
+    absl::StrAppend(&out, ",drawbox=x=", b * block, ":y=", block, ":w=", block, ":h=", block,
+                    ":color=white:t=fill:enable='1-", bit, "'");
+  }
+  return out;
+}
+
+int64_t ReadCounter(const std::string& media, int index, int block) {
+  const int width = kCounterBits * block, height = 2 * block;
+  CommandResult r = Run(absl::StrCat("ffmpeg -nostdin -v error -i '", media,
+                                     "' -vf \"select=eq(n\\,", index, "),crop=", width, ":",
+                                     height, ":0:0\" -frames:v 1 -f rawvideo -pix_fmt gray -"),
+                        true);
+  if (r.exit_code != 0 || r.output.size() != static_cast<size_t>(width * height)) return -1;
+  // The mean of the middle half of a block.
+  auto level = [&](int column, int row) {
+    int64_t sum = 0, n = 0;
+    for (int y = row * block + block / 4; y < row * block + block * 3 / 4; ++y) {
+      for (int x = column * block + block / 4; x < column * block + block * 3 / 4; ++x) {
+        sum += static_cast<unsigned char>(r.output[static_cast<size_t>(y * width + x)]);
+        ++n;
+      }
+    }
+    return sum / n;
+  };
+  int64_t value = 0;
+  for (int b = 0; b < kCounterBits; ++b) {
+    const int64_t bit = level(b, 0), complement = level(b, 1);
+    // Clearly white and clearly black, one each: studio-range white is 235, black 16.
+    const bool set = bit > 160 && complement < 96;
+    const bool clear = bit < 96 && complement > 160;
+    if (set == clear) return -1;
+    if (set) value |= int64_t{1} << b;
+  }
+  return value;
+}
+
 std::vector<SourceSegment> MakeSegments(const fs::path& dir, const std::string& prefix,
                                         const MediaSpec& spec) {
   std::string inputs;
   std::string codecs;
   if (spec.video) {
     absl::StrAppend(&inputs, "-f lavfi -i testsrc2=size=", spec.size, ":rate=30 ");
-    absl::StrAppend(&codecs,
-                    "-vf \"drawtext=text='%{eif\\:n+", spec.first_frame,
-                    "\\:d}':fontsize=40:fontcolor=white:box=1:boxcolor=black:x=8:y=8\" "
+    absl::StrAppend(&codecs, "-vf \"", CounterFilter(spec.first_frame), "\" ",
                     "-c:v libx264 -preset ultrafast -bf 2 -g 30 -keyint_min 30 -sc_threshold 0 "
                     "-pix_fmt yuv420p ");
   }

@@ -1,8 +1,10 @@
 #pragma once
 
 // Real media for the clip tests: ffmpeg-made MPEG-TS segments as video-ingest writes them (H.264
-// with B-frames, a keyframe every second, AAC), with a frame counter burned into the picture,
-// and ffprobe/ffmpeg to check what the cutter made.
+// with B-frames, a keyframe every second, AAC), with a machine-readable frame counter burned
+// into the picture, and ffprobe/ffmpeg to check what the cutter made. The counter (CounterFilter,
+// ReadCounter) also marks the picture of other tests' encoders (the ingest → VOD e2e test's
+// RTMP publisher).
 
 #include <cstdint>
 #include <filesystem>
@@ -24,7 +26,7 @@ struct MediaSpec {
   int segment_seconds = 2;
   bool video = true;
   bool audio = true;
-  // The counter burned into frame n shows n + first_frame.
+  // The counter burned into frame n shows n + first_frame (CounterFilter, kClipCounterBlock).
   int first_frame = 0;
   // Placement of the first segment on the recording's timeline and its sequence number.
   int64_t media_offset_us = 0;
@@ -33,6 +35,25 @@ struct MediaSpec {
   bool discontinuity = false;
   std::string size = "320x180";
 };
+
+// The frame counter: frame n (from 0, as ffmpeg's filters count the frames they see) of a
+// picture drawn through CounterFilter(first_frame, block) carries n + first_frame as
+// kCounterBits square blocks of `block` pixels in the top-left corner: bit b (least significant
+// first) at x = b·block, white when set, in the top row, and its complement in the row below,
+// on black. A read checks every bit against its complement, so a smeared block or a picture
+// without a counter reads as no counter rather than as a wrong number. Only ffmpeg's drawbox
+// filter: no fonts, no OCR. Blocks of 8 or more pixels, on a multiple of 8, survive x264's
+// compression at its defaults.
+inline constexpr int kCounterBits = 16;
+inline constexpr int kClipCounterBlock = 8;  // MakeSegments' pictures (320×180)
+// The filter chain (for -vf, or after a filter graph's last filter) that burns the counter.
+// Its only quotes are single quotes (filter-graph quoting): it can stand inside a shell's
+// double quotes or be passed as one argv element.
+std::string CounterFilter(int64_t first_frame, int block = kClipCounterBlock);
+// The counter of frame `index` (presentation order, from 0) of `media`, a file or a URL ffmpeg
+// opens (an http:// segment URL with its query); -1 when that frame does not decode or carries
+// no valid counter.
+int64_t ReadCounter(const std::string& media, int index, int block = kClipCounterBlock);
 
 // Writes the segments as <dir>/<prefix>NNN.ts and returns them, durations from their frames.
 std::vector<SourceSegment> MakeSegments(const std::filesystem::path& dir,

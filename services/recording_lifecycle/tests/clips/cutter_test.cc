@@ -85,6 +85,8 @@ TEST_CASE("a clip across a segment boundary starts on the keyframe before and de
   CHECK(Difference(first, FrameSignature(joined, 60)) < 1.0);
   CHECK(Difference(first, FrameSignature(joined, 59)) > 1.0);
   CHECK(Difference(FrameSignature(mp4, 119), FrameSignature(joined, 179)) < 1.0);
+  CHECK(testing::ReadCounter(mp4.string(), 0) == 60);
+  CHECK(testing::ReadCounter(mp4.string(), 119) == 179);
 
   // The poster: the first keyframe as a JPEG of the source's size (within 640).
   REQUIRE(cut->has_poster);
@@ -146,6 +148,8 @@ TEST_CASE("across a reconnect the clip is rebased into one continuous MP4") {
   const fs::path first_session = Joined(dir, {segments[0], segments[1], segments[2]});
   CHECK(Difference(FrameSignature(mp4, 59), FrameSignature(first_session, 179)) < 1.0);
   CHECK(Difference(FrameSignature(mp4, 60), FrameSignature(second.front().path, 0)) < 1.0);
+  CHECK(testing::ReadCounter(mp4.string(), 59) == 179);
+  CHECK(testing::ReadCounter(mp4.string(), 60) == 1000);
 }
 
 TEST_CASE("a reconnect that changed the format inside the range is refused") {

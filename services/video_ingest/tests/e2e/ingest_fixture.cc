@@ -103,7 +103,8 @@ IngestServer::IngestServer(ServerOptions options)
       "SHOPCAST_VIDEO_INGEST_RTMP_ADDR=127.0.0.1:0",
       "SHOPCAST_VIDEO_INGEST_SRT_PORT=0",
       "SHOPCAST_VIDEO_INGEST_HLS_ADDR=127.0.0.1:0",
-      "SHOPCAST_VIDEO_INGEST_SEGMENT_ROOT=" + dir.File("hot"),
+      "SHOPCAST_VIDEO_INGEST_SEGMENT_ROOT=" +
+          (options.segment_root.empty() ? dir.File("hot") : options.segment_root),
       "SHOPCAST_VIDEO_INGEST_TARGET_DURATION=" + absl::FormatDuration(options.target_duration),
       "SHOPCAST_VIDEO_INGEST_RECONNECT_GRACE=" + absl::FormatDuration(options.reconnect_grace),
       std::string("SHOPCAST_VIDEO_INGEST_PLAYBACK_BASE_URL=") + kPlaybackBaseUrl,
@@ -408,7 +409,7 @@ std::string IngestServer::srt_url(const std::string& key) const {
 }
 
 Publisher::Publisher(Kind kind, const std::string& url, double seconds,
-                     const std::string& log_path) {
+                     const std::string& log_path, const std::string& video_filter) {
   std::vector<std::string> argv;
   if (kind == Kind::kGstRtmp) {
     int video_buffers = static_cast<int>(seconds * 30);
@@ -436,6 +437,10 @@ Publisher::Publisher(Kind kind, const std::string& url, double seconds,
       auto tune = std::find(argv.begin(), argv.end(), "-tune");
       *tune = "-bf";
       *(tune + 1) = "2";
+    }
+    if (!video_filter.empty()) {
+      auto codec = std::find(argv.begin(), argv.end(), "-c:v");
+      argv.insert(codec, {"-vf", video_filter});
     }
     if (kind == Kind::kFfmpegRtmpH263) {
       auto codec = std::find(argv.begin(), argv.end(), "libx264");

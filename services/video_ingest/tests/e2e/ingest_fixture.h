@@ -50,6 +50,10 @@ struct ServerOptions {
   // A tools/dev-pki folder to take the internal credential from (its CA is then shared with
   // the peers a test runs beside, e.g. an event sink); "": a CA of the deployment's own.
   std::string service_pki_dir;
+  // Where segments are written; "": a folder of the deployment's own. A consumer that reads
+  // the segment files (recording-lifecycle's hot root) names the folder it shares; SegmentPath
+  // then does not apply.
+  std::string segment_root;
 };
 
 // CreateStream's answer. The announced endpoints are checked against the public URLs; the URLs
@@ -174,7 +178,10 @@ class Publisher {
   // Every kind sends `seconds` of 30 fps video (kFramesPerSecond) with sound.
   enum class Kind { kFfmpegRtmp, kFfmpegSrt, kGstRtmp, kFfmpegRtmpH263 };
   static constexpr int kFramesPerSecond = 30;
-  Publisher(Kind kind, const std::string& url, double seconds, const std::string& log_path);
+  // `video_filter` (ffmpeg kinds; "" = none): a filter chain ffmpeg draws on the 640×360 test
+  // pattern before encoding (-vf), e.g. a burned-in frame counter.
+  Publisher(Kind kind, const std::string& url, double seconds, const std::string& log_path,
+            const std::string& video_filter = "");
   // Waits for the encoder to exit; its exit code, or -1 after `timeout`.
   int Wait(absl::Duration timeout);
   bool running() { return proc_->running(); }
