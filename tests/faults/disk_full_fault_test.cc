@@ -9,10 +9,9 @@
 // segment announced as closed is lost or truncated: each is on disk with the size and SHA-256
 // of its segment_closed event, and decodes.
 
-#include <catch2/catch.hpp>
-
 #include <sys/mount.h>
 
+#include <catch2/catch.hpp>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -75,7 +74,7 @@ int64_t FillDisk(const std::string& path) {
 }
 
 std::vector<vpb::SegmentClosed> SegmentEvents(const e2e::IngestServer& server,
-                                               const std::string& stream_id) {
+                                              const std::string& stream_id) {
   std::vector<vpb::SegmentClosed> out;
   for (const auto& e : server.Events(stream_id)) {
     if (e.type() != "video_ingest.segment_closed") continue;
@@ -96,14 +95,13 @@ TEST_CASE("the segment disk full mid-stream: video-ingest reports it, stays sane
   Tmpfs disk(root, "12m");
   if (!disk.mounted()) {
     WARN("SKIPPED: cannot mount a tmpfs over the segment root (" << disk.error()
-                                                                  << "); run as root");
+                                                                 << "); run as root");
     return;
   }
   const e2e::CreatedStream stream = server.CreateStream();
   const double seconds = long_run ? 600 : 120;
-  auto encoder = std::make_unique<e2e::Publisher>(e2e::Publisher::Kind::kFfmpegRtmp,
-                                                  stream.rtmp_url, seconds,
-                                                  server.LogPath("ffmpeg-1.log"));
+  auto encoder = std::make_unique<e2e::Publisher>(
+      e2e::Publisher::Kind::kFfmpegRtmp, stream.rtmp_url, seconds, server.LogPath("ffmpeg-1.log"));
   REQUIRE(server.WaitForStatus(stream.id, STREAM_STATUS_LIVE, absl::Seconds(30)));
   REQUIRE(server.WaitForSegments(stream.id, long_run ? 20 : 3, absl::Seconds(long_run ? 90 : 30)));
 
@@ -166,12 +164,13 @@ TEST_CASE("the segment disk full mid-stream: video-ingest reports it, stays sane
   }
   CHECK(checked >= before + 3);
   CHECK(server.running());
-  std::printf("[fault disk-full] filled_bytes=%lld segments_before_full=%lld "
-              "segments_announced=%d segments_verified=%d storage_failures=%.0f "
-              "discontinuities=%d\n",
-              static_cast<long long>(filled), static_cast<long long>(before),
-              static_cast<int>(segments.size()), checked,
-              Metric(server.metrics_port(), "ingest_storage_failures_total"), discontinuities);
+  std::printf(
+      "[fault disk-full] filled_bytes=%lld segments_before_full=%lld "
+      "segments_announced=%d segments_verified=%d storage_failures=%.0f "
+      "discontinuities=%d\n",
+      static_cast<long long>(filled), static_cast<long long>(before),
+      static_cast<int>(segments.size()), checked,
+      Metric(server.metrics_port(), "ingest_storage_failures_total"), discontinuities);
   std::fflush(stdout);
   CHECK(server.Terminate(absl::Seconds(20)) == 0);
 }

@@ -10,7 +10,6 @@
 // and every event reaches the room once (net_world.h lists the checks).
 
 #include <catch2/catch.hpp>
-
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -69,10 +68,10 @@ TEST_CASE("a partition between services heals and the suite converges", "[faults
   const absl::Time cut_at = absl::Now();
   // Checkout answers retryably; room events wait in product-inventory's outbox, and its relay's
   // pending gauge says so.
-  CHECK(shopcast::testing::WaitUntil(
-      [&] { return show.retryable_errors() > retryable_before; }, absl::Seconds(40)));
-  CHECK(shopcast::testing::WaitUntil(
-      [&] { return show.PendingToPush("product-inventory") > 0; }, absl::Seconds(20)));
+  CHECK(shopcast::testing::WaitUntil([&] { return show.retryable_errors() > retryable_before; },
+                                     absl::Seconds(40)));
+  CHECK(shopcast::testing::WaitUntil([&] { return show.PendingToPush("product-inventory") > 0; },
+                                     absl::Seconds(20)));
   const int pi_metrics = suite.endpoints("product-inventory").metrics;
   double pending_metric = 0;
   CHECK(shopcast::testing::WaitUntil(
@@ -86,8 +85,8 @@ TEST_CASE("a partition between services heals and the suite converges", "[faults
   absl::SleepFor(std::max(absl::ZeroDuration(), cut_at + blackhole - absl::Now()));
   for (NetProxy* p : partitioned) p->set_mode(NetProxy::Mode::kReset);
   const int retryable_at_reset = show.retryable_errors();
-  CHECK(shopcast::testing::WaitUntil(
-      [&] { return show.retryable_errors() > retryable_at_reset; }, absl::Seconds(20)));
+  CHECK(shopcast::testing::WaitUntil([&] { return show.retryable_errors() > retryable_at_reset; },
+                                     absl::Seconds(20)));
   absl::SleepFor(long_run ? absl::Seconds(20) : absl::Seconds(2));
   const int confirmed_during = show.confirmed() - confirmed_before;
   const int pending_at_heal = show.PendingToPush("product-inventory");
@@ -95,8 +94,8 @@ TEST_CASE("a partition between services heals and the suite converges", "[faults
   // Healed: checkouts complete again (the retried ones with their first key).
   for (NetProxy* p : partitioned) p->set_mode(NetProxy::Mode::kForward);
   const int confirmed_at_heal = show.confirmed();
-  REQUIRE(shopcast::testing::WaitUntil(
-      [&] { return show.confirmed() >= confirmed_at_heal + 5; }, absl::Seconds(40)));
+  REQUIRE(shopcast::testing::WaitUntil([&] { return show.confirmed() >= confirmed_at_heal + 5; },
+                                       absl::Seconds(40)));
   if (long_run) absl::SleepFor(absl::Seconds(20));
 
   int cut = 0, accepted = 0;
@@ -104,10 +103,11 @@ TEST_CASE("a partition between services heals and the suite converges", "[faults
     cut += p->cut();
     accepted += p->accepted();
   }
-  std::printf("[fault partition] cut_connections=%d accepted_connections=%d "
-              "confirmed_during_partition=%d pi_outbox_pending_at_heal=%d "
-              "pending_metric_seen=%.0f\n",
-              cut, accepted, confirmed_during, pending_at_heal, pending_metric);
+  std::printf(
+      "[fault partition] cut_connections=%d accepted_connections=%d "
+      "confirmed_during_partition=%d pi_outbox_pending_at_heal=%d "
+      "pending_metric_seen=%.0f\n",
+      cut, accepted, confirmed_during, pending_at_heal, pending_metric);
   show.SettleAndCheck("partition", absl::Seconds(60));
   CHECK(show.unexplained_errors() == 0);
   INFO("errors: " << show.ErrorText());

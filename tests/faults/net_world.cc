@@ -1,7 +1,6 @@
 #include "net_world.h"
 
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -93,13 +92,14 @@ Show::Show(suite::Suite& suite, int buyers, int products, int units) : suite_(su
   const suite::Account host = suite_.CreateAccount("fault_host", auth::Role::kHost);
   host_token_ = suite_.Login(host);
   for (int i = 0; i < buyers; ++i) {
-    const suite::Account a = suite_.CreateAccount(absl::StrCat("fault_buyer", i), auth::Role::kViewer);
+    const suite::Account a =
+        suite_.CreateAccount(absl::StrCat("fault_buyer", i), auth::Role::kViewer);
     buyers_.push_back({a.id, suite_.Login(a)});
   }
   pi_ = pi::ProductInventoryService::NewStub(
       shopcast::testing::LocalChannel(suite_.endpoints("product-inventory").grpc));
-  order_ = op::OrderService::NewStub(
-      shopcast::testing::LocalChannel(suite_.endpoints("order").grpc));
+  order_ =
+      op::OrderService::NewStub(shopcast::testing::LocalChannel(suite_.endpoints("order").grpc));
 
   // The show goes live: a stream, an encoder on it, its room open and LIVE.
   auto ingest = vi::VideoIngestService::NewStub(
@@ -125,8 +125,8 @@ Show::Show(suite::Suite& suite, int buyers, int products, int units) : suite_(su
     const bool got = reader->Read(&first);
     ctx->TryCancel();
     reader->Finish();
-    return got && first.started().snapshot().stream_status().status() ==
-                      common::v1::STREAM_STATUS_LIVE;
+    return got &&
+           first.started().snapshot().stream_status().status() == common::v1::STREAM_STATUS_LIVE;
   };
   if (!shopcast::testing::WaitUntil(room_live, absl::Seconds(60))) {
     throw std::runtime_error("the show's room did not go live");
@@ -380,8 +380,7 @@ void Show::SettleAndCheck(const std::string& label, absl::Duration timeout) {
   };
   const bool settled = shopcast::testing::WaitUntil(
       [&] {
-        if (held() != 0 || PendingToPush("product-inventory") != 0 ||
-            PendingToPush("order") != 0) {
+        if (held() != 0 || PendingToPush("product-inventory") != 0 || PendingToPush("order") != 0) {
           return false;
         }
         absl::MutexLock lock(&mu_);
@@ -408,9 +407,9 @@ void Show::SettleAndCheck(const std::string& label, absl::Duration timeout) {
     absl::MutexLock lock(&mu_);
     acknowledged = confirmed_orders_;
   }
-  const int64_t confirmed_in_db = Scalar(
-      order_dsn, absl::StrCat("SELECT count(*) FROM orders WHERE status = ",
-                              static_cast<int>(op::ORDER_STATUS_CONFIRMED)));
+  const int64_t confirmed_in_db =
+      Scalar(order_dsn, absl::StrCat("SELECT count(*) FROM orders WHERE status = ",
+                                     static_cast<int>(op::ORDER_STATUS_CONFIRMED)));
   int lost = 0;
   {
     pqxx::connection c(order_dsn);
@@ -438,22 +437,21 @@ void Show::SettleAndCheck(const std::string& label, absl::Duration timeout) {
     pqxx::nontransaction ptx(pc);
     pqxx::connection rc(push_dsn);
     pqxx::nontransaction rtx(rc);
-    for (const auto& row : ptx.exec_params(
-             "SELECT event_id FROM outbox WHERE destination = 'realtime_push' AND "
-             "aggregate_id = $1",
-             stream_id_)) {
+    for (const auto& row :
+         ptx.exec_params("SELECT event_id FROM outbox WHERE destination = 'realtime_push' AND "
+                         "aggregate_id = $1",
+                         stream_id_)) {
       ++pi_events;
-      pqxx::result in_room = rtx.exec_params(
-          "SELECT count(*) FROM room_events WHERE stream_id = $1 AND event_id = $2", stream_id_,
-          row[0].as<std::string>());
+      pqxx::result in_room =
+          rtx.exec_params("SELECT count(*) FROM room_events WHERE stream_id = $1 AND event_id = $2",
+                          stream_id_, row[0].as<std::string>());
       if (in_room[0][0].as<int64_t>() != 1) ++pi_missing;
     }
   }
   CHECK(pi_missing == 0);
-  const int64_t sales = Scalar(
-      push_dsn, "SELECT count(*) FROM room_sales WHERE cancelled_at IS NULL");
-  const int64_t sale_orders =
-      Scalar(push_dsn, "SELECT count(DISTINCT order_id) FROM room_sales");
+  const int64_t sales =
+      Scalar(push_dsn, "SELECT count(*) FROM room_sales WHERE cancelled_at IS NULL");
+  const int64_t sale_orders = Scalar(push_dsn, "SELECT count(DISTINCT order_id) FROM room_sales");
   CHECK(sales == confirmed_in_db);
   CHECK(sale_orders == confirmed_in_db);
   // The room's log: 1..head, gapless, each event id once.
@@ -478,13 +476,13 @@ void Show::SettleAndCheck(const std::string& label, absl::Duration timeout) {
       "sold_out=%d unexplained=%d slowest_call_ms=%lld | stock sold=%lld held=0 | "
       "captured=%lld paid=%lld | pi_room_events=%lld missing=%lld sales=%lld | room head=%lld "
       "seen_by_viewer=%d resubscribes=%d gaps=%d repeats=%d\n",
-      label.c_str(), confirmed_.load(), static_cast<long long>(confirmed_in_db),
-      retryable_.load(), other_errors_.load(), sold_out_.load(), unexplained_.load(),
-      static_cast<long long>(absl::ToInt64Milliseconds(slowest_)),
-      static_cast<long long>(sold), static_cast<long long>(captured),
-      static_cast<long long>(paid), static_cast<long long>(pi_events),
-      static_cast<long long>(pi_missing), static_cast<long long>(sales),
-      static_cast<long long>(log_max), seen_events_, resubscribes_, seq_faults_, repeated_ids_);
+      label.c_str(), confirmed_.load(), static_cast<long long>(confirmed_in_db), retryable_.load(),
+      other_errors_.load(), sold_out_.load(), unexplained_.load(),
+      static_cast<long long>(absl::ToInt64Milliseconds(slowest_)), static_cast<long long>(sold),
+      static_cast<long long>(captured), static_cast<long long>(paid),
+      static_cast<long long>(pi_events), static_cast<long long>(pi_missing),
+      static_cast<long long>(sales), static_cast<long long>(log_max), seen_events_, resubscribes_,
+      seq_faults_, repeated_ids_);
   std::fflush(stdout);
 }
 

@@ -7,10 +7,9 @@
 // the room exactly once and in order: the room's sequence gapless, each event id once, a sale
 // ticker per confirmed order, each product's stock revisions rising (net_world.h).
 
-#include <catch2/catch.hpp>
-
 #include <signal.h>
 
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -38,8 +37,9 @@ class Stopped {
   pid_t pid_;
 };
 
-TEST_CASE("producers keep working while realtime-push is dead or slow, then every event arrives once",
-          "[faults]") {
+TEST_CASE(
+    "producers keep working while realtime-push is dead or slow, then every event arrives once",
+    "[faults]") {
   const bool long_run = LongRun();
   std::map<std::string, std::unique_ptr<NetProxy>> proxies;
   suite::SuiteOptions options;
@@ -80,15 +80,16 @@ TEST_CASE("producers keep working while realtime-push is dead or slow, then ever
     const absl::Time until = absl::Now() + (long_run ? absl::Seconds(60) : absl::Seconds(10));
     // The outboxes grow and the gauges say so (a relay round stuck on the dead peer ends at
     // its sink's deadline, then the gauges refresh).
-    while (absl::Now() < until ||
-           (pi_metric_peak <= 0 || order_metric_peak <= 0) && absl::Now() < until + absl::Seconds(30)) {
+    while (absl::Now() < until || (pi_metric_peak <= 0 || order_metric_peak <= 0) &&
+                                      absl::Now() < until + absl::Seconds(30)) {
       retitle();
       pi_pending_peak = std::max(pi_pending_peak, show.PendingToPush("product-inventory"));
       order_pending_peak = std::max(order_pending_peak, show.PendingToPush("order"));
       pi_metric_peak = std::max(pi_metric_peak, Metric(pi_metrics, "shopcast_outbox_pending",
                                                        "destination=\"realtime_push\""));
-      order_metric_peak = std::max(order_metric_peak, Metric(order_metrics, "shopcast_outbox_pending",
-                                                             "destination=\"realtime_push\""));
+      order_metric_peak = std::max(
+          order_metric_peak,
+          Metric(order_metrics, "shopcast_outbox_pending", "destination=\"realtime_push\""));
       absl::SleepFor(absl::Milliseconds(300));
     }
   }
@@ -116,12 +117,13 @@ TEST_CASE("producers keep working while realtime-push is dead or slow, then ever
   CHECK(retitle_failures == 0);
   for (auto& [key, p] : proxies) p->set_latency(absl::ZeroDuration());
 
-  std::printf("[fault push-outage] confirmed_while_dead=%d confirmed_while_slow=%d retitles=%d "
-              "slowest_call_while_dead_ms=%lld pi_outbox_peak=%d order_outbox_peak=%d "
-              "pi_pending_metric_peak=%.0f order_pending_metric_peak=%.0f\n",
-              confirmed_while_dead, confirmed_while_slow, retitles,
-              static_cast<long long>(absl::ToInt64Milliseconds(slowest_while_dead)),
-              pi_pending_peak, order_pending_peak, pi_metric_peak, order_metric_peak);
+  std::printf(
+      "[fault push-outage] confirmed_while_dead=%d confirmed_while_slow=%d retitles=%d "
+      "slowest_call_while_dead_ms=%lld pi_outbox_peak=%d order_outbox_peak=%d "
+      "pi_pending_metric_peak=%.0f order_pending_metric_peak=%.0f\n",
+      confirmed_while_dead, confirmed_while_slow, retitles,
+      static_cast<long long>(absl::ToInt64Milliseconds(slowest_while_dead)), pi_pending_peak,
+      order_pending_peak, pi_metric_peak, order_metric_peak);
   show.SettleAndCheck("push-outage", absl::Seconds(60));
   INFO("errors: " << show.ErrorText());
   CHECK(show.other_errors() == 0);

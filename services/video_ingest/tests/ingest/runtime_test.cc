@@ -217,7 +217,8 @@ TEST_CASE("A full disk ends the session, is counted, and the stream takes its en
   REQUIRE(h.runtime->Start().ok());
   auto session = h.Admit("str_a");
   REQUIRE(h.packagers.For("str_a")->CloseSegment().ok());
-  h.packagers.For("str_a")->Fail(Error(absl::StatusCode::kDataLoss, "STORAGE_FAILURE", "disk full"));
+  h.packagers.For("str_a")->Fail(
+      Error(absl::StatusCode::kDataLoss, "STORAGE_FAILURE", "disk full"));
   REQUIRE(h.store.WaitFor([](const std::vector<StoreCall>& calls) {
     return CountOf(calls, "release") == 1;
   }));
