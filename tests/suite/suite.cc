@@ -216,6 +216,7 @@ std::vector<std::string> Suite::CommonEnv(const std::string& service) const {
 void Suite::Start(const std::string& service, std::vector<std::string> env) {
   std::vector<std::string> all = CommonEnv(service);
   all.insert(all.end(), env.begin(), env.end());
+  if (options_.peer_address) RoutePeers(service, all);
   const std::string prefix = EnvPrefix(service);
   for (const std::string& extra : options_.extra_env) {
     if (absl::StartsWith(extra, prefix)) all.push_back(extra);
@@ -347,6 +348,36 @@ std::string Suite::RtmpUrl(const std::string& stream_key) const {
 
 auth::ServiceTlsFiles Suite::TlsOf(const std::string& service) const {
   return auth::testing::DevPki(dir_.File("pki"), {service}).FilesOf(service);
+}
+
+void Suite::RoutePeers(const std::string& service, std::vector<std::string>& env) const {
+  for (const auto& [peer, e] : endpoints_) {
+    for (int port : {e.grpc, e.internal_grpc}) {
+      if (port == 0) continue;
+      const std::string real = Local(port);
+      const std::string routed = options_.peer_address(service, peer, real);
+      if (routed.empty() || routed == real) continue;
+      for (std::string& entry : env) {
+        // Whole addresses only: 127.0.0.1:5005 is not a prefix of 127.0.0.1:50051.
+        for (size_t at = entry.find(real); at != std::string::npos; at = entry.find(real, at)) {
+          const size_t end = at + real.size();
+          if (end < entry.size() && isdigit(static_cast<unsigned char>(entry[end]))) {
+            at = end;
+            continue;
+          }
+          entry.replace(at, real.size(), routed);
+          at += routed.size();
+        }
+      }
+    }
+  }
+}
+
+pid_t Suite::PidOf(const std::string& service) const {
+  for (const auto& r : running_) {
+    if (r->service == service && r->proc->running()) return r->proc->pid();
+  }
+  return -1;
 }
 
 std::string Suite::LogOf(const std::string& service) const {

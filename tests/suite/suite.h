@@ -12,6 +12,9 @@
 // s3rver when the test requires the CTest fixture `recording_lifecycle_s3` (else an address
 // nothing listens on: fine for a show that moves nothing to cold).
 
+#include <sys/types.h>
+
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -49,6 +52,12 @@ struct SuiteOptions {
   // A database per service to use instead of a fresh one on the run's PostgreSQL (libpq DSN),
   // e.g. one in a cluster of the test's own that a fault stops.
   std::map<std::string, std::string> database_dsn;
+  // Where `service` is told to reach `peer` (a service started before it): given the peer's
+  // real address ("127.0.0.1:<port>", its gRPC or internal listener), the address to give
+  // instead (e.g. a fault proxy's in front of it), or "" to keep it. Unset: real addresses.
+  std::function<std::string(const std::string& service, const std::string& peer,
+                            const std::string& address)>
+      peer_address;
 };
 
 // A user account made with the user binary's `create-user` (as an operator does).
@@ -85,6 +94,8 @@ class Suite {
   // The service credential of `service` (one of the seven), for internal calls in tests.
   auth::ServiceTlsFiles TlsOf(const std::string& service) const;
   std::string LogOf(const std::string& service) const;
+  // The service's process id (to stop and continue it), -1 if not running.
+  pid_t PidOf(const std::string& service) const;
   // A file in the suite's scratch folder (removed with the suite).
   std::string File(const std::string& name) const { return dir_.File(name); }
 
@@ -110,6 +121,8 @@ class Suite {
   void Launch(Running& running, const std::string& log_path);
   Running& Find(const std::string& service) const;
   std::vector<std::string> CommonEnv(const std::string& service) const;
+  // Rewrites peers' addresses in `env` as options_.peer_address says.
+  void RoutePeers(const std::string& service, std::vector<std::string>& env) const;
 
   SuiteOptions options_;
   shopcast::testing::TempDir dir_;

@@ -76,6 +76,12 @@ IngestRuntime::IngestRuntime(RuntimeOptions options, streams::SessionStore& stor
                               .Help("Segments written to the hot tier but never recorded")
                               .Register(*registry)
                               .Add({});
+  storage_failures_ = &prometheus::BuildCounter()
+                          .Name("ingest_storage_failures_total")
+                          .Help("Encoder sessions ended because the segment disk could not be "
+                                "written (full or failing)")
+                          .Register(*registry)
+                          .Add({});
   orphans_released_ = &prometheus::BuildCounter()
                            .Name("ingest_orphaned_sessions_released_total")
                            .Help("Sessions of gone instances (or of this one's previous run) "
@@ -305,9 +311,11 @@ IngestRuntime::Ending IngestRuntime::EndingForPackagerFailure(const absl::Status
       e.error = common::v1::STREAM_ERROR_REASON_NO_MEDIA;
       break;
     case absl::StatusCode::kDataLoss:
-      // The host cannot fix a full or failing disk by reconnecting.
+      // A full or failing disk: the encoder is cut and the stream waits in RECONNECTING, its
+      // playlist still served. Once space is freed (the mover, an operator) the encoder's
+      // reconnect continues the same playlist; a reconnect while the disk is still full ends
+      // the same way, and the grace period ends a stream nobody brings back.
       e.error = common::v1::STREAM_ERROR_REASON_STORAGE_FAILURE;
-      e.fail_stream = true;
       break;
     default:
       // Most packager errors come from what the encoder sent: a reconnect starts afresh.
@@ -368,6 +376,13 @@ void IngestRuntime::EndSession(const std::shared_ptr<Session>& session, const En
   }
   if (session_ends_ != nullptr) {
     session_ends_->Add({{"reason", v1::SessionEndReason_Name(ending.reason)}}).Increment();
+  }
+  if (ending.error == common::v1::STREAM_ERROR_REASON_STORAGE_FAILURE) {
+    if (storage_failures_ != nullptr) storage_failures_->Increment();
+    log::Error("ingest_storage_failure")
+        .Kv("stream_id", claim.stream_id)
+        .Kv("session_id", claim.session_id)
+        .Kv("segment_root", options_.segment_root.string());
   }
   log::Info("ingest_session_ended")
       .Kv("stream_id", claim.stream_id)

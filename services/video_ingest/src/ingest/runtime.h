@@ -191,6 +191,7 @@ class IngestRuntime final : public PublishAdmission, public streams::LiveControl
   prometheus::Histogram* segment_seconds_ = nullptr;
   prometheus::Counter* record_retries_ = nullptr;
   prometheus::Counter* segments_unrecorded_ = nullptr;
+  prometheus::Counter* storage_failures_ = nullptr;
   prometheus::Counter* orphans_released_ = nullptr;
 };
 

@@ -13,8 +13,11 @@
 #include <sstream>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "fakes.h"
+#include "prometheus/registry.h"
+#include "prometheus/text_serializer.h"
 #include "shopcast/status/status.h"
 #include "shopcast/testing/temp_dir.h"
 #include "shopcast/testing/wait.h"
@@ -38,7 +41,7 @@ struct Harness {
     options.record_retry_min = absl::Milliseconds(5);
     options.record_retry_max = absl::Milliseconds(20);
     options.finish_timeout = absl::Seconds(10);
-    runtime = std::make_unique<IngestRuntime>(options, store, packagers);
+    runtime = std::make_unique<IngestRuntime>(options, store, packagers, &registry);
   }
   ~Harness() { runtime->Stop(); }
 
@@ -63,9 +66,21 @@ struct Harness {
   RuntimeOptions options;
   FakeSessionStore store;
   FakePackagerFactory packagers;
+  prometheus::Registry registry;
   std::unique_ptr<IngestRuntime> runtime;
   std::atomic<int> disconnects{0};
 };
+
+// The value of an unlabelled metric `name` in `registry` (-1 when absent).
+double MetricValue(prometheus::Registry& registry, const std::string& name) {
+  const std::string text = prometheus::TextSerializer().Serialize(registry.Collect());
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (absl::StartsWith(line, name + " ")) return std::stod(line.substr(name.size() + 1));
+  }
+  return -1;
+}
 
 int IndexOf(const std::vector<StoreCall>& calls, const std::string& op, int64_t sequence = -1) {
   for (size_t i = 0; i < calls.size(); ++i) {
@@ -166,8 +181,9 @@ TEST_CASE("What a packager failure does to the stream follows its status code") 
     cpb::StreamErrorReason error;
   };
   const std::vector<Case> cases = {
-      {Error(absl::StatusCode::kDataLoss, "STORAGE_FAILURE", "disk full"), "fail",
-       vpb::SESSION_END_REASON_UNSPECIFIED, cpb::STREAM_ERROR_REASON_STORAGE_FAILURE},
+      // A full disk can be freed: the stream waits for its encoder, as after a stall.
+      {Error(absl::StatusCode::kDataLoss, "STORAGE_FAILURE", "disk full"), "release",
+       vpb::SESSION_END_REASON_ERROR, cpb::STREAM_ERROR_REASON_STORAGE_FAILURE},
       {Error(absl::StatusCode::kInvalidArgument, "UNSUPPORTED_CODEC", "HEVC"), "release",
        vpb::SESSION_END_REASON_REJECTED, cpb::STREAM_ERROR_REASON_UNSUPPORTED_CODEC},
       {Error(absl::StatusCode::kDeadlineExceeded, "MEDIA_STALLED", "no media"), "release",
@@ -194,6 +210,35 @@ TEST_CASE("What a packager failure does to the stream follows its status code") 
     CHECK(end.error == c.error);
     CHECK(h.disconnects == 1);  // The encoder is cut either way.
   }
+}
+
+TEST_CASE("A full disk ends the session, is counted, and the stream takes its encoder back") {
+  Harness h;
+  REQUIRE(h.runtime->Start().ok());
+  auto session = h.Admit("str_a");
+  REQUIRE(h.packagers.For("str_a")->CloseSegment().ok());
+  h.packagers.For("str_a")->Fail(
+      Error(absl::StatusCode::kDataLoss, "STORAGE_FAILURE", "disk full"));
+  REQUIRE(h.store.WaitFor([](const std::vector<StoreCall>& calls) {
+    return CountOf(calls, "release") == 1;
+  }));
+  CHECK(CountOf(h.store.calls(), "fail") == 0);  // not a terminal ERROR
+  CHECK(h.disconnects == 1);
+  // Counted once the session's end is complete.
+  REQUIRE(shopcast::testing::WaitUntil(
+      [&] { return MetricValue(h.registry, "ingest_storage_failures_total") == 1; },
+      absl::Seconds(10)));
+  REQUIRE(shopcast::testing::WaitUntil([&] { return h.runtime->active_sessions() == 0; },
+                                       absl::Seconds(10)));
+  CHECK(h.Playlist("str_a").find("#EXT-X-ENDLIST") == std::string::npos);
+  // Space freed: the encoder reconnects and the stream's segments continue where they stopped
+  // (the real playlist's discontinuity: tests/faults/disk_full_fault_test.cc).
+  auto again = h.Admit("str_a");
+  REQUIRE(h.packagers.For("str_a")->CloseSegment().ok());
+  CHECK(h.store.WaitFor([](const std::vector<StoreCall>& calls) {
+    return CountOf(calls, "segment") == 2 && CountOf(calls, "claim") == 2;
+  }));
+  CHECK(MetricValue(h.registry, "ingest_storage_failures_total") == 1);
 }
 
 TEST_CASE("Shutdown flushes every live session at once, not one after another") {
@@ -281,7 +326,7 @@ TEST_CASE("Streams whose encoders left are forgotten once no reconnect can conti
   REQUIRE(h.runtime->Start().ok());
   auto live = h.Admit("str_live");
   // Ten streams publish and leave in turn: the encoder hangs up (the stream waits for it, and
-  // another replica may expire its grace), or the disk fails (ERROR), or the host ends it.
+  // another replica may expire its grace), or the disk fails (it waits too), or the host ends it.
   constexpr int kStreams = 10;
   for (int i = 0; i < kStreams; ++i) {
     const std::string id = "str_" + std::to_string(i);
