@@ -11,8 +11,10 @@ if(SHOPCAST_BUILD_TESTS)
     SHOPCAST_SUITE_REALTIME_PUSH_BIN="$<TARGET_FILE:realtime-push>"
     SHOPCAST_SUITE_PRODUCT_INVENTORY_BIN="$<TARGET_FILE:product-inventory>"
     SHOPCAST_SUITE_VIDEO_INGEST_BIN="$<TARGET_FILE:video-ingest>"
-    SHOPCAST_SUITE_ORDER_BIN="$<TARGET_FILE:order>")
-  add_dependencies(shopcast_suite_testing user realtime-push product-inventory video-ingest order)
+    SHOPCAST_SUITE_ORDER_BIN="$<TARGET_FILE:order>"
+    SHOPCAST_SUITE_RECORDING_LIFECYCLE_BIN="$<TARGET_FILE:recording-lifecycle>")
+  add_dependencies(shopcast_suite_testing user realtime-push product-inventory video-ingest order
+                   recording-lifecycle)
   if(TARGET gateway)
     target_compile_definitions(shopcast_suite_testing PUBLIC
       SHOPCAST_SUITE_GATEWAY_BIN="$<TARGET_FILE:gateway>")

@@ -6,7 +6,11 @@
 // PostgreSQL, sharing one signing key and one internal CA, every port bound to 0 and read back
 // from the service's `server_started` log line. Services start in dependency order (a
 // service is started once every address it needs is known), so no port is ever guessed:
-//   user → realtime-push → product-inventory → video-ingest → order → gateway.
+//   user → realtime-push → recording-lifecycle → product-inventory → video-ingest → order →
+//   gateway.
+// recording-lifecycle's hot tier is video-ingest's segment root; its cold tier is the run's
+// s3rver when the test requires the CTest fixture `recording_lifecycle_s3` (else an address
+// nothing listens on: fine for a show that moves nothing to cold).
 
 #include <map>
 #include <memory>
@@ -23,12 +27,16 @@
 
 namespace shopcast::suite {
 
+// recording-lifecycle's --public_base_url in the suite (see Suite::VodThroughGateway).
+inline constexpr char kVodPublicBase[] = "http://gateway.suite.invalid";
+
 // Where a started service listens (127.0.0.1; 0 = not served).
 struct Endpoints {
   int grpc = 0;
   int internal_grpc = 0;
   int metrics = 0;
-  int http = 0;  // gateway: the public HTTP port; product-inventory: its image origin
+  int http = 0;  // gateway: the public HTTP port; product-inventory: its image origin;
+                 // recording-lifecycle: its VOD origin
   int rtmp = 0, srt = 0, hls = 0;  // video-ingest
 };
 
@@ -39,11 +47,15 @@ struct SuiteOptions {
   std::string web_root;
   // Extra "SHOPCAST_<SERVICE>_X=y" settings, appended to each service's environment.
   std::vector<std::string> extra_env;
+  // A database per service to use instead of a fresh one on the run's PostgreSQL (libpq DSN),
+  // e.g. one in a cluster of the test's own that a fault stops.
+  std::map<std::string, std::string> database_dsn;
   // Replicas of each stateless service (all but video-ingest, a StatefulSet that stays one),
   // started one after another on the same database. Every peer is given all of a service's
   // replicas as one gRPC multi-address target ("ipv4:127.0.0.1:a,127.0.0.1:b", see
   // PeerTarget), which libs/clients' round_robin spreads calls over and fails over from, as a
   // headless Service's dns:/// name does on Kubernetes. 1 = the suite exactly as before.
+  // Kill/Restart/IsRunning act on replica 0.
   int replicas = 1;
 };
 
@@ -65,8 +77,8 @@ class Suite {
   Suite(const Suite&) = delete;
   Suite& operator=(const Suite&) = delete;
 
-  // "user", "realtime-push", "product-inventory", "video-ingest", "order", "gateway".
-  // Replica 0's.
+  // "user", "realtime-push", "recording-lifecycle", "product-inventory", "video-ingest",
+  // "order", "gateway". Replica 0's.
   const Endpoints& endpoints(const std::string& service) const;
   // ---- replicas (SuiteOptions::replicas); replica 0 is the one the methods above name ----
   int replicas(const std::string& service) const;
@@ -91,13 +103,27 @@ class Suite {
   std::string InternalTarget(const std::string& service) const;
   // http://127.0.0.1:<port> of the gateway (no trailing slash).
   std::string gateway_url() const;
+  // recording-lifecycle's signed VOD URLs (GetPlaybackUrl, clips) start with kVodPublicBase,
+  // because the gateway's port is not known when recording-lifecycle starts; this gives the
+  // same URL on the gateway (its /vod/ proxy). Other URLs are returned as they are.
+  std::string VodThroughGateway(const std::string& url) const;
   // rtmp://127.0.0.1:<port>/live/<stream key>
   std::string RtmpUrl(const std::string& stream_key) const;
-  // The service credential of `service` (one of the six), for internal calls in tests.
+  // The service credential of `service` (one of the seven), for internal calls in tests.
   auth::ServiceTlsFiles TlsOf(const std::string& service) const;
   std::string LogOf(const std::string& service) const;
   // A file in the suite's scratch folder (removed with the suite).
   std::string File(const std::string& name) const { return dir_.File(name); }
+
+  // Faults. Kill: SIGKILL, waits until the process is gone. Restart: starts it again with the
+  // same environment, on the same ports and database (peers reconnect by themselves), and
+  // waits until it answers its health check; its log goes on in "<service>.log.<n>" (LogOf
+  // reads the newest). Throws like the constructor if it does not come back.
+  void Kill(const std::string& service);
+  void Restart(const std::string& service);
+  bool IsRunning(const std::string& service);
+  // The libpq DSN of the service's database (not the gateway's: it has none).
+  std::string DsnOf(const std::string& service) const;
 
   // Creates an account (password `password`, at least 12 characters); throws on failure.
   Account CreateAccount(const std::string& username, auth::Role role,
@@ -108,7 +134,8 @@ class Suite {
  private:
   struct Running;
   void Start(const std::string& service, std::vector<std::string> env);
-  void StartReplica(const std::string& service, int replica, const std::vector<std::string>& env);
+  void Launch(Running& running, const std::string& log_path);
+  Running& Find(const std::string& service) const;
   std::vector<std::string> CommonEnv(const std::string& service) const;
 
   SuiteOptions options_;

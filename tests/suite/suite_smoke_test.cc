@@ -1,7 +1,8 @@
 // The whole suite comes up from flags and environment, wired service to service: a host created
 // by the operator command logs in, creates a stream, a real ffmpeg encoder publishes to it, the
 // stream goes live and its room opens in realtime-push — video-ingest's event crossed mutual TLS
-// to the room service on its own, as in production.
+// to the room service on its own, as in production; recording-lifecycle opens the stream's
+// recording from the same event.
 
 #include <catch2/catch.hpp>
 
@@ -11,6 +12,7 @@
 #include "ingest_fixture.h"  // video-ingest's real encoder (Publisher)
 #include "shopcast/ids/ids.h"
 #include "shopcast/realtime_push/v1/realtime_push.grpc.pb.h"
+#include "shopcast/recording_lifecycle/v1/recording_lifecycle.grpc.pb.h"
 #include "shopcast/testing/net.h"
 #include "shopcast/testing/wait.h"
 #include "shopcast/video_ingest/v1/video_ingest.grpc.pb.h"
@@ -21,6 +23,7 @@ namespace {
 
 namespace rp = ::shopcast::realtime_push::v1;
 namespace vi = ::shopcast::video_ingest::v1;
+namespace rl = ::shopcast::recording_lifecycle::v1;
 
 std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token) {
   auto ctx = std::make_unique<grpc::ClientContext>();
@@ -70,6 +73,18 @@ TEST_CASE("the suite starts wired together and a published stream opens its room
   vi::GetStreamResponse stream;
   REQUIRE(ingest->GetStream(Ctx(token).get(), get, &stream).ok());
   CHECK(stream.stream().status() == common::v1::STREAM_STATUS_LIVE);
+  // The host sees the stream's recording (video-ingest's events reached recording-lifecycle).
+  auto recordings = rl::RecordingLifecycleService::NewStub(
+      shopcast::testing::LocalChannel(suite.endpoints("recording-lifecycle").grpc));
+  rl::GetRecordingResponse recording;
+  REQUIRE(shopcast::testing::WaitUntil(
+      [&] {
+        rl::GetRecordingRequest request;
+        request.set_stream_id(created.stream().id());
+        return recordings->GetRecording(Ctx(token).get(), request, &recording).ok();
+      },
+      absl::Seconds(60)));
+  CHECK(recording.recording().host_id() == host.id);
   encoder.Kill();
 }
 
