@@ -159,9 +159,9 @@ void Buyers::Run(int buyer) {
       continue;
     }
     c.reservation_id = r.body["reservation"].value("id", "");
-    const ApiAnswer o =
-        Call(buyer, rotor, "/api/v1/order/PlaceOrder",
-             OrderBody(c.reservation_id, absl::StrCat("o-", buyer, "-", seq)));
+    c.order_key = absl::StrCat("o-", buyer, "-", seq);
+    const ApiAnswer o = Call(buyer, rotor, "/api/v1/order/PlaceOrder",
+                             OrderBody(c.reservation_id, c.order_key));
     if (o.http != 200) {
       if (!Retryable(o)) {
         std::lock_guard lock(mu_);

@@ -41,6 +41,7 @@ struct Checkout {
   std::string product_id;
   int quantity = 0;
   std::string reservation_id;
+  std::string order_key;  // PlaceOrder's idempotency key
   std::string order_id;
   std::string status;  // ORDER_STATUS_… as PlaceOrder (then GetOrder) answered
   absl::Time acknowledged;

@@ -318,6 +318,31 @@ TEST_CASE("two replicas of every stateless service lose nothing when one of each
         absl::Seconds(10)));
   }
 
+  // A repeated PlaceOrder (same key and request) is the same order on either order replica.
+  for (const Checkout& c : buyers.acknowledged()) {
+    if (c.buyer != 0) continue;
+    for (int replica = 0; replica < 2; ++replica) {
+      auto stub = ord::OrderService::NewStub(
+          shopcast::testing::LocalChannel(suite.endpoints("order", replica).grpc));
+      ord::PlaceOrderRequest req;
+      req.set_reservation_id(c.reservation_id);
+      req.set_idempotency_key(c.order_key);
+      ord::ShippingAddress* a = req.mutable_shipping_address();
+      a->set_recipient_name("Ada Lovelace");
+      a->set_line1("12 Analytical Row");
+      a->set_city("London");
+      a->set_postal_code("N1 9GU");
+      a->set_country_code("GB");
+      a->set_phone("+442071234567");
+      req.mutable_payment_method()->mutable_placeholder()->set_token("pm_test_approve");
+      ord::PlaceOrderResponse res;
+      const grpc::Status st = stub->PlaceOrder(Ctx(buyer_tokens[0]).get(), req, &res);
+      INFO("replica " << replica << ": " << st.error_message());
+      REQUIRE(st.ok());
+      CHECK(res.order().id() == c.order_id);
+    }
+  }
+
   // One replica of each stateless service, in turn; the run must go on after each.
   std::vector<std::pair<std::string, int>> kills = {{"gateway", 0},
                                                     {"user", 1},
@@ -461,7 +486,10 @@ TEST_CASE("two replicas of every stateless service lose nothing when one of each
                     " failed), scarce sold ", stock.last(show.scarce).sold(), "/", kScarceUnits,
                     "; refused:", refused, "; retried (http×n):", retried, "; room head ", head,
                     ", ", viewers.events(), " events delivered to ", kViewers,
-                    " viewers, reconnects ", absl::StrJoin(reconnects, ",")));
+                    " viewers, reconnects ", absl::StrJoin(reconnects, ","), "; killed:",
+                    absl::StrJoin(kills, "", [](std::string* out, const auto& k) {
+                      absl::StrAppend(out, " ", k.first, "#", k.second);
+                    })));
 }
 
 }  // namespace
