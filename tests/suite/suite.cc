@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdio.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdlib>
@@ -11,6 +12,7 @@
 #include <stdexcept>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "grpcpp/grpcpp.h"
@@ -85,6 +87,7 @@ std::pair<std::string, std::string> ColdStore() {
 
 struct Suite::Running {
   std::string service;
+  int replica = 0;
   std::vector<std::string> env;
   std::unique_ptr<shopcast::testing::ChildProcess> proc;
   int restarts = 0;
@@ -221,11 +224,17 @@ void Suite::Start(const std::string& service, std::vector<std::string> env) {
   for (const std::string& extra : options_.extra_env) {
     if (absl::StartsWith(extra, prefix)) all.push_back(extra);
   }
-  auto running = std::make_unique<Running>();
-  running->service = service;
-  running->env = std::move(all);
-  Launch(*running, dir_.File(service + ".log"));
-  running_.push_back(std::move(running));
+  // video-ingest is a StatefulSet whose replicas own their encoders' sessions: always one here.
+  const int replicas = service == "video-ingest" ? 1 : std::max(1, options_.replicas);
+  for (int replica = 0; replica < replicas; ++replica) {
+    auto running = std::make_unique<Running>();
+    running->service = service;
+    running->replica = replica;
+    running->env = all;
+    Launch(*running, replica == 0 ? dir_.File(service + ".log")
+                                  : dir_.File(absl::StrCat(service, "-", replica, ".log")));
+    running_.push_back(std::move(running));
+  }
 }
 
 void Suite::Launch(Running& running, const std::string& log_path) {
@@ -262,7 +271,12 @@ void Suite::Launch(Running& running, const std::string& log_path) {
     throw std::runtime_error(absl::StrCat("suite: ", service, " did not become healthy:\n",
                                           running.proc->log()));
   }
-  endpoints_[service] = e;
+  if (running.replica == 0) endpoints_[service] = e;
+  std::vector<Endpoints>& replicas = replica_endpoints_[service];
+  if (replicas.size() <= static_cast<size_t>(running.replica)) {
+    replicas.resize(static_cast<size_t>(running.replica) + 1);
+  }
+  replicas[static_cast<size_t>(running.replica)] = e;
 }
 
 Suite::Running& Suite::Find(const std::string& service) const {
@@ -325,12 +339,84 @@ const Endpoints& Suite::endpoints(const std::string& service) const {
   return it->second;
 }
 
-std::string Suite::GrpcTarget(const std::string& service) const {
-  return Local(endpoints(service).grpc);
-}
+std::string Suite::GrpcTarget(const std::string& service) const { return PeerTarget(service); }
 
 std::string Suite::InternalTarget(const std::string& service) const {
-  return Local(endpoints(service).internal_grpc);
+  return PeerInternalTarget(service);
+}
+
+int Suite::replicas(const std::string& service) const {
+  auto it = replica_endpoints_.find(service);
+  if (it == replica_endpoints_.end()) throw std::runtime_error("suite: not started: " + service);
+  return static_cast<int>(it->second.size());
+}
+
+const Endpoints& Suite::endpoints(const std::string& service, int replica) const {
+  if (replica < 0 || replica >= replicas(service)) {
+    throw std::runtime_error(absl::StrCat("suite: no replica ", replica, " of ", service));
+  }
+  return replica_endpoints_.at(service)[static_cast<size_t>(replica)];
+}
+
+namespace {
+// One address: "127.0.0.1:p" (exactly as with a single replica); several: gRPC's ipv4 scheme.
+std::string MultiAddress(const std::vector<Endpoints>& all, int Endpoints::*port) {
+  if (all.size() == 1) return Local(all[0].*port);
+  std::vector<std::string> parts;
+  for (const Endpoints& e : all) parts.push_back(Local(e.*port));
+  return absl::StrCat("ipv4:", absl::StrJoin(parts, ","));
+}
+}  // namespace
+
+std::string Suite::PeerTarget(const std::string& service) const {
+  replicas(service);  // throws if not started
+  return MultiAddress(replica_endpoints_.at(service), &Endpoints::grpc);
+}
+
+std::string Suite::PeerInternalTarget(const std::string& service) const {
+  replicas(service);
+  return MultiAddress(replica_endpoints_.at(service), &Endpoints::internal_grpc);
+}
+
+std::shared_ptr<grpc::Channel> Suite::PeerChannel(const std::string& service) const {
+  grpc::ChannelArguments args;
+  args.SetLoadBalancingPolicyName("round_robin");
+  // A replica killed for good: retry connecting soon, not after gRPC's default backoff.
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+  return grpc::CreateCustomChannel(PeerTarget(service), grpc::InsecureChannelCredentials(), args);
+}
+
+std::vector<std::string> Suite::gateway_urls() const {
+  std::vector<std::string> urls;
+  for (int i = 0; i < replicas("gateway"); ++i) {
+    urls.push_back(absl::StrCat("http://127.0.0.1:", endpoints("gateway", i).http));
+  }
+  return urls;
+}
+
+void Suite::KillReplica(const std::string& service, int replica) {
+  for (const auto& r : running_) {
+    if (r->service == service && r->replica == replica) {
+      if (r->proc->running()) r->proc->Signal(SIGKILL);
+      r->proc->Wait(15000);
+      return;
+    }
+  }
+  throw std::runtime_error(absl::StrCat("suite: no replica ", replica, " of ", service));
+}
+
+bool Suite::ReplicaRunning(const std::string& service, int replica) const {
+  for (const auto& r : running_) {
+    if (r->service == service && r->replica == replica) return r->proc->running();
+  }
+  return false;
+}
+
+std::string Suite::LogOf(const std::string& service, int replica) const {
+  for (const auto& r : running_) {
+    if (r->service == service && r->replica == replica) return r->proc->log();
+  }
+  return "";
 }
 
 std::string Suite::gateway_url() const {
@@ -416,7 +502,7 @@ Account Suite::CreateAccount(const std::string& username, auth::Role role,
 }
 
 std::string Suite::Login(const Account& account) const {
-  auto stub = user::v1::UserService::NewStub(shopcast::testing::LocalChannel(endpoints("user").grpc));
+  auto stub = user::v1::UserService::NewStub(PeerChannel("user"));
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   user::v1::LoginRequest request;

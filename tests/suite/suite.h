@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "grpcpp/channel.h"
 #include "shopcast/auth/roles.h"
 #include "shopcast/auth/service_identity.h"
 #include "shopcast/testing/pg.h"
@@ -58,6 +59,13 @@ struct SuiteOptions {
   std::function<std::string(const std::string& service, const std::string& peer,
                             const std::string& address)>
       peer_address;
+  // Replicas of each stateless service (all but video-ingest, a StatefulSet that stays one),
+  // started one after another on the same database. Every peer is given all of a service's
+  // replicas as one gRPC multi-address target ("ipv4:127.0.0.1:a,127.0.0.1:b", see
+  // PeerTarget), which libs/clients' round_robin spreads calls over and fails over from, as a
+  // headless Service's dns:/// name does on Kubernetes. 1 = the suite exactly as before.
+  // Kill/Restart/IsRunning act on replica 0.
+  int replicas = 1;
 };
 
 // A user account made with the user binary's `create-user` (as an operator does).
@@ -79,10 +87,29 @@ class Suite {
   Suite& operator=(const Suite&) = delete;
 
   // "user", "realtime-push", "recording-lifecycle", "product-inventory", "video-ingest",
-  // "order", "gateway".
+  // "order", "gateway". Replica 0's.
   const Endpoints& endpoints(const std::string& service) const;
-  std::string GrpcTarget(const std::string& service) const;      // "127.0.0.1:<grpc>"
-  std::string InternalTarget(const std::string& service) const;  // "127.0.0.1:<internal>"
+  // ---- replicas (SuiteOptions::replicas); replica 0 is the one the methods above name ----
+  int replicas(const std::string& service) const;
+  const Endpoints& endpoints(const std::string& service, int replica) const;
+  // The public gRPC API of every replica as one target: "127.0.0.1:<grpc>" with one replica,
+  // else "ipv4:127.0.0.1:<grpc 0>,127.0.0.1:<grpc 1>,…". PeerInternalTarget: the internal
+  // listeners'. What each service is given for its peers.
+  std::string PeerTarget(const std::string& service) const;
+  std::string PeerInternalTarget(const std::string& service) const;
+  // A channel to PeerTarget with round_robin (as the gateway dials its upstreams).
+  std::shared_ptr<grpc::Channel> PeerChannel(const std::string& service) const;
+  // http://127.0.0.1:<port> of each gateway replica, in replica order (a load balancer in
+  // front of them spreads clients over these).
+  std::vector<std::string> gateway_urls() const;
+  // SIGKILLs replica `replica` of `service` and waits for it to be gone (its peers find out
+  // as production's do: connections refused, round_robin moves on). Not restarted.
+  void KillReplica(const std::string& service, int replica);
+  bool ReplicaRunning(const std::string& service, int replica) const;
+  std::string LogOf(const std::string& service, int replica) const;
+  // "127.0.0.1:<grpc>" / "127.0.0.1:<internal>"; with replicas, every replica's (PeerTarget).
+  std::string GrpcTarget(const std::string& service) const;
+  std::string InternalTarget(const std::string& service) const;
   // http://127.0.0.1:<port> of the gateway (no trailing slash).
   std::string gateway_url() const;
   // recording-lifecycle's signed VOD URLs (GetPlaybackUrl, clips) start with kVodPublicBase,
@@ -129,6 +156,7 @@ class Suite {
   std::map<std::string, shopcast::testing::TestDatabase> databases_;
   std::vector<std::unique_ptr<Running>> running_;  // in start order
   std::map<std::string, Endpoints> endpoints_;
+  std::map<std::string, std::vector<Endpoints>> replica_endpoints_;  // by replica
 };
 
 }  // namespace shopcast::suite

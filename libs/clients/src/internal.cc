@@ -1,5 +1,6 @@
 #include "shopcast/clients/internal.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/support/channel_arguments.h"
@@ -19,6 +20,16 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeInternalChannel(
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
   args.SetLoadBalancingPolicyName("round_robin");
+  // A multi-address target ("ipv4:h:1,h:2", replicas behind one channel) has no one name to
+  // check the peers' certificates against (its default authority is the whole list): its first
+  // address is the authority, so the certificates must name that host (on one machine all are
+  // 127.0.0.1; on Kubernetes targets are dns:///<service> and certificates name the Service).
+  if ((absl::StartsWith(target, "ipv4:") || absl::StartsWith(target, "ipv6:")) &&
+      absl::StrContains(target, ',')) {
+    absl::string_view first = target.substr(5);
+    first = first.substr(0, first.find(','));
+    args.SetString(GRPC_ARG_DEFAULT_AUTHORITY, std::string(first));
+  }
   return grpc::CreateCustomChannel(std::string(target), auth::InternalChannelCredentials(tls),
                                    args);
 }

@@ -51,6 +51,10 @@ void Configure(grpc::ServerBuilder& builder, const HostOptions& options,
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 60000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20000);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  // Connections end after ~5 minutes (GOAWAY; calls in flight and streams run on, no grace
+  // limit): clients (dns:/// + round_robin) re-resolve then, so pods added by a scale-out get
+  // their share of calls (gRPC does not poll DNS).
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, 5 * 60 * 1000);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
   factories.push_back(std::make_unique<ObservabilityInterceptorFactory>(registry));
   builder.experimental().SetInterceptorCreators(std::move(factories));

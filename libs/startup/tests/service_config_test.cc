@@ -105,6 +105,22 @@ TEST_CASE("event sinks are destination=host:port pairs") {
   CHECK(c.event_sinks.empty());
 }
 
+TEST_CASE("an event sink may be a gRPC multi-address target (replicas behind one channel)") {
+  ValidFlags flags;
+  startup::ServiceConfig c;
+  absl::SetFlag(&FLAGS_event_sinks,
+                "realtime_push=ipv4:127.0.0.1:1,127.0.0.1:2,video_ingest=h:3,"
+                "recording_lifecycle=ipv6:[::1]:4,[::1]:5");
+  REQUIRE(startup::ReadEventSinks(c).ok());
+  CHECK(c.event_sinks ==
+        std::map<std::string, std::string>{{"realtime_push", "ipv4:127.0.0.1:1,127.0.0.1:2"},
+                                           {"video_ingest", "h:3"},
+                                           {"recording_lifecycle", "ipv6:[::1]:4,[::1]:5"}});
+  // Only such targets continue: a bare part after an ordinary address is still malformed.
+  absl::SetFlag(&FLAGS_event_sinks, "a=dns:///h:1,h:2");
+  CHECK(ErrorOf(startup::ReadEventSinks(c)) == "event_sinks must be destination=host:port,…");
+}
+
 TEST_CASE("the page-token key file is read as given") {
   ValidFlags flags;
   startup::ServiceConfig c;

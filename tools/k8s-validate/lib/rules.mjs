@@ -332,6 +332,40 @@ export function referenceErrors(obj, index, { externalSecrets }) {
         );
         if (pods.length > 0 && !served)
           errors.push(`ports[${port.name ?? port.port}]: no container port ${target}`);
+        // A headless Service's DNS names the pods themselves: a client dials the Service's
+        // port on the pod, so no port may be remapped.
+        const servedOn = pods.flatMap((t) =>
+          containersOf(t.spec).flatMap(({ c }) =>
+            (c.ports ?? []).filter((p) =>
+              typeof target === "string" ? p.name === target : p.containerPort === target,
+            ),
+          ),
+        );
+        if (obj.spec?.clusterIP === "None" && servedOn.some((p) => p.containerPort !== port.port))
+          errors.push(
+            `ports[${port.name ?? port.port}]: headless, so port ${port.port} must be the ` +
+              `container port (${servedOn.map((p) => p.containerPort).join(", ")})`,
+          );
+      }
+    }
+  }
+  // gRPC peers are dialled as dns:///<service>:<port> with round_robin (libs/clients): the
+  // name must resolve to every pod (a headless Service), or all calls ride one connection to
+  // one ClusterIP and never spread nor leave a dead pod before the connection breaks.
+  if (obj.kind === "ConfigMap") {
+    for (const [key, value] of Object.entries(obj.data ?? {})) {
+      for (const m of String(value).matchAll(/dns:\/\/\/([a-z0-9.-]+):(\d+)/g)) {
+        const name = m[1].split(".")[0];
+        const svc = index.find("Service", ns, name);
+        if (svc === undefined) {
+          errors.push(`data.${key}: no Service "${name}" in this render`);
+        } else if (svc.spec?.clusterIP !== "None") {
+          errors.push(
+            `data.${key}: dns:///${m[1]} is not a headless Service (round_robin needs every pod)`,
+          );
+        } else if (!(svc.spec?.ports ?? []).some((p) => p.port === Number(m[2]))) {
+          errors.push(`data.${key}: Service "${name}" has no port ${m[2]}`);
+        }
       }
     }
   }

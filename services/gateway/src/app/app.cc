@@ -107,9 +107,14 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config, AppOverri
       {"realtime-push", &config.realtime_push_addr},
       {"video-ingest", &config.video_ingest_addr},
       {"recording-lifecycle", &config.recording_lifecycle_addr}};
+  // round_robin: with several replicas behind one target (a headless Service's dns:///, or
+  // ipv4:a,b) calls spread over them and leave a dead one at once.
+  grpc::ChannelArguments public_args;
+  public_args.SetLoadBalancingPolicyName("round_robin");
   for (const auto& [name, addr] : publics) {
     if (addr->empty()) continue;
-    api_options.channels[name] = grpc::CreateChannel(*addr, grpc::InsecureChannelCredentials());
+    api_options.channels[name] =
+        grpc::CreateCustomChannel(*addr, grpc::InsecureChannelCredentials(), public_args);
   }
   api_options.allowed_origins = config.http.cors_origins;
   api_options.allowed_origins.push_back(config.public_url);
@@ -159,6 +164,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config, AppOverri
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
+    args.SetLoadBalancingPolicyName("round_robin");
     auto push = grpc::CreateCustomChannel(config.realtime_push_addr,
                                           grpc::InsecureChannelCredentials(), args);
     p->ws = MakeWebSocketHub(ws_options, push, p->access.get(), p->limits.get(), metrics);

@@ -15,8 +15,10 @@
 
 namespace shopcast::clients {
 
-// A channel to a peer's internal listener at `target`, authenticated with `tls`.
-// InvalidArgument (PEER_ADDRESS_MISSING) for an empty target, naming `peer`.
+// A channel to a peer's internal listener at `target`, authenticated with `tls`, spreading
+// calls with round_robin over every address the target resolves to (dns:///<headless Service>,
+// or gRPC's multi-address "ipv4:h:1,h:2" whose first address is the name certificates are
+// checked against). InvalidArgument (PEER_ADDRESS_MISSING) for an empty target, naming `peer`.
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeInternalChannel(
     absl::string_view peer, absl::string_view target, const auth::ServiceTls& tls);
 

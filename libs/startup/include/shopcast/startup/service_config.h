@@ -80,7 +80,8 @@ absl::Status ReadPageTokenKeyFile(ServiceConfig& c);
 // SHOPCAST_EVENT_SINKS_FLAG's flag: "destination=host:port,…", each part non-empty.
 absl::Status ReadEventSinks(ServiceConfig& c);
 
-// "a=h:1,b=h:2" -> {a: h:1, b: h:2}; a malformed pair is an error.
+// "a=h:1,b=h:2" -> {a: h:1, b: h:2}; a malformed pair is an error. A gRPC multi-address
+// target keeps its commas: "a=ipv4:h:1,h:2,b=h:3" -> {a: ipv4:h:1,h:2, b: h:3}.
 absl::Status ParseEventSinks(absl::string_view text, std::map<std::string, std::string>& out);
 
 }  // namespace shopcast::startup
