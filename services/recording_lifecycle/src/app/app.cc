@@ -245,9 +245,21 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
     return ImageUrl(*vod_codec, vod_base, recording_id, object_key, expires);
   };
   clips::ClipWorker* worker = p->clip_worker.get();
+  // SetPrimaryThumbnail answers with GetRecording's view (the recordings area, built below).
+  Parts* parts = p.get();
+  clips::RecordingView recording_view =
+      [parts](const auth::Caller& caller,
+              const std::string& recording_id) -> absl::StatusOr<v1::Recording> {
+    v1::GetRecordingRequest request;
+    request.set_recording_id(recording_id);
+    v1::GetRecordingResponse response;
+    RETURN_IF_ERROR(parts->recordings->GetRecording(caller, request, &response));
+    return std::move(*response.mutable_recording());
+  };
   p->clips = std::make_unique<clips::Clips>(*p->clip_store, p->tiers->hot(), config.clips,
                                             *p->page_tokens, clip_url, image_url,
-                                            [worker] { worker->Wake(); }, metrics);
+                                            [worker] { worker->Wake(); }, metrics, provider_of,
+                                            recording_view);
   p->clips_rpcs =
       std::make_unique<clips::ClipsRpcs>(*p->clips, *p->verifier, &p->revoked, executor);
 
@@ -259,17 +271,20 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   p->recording_events =
       std::make_unique<recordings::RecordingEvents>(new_id, *p->marker_events, metrics);
   const absl::Duration url_ttl = config.playback.url_ttl;
+  mover::Purger* purger = p->purger.get();
   p->recordings = std::make_unique<recordings::Recordings>(
       *p->pool, *p->page_tokens,
       [vod_codec, vod_base, url_ttl](const std::string& recording_id,
                                      const std::string& object_key) {
         return ImageUrl(*vod_codec, vod_base, recording_id, object_key, absl::Now() + url_ttl);
-      });
+      },
+      [purger] { purger->Wake(); });
   p->recordings_rpcs = std::make_unique<recordings::RecordingsRpcs>(
       *p->recordings, *p->verifier, &p->revoked, executor);
 
   p->event_sink = std::make_unique<EventSinkService>(*p->pool, executor, *p->recording_events,
-                                                     *p->marker_events, metrics);
+                                                     *p->marker_events, metrics,
+                                                     [purger] { purger->Wake(); });
   PublicAreas areas;
   // ---- area routes ----
   areas.recordings = p->recordings_rpcs.get();

@@ -41,10 +41,6 @@
 
 namespace shopcast::recording_lifecycle::clips {
 
-// The provider that holds a tier's objects (rl-tiers owns the set); null when none is
-// configured.
-using ProviderLookup = std::function<storage::StorageProvider*(v1::StorageTier tier)>;
-
 struct ClipWorkerOptions {
   // Jobs run at once (threads).
   int concurrency = 2;

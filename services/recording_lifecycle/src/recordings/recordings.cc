@@ -123,8 +123,11 @@ std::vector<int> TiersOf(const v1::ListRecordingsRequest& request) {
 }  // namespace
 
 Recordings::Recordings(db::Pool& pool, const pagetoken::Codec& page_tokens,
-                       ThumbnailUrl thumbnail_url)
-    : pool_(pool), page_tokens_(page_tokens), thumbnail_url_(std::move(thumbnail_url)) {}
+                       ThumbnailUrl thumbnail_url, std::function<void()> deleting)
+    : pool_(pool),
+      page_tokens_(page_tokens),
+      thumbnail_url_(std::move(thumbnail_url)),
+      deleting_(std::move(deleting)) {}
 
 absl::Status Recordings::GetRecording(const Viewer& viewer, const v1::GetRecordingRequest& request,
                                       v1::GetRecordingResponse* response) {
@@ -247,7 +250,9 @@ absl::Status Recordings::SaveOrDelete(const auth::Caller& caller,
                                       v1::SaveOrDeleteResponse* response) {
   RETURN_IF_ERROR(CheckSaveOrDelete(request));
   const Viewer viewer = caller;
-  return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
+  bool now_deleting = false;
+  absl::Status done = db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
+    now_deleting = false;
     const pqxx::result r = tx.exec_params(sql::kRecordingByIdForUpdate, request.recording_id());
     if (r.empty()) return NotFound();
     Loaded loaded = RecordingOf(r[0], thumbnail_url_);
@@ -278,10 +283,14 @@ absl::Status Recordings::SaveOrDelete(const auth::Caller& caller,
       new_status = kDeleting;
     }
     tx.exec_params0(sql::kDecide, rec.id(), wanted, new_status);
+    now_deleting = new_status == kDeleting && status != kDeleting;
     const pqxx::row after = tx.exec_params1(sql::kRecordingById, rec.id());
     *response->mutable_recording() = RecordingOf(after, thumbnail_url_).recording;
     return absl::OkStatus();
   });
+  // Committed: the purge need not wait for its next round.
+  if (done.ok() && now_deleting && deleting_) deleting_();
+  return done;
 }
 
 absl::Status Recordings::UpdateRecording(const auth::Caller& caller,

@@ -26,9 +26,10 @@ using ThumbnailUrl =
 class Recordings {
  public:
   // Everything outlives the object. An empty `thumbnail_url` leaves Recording.thumbnail_url
-  // empty.
+  // empty. `deleting` (may be empty) is called after a SaveOrDelete(DELETE) made a recording
+  // DELETING committed: the app wakes the purger, so the media goes at once.
   Recordings(db::Pool& pool, const pagetoken::Codec& page_tokens,
-             ThumbnailUrl thumbnail_url = nullptr);
+             ThumbnailUrl thumbnail_url = nullptr, std::function<void()> deleting = nullptr);
 
   absl::Status GetRecording(const Viewer& viewer, const v1::GetRecordingRequest& request,
                             v1::GetRecordingResponse* response);
@@ -50,6 +51,7 @@ class Recordings {
   db::Pool& pool_;
   const pagetoken::Codec& page_tokens_;
   const ThumbnailUrl thumbnail_url_;
+  const std::function<void()> deleting_;
 };
 
 }  // namespace shopcast::recording_lifecycle::recordings
