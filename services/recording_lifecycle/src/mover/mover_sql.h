@@ -147,6 +147,22 @@ inline constexpr char kTierUsage[] =
     "SELECT tier, COALESCE(sum(size_bytes), 0)::bigint FROM segments WHERE tier < 4 "
     "GROUP BY tier";
 
+// The open move of recording $1 (not a purge) as Recording.transition shows it: tiers, start,
+// objects total and done, the most attempts and a last error of the objects not done, and the
+// earliest phase an object not done is in (1 copying .. 4 deleting the source).
+inline constexpr char kTransition[] =
+    "SELECT m.from_tier, m.to_tier, (extract(epoch from m.created_at) * 1000000)::bigint, "
+    "  m.objects_total, (SELECT count(*) FROM tier_move_objects o WHERE o.move_id = m.id "
+    "    AND o.state = 'done'), "
+    "  (SELECT COALESCE(max(o.attempts), 0) FROM tier_move_objects o WHERE o.move_id = m.id), "
+    "  (SELECT COALESCE(max(o.last_error), '') FROM tier_move_objects o "
+    "    WHERE o.move_id = m.id AND o.state <> 'done'), "
+    "  (SELECT min(CASE o.state WHEN 'planned' THEN 1 WHEN 'copying' THEN 1 "
+    "    WHEN 'verifying' THEN 2 WHEN 'switching' THEN 3 ELSE 4 END) "
+    "    FROM tier_move_objects o WHERE o.move_id = m.id AND o.state <> 'done') "
+    "FROM tier_moves m WHERE m.recording_id = $1 AND m.state IN ('active', 'parked') "
+    "  AND m.origin <> 'purge'";
+
 // ---- purge ----
 // Recordings to purge: DELETING, not on hold.
 inline constexpr char kPurgeCandidates[] =

@@ -23,6 +23,23 @@ absl::Status Precondition(absl::string_view reason, absl::string_view message) {
 
 int64_t EpochMicros(absl::Time t) { return absl::ToUnixMicros(t); }
 
+void ReadTransition(pqxx::work& tx, const std::string& recording_id, pb::Recording* out) {
+  pqxx::result m = tx.exec_params(sql::kTransition, recording_id);
+  if (m.empty()) return;
+  pb::TierTransition* t = out->mutable_transition();
+  t->set_from_tier(static_cast<pb::StorageTier>(m[0][0].as<int>()));
+  t->set_to_tier(static_cast<pb::StorageTier>(m[0][1].as<int>()));
+  const int64_t started = m[0][2].as<int64_t>();
+  t->mutable_started_at()->set_seconds(started / 1000000);
+  t->mutable_started_at()->set_nanos(static_cast<int32_t>(started % 1000000) * 1000);
+  t->set_segments_total(m[0][3].as<int64_t>());
+  t->set_segments_done(m[0][4].as<int64_t>());
+  t->set_attempts(m[0][5].as<int>());
+  t->set_last_error(m[0][6].as<std::string>());
+  t->set_phase(m[0][7].is_null() ? pb::TRANSITION_PHASE_DELETING_SOURCE
+                                 : static_cast<pb::TransitionPhase>(m[0][7].as<int>()));
+}
+
 void EnqueueTierChanged(pqxx::work& tx, const std::string& recording_id, int from_tier,
                         int to_tier, absl::Time at, const std::vector<std::string>& destinations) {
   if (destinations.empty()) return;

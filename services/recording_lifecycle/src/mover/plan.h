@@ -13,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "shopcast/recording_lifecycle/v1/recording_lifecycle.pb.h"
 
 namespace shopcast::recording_lifecycle::mover {
 
@@ -68,6 +69,10 @@ absl::StatusOr<PlannedMove> PlanMove(pqxx::work& tx, const MoveRequest& request)
 // Enqueues recording_lifecycle.recording_tier_changed for `recording_id` in `tx`.
 void EnqueueTierChanged(pqxx::work& tx, const std::string& recording_id, int from_tier,
                         int to_tier, absl::Time at, const std::vector<std::string>& destinations);
+
+// Recording.transition: the recording's open move (not a purge), if any, into `out`.
+void ReadTransition(pqxx::work& tx, const std::string& recording_id,
+                    ::shopcast::recording_lifecycle::v1::Recording* out);
 
 // Epoch microseconds, for the SQL's timestamps.
 int64_t EpochMicros(absl::Time t);

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "mover/plan.h"
 #include "recordings/recordings_sql.h"
 #include "shopcast/db/transaction.h"
 #include "shopcast/status/status.h"
@@ -142,6 +143,8 @@ absl::Status Recordings::GetRecording(const Viewer& viewer, const v1::GetRecordi
     if (!MaySee(viewer, loaded.recording.host_id(), loaded.recording.decision())) {
       return NotFound();
     }
+    // Set while a move of its media runs (the tiers area's mover).
+    mover::ReadTransition(tx, loaded.recording.id(), &loaded.recording);
     *response->mutable_recording() = std::move(loaded.recording);
     return absl::OkStatus();
   });
