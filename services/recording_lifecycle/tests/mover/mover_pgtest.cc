@@ -239,9 +239,24 @@ TEST_CASE("clips and thumbnails age with their recording through the mover and a
   CHECK(w.Count("SELECT count(*) FROM tier_move_objects WHERE kind IN ('clip', 'clip_poster', "
                 "'thumbnail') AND state = 'done' AND verified") == 12);
 
-  // Expiry takes them too: pointers EXPIRED, nothing anywhere, the origin answers 404.
+  // A recording its host deleted (held, so its media stays until the hold is lifted): its clip
+  // and thumbnail URLs are gone at once, though the files are still there.
+  RecordingSpec held_spec;
+  held_spec.clip = true;
+  held_spec.thumbnail = true;
+  const std::string held = w.AddRecording(held_spec);
+  w.Exec("UPDATE recordings SET status = 4, decision = 3, legal_hold = true WHERE id = '" + held +
+         "'");
+  CHECK(HttpGet(origin.Url(held, "clips/" + w.ClipOf(held) + ".mp4", w.ClipOf(held)), out,
+                &body) == 410);
+  CHECK(HttpGet(origin.Url(held, "thumbs/" + w.ThumbnailOf(held) + ".jpg"), out, &body) == 410);
+  CHECK(w.ListEverywhere(held + "/").size() == 3);
+
+  // Expiry takes them too: pointers EXPIRED, nothing anywhere, the origin answers 410.
   REQUIRE(Plan(w, id, 4).ok());
   REQUIRE(Drain(w, m));
+  CHECK(HttpGet(origin.Url(id, "clips/" + clip + ".mp4", clip), out, &body) == 410);
+  CHECK(HttpGet(origin.Url(id, "thumbs/" + thm + ".jpg"), out, &body) == 410);
   CHECK(w.ListEverywhere(id + "/") == std::vector<std::string>{});
   CHECK(w.Count("SELECT count(*) FROM clips WHERE id = '" + clip +
                 "' AND mp4_tier = 4 AND poster_tier = 4") == 1);
