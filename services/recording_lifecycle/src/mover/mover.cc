@@ -335,6 +335,8 @@ absl::Status Mover::Step(MoveObject& o) {
                          ? absl::OkStatus()
                          : src->Delete(o.key, CallOptions::WithTimeout(
                                                   absl::ToChronoNanoseconds(options_.step_timeout)));
+    // Deletes are idempotent: a source already gone is what this step wants.
+    if (absl::IsNotFound(s)) s = absl::OkStatus();
     if (!s.ok()) {
       Fail(o, s, false);
       return s;
