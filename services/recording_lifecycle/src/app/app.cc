@@ -38,6 +38,7 @@
 #include "playback/vod_origin.h"
 #include "playback/vod_token.h"
 #include "policies/aging_pass.h"
+#include "policies/policy.h"
 #include "policies/policy_store.h"
 #include "policies/tiers_rpcs.h"
 #include "policies/tiers_service.h"
@@ -278,7 +279,31 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
                                      const std::string& object_key) {
         return ImageUrl(*vod_codec, vod_base, recording_id, object_key, absl::Now() + url_ttl);
       },
-      [purger] { purger->Wake(); });
+      [purger] { purger->Wake(); },
+      // next_transition_at: when its policy would next move it, if nobody plays it.
+      [policy_store = p->policy_store.get()](v1::Recording* r, bool legal_hold) {
+        if (r->policy_id().empty()) return;
+        absl::StatusOr<v1::AgingPolicy> policy = policy_store->Get(r->policy_id());
+        if (!policy.ok()) return;
+        policies::RecordingFacts facts;
+        facts.id = r->id();
+        facts.host_id = r->host_id();
+        facts.status = r->status();
+        facts.decision = r->decision();
+        facts.tier = r->tier();
+        const auto time_of = [](const google::protobuf::Timestamp& t) {
+          return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+        };
+        if (r->has_ended_at()) facts.ended_at = time_of(r->ended_at());
+        if (r->has_last_played_at()) facts.last_played_at = time_of(r->last_played_at());
+        facts.view_count = r->view_count();
+        facts.legal_hold = legal_hold;
+        const absl::Time at = policies::NextTransitionAt(*policy, facts);
+        if (at == absl::InfiniteFuture() || at == absl::InfinitePast()) return;
+        const int64_t nanos = absl::ToUnixNanos(at);
+        r->mutable_next_transition_at()->set_seconds(nanos / 1000000000);
+        r->mutable_next_transition_at()->set_nanos(static_cast<int32_t>(nanos % 1000000000));
+      });
   p->recordings_rpcs = std::make_unique<recordings::RecordingsRpcs>(
       *p->recordings, *p->verifier, &p->revoked, executor);
 

@@ -124,16 +124,19 @@ std::vector<int> TiersOf(const v1::ListRecordingsRequest& request) {
 }  // namespace
 
 Recordings::Recordings(db::Pool& pool, const pagetoken::Codec& page_tokens,
-                       ThumbnailUrl thumbnail_url, std::function<void()> deleting)
+                       ThumbnailUrl thumbnail_url, std::function<void()> deleting,
+                       RecordingDecorator decorate)
     : pool_(pool),
       page_tokens_(page_tokens),
       thumbnail_url_(std::move(thumbnail_url)),
-      deleting_(std::move(deleting)) {}
+      deleting_(std::move(deleting)),
+      decorate_(std::move(decorate)) {}
 
 absl::Status Recordings::GetRecording(const Viewer& viewer, const v1::GetRecordingRequest& request,
                                       v1::GetRecordingResponse* response) {
   RETURN_IF_ERROR(CheckGetRecording(request));
-  return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
+  bool legal_hold = false;
+  absl::Status read = db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
     const pqxx::result r =
         request.key_case() == v1::GetRecordingRequest::kRecordingId
             ? tx.exec_params(sql::kRecordingById, request.recording_id())
@@ -145,9 +148,12 @@ absl::Status Recordings::GetRecording(const Viewer& viewer, const v1::GetRecordi
     }
     // Set while a move of its media runs (the tiers area's mover).
     mover::ReadTransition(tx, loaded.recording.id(), &loaded.recording);
+    legal_hold = loaded.legal_hold;
     *response->mutable_recording() = std::move(loaded.recording);
     return absl::OkStatus();
   });
+  if (read.ok() && decorate_) decorate_(response->mutable_recording(), legal_hold);
+  return read;
 }
 
 absl::Status Recordings::ListRecordings(const Viewer& viewer,

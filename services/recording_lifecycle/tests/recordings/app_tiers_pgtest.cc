@@ -225,6 +225,9 @@ TEST_CASE("SetPrimaryThumbnail answers GetRecording's view; a clip and the thumb
   CHECK(a.has_started_at());
   // The policy that governs it (here the platform default), as the contract says.
   CHECK(a.policy_id() == "pol_00000000000000000000000001");
+  // The default's first rule: warm 30 days after the end (its 14 idle days are within those).
+  REQUIRE(a.has_ended_at());
+  CHECK(a.next_transition_at().seconds() == a.ended_at().seconds() + 30 * 86400);
 
   const std::string admin = w.f.TokenFor(ids::NewId("usr"), "admin");
   for (pb::StorageTier to : {pb::STORAGE_TIER_WARM, pb::STORAGE_TIER_COLD}) {
@@ -243,6 +246,10 @@ TEST_CASE("SetPrimaryThumbnail answers GetRecording's view; a clip and the thumb
         absl::Seconds(60)));
     const pb::Recording now = GetRecording(w.f, host_token, id);
     CHECK(now.tier() == to);
+    // Warm: cold 180 days after the end; cold: expired after three years.
+    CHECK(now.next_transition_at().seconds() ==
+          now.ended_at().seconds() +
+              (to == pb::STORAGE_TIER_WARM ? 15552000 : 94608000));
     CHECK(w.f.Count("SELECT mp4_tier + poster_tier FROM clips WHERE id = '" + clip + "'") ==
           2 * to);
     CHECK(w.f.Count("SELECT tier FROM thumbnails WHERE id = '" + thm + "'") == to);
