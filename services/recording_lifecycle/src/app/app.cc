@@ -38,6 +38,7 @@
 #include "playback/vod_origin.h"
 #include "playback/vod_token.h"
 #include "policies/aging_pass.h"
+#include "policies/policy.h"
 #include "policies/policy_store.h"
 #include "policies/tiers_rpcs.h"
 #include "policies/tiers_service.h"
@@ -245,9 +246,21 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
     return ImageUrl(*vod_codec, vod_base, recording_id, object_key, expires);
   };
   clips::ClipWorker* worker = p->clip_worker.get();
+  // SetPrimaryThumbnail answers with GetRecording's view (the recordings area, built below).
+  Parts* parts = p.get();
+  clips::RecordingView recording_view =
+      [parts](const auth::Caller& caller,
+              const std::string& recording_id) -> absl::StatusOr<v1::Recording> {
+    v1::GetRecordingRequest request;
+    request.set_recording_id(recording_id);
+    v1::GetRecordingResponse response;
+    RETURN_IF_ERROR(parts->recordings->GetRecording(caller, request, &response));
+    return std::move(*response.mutable_recording());
+  };
   p->clips = std::make_unique<clips::Clips>(*p->clip_store, p->tiers->hot(), config.clips,
                                             *p->page_tokens, clip_url, image_url,
-                                            [worker] { worker->Wake(); }, metrics);
+                                            [worker] { worker->Wake(); }, metrics, provider_of,
+                                            recording_view);
   p->clips_rpcs =
       std::make_unique<clips::ClipsRpcs>(*p->clips, *p->verifier, &p->revoked, executor);
 
@@ -259,17 +272,44 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   p->recording_events =
       std::make_unique<recordings::RecordingEvents>(new_id, *p->marker_events, metrics);
   const absl::Duration url_ttl = config.playback.url_ttl;
+  mover::Purger* purger = p->purger.get();
   p->recordings = std::make_unique<recordings::Recordings>(
       *p->pool, *p->page_tokens,
       [vod_codec, vod_base, url_ttl](const std::string& recording_id,
                                      const std::string& object_key) {
         return ImageUrl(*vod_codec, vod_base, recording_id, object_key, absl::Now() + url_ttl);
+      },
+      [purger] { purger->Wake(); },
+      // next_transition_at: when its policy would next move it, if nobody plays it.
+      [policy_store = p->policy_store.get()](v1::Recording* r, bool legal_hold) {
+        if (r->policy_id().empty()) return;
+        absl::StatusOr<v1::AgingPolicy> policy = policy_store->Get(r->policy_id());
+        if (!policy.ok()) return;
+        policies::RecordingFacts facts;
+        facts.id = r->id();
+        facts.host_id = r->host_id();
+        facts.status = r->status();
+        facts.decision = r->decision();
+        facts.tier = r->tier();
+        const auto time_of = [](const google::protobuf::Timestamp& t) {
+          return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+        };
+        if (r->has_ended_at()) facts.ended_at = time_of(r->ended_at());
+        if (r->has_last_played_at()) facts.last_played_at = time_of(r->last_played_at());
+        facts.view_count = r->view_count();
+        facts.legal_hold = legal_hold;
+        const absl::Time at = policies::NextTransitionAt(*policy, facts);
+        if (at == absl::InfiniteFuture() || at == absl::InfinitePast()) return;
+        const int64_t nanos = absl::ToUnixNanos(at);
+        r->mutable_next_transition_at()->set_seconds(nanos / 1000000000);
+        r->mutable_next_transition_at()->set_nanos(static_cast<int32_t>(nanos % 1000000000));
       });
   p->recordings_rpcs = std::make_unique<recordings::RecordingsRpcs>(
       *p->recordings, *p->verifier, &p->revoked, executor);
 
   p->event_sink = std::make_unique<EventSinkService>(*p->pool, executor, *p->recording_events,
-                                                     *p->marker_events, metrics);
+                                                     *p->marker_events, metrics,
+                                                     [purger] { purger->Wake(); });
   PublicAreas areas;
   // ---- area routes ----
   areas.recordings = p->recordings_rpcs.get();

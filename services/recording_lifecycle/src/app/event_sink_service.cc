@@ -1,6 +1,8 @@
 #include "app/event_sink_service.h"
 
 #include <pqxx/pqxx>
+#include <utility>
+#include <variant>
 
 #include "shopcast/db/transaction.h"
 #include "shopcast/events/inbox.h"
@@ -40,8 +42,13 @@ std::string TypeLabel(const std::string& type) {
 
 EventSinkService::EventSinkService(db::Pool& pool, server::Executor& executor,
                                    recordings::RecordingEvents& recordings,
-                                   markers::MarkerEvents& markers, prometheus::Registry* metrics)
-    : pool_(pool), executor_(executor), recordings_(recordings), markers_(markers) {
+                                   markers::MarkerEvents& markers, prometheus::Registry* metrics,
+                                   std::function<void()> deleting)
+    : pool_(pool),
+      executor_(executor),
+      recordings_(recordings),
+      markers_(markers),
+      deleting_(std::move(deleting)) {
   if (metrics != nullptr) {
     events_ = &prometheus::BuildCounter()
                    .Name("recording_lifecycle_events_total")
@@ -105,6 +112,9 @@ absl::Status EventSinkService::DeliverOne(const common::v1::Event& event) {
     return applied;
   }
   if (of_interest) Count(event.type(), duplicate ? "duplicate" : "applied");
+  // The end of a stream makes its recording DELETING when the host chose DELETE (here or
+  // earlier through SaveOrDelete): a purge round costs one query, so any end wakes it.
+  if (!duplicate && deleting_ && std::holds_alternative<recordings::Ended>(*stream)) deleting_();
   return absl::OkStatus();
 }
 

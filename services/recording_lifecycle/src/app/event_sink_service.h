@@ -8,6 +8,7 @@
 // kept in rejected_events, and acknowledged — a redelivery cannot fix it, and an unacknowledged
 // event would hold back the stream's later events at the relay.
 
+#include <functional>
 #include <map>
 #include <string>
 
@@ -24,10 +25,12 @@ namespace shopcast::recording_lifecycle {
 
 class EventSinkService : public common::v1::EventSink::CallbackService {
  public:
-  // Everything outlives the object; `metrics` may be null.
+  // Everything outlives the object; `metrics` may be null. `deleting` (may be empty) is called
+  // after a stream_ended whose host chose DELETE was applied (committed): the app wakes the
+  // purger.
   EventSinkService(db::Pool& pool, server::Executor& executor,
                    recordings::RecordingEvents& recordings, markers::MarkerEvents& markers,
-                   prometheus::Registry* metrics);
+                   prometheus::Registry* metrics, std::function<void()> deleting = nullptr);
 
   grpc::ServerUnaryReactor* DeliverEvents(grpc::CallbackServerContext* ctx,
                                           const common::v1::DeliverEventsRequest* request,
@@ -45,6 +48,7 @@ class EventSinkService : public common::v1::EventSink::CallbackService {
   server::Executor& executor_;
   recordings::RecordingEvents& recordings_;
   markers::MarkerEvents& markers_;
+  const std::function<void()> deleting_;
   prometheus::Family<prometheus::Counter>* events_ = nullptr;
 };
 

@@ -65,6 +65,7 @@ ClipRow ReadClip(const pqxx::row& r) {
   c.attempts = r[i++].as<int>();
   c.created_us = r[i++].as<int64_t>();
   c.deleted = r[i++].as<bool>();
+  c.mp4_tier = r[i++].as<int>();
   return c;
 }
 

@@ -5,6 +5,7 @@
 // db::MapDbException. Times travel as microseconds since the epoch.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,8 +13,14 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "shopcast/db/pool.h"
+#include "shopcast/recording_lifecycle/v1/recording_lifecycle.pb.h"
+#include "storage/storage_provider.h"
 
 namespace shopcast::recording_lifecycle::clips {
+
+// The provider that holds a tier's objects (rl-tiers owns the set); null when none is
+// configured.
+using ProviderLookup = std::function<storage::StorageProvider*(v1::StorageTier tier)>;
 
 // recording_lifecycle.v1 enum numbers, as stored.
 inline constexpr int kRecordingRecording = 1;
@@ -86,6 +93,8 @@ struct ClipRow {
   int attempts = 0;
   int64_t created_us = 0;
   bool deleted = false;
+  // Where the MP4 is now (V030; the mover carries clips with their recording); 4 = gone.
+  int mp4_tier = kTierHot;
 };
 
 struct ThumbnailRow {

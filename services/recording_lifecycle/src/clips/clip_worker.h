@@ -8,7 +8,8 @@
 // A clip job: the recording's segments in the range are read from whatever tier holds them
 // (the hot tier's files in place, other tiers through the provider lookup into a scratch folder),
 // cut (cutter.h), and the MP4 and its poster stored in the hot tier through Put with their
-// SHA-256 (rec_<id>/clips/clp_<id>.mp4|.jpg); then READY with the snapped range, under the
+// SHA-256 (rec_<id>/clips/clp_<id>.mp4|.jpg; the mover later carries them, and thumbnails, to
+// wherever their recording ages); then READY with the snapped range, under the
 // lease (a finish whose lease was lost changes nothing; one whose clip was deleted meanwhile
 // removes what it stored). Failures: final ones (the range, the media's format, the size) are
 // FAILED with the reason at once; transient ones (storage, timeouts, the database) go back to
@@ -40,10 +41,6 @@
 #include "storage/storage_provider.h"
 
 namespace shopcast::recording_lifecycle::clips {
-
-// The provider that holds a tier's objects (rl-tiers owns the set); null when none is
-// configured.
-using ProviderLookup = std::function<storage::StorageProvider*(v1::StorageTier tier)>;
 
 struct ClipWorkerOptions {
   // Jobs run at once (threads).

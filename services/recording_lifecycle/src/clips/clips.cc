@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <vector>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -116,14 +117,17 @@ std::string ThumbnailKey(const std::string& recording_id, const std::string& thu
 
 Clips::Clips(ClipStore& store, storage::StorageProvider& hot, ClipsOptions options,
              pagetoken::Codec page_tokens, ClipUrlMaker clip_url, ImageUrlMaker image_url,
-             std::function<void()> wake, prometheus::Registry* metrics)
+             std::function<void()> wake, prometheus::Registry* metrics, ProviderLookup tiers,
+             RecordingView recording_view)
     : store_(store),
       hot_(hot),
       options_(std::move(options)),
       page_tokens_(std::move(page_tokens)),
       clip_url_(std::move(clip_url)),
       image_url_(std::move(image_url)),
-      wake_(std::move(wake)) {
+      wake_(std::move(wake)),
+      tiers_(std::move(tiers)),
+      recording_view_(std::move(recording_view)) {
   if (metrics != nullptr) {
     requests_ = &prometheus::BuildCounter()
                      .Name("recording_lifecycle_clip_requests_total")
@@ -166,7 +170,8 @@ v1::Clip Clips::ToProto(const ClipRow& row) const {
   c.set_status(static_cast<v1::ClipStatus>(row.status));
   c.set_failure_reason(row.failure_reason);
   SetTime(absl::FromUnixMicros(row.created_us), c.mutable_created_at());
-  if (ready) {
+  // A clip whose media expired with its recording has no URLs left to give.
+  if (ready && row.mp4_tier != kTierExpired) {
     const absl::Time expires = absl::Now() + options_.url_ttl;
     if (clip_url_) {
       c.set_playback_url(clip_url_(c, expires));
@@ -355,17 +360,29 @@ absl::Status Clips::Delete(const auth::Caller& caller, const v1::DeleteClipReque
     }
     ASSIGN_OR_RETURN(std::optional<ClipRow> before,
                      store_.DeleteClip(row->id, absl::ToUnixMicros(absl::Now())));
-    // The objects go now (again on a repeated call): a worker finishing later removes what it
-    // wrote itself.
-    for (const std::string& key : {row->mp4_key, row->poster_key}) {
-      absl::Status s = hot_.Delete(key, storage::CallOptions::WithTimeout(std::chrono::seconds(10)));
-      if (!s.ok()) {
-        log::Warn("clip_object_not_deleted")
-            .Kv("clip_id", row->id)
-            .Kv("key", key)
-            .Kv("reason", ReasonOf(s));
-        return Error(absl::StatusCode::kUnavailable, "STORAGE_UNAVAILABLE",
-                     "the clip's media could not be removed yet; retry");
+    // The objects go now, from every tier they may have aged into (again on a repeated call):
+    // a worker finishing later removes what it wrote itself, a mover carrying them discards
+    // its copies.
+    std::vector<storage::StorageProvider*> providers = {&hot_};
+    if (tiers_) {
+      for (v1::StorageTier t : {v1::STORAGE_TIER_WARM, v1::STORAGE_TIER_COLD}) {
+        if (storage::StorageProvider* p = tiers_(t); p != nullptr && p != &hot_) {
+          providers.push_back(p);
+        }
+      }
+    }
+    for (storage::StorageProvider* provider : providers) {
+      for (const std::string& key : {row->mp4_key, row->poster_key}) {
+        absl::Status s =
+            provider->Delete(key, storage::CallOptions::WithTimeout(std::chrono::seconds(10)));
+        if (!s.ok()) {
+          log::Warn("clip_object_not_deleted")
+              .Kv("clip_id", row->id)
+              .Kv("key", key)
+              .Kv("reason", ReasonOf(s));
+          return Error(absl::StatusCode::kUnavailable, "STORAGE_UNAVAILABLE",
+                       "the clip's media could not be removed yet; retry");
+        }
       }
     }
     if (before && !before->deleted) log::Info("clip_deleted").Kv("clip_id", row->id);
@@ -439,7 +456,9 @@ absl::StatusOr<v1::Recording> Clips::SetPrimaryThumbnail(
     }
     RETURN_IF_ERROR(
         store_.SetPrimaryThumbnail(rec.id, thumb->id, absl::ToUnixMicros(absl::Now())));
-    // The recording as this area knows it; rl-core's full view replaces it when wired.
+    // The recording as GetRecording shows it (thumbnail_url now the chosen one's).
+    if (recording_view_) return recording_view_(caller, rec.id);
+    // Without the recordings area (this area's own tests): the fields it reads.
     v1::Recording out;
     out.set_id(rec.id);
     out.set_stream_id(rec.stream_id);

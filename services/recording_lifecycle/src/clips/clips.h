@@ -45,6 +45,11 @@ using ClipUrlMaker = std::function<std::string(const v1::Clip& clip, absl::Time 
 using ImageUrlMaker = std::function<std::string(
     const std::string& recording_id, const std::string& object_key, absl::Time expires)>;
 
+// The full Recording as GetRecording shows it to `caller` (the app wires the recordings area):
+// SetPrimaryThumbnail answers with it.
+using RecordingView = std::function<absl::StatusOr<v1::Recording>(
+    const auth::Caller& caller, const std::string& recording_id)>;
+
 // The object keys of a clip (the same in every tier, under the recording's prefix).
 std::string ClipMp4Key(const std::string& recording_id, const std::string& clip_id);
 std::string ClipPosterKey(const std::string& recording_id, const std::string& clip_id);
@@ -52,12 +57,15 @@ std::string ThumbnailKey(const std::string& recording_id, const std::string& thu
 
 class Clips {
  public:
-  // Everything outlives the object. `hot` is the hot tier (clip objects live there); an empty
-  // URL maker leaves the URLs empty; `wake` (may be empty) tells the worker a job is waiting;
-  // `metrics` may be null.
+  // Everything outlives the object. `hot` is the hot tier (clips are cut into it); `tiers`
+  // (may be empty: hot only) every tier a clip's objects may have aged into, so DeleteClip
+  // removes them wherever they are; an empty URL maker leaves the URLs empty; `wake` (may be
+  // empty) tells the worker a job is waiting; `metrics` may be null; `recording_view` (may be
+  // empty: the fields this area reads) gives SetPrimaryThumbnail's answer.
   Clips(ClipStore& store, storage::StorageProvider& hot, ClipsOptions options,
         pagetoken::Codec page_tokens, ClipUrlMaker clip_url, ImageUrlMaker image_url,
-        std::function<void()> wake, prometheus::Registry* metrics);
+        std::function<void()> wake, prometheus::Registry* metrics, ProviderLookup tiers = nullptr,
+        RecordingView recording_view = nullptr);
 
   absl::StatusOr<v1::Clip> Create(const auth::Caller& caller, const v1::CreateClipRequest& request);
   absl::StatusOr<v1::Clip> Get(const std::optional<auth::Caller>& caller,
@@ -87,6 +95,8 @@ class Clips {
   const ClipUrlMaker clip_url_;
   const ImageUrlMaker image_url_;
   const std::function<void()> wake_;
+  const ProviderLookup tiers_;
+  const RecordingView recording_view_;
   prometheus::Family<prometheus::Counter>* requests_ = nullptr;
 };
 

@@ -31,7 +31,8 @@ FROM segments WHERE recording_id = $1 ORDER BY sequence)~";
   "id, recording_id, creator_id, title, requested_start_us, requested_duration_us, start_us, " \
   "duration_us, coalesce(moment_id, ''), automatic, status, failure_reason, "                   \
   "coalesce(idempotency_key, ''), mp4_key, mp4_sha256, mp4_bytes, poster_key, poster_sha256, " \
-  "attempts, (extract(epoch FROM created_at) * 1000000)::bigint, deleted_at IS NOT NULL"
+  "attempts, (extract(epoch FROM created_at) * 1000000)::bigint, deleted_at IS NOT NULL, "     \
+  "mp4_tier"
 
 inline constexpr std::string_view kClipByKey =
     "SELECT " SHOPCAST_CLIP_COLUMNS " FROM clips WHERE creator_id = $1 AND idempotency_key = $2";

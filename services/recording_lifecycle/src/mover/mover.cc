@@ -222,6 +222,7 @@ absl::StatusOr<std::vector<MoveObject>> Mover::Claim(int max) {
       o.state = row[9].as<std::string>();
       o.attempts = row[10].as<int>();
       o.parked = row[11].as<bool>();
+      o.asset_id = row[12].as<std::string>();
       out.push_back(std::move(o));
     }
     return out;
@@ -276,8 +277,38 @@ void Mover::Process(MoveObject o) {
   if (o.state == "done") (void)FinishCompleteMoves();
 }
 
+absl::StatusOr<bool> Mover::Discarded(MoveObject& o) {
+  if (o.kind != "clip" && o.kind != "clip_poster") return false;
+  ASSIGN_OR_RETURN(bool gone, db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<bool> {
+    return tx.exec_params1(sql::kClipGone, o.asset_id)[0].as<bool>();
+  }));
+  if (!gone) return false;
+  // DeleteClip removed what it could see; a copy this move made after that goes here.
+  const auto call = [&] {
+    return CallOptions::WithTimeout(absl::ToChronoNanoseconds(options_.step_timeout));
+  };
+  for (int tier : {o.src_tier, o.dst_tier}) {
+    storage::StorageProvider* p = tiers_.Provider(tier);
+    if (p == nullptr) continue;
+    if (absl::Status s = p->Delete(o.key, call()); !s.ok()) {
+      Fail(o, s, false);
+      return s;
+    }
+  }
+  RETURN_IF_ERROR(Advance(o, "done"));
+  log::Info("mover_object_discarded")
+      .Kv("move_id", o.move_id)
+      .Kv("key", o.key)
+      .Kv("clip_id", o.asset_id);
+  return true;
+}
+
 absl::Status Mover::Step(MoveObject& o) {
   storage::StorageProvider* src = tiers_.Provider(o.src_tier);
+  if (o.state != "deleting_source") {
+    ASSIGN_OR_RETURN(bool discarded, Discarded(o));
+    if (discarded) return absl::OkStatus();
+  }
   if (o.state == "planned") {
     return Advance(o, o.dst_tier == kTierExpired ? "switching" : "copying");
   }
@@ -304,6 +335,8 @@ absl::Status Mover::Step(MoveObject& o) {
                          ? absl::OkStatus()
                          : src->Delete(o.key, CallOptions::WithTimeout(
                                                   absl::ToChronoNanoseconds(options_.step_timeout)));
+    // Deletes are idempotent: a source already gone is what this step wants.
+    if (absl::IsNotFound(s)) s = absl::OkStatus();
     if (!s.ok()) {
       Fail(o, s, false);
       return s;
@@ -381,6 +414,9 @@ absl::Status Mover::Copy(MoveObject& o) {
     }));
     o.sha256 = sha;
     o.size = size;
+  } else if (o.size <= 0) {
+    // Clip posters and thumbnails: the checksum is recorded, the size only counted here.
+    o.size = static_cast<int64_t>(std::filesystem::file_size(local, ec));
   }
   RETURN_IF_ERROR(dst->Put(o.key, local, o.sha256, deadline()));
   metrics_->bytes.Add({{"from", TierName(o.src_tier)}, {"to", TierName(o.dst_tier)}})
@@ -457,6 +493,12 @@ absl::Status Mover::Switch(MoveObject& o) {
     }
     if (o.kind == "poster") {
       tx.exec_params(sql::kSwitchPoster, o.recording_id, o.dst_tier);
+    } else if (o.kind == "clip") {
+      tx.exec_params(sql::kSwitchClip, o.asset_id, o.dst_tier);
+    } else if (o.kind == "clip_poster") {
+      tx.exec_params(sql::kSwitchClipPoster, o.asset_id, o.dst_tier);
+    } else if (o.kind == "thumbnail") {
+      tx.exec_params(sql::kSwitchThumbnail, o.asset_id, o.dst_tier);
     } else {
       tx.exec_params(sql::kSwitchSegment, o.recording_id, o.sequence, o.dst_tier);
     }
@@ -515,6 +557,15 @@ absl::StatusOr<int> Mover::FinishCompleteMoves() {
       const std::string recording_id = row[1].as<std::string>();
       const int from = row[2].as<int>(), to = row[3].as<int>();
       tx.exec_params(sql::kFinishMove, move_id);
+      if (from == to) {
+        // A catch-up of clips and thumbnails: the recording was there already.
+        log::Info("recording_assets_caught_up")
+            .Kv("recording_id", recording_id)
+            .Kv("move_id", move_id)
+            .Kv("tier", TierName(to));
+        ++finished;
+        continue;
+      }
       tx.exec_params(sql::kSetRecordingTier, recording_id, to, EpochMicros(now));
       EnqueueTierChanged(tx, recording_id, from, to, now, options_.event_destinations);
       metrics_->moves.Add({{"to", TierName(to)}}).Increment();

@@ -1,7 +1,7 @@
 #pragma once
 
-// The mover: carries planned moves out, one object (segment or poster) at a time, as a durable
-// state machine per object (tier_move_objects.state):
+// The mover: carries planned moves out, one object (segment, poster, clip MP4 or poster, moment
+// thumbnail) at a time, as a durable state machine per object (tier_move_objects.state):
 //
 //   planned -> copying -> verifying -> switching -> deleting_source -> done
 //   (to EXPIRED: planned -> switching -> deleting_source -> done)
@@ -10,8 +10,9 @@
 //                    video-ingest recorded (segments.sha256); the provider refuses other bytes
 //   verifying        the target copy is read back and hashed; a mismatch counts as a failed
 //                    attempt and goes back to copying
-//   switching        one transaction: the pointer (segments.tier / recordings.poster_tier)
-//                    moves to the target, and the state to deleting_source
+//   switching        one transaction: the pointer (segments.tier, recordings.poster_tier,
+//                    clips.mp4_tier / poster_tier, thumbnails.tier) moves to the target, and
+//                    the state to deleting_source
 //   deleting_source  the source copy is deleted (idempotent)
 //
 // Each step is recorded (a conditional UPDATE) before the next starts, and every step can run
@@ -27,7 +28,9 @@
 // (and its move shows state 'parked', park_reason) and tried again after park_retry. A parked
 // object still has its source: nothing is lost. A legal hold stops a move before its next
 // step. When every object of a move is done, one transaction sets recordings.tier and
-// tier_changed_at and enqueues recording_lifecycle.recording_tier_changed.
+// tier_changed_at and enqueues recording_lifecycle.recording_tier_changed (not for a catch-up of
+// clips and thumbnails, whose recording stays where it is). A clip deleted (DeleteClip) while
+// its objects move is discarded: its copies in both tiers are deleted and the object is done.
 
 #include <atomic>
 #include <condition_variable>
@@ -92,6 +95,8 @@ struct MoveObject {
   std::string state;
   int attempts = 0;
   bool parked = false;
+  // clp_… / thm_… for the kinds clip, clip_poster and thumbnail.
+  std::string asset_id;
 };
 
 class Mover {
@@ -137,6 +142,9 @@ class Mover {
   // stopped: cancelled, held).
   absl::Status Advance(MoveObject& o, const std::string& next, bool verified = false);
   absl::Status Switch(MoveObject& o);
+  // A clip's object whose clip was deleted: both copies deleted, then done. False (and nothing
+  // done) while the clip is there.
+  absl::StatusOr<bool> Discarded(MoveObject& o);
   void Fail(const MoveObject& o, const absl::Status& error, bool restart_copy);
   void Release(const MoveObject& o);
   void Track(const MoveObject& o, bool add);

@@ -37,8 +37,28 @@ inline constexpr char kInsertMove[] =
 
 inline constexpr char kInsertObject[] =
     "INSERT INTO tier_move_objects (move_id, object_key, recording_id, kind, sequence, sha256, "
-    "  size_bytes, src_tier, dst_tier, state, next_attempt_at, updated_at) "
-    "VALUES ($1, $2, $3, $4, NULLIF($5, -1), $6, $7, $8, $9, 'planned', now(), now())";
+    "  size_bytes, src_tier, dst_tier, state, next_attempt_at, updated_at, asset_id) "
+    "VALUES ($1, $2, $3, $4, NULLIF($5, -1), $6, $7, $8, $9, 'planned', now(), now(), "
+    "  NULLIF($10, ''))";
+
+// The recording's clips (MP4 and poster) and moment thumbnails still to carry to tier $2 (READY,
+// not deleted, stored, not there, media not gone), with the checksums the clip worker recorded.
+// A poster thumbnail is the recording's poster (moved as kind 'poster').
+inline constexpr char kAssetsToMove[] =
+    "SELECT 'clip' AS kind, c.id AS asset_id, c.mp4_key AS object_key, c.mp4_sha256 AS sha256, "
+    "  c.mp4_bytes AS size_bytes, c.mp4_tier AS tier "
+    "FROM clips c WHERE c.recording_id = $1 AND c.status = 3 AND c.deleted_at IS NULL "
+    "  AND c.mp4_sha256 <> '' AND c.mp4_tier <> $2 AND c.mp4_tier <> 4 "
+    "UNION ALL "
+    "SELECT 'clip_poster', c.id, c.poster_key, c.poster_sha256, 0::bigint, c.poster_tier "
+    "FROM clips c WHERE c.recording_id = $1 AND c.status = 3 AND c.deleted_at IS NULL "
+    "  AND c.poster_sha256 <> '' AND c.poster_key <> '' AND c.poster_tier <> $2 "
+    "  AND c.poster_tier <> 4 "
+    "UNION ALL "
+    "SELECT 'thumbnail', t.id, t.object_key, t.sha256, 0::bigint, t.tier "
+    "FROM thumbnails t WHERE t.recording_id = $1 AND t.kind = 'moment' AND t.status = 3 "
+    "  AND t.object_key <> '' AND t.sha256 <> '' AND t.tier <> $2 AND t.tier <> 4 "
+    "ORDER BY 1, 2";
 
 // Objects due (not done, retry time reached, lease free), of moves still going and recordings
 // not on hold, claimed by $1 for $2 milliseconds; at most $3.
@@ -55,7 +75,8 @@ inline constexpr char kClaim[] =
     "      LIMIT $3 FOR UPDATE OF o2 SKIP LOCKED) c "
     "WHERE o.move_id = c.move_id AND o.object_key = c.object_key "
     "RETURNING o.move_id, o.object_key, o.recording_id, o.kind, COALESCE(o.sequence, -1), "
-    "  o.sha256, o.size_bytes, o.src_tier, o.dst_tier, o.state, o.attempts, o.parked";
+    "  o.sha256, o.size_bytes, o.src_tier, o.dst_tier, o.state, o.attempts, o.parked, "
+    "  COALESCE(o.asset_id, '')";
 
 // Extends the leases of objects $2 (text[] of move_id/object_key) held by $1.
 inline constexpr char kRenewLeases[] =
@@ -78,6 +99,12 @@ inline constexpr char kSwitchSegment[] =
     "UPDATE segments SET tier = $3 WHERE recording_id = $1 AND sequence = $2";
 inline constexpr char kSwitchPoster[] =
     "UPDATE recordings SET poster_tier = $2 WHERE id = $1";
+inline constexpr char kSwitchClip[] = "UPDATE clips SET mp4_tier = $2 WHERE id = $1";
+inline constexpr char kSwitchClipPoster[] = "UPDATE clips SET poster_tier = $2 WHERE id = $1";
+inline constexpr char kSwitchThumbnail[] = "UPDATE thumbnails SET tier = $2 WHERE id = $1";
+// A clip deleted (DeleteClip) since its move was planned: its objects are discarded, not moved.
+inline constexpr char kClipGone[] =
+    "SELECT NOT EXISTS (SELECT 1 FROM clips WHERE id = $1 AND deleted_at IS NULL)";
 
 // A failed step: back to state $3 (copying after a checksum mismatch), retried after $5 ms, or
 // parked ($6) with reason $4.
@@ -120,6 +147,22 @@ inline constexpr char kTierUsage[] =
     "SELECT tier, COALESCE(sum(size_bytes), 0)::bigint FROM segments WHERE tier < 4 "
     "GROUP BY tier";
 
+// The open move of recording $1 (not a purge) as Recording.transition shows it: tiers, start,
+// objects total and done, the most attempts and a last error of the objects not done, and the
+// earliest phase an object not done is in (1 copying .. 4 deleting the source).
+inline constexpr char kTransition[] =
+    "SELECT m.from_tier, m.to_tier, (extract(epoch from m.created_at) * 1000000)::bigint, "
+    "  m.objects_total, (SELECT count(*) FROM tier_move_objects o WHERE o.move_id = m.id "
+    "    AND o.state = 'done'), "
+    "  (SELECT COALESCE(max(o.attempts), 0) FROM tier_move_objects o WHERE o.move_id = m.id), "
+    "  (SELECT COALESCE(max(o.last_error), '') FROM tier_move_objects o "
+    "    WHERE o.move_id = m.id AND o.state <> 'done'), "
+    "  (SELECT min(CASE o.state WHEN 'planned' THEN 1 WHEN 'copying' THEN 1 "
+    "    WHEN 'verifying' THEN 2 WHEN 'switching' THEN 3 ELSE 4 END) "
+    "    FROM tier_move_objects o WHERE o.move_id = m.id AND o.state <> 'done') "
+    "FROM tier_moves m WHERE m.recording_id = $1 AND m.state IN ('active', 'parked') "
+    "  AND m.origin <> 'purge'";
+
 // ---- purge ----
 // Recordings to purge: DELETING, not on hold.
 inline constexpr char kPurgeCandidates[] =
@@ -147,6 +190,10 @@ inline constexpr char kMarkDeleted[] =
     "RETURNING stream_id, host_id";
 inline constexpr char kExpireSegments[] =
     "UPDATE segments SET tier = 4 WHERE recording_id = $1";
+inline constexpr char kExpireClips[] =
+    "UPDATE clips SET mp4_tier = 4, poster_tier = 4 WHERE recording_id = $1";
+inline constexpr char kExpireThumbnails[] =
+    "UPDATE thumbnails SET tier = 4 WHERE recording_id = $1";
 inline constexpr char kFinishPurge[] =
     "UPDATE tier_moves SET state = 'done', finished_at = now(), updated_at = now() "
     "WHERE recording_id = $1 AND origin = 'purge' AND state = 'active'";

@@ -1,7 +1,8 @@
 #pragma once
 
-// Planning a move: the durable record (tier_moves + one tier_move_objects row per segment and
-// the poster) the mover then carries out. Called inside the caller's transaction, so a move is
+// Planning a move: the durable record (tier_moves + one tier_move_objects row per segment, the
+// poster, and each clip's MP4 and poster and moment thumbnail: they age with their recording)
+// the mover then carries out. Called inside the caller's transaction, so a move is
 // planned together with whatever decided it (an aging pass, MoveRecording).
 
 #include <cstdint>
@@ -12,6 +13,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "shopcast/recording_lifecycle/v1/recording_lifecycle.pb.h"
 
 namespace shopcast::recording_lifecycle::mover {
 
@@ -23,6 +25,7 @@ inline constexpr char kReasonRecordingExpired[] = "RECORDING_EXPIRED";
 inline constexpr char kReasonAlreadyInTier[] = "ALREADY_IN_TIER";
 inline constexpr char kReasonLegalHold[] = "LEGAL_HOLD";
 inline constexpr char kReasonNotReady[] = "RECORDING_NOT_READY";
+inline constexpr char kReasonNothingToMove[] = "NOTHING_TO_MOVE";
 
 struct MoveRequest {
   std::string recording_id;
@@ -36,6 +39,11 @@ struct MoveRequest {
   absl::Duration sale_window = absl::ZeroDuration();
   // Policy moves only go forward (to a later tier than the recording's); admin moves any way.
   bool forward_only = false;
+  // A catch-up: only the clips and thumbnails not in to_tier yet (made after the recording
+  // moved there), to the tier the recording is in (to_tier = its tier). The recording's tier
+  // does not change and no tier_changed event is sent. FAILED_PRECONDITION/NOTHING_TO_MOVE
+  // when every asset is there already.
+  bool assets_only = false;
   // Where the outbox events go when the move finishes at once (nothing to carry).
   std::vector<std::string> event_destinations;
   // The wall clock now (tier_changed_at when nothing needs carrying).
@@ -61,6 +69,10 @@ absl::StatusOr<PlannedMove> PlanMove(pqxx::work& tx, const MoveRequest& request)
 // Enqueues recording_lifecycle.recording_tier_changed for `recording_id` in `tx`.
 void EnqueueTierChanged(pqxx::work& tx, const std::string& recording_id, int from_tier,
                         int to_tier, absl::Time at, const std::vector<std::string>& destinations);
+
+// Recording.transition: the recording's open move (not a purge), if any, into `out`.
+void ReadTransition(pqxx::work& tx, const std::string& recording_id,
+                    ::shopcast::recording_lifecycle::v1::Recording* out);
 
 // Epoch microseconds, for the SQL's timestamps.
 int64_t EpochMicros(absl::Time t);

@@ -144,6 +144,8 @@ absl::StatusOr<bool> Purger::Purge(const std::string& recording_id) {
     pqxx::result r = tx.exec_params(sql::kMarkDeleted, recording_id, EpochMicros(now));
     if (r.empty()) return false;
     tx.exec_params(sql::kExpireSegments, recording_id);
+    tx.exec_params(sql::kExpireClips, recording_id);
+    tx.exec_params(sql::kExpireThumbnails, recording_id);
     tx.exec_params(sql::kFinishPurge, recording_id);
     if (!options_.event_destinations.empty()) {
       pb::RecordingDeleted payload;

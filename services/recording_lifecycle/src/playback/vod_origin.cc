@@ -408,18 +408,21 @@ class VodHandler final : public http_files::Handler {
                        absl::StrCat("\"", (*seg)->sha256.substr(0, 32), "\""));
   }
 
-  // Poster, thumbnails, clips: in the first tier that has them (hot, warm, cold).
+  // Poster, thumbnails, clips: in the first tier that has them (hot, warm, cold: they age with
+  // their recording). A recording deleted (its media going or gone) or expired answers 410 for
+  // all of them at once, whatever its copies' state, as its segments do.
   Reply ServeAsset(const Request& request, const VodResource& resource) const {
     std::string key = resource.ObjectKey();
+    absl::StatusOr<std::optional<RecordingRow>> rec =
+        playback_.store().Recording(resource.recording_id);
+    if (!rec.ok()) return StatusReply(rec.status(), request, resource);
+    if (!*rec) return Text(http::status::not_found, request, "not found\n", resource.kind);
+    if (absl::Status s = Playable(**rec); !s.ok() && ReasonOf(s) == kReasonRecordingExpired) {
+      return StatusReply(s, request, resource);
+    }
     if (resource.kind == VodResourceKind::kPoster) {
-      absl::StatusOr<std::optional<RecordingRow>> rec =
-          playback_.store().Recording(resource.recording_id);
-      if (!rec.ok()) return StatusReply(rec.status(), request, resource);
-      if (!*rec || (*rec)->poster_key.empty()) {
+      if ((*rec)->poster_key.empty()) {
         return Text(http::status::not_found, request, "not found\n", resource.kind);
-      }
-      if (absl::Status s = Playable(**rec); !s.ok() && ReasonOf(s) == kReasonRecordingExpired) {
-        return StatusReply(s, request, resource);
       }
       key = (*rec)->poster_key;
     }

@@ -1,5 +1,6 @@
 #include "policies/aging_pass.h"
 
+#include <algorithm>
 #include <map>
 #include <utility>
 
@@ -27,6 +28,21 @@ constexpr char kCandidates[] =
     "FROM recordings r WHERE r.id > $1 AND r.status IN (2, 3) AND r.tier < 4 "
     "  AND NOT r.legal_hold AND NOT EXISTS (SELECT 1 FROM tier_moves m "
     "    WHERE m.recording_id = r.id AND m.state IN ('active', 'parked')) "
+    "ORDER BY r.id LIMIT $2";
+// Recordings whose READY clips or moment thumbnails (made before $1, epoch microseconds) are
+// not in the recording's tier (nor gone).
+constexpr char kLaggingAssets[] =
+    "SELECT r.id, r.tier FROM recordings r WHERE r.status = 3 AND r.tier < 4 "
+    "  AND NOT r.legal_hold AND NOT EXISTS (SELECT 1 FROM tier_moves m "
+    "    WHERE m.recording_id = r.id AND m.state IN ('active', 'parked')) "
+    "  AND (EXISTS (SELECT 1 FROM clips c WHERE c.recording_id = r.id AND c.status = 3 "
+    "         AND c.deleted_at IS NULL "
+    "         AND c.updated_at <= 'epoch'::timestamptz + $1::bigint * interval '1 microsecond' "
+    "         AND ((c.mp4_sha256 <> '' AND c.mp4_tier <> r.tier AND c.mp4_tier <> 4) "
+    "           OR (c.poster_sha256 <> '' AND c.poster_tier <> r.tier AND c.poster_tier <> 4))) "
+    "    OR EXISTS (SELECT 1 FROM thumbnails t WHERE t.recording_id = r.id AND t.status = 3 "
+    "         AND t.kind = 'moment' AND t.sha256 <> '' AND t.tier <> r.tier AND t.tier <> 4 "
+    "         AND t.updated_at <= 'epoch'::timestamptz + $1::bigint * interval '1 microsecond')) "
     "ORDER BY r.id LIMIT $2";
 constexpr char kHostPolicies[] = "SELECT host_id, policy_id FROM aging_policy_hosts";
 constexpr char kMarkUndecidedDeleting[] =
@@ -182,10 +198,46 @@ absl::StatusOr<pb::RunAgingPassResponse> AgingPass::Run(absl::Time as_of, int ma
         .Increment();
     return true;
   }));
+  // Clips and thumbnails made after their recording moved follow it.
+  ASSIGN_OR_RETURN(std::vector<Lagging> lagging,
+                   LaggingAssets(as_of, std::max<int64_t>(0, max_moves - out.moves_started()) + 1));
+  for (const Lagging& l : lagging) {
+    if (out.moves_started() >= max_moves) {
+      out.set_remaining(out.remaining() + 1);
+      break;
+    }
+    absl::StatusOr<mover::PlannedMove> planned =
+        db::InTransaction(pool_, [&](pqxx::work& tx) {
+          mover::MoveRequest r;
+          r.recording_id = l.recording_id;
+          r.to_tier = l.tier;
+          r.origin = "policy";
+          r.assets_only = true;
+          r.event_destinations = options_.event_destinations;
+          r.now = now;
+          return mover::PlanMove(tx, r);
+        });
+    if (planned.ok()) out.set_moves_started(out.moves_started() + 1);
+    decisions_->Add({{"action", "CATCH_UP"}, {"outcome", planned.ok() ? "started" : "skipped"}})
+        .Increment();
+  }
   if (out.moves_started() > 0 && mover_ != nullptr) mover_->Wake();
   if (out.undecided_deleted() > 0 && purger_ != nullptr) purger_->Wake();
   if (!first_error.ok()) return first_error;
   return out;
+}
+
+absl::StatusOr<std::vector<AgingPass::Lagging>> AgingPass::LaggingAssets(absl::Time as_of,
+                                                                        int limit) {
+  if (limit <= 0) return std::vector<Lagging>{};
+  return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::vector<Lagging>> {
+    std::vector<Lagging> out;
+    for (const auto& row : tx.exec_params(kLaggingAssets,
+                                          absl::ToUnixMicros(as_of - options_.asset_lag), limit)) {
+      out.push_back(Lagging{row[0].as<std::string>(), row[1].as<int>()});
+    }
+    return out;
+  });
 }
 
 absl::StatusOr<pb::DryRunAgingPassResponse> AgingPass::DryRun(absl::Time as_of,
@@ -228,6 +280,20 @@ absl::StatusOr<pb::DryRunAgingPassResponse> AgingPass::DryRun(absl::Time as_of,
     return true;
   }));
   if (!error.ok()) return error;
+  ASSIGN_OR_RETURN(std::vector<Lagging> lagging, LaggingAssets(as_of, max_results + 1));
+  for (const Lagging& l : lagging) {
+    if (out.decisions_size() >= max_results) {
+      out.set_remaining(out.remaining() + 1);
+      continue;
+    }
+    pb::AgingDecision* a = out.add_decisions();
+    a->set_recording_id(l.recording_id);
+    a->set_rule_index(-1);
+    a->set_from_tier(static_cast<pb::StorageTier>(l.tier));
+    a->set_to_tier(static_cast<pb::StorageTier>(l.tier));
+    a->set_action("CATCH_UP");
+    a->add_reasons("ASSETS_LAG");
+  }
   return out;
 }
 

@@ -6,6 +6,9 @@
 // past their grace DELETING (the purger removes their media), or, as a dry run, only lists
 // what it would do and why. Runs on a schedule (Start/Stop) and on demand (RunAgingPass).
 // Recordings under legal hold, with a move open, DELETING/DELETED or EXPIRED are skipped.
+// Clips and thumbnails move with their recording; those made after it moved (into the hot
+// tier) are carried to its tier by a catch-up move (action CATCH_UP, reason ASSETS_LAG) once
+// they are `asset_lag` old.
 
 #include <functional>
 #include <memory>
@@ -34,6 +37,9 @@ struct AgingPassOptions {
   // RunAgingPass/DryRunAgingPass may set as_of (tests); refused otherwise (TEST_MODE_OFF).
   bool test_clock = false;
   std::vector<std::string> event_destinations = {"realtime_push"};
+  // Clips and thumbnails made after their recording moved (they are cut into the hot tier)
+  // follow it to its tier once they are this old (a catch-up move).
+  absl::Duration asset_lag = absl::Hours(1);
 };
 
 class AgingPass {
@@ -60,6 +66,13 @@ class AgingPass {
     RecordingFacts facts;
     std::string policy_id;
   };
+  struct Lagging {
+    std::string recording_id;
+    int tier = 0;
+  };
+  // READY recordings (no hold, no open move) with clips or thumbnails outside their tier made
+  // before as_of - asset_lag; at most `limit`.
+  absl::StatusOr<std::vector<Lagging>> LaggingAssets(absl::Time as_of, int limit);
   // Calls `fn` for each candidate with its policy's decision, in id order; stops when fn
   // returns false.
   absl::Status ForEachDecision(

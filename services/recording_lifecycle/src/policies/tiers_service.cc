@@ -33,7 +33,9 @@ absl::Status RequireRecordingId(const std::string& id) {
 // The tiers' view of a recording (MoveRecording's answer): the rest of Recording is the core's.
 absl::Status ReadRecording(pqxx::work& tx, const std::string& id, pb::Recording* out) {
   pqxx::result r = tx.exec_params(
-      "SELECT id, stream_id, host_id, title, status, decision, tier, COALESCE(policy_id, ''), "
+      "SELECT id, stream_id, host_id, title, status, decision, tier, COALESCE(policy_id, "
+      "  (SELECT h.policy_id FROM aging_policy_hosts h WHERE h.host_id = recordings.host_id), "
+      "  (SELECT p.id FROM aging_policies p WHERE p.is_default), ''), "
       "  COALESCE((extract(epoch from tier_changed_at) * 1000000)::bigint, -1), segment_count, "
       "  size_bytes, view_count, version "
       "FROM recordings WHERE id = $1",
@@ -54,31 +56,7 @@ absl::Status ReadRecording(pqxx::work& tx, const std::string& id, pb::Recording*
   out->set_size_bytes(r[0][10].as<int64_t>());
   out->set_view_count(r[0][11].as<int64_t>());
   out->set_version(r[0][12].as<int64_t>());
-  pqxx::result m = tx.exec_params(
-      "SELECT m.from_tier, m.to_tier, (extract(epoch from m.created_at) * 1000000)::bigint, "
-      "  m.objects_total, (SELECT count(*) FROM tier_move_objects o WHERE o.move_id = m.id "
-      "    AND o.state = 'done'), "
-      "  (SELECT COALESCE(max(o.attempts), 0) FROM tier_move_objects o WHERE o.move_id = m.id), "
-      "  (SELECT COALESCE(max(o.last_error), '') FROM tier_move_objects o "
-      "    WHERE o.move_id = m.id AND o.state <> 'done'), "
-      "  (SELECT min(CASE o.state WHEN 'planned' THEN 1 WHEN 'copying' THEN 1 "
-      "    WHEN 'verifying' THEN 2 WHEN 'switching' THEN 3 ELSE 4 END) "
-      "    FROM tier_move_objects o WHERE o.move_id = m.id AND o.state <> 'done') "
-      "FROM tier_moves m WHERE m.recording_id = $1 AND m.state IN ('active', 'parked') "
-      "  AND m.origin <> 'purge'",
-      id);
-  if (!m.empty()) {
-    pb::TierTransition* t = out->mutable_transition();
-    t->set_from_tier(static_cast<pb::StorageTier>(m[0][0].as<int>()));
-    t->set_to_tier(static_cast<pb::StorageTier>(m[0][1].as<int>()));
-    ToProto(absl::FromUnixMicros(m[0][2].as<int64_t>()), t->mutable_started_at());
-    t->set_segments_total(m[0][3].as<int64_t>());
-    t->set_segments_done(m[0][4].as<int64_t>());
-    t->set_attempts(m[0][5].as<int>());
-    t->set_last_error(m[0][6].as<std::string>());
-    t->set_phase(m[0][7].is_null() ? pb::TRANSITION_PHASE_DELETING_SOURCE
-                                   : static_cast<pb::TransitionPhase>(m[0][7].as<int>()));
-  }
+  mover::ReadTransition(tx, id, out);
   return absl::OkStatus();
 }
 

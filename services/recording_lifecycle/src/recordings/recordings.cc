@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "mover/plan.h"
 #include "recordings/recordings_sql.h"
 #include "shopcast/db/transaction.h"
 #include "shopcast/status/status.h"
@@ -123,13 +124,19 @@ std::vector<int> TiersOf(const v1::ListRecordingsRequest& request) {
 }  // namespace
 
 Recordings::Recordings(db::Pool& pool, const pagetoken::Codec& page_tokens,
-                       ThumbnailUrl thumbnail_url)
-    : pool_(pool), page_tokens_(page_tokens), thumbnail_url_(std::move(thumbnail_url)) {}
+                       ThumbnailUrl thumbnail_url, std::function<void()> deleting,
+                       RecordingDecorator decorate)
+    : pool_(pool),
+      page_tokens_(page_tokens),
+      thumbnail_url_(std::move(thumbnail_url)),
+      deleting_(std::move(deleting)),
+      decorate_(std::move(decorate)) {}
 
 absl::Status Recordings::GetRecording(const Viewer& viewer, const v1::GetRecordingRequest& request,
                                       v1::GetRecordingResponse* response) {
   RETURN_IF_ERROR(CheckGetRecording(request));
-  return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
+  bool legal_hold = false;
+  absl::Status read = db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
     const pqxx::result r =
         request.key_case() == v1::GetRecordingRequest::kRecordingId
             ? tx.exec_params(sql::kRecordingById, request.recording_id())
@@ -139,9 +146,14 @@ absl::Status Recordings::GetRecording(const Viewer& viewer, const v1::GetRecordi
     if (!MaySee(viewer, loaded.recording.host_id(), loaded.recording.decision())) {
       return NotFound();
     }
+    // Set while a move of its media runs (the tiers area's mover).
+    mover::ReadTransition(tx, loaded.recording.id(), &loaded.recording);
+    legal_hold = loaded.legal_hold;
     *response->mutable_recording() = std::move(loaded.recording);
     return absl::OkStatus();
   });
+  if (read.ok() && decorate_) decorate_(response->mutable_recording(), legal_hold);
+  return read;
 }
 
 absl::Status Recordings::ListRecordings(const Viewer& viewer,
@@ -247,7 +259,9 @@ absl::Status Recordings::SaveOrDelete(const auth::Caller& caller,
                                       v1::SaveOrDeleteResponse* response) {
   RETURN_IF_ERROR(CheckSaveOrDelete(request));
   const Viewer viewer = caller;
-  return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
+  bool now_deleting = false;
+  absl::Status done = db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
+    now_deleting = false;
     const pqxx::result r = tx.exec_params(sql::kRecordingByIdForUpdate, request.recording_id());
     if (r.empty()) return NotFound();
     Loaded loaded = RecordingOf(r[0], thumbnail_url_);
@@ -278,10 +292,14 @@ absl::Status Recordings::SaveOrDelete(const auth::Caller& caller,
       new_status = kDeleting;
     }
     tx.exec_params0(sql::kDecide, rec.id(), wanted, new_status);
+    now_deleting = new_status == kDeleting && status != kDeleting;
     const pqxx::row after = tx.exec_params1(sql::kRecordingById, rec.id());
     *response->mutable_recording() = RecordingOf(after, thumbnail_url_).recording;
     return absl::OkStatus();
   });
+  // Committed: the purge need not wait for its next round.
+  if (done.ok() && now_deleting && deleting_) deleting_();
+  return done;
 }
 
 absl::Status Recordings::UpdateRecording(const auth::Caller& caller,

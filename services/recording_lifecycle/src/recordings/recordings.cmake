@@ -19,6 +19,6 @@ add_library(recording_lifecycle_recordings STATIC
 target_include_directories(recording_lifecycle_recordings PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
 target_link_libraries(recording_lifecycle_recordings PUBLIC
   recording_lifecycle_recordings_rules recording_lifecycle_markers recording_lifecycle_common
-  shopcast::auth shopcast::db shopcast::events shopcast::log shopcast::pagetoken
+  recording_lifecycle_mover shopcast::auth shopcast::db shopcast::events shopcast::log shopcast::pagetoken
   shopcast::server shopcast::status prometheus-cpp::core PkgConfig::PQXX gRPC::grpc++)
 shopcast_warnings(recording_lifecycle_recordings)

@@ -22,13 +22,19 @@ namespace shopcast::recording_lifecycle::recordings {
 // Recording.thumbnail_url; the app wires the VOD origin's signer.
 using ThumbnailUrl =
     std::function<std::string(const std::string& recording_id, const std::string& object_key)>;
+// Fills what other areas know of a recording GetRecording shows (the app wires the aging
+// policies: Recording.next_transition_at); `legal_hold` is not in the proto.
+using RecordingDecorator = std::function<void(v1::Recording* recording, bool legal_hold)>;
 
 class Recordings {
  public:
   // Everything outlives the object. An empty `thumbnail_url` leaves Recording.thumbnail_url
-  // empty.
+  // empty. `deleting` (may be empty) is called after a SaveOrDelete(DELETE) made a recording
+  // DELETING committed: the app wakes the purger, so the media goes at once.
+  // `decorate` (may be empty) completes GetRecording's answer after its transaction.
   Recordings(db::Pool& pool, const pagetoken::Codec& page_tokens,
-             ThumbnailUrl thumbnail_url = nullptr);
+             ThumbnailUrl thumbnail_url = nullptr, std::function<void()> deleting = nullptr,
+             RecordingDecorator decorate = nullptr);
 
   absl::Status GetRecording(const Viewer& viewer, const v1::GetRecordingRequest& request,
                             v1::GetRecordingResponse* response);
@@ -50,6 +56,8 @@ class Recordings {
   db::Pool& pool_;
   const pagetoken::Codec& page_tokens_;
   const ThumbnailUrl thumbnail_url_;
+  const std::function<void()> deleting_;
+  const RecordingDecorator decorate_;
 };
 
 }  // namespace shopcast::recording_lifecycle::recordings

@@ -73,7 +73,10 @@ inline constexpr char kReadyFacts[] =
 #define SHOPCAST_RL_RECORDING_COLUMNS                                                        \
   "r.id, r.stream_id, r.host_id, r.title, r.description, r.status, r.decision, r.tier, "   \
   SHOPCAST_RL_US("r.started_at") ", " SHOPCAST_RL_US("r.ended_at") ", r.duration_us, "     \
-  "r.segment_count, r.size_bytes, COALESCE(r.policy_id, ''), "                             \
+  "r.segment_count, r.size_bytes, "                                                        \
+  /* the policy that governs it: its own, else its host's, else the platform default */     \
+  "COALESCE(r.policy_id, (SELECT h.policy_id FROM aging_policy_hosts h "                  \
+  "WHERE h.host_id = r.host_id), (SELECT p.id FROM aging_policies p WHERE p.is_default), ''), " \
   SHOPCAST_RL_US("r.tier_changed_at") ", r.view_count, " SHOPCAST_RL_US("r.last_played_at") \
   ", " SHOPCAST_RL_US("r.created_at") ", " SHOPCAST_RL_US("r.decided_at") ", r.version, "  \
   "(SELECT count(*) FROM markers m WHERE m.recording_id = r.id AND m.kind IN ('sale', "     \

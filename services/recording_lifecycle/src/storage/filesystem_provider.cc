@@ -264,7 +264,12 @@ absl::Status FilesystemProvider::Delete(absl::string_view key, const CallOptions
       if (errno == ENOENT || errno == ENOTDIR) return absl::OkStatus();
       return ErrnoStatus(errno, "unlink", key);
     }
-    RETURN_IF_ERROR(FsyncDir(path.parent_path()));
+    if (absl::Status synced = FsyncDir(path.parent_path()); !synced.ok()) {
+      // A concurrent Delete of the folder's other last object pruned the folder between our
+      // unlink and this fsync: the folder (and our entry with it) is gone, the delete done.
+      if (!absl::IsNotFound(synced)) return synced;
+      return absl::OkStatus();
+    }
     // Prune folders the delete left empty (a deleted recording leaves nothing behind); a
     // folder that is not empty, or a concurrent Put's fresh one, stops it.
     for (fs::path dir = path.parent_path(); dir != root_ && dir.has_parent_path();

@@ -751,6 +751,8 @@ TEST_CASE("every clip and thumbnail call refuses bad input with a reason and cre
        "RECORDING_NOT_FOUND"},
       {"list: unknown", list(ids::NewId("rec"), 0, "", std::nullopt), C::kNotFound,
        "RECORDING_NOT_FOUND"},
+      {"list: unsaved, stranger", list(unsaved, 0, "", stranger), C::kNotFound,
+       "RECORDING_NOT_FOUND"},
       {"delete: no id", del("", host), C::kInvalidArgument, "ID_REQUIRED"},
       {"delete: unknown", del(ids::NewId("clp"), host), C::kNotFound, "CLIP_NOT_FOUND"},
       {"delete: unsaved, stranger", del(hidden->id(), stranger), C::kNotFound, "CLIP_NOT_FOUND"},
@@ -761,10 +763,21 @@ TEST_CASE("every clip and thumbnail call refuses bad input with a reason and cre
        "PAGE_TOKEN_INVALID"},
       {"thumbs: unsaved, stranger", thumbs(unsaved, 0, "", stranger), C::kNotFound,
        "RECORDING_NOT_FOUND"},
+      {"thumbs: unsaved, anonymous", thumbs(unsaved, 0, "", std::nullopt), C::kNotFound,
+       "RECORDING_NOT_FOUND"},
+      {"thumbs: unknown", thumbs(ids::NewId("rec"), 0, "", std::nullopt), C::kNotFound,
+       "RECORDING_NOT_FOUND"},
+      {"thumbs: negative page", thumbs(rec, -1, "", std::nullopt), C::kInvalidArgument,
+       "PAGE_SIZE_INVALID"},
       {"primary: no recording", primary("", thumb, host), C::kInvalidArgument, "ID_REQUIRED"},
       {"primary: no thumbnail", primary(rec, "", host), C::kInvalidArgument, "ID_REQUIRED"},
       {"primary: stranger", primary(rec, thumb, stranger), C::kPermissionDenied,
        "NOT_RECORDING_OWNER"},
+      {"primary: an admin is not the host",
+       primary(rec, thumb, User("usr_admin", auth::Role::kAdmin)), C::kPermissionDenied,
+       "NOT_RECORDING_OWNER"},
+      {"primary: malformed thumbnail", primary(rec, "thm_../x", host), C::kNotFound,
+       "THUMBNAIL_NOT_FOUND"},
       {"primary: unsaved, stranger", primary(unsaved, thumb, stranger), C::kNotFound,
        "RECORDING_NOT_FOUND"},
       {"primary: unknown thumbnail", primary(rec, ids::NewId("thm"), host), C::kNotFound,
@@ -778,6 +791,9 @@ TEST_CASE("every clip and thumbnail call refuses bad input with a reason and cre
   REQUIRE(visible.ok());
   more.push_back({"delete: stranger", del(visible->id(), stranger), C::kPermissionDenied,
                   "NOT_RECORDING_OWNER"});
+  more.push_back({"delete: an admin is not the host",
+                  del(visible->id(), User("usr_admin", auth::Role::kAdmin)),
+                  C::kPermissionDenied, "NOT_RECORDING_OWNER"});
   for (BadCase& c : cases) more.push_back(std::move(c));
   for (const BadCase& c : more) {
     INFO(c.name);
@@ -793,6 +809,17 @@ TEST_CASE("every clip and thumbnail call refuses bad input with a reason and cre
   // The host (and an admin) see the unsaved recording's clip.
   CHECK(Get(w, hidden->id(), host).id() == hidden->id());
   CHECK(Get(w, hidden->id(), User("usr_admin", auth::Role::kAdmin)).id() == hidden->id());
+  // ... and list its clips and thumbnails.
+  for (const auth::Caller& who : {host, User("usr_admin", auth::Role::kAdmin)}) {
+    v1::ListClipsRequest lc;
+    lc.set_recording_id(unsaved);
+    absl::StatusOr<v1::ListClipsResponse> clips = w.clips().List(who, lc);
+    REQUIRE(clips.ok());
+    CHECK(clips->clips_size() == 1);
+    v1::ListThumbnailsRequest lth;
+    lth.set_recording_id(unsaved);
+    CHECK(w.clips().ListThumbnails(who, lth).ok());
+  }
 
   // TOO_MANY_CLIPS: the limit is 3 host-made clips per recording (visible is one).
   CHECK(w.clips().Create(host, RangeRequest(rec, 0, kS, "l1")).ok());

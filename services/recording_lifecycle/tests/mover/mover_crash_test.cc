@@ -3,7 +3,8 @@
 // (after a random number of recorded steps, zero included). After every kill no object is lost
 // (each is whole, with its recorded SHA-256, in the tier its pointer names); after the moves
 // finish nothing is left behind in any other tier, every copy was verified, and each move
-// reported its tier change exactly once.
+// reported its tier change exactly once. Each recording has a clip (MP4 and poster) and a
+// moment thumbnail, which the mover carries with its segments and poster.
 
 #include <catch2/catch.hpp>
 
@@ -111,9 +112,12 @@ TEST_CASE("kill -9 at random points of moves: nothing lost, nothing left, all ve
     RecordingSpec spec;
     spec.segments = 2;
     spec.segment_bytes = 3000 + i;
+    spec.clip = true;
+    spec.thumbnail = true;
     c.recordings.push_back(c.w.AddRecording(spec));
   }
-  const int64_t objects_per_phase = 12 * 3;
+  // Two segments, the poster, the clip's MP4 and poster, the thumbnail.
+  const int64_t objects_per_phase = 12 * 6;
 
   c.PlanAll(2);  // HOT -> WARM (filesystem to filesystem)
   c.RunWithKills(10, "warm");
@@ -141,6 +145,12 @@ TEST_CASE("kill -9 at random points of moves: nothing lost, nothing left, all ve
   for (const std::string& id : c.recordings) {
     const std::string stream = c.w.StreamOf(id);
     CHECK(c.w.ListEverywhere(stream + "/").size() == 3);
+    // The clip's two objects and the thumbnail, back in hot with their pointers.
+    CHECK(c.w.ListEverywhere(id + "/").size() == 3);
+    CHECK(c.w.Count("SELECT count(*) FROM clips WHERE recording_id = '" + id +
+                    "' AND mp4_tier = 1 AND poster_tier = 1") == 1);
+    CHECK(c.w.Count("SELECT count(*) FROM thumbnails WHERE recording_id = '" + id +
+                    "' AND tier = 1") == 1);
   }
 }
 

@@ -1,13 +1,17 @@
 // The mover and the purger against real PostgreSQL, real hot/warm folders and the run's s3rver:
 // moves through every tier and back, expiry, purge of every object in every tier, legal hold,
-// a full warm disk, and S3 answering 500/503/slowly.
+// a full warm disk, and S3 answering 500/503/slowly. Clips and thumbnails age with their
+// recording and stay reachable through the VOD origin from every tier.
 
 #include <catch2/catch.hpp>
 
 #include <signal.h>
 #include <sys/resource.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -15,6 +19,10 @@
 #include "absl/strings/match.h"
 #include "absl/time/clock.h"
 #include "fault_proxy.h"
+#include "playback/playback.h"
+#include "playback/playback_store.h"
+#include "playback/vod_origin.h"
+#include "playback/vod_token.h"
 #include "mover/mover.h"
 #include "mover/plan.h"
 #include "mover/purger.h"
@@ -74,6 +82,60 @@ std::string Tier(TierWorld& w, const std::string& id) {
   return std::to_string(w.Count("SELECT tier FROM recordings WHERE id = '" + id + "'"));
 }
 
+std::string ReadAll(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// GET `url` with curl as a player would: the HTTP status, the body in `body`. URLs here are
+// ours (ids and base64url tokens): nothing to quote.
+int HttpGet(const std::string& url, const std::filesystem::path& out, std::string* body) {
+  std::error_code ec;
+  std::filesystem::remove(out, ec);
+  const std::string status_file = out.string() + ".status";
+  const std::string cmd = absl::StrCat("curl -s -m 30 -o '", out.string(), "' -w '%{http_code}' '",
+                                       url, "' > '", status_file, "'");
+  if (std::system(cmd.c_str()) != 0) return -1;
+  *body = ReadAll(out);
+  return std::atoi(ReadAll(status_file).c_str());
+}
+
+// The VOD origin (with its playback reads) over a test world's database and tiers.
+struct Origin {
+  playback::PlaybackStore store;
+  playback::VodTokenCodec codec = playback::VodTokenCodec::WithRandomKey();
+  playback::Playback playback;
+  playback::VodOrigin origin;
+
+  explicit Origin(TierWorld& w)
+      : store(w.pool()),
+        playback(store, codec,
+                 [&w](v1::StorageTier t) { return w.tiers().Provider(static_cast<int>(t)); }, {}),
+        origin(Options(w), playback, codec) {
+    REQUIRE(origin.Start().ok());
+  }
+  static playback::VodOriginOptions Options(TierWorld& w) {
+    playback::VodOriginOptions o;
+    o.listen = "127.0.0.1:0";
+    o.workers = 2;
+    o.cache_dir = w.scratch() / "vod-cache";
+    return o;
+  }
+  // /vod/<rec>/<path> with a recording token, or a clip token when `clip_id` is set.
+  std::string Url(const std::string& rec, const std::string& path,
+                  const std::string& clip_id = "") const {
+    playback::VodClaims c;
+    c.scope = clip_id.empty() ? playback::VodScope::kRecording : playback::VodScope::kClip;
+    c.recording_id = rec;
+    c.clip_id = clip_id;
+    c.expires_at = absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()) + 3600);
+    return absl::StrCat("http://127.0.0.1:", origin.port(), "/vod/", rec, "/", path,
+                        "?token=", codec.Sign(c));
+  }
+};
+
 TEST_CASE("a recording moves hot -> warm -> cold and is restored to hot: copies verified, "
           "pointers switched, sources gone, one event per move, metrics",
           "[mover]") {
@@ -122,6 +184,113 @@ TEST_CASE("a recording moves hot -> warm -> cold and is restored to hot: copies 
   REQUIRE(Plan(w, id, 2).ok());
   auto busy = Plan(w, id, 3);
   CHECK(ReasonOf(busy.status()) == mover::kReasonTransitionInProgress);
+}
+
+TEST_CASE("clips and thumbnails age with their recording through the mover and are served by "
+          "the VOD origin from every tier, byte for byte",
+          "[mover][assets]") {
+  TierWorld w;
+  Mover m(w.pool(), w.tiers(), FastOptions(w), nullptr);
+  Origin origin(w);
+  RecordingSpec spec;
+  spec.clip = true;
+  spec.thumbnail = true;
+  const std::string id = w.AddRecording(spec);
+  const std::string clip = w.ClipOf(id);
+  const std::string thm = w.ThumbnailOf(id);
+  const std::string mp4_key = id + "/clips/" + clip + ".mp4";
+  const std::string clip_jpg_key = id + "/clips/" + clip + ".jpg";
+  const std::string thumb_key = id + "/thumbs/" + thm + ".jpg";
+  const std::string mp4 = ReadAll(w.hot() / mp4_key);
+  const std::string clip_jpg = ReadAll(w.hot() / clip_jpg_key);
+  const std::string thumb = ReadAll(w.hot() / thumb_key);
+  const std::string poster = ReadAll(w.hot() / (w.StreamOf(id) + "/poster.jpg"));
+  REQUIRE(!mp4.empty());
+  const std::filesystem::path out = w.scratch() / "fetched";
+
+  for (int to : {2, 3, 1, 3}) {
+    INFO("to tier " << to);
+    auto planned = Plan(w, id, to);
+    REQUIRE(planned.ok());
+    CHECK(planned->objects == 6);  // 2 segments, the poster, the clip's MP4 and poster, the thumb
+    REQUIRE(Drain(w, m));
+    CHECK(Tier(w, id) == std::to_string(to));
+    CHECK(w.Count("SELECT count(*) FROM clips WHERE id = '" + clip + "' AND mp4_tier = " +
+                  std::to_string(to) + " AND poster_tier = " + std::to_string(to)) == 1);
+    CHECK(w.Count("SELECT tier FROM thumbnails WHERE id = '" + thm + "'") == to);
+    // Each object whole in its pointer tier only, its checksum verified.
+    CHECK(w.Audit(id) == std::vector<std::string>{});
+    CHECK(w.ListEverywhere(id + "/").size() == 3);
+
+    std::string body;
+    CHECK(HttpGet(origin.Url(id, "clips/" + clip + ".mp4", clip), out, &body) == 200);
+    CHECK(body == mp4);
+    CHECK(HttpGet(origin.Url(id, "clips/" + clip + ".jpg"), out, &body) == 200);
+    CHECK(body == clip_jpg);
+    CHECK(HttpGet(origin.Url(id, "thumbs/" + thm + ".jpg"), out, &body) == 200);
+    CHECK(body == thumb);
+    CHECK(HttpGet(origin.Url(id, "poster.jpg"), out, &body) == 200);
+    CHECK(body == poster);
+  }
+  // Cold served through the rehydration cache, a second time from it.
+  std::string body;
+  CHECK(HttpGet(origin.Url(id, "clips/" + clip + ".mp4", clip), out, &body) == 200);
+  CHECK(body == mp4);
+  CHECK(w.Count("SELECT count(*) FROM tier_move_objects WHERE kind IN ('clip', 'clip_poster', "
+                "'thumbnail') AND state = 'done' AND verified") == 12);
+
+  // A recording its host deleted (held, so its media stays until the hold is lifted): its clip
+  // and thumbnail URLs are gone at once, though the files are still there.
+  RecordingSpec held_spec;
+  held_spec.clip = true;
+  held_spec.thumbnail = true;
+  const std::string held = w.AddRecording(held_spec);
+  w.Exec("UPDATE recordings SET status = 4, decision = 3, legal_hold = true WHERE id = '" + held +
+         "'");
+  CHECK(HttpGet(origin.Url(held, "clips/" + w.ClipOf(held) + ".mp4", w.ClipOf(held)), out,
+                &body) == 410);
+  CHECK(HttpGet(origin.Url(held, "thumbs/" + w.ThumbnailOf(held) + ".jpg"), out, &body) == 410);
+  CHECK(w.ListEverywhere(held + "/").size() == 3);
+
+  // Expiry takes them too: pointers EXPIRED, nothing anywhere, the origin answers 410.
+  REQUIRE(Plan(w, id, 4).ok());
+  REQUIRE(Drain(w, m));
+  CHECK(HttpGet(origin.Url(id, "clips/" + clip + ".mp4", clip), out, &body) == 410);
+  CHECK(HttpGet(origin.Url(id, "thumbs/" + thm + ".jpg"), out, &body) == 410);
+  CHECK(w.ListEverywhere(id + "/") == std::vector<std::string>{});
+  CHECK(w.Count("SELECT count(*) FROM clips WHERE id = '" + clip +
+                "' AND mp4_tier = 4 AND poster_tier = 4") == 1);
+  CHECK(w.Count("SELECT tier FROM thumbnails WHERE id = '" + thm + "'") == 4);
+  CHECK(w.Audit(id) == std::vector<std::string>{});
+}
+
+TEST_CASE("a clip deleted while its objects move is discarded: no copy left in any tier, the "
+          "move still finishes",
+          "[mover][assets]") {
+  TierWorld w;
+  Mover m(w.pool(), w.tiers(), FastOptions(w), nullptr);
+  RecordingSpec spec;
+  spec.clip = true;
+  const std::string id = w.AddRecording(spec);
+  const std::string clip = w.ClipOf(id);
+  const std::string mp4_key = id + "/clips/" + clip + ".mp4";
+  REQUIRE(Plan(w, id, 3).ok());
+  // The race: the host deletes the clip (DeleteClip hides the row, then removes the copies it
+  // finds), and a mover that had read the row before puts its copy into the bucket afterwards,
+  // then dies before recording the step.
+  const auto sha = storage::Sha256OfFile(w.hot() / mp4_key);
+  REQUIRE(sha.ok());
+  const std::filesystem::path saved = w.scratch() / "clip.mp4";
+  std::filesystem::copy_file(w.hot() / mp4_key, saved);
+  w.Exec("UPDATE clips SET deleted_at = now() WHERE id = '" + clip + "'");
+  REQUIRE(w.tiers().hot().Delete(mp4_key).ok());
+  REQUIRE(w.tiers().cold().Put(mp4_key, saved, *sha).ok());
+  w.Exec("UPDATE tier_move_objects SET state = 'verifying' WHERE object_key = '" + mp4_key + "'");
+  REQUIRE(Drain(w, m));
+  CHECK(Tier(w, id) == "3");
+  CHECK(w.ListEverywhere(id + "/clips/") == std::vector<std::string>{});
+  CHECK(w.Count("SELECT mp4_tier FROM clips WHERE id = '" + clip + "'") != 3);
+  CHECK(w.Audit(id) == std::vector<std::string>{});
 }
 
 TEST_CASE("expiry deletes the media in every tier and keeps the metadata and the markers",

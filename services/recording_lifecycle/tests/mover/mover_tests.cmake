@@ -39,9 +39,11 @@ function(recording_lifecycle_tiers_test)
     ENVIRONMENT "SHOPCAST_TEST_PG_ENV=${SHOPCAST_TEST_PG_ENV_FILE};SHOPCAST_TEST_S3_ENV=${RECORDING_LIFECYCLE_S3_ENV_FILE}")
 endfunction()
 
+# (With the VOD origin: clips and thumbnails fetched from every tier they age into.)
 recording_lifecycle_tiers_test(NAME recording_lifecycle_mover_pgtest
   SOURCES ${_rl_mover_tests}/mover_pgtest.cc
-  DEPS recording_lifecycle_mover shopcast::testing_wait prometheus-cpp::core)
+  DEPS recording_lifecycle_mover recording_lifecycle_playback shopcast::testing_wait
+       prometheus-cpp::core)
 
 # The crash test's child: the mover against the test's database and tiers, until killed.
 add_executable(recording_lifecycle_mover_child ${_rl_mover_tests}/mover_child.cc)

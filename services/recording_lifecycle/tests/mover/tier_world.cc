@@ -131,8 +131,47 @@ std::string TierWorld::AddRecording(const RecordingSpec& spec) {
         ids::NewId("mom"), absl::StrCat("evt_", id, "_", n++), stream, id, Ts(started + at),
         absl::ToInt64Microseconds(at));
   }
+  if (spec.clip) {
+    const std::string clip = ids::NewId("clp");
+    const std::string mp4 = RandomBytes(1500, rng), jpg = RandomBytes(400, rng);
+    const std::string mp4_key = absl::StrCat(id, "/clips/", clip, ".mp4");
+    const std::string jpg_key = absl::StrCat(id, "/clips/", clip, ".jpg");
+    WriteFile(hot_ / mp4_key, mp4);
+    WriteFile(hot_ / jpg_key, jpg);
+    absl::StrAppendFormat(
+        &sql,
+        "INSERT INTO clips (id, recording_id, creator_id, title, requested_start_us, "
+        "requested_duration_us, start_us, duration_us, status, mp4_key, mp4_sha256, mp4_bytes, "
+        "poster_key, poster_sha256, created_at, updated_at) VALUES ('%s', '%s', '%s', 'A clip', "
+        "0, 1000000, 0, 2000000, 3, '%s', '%s', %d, '%s', '%s', %s, %s);",
+        clip, id, spec.host_id, mp4_key, storage::Sha256Hex(mp4), mp4.size(), jpg_key,
+        storage::Sha256Hex(jpg), Ts(spec.ended_at), Ts(spec.ended_at));
+  }
+  if (spec.thumbnail) {
+    const std::string thm = ids::NewId("thm");
+    const std::string jpg = RandomBytes(500, rng);
+    const std::string key = absl::StrCat(id, "/thumbs/", thm, ".jpg");
+    WriteFile(hot_ / key, jpg);
+    absl::StrAppendFormat(
+        &sql,
+        "INSERT INTO thumbnails (id, recording_id, kind, moment_id, media_offset_us, object_key, "
+        "sha256, width, height, status, created_at, updated_at) VALUES ('%s', '%s', 'moment', "
+        "'%s', 1000000, '%s', '%s', 64, 36, 3, %s, %s);",
+        thm, id, ids::NewId("mom"), key, storage::Sha256Hex(jpg), Ts(spec.ended_at),
+        Ts(spec.ended_at));
+  }
   Exec(sql);
   return id;
+}
+
+std::string TierWorld::ClipOf(const std::string& recording_id) {
+  return Text("SELECT id FROM clips WHERE recording_id = '" + recording_id +
+              "' ORDER BY created_at LIMIT 1");
+}
+
+std::string TierWorld::ThumbnailOf(const std::string& recording_id) {
+  return Text("SELECT id FROM thumbnails WHERE kind = 'moment' AND recording_id = '" +
+              recording_id + "' ORDER BY created_at LIMIT 1");
 }
 
 std::string TierWorld::StreamOf(const std::string& recording_id) {
@@ -176,6 +215,23 @@ std::vector<std::string> TierWorld::Audit(const std::string& recording_id) {
                                   recording_id);
   if (!rec[0].as<std::string>().empty()) {
     objs.push_back({rec[0].as<std::string>(), "", rec[1].as<int>()});
+  }
+  // Clips and thumbnails (a deleted clip's objects must be nowhere: tier 4).
+  for (const auto& r : tx.exec_params(
+           "SELECT mp4_key, mp4_sha256, CASE WHEN deleted_at IS NULL THEN mp4_tier ELSE 4 END, "
+           "  poster_key, poster_sha256, CASE WHEN deleted_at IS NULL THEN poster_tier ELSE 4 END "
+           "FROM clips WHERE recording_id = $1 AND status = 3",
+           recording_id)) {
+    objs.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<int>()});
+    if (!r[4].as<std::string>().empty()) {
+      objs.push_back({r[3].as<std::string>(), r[4].as<std::string>(), r[5].as<int>()});
+    }
+  }
+  for (const auto& r : tx.exec_params(
+           "SELECT object_key, sha256, tier FROM thumbnails WHERE recording_id = $1 "
+           "AND kind = 'moment' AND status = 3",
+           recording_id)) {
+    objs.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<int>()});
   }
   for (const Obj& o : objs) {
     for (int t = 1; t <= 3; ++t) {

@@ -44,6 +44,10 @@ struct RecordingSpec {
   // Sale moments, as offsets from the recording's start (markers kind 'sale').
   std::vector<absl::Duration> sales;
   bool legal_hold = false;
+  // A READY clip (rec_<id>/clips/clp_….mp4 and .jpg) and a READY moment thumbnail
+  // (rec_<id>/thumbs/thm_….jpg) in the hot tier, with their rows, as the clip worker leaves them.
+  bool clip = false;
+  bool thumbnail = false;
 };
 
 class TierWorld {
@@ -64,14 +68,18 @@ class TierWorld {
   // returns its id.
   std::string AddRecording(const RecordingSpec& spec = {});
   std::string StreamOf(const std::string& recording_id);
+  // The recording's clip / moment thumbnail id (AddRecording with spec.clip / .thumbnail).
+  std::string ClipOf(const std::string& recording_id);
+  std::string ThumbnailOf(const std::string& recording_id);
 
   void Exec(const std::string& sql);
   int64_t Count(const std::string& sql);
   std::string Text(const std::string& sql);
 
-  // Problems with where `recording_id`'s objects are: each segment (and the poster) must be
-  // in exactly its pointer tier (segments.tier, recordings.poster_tier) with its recorded
-  // SHA-256 and in no other tier; EXPIRED objects in none. Empty = all well.
+  // Problems with where `recording_id`'s objects are: each segment (and the poster, each clip's
+  // MP4 and poster, each moment thumbnail) must be in exactly its pointer tier (segments.tier,
+  // recordings.poster_tier, clips.mp4_tier/poster_tier, thumbnails.tier) with its recorded
+  // SHA-256 and in no other tier; EXPIRED objects and deleted clips' in none. Empty = all well.
   std::vector<std::string> Audit(const std::string& recording_id);
   // Every object under a prefix in every tier ("tier:key").
   std::vector<std::string> ListEverywhere(const std::string& prefix);

@@ -2,6 +2,9 @@
 // GetPlaylist from the rows rl-core writes, ResolveSegment, and the view counter.
 #include <catch2/catch.hpp>
 
+#include <functional>
+#include <vector>
+
 #include "absl/strings/match.h"
 #include "playback_world.h"
 #include "shopcast/status/status.h"
@@ -278,6 +281,78 @@ TEST_CASE("ResolveSegment: a local tier's segment through the origin, with size 
   CHECK(ReasonOf(w.playback().ResolveSegment(req, kNow).status()) == "SEGMENT_NOT_FOUND");
   req.set_sequence(-1);
   CHECK(ReasonOf(w.playback().ResolveSegment(req, kNow).status()) == "SEQUENCE_INVALID");
+}
+
+TEST_CASE("GetPlaylist and ResolveSegment refuse bad input with a reason and the field") {
+  PlaybackWorld w;
+  RecordingSpec rec;
+  w.InsertRecording(rec, PlaybackWorld::Segments(2));  // 4 s
+  RecordingSpec live;
+  live.status = v1::RECORDING_STATUS_RECORDING;
+  w.InsertRecording(live, PlaybackWorld::Segments(1));
+  RecordingSpec gone;
+  gone.status = v1::RECORDING_STATUS_DELETED;
+  gone.tier = v1::STORAGE_TIER_EXPIRED;
+  w.InsertRecording(gone, PlaybackWorld::Segments(1));
+  struct Case {
+    const char* name;
+    absl::Status status;
+    absl::StatusCode code;
+    const char* reason;
+    const char* field;
+  };
+  auto playlist = [&](const std::function<void(v1::GetPlaylistRequest&)>& edit) {
+    v1::GetPlaylistRequest r;
+    r.set_recording_id(rec.id);
+    edit(r);
+    return w.playback().GetPlaylist(r).status();
+  };
+  auto resolve = [&](const std::function<void(v1::ResolveSegmentRequest&)>& edit) {
+    v1::ResolveSegmentRequest r;
+    r.set_recording_id(rec.id);
+    r.set_sequence(0);
+    edit(r);
+    return w.playback().ResolveSegment(r, kNow).status();
+  };
+  using C = absl::StatusCode;
+  const std::vector<Case> cases = {
+      {"playlist: no id", playlist([](auto& r) { r.clear_recording_id(); }), C::kInvalidArgument,
+       "ID_REQUIRED", "recording_id"},
+      {"playlist: unknown", playlist([](auto& r) { r.set_recording_id(ids::NewId("rec")); }),
+       C::kNotFound, "RECORDING_NOT_FOUND", ""},
+      {"playlist: a clip", playlist([](auto& r) { r.set_clip_id(ids::NewId("clp")); }),
+       C::kUnimplemented, "CLIP_PLAYLIST_UNSUPPORTED", "clip_id"},
+      {"playlist: prefix with a quote",
+       playlist([](auto& r) { r.set_segment_uri_prefix("a\"b"); }), C::kInvalidArgument,
+       "URI_PREFIX_INVALID", "segment_uri_prefix"},
+      {"playlist: prefix too long",
+       playlist([](auto& r) { r.set_segment_uri_prefix(std::string(513, 'a')); }),
+       C::kInvalidArgument, "URI_PREFIX_INVALID", "segment_uri_prefix"},
+      {"playlist: negative start",
+       playlist([](auto& r) { r.mutable_start_offset()->set_seconds(-1); }), C::kInvalidArgument,
+       "OFFSET_OUT_OF_RANGE", "start_offset"},
+      {"playlist: still recording", playlist([&](auto& r) { r.set_recording_id(live.id); }),
+       C::kFailedPrecondition, "RECORDING_NOT_READY", ""},
+      {"playlist: deleted", playlist([&](auto& r) { r.set_recording_id(gone.id); }),
+       C::kFailedPrecondition, "RECORDING_EXPIRED", ""},
+      {"resolve: no id", resolve([](auto& r) { r.clear_recording_id(); }), C::kInvalidArgument,
+       "ID_REQUIRED", "recording_id"},
+      {"resolve: negative sequence", resolve([](auto& r) { r.set_sequence(-5); }),
+       C::kInvalidArgument, "SEQUENCE_INVALID", "sequence"},
+      {"resolve: unknown recording",
+       resolve([](auto& r) { r.set_recording_id(ids::NewId("rec")); }), C::kNotFound,
+       "RECORDING_NOT_FOUND", ""},
+      {"resolve: past the last segment", resolve([](auto& r) { r.set_sequence(2); }),
+       C::kNotFound, "SEGMENT_NOT_FOUND", ""},
+      {"resolve: deleted", resolve([&](auto& r) { r.set_recording_id(gone.id); }),
+       C::kFailedPrecondition, "RECORDING_EXPIRED", ""},
+  };
+  for (const Case& c : cases) {
+    INFO(c.name);
+    CHECK(c.status.code() == c.code);
+    CHECK(ReasonOf(c.status) == c.reason);
+    CHECK(FieldOf(c.status) == c.field);
+  }
 }
 
 TEST_CASE("CountView adds a view and the time it was played") {

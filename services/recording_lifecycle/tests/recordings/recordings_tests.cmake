@@ -9,3 +9,10 @@ shopcast_test(NAME recording_lifecycle_recordings_pgtest
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/recordings/rpcs_pgtest.cc
   DEPS recording_lifecycle_app_fixture
   LABEL pg)
+# The App with real tiers (hot and warm folders, the run's s3rver): the purger woken by a
+# DELETE, SetPrimaryThumbnail's full view, clips and thumbnails aged and still served.
+if(SHOPCAST_BUILD_TESTS)
+  recording_lifecycle_tiers_test(NAME recording_lifecycle_app_tiers_pgtest
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/recordings/app_tiers_pgtest.cc
+    DEPS recording_lifecycle_app_fixture shopcast::testing_wait)
+endif()

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "prometheus/registry.h"
 #include "prometheus/text_serializer.h"
@@ -115,6 +116,26 @@ TEST_CASE("fs provider: put, stat, get, range, list and delete a segment", "[fs]
   CHECK(m.find("recording_lifecycle_storage_bytes_total{direction=\"in\",provider=\"local-warm\"} "
                "300000") != std::string::npos);
   CHECK(m.find("outcome=\"object_not_found\"") != std::string::npos);
+}
+
+TEST_CASE("fs provider: two deletes racing in one folder both succeed and leave nothing",
+          "[fs]") {
+  // The second-to-last delete's fsync of the folder can meet the folder already pruned by the
+  // last one (the mover deletes a clip's MP4 and poster from two workers at once).
+  World w;
+  auto [src, sha] = w.Source("small.bin", "some bytes");
+  for (int round = 0; round < 300; ++round) {
+    INFO("round " << round);
+    REQUIRE(w.provider->Put("rec_1/clips/a.mp4", src, sha).ok());
+    REQUIRE(w.provider->Put("rec_1/clips/a.jpg", src, sha).ok());
+    absl::Status first, second;
+    std::thread t([&] { first = w.provider->Delete("rec_1/clips/a.mp4"); });
+    second = w.provider->Delete("rec_1/clips/a.jpg");
+    t.join();
+    CHECK(first.ok());
+    CHECK(second.ok());
+    REQUIRE(Everything(w.root).empty());
+  }
 }
 
 TEST_CASE("fs provider: a wrong checksum stores nothing and keeps the old object", "[fs]") {
