@@ -282,6 +282,11 @@ void Viewers::Run(int viewer) {
     } else if (f.has_room_ended()) {
       s.problems.push_back("room_ended " + gw::RoomEndReason_Name(f.room_ended().reason()));
       return false;
+    } else if (f.has_error() && s.last < 0 && f.error().frame_id().rfind("sub", 0) == 0) {
+      // The subscribe refused before the room ever started for this viewer (the room's
+      // stream_created still in video-ingest's outbox on a loaded machine): again, as the web
+      // client does; the run's end still requires every viewer at the room's head.
+      return false;
     } else if (f.has_error()) {
       s.problems.push_back("error frame: " + text.substr(0, 300));
     }

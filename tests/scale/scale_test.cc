@@ -286,6 +286,9 @@ TEST_CASE("two replicas of every stateless service lose nothing when one of each
   for (int g = 0; g < suite.replicas("gateway"); ++g) {
     gateway_ports.push_back(suite.endpoints("gateway", g).http);
   }
+  // The room exists once video-ingest's stream_created reached realtime-push (an outbox away).
+  REQUIRE(shopcast::testing::WaitUntil([&] { return RoomHead(suite, show.stream_id) >= 0; },
+                                       absl::Seconds(60)));
   Viewers viewers(gateway_ports, show.stream_id, kViewers);
   REQUIRE(shopcast::testing::WaitUntil(
       [&] {
@@ -294,7 +297,7 @@ TEST_CASE("two replicas of every stateless service lose nothing when one of each
         }
         return true;
       },
-      absl::Seconds(30)));
+      absl::Seconds(60)));
 
   StockWatch stock(suite.PeerChannel("product-inventory"), host,
                    {{show.scarce, kScarceUnits}, {show.plenty, kPlentyUnits}});
