@@ -78,7 +78,8 @@ struct Mover::Metrics {
                   .Register(r)),
         usage(prometheus::BuildGauge()
                   .Name("recording_lifecycle_tier_usage_bytes")
-                  .Help("Bytes of recording segments whose current copy is in each tier.")
+                  .Help("Bytes of recording segments and clip MP4s whose current copy is "
+                        "in each tier (JPEG posters and thumbnails are not counted).")
                   .Register(r)) {}
   prometheus::Family<prometheus::Counter>& bytes;
   prometheus::Family<prometheus::Counter>& objects;

@@ -144,8 +144,11 @@ inline constexpr char kQueueDepth[] =
     "SELECT count(*) FILTER (WHERE NOT parked), count(*) FILTER (WHERE parked) "
     "FROM tier_move_objects WHERE state <> 'done'";
 inline constexpr char kTierUsage[] =
-    "SELECT tier, COALESCE(sum(size_bytes), 0)::bigint FROM segments WHERE tier < 4 "
-    "GROUP BY tier";
+    "SELECT tier, COALESCE(sum(bytes), 0)::bigint FROM ("
+    "  SELECT tier, size_bytes AS bytes FROM segments WHERE tier < 4 "
+    "  UNION ALL SELECT mp4_tier, mp4_bytes FROM clips "
+    "    WHERE status = 3 AND deleted_at IS NULL AND mp4_tier < 4"
+    ") AS stored GROUP BY tier";
 
 // The open move of recording $1 (not a purge) as Recording.transition shows it: tiers, start,
 // objects total and done, the most attempts and a last error of the objects not done, and the

@@ -190,7 +190,8 @@ TEST_CASE("clips and thumbnails age with their recording through the mover and a
           "the VOD origin from every tier, byte for byte",
           "[mover][assets]") {
   TierWorld w;
-  Mover m(w.pool(), w.tiers(), FastOptions(w), nullptr);
+  prometheus::Registry registry;
+  Mover m(w.pool(), w.tiers(), FastOptions(w), &registry);
   Origin origin(w);
   RecordingSpec spec;
   spec.clip = true;
@@ -218,6 +219,15 @@ TEST_CASE("clips and thumbnails age with their recording through the mover and a
     CHECK(w.Count("SELECT count(*) FROM clips WHERE id = '" + clip + "' AND mp4_tier = " +
                   std::to_string(to) + " AND poster_tier = " + std::to_string(to)) == 1);
     CHECK(w.Count("SELECT tier FROM thumbnails WHERE id = '" + thm + "'") == to);
+    // The tier's usage counts the clip's MP4 with the segments, and the tier left holds none.
+    REQUIRE(m.RefreshGauges().ok());
+    const int64_t stored = w.Count("SELECT sum(size_bytes) FROM segments WHERE recording_id = '" +
+                                   id + "'") +
+                           w.Count("SELECT mp4_bytes FROM clips WHERE id = '" + clip + "'");
+    const std::string gauges = prometheus::TextSerializer().Serialize(registry.Collect());
+    const char* names[] = {"", "HOT", "WARM", "COLD"};
+    CHECK_THAT(gauges, Catch::Contains(absl::StrCat("recording_lifecycle_tier_usage_bytes{tier=\"",
+                                                    names[to], "\"} ", stored)));
     // Each object whole in its pointer tier only, its checksum verified.
     CHECK(w.Audit(id) == std::vector<std::string>{});
     CHECK(w.ListEverywhere(id + "/").size() == 3);
