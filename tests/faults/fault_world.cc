@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <pqxx/pqxx>
 #include <random>
 #include <stdexcept>
@@ -20,9 +21,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "grpcpp/grpcpp.h"
 #include "ingest_fixture.h"  // video-ingest's real encoder (Publisher)
+#include "shopcast/common/v1/event.pb.h"
 #include "shopcast/ids/ids.h"
 #include "shopcast/order/v1/order.grpc.pb.h"
 #include "shopcast/product_inventory/v1/product_inventory.grpc.pb.h"
@@ -650,11 +653,10 @@ std::vector<std::string> CheckOnce(FaultWorld& world_, const LoadDriver& load_,
     if (!ok) failures.push_back(what);
   };
   const std::vector<std::string> outbox_services = {"product-inventory", "order", "video-ingest",
-                                                    "realtime-push", "user"};
-  // Destinations the suite runs. TODO(issue 14 §3, lead): recording_lifecycle once it is in
-  // tests/suite (branch show-e2e); until then its rows wait for it, as they would in production
-  // while it is down, and are not counted here.
-  const std::string served = "destination <> 'recording_lifecycle'";
+                                                    "realtime-push", "user",
+                                                    "recording-lifecycle"};
+  // Every destination is in the suite (recording-lifecycle included): no row is excepted.
+  const std::string served = "true";
 
   // 1. Settle: sagas finished, outboxes drained, the room's sales caught up, viewers at the
   //    room's head.
@@ -927,10 +929,93 @@ std::vector<std::string> CheckOnce(FaultWorld& world_, const LoadDriver& load_,
       check(pending.empty(), absl::StrCat(service, ": events never delivered:", pending));
     }
 
-    // 6. Recordings. TODO(issue 14 §3, lead): once recording-lifecycle is in tests/suite (branch
-    //    show-e2e), check that every segment video-ingest announced (its outbox rows of
-    //    video_ingest.segment_* to recording_lifecycle) exists in some tier of
-    //    recording-lifecycle with a matching checksum.
+    // 6. Recordings: no recording object lost. Every segment video-ingest announced to
+    //    recording-lifecycle (segment_closed, delivered: the undelivered ones are reported
+    //    above) is in the stream's recording with the announced key and SHA-256, and its
+    //    object exists in the tier the recording says, with that SHA-256.
+    {
+      Db vi_db(suite.DsnOf("video-ingest"));
+      Db rl(suite.DsnOf("recording-lifecycle"));
+      struct Indexed {
+        std::string sha256, object_key;
+        int tier;
+      };
+      std::map<std::pair<std::string, int64_t>, Indexed> indexed;
+      for (const auto& row : rl.tx.exec(
+               "SELECT r.stream_id, s.sequence, s.sha256, s.object_key, s.tier "
+               "FROM segments s JOIN recordings r ON r.id = s.recording_id")) {
+        indexed[{row[0].as<std::string>(), row[1].as<int64_t>()}] =
+            Indexed{row[2].as<std::string>(), row[3].as<std::string>(), row[4].as<int>()};
+      }
+      std::vector<std::string> paths, expected_sha;
+      int64_t announced = 0;
+      for (const auto& row : vi_db.tx.exec(
+               "SELECT event_id, payload FROM outbox WHERE destination = 'recording_lifecycle' "
+               "AND type = 'video_ingest.segment_closed' AND delivered_at IS NOT NULL "
+               "ORDER BY id")) {
+        ++announced;
+        const std::string event_id = row[0].as<std::string>();
+        const pqxx::binarystring bytes(row[1]);
+        ::shopcast::common::v1::Event event;
+        vi::SegmentClosed seg;
+        if (!event.ParseFromString(bytes.str()) || !event.payload().UnpackTo(&seg)) {
+          check(false, absl::StrCat("video-ingest's outbox row ", event_id,
+                                    " is not a SegmentClosed"));
+          continue;
+        }
+        const std::string what =
+            absl::StrCat("segment ", seg.sequence(), " of ", seg.stream_id(), " (", seg.path(), ")");
+        auto it = indexed.find({seg.stream_id(), seg.sequence()});
+        if (it == indexed.end()) {
+          check(false, what + ": announced and delivered, but not in recording-lifecycle's recording");
+          continue;
+        }
+        check(it->second.sha256 == seg.sha256() && it->second.object_key == seg.path(),
+              absl::StrCat(what, ": recording-lifecycle has ", it->second.object_key, " sha256 ",
+                           it->second.sha256, ", announced sha256 ", seg.sha256()));
+        switch (it->second.tier) {
+          case 1:  // HOT: video-ingest's segment root.
+            paths.push_back(suite.File("hot") + "/" + it->second.object_key);
+            break;
+          case 2:  // WARM
+            paths.push_back(suite.File("warm") + "/" + it->second.object_key);
+            break;
+          case 3:  // COLD: in the S3 store; its copy was checked by the mover when it moved.
+            ++*checks;
+            continue;
+          default:
+            check(false, absl::StrCat(what, ": recording-lifecycle says tier ", it->second.tier,
+                                      " (expired) during the show"));
+            continue;
+        }
+        expected_sha.push_back(seg.sha256());
+      }
+      // Hashed in one sha256sum run: "<hex>  <path>" per file, in argument order.
+      std::vector<std::string> present, present_sha;
+      for (size_t i = 0; i < paths.size(); ++i) {
+        if (std::filesystem::exists(paths[i])) {
+          present.push_back(paths[i]);
+          present_sha.push_back(expected_sha[i]);
+        } else {
+          check(false, "recording object lost: " + paths[i] + " is not in its tier");
+        }
+      }
+      if (!present.empty()) {
+        std::vector<std::string> argv = {"sha256sum", "--"};
+        argv.insert(argv.end(), present.begin(), present.end());
+        const std::vector<std::string> lines =
+            absl::StrSplit(::shopcast::video_ingest::e2e::RunTool(argv), '\n', absl::SkipEmpty());
+        check(lines.size() == present.size(),
+              absl::StrCat("sha256sum answered ", lines.size(), " lines for ", present.size(),
+                           " files"));
+        for (size_t i = 0; i < lines.size() && i < present.size(); ++i) {
+          check(lines[i].substr(0, 64) == present_sha[i],
+                absl::StrCat("recording object ", present[i], " has sha256 ",
+                             lines[i].substr(0, 64), ", announced ", present_sha[i]));
+        }
+      }
+      check(announced > 0, "video-ingest announced no segment to recording-lifecycle");
+    }
   } catch (const std::exception& e) {
     check(false, std::string("invariants could not be read: ") + e.what());
   }

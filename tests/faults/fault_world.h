@@ -210,13 +210,14 @@ class Invariants {
   //    tickers add up to sold and its last StockChanged (or card) is the stock now; every
   //    confirmed order's sale is in realtime-push's room_sales exactly once; every viewer's
   //    delivered sequence continues exactly after what it asked for, no gap except across a
-  //    Resync, no event id twice; every outbox row delivered (recording_lifecycle's excepted
-  //    until it is in the suite);
-  //  - recordings: TODO(issue 14 §3, lead): once recording-lifecycle is in tests/suite, every
-  //    segment video-ingest announced exists in some tier with a matching checksum.
-  // (90 s: after a producer's SIGKILL, its outbox relay's claim on a destination keeps other
-  // relays off for events::RelayOptions::claim_ttl, 1 min, before the rows go out again.)
-  std::vector<std::string> Check(absl::Duration settle = absl::Seconds(90));
+  //    Resync, no event id twice; every outbox row delivered, to every destination;
+  //  - recordings: every segment video-ingest announced to recording-lifecycle
+  //    (segment_closed) is in the stream's recording with the announced key and SHA-256, and
+  //    its object exists in the recording's tier for it (hot or warm folder) with that SHA-256.
+  // (30 s: the slowest thing to settle is a SIGKILLed producer's outbox claim, which keeps
+  // other relays off a destination for events::RelayOptions::claim_ttl, 5 s, nobody renewing
+  // it; and a dead order runner's sagas, resumed once their lease (5 s here) lapses.)
+  std::vector<std::string> Check(absl::Duration settle = absl::Seconds(30));
 
  private:
   FaultWorld& world_;

@@ -10,11 +10,13 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
 #include "outbox_listener.h"
 #include "shopcast/common/v1/event.pb.h"
 #include "shopcast/db/errors.h"
@@ -60,6 +62,14 @@ SET claim_token = $3, claimed_until = now() + $4 * interval '1 microsecond'
 FROM due
 WHERE o.id = due.id
 RETURNING o.id, o.event_id, o.payload, o.attempts)~";
+
+// The claim holder's heartbeat while its sink works: the claim stays short (a holder that died
+// frees the destination within claim_ttl) yet outlives a slow delivery.
+inline constexpr std::string_view kRenewClaim = R"~(
+UPDATE outbox
+SET claimed_until = now() + $3 * interval '1 microsecond'
+WHERE destination = $1 AND claim_token = $2 AND delivered_at IS NULL
+  AND claimed_until IS NOT NULL)~";
 
 // Only rows still under this claim: if it expired and another relay took the rows over, that
 // relay decides what becomes of them.
@@ -129,6 +139,55 @@ std::string Truncate(std::string s) {
   if (s.size() > kMax) s.resize(kMax);
   return s;
 }
+
+// Renews a claim every claim_ttl/3 from its own thread for as long as it lives (the sink's
+// call). A renewal that fails (the database went away) is retried at the next beat; if the
+// claim lapses meanwhile, another relay may take the rows over and the late marks touch
+// nothing (OUTBOX_CLAIM_LOST): duplicates, as after any lost claim, never a lost row.
+class ClaimKeeper {
+ public:
+  ClaimKeeper(db::Pool& pool, const std::string& destination, const std::string& token,
+              absl::Duration ttl)
+      : pool_(pool), destination_(destination), token_(token), ttl_(ttl) {
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~ClaimKeeper() {
+    {
+      absl::MutexLock lock(&mu_);
+      done_ = true;
+    }
+    thread_.join();
+  }
+  ClaimKeeper(const ClaimKeeper&) = delete;
+  ClaimKeeper& operator=(const ClaimKeeper&) = delete;
+
+ private:
+  void Run() {
+    const absl::Duration every = std::max(ttl_ / 3, absl::Milliseconds(10));
+    while (true) {
+      {
+        absl::MutexLock lock(&mu_);
+        if (mu_.AwaitWithTimeout(absl::Condition(&done_), every)) return;  // The call ended.
+      }
+      const absl::StatusOr<int> renewed =
+          db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<int> {
+            return static_cast<int>(tx.exec_params0(std::string(kRenewClaim), destination_,
+                                                    token_, absl::ToInt64Microseconds(ttl_))
+                                        .affected_rows());
+          });
+      // Nothing left under the token: the claim lapsed and was taken over; stop beating.
+      if (renewed.ok() && *renewed == 0) return;
+    }
+  }
+
+  db::Pool& pool_;
+  const std::string destination_;
+  const std::string token_;
+  const absl::Duration ttl_;
+  absl::Mutex mu_;
+  bool done_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
 
 }  // namespace
 
@@ -257,6 +316,8 @@ absl::StatusOr<int> Relay::DeliverBatch(const std::string& destination, Sink& si
   absl::StatusOr<std::vector<std::string>> accepted = std::vector<std::string>();
   if (!events.empty()) {
     try {
+      // The claim is kept alive while the sink works, and only then.
+      ClaimKeeper keeper(pool_, destination, token, opts_.claim_ttl);
       accepted = sink.Deliver(events);
     } catch (const std::exception& e) {
       accepted = Error(absl::StatusCode::kInternal, "EVENT_SINK_FAILED",

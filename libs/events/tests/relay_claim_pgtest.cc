@@ -150,5 +150,77 @@ TEST_CASE("A claim expires after claim_ttl") {
   CHECK(t.QueryInt("SELECT count(*) FROM outbox WHERE claim_token IS NULL AND attempts = 1") == 1);
 }
 
+TEST_CASE(
+    "A claim whose holder died (as a default relay leaves it) is taken over within seconds, "
+    "not a minute") {
+  EventsDb t;
+  const std::string id = t.Commit("ord_1", "x");
+  // What a relay with the default options writes as it claims, and leaves behind when its
+  // process is SIGKILLed during the sink's call: nobody renews it any more.
+  const int64_t ttl_us = absl::ToInt64Microseconds(RelayOptions{}.claim_ttl);
+  Exec(t, "UPDATE outbox SET claim_token = 'claim_of_a_dead_process', claimed_until = now() + " +
+              std::to_string(ttl_us) + " * interval '1 microsecond'");
+  FakeSink sink;
+  Relay relay(*t.pool, {{"peer", &sink}}, Fast());  // The restarted process's relay.
+  const absl::Time start = absl::Now();
+  relay.Start();
+  while (sink.calls() == 0 && absl::Now() - start < absl::Seconds(30)) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  const absl::Duration waited = absl::Now() - start;
+  relay.Stop();
+  CHECK(sink.seen_ids() == std::vector<std::string>{id});
+  CHECK(waited < absl::Seconds(10));
+  CHECK(t.QueryInt("SELECT count(*) FROM outbox WHERE delivered_at IS NULL") == 0);
+}
+
+TEST_CASE(
+    "A live holder renews its claim while its sink works: a delivery longer than claim_ttl is "
+    "neither taken over nor repeated") {
+  EventsDb t("slow_holder");
+  const std::vector<std::string> ids = {t.Commit("ord_1", "a"), t.Commit("ord_1", "b")};
+  absl::Notification in_call, release;
+  FakeSink slow;
+  slow.script = [&](int, const std::vector<common::v1::Event>& events)
+      -> absl::StatusOr<std::vector<std::string>> {
+    in_call.Notify();
+    release.WaitForNotification();
+    std::vector<std::string> accepted;
+    for (const auto& e : events) accepted.push_back(e.id());
+    return accepted;
+  };
+  RelayOptions opts = Fast();
+  opts.claim_ttl = absl::Milliseconds(600);
+  Relay holder(*t.pool, {{"peer", &slow}}, opts);
+  absl::StatusOr<int> delivered = 0;
+  std::thread first([&] { delivered = holder.RunOnce(); });
+  REQUIRE(in_call.WaitForNotificationWithTimeout(absl::Seconds(30)));
+
+  // Another replica tries, round after round, for four claim_ttls: it never gets the rows.
+  auto second_pool = SecondReplicaPool(t);
+  FakeSink other;
+  Relay second(*second_pool, {{"peer", &other}}, opts);
+  const absl::Time until = absl::Now() + 4 * opts.claim_ttl;
+  int rounds = 0;
+  while (absl::Now() < until) {
+    auto n = second.RunOnce();
+    REQUIRE(n.ok());
+    CHECK(*n == 0);
+    ++rounds;
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  CHECK(rounds > 5);
+  CHECK(other.calls() == 0);
+  CHECK(t.QueryInt("SELECT count(*) FROM outbox WHERE claimed_until > now()") == 2);
+
+  release.Notify();
+  first.join();
+  REQUIRE(delivered.ok());  // Not OUTBOX_CLAIM_LOST: the claim was still its own.
+  CHECK(*delivered == 2);
+  CHECK(slow.seen_ids() == ids);
+  CHECK(t.QueryInt("SELECT count(*) FROM outbox WHERE delivered_at IS NULL "
+                   "OR claim_token IS NOT NULL") == 0);
+}
+
 }  // namespace
 }  // namespace shopcast::events

@@ -10,9 +10,10 @@
 // delivered, reschedules the rest with exponential backoff, and releases the claim. A row is
 // marked delivered only after its sink accepted it; if that second transaction fails (the
 // database went away), the relay records the answer first thing on the destination's next
-// round; if the process dies before marking, its claim expires after claim_ttl and the rows
-// are delivered again (consumers dedupe with MarkProcessed). A row waiting out a backoff holds back later rows of the same aggregate and
-// destination, so each aggregate's events arrive in commit order.
+// round; the claim is renewed every claim_ttl/3 while the sink works, so if the process dies
+// before marking, its claim expires within claim_ttl (5 s) and the rows are delivered again
+// (consumers dedupe with MarkProcessed). A row waiting out a backoff holds back later rows of
+// the same aggregate and destination, so each aggregate's events arrive in commit order.
 //
 // The background loop (Start) LISTENs on kOutboxChannel over a session of its own, so a commit
 // that enqueued events starts a round at once; poll_interval is the fallback for notifications
@@ -48,10 +49,11 @@ struct RelayOptions {
   // Delay after the n-th failed attempt: min_backoff * 2^(n-1), capped, jittered to [d/2, d].
   absl::Duration min_backoff = absl::Milliseconds(100);
   absl::Duration max_backoff = absl::Seconds(30);
-  // How long a claim keeps other relays off a destination's rows. Longer than any delivery
-  // (the sink's deadline), else a slow delivery is repeated by another relay; after a crash,
-  // the destination waits this long.
-  absl::Duration claim_ttl = absl::Minutes(1);
+  // How long a claim keeps other relays off a destination's rows past its holder's last sign
+  // of life: the holder renews it every claim_ttl/3 while its sink works (a heartbeat), so a
+  // slow delivery keeps it, and a holder that died (SIGKILL, a lost host) frees the destination
+  // within claim_ttl. Keep it well above a renewal's round trip to the database.
+  absl::Duration claim_ttl = absl::Seconds(5);
   // Delivered rows older than this are deleted by the background loop (every purge_interval).
   absl::Duration retain_delivered = absl::Hours(24);
   absl::Duration purge_interval = absl::Minutes(10);
