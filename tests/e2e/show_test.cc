@@ -273,7 +273,8 @@ struct ShowOptions {
 };
 
 // One replica of each stateless service: the gateway serving the even sockets, and the others
-// spread over both replica numbers.
+// spread over both replica numbers. product-inventory dies as the holds go out, order as the
+// checkouts do, the rest 400 ms apart after.
 const std::vector<std::pair<std::string, int>> kKills = {
     {"product-inventory", 0}, {"order", 1}, {"gateway", 0},
     {"realtime-push", 0},     {"user", 1},  {"recording-lifecycle", 1}};
@@ -511,6 +512,7 @@ void RunShow(const ShowOptions& show) {
 
   // ---- mid-show, one replica of each stateless service dies: during the rush below ----
   std::thread killer;
+  std::atomic<bool> checkouts_started{false};
   struct Joiner {
     std::thread& t;
     ~Joiner() {
@@ -524,7 +526,15 @@ void RunShow(const ShowOptions& show) {
                           absl::Seconds(30), 0, buyers));
     killer = std::thread([&] {
       for (const auto& [service, replica] : kKills) {
-        absl::SleepFor(absl::Milliseconds(400));
+        if (service == "product-inventory") {
+          absl::SleepFor(absl::Milliseconds(30));  // the holds are on the wire
+        } else if (service == "order") {
+          shopcast::testing::WaitUntil([&] { return checkouts_started.load(); },
+                                       absl::Seconds(60));
+          absl::SleepFor(absl::Milliseconds(30));
+        } else {
+          absl::SleepFor(absl::Milliseconds(400));
+        }
         suite.KillReplica(service, replica);
         killed.push_back(absl::StrCat(service, "#", replica));
       }
@@ -606,6 +616,7 @@ void RunShow(const ShowOptions& show) {
   }
   {
     std::vector<grpc::Status> statuses;
+    checkouts_started = true;
     AllAtOnce(
         checkouts.size(), statuses,
         [&](grpc::ClientContext* ctx, size_t i, std::function<void(grpc::Status)> done) {
