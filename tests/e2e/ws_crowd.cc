@@ -33,19 +33,39 @@ struct WsCrowd::Conn {
   beast::flat_buffer buffer;
   std::deque<std::string> out;  // I/O thread
   bool open = false, writing = false, dead = false;
+  bool ever_open = false;  // this socket (any of its connections) was open once
+  size_t port_index = 0;
 };
 
 WsCrowd::WsCrowd(int port, int sockets, absl::Duration timeout, int opening,
                  absl::Duration heartbeat_interval)
-    : impl_(std::make_unique<Impl>()), port_(port), heartbeat_interval_(heartbeat_interval) {
+    : WsCrowd(std::vector<int>{port}, sockets, nullptr, timeout, opening, heartbeat_interval) {}
+
+WsCrowd::WsCrowd(std::vector<int> ports, int sockets, Resume resume, absl::Duration timeout,
+                 int opening, absl::Duration heartbeat_interval)
+    : impl_(std::make_unique<Impl>()),
+      ports_(std::move(ports)),
+      resume_(std::move(resume)),
+      heartbeat_interval_(heartbeat_interval) {
+  if (ports_.empty()) throw std::invalid_argument("ws crowd: no gateway");
   {
     absl::MutexLock lock(&mu_);
     frames_.resize(static_cast<size_t>(sockets));
+    reconnects_.resize(static_cast<size_t>(sockets));
+    port_of_.resize(static_cast<size_t>(sockets));
   }
   for (int i = 0; i < sockets; ++i) conns_.push_back(std::make_shared<Conn>(impl_->ioc));
+  Start(timeout, opening);
+}
+
+void WsCrowd::Start(absl::Duration timeout, int opening) {
+  const int sockets = size();
   thread_ = std::thread([this] { impl_->ioc.run(); });
   asio::post(impl_->ioc, [this, opening] {
-    for (int k = 0; k < opening && impl_->next_to_open < size(); ++k) Open(impl_->next_to_open++);
+    for (int k = 0; k < opening && impl_->next_to_open < size(); ++k) {
+      const int i = impl_->next_to_open++;
+      Open(i, static_cast<size_t>(i) % ports_.size());
+    }
     Heartbeat();
   });
   const absl::Time deadline = absl::Now() + timeout;
@@ -82,20 +102,51 @@ WsCrowd::~WsCrowd() {
 void WsCrowd::Fail(const std::shared_ptr<Conn>& c) {
   if (c->dead) return;
   c->dead = true;
+  if (resume_ && c->ever_open) {
+    // Find the socket this connection serves, and reconnect it to the next gateway.
+    for (size_t i = 0; i < conns_.size(); ++i) {
+      if (conns_[i] != c) continue;
+      if (c->open) {
+        absl::MutexLock lock(&mu_);
+        --open_;
+      }
+      c->open = false;
+      auto timer = std::make_shared<asio::steady_timer>(impl_->ioc);
+      timer->expires_after(std::chrono::milliseconds(100));
+      timer->async_wait([this, timer, i, next = (c->port_index + 1) % ports_.size()](
+                            beast::error_code ec) {
+        if (!ec) Reopen(static_cast<int>(i), next);
+      });
+      return;
+    }
+  }
   {
     absl::MutexLock lock(&mu_);
     ++closed_;
     if (c->open) --open_;
   }
   c->open = false;
-  if (impl_->next_to_open < size()) Open(impl_->next_to_open++);
+  if (impl_->next_to_open < size()) {
+    const int i = impl_->next_to_open++;
+    Open(i, static_cast<size_t>(i) % ports_.size());
+  }
 }
 
-void WsCrowd::Open(int i) {
+void WsCrowd::Reopen(int i, size_t port_index) {
+  auto c = std::make_shared<Conn>(impl_->ioc);
+  c->ever_open = true;  // a failed reconnect tries the next gateway again
+  conns_[static_cast<size_t>(i)] = c;
+  Open(i, port_index, /*reconnect=*/true);
+}
+
+void WsCrowd::Open(int i, size_t port_index, bool reconnect) {
   std::shared_ptr<Conn> c = conns_[static_cast<size_t>(i)];
-  tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port_));
+  c->port_index = port_index;
+  const int port = ports_[port_index];
+  tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port));
   beast::get_lowest_layer(c->ws).expires_after(std::chrono::seconds(30));
-  beast::get_lowest_layer(c->ws).async_connect(endpoint, [this, c, i](beast::error_code ec) {
+  beast::get_lowest_layer(c->ws).async_connect(endpoint, [this, c, i, port,
+                                                          reconnect](beast::error_code ec) {
     if (ec) return Fail(c);
     beast::get_lowest_layer(c->ws).expires_never();
     c->ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
@@ -103,15 +154,33 @@ void WsCrowd::Open(int i) {
       req.set(beast::http::field::sec_websocket_protocol, "shopcast.v1.proto");
     }));
     c->ws.binary(true);
-    c->ws.async_handshake(absl::StrCat("127.0.0.1:", port_), "/ws/v1",
-                          [this, c, i](beast::error_code ec2) {
+    c->ws.async_handshake(absl::StrCat("127.0.0.1:", port), "/ws/v1",
+                          [this, c, i, port, reconnect](beast::error_code ec2) {
                             if (ec2) return Fail(c);
                             c->open = true;
+                            c->ever_open = true;
+                            Frames so_far;
                             {
                               absl::MutexLock lock(&mu_);
                               ++open_;
+                              port_of_[static_cast<size_t>(i)] = port;
+                              if (reconnect) {
+                                ++reconnects_[static_cast<size_t>(i)];
+                                so_far = frames_[static_cast<size_t>(i)];
+                              }
                             }
-                            if (impl_->next_to_open < size()) Open(impl_->next_to_open++);
+                            if (reconnect) {
+                              // Ahead of anything queued while the socket was down.
+                              std::deque<std::string> first;
+                              for (const auto& f : resume_(i, so_far)) {
+                                first.push_back(f.SerializeAsString());
+                              }
+                              for (auto& b : c->out) first.push_back(std::move(b));
+                              c->out = std::move(first);
+                            } else if (impl_->next_to_open < size()) {
+                              const int next = impl_->next_to_open++;
+                              Open(next, static_cast<size_t>(next) % ports_.size());
+                            }
                             Read(c, i);
                             Flush(c);  // frames queued before the socket opened
                           });
@@ -194,6 +263,16 @@ WsCrowd::Frames WsCrowd::FramesOf(int i) const {
 int WsCrowd::closed() const {
   absl::MutexLock lock(&mu_);
   return closed_;
+}
+
+int WsCrowd::reconnects(int i) const {
+  absl::MutexLock lock(&mu_);
+  return reconnects_[static_cast<size_t>(i)];
+}
+
+int WsCrowd::port_of(int i) const {
+  absl::MutexLock lock(&mu_);
+  return port_of_[static_cast<size_t>(i)];
 }
 
 }  // namespace shopcast::e2e
