@@ -214,7 +214,7 @@ bool Drain(TierWorld& w, mover::Mover& m) {
 }
 
 TEST_CASE("a clip and a thumbnail made after their recording moved catch up with it once they "
-          "are an hour old; the recording's tier and events do not change",
+          "are an hour old, and the recording's tier and events do not change",
           "[aging][assets]") {
   TierWorld w;
   absl::Time now = kEnd + 31 * kDay;

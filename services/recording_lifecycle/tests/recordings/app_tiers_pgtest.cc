@@ -169,7 +169,7 @@ TEST_CASE("a stream ended with the host's DELETE wakes the purger too", "[purge]
   CHECK_FALSE(w.HotHasAnythingOf(stream));
 }
 
-TEST_CASE("SetPrimaryThumbnail answers GetRecording's view; a clip and the thumbnail aged to "
+TEST_CASE("SetPrimaryThumbnail answers GetRecording's view, and a clip and the thumbnail aged to "
           "warm and cold are fetched byte for byte through the URLs the App hands out",
           "[assets][thumbnail]") {
   World w;
