@@ -36,6 +36,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/blocking_counter.h"
+#include "catalog.h"
 #include "grpcpp/grpcpp.h"
 #include "ingest_fixture.h"  // video-ingest's real encoder (Publisher), RunTool
 #include "shopcast/ids/ids.h"
@@ -452,18 +453,10 @@ void RunShow(const ShowOptions& show) {
   timing("crowd in the room");
 
   // ---- the host lists a product in the stream, pins it and runs a flash sale ----
-  pi::CreateProductTypeRequest type_req;
-  type_req.mutable_product_type()->set_name("Mugs");
+  const pi::CreateProductTypeRequest type_req = suite::MugTypeRequest();
   const auto type = Must(*inventory, &pi::ProductInventoryService::Stub::CreateProductType,
                          admin_token, type_req, "CreateProductType");
-  pi::CreateShippingProfileRequest profile_req;
-  pi::ShippingProfile* profile = profile_req.mutable_shipping_profile();
-  profile->set_name("Standard");
-  profile->set_origin_country_code("GB");
-  profile->mutable_handling_time()->set_seconds(86400);
-  pi::ShippingRate* rate = profile->add_rates();
-  rate->add_country_codes("*");
-  *rate->mutable_first_unit() = Usd(500);
+  const pi::CreateShippingProfileRequest profile_req = suite::StandardShippingRequest("GB");
   const auto shipping = Must(*inventory, &pi::ProductInventoryService::Stub::CreateShippingProfile,
                              host_token, profile_req, "CreateShippingProfile");
   auto make_product = [&](const std::string& title, bool auction) {

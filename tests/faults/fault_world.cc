@@ -20,6 +20,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "catalog.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -288,15 +289,7 @@ FaultWorld::FaultWorld(WorldOptions options) : options_(std::move(options)), imp
   // The products, created while on air (as a host drops them), attached to the stream.
   auto stub = pi::ProductInventoryService::NewStub(
       ClientChannel(suite_->endpoints("product-inventory").grpc));
-  pi::CreateProductTypeRequest type_req;
-  type_req.mutable_product_type()->set_name("Mugs");
-  pi::ParameterSpec* size = type_req.mutable_product_type()->add_parameters();
-  size->set_key("size");
-  size->set_label("Size");
-  size->set_kind(pi::PARAMETER_KIND_CHOICE);
-  size->set_required(true);
-  size->add_choices("S");
-  size->add_choices("L");
+  const pi::CreateProductTypeRequest type_req = suite::MugTypeRequest({"S", "L"});
   pi::CreateProductTypeResponse type;
   const std::string admin_token =
       TokenOf(*suite_, counts_, *this, impl_->tokens_mu, impl_->tokens, impl_->admin);
@@ -305,15 +298,7 @@ FaultWorld::FaultWorld(WorldOptions options) : options_(std::move(options)), imp
   if (!(s = stub->CreateProductType(&type_ctx, type_req, &type)).ok()) {
     throw std::runtime_error("faults: CreateProductType: " + s.error_message());
   }
-  pi::CreateShippingProfileRequest profile_req;
-  pi::ShippingProfile* p = profile_req.mutable_shipping_profile();
-  p->set_name("Standard");
-  p->set_origin_country_code("US");
-  p->mutable_handling_time()->set_seconds(86400);
-  pi::ShippingRate* rate = p->add_rates();
-  rate->add_country_codes("*");
-  rate->mutable_first_unit()->set_amount_minor(500);
-  rate->mutable_first_unit()->set_currency("USD");
+  const pi::CreateShippingProfileRequest profile_req = suite::StandardShippingRequest();
   pi::CreateShippingProfileResponse profile;
   grpc::ClientContext profile_ctx;
   Prepare(profile_ctx, host_token, absl::Seconds(30));

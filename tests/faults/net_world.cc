@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "catalog.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "shopcast/ids/ids.h"
 #include "shopcast/testing/net.h"
@@ -132,20 +133,11 @@ Show::Show(suite::Suite& suite, int buyers, int products, int units) : suite_(su
     throw std::runtime_error("the show's room did not go live");
   }
 
-  pi::CreateProductTypeRequest type_req;
-  type_req.mutable_product_type()->set_name("Mugs");
+  const pi::CreateProductTypeRequest type_req = suite::MugTypeRequest();
   pi::CreateProductTypeResponse type;
   s = pi_->CreateProductType(Ctx(admin_token_).get(), type_req, &type);
   if (!s.ok()) throw std::runtime_error("CreateProductType: " + s.error_message());
-  pi::CreateShippingProfileRequest profile_req;
-  pi::ShippingProfile* p = profile_req.mutable_shipping_profile();
-  p->set_name("Standard");
-  p->set_origin_country_code("US");
-  p->mutable_handling_time()->set_seconds(86400);
-  pi::ShippingRate* rate = p->add_rates();
-  rate->add_country_codes("*");
-  rate->mutable_first_unit()->set_amount_minor(500);
-  rate->mutable_first_unit()->set_currency("USD");
+  const pi::CreateShippingProfileRequest profile_req = suite::StandardShippingRequest();
   pi::CreateShippingProfileResponse profile;
   s = pi_->CreateShippingProfile(Ctx(host_token_).get(), profile_req, &profile);
   if (!s.ok()) throw std::runtime_error("CreateShippingProfile: " + s.error_message());

@@ -21,6 +21,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "catalog.h"
 #include "grpcpp/grpcpp.h"
 #include "scale_clients.h"
 #include "shopcast/order/v1/order.grpc.pb.h"
@@ -96,27 +97,12 @@ Show OpenShow(Suite& suite, const std::string& admin, const std::string& host) {
 
   using Stub = pi::ProductInventoryService::Stub;
   auto inventory = pi::ProductInventoryService::NewStub(suite.PeerChannel("product-inventory"));
-  pi::CreateProductTypeRequest type_req;
-  type_req.mutable_product_type()->set_name("Mugs");
-  pi::ParameterSpec* size = type_req.mutable_product_type()->add_parameters();
-  size->set_key("size");
-  size->set_label("Size");
-  size->set_kind(pi::PARAMETER_KIND_CHOICE);
-  size->set_required(true);
-  size->add_choices("L");
+  const pi::CreateProductTypeRequest type_req = suite::MugTypeRequest({"L"});
   pi::CreateProductTypeResponse type;
   s = Retry(*inventory, &Stub::CreateProductType, admin, type_req, &type);
   INFO(s.error_message());
   REQUIRE(s.ok());
-  pi::CreateShippingProfileRequest profile_req;
-  pi::ShippingProfile* p = profile_req.mutable_shipping_profile();
-  p->set_name("Standard");
-  p->set_origin_country_code("US");
-  p->mutable_handling_time()->set_seconds(86400);
-  pi::ShippingRate* rate = p->add_rates();
-  rate->add_country_codes("*");
-  rate->mutable_first_unit()->set_amount_minor(500);
-  rate->mutable_first_unit()->set_currency("USD");
+  const pi::CreateShippingProfileRequest profile_req = suite::StandardShippingRequest();
   pi::CreateShippingProfileResponse profile;
   s = Retry(*inventory, &Stub::CreateShippingProfile, host, profile_req, &profile);
   INFO(s.error_message());
