@@ -1012,6 +1012,9 @@ void RunShow(const ShowOptions& show) {
         suite.endpoints("gateway", live_gateway).http, url.substr(suite.gateway_url().size()),
         offset_us, kCounterBlock);
     INFO("expected frame " << expected << ", shown " << shown << " (" << uri << ")");
+    std::fprintf(stderr, "show: sale %s at %.3f s of the VOD shows frame %lld (made then: %lld)\n",
+                 order_id.c_str(), static_cast<double>(offset_us) / 1e6,
+                 static_cast<long long>(shown), static_cast<long long>(expected));
     CHECK(std::abs(shown - expected) <= 1);
     CHECK(expected >= kFirstFrame);
   }
