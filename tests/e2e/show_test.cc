@@ -8,6 +8,13 @@
 // URL plays through the gateway's /vod/; the seller's stats are the sum of the orders; every
 // follower got one go-live notification.
 //
+// Seeking to a sale shows the right frame: the encoder burns a frame counter into its picture
+// (recording-lifecycle's clip_media CounterFilter). For the auction's sale and the first and
+// last flash-sale claims, the frame the encoder made at the sale's moment (the reservation's
+// created_at, the claim time order gives the recording) is derived while the stream is live from
+// video-ingest's live playlist alone; after the show the frame the VOD shows at the sale's marker,
+// fetched through the gateway's /vod/, must be that frame (frame_proof.h, ±1 frame).
+//
 // The same show runs twice: on the suite as deployed with one replica of each service, and with
 // two replicas of every stateless service (gateway, user, product-inventory, order,
 // realtime-push, recording-lifecycle) where one replica of each is SIGKILLed during the flash
@@ -37,6 +44,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/blocking_counter.h"
 #include "catalog.h"
+#include "clips/clip_media.h"  // the encoder's burned-in frame counter
+#include "frame_proof.h"       // the frame at a marker against the frame at the sale
 #include "grpcpp/grpcpp.h"
 #include "ingest_fixture.h"  // video-ingest's real encoder (Publisher), RunTool
 #include "shopcast/ids/ids.h"
@@ -67,6 +76,10 @@ using Frames = WsCrowd::Frames;
 constexpr int64_t kFlashUnits = 60;  // the flash sale's stock
 constexpr int kPerBuyer = 2;         // the product's purchase limit and the sale's per-buyer cap
 constexpr int64_t kRegularPrice = 2500, kDealPrice = 1900;
+// The encoder's frame counter: frame n shows kFirstFrame + n, in 16-pixel blocks (its picture is
+// 640×360).
+constexpr int64_t kFirstFrame = 1000;
+constexpr int kCounterBlock = 16;
 
 int EnvInt(const char* name, int fallback) {
   const char* v = std::getenv(name);
@@ -294,6 +307,9 @@ void RunShow(const ShowOptions& show) {
       "SHOPCAST_RECORDING_LIFECYCLE_CLIP_AUTO=false",
       // A checkout whose order replica died resumes on the other within seconds.
       "SHOPCAST_ORDER_SAGA_LEASE=3s",
+      // The live playlist keeps the whole show (1 s segments): the frame proof reads the sales'
+      // segments there, while live.
+      "SHOPCAST_VIDEO_INGEST_PLAYLIST_WINDOW=90",
   };
   Suite suite(options);
   // The gateway that stays up, for what the test fetches over HTTP at the end.
@@ -433,7 +449,30 @@ void RunShow(const ShowOptions& show) {
   stream_id = created.stream().id();
   video_ingest::e2e::Publisher encoder(video_ingest::e2e::Publisher::Kind::kFfmpegRtmp,
                                        suite.RtmpUrl(created.endpoints().stream_key()), 300,
-                                       suite.File("ffmpeg.log"));
+                                       suite.File("ffmpeg.log"),
+                                       recording_lifecycle::clips::testing::CounterFilter(
+                                           kFirstFrame, kCounterBlock));
+  // The frame the encoder made at a sale's moment, read from video-ingest's live playlist while
+  // the stream is live (once a segment at or after the moment is listed).
+  recording_lifecycle::testing::LiveSegments live_segments;
+  const int hls_port = suite.endpoints("video-ingest").hls;
+  auto frame_at = [&](absl::Time moment) {
+    const int64_t at_us = absl::ToUnixMicros(moment);
+    REQUIRE(shopcast::testing::WaitUntil(
+        [&] {
+          recording_lifecycle::testing::MergeLive(
+              video_ingest::e2e::ReadLivePlaylist(hls_port, stream_id), live_segments);
+          return !live_segments.empty() &&
+                 absl::ToUnixMicros(live_segments.rbegin()->second.program_date_time) +
+                         static_cast<int64_t>(live_segments.rbegin()->second.duration * 1e6) >
+                     at_us;
+        },
+        absl::Seconds(20), absl::Milliseconds(100)));
+    return recording_lifecycle::testing::FrameAtMoment(live_segments, hls_port, stream_id, at_us,
+                                                       kCounterBlock);
+  };
+  // Order id → the frame at its sale's moment.
+  std::map<std::string, int64_t> expected_frame;
   REQUIRE(shopcast::testing::WaitUntil(
       [&] {
         vi::GetStreamRequest get;
@@ -664,6 +703,23 @@ void RunShow(const ShowOptions& show) {
     CHECK(stock.stocks(0).available() == 0);
     CHECK(stock.stocks(0).held() == 0);
   }
+  {
+    // The first and the last claim of the rush (by the reservations' created_at).
+    std::vector<std::pair<absl::Time, std::string>> claims;  // claim time, order id
+    for (const auto& c : checkouts) {
+      for (const Attempt* h : holds) {
+        if (h->response.reservation().id() == c->request.reservation_id()) {
+          claims.emplace_back(TimeOf(h->response.reservation().created_at()),
+                              c->response.order().id());
+        }
+      }
+    }
+    REQUIRE(claims.size() == checkouts.size());
+    std::sort(claims.begin(), claims.end());
+    for (const auto& claim : {claims.front(), claims.back()}) {
+      expected_frame[claim.second] = frame_at(claim.first);
+    }
+  }
   timing("flash sale sold out and paid");
 
   // ---- an auction, sniped in its last seconds ----
@@ -718,6 +774,14 @@ void RunShow(const ShowOptions& show) {
   CHECK(won.order().status() == od::ORDER_STATUS_CONFIRMED);
   CHECK(won.order().subtotal().amount_minor() == closed.winning_amount().amount_minor());
   paid.push_back(won.order());
+  {
+    // The lot's claim: the winner's reservation, made as the auction closed.
+    pi::GetReservationRequest get;
+    get.set_reservation_id(closed.winner_reservation_id());
+    const auto reservation = Must(*inventory, &pi::ProductInventoryService::Stub::GetReservation,
+                                  sniper.token, get, "GetReservation (lot)");
+    expected_frame[won.order().id()] = frame_at(TimeOf(reservation.reservation().created_at()));
+  }
   timing("auction won and paid");
 
   // ---- what every viewer saw: the pin, the stock falling to zero and the sales, in order ----
@@ -921,6 +985,31 @@ void RunShow(const ShowOptions& show) {
     REQUIRE(start_at != std::string::npos);
     CHECK(std::strtod(playlist.body.c_str() + start_at + 25, nullptr) ==
           Approx(static_cast<double>(start_us) / 1e6).margin(0.001));
+  }
+  // Seeking to a sale shows the frame the encoder made at the sale's moment: the marker's offset
+  // in the playlist a sale's playback URL names, through the gateway's /vod/, decoded there.
+  REQUIRE(expected_frame.size() == 3);
+  for (const auto& [order_id, expected] : expected_frame) {
+    INFO("order " << order_id);
+    const rl::Moment& m = moment_by_order.at(order_id);
+    rl::GetPlaybackUrlRequest play;
+    play.set_recording_id(recording.id());
+    play.set_moment_id(m.id());
+    const auto playback = Must(*recordings, &rl::RecordingLifecycleService::Stub::GetPlaybackUrl,
+                               "", play, "GetPlaybackUrl");
+    const std::string url = suite.VodThroughGateway(playback.url());
+    REQUIRE(absl::StartsWith(url, suite.gateway_url() + "/vod/"));
+    const int64_t offset_us =
+        m.media_offset().seconds() * 1000000 + m.media_offset().nanos() / 1000;
+    const auto [shown, uri] = recording_lifecycle::testing::CounterAtOffset(
+        suite.endpoints("gateway", live_gateway).http, url.substr(suite.gateway_url().size()),
+        offset_us, kCounterBlock);
+    INFO("expected frame " << expected << ", shown " << shown << " (" << uri << ")");
+    std::fprintf(stderr, "show: sale %s at %.3f s of the VOD shows frame %lld (made then: %lld)\n",
+                 order_id.c_str(), static_cast<double>(offset_us) / 1e6,
+                 static_cast<long long>(shown), static_cast<long long>(expected));
+    CHECK(std::abs(shown - expected) <= 1);
+    CHECK(expected >= kFirstFrame);
   }
   timing("VOD checked");
 

@@ -2,6 +2,17 @@
 # (checked with ffprobe/ffmpeg), the clip jobs, worker and RPCs on a real PostgreSQL.
 set(_rl_clips_tests ${CMAKE_CURRENT_SOURCE_DIR}/tests/clips)
 
+# clip_media (ffmpeg-made segments, the burned-in frame counter) as a library, for the tests
+# outside this folder that mark their encoder's picture (the ingest → VOD e2e test, the show).
+if(SHOPCAST_BUILD_TESTS)
+  add_library(recording_lifecycle_clip_media STATIC ${_rl_clips_tests}/clip_media.cc)
+  target_include_directories(recording_lifecycle_clip_media PUBLIC
+    ${CMAKE_CURRENT_SOURCE_DIR}/tests)
+  target_link_libraries(recording_lifecycle_clip_media PUBLIC
+    recording_lifecycle_cutter Catch2::Catch2 absl::strings)
+  shopcast_warnings(recording_lifecycle_clip_media)
+endif()
+
 shopcast_test(NAME recording_lifecycle_clip_range_test
   SOURCES ${_rl_clips_tests}/clip_range_test.cc
   DEPS recording_lifecycle_cutter

@@ -35,6 +35,7 @@
 #include "absl/time/clock.h"
 #include "clips/clip_media.h"
 #include "e2e/ingest_fixture.h"
+#include "frame_proof.h"
 #include "shopcast/auth/keys.h"
 #include "shopcast/auth/testing/dev_pki.h"
 #include "shopcast/auth/tokens.h"
@@ -207,56 +208,6 @@ int FilesUnder(const std::filesystem::path& root) {
   return n;
 }
 
-// One segment of a VOD playlist as a player reads it: where it starts on the media timeline
-// (the sum of the EXTINF durations before it) and its URI.
-struct VodEntry {
-  int64_t start_us = 0;
-  int64_t duration_us = 0;
-  std::string uri;
-};
-std::vector<VodEntry> ParseVodEntries(const std::string& playlist) {
-  std::vector<VodEntry> out;
-  int64_t at = 0, duration = -1;
-  for (absl::string_view line : absl::StrSplit(playlist, '\n', absl::SkipEmpty())) {
-    if (absl::ConsumePrefix(&line, "#EXTINF:")) {
-      double seconds = 0;
-      REQUIRE(absl::SimpleAtod(line.substr(0, line.find(',')), &seconds));
-      duration = static_cast<int64_t>(std::llround(seconds * 1e6));
-    } else if (line[0] != '#') {
-      REQUIRE(duration > 0);
-      out.push_back({at, duration, std::string(line)});
-      at += duration;
-      duration = -1;
-    }
-  }
-  return out;
-}
-
-// The frame a player shows at `offset_us` of the recording behind `playlist_path` (the VOD
-// origin's /vod/<id>/index.m3u8?token=…): the segment whose [start, start + EXTINF) on the
-// playlist's media timeline holds the offset (how hls.js and AVPlayer seek, across
-// discontinuities), fetched by its URI with its token, decoded to the frame `offset - start`
-// into it. Returns that frame's burned-in counter (-1: none read) and the segment's URI.
-std::pair<int64_t, std::string> CounterAtOffset(int vod_port, const std::string& playlist_path,
-                                                int64_t offset_us) {
-  const shopcast::testing::HttpResponse playlist =
-      shopcast::testing::HttpGet(vod_port, playlist_path);
-  INFO(playlist.body);
-  REQUIRE(playlist.status == 200);
-  const std::vector<VodEntry> entries = ParseVodEntries(playlist.body);
-  REQUIRE(!entries.empty());
-  auto it = std::find_if(entries.begin(), entries.end(), [&](const VodEntry& e) {
-    return offset_us < e.start_us + e.duration_us;
-  });
-  REQUIRE(it != entries.end());
-  REQUIRE(offset_us >= it->start_us);
-  const std::string dir = playlist_path.substr(0, playlist_path.rfind('/') + 1);
-  const std::string url = absl::StrCat("http://127.0.0.1:", vod_port, dir, it->uri);
-  const int index = static_cast<int>((offset_us - it->start_us) *
-                                     e2e::Publisher::kFramesPerSecond / kSecond);
-  return {media::ReadCounter(url, index, kCounterBlock), it->uri};
-}
-
 TEST_CASE("a real publish with a reconnect becomes a recording with sale markers at the right "
           "offsets, showing the frames the encoder made at the sales' moments") {
   shopcast::testing::TempDir dir;
@@ -288,10 +239,10 @@ TEST_CASE("a real publish with a reconnect becomes a recording with sale markers
   REQUIRE(ingest.WaitForStatus(s.id, STREAM_STATUS_RECONNECTING, absl::Seconds(20)));
   // What a live viewer saw: the live playlist's segments by sequence, read before and after the
   // end (the last segment is listed once the encoder's goodbye closed it).
-  std::map<int64_t, e2e::PlaylistEntry> live;
-  for (const auto& e : ingest.ReadPlaylist(s.id).entries) live[e.sequence] = e;
+  LiveSegments live;
+  MergeLive(ingest.ReadPlaylist(s.id), live);
   REQUIRE(ingest.EndStream(s.id).ok());
-  for (const auto& e : ingest.ReadPlaylist(s.id).entries) live[e.sequence] = e;
+  MergeLive(ingest.ReadPlaylist(s.id), live);
 
   // What video-ingest announced: its segments, the reconnect between them.
   const std::vector<vi::SegmentClosed> segments = SegmentsOf(ingest.Events(s.id));
@@ -489,45 +440,18 @@ TEST_CASE("a real publish with a reconnect becomes a recording with sale markers
   CHECK(std::abs(frames - seconds * e2e::Publisher::kFramesPerSecond) <
         e2e::Publisher::kFramesPerSecond / 2.0);
 
-  // The frame proof. For each sale, the frame the encoder made at the sale's moment, from the
-  // live playlist alone: the live segment whose [program date time, + EXTINF) holds the moment
-  // (a moment in the reconnect gap: the first segment after it, whose first frame is what
-  // resumed), its first frame's counter, plus the frames elapsed since its program date time.
-  // That must be the frame the VOD shows at the marker's offset (CounterAtOffset).
-  // Tolerance: one frame. Both sides floor a time to a frame index, and the times differ by
-  // up to about a millisecond — the live playlist's program date times are in milliseconds,
-  // EXTINF rounds to microseconds, RTMP carries milliseconds, so a frame lasts 33 or 34 ms —
-  // so a sale within a millisecond of a frame boundary may land on either frame. A wrong
-  // segment, a lost discontinuity or a drifting timeline is off by many frames.
-  const auto frame_at = [&](int64_t at_us) {
-    auto it = live.begin();
-    for (auto next = live.begin(); next != live.end(); ++next) {
-      if (absl::ToUnixMicros(next->second.program_date_time) <= at_us) it = next;
-    }
-    REQUIRE(it != live.end());
-    int64_t pdt = absl::ToUnixMicros(it->second.program_date_time);
-    const int64_t end = pdt + static_cast<int64_t>(std::llround(it->second.duration * 1e6));
-    if (at_us >= end) {  // in a gap: the picture resumes with the next segment
-      REQUIRE(std::next(it) != live.end());
-      ++it;
-      pdt = absl::ToUnixMicros(it->second.program_date_time);
-      at_us = pdt;
-    }
-    INFO(it->second.uri);
-    const int64_t first_frame = media::ReadCounter(
-        absl::StrCat("http://127.0.0.1:", ingest.hls_port(), "/live/", s.id, "/", it->second.uri),
-        0, kCounterBlock);
-    REQUIRE(first_frame >= 0);
-    return first_frame + (at_us - pdt) * e2e::Publisher::kFramesPerSecond / kSecond;
-  };
+  // The frame proof (frame_proof.h): for each sale, the frame the encoder made at the sale's
+  // moment, from the live playlist alone (FrameAtMoment), must be the frame the VOD shows at
+  // the marker's offset (CounterAtOffset), within one frame.
   INFO(ingest.ReadPlaylist(s.id).text);
   for (const pb::Moment& moment : moments.moments()) {
     INFO(moment.order_id());
-    const int64_t expected = frame_at(sales.at(moment.order_id()));
+    const int64_t expected =
+        FrameAtMoment(live, ingest.hls_port(), s.id, sales.at(moment.order_id()), kCounterBlock);
     const int64_t offset = Micros(moment.media_offset());
     const auto [at_path, start] = play_at(moment.id());
     CHECK(start == std::max<int64_t>(0, offset - lead_in));
-    const auto [shown, uri] = CounterAtOffset(rl.vod_port(), at_path, offset);
+    const auto [shown, uri] = CounterAtOffset(rl.vod_port(), at_path, offset, kCounterBlock);
     INFO("expected frame " << expected << ", shown " << shown << " (" << uri << ")");
     CHECK(std::abs(shown - expected) <= 1);
     // The frames come from the encoder of the sale's session.
@@ -536,8 +460,9 @@ TEST_CASE("a real publish with a reconnect becomes a recording with sale markers
     CHECK(shown < (second_session ? kSecondSessionCounter + 10 * 30 : kSecondSessionCounter));
   }
   // The gap's sale shows the very first frame the encoder sent after the reconnect.
-  CHECK(CounterAtOffset(rl.vod_port(), path, Micros(moments.moments(1).media_offset())).first ==
-        kSecondSessionCounter);
+  CHECK(CounterAtOffset(rl.vod_port(), path, Micros(moments.moments(1).media_offset()),
+                        kCounterBlock)
+            .first == kSecondSessionCounter);
 
   // A second stream the host deletes: its recording's media is purged from every tier.
   const e2e::CreatedStream s2 = ingest.CreateStream();

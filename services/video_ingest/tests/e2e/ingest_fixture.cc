@@ -317,8 +317,12 @@ testing::HttpResponse IngestServer::Get(const std::string& path) const {
 }
 
 MediaPlaylist IngestServer::ReadPlaylist(const std::string& stream_id) const {
+  return ReadLivePlaylist(hls_port_, stream_id);
+}
+
+MediaPlaylist ReadLivePlaylist(int hls_port, const std::string& stream_id) {
   MediaPlaylist p;
-  testing::HttpResponse r = Get("/live/" + stream_id + "/live.m3u8");
+  testing::HttpResponse r = testing::HttpGet(hls_port, "/live/" + stream_id + "/live.m3u8");
   if (r.status != 200) return p;
   p.text = r.body;
   PlaylistEntry next;

@@ -82,6 +82,11 @@ struct MediaPlaylist {
   std::string text;
 };
 
+// GET /live/<id>/live.m3u8 from the video-ingest HLS origin on 127.0.0.1:`hls_port`, parsed;
+// an empty playlist when there is none (yet). (For a server this fixture did not start, e.g.
+// the suite's.)
+MediaPlaylist ReadLivePlaylist(int hls_port, const std::string& stream_id);
+
 class IngestServer {
  public:
   // Returns once the server is ready (its `video_ingest_ready` line is logged and its health
