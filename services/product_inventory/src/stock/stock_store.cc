@@ -162,19 +162,17 @@ absl::StatusOr<Hold> StockStore::GetHold(absl::string_view hold_id) {
 std::vector<absl::StatusOr<ReserveResult>> StockStore::ReserveBatch(
     absl::string_view product_id, const std::vector<const ReserveRequest*>& requests) {
   const size_t n = requests.size();
-  std::vector<std::string> buyers, keys;
-  std::vector<int32_t> quantities;
-  buyers.reserve(n);
-  keys.reserve(n);
-  quantities.reserve(n);
+  // The arrays' literals straight from the requests (no copy of every buyer and key first).
+  const std::string buyers_array = pg::TextArrayOf(
+      requests, [](const ReserveRequest* r) -> const std::string& { return r->buyer_id; });
+  const std::string keys_array = pg::TextArrayOf(
+      requests, [](const ReserveRequest* r) -> const std::string& { return r->idempotency_key; });
+  std::string quantities_array = "{";
   for (const ReserveRequest* r : requests) {
-    buyers.push_back(r->buyer_id);
-    keys.push_back(r->idempotency_key);
-    quantities.push_back(r->quantity);
+    if (quantities_array.size() > 1) quantities_array += ',';
+    absl::StrAppend(&quantities_array, r->quantity);
   }
-  const std::string buyers_array = pg::TextArray(buyers);
-  const std::string keys_array = pg::TextArray(keys);
-  const std::string quantities_array = pg::IntArray(quantities);
+  quantities_array += '}';
 
   const absl::Time now = pg::Truncate(Now());
   const std::string product(product_id);
