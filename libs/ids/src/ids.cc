@@ -72,6 +72,21 @@ std::string NewId(absl::string_view prefix) {
   return id;
 }
 
+std::string NewTimeOrderedId(absl::string_view prefix, absl::Time now) {
+  if (!IsValidPrefix(prefix)) {
+    std::fprintf(stderr, "NewTimeOrderedId: id prefix must be 1..8 letters a-z\n");
+    std::abort();
+  }
+  std::array<uint8_t, kIdBytes> raw;
+  // Big-endian milliseconds in the first 6 bytes (48 bits last until the year 10889).
+  const uint64_t ms = static_cast<uint64_t>(std::max<int64_t>(0, absl::ToUnixMillis(now)));
+  for (int i = 0; i < 6; ++i) raw[i] = static_cast<uint8_t>(ms >> (40 - 8 * i));
+  internal::RandomBytes(raw.data() + 6, raw.size() - 6);
+  std::string id = absl::StrCat(prefix, "_", CrockfordEncode(raw.data(), raw.size()));
+  sodium_memzero(raw.data(), raw.size());
+  return id;
+}
+
 InlineId NewUniqueInlineId(absl::string_view prefix) {
   if (!IsValidPrefix(prefix)) {
     std::fprintf(stderr, "NewUniqueId: id prefix must be 1..8 letters a-z\n");

@@ -35,6 +35,44 @@ TEST_CASE("NewId has the prefix, an underscore and 26 Crockford characters") {
   }
 }
 
+TEST_CASE("NewTimeOrderedId has the id format and sorts by its time to the millisecond") {
+  const absl::Time t0 = absl::FromUnixMillis(1764979200123);  // 2025-12-06 00:00:00.123 UTC
+  const std::string a = ids::NewTimeOrderedId("res", t0);
+  const std::string b = ids::NewTimeOrderedId("res", t0 + absl::Milliseconds(1));
+  const std::string c = ids::NewTimeOrderedId("res", t0 + absl::Hours(24 * 365));
+  INFO(a << " " << b << " " << c);
+  CHECK(ids::IsValidId(a, "res"));
+  CHECK(ids::IsValidId(b, "res"));
+  CHECK(ids::IsValidId(c, "res"));
+  CHECK(a < b);
+  CHECK(b < c);
+  // The first 10 characters are the 48-bit time (ULID layout); the same millisecond gives the
+  // same 10, and the rest is random.
+  const std::string a2 = ids::NewTimeOrderedId("res", t0);
+  CHECK(a2.substr(0, 14) == a.substr(0, 14));
+  CHECK(a2 != a);
+  std::array<uint8_t, 6> ms{};
+  for (int i = 0; i < 6; ++i) ms[i] = static_cast<uint8_t>(1764979200123ULL >> (40 - 8 * i));
+  CHECK(a.substr(4, 10) == ids::CrockfordEncode(ms.data(), ms.size()));
+}
+
+TEST_CASE("NewTimeOrderedId keeps 80 random bits within one millisecond") {
+  const absl::Time t = absl::FromUnixMillis(1764979200123);
+  std::unordered_set<std::string> seen;
+  std::array<std::unordered_set<char>, 16> per_position;
+  constexpr int kCount = 20000;
+  for (int i = 0; i < kCount; ++i) {
+    const std::string id = ids::NewTimeOrderedId("res", t);
+    seen.insert(id);
+    for (size_t p = 0; p < 16; ++p) per_position[p].insert(id[4 + 10 + p]);
+  }
+  CHECK(seen.size() == kCount);
+  for (size_t p = 0; p < per_position.size(); ++p) {
+    INFO("random position " << p);
+    CHECK(per_position[p].size() == 32);
+  }
+}
+
 TEST_CASE("NewId does not repeat over 100k ids") {
   std::unordered_set<std::string> seen;
   constexpr int kCount = 100000;

@@ -29,7 +29,7 @@ if(TARGET pi_stock)
   add_executable(flash_sale_baseline_server ${_flash_sale}/baseline_server.cc)
   target_link_libraries(flash_sale_baseline_server PRIVATE flash_sale_common
                         shopcast::proto_product_inventory shopcast::auth absl::flags
-                        absl::flags_parse)
+                        absl::flags_parse absl::synchronization)
   shopcast_warnings(flash_sale_baseline_server)
 
   # Through gRPC: the real binary, the naive server, the empty call (run.sh's default).
@@ -37,7 +37,7 @@ if(TARGET pi_stock)
     add_executable(flash_sale_grpc_bench ${_flash_sale}/grpc_bench.cc ${_flash_sale}/grpc_load.cc)
     target_link_libraries(flash_sale_grpc_bench PRIVATE flash_sale_common bench_services
                           shopcast::proto_product_inventory shopcast::auth shopcast::testing_net
-                          absl::flags absl::flags_parse absl::strings)
+                          absl::flags absl::flags_parse absl::strings absl::synchronization)
     shopcast_warnings(flash_sale_grpc_bench)
   endif()
 endif()

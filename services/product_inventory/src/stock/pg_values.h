@@ -23,13 +23,17 @@ inline std::string Time(absl::Time t) {
 // equal to the one written.
 inline absl::Time Truncate(absl::Time t) { return absl::FromUnixMicros(absl::ToUnixMicros(t)); }
 
-// A text[] literal; every element quoted, so commas, braces and spaces are safe.
-inline std::string TextArray(const std::vector<std::string>& v) {
+// A text[] literal of `field(item)` for each item; every element quoted, so commas, braces and
+// spaces are safe.
+template <typename Items, typename Field>
+std::string TextArrayOf(const Items& items, Field field) {
   std::string out = "{";
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (i > 0) out += ',';
+  bool first = true;
+  for (const auto& item : items) {
+    if (!first) out += ',';
+    first = false;
     out += '"';
-    for (const char c : v[i]) {
+    for (const char c : field(item)) {
       if (c == '"' || c == '\\') out += '\\';
       out += c;
     }
@@ -37,6 +41,11 @@ inline std::string TextArray(const std::vector<std::string>& v) {
   }
   out += '}';
   return out;
+}
+
+// A text[] literal; every element quoted, so commas, braces and spaces are safe.
+inline std::string TextArray(const std::vector<std::string>& v) {
+  return TextArrayOf(v, [](const std::string& s) -> const std::string& { return s; });
 }
 
 template <typename Int>

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <future>
+#include <iterator>
 #include <utility>
 
 #include "shopcast/status/status.h"
@@ -34,14 +35,15 @@ void ReserveBatcher::ReserveAsync(ReserveRequest request, Done done) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!stopping_) {
-      const std::string product = request.product_id;
-      Lane& lane = lanes_[product];
-      lane.waiting.push_back(Pending{std::move(request), std::move(done)});
+      // The product id is copied only for a lane that starts now, not per request.
+      auto [it, added] = lanes_.try_emplace(request.product_id);
+      Lane& lane = it->second;
       if (!lane.busy) {
         lane.busy = true;
-        ready_.push_back(product);
+        ready_.push_back(it->first);
         wake_.notify_one();
       }
+      lane.waiting.push_back(Pending{std::move(request), std::move(done)});
       return;
     }
   }
@@ -73,12 +75,15 @@ void ReserveBatcher::Work() {
     std::vector<Pending> batch;
     {
       Lane& lane = lanes_[product];
-      const size_t take =
-          std::min(lane.waiting.size(), static_cast<size_t>(std::max(1, options_.max_batch)));
-      batch.reserve(take);
-      for (size_t i = 0; i < take; ++i) {
-        batch.push_back(std::move(lane.waiting.front()));
-        lane.waiting.pop_front();
+      const size_t max_batch = static_cast<size_t>(std::max(1, options_.max_batch));
+      if (lane.waiting.size() <= max_batch) {
+        // The usual case: the whole line is the batch, taken without moving each request.
+        batch.swap(lane.waiting);
+      } else {
+        batch.reserve(max_batch);
+        std::move(lane.waiting.begin(), lane.waiting.begin() + max_batch,
+                  std::back_inserter(batch));
+        lane.waiting.erase(lane.waiting.begin(), lane.waiting.begin() + max_batch);
       }
     }
     ++stats_.batches;

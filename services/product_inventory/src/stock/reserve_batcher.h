@@ -75,7 +75,9 @@ class ReserveBatcher {
     Done done;
   };
   struct Lane {
-    std::deque<Pending> waiting;
+    // In arrival order; a batch takes the whole vector when it fits (one swap, no per-request
+    // moves or deque blocks).
+    std::vector<Pending> waiting;
     // Queued in ready_ or being served by a worker; either way not to be queued again.
     bool busy = false;
   };

@@ -34,14 +34,18 @@ v1::FlashSale FlashSaleOf(const FlashSale& sale, absl::Time now) {
 
 v1::Stock StockOf(const StockLevel& level) {
   v1::Stock s;
-  s.set_product_id(level.product_id);
-  s.set_total(level.total);
-  s.set_available(level.available);
-  s.set_held(level.held);
-  s.set_sold(level.sold);
-  s.set_revision(level.revision);
-  if (level.flash_sale) *s.mutable_flash_sale() = FlashSaleOf(*level.flash_sale, level.as_of);
+  StockInto(level, &s);
   return s;
+}
+
+void StockInto(const StockLevel& level, v1::Stock* out) {
+  out->set_product_id(level.product_id);
+  out->set_total(level.total);
+  out->set_available(level.available);
+  out->set_held(level.held);
+  out->set_sold(level.sold);
+  out->set_revision(level.revision);
+  if (level.flash_sale) *out->mutable_flash_sale() = FlashSaleOf(*level.flash_sale, level.as_of);
 }
 
 }  // namespace shopcast::product_inventory::stock

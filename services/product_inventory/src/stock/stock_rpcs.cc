@@ -363,7 +363,7 @@ grpc::ServerUnaryReactor* StockRpcs::Reserve(grpc::CallbackServerContext* ctx,
   }
   ReserveRequest r;
   r.product_id = request->product_id();
-  r.buyer_id = caller->user_id;
+  r.buyer_id = std::move(caller->user_id);
   r.quantity = request->quantity();
   r.idempotency_key = request->idempotency_key();
   if (absl::Status s = ValidateReserve(r); !s.ok()) return finish_now(s);
@@ -422,29 +422,31 @@ void StockRpcs::ReserveWith(grpc::CallbackServerContext* ctx, grpc::ServerUnaryR
   auto answer = [this, ctx, reactor, shared_facts = std::move(shared_facts),
                  response](absl::StatusOr<ReserveResult> result) {
     const ProductFacts& product = *shared_facts;
-    // On a batcher thread: no database work here, the product's facts are at hand.
+    // On a batcher thread: no database work here, the product's facts are at hand. The
+    // result is this call's own, so its strings move into the answer instead of being copied,
+    // and empty strings are not set (each set string is an allocation of its own).
     if (!result.ok()) {
       reactor->Finish(server::ToGrpcStatus(result.status(), ctx));
       return;
     }
     if (!result->duplicate) Changed(result->hold.product_id);
-    const Hold& hold = result->hold;
+    Hold& hold = result->hold;
     v1::Reservation* r = response->mutable_reservation();
-    r->set_id(hold.id);
-    r->set_product_id(hold.product_id);
-    r->set_buyer_id(hold.buyer_id);
-    r->set_seller_id(product.seller_id);
-    r->set_stream_id(product.stream_id);
     r->set_quantity(hold.quantity);
     r->mutable_unit_price()->set_amount_minor(hold.unit_price_minor.value_or(product.price_minor));
-    r->mutable_unit_price()->set_currency(product.currency);
+    if (!product.currency.empty()) r->mutable_unit_price()->set_currency(product.currency);
     r->set_status(StatusOf(hold.state));
     r->set_source(v1::RESERVATION_SOURCE_DIRECT);
     product_inventory::ToProto(hold.created_at, r->mutable_created_at());
     product_inventory::ToProto(hold.expires_at, r->mutable_expires_at());
     if (hold.settled_at) product_inventory::ToProto(*hold.settled_at, r->mutable_settled_at());
-    r->set_order_id(hold.order_id);
-    *response->mutable_stock() = StockOf(result->stock);
+    if (!product.seller_id.empty()) r->set_seller_id(product.seller_id);
+    if (!product.stream_id.empty()) r->set_stream_id(product.stream_id);
+    if (!hold.order_id.empty()) r->set_order_id(std::move(hold.order_id));
+    r->set_id(std::move(hold.id));
+    r->set_product_id(std::move(hold.product_id));
+    r->set_buyer_id(std::move(hold.buyer_id));
+    StockInto(result->stock, response->mutable_stock());
     reactor->Finish(grpc::Status::OK);
   };
   batcher_.ReserveAsync(std::move(request), std::move(answer));

@@ -242,13 +242,14 @@ absl::StatusOr<GrantResult> GrantHold(pqxx::work& tx, const GrantHoldRequest& re
   const std::optional<std::string> price =
       request.unit_price_minor ? std::optional<std::string>(absl::StrCat(*request.unit_price_minor))
                                : std::nullopt;
-  // A fresh id colliding with a stored one (2^-128) fails the caller's transaction on the
-  // primary key; its retry makes another.
+  // A fresh id colliding with a stored one (2^-80 within a millisecond) fails the caller's
+  // transaction on the primary key; its retry makes another. Time-ordered like Reserve's
+  // (stock_store.cc).
   const pqxx::result r = tx.exec_prepared(
-      "pi_stock_grant_hold", request.product_id, ids::NewId("res"), request.buyer_id,
-      request.quantity, pg::OrNull(price), pg::Time(pg::Truncate(request.expires_at)),
-      static_cast<int>(request.source), request.source_ref, request.idempotency_key,
-      request.enforce_limit, pg::Time(now));
+      "pi_stock_grant_hold", request.product_id, ids::NewTimeOrderedId("res", now),
+      request.buyer_id, request.quantity, pg::OrNull(price),
+      pg::Time(pg::Truncate(request.expires_at)), static_cast<int>(request.source),
+      request.source_ref, request.idempotency_key, request.enforce_limit, pg::Time(now));
   const auto row = r[0];
   const std::string outcome = row[0].as<std::string>();
   if (outcome == "not_found") return ProductNotFound();
