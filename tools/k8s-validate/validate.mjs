@@ -271,7 +271,7 @@ async function selfTest(opts) {
     imageErrors(fs.readFileSync(path.join(bad, "Dockerfile.images"), "utf8"), opts.repo),
     [
       "service order: no runtime package list",
-      "video-ingest uses jpegenc (plugin jpeg), which its image deletes",
+      "video-ingest uses mpegtsmux (plugin mpegtsmux), which its image deletes",
       "keeps plugin rtmp2, which no element it names is in",
       "plugin x264 is in gstreamer1.0-plugins-ugly, which video-ingest's image does not install",
       "recording-lifecycle uses jpegenc (plugin jpeg), which its image deletes",

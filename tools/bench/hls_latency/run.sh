@@ -175,6 +175,7 @@ start_ours() {
   started="$(grep -m1 '"server_started"' "$SCRATCH/video-ingest.log")"
   ready="$(grep -m1 '"video_ingest_ready"' "$SCRATCH/video-ingest.log")"
   VI_GRPC="127.0.0.1:$(json_field "$started" grpc_port)"
+  VI_METRICS="$(json_field "$started" metrics_port)"
   VI_RTMP="$(json_field "$ready" rtmp_port)"
   VI_HLS="$(json_field "$ready" hls_port)"
 }
@@ -351,6 +352,8 @@ count_live() {  # playlist urls... -> how many list a segment
 }
 COST_ROWS="$SCRATCH/cost.rows"
 : >"$COST_ROWS"
+THUMB_ROWS="$SCRATCH/thumbnails.rows"
+: >"$THUMB_ROWS"
 cost_level() {  # server n
   local server="$1" n="$2" urls=() playlists=() pid tree=""
   if [[ "$server" == ours ]]; then
@@ -394,6 +397,16 @@ cost_level() {  # server n
   s0="$(python3 "$HERE/proc.py" $tree "$pid")"; p0="$(python3 "$HERE/proc.py" "${PUB_PIDS[@]}")"
   sleep "$COST_WINDOW"
   s1="$(python3 "$HERE/proc.py" $tree "$pid")"; p1="$(python3 "$HERE/proc.py" "${PUB_PIDS[@]}")"
+  if [[ "$server" == ours ]]; then
+    # The thumbnailer's own account since start: renders (count, seconds), written, failed.
+    curl -fsS "http://127.0.0.1:$VI_METRICS/metrics" 2>/dev/null |
+      awk -v n="$n" '/^ingest_thumbnail_render_seconds_(sum|count) / {v[$1] = $2}
+                     /^ingest_thumbnails_written_total / {w = $2}
+                     /^ingest_thumbnails_failed_total\{stage="decode"\} / {f = $2}
+                     END {print n, v["ingest_thumbnail_render_seconds_count"] + 0,
+                          v["ingest_thumbnail_render_seconds_sum"] + 0, w + 0, f + 0}' \
+      >>"$THUMB_ROWS" || true
+  fi
   if [[ -n "$stat_pid" ]]; then
     wait "$stat_pid" || true
     syscalls="$(awk -F, '/raw_syscalls:sys_enter/ {print $1}' "$SCRATCH/perf-stat-$server-$n.csv" 2>/dev/null)"
@@ -408,9 +421,9 @@ cost_level() {  # server n
   log "cost $server x$n: $live live; server $s0 -> $s1; publishers $p0 -> $p1"
 }
 cost_table() {
-  python3 - "$COST_ROWS" "$COST_WINDOW" <<'PY' | tee -a "$RESULTS"
+  python3 - "$COST_ROWS" "$COST_WINDOW" "$THUMB_ROWS" <<'PY' | tee -a "$RESULTS"
 import json, sys
-rows, window = sys.argv[1], float(sys.argv[2])
+rows, window, thumbs = sys.argv[1], float(sys.argv[2]), sys.argv[3]
 data = {}
 print("\n### cost: passthrough streams (720p30, 2.5 Mbit/s + AAC), %.0f s window\n" % window)
 print("| server | publishers | live at end | server CPU % of a core | CPU ms per stream-second | RSS idle | RSS live | PSS live | RSS per stream | threads per stream | wakeups per stream-second | syscalls per stream-second | publishers' CPU % (all) | streams per core |")
@@ -438,6 +451,12 @@ for n in sorted({k[1] for k in data}):
     if o and g:
         print(f"at {n}: ours/nginx CPU per stream ×{o[0] / g[0]:.2f}, memory per stream ×{o[1] / g[1] if g[1] else float('nan'):.2f}, "
               f"streams per core ours {o[2]:.0f} vs nginx {g[2]:.0f} (×{o[2] / g[2]:.2f}; goal ≥ 1.5)")
+for line in open(thumbs):
+    n, count, seconds, written, failed = line.split()
+    if float(count) > 0:
+        print(f"ours x{n}, thumbnails since start: {float(count):.0f} rendered, mean "
+              f"ingest_thumbnail_render_seconds {1000 * float(seconds) / float(count):.1f} ms, "
+              f"{float(written):.0f} written, {float(failed):.0f} failed")
 PY
 }
 

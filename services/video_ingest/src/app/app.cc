@@ -188,7 +188,7 @@ int RunServer(const Config& config) {
   std::unique_ptr<media::Thumbnailer> thumbnailer;
   std::unique_ptr<media::ThumbnailingPackagerFactory> thumbnailing;
   if (config.thumbnail_interval > absl::ZeroDuration()) {
-    if (absl::Status s = media::CheckThumbnailElements(); !s.ok()) return Fail("thumbnails", s);
+    if (absl::Status s = media::CheckThumbnailDecoders(); !s.ok()) return Fail("thumbnails", s);
     media::ThumbnailerOptions thumbnail_options;
     thumbnail_options.interval = config.thumbnail_interval;
     thumbnail_options.render.max_size = config.thumbnail_max_size;

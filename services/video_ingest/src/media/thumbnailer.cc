@@ -1,18 +1,31 @@
 #include "media/thumbnailer.h"
 
 #include <fcntl.h>
-#include <gst/app/gstappsink.h>
-#include <gst/app/gstappsrc.h>
-#include <gst/video/video.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <csetjmp>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <optional>
 #include <utility>
+
+extern "C" {
+#include <jpeglib.h>
+#include <libavcodec/avcodec.h>
+#include <libavutil/error.h>
+#include <libavutil/frame.h>
+#include <libavutil/log.h>
+#include <libavutil/pixdesc.h>
+#include <libswscale/swscale.h>
+}
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -24,118 +37,167 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The elements that decode a codec's parsed access units (caps name → parser, decoder). HEVC is
-// here for the ladder's HEVC input; the packager offers whatever its video branch parses.
-// Not gst-libav's avdec_*: loading that plugin loads libavformat, which links Debian's other
-// libsrt build (libsrt-gnutls) into this process beside ours (libsrt-openssl); the two share
-// C++ symbol names, so the second one's static objects are constructed over ours, and the
-// process hung in libsrt's exit handlers (a SIGTERM'd replica never exited). openh264dec and
-// libde265dec (gstreamer1.0-plugins-bad) bring only their own decoder libraries.
-struct CodecElements {
+// The libavcodec decoders of a codec's parsed access units (caps name → decoder name), asked for
+// by name so that no other decoder registered for the codec is picked. HEVC is here for the
+// ladder's HEVC input; the packager offers whatever its video branch parses.
+struct CodecDecoder {
   absl::string_view caps_name;
-  const char* parser;
   const char* decoder;
 };
-constexpr CodecElements kCodecs[] = {
-    {"video/x-h264", "h264parse", "openh264dec"},
-    {"video/x-h265", "h265parse", "libde265dec"},
+constexpr CodecDecoder kCodecs[] = {
+    {"video/x-h264", "h264"},
+    {"video/x-h265", "hevc"},
 };
+constexpr size_t kCodecCount = std::size(kCodecs);
 
 // A picture whose luma varies less than this (out of 255) is black, a fade or a flat card.
 constexpr double kBlankLumaStddev = 4.0;
+
+// Pictures larger than 8K UHD are refused by the decoder before it allocates them: a lying SPS
+// cannot make a worker allocate gigabytes.
+constexpr int64_t kMaxPixels = int64_t{8192} * 4320;
 
 absl::Status DecodeFailed(absl::string_view message) {
   return Error(absl::StatusCode::kInvalidArgument, "THUMBNAIL_DECODE_FAILED", message);
 }
 
-void SetIfPresent(GstElement* e, const char* property, int value) {
-  if (g_object_class_find_property(G_OBJECT_GET_CLASS(e), property) != nullptr) {
-    g_object_set(e, property, value, nullptr);
-  }
+// libav's log lines are not ours to print: the first error a render raises on this thread is
+// kept as the failure's detail, everything else is dropped. av_log's callback is process-wide;
+// nothing else in this process uses libav (it is never loaded through GStreamer, see the top).
+thread_local std::string* libav_errors = nullptr;
+
+void CaptureLibavLog(void* avcl, int level, const char* fmt, va_list vl) {
+  if (level > AV_LOG_ERROR || libav_errors == nullptr || !libav_errors->empty()) return;
+  char line[256];
+  int print_prefix = 1;
+  av_log_format_line2(avcl, level, fmt, vl, line, sizeof(line), &print_prefix);
+  absl::string_view text(line);
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+  *libav_errors = std::string(text);
 }
 
-void SetIfPresent(GstElement* e, const char* property, bool value) {
-  if (g_object_class_find_property(G_OBJECT_GET_CLASS(e), property) != nullptr) {
-    g_object_set(e, property, value ? TRUE : FALSE, nullptr);
-  }
-}
-
-// What the probe before the encoder saw of the scaled RGB picture.
-struct PictureStats {
-  bool seen = false;
-  int width = 0;
-  int height = 0;
-  double luma_mean = 0;
-  double luma_stddev = 0;
-};
-
-GstPadProbeReturn MeasurePicture(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
-  auto* stats = static_cast<PictureStats*>(data);
-  if (stats->seen) return GST_PAD_PROBE_OK;
-  GstCaps* caps = gst_pad_get_current_caps(pad);
-  if (caps == nullptr) return GST_PAD_PROBE_OK;
-  GstVideoInfo vinfo;
-  const bool parsed = gst_video_info_from_caps(&vinfo, caps);
-  gst_caps_unref(caps);
-  if (!parsed) return GST_PAD_PROBE_OK;
-  GstVideoFrame frame;
-  if (!gst_video_frame_map(&frame, &vinfo, GST_PAD_PROBE_INFO_BUFFER(info), GST_MAP_READ)) {
-    return GST_PAD_PROBE_OK;
-  }
-  // Packed RGB: luma as BT.601 weighs it (the statistics only judge how flat the picture is).
-  const int w = GST_VIDEO_FRAME_WIDTH(&frame);
-  const int h = GST_VIDEO_FRAME_HEIGHT(&frame);
-  const int stride = GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0);
-  const auto* rgb = static_cast<const uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 0));
-  double sum = 0;
-  double sum_sq = 0;
-  for (int row = 0; row < h; ++row) {
-    const uint8_t* px = rgb + static_cast<ptrdiff_t>(row) * stride;
-    for (int col = 0; col < w; ++col, px += 3) {
-      const double y = 0.299 * px[0] + 0.587 * px[1] + 0.114 * px[2];
-      sum += y;
-      sum_sq += y * y;
-    }
-  }
-  gst_video_frame_unmap(&frame);
-  const double n = static_cast<double>(w) * h;
-  if (n <= 0) return GST_PAD_PROBE_OK;
-  stats->seen = true;
-  stats->width = GST_VIDEO_INFO_WIDTH(&vinfo);
-  stats->height = GST_VIDEO_INFO_HEIGHT(&vinfo);
-  stats->luma_mean = sum / n;
-  stats->luma_stddev = std::sqrt(std::max(0.0, sum_sq / n - stats->luma_mean * stats->luma_mean));
-  return GST_PAD_PROBE_OK;
-}
-
-// A pipeline that is stopped and released however the render ends.
-class OwnedPipeline {
+// What a render learns from libav on this thread while it is in scope.
+class LibavErrors {
  public:
-  OwnedPipeline() : pipeline_(gst_pipeline_new(nullptr)) {
-    if (pipeline_ != nullptr) gst_object_ref_sink(pipeline_);
+  LibavErrors() { libav_errors = &text_; }
+  ~LibavErrors() { libav_errors = nullptr; }
+  LibavErrors(const LibavErrors&) = delete;
+  LibavErrors& operator=(const LibavErrors&) = delete;
+  // `what`, and libav's own words when it said any.
+  std::string Describe(absl::string_view what) const {
+    return text_.empty() ? std::string(what) : absl::StrCat(what, ": ", text_);
   }
-  ~OwnedPipeline() {
-    if (pipeline_ == nullptr) return;
-    gst_element_set_state(pipeline_, GST_STATE_NULL);
-    gst_object_unref(pipeline_);
-  }
-  OwnedPipeline(const OwnedPipeline&) = delete;
-  OwnedPipeline& operator=(const OwnedPipeline&) = delete;
-  GstElement* get() const { return pipeline_; }
 
  private:
-  GstElement* pipeline_;
+  std::string text_;
 };
 
-std::string ErrorText(GstMessage* msg) {
-  GError* err = nullptr;
-  gchar* debug = nullptr;
-  gst_message_parse_error(msg, &err, &debug);
-  std::string text = absl::StrCat(GST_OBJECT_NAME(GST_MESSAGE_SRC(msg)), ": ",
-                                  err != nullptr ? err->message : "unknown error");
-  g_clear_error(&err);
-  g_free(debug);
+std::string AvError(int code) {
+  char text[AV_ERROR_MAX_STRING_SIZE] = {};
+  av_strerror(code, text, sizeof(text));
   return text;
+}
+
+// ---- JPEG (libjpeg-turbo) ----
+
+struct JpegErrors {
+  jpeg_error_mgr mgr;
+  std::jmp_buf jump;
+  char message[JMSG_LENGTH_MAX];
+};
+
+[[noreturn]] void JpegFail(j_common_ptr cinfo) {
+  auto* errors = reinterpret_cast<JpegErrors*>(cinfo->err);
+  (*cinfo->err->format_message)(cinfo, errors->message);
+  std::longjmp(errors->jump, 1);
+}
+
+void JpegQuiet(j_common_ptr /*cinfo*/) {}
+
+// Encodes packed RGB as a baseline JFIF (YCbCr 4:2:0, as jpegenc wrote it); libjpeg converts
+// RGB to JFIF's full-range BT.601 itself. Only trivially destructible objects live in this frame:
+// libjpeg reports errors by longjmp. The output is malloc'ed by libjpeg (free() it), also when
+// it fails; `error` gets libjpeg's message.
+bool EncodeJpeg(const uint8_t* rgb, int stride, int width, int height, int quality,
+                unsigned char** out, unsigned long* out_size, char* error) {
+  jpeg_compress_struct cinfo;
+  JpegErrors errors;
+  cinfo.err = jpeg_std_error(&errors.mgr);
+  errors.mgr.error_exit = &JpegFail;
+  errors.mgr.output_message = &JpegQuiet;
+  if (setjmp(errors.jump) != 0) {
+    jpeg_destroy_compress(&cinfo);
+    std::snprintf(error, JMSG_LENGTH_MAX, "%s", errors.message);
+    return false;
+  }
+  jpeg_create_compress(&cinfo);
+  jpeg_mem_dest(&cinfo, out, out_size);
+  cinfo.image_width = static_cast<JDIMENSION>(width);
+  cinfo.image_height = static_cast<JDIMENSION>(height);
+  cinfo.input_components = 3;
+  cinfo.in_color_space = JCS_RGB;
+  jpeg_set_defaults(&cinfo);
+  jpeg_set_quality(&cinfo, quality, TRUE);
+  jpeg_start_compress(&cinfo, TRUE);
+  while (cinfo.next_scanline < cinfo.image_height) {
+    JSAMPROW row = const_cast<JSAMPROW>(rgb + static_cast<ptrdiff_t>(cinfo.next_scanline) * stride);
+    jpeg_write_scanlines(&cinfo, &row, 1);
+  }
+  jpeg_finish_compress(&cinfo);
+  jpeg_destroy_compress(&cinfo);
+  return true;
+}
+
+// ---- Colour ----
+
+// The matrix a picture's YUV was made with, for libswscale (which takes AVColorSpace values).
+// Untagged video is guessed as players guess it: BT.709 for HD sizes, BT.601 below.
+int ColourMatrix(const AVFrame& f) {
+  if (f.colorspace != AVCOL_SPC_UNSPECIFIED && f.colorspace != AVCOL_SPC_RESERVED &&
+      f.colorspace != AVCOL_SPC_RGB) {
+    return f.colorspace;
+  }
+  return f.height > 576 ? AVCOL_SPC_BT709 : AVCOL_SPC_SMPTE170M;
+}
+
+bool FullRange(const AVFrame& f) {
+  switch (static_cast<AVPixelFormat>(f.format)) {
+    case AV_PIX_FMT_YUVJ420P:
+    case AV_PIX_FMT_YUVJ422P:
+    case AV_PIX_FMT_YUVJ444P:
+    case AV_PIX_FMT_YUVJ440P:
+      return true;
+    default:
+      return f.color_range == AVCOL_RANGE_JPEG;
+  }
+}
+
+struct CodecContextFree {
+  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
+};
+struct FrameFree {
+  void operator()(AVFrame* f) const { av_frame_free(&f); }
+};
+struct PacketFree {
+  void operator()(AVPacket* p) const { av_packet_free(&p); }
+};
+
+// The buffer libjpeg's memory destination allocated.
+struct MallocFree {
+  void operator()(unsigned char* p) const { std::free(p); }
+};
+
+// Makes `frame` a `format` picture of `width` × `height` unless it is one already.
+bool Reshape(AVFrame* frame, AVPixelFormat format, int width, int height) {
+  if (frame->format == format && frame->width == width && frame->height == height &&
+      frame->data[0] != nullptr) {
+    return true;
+  }
+  av_frame_unref(frame);
+  frame->format = format;
+  frame->width = width;
+  frame->height = height;
+  return av_frame_get_buffer(frame, 0) == 0;
 }
 
 // Writes `content` to `path` (created or truncated); fsyncs it when `sync`.
@@ -196,148 +258,251 @@ Size ThumbnailSize(int width, int height, int par_n, int par_d, int max_size) {
   return Size{even(display_width * scale), even(height * scale)};
 }
 
-absl::Status CheckThumbnailElements() {
+absl::Status CheckThumbnailDecoders() {
   std::string missing;
-  for (const char* name :
-       {"appsrc", "h264parse", "openh264dec", "videoscale", "videoconvert", "jpegenc", "appsink"}) {
-    GstElementFactory* factory = gst_element_factory_find(name);
-    if (factory == nullptr) {
-      absl::StrAppend(&missing, missing.empty() ? "" : ", ", name);
-    } else {
-      gst_object_unref(factory);
+  for (const CodecDecoder& c : kCodecs) {
+    if (avcodec_find_decoder_by_name(c.decoder) == nullptr) {
+      absl::StrAppend(&missing, missing.empty() ? "" : ", ", c.decoder);
     }
   }
   if (missing.empty()) return absl::OkStatus();
-  return Error(absl::StatusCode::kFailedPrecondition, "THUMBNAIL_ELEMENT_MISSING",
-               absl::StrCat("GStreamer elements for thumbnails are missing (", missing,
-                            "): install gstreamer1.0-plugins-bad and gstreamer1.0-plugins-good, or "
-                            "set thumbnail_interval=0"));
+  return Error(absl::StatusCode::kFailedPrecondition, "THUMBNAIL_DECODER_MISSING",
+               absl::StrCat("the libavcodec this process loaded has no ", missing,
+                            " decoder for thumbnails: install Debian's libavcodec, or set "
+                            "thumbnail_interval=0"));
 }
 
 bool IsBlankPicture(const Thumbnail& t) { return t.luma_stddev < kBlankLumaStddev; }
 
-absl::StatusOr<Thumbnail> RenderThumbnail(GstCaps* caps, GstBuffer* keyframe,
-                                          const RenderOptions& options) {
+struct ThumbnailRenderer::State {
+  State() {
+    static std::once_flag installed;
+    std::call_once(installed, [] { av_log_set_callback(&CaptureLibavLog); });
+  }
+  ~State() {
+    sws_freeContext(scaler);
+    sws_freeContext(to_rgb);
+  }
+  State(const State&) = delete;
+  State& operator=(const State&) = delete;
+
+  // The decoder of kCodecs[codec], opened on first use.
+  absl::StatusOr<AVCodecContext*> Decoder(size_t codec);
+  // Decodes one access unit into `decoded`; the decoder is ready for the next one afterwards.
+  absl::Status Decode(size_t codec, const uint8_t* data, size_t size, const LibavErrors& errors);
+
+  std::array<std::unique_ptr<AVCodecContext, CodecContextFree>, kCodecCount> decoders;
+  std::unique_ptr<AVPacket, PacketFree> packet{av_packet_alloc()};
+  std::unique_ptr<AVFrame, FrameFree> decoded{av_frame_alloc()};
+  std::unique_ptr<AVFrame, FrameFree> scaled{av_frame_alloc()};
+  std::unique_ptr<AVFrame, FrameFree> rgb{av_frame_alloc()};
+  // Kept between renders (sws_getCachedContext makes new ones only when a stream's size or
+  // format differs from the last one's).
+  SwsContext* scaler = nullptr;
+  SwsContext* to_rgb = nullptr;
+};
+
+absl::StatusOr<AVCodecContext*> ThumbnailRenderer::State::Decoder(size_t codec) {
+  if (decoders[codec]) return decoders[codec].get();
+  const AVCodec* decoder = avcodec_find_decoder_by_name(kCodecs[codec].decoder);
+  if (decoder == nullptr) {
+    return Error(absl::StatusCode::kFailedPrecondition, "THUMBNAIL_DECODER_MISSING",
+                 absl::StrCat("libavcodec has no ", kCodecs[codec].decoder, " decoder"));
+  }
+  std::unique_ptr<AVCodecContext, CodecContextFree> context(avcodec_alloc_context3(decoder));
+  if (context == nullptr) return absl::ResourceExhaustedError("no memory for a decoder");
+  // One thread per decode: the worker pool is the concurrency, not the decoder (frame threads
+  // would also each hold a picture back).
+  context->thread_count = 1;
+  context->thread_type = 0;
+  // A damaged keyframe gives no picture rather than a smeared one.
+  context->flags &= ~AV_CODEC_FLAG_OUTPUT_CORRUPT;
+  context->max_pixels = kMaxPixels;
+  if (const int ret = avcodec_open2(context.get(), decoder, nullptr); ret < 0) {
+    return Error(absl::StatusCode::kInternal, "THUMBNAIL_DECODER_FAILED",
+                 absl::StrCat("cannot open the ", kCodecs[codec].decoder,
+                              " decoder: ", AvError(ret)));
+  }
+  decoders[codec] = std::move(context);
+  return decoders[codec].get();
+}
+
+absl::Status ThumbnailRenderer::State::Decode(size_t codec, const uint8_t* data, size_t size,
+                                              const LibavErrors& errors) {
+  absl::StatusOr<AVCodecContext*> opened = Decoder(codec);
+  if (!opened.ok()) return opened.status();
+  AVCodecContext* context = *opened;
+  av_frame_unref(decoded.get());
+  if (size > static_cast<size_t>(INT32_MAX - AV_INPUT_BUFFER_PADDING_SIZE)) {
+    return DecodeFailed("the keyframe is too large");
+  }
+  // Not reference counted: libavcodec copies the bytes into a padded buffer of its own.
+  packet->data = const_cast<uint8_t*>(data);
+  packet->size = static_cast<int>(size);
+  packet->pts = 0;
+  packet->dts = 0;
+  packet->flags = AV_PKT_FLAG_KEY;
+  std::string failure;
+  int ret = avcodec_send_packet(context, packet.get());
+  av_packet_unref(packet.get());
+  if (ret < 0) {
+    failure = errors.Describe(absl::StrCat("the keyframe does not decode (", AvError(ret), ")"));
+  } else {
+    // End of stream at once: a stream with B-frames announces a reorder delay for which the
+    // decoder would hold the picture back until later frames came; draining releases it now,
+    // so each keyframe is decoded exactly once.
+    avcodec_send_packet(context, nullptr);
+    ret = avcodec_receive_frame(context, decoded.get());
+    if (ret == AVERROR_EOF || ret == AVERROR(EAGAIN)) {
+      failure = errors.Describe("the keyframe gave no picture");
+    } else if (ret < 0) {
+      failure = errors.Describe(absl::StrCat("the keyframe does not decode (", AvError(ret), ")"));
+    } else if (decoded->decode_error_flags != 0 || (decoded->flags & AV_FRAME_FLAG_CORRUPT) != 0) {
+      failure = errors.Describe("the keyframe decodes to a damaged picture");
+      av_frame_unref(decoded.get());
+    }
+  }
+  if (failure.empty()) {
+    // Ready for the next keyframe, of this stream or any other: flushing ends the drain and
+    // forgets the reference pictures (every keyframe brings its own parameter sets).
+    avcodec_flush_buffers(context);
+    return absl::OkStatus();
+  }
+  // Whatever state bad input left behind is not carried into another stream's keyframe: the next
+  // render opens a fresh decoder.
+  decoders[codec].reset();
+  return DecodeFailed(failure);
+}
+
+ThumbnailRenderer::ThumbnailRenderer() : state_(std::make_unique<State>()) {}
+
+ThumbnailRenderer::~ThumbnailRenderer() = default;
+
+absl::StatusOr<Thumbnail> ThumbnailRenderer::Render(GstCaps* caps, GstBuffer* keyframe,
+                                                    const RenderOptions& options) {
+  const absl::Time deadline = absl::Now() + options.timeout;
+  const auto late = [&deadline] {
+    return absl::Now() > deadline ? Error(absl::StatusCode::kDeadlineExceeded, "THUMBNAIL_TIMEOUT",
+                                          "the keyframe did not decode in time")
+                                  : absl::OkStatus();
+  };
   if (caps == nullptr || gst_caps_is_empty(caps) || keyframe == nullptr) {
     return DecodeFailed("no caps or no keyframe");
   }
+  State& st = *state_;
+  if (st.packet == nullptr || st.decoded == nullptr || st.scaled == nullptr ||
+      st.rgb == nullptr) {
+    return absl::ResourceExhaustedError("no memory for the thumbnail renderer");
+  }
   const GstStructure* s = gst_caps_get_structure(caps, 0);
   const absl::string_view name = gst_structure_get_name(s);
-  const CodecElements* codec = nullptr;
-  for (const CodecElements& c : kCodecs) {
-    if (c.caps_name == name) codec = &c;
+  std::optional<size_t> codec;
+  for (size_t i = 0; i < kCodecCount; ++i) {
+    if (kCodecs[i].caps_name == name) codec = i;
   }
-  if (codec == nullptr) {
+  if (!codec) {
     return Error(absl::StatusCode::kInvalidArgument, "UNSUPPORTED_CODEC",
                  absl::StrCat("no thumbnails for ", name));
   }
-  int width = 0;
-  int height = 0;
+  // Length-prefixed access units (avc, hvc1) would need the decoder reopened with their
+  // codec_data; the packagers' parsers always give Annex B.
+  if (const char* format = gst_structure_get_string(s, "stream-format");
+      format != nullptr && absl::string_view(format) != "byte-stream") {
+    return Error(absl::StatusCode::kInvalidArgument, "UNSUPPORTED_CODEC",
+                 absl::StrCat("no thumbnails for ", name, " in stream-format ", format));
+  }
   int par_n = 1;
   int par_d = 1;
-  gst_structure_get_int(s, "width", &width);
-  gst_structure_get_int(s, "height", &height);
   gst_structure_get_fraction(s, "pixel-aspect-ratio", &par_n, &par_d);
-  const Size size = ThumbnailSize(width, height, par_n, par_d, options.max_size);
 
-  OwnedPipeline pipeline;
-  GstElement* src = gst_element_factory_make("appsrc", nullptr);
-  GstElement* parser = gst_element_factory_make(codec->parser, nullptr);
-  GstElement* decoder = gst_element_factory_make(codec->decoder, nullptr);
-  GstElement* scale = gst_element_factory_make("videoscale", nullptr);
-  GstElement* convert = gst_element_factory_make("videoconvert", nullptr);
-  GstElement* filter = gst_element_factory_make("capsfilter", nullptr);
-  GstElement* encoder = gst_element_factory_make("jpegenc", nullptr);
-  GstElement* sink = gst_element_factory_make("appsink", nullptr);
-  GstElement* all[] = {src, parser, decoder, scale, convert, filter, encoder, sink};
-  if (pipeline.get() == nullptr ||
-      std::any_of(std::begin(all), std::end(all), [](GstElement* e) { return e == nullptr; })) {
-    for (GstElement* e : all) {
-      if (e != nullptr) gst_object_unref(gst_object_ref_sink(e));
-    }
-    return Error(absl::StatusCode::kFailedPrecondition, "THUMBNAIL_ELEMENT_MISSING",
-                 absl::StrCat("a GStreamer element is missing (", codec->parser, ", ",
-                              codec->decoder, ", videoconvert, videoscale, jpegenc)"));
-  }
-  g_object_set(src, "caps", caps, "format", GST_FORMAT_TIME, "is-live", FALSE, nullptr);
-  // One thread per decode: the worker pool is the concurrency, not the decoder.
-  SetIfPresent(decoder, "max-threads", 1);
-  // A damaged keyframe gives no picture rather than a smeared one.
-  SetIfPresent(decoder, "output-corrupt", false);
-  GstCaps* out_caps =
-      size.width > 0
-          ? gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "RGB", "width",
-                                G_TYPE_INT, size.width, "height", G_TYPE_INT, size.height,
-                                "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr)
-          : gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "RGB", "width",
-                                GST_TYPE_INT_RANGE, 2, options.max_size, "height",
-                                GST_TYPE_INT_RANGE, 2, options.max_size, "pixel-aspect-ratio",
-                                GST_TYPE_FRACTION, 1, 1, nullptr);
-  g_object_set(filter, "caps", out_caps, nullptr);
-  gst_caps_unref(out_caps);
-  g_object_set(encoder, "quality", std::clamp(options.jpeg_quality, 1, 100), nullptr);
-  // EOS is the signal that the picture (if any) is in the sink: it must not wait to be pulled.
-  g_object_set(sink, "sync", FALSE, "emit-signals", FALSE, "wait-on-eos", FALSE, nullptr);
-
-  gst_bin_add_many(GST_BIN(pipeline.get()), src, parser, decoder, scale, convert, filter, encoder,
-                   sink, nullptr);
-  // Scaled while still YUV (the small picture is converted), then RGB for the encoder: jpegenc
-  // writes the YUV it is given as full-range JFIF, so limited-range video passed as YUV would
-  // come out washed out; from RGB libjpeg converts to JFIF's range itself.
-  if (!gst_element_link_many(src, parser, decoder, scale, convert, filter, encoder, sink,
-                             nullptr)) {
-    return Error(absl::StatusCode::kInternal, "THUMBNAIL_PIPELINE", "cannot link the decoder");
-  }
-  PictureStats stats;
-  GstPad* measured = gst_element_get_static_pad(filter, "src");
-  gst_pad_add_probe(measured, GST_PAD_PROBE_TYPE_BUFFER, &MeasurePicture, &stats, nullptr);
-  gst_object_unref(measured);
-
-  if (gst_element_set_state(pipeline.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
-    return Error(absl::StatusCode::kInternal, "THUMBNAIL_PIPELINE", "decoder refused to start");
-  }
-  // The keyframe twice, in buffers of our own sharing its memory. A stream with B-frames
-  // announces a reorder delay, and openh264 holds its picture back for it without releasing it
-  // at the end of the stream; the second keyframe (an IDR: it ends every reorder window) makes
-  // the decoder output the first. Only the first picture is measured and taken.
-  for (GstClockTime pts : {GstClockTime{0}, GstClockTime{GST_SECOND / 30}}) {
-    GstBuffer* input = gst_buffer_copy_region(keyframe, GST_BUFFER_COPY_MEMORY, 0, -1);
-    GST_BUFFER_PTS(input) = pts;
-    GST_BUFFER_DTS(input) = pts;
-    gst_app_src_push_buffer(GST_APP_SRC(src), input);
-  }
-  gst_app_src_end_of_stream(GST_APP_SRC(src));
-
-  GstBus* bus = gst_element_get_bus(pipeline.get());
-  GstMessage* msg = gst_bus_timed_pop_filtered(
-      bus, static_cast<GstClockTime>(absl::ToInt64Nanoseconds(options.timeout)),
-      static_cast<GstMessageType>(GST_MESSAGE_ERROR | GST_MESSAGE_EOS));
-  gst_object_unref(bus);
-  if (msg == nullptr) {
-    return Error(absl::StatusCode::kDeadlineExceeded, "THUMBNAIL_TIMEOUT",
-                 "the keyframe did not decode in time");
-  }
-  if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) {
-    std::string text = ErrorText(msg);
-    gst_message_unref(msg);
-    return DecodeFailed(text);
-  }
-  gst_message_unref(msg);
-  GstSample* sample = gst_app_sink_try_pull_sample(GST_APP_SINK(sink), 0);
-  if (sample == nullptr) return DecodeFailed("the keyframe gave no picture");
-  Thumbnail out;
-  GstBuffer* jpeg = gst_sample_get_buffer(sample);
+  LibavErrors errors;
   GstMapInfo map;
-  if (jpeg != nullptr && gst_buffer_map(jpeg, &map, GST_MAP_READ)) {
-    out.jpeg.assign(reinterpret_cast<const char*>(map.data), map.size);
-    gst_buffer_unmap(jpeg, &map);
+  if (!gst_buffer_map(keyframe, &map, GST_MAP_READ)) return DecodeFailed("unreadable keyframe");
+  absl::Status decoded = st.Decode(*codec, map.data, map.size, errors);
+  gst_buffer_unmap(keyframe, &map);
+  if (!decoded.ok()) return decoded;
+  if (absl::Status s2 = late(); !s2.ok()) return s2;
+
+  const AVFrame& picture = *st.decoded;
+  // The stream's own aspect (VUI) first, the caps' when it says none.
+  if (picture.sample_aspect_ratio.num > 0 && picture.sample_aspect_ratio.den > 0) {
+    par_n = picture.sample_aspect_ratio.num;
+    par_d = picture.sample_aspect_ratio.den;
   }
-  gst_sample_unref(sample);
-  if (out.jpeg.empty() || !stats.seen) return DecodeFailed("the encoder gave no picture");
-  out.width = stats.width;
-  out.height = stats.height;
-  out.luma_mean = stats.luma_mean;
-  out.luma_stddev = stats.luma_stddev;
+  const Size size = ThumbnailSize(picture.width, picture.height, par_n, par_d, options.max_size);
+  if (size.width == 0) return DecodeFailed("the picture has no size");
+  const bool full_range = FullRange(picture);
+  const int* matrix = sws_getCoefficients(ColourMatrix(picture));
+
+  // Scaled straight to the thumbnail's size in the stream's own YUV (any bit depth or chroma
+  // format in, 8-bit 4:2:0 out), range and matrix untouched: the small picture is what gets
+  // measured and converted.
+  st.scaler = sws_getCachedContext(st.scaler, picture.width, picture.height,
+                                   static_cast<AVPixelFormat>(picture.format), size.width,
+                                   size.height, AV_PIX_FMT_YUV420P, SWS_BILINEAR, nullptr,
+                                   nullptr, nullptr);
+  if (st.scaler == nullptr) {
+    return DecodeFailed(errors.Describe(absl::StrCat(
+        "cannot scale ", av_get_pix_fmt_name(static_cast<AVPixelFormat>(picture.format)))));
+  }
+  sws_setColorspaceDetails(st.scaler, matrix, full_range, matrix, full_range, 0, 1 << 16,
+                           1 << 16);
+  if (!Reshape(st.scaled.get(), AV_PIX_FMT_YUV420P, size.width, size.height) ||
+      !Reshape(st.rgb.get(), AV_PIX_FMT_RGB24, size.width, size.height)) {
+    return absl::ResourceExhaustedError("no memory for the thumbnail");
+  }
+  const int scaled_rows = sws_scale(st.scaler, picture.data, picture.linesize, 0, picture.height,
+                                    st.scaled->data, st.scaled->linesize);
+  av_frame_unref(st.decoded.get());  // The decoder's picture back to its pool.
+  if (scaled_rows != size.height) return DecodeFailed(errors.Describe("the scaler failed"));
+
+  // Luma statistics from the scaled Y plane, in full range (0..255) whatever the stream's.
+  Thumbnail out;
+  out.width = size.width;
+  out.height = size.height;
+  uint64_t sum = 0;
+  uint64_t sum_sq = 0;
+  for (int row = 0; row < size.height; ++row) {
+    const uint8_t* y = st.scaled->data[0] + static_cast<ptrdiff_t>(row) * st.scaled->linesize[0];
+    for (int col = 0; col < size.width; ++col) {
+      sum += y[col];
+      sum_sq += uint64_t{y[col]} * y[col];
+    }
+  }
+  const double n = static_cast<double>(size.width) * size.height;
+  const double mean = static_cast<double>(sum) / n;
+  const double stddev = std::sqrt(std::max(0.0, static_cast<double>(sum_sq) / n - mean * mean));
+  const double gain = full_range ? 1.0 : 255.0 / 219.0;
+  out.luma_mean = std::clamp((full_range ? mean : mean - 16) * gain, 0.0, 255.0);
+  out.luma_stddev = stddev * gain;
+
+  // RGB for the encoder, with the stream's matrix and range: JFIF is full-range BT.601, and
+  // libjpeg gets there from RGB itself (YUV handed over as it is would come out washed out, or
+  // with BT.709's colours shifted).
+  st.to_rgb = sws_getCachedContext(st.to_rgb, size.width, size.height, AV_PIX_FMT_YUV420P,
+                                   size.width, size.height, AV_PIX_FMT_RGB24, SWS_BILINEAR,
+                                   nullptr, nullptr, nullptr);
+  if (st.to_rgb == nullptr) return DecodeFailed(errors.Describe("cannot convert to RGB"));
+  sws_setColorspaceDetails(st.to_rgb, matrix, full_range, sws_getCoefficients(SWS_CS_DEFAULT),
+                           1, 0, 1 << 16, 1 << 16);
+  if (sws_scale(st.to_rgb, st.scaled->data, st.scaled->linesize, 0, size.height, st.rgb->data,
+                st.rgb->linesize) != size.height) {
+    return DecodeFailed(errors.Describe("the RGB conversion failed"));
+  }
+
+  unsigned char* jpeg = nullptr;
+  unsigned long jpeg_size = 0;
+  char jpeg_error[JMSG_LENGTH_MAX] = {};
+  const bool encoded = EncodeJpeg(st.rgb->data[0], st.rgb->linesize[0], size.width, size.height,
+                                  std::clamp(options.jpeg_quality, 1, 100), &jpeg, &jpeg_size,
+                                  jpeg_error);
+  std::unique_ptr<unsigned char, MallocFree> owned(jpeg);
+  if (!encoded || jpeg == nullptr || jpeg_size == 0) {
+    return Error(absl::StatusCode::kInternal, "THUMBNAIL_ENCODE_FAILED",
+                 absl::StrCat("the JPEG encoder failed: ", jpeg_error));
+  }
+  out.jpeg.assign(reinterpret_cast<const char*>(jpeg), jpeg_size);
+  if (absl::Status s2 = late(); !s2.ok()) return s2;
   return out;
 }
 
@@ -648,6 +813,8 @@ bool Thumbnailer::Enqueue(Job job) {
 }
 
 void Thumbnailer::WorkerLoop() {
+  // This thread's decoders, kept for every keyframe it renders.
+  ThumbnailRenderer renderer;
   while (true) {
     Job job;
     {
@@ -657,14 +824,14 @@ void Thumbnailer::WorkerLoop() {
       job = std::move(queue_.front());
       queue_.pop_front();
     }
-    Process(job);
+    Process(job, renderer);
   }
 }
 
-void Thumbnailer::Process(Job& job) {
+void Thumbnailer::Process(Job& job, ThumbnailRenderer& renderer) {
   const auto started = std::chrono::steady_clock::now();
   absl::StatusOr<Thumbnail> rendered =
-      RenderThumbnail(job.caps.get(), job.keyframe.get(), options_.render);
+      renderer.Render(job.caps.get(), job.keyframe.get(), options_.render);
   if (render_seconds_ != nullptr) {
     render_seconds_->Observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());

@@ -10,13 +10,16 @@
 // The live path never waits for it: the packager offers each keyframe to its session's
 // KeyframeSink, which takes a reference only when a thumbnail is due and the shared worker has
 // room, and drops the keyframe (counted) otherwise. One small worker pool (a bounded queue and
-// `threads` threads) serves every stream of the process; each stream has at most one keyframe
-// queued or in work. A keyframe that does not decode is logged and counted; it never touches
-// the stream.
+// `threads` threads, each with its own decoders) serves every stream of the process; each
+// stream has at most one keyframe queued or in work. A keyframe that does not decode is logged
+// and counted; it never touches the stream.
 //
 //   Pipeline (media thread) --OfferKeyframe--> Session --bounded queue--> worker:
-//       appsrc → h264parse|h265parse → openh264dec|libde265dec → videoscale → videoconvert (RGB)
-//       → jpegenc → appsink
+//       libavcodec (h264|hevc, one context per worker and codec, reused) → libswscale (straight
+//       to the thumbnail size) → libjpeg-turbo
+//
+// FFmpeg's libraries are called directly, never libavformat (nor gst-libav, which loads it):
+// libavformat links Debian's second libsrt build beside ours and hangs a SIGTERM'd process.
 //
 // What was written is told to a ThumbnailRecorder (the database, so every replica can answer
 // GetStream's thumbnail_url and StreamEnded can name the poster): after a session's first
@@ -69,17 +72,32 @@ struct Thumbnail {
   double luma_stddev = 0;
 };
 
-// Decodes `keyframe` (one access unit with its parameter sets in band, as h264parse or
-// h265parse output it with `caps`) and encodes it as a JPEG. INVALID_ARGUMENT/UNSUPPORTED_CODEC
-// for caps of another codec; INVALID_ARGUMENT/THUMBNAIL_DECODE_FAILED when nothing decodes;
-// DEADLINE_EXCEEDED when it takes longer than the timeout. Any thread; no shared state.
-absl::StatusOr<Thumbnail> RenderThumbnail(GstCaps* caps, GstBuffer* keyframe,
-                                          const RenderOptions& options);
+// Decodes keyframes (one access unit with its parameter sets in band, as h264parse or h265parse
+// output it with `caps`: byte-stream, alignment au) and encodes them as JPEGs. Holds one
+// libavcodec decoder per codec, opened on first use and reused for every keyframe after it
+// (flushed between two), and the scaler's state: one renderer per thread, never shared.
+class ThumbnailRenderer {
+ public:
+  ThumbnailRenderer();
+  ~ThumbnailRenderer();
+  ThumbnailRenderer(const ThumbnailRenderer&) = delete;
+  ThumbnailRenderer& operator=(const ThumbnailRenderer&) = delete;
 
-// FAILED_PRECONDITION/THUMBNAIL_ELEMENT_MISSING naming what is not installed, unless every
-// GStreamer element H.264 thumbnails need is (openh264dec is gstreamer1.0-plugins-bad's,
-// jpegenc gstreamer1.0-plugins-good's). GStreamer must be initialised.
-absl::Status CheckThumbnailElements();
+  // INVALID_ARGUMENT/UNSUPPORTED_CODEC for caps of another codec or stream format;
+  // INVALID_ARGUMENT/THUMBNAIL_DECODE_FAILED when nothing decodes (or only a damaged picture);
+  // DEADLINE_EXCEEDED/THUMBNAIL_TIMEOUT when it took longer than the timeout (a decode is not
+  // interrupted, but a late picture is not used).
+  absl::StatusOr<Thumbnail> Render(GstCaps* caps, GstBuffer* keyframe,
+                                   const RenderOptions& options);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// FAILED_PRECONDITION/THUMBNAIL_DECODER_MISSING naming what is missing, unless the libavcodec
+// this process loaded has the H.264 and HEVC decoders thumbnails need.
+absl::Status CheckThumbnailDecoders();
 
 // The output size for a `width` × `height` picture with pixel aspect ratio `par_n`/`par_d`:
 // square pixels, even sides, within max_size × max_size, never larger than the source.
@@ -132,7 +150,7 @@ class Thumbnailer {
   // False when the queue is full (the job is then dropped by the caller).
   bool Enqueue(Job job);
   void WorkerLoop();
-  void Process(Job& job);
+  void Process(Job& job, ThumbnailRenderer& renderer);
 
   const ThumbnailerOptions options_;
   const ThumbnailRecorder recorder_;

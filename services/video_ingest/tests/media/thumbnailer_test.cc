@@ -231,22 +231,25 @@ int OfferUntilTaken(KeyframeSink& session, GstPad* pad, const Keyframe& k, doubl
   return offers;
 }
 
-TEST_CASE("the elements thumbnails need are installed here (the binary refuses to start without)") {
-  InitGStreamer();
-  absl::Status s = CheckThumbnailElements();
+TEST_CASE("the decoders thumbnails need are in libavcodec here (the binary refuses to start without)") {
+  absl::Status s = CheckThumbnailDecoders();
   INFO(s.ToString());
   CHECK(s.ok());
 }
 
-TEST_CASE("decoding never maps a second libsrt into the process (gst-libav would)") {
+TEST_CASE("decoding never maps libavformat or a second libsrt into the process") {
   TempDir dir;
   const fs::path input = SolidColour(dir, "grey", "0x808080", "640x360");
   Keyframes keyframes;
   LoadKeyframes(input, false, keyframes);
-  REQUIRE(RenderThumbnail(keyframes.frames()[0].caps, keyframes.frames()[0].buffer,
+  ThumbnailRenderer renderer;
+  REQUIRE(renderer.Render(keyframes.frames()[0].caps, keyframes.frames()[0].buffer,
                           RenderOptions{})
               .ok());
   const std::string maps = testing::ReadText("/proc/self/maps");
+  // The decoder is libavcodec's (what this checks is about the libraries it brings), and
+  // libavformat, which would map Debian's other libsrt build (libsrt-gnutls), is not there.
+  CHECK(absl::StrContains(maps, "libavcodec"));
   CHECK_FALSE(absl::StrContains(maps, "libsrt-gnutls"));
   CHECK_FALSE(absl::StrContains(maps, "libavformat"));
 }
@@ -266,7 +269,7 @@ TEST_CASE("thumbnail sizes fit the box, keep the aspect, stay even and never ups
   // Odd sizes round to even.
   CHECK(ThumbnailSize(1281, 721, 1, 1, 640).width % 2 == 0);
   CHECK(ThumbnailSize(1281, 721, 1, 1, 640).height % 2 == 0);
-  // Unknown: no size (the decoder's own caps decide, bounded by the box).
+  // Unknown: no size (the renderer fails rather than guess).
   CHECK(ThumbnailSize(0, 720, 1, 1, 640).width == 0);
 }
 
@@ -279,12 +282,17 @@ TEST_CASE("a solid-colour H.264 keyframe becomes a bounded JPEG of that colour")
   LoadKeyframes(input, /*hevc=*/false, keyframes);
   const Keyframe& k = keyframes.frames().front();
 
-  absl::StatusOr<Thumbnail> t = RenderThumbnail(k.caps, k.buffer, RenderOptions{});
+  ThumbnailRenderer renderer;
+  absl::StatusOr<Thumbnail> t = renderer.Render(k.caps, k.buffer, RenderOptions{});
   INFO(t.status().ToString());
   REQUIRE(t.ok());
   CHECK(t->width == 640);
   CHECK(t->height == 360);
   REQUIRE(t->jpeg.size() > 100);
+  // The stream's own luma (BT.709's weights of 0xE07020), in full range whatever the stream's
+  // (limited here).
+  INFO("luma mean " << t->luma_mean);
+  CHECK(std::abs(t->luma_mean - (0.2126 * 0xE0 + 0.7152 * 0x70 + 0.0722 * 0x20)) < 4);
   CHECK(static_cast<uint8_t>(t->jpeg[0]) == 0xFF);  // SOI
   CHECK(static_cast<uint8_t>(t->jpeg[1]) == 0xD8);
   // A flat picture is not a poster.
@@ -307,8 +315,9 @@ TEST_CASE("a moving test pattern is a poster-worthy picture and small sources ar
   testing::MakeTestMedia(input, "flv", 2);  // testsrc2 640x360
   Keyframes keyframes;
   LoadKeyframes(input, false, keyframes);
+  ThumbnailRenderer renderer;
   absl::StatusOr<Thumbnail> t =
-      RenderThumbnail(keyframes.frames()[0].caps, keyframes.frames()[0].buffer, RenderOptions{});
+      renderer.Render(keyframes.frames()[0].caps, keyframes.frames()[0].buffer, RenderOptions{});
   REQUIRE(t.ok());
   CHECK(t->width == 640);
   CHECK(t->height == 360);
@@ -317,7 +326,7 @@ TEST_CASE("a moving test pattern is a poster-worthy picture and small sources ar
   const fs::path small = SolidColour(dir, "small", "0x2040C0", "320x180");
   Keyframes small_frames;
   LoadKeyframes(small, false, small_frames);
-  t = RenderThumbnail(small_frames.frames()[0].caps, small_frames.frames()[0].buffer,
+  t = renderer.Render(small_frames.frames()[0].caps, small_frames.frames()[0].buffer,
                       RenderOptions{});
   REQUIRE(t.ok());
   CHECK(t->width == 320);
@@ -337,8 +346,9 @@ TEST_CASE("an HEVC keyframe renders too: the codec comes from the caps") {
   REQUIRE(r.exit_code == 0);
   Keyframes keyframes;
   LoadKeyframes(input, /*hevc=*/true, keyframes);
+  ThumbnailRenderer renderer;
   absl::StatusOr<Thumbnail> t =
-      RenderThumbnail(keyframes.frames()[0].caps, keyframes.frames()[0].buffer, RenderOptions{});
+      renderer.Render(keyframes.frames()[0].caps, keyframes.frames()[0].buffer, RenderOptions{});
   INFO(t.status().ToString());
   REQUIRE(t.ok());
   const fs::path jpeg = dir.path() / "hevc.jpg";
@@ -349,6 +359,74 @@ TEST_CASE("an HEVC keyframe renders too: the codec comes from the caps") {
   CHECK(std::abs(facts.average.r - 0x20) < 10);
   CHECK(std::abs(facts.average.g - 0xC0) < 10);
   CHECK(std::abs(facts.average.b - 0x40) < 10);
+}
+
+TEST_CASE("one renderer decodes keyframe after keyframe across streams, codecs and sizes") {
+  TempDir dir;
+  // A worker's decoders serve every stream of the process in turn: each keyframe comes out as
+  // its own picture, whatever the previous one was (B-frames announced, another size, HEVC).
+  const fs::path pattern = dir.path() / "pattern.flv";
+  testing::MakeTestMedia(pattern, "flv", 3);  // testsrc2 640x360 with B-frames
+  const fs::path hevc = dir.path() / "hevc.ts";
+  testing::MakeHevcMedia(hevc, 2);
+  const fs::path orange = SolidColour(dir, "orange", "0xE07020", "1280x720");
+  const fs::path blue = SolidColour(dir, "blue", "0x2040C0", "320x180");
+  Keyframes pattern_frames, hevc_frames, orange_frames, blue_frames;
+  LoadKeyframes(pattern, false, pattern_frames);
+  LoadKeyframes(hevc, true, hevc_frames);
+  LoadKeyframes(orange, false, orange_frames);
+  LoadKeyframes(blue, false, blue_frames);
+  REQUIRE(pattern_frames.frames().size() >= 2);
+
+  ThumbnailRenderer renderer;
+  struct Expected {
+    const Keyframe* keyframe;
+    int width;
+    int height;
+    bool blank;
+  };
+  const Expected sequence[] = {
+      {&pattern_frames.frames()[0], 640, 360, false}, {&orange_frames.frames()[0], 640, 360, true},
+      {&hevc_frames.frames()[0], 640, 360, false},    {&blue_frames.frames()[0], 320, 180, true},
+      {&pattern_frames.frames()[1], 640, 360, false}, {&orange_frames.frames()[0], 640, 360, true},
+  };
+  std::vector<std::string> jpegs;
+  for (const Expected& e : sequence) {
+    absl::StatusOr<Thumbnail> t = renderer.Render(e.keyframe->caps, e.keyframe->buffer,
+                                                  RenderOptions{});
+    INFO(t.status().ToString());
+    REQUIRE(t.ok());
+    CHECK(t->width == e.width);
+    CHECK(t->height == e.height);
+    CHECK(IsBlankPicture(*t) == e.blank);
+    jpegs.push_back(t->jpeg);
+  }
+  // The orange picture after four others is the orange picture it was the first time.
+  const fs::path again = dir.path() / "again.jpg";
+  WriteBytes(again, jpegs[5]);
+  JpegFacts facts = ReadJpeg(again);
+  CHECK(std::abs(facts.average.r - 0xE0) < 10);
+  CHECK(std::abs(facts.average.g - 0x70) < 10);
+  CHECK(std::abs(facts.average.b - 0x20) < 10);
+  // Two keyframes of the moving pattern, a second apart, are different pictures.
+  CHECK(jpegs[0] != jpegs[4]);
+}
+
+TEST_CASE("a picture later than the render timeout is not used") {
+  TempDir dir;
+  const fs::path input = SolidColour(dir, "grey", "0x808080", "640x360");
+  Keyframes keyframes;
+  LoadKeyframes(input, false, keyframes);
+  ThumbnailRenderer renderer;
+  RenderOptions options;
+  options.timeout = absl::ZeroDuration();
+  absl::StatusOr<Thumbnail> t =
+      renderer.Render(keyframes.frames()[0].caps, keyframes.frames()[0].buffer, options);
+  CHECK(t.status().code() == absl::StatusCode::kDeadlineExceeded);
+  CHECK(ReasonOf(t.status()) == "THUMBNAIL_TIMEOUT");
+  // The renderer is fine afterwards.
+  t = renderer.Render(keyframes.frames()[0].caps, keyframes.frames()[0].buffer, RenderOptions{});
+  CHECK(t.ok());
 }
 
 TEST_CASE("corrupt keyframes give a clear failure, never a crash or a picture") {
@@ -362,22 +440,33 @@ TEST_CASE("corrupt keyframes give a clear failure, never a crash or a picture") 
   std::string junk(4000, '\0');
   for (size_t i = 0; i < junk.size(); ++i) junk[i] = static_cast<char>((i * 7919 + 13) % 251);
   GstBuffer* garbage = gst_buffer_new_memdup(junk.data(), junk.size());
-  absl::StatusOr<Thumbnail> t = RenderThumbnail(k.caps, garbage, RenderOptions{});
+  ThumbnailRenderer renderer;
+  absl::StatusOr<Thumbnail> t = renderer.Render(k.caps, garbage, RenderOptions{});
   CHECK_FALSE(t.ok());
   CHECK(ReasonOf(t.status()) == "THUMBNAIL_DECODE_FAILED");
 
   // The parameter sets and the first bytes of the slice only.
   GstBuffer* truncated = gst_buffer_copy_region(k.buffer, GST_BUFFER_COPY_MEMORY, 0,
                                                 std::min<gsize>(60, gst_buffer_get_size(k.buffer)));
-  t = RenderThumbnail(k.caps, truncated, RenderOptions{});
+  t = renderer.Render(k.caps, truncated, RenderOptions{});
+  INFO(t.status().ToString());
   CHECK_FALSE(t.ok());
   CHECK(t.status().code() == absl::StatusCode::kInvalidArgument);
 
   // Caps of a codec we do not decode.
   GstCaps* vp9 = gst_caps_from_string("video/x-vp9,width=640,height=360");
-  t = RenderThumbnail(vp9, k.buffer, RenderOptions{});
+  t = renderer.Render(vp9, k.buffer, RenderOptions{});
   CHECK(ReasonOf(t.status()) == "UNSUPPORTED_CODEC");
   gst_caps_unref(vp9);
+  // Length-prefixed H.264 (avc): the packagers' parsers never give it.
+  GstCaps* avc = gst_caps_from_string("video/x-h264,stream-format=avc,alignment=au");
+  t = renderer.Render(avc, k.buffer, RenderOptions{});
+  CHECK(ReasonOf(t.status()) == "UNSUPPORTED_CODEC");
+  gst_caps_unref(avc);
+  // After all that, the same renderer still decodes a good keyframe.
+  t = renderer.Render(k.caps, k.buffer, RenderOptions{});
+  INFO(t.status().ToString());
+  CHECK(t.ok());
   gst_buffer_unref(garbage);
   gst_buffer_unref(truncated);
 
