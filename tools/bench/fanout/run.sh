@@ -91,7 +91,7 @@ start_realtime_push() {
   STARTED_PID=$!
   local line=""
   for _ in $(seq 600); do
-    line="$(grep -m1 '"server_started"' "$log" || true)"
+    line="$(grep -m1 '"server_started"' "$log" 2>/dev/null || true)"
     [[ -n "$line" ]] && break
     kill -0 "$STARTED_PID" 2>/dev/null || { cat "$log" >&2; exit 1; }
     sleep 0.1

@@ -11,9 +11,10 @@ ABSL_FLAG(absl::Duration, purge_interval, absl::Minutes(1), "how often retention
 ABSL_FLAG(int, feed_ring, 4096, "recent events each replica keeps in memory per watched room");
 ABSL_FLAG(int, publish_batch_max, 256,
           "published events appended in one transaction at most (group commit)");
-ABSL_FLAG(int, combine_wakeups_from, 1000,
+ABSL_FLAG(int, combine_wakeups_from, 0,
           "rooms with at least this many subscribers on a replica wake them in gRPC's context, "
-          "so their writes to one connection go out together (0: every room)");
+          "so their writes to one connection go out together (0: every room); smaller rooms "
+          "are woken on the thread that learnt of the event");
 ABSL_FLAG(absl::Duration, publish_linger, absl::ZeroDuration(),
           "how long a Publish batch waits for more events before it commits (group commit; 0: "
           "it goes at once)");

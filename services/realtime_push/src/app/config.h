@@ -26,7 +26,7 @@ struct Config : startup::ServiceConfig {
   // Published events appended in one transaction at most (group commit).
   int publish_batch_max = 256;
   absl::Duration publish_linger = absl::ZeroDuration();
-  int combine_wakeups_from = 1000;
+  int combine_wakeups_from = 0;
   absl::Duration keep_alive;
   // Fallback for missed notifications: how often watched rooms' heads are re-read.
   absl::Duration feed_poll_interval;

@@ -40,8 +40,10 @@ RoomFeed::RoomFeed(std::string stream_id, int ring_capacity,
 
 void RoomFeed::WakeListeners() {
   auto listeners = ListenersCopy();
-  // A hop to gRPC's context costs a timer's latency (measured: a few ms under load), worth
-  // it only where combining writes saves many system calls.
+  // Inline, the writes go out one system call each, and — with no interceptor on Subscribe —
+  // gRPC runs their completions on this thread too: woken from the Publish appender, that
+  // thread became the bottleneck (tools/bench/RESULTS.md, fanout run 7). In gRPC's context
+  // they are combined per connection and completed on gRPC's threads.
   const bool hop = run_wakeups_ && listeners->size() >= combine_wakeups_from_;
   auto wake = [listeners = std::move(listeners)] {
     for (const auto& l : *listeners) l->Wake();
