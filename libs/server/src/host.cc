@@ -40,9 +40,23 @@ class NotServedHere final : public grpc::CallbackGenericService {
   std::string listener_;
 };
 
+// Hands both listeners' calls to the host's one factory (a builder owns the factories it is
+// given), so a method observed in its handler is left alone on either listener.
+class SharedFactory final : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  explicit SharedFactory(ObservabilityInterceptorFactory& factory) : factory_(factory) {}
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override {
+    return factory_.CreateServerInterceptor(info);
+  }
+
+ private:
+  ObservabilityInterceptorFactory& factory_;
+};
+
 // Settings both listeners share.
 void Configure(grpc::ServerBuilder& builder, const HostOptions& options,
-               prometheus::Registry& registry) {
+               ObservabilityInterceptorFactory& observability) {
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   // Bounded headers: a token is at most 8 KiB, so 16 KiB of metadata is plenty; beyond it the
   // transport refuses the call before any handler runs.
@@ -56,7 +70,7 @@ void Configure(grpc::ServerBuilder& builder, const HostOptions& options,
   // their share of calls (gRPC does not poll DNS).
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, 5 * 60 * 1000);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
-  factories.push_back(std::make_unique<ObservabilityInterceptorFactory>(registry));
+  factories.push_back(std::make_unique<SharedFactory>(observability));
   builder.experimental().SetInterceptorCreators(std::move(factories));
 }
 
@@ -65,6 +79,7 @@ void Configure(grpc::ServerBuilder& builder, const HostOptions& options,
 ServiceHost::ServiceHost(HostOptions options)
     : options_(std::move(options)),
       registry_(std::make_shared<prometheus::Registry>()),
+      observability_(std::make_unique<ObservabilityInterceptorFactory>(*registry_)),
       executor_(options_.executor_threads, options_.executor_queue) {}
 
 ServiceHost::~ServiceHost() { Shutdown(); }
@@ -101,7 +116,7 @@ absl::Status ServiceHost::Start() {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options_.grpc_addr, grpc::InsecureServerCredentials(), &grpc_port_);
-  Configure(builder, options_, *registry_);
+  Configure(builder, options_, *observability_);
   for (grpc::Service* s : services_) builder.RegisterService(s);
   public_fallback_ = std::make_unique<NotServedHere>("public");
   builder.RegisterCallbackGenericService(public_fallback_.get());
@@ -113,7 +128,7 @@ absl::Status ServiceHost::Start() {
     grpc::ServerBuilder internal;
     internal.AddListeningPort(options_.internal_grpc_addr, options_.internal_credentials,
                               &internal_grpc_port_);
-    Configure(internal, options_, *registry_);
+    Configure(internal, options_, *observability_);
     for (grpc::Service* s : internal_services_) internal.RegisterService(s);
     internal_fallback_ = std::make_unique<NotServedHere>("internal");
     internal.RegisterCallbackGenericService(internal_fallback_.get());

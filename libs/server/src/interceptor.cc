@@ -18,9 +18,6 @@ namespace {
 
 using grpc::experimental::InterceptionHookPoints;
 
-// Longest request id taken from a client; a longer one is replaced by a generated id.
-constexpr size_t kMaxRequestId = 128;
-
 // The access log's name for a status code. gRPC and Abseil number their codes alike, so Abseil's
 // names serve for both; made once, since building the name per call would allocate.
 absl::string_view CodeName(int code) {
@@ -50,33 +47,17 @@ bool IsMalformedRequest(const grpc::Status& st, const std::string& service,
 class ObservabilityInterceptor : public grpc::experimental::Interceptor {
  public:
   ObservabilityInterceptor(ObservabilityInterceptorFactory& factory,
-                           ObservabilityInterceptorFactory::PerMethod& m,
-                           const timing::SteadyClock& clock)
-      : factory_(factory), m_(m), clock_(clock), start_(clock.Now()) {
-    m_.started->Increment();
-    m_.in_flight->Increment();
-  }
+                           ObservabilityInterceptorFactory::PerMethod& m)
+      : m_(m), record_(factory, m) {}
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
-      auto* md = methods->GetRecvInitialMetadata();
-      if (md != nullptr) {
-        auto it = md->find("x-request-id");
-        if (it != md->end() && !it->second.empty() && it->second.size() <= kMaxRequestId) {
-          request_id_size_ = it->second.size();
-          std::copy(it->second.begin(), it->second.end(), request_id_.begin());
-        }
-      }
-      if (request_id_size_ == 0) {
-        const ids::InlineId id = ids::NewUniqueInlineId("req");
-        request_id_size_ = id.view().size();
-        std::copy(id.view().begin(), id.view().end(), request_id_.begin());
-      }
+      record_.TakeRequestId(methods->GetRecvInitialMetadata());
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
       auto* md = methods->GetSendInitialMetadata();
-      if (md != nullptr && request_id_size_ > 0) {
-        md->emplace("x-request-id", std::string(request_id()));
+      if (md != nullptr && !record_.request_id().empty()) {
+        md->emplace("x-request-id", std::string(record_.request_id()));
       }
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
@@ -88,59 +69,95 @@ class ObservabilityInterceptor : public grpc::experimental::Interceptor {
         methods->ModifySendStatus(st);
         if (trailers != nullptr) trailers->emplace("shopcast-error-reason", "REQUEST_MALFORMED");
       }
-      code_ = st.error_code();
+      std::string reason;
       if (trailers != nullptr) {
         auto it = trailers->find("shopcast-error-reason");
-        if (it != trailers->end()) reason_ = it->second;
+        if (it != trailers->end()) reason = it->second;
       }
-      status_sent_ = true;
+      record_.SetStatus(st.error_code(), reason);
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_CLOSE)) {
-      Record();
+      record_.Record();
     }
     methods->Proceed();
   }
 
-  ~ObservabilityInterceptor() override { Record(); }
+  ~ObservabilityInterceptor() override { record_.Record(); }
 
  private:
-  absl::string_view request_id() const { return {request_id_.data(), request_id_size_}; }
-
-  void Record() {
-    if (recorded_) return;
-    recorded_ = true;
-    m_.in_flight->Decrement();
-    if (!status_sent_) code_ = grpc::CANCELLED;  // the client went away first
-    const double seconds = timing::SecondsBetween(start_, clock_.Now());
-    const int code = static_cast<int>(code_);
-    {
-      auto line =
-          code_ == grpc::OK || code_ == grpc::CANCELLED ? log::Info("rpc") : log::Warn("rpc");
-      line.Kv("method", m_.method)
-          .Kv("service_name", m_.service)
-          .Kv("code", CodeName(code))
-          .Kv("ms", seconds * 1000.0)
-          .Kv("request_id", request_id());
-      if (!reason_.empty()) line.Kv("reason", reason_);
-    }  // Logged before the metrics move, so a scrape that sees this call finds its line too.
-    factory_.Handled(m_, code).Increment();
-    m_.latency->Observe(seconds);
-  }
-
-  ObservabilityInterceptorFactory& factory_;
   ObservabilityInterceptorFactory::PerMethod& m_;
-  const timing::SteadyClock& clock_;
-  const timing::SteadyClock::TimePoint start_;
-  // Inline, as every call has one: the client's (at most kMaxRequestId bytes) or a generated id.
-  std::array<char, kMaxRequestId> request_id_;
-  size_t request_id_size_ = 0;
-  std::string reason_;
-  grpc::StatusCode code_ = grpc::OK;
-  bool status_sent_ = false;
-  bool recorded_ = false;
+  CallRecord record_;
 };
 
 }  // namespace
+
+CallRecord::CallRecord(ObservabilityInterceptorFactory& factory,
+                       ObservabilityInterceptorFactory::PerMethod& m)
+    : factory_(factory), m_(m), start_(factory.clock().Now()) {
+  m_.started->Increment();
+  m_.in_flight->Increment();
+}
+
+void CallRecord::TakeRequestId(const std::multimap<grpc::string_ref, grpc::string_ref>* md) {
+  request_id_size_ = 0;
+  if (md != nullptr) {
+    auto it = md->find("x-request-id");
+    if (it != md->end() && !it->second.empty() && it->second.size() <= kMaxRequestId) {
+      request_id_size_ = it->second.size();
+      std::copy(it->second.begin(), it->second.end(), request_id_.begin());
+    }
+  }
+  if (request_id_size_ == 0) {
+    const ids::InlineId id = ids::NewUniqueInlineId("req");
+    request_id_size_ = id.view().size();
+    std::copy(id.view().begin(), id.view().end(), request_id_.begin());
+  }
+}
+
+void CallRecord::SetStatus(grpc::StatusCode code, absl::string_view reason) {
+  code_ = code;
+  reason_ = std::string(reason);
+  status_sent_ = true;
+}
+
+void CallRecord::Record() {
+  if (recorded_) return;
+  recorded_ = true;
+  m_.in_flight->Decrement();
+  if (!status_sent_) code_ = grpc::CANCELLED;  // the client went away first
+  const double seconds = timing::SecondsBetween(start_, factory_.clock().Now());
+  const int code = static_cast<int>(code_);
+  {
+    auto line =
+        code_ == grpc::OK || code_ == grpc::CANCELLED ? log::Info("rpc") : log::Warn("rpc");
+    line.Kv("method", m_.method)
+        .Kv("service_name", m_.service)
+        .Kv("code", CodeName(code))
+        .Kv("ms", seconds * 1000.0)
+        .Kv("request_id", request_id());
+    if (!reason_.empty()) line.Kv("reason", reason_);
+  }  // Logged before the metrics move, so a scrape that sees this call finds its line too.
+  factory_.Handled(m_, code).Increment();
+  m_.latency->Observe(seconds);
+}
+
+ObservedCall::ObservedCall(ObservabilityInterceptorFactory* factory,
+                           absl::string_view full_method, grpc::ServerContextBase* ctx) {
+  if (factory == nullptr) return;
+  record_.emplace(*factory, factory->ForMethod(full_method));
+  record_->TakeRequestId(ctx != nullptr ? &ctx->client_metadata() : nullptr);
+  if (ctx != nullptr) ctx->AddInitialMetadata("x-request-id", std::string(record_->request_id()));
+}
+
+ObservedCall::~ObservedCall() { Record(); }
+
+void ObservedCall::SetStatus(grpc::StatusCode code, absl::string_view reason) {
+  if (record_.has_value()) record_->SetStatus(code, reason);
+}
+
+void ObservedCall::Record() {
+  if (record_.has_value()) record_->Record();
+}
 
 ObservabilityInterceptorFactory::ObservabilityInterceptorFactory(prometheus::Registry& registry,
                                                                  const timing::SteadyClock& clock)
@@ -163,8 +180,7 @@ ObservabilityInterceptorFactory::ObservabilityInterceptorFactory(prometheus::Reg
                      .Register(registry)) {}
 
 ObservabilityInterceptorFactory::PerMethod& ObservabilityInterceptorFactory::ForMethod(
-    const char* full_method) {
-  const absl::string_view full = full_method != nullptr ? full_method : "";
+    absl::string_view full) {
   const size_t hash = absl::HashOf(full);
   for (size_t i = 0; i < kSlots; ++i) {
     PerMethod* m = slots_[(hash + i) % kSlots].load(std::memory_order_acquire);
@@ -236,9 +252,16 @@ prometheus::Counter& ObservabilityInterceptorFactory::Handled(PerMethod& m, int 
   return *c;
 }
 
+void ObservabilityInterceptorFactory::ObserveInHandler(absl::string_view full_method) {
+  ForMethod(full_method).in_handler.store(true, std::memory_order_release);
+}
+
 grpc::experimental::Interceptor* ObservabilityInterceptorFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
-  return new ObservabilityInterceptor(*this, ForMethod(info->method()), clock_);
+  PerMethod& m = ForMethod(info->method() != nullptr ? info->method() : "");
+  // gRPC skips its interceptor machinery for a call whose factories all return null.
+  if (m.in_handler.load(std::memory_order_acquire)) return nullptr;
+  return new ObservabilityInterceptor(*this, m);
 }
 
 }  // namespace shopcast::server

@@ -181,3 +181,133 @@ TEST_CASE("each method gets its own metrics up to 512 names — more share an 'u
   CHECK(by_method.count("M512") == 0);
   CHECK(by_method["unknown"] == 600 - 512);
 }
+
+namespace {
+
+// "/test.v1.Stream/Observed" records its own calls (ObservedCall) and answers NOT_FOUND with a
+// reason trailer; any other method is answered OK and left to the interceptor.
+class SelfObservingService : public grpc::CallbackGenericService {
+ public:
+  explicit SelfObservingService(shopcast::server::ObservabilityInterceptorFactory& factory)
+      : factory_(factory) {}
+  grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext* ctx) override {
+    class Reactor : public grpc::ServerGenericBidiReactor {
+     public:
+      Reactor(shopcast::server::ObservabilityInterceptorFactory& factory,
+              grpc::GenericCallbackServerContext* ctx, bool observe)
+          : observed_(observe ? &factory : nullptr, ctx->method(), ctx) {
+        if (observe) {
+          ctx->AddTrailingMetadata("shopcast-error-reason", "NOTHING_HERE");
+          observed_.SetStatus(grpc::StatusCode::NOT_FOUND, "NOTHING_HERE");
+          Finish(grpc::Status(grpc::StatusCode::NOT_FOUND, "nothing here"));
+        } else {
+          Finish(grpc::Status::OK);
+        }
+      }
+      void OnDone() override {
+        observed_.Record();
+        delete this;
+      }
+
+     private:
+      shopcast::server::ObservedCall observed_;
+    };
+    return new Reactor(factory_, ctx, ctx->method() == "/test.v1.Stream/Observed");
+  }
+
+ private:
+  shopcast::server::ObservabilityInterceptorFactory& factory_;
+};
+
+}  // namespace
+
+TEST_CASE("a method observed in its handler gets no interceptor and is recorded exactly once") {
+  std::string captured;
+  shopcast::log::CaptureForTesting(&captured);
+  shopcast::timing::FakeSteadyClock clock;
+  prometheus::Registry registry;
+  auto owned = std::make_unique<shopcast::server::ObservabilityInterceptorFactory>(registry, clock);
+  shopcast::server::ObservabilityInterceptorFactory& factory = *owned;
+  factory.ObserveInHandler("/test.v1.Stream/Observed");
+  SelfObservingService service(factory);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterCallbackGenericService(&service);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
+  factories.push_back(std::move(owned));
+  builder.experimental().SetInterceptorCreators(std::move(factories));
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  REQUIRE(server != nullptr);
+  grpc::GenericStub stub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  auto call = [&stub](const std::string& method, const std::string& request_id) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    ctx.AddMetadata("x-request-id", request_id);
+    grpc::Slice payload(std::string("x"));
+    grpc::ByteBuffer request(&payload, 1);
+    grpc::ByteBuffer response;
+    grpc::Status status;
+    absl::Notification done;
+    stub.UnaryCall(&ctx, method, grpc::StubOptions(), &request, &response, [&](grpc::Status s) {
+      status = std::move(s);
+      done.Notify();
+    });
+    REQUIRE(done.WaitForNotificationWithTimeout(absl::Seconds(30)));
+    auto echoed = ctx.GetServerInitialMetadata().find("x-request-id");
+    REQUIRE(echoed != ctx.GetServerInitialMetadata().end());
+    CHECK(std::string(echoed->second.data(), echoed->second.size()) == request_id);
+    return status.error_code();
+  };
+  CHECK(call("/test.v1.Stream/Observed", "req-observed") == grpc::StatusCode::NOT_FOUND);
+  CHECK(call("/test.v1.Stream/Other", "req-other") == grpc::StatusCode::OK);
+
+  auto handled = [&registry] {
+    std::map<std::string, double> by_method_code;
+    for (const auto& f : registry.Collect()) {
+      if (f.name != "grpc_server_handled_total") continue;
+      for (const auto& m : f.metric) {
+        std::string method, code;
+        for (const auto& l : m.label) {
+          if (l.name == "grpc_method") method = l.value;
+          if (l.name == "grpc_code") code = l.value;
+        }
+        by_method_code[method + " " + code] += m.counter.value;
+      }
+    }
+    return by_method_code;
+  };
+  std::map<std::string, double> counts;
+  shopcast::testing::WaitUntil(
+      [&] {
+        counts = handled();
+        return counts.size() == 2;
+      },
+      absl::Seconds(30));
+  server->Shutdown();
+  shopcast::log::Flush(absl::Seconds(5));
+  shopcast::log::CaptureForTesting(nullptr);
+  CHECK(counts["Observed NOT_FOUND"] == 1);
+  CHECK(counts["Other OK"] == 1);
+
+  std::vector<nlohmann::json> lines;
+  size_t at = 0;
+  while (at < captured.size()) {
+    const size_t end = captured.find('\n', at);
+    lines.push_back(nlohmann::json::parse(captured.substr(at, end - at)));
+    if (end == std::string::npos) break;
+    at = end + 1;
+  }
+  int observed_lines = 0;
+  for (const auto& line : lines) {
+    if (line["event"] != "rpc" || line["method"] != "Observed") continue;
+    ++observed_lines;
+    CHECK(line["level"] == "warn");
+    CHECK(line["service_name"] == "test.v1.Stream");
+    CHECK(line["code"] == "NOT_FOUND");
+    CHECK(line["reason"] == "NOTHING_HERE");
+    CHECK(line["request_id"] == "req-observed");
+  }
+  CHECK(observed_lines == 1);  // by the handler, and not a second time by an interceptor
+}

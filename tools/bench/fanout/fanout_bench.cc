@@ -30,6 +30,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
@@ -43,6 +44,11 @@
 ABSL_FLAG(std::string, pki_dir, "", "dev-pki folder with the video-ingest credential");
 ABSL_FLAG(std::string, baseline, "", "pid,public_addr,internal_addr of the baseline server");
 ABSL_FLAG(std::string, realtime_push, "", "pid,public_addr,internal_addr of realtime-push");
+ABSL_FLAG(std::string, realtime_push_name, "realtime-push", "realtime-push's name in the table");
+ABSL_FLAG(std::string, realtime_push_b, "",
+          "pid,public_addr,internal_addr of a second realtime-push build (an A/B in one run), "
+          "measured after the first; empty: none");
+ABSL_FLAG(std::string, realtime_push_b_name, "realtime-push B", "its name in the table");
 ABSL_FLAG(std::string, label, "", "scenario name for the table");
 ABSL_FLAG(int, db_pid, 0, "PostgreSQL's postmaster; its backends' CPU is reported beside");
 ABSL_FLAG(int, storm_connecting, 100000,
@@ -174,7 +180,7 @@ bool Reconnect(fan::SubscriberSet& subs) {
   return subs.ConnectAll(absl::Now() + absl::Minutes(5));
 }
 
-void Storm(fan::SubscriberSet& subs, fan::Publisher& pub, double rate) {
+void Storm(fan::SubscriberSet& subs, fan::Publisher& pub, double rate, const std::string& server) {
   std::fprintf(stderr, "  storm: %zu subscribers drop and resume at %.1f events/s\n", subs.size(),
                rate);
   pub.Start(rate);
@@ -198,7 +204,12 @@ void Storm(fan::SubscriberSet& subs, fan::Publisher& pub, double rate) {
   const int64_t lost = after.gaps - before.gaps + after.resyncs - before.resyncs;
   // Tagged: run.sh prints the storm rows as a table of their own.
   std::printf("STORM | %s | %lld | %.1f | %s | %s | %s | %lld | %lld | %lld | %s |\n",
-              absl::GetFlag(FLAGS_label).c_str(), static_cast<long long>(subs.size()), rate,
+              // With two builds of realtime-push in the run, which one's storm this was.
+              (absl::GetFlag(FLAGS_realtime_push_b).empty()
+                   ? absl::GetFlag(FLAGS_label)
+                   : absl::StrCat(absl::GetFlag(FLAGS_label), " (", server, ")"))
+                  .c_str(),
+              static_cast<long long>(subs.size()), rate,
               back ? absl::StrFormat("%.2f", live_s).c_str() : "not all",
               caught ? absl::StrFormat("%.2f", caught_s).c_str() : "not all",
               all ? "yes" : "NO", static_cast<long long>(lost),
@@ -271,7 +282,7 @@ ServerResult RunServer(fan::TargetOptions options, const shopcast::auth::Service
     if (*failed_at / lo < 1.1) break;
     run(std::sqrt(lo * *failed_at));
   }
-  if (storm && result.best) Storm(subs, pub, result.best->achieved / 2);
+  if (storm && result.best) Storm(subs, pub, result.best->achieved / 2, options.name);
   return result;
 }
 
@@ -308,14 +319,22 @@ int main(int argc, char** argv) {
                absl::GetFlag(FLAGS_rooms), absl::GetFlag(FLAGS_per_room));
   ServerResult base =
       RunServer(ParseTarget("baseline", absl::GetFlag(FLAGS_baseline), false), *tls, false);
-  ServerResult rp = RunServer(
-      ParseTarget("realtime-push", absl::GetFlag(FLAGS_realtime_push), true), *tls,
-      absl::GetFlag(FLAGS_storm));
-  std::string ratio = "—";
-  if (base.best && rp.best) {
-    ratio = absl::StrFormat("**%.2f×**", rp.best->deliveries_s / base.best->deliveries_s);
+  std::vector<ServerResult> rps;
+  rps.push_back(RunServer(ParseTarget(absl::GetFlag(FLAGS_realtime_push_name),
+                                      absl::GetFlag(FLAGS_realtime_push), true),
+                          *tls, absl::GetFlag(FLAGS_storm)));
+  if (!absl::GetFlag(FLAGS_realtime_push_b).empty()) {
+    rps.push_back(RunServer(ParseTarget(absl::GetFlag(FLAGS_realtime_push_b_name),
+                                        absl::GetFlag(FLAGS_realtime_push_b), true),
+                            *tls, absl::GetFlag(FLAGS_storm)));
   }
   PrintRow(label, base, "1×");
-  PrintRow(label, rp, ratio);
+  for (const ServerResult& rp : rps) {
+    std::string ratio = "—";
+    if (base.best && rp.best) {
+      ratio = absl::StrFormat("**%.2f×**", rp.best->deliveries_s / base.best->deliveries_s);
+    }
+    PrintRow(label, rp, ratio);
+  }
   return 0;
 }

@@ -13,6 +13,10 @@
 # (1 x 2,000 under the 100 ms bar), many-rooms (100 rooms x 100 subscribers, 100 ms bar).
 # Environment: BUILD (default build/release), SCENARIOS (default: all three),
 # EXTRA_ARGS (passed to fanout_bench, e.g. "--step_seconds=3"), KEEP=1 keeps the scratch folder.
+# A/B in one run: RP_BIN_B=<another realtime-push binary> (say, a release build of main) is
+# measured after RP_BIN (default $BUILD's) in every scenario, each on a fresh database, both
+# against the same baseline; RP_NAME / RP_NAME_B name them in the table. Swap the two in a
+# second run to see what the order costs.
 # realtime-push runs with its defaults (DB pool 8, feed ring 4096, max subscriber lag 1024,
 # log level info); PostgreSQL as the tests run it (SHOPCAST_PG_FAST=1: no fsync), since what is
 # measured is fan-out, not commit durability.
@@ -21,10 +25,13 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../../.." && pwd)"
 BUILD="${BUILD:-$ROOT/build/release}"
 SCENARIOS="${SCENARIOS:-one-room one-room-2k many-rooms}"
-RP_BIN="$BUILD/services/realtime_push/realtime-push"
+RP_BIN="${RP_BIN:-$BUILD/services/realtime_push/realtime-push}"
+RP_BIN_B="${RP_BIN_B:-}"
+RP_NAME="${RP_NAME:-realtime-push}"
+RP_NAME_B="${RP_NAME_B:-realtime-push B}"
 BENCH_BIN="$BUILD/tools/fanout_bench"
 BASE_BIN="$BUILD/tools/fanout_baseline_server"
-for b in "$RP_BIN" "$BENCH_BIN" "$BASE_BIN"; do
+for b in "$RP_BIN" "$BENCH_BIN" "$BASE_BIN" ${RP_BIN_B:+"$RP_BIN_B"}; do
   [[ -x "$b" ]] || { echo "run.sh: $b missing; cmake --build --preset release --target realtime-push fanout_bench fanout_baseline_server" >&2; exit 2; }
 done
 
@@ -36,12 +43,16 @@ SCRATCH="$(mktemp -d /tmp/shopcast-fanout.XXXXXX)"
 chmod 755 "$SCRATCH"  # PostgreSQL runs as 'postgres' when we are root
 PG_PORT=""
 RP_PID=""
+RP_PID_B=""
 BASE_PID=""
 
 stop_servers() {
-  if [[ -n "$RP_PID" ]]; then kill -TERM "$RP_PID" 2>/dev/null || true; wait "$RP_PID" 2>/dev/null || true; fi
+  for pid in "$RP_PID" "$RP_PID_B"; do
+    if [[ -n "$pid" ]]; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  done
   if [[ -n "$BASE_PID" ]]; then exec 3>&- || true; wait "$BASE_PID" 2>/dev/null || true; fi
   RP_PID=""
+  RP_PID_B=""
   BASE_PID=""
 }
 
@@ -63,8 +74,10 @@ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 2>/dev/null |
 PG_PORT="$(free_port)"
 SHOPCAST_PG_FAST=1 "$ROOT/tools/pg-cluster" start "$SCRATCH/pg" "$PG_PORT" >/dev/null
 
-start_servers() {
-  local db="$1"
+# Starts realtime-push binary $1 on a fresh database $2; sets STARTED_PID and STARTED_ADDRS
+# (pid,public,internal).
+start_realtime_push() {
+  local bin="$1" db="$2"
   "$ROOT/tools/pg-cluster" createdb "$SCRATCH/pg" "$PG_PORT" "$db" >/dev/null
   local p=SHOPCAST_REALTIME_PUSH log="$SCRATCH/$db.realtime-push.log"
   env "${p}_GRPC_ADDR=127.0.0.1:0" "${p}_METRICS_ADDR=127.0.0.1:0" \
@@ -74,18 +87,31 @@ start_servers() {
       "${p}_SERVICE_KEY_FILE=$SCRATCH/pki/realtime-push.key" \
       "${p}_DB_DSN=host=127.0.0.1 port=$PG_PORT user=shopcast dbname=$db" \
       "${p}_VERIFY_KEY_FILES=$SCRATCH/signing.pub.pem" \
-      "$RP_BIN" serve >"$log" 2>&1 &
-  RP_PID=$!
+      "$bin" serve >"$log" 2>&1 &
+  STARTED_PID=$!
   local line=""
   for _ in $(seq 600); do
-    line="$(grep -m1 '"server_started"' "$log" || true)"
+    line="$(grep -m1 '"server_started"' "$log" 2>/dev/null || true)"
     [[ -n "$line" ]] && break
-    kill -0 "$RP_PID" 2>/dev/null || { cat "$log" >&2; exit 1; }
+    kill -0 "$STARTED_PID" 2>/dev/null || { cat "$log" >&2; exit 1; }
     sleep 0.1
   done
   [[ -n "$line" ]] || { echo "realtime-push did not start" >&2; cat "$log" >&2; exit 1; }
-  RP_PUBLIC="127.0.0.1:$(grep -o '"grpc_port":[0-9]*' <<<"$line" | cut -d: -f2)"
-  RP_INTERNAL="127.0.0.1:$(grep -o '"internal_grpc_port":[0-9]*' <<<"$line" | cut -d: -f2)"
+  STARTED_ADDRS="$STARTED_PID,127.0.0.1:$(grep -o '"grpc_port":[0-9]*' <<<"$line" | cut -d: -f2)"
+  STARTED_ADDRS+=",127.0.0.1:$(grep -o '"internal_grpc_port":[0-9]*' <<<"$line" | cut -d: -f2)"
+}
+
+start_servers() {
+  local db="$1"
+  start_realtime_push "$RP_BIN" "$db"
+  RP_PID="$STARTED_PID"
+  RP_ADDRS="$STARTED_ADDRS"
+  RP_B_ARGS=()
+  if [[ -n "$RP_BIN_B" ]]; then
+    start_realtime_push "$RP_BIN_B" "${db}_b"
+    RP_PID_B="$STARTED_PID"
+    RP_B_ARGS=(--realtime_push_b="$STARTED_ADDRS" --realtime_push_b_name="$RP_NAME_B")
+  fi
 
   # The baseline serves until its stdin (a fifo we hold open on fd 3) closes.
   rm -f "$SCRATCH/base.in"
@@ -117,7 +143,7 @@ for scenario in $SCENARIOS; do
   # shellcheck disable=SC2086
   "$BENCH_BIN" --pki_dir="$SCRATCH/pki" --label="$scenario" \
       --baseline="$BASE_PID,$BASE_PUBLIC,$BASE_INTERNAL" \
-      --realtime_push="$RP_PID,$RP_PUBLIC,$RP_INTERNAL" \
+      --realtime_push="$RP_ADDRS" --realtime_push_name="$RP_NAME" "${RP_B_ARGS[@]}" \
       --db_pid="$(head -1 "$SCRATCH/pg/postmaster.pid")" "${args[@]}" ${EXTRA_ARGS:-} >>"$ROWS"
   stop_servers
 done

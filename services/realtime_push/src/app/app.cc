@@ -133,7 +133,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   p->log = std::make_unique<rooms::RoomLog>(*p->pool);
   p->hub = std::make_unique<rooms::FeedHub>(
       *p->log, executor, config.db_dsn,
-      rooms::FeedOptions{config.feed_ring, 512, config.feed_poll_interval}, metrics);
+      rooms::FeedOptions{config.feed_ring, 512, config.feed_poll_interval,
+                        config.combine_wakeups_from}, metrics);
   p->retention = std::make_unique<rooms::Retention>(
       *p->log,
       rooms::RetentionOptions{config.retain_events, config.retain_age, config.purge_interval});
@@ -142,9 +143,10 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   subscribe_options.keep_alive = config.keep_alive;
   subscribe_options.end_linger = config.end_linger;
   subscribe_options.start_cache_ttl = config.subscribe_cache_ttl;
-  p->room_service = std::make_unique<rooms::RoomServiceImpl>(*p->hub, subscribe_options, metrics);
+  p->room_service = std::make_unique<rooms::RoomServiceImpl>(*p->hub, subscribe_options, metrics,
+                                                            &p->host->observability());
   p->appender = std::make_unique<rooms::BatchAppender>(
-      *p->pool, *p->hub, rooms::BatchOptions{config.publish_batch_max}, metrics);
+      *p->pool, *p->hub, rooms::BatchOptions{config.publish_batch_max, config.publish_linger}, metrics);
   p->internal_service =
       std::make_unique<rooms::InternalServiceImpl>(*p->hub, *p->appender, executor);
   rooms::WentLiveHook went_live;

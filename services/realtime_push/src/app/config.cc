@@ -11,6 +11,13 @@ ABSL_FLAG(absl::Duration, purge_interval, absl::Minutes(1), "how often retention
 ABSL_FLAG(int, feed_ring, 4096, "recent events each replica keeps in memory per watched room");
 ABSL_FLAG(int, publish_batch_max, 256,
           "published events appended in one transaction at most (group commit)");
+ABSL_FLAG(int, combine_wakeups_from, 0,
+          "rooms with at least this many subscribers on a replica wake them in gRPC's context, "
+          "so their writes to one connection go out together (0: every room); smaller rooms "
+          "are woken on the thread that learnt of the event");
+ABSL_FLAG(absl::Duration, publish_linger, absl::ZeroDuration(),
+          "how long a Publish batch waits for more events before it commits (group commit; 0: "
+          "it goes at once)");
 ABSL_FLAG(int, max_subscriber_lag, 1024,
           "events a subscriber may trail the room by before it gets a fresh snapshot instead");
 ABSL_FLAG(absl::Duration, keep_alive, absl::Seconds(15),
@@ -73,6 +80,8 @@ absl::StatusOr<Config> LoadConfig() {
   c.feed_ring = absl::GetFlag(FLAGS_feed_ring);
   c.max_subscriber_lag = absl::GetFlag(FLAGS_max_subscriber_lag);
   c.publish_batch_max = absl::GetFlag(FLAGS_publish_batch_max);
+  c.publish_linger = absl::GetFlag(FLAGS_publish_linger);
+  c.combine_wakeups_from = absl::GetFlag(FLAGS_combine_wakeups_from);
   c.keep_alive = absl::GetFlag(FLAGS_keep_alive);
   c.feed_poll_interval = absl::GetFlag(FLAGS_feed_poll_interval);
   c.end_linger = absl::GetFlag(FLAGS_end_linger);
@@ -93,6 +102,12 @@ absl::StatusOr<Config> LoadConfig() {
   }
   if (c.publish_batch_max < 1 || c.publish_batch_max > 1000) {
     return absl::InvalidArgumentError("publish_batch_max must be 1..1000");
+  }
+  if (c.combine_wakeups_from < 0) {
+    return absl::InvalidArgumentError("combine_wakeups_from must be >= 0");
+  }
+  if (c.publish_linger < absl::ZeroDuration() || c.publish_linger > absl::Milliseconds(50)) {
+    return absl::InvalidArgumentError("publish_linger must be 0..50ms");
   }
   if (c.feed_poll_interval < absl::Milliseconds(50) || c.end_linger < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("feed_poll_interval must be >= 50ms and end_linger >= 0");

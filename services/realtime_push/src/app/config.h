@@ -25,6 +25,8 @@ struct Config : startup::ServiceConfig {
   int max_subscriber_lag = 1024;
   // Published events appended in one transaction at most (group commit).
   int publish_batch_max = 256;
+  absl::Duration publish_linger = absl::ZeroDuration();
+  int combine_wakeups_from = 0;
   absl::Duration keep_alive;
   // Fallback for missed notifications: how often watched rooms' heads are re-read.
   absl::Duration feed_poll_interval;

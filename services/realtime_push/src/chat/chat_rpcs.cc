@@ -85,6 +85,8 @@ grpc::ServerUnaryReactor* ChatRpcs::SendChat(grpc::CallbackServerContext* ctx,
   in.text = *std::move(text);
   in.client_message_id = request->client_message_id();
   return server::RunBlocking(ctx, executor_, [this, in = std::move(in), response] {
+    // The message reaches this replica's subscribers below, not read back after our NOTIFY.
+    rooms::FeedHub::LocalAppends local = hub_.ExpectLocalAppends({in.stream_id});
     ASSIGN_OR_RETURN(Sent sent, store_.Send(in, absl::Now()));
     if (sent.appended) hub_.OnAppended(*sent.appended);
     *response->mutable_message() = std::move(sent.message);

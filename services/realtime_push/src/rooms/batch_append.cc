@@ -263,16 +263,23 @@ void BatchAppender::Submit(AppendRequest request, Done done) {
 }
 
 void BatchAppender::Loop() {
+  const size_t max_batch = static_cast<size_t>(std::max(1, options_.max_batch));
   auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return !queue_.empty() || stopping_;
+  };
+  auto full = [this, max_batch]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return queue_.size() >= max_batch || stopping_;
   };
   for (;;) {
     std::vector<Pending> batch;
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(&ready));
+      if (options_.linger > absl::ZeroDuration()) {
+        mu_.AwaitWithTimeout(absl::Condition(&full), options_.linger);
+      }
       if (queue_.empty()) return;  // stopping, and everything queued was appended
-      const size_t n = std::min(queue_.size(), static_cast<size_t>(std::max(1, options_.max_batch)));
+      const size_t n = std::min(queue_.size(), max_batch);
       batch.reserve(n);
       for (size_t i = 0; i < n; ++i) {
         batch.push_back(std::move(queue_.front()));
@@ -288,10 +295,19 @@ void BatchAppender::Flush(std::vector<Pending> batch) {
   std::vector<AppendRequest> requests;
   requests.reserve(batch.size());
   for (Pending& p : batch) requests.push_back(std::move(p.request));
+  std::vector<std::string> rooms;
+  for (const AppendRequest& r : requests) rooms.push_back(r.stream_id);
+  std::sort(rooms.begin(), rooms.end());
+  rooms.erase(std::unique(rooms.begin(), rooms.end()), rooms.end());
+  // This replica's feeds get the events below without reading them back when our own NOTIFY
+  // beats the commit's reply here.
+  FeedHub::LocalAppends local = hub_.ExpectLocalAppends(rooms);
   absl::StatusOr<std::vector<absl::StatusOr<Appended>>> results = db::InTransaction(
       pool_, [&](pqxx::work& t) -> absl::StatusOr<std::vector<absl::StatusOr<Appended>>> {
         return tx::AppendBatch(t, requests);
       });
+  // The batch's rooms woken in one hop to gRPC's context (those that take the hop at all).
+  FeedHub::WakeupBatch wakeups;
   for (size_t i = 0; i < batch.size(); ++i) {
     if (!results.ok()) {
       batch[i].done(results.status());

@@ -23,6 +23,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
 #include "rooms/room_log.h"
@@ -52,6 +53,10 @@ std::vector<absl::StatusOr<Appended>> AppendBatch(pqxx::work& tx,
 struct BatchOptions {
   // Appends per transaction at most; the rest wait for the next one.
   int max_batch = 256;
+  // How long a batch waits for more appends (up to max_batch) before it commits. Under load a
+  // transaction ends before the next Publish arrives, so without it batches hold one or two
+  // events; zero commits at once.
+  absl::Duration linger = absl::ZeroDuration();
 };
 
 class BatchAppender {

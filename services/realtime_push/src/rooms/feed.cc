@@ -31,17 +31,20 @@ Frame MakeFrame(int field, const std::string& message_bytes) {
 
 RoomFeed::RoomFeed(std::string stream_id, int ring_capacity,
                    std::function<void(std::shared_ptr<RoomFeed>, int64_t)> load,
-                   WakeRunner run_wakeups)
+                   WakeRunner run_wakeups, size_t combine_wakeups_from)
     : stream_id_(std::move(stream_id)),
       ring_capacity_(static_cast<size_t>(std::max(1, ring_capacity))),
       load_(std::move(load)),
-      run_wakeups_(std::move(run_wakeups)) {}
+      run_wakeups_(std::move(run_wakeups)),
+      combine_wakeups_from_(combine_wakeups_from) {}
 
 void RoomFeed::WakeListeners() {
   auto listeners = ListenersCopy();
-  // A hop to gRPC's context costs a timer's latency (measured: a few ms under load), worth
-  // it only where combining writes saves many system calls.
-  const bool hop = run_wakeups_ && listeners->size() >= kCombineWakeupsFrom;
+  // Inline, the writes go out one system call each, and — with no interceptor on Subscribe —
+  // gRPC runs their completions on this thread too: woken from the Publish appender, that
+  // thread became the bottleneck (tools/bench/RESULTS.md, fanout run 7). In gRPC's context
+  // they are combined per connection and completed on gRPC's threads.
+  const bool hop = run_wakeups_ && listeners->size() >= combine_wakeups_from_;
   auto wake = [listeners = std::move(listeners)] {
     for (const auto& l : *listeners) l->Wake();
   };
@@ -112,7 +115,7 @@ void RoomFeed::AppendLocked(FeedEntry entry) {
 }
 
 void RoomFeed::MaybeLoadLocked(bool* start) {
-  *start = loaded_head_ >= 0 && !loading_ && wanted_head_ > loaded_head_;
+  *start = loaded_head_ >= 0 && !loading_ && local_appends_ == 0 && wanted_head_ > loaded_head_;
   if (*start) loading_ = true;
 }
 
@@ -158,6 +161,23 @@ void RoomFeed::OnAppended(std::shared_ptr<RoomFeed> self, FeedEntry entry) {
   } else {
     OnHead(std::move(self), entry.seq);
   }
+}
+
+void RoomFeed::BeginLocalAppend() {
+  absl::MutexLock lock(&mu_);
+  ++local_appends_;
+}
+
+void RoomFeed::EndLocalAppend(std::shared_ptr<RoomFeed> self) {
+  bool start = false;
+  int64_t from = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    --local_appends_;
+    MaybeLoadLocked(&start);
+    from = loaded_head_;
+  }
+  if (start) load_(std::move(self), from);
 }
 
 void RoomFeed::Loaded(std::shared_ptr<RoomFeed> self, std::vector<FeedEntry> entries) {

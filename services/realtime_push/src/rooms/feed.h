@@ -54,16 +54,17 @@ class RoomFeed {
  public:
   enum class Lookup { kFound, kBehind, kWait };
 
-  // Runs a wake-up of listeners: inline by default; FeedHub runs them in gRPC's context
-  // (grpc_context.h) for rooms with at least kCombineWakeupsFrom listeners here.
+  // Runs a wake-up of listeners: inline without one; FeedHub runs them in gRPC's context
+  // (grpc_context.h) for rooms with at least `combine_wakeups_from` listeners here (every
+  // room by default).
   using WakeRunner = std::function<void(std::function<void()>)>;
-  static constexpr size_t kCombineWakeupsFrom = 1000;
+  static constexpr size_t kCombineWakeupsFrom = 0;
 
   // `load(after_seq)` must arrange, asynchronously, for Loaded() to be called with the events
   // after `after_seq` (or LoadFailed()).
   RoomFeed(std::string stream_id, int ring_capacity,
            std::function<void(std::shared_ptr<RoomFeed>, int64_t)> load,
-           WakeRunner run_wakeups = nullptr);
+           WakeRunner run_wakeups = nullptr, size_t combine_wakeups_from = kCombineWakeupsFrom);
 
   const std::string& stream_id() const { return stream_id_; }
 
@@ -81,6 +82,12 @@ class RoomFeed {
   void OnHead(std::shared_ptr<RoomFeed> self, int64_t seq);
   // A local append: used directly when it is the next sequence, else loaded in order.
   void OnAppended(std::shared_ptr<RoomFeed> self, FeedEntry entry);
+  // A local append to this room is committing: no load starts until EndLocalAppend, since its
+  // events arrive through OnAppended and a load would only read them back from the log (the
+  // NOTIFY of a replica's own commit often reaches its LISTEN connection first). What a
+  // notification announced beyond them is loaded then.
+  void BeginLocalAppend();
+  void EndLocalAppend(std::shared_ptr<RoomFeed> self);
   // Results of `load`: entries in order (possibly starting later than asked, if purged).
   void Loaded(std::shared_ptr<RoomFeed> self, std::vector<FeedEntry> entries);
   void LoadFailed();
@@ -130,12 +137,14 @@ class RoomFeed {
   const size_t ring_capacity_;
   const std::function<void(std::shared_ptr<RoomFeed>, int64_t)> load_;
   const WakeRunner run_wakeups_;
+  const size_t combine_wakeups_from_;
 
   mutable absl::Mutex mu_;
   std::deque<FeedEntry> ring_ ABSL_GUARDED_BY(mu_);
   int64_t loaded_head_ ABSL_GUARDED_BY(mu_) = -1;
   int64_t wanted_head_ ABSL_GUARDED_BY(mu_) = -1;
   bool loading_ ABSL_GUARDED_BY(mu_) = false;
+  int local_appends_ ABSL_GUARDED_BY(mu_) = 0;
   bool ended_ ABSL_GUARDED_BY(mu_) = false;
   std::optional<CachedRoom> room_ ABSL_GUARDED_BY(mu_);
   absl::Time room_at_ ABSL_GUARDED_BY(mu_);

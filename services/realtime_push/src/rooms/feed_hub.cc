@@ -3,6 +3,7 @@
 #include <pqxx/connection>
 #include <pqxx/notification>
 
+#include <algorithm>
 #include <exception>
 #include <utility>
 #include <vector>
@@ -34,7 +35,31 @@ class Receiver : public pqxx::notification_receiver {
   std::function<void(const std::string&)> on_;
 };
 
+// The wake-ups a FeedHub::WakeupBatch on this thread holds back, if one is open.
+thread_local std::vector<std::function<void()>>* t_wakeups = nullptr;
+
+void RunWakeups(std::function<void()> wake) {
+  if (t_wakeups != nullptr) {
+    t_wakeups->push_back(std::move(wake));
+    return;
+  }
+  RunInGrpcContext(std::move(wake));
+}
+
 }  // namespace
+
+FeedHub::WakeupBatch::WakeupBatch() : outer_(t_wakeups) {
+  if (outer_ == nullptr) t_wakeups = &wakeups_;
+}
+
+FeedHub::WakeupBatch::~WakeupBatch() {
+  if (outer_ != nullptr) return;  // nested: the outer batch runs them
+  t_wakeups = nullptr;
+  if (wakeups_.empty()) return;
+  RunInGrpcContext([wakeups = std::move(wakeups_)] {
+    for (const auto& wake : wakeups) wake();
+  });
+}
 
 FeedEntry EntryOf(const StoredEvent& e) {
   FeedEntry entry;
@@ -101,7 +126,7 @@ std::shared_ptr<RoomFeed> FeedHub::Acquire(const std::string& stream_id) {
   auto feed = std::make_shared<RoomFeed>(
       stream_id, options_.ring_capacity,
       [this](std::shared_ptr<RoomFeed> f, int64_t after) { Load(std::move(f), after); },
-      RunInGrpcContext);
+      RunWakeups, static_cast<size_t>(std::max(0, options_.combine_wakeups_from)));
   slot = feed;
   if (feeds_gauge_ != nullptr) feeds_gauge_->Set(static_cast<double>(feeds_.size()));
   return feed;
@@ -130,6 +155,30 @@ void FeedHub::OnAppended(const Appended& appended) {
   std::shared_ptr<RoomFeed> feed = Find(appended.stream_id);
   if (feed == nullptr) return;
   feed->OnAppended(feed, EntryOf(StoredEvent{appended.seq, appended.kind, appended.bytes}));
+}
+
+FeedHub::LocalAppends::LocalAppends(std::vector<std::shared_ptr<RoomFeed>> feeds)
+    : feeds_(std::move(feeds)) {
+  for (auto& f : feeds_) f->BeginLocalAppend();
+}
+
+FeedHub::LocalAppends::~LocalAppends() {
+  for (auto& f : feeds_) {
+    if (f != nullptr) f->EndLocalAppend(f);
+  }
+}
+
+FeedHub::LocalAppends FeedHub::ExpectLocalAppends(const std::vector<std::string>& stream_ids) {
+  std::vector<std::shared_ptr<RoomFeed>> feeds;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const std::string& id : stream_ids) {
+      auto it = feeds_.find(id);
+      if (it == feeds_.end()) continue;
+      if (auto f = it->second.lock()) feeds.push_back(std::move(f));
+    }
+  }
+  return LocalAppends(std::move(feeds));
 }
 
 void FeedHub::Load(std::shared_ptr<RoomFeed> feed, int64_t after_seq) {

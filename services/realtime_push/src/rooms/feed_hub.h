@@ -33,6 +33,8 @@ struct FeedOptions {
   int ring_capacity = 4096;
   int load_batch = 512;
   absl::Duration poll_interval = absl::Seconds(1);
+  // Rooms with at least this many subscribers here are woken in gRPC's context (feed.h).
+  int combine_wakeups_from = static_cast<int>(RoomFeed::kCombineWakeupsFrom);
 };
 
 // The entry for a stored event (its frame built once).
@@ -59,6 +61,34 @@ class FeedHub {
   std::shared_ptr<RoomFeed> Acquire(const std::string& stream_id);
   // A local append committed: its subscribers here get it without a database read.
   void OnAppended(const Appended& appended);
+  // Appends to these rooms are about to commit here: while the guard lives, their feeds start
+  // no load for the sequences being appended (RoomFeed::BeginLocalAppend). Drop it after
+  // OnAppended for each.
+  class LocalAppends {
+   public:
+    explicit LocalAppends(std::vector<std::shared_ptr<RoomFeed>> feeds);
+    LocalAppends(LocalAppends&&) = default;
+    LocalAppends& operator=(LocalAppends&&) = delete;
+    ~LocalAppends();
+
+   private:
+    std::vector<std::shared_ptr<RoomFeed>> feeds_;
+  };
+  LocalAppends ExpectLocalAppends(const std::vector<std::string>& stream_ids);
+  // While one lives on a thread, the wake-ups that thread's OnAppended sends to gRPC's context
+  // (rooms with at least combine_wakeups_from subscribers here) wait, and go in one hop when it
+  // ends: the writes of every room in a Publish batch to one connection then leave together.
+  class WakeupBatch {
+   public:
+    WakeupBatch();
+    ~WakeupBatch();
+    WakeupBatch(const WakeupBatch&) = delete;
+    WakeupBatch& operator=(const WakeupBatch&) = delete;
+
+   private:
+    std::vector<std::function<void()>>* const outer_;
+    std::vector<std::function<void()>> wakeups_;
+  };
   // Ends every subscription on this replica with `status` (shutdown: clients resume on
   // another replica instead of waiting out the drain).
   void CloseAll(const absl::Status& status);

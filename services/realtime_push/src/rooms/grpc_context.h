@@ -7,7 +7,8 @@
 // subscribers runs as one gRPC callback (an Alarm due now), and 10,000 subscribers sharing a
 // few dozen connections cost a few dozen writes per event, as in a handler (what the bare
 // broadcast server of tools/bench/fanout gets by publishing from its Publish handler). The hop
-// costs a timer's latency, so feeds take it only for rooms with many subscribers (feed.h).
+// costs a timer's latency; which rooms take it is `combine_wakeups_from` (feed.h; all, by
+// default).
 
 #include <functional>
 

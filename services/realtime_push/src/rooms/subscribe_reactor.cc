@@ -6,6 +6,7 @@
 #include "absl/time/clock.h"
 #include "rooms/pg_time.h"
 #include "rooms/ids.h"
+#include "shopcast/realtime_push/v1/realtime_push.grpc.pb.h"
 #include "shopcast/realtime_push/v1/realtime_push.pb.h"
 #include "shopcast/server/status.h"
 #include "shopcast/status/status.h"
@@ -31,6 +32,12 @@ std::string Flatten(const grpc::ByteBuffer& buffer) {
 }
 
 }  // namespace
+
+const std::string& SubscribeMethod() {
+  static const std::string* name = new std::string(
+      std::string("/") + pb::RealtimePushService::service_full_name() + "/Subscribe");
+  return *name;
+}
 
 SubscribeMetrics::SubscribeMetrics(prometheus::Registry* registry) {
   if (registry == nullptr) return;
@@ -64,13 +71,19 @@ SubscribeMetrics::SubscribeMetrics(prometheus::Registry* registry) {
 }
 
 SubscribeReactor::SubscribeReactor(grpc::CallbackServerContext* ctx, FeedHub& hub,
-                                   const SubscribeOptions& options, SubscribeMetrics* metrics)
-    : ctx_(ctx), hub_(hub), options_(options), metrics_(metrics) {}
+                                   const SubscribeOptions& options, SubscribeMetrics* metrics,
+                                   server::ObservabilityInterceptorFactory* observability)
+    : ctx_(ctx),
+      hub_(hub),
+      options_(options),
+      metrics_(metrics),
+      observed_(observability, SubscribeMethod(), ctx) {}
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* SubscribeReactor::Start(
     grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* request, FeedHub& hub,
-    const SubscribeOptions& options, SubscribeMetrics* metrics) {
-  auto reactor = std::make_shared<SubscribeReactor>(ctx, hub, options, metrics);
+    const SubscribeOptions& options, SubscribeMetrics* metrics,
+    server::ObservabilityInterceptorFactory* observability) {
+  auto reactor = std::make_shared<SubscribeReactor>(ctx, hub, options, metrics, observability);
   {
     absl::MutexLock lock(&reactor->mu_);
     reactor->self_ = reactor;
@@ -222,6 +235,7 @@ void SubscribeReactor::Pump() {
   enum class Action { kNone, kWrite, kFetch, kResync, kFinish };
   Action action = Action::kNone;
   Frame frame;
+  const grpc::ByteBuffer* write = nullptr;  // in_flight_'s, which keeps it until OnWriteDone
   int64_t fetch_after = 0;
   int report = 0;
   {
@@ -279,7 +293,9 @@ void SubscribeReactor::Pump() {
     }
     if (action == Action::kWrite) {
       writing_ = true;
-      in_flight_ = frame;
+      // Moved, not copied: every subscriber of a room counts references on the same frame.
+      in_flight_ = std::move(frame);
+      write = in_flight_.get();
       last_write_ = now;
       ++unreported_writes_;
       // The shared counter is one cache line every core's writes would fight over: report
@@ -294,7 +310,7 @@ void SubscribeReactor::Pump() {
       if (report > 0 && metrics_ != nullptr && metrics_->events_sent != nullptr) {
         metrics_->events_sent->Increment(report);
       }
-      StartWrite(frame.get());
+      StartWrite(write);
       break;
     case Action::kFetch: {
       auto self = shared_from_this();
@@ -397,7 +413,7 @@ void SubscribeReactor::OnWriteDone(bool ok) {
     if (finish.has_value()) finished_ = true;
   }
   if (finish.has_value()) {
-    Finish(server::ToGrpcStatus(*finish, ctx_));
+    SendFinish(*finish);
     return;
   }
   if (!ok) {
@@ -421,7 +437,13 @@ void SubscribeReactor::FinishOnce(const absl::Status& status) {
     }
     finished_ = true;
   }
-  Finish(server::ToGrpcStatus(status, ctx_));
+  SendFinish(status);
+}
+
+void SubscribeReactor::SendFinish(const absl::Status& status) {
+  grpc::Status st = server::ToGrpcStatus(status, ctx_);
+  observed_.SetStatus(st.error_code(), ReasonOf(status));
+  Finish(std::move(st));
 }
 
 void SubscribeReactor::OnDone() {
@@ -440,6 +462,7 @@ void SubscribeReactor::OnDone() {
     metrics_->events_sent->Increment(report);
   }
   if (metrics_ != nullptr && metrics_->subscribers != nullptr) metrics_->subscribers->Decrement();
+  observed_.Record();
   // `keep` goes last: executor tasks or feed wake-ups still holding a reference find done_.
 }
 

@@ -28,6 +28,7 @@
 #include "rooms/feed.h"
 #include "rooms/feed_hub.h"
 #include "shopcast/realtime_push/v1/realtime_push.pb.h"
+#include "shopcast/server/interceptor.h"
 
 namespace shopcast::realtime_push::rooms {
 
@@ -47,6 +48,9 @@ struct SubscribeOptions {
   absl::Duration start_cache_ttl = absl::Milliseconds(500);
 };
 
+// Subscribe's full method name ("/package.Service/Method"), as interceptors know it.
+const std::string& SubscribeMethod();
+
 struct SubscribeMetrics {
   explicit SubscribeMetrics(prometheus::Registry* registry);
   prometheus::Gauge* subscribers = nullptr;
@@ -63,12 +67,12 @@ class SubscribeReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
                          public FeedListener,
                          public std::enable_shared_from_this<SubscribeReactor> {
  public:
-  // Starts serving the call; the reactor owns itself until gRPC is done with it.
-  static grpc::ServerWriteReactor<grpc::ByteBuffer>* Start(grpc::CallbackServerContext* ctx,
-                                                           const grpc::ByteBuffer* request,
-                                                           FeedHub& hub,
-                                                           const SubscribeOptions& options,
-                                                           SubscribeMetrics* metrics);
+  // Starts serving the call; the reactor owns itself until gRPC is done with it. With
+  // `observability` (the method left out of the interceptor) the reactor records the call.
+  static grpc::ServerWriteReactor<grpc::ByteBuffer>* Start(
+      grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* request, FeedHub& hub,
+      const SubscribeOptions& options, SubscribeMetrics* metrics,
+      server::ObservabilityInterceptorFactory* observability = nullptr);
 
   void Wake() override;
   void OfferEphemeral(int kind, Frame frame) override;
@@ -79,7 +83,7 @@ class SubscribeReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
   void OnDone() override;
 
   SubscribeReactor(grpc::CallbackServerContext* ctx, FeedHub& hub, const SubscribeOptions& options,
-                   SubscribeMetrics* metrics);
+                   SubscribeMetrics* metrics, server::ObservabilityInterceptorFactory* observability);
 
  private:
   enum class Reason { kTooSlow = 1, kExpired = 2 };
@@ -92,11 +96,16 @@ class SubscribeReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
   void FetchPage(int64_t after_seq);
   void SendResync(Reason reason);
   void FinishOnce(const absl::Status& status);
+  // Finish(status), noted for the call's record.
+  void SendFinish(const absl::Status& status);
 
   grpc::CallbackServerContext* const ctx_;
   FeedHub& hub_;
   const SubscribeOptions options_;
   SubscribeMetrics* const metrics_;
+  // The access log line and per-RPC metrics, recorded at OnDone (gRPC calls Finish, OnDone
+  // once each; the status is set just before the one Finish).
+  server::ObservedCall observed_;
 
   absl::Mutex mu_;
   std::shared_ptr<SubscribeReactor> self_ ABSL_GUARDED_BY(mu_);

@@ -135,3 +135,44 @@ TEST_CASE("listeners leaving while the feed walks them are each reached once, sa
   CHECK(feed->listeners() == 0);
   for (const auto& l : listeners) CHECK(l->closes == 1);
 }
+
+TEST_CASE("a replica's own NOTIFY arriving before its commit returns reads nothing back") {
+  std::vector<int64_t> loads;
+  auto feed = std::make_shared<rooms::RoomFeed>(
+      "str_x", 16, [&loads](std::shared_ptr<rooms::RoomFeed>, int64_t after) {
+        loads.push_back(after);
+      });
+  auto listener = std::make_shared<Recorder>();
+  feed->Attach(listener);
+  feed->Prime(feed, 10);
+  rooms::FeedEntry out;
+
+  // Our append of 11 commits; its notification is here before the commit's reply.
+  feed->BeginLocalAppend();
+  feed->OnHead(feed, 11);
+  CHECK(loads.empty());
+  feed->OnAppended(feed, Entry(11));
+  feed->EndLocalAppend(feed);
+  CHECK(loads.empty());  // 11 came with the append: nothing to read
+  REQUIRE(feed->Get(11, &out) == rooms::RoomFeed::Lookup::kFound);
+  CHECK(listener->wakes == 1);
+
+  // Another replica's 12 and 13 were announced while our 14 committed: once our append is in,
+  // what it did not bring is loaded, in order.
+  feed->BeginLocalAppend();
+  feed->OnHead(feed, 13);
+  feed->OnHead(feed, 14);
+  CHECK(loads.empty());
+  feed->OnAppended(feed, Entry(14));  // not the next sequence: waits for the load
+  CHECK(feed->Get(12, &out) == rooms::RoomFeed::Lookup::kWait);
+  feed->EndLocalAppend(feed);
+  REQUIRE(loads == std::vector<int64_t>{11});
+  feed->Loaded(feed, {Entry(12), Entry(13), Entry(14)});
+  CHECK(feed->loaded_head() == 14);
+
+  // A transaction that failed appended nothing: a notification seen meanwhile still loads.
+  feed->BeginLocalAppend();
+  feed->OnHead(feed, 15);
+  feed->EndLocalAppend(feed);
+  CHECK(loads == std::vector<int64_t>{11, 14});
+}

@@ -10,7 +10,10 @@
 #include "absl/time/clock.h"
 #include "grpcpp/create_channel.h"
 #include "support/app_fixture.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
 #include "shopcast/ids/ids.h"
+#include "shopcast/log/log.h"
 #include "shopcast/testing/wait.h"
 
 using shopcast::realtime_push::testing::ProductEvent;
@@ -276,6 +279,89 @@ TEST_CASE("Subscribe and Publish refuse bad requests with a reason") {
   grpc::ClientContext ctx;
   CHECK(on_public->Publish(&ctx, req, &res).error_code() == grpc::StatusCode::UNIMPLEMENTED);
   CHECK(replica.log().GetRoom(room)->head_seq == 0);
+}
+
+TEST_CASE("each Subscribe call is logged and counted once, by its reactor, with its request id") {
+  std::string captured;
+  shopcast::log::CaptureForTesting(&captured);
+  // Stops the capture however the test ends (before `captured` goes).
+  struct StopCapture {
+    ~StopCapture() { shopcast::log::CaptureForTesting(nullptr); }
+  } stop_capture;
+  RoomsFixture f;
+  auto& replica = f.AddReplica();
+  auto stub = replica.PublicStub();
+  auto internal = replica.InternalStub(f.Peer());
+  const std::string room = f.OpenRoom();
+
+  {  // Served, then cancelled by the client: CANCELLED, at info like any cancelled call.
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("x-request-id", "req-sub-live");
+    pb::SubscribeRequest req;
+    req.set_stream_id(room);
+    auto reader = stub->Subscribe(&ctx, req);
+    pb::SubscribeResponse first;
+    REQUIRE(reader->Read(&first));
+    CHECK(first.has_started());
+    Publish(*internal, room, "e1", ProductEvent("prd_a", "x"));
+    pb::SubscribeResponse event;
+    REQUIRE(reader->Read(&event));
+    CHECK(event.event().sequence() == 1);
+    auto echoed = ctx.GetServerInitialMetadata().find("x-request-id");
+    REQUIRE(echoed != ctx.GetServerInitialMetadata().end());
+    CHECK(std::string(echoed->second.data(), echoed->second.size()) == "req-sub-live");
+    ctx.TryCancel();
+    while (reader->Read(&event)) {
+    }
+    CHECK(reader->Finish().error_code() == grpc::StatusCode::CANCELLED);
+  }
+  {  // Refused: its code and reason.
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("x-request-id", "req-sub-ahead");
+    pb::SubscribeRequest req;
+    req.set_stream_id(room);
+    req.set_after_sequence(99);
+    auto reader = stub->Subscribe(&ctx, req);
+    pb::SubscribeResponse ignored;
+    while (reader->Read(&ignored)) {
+    }
+    CHECK(reader->Finish().error_code() == grpc::StatusCode::FAILED_PRECONDITION);
+  }
+
+  auto handled = [&replica] {
+    double n = 0;
+    for (const auto& family : replica.host().metrics().Collect()) {
+      if (family.name != "grpc_server_handled_total") continue;
+      for (const auto& m : family.metric) {
+        for (const auto& l : m.label) {
+          if (l.name == "grpc_method" && l.value == "Subscribe") n += m.counter.value;
+        }
+      }
+    }
+    return n;
+  };
+  // The reactor records its call at OnDone, just after the client saw the status, and logs
+  // before it counts.
+  REQUIRE(shopcast::testing::WaitUntil([&] { return handled() >= 2; }, absl::Seconds(30)));
+  shopcast::log::CaptureForTesting(nullptr);  // nothing writes to `captured` from here on
+  CHECK(handled() == 2);
+  std::vector<std::string> lines;
+  for (absl::string_view line : absl::StrSplit(captured, '\n')) {
+    if (absl::StrContains(line, "\"event\":\"rpc\"") &&
+        absl::StrContains(line, "\"method\":\"Subscribe\"")) {
+      lines.emplace_back(line);
+    }
+  }
+  REQUIRE(lines.size() == 2);  // not a second line per call from the interceptor
+  // The calls ended one after the other, but their records need not be in that order.
+  if (absl::StrContains(lines[1], "req-sub-live")) std::swap(lines[0], lines[1]);
+  CHECK(absl::StrContains(lines[0], "\"request_id\":\"req-sub-live\""));
+  CHECK(absl::StrContains(lines[0], "\"code\":\"CANCELLED\""));
+  CHECK(absl::StrContains(lines[0], "\"level\":\"info\""));
+  CHECK(absl::StrContains(lines[1], "\"request_id\":\"req-sub-ahead\""));
+  CHECK(absl::StrContains(lines[1], "\"code\":\"FAILED_PRECONDITION\""));
+  CHECK(absl::StrContains(lines[1], "\"reason\":\"SEQUENCE_AHEAD\""));
+  CHECK(absl::StrContains(lines[1], "\"level\":\"warn\""));
 }
 
 TEST_CASE("an idle subscription gets keep-alives and no events it did not ask for") {

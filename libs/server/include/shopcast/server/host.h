@@ -23,6 +23,7 @@
 #include "prometheus/exposer.h"
 #include "prometheus/registry.h"
 #include "shopcast/server/executor.h"
+#include "shopcast/server/interceptor.h"
 
 namespace shopcast::server {
 
@@ -57,6 +58,9 @@ class ServiceHost {
   ServiceHost& operator=(const ServiceHost&) = delete;
 
   prometheus::Registry& metrics() { return *registry_; }
+  // The per-RPC metrics and access log of both listeners; a long stream's method can be
+  // observed by its handler instead (interceptor.h: ObserveInHandler, ObservedCall).
+  ObservabilityInterceptorFactory& observability() { return *observability_; }
   Executor& executor() { return executor_; }
 
   // Registers a public service before Start(); the host does not own it.
@@ -93,6 +97,7 @@ class ServiceHost {
 
   HostOptions options_;
   std::shared_ptr<prometheus::Registry> registry_;
+  std::unique_ptr<ObservabilityInterceptorFactory> observability_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   Executor executor_;
   std::vector<grpc::Service*> services_;
