@@ -241,6 +241,19 @@ def main():
             if g.get("errors"):
                 names = sorted(set(g["errors"]))
                 print(f"|   {label}: hls.js errors seen: {', '.join(names)} | | | | | | | | | |")
+            # Each stall: when (seconds after the publish began), what was buffered ahead of the
+            # playhead and the playback rate then (player.html's stallLog).
+            log = g.get("stallLog", [])
+            for e in (e for e in log if e["what"] != "rate"):
+                print(f"|   {label}: {e['what']} at {e['t'] - t0:.1f} s, {e['ahead']:.2f} s "
+                      f"buffered ahead, rate {e['rate']}, hls.js latency "
+                      f"{(e.get('latency') or 0):.2f} s | | | | | | | | | |")
+            rate_changes = sum(1 for e in log if e["what"] == "rate")
+            if rate_changes and g.get("firstPlayingAt") and samples:
+                played = samples[-1]["t"] - g["firstPlayingAt"] / 1000
+                capped = "at least " if rate_changes >= 400 else ""  # player.html keeps 400
+                print(f"|   {label}: {capped}{rate_changes} playback-rate changes in {played:.0f} s "
+                      f"of play | | | | | | | | | |")
         o, n = summary["glass"].get("ours"), summary["glass"].get("nginx")
         if o and n and o["samples"] and n["samples"]:
             print(f"\nglass to glass p50: ours {o['p50']:.2f} s vs nginx-rtmp {n['p50']:.2f} s: "
