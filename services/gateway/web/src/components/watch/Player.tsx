@@ -12,8 +12,8 @@ interface Props {
   idleText?: string;
 }
 
-/** Live HLS: hls.js in low-latency mode (blocking playlist reloads, parts; PART-HOLD-BACK behind
- * live, caught up to by playing slightly faster after joining or a stall), or the browser's own
+/** Live HLS: hls.js in low-latency mode (blocking playlist reloads, parts; aiming at the
+ * playlist's PART-HOLD-BACK behind live), or the browser's own
  * HLS (Safari, iOS) when MSE is missing. Starts muted (autoplay rules) with an unmute button;
  * recovers from network and media errors, and retries when the playlist is not there yet. */
 export function Player({ src, title, poster, idleText = 'The show has not started yet.' }: Props) {

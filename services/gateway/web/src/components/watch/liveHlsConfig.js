@@ -10,13 +10,16 @@
 //   default 3 — replaces it with that many TARGETDURATIONs (3 × 2 s = 6 s), so neither is set.
 // - It starts loading at live edge − target (from the part that can be decoded on its own at or
 //   before it: with a 2 s GOP, the segment's first) and starts playing only once that is
-//   loaded and appended, so it begins 0.5–1 s further behind than its target; at playback rate 1
-//   it would stay there for the whole show. With maxLiveSyncPlaybackRate above 1 it plays
-//   faster while it is more than 0.05 s behind the target (a rate that grows with the distance,
-//   in steps of 0.05, capped here) as long as more than 1 s is buffered ahead and it is less than
-//   target + TARGETDURATION behind (further back it takes the viewer for one who rewound), and
-//   returns to 1 at the target. At most 1.2: a second made up in under 10 s, and browsers keep the audio's
-//   pitch at that rate.
+//   loaded and appended, so it begins further behind than its target (0.7–1.1 s measured) and,
+//   at playback rate 1, stays there. maxLiveSyncPlaybackRate above 1 lets it play faster while
+//   it is more than 0.05 s behind the target, but only while more than 1 s is buffered ahead:
+//   one part (0.33 s) behind a 1.0 s hold-back that is rarely so, so it settles ~0.3 s behind
+//   the target, switching between 1 and 1.1 several times a second with about 1 s of media
+//   buffered. Measured (tools/bench/RESULTS.md, hls_latency run 6): with 1.2, 1.34–1.36 s glass
+//   to glass but a multi-second stall in 3 of 5 runs, after which the viewer stayed 6 s behind
+//   (too far for hls.js to catch up); with 1 (here), 1.48–1.81 s and no stall. Catching up needs a
+//   hold-back that leaves more than a second of buffer (a server-side PART-HOLD-BACK of 4–5
+//   parts), not yet measured.
 // - Every stall adds liveSyncOnStallIncrease (default 1 s) to the target, at most one
 //   TARGETDURATION: kept, a viewer who stalled once is better off a second further back than
 //   stalling again.
@@ -25,7 +28,8 @@
 //   stays where they paused.
 export const liveHlsConfig = Object.freeze({
   lowLatencyMode: true,
-  maxLiveSyncPlaybackRate: 1.2,
+  // No catch-up (hls.js's default), see above.
+  maxLiveSyncPlaybackRate: 1,
   // A blob: worker would need a Content-Security-Policy exception.
   enableWorker: false,
   backBufferLength: 30,
