@@ -38,6 +38,14 @@ def pct(values, q):
     return v[lo] + (v[hi] - v[lo]) * (pos - lo)
 
 
+def fmt_s(v):
+    return "–" if v is None else f"{v:.2f} s"
+
+
+def fmt_rate(v):
+    return "–" if v is None else f"{v:.2f}"
+
+
 def decode(path):
     """Counters of every frame of a media file, in decode order (None: unreadable)."""
     r = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", path, "-map", "0:v:0",
@@ -206,25 +214,46 @@ def main():
     if args.glass and os.path.exists(args.glass):
         glass = json.load(open(args.glass))
         print("\n| player | samples | unreadable | glass-to-glass p50 | p90 | stalls | "
-              "hls.js errors | hls.js latency (its own estimate) |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|")
+              "hls.js errors | hls.js latency (its own estimate) | its target | playback rate "
+              "p50 (max) |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for label, g in glass.items():
             samples = g.get("samples", [])
             good = [s for s in samples if s["counter"] is not None]
             lat = [s["t"] - send_time(s["counter"]) for s in good]
             est = [s["hlsLatency"] for s in good if s.get("hlsLatency") is not None]
+            # The playback rate hls.js set while sampled (above 1: catching up with its target).
+            rates = [s["playbackRate"] for s in samples if s.get("playbackRate") is not None]
             row = {"samples": len(good), "unreadable": len(samples) - len(good),
                    "p50": pct(lat, 0.5), "p90": pct(lat, 0.9), "stalls": g.get("stalls"),
                    "errors": len(g.get("errors", [])), "fatal": g.get("fatal"),
-                   "hls_latency_p50": pct(est, 0.5)}
+                   "hls_latency_p50": pct(est, 0.5),
+                   "hls_target": (g.get("hls") or {}).get("targetLatency"),
+                   "rate_p50": pct(rates, 0.5) if rates else None,
+                   "rate_max": max(rates) if rates else None}
             summary["glass"][label] = row
             print(f"| {label} | {row['samples']} | {row['unreadable']} | {row['p50']:.2f} s | "
                   f"{row['p90']:.2f} s | {row['stalls']} | {row['errors']}"
                   f"{' (fatal ' + row['fatal'] + ')' if row['fatal'] else ''} | "
-                  f"{row['hls_latency_p50']:.2f} s |")
+                  f"{row['hls_latency_p50']:.2f} s | "
+                  f"{fmt_s(row['hls_target'])} | "
+                  f"{fmt_rate(row['rate_p50'])} ({fmt_rate(row['rate_max'])}) |")
             if g.get("errors"):
                 names = sorted(set(g["errors"]))
-                print(f"|   {label}: hls.js errors seen: {', '.join(names)} | | | | | | | |")
+                print(f"|   {label}: hls.js errors seen: {', '.join(names)} | | | | | | | | | |")
+            # Each stall: when (seconds after the publish began), what was buffered ahead of the
+            # playhead and the playback rate then (player.html's stallLog).
+            log = g.get("stallLog", [])
+            for e in (e for e in log if e["what"] != "rate"):
+                print(f"|   {label}: {e['what']} at {e['t'] - t0:.1f} s, {e['ahead']:.2f} s "
+                      f"buffered ahead, rate {e['rate']}, hls.js latency "
+                      f"{(e.get('latency') or 0):.2f} s | | | | | | | | | |")
+            rate_changes = sum(1 for e in log if e["what"] == "rate")
+            if rate_changes and g.get("firstPlayingAt") and samples:
+                played = samples[-1]["t"] - g["firstPlayingAt"] / 1000
+                capped = "at least " if rate_changes >= 400 else ""  # player.html keeps 400
+                print(f"|   {label}: {capped}{rate_changes} playback-rate changes in {played:.0f} s "
+                      f"of play | | | | | | | | | |")
         o, n = summary["glass"].get("ours"), summary["glass"].get("nginx")
         if o and n and o["samples"] and n["samples"]:
             print(f"\nglass to glass p50: ours {o['p50']:.2f} s vs nginx-rtmp {n['p50']:.2f} s: "

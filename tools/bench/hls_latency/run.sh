@@ -10,7 +10,10 @@
 # PLAY (seconds hls.js plays before sampling, 30), SAMPLE (seconds of sampling, 20), POLL
 # (playlist poll interval, 0.1), SEGMENT (segment duration both servers target, 2),
 # COST_LEVELS ("1 10 50"), COST_WINDOW (seconds, 30), OURS_ENV (extra "SHOPCAST_VIDEO_INGEST_X=y"
-# settings for video-ingest, space separated), KEEP=1 keeps the scratch folder.
+# settings for video-ingest, space separated), GLASS_CONFIG (the players' hls.js configuration,
+# "viewer": the web app's; see node/glass.mjs), GLASS_EXTRA (more players on the same publish,
+# "label|ours-or-nginx|config" space separated, e.g. "ours-ll|ours|ll" for an A/B of player
+# settings), KEEP=1 keeps the scratch folder.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -22,6 +25,8 @@ LATENCY_SECONDS="${LATENCY_SECONDS:-80}"
 PLAY="${PLAY:-30}"
 SAMPLE="${SAMPLE:-20}"
 POLL="${POLL:-0.1}"
+GLASS_CONFIG="${GLASS_CONFIG:-viewer}"
+GLASS_EXTRA="${GLASS_EXTRA:-}"
 SEGMENT="${SEGMENT:-2}"
 FPS=30
 COST_LEVELS="${COST_LEVELS:-1 10 50}"
@@ -297,9 +302,15 @@ latency_run() {  # gop seconds
   # joined at the first segment it would start nearer the edge and stay there).
   if await "ours' full playlist" 40 full_window "http://127.0.0.1:$VI_HLS/live/$id/live.m3u8" &&
      await "nginx's full playlist" 20 full_window "$nginx_url"; then
+    # Both played with the same settings, by default those of the web app's player.
+    local players=(--stream "ours|$ours_url|$GLASS_CONFIG" --stream "nginx|$nginx_url|$GLASS_CONFIG")
+    for extra in $GLASS_EXTRA; do
+      IFS='|' read -r label server config <<<"$extra"
+      if [[ "$server" == ours ]]; then players+=(--stream "$label|$ours_url|$config")
+      else players+=(--stream "$label|$nginx_url|$config"); fi
+    done
     (cd "$HERE/node" && node glass.mjs --layout "$LAYOUT" --out "$dir/glass.json" \
-        --play "$PLAY" --sample "$SAMPLE" --every 250 \
-        --stream "ours|$ours_url|ll" --stream "nginx|$nginx_url|") 2>"$dir/glass.log" &
+        --play "$PLAY" --sample "$SAMPLE" --every 250 "${players[@]}") 2>"$dir/glass.log" &
     glass_pid=$!; PIDS+=("$glass_pid")
   else
     log "a server never listed a segment; see $dir/publisher.log"; cat "$dir/publisher.log" >&2
@@ -308,7 +319,7 @@ latency_run() {  # gop seconds
   [[ -n "$glass_pid" ]] && { wait "$glass_pid" || log "glass.mjs failed: $(tail -5 "$dir/glass.log")"; }
   for p in "${f[@]}"; do wait "$p" || true; done
   wait "$tap_pid" || true
-  grep -h 'glass ' "$dir/glass.log" | tail -2 >&2 || true
+  grep -h 'glass ' "$dir/glass.log" | tail -$((2 + $(wc -w <<<"$GLASS_EXTRA"))) >&2 || true
 }
 latency_analyze() {  # gop seconds (after the lock is released: decoding is not measured)
   local gop="$1" dir="$SCRATCH/latency-gop$1"

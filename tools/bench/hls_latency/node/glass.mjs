@@ -3,10 +3,14 @@
 // counter of the frame on screen is read from a canvas every --every ms for --sample seconds.
 //
 //   node glass.mjs --layout '<blocks.py layout>' --out FILE --play 30 --sample 20 --every 250 \
-//        --stream 'ours|<url>|ll' --stream 'nginx|<url>|'
+//        --stream 'ours|<url>|viewer' --stream 'nginx|<url>|viewer'
 //
-// ll turns hls.js's lowLatencyMode on (else off); everything else is hls.js's default
-// configuration. FILE gets {label: {samples:[{t, counter, hlsLatency, mediaTime}], stalls, …}}.
+// The third field is the player's hls.js configuration: `viewer` is the web app's live player's
+// own (services/gateway/web/src/components/watch/liveHlsConfig.js, imported here, so the bench
+// plays the way viewers play); `ll` hls.js's defaults with lowLatencyMode on, empty its defaults
+// (the bench before it shared the viewer's settings); or a JSON object (no spaces, no `|`).
+// FILE gets {label: {samples:[{t, counter, hlsLatency, playbackRate, mediaTime}], stalls, …}}.
+import { liveHlsConfig } from '../../../../services/gateway/web/src/components/watch/liveHlsConfig.js';
 import { chromium } from 'playwright-core';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -23,6 +27,13 @@ for (let i = 2; i < process.argv.length; i += 2) {
   else args[key] = process.argv[i + 1];
 }
 const layout = JSON.parse(args.layout);
+function hlsConfig(name) {
+  if (name === 'viewer') return { ...liveHlsConfig };
+  if (name === 'll') return { lowLatencyMode: true };
+  if (!name) return {};
+  if (name.startsWith('{')) return JSON.parse(name);
+  throw new Error(`glass.mjs: unknown player configuration ${name}`);
+}
 const play = Number(args.play ?? 30), sampleSeconds = Number(args.sample ?? 20);
 const every = Number(args.every ?? 250);
 const hlsJs = readFileSync(require.resolve('hls.js/dist/hls.min.js'));
@@ -47,7 +58,9 @@ const browser = await chromium.launch({
 const out = {};
 try {
   const players = await Promise.all(args.stream.map(async (spec) => {
-    const [label, url, ll] = spec.split('|');
+    const [label, url, configName] = spec.split('|');
+    const config = hlsConfig(configName);
+    console.error(`glass ${label}: hls.js configuration ${JSON.stringify(config)}`);
     const context = await browser.newContext();
     const p = await context.newPage();
     p.on('pageerror', (e) => console.error(`${label}: page error ${e}`));
@@ -55,7 +68,7 @@ try {
     p.on('requestfailed', (r) => console.error(`${label}: ${r.url()} failed: ${r.failure()?.errorText}`));
     await p.goto(`${origin}/player.html`);
     await p.evaluate(([u, c, l]) => window.bench.start(u, c, l),
-                     [url, { lowLatencyMode: ll === 'll' }, layout]);
+                     [url, config, layout]);
     return { label, page: p };
   }));
   // Play, then sample both at the same time.
@@ -66,6 +79,8 @@ try {
       const s = await p.evaluate(() => window.bench.status());
       console.error(`glass ${label}: t=${((Date.now() - started) / 1000).toFixed(0)}s ` +
                     `playing=${s.playing} currentTime=${s.currentTime.toFixed(1)} ` +
+                    `latency=${s.latency.toFixed(2)} target=${s.targetLatency?.toFixed(2)} ` +
+                    `rate=${s.playbackRate} ` +
                     `stalls=${s.stalls} errors=${s.errors}${s.fatal ? ' fatal=' + s.fatal : ''}`);
     }
   }

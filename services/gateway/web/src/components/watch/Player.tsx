@@ -1,5 +1,6 @@
 import type HlsType from 'hls.js';
 import { Icon } from '../Icon';
+import { liveHlsConfig } from './liveHlsConfig';
 import { useEffect, useRef, useState } from 'react';
 
 interface Props {
@@ -11,7 +12,8 @@ interface Props {
   idleText?: string;
 }
 
-/** Live HLS: hls.js in low-latency mode (blocking playlist reloads, parts), or the browser's own
+/** Live HLS: hls.js in low-latency mode (blocking playlist reloads, parts; aiming at the
+ * playlist's PART-HOLD-BACK behind live), or the browser's own
  * HLS (Safari, iOS) when MSE is missing. Starts muted (autoplay rules) with an unmute button;
  * recovers from network and media errors, and retries when the playlist is not there yet. */
 export function Player({ src, title, poster, idleText = 'The show has not started yet.' }: Props) {
@@ -53,14 +55,8 @@ export function Player({ src, title, poster, idleText = 'The show has not starte
       if (!Hls.isSupported()) return native();
       const start = () => {
         hls?.destroy();
-        hls = new Hls({
-          lowLatencyMode: true,
-          enableWorker: false, // a blob: worker would need a CSP exception
-          backBufferLength: 30,
-          liveSyncDurationCount: 3,
-          manifestLoadingMaxRetry: 4,
-          levelLoadingMaxRetry: 6,
-        });
+        // the settings the glass-to-glass benchmark plays with too (liveHlsConfig.js says why)
+        hls = new Hls({ ...liveHlsConfig });
         hls.on(Hls.Events.MANIFEST_PARSED, play);
         hls.on(Hls.Events.ERROR, (_e, data) => {
           if (!data.fatal || !hls) return;
