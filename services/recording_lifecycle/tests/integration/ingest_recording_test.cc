@@ -59,6 +59,20 @@ namespace vi = ::shopcast::video_ingest::v1;
 using common::v1::STREAM_STATUS_LIVE;
 using common::v1::STREAM_STATUS_RECONNECTING;
 
+// ffmpeg's decode errors for `url`, without its null muxer's complaints that timestamps went
+// back: the recording crosses the reconnect with EXT-X-DISCONTINUITY, where RFC 8216 lets
+// timestamps restart, and on a loaded machine the first session's media time (an `-re`
+// publisher catching up) can end after the second session's start. Players reset at the tag;
+// ffmpeg's HLS reader does not and says so, which is no decoding error.
+std::string DecodeErrorsAcrossDiscontinuity(const std::string& url) {
+  std::string errors;
+  for (absl::string_view line : absl::StrSplit(e2e::DecodeErrors(url), '\n', absl::SkipEmpty())) {
+    if (absl::StrContains(line, "non monotonically increasing dts to muxer")) continue;
+    absl::StrAppend(&errors, line, "\n");
+  }
+  return errors;
+}
+
 int64_t Micros(const google::protobuf::Timestamp& t) {
   return t.seconds() * kSecond + t.nanos() / 1000;
 }
@@ -433,7 +447,7 @@ TEST_CASE("a real publish with a reconnect becomes a recording with sale markers
   // ffprobe plays it over HTTP, the token on every segment URL: every segment decodes, as long
   // as the recording.
   const std::string url = absl::StrCat("http://127.0.0.1:", rl.vod_port(), path);
-  CHECK(e2e::DecodeErrors(url).empty());
+  CHECK(DecodeErrorsAcrossDiscontinuity(url) == "");
   const double seconds = Micros(recording.duration()) / 1e6;
   CHECK(std::abs(e2e::ProbeDuration(url) - seconds) < 0.25);
   const int frames = e2e::DecodedVideoFrames(url);
