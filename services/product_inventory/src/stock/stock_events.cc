@@ -36,10 +36,16 @@ void StockEvents::MarkDirty(const std::string& product_id) {
 }
 
 void StockEvents::Start() {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (started_) return;
-  started_ = true;
-  stopping_ = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (started_) return;
+    started_ = true;
+    stopping_ = false;
+  }
+  // Before the listeners open: what was on sale when no replica ran is announced, and a product
+  // created after this start is announced only when its own stock moves (the loop used to mark
+  // open streams on its first round, so a product created in that gap drew a stray event).
+  open_streams_marked_ = MarkOpenStreams();
   thread_ = std::thread([this] { Run(); });
 }
 

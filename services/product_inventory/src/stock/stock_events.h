@@ -81,7 +81,7 @@ class StockEvents {
   absl::flat_hash_set<std::string> dirty_;  // Guarded by mu_, as are the three below.
   bool stopping_ = false;
   bool started_ = false;
-  bool open_streams_marked_ = false;  // Touched by the loop's thread only.
+  bool open_streams_marked_ = false;  // Set by Start, then touched by the loop's thread only.
   int64_t events_written_ = 0;
   std::mutex flush_mu_;  // One round at a time; guards announced_.
   absl::flat_hash_map<std::string, Announced> announced_;
