@@ -303,6 +303,17 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
         const int64_t nanos = absl::ToUnixNanos(at);
         r->mutable_next_transition_at()->set_seconds(nanos / 1000000000);
         r->mutable_next_transition_at()->set_nanos(static_cast<int32_t>(nanos % 1000000000));
+      },
+      recordings::TierProviderNames{p->tiers->hot().name(), p->tiers->warm().name(),
+                                    p->tiers->cold().name()});
+  p->tiers_service->SetRecordingView(
+      [recordings = p->recordings.get()](const auth::Caller& caller,
+                                         const std::string& id) -> absl::StatusOr<v1::Recording> {
+        v1::GetRecordingRequest request;
+        request.set_recording_id(id);
+        v1::GetRecordingResponse response;
+        RETURN_IF_ERROR(recordings->GetRecording(caller, request, &response));
+        return std::move(*response.mutable_recording());
       });
   p->recordings_rpcs = std::make_unique<recordings::RecordingsRpcs>(
       *p->recordings, *p->verifier, &p->revoked, executor);

@@ -168,6 +168,17 @@ absl::StatusOr<pb::MoveRecordingResponse> TiersService::MoveRecording(
   });
   if (!written.ok()) return written;
   if (mover_ != nullptr) mover_->Wake();
+  if (view_) {
+    // The move is committed whatever this read says: a failed read keeps the short view.
+    absl::StatusOr<pb::Recording> full = view_(caller, r.recording_id());
+    if (full.ok()) {
+      *out.mutable_recording() = *std::move(full);
+    } else {
+      log::Warn("recording_view_failed")
+          .Kv("recording_id", r.recording_id())
+          .Kv("status", full.status().ToString());
+    }
+  }
   log::Info("recording_move_requested")
       .Kv("recording_id", r.recording_id())
       .Kv("to", storage::TierName(r.target_tier()))

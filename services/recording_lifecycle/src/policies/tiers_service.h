@@ -36,6 +36,11 @@ inline constexpr char kReasonTestModeOff[] = "TEST_MODE_OFF";
 inline constexpr char kReasonPageSizeInvalid[] = "PAGE_SIZE_INVALID";
 inline constexpr char kReasonMaxInvalid[] = "MAX_INVALID";
 
+// GetRecording's full view of a recording as `caller` sees it (the recordings area's), for
+// MoveRecording's answer.
+using RecordingView =
+    std::function<absl::StatusOr<pb::Recording>(const auth::Caller& caller, const std::string& id)>;
+
 class TiersService {
  public:
   // Everything outlives the service; `mover` may be null (not woken).
@@ -51,6 +56,10 @@ class TiersService {
       const auth::Caller& caller, const pb::CreateAgingPolicyRequest& r);
   absl::StatusOr<pb::UpdateAgingPolicyResponse> UpdateAgingPolicy(
       const auth::Caller& caller, const pb::UpdateAgingPolicyRequest& r);
+  // MoveRecording answers `view`'s recording once set (the app sets it before serving; the
+  // recordings area is built after this one), else the tiers' own shorter view.
+  void SetRecordingView(RecordingView view) { view_ = std::move(view); }
+
   absl::StatusOr<pb::MoveRecordingResponse> MoveRecording(const auth::Caller& caller,
                                                           const pb::MoveRecordingRequest& r);
   absl::StatusOr<pb::SetLegalHoldResponse> SetLegalHold(const auth::Caller& caller,
@@ -69,6 +78,7 @@ class TiersService {
   mover::Mover* mover_;
   const pagetoken::Codec& page_tokens_;
   const std::vector<std::string> event_destinations_;
+  RecordingView view_;
 };
 
 }  // namespace shopcast::recording_lifecycle::policies

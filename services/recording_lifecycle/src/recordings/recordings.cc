@@ -125,12 +125,13 @@ std::vector<int> TiersOf(const v1::ListRecordingsRequest& request) {
 
 Recordings::Recordings(db::Pool& pool, const pagetoken::Codec& page_tokens,
                        ThumbnailUrl thumbnail_url, std::function<void()> deleting,
-                       RecordingDecorator decorate)
+                       RecordingDecorator decorate, TierProviderNames providers)
     : pool_(pool),
       page_tokens_(page_tokens),
       thumbnail_url_(std::move(thumbnail_url)),
       deleting_(std::move(deleting)),
-      decorate_(std::move(decorate)) {}
+      decorate_(std::move(decorate)),
+      providers_(std::move(providers)) {}
 
 absl::Status Recordings::GetRecording(const Viewer& viewer, const v1::GetRecordingRequest& request,
                                       v1::GetRecordingResponse* response) {
@@ -148,6 +149,8 @@ absl::Status Recordings::GetRecording(const Viewer& viewer, const v1::GetRecordi
     }
     // Set while a move of its media runs (the tiers area's mover).
     mover::ReadTransition(tx, loaded.recording.id(), &loaded.recording);
+    // Where the media is: the contract's admin-only part.
+    if (IsAdmin(viewer)) ReadLocations(tx, providers_, &loaded.recording);
     legal_hold = loaded.legal_hold;
     *response->mutable_recording() = std::move(loaded.recording);
     return absl::OkStatus();

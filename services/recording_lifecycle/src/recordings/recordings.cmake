@@ -13,6 +13,7 @@ target_link_libraries(recording_lifecycle_recordings_rules PUBLIC
 shopcast_warnings(recording_lifecycle_recordings_rules)
 
 add_library(recording_lifecycle_recordings STATIC
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/recordings/locations.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/recordings/recording_events.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/recordings/recordings.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/recordings/recordings_rpcs.cc)

@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "prometheus/registry.h"
+#include "recordings/locations.h"
 #include "recordings/rules.h"
 #include "shopcast/db/pool.h"
 #include "shopcast/pagetoken/codec.h"
@@ -32,9 +33,10 @@ class Recordings {
   // empty. `deleting` (may be empty) is called after a SaveOrDelete(DELETE) made a recording
   // DELETING committed: the app wakes the purger, so the media goes at once.
   // `decorate` (may be empty) completes GetRecording's answer after its transaction.
+  // `providers` names the tiers' storage for an admin's Recording.locations.
   Recordings(db::Pool& pool, const pagetoken::Codec& page_tokens,
              ThumbnailUrl thumbnail_url = nullptr, std::function<void()> deleting = nullptr,
-             RecordingDecorator decorate = nullptr);
+             RecordingDecorator decorate = nullptr, TierProviderNames providers = {});
 
   absl::Status GetRecording(const Viewer& viewer, const v1::GetRecordingRequest& request,
                             v1::GetRecordingResponse* response);
@@ -58,6 +60,7 @@ class Recordings {
   const ThumbnailUrl thumbnail_url_;
   const std::function<void()> deleting_;
   const RecordingDecorator decorate_;
+  const TierProviderNames providers_;
 };
 
 }  // namespace shopcast::recording_lifecycle::recordings

@@ -100,6 +100,21 @@ inline constexpr char kListRecordings[] =
     "AND ($4::bigint IS NULL OR (r.created_at, r.id) < (" SHOPCAST_RL_TS("$4") ", $5)) "
     "ORDER BY r.created_at DESC, r.id DESC LIMIT $6";
 
+// Where recording $1's segments are, per tier (recordings/locations.h): tier, bytes, every copy
+// verified, first arrival (us). A segment's copy in its tier came from the newest move object
+// that switched it there (tier_move_objects_by_segment); none for an original never moved.
+inline constexpr char kLocations[] =
+    "SELECT s.tier, sum(s.size_bytes)::bigint, "
+    "  bool_and(COALESCE(o.verified, s.tier = 1)), "
+    "  " SHOPCAST_RL_US("min(COALESCE(o.updated_at, s.created_at))") " "
+    "FROM segments s LEFT JOIN LATERAL ("
+    "  SELECT o.verified, o.updated_at FROM tier_move_objects o "
+    "  WHERE o.recording_id = s.recording_id AND o.kind = 'segment' AND o.sequence = s.sequence "
+    "    AND o.dst_tier = s.tier AND o.state IN ('switching', 'deleting_source', 'done') "
+    "  ORDER BY o.updated_at DESC LIMIT 1) o ON true "
+    "WHERE s.recording_id = $1 AND s.tier BETWEEN 1 AND 3 "
+    "GROUP BY s.tier ORDER BY s.tier";
+
 // $1 id, $2 decision, $3 status.
 inline constexpr char kDecide[] =
     "UPDATE recordings SET decision = $2, status = $3, decided_at = now(), updated_at = now() "

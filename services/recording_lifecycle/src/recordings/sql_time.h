@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "google/protobuf/duration.pb.h"
 #include "google/protobuf/timestamp.pb.h"

@@ -3,7 +3,8 @@
 // before its round (the round is an hour apart here); SetPrimaryThumbnail answers with
 // GetRecording's full view; a recording's clip and thumbnail, aged by MoveRecording to warm
 // and then cold, are still fetched byte for byte through the URLs the App hands out
-// (Recording.thumbnail_url, Clip.playback_url / thumbnail_url) from its VOD origin.
+// (Recording.thumbnail_url, Clip.playback_url / thumbnail_url) from its VOD origin; an admin's
+// GetRecording says where the media is (Recording.locations) and MoveRecording answers that view.
 
 #include <catch2/catch.hpp>
 
@@ -282,6 +283,84 @@ TEST_CASE("SetPrimaryThumbnail answers GetRecording's view, and a clip and the t
   CHECK((*cold)->Stat(mp4_key).status().code() == absl::StatusCode::kNotFound);
   CHECK((*cold)->Stat(jpg_key).status().code() == absl::StatusCode::kNotFound);
   CHECK((*cold)->Stat(thumb_key).ok());
+}
+
+TEST_CASE("an admin sees where a recording's media is, the host does not, and MoveRecording "
+          "answers GetRecording's full view",
+          "[locations]") {
+  World w;
+  const std::string host = ids::NewId("usr");
+  std::string stream;
+  const std::string id = w.Record(host, 3, vi::RECORDING_CHOICE_SAVE, &stream);
+  const std::string host_token = w.f.TokenFor(host);
+  const std::string admin = w.f.TokenFor(ids::NewId("usr"), "admin");
+  const int64_t bytes =
+      w.f.Count("SELECT sum(size_bytes) FROM segments WHERE recording_id = '" + id + "'");
+  REQUIRE(bytes > 0);
+
+  // Written by video-ingest into the hot tier: one location, the one playback reads.
+  pb::Recording seen = GetRecording(w.f, admin, id);
+  REQUIRE(seen.locations_size() == 1);
+  CHECK(seen.locations(0).tier() == pb::STORAGE_TIER_HOT);
+  CHECK(seen.locations(0).provider() == "local-hot");
+  CHECK(seen.locations(0).prefix() == stream + "/");
+  CHECK(seen.locations(0).size_bytes() == bytes);
+  CHECK(seen.locations(0).verified());
+  CHECK(seen.locations(0).current());
+  CHECK(seen.locations(0).has_created_at());
+  // Storage layout is not the host's business.
+  CHECK(GetRecording(w.f, host_token, id).locations_size() == 0);
+
+  // The move's answer is GetRecording's view: the fields the tiers area does not read are there.
+  pb::MoveRecordingRequest move;
+  move.set_recording_id(id);
+  move.set_target_tier(pb::STORAGE_TIER_COLD);
+  pb::MoveRecordingResponse moved;
+  REQUIRE(Invoke(w.f, admin, &pb::RecordingLifecycleService::Stub::MoveRecording, move, &moved)
+              .ok());
+  const pb::Recording& answer = moved.recording();
+  CHECK(answer.id() == id);
+  CHECK(answer.title() == seen.title());
+  CHECK(answer.has_started_at());
+  CHECK(answer.started_at().seconds() == seen.started_at().seconds());
+  CHECK(answer.has_ended_at());
+  CHECK(answer.duration().seconds() == seen.duration().seconds());
+  CHECK(answer.duration().seconds() == 6);
+  CHECK(answer.has_created_at());
+  CHECK(answer.segment_count() == 3);
+  CHECK(answer.locations_size() >= 1);
+  CHECK(answer.has_next_transition_at() == seen.has_next_transition_at());
+
+  REQUIRE(shopcast::testing::WaitUntil(
+      [&] {
+        return w.f.Count("SELECT count(*) FROM tier_moves WHERE recording_id = '" + id +
+                         "' AND state IN ('active', 'parked')") == 0;
+      },
+      absl::Seconds(60)));
+  // Copied, checked in the cold store, the hot copies gone: one location again.
+  seen = GetRecording(w.f, admin, id);
+  REQUIRE(seen.locations_size() == 1);
+  CHECK(seen.locations(0).tier() == pb::STORAGE_TIER_COLD);
+  CHECK(seen.locations(0).provider() == "archive-cold");
+  CHECK(seen.locations(0).prefix() == stream + "/");
+  CHECK(seen.locations(0).size_bytes() == bytes);
+  CHECK(seen.locations(0).verified());
+  CHECK(seen.locations(0).current());
+
+  // Split across tiers (a policy's sale window leaves the segments around a sale behind; here a
+  // pointer is set by hand, with no move that checked a copy there): one location per tier, only
+  // the recording's own tier current, and the copy nobody checked is not called verified.
+  w.f.Exec("UPDATE segments SET tier = 2 WHERE recording_id = '" + id + "' AND sequence = 0");
+  seen = GetRecording(w.f, admin, id);
+  REQUIRE(seen.locations_size() == 2);
+  CHECK(seen.locations(0).tier() == pb::STORAGE_TIER_WARM);
+  CHECK(seen.locations(0).provider() == "local-warm");
+  CHECK_FALSE(seen.locations(0).current());
+  CHECK_FALSE(seen.locations(0).verified());
+  CHECK(seen.locations(1).tier() == pb::STORAGE_TIER_COLD);
+  CHECK(seen.locations(1).current());
+  CHECK(seen.locations(1).verified());
+  CHECK(seen.locations(0).size_bytes() + seen.locations(1).size_bytes() == bytes);
 }
 
 }  // namespace
