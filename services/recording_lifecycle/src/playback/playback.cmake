@@ -1,4 +1,4 @@
-# playback: the VOD playlist (pure), signed VOD tokens (HMAC-SHA-256, libsodium), the /vod/
+# playback: the VOD playlist (pure), signed VOD tokens (HMAC-SHA-256, libs/signed_token), the /vod/
 # target parser (pure), playback's reads of recordings/segments/markers, GetPlaybackUrl /
 # GetPlaylist / ResolveSegment and their RPCs, and the VOD origin (libs/http_files) that serves
 # segments from whichever tier holds them (cold ones through a bounded rehydration cache).
@@ -8,7 +8,7 @@ add_library(recording_lifecycle_playback_core STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/src/playback/vod_token.cc)
 target_include_directories(recording_lifecycle_playback_core PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
 target_link_libraries(recording_lifecycle_playback_core
-  PUBLIC absl::status absl::statusor absl::strings absl::time
+  PUBLIC absl::status absl::statusor absl::strings absl::time shopcast::signed_token
   PRIVATE absl::str_format shopcast::ids shopcast::status PkgConfig::SODIUM)
 shopcast_warnings(recording_lifecycle_playback_core)
 

@@ -1,7 +1,7 @@
 #pragma once
 
 // Signed VOD playback tokens: the `token` query parameter of every /vod/ URL. The claims travel
-// in the clear (no secret to their holder) under an HMAC-SHA-256 (libsodium) with a key every
+// in the clear (no secret to their holder) under an HMAC-SHA-256 (libs/signed_token) with a key every
 // replica shares (a key file, like video-ingest's playback tokens), so any replica verifies
 // what another signed; a token for another recording or clip, with one bit changed, or past its
 // expiry is refused. Pure: no I/O but reading the key file.
@@ -20,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "shopcast/signed_token/signed_token.h"
 
 namespace shopcast::recording_lifecycle::playback {
 
@@ -70,10 +71,9 @@ class VodTokenCodec {
   VodTokenProblem Decode(absl::string_view token, VodClaims& out) const;
 
  private:
-  explicit VodTokenCodec(std::string key) : key_(std::move(key)) {}
-  std::string Mac(absl::string_view body) const;
+  explicit VodTokenCodec(signed_token::Signer signer) : signer_(std::move(signer)) {}
 
-  std::string key_;
+  signed_token::Signer signer_;
 };
 
 // The key file's bytes less trailing whitespace. NOT_FOUND/KEY_FILE_UNREADABLE; as Create.

@@ -1,4 +1,4 @@
-# access: paid access to gated streams on the origin side — playback tokens (HMAC, libsodium),
+# access: paid access to gated streams on the origin side — playback tokens (HMAC, libs/signed_token),
 # the cache of stream gates and passes the origin checks on every request, and the origin's
 # PlaybackAccess built from both. Pure apart from the key file; the database side is the
 # streams library's PassStore (an AccessSource).
@@ -12,7 +12,8 @@ target_include_directories(video_ingest_access PUBLIC ${CMAKE_CURRENT_SOURCE_DIR
 target_link_libraries(video_ingest_access
   PUBLIC absl::status absl::statusor absl::strings absl::synchronization absl::time
          video_ingest_hls Threads::Threads
-  PRIVATE shopcast::log shopcast::status PkgConfig::SODIUM)
+           shopcast::signed_token
+  PRIVATE shopcast::log shopcast::status)
 shopcast_warnings(video_ingest_access)
 
 # Tokens (sign, verify, tamper, expiry, bounded parsing), the cache on a fake source and a

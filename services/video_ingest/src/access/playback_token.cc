@@ -1,21 +1,14 @@
 #include "access/playback_token.h"
 
-#include <sodium.h>
-
-#include <fstream>
-#include <iterator>
 #include <stdexcept>
 #include <utility>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/escaping.h"
 #include "shopcast/status/status.h"
 
 namespace shopcast::video_ingest::access {
 namespace {
 
 constexpr char kVersion = 1;
-constexpr size_t kMacBytes = crypto_auth_hmacsha256_BYTES;
 constexpr size_t kExpiryBytes = 8;
 // version, holder, expiry, stream id length.
 constexpr size_t kHeaderBytes = 1 + 1 + kExpiryBytes + 1;
@@ -23,55 +16,21 @@ constexpr size_t kHeaderBytes = 1 + 1 + kExpiryBytes + 1;
 // playback token out of that user's tags.
 constexpr absl::string_view kDomain = "shopcast.video_ingest.playback_token";
 
-void EnsureSodium() {
-  if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
-}
-
-bool IsPrintableAscii(absl::string_view s) {
-  for (char c : s) {
-    if (c < 0x21 || c > 0x7e) return false;
-  }
-  return true;
-}
-
-bool IsBase64UrlChar(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '_';
-}
-
-bool ValidId(absl::string_view id) {
-  return !id.empty() && id.size() <= kMaxTokenIdBytes && IsPrintableAscii(id);
-}
+bool ValidId(absl::string_view id) { return signed_token::IsTokenId(id, kMaxTokenIdBytes); }
 
 }  // namespace
 
 absl::StatusOr<PlaybackTokenCodec> PlaybackTokenCodec::Create(absl::string_view key) {
-  if (key.size() < kMinTokenKeyBytes) {
+  std::optional<signed_token::Signer> signer = signed_token::Signer::FromSecret(key);
+  if (!signer) {
     return InvalidArgument("playback_token_key", "PLAYBACK_TOKEN_KEY_INVALID",
                            "the playback token key must hold at least 32 bytes");
   }
-  EnsureSodium();
-  return PlaybackTokenCodec(std::string(key));
+  return PlaybackTokenCodec(*std::move(signer));
 }
 
 PlaybackTokenCodec PlaybackTokenCodec::WithRandomKey() {
-  EnsureSodium();
-  std::string key(kMinTokenKeyBytes, '\0');
-  randombytes_buf(key.data(), key.size());
-  return PlaybackTokenCodec(std::move(key));
-}
-
-std::string PlaybackTokenCodec::Mac(absl::string_view body) const {
-  crypto_auth_hmacsha256_state st;
-  crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(key_.data()),
-                              key_.size());
-  for (absl::string_view part : {kDomain, body}) {
-    crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(part.data()),
-                                  part.size());
-  }
-  std::string mac(kMacBytes, '\0');
-  crypto_auth_hmacsha256_final(&st, reinterpret_cast<unsigned char*>(mac.data()));
-  return mac;
+  return PlaybackTokenCodec(signed_token::Signer::WithRandomSecret());
 }
 
 std::string PlaybackTokenCodec::Sign(const PlaybackClaims& claims) const {
@@ -82,29 +41,25 @@ std::string PlaybackTokenCodec::Sign(const PlaybackClaims& claims) const {
   std::string body;
   body.push_back(kVersion);
   body.push_back(static_cast<char>(claims.holder));
-  const uint64_t expiry = static_cast<uint64_t>(absl::ToUnixSeconds(claims.expires_at));
-  for (int shift = 56; shift >= 0; shift -= 8) body.push_back(static_cast<char>(expiry >> shift));
+  signed_token::AppendU64(static_cast<uint64_t>(absl::ToUnixSeconds(claims.expires_at)), &body);
   body.push_back(static_cast<char>(claims.stream_id.size()));
   body += claims.stream_id;
   body += claims.viewer_id;
-  return absl::WebSafeBase64Escape(body + Mac(body));
+  return signer_.Sign({kDomain}, body);
 }
 
 TokenProblem PlaybackTokenCodec::Verify(absl::string_view token, absl::string_view stream_id,
                                         absl::Time now, PlaybackClaims* out) const {
-  // Bounded before any work: a query value can be as long as the request head allows.
-  if (token.empty() || token.size() > kMaxTokenChars) return TokenProblem::kMalformed;
-  for (char c : token) {
-    if (!IsBase64UrlChar(c)) return TokenProblem::kMalformed;
-  }
   std::string raw;
-  if (!absl::WebSafeBase64Unescape(token, &raw)) return TokenProblem::kMalformed;
-  if (raw.size() < kHeaderBytes + 2 + kMacBytes) return TokenProblem::kMalformed;
-  const absl::string_view all(raw);
-  const absl::string_view body = all.substr(0, all.size() - kMacBytes);
-  const absl::string_view mac = all.substr(body.size());
-  const std::string want = Mac(body);
-  if (sodium_memcmp(want.data(), mac.data(), kMacBytes) != 0) return TokenProblem::kForged;
+  switch (signer_.Open({kDomain}, token, kMaxTokenChars, kHeaderBytes + 2, &raw)) {
+    case signed_token::Problem::kNone:
+      break;
+    case signed_token::Problem::kForged:
+      return TokenProblem::kForged;
+    case signed_token::Problem::kMalformed:
+      return TokenProblem::kMalformed;
+  }
+  const absl::string_view body(raw);
   // Authentic: we signed it. The checks below still guard against a leaked key.
   if (body[0] != kVersion) return TokenProblem::kMalformed;
   const auto holder = static_cast<uint8_t>(body[1]);
@@ -112,10 +67,7 @@ TokenProblem PlaybackTokenCodec::Verify(absl::string_view token, absl::string_vi
       holder > static_cast<uint8_t>(TokenHolder::kAdmin)) {
     return TokenProblem::kMalformed;
   }
-  uint64_t expiry = 0;
-  for (size_t i = 0; i < kExpiryBytes; ++i) {
-    expiry = (expiry << 8) | static_cast<unsigned char>(body[2 + i]);
-  }
+  const uint64_t expiry = signed_token::ReadU64(body.substr(2));
   const size_t stream_len = static_cast<unsigned char>(body[kHeaderBytes - 1]);
   if (body.size() <= kHeaderBytes + stream_len) return TokenProblem::kMalformed;
   const absl::string_view claimed_stream = body.substr(kHeaderBytes, stream_len);
@@ -136,14 +88,8 @@ TokenProblem PlaybackTokenCodec::Verify(absl::string_view token, absl::string_vi
 }
 
 absl::StatusOr<PlaybackTokenCodec> LoadPlaybackTokenKeyFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return Error(absl::StatusCode::kNotFound, "KEY_FILE_UNREADABLE",
-                 "cannot read the playback token key file " + path);
-  }
-  std::string key((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  absl::string_view trimmed = absl::StripTrailingAsciiWhitespace(key);
-  return PlaybackTokenCodec::Create(trimmed);
+  ASSIGN_OR_RETURN(const std::string key, signed_token::ReadSecretFile(path, "playback token"));
+  return PlaybackTokenCodec::Create(key);
 }
 
 absl::string_view ProblemLabel(TokenProblem problem) {

@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "shopcast/signed_token/signed_token.h"
 
 namespace shopcast::video_ingest::access {
 
@@ -66,10 +67,9 @@ class PlaybackTokenCodec {
                       PlaybackClaims* out = nullptr) const;
 
  private:
-  explicit PlaybackTokenCodec(std::string key) : key_(std::move(key)) {}
-  std::string Mac(absl::string_view body) const;
+  explicit PlaybackTokenCodec(signed_token::Signer signer) : signer_(std::move(signer)) {}
 
-  std::string key_;
+  signed_token::Signer signer_;
 };
 
 // Reads a key file (a Kubernetes Secret, tools/dev's .local/keys/playback-token-video-ingest.key):

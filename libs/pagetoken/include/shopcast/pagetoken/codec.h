@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "shopcast/signed_token/signed_token.h"
 
 namespace shopcast::pagetoken {
 
@@ -42,10 +43,9 @@ class Codec {
   absl::StatusOr<Cursor> Decode(absl::string_view list, absl::string_view token) const;
 
  private:
-  explicit Codec(std::string key) : key_(std::move(key)) {}
-  std::string Mac(absl::string_view list, absl::string_view body) const;
+  explicit Codec(signed_token::Signer signer) : signer_(std::move(signer)) {}
 
-  std::string key_;
+  signed_token::Signer signer_;
 };
 
 // Reads a key file (a Kubernetes Secret, or tools/dev's .local/keys/page-token.key): its bytes,
