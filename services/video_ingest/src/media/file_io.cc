@@ -61,6 +61,35 @@ std::string Hex(const unsigned char* data, size_t n) {
 
 }  // namespace
 
+StreamingDigest::StreamingDigest() : ctx_(EVP_MD_CTX_new()) {
+  EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr);
+}
+
+StreamingDigest::~StreamingDigest() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+
+void StreamingDigest::Update(std::span<const uint8_t> bytes) {
+  EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), bytes.data(), bytes.size());
+  size_ += static_cast<int64_t>(bytes.size());
+}
+
+FileDigest StreamingDigest::Finish() {
+  auto* ctx = static_cast<EVP_MD_CTX*>(ctx_);
+  std::array<unsigned char, EVP_MAX_MD_SIZE> md;
+  unsigned int md_len = 0;
+  EVP_DigestFinal_ex(ctx, md.data(), &md_len);
+  FileDigest digest;
+  digest.size_bytes = size_;
+  digest.sha256 = Hex(md.data(), md_len);
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  size_ = 0;
+  return digest;
+}
+
+absl::Status SyncFileAndDirectory(int fd, const std::filesystem::path& path) {
+  if (::fsync(fd) != 0) return StorageError("fsync", path, errno);
+  return SyncDirectory(path.parent_path());
+}
+
 absl::StatusOr<FileDigest> SyncAndDigest(const std::filesystem::path& path) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return StorageError("open", path, errno);

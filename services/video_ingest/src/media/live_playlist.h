@@ -238,6 +238,10 @@ class LivePlaylist {
   enum class Delta { kNone, kSkipSegments, kSkipSegmentsAndDateRanges };
   std::string MediaText(Delta delta = Delta::kNone) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string MasterText() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Writes the master playlist unless it would be the same as the last one written by this
+  // object; fsynced only the first time (see the .cc).
+  absl::Status WriteMasterLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::string master_written_ ABSL_GUARDED_BY(mu_);
 
   Options options_;  // Const after construction.
   mutable absl::Mutex mu_;

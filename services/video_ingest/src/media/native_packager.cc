@@ -1,10 +1,12 @@
 #include "media/native_packager.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -49,6 +51,93 @@ absl::Status ReasonStatus(absl::string_view reason, absl::string_view message) {
   if (reason == "STORAGE_FAILURE") code = absl::StatusCode::kDataLoss;
   return Error(code, reason, message);
 }
+
+// Hand-offs: the input side (the RTMP connection's I/O thread) wakes the session's worker only
+// when the bytes it queues may close a part or a segment, or hold enough to flush; everything
+// else waits for that wake-up or for the next tick (kTickInterval), so a worker takes a part's
+// worth of messages at once instead of one per message (a futex wake each: ~75 per
+// stream-second). FlvPeek follows the FLV byte stream, however it is split, far enough to see
+// each tag's type, timestamp and first body byte; anything it does not understand turns the
+// batching off for the session (every Push wakes the worker, as before).
+class FlvPeek {
+ public:
+  struct Tag {
+    uint8_t type = 0;
+    uint32_t timestamp_ms = 0;
+    uint8_t first = 0;  // The first body byte (a video tag's frame type), 0 for empty tags.
+  };
+
+  // Calls `on_tag` for each tag whose header (and first body byte) `bytes` completes.
+  template <typename F>
+  void Feed(std::span<const uint8_t> bytes, F&& on_tag) {
+    while (!bytes.empty() && !broken_) {
+      if (skip_ > 0) {
+        const size_t n = std::min<size_t>(skip_, bytes.size());
+        skip_ -= n;
+        bytes = bytes.subspan(n);
+        continue;
+      }
+      const size_t want = header_done_ ? kTagHeader : kFileHeader;
+      const size_t n = std::min(want - have_, bytes.size());
+      std::copy_n(bytes.begin(), n, head_.begin() + have_);
+      have_ += n;
+      bytes = bytes.subspan(n);
+      if (have_ < want) return;
+      have_ = 0;
+      if (!header_done_) {
+        if (head_[0] != 'F' || head_[1] != 'L' || head_[2] != 'V') {
+          broken_ = true;
+          return;
+        }
+        const uint32_t offset = Be32(&head_[5]);
+        if (offset < kFileHeader) {
+          broken_ = true;
+          return;
+        }
+        header_done_ = true;
+        skip_ = offset - kFileHeader + 4;  // The rest of the header, PreviousTagSize0.
+        continue;
+      }
+      // Tag header (11 bytes) and the first body byte, when the body has one.
+      const uint32_t size = (uint32_t{head_[1]} << 16) | (uint32_t{head_[2]} << 8) | head_[3];
+      Tag tag;
+      tag.type = head_[0] & 0x1f;
+      tag.timestamp_ms = (uint32_t{head_[7]} << 24) | (uint32_t{head_[4]} << 16) |
+                         (uint32_t{head_[5]} << 8) | head_[6];
+      if (size == 0) {
+        skip_ = 4 - 1;  // The byte read as "first" was the PreviousTagSize's.
+      } else {
+        tag.first = head_[11];
+        skip_ = size - 1 + 4;
+      }
+      on_tag(tag);
+    }
+  }
+
+  bool broken() const { return broken_; }
+
+ private:
+  static constexpr size_t kFileHeader = 9;
+  static constexpr size_t kTagHeader = 12;  // 11 + the first body byte.
+  static uint32_t Be32(const uint8_t* p) {
+    return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
+  }
+  std::array<uint8_t, 12> head_{};
+  size_t have_ = 0;
+  size_t skip_ = 0;
+  bool header_done_ = false;
+  bool broken_ = false;
+};
+
+// Queued bytes that wake the worker even without a cut ahead (well under kFlushBytes, so a long
+// GOP without parts is still written as it goes).
+constexpr size_t kWakeBytes = 256 * 1024;
+// Tags this much (ms) before the computed part boundary already wake the worker: the boundary
+// is computed in the encoder's milliseconds, the cutter's in normalised nanoseconds.
+constexpr int64_t kWakeMarginMs = 20;
+// No boundary known (before the first reference frame, or none ahead): wake for every tag.
+constexpr int64_t kWakeAlways = 0;
+constexpr int64_t kWakeNever = std::numeric_limits<int64_t>::max();
 
 class Session;
 
@@ -114,6 +203,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void Run();
 
  private:
+  // Whether the bytes just queued should wake the worker now (see FlvPeek). in_mu_ held.
+  bool WakeFor(std::span<const uint8_t> bytes);
+  // Where the next cut may come, for WakeFor (worker side, after each reference frame).
+  void UpdateWakeAt(bool audio_only, bool cut, int64_t dts_ms);
+
   void ScheduleLocked() {  // in_mu_ held.
     if (scheduled_) return;
     scheduled_ = true;
@@ -155,6 +249,11 @@ class Session : public std::enable_shared_from_this<Session> {
   bool scheduled_ = false;   // In the run queue or running; guarded by in_mu_.
   bool input_ended_ = false;
   bool tick_ = false;
+  FlvPeek peek_;                 // Guarded by in_mu_.
+  int64_t last_peek_ms_ = 0;     // Guarded by in_mu_.
+  // The encoder timestamp (ms) from which a tag may close the open part or segment (written by
+  // the worker, read by WakeFor): kWakeAlways until the worker knows.
+  std::atomic<int64_t> wake_at_ms_{kWakeAlways};
 
   // The worker (run_mu_ held while it runs; Teardown takes it to wait for a run to end).
   std::mutex run_mu_;
@@ -190,6 +289,11 @@ class Session : public std::enable_shared_from_this<Session> {
   bool media_info_sent_ = false;
   MediaInfo media_info_;
   std::atomic<bool> torn_down_{false};
+  // The reference track in encoder milliseconds, for wake_at_ms_.
+  std::optional<int64_t> ref_last_ms_;
+  int64_t ref_step_ms_ = 0;
+  int64_t part_start_ms_ = 0;
+  int64_t segment_start_ms_ = 0;
 
   std::mutex done_mu_;
   std::condition_variable done_cv_;
@@ -235,8 +339,46 @@ bool Session::Push(std::span<const uint8_t> bytes) {
   std::lock_guard<std::mutex> lock(in_mu_);
   if (in_.size() + bytes.size() > options_.max_queued_bytes) return false;
   in_.insert(in_.end(), bytes.begin(), bytes.end());
-  ScheduleLocked();
+  if (WakeFor(bytes)) ScheduleLocked();
   return true;
+}
+
+bool Session::WakeFor(std::span<const uint8_t> bytes) {
+  const int64_t at = wake_at_ms_.load(std::memory_order_relaxed);
+  bool wake = false;
+  peek_.Feed(bytes, [&](const FlvPeek::Tag& tag) {
+    const auto ms = static_cast<int64_t>(tag.timestamp_ms);
+    if (tag.type == kFlvVideo || tag.type == kFlvAudio) {
+      // A keyframe may end a segment; a tag at or past the boundary may end a part (audio
+      // only wakes early: harmless); times that went back are the normaliser's to sort out.
+      if ((tag.type == kFlvVideo && (tag.first >> 4) == 1) || ms >= at || ms < last_peek_ms_) {
+        wake = true;
+      }
+      last_peek_ms_ = ms;
+    }
+  });
+  return wake || peek_.broken() || in_.size() >= kWakeBytes;
+}
+
+void Session::UpdateWakeAt(bool audio_only, bool cut, int64_t dts_ms) {
+  if (!ref_last_ms_ || cut) part_start_ms_ = dts_ms;
+  if (!ref_last_ms_) segment_start_ms_ = dts_ms;
+  if (ref_last_ms_ && dts_ms > *ref_last_ms_) ref_step_ms_ = dts_ms - *ref_last_ms_;
+  ref_last_ms_ = dts_ms;
+  int64_t at = kWakeNever;  // Video segments end at keyframes, which always wake.
+  // The cutters' conditions (part_cutter.cc, segment_cutter.cc) in encoder milliseconds.
+  if (parts_) {
+    at = part_start_ms_ + absl::ToInt64Milliseconds(options_.part_target) - ref_step_ms_;
+  }
+  if (audio_only) {
+    at = std::min(at, segment_start_ms_ + absl::ToInt64Milliseconds(options_.target_duration) -
+                          ref_step_ms_);
+  }
+  // Times that jumped (the normaliser smooths them, so the boundary is not known here): every
+  // tag wakes until the next cut.
+  if (dts_ms < part_start_ms_ || dts_ms < segment_start_ms_) at = kWakeAlways;
+  wake_at_ms_.store(at == kWakeNever ? at : std::max<int64_t>(at - kWakeMarginMs, kWakeAlways),
+                    std::memory_order_relaxed);
 }
 
 void Session::RequestTick() {
@@ -436,6 +578,10 @@ void Session::Frame(int track, int64_t pts_ms, int64_t dts_ms, std::optional<int
   const FragmentTracker::Cuts cuts =
       tracker_.ObserveCuts(track, out.pts, out.dts, out.duration, sync_point);
   const bool audio_only = tracker_.audio_only();
+  if ((track == kVideoTrack) != audio_only) {
+    if (cuts.segment) segment_start_ms_ = dts_ms;
+    UpdateWakeAt(audio_only, cuts.segment.has_value() || cuts.part.has_value(), dts_ms);
+  }
   if (cuts.segment) {
     Flush();
     cut_steady_ = steady;
