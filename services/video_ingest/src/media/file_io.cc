@@ -1,6 +1,7 @@
 #include "media/file_io.h"
 
 #include <fcntl.h>
+#include <stdio.h>  // renameat2
 #include <openssl/evp.h>
 #include <unistd.h>
 
@@ -137,6 +138,18 @@ absl::Status WriteFileAtomically(const std::filesystem::path& path, std::string_
     }
     if (durable && ::fsync(fd.get()) != 0) return StorageError("fsync", tmp, errno);
     if (fd.Close() != 0) return StorageError("close", tmp, errno);
+  }
+  if (!durable) {
+    // Swapping the names instead of renaming over `path` (then dropping the old file): ext4
+    // flushes a file renamed over another at once (auto_da_alloc, its answer to applications
+    // that do not fsync), which for a playlist rewritten per part meant a disk write of every
+    // version and a discard when the next one replaced it; swapped, a short-lived version
+    // never reaches the disk. Readers still see the old or the new file, whole. The first
+    // write (nothing to swap with) and file systems without RENAME_EXCHANGE take the rename.
+    if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, path.c_str(), RENAME_EXCHANGE) == 0) {
+      ::unlink(tmp.c_str());
+      return absl::OkStatus();
+    }
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     int err = errno;

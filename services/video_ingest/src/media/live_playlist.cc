@@ -151,7 +151,7 @@ absl::Status LivePlaylist::Append(const SegmentInfo& segment, const MediaInfo& m
 
   DeleteOldParts();
 
-  RETURN_IF_ERROR(WriteMediaPlaylist());
+  RETURN_IF_ERROR(WriteMediaPlaylist(/*durable=*/false));
   if (options_.master_playlist_name.empty()) return absl::OkStatus();
   return WriteMasterLocked();
 }
@@ -205,7 +205,7 @@ absl::StatusOr<bool> LivePlaylist::AddDateRange(DateRange range) {
   ASSIGN_OR_RETURN(bool added, date_ranges_.Add(std::move(range)));
   if (!added || entries_.empty()) return false;
   date_ranges_.Prune(entries_.front().program_date_time);
-  RETURN_IF_ERROR(WriteMediaPlaylist());
+  RETURN_IF_ERROR(WriteMediaPlaylist(/*durable=*/false));
   return true;
 }
 
@@ -252,7 +252,7 @@ absl::Status LivePlaylist::DropPendingParts() {
   pending_parts_.clear();
   pending_ms_ = 0;
   if (!target_fixed_) return absl::OkStatus();
-  return WriteMediaPlaylist();
+  return WriteMediaPlaylist(/*durable=*/false);
 }
 
 PlaylistProgress LivePlaylist::progress() const {

@@ -135,7 +135,9 @@ class LivePlaylist {
 
   // Low-Latency HLS: lists a part of the segment in progress (sequence must equal
   // next_sequence(), index the number of parts appended for it so far) and rewrites the media
-  // playlist (without fsync: parts are short-lived; each segment's write is durable). The next
+  // playlist (without fsync, as every write of the live playlist but the last, End's: after a crash or
+  // restart the playlist starts afresh from the recorded sequence, so an older live version on
+  // disk misleads nobody; segment files are fsynced before they are listed). The next
   // Append takes the parts appended for its segment. Nothing is written before the first
   // segment is complete: EXT-X-TARGETDURATION is fixed by that segment. FAILED_PRECONDITION
   // without part_target, after End, or out of order.
@@ -224,7 +226,7 @@ class LivePlaylist {
   // Checks `part` and adds it to pending_parts_.
   absl::Status AddPart(const PartInfo& part) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Writes the media playlist and, when that worked, tells options_.on_written. `durable`:
-  // fsync the file and the folder (segments, the end); parts skip it.
+  // fsync the file and the folder (the end only; see AppendPart).
   absl::Status WriteMediaPlaylist(bool durable = true) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // True when entry `e`'s parts are listed: it ends within three target durations of the
   // playlist's end (the spec's recommendation for how long parts stay).
