@@ -1,8 +1,8 @@
 #include "media/file_io.h"
 
 #include <fcntl.h>
-#include <stdio.h>  // renameat2
 #include <openssl/evp.h>
+#include <stdio.h>  // renameat2
 #include <unistd.h>
 
 #include <array>

@@ -31,8 +31,8 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "media/date_ranges.h"
 #include "media/playlist_progress.h"
@@ -135,8 +135,8 @@ class LivePlaylist {
 
   // Low-Latency HLS: lists a part of the segment in progress (sequence must equal
   // next_sequence(), index the number of parts appended for it so far) and rewrites the media
-  // playlist (without fsync, as every write of the live playlist but the last, End's: after a crash or
-  // restart the playlist starts afresh from the recorded sequence, so an older live version on
+  // playlist (without fsync, as every write of the live playlist but the last, End's: after a crash
+  // or restart the playlist starts afresh from the recorded sequence, so an older live version on
   // disk misleads nobody; segment files are fsynced before they are listed). The next
   // Append takes the parts appended for its segment. Nothing is written before the first
   // segment is complete: EXT-X-TARGETDURATION is fixed by that segment. FAILED_PRECONDITION
@@ -279,8 +279,8 @@ class LivePlaylist {
   absl::Status WriteDeltaPlaylists() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void DeleteDeltaPlaylists() const;
   absl::Time Now() const { return options_.now ? options_.now() : absl::Now(); }
-  bool delta_updates_ = false;            // Const after construction.
-  RenditionGroup::MemberId member_ = 0;  // Const after construction; 0: not in a group.
+  bool delta_updates_ = false;                 // Const after construction.
+  RenditionGroup::MemberId member_ = 0;        // Const after construction; 0: not in a group.
   absl::Time delta_now_ ABSL_GUARDED_BY(mu_);  // The clock at the last TrackDateRanges.
   std::map<std::string, absl::Time> daterange_listed_since_ ABSL_GUARDED_BY(mu_);
   std::deque<std::pair<std::string, absl::Time>> daterange_removed_ ABSL_GUARDED_BY(mu_);

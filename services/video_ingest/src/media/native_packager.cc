@@ -56,79 +56,9 @@ absl::Status ReasonStatus(absl::string_view reason, absl::string_view message) {
 // when the bytes it queues may close a part or a segment, or hold enough to flush; everything
 // else waits for that wake-up or for the next tick (kTickInterval), so a worker takes a part's
 // worth of messages at once instead of one per message (a futex wake each: ~75 per
-// stream-second). FlvPeek follows the FLV byte stream, however it is split, far enough to see
-// each tag's type, timestamp and first body byte; anything it does not understand turns the
-// batching off for the session (every Push wakes the worker, as before).
-class FlvPeek {
- public:
-  struct Tag {
-    uint8_t type = 0;
-    uint32_t timestamp_ms = 0;
-    uint8_t first = 0;  // The first body byte (a video tag's frame type), 0 for empty tags.
-  };
-
-  // Calls `on_tag` for each tag whose header (and first body byte) `bytes` completes.
-  template <typename F>
-  void Feed(std::span<const uint8_t> bytes, F&& on_tag) {
-    while (!bytes.empty() && !broken_) {
-      if (skip_ > 0) {
-        const size_t n = std::min<size_t>(skip_, bytes.size());
-        skip_ -= n;
-        bytes = bytes.subspan(n);
-        continue;
-      }
-      const size_t want = header_done_ ? kTagHeader : kFileHeader;
-      const size_t n = std::min(want - have_, bytes.size());
-      std::copy_n(bytes.begin(), n, head_.begin() + have_);
-      have_ += n;
-      bytes = bytes.subspan(n);
-      if (have_ < want) return;
-      have_ = 0;
-      if (!header_done_) {
-        if (head_[0] != 'F' || head_[1] != 'L' || head_[2] != 'V') {
-          broken_ = true;
-          return;
-        }
-        const uint32_t offset = Be32(&head_[5]);
-        if (offset < kFileHeader) {
-          broken_ = true;
-          return;
-        }
-        header_done_ = true;
-        skip_ = offset - kFileHeader + 4;  // The rest of the header, PreviousTagSize0.
-        continue;
-      }
-      // Tag header (11 bytes) and the first body byte, when the body has one.
-      const uint32_t size = (uint32_t{head_[1]} << 16) | (uint32_t{head_[2]} << 8) | head_[3];
-      Tag tag;
-      tag.type = head_[0] & 0x1f;
-      tag.timestamp_ms = (uint32_t{head_[7]} << 24) | (uint32_t{head_[4]} << 16) |
-                         (uint32_t{head_[5]} << 8) | head_[6];
-      if (size == 0) {
-        skip_ = 4 - 1;  // The byte read as "first" was the PreviousTagSize's.
-      } else {
-        tag.first = head_[11];
-        skip_ = size - 1 + 4;
-      }
-      on_tag(tag);
-    }
-  }
-
-  bool broken() const { return broken_; }
-
- private:
-  static constexpr size_t kFileHeader = 9;
-  static constexpr size_t kTagHeader = 12;  // 11 + the first body byte.
-  static uint32_t Be32(const uint8_t* p) {
-    return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
-  }
-  std::array<uint8_t, 12> head_{};
-  size_t have_ = 0;
-  size_t skip_ = 0;
-  bool header_done_ = false;
-  bool broken_ = false;
-};
-
+// stream-second). FlvTagPeek (flv_feed.h) sees each tag's type, timestamp and first byte as
+// the bytes are queued; anything it does not understand turns the batching off for the session
+// (every Push wakes the worker, as before).
 // Queued bytes that wake the worker even without a cut ahead (well under kFlushBytes, so a long
 // GOP without parts is still written as it goes).
 constexpr size_t kWakeBytes = 256 * 1024;
@@ -203,7 +133,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void Run();
 
  private:
-  // Whether the bytes just queued should wake the worker now (see FlvPeek). in_mu_ held.
+  // Whether the bytes just queued should wake the worker now (see FlvTagPeek). in_mu_ held.
   bool WakeFor(std::span<const uint8_t> bytes);
   // Where the next cut may come, for WakeFor (worker side, after each reference frame).
   void UpdateWakeAt(bool audio_only, bool cut, int64_t dts_ms);
@@ -249,8 +179,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool scheduled_ = false;   // In the run queue or running; guarded by in_mu_.
   bool input_ended_ = false;
   bool tick_ = false;
-  FlvPeek peek_;                 // Guarded by in_mu_.
-  int64_t last_peek_ms_ = 0;     // Guarded by in_mu_.
+  FlvTagPeek peek_;           // Guarded by in_mu_.
+  int64_t last_peek_ms_ = 0;  // Guarded by in_mu_.
   // The encoder timestamp (ms) from which a tag may close the open part or segment (written by
   // the worker, read by WakeFor): kWakeAlways until the worker knows.
   std::atomic<int64_t> wake_at_ms_{kWakeAlways};
@@ -346,7 +276,7 @@ bool Session::Push(std::span<const uint8_t> bytes) {
 bool Session::WakeFor(std::span<const uint8_t> bytes) {
   const int64_t at = wake_at_ms_.load(std::memory_order_relaxed);
   bool wake = false;
-  peek_.Feed(bytes, [&](const FlvPeek::Tag& tag) {
+  peek_.Feed(bytes, [&](const FlvTagPeek::Tag& tag) {
     const auto ms = static_cast<int64_t>(tag.timestamp_ms);
     if (tag.type == kFlvVideo || tag.type == kFlvAudio) {
       // A keyframe may end a segment; a tag at or past the boundary may end a part (audio
@@ -371,8 +301,8 @@ void Session::UpdateWakeAt(bool audio_only, bool cut, int64_t dts_ms) {
     at = part_start_ms_ + absl::ToInt64Milliseconds(options_.part_target) - ref_step_ms_;
   }
   if (audio_only) {
-    at = std::min(at, segment_start_ms_ + absl::ToInt64Milliseconds(options_.target_duration) -
-                          ref_step_ms_);
+    at = std::min(
+        at, segment_start_ms_ + absl::ToInt64Milliseconds(options_.target_duration) - ref_step_ms_);
   }
   // Times that jumped (the normaliser smooths them, so the boundary is not known here): every
   // tag wakes until the next cut.
@@ -597,8 +527,8 @@ void Session::Frame(int track, int64_t pts_ms, int64_t dts_ms, std::optional<int
     // every 100 ms, so each of its parts carried them somewhere; ours come only at segment
     // starts, and a part a client reads alone (ffprobe, a player tuning in) must name its
     // streams.
-    PublishPart(writer_.CutPart(cuts.part->at_ns, tracker_.first_start_ns(),
-                                cuts.part->independent, /*prefix_tables=*/true));
+    PublishPart(writer_.CutPart(cuts.part->at_ns, tracker_.first_start_ns(), cuts.part->independent,
+                                /*prefix_tables=*/true));
     if (terminal_) return;
   }
   if (!tables_written_) {
@@ -680,9 +610,9 @@ void Session::FinalizeSegment(const SegmentWriter::Closed& closed) {
   const int64_t over_before = playlist_.segments_over_target();
   if (absl::Status s = playlist_.Append(segment, media_info_, last_part); !s.ok()) {
     segments_failed_ = true;
-    Fail(ReasonStatus(s.code() == absl::StatusCode::kDataLoss ? "STORAGE_FAILURE"
-                                                               : "PACKAGER_FAILURE",
-                      s.message()));
+    Fail(ReasonStatus(
+        s.code() == absl::StatusCode::kDataLoss ? "STORAGE_FAILURE" : "PACKAGER_FAILURE",
+        s.message()));
     return;
   }
   if (playlist_.segments_over_target() > over_before) {
@@ -722,9 +652,9 @@ void Session::PublishPart(absl::StatusOr<std::optional<SegmentWriter::ClosedPart
   info.program_date_time = SegmentDateTime(part.sequence, part.start_ns);
   if (absl::Status s = playlist_.AppendPart(info); !s.ok()) {
     segments_failed_ = true;
-    Fail(ReasonStatus(s.code() == absl::StatusCode::kDataLoss ? "STORAGE_FAILURE"
-                                                               : "PACKAGER_FAILURE",
-                      s.message()));
+    Fail(ReasonStatus(
+        s.code() == absl::StatusCode::kDataLoss ? "STORAGE_FAILURE" : "PACKAGER_FAILURE",
+        s.message()));
     return;
   }
   if (metrics_ != nullptr) {
@@ -877,8 +807,8 @@ absl::StatusOr<std::unique_ptr<Packager>> StartNativePackager(PackagerOptions op
   }
   if (options.discontinuity) playlist.MarkDiscontinuity();
   const std::string stream_id = options.stream_id;
-  auto session = std::make_shared<Session>(std::move(options), playlist, std::move(events),
-                                           metrics);
+  auto session =
+      std::make_shared<Session>(std::move(options), playlist, std::move(events), metrics);
   Engine::Get().Register(session);
   log::Info("media_pipeline_started")
       .Kv("stream_id", stream_id)
