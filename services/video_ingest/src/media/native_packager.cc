@@ -180,7 +180,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool input_ended_ = false;
   bool tick_ = false;
   FlvTagPeek peek_;           // Guarded by in_mu_.
-  int64_t last_peek_ms_ = 0;  // Guarded by in_mu_.
+  int64_t last_peek_ms_[2] = {0, 0};  // Video, audio. Guarded by in_mu_.
   // The encoder timestamp (ms) from which a tag may close the open part or segment (written by
   // the worker, read by WakeFor): kWakeAlways until the worker knows.
   std::atomic<int64_t> wake_at_ms_{kWakeAlways};
@@ -281,10 +281,11 @@ bool Session::WakeFor(std::span<const uint8_t> bytes) {
     if (tag.type == kFlvVideo || tag.type == kFlvAudio) {
       // A keyframe may end a segment; a tag at or past the boundary may end a part (audio
       // only wakes early: harmless); times that went back are the normaliser's to sort out.
-      if ((tag.type == kFlvVideo && (tag.first >> 4) == 1) || ms >= at || ms < last_peek_ms_) {
+      int64_t& last = last_peek_ms_[tag.type == kFlvVideo ? 0 : 1];
+      if ((tag.type == kFlvVideo && ((tag.first >> 4) & 0x7) == 1) || ms >= at || ms < last) {
         wake = true;
       }
-      last_peek_ms_ = ms;
+      last = ms;
     }
   });
   return wake || peek_.broken() || in_.size() >= kWakeBytes;
