@@ -179,7 +179,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool scheduled_ = false;   // In the run queue or running; guarded by in_mu_.
   bool input_ended_ = false;
   bool tick_ = false;
-  FlvTagPeek peek_;           // Guarded by in_mu_.
+  FlvTagPeek peek_;                   // Guarded by in_mu_.
   int64_t last_peek_ms_[2] = {0, 0};  // Video, audio. Guarded by in_mu_.
   // The encoder timestamp (ms) from which a tag may close the open part or segment (written by
   // the worker, read by WakeFor): kWakeAlways until the worker knows.
