@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <stdio.h>  // renameat2
 #include <unistd.h>
 
 #include <array>
@@ -61,6 +62,35 @@ std::string Hex(const unsigned char* data, size_t n) {
 
 }  // namespace
 
+StreamingDigest::StreamingDigest() : ctx_(EVP_MD_CTX_new()) {
+  EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr);
+}
+
+StreamingDigest::~StreamingDigest() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+
+void StreamingDigest::Update(std::span<const uint8_t> bytes) {
+  EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), bytes.data(), bytes.size());
+  size_ += static_cast<int64_t>(bytes.size());
+}
+
+FileDigest StreamingDigest::Finish() {
+  auto* ctx = static_cast<EVP_MD_CTX*>(ctx_);
+  std::array<unsigned char, EVP_MAX_MD_SIZE> md;
+  unsigned int md_len = 0;
+  EVP_DigestFinal_ex(ctx, md.data(), &md_len);
+  FileDigest digest;
+  digest.size_bytes = size_;
+  digest.sha256 = Hex(md.data(), md_len);
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  size_ = 0;
+  return digest;
+}
+
+absl::Status SyncFileAndDirectory(int fd, const std::filesystem::path& path) {
+  if (::fsync(fd) != 0) return StorageError("fsync", path, errno);
+  return SyncDirectory(path.parent_path());
+}
+
 absl::StatusOr<FileDigest> SyncAndDigest(const std::filesystem::path& path) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return StorageError("open", path, errno);
@@ -108,6 +138,18 @@ absl::Status WriteFileAtomically(const std::filesystem::path& path, std::string_
     }
     if (durable && ::fsync(fd.get()) != 0) return StorageError("fsync", tmp, errno);
     if (fd.Close() != 0) return StorageError("close", tmp, errno);
+  }
+  if (!durable) {
+    // Swapping the names instead of renaming over `path` (then dropping the old file): ext4
+    // flushes a file renamed over another at once (auto_da_alloc, its answer to applications
+    // that do not fsync), which for a playlist rewritten per part meant a disk write of every
+    // version and a discard when the next one replaced it; swapped, a short-lived version
+    // never reaches the disk. Readers still see the old or the new file, whole. The first
+    // write (nothing to swap with) and file systems without RENAME_EXCHANGE take the rename.
+    if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, path.c_str(), RENAME_EXCHANGE) == 0) {
+      ::unlink(tmp.c_str());
+      return absl::OkStatus();
+    }
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     int err = errno;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -21,9 +22,31 @@ struct FileDigest {
 // Flushes `path` (and its directory entry) to stable storage, then returns its size and SHA-256.
 absl::StatusOr<FileDigest> SyncAndDigest(const std::filesystem::path& path);
 
+// The size and SHA-256 of bytes as they are written (a segment's digest without reading the
+// file back: the same FileDigest SyncAndDigest gives for a file of exactly these bytes).
+class StreamingDigest {
+ public:
+  StreamingDigest();
+  ~StreamingDigest();
+  StreamingDigest(const StreamingDigest&) = delete;
+  StreamingDigest& operator=(const StreamingDigest&) = delete;
+  void Update(std::span<const uint8_t> bytes);
+  // The digest of everything given since construction or the last Finish; starts afresh.
+  FileDigest Finish();
+
+ private:
+  void* ctx_;  // EVP_MD_CTX.
+  int64_t size_ = 0;
+};
+
+// Flushes the open file `fd` (at `path`) and its directory entry to stable storage.
+absl::Status SyncFileAndDirectory(int fd, const std::filesystem::path& path);
+
 // Replaces `path` with `content` so readers see the old or the new file, never a mix: writes a
 // temporary file beside it, fsyncs it, renames it over `path` and fsyncs the directory. Without
-// `durable` the fsyncs are skipped: readers still never see a mix, but a crash may lose it.
+// `durable` the fsyncs are skipped and the new file is swapped in (RENAME_EXCHANGE, then the
+// old one unlinked; see the .cc for why): readers still never see a mix, but a crash may lose
+// it.
 absl::Status WriteFileAtomically(const std::filesystem::path& path, std::string_view content,
                                  bool durable = true);
 

@@ -7,6 +7,8 @@
 // a tag is at most 2^24 − 1 bytes (FLV's size field); malformed input is an error, never an
 // overread. Unit-tested; the RTMP server already checked every video header (video_tag.h).
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -37,6 +39,80 @@ class FlvTagSplitter {
   std::vector<uint8_t> pending_;
   std::optional<uint8_t> track_flags_;
   size_t skip_ = 0;  // Header bytes beyond 9, and PreviousTagSize fields, still to drop.
+};
+
+// Follows an FLV byte stream, in pieces of any size, just far enough to see each tag's type,
+// timestamp and first body byte, holding at most 12 bytes (the native packager's input side
+// decides from them when to wake its worker, without splitting or copying tags). Anything but
+// an FLV signature and a header of at least 9 bytes makes it broken() for good.
+class FlvTagPeek {
+ public:
+  struct Tag {
+    uint8_t type = 0;
+    uint32_t timestamp_ms = 0;
+    uint8_t first = 0;  // The first body byte (a video tag's frame type), 0 for empty tags.
+  };
+
+  // Calls `on_tag` for each tag whose header (and first body byte) `bytes` completes.
+  template <typename F>
+  void Feed(std::span<const uint8_t> bytes, F&& on_tag) {
+    while (!bytes.empty() && !broken_) {
+      if (skip_ > 0) {
+        const size_t n = std::min<size_t>(skip_, bytes.size());
+        skip_ -= n;
+        bytes = bytes.subspan(n);
+        continue;
+      }
+      const size_t want = header_done_ ? kTagHeader : kFileHeader;
+      const size_t n = std::min(want - have_, bytes.size());
+      std::copy_n(bytes.begin(), n, head_.begin() + have_);
+      have_ += n;
+      bytes = bytes.subspan(n);
+      if (have_ < want) return;
+      have_ = 0;
+      if (!header_done_) {
+        if (head_[0] != 'F' || head_[1] != 'L' || head_[2] != 'V') {
+          broken_ = true;
+          return;
+        }
+        const uint32_t offset = Be32(&head_[5]);
+        if (offset < kFileHeader) {
+          broken_ = true;
+          return;
+        }
+        header_done_ = true;
+        skip_ = offset - kFileHeader + 4;  // The rest of the header, PreviousTagSize0.
+        continue;
+      }
+      // Tag header (11 bytes) and the first body byte, when the body has one.
+      const uint32_t size = (uint32_t{head_[1]} << 16) | (uint32_t{head_[2]} << 8) | head_[3];
+      Tag tag;
+      tag.type = head_[0] & 0x1f;
+      tag.timestamp_ms = (uint32_t{head_[7]} << 24) | (uint32_t{head_[4]} << 16) |
+                         (uint32_t{head_[5]} << 8) | head_[6];
+      if (size == 0) {
+        skip_ = 4 - 1;  // The byte read as "first" was the PreviousTagSize's.
+      } else {
+        tag.first = head_[11];
+        skip_ = size - 1 + 4;
+      }
+      on_tag(tag);
+    }
+  }
+
+  bool broken() const { return broken_; }
+
+ private:
+  static constexpr size_t kFileHeader = 9;
+  static constexpr size_t kTagHeader = 12;  // 11 + the first body byte.
+  static uint32_t Be32(const uint8_t* p) {
+    return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
+  }
+  std::array<uint8_t, 12> head_{};
+  size_t have_ = 0;
+  size_t skip_ = 0;
+  bool header_done_ = false;
+  bool broken_ = false;
 };
 
 // What a tag of an HEVC session gives the packager's parsers.

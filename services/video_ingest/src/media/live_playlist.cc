@@ -151,15 +151,15 @@ absl::Status LivePlaylist::Append(const SegmentInfo& segment, const MediaInfo& m
 
   DeleteOldParts();
 
-  RETURN_IF_ERROR(WriteMediaPlaylist());
+  RETURN_IF_ERROR(WriteMediaPlaylist(/*durable=*/false));
   if (options_.master_playlist_name.empty()) return absl::OkStatus();
-  return WriteFileAtomically(options_.stream_dir / options_.master_playlist_name, MasterText());
+  return WriteMasterLocked();
 }
 
 absl::Status LivePlaylist::WriteMaster() {
   absl::MutexLock lock(&mu_);
   if (options_.master_playlist_name.empty() || !target_fixed_) return absl::OkStatus();
-  return WriteFileAtomically(options_.stream_dir / options_.master_playlist_name, MasterText());
+  return WriteMasterLocked();
 }
 
 LivePlaylist::VariantStats LivePlaylist::variant_stats() const {
@@ -205,7 +205,7 @@ absl::StatusOr<bool> LivePlaylist::AddDateRange(DateRange range) {
   ASSIGN_OR_RETURN(bool added, date_ranges_.Add(std::move(range)));
   if (!added || entries_.empty()) return false;
   date_ranges_.Prune(entries_.front().program_date_time);
-  RETURN_IF_ERROR(WriteMediaPlaylist());
+  RETURN_IF_ERROR(WriteMediaPlaylist(/*durable=*/false));
   return true;
 }
 
@@ -252,7 +252,7 @@ absl::Status LivePlaylist::DropPendingParts() {
   pending_parts_.clear();
   pending_ms_ = 0;
   if (!target_fixed_) return absl::OkStatus();
-  return WriteMediaPlaylist();
+  return WriteMediaPlaylist(/*durable=*/false);
 }
 
 PlaylistProgress LivePlaylist::progress() const {
@@ -478,6 +478,19 @@ std::string LivePlaylist::MediaText(Delta delta) const {
     }
   }
   return out;
+}
+
+absl::Status LivePlaylist::WriteMasterLocked() {
+  std::string text = MasterText();
+  if (text == master_written_) return absl::OkStatus();
+  // Durable the first time (the stream's entry point exists once its first segment does);
+  // later writes only update the bandwidth figures (AVERAGE-BANDWIDTH moves with every
+  // segment), which a crash may take back to an earlier, complete version: not worth two
+  // fsyncs per segment.
+  RETURN_IF_ERROR(WriteFileAtomically(options_.stream_dir / options_.master_playlist_name, text,
+                                      /*durable=*/master_written_.empty()));
+  master_written_ = std::move(text);
+  return absl::OkStatus();
 }
 
 std::string LivePlaylist::MasterText() const {

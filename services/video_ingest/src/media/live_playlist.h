@@ -31,8 +31,8 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "media/date_ranges.h"
 #include "media/playlist_progress.h"
@@ -135,7 +135,9 @@ class LivePlaylist {
 
   // Low-Latency HLS: lists a part of the segment in progress (sequence must equal
   // next_sequence(), index the number of parts appended for it so far) and rewrites the media
-  // playlist (without fsync: parts are short-lived; each segment's write is durable). The next
+  // playlist (without fsync, as every write of the live playlist but the last, End's: after a crash
+  // or restart the playlist starts afresh from the recorded sequence, so an older live version on
+  // disk misleads nobody; segment files are fsynced before they are listed). The next
   // Append takes the parts appended for its segment. Nothing is written before the first
   // segment is complete: EXT-X-TARGETDURATION is fixed by that segment. FAILED_PRECONDITION
   // without part_target, after End, or out of order.
@@ -224,7 +226,7 @@ class LivePlaylist {
   // Checks `part` and adds it to pending_parts_.
   absl::Status AddPart(const PartInfo& part) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Writes the media playlist and, when that worked, tells options_.on_written. `durable`:
-  // fsync the file and the folder (segments, the end); parts skip it.
+  // fsync the file and the folder (the end only; see AppendPart).
   absl::Status WriteMediaPlaylist(bool durable = true) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // True when entry `e`'s parts are listed: it ends within three target durations of the
   // playlist's end (the spec's recommendation for how long parts stay).
@@ -238,6 +240,10 @@ class LivePlaylist {
   enum class Delta { kNone, kSkipSegments, kSkipSegmentsAndDateRanges };
   std::string MediaText(Delta delta = Delta::kNone) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string MasterText() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Writes the master playlist unless it would be the same as the last one written by this
+  // object; fsynced only the first time (see the .cc).
+  absl::Status WriteMasterLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::string master_written_ ABSL_GUARDED_BY(mu_);
 
   Options options_;  // Const after construction.
   mutable absl::Mutex mu_;
@@ -273,8 +279,8 @@ class LivePlaylist {
   absl::Status WriteDeltaPlaylists() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void DeleteDeltaPlaylists() const;
   absl::Time Now() const { return options_.now ? options_.now() : absl::Now(); }
-  bool delta_updates_ = false;            // Const after construction.
-  RenditionGroup::MemberId member_ = 0;  // Const after construction; 0: not in a group.
+  bool delta_updates_ = false;                 // Const after construction.
+  RenditionGroup::MemberId member_ = 0;        // Const after construction; 0: not in a group.
   absl::Time delta_now_ ABSL_GUARDED_BY(mu_);  // The clock at the last TrackDateRanges.
   std::map<std::string, absl::Time> daterange_listed_since_ ABSL_GUARDED_BY(mu_);
   std::deque<std::pair<std::string, absl::Time>> daterange_removed_ ABSL_GUARDED_BY(mu_);

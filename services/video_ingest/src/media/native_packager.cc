@@ -1,10 +1,12 @@
 #include "media/native_packager.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -49,6 +51,23 @@ absl::Status ReasonStatus(absl::string_view reason, absl::string_view message) {
   if (reason == "STORAGE_FAILURE") code = absl::StatusCode::kDataLoss;
   return Error(code, reason, message);
 }
+
+// Hand-offs: the input side (the RTMP connection's I/O thread) wakes the session's worker only
+// when the bytes it queues may close a part or a segment, or hold enough to flush; everything
+// else waits for that wake-up or for the next tick (kTickInterval), so a worker takes a part's
+// worth of messages at once instead of one per message (a futex wake each: ~75 per
+// stream-second). FlvTagPeek (flv_feed.h) sees each tag's type, timestamp and first byte as
+// the bytes are queued; anything it does not understand turns the batching off for the session
+// (every Push wakes the worker, as before).
+// Queued bytes that wake the worker even without a cut ahead (well under kFlushBytes, so a long
+// GOP without parts is still written as it goes).
+constexpr size_t kWakeBytes = 256 * 1024;
+// Tags this much (ms) before the computed part boundary already wake the worker: the boundary
+// is computed in the encoder's milliseconds, the cutter's in normalised nanoseconds.
+constexpr int64_t kWakeMarginMs = 20;
+// No boundary known (before the first reference frame, or none ahead): wake for every tag.
+constexpr int64_t kWakeAlways = 0;
+constexpr int64_t kWakeNever = std::numeric_limits<int64_t>::max();
 
 class Session;
 
@@ -114,6 +133,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void Run();
 
  private:
+  // Whether the bytes just queued should wake the worker now (see FlvTagPeek). in_mu_ held.
+  bool WakeFor(std::span<const uint8_t> bytes);
+  // Where the next cut may come, for WakeFor (worker side, after each reference frame).
+  void UpdateWakeAt(bool audio_only, bool cut, int64_t dts_ms);
+
   void ScheduleLocked() {  // in_mu_ held.
     if (scheduled_) return;
     scheduled_ = true;
@@ -155,6 +179,11 @@ class Session : public std::enable_shared_from_this<Session> {
   bool scheduled_ = false;   // In the run queue or running; guarded by in_mu_.
   bool input_ended_ = false;
   bool tick_ = false;
+  FlvTagPeek peek_;                   // Guarded by in_mu_.
+  int64_t last_peek_ms_[2] = {0, 0};  // Video, audio. Guarded by in_mu_.
+  // The encoder timestamp (ms) from which a tag may close the open part or segment (written by
+  // the worker, read by WakeFor): kWakeAlways until the worker knows.
+  std::atomic<int64_t> wake_at_ms_{kWakeAlways};
 
   // The worker (run_mu_ held while it runs; Teardown takes it to wait for a run to end).
   std::mutex run_mu_;
@@ -190,6 +219,11 @@ class Session : public std::enable_shared_from_this<Session> {
   bool media_info_sent_ = false;
   MediaInfo media_info_;
   std::atomic<bool> torn_down_{false};
+  // The reference track in encoder milliseconds, for wake_at_ms_.
+  std::optional<int64_t> ref_last_ms_;
+  int64_t ref_step_ms_ = 0;
+  int64_t part_start_ms_ = 0;
+  int64_t segment_start_ms_ = 0;
 
   std::mutex done_mu_;
   std::condition_variable done_cv_;
@@ -235,8 +269,47 @@ bool Session::Push(std::span<const uint8_t> bytes) {
   std::lock_guard<std::mutex> lock(in_mu_);
   if (in_.size() + bytes.size() > options_.max_queued_bytes) return false;
   in_.insert(in_.end(), bytes.begin(), bytes.end());
-  ScheduleLocked();
+  if (WakeFor(bytes)) ScheduleLocked();
   return true;
+}
+
+bool Session::WakeFor(std::span<const uint8_t> bytes) {
+  const int64_t at = wake_at_ms_.load(std::memory_order_relaxed);
+  bool wake = false;
+  peek_.Feed(bytes, [&](const FlvTagPeek::Tag& tag) {
+    const auto ms = static_cast<int64_t>(tag.timestamp_ms);
+    if (tag.type == kFlvVideo || tag.type == kFlvAudio) {
+      // A keyframe may end a segment; a tag at or past the boundary may end a part (audio
+      // only wakes early: harmless); times that went back are the normaliser's to sort out.
+      int64_t& last = last_peek_ms_[tag.type == kFlvVideo ? 0 : 1];
+      if ((tag.type == kFlvVideo && ((tag.first >> 4) & 0x7) == 1) || ms >= at || ms < last) {
+        wake = true;
+      }
+      last = ms;
+    }
+  });
+  return wake || peek_.broken() || in_.size() >= kWakeBytes;
+}
+
+void Session::UpdateWakeAt(bool audio_only, bool cut, int64_t dts_ms) {
+  if (!ref_last_ms_ || cut) part_start_ms_ = dts_ms;
+  if (!ref_last_ms_) segment_start_ms_ = dts_ms;
+  if (ref_last_ms_ && dts_ms > *ref_last_ms_) ref_step_ms_ = dts_ms - *ref_last_ms_;
+  ref_last_ms_ = dts_ms;
+  int64_t at = kWakeNever;  // Video segments end at keyframes, which always wake.
+  // The cutters' conditions (part_cutter.cc, segment_cutter.cc) in encoder milliseconds.
+  if (parts_) {
+    at = part_start_ms_ + absl::ToInt64Milliseconds(options_.part_target) - ref_step_ms_;
+  }
+  if (audio_only) {
+    at = std::min(
+        at, segment_start_ms_ + absl::ToInt64Milliseconds(options_.target_duration) - ref_step_ms_);
+  }
+  // Times that jumped (the normaliser smooths them, so the boundary is not known here): every
+  // tag wakes until the next cut.
+  if (dts_ms < part_start_ms_ || dts_ms < segment_start_ms_) at = kWakeAlways;
+  wake_at_ms_.store(at == kWakeNever ? at : std::max<int64_t>(at - kWakeMarginMs, kWakeAlways),
+                    std::memory_order_relaxed);
 }
 
 void Session::RequestTick() {
@@ -436,6 +509,10 @@ void Session::Frame(int track, int64_t pts_ms, int64_t dts_ms, std::optional<int
   const FragmentTracker::Cuts cuts =
       tracker_.ObserveCuts(track, out.pts, out.dts, out.duration, sync_point);
   const bool audio_only = tracker_.audio_only();
+  if ((track == kVideoTrack) != audio_only) {
+    if (cuts.segment) segment_start_ms_ = dts_ms;
+    UpdateWakeAt(audio_only, cuts.segment.has_value() || cuts.part.has_value(), dts_ms);
+  }
   if (cuts.segment) {
     Flush();
     cut_steady_ = steady;
@@ -451,8 +528,8 @@ void Session::Frame(int track, int64_t pts_ms, int64_t dts_ms, std::optional<int
     // every 100 ms, so each of its parts carried them somewhere; ours come only at segment
     // starts, and a part a client reads alone (ffprobe, a player tuning in) must name its
     // streams.
-    PublishPart(writer_.CutPart(cuts.part->at_ns, tracker_.first_start_ns(),
-                                cuts.part->independent, /*prefix_tables=*/true));
+    PublishPart(writer_.CutPart(cuts.part->at_ns, tracker_.first_start_ns(), cuts.part->independent,
+                                /*prefix_tables=*/true));
     if (terminal_) return;
   }
   if (!tables_written_) {
@@ -534,9 +611,9 @@ void Session::FinalizeSegment(const SegmentWriter::Closed& closed) {
   const int64_t over_before = playlist_.segments_over_target();
   if (absl::Status s = playlist_.Append(segment, media_info_, last_part); !s.ok()) {
     segments_failed_ = true;
-    Fail(ReasonStatus(s.code() == absl::StatusCode::kDataLoss ? "STORAGE_FAILURE"
-                                                               : "PACKAGER_FAILURE",
-                      s.message()));
+    Fail(ReasonStatus(
+        s.code() == absl::StatusCode::kDataLoss ? "STORAGE_FAILURE" : "PACKAGER_FAILURE",
+        s.message()));
     return;
   }
   if (playlist_.segments_over_target() > over_before) {
@@ -576,9 +653,9 @@ void Session::PublishPart(absl::StatusOr<std::optional<SegmentWriter::ClosedPart
   info.program_date_time = SegmentDateTime(part.sequence, part.start_ns);
   if (absl::Status s = playlist_.AppendPart(info); !s.ok()) {
     segments_failed_ = true;
-    Fail(ReasonStatus(s.code() == absl::StatusCode::kDataLoss ? "STORAGE_FAILURE"
-                                                               : "PACKAGER_FAILURE",
-                      s.message()));
+    Fail(ReasonStatus(
+        s.code() == absl::StatusCode::kDataLoss ? "STORAGE_FAILURE" : "PACKAGER_FAILURE",
+        s.message()));
     return;
   }
   if (metrics_ != nullptr) {
@@ -731,8 +808,8 @@ absl::StatusOr<std::unique_ptr<Packager>> StartNativePackager(PackagerOptions op
   }
   if (options.discontinuity) playlist.MarkDiscontinuity();
   const std::string stream_id = options.stream_id;
-  auto session = std::make_shared<Session>(std::move(options), playlist, std::move(events),
-                                           metrics);
+  auto session =
+      std::make_shared<Session>(std::move(options), playlist, std::move(events), metrics);
   Engine::Get().Register(session);
   log::Info("media_pipeline_started")
       .Kv("stream_id", stream_id)

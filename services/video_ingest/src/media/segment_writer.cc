@@ -61,8 +61,11 @@ absl::Status SegmentWriter::Write(std::span<const uint8_t> bytes) {
     fd_ = ::open(location_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd_ < 0) return Fail("create");
     start_ns_ = next_start_ns_;
+    digest_.Finish();  // Starts afresh (a segment after a failed one never gets here).
     if (prefix_tables_) {
       if (!write_tables(fd_)) return Fail("write");
+      digest_.Update(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(tables.data()),
+                                              tables.size()));
       segment_prefixed = true;
     }
     // A segment starts with its first part.
@@ -86,6 +89,7 @@ absl::Status SegmentWriter::Write(std::span<const uint8_t> bytes) {
   }
   tables_.Observe(bytes);
   if (!WriteAll(fd_, bytes)) return Fail("write");
+  digest_.Update(bytes);
   if (part_fd_ >= 0 && !WriteAll(part_fd_, bytes)) return Fail("write", part_tmp_);
   return absl::OkStatus();
 }
@@ -139,6 +143,12 @@ absl::StatusOr<std::optional<SegmentWriter::Closed>> SegmentWriter::Close(
   if (!last_part.ok()) return last_part.status();
   const int fd = fd_;
   fd_ = -1;
+  // Durable before it is reported (SegmentClosed: the recording keeps it).
+  if (absl::Status s = SyncFileAndDirectory(fd, location_); !s.ok()) {
+    ::close(fd);
+    failed_ = true;
+    return s;
+  }
   if (::close(fd) != 0) return Fail("close");
   Closed closed;
   closed.sequence = next_sequence_++;
@@ -146,12 +156,7 @@ absl::StatusOr<std::optional<SegmentWriter::Closed>> SegmentWriter::Close(
   // The first segment starts with the reference track's first buffer, later ones at a cut.
   closed.start_ns = start_ns_.value_or(first_start_ns);
   closed.end_ns = std::max(end_ns, closed.start_ns);
-  absl::StatusOr<FileDigest> digest = SyncAndDigest(location_);
-  if (!digest.ok()) {
-    failed_ = true;
-    return digest.status();
-  }
-  closed.digest = *digest;
+  closed.digest = digest_.Finish();
   closed.last_part = *last_part;
   return closed;
 }

@@ -2,7 +2,8 @@
 
 // Cuts a session's one muxed MPEG transport stream into segment files: bytes go to the open
 // file (the next one is opened by the first bytes after a cut); a cut or the end of the stream
-// closes it, flushes it to stable storage and reports it with its size and SHA-256. Segments
+// closes it, flushes it to stable storage and reports it with its size and SHA-256 (computed
+// as the bytes are written, not read back). Segments
 // that start between two AAC frames (audio-only cuts) get the stream's PAT and PMT first, since
 // the muxer repeats them only before keyframes. With Low-Latency HLS every byte also goes to the
 // open partial segment file (PartFileName: "000042_3.ts"), so a segment's parts hold exactly
@@ -97,6 +98,7 @@ class SegmentWriter {
   bool prefix_tables_ = false;
   bool failed_ = false;
   TsTables tables_;
+  StreamingDigest digest_;  // Of the open segment file's bytes.
 };
 
 }  // namespace shopcast::video_ingest::media

@@ -27,7 +27,8 @@ void PutTag(uint8_t type, uint32_t ts, const Bytes& body, Bytes& out) {
   out.insert(out.end(), header.begin(), header.end());
   out.insert(out.end(), body.begin(), body.end());
   const uint32_t previous = size + 11;
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(previous >> shift));
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out.push_back(static_cast<uint8_t>(previous >> shift));
 }
 
 Bytes Stream() {
@@ -58,6 +59,47 @@ TEST_CASE("FLV bytes in pieces of any size become the same tags", "[flv_feed]") 
     CHECK(tags[3].timestamp_ms == 0x01000021u);
     CHECK(tags[3].body == Bytes{0xAF, 0x01, 0x21, 0x22});
   }
+}
+
+TEST_CASE("The peek sees every tag's type, time and first byte, in pieces of any size",
+          "[flv_feed]") {
+  Bytes flv = Stream();
+  PutTag(18, 40, {}, flv);  // An empty tag.
+  PutTag(9, 66, {0x27, 1}, flv);
+  for (size_t piece : {size_t{1}, size_t{3}, size_t{11}, size_t{64}, flv.size()}) {
+    INFO("pieces of " << piece);
+    FlvTagPeek peek;
+    std::vector<FlvTagPeek::Tag> tags;
+    for (size_t at = 0; at < flv.size(); at += piece) {
+      const size_t n = std::min(piece, flv.size() - at);
+      peek.Feed(std::span(flv.data() + at, n),
+                [&tags](const FlvTagPeek::Tag& tag) { tags.push_back(tag); });
+    }
+    CHECK_FALSE(peek.broken());
+    REQUIRE(tags.size() == 6);
+    CHECK(tags[0].type == 9);
+    CHECK(tags[0].first == 0x90);
+    CHECK(tags[1].type == 8);
+    CHECK(tags[2].timestamp_ms == 33);
+    CHECK(tags[3].timestamp_ms == 0x01000021u);
+    CHECK(tags[4].type == 18);
+    CHECK(tags[4].first == 0);
+    CHECK(tags[5].timestamp_ms == 66);
+    CHECK(tags[5].first == 0x27);
+  }
+  FlvTagPeek not_flv;
+  not_flv.Feed(Bytes{'G', 'I', 'F', '8', '9', 'a', 0, 0, 0}, [](const FlvTagPeek::Tag&) {});
+  CHECK(not_flv.broken());
+  FlvTagPeek long_header;  // 12-byte header: the 3 extra bytes are skipped.
+  Bytes longer = {'F', 'L', 'V', 1, 0x01, 0, 0, 0, 12, 0xEE, 0xEE, 0xEE, 0, 0, 0, 0};
+  PutTag(9, 5, {0x17, 1, 0, 0, 0}, longer);
+  int seen = 0;
+  long_header.Feed(longer, [&seen](const FlvTagPeek::Tag& tag) {
+    ++seen;
+    CHECK(tag.timestamp_ms == 5);
+    CHECK(tag.first == 0x17);
+  });
+  CHECK(seen == 1);
 }
 
 TEST_CASE("What is not FLV is refused, and a header may be longer than 9 bytes", "[flv_feed]") {
@@ -133,7 +175,7 @@ TEST_CASE("Malformed or foreign tags are refused, never read past", "[flv_feed]"
   const FlvTag tag12{9, 0, {0x17, 0x01, 0, 0, 0, 1}};
   CHECK_FALSE(ReadElementaryUnit(tag12, u).ok());  // H.264
   const FlvTag tag13{8, 0, {0x2F, 0xFF}};
-  CHECK_FALSE(ReadElementaryUnit(tag13, u).ok());              // MP3
+  CHECK_FALSE(ReadElementaryUnit(tag13, u).ok());  // MP3
   const FlvTag tag14{8, 0, {0xAF}};
   CHECK_FALSE(ReadElementaryUnit(tag14, u).ok());
   CHECK(IsHevcVideoTag(Bytes{0x90, 'h', 'v', 'c', '1'}));
