@@ -139,9 +139,13 @@ struct Answers {
   }
 };
 
-// Sends `first` and waits until it is one batch blocked on the row, then sends `second` and
-// waits until a second batch of the product is in flight too (dispatched while the first
-// had not answered, and waiting in PostgreSQL behind it), then lets the row go.
+// With the stock row locked by another transaction, sends `first`, then `second`, and waits
+// until two batches of the product are in flight at once (the second dispatched while the
+// first had not answered) and both wait in PostgreSQL on the row; then lets the row go. How
+// the requests split into batches depends on when the workers wake (`first` may be one batch
+// or two, `second` the second batch or queued behind both), so the callers' checks hold for
+// any split; the batches are decided in the order they were formed (they queue on the row
+// lock in that order).
 void TwoBatchesInFlight(StockFixture& f, const std::string& p, stock::ReserveBatcher& batcher,
                         const std::vector<stock::ReserveRequest>& first,
                         const std::vector<stock::ReserveRequest>& second, Answers& answers) {
@@ -149,10 +153,13 @@ void TwoBatchesInFlight(StockFixture& f, const std::string& p, stock::ReserveBat
   pqxx::work lock_tx(blocker);
   lock_tx.exec_params("SELECT 1 FROM stock WHERE product_id = $1 FOR UPDATE", p);
   for (size_t i = 0; i < first.size(); ++i) batcher.ReserveAsync(first[i], answers.For(i));
+  // `first` all taken into batches, or two batches in flight and the rest waiting: `second`
+  // then never lands in a batch ahead of any of `first`.
   REQUIRE(WaitUntil(
       [&] {
         const auto s = batcher.stats();
-        return s.batches == 1 && s.requests == static_cast<int64_t>(first.size());
+        return s.requests + s.waiting == static_cast<int64_t>(first.size()) &&
+               (s.waiting == 0 || s.batches == 2);
       },
       absl::Seconds(30)));
   for (size_t i = 0; i < second.size(); ++i) {
@@ -189,13 +196,15 @@ TEST_CASE("two batches of one product in flight at once never oversell") {
   // stock_reserve_batch, which must see the first batch's holds.
   StockFixture f;
   const std::string p = f.NewProduct(100);
-  stock::ReserveBatcher batcher(f.store(), {.workers = 4, .max_batch = 512, .pipeline = 2});
+  constexpr size_t kRequests = 60 + 1 + 60;
   std::vector<stock::ReserveRequest> first, second;
+  // Declared before the batcher: destroyed after it, so the batcher never answers into them.
+  Answers answers(kRequests);
+  stock::ReserveBatcher batcher(f.store(), {.workers = 4, .max_batch = 512, .pipeline = 2});
   for (int i = 0; i < 60; ++i) first.push_back({p, absl::StrCat("usr_a", i), 1, "k"});
   // Buyer a0 again with the same key and quantity: the first batch's hold, not a new one.
   second.push_back({p, "usr_a0", 1, "k"});
   for (int i = 0; i < 60; ++i) second.push_back({p, absl::StrCat("usr_b", i), 1, "k"});
-  Answers answers(first.size() + second.size());
   TwoBatchesInFlight(f, p, batcher, first, second, answers);
 
   for (int i = 0; i < 60; ++i) {
@@ -233,8 +242,11 @@ TEST_CASE("two batches of one product in flight at once keep the per-user limit"
   stock::SaleRules rules;
   rules.per_user_limit = 2;
   const std::string p = f.NewProduct(25, rules);
-  stock::ReserveBatcher batcher(f.store(), {.workers = 4, .max_batch = 512, .pipeline = 2});
+  constexpr size_t kRequests = 20 + 10 + 1 + 10;
   std::vector<stock::ReserveRequest> first, second;
+  // Declared before the batcher: destroyed after it, so the batcher never answers into them.
+  Answers answers(kRequests);
+  stock::ReserveBatcher batcher(f.store(), {.workers = 4, .max_batch = 512, .pipeline = 2});
   // Ten buyers take their limit in the first batch (20 units).
   for (int i = 0; i < 10; ++i) {
     first.push_back({p, absl::StrCat("usr_a", i), 1, "k1"});
@@ -245,7 +257,6 @@ TEST_CASE("two batches of one product in flight at once keep the per-user limit"
   for (int i = 0; i < 10; ++i) second.push_back({p, absl::StrCat("usr_a", i), 1, "k3"});
   second.push_back({p, "usr_a3", 1, "k2"});
   for (int i = 0; i < 10; ++i) second.push_back({p, absl::StrCat("usr_b", i), 1, "k"});
-  Answers answers(first.size() + second.size());
   TwoBatchesInFlight(f, p, batcher, first, second, answers);
 
   for (size_t i = 0; i < first.size(); ++i) {
