@@ -241,6 +241,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
       stock::StockEvents::Options{config.stock_event_interval, config.stock_low_threshold});
   stock::ReserveBatcher::Options batcher_options;
   batcher_options.workers = config.stock_batcher_workers;
+  batcher_options.pipeline = config.stock_batcher_pipeline;
   p->stock_batcher = std::make_unique<stock::ReserveBatcher>(*p->stock_store, batcher_options);
   stock::ExpirySweeper::Options sweeper_options;
   sweeper_options.interval = config.stock_sweep_interval;
@@ -463,7 +464,17 @@ void App::Stop() {
   p.lottery_entry_events->Stop();
   p.queue_advancer->Stop();
   p.queue_events->Stop();
-  // The batcher answers what it still holds; then the last changes are announced.
+  // The batcher answers what it still holds; then the last changes are announced. Its totals
+  // go to the log: requests per batch and the share pipelined say how a hot product was served.
+  {
+    const stock::ReserveBatcher::Stats s = p.stock_batcher->stats();
+    log::Info("stock_batcher_totals")
+        .Kv("batches", s.batches)
+        .Kv("requests", s.requests)
+        .Kv("largest_batch", s.largest_batch)
+        .Kv("pipelined", s.pipelined)
+        .Kv("serving_ms", absl::ToInt64Milliseconds(s.serving));
+  }
   p.stock_batcher.reset();
   p.stock_sweeper->Stop();
   p.stock_events->Stop();

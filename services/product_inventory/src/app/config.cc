@@ -41,6 +41,9 @@ ABSL_FLAG(absl::Duration, stock_hold_duration, absl::Minutes(5),
           "default lifetime of a Reserve hold (1m..10m); products may set their own");
 ABSL_FLAG(int, stock_batcher_workers, 2,
           "threads serving Reserve batches of different products at once (1..db_pool_size)");
+ABSL_FLAG(int, stock_batcher_pipeline, 1,
+          "Reserve batches of one product in flight at once (1..8): the next is sent while one "
+          "commits and waits on the stock row's lock");
 ABSL_FLAG(absl::Duration, stock_sweep_interval, absl::Seconds(10),
           "how often expired holds are tidied (100ms..1h)");
 ABSL_FLAG(absl::Duration, stock_event_interval, absl::Milliseconds(250),
@@ -130,6 +133,7 @@ absl::StatusOr<Config> LoadConfig() {
   // ---- stock ----
   c.stock_hold_duration = absl::GetFlag(FLAGS_stock_hold_duration);
   c.stock_batcher_workers = absl::GetFlag(FLAGS_stock_batcher_workers);
+  c.stock_batcher_pipeline = absl::GetFlag(FLAGS_stock_batcher_pipeline);
   c.stock_sweep_interval = absl::GetFlag(FLAGS_stock_sweep_interval);
   c.stock_event_interval = absl::GetFlag(FLAGS_stock_event_interval);
   c.stock_low_threshold = absl::GetFlag(FLAGS_stock_low_threshold);
@@ -139,6 +143,9 @@ absl::StatusOr<Config> LoadConfig() {
   }
   if (c.stock_batcher_workers < 1 || c.stock_batcher_workers > c.db_pool_size) {
     return absl::InvalidArgumentError("stock_batcher_workers must be 1..db_pool_size");
+  }
+  if (c.stock_batcher_pipeline < 1 || c.stock_batcher_pipeline > 8) {
+    return absl::InvalidArgumentError("stock_batcher_pipeline must be 1..8");
   }
   if (c.stock_sweep_interval < absl::Milliseconds(100) || c.stock_sweep_interval > absl::Hours(1)) {
     return absl::InvalidArgumentError("stock_sweep_interval must be 100ms..1h");

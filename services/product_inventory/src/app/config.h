@@ -51,6 +51,8 @@ struct Config : startup::ServiceConfig {
   absl::Duration stock_hold_duration = absl::Minutes(5);
   // Threads serving Reserve batches of different products at once (1..db_pool_size).
   int stock_batcher_workers = 2;
+  // Batches of one hot product in flight at once (1..8); the next waits on the row lock.
+  int stock_batcher_pipeline = 1;
   // How often expired holds are tidied (correctness never waits for it).
   absl::Duration stock_sweep_interval = absl::Seconds(10);
   // How often changed stock goes to the rooms, one event per changed product at most.

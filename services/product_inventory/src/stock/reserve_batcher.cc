@@ -37,13 +37,8 @@ void ReserveBatcher::ReserveAsync(ReserveRequest request, Done done) {
     if (!stopping_) {
       // The product id is copied only for a lane that starts now, not per request.
       auto [it, added] = lanes_.try_emplace(request.product_id);
-      Lane& lane = it->second;
-      if (!lane.busy) {
-        lane.busy = true;
-        ready_.push_back(it->first);
-        wake_.notify_one();
-      }
-      lane.waiting.push_back(Pending{std::move(request), std::move(done)});
+      it->second.waiting.push_back(Pending{std::move(request), std::move(done)});
+      MaybeQueue(it->first, it->second);
       return;
     }
   }
@@ -56,6 +51,14 @@ absl::StatusOr<ReserveResult> ReserveBatcher::Reserve(ReserveRequest request) {
   ReserveAsync(std::move(request),
                [&answer](absl::StatusOr<ReserveResult> r) { answer.set_value(std::move(r)); });
   return future.get();
+}
+
+void ReserveBatcher::MaybeQueue(const std::string& product, Lane& lane) {
+  if (lane.queued || lane.waiting.empty()) return;
+  if (lane.in_flight >= std::max(1, options_.pipeline)) return;
+  lane.queued = true;
+  ready_.push_back(product);
+  wake_.notify_one();
 }
 
 ReserveBatcher::Stats ReserveBatcher::stats() const {
@@ -75,6 +78,7 @@ void ReserveBatcher::Work() {
     std::vector<Pending> batch;
     {
       Lane& lane = lanes_[product];
+      lane.queued = false;
       const size_t max_batch = static_cast<size_t>(std::max(1, options_.max_batch));
       if (lane.waiting.size() <= max_batch) {
         // The usual case: the whole line is the batch, taken without moving each request.
@@ -85,13 +89,18 @@ void ReserveBatcher::Work() {
                   std::back_inserter(batch));
         lane.waiting.erase(lane.waiting.begin(), lane.waiting.begin() + max_batch);
       }
+      if (lane.in_flight > 0) ++stats_.pipelined;
+      ++lane.in_flight;
+      // Requests arriving from here on queue on the lane and form the next batch, which is
+      // sent at once if the pipeline has room (it then waits on the row lock in PostgreSQL,
+      // behind this one).
+      MaybeQueue(product, lane);
     }
     ++stats_.batches;
     stats_.requests += static_cast<int64_t>(batch.size());
     stats_.largest_batch = std::max(stats_.largest_batch, static_cast<int64_t>(batch.size()));
     lock.unlock();
 
-    // Requests arriving from here on queue on the lane and form the next batch.
     std::vector<const ReserveRequest*> requests;
     requests.reserve(batch.size());
     for (const Pending& p : batch) requests.push_back(&p.request);
@@ -104,12 +113,13 @@ void ReserveBatcher::Work() {
     lock.lock();
     stats_.serving += absl::FromChrono(served);
     auto it = lanes_.find(product);
-    if (it->second.waiting.empty()) {
-      lanes_.erase(it);
+    Lane& lane = it->second;
+    --lane.in_flight;
+    if (lane.waiting.empty()) {
+      if (lane.in_flight == 0 && !lane.queued) lanes_.erase(it);
     } else {
       // Back of the line, so one hot product cannot starve the others of workers.
-      ready_.push_back(product);
-      wake_.notify_one();
+      MaybeQueue(product, lane);
     }
     lock.unlock();
     for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(answers[i]));

@@ -10,9 +10,20 @@
 // decides each request in order under the row lock, and the table's CHECK forbids overselling.
 //
 // Batches of different products run in parallel on `workers` threads (keep it at most the
-// pool's size); one product never has two batches in flight from this process, so a lane
-// cannot wait on itself. Several replicas each batch their own requests, and their batches
-// take turns on the row lock.
+// pool's size). By default one product has one batch in flight at a time. With `pipeline` > 1
+// a hot product may have that many: while one batch's transaction waits for its WAL flush, the
+// next batch's statement is already sent on another connection and waits on the product's
+// stock row lock, so it starts the instant the first commits instead of a round trip (answer,
+// hand-off, statement) later. Each batch locks the stock row first (kReserveAllFit's UPDATE,
+// stock_reserve_batch's FOR UPDATE) and takes no other lock another batch of the product holds
+// before that, so two batches queue on that one lock and cannot deadlock; the one that waited
+// re-reads the row (READ COMMITTED) and every later statement of its transaction sees the
+// first batch's holds, exactly as a second replica's batch would. It is off by default because
+// on the 2-core bench machine the CPU, not the commit wait, was the limit: a second batch in
+// flight made batches smaller and every process's CPU per reservation higher, and the rate
+// lower (tools/bench/RESULTS.md, flash_sale_grpc Run 7); it can pay where commits are slow and
+// cores idle. Several replicas each batch their own requests, and their batches take turns on
+// the row lock the same way.
 
 #include <condition_variable>
 #include <cstdint>
@@ -38,6 +49,9 @@ class ReserveBatcher {
     int workers = 4;
     // Requests served per transaction at most; the rest wait for the next batch.
     int max_batch = 512;
+    // Batches of one product in flight at once (1 = one after another). The second is sent
+    // as soon as requests wait, and queues on the stock row's lock behind the first.
+    int pipeline = 1;
   };
   // Called once with the answer, on a batcher thread: keep it short and non-blocking.
   using Done = std::function<void(absl::StatusOr<ReserveResult>)>;
@@ -46,6 +60,8 @@ class ReserveBatcher {
     int64_t batches = 0;
     int64_t requests = 0;
     int64_t largest_batch = 0;
+    // Batches sent while another batch of the same product was still in flight.
+    int64_t pipelined = 0;
     // Requests queued on their lanes right now, not yet in a batch.
     int64_t waiting = 0;
     // Time spent in StockStore::ReserveBatch, summed over workers (its share of the wall
@@ -78,9 +94,15 @@ class ReserveBatcher {
     // In arrival order; a batch takes the whole vector when it fits (one swap, no per-request
     // moves or deque blocks).
     std::vector<Pending> waiting;
-    // Queued in ready_ or being served by a worker; either way not to be queued again.
-    bool busy = false;
+    // In ready_ (a worker will take a batch from it): not to be queued again.
+    bool queued = false;
+    // Batches taken from this lane whose statement has not answered yet.
+    int in_flight = 0;
   };
+
+  // Queues `lane` on ready_ if it has requests waiting and room for another batch in flight.
+  // mu_ held.
+  void MaybeQueue(const std::string& product, Lane& lane);
 
   void Work();
 

@@ -1,6 +1,8 @@
 // Hundreds of parallel Reserve / Release / Commit / Return calls and clock jumps that expire
 // holds, with an auditor reading all the while: the counters always agree with the holds, the
-// stock is never oversold, and no buyer ever holds more than the limit.
+// stock is never oversold, and no buyer ever holds more than the limit. Each runs with one
+// batch of a product in flight at a time and with two (the pipeline: the second queued on the
+// stock row's lock while the first commits).
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <random>
@@ -27,7 +29,9 @@ TEST_CASE("parallel reserve, release, commit, return and expiry keep the invaria
   rules.per_user_limit = kLimit;
   const std::string hot = f.NewProduct(kTotal, rules);
   const std::string other = f.NewProduct(kTotal / 4, rules);
-  stock::ReserveBatcher batcher(f.store(), {4, 512});
+  const int pipeline = GENERATE(1, 2);
+  INFO("batches of a product in flight at once: " << pipeline);
+  stock::ReserveBatcher batcher(f.store(), {4, 512, pipeline});
 
   std::atomic<bool> done{false};
   std::atomic<int> audits{0}, violations{0};
@@ -126,7 +130,9 @@ TEST_CASE("parallel reserve, release, commit, return and expiry keep the invaria
 TEST_CASE("many buyers racing for a few units never get more than there are") {
   StockFixture f(12);
   const std::string p = f.NewProduct(25);
-  stock::ReserveBatcher batcher(f.store(), {4, 512});
+  const int pipeline = GENERATE(1, 2);
+  INFO("batches of a product in flight at once: " << pipeline);
+  stock::ReserveBatcher batcher(f.store(), {4, 512, pipeline});
   constexpr int kBuyers = 300;
   std::atomic<int> granted_units{0}, sold_out{0}, unexpected{0};
   std::vector<std::thread> threads;
