@@ -9,7 +9,8 @@ add_library(video_ingest_hls STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/src/hls/hls_path.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/hls/playlist_rewrite.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/hls/playlist_watch.cc
-  ${CMAKE_CURRENT_SOURCE_DIR}/src/hls/responder.cc)
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/hls/responder.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/hls/thumbnail_requests.cc)
 target_include_directories(video_ingest_hls PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
 target_link_libraries(video_ingest_hls
   PUBLIC absl::status absl::time absl::synchronization shopcast::http_files
