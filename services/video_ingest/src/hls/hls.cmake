@@ -34,6 +34,7 @@ shopcast_test(NAME video_ingest_hls_test
 shopcast_test(NAME video_ingest_hls_blocking_test
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/hls/blocking_reload_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/hls/playlist_watch_test.cc
+          ${CMAKE_CURRENT_SOURCE_DIR}/tests/hls/thumbnail_requests_test.cc
   DEPS video_ingest_hls video_ingest_media prometheus-cpp::core shopcast::testing_files
        shopcast::testing_wait shopcast::http_files_testing absl::strings absl::str_format
   LABEL unit)

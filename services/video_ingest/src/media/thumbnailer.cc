@@ -753,6 +753,7 @@ void Thumbnailer::Session::Done(const Job& job, const Thumbnail* rendered) {
     write_failure = failure;
   }
   bool first = false;
+  bool finishing = false;
   std::vector<std::function<void(bool)>> waiters;
   {
     // Free for the next keyframe before anything is counted, so whoever sees the count sees a
@@ -771,6 +772,7 @@ void Thumbnailer::Session::Done(const Job& job, const Thumbnail* rendered) {
       poster_retry_at_ = job.keyframe.pts + absl::ToInt64Nanoseconds(poster_backoff_);
     }
     busy_ = false;
+    finishing = finished_;
     waiters.swap(waiters_);
     idle_.notify_all();
   }
@@ -791,7 +793,8 @@ void Thumbnailer::Session::Done(const Job& job, const Thumbnail* rendered) {
                      : job.cause == Cause::kEager ? "eager"
                                                   : "poster");
   }
-  if (wrote) RecordIfNeeded();
+  // A finishing session records once itself, after this.
+  if (wrote && !finishing) RecordIfNeeded();
 }
 
 void Thumbnailer::Session::RecordIfNeeded() {
