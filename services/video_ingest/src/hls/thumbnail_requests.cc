@@ -16,7 +16,7 @@ namespace {
 
 namespace net = boost::asio;
 
-constexpr std::string_view kOutcomes[] = {kThumbFresh,    kThumbRendered, kThumbStale,
+constexpr std::string_view kOutcomes[] = {kThumbFresh,       kThumbRendered, kThumbStale,
                                           kThumbUnavailable, kThumbNotFound, kThumbShutdown,
                                           kThumbDisconnected};
 
@@ -47,8 +47,7 @@ struct ThumbnailRequests::Core {
 // One waiting request: lives on its connection's strand, kept alive by its timer's wait.
 class ThumbnailRequests::Waiting : public std::enable_shared_from_this<Waiting> {
  public:
-  Waiting(ThumbnailRequests& owner, std::shared_ptr<http_files::DeferredReply> later,
-          Answer answer)
+  Waiting(ThumbnailRequests& owner, std::shared_ptr<http_files::DeferredReply> later, Answer answer)
       : owner_(owner),
         later_(std::move(later)),
         answer_(std::move(answer)),
@@ -135,8 +134,9 @@ ThumbnailRequests::ThumbnailRequests(media::ThumbnailSource& source,
   if (registry == nullptr) return;
   auto& family = prometheus::BuildCounter()
                      .Name("hls_thumbnail_requests_total")
-                     .Help("thumb.jpg requests by how they were answered: fresh file, after a "
-                           "render, the previous (stale) file, 503, 404, …")
+                     .Help(
+                         "thumb.jpg requests by how they were answered: fresh file, after a "
+                         "render, the previous (stale) file, 503, 404, …")
                      .Register(*registry);
   for (std::string_view outcome : kOutcomes) {
     outcomes_[outcome] = &family.Add({{"outcome", std::string(outcome)}});
@@ -191,8 +191,8 @@ std::optional<http_files::Reply> ThumbnailRequests::Handle(
   waiting->set_id(id);
   if (id == 0) return now(kThumbUnavailable, "too many thumbnail requests waiting\n");
   // A completion that comes at once only posts, and runs on this strand after we return.
-  const media::ThumbnailSource::Refresh refresh = source_.RefreshThumbnail(
-      stream_id, [core = std::weak_ptr<Core>(core_), id](bool written) {
+  const media::ThumbnailSource::Refresh refresh =
+      source_.RefreshThumbnail(stream_id, [core = std::weak_ptr<Core>(core_), id](bool written) {
         if (std::shared_ptr<Core> c = core.lock()) c->Wake(id, written);
       });
   if (refresh == media::ThumbnailSource::Refresh::kRendering) {
@@ -230,9 +230,7 @@ void ThumbnailRequests::Shutdown(absl::Duration grace) {
     });
   }
   absl::MutexLock lock(&core_->mu);
-  auto drained = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_->mu) {
-    return core_->slots.empty();
-  };
+  auto drained = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(core_->mu) { return core_->slots.empty(); };
   core_->mu.AwaitWithTimeout(absl::Condition(&drained), grace);
   // What did not end in time is forgotten: no completion posts to its connection any more.
   core_->slots.clear();

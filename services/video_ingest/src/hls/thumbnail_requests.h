@@ -39,7 +39,7 @@ inline constexpr std::string_view kThumbFresh = "fresh";        // the file was 
 inline constexpr std::string_view kThumbRendered = "rendered";  // answered after a render
 inline constexpr std::string_view kThumbStale = "stale";  // the previous file (timeout, busy…)
 inline constexpr std::string_view kThumbUnavailable = "unavailable";  // 503: no file yet
-inline constexpr std::string_view kThumbNotFound = "not_found";  // not live here and no file
+inline constexpr std::string_view kThumbNotFound = "not_found";       // not live here and no file
 inline constexpr std::string_view kThumbShutdown = "shutdown";
 inline constexpr std::string_view kThumbDisconnected = "disconnected";
 

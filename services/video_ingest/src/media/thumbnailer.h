@@ -64,7 +64,6 @@
 
 namespace shopcast::video_ingest::media {
 
-
 struct RenderOptions {
   int max_size = 640;     // The picture fits in max_size × max_size (aspect kept, never upscaled).
   int jpeg_quality = 80;  // 1..100.

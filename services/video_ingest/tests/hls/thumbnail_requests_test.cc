@@ -52,8 +52,7 @@ std::string Thumb(const std::string& query = "") {
 // test "renders" (writes the file) and calls them.
 class FakeSource final : public media::ThumbnailSource {
  public:
-  Refresh RefreshThumbnail(const std::string& stream_id,
-                           std::function<void(bool)> done) override {
+  Refresh RefreshThumbnail(const std::string& stream_id, std::function<void(bool)> done) override {
     std::lock_guard<std::mutex> lock(mu_);
     ++calls_;
     last_stream_ = stream_id;
