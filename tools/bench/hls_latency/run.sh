@@ -10,7 +10,9 @@
 # PLAY (seconds hls.js plays before sampling, 30), SAMPLE (seconds of sampling, 20), POLL
 # (playlist poll interval, 0.1), SEGMENT (segment duration both servers target, 2),
 # COST_LEVELS ("1 10 50"), COST_WINDOW (seconds, 30), OURS_ENV (extra "SHOPCAST_VIDEO_INGEST_X=y"
-# settings for video-ingest, space separated), GLASS_CONFIG (the players' hls.js configuration,
+# settings for video-ingest, space separated), THUMB_POLL (seconds; when set, the cost phase's
+# video-ingest runs have a poller fetching every stream's thumb.jpg that often through the
+# measured window, as a listing page would: thumb_poll.py; empty: no viewer), GLASS_CONFIG (the players' hls.js configuration,
 # "viewer": the web app's; see node/glass.mjs), GLASS_EXTRA (more players on the same publish,
 # "label|ours-or-nginx|config" space separated, e.g. "ours-ll|ours|ll" for an A/B of player
 # settings), KEEP=1 keeps the scratch folder.
@@ -32,6 +34,7 @@ FPS=30
 COST_LEVELS="${COST_LEVELS:-1 10 50}"
 COST_WINDOW="${COST_WINDOW:-30}"
 COST_SERVERS="${COST_SERVERS:-ours nginx}"  # "ours" alone while profiling
+THUMB_POLL="${THUMB_POLL:-}"
 # The build lock is not taken by default (the machine's rule: the lock is for building); set
 # LOCK=/work/.build.lock to hold builds off during each measuring phase.
 LOCK="${LOCK-}"
@@ -365,11 +368,14 @@ COST_ROWS="$SCRATCH/cost.rows"
 : >"$COST_ROWS"
 THUMB_ROWS="$SCRATCH/thumbnails.rows"
 : >"$THUMB_ROWS"
+POLL_ROWS="$SCRATCH/thumb-poll.rows"
+: >"$POLL_ROWS"
 cost_level() {  # server n
-  local server="$1" n="$2" urls=() playlists=() pid tree=""
+  local server="$1" n="$2" urls=() playlists=() ids=() pid tree="" poll_pid=""
   if [[ "$server" == ours ]]; then
     start_ours; pid="$VI_PID"
     while read -r id key; do
+      ids+=("$id")
       urls+=("rtmp://127.0.0.1:$VI_RTMP/live/$key")
       playlists+=("http://127.0.0.1:$VI_HLS/live/$id/live.m3u8")
     done < <(create_streams "$n")
@@ -390,6 +396,14 @@ cost_level() {  # server n
     sleep 1
   done
   sleep 5  # every stream past its first segments
+  if [[ "$server" == ours && -n "$THUMB_POLL" ]]; then
+    # A listing page's viewers: every thumbnail every THUMB_POLL s, started a cycle before the
+    # window so it is in its steady state when measuring begins.
+    python3 "$HERE/thumb_poll.py" --port "$VI_HLS" --interval "$THUMB_POLL" \
+        --out "$SCRATCH/thumb-poll-$n.json" "${ids[@]}" &
+    poll_pid=$!; PIDS+=($!)
+    sleep "$THUMB_POLL"
+  fi
   local s0 p0 s1 p1 pids syscalls=0 stat_pid="" rec_pid=""
   # Every process of the server (nginx: master and workers) for perf.
   pids="$(python3 "$HERE/proc.py" --list $tree "$pid")"
@@ -410,13 +424,23 @@ cost_level() {  # server n
   s1="$(python3 "$HERE/proc.py" $tree "$pid")"; p1="$(python3 "$HERE/proc.py" "${PUB_PIDS[@]}")"
   if [[ "$server" == ours ]]; then
     # The thumbnailer's own account since start: renders (count, seconds), written, failed.
+    # Renders by cause and the origin's thumb.jpg answers by outcome (lazy thumbnails; absent
+    # from older builds).
     curl -fsS "http://127.0.0.1:$VI_METRICS/metrics" 2>/dev/null |
       awk -v n="$n" '/^ingest_thumbnail_render_seconds_(sum|count) / {v[$1] = $2}
                      /^ingest_thumbnails_written_total / {w = $2}
                      /^ingest_thumbnails_failed_total\{stage="decode"\} / {f = $2}
+                     /^ingest_thumbnail_renders_total\{/ {c = $1; gsub(/.*cause="|".*/, "", c); causes = causes c "=" $2 ","}
+                     /^hls_thumbnail_requests_total\{/ {o = $1; gsub(/.*outcome="|".*/, "", o); if ($2 > 0) outs = outs o "=" $2 ","}
                      END {print n, v["ingest_thumbnail_render_seconds_count"] + 0,
-                          v["ingest_thumbnail_render_seconds_sum"] + 0, w + 0, f + 0}' \
+                          v["ingest_thumbnail_render_seconds_sum"] + 0, w + 0, f + 0,
+                          (causes == "" ? "-" : causes), (outs == "" ? "-" : outs)}' \
       >>"$THUMB_ROWS" || true
+  fi
+  if [[ -n "$poll_pid" ]]; then
+    kill -TERM "$poll_pid" 2>/dev/null || true
+    wait "$poll_pid" 2>/dev/null || true
+    echo "$n $(cat "$SCRATCH/thumb-poll-$n.json" 2>/dev/null || echo '{}')" >>"$POLL_ROWS"
   fi
   if [[ -n "$stat_pid" ]]; then
     wait "$stat_pid" || true
@@ -432,9 +456,9 @@ cost_level() {  # server n
   log "cost $server x$n: $live live; server $s0 -> $s1; publishers $p0 -> $p1"
 }
 cost_table() {
-  python3 - "$COST_ROWS" "$COST_WINDOW" "$THUMB_ROWS" <<'PY' | tee -a "$RESULTS"
+  python3 - "$COST_ROWS" "$COST_WINDOW" "$THUMB_ROWS" "$POLL_ROWS" "$THUMB_POLL" <<'PY' | tee -a "$RESULTS"
 import json, sys
-rows, window, thumbs = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+rows, window, thumbs, polls, poll_every = sys.argv[1], float(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 data = {}
 print("\n### cost: passthrough streams (720p30, 2.5 Mbit/s + AAC), %.0f s window\n" % window)
 print("| server | publishers | live at end | server CPU % of a core | CPU ms per stream-second | RSS idle | RSS live | PSS live | RSS per stream | threads per stream | wakeups per stream-second | syscalls per stream-second | publishers' CPU % (all) | streams per core |")
@@ -463,11 +487,18 @@ for n in sorted({k[1] for k in data}):
         print(f"at {n}: ours/nginx CPU per stream ×{o[0] / g[0]:.2f}, memory per stream ×{o[1] / g[1] if g[1] else float('nan'):.2f}, "
               f"streams per core ours {o[2]:.0f} vs nginx {g[2]:.0f} (×{o[2] / g[2]:.2f}; goal ≥ 1.5)")
 for line in open(thumbs):
-    n, count, seconds, written, failed = line.split()
-    if float(count) > 0:
-        print(f"ours x{n}, thumbnails since start: {float(count):.0f} rendered, mean "
-              f"ingest_thumbnail_render_seconds {1000 * float(seconds) / float(count):.1f} ms, "
-              f"{float(written):.0f} written, {float(failed):.0f} failed")
+    f = line.split()
+    n, count, seconds, written, failed = f[:5]
+    causes = f[5].strip(",") if len(f) > 5 and f[5] != "-" else ""
+    outcomes = f[6].strip(",") if len(f) > 6 and f[6] != "-" else ""
+    mean = f"mean ingest_thumbnail_render_seconds {1000 * float(seconds) / float(count):.1f} ms, " if float(count) > 0 else ""
+    print(f"ours x{n}, thumbnails since start: {float(count):.0f} rendered"
+          f"{' (' + causes + ')' if causes else ''}, {mean}"
+          f"{float(written):.0f} written, {float(failed):.0f} failed"
+          f"{'; thumb.jpg requests ' + outcomes if outcomes else ''}")
+for line in open(polls):
+    n, _, js = line.partition(" ")
+    print(f"ours x{n}, thumb.jpg poller (every stream every {poll_every} s): {js.strip()}")
 PY
 }
 

@@ -122,6 +122,32 @@ int RunServer(const Config& config) {
   access::AccessCache access_cache(passes, access_options);
   access_cache.Start();
   access::GatedAccess gated_access(access_cache, *playback_codec);
+  // Live thumbnails beside the packagers, on one small worker for every stream, rendered when
+  // the origin is asked for one (or every interval in eager mode) and for the poster; what can
+  // be served goes to the database, so any replica answers thumbnail_url and StreamEnded names
+  // the poster. Declared before the origin, which asks it for renders, and the runtime, whose
+  // packagers hold thumbnail sessions until it stops. It records through the store, which needs
+  // the origin's port and so comes later: `thumbnail_store` is set before the runtime starts,
+  // and only sessions (the runtime's) record.
+  streams::StreamStore* thumbnail_store = nullptr;
+  std::unique_ptr<media::Thumbnailer> thumbnailer;
+  if (config.thumbnail_interval > absl::ZeroDuration()) {
+    if (absl::Status s = media::CheckThumbnailDecoders(); !s.ok()) return Fail("thumbnails", s);
+    media::ThumbnailerOptions thumbnail_options;
+    thumbnail_options.mode = config.thumbnail_mode == "eager" ? media::ThumbnailMode::kEager
+                                                              : media::ThumbnailMode::kLazy;
+    thumbnail_options.interval = config.thumbnail_interval;
+    thumbnail_options.render.max_size = config.thumbnail_max_size;
+    thumbnail_options.threads = config.thumbnail_threads;
+    thumbnailer = std::make_unique<media::Thumbnailer>(
+        thumbnail_options,
+        [&thumbnail_store](const std::string& stream_id, bool poster) {
+          return thumbnail_store->RecordThumbnail(
+              stream_id, poster ? stream_id + "/" + media::kPosterFile : std::string(),
+              absl::Now());
+        },
+        &host.metrics());
+  }
   // Where each live playlist of this replica has got: the runtime's playlists report every
   // write, the origin parks blocking requests on it. Outlives both (declared before them).
   hls::PlaylistWatch playlist_watch;
@@ -134,7 +160,9 @@ int RunServer(const Config& config) {
   hls_options.max_connections = config.hls_max_connections;
   hls_options.blocking_playlist_max_age = config.hls_blocking_cache_max_age;
   hls_options.default_target_duration = config.target_duration;
-  hls::HlsOrigin hls_origin(hls_options, &host.metrics(), &gated_access, &playlist_watch);
+  hls_options.thumbnail_max_age = config.thumbnail_interval;
+  hls::HlsOrigin hls_origin(hls_options, &host.metrics(), &gated_access, &playlist_watch,
+                            thumbnailer.get());
 
   // The origin serves the hot tier, which the runtime would otherwise create only later.
   std::error_code root_error;
@@ -159,6 +187,7 @@ int RunServer(const Config& config) {
   store_options.event_destinations = {"realtime_push", "product_inventory",
                                       "recording_lifecycle"};
   streams::StreamStore store(**pool, store_options);
+  thumbnail_store = &store;
 
   RuntimeOptions runtime_options;
   runtime_options.segment_root = config.segment_root;
@@ -182,25 +211,9 @@ int RunServer(const Config& config) {
   media::PackagerFactory* passthrough = &gst_packagers;
   if (config.passthrough_engine == "native") passthrough = &native_packagers;
   media::PackagerFactory* packagers = passthrough;
-  // Live thumbnails beside the packagers, on one small worker for every stream; what they wrote
-  // goes to the database, so any replica answers thumbnail_url and StreamEnded names the poster.
-  // Declared before the runtime: its packagers hold thumbnail sessions until it stops.
-  std::unique_ptr<media::Thumbnailer> thumbnailer;
+  // Live thumbnails beside the packagers (factory wrapped above the origin's thumbnailer).
   std::unique_ptr<media::ThumbnailingPackagerFactory> thumbnailing;
-  if (config.thumbnail_interval > absl::ZeroDuration()) {
-    if (absl::Status s = media::CheckThumbnailDecoders(); !s.ok()) return Fail("thumbnails", s);
-    media::ThumbnailerOptions thumbnail_options;
-    thumbnail_options.interval = config.thumbnail_interval;
-    thumbnail_options.render.max_size = config.thumbnail_max_size;
-    thumbnail_options.threads = config.thumbnail_threads;
-    thumbnailer = std::make_unique<media::Thumbnailer>(
-        thumbnail_options,
-        [&store](const std::string& stream_id, bool poster) {
-          return store.RecordThumbnail(
-              stream_id, poster ? stream_id + "/" + media::kPosterFile : std::string(),
-              absl::Now());
-        },
-        &host.metrics());
+  if (thumbnailer) {
     thumbnailing = std::make_unique<media::ThumbnailingPackagerFactory>(*passthrough,
                                                                         *thumbnailer);
     packagers = thumbnailing.get();

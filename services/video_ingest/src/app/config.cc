@@ -103,6 +103,9 @@ ABSL_FLAG(std::string, passthrough_engine, "native",
 ABSL_FLAG(absl::Duration, thumbnail_interval, absl::Seconds(4),
           "media time between two live thumbnails of a stream (thumb.jpg, one decoded keyframe); "
           "0 turns thumbnails and posters off");
+ABSL_FLAG(std::string, thumbnail_mode, "lazy",
+          "lazy: a stream's thumb.jpg is rendered when the origin is asked for it (and once for "
+          "the poster); eager: also every thumbnail_interval of media, whether asked or not");
 ABSL_FLAG(int, thumbnail_max_size, 640,
           "thumbnails fit in this many pixels on their longer side (never upscaled)");
 ABSL_FLAG(std::string, renditions, "",
@@ -236,6 +239,7 @@ absl::StatusOr<Config> LoadConfig() {
   c.passthrough_engine = absl::GetFlag(FLAGS_passthrough_engine);
   c.thumbnail_interval = absl::GetFlag(FLAGS_thumbnail_interval);
   c.thumbnail_max_size = absl::GetFlag(FLAGS_thumbnail_max_size);
+  c.thumbnail_mode = absl::GetFlag(FLAGS_thumbnail_mode);
   c.thumbnail_threads = absl::GetFlag(FLAGS_thumbnail_threads);
   {
     absl::StatusOr<std::vector<media::RungSpec>> rungs =
@@ -325,6 +329,9 @@ absl::StatusOr<Config> LoadConfig() {
   if (c.thumbnail_interval != absl::ZeroDuration() &&
       (c.thumbnail_interval < absl::Seconds(1) || c.thumbnail_interval > absl::Minutes(10))) {
     return absl::InvalidArgumentError("thumbnail_interval must be 0 (off) or between 1s and 10m");
+  }
+  if (c.thumbnail_mode != "lazy" && c.thumbnail_mode != "eager") {
+    return absl::InvalidArgumentError("thumbnail_mode must be lazy or eager");
   }
   if (c.thumbnail_max_size < 64 || c.thumbnail_max_size > 3840) {
     return absl::InvalidArgumentError("thumbnail_max_size must be 64..3840");

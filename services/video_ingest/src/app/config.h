@@ -86,6 +86,7 @@ struct Config : startup::ServiceConfig {
 
   // Live thumbnails (media/thumbnailer.h): zero interval turns them off.
   absl::Duration thumbnail_interval;
+  std::string thumbnail_mode = "lazy";  // or "eager" (render every interval, asked or not)
   int thumbnail_max_size = 640;
   int thumbnail_threads = 1;
 

@@ -9,7 +9,8 @@ add_library(video_ingest_hls STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/src/hls/hls_path.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/hls/playlist_rewrite.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/hls/playlist_watch.cc
-  ${CMAKE_CURRENT_SOURCE_DIR}/src/hls/responder.cc)
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/hls/responder.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/hls/thumbnail_requests.cc)
 target_include_directories(video_ingest_hls PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
 target_link_libraries(video_ingest_hls
   PUBLIC absl::status absl::time absl::synchronization shopcast::http_files
@@ -33,6 +34,7 @@ shopcast_test(NAME video_ingest_hls_test
 shopcast_test(NAME video_ingest_hls_blocking_test
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/hls/blocking_reload_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/hls/playlist_watch_test.cc
+          ${CMAKE_CURRENT_SOURCE_DIR}/tests/hls/thumbnail_requests_test.cc
   DEPS video_ingest_hls video_ingest_media prometheus-cpp::core shopcast::testing_files
        shopcast::testing_wait shopcast::http_files_testing absl::strings absl::str_format
   LABEL unit)

@@ -16,9 +16,9 @@ namespace shopcast::video_ingest::hls {
 class HlsOrigin::Impl {
  public:
   Impl(HlsOriginOptions options, prometheus::Registry* registry, const PlaybackAccess* access,
-       PlaylistWatch* watch)
+       PlaylistWatch* watch, media::ThumbnailSource* thumbnails)
       : options_(std::move(options)),
-        responder_(std::make_shared<Responder>(options_, access, registry, watch)),
+        responder_(std::make_shared<Responder>(options_, access, registry, watch, thumbnails)),
         server_(ServerOptionsOf(options_), responder_, registry) {}
 
   absl::Status Start() {
@@ -66,8 +66,9 @@ class HlsOrigin::Impl {
 };
 
 HlsOrigin::HlsOrigin(HlsOriginOptions options, prometheus::Registry* registry,
-                     const PlaybackAccess* access, PlaylistWatch* watch)
-    : impl_(std::make_unique<Impl>(std::move(options), registry, access, watch)) {}
+                     const PlaybackAccess* access, PlaylistWatch* watch,
+                     media::ThumbnailSource* thumbnails)
+    : impl_(std::make_unique<Impl>(std::move(options), registry, access, watch, thumbnails)) {}
 
 HlsOrigin::~HlsOrigin() { Stop(); }
 

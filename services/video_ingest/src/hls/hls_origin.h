@@ -16,6 +16,7 @@
 #include "hls/hls_origin_options.h"
 #include "hls/playback_access.h"
 #include "hls/playlist_watch.h"
+#include "media/thumbnail_source.h"
 
 namespace prometheus {
 class Registry;
@@ -30,8 +31,11 @@ class HlsOrigin {
   // playback_access.h: 401 without a token, 403 for a bad one or a revoked pass, 503 when it
   // cannot tell). With `watch` (optional, must outlive this object) the playlists it knows
   // answer Low-Latency HLS blocking requests (see responder.h and blocking_requests.h).
+  // With `thumbnails` (optional, must outlive this object) a stream's thumb.jpg is rendered
+  // when asked for (see thumbnail_requests.h).
   explicit HlsOrigin(HlsOriginOptions options, prometheus::Registry* registry = nullptr,
-                     const PlaybackAccess* access = nullptr, PlaylistWatch* watch = nullptr);
+                     const PlaybackAccess* access = nullptr, PlaylistWatch* watch = nullptr,
+                     media::ThumbnailSource* thumbnails = nullptr);
   ~HlsOrigin();  // Stops.
   HlsOrigin(const HlsOrigin&) = delete;
   HlsOrigin& operator=(const HlsOrigin&) = delete;

@@ -43,6 +43,12 @@ struct HlsOriginOptions {
   absl::Duration blocking_playlist_max_age = absl::Seconds(6);
   // The media playlist whose parts (PartFileName) preload hints name.
   std::string parts_playlist_name = "live.m3u8";
+  // thumb.jpg rendered on demand (only with a ThumbnailSource; see thumbnail_requests.h): a
+  // file younger than thumbnail_max_age (the thumbnail interval) is served as it is; an older
+  // or missing one waits up to thumbnail_wait for a render, at most max_thumbnail_waits at once.
+  absl::Duration thumbnail_max_age = absl::Seconds(4);
+  absl::Duration thumbnail_wait = absl::Seconds(3);
+  int max_thumbnail_waits = 1000;
   // How long Stop() waits for the parked requests' 503s to be sent.
   absl::Duration shutdown_grace = absl::Seconds(2);
 };

@@ -17,6 +17,7 @@
 #include "absl/time/time.h"
 #include "hls/playlist_rewrite.h"
 #include "media/playlist_progress.h"
+#include "media/thumbnail_source.h"
 #include "shopcast/http_files/responses.h"
 #include "shopcast/log/log.h"
 
@@ -136,7 +137,8 @@ std::string_view DecisionLabel(AccessDecision decision) {
 }
 
 Responder::Responder(const HlsOriginOptions& options, const PlaybackAccess* access,
-                     prometheus::Registry* registry, PlaylistWatch* watch)
+                     prometheus::Registry* registry, PlaylistWatch* watch,
+                     media::ThumbnailSource* thumbnails)
     : access_(access),
       root_(options.root),
       cors_origin_(options.cors_origin),
@@ -163,6 +165,13 @@ Responder::Responder(const HlsOriginOptions& options, const PlaybackAccess* acce
       blocking_(watch == nullptr ? nullptr
                                  : std::make_unique<BlockingRequests>(*watch, options.max_parked,
                                                                       registry)) {
+  if (thumbnails != nullptr) {
+    ThumbnailRequestOptions to;
+    to.max_age = options.thumbnail_max_age;
+    to.wait = options.thumbnail_wait;
+    to.max_waiting = options.max_thumbnail_waits;
+    thumbnails_ = std::make_unique<ThumbnailRequests>(*thumbnails, to, registry);
+  }
   if (registry == nullptr) return;
   auto& family = prometheus::BuildCounter()
                      .Name("hls_playback_refusals_total")
@@ -254,11 +263,16 @@ Reply Responder::Respond(const Request& request) const {
 
 std::optional<Reply> Responder::RespondOrDefer(
     const Request& request, const std::shared_ptr<http_files::DeferredReply>& later) const {
-  if (watch_ == nullptr) return Respond(request);
+  if (watch_ == nullptr && thumbnails_ == nullptr) return Respond(request);
   HlsResource resource;
   std::optional<std::string> token;
-  // Access first: a request that is refused is never parked.
+  // Access first: a request that is refused is never parked (nor rendered for).
   if (std::optional<Reply> early = Screen(request, resource, token)) return early;
+  if (thumbnails_ != nullptr && resource.kind == ResourceKind::kImage && resource.rung.empty() &&
+      resource.file_name == media::kThumbnailFile) {
+    return ThumbnailRequest(request, resource, token, later);
+  }
+  if (watch_ == nullptr) return Serve(request, resource, token);
   if (resource.kind == ResourceKind::kPlaylist) {
     return PlaylistRequest(request, resource, token, later);
   }
@@ -461,6 +475,30 @@ Reply Responder::Unavailable(const Request& request, ResourceKind kind, std::str
 
 void Responder::StopParking(absl::Duration grace) const {
   if (blocking_) blocking_->Shutdown(grace);
+  if (thumbnails_) thumbnails_->Shutdown(grace);
+}
+
+std::optional<Reply> Responder::ThumbnailRequest(
+    const Request& request, const HlsResource& resource, const std::optional<std::string>& token,
+    const std::shared_ptr<http_files::DeferredReply>& later) const {
+  std::optional<absl::Time> mtime;
+  {
+    absl::StatusOr<http_files::OpenFile> opened =
+        OpenStreamFile(root_, resource.stream_id, resource.path());
+    if (opened.ok()) {
+      mtime = opened->mtime;
+      ::close(opened->fd);
+    } else if (!absl::IsNotFound(opened.status())) {
+      return OpenFailed(opened.status(), request, resource);
+    }
+  }
+  ThumbnailRequests::Answer answer;
+  answer.serve = [this, request, resource, token] { return Serve(request, resource, token); };
+  answer.unavailable = [this, request, kind = resource.kind](std::string body, int retry_after,
+                                                             bool close) {
+    return Unavailable(request, kind, std::move(body), retry_after, close);
+  };
+  return thumbnails_->Handle(later, resource.stream_id, mtime, std::move(answer));
 }
 
 Reply Responder::Refuse(AccessDecision decision, const Request& request,

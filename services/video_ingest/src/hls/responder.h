@@ -15,6 +15,7 @@
 #include "hls/hls_path.h"
 #include "hls/playback_access.h"
 #include "hls/playlist_watch.h"
+#include "hls/thumbnail_requests.h"
 #include "shopcast/http_files/reply.h"
 
 namespace prometheus {
@@ -33,8 +34,10 @@ class Responder final : public http_files::Handler {
   // stream; refusals are counted in `registry` (optional) as
   // hls_playback_refusals_total{reason}. `watch` (optional) enables Low-Latency HLS blocking
   // requests for the playlists it knows. All must outlive this object.
+  // `thumbnails` (optional) renders a stream's thumb.jpg on demand (thumbnail_requests.h).
   explicit Responder(const HlsOriginOptions& options, const PlaybackAccess* access = nullptr,
-                     prometheus::Registry* registry = nullptr, PlaylistWatch* watch = nullptr);
+                     prometheus::Registry* registry = nullptr, PlaylistWatch* watch = nullptr,
+                     media::ThumbnailSource* thumbnails = nullptr);
 
   // The response to `request`, never parked (delivery directives ignored); files are opened
   // relative to the root at call time. Blocking file-system calls only (open, fstat);
@@ -44,7 +47,9 @@ class Responder final : public http_files::Handler {
   // With a watch: a media playlist request with `_HLS_msn` [`_HLS_part`] that the playlist does
   // not satisfy yet, or a request for the part its preload hint names that is not written yet,
   // is parked (nullopt) and answered when it is, or after its hold. `_HLS_skip` serves the
-  // delta playlist. The access check comes first: a refused request is never parked.
+  // delta playlist. With a thumbnail source, a stream's thumb.jpg that is missing or older
+  // than options.thumbnail_max_age waits for a render (thumbnail_requests.h). The access
+  // check comes first: a refused request is never parked, and nothing is rendered for it.
   std::optional<Reply> RespondOrDefer(
       const Request& request,
       const std::shared_ptr<http_files::DeferredReply>& later) const override;
@@ -80,6 +85,10 @@ class Responder final : public http_files::Handler {
   // Three target durations (read from the playlist file once, then kept in the watch), capped.
   absl::Duration HoldFor(const std::string& stream_id, const std::string& playlist_name,
                          int64_t target_seconds) const;
+  std::optional<Reply> ThumbnailRequest(
+      const Request& request, const HlsResource& resource,
+      const std::optional<std::string>& token,
+      const std::shared_ptr<http_files::DeferredReply>& later) const;
   // 503 (no-store) for a parked request that could not be answered; `retry_after` in seconds.
   Reply Unavailable(const Request& request, ResourceKind kind, std::string body,
                     int retry_after, bool close) const;
@@ -112,6 +121,7 @@ class Responder final : public http_files::Handler {
   std::string parts_playlist_name_;
   PlaylistWatch* watch_;
   std::unique_ptr<BlockingRequests> blocking_;  // with a watch
+  std::unique_ptr<ThumbnailRequests> thumbnails_;  // with a thumbnail source
 };
 
 }  // namespace shopcast::video_ingest::hls

@@ -513,18 +513,35 @@ struct GstUnref {
   void operator()(GstCaps* c) const { gst_caps_unref(c); }
 };
 
+// A session's latest keyframe: the GStreamer packager's caps and a buffer object sharing its
+// memory, or the native packager's Annex B bytes (copied once, into a buffer reused while no
+// render holds it) and picture size, turned into caps and a buffer on the worker.
+struct KeptKeyframe {
+  int64_t pts = 0;
+  std::shared_ptr<GstCaps> caps;
+  std::shared_ptr<GstBuffer> buffer;
+  std::shared_ptr<std::vector<uint8_t>> bytes;
+  int width = 0;
+  int height = 0;
+};
+
 struct Thumbnailer::Job {
   std::shared_ptr<Session> session;
-  std::unique_ptr<GstCaps, GstUnref> caps;
-  std::unique_ptr<GstBuffer, GstUnref> keyframe;
+  Cause cause = Cause::kRecord;  // kRecord: nothing to render, only the record to make.
+  KeptKeyframe keyframe;
   bool poster_candidate = false;  // Far enough into the session to be its poster.
+  bool force_poster = false;      // The session's end: any picture is better than none.
 };
 
 class Thumbnailer::Session final : public KeyframeSink,
                                    public std::enable_shared_from_this<Session> {
  public:
   Session(Thumbnailer& owner, std::string stream_id, fs::path dir)
-      : owner_(owner), stream_id_(std::move(stream_id)), dir_(std::move(dir)) {}
+      : owner_(owner), stream_id_(std::move(stream_id)), dir_(std::move(dir)) {
+    // A poster from an earlier session or another replica: nothing to render for it.
+    std::error_code ec;
+    poster_exists_ = fs::exists(dir_ / kPosterFile, ec);
+  }
 
   void OfferKeyframe(GstPad* pad, GstBuffer* buffer) override;
   void OfferH264Keyframe(int64_t pts_ns, int width, int height,
@@ -533,17 +550,22 @@ class Thumbnailer::Session final : public KeyframeSink,
 
   const std::string& stream_id() const { return stream_id_; }
 
+  // See ThumbnailSource::RefreshThumbnail.
+  Refresh RequestRender(std::function<void(bool)> done);
+
   // The worker is done with this session's job: `rendered` is the picture, or null if it
   // failed.
-  void Done(const Thumbnail* rendered, bool poster_candidate);
+  void Done(const Job& job, const Thumbnail* rendered);
+  // The worker ran a record-only job.
+  void Recorded();
 
  private:
   // Tells the recorder, unless everything known is recorded already.
   void RecordIfNeeded();
-  // Queues the keyframe at `at` when it is due and the stream has none in work; `fill` puts
-  // its caps and buffer into the job (false: none to take).
-  template <typename Fill>
-  void Take(int64_t at, Fill fill);
+  // Keeps `kept` as the latest keyframe and queues what is due (under mu_).
+  void Keep(KeptKeyframe kept);
+  // Queues a render of the latest keyframe for `cause` (under mu_); false if the queue is full.
+  bool QueueRender(Cause cause, bool force_poster);
 
   Thumbnailer& owner_;
   const std::string stream_id_;
@@ -552,10 +574,18 @@ class Thumbnailer::Session final : public KeyframeSink,
   std::mutex record_mu_;  // Taken before mu_, never while holding it.
   std::mutex mu_;
   std::condition_variable idle_;
-  std::optional<int64_t> first_pts_;  // Of the session's first keyframe.
-  std::optional<int64_t> last_pts_;   // Of the last keyframe taken.
-  bool busy_ = false;                 // A keyframe is queued or in work.
+  std::optional<int64_t> first_pts_;   // Of the session's first keyframe.
+  std::optional<int64_t> last_pts_;    // Of the last keyframe offered.
+  std::optional<int64_t> eager_pts_;   // kEager: of the last keyframe taken by the interval.
+  std::optional<int64_t> rendered_pts_;  // Of the keyframe thumb.jpg shows (this session).
+  std::optional<int64_t> poster_retry_at_;  // kLazy: no poster render before this PTS.
+  absl::Duration poster_backoff_;
+  std::optional<KeptKeyframe> latest_;
+  std::shared_ptr<std::vector<uint8_t>> spare_bytes_;  // The native path's reused buffer.
+  bool busy_ = false;           // A render is queued or in work.
+  bool record_queued_ = false;  // A record-only job is queued.
   bool finished_ = false;
+  std::vector<std::function<void(bool)>> waiters_;  // Requests answered by the render in work.
   int written_ = 0;
   bool poster_exists_ = false;  // This session made it, or found one.
   bool thumbnail_recorded_ = false;
@@ -565,75 +595,135 @@ class Thumbnailer::Session final : public KeyframeSink,
 void Thumbnailer::Session::OfferKeyframe(GstPad* pad, GstBuffer* buffer) {
   const GstClockTime pts = GST_BUFFER_PTS(buffer);
   if (!GST_CLOCK_TIME_IS_VALID(pts)) return;
-  Take(static_cast<int64_t>(pts), [pad, buffer](Job& job) {
-    GstCaps* caps = gst_pad_get_current_caps(pad);
-    if (caps == nullptr) return false;
-    job.caps.reset(caps);
-    // Our own buffer object sharing the keyframe's memory: nothing is copied on the media
-    // thread.
-    job.keyframe.reset(gst_buffer_copy_region(buffer, GST_BUFFER_COPY_MEMORY, 0, -1));
-    return true;
-  });
+  GstCaps* caps = gst_pad_get_current_caps(pad);
+  if (caps == nullptr) return;
+  KeptKeyframe kept;
+  kept.pts = static_cast<int64_t>(pts);
+  kept.caps = std::shared_ptr<GstCaps>(caps, GstUnref{});
+  // Our own buffer object sharing the keyframe's memory: nothing is copied on the media
+  // thread.
+  kept.buffer = std::shared_ptr<GstBuffer>(
+      gst_buffer_copy_region(buffer, GST_BUFFER_COPY_MEMORY, 0, -1), GstUnref{});
+  std::lock_guard<std::mutex> lock(mu_);
+  Keep(std::move(kept));
 }
 
 void Thumbnailer::Session::OfferH264Keyframe(int64_t pts_ns, int width, int height,
                                              std::span<const uint8_t> annex_b) {
   if (pts_ns < 0 || annex_b.empty()) return;
-  Take(pts_ns, [pts_ns, width, height, annex_b](Job& job) {
-    GstCaps* caps = gst_caps_new_simple("video/x-h264", "stream-format", G_TYPE_STRING,
-                                        "byte-stream", "alignment", G_TYPE_STRING, "au", nullptr);
-    if (width > 0 && height > 0) {
-      gst_caps_set_simple(caps, "width", G_TYPE_INT, width, "height", G_TYPE_INT, height,
-                          nullptr);
-    }
-    job.caps.reset(caps);
-    // One copy, of a keyframe that is due (one per interval), not of every keyframe.
-    GstBuffer* buffer = gst_buffer_new_memdup(annex_b.data(), annex_b.size());
-    GST_BUFFER_PTS(buffer) = static_cast<GstClockTime>(pts_ns);
-    GST_BUFFER_DTS(buffer) = static_cast<GstClockTime>(pts_ns);
-    job.keyframe.reset(buffer);
-    return true;
-  });
-}
-
-template <typename Fill>
-void Thumbnailer::Session::Take(int64_t at, Fill fill) {
   std::lock_guard<std::mutex> lock(mu_);
   if (finished_) return;
-  if (!first_pts_) first_pts_ = at;
-  if (last_pts_ && at - *last_pts_ < absl::ToInt64Nanoseconds(owner_.options_.interval) &&
-      at >= *last_pts_) {
-    return;  // Not due. (Earlier than the last one taken: a new timeline; take it.)
-  }
-  if (busy_) {
-    if (owner_.dropped_busy_ != nullptr) owner_.dropped_busy_->Increment();
-    return;
-  }
-  Job job;
-  job.session = shared_from_this();
-  if (!fill(job)) return;
-  job.poster_candidate =
-      at - *first_pts_ >= absl::ToInt64Nanoseconds(owner_.options_.poster_after);
-  if (!owner_.Enqueue(std::move(job))) {
-    if (owner_.dropped_full_ != nullptr) owner_.dropped_full_->Increment();
-    return;
-  }
-  busy_ = true;
-  last_pts_ = at;
+  // The packager's bytes are gone after this call: one copy per keyframe (a GOP), into the
+  // buffer of the keyframe before last unless a render still holds it. Only this thread and,
+  // under mu_, the queueing hand it out, so a use count of one means nobody else can read it.
+  std::shared_ptr<std::vector<uint8_t>> bytes = std::move(spare_bytes_);
+  if (!bytes || bytes.use_count() > 1) bytes = std::make_shared<std::vector<uint8_t>>();
+  bytes->assign(annex_b.begin(), annex_b.end());
+  KeptKeyframe kept;
+  kept.pts = pts_ns;
+  kept.bytes = std::move(bytes);
+  kept.width = width;
+  kept.height = height;
+  Keep(std::move(kept));
 }
 
-void Thumbnailer::Session::Done(const Thumbnail* rendered, bool poster_candidate) {
+void Thumbnailer::Session::Keep(KeptKeyframe kept) {
+  if (finished_) return;
+  const int64_t at = kept.pts;
+  if (!first_pts_) first_pts_ = at;
+  if (last_pts_ && at < *last_pts_) {
+    // A new timeline: what was scheduled by the old one's PTS starts again.
+    eager_pts_.reset();
+    poster_retry_at_.reset();
+  }
+  last_pts_ = at;
+  if (latest_ && latest_->bytes) spare_bytes_ = std::move(latest_->bytes);
+  latest_ = std::move(kept);
+
+  const ThumbnailerOptions& o = owner_.options_;
+  const bool late_enough = at - *first_pts_ >= absl::ToInt64Nanoseconds(o.poster_after);
+  std::optional<Cause> due;
+  if (o.mode == ThumbnailMode::kEager &&
+      (!eager_pts_ || at - *eager_pts_ >= absl::ToInt64Nanoseconds(o.interval))) {
+    due = Cause::kEager;
+  } else if (o.mode == ThumbnailMode::kLazy && !poster_exists_ && late_enough &&
+             (!poster_retry_at_ || at >= *poster_retry_at_)) {
+    due = Cause::kPoster;
+  }
+  if (due) {
+    if (busy_) {
+      if (owner_.dropped_busy_ != nullptr) owner_.dropped_busy_->Increment();
+    } else if (QueueRender(*due, false)) {
+      if (*due == Cause::kEager) eager_pts_ = at;
+    } else if (owner_.dropped_full_ != nullptr) {
+      owner_.dropped_full_->Increment();
+    }
+  }
+  // From the first keyframe on a thumbnail can be served (rendered when asked): tell the
+  // database, off this thread. A render queued above records after it, as well.
+  if (!thumbnail_recorded_ && !record_queued_ && !busy_) {
+    Job job;
+    job.session = shared_from_this();
+    job.cause = Cause::kRecord;
+    if (owner_.Enqueue(std::move(job))) record_queued_ = true;
+  }
+}
+
+bool Thumbnailer::Session::QueueRender(Cause cause, bool force_poster) {
+  Job job;
+  job.session = shared_from_this();
+  job.cause = cause;
+  job.keyframe = *latest_;
+  job.poster_candidate =
+      force_poster ||
+      latest_->pts - *first_pts_ >= absl::ToInt64Nanoseconds(owner_.options_.poster_after);
+  job.force_poster = force_poster;
+  if (!owner_.Enqueue(std::move(job))) return false;
+  busy_ = true;
+  return true;
+}
+
+ThumbnailSource::Refresh Thumbnailer::Session::RequestRender(std::function<void(bool)> done) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (finished_) return Refresh::kNoStream;
+  if (!latest_) return Refresh::kNoKeyframe;
+  if (busy_) {
+    // A render in work (for the poster, the interval or another request) replaces thumb.jpg
+    // with a keyframe at most a GOP older than the latest: good enough, and shared.
+    waiters_.push_back(std::move(done));
+    return Refresh::kRendering;
+  }
+  if (rendered_pts_ && *rendered_pts_ == latest_->pts) return Refresh::kCurrent;
+  if (!QueueRender(Cause::kRequest, false)) {
+    if (owner_.dropped_full_ != nullptr) owner_.dropped_full_->Increment();
+    return Refresh::kBusy;
+  }
+  waiters_.push_back(std::move(done));
+  return Refresh::kRendering;
+}
+
+void Thumbnailer::Session::Recorded() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    record_queued_ = false;
+  }
+  RecordIfNeeded();
+}
+
+void Thumbnailer::Session::Done(const Job& job, const Thumbnail* rendered) {
   bool wrote = false;
   bool poster_made = false;
+  bool blank = true;
   std::string write_failure;
   if (rendered != nullptr) {
     bool want_poster = false;
+    blank = IsBlankPicture(*rendered);
     {
       std::lock_guard<std::mutex> lock(mu_);
-      want_poster = poster_candidate && !poster_exists_ && !IsBlankPicture(*rendered);
+      want_poster = job.poster_candidate && !poster_exists_ && (job.force_poster || !blank);
     }
-    // The same temporary name every time: a stream has one job at a time, and the origin never
-    // serves a name ending in .tmp.
+    // The same temporary name every time: a stream has one render at a time, and the origin
+    // never serves a name ending in .tmp.
     const fs::path tmp = dir_ / absl::StrCat(kThumbnailFile, ".tmp");
     std::string failure;
     if (absl::Status s = WriteFile(tmp, rendered->jpeg, /*sync=*/want_poster); !s.ok()) {
@@ -663,14 +753,30 @@ void Thumbnailer::Session::Done(const Thumbnail* rendered, bool poster_candidate
     write_failure = failure;
   }
   bool first = false;
+  bool finishing = false;
+  std::vector<std::function<void(bool)>> waiters;
   {
     // Free for the next keyframe before anything is counted, so whoever sees the count sees a
     // session ready to take one; the record below is serialised apart (record_mu_).
     std::lock_guard<std::mutex> lock(mu_);
-    if (wrote) first = ++written_ == 1;
+    if (wrote) {
+      first = ++written_ == 1;
+      rendered_pts_ = job.keyframe.pts;
+    }
+    if (!poster_exists_ && job.poster_candidate && (rendered == nullptr || blank)) {
+      // Dark, flat or undecodable: the poster is tried again with a later keyframe, less and
+      // less often, so a stream that stays black does not render every interval for ever.
+      poster_backoff_ = poster_backoff_ == absl::ZeroDuration()
+                            ? owner_.options_.interval
+                            : std::min(2 * poster_backoff_, owner_.options_.poster_retry_max);
+      poster_retry_at_ = job.keyframe.pts + absl::ToInt64Nanoseconds(poster_backoff_);
+    }
     busy_ = false;
+    finishing = finished_;
+    waiters.swap(waiters_);
     idle_.notify_all();
   }
+  for (auto& done : waiters) done(wrote);
   if (!write_failure.empty()) {
     if (owner_.failed_write_ != nullptr) owner_.failed_write_->Increment();
     log::Warn("thumbnail_write_failed").Kv("stream_id", stream_id_).Kv("error", write_failure);
@@ -682,9 +788,13 @@ void Thumbnailer::Session::Done(const Thumbnail* rendered, bool poster_candidate
         .Kv("stream_id", stream_id_)
         .Kv("width", rendered->width)
         .Kv("height", rendered->height)
-        .Kv("bytes", rendered->jpeg.size());
+        .Kv("bytes", rendered->jpeg.size())
+        .Kv("cause", job.cause == Cause::kRequest  ? "request"
+                     : job.cause == Cause::kEager ? "eager"
+                                                  : "poster");
   }
-  if (wrote) RecordIfNeeded();
+  // A finishing session records once itself, after this.
+  if (wrote && !finishing) RecordIfNeeded();
 }
 
 void Thumbnailer::Session::RecordIfNeeded() {
@@ -694,13 +804,14 @@ void Thumbnailer::Session::RecordIfNeeded() {
   bool poster = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (written_ == 0) return;
+    // Servable once a keyframe is kept (a request renders it) or a picture was written.
+    if (!first_pts_ && written_ == 0) return;
     if (thumbnail_recorded_ && (!poster_exists_ || poster_recorded_)) return;
     poster = poster_exists_;
   }
   absl::Status s = owner_.recorder_ ? owner_.recorder_(stream_id_, poster) : absl::OkStatus();
   if (!s.ok()) {
-    // Tried again with the next thumbnail and when the session finishes.
+    // Tried again with the next keyframe or thumbnail and when the session finishes.
     if (owner_.record_failures_ != nullptr) owner_.record_failures_->Increment();
     log::Warn("thumbnail_not_recorded")
         .Kv("stream_id", stream_id_)
@@ -714,17 +825,38 @@ void Thumbnailer::Session::RecordIfNeeded() {
 }
 
 void Thumbnailer::Session::Finish() {
+  const auto deadline = std::chrono::steady_clock::now() +
+                        absl::ToChronoNanoseconds(owner_.options_.finish_timeout);
   bool make_poster = false;
   {
     std::unique_lock<std::mutex> lock(mu_);
     if (finished_) return;
     finished_ = true;
-    if (!idle_.wait_for(lock, absl::ToChronoNanoseconds(owner_.options_.finish_timeout),
-                        [this] { return !busy_; })) {
+    if (!idle_.wait_until(lock, deadline, [this] { return !busy_; })) {
       log::Warn("thumbnail_finish_timeout").Kv("stream_id", stream_id_);
+      latest_.reset();
       return;  // The worker finishes that job on its own.
     }
+    if (!poster_exists_ && written_ == 0 && latest_) {
+      // Nothing rendered in this session (short, or nobody asked before the poster was due):
+      // its latest keyframe becomes the poster, whatever it shows.
+      if (QueueRender(Cause::kPoster, /*force_poster=*/true) &&
+          !idle_.wait_until(lock, deadline, [this] { return !busy_; })) {
+        log::Warn("thumbnail_finish_timeout").Kv("stream_id", stream_id_);
+        latest_.reset();
+        return;
+      }
+    }
+    latest_.reset();  // The stream's memory, back now.
+    spare_bytes_.reset();
     make_poster = !poster_exists_ && written_ > 0;
+  }
+  {
+    std::lock_guard<std::mutex> lock(owner_.sessions_mu_);
+    auto it = owner_.sessions_.find(stream_id_);
+    if (it != owner_.sessions_.end() && it->second.lock().get() == this) {
+      owner_.sessions_.erase(it);
+    }
   }
   if (make_poster) {
     // No good picture came late enough: the session's last thumbnail is better than none.
@@ -782,6 +914,14 @@ Thumbnailer::Thumbnailer(ThumbnailerOptions options, ThumbnailRecorder recorder,
                            .Register(*registry)
                            .Add({}, prometheus::Histogram::BucketBoundaries{
                                         0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2});
+    auto& renders = prometheus::BuildCounter()
+                        .Name("ingest_thumbnail_renders_total")
+                        .Help("Keyframes rendered, by cause: the poster, a thumb.jpg request, "
+                              "the eager interval")
+                        .Register(*registry);
+    renders_poster_ = &renders.Add({{"cause", "poster"}});
+    renders_request_ = &renders.Add({{"cause", "request"}});
+    renders_eager_ = &renders.Add({{"cause", "eager"}});
   }
   const int threads = std::max(1, options_.threads);
   for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { WorkerLoop(); });
@@ -799,7 +939,22 @@ Thumbnailer::~Thumbnailer() {
 
 std::shared_ptr<KeyframeSink> Thumbnailer::OpenSession(std::string stream_id,
                                                        fs::path stream_dir) {
-  return std::make_shared<Session>(*this, std::move(stream_id), std::move(stream_dir));
+  auto session = std::make_shared<Session>(*this, stream_id, std::move(stream_dir));
+  std::lock_guard<std::mutex> lock(sessions_mu_);
+  sessions_[std::move(stream_id)] = session;
+  return session;
+}
+
+ThumbnailSource::Refresh Thumbnailer::RefreshThumbnail(const std::string& stream_id,
+                                                       std::function<void(bool)> done) {
+  std::shared_ptr<Session> session;
+  {
+    std::lock_guard<std::mutex> lock(sessions_mu_);
+    auto it = sessions_.find(stream_id);
+    if (it != sessions_.end()) session = it->second.lock();
+  }
+  if (!session) return Refresh::kNoStream;
+  return session->RequestRender(std::move(done));
 }
 
 bool Thumbnailer::Enqueue(Job job) {
@@ -829,17 +984,48 @@ void Thumbnailer::WorkerLoop() {
 }
 
 void Thumbnailer::Process(Job& job, ThumbnailRenderer& renderer) {
+  if (job.cause == Cause::kRecord) {
+    job.session->Recorded();
+    return;
+  }
+  prometheus::Counter* cause = job.cause == Cause::kPoster    ? renders_poster_
+                               : job.cause == Cause::kRequest ? renders_request_
+                                                              : renders_eager_;
+  if (cause != nullptr) cause->Increment();
   const auto started = std::chrono::steady_clock::now();
-  absl::StatusOr<Thumbnail> rendered =
-      renderer.Render(job.caps.get(), job.keyframe.get(), options_.render);
+  std::unique_ptr<GstCaps, GstUnref> made_caps;
+  std::unique_ptr<GstBuffer, GstUnref> made_buffer;
+  GstCaps* caps = job.keyframe.caps.get();
+  GstBuffer* keyframe = job.keyframe.buffer.get();
+  if (job.keyframe.bytes) {
+    // The native packager's keyframe: caps and a buffer for it here, off the media thread.
+    made_caps.reset(gst_caps_new_simple("video/x-h264", "stream-format", G_TYPE_STRING,
+                                        "byte-stream", "alignment", G_TYPE_STRING, "au",
+                                        nullptr));
+    if (job.keyframe.width > 0 && job.keyframe.height > 0) {
+      gst_caps_set_simple(made_caps.get(), "width", G_TYPE_INT, job.keyframe.width, "height",
+                          G_TYPE_INT, job.keyframe.height, nullptr);
+    }
+    made_buffer.reset(gst_buffer_new_wrapped_full(
+        GST_MEMORY_FLAG_READONLY, job.keyframe.bytes->data(), job.keyframe.bytes->size(), 0,
+        job.keyframe.bytes->size(), nullptr, nullptr));
+    GST_BUFFER_PTS(made_buffer.get()) = static_cast<GstClockTime>(job.keyframe.pts);
+    caps = made_caps.get();
+    keyframe = made_buffer.get();
+  }
+  absl::StatusOr<Thumbnail> rendered = renderer.Render(caps, keyframe, options_.render);
   if (render_seconds_ != nullptr) {
     render_seconds_->Observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   }
-  job.keyframe.reset();  // The stream's memory, back as soon as possible.
-  job.caps.reset();
+  // The stream's memory, back as soon as possible (the wrapper before the bytes it shows).
+  made_buffer.reset();
+  made_caps.reset();
+  job.keyframe.caps.reset();
+  job.keyframe.buffer.reset();
+  job.keyframe.bytes.reset();
   if (!rendered.ok()) {
-    job.session->Done(nullptr, false);
+    job.session->Done(job, nullptr);
     if (failed_decode_ != nullptr) failed_decode_->Increment();
     log::Warn("thumbnail_failed")
         .Kv("stream_id", job.session->stream_id())
@@ -847,7 +1033,7 @@ void Thumbnailer::Process(Job& job, ThumbnailRenderer& renderer) {
         .Kv("detail", std::string(rendered.status().message()));
     return;
   }
-  job.session->Done(&*rendered, job.poster_candidate);
+  job.session->Done(job, &*rendered);
 }
 
 absl::StatusOr<std::unique_ptr<Packager>> ThumbnailingPackagerFactory::Start(

@@ -1,30 +1,41 @@
 #pragma once
 
-// Thumbnails of live streams: every few seconds of media, one parsed keyframe of a stream is
-// decoded (that keyframe only, never the frames between), scaled down and written as
-// `thumb.jpg` in the stream's hot-tier folder, replacing the previous one atomically (temporary
-// file + rename). The first good picture a few seconds in is also kept as `poster.jpg`, once
-// per stream and never replaced afterwards (a hard link that fails if one exists), for the
-// recording.
+// Thumbnails of live streams: a stream's live picture (one parsed keyframe, decoded alone,
+// never the frames between, scaled down) written as `thumb.jpg` in the stream's hot-tier
+// folder, replacing the previous one atomically (temporary file + rename), and the first good
+// picture a few seconds in kept as `poster.jpg`, once per stream and never replaced afterwards
+// (a hard link that fails if one exists), for the recording.
 //
-// The live path never waits for it: the packager offers each keyframe to its session's
-// KeyframeSink, which takes a reference only when a thumbnail is due and the shared worker has
-// room, and drops the keyframe (counted) otherwise. One small worker pool (a bounded queue and
-// `threads` threads, each with its own decoders) serves every stream of the process; each
-// stream has at most one keyframe queued or in work. A keyframe that does not decode is logged
-// and counted; it never touches the stream.
+// Rendered on demand by default (ThumbnailMode::kLazy): each session keeps a reference to its
+// latest keyframe only (one per stream, replaced by the next; the GStreamer packager's memory
+// is shared, the native one's bytes copied once per keyframe into a reused buffer) and renders
+//   - for the poster: once, at the first keyframe at least `poster_after` in, again with later
+//     keyframes (backing off) while the picture is blank, then never again for the poster;
+//   - when asked (ThumbnailSource::RefreshThumbnail, from the origin's thumb.jpg requests):
+//     the latest keyframe, unless thumb.jpg already shows it; callers of one stream share one
+//     render;
+//   - at the end of a session that left the stream without a poster.
+// A stream nobody looks at costs one render per session. ThumbnailMode::kEager renders every
+// `interval` of media as well, for operators who want the files on disk.
 //
-//   Pipeline (media thread) --OfferKeyframe--> Session --bounded queue--> worker:
-//       libavcodec (h264|hevc, one context per worker and codec, reused) → libswscale (straight
-//       to the thumbnail size) → libjpeg-turbo
+// The live path never waits: the packager offers each keyframe to its session's KeyframeSink,
+// which keeps the reference and queues a render only when one is due and the stream has none in
+// work; a full queue drops it (counted). One small worker pool (a bounded queue and `threads`
+// threads, each with its own decoders) serves every stream of the process. A keyframe that
+// does not decode is logged and counted; it never touches the stream.
+//
+//   Pipeline (media thread) --OfferKeyframe--> Session (latest keyframe) --bounded queue-->
+//       worker: libavcodec (h264|hevc, one context per worker and codec, reused) → libswscale
+//       (straight to the thumbnail size) → libjpeg-turbo
 //
 // FFmpeg's libraries are called directly, never libavformat (nor gst-libav, which loads it):
 // libavformat links Debian's second libsrt build beside ours and hangs a SIGTERM'd process.
 //
-// What was written is told to a ThumbnailRecorder (the database, so every replica can answer
-// GetStream's thumbnail_url and StreamEnded can name the poster): after a session's first
-// thumbnail and when its stream's poster appears; a failed record is tried again with the next
-// thumbnail, and once more when the session finishes.
+// That a thumbnail can be served is told to a ThumbnailRecorder (the database, so every replica
+// can answer GetStream's thumbnail_url and StreamEnded can name the poster): at a session's
+// first keyframe (from then on a request renders one) and when its stream's poster appears; a
+// failed record is tried again with the next keyframe or render, and once more when the
+// session finishes.
 
 #include <gst/gst.h>
 
@@ -34,6 +45,7 @@
 #include <deque>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -45,15 +57,12 @@
 #include "absl/time/time.h"
 #include "media/keyframe_sink.h"
 #include "media/packager.h"
+#include "media/thumbnail_source.h"
 #include "prometheus/counter.h"
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
 
 namespace shopcast::video_ingest::media {
-
-// File names in the stream's folder (served by the origin as /live/<id>/<name>).
-inline constexpr char kThumbnailFile[] = "thumb.jpg";
-inline constexpr char kPosterFile[] = "poster.jpg";
 
 struct RenderOptions {
   int max_size = 640;     // The picture fits in max_size × max_size (aspect kept, never upscaled).
@@ -110,9 +119,16 @@ Size ThumbnailSize(int width, int height, int par_n, int par_d, int max_size);
 // True when a picture with these luma statistics is too uniform to be a poster.
 bool IsBlankPicture(const Thumbnail& t);
 
+// kLazy renders for the poster and on request only; kEager also every `interval` of media.
+enum class ThumbnailMode { kLazy, kEager };
+
 struct ThumbnailerOptions {
-  // Media time between two thumbnails of one stream; the first keyframe of a session is taken.
+  ThumbnailMode mode = ThumbnailMode::kLazy;
+  // kEager: media time between two thumbnails of one stream (the first keyframe of a session is
+  // taken). kLazy: the first retry of a blank poster comes this much later (then twice, four
+  // times as long…, at most poster_retry_max).
   absl::Duration interval = absl::Seconds(4);
+  absl::Duration poster_retry_max = absl::Minutes(1);
   // The poster is the first non-blank thumbnail at least this far into a session; a session
   // that ends without one leaves its last thumbnail as the stream's poster if it has none.
   absl::Duration poster_after = absl::Seconds(3);
@@ -127,7 +143,7 @@ struct ThumbnailerOptions {
 // sees it. Called from worker threads and from Finish callers; may block briefly.
 using ThumbnailRecorder = std::function<absl::Status(const std::string& stream_id, bool poster)>;
 
-class Thumbnailer {
+class Thumbnailer final : public ThumbnailSource {
  public:
   // `recorder` may be empty (nothing recorded). Metrics go to `registry` when given.
   Thumbnailer(ThumbnailerOptions options, ThumbnailRecorder recorder,
@@ -141,11 +157,16 @@ class Thumbnailer {
   std::shared_ptr<KeyframeSink> OpenSession(std::string stream_id,
                                             std::filesystem::path stream_dir);
 
+  // ThumbnailSource: a render of the latest keyframe of `stream_id`'s newest open session.
+  Refresh RefreshThumbnail(const std::string& stream_id,
+                           std::function<void(bool written)> done) override;
+
   const ThumbnailerOptions& options() const { return options_; }
 
  private:
   class Session;
   struct Job;
+  enum class Cause { kRecord, kPoster, kRequest, kEager };
 
   // False when the queue is full (the job is then dropped by the caller).
   bool Enqueue(Job job);
@@ -161,6 +182,11 @@ class Thumbnailer {
   bool stopping_ = false;  // Guarded by mu_.
   std::vector<std::thread> workers_;
 
+  // The newest session of each stream, for requests. Its own lock: taken on the origin's
+  // threads and at session open/finish, never with a session's.
+  std::mutex sessions_mu_;
+  std::map<std::string, std::weak_ptr<Session>> sessions_;  // Guarded by sessions_mu_.
+
   prometheus::Counter* written_ = nullptr;
   prometheus::Counter* posters_ = nullptr;
   prometheus::Counter* failed_decode_ = nullptr;
@@ -169,6 +195,10 @@ class Thumbnailer {
   prometheus::Counter* dropped_full_ = nullptr;
   prometheus::Counter* record_failures_ = nullptr;
   prometheus::Histogram* render_seconds_ = nullptr;
+  // ingest_thumbnail_renders_total{cause="poster"|"request"|"eager"}.
+  prometheus::Counter* renders_poster_ = nullptr;
+  prometheus::Counter* renders_request_ = nullptr;
+  prometheus::Counter* renders_eager_ = nullptr;
 };
 
 // A PackagerFactory that gives every packager it starts a thumbnail session (PackagerOptions::

@@ -26,6 +26,7 @@ ABSL_DECLARE_FLAG(absl::Duration, part_target);
 ABSL_DECLARE_FLAG(absl::Duration, target_duration);
 ABSL_DECLARE_FLAG(absl::Duration, thumbnail_interval);
 ABSL_DECLARE_FLAG(int, thumbnail_max_size);
+ABSL_DECLARE_FLAG(std::string, thumbnail_mode);
 ABSL_DECLARE_FLAG(std::string, renditions);
 ABSL_DECLARE_FLAG(int, renditions_max_restarts);
 ABSL_DECLARE_FLAG(std::string, renditions_fault);
@@ -220,7 +221,7 @@ TEST_CASE("Low-Latency HLS is on by default with a part target that fits the seg
   absl::SetFlag(&FLAGS_target_duration, absl::Seconds(2));
 }
 
-TEST_CASE("Thumbnails every 4 s by default, off with a zero interval, sizes bounded") {
+TEST_CASE("Thumbnails lazy with a 4 s interval by default, eager when asked, off with a zero interval, sizes bounded") {
   absl::SetFlag(&FLAGS_db_dsn, "host=127.0.0.1 dbname=video_ingest");
   absl::SetFlag(&FLAGS_verify_key_files, "/dev/null");
   absl::SetFlag(&FLAGS_instance_id, "video-ingest-0");
@@ -229,6 +230,14 @@ TEST_CASE("Thumbnails every 4 s by default, off with a zero interval, sizes boun
   CHECK(config->thumbnail_interval == absl::Seconds(4));
   CHECK(config->thumbnail_max_size == 640);
   CHECK(config->thumbnail_threads == 1);
+  CHECK(config->thumbnail_mode == "lazy");
+  absl::SetFlag(&FLAGS_thumbnail_mode, "eager");
+  config = LoadConfig();
+  REQUIRE(config.ok());
+  CHECK(config->thumbnail_mode == "eager");
+  absl::SetFlag(&FLAGS_thumbnail_mode, "sometimes");
+  CHECK_FALSE(LoadConfig().ok());
+  absl::SetFlag(&FLAGS_thumbnail_mode, "lazy");
 
   absl::SetFlag(&FLAGS_thumbnail_interval, absl::ZeroDuration());
   config = LoadConfig();

@@ -4,6 +4,9 @@
 #include <gst/gst.h>
 
 #include <catch2/catch.hpp>
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -473,7 +476,9 @@ TEST_CASE("corrupt keyframes give a clear failure, never a crash or a picture") 
   // Through the worker: counted as a failure, no file, the session carries on.
   prometheus::Registry registry;
   Records records;
-  Thumbnailer thumbnailer(ThumbnailerOptions{}, records.Recorder(), &registry);
+  ThumbnailerOptions eager;
+  eager.mode = ThumbnailMode::kEager;  // every keyframe due is rendered, asked or not
+  Thumbnailer thumbnailer(eager, records.Recorder(), &registry);
   std::shared_ptr<KeyframeSink> session = thumbnailer.OpenSession("str_bad", dir.path());
   CapsPad pad(k.caps);
   GstBuffer* bad = gst_buffer_new_memdup(junk.data(), junk.size());
@@ -494,7 +499,7 @@ TEST_CASE("corrupt keyframes give a clear failure, never a crash or a picture") 
   CHECK(records.calls().size() >= 1);
 }
 
-TEST_CASE("a session takes one keyframe per interval, drops what comes while it is busy") {
+TEST_CASE("an eager session takes one keyframe per interval, drops what comes while it is busy") {
   TempDir dir;
   const fs::path input = dir.path() / "pattern.flv";
   testing::MakeTestMedia(input, "flv", 2);
@@ -506,6 +511,7 @@ TEST_CASE("a session takes one keyframe per interval, drops what comes while it 
   prometheus::Registry registry;
   Records records;
   ThumbnailerOptions options;
+  options.mode = ThumbnailMode::kEager;
   options.interval = absl::Seconds(4);
   options.poster_after = absl::Seconds(3);
   Thumbnailer thumbnailer(options, records.Recorder(), &registry);
@@ -538,6 +544,7 @@ TEST_CASE("a session takes one keyframe per interval, drops what comes while it 
   CHECK(dropped >= 1);
   CHECK(Metric(registry, "ingest_thumbnail_posters_written_total") == 1);
   CHECK(Metric(registry, "ingest_thumbnail_render_seconds_count") == written);
+  CHECK(Metric(registry, "ingest_thumbnail_renders_total{cause=\"eager\"}") == written);
   // The poster is a thumbnail the stream showed; a later thumbnail never replaces it.
   CHECK(ReadJpeg(dir.path() / kPosterFile).width == 640);
   // Told once without the poster (the first thumbnail), then with it.
@@ -552,7 +559,7 @@ TEST_CASE("a session takes one keyframe per interval, drops what comes while it 
   CHECK(Metric(registry, "ingest_thumbnails_written_total") == written);
 }
 
-TEST_CASE("blank pictures are never the poster and a session without a good one keeps its last") {
+TEST_CASE("blank pictures are never the poster and an eager session without a good one keeps its last") {
   TempDir dir;
   const fs::path black = SolidColour(dir, "black", "black", "640x360");
   Keyframes keyframes;
@@ -562,6 +569,7 @@ TEST_CASE("blank pictures are never the poster and a session without a good one 
   Records records;
   prometheus::Registry registry;
   ThumbnailerOptions options;
+  options.mode = ThumbnailMode::kEager;
   options.interval = absl::Seconds(1);
   Thumbnailer thumbnailer(options, records.Recorder(), &registry);
   std::shared_ptr<KeyframeSink> session = thumbnailer.OpenSession("str_black", dir.path());
@@ -617,6 +625,222 @@ TEST_CASE("a recorder that fails is asked again with the next thumbnail and at t
   CHECK(Metric(registry, "ingest_thumbnail_record_failures_total") == 2);
 }
 
+// A recorder that holds the (single) worker until the test lets it go: whatever is queued
+// behind it waits, so a test can line up requests deterministically.
+class Gate {
+ public:
+  ThumbnailRecorder Recorder(Records& records) {
+    return [this, &records](const std::string& stream_id, bool poster) {
+      std::unique_lock<std::mutex> lock(mu_);
+      ++entered_;
+      changed_.notify_all();
+      changed_.wait(lock, [this] { return open_; });
+      lock.unlock();
+      return records.Recorder()(stream_id, poster);
+    };
+  }
+  bool AwaitEntered(int n) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return changed_.wait_for(lock, std::chrono::seconds(20), [&] { return entered_ >= n; });
+  }
+  void Open() {
+    std::lock_guard<std::mutex> lock(mu_);
+    open_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable changed_;
+  int entered_ = 0;
+  bool open_ = false;
+};
+
+// Completions of RefreshThumbnail, thread-safely.
+class Completions {
+ public:
+  std::function<void(bool)> Callback() {
+    return [this](bool written) {
+      std::lock_guard<std::mutex> lock(mu_);
+      results_.push_back(written);
+    };
+  }
+  std::vector<bool> results() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return results_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<bool> results_;
+};
+
+TEST_CASE("a lazy session nobody asks about renders only its poster, once") {
+  TempDir dir;
+  const fs::path input = dir.path() / "pattern.flv";
+  testing::MakeTestMedia(input, "flv", 2);
+  Keyframes keyframes;
+  LoadKeyframes(input, false, keyframes);
+  const Keyframe& k = keyframes.frames().front();
+  CapsPad pad(k.caps);
+  prometheus::Registry registry;
+  Records records;
+  Thumbnailer thumbnailer(ThumbnailerOptions{}, records.Recorder(), &registry);
+  std::shared_ptr<KeyframeSink> session = thumbnailer.OpenSession("str_lazy", dir.path());
+  // A keyframe a second for a minute, as fast as a media thread offers them.
+  for (int s = 0; s < 60; ++s) {
+    GstBuffer* b = At(k, s);
+    session->OfferKeyframe(pad.get(), b);
+    gst_buffer_unref(b);
+    if (s == 0) {
+      // Servable from the first keyframe on (a request would render it): recorded at once,
+      // nothing rendered for it.
+      REQUIRE(WaitFor([&] { return records.calls().size() == 1; }, absl::Seconds(20)));
+      CHECK(Metric(registry, "ingest_thumbnail_render_seconds_count") == 0);
+      CHECK_FALSE(fs::exists(dir.path() / kThumbnailFile));
+    }
+  }
+  REQUIRE(WaitFor([&] { return fs::exists(dir.path() / kPosterFile); }, absl::Seconds(20)));
+  session->Finish();
+  CHECK(Metric(registry, "ingest_thumbnail_renders_total{cause=\"poster\"}") == 1);
+  CHECK(Metric(registry, "ingest_thumbnail_renders_total{cause=\"request\"}") == 0);
+  CHECK(Metric(registry, "ingest_thumbnail_renders_total{cause=\"eager\"}") == 0);
+  CHECK(Metric(registry, "ingest_thumbnail_render_seconds_count") == 1);
+  CHECK(Metric(registry, "ingest_thumbnails_written_total") == 1);
+  CHECK(Metric(registry, "ingest_thumbnail_posters_written_total") == 1);
+  // The poster's render is the live picture too.
+  CHECK(fs::exists(dir.path() / kThumbnailFile));
+  std::vector<std::pair<std::string, bool>> calls = records.calls();
+  REQUIRE(calls.size() == 2);
+  CHECK(calls[0] == std::make_pair(std::string("str_lazy"), false));
+  CHECK(calls[1] == std::make_pair(std::string("str_lazy"), true));
+  // A later session of a stream with a poster renders nothing at all unless asked.
+  std::shared_ptr<KeyframeSink> next = thumbnailer.OpenSession("str_lazy", dir.path());
+  for (int s = 0; s < 30; ++s) {
+    GstBuffer* b = At(k, s);
+    next->OfferKeyframe(pad.get(), b);
+    gst_buffer_unref(b);
+  }
+  next->Finish();
+  CHECK(Metric(registry, "ingest_thumbnail_render_seconds_count") == 1);
+}
+
+TEST_CASE("requests render the latest keyframe once, share a render in work, and skip a current one") {
+  TempDir dir;
+  const fs::path input = dir.path() / "pattern.flv";
+  testing::MakeTestMedia(input, "flv", 2);
+  Keyframes keyframes;
+  LoadKeyframes(input, false, keyframes);
+  const Keyframe& k = keyframes.frames().front();
+  CapsPad pad(k.caps);
+  prometheus::Registry registry;
+  Records records;
+  Gate gate;
+  Thumbnailer thumbnailer(ThumbnailerOptions{}, gate.Recorder(records), &registry);
+  Completions done;
+  // Nothing live: nothing to render.
+  CHECK(thumbnailer.RefreshThumbnail("str_req", done.Callback()) ==
+        ThumbnailSource::Refresh::kNoStream);
+  std::shared_ptr<KeyframeSink> session = thumbnailer.OpenSession("str_req", dir.path());
+  CHECK(thumbnailer.RefreshThumbnail("str_req", done.Callback()) ==
+        ThumbnailSource::Refresh::kNoKeyframe);
+  GstBuffer* b = At(k, 0);
+  session->OfferKeyframe(pad.get(), b);
+  gst_buffer_unref(b);
+  // The first keyframe's record holds the one worker: the requests line up behind it.
+  REQUIRE(gate.AwaitEntered(1));
+  for (int i = 0; i < 3; ++i) {
+    CHECK(thumbnailer.RefreshThumbnail("str_req", done.Callback()) ==
+          ThumbnailSource::Refresh::kRendering);
+  }
+  gate.Open();
+  REQUIRE(WaitFor([&] { return done.results().size() == 3; }, absl::Seconds(20)));
+  CHECK(done.results() == std::vector<bool>{true, true, true});
+  CHECK(Metric(registry, "ingest_thumbnail_renders_total{cause=\"request\"}") == 1);
+  CHECK(fs::exists(dir.path() / kThumbnailFile));
+  // thumb.jpg shows the latest keyframe: nothing to do until a new one comes.
+  CHECK(thumbnailer.RefreshThumbnail("str_req", done.Callback()) ==
+        ThumbnailSource::Refresh::kCurrent);
+  b = At(k, 1);
+  session->OfferKeyframe(pad.get(), b);
+  gst_buffer_unref(b);
+  CHECK(thumbnailer.RefreshThumbnail("str_req", done.Callback()) ==
+        ThumbnailSource::Refresh::kRendering);
+  REQUIRE(WaitFor([&] { return done.results().size() == 4; }, absl::Seconds(20)));
+  CHECK(Metric(registry, "ingest_thumbnail_renders_total{cause=\"request\"}") == 2);
+  // Too early for a poster (1 s in): the session's end makes one from its last picture.
+  CHECK_FALSE(fs::exists(dir.path() / kPosterFile));
+  session->Finish();
+  CHECK(fs::exists(dir.path() / kPosterFile));
+  CHECK(Metric(registry, "ingest_thumbnail_renders_total{cause=\"poster\"}") == 0);
+  CHECK(thumbnailer.RefreshThumbnail("str_req", done.Callback()) ==
+        ThumbnailSource::Refresh::kNoStream);
+}
+
+TEST_CASE("the native packager's keyframes are kept and rendered when asked") {
+  TempDir dir;
+  const fs::path input = dir.path() / "pattern.flv";
+  testing::MakeTestMedia(input, "flv", 2);
+  Keyframes keyframes;
+  LoadKeyframes(input, false, keyframes);
+  GstMapInfo map;
+  REQUIRE(gst_buffer_map(keyframes.frames()[0].buffer, &map, GST_MAP_READ));
+  const std::vector<uint8_t> annex_b(map.data, map.data + map.size);
+  gst_buffer_unmap(keyframes.frames()[0].buffer, &map);
+  prometheus::Registry registry;
+  Records records;
+  Thumbnailer thumbnailer(ThumbnailerOptions{}, records.Recorder(), &registry);
+  std::shared_ptr<KeyframeSink> session = thumbnailer.OpenSession("str_native", dir.path());
+  Completions done;
+  for (int s = 0; s < 3; ++s) {
+    // The packager's bytes are only valid during the call.
+    std::vector<uint8_t> scratch = annex_b;
+    session->OfferH264Keyframe(int64_t{s} * 1'000'000'000, 640, 360, scratch);
+    std::fill(scratch.begin(), scratch.end(), 0);
+  }
+  REQUIRE(thumbnailer.RefreshThumbnail("str_native", done.Callback()) ==
+          ThumbnailSource::Refresh::kRendering);
+  REQUIRE(WaitFor([&] { return done.results().size() == 1; }, absl::Seconds(20)));
+  CHECK(done.results()[0]);
+  CHECK(ReadJpeg(dir.path() / kThumbnailFile).width == 640);
+  session->Finish();
+  CHECK(fs::exists(dir.path() / kPosterFile));
+  CHECK(Metric(registry, "ingest_thumbnails_failed_total{stage=\"decode\"}") == 0);
+}
+
+TEST_CASE("a lazy black stream retries its poster less and less often and keeps its last picture") {
+  TempDir dir;
+  const fs::path black = SolidColour(dir, "black", "black", "640x360");
+  Keyframes keyframes;
+  LoadKeyframes(black, false, keyframes);
+  const Keyframe& k = keyframes.frames().front();
+  CapsPad pad(k.caps);
+  Records records;
+  prometheus::Registry registry;
+  ThumbnailerOptions options;  // lazy; interval 4 s, retries at most a minute apart
+  Thumbnailer thumbnailer(options, records.Recorder(), &registry);
+  std::shared_ptr<KeyframeSink> session = thumbnailer.OpenSession("str_dark", dir.path());
+  const std::string renders = "ingest_thumbnail_renders_total{cause=\"poster\"}";
+  // A keyframe a second for five minutes, each offered once the worker is idle, so that none
+  // is dropped as busy: poster tries at 3 s, then 4, 8, 16, 32, 60, 60… s later.
+  for (int s = 0; s <= 300; ++s) {
+    OfferUntilTaken(*session, pad.get(), k, s, registry);
+    // Every render started is written (black pictures are pictures) before the next offer.
+    REQUIRE(WaitFor(
+        [&] {
+          return Metric(registry, "ingest_thumbnails_written_total") == Metric(registry, renders);
+        },
+        absl::Seconds(20)));
+  }
+  // 3, 7, 15, 31, 63, 123, 183, 243 (and 303 is past the end).
+  CHECK(Metric(registry, renders) == 8);
+  CHECK_FALSE(fs::exists(dir.path() / kPosterFile));
+  session->Finish();
+  REQUIRE(fs::exists(dir.path() / kPosterFile));
+  CHECK(testing::Sha256Of(dir.path() / kPosterFile) ==
+        testing::Sha256Of(dir.path() / kThumbnailFile));
+}
+
 TEST_CASE("the packager hands its keyframes over: thumb.jpg and poster.jpg beside the segments") {
   TempDir dir;
   const fs::path input = dir.path() / "in.flv";
@@ -651,9 +875,9 @@ TEST_CASE("the packager hands its keyframes over: thumb.jpg and poster.jpg besid
       }
     }
   };
-  // The first 3.5 s, then the rest once the first thumbnail is written: pushed as fast as it
-  // goes, a whole file passes while the worker still decodes the first keyframe, and every later
-  // one would be dropped as busy (as it should be).
+  // The first 3.5 s, then the rest once the poster's render is written: pushed as fast as it
+  // goes, a whole file passes while the worker still decodes it. Lazy (the default): nobody
+  // asks, so the poster (the keyframe at 3 s) is the only picture rendered.
   const size_t split = testing::FlvOffsetAt(bytes, 3500);
   push(0, split);
   REQUIRE(WaitFor([&] { return Metric(registry, "ingest_thumbnails_written_total") == 1; },
@@ -668,7 +892,10 @@ TEST_CASE("the packager hands its keyframes over: thumb.jpg and poster.jpg besid
   JpegFacts thumb = ReadJpeg(stream_dir / kThumbnailFile);
   CHECK(thumb.width == 640);
   CHECK(thumb.height == 360);
-  CHECK(Metric(registry, "ingest_thumbnails_written_total") >= 2);
+  CHECK(Metric(registry, "ingest_thumbnails_written_total") == 1);
+  CHECK(Metric(registry, "ingest_thumbnail_renders_total{cause=\"poster\"}") == 1);
+  CHECK(Metric(registry, "ingest_thumbnail_renders_total{cause=\"request\"}") == 0);
+  CHECK(Metric(registry, "ingest_thumbnail_renders_total{cause=\"eager\"}") == 0);
   CHECK(Metric(registry, "ingest_thumbnails_failed_total{stage=\"decode\"}") == 0);
   std::vector<std::pair<std::string, bool>> calls = records.calls();
   REQUIRE(!calls.empty());
