@@ -40,7 +40,8 @@ if(SHOPCAST_BUILD_FUZZERS AND CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
   target_include_directories(recording_lifecycle_vod_request_fuzz PRIVATE
     ${CMAKE_CURRENT_SOURCE_DIR}/src)
   target_link_libraries(recording_lifecycle_vod_request_fuzz PRIVATE
-    shopcast::ids shopcast::status PkgConfig::SODIUM absl::strings absl::str_format absl::time
+    shopcast::ids shopcast::signed_token shopcast::status PkgConfig::SODIUM absl::strings
+    absl::str_format absl::time
     absl::status absl::statusor)
   target_compile_options(recording_lifecycle_vod_request_fuzz PRIVATE
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)

@@ -19,7 +19,7 @@ set(hls_request_fuzz_deps shopcast::ids absl::strings shopcast::http_files)
 set(hls_request_fuzz_replay_deps video_ingest_hls)
 set(playback_token_fuzz_sources src/access/playback_token.cc src/hls/hls_path.cc)
 set(playback_token_fuzz_deps
-    shopcast::ids shopcast::status absl::strings absl::statusor absl::time PkgConfig::SODIUM)
+    shopcast::ids shopcast::signed_token shopcast::status absl::strings absl::statusor absl::time)
 set(playback_token_fuzz_replay_deps video_ingest_access)
 # The native passthrough engine's FLV → MPEG-TS path (media/native_packager.h).
 set(flv_remux_fuzz_sources
