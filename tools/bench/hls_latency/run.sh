@@ -87,6 +87,13 @@ if ! command -v nginx >/dev/null || [[ ! -f "$NGINX_MODULE" ]]; then
     nginx -s quit 2>/dev/null || kill -QUIT "$(cat /run/nginx.pid)"
   fi
 fi
+# PROFILE= needs Debian's perf (not in tools/dev's package list: only
+# benchmarks use it).
+if [[ -n "$PROFILE" ]] && ! command -v perf >/dev/null; then
+  log "installing linux-perf"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends linux-perf >/dev/null ||
+    { apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends linux-perf >/dev/null; }
+fi
 [[ -d "$HERE/node/node_modules/hls.js" && -d "$HERE/node/node_modules/playwright-core" ]] ||
   (cd "$HERE/node" && npm ci --no-audit --no-fund >/dev/null)
 
