@@ -182,6 +182,12 @@ void Server::Impl::OnAccept(boost::system::error_code ec, tcp::socket socket) {
     socket.close(ignored);
   } else {
     limit_logged_ = false;
+    // Nagle off: a response leaves in several writes (the head with the first block of a file,
+    // then the file's further blocks), and with Nagle the last short write waits for the ACK of
+    // the previous one, which a client on a kept-alive connection delays by up to 40 ms — every
+    // playlist, part and segment after a connection's first would arrive that much later.
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
     shared_->connections.fetch_add(1);
     shared_->metrics.ConnectionOpened();
     std::make_shared<HttpSession>(std::move(socket), shared_)->Start();

@@ -1,6 +1,11 @@
 #include "shopcast/http_files/server.h"
 
+#include <dirent.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <prometheus/registry.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <boost/asio/post.hpp>
@@ -94,6 +99,28 @@ double Metric(prometheus::Registry& registry, const std::string& name, const std
     }
   }
   return 0;
+}
+
+// TCP_NODELAY of every connected socket of this process whose local port is `port`: the
+// server's side of its accepted connections (the server runs in the test's process).
+std::vector<int> NoDelayOfAcceptedSockets(uint16_t port) {
+  std::vector<int> found;
+  DIR* dir = opendir("/proc/self/fd");
+  if (dir == nullptr) return found;
+  while (dirent* entry = readdir(dir)) {
+    const int fd = atoi(entry->d_name);
+    if (fd <= 2 || fd == dirfd(dir)) continue;
+    sockaddr_in local{}, peer{};
+    socklen_t local_len = sizeof local, peer_len = sizeof peer;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) != 0) continue;
+    if (local.sin_family != AF_INET || ntohs(local.sin_port) != port) continue;
+    if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0) continue;  // Listener.
+    int value = -1;
+    socklen_t value_len = sizeof value;
+    if (getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &value, &value_len) == 0) found.push_back(value);
+  }
+  closedir(dir);
+  return found;
 }
 
 TEST_CASE("The server hands requests to its handler and counts them", "[http_files][server]") {
@@ -193,6 +220,25 @@ TEST_CASE("An idle kept-alive connection is closed", "[http_files][server]") {
   REQUIRE(connection.Send(GetRequest("/x")));
   REQUIRE(connection.Read());
   CHECK(connection.WaitClosed(20s));
+}
+
+// A file reply leaves in several writes (the head with the file's first block, then further
+// blocks); with Nagle on, the last short write waited for the client's delayed ACK, and each
+// 120 KiB file fetched on a kept-alive connection took ~44 ms instead of ~1 ms on loopback.
+TEST_CASE("Accepted connections send without Nagle's delay", "[http_files][server]") {
+  ServerOptions options;
+  options.listen_address = "127.0.0.1";
+  Server server(options, std::make_shared<EchoHandler>());
+  REQUIRE(server.Start().ok());
+  TestConnection first(server.port());
+  TestConnection second(server.port());
+  for (TestConnection* connection : {&first, &second}) {
+    REQUIRE(connection->Send(GetRequest("/x")));
+    REQUIRE(connection->Read());  // Answered, so the server holds its side of both.
+  }
+  const std::vector<int> no_delay = NoDelayOfAcceptedSockets(server.port());
+  CHECK(no_delay.size() == 2);
+  for (int value : no_delay) CHECK(value != 0);
 }
 
 TEST_CASE("Listen addresses are host:port with an IP", "[http_files][server]") {
