@@ -15,11 +15,11 @@
 #include <string_view>
 #include <variant>
 
+#include "shopcast/http_files/file_body.h"
 #include "shopcast/http_files/ranged_file.h"
 
 namespace shopcast::http_files {
 
-using FileBody = boost::beast::http::basic_file_body<RangedFile>;
 // Only body-less methods are served, so requests are parsed with an empty body.
 using Request = boost::beast::http::request<boost::beast::http::empty_body>;
 
