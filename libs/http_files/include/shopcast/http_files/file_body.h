@@ -5,13 +5,13 @@
 // stock writer's fixed 4 KiB. A 100 KiB LL-HLS part then leaves in two writes, not 25 (each a
 // read and a send system call), and a 2 MiB segment in 32 instead of 512.
 
+#include <algorithm>
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/basic_file_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/optional/optional.hpp>
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
