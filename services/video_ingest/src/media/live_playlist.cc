@@ -151,7 +151,7 @@ absl::Status LivePlaylist::Append(const SegmentInfo& segment, const MediaInfo& m
 
   DeleteOldParts();
 
-  RETURN_IF_ERROR(WriteMediaPlaylist(/*durable=*/false));
+  RETURN_IF_ERROR(WriteMediaPlaylist(/*durable=*/false, /*to_disk=*/true));
   if (options_.master_playlist_name.empty()) return absl::OkStatus();
   return WriteMasterLocked();
 }
@@ -205,7 +205,7 @@ absl::StatusOr<bool> LivePlaylist::AddDateRange(DateRange range) {
   ASSIGN_OR_RETURN(bool added, date_ranges_.Add(std::move(range)));
   if (!added || entries_.empty()) return false;
   date_ranges_.Prune(entries_.front().program_date_time);
-  RETURN_IF_ERROR(WriteMediaPlaylist(/*durable=*/false));
+  RETURN_IF_ERROR(WriteMediaPlaylist(/*durable=*/false, /*to_disk=*/false));
   return true;
 }
 
@@ -214,7 +214,7 @@ absl::Status LivePlaylist::AppendPart(const PartInfo& part) {
   RETURN_IF_ERROR(AddPart(part));
   // Nothing is published before the first segment fixed EXT-X-TARGETDURATION.
   if (!target_fixed_) return absl::OkStatus();
-  return WriteMediaPlaylist(/*durable=*/false);
+  return WriteMediaPlaylist(/*durable=*/false, /*to_disk=*/false);
 }
 
 absl::Status LivePlaylist::AddPart(const PartInfo& part) {
@@ -252,7 +252,7 @@ absl::Status LivePlaylist::DropPendingParts() {
   pending_parts_.clear();
   pending_ms_ = 0;
   if (!target_fixed_) return absl::OkStatus();
-  return WriteMediaPlaylist(/*durable=*/false);
+  return WriteMediaPlaylist(/*durable=*/false, /*to_disk=*/false);
 }
 
 PlaylistProgress LivePlaylist::progress() const {
@@ -271,14 +271,32 @@ absl::Status LivePlaylist::End() {
   for (const Part& p : pending_parts_) ::unlink((options_.stream_dir / p.uri).c_str());
   pending_parts_.clear();
   pending_ms_ = 0;
-  return WriteMediaPlaylist();
+  return WriteMediaPlaylist(/*durable=*/true, /*to_disk=*/true);
 }
 
-absl::Status LivePlaylist::WriteMediaPlaylist(bool durable) {
-  // Delta updates first, so a request the origin wakes for this write finds one as new.
-  if (delta_updates_ && !ended_) RETURN_IF_ERROR(WriteDeltaPlaylists());
-  RETURN_IF_ERROR(WriteFileAtomically(options_.stream_dir / options_.media_playlist_name,
-                                      MediaText(), durable));
+absl::Status LivePlaylist::WriteMediaPlaylist(bool durable, bool to_disk) {
+  const bool every = every_version_to_disk();
+  std::shared_ptr<PlaylistSnapshot> snapshot;
+  if (options_.on_written) {
+    snapshot = std::make_shared<PlaylistSnapshot>();
+    snapshot->made = absl::Now();
+  }
+  if (delta_updates_ && !ended_) {
+    TrackDateRanges(Now());
+    std::string skip = MediaText(Delta::kSkipSegments);
+    std::string skip_v2 = MediaText(Delta::kSkipSegmentsAndDateRanges);
+    // Delta updates first, so a request the origin wakes for this write finds one as new.
+    if (every) RETURN_IF_ERROR(WriteDeltaPlaylists(skip, skip_v2));
+    if (snapshot) {
+      snapshot->skip = std::move(skip);
+      snapshot->skip_v2 = std::move(skip_v2);
+    }
+  }
+  std::string text = MediaText();
+  if (every || to_disk || ended_) {
+    RETURN_IF_ERROR(WriteFileAtomically(options_.stream_dir / options_.media_playlist_name, text,
+                                        durable));
+  }
   progress_.next_msn = next_sequence_;
   progress_.next_parts = static_cast<int>(pending_parts_.size());
   progress_.last_parts = entries_.empty() || entries_.back().sequence != next_sequence_ - 1
@@ -286,6 +304,10 @@ absl::Status LivePlaylist::WriteMediaPlaylist(bool durable) {
                              : static_cast<int>(entries_.back().parts.size());
   progress_.ended = ended_;
   progress_.part_target_ms = low_latency() ? CeilMs(options_.part_target) : 0;
+  if (snapshot) {
+    snapshot->text = std::move(text);
+    progress_.snapshot = std::move(snapshot);
+  }
   // The group's lock is a leaf: publishing under ours cannot deadlock with a sibling.
   if (member_ != 0 && !ended_) options_.renditions->Publish(member_, progress_);
   if (options_.on_written) options_.on_written(progress_);
@@ -330,15 +352,14 @@ void LivePlaylist::TrackDateRanges(absl::Time now) {
   while (daterange_removed_.size() > kMaxRemembered) daterange_removed_.pop_front();
 }
 
-absl::Status LivePlaylist::WriteDeltaPlaylists() {
-  TrackDateRanges(Now());
+absl::Status LivePlaylist::WriteDeltaPlaylists(std::string_view skip, std::string_view skip_v2) {
   absl::Status status = WriteFileAtomically(
-      options_.stream_dir / SkipPlaylistName(options_.media_playlist_name),
-      MediaText(Delta::kSkipSegments), /*durable=*/false);
+      options_.stream_dir / SkipPlaylistName(options_.media_playlist_name), skip,
+      /*durable=*/false);
   if (status.ok()) {
     status = WriteFileAtomically(
-        options_.stream_dir / SkipV2PlaylistName(options_.media_playlist_name),
-        MediaText(Delta::kSkipSegmentsAndDateRanges), /*durable=*/false);
+        options_.stream_dir / SkipV2PlaylistName(options_.media_playlist_name), skip_v2,
+        /*durable=*/false);
   }
   if (!status.ok()) DeleteDeltaPlaylists();
   return status;

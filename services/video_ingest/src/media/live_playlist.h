@@ -27,6 +27,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -53,6 +54,17 @@ class LivePlaylist {
     // (so calls are in order): the HLS origin wakes the blocking reloads it satisfies. It must
     // only record and post, never block or call back into this object.
     std::function<void(const PlaylistProgress&)> on_written;
+    // Which versions of the media playlist go to disk. With on_written every version (and its
+    // delta updates) is also handed over in memory (PlaylistProgress::snapshot) for the origin
+    // to serve. kEvery writes every version to the file too (each part, date range, segment;
+    // the delta updates beside it). kSegments writes the file only when a segment is appended
+    // and when the playlist ends (fsynced), never the delta updates: the versions in between
+    // live in memory only, which saves a file created, written, swapped in and unlinked per
+    // part; the file is then at most one segment behind (what a reader of the file alone sees:
+    // another replica, this one after a restart). Without on_written every version is written
+    // whatever this says, since nobody would see it otherwise.
+    enum class PlaylistFiles { kEvery, kSegments };
+    PlaylistFiles playlist_files = PlaylistFiles::kEvery;
     // Low-Latency HLS: the Part Target Duration (EXT-X-PART-INF), or zero for regular HLS only.
     absl::Duration part_target = absl::ZeroDuration();
 
@@ -225,9 +237,15 @@ class LivePlaylist {
   bool low_latency() const { return options_.part_target > absl::ZeroDuration(); }
   // Checks `part` and adds it to pending_parts_.
   absl::Status AddPart(const PartInfo& part) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Writes the media playlist and, when that worked, tells options_.on_written. `durable`:
-  // fsync the file and the folder (the end only; see AppendPart).
-  absl::Status WriteMediaPlaylist(bool durable = true) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Makes the next version of the media playlist, writes it (`to_disk`: also with
+  // PlaylistFiles::kSegments; the ended playlist always) and, when that worked, tells
+  // options_.on_written with the version as a snapshot. `durable`: fsync the file and the folder
+  // (the end only; see AppendPart).
+  absl::Status WriteMediaPlaylist(bool durable, bool to_disk) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // True when every version goes to disk (see Options::playlist_files).
+  bool every_version_to_disk() const {
+    return options_.playlist_files == Options::PlaylistFiles::kEvery || !options_.on_written;
+  }
   // True when entry `e`'s parts are listed: it ends within three target durations of the
   // playlist's end (the spec's recommendation for how long parts stay).
   bool ListsParts(const Entry& e) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -274,9 +292,11 @@ class LivePlaylist {
   size_t SkippedSegments() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Notes which EXT-X-DATERANGE ids the playlist lists now: when each entered, when each left.
   void TrackDateRanges(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Writes both delta updates (before the full playlist); on failure deletes them, so the
-  // origin falls back to the full playlist rather than serving an old delta.
-  absl::Status WriteDeltaPlaylists() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Writes both delta updates (`skip`, `skip_v2`: their texts) before the full playlist; on
+  // failure deletes them, so the origin falls back to the full playlist rather than serving an
+  // old delta.
+  absl::Status WriteDeltaPlaylists(std::string_view skip, std::string_view skip_v2)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void DeleteDeltaPlaylists() const;
   absl::Time Now() const { return options_.now ? options_.now() : absl::Now(); }
   bool delta_updates_ = false;                 // Const after construction.

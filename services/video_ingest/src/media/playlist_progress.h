@@ -6,12 +6,25 @@
 // (Options::on_written); the origin parks a request until Satisfies() holds. Pure data.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 
+#include "absl/time/time.h"
+
 namespace shopcast::video_ingest::media {
+
+// One version of a live media playlist as its writer made it, published with its progress so
+// the origin answers from memory (see LivePlaylist::Options::playlist_files): immutable once
+// published, shared by every answer that serves it.
+struct PlaylistSnapshot {
+  std::string text;     // The whole playlist, exactly what the file would hold.
+  std::string skip;     // The delta update for `_HLS_skip=YES`; empty when none is written.
+  std::string skip_v2;  // … for `_HLS_skip=v2`; empty when none is written.
+  absl::Time made;      // When this version was made (Last-Modified, and with the size, the ETag).
+};
 
 struct PlaylistProgress {
   // The media sequence number of the segment in progress: every segment before it is complete
@@ -26,6 +39,9 @@ struct PlaylistProgress {
   // EXT-X-PART-INF's PART-TARGET in milliseconds, exactly as the playlist writes it (0 without
   // Low-Latency HLS): what the Advance Part Limit is computed from.
   int64_t part_target_ms = 0;
+  // The playlist as of this progress (null when the reporter has none, e.g. a test feeding
+  // bare progress): the origin serves it instead of the file.
+  std::shared_ptr<const PlaylistSnapshot> snapshot = nullptr;
 };
 
 // True when a playlist at `progress` holds media segment `msn` (no `part`), or partial segment

@@ -937,6 +937,7 @@ RenditionLadder::RenditionLadder(LadderOptions options) : options_(std::move(opt
     o.master_playlist_name.clear();  // The passthrough's index.m3u8 lists the rungs.
     o.media_playlist_name = "live.m3u8";
     if (options_.observer) o.on_written = options_.observer(spec.name + "/" + o.media_playlist_name);
+    o.playlist_files = options_.playlist_files;
     // EXT-X-RENDITION-REPORT: every playlist of the stream reports the others.
     o.renditions = options_.group;
     o.rendition_path = RungPlaylistPath(spec);
