@@ -367,6 +367,10 @@ std::optional<Reply> Responder::PlaylistRequest(
 std::optional<Reply> Responder::PartRequest(
     const Request& request, const HlsResource& resource, const std::optional<std::string>& token,
     int64_t msn, int part, const std::shared_ptr<http_files::DeferredReply>& later) const {
+  // In memory (the packager writes no part files then): served from there.
+  if (std::shared_ptr<const media::PartData> data = PartInMemory(resource)) {
+    return ServePartData(request, resource, token, *data);
+  }
   // Written once, never changed: a part that is there is served like any segment.
   {
     absl::StatusOr<http_files::OpenFile> opened =
@@ -390,7 +394,7 @@ std::optional<Reply> Responder::PartRequest(
   park.answer = [this, request, resource, token](WaitEnd end) -> Reply {
     switch (end) {
       case WaitEnd::kSatisfied:
-        return Serve(request, resource, token);
+        return ServePart(request, resource, token);
       case WaitEnd::kTimedOut:
         return Unavailable(request, resource.kind, "the part was not written in time\n", 0,
                            false);
@@ -406,9 +410,9 @@ std::optional<Reply> Responder::PartRequest(
     case BlockingRequests::ParkOutcome::kParked:
       return std::nullopt;
     case BlockingRequests::ParkOutcome::kReady:
-      // Listed since the open above: there now, or never coming (404).
+      // Listed since the look above: there now, or never coming (404).
       blocking_->Count(BlockingKind::kPart, kOutcomeReady);
-      return Serve(request, resource, token);
+      return ServePart(request, resource, token);
     case BlockingRequests::ParkOutcome::kUnknown:
       return Serve(request, resource, token);
     case BlockingRequests::ParkOutcome::kTooFarAhead:
@@ -420,6 +424,35 @@ std::optional<Reply> Responder::PartRequest(
       return Unavailable(request, resource.kind, "too many blocking requests\n", 1, false);
   }
   return Serve(request, resource, token);
+}
+
+std::shared_ptr<const media::PartData> Responder::PartInMemory(const HlsResource& resource) const {
+  const std::optional<PlaylistWatch::Progress> live =
+      watch_->Current(resource.stream_id, resource.path(parts_playlist_name_));
+  if (!live || !live->snapshot) return nullptr;
+  return live->snapshot->FindPart(resource.file_name);
+}
+
+Reply Responder::ServePart(const Request& request, const HlsResource& resource,
+                           const std::optional<std::string>& token) const {
+  if (std::shared_ptr<const media::PartData> data = PartInMemory(resource)) {
+    return ServePartData(request, resource, token, *data);
+  }
+  return Serve(request, resource, token);
+}
+
+Reply Responder::ServePartData(const Request& request, const HlsResource& resource,
+                               const std::optional<std::string>& token,
+                               const media::PartData& data) const {
+  http_files::FileMeta meta;
+  meta.content_type = resource.content_type;
+  meta.etag = absl::StrFormat("\"%x-%x\"", data.bytes.size(),
+                              static_cast<uint64_t>(absl::ToUnixNanos(data.made)));
+  meta.last_modified = http_files::HttpDate(data.made);
+  meta.cache_control = token ? kGatedPartCacheControl : kPartCacheControl;
+  meta.kind = KindLabel(resource.kind);
+  return http_files::ServeBytes(request, data.bytes, meta,
+                                [this](http::fields& f) { AddCommonHeaders(f); });
 }
 
 Reply Responder::ServeLivePlaylist(const Request& request, const HlsResource& resource,

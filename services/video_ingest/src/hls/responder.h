@@ -91,6 +91,15 @@ class Responder final : public http_files::Handler {
   Reply ServeSnapshotText(const Request& request, const HlsResource& resource,
                           const std::optional<std::string>& token, std::string text,
                           absl::Time made, std::string_view cache_control = {}) const;
+  // A part the packager keeps in memory (LivePlaylist::Options::parts_in_memory), as the
+  // latest version of its playlist holds it; null when it has none by that name.
+  std::shared_ptr<const media::PartData> PartInMemory(const HlsResource& resource) const;
+  // Serves such a part as its file would be served.
+  Reply ServePartData(const Request& request, const HlsResource& resource,
+                      const std::optional<std::string>& token, const media::PartData& data) const;
+  // A part: from memory when held there, else its file.
+  Reply ServePart(const Request& request, const HlsResource& resource,
+                  const std::optional<std::string>& token) const;
   // Three target durations (read from the playlist once, then kept in the watch), capped.
   absl::Duration HoldFor(const std::string& stream_id, const std::string& playlist_name,
                          int64_t target_seconds) const;

@@ -182,7 +182,7 @@ absl::Status LivePlaylist::SkipTo(int64_t next_sequence, absl::Duration media_of
     return Error(absl::StatusCode::kFailedPrecondition, "SEGMENT_OUT_OF_ORDER",
                  absl::StrCat("cannot skip from segment ", next_sequence_, " to ", next_sequence));
   }
-  for (const Part& p : pending_parts_) ::unlink((options_.stream_dir / p.uri).c_str());
+  for (const Part& p : pending_parts_) DeletePart(p);
   pending_parts_.clear();
   pending_ms_ = 0;
   for (Entry& e : entries_) {
@@ -239,6 +239,7 @@ absl::Status LivePlaylist::AddPart(const PartInfo& part) {
   p.duration_ms = RoundToMs(part.duration);
   p.independent = part.independent;
   p.uri = PartFileName(part.sequence, part.index);
+  p.data = part.data;
   if (pending_parts_.empty()) pending_program_date_time_ = part.program_date_time;
   pending_parts_.push_back(std::move(p));
   pending_ms_ += pending_parts_.back().duration_ms;
@@ -248,7 +249,7 @@ absl::Status LivePlaylist::AddPart(const PartInfo& part) {
 absl::Status LivePlaylist::DropPendingParts() {
   absl::MutexLock lock(&mu_);
   if (pending_parts_.empty()) return absl::OkStatus();
-  for (const Part& p : pending_parts_) ::unlink((options_.stream_dir / p.uri).c_str());
+  for (const Part& p : pending_parts_) DeletePart(p);
   pending_parts_.clear();
   pending_ms_ = 0;
   if (!target_fixed_) return absl::OkStatus();
@@ -268,9 +269,14 @@ absl::Status LivePlaylist::End() {
   if (member_ != 0) options_.renditions->Leave(member_);
   if (delta_updates_) DeleteDeltaPlaylists();
   // An ended playlist lists complete media only.
-  for (const Part& p : pending_parts_) ::unlink((options_.stream_dir / p.uri).c_str());
+  for (const Part& p : pending_parts_) DeletePart(p);
   pending_parts_.clear();
   pending_ms_ = 0;
+  // Parts in memory: an ended playlist (played like video on demand) lists none, so none is
+  // kept for the while the runtime keeps the ended object; the file never listed them.
+  if (parts_in_memory()) {
+    for (Entry& e : entries_) e.parts.clear();
+  }
   return WriteMediaPlaylist(/*durable=*/true, /*to_disk=*/true);
 }
 
@@ -294,8 +300,11 @@ absl::Status LivePlaylist::WriteMediaPlaylist(bool durable, bool to_disk) {
   }
   std::string text = MediaText();
   if (every || to_disk || ended_) {
-    RETURN_IF_ERROR(WriteFileAtomically(options_.stream_dir / options_.media_playlist_name, text,
-                                        durable));
+    // Parts in memory: the file lists none (whoever reads it could not fetch them).
+    const bool parts_in_memory = this->parts_in_memory();
+    RETURN_IF_ERROR(WriteFileAtomically(
+        options_.stream_dir / options_.media_playlist_name,
+        parts_in_memory ? MediaText(Delta::kNone, /*with_parts=*/false) : text, durable));
   }
   progress_.next_msn = next_sequence_;
   progress_.next_parts = static_cast<int>(pending_parts_.size());
@@ -306,6 +315,17 @@ absl::Status LivePlaylist::WriteMediaPlaylist(bool durable, bool to_disk) {
   progress_.part_target_ms = low_latency() ? CeilMs(options_.part_target) : 0;
   if (snapshot) {
     snapshot->text = std::move(text);
+    if (parts_in_memory()) {
+      // Every part still held: listed, or left the listing less than a target duration ago.
+      for (const Entry& e : entries_) {
+        for (const Part& p : e.parts) {
+          if (p.data != nullptr) snapshot->parts.emplace_back(p.uri, p.data);
+        }
+      }
+      for (const Part& p : pending_parts_) {
+        if (p.data != nullptr) snapshot->parts.emplace_back(p.uri, p.data);
+      }
+    }
     progress_.snapshot = std::move(snapshot);
   }
   // The group's lock is a leaf: publishing under ours cannot deadlock with a sibling.
@@ -394,7 +414,14 @@ void LivePlaylist::DeleteOldParts() {
 void LivePlaylist::DeletePartFiles(Entry& e) {
   if (e.part_files_deleted) return;
   e.part_files_deleted = true;
-  for (const Part& p : e.parts) ::unlink((options_.stream_dir / p.uri).c_str());
+  for (Part& p : e.parts) {
+    DeletePart(p);
+    p.data.reset();
+  }
+}
+
+void LivePlaylist::DeletePart(const Part& p) const {
+  if (p.data == nullptr) ::unlink((options_.stream_dir / p.uri).c_str());
 }
 
 void LivePlaylist::AppendPartLines(std::string& out, const std::vector<Part>& parts) const {
@@ -414,16 +441,17 @@ std::string LivePlaylist::MasterPlaylistText() const {
   return MasterText();
 }
 
-std::string LivePlaylist::MediaText(Delta delta) const {
+std::string LivePlaylist::MediaText(Delta delta, bool with_parts) const {
+  const bool ll = low_latency() && with_parts;
   // Version 6 with Low-Latency HLS, as Apple's LL-HLS examples write it (no tag used needs
   // more); 3 (decimal EXTINF) otherwise. A delta update needs 9 (EXT-X-SKIP), 10 when it skips
   // EXT-X-DATERANGE tags (RFC 8216bis 8).
   std::string out = delta == Delta::kSkipSegments                ? "#EXTM3U\n#EXT-X-VERSION:9\n"
                     : delta == Delta::kSkipSegmentsAndDateRanges ? "#EXTM3U\n#EXT-X-VERSION:10\n"
-                    : low_latency()                              ? "#EXTM3U\n#EXT-X-VERSION:6\n"
+                    : ll                                         ? "#EXTM3U\n#EXT-X-VERSION:6\n"
                                                                  : "#EXTM3U\n#EXT-X-VERSION:3\n";
   absl::StrAppend(&out, "#EXT-X-TARGETDURATION:", target_duration_s_, "\n");
-  if (low_latency()) {
+  if (ll) {
     const int64_t part_target_ms = CeilMs(options_.part_target);
     // PART-HOLD-BACK: three part targets, what the specification recommends (at least two).
     absl::StrAppend(&out, "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES");
@@ -474,14 +502,14 @@ std::string LivePlaylist::MediaText(Delta delta) const {
     const Entry& e = entries_[i];
     if (e.discontinuity) out += "#EXT-X-DISCONTINUITY\n";
     absl::StrAppend(&out, "#EXT-X-PROGRAM-DATE-TIME:", FormatDateTime(e.program_date_time), "\n");
-    if (ListsParts(e)) AppendPartLines(out, e.parts);
+    if (ll && ListsParts(e)) AppendPartLines(out, e.parts);
     absl::StrAppend(&out, "#EXTINF:", FormatMs(e.duration_ms), ",\n", e.uri, "\n");
   }
   if (ended_) {
     out += "#EXT-X-ENDLIST\n";
     return out;
   }
-  if (low_latency()) {
+  if (ll) {
     // The segment in progress: its tags, its parts so far, and the part that comes next.
     if (!pending_parts_.empty()) {
       if (pending_discontinuity_) out += "#EXT-X-DISCONTINUITY\n";

@@ -65,6 +65,13 @@ class LivePlaylist {
     // whatever this says, since nobody would see it otherwise.
     enum class PlaylistFiles { kEvery, kSegments };
     PlaylistFiles playlist_files = PlaylistFiles::kEvery;
+    // Low-Latency HLS with on_written: the packager keeps each part in memory (PartInfo::data)
+    // instead of writing a part file, and every version's snapshot carries the parts it lists
+    // (and those that left the listing within a target duration) for the origin to serve. The
+    // playlist file then lists no parts at all (a regular HLS playlist: whoever reads the file
+    // instead of the snapshot, another replica or this one after a restart, could not fetch
+    // them). See parts_in_memory().
+    bool parts_in_memory = false;
     // Low-Latency HLS: the Part Target Duration (EXT-X-PART-INF), or zero for regular HLS only.
     absl::Duration part_target = absl::ZeroDuration();
 
@@ -114,6 +121,8 @@ class LivePlaylist {
     bool independent = false;  // Starts with a keyframe (or is audio): INDEPENDENT=YES.
     // The segment's program date time (the same for every part of a segment).
     absl::Time program_date_time;
+    // Parts in memory: its bytes (no file); null when it was written to its file.
+    std::shared_ptr<const PartData> data = nullptr;
   };
 
   // Resumes at `next_sequence` after `media_offset` of earlier media (0 and zero for a new
@@ -122,6 +131,13 @@ class LivePlaylist {
   ~LivePlaylist();  // Leaves the rendition group.
   LivePlaylist(const LivePlaylist&) = delete;
   LivePlaylist& operator=(const LivePlaylist&) = delete;
+
+  // True when the packager should keep this playlist's parts in memory (PartInfo::data)
+  // rather than write part files: Options::parts_in_memory, with Low-Latency HLS and someone
+  // told of each version (on_written) to serve them.
+  bool parts_in_memory() const {
+    return options_.parts_in_memory && low_latency() && static_cast<bool>(options_.on_written);
+  }
 
   // The sequence number the next appended segment must carry.
   int64_t next_sequence() const ABSL_LOCKS_EXCLUDED(mu_);
@@ -222,6 +238,7 @@ class LivePlaylist {
     int64_t duration_ms = 0;
     bool independent = false;
     std::string uri;
+    std::shared_ptr<const PartData> data;  // Parts in memory; null for a part file.
   };
   struct Entry {
     int64_t sequence = 0;
@@ -252,11 +269,16 @@ class LivePlaylist {
   // Deletes the part files of entries more than four target durations from the end.
   void DeleteOldParts() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void DeletePartFiles(Entry& e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Deletes a part's file, or (in memory) nothing: dropping the Part frees its bytes.
+  void DeletePart(const Part& p) const;
   void AppendPartLines(std::string& out, const std::vector<Part>& parts) const;
   // What MediaText writes: the whole playlist, or a delta update (rendition reports and delta
   // updates below).
   enum class Delta { kNone, kSkipSegments, kSkipSegmentsAndDateRanges };
-  std::string MediaText(Delta delta = Delta::kNone) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // `with_parts` false: the Low-Latency tags left out (parts, preload hint, server control,
+  // rendition reports): the file of a playlist whose parts are in memory only.
+  std::string MediaText(Delta delta = Delta::kNone, bool with_parts = true) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string MasterText() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Writes the master playlist unless it would be the same as the last one written by this
   // object; fsynced only the first time (see the .cc).

@@ -11,10 +11,18 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "absl/time/time.h"
 
 namespace shopcast::video_ingest::media {
+
+// A partial segment's bytes held in memory instead of a file (LivePlaylist::Options::
+// parts_in_memory): made once when the part closes, immutable, shared by every answer.
+struct PartData {
+  std::string bytes;
+  absl::Time made;  // When the part closed (Last-Modified, and with the size, the ETag).
+};
 
 // One version of a live media playlist as its writer made it, published with its progress so
 // the origin answers from memory (see LivePlaylist::Options::playlist_files): immutable once
@@ -24,6 +32,17 @@ struct PlaylistSnapshot {
   std::string skip;     // The delta update for `_HLS_skip=YES`; empty when none is written.
   std::string skip_v2;  // … for `_HLS_skip=v2`; empty when none is written.
   absl::Time made;      // When this version was made (Last-Modified, and with the size, the ETag).
+  // Parts in memory (LivePlaylist::Options::parts_in_memory) by file name (PartFileName): those
+  // this version lists, and those that left the listing within a target duration.
+  std::vector<std::pair<std::string, std::shared_ptr<const PartData>>> parts;
+
+  // The part named `file_name`, or null.
+  std::shared_ptr<const PartData> FindPart(std::string_view file_name) const {
+    for (const auto& [name, data] : parts) {
+      if (name == file_name) return data;
+    }
+    return nullptr;
+  }
 };
 
 struct PlaylistProgress {

@@ -74,6 +74,8 @@ struct LadderOptions {
       observer;
   // Which versions of each rung playlist go to disk (LivePlaylist::Options::playlist_files).
   LivePlaylist::Options::PlaylistFiles playlist_files = LivePlaylist::Options::PlaylistFiles::kEvery;
+  // Each rung's parts kept in memory, not written (LivePlaylist::Options::parts_in_memory).
+  bool parts_in_memory = false;
   int max_restarts = 3;  // Per rung and session.
   absl::Duration max_handoff = absl::Seconds(2);
   // How long a session's end waits for the rungs to write their last segment.

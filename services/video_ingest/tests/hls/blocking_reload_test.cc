@@ -698,12 +698,13 @@ std::string ReadWhole(const std::filesystem::path& path) {
 // A Low-Latency playlist of stream `id` under the origin's root, fed to its watch.
 struct MemoryPlaylist {
   MemoryPlaylist(Origin& o, const std::string& id,
-                 media::LivePlaylist::Options::PlaylistFiles files) {
+                 media::LivePlaylist::Options::PlaylistFiles files, bool parts_in_memory = false) {
     options.stream_dir = o.root + "/" + id;
     std::filesystem::create_directories(options.stream_dir);
     options.target_duration = absl::Seconds(1);
     options.part_target = absl::Milliseconds(250);
     options.playlist_files = files;
+    options.parts_in_memory = parts_in_memory;
     options.on_written = o.watch.Feeder(id, options.media_playlist_name);
     playlist = std::make_unique<media::LivePlaylist>(options, 0, absl::ZeroDuration());
     options.on_written = nullptr;
@@ -837,6 +838,56 @@ TEST_CASE("With playlist files per segment only, parts are listed and awaited fr
   CHECK(absl::StrContains(ended.body, "#EXT-X-ENDLIST"));
   m.playlist.reset();
   CHECK(Exchange(o.port, GetRequest(Live(id, "live.m3u8"))).body == m.File());
+}
+
+TEST_CASE("Parts kept in memory are served from there, and a hinted one when it closes",
+          "[hls][blocking][memory]") {
+  Origin o;
+  const std::string id = "str_01J9Z3K8W4V6T2M0QXYHB5R7NE";
+  MemoryPlaylist m(o, id, media::LivePlaylist::Options::PlaylistFiles::kSegments,
+                   /*parts_in_memory=*/true);
+  REQUIRE(m.playlist->parts_in_memory());
+  auto with_bytes = [](media::LivePlaylist::PartInfo p) {
+    auto data = std::make_shared<media::PartData>();
+    data->bytes = std::string(1000 + p.index, static_cast<char>('a' + p.index));
+    data->made = absl::Now();
+    p.data = std::move(data);
+    return p;
+  };
+  for (int i = 0; i < 3; ++i) REQUIRE(m.playlist->AppendPart(with_bytes(m.Part(0, i))).ok());
+  SegmentInfo s;
+  s.sequence = 0;
+  s.program_date_time = m.t0;
+  s.duration = absl::Seconds(1);
+  s.size_bytes = 1000;
+  s.path = "000000.ts";
+  REQUIRE(m.playlist->Append(s, MediaInfo{}, with_bytes(m.Part(0, 3))).ok());
+  // A listed part: from memory, headers as for a part file.
+  RawResponse r = Exchange(o.port, GetRequest(Live(id, media::PartFileName(0, 2))));
+  REQUIRE(r.status == 200);
+  CHECK(r.body == std::string(1002, 'c'));
+  CHECK(r.Header("content-type") == "video/mp2t");
+  CHECK(r.Header("cache-control") == "public, max-age=4");
+  CHECK_FALSE(r.Header("etag").empty());
+  CHECK(Exchange(o.port, GetRequest(Live(id, media::PartFileName(0, 2)),
+                                    "If-None-Match: " + r.Header("etag") + "\r\n"))
+            .status == 304);
+  RawResponse ranged =
+      Exchange(o.port, GetRequest(Live(id, media::PartFileName(0, 1)), "Range: bytes=10-19\r\n"));
+  CHECK(ranged.status == 206);
+  CHECK(ranged.body == std::string(10, 'b'));
+  // The hinted part: parked, answered with its bytes the moment it closes.
+  auto conn = Send(o.port, Live(id, media::PartFileName(1, 0)));
+  REQUIRE(o.AwaitParked(1));
+  REQUIRE(m.playlist->AppendPart(with_bytes(m.Part(1, 0))).ok());
+  std::optional<RawResponse> woken = conn->Read(false, 5s);
+  REQUIRE(woken.has_value());
+  CHECK(woken->status == 200);
+  CHECK(woken->body == std::string(1000, 'a'));
+  // Not listed, not hinted: 404 as before. Gone with the playlist: 404 (no file either).
+  CHECK(Exchange(o.port, GetRequest(Live(id, media::PartFileName(5, 0)))).status == 404);
+  m.playlist.reset();
+  CHECK(Exchange(o.port, GetRequest(Live(id, media::PartFileName(0, 2)))).status == 404);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -536,6 +537,72 @@ TEST_CASE("LivePlaylist with kSegments keeps its delta updates in memory only",
   CHECK(last.skip == playlist.DeltaPlaylistText(false));
   CHECK(last.skip_v2 == playlist.DeltaPlaylistText(true));
   CHECK(last.skip.find("#EXT-X-SKIP:SKIPPED-SEGMENTS=") != std::string::npos);
+}
+
+TEST_CASE("LivePlaylist with parts in memory hands them over with each version, bounded",
+          "[playlist][ll][memory]") {
+  TempDir dir;
+  std::vector<PlaylistProgress> told;
+  LivePlaylist::Options options = LowLatency(dir.path());
+  options.playlist_files = LivePlaylist::Options::PlaylistFiles::kSegments;
+  options.parts_in_memory = true;
+  options.on_written = [&](const PlaylistProgress& p) { told.push_back(p); };
+  LivePlaylist playlist(std::move(options), 40, absl::Seconds(80));
+  REQUIRE(playlist.parts_in_memory());
+  const absl::Time t0 = At("2024-05-01T12:00:00.021Z");
+  std::vector<std::weak_ptr<const PartData>> made;
+  auto part = [&](int64_t msn, int index, int64_t ms) {
+    LivePlaylist::PartInfo p = Part(msn, index, ms, index == 0, t0 + (msn - 40) * absl::Seconds(2));
+    auto data = std::make_shared<PartData>();
+    data->bytes = PartFileName(msn, index) + " bytes";
+    made.push_back(data);
+    p.data = std::move(data);
+    return p;
+  };
+  auto segment = [&](int64_t msn, int first = 0) {
+    for (int i = first; i < 5; ++i) REQUIRE(playlist.AppendPart(part(msn, i, 334)).ok());
+    REQUIRE(playlist
+                .Append(Segment(msn, t0 + (msn - 40) * absl::Seconds(2), absl::Seconds(2)), Media(),
+                        part(msn, 5, 330))
+                .ok());
+  };
+  segment(40);
+  REQUIRE(playlist.AppendPart(part(41, 0, 334)).ok());
+  const PlaylistSnapshot& now = *told.back().snapshot;
+  // Every part listed is in the snapshot, by its name, with the bytes the packager gave.
+  REQUIRE(now.parts.size() == 7);
+  CHECK(now.FindPart("000040_3.ts")->bytes == "000040_3.ts bytes");
+  CHECK(now.FindPart("000041_0.ts")->bytes == "000041_0.ts bytes");
+  CHECK(now.FindPart("000041_1.ts") == nullptr);
+  CHECK(now.text.find("#EXT-X-PART:DURATION=0.334,URI=\"000041_0.ts\"") != std::string::npos);
+  // The file lists no parts (nobody reading it could fetch one): a regular HLS playlist.
+  const std::string file = ReadFile(dir.path() / "live.m3u8");
+  CHECK(file.find("EXT-X-PART") == std::string::npos);
+  CHECK(file.find("PRELOAD-HINT") == std::string::npos);
+  CHECK(file.find("#EXT-X-VERSION:3\n") != std::string::npos);
+  CHECK(file.find("000040.ts\n") != std::string::npos);
+  // No part file anywhere.
+  for (const auto& entry : fs::directory_iterator(dir.path())) {
+    CHECK((entry.path().filename() == "live.m3u8" || entry.path().filename() == "index.m3u8"));
+  }
+  // Bounded: a part is let go one target duration after it left the listing (as its file was
+  // deleted), so at most about four target durations of parts are held.
+  segment(41, /*first=*/1);
+  for (int64_t msn = 42; msn < 48; ++msn) segment(msn);
+  told.clear();
+  REQUIRE(playlist.AppendPart(part(48, 0, 334)).ok());
+  const PlaylistSnapshot& later = *told.back().snapshot;
+  CHECK(later.FindPart("000040_0.ts") == nullptr);
+  CHECK(made.front().expired());  // freed: nothing holds the bytes any more
+  CHECK(later.parts.size() <= 4 * 6 + 1);
+  size_t alive = 0;
+  for (const auto& w : made) alive += w.expired() ? 0 : 1;
+  CHECK(alive == later.parts.size());
+  // Ended: no parts listed or held.
+  told.clear();
+  REQUIRE(playlist.End().ok());
+  CHECK(told.back().snapshot->parts.empty());
+  CHECK(told.back().snapshot->text.find("EXT-X-PART:") == std::string::npos);
 }
 
 }  // namespace
