@@ -247,8 +247,7 @@ Reply ServeBytes(const Request& request, std::string body, const FileMeta& meta,
   return std::move(plan.reply);
 }
 
-Reply ServeFile(const Request& request, OpenFile file, const FileMeta& meta,
-                HeaderFn add_headers) {
+Reply ServeFile(const Request& request, OpenFile file, const FileMeta& meta, HeaderFn add_headers) {
   Fd fd(file.fd);
   const uint64_t size = file.size;
   const bool keep_alive = request.keep_alive();

@@ -163,7 +163,8 @@ TEST_CASE("ServeBytes answers from memory as ServeFile does for the same bytes",
   CHECK(partial.status == 206);
   const auto& pres = std::get<http::response<http::string_body>>(partial.message);
   CHECK(pres.body() == "234");
-  same_headers(pres, std::get<http::response<FileBody>>(ServeFile(ranged, open(), meta, extra).message));
+  same_headers(pres,
+               std::get<http::response<FileBody>>(ServeFile(ranged, open(), meta, extra).message));
   ranged.set(http::field::if_range, "\"old\"");
   CHECK(ServeBytes(ranged, bytes, meta, extra).status == 200);
 

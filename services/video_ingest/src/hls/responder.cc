@@ -470,11 +470,11 @@ Reply Responder::ServeSnapshotText(const Request& request, const HlsResource& re
   http_files::FileMeta meta;
   meta.content_type = resource.content_type;
   // Size + nanosecond time made, as a file's size + mtime: a new version changes both.
-  meta.etag = absl::StrFormat("\"%x-%x\"", text.size(),
-                              static_cast<uint64_t>(absl::ToUnixNanos(made)));
+  meta.etag =
+      absl::StrFormat("\"%x-%x\"", text.size(), static_cast<uint64_t>(absl::ToUnixNanos(made)));
   meta.last_modified = http_files::HttpDate(made);
-  meta.cache_control = cache_control.empty() ? std::string_view(playlist_cache_control_)
-                                             : cache_control;
+  meta.cache_control =
+      cache_control.empty() ? std::string_view(playlist_cache_control_) : cache_control;
   meta.kind = KindLabel(resource.kind);
   return http_files::ServeBytes(request, std::move(text), meta,
                                 [this](http::fields& f) { AddCommonHeaders(f); });

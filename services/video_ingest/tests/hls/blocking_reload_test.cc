@@ -11,15 +11,15 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <map>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -771,8 +771,7 @@ TEST_CASE("A live playlist served from memory is byte for byte what the file hol
   CHECK(woken->status == 200);
   CHECK(woken->body == m.File());
   // HEAD: the length of the body a GET gets, no body.
-  RawResponse head =
-      Exchange(o.port, GetRequest(Live(id, "live.m3u8"), "", "HEAD"), /*head=*/true);
+  RawResponse head = Exchange(o.port, GetRequest(Live(id, "live.m3u8"), "", "HEAD"), /*head=*/true);
   CHECK(head.status == 200);
   CHECK(head.Header("content-length") == std::to_string(m.File().size()));
   CHECK(head.body.empty());
