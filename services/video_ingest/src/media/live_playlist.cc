@@ -316,7 +316,7 @@ absl::Status LivePlaylist::WriteMediaPlaylist(bool durable, bool to_disk) {
   if (snapshot) {
     snapshot->text = std::move(text);
     if (parts_in_memory()) {
-      // Every part still held: listed, or left the listing less than a target duration ago.
+      // Every part still held: those listed (DeleteOldParts lets the others go).
       for (const Entry& e : entries_) {
         for (const Part& p : e.parts) {
           if (p.data != nullptr) snapshot->parts.emplace_back(p.uri, p.data);
@@ -403,11 +403,14 @@ bool LivePlaylist::ListsParts(const Entry& e) const {
 }
 
 void LivePlaylist::DeleteOldParts() {
-  // One target duration after leaving the listing: a player that read the playlist before may
-  // still ask for them.
+  // Part files: one target duration after leaving the listing (a player that read the
+  // playlist before may still ask for them). Parts in memory are let go when they leave it:
+  // they are the process's own memory, about a target duration of media per stream each
+  // (a player at the live edge never asks for a part three target durations old).
+  const int64_t keep_targets = parts_in_memory() ? 3 : 4;
   const int64_t end = end_ms_ + pending_ms_;
   for (Entry& e : entries_) {
-    if (e.end_ms <= end - 4 * target_duration_s_ * 1000) DeletePartFiles(e);
+    if (e.end_ms <= end - keep_targets * target_duration_s_ * 1000) DeletePartFiles(e);
   }
 }
 

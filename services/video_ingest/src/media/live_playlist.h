@@ -67,7 +67,7 @@ class LivePlaylist {
     PlaylistFiles playlist_files = PlaylistFiles::kEvery;
     // Low-Latency HLS with on_written: the packager keeps each part in memory (PartInfo::data)
     // instead of writing a part file, and every version's snapshot carries the parts it lists
-    // (and those that left the listing within a target duration) for the origin to serve. The
+    // for the origin to serve (a part is let go when it leaves the listing). The
     // playlist file then lists no parts at all (a regular HLS playlist: whoever reads the file
     // instead of the snapshot, another replica or this one after a restart, could not fetch
     // them). See parts_in_memory().

@@ -33,7 +33,7 @@ struct PlaylistSnapshot {
   std::string skip_v2;  // … for `_HLS_skip=v2`; empty when none is written.
   absl::Time made;      // When this version was made (Last-Modified, and with the size, the ETag).
   // Parts in memory (LivePlaylist::Options::parts_in_memory) by file name (PartFileName): those
-  // this version lists, and those that left the listing within a target duration.
+  // this version lists (at most until the next segment is appended).
   std::vector<std::pair<std::string, std::shared_ptr<const PartData>>> parts;
 
   // The part named `file_name`, or null.

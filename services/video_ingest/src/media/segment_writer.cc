@@ -125,6 +125,8 @@ absl::StatusOr<std::optional<SegmentWriter::ClosedPart>> SegmentWriter::ClosePar
   if (part_data_ != nullptr) {
     part_data_->made = absl::Now();
     last_part_bytes_ = part_data_->bytes.size();
+    // Held for seconds per part and stream: not with the slack reserved for writing it.
+    part_data_->bytes.shrink_to_fit();
     part.data = std::move(part_data_);
     part_data_.reset();
   } else {

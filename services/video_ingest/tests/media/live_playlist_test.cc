@@ -585,8 +585,8 @@ TEST_CASE("LivePlaylist with parts in memory hands them over with each version, 
   for (const auto& entry : fs::directory_iterator(dir.path())) {
     CHECK((entry.path().filename() == "live.m3u8" || entry.path().filename() == "index.m3u8"));
   }
-  // Bounded: a part is let go one target duration after it left the listing (as its file was
-  // deleted), so at most about four target durations of parts are held.
+  // Bounded: a part is let go when it leaves the listing (three target durations), so at most
+  // three target durations of parts and the segment in progress are held.
   segment(41, /*first=*/1);
   for (int64_t msn = 42; msn < 48; ++msn) segment(msn);
   told.clear();
@@ -594,7 +594,7 @@ TEST_CASE("LivePlaylist with parts in memory hands them over with each version, 
   const PlaylistSnapshot& later = *told.back().snapshot;
   CHECK(later.FindPart("000040_0.ts") == nullptr);
   CHECK(made.front().expired());  // freed: nothing holds the bytes any more
-  CHECK(later.parts.size() <= 4 * 6 + 1);
+  CHECK(later.parts.size() <= 3 * 6 + 1);
   size_t alive = 0;
   for (const auto& w : made) alive += w.expired() ? 0 : 1;
   CHECK(alive == later.parts.size());
