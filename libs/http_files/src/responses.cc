@@ -148,21 +148,24 @@ absl::StatusOr<OpenFile> OpenUnderRoot(const std::string& root,
   return absl::NotFoundError("no file named");  // Unreachable: components is not empty.
 }
 
-Reply ServeFile(const Request& request, OpenFile file, const FileMeta& meta,
-                HeaderFn add_headers) {
-  Fd fd(file.fd);
-  const uint64_t size = file.size;
+namespace {
+
+// What ServeFile and ServeBytes share: the reply's headers, and the answers that send no body
+// (304, 416, HEAD). Returns the reply when one of those answers the request; otherwise leaves
+// `range` and `status` for the body to be sent.
+struct BodyPlan {
   Reply reply;
+  RangeDecision range;
+  http::status status = http::status::ok;
+  bool done = false;
+};
+
+template <typename Fill>
+BodyPlan PlanBody(const Request& request, uint64_t size, const FileMeta& meta, Fill& fill) {
+  BodyPlan plan;
+  Reply& reply = plan.reply;
   reply.kind = meta.kind;
   reply.keep_alive = request.keep_alive();
-  auto fill = [&](auto& res) {
-    res.set(http::field::date, HttpDate(absl::Now()));
-    add_headers(res);
-    res.set(http::field::etag, Bv(meta.etag));
-    if (!meta.last_modified.empty()) res.set(http::field::last_modified, Bv(meta.last_modified));
-    res.set(http::field::cache_control, Bv(meta.cache_control));
-    res.keep_alive(reply.keep_alive);
-  };
 
   const auto if_none_match = request.find(http::field::if_none_match);
   if (if_none_match != request.end() && NoneMatchHits(Std(if_none_match->value()), meta.etag)) {
@@ -170,21 +173,21 @@ Reply ServeFile(const Request& request, OpenFile file, const FileMeta& meta,
     fill(res);
     reply.status = static_cast<unsigned>(http::status::not_modified);
     reply.message = std::move(res);
-    return reply;
+    plan.done = true;
+    return plan;
   }
 
   // Range applies to GET only (RFC 9110 §14.2), and If-Range must name the current version.
-  RangeDecision range;
   const auto range_field = request.find(http::field::range);
   if (request.method() == http::verb::get && range_field != request.end()) {
     const auto if_range = request.find(http::field::if_range);
     const bool current =
         if_range == request.end() || Std(if_range->value()) == meta.etag ||
         (!meta.last_modified.empty() && Std(if_range->value()) == meta.last_modified);
-    if (current) range = EvaluateRange(Std(range_field->value()), size);
+    if (current) plan.range = EvaluateRange(Std(range_field->value()), size);
   }
 
-  if (range.outcome == RangeOutcome::kUnsatisfiable) {
+  if (plan.range.outcome == RangeOutcome::kUnsatisfiable) {
     http::response<http::empty_body> res{http::status::range_not_satisfiable, request.version()};
     fill(res);
     res.set(http::field::cache_control, Bv(kErrorCacheControl));
@@ -192,21 +195,75 @@ Reply ServeFile(const Request& request, OpenFile file, const FileMeta& meta,
     res.content_length(0);
     reply.status = static_cast<unsigned>(http::status::range_not_satisfiable);
     reply.message = std::move(res);
-    return reply;
+    plan.done = true;
+    return plan;
   }
 
-  const http::status status =
-      range.outcome == RangeOutcome::kPartial ? http::status::partial_content : http::status::ok;
-  reply.status = static_cast<unsigned>(status);
+  plan.status = plan.range.outcome == RangeOutcome::kPartial ? http::status::partial_content
+                                                             : http::status::ok;
+  reply.status = static_cast<unsigned>(plan.status);
   if (request.method() == http::verb::head) {
-    http::response<http::empty_body> res{status, request.version()};
+    http::response<http::empty_body> res{plan.status, request.version()};
     fill(res);
     res.set(http::field::content_type, Bv(meta.content_type));
     res.set(http::field::accept_ranges, "bytes");
     res.content_length(size);
     reply.message = std::move(res);
-    return reply;
+    plan.done = true;
   }
+  return plan;
+}
+
+}  // namespace
+
+Reply ServeBytes(const Request& request, std::string body, const FileMeta& meta,
+                 HeaderFn add_headers) {
+  const uint64_t size = body.size();
+  const bool keep_alive = request.keep_alive();
+  auto fill = [&](auto& res) {
+    res.set(http::field::date, HttpDate(absl::Now()));
+    add_headers(res);
+    res.set(http::field::etag, Bv(meta.etag));
+    if (!meta.last_modified.empty()) res.set(http::field::last_modified, Bv(meta.last_modified));
+    res.set(http::field::cache_control, Bv(meta.cache_control));
+    res.keep_alive(keep_alive);
+  };
+  BodyPlan plan = PlanBody(request, size, meta, fill);
+  if (plan.done) return std::move(plan.reply);
+  if (plan.range.outcome == RangeOutcome::kPartial) {
+    body = body.substr(plan.range.first, plan.range.last - plan.range.first + 1);
+  }
+  http::response<http::string_body> res{plan.status, request.version()};
+  fill(res);
+  res.set(http::field::content_type, Bv(meta.content_type));
+  res.set(http::field::accept_ranges, "bytes");
+  if (plan.range.outcome == RangeOutcome::kPartial) {
+    res.set(http::field::content_range,
+            absl::StrCat("bytes ", plan.range.first, "-", plan.range.last, "/", size));
+  }
+  res.body() = std::move(body);
+  res.prepare_payload();
+  plan.reply.message = std::move(res);
+  return std::move(plan.reply);
+}
+
+Reply ServeFile(const Request& request, OpenFile file, const FileMeta& meta, HeaderFn add_headers) {
+  Fd fd(file.fd);
+  const uint64_t size = file.size;
+  const bool keep_alive = request.keep_alive();
+  auto fill = [&](auto& res) {
+    res.set(http::field::date, HttpDate(absl::Now()));
+    add_headers(res);
+    res.set(http::field::etag, Bv(meta.etag));
+    if (!meta.last_modified.empty()) res.set(http::field::last_modified, Bv(meta.last_modified));
+    res.set(http::field::cache_control, Bv(meta.cache_control));
+    res.keep_alive(keep_alive);
+  };
+  BodyPlan plan = PlanBody(request, size, meta, fill);
+  if (plan.done) return std::move(plan.reply);
+  Reply reply = std::move(plan.reply);
+  const RangeDecision range = plan.range;
+  const http::status status = plan.status;
 
   // The descriptor pins the inode: a file renamed over mid-response still reads whole.
   RangedFile body_file;

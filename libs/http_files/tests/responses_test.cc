@@ -124,5 +124,59 @@ TEST_CASE("ServeFile answers 200, 304, 206, 416 and HEAD", "[http_files]") {
         "10");
 }
 
+TEST_CASE("ServeBytes answers from memory as ServeFile does for the same bytes", "[http_files]") {
+  Files f;
+  const FileMeta meta{"text/plain", "public, max-age=60", "\"v1\"", "Sun, 06 Nov 1994 08:49:37 GMT",
+                      "thing"};
+  auto open = [&] {
+    auto file = OpenUnderRoot(f.root, {"a", "file.txt"});
+    REQUIRE(file.ok());
+    return *file;
+  };
+  auto extra = [](http::fields& h) { h.set("X-Extra", "1"); };
+  const std::string bytes = "0123456789";  // a/file.txt
+  // Every header but Date is the file's.
+  auto same_headers = [](const auto& a, const auto& b) {
+    for (const auto& field : a) {
+      if (field.name() == http::field::date) continue;
+      INFO(std::string(field.name_string()));
+      CHECK(b[field.name_string()] == field.value());
+    }
+    CHECK(std::distance(a.begin(), a.end()) == std::distance(b.begin(), b.end()));
+  };
+
+  const Reply whole = ServeBytes(Get("/f"), bytes, meta, extra);
+  const Reply file = ServeFile(Get("/f"), open(), meta, extra);
+  CHECK(whole.status == 200);
+  CHECK(whole.kind == "thing");
+  const auto& res = std::get<http::response<http::string_body>>(whole.message);
+  CHECK(res.body() == bytes);
+  same_headers(res, std::get<http::response<FileBody>>(file.message));
+
+  Request conditional = Get("/f");
+  conditional.set(http::field::if_none_match, "W/\"v1\"");
+  CHECK(ServeBytes(conditional, bytes, meta, extra).status == 304);
+
+  Request ranged = Get("/f");
+  ranged.set(http::field::range, "bytes=2-4");
+  const Reply partial = ServeBytes(ranged, bytes, meta, extra);
+  CHECK(partial.status == 206);
+  const auto& pres = std::get<http::response<http::string_body>>(partial.message);
+  CHECK(pres.body() == "234");
+  same_headers(pres,
+               std::get<http::response<FileBody>>(ServeFile(ranged, open(), meta, extra).message));
+  ranged.set(http::field::if_range, "\"old\"");
+  CHECK(ServeBytes(ranged, bytes, meta, extra).status == 200);
+
+  Request beyond = Get("/f");
+  beyond.set(http::field::range, "bytes=20-");
+  CHECK(ServeBytes(beyond, bytes, meta, extra).status == 416);
+
+  const Reply head = ServeBytes(Get("/f", http::verb::head), bytes, meta, extra);
+  CHECK(head.status == 200);
+  CHECK(std::get<http::response<http::empty_body>>(head.message)[http::field::content_length] ==
+        "10");
+}
+
 }  // namespace
 }  // namespace shopcast::http_files

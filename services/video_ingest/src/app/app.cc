@@ -197,6 +197,10 @@ int RunServer(const Config& config) {
   runtime_options.stall_timeout = config.stall_timeout;
   runtime_options.accept_hevc = config.AcceptsHevc();
   runtime_options.return_free_memory = config.return_free_memory;
+  runtime_options.playlist_files = config.playlist_from_memory
+                                       ? media::LivePlaylist::Options::PlaylistFiles::kSegments
+                                       : media::LivePlaylist::Options::PlaylistFiles::kEvery;
+  runtime_options.parts_in_memory = config.parts_from_memory;
   runtime_options.playlist_observer = [&playlist_watch](const std::string& stream_id,
                                                         const std::string& playlist_name) {
     return playlist_watch.Feeder(stream_id, playlist_name);
@@ -224,7 +228,9 @@ int RunServer(const Config& config) {
     if (absl::Status s = media::CheckLadderElements(); !s.ok()) return Fail("renditions", s);
     ladder_metrics = std::make_unique<media::LadderMetrics>(host.metrics());
     runtime_options.renditions = [&config, &playlist_watch, &ladder_metrics,
-                                  part_target = runtime_options.part_target](
+                                  part_target = runtime_options.part_target,
+                                  playlist_files = runtime_options.playlist_files,
+                                  parts_in_memory = runtime_options.parts_in_memory](
                                      const std::string& stream_id) {
       media::LadderOptions lo;
       lo.rungs = config.renditions;
@@ -236,6 +242,8 @@ int RunServer(const Config& config) {
       lo.observer = [&playlist_watch, stream_id](const std::string& playlist_name) {
         return playlist_watch.Feeder(stream_id, playlist_name);
       };
+      lo.playlist_files = playlist_files;
+      lo.parts_in_memory = parts_in_memory;
       lo.max_restarts = config.renditions_max_restarts;
       lo.fault_rung = config.renditions_fault;
       lo.fault_after_segments = config.renditions_fault_after;

@@ -71,6 +71,12 @@ ABSL_FLAG(bool, ll_hls, true,
 ABSL_FLAG(absl::Duration, part_target, absl::Milliseconds(334),
           "Low-Latency HLS part target: no partial segment is longer (100ms..1s, at most half "
           "of target_duration)");
+ABSL_FLAG(bool, playlist_from_memory, true,
+          "serve the live media playlist from memory: its file is written once per segment and "
+          "at the end only, not for every part (false: every version goes to the file too)");
+ABSL_FLAG(bool, parts_from_memory, true,
+          "Low-Latency HLS: keep each partial segment in memory and serve it from there instead "
+          "of writing a part file (the live playlist's file then lists no parts)");
 ABSL_FLAG(absl::Duration, reconnect_grace, absl::Seconds(60),
           "how long a stream waits for its encoder to come back before it ends");
 ABSL_FLAG(bool, return_free_memory, true,
@@ -224,6 +230,8 @@ absl::StatusOr<Config> LoadConfig() {
   c.reconnect_grace = absl::GetFlag(FLAGS_reconnect_grace);
   c.stall_timeout = absl::GetFlag(FLAGS_stall_timeout);
   c.return_free_memory = absl::GetFlag(FLAGS_return_free_memory);
+  c.playlist_from_memory = absl::GetFlag(FLAGS_playlist_from_memory);
+  c.parts_from_memory = absl::GetFlag(FLAGS_parts_from_memory);
   c.malloc_arena_max = absl::GetFlag(FLAGS_malloc_arena_max);
   c.max_open_streams_per_host = absl::GetFlag(FLAGS_max_open_streams_per_host);
   c.playback_base_url = absl::GetFlag(FLAGS_playback_base_url);

@@ -58,6 +58,12 @@ struct Config : startup::ServiceConfig {
   absl::Duration part_target;
   absl::Duration reconnect_grace;
   absl::Duration stall_timeout;
+  // The live media playlist's versions between segments served from memory, not written
+  // (LivePlaylist::Options::PlaylistFiles::kSegments).
+  bool playlist_from_memory = true;
+  // Low-Latency HLS parts kept in memory and served from there, no part files
+  // (LivePlaylist::Options::parts_in_memory).
+  bool parts_from_memory = true;
   bool return_free_memory = true;  // malloc_trim after each session (see RuntimeOptions).
   int malloc_arena_max = 2;         // 0: glibc's default.
   int max_open_streams_per_host = 5;

@@ -7,7 +7,9 @@
 // Asynchronous (Boost.Beast): a few I/O threads serve thousands of players.
 //
 // Contract with the packager: playlists are replaced by atomic rename; every other file is
-// written once under a name that is never reused (it is served as immutable).
+// written once under a name that is never reused (it is served as immutable). A media playlist
+// live on this replica (one the PlaylistWatch knows) is served from the version its writer
+// reported in memory instead, and so are the parts it holds (PlaylistProgress::snapshot).
 
 #include <cstdint>
 #include <memory>

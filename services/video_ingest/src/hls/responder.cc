@@ -88,6 +88,20 @@ absl::StatusOr<http_files::OpenFile> OpenStreamFile(const std::string& root,
                                    {stream_id, path.substr(0, slash), path.substr(slash + 1)});
 }
 
+// EXT-X-TARGETDURATION of a playlist's text, or 0 when it has none. It is in the head.
+int64_t ParseTargetSeconds(std::string_view text) {
+  constexpr std::string_view kTag = "#EXT-X-TARGETDURATION:";
+  const size_t at = text.substr(0, 4096).find(kTag);
+  if (at == std::string_view::npos) return 0;
+  int64_t seconds = 0;
+  for (size_t i = at + kTag.size(); i < text.size() && seconds < 100000; ++i) {
+    const char c = text[i];
+    if (c < '0' || c > '9') break;
+    seconds = seconds * 10 + (c - '0');
+  }
+  return seconds;
+}
+
 // EXT-X-TARGETDURATION of the playlist file, or 0 when it cannot be read. It is in the head.
 int64_t ReadTargetSeconds(const std::string& root, const std::string& stream_id,
                           const std::string& playlist_name) {
@@ -95,16 +109,7 @@ int64_t ReadTargetSeconds(const std::string& root, const std::string& stream_id,
   if (!opened.ok()) return 0;
   absl::StatusOr<std::string> text = ReadAll(opened->fd, std::min<uint64_t>(opened->size, 4096));
   if (!text.ok()) return 0;
-  constexpr std::string_view kTag = "#EXT-X-TARGETDURATION:";
-  const size_t at = text->find(kTag);
-  if (at == std::string::npos) return 0;
-  int64_t seconds = 0;
-  for (size_t i = at + kTag.size(); i < text->size() && seconds < 100000; ++i) {
-    const char c = (*text)[i];
-    if (c < '0' || c > '9') break;
-    seconds = seconds * 10 + (c - '0');
-  }
-  return seconds;
+  return ParseTargetSeconds(*text);
 }
 
 std::string_view Std(beast::string_view s) { return std::string_view(s.data(), s.size()); }
@@ -303,12 +308,12 @@ std::optional<Reply> Responder::PlaylistRequest(
                   resource.kind);
   }
   if (!directives.msn) {
-    if (!directives.skip) return Serve(request, resource, token);
+    if (!directives.skip) return ServeLivePlaylist(request, resource, token);
     // A delta update without blocking: only of a playlist live here (an ended or unknown one
     // gets the whole playlist, as the specification wants once EXT-X-ENDLIST is there).
     const std::optional<PlaylistWatch::Progress> now =
         watch_->Current(resource.stream_id, resource.path());
-    if (!now || now->ended) return Serve(request, resource, token);
+    if (!now || now->ended) return ServeLivePlaylist(request, resource, token);
     return ServeBlockingPlaylist(request, resource, token, directives, /*blocking=*/false);
   }
   BlockingRequests::ParkRequest park;
@@ -362,6 +367,10 @@ std::optional<Reply> Responder::PlaylistRequest(
 std::optional<Reply> Responder::PartRequest(
     const Request& request, const HlsResource& resource, const std::optional<std::string>& token,
     int64_t msn, int part, const std::shared_ptr<http_files::DeferredReply>& later) const {
+  // In memory (the packager writes no part files then): served from there.
+  if (std::shared_ptr<const media::PartData> data = PartInMemory(resource)) {
+    return ServePartData(request, resource, token, *data);
+  }
   // Written once, never changed: a part that is there is served like any segment.
   {
     absl::StatusOr<http_files::OpenFile> opened =
@@ -385,7 +394,7 @@ std::optional<Reply> Responder::PartRequest(
   park.answer = [this, request, resource, token](WaitEnd end) -> Reply {
     switch (end) {
       case WaitEnd::kSatisfied:
-        return Serve(request, resource, token);
+        return ServePart(request, resource, token);
       case WaitEnd::kTimedOut:
         return Unavailable(request, resource.kind, "the part was not written in time\n", 0,
                            false);
@@ -401,9 +410,9 @@ std::optional<Reply> Responder::PartRequest(
     case BlockingRequests::ParkOutcome::kParked:
       return std::nullopt;
     case BlockingRequests::ParkOutcome::kReady:
-      // Listed since the open above: there now, or never coming (404).
+      // Listed since the look above: there now, or never coming (404).
       blocking_->Count(BlockingKind::kPart, kOutcomeReady);
-      return Serve(request, resource, token);
+      return ServePart(request, resource, token);
     case BlockingRequests::ParkOutcome::kUnknown:
       return Serve(request, resource, token);
     case BlockingRequests::ParkOutcome::kTooFarAhead:
@@ -417,11 +426,81 @@ std::optional<Reply> Responder::PartRequest(
   return Serve(request, resource, token);
 }
 
+std::shared_ptr<const media::PartData> Responder::PartInMemory(const HlsResource& resource) const {
+  const std::optional<PlaylistWatch::Progress> live =
+      watch_->Current(resource.stream_id, resource.path(parts_playlist_name_));
+  if (!live || !live->snapshot) return nullptr;
+  return live->snapshot->FindPart(resource.file_name);
+}
+
+Reply Responder::ServePart(const Request& request, const HlsResource& resource,
+                           const std::optional<std::string>& token) const {
+  if (std::shared_ptr<const media::PartData> data = PartInMemory(resource)) {
+    return ServePartData(request, resource, token, *data);
+  }
+  return Serve(request, resource, token);
+}
+
+Reply Responder::ServePartData(const Request& request, const HlsResource& resource,
+                               const std::optional<std::string>& token,
+                               const media::PartData& data) const {
+  http_files::FileMeta meta;
+  meta.content_type = resource.content_type;
+  meta.etag = absl::StrFormat("\"%x-%x\"", data.bytes.size(),
+                              static_cast<uint64_t>(absl::ToUnixNanos(data.made)));
+  meta.last_modified = http_files::HttpDate(data.made);
+  meta.cache_control = token ? kGatedPartCacheControl : kPartCacheControl;
+  meta.kind = KindLabel(resource.kind);
+  return http_files::ServeBytes(request, data.bytes, meta,
+                                [this](http::fields& f) { AddCommonHeaders(f); });
+}
+
+Reply Responder::ServeLivePlaylist(const Request& request, const HlsResource& resource,
+                                   const std::optional<std::string>& token) const {
+  const std::optional<PlaylistWatch::Progress> live =
+      watch_->Current(resource.stream_id, resource.path());
+  if (!live || !live->snapshot) return Serve(request, resource, token);
+  return ServeSnapshotText(request, resource, token, live->snapshot->text, live->snapshot->made);
+}
+
+Reply Responder::ServeSnapshotText(const Request& request, const HlsResource& resource,
+                                   const std::optional<std::string>& token, std::string text,
+                                   absl::Time made, std::string_view cache_control) const {
+  if (token) return GatedPlaylist(request, resource, text, *token);
+  http_files::FileMeta meta;
+  meta.content_type = resource.content_type;
+  // Size + nanosecond time made, as a file's size + mtime: a new version changes both.
+  meta.etag =
+      absl::StrFormat("\"%x-%x\"", text.size(), static_cast<uint64_t>(absl::ToUnixNanos(made)));
+  meta.last_modified = http_files::HttpDate(made);
+  meta.cache_control =
+      cache_control.empty() ? std::string_view(playlist_cache_control_) : cache_control;
+  meta.kind = KindLabel(resource.kind);
+  return http_files::ServeBytes(request, std::move(text), meta,
+                                [this](http::fields& f) { AddCommonHeaders(f); });
+}
+
 Reply Responder::ServeBlockingPlaylist(const Request& request, const HlsResource& resource,
                                        const std::optional<std::string>& token,
                                        const DeliveryDirectives& directives,
                                        bool blocking) const {
   const std::string_view cache = blocking ? std::string_view(blocking_cache_control_) : "";
+  const std::optional<PlaylistWatch::Progress> live =
+      watch_->Current(resource.stream_id, resource.path());
+  if (live && live->snapshot) {
+    // The version the writer reported, from memory: as new as the progress that woke us, and
+    // no file is read (with PlaylistFiles::kSegments the file holds only whole segments).
+    const media::PlaylistSnapshot& snapshot = *live->snapshot;
+    if (directives.skip && !live->ended) {
+      const bool v2 = directives.skip_dateranges && !snapshot.skip_v2.empty();
+      const std::string& delta = v2 ? snapshot.skip_v2 : snapshot.skip;
+      if (!delta.empty()) {
+        if (prometheus::Counter* c = delta_updates_[v2 ? 1 : 0]; c != nullptr) c->Increment();
+        return ServeSnapshotText(request, resource, token, delta, snapshot.made, cache);
+      }
+    }
+    return ServeSnapshotText(request, resource, token, snapshot.text, snapshot.made, cache);
+  }
   if (directives.skip) {
     // The delta update when the packager wrote one (it writes it before the full playlist,
     // so it is as new as what the watch reported): for v2 the one that skips old date ranges
@@ -452,7 +531,9 @@ Reply Responder::ServeBlockingPlaylist(const Request& request, const HlsResource
 absl::Duration Responder::HoldFor(const std::string& stream_id, const std::string& playlist_name,
                                   int64_t target_seconds) const {
   if (target_seconds <= 0) {
-    target_seconds = ReadTargetSeconds(root_, stream_id, playlist_name);
+    const std::optional<PlaylistWatch::Progress> live = watch_->Current(stream_id, playlist_name);
+    target_seconds = live && live->snapshot ? ParseTargetSeconds(live->snapshot->text)
+                                            : ReadTargetSeconds(root_, stream_id, playlist_name);
     if (target_seconds > 0) watch_->NoteTargetSeconds(stream_id, playlist_name, target_seconds);
   }
   const absl::Duration target =
@@ -543,7 +624,12 @@ Reply Responder::ServeGated(const Request& request, const HlsResource& resource,
   }
   absl::StatusOr<std::string> text = ReadAll(opened->fd, opened->size);
   if (!text.ok()) return OpenFailed(text.status(), request, resource);
-  std::string body = AddTokenToUris(*text, token);
+  return GatedPlaylist(request, resource, *text, token);
+}
+
+Reply Responder::GatedPlaylist(const Request& request, const HlsResource& resource,
+                               std::string_view text, std::string_view token) const {
+  std::string body = AddTokenToUris(text, token);
   Reply reply;
   reply.kind = KindLabel(resource.kind);
   reply.status = static_cast<unsigned>(http::status::ok);

@@ -82,7 +82,25 @@ class Responder final : public http_files::Handler {
                                    const std::optional<std::string>& token, int64_t msn,
                                    int part,
                                    const std::shared_ptr<http_files::DeferredReply>& later) const;
-  // Three target durations (read from the playlist file once, then kept in the watch), capped.
+  // A media playlist request without blocking: the version the watch holds in memory when
+  // the playlist is live here (PlaylistProgress::snapshot), else the file.
+  Reply ServeLivePlaylist(const Request& request, const HlsResource& resource,
+                          const std::optional<std::string>& token) const;
+  // `text`, a version of `resource` held in memory, served as its file would be (with the
+  // token in every URI for a gated stream). `cache_control` overrides an ungated playlist's.
+  Reply ServeSnapshotText(const Request& request, const HlsResource& resource,
+                          const std::optional<std::string>& token, std::string text,
+                          absl::Time made, std::string_view cache_control = {}) const;
+  // A part the packager keeps in memory (LivePlaylist::Options::parts_in_memory), as the
+  // latest version of its playlist holds it; null when it has none by that name.
+  std::shared_ptr<const media::PartData> PartInMemory(const HlsResource& resource) const;
+  // Serves such a part as its file would be served.
+  Reply ServePartData(const Request& request, const HlsResource& resource,
+                      const std::optional<std::string>& token, const media::PartData& data) const;
+  // A part: from memory when held there, else its file.
+  Reply ServePart(const Request& request, const HlsResource& resource,
+                  const std::optional<std::string>& token) const;
+  // Three target durations (read from the playlist once, then kept in the watch), capped.
   absl::Duration HoldFor(const std::string& stream_id, const std::string& playlist_name,
                          int64_t target_seconds) const;
   std::optional<Reply> ThumbnailRequest(
@@ -104,6 +122,9 @@ class Responder final : public http_files::Handler {
   // to every URI inside, nothing cached by shared caches.
   Reply ServeGated(const Request& request, const HlsResource& resource,
                    std::string_view token) const;
+  // A gated stream's playlist `text` with `token` in every URI, never stored by any cache.
+  Reply GatedPlaylist(const Request& request, const HlsResource& resource, std::string_view text,
+                      std::string_view token) const;
   // 401, 403 or 503 for a refused request of a gated stream; counted. No file is opened.
   Reply Refuse(AccessDecision decision, const Request& request, const HlsResource& resource) const;
 

@@ -186,6 +186,8 @@ std::shared_ptr<media::LivePlaylist> IngestRuntime::PlaylistFor(const streams::C
     if (options_.playlist_observer) {
       o.on_written = options_.playlist_observer(claim.stream_id, o.media_playlist_name);
     }
+    o.playlist_files = options_.playlist_files;
+    o.parts_in_memory = options_.parts_in_memory;
     o.part_target = options_.part_target;
     // Rendition ladder: the rungs live beside the playlist, which lists them in its master.
     entry.renditions = options_.renditions ? options_.renditions(claim.stream_id) : nullptr;

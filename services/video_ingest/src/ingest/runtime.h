@@ -76,6 +76,13 @@ struct RuntimeOptions {
   std::function<std::function<void(const media::PlaylistProgress&)>(
       const std::string& stream_id, const std::string& media_playlist_name)>
       playlist_observer;
+  // Which versions of each media playlist go to disk (LivePlaylist::Options::playlist_files);
+  // kSegments only makes sense with a playlist_observer that serves the rest from memory.
+  media::LivePlaylist::Options::PlaylistFiles playlist_files =
+      media::LivePlaylist::Options::PlaylistFiles::kEvery;
+  // Parts kept in memory for the origin, not written (LivePlaylist::Options::parts_in_memory;
+  // only with a playlist_observer that serves them).
+  bool parts_in_memory = false;
   // Rendition ladder (media/rendition_ladder.h): makes the rungs of stream `stream_id`, kept
   // beside its playlist (as long, across reconnects) and ended with it; each session of the
   // stream feeds them. Unset: passthrough only.

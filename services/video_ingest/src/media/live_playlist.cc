@@ -151,7 +151,7 @@ absl::Status LivePlaylist::Append(const SegmentInfo& segment, const MediaInfo& m
 
   DeleteOldParts();
 
-  RETURN_IF_ERROR(WriteMediaPlaylist(/*durable=*/false));
+  RETURN_IF_ERROR(WriteMediaPlaylist(/*durable=*/false, /*to_disk=*/true));
   if (options_.master_playlist_name.empty()) return absl::OkStatus();
   return WriteMasterLocked();
 }
@@ -182,7 +182,7 @@ absl::Status LivePlaylist::SkipTo(int64_t next_sequence, absl::Duration media_of
     return Error(absl::StatusCode::kFailedPrecondition, "SEGMENT_OUT_OF_ORDER",
                  absl::StrCat("cannot skip from segment ", next_sequence_, " to ", next_sequence));
   }
-  for (const Part& p : pending_parts_) ::unlink((options_.stream_dir / p.uri).c_str());
+  for (const Part& p : pending_parts_) DeletePart(p);
   pending_parts_.clear();
   pending_ms_ = 0;
   for (Entry& e : entries_) {
@@ -205,7 +205,7 @@ absl::StatusOr<bool> LivePlaylist::AddDateRange(DateRange range) {
   ASSIGN_OR_RETURN(bool added, date_ranges_.Add(std::move(range)));
   if (!added || entries_.empty()) return false;
   date_ranges_.Prune(entries_.front().program_date_time);
-  RETURN_IF_ERROR(WriteMediaPlaylist(/*durable=*/false));
+  RETURN_IF_ERROR(WriteMediaPlaylist(/*durable=*/false, /*to_disk=*/false));
   return true;
 }
 
@@ -214,7 +214,7 @@ absl::Status LivePlaylist::AppendPart(const PartInfo& part) {
   RETURN_IF_ERROR(AddPart(part));
   // Nothing is published before the first segment fixed EXT-X-TARGETDURATION.
   if (!target_fixed_) return absl::OkStatus();
-  return WriteMediaPlaylist(/*durable=*/false);
+  return WriteMediaPlaylist(/*durable=*/false, /*to_disk=*/false);
 }
 
 absl::Status LivePlaylist::AddPart(const PartInfo& part) {
@@ -239,6 +239,7 @@ absl::Status LivePlaylist::AddPart(const PartInfo& part) {
   p.duration_ms = RoundToMs(part.duration);
   p.independent = part.independent;
   p.uri = PartFileName(part.sequence, part.index);
+  p.data = part.data;
   if (pending_parts_.empty()) pending_program_date_time_ = part.program_date_time;
   pending_parts_.push_back(std::move(p));
   pending_ms_ += pending_parts_.back().duration_ms;
@@ -248,11 +249,11 @@ absl::Status LivePlaylist::AddPart(const PartInfo& part) {
 absl::Status LivePlaylist::DropPendingParts() {
   absl::MutexLock lock(&mu_);
   if (pending_parts_.empty()) return absl::OkStatus();
-  for (const Part& p : pending_parts_) ::unlink((options_.stream_dir / p.uri).c_str());
+  for (const Part& p : pending_parts_) DeletePart(p);
   pending_parts_.clear();
   pending_ms_ = 0;
   if (!target_fixed_) return absl::OkStatus();
-  return WriteMediaPlaylist(/*durable=*/false);
+  return WriteMediaPlaylist(/*durable=*/false, /*to_disk=*/false);
 }
 
 PlaylistProgress LivePlaylist::progress() const {
@@ -268,17 +269,43 @@ absl::Status LivePlaylist::End() {
   if (member_ != 0) options_.renditions->Leave(member_);
   if (delta_updates_) DeleteDeltaPlaylists();
   // An ended playlist lists complete media only.
-  for (const Part& p : pending_parts_) ::unlink((options_.stream_dir / p.uri).c_str());
+  for (const Part& p : pending_parts_) DeletePart(p);
   pending_parts_.clear();
   pending_ms_ = 0;
-  return WriteMediaPlaylist();
+  // Parts in memory: an ended playlist (played like video on demand) lists none, so none is
+  // kept for the while the runtime keeps the ended object; the file never listed them.
+  if (parts_in_memory()) {
+    for (Entry& e : entries_) e.parts.clear();
+  }
+  return WriteMediaPlaylist(/*durable=*/true, /*to_disk=*/true);
 }
 
-absl::Status LivePlaylist::WriteMediaPlaylist(bool durable) {
-  // Delta updates first, so a request the origin wakes for this write finds one as new.
-  if (delta_updates_ && !ended_) RETURN_IF_ERROR(WriteDeltaPlaylists());
-  RETURN_IF_ERROR(WriteFileAtomically(options_.stream_dir / options_.media_playlist_name,
-                                      MediaText(), durable));
+absl::Status LivePlaylist::WriteMediaPlaylist(bool durable, bool to_disk) {
+  const bool every = every_version_to_disk();
+  std::shared_ptr<PlaylistSnapshot> snapshot;
+  if (options_.on_written) {
+    snapshot = std::make_shared<PlaylistSnapshot>();
+    snapshot->made = absl::Now();
+  }
+  if (delta_updates_ && !ended_) {
+    TrackDateRanges(Now());
+    std::string skip = MediaText(Delta::kSkipSegments);
+    std::string skip_v2 = MediaText(Delta::kSkipSegmentsAndDateRanges);
+    // Delta updates first, so a request the origin wakes for this write finds one as new.
+    if (every) RETURN_IF_ERROR(WriteDeltaPlaylists(skip, skip_v2));
+    if (snapshot) {
+      snapshot->skip = std::move(skip);
+      snapshot->skip_v2 = std::move(skip_v2);
+    }
+  }
+  std::string text = MediaText();
+  if (every || to_disk || ended_) {
+    // Parts in memory: the file lists none (whoever reads it could not fetch them).
+    const bool parts_in_memory = this->parts_in_memory();
+    RETURN_IF_ERROR(WriteFileAtomically(
+        options_.stream_dir / options_.media_playlist_name,
+        parts_in_memory ? MediaText(Delta::kNone, /*with_parts=*/false) : text, durable));
+  }
   progress_.next_msn = next_sequence_;
   progress_.next_parts = static_cast<int>(pending_parts_.size());
   progress_.last_parts = entries_.empty() || entries_.back().sequence != next_sequence_ - 1
@@ -286,6 +313,21 @@ absl::Status LivePlaylist::WriteMediaPlaylist(bool durable) {
                              : static_cast<int>(entries_.back().parts.size());
   progress_.ended = ended_;
   progress_.part_target_ms = low_latency() ? CeilMs(options_.part_target) : 0;
+  if (snapshot) {
+    snapshot->text = std::move(text);
+    if (parts_in_memory()) {
+      // Every part still held: those listed (DeleteOldParts lets the others go).
+      for (const Entry& e : entries_) {
+        for (const Part& p : e.parts) {
+          if (p.data != nullptr) snapshot->parts.emplace_back(p.uri, p.data);
+        }
+      }
+      for (const Part& p : pending_parts_) {
+        if (p.data != nullptr) snapshot->parts.emplace_back(p.uri, p.data);
+      }
+    }
+    progress_.snapshot = std::move(snapshot);
+  }
   // The group's lock is a leaf: publishing under ours cannot deadlock with a sibling.
   if (member_ != 0 && !ended_) options_.renditions->Publish(member_, progress_);
   if (options_.on_written) options_.on_written(progress_);
@@ -330,15 +372,14 @@ void LivePlaylist::TrackDateRanges(absl::Time now) {
   while (daterange_removed_.size() > kMaxRemembered) daterange_removed_.pop_front();
 }
 
-absl::Status LivePlaylist::WriteDeltaPlaylists() {
-  TrackDateRanges(Now());
+absl::Status LivePlaylist::WriteDeltaPlaylists(std::string_view skip, std::string_view skip_v2) {
   absl::Status status = WriteFileAtomically(
-      options_.stream_dir / SkipPlaylistName(options_.media_playlist_name),
-      MediaText(Delta::kSkipSegments), /*durable=*/false);
+      options_.stream_dir / SkipPlaylistName(options_.media_playlist_name), skip,
+      /*durable=*/false);
   if (status.ok()) {
     status = WriteFileAtomically(
-        options_.stream_dir / SkipV2PlaylistName(options_.media_playlist_name),
-        MediaText(Delta::kSkipSegmentsAndDateRanges), /*durable=*/false);
+        options_.stream_dir / SkipV2PlaylistName(options_.media_playlist_name), skip_v2,
+        /*durable=*/false);
   }
   if (!status.ok()) DeleteDeltaPlaylists();
   return status;
@@ -362,18 +403,28 @@ bool LivePlaylist::ListsParts(const Entry& e) const {
 }
 
 void LivePlaylist::DeleteOldParts() {
-  // One target duration after leaving the listing: a player that read the playlist before may
-  // still ask for them.
+  // Part files: one target duration after leaving the listing (a player that read the
+  // playlist before may still ask for them). Parts in memory are let go when they leave it:
+  // they are the process's own memory, about a target duration of media per stream each
+  // (a player at the live edge never asks for a part three target durations old).
+  const int64_t keep_targets = parts_in_memory() ? 3 : 4;
   const int64_t end = end_ms_ + pending_ms_;
   for (Entry& e : entries_) {
-    if (e.end_ms <= end - 4 * target_duration_s_ * 1000) DeletePartFiles(e);
+    if (e.end_ms <= end - keep_targets * target_duration_s_ * 1000) DeletePartFiles(e);
   }
 }
 
 void LivePlaylist::DeletePartFiles(Entry& e) {
   if (e.part_files_deleted) return;
   e.part_files_deleted = true;
-  for (const Part& p : e.parts) ::unlink((options_.stream_dir / p.uri).c_str());
+  for (Part& p : e.parts) {
+    DeletePart(p);
+    p.data.reset();
+  }
+}
+
+void LivePlaylist::DeletePart(const Part& p) const {
+  if (p.data == nullptr) ::unlink((options_.stream_dir / p.uri).c_str());
 }
 
 void LivePlaylist::AppendPartLines(std::string& out, const std::vector<Part>& parts) const {
@@ -393,16 +444,17 @@ std::string LivePlaylist::MasterPlaylistText() const {
   return MasterText();
 }
 
-std::string LivePlaylist::MediaText(Delta delta) const {
+std::string LivePlaylist::MediaText(Delta delta, bool with_parts) const {
+  const bool ll = low_latency() && with_parts;
   // Version 6 with Low-Latency HLS, as Apple's LL-HLS examples write it (no tag used needs
   // more); 3 (decimal EXTINF) otherwise. A delta update needs 9 (EXT-X-SKIP), 10 when it skips
   // EXT-X-DATERANGE tags (RFC 8216bis 8).
   std::string out = delta == Delta::kSkipSegments                ? "#EXTM3U\n#EXT-X-VERSION:9\n"
                     : delta == Delta::kSkipSegmentsAndDateRanges ? "#EXTM3U\n#EXT-X-VERSION:10\n"
-                    : low_latency()                              ? "#EXTM3U\n#EXT-X-VERSION:6\n"
+                    : ll                                         ? "#EXTM3U\n#EXT-X-VERSION:6\n"
                                                                  : "#EXTM3U\n#EXT-X-VERSION:3\n";
   absl::StrAppend(&out, "#EXT-X-TARGETDURATION:", target_duration_s_, "\n");
-  if (low_latency()) {
+  if (ll) {
     const int64_t part_target_ms = CeilMs(options_.part_target);
     // PART-HOLD-BACK: three part targets, what the specification recommends (at least two).
     absl::StrAppend(&out, "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES");
@@ -453,14 +505,14 @@ std::string LivePlaylist::MediaText(Delta delta) const {
     const Entry& e = entries_[i];
     if (e.discontinuity) out += "#EXT-X-DISCONTINUITY\n";
     absl::StrAppend(&out, "#EXT-X-PROGRAM-DATE-TIME:", FormatDateTime(e.program_date_time), "\n");
-    if (ListsParts(e)) AppendPartLines(out, e.parts);
+    if (ll && ListsParts(e)) AppendPartLines(out, e.parts);
     absl::StrAppend(&out, "#EXTINF:", FormatMs(e.duration_ms), ",\n", e.uri, "\n");
   }
   if (ended_) {
     out += "#EXT-X-ENDLIST\n";
     return out;
   }
-  if (low_latency()) {
+  if (ll) {
     // The segment in progress: its tags, its parts so far, and the part that comes next.
     if (!pending_parts_.empty()) {
       if (pending_discontinuity_) out += "#EXT-X-DISCONTINUITY\n";

@@ -27,6 +27,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -53,6 +54,24 @@ class LivePlaylist {
     // (so calls are in order): the HLS origin wakes the blocking reloads it satisfies. It must
     // only record and post, never block or call back into this object.
     std::function<void(const PlaylistProgress&)> on_written;
+    // Which versions of the media playlist go to disk. With on_written every version (and its
+    // delta updates) is also handed over in memory (PlaylistProgress::snapshot) for the origin
+    // to serve. kEvery writes every version to the file too (each part, date range, segment;
+    // the delta updates beside it). kSegments writes the file only when a segment is appended
+    // and when the playlist ends (fsynced), never the delta updates: the versions in between
+    // live in memory only, which saves a file created, written, swapped in and unlinked per
+    // part; the file is then at most one segment behind (what a reader of the file alone sees:
+    // another replica, this one after a restart). Without on_written every version is written
+    // whatever this says, since nobody would see it otherwise.
+    enum class PlaylistFiles { kEvery, kSegments };
+    PlaylistFiles playlist_files = PlaylistFiles::kEvery;
+    // Low-Latency HLS with on_written: the packager keeps each part in memory (PartInfo::data)
+    // instead of writing a part file, and every version's snapshot carries the parts it lists
+    // for the origin to serve (a part is let go when it leaves the listing). The
+    // playlist file then lists no parts at all (a regular HLS playlist: whoever reads the file
+    // instead of the snapshot, another replica or this one after a restart, could not fetch
+    // them). See parts_in_memory().
+    bool parts_in_memory = false;
     // Low-Latency HLS: the Part Target Duration (EXT-X-PART-INF), or zero for regular HLS only.
     absl::Duration part_target = absl::ZeroDuration();
 
@@ -102,6 +121,8 @@ class LivePlaylist {
     bool independent = false;  // Starts with a keyframe (or is audio): INDEPENDENT=YES.
     // The segment's program date time (the same for every part of a segment).
     absl::Time program_date_time;
+    // Parts in memory: its bytes (no file); null when it was written to its file.
+    std::shared_ptr<const PartData> data = nullptr;
   };
 
   // Resumes at `next_sequence` after `media_offset` of earlier media (0 and zero for a new
@@ -110,6 +131,13 @@ class LivePlaylist {
   ~LivePlaylist();  // Leaves the rendition group.
   LivePlaylist(const LivePlaylist&) = delete;
   LivePlaylist& operator=(const LivePlaylist&) = delete;
+
+  // True when the packager should keep this playlist's parts in memory (PartInfo::data)
+  // rather than write part files: Options::parts_in_memory, with Low-Latency HLS and someone
+  // told of each version (on_written) to serve them.
+  bool parts_in_memory() const {
+    return options_.parts_in_memory && low_latency() && static_cast<bool>(options_.on_written);
+  }
 
   // The sequence number the next appended segment must carry.
   int64_t next_sequence() const ABSL_LOCKS_EXCLUDED(mu_);
@@ -210,6 +238,7 @@ class LivePlaylist {
     int64_t duration_ms = 0;
     bool independent = false;
     std::string uri;
+    std::shared_ptr<const PartData> data;  // Parts in memory; null for a part file.
   };
   struct Entry {
     int64_t sequence = 0;
@@ -225,20 +254,31 @@ class LivePlaylist {
   bool low_latency() const { return options_.part_target > absl::ZeroDuration(); }
   // Checks `part` and adds it to pending_parts_.
   absl::Status AddPart(const PartInfo& part) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Writes the media playlist and, when that worked, tells options_.on_written. `durable`:
-  // fsync the file and the folder (the end only; see AppendPart).
-  absl::Status WriteMediaPlaylist(bool durable = true) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Makes the next version of the media playlist, writes it (`to_disk`: also with
+  // PlaylistFiles::kSegments; the ended playlist always) and, when that worked, tells
+  // options_.on_written with the version as a snapshot. `durable`: fsync the file and the folder
+  // (the end only; see AppendPart).
+  absl::Status WriteMediaPlaylist(bool durable, bool to_disk) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // True when every version goes to disk (see Options::playlist_files).
+  bool every_version_to_disk() const {
+    return options_.playlist_files == Options::PlaylistFiles::kEvery || !options_.on_written;
+  }
   // True when entry `e`'s parts are listed: it ends within three target durations of the
   // playlist's end (the spec's recommendation for how long parts stay).
   bool ListsParts(const Entry& e) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Deletes the part files of entries more than four target durations from the end.
   void DeleteOldParts() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void DeletePartFiles(Entry& e) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Deletes a part's file, or (in memory) nothing: dropping the Part frees its bytes.
+  void DeletePart(const Part& p) const;
   void AppendPartLines(std::string& out, const std::vector<Part>& parts) const;
   // What MediaText writes: the whole playlist, or a delta update (rendition reports and delta
   // updates below).
   enum class Delta { kNone, kSkipSegments, kSkipSegmentsAndDateRanges };
-  std::string MediaText(Delta delta = Delta::kNone) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // `with_parts` false: the Low-Latency tags left out (parts, preload hint, server control,
+  // rendition reports): the file of a playlist whose parts are in memory only.
+  std::string MediaText(Delta delta = Delta::kNone, bool with_parts = true) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string MasterText() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Writes the master playlist unless it would be the same as the last one written by this
   // object; fsynced only the first time (see the .cc).
@@ -274,9 +314,11 @@ class LivePlaylist {
   size_t SkippedSegments() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Notes which EXT-X-DATERANGE ids the playlist lists now: when each entered, when each left.
   void TrackDateRanges(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Writes both delta updates (before the full playlist); on failure deletes them, so the
-  // origin falls back to the full playlist rather than serving an old delta.
-  absl::Status WriteDeltaPlaylists() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Writes both delta updates (`skip`, `skip_v2`: their texts) before the full playlist; on
+  // failure deletes them, so the origin falls back to the full playlist rather than serving an
+  // old delta.
+  absl::Status WriteDeltaPlaylists(std::string_view skip, std::string_view skip_v2)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void DeleteDeltaPlaylists() const;
   absl::Time Now() const { return options_.now ? options_.now() : absl::Now(); }
   bool delta_updates_ = false;                 // Const after construction.

@@ -120,7 +120,7 @@ class Session : public std::enable_shared_from_this<Session> {
         metrics_(metrics),
         first_sequence_(playlist.next_sequence()),
         parts_(options_.part_target > absl::ZeroDuration()),
-        writer_(options_.stream_dir, first_sequence_, parts_),
+        writer_(options_.stream_dir, first_sequence_, parts_, playlist.parts_in_memory()),
         tracker_(options_.target_duration, options_.part_target),
         watchdog_(options_.stall_timeout) {}
 
@@ -600,7 +600,8 @@ void Session::FinalizeSegment(const SegmentWriter::Closed& closed) {
         .index = closed.last_part->index,
         .duration = absl::Nanoseconds(closed.last_part->end_ns - closed.last_part->start_ns),
         .independent = closed.last_part->independent,
-        .program_date_time = segment.program_date_time};
+        .program_date_time = segment.program_date_time,
+        .data = closed.last_part->data};
   }
   segment.duration = absl::Nanoseconds(closed.end_ns - closed.start_ns);
   segment.media_offset = playlist_.media_offset();
@@ -649,6 +650,7 @@ void Session::PublishPart(absl::StatusOr<std::optional<SegmentWriter::ClosedPart
   info.index = part.index;
   info.duration = absl::Nanoseconds(part.end_ns - part.start_ns);
   info.independent = part.independent;
+  info.data = part.data;
   if (part.index == 0) open_segment_date_time_.reset();
   info.program_date_time = SegmentDateTime(part.sequence, part.start_ns);
   if (absl::Status s = playlist_.AppendPart(info); !s.ok()) {

@@ -104,7 +104,7 @@ class Pipeline::Impl {
         metrics_(metrics),
         first_sequence_(playlist.next_sequence()),
         parts_(options_.part_target > absl::ZeroDuration()),
-        writer_(options_.stream_dir, first_sequence_, parts_),
+        writer_(options_.stream_dir, first_sequence_, parts_, playlist.parts_in_memory()),
         tracker_(options_.target_duration, options_.part_target),
         watchdog_(options_.stall_timeout) {
     // HEVC over RTMP: only an FLV session that may carry HEVC is looked into.
@@ -609,7 +609,8 @@ void Pipeline::Impl::FinalizeSegment(const SegmentWriter::Closed& closed) {
         .index = closed.last_part->index,
         .duration = absl::Nanoseconds(closed.last_part->end_ns - closed.last_part->start_ns),
         .independent = closed.last_part->independent,
-        .program_date_time = segment.program_date_time};
+        .program_date_time = segment.program_date_time,
+        .data = closed.last_part->data};
   }
   segment.duration = absl::Nanoseconds(closed.end_ns - closed.start_ns);
   segment.media_offset = playlist_.media_offset();
@@ -680,6 +681,7 @@ void Pipeline::Impl::PublishPart(const SegmentWriter::ClosedPart& part) {
   info.index = part.index;
   info.duration = absl::Nanoseconds(part.end_ns - part.start_ns);
   info.independent = part.independent;
+  info.data = part.data;
   const std::optional<absl::Duration> cut_time = TakeCutTime(part.end_ns);
   absl::MutexLock lock(&events_mu_);
   if (terminal_ || segments_failed_) return;

@@ -6,12 +6,44 @@
 // (Options::on_written); the origin parks a request until Satisfies() holds. Pure data.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
+
+#include "absl/time/time.h"
 
 namespace shopcast::video_ingest::media {
+
+// A partial segment's bytes held in memory instead of a file (LivePlaylist::Options::
+// parts_in_memory): made once when the part closes, immutable, shared by every answer.
+struct PartData {
+  std::string bytes;
+  absl::Time made;  // When the part closed (Last-Modified, and with the size, the ETag).
+};
+
+// One version of a live media playlist as its writer made it, published with its progress so
+// the origin answers from memory (see LivePlaylist::Options::playlist_files): immutable once
+// published, shared by every answer that serves it.
+struct PlaylistSnapshot {
+  std::string text;     // The whole playlist, exactly what the file would hold.
+  std::string skip;     // The delta update for `_HLS_skip=YES`; empty when none is written.
+  std::string skip_v2;  // … for `_HLS_skip=v2`; empty when none is written.
+  absl::Time made;      // When this version was made (Last-Modified, and with the size, the ETag).
+  // Parts in memory (LivePlaylist::Options::parts_in_memory) by file name (PartFileName): those
+  // this version lists (at most until the next segment is appended).
+  std::vector<std::pair<std::string, std::shared_ptr<const PartData>>> parts;
+
+  // The part named `file_name`, or null.
+  std::shared_ptr<const PartData> FindPart(std::string_view file_name) const {
+    for (const auto& [name, data] : parts) {
+      if (name == file_name) return data;
+    }
+    return nullptr;
+  }
+};
 
 struct PlaylistProgress {
   // The media sequence number of the segment in progress: every segment before it is complete
@@ -26,6 +58,9 @@ struct PlaylistProgress {
   // EXT-X-PART-INF's PART-TARGET in milliseconds, exactly as the playlist writes it (0 without
   // Low-Latency HLS): what the Advance Part Limit is computed from.
   int64_t part_target_ms = 0;
+  // The playlist as of this progress (null when the reporter has none, e.g. a test feeding
+  // bare progress): the origin serves it instead of the file.
+  std::shared_ptr<const PlaylistSnapshot> snapshot = nullptr;
 };
 
 // True when a playlist at `progress` holds media segment `msn` (no `part`), or partial segment

@@ -132,7 +132,8 @@ class RungRun {
         rung_(*p.ladder->rungs_[p.index]),
         options_(p.ladder->options_),
         parts_(options_.part_target > absl::ZeroDuration()),
-        writer_(options_.stream_dir / rung_.spec.name, p.first_sequence, parts_) {}
+        writer_(options_.stream_dir / rung_.spec.name, p.first_sequence, parts_,
+                rung_.playlist->parts_in_memory()) {}
   ~RungRun() { Teardown(); }
 
   absl::Status Build();
@@ -593,6 +594,7 @@ void RungRun::PublishPart(const SegmentWriter::ClosedPart& part) {
   info.index = part.index;
   info.duration = absl::Nanoseconds(part.end_ns - part.start_ns);
   info.independent = part.independent;
+  info.data = part.data;
   if (part.index == 0) open_date_time_.reset();
   info.program_date_time = SegmentDateTime(part.sequence, part.start_ns);
   if (absl::Status s = rung_.playlist->AppendPart(info); !s.ok()) MarkFailed(s.message());
@@ -610,7 +612,8 @@ void RungRun::FinalizeSegment(const SegmentWriter::Closed& closed) {
         .index = closed.last_part->index,
         .duration = absl::Nanoseconds(closed.last_part->end_ns - closed.last_part->start_ns),
         .independent = closed.last_part->independent,
-        .program_date_time = segment.program_date_time};
+        .program_date_time = segment.program_date_time,
+        .data = closed.last_part->data};
   }
   segment.duration = absl::Nanoseconds(closed.end_ns - closed.start_ns);
   segment.media_offset = rung_.playlist->media_offset();
@@ -937,6 +940,8 @@ RenditionLadder::RenditionLadder(LadderOptions options) : options_(std::move(opt
     o.master_playlist_name.clear();  // The passthrough's index.m3u8 lists the rungs.
     o.media_playlist_name = "live.m3u8";
     if (options_.observer) o.on_written = options_.observer(spec.name + "/" + o.media_playlist_name);
+    o.playlist_files = options_.playlist_files;
+    o.parts_in_memory = options_.parts_in_memory;
     // EXT-X-RENDITION-REPORT: every playlist of the stream reports the others.
     o.renditions = options_.group;
     o.rendition_path = RungPlaylistPath(spec);

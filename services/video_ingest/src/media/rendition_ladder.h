@@ -72,6 +72,11 @@ struct LadderOptions {
   // folder ("720p/live.m3u8"): the origin's PlaylistWatch. Optional.
   std::function<std::function<void(const PlaylistProgress&)>(const std::string& playlist_name)>
       observer;
+  // Which versions of each rung playlist go to disk (LivePlaylist::Options::playlist_files).
+  LivePlaylist::Options::PlaylistFiles playlist_files =
+      LivePlaylist::Options::PlaylistFiles::kEvery;
+  // Each rung's parts kept in memory, not written (LivePlaylist::Options::parts_in_memory).
+  bool parts_in_memory = false;
   int max_restarts = 3;  // Per rung and session.
   absl::Duration max_handoff = absl::Seconds(2);
   // How long a session's end waits for the rungs to write their last segment.

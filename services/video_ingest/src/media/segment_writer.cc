@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
 #include "media/playlist_progress.h"
 #include "shopcast/status/status.h"
 
@@ -75,22 +76,35 @@ absl::Status SegmentWriter::Write(std::span<const uint8_t> bytes) {
     next_part_independent_ = true;
     part_prefix_tables_ = false;
   }
-  if (parts_ && part_fd_ < 0) {
+  if (parts_ && part_fd_ < 0 && part_data_ == nullptr) {
     part_location_ = dir_ / PartFileName(next_sequence_, part_index_);
-    part_tmp_ = part_location_;
-    part_tmp_ += ".tmp";
-    part_fd_ = ::open(part_tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (part_fd_ < 0) return Fail("create", part_tmp_);
+    const bool prefix = segment_prefixed || part_prefix_tables_;
+    if (parts_in_memory_) {
+      // No file: the bytes go to the playlist when the part closes (the origin serves them).
+      part_data_ = std::make_shared<PartData>();
+      part_data_->bytes.reserve(last_part_bytes_ + last_part_bytes_ / 4);
+      if (prefix) {
+        if (tables.empty()) tables = tables_.Packets();
+        part_data_->bytes.append(tables);
+      }
+    } else {
+      part_tmp_ = part_location_;
+      part_tmp_ += ".tmp";
+      part_fd_ = ::open(part_tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      if (part_fd_ < 0) return Fail("create", part_tmp_);
+      if (prefix && !write_tables(part_fd_)) return Fail("write", part_tmp_);
+    }
     if (next_part_start_ns_) part_start_ns_ = next_part_start_ns_;
     part_independent_ = next_part_independent_;
-    if (segment_prefixed || part_prefix_tables_) {
-      if (!write_tables(part_fd_)) return Fail("write", part_tmp_);
-    }
   }
   tables_.Observe(bytes);
   if (!WriteAll(fd_, bytes)) return Fail("write");
   digest_.Update(bytes);
-  if (part_fd_ >= 0 && !WriteAll(part_fd_, bytes)) return Fail("write", part_tmp_);
+  if (part_data_ != nullptr) {
+    part_data_->bytes.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  } else if (part_fd_ >= 0 && !WriteAll(part_fd_, bytes)) {
+    return Fail("write", part_tmp_);
+  }
   return absl::OkStatus();
 }
 
@@ -106,14 +120,23 @@ absl::StatusOr<std::optional<SegmentWriter::ClosedPart>> SegmentWriter::CutPart(
 
 absl::StatusOr<std::optional<SegmentWriter::ClosedPart>> SegmentWriter::ClosePart(
     int64_t end_ns, int64_t first_start_ns) {
-  if (part_fd_ < 0 || failed_) return std::nullopt;
-  const int fd = part_fd_;
-  part_fd_ = -1;
-  if (::close(fd) != 0) return Fail("close", part_tmp_);
-  if (::rename(part_tmp_.c_str(), part_location_.c_str()) != 0) {
-    return Fail("rename", part_location_);
-  }
+  if ((part_fd_ < 0 && part_data_ == nullptr) || failed_) return std::nullopt;
   ClosedPart part;
+  if (part_data_ != nullptr) {
+    part_data_->made = absl::Now();
+    last_part_bytes_ = part_data_->bytes.size();
+    // Held for seconds per part and stream: not with the slack reserved for writing it.
+    part_data_->bytes.shrink_to_fit();
+    part.data = std::move(part_data_);
+    part_data_.reset();
+  } else {
+    const int fd = part_fd_;
+    part_fd_ = -1;
+    if (::close(fd) != 0) return Fail("close", part_tmp_);
+    if (::rename(part_tmp_.c_str(), part_location_.c_str()) != 0) {
+      return Fail("rename", part_location_);
+    }
+  }
   part.sequence = next_sequence_;
   part.index = part_index_++;
   part.location = part_location_;

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -21,6 +22,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "media/file_io.h"
+#include "media/playlist_progress.h"
 #include "media/ts_tables.h"
 
 namespace shopcast::video_ingest::media {
@@ -34,6 +36,8 @@ class SegmentWriter {
     int64_t start_ns = 0;
     int64_t end_ns = 0;
     bool independent = false;
+    // Parts in memory: the part's bytes (no file was written); null for a part file.
+    std::shared_ptr<const PartData> data = nullptr;
   };
   struct Closed {
     int64_t sequence = 0;
@@ -45,9 +49,14 @@ class SegmentWriter {
   };
 
   // Segment files are `dir`/NNNNNN.ts, numbered from `first_sequence`; with `parts`, partial
-  // segments are written beside them.
-  SegmentWriter(std::filesystem::path dir, int64_t first_sequence, bool parts = false)
-      : dir_(std::move(dir)), parts_(parts), next_sequence_(first_sequence) {}
+  // segments are written beside them, or with `parts_in_memory` kept in memory only
+  // (ClosedPart::data; the live playlist holds them for the origin).
+  SegmentWriter(std::filesystem::path dir, int64_t first_sequence, bool parts = false,
+                bool parts_in_memory = false)
+      : dir_(std::move(dir)),
+        parts_(parts),
+        parts_in_memory_(parts && parts_in_memory),
+        next_sequence_(first_sequence) {}
   ~SegmentWriter();
   SegmentWriter(const SegmentWriter&) = delete;
   SegmentWriter& operator=(const SegmentWriter&) = delete;
@@ -80,7 +89,11 @@ class SegmentWriter {
 
   const std::filesystem::path dir_;
   const bool parts_;
+  const bool parts_in_memory_;
   int fd_ = -1;
+  // The open part in memory (parts_in_memory_), and how large the last one was (to reserve).
+  std::shared_ptr<PartData> part_data_;
+  size_t last_part_bytes_ = 0;
   // The open part (with parts): its file descriptor, temporary and final names, start.
   int part_fd_ = -1;
   std::filesystem::path part_tmp_;

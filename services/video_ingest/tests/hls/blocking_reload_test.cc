@@ -10,18 +10,21 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "hls/hls_origin.h"
+#include "hls/playlist_rewrite.h"
 #include "hls/playlist_watch.h"
 #include "media/live_playlist.h"
 #include "media/playlist_progress.h"
@@ -681,6 +684,209 @@ TEST_CASE("A real LivePlaylist's delta updates are served for _HLS_skip, blockin
   CHECK(absl::StrContains(ended.body, "#EXT-X-ENDLIST"));
   CHECK_FALSE(absl::StrContains(ended.body, "EXT-X-SKIP"));
   options.on_written = nullptr;
+}
+
+// ---- Live playlists served from memory ---------------------------------------------------------
+
+std::string ReadWhole(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A Low-Latency playlist of stream `id` under the origin's root, fed to its watch.
+struct MemoryPlaylist {
+  MemoryPlaylist(Origin& o, const std::string& id,
+                 media::LivePlaylist::Options::PlaylistFiles files, bool parts_in_memory = false) {
+    options.stream_dir = o.root + "/" + id;
+    std::filesystem::create_directories(options.stream_dir);
+    options.target_duration = absl::Seconds(1);
+    options.part_target = absl::Milliseconds(250);
+    options.playlist_files = files;
+    options.parts_in_memory = parts_in_memory;
+    options.on_written = o.watch.Feeder(id, options.media_playlist_name);
+    playlist = std::make_unique<media::LivePlaylist>(options, 0, absl::ZeroDuration());
+    options.on_written = nullptr;
+  }
+  media::LivePlaylist::PartInfo Part(int64_t msn, int index) const {
+    return media::LivePlaylist::PartInfo{.sequence = msn,
+                                         .index = index,
+                                         .duration = absl::Milliseconds(250),
+                                         .independent = index == 0,
+                                         .program_date_time = t0 + msn * absl::Seconds(1)};
+  }
+  void Segment(int64_t msn) {
+    for (int i = 0; i < 3; ++i) REQUIRE(playlist->AppendPart(Part(msn, i)).ok());
+    SegmentInfo s;
+    s.sequence = msn;
+    s.program_date_time = t0 + msn * absl::Seconds(1);
+    s.duration = absl::Seconds(1);
+    s.size_bytes = 1000;
+    s.path = absl::StrFormat("%06d.ts", msn);
+    REQUIRE(playlist->Append(s, MediaInfo{}, Part(msn, 3)).ok());
+  }
+  std::string File() const { return ReadWhole(options.stream_dir / "live.m3u8"); }
+
+  const absl::Time t0 = absl::FromUnixSeconds(1'700'000'000);
+  media::LivePlaylist::Options options;
+  std::unique_ptr<media::LivePlaylist> playlist;
+};
+
+TEST_CASE("A live playlist served from memory is byte for byte what the file holds",
+          "[hls][blocking][memory]") {
+  Origin o;
+  const std::string id = "str_01J9Z3K8W4V6T2M0QXYHB5R7NE";
+  // Every version still written: what the file path served is on disk to compare with.
+  MemoryPlaylist m(o, id, media::LivePlaylist::Options::PlaylistFiles::kEvery);
+  m.Segment(0);
+  REQUIRE(m.playlist->AppendPart(m.Part(1, 0)).ok());
+  RawResponse plain = Exchange(o.port, GetRequest(Live(id, "live.m3u8")));
+  REQUIRE(plain.status == 200);
+  CHECK(plain.body == m.File());
+  CHECK(plain.Header("content-type") == "application/vnd.apple.mpegurl");
+  CHECK(plain.Header("cache-control") == "public, max-age=1");
+  CHECK(plain.Header("access-control-allow-origin") == "*");
+  CHECK_FALSE(plain.Header("last-modified").empty());
+  // Revalidation: the same version is 304, a new one 200.
+  const std::string etag = plain.Header("etag");
+  REQUIRE_FALSE(etag.empty());
+  const std::string conditional = "If-None-Match: " + etag + "\r\n";
+  CHECK(Exchange(o.port, GetRequest(Live(id, "live.m3u8"), conditional)).status == 304);
+  REQUIRE(m.playlist->AppendPart(m.Part(1, 1)).ok());
+  RawResponse newer = Exchange(o.port, GetRequest(Live(id, "live.m3u8"), conditional));
+  CHECK(newer.status == 200);
+  CHECK(newer.body == m.File());
+  CHECK(newer.Header("etag") != etag);
+  // A blocking reload answered at once, and one woken by the next part.
+  RawResponse ready = Exchange(o.port, GetRequest(Live(id, "live.m3u8?_HLS_msn=1&_HLS_part=1")));
+  CHECK(ready.status == 200);
+  CHECK(ready.body == m.File());
+  CHECK(ready.Header("cache-control") == "public, max-age=6");
+  auto conn = Send(o.port, Live(id, "live.m3u8?_HLS_msn=1&_HLS_part=2"));
+  REQUIRE(o.AwaitParked(1));
+  REQUIRE(m.playlist->AppendPart(m.Part(1, 2)).ok());
+  std::optional<RawResponse> woken = conn->Read(false, 5s);
+  REQUIRE(woken.has_value());
+  CHECK(woken->status == 200);
+  CHECK(woken->body == m.File());
+  // HEAD: the length of the body a GET gets, no body.
+  RawResponse head = Exchange(o.port, GetRequest(Live(id, "live.m3u8"), "", "HEAD"), /*head=*/true);
+  CHECK(head.status == 200);
+  CHECK(head.Header("content-length") == std::to_string(m.File().size()));
+  CHECK(head.body.empty());
+}
+
+TEST_CASE("A gated stream's live playlist from memory carries the token like the file did",
+          "[hls][blocking][memory]") {
+  Origin o;
+  o.access.gated = true;
+  // kId is gated; this playlist takes its watch entry over from the fixture's feed.
+  MemoryPlaylist m(o, kId, media::LivePlaylist::Options::PlaylistFiles::kEvery);
+  m.Segment(0);
+  REQUIRE(m.playlist->AppendPart(m.Part(1, 0)).ok());
+  RawResponse r = Exchange(o.port, GetRequest(Live(kId, "live.m3u8?token=good")));
+  REQUIRE(r.status == 200);
+  CHECK(r.body == AddTokenToUris(m.File(), "good"));
+  CHECK(absl::StrContains(r.body, "000001_0.ts?token=good"));
+  CHECK(r.Header("cache-control") == "private, no-store");
+  CHECK(Exchange(o.port, GetRequest(Live(kId, "live.m3u8"))).status == 401);
+  RawResponse blocking =
+      Exchange(o.port, GetRequest(Live(kId, "live.m3u8?_HLS_msn=1&_HLS_part=0&token=good")));
+  CHECK(blocking.status == 200);
+  CHECK(blocking.body == r.body);
+}
+
+TEST_CASE("With playlist files per segment only, parts are listed and awaited from memory",
+          "[hls][blocking][memory]") {
+  Origin o;
+  const std::string id = "str_01J9Z3K8W4V6T2M0QXYHB5R7NE";
+  MemoryPlaylist m(o, id, media::LivePlaylist::Options::PlaylistFiles::kSegments);
+  m.Segment(0);
+  const std::string at_segment = m.File();
+  CHECK(Exchange(o.port, GetRequest(Live(id, "live.m3u8"))).body == at_segment);
+  // A player waiting for the next part is answered the moment it is listed, though no file
+  // changed.
+  auto conn = Send(o.port, Live(id, "live.m3u8?_HLS_msn=1&_HLS_part=0"));
+  REQUIRE(o.AwaitParked(1));
+  const auto appended = std::chrono::steady_clock::now();
+  REQUIRE(m.playlist->AppendPart(m.Part(1, 0)).ok());
+  std::optional<RawResponse> r = conn->Read(false, 5s);
+  REQUIRE(r.has_value());
+  CHECK(std::chrono::steady_clock::now() - appended < 1s);
+  CHECK(r->status == 200);
+  CHECK(r->body == m.playlist->MediaPlaylistText());
+  CHECK(absl::StrContains(r->body, media::PartFileName(1, 0)));
+  CHECK(m.File() == at_segment);
+  CHECK_FALSE(absl::StrContains(m.File(), "URI=\"" + media::PartFileName(1, 0) + "\",INDEP"));
+  CHECK(absl::StrContains(r->body, "URI=\"" + media::PartFileName(1, 0) + "\",INDEP"));
+  // A plain reload lists it too.
+  CHECK(Exchange(o.port, GetRequest(Live(id, "live.m3u8"))).body ==
+        m.playlist->MediaPlaylistText());
+  // Bounded: the watch keeps one version per playlist; an older one is freed once no answer
+  // holds it.
+  std::weak_ptr<const media::PlaylistSnapshot> old = o.watch.Current(id, "live.m3u8")->snapshot;
+  REQUIRE_FALSE(old.expired());
+  REQUIRE(m.playlist->AppendPart(m.Part(1, 1)).ok());
+  CHECK(old.expired());
+  // The end goes to disk, and is what the origin serves from then on, memory or file.
+  REQUIRE(m.playlist->End().ok());
+  RawResponse ended = Exchange(o.port, GetRequest(Live(id, "live.m3u8?_HLS_msn=5")));
+  CHECK(ended.status == 200);
+  CHECK(ended.body == m.File());
+  CHECK(absl::StrContains(ended.body, "#EXT-X-ENDLIST"));
+  m.playlist.reset();
+  CHECK(Exchange(o.port, GetRequest(Live(id, "live.m3u8"))).body == m.File());
+}
+
+TEST_CASE("Parts kept in memory are served from there, and a hinted one when it closes",
+          "[hls][blocking][memory]") {
+  Origin o;
+  const std::string id = "str_01J9Z3K8W4V6T2M0QXYHB5R7NE";
+  MemoryPlaylist m(o, id, media::LivePlaylist::Options::PlaylistFiles::kSegments,
+                   /*parts_in_memory=*/true);
+  REQUIRE(m.playlist->parts_in_memory());
+  auto with_bytes = [](media::LivePlaylist::PartInfo p) {
+    auto data = std::make_shared<media::PartData>();
+    data->bytes = std::string(1000 + p.index, static_cast<char>('a' + p.index));
+    data->made = absl::Now();
+    p.data = std::move(data);
+    return p;
+  };
+  for (int i = 0; i < 3; ++i) REQUIRE(m.playlist->AppendPart(with_bytes(m.Part(0, i))).ok());
+  SegmentInfo s;
+  s.sequence = 0;
+  s.program_date_time = m.t0;
+  s.duration = absl::Seconds(1);
+  s.size_bytes = 1000;
+  s.path = "000000.ts";
+  REQUIRE(m.playlist->Append(s, MediaInfo{}, with_bytes(m.Part(0, 3))).ok());
+  // A listed part: from memory, headers as for a part file.
+  RawResponse r = Exchange(o.port, GetRequest(Live(id, media::PartFileName(0, 2))));
+  REQUIRE(r.status == 200);
+  CHECK(r.body == std::string(1002, 'c'));
+  CHECK(r.Header("content-type") == "video/mp2t");
+  CHECK(r.Header("cache-control") == "public, max-age=4");
+  CHECK_FALSE(r.Header("etag").empty());
+  CHECK(Exchange(o.port, GetRequest(Live(id, media::PartFileName(0, 2)),
+                                    "If-None-Match: " + r.Header("etag") + "\r\n"))
+            .status == 304);
+  RawResponse ranged =
+      Exchange(o.port, GetRequest(Live(id, media::PartFileName(0, 1)), "Range: bytes=10-19\r\n"));
+  CHECK(ranged.status == 206);
+  CHECK(ranged.body == std::string(10, 'b'));
+  // The hinted part: parked, answered with its bytes the moment it closes.
+  auto conn = Send(o.port, Live(id, media::PartFileName(1, 0)));
+  REQUIRE(o.AwaitParked(1));
+  REQUIRE(m.playlist->AppendPart(with_bytes(m.Part(1, 0))).ok());
+  std::optional<RawResponse> woken = conn->Read(false, 5s);
+  REQUIRE(woken.has_value());
+  CHECK(woken->status == 200);
+  CHECK(woken->body == std::string(1000, 'a'));
+  // Not listed, not hinted: 404 as before. Gone with the playlist: 404 (no file either).
+  CHECK(Exchange(o.port, GetRequest(Live(id, media::PartFileName(5, 0)))).status == 404);
+  m.playlist.reset();
+  CHECK(Exchange(o.port, GetRequest(Live(id, media::PartFileName(0, 2)))).status == 404);
 }
 
 }  // namespace

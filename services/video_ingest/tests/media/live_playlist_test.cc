@@ -1,10 +1,12 @@
 #include "media/live_playlist.h"
 
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -424,6 +426,183 @@ TEST_CASE("LivePlaylist refuses parts out of order or without Low-Latency HLS",
   CHECK(regular.MediaPlaylistText() ==
         "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n"
         "#EXT-X-PROGRAM-DATE-TIME:2024-05-01T12:00:00.000Z\n#EXTINF:2.000,\n000000.ts\n");
+}
+
+// ---- Versions in memory (Options::playlist_files) ----------------------------------------------
+
+TEST_CASE("LivePlaylist hands every version over in memory, byte for byte what it writes",
+          "[playlist][ll][memory]") {
+  TempDir dir;
+  std::vector<PlaylistProgress> told;
+  LivePlaylist::Options options = LowLatency(dir.path());
+  options.on_written = [&](const PlaylistProgress& p) {
+    told.push_back(p);
+    // Each snapshot is the file as this write left it.
+    REQUIRE(p.snapshot != nullptr);
+    CHECK(p.snapshot->text == ReadFile(dir.path() / "live.m3u8"));
+    CHECK(p.snapshot->skip.empty());  // a six-segment window writes no delta updates
+  };
+  LivePlaylist playlist(std::move(options), 40, absl::Seconds(80));
+  const absl::Time t0 = At("2024-05-01T12:00:00.021Z");
+  AppendSegmentWithParts(playlist, 40, t0);
+  REQUIRE(playlist.AppendPart(Part(41, 0, 334, true, t0 + absl::Seconds(2))).ok());
+  REQUIRE(playlist.End().ok());
+  REQUIRE(told.size() == 3);
+  CHECK(told.back().snapshot->text == playlist.MediaPlaylistText());
+  CHECK(told.back().snapshot->text.ends_with("#EXT-X-ENDLIST\n"));
+  CHECK(told.front().snapshot->made <= told.back().snapshot->made);
+}
+
+TEST_CASE("LivePlaylist with PlaylistFiles::kSegments writes its file per segment and at the end",
+          "[playlist][ll][memory]") {
+  TempDir dir;
+  std::vector<PlaylistProgress> told;
+  LivePlaylist::Options options = LowLatency(dir.path());
+  options.playlist_files = LivePlaylist::Options::PlaylistFiles::kSegments;
+  options.on_written = [&](const PlaylistProgress& p) { told.push_back(p); };
+  LivePlaylist playlist(std::move(options), 40, absl::Seconds(80));
+  const absl::Time t0 = At("2024-05-01T12:00:00.021Z");
+  AppendSegmentWithParts(playlist, 40, t0);
+  const std::string at_segment = ReadFile(dir.path() / "live.m3u8");
+  CHECK(at_segment == told.back().snapshot->text);
+  const auto inode = [&] {
+    struct stat st {};
+    REQUIRE(::stat((dir.path() / "live.m3u8").c_str(), &st) == 0);
+    return st.st_ino;
+  };
+  const auto first_inode = inode();
+
+  // Parts (and a date range) between segments: in memory only, the file untouched.
+  REQUIRE(playlist.AppendPart(Part(41, 0, 334, true, t0 + absl::Seconds(2))).ok());
+  REQUIRE(playlist.AppendPart(Part(41, 1, 333, false, t0 + absl::Seconds(2))).ok());
+  DateRange pinned;
+  pinned.id = "pin:1";
+  pinned.start = t0 + absl::Seconds(2);
+  REQUIRE(*playlist.AddDateRange(pinned));
+  CHECK(ReadFile(dir.path() / "live.m3u8") == at_segment);
+  CHECK(inode() == first_inode);
+  REQUIRE(told.size() == 4);
+  CHECK(told.back().next_parts == 2);
+  CHECK(told.back().snapshot->text == playlist.MediaPlaylistText());
+  CHECK(told.back().snapshot->text.find("000041_1.ts") != std::string::npos);
+  CHECK(told.back().snapshot->text.find("pin:1") != std::string::npos);
+  // No temporary left behind, nothing else created.
+  for (const auto& entry : fs::directory_iterator(dir.path())) {
+    CHECK((entry.path().filename() == "live.m3u8" || entry.path().filename() == "index.m3u8"));
+  }
+
+  // The segment: the file catches up (parts of the new segment in progress are not in it).
+  REQUIRE(playlist
+              .Append(Segment(41, t0 + absl::Seconds(2), absl::Seconds(2)), Media(),
+                      Part(41, 2, 333, false, t0 + absl::Seconds(2)))
+              .ok());
+  CHECK(ReadFile(dir.path() / "live.m3u8") == playlist.MediaPlaylistText());
+  // The end: on disk (fsynced), as before.
+  REQUIRE(playlist.AppendPart(Part(42, 0, 334, true, t0 + absl::Seconds(4))).ok());
+  REQUIRE(playlist.End().ok());
+  CHECK(ReadFile(dir.path() / "live.m3u8") == playlist.MediaPlaylistText());
+  CHECK(told.back().ended);
+  CHECK(told.back().snapshot->text == playlist.MediaPlaylistText());
+}
+
+TEST_CASE("LivePlaylist with kSegments but nobody told writes every version",
+          "[playlist][ll][memory]") {
+  TempDir dir;
+  LivePlaylist::Options options = LowLatency(dir.path());
+  options.playlist_files = LivePlaylist::Options::PlaylistFiles::kSegments;
+  LivePlaylist playlist(std::move(options), 40, absl::Seconds(80));
+  const absl::Time t0 = At("2024-05-01T12:00:00.021Z");
+  AppendSegmentWithParts(playlist, 40, t0);
+  REQUIRE(playlist.AppendPart(Part(41, 0, 334, true, t0 + absl::Seconds(2))).ok());
+  CHECK(ReadFile(dir.path() / "live.m3u8") == playlist.MediaPlaylistText());
+}
+
+TEST_CASE("LivePlaylist with kSegments keeps its delta updates in memory only",
+          "[playlist][ll][memory]") {
+  TempDir dir;
+  std::vector<PlaylistProgress> told;
+  LivePlaylist::Options options = LowLatency(dir.path(), LivePlaylist::kDeltaUpdateMinWindow);
+  options.playlist_files = LivePlaylist::Options::PlaylistFiles::kSegments;
+  options.on_written = [&](const PlaylistProgress& p) { told.push_back(p); };
+  LivePlaylist playlist(std::move(options), 0, absl::ZeroDuration());
+  REQUIRE(playlist.delta_updates());
+  const absl::Time t0 = At("2024-05-01T12:00:00.000Z");
+  for (int64_t msn = 0; msn < 14; ++msn) {
+    AppendSegmentWithParts(playlist, msn, t0 + msn * absl::Seconds(2));
+  }
+  REQUIRE(playlist.AppendPart(Part(14, 0, 334, true, t0 + absl::Seconds(28))).ok());
+  CHECK_FALSE(fs::exists(dir.path() / SkipPlaylistName("live.m3u8")));
+  CHECK_FALSE(fs::exists(dir.path() / SkipV2PlaylistName("live.m3u8")));
+  const PlaylistSnapshot& last = *told.back().snapshot;
+  CHECK(last.skip == playlist.DeltaPlaylistText(false));
+  CHECK(last.skip_v2 == playlist.DeltaPlaylistText(true));
+  CHECK(last.skip.find("#EXT-X-SKIP:SKIPPED-SEGMENTS=") != std::string::npos);
+}
+
+TEST_CASE("LivePlaylist with parts in memory hands them over with each version, bounded",
+          "[playlist][ll][memory]") {
+  TempDir dir;
+  std::vector<PlaylistProgress> told;
+  LivePlaylist::Options options = LowLatency(dir.path());
+  options.playlist_files = LivePlaylist::Options::PlaylistFiles::kSegments;
+  options.parts_in_memory = true;
+  options.on_written = [&](const PlaylistProgress& p) { told.push_back(p); };
+  LivePlaylist playlist(std::move(options), 40, absl::Seconds(80));
+  REQUIRE(playlist.parts_in_memory());
+  const absl::Time t0 = At("2024-05-01T12:00:00.021Z");
+  std::vector<std::weak_ptr<const PartData>> made;
+  auto part = [&](int64_t msn, int index, int64_t ms) {
+    LivePlaylist::PartInfo p = Part(msn, index, ms, index == 0, t0 + (msn - 40) * absl::Seconds(2));
+    auto data = std::make_shared<PartData>();
+    data->bytes = PartFileName(msn, index) + " bytes";
+    made.push_back(data);
+    p.data = std::move(data);
+    return p;
+  };
+  auto segment = [&](int64_t msn, int first = 0) {
+    for (int i = first; i < 5; ++i) REQUIRE(playlist.AppendPart(part(msn, i, 334)).ok());
+    REQUIRE(playlist
+                .Append(Segment(msn, t0 + (msn - 40) * absl::Seconds(2), absl::Seconds(2)), Media(),
+                        part(msn, 5, 330))
+                .ok());
+  };
+  segment(40);
+  REQUIRE(playlist.AppendPart(part(41, 0, 334)).ok());
+  const PlaylistSnapshot& now = *told.back().snapshot;
+  // Every part listed is in the snapshot, by its name, with the bytes the packager gave.
+  REQUIRE(now.parts.size() == 7);
+  CHECK(now.FindPart("000040_3.ts")->bytes == "000040_3.ts bytes");
+  CHECK(now.FindPart("000041_0.ts")->bytes == "000041_0.ts bytes");
+  CHECK(now.FindPart("000041_1.ts") == nullptr);
+  CHECK(now.text.find("#EXT-X-PART:DURATION=0.334,URI=\"000041_0.ts\"") != std::string::npos);
+  // The file lists no parts (nobody reading it could fetch one): a regular HLS playlist.
+  const std::string file = ReadFile(dir.path() / "live.m3u8");
+  CHECK(file.find("EXT-X-PART") == std::string::npos);
+  CHECK(file.find("PRELOAD-HINT") == std::string::npos);
+  CHECK(file.find("#EXT-X-VERSION:3\n") != std::string::npos);
+  CHECK(file.find("000040.ts\n") != std::string::npos);
+  // No part file anywhere.
+  for (const auto& entry : fs::directory_iterator(dir.path())) {
+    CHECK((entry.path().filename() == "live.m3u8" || entry.path().filename() == "index.m3u8"));
+  }
+  // Bounded: a part is let go when it leaves the listing (three target durations), so at most
+  // three target durations of parts and the segment in progress are held.
+  segment(41, /*first=*/1);
+  for (int64_t msn = 42; msn < 48; ++msn) segment(msn);
+  told.clear();
+  REQUIRE(playlist.AppendPart(part(48, 0, 334)).ok());
+  const PlaylistSnapshot& later = *told.back().snapshot;
+  CHECK(later.FindPart("000040_0.ts") == nullptr);
+  CHECK(made.front().expired());  // freed: nothing holds the bytes any more
+  CHECK(later.parts.size() <= 3 * 6 + 1);
+  size_t alive = 0;
+  for (const auto& w : made) alive += w.expired() ? 0 : 1;
+  CHECK(alive == later.parts.size());
+  // Ended: no parts listed or held.
+  told.clear();
+  REQUIRE(playlist.End().ok());
+  CHECK(told.back().snapshot->parts.empty());
+  CHECK(told.back().snapshot->text.find("EXT-X-PART:") == std::string::npos);
 }
 
 }  // namespace

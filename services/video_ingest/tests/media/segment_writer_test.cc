@@ -185,5 +185,61 @@ TEST_CASE("Without parts the writer writes no part file", "[writer][parts]") {
   CHECK(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()) == 1);
 }
 
+TEST_CASE("With parts in memory, each part's bytes are what its file would hold, and no file",
+          "[writer][parts][memory]") {
+  testing::TempDir files_dir;
+  testing::TempDir memory_dir;
+  SegmentWriter files(files_dir.path(), 42, /*parts=*/true);
+  SegmentWriter memory(memory_dir.path(), 42, /*parts=*/true, /*parts_in_memory=*/true);
+  std::vector<SegmentWriter::ClosedPart> in_memory;
+  auto both = [&](auto&& step) {
+    auto from_files = step(files);
+    auto from_memory = step(memory);
+    REQUIRE(from_files.ok());
+    REQUIRE(from_memory.ok());
+    return std::make_pair(std::move(*from_files), std::move(*from_memory));
+  };
+  auto write = [&](const std::vector<uint8_t>& bytes) {
+    REQUIRE(files.Write(bytes).ok());
+    REQUIRE(memory.Write(bytes).ok());
+  };
+  write(Pat());
+  write(Pmt());
+  write(Packet(0x100, 1));
+  auto [f0, m0] = both([](SegmentWriter& w) { return w.CutPart(kS / 3, 0, false, false); });
+  write(Packet(0x100, 2));
+  auto [f1, m1] = both([](SegmentWriter& w) { return w.CutPart(2 * kS / 3, 0, true, true); });
+  write(Packet(0x100, 3));
+  auto [fs2, ms2] = both([](SegmentWriter& w) { return w.Cut(kS, 0, false); });
+  write(Packet(0x100, 4));
+  auto [fs3, ms3] = both([](SegmentWriter& w) { return w.Finish(2 * kS, 0); });
+  REQUIRE(m0.has_value());
+  REQUIRE(m1.has_value());
+  REQUIRE(ms2.has_value());
+  REQUIRE(ms2->last_part.has_value());
+  REQUIRE(ms3->last_part.has_value());
+  const std::vector<std::pair<SegmentWriter::ClosedPart, SegmentWriter::ClosedPart>> parts = {
+      {*f0, *m0},
+      {*f1, *m1},
+      {*fs2->last_part, *ms2->last_part},
+      {*fs3->last_part, *ms3->last_part}};
+  for (const auto& [f, m] : parts) {
+    INFO(m.location.filename().string());
+    CHECK(f.data == nullptr);
+    REQUIRE(m.data != nullptr);
+    CHECK(m.data->bytes == Read(f.location));
+    CHECK(m.location.filename() == f.location.filename());
+    CHECK(m.start_ns == f.start_ns);
+    CHECK(m.end_ns == f.end_ns);
+    CHECK(m.independent == f.independent);
+    CHECK_FALSE(fs::exists(m.location));
+  }
+  // The segments are the same files, digests and all; nothing else was created.
+  CHECK(Read(memory_dir.path() / "000042.ts") == Read(files_dir.path() / "000042.ts"));
+  CHECK(ms2->digest.sha256 == fs2->digest.sha256);
+  CHECK(Read(memory_dir.path() / "000043.ts") == Read(files_dir.path() / "000043.ts"));
+  CHECK(std::distance(fs::directory_iterator(memory_dir.path()), fs::directory_iterator()) == 2);
+}
+
 }  // namespace
 }  // namespace shopcast::video_ingest::media

@@ -60,6 +60,12 @@ struct FileMeta {
 absl::StatusOr<OpenFile> OpenUnderRoot(const std::string& root,
                                        std::initializer_list<std::string_view> components);
 
+// Serves `body` from memory exactly as ServeFile serves a file of those bytes: 304 when
+// If-None-Match names the ETag, 206/416 for one byte range on GET (If-Range honoured), HEAD
+// without a body, otherwise 200. For what a handler holds in memory (a live playlist).
+Reply ServeBytes(const Request& request, std::string body, const FileMeta& meta,
+                 HeaderFn add_headers);
+
 // Serves `file` (taking its descriptor): 304 when If-None-Match names the ETag, 206/416 for one
 // byte range on GET (If-Range honoured), HEAD without a body, otherwise 200 streamed from disk.
 Reply ServeFile(const Request& request, OpenFile file, const FileMeta& meta,
