@@ -51,14 +51,17 @@ describe('liveHlsConfig', () => {
     expect(() => new Hls({ ...liveHlsConfig }).destroy()).not.toThrow();
   });
 
-  it("holds the playlist's PART-HOLD-BACK behind live, not three target durations", () => {
-    expect(targetLatency({ ...liveHlsConfig })).toBeCloseTo(1.002, 3);
-    // Why liveSyncDurationCount stays unset, even at its default: set, it replaces the hold-back.
-    expect(targetLatency({ ...liveHlsConfig, liveSyncDurationCount: 3 })).toBeCloseTo(6, 3);
+  it('aims 1.5 s behind live, not three target durations', () => {
+    expect(targetLatency({ ...liveHlsConfig })).toBeCloseTo(1.5, 3);
+    // What liveSyncDuration replaces: the playlist's PART-HOLD-BACK (1.0 s here).
+    const { liveSyncDuration: _unused, ...withoutSync } = liveHlsConfig;
+    expect(targetLatency(withoutSync)).toBeCloseTo(1.002, 3);
+    // Why liveSyncDurationCount stays unset, even at its default: set, it means 3 × 2 s.
+    expect(targetLatency({ lowLatencyMode: true, liveSyncDurationCount: 3 })).toBeCloseTo(6, 3);
   });
 
-  it('plays at normal speed: catching up to a one-second hold-back stalled in the benchmark', () => {
+  it('catches up gently: faster playback is capped at 1.1', () => {
     expect(liveHlsConfig.lowLatencyMode).toBe(true);
-    expect(liveHlsConfig.maxLiveSyncPlaybackRate ?? 1).toBe(1);
+    expect(liveHlsConfig.maxLiveSyncPlaybackRate).toBe(1.1);
   });
 });
