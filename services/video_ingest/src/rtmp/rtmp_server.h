@@ -61,7 +61,7 @@ struct RtmpOptions {
   // The bound on what batching adds: a publishing connection not read for this long has its
   // mark dropped to 1 (the kernel signals at once when bytes are queued), so the bytes of a
   // stream whose bitrate fell wait at most about 1.5 times this (the server checks every half
-  // of it); its rate is then measured afresh.
+  // of it); the read that follows sets half the old mark, until the next rate window.
   std::chrono::milliseconds read_batch_max_delay{100};
 };
 

@@ -577,6 +577,10 @@ void RtmpSession::PaceReads(Clock::time_point now, size_t n) {
   if (batch.count() <= 0) return;
   last_read_ns_.store(std::chrono::nanoseconds(now.time_since_epoch()).count(),
                       std::memory_order_relaxed);
+  if (low_water_after_drop_ > 1) {  // The bytes the tick let in are read: batch again, lower.
+    SetLowWater(low_water_after_drop_);
+    low_water_after_drop_ = 0;
+  }
   rate_window_bytes_ += n;
   const Clock::duration elapsed = now - rate_window_start_;
   if (elapsed < kRateWindow) return;
@@ -620,10 +624,12 @@ void RtmpSession::DropLowWater() {
   // Read since the tick looked: nothing waits.
   if (closed_ || !QuietSince(now - context_.options.read_batch_max_delay)) return;
   // The kernel signals the socket readable at once if bytes are queued (tcp_set_rcvlowat),
-  // otherwise at the next byte; the next rate window sets the mark again.
+  // otherwise at the next byte. The read that follows sets half the mark (a lull, such as the
+  // small frames after a large keyframe, is let in sooner next time; a stream that stopped
+  // halves it again at every bound) until the rate window sets it from the rate again.
+  const size_t half = low_water_ / 2;
   SetLowWater(1);
-  rate_window_start_ = now;
-  rate_window_bytes_ = 0;
+  low_water_after_drop_ = half;
   context_.metrics.ReadBatchFlushed();
 }
 

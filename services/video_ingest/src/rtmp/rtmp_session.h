@@ -87,7 +87,7 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
   // and it was last read at or before `cutoff`. Thread-safe (the server's tick asks).
   bool QuietSince(Clock::time_point cutoff) const;
   // Drops a raised low-water mark to 1 if the connection is still quiet, so whatever bytes are
-  // queued are read at once; the byte rate is measured afresh. Call on executor() only.
+  // queued are read at once; the next read sets half the old mark. Call on executor() only.
   void DropLowWater();
 
  private:
@@ -167,6 +167,7 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
   // Batched reads. The mark and the rate window are the strand's; the two atomics are read by
   // the server's tick.
   size_t low_water_ = 1;
+  size_t low_water_after_drop_ = 0;  // The mark the next read sets after a drop (0: none).
   Clock::time_point rate_window_start_;
   uint64_t rate_window_bytes_ = 0;
   std::atomic<bool> low_water_raised_{false};
