@@ -26,8 +26,9 @@ RtmpServerMetrics::RtmpServerMetrics(prometheus::Registry* registry) {
   read_batch_flushes_ =
       &prometheus::BuildCounter()
            .Name("rtmp_read_batch_flushes_total")
-           .Help("Publishing connections read early because their bytes stayed below the "
-                 "low-water mark for rtmp_read_batch_max_delay.")
+           .Help(
+               "Publishing connections read early because their bytes stayed below the "
+               "low-water mark for rtmp_read_batch_max_delay.")
            .Register(*registry)
            .Add({});
   pending_bytes_ = &prometheus::BuildGauge()

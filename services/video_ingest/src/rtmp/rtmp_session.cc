@@ -584,16 +584,16 @@ void RtmpSession::PaceReads(Clock::time_point now, size_t n) {
   rate_window_bytes_ += n;
   const Clock::duration elapsed = now - rate_window_start_;
   if (elapsed < kRateWindow) return;
-  const double rate = static_cast<double>(rate_window_bytes_) /
-                      std::chrono::duration<double>(elapsed).count();
+  const double rate =
+      static_cast<double>(rate_window_bytes_) / std::chrono::duration<double>(elapsed).count();
   rate_window_start_ = now;
   rate_window_bytes_ = 0;
   const double wanted = rate * std::chrono::duration<double>(batch).count();
-  const size_t mark = static_cast<size_t>(
-      std::clamp(wanted, 1.0, static_cast<double>(kMaxLowWaterBytes)));
+  const size_t mark =
+      static_cast<size_t>(std::clamp(wanted, 1.0, static_cast<double>(kMaxLowWaterBytes)));
   // Within an eighth of the current mark: not worth a system call.
-  if (mark == low_water_ || (low_water_ > 1 && mark * 8 > low_water_ * 7 &&
-                             mark * 8 < low_water_ * 9)) {
+  if (mark == low_water_ ||
+      (low_water_ > 1 && mark * 8 > low_water_ * 7 && mark * 8 < low_water_ * 9)) {
     return;
   }
   SetLowWater(mark);

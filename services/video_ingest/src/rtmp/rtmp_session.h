@@ -7,11 +7,11 @@
 #include <utility>  // First: Boost 1.74's awaitable.hpp uses std::exchange without including it.
 // clang-format on
 
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>

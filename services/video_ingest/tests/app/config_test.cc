@@ -295,7 +295,8 @@ TEST_CASE("RTMP passthrough runs natively by default, on GStreamer when asked, n
   absl::SetFlag(&FLAGS_passthrough_engine, "native");
 }
 
-TEST_CASE("RTMP reads are batched by 30 ms of a publisher's bytes and at most 100 ms late, or off") {
+TEST_CASE(
+    "RTMP reads are batched by 30 ms of a publisher's bytes and at most 100 ms late, or off") {
   absl::SetFlag(&FLAGS_db_dsn, "host=127.0.0.1 dbname=video_ingest");
   absl::SetFlag(&FLAGS_verify_key_files, "/dev/null");
   absl::SetFlag(&FLAGS_instance_id, "video-ingest-0");
