@@ -306,6 +306,8 @@ int RunServer(const Config& config) {
   rtmp_options.max_pending_per_address = static_cast<size_t>(config.rtmp_max_pending_per_address);
   rtmp_options.handshake_timeout = absl::ToChronoMilliseconds(config.rtmp_handshake_timeout);
   rtmp_options.idle_timeout = absl::ToChronoMilliseconds(config.ingest_idle_timeout);
+  rtmp_options.read_batch = absl::ToChronoMilliseconds(config.rtmp_read_batch);
+  rtmp_options.read_batch_max_delay = absl::ToChronoMilliseconds(config.rtmp_read_batch_max_delay);
   // HEVC input: enhanced RTMP 'hvc1' and legacy codec id 12 pass the codec check when HEVC is
   // accepted (the packager reads such FLV itself, media/flv_feed.h).
   rtmp_options.codecs.hevc = config.AcceptsHevc() ? rtmp::CodecCheckOptions::Hevc::kAccepted

@@ -39,6 +39,12 @@ ABSL_FLAG(absl::Duration, rtmp_handshake_timeout, absl::Seconds(5),
           "time an RTMP client has to complete the handshake");
 ABSL_FLAG(absl::Duration, ingest_idle_timeout, absl::Seconds(10),
           "an encoder that sends nothing this long is disconnected");
+ABSL_FLAG(absl::Duration, rtmp_read_batch, absl::Milliseconds(30),
+          "a publishing RTMP connection wakes the I/O thread once per this much of its measured "
+          "byte rate (SO_RCVLOWAT) instead of per TCP segment; 0: off");
+ABSL_FLAG(absl::Duration, rtmp_read_batch_max_delay, absl::Milliseconds(100),
+          "a publishing RTMP connection not read for this long is read at once whatever its "
+          "low-water mark (bounds what rtmp_read_batch delays a stream whose bitrate fell)");
 ABSL_FLAG(std::string, srt_bind_address, "0.0.0.0",
           "IP address the SRT ingest port listens on (an IPv4 or IPv6 literal)");
 ABSL_FLAG(int, srt_port, 9000, "SRT ingest UDP port");
@@ -182,6 +188,8 @@ absl::StatusOr<Config> LoadConfig() {
   c.publish_backoff_max = absl::GetFlag(FLAGS_publish_backoff_max);
   c.rtmp_handshake_timeout = absl::GetFlag(FLAGS_rtmp_handshake_timeout);
   c.ingest_idle_timeout = absl::GetFlag(FLAGS_ingest_idle_timeout);
+  c.rtmp_read_batch = absl::GetFlag(FLAGS_rtmp_read_batch);
+  c.rtmp_read_batch_max_delay = absl::GetFlag(FLAGS_rtmp_read_batch_max_delay);
   c.srt_bind_address = absl::GetFlag(FLAGS_srt_bind_address);
   c.srt_port = absl::GetFlag(FLAGS_srt_port);
   c.srt_latency_ms = absl::GetFlag(FLAGS_srt_latency_ms);
@@ -318,6 +326,13 @@ absl::StatusOr<Config> LoadConfig() {
   if (c.stall_timeout < absl::Seconds(1) || c.ingest_idle_timeout < absl::Seconds(1) ||
       c.rtmp_handshake_timeout < absl::Milliseconds(100)) {
     return absl::InvalidArgumentError("timeouts are too short");
+  }
+  if (c.rtmp_read_batch < absl::ZeroDuration() || c.rtmp_read_batch > absl::Milliseconds(200)) {
+    return absl::InvalidArgumentError("rtmp_read_batch must be between 0 (off) and 200ms");
+  }
+  if (c.rtmp_read_batch_max_delay < absl::Milliseconds(10) ||
+      c.rtmp_read_batch_max_delay > absl::Seconds(1)) {
+    return absl::InvalidArgumentError("rtmp_read_batch_max_delay must be between 10ms and 1s");
   }
   if (c.malloc_arena_max < 0 || c.malloc_arena_max > 1024) {
     return absl::InvalidArgumentError("malloc_arena_max must be 0..1024");

@@ -31,6 +31,8 @@ struct Config : startup::ServiceConfig {
   absl::Duration publish_backoff_max;
   absl::Duration rtmp_handshake_timeout;
   absl::Duration ingest_idle_timeout;  // no bytes from a publishing encoder
+  absl::Duration rtmp_read_batch;      // SO_RCVLOWAT as this much of a publisher's rate
+  absl::Duration rtmp_read_batch_max_delay;  // a publisher unread this long is read at once
   std::string srt_bind_address;  // IP literal the SRT port is bound to ("0.0.0.0": all)
   int srt_port = 9000;
   int srt_latency_ms = 200;

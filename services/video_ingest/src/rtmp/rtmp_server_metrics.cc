@@ -18,6 +18,19 @@ RtmpServerMetrics::RtmpServerMetrics(prometheus::Registry* registry) {
                          .Help("Bytes received from RTMP clients, handshake included.")
                          .Register(*registry)
                          .Add({});
+  reads_ = &prometheus::BuildCounter()
+                .Name("rtmp_reads_total")
+                .Help("Socket reads of RTMP connections (each one wake-up's worth of bytes).")
+                .Register(*registry)
+                .Add({});
+  read_batch_flushes_ =
+      &prometheus::BuildCounter()
+           .Name("rtmp_read_batch_flushes_total")
+           .Help(
+               "Publishing connections read early because their bytes stayed below the "
+               "low-water mark for rtmp_read_batch_max_delay.")
+           .Register(*registry)
+           .Add({});
   pending_bytes_ = &prometheus::BuildGauge()
                         .Name("rtmp_pending_buffered_bytes")
                         .Help("Bytes held for RTMP connections not admitted yet.")
@@ -46,7 +59,13 @@ void RtmpServerMetrics::Rejected(const std::string& reason) {
 }
 
 void RtmpServerMetrics::BytesReceived(size_t n) {
-  if (bytes_received_ != nullptr) bytes_received_->Increment(static_cast<double>(n));
+  if (bytes_received_ == nullptr) return;
+  bytes_received_->Increment(static_cast<double>(n));
+  reads_->Increment();
+}
+
+void RtmpServerMetrics::ReadBatchFlushed() {
+  if (read_batch_flushes_ != nullptr) read_batch_flushes_->Increment();
 }
 
 void RtmpServerMetrics::PendingBytes(int64_t delta) {

@@ -23,6 +23,12 @@ namespace asio = boost::asio;
 using boost::system::error_code;
 
 constexpr size_t kReadBufferBytes = 64 * 1024;
+// Batched reads: the byte rate is measured over this long before the low-water mark follows it
+// (long enough that one keyframe's burst does not set it, short enough to follow a new bitrate
+// within a second or two).
+constexpr std::chrono::seconds kRateWindow{1};
+// The highest low-water mark (30 ms of about 17 Mbit/s); the read buffer is twice the mark.
+constexpr size_t kMaxLowWaterBytes = 64 * 1024;
 // Before admission a client sends a few small commands: a small buffer keeps unauthenticated
 // connections cheap.
 constexpr size_t kPendingReadBufferBytes = 4 * 1024;
@@ -266,14 +272,20 @@ asio::awaitable<absl::Status> RtmpSession::ReadLoop() {
   std::vector<Message> messages;
   for (;;) {
     const bool admitted = state_ == State::kPublishing || state_ == State::kUnpublished;
-    if (admitted && buffer.size() < kReadBufferBytes) buffer.resize(kReadBufferBytes);
+    // Room for what one wake-up finds queued: the mark, and what arrived while we were woken.
+    const size_t want = std::max(kReadBufferBytes, 2 * low_water_);
+    if (admitted && buffer.size() < want) buffer.resize(want);
     error_code ec;
     const size_t n = co_await socket_.async_read_some(asio::buffer(buffer), Awaitable(ec));
     if (ec) co_return ConnectionError(ec, closed_, close_reason_);
     bytes_in_ += static_cast<uint32_t>(n);
     total_bytes_in_ += n;
     context_.metrics.BytesReceived(n);
-    if (state_ == State::kPublishing) deadline_ = Clock::now() + context_.options.idle_timeout;
+    if (state_ == State::kPublishing) {
+      const Clock::time_point now = Clock::now();
+      deadline_ = now + context_.options.idle_timeout;
+      PaceReads(now, n);
+    }
 
     messages.clear();
     if (absl::Status st = reader_.Feed(std::span<const uint8_t>(buffer.data(), n), messages);
@@ -366,6 +378,7 @@ asio::awaitable<absl::Status> RtmpSession::HandleCommand(const Message& m) {
     EndMedia(absl::OkStatus());
     if (state_ == State::kPublishing) {
       state_ = State::kUnpublished;
+      if (low_water_ > 1) SetLowWater(1);  // Its last commands and hang-up are read at once.
       // Encoders send more commands and hang up themselves (GStreamer's rtmp2sink fails if we
       // hang up first), so the connection stays until they do, or this runs out.
       SetDeadline(Clock::now() + context_.options.idle_timeout,
@@ -484,6 +497,8 @@ asio::awaitable<absl::Status> RtmpSession::Publish(const Message& m,
   media_ = std::move(*admitted);
   state_ = State::kPublishing;
   publish_stream_id_ = stream_id;
+  rate_window_start_ = Clock::now();
+  rate_window_bytes_ = 0;
   // A valid key: the publisher leaves the budget of unauthenticated connections, and its
   // messages (keyframes) may be as large as the full limits allow.
   context_.admitted(id_);
@@ -539,6 +554,7 @@ asio::awaitable<absl::Status> RtmpSession::RefuseMedia(absl::Status why) {
       .Kv("detail", std::string(why.message()));
   state_ = State::kRefused;
   media_refusal_ = why;
+  if (low_water_ > 1) SetLowWater(1);
   if (media_ != nullptr) {
     std::shared_ptr<MediaSession> media = std::move(media_);
     media_.reset();
@@ -554,6 +570,67 @@ asio::awaitable<absl::Status> RtmpSession::RefuseMedia(absl::Status why) {
   error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
   co_return absl::OkStatus();
+}
+
+void RtmpSession::PaceReads(Clock::time_point now, size_t n) {
+  const std::chrono::milliseconds batch = context_.options.read_batch;
+  if (batch.count() <= 0) return;
+  last_read_ns_.store(std::chrono::nanoseconds(now.time_since_epoch()).count(),
+                      std::memory_order_relaxed);
+  if (low_water_after_drop_ > 1) {  // The bytes the tick let in are read: batch again, lower.
+    SetLowWater(low_water_after_drop_);
+    low_water_after_drop_ = 0;
+  }
+  rate_window_bytes_ += n;
+  const Clock::duration elapsed = now - rate_window_start_;
+  if (elapsed < kRateWindow) return;
+  const double rate =
+      static_cast<double>(rate_window_bytes_) / std::chrono::duration<double>(elapsed).count();
+  rate_window_start_ = now;
+  rate_window_bytes_ = 0;
+  const double wanted = rate * std::chrono::duration<double>(batch).count();
+  const size_t mark =
+      static_cast<size_t>(std::clamp(wanted, 1.0, static_cast<double>(kMaxLowWaterBytes)));
+  // Within an eighth of the current mark: not worth a system call.
+  if (mark == low_water_ ||
+      (low_water_ > 1 && mark * 8 > low_water_ * 7 && mark * 8 < low_water_ * 9)) {
+    return;
+  }
+  SetLowWater(mark);
+}
+
+void RtmpSession::SetLowWater(size_t bytes) {
+  if (closed_) return;
+  error_code ec;
+  socket_.set_option(asio::socket_base::receive_low_watermark(static_cast<int>(bytes)), ec);
+  if (ec) {
+    if (bytes > 1) {  // Unbatched reads are only dearer; the connection carries on.
+      log::Warn("rtmp_read_batch_failed").Kv("conn", id_).Kv("error", ec.message());
+    }
+    bytes = 1;
+  }
+  low_water_ = bytes;
+  low_water_raised_.store(bytes > 1, std::memory_order_relaxed);
+}
+
+bool RtmpSession::QuietSince(Clock::time_point cutoff) const {
+  return low_water_raised_.load(std::memory_order_relaxed) &&
+         last_read_ns_.load(std::memory_order_relaxed) <=
+             std::chrono::nanoseconds(cutoff.time_since_epoch()).count();
+}
+
+void RtmpSession::DropLowWater() {
+  const Clock::time_point now = Clock::now();
+  // Read since the tick looked: nothing waits.
+  if (closed_ || !QuietSince(now - context_.options.read_batch_max_delay)) return;
+  // The kernel signals the socket readable at once if bytes are queued (tcp_set_rcvlowat),
+  // otherwise at the next byte. The read that follows sets half the mark (a lull, such as the
+  // small frames after a large keyframe, is let in sooner next time; a stream that stopped
+  // halves it again at every bound) until the rate window sets it from the rate again.
+  const size_t half = low_water_ / 2;
+  SetLowWater(1);
+  low_water_after_drop_ = half;
+  context_.metrics.ReadBatchFlushed();
 }
 
 std::vector<uint8_t> RtmpSession::Encode(const std::vector<Message>& messages) {

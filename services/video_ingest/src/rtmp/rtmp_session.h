@@ -7,6 +7,7 @@
 #include <utility>  // First: Boost 1.74's awaitable.hpp uses std::exchange without including it.
 // clang-format on
 
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -80,8 +81,16 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
 
   boost::asio::any_io_executor executor() const { return executor_; }
 
- private:
   using Clock = std::chrono::steady_clock;
+
+  // Batched reads (RtmpOptions::read_batch): true if the connection's low-water mark is raised
+  // and it was last read at or before `cutoff`. Thread-safe (the server's tick asks).
+  bool QuietSince(Clock::time_point cutoff) const;
+  // Drops a raised low-water mark to 1 if the connection is still quiet, so whatever bytes are
+  // queued are read at once; the next read sets half the old mark. Call on executor() only.
+  void DropLowWater();
+
+ private:
   enum class State {
     kHandshake,
     kHandshaken,
@@ -117,6 +126,11 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
   DisconnectFn MakeDisconnectFn();
   // Reports what this not-yet-admitted connection holds now (0 once admitted or closed).
   void ChargePending(size_t held);
+  // After a read of `n` bytes while publishing: measures the byte rate and, once per rate
+  // window, sets the low-water mark from it.
+  void PaceReads(Clock::time_point now, size_t n);
+  // Sets the socket's SO_RCVLOWAT (1: every byte wakes us). A failure leaves reads unbatched.
+  void SetLowWater(size_t bytes);
 
   const uint64_t id_;
   boost::asio::ip::tcp::socket socket_;
@@ -149,6 +163,15 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
   // FLV tags held back until the codec check knows the tracks the header must announce.
   std::vector<uint8_t> held_tags_;
   bool header_written_ = false;
+
+  // Batched reads. The mark and the rate window are the strand's; the two atomics are read by
+  // the server's tick.
+  size_t low_water_ = 1;
+  size_t low_water_after_drop_ = 0;  // The mark the next read sets after a drop (0: none).
+  Clock::time_point rate_window_start_;
+  uint64_t rate_window_bytes_ = 0;
+  std::atomic<bool> low_water_raised_{false};
+  std::atomic<int64_t> last_read_ns_{0};  // Clock's time since epoch, in nanoseconds.
 };
 
 }  // namespace shopcast::video_ingest::rtmp

@@ -31,6 +31,8 @@ ABSL_DECLARE_FLAG(std::string, renditions);
 ABSL_DECLARE_FLAG(int, renditions_max_restarts);
 ABSL_DECLARE_FLAG(std::string, renditions_fault);
 ABSL_DECLARE_FLAG(std::string, passthrough_engine);
+ABSL_DECLARE_FLAG(absl::Duration, rtmp_read_batch);
+ABSL_DECLARE_FLAG(absl::Duration, rtmp_read_batch_max_delay);
 
 namespace shopcast::video_ingest {
 namespace {
@@ -291,6 +293,29 @@ TEST_CASE("RTMP passthrough runs natively by default, on GStreamer when asked, n
   REQUIRE_FALSE(config.ok());
   CHECK_THAT(std::string(config.status().message()), Catch::Contains("passthrough_engine"));
   absl::SetFlag(&FLAGS_passthrough_engine, "native");
+}
+
+TEST_CASE(
+    "RTMP reads are batched by 30 ms of a publisher's bytes and at most 100 ms late, or off") {
+  absl::SetFlag(&FLAGS_db_dsn, "host=127.0.0.1 dbname=video_ingest");
+  absl::SetFlag(&FLAGS_verify_key_files, "/dev/null");
+  absl::SetFlag(&FLAGS_instance_id, "video-ingest-0");
+  absl::StatusOr<Config> config = LoadConfig();
+  REQUIRE(config.ok());
+  CHECK(config->rtmp_read_batch == absl::Milliseconds(30));
+  CHECK(config->rtmp_read_batch_max_delay == absl::Milliseconds(100));
+  absl::SetFlag(&FLAGS_rtmp_read_batch, absl::ZeroDuration());
+  config = LoadConfig();
+  REQUIRE(config.ok());
+  CHECK(config->rtmp_read_batch == absl::ZeroDuration());
+  absl::SetFlag(&FLAGS_rtmp_read_batch, absl::Seconds(1));
+  config = LoadConfig();
+  REQUIRE_FALSE(config.ok());
+  CHECK_THAT(std::string(config.status().message()), Catch::Contains("rtmp_read_batch"));
+  absl::SetFlag(&FLAGS_rtmp_read_batch, absl::Milliseconds(30));
+  absl::SetFlag(&FLAGS_rtmp_read_batch_max_delay, absl::Milliseconds(1));
+  CHECK_FALSE(LoadConfig().ok());
+  absl::SetFlag(&FLAGS_rtmp_read_batch_max_delay, absl::Milliseconds(100));
 }
 
 }  // namespace

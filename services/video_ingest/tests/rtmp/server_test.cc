@@ -742,5 +742,128 @@ TEST_CASE("H.264 with AAC sent by hand passes the codec check") {
   CHECK(r->closes.load() == 0);
 }
 
+double CounterTotal(prometheus::Registry& registry, const std::string& name) {
+  for (const auto& family : registry.Collect()) {
+    if (family.name != name) continue;
+    double total = 0;
+    for (const auto& m : family.metric) total += m.counter.value;
+    return total;
+  }
+  return -1;
+}
+
+// Batched reads (RtmpOptions::read_batch): a publisher paced like a live encoder at about
+// 1 MB/s, 10 KB video tags every 10 ms; after the first rate window its low-water mark is about
+// 30 KB. Returns the FLV bytes its tags make.
+struct PacedPublisher {
+  static constexpr size_t kTagPayload = 10 * 1000;
+  static constexpr auto kInterval = 10ms;
+
+  explicit PacedPublisher(Harness& h) : p(std::make_unique<RawPublisher>(h.server.port())) {
+    REQUIRE(p->Publish("live", "sk_good", 5s).has_value());
+    REQUIRE(p->SendTag(kAudio, 0, kAacHeader));
+    REQUIRE(p->SendTag(kVideo, 0, kAvcHeader));
+    flv_bytes = 13 + (11 + kAacHeader.size() + 4) + (11 + kAvcHeader.size() + 4);
+  }
+  // Sends tags on a fixed schedule (as `ffmpeg -re` does) for `span`; returns how many.
+  int Pace(std::chrono::milliseconds span) {
+    std::vector<uint8_t> frame(kTagPayload, 0);
+    frame[0] = 0x27;  // AVC inter frame, a NALU packet.
+    frame[1] = 0x01;
+    const auto start = std::chrono::steady_clock::now();
+    int sent = 0;
+    for (auto at = start; at - start < span; at += kInterval) {
+      std::this_thread::sleep_until(at);  // Pacing a live source, not waiting for a result.
+      REQUIRE(p->SendTag(kVideo, ts, frame));
+      ts += 10;
+      flv_bytes += 11 + frame.size() + 4;
+      ++sent;
+    }
+    return sent;
+  }
+  // One small audio frame, as a stream gone quiet sends.
+  void SendQuietFrame() {
+    REQUIRE(p->SendTag(kAudio, ts, {0xAF, 0x01, 0x21}));
+    flv_bytes += 11 + 3 + 4;
+  }
+
+  std::unique_ptr<RawPublisher> p;
+  uint32_t ts = 10;
+  uint64_t flv_bytes = 0;
+};
+
+TEST_CASE("a publisher whose bitrate drops has its bytes read within the read-batching bound") {
+  prometheus::Registry registry;
+  RtmpOptions options = TestOptions();
+  options.read_batch = 30ms;
+  options.read_batch_max_delay = 100ms;
+  Harness h(options, &registry);
+  PacedPublisher pub(h);
+  pub.Pace(1200ms);  // The first rate window ends: the mark goes up.
+  std::shared_ptr<PublishRecord> r = h.admission.WaitForRecord("sk_good", 5s);
+  REQUIRE(r != nullptr);
+
+  // Steady: a wake-up per ~30 KB, not one per 10 KB tag.
+  const double reads_before = CounterTotal(registry, "rtmp_reads_total");
+  const int tags = pub.Pace(1000ms);
+  const double reads = CounterTotal(registry, "rtmp_reads_total") - reads_before;
+  INFO("reads " << reads << " for " << tags << " tags");
+  CHECK(reads < tags * 0.6);
+
+  // The stream goes quiet: the last tags and a small frame at a time sit below the ~30 KB mark
+  // (halved at each drop), and only the bound (max delay, checked every half of it: at most
+  // ~150 ms) gets them read.
+  for (int i = 0; i < 3; ++i) {
+    const double flushes_before = CounterTotal(registry, "rtmp_read_batch_flushes_total");
+    const auto quiet_at = std::chrono::steady_clock::now();
+    pub.SendQuietFrame();
+    REQUIRE(PollUntil([&] { return r->bytes.load() == pub.flv_bytes; }, 5s));
+    const auto waited = std::chrono::steady_clock::now() - quiet_at;
+    INFO("frame " << i << " waited "
+                  << std::chrono::duration_cast<std::chrono::milliseconds>(waited).count()
+                  << " ms");
+    // 150 ms and PollUntil's 20 ms steps, with room for a busy machine.
+    CHECK(waited < 400ms);
+    CHECK(CounterTotal(registry, "rtmp_read_batch_flushes_total") == flushes_before + 1);
+  }
+  CHECK(r->closes.load() == 0);
+}
+
+TEST_CASE("a batched publisher hanging up below its low-water mark is closed at once") {
+  prometheus::Registry registry;
+  RtmpOptions options = TestOptions();
+  options.read_batch = 30ms;
+  // Longer than the test waits: only the hang-up itself can get the last bytes read.
+  options.read_batch_max_delay = 2s;
+  Harness h(options, &registry);
+  PacedPublisher pub(h);
+  pub.Pace(1500ms);
+  std::shared_ptr<PublishRecord> r = h.admission.WaitForRecord("sk_good", 5s);
+  REQUIRE(r != nullptr);
+  pub.SendQuietFrame();
+  const auto closed_at = std::chrono::steady_clock::now();
+  pub.p.reset();  // FIN with bytes queued below the mark.
+  REQUIRE(PollUntil([&] { return r->closes.load() == 1; }, 5s));
+  CHECK(std::chrono::steady_clock::now() - closed_at < 1s);
+  CHECK(r->bytes.load() == pub.flv_bytes);
+  CHECK(CounterTotal(registry, "rtmp_read_batch_flushes_total") == 0);
+  CHECK(ReasonOf(CloseStatus(*r)) == "RTMP_CONNECTION_CLOSED");
+}
+
+TEST_CASE("with read batching off a publisher's reads are not batched") {
+  prometheus::Registry registry;
+  RtmpOptions options = TestOptions();
+  options.read_batch = 0ms;
+  Harness h(options, &registry);
+  PacedPublisher pub(h);
+  pub.Pace(1200ms);
+  const double reads_before = CounterTotal(registry, "rtmp_reads_total");
+  const int tags = pub.Pace(500ms);
+  const double reads = CounterTotal(registry, "rtmp_reads_total") - reads_before;
+  INFO("reads " << reads << " for " << tags << " tags");
+  CHECK(reads > tags * 0.6);
+  CHECK(CounterTotal(registry, "rtmp_read_batch_flushes_total") == 0);
+}
+
 }  // namespace
 }  // namespace shopcast::video_ingest::rtmp
