@@ -456,14 +456,19 @@ std::string LivePlaylist::MediaText(Delta delta, bool with_parts) const {
   absl::StrAppend(&out, "#EXT-X-TARGETDURATION:", target_duration_s_, "\n");
   if (ll) {
     const int64_t part_target_ms = CeilMs(options_.part_target);
-    // PART-HOLD-BACK: three part targets, what the specification recommends (at least two).
+    // PART-HOLD-BACK: four and a half part targets (1.503 s at the default 334 ms; the
+    // specification asks at least two and recommends three). hls.js aims this far behind live
+    // and only plays faster to get back there while more than a second is buffered ahead: three
+    // part targets (1.0 s) rarely left that, so a player stayed wherever its start-up left it
+    // (1.5–2.1 s glass to glass) or, catching up, stalled; from 1.5 s it converges to ~1.6 s
+    // (tools/bench/RESULTS.md, hls_latency runs 6, 11 and 13).
     absl::StrAppend(&out, "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES");
     // Delta updates: the Skip Boundary, and v2 (date ranges skipped too) is understood.
     if (delta_updates_ && !ended_) {
       absl::StrAppend(&out, ",CAN-SKIP-UNTIL=", FormatMs(SkipBoundaryMs()),
                       ",CAN-SKIP-DATERANGES=YES");
     }
-    absl::StrAppend(&out, ",PART-HOLD-BACK=", FormatMs(3 * part_target_ms), "\n");
+    absl::StrAppend(&out, ",PART-HOLD-BACK=", FormatMs(part_target_ms * 9 / 2), "\n");
     absl::StrAppend(&out, "#EXT-X-PART-INF:PART-TARGET=", FormatMs(part_target_ms), "\n");
   }
   int64_t first = entries_.empty() ? next_sequence_ : entries_.front().sequence;

@@ -168,7 +168,7 @@ TEST_CASE("an RTMP publish is served as Low-Latency HLS that ffprobe and hls.js 
   CHECK(absl::StrContains(last.text, "#EXT-X-VERSION:6\n"));
   CHECK(absl::StrContains(last.text, "#EXT-X-TARGETDURATION:2\n"));
   CHECK(absl::StrContains(last.text,
-                          "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.002\n"));
+                          "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.503\n"));
   CHECK(absl::StrContains(last.text, "#EXT-X-PART-INF:PART-TARGET=0.334\n"));
   CHECK(!last.preload_hint.empty());
   CHECK(!absl::StrContains(last.text, "#EXT-X-ENDLIST"));

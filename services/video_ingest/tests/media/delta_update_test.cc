@@ -99,7 +99,7 @@ TEST_CASE("a short window advertises no delta updates and writes none", "[delta]
   for (int64_t s = 0; s < 8; ++s) AppendSegment(playlist, s);
   const std::string full = ReadFile(dir.path() / "live.m3u8");
   CHECK(absl::StrContains(
-      full, "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.002\n"));
+      full, "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.503\n"));
   CHECK_FALSE(absl::StrContains(full, "CAN-SKIP"));
   CHECK_FALSE(fs::exists(dir.path() / "live_skip.m3u8"));
   CHECK_FALSE(fs::exists(dir.path() / "live_skip_v2.m3u8"));
@@ -128,7 +128,7 @@ TEST_CASE("a long window writes delta updates that skip what is older than the S
   // 12 s: six target durations, the least the specification allows.
   CHECK(absl::StrContains(full,
                           "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,CAN-SKIP-UNTIL=12.000,"
-                          "CAN-SKIP-DATERANGES=YES,PART-HOLD-BACK=1.002\n"));
+                          "CAN-SKIP-DATERANGES=YES,PART-HOLD-BACK=1.503\n"));
   CHECK(absl::StrContains(full, "#EXT-X-MEDIA-SEQUENCE:2\n"));
   // Segments 2..13 are listed and end at 28 s: the ones that end more than 12 s before that
   // (2..6, ending at 6..14 s) are skipped; 7 (ending at 16 s) and later stay.

@@ -286,7 +286,7 @@ TEST_CASE("LivePlaylist writes the exact Low-Latency HLS playlist", "[playlist][
         "#EXTM3U\n"
         "#EXT-X-VERSION:6\n"
         "#EXT-X-TARGETDURATION:2\n"
-        "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.002\n"
+        "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.503\n"
         "#EXT-X-PART-INF:PART-TARGET=0.334\n"
         "#EXT-X-MEDIA-SEQUENCE:40\n"
         "#EXT-X-PROGRAM-DATE-TIME:2024-05-01T12:00:00.021Z\n"

@@ -635,7 +635,7 @@ void Concatenate(const std::vector<fs::path>& files, const fs::path& out) {
 void CheckParts(const fs::path& dir, const testing::MediaPlaylist& playlist, bool audio_only,
                 int expect_independent_per_full_segment) {
   CHECK(playlist.part_target == Approx(0.334));
-  CHECK(playlist.server_control == "CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.002");
+  CHECK(playlist.server_control == "CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.503");
   int with_parts = 0;
   for (size_t i = 0; i < playlist.entries.size(); ++i) {
     const testing::PlaylistEntry& e = playlist.entries[i];

@@ -5,21 +5,22 @@
 //
 // How hls.js 1.x (src/controller/latency-controller.ts) keeps its distance from the live edge
 // in lowLatencyMode, and why each setting below is what it is:
-// - Its target latency is the playlist's PART-HOLD-BACK (video-ingest writes 3 part targets,
-//   1.002 s) unless liveSyncDuration (seconds) or liveSyncDurationCount (TARGETDURATIONs:
-//   3 × 2 s = 6 s, even at its default of 3) is set, which replaces it. liveSyncDuration is set
-//   here, to 1.5 s, for the reason below; liveSyncDurationCount stays unset.
+// - Its target latency is the playlist's PART-HOLD-BACK (video-ingest writes 4.5 part targets,
+//   1.503 s). Setting liveSyncDuration (seconds) or liveSyncDurationCount (TARGETDURATIONs:
+//   3 × 2 s = 6 s, even at its default of 3) replaces it, for regular HLS streams too (a fixed
+//   1.5 s behind a playlist of 2 s segments stalls), so neither is set: an LL-HLS stream is
+//   played PART-HOLD-BACK behind live, a regular one three target durations behind.
 // - It starts loading at live edge − target (from the part that can be decoded on its own at or
 //   before it: with a 2 s GOP, the segment's first) and starts playing only once that is
-//   loaded and appended, so it begins further behind than its target (0.5–1.1 s measured) and,
-//   at playback rate 1, stays there: with PART-HOLD-BACK as the target and no catch-up, glass to
-//   glass was whatever the start-up left, 1.48–2.13 s across runs (tools/bench/RESULTS.md,
-//   hls_latency runs 6 and 11). maxLiveSyncPlaybackRate above 1 lets it play faster while it is
-//   more than 0.05 s behind the target, but only while more than 1 s is buffered ahead. Behind
-//   a 1.0 s target that is rarely so: with 1.2 it settled ~0.3 s behind the target, switching
-//   rate several times a second, and stalled for seconds in 3 of 5 runs (run 6). Behind a
-//   1.5 s target a second or more stays buffered: with 1.1 every player converged to ~1.56 s
-//   (1.60–1.61 s glass to glass), a few rate changes a second at most 1.05, no stall (run 11).
+//   loaded and appended, so it begins further behind than its target (0.5–1.1 s measured). At
+//   playback rate 1 it stays there: glass to glass was whatever the start-up left, 1.48–2.11 s
+//   across runs (tools/bench/RESULTS.md, hls_latency runs 6, 10 and 11). maxLiveSyncPlaybackRate
+//   above 1 lets it play faster while it is more than 0.05 s behind the target, but only while
+//   more than 1 s is buffered ahead. Behind the 1.0 s PART-HOLD-BACK video-ingest wrote before
+//   that was rarely so: with 1.2 it settled ~0.3 s behind the target, switching rate several
+//   times a second, and stalled for seconds in 3 of 5 runs (run 6). Behind 1.5 s a second or
+//   more stays buffered: with 1.1 players converged to ~1.56 s (1.60–1.61 s glass to glass), a
+//   few rate changes a second at most 1.05, no stall (runs 11 and 13).
 // - Every stall adds liveSyncOnStallIncrease (default 1 s) to the target, at most one
 //   TARGETDURATION: kept, a viewer who stalled once is better off a second further back than
 //   stalling again.
@@ -28,8 +29,7 @@
 //   stays where they paused.
 export const liveHlsConfig = Object.freeze({
   lowLatencyMode: true,
-  // 1.5 s behind live, caught up to gently from wherever start-up left the player; see above.
-  liveSyncDuration: 1.5,
+  // PART-HOLD-BACK behind live, caught up to gently from wherever start-up left the player.
   maxLiveSyncPlaybackRate: 1.1,
   // A blob: worker would need a Content-Security-Policy exception.
   enableWorker: false,

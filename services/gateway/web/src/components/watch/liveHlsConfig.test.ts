@@ -3,12 +3,12 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { liveHlsConfig } from './liveHlsConfig';
 
 // A live playlist as video-ingest writes it (its README): 2 s segments, parts of 0.334 s,
-// PART-HOLD-BACK of three parts.
+// PART-HOLD-BACK of four and a half part targets.
 const playlist = [
   '#EXTM3U',
   '#EXT-X-VERSION:6',
   '#EXT-X-TARGETDURATION:2',
-  '#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.002',
+  '#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.503',
   '#EXT-X-PART-INF:PART-TARGET=0.334',
   '#EXT-X-MEDIA-SEQUENCE:40',
   '#EXT-X-PROGRAM-DATE-TIME:2024-05-01T12:00:00.021Z',
@@ -51,13 +51,11 @@ describe('liveHlsConfig', () => {
     expect(() => new Hls({ ...liveHlsConfig }).destroy()).not.toThrow();
   });
 
-  it('aims 1.5 s behind live, not three target durations', () => {
-    expect(targetLatency({ ...liveHlsConfig })).toBeCloseTo(1.5, 3);
-    // What liveSyncDuration replaces: the playlist's PART-HOLD-BACK (1.0 s here).
-    const { liveSyncDuration: _unused, ...withoutSync } = liveHlsConfig;
-    expect(targetLatency(withoutSync)).toBeCloseTo(1.002, 3);
-    // Why liveSyncDurationCount stays unset, even at its default: set, it means 3 × 2 s.
-    expect(targetLatency({ lowLatencyMode: true, liveSyncDurationCount: 3 })).toBeCloseTo(6, 3);
+  it("holds the playlist's PART-HOLD-BACK behind live, not three target durations", () => {
+    expect(targetLatency({ ...liveHlsConfig })).toBeCloseTo(1.503, 3);
+    // Why liveSyncDurationCount stays unset, even at its default: set, it replaces the hold-back.
+    expect(targetLatency({ ...liveHlsConfig, liveSyncDurationCount: 3 })).toBeCloseTo(6, 3);
+    expect(liveHlsConfig.liveSyncDuration).toBeUndefined();
   });
 
   it('catches up gently: faster playback is capped at 1.1', () => {
