@@ -7,7 +7,9 @@ and AAC sequence headers and frames, deleteStream. They use every chunk header t
 timestamps, a chunk size change and an Abort. The FLV seeds (flv_remux_fuzz) are files as the RTMP
 server writes them: H.264 and AAC, audio-only, video-only, clock jumps, and hostile tags;
 ffmpeg_tiny.bin beside them is a real ffmpeg FLV (testsrc 32x32, 0.3 s, libx264 + AAC), kept
-as made. Run it again after changing it; keep seeds small.
+as made, and so is scaling_list_overflow.bin, an input the fuzzer found (an SPS scaling list
+whose delta overflowed; flv_remux_test has its SPS too). Run it again after changing it; keep
+seeds small.
 """
 import os
 import struct

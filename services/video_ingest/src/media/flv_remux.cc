@@ -19,6 +19,7 @@ class BitReader {
  public:
   explicit BitReader(std::span<const uint8_t> bytes) : bytes_(bytes) {}
   bool ok() const { return ok_; }
+  void Refuse() { ok_ = false; }  // A field out of its range: the whole read is invalid.
   uint32_t Bits(int n) {
     uint32_t v = 0;
     for (int i = 0; i < n; ++i) v = (v << 1) | Bit();
@@ -74,7 +75,14 @@ void SkipScalingList(BitReader& r, int size) {
   int last = 8;
   int next = 8;
   for (int j = 0; j < size && r.ok(); ++j) {
-    if (next != 0) next = (last + r.Se() + 256) % 256;
+    if (next != 0) {
+      const int32_t delta = r.Se();
+      if (delta < -128 || delta > 127) {  // delta_scale's range (H.264 7.4.2.1.1.1).
+        r.Refuse();
+        return;
+      }
+      next = (last + delta + 256) % 256;
+    }
     last = next == 0 ? last : next;
   }
 }

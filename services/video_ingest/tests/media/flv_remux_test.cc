@@ -125,6 +125,9 @@ TEST_CASE("The SPS gives the picture size (cropping applied) and the frame rate"
   }
   CHECK_FALSE(ParseAvcSps(std::span<const uint8_t>(sps.data(), 5)).has_value());
   CHECK_FALSE(ParseAvcSps(Hex("68ce0fc8")).has_value());
+  // A scaling list whose delta_scale is far outside -128..127 (found by flv_remux_fuzz: the
+  // sum overflowed an int) is refused.
+  CHECK_FALSE(ParseAvcSps(Hex("672c00ffff0a00000000fffffff8000000000000000000")).has_value());
 }
 
 TEST_CASE("AAC configurations become ADTS headers", "[flv_remux]") {
