@@ -319,6 +319,7 @@ int RunServer(const Config& config) {
   srt_options.port = static_cast<uint16_t>(config.srt_port);
   srt_options.latency = absl::Milliseconds(config.srt_latency_ms);
   srt_options.max_connections = config.srt_max_connections;
+  srt_options.rest_after = config.srt_rest_after;
   srt_options.passphrase = config.srt_passphrase;
   srt_options.idle_timeout = config.ingest_idle_timeout;
   srt::SrtListener srt_listener(srt_options, admission, &host.metrics());

@@ -50,6 +50,9 @@ ABSL_FLAG(std::string, srt_bind_address, "0.0.0.0",
 ABSL_FLAG(int, srt_port, 9000, "SRT ingest UDP port");
 ABSL_FLAG(int, srt_latency_ms, 200, "SRT receiver latency");
 ABSL_FLAG(int, srt_max_connections, 200, "SRT publishers at once");
+ABSL_FLAG(absl::Duration, srt_rest_after, absl::Seconds(30),
+          "libsrt serves the SRT port from the first datagram on and lets go of it (its 10 ms "
+          "timers stop) when no encoder has used it for this long; inf: always served");
 ABSL_FLAG(std::string, hls_addr, "0.0.0.0:8088", "HLS origin (HTTP) listen address");
 ABSL_FLAG(std::string, hls_advertise_url, "",
           "this replica's HLS origin as the gateway reaches it, http://host[:port] (in Kubernetes "
@@ -194,6 +197,7 @@ absl::StatusOr<Config> LoadConfig() {
   c.srt_port = absl::GetFlag(FLAGS_srt_port);
   c.srt_latency_ms = absl::GetFlag(FLAGS_srt_latency_ms);
   c.srt_max_connections = absl::GetFlag(FLAGS_srt_max_connections);
+  c.srt_rest_after = absl::GetFlag(FLAGS_srt_rest_after);
   // A secret: from the environment (a Kubernetes Secret), never a flag that `ps` would show.
   c.srt_passphrase = config::EnvOr("SHOPCAST_VIDEO_INGEST_SRT_PASSPHRASE", "");
   c.playback_token_key_file = absl::GetFlag(FLAGS_playback_token_key_file);
@@ -292,6 +296,9 @@ absl::StatusOr<Config> LoadConfig() {
   }
   if (c.srt_port < 0 || c.srt_port > 65535) {
     return absl::InvalidArgumentError("srt_port must be 0..65535");
+  }
+  if (c.srt_rest_after < absl::Seconds(1)) {
+    return absl::InvalidArgumentError("srt_rest_after must be at least 1s (or inf)");
   }
   if (c.srt_latency_ms < 20 || c.srt_latency_ms > 8000) {
     return absl::InvalidArgumentError("srt_latency_ms must be 20..8000");

@@ -37,6 +37,7 @@ struct Config : startup::ServiceConfig {
   int srt_port = 9000;
   int srt_latency_ms = 200;
   int srt_max_connections = 200;
+  absl::Duration srt_rest_after = absl::Seconds(30);
   // Optional; only from SHOPCAST_VIDEO_INGEST_SRT_PASSPHRASE (a Secret), never a flag.
   std::string srt_passphrase;
   std::string hls_addr;        // host:port of the HLS origin

@@ -1,6 +1,7 @@
 # srt: the SRT ingest listener (libsrt). Stream-id parsing is pure and unit-tested; the
 # listener is tested against real ffmpeg publishers and an in-process libsrt caller.
 add_library(video_ingest_srt STATIC
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/srt/held_udp_port.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/srt/reject_code.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/srt/srt_library.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/srt/srt_listener.cc

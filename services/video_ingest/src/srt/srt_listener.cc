@@ -2,10 +2,13 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <unistd.h>
 #include <srt/access_control.h>
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <cstring>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <string>
@@ -27,6 +30,8 @@ namespace {
 // srt_epoll_uwait) are acted on promptly, long enough to cost nothing when idle.
 constexpr int64_t kPollIntervalMs = 50;
 constexpr std::chrono::milliseconds kIdleCheckInterval(200);
+// How often a resting port checks that libsrt has let go of it (a second or two).
+constexpr std::chrono::milliseconds kRetireCheckInterval(50);
 // Beyond the agreed latency, for the encoder's and our clocks to drift apart and for the poller
 // to come round: a hung-up encoder's last packet is due at most its latency after it arrived.
 constexpr std::chrono::milliseconds kDrainMargin(250);
@@ -122,7 +127,17 @@ absl::Status SrtListener::Start() {
   started_ = true;
   RETURN_IF_ERROR(ValidateSrtOptions(options_));
   RETURN_IF_ERROR(library_.Acquire());
-  if (absl::Status opened = OpenSocket(); !opened.ok()) {
+  absl::Status opened = udp_port_.Open(options_.bind_address, options_.port);
+  if (opened.ok()) {
+    port_ = udp_port_.port();
+    opened = CheckOptions();
+  }
+  if (opened.ok()) {
+    epoll_ = srt_epoll_create();
+    if (epoll_ < 0) opened = SrtFailure("srt_epoll_create");
+  }
+  if (opened.ok() && options_.rest_after == absl::InfiniteDuration()) opened = Wake();
+  if (!opened.ok()) {
     Stop();
     return opened;
   }
@@ -137,71 +152,106 @@ absl::Status SrtListener::Start() {
   return absl::OkStatus();
 }
 
-absl::Status SrtListener::OpenSocket() {
-  sockaddr_storage address{};
-  int address_size = 0;
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&address);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&address);
-  if (inet_pton(AF_INET, options_.bind_address.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(options_.port);
-    address_size = sizeof(sockaddr_in);
-  } else if (inet_pton(AF_INET6, options_.bind_address.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(options_.port);
-    address_size = sizeof(sockaddr_in6);
-  } else {
-    return InvalidArgument("bind_address", "SRT_OPTIONS_INVALID",
-                           "bind_address is not an IP address literal");
-  }
-
-  listener_ = srt_create_socket();
-  if (listener_ == SRT_INVALID_SOCK) return SrtFailure("srt_create_socket");
+absl::Status SrtListener::Configure(SRTSOCKET socket) const {
   // TRANSTYPE first: it resets the options that depend on it. Accepted sockets inherit all of
   // these, including non-blocking receive.
-  RETURN_IF_ERROR(SetOption(listener_, SRTO_TRANSTYPE, SRTT_LIVE, "SRTO_TRANSTYPE"));
+  RETURN_IF_ERROR(SetOption(socket, SRTO_TRANSTYPE, SRTT_LIVE, "SRTO_TRANSTYPE"));
   const int latency_ms = static_cast<int>(absl::ToInt64Milliseconds(options_.latency));
-  RETURN_IF_ERROR(SetOption(listener_, SRTO_LATENCY, latency_ms, "SRTO_LATENCY"));
-  RETURN_IF_ERROR(SetOption(listener_, SRTO_RCVLATENCY, latency_ms, "SRTO_RCVLATENCY"));
+  RETURN_IF_ERROR(SetOption(socket, SRTO_LATENCY, latency_ms, "SRTO_LATENCY"));
+  RETURN_IF_ERROR(SetOption(socket, SRTO_RCVLATENCY, latency_ms, "SRTO_RCVLATENCY"));
   RETURN_IF_ERROR(
-      SetOption(listener_, SRTO_PAYLOADSIZE, options_.payload_size, "SRTO_PAYLOADSIZE"));
-  RETURN_IF_ERROR(SetOption(listener_, SRTO_RCVSYN, false, "SRTO_RCVSYN"));
+      SetOption(socket, SRTO_PAYLOADSIZE, options_.payload_size, "SRTO_PAYLOADSIZE"));
+  RETURN_IF_ERROR(SetOption(socket, SRTO_RCVSYN, false, "SRTO_RCVSYN"));
   if (!options_.passphrase.empty()) {
-    RETURN_IF_ERROR(SetOption(listener_, SRTO_PBKEYLEN, options_.pbkeylen, "SRTO_PBKEYLEN"));
-    if (srt_setsockflag(listener_, SRTO_PASSPHRASE, options_.passphrase.data(),
+    RETURN_IF_ERROR(SetOption(socket, SRTO_PBKEYLEN, options_.pbkeylen, "SRTO_PBKEYLEN"));
+    if (srt_setsockflag(socket, SRTO_PASSPHRASE, options_.passphrase.data(),
                         static_cast<int>(options_.passphrase.size())) == SRT_ERROR) {
       return SrtFailure("SRTO_PASSPHRASE");
     }
   }
-  if (srt_bind(listener_, reinterpret_cast<sockaddr*>(&address), address_size) == SRT_ERROR) {
-    return Error(absl::StatusCode::kUnavailable, "SRT_BIND_FAILED",
-                 std::string("cannot bind the SRT port: ") + srt_getlasterror_str());
-  }
-  sockaddr_storage bound{};
-  int bound_size = sizeof(bound);
-  if (srt_getsockname(listener_, reinterpret_cast<sockaddr*>(&bound), &bound_size) == SRT_ERROR) {
-    return SrtFailure("srt_getsockname");
-  }
-  port_ = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
-                                            : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
-  if (srt_listen_callback(listener_, &SrtListener::OnListen, this) == SRT_ERROR) {
-    return SrtFailure("srt_listen_callback");
-  }
-  if (srt_listen(listener_, kListenBacklog) == SRT_ERROR) return SrtFailure("srt_listen");
-  epoll_ = srt_epoll_create();
-  if (epoll_ < 0) return SrtFailure("srt_epoll_create");
-  const int events = SRT_EPOLL_IN | SRT_EPOLL_ERR;
-  if (srt_epoll_add_usock(epoll_, listener_, &events) == SRT_ERROR) {
-    return SrtFailure("srt_epoll_add_usock");
-  }
   return absl::OkStatus();
+}
+
+// libsrt accepts or refuses options when they are set: try them once at Start, so a bad
+// configuration fails there rather than at the first encoder.
+absl::Status SrtListener::CheckOptions() const {
+  SRTSOCKET trial = srt_create_socket();
+  if (trial == SRT_INVALID_SOCK) return SrtFailure("srt_create_socket");
+  absl::Status configured = Configure(trial);
+  srt_close(trial);
+  return configured;
+}
+
+absl::Status SrtListener::Wake() {
+  const int lent = udp_port_.DuplicateForLibsrt();
+  if (lent < 0) {
+    return Error(absl::StatusCode::kInternal, "SRT_SOCKET_FAILED",
+                 std::string("cannot duplicate the SRT port: ") + std::strerror(errno));
+  }
+  listener_ = srt_create_socket();
+  if (listener_ == SRT_INVALID_SOCK) {
+    close(lent);
+    return SrtFailure("srt_create_socket");
+  }
+  absl::Status ready = Configure(listener_);
+  if (ready.ok() && srt_bind_acquire(listener_, lent) == SRT_ERROR) {
+    close(lent);  // Not taken: still ours to close.
+    ready = SrtFailure("srt_bind_acquire");
+  }
+  if (ready.ok() && srt_listen_callback(listener_, &SrtListener::OnListen, this) == SRT_ERROR) {
+    ready = SrtFailure("srt_listen_callback");
+  }
+  if (ready.ok() && srt_listen(listener_, kListenBacklog) == SRT_ERROR) {
+    ready = SrtFailure("srt_listen");
+  }
+  const int events = SRT_EPOLL_IN | SRT_EPOLL_ERR;
+  if (ready.ok() && srt_epoll_add_usock(epoll_, listener_, &events) == SRT_ERROR) {
+    ready = SrtFailure("srt_epoll_add_usock");
+  }
+  if (!ready.ok()) {
+    // Whatever libsrt took it gives back as it closes this socket.
+    srt_close(listener_);
+    listener_ = SRT_INVALID_SOCK;
+    retiring_ = true;
+    return ready;
+  }
+  MarkUsed(Clock::now());
+  awake_.store(true);
+  metrics_.PortAwake();
+  log::Debug("srt_port_awake").Kv("port", static_cast<int>(port_));
+  return absl::OkStatus();
+}
+
+bool SrtListener::TimeToRest(Clock::time_point now) const {
+  // A key still being checked may come back with a session to release (DrainInbox).
+  if (listener_ == SRT_INVALID_SOCK || !connections_.empty() || admissions_running_ > 0) {
+    return false;
+  }
+  if (options_.rest_after == absl::InfiniteDuration()) return false;
+  const Clock::time_point last_used{Clock::duration(last_used_ns_.load())};
+  return now - last_used >= absl::ToChronoNanoseconds(options_.rest_after);
+}
+
+// Closes the listening socket; libsrt stops the port's threads and closes its copy of the
+// socket a second or two later (its garbage collector), and until then datagrams may still
+// reach it (an encoder's handshake is retried every 250 ms, so one that arrives meanwhile is
+// answered once the port is ours again).
+void SrtListener::Rest() {
+  srt_epoll_remove_usock(epoll_, listener_);
+  srt_close(listener_);
+  listener_ = SRT_INVALID_SOCK;
+  retiring_ = true;
+  log::Debug("srt_port_resting").Kv("port", static_cast<int>(port_));
 }
 
 void SrtListener::Stop() {
   if (stopping_.exchange(true)) return;
+  // The poller owns the listening socket until it has stopped (within a poll interval; a
+  // resting one at once). Handshakes meanwhile are refused: Screen sees stopping_.
+  udp_port_.Interrupt();
+  if (poller_.joinable()) poller_.join();
   // No new handshakes: once srt_close returns, libsrt no longer calls OnListen.
   if (listener_ != SRT_INVALID_SOCK) srt_close(listener_);
-  if (poller_.joinable()) poller_.join();
   if (admission_pool_ != nullptr) {
     // Queued admissions are dropped (their connections are closed below); running ones
     // finish, and any session they return is closed by DrainInbox/End.
@@ -232,6 +282,8 @@ void SrtListener::Stop() {
   epoll_ = -1;
   listener_ = SRT_INVALID_SOCK;
   library_.Release();
+  udp_port_.Close();
+  if (awake_.exchange(false)) metrics_.PortResting();
   if (started_ && port_ != 0) log::Info("srt_stopped").Kv("port", static_cast<int>(port_));
 }
 
@@ -242,6 +294,7 @@ int SrtListener::OnListen(void* self, SRTSOCKET socket, int /*hs_version*/, cons
 
 // Runs on a libsrt thread during the handshake: must be quick and must not block.
 int SrtListener::Screen(SRTSOCKET socket, const sockaddr* peer, const char* stream_id) {
+  MarkUsed(Clock::now());  // An encoder backing off keeps trying: the port stays awake for it.
   absl::Status refusal;
   if (stopping_.load()) {
     refusal = Error(absl::StatusCode::kUnavailable, "SRT_LISTENER_STOPPED", "shutting down");
@@ -277,6 +330,29 @@ void SrtListener::PollLoop() {
   std::array<SRT_EPOLL_EVENT, kMaxEventsPerWait> events;
   Clock::time_point next_idle_check = Clock::now() + kIdleCheckInterval;
   while (!stopping_.load()) {
+    if (retiring_) {
+      // Nothing is registered with the epoll now (an empty one would not wait): check back.
+      if (!udp_port_.Released()) {
+        std::this_thread::sleep_for(kRetireCheckInterval);
+        continue;
+      }
+      retiring_ = false;
+      awake_.store(false);
+      metrics_.PortResting();
+      log::Debug("srt_port_rested").Kv("port", static_cast<int>(port_));
+    }
+    if (listener_ == SRT_INVALID_SOCK) {
+      if (!udp_port_.WaitForDatagram() || stopping_.load()) break;
+      if (absl::Status woken = Wake(); !woken.ok()) {
+        // Dropped, so one bad moment does not spin: the encoder sends its handshake again.
+        udp_port_.DropOne();
+        log::Error("srt_wake_failed")
+            .Kv("port", static_cast<int>(port_))
+            .Kv("reason", ReasonOf(woken))
+            .Kv("detail", std::string(woken.message()));
+      }
+      continue;
+    }
     int ready = srt_epoll_uwait(epoll_, events.data(), kMaxEventsPerWait, kPollIntervalMs);
     for (int i = 0; i < ready; ++i) {
       const SRT_EPOLL_EVENT& event = events[static_cast<size_t>(i)];
@@ -299,6 +375,7 @@ void SrtListener::PollLoop() {
     if (now >= next_idle_check) {
       CutIdle(now);
       next_idle_check = now + kIdleCheckInterval;
+      if (TimeToRest(now)) Rest();
     }
   }
 }
@@ -344,6 +421,7 @@ void SrtListener::AcceptOne() {
   connection->remote = remote;
   connection->opened = Clock::now();
   connection->last_data = connection->opened;
+  MarkUsed(connection->opened);
   int latency_ms = static_cast<int>(absl::ToInt64Milliseconds(options_.latency));
   int latency_size = sizeof(latency_ms);
   // Connected, libsrt reports the latency agreed with this encoder; ours is the floor.
@@ -374,6 +452,7 @@ void SrtListener::StartAdmission(const Connection& connection, std::string key) 
     absl::MutexLock lock(&inbox->mu);
     if (!inbox->closed) inbox->disconnects.push_back({socket, id});
   };
+  ++admissions_running_;
   boost::asio::post(*admission_pool_, [this, inbox = inbox_, request = std::move(request),
                                        disconnect = std::move(disconnect), socket, id] {
     absl::StatusOr<std::shared_ptr<MediaSession>> result =
@@ -391,6 +470,7 @@ void SrtListener::DrainInbox() {
     admitted.swap(inbox_->admitted);
     disconnects.swap(inbox_->disconnects);
   }
+  admissions_running_ -= static_cast<int>(admitted.size());
   for (Inbox::Admitted& done : admitted) {
     auto found = connections_.find(done.socket);
     const bool present = found != connections_.end() && found->second->id == done.id;
@@ -553,6 +633,7 @@ void SrtListener::End(SRTSOCKET socket, const absl::Status& why) {
   connections_.erase(found);
   if (epoll_ >= 0 && !connection->draining) srt_epoll_remove_usock(epoll_, socket);
   srt_close(socket);
+  MarkUsed(Clock::now());
   connection_count_.fetch_sub(1);
   metrics_.ConnectionClosed();
   if (connection->session != nullptr) connection->session->Close(why);

@@ -18,6 +18,16 @@ SrtMetrics::SrtMetrics(prometheus::Registry* registry) {
                 .Help("Media payload bytes received over SRT")
                 .Register(*registry)
                 .Add({});
+  awake_ = &prometheus::BuildGauge()
+                .Name("srt_port_awake")
+                .Help("1 while libsrt serves the SRT port, 0 while it rests (no timers running)")
+                .Register(*registry)
+                .Add({});
+  wakes_ = &prometheus::BuildCounter()
+                .Name("srt_port_wakes_total")
+                .Help("Times a datagram woke the resting SRT port")
+                .Register(*registry)
+                .Add({});
 }
 
 void SrtMetrics::ConnectionOpened() {
@@ -35,6 +45,15 @@ void SrtMetrics::Rejected(const std::string& reason) {
 
 void SrtMetrics::BytesReceived(uint64_t bytes) {
   if (bytes_ != nullptr) bytes_->Increment(static_cast<double>(bytes));
+}
+
+void SrtMetrics::PortAwake() {
+  if (awake_ != nullptr) awake_->Set(1);
+  if (wakes_ != nullptr) wakes_->Increment();
+}
+
+void SrtMetrics::PortResting() {
+  if (awake_ != nullptr) awake_->Set(0);
 }
 
 }  // namespace shopcast::video_ingest::srt

@@ -23,11 +23,17 @@ class SrtMetrics {
   void Rejected(const std::string& reason);
   // srt_bytes_received_total: payload bytes read from encoders.
   void BytesReceived(uint64_t bytes);
+  // srt_port_awake: 1 while libsrt serves the port (from the first datagram until it rests);
+  // srt_port_wakes_total: how often it was woken.
+  void PortAwake();
+  void PortResting();
 
  private:
   prometheus::Gauge* connections_ = nullptr;
   prometheus::Family<prometheus::Counter>* rejected_ = nullptr;
   prometheus::Counter* bytes_ = nullptr;
+  prometheus::Gauge* awake_ = nullptr;
+  prometheus::Counter* wakes_ = nullptr;
 };
 
 }  // namespace shopcast::video_ingest::srt

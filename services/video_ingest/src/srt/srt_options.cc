@@ -37,6 +37,7 @@ absl::Status ValidateSrtOptions(const SrtOptions& options) {
     return Bad("payload_size", "payload_size must be between 188 and 1456 bytes");
   }
   if (options.max_pending_bytes == 0) return Bad("max_pending_bytes", "must be > 0");
+  if (options.rest_after <= absl::ZeroDuration()) return Bad("rest_after", "must be > 0");
   return absl::OkStatus();
 }
 

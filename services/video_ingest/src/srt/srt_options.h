@@ -23,6 +23,10 @@ struct SrtOptions {
   // PAT/PMT and the first keyframe the packager needs) up to this bound; beyond it the
   // connection is cut, as admission is evidently stuck.
   size_t max_pending_bytes = 2 * 1024 * 1024;
+  // libsrt serves the port from the first datagram on and lets go of it (its timers stop;
+  // see held_udp_port.h) once no encoder has connected, published or tried for this long.
+  // InfiniteDuration: served from Start to Stop.
+  absl::Duration rest_after = absl::Seconds(30);
 };
 
 // OK when every field is in range; INVALID_ARGUMENT/SRT_OPTIONS_INVALID naming the field.

@@ -590,6 +590,54 @@ TEST_CASE("an encoder refused again and again is turned away in the handshake, t
   listener.Stop();
 }
 
+// libsrt's receive threads in this process ("SRT:RcvQ:w1", one per port it serves): each wakes
+// every 10 ms while it runs.
+int LibsrtReceiveThreads() {
+  int count = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    if (name.rfind("SRT:RcvQ", 0) == 0) ++count;
+  }
+  return count;
+}
+
+TEST_CASE("an unused SRT port rests with no libsrt threads and the next encoder still gets in") {
+  SrtOptions options;
+  options.rest_after = absl::Seconds(1);
+  Fixture fixture(options);
+  CHECK_FALSE(fixture.listener->awake());
+  CHECK(LibsrtReceiveThreads() == 0);
+  CHECK(fixture.MetricValue("srt_port_awake") == 0);
+
+  for (int round = 1; round <= 2; ++round) {
+    INFO("publish " << round);
+    const std::string key = round == 1 ? "sk_good" : "sk_other";
+    const std::string progress = fixture.folder.File("ffmpeg" + std::to_string(round) + ".progress");
+    CommandResult publish =
+        Run(PublishCommand(fixture.listener->port(), key, kPublishSeconds, progress));
+    INFO(publish.output);
+    REQUIRE(publish.exit_code == 0);
+    // The datagram that woke the port was the encoder's handshake: nothing was lost.
+    CheckRecording(*fixture.ClosedSession(key), SentBytes(progress));
+    CHECK(fixture.MetricValue("srt_port_wakes_total") == round);
+    // A second after the encoder left, the port rests and libsrt's threads for it are gone.
+    CHECK(WaitFor([&] { return !fixture.listener->awake(); }, std::chrono::seconds(15)));
+    CHECK(WaitFor([] { return LibsrtReceiveThreads() == 0; }, std::chrono::seconds(5)));
+    CHECK(fixture.MetricValue("srt_port_awake") == 0);
+  }
+}
+
+TEST_CASE("an SRT port told never to rest is served from the start") {
+  SrtOptions options;
+  options.rest_after = absl::InfiniteDuration();
+  Fixture fixture(options);
+  CHECK(fixture.listener->awake());
+  CHECK(LibsrtReceiveThreads() == 1);
+  CHECK(fixture.MetricValue("srt_port_awake") == 1);
+}
+
 TEST_CASE("two listeners in one process start and stop independently") {
   Fixture first;
   {
