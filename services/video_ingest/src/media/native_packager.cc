@@ -32,8 +32,11 @@
 namespace shopcast::video_ingest::media {
 namespace {
 
-// How often each session's stall check and media facts run (on its worker).
-constexpr auto kTickInterval = std::chrono::milliseconds(100);
+// How often each session's media facts and stall check run (on its worker) until its media
+// facts are reported (they are wanted soon after the first frames), and from then on, when only
+// the stall check is left (stall timeouts are seconds). No session: the timer thread sleeps.
+constexpr auto kStartTickInterval = std::chrono::milliseconds(100);
+constexpr auto kSteadyTickInterval = std::chrono::seconds(1);
 // Muxed bytes held in memory before they go to the files even without a cut (a segment of a
 // long GOP without parts, or video that never starts a segment): bounds a session's memory.
 constexpr size_t kFlushBytes = 512 * 1024;
@@ -54,7 +57,7 @@ absl::Status ReasonStatus(absl::string_view reason, absl::string_view message) {
 
 // Hand-offs: the input side (the RTMP connection's I/O thread) wakes the session's worker only
 // when the bytes it queues may close a part or a segment, or hold enough to flush; everything
-// else waits for that wake-up or for the next tick (kTickInterval), so a worker takes a part's
+// else waits for that wake-up or for the next tick (kSteadyTickInterval), so a worker takes a part's
 // worth of messages at once instead of one per message (a futex wake each: ~75 per
 // stream-second). FlvTagPeek (flv_feed.h) sees each tag's type, timestamp and first byte as
 // the bytes are queued; anything it does not understand turns the batching off for the session
@@ -89,8 +92,11 @@ class Engine {
   }
 
   void Register(std::weak_ptr<Session> session) {
-    std::lock_guard<std::mutex> lock(mu_);
-    sessions_.push_back(std::move(session));
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      sessions_.push_back(std::move(session));
+    }
+    time_cv_.notify_one();
   }
 
  private:
@@ -104,6 +110,7 @@ class Engine {
 
   std::mutex mu_;
   std::condition_variable cv_;
+  std::condition_variable time_cv_;  // Wakes the timer thread for a new session.
   std::deque<std::shared_ptr<Session>> queue_;
   std::vector<std::weak_ptr<Session>> sessions_;
 };
@@ -129,6 +136,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void Teardown();
   // Asks the worker for a tick (the timer thread).
   void RequestTick();
+  // Until its media facts are out, a session is ticked every kStartTickInterval.
+  bool wants_start_ticks() const { return start_ticks_.load(std::memory_order_relaxed); }
   // The worker's turn: everything queued so far.
   void Run();
 
@@ -172,6 +181,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   std::atomic<bool> accepting_{true};
   std::atomic<bool> aborting_{false};
+  std::atomic<bool> start_ticks_{true};  // Cleared once media facts are out or it ended.
 
   // Input (Push, Finish, the timer).
   std::mutex in_mu_;
@@ -245,19 +255,32 @@ void Engine::Work() {
 }
 
 void Engine::Time() {
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point next_steady_tick = Clock::now();
+  std::vector<std::shared_ptr<Session>> live;
+  std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
-    std::this_thread::sleep_for(kTickInterval);
-    std::vector<std::shared_ptr<Session>> live;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      std::erase_if(sessions_, [&live](const std::weak_ptr<Session>& w) {
-        std::shared_ptr<Session> s = w.lock();
-        if (!s) return true;
-        live.push_back(std::move(s));
-        return false;
-      });
-    }
+    time_cv_.wait(lock, [this] { return !sessions_.empty(); });
+    const Clock::time_point now = Clock::now();
+    const bool steady_due = now >= next_steady_tick;
+    if (steady_due) next_steady_tick = now + kSteadyTickInterval;
+    bool starting = false;
+    std::erase_if(sessions_, [&](const std::weak_ptr<Session>& w) {
+      std::shared_ptr<Session> s = w.lock();
+      if (!s) return true;
+      const bool wants_start = s->wants_start_ticks();
+      starting = starting || wants_start;
+      if (steady_due || wants_start) live.push_back(std::move(s));
+      return false;
+    });
+    lock.unlock();
     for (const auto& s : live) s->RequestTick();
+    live.clear();  // Released outside mu_: a session's last reference may go here.
+    lock.lock();
+    const Clock::time_point wake =
+        starting ? std::min(now + kStartTickInterval, next_steady_tick) : next_steady_tick;
+    // A new session (Register) wakes it early, for its start ticks.
+    time_cv_.wait_until(lock, wake);
   }
 }
 
@@ -689,6 +712,7 @@ void Session::MaybeEmitMediaInfo(bool force) {
   if (!info) return;
   media_info_ = *info;
   media_info_sent_ = true;
+  start_ticks_.store(false, std::memory_order_relaxed);
   log::Info("media_info")
       .Kv("stream_id", options_.stream_id)
       .Kv("codecs", info->codecs)
@@ -713,6 +737,7 @@ void Session::Fail(const absl::Status& status) {
 }
 
 void Session::Complete(const absl::Status& status) {
+  start_ticks_.store(false, std::memory_order_relaxed);
   std::lock_guard<std::mutex> lock(done_mu_);
   if (done_) return;
   done_ = true;
