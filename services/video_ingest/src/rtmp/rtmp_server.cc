@@ -67,8 +67,6 @@ class RtmpServer::Impl {
         pool_(static_cast<size_t>(std::max(1, options_.admission_threads))),
         accept_strand_(asio::make_strand(io_)),
         acceptor_(accept_strand_),
-        tick_strand_(asio::make_strand(io_)),
-        tick_timer_(tick_strand_),
         gate_(std::make_shared<DisconnectGate>()),
         table_(ConnectionLimits{options_.max_connections, options_.max_pending_connections,
                                 options_.max_pending_per_address}),
@@ -115,17 +113,6 @@ class RtmpServer::Impl {
     }
     port_ = acceptor_.local_endpoint().port();
     asio::co_spawn(accept_strand_, AcceptLoop(), asio::detached);
-    if (options_.read_batch.count() > 0) {
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        ticking_ = true;
-      }
-      asio::co_spawn(tick_strand_, ReadBatchTick(), [this](std::exception_ptr) {
-        std::lock_guard<std::mutex> lock(mu_);
-        ticking_ = false;
-        drained_.notify_all();
-      });
-    }
     for (int i = 0; i < options_.io_threads; ++i) threads_.emplace_back([this] { RunIo(); });
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -152,7 +139,6 @@ class RtmpServer::Impl {
       error_code ignored;
       acceptor_.close(ignored);
     });
-    asio::post(tick_strand_, [this] { tick_timer_.cancel(); });
     for (const std::weak_ptr<RtmpSession>& weak : sessions) {
       if (std::shared_ptr<RtmpSession> s = weak.lock()) {
         asio::post(s->executor(), [s] {
@@ -165,7 +151,7 @@ class RtmpServer::Impl {
       // Sessions end on the I/O threads (after any in-flight Admit returns), closing their
       // media sessions; only then may the threads go.
       std::unique_lock<std::mutex> lock(mu_);
-      drained_.wait(lock, [this] { return sessions_.empty() && !ticking_; });
+      drained_.wait(lock, [this] { return sessions_.empty(); });
     }
     gate_->Close();
     io_.stop();
@@ -202,34 +188,6 @@ class RtmpServer::Impl {
         continue;
       }
       StartSession(std::move(socket));
-    }
-  }
-
-  // Batched reads' bound: publishers whose low-water mark is raised and that were not read for
-  // read_batch_max_delay get it dropped, so bytes of a stream whose bitrate fell do not wait for
-  // a mark its rate no longer reaches. One timer for the whole server (a few wake-ups a second),
-  // not one per connection; only quiet connections cost a post and a system call.
-  asio::awaitable<void> ReadBatchTick() {
-    const auto max_delay = options_.read_batch_max_delay;
-    const auto period = max_delay / 2;
-    std::vector<std::shared_ptr<RtmpSession>> quiet;
-    for (;;) {
-      tick_timer_.expires_after(period);
-      error_code ec;
-      co_await tick_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-      const RtmpSession::Clock::time_point cutoff = RtmpSession::Clock::now() - max_delay;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        if (stopping_) co_return;
-        for (const auto& [id, weak] : sessions_) {
-          std::shared_ptr<RtmpSession> s = weak.lock();
-          if (s != nullptr && s->QuietSince(cutoff)) quiet.push_back(std::move(s));
-        }
-      }
-      for (const std::shared_ptr<RtmpSession>& s : quiet) {
-        asio::post(s->executor(), [s] { s->DropLowWater(); });
-      }
-      quiet.clear();
     }
   }
 
@@ -291,8 +249,6 @@ class RtmpServer::Impl {
   asio::thread_pool pool_;
   asio::strand<asio::io_context::executor_type> accept_strand_;
   tcp::acceptor acceptor_;
-  asio::strand<asio::io_context::executor_type> tick_strand_;
-  asio::steady_timer tick_timer_;  // ReadBatchTick's, on tick_strand_.
   std::shared_ptr<DisconnectGate> gate_;
   ConnectionTable table_;  // Guarded by mu_.
   SessionContext context_;
@@ -304,7 +260,6 @@ class RtmpServer::Impl {
   bool started_ = false;
   bool running_ = false;
   bool stopping_ = false;
-  bool ticking_ = false;  // ReadBatchTick runs: Stop waits for it.
   uint64_t next_id_ = 0;
   std::unordered_map<uint64_t, std::weak_ptr<RtmpSession>> sessions_;
 };

@@ -60,8 +60,9 @@ struct RtmpOptions {
   std::chrono::milliseconds read_batch{30};
   // The bound on what batching adds: a publishing connection not read for this long has its
   // mark dropped to 1 (the kernel signals at once when bytes are queued), so the bytes of a
-  // stream whose bitrate fell wait at most about 1.5 times this (the server checks every half
-  // of it); the read that follows sets half the old mark, until the next rate window.
+  // stream whose bitrate fell wait at most about this long (each connection's own timer, moved
+  // at every read, so it fires only for a connection that went quiet); the read that follows
+  // sets half the old mark, until the next rate window.
   std::chrono::milliseconds read_batch_max_delay{100};
 };
 

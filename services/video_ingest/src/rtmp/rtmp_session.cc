@@ -113,6 +113,7 @@ RtmpSession::RtmpSession(uint64_t id, asio::ip::tcp::socket socket, SessionConte
       executor_(socket_.get_executor()),
       context_(context),
       timer_(executor_),
+      read_bound_(executor_),
       reader_(context.options.pending_chunk_limits),
       codecs_(context.options.codecs) {
   error_code ec;
@@ -169,6 +170,7 @@ void RtmpSession::Shutdown(absl::Status why) {
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
   timer_.cancel();
+  read_bound_.cancel();
 }
 
 void RtmpSession::SetDeadline(Clock::time_point at, absl::Status on_expiry) {
@@ -284,7 +286,9 @@ asio::awaitable<absl::Status> RtmpSession::ReadLoop() {
     if (state_ == State::kPublishing) {
       const Clock::time_point now = Clock::now();
       deadline_ = now + context_.options.idle_timeout;
+      last_read_ = now;
       PaceReads(now, n);
+      ArmReadBound();
     }
 
     messages.clear();
@@ -575,8 +579,6 @@ asio::awaitable<absl::Status> RtmpSession::RefuseMedia(absl::Status why) {
 void RtmpSession::PaceReads(Clock::time_point now, size_t n) {
   const std::chrono::milliseconds batch = context_.options.read_batch;
   if (batch.count() <= 0) return;
-  last_read_ns_.store(std::chrono::nanoseconds(now.time_since_epoch()).count(),
-                      std::memory_order_relaxed);
   if (low_water_after_drop_ > 1) {  // The bytes the tick let in are read: batch again, lower.
     SetLowWater(low_water_after_drop_);
     low_water_after_drop_ = 0;
@@ -610,19 +612,25 @@ void RtmpSession::SetLowWater(size_t bytes) {
     bytes = 1;
   }
   low_water_ = bytes;
-  low_water_raised_.store(bytes > 1, std::memory_order_relaxed);
 }
 
-bool RtmpSession::QuietSince(Clock::time_point cutoff) const {
-  return low_water_raised_.load(std::memory_order_relaxed) &&
-         last_read_ns_.load(std::memory_order_relaxed) <=
-             std::chrono::nanoseconds(cutoff.time_since_epoch()).count();
+void RtmpSession::ArmReadBound() {
+  if (low_water_ <= 1 || closed_) return;
+  // Moving the expiry cancels the wait in progress: its handler returns at once on this strand
+  // (no wake-up of its own), so a connection read within the bound never sees its timer fire.
+  read_bound_.expires_after(context_.options.read_batch_max_delay);
+  read_bound_.async_wait([weak = weak_from_this()](const error_code& ec) {
+    if (ec) return;
+    if (std::shared_ptr<RtmpSession> self = weak.lock()) self->DropLowWater();
+  });
 }
 
 void RtmpSession::DropLowWater() {
-  const Clock::time_point now = Clock::now();
-  // Read since the tick looked: nothing waits.
-  if (closed_ || !QuietSince(now - context_.options.read_batch_max_delay)) return;
+  // A read may have come between the expiry and this handler (too late to cancel it).
+  if (closed_ || low_water_ <= 1 ||
+      Clock::now() - last_read_ < context_.options.read_batch_max_delay) {
+    return;
+  }
   // The kernel signals the socket readable at once if bytes are queued (tcp_set_rcvlowat),
   // otherwise at the next byte. The read that follows sets half the mark (a lull, such as the
   // small frames after a large keyframe, is let in sooner next time; a stream that stopped

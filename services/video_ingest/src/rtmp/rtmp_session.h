@@ -83,13 +83,6 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
 
   using Clock = std::chrono::steady_clock;
 
-  // Batched reads (RtmpOptions::read_batch): true if the connection's low-water mark is raised
-  // and it was last read at or before `cutoff`. Thread-safe (the server's tick asks).
-  bool QuietSince(Clock::time_point cutoff) const;
-  // Drops a raised low-water mark to 1 if the connection is still quiet, so whatever bytes are
-  // queued are read at once; the next read sets half the old mark. Call on executor() only.
-  void DropLowWater();
-
  private:
   enum class State {
     kHandshake,
@@ -131,12 +124,20 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
   void PaceReads(Clock::time_point now, size_t n);
   // Sets the socket's SO_RCVLOWAT (1: every byte wakes us). A failure leaves reads unbatched.
   void SetLowWater(size_t bytes);
+  // The bound on what a raised mark delays (read_batch_max_delay): after every read the
+  // connection's own timer is moved to that much later, so it fires only for a connection that
+  // went that long unread, and then drops the mark (DropLowWater).
+  void ArmReadBound();
+  // Drops a raised low-water mark to 1, so whatever bytes are queued are read at once; the
+  // next read sets half the old mark.
+  void DropLowWater();
 
   const uint64_t id_;
   boost::asio::ip::tcp::socket socket_;
   boost::asio::any_io_executor executor_;
   SessionContext& context_;
   boost::asio::steady_timer timer_;
+  boost::asio::steady_timer read_bound_;  // ArmReadBound's.
   std::string remote_;  // "ip:port", for logs and the admission request.
 
   State state_ = State::kHandshake;
@@ -164,14 +165,12 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
   std::vector<uint8_t> held_tags_;
   bool header_written_ = false;
 
-  // Batched reads. The mark and the rate window are the strand's; the two atomics are read by
-  // the server's tick.
+  // Batched reads (the strand's).
   size_t low_water_ = 1;
   size_t low_water_after_drop_ = 0;  // The mark the next read sets after a drop (0: none).
   Clock::time_point rate_window_start_;
   uint64_t rate_window_bytes_ = 0;
-  std::atomic<bool> low_water_raised_{false};
-  std::atomic<int64_t> last_read_ns_{0};  // Clock's time since epoch, in nanoseconds.
+  Clock::time_point last_read_;
 };
 
 }  // namespace shopcast::video_ingest::rtmp
