@@ -1,8 +1,16 @@
 #include "shopcast/server/host.h"
 
+#include <poll.h>
 #include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <array>
+#include <cerrno>
 #include <chrono>
+#include <cstdint>
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -80,9 +88,13 @@ ServiceHost::ServiceHost(HostOptions options)
     : options_(std::move(options)),
       registry_(std::make_shared<prometheus::Registry>()),
       observability_(std::make_unique<ObservabilityInterceptorFactory>(*registry_)),
-      executor_(options_.executor_threads, options_.executor_queue) {}
+      executor_(options_.executor_threads, options_.executor_queue),
+      wake_fd_(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
 
-ServiceHost::~ServiceHost() { Shutdown(); }
+ServiceHost::~ServiceHost() {
+  Shutdown();
+  if (wake_fd_ >= 0) close(wake_fd_);
+}
 
 void ServiceHost::AddService(grpc::Service* service) { services_.push_back(service); }
 
@@ -210,14 +222,40 @@ void ServiceHost::WaitForShutdown() {
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
-  timespec tick{0, 200 * 1000 * 1000};
+  // Signals (blocked by BlockShutdownSignals) through a signalfd and RequestShutdown through
+  // wake_fd_, both waited on at once: no periodic wake-ups while the service runs. Without a
+  // signalfd (no descriptor left) signals are looked for once a second instead.
+  const int signals = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
   using Clock = std::chrono::steady_clock;
+  auto take_signal = [&](int sig) {
+    if (sig != SIGTERM && sig != SIGINT) return;
+    log::Info("shutdown_signal").Kv("signal", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    RequestShutdown();
+  };
   auto await_signal_or = [&](int requests, Clock::time_point until) {
-    while (shutdown_requests() < requests && Clock::now() < until) {
-      int sig = sigtimedwait(&set, nullptr, &tick);
-      if (sig == SIGTERM || sig == SIGINT) {
-        log::Info("shutdown_signal").Kv("signal", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-        RequestShutdown();
+    while (shutdown_requests() < requests) {
+      const Clock::time_point now = Clock::now();
+      if (now >= until) break;
+      int timeout_ms = -1;
+      if (until != Clock::time_point::max()) {
+        timeout_ms = static_cast<int>(std::min<int64_t>(
+            std::chrono::ceil<std::chrono::milliseconds>(until - now).count(), 1 << 30));
+      }
+      if (signals < 0 && (timeout_ms < 0 || timeout_ms > 1000)) timeout_ms = 1000;
+      std::array<pollfd, 2> fds{pollfd{signals, POLLIN, 0}, pollfd{wake_fd_, POLLIN, 0}};
+      if (poll(fds.data(), fds.size(), timeout_ms) < 0 && errno != EINTR) break;
+      if ((fds[1].revents & POLLIN) != 0) {
+        uint64_t ignored = 0;
+        (void)!read(wake_fd_, &ignored, sizeof ignored);
+      }
+      if (signals >= 0) {
+        signalfd_siginfo info{};
+        while (read(signals, &info, sizeof info) == static_cast<ssize_t>(sizeof info)) {
+          take_signal(static_cast<int>(info.ssi_signo));
+        }
+      } else {
+        const timespec now_only{0, 0};
+        take_signal(sigtimedwait(&set, nullptr, &now_only));
       }
     }
   };
@@ -228,11 +266,16 @@ void ServiceHost::WaitForShutdown() {
     log::Info("unready_before_drain").Kv("seconds", absl::ToDoubleSeconds(options_.unready_delay));
     await_signal_or(2, Clock::now() + absl::ToChronoMilliseconds(options_.unready_delay));
   }
+  if (signals >= 0) close(signals);
 }
 
 void ServiceHost::RequestShutdown() {
-  absl::MutexLock lock(&request_mu_);
-  ++shutdown_requests_;
+  {
+    absl::MutexLock lock(&request_mu_);
+    ++shutdown_requests_;
+  }
+  const uint64_t one = 1;
+  if (wake_fd_ >= 0) (void)!write(wake_fd_, &one, sizeof one);  // Ends WaitForShutdown's wait.
 }
 
 void ServiceHost::Shutdown() {

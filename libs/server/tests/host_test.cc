@@ -1,7 +1,11 @@
 // The host as operators see it: health for probes, /metrics for Prometheus, drain on shutdown.
 #include "shopcast/server/host.h"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <atomic>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -106,6 +110,29 @@ TEST_CASE("on shutdown readiness goes off first while calls are still served for
   host.RequestShutdown();  // a second request (a second SIGTERM) ends the wait
   app.join();
   CHECK(HealthStatus(ch, "") == -1);
+}
+
+TEST_CASE("SIGTERM to the waiting thread ends the wait at once, SIGINT likewise ends the delay") {
+  // What main() does first; the signals are sent to this thread alone (other threads of the
+  // test process may not block them).
+  shopcast::server::BlockShutdownSignals();
+  HostOptions o = LocalOptions();
+  o.unready_delay = absl::Hours(1);
+  ServiceHost host(o);
+  REQUIRE(host.Start().ok());
+  auto ch = shopcast::testing::LocalChannel(host.grpc_port());
+  const pthread_t waiter = pthread_self();
+  std::thread sender([&] {
+    pthread_kill(waiter, SIGTERM);
+    // Unready, waiting out the delay: a second signal ends it.
+    if (Eventually([&] { return HealthStatus(ch, "") == 2; })) pthread_kill(waiter, SIGINT);
+  });
+  const auto started = std::chrono::steady_clock::now();
+  host.WaitForShutdown();
+  sender.join();
+  // Returned (both signals taken) as soon as they came, not at the end of the hour.
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(30));
+  host.Shutdown();
 }
 
 TEST_CASE("shutdown may be requested from many threads at once, any number of times") {

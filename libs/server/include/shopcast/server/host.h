@@ -114,6 +114,9 @@ class ServiceHost {
   mutable absl::Mutex request_mu_;
   int shutdown_requests_ ABSL_GUARDED_BY(request_mu_) = 0;
   bool readiness_stopped_ ABSL_GUARDED_BY(request_mu_) = false;
+  // An eventfd RequestShutdown writes to, so WaitForShutdown needs no timer (-1: none could be
+  // made; then it checks every second).
+  int wake_fd_ = -1;
   std::thread readiness_thread_;
   absl::Mutex unready_mu_;
   bool unready_ ABSL_GUARDED_BY(unready_mu_) = false;
