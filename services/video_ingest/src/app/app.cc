@@ -207,6 +207,12 @@ int RunServer(const Config& config) {
   };
   // Past the grace no reconnect can continue a stream; the margin covers clock differences.
   runtime_options.idle_stream_ttl = config.reconnect_grace + absl::Seconds(30);
+  // Its database round trips (heartbeat, orphan sweep, grace expiry) cost the same with no
+  // streams: run as rarely as the lease and the grace allow (a sixth of the lease, a twelfth
+  // of the grace), between 1 and 5 s (5 s with the defaults).
+  runtime_options.housekeeping_interval = std::clamp(
+      std::min(config.instance_lease / 6, config.reconnect_grace / 12), absl::Seconds(1),
+      absl::Seconds(5));
   media::PackagerMetrics packager_metrics(host.metrics());
   media::GstPackagerFactory gst_packagers(&packager_metrics);
   // RTMP passthrough sessions without GStreamer when asked (--passthrough_engine=native); the

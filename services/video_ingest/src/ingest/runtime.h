@@ -56,7 +56,8 @@ struct RuntimeOptions {
   // How long ending a session may wait for its last segment to be written, and again for its
   // segments to be recorded.
   absl::Duration finish_timeout = absl::Seconds(10);
-  // Heartbeat, orphan sweep, grace expiry and retries of failed session ends run this often.
+  // Heartbeat, orphan sweep, grace expiry and retries of failed session ends run this often
+  // (the service sets it from the lease and the grace).
   absl::Duration housekeeping_interval = absl::Seconds(1);
   // Backoff (jittered) between attempts to record a segment while the database is unavailable.
   absl::Duration record_retry_min = absl::Milliseconds(100);
