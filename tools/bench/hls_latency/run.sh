@@ -476,6 +476,9 @@ for line in open(rows):
     objs = [json.loads(x) for x in f[4].replace("} {", "}\n{").splitlines()]
     idle, s0, s1, p0, p1 = objs
     cpu = s1["cpu"] - s0["cpu"]
+    # To the nanosecond when every thread of the first reading lived to the second (proc.py).
+    if "cpu_ns" in s0 and set(s0.get("tids", [])) <= set(s1.get("tids", [])):
+        cpu = (s1["cpu_ns"] - s0["cpu_ns"]) / 1e9
     per = cpu / window / n
     per_stream_rss = (s1["rss"] - idle["rss"]) / n
     spc = 1 / per if per > 0 else float("inf")
@@ -610,6 +613,9 @@ for line in open(rows):
     server, n, live = f[0], int(f[1]), int(f[2])
     s0, s1 = [json.loads(x) for x in f[3].replace("} {", "}\n{").splitlines()]
     cpu = s1["cpu"] - s0["cpu"]
+    # To the nanosecond when every thread of the first reading lived to the second (proc.py).
+    if "cpu_ns" in s0 and set(s0.get("tids", [])) <= set(s1.get("tids", [])):
+        cpu = (s1["cpu_ns"] - s0["cpu_ns"]) / 1e9
     data[(server, n)] = cpu / window / n
     print(f"| {server} | {n} | {live} | {100 * cpu / window:.0f} | {cpu / window / n:.2f} | "
           f"{s1['rss'] / n / 2**20:.0f} MiB |")
