@@ -194,6 +194,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // The encoder timestamp (ms) from which a tag may close the open part or segment (written by
   // the worker, read by WakeFor): kWakeAlways until the worker knows.
   std::atomic<int64_t> wake_at_ms_{kWakeAlways};
+  // The FLV tag type whose tags are the reference track's (kFlvVideo, or kFlvAudio when audio
+  // only): written with wake_at_ms_; 0 until known (any tag may end a part).
+  std::atomic<int> wake_track_{0};
 
   // The worker (run_mu_ held while it runs; Teardown takes it to wait for a run to end).
   std::mutex run_mu_;
@@ -302,10 +305,13 @@ bool Session::WakeFor(std::span<const uint8_t> bytes) {
   peek_.Feed(bytes, [&](const FlvTagPeek::Tag& tag) {
     const auto ms = static_cast<int64_t>(tag.timestamp_ms);
     if (tag.type == kFlvVideo || tag.type == kFlvAudio) {
-      // A keyframe may end a segment; a tag at or past the boundary may end a part (audio
-      // only wakes early: harmless); times that went back are the normaliser's to sort out.
+      // A keyframe may end a segment; a reference track's tag at or past the boundary may end
+      // a part (the other track's would wake the worker for nothing, once more each part);
+      // times that went back are the normaliser's to sort out.
       int64_t& last = last_peek_ms_[tag.type == kFlvVideo ? 0 : 1];
-      if ((tag.type == kFlvVideo && ((tag.first >> 4) & 0x7) == 1) || ms >= at || ms < last) {
+      const int track = wake_track_.load(std::memory_order_relaxed);
+      const bool may_cut = ms >= at && (track == 0 || tag.type == track);
+      if ((tag.type == kFlvVideo && ((tag.first >> 4) & 0x7) == 1) || may_cut || ms < last) {
         wake = true;
       }
       last = ms;
@@ -319,6 +325,7 @@ void Session::UpdateWakeAt(bool audio_only, bool cut, int64_t dts_ms) {
   if (!ref_last_ms_) segment_start_ms_ = dts_ms;
   if (ref_last_ms_ && dts_ms > *ref_last_ms_) ref_step_ms_ = dts_ms - *ref_last_ms_;
   ref_last_ms_ = dts_ms;
+  wake_track_.store(audio_only ? kFlvAudio : kFlvVideo, std::memory_order_relaxed);
   int64_t at = kWakeNever;  // Video segments end at keyframes, which always wake.
   // The cutters' conditions (part_cutter.cc, segment_cutter.cc) in encoder milliseconds.
   if (parts_) {
