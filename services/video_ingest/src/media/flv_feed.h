@@ -101,6 +101,9 @@ class FlvTagPeek {
   }
 
   bool broken() const { return broken_; }
+  // Whether the body of the last tag reported has been fed whole (only its PreviousTagSize, or
+  // a next tag's header, may be missing).
+  bool body_complete() const { return skip_ <= 4; }
 
  private:
   static constexpr size_t kFileHeader = 9;

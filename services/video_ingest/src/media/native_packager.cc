@@ -190,6 +190,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool input_ended_ = false;
   bool tick_ = false;
   FlvTagPeek peek_;                   // Guarded by in_mu_.
+  bool wake_when_whole_ = false;      // The last tag peeked wakes the worker once it is whole.
   int64_t last_peek_ms_[2] = {0, 0};  // Video, audio. Guarded by in_mu_.
   // The encoder timestamp (ms) from which a tag may close the open part or segment (written by
   // the worker, read by WakeFor): kWakeAlways until the worker knows.
@@ -303,6 +304,8 @@ bool Session::WakeFor(std::span<const uint8_t> bytes) {
   const int64_t at = wake_at_ms_.load(std::memory_order_relaxed);
   bool wake = false;
   peek_.Feed(bytes, [&](const FlvTagPeek::Tag& tag) {
+    // A waking tag seen before is whole once the next one starts.
+    if (std::exchange(wake_when_whole_, false)) wake = true;
     const auto ms = static_cast<int64_t>(tag.timestamp_ms);
     if (tag.type == kFlvVideo || tag.type == kFlvAudio) {
       // A keyframe may end a segment; a reference track's tag at or past the boundary may end
@@ -312,11 +315,17 @@ bool Session::WakeFor(std::span<const uint8_t> bytes) {
       const int track = wake_track_.load(std::memory_order_relaxed);
       const bool may_cut = ms >= at && (track == 0 || tag.type == track);
       if ((tag.type == kFlvVideo && ((tag.first >> 4) & 0x7) == 1) || may_cut || ms < last) {
-        wake = true;
+        wake_when_whole_ = true;
       }
       last = ms;
     }
   });
+  // The worker can only take whole tags: one whose body is still coming (bytes pushed in
+  // pieces; the RTMP server pushes whole tags) wakes it with the Push that completes it.
+  if (wake_when_whole_ && peek_.body_complete()) {
+    wake_when_whole_ = false;
+    wake = true;
+  }
   return wake || peek_.broken() || in_.size() >= kWakeBytes;
 }
 

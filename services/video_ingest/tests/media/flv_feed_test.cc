@@ -87,6 +87,24 @@ TEST_CASE("The peek sees every tag's type, time and first byte, in pieces of any
     CHECK(tags[5].timestamp_ms == 66);
     CHECK(tags[5].first == 0x27);
   }
+  // Whether the last tag seen is whole: its body in, only its PreviousTagSize may be missing.
+  {
+    Bytes one = Stream();
+    const size_t body_start = one.size();
+    PutTag(9, 100, {0x17, 1, 2, 3, 4, 5, 6, 7}, one);  // 11-byte header, 8 body bytes, size 4.
+    FlvTagPeek peek;
+    int seen = 0;
+    auto count = [&seen](const FlvTagPeek::Tag&) { ++seen; };
+    peek.Feed(std::span(one.data(), body_start), count);
+    const int before = seen;
+    peek.Feed(std::span(one.data() + body_start, 11 + 3), count);  // Header and 3 body bytes.
+    CHECK(seen == before + 1);
+    CHECK_FALSE(peek.body_complete());
+    peek.Feed(std::span(one.data() + body_start + 14, 5), count);  // The rest of the body.
+    CHECK(peek.body_complete());
+    peek.Feed(std::span(one.data() + body_start + 19, one.size() - body_start - 19), count);
+    CHECK(peek.body_complete());
+  }
   FlvTagPeek not_flv;
   not_flv.Feed(Bytes{'G', 'I', 'F', '8', '9', 'a', 0, 0, 0}, [](const FlvTagPeek::Tag&) {});
   CHECK(not_flv.broken());
