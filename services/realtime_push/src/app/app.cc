@@ -134,7 +134,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   p->hub = std::make_unique<rooms::FeedHub>(
       *p->log, executor, config.db_dsn,
       rooms::FeedOptions{config.feed_ring, 512, config.feed_poll_interval,
-                        config.combine_wakeups_from}, metrics);
+                        config.combine_wakeups_from, config.help_wakeups_up_to},
+      metrics);
   p->retention = std::make_unique<rooms::Retention>(
       *p->log,
       rooms::RetentionOptions{config.retain_events, config.retain_age, config.purge_interval});

@@ -15,6 +15,11 @@ ABSL_FLAG(int, combine_wakeups_from, 0,
           "rooms with at least this many subscribers on a replica wake them in gRPC's context, "
           "so their writes to one connection go out together (0: every room); smaller rooms "
           "are woken on the thread that learnt of the event");
+ABSL_FLAG(int, help_wakeups_up_to, 1000,
+          "rooms with at most this many subscribers on a replica may be woken by gRPC's "
+          "callback threads in callbacks they run anyway (a write completed, a Publish "
+          "arrived), so the fan-out runs on every core; larger rooms are walked on their own "
+          "(0: no room)");
 ABSL_FLAG(absl::Duration, publish_linger, absl::ZeroDuration(),
           "how long a Publish batch waits for more events before it commits (group commit; 0: "
           "it goes at once)");
@@ -82,6 +87,7 @@ absl::StatusOr<Config> LoadConfig() {
   c.publish_batch_max = absl::GetFlag(FLAGS_publish_batch_max);
   c.publish_linger = absl::GetFlag(FLAGS_publish_linger);
   c.combine_wakeups_from = absl::GetFlag(FLAGS_combine_wakeups_from);
+  c.help_wakeups_up_to = absl::GetFlag(FLAGS_help_wakeups_up_to);
   c.keep_alive = absl::GetFlag(FLAGS_keep_alive);
   c.feed_poll_interval = absl::GetFlag(FLAGS_feed_poll_interval);
   c.end_linger = absl::GetFlag(FLAGS_end_linger);
@@ -105,6 +111,9 @@ absl::StatusOr<Config> LoadConfig() {
   }
   if (c.combine_wakeups_from < 0) {
     return absl::InvalidArgumentError("combine_wakeups_from must be >= 0");
+  }
+  if (c.help_wakeups_up_to < 0) {
+    return absl::InvalidArgumentError("help_wakeups_up_to must be >= 0");
   }
   if (c.publish_linger < absl::ZeroDuration() || c.publish_linger > absl::Milliseconds(50)) {
     return absl::InvalidArgumentError("publish_linger must be 0..50ms");

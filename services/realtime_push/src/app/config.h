@@ -27,6 +27,8 @@ struct Config : startup::ServiceConfig {
   int publish_batch_max = 256;
   absl::Duration publish_linger = absl::ZeroDuration();
   int combine_wakeups_from = 0;
+  // Rooms with at most this many subscribers here may be woken by gRPC's callback threads.
+  int help_wakeups_up_to = 1000;
   absl::Duration keep_alive;
   // Fallback for missed notifications: how often watched rooms' heads are re-read.
   absl::Duration feed_poll_interval;

@@ -306,17 +306,20 @@ void BatchAppender::Flush(std::vector<Pending> batch) {
       pool_, [&](pqxx::work& t) -> absl::StatusOr<std::vector<absl::StatusOr<Appended>>> {
         return tx::AppendBatch(t, requests);
       });
-  // The batch's rooms woken in one hop to gRPC's context (those that take the hop at all).
-  FeedHub::WakeupBatch wakeups;
-  for (size_t i = 0; i < batch.size(); ++i) {
-    if (!results.ok()) {
-      batch[i].done(results.status());
-      continue;
-    }
-    absl::StatusOr<Appended>& r = (*results)[i];
-    if (r.ok()) hub_.OnAppended(*r);
-    batch[i].done(std::move(r));
+  if (!results.ok()) {
+    for (Pending& p : batch) p.done(results.status());
+    return;
   }
+  {
+    // The batch's rooms queued together (wake_queue.h), before the Publish calls are
+    // answered: each answer is a write of its own on this thread, and gRPC's threads can
+    // start on the rooms meanwhile.
+    FeedHub::WakeupBatch wakeups(hub_);
+    for (const absl::StatusOr<Appended>& r : *results) {
+      if (r.ok()) hub_.OnAppended(*r);
+    }
+  }
+  for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move((*results)[i]));
 }
 
 }  // namespace shopcast::realtime_push::rooms

@@ -44,12 +44,13 @@ void RoomFeed::WakeListeners() {
   // gRPC runs their completions on this thread too: woken from the Publish appender, that
   // thread became the bottleneck (tools/bench/RESULTS.md, fanout run 7). In gRPC's context
   // they are combined per connection and completed on gRPC's threads.
-  const bool hop = run_wakeups_ && listeners->size() >= combine_wakeups_from_;
+  const size_t n = listeners->size();
+  const bool hop = run_wakeups_ && n >= combine_wakeups_from_;
   auto wake = [listeners = std::move(listeners)] {
     for (const auto& l : *listeners) l->Wake();
   };
   if (hop) {
-    run_wakeups_(std::move(wake));
+    run_wakeups_(std::move(wake), n);
   } else {
     wake();
   }

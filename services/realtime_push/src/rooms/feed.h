@@ -54,10 +54,10 @@ class RoomFeed {
  public:
   enum class Lookup { kFound, kBehind, kWait };
 
-  // Runs a wake-up of listeners: inline without one; FeedHub runs them in gRPC's context
-  // (grpc_context.h) for rooms with at least `combine_wakeups_from` listeners here (every
-  // room by default).
-  using WakeRunner = std::function<void(std::function<void()>)>;
+  // Runs a wake-up of `listeners` listeners: inline without one; FeedHub queues them for
+  // gRPC's threads (wake_queue.h) for rooms with at least `combine_wakeups_from` listeners
+  // here (every room by default).
+  using WakeRunner = std::function<void(std::function<void()>, size_t listeners)>;
   static constexpr size_t kCombineWakeupsFrom = 0;
 
   // `load(after_seq)` must arrange, asynchronously, for Loaded() to be called with the events

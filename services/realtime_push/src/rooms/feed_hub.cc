@@ -36,29 +36,28 @@ class Receiver : public pqxx::notification_receiver {
 };
 
 // The wake-ups a FeedHub::WakeupBatch on this thread holds back, if one is open.
-thread_local std::vector<std::function<void()>>* t_wakeups = nullptr;
-
-void RunWakeups(std::function<void()> wake) {
-  if (t_wakeups != nullptr) {
-    t_wakeups->push_back(std::move(wake));
-    return;
-  }
-  RunInGrpcContext(std::move(wake));
-}
+thread_local std::vector<WakeQueue::RoomWake>* t_wakeups = nullptr;
 
 }  // namespace
 
-FeedHub::WakeupBatch::WakeupBatch() : outer_(t_wakeups) {
+FeedHub::WakeupBatch::WakeupBatch(FeedHub& hub) : hub_(hub), outer_(t_wakeups) {
   if (outer_ == nullptr) t_wakeups = &wakeups_;
 }
 
 FeedHub::WakeupBatch::~WakeupBatch() {
-  if (outer_ != nullptr) return;  // nested: the outer batch runs them
+  if (outer_ != nullptr) return;  // nested: the outer batch queues them
   t_wakeups = nullptr;
-  if (wakeups_.empty()) return;
-  RunInGrpcContext([wakeups = std::move(wakeups_)] {
-    for (const auto& wake : wakeups) wake();
-  });
+  if (!wakeups_.empty()) hub_.wakeups_->Push(std::move(wakeups_));
+}
+
+void FeedHub::RunWakeup(std::function<void()> wake, size_t listeners) {
+  if (t_wakeups != nullptr) {
+    t_wakeups->push_back(WakeQueue::RoomWake{std::move(wake), listeners});
+    return;
+  }
+  std::vector<WakeQueue::RoomWake> one;
+  one.push_back(WakeQueue::RoomWake{std::move(wake), listeners});
+  wakeups_->Push(std::move(one));
 }
 
 FeedEntry EntryOf(const StoredEvent& e) {
@@ -78,7 +77,12 @@ FeedEntry EntryOf(const StoredEvent& e) {
 
 FeedHub::FeedHub(RoomLog& log, server::Executor& executor, std::string listen_dsn,
                  FeedOptions options, prometheus::Registry* registry)
-    : log_(log), executor_(executor), listen_dsn_(std::move(listen_dsn)), options_(options) {
+    : log_(log),
+      executor_(executor),
+      listen_dsn_(std::move(listen_dsn)),
+      options_(options),
+      wakeups_(WakeQueue::Make(RunInGrpcContext,
+                               static_cast<size_t>(std::max(0, options.help_wakeups_up_to)))) {
   if (registry != nullptr) {
     feeds_gauge_ = &prometheus::BuildGauge()
                         .Name("shopcast_realtime_push_room_feeds")
@@ -126,7 +130,10 @@ std::shared_ptr<RoomFeed> FeedHub::Acquire(const std::string& stream_id) {
   auto feed = std::make_shared<RoomFeed>(
       stream_id, options_.ring_capacity,
       [this](std::shared_ptr<RoomFeed> f, int64_t after) { Load(std::move(f), after); },
-      RunWakeups, static_cast<size_t>(std::max(0, options_.combine_wakeups_from)));
+      [this](std::function<void()> wake, size_t listeners) {
+        RunWakeup(std::move(wake), listeners);
+      },
+      static_cast<size_t>(std::max(0, options_.combine_wakeups_from)));
   slot = feed;
   if (feeds_gauge_ != nullptr) feeds_gauge_->Set(static_cast<double>(feeds_.size()));
   return feed;

@@ -25,6 +25,7 @@
 #include "prometheus/registry.h"
 #include "rooms/feed.h"
 #include "rooms/room_log.h"
+#include "rooms/wake_queue.h"
 #include "shopcast/server/executor.h"
 
 namespace shopcast::realtime_push::rooms {
@@ -35,6 +36,9 @@ struct FeedOptions {
   absl::Duration poll_interval = absl::Seconds(1);
   // Rooms with at least this many subscribers here are woken in gRPC's context (feed.h).
   int combine_wakeups_from = static_cast<int>(RoomFeed::kCombineWakeupsFrom);
+  // Rooms with at most this many subscribers here may be woken by gRPC's callback threads
+  // (HelpWake, wake_queue.h); 0: every wake-up goes through a posted drainer.
+  int help_wakeups_up_to = 1000;
 };
 
 // The entry for a stored event (its frame built once).
@@ -75,20 +79,24 @@ class FeedHub {
     std::vector<std::shared_ptr<RoomFeed>> feeds_;
   };
   LocalAppends ExpectLocalAppends(const std::vector<std::string>& stream_ids);
-  // While one lives on a thread, the wake-ups that thread's OnAppended sends to gRPC's context
-  // (rooms with at least combine_wakeups_from subscribers here) wait, and go in one hop when it
-  // ends: the writes of every room in a Publish batch to one connection then leave together.
+  // While one lives on a thread, the wake-ups that thread's OnAppended queues (rooms with at
+  // least combine_wakeups_from subscribers here) wait, and are queued together when it ends:
+  // one drainer for a Publish batch, its rooms shared out from then on.
   class WakeupBatch {
    public:
-    WakeupBatch();
+    explicit WakeupBatch(FeedHub& hub);
     ~WakeupBatch();
     WakeupBatch(const WakeupBatch&) = delete;
     WakeupBatch& operator=(const WakeupBatch&) = delete;
 
    private:
-    std::vector<std::function<void()>>* const outer_;
-    std::vector<std::function<void()>> wakeups_;
+    FeedHub& hub_;
+    std::vector<WakeQueue::RoomWake>* const outer_;
+    std::vector<WakeQueue::RoomWake> wakeups_;
   };
+  // Called by gRPC's callback threads in callbacks they run anyway (a write completed, a
+  // Publish arrived): walks one queued room, if any. Cheap when nothing is queued.
+  void HelpWake() { wakeups_->Help(1); }
   // Ends every subscription on this replica with `status` (shutdown: clients resume on
   // another replica instead of waiting out the drain).
   void CloseAll(const absl::Status& status);
@@ -100,6 +108,7 @@ class FeedHub {
 
  private:
   std::shared_ptr<RoomFeed> Find(const std::string& stream_id);
+  void RunWakeup(std::function<void()> wake, size_t listeners);
   void Load(std::shared_ptr<RoomFeed> feed, int64_t after_seq);
   void OnNotification(const std::string& payload);
   void ListenLoop();
@@ -110,6 +119,8 @@ class FeedHub {
   server::Executor& executor_;
   const std::string listen_dsn_;
   const FeedOptions options_;
+  // Shared with the drainers it posts, which may outlive the hub by a moment.
+  const std::shared_ptr<WakeQueue> wakeups_;
 
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::weak_ptr<RoomFeed>> feeds_ ABSL_GUARDED_BY(mu_);

@@ -34,6 +34,9 @@ grpc::ServerUnaryReactor* InternalServiceImpl::Publish(grpc::CallbackServerConte
                        if (appended.ok()) response->set_sequence(appended->seq);
                        reactor->Finish(server::ToGrpcStatus(appended.status(), ctx));
                      });
+    // This is one of gRPC's callback threads: walk a room an earlier batch queued, as the
+    // bare broadcast server writes its rooms from its Publish handler (wake_queue.h).
+    hub_.HelpWake();
     return reactor;
   }
   return server::RunBlocking(ctx, executor_, [this, request, response]() -> absl::Status {

@@ -14,7 +14,8 @@ add_library(realtime_push_rooms STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/src/rooms/room_log.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/rooms/room_sql.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/rooms/stream_events.cc
-  ${CMAKE_CURRENT_SOURCE_DIR}/src/rooms/subscribe_reactor.cc)
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/rooms/subscribe_reactor.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/rooms/wake_queue.cc)
 target_include_directories(realtime_push_rooms PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
 target_link_libraries(realtime_push_rooms PUBLIC
   shopcast::proto_realtime_push shopcast::proto_video_ingest shopcast::server shopcast::db
@@ -28,5 +29,8 @@ shopcast_embed_migrations(realtime_push_rooms ${CMAKE_CURRENT_SOURCE_DIR}/migrat
 if(SHOPCAST_BUILD_TESTS)
   shopcast_test(NAME realtime_push_feed_test
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/rooms/feed_test.cc
+    DEPS realtime_push_rooms LABEL unit)
+  shopcast_test(NAME realtime_push_wake_queue_test
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/rooms/wake_queue_test.cc
     DEPS realtime_push_rooms LABEL unit)
 endif()

@@ -421,6 +421,9 @@ void SubscribeReactor::OnWriteDone(bool ok) {
     return;
   }
   Pump();
+  // gRPC runs this on one of its callback threads: walk one queued room from here
+  // (wake_queue.h), so the fan-out runs where the writes complete, on every core.
+  hub_.HelpWake();
 }
 
 void SubscribeReactor::OnCancel() {
