@@ -73,19 +73,27 @@ absl::Status AccessCache::Refresh() {
   std::vector<ViewerStream> pairs;
   {
     absl::MutexLock lock(&mu_);
+    // Reloaded while in use: asked for within max_age (a player asks several times a
+    // second). A key idle longer is kept until forget_after but not reloaded (the database is
+    // not asked twice a second for streams nobody watches); if asked again, it is stale and
+    // loaded on the spot, as a new key is.
     for (auto it = gates_.begin(); it != gates_.end();) {
-      if (started - it->second.used_at > options_.forget_after) {
+      const absl::Duration idle = started - it->second.used_at;
+      if (idle > options_.forget_after) {
         it = gates_.erase(it);
-      } else {
-        streams.push_back((it++)->first);
+        continue;
       }
+      if (idle <= options_.max_age) streams.push_back(it->first);
+      ++it;
     }
     for (auto it = passes_.begin(); it != passes_.end();) {
-      if (started - it->second.used_at > options_.forget_after) {
+      const absl::Duration idle = started - it->second.used_at;
+      if (idle > options_.forget_after) {
         it = passes_.erase(it);
-      } else {
-        pairs.push_back((it++)->first);
+        continue;
       }
+      if (idle <= options_.max_age) pairs.push_back(it->first);
+      ++it;
     }
   }
   // Loaded outside the lock: requests keep being answered meanwhile. A value is stamped with

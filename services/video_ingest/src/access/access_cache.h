@@ -6,8 +6,9 @@
 // Why a cache refreshed in the background: the origin's I/O threads must not wait for the
 // database on every playlist poll and segment, yet a revoked pass must stop playback within a
 // second or two on every replica (the database is what replicas share). So each key a request
-// used is reloaded in one batch every `refresh_interval` (500 ms) while it is in use; a key first
-// seen is loaded once on the spot; a key nobody asked for in `forget_after` is dropped. If the
+// used is reloaded in one batch every `refresh_interval` (500 ms) while it is in use (asked for
+// within `max_age`); a key first seen, or idle longer than that, is loaded on the spot; a key
+// nobody asked for in `forget_after` is dropped. If the
 // refresh keeps failing (database down), a pass older than `max_age` is not trusted: the
 // request loads it itself and, failing that, is refused (fail closed, 503) rather than served
 // on a stale "yes". A stream's gate is kept instead (ungated streams keep playing through an

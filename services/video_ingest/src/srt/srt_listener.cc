@@ -32,6 +32,7 @@ constexpr int64_t kPollIntervalMs = 50;
 constexpr std::chrono::milliseconds kIdleCheckInterval(200);
 // How often a resting port checks that libsrt has let go of it (a second or two).
 constexpr std::chrono::milliseconds kRetireCheckInterval(50);
+constexpr std::chrono::seconds kRetireWarnAfter(10);
 // Beyond the agreed latency, for the encoder's and our clocks to drift apart and for the poller
 // to come round: a hung-up encoder's last packet is due at most its latency after it arrived.
 constexpr std::chrono::milliseconds kDrainMargin(250);
@@ -241,6 +242,8 @@ void SrtListener::Rest() {
   srt_close(listener_);
   listener_ = SRT_INVALID_SOCK;
   retiring_ = true;
+  retire_started_ = Clock::now();
+  retire_warned_ = false;
   log::Debug("srt_port_resting").Kv("port", static_cast<int>(port_));
 }
 
@@ -333,6 +336,12 @@ void SrtListener::PollLoop() {
     if (retiring_) {
       // Nothing is registered with the epoll now (an empty one would not wait): check back.
       if (!udp_port_.Released()) {
+        // libsrt lets go a second or two after the close; an encoder trying meanwhile is not
+        // answered, so a port that stays held this long is worth a line (once).
+        if (!retire_warned_ && Clock::now() - retire_started_ > kRetireWarnAfter) {
+          retire_warned_ = true;
+          log::Warn("srt_port_not_released").Kv("port", static_cast<int>(port_));
+        }
         std::this_thread::sleep_for(kRetireCheckInterval);
         continue;
       }

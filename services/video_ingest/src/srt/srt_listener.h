@@ -102,6 +102,8 @@ class SrtListener {
   HeldUdpPort udp_port_;
   SRTSOCKET listener_ = SRT_INVALID_SOCK;  // Set while libsrt serves the port; poller's.
   bool retiring_ = false;  // Poller's: rested, waiting for libsrt to let go of the port.
+  Clock::time_point retire_started_;
+  bool retire_warned_ = false;
   std::atomic<bool> awake_{false};
   // When an encoder last connected, ended or tried a handshake (steady clock ticks); the
   // handshake check runs on a libsrt thread.

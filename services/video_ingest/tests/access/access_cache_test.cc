@@ -75,6 +75,27 @@ TEST_CASE(
   CHECK(w.cache.HasPass(kViewer, kStream).value());
 }
 
+TEST_CASE("keys nobody asked for lately are not reloaded, and are loaded again when asked") {
+  World w;
+  w.source.SetGate(kStream, StreamGate{true, "usr_h"});
+  w.source.SetPass(kViewer, kStream, true);
+  REQUIRE(w.cache.HasPass(kViewer, kStream).value());
+  REQUIRE(w.cache.Gate(kStream).value().gated);
+  w.now += absl::Seconds(4);  // past max_age since the last request
+  const int loads = w.source.loads();
+  REQUIRE(w.cache.Refresh().ok());
+  CHECK(w.source.loads() == loads);  // the database was not asked
+  // Revoked meanwhile: the next request loads the key itself and sees it.
+  w.source.SetPass(kViewer, kStream, false);
+  CHECK(!w.cache.HasPass(kViewer, kStream).value());
+  CHECK(w.cache.Gate(kStream).value().gated);
+  CHECK(w.source.loads() == loads + 2);
+  // In use again: refreshed again.
+  w.now += absl::Milliseconds(500);
+  REQUIRE(w.cache.Refresh().ok());
+  CHECK(w.source.loads() > loads + 2);
+}
+
 TEST_CASE("keys nobody asked for are forgotten") {
   World w;
   w.source.SetPass(kViewer, kStream, true);
