@@ -811,8 +811,11 @@ TEST_CASE("a publisher whose bitrate drops has its bytes read within the read-ba
   CHECK(reads < tags * 0.6);
 
   // The stream goes quiet: the last tags and a small frame at a time sit below the ~30 KB mark
-  // (halved at each drop), and only the bound (max delay, checked every half of it: at most
-  // ~150 ms) gets them read.
+  // (halved at each drop), and the bound (each connection's timer, max delay after its last
+  // read) gets them read. The kernel may also hand them over at once whatever the mark (when
+  // the receive window has shrunk to a segment, tcp_epollin_ready), never later: each frame is
+  // read within the bound, by at most one drop, and over the three the bound did act.
+  const double flushes_at_quiet = CounterTotal(registry, "rtmp_read_batch_flushes_total");
   for (int i = 0; i < 3; ++i) {
     const double flushes_before = CounterTotal(registry, "rtmp_read_batch_flushes_total");
     const auto quiet_at = std::chrono::steady_clock::now();
@@ -822,10 +825,11 @@ TEST_CASE("a publisher whose bitrate drops has its bytes read within the read-ba
     INFO("frame " << i << " waited "
                   << std::chrono::duration_cast<std::chrono::milliseconds>(waited).count()
                   << " ms");
-    // 150 ms and PollUntil's 20 ms steps, with room for a busy machine.
+    // 100 ms and PollUntil's 20 ms steps, with room for a busy machine.
     CHECK(waited < 400ms);
-    CHECK(CounterTotal(registry, "rtmp_read_batch_flushes_total") == flushes_before + 1);
+    CHECK(CounterTotal(registry, "rtmp_read_batch_flushes_total") <= flushes_before + 1);
   }
+  CHECK(CounterTotal(registry, "rtmp_read_batch_flushes_total") >= flushes_at_quiet + 1);
   CHECK(r->closes.load() == 0);
 }
 
