@@ -195,10 +195,16 @@ absl::Status SrtListener::Wake() {
     return SrtFailure("srt_create_socket");
   }
   absl::Status ready = Configure(listener_);
-  if (ready.ok() && srt_bind_acquire(listener_, lent) == SRT_ERROR) {
-    close(lent);  // Not taken: still ours to close.
-    ready = SrtFailure("srt_bind_acquire");
+  if (!ready.ok()) {
+    // libsrt has not seen the duplicate: still ours to close, and the port rests as before.
+    close(lent);
+    srt_close(listener_);
+    listener_ = SRT_INVALID_SOCK;
+    return ready;
   }
+  // A failure here may come after libsrt took the duplicate (it closes it as it cleans up):
+  // from here on the duplicate is libsrt's either way, and the port waits for it (retiring_).
+  if (srt_bind_acquire(listener_, lent) == SRT_ERROR) ready = SrtFailure("srt_bind_acquire");
   if (ready.ok() && srt_listen_callback(listener_, &SrtListener::OnListen, this) == SRT_ERROR) {
     ready = SrtFailure("srt_listen_callback");
   }
@@ -210,7 +216,7 @@ absl::Status SrtListener::Wake() {
     ready = SrtFailure("srt_epoll_add_usock");
   }
   if (!ready.ok()) {
-    // Whatever libsrt took it gives back as it closes this socket.
+    // libsrt gives the duplicate back once this socket is closed.
     srt_close(listener_);
     listener_ = SRT_INVALID_SOCK;
     retiring_ = true;
