@@ -269,16 +269,18 @@ void Engine::Time() {
     const bool steady_due = now >= next_steady_tick;
     if (steady_due) next_steady_tick = now + kSteadyTickInterval;
     bool starting = false;
-    std::erase_if(sessions_, [&](const std::weak_ptr<Session>& w) {
+    std::erase_if(sessions_, [&live](const std::weak_ptr<Session>& w) {
       std::shared_ptr<Session> s = w.lock();
       if (!s) return true;
-      const bool wants_start = s->wants_start_ticks();
-      starting = starting || wants_start;
-      if (steady_due || wants_start) live.push_back(std::move(s));
+      live.push_back(std::move(s));  // Kept, so no session is destroyed under mu_.
       return false;
     });
     lock.unlock();
-    for (const auto& s : live) s->RequestTick();
+    for (const auto& s : live) {
+      const bool wants_start = s->wants_start_ticks();
+      starting = starting || wants_start;
+      if (steady_due || wants_start) s->RequestTick();
+    }
     live.clear();  // Released outside mu_: a session's last reference may go here.
     lock.lock();
     const Clock::time_point wake =
