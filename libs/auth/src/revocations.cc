@@ -1,6 +1,9 @@
 #include "shopcast/auth/revocations.h"
 
+#include <algorithm>
+
 #include "shopcast/log/log.h"
+#include "shopcast/timing/backoff.h"
 #include "shopcast/status/status.h"
 
 namespace shopcast::auth {
@@ -101,15 +104,26 @@ RevocationSync::RevocationSync(RevocationList& list, RevocationSource source,
 RevocationSync::~RevocationSync() { Stop(); }
 
 absl::Status RevocationSync::SyncOnce() {
+  bool got = false;
+  return Pull(absl::ZeroDuration(), &got);
+}
+
+absl::Status RevocationSync::Pull(absl::Duration wait, bool* got) {
   absl::Status status;
   while (true) {
-    absl::StatusOr<RevocationBatch> batch = source_(list_.last_sequence());
+    absl::StatusOr<RevocationBatch> batch = source_.fetch(list_.last_sequence(), wait);
     if (!batch.ok()) {
       status = batch.status();
       break;
     }
+    if (!batch->revocations.empty()) *got = true;
     list_.Apply(batch->revocations);
     if (!batch->more || batch->revocations.empty()) break;
+    wait = absl::ZeroDuration();  // the rest of a backlog is there now
+  }
+  if (!status.ok()) {
+    absl::MutexLock lock(&mu_);
+    if (stop_) return status;  // a long poll cancelled by Stop(): not a failure to report
   }
   bool was_stale;
   {
@@ -134,6 +148,7 @@ absl::Status RevocationSync::SyncOnce() {
   if (known_sessions_ != nullptr) {
     known_sessions_->Set(static_cast<double>(list_.session_count()));
   }
+  if (status.ok() && options_.on_pulled) options_.on_pulled(list_.last_sequence());
   return status;
 }
 
@@ -146,6 +161,7 @@ void RevocationSync::Stop() {
     absl::MutexLock lock(&mu_);
     stop_ = true;
   }
+  if (source_.cancel) source_.cancel();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -156,13 +172,39 @@ bool RevocationSync::stale() const {
 
 void RevocationSync::Loop() {
   auto stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stop_; };
+  const timing::BackoffPolicy backoff{options_.interval,
+                                      std::max(options_.interval, options_.max_backoff)};
+  int failures = 0;
+  // The caller has just synced (or chosen not to): the first pull waits like any other.
+  absl::Duration pause = options_.long_poll > absl::ZeroDuration() ? absl::ZeroDuration()
+                                                                    : options_.interval;
   while (true) {
     {
       absl::MutexLock lock(&mu_);
-      if (mu_.AwaitWithTimeout(absl::Condition(&stopping), options_.interval)) return;
+      if (mu_.AwaitWithTimeout(absl::Condition(&stopping), pause)) return;
     }
-    (void)SyncOnce();
+    const absl::Time started = absl::Now();
+    bool got = false;
+    const absl::Status status = Pull(options_.long_poll, &got);
+    if (!status.ok()) {
+      pause = timing::JitteredBackoff(backoff, ++failures);
+      continue;
+    }
+    failures = 0;
+    // A long poll that was held (answered with news, or empty once its wait ran out) is
+    // followed at once. One answered empty straight away is a source that does not hold calls
+    // (no long poll asked for, or a user service that predates it): pull again after interval,
+    // never in a tight loop.
+    const bool held = options_.long_poll > absl::ZeroDuration() &&
+                      (got || absl::Now() - started >= options_.long_poll / 2);
+    pause = held ? absl::ZeroDuration() : options_.interval;
   }
+}
+
+RevocationSource ImmediateRevocationSource(
+    std::function<absl::StatusOr<RevocationBatch>(int64_t after)> fetch) {
+  return RevocationSource{
+      [fetch = std::move(fetch)](int64_t after, absl::Duration) { return fetch(after); }, {}};
 }
 
 }  // namespace shopcast::auth

@@ -3,7 +3,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <vector>
+
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "shopcast/testing/wait.h"
 #include "shopcast/status/status.h"
 
 using shopcast::auth::Claims;
@@ -107,13 +112,13 @@ TEST_CASE("a sync that cannot reach the source keeps the last known list and say
   int64_t asked_after = -1;
   RevocationSync sync(
       list,
-      [&](int64_t after) -> absl::StatusOr<RevocationBatch> {
+      shopcast::auth::ImmediateRevocationSource([&](int64_t after) -> absl::StatusOr<RevocationBatch> {
         asked_after = after;
         if (!reachable) return absl::UnavailableError("user service is unavailable");
         RevocationBatch b;
         if (after == 0) b.revocations = {Revocation{7, "usr_a", absl::FromUnixSeconds(50), ""}};
         return b;
-      },
+      }),
       {}, nullptr);
   REQUIRE(sync.SyncOnce().ok());
   CHECK_FALSE(sync.stale());
@@ -131,7 +136,7 @@ TEST_CASE("a sync pulls batch after batch until the source has no more") {
   RevocationList list;
   RevocationSync sync(
       list,
-      [](int64_t after) -> absl::StatusOr<RevocationBatch> {
+      shopcast::auth::ImmediateRevocationSource([](int64_t after) -> absl::StatusOr<RevocationBatch> {
         RevocationBatch b;
         if (after < 3) {
           b.revocations = {
@@ -139,9 +144,143 @@ TEST_CASE("a sync pulls batch after batch until the source has no more") {
           b.more = true;
         }
         return b;
-      },
+      }),
       {}, nullptr);
   REQUIRE(sync.SyncOnce().ok());
   CHECK(list.last_sequence() == 3);
   CHECK(list.size() == 3);
+}
+
+namespace {
+
+// A user service as a long-polling client meets it: a fetch with a wait is held until a
+// revocation is added, the wait passes or the source is cancelled.
+class HeldSource {
+ public:
+  shopcast::auth::RevocationSource Source() {
+    return {[this](int64_t after, absl::Duration wait) -> absl::StatusOr<RevocationBatch> {
+              absl::MutexLock lock(&mu_);
+              ++fetches_;
+              last_wait_ = wait;
+              auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+                return cancelled_ || static_cast<int64_t>(log_.size()) > after;
+              };
+              mu_.AwaitWithTimeout(absl::Condition(&ready), wait);
+              if (cancelled_) return absl::CancelledError("cancelled");
+              RevocationBatch b;
+              for (size_t i = static_cast<size_t>(after); i < log_.size(); ++i) {
+                b.revocations.push_back(log_[i]);
+              }
+              return b;
+            },
+            [this] {
+              absl::MutexLock lock(&mu_);
+              cancelled_ = true;
+            }};
+  }
+  void Revoke(const std::string& user) {
+    absl::MutexLock lock(&mu_);
+    log_.push_back(Revocation{static_cast<int64_t>(log_.size()) + 1, user,
+                              absl::FromUnixSeconds(100), ""});
+  }
+  int fetches() {
+    absl::MutexLock lock(&mu_);
+    return fetches_;
+  }
+  absl::Duration last_wait() {
+    absl::MutexLock lock(&mu_);
+    return last_wait_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<Revocation> log_ ABSL_GUARDED_BY(mu_);
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  int fetches_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Duration last_wait_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace
+
+TEST_CASE("a long-polling sync has each revocation as soon as the source does, and stops at once") {
+  RevocationList list;
+  HeldSource source;
+  shopcast::auth::RevocationSyncOptions options;
+  options.long_poll = absl::Seconds(30);
+  // Far longer than the test waits: only a held call answered at once can explain a revocation
+  // arriving in time.
+  options.interval = absl::Seconds(60);
+  std::atomic<int64_t> pulled{-1};
+  options.on_pulled = [&](int64_t last) { pulled = last; };
+  RevocationSync sync(list, source.Source(), options, nullptr);
+  sync.Start();
+  REQUIRE(shopcast::testing::WaitUntil([&] { return source.fetches() >= 1; }, absl::Seconds(10)));
+  CHECK(source.last_wait() == absl::Seconds(30));
+  source.Revoke("usr_a");
+  CHECK(shopcast::testing::WaitUntil(
+      [&] { return !list.Check(TokenOf("usr_a", 10)).ok(); }, absl::Seconds(10)));
+  CHECK(shopcast::testing::WaitUntil([&] { return pulled.load() == 1; }, absl::Seconds(10)));
+  // The next poll is held again at once, and the next revocation comes the same way.
+  source.Revoke("usr_b");
+  CHECK(shopcast::testing::WaitUntil(
+      [&] { return !list.Check(TokenOf("usr_b", 10)).ok(); }, absl::Seconds(10)));
+  CHECK_FALSE(sync.stale());
+  // Stop() does not wait out the 30 s hold in progress.
+  REQUIRE(shopcast::testing::WaitUntil([&] { return source.fetches() >= 3; }, absl::Seconds(10)));
+  const absl::Time before = absl::Now();
+  sync.Stop();
+  CHECK(absl::Now() - before < absl::Seconds(10));
+  CHECK_FALSE(sync.stale());  // a cancelled poll is not a failure
+}
+
+TEST_CASE("a source that does not hold calls is pulled every interval, not in a loop") {
+  RevocationList list;
+  std::atomic<int> fetches{0};
+  shopcast::auth::RevocationSyncOptions options;
+  options.long_poll = absl::Seconds(30);  // asked for, but this source answers at once
+  options.interval = absl::Milliseconds(50);
+  RevocationSync sync(
+      list,
+      shopcast::auth::ImmediateRevocationSource([&](int64_t) -> absl::StatusOr<RevocationBatch> {
+        ++fetches;
+        return RevocationBatch{};
+      }),
+      options, nullptr);
+  const absl::Time start = absl::Now();
+  sync.Start();
+  REQUIRE(shopcast::testing::WaitUntil([&] { return fetches.load() >= 4; }, absl::Seconds(10)));
+  sync.Stop();
+  const absl::Duration elapsed = absl::Now() - start;
+  // Each pull but the first waits an interval first.
+  CHECK(fetches.load() <= 1 + elapsed / options.interval);
+}
+
+TEST_CASE("failed pulls are retried with a growing backoff") {
+  RevocationList list;
+  absl::Mutex mu;
+  std::vector<absl::Time> calls;
+  shopcast::auth::RevocationSyncOptions options;
+  options.interval = absl::Milliseconds(20);
+  options.max_backoff = absl::Milliseconds(400);
+  RevocationSync sync(
+      list,
+      shopcast::auth::ImmediateRevocationSource([&](int64_t) -> absl::StatusOr<RevocationBatch> {
+        absl::MutexLock lock(&mu);
+        calls.push_back(absl::Now());
+        return absl::UnavailableError("user service is unavailable");
+      }),
+      options, nullptr);
+  sync.Start();
+  REQUIRE(shopcast::testing::WaitUntil(
+      [&] {
+        absl::MutexLock lock(&mu);
+        return calls.size() >= 7;
+      },
+      absl::Seconds(20)));
+  sync.Stop();
+  CHECK(sync.stale());
+  absl::MutexLock lock(&mu);
+  // The seventh call follows the sixth failure: 20 ms * 2^5 capped at 400 ms, drawn from its
+  // upper half.
+  CHECK(calls[6] - calls[5] >= absl::Milliseconds(200));
 }

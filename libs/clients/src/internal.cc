@@ -1,6 +1,9 @@
 #include "shopcast/clients/internal.h"
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/strings/str_cat.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/support/channel_arguments.h"
@@ -36,14 +39,40 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeInternalChannel(
 
 auth::RevocationSource UserRevocationSource(std::shared_ptr<grpc::Channel> channel,
                                             absl::Duration deadline) {
+  // The call in progress, so Stop() can cancel a long poll; once cancelled, every later fetch
+  // fails at once (one starting just after the cancel would otherwise be held for its wait).
+  struct Calls {
+    absl::Mutex mu;
+    grpc::ClientContext* current ABSL_GUARDED_BY(mu) = nullptr;
+    bool cancelled ABSL_GUARDED_BY(mu) = false;
+  };
+  auto calls = std::make_shared<Calls>();
   std::shared_ptr<user::v1::UserInternalService::Stub> stub =
       user::v1::UserInternalService::NewStub(std::move(channel));
-  return [stub, deadline](int64_t after) -> absl::StatusOr<auth::RevocationBatch> {
+  auto fetch = [stub, deadline, calls](int64_t after,
+                                       absl::Duration wait) -> absl::StatusOr<auth::RevocationBatch> {
     user::v1::ListRevocationsRequest request;
     request.set_after_sequence(after);
-    ASSIGN_OR_RETURN(user::v1::ListRevocationsResponse response,
-                     Call("user", *stub, &user::v1::UserInternalService::Stub::ListRevocations,
-                          request, nullptr, deadline));
+    if (wait > absl::ZeroDuration()) {
+      const int64_t ms = absl::ToInt64Milliseconds(wait);
+      request.mutable_wait()->set_seconds(ms / 1000);
+      request.mutable_wait()->set_nanos(static_cast<int32_t>(ms % 1000) * 1'000'000);
+    }
+    grpc::ClientContext ctx;
+    // A held call needs its wait on top of the usual bound.
+    PrepareContext(ctx, nullptr, deadline + std::max(wait, absl::ZeroDuration()));
+    {
+      absl::MutexLock lock(&calls->mu);
+      if (calls->cancelled) return absl::CancelledError("revocation sync stopped");
+      calls->current = &ctx;
+    }
+    user::v1::ListRevocationsResponse response;
+    const grpc::Status status = stub->ListRevocations(&ctx, request, &response);
+    {
+      absl::MutexLock lock(&calls->mu);
+      calls->current = nullptr;
+    }
+    if (!status.ok()) return FromPeerStatus("user", status, ctx);
     auth::RevocationBatch batch;
     batch.more = response.more();
     for (const user::v1::Revocation& r : response.revocations()) {
@@ -58,6 +87,12 @@ auth::RevocationSource UserRevocationSource(std::shared_ptr<grpc::Channel> chann
     }
     return batch;
   };
+  auto cancel = [calls] {
+    absl::MutexLock lock(&calls->mu);
+    calls->cancelled = true;
+    if (calls->current != nullptr) calls->current->TryCancel();
+  };
+  return auth::RevocationSource{std::move(fetch), std::move(cancel)};
 }
 
 }  // namespace shopcast::clients

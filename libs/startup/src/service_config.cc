@@ -19,6 +19,7 @@ ABSL_DECLARE_FLAG(std::string, token_issuer);
 ABSL_DECLARE_FLAG(std::string, token_audience);
 ABSL_DECLARE_FLAG(std::string, user_internal_addr);
 ABSL_DECLARE_FLAG(absl::Duration, revocation_sync_interval);
+ABSL_DECLARE_FLAG(absl::Duration, revocation_long_poll);
 ABSL_DECLARE_FLAG(absl::Duration, drain_timeout);
 ABSL_DECLARE_FLAG(absl::Duration, shutdown_unready_delay);
 ABSL_DECLARE_FLAG(std::string, log_level);
@@ -47,6 +48,7 @@ absl::Status ReadServiceConfig(ServiceConfig& c, const ServiceConfigNeeds& needs
   c.token_audience = absl::GetFlag(FLAGS_token_audience);
   c.user_internal_addr = absl::GetFlag(FLAGS_user_internal_addr);
   c.revocation_sync_interval = absl::GetFlag(FLAGS_revocation_sync_interval);
+  c.revocation_long_poll = absl::GetFlag(FLAGS_revocation_long_poll);
   c.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
   c.shutdown_unready_delay = absl::GetFlag(FLAGS_shutdown_unready_delay);
 
@@ -70,6 +72,10 @@ absl::Status ReadServiceConfig(ServiceConfig& c, const ServiceConfigNeeds& needs
       c.revocation_sync_interval < absl::Milliseconds(100)) {
     return absl::InvalidArgumentError(
         "shutdown_unready_delay must be >= 0 and revocation_sync_interval >= 100ms");
+  }
+  if (c.revocation_long_poll < absl::ZeroDuration() ||
+      c.revocation_long_poll > absl::Seconds(60)) {
+    return absl::InvalidArgumentError("revocation_long_poll must be 0..60s");
   }
   if (c.drain_timeout < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("drain_timeout must be >= 0");

@@ -40,9 +40,11 @@ absl::StatusOr<std::unique_ptr<auth::RevocationSync>> MakeRevocationSync(
   if (config.user_internal_addr.empty() && !required) return nullptr;
   ASSIGN_OR_RETURN(std::shared_ptr<grpc::Channel> channel,
                    clients::MakeInternalChannel("user", config.user_internal_addr, tls));
+  auth::RevocationSyncOptions options;
+  options.interval = config.revocation_sync_interval;
+  options.long_poll = config.revocation_long_poll;
   return std::make_unique<auth::RevocationSync>(
-      revoked, clients::UserRevocationSource(std::move(channel)),
-      auth::RevocationSyncOptions{config.revocation_sync_interval}, metrics);
+      revoked, clients::UserRevocationSource(std::move(channel)), options, metrics);
 }
 
 absl::StatusOr<std::unique_ptr<OutboxDelivery>> OutboxDelivery::Create(

@@ -90,15 +90,25 @@ int RunServer(const Config& config) {
   server::ServiceHost host(host_options);
   // Our own handlers honour revocations too, read straight from our database.
   auth::RevocationList revoked;
+  // Other services' long polls of ListRevocations are held here and let go after each pull of
+  // our own list: a revocation reaches them within one revocation_sync_interval.
+  RevocationWaits revocation_waits;
+  auth::RevocationSyncOptions revocation_options;
+  revocation_options.interval = config.revocation_sync_interval;
+  revocation_options.on_pulled = [&revocation_waits](int64_t last) {
+    revocation_waits.Advance(last, absl::Now());
+  };
   auth::RevocationSync revocation_sync(
-      revoked, [&accounts](int64_t after) { return accounts.ListRevocations(after, 1000); },
-      {config.revocation_sync_interval}, &host.metrics());
+      revoked,
+      auth::ImmediateRevocationSource(
+          [&accounts](int64_t after) { return accounts.ListRevocations(after, 1000); }),
+      revocation_options, &host.metrics());
   (void)revocation_sync.SyncOnce();
   revocation_sync.Start();
   UserServiceImpl service(accounts, verifier, *verify_keys, config.token_issuer,
                           config.token_audience, host.executor(), absl::Now, &revoked);
   UserInternalServiceImpl internal_service(accounts, host.executor(),
-                                           config.follower_contacts_peers);
+                                           config.follower_contacts_peers, &revocation_waits);
   // UserService on the internal listener too, for the gateway: there (and only from the peer
   // `gateway`) the client's address in x-shopcast-client-address counts for throttling.
   UserServiceImpl service_for_gateway(accounts, verifier, *verify_keys, config.token_issuer,
@@ -112,6 +122,8 @@ int RunServer(const Config& config) {
   if (absl::Status s = host.Start(); !s.ok()) return Fail("listen", s);
 
   host.WaitForShutdown();
+  // Held long polls are answered now (and new ones at once), so they do not hold the drain.
+  revocation_waits.Close();
   // Objects above were built dependencies-first; the host drains calls before they go away.
   host.Shutdown();
   revocation_sync.Stop();

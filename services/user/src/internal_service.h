@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "accounts.h"
+#include "revocation_waits.h"
 #include "shopcast/server/executor.h"
 #include "shopcast/user/v1/user.grpc.pb.h"
 
@@ -15,9 +16,11 @@ class UserInternalServiceImpl final : public v1::UserInternalService::CallbackSe
  public:
   // Every internal peer may list revocations (each service checks tokens); only the services in
   // `follower_contact_peers` (certificate common names) may read e-mail addresses (followers'
-  // and any user's own).
+  // and any user's own). ListRevocations calls with a wait are held in `waits`; without it
+  // they are answered at once (as a user service that predates long polls does).
   UserInternalServiceImpl(Accounts& accounts, server::Executor& executor,
-                          std::vector<std::string> follower_contact_peers = {"realtime-push"});
+                          std::vector<std::string> follower_contact_peers = {"realtime-push"},
+                          RevocationWaits* waits = nullptr);
 
   grpc::ServerUnaryReactor* ListRevocations(grpc::CallbackServerContext* ctx,
                                             const v1::ListRevocationsRequest* req,
@@ -36,6 +39,7 @@ class UserInternalServiceImpl final : public v1::UserInternalService::CallbackSe
   Accounts& accounts_;
   server::Executor& executor_;
   const std::vector<std::string> follower_contact_peers_;
+  RevocationWaits* const waits_;
 };
 
 }  // namespace shopcast::user

@@ -58,7 +58,10 @@ struct Env {
   // Pulls the log as a peer service would, then judges `token` as of now.
   absl::StatusOr<auth::Claims> Judge(const std::string& token) {
     auth::RevocationSync sync(
-        revoked, [this](int64_t after) { return accounts->ListRevocations(after, 2); }, {},
+        revoked,
+        auth::ImmediateRevocationSource(
+            [this](int64_t after) { return accounts->ListRevocations(after, 2); }),
+        {},
         nullptr);
     REQUIRE(sync.SyncOnce().ok());
     ASSIGN_OR_RETURN(auth::Claims claims, verifier.Verify(token, now));

@@ -45,7 +45,9 @@ UserServiceFixture::UserServiceFixture(AccountsOptions options,
       kAudience, host_->executor());
   host_->AddService(service_.get());
   if (internal_tls) {
-    internal_service_ = std::make_unique<UserInternalServiceImpl>(*accounts_, host_->executor());
+    internal_service_ = std::make_unique<UserInternalServiceImpl>(
+        *accounts_, host_->executor(), std::vector<std::string>{"realtime-push"},
+        &revocation_waits_);
     host_->AddInternalService(internal_service_.get());
     // As the binary: UserService on the internal listener too (the gateway calls it there).
     service_for_gateway_ = std::make_unique<UserServiceImpl>(
@@ -58,7 +60,21 @@ UserServiceFixture::UserServiceFixture(AccountsOptions options,
   stub_ = v1::UserService::NewStub(shopcast::testing::LocalChannel(host_->grpc_port()));
 }
 
-UserServiceFixture::~UserServiceFixture() { host_->Shutdown(); }
+UserServiceFixture::~UserServiceFixture() {
+  revocation_waits_.Close();  // as the binary does before draining
+  host_->Shutdown();
+}
+
+void UserServiceFixture::PullRevocations() {
+  auth::RevocationSyncOptions options;
+  options.on_pulled = [this](int64_t last) { revocation_waits_.Advance(last, absl::Now()); };
+  auth::RevocationSync sync(
+      own_revoked_,
+      auth::ImmediateRevocationSource(
+          [this](int64_t after) { return accounts_->ListRevocations(after, 1000); }),
+      options, nullptr);
+  REQUIRE(sync.SyncOnce().ok());
+}
 
 int64_t UserServiceFixture::Count(const std::string& table) {
   pqxx::connection c(db_.dsn());

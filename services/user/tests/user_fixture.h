@@ -12,7 +12,9 @@
 #include "grpcpp/client_context.h"
 #include "internal_service.h"
 #include "passwords.h"
+#include "revocation_waits.h"
 #include "shopcast/auth/keys.h"
+#include "shopcast/auth/revocations.h"
 #include "shopcast/auth/service_identity.h"
 #include "shopcast/auth/tokens.h"
 #include "shopcast/db/pool.h"
@@ -46,6 +48,11 @@ class UserServiceFixture {
   int metrics_port() const { return host_->metrics_port(); }
   // The internal listener's port (only with `internal_tls`).
   int internal_grpc_port() const { return host_->internal_grpc_port(); }
+  // Where the internal listener holds long-polled ListRevocations calls.
+  RevocationWaits& revocation_waits() { return revocation_waits_; }
+  // One pull of the service's own revocation list, letting held calls go as the binary does
+  // after each pull (app.cc): the test's stand-in for a revocation_sync_interval passing.
+  void PullRevocations();
 
   // Number of rows in `table` (to prove a rejected call stored nothing).
   int64_t Count(const std::string& table);
@@ -77,6 +84,8 @@ class UserServiceFixture {
   std::unique_ptr<auth::TokenVerifier> verifier_;
   std::unique_ptr<UserStore> store_;
   std::unique_ptr<Accounts> accounts_;
+  RevocationWaits revocation_waits_;  // outlives the host, which drains the calls it holds
+  auth::RevocationList own_revoked_;  // the service's own list (PullRevocations)
   std::unique_ptr<server::ServiceHost> host_;
   std::unique_ptr<UserServiceImpl> service_;
   std::unique_ptr<UserInternalServiceImpl> internal_service_;

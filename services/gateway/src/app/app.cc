@@ -97,6 +97,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config, AppOverri
   access_options.issuer = config.token_issuer;
   access_options.audience = config.token_audience;
   access_options.revocation_interval = config.revocation_sync_interval;
+  access_options.revocation_long_poll = config.revocation_long_poll;
   p->access = MakeAccessCheck(access_options, *user_channel, metrics);
   p->limits = MakeRateLimits(config.rate_limits, metrics);
   ApiOptions api_options;

@@ -38,9 +38,12 @@ class UserKeysAccessCheck final : public AccessCheck {
                       .Register(*metrics);
     }
     if (options_.revocation_interval > absl::ZeroDuration()) {
+      auth::RevocationSyncOptions sync_options;
+      sync_options.interval = options_.revocation_interval;
+      sync_options.long_poll = options_.revocation_long_poll;
       sync_ = std::make_unique<auth::RevocationSync>(
           revoked_, clients::UserRevocationSource(channel, options_.key_fetch_deadline),
-          auth::RevocationSyncOptions{options_.revocation_interval}, metrics);
+          sync_options, metrics);
       sync_->Start();
     }
   }

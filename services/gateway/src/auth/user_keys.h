@@ -28,6 +28,8 @@ struct AccessCheckOptions {
   absl::Duration keys_max_age = absl::Minutes(10);
   // Revocations pulled this often; zero: no revocation sync (tests of the key cache alone).
   absl::Duration revocation_interval = absl::Seconds(1);
+  // How long the user service may hold each pull (libs/auth RevocationSyncOptions::long_poll).
+  absl::Duration revocation_long_poll = absl::ZeroDuration();
 };
 
 // `user_internal` is a channel to the user service's internal listener (mutual TLS with the

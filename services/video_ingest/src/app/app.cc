@@ -262,18 +262,23 @@ int RunServer(const Config& config) {
     }
     log::Info("renditions_configured").Kv("rungs", rungs);
   }
-  IngestRuntime runtime(runtime_options, store, *packagers, &host.metrics());
-  if (absl::Status s = runtime.Start(); !s.ok()) return Fail("runtime", s);
   // Live timed metadata: the markers other services announce (stored by the EventSink on
   // whichever replica the relay reached) go into the playlists this replica writes, woken by
-  // the database's NOTIFY at commit; the horizon outlasts any marker a playlist could show.
+  // the database's NOTIFY at commit and by each session start here (markers stored before it);
+  // the horizon outlasts any marker a playlist could show. Made before the runtime, which wakes
+  // it; started once the runtime it reads is there.
   streams::MarkerStore markers(**pool);
   MarkerFeedOptions marker_options;
   marker_options.listen_dsn = config.db_dsn;
   marker_options.horizon =
       std::max(absl::Seconds(60), 2 * config.playlist_window * config.target_duration);
-  MarkerFeed marker_feed(marker_options, markers, [&runtime] { return runtime.LivePlaylists(); },
+  IngestRuntime* live = nullptr;
+  MarkerFeed marker_feed(marker_options, markers, [&live] { return live->LivePlaylists(); },
                          &host.metrics());
+  runtime_options.on_session_started = [&marker_feed](const std::string&) { marker_feed.Wake(); };
+  IngestRuntime runtime(runtime_options, store, *packagers, &host.metrics());
+  if (absl::Status s = runtime.Start(); !s.ok()) return Fail("runtime", s);
+  live = &runtime;
   marker_feed.Start();
 
   auth::TokenVerifier verifier(*verify_keys, config.token_issuer, config.token_audience);

@@ -226,7 +226,9 @@ void MarkerFeed::Loop() {
       if (!round.ok()) {
         log::Warn("stream_marker_read_failed").Kv("status", round.status().ToString());
       }
-      next_round = Clock::now() + absl::ToChronoNanoseconds(options_.poll_interval);
+      next_round = Clock::now() + absl::ToChronoNanoseconds(listener != nullptr
+                                                                ? options_.poll_interval_listening
+                                                                : options_.poll_interval);
     }
     if (Clock::now() >= next_purge) {
       absl::StatusOr<int> purged = source_.PurgeEndedBefore(options_.now() - options_.retain);

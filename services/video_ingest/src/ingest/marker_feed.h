@@ -6,11 +6,14 @@
 // each becomes an EXT-X-DATERANGE written at once (media/live_playlist.h).
 //
 // It reads when a commit notifies sql::kMarkerChannel (a LISTEN session of its own, not a
-// pooled connection), so a marker is in the playlist a few milliseconds after it is stored; and
-// every poll_interval anyway, the fallback for notifications lost while that session was down
-// (reopened with backoff) and the way markers stored before a stream's session started here
-// (a reconnect to this replica) are found. Each read asks only for the markers still applying
-// within `horizon` of now, and each marker is handed over once per stream.
+// pooled connection), so a marker is in the playlist a few milliseconds after it is stored;
+// when a session starts here (Wake(): markers stored before it, e.g. a reconnect to this
+// replica); at once when the LISTEN session opens or reopens (what was committed while it was
+// down); and every poll_interval while that session is down. While it is up, a notification is
+// only lost with the connection, which the loop sees, so the poll there is a rarer safety net
+// (poll_interval_listening): an idle replica with live streams makes no read a second.
+// Each read asks only for the markers still applying within `horizon` of now, and each marker
+// is handed over once per stream.
 
 #include <functional>
 #include <map>
@@ -42,7 +45,8 @@ using HeldPlaylists =
 struct MarkerFeedOptions {
   // The LISTEN session's database (the pool's DSN); "" polls only.
   std::string listen_dsn;
-  absl::Duration poll_interval = absl::Seconds(1);
+  absl::Duration poll_interval = absl::Seconds(1);  // while not listening
+  absl::Duration poll_interval_listening = absl::Seconds(15);
   // How far back a marker may have happened and still be read: longer than the playlist's
   // window (older ones could not be shown anyway).
   absl::Duration horizon = absl::Seconds(60);

@@ -277,6 +277,7 @@ absl::StatusOr<std::shared_ptr<MediaSession>> IngestRuntime::Admit(const Publish
     return Error(absl::StatusCode::kInternal, "PACKAGER_FAILURE", "cannot start the packager");
   }
   session->SetPackager(std::move(*packager));
+  bool registered = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     // Already failed and ending: the encoder's first Write sees it and hangs up.
@@ -288,9 +289,13 @@ absl::StatusOr<std::shared_ptr<MediaSession>> IngestRuntime::Admit(const Publish
       }
       entry.session = session;
       session->registered = true;
+      registered = true;
       ++active_;
       if (sessions_gauge_ != nullptr) sessions_gauge_->Set(static_cast<double>(active_));
     }
+  }
+  if (registered && options_.on_session_started) {
+    options_.on_session_started(claim->stream_id);
   }
   log::Info("ingest_session_started")
       .Kv("stream_id", claim->stream_id)

@@ -91,6 +91,9 @@ struct RuntimeOptions {
       renditions;
   // Wall clock for the times stored and shown (program date times come from the packager).
   std::function<absl::Time()> now = [] { return absl::Now(); };
+  // Called once a session's playlist is live here (in LivePlaylists()), with its stream id, on
+  // the admitting thread: the marker feed reads the markers stored before it. Optional.
+  std::function<void(const std::string& stream_id)> on_session_started;
 };
 
 class IngestRuntime final : public PublishAdmission, public streams::LiveControl {

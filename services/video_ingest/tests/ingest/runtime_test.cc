@@ -394,6 +394,36 @@ TEST_CASE("Each stream's playlist reports its writes to the playlist observer (b
   runtime.Stop();
 }
 
+TEST_CASE("Each session start is announced once its playlist is live (the marker feed's wake-up)") {
+  shopcast::testing::TempDir root;
+  FakeSessionStore store;
+  FakePackagerFactory packagers;
+  std::vector<std::string> started;  // with whether LivePlaylists() had the stream by then
+  IngestRuntime* live = nullptr;
+  RuntimeOptions options;
+  options.segment_root = root.path();
+  options.housekeeping_interval = absl::Milliseconds(20);
+  options.on_session_started = [&](const std::string& stream_id) {
+    bool listed = false;
+    for (const auto& [id, playlist] : live->LivePlaylists()) listed = listed || id == stream_id;
+    started.push_back(absl::StrCat(stream_id, listed ? " listed" : " missing"));
+  };
+  IngestRuntime runtime(options, store, packagers);
+  live = &runtime;
+  REQUIRE(runtime.Start().ok());
+  PublishRequest request;
+  request.stream_key = "str_marked";
+  request.remote_address = "203.0.113.7:50000";
+  REQUIRE(runtime.Admit(request, MediaFormat::kFlv, [] {}).ok());
+  CHECK(started == std::vector<std::string>{"str_marked listed"});
+  // A refused admission announces nothing.
+  store.FailNext("claim", {absl::FailedPreconditionError("stream already live")});
+  request.stream_key = "str_refused";
+  CHECK_FALSE(runtime.Admit(request, MediaFormat::kFlv, [] {}).ok());
+  CHECK(started.size() == 1);
+  runtime.Stop();
+}
+
 // A ladder that records what the runtime asks of it.
 class FakeRenditions final : public media::StreamRenditions {
  public:

@@ -3,9 +3,11 @@
 // Stale authority: "this user's tokens issued before T are void". The user service records one
 // when a role changes, a user logs out of every session or an account is deleted, and "every
 // token of this session is void" when a user logs out of one session; every service
-// keeps the list in memory (RevocationList), pulled every second from the user service's
-// internal ListRevocations (RevocationSync), and refuses the tokens it voids. A service that
-// cannot reach the user service keeps its last known list and says so (log and metrics).
+// keeps the list in memory (RevocationList), kept current from the user service's internal
+// ListRevocations (RevocationSync: a long poll the user service answers as soon as it knows of
+// a new revocation, or a pull every second from a source that cannot wait), and refuses the
+// tokens it voids. A service that cannot reach the user service keeps its last known list and
+// says so (log and metrics).
 
 #include <cstdint>
 #include <deque>
@@ -86,10 +88,32 @@ class RevocationList {
 };
 
 // Revocations after a sequence number: the user service's ListRevocations, or its database.
-using RevocationSource = std::function<absl::StatusOr<RevocationBatch>(int64_t after)>;
+struct RevocationSource {
+  // With `wait` > 0 the source may hold the call until a revocation after `after` exists or
+  // the wait has passed (a long poll); a source that cannot wait answers at once.
+  std::function<absl::StatusOr<RevocationBatch>(int64_t after, absl::Duration wait)> fetch;
+  // Ends a fetch in progress soon, and every later one at once (RevocationSync::Stop). Empty
+  // for a source whose fetches are short anyway.
+  std::function<void()> cancel;
+};
+
+// A source that cannot wait or be cancelled, from `fetch(after)` (a database read).
+RevocationSource ImmediateRevocationSource(
+    std::function<absl::StatusOr<RevocationBatch>(int64_t after)> fetch);
 
 struct RevocationSyncOptions {
+  // Between pulls when the source answers at once (no long poll, or a user service that
+  // predates it), and the first retry after a failure.
   absl::Duration interval = absl::Seconds(1);
+  // > 0: each pull asks the source to hold the call this long while nothing is new, and the
+  // next starts as soon as it is answered. A revocation then arrives as soon as the source
+  // knows of it, and a quiet source costs one call per long_poll.
+  absl::Duration long_poll = absl::ZeroDuration();
+  // Retries after consecutive failures back off (with jitter) from `interval` up to this.
+  absl::Duration max_backoff = absl::Seconds(10);
+  // Called after every successful pull with the list's last sequence (the user service answers
+  // its own held long polls from here). On the sync's thread; must not block for long.
+  std::function<void(int64_t last_sequence)> on_pulled;
 };
 
 // Keeps a RevocationList current from a source.
@@ -100,11 +124,13 @@ class RevocationSync {
                  prometheus::Registry* metrics);
   ~RevocationSync();  // Stop()
 
-  // Pulls until the source has nothing more; the source's error if a pull fails (what was
-  // pulled before it stays applied).
+  // Pulls until the source has nothing more, without waiting; the source's error if a pull
+  // fails (what was pulled before it stays applied).
   absl::Status SyncOnce();
-  // SyncOnce() every interval on a thread of its own, logging when it starts and stops failing.
+  // Pulls on a thread of its own: long polls one after another (options.long_poll), or one pull
+  // every interval; logs when pulls start and stop failing.
   void Start();
+  // Ends the thread, cancelling a long poll in progress.
   void Stop();
 
   // True while the last sync failed: the list may be missing recent revocations.
@@ -112,6 +138,8 @@ class RevocationSync {
 
  private:
   void Loop();
+  // SyncOnce whose first fetch may wait `wait`; `got` is set when a revocation arrived.
+  absl::Status Pull(absl::Duration wait, bool* got);
 
   RevocationList& list_;
   RevocationSource source_;

@@ -22,8 +22,9 @@ namespace shopcast::clients {
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeInternalChannel(
     absl::string_view peer, absl::string_view target, const auth::ServiceTls& tls);
 
-// The user service's UserInternalService.ListRevocations over `channel`, each call bounded by
-// `deadline`: the source a RevocationSync pulls from.
+// The user service's UserInternalService.ListRevocations over `channel`: the source a
+// RevocationSync pulls from. Each call is bounded by `deadline`, plus its wait when it is a long
+// poll; cancel() ends the call in progress and every later one.
 auth::RevocationSource UserRevocationSource(std::shared_ptr<grpc::Channel> channel,
                                             absl::Duration deadline = absl::Seconds(2));
 

@@ -52,6 +52,9 @@ struct ServiceConfig {
   // they expire.
   std::string user_internal_addr;
   absl::Duration revocation_sync_interval = absl::Seconds(1);
+  // How long each pull of revocations may be held by the user service (a long poll, answered
+  // as soon as it knows of a new one); zero pulls every revocation_sync_interval instead.
+  absl::Duration revocation_long_poll = absl::Seconds(30);
   absl::Duration drain_timeout = absl::Seconds(20);
   absl::Duration shutdown_unready_delay;
   log::Level log_level = log::Level::kInfo;
@@ -110,6 +113,8 @@ absl::Status ParseEventSinks(absl::string_view text, std::map<std::string, std::
             "host:port of the user service's internal listener (token revocations)");        \
   ABSL_FLAG(absl::Duration, revocation_sync_interval, absl::Seconds(1),                      \
             "how often the token revocation list is pulled from the user service");          \
+  ABSL_FLAG(absl::Duration, revocation_long_poll, absl::Seconds(30),                         \
+            "how long the user service may hold a pull of revocations (0..60s; 0: poll)");   \
   ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(20),                                \
             "how long in-flight calls may run after SIGTERM");                               \
   ABSL_FLAG(absl::Duration, shutdown_unready_delay, absl::ZeroDuration(),                    \
