@@ -148,7 +148,7 @@ absl::Status RevocationSync::Pull(absl::Duration wait, bool* got) {
   if (known_sessions_ != nullptr) {
     known_sessions_->Set(static_cast<double>(list_.session_count()));
   }
-  if (status.ok() && options_.on_pulled) options_.on_pulled(list_.last_sequence());
+  if (options_.on_pulled) options_.on_pulled(list_.last_sequence());
   return status;
 }
 

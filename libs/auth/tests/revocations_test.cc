@@ -262,6 +262,9 @@ TEST_CASE("failed pulls are retried with a growing backoff") {
   shopcast::auth::RevocationSyncOptions options;
   options.interval = absl::Milliseconds(20);
   options.max_backoff = absl::Milliseconds(400);
+  // Told after failed pulls too: the user service ends its held calls' waits from here.
+  std::atomic<int> told{0};
+  options.on_pulled = [&](int64_t) { ++told; };
   RevocationSync sync(
       list,
       shopcast::auth::ImmediateRevocationSource([&](int64_t) -> absl::StatusOr<RevocationBatch> {
@@ -279,6 +282,7 @@ TEST_CASE("failed pulls are retried with a growing backoff") {
       absl::Seconds(20)));
   sync.Stop();
   CHECK(sync.stale());
+  CHECK(told.load() >= 6);
   absl::MutexLock lock(&mu);
   // The seventh call follows the sixth failure: 20 ms * 2^5 capped at 400 ms, drawn from its
   // upper half.

@@ -81,6 +81,16 @@ TEST_CASE("each bad shared setting is refused, naming the flag and not the value
     absl::SetFlag(&FLAGS_drain_timeout, absl::Seconds(-1));
     CHECK(ErrorOf(startup::ReadServiceConfig(c)) == "drain_timeout must be >= 0");
   }
+  SECTION("a revocation long poll outside 0..60 s") {
+    absl::SetFlag(&FLAGS_revocation_long_poll, absl::Seconds(61));
+    CHECK(ErrorOf(startup::ReadServiceConfig(c)) == "revocation_long_poll must be 0..60s");
+    absl::SetFlag(&FLAGS_revocation_long_poll, absl::Seconds(-1));
+    CHECK(ErrorOf(startup::ReadServiceConfig(c)) == "revocation_long_poll must be 0..60s");
+    absl::SetFlag(&FLAGS_revocation_long_poll, absl::ZeroDuration());
+    REQUIRE(startup::ReadServiceConfig(c).ok());
+    CHECK(c.revocation_long_poll == absl::ZeroDuration());
+    absl::SetFlag(&FLAGS_revocation_long_poll, absl::Seconds(30));
+  }
   SECTION("unknown log level") {
     absl::SetFlag(&FLAGS_log_level, "verbose");
     CHECK(ErrorOf(startup::ReadServiceConfig(c)) ==

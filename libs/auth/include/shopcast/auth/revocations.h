@@ -111,8 +111,9 @@ struct RevocationSyncOptions {
   absl::Duration long_poll = absl::ZeroDuration();
   // Retries after consecutive failures back off (with jitter) from `interval` up to this.
   absl::Duration max_backoff = absl::Seconds(10);
-  // Called after every successful pull with the list's last sequence (the user service answers
-  // its own held long polls from here). On the sync's thread; must not block for long.
+  // Called after every pull, failed or not, with the list's last sequence (the user service
+  // answers its held long polls from here, and ends those whose wait has passed even while its
+  // database is away). On the sync's thread; must not block for long.
   std::function<void(int64_t last_sequence)> on_pulled;
 };
 
