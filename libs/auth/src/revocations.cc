@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include "shopcast/log/log.h"
-#include "shopcast/timing/backoff.h"
 #include "shopcast/status/status.h"
+#include "shopcast/timing/backoff.h"
 
 namespace shopcast::auth {
 
@@ -79,8 +79,9 @@ RevocationSync::RevocationSync(RevocationList& list, RevocationSource source,
                    .Add({});
   stale_gauge_ = &prometheus::BuildGauge()
                       .Name("shopcast_revocations_stale")
-                      .Help("1 while the last pull of token revocations failed (the last "
-                            "known list is in use).")
+                      .Help(
+                          "1 while the last pull of token revocations failed (the last "
+                          "known list is in use).")
                       .Register(*metrics)
                       .Add({});
   last_success_ = &prometheus::BuildGauge()
@@ -95,8 +96,9 @@ RevocationSync::RevocationSync(RevocationList& list, RevocationSource source,
                 .Add({});
   known_sessions_ = &prometheus::BuildGauge()
                          .Name("shopcast_revocations_sessions")
-                         .Help("Logged-out sessions in the in-memory list (kept until their "
-                               "access tokens have expired).")
+                         .Help(
+                             "Logged-out sessions in the in-memory list (kept until their "
+                             "access tokens have expired).")
                          .Register(*metrics)
                          .Add({});
 }
@@ -175,9 +177,10 @@ void RevocationSync::Loop() {
   const timing::BackoffPolicy backoff{options_.interval,
                                       std::max(options_.interval, options_.max_backoff)};
   int failures = 0;
-  // The caller has just synced (or chosen not to): the first pull waits like any other.
-  absl::Duration pause = options_.long_poll > absl::ZeroDuration() ? absl::ZeroDuration()
-                                                                    : options_.interval;
+  // With a long poll the first pull starts at once (the user service does the waiting); without,
+  // an interval after the caller's own SyncOnce().
+  absl::Duration pause =
+      options_.long_poll > absl::ZeroDuration() ? absl::ZeroDuration() : options_.interval;
   while (true) {
     {
       absl::MutexLock lock(&mu_);

@@ -1,15 +1,14 @@
 // Stale authority: a revocation voids tokens issued before it, and only those, to the second.
 #include "shopcast/auth/revocations.h"
 
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
-#include "shopcast/testing/wait.h"
 #include "shopcast/status/status.h"
+#include "shopcast/testing/wait.h"
 
 using shopcast::auth::Claims;
 using shopcast::auth::Revocation;
@@ -73,7 +72,7 @@ TEST_CASE("a logged-out session's tokens are void, the user's other sessions are
   CHECK(absl::IsUnauthenticated(list.Check(TokenOf("usr_a", 1002, "rtf_phone"))));
   CHECK(list.Check(TokenOf("usr_a", 1000, "rtf_laptop")).ok());
   CHECK(list.Check(TokenOf("usr_a", 1000)).ok());  // a token naming no session
-  CHECK(list.size() == 0);  // the user as a whole is not revoked
+  CHECK(list.size() == 0);                         // the user as a whole is not revoked
   CHECK(list.session_count() == 1);
 }
 
@@ -84,8 +83,8 @@ TEST_CASE("a session entry is forgotten once every token of the session has expi
     return Revocation{seq, "usr_a", cutoff, sid};
   };
   // Loaded from the start of the log: an entry already past its retention is never kept.
-  list.Apply({session_logout(1, "rtf_old", now - absl::Minutes(20)),
-              session_logout(2, "rtf_new", now)});
+  list.Apply(
+      {session_logout(1, "rtf_old", now - absl::Minutes(20)), session_logout(2, "rtf_new", now)});
   CHECK(list.session_count() == 1);
   CHECK(list.Check(TokenOf("usr_a", 9'000, "rtf_old")).ok());
   CHECK(absl::IsUnauthenticated(list.Check(TokenOf("usr_a", 9'999, "rtf_new"))));
@@ -112,13 +111,14 @@ TEST_CASE("a sync that cannot reach the source keeps the last known list and say
   int64_t asked_after = -1;
   RevocationSync sync(
       list,
-      shopcast::auth::ImmediateRevocationSource([&](int64_t after) -> absl::StatusOr<RevocationBatch> {
-        asked_after = after;
-        if (!reachable) return absl::UnavailableError("user service is unavailable");
-        RevocationBatch b;
-        if (after == 0) b.revocations = {Revocation{7, "usr_a", absl::FromUnixSeconds(50), ""}};
-        return b;
-      }),
+      shopcast::auth::ImmediateRevocationSource(
+          [&](int64_t after) -> absl::StatusOr<RevocationBatch> {
+            asked_after = after;
+            if (!reachable) return absl::UnavailableError("user service is unavailable");
+            RevocationBatch b;
+            if (after == 0) b.revocations = {Revocation{7, "usr_a", absl::FromUnixSeconds(50), ""}};
+            return b;
+          }),
       {}, nullptr);
   REQUIRE(sync.SyncOnce().ok());
   CHECK_FALSE(sync.stale());
@@ -136,11 +136,11 @@ TEST_CASE("a sync pulls batch after batch until the source has no more") {
   RevocationList list;
   RevocationSync sync(
       list,
-      shopcast::auth::ImmediateRevocationSource([](int64_t after) -> absl::StatusOr<RevocationBatch> {
+      shopcast::auth::ImmediateRevocationSource([](int64_t after)
+                                                    -> absl::StatusOr<RevocationBatch> {
         RevocationBatch b;
         if (after < 3) {
-          b.revocations = {
-              Revocation{after + 1, "usr_" + std::to_string(after), absl::Now(), ""}};
+          b.revocations = {Revocation{after + 1, "usr_" + std::to_string(after), absl::Now(), ""}};
           b.more = true;
         }
         return b;
@@ -180,8 +180,8 @@ class HeldSource {
   }
   void Revoke(const std::string& user) {
     absl::MutexLock lock(&mu_);
-    log_.push_back(Revocation{static_cast<int64_t>(log_.size()) + 1, user,
-                              absl::FromUnixSeconds(100), ""});
+    log_.push_back(
+        Revocation{static_cast<int64_t>(log_.size()) + 1, user, absl::FromUnixSeconds(100), ""});
   }
   int fetches() {
     absl::MutexLock lock(&mu_);
@@ -217,13 +217,13 @@ TEST_CASE("a long-polling sync has each revocation as soon as the source does, a
   REQUIRE(shopcast::testing::WaitUntil([&] { return source.fetches() >= 1; }, absl::Seconds(10)));
   CHECK(source.last_wait() == absl::Seconds(30));
   source.Revoke("usr_a");
-  CHECK(shopcast::testing::WaitUntil(
-      [&] { return !list.Check(TokenOf("usr_a", 10)).ok(); }, absl::Seconds(10)));
+  CHECK(shopcast::testing::WaitUntil([&] { return !list.Check(TokenOf("usr_a", 10)).ok(); },
+                                     absl::Seconds(10)));
   CHECK(shopcast::testing::WaitUntil([&] { return pulled.load() == 1; }, absl::Seconds(10)));
   // The next poll is held again at once, and the next revocation comes the same way.
   source.Revoke("usr_b");
-  CHECK(shopcast::testing::WaitUntil(
-      [&] { return !list.Check(TokenOf("usr_b", 10)).ok(); }, absl::Seconds(10)));
+  CHECK(shopcast::testing::WaitUntil([&] { return !list.Check(TokenOf("usr_b", 10)).ok(); },
+                                     absl::Seconds(10)));
   CHECK_FALSE(sync.stale());
   // Stop() does not wait out the 30 s hold in progress.
   REQUIRE(shopcast::testing::WaitUntil([&] { return source.fetches() >= 3; }, absl::Seconds(10)));

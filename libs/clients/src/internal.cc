@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include "absl/strings/match.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/support/channel_arguments.h"
 #include "shopcast/clients/call.h"
@@ -13,8 +13,9 @@
 
 namespace shopcast::clients {
 
-absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeInternalChannel(
-    absl::string_view peer, absl::string_view target, const auth::ServiceTls& tls) {
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeInternalChannel(absl::string_view peer,
+                                                                   absl::string_view target,
+                                                                   const auth::ServiceTls& tls) {
   if (target.empty()) {
     return Error(absl::StatusCode::kInvalidArgument, "PEER_ADDRESS_MISSING",
                  absl::StrCat("no internal address configured for peer ", peer));
@@ -49,8 +50,8 @@ auth::RevocationSource UserRevocationSource(std::shared_ptr<grpc::Channel> chann
   auto calls = std::make_shared<Calls>();
   std::shared_ptr<user::v1::UserInternalService::Stub> stub =
       user::v1::UserInternalService::NewStub(std::move(channel));
-  auto fetch = [stub, deadline, calls](int64_t after,
-                                       absl::Duration wait) -> absl::StatusOr<auth::RevocationBatch> {
+  auto fetch = [stub, deadline, calls](
+                   int64_t after, absl::Duration wait) -> absl::StatusOr<auth::RevocationBatch> {
     user::v1::ListRevocationsRequest request;
     request.set_after_sequence(after);
     if (wait > absl::ZeroDuration()) {
@@ -80,9 +81,8 @@ auth::RevocationSource UserRevocationSource(std::shared_ptr<grpc::Channel> chann
       out.sequence = r.sequence();
       out.user_id = r.user_id();
       out.session_id = r.session_id();
-      out.not_before = r.user_deleted()
-                           ? absl::InfiniteFuture()
-                           : absl::FromUnixSeconds(r.tokens_issued_before().seconds());
+      out.not_before = r.user_deleted() ? absl::InfiniteFuture()
+                                        : absl::FromUnixSeconds(r.tokens_issued_before().seconds());
       batch.revocations.push_back(std::move(out));
     }
     return batch;

@@ -52,7 +52,8 @@ class HeldListRevocations final : public grpc::ServerUnaryReactor {
         waits_(waits),
         // Answered a second before the client's deadline at the latest, so an empty answer
         // arrives rather than DEADLINE_EXCEEDED (holds are ended on the sync's ticks).
-        until_(std::min(absl::Now() + wait, absl::FromChrono(ctx->deadline()) - absl::Seconds(1))) {}
+        until_(std::min(absl::Now() + wait, absl::FromChrono(ctx->deadline()) - absl::Seconds(1))) {
+  }
 
   void Start() { Submit(/*hold_if_empty=*/true); }
 
@@ -89,10 +90,9 @@ class HeldListRevocations final : public grpc::ServerUnaryReactor {
             Finish(grpc::Status::OK);  // nothing new within the wait
           }
         })) {
-      // A client that left while we read would otherwise be held until its wait ends.
-      if (ctx_->IsCancelled() && waits_.Drop(this)) {
-        Finish(grpc::Status(grpc::StatusCode::CANCELLED, "call cancelled"));
-      }
+      // Nothing of this object may be touched from here: a pull on another thread may have
+      // released and finished it already. (A client that left while we read is answered when
+      // its wait ends: its OnCancel found nothing held.)
       return;
     }
     ToProto(*batch, res_);

@@ -90,7 +90,8 @@ TEST_CASE("a long poll is held while nothing is new and answered when a revocati
   CHECK(env.f.revocation_waits().held() == 0);
 }
 
-TEST_CASE("a long poll that finds revocations is answered at once, and an unheld call never waits") {
+TEST_CASE(
+    "a long poll that finds revocations is answered at once, and an unheld call never waits") {
   Env env;
   env.f.MakeUser("carol");
   env.Revoke("carol");
@@ -147,8 +148,8 @@ TEST_CASE("a long poll whose client goes away is let go, and closing answers the
 
 TEST_CASE("a wait outside 0 to 60 seconds is refused") {
   Env env;
-  for (auto [seconds, nanos] : {std::pair<int64_t, int32_t>{-1, 0}, {61, 0}, {60, 1}, {1, -5},
-                                {0, 1'000'000'000}}) {
+  for (auto [seconds, nanos] :
+       {std::pair<int64_t, int32_t>{-1, 0}, {61, 0}, {60, 1}, {1, -5}, {0, 1'000'000'000}}) {
     v1::ListRevocationsRequest req;
     req.mutable_wait()->set_seconds(seconds);
     req.mutable_wait()->set_nanos(nanos);
@@ -161,7 +162,8 @@ TEST_CASE("a wait outside 0 to 60 seconds is refused") {
   CHECK(env.f.revocation_waits().held() == 0);
 }
 
-TEST_CASE("a service's revocation sync long-polls the user service and stops without waiting it out") {
+TEST_CASE(
+    "a service's revocation sync long-polls the user service and stops without waiting it out") {
   Env env;
   env.f.MakeUser("dave");
   shopcast::auth::RevocationList list;
