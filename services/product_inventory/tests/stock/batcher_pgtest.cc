@@ -144,8 +144,11 @@ struct Answers {
 // first had not answered) and both wait in PostgreSQL on the row; then lets the row go. How
 // the requests split into batches depends on when the workers wake (`first` may be one batch
 // or two, `second` the second batch or queued behind both), so the callers' checks hold for
-// any split; the batches are decided in the order they were formed (they queue on the row
-// lock in that order).
+// any split. Nor is the order between batches fixed: PostgreSQL does not queue row-lock
+// waiters fairly, so a batch formed when the first one finishes may take the row before the
+// second one (still waking up) does. The checks are what holds in any order: no oversell, no
+// buyer past the limit, a repeated key answered with the same hold.
+
 void TwoBatchesInFlight(StockFixture& f, const std::string& p, stock::ReserveBatcher& batcher,
                         const std::vector<stock::ReserveRequest>& first,
                         const std::vector<stock::ReserveRequest>& second, Answers& answers) {
@@ -207,29 +210,28 @@ TEST_CASE("two batches of one product in flight at once never oversell") {
   for (int i = 0; i < 60; ++i) second.push_back({p, absl::StrCat("usr_b", i), 1, "k"});
   TwoBatchesInFlight(f, p, batcher, first, second, answers);
 
-  for (int i = 0; i < 60; ++i) {
-    INFO("first wave, buyer " << i);
-    REQUIRE(answers.got[i].ok());
-    CHECK_FALSE(answers.got[i]->duplicate);
-  }
+  // Buyer a0's two requests with one key: one hold, granted once, or refused both times.
+  const auto& once = answers.got[0];
   const auto& again = answers.got[60];
-  REQUIRE(again.ok());
-  CHECK(again->duplicate);
-  CHECK(again->hold.id == answers.got[0]->hold.id);
+  REQUIRE(once.ok() == again.ok());
+  if (once.ok()) {
+    CHECK(again->hold.id == once->hold.id);
+    CHECK(once->duplicate != again->duplicate);
+  }
   int granted = 0, sold_out = 0;
-  for (size_t i = 61; i < answers.got.size(); ++i) {
-    INFO("second wave, request " << i);
+  for (size_t i = 0; i < answers.got.size(); ++i) {
+    INFO("request " << i << ": " << answers.got[i].status());
     if (answers.got[i].ok()) {
-      CHECK_FALSE(answers.got[i]->duplicate);
-      ++granted;
+      if (!answers.got[i]->duplicate) ++granted;
     } else {
       CHECK(answers.got[i].status().code() == absl::StatusCode::kResourceExhausted);
       CHECK(shopcast::ReasonOf(answers.got[i].status()) == "SOLD_OUT");
       ++sold_out;
     }
   }
-  CHECK(granted == 40);
-  CHECK(sold_out == 20);
+  // 120 distinct holds asked for 100 units.
+  CHECK(granted == 100);
+  CHECK(sold_out == (once.ok() ? 20 : 21));
   CHECK(f.Level(p).available == 0);
   CHECK(f.Level(p).held == 100);
   CheckInvariant(f, p);
@@ -259,29 +261,30 @@ TEST_CASE("two batches of one product in flight at once keep the per-user limit"
   for (int i = 0; i < 10; ++i) second.push_back({p, absl::StrCat("usr_b", i), 1, "k"});
   TwoBatchesInFlight(f, p, batcher, first, second, answers);
 
-  for (size_t i = 0; i < first.size(); ++i) {
-    INFO("first wave, request " << i);
-    REQUIRE(answers.got[i].ok());
-  }
-  for (size_t i = 20; i < 30; ++i) {
-    INFO("over the limit, request " << i);
-    CHECK(answers.got[i].status().code() == absl::StatusCode::kResourceExhausted);
-    CHECK(shopcast::ReasonOf(answers.got[i].status()) == "PURCHASE_LIMIT_REACHED");
-  }
+  // usr_a3's "k2", asked in both waves (first wave index 7): one hold, or refused both times.
+  const auto& once = answers.got[7];
   const auto& again = answers.got[30];
-  REQUIRE(again.ok());
-  CHECK(again->duplicate);
-  CHECK(again->hold.id == answers.got[7]->hold.id);  // usr_a3's "k2" (first wave index 7).
-  int granted = 0, sold_out = 0;
-  for (size_t i = 31; i < answers.got.size(); ++i) {
-    if (answers.got[i].ok()) ++granted;
-    if (!answers.got[i].ok() && shopcast::ReasonOf(answers.got[i].status()) == "SOLD_OUT") {
-      ++sold_out;
-    }
+  REQUIRE(once.ok() == again.ok());
+  if (once.ok()) {
+    CHECK(again->hold.id == once->hold.id);
+    CHECK(once->duplicate != again->duplicate);
   }
-  CHECK(granted == 5);
-  CHECK(sold_out == 5);
-  for (int i = 0; i < 10; ++i) CHECK(f.UnitsOf(p, absl::StrCat("usr_a", i)) == 2);
+  int granted = 0;
+  for (size_t i = 0; i < answers.got.size(); ++i) {
+    INFO("request " << i << ": " << answers.got[i].status());
+    if (answers.got[i].ok()) {
+      if (!answers.got[i]->duplicate) ++granted;
+      continue;
+    }
+    CHECK(answers.got[i].status().code() == absl::StatusCode::kResourceExhausted);
+    const std::string why = shopcast::ReasonOf(answers.got[i].status());
+    CHECK((why == "SOLD_OUT" || why == "PURCHASE_LIMIT_REACHED"));
+  }
+  // 30 units wanted within the limit (two for each of ten a-buyers, one for each b-buyer), 25
+  // there: every unit goes, and nobody gets past the limit, whichever batch took the row first.
+  CHECK(granted == 25);
+  for (int i = 0; i < 10; ++i) CHECK(f.UnitsOf(p, absl::StrCat("usr_a", i)) <= 2);
+  for (int i = 0; i < 10; ++i) CHECK(f.UnitsOf(p, absl::StrCat("usr_b", i)) <= 1);
   CHECK(f.Level(p).available == 0);
   CheckInvariant(f, p);
 }
