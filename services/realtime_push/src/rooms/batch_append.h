@@ -11,20 +11,16 @@
 // room's events keep their arrival order. Rooms are locked in stream id order, so batches on
 // several replicas never deadlock.
 
-#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <pqxx/connection>
 #include <pqxx/transaction>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -54,19 +50,6 @@ std::vector<absl::StatusOr<Appended>> AppendBatch(pqxx::work& tx,
 
 }  // namespace tx
 
-// Appends `requests` in one autocommitted statement (one round trip), numbering each room's
-// events from its head in `heads` — what this appender's own last commit left there. Writes
-// and answers one Appended per request, in order, only if every room is open and still at
-// that head and no event id is stored already; otherwise writes nothing and answers nullopt,
-// and the caller appends through tx::AppendBatch, which sorts out duplicates, closed rooms
-// and moved heads. Also nullopt, without a round trip, when a request's room has no known
-// head, an event id repeats within `requests`, or an event changes room state beyond a card
-// upsert (StateEffectOf). Throws pqxx errors (nothing is then written, or the connection was
-// lost and the outcome is unknown: a retry through the transaction path finds the event ids).
-std::optional<std::vector<Appended>> AppendAtKnownHeads(
-    pqxx::connection& conn, const std::vector<AppendRequest>& requests,
-    const absl::flat_hash_map<std::string, int64_t>& heads);
-
 struct BatchOptions {
   // Appends per transaction at most; the rest wait for the next one.
   int max_batch = 256;
@@ -95,10 +78,6 @@ class BatchAppender {
   // local subscribers were handed the event), and must not block.
   void Submit(AppendRequest request, Done done);
 
-  // Batches appended by AppendAtKnownHeads, and through a transaction (tests, metrics).
-  int64_t OneStatementBatches() const { return one_statement_batches_.load(); }
-  int64_t TransactionBatches() const { return transaction_batches_.load(); }
-
  private:
   struct Pending {
     AppendRequest request;
@@ -106,11 +85,6 @@ class BatchAppender {
   };
   void Loop();
   void Flush(std::vector<Pending> batch);
-  // The one-statement path, when every room's head is known; nullopt when it wrote nothing.
-  std::optional<std::vector<absl::StatusOr<Appended>>> TryKnownHeads(
-      const std::vector<AppendRequest>& requests);
-  void RememberHeads(const std::vector<AppendRequest>& requests,
-                     const std::vector<absl::StatusOr<Appended>>& results);
 
   db::Pool& pool_;
   FeedHub& hub_;
@@ -121,13 +95,6 @@ class BatchAppender {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool started_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
-
-  // Each room's head after this appender's last commit to it (Loop's thread only). Another
-  // replica's append makes an entry stale: the statement then writes nothing and the
-  // transaction path refreshes it.
-  absl::flat_hash_map<std::string, int64_t> known_heads_;
-  std::atomic<int64_t> one_statement_batches_{0};
-  std::atomic<int64_t> transaction_batches_{0};
 
   prometheus::Histogram* batch_sizes_ = nullptr;
 };

@@ -126,35 +126,4 @@ void ApplyToRoomState(pqxx::work& tx, const std::string& stream_id, int64_t seq,
   }
 }
 
-StateEffect StateEffectOf(const pb::RoomEvent& event) {
-  switch (event.payload_case()) {
-    case pb::RoomEvent::kProductCreated:
-    case pb::RoomEvent::kProductUpdated:
-      return StateEffect::kCardUpsert;
-    case pb::RoomEvent::kStreamStatusChanged:
-    case pb::RoomEvent::kStockChanged:
-    case pb::RoomEvent::kQueueUpdated:
-    case pb::RoomEvent::kPinsChanged:
-    case pb::RoomEvent::kAuctionStarted:
-    case pb::RoomEvent::kAuctionBidPlaced:
-    case pb::RoomEvent::kAuctionExtended:
-    case pb::RoomEvent::kAuctionClosed:
-      return StateEffect::kOther;
-    default:
-      // ApplyToRoomState's default: nothing to keep.
-      return StateEffect::kNone;
-  }
-}
-
-const pb::ProductCard* UpsertedCard(const pb::RoomEvent& event) {
-  switch (event.payload_case()) {
-    case pb::RoomEvent::kProductCreated:
-      return &event.product_created().product();
-    case pb::RoomEvent::kProductUpdated:
-      return &event.product_updated().product();
-    default:
-      return nullptr;
-  }
-}
-
 }  // namespace shopcast::realtime_push::rooms
