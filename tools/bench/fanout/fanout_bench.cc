@@ -49,6 +49,10 @@ ABSL_FLAG(std::string, realtime_push_b, "",
           "pid,public_addr,internal_addr of a second realtime-push build (an A/B in one run), "
           "measured after the first; empty: none");
 ABSL_FLAG(std::string, realtime_push_b_name, "realtime-push B", "its name in the table");
+ABSL_FLAG(int, max_events_per_message, 64,
+          "what realtime-push's subscribers ask for (SubscribeRequest.max_events_per_message); "
+          "the baseline server sends one event per message whatever is asked");
+ABSL_FLAG(int, max_events_per_message_b, 64, "the same for the second realtime-push");
 ABSL_FLAG(std::string, label, "", "scenario name for the table");
 ABSL_FLAG(int, db_pid, 0, "PostgreSQL's postmaster; its backends' CPU is reported beside");
 ABSL_FLAG(int, storm_connecting, 100000,
@@ -320,13 +324,15 @@ int main(int argc, char** argv) {
   ServerResult base =
       RunServer(ParseTarget("baseline", absl::GetFlag(FLAGS_baseline), false), *tls, false);
   std::vector<ServerResult> rps;
-  rps.push_back(RunServer(ParseTarget(absl::GetFlag(FLAGS_realtime_push_name),
-                                      absl::GetFlag(FLAGS_realtime_push), true),
-                          *tls, absl::GetFlag(FLAGS_storm)));
+  fan::TargetOptions a = ParseTarget(absl::GetFlag(FLAGS_realtime_push_name),
+                                     absl::GetFlag(FLAGS_realtime_push), true);
+  a.max_events_per_message = absl::GetFlag(FLAGS_max_events_per_message);
+  rps.push_back(RunServer(a, *tls, absl::GetFlag(FLAGS_storm)));
   if (!absl::GetFlag(FLAGS_realtime_push_b).empty()) {
-    rps.push_back(RunServer(ParseTarget(absl::GetFlag(FLAGS_realtime_push_b_name),
-                                        absl::GetFlag(FLAGS_realtime_push_b), true),
-                            *tls, absl::GetFlag(FLAGS_storm)));
+    fan::TargetOptions b = ParseTarget(absl::GetFlag(FLAGS_realtime_push_b_name),
+                                       absl::GetFlag(FLAGS_realtime_push_b), true);
+    b.max_events_per_message = absl::GetFlag(FLAGS_max_events_per_message_b);
+    rps.push_back(RunServer(b, *tls, absl::GetFlag(FLAGS_storm)));
   }
   PrintRow(label, base, "1×");
   for (const ServerResult& rp : rps) {

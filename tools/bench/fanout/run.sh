@@ -16,7 +16,9 @@
 # A/B in one run: RP_BIN_B=<another realtime-push binary> (say, a release build of main) is
 # measured after RP_BIN (default $BUILD's) in every scenario, each on a fresh database, both
 # against the same baseline; RP_NAME / RP_NAME_B name them in the table. Swap the two in a
-# second run to see what the order costs.
+# second run to see what the order costs. Subscribers ask realtime-push for up to 64 events per
+# message (EXTRA_ARGS="--max_events_per_message_b=0" with RP_BIN_B=$RP_BIN compares that with
+# one event per message, in one run); the baseline sends one per message.
 # realtime-push runs with its defaults (DB pool 8, feed ring 4096, max subscriber lag 1024,
 # log level info); PostgreSQL as the tests run it (SHOPCAST_PG_FAST=1: no fsync), since what is
 # measured is fan-out, not commit durability.

@@ -26,6 +26,7 @@ class Subscription final : public grpc::ClientReadReactor<pb::SubscribeResponse>
     self_ = shared_from_this();
     request_.set_stream_id(set_.room_id(state_.room));
     request_.set_after_sequence(after_seq);
+    request_.set_max_events_per_message(set_.max_events_per_message());
     stub.async()->Subscribe(&ctx_, &request_, this);
     StartRead(&response_);
     StartCall();
@@ -59,29 +60,34 @@ class Subscription final : public grpc::ClientReadReactor<pb::SubscribeResponse>
         state_.live.store(true);
         set_.OnStarted(state_);
         break;
-      case pb::SubscribeResponse::kEvent: {
-        const pb::RoomEvent& e = r.event();
-        if (e.ephemeral()) break;
-        const int64_t last = state_.last_seq.load(std::memory_order_relaxed);
-        if (e.sequence() <= last) {
-          state_.repeats.fetch_add(1, std::memory_order_relaxed);
-          break;
-        }
-        if (e.sequence() != last + 1) state_.gaps.fetch_add(1, std::memory_order_relaxed);
-        state_.last_seq.store(e.sequence(), std::memory_order_relaxed);
-        const std::string& stamp = e.product_updated().product().title();
-        int64_t sent_ns = 0;
-        if (std::from_chars(stamp.data(), stamp.data() + stamp.size(), sent_ns).ec == std::errc()) {
-          set_.latency().Record(SteadyNowNs() - sent_ns);
-        }
+      case pb::SubscribeResponse::kEvent:
+        ApplyEvent(r.event());
         break;
-      }
+      case pb::SubscribeResponse::kEvents:
+        for (const pb::RoomEvent& e : r.events().events()) ApplyEvent(e);
+        break;
       case pb::SubscribeResponse::kResync:
         state_.resyncs.fetch_add(1);
         state_.last_seq.store(r.resync().snapshot().sequence());
         break;
       default:
         break;  // keep-alives
+    }
+  }
+
+  void ApplyEvent(const pb::RoomEvent& e) {
+    if (e.ephemeral()) return;
+    const int64_t last = state_.last_seq.load(std::memory_order_relaxed);
+    if (e.sequence() <= last) {
+      state_.repeats.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    if (e.sequence() != last + 1) state_.gaps.fetch_add(1, std::memory_order_relaxed);
+    state_.last_seq.store(e.sequence(), std::memory_order_relaxed);
+    const std::string& stamp = e.product_updated().product().title();
+    int64_t sent_ns = 0;
+    if (std::from_chars(stamp.data(), stamp.data() + stamp.size(), sent_ns).ec == std::errc()) {
+      set_.latency().Record(SteadyNowNs() - sent_ns);
     }
   }
 
@@ -109,6 +115,10 @@ SubscriberSet::SubscriberSet(Target& target, std::vector<std::string> rooms, int
 }
 
 SubscriberSet::~SubscriberSet() { CancelAll(); }
+
+int SubscriberSet::max_events_per_message() const {
+  return target_.options().max_events_per_message;
+}
 
 void SubscriberSet::Open(SubscriberState& s) {
   auto call = std::make_shared<Subscription>(*this, s);

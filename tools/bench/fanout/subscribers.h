@@ -78,6 +78,7 @@ class SubscriberSet {
   void ClearRefusals();
   LatencyHistogram& latency() { return latency_; }
   const std::string& room_id(size_t r) const { return rooms_[r]; }
+  int max_events_per_message() const;
 
  private:
   void Open(SubscriberState& s);

@@ -26,6 +26,8 @@ struct TargetOptions {
   std::string internal_target;  // host:port of Publish (and EventSink)
   bool opens_rooms = false;     // rooms must be opened (realtime-push) before subscribing
   int channels = 32;
+  // SubscribeRequest.max_events_per_message (0: one event per message).
+  int max_events_per_message = 0;
 };
 
 class Target {

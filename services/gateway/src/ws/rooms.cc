@@ -69,6 +69,9 @@ SubscribeCall* SubscribeCall::Create(Rooms& rooms, const std::string& stream_id,
   if (deadline != absl::InfiniteFuture()) call->ctx_.set_deadline(absl::ToChronoTime(deadline));
   call->request_.set_stream_id(stream_id);
   call->request_.set_after_sequence(after_sequence);
+  // Several events per message when this gateway is behind (a catch-up page, a busy room):
+  // fewer upstream reads; each still reaches the room as one message (OnReadDone).
+  call->request_.set_max_events_per_message(kUpstreamEventsPerMessage);
   rooms.stub().async()->Subscribe(&call->ctx_, &call->request_, call);
   return call;
 }
@@ -80,7 +83,15 @@ void SubscribeCall::Go() {
 
 void SubscribeCall::OnReadDone(bool ok) {
   if (!ok) return;  // OnDone follows
-  on_message_(response_);
+  if (response_.has_events()) {
+    rp::SubscribeResponse one;
+    for (rp::RoomEvent& e : *response_.mutable_events()->mutable_events()) {
+      one.mutable_event()->Swap(&e);
+      on_message_(one);
+    }
+  } else {
+    on_message_(response_);
+  }
   StartRead(&response_);
 }
 

@@ -54,6 +54,9 @@ struct HubMetrics {
 
 class Rooms;
 
+// The max_events_per_message of the gateway's upstream Subscribe calls.
+inline constexpr int kUpstreamEventsPerMessage = 256;
+
 // One upstream Subscribe call (gRPC callback API). Owned by the gRPC library once started;
 // deletes itself after OnDone.
 class SubscribeCall final : public grpc::ClientReadReactor<rp::SubscribeResponse> {

@@ -16,6 +16,11 @@ void AppendVarint(std::string& out, uint64_t v) {
   out.push_back(static_cast<char>(v));
 }
 
+// SubscribeResponse.event, SubscribeResponse.events and RoomEventBatch.events.
+constexpr int kEventField = 2;
+constexpr int kEventsField = 5;
+constexpr int kBatchEventsField = 1;
+
 }  // namespace
 
 Frame MakeFrame(int field, const std::string& message_bytes) {
@@ -27,6 +32,27 @@ Frame MakeFrame(int field, const std::string& message_bytes) {
   bytes += message_bytes;
   grpc::Slice slice(bytes);
   return std::make_shared<const grpc::ByteBuffer>(&slice, 1);
+}
+
+bool IsEventFrame(const Frame& frame) {
+  grpc::Slice first;
+  // MakeFrame's frames are one slice whose first byte is the field's tag.
+  if (frame == nullptr || !frame->TrySingleSlice(&first).ok() || first.size() == 0) return false;
+  return first.begin()[0] == static_cast<uint8_t>((kEventField << 3) | 2);
+}
+
+Frame MakeBatchFrame(const std::vector<Frame>& frames) {
+  // An `event` frame is tag(2), length, RoomEvent; as RoomEventBatch.events it is tag(1), the
+  // same length and bytes: one byte differs. The batch is then field `events` of the response.
+  std::string inner;
+  for (const Frame& f : frames) {
+    grpc::Slice slice;
+    if (!f->TrySingleSlice(&slice).ok() || slice.size() == 0) continue;
+    const size_t at = inner.size();
+    inner.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+    inner[at] = static_cast<char>((kBatchEventsField << 3) | 2);
+  }
+  return MakeFrame(kEventsField, inner);
 }
 
 RoomFeed::RoomFeed(std::string stream_id, int ring_capacity,
@@ -65,6 +91,23 @@ RoomFeed::Lookup RoomFeed::Get(int64_t seq, FeedEntry* out, int64_t* head) const
   if (ring_.empty() || seq < ring_.front().seq) return Lookup::kBehind;
   *out = ring_[static_cast<size_t>(seq - ring_.front().seq)];
   return Lookup::kFound;
+}
+
+size_t RoomFeed::GetRun(int64_t seq, size_t max_entries, size_t max_bytes,
+                        std::vector<FeedEntry>* out) const {
+  absl::ReaderMutexLock lock(&mu_);
+  if (ring_.empty() || seq < ring_.front().seq || seq > loaded_head_) return 0;
+  size_t n = 0;
+  size_t bytes = 0;
+  for (size_t i = static_cast<size_t>(seq - ring_.front().seq);
+       i < ring_.size() && n < max_entries; ++i) {
+    const size_t size = ring_[i].frame->Length();
+    if (n > 0 && bytes + size > max_bytes) break;
+    out->push_back(ring_[i]);
+    bytes += size;
+    ++n;
+  }
+  return n;
 }
 
 int64_t RoomFeed::loaded_head() const {

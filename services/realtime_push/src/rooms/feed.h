@@ -32,6 +32,13 @@ using Frame = std::shared_ptr<const grpc::ByteBuffer>;
 // without parsing them again.
 Frame MakeFrame(int field, const std::string& message_bytes);
 
+// One SubscribeResponse `events` message (a RoomEventBatch) holding the events of `frames`,
+// each an `event` frame as MakeFrame built it, in order: their bytes are copied, not parsed.
+Frame MakeBatchFrame(const std::vector<Frame>& frames);
+
+// Whether `frame` is a SubscribeResponse `event` (a durable or ephemeral RoomEvent).
+bool IsEventFrame(const Frame& frame);
+
 struct FeedEntry {
   int64_t seq = 0;
   Frame frame;
@@ -72,6 +79,10 @@ class RoomFeed {
   // seen); kWait when it is not loaded yet. `head`, when given, gets loaded_head() as of the
   // same moment (one lock per write for every subscriber of a busy room, not two).
   Lookup Get(int64_t seq, FeedEntry* out, int64_t* head = nullptr) const;
+  // Appends to `out` the entries from `seq` on while the ring holds them, up to `max_entries`
+  // and, beyond the first, `max_bytes` of frames; answers how many. One lock for the run.
+  size_t GetRun(int64_t seq, size_t max_entries, size_t max_bytes,
+                std::vector<FeedEntry>* out) const;
   // The last sequence loaded; -1 before the feed knows the room's head.
   int64_t loaded_head() const;
 

@@ -1,8 +1,10 @@
 #include "rooms/subscribe_reactor.h"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "rooms/pg_time.h"
 #include "rooms/ids.h"
@@ -51,6 +53,11 @@ SubscribeMetrics::SubscribeMetrics(prometheus::Registry* registry) {
                      .Help("Room events written to subscribers")
                      .Register(*registry)
                      .Add({});
+  batches_sent = &prometheus::BuildCounter()
+                      .Name("shopcast_realtime_push_event_batches_sent_total")
+                      .Help("Messages to subscribers that carried several room events at once")
+                      .Register(*registry)
+                      .Add({});
   auto& resyncs = prometheus::BuildCounter()
                       .Name("shopcast_realtime_push_resyncs_total")
                       .Help("Subscribers sent a fresh snapshot instead of the events they missed")
@@ -103,6 +110,17 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* SubscribeReactor::Start(
     reactor->FinishOnce(InvalidArgument("after_sequence", "SEQUENCE_INVALID",
                                         "after_sequence must not be negative"));
     return reactor.get();
+  }
+  if (parsed->max_events_per_message() < 0 ||
+      parsed->max_events_per_message() > kMaxEventsPerMessage) {
+    reactor->FinishOnce(InvalidArgument(
+        "max_events_per_message", "MAX_EVENTS_PER_MESSAGE_INVALID",
+        absl::StrCat("max_events_per_message must be 0..", kMaxEventsPerMessage)));
+    return reactor.get();
+  }
+  {
+    absl::MutexLock lock(&reactor->mu_);
+    reactor->max_batch_ = static_cast<size_t>(std::max(1, parsed->max_events_per_message()));
   }
   // The feed exists before the head is read, so no event appended after that read is missed.
   std::shared_ptr<RoomFeed> feed = hub.Acquire(parsed->stream_id());
@@ -238,6 +256,8 @@ void SubscribeReactor::Pump() {
   const grpc::ByteBuffer* write = nullptr;  // in_flight_'s, which keeps it until OnWriteDone
   int64_t fetch_after = 0;
   int report = 0;
+  int report_batches = 0;
+  std::vector<Frame> batch;  // events written together, when more than one is due
   {
     absl::MutexLock lock(&mu_);
     if (!started_ || done_ || finished_ || finish_after_write_ || writing_ || busy_) return;
@@ -248,6 +268,20 @@ void SubscribeReactor::Pump() {
       if (e.ends_room) end_at_ = std::min(end_at_, now + options_.end_linger);
       frame = std::move(e.frame);
       action = Action::kWrite;
+      // A catch-up page: the events after it go in the same message, up to the bounds.
+      if (max_batch_ > 1 && IsEventFrame(frame)) {
+        size_t bytes = frame->Length();
+        while (batch.size() + 1 < max_batch_ && !pending_.empty() &&
+               IsEventFrame(pending_.front().frame) &&
+               bytes + pending_.front().frame->Length() <= kMaxBatchBytes) {
+          if (batch.empty()) batch.push_back(frame);
+          FeedEntry next = std::move(pending_.front());
+          pending_.pop_front();
+          if (next.ends_room) end_at_ = std::min(end_at_, now + options_.end_linger);
+          bytes += next.frame->Length();
+          batch.push_back(std::move(next.frame));
+        }
+      }
     } else {
       FeedEntry e;
       int64_t head = 0;
@@ -261,6 +295,20 @@ void SubscribeReactor::Pump() {
             ++next_seq_;
             frame = std::move(e.frame);
             action = Action::kWrite;
+            // Events that came while the last write was in flight go together.
+            if (max_batch_ > 1 && head >= next_seq_) {
+              std::vector<FeedEntry> run;
+              feed_->GetRun(next_seq_, max_batch_ - 1, kMaxBatchBytes - frame->Length(), &run);
+              if (!run.empty()) {
+                batch.reserve(run.size() + 1);
+                batch.push_back(frame);
+                for (FeedEntry& r : run) {
+                  if (r.ends_room) end_at_ = std::min(end_at_, now + options_.end_linger);
+                  batch.push_back(std::move(r.frame));
+                }
+                next_seq_ += static_cast<int64_t>(run.size());
+              }
+            }
           }
           break;
         case RoomFeed::Lookup::kBehind:
@@ -293,14 +341,24 @@ void SubscribeReactor::Pump() {
     }
     if (action == Action::kWrite) {
       writing_ = true;
-      // Moved, not copied: every subscriber of a room counts references on the same frame.
-      in_flight_ = std::move(frame);
+      // Moved, not copied: every subscriber of a room counts references on the same frame. A
+      // batch is this subscriber's own: its events' bytes copied once more.
+      if (batch.size() > 1) {
+        in_flight_ = MakeBatchFrame(batch);
+        unreported_writes_ += static_cast<int>(batch.size());
+        ++unreported_batches_;
+      } else {
+        in_flight_ = std::move(frame);
+        ++unreported_writes_;
+      }
       write = in_flight_.get();
       last_write_ = now;
-      ++unreported_writes_;
       // The shared counter is one cache line every core's writes would fight over: report
       // in steps.
-      if (unreported_writes_ >= kWritesPerReport) report = std::exchange(unreported_writes_, 0);
+      if (unreported_writes_ >= kWritesPerReport) {
+        report = std::exchange(unreported_writes_, 0);
+        report_batches = std::exchange(unreported_batches_, 0);
+      }
     } else if (action == Action::kFetch || action == Action::kResync) {
       busy_ = true;
     }
@@ -309,6 +367,9 @@ void SubscribeReactor::Pump() {
     case Action::kWrite:
       if (report > 0 && metrics_ != nullptr && metrics_->events_sent != nullptr) {
         metrics_->events_sent->Increment(report);
+      }
+      if (report_batches > 0 && metrics_ != nullptr && metrics_->batches_sent != nullptr) {
+        metrics_->batches_sent->Increment(report_batches);
       }
       StartWrite(write);
       break;
@@ -453,16 +514,21 @@ void SubscribeReactor::OnDone() {
   std::shared_ptr<SubscribeReactor> keep;
   std::shared_ptr<RoomFeed> feed;
   int report = 0;
+  int report_batches = 0;
   {
     absl::MutexLock lock(&mu_);
     done_ = true;
     report = std::exchange(unreported_writes_, 0);
+    report_batches = std::exchange(unreported_batches_, 0);
     keep = std::move(self_);
     feed = std::move(feed_);
   }
   if (feed != nullptr) feed->Detach(this);
   if (metrics_ != nullptr && metrics_->events_sent != nullptr && report > 0) {
     metrics_->events_sent->Increment(report);
+  }
+  if (metrics_ != nullptr && metrics_->batches_sent != nullptr && report_batches > 0) {
+    metrics_->batches_sent->Increment(report_batches);
   }
   if (metrics_ != nullptr && metrics_->subscribers != nullptr) metrics_->subscribers->Decrement();
   observed_.Record();

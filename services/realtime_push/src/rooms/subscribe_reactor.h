@@ -6,8 +6,12 @@
 // the event is there, from the log (a page at a time, on the executor) when it is older, and
 // with a resync (a fresh snapshot) when it lags more than max_lag events behind the feed or
 // its next event was purged. One write is in flight at a time; nothing queues per subscriber
-// beyond one page, so a slow reader costs neither memory nor the room's pace.
+// beyond one page, so a slow reader costs neither memory nor the room's pace. A subscriber that
+// asked for batches gets the events due when its write completes (a backlog behind a slow
+// network or a busy server, or a catch-up page) in one message: the busier the server, the
+// fewer writes per event, rather than more queued ones.
 
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -32,6 +36,11 @@
 
 namespace shopcast::realtime_push::rooms {
 
+// An `events` message holds at most this many bytes of events (more only for a single event).
+inline constexpr std::size_t kMaxBatchBytes = 64 * 1024;
+// The largest max_events_per_message a request may ask for.
+inline constexpr int kMaxEventsPerMessage = 1024;
+
 struct SubscribeOptions {
   // Events a live subscriber may trail the feed's head by before it is resynced.
   int max_lag = 1024;
@@ -55,6 +64,8 @@ struct SubscribeMetrics {
   explicit SubscribeMetrics(prometheus::Registry* registry);
   prometheus::Gauge* subscribers = nullptr;
   prometheus::Counter* events_sent = nullptr;
+  // Messages that carried several events (subscribers asking for max_events_per_message).
+  prometheus::Counter* batches_sent = nullptr;
   prometheus::Counter* resyncs_slow = nullptr;
   prometheus::Counter* resyncs_expired = nullptr;
   prometheus::Counter* catchup_pages = nullptr;
@@ -131,6 +142,11 @@ class SubscribeReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
   // end).
   static constexpr int kWritesPerReport = 64;
   int unreported_writes_ ABSL_GUARDED_BY(mu_) = 0;
+  // Batches (one `events` message for several events) not yet added to metrics_->batches.
+  int unreported_batches_ ABSL_GUARDED_BY(mu_) = 0;
+  // The request's max_events_per_message: events due at once go out in one message of up to
+  // this many (1: one event per message).
+  size_t max_batch_ ABSL_GUARDED_BY(mu_) = 1;
 };
 
 }  // namespace shopcast::realtime_push::rooms

@@ -46,6 +46,44 @@ TEST_CASE("a frame is the SubscribeResponse carrying the event it was made from"
   CHECK(r.event().chat_message().text().size() == 200);
 }
 
+TEST_CASE("a batch frame is the SubscribeResponse carrying its events in order") {
+  std::vector<rooms::Frame> frames;
+  for (int64_t seq : {5, 6, 7}) frames.push_back(Entry(seq).frame);
+  CHECK(rooms::IsEventFrame(frames[0]));
+  pb::SubscribeResponse r = Parse(rooms::MakeBatchFrame(frames));
+  REQUIRE(r.has_events());
+  REQUIRE(r.events().events_size() == 3);
+  for (int i = 0; i < 3; ++i) {
+    CHECK(r.events().events(i).sequence() == 5 + i);
+    CHECK(r.events().events(i).chat_message().text() == std::string(200, 'x'));
+  }
+  // Only `event` frames may go in a batch.
+  pb::KeepAlive keep_alive;
+  CHECK_FALSE(rooms::IsEventFrame(rooms::MakeFrame(3, keep_alive.SerializeAsString())));
+  CHECK_FALSE(rooms::IsEventFrame(nullptr));
+}
+
+TEST_CASE("a run from the ring stops at its end, the count asked and the byte bound") {
+  auto feed = std::make_shared<rooms::RoomFeed>(
+      "str_x", 8, [](std::shared_ptr<rooms::RoomFeed>, int64_t) {});
+  feed->Prime(feed, 0);
+  for (int64_t seq = 1; seq <= 12; ++seq) feed->OnAppended(feed, Entry(seq));  // ring: 5..12
+  std::vector<rooms::FeedEntry> run;
+  CHECK(feed->GetRun(4, 10, 1 << 20, &run) == 0);  // left the ring
+  CHECK(feed->GetRun(13, 10, 1 << 20, &run) == 0);  // not there yet
+  REQUIRE(feed->GetRun(6, 100, 1 << 20, &run) == 7);
+  CHECK(run.front().seq == 6);
+  CHECK(run.back().seq == 12);
+  run.clear();
+  REQUIRE(feed->GetRun(5, 3, 1 << 20, &run) == 3);
+  CHECK(run.back().seq == 7);
+  run.clear();
+  // Each frame is a little over 200 bytes: 500 bytes hold two; the first always goes.
+  CHECK(feed->GetRun(5, 100, 500, &run) == 2);
+  run.clear();
+  CHECK(feed->GetRun(5, 100, 1, &run) == 1);
+}
+
 TEST_CASE("a feed serves each sequence once loaded, from the log when it left the ring") {
   std::vector<int64_t> loads;
   auto feed = std::make_shared<rooms::RoomFeed>(

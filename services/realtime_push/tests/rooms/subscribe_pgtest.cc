@@ -3,6 +3,7 @@
 // keep up, a resume beyond retention, two replicas sharing a room, and the bad requests.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <string>
@@ -37,7 +38,27 @@ void CheckContiguous(const std::vector<pb::SubscribeResponse>& received, int64_t
       REQUIRE(m.event().sequence() == last + 1);
       last = m.event().sequence();
     }
+    for (const pb::RoomEvent& e : m.events().events()) {
+      REQUIRE_FALSE(e.ephemeral());
+      REQUIRE(e.sequence() == last + 1);
+      last = e.sequence();
+    }
   }
+}
+
+// How many messages of `received` were batches, and the largest batch.
+struct BatchCount {
+  int batches = 0;
+  int largest = 0;
+};
+BatchCount CountBatches(const std::vector<pb::SubscribeResponse>& received) {
+  BatchCount c;
+  for (const auto& m : received) {
+    if (!m.has_events()) continue;
+    ++c.batches;
+    c.largest = std::max(c.largest, m.events().events_size());
+  }
+  return c;
 }
 
 }  // namespace
@@ -248,6 +269,12 @@ TEST_CASE("Subscribe and Publish refuse bad requests with a reason") {
   CHECK(status_of(shopcast::ids::NewId("str"), 0).error_code() ==
         grpc::StatusCode::NOT_FOUND);
   CHECK(status_of(room, 5).error_code() == grpc::StatusCode::FAILED_PRECONDITION);
+  for (int bad : {-1, 1025}) {
+    Subscriber s(*stub, room, 0, false, bad);
+    grpc::Status st = s.Wait();
+    CHECK(st.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+    CHECK(absl::StrContains(st.error_message(), "max_events_per_message"));
+  }
 
   auto publish_status = [&](const std::string& id, const std::string& event_id,
                             const pb::RoomEvent& e) {
@@ -489,4 +516,61 @@ TEST_CASE("many rooms published at once reach every subscriber in order, woken o
     CheckContiguous(s->Received(), 0);
     CHECK(s->Sequences().size() == static_cast<size_t>(kEvents));
   }
+}
+
+TEST_CASE("a subscriber asking for batches gets the events it is due several to a message") {
+  RoomsFixture f;
+  // A ring smaller than the backlog: a resume from the start catches up from the log in pages.
+  auto& replica = f.AddReplica([](shopcast::realtime_push::Config& c) {
+    c.feed_ring = 64;
+    c.max_subscriber_lag = 48;
+  });
+  auto internal = replica.InternalStub(f.Peer());
+  auto stub = replica.PublicStub();
+  const std::string room = f.OpenRoom();
+  // A live subscriber keeps the room's feed loaded: its ring holds the last 64 events.
+  Subscriber live(*stub, room, 0);
+  REQUIRE(live.WaitForCount(1));
+  for (int i = 1; i <= 300; ++i) {
+    REQUIRE(Publish(*internal, room, absl::StrCat("e", i), ProductEvent("prd_a", "x")) == i);
+  }
+  REQUIRE(live.WaitForSequence(300));
+
+  SECTION("from the log: a catch-up page goes out in batches of at most the size asked") {
+    Subscriber sub(*stub, room, 1, false, 16);
+    REQUIRE(sub.WaitForSequence(300));
+    auto received = sub.Received();
+    REQUIRE(received[0].has_started());
+    CHECK(received[0].started().resumed());
+    CheckContiguous(received, 1);
+    CHECK(sub.Sequences().size() == 299);
+    const BatchCount c = CountBatches(received);
+    CHECK(c.batches > 0);
+    CHECK(c.largest == 16);
+    CHECK(received.size() < 100);  // 299 events in far fewer messages
+
+    // Then live: what is published next still arrives, in order, once.
+    for (int i = 301; i <= 310; ++i) Publish(*internal, room, absl::StrCat("e", i), ProductEvent("prd_a", "x"));
+    REQUIRE(sub.WaitForSequence(310));
+    CheckContiguous(sub.Received(), 1);
+    CHECK(sub.Sequences().size() == 309);
+  }
+  SECTION("from the ring: the events after the resume point go out together") {
+    Subscriber sub(*stub, room, 260, false, 8);
+    REQUIRE(sub.WaitForSequence(300));
+    auto received = sub.Received();
+    CheckContiguous(received, 260);
+    CHECK(sub.Sequences().size() == 40);
+    const BatchCount c = CountBatches(received);
+    CHECK(c.largest == 8);
+    CHECK(received.size() <= 1 + 5 + 2);  // started, then 40 events 8 at a time (give or take)
+  }
+  SECTION("a subscriber that did not ask gets one event per message") {
+    Subscriber sub(*stub, room, 1);
+    REQUIRE(sub.WaitForSequence(300));
+    CheckContiguous(sub.Received(), 1);
+    CHECK(CountBatches(sub.Received()).batches == 0);
+    CHECK(sub.Received().size() == 300);
+  }
+  CHECK(CountBatches(live.Received()).batches == 0);
 }

@@ -180,11 +180,12 @@ int64_t Publish(pb::RealtimePushInternalService::Stub& stub, const std::string& 
 }
 
 Subscriber::Subscriber(pb::RealtimePushService::Stub& stub, const std::string& stream_id,
-                       int64_t after_sequence, bool paused)
+                       int64_t after_sequence, bool paused, int max_events_per_message)
     : after_(after_sequence), paused_(paused) {
   pb::SubscribeRequest req;
   req.set_stream_id(stream_id);
   req.set_after_sequence(after_sequence);
+  req.set_max_events_per_message(max_events_per_message);
   reader_ = stub.Subscribe(&ctx_, req);
   thread_ = std::thread([this] { Run(); });
 }
@@ -234,6 +235,7 @@ std::vector<int64_t> Subscriber::Sequences() const {
   std::vector<int64_t> seqs;
   for (const auto& m : Received()) {
     if (m.has_event() && !m.event().ephemeral()) seqs.push_back(m.event().sequence());
+    for (const pb::RoomEvent& e : m.events().events()) seqs.push_back(e.sequence());
   }
   return seqs;
 }
@@ -247,6 +249,8 @@ int64_t Subscriber::LastSequence() const {
       last = m.resync().snapshot().sequence();
     } else if (m.has_event() && !m.event().ephemeral()) {
       last = m.event().sequence();
+    } else if (m.events().events_size() > 0) {
+      last = m.events().events().rbegin()->sequence();
     }
   }
   return last;

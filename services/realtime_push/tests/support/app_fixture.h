@@ -98,8 +98,9 @@ int64_t Publish(pb::RealtimePushInternalService::Stub& stub, const std::string& 
 // A Subscribe call read on its own thread; everything received is kept in order.
 class Subscriber {
  public:
+  // `max_events_per_message` as in SubscribeRequest: above 1, events may come in batches.
   Subscriber(pb::RealtimePushService::Stub& stub, const std::string& stream_id,
-             int64_t after_sequence, bool paused = false);
+             int64_t after_sequence, bool paused = false, int max_events_per_message = 0);
   ~Subscriber();  // Cancels and joins.
 
   // Starts reading (for one created paused).
@@ -109,7 +110,7 @@ class Subscriber {
   std::vector<pb::SubscribeResponse> Received() const;
   // When each message of Received() arrived (wall clock, for latency measurements).
   std::vector<absl::Time> ReceivedAt() const;
-  // Durable sequences of the events received, in order.
+  // Durable sequences of the events received (alone or in batches), in order.
   std::vector<int64_t> Sequences() const;
   int64_t LastSequence() const;
   bool WaitForSequence(int64_t seq, absl::Duration timeout = absl::Seconds(30)) const;
