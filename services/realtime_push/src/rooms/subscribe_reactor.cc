@@ -271,10 +271,10 @@ void SubscribeReactor::Pump() {
       // A catch-up page: the events after it go in the same message, up to the bounds.
       if (max_batch_ > 1 && IsEventFrame(frame)) {
         size_t bytes = frame->Length();
-        while (batch.size() + 1 < max_batch_ && !pending_.empty() &&
+        batch.push_back(frame);
+        while (batch.size() < max_batch_ && !pending_.empty() &&
                IsEventFrame(pending_.front().frame) &&
                bytes + pending_.front().frame->Length() <= kMaxBatchBytes) {
-          if (batch.empty()) batch.push_back(frame);
           FeedEntry next = std::move(pending_.front());
           pending_.pop_front();
           if (next.ends_room) end_at_ = std::min(end_at_, now + options_.end_linger);
