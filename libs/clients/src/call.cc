@@ -1,7 +1,6 @@
 #include "shopcast/clients/call.h"
 
 #include <algorithm>
-#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/create_channel.h"
@@ -26,21 +25,11 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(absl::string_view pee
     return Error(absl::StatusCode::kInvalidArgument, "PEER_ADDRESS_MISSING",
                  absl::StrCat("no address configured for peer ", peer));
   }
-  return grpc::CreateCustomChannel(std::string(target), grpc::InsecureChannelCredentials(),
-                                   PeerChannelArguments());
-}
-
-grpc::ChannelArguments PeerChannelArguments() {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
   args.SetLoadBalancingPolicyName("round_robin");
-  // A peer channel stays connected (keep-alive pings find a dead peer): no idle timer. gRPC
-  // 1.51 keeps each channel's 30-minute idle timer in the event engine's timer lists, which
-  // look at a far-off timer at least once a second: a few wake-ups a second of an otherwise
-  // idle process (tools/bench/RESULTS.md, hls_latency run 16).
-  args.SetInt(GRPC_ARG_CLIENT_IDLE_TIMEOUT_MS, std::numeric_limits<int>::max());
-  return args;
+  return grpc::CreateCustomChannel(std::string(target), grpc::InsecureChannelCredentials(), args);
 }
 
 void PrepareContext(grpc::ClientContext& out, const grpc::ServerContextBase* parent,

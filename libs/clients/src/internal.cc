@@ -20,7 +20,10 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeInternalChannel(absl::string_
     return Error(absl::StatusCode::kInvalidArgument, "PEER_ADDRESS_MISSING",
                  absl::StrCat("no internal address configured for peer ", peer));
   }
-  grpc::ChannelArguments args = PeerChannelArguments();
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+  args.SetLoadBalancingPolicyName("round_robin");
   // A multi-address target ("ipv4:h:1,h:2", replicas behind one channel) has no one name to
   // check the peers' certificates against (its default authority is the whole list): its first
   // address is the authority, so the certificates must name that host (on one machine all are

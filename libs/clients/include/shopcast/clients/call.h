@@ -13,17 +13,12 @@
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/server_context.h"
-#include "grpcpp/support/channel_arguments.h"
 #include "grpcpp/support/status.h"
 
 namespace shopcast::clients {
 
 // Opens a channel to `target` ("host:port", "dns:///name:port"). Empty targets are a startup
 // misconfiguration: InvalidArgument naming `peer`.
-// The channel arguments of every channel to a peer service: keep-alive, round_robin over the
-// target's addresses, no idle timeout.
-grpc::ChannelArguments PeerChannelArguments();
-
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(absl::string_view peer,
                                                            absl::string_view target);
 
