@@ -103,6 +103,18 @@ Reply TextReply(http::status status, const Request& request, std::string body,
   return reply;
 }
 
+// What every answer about a file carries (200, 206, 304, 416): the date, the caller's headers,
+// the validators and the caching policy.
+template <class Response>
+void SetFileHeaders(Response& res, const FileMeta& meta, HeaderFn add_headers, bool keep_alive) {
+  res.set(http::field::date, HttpDate(absl::Now()));
+  add_headers(res);
+  res.set(http::field::etag, Bv(meta.etag));
+  if (!meta.last_modified.empty()) res.set(http::field::last_modified, Bv(meta.last_modified));
+  res.set(http::field::cache_control, Bv(meta.cache_control));
+  res.keep_alive(keep_alive);
+}
+
 Reply RejectReply(http::status status, unsigned version, HeaderFn add_headers) {
   Request request{http::verb::get, "/", version};
   request.keep_alive(false);
@@ -220,14 +232,7 @@ Reply ServeBytes(const Request& request, std::string body, const FileMeta& meta,
                  HeaderFn add_headers) {
   const uint64_t size = body.size();
   const bool keep_alive = request.keep_alive();
-  auto fill = [&](auto& res) {
-    res.set(http::field::date, HttpDate(absl::Now()));
-    add_headers(res);
-    res.set(http::field::etag, Bv(meta.etag));
-    if (!meta.last_modified.empty()) res.set(http::field::last_modified, Bv(meta.last_modified));
-    res.set(http::field::cache_control, Bv(meta.cache_control));
-    res.keep_alive(keep_alive);
-  };
+  auto fill = [&](auto& res) { SetFileHeaders(res, meta, add_headers, keep_alive); };
   BodyPlan plan = PlanBody(request, size, meta, fill);
   if (plan.done) return std::move(plan.reply);
   if (plan.range.outcome == RangeOutcome::kPartial) {
@@ -251,14 +256,7 @@ Reply ServeFile(const Request& request, OpenFile file, const FileMeta& meta, Hea
   Fd fd(file.fd);
   const uint64_t size = file.size;
   const bool keep_alive = request.keep_alive();
-  auto fill = [&](auto& res) {
-    res.set(http::field::date, HttpDate(absl::Now()));
-    add_headers(res);
-    res.set(http::field::etag, Bv(meta.etag));
-    if (!meta.last_modified.empty()) res.set(http::field::last_modified, Bv(meta.last_modified));
-    res.set(http::field::cache_control, Bv(meta.cache_control));
-    res.keep_alive(keep_alive);
-  };
+  auto fill = [&](auto& res) { SetFileHeaders(res, meta, add_headers, keep_alive); };
   BodyPlan plan = PlanBody(request, size, meta, fill);
   if (plan.done) return std::move(plan.reply);
   Reply reply = std::move(plan.reply);

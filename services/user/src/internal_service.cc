@@ -60,7 +60,10 @@ class HeldListRevocations final : public grpc::ServerUnaryReactor {
   void OnCancel() override {
     if (waits_.Drop(this)) Finish(grpc::Status(grpc::StatusCode::CANCELLED, "call cancelled"));
   }
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    waits_.Forget(this);
+    delete this;
+  }
 
  private:
   void Submit(bool hold_if_empty) {
@@ -91,8 +94,8 @@ class HeldListRevocations final : public grpc::ServerUnaryReactor {
           }
         })) {
       // Nothing of this object may be touched from here: a pull on another thread may have
-      // released and finished it already. (A client that left while we read is answered when
-      // its wait ends: its OnCancel found nothing held.)
+      // released and finished it already. (A client that left while we read is not held: its
+      // OnCancel's Drop marked it gone, so Hold answered false and it is answered below.)
       return;
     }
     ToProto(*batch, res_);

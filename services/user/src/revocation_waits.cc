@@ -8,6 +8,7 @@ namespace shopcast::user {
 
 bool RevocationWaits::Hold(const void* key, int64_t after, absl::Time until, Release release) {
   absl::MutexLock lock(&mu_);
+  if (gone_.contains(key)) return false;  // its client left while it read
   // A revocation the caller's read did not see may have been pulled since: answer it now
   // rather than wait for the next one.
   if (closed_ || known_ > after || held_.size() >= max_held_) return false;
@@ -17,7 +18,14 @@ bool RevocationWaits::Hold(const void* key, int64_t after, absl::Time until, Rel
 
 bool RevocationWaits::Drop(const void* key) {
   absl::MutexLock lock(&mu_);
-  return held_.erase(key) > 0;
+  if (held_.erase(key) > 0) return true;
+  gone_.insert(key);
+  return false;
+}
+
+void RevocationWaits::Forget(const void* key) {
+  absl::MutexLock lock(&mu_);
+  gone_.erase(key);
 }
 
 void RevocationWaits::Advance(int64_t last_sequence, absl::Time now) {

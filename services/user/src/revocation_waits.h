@@ -15,6 +15,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
@@ -29,12 +30,18 @@ class RevocationWaits {
   explicit RevocationWaits(size_t max_held = 4096) : max_held_(max_held) {}
 
   // Holds a call that found nothing after `after` until `until`. False (not held: answer it
-  // now) when a revocation after `after` became known meanwhile, too many calls are held, or
-  // the service is closing. `key` identifies the call for Drop().
+  // now) when a revocation after `after` became known meanwhile, too many calls are held, the
+  // service is closing, or the call was dropped before it got here. `key` identifies the call
+  // for Drop() and Forget().
   bool Hold(const void* key, int64_t after, absl::Time until, Release release)
       ABSL_LOCKS_EXCLUDED(mu_);
   // Forgets a held call (its client went away); true if it was held (its release is not run).
+  // A call not held yet (its client left while it read) is remembered as gone, so its Hold
+  // answers false rather than keep it for its whole wait.
   bool Drop(const void* key) ABSL_LOCKS_EXCLUDED(mu_);
+  // The call `key` is over (gRPC's OnDone): forgets that it was dropped, so a later call at
+  // the same address starts afresh.
+  void Forget(const void* key) ABSL_LOCKS_EXCLUDED(mu_);
   // Revocations are known up to `last_sequence` as of `now`: releases the calls after less,
   // with news, and those whose wait has ended, without.
   void Advance(int64_t last_sequence, absl::Time now) ABSL_LOCKS_EXCLUDED(mu_);
@@ -54,6 +61,8 @@ class RevocationWaits {
   const size_t max_held_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<const void*, Held> held_ ABSL_GUARDED_BY(mu_);
+  // Calls dropped before they were held, until they are forgotten.
+  absl::flat_hash_set<const void*> gone_ ABSL_GUARDED_BY(mu_);
   int64_t known_ ABSL_GUARDED_BY(mu_) = 0;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
 };
