@@ -102,7 +102,7 @@ size_t RoomFeed::GetRun(int64_t seq, size_t max_entries, size_t max_bytes,
   for (size_t i = static_cast<size_t>(seq - ring_.front().seq);
        i < ring_.size() && n < max_entries; ++i) {
     const size_t size = ring_[i].frame->Length();
-    if (n > 0 && bytes + size > max_bytes) break;
+    if (bytes + size > max_bytes) break;
     out->push_back(ring_[i]);
     bytes += size;
     ++n;

@@ -80,7 +80,7 @@ class RoomFeed {
   // same moment (one lock per write for every subscriber of a busy room, not two).
   Lookup Get(int64_t seq, FeedEntry* out, int64_t* head = nullptr) const;
   // Appends to `out` the entries from `seq` on while the ring holds them, up to `max_entries`
-  // and, beyond the first, `max_bytes` of frames; answers how many. One lock for the run.
+  // and `max_bytes` of frames; answers how many. One lock for the run.
   size_t GetRun(int64_t seq, size_t max_entries, size_t max_bytes,
                 std::vector<FeedEntry>* out) const;
   // The last sequence loaded; -1 before the feed knows the room's head.

@@ -296,7 +296,7 @@ void SubscribeReactor::Pump() {
             frame = std::move(e.frame);
             action = Action::kWrite;
             // Events that came while the last write was in flight go together.
-            if (max_batch_ > 1 && head >= next_seq_) {
+            if (max_batch_ > 1 && head >= next_seq_ && frame->Length() < kMaxBatchBytes) {
               std::vector<FeedEntry> run;
               feed_->GetRun(next_seq_, max_batch_ - 1, kMaxBatchBytes - frame->Length(), &run);
               if (!run.empty()) {

@@ -578,3 +578,28 @@ TEST_CASE("a subscriber asking for batches gets the events it is due several to 
   }
   CHECK(CountBatches(live.Received()).batches == 0);
 }
+
+TEST_CASE("a batch stops at 64 KiB of events: large events go a few at a time") {
+  RoomsFixture f;
+  auto& replica = f.AddReplica();
+  auto internal = replica.InternalStub(f.Peer());
+  auto stub = replica.PublicStub();
+  const std::string room = f.OpenRoom();
+  Subscriber live(*stub, room, 0);
+  REQUIRE(live.WaitForCount(1));
+  // Events of ~20 KB: three fit in 64 KiB, four do not.
+  for (int i = 1; i <= 10; ++i) {
+    REQUIRE(Publish(*internal, room, absl::StrCat("e", i), ProductEvent("prd_a", "x", i, 20000)) ==
+            i);
+  }
+  REQUIRE(live.WaitForSequence(10));
+
+  Subscriber sub(*stub, room, 1, false, 64);
+  REQUIRE(sub.WaitForSequence(10));
+  auto received = sub.Received();
+  CheckContiguous(received, 1);
+  CHECK(sub.Sequences().size() == 9);
+  const BatchCount c = CountBatches(received);
+  CHECK(c.largest == 3);
+  for (const auto& m : received) CHECK(m.ByteSizeLong() <= 64 * 1024 + 64);
+}
