@@ -5,12 +5,11 @@
 // prepares the product type and the host role in the admin screen, the host creates the show in
 // the console and a real ffmpeg encoder publishes to it, viewers watch, chat and buy.
 
-#include <catch2/catch.hpp>
-
 #include <stdio.h>
 #include <sys/wait.h>
 
 #include <array>
+#include <catch2/catch.hpp>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
@@ -56,22 +55,22 @@ TEST_CASE("a viewer and a host run a show in the browser", "[e2e]") {
 
   const std::string screenshots = SHOPCAST_SCREENSHOT_DIR;
   std::filesystem::create_directories(screenshots);
-  const std::string command = absl::StrCat(
-      "cd ", ShellQuote(web), " && env",                                              //
-      " SHOPCAST_GATEWAY_URL=", ShellQuote(suite.gateway_url()),                      //
-      " SHOPCAST_E2E_RTMP_SERVER=", ShellQuote(rtmp_server),                          //
-      " SHOPCAST_E2E_ADMIN_LOGIN=", ShellQuote(admin.username),                       //
-      " SHOPCAST_E2E_ADMIN_PASSWORD=", ShellQuote(admin.password),                    //
-      " SHOPCAST_E2E_HOST_LOGIN=", ShellQuote(host.username),                         //
-      " SHOPCAST_E2E_HOST_PASSWORD=", ShellQuote(host.password),                      //
-      " SHOPCAST_E2E_VIEWER_LOGIN=", ShellQuote(viewer.username),                     //
-      " SHOPCAST_E2E_VIEWER_PASSWORD=", ShellQuote(viewer.password),                  //
-      " SHOPCAST_E2E_VIEWER2_LOGIN=", ShellQuote(viewer2.username),                   //
-      " SHOPCAST_E2E_VIEWER2_PASSWORD=", ShellQuote(viewer2.password),                //
-      " SHOPCAST_E2E_PRODUCT_TYPE='E2E Sneakers'",                                    //
-      " SHOPCAST_E2E_SCREENSHOT_DIR=", ShellQuote(screenshots),                       //
-      " SHOPCAST_E2E_OUTPUT_DIR=", ShellQuote(suite.File("playwright-results")),      //
-      " node_modules/.bin/playwright test");
+  const std::string command =
+      absl::StrCat("cd ", ShellQuote(web), " && env",                                          //
+                   " SHOPCAST_GATEWAY_URL=", ShellQuote(suite.gateway_url()),                  //
+                   " SHOPCAST_E2E_RTMP_SERVER=", ShellQuote(rtmp_server),                      //
+                   " SHOPCAST_E2E_ADMIN_LOGIN=", ShellQuote(admin.username),                   //
+                   " SHOPCAST_E2E_ADMIN_PASSWORD=", ShellQuote(admin.password),                //
+                   " SHOPCAST_E2E_HOST_LOGIN=", ShellQuote(host.username),                     //
+                   " SHOPCAST_E2E_HOST_PASSWORD=", ShellQuote(host.password),                  //
+                   " SHOPCAST_E2E_VIEWER_LOGIN=", ShellQuote(viewer.username),                 //
+                   " SHOPCAST_E2E_VIEWER_PASSWORD=", ShellQuote(viewer.password),              //
+                   " SHOPCAST_E2E_VIEWER2_LOGIN=", ShellQuote(viewer2.username),               //
+                   " SHOPCAST_E2E_VIEWER2_PASSWORD=", ShellQuote(viewer2.password),            //
+                   " SHOPCAST_E2E_PRODUCT_TYPE='E2E Sneakers'",                                //
+                   " SHOPCAST_E2E_SCREENSHOT_DIR=", ShellQuote(screenshots),                   //
+                   " SHOPCAST_E2E_OUTPUT_DIR=", ShellQuote(suite.File("playwright-results")),  //
+                   " node_modules/.bin/playwright test");
   std::string output;
   const int rc = Run(command, output);
   INFO(output);

@@ -94,9 +94,7 @@ void Prepare(grpc::ClientContext& ctx, const std::string& token, int seconds = 3
 
 // No answer from the replica the call went to (killed under it, or not yet known dead by the
 // channel's round_robin): the client repeats the same request, with the same idempotency key.
-bool Retryable(const grpc::Status& s) {
-  return s.error_code() == grpc::StatusCode::UNAVAILABLE;
-}
+bool Retryable(const grpc::Status& s) { return s.error_code() == grpc::StatusCode::UNAVAILABLE; }
 
 // A unary call with a deadline and the caller's token, repeated while it got no answer.
 template <typename Stub, typename Req, typename Res>
@@ -447,11 +445,10 @@ void RunShow(const ShowOptions& show) {
   const vi::CreateStreamResponse created = Must(
       *ingest, &vi::VideoIngestService::Stub::CreateStream, host_token, create, "CreateStream");
   stream_id = created.stream().id();
-  video_ingest::e2e::Publisher encoder(video_ingest::e2e::Publisher::Kind::kFfmpegRtmp,
-                                       suite.RtmpUrl(created.endpoints().stream_key()), 300,
-                                       suite.File("ffmpeg.log"),
-                                       recording_lifecycle::clips::testing::CounterFilter(
-                                           kFirstFrame, kCounterBlock));
+  video_ingest::e2e::Publisher encoder(
+      video_ingest::e2e::Publisher::Kind::kFfmpegRtmp,
+      suite.RtmpUrl(created.endpoints().stream_key()), 300, suite.File("ffmpeg.log"),
+      recording_lifecycle::clips::testing::CounterFilter(kFirstFrame, kCounterBlock));
   // The frame the encoder made at a sale's moment, read from video-ingest's live playlist while
   // the stream is live (once a segment at or after the moment is listed).
   recording_lifecycle::testing::LiveSegments live_segments;
@@ -561,8 +558,7 @@ void RunShow(const ShowOptions& show) {
         if (service == "product-inventory") {
           absl::SleepFor(absl::Milliseconds(30));  // the holds are on the wire
         } else if (service == "order") {
-          shopcast::testing::WaitUntil([&] { return checkouts_started.load(); },
-                                       absl::Seconds(60));
+          shopcast::testing::WaitUntil([&] { return checkouts_started.load(); }, absl::Seconds(60));
           absl::SleepFor(absl::Milliseconds(30));
         } else {
           absl::SleepFor(absl::Milliseconds(400));
@@ -970,8 +966,8 @@ void RunShow(const ShowOptions& show) {
     REQUIRE(duration_at != std::string::npos);
     const double probed_seconds = std::strtod(probed.c_str() + duration_at + 9, nullptr);
     CHECK(probed_seconds == Approx(static_cast<double>(duration_us) / 1e6).margin(2.0));
-    const auto playlist = shopcast::testing::HttpGet(
-        suite.endpoints("gateway", live_gateway).http, url.substr(gateway_url.size()));
+    const auto playlist = shopcast::testing::HttpGet(suite.endpoints("gateway", live_gateway).http,
+                                                     url.substr(gateway_url.size()));
     CHECK(playlist.status == 200);
     // Playback starts 5 s (moment_lead_in) before the sale: EXT-X-START at that offset.
     const int64_t sale_us =

@@ -113,10 +113,10 @@ void WsCrowd::Fail(const std::shared_ptr<Conn>& c) {
       c->open = false;
       auto timer = std::make_shared<asio::steady_timer>(impl_->ioc);
       timer->expires_after(std::chrono::milliseconds(100));
-      timer->async_wait([this, timer, i, next = (c->port_index + 1) % ports_.size()](
-                            beast::error_code ec) {
-        if (!ec) Reopen(static_cast<int>(i), next);
-      });
+      timer->async_wait(
+          [this, timer, i, next = (c->port_index + 1) % ports_.size()](beast::error_code ec) {
+            if (!ec) Reopen(static_cast<int>(i), next);
+          });
       return;
     }
   }
@@ -145,46 +145,46 @@ void WsCrowd::Open(int i, size_t port_index, bool reconnect) {
   const int port = ports_[port_index];
   tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port));
   beast::get_lowest_layer(c->ws).expires_after(std::chrono::seconds(30));
-  beast::get_lowest_layer(c->ws).async_connect(endpoint, [this, c, i, port,
-                                                          reconnect](beast::error_code ec) {
-    if (ec) return Fail(c);
-    beast::get_lowest_layer(c->ws).expires_never();
-    c->ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
-    c->ws.set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
-      req.set(beast::http::field::sec_websocket_protocol, "shopcast.v1.proto");
-    }));
-    c->ws.binary(true);
-    c->ws.async_handshake(absl::StrCat("127.0.0.1:", port), "/ws/v1",
-                          [this, c, i, port, reconnect](beast::error_code ec2) {
-                            if (ec2) return Fail(c);
-                            c->open = true;
-                            c->ever_open = true;
-                            Frames so_far;
-                            {
-                              absl::MutexLock lock(&mu_);
-                              ++open_;
-                              port_of_[static_cast<size_t>(i)] = port;
-                              if (reconnect) {
-                                ++reconnects_[static_cast<size_t>(i)];
-                                so_far = frames_[static_cast<size_t>(i)];
-                              }
-                            }
-                            if (reconnect) {
-                              // Ahead of anything queued while the socket was down.
-                              std::deque<std::string> first;
-                              for (const auto& f : resume_(i, so_far)) {
-                                first.push_back(f.SerializeAsString());
-                              }
-                              for (auto& b : c->out) first.push_back(std::move(b));
-                              c->out = std::move(first);
-                            } else if (impl_->next_to_open < size()) {
-                              const int next = impl_->next_to_open++;
-                              Open(next, static_cast<size_t>(next) % ports_.size());
-                            }
-                            Read(c, i);
-                            Flush(c);  // frames queued before the socket opened
-                          });
-  });
+  beast::get_lowest_layer(c->ws).async_connect(
+      endpoint, [this, c, i, port, reconnect](beast::error_code ec) {
+        if (ec) return Fail(c);
+        beast::get_lowest_layer(c->ws).expires_never();
+        c->ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
+        c->ws.set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
+          req.set(beast::http::field::sec_websocket_protocol, "shopcast.v1.proto");
+        }));
+        c->ws.binary(true);
+        c->ws.async_handshake(absl::StrCat("127.0.0.1:", port), "/ws/v1",
+                              [this, c, i, port, reconnect](beast::error_code ec2) {
+                                if (ec2) return Fail(c);
+                                c->open = true;
+                                c->ever_open = true;
+                                Frames so_far;
+                                {
+                                  absl::MutexLock lock(&mu_);
+                                  ++open_;
+                                  port_of_[static_cast<size_t>(i)] = port;
+                                  if (reconnect) {
+                                    ++reconnects_[static_cast<size_t>(i)];
+                                    so_far = frames_[static_cast<size_t>(i)];
+                                  }
+                                }
+                                if (reconnect) {
+                                  // Ahead of anything queued while the socket was down.
+                                  std::deque<std::string> first;
+                                  for (const auto& f : resume_(i, so_far)) {
+                                    first.push_back(f.SerializeAsString());
+                                  }
+                                  for (auto& b : c->out) first.push_back(std::move(b));
+                                  c->out = std::move(first);
+                                } else if (impl_->next_to_open < size()) {
+                                  const int next = impl_->next_to_open++;
+                                  Open(next, static_cast<size_t>(next) % ports_.size());
+                                }
+                                Read(c, i);
+                                Flush(c);  // frames queued before the socket opened
+                              });
+      });
 }
 
 void WsCrowd::Read(const std::shared_ptr<Conn>& c, int i) {

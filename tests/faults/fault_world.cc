@@ -20,10 +20,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "catalog.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "catalog.h"
 #include "grpcpp/grpcpp.h"
 #include "ingest_fixture.h"  // video-ingest's real encoder (Publisher)
 #include "shopcast/common/v1/event.pb.h"
@@ -197,8 +197,8 @@ struct FaultWorld::Impl {
 
 namespace {
 
-std::string TokenOf(suite::Suite& suite, Counts& counts, FaultWorld& world,
-                    std::mutex& mu, std::map<std::string, std::pair<std::string, absl::Time>>& cache,
+std::string TokenOf(suite::Suite& suite, Counts& counts, FaultWorld& world, std::mutex& mu,
+                    std::map<std::string, std::pair<std::string, absl::Time>>& cache,
                     const suite::Account& account) {
   (void)world;
   {
@@ -218,7 +218,8 @@ std::string TokenOf(suite::Suite& suite, Counts& counts, FaultWorld& world,
       return grpc::Status(grpc::StatusCode::UNAVAILABLE, e.what());
     }
   });
-  if (!s.ok()) throw std::runtime_error("faults: login " + account.username + ": " + s.error_message());
+  if (!s.ok())
+    throw std::runtime_error("faults: login " + account.username + ": " + s.error_message());
   std::lock_guard<std::mutex> lock(mu);
   cache[account.username] = {token, absl::Now()};
   return token;
@@ -236,8 +237,9 @@ FaultWorld::FaultWorld(WorldOptions options) : options_(std::move(options)), imp
     // The clusters' owner (postgres, when we are root) must reach its data directory.
     chmod(impl_->clusters_dir.path().c_str(), 0755);
     for (const std::string& service : options_.own_cluster) {
-      auto cluster = std::make_unique<OwnCluster>(impl_->clusters_dir.File("pg-" + service),
-                                                  impl_->clusters_dir.File("pg-" + service + ".log"));
+      auto cluster =
+          std::make_unique<OwnCluster>(impl_->clusters_dir.File("pg-" + service),
+                                       impl_->clusters_dir.File("pg-" + service + ".log"));
       cluster->Start();
       suite_options.database_dsn[service] =
           cluster->Database("shopcast_" + absl::StrReplaceAll(service, {{"-", "_"}}));
@@ -248,11 +250,13 @@ FaultWorld::FaultWorld(WorldOptions options) : options_(std::move(options)), imp
   impl_->admin = suite_->CreateAccount("fault_admin", auth::Role::kAdmin);
   impl_->host = suite_->CreateAccount("fault_host", auth::Role::kHost);
   for (int i = 0; i < options_.buyers; ++i) {
-    impl_->buyers.push_back(suite_->CreateAccount(absl::StrCat("fault_buyer_", i), auth::Role::kViewer));
+    impl_->buyers.push_back(
+        suite_->CreateAccount(absl::StrCat("fault_buyer_", i), auth::Role::kViewer));
   }
 
   // The show: a stream, a real encoder on it, its room open.
-  auto ingest = vi::VideoIngestService::NewStub(ClientChannel(suite_->endpoints("video-ingest").grpc));
+  auto ingest =
+      vi::VideoIngestService::NewStub(ClientChannel(suite_->endpoints("video-ingest").grpc));
   vi::CreateStreamRequest create;
   create.set_title("Fault show");
   create.set_idempotency_key(ids::NewId("key"));
@@ -267,7 +271,8 @@ FaultWorld::FaultWorld(WorldOptions options) : options_(std::move(options)), imp
   stream_id_ = created.stream().id();
   impl_->stream_key = created.endpoints().stream_key();
   KeepPublishing();
-  auto push = rp::RealtimePushService::NewStub(ClientChannel(suite_->endpoints("realtime-push").grpc));
+  auto push =
+      rp::RealtimePushService::NewStub(ClientChannel(suite_->endpoints("realtime-push").grpc));
   auto room_live = [&] {
     rp::SubscribeRequest request;
     request.set_stream_id(stream_id_);
@@ -278,8 +283,8 @@ FaultWorld::FaultWorld(WorldOptions options) : options_(std::move(options)), imp
     const bool got = reader->Read(&first);
     ctx.TryCancel();
     reader->Finish();
-    return got && first.started().snapshot().stream_status().status() ==
-                      common::v1::STREAM_STATUS_LIVE;
+    return got &&
+           first.started().snapshot().stream_status().status() == common::v1::STREAM_STATUS_LIVE;
   };
   if (!shopcast::testing::WaitUntil(room_live, absl::Seconds(90), absl::Milliseconds(200))) {
     throw std::runtime_error("faults: the stream's room did not open LIVE; ffmpeg:\n" +
@@ -339,7 +344,8 @@ FaultWorld::~FaultWorld() {
     std::filesystem::create_directories(keep, ec);
     for (const auto& entry : std::filesystem::directory_iterator(suite_->File(""), ec)) {
       if (entry.path().filename().string().find(".log") == std::string::npos) continue;
-      std::filesystem::copy_file(entry.path(), std::filesystem::path(keep) / entry.path().filename(),
+      std::filesystem::copy_file(entry.path(),
+                                 std::filesystem::path(keep) / entry.path().filename(),
                                  std::filesystem::copy_options::overwrite_existing, ec);
     }
   }
@@ -357,7 +363,8 @@ const std::string& FaultWorld::BuyerId(int i) const { return impl_->buyers.at(i)
 
 OwnCluster& FaultWorld::cluster(const std::string& service) {
   auto it = impl_->clusters.find(service);
-  if (it == impl_->clusters.end()) throw std::runtime_error("faults: no own cluster for " + service);
+  if (it == impl_->clusters.end())
+    throw std::runtime_error("faults: no own cluster for " + service);
   return *it->second;
 }
 
@@ -401,8 +408,8 @@ void LoadDriver::Impl::Buyer(int index) {
   Counts& counts = world.counts();
   auto pi_stub = pi::ProductInventoryService::NewStub(
       ClientChannel(world.suite().endpoints("product-inventory").grpc));
-  auto order_stub = pb_order::OrderService::NewStub(
-      ClientChannel(world.suite().endpoints("order").grpc));
+  auto order_stub =
+      pb_order::OrderService::NewStub(ClientChannel(world.suite().endpoints("order").grpc));
   const auto& products = world.product_ids();
   int sold_out_streak = 0;
   while (!buyers_stop.load()) {
@@ -610,9 +617,7 @@ std::set<std::string> LoadDriver::unanswered_keys() const {
 
 namespace {
 
-int64_t Scalar(pqxx::work& tx, const std::string& sql) {
-  return tx.exec1(sql)[0].as<int64_t>();
-}
+int64_t Scalar(pqxx::work& tx, const std::string& sql) { return tx.exec1(sql)[0].as<int64_t>(); }
 
 // One service's database, for one check pass (a fresh connection: it may have restarted).
 struct Db {
@@ -637,9 +642,8 @@ std::vector<std::string> CheckOnce(FaultWorld& world_, const LoadDriver& load_,
     ++*checks;
     if (!ok) failures.push_back(what);
   };
-  const std::vector<std::string> outbox_services = {"product-inventory", "order", "video-ingest",
-                                                    "realtime-push", "user",
-                                                    "recording-lifecycle"};
+  const std::vector<std::string> outbox_services = {
+      "product-inventory", "order", "video-ingest", "realtime-push", "user", "recording-lifecycle"};
   // Every destination is in the suite (recording-lifecycle included): no row is excepted.
   const std::string served = "true";
 
@@ -651,7 +655,8 @@ std::vector<std::string> CheckOnce(FaultWorld& world_, const LoadDriver& load_,
         try {
           {
             Db order(suite.DsnOf("order"));
-            const int64_t open = Scalar(order.tx, "SELECT count(*) FROM orders WHERE step <> 'done'");
+            const int64_t open =
+                Scalar(order.tx, "SELECT count(*) FROM orders WHERE step <> 'done'");
             if (open != 0) {
               unsettled = absl::StrCat(open, " orders not finished");
               return false;
@@ -660,21 +665,22 @@ std::vector<std::string> CheckOnce(FaultWorld& world_, const LoadDriver& load_,
           for (const std::string& service : outbox_services) {
             Db db(suite.DsnOf(service));
             if (!HasTable(db.tx, "outbox")) continue;
-            const int64_t pending =
-                Scalar(db.tx, "SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND " + served);
+            const int64_t pending = Scalar(
+                db.tx, "SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND " + served);
             if (pending != 0) {
               unsettled = absl::StrCat(service, ": ", pending, " outbox rows undelivered");
               return false;
             }
           }
           Db push(suite.DsnOf("realtime-push"));
-          const int64_t head = Scalar(
-              push.tx, "SELECT COALESCE(max(head_seq), 0) FROM rooms WHERE stream_id = " +
-                           push.tx.quote(stream));
+          const int64_t head =
+              Scalar(push.tx, "SELECT COALESCE(max(head_seq), 0) FROM rooms WHERE stream_id = " +
+                                  push.tx.quote(stream));
           for (const ViewerLog& v : load_.viewers()) {
             int64_t last = 0;
             for (const auto& sub : v.subscriptions) {
-              last = sub.events.empty() ? std::max(last, sub.resumed_after) : sub.events.back().first;
+              last =
+                  sub.events.empty() ? std::max(last, sub.resumed_after) : sub.events.back().first;
             }
             if (last != head) {
               unsettled = absl::StrCat("a viewer is at sequence ", last, " of ", head);
@@ -688,7 +694,8 @@ std::vector<std::string> CheckOnce(FaultWorld& world_, const LoadDriver& load_,
         }
       },
       settle, absl::Milliseconds(250));
-  check(settled, "the suite did not settle within " + absl::FormatDuration(settle) + ": " + unsettled);
+  check(settled,
+        "the suite did not settle within " + absl::FormatDuration(settle) + ": " + unsettled);
 
   try {
     Db inv(suite.DsnOf("product-inventory"));
@@ -720,52 +727,62 @@ std::vector<std::string> CheckOnce(FaultWorld& world_, const LoadDriver& load_,
       const int64_t available = total - held - sold;
       sold_by_product[id] = sold;
       check(available >= 0 && held >= 0 && sold >= 0,
-            absl::StrCat(id, ": negative stock: available ", available, " held ", held, " sold ", sold));
+            absl::StrCat(id, ": negative stock: available ", available, " held ", held, " sold ",
+                         sold));
       const pi::Stock& st = api_stock[id];
       check(st.available() + st.held() + st.sold() == st.total(),
             absl::StrCat(id, ": GetStock available ", st.available(), " + held ", st.held(),
                          " + sold ", st.sold(), " != total ", st.total()));
       check(st.total() == total && st.held() == held && st.sold() == sold,
             absl::StrCat(id, ": GetStock disagrees with the database"));
-      const int64_t live_holds = Scalar(
-          inv.tx, "SELECT COALESCE(sum(quantity), 0) FROM holds WHERE state = 'active' AND "
-                  "product_id = " + q);
-      const int64_t committed = Scalar(
-          inv.tx, "SELECT COALESCE(sum(quantity), 0) FROM holds WHERE state = 'committed' AND "
-                  "product_id = " + q);
+      const int64_t live_holds =
+          Scalar(inv.tx,
+                 "SELECT COALESCE(sum(quantity), 0) FROM holds WHERE state = 'active' AND "
+                 "product_id = " +
+                     q);
+      const int64_t committed =
+          Scalar(inv.tx,
+                 "SELECT COALESCE(sum(quantity), 0) FROM holds WHERE state = 'committed' AND "
+                 "product_id = " +
+                     q);
       check(held == live_holds,
             absl::StrCat(id, ": held ", held, " but the live holds add up to ", live_holds));
       check(sold == committed,
             absl::StrCat(id, ": sold ", sold, " but the committed holds add up to ", committed));
       // No sale lost or made twice across the two services.
-      const int64_t ordered = Scalar(
-          order.tx,
-          "SELECT COALESCE(sum(l.quantity), 0) FROM order_lines l JOIN orders o ON o.id = "
-          "l.order_id WHERE o.status IN (2, 3) AND l.product_id = " + order.tx.quote(id));
+      const int64_t ordered =
+          Scalar(order.tx,
+                 "SELECT COALESCE(sum(l.quantity), 0) FROM order_lines l JOIN orders o ON o.id = "
+                 "l.order_id WHERE o.status IN (2, 3) AND l.product_id = " +
+                     order.tx.quote(id));
       check(sold == ordered, absl::StrCat(id, ": product-inventory sold ", sold,
                                           " but order's confirmed orders hold ", ordered));
     }
 
     // 3. Money: what the provider captured is exactly what the paid orders total.
-    const int64_t paid = Scalar(
-        order.tx, "SELECT COALESCE(sum(total_minor), 0) FROM orders WHERE status IN (2, 3)");
-    const int64_t captured = Scalar(
-        order.tx, "SELECT COALESCE(sum(captured_minor - refunded_minor), 0) FROM provider_payments");
-    const int64_t ledger_captured = Scalar(
-        order.tx, "SELECT COALESCE(sum(amount_minor), 0) FROM provider_ledger_entries "
-                  "WHERE kind = 'capture'");
+    const int64_t paid =
+        Scalar(order.tx, "SELECT COALESCE(sum(total_minor), 0) FROM orders WHERE status IN (2, 3)");
+    const int64_t captured =
+        Scalar(order.tx,
+               "SELECT COALESCE(sum(captured_minor - refunded_minor), 0) FROM provider_payments");
+    const int64_t ledger_captured =
+        Scalar(order.tx,
+               "SELECT COALESCE(sum(amount_minor), 0) FROM provider_ledger_entries "
+               "WHERE kind = 'capture'");
     check(captured == paid,
           absl::StrCat("charged ", captured, " but the paid orders total ", paid));
     check(ledger_captured == captured + Scalar(order.tx,
                                                "SELECT COALESCE(sum(refunded_minor), 0) FROM "
                                                "provider_payments"),
-          absl::StrCat("the provider's ledger captured ", ledger_captured, ", its payments ", captured));
-    const int64_t failed_charged = Scalar(
-        order.tx, "SELECT count(*) FROM orders o JOIN provider_payments p ON p.order_id = o.id "
-                  "WHERE o.status IN (4, 5) AND p.captured_minor > p.refunded_minor");
+          absl::StrCat("the provider's ledger captured ", ledger_captured, ", its payments ",
+                       captured));
+    const int64_t failed_charged =
+        Scalar(order.tx,
+               "SELECT count(*) FROM orders o JOIN provider_payments p ON p.order_id = o.id "
+               "WHERE o.status IN (4, 5) AND p.captured_minor > p.refunded_minor");
     check(failed_charged == 0, absl::StrCat(failed_charged, " failed orders were charged"));
-    const int64_t dangling = Scalar(
-        order.tx, "SELECT count(*) FROM provider_payments WHERE state = 'authorized'");
+    const int64_t dangling =
+        Scalar(order.tx, "SELECT count(*) FROM provider_payments WHERE state = 'authorized'");
     check(dangling == 0, absl::StrCat(dangling, " authorizations neither captured nor voided"));
 
     // 4. Every order a client was told about exists, with the status it was told or later.
@@ -783,7 +800,8 @@ std::vector<std::string> CheckOnce(FaultWorld& world_, const LoadDriver& load_,
       if (it == db_status.end()) continue;
       if (a.status == pb_order::ORDER_STATUS_CONFIRMED) {
         check(it->second == pb_order::ORDER_STATUS_CONFIRMED,
-              absl::StrCat("order ", a.order_id, " was confirmed to its buyer, now status ", it->second));
+              absl::StrCat("order ", a.order_id, " was confirmed to its buyer, now status ",
+                           it->second));
       }
     }
     // Through the API as the buyer, a sample (the last few: those nearest a fault).
@@ -798,15 +816,18 @@ std::vector<std::string> CheckOnce(FaultWorld& world_, const LoadDriver& load_,
         Prepare(ctx, token);
         return order_stub->GetOrder(&ctx, req, &res);
       });
-      check(s.ok() && res.order().id() == a.order_id, "GetOrder " + a.order_id + ": " + s.error_message());
+      check(s.ok() && res.order().id() == a.order_id,
+            "GetOrder " + a.order_id + ": " + s.error_message());
     }
 
     // 5. Events. The room's log: gap-free 1..head, each event id once.
-    const int64_t head = Scalar(push.tx, "SELECT COALESCE(max(head_seq), 0) FROM rooms WHERE stream_id = " +
-                                             push.tx.quote(stream));
+    const int64_t head =
+        Scalar(push.tx, "SELECT COALESCE(max(head_seq), 0) FROM rooms WHERE stream_id = " +
+                            push.tx.quote(stream));
     const pqxx::row log_row = push.tx.exec1(
         "SELECT count(*), COALESCE(max(seq), 0), count(DISTINCT event_id) FROM room_events "
-        "WHERE stream_id = " + push.tx.quote(stream));
+        "WHERE stream_id = " +
+        push.tx.quote(stream));
     const int64_t count = log_row[0].as<int64_t>(), max_seq = log_row[1].as<int64_t>(),
                   ids = log_row[2].as<int64_t>();
     check(head > 0, "the room has no events");
@@ -816,22 +837,24 @@ std::vector<std::string> CheckOnce(FaultWorld& world_, const LoadDriver& load_,
     // Its sales and stock, as a viewer would add them up.
     std::map<std::string, int64_t> ticker_units;
     std::map<std::string, rp::StockChanged> last_stock;
-    for (const auto& row : push.tx.exec(
-             "SELECT event FROM room_events WHERE stream_id = " + push.tx.quote(stream) +
-             " AND kind IN (14, 15, 17, 23, 29) ORDER BY seq")) {
+    for (const auto& row :
+         push.tx.exec("SELECT event FROM room_events WHERE stream_id = " + push.tx.quote(stream) +
+                      " AND kind IN (14, 15, 17, 23, 29) ORDER BY seq")) {
       const pqxx::binarystring bytes(row[0]);
       rp::RoomEvent event;
       if (!event.ParseFromString(bytes.str())) {
         check(false, "a room event does not parse");
         continue;
       }
-      if (event.has_sale_ticker()) ticker_units[event.sale_ticker().product_id()] += event.sale_ticker().quantity();
+      if (event.has_sale_ticker())
+        ticker_units[event.sale_ticker().product_id()] += event.sale_ticker().quantity();
       if (event.has_sale_cancelled()) {
         ticker_units[event.sale_cancelled().product_id()] -= event.sale_cancelled().quantity();
       }
       if (event.has_product_created() || event.has_product_updated()) {
-        const rp::ProductCard& card = event.has_product_created() ? event.product_created().product()
-                                                                  : event.product_updated().product();
+        const rp::ProductCard& card = event.has_product_created()
+                                          ? event.product_created().product()
+                                          : event.product_updated().product();
         auto& st = last_stock[card.product_id()];
         if (st.revision() == 0) {  // no StockChanged yet: the card is what viewers see
           st.set_available(card.available());
@@ -854,23 +877,26 @@ std::vector<std::string> CheckOnce(FaultWorld& world_, const LoadDriver& load_,
                             ? shown.available() == st.available() && shown.total() == st.total()
                             : shown.available() == st.available() && shown.held() == st.held() &&
                                   shown.sold() == st.sold() && shown.total() == st.total();
-      check(same,
-            absl::StrCat(id, ": the room shows stock rev ", shown.revision(), " (", shown.available(),
-                         "/", shown.held(), "/", shown.sold(), ") but it is rev ", st.revision(),
-                         " (", st.available(), "/", st.held(), "/", st.sold(), ")"));
+      check(same, absl::StrCat(id, ": the room shows stock rev ", shown.revision(), " (",
+                               shown.available(), "/", shown.held(), "/", shown.sold(),
+                               ") but it is rev ", st.revision(), " (", st.available(), "/",
+                               st.held(), "/", st.sold(), ")"));
     }
     // realtime-push's sales (its consumer of order.sale_recorded): each paid order line once.
     const int64_t sale_rows = Scalar(
         push.tx, "SELECT count(*) FROM room_sales WHERE cancelled_at IS NULL AND stream_id = " +
                      push.tx.quote(stream));
-    const int64_t sale_lines = Scalar(
-        order.tx, "SELECT count(*) FROM order_lines l JOIN orders o ON o.id = l.order_id "
-                  "WHERE o.status IN (2, 3) AND l.stream_id = " + order.tx.quote(stream));
+    const int64_t sale_lines =
+        Scalar(order.tx,
+               "SELECT count(*) FROM order_lines l JOIN orders o ON o.id = l.order_id "
+               "WHERE o.status IN (2, 3) AND l.stream_id = " +
+                   order.tx.quote(stream));
     check(sale_rows == sale_lines,
           absl::StrCat("realtime-push counts ", sale_rows, " sales, order ", sale_lines));
-    const int64_t sale_dupes = Scalar(
-        push.tx, "SELECT count(*) FROM (SELECT order_id, product_id FROM room_sales GROUP BY "
-                 "order_id, product_id HAVING count(*) > 1) d");
+    const int64_t sale_dupes =
+        Scalar(push.tx,
+               "SELECT count(*) FROM (SELECT order_id, product_id FROM room_sales GROUP BY "
+               "order_id, product_id HAVING count(*) > 1) d");
     check(sale_dupes == 0, absl::StrCat(sale_dupes, " sales applied twice in realtime-push"));
 
     // Viewers: each subscription continues exactly where it asked (or its snapshot) without a
@@ -884,7 +910,8 @@ std::vector<std::string> CheckOnce(FaultWorld& world_, const LoadDriver& load_,
         for (const auto& [seq, id] : sub.events) {
           ++delivered;
           if (seq != expect) {
-            check(false, absl::StrCat("viewer ", v_index, " got sequence ", seq, " after ", expect - 1));
+            check(false,
+                  absl::StrCat("viewer ", v_index, " got sequence ", seq, " after ", expect - 1));
             break;
           }
           ++expect;
@@ -905,7 +932,9 @@ std::vector<std::string> CheckOnce(FaultWorld& world_, const LoadDriver& load_,
       std::string pending;
       for (const auto& row : db.tx.exec(
                "SELECT destination, type, count(*), max(attempts), max(last_error) FROM outbox "
-               "WHERE delivered_at IS NULL AND " + served + " GROUP BY destination, type "
+               "WHERE delivered_at IS NULL AND " +
+               served +
+               " GROUP BY destination, type "
                "ORDER BY 1, 2")) {
         absl::StrAppend(&pending, "\n    ", row[2].as<int64_t>(), " ", row[1].c_str(), " to ",
                         row[0].c_str(), " (attempts up to ", row[3].as<int64_t>(), "; ",
@@ -926,9 +955,9 @@ std::vector<std::string> CheckOnce(FaultWorld& world_, const LoadDriver& load_,
         int tier;
       };
       std::map<std::pair<std::string, int64_t>, Indexed> indexed;
-      for (const auto& row : rl.tx.exec(
-               "SELECT r.stream_id, s.sequence, s.sha256, s.object_key, s.tier "
-               "FROM segments s JOIN recordings r ON r.id = s.recording_id")) {
+      for (const auto& row :
+           rl.tx.exec("SELECT r.stream_id, s.sequence, s.sha256, s.object_key, s.tier "
+                      "FROM segments s JOIN recordings r ON r.id = s.recording_id")) {
         indexed[{row[0].as<std::string>(), row[1].as<int64_t>()}] =
             Indexed{row[2].as<std::string>(), row[3].as<std::string>(), row[4].as<int>()};
       }
@@ -944,15 +973,16 @@ std::vector<std::string> CheckOnce(FaultWorld& world_, const LoadDriver& load_,
         ::shopcast::common::v1::Event event;
         vi::SegmentClosed seg;
         if (!event.ParseFromString(bytes.str()) || !event.payload().UnpackTo(&seg)) {
-          check(false, absl::StrCat("video-ingest's outbox row ", event_id,
-                                    " is not a SegmentClosed"));
+          check(false,
+                absl::StrCat("video-ingest's outbox row ", event_id, " is not a SegmentClosed"));
           continue;
         }
-        const std::string what =
-            absl::StrCat("segment ", seg.sequence(), " of ", seg.stream_id(), " (", seg.path(), ")");
+        const std::string what = absl::StrCat("segment ", seg.sequence(), " of ", seg.stream_id(),
+                                              " (", seg.path(), ")");
         auto it = indexed.find({seg.stream_id(), seg.sequence()});
         if (it == indexed.end()) {
-          check(false, what + ": announced and delivered, but not in recording-lifecycle's recording");
+          check(false,
+                what + ": announced and delivered, but not in recording-lifecycle's recording");
           continue;
         }
         check(it->second.sha256 == seg.sha256() && it->second.object_key == seg.path(),
@@ -1019,7 +1049,8 @@ std::vector<std::string> Invariants::Check(absl::Duration settle) {
   int64_t checks = 0;
   while (true) {
     checks = 0;
-    failures = CheckOnce(world_, load_, std::max(deadline - absl::Now(), absl::Seconds(1)), &checks);
+    failures =
+        CheckOnce(world_, load_, std::max(deadline - absl::Now(), absl::Seconds(1)), &checks);
     if (failures.empty() || absl::Now() >= deadline) break;
     absl::SleepFor(absl::Milliseconds(500));
   }

@@ -40,12 +40,12 @@ namespace shopcast::faults {
 
 // What one fault test did, printed at its end (PrintCounts) and recorded in RESULTS.md.
 struct Counts {
-  std::atomic<int64_t> faults{0};            // faults injected
-  std::atomic<int64_t> acknowledged{0};      // client operations that got an answer (OK or a
-                                             // definite refusal such as sold out)
-  std::atomic<int64_t> retries{0};           // calls repeated after UNAVAILABLE/DEADLINE_EXCEEDED
-  std::atomic<int64_t> gave_up{0};           // operations abandoned after the retry budget
-  std::atomic<int64_t> invariant_checks{0};  // individual invariant assertions evaluated
+  std::atomic<int64_t> faults{0};              // faults injected
+  std::atomic<int64_t> acknowledged{0};        // client operations that got an answer (OK or a
+                                               // definite refusal such as sold out)
+  std::atomic<int64_t> retries{0};             // calls repeated after UNAVAILABLE/DEADLINE_EXCEEDED
+  std::atomic<int64_t> gave_up{0};             // operations abandoned after the retry budget
+  std::atomic<int64_t> invariant_checks{0};    // individual invariant assertions evaluated
   std::atomic<int64_t> publisher_restarts{0};  // the encoder reconnected (as OBS does)
   std::atomic<int64_t> resubscribes{0};        // viewers resumed their room subscription
 };
@@ -83,11 +83,11 @@ class OwnCluster {
 };
 
 struct WorldOptions {
-  int products = 3;               // fixed-price products of the live stream
+  int products = 3;  // fixed-price products of the live stream
   int64_t units_per_product = 400;
-  int64_t price_minor = 1500;     // USD; shipping adds 500 per order
-  int buyers = 4;                 // buyer threads (each its own account)
-  int viewers = 3;                // viewer threads subscribed to the room
+  int64_t price_minor = 1500;  // USD; shipping adds 500 per order
+  int buyers = 4;              // buyer threads (each its own account)
+  int viewers = 3;             // viewer threads subscribed to the room
   // Services ("order", "product-inventory", ...) whose database lives in an OwnCluster instead
   // of the run's shared PostgreSQL.
   std::vector<std::string> own_cluster;

@@ -6,7 +6,6 @@
 // Bounded (CTest): each of the two databases stopped once. Longer: SHOPCAST_FAULTS_ROUNDS=<n>.
 
 #include <catch2/catch.hpp>
-
 #include <iostream>
 #include <random>
 

@@ -3,9 +3,8 @@
 // told is lost, no stock or money drifts, no room event is lost or applied twice.
 // Bounded (CTest): one round, each service killed once. Longer: SHOPCAST_FAULTS_ROUNDS=<n>.
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <iostream>
 #include <random>
 
@@ -20,8 +19,8 @@ TEST_CASE("SIGKILL of each service in turn under load loses nothing", "[faults]"
   LoadDriver load(world);
   Invariants invariants(world, load);
   std::mt19937 rng(std::random_device{}());
-  std::vector<std::string> services = {"user", "realtime-push", "product-inventory",
-                                       "video-ingest", "order"};
+  std::vector<std::string> services = {"user", "realtime-push", "product-inventory", "video-ingest",
+                                       "order"};
   const int rounds = RoundsFromEnv(1);
   load.Start();
   REQUIRE(load.WaitForProgress(5, absl::Seconds(60)));

@@ -3,11 +3,10 @@
 // tools/dev-pki), and are driven as a client, a peer service and an attacker would.
 #include <signal.h>
 
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <regex>
 #include <thread>
-
-#include <catch2/catch.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/client_context.h"
@@ -139,12 +138,12 @@ struct Suite {
 
   // Creates an account as an operator does (password on stdin); returns its id.
   std::string CreateUser(const std::string& name, const std::string& role) {
-    ChildProcess p({"/bin/sh", "-c",
-                    absl::StrCat("echo '", kPassword, "' | ", SHOPCAST_USER_BIN, " create-user ",
-                                 name, " ", name, "@example.com ", role)},
-                   {"SHOPCAST_USER_DB_DSN=" + user_db.dsn(),
-                    "SHOPCAST_USER_SIGNING_KEY_FILE=" + key_path},
-                   dir.File("create-" + name + ".log"));
+    ChildProcess p(
+        {"/bin/sh", "-c",
+         absl::StrCat("echo '", kPassword, "' | ", SHOPCAST_USER_BIN, " create-user ", name, " ",
+                      name, "@example.com ", role)},
+        {"SHOPCAST_USER_DB_DSN=" + user_db.dsn(), "SHOPCAST_USER_SIGNING_KEY_FILE=" + key_path},
+        dir.File("create-" + name + ".log"));
     REQUIRE(p.Wait(60000) == 0);
     auto stub = Users();
     upb::GetUserRequest req;
@@ -222,8 +221,9 @@ TEST_CASE("internal RPCs answer only a peer with a service certificate on the in
   std::string id;
   REQUIRE(s.CreateStream(token, nullptr, &id).ok());
   // On the public port the internal service does not exist.
-  CHECK(LookupStreams(shopcast::testing::LocalChannel(s.ingest_ports.grpc), id, token)
-            .error_code() == grpc::UNIMPLEMENTED);
+  CHECK(
+      LookupStreams(shopcast::testing::LocalChannel(s.ingest_ports.grpc), id, token).error_code() ==
+      grpc::UNIMPLEMENTED);
   const std::string internal = Target(s.ingest_ports.internal);
   // The internal port speaks only TLS.
   CHECK(LookupStreams(grpc::CreateChannel(internal, grpc::InsecureChannelCredentials()), id)
@@ -235,8 +235,8 @@ TEST_CASE("internal RPCs answer only a peer with a service certificate on the in
   CHECK(LookupStreams(no_cert, id).error_code() == grpc::UNAUTHENTICATED);
   CHECK(LookupStreams(no_cert, id, token).error_code() == grpc::UNAUTHENTICATED);
   // A peer service with its certificate.
-  auto peer = grpc::CreateChannel(
-      internal, shopcast::auth::InternalChannelCredentials(s.pki.Of("gateway")));
+  auto peer = grpc::CreateChannel(internal,
+                                  shopcast::auth::InternalChannelCredentials(s.pki.Of("gateway")));
   grpc::Status ok = LookupStreams(peer, id);
   INFO(ok.error_message());
   CHECK(ok.ok());
@@ -249,8 +249,7 @@ TEST_CASE("internal RPCs answer only a peer with a service certificate on the in
   };
   CHECK(revocations(shopcast::testing::LocalChannel(s.user_ports.grpc)) == grpc::UNIMPLEMENTED);
   CHECK(revocations(grpc::CreateChannel(Target(s.user_ports.internal),
-                                        grpc::SslCredentials(anonymous))) ==
-        grpc::UNAUTHENTICATED);
+                                        grpc::SslCredentials(anonymous))) == grpc::UNAUTHENTICATED);
   CHECK(revocations(grpc::CreateChannel(
             Target(s.user_ports.internal),
             shopcast::auth::InternalChannelCredentials(s.pki.Of("gateway")))) == grpc::OK);
@@ -271,8 +270,7 @@ TEST_CASE("a demoted host's token stops creating streams within seconds") {
   auto ctx = Ctx(admin);
   REQUIRE(s.Users()->SetRole(ctx.get(), demote, &res).ok());
 
-  CHECK(Eventually([&] { return s.ListMine(host) == grpc::UNAUTHENTICATED; },
-                   absl::Seconds(10)));
+  CHECK(Eventually([&] { return s.ListMine(host) == grpc::UNAUTHENTICATED; }, absl::Seconds(10)));
   std::string reason;
   CHECK(s.CreateStream(host, &reason).error_code() == grpc::UNAUTHENTICATED);
   CHECK(reason == "TOKEN_REVOKED");
@@ -357,8 +355,8 @@ TEST_CASE("video-ingest keeps its last known revocations while the user service 
   upb::SetRoleResponse res;
   auto ctx = Ctx(admin);
   REQUIRE(s.Users()->SetRole(ctx.get(), demote, &res).ok());
-  REQUIRE(Eventually([&] { return s.ListMine(demoted) == grpc::UNAUTHENTICATED; },
-                     absl::Seconds(10)));
+  REQUIRE(
+      Eventually([&] { return s.ListMine(demoted) == grpc::UNAUTHENTICATED; }, absl::Seconds(10)));
 
   s.user->Signal(SIGKILL);
   REQUIRE(s.user->Wait(10000) >= 0);

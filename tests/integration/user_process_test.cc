@@ -3,10 +3,9 @@
 #include <signal.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <thread>
-
-#include <catch2/catch.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/client_context.h"
@@ -102,8 +101,9 @@ TEST_CASE("the binary serves health for probes and per-RPC metrics for Prometheu
         },
         absl::Seconds(30));
   };
-  CHECK(metrics_show("grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\""
-                     "GetSigningKeys\",grpc_service=\"shopcast.user.v1.UserService\"} 1"));
+  CHECK(
+      metrics_show("grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\""
+                   "GetSigningKeys\",grpc_service=\"shopcast.user.v1.UserService\"} 1"));
   CHECK(metrics_show("grpc_code=\"INVALID_ARGUMENT\",grpc_method=\"GetUser\""));
   // Structured access log: one JSON line per call with method, code and reason.
   auto log_shows = [&](const std::string& text) {
@@ -124,8 +124,8 @@ std::string ReflectionListServices(int port) {
   grpc::CompletionQueue cq;
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  auto call = stub.PrepareCall(
-      &ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
+  auto call =
+      stub.PrepareCall(&ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
   auto step = [&](int tag) {
     void* got = nullptr;
     bool ok = false;
@@ -213,12 +213,12 @@ TEST_CASE("an operator creates the first admin from the command line, password o
   RunningUser u;
   auto create = [&](const std::string& log) {
     // The password arrives on stdin, never as an argument (argv is visible to every user).
-    ChildProcess p({"/bin/sh", "-c",
-                    absl::StrCat("echo 'first admin password' | ", SHOPCAST_USER_BIN,
-                                 " create-user first_admin root@example.com admin")},
-                   {"SHOPCAST_USER_DB_DSN=" + u.db.dsn(),
-                    "SHOPCAST_USER_SIGNING_KEY_FILE=" + u.key_path},
-                   log);
+    ChildProcess p(
+        {"/bin/sh", "-c",
+         absl::StrCat("echo 'first admin password' | ", SHOPCAST_USER_BIN,
+                      " create-user first_admin root@example.com admin")},
+        {"SHOPCAST_USER_DB_DSN=" + u.db.dsn(), "SHOPCAST_USER_SIGNING_KEY_FILE=" + u.key_path},
+        log);
     return p.Wait(30000);
   };
   REQUIRE(create(u.dir.File("create-admin-1.log")) == 0);

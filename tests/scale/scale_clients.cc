@@ -45,10 +45,10 @@ ApiAnswer PostJson(int port, const std::string& path, const std::string& token,
                    const nlohmann::json& body) {
   ApiAnswer a;
   const std::string payload = body.dump();
-  const std::string request = absl::StrCat(
-      "POST ", path, " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ", token,
-      "\r\nContent-Type: application/json\r\nContent-Length: ", payload.size(),
-      "\r\nConnection: close\r\n\r\n", payload);
+  const std::string request =
+      absl::StrCat("POST ", path, " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ", token,
+                   "\r\nContent-Type: application/json\r\nContent-Length: ", payload.size(),
+                   "\r\nConnection: close\r\n\r\n", payload);
   std::optional<http_files::testing::RawResponse> response;
   try {
     http_files::testing::TestConnection c(static_cast<uint16_t>(port));
@@ -108,8 +108,7 @@ std::map<std::string, int> Buyers::refusals() const {
   return refusals_;
 }
 
-ApiAnswer Buyers::Call(int buyer, int& rotor, const std::string& path,
-                       const nlohmann::json& body) {
+ApiAnswer Buyers::Call(int buyer, int& rotor, const std::string& path, const nlohmann::json& body) {
   const absl::Time give_up = absl::Now() + options_.patience;
   const auto& ports = options_.gateway_ports;
   for (;;) {
@@ -123,8 +122,8 @@ ApiAnswer Buyers::Call(int buyer, int& rotor, const std::string& path,
       ++retried_[a.http];
       if (exhausted) {
         errors_.push_back(absl::StrCat("buyer ", buyer, " ", path, ": no answer in ",
-                                       absl::FormatDuration(options_.patience), " (last ",
-                                       a.http, " ", a.reason, ")"));
+                                       absl::FormatDuration(options_.patience), " (last ", a.http,
+                                       " ", a.reason, ")"));
       }
     }
     if (exhausted) return a;
@@ -160,8 +159,8 @@ void Buyers::Run(int buyer) {
     }
     c.reservation_id = r.body["reservation"].value("id", "");
     c.order_key = absl::StrCat("o-", buyer, "-", seq);
-    const ApiAnswer o = Call(buyer, rotor, "/api/v1/order/PlaceOrder",
-                             OrderBody(c.reservation_id, c.order_key));
+    const ApiAnswer o =
+        Call(buyer, rotor, "/api/v1/order/PlaceOrder", OrderBody(c.reservation_id, c.order_key));
     if (o.http != 200) {
       if (!Retryable(o)) {
         std::lock_guard lock(mu_);
@@ -216,7 +215,8 @@ std::vector<std::string> Viewers::problems() const {
   std::vector<std::string> out;
   for (size_t v = 0; v < states_.size(); ++v) {
     std::lock_guard lock(states_[v]->mu);
-    for (const std::string& p : states_[v]->problems) out.push_back(absl::StrCat("viewer ", v, ": ", p));
+    for (const std::string& p : states_[v]->problems)
+      out.push_back(absl::StrCat("viewer ", v, ": ", p));
   }
   return out;
 }
@@ -272,10 +272,9 @@ void Viewers::Run(int viewer) {
       if (s.last < 0) {
         s.problems.push_back(absl::StrCat("event ", seq, " before room_started"));
       } else if (seq != s.last + 1) {
-        s.problems.push_back(seq > s.last + 1
-                                 ? absl::StrCat("gap: ", s.last, " then ", seq)
-                                 : absl::StrCat("duplicate or out of order: ", seq, " after ",
-                                                s.last));
+        s.problems.push_back(
+            seq > s.last + 1 ? absl::StrCat("gap: ", s.last, " then ", seq)
+                             : absl::StrCat("duplicate or out of order: ", seq, " after ", s.last));
       }
       if (seq > s.last) s.last = seq;
       ++events_;

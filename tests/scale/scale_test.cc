@@ -11,13 +11,12 @@
 // (no answer, 502/503/504) on the way, each call succeeding when repeated.
 
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <set>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
@@ -59,8 +58,7 @@ std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token) {
 
 // Setup calls (not what is under test) repeated until they answer.
 template <typename Stub, typename Req, typename Res>
-grpc::Status Retry(Stub& stub,
-                   grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Res*),
+grpc::Status Retry(Stub& stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Res*),
                    const std::string& token, const Req& req, Res* res,
                    absl::Duration patience = absl::Seconds(30)) {
   const absl::Time give_up = absl::Now() + patience;
@@ -262,7 +260,8 @@ TEST_CASE("two replicas of every stateless service lose nothing when one of each
   std::vector<std::string> buyer_tokens;
   std::vector<std::string> buyer_ids;
   for (int b = 0; b < kBuyers; ++b) {
-    const suite::Account a = suite.CreateAccount(absl::StrCat("scale_buyer", b), auth::Role::kViewer);
+    const suite::Account a =
+        suite.CreateAccount(absl::StrCat("scale_buyer", b), auth::Role::kViewer);
     buyer_ids.push_back(a.id);
     buyer_tokens.push_back(suite.Login(a));
   }
@@ -333,11 +332,8 @@ TEST_CASE("two replicas of every stateless service lose nothing when one of each
   }
 
   // One replica of each stateless service, in turn; the run must go on after each.
-  std::vector<std::pair<std::string, int>> kills = {{"gateway", 0},
-                                                    {"user", 1},
-                                                    {"product-inventory", 0},
-                                                    {"order", 1},
-                                                    {"realtime-push", 0}};
+  std::vector<std::pair<std::string, int>> kills = {
+      {"gateway", 0}, {"user", 1}, {"product-inventory", 0}, {"order", 1}, {"realtime-push", 0}};
   try {
     if (suite.replicas("recording-lifecycle") == 2) kills.emplace_back("recording-lifecycle", 1);
   } catch (const std::runtime_error&) {
@@ -469,14 +465,14 @@ TEST_CASE("two replicas of every stateless service lose nothing when one of each
     CHECK(used[static_cast<size_t>(v)].back() == gateway_ports[1]);
   }
 
-  WARN(absl::StrCat("scale run: suite up in ", absl::FormatDuration(started - began),
-                    ", buying ", absl::FormatDuration(bought - started), "; ", acked.size(),
+  WARN(absl::StrCat("scale run: suite up in ", absl::FormatDuration(started - began), ", buying ",
+                    absl::FormatDuration(bought - started), "; ", acked.size(),
                     " orders acknowledged (", confirmed, " confirmed, ", failed,
                     " failed), scarce sold ", stock.last(show.scarce).sold(), "/", kScarceUnits,
                     "; refused:", refused, "; retried (http×n):", retried, "; room head ", head,
                     ", ", viewers.events(), " events delivered to ", kViewers,
-                    " viewers, reconnects ", absl::StrJoin(reconnects, ","), "; killed:",
-                    absl::StrJoin(kills, "", [](std::string* out, const auto& k) {
+                    " viewers, reconnects ", absl::StrJoin(reconnects, ","),
+                    "; killed:", absl::StrJoin(kills, "", [](std::string* out, const auto& k) {
                       absl::StrAppend(out, " ", k.first, "#", k.second);
                     })));
 }

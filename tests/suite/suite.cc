@@ -27,10 +27,9 @@ namespace shopcast::suite {
 namespace {
 
 const std::vector<std::string>& ServiceNames() {
-  static const std::vector<std::string> names = {"user",          "realtime-push",
-                                                 "product-inventory", "video-ingest",
-                                                 "order",         "gateway",
-                                                 "recording-lifecycle"};
+  static const std::vector<std::string> names = {
+      "user",  "realtime-push", "product-inventory",  "video-ingest",
+      "order", "gateway",       "recording-lifecycle"};
   return names;
 }
 
@@ -115,8 +114,8 @@ Suite::Suite(SuiteOptions options) : options_(std::move(options)) {
   const std::string vi = EnvPrefix("video-ingest"), pi = EnvPrefix("product-inventory");
   const std::string rp = EnvPrefix("realtime-push"), order = EnvPrefix("order");
 
-  Start("realtime-push", {rp + "USER_INTERNAL_ADDR=" + user_internal,
-                          rp + "FEED_POLL_INTERVAL=200ms"});
+  Start("realtime-push",
+        {rp + "USER_INTERNAL_ADDR=" + user_internal, rp + "FEED_POLL_INTERVAL=200ms"});
   const std::string push = InternalTarget("realtime-push");
 
   // ---- recording-lifecycle (as tools/dev starts it) ----
@@ -142,8 +141,8 @@ Suite::Suite(SuiteOptions options) : options_(std::move(options)) {
            rl + "MOVER_SCRATCH_DIR=" + dir_.File("rl-scratch"),
            rl + "CLIP_SCRATCH_DIR=" + dir_.File("rl-scratch"),
            rl + "VOD_TOKEN_KEY_FILE=" + dir_.File("vod-token.key"),
-           rl + "PUBLIC_BASE_URL=" + std::string(kVodPublicBase),
-           rl + "VOD_HTTP_ADDR=127.0.0.1:0", rl + "VOD_CACHE_DIR=" + dir_.File("vod-cache")});
+           rl + "PUBLIC_BASE_URL=" + std::string(kVodPublicBase), rl + "VOD_HTTP_ADDR=127.0.0.1:0",
+           rl + "VOD_CACHE_DIR=" + dir_.File("vod-cache")});
   }
   const std::string recordings = InternalTarget("recording-lifecycle");
 
@@ -153,27 +152,24 @@ Suite::Suite(SuiteOptions options) : options_(std::move(options)) {
          // so pins, auction closes and flash sales for the live playlist wait in the outbox
          // here; order's sales reach it.
          pi + "EVENT_SINKS=realtime_push=" + push + ",recording_lifecycle=" + recordings,
-         pi + "IMAGE_ROOT=" + dir_.File("images"),
-         pi + "HTTP_ADDR=127.0.0.1:0", pi + "IMAGE_URL_PREFIX=/images/"});
+         pi + "IMAGE_ROOT=" + dir_.File("images"), pi + "HTTP_ADDR=127.0.0.1:0",
+         pi + "IMAGE_URL_PREFIX=/images/"});
 
   Start("video-ingest",
         {vi + "USER_INTERNAL_ADDR=" + user_internal,
-         vi + "EVENT_SINKS=realtime_push=" + push +
-             ",product_inventory=" + InternalTarget("product-inventory") +
-             ",recording_lifecycle=" + recordings,
+         vi + "EVENT_SINKS=realtime_push=" + push + ",product_inventory=" +
+             InternalTarget("product-inventory") + ",recording_lifecycle=" + recordings,
          vi + "SEGMENT_ROOT=" + dir_.File("hot"), vi + "RTMP_ADDR=127.0.0.1:0",
          vi + "SRT_BIND_ADDRESS=127.0.0.1", vi + "SRT_PORT=0", vi + "HLS_ADDR=127.0.0.1:0",
-         vi + "RTMP_PUBLIC_URL=rtmp://127.0.0.1/live",
-         vi + "SRT_PUBLIC_URL=srt://127.0.0.1:9000",
+         vi + "RTMP_PUBLIC_URL=rtmp://127.0.0.1/live", vi + "SRT_PUBLIC_URL=srt://127.0.0.1:9000",
          vi + "PLAYBACK_TOKEN_KEY_FILE=" + dir_.File("playback-token.key"),
          vi + "TARGET_DURATION=1s"});
 
   Start("order", {order + "USER_INTERNAL_ADDR=" + user_internal,
                   order + "PRODUCT_INVENTORY_ADDR=" + InternalTarget("product-inventory"),
                   order + "VIDEO_INGEST_ADDR=" + InternalTarget("video-ingest"),
-                  order + "EVENT_SINKS=realtime_push=" + push +
-                      ",video_ingest=" + InternalTarget("video-ingest") +
-                      ",recording_lifecycle=" + recordings});
+                  order + "EVENT_SINKS=realtime_push=" + push + ",video_ingest=" +
+                      InternalTarget("video-ingest") + ",recording_lifecycle=" + recordings});
 
   if (options_.gateway) {
     const std::string gw = EnvPrefix("gateway");
@@ -256,8 +252,7 @@ void Suite::Launch(Running& running, const std::string& log_path) {
   }
   if (service == "recording-lifecycle") {
     // Logged once the VOD origin listens, with its port.
-    e.http =
-        PortOr0(running.proc->WaitForLogEvent("serving", absl::Seconds(60)), "vod_http_port");
+    e.http = PortOr0(running.proc->WaitForLogEvent("serving", absl::Seconds(60)), "vod_http_port");
   }
   if (service == "product-inventory" || service == "gateway") {
     // Logged once every listener is up, with the HTTP port bound.
@@ -268,8 +263,8 @@ void Suite::Launch(Running& running, const std::string& log_path) {
   auto channel = shopcast::testing::LocalChannel(e.grpc);
   if (!shopcast::testing::WaitUntil(
           [&] { return shopcast::testing::HealthStatus(channel, "") == 1; }, absl::Seconds(60))) {
-    throw std::runtime_error(absl::StrCat("suite: ", service, " did not become healthy:\n",
-                                          running.proc->log()));
+    throw std::runtime_error(
+        absl::StrCat("suite: ", service, " did not become healthy:\n", running.proc->log()));
   }
   if (running.replica == 0) endpoints_[service] = e;
   std::vector<Endpoints>& replicas = replica_endpoints_[service];
@@ -302,9 +297,9 @@ void Suite::Restart(const std::string& service) {
   const Endpoints& e = endpoints(service);
   const std::string p = EnvPrefix(service);
   const std::map<std::string, int> fixed = {
-      {"GRPC_ADDR", e.grpc}, {"INTERNAL_GRPC_ADDR", e.internal_grpc},
-      {"METRICS_ADDR", e.metrics}, {"HTTP_ADDR", e.http}, {"RTMP_ADDR", e.rtmp},
-      {"HLS_ADDR", e.hls}};
+      {"GRPC_ADDR", e.grpc},       {"INTERNAL_GRPC_ADDR", e.internal_grpc},
+      {"METRICS_ADDR", e.metrics}, {"HTTP_ADDR", e.http},
+      {"RTMP_ADDR", e.rtmp},       {"HLS_ADDR", e.hls}};
   for (std::string& var : r.env) {
     for (const auto& [key, port] : fixed) {
       if (port != 0 && var == p + key + "=127.0.0.1:0") var = p + key + "=" + Local(port);
@@ -483,11 +478,10 @@ Account Suite::CreateAccount(const std::string& username, auth::Role role,
   const std::string p = EnvPrefix("user");
   // The operator's command: the password on stdin, the user id on stdout.
   const std::string command = absl::StrCat(
-      "printf '%s\\n' ", ShellQuote(password), " | env ",
-      ShellQuote(p + "DB_DSN=" + DsnOf("user")), " ",
-      ShellQuote(p + "SIGNING_KEY_FILE=" + dir_.File("signing.pem")), " ",
-      ShellQuote(BinaryOf("user")), " create-user ", ShellQuote(username), " ",
-      ShellQuote(a.email), " ", auth::RoleName(role), " 2>>", ShellQuote(dir_.File("user-admin.log")));
+      "printf '%s\\n' ", ShellQuote(password), " | env ", ShellQuote(p + "DB_DSN=" + DsnOf("user")),
+      " ", ShellQuote(p + "SIGNING_KEY_FILE=" + dir_.File("signing.pem")), " ",
+      ShellQuote(BinaryOf("user")), " create-user ", ShellQuote(username), " ", ShellQuote(a.email),
+      " ", auth::RoleName(role), " 2>>", ShellQuote(dir_.File("user-admin.log")));
   FILE* out = popen(command.c_str(), "r");
   if (out == nullptr) throw std::runtime_error("suite: popen create-user");
   std::array<char, 256> line{};
@@ -510,7 +504,8 @@ std::string Suite::Login(const Account& account) const {
   request.set_password(account.password);
   user::v1::LoginResponse response;
   grpc::Status s = stub->Login(&ctx, request, &response);
-  if (!s.ok()) throw std::runtime_error("suite: login " + account.username + ": " + s.error_message());
+  if (!s.ok())
+    throw std::runtime_error("suite: login " + account.username + ": " + s.error_message());
   return response.tokens().access_token();
 }
 

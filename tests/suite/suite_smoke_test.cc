@@ -5,7 +5,6 @@
 // recording from the same event.
 
 #include <catch2/catch.hpp>
-
 #include <chrono>
 
 #include "grpcpp/grpcpp.h"

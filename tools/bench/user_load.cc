@@ -117,8 +117,8 @@ int main(int argc, char** argv) {
 
   // The workload.
   Series reg, login, me;
-  const std::string run = std::to_string(
-      std::chrono::system_clock::now().time_since_epoch().count() % 100000000);
+  const std::string run =
+      std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 100000000);
   t0 = Clock::now();
   {
     std::vector<std::thread> ts;

@@ -102,8 +102,8 @@ int StreamCreate(const std::string& addr, const std::string& title) {
   vi::CreateStreamRequest req;
   req.set_title(title);
   // A fresh key per call: the CLI creates a new stream each time it is asked.
-  req.set_idempotency_key("cli-" + std::to_string(
-      std::chrono::system_clock::now().time_since_epoch().count()));
+  req.set_idempotency_key(
+      "cli-" + std::to_string(std::chrono::system_clock::now().time_since_epoch().count()));
   vi::CreateStreamResponse res;
   grpc::Status st = stub->CreateStream(&ctx, req, &res);
   if (!st.ok()) {

@@ -110,8 +110,7 @@ absl::StatusOr<ServiceTls> LoadServiceTls(const ServiceTlsFiles& files) {
   X509Ptr cert = ParseCert(tls.cert_pem);
   if (!cert) return Invalid("the service certificate file is not a PEM certificate");
   auto key_bio = BioOf(tls.key_pem);
-  KeyPtr key(key_bio ? PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr)
-                     : nullptr);
+  KeyPtr key(key_bio ? PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr) : nullptr);
   if (!key) return Invalid("the service key file is not an unencrypted PEM private key");
   if (X509_check_private_key(cert.get(), key.get()) != 1) {
     return Invalid("the service key does not belong to the service certificate");

@@ -126,8 +126,7 @@ TokenIssuer::TokenIssuer(SigningKey key, std::string issuer, std::string audienc
                          absl::Duration ttl)
     : key_(std::move(key)), issuer_(std::move(issuer)), audience_(std::move(audience)), ttl_(ttl) {}
 
-absl::StatusOr<IssuedToken> TokenIssuer::Issue(absl::string_view subject, Role role,
-                                               absl::Time now,
+absl::StatusOr<IssuedToken> TokenIssuer::Issue(absl::string_view subject, Role role, absl::Time now,
                                                absl::string_view session_id,
                                                absl::string_view name) const {
   if (subject.empty() || subject.find('\0') != absl::string_view::npos) {
@@ -159,8 +158,7 @@ absl::StatusOr<IssuedToken> TokenIssuer::Issue(absl::string_view subject, Role r
             jwt_add_grant(jwt.get(), "aud", audience_.c_str()) == 0 &&
             jwt_add_grant(jwt.get(), "jti", jti.c_str()) == 0 &&
             (sid.empty() || jwt_add_grant(jwt.get(), "sid", sid.c_str()) == 0) &&
-            (display_name.empty() ||
-             jwt_add_grant(jwt.get(), "name", display_name.c_str()) == 0) &&
+            (display_name.empty() || jwt_add_grant(jwt.get(), "name", display_name.c_str()) == 0) &&
             jwt_add_grant_int(jwt.get(), "iat", static_cast<long>(iat)) == 0 &&
             jwt_add_grant_int(jwt.get(), "exp", static_cast<long>(exp)) == 0 &&
             jwt_set_alg(jwt.get(), JWT_ALG_ES256,

@@ -2,7 +2,6 @@
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
-
 #include <unistd.h>
 
 #include <catch2/catch.hpp>

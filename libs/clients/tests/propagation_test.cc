@@ -1,17 +1,16 @@
 // A call that crosses two services: the second hop must carry the caller's token and request
 // id, and a deadline no later than the caller's own.
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <thread>
-
-#include <catch2/catch.hpp>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/server_builder.h"
 #include "shopcast/clients/call.h"
-#include "shopcast/testing/net.h"
 #include "shopcast/status/status.h"
+#include "shopcast/testing/net.h"
 
 namespace {
 
@@ -27,9 +26,8 @@ class Recorder final : public Health::CallbackService {
     absl::MutexLock lock(&mu);
     auto get = [&](const char* key) {
       auto it = ctx->client_metadata().find(key);
-      return it == ctx->client_metadata().end()
-                 ? std::string()
-                 : std::string(it->second.data(), it->second.size());
+      return it == ctx->client_metadata().end() ? std::string()
+                                                : std::string(it->second.data(), it->second.size());
     };
     authorization = get("authorization");
     request_id = get("x-request-id");
@@ -50,8 +48,7 @@ class Forwarder final : public Health::CallbackService {
  public:
   explicit Forwarder(std::shared_ptr<grpc::Channel> downstream)
       : stub_(Health::NewStub(std::move(downstream))) {}
-  grpc::ServerUnaryReactor* Check(grpc::CallbackServerContext* ctx,
-                                  const HealthCheckRequest* req,
+  grpc::ServerUnaryReactor* Check(grpc::CallbackServerContext* ctx, const HealthCheckRequest* req,
                                   HealthCheckResponse* res) override {
     auto* reactor = ctx->DefaultReactor();
     // Off the callback thread: the peer call blocks.

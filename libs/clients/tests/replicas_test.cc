@@ -3,10 +3,9 @@
 // address), and keeps answering when one replica goes away.
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <memory>
-
-#include <catch2/catch.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -91,8 +90,8 @@ TEST_CASE("a single-address internal target works as before") {
   shopcast::auth::testing::DevPki pki(dir.File("pki"), {"user", "order"});
   Replica a;
   Serve(a, pki.Of("user"));
-  auto channel = shopcast::clients::MakeInternalChannel(
-      "user", absl::StrCat("127.0.0.1:", a.port), pki.Of("order"));
+  auto channel = shopcast::clients::MakeInternalChannel("user", absl::StrCat("127.0.0.1:", a.port),
+                                                        pki.Of("order"));
   REQUIRE(channel.ok());
   auto stub = Health::NewStub(*channel);
   REQUIRE(CheckOnce(*stub));

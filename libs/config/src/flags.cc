@@ -23,8 +23,8 @@ absl::StatusOr<std::vector<std::string>> ParseFlagsWithEnv(absl::string_view ser
     if (value == nullptr) continue;
     std::string error;
     if (!flag->ParseFrom(value, &error)) {
-      return absl::InvalidArgumentError(absl::StrCat("environment variable ", var,
-                                                     " does not parse: ", error));
+      return absl::InvalidArgumentError(
+          absl::StrCat("environment variable ", var, " does not parse: ", error));
     }
   }
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);

@@ -1,8 +1,7 @@
 #include "shopcast/config/flags.h"
 
-#include <cstdlib>
-
 #include <catch2/catch.hpp>
+#include <cstdlib>
 
 #include "absl/flags/flag.h"
 

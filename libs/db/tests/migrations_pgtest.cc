@@ -56,8 +56,8 @@ TEST_CASE("ApplyMigrations applies every set once: re-applying is a no-op") {
 TEST_CASE("ApplyMigrationsWhenReachable retries an unreachable database, then gives up") {
   // Nothing listens on port 1: every attempt is UNAVAILABLE.
   absl::Time start = absl::Now();
-  absl::Status s = ApplyMigrationsWhenReachable("host=127.0.0.1 port=1 connect_timeout=2",
-                                                {&kShop}, absl::Seconds(2));
+  absl::Status s = ApplyMigrationsWhenReachable("host=127.0.0.1 port=1 connect_timeout=2", {&kShop},
+                                                absl::Seconds(2));
   CHECK(s.code() == absl::StatusCode::kUnavailable);
   CHECK(absl::Now() - start >= absl::Seconds(2));  // It kept trying for the whole wait.
 

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <cstdint>
 #include <exception>
+#include <optional>
 #include <pqxx/binarystring>
 #include <pqxx/result>
 #include <pqxx/transaction>
-#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -171,8 +171,8 @@ class ClaimKeeper {
       }
       const absl::StatusOr<int> renewed =
           db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<int> {
-            return static_cast<int>(tx.exec_params0(std::string(kRenewClaim), destination_,
-                                                    token_, absl::ToInt64Microseconds(ttl_))
+            return static_cast<int>(tx.exec_params0(std::string(kRenewClaim), destination_, token_,
+                                                    absl::ToInt64Microseconds(ttl_))
                                         .affected_rows());
           });
       // Nothing left under the token: the claim lapsed and was taken over; stop beating.
@@ -271,8 +271,7 @@ absl::StatusOr<int> Relay::Record(const Answer& a) {
                       a.failure, a.token);
     }
     if (!a.parked_ids.empty()) {
-      tx.exec_params0(std::string(kReschedule), PgArray(a.parked_ids),
-                      PgArray(a.parked_delays_us),
+      tx.exec_params0(std::string(kReschedule), PgArray(a.parked_ids), PgArray(a.parked_delays_us),
                       std::string("payload is not a decodable shopcast.common.v1.Event"), a.token);
     }
     return n;
@@ -351,8 +350,8 @@ absl::StatusOr<int> Relay::DeliverBatch(const std::string& destination, Sink& si
   // fails (the database went away), this relay records it on the destination's next round; if
   // the process dies first, the claim expires and the rows go out again (at least once;
   // consumers dedupe).
-  Answer answer{token,     delivered, retry_ids, retry_delays_us, failure, parked_ids,
-                parked_delays_us};
+  Answer answer{token,   delivered,  retry_ids,       retry_delays_us,
+                failure, parked_ids, parked_delays_us};
   absl::StatusOr<int> marked = Record(answer);
   if (!marked.ok()) {
     absl::MutexLock lock(&unrecorded_mu_);

@@ -33,8 +33,7 @@ TEST_CASE("the outbox sink presents the service certificate to a peer's internal
   shopcast::server::HostOptions o;
   o.grpc_addr = "127.0.0.1:0";
   o.internal_grpc_addr = "127.0.0.1:0";
-  o.internal_credentials =
-      shopcast::auth::InternalServerCredentials(pki.Of("recording-lifecycle"));
+  o.internal_credentials = shopcast::auth::InternalServerCredentials(pki.Of("recording-lifecycle"));
   o.executor_threads = 1;
   shopcast::server::ServiceHost host(o);
   host.AddInternalService(&service);

@@ -118,8 +118,8 @@ void SetFileHeaders(Response& res, const FileMeta& meta, HeaderFn add_headers, b
 Reply RejectReply(http::status status, unsigned version, HeaderFn add_headers) {
   Request request{http::verb::get, "/", version};
   request.keep_alive(false);
-  return TextReply(status, request, std::string(Std(http::obsolete_reason(status))) + "\n",
-                   "other", add_headers);
+  return TextReply(status, request, std::string(Std(http::obsolete_reason(status))) + "\n", "other",
+                   add_headers);
 }
 
 absl::StatusOr<OpenFile> OpenUnderRoot(const std::string& root,

@@ -98,7 +98,8 @@ class Server::Impl {
 absl::Status Server::Impl::Start() {
   if (ioc_) {
     return Error(absl::StatusCode::kFailedPrecondition,
-                 absl::StrCat(reason_prefix_, "_ALREADY_STARTED"), "the server was already started");
+                 absl::StrCat(reason_prefix_, "_ALREADY_STARTED"),
+                 "the server was already started");
   }
   if (handler_ == nullptr || options_.io_threads < 1 || options_.max_connections < 1 ||
       options_.max_header_bytes < 256) {

@@ -71,12 +71,12 @@ TEST_CASE("OpenUnderRoot opens regular files only, never through a symlink", "[h
   REQUIRE(file.ok());
   CHECK(file->size == 10);
   ::close(file->fd);
-  for (auto components : {std::initializer_list<std::string_view>{"a", "link.txt"},
-                          std::initializer_list<std::string_view>{"up", "outside.txt"},
-                          std::initializer_list<std::string_view>{"a", "fifo"},
-                          std::initializer_list<std::string_view>{"a", "missing"},
-                          std::initializer_list<std::string_view>{"a"},
-                          std::initializer_list<std::string_view>{}}) {
+  for (auto components :
+       {std::initializer_list<std::string_view>{"a", "link.txt"},
+        std::initializer_list<std::string_view>{"up", "outside.txt"},
+        std::initializer_list<std::string_view>{"a", "fifo"},
+        std::initializer_list<std::string_view>{"a", "missing"},
+        std::initializer_list<std::string_view>{"a"}, std::initializer_list<std::string_view>{}}) {
     CHECK(absl::IsNotFound(OpenUnderRoot(f.root, components).status()));
   }
   CHECK(absl::IsUnavailable(OpenUnderRoot(f.dir.File("nope"), {"a", "file.txt"}).status()));

@@ -54,8 +54,8 @@ class DeferringHandler final : public Handler {
   Reply Reject(http::status status, unsigned version) const override {
     return RejectReply(status, version, [](http::fields&) {});
   }
-  std::optional<Reply> RespondOrDefer(
-      const Request& request, const std::shared_ptr<DeferredReply>& later) const override {
+  std::optional<Reply> RespondOrDefer(const Request& request,
+                                      const std::shared_ptr<DeferredReply>& later) const override {
     if (request.target() != "/later") return Respond(request);
     later->OnCancel([this] { cancelled.fetch_add(1); });
     std::lock_guard<std::mutex> lock(mu);
@@ -251,7 +251,8 @@ TEST_CASE("Listen addresses are host:port with an IP", "[http_files][server]") {
   CHECK(o.port == 0);
   REQUIRE(SetListenAddress("[::1]:80", o).ok());
   CHECK(o.listen_address == "::1");
-  for (const char* bad : {"", "8098", "127.0.0.1:", "127.0.0.1:65536", "localhost:80", "1.2.3.4:x"}) {
+  for (const char* bad :
+       {"", "8098", "127.0.0.1:", "127.0.0.1:65536", "localhost:80", "1.2.3.4:x"}) {
     INFO(bad);
     CHECK_FALSE(SetListenAddress(bad, o).ok());
   }

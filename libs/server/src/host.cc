@@ -146,8 +146,7 @@ absl::Status ServiceHost::Start() {
     internal.RegisterCallbackGenericService(internal_fallback_.get());
     internal_server_ = internal.BuildAndStart();
     if (internal_server_ == nullptr || internal_grpc_port_ == 0) {
-      return absl::UnavailableError(
-          absl::StrCat("cannot listen on ", options_.internal_grpc_addr));
+      return absl::UnavailableError(absl::StrCat("cannot listen on ", options_.internal_grpc_addr));
     }
     internal_server_->GetHealthCheckService()->SetServingStatus(kLivenessService, true);
   }
@@ -189,8 +188,7 @@ void ServiceHost::ReadinessLoop() {
   while (true) {
     {
       absl::MutexLock lock(&request_mu_);
-      if (request_mu_.AwaitWithTimeout(absl::Condition(&requested),
-                                       options_.readiness_interval)) {
+      if (request_mu_.AwaitWithTimeout(absl::Condition(&requested), options_.readiness_interval)) {
         return;
       }
     }

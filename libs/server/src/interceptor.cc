@@ -128,8 +128,7 @@ void CallRecord::Record() {
   const double seconds = timing::SecondsBetween(start_, factory_.clock().Now());
   const int code = static_cast<int>(code_);
   {
-    auto line =
-        code_ == grpc::OK || code_ == grpc::CANCELLED ? log::Info("rpc") : log::Warn("rpc");
+    auto line = code_ == grpc::OK || code_ == grpc::CANCELLED ? log::Info("rpc") : log::Warn("rpc");
     line.Kv("method", m_.method)
         .Kv("service_name", m_.service)
         .Kv("code", CodeName(code))
@@ -141,8 +140,8 @@ void CallRecord::Record() {
   m_.latency->Observe(seconds);
 }
 
-ObservedCall::ObservedCall(ObservabilityInterceptorFactory* factory,
-                           absl::string_view full_method, grpc::ServerContextBase* ctx) {
+ObservedCall::ObservedCall(ObservabilityInterceptorFactory* factory, absl::string_view full_method,
+                           grpc::ServerContextBase* ctx) {
   if (factory == nullptr) return;
   record_.emplace(*factory, factory->ForMethod(full_method));
   record_->TakeRequestId(ctx != nullptr ? &ctx->client_metadata() : nullptr);

@@ -22,7 +22,8 @@ grpc::Status ToGrpcStatus(const absl::Status& s, grpc::ServerContextBase* ctx) {
     case absl::StatusCode::kInternal:
     case absl::StatusCode::kUnknown:
     case absl::StatusCode::kDataLoss:
-      log::Error("internal_error").Kv("code", absl::StatusCodeToString(s.code()))
+      log::Error("internal_error")
+          .Kv("code", absl::StatusCodeToString(s.code()))
           .Kv("detail", std::string(s.message()));
       return grpc::Status(code, "internal error");
     default: {

@@ -1,7 +1,6 @@
 #include "shopcast/server/executor.h"
 
 #include <atomic>
-
 #include <catch2/catch.hpp>
 
 #include "absl/synchronization/notification.h"

@@ -5,11 +5,10 @@
 #include <signal.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <thread>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "absl/synchronization/notification.h"
 #include "shopcast/testing/net.h"

@@ -1,7 +1,6 @@
 // Internal RPCs as an attacker and as a peer service meet them: served only on the internal
 // listener, and there only to a caller presenting a service certificate from the internal CA.
 #include <catch2/catch.hpp>
-
 #include <condition_variable>
 #include <mutex>
 
@@ -94,7 +93,8 @@ TEST_CASE("an internal RPC without a service certificate is refused") {
   // Plaintext, as the public API is spoken: the listener speaks only TLS.
   CHECK(f.Deliver(grpc::InsecureChannelCredentials(), port).error_code() == grpc::UNAVAILABLE);
   // TLS with a user's access token instead of a certificate: no user token is a credential.
-  grpc::Status with_token = f.Deliver(TlsWithoutCertificate(f.pki), port, "eyJhbGciOi.eyJzdWIi.sig");
+  grpc::Status with_token =
+      f.Deliver(TlsWithoutCertificate(f.pki), port, "eyJhbGciOi.eyJzdWIi.sig");
   CHECK(with_token.error_code() == grpc::UNAUTHENTICATED);
   CHECK(with_token.error_message().find("service certificate") != std::string::npos);
   // A certificate from another CA fails the handshake.
@@ -108,15 +108,14 @@ TEST_CASE("internal services are not served on the public port") {
   grpc::Status st = f.Deliver(grpc::InsecureChannelCredentials(), f.host->grpc_port());
   CHECK(st.error_code() == grpc::UNIMPLEMENTED);
   // The public port still answers probes.
-  CHECK(shopcast::testing::HealthStatus(shopcast::testing::LocalChannel(f.host->grpc_port()),
-                                        "") == 1);
+  CHECK(shopcast::testing::HealthStatus(shopcast::testing::LocalChannel(f.host->grpc_port()), "") ==
+        1);
 }
 
 TEST_CASE("a listener limited to some services refuses the others") {
   Fixture f({"video-ingest"});
   auto intruder = shopcast::auth::InternalChannelCredentials(f.pki.Of("intruder"));
-  CHECK(f.Deliver(intruder, f.host->internal_grpc_port()).error_code() ==
-        grpc::PERMISSION_DENIED);
+  CHECK(f.Deliver(intruder, f.host->internal_grpc_port()).error_code() == grpc::PERMISSION_DENIED);
   auto allowed = shopcast::auth::InternalChannelCredentials(f.pki.Of("video-ingest"));
   CHECK(f.Deliver(allowed, f.host->internal_grpc_port()).ok());
 }
@@ -134,9 +133,9 @@ TEST_CASE("internal services without service credentials do not start") {
 
 TEST_CASE("public methods are not served on the internal listener") {
   Fixture f;
-  auto channel = grpc::CreateChannel(
-      "127.0.0.1:" + std::to_string(f.host->internal_grpc_port()),
-      shopcast::auth::InternalChannelCredentials(f.pki.Of("video-ingest")));
+  auto channel =
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(f.host->internal_grpc_port()),
+                          shopcast::auth::InternalChannelCredentials(f.pki.Of("video-ingest")));
   grpc::GenericStub stub(channel);
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));

@@ -1,10 +1,10 @@
-#include <catch2/catch.hpp>
+#include "shopcast/signed_token/signed_token.h"
 
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <string>
 
 #include "absl/strings/escaping.h"
-#include "shopcast/signed_token/signed_token.h"
 #include "shopcast/status/status.h"
 #include "shopcast/testing/temp_dir.h"
 

@@ -1,9 +1,10 @@
+#include "shopcast/startup/service_config.h"
+
 #include "absl/flags/declare.h"
 #include "absl/flags/flag.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "shopcast/startup/service_config.h"
 
 // Defined by the binary with SHOPCAST_SERVICE_FLAGS.
 ABSL_DECLARE_FLAG(std::string, grpc_addr);
@@ -73,8 +74,7 @@ absl::Status ReadServiceConfig(ServiceConfig& c, const ServiceConfigNeeds& needs
     return absl::InvalidArgumentError(
         "shutdown_unready_delay must be >= 0 and revocation_sync_interval >= 100ms");
   }
-  if (c.revocation_long_poll < absl::ZeroDuration() ||
-      c.revocation_long_poll > absl::Seconds(60)) {
+  if (c.revocation_long_poll < absl::ZeroDuration() || c.revocation_long_poll > absl::Seconds(60)) {
     return absl::InvalidArgumentError("revocation_long_poll must be 0..60s");
   }
   if (c.drain_timeout < absl::ZeroDuration()) {

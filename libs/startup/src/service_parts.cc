@@ -48,8 +48,8 @@ absl::StatusOr<std::unique_ptr<auth::RevocationSync>> MakeRevocationSync(
 }
 
 absl::StatusOr<std::unique_ptr<OutboxDelivery>> OutboxDelivery::Create(
-    db::Pool& pool, const std::map<std::string, std::string>& sinks,
-    const auth::ServiceTls& tls, prometheus::Registry* metrics, const SinkFactory& custom_sink) {
+    db::Pool& pool, const std::map<std::string, std::string>& sinks, const auth::ServiceTls& tls,
+    prometheus::Registry* metrics, const SinkFactory& custom_sink) {
   std::unique_ptr<OutboxDelivery> d(new OutboxDelivery());
   if (sinks.empty()) return d;
   std::map<std::string, events::Sink*> by_destination;
@@ -74,8 +74,8 @@ absl::StatusOr<std::unique_ptr<OutboxDelivery>> OutboxDelivery::Create(
         .Kv("detail", std::string(s.message()));
   };
   relay_options.metrics = metrics;
-  d->relay_ = std::make_unique<events::Relay>(pool, std::move(by_destination),
-                                              std::move(relay_options));
+  d->relay_ =
+      std::make_unique<events::Relay>(pool, std::move(by_destination), std::move(relay_options));
   return d;
 }
 

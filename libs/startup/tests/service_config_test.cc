@@ -93,8 +93,7 @@ TEST_CASE("each bad shared setting is refused, naming the flag and not the value
   }
   SECTION("unknown log level") {
     absl::SetFlag(&FLAGS_log_level, "verbose");
-    CHECK(ErrorOf(startup::ReadServiceConfig(c)) ==
-          "log_level must be debug, info, warn or error");
+    CHECK(ErrorOf(startup::ReadServiceConfig(c)) == "log_level must be debug, info, warn or error");
   }
 }
 

@@ -4,16 +4,15 @@
 // and replayed over its seed corpus in the normal build.
 // Input: the first byte picks the parser, the rest is the text.
 
+#include <boost/asio/ip/address.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-#include "absl/strings/string_view.h"
-
-#include <boost/asio/ip/address.hpp>
 
 #include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "http/request_rules.h"
 #include "web/web_files.h"
 

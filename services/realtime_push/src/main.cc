@@ -10,8 +10,8 @@
 int main(int argc, char** argv) {
   // Before any thread exists, so every thread inherits the mask and signals reach sigwait.
   shopcast::server::BlockShutdownSignals();
-  auto start = shopcast::startup::Begin("realtime-push", argc, argv,
-                                        shopcast::realtime_push::LoadConfig);
+  auto start =
+      shopcast::startup::Begin("realtime-push", argc, argv, shopcast::realtime_push::LoadConfig);
   if (!start) return 2;
   if (start->command == "serve") return shopcast::realtime_push::RunServer(start->config);
   if (start->command == "migrate") return shopcast::realtime_push::RunMigrate(start->config);

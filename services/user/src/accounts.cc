@@ -58,9 +58,8 @@ absl::Status CheckUserId(absl::string_view id, absl::string_view field) {
   return absl::OkStatus();
 }
 
-Accounts::Accounts(UserStore& store, const PasswordHasher& hasher,
-                   const auth::TokenIssuer& issuer, AccountsOptions options,
-                   std::function<absl::Time()> clock)
+Accounts::Accounts(UserStore& store, const PasswordHasher& hasher, const auth::TokenIssuer& issuer,
+                   AccountsOptions options, std::function<absl::Time()> clock)
     : store_(store),
       hasher_(hasher),
       issuer_(issuer),
@@ -177,8 +176,7 @@ absl::StatusOr<std::pair<Tokens, UserRow>> Accounts::Login(absl::string_view log
   return std::make_pair(std::move(tokens), *std::move(user));
 }
 
-absl::StatusOr<Tokens> Accounts::IssueTokens(const UserRow& user,
-                                             absl::string_view session_id) {
+absl::StatusOr<Tokens> Accounts::IssueTokens(const UserRow& user, absl::string_view session_id) {
   absl::Time now = clock_();
   ASSIGN_OR_RETURN(auth::IssuedToken access, IssueAccess(user.id, session_id, now));
   Tokens t;
@@ -193,10 +191,9 @@ absl::StatusOr<Tokens> Accounts::Refresh(absl::string_view refresh_token) {
   RETURN_IF_ERROR(CheckRefreshTokenShape(refresh_token));
   std::string new_secret = ids::NewSecret(32);
   absl::Time now = clock_();
-  ASSIGN_OR_RETURN(RotateOutcome outcome,
-                   store_.RotateRefreshToken(ids::HashSecret(refresh_token),
-                                             ids::HashSecret(new_secret),
-                                             now + options_.refresh_ttl));
+  ASSIGN_OR_RETURN(RotateOutcome outcome, store_.RotateRefreshToken(ids::HashSecret(refresh_token),
+                                                                    ids::HashSecret(new_secret),
+                                                                    now + options_.refresh_ttl));
   switch (outcome.kind) {
     case RotateOutcome::kRotated:
       break;
@@ -211,8 +208,7 @@ absl::StatusOr<Tokens> Accounts::Refresh(absl::string_view refresh_token) {
     case RotateOutcome::kUnknown:
       return Unauthenticated("REFRESH_TOKEN_INVALID", "refresh token is not valid");
   }
-  ASSIGN_OR_RETURN(auth::IssuedToken access,
-                   IssueAccess(outcome.user_id, outcome.family_id, now));
+  ASSIGN_OR_RETURN(auth::IssuedToken access, IssueAccess(outcome.user_id, outcome.family_id, now));
   return Tokens{std::move(access.token), access.expires_at, std::move(new_secret),
                 now + options_.refresh_ttl};
 }
@@ -255,7 +251,9 @@ absl::StatusOr<UserRow> Accounts::SetRole(const auth::Caller& caller, absl::stri
                  "an admin cannot remove their own admin role");
   }
   ASSIGN_OR_RETURN(UserRow user, store_.SetRole(user_id, role, RevocationCutoff()));
-  log::Info("role_changed").Kv("user_id", user.id).Kv("role", auth::RoleName(role))
+  log::Info("role_changed")
+      .Kv("user_id", user.id)
+      .Kv("role", auth::RoleName(role))
       .Kv("by", caller.user_id);
   return user;
 }

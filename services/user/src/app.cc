@@ -98,11 +98,11 @@ int RunServer(const Config& config) {
   revocation_options.on_pulled = [&revocation_waits](int64_t last) {
     revocation_waits.Advance(last, absl::Now());
   };
-  auth::RevocationSync revocation_sync(
-      revoked,
-      auth::ImmediateRevocationSource(
-          [&accounts](int64_t after) { return accounts.ListRevocations(after, 1000); }),
-      revocation_options, &host.metrics());
+  auth::RevocationSync revocation_sync(revoked,
+                                       auth::ImmediateRevocationSource([&accounts](int64_t after) {
+                                         return accounts.ListRevocations(after, 1000);
+                                       }),
+                                       revocation_options, &host.metrics());
   (void)revocation_sync.SyncOnce();
   revocation_sync.Start();
   UserServiceImpl service(accounts, verifier, *verify_keys, config.token_issuer,
@@ -112,8 +112,7 @@ int RunServer(const Config& config) {
   // UserService on the internal listener too, for the gateway: there (and only from the peer
   // `gateway`) the client's address in x-shopcast-client-address counts for throttling.
   UserServiceImpl service_for_gateway(accounts, verifier, *verify_keys, config.token_issuer,
-                                      config.token_audience, host.executor(), absl::Now,
-                                      &revoked);
+                                      config.token_audience, host.executor(), absl::Now, &revoked);
   host.AddService(&service);
   host.AddInternalService(&internal_service);
   host.AddInternalService(&service_for_gateway);

@@ -51,8 +51,8 @@ absl::StatusOr<Config> LoadConfig() {
        absl::StrSplit(absl::GetFlag(FLAGS_verify_key_files), ',', absl::SkipEmpty())) {
     c.verify_key_files.emplace_back(f);
   }
-  for (absl::string_view peer : absl::StrSplit(absl::GetFlag(FLAGS_follower_contacts_peers), ',',
-                                               absl::SkipWhitespace())) {
+  for (absl::string_view peer :
+       absl::StrSplit(absl::GetFlag(FLAGS_follower_contacts_peers), ',', absl::SkipWhitespace())) {
     c.follower_contacts_peers.emplace_back(absl::StripAsciiWhitespace(peer));
   }
   c.page_token_key_file = absl::GetFlag(FLAGS_page_token_key_file);

@@ -30,8 +30,8 @@ absl::StatusOr<std::optional<ConcurrencyLimit::Slot>> PasswordHasher::Reserve() 
 absl::StatusOr<std::string> PasswordHasher::Hash(absl::string_view password) const {
   ASSIGN_OR_RETURN(std::optional<ConcurrencyLimit::Slot> slot, Reserve());
   char out[crypto_pwhash_STRBYTES];
-  if (crypto_pwhash_str_alg(out, password.data(), password.size(), cost_.ops,
-                            cost_.memory_bytes, crypto_pwhash_ALG_ARGON2ID13) != 0) {
+  if (crypto_pwhash_str_alg(out, password.data(), password.size(), cost_.ops, cost_.memory_bytes,
+                            crypto_pwhash_ALG_ARGON2ID13) != 0) {
     return absl::ResourceExhaustedError("out of memory hashing a password");
   }
   return std::string(out);

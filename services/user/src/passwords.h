@@ -14,7 +14,7 @@
 namespace shopcast::user {
 
 struct HashCost {
-  unsigned long long ops = 2;               // iterations (t)
+  unsigned long long ops = 2;                 // iterations (t)
   size_t memory_bytes = 19u * 1024u * 1024u;  // m
 };
 

@@ -90,9 +90,8 @@ absl::StatusOr<PreferencesUpdate> PreferencesUpdateFrom(
 }
 
 template <typename Response>
-absl::Status FillFollows(Accounts& accounts, FollowDirection direction,
-                         const std::string& user_id, const common::v1::PageRequest& page,
-                         Response* res) {
+absl::Status FillFollows(Accounts& accounts, FollowDirection direction, const std::string& user_id,
+                         const common::v1::PageRequest& page, Response* res) {
   ASSIGN_OR_RETURN(auto result,
                    accounts.ListFollows(direction, user_id, page.page_size(), page.page_token()));
   for (const UserRow& u : result.first.users) ToProto(u, res->add_users());
@@ -197,8 +196,7 @@ grpc::ServerUnaryReactor* UserServiceImpl::Logout(grpc::CallbackServerContext* c
 }
 
 grpc::ServerUnaryReactor* UserServiceImpl::GetMe(grpc::CallbackServerContext* ctx,
-                                                 const pb::GetMeRequest*,
-                                                 pb::GetMeResponse* res) {
+                                                 const pb::GetMeRequest*, pb::GetMeResponse* res) {
   auto caller = Authenticate(*ctx);
   if (!caller.ok()) return server::FinishNow(ctx, caller.status());
   return RunBlocking(ctx, executor_, [this, res, c = *caller]() -> absl::Status {
@@ -254,8 +252,8 @@ grpc::ServerUnaryReactor* UserServiceImpl::SetRole(grpc::CallbackServerContext* 
     return server::FinishNow(ctx, InvalidArgument("role", "ROLE_INVALID", "unknown role"));
   }
   return RunBlocking(ctx, executor_, [this, req, res, c = *caller]() -> absl::Status {
-    ASSIGN_OR_RETURN(UserRow u, accounts_.SetRole(c, req->user_id(),
-                                                  static_cast<auth::Role>(req->role())));
+    ASSIGN_OR_RETURN(UserRow u,
+                     accounts_.SetRole(c, req->user_id(), static_cast<auth::Role>(req->role())));
     ToProto(u, res->mutable_user());
     return absl::OkStatus();
   });

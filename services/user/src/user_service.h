@@ -29,25 +29,20 @@ class UserServiceImpl final : public pb::UserService::CallbackService {
                                      pb::RegisterResponse* res) override;
   grpc::ServerUnaryReactor* Login(grpc::CallbackServerContext* ctx, const pb::LoginRequest* req,
                                   pb::LoginResponse* res) override;
-  grpc::ServerUnaryReactor* Refresh(grpc::CallbackServerContext* ctx,
-                                    const pb::RefreshRequest* req,
+  grpc::ServerUnaryReactor* Refresh(grpc::CallbackServerContext* ctx, const pb::RefreshRequest* req,
                                     pb::RefreshResponse* res) override;
-  grpc::ServerUnaryReactor* Logout(grpc::CallbackServerContext* ctx,
-                                   const pb::LogoutRequest* req,
+  grpc::ServerUnaryReactor* Logout(grpc::CallbackServerContext* ctx, const pb::LogoutRequest* req,
                                    pb::LogoutResponse* res) override;
   grpc::ServerUnaryReactor* GetMe(grpc::CallbackServerContext* ctx, const pb::GetMeRequest* req,
                                   pb::GetMeResponse* res) override;
-  grpc::ServerUnaryReactor* GetUser(grpc::CallbackServerContext* ctx,
-                                    const pb::GetUserRequest* req,
+  grpc::ServerUnaryReactor* GetUser(grpc::CallbackServerContext* ctx, const pb::GetUserRequest* req,
                                     pb::GetUserResponse* res) override;
   grpc::ServerUnaryReactor* UpdateProfile(grpc::CallbackServerContext* ctx,
                                           const pb::UpdateProfileRequest* req,
                                           pb::UpdateProfileResponse* res) override;
-  grpc::ServerUnaryReactor* SetRole(grpc::CallbackServerContext* ctx,
-                                    const pb::SetRoleRequest* req,
+  grpc::ServerUnaryReactor* SetRole(grpc::CallbackServerContext* ctx, const pb::SetRoleRequest* req,
                                     pb::SetRoleResponse* res) override;
-  grpc::ServerUnaryReactor* Follow(grpc::CallbackServerContext* ctx,
-                                   const pb::FollowRequest* req,
+  grpc::ServerUnaryReactor* Follow(grpc::CallbackServerContext* ctx, const pb::FollowRequest* req,
                                    pb::FollowResponse* res) override;
   grpc::ServerUnaryReactor* Unfollow(grpc::CallbackServerContext* ctx,
                                      const pb::UnfollowRequest* req,

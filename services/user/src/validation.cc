@@ -16,11 +16,11 @@ namespace {
 // Passwords of 12+ characters that appear near the top of public breach-frequency lists.
 // Short ones need no entry: the length rule already refuses them.
 constexpr std::array<absl::string_view, 24> kCommonPasswords = {
-    "123456789012", "1234567890123", "12345678901234", "123456123456", "password1234",
-    "password12345", "password123456", "passwordpassword", "qwertyuiopas", "qwertyuiop123",
-    "qwerty123456", "1q2w3e4r5t6y", "1qaz2wsx3edc", "abc123abc123", "iloveyou1234",
-    "letmein12345", "welcome12345", "administrator", "adminadmin123", "111111111111",
-    "000000000000", "abcdefghijkl", "zaq12wsxcde3", "trustno1trustno1"};
+    "123456789012",  "1234567890123",  "12345678901234",   "123456123456",    "password1234",
+    "password12345", "password123456", "passwordpassword", "qwertyuiopas",    "qwertyuiop123",
+    "qwerty123456",  "1q2w3e4r5t6y",   "1qaz2wsx3edc",     "abc123abc123",    "iloveyou1234",
+    "letmein12345",  "welcome12345",   "administrator",    "adminadmin123",   "111111111111",
+    "000000000000",  "abcdefghijkl",   "zaq12wsxcde3",     "trustno1trustno1"};
 
 // Names that only staff may seem to hold. Compared by look-alike key, so "Shopcast",
 // "SH0PCAST" and "ѕhорсаѕt" are all this one entry.
@@ -75,8 +75,8 @@ absl::StatusOr<std::string> NormalizeEmail(absl::string_view email) {
   if (local.empty() || local.size() > 64) return bad();
   for (char c : local) {
     auto uc = static_cast<unsigned char>(c);
-    if (uc <= 0x20 || uc >= 0x7f || c == '"' || c == '\\' || c == ',' || c == ';' ||
-        c == '<' || c == '>' || c == '(' || c == ')' || c == '[' || c == ']') {
+    if (uc <= 0x20 || uc >= 0x7f || c == '"' || c == '\\' || c == ',' || c == ';' || c == '<' ||
+        c == '>' || c == '(' || c == ')' || c == '[' || c == ']') {
       return bad();
     }
   }
@@ -162,8 +162,7 @@ absl::Status CheckBio(absl::string_view bio) {
 
 absl::Status CheckAvatarUrl(absl::string_view url) {
   if (url.empty()) return absl::OkStatus();
-  bool ok = url.size() <= kMaxAvatarUrlBytes && absl::StartsWith(url, "https://") &&
-            url.size() > 8;
+  bool ok = url.size() <= kMaxAvatarUrlBytes && absl::StartsWith(url, "https://") && url.size() > 8;
   for (char c : url) {
     auto uc = static_cast<unsigned char>(c);
     if (uc <= 0x20 || uc >= 0x7f) ok = false;

@@ -154,14 +154,14 @@ TEST_CASE("expired, forged, alg-none and wrong-audience tokens are refused") {
   };
   auto forged_key = shopcast::auth::GenerateSigningKey(f.key().kid).value();  // same kid
   auto b64 = [](const std::string& s) { return absl::WebSafeBase64Escape(s); };
-  std::string claims = absl::StrCat(R"({"sub":")", id, R"(","role":"admin","iss":")", kIssuer,
-                                    R"(","aud":")", kAudience, R"(","iat":)",
-                                    absl::ToUnixSeconds(now), R"(,"exp":)",
-                                    absl::ToUnixSeconds(now) + 600, R"(,"jti":"jti_x"})");
+  std::string claims =
+      absl::StrCat(R"({"sub":")", id, R"(","role":"admin","iss":")", kIssuer, R"(","aud":")",
+                   kAudience, R"(","iat":)", absl::ToUnixSeconds(now), R"(,"exp":)",
+                   absl::ToUnixSeconds(now) + 600, R"(,"jti":"jti_x"})");
   std::string alg_none = b64(R"({"alg":"none","typ":"JWT"})") + "." + b64(claims) + ".";
-  std::string alg_hs = b64(absl::StrCat(R"({"alg":"HS256","typ":"JWT","kid":")", f.key().kid,
-                                        R"("})")) +
-                       "." + b64(claims) + "." + b64("not-a-real-mac");
+  std::string alg_hs =
+      b64(absl::StrCat(R"({"alg":"HS256","typ":"JWT","kid":")", f.key().kid, R"("})")) + "." +
+      b64(claims) + "." + b64("not-a-real-mac");
 
   struct TokenCase {
     const char* name;

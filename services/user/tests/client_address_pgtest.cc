@@ -61,8 +61,7 @@ TEST_CASE("only the gateway's word for the client address counts, not another se
   // IPv6 too; something that is not an address falls back to the TCP peer.
   REQUIRE(env.Login(*gateway, "emil", "2001:db8::7").ok());
   REQUIRE(env.Login(*gateway, "emil", "198.51.100.1; DROP").ok());
-  CHECK(env.f.KnownAddresses(id) ==
-        std::vector<std::string>{"127.0.0.1", "2001:db8::7", kBrowser});
+  CHECK(env.f.KnownAddresses(id) == std::vector<std::string>{"127.0.0.1", "2001:db8::7", kBrowser});
 
   std::string other = env.f.MakeUser("fern");
   auto order = env.InternalAs("order");

@@ -45,7 +45,8 @@ struct Env {
   }
 
   std::string Make(const std::string& name, auth::Role role) {
-    auto u = accounts->Register(RegisterInput{name, name + "@example.com", kPassword, "", role, ""});
+    auto u =
+        accounts->Register(RegisterInput{name, name + "@example.com", kPassword, "", role, ""});
     REQUIRE(u.ok());
     return u->id;
   }
@@ -57,12 +58,10 @@ struct Env {
   }
   // Pulls the log as a peer service would, then judges `token` as of now.
   absl::StatusOr<auth::Claims> Judge(const std::string& token) {
-    auth::RevocationSync sync(
-        revoked,
-        auth::ImmediateRevocationSource(
-            [this](int64_t after) { return accounts->ListRevocations(after, 2); }),
-        {},
-        nullptr);
+    auth::RevocationSync sync(revoked, auth::ImmediateRevocationSource([this](int64_t after) {
+                                return accounts->ListRevocations(after, 2);
+                              }),
+                              {}, nullptr);
     REQUIRE(sync.SyncOnce().ok());
     ASSIGN_OR_RETURN(auth::Claims claims, verifier.Verify(token, now));
     RETURN_IF_ERROR(revoked.Check(claims));
@@ -191,8 +190,8 @@ TEST_CASE("an owner deletes their account: its data goes and its tokens are void
   CHECK(env.Count("SELECT count(*) FROM users WHERE id = $1", fan) == 0);
   CHECK(env.Count("SELECT count(*) FROM refresh_tokens WHERE user_id = $1", fan) == 0);
   CHECK(env.Count("SELECT count(*) FROM notification_preferences WHERE user_id = $1", fan) == 0);
-  CHECK(env.Count("SELECT count(*) FROM follows WHERE follower_id = $1 OR followee_id = $1",
-                  fan) == 0);
+  CHECK(env.Count("SELECT count(*) FROM follows WHERE follower_id = $1 OR followee_id = $1", fan) ==
+        0);
   CHECK(env.accounts->Refresh(t.refresh_token).status().code() ==
         absl::StatusCode::kUnauthenticated);
   CHECK(absl::IsNotFound(env.accounts->DeleteAccount(kAdmin, fan)));

@@ -1,11 +1,11 @@
 // RevocationWaits, the held long polls of ListRevocations: which calls are held, which are let
 // go with news or without, and a call whose client left before it was held.
-#include <catch2/catch.hpp>
+#include "revocation_waits.h"
 
+#include <catch2/catch.hpp>
 #include <vector>
 
 #include "absl/time/clock.h"
-#include "revocation_waits.h"
 
 using shopcast::user::RevocationWaits;
 
@@ -22,7 +22,8 @@ struct Releases {
 
 }  // namespace
 
-TEST_CASE("held calls are let go with news after a newer revocation, and empty when their wait ends") {
+TEST_CASE(
+    "held calls are let go with news after a newer revocation, and empty when their wait ends") {
   RevocationWaits waits;
   Releases r;
   const absl::Time now = absl::Now();

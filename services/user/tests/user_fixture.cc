@@ -51,8 +51,8 @@ UserServiceFixture::UserServiceFixture(AccountsOptions options,
     host_->AddInternalService(internal_service_.get());
     // As the binary: UserService on the internal listener too (the gateway calls it there).
     service_for_gateway_ = std::make_unique<UserServiceImpl>(
-        *accounts_, *verifier_, std::vector<auth::PublicKey>{{key_.kid, key_.public_pem}},
-        kIssuer, kAudience, host_->executor());
+        *accounts_, *verifier_, std::vector<auth::PublicKey>{{key_.kid, key_.public_pem}}, kIssuer,
+        kAudience, host_->executor());
     host_->AddInternalService(service_for_gateway_.get());
   }
   host_->SetReadinessCheck([this] { return pool_->Ping(); });
@@ -68,11 +68,10 @@ UserServiceFixture::~UserServiceFixture() {
 void UserServiceFixture::PullRevocations() {
   auth::RevocationSyncOptions options;
   options.on_pulled = [this](int64_t last) { revocation_waits_.Advance(last, absl::Now()); };
-  auth::RevocationSync sync(
-      own_revoked_,
-      auth::ImmediateRevocationSource(
-          [this](int64_t after) { return accounts_->ListRevocations(after, 1000); }),
-      options, nullptr);
+  auth::RevocationSync sync(own_revoked_, auth::ImmediateRevocationSource([this](int64_t after) {
+                              return accounts_->ListRevocations(after, 1000);
+                            }),
+                            options, nullptr);
   REQUIRE(sync.SyncOnce().ok());
 }
 

@@ -2,8 +2,8 @@
 #include <catch2/catch.hpp>
 
 #include "google/rpc/status.pb.h"
-#include "shopcast/common/v1/error.pb.h"
 #include "shopcast/auth/tokens.h"
+#include "shopcast/common/v1/error.pb.h"
 #include "user_fixture.h"
 
 using namespace shopcast::user::testing;  // NOLINT: test file

@@ -1,8 +1,8 @@
 // libFuzzer entry point for the HLS origin's pure request parsers: the target → file mapping
-// (security-critical), the Low-Latency HLS delivery directives, and the Range header. Built by the fuzz preset (fuzz/fuzz.cmake) and
-// replayed over its seed corpus in the normal build.
-// Input: first byte picks the parser, the rest is the text; the size for ranges comes from the
-// next 8 bytes so both small and huge files are explored.
+// (security-critical), the Low-Latency HLS delivery directives, and the Range header. Built by the
+// fuzz preset (fuzz/fuzz.cmake) and replayed over its seed corpus in the normal build. Input: first
+// byte picks the parser, the rest is the text; the size for ranges comes from the next 8 bytes so
+// both small and huge files are explored.
 
 #include <cstddef>
 #include <cstdint>

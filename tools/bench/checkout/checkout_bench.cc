@@ -18,9 +18,6 @@
 //
 // Run it through run.sh (a durable scratch cluster, the credentials, the binaries).
 
-#include <pqxx/connection>
-#include <pqxx/transaction>
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -30,6 +27,8 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <pqxx/connection>
+#include <pqxx/transaction>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -117,14 +116,15 @@ OrderAudit AuditOrders(const std::string& dsn) {
   pqxx::connection c(dsn);
   pqxx::work tx(c);
   const pqxx::row r = tx.exec1(absl::StrCat(R"~(
-SELECT count(*) FILTER (WHERE status = )~", ov1::ORDER_STATUS_CONFIRMED, R"~(),
-       coalesce(sum(total_minor) FILTER (WHERE status = )~", ov1::ORDER_STATUS_CONFIRMED,
+SELECT count(*) FILTER (WHERE status = )~",
+                                            ov1::ORDER_STATUS_CONFIRMED, R"~(),
+       coalesce(sum(total_minor) FILTER (WHERE status = )~",
+                                            ov1::ORDER_STATUS_CONFIRMED,
                                             R"~(), 0),
        count(*) FILTER (WHERE step <> 'done'),
        (SELECT coalesce(sum(captured_minor), 0) FROM provider_payments)
 FROM orders)~"));
-  return OrderAudit{r[0].as<int64_t>(), r[1].as<int64_t>(), r[2].as<int64_t>(),
-                    r[3].as<int64_t>()};
+  return OrderAudit{r[0].as<int64_t>(), r[1].as<int64_t>(), r[2].as<int64_t>(), r[3].as<int64_t>()};
 }
 
 Hops HopsBetween(const MetricsScrape& pi_before, const MetricsScrape& pi_after,
@@ -175,20 +175,19 @@ Row RunOne(const Scenario& sc, const std::string& flow, int order_pool, Tokens& 
   Checkpoint(admin);
 
   auto pi_proc = StartProductInventory(PiProcessOptions{
-      absl::GetFlag(FLAGS_product_inventory_bin), pi_db.dsn(), absl::GetFlag(FLAGS_pki_dir),
-      work, tokens.public_key_file(), absl::StrCat(work, "/", tag, ".product-inventory.log"),
+      absl::GetFlag(FLAGS_product_inventory_bin), pi_db.dsn(), absl::GetFlag(FLAGS_pki_dir), work,
+      tokens.public_key_file(), absl::StrCat(work, "/", tag, ".product-inventory.log"),
       absl::GetFlag(FLAGS_pi_pool), absl::GetFlag(FLAGS_pi_workers)});
-  const nlohmann::json pi_started =
-      pi_proc->WaitForLogEvent("server_started", absl::Seconds(120));
+  const nlohmann::json pi_started = pi_proc->WaitForLogEvent("server_started", absl::Seconds(120));
   const int pi_metrics = pi_started["metrics_port"];
   std::unique_ptr<testing::ChildProcess> order_proc;
   int order_port = 0, order_metrics = 0;
   if (checkout) {
-    order_proc = StartOrder(OrderProcessOptions{
-        absl::GetFlag(FLAGS_order_bin), order_db->dsn(), absl::GetFlag(FLAGS_pki_dir), work,
-        tokens.public_key_file(),
-        absl::StrCat("127.0.0.1:", pi_started["internal_grpc_port"].get<int>()),
-        absl::StrCat(work, "/", tag, ".order.log"), order_pool});
+    order_proc = StartOrder(
+        OrderProcessOptions{absl::GetFlag(FLAGS_order_bin), order_db->dsn(),
+                            absl::GetFlag(FLAGS_pki_dir), work, tokens.public_key_file(),
+                            absl::StrCat("127.0.0.1:", pi_started["internal_grpc_port"].get<int>()),
+                            absl::StrCat(work, "/", tag, ".order.log"), order_pool});
     const nlohmann::json started =
         order_proc->WaitForLogEvent("server_started", absl::Seconds(120));
     order_port = started["grpc_port"];
@@ -209,8 +208,8 @@ Row RunOne(const Scenario& sc, const std::string& flow, int order_pool, Tokens& 
   }
   // Thrown, not exit(): unwinding SIGKILLs the children, which would otherwise outlive us
   // holding every descriptor they inherited (the build lock's among them).
-  auto made = CreateProducts(*pi_stubs[0], tokens.admin(), tokens.host(),
-                             {sc.products, sc.units, 0});
+  auto made =
+      CreateProducts(*pi_stubs[0], tokens.admin(), tokens.host(), {sc.products, sc.units, 0});
   if (!made.ok()) throw std::runtime_error("setup: " + made.status().ToString());
   const std::vector<std::string> products = *std::move(made);
   // Consecutive flows hit different products, as a spread-out audience does.
@@ -245,8 +244,8 @@ Row RunOne(const Scenario& sc, const std::string& flow, int order_pool, Tokens& 
   for (testing::ChildProcess* p : {order_proc.get(), pi_proc.get()}) {
     if (p == nullptr) continue;
     p->Signal(SIGTERM);
-    if (p->Wait(60'000) != 0) std::fprintf(stderr, "%s: a server did not exit cleanly\n",
-                                           tag.c_str());
+    if (p->Wait(60'000) != 0)
+      std::fprintf(stderr, "%s: a server did not exit cleanly\n", tag.c_str());
   }
   row.stock = flash_sale::Audit(pi_db.dsn());
   if (checkout) row.orders = AuditOrders(order_db->dsn());
@@ -348,9 +347,10 @@ void PrintWhereTheTimeGoes(const std::string& scenario, const std::vector<const 
 }
 
 void PrintCpu(const std::vector<Row>& rows) {
-  std::printf("\n%-7s %-22s %10s %10s %10s %10s %10s   (CPU µs per completed flow during the "
-              "load)\n",
-              "scenario", "flow", "client", "pi", "order", "postgres", "total");
+  std::printf(
+      "\n%-7s %-22s %10s %10s %10s %10s %10s   (CPU µs per completed flow during the "
+      "load)\n",
+      "scenario", "flow", "client", "pi", "order", "postgres", "total");
   for (const Row& r : rows) {
     const double n = r.completed() > 0 ? static_cast<double>(r.completed()) : 1;
     const double order = r.cpu.order < 0 ? 0 : static_cast<double>(r.cpu.order) / n;
@@ -364,9 +364,8 @@ void PrintCpu(const std::vector<Row>& rows) {
 }
 
 void PrintAudit(const std::vector<Row>& rows) {
-  std::printf("\n%-7s %-22s %9s %9s %8s %9s %10s %10s %10s %8s\n", "scenario", "flow",
-              "sold", "held", "oversold", "invariant", "confirmed", "unfinished", "charged=",
-              "agree");
+  std::printf("\n%-7s %-22s %9s %9s %8s %9s %10s %10s %10s %8s\n", "scenario", "flow", "sold",
+              "held", "oversold", "invariant", "confirmed", "unfinished", "charged=", "agree");
   for (const Row& r : rows) {
     const flash_sale::AuditResult& s = r.stock;
     std::string confirmed = "-", unfinished = "-", charged = "-", agree = "-";
@@ -439,11 +438,11 @@ int main(int argc, char** argv) {
     pools.push_back(n);
   }
   std::printf("%s\n", bench::Settings(absl::GetFlag(FLAGS_admin_dsn)).c_str());
-  std::printf("buyers=%d channels=%d seconds=%.0f product-inventory pool=%d workers=%d; "
-              "payment pm_test_approve (simulated provider)\n\n",
-              absl::GetFlag(FLAGS_buyers), absl::GetFlag(FLAGS_channels),
-              absl::GetFlag(FLAGS_seconds), absl::GetFlag(FLAGS_pi_pool),
-              absl::GetFlag(FLAGS_pi_workers));
+  std::printf(
+      "buyers=%d channels=%d seconds=%.0f product-inventory pool=%d workers=%d; "
+      "payment pm_test_approve (simulated provider)\n\n",
+      absl::GetFlag(FLAGS_buyers), absl::GetFlag(FLAGS_channels), absl::GetFlag(FLAGS_seconds),
+      absl::GetFlag(FLAGS_pi_pool), absl::GetFlag(FLAGS_pi_workers));
   bench::Tokens tokens(absl::GetFlag(FLAGS_work_dir));
   std::vector<co::Row> rows;
   co::PrintLoadHeader();
@@ -470,8 +469,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "checkout_bench: %s\n", e.what());
     return 1;
   }
-  std::printf("(latencies in ms, the client's; done = confirmed orders, or holds for "
-              "reserve-only; failed = sold out or not confirmed)\n");
+  std::printf(
+      "(latencies in ms, the client's; done = confirmed orders, or holds for "
+      "reserve-only; failed = sold out or not confirmed)\n");
   std::map<std::string, std::vector<const co::Row*>> by_scenario;
   std::vector<std::string> order;
   for (const co::Row& r : rows) {

@@ -12,8 +12,8 @@ namespace v1 = ::shopcast::product_inventory::v1;
 
 template <typename Request, typename Response>
 absl::Status Call(grpc::Status (v1::ProductInventoryService::Stub::*method)(grpc::ClientContext*,
-                                                                          const Request&,
-                                                                          Response*),
+                                                                            const Request&,
+                                                                            Response*),
                   v1::ProductInventoryService::Stub& stub, const std::string& authorization,
                   const Request& request, Response* response, const char* what) {
   grpc::ClientContext ctx;

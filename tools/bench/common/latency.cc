@@ -10,7 +10,8 @@ LatencySummary Summarize(std::vector<int64_t> nanos) {
   if (nanos.empty()) return s;
   std::sort(nanos.begin(), nanos.end());
   auto ms_at = [&](double p) {
-    return static_cast<double>(nanos[static_cast<size_t>(p * static_cast<double>(nanos.size() - 1))]) /
+    return static_cast<double>(
+               nanos[static_cast<size_t>(p * static_cast<double>(nanos.size() - 1))]) /
            1e6;
   };
   s.count = static_cast<int64_t>(nanos.size());

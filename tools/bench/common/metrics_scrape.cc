@@ -99,9 +99,8 @@ std::vector<Labels> MetricsScrape::SeriesOf(const std::string& name) const {
 
 HistogramDelta Delta(const MetricsScrape& before, const MetricsScrape& after,
                      const std::string& name, const Labels& match) {
-  return HistogramDelta{
-      after.Sum(name + "_count", match) - before.Sum(name + "_count", match),
-      after.Sum(name + "_sum", match) - before.Sum(name + "_sum", match)};
+  return HistogramDelta{after.Sum(name + "_count", match) - before.Sum(name + "_count", match),
+                        after.Sum(name + "_sum", match) - before.Sum(name + "_sum", match)};
 }
 
 }  // namespace shopcast::bench

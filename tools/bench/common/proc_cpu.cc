@@ -54,8 +54,7 @@ int64_t ProcessCpuMicros(pid_t pid, bool with_children) {
 ClusterCpu::ClusterCpu(const std::string& admin_dsn) {
   // This connection's backend is a child of the postmaster.
   pqxx::connection c(admin_dsn);
-  const pid_t backend =
-      pqxx::nontransaction(c).exec1("SELECT pg_backend_pid()")[0].as<int>();
+  const pid_t backend = pqxx::nontransaction(c).exec1("SELECT pg_backend_pid()")[0].as<int>();
   Stat s;
   if (!ReadStat(backend, s)) throw std::runtime_error("cannot read the backend's /proc stat");
   postmaster_ = s.ppid;

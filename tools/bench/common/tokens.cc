@@ -25,8 +25,7 @@ Tokens::Tokens(const std::string& work_dir) {
   key->kid = auth::KeyIdFor(key->public_pem);
   public_key_file_ = work_dir + "/signing.pub.pem";
   std::ofstream(public_key_file_) << key->public_pem;
-  issuer_ =
-      std::make_unique<auth::TokenIssuer>(*key, "shopcast-user", "shopcast", absl::Hours(2));
+  issuer_ = std::make_unique<auth::TokenIssuer>(*key, "shopcast-user", "shopcast", absl::Hours(2));
   admin_ = Bearer("usr_admin", auth::Role::kAdmin);
   host_ = Bearer("usr_host", auth::Role::kHost);
 }

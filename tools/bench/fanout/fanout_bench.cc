@@ -74,11 +74,11 @@ namespace fan = shopcast::bench::fanout;
 namespace {
 
 struct Step {
-  double rate = 0;           // asked, events/s
-  double achieved = 0;       // events/s
-  double deliveries_s = 0;   // achieved x subscribers per room
+  double rate = 0;          // asked, events/s
+  double achieved = 0;      // events/s
+  double deliveries_s = 0;  // achieved x subscribers per room
   double p50_ms = 0, p99_ms = 0;
-  double cpu_ms_per_1k = 0;  // server CPU per 1,000 deliveries
+  double cpu_ms_per_1k = 0;         // server CPU per 1,000 deliveries
   double client_cpu_ms_per_1k = 0;  // this load client's, for scale (same two cores)
   double db_cpu_ms_per_1k = 0;      // PostgreSQL's backends' (realtime-push's log)
   bool pass = false;
@@ -147,8 +147,7 @@ Step RunStep(fan::Target& target, fan::SubscriberSet& subs, fan::Publisher& pub,
   s.p50_ms = latency.QuantileMs(0.50);
   s.p99_ms = latency.QuantileMs(0.99);
   s.cpu_ms_per_1k = deliveries > 0 ? cpu * 1e6 / static_cast<double>(deliveries) : 0;
-  s.client_cpu_ms_per_1k =
-      deliveries > 0 ? client_cpu * 1e6 / static_cast<double>(deliveries) : 0;
+  s.client_cpu_ms_per_1k = deliveries > 0 ? client_cpu * 1e6 / static_cast<double>(deliveries) : 0;
   s.db_cpu_ms_per_1k = deliveries > 0 ? db_cpu * 1e6 / static_cast<double>(deliveries) : 0;
   if (!reached) {
     s.why = absl::StrFormat("not all delivered in %.0f s", absl::GetFlag(FLAGS_drain_seconds));
@@ -157,10 +156,9 @@ Step RunStep(fan::Target& target, fan::SubscriberSet& subs, fan::Publisher& pub,
     s.why = absl::StrFormat("gaps %d, repeats %d, resyncs %d, calls ended %d",
                             after.gaps - before.gaps, after.repeats - before.repeats,
                             after.resyncs - before.resyncs, after.ended - before.ended);
-  } else if (deliveries != expected ||
-             static_cast<int64_t>(latency.Count()) != expected) {
-    s.why = absl::StrFormat("%d deliveries (%d timed) for %d expected", deliveries,
-                            latency.Count(), expected);
+  } else if (deliveries != expected || static_cast<int64_t>(latency.Count()) != expected) {
+    s.why = absl::StrFormat("%d deliveries (%d timed) for %d expected", deliveries, latency.Count(),
+                            expected);
   } else if (published.failed > 0) {
     s.why = absl::StrFormat("%d publishes failed", published.failed);
   } else if (published.achieved_rate < 0.95 * rate) {
@@ -173,8 +171,9 @@ Step RunStep(fan::Target& target, fan::SubscriberSet& subs, fan::Publisher& pub,
   std::fprintf(stderr,
                "  %-13s rate %8.1f ev/s -> %8.1f ev/s, %9.0f deliveries/s, p50 %7.2f ms, p99 "
                "%7.2f ms, CPU %6.2f ms/1k (client %6.2f, PostgreSQL %5.2f): %s\n",
-               target.options().name.c_str(), rate, s.achieved, s.deliveries_s, s.p50_ms,
-               s.p99_ms, s.cpu_ms_per_1k, s.client_cpu_ms_per_1k, s.db_cpu_ms_per_1k, s.pass ? "pass" : ("FAIL (" + s.why + ")").c_str());
+               target.options().name.c_str(), rate, s.achieved, s.deliveries_s, s.p50_ms, s.p99_ms,
+               s.cpu_ms_per_1k, s.client_cpu_ms_per_1k, s.db_cpu_ms_per_1k,
+               s.pass ? "pass" : ("FAIL (" + s.why + ")").c_str());
   return s;
 }
 
@@ -215,9 +214,8 @@ void Storm(fan::SubscriberSet& subs, fan::Publisher& pub, double rate, const std
                   .c_str(),
               static_cast<long long>(subs.size()), rate,
               back ? absl::StrFormat("%.2f", live_s).c_str() : "not all",
-              caught ? absl::StrFormat("%.2f", caught_s).c_str() : "not all",
-              all ? "yes" : "NO", static_cast<long long>(lost),
-              static_cast<long long>(after.repeats - before.repeats),
+              caught ? absl::StrFormat("%.2f", caught_s).c_str() : "not all", all ? "yes" : "NO",
+              static_cast<long long>(lost), static_cast<long long>(after.repeats - before.repeats),
               static_cast<long long>(published.published), subs.refusals().c_str());
   std::fflush(stdout);
 }
@@ -254,9 +252,11 @@ ServerResult RunServer(fan::TargetOptions options, const shopcast::auth::Service
   absl::SleepFor(absl::Seconds(2));  // the last writes' buffers settle
   result.rss_kib_per_sub = static_cast<double>(fan::RssBytes(options.pid) - rss_before) / 1024.0 /
                            static_cast<double>(subs.size());
-  std::fprintf(stderr, "%s: %zu subscribers live in %.1f s (refused and retried: %s), %.1f KiB "
-               "RSS each\n", options.name.c_str(), subs.size(), result.connect_s,
-               subs.refusals().c_str(), result.rss_kib_per_sub);
+  std::fprintf(stderr,
+               "%s: %zu subscribers live in %.1f s (refused and retried: %s), %.1f KiB "
+               "RSS each\n",
+               options.name.c_str(), subs.size(), result.connect_s, subs.refusals().c_str(),
+               result.rss_kib_per_sub);
 
   // Step up until the bar breaks, then bisect (geometric mean) twice between the best pass
   // and the lowest failure.
@@ -298,13 +298,12 @@ void PrintRow(const std::string& label, const ServerResult& r, const std::string
   const auto& b = r.best;
   std::printf("| %s | %s | %lld | %.0f | %.1f | %.2f | %s | %s | %s | %s | %s | %s | %s | %s |\n",
               label.c_str(), r.name.c_str(), static_cast<long long>(r.subscribers),
-              absl::GetFlag(FLAGS_p99_ms), r.connect_s,
-              r.rss_kib_per_sub, Cell(b, &Step::achieved, 1).c_str(),
-              Cell(b, &Step::deliveries_s, 0).c_str(), Cell(b, &Step::p50_ms, 2).c_str(),
-              Cell(b, &Step::p99_ms, 2).c_str(), Cell(b, &Step::cpu_ms_per_1k, 1).c_str(),
+              absl::GetFlag(FLAGS_p99_ms), r.connect_s, r.rss_kib_per_sub,
+              Cell(b, &Step::achieved, 1).c_str(), Cell(b, &Step::deliveries_s, 0).c_str(),
+              Cell(b, &Step::p50_ms, 2).c_str(), Cell(b, &Step::p99_ms, 2).c_str(),
+              Cell(b, &Step::cpu_ms_per_1k, 1).c_str(),
               Cell(b, &Step::client_cpu_ms_per_1k, 1).c_str(),
-              Cell(b, &Step::db_cpu_ms_per_1k, 1).c_str(),
-              ratio.c_str());
+              Cell(b, &Step::db_cpu_ms_per_1k, 1).c_str(), ratio.c_str());
 }
 
 }  // namespace

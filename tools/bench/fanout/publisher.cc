@@ -1,7 +1,7 @@
 #include "publisher.h"
 
-#include <chrono>
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 
 #include "absl/strings/str_cat.h"
@@ -20,7 +20,9 @@ struct Publisher::Call {
 };
 
 Publisher::Publisher(Target& target, std::vector<std::string> rooms, int max_in_flight)
-    : target_(target), rooms_(std::move(rooms)), max_in_flight_(max_in_flight),
+    : target_(target),
+      rooms_(std::move(rooms)),
+      max_in_flight_(max_in_flight),
       heads_(new std::atomic<int64_t>[rooms_.size()]) {
   for (size_t i = 0; i < rooms_.size(); ++i) heads_[i] = 0;
 }
@@ -79,7 +81,8 @@ void Publisher::Loop(double rate, absl::Time until) {
       // Behind by the bound: the server does not keep up, and the step shows it as a lower
       // achieved rate rather than as an ever-growing queue here.
       mu_.Await(absl::Condition(
-          +[](Publisher* p) ABSL_NO_THREAD_SAFETY_ANALYSIS { return p->in_flight_ < p->max_in_flight_; },
+          +[](Publisher* p)
+               ABSL_NO_THREAD_SAFETY_ANALYSIS { return p->in_flight_ < p->max_in_flight_; },
           this));
       ++in_flight_;
     }
@@ -125,8 +128,9 @@ PublishResult Publisher::Stop() {
   const absl::Duration elapsed = loop_ended_ - started_;
   mu_.Await(absl::Condition(
       +[](Publisher* p) ABSL_NO_THREAD_SAFETY_ANALYSIS { return p->in_flight_ == 0; }, this));
-  if (failed_ > 0) std::fprintf(stderr, "publish failures: %lld (last: %s)\n",
-                                static_cast<long long>(failed_), last_error_.c_str());
+  if (failed_ > 0)
+    std::fprintf(stderr, "publish failures: %lld (last: %s)\n", static_cast<long long>(failed_),
+                 last_error_.c_str());
   PublishResult r;
   r.published = published_;
   r.failed = failed_;

@@ -102,7 +102,9 @@ class Subscription final : public grpc::ClientReadReactor<pb::SubscribeResponse>
 
 SubscriberSet::SubscriberSet(Target& target, std::vector<std::string> rooms, int per_room,
                              LatencyHistogram& latency, int max_connecting)
-    : target_(target), rooms_(std::move(rooms)), latency_(latency),
+    : target_(target),
+      rooms_(std::move(rooms)),
+      latency_(latency),
       max_connecting_(max_connecting) {
   for (size_t r = 0; r < rooms_.size(); ++r) {
     for (int i = 0; i < per_room; ++i) {

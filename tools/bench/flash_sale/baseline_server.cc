@@ -168,10 +168,9 @@ int main(int argc, char** argv) {
     fs::EmptyService service(&verifier);
     return fs::Serve(service);
   }
-  auto pool = shopcast::db::Pool::Create(
-      shopcast::db::PoolOptions{absl::GetFlag(FLAGS_dsn), absl::GetFlag(FLAGS_pool),
-                                absl::Minutes(2), fs::NaiveEngine::PreparedStatements(),
-                                "flash-sale-naive"});
+  auto pool = shopcast::db::Pool::Create(shopcast::db::PoolOptions{
+      absl::GetFlag(FLAGS_dsn), absl::GetFlag(FLAGS_pool), absl::Minutes(2),
+      fs::NaiveEngine::PreparedStatements(), "flash-sale-naive"});
   if (!pool.ok()) {
     std::fprintf(stderr, "pool: %s\n", pool.status().ToString().c_str());
     return 1;

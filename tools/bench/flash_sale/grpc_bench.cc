@@ -18,9 +18,6 @@
 //
 // Run it through run.sh (a durable scratch cluster, the credentials, the binaries).
 
-#include <pqxx/connection>
-#include <pqxx/transaction>
-
 #include <unistd.h>
 
 #include <csignal>
@@ -28,6 +25,8 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <pqxx/connection>
+#include <pqxx/transaction>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -113,12 +112,10 @@ std::unique_ptr<testing::ChildProcess> StartProductInventory(const std::string& 
 }
 
 std::unique_ptr<testing::ChildProcess> StartBaseline(const std::string& mode,
-                                                     const std::string& dsn,
-                                                     const std::string& log,
+                                                     const std::string& dsn, const std::string& log,
                                                      const Tokens& tokens) {
   return std::make_unique<testing::ChildProcess>(
-      std::vector<std::string>{absl::GetFlag(FLAGS_baseline_bin), "--mode=" + mode,
-                               "--dsn=" + dsn,
+      std::vector<std::string>{absl::GetFlag(FLAGS_baseline_bin), "--mode=" + mode, "--dsn=" + dsn,
                                "--pool=" + std::to_string(absl::GetFlag(FLAGS_pool)),
                                "--verify_key_file=" + tokens.public_key_file()},
       std::vector<std::string>{}, log);
@@ -217,8 +214,8 @@ Row RunOne(const Scenario& sc, const std::string& server, Tokens& tokens) {
                   cluster ? cluster->Micros() : -1};
   };
   const CpuUse before = sample();
-  row.load = RunLoad(stubs, absl::GetFlag(FLAGS_buyers), sc.count, absl::GetFlag(FLAGS_seconds),
-                     make);
+  row.load =
+      RunLoad(stubs, absl::GetFlag(FLAGS_buyers), sc.count, absl::GetFlag(FLAGS_seconds), make);
   const CpuUse after = sample();
   row.cpu = {after.client - before.client, after.server - before.server,
              cluster ? after.pg - before.pg : -1};
@@ -257,9 +254,8 @@ int main(int argc, char** argv) {
   }
   std::printf("%s\n", shopcast::bench::Settings(absl::GetFlag(FLAGS_admin_dsn)).c_str());
   std::printf("through gRPC: buyers=%d channels=%d pool=%d workers=%d sustained_seconds=%.0f\n\n",
-              absl::GetFlag(FLAGS_buyers), absl::GetFlag(FLAGS_channels),
-              absl::GetFlag(FLAGS_pool), absl::GetFlag(FLAGS_workers),
-              absl::GetFlag(FLAGS_seconds));
+              absl::GetFlag(FLAGS_buyers), absl::GetFlag(FLAGS_channels), absl::GetFlag(FLAGS_pool),
+              absl::GetFlag(FLAGS_workers), absl::GetFlag(FLAGS_seconds));
   shopcast::bench::Tokens tokens(absl::GetFlag(FLAGS_work_dir));
   std::printf("%-10s %-17s %8s %8s %8s %6s %7s %10s %10s %8s %8s %8s %8s %9s\n", "scenario",
               "server", "requests", "granted", "refused", "errors", "seconds", "answered/s",
@@ -282,9 +278,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   // CPU per answered call: the measure that other load on a shared machine disturbs least.
-  std::printf("\n%-10s %-17s %12s %12s %12s %12s   (CPU µs per answered call during the load; "
-              "= per granted on sustained)\n",
-              "scenario", "server", "client_us", "server_us", "postgres_us", "total_us");
+  std::printf(
+      "\n%-10s %-17s %12s %12s %12s %12s   (CPU µs per answered call during the load; "
+      "= per granted on sustained)\n",
+      "scenario", "server", "client_us", "server_us", "postgres_us", "total_us");
   for (const auto& r : rows) {
     const double n = r.load.requests > 0 ? static_cast<double>(r.load.requests) : 1;
     const double pg = r.cpu.pg < 0 ? 0 : static_cast<double>(r.cpu.pg) / n;

@@ -7,9 +7,9 @@
 #include <cstdio>
 #include <mutex>
 
-#include "grpcpp/grpcpp.h"
 #include "common/channels.h"
 #include "common/latency.h"
+#include "grpcpp/grpcpp.h"
 
 namespace shopcast::bench::flash_sale {
 namespace {
@@ -19,8 +19,8 @@ using Stub = v1::ProductInventoryService::Stub;
 
 class Driver {
  public:
-  Driver(const std::vector<std::unique_ptr<Stub>>& stubs, int buyers, int64_t count,
-         double seconds, const MakeBuyerRequest& make)
+  Driver(const std::vector<std::unique_ptr<Stub>>& stubs, int buyers, int64_t count, double seconds,
+         const MakeBuyerRequest& make)
       : stubs_(stubs),
         count_(count),
         make_(make),

@@ -30,8 +30,8 @@ struct LoadResult {
 };
 
 // `channels` channels to `target` ("127.0.0.1:port").
-std::vector<std::unique_ptr<v1::ProductInventoryService::Stub>> MakeStubs(
-    const std::string& target, int channels);
+std::vector<std::unique_ptr<v1::ProductInventoryService::Stub>> MakeStubs(const std::string& target,
+                                                                          int channels);
 
 // Sends until `count` requests are sent (count > 0) or `seconds` pass, `buyers` at a time.
 // OK = granted, RESOURCE_EXHAUSTED (sold out, limit) = refused, anything else an error.

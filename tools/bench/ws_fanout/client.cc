@@ -108,8 +108,11 @@ class Socket : public std::enable_shared_from_this<Socket> {
  public:
   // One I/O thread needs no strand (the handlers of a socket cannot run at once).
   Socket(net::io_context& io, bool strand, tcp::endpoint ep, std::string host, std::string path)
-      : ws_(strand ? net::any_io_executor(net::make_strand(io)) : net::any_io_executor(io.get_executor())),
-        ep_(ep), host_(std::move(host)), path_(std::move(path)) {}
+      : ws_(strand ? net::any_io_executor(net::make_strand(io))
+                   : net::any_io_executor(io.get_executor())),
+        ep_(ep),
+        host_(std::move(host)),
+        path_(std::move(path)) {}
 
   std::atomic<int64_t> count{0};
   std::atomic<bool> live{false};  // following the room (roomStarted seen), not closed
@@ -121,11 +124,10 @@ class Socket : public std::enable_shared_from_this<Socket> {
         req.set(beast::http::field::sec_websocket_protocol, "shopcast.v1.json");
       }));
       self->ws_.text(true);
-      self->ws_.async_handshake(self->host_, self->path_,
-                                [self](beast::error_code ec2) {
-                                  if (ec2) return self->Fail();
-                                  self->Read();
-                                });
+      self->ws_.async_handshake(self->host_, self->path_, [self](beast::error_code ec2) {
+        if (ec2) return self->Fail();
+        self->Read();
+      });
     });
   }
 
@@ -291,7 +293,8 @@ int main(int argc, char** argv) {
   const int n = absl::GetFlag(FLAGS_sockets);
   const int server_pid = absl::GetFlag(FLAGS_server_pid);
   std::vector<int> upstream;
-  for (absl::string_view p : absl::StrSplit(absl::GetFlag(FLAGS_upstream_pids), ',', absl::SkipEmpty())) {
+  for (absl::string_view p :
+       absl::StrSplit(absl::GetFlag(FLAGS_upstream_pids), ',', absl::SkipEmpty())) {
     int v = 0;
     if (absl::SimpleAtoi(p, &v)) upstream.push_back(v);
   }
@@ -301,7 +304,9 @@ int main(int argc, char** argv) {
   const tcp::endpoint ep(net::ip::make_address(host),
                          static_cast<unsigned short>(std::stoi(target.substr(colon + 1))));
   const std::string path = "/ws/streams/" + absl::GetFlag(FLAGS_room);
-  auto log = [&](const std::string& s) { std::fprintf(stderr, "[%s] %s\n", label.c_str(), s.c_str()); };
+  auto log = [&](const std::string& s) {
+    std::fprintf(stderr, "[%s] %s\n", label.c_str(), s.c_str());
+  };
 
   net::io_context io;
   auto work = net::make_work_guard(io);
@@ -314,7 +319,8 @@ int main(int argc, char** argv) {
     const int max_opening = absl::GetFlag(FLAGS_max_opening);
     for (auto& s : sockets) {
       if (s != nullptr && s->live) continue;
-      while (g_opening.load() >= max_opening) std::this_thread::sleep_for(std::chrono::microseconds(200));
+      while (g_opening.load() >= max_opening)
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
       auto fresh = std::make_shared<Socket>(io, threads.size() > 1, ep, host, path);
       if (s != nullptr) fresh->count.store(s->count.load());
       {
@@ -360,15 +366,19 @@ int main(int argc, char** argv) {
   const double connect_s = std::chrono::duration<double>(Clock::now() - t0).count();
   std::this_thread::sleep_for(std::chrono::duration<double>(absl::GetFlag(FLAGS_idle_seconds)));
   const int64_t rss_after = RssKiB(server_pid);
-  const double per_socket = static_cast<double>(rss_after - rss_before) * 1024.0 / std::max(ready, 1);
+  const double per_socket =
+      static_cast<double>(rss_after - rss_before) * 1024.0 / std::max(ready, 1);
   char msg[512];
-  std::snprintf(msg, sizeof msg, "%d/%d sockets follow the room in %.1f s; RSS %lld -> %lld KiB: %.0f B per idle socket",
-                ready, n, connect_s, static_cast<long long>(rss_before),
-                static_cast<long long>(rss_after), per_socket);
+  std::snprintf(
+      msg, sizeof msg,
+      "%d/%d sockets follow the room in %.1f s; RSS %lld -> %lld KiB: %.0f B per idle socket",
+      ready, n, connect_s, static_cast<long long>(rss_before), static_cast<long long>(rss_after),
+      per_socket);
   log(msg);
   if (absl::GetFlag(FLAGS_hold_idle_seconds) > 0) {
     log("holding the sockets idle");
-    std::this_thread::sleep_for(std::chrono::duration<double>(absl::GetFlag(FLAGS_hold_idle_seconds)));
+    std::this_thread::sleep_for(
+        std::chrono::duration<double>(absl::GetFlag(FLAGS_hold_idle_seconds)));
   }
 
   const double bar = absl::GetFlag(FLAGS_p99_ms);
@@ -440,8 +450,10 @@ int main(int argc, char** argv) {
     const double mid = std::round((lo + fail->rate) * 5.0) / 10.0;
     if (mid <= lo || mid >= fail->rate) break;
     Step r = step(mid);
-    if (r.pass) best = r;
-    else fail = r;
+    if (r.pass)
+      best = r;
+    else
+      fail = r;
   }
 
   if (best) {
@@ -454,7 +466,8 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
   stop = true;
   heartbeats.join();
-  for (auto& s : sockets) if (s) s->Close();
+  for (auto& s : sockets)
+    if (s) s->Close();
   work.reset();
   io.stop();
   for (auto& t : threads) t.join();

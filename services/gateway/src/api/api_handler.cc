@@ -88,8 +88,7 @@ class ApiHandler final : public std::enable_shared_from_this<ApiHandler> {
     call->context = context;
     call->respond = std::move(respond);
     call->request = std::move(request);
-    const absl::string_view target(call->request.target().data(),
-                                   call->request.target().size());
+    const absl::string_view target(call->request.target().data(), call->request.target().size());
     const absl::string_view path = target.substr(0, target.find('?'));
     if (path == "/openapi.json") return OpenApi(call);
     call->route = routes_.Find(path);
@@ -111,10 +110,9 @@ class ApiHandler final : public std::enable_shared_from_this<ApiHandler> {
     const std::string& body = call->request.body();
     if (body.size() > route.attributes.max_body_bytes) {
       HttpResponse res = api::ErrorResponse(
-          api::FromStatus(Refused(
-              absl::StatusCode::kInvalidArgument, "BODY_TOO_LARGE",
-              absl::StrCat("the request body is larger than ", route.attributes.max_body_bytes,
-                           " bytes"))),
+          api::FromStatus(Refused(absl::StatusCode::kInvalidArgument, "BODY_TOO_LARGE",
+                                  absl::StrCat("the request body is larger than ",
+                                               route.attributes.max_body_bytes, " bytes"))),
           call->context.request_id);
       res.result(http::status::payload_too_large);
       return Answer(call, std::move(res));
@@ -127,9 +125,8 @@ class ApiHandler final : public std::enable_shared_from_this<ApiHandler> {
       res.result(http::status::unsupported_media_type);
       return Answer(call, std::move(res));
     }
-    const Message* prototype =
-        google::protobuf::MessageFactory::generated_factory()->GetPrototype(
-            route.method->input_type());
+    const Message* prototype = google::protobuf::MessageFactory::generated_factory()->GetPrototype(
+        route.method->input_type());
     call->message.reset(prototype->New());
     if (absl::Status s = api::JsonToMessage(body, options_.max_json_depth, call->message.get());
         !s.ok()) {
@@ -158,10 +155,10 @@ class ApiHandler final : public std::enable_shared_from_this<ApiHandler> {
 
   void OpenApi(const std::shared_ptr<Call>& call) {
     if (call->request.method() != http::verb::get) {
-      HttpResponse res = api::ErrorResponse(
-          api::FromStatus(Refused(absl::StatusCode::kUnimplemented, "METHOD_NOT_ALLOWED",
-                                  "use GET")),
-          call->context.request_id);
+      HttpResponse res =
+          api::ErrorResponse(api::FromStatus(Refused(absl::StatusCode::kUnimplemented,
+                                                     "METHOD_NOT_ALLOWED", "use GET")),
+                             call->context.request_id);
       res.result(http::status::method_not_allowed);
       res.set(http::field::allow, "GET");
       return Answer(call, std::move(res));
@@ -201,14 +198,13 @@ class ApiHandler final : public std::enable_shared_from_this<ApiHandler> {
       const std::string caller = claims != nullptr && !route.attributes.per_address
                                      ? absl::StrCat("u:", claims->subject)
                                      : absl::StrCat("a:", call->context.client_address);
-      const absl::Duration wait =
-          limits_->Take(*route.attributes.action, caller, absl::Now());
+      const absl::Duration wait = limits_->Take(*route.attributes.action, caller, absl::Now());
       if (wait > absl::ZeroDuration()) {
         absl::Status s = Refused(absl::StatusCode::kResourceExhausted, "RATE_LIMITED",
                                  "too many requests; try again after the Retry-After delay");
         s.SetPayload("type.shopcast.dev/retry_after_ms",
-                     absl::Cord(std::to_string(absl::ToInt64Milliseconds(absl::Ceil(
-                         wait, absl::Milliseconds(1))))));
+                     absl::Cord(std::to_string(
+                         absl::ToInt64Milliseconds(absl::Ceil(wait, absl::Milliseconds(1))))));
         return Fail(call, s);
       }
     }
@@ -241,9 +237,8 @@ class ApiHandler final : public std::enable_shared_from_this<ApiHandler> {
       res.set_version(options_.version);
       res.set_revision(options_.revision);
       res.add_api_versions("v1");
-      *res.mutable_server_time() =
-          google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
-              absl::ToUnixNanos(options_.clock()));
+      *res.mutable_server_time() = google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
+          absl::ToUnixNanos(options_.clock()));
       return Answer(call, api::JsonResponse(200, api::MessageToJson(res)));
     }
     if (name == "GetClientConfig") {
@@ -300,10 +295,9 @@ class ApiHandler final : public std::enable_shared_from_this<ApiHandler> {
       }
       return Answer(call, std::move(res));
     }
-    std::unique_ptr<Message> response(
-        google::protobuf::MessageFactory::generated_factory()
-            ->GetPrototype(route.method->output_type())
-            ->New());
+    std::unique_ptr<Message> response(google::protobuf::MessageFactory::generated_factory()
+                                          ->GetPrototype(route.method->output_type())
+                                          ->New());
     std::vector<grpc::Slice> slices;
     std::string bytes;
     if (call->response_bytes.Dump(&slices).ok()) {
@@ -322,7 +316,8 @@ class ApiHandler final : public std::enable_shared_from_this<ApiHandler> {
       tokens = static_cast<userpb::RefreshResponse*>(response.get())->mutable_tokens();
     }
     if (tokens != nullptr && !tokens->refresh_token().empty()) {
-      const absl::Time expires = absl::FromUnixSeconds(tokens->refresh_token_expires_at().seconds());
+      const absl::Time expires =
+          absl::FromUnixSeconds(tokens->refresh_token_expires_at().seconds());
       cookies = api::SessionCookies(tokens->refresh_token(), api::NewCsrfToken(),
                                     expires - options_.clock());
       tokens->clear_refresh_token();
@@ -343,18 +338,18 @@ class ApiHandler final : public std::enable_shared_from_this<ApiHandler> {
     res.version(call->request.version());
     res.keep_alive(call->request.keep_alive());
     const std::string service = call->route != nullptr ? call->route->service : "none";
-    const std::string method =
-        call->route != nullptr ? call->route->method->name() : "none";
+    const std::string method = call->route != nullptr ? call->route->method->name() : "none";
     const double seconds = absl::ToDoubleSeconds(absl::Now() - call->context.received);
     if (requests_ != nullptr) {
       requests_
-          ->Add({{"service", service}, {"method", method},
+          ->Add({{"service", service},
+                 {"method", method},
                  {"status", std::to_string(res.result_int())}})
           .Increment();
       duration_
           ->Add({{"service", service}},
-                prometheus::Histogram::BucketBoundaries{0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-                                                        0.5, 1, 2.5, 5, 10})
+                prometheus::Histogram::BucketBoundaries{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+                                                        2.5, 5, 10})
           .Observe(seconds);
     }
     log::Info("api_request")
@@ -406,8 +401,8 @@ absl::StatusOr<std::shared_ptr<RouteHandler>> MakeApiHandler(ApiOptions options,
   if (!routes.ok()) return routes.status();
   const int threads = std::max(1, options.verify_threads);
   const int queue = std::max(1, options.verify_queue);
-  auto api = std::make_shared<ApiHandler>(std::move(options), *std::move(routes),
-                                          std::move(access), std::move(limits), metrics);
+  auto api = std::make_shared<ApiHandler>(std::move(options), *std::move(routes), std::move(access),
+                                          std::move(limits), metrics);
   return std::shared_ptr<RouteHandler>(std::make_shared<ApiFront>(std::move(api), threads, queue));
 }
 

@@ -64,12 +64,12 @@ absl::Status CheckCsrf(const HttpRequest& request, bool secure,
   if (origin != request.end()) {
     const absl::string_view o(origin->value().data(), origin->value().size());
     auto host = request.find(http::field::host);
-    const bool own = host != request.end() &&
-                     o == absl::StrCat(secure ? "https://" : "http://",
-                                       absl::string_view(host->value().data(),
-                                                         host->value().size()));
-    if (!own && std::find(allowed_origins.begin(), allowed_origins.end(), o) ==
-                    allowed_origins.end()) {
+    const bool own =
+        host != request.end() &&
+        o == absl::StrCat(secure ? "https://" : "http://",
+                          absl::string_view(host->value().data(), host->value().size()));
+    if (!own &&
+        std::find(allowed_origins.begin(), allowed_origins.end(), o) == allowed_origins.end()) {
       return Denied("ORIGIN_NOT_ALLOWED", "this origin may not use the session cookie");
     }
   }

@@ -100,10 +100,12 @@ absl::Status JsonToMessage(absl::string_view body, int max_depth,
   const std::string detail(status.message());
   if (absl::StrContains(detail, "Cannot find field")) {
     return BadJson("UNKNOWN_FIELD", absl::StrCat("the request has a field the method does not "
-                                                 "take: ", detail));
+                                                 "take: ",
+                                                 detail));
   }
   return BadJson("JSON_MALFORMED", absl::StrCat("the request body is not valid JSON for this "
-                                                "method: ", detail));
+                                                "method: ",
+                                                detail));
 }
 
 std::string MessageToJson(const google::protobuf::Message& message) {

@@ -28,7 +28,8 @@ json WellKnown(const Descriptor* d, std::set<const Descriptor*>& pending) {
     return json{{"type", "string"}, {"format", "date-time"}};
   }
   if (n == "google.protobuf.Duration") {
-    return json{{"type", "string"}, {"pattern", "^-?[0-9]+(\\.[0-9]{1,9})?s$"},
+    return json{{"type", "string"},
+                {"pattern", "^-?[0-9]+(\\.[0-9]{1,9})?s$"},
                 {"description", "seconds with an 's' suffix, e.g. \"1.5s\""}};
   }
   if (n == "google.protobuf.FieldMask") {
@@ -50,12 +51,20 @@ json WellKnown(const Descriptor* d, std::set<const Descriptor*>& pending) {
     const FieldDescriptor* value = d->FindFieldByName("value");
     json inner;
     switch (value->cpp_type()) {
-      case FieldDescriptor::CPPTYPE_BOOL: inner = {{"type", "boolean"}}; break;
+      case FieldDescriptor::CPPTYPE_BOOL:
+        inner = {{"type", "boolean"}};
+        break;
       case FieldDescriptor::CPPTYPE_INT32:
-      case FieldDescriptor::CPPTYPE_UINT32: inner = {{"type", "integer"}}; break;
+      case FieldDescriptor::CPPTYPE_UINT32:
+        inner = {{"type", "integer"}};
+        break;
       case FieldDescriptor::CPPTYPE_FLOAT:
-      case FieldDescriptor::CPPTYPE_DOUBLE: inner = {{"type", "number"}}; break;
-      default: inner = {{"type", "string"}}; break;
+      case FieldDescriptor::CPPTYPE_DOUBLE:
+        inner = {{"type", "number"}};
+        break;
+      default:
+        inner = {{"type", "string"}};
+        break;
     }
     return inner;
   }
@@ -135,10 +144,9 @@ json MessageSchema(const Descriptor* d, std::set<const Descriptor*>& pending) {
 }
 
 json ErrorResponses() {
-  json error = {{"description", "an error: the status maps the gRPC code (grpc-gateway's table)"},
-                {"content",
-                 {{"application/json",
-                   {{"schema", Ref(v1::HttpError::descriptor())}}}}}};
+  json error = {
+      {"description", "an error: the status maps the gRPC code (grpc-gateway's table)"},
+      {"content", {{"application/json", {{"schema", Ref(v1::HttpError::descriptor())}}}}}};
   return json{{"default", error}};
 }
 
@@ -158,9 +166,8 @@ std::string OpenApiDocument(const RouteTable& routes, const std::string& version
         {"summary", absl::StrCat(r.method->service()->name(), ".", r.method->name())},
         {"responses", ErrorResponses()},
     };
-    op["responses"]["200"] = {
-        {"description", "the response message in the proto3 JSON mapping"},
-        {"content", {{"application/json", {{"schema", Ref(out)}}}}}};
+    op["responses"]["200"] = {{"description", "the response message in the proto3 JSON mapping"},
+                              {"content", {{"application/json", {{"schema", Ref(out)}}}}}};
     op["security"] = r.attributes.auth_required
                          ? json::array({{{"bearer", json::array()}}})
                          : json::array({json::object(), {{"bearer", json::array()}}});

@@ -11,11 +11,11 @@
 // ---- area headers ----
 #include "api/api_handler.h"
 #include "auth/user_keys.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
 #include "hls/hls_proxy.h"
 #include "images/image_proxy.h"
 #include "limits/token_buckets.h"
-#include "grpcpp/create_channel.h"
-#include "grpcpp/security/credentials.h"
 #include "shopcast/clients/internal.h"
 #include "web/web_files.h"
 #include "ws/hub.h"

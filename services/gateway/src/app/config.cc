@@ -54,8 +54,7 @@ ABSL_FLAG(std::string, user_addr, "", "host:port of the user service's public gR
 ABSL_FLAG(std::string, product_inventory_addr, "",
           "host:port of product-inventory's public gRPC listener");
 ABSL_FLAG(std::string, order_addr, "", "host:port of order's public gRPC listener");
-ABSL_FLAG(std::string, realtime_push_addr, "",
-          "host:port of realtime-push's public gRPC listener");
+ABSL_FLAG(std::string, realtime_push_addr, "", "host:port of realtime-push's public gRPC listener");
 ABSL_FLAG(std::string, video_ingest_addr, "", "host:port of video-ingest's public gRPC listener");
 ABSL_FLAG(std::string, recording_lifecycle_addr, "",
           "host:port of recording-lifecycle's public gRPC listener");
@@ -147,8 +146,7 @@ absl::StatusOr<Config> LoadConfig() {
   const int header_count = absl::GetFlag(FLAGS_http_max_header_count);
   const int64_t body_bytes = absl::GetFlag(FLAGS_http_max_body_bytes);
   const int64_t upload_bytes = absl::GetFlag(FLAGS_http_max_upload_bytes);
-  if (header_bytes < 0 || url_bytes < 0 || header_count < 0 || body_bytes < 0 ||
-      upload_bytes < 0) {
+  if (header_bytes < 0 || url_bytes < 0 || header_count < 0 || body_bytes < 0 || upload_bytes < 0) {
     return absl::InvalidArgumentError("HTTP limits must not be negative");
   }
   h.max_header_bytes = static_cast<uint32_t>(header_bytes);
@@ -245,7 +243,8 @@ absl::StatusOr<Config> LoadConfig() {
     std::vector<std::string> kv = absl::StrSplit(entry, absl::MaxSplits('=', 1));
     bool on = true;
     if (kv.size() == 2 && !absl::SimpleAtob(kv[1], &on)) {
-      return absl::InvalidArgumentError("features must be name or name=true|false, comma-separated");
+      return absl::InvalidArgumentError(
+          "features must be name or name=true|false, comma-separated");
     }
     if (kv[0].empty()) return absl::InvalidArgumentError("features: empty feature name");
     c.features[kv[0]] = on;

@@ -1,15 +1,14 @@
 #include "hls/hls_proxy.h"
 
 #include <array>
-#include <memory>
-#include <optional>
-#include <thread>
-#include <utility>
-
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
+#include <memory>
+#include <optional>
+#include <thread>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -130,9 +129,9 @@ class Core : public std::enable_shared_from_this<Core> {
     upstream.set("X-Request-Id", context.request_id);
     const bool head = request.method() == http::verb::head;
     const unsigned version = request.version();
-    auto state = std::make_shared<Pending>(Pending{std::move(*live), context.request_id,
-                                                   std::move(respond), head, version,
-                                                   std::move(upstream)});
+    auto state =
+        std::make_shared<Pending>(Pending{std::move(*live), context.request_id, std::move(respond),
+                                          head, version, std::move(upstream)});
     if (vod) {
       const Origin origin = *vod_origin_;
       client_->Fetch(origin, state->upstream, [this, state, origin](UpstreamResult result) {
@@ -298,8 +297,7 @@ absl::Status ValidateHlsProxyOptions(const HlsProxyOptions& o, bool has_lookup_c
 std::shared_ptr<RouteHandler> MakeHlsProxy(HlsProxyOptions options,
                                            std::shared_ptr<grpc::Channel> video_ingest_internal,
                                            prometheus::Registry* registry) {
-  return std::make_shared<HlsProxy>(std::move(options), std::move(video_ingest_internal),
-                                    registry);
+  return std::make_shared<HlsProxy>(std::move(options), std::move(video_ingest_internal), registry);
 }
 
 }  // namespace shopcast::gateway::hls

@@ -9,8 +9,8 @@ namespace shopcast::gateway::hls {
 namespace {
 
 constexpr std::string_view kLivePrefix = "/live/";
-constexpr std::array<std::string_view, 6> kExtensions = {".m3u8", ".ts", ".m4s",
-                                                          ".mp4",  ".aac", ".vtt"};
+constexpr std::array<std::string_view, 6> kExtensions = {".m3u8", ".ts",  ".m4s",
+                                                         ".mp4",  ".aac", ".vtt"};
 
 bool IsNameChar(char c) {
   return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
@@ -19,10 +19,25 @@ bool IsNameChar(char c) {
 bool IsQueryChar(char c) {
   if (absl::ascii_isalnum(static_cast<unsigned char>(c))) return true;
   switch (c) {
-    case '-': case '.': case '_': case '~':                        // unreserved
-    case '!': case '$': case '&': case '\'': case '(': case ')':  // sub-delims
-    case '*': case '+': case ',': case ';': case '=':
-    case ':': case '@': case '/': case '?':
+    case '-':
+    case '.':
+    case '_':
+    case '~':  // unreserved
+    case '!':
+    case '$':
+    case '&':
+    case '\'':
+    case '(':
+    case ')':  // sub-delims
+    case '*':
+    case '+':
+    case ',':
+    case ';':
+    case '=':
+    case ':':
+    case '@':
+    case '/':
+    case '?':
       return true;
     default:
       return false;
@@ -90,7 +105,7 @@ std::optional<VodTarget> ParseVodTarget(std::string_view target) {
     file = path.substr(s2 + 1);
   }
   static constexpr std::array<std::string_view, 4> kVodExtensions = {".m3u8", ".ts", ".jpg",
-                                                                      ".mp4"};
+                                                                     ".mp4"};
   bool ok = false;
   for (std::string_view ext : kVodExtensions) {
     if (file.size() <= ext.size() || file.size() - ext.size() > 64) continue;
@@ -126,8 +141,6 @@ std::optional<LiveTarget> ParseLiveTarget(std::string_view target) {
   return out;
 }
 
-std::string_view PathOf(std::string_view target) {
-  return target.substr(0, target.find('?'));
-}
+std::string_view PathOf(std::string_view target) { return target.substr(0, target.find('?')); }
 
 }  // namespace shopcast::gateway::hls

@@ -9,8 +9,8 @@
 namespace shopcast::gateway::hls {
 
 struct Origin {
-  std::string host;  // name or IP literal (IPv6 without brackets)
-  std::string port;  // "80" when the URL names none
+  std::string host;         // name or IP literal (IPv6 without brackets)
+  std::string port;         // "80" when the URL names none
   std::string host_header;  // what the Host header says: "host[:port]" as in the URL
   std::string key() const { return host + "|" + port; }
 };

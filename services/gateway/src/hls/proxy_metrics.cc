@@ -1,12 +1,12 @@
 #include "hls/proxy_metrics.h"
 
-#include <string>
-
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
+
+#include <string>
 
 namespace shopcast::gateway::hls {
 
@@ -24,8 +24,8 @@ ProxyMetrics::ProxyMetrics(prometheus::Registry* registry) {
                   .Name("gateway_hls_upstream_seconds")
                   .Help("Time from sending a request to an HLS origin to its last byte.")
                   .Register(*registry)
-                  .Add({}, prometheus::Histogram::BucketBoundaries{
-                               0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16});
+                  .Add({}, prometheus::Histogram::BucketBoundaries{0.002, 0.005, 0.01, 0.025, 0.05,
+                                                                   0.1, 0.25, 0.5, 1, 2, 4, 8, 16});
   connections_ = &prometheus::BuildGauge()
                       .Name("gateway_hls_upstream_connections")
                       .Help("Open connections to HLS origins (idle in the pool or in use).")

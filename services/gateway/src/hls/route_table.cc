@@ -120,8 +120,7 @@ void RouteTable::Finish(const std::string& stream_id, absl::StatusOr<Route> rout
     e.ready = true;
     e.route = route;
     // A failed lookup is not remembered: the next request tries again.
-    e.expires = route.ok() || absl::IsNotFound(route.status()) ? clock_() + options_.ttl
-                                                               : clock_();
+    e.expires = route.ok() || absl::IsNotFound(route.status()) ? clock_() + options_.ttl : clock_();
   }
   for (Done& done : waiters) std::move(done)(route);
 }

@@ -1,9 +1,5 @@
 #include "hls/upstream_client.h"
 
-#include <chrono>
-#include <utility>
-#include <vector>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -17,6 +13,9 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <chrono>
+#include <utility>
+#include <vector>
 
 namespace shopcast::gateway::hls {
 

@@ -7,12 +7,11 @@
 // waits on an origin (a blocking playlist request) costs one socket and a coroutine frame, never
 // a thread.
 
+#include <boost/asio/io_context.hpp>
 #include <cstdint>
 #include <deque>
 #include <memory>
 #include <string>
-
-#include <boost/asio/io_context.hpp>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/any_invocable.h"
@@ -54,8 +53,7 @@ struct UpstreamResult {
 class UpstreamClient {
  public:
   // `io` runs on one thread (the client relies on it: no strands); `metrics` outlives this.
-  UpstreamClient(boost::asio::io_context& io, UpstreamOptions options,
-                 ConnectionObserver* metrics);
+  UpstreamClient(boost::asio::io_context& io, UpstreamOptions options, ConnectionObserver* metrics);
   ~UpstreamClient();
   UpstreamClient(const UpstreamClient&) = delete;
   UpstreamClient& operator=(const UpstreamClient&) = delete;

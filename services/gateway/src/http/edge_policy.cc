@@ -1,10 +1,9 @@
 #include "http/edge_policy.h"
 
 #include <algorithm>
-#include <utility>
-
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -68,11 +67,10 @@ std::string EdgePolicy::ContentSecurityPolicy(absl::string_view host) const {
   std::string connect = "'self'";
   // CSP3 lets 'self' match ws:/wss: of this host, older browsers do not: name them.
   if (IsPlainHost(host)) absl::StrAppend(&connect, " ws://", host, " wss://", host);
-  return absl::StrCat(
-      "default-src 'self'; script-src 'self'; style-src 'self'; img-src ", img_src_,
-      "; media-src 'self' blob:; worker-src 'self' blob:; connect-src ", connect,
-      "; font-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'self'; "
-      "form-action 'self'; frame-ancestors 'none'");
+  return absl::StrCat("default-src 'self'; script-src 'self'; style-src 'self'; img-src ", img_src_,
+                      "; media-src 'self' blob:; worker-src 'self' blob:; connect-src ", connect,
+                      "; font-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'self'; "
+                      "form-action 'self'; frame-ancestors 'none'");
 }
 
 void EdgePolicy::Decorate(HttpResponse& r, const ResponseFacts& facts) const {
@@ -87,8 +85,7 @@ void EdgePolicy::Decorate(HttpResponse& r, const ResponseFacts& facts) const {
               "usb=(), serial=(), bluetooth=(), midi=(), interest-cohort=()");
   SetIfAbsent(r, "Cross-Origin-Opener-Policy", "same-origin");
   if (facts.secure) {
-    SetIfAbsent(r, bhttp::field::strict_transport_security,
-                "max-age=31536000; includeSubDomains");
+    SetIfAbsent(r, bhttp::field::strict_transport_security, "max-age=31536000; includeSubDomains");
   }
   if (OriginAllowed(facts.origin)) {
     r.set(bhttp::field::access_control_allow_origin, Bv(facts.origin));

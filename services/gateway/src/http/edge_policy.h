@@ -23,9 +23,9 @@ struct EdgePolicyOptions {
 
 // What the policy needs to know about the request a response answers.
 struct ResponseFacts {
-  bool secure = false;   // RequestContext::secure
-  std::string host;      // the Host header (used only if IsPlainHost)
-  std::string origin;    // the Origin header, "" if none
+  bool secure = false;  // RequestContext::secure
+  std::string host;     // the Host header (used only if IsPlainHost)
+  std::string origin;   // the Origin header, "" if none
 };
 
 class EdgePolicy {

@@ -17,13 +17,12 @@
 // Referrer-Policy, frame-ancestors none, HSTS over TLS) unless the area set its own, CORS for
 // allow-listed origins, and Connection handling. Areas set status, body, Content-Type, caching.
 
-#include <memory>
-#include <string>
-
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
+#include <memory>
+#include <string>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/time/time.h"

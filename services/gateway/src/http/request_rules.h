@@ -4,10 +4,9 @@
 // the request id, the client's address behind trusted proxies, the target's shape, and which
 // area a path belongs to.
 
+#include <boost/asio/ip/address.hpp>
 #include <string>
 #include <vector>
-
-#include <boost/asio/ip/address.hpp>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"

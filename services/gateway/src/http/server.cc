@@ -33,9 +33,9 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "http/edge_policy.h"
 #include "http/request_rules.h"
@@ -70,8 +70,8 @@ struct ListenAddress {
 absl::StatusOr<ListenAddress> ParseListenAddress(absl::string_view host_port) {
   const size_t colon = host_port.rfind(':');
   if (colon == absl::string_view::npos) {
-    return absl::InvalidArgumentError(absl::StrCat("listen address is not host:port: '",
-                                                   host_port, "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("listen address is not host:port: '", host_port, "'"));
   }
   absl::string_view host = host_port.substr(0, colon);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
@@ -95,9 +95,8 @@ absl::StatusOr<ListenAddress> ParseListenAddress(absl::string_view host_port) {
 absl::string_view Av(boost::beast::string_view s) { return {s.data(), s.size()}; }
 
 // A response the server writes itself: JSON shaped like gateway.v1.HttpError.
-HttpResponse ErrorResponse(bhttp::status status, absl::string_view code,
-                           absl::string_view reason, absl::string_view message,
-                           const std::string& request_id) {
+HttpResponse ErrorResponse(bhttp::status status, absl::string_view code, absl::string_view reason,
+                           absl::string_view message, const std::string& request_id) {
   HttpResponse r{status, 11};
   r.set(bhttp::field::content_type, "application/json");
   r.set(bhttp::field::cache_control, "no-store");
@@ -252,11 +251,10 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       return;
     }
     Tcp().expires_after(ToChrono(core_->options.idle_timeout));
-    stream_.async_read_some(
-        buffer_.prepare(kFirstReadBytes),
-        [self = this->shared_from_this()](beast::error_code ec, size_t n) {
-          self->OnFirstBytes(ec, n);
-        });
+    stream_.async_read_some(buffer_.prepare(kFirstReadBytes),
+                            [self = this->shared_from_this()](beast::error_code ec, size_t n) {
+                              self->OnFirstBytes(ec, n);
+                            });
   }
 
   void OnFirstBytes(beast::error_code ec, size_t n) {
@@ -277,10 +275,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     parser_->body_limit(std::max(core_->options.max_body_bytes, core_->options.max_upload_bytes));
     // One deadline for the whole head, however slowly it trickles in: this cuts slow-loris.
     Tcp().expires_after(ToChrono(core_->options.header_timeout));
-    bhttp::async_read_header(stream_, buffer_, *parser_,
-                             [self = this->shared_from_this()](beast::error_code ec, size_t n) {
-                               self->OnHead(ec, n);
-                             });
+    bhttp::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](beast::error_code ec, size_t n) { self->OnHead(ec, n); });
   }
 
   void OnHead(beast::error_code ec, size_t n) {
@@ -329,8 +326,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     cur_.context.client_address = ClientAddress(peer_.address(), forwarded_for, core_->trusted);
     bool secure = kTls;
     if (!secure && InAnyCidr(peer_.address(), core_->trusted)) {
-      secure = absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(Av(req["X-Forwarded-Proto"])),
-                                      "https");
+      secure =
+          absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(Av(req["X-Forwarded-Proto"])), "https");
     }
     cur_.context.secure = secure;
     cur_.method = std::string(req.method_string());
@@ -400,10 +397,9 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   void ReadBody() {
     state_ = State::kBody;
     Tcp().expires_after(ToChrono(core_->options.body_timeout));
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = this->shared_from_this()](beast::error_code ec, size_t n) {
-                        self->OnBody(ec, n);
-                      });
+    bhttp::async_read(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](beast::error_code ec, size_t n) { self->OnBody(ec, n); });
   }
 
   void OnBody(beast::error_code ec, size_t n) {
@@ -492,8 +488,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
       if (core_->stopped) return;
       std::shared_ptr<Session> s = session_.lock();
       if (s == nullptr) return;
-      net::post(s->executor_, [s, generation = generation_,
-                               r = std::move(response)]() mutable {
+      net::post(s->executor_, [s, generation = generation_, r = std::move(response)]() mutable {
         s->OnAnswer(generation, std::move(r));
       });
     }
@@ -551,8 +546,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
         cur_.origin != absl::StrCat(cur_.context.secure ? "https://" : "http://", cur_.host)) {
       must_close_ = true;
       Finish(ErrorResponse(bhttp::status::forbidden, "PERMISSION_DENIED", "ORIGIN_NOT_ALLOWED",
-                           "this origin may not open a WebSocket here",
-                           cur_.context.request_id));
+                           "this origin may not open a WebSocket here", cur_.context.request_id));
       return;
     }
     state_ = State::kHandedOver;
@@ -736,8 +730,8 @@ absl::Status Server::Impl::Start() {
   if (!ec) acceptor_->listen(net::socket_base::max_listen_connections, ec);
   if (!ec) port_ = acceptor_->local_endpoint(ec).port();
   if (ec) {
-    const std::string message = absl::StrCat("cannot listen on ", listen_.address.to_string(),
-                                             ":", listen_.port, ": ", ec.message());
+    const std::string message = absl::StrCat("cannot listen on ", listen_.address.to_string(), ":",
+                                             listen_.port, ": ", ec.message());
     retry_timer_.reset();
     acceptor_.reset();
     ioc_.reset();
@@ -770,10 +764,9 @@ void Server::Impl::RunIo() {
 void Server::Impl::Accept() {
   // Each connection gets its own strand, so a session's handlers and its timers never run
   // concurrently on the several I/O threads.
-  acceptor_->async_accept(net::make_strand(*ioc_),
-                          [this](beast::error_code ec, tcp::socket socket) {
-                            OnAccept(ec, std::move(socket));
-                          });
+  acceptor_->async_accept(
+      net::make_strand(*ioc_),
+      [this](beast::error_code ec, tcp::socket socket) { OnAccept(ec, std::move(socket)); });
 }
 
 void Server::Impl::OnAccept(beast::error_code ec, tcp::socket socket) {
@@ -874,13 +867,12 @@ absl::Status ValidateOptions(const ServerOptions& o) {
     return absl::InvalidArgumentError("tls_cert_file and tls_key_file go together");
   }
   if (o.tls_cert_file.empty() && !o.behind_tls_proxy && !IsLoopback(listen->address)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "plain HTTP on the non-loopback address ", o.listen_address,
-        " needs TLS files (tls_cert_file, tls_key_file) or behind_tls_proxy"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("plain HTTP on the non-loopback address ", o.listen_address,
+                     " needs TLS files (tls_cert_file, tls_key_file) or behind_tls_proxy"));
   }
   if (auto cidrs = ParseCidrs(o.trusted_proxies); !cidrs.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("trusted_proxies: ", cidrs.status().message()));
+    return absl::InvalidArgumentError(absl::StrCat("trusted_proxies: ", cidrs.status().message()));
   }
   if (auto p = EdgePolicy::Create(EdgePolicyOptions{o.cors_origins, o.image_origins}); !p.ok()) {
     return p.status();
@@ -901,8 +893,8 @@ absl::Status ValidateOptions(const ServerOptions& o) {
   if (o.max_body_bytes > (uint64_t{1} << 30) || o.max_upload_bytes > (uint64_t{1} << 32)) {
     return absl::InvalidArgumentError("max_body_bytes must be <= 1GiB, max_upload_bytes <= 4GiB");
   }
-  for (absl::Duration d : {o.header_timeout, o.body_timeout, o.idle_timeout, o.write_timeout,
-                           o.response_timeout}) {
+  for (absl::Duration d :
+       {o.header_timeout, o.body_timeout, o.idle_timeout, o.write_timeout, o.response_timeout}) {
     if (d <= absl::ZeroDuration() || d > absl::Hours(1)) {
       return absl::InvalidArgumentError("HTTP timeouts must be > 0 and <= 1h");
     }
@@ -920,8 +912,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(ServerOptions options, Ro
   if (!options.tls_cert_file.empty()) {
     tls = std::make_unique<ssl::context>(ssl::context::tls_server);
     tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                     ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                     ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+                     ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                     ssl::context::single_dh_use);
     SSL_CTX_set_min_proto_version(tls->native_handle(), TLS1_2_VERSION);
     beast::error_code ec;
     tls->use_certificate_chain_file(options.tls_cert_file, ec);

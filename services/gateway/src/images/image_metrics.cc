@@ -1,12 +1,12 @@
 #include "images/image_metrics.h"
 
-#include <string>
-
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
+
+#include <string>
 
 namespace shopcast::gateway::images {
 

@@ -1,14 +1,13 @@
 #include "images/image_proxy.h"
 
-#include <optional>
-#include <string_view>
-#include <thread>
-#include <utility>
-
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
+#include <optional>
+#include <string_view>
+#include <thread>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "api/errors.h"
@@ -102,8 +101,8 @@ class Core {
     if (target.check != KeyCheck::kOk) {
       metrics_.Request("bad_key");
       std::move(respond)(Error(http::status::bad_request, absl::StatusCode::kInvalidArgument,
-                               "IMAGE_KEY_INVALID",
-                               "not an image key (<sha256 hex>.webp or .jpg)", rid));
+                               "IMAGE_KEY_INVALID", "not an image key (<sha256 hex>.webp or .jpg)",
+                               rid));
       return;
     }
     // What goes upstream: the method, the key under the origin's own path, If-None-Match, and
@@ -172,8 +171,8 @@ class Core {
              "the image origin did not answer in time");
       } else if (absl::IsResourceExhausted(result.status) &&
                  result.status.message() == "overloaded") {
-        Fail(p, "overloaded", http::status::service_unavailable,
-             absl::StatusCode::kUnavailable, "OVERLOADED", "too many image requests at once");
+        Fail(p, "overloaded", http::status::service_unavailable, absl::StatusCode::kUnavailable,
+             "OVERLOADED", "too many image requests at once");
       } else if (absl::IsResourceExhausted(result.status)) {
         Fail(p, "upstream_too_large", http::status::bad_gateway, absl::StatusCode::kUnavailable,
              "IMAGE_TOO_LARGE", "the image is larger than this gateway relays");
@@ -186,8 +185,8 @@ class Core {
     HttpResponse& in = result.response;
     const unsigned status = in.result_int();
     if (status == 404) {
-      Fail(p, "not_found", http::status::not_found, absl::StatusCode::kNotFound,
-           "IMAGE_NOT_FOUND", "no such image");
+      Fail(p, "not_found", http::status::not_found, absl::StatusCode::kNotFound, "IMAGE_NOT_FOUND",
+           "no such image");
       return;
     }
     std::string content_type;

@@ -171,7 +171,8 @@ absl::StatusOr<RateLimitOptions> ParseRateLimits(absl::string_view spec, RateLim
         !absl::SimpleAtod(rate.second, &per_second) || !std::isfinite(burst) ||
         !std::isfinite(per_second) || burst < 1 || per_second <= 0) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "rate limit entry '", entry, "': want <action>=<burst>/<per second>, burst >= 1, "
+          "rate limit entry '", entry,
+          "': want <action>=<burst>/<per second>, burst >= 1, "
           "rate > 0, action one of login, register, chat, reaction, bid, reserve, checkout, "
           "other_write"));
     }

@@ -47,7 +47,6 @@ absl::StatusOr<RateLimitOptions> ParseRateLimits(absl::string_view spec, RateLim
 
 // `metrics` may be null. Registers shopcast_gateway_rate_limited_total{action} (refusals) and
 // shopcast_gateway_rate_limit_buckets (buckets held).
-std::shared_ptr<RateLimits> MakeRateLimits(RateLimitOptions options,
-                                           prometheus::Registry* metrics);
+std::shared_ptr<RateLimits> MakeRateLimits(RateLimitOptions options, prometheus::Registry* metrics);
 
 }  // namespace shopcast::gateway

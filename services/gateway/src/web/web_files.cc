@@ -2,16 +2,15 @@
 
 #include <openssl/sha.h>
 
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/verb.hpp>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <system_error>
 #include <utility>
 #include <vector>
-
-#include <boost/beast/http/field.hpp>
-#include <boost/beast/http/status.hpp>
-#include <boost/beast/http/verb.hpp>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -36,7 +35,8 @@ constexpr char kNotBuiltPage[] =
     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
     "<title>Shopcast</title></head>\n<body><h1>Shopcast</h1>\n"
     "<p>The gateway is running, but the web app is not built.</p>\n"
-    "<p>Build it with <code>tools/dev build</code> (or <code>npm ci &amp;&amp; npm run build</code> "
+    "<p>Build it with <code>tools/dev build</code> (or <code>npm ci &amp;&amp; npm run "
+    "build</code> "
     "in <code>services/gateway/web</code>) and restart the gateway.</p>\n</body></html>\n";
 
 bool IsSegmentChar(char c) {
@@ -163,9 +163,9 @@ absl::StatusOr<std::shared_ptr<WebFiles>> WebFiles::Load(const WebFilesOptions& 
       continue;
     }
     if (files->files_.size() >= options.max_files) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("more than ", options.max_files, " files under the web root ",
-                       options.root, ": is it the right folder?"));
+      return absl::FailedPreconditionError(absl::StrCat("more than ", options.max_files,
+                                                        " files under the web root ", options.root,
+                                                        ": is it the right folder?"));
     }
     std::ifstream in(entry.path(), std::ios::binary);
     std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -175,8 +175,8 @@ absl::StatusOr<std::shared_ptr<WebFiles>> WebFiles::Load(const WebFilesOptions& 
     total += body.size();
     if (total > options.max_total_bytes) {
       return absl::FailedPreconditionError(
-          absl::StrCat("the web root ", options.root, " holds more than ",
-                       options.max_total_bytes, " bytes: is it the right folder?"));
+          absl::StrCat("the web root ", options.root, " holds more than ", options.max_total_bytes,
+                       " bytes: is it the right folder?"));
     }
     File f;
     f.etag = ETagOf(body);

@@ -285,7 +285,8 @@ class Hub final : public WebSocketHub, public HubCore {
     if (drained) {
       sweep_stopped_ = true;
       sweep_timer_.cancel();
-      mu_.Await(absl::Condition(+[](bool* running) { return !*running; }, &sweep_running_));
+      mu_.Await(absl::Condition(
+          +[](bool* running) { return !*running; }, &sweep_running_));
     }
     return drained;
   }
@@ -349,8 +350,8 @@ class Hub final : public WebSocketHub, public HubCore {
       if (!draining_ && sessions_.size() < options.max_sockets) {
         const uint64_t id = ++next_id_;
         if constexpr (std::is_same_v<Socket, PlainSocket>) {
-          auto session = std::make_shared<LeanTransport>(*this, id, *choice, context,
-                                                         std::move(*target), socket.release_socket());
+          auto session = std::make_shared<LeanTransport>(
+              *this, id, *choice, context, std::move(*target), socket.release_socket());
           sessions_[id] = session;
           lock.Release();
           session->Start(req);
@@ -374,8 +375,8 @@ class Hub final : public WebSocketHub, public HubCore {
   // back (madvise), so it only costs a walk of the heaps, every interval at most.
   void ScheduleTrim() {
     if (options.memory_trim_interval <= absl::ZeroDuration()) return;
-    trim_timer_.expires_after(std::chrono::microseconds(
-        absl::ToInt64Microseconds(options.memory_trim_interval)));
+    trim_timer_.expires_after(
+        std::chrono::microseconds(absl::ToInt64Microseconds(options.memory_trim_interval)));
     trim_timer_.async_wait([this](const boost::system::error_code& ec) {
       if (ec) return;
       const size_t sockets = SocketCount();
@@ -418,12 +419,12 @@ class Hub final : public WebSocketHub, public HubCore {
 
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  net::steady_timer trim_timer_;  // background thread; rearmed under mu_
-  size_t trimmed_at_sockets_ = 0;  // the trim timer's handler only
-  net::steady_timer sweep_timer_;  // background thread; rearmed under mu_
+  net::steady_timer trim_timer_;                       // background thread; rearmed under mu_
+  size_t trimmed_at_sockets_ = 0;                      // the trim timer's handler only
+  net::steady_timer sweep_timer_;                      // background thread; rearmed under mu_
   std::vector<std::shared_ptr<Session>> sweep_batch_;  // the sweep timer's handler only
-  bool sweep_running_ ABSL_GUARDED_BY(mu_) = false;  // a pass holds sockets in sweep_batch_
-  bool sweep_stopped_ ABSL_GUARDED_BY(mu_) = false;  // drained: no pass will start again
+  bool sweep_running_ ABSL_GUARDED_BY(mu_) = false;    // a pass holds sockets in sweep_batch_
+  bool sweep_stopped_ ABSL_GUARDED_BY(mu_) = false;    // drained: no pass will start again
   bool draining_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 0;
   absl::flat_hash_map<uint64_t, std::weak_ptr<Session>> sessions_ ABSL_GUARDED_BY(mu_);

@@ -80,11 +80,11 @@ void LeanTransport::Start(const HttpRequest& request) {
       "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
       "Sec-WebSocket-Accept: ",
       *accept, "\r\nServer: shopcast-gateway\r\n",
-      echo_protocol_ ? absl::StrCat("Sec-WebSocket-Protocol: ",
-                                    subprotocol() == Subprotocol::kJson ? kJsonSubprotocol
-                                                                        : kProtoSubprotocol,
-                                    "\r\n")
-                     : "",
+      echo_protocol_
+          ? absl::StrCat("Sec-WebSocket-Protocol: ",
+                         subprotocol() == Subprotocol::kJson ? kJsonSubprotocol : kProtoSubprotocol,
+                         "\r\n")
+          : "",
       "\r\n");
   auto self = Self();
   net::async_write(socket_, net::buffer(control_->in_flight),
@@ -106,10 +106,10 @@ void LeanTransport::Start(const HttpRequest& request) {
 void LeanTransport::Refuse(const char* status_line, const char* extra_headers, const char* code,
                            const char* message) {
   const std::string body = absl::StrCat(R"({"code":")", code, R"(","message":")", message, "\"}");
-  control().in_flight = absl::StrCat("HTTP/1.1 ", status_line,
-                            "\r\nServer: shopcast-gateway\r\nContent-Type: application/json\r\n",
-                            extra_headers, "Connection: close\r\nContent-Length: ", body.size(),
-                            "\r\n\r\n", body);
+  control().in_flight = absl::StrCat(
+      "HTTP/1.1 ", status_line,
+      "\r\nServer: shopcast-gateway\r\nContent-Type: application/json\r\n", extra_headers,
+      "Connection: close\r\nContent-Length: ", body.size(), "\r\n\r\n", body);
   auto self = Self();
   net::async_write(socket_, net::buffer(control_->in_flight),
                    [self](const boost::system::error_code&, size_t) { self->Finish(); });

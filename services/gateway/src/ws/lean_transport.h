@@ -24,9 +24,8 @@ namespace shopcast::gateway::ws {
 
 class LeanTransport final : public Session {
  public:
-  LeanTransport(HubCore& hub, uint64_t id, SubprotocolChoice choice,
-                const RequestContext& context, WsTarget target,
-                boost::asio::ip::tcp::socket socket);
+  LeanTransport(HubCore& hub, uint64_t id, SubprotocolChoice choice, const RequestContext& context,
+                WsTarget target, boost::asio::ip::tcp::socket socket);
 
   // Answers the upgrade (101, or 400/426 for a handshake RFC 6455 refuses) and starts reading.
   void Start(const HttpRequest& request);
@@ -75,7 +74,7 @@ class LeanTransport final : public Session {
   ControlBytes& control();  // made on first use
   void ReleaseControl();    // once nothing is written or waiting (not while writing_)
   std::unique_ptr<ControlBytes> control_;
-  FrameBytes in_flight_;     // the data frame being written
+  FrameBytes in_flight_;  // the data frame being written
   wire::FrameHeader header_{};
 
   const char* close_reason_ = "";

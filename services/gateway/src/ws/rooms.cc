@@ -49,8 +49,9 @@ HubMetrics::HubMetrics(prometheus::Registry* registry) {
                       "Room events received on shared upstream subscriptions");
   catchups_started = counter("shopcast_gateway_ws_catchups_total",
                              "Catch-up Subscribe calls made for single sockets");
-  snapshot_refreshes = counter("shopcast_gateway_ws_snapshot_refreshes_total",
-                               "Shared Subscribe calls made to refresh a room's snapshot for joins");
+  snapshot_refreshes =
+      counter("shopcast_gateway_ws_snapshot_refreshes_total",
+              "Shared Subscribe calls made to refresh a room's snapshot for joins");
   upstream_unavailable = counter("shopcast_gateway_ws_upstream_unavailable_total",
                                  "Rooms ended UPSTREAM_UNAVAILABLE after reconnects failed");
 }

@@ -66,8 +66,8 @@ class SubscribeCall final : public grpc::ClientReadReactor<rp::SubscribeResponse
   // Creates the call; nothing happens until Go(), which callers run without holding their locks
   // (a call that fails at once may report from inside StartCall).
   // A finite `deadline` bounds the whole call (the snapshot refresh); feeds have none.
-  static SubscribeCall* Create(Rooms& rooms, const std::string& stream_id,
-                               int64_t after_sequence, OnMessage on_message, OnEnd on_end,
+  static SubscribeCall* Create(Rooms& rooms, const std::string& stream_id, int64_t after_sequence,
+                               OnMessage on_message, OnEnd on_end,
                                absl::Time deadline = absl::InfiniteFuture());
   void Go();
   void Cancel() { ctx_.TryCancel(); }

@@ -597,8 +597,7 @@ void Session::AnswerAuthenticate(const std::string& frame_id, const std::string&
   v1::ServerFrame f;
   f.mutable_ack()->set_frame_id(frame_id);
   f.mutable_ack()->mutable_authenticated()->set_user_id(user_id());
-  *f.mutable_ack()->mutable_authenticated()->mutable_token_expires_at() =
-      ToProto(token_expires());
+  *f.mutable_ack()->mutable_authenticated()->mutable_token_expires_at() = ToProto(token_expires());
   SendFrame(f);
   Rearm();  // the timer downgrades the socket at the expiry
 }

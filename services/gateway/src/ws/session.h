@@ -167,7 +167,7 @@ class Session : public Peer, public std::enable_shared_from_this<Session> {
   // Strand state. Laid out so an idle socket's session stays small (see compact_time.h).
   bool closed_ = false;
   bool draining_ = false;
-  bool token_expired_ = false;  // signed out by an expiry, not authenticated since
+  bool token_expired_ = false;   // signed out by an expiry, not authenticated since
   bool authenticating_ = false;  // an authenticate is being checked: later frames are held
   // Frames that arrived while authenticating_, answered in order after it; null when none.
   std::unique_ptr<std::deque<v1::ClientFrame>> held_;

@@ -38,10 +38,10 @@ enum class Opcode : uint8_t {
 inline constexpr uint16_t kCloseNormal = 1000;
 inline constexpr uint16_t kCloseGoingAway = 1001;
 inline constexpr uint16_t kCloseProtocolError = 1002;
-inline constexpr uint16_t kCloseBadData = 1007;       // text that is not UTF-8
+inline constexpr uint16_t kCloseBadData = 1007;  // text that is not UTF-8
 inline constexpr uint16_t kClosePolicy = 1008;
 inline constexpr uint16_t kCloseTooBig = 1009;
-inline constexpr uint16_t kCloseNoStatus = 1005;      // received: a close frame without a code
+inline constexpr uint16_t kCloseNoStatus = 1005;  // received: a close frame without a code
 
 // A server frame's header (FIN set, unmasked), ready to go before the payload.
 struct FrameHeader {
@@ -59,7 +59,7 @@ std::string CloseFrame(uint16_t code, absl::string_view reason);
 struct Message {
   enum class Kind { kText, kBinary, kPing, kPong, kClose };
   Kind kind = Kind::kText;
-  std::string payload;            // for kClose: the reason text
+  std::string payload;                   // for kClose: the reason text
   uint16_t close_code = kCloseNoStatus;  // kClose only
 };
 
@@ -95,21 +95,21 @@ class MessageReader {
   // Implementation state; kept small (an idle socket keeps one of these).
   size_t max_message_bytes_;
   uint64_t frame_remaining_ = 0;  // payload bytes of the current frame still to come
-  std::string message_;         // the data message being assembled (released when handed over)
+  std::string message_;           // the data message being assembled (released when handed over)
   // A control frame's payload in pieces (made when one arrives, released when handed over) and
   // the error: rare, so an idle socket keeps only their pointers.
   std::unique_ptr<std::string> control_;
   std::unique_ptr<Error> error_;
-  uint8_t header_[14] = {};     // the current frame's header, as it arrives
-  uint8_t header_size_ = 0;     // 0 once the header is whole
+  uint8_t header_[14] = {};  // the current frame's header, as it arrives
+  uint8_t header_size_ = 0;  // 0 once the header is whole
   uint8_t mask_[4] = {};
-  uint8_t mask_offset_ = 0;     // where in the mask the next payload byte falls
-  uint8_t opcode_ = 0;          // the current frame's
-  bool in_frame_ = false;       // header read, payload still to come
-  bool fin_ = false;            // the current frame's
-  bool message_open_ = false;   // a data message's first frame has come, its last not yet
+  uint8_t mask_offset_ = 0;    // where in the mask the next payload byte falls
+  uint8_t opcode_ = 0;         // the current frame's
+  bool in_frame_ = false;      // header read, payload still to come
+  bool fin_ = false;           // the current frame's
+  bool message_open_ = false;  // a data message's first frame has come, its last not yet
   bool message_binary_ = false;
-  bool closed_ = false;         // the peer's close frame has been handed over
+  bool closed_ = false;  // the peer's close frame has been handed over
 };
 
 }  // namespace shopcast::gateway::ws::wire

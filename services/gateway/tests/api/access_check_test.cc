@@ -1,11 +1,10 @@
 // The edge access check against a real user process: keys fetched at the first check, a rotated
 // key fetched on its first unknown kid, made-up kids costing at most one fetch per interval, and
 // a clear 503 reason while the user service cannot be reached.
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <memory>
 #include <string>
-
-#include <catch2/catch.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "auth/user_keys.h"
@@ -49,10 +48,13 @@ struct UserWorld {
     user.reset();
     auto tls = pki.FilesOf("user");
     std::vector<std::string> env = {
-        "SHOPCAST_USER_GRPC_ADDR=127.0.0.1:0", "SHOPCAST_USER_METRICS_ADDR=127.0.0.1:0",
-        "SHOPCAST_USER_DB_DSN=" + db.dsn(), "SHOPCAST_USER_SIGNING_KEY_FILE=" + dir.File(key_file),
+        "SHOPCAST_USER_GRPC_ADDR=127.0.0.1:0",
+        "SHOPCAST_USER_METRICS_ADDR=127.0.0.1:0",
+        "SHOPCAST_USER_DB_DSN=" + db.dsn(),
+        "SHOPCAST_USER_SIGNING_KEY_FILE=" + dir.File(key_file),
         "SHOPCAST_USER_PAGE_TOKEN_KEY_FILE=" + dir.File("page.key"),
-        "SHOPCAST_USER_DB_POOL_SIZE=2", "SHOPCAST_USER_DRAIN_TIMEOUT=1s",
+        "SHOPCAST_USER_DB_POOL_SIZE=2",
+        "SHOPCAST_USER_DRAIN_TIMEOUT=1s",
         absl::StrCat("SHOPCAST_USER_INTERNAL_GRPC_ADDR=127.0.0.1:", internal_port),
         "SHOPCAST_USER_SERVICE_CA_FILE=" + tls.ca_file,
         "SHOPCAST_USER_SERVICE_CERT_FILE=" + tls.cert_file,
@@ -60,9 +62,10 @@ struct UserWorld {
     if (!verify_files.empty()) {
       env.push_back("SHOPCAST_USER_VERIFY_KEY_FILES=" + dir.File(verify_files));
     }
-    user = std::make_unique<ChildProcess>(std::vector<std::string>{SHOPCAST_USER_BIN, "serve"},
-                                          env, dir.File("user.log"));
-    internal_port = user->WaitForLogEvent("server_started", absl::Seconds(60))["internal_grpc_port"];
+    user = std::make_unique<ChildProcess>(std::vector<std::string>{SHOPCAST_USER_BIN, "serve"}, env,
+                                          dir.File("user.log"));
+    internal_port =
+        user->WaitForLogEvent("server_started", absl::Seconds(60))["internal_grpc_port"];
   }
 
   std::shared_ptr<grpc::Channel> Channel() {
@@ -90,7 +93,8 @@ std::string TokenOf(const shopcast::auth::SigningKey& key, absl::Time at) {
 
 }  // namespace
 
-TEST_CASE("a rotated signing key is fetched on its first unknown kid and made-up kids cost little") {
+TEST_CASE(
+    "a rotated signing key is fetched on its first unknown kid and made-up kids cost little") {
   UserWorld w;
   auto a = w.Key("a.pem");
   w.Start("a.pem");

@@ -2,12 +2,11 @@
 // user and product-inventory processes on real PostgreSQL, with the edge access check fetching
 // the user service's keys and revocations over its internal listener (the gateway's
 // certificate), as in production.
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <memory>
-#include <string>
-
-#include <catch2/catch.hpp>
 #include <pqxx/pqxx>
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "api/api_handler.h"
@@ -73,9 +72,8 @@ struct World {
             p + "GRPC_ADDR=127.0.0.1:0", p + "METRICS_ADDR=127.0.0.1:0",
             p + "INTERNAL_GRPC_ADDR=127.0.0.1:0", p + "SERVICE_CA_FILE=" + pi_tls.ca_file,
             p + "SERVICE_CERT_FILE=" + pi_tls.cert_file, p + "SERVICE_KEY_FILE=" + pi_tls.key_file,
-            p + "DB_DSN=" + pi_db.dsn(), p + "DB_POOL_SIZE=4",
-            p + "VERIFY_KEY_FILES=" + key_file, p + "PAGE_TOKEN_KEY_FILE=" + dir.File("page.key"),
-            p + "DRAIN_TIMEOUT=5s"},
+            p + "DB_DSN=" + pi_db.dsn(), p + "DB_POOL_SIZE=4", p + "VERIFY_KEY_FILES=" + key_file,
+            p + "PAGE_TOKEN_KEY_FILE=" + dir.File("page.key"), p + "DRAIN_TIMEOUT=5s"},
         dir.File("pi.log"));
     const auto user_started = user->WaitForLogEvent("server_started", absl::Seconds(60));
     const auto pi_started = pi->WaitForLogEvent("server_started", absl::Seconds(60));
@@ -140,7 +138,8 @@ struct World {
 // The cookie's value from a Set-Cookie header line, "" if that line is another cookie's.
 std::string CookieFrom(const std::vector<std::string>& set_cookies, const std::string& name) {
   for (const std::string& c : set_cookies) {
-    if (c.rfind(name + "=", 0) == 0) return c.substr(name.size() + 1, c.find(';') - name.size() - 1);
+    if (c.rfind(name + "=", 0) == 0)
+      return c.substr(name.size() + 1, c.find(';') - name.size() - 1);
   }
   return "";
 }
@@ -202,10 +201,9 @@ TEST_CASE("register, login into a cookie, refresh by cookie only with CSRF proof
   Answer again = w.Login("alice");
   auto logout = Post("/api/v1/user/Logout");
   const std::string csrf2 = CookieFrom(again.cookies(), gw::api::kCsrfCookie);
-  logout.set(http::field::cookie,
-             absl::StrCat(gw::api::kRefreshCookie, "=",
-                          CookieFrom(again.cookies(), gw::api::kRefreshCookie), "; ",
-                          gw::api::kCsrfCookie, "=", csrf2));
+  logout.set(http::field::cookie, absl::StrCat(gw::api::kRefreshCookie, "=",
+                                               CookieFrom(again.cookies(), gw::api::kRefreshCookie),
+                                               "; ", gw::api::kCsrfCookie, "=", csrf2));
   logout.set(gw::api::kCsrfHeader, csrf2);
   Answer out = Send(*w.api, std::move(logout));
   INFO(out.res.body());
@@ -224,7 +222,8 @@ TEST_CASE("a host creates a product through JSON and gets its violations back as
   const std::string host = w.AccessToken("hank");
   Answer type = w.Call("/api/v1/product-inventory/CreateProductType", R"({"productType":{
       "name":"Mugs","parameters":[{"key":"size","label":"Size","kind":"PARAMETER_KIND_CHOICE",
-      "required":true,"choices":["S","L"]}]}})", admin);
+      "required":true,"choices":["S","L"]}]}})",
+                       admin);
   INFO(type.res.body());
   REQUIRE(type.status() == 200);
   const std::string type_id = type.json()["productType"]["id"];
@@ -237,11 +236,11 @@ TEST_CASE("a host creates a product through JSON and gets its violations back as
   const std::string profile_id = profile.json()["shippingProfile"]["id"];
 
   auto draft = [&](const std::string& title, const std::string& price) {
-    return absl::StrCat(R"({"product":{"productTypeId":")", type_id, R"(","title":")", title,
-                        R"(","parameters":{"size":{"choiceValue":"XL"}},"saleMode":"SALE_MODE_FIXED_PRICE",)",
-                        R"("price":{"amountMinor":")", price, R"(","currency":"USD"},"shippingProfileId":")",
-                        profile_id, R"("},"initialStock":"5","idempotencyKey":"mug-)", title.size(),
-                        R"("})");
+    return absl::StrCat(
+        R"({"product":{"productTypeId":")", type_id, R"(","title":")", title,
+        R"(","parameters":{"size":{"choiceValue":"XL"}},"saleMode":"SALE_MODE_FIXED_PRICE",)",
+        R"("price":{"amountMinor":")", price, R"(","currency":"USD"},"shippingProfileId":")",
+        profile_id, R"("},"initialStock":"5","idempotencyKey":"mug-)", title.size(), R"("})");
   };
   Answer bad = w.Call("/api/v1/product-inventory/CreateProduct", draft("", "-5"), host);
   INFO(bad.res.body());
@@ -271,8 +270,9 @@ TEST_CASE("a host creates a product through JSON and gets its violations back as
   CHECK(viewer.status() == 403);
   CHECK_FALSE(viewer.reason().empty());
   // Anonymous GET-able reads are served without a token.
-  Answer read = w.Call("/api/v1/product-inventory/GetProduct",
-                       absl::StrCat(R"({"productId":")", made.json()["product"]["id"].get<std::string>(), R"("})"));
+  Answer read = w.Call(
+      "/api/v1/product-inventory/GetProduct",
+      absl::StrCat(R"({"productId":")", made.json()["product"]["id"].get<std::string>(), R"("})"));
   INFO(read.res.body());
   CHECK(read.status() == 200);
 }
@@ -322,10 +322,9 @@ TEST_CASE("forged and expired tokens are refused at the edge with 401 and nothin
   const std::string token = login.json()["tokens"]["accessToken"];
   auto logout = Post("/api/v1/user/Logout", R"({"allSessions":true})");
   const std::string csrf = CookieFrom(login.cookies(), gw::api::kCsrfCookie);
-  logout.set(http::field::cookie,
-             absl::StrCat(gw::api::kRefreshCookie, "=",
-                          CookieFrom(login.cookies(), gw::api::kRefreshCookie), "; ",
-                          gw::api::kCsrfCookie, "=", csrf));
+  logout.set(http::field::cookie, absl::StrCat(gw::api::kRefreshCookie, "=",
+                                               CookieFrom(login.cookies(), gw::api::kRefreshCookie),
+                                               "; ", gw::api::kCsrfCookie, "=", csrf));
   logout.set(gw::api::kCsrfHeader, csrf);
   REQUIRE(Send(*w.api, std::move(logout)).status() == 200);
   CHECK(shopcast::testing::WaitUntil(
@@ -350,8 +349,8 @@ TEST_CASE("login is rate limited per client address with 429 and Retry-After") {
   pqxx::connection c(w.user_db.dsn());
   pqxx::work tx(c);
   std::set<std::string> seen;
-  for (const auto& row : tx.exec_params(
-           "SELECT address FROM login_known_addresses WHERE user_id = $1", id)) {
+  for (const auto& row :
+       tx.exec_params("SELECT address FROM login_known_addresses WHERE user_id = $1", id)) {
     seen.insert(row[0].as<std::string>());
   }
   CHECK(seen == std::set<std::string>{"203.0.113.5", "203.0.113.6"});

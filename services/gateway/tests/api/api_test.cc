@@ -38,7 +38,8 @@ class FixedAccess final : public gw::AccessCheck {
   }
 };
 
-std::shared_ptr<gw::RouteHandler> Handler(gw::RateLimitOptions limits = gw::DefaultRateLimitOptions()) {
+std::shared_ptr<gw::RouteHandler> Handler(
+    gw::RateLimitOptions limits = gw::DefaultRateLimitOptions()) {
   gw::ApiOptions o;
   o.version = "0.1.0";
   o.client_config.set_websocket_url("wss://shop.test/ws/v1");
@@ -87,13 +88,23 @@ TEST_CASE("every public unary RPC is routed once, internal services and streams 
 
 TEST_CASE("gRPC codes map to grpc-gateway's HTTP statuses") {
   using C = absl::StatusCode;
-  const std::vector<std::pair<C, unsigned>> table = {
-      {C::kOk, 200}, {C::kCancelled, 499}, {C::kUnknown, 500}, {C::kInvalidArgument, 400},
-      {C::kDeadlineExceeded, 504}, {C::kNotFound, 404}, {C::kAlreadyExists, 409},
-      {C::kPermissionDenied, 403}, {C::kUnauthenticated, 401}, {C::kResourceExhausted, 429},
-      {C::kFailedPrecondition, 400}, {C::kAborted, 409}, {C::kOutOfRange, 400},
-      {C::kUnimplemented, 501}, {C::kInternal, 500}, {C::kUnavailable, 503},
-      {C::kDataLoss, 500}};
+  const std::vector<std::pair<C, unsigned>> table = {{C::kOk, 200},
+                                                     {C::kCancelled, 499},
+                                                     {C::kUnknown, 500},
+                                                     {C::kInvalidArgument, 400},
+                                                     {C::kDeadlineExceeded, 504},
+                                                     {C::kNotFound, 404},
+                                                     {C::kAlreadyExists, 409},
+                                                     {C::kPermissionDenied, 403},
+                                                     {C::kUnauthenticated, 401},
+                                                     {C::kResourceExhausted, 429},
+                                                     {C::kFailedPrecondition, 400},
+                                                     {C::kAborted, 409},
+                                                     {C::kOutOfRange, 400},
+                                                     {C::kUnimplemented, 501},
+                                                     {C::kInternal, 500},
+                                                     {C::kUnavailable, 503},
+                                                     {C::kDataLoss, 500}};
   for (auto [code, status] : table) CHECK(api::HttpStatusFromCode(code) == status);
 }
 
@@ -161,7 +172,7 @@ TEST_CASE("JSON bodies: limits and refusals before and by the parser") {
   CHECK(reason("{\"login\":\"\xff\"}") == "JSON_BAD_UTF8");
   CHECK(reason(R"({"login":"\ud800"})") == "JSON_BAD_UTF8");
   CHECK(reason(R"({"login":"\udc00x"})") == "JSON_BAD_UTF8");
-  CHECK(reason(R"({"login":"\ud83d\ude00"})") == "");  // a proper pair
+  CHECK(reason(R"({"login":"\ud83d\ude00"})") == "");        // a proper pair
   CHECK(reason(R"({"login":"[[[[[[[[[[[[[[[[[["})") == "");  // brackets inside strings
   std::string deep(9, '[');
   CHECK(reason("{\"login\":" + deep + std::string(9, ']') + "}") == "JSON_TOO_DEEP");
@@ -216,8 +227,10 @@ TEST_CASE("session cookies are __Host-, Secure, SameSite=Strict and the refresh 
   REQUIRE(cookies.size() == 2);
   CHECK(cookies[0] ==
         "__Host-shopcast_refresh=rt-1; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=2592000");
-  CHECK(cookies[1] == "__Host-shopcast_csrf=csrf-1; Path=/; Secure; SameSite=Strict; Max-Age=2592000");
-  for (const auto& c : api::ClearedSessionCookies()) CHECK(c.find("Max-Age=0") != std::string::npos);
+  CHECK(cookies[1] ==
+        "__Host-shopcast_csrf=csrf-1; Path=/; Secure; SameSite=Strict; Max-Age=2592000");
+  for (const auto& c : api::ClearedSessionCookies())
+    CHECK(c.find("Max-Age=0") != std::string::npos);
   CHECK(api::NewCsrfToken().size() >= 43);
   CHECK(api::NewCsrfToken() != api::NewCsrfToken());
 }
@@ -249,7 +262,8 @@ TEST_CASE("token buckets: burst, refill, Retry-After, per caller and per action"
   o.buckets[static_cast<size_t>(gw::RateAction::kChat)] = {3, 1};
   auto limits = gw::MakeRateLimits(o, nullptr);
   const absl::Time t0 = absl::FromUnixSeconds(1000000);
-  for (int i = 0; i < 3; ++i) CHECK(limits->Take(gw::RateAction::kChat, "u:a", t0) == absl::ZeroDuration());
+  for (int i = 0; i < 3; ++i)
+    CHECK(limits->Take(gw::RateAction::kChat, "u:a", t0) == absl::ZeroDuration());
   absl::Duration wait = limits->Take(gw::RateAction::kChat, "u:a", t0);
   CHECK(wait > absl::Milliseconds(900));
   CHECK(wait <= absl::Seconds(1));

@@ -3,13 +3,13 @@
 // (no default origin is configured), the playlists and segments come through byte for byte,
 // ffprobe plays the proxied URL, ranges work, a gated stream refuses without a token and plays
 // with a playback token, and an unknown stream is 404.
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <set>
 #include <sstream>
-
-#include <prometheus/registry.h>
-#include <prometheus/text_serializer.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -67,15 +67,13 @@ HttpResponse WaitForMediaPlaylist(RouteHandler& proxy, const std::string& target
 
 struct World {
   World()
-      : pki(pki_dir.File("pki"), {"video-ingest", "gateway"}),
-        server([this] {
+      : pki(pki_dir.File("pki"), {"video-ingest", "gateway"}), server([this] {
           e2e::ServerOptions o;
           o.service_pki_dir = pki_dir.File("pki");
           return o;
         }()) {
     auto channel = clients::MakeInternalChannel(
-        "video-ingest", absl::StrCat("127.0.0.1:", server.internal_grpc_port()),
-        pki.Of("gateway"));
+        "video-ingest", absl::StrCat("127.0.0.1:", server.internal_grpc_port()), pki.Of("gateway"));
     REQUIRE(channel.ok());
     HlsProxyOptions options;  // no default origin: every route comes from LookupStreams
     REQUIRE(ValidateHlsProxyOptions(options, true).ok());
@@ -132,8 +130,7 @@ TEST_CASE("A live stream plays through the proxy from the replica that holds it"
         std::set<std::string>{"aac", "h264"});
 
   // An id of ours that names no stream.
-  CHECK(Call(*w.proxy, Get("/live/str_01J9Z3K8W4V6T2M0QXYHB5R7NC/index.m3u8")).result_int() ==
-        404);
+  CHECK(Call(*w.proxy, Get("/live/str_01J9Z3K8W4V6T2M0QXYHB5R7NC/index.m3u8")).result_int() == 404);
 
   const std::string m = prometheus::TextSerializer().Serialize(w.registry.Collect());
   CHECK(absl::StrContains(m, "gateway_hls_route_lookups_total{result=\"found\"}"));
@@ -159,8 +156,8 @@ TEST_CASE("A gated stream: refused without a token, played with a playback token
 
   // Without a token, or with a forged one, the origin's refusal comes back as it is.
   const std::string bare_segment = uri.substr(0, uri.find('?'));
-  for (const std::string& file : {std::string("index.m3u8"), std::string("live.m3u8"),
-                                  bare_segment}) {
+  for (const std::string& file :
+       {std::string("index.m3u8"), std::string("live.m3u8"), bare_segment}) {
     INFO(file);
     CHECK(Call(*w.proxy, Get(live + file)).result_int() == 401);
     CHECK(Call(*w.proxy, Get(live + file + "?token=forged")).result_int() == 403);

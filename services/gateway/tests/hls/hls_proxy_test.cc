@@ -1,16 +1,17 @@
 // The HLS proxy in front of a scripted origin on loopback (tests/hls/proxy_harness.h): what
 // passes through and what comes back, blocking requests held by the origin without threads,
 // refusals that never reach the origin, and every way an upstream fails.
-#include <catch2/catch.hpp>
-#include <chrono>
-#include <thread>
+#include "hls/hls_proxy.h"
 
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "hls/hls_proxy.h"
 #include "proxy_harness.h"
 
 namespace shopcast::gateway::hls {

@@ -3,14 +3,14 @@
 // requests, looked up again when the cached replica is gone; unknown streams, streams nobody
 // holds and an unreachable directory, with and without a default origin. The origins are
 // scripted HTTP servers on loopback (proxy_harness.h).
-#include <catch2/catch.hpp>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <map>
 #include <thread>
-
-#include <prometheus/registry.h>
-#include <prometheus/text_serializer.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -96,17 +96,15 @@ struct World {
     builder.RegisterService(&directory);
     server = builder.BuildAndStart();
     REQUIRE(server != nullptr);
-    channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
-                                  grpc::InsecureChannelCredentials());
+    channel =
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials());
   }
   ~World() { server->Shutdown(); }
   std::shared_ptr<RouteHandler> Proxy(HlsProxyOptions options = {}) {
     REQUIRE(ValidateHlsProxyOptions(options, true).ok());
     return MakeHlsProxy(options, channel, &registry);
   }
-  std::string Metrics() {
-    return prometheus::TextSerializer().Serialize(registry.Collect());
-  }
+  std::string Metrics() { return prometheus::TextSerializer().Serialize(registry.Collect()); }
   Directory directory;
   std::unique_ptr<grpc::Server> server;
   std::shared_ptr<grpc::Channel> channel;

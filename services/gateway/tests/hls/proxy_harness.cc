@@ -1,9 +1,5 @@
 #include "proxy_harness.h"
 
-#include <catch2/catch.hpp>
-#include <fstream>
-#include <list>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -16,6 +12,9 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <list>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -171,7 +170,7 @@ class TestOrigin::Impl {
   asio::io_context io_;
   tcp::acceptor acceptor_;
   std::thread thread_;
-  bool released_ = false;  // I/O thread only
+  bool released_ = false;                                 // I/O thread only
   std::list<std::shared_ptr<asio::steady_timer>> holds_;  // I/O thread only
   mutable absl::Mutex mu_;
   std::vector<Seen> seen_ ABSL_GUARDED_BY(mu_);

@@ -6,14 +6,13 @@
 // call the handler directly and wait for its answer.
 
 #include <atomic>
+#include <boost/asio/io_context.hpp>
 #include <future>
 #include <map>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"

@@ -75,10 +75,11 @@ TEST_CASE("targets: origin-form, visible ASCII, no dot segments or hidden separa
   CHECK(IsSafeTarget("/a/b.c?x=1&y=../z"));  // The query is not a path.
   CHECK(IsSafeTarget("/streams/"));
   CHECK(IsSafeTarget("/a%20b"));
-  CHECK(IsSafeTarget("/..a/b..")); // Dots inside a name are fine.
-  for (const char* bad : {"", "x", "*", "http://h/", "/a/../b", "/..", "/.", "/a/.", "/%2e",
-                          "/%2E%2e/x", "/.%2e", "/a%2fb", "/a%2Fb", "/a%5cb", "/a%00", "/a\\b",
-                          "//", "/a//b", "/a%", "/a%2", "/a%g0", "/a b", "/a\x7f"}) {
+  CHECK(IsSafeTarget("/..a/b.."));  // Dots inside a name are fine.
+  for (const char* bad :
+       {"",     "x",         "*",     "http://h/", "/a/../b", "/..",    "/.",    "/a/.",
+        "/%2e", "/%2E%2e/x", "/.%2e", "/a%2fb",    "/a%2Fb",  "/a%5cb", "/a%00", "/a\\b",
+        "//",   "/a//b",     "/a%",   "/a%2",      "/a%g0",   "/a b",   "/a\x7f"}) {
     INFO(bad);
     CHECK_FALSE(IsSafeTarget(bad));
   }

@@ -24,11 +24,10 @@ inline HttpResponse Echo(const std::string& area, const HttpRequest& request,
                          const RequestContext& context) {
   HttpResponse r{boost::beast::http::status::ok, request.version()};
   r.set(boost::beast::http::field::content_type, "text/plain");
-  r.body() = absl::StrCat("area=", area, " id=", context.request_id,
-                          " client=", context.client_address, " secure=", context.secure ? 1 : 0,
-                          " method=", std::string(request.method_string()),
-                          " target=", std::string(request.target()),
-                          " body_bytes=", request.body().size());
+  r.body() = absl::StrCat(
+      "area=", area, " id=", context.request_id, " client=", context.client_address,
+      " secure=", context.secure ? 1 : 0, " method=", std::string(request.method_string()),
+      " target=", std::string(request.target()), " body_bytes=", request.body().size());
   return r;
 }
 

@@ -34,8 +34,9 @@ using namespace std::chrono_literals;
 
 std::string Post(const std::string& target, const std::string& body,
                  const std::string& extra = "") {
-  return absl::StrCat("POST ", target, " HTTP/1.1\r\nHost: gw.test\r\nContent-Length: ",
-                      body.size(), "\r\n", extra, "\r\n", body);
+  return absl::StrCat("POST ", target,
+                      " HTTP/1.1\r\nHost: gw.test\r\nContent-Length: ", body.size(), "\r\n", extra,
+                      "\r\n", body);
 }
 
 // Responders a test keeps, to answer (or drop) when it says.
@@ -131,7 +132,7 @@ TEST_CASE("request ids: a sane client id is kept and echoed, anything else repla
   CHECK(BodyHas(kept, "id=abc.DEF_123-x "));
 
   for (const std::string& bad : {std::string("has space"), std::string("semi;colon"),
-                                std::string(65, 'a'), std::string("<script>")}) {
+                                 std::string(65, 'a'), std::string("<script>")}) {
     RawResponse r = Exchange(server.port(), GetRequest("/", "X-Request-Id: " + bad + "\r\n"));
     const std::string id = r.Header("x-request-id");
     CHECK(id.size() == 32);
@@ -275,7 +276,8 @@ TEST_CASE("limits: head size 431, URL 414, header count 431, body 413, per-path 
   o.max_upload_bytes = 5000;
   TestServer server(o, stubs.AsRoutes());
 
-  RawResponse head = Exchange(server.port(), GetRequest("/", "X-Big: " + std::string(5000, 'a') + "\r\n"));
+  RawResponse head =
+      Exchange(server.port(), GetRequest("/", "X-Big: " + std::string(5000, 'a') + "\r\n"));
   CHECK(head.status == 431);
   CHECK(BodyHas(head, "REQUEST_HEADERS_TOO_LARGE"));
   CHECK_FALSE(head.keep_alive);
@@ -294,18 +296,18 @@ TEST_CASE("limits: head size 431, URL 414, header count 431, body 413, per-path 
   CHECK(big.status == 413);
   CHECK(BodyHas(big, "BODY_TOO_LARGE"));
   // A chunked body is counted as it arrives.
-  RawResponse chunked = Exchange(
-      server.port(), absl::StrCat("POST /api/v1/x/Y HTTP/1.1\r\nHost: h\r\n"
-                                  "Transfer-Encoding: chunked\r\n\r\n7d0\r\n",
-                                  std::string(2000, 'c'), "\r\n0\r\n\r\n"));
+  RawResponse chunked =
+      Exchange(server.port(), absl::StrCat("POST /api/v1/x/Y HTTP/1.1\r\nHost: h\r\n"
+                                           "Transfer-Encoding: chunked\r\n\r\n7d0\r\n",
+                                           std::string(2000, 'c'), "\r\n0\r\n\r\n"));
   CHECK(chunked.status == 413);
   // The photo upload path has its own, larger limit.
   RawResponse upload = Exchange(
       server.port(), Post("/api/v1/product-inventory/UploadProductImage", std::string(4000, 'p')));
   CHECK(upload.status == 200);
   CHECK(BodyHas(upload, "body_bytes=4000"));
-  CHECK(Exchange(server.port(), Post("/api/v1/product-inventory/UploadProductImage",
-                                     std::string(5001, 'p')))
+  CHECK(Exchange(server.port(),
+                 Post("/api/v1/product-inventory/UploadProductImage", std::string(5001, 'p')))
             .status == 413);
   CHECK(server.Metric("gateway_http_rejected_total", "reason", "body_too_large") >= 3);
 }
@@ -313,9 +315,8 @@ TEST_CASE("limits: head size 431, URL 414, header count 431, body 413, per-path 
 TEST_CASE("targets with dot segments, encoded separators or odd forms are refused with 400") {
   Stubs stubs;
   TestServer server(TestOptions(), stubs.AsRoutes());
-  for (const char* target :
-       {"/a/../b", "/..", "/assets/%2e%2e/x", "/a/%2E./b", "/a%2fb", "/a%5cb", "/a%00b", "/a//b",
-        "/a/./b", "http://evil.test/", "/a%zz", "/a%4"}) {
+  for (const char* target : {"/a/../b", "/..", "/assets/%2e%2e/x", "/a/%2E./b", "/a%2fb", "/a%5cb",
+                             "/a%00b", "/a//b", "/a/./b", "http://evil.test/", "/a%zz", "/a%4"}) {
     INFO(target);
     RawResponse r = Exchange(server.port(), GetRequest(target));
     CHECK(r.status == 400);
@@ -356,8 +357,9 @@ TEST_CASE("Expect: 100-continue gets 100 before the body is sent") {
   Stubs stubs;
   TestServer server(TestOptions(), stubs.AsRoutes());
   TestConnection c(server.port());
-  REQUIRE(c.Send("POST /api/v1/x/Y HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n"
-                 "Expect: 100-continue\r\n\r\n"));
+  REQUIRE(
+      c.Send("POST /api/v1/x/Y HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n"
+             "Expect: 100-continue\r\n\r\n"));
   auto cont = c.Read();
   REQUIRE(cont);
   CHECK(cont->status == 100);
@@ -441,7 +443,9 @@ TEST_CASE("slow clients are cut: head, body, idle - a reader that stops reading 
     CHECK(closed);
     CHECK(std::chrono::steady_clock::now() - start < 4s);
     CHECK(WaitUntil(
-        [&] { return server.Metric("gateway_http_rejected_total", "reason", "header_timeout") >= 1; },
+        [&] {
+          return server.Metric("gateway_http_rejected_total", "reason", "header_timeout") >= 1;
+        },
         absl::Seconds(5)));
   }
   SECTION("a body that does not arrive is cut at the body timeout") {
@@ -470,7 +474,9 @@ TEST_CASE("slow clients are cut: head, body, idle - a reader that stops reading 
     TestConnection c(server.port(), /*receive_buffer=*/4096);
     REQUIRE(c.Send(GetRequest("/big")));
     CHECK(WaitUntil(
-        [&] { return server.Metric("gateway_http_rejected_total", "reason", "write_timeout") >= 1; },
+        [&] {
+          return server.Metric("gateway_http_rejected_total", "reason", "write_timeout") >= 1;
+        },
         absl::Seconds(10)));
     CHECK(WaitUntil([&] { return server.server().connections() == 0; }, absl::Seconds(5)));
   }
@@ -567,8 +573,8 @@ TEST_CASE("metrics count requests by area and status class, connections and byte
   CHECK(web_4xx == 1);
   CHECK(server.Metric("gateway_http_bytes_received_total") > 0);
   CHECK(server.Metric("gateway_http_bytes_sent_total") > 0);
-  CHECK(WaitUntil([&] { return server.Metric("gateway_http_connections") == 0; },
-                  absl::Seconds(5)));
+  CHECK(
+      WaitUntil([&] { return server.Metric("gateway_http_connections") == 0; }, absl::Seconds(5)));
 }
 
 TEST_CASE("options: plain HTTP only on loopback unless behind a TLS proxy - checked values") {

@@ -56,7 +56,8 @@ class EchoAcceptor final : public WebSocketAcceptor {
       if (ec) return;
       ws->async_read(*buffer, [ws, buffer, prefix](beast::error_code read_ec, size_t) {
         if (read_ec) return;
-        auto reply = std::make_shared<std::string>(prefix + beast::buffers_to_string(buffer->data()));
+        auto reply =
+            std::make_shared<std::string>(prefix + beast::buffers_to_string(buffer->data()));
         ws->text(true);
         ws->async_write(net::buffer(*reply), [ws, reply](beast::error_code, size_t) {
           ws->async_close(websocket::close_code::normal, [ws](beast::error_code) {});
@@ -178,7 +179,8 @@ TEST_CASE("WebSocket upgrades on /ws are handed to the acceptor, plain and TLS")
                                      absl::Seconds(5)));
   CHECK(server.Metric("gateway_http_websocket_handovers_total") == 2);
   // /ws without an upgrade: 426.
-  auto plain = http_files::testing::Exchange(server.port(), http_files::testing::GetRequest("/ws/v1"));
+  auto plain =
+      http_files::testing::Exchange(server.port(), http_files::testing::GetRequest("/ws/v1"));
   CHECK(plain.status == 426);
   CHECK(plain.Header("upgrade") == "websocket");
 

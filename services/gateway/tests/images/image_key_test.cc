@@ -1,10 +1,9 @@
 // Which /images/… targets name a rendition: only "/images/" + 64 lower-case hex + ".webp" or
 // ".jpg"; everything else is refused before any upstream call.
-#include <catch2/catch.hpp>
-
-#include <string>
-
 #include "images/image_key.h"
+
+#include <catch2/catch.hpp>
+#include <string>
 
 namespace shopcast::gateway::images {
 namespace {
@@ -58,8 +57,8 @@ TEST_CASE("image keys: traversal, encodings and look-alikes are refused") {
            p + kHash + ".webp.jpg",
            p + kHash + ".",
            p + kHash,
-           p + kHash.substr(0, 63) + ".webp",   // 63 digits
-           p + kHash + "a.webp",                 // 65 digits
+           p + kHash.substr(0, 63) + ".webp",  // 63 digits
+           p + kHash + "a.webp",               // 65 digits
            p + kHash + ".webp#frag",
            p + kHash + ".webp ",
            p + " " + kHash + ".webp",

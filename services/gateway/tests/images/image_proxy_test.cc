@@ -2,18 +2,18 @@
 // (tests/hls/proxy_harness.h: it records what reaches it and answers any other path with
 // "ok" as video/mp2t), a refused port, and one that accepts and never answers. What reaches the
 // origin, a wrong content type never relayed, bad keys never forwarded, 502 and 504.
-#include <catch2/catch.hpp>
+#include "images/image_proxy.h"
 
 #include <netinet/in.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <prometheus/registry.h>
-#include <prometheus/text_serializer.h>
+#include <catch2/catch.hpp>
 
 #include "absl/strings/match.h"
 #include "absl/time/clock.h"
-#include "images/image_proxy.h"
 #include "nlohmann/json.hpp"
 #include "proxy_harness.h"
 
@@ -98,7 +98,8 @@ TEST_CASE("images: only the key and If-None-Match reach the origin, a wrong type
   CHECK(Header(res, http::field::content_type) == "application/json");
   CHECK(Header(res, http::field::cache_control) == "no-store");
   CHECK_FALSE(absl::StrContains(res.body(), "ok\n"));
-  CHECK(absl::StrContains(MetricsText(registry), "gateway_images_requests_total{outcome=\"origin_error\"} 1"));
+  CHECK(absl::StrContains(MetricsText(registry),
+                          "gateway_images_requests_total{outcome=\"origin_error\"} 1"));
 
   // HEAD goes upstream as HEAD.
   Call(*proxy, [] {
@@ -148,8 +149,8 @@ TEST_CASE("images: bad keys and methods are refused without reaching the origin"
 
 TEST_CASE("images: an origin that refuses is 502, one that never answers is 504, in time") {
   prometheus::Registry registry;
-  auto refused = ProxyTo("http://127.0.0.1:" + std::to_string(hls::testing::ClosedPort()),
-                         &registry);
+  auto refused =
+      ProxyTo("http://127.0.0.1:" + std::to_string(hls::testing::ClosedPort()), &registry);
   HttpResponse down = Call(*refused, Get("/images/" + kKey));
   CHECK(down.result_int() == 502);
   CHECK(Reason(down) == "IMAGE_ORIGIN_UNAVAILABLE");
@@ -168,8 +169,10 @@ TEST_CASE("images: an origin that refuses is 502, one that never answers is 504,
   CHECK(took >= absl::Milliseconds(900));
   CHECK(took < absl::Seconds(10));
   const std::string metrics = MetricsText(registry);
-  CHECK(absl::StrContains(metrics, "gateway_images_requests_total{outcome=\"upstream_unavailable\"} 1"));
-  CHECK(absl::StrContains(metrics, "gateway_images_requests_total{outcome=\"upstream_timeout\"} 1"));
+  CHECK(absl::StrContains(metrics,
+                          "gateway_images_requests_total{outcome=\"upstream_unavailable\"} 1"));
+  CHECK(
+      absl::StrContains(metrics, "gateway_images_requests_total{outcome=\"upstream_timeout\"} 1"));
 }
 
 TEST_CASE("images: options are checked at start") {

@@ -4,18 +4,16 @@
 // /images/<key> — from the gateway: the bytes product-inventory stored (hashing to the key), the
 // type, immutable caching, 304 on the ETag, HEAD. Bad keys never reach product-inventory;
 // unknown keys are 404; with product-inventory stopped the gateway says 502.
-#include <catch2/catch.hpp>
-
 #include <openssl/sha.h>
+#include <prometheus/registry.h>
 
+#include <catch2/catch.hpp>
 #include <csignal>
 #include <fstream>
 #include <memory>
+#include <pqxx/pqxx>
 #include <string>
 #include <vector>
-
-#include <pqxx/pqxx>
-#include <prometheus/registry.h>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -109,10 +107,10 @@ struct World {
             p + "GRPC_ADDR=127.0.0.1:0", p + "METRICS_ADDR=127.0.0.1:0",
             p + "INTERNAL_GRPC_ADDR=127.0.0.1:0", p + "SERVICE_CA_FILE=" + pi_tls.ca_file,
             p + "SERVICE_CERT_FILE=" + pi_tls.cert_file, p + "SERVICE_KEY_FILE=" + pi_tls.key_file,
-            p + "DB_DSN=" + pi_db.dsn(), p + "DB_POOL_SIZE=4",
-            p + "VERIFY_KEY_FILES=" + key_file, p + "PAGE_TOKEN_KEY_FILE=" + dir.File("page.key"),
-            p + "DRAIN_TIMEOUT=5s", p + "IMAGE_ROOT=" + dir.File("images"),
-            p + "HTTP_ADDR=127.0.0.1:0", p + "IMAGE_URL_PREFIX=/images/"},
+            p + "DB_DSN=" + pi_db.dsn(), p + "DB_POOL_SIZE=4", p + "VERIFY_KEY_FILES=" + key_file,
+            p + "PAGE_TOKEN_KEY_FILE=" + dir.File("page.key"), p + "DRAIN_TIMEOUT=5s",
+            p + "IMAGE_ROOT=" + dir.File("images"), p + "HTTP_ADDR=127.0.0.1:0",
+            p + "IMAGE_URL_PREFIX=/images/"},
         dir.File("pi.log"));
     const auto user_started = user->WaitForLogEvent("server_started", absl::Seconds(60));
     pi_metrics = pi->WaitForLogEvent("server_started", absl::Seconds(60))["metrics_port"];
@@ -135,8 +133,7 @@ struct World {
                 std::to_string(user_started["internal_grpc_port"].get<int>()),
             g + "PRODUCT_INVENTORY_ADDR=127.0.0.1:" + std::to_string(pi_grpc),
             g + "VIDEO_INGEST_INTERNAL_ADDR=127.0.0.1:1",
-            g + "IMAGE_ORIGIN=http://127.0.0.1:" + std::to_string(pi_http),
-            g + "DRAIN_TIMEOUT=5s"},
+            g + "IMAGE_ORIGIN=http://127.0.0.1:" + std::to_string(pi_http), g + "DRAIN_TIMEOUT=5s"},
         dir.File("gateway.log"));
     const auto ready = gateway->WaitForLogEvent("gateway_ready", absl::Seconds(60));
     http = static_cast<uint16_t>(ready["http_port"].get<int>());
@@ -163,18 +160,16 @@ struct World {
   }
 
   std::string Account(const std::string& name, int role) {
-    const nlohmann::json made =
-        Ok("/api/v1/user/Register",
-           absl::StrCat(R"({"username":")", name, R"(","email":")", name,
-                        R"(@example.com","password":")", kPassword, R"("})"));
+    const nlohmann::json made = Ok(
+        "/api/v1/user/Register", absl::StrCat(R"({"username":")", name, R"(","email":")", name,
+                                              R"(@example.com","password":")", kPassword, R"("})"));
     pqxx::connection c(user_db.dsn());
     pqxx::work tx(c);
     tx.exec_params0("UPDATE users SET role = $1 WHERE id = $2", role,
                     made["user"]["id"].get<std::string>());
     tx.commit();
-    return Ok("/api/v1/user/Login",
-              absl::StrCat(R"({"login":")", name, R"(","password":")", kPassword, R"("})"))
-        ["tokens"]["accessToken"];
+    return Ok("/api/v1/user/Login", absl::StrCat(R"({"login":")", name, R"(","password":")",
+                                                 kPassword, R"("})"))["tokens"]["accessToken"];
   }
 
   // What product-inventory's image origin has answered so far (every status).
@@ -197,9 +192,9 @@ TEST_CASE("a product photo uploaded through the JSON API is served at its same-o
   World w;
   const std::string admin = w.Account("adele", 3);
   const std::string host = w.Account("hank", 2);
-  const std::string type_id = w.Ok("/api/v1/product-inventory/CreateProductType",
-                                   R"({"productType":{"name":"Mugs","parameters":[]}})",
-                                   admin)["productType"]["id"];
+  const std::string type_id =
+      w.Ok("/api/v1/product-inventory/CreateProductType",
+           R"({"productType":{"name":"Mugs","parameters":[]}})", admin)["productType"]["id"];
   const std::string profile_id =
       w.Ok("/api/v1/product-inventory/CreateShippingProfile", R"({"shippingProfile":{
       "name":"Standard","originCountryCode":"US","handlingTime":"86400s",
@@ -260,9 +255,8 @@ TEST_CASE("a product photo uploaded through the JSON API is served at its same-o
     CHECK(head.body.empty());
   }
   // The product as anyone reads it lists the same URLs.
-  const nlohmann::json product =
-      w.Ok("/api/v1/product-inventory/GetProduct",
-           absl::StrCat(R"({"productId":")", product_id, R"("})"));
+  const nlohmann::json product = w.Ok("/api/v1/product-inventory/GetProduct",
+                                      absl::StrCat(R"({"productId":")", product_id, R"("})"));
   CHECK(product["product"]["images"][0]["renditions"][0]["url"] == renditions[0]["url"]);
   // No second origin for the page: the CSP allows images from 'self' only.
   RawResponse page = Get(w.http, "/");

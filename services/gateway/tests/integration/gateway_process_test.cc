@@ -11,14 +11,13 @@
 #include "absl/strings/match.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
+#include "shopcast/auth/testing/dev_pki.h"
 #include "shopcast/gateway/v1/gateway.grpc.pb.h"
 #include "shopcast/http_files/testing/raw_client.h"
 #include "shopcast/testing/net.h"
 #include "shopcast/testing/process.h"
 #include "shopcast/testing/temp_dir.h"
 #include "shopcast/testing/wait.h"
-
-#include "shopcast/auth/testing/dev_pki.h"
 
 namespace shopcast::gateway {
 namespace {
@@ -40,8 +39,10 @@ std::vector<std::string> Env(const shopcast::testing::TempDir& dir,
                                   kP + "SERVICE_KEY_FILE=" + tls.key_file,
                                   kP + "USER_INTERNAL_ADDR=127.0.0.1:1",
                                   kP + "VIDEO_INGEST_INTERNAL_ADDR=127.0.0.1:1",
-                                  kP + "GRPC_ADDR=127.0.0.1:0", kP + "METRICS_ADDR=127.0.0.1:0",
-                                  kP + "HTTP_ADDR=127.0.0.1:0", kP + "WEB_ROOT=" + dir.File("dist"),
+                                  kP + "GRPC_ADDR=127.0.0.1:0",
+                                  kP + "METRICS_ADDR=127.0.0.1:0",
+                                  kP + "HTTP_ADDR=127.0.0.1:0",
+                                  kP + "WEB_ROOT=" + dir.File("dist"),
                                   kP + "PUBLIC_URL=https://shop.test",
                                   kP + "RTMP_INGEST_URL=rtmp://ingest.shop.test/live",
                                   kP + "DRAIN_TIMEOUT=10s"};
@@ -73,9 +74,9 @@ TEST_CASE("process: serves the web root and gRPC health from the environment, SI
   CHECK(page.Has("x-request-id"));
   auto asset = Exchange(static_cast<uint16_t>(http_port), GetRequest("/assets/index-abc123.js"));
   CHECK(asset.Header("cache-control") == "public, max-age=31536000, immutable");
-  auto again = Exchange(static_cast<uint16_t>(http_port),
-                        GetRequest("/assets/index-abc123.js",
-                                   "If-None-Match: " + asset.Header("etag") + "\r\n"));
+  auto again = Exchange(
+      static_cast<uint16_t>(http_port),
+      GetRequest("/assets/index-abc123.js", "If-None-Match: " + asset.Header("etag") + "\r\n"));
   CHECK(again.status == 304);
   CHECK(Exchange(static_cast<uint16_t>(http_port), GetRequest("/a/../etc/passwd")).status == 400);
 
@@ -141,11 +142,11 @@ TEST_CASE("process: plain HTTP on a public address is refused at start with one 
                                        dir.File("gateway.log"));
   CHECK(proc.Wait(30000) == 2);
   CHECK(absl::StrContains(proc.log(), "behind_tls_proxy"));
-  shopcast::testing::ChildProcess behind({SHOPCAST_GATEWAY_BIN, "serve"},
-                                         Env(dir, {kP + "HTTP_ADDR=0.0.0.0:0",
-                                                   kP + "BEHIND_TLS_PROXY=true",
-                                                   kP + "TRUSTED_PROXIES=10.0.0.0/8"}),
-                                         dir.File("behind.log"));
+  shopcast::testing::ChildProcess behind(
+      {SHOPCAST_GATEWAY_BIN, "serve"},
+      Env(dir, {kP + "HTTP_ADDR=0.0.0.0:0", kP + "BEHIND_TLS_PROXY=true",
+                kP + "TRUSTED_PROXIES=10.0.0.0/8"}),
+      dir.File("behind.log"));
   behind.WaitForLogEvent("http_started", absl::Seconds(60));
   behind.Signal(SIGTERM);
   CHECK(behind.Wait(30000) == 0);

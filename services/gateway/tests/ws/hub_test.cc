@@ -303,9 +303,9 @@ TEST_CASE(
   size_t seen = static_cast<size_t>(ended) + 1;
   for (int round = 0; round < 50; ++round) {
     slow.Send(SubscribeFrame(absl::StrCat("again", round), room, resume_from, true));
-    const int got = slow.WaitFor([&](const v1::ServerFrame& f) {
-      return IsEvent(room, last)(f) || IsRoomEnded(room)(f);
-    }, absl::Seconds(30), seen);
+    const int got = slow.WaitFor(
+        [&](const v1::ServerFrame& f) { return IsEvent(room, last)(f) || IsRoomEnded(room)(f); },
+        absl::Seconds(30), seen);
     REQUIRE(got >= 0);
     const v1::ServerFrame frame = slow.Frames()[got];
     if (!frame.has_room_ended()) break;

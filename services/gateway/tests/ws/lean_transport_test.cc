@@ -5,7 +5,6 @@
 // the hub's realtime-push channel points nowhere.
 
 #include <catch2/catch.hpp>
-
 #include <functional>
 #include <optional>
 #include <string>
@@ -31,7 +30,7 @@ namespace {
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
-constexpr char kKey[] = "dGhlIHNhbXBsZSBub25jZQ==";     // RFC 6455 §1.3's example
+constexpr char kKey[] = "dGhlIHNhbXBsZSBub25jZQ==";  // RFC 6455 §1.3's example
 constexpr char kAccept[] = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
 
 std::string Upgrade(const std::string& extra_headers = "",
@@ -123,7 +122,9 @@ class RawClient {
     if (end == std::string::npos) return std::nullopt;
     return in_.substr(0, end + 4);
   }
-  bool ReadHead() { return ReadUntil([&] { return Head().has_value(); }); }
+  bool ReadHead() {
+    return ReadUntil([&] { return Head().has_value(); });
+  }
 
   // Server frames after the HTTP head (complete ones only).
   std::vector<ServerFrame> Frames() const {
@@ -185,9 +186,9 @@ class RawClient {
 struct Gateway {
   explicit Gateway(WsOptions options = {})
       : key(*auth::GenerateSigningKey("leantest")), access(key), limits(1000) {
-    hub = MakeWebSocketHub(
-        options, grpc::CreateChannel("127.0.0.1:1", grpc::InsecureChannelCredentials()), &access,
-        &limits, &registry);
+    hub = MakeWebSocketHub(options,
+                           grpc::CreateChannel("127.0.0.1:1", grpc::InsecureChannelCredentials()),
+                           &access, &limits, &registry);
     listener = std::make_unique<TestListener>(hub);
   }
   ~Gateway() {
@@ -230,12 +231,12 @@ TEST_CASE("the opening handshake answers RFC 6455's accept key, then the welcome
   CHECK(g.hub->SocketCount() == 1);
 }
 
-TEST_CASE("a handshake RFC 6455 refuses gets 426 or 400 and the connection ends",
-          "[integration]") {
+TEST_CASE("a handshake RFC 6455 refuses gets 426 or 400 and the connection ends", "[integration]") {
   Gateway g;
   SECTION("another protocol version") {
     RawClient c(g.port());
-    c.Write(Upgrade("", absl::StrCat("Sec-WebSocket-Key: ", kKey, "\r\nSec-WebSocket-Version: 8\r\n")));
+    c.Write(
+        Upgrade("", absl::StrCat("Sec-WebSocket-Key: ", kKey, "\r\nSec-WebSocket-Version: 8\r\n")));
     REQUIRE(c.ReadHead());
     CHECK(absl::StartsWith(*c.Head(), "HTTP/1.1 426 "));
     CHECK(absl::StrContains(*c.Head(), "Sec-WebSocket-Version: 13\r\n"));
@@ -248,13 +249,13 @@ TEST_CASE("a handshake RFC 6455 refuses gets 426 or 400 and the connection ends"
     CHECK(absl::StartsWith(*c.Head(), "HTTP/1.1 400 "));
     CHECK(c.WaitEof());
   }
-  CHECK(shopcast::testing::WaitUntil([&] { return g.hub->SocketCount() == 0; },
-                                     absl::Seconds(10)));
+  CHECK(shopcast::testing::WaitUntil([&] { return g.hub->SocketCount() == 0; }, absl::Seconds(10)));
 }
 
-TEST_CASE("pings are answered with their payload, and a frame trickling in byte by byte, or in "
-          "fragments with a ping between them, is one message",
-          "[integration]") {
+TEST_CASE(
+    "pings are answered with their payload, and a frame trickling in byte by byte, or in "
+    "fragments with a ping between them, is one message",
+    "[integration]") {
   Gateway g;
   RawClient c(g.port());
   Open(c);
@@ -297,8 +298,7 @@ TEST_CASE("a client's close is echoed with its code and the server ends TCP", "[
   REQUIRE(close >= 0);
   CHECK(c.Frames()[close].close_code() == 4000);
   CHECK(c.WaitEof());
-  CHECK(shopcast::testing::WaitUntil([&] { return g.hub->SocketCount() == 0; },
-                                     absl::Seconds(10)));
+  CHECK(shopcast::testing::WaitUntil([&] { return g.hub->SocketCount() == 0; }, absl::Seconds(10)));
 }
 
 TEST_CASE("protocol violations are answered with their close code and the connection ends",
@@ -341,8 +341,7 @@ TEST_CASE("protocol violations are answered with their close code and the connec
     CHECK(c.Frames()[close].close_code() == k.code);
     CHECK(c.WaitEof());
   }
-  CHECK(shopcast::testing::WaitUntil([&] { return g.hub->SocketCount() == 0; },
-                                     absl::Seconds(10)));
+  CHECK(shopcast::testing::WaitUntil([&] { return g.hub->SocketCount() == 0; }, absl::Seconds(10)));
 }
 
 TEST_CASE("a quiet client is pinged, and one that never answers is dropped", "[integration]") {

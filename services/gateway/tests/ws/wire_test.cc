@@ -6,12 +6,11 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <new>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 // Live heap bytes of this test binary, to show that an idle reader holds none. Not inlined:
 // GCC's -O2 would otherwise see through them and warn about the size prefix.
@@ -169,21 +168,19 @@ TEST_CASE("the accept key is RFC 6455's, for a key of 16 bytes in base64 only", 
   CHECK(AcceptKey("AAAAAAAAAAAAAAAAAAAAAA==").has_value());
   CHECK(AcceptKey("/+/+/+/+/+/+/+/+/+/+/w==").has_value());
   CHECK_FALSE(AcceptKey("").has_value());
-  CHECK_FALSE(AcceptKey("dGhlIHNhbXBsZSBub25jZQ=").has_value());      // 23 characters
-  CHECK_FALSE(AcceptKey("dGhlIHNhbXBsZSBub25jZQ===").has_value());    // 25
-  CHECK_FALSE(AcceptKey("dGhlIHNhbXBsZSBub25jZQAA").has_value());     // 18 bytes
-  CHECK_FALSE(AcceptKey("dGhlIHNhbXBsZSBub25jZ===").has_value());     // 15.75 bytes
-  CHECK_FALSE(AcceptKey("dGhlIHNhbXBsZSBub25jZR==").has_value());     // stray bits in the last
-  CHECK_FALSE(AcceptKey("dGhlIHNhbXBsZSBub2-jZQ==").has_value());     // not base64
+  CHECK_FALSE(AcceptKey("dGhlIHNhbXBsZSBub25jZQ=").has_value());    // 23 characters
+  CHECK_FALSE(AcceptKey("dGhlIHNhbXBsZSBub25jZQ===").has_value());  // 25
+  CHECK_FALSE(AcceptKey("dGhlIHNhbXBsZSBub25jZQAA").has_value());   // 18 bytes
+  CHECK_FALSE(AcceptKey("dGhlIHNhbXBsZSBub25jZ===").has_value());   // 15.75 bytes
+  CHECK_FALSE(AcceptKey("dGhlIHNhbXBsZSBub25jZR==").has_value());   // stray bits in the last
+  CHECK_FALSE(AcceptKey("dGhlIHNhbXBsZSBub2-jZQ==").has_value());   // not base64
   CHECK_FALSE(AcceptKey("dGhlIHNhbXBsZSBub 5jZQ==").has_value());
   CHECK_FALSE(AcceptKey("dGhlIHNhbXBsZSBub25jZQ==dGhl").has_value());
   CHECK_FALSE(AcceptKey("dGhlIHNhbXBsZSBzYW1wbGUgbm9uY2U=").has_value());  // 23 bytes
 }
 
 TEST_CASE("server frame headers use the shortest length form", "[ws][wire]") {
-  auto bytes = [](FrameHeader h) {
-    return std::vector<uint8_t>(h.bytes, h.bytes + h.size);
-  };
+  auto bytes = [](FrameHeader h) { return std::vector<uint8_t>(h.bytes, h.bytes + h.size); };
   CHECK(bytes(ServerFrameHeader(Opcode::kText, 0)) == std::vector<uint8_t>{0x81, 0});
   CHECK(bytes(ServerFrameHeader(Opcode::kBinary, 125)) == std::vector<uint8_t>{0x82, 125});
   CHECK(bytes(ServerFrameHeader(Opcode::kBinary, 126)) == std::vector<uint8_t>{0x82, 126, 0, 126});
@@ -229,9 +226,10 @@ TEST_CASE("close frames carry the code big-endian and a reason cut on a characte
 TEST_CASE("masked frames of every kind are read and unmasked", "[ws][wire]") {
   const std::string big(70000, 'z');
   const std::string mid(300, 'm');
-  const Outcome o = FeedAll(Text("hello") + Binary(std::string("\x00\xFF\x01", 3)) + Text("") +
-                            Ping("are you there") + Pong("") + Binary(mid) + Text(big) +
-                            ClientFrame(kFin | 0x1, "x", 0, true, {0, 0, 0, 0}) + Close(1000, "bye"));
+  const Outcome o =
+      FeedAll(Text("hello") + Binary(std::string("\x00\xFF\x01", 3)) + Text("") +
+              Ping("are you there") + Pong("") + Binary(mid) + Text(big) +
+              ClientFrame(kFin | 0x1, "x", 0, true, {0, 0, 0, 0}) + Close(1000, "bye"));
   REQUIRE(o.ok);
   REQUIRE(o.messages.size() == 9);
   CHECK(o.messages[0].kind == Message::Kind::kText);
@@ -253,9 +251,9 @@ TEST_CASE("masked frames of every kind are read and unmasked", "[ws][wire]") {
 
 TEST_CASE("a fragmented message is joined, control frames between its fragments", "[ws][wire]") {
   const std::string input = ClientFrame(0x1, "Hel") + Ping("p1") + ClientFrame(0x0, "") +
-                            ClientFrame(0x0, "lo ") + Pong("") + ClientFrame(kFin | 0x0, "w\xC3\xB6rld") +
-                            ClientFrame(0x2, "\x01") + ClientFrame(kFin | 0x0, "\x02") +
-                            Close(1001, "");
+                            ClientFrame(0x0, "lo ") + Pong("") +
+                            ClientFrame(kFin | 0x0, "w\xC3\xB6rld") + ClientFrame(0x2, "\x01") +
+                            ClientFrame(kFin | 0x0, "\x02") + Close(1001, "");
   const Outcome o = FeedAll(input);
   REQUIRE(o.ok);
   REQUIRE(o.messages.size() == 5);
@@ -317,7 +315,8 @@ TEST_CASE("between messages the reader holds no byte and no heap", "[ws][wire]")
   }
   const long long held_with_messages = g_live_heap_bytes.load() - before;
   const size_t messages = out.size();
-  const bool joined = messages == 4 && out[1].payload == std::string(5000, 'a') + std::string(5000, 'b');
+  const bool joined =
+      messages == 4 && out[1].payload == std::string(5000, 'a') + std::string(5000, 'b');
   out.clear();
   const long long held_after = g_live_heap_bytes.load() - before;
 
@@ -402,10 +401,17 @@ TEST_CASE("protocol violations are refused with 1002", "[ws][wire]") {
 }
 
 TEST_CASE("text and close reasons must be strict UTF-8 (1007)", "[ws][wire]") {
-  const std::vector<std::string> good = {
-      "plain", "\xC2\x80", "\xDF\xBF", "\xE0\xA0\x80", "\xED\x9F\xBF", "\xEE\x80\x80",
-      "\xEF\xBF\xBF", "\xF0\x90\x80\x80", "\xF4\x8F\xBF\xBF", "\xCE\xBA\xE1\xBD\xB9\xCF\x83",
-      std::string("nul \x00 inside", 12)};
+  const std::vector<std::string> good = {"plain",
+                                         "\xC2\x80",
+                                         "\xDF\xBF",
+                                         "\xE0\xA0\x80",
+                                         "\xED\x9F\xBF",
+                                         "\xEE\x80\x80",
+                                         "\xEF\xBF\xBF",
+                                         "\xF0\x90\x80\x80",
+                                         "\xF4\x8F\xBF\xBF",
+                                         "\xCE\xBA\xE1\xBD\xB9\xCF\x83",
+                                         std::string("nul \x00 inside", 12)};
   for (const std::string& s : good) {
     INFO(s);
     CHECK(Refusal(Text(s)) == 0);
@@ -413,19 +419,21 @@ TEST_CASE("text and close reasons must be strict UTF-8 (1007)", "[ws][wire]") {
     CHECK(Refusal(Binary(s)) == 0);
   }
   const std::vector<std::string> bad = {
-      "\x80",             // a continuation first
-      "\xC0\x80",         // overlong NUL
-      "\xC1\xBF",         // overlong
-      "\xE0\x9F\xBF",     // overlong 3-byte
-      "\xF0\x8F\xBF\xBF", // overlong 4-byte
-      "\xED\xA0\x80",     // surrogate U+D800
-      "\xED\xBF\xBF",     // surrogate U+DFFF
-      "\xF4\x90\x80\x80", // U+110000
-      "\xF5\x80\x80\x80", "\xFE", "\xFF",
-      "\xC3",             // cut short
-      "ok\xE2\x82",       // cut short at the end
-      "\xE2\x28\xA1",     // a bad continuation
-      "\xF0\x9F\x98",     // 3 of 4
+      "\x80",              // a continuation first
+      "\xC0\x80",          // overlong NUL
+      "\xC1\xBF",          // overlong
+      "\xE0\x9F\xBF",      // overlong 3-byte
+      "\xF0\x8F\xBF\xBF",  // overlong 4-byte
+      "\xED\xA0\x80",      // surrogate U+D800
+      "\xED\xBF\xBF",      // surrogate U+DFFF
+      "\xF4\x90\x80\x80",  // U+110000
+      "\xF5\x80\x80\x80",
+      "\xFE",
+      "\xFF",
+      "\xC3",          // cut short
+      "ok\xE2\x82",    // cut short at the end
+      "\xE2\x28\xA1",  // a bad continuation
+      "\xF0\x9F\x98",  // 3 of 4
   };
   for (const std::string& s : bad) {
     INFO(s);
@@ -452,8 +460,8 @@ TEST_CASE("close frames: no payload is 1005, one byte or a reserved code is refu
     CHECK(o.messages[0].close_code == code);
     CHECK(o.messages[0].payload == "why");
   }
-  for (int code : {0, 999, 1004, 1005, 1006, 1012, 1013, 1014, 1015, 1016, 1100, 2000, 2999, 5000,
-                   65535}) {
+  for (int code :
+       {0, 999, 1004, 1005, 1006, 1012, 1013, 1014, 1015, 1016, 1100, 2000, 2999, 5000, 65535}) {
     INFO(code);
     CHECK(Refusal(Close(static_cast<uint16_t>(code), "")) == kCloseProtocolError);
   }

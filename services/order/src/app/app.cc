@@ -146,8 +146,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   if (overrides.inventory != nullptr) {
     p->inventory = overrides.inventory;
   } else {
-    auto pi_channel = clients::MakeInternalChannel("product-inventory",
-                                                   config.product_inventory_addr, p->tls);
+    auto pi_channel =
+        clients::MakeInternalChannel("product-inventory", config.product_inventory_addr, p->tls);
     if (!pi_channel.ok()) return AtStep("product_inventory_addr", pi_channel.status());
     p->own_inventory = checkout::MakeGrpcInventory(*pi_channel, config.inventory_timeout);
     p->inventory = p->own_inventory.get();
@@ -170,8 +170,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   if (p->provider == nullptr) {
     p->simulated_provider = std::make_unique<payments::SimulatedProvider>(*p->pool);
     p->provider = p->simulated_provider.get();
-    settle = [provider = p->simulated_provider.get()](const std::string& payment_id,
-                                                      bool approve,
+    settle = [provider = p->simulated_provider.get()](const std::string& payment_id, bool approve,
                                                       const std::string& decline_code) {
       return provider->Settle(payment_id, approve, decline_code).status();
     };
@@ -186,9 +185,9 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   saga_options.crash_after = overrides.crash_after;
   // The lease names this process: a restarted process must not take its predecessor's
   // leases for its own before they lapse.
-  p->saga = std::make_unique<checkout::CheckoutSaga>(*p->order_store, *p->inventory,
-                                                     *p->provider, new_id("run"),
-                                                     std::move(saga_options), metrics);
+  p->saga =
+      std::make_unique<checkout::CheckoutSaga>(*p->order_store, *p->inventory, *p->provider,
+                                               new_id("run"), std::move(saga_options), metrics);
   checkout::CheckoutOptions checkout_options;
   checkout_options.key_ttl = config.idempotency_key_ttl;
   checkout_options.provider_name = p->provider->name();

@@ -124,8 +124,8 @@ absl::StatusOr<v1::Order> Checkout::Place(const auth::Claims& buyer,
 
   // What is bought, priced by the server from product-inventory's figures.
   auto found = inventory_.GetForCheckout(request.reservation_id(), buyer.subject);
-  absl::Status refused = found.ok() ? CheckReservation(found->reservation(), now)
-                                    : MapInventoryError(found.status());
+  absl::Status refused =
+      found.ok() ? CheckReservation(found->reservation(), now) : MapInventoryError(found.status());
   if (!refused.ok()) {
     // A first call with this key, racing this one, may have stored its order and locked the
     // hold since the look-up above (the hold then reads as used): this call is its retry.
@@ -320,8 +320,7 @@ absl::StatusOr<v1::Order> Checkout::RunOrWait(const std::string& order_id, absl:
   return std::move(rec.order);
 }
 
-absl::StatusOr<v1::Order> Checkout::Get(const auth::Caller& caller,
-                                        const std::string& order_id) {
+absl::StatusOr<v1::Order> Checkout::Get(const auth::Caller& caller, const std::string& order_id) {
   if (!ids::IsValidId(order_id, "ord")) return NotFound("ORDER_NOT_FOUND", "no such order");
   ASSIGN_OR_RETURN(OrderRecord rec, store_.Get(order_id));
   const v1::Order& o = rec.order;
@@ -368,10 +367,10 @@ absl::Status Checkout::List(const auth::Caller& caller, const v1::ListOrdersRequ
   }
   q.limit = (size == 0 ? kDefaultPageSize : size) + 1;
   // The token is bound to the list and every filter, so it cannot be replayed on another.
-  const std::string list = absl::StrCat(
-      "orders;", q.as_seller ? "seller;" : "buyer;", q.user_id, ";", q.stream_id, ";",
-      absl::StrJoin(q.statuses, ","), ";", absl::ToUnixMicros(q.created_after), ";",
-      absl::ToUnixMicros(q.created_before));
+  const std::string list =
+      absl::StrCat("orders;", q.as_seller ? "seller;" : "buyer;", q.user_id, ";", q.stream_id, ";",
+                   absl::StrJoin(q.statuses, ","), ";", absl::ToUnixMicros(q.created_after), ";",
+                   absl::ToUnixMicros(q.created_before));
   if (!request.page().page_token().empty()) {
     ASSIGN_OR_RETURN(pagetoken::Cursor cursor,
                      page_tokens_.Decode(list, request.page().page_token()));

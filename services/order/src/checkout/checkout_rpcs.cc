@@ -77,8 +77,7 @@ grpc::ServerUnaryReactor* CheckoutRpcs::CompletePlaceholderPayment(
     if (!ids::IsValidId(request->payment_id(), "pay")) {
       return NotFound("PAYMENT_NOT_FOUND", "no such payment");
     }
-    RETURN_IF_ERROR(
-        settle_(request->payment_id(), request->approve(), request->decline_code()));
+    RETURN_IF_ERROR(settle_(request->payment_id(), request->approve(), request->decline_code()));
     ASSIGN_OR_RETURN(*response->mutable_order(),
                      checkout_.ResumePayment(request->payment_id(), DeadlineOf(*ctx)));
     return absl::OkStatus();

@@ -33,8 +33,8 @@ class GrpcInventory : public Inventory {
     request.set_reservation_id(reservation_id);
     request.set_order_id(order_id);
     request.mutable_lock_duration()->set_seconds(absl::ToInt64Seconds(lock_duration));
-    auto response = clients::Call(kPeer, *stub_, &Stub::LockReservationForCheckout, request,
-                                  nullptr, timeout_);
+    auto response =
+        clients::Call(kPeer, *stub_, &Stub::LockReservationForCheckout, request, nullptr, timeout_);
     if (!response.ok()) return response.status();
     return response->reservation();
   }

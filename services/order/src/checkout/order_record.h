@@ -14,11 +14,11 @@ namespace shopcast::order::checkout {
 // is recorded (with the next step) before that next step starts, so a resumed saga repeats at
 // most the one call whose outcome was not recorded, and every such call is idempotent.
 namespace step {
-inline constexpr char kLock[] = "lock";                        // lock the reservation
-inline constexpr char kAuthorize[] = "authorize";              // authorize the payment
+inline constexpr char kLock[] = "lock";                         // lock the reservation
+inline constexpr char kAuthorize[] = "authorize";               // authorize the payment
 inline constexpr char kAwaitingPayment[] = "awaiting_payment";  // the provider said pending
-inline constexpr char kCommit[] = "commit";                    // commit the reservation
-inline constexpr char kCapture[] = "capture";                  // capture the payment
+inline constexpr char kCommit[] = "commit";                     // commit the reservation
+inline constexpr char kCapture[] = "capture";                   // capture the payment
 inline constexpr char kVoid[] = "void";        // compensate: void the payment, then release
 inline constexpr char kRelease[] = "release";  // compensate: release the reservation, then fail
 inline constexpr char kDone[] = "done";        // nothing left to do

@@ -75,10 +75,10 @@ std::vector<std::pair<std::string, std::string>> PreparedStatements() {
       {kStreamTotal,
        "SELECT COALESCE(sum(units_sold), 0)::bigint FROM stream_product_sales "
        "WHERE stream_id = $1"},
-      {kListAsBuyer, absl::StrCat("SELECT ", kOrderColumns, " FROM orders WHERE buyer_id = $1",
-                                  list_filters)},
-      {kListAsSeller, absl::StrCat("SELECT ", kOrderColumns, " FROM orders WHERE seller_id = $1",
-                                   list_filters)},
+      {kListAsBuyer,
+       absl::StrCat("SELECT ", kOrderColumns, " FROM orders WHERE buyer_id = $1", list_filters)},
+      {kListAsSeller,
+       absl::StrCat("SELECT ", kOrderColumns, " FROM orders WHERE seller_id = $1", list_filters)},
       // Access passes: the stream on the order row, where orders_one_live_pass can see it.
       {kSetAccessStream, "UPDATE orders SET access_stream_id = $2 WHERE id = $1"},
       {kFindLivePass,

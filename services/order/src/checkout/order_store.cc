@@ -120,8 +120,8 @@ void EnqueueStatusChanged(pqxx::work& tx, const v1::Order& order, v1::OrderStatu
   v1::OrderStatusChanged changed;
   *changed.mutable_order() = order;
   changed.set_previous_status(previous);
-  events::Enqueue(tx, {kSource, "order.order_status_changed", order.id(), {kRoomDestination},
-                       &changed});
+  events::Enqueue(
+      tx, {kSource, "order.order_status_changed", order.id(), {kRoomDestination}, &changed});
 }
 
 // One sale_recorded per line, with the stream's counters bumped in the same transaction.
@@ -153,8 +153,11 @@ void EnqueueSales(pqxx::work& tx, const OrderRecord& rec) {
       sale.set_stream_total_units_sold(
           tx.exec_prepared1(sql::kStreamTotal, o.stream_id())[0].as<int64_t>());
     }
-    events::Enqueue(tx, {kSource, "order.sale_recorded", o.id(),
-                         {kRoomDestination, kRecordingDestination, kIngestDestination}, &sale});
+    events::Enqueue(tx, {kSource,
+                         "order.sale_recorded",
+                         o.id(),
+                         {kRoomDestination, kRecordingDestination, kIngestDestination},
+                         &sale});
   }
 }
 
@@ -174,8 +177,7 @@ void EnqueuePassGranted(pqxx::work& tx, const v1::Order& o) {
 }  // namespace
 
 absl::StatusOr<std::optional<KeyHit>> OrderStore::FindKey(const std::string& buyer_id,
-                                                          const std::string& key,
-                                                          absl::Time now) {
+                                                          const std::string& key, absl::Time now) {
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::optional<KeyHit>> {
     pqxx::result r = tx.exec_prepared(sql::kFindKey, buyer_id, key, PgTime(now));
     if (r.empty()) return std::optional<KeyHit>();
@@ -287,10 +289,10 @@ absl::Status OrderStore::Save(const OrderRecord& rec, const std::string& from_st
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
     pqxx::result r = tx.exec_prepared(
         sql::kSave, o.id(), from_step, owner, static_cast<int>(o.status()), rec.step,
-        static_cast<int>(o.failure_reason()), static_cast<int>(p.status()),
-        p.provider_reference(), p.decline_code(), OptTime(p.authorized_at()),
-        OptTime(p.captured_at()), OptTime(p.settled_at()), OptTime(rec.pending_since),
-        PgTime(now), OptTime(o.confirmed_at()), failed_at, PgTime(lease_until));
+        static_cast<int>(o.failure_reason()), static_cast<int>(p.status()), p.provider_reference(),
+        p.decline_code(), OptTime(p.authorized_at()), OptTime(p.captured_at()),
+        OptTime(p.settled_at()), OptTime(rec.pending_since), PgTime(now), OptTime(o.confirmed_at()),
+        failed_at, PgTime(lease_until));
     if (r.empty()) {
       return Error(absl::StatusCode::kAborted, "LEASE_LOST",
                    "the order moved on under another runner");
@@ -324,8 +326,8 @@ absl::StatusOr<std::vector<std::string>> OrderStore::ClaimDue(const std::string&
 
 absl::StatusOr<int64_t> OrderStore::DeleteExpiredKeys(absl::Time now) {
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<int64_t> {
-    return static_cast<int64_t>(tx.exec_prepared(sql::kDeleteExpiredKeys, PgTime(now))
-                                    .affected_rows());
+    return static_cast<int64_t>(
+        tx.exec_prepared(sql::kDeleteExpiredKeys, PgTime(now)).affected_rows());
   });
 }
 
@@ -336,10 +338,10 @@ absl::StatusOr<std::vector<OrderRecord>> OrderStore::List(const ListQuery& q) {
   }
   statuses += "}";
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::vector<OrderRecord>> {
-    pqxx::result rows = tx.exec_prepared(
-        q.as_seller ? sql::kListAsSeller : sql::kListAsBuyer, q.user_id, q.stream_id, statuses,
-        Bound(q.created_after), Bound(q.created_before), Bound(q.after_created), q.after_id,
-        q.limit);
+    pqxx::result rows =
+        tx.exec_prepared(q.as_seller ? sql::kListAsSeller : sql::kListAsBuyer, q.user_id,
+                         q.stream_id, statuses, Bound(q.created_after), Bound(q.created_before),
+                         Bound(q.after_created), q.after_id, q.limit);
     std::vector<OrderRecord> records;
     for (const pqxx::row& row : rows) records.push_back(ReadOrder(row));
     ReadLines(tx, records);

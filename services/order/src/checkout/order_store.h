@@ -5,10 +5,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <pqxx/transaction>
 #include <string>
 #include <vector>
-
-#include <pqxx/transaction>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -63,8 +62,8 @@ class OrderStore {
   explicit OrderStore(db::Pool& pool) : pool_(pool) {}
 
   // The live key (buyer_id, key) at `now`, if any.
-  absl::StatusOr<std::optional<KeyHit>> FindKey(const std::string& buyer_id,
-                                                const std::string& key, absl::Time now);
+  absl::StatusOr<std::optional<KeyHit>> FindKey(const std::string& buyer_id, const std::string& key,
+                                                absl::Time now);
 
   // In one transaction: the idempotency key (kept `key_ttl`), the order (leased to `owner`
   // until `lease_until`) with its lines, and its order_status_changed event. When a live key

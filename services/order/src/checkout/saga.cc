@@ -92,8 +92,9 @@ CheckoutSaga::CheckoutSaga(OrderStore& store, Inventory& inventory,
   if (metrics == nullptr) return;
   outcomes_ = &prometheus::BuildCounter()
                    .Name("order_checkout_outcomes_total")
-                   .Help("PlaceOrder calls by item (product, access_pass) and outcome "
-                         "(confirmed, pending, failed_*, rejected_*, unavailable).")
+                   .Help(
+                       "PlaceOrder calls by item (product, access_pass) and outcome "
+                       "(confirmed, pending, failed_*, rejected_*, unavailable).")
                    .Register(*metrics);
   step_seconds_ = &prometheus::BuildHistogram()
                        .Name("order_saga_step_seconds")
@@ -137,11 +138,12 @@ absl::StatusOr<RunOutcome> CheckoutSaga::Run(const std::string& order_id) {
     const auto started = std::chrono::steady_clock::now();
     r = RunStep(rec);
     if (step_seconds_ != nullptr) {
-      step_seconds_->Add({{"step", at}}, prometheus::Histogram::BucketBoundaries{
-                                             0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
-                                             5, 10, 30})
-          .Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
-                       .count());
+      step_seconds_
+          ->Add({{"step", at}},
+                prometheus::Histogram::BucketBoundaries{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+                                                        2.5, 5, 10, 30})
+          .Observe(
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     }
     if (!r.go_on) break;
     if (options_.crash_after && options_.crash_after(order_id, rec.step)) {
@@ -150,8 +152,7 @@ absl::StatusOr<RunOutcome> CheckoutSaga::Run(const std::string& order_id) {
     }
   }
   if (!r.abandoned) {
-    const absl::Time resume = r.resume_after == absl::InfinitePast() ? absl::Now()
-                                                                     : r.resume_after;
+    const absl::Time resume = r.resume_after == absl::InfinitePast() ? absl::Now() : r.resume_after;
     if (absl::Status s = store_.Unlease(order_id, owner_, resume); !s.ok()) {
       // The lease lapses by itself; recovery picks the order up then.
       log::Warn("order_unlease_failed").Kv("order_id", order_id).Kv("detail", s.ToString());
@@ -215,19 +216,19 @@ absl::Status CheckoutSaga::Advance(OrderRecord& rec, const std::string& from,
 
 // Stops the run after a failed record: lease lost (another runner has it) or a database error
 // (the lease lapses and the step is repeated).
-#define SHOPCAST_ADVANCE_OR_STOP(rec, from, previous)                               \
-  do {                                                                              \
-    if (absl::Status s_ = Advance(rec, from, previous); !s_.ok()) {                 \
-      log::Warn("order_step_not_recorded")                                          \
-          .Kv("order_id", rec.order.id())                                           \
-          .Kv("step", from)                                                         \
-          .Kv("reason", ReasonOf(s_));                                              \
-      StepResult r_;                                                                \
-      r_.abandoned = ReasonOf(s_) == "LEASE_LOST";                                  \
-      r_.resume_after = absl::Now() + options_.retry_after;                         \
-      r_.error = ReasonOf(s_) == "LEASE_LOST" ? absl::OkStatus() : s_;              \
-      return r_;                                                                    \
-    }                                                                               \
+#define SHOPCAST_ADVANCE_OR_STOP(rec, from, previous)                  \
+  do {                                                                 \
+    if (absl::Status s_ = Advance(rec, from, previous); !s_.ok()) {    \
+      log::Warn("order_step_not_recorded")                             \
+          .Kv("order_id", rec.order.id())                              \
+          .Kv("step", from)                                            \
+          .Kv("reason", ReasonOf(s_));                                 \
+      StepResult r_;                                                   \
+      r_.abandoned = ReasonOf(s_) == "LEASE_LOST";                     \
+      r_.resume_after = absl::Now() + options_.retry_after;            \
+      r_.error = ReasonOf(s_) == "LEASE_LOST" ? absl::OkStatus() : s_; \
+      return r_;                                                       \
+    }                                                                  \
   } while (false)
 
 CheckoutSaga::StepResult CheckoutSaga::Lock(OrderRecord& rec) {
@@ -323,8 +324,7 @@ CheckoutSaga::StepResult CheckoutSaga::Authorize(OrderRecord& rec) {
   }
   SHOPCAST_ADVANCE_OR_STOP(rec, step::kAuthorize, previous);
   if (rec.step == step::kAwaitingPayment) {
-    return StepResult{false, rec.pending_since + options_.pending_timeout, absl::OkStatus(),
-                      false};
+    return StepResult{false, rec.pending_since + options_.pending_timeout, absl::OkStatus(), false};
   }
   return Next();
 }
@@ -334,8 +334,8 @@ CheckoutSaga::StepResult CheckoutSaga::AwaitPayment(OrderRecord& rec) {
   const v1::OrderStatus previous = rec.order.status();
   const bool timed_out = absl::Now() >= rec.pending_since + options_.pending_timeout;
   v1::Payment* payment = rec.order.mutable_payment();
-  if (looked.ok() && (looked->state == ProviderState::kAuthorized ||
-                      looked->state == ProviderState::kCaptured)) {
+  if (looked.ok() &&
+      (looked->state == ProviderState::kAuthorized || looked->state == ProviderState::kCaptured)) {
     Snapshot(*looked, payment);
     payment->set_status(v1::PAYMENT_STATUS_AUTHORIZED);
     rec.step = AfterAuthorize(rec);
@@ -433,9 +433,9 @@ CheckoutSaga::StepResult CheckoutSaga::Void(OrderRecord& rec) {
     // Captured after all (the saga never captures before commit, so this is a provider's
     // doing): give it all back, so a failed order never keeps money.
     log::Error("order_void_refused_refunding").Kv("order_id", rec.order.id());
-    voided = provider_.Refund(payment_id, absl::StrCat("void_", rec.order.id()),
-                              rec.order.total().amount_minor(),
-                              absl::Now() + options_.provider_timeout);
+    voided =
+        provider_.Refund(payment_id, absl::StrCat("void_", rec.order.id()),
+                         rec.order.total().amount_minor(), absl::Now() + options_.provider_timeout);
   }
   if (!voided.ok()) {
     return StepResult{false, absl::Now() + options_.retry_after, absl::OkStatus(), false};

@@ -32,8 +32,7 @@ bool SameCurrency(const common::v1::Money& m, const std::string& currency) {
 
 }  // namespace
 
-absl::StatusOr<int64_t> QuoteShipping(const pi::ShippingProfile& profile,
-                                      const ShippingQuery& q) {
+absl::StatusOr<int64_t> QuoteShipping(const pi::ShippingProfile& profile, const ShippingQuery& q) {
   const pi::ShippingRate* rate = RateFor(profile, q.country_code);
   if (rate == nullptr) {
     return NotAvailable(absl::StrCat("the product does not ship to ", q.country_code));

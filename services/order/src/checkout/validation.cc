@@ -91,8 +91,9 @@ void CheckPayment(std::vector<Violation>& out, const v1::PlaceOrderRequest& r) {
 
 bool IsKnownTestToken(const std::string& token) {
   static constexpr std::array<absl::string_view, 7> kTokens = {
-      "pm_test_approve",         "pm_test_decline", "pm_test_card_declined",
-      "pm_test_insufficient_funds", "pm_test_timeout", "pm_test_error_after_charge",
+      "pm_test_approve",       "pm_test_decline",
+      "pm_test_card_declined", "pm_test_insufficient_funds",
+      "pm_test_timeout",       "pm_test_error_after_charge",
       "pm_test_pending"};
   return Contains(kTokens, token);
 }
@@ -120,8 +121,8 @@ std::vector<Violation> ValidateAddress(const v1::ShippingAddress& a) {
     }
   }
   if (!a.phone().empty() && !IsE164(a.phone())) {
-    out.push_back({"shipping_address.phone", kAddressInvalid,
-                   "phone must be E.164: + and 8..15 digits"});
+    out.push_back(
+        {"shipping_address.phone", kAddressInvalid, "phone must be E.164: + and 8..15 digits"});
   }
   return out;
 }
@@ -164,10 +165,9 @@ std::vector<Violation> ValidatePassOrder(const v1::PlaceOrderRequest& r) {
 
 absl::Status ToStatus(const std::vector<Violation>& violations) {
   if (violations.empty()) return absl::OkStatus();
-  std::string message = absl::StrJoin(
-      violations, "; ", [](std::string* s, const Violation& v) {
-        absl::StrAppend(s, v.field, ": ", v.message);
-      });
+  std::string message = absl::StrJoin(violations, "; ", [](std::string* s, const Violation& v) {
+    absl::StrAppend(s, v.field, ": ", v.message);
+  });
   return InvalidArgument(violations.front().field, violations.front().reason, message);
 }
 

@@ -84,20 +84,23 @@ Lifecycle::Lifecycle(checkout::OrderStore& orders, LifecycleStore& store,
   if (metrics == nullptr) return;
   transitions_ = &prometheus::BuildCounter()
                       .Name("order_lifecycle_transitions_total")
-                      .Help("CancelOrder, MarkOrderShipped and RefundOrder calls by kind and "
-                            "outcome (cancelled_unpaid, cancelled_paid, shipped, refunded_full, "
-                            "refunded_partial, repeated, rejected_<reason>).")
+                      .Help(
+                          "CancelOrder, MarkOrderShipped and RefundOrder calls by kind and "
+                          "outcome (cancelled_unpaid, cancelled_paid, shipped, refunded_full, "
+                          "refunded_partial, repeated, rejected_<reason>).")
                       .Register(*metrics);
   steps_ = &prometheus::BuildCounter()
                 .Name("order_lifecycle_steps_total")
-                .Help("Remote steps of cancels and refunds (void, release, refund, "
-                      "return_stock) by outcome: done, retry (peer did not answer), refused "
-                      "(someone must look).")
+                .Help(
+                    "Remote steps of cancels and refunds (void, release, refund, "
+                    "return_stock) by outcome: done, retry (peer did not answer), refused "
+                    "(someone must look).")
                 .Register(*metrics);
   unfinished_ = &prometheus::BuildGauge()
                      .Name("order_lifecycle_unfinished")
-                     .Help("Orders whose cancel or refund still has remote work to do, as the "
-                           "last recovery round counted them.")
+                     .Help(
+                         "Orders whose cancel or refund still has remote work to do, as the "
+                         "last recovery round counted them.")
                      .Register(*metrics)
                      .Add({});
 }
@@ -318,8 +321,7 @@ absl::StatusOr<v1::Order> Lifecycle::Refund(const auth::Caller& caller,
   const absl::Time wait_until = WaitUntil(deadline);
   const absl::Time now = absl::Now();
   absl::StatusOr<Decided> decided_or = store_.Decide(request.order_id(), request.refund_key(),
-                                                     decide, owner_, now + options_.lease_ttl,
-                                                     now);
+                                                     decide, owner_, now + options_.lease_ttl, now);
   if (!decided_or.ok()) return rejected(decided_or.status());
   const Decided& decided = *decided_or;
   if (decided.wrote) {
@@ -599,9 +601,7 @@ Lifecycle::StepResult Lifecycle::ReturnStock(const LifecycleStore::Work& work) {
 }
 
 LifecycleRecovery::LifecycleRecovery(Lifecycle& lifecycle, absl::Duration interval, int batch)
-    : lifecycle_(lifecycle),
-      batch_(batch),
-      worker_(interval, [this] {
+    : lifecycle_(lifecycle), batch_(batch), worker_(interval, [this] {
         return lifecycle_.RecoverOnce(batch_, [this] { return worker_.stop_requested(); });
       }) {}
 

@@ -60,8 +60,8 @@ bool Ended(v1::OrderStatus s) {
 
 // `partial_refund_minor`: the amount of a partial refund decided now (0 for none); with the
 // status unchanged it is the only news, and the buyer is told of it.
-void EnqueueEvents(pqxx::work& tx, const v1::Order& order, v1::OrderStatus previous,
-                   absl::Time now, int64_t partial_refund_minor) {
+void EnqueueEvents(pqxx::work& tx, const v1::Order& order, v1::OrderStatus previous, absl::Time now,
+                   int64_t partial_refund_minor) {
   if (order.status() == previous && partial_refund_minor <= 0) return;
   v1::OrderStatusChanged changed;
   *changed.mutable_order() = order;
@@ -70,8 +70,9 @@ void EnqueueEvents(pqxx::work& tx, const v1::Order& order, v1::OrderStatus previ
     changed.mutable_partial_refund()->set_amount_minor(partial_refund_minor);
     changed.mutable_partial_refund()->set_currency(order.total().currency());
   }
-  events::Enqueue(tx, {kSource, "order.order_status_changed", order.id(),
-                       {checkout::kRoomDestination}, &changed});
+  events::Enqueue(
+      tx,
+      {kSource, "order.order_status_changed", order.id(), {checkout::kRoomDestination}, &changed});
   if (!Paid(previous) || !Ended(order.status())) return;
   // A sale that no longer is one: the room's ticker and stats and the recording's marker drop
   // it; an access pass stops opening its stream.
@@ -82,8 +83,11 @@ void EnqueueEvents(pqxx::work& tx, const v1::Order& order, v1::OrderStatus previ
       revoked.set_stream_id(line.access_stream_id());
       revoked.set_viewer_id(order.buyer_id());
       ToProto(now, revoked.mutable_revoked_at());
-      events::Enqueue(tx, {kSource, "order.access_pass_revoked", line.access_stream_id(),
-                           {kVideoIngestDestination}, &revoked});
+      events::Enqueue(tx, {kSource,
+                           "order.access_pass_revoked",
+                           line.access_stream_id(),
+                           {kVideoIngestDestination},
+                           &revoked});
       continue;
     }
     v1::SaleCancelled cancelled;
@@ -92,7 +96,9 @@ void EnqueueEvents(pqxx::work& tx, const v1::Order& order, v1::OrderStatus previ
     cancelled.set_product_id(line.product_id());
     cancelled.set_quantity(line.quantity());
     ToProto(now, cancelled.mutable_cancelled_at());
-    events::Enqueue(tx, {kSource, "order.sale_cancelled", order.id(),
+    events::Enqueue(tx, {kSource,
+                         "order.sale_cancelled",
+                         order.id(),
                          {checkout::kRoomDestination, checkout::kRecordingDestination},
                          &cancelled});
   }
@@ -117,8 +123,7 @@ absl::StatusOr<Decided> LifecycleStore::Decide(
     ASSIGN_OR_RETURN(locked.rec, checkout::ReadOrderIn(tx, order_id));
     locked.lifecycle_step = l->lifecycle_step;
     locked.return_stock = l->return_stock;
-    locked.refunds_asked_minor =
-        tx.exec_prepared1(sql::kRefundsAsked, order_id)[0].as<int64_t>();
+    locked.refunds_asked_minor = tx.exec_prepared1(sql::kRefundsAsked, order_id)[0].as<int64_t>();
     if (!refund_key.empty()) {
       pqxx::result r = tx.exec_prepared(sql::kFindRefund, order_id, refund_key);
       if (!r.empty()) locked.same_key_fingerprint = r[0][0].as<std::string>();
@@ -132,8 +137,8 @@ absl::StatusOr<Decided> LifecycleStore::Decide(
     if (d.refund) {
       const RefundRow& r = *d.refund;
       tx.exec_prepared0(sql::kInsertRefund, order_id, r.refund_key, r.refund_id, r.fingerprint,
-                        r.amount_minor, locked.rec.order.total().currency(), r.full,
-                        r.keep_stock, r.requested_by, r.note, PgTime(now));
+                        r.amount_minor, locked.rec.order.total().currency(), r.full, r.keep_stock,
+                        r.requested_by, r.note, PgTime(now));
     }
     if (d.return_stock && !l->return_stock) {
       l->return_stock = true;
@@ -215,8 +220,8 @@ absl::StatusOr<LifecycleStore::Work> LifecycleStore::Read(const std::string& ord
 
 absl::StatusOr<std::string> LifecycleStore::Record(const std::string& order_id,
                                                    const StepRecord& record,
-                                                   const std::string& owner,
-                                                   absl::Time lease_until, absl::Time now) {
+                                                   const std::string& owner, absl::Time lease_until,
+                                                   absl::Time now) {
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::string> {
     std::optional<RowLock> l = LockRow(tx, order_id);
     if (!l) return NotFound("ORDER_NOT_FOUND", "no such order");

@@ -24,9 +24,9 @@ inline constexpr char kVideoIngestDestination[] = "video_ingest";
 // orders.lifecycle_step: the remote call that runs next.
 namespace step {
 inline constexpr char kNone[] = "";
-inline constexpr char kVoid[] = "void";                  // void the payment (unpaid cancel)
-inline constexpr char kRelease[] = "release";            // release the hold (unpaid cancel)
-inline constexpr char kRefund[] = "refund";              // the next order_refunds row
+inline constexpr char kVoid[] = "void";                 // void the payment (unpaid cancel)
+inline constexpr char kRelease[] = "release";           // release the hold (unpaid cancel)
+inline constexpr char kRefund[] = "refund";             // the next order_refunds row
 inline constexpr char kReturnStock[] = "return_stock";  // ReturnCommittedStock per line
 }  // namespace step
 
@@ -95,10 +95,10 @@ class LifecycleStore {
   // access_pass_revoked per access-pass line. Whatever work remains is leased to `owner` until
   // `lease_until` unless another live runner has it. `decide`'s error rolls everything back.
   // NOT_FOUND ORDER_NOT_FOUND.
-  absl::StatusOr<Decided> Decide(const std::string& order_id, const std::string& refund_key,
-                                 const std::function<absl::StatusOr<Decision>(const LockedOrder&)>&
-                                     decide,
-                                 const std::string& owner, absl::Time lease_until, absl::Time now);
+  absl::StatusOr<Decided> Decide(
+      const std::string& order_id, const std::string& refund_key,
+      const std::function<absl::StatusOr<Decision>(const LockedOrder&)>& decide,
+      const std::string& owner, absl::Time lease_until, absl::Time now);
 
   // Takes the order's lifecycle work when free, lapsed or `owner`'s; false when there is none
   // or another runner has it.

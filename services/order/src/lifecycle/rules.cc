@@ -180,9 +180,9 @@ absl::StatusOr<int64_t> RefundAmount(const v1::RefundOrderRequest& request, int6
                            absl::StrCat("the order is in ", currency));
   }
   if (a.amount_minor() <= 0 || a.amount_minor() > remaining) {
-    return InvalidArgument("amount", reason::kRefundAmountInvalid,
-                           absl::StrCat("at most ", remaining, " ", currency,
-                                        " (minor units) can still be refunded"));
+    return InvalidArgument(
+        "amount", reason::kRefundAmountInvalid,
+        absl::StrCat("at most ", remaining, " ", currency, " (minor units) can still be refunded"));
   }
   return a.amount_minor();
 }

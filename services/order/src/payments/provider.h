@@ -84,8 +84,8 @@ class PaymentProvider {
   // the payment's state without refunding again). FAILED_PRECONDITION when not captured,
   // INVALID_ARGUMENT when more than what remains.
   virtual absl::StatusOr<ProviderPayment> Refund(const std::string& payment_id,
-                                                 const std::string& refund_id,
-                                                 int64_t amount_minor, absl::Time deadline) = 0;
+                                                 const std::string& refund_id, int64_t amount_minor,
+                                                 absl::Time deadline) = 0;
   // The provider's current state of the payment (kNone if it never saw it).
   virtual absl::StatusOr<ProviderPayment> Lookup(const std::string& payment_id,
                                                  absl::Time deadline) = 0;

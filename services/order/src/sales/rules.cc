@@ -36,10 +36,9 @@ void CheckPageSize(std::vector<Violation>& out, int size, int max) {
 
 absl::Status ToStatus(const std::vector<Violation>& violations) {
   if (violations.empty()) return absl::OkStatus();
-  std::string message =
-      absl::StrJoin(violations, "; ", [](std::string* s, const Violation& v) {
-        absl::StrAppend(s, v.field, ": ", v.message);
-      });
+  std::string message = absl::StrJoin(violations, "; ", [](std::string* s, const Violation& v) {
+    absl::StrAppend(s, v.field, ": ", v.message);
+  });
   return InvalidArgument(violations.front().field, violations.front().reason, message);
 }
 

@@ -51,8 +51,9 @@ absl::Status Sales::GetStreamSales(const auth::Caller& caller,
   }
   ASSIGN_OR_RETURN(StreamRead read, store_.ReadStream(q.stream_id, seller, after, q.page_size + 1));
   if (read.others_sold) {
-    return PermissionDenied("NOT_STREAM_SELLER", "only the stream's seller or an admin may "
-                                                 "read its sales");
+    return PermissionDenied("NOT_STREAM_SELLER",
+                            "only the stream's seller or an admin may "
+                            "read its sales");
   }
   BuildSummary(q.stream_id, read.figures, response->mutable_summary());
   const bool more = static_cast<int>(read.sales.size()) > q.page_size;

@@ -15,8 +15,8 @@ namespace shopcast::order::sales {
 class SalesRpcs {
  public:
   // Everything outlives the object; `revoked` may be null.
-  SalesRpcs(Sales& sales, const auth::TokenVerifier& verifier,
-            const auth::RevocationList* revoked, server::Executor& executor)
+  SalesRpcs(Sales& sales, const auth::TokenVerifier& verifier, const auth::RevocationList* revoked,
+            server::Executor& executor)
       : sales_(sales), verifier_(verifier), revoked_(revoked), executor_(executor) {}
 
   grpc::ServerUnaryReactor* GetStreamSales(grpc::CallbackServerContext* ctx,

@@ -31,9 +31,7 @@ const char* ScopeName(Scope scope) {
 }
 
 // The scope key column.
-const char* Key(Scope scope) {
-  return scope == Scope::kSeller ? "''::text" : "l.sale_stream_id";
-}
+const char* Key(Scope scope) { return scope == Scope::kSeller ? "''::text" : "l.sale_stream_id"; }
 
 // FROM and WHERE of the sales in `scope` (confirmed orders only).
 std::string From(Scope scope) {
@@ -42,10 +40,10 @@ std::string From(Scope scope) {
       " FROM order_lines l JOIN orders o ON o.id = l.order_id"
       " WHERE l.sale_stream_id = $1 AND o.confirmed_at IS NOT NULL";
   // A seller's sales in the window through orders_sales_by_seller, each order's lines by key.
-  const std::string by_seller = absl::StrCat(
-      " FROM orders o CROSS JOIN LATERAL (", kLinesOfOrder, ") l",
-      " WHERE o.seller_id = $1 AND o.confirmed_at IS NOT NULL"
-      " AND o.confirmed_at >= $2::timestamptz AND o.confirmed_at < $3::timestamptz");
+  const std::string by_seller =
+      absl::StrCat(" FROM orders o CROSS JOIN LATERAL (", kLinesOfOrder, ") l",
+                   " WHERE o.seller_id = $1 AND o.confirmed_at IS NOT NULL"
+                   " AND o.confirmed_at >= $2::timestamptz AND o.confirmed_at < $3::timestamptz");
   switch (scope) {
     case Scope::kStream:
       return by_stream;
@@ -74,12 +72,13 @@ std::string Totals(Scope scope) {
       ", 0)::bigint, count(*) FILTER (WHERE status = 4), count(*) FILTER (WHERE status = 6), "
       "COALESCE(sum(refunded_minor), 0)::bigint, COALESCE(sum(total_minor - refunded_minor)",
       paid, ", 0)::bigint, ", SHOPCAST_SALES_MICROS("min(confirmed_at)"), ", ",
-      SHOPCAST_SALES_MICROS("max(confirmed_at)"), " FROM ord GROUP BY k, currency ORDER BY k, currency");
+      SHOPCAST_SALES_MICROS("max(confirmed_at)"),
+      " FROM ord GROUP BY k, currency ORDER BY k, currency");
 }
 
 std::string Buyers(Scope scope) {
-  return absl::StrCat("SELECT ", Key(scope), ", count(DISTINCT o.buyer_id)", From(scope),
-                      " AND ", kPaid, " GROUP BY 1");
+  return absl::StrCat("SELECT ", Key(scope), ", count(DISTINCT o.buyer_id)", From(scope), " AND ",
+                      kPaid, " GROUP BY 1");
 }
 
 // The paid lines of the scope with their revenue: the line total less the part of the order's
@@ -154,7 +153,8 @@ std::vector<std::pair<std::string, std::string>> PreparedStatements() {
   out.emplace_back(
       kSellerStreams,
       absl::StrCat("SELECT l.sale_stream_id, ", SHOPCAST_SALES_MICROS("max(o.confirmed_at)"),
-                   " FROM orders o CROSS JOIN LATERAL (", kLinesOfOrder, ") l "
+                   " FROM orders o CROSS JOIN LATERAL (", kLinesOfOrder,
+                   ") l "
                    "WHERE o.seller_id = $1 AND o.confirmed_at IS NOT NULL "
                    "AND o.confirmed_at >= $2::timestamptz AND o.confirmed_at < $3::timestamptz "
                    "GROUP BY 1 HAVING (max(o.confirmed_at), l.sale_stream_id) < "

@@ -119,9 +119,9 @@ prometheus::Family<prometheus::Histogram>* ReadFamily(prometheus::Registry* metr
 prometheus::Histogram* ReadHistogram(prometheus::Family<prometheus::Histogram>* family,
                                      const std::string& rpc) {
   if (family == nullptr) return nullptr;
-  return &family->Add({{"rpc", rpc}}, prometheus::Histogram::BucketBoundaries{
-                                          0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
-                                          0.5, 1, 2.5});
+  return &family->Add({{"rpc", rpc}},
+                      prometheus::Histogram::BucketBoundaries{0.001, 0.0025, 0.005, 0.01, 0.025,
+                                                              0.05, 0.1, 0.25, 0.5, 1, 2.5});
 }
 
 // Observes the time since construction into `h` (may be null) when it goes out of scope.
@@ -139,8 +139,7 @@ class Timer {
 
 }  // namespace
 
-SalesStore::SalesStore(db::Pool& pool, prometheus::Registry* metrics)
-    : pool_(pool) {
+SalesStore::SalesStore(db::Pool& pool, prometheus::Registry* metrics) : pool_(pool) {
   prometheus::Family<prometheus::Histogram>* family = ReadFamily(metrics);
   stream_seconds_ = ReadHistogram(family, "GetStreamSales");
   seller_seconds_ = ReadHistogram(family, "GetSellerStats");
@@ -154,9 +153,9 @@ absl::StatusOr<StreamRead> SalesStore::ReadStream(const std::string& stream_id,
     BeginSnapshot(tx);
     StreamRead read;
     std::map<std::string, ScopeFigures> figures =
-        seller_id.empty() ? ReadFigures(tx, sql::Scope::kStream, true, stream_id)
-                          : ReadFigures(tx, sql::Scope::kStreamOfSeller, true, stream_id,
-                                        seller_id);
+        seller_id.empty()
+            ? ReadFigures(tx, sql::Scope::kStream, true, stream_id)
+            : ReadFigures(tx, sql::Scope::kStreamOfSeller, true, stream_id, seller_id);
     if (auto it = figures.find(stream_id); it != figures.end()) {
       read.figures = std::move(it->second);
     }
@@ -168,8 +167,8 @@ absl::StatusOr<StreamRead> SalesStore::ReadStream(const std::string& stream_id,
     }
     pqxx::result rows =
         seller_id.empty()
-            ? tx.exec_prepared(sql::kSalesPage, stream_id, Bound(after.reserved_at),
-                               after.order_id, after.line_no, limit)
+            ? tx.exec_prepared(sql::kSalesPage, stream_id, Bound(after.reserved_at), after.order_id,
+                               after.line_no, limit)
             : tx.exec_prepared(sql::kSalesPageOfSeller, stream_id, Bound(after.reserved_at),
                                after.order_id, after.line_no, limit, seller_id);
     for (const pqxx::row& r : rows) read.sales.push_back(ReadSale(r));
@@ -178,8 +177,8 @@ absl::StatusOr<StreamRead> SalesStore::ReadStream(const std::string& stream_id,
 }
 
 absl::StatusOr<SellerRead> SalesStore::ReadSeller(const std::string& seller_id,
-                                                  const Window& window,
-                                                  const StreamCursor& after, int limit) {
+                                                  const Window& window, const StreamCursor& after,
+                                                  int limit) {
   Timer timer(seller_seconds_);
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<SellerRead> {
     BeginSnapshot(tx);

@@ -41,7 +41,9 @@ TEST_CASE("every bad address field is named", "[validation]") {
   v1::ShippingAddress a = Good().shipping_address();
   a.set_recipient_name("");
   a.set_line1(std::string(201, 'x'));
-  a.set_city("Bad\x01" "city");
+  a.set_city(
+      "Bad\x01"
+      "city");
   a.set_country_code("us");
   a.set_phone("0049 151");
   CHECK(Fields(ValidateAddress(a)) ==

@@ -1,9 +1,8 @@
 // The checkout saga through the whole App (real PostgreSQL, real gRPC surface) with scripted
 // peers: the payment provider follows the test tokens, product-inventory is an in-memory double.
 
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <thread>
 #include <vector>
 
@@ -186,17 +185,14 @@ TEST_CASE("a pending payment waits for CompletePlaceholderPayment", "[saga]") {
 
 TEST_CASE("a pending payment not settled in time fails with PAYMENT_TIMEOUT", "[saga]") {
   AppFixture f;
-  auto stub =
-      f.AddReplica([](Config& c) { c.payment_pending_timeout = absl::Seconds(1); }).Stub();
+  auto stub = f.AddReplica([](Config& c) { c.payment_pending_timeout = absl::Seconds(1); }).Stub();
   const std::string res = f.inventory.AddHold("usr_buyer", "usr_seller", "", 1, 900);
   const std::string token = f.TokenFor("usr_buyer");
   Placed p = Place(*stub, token, OrderRequest(res, "k", "pm_test_pending"));
   REQUIRE(p.order.status() == pb::ORDER_STATUS_PENDING_PAYMENT);
   // The recovery worker notices the lapse.
   REQUIRE(shopcast::testing::WaitUntil(
-      [&] {
-        return GetOrder(*stub, token, p.order.id()).status() == pb::ORDER_STATUS_FAILED;
-      },
+      [&] { return GetOrder(*stub, token, p.order.id()).status() == pb::ORDER_STATUS_FAILED; },
       absl::Seconds(30)));
   pb::Order failed = GetOrder(*stub, token, p.order.id());
   CHECK(failed.failure_reason() == pb::ORDER_FAILURE_REASON_PAYMENT_TIMEOUT);
@@ -204,8 +200,7 @@ TEST_CASE("a pending payment not settled in time fails with PAYMENT_TIMEOUT", "[
   CHECK(f.inventory.StatusOf(res) == pi::RESERVATION_STATUS_RELEASED);
 }
 
-TEST_CASE("product-inventory down mid-saga: UNAVAILABLE, then the same key finishes it",
-          "[saga]") {
+TEST_CASE("product-inventory down mid-saga: UNAVAILABLE, then the same key finishes it", "[saga]") {
   AppFixture f;
   // No recovery worker: the retry itself resumes the saga.
   AppOverrides overrides;
@@ -325,9 +320,9 @@ TEST_CASE("ListOrders pages newest first by role, status and stream", "[saga][li
   for (int i = 0; i < 5; ++i) {
     const std::string res =
         f.inventory.AddHold("usr_buyer", "usr_seller", i < 3 ? "str_a" : "str_b", 1, 900);
-    Placed p = Place(*stub, buyer,
-                     OrderRequest(res, "k" + std::to_string(i),
-                                  i == 4 ? "pm_test_decline" : "pm_test_approve"));
+    Placed p = Place(
+        *stub, buyer,
+        OrderRequest(res, "k" + std::to_string(i), i == 4 ? "pm_test_decline" : "pm_test_approve"));
     REQUIRE(p.status.ok());
     ids.push_back(p.order.id());
   }

@@ -122,13 +122,10 @@ Listed FaultWorld::CreateProduct(const std::string& key, int64_t units) {
 
 std::vector<std::string> FaultWorld::OrderEnv(const OrderSettings& s) const {
   const std::string p = "SHOPCAST_ORDER_";
-  return {p + "GRPC_ADDR=127.0.0.1:0",
-          p + "METRICS_ADDR=127.0.0.1:0",
-          p + "INTERNAL_GRPC_ADDR=127.0.0.1:0",
-          p + "SERVICE_CA_FILE=" + w_.File("pki/ca.pem"),
+  return {p + "GRPC_ADDR=127.0.0.1:0", p + "METRICS_ADDR=127.0.0.1:0",
+          p + "INTERNAL_GRPC_ADDR=127.0.0.1:0", p + "SERVICE_CA_FILE=" + w_.File("pki/ca.pem"),
           p + "SERVICE_CERT_FILE=" + w_.File("pki/order.pem"),
-          p + "SERVICE_KEY_FILE=" + w_.File("pki/order.key"),
-          p + "DB_DSN=" + order_db_.dsn(),
+          p + "SERVICE_KEY_FILE=" + w_.File("pki/order.key"), p + "DB_DSN=" + order_db_.dsn(),
           p + "DB_POOL_SIZE=" + std::to_string(s.db_pool_size),
           p + "VERIFY_KEY_FILES=" + w_.File("signing.pub.pem"),
           p + "PAGE_TOKEN_KEY_FILE=" + w_.File("page-token.key"),
@@ -140,8 +137,7 @@ std::vector<std::string> FaultWorld::OrderEnv(const OrderSettings& s) const {
           p + "RECOVERY_INTERVAL=" + DurationFlag(s.recovery_interval),
           p + "PROVIDER_TIMEOUT=" + DurationFlag(s.provider_timeout),
           p + "PROVIDER_ATTEMPTS=" + std::to_string(s.provider_attempts),
-          p + "RESERVATION_LOCK=60s",
-          p + "DRAIN_TIMEOUT=5s"};
+          p + "RESERVATION_LOCK=60s", p + "DRAIN_TIMEOUT=5s"};
 }
 
 void FaultWorld::StartOrder(int r, const OrderSettings& settings) {

@@ -3,7 +3,6 @@
 // built-in SimulatedProvider and its ledger. The order App runs in-process on its own database.
 
 #include <catch2/catch.hpp>
-
 #include <pqxx/pqxx>
 #include <thread>
 #include <vector>
@@ -42,9 +41,7 @@ class World {
         std::move(overrides), Peers{true, true});
   }
 
-  std::string Token(const std::string& user) const {
-    return w_.Token(user, auth::Role::kViewer);
-  }
+  std::string Token(const std::string& user) const { return w_.Token(user, auth::Role::kViewer); }
 
   // A hold of `quantity` units for `buyer`.
   std::string Reserve(const std::string& buyer, int quantity, const std::string& key) {
@@ -184,8 +181,9 @@ TEST_CASE("real product-inventory: retries and racing calls with one key sell on
   std::vector<grpc::Status> statuses(kCalls);
   std::vector<std::thread> threads;
   for (int i = 0; i < kCalls; ++i) {
-    threads.emplace_back(
-        [&, i] { orders[i] = Place(*stub, token, OrderRequest(res, "same"), &statuses[i]).order(); });
+    threads.emplace_back([&, i] {
+      orders[i] = Place(*stub, token, OrderRequest(res, "same"), &statuses[i]).order();
+    });
   }
   for (auto& t : threads) t.join();
   for (int i = 0; i < kCalls; ++i) {
@@ -246,8 +244,7 @@ TEST_CASE("real peers: every test token, ledger and stock agree", "[integration]
   };
   const std::vector<Case> cases = {
       {"pm_test_approve", pb::ORDER_STATUS_CONFIRMED, pb::ORDER_FAILURE_REASON_UNSPECIFIED},
-      {"pm_test_card_declined", pb::ORDER_STATUS_FAILED,
-       pb::ORDER_FAILURE_REASON_PAYMENT_DECLINED},
+      {"pm_test_card_declined", pb::ORDER_STATUS_FAILED, pb::ORDER_FAILURE_REASON_PAYMENT_DECLINED},
       {"pm_test_insufficient_funds", pb::ORDER_STATUS_FAILED,
        pb::ORDER_FAILURE_REASON_PAYMENT_DECLINED},
       {"pm_test_timeout", pb::ORDER_STATUS_FAILED, pb::ORDER_FAILURE_REASON_PAYMENT_TIMEOUT},

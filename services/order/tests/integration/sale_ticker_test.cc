@@ -6,7 +6,6 @@
 // product-inventory is the in-memory double here (order_pi_checkout_test runs the real one).
 
 #include <catch2/catch.hpp>
-
 #include <memory>
 #include <thread>
 #include <vector>
@@ -64,8 +63,7 @@ class RoomViewer {
         absl::Seconds(30));
   }
   bool WaitForTickers(size_t n) {
-    return shopcast::testing::WaitUntil([&] { return Tickers().size() >= n; },
-                                        absl::Seconds(30));
+    return shopcast::testing::WaitUntil([&] { return Tickers().size() >= n; }, absl::Seconds(30));
   }
   std::vector<rp::SaleTicker> Tickers() const {
     absl::MutexLock lock(&mu_);
@@ -148,8 +146,8 @@ TEST_CASE("a checkout's sale reaches the room's viewers, the host's stats and th
   auto order = f.AddReplica([&](Config& c) {
                   c.event_sinks["realtime_push"] = push.internal_target();
                 }).Stub();
-  auto place = [&](const std::string& buyer, const std::string& name, int quantity,
-                   int64_t unit, const std::string& method) {
+  auto place = [&](const std::string& buyer, const std::string& name, int quantity, int64_t unit,
+                   const std::string& method) {
     const std::string res = f.inventory.AddHold(buyer, host, stream, quantity, unit);
     grpc::ClientContext ctx;
     Prepare(ctx, f.TokenFor(buyer, "viewer", name));

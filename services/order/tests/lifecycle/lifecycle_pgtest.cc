@@ -2,16 +2,15 @@
 // peers: cancels, shipments and refunds, their authorization, idempotency, events, and the
 // remote work a dead process left finished by recovery.
 
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <pqxx/pqxx>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "prometheus/text_serializer.h"
 #include "lifecycle/calls.h"
+#include "prometheus/text_serializer.h"
 #include "shopcast/testing/wait.h"
 
 namespace shopcast::order::testing {
@@ -53,8 +52,9 @@ struct World {
     return f.Count("SELECT count(*) FROM outbox WHERE type = '" + type + "'");
   }
   int64_t UnitsSold() {
-    return f.Count("SELECT COALESCE(sum(units_sold), 0)::bigint FROM stream_product_sales "
-                   "WHERE stream_id = 'str_1'");
+    return f.Count(
+        "SELECT COALESCE(sum(units_sold), 0)::bigint FROM stream_product_sales "
+        "WHERE stream_id = 'str_1'");
   }
 };
 
@@ -66,8 +66,8 @@ TEST_CASE("a buyer cancels a paid order: refunded in full, stock back, sale with
   REQUIRE(o.total().amount_minor() == 3100);
   REQUIRE(w.UnitsSold() == 2);
 
-  Answer a = CancelCall(*w.stub, w.buyer, o.id(), pb::CANCEL_REASON_BUYER_REQUESTED,
-                        "changed my mind");
+  Answer a =
+      CancelCall(*w.stub, w.buyer, o.id(), pb::CANCEL_REASON_BUYER_REQUESTED, "changed my mind");
   REQUIRE(a.status.ok());
   CHECK(a.order.status() == pb::ORDER_STATUS_CANCELLED);
   CHECK(a.order.cancel_reason() == pb::CANCEL_REASON_BUYER_REQUESTED);
@@ -267,8 +267,8 @@ TEST_CASE("authorization: buyer, seller, admin and everyone else", "[lifecycle][
   Answer no_reason = CancelCall(*w.stub, w.buyer, id, pb::CANCEL_REASON_UNSPECIFIED);
   CHECK(no_reason.status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
   CHECK_THAT(no_reason.Reason(), Catch::Contains("CANCEL_REASON_REQUIRED"));
-  Answer long_note = CancelCall(*w.stub, w.buyer, id, pb::CANCEL_REASON_OTHER,
-                                std::string(501, 'n'));
+  Answer long_note =
+      CancelCall(*w.stub, w.buyer, id, pb::CANCEL_REASON_OTHER, std::string(501, 'n'));
   CHECK_THAT(long_note.Reason(), Catch::Contains("NOTE_INVALID"));
   // None of that changed anything.
   pb::Order unchanged = GetCall(*w.stub, w.buyer, id).order;
@@ -411,8 +411,8 @@ TEST_CASE("racing refunds: one key refunds once, many keys never exceed the capt
     }
   }
   CHECK(ok == 2);
-  REQUIRE(shopcast::testing::WaitUntil(
-      [&] { return w.f.provider.refunded_total() == 2300; }, absl::Seconds(30)));
+  REQUIRE(shopcast::testing::WaitUntil([&] { return w.f.provider.refunded_total() == 2300; },
+                                       absl::Seconds(30)));
   CHECK(GetCall(*w.stub, w.seller, o.id()).order.payment().refunded().amount_minor() == 2300);
   CHECK(w.Count("SELECT COALESCE(sum(amount_minor), 0)::bigint FROM order_refunds") == 2300);
 }
@@ -427,9 +427,7 @@ TEST_CASE("a cancel cut off after its decision is finished once by the next proc
     AppOverrides crashing;
     crashing.no_recovery = true;
     const std::string at = crash_at;
-    crashing.crash_after = [at](const std::string&, const std::string& next) {
-      return next == at;
-    };
+    crashing.crash_after = [at](const std::string&, const std::string& next) { return next == at; };
     auto& first = f.AddReplica(short_lease, crashing);
     const std::string res = f.inventory.AddHold(kBuyer, kSeller, "str_1", 2, 1250);
     Answer placed = PlaceCall(*first.Stub(), token, OrderRequest(res, "k"));
@@ -469,8 +467,7 @@ TEST_CASE("a refund the provider cannot take now is kept and finished by recover
   CHECK(a.order.payment().refunded().amount_minor() == 0);
   REQUIRE(shopcast::testing::WaitUntil(
       [&] {
-        return GetCall(*w.stub, w.seller, o.id()).order.payment().refunded().amount_minor() ==
-               400;
+        return GetCall(*w.stub, w.seller, o.id()).order.payment().refunded().amount_minor() == 400;
       },
       absl::Seconds(30)));
   CHECK(w.f.provider.refunds() == 1);
@@ -516,7 +513,8 @@ std::string SeedAccessPass(World& w, const std::string& order_id) {
       "WITH o AS (INSERT INTO orders (id, buyer_id, seller_id, stream_id, status, step, currency, "
       "subtotal_minor, shipping_minor, total_minor, shipping_address, payment_id, "
       "payment_method_token, payment_provider, payment_status, created_at, updated_at, "
-      "confirmed_at, resume_after) VALUES ('", order_id, "', '", kBuyer, "', '", kSeller,
+      "confirmed_at, resume_after) VALUES ('",
+      order_id, "', '", kBuyer, "', '", kSeller,
       "', 'str_gated', 2, 'done', 'USD', 700, 0, 700, '{}', '", payment_id,
       "', 'pm_test_approve', 'placeholder', 3, now(), now(), now(), now()) RETURNING id), "
       "l AS (INSERT INTO order_lines (order_id, line_no, access_stream_id, stream_id, title, "
@@ -564,13 +562,15 @@ TEST_CASE("metrics count transitions and steps", "[lifecycle][metrics]") {
   World w;
   pb::Order o = w.Buy(1);
   REQUIRE(CancelCall(*w.stub, w.buyer, o.id()).status.ok());
-  CHECK(ShipCall(*w.stub, w.stranger, o.id()).status.error_code() ==
-        grpc::StatusCode::NOT_FOUND);
+  CHECK(ShipCall(*w.stub, w.stranger, o.id()).status.error_code() == grpc::StatusCode::NOT_FOUND);
   prometheus::Registry& m = w.app->app().host().metrics();
   CHECK(Series(m, R"(order_lifecycle_transitions_total{kind="cancel",outcome="cancelled_paid"})") ==
         1);
-  CHECK(Series(m, R"(order_lifecycle_transitions_total{kind="ship",outcome="rejected_order_not_found"})") ==
-        1);
+  CHECK(
+      Series(
+          m,
+          R"(order_lifecycle_transitions_total{kind="ship",outcome="rejected_order_not_found"})") ==
+      1);
   CHECK(Series(m, R"(order_lifecycle_steps_total{outcome="done",step="refund"})") == 1);
   CHECK(Series(m, R"(order_lifecycle_steps_total{outcome="done",step="return_stock"})") == 1);
 }

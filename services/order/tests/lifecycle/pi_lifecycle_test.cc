@@ -69,8 +69,10 @@ class World {
   pb::OrderService::Stub& stub() { return *stub_; }
   // The simulated provider's ledger: the sum of entries of `kind`.
   int64_t Ledger(const std::string& kind) {
-    return f_.Count("SELECT COALESCE(sum(amount_minor), 0)::bigint FROM provider_ledger_entries "
-                    "WHERE kind = '" + kind + "'");
+    return f_.Count(
+        "SELECT COALESCE(sum(amount_minor), 0)::bigint FROM provider_ledger_entries "
+        "WHERE kind = '" +
+        kind + "'");
   }
 
  private:
@@ -112,7 +114,7 @@ TEST_CASE("real peers: a partial refund then the rest returns the stock but keep
           "[integration][lifecycle]") {
   World world;
   const std::string host = world.Token("usr_host", auth::Role::kHost);
-  pb::Order o = world.Buy(1, "b1");  // 2000
+  pb::Order o = world.Buy(1, "b1");     // 2000
   pb::Order kept = world.Buy(2, "b2");  // 3500
   CHECK(world.Stock().sold() == 3);
 

@@ -1,8 +1,9 @@
 // The lifecycle's rules: the authorization matrix by state, and the request checks.
 
+#include "lifecycle/rules.h"
+
 #include <catch2/catch.hpp>
 
-#include "lifecycle/rules.h"
 #include "shopcast/status/status.h"
 
 namespace shopcast::order::lifecycle {
@@ -45,8 +46,7 @@ TEST_CASE("rules: cancel by party, state and reason", "[lifecycle][rules]") {
       {Party::kBuyer, v1::ORDER_STATUS_CANCELLED, v1::CANCEL_REASON_OTHER, "OK"},
       {Party::kBuyer, v1::ORDER_STATUS_SHIPPED, v1::CANCEL_REASON_BUYER_REQUESTED,
        "ORDER_ALREADY_SHIPPED"},
-      {Party::kBuyer, v1::ORDER_STATUS_REFUNDED, v1::CANCEL_REASON_OTHER,
-       "ORDER_ALREADY_REFUNDED"},
+      {Party::kBuyer, v1::ORDER_STATUS_REFUNDED, v1::CANCEL_REASON_OTHER, "ORDER_ALREADY_REFUNDED"},
       {Party::kBuyer, v1::ORDER_STATUS_FAILED, v1::CANCEL_REASON_OTHER, "ORDER_FAILED"},
       {Party::kBuyer, v1::ORDER_STATUS_CONFIRMED, v1::CANCEL_REASON_SUSPECTED_FRAUD,
        "CANCEL_REASON_NOT_ALLOWED"},
@@ -59,8 +59,8 @@ TEST_CASE("rules: cancel by party, state and reason", "[lifecycle][rules]") {
       {Party::kAdmin, v1::ORDER_STATUS_FAILED, v1::CANCEL_REASON_OTHER, "ORDER_FAILED"},
   };
   for (const Row& r : rows) {
-    INFO(static_cast<int>(r.party) << " " << v1::OrderStatus_Name(r.status) << " "
-                                   << v1::CancelReason_Name(r.reason));
+    INFO(static_cast<int>(r.party)
+         << " " << v1::OrderStatus_Name(r.status) << " " << v1::CancelReason_Name(r.reason));
     CHECK(ReasonOfCheck(CheckCancel(r.party, r.status, r.reason)) == r.want);
   }
   CHECK(CheckCancel(Party::kBuyer, v1::ORDER_STATUS_CONFIRMED, v1::CANCEL_REASON_SUSPECTED_FRAUD)

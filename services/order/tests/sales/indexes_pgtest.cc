@@ -3,15 +3,14 @@
 // and generic, names its index and scans no table whole. Prints the plans and the time of the
 // two RPCs on that data (README, "Sales and stats").
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <iostream>
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "sales/sales_sql.h"
 #include "sales/sales_support.h"
@@ -45,13 +44,15 @@ void SeedMany(const std::string& dsn, const std::vector<std::string>& streams,
       "payment_method_token, payment_provider, created_at, updated_at, confirmed_at, "
       "resume_after, refunded_minor) "
       "SELECT 'ord_seed' || g, 'usr_buyer' || (g % 7919), ($2::text[])[1 + (g % $3) % $4], "
-      "($1::text[])[1 + g % $3], " + status + ", 'done', 'USD', 1000 * (1 + g % 3), 500, "
-      "1000 * (1 + g % 3) + 500, '{}'::jsonb, 'pay_seed' || g, 'pm_test_approve', "
-      "'placeholder', t, t, CASE WHEN g % 20 IN (0, 1) THEN NULL ELSE t + interval '2 s' END, "
-      "t, CASE WHEN g % 20 IN (2, 3) THEN 1000 * (1 + g % 3) + 500 WHEN g % 20 = 11 THEN 200 "
-      "ELSE 0 END "
-      "FROM generate_series(1, $5) g, "
-      "LATERAL (SELECT timestamptz '2026-01-01 00:00:00+00' + g * interval '1 s' AS t) x",
+      "($1::text[])[1 + g % $3], " +
+          status +
+          ", 'done', 'USD', 1000 * (1 + g % 3), 500, "
+          "1000 * (1 + g % 3) + 500, '{}'::jsonb, 'pay_seed' || g, 'pm_test_approve', "
+          "'placeholder', t, t, CASE WHEN g % 20 IN (0, 1) THEN NULL ELSE t + interval '2 s' END, "
+          "t, CASE WHEN g % 20 IN (2, 3) THEN 1000 * (1 + g % 3) + 500 WHEN g % 20 = 11 THEN 200 "
+          "ELSE 0 END "
+          "FROM generate_series(1, $5) g, "
+          "LATERAL (SELECT timestamptz '2026-01-01 00:00:00+00' + g * interval '1 s' AS t) x",
       ArrayLiteral(streams), ArrayLiteral(sellers), kStreams, kSellers, kOrders);
   tx.exec_params(
       "INSERT INTO order_lines (order_id, line_no, product_id, reservation_id, "
@@ -102,36 +103,34 @@ TEST_CASE("50,000 orders: every sales query reads through its index", "[sales][e
   };
   const std::vector<std::string> by_stream = {"order_lines_by_sale_stream"};
   const std::vector<std::string> by_seller = {"orders_sales_by_seller"};
-  const std::vector<std::string> either = {"order_lines_by_sale_stream",
-                                           "orders_sales_by_seller"};
+  const std::vector<std::string> either = {"order_lines_by_sale_stream", "orders_sales_by_seller"};
   std::vector<Case> cases;
-  for (const char* what : {sales::sql::kTotals, sales::sql::kBuyers, sales::sql::kProducts,
-                           sales::sql::kMinutes}) {
+  for (const char* what :
+       {sales::sql::kTotals, sales::sql::kBuyers, sales::sql::kProducts, sales::sql::kMinutes}) {
     cases.push_back(
         {absl::StrCat("EXECUTE ", Aggregate(what, Scope::kStream), "('", s, "')"), by_stream});
     cases.push_back({absl::StrCat("EXECUTE ", Aggregate(what, Scope::kStreamOfSeller), "('", s,
                                   "', '", seller, "')"),
                      either});
-    cases.push_back({absl::StrCat("EXECUTE ", Aggregate(what, Scope::kSellerStreams), "('",
-                                  seller, "', ", window, ", '{", s, ",", streams[107], "}')"),
+    cases.push_back({absl::StrCat("EXECUTE ", Aggregate(what, Scope::kSellerStreams), "('", seller,
+                                  "', ", window, ", '{", s, ",", streams[107], "}')"),
                      by_seller});
   }
   for (const char* what : {sales::sql::kTotals, sales::sql::kBuyers}) {
-    cases.push_back({absl::StrCat("EXECUTE ", Aggregate(what, Scope::kSeller), "('", seller,
-                                  "', ", window, ")"),
+    cases.push_back({absl::StrCat("EXECUTE ", Aggregate(what, Scope::kSeller), "('", seller, "', ",
+                                  window, ")"),
                      by_seller});
   }
-  cases.push_back({absl::StrCat("EXECUTE ", sales::sql::kSalesPage, "('", s,
-                                "', 'infinity', '', 0, 21)"),
-                   by_stream});
+  cases.push_back(
+      {absl::StrCat("EXECUTE ", sales::sql::kSalesPage, "('", s, "', 'infinity', '', 0, 21)"),
+       by_stream});
   cases.push_back({absl::StrCat("EXECUTE ", sales::sql::kSalesPageOfSeller, "('", s,
-                                "', '2026-01-01 05:00:00+00', 'ord_seed9', 0, 21, '", seller,
-                                "')"),
+                                "', '2026-01-01 05:00:00+00', 'ord_seed9', 0, 21, '", seller, "')"),
                    by_stream});
-  cases.push_back({absl::StrCat("EXECUTE ", sales::sql::kStreamHasSales, "('", s, "')"),
-                   by_stream});
-  cases.push_back({absl::StrCat("EXECUTE ", sales::sql::kSellerStreams, "('", seller, "', ",
-                                window, ", 'infinity', '', 11)"),
+  cases.push_back(
+      {absl::StrCat("EXECUTE ", sales::sql::kStreamHasSales, "('", s, "')"), by_stream});
+  cases.push_back({absl::StrCat("EXECUTE ", sales::sql::kSellerStreams, "('", seller, "', ", window,
+                                ", 'infinity', '', 11)"),
                    by_seller});
 
   for (const char* mode : {"force_custom_plan", "force_generic_plan"}) {
@@ -164,7 +163,8 @@ TEST_CASE("50,000 orders: every sales query reads through its index", "[sales][e
   REQUIRE(r.status.ok());
   CHECK(r.response.summary().totals().order_count() ==
         f.Count("SELECT count(*) FROM order_lines l JOIN orders o ON o.id = l.order_id "
-                "WHERE l.sale_stream_id = '" + s + "' AND o.status IN (2, 3)"));
+                "WHERE l.sale_stream_id = '" +
+                s + "' AND o.status IN (2, 3)"));
   const double stream_ms = time([&] { REQUIRE(StreamSales(*stub, admin, s).status.ok()); });
   pb::GetSellerStatsRequest req;
   req.set_seller_id(seller);

@@ -1,13 +1,13 @@
 // The sales area's pure parts: what GetStreamSales and GetSellerStats accept, the refund share
 // of a line, minute bucketing and how the store's rows become totals, products and minutes.
 
-#include <catch2/catch.hpp>
+#include "sales/rules.h"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <utility>
 
 #include "common/pg_time.h"
-#include "sales/rules.h"
 #include "sales/summary.h"
 #include "shopcast/ids/ids.h"
 #include "shopcast/status/status.h"
@@ -41,8 +41,8 @@ TEST_CASE("GetStreamSales: the stream id and the page size are checked", "[sales
   r.set_stream_id("");
   CHECK(ReasonOf(ValidateStreamSales(r).status()) == "ID_REQUIRED");
   CHECK(FieldOf(ValidateStreamSales(r).status()) == "stream_id");
-  for (const char* bad : {"str_1", "prd_01ARZ3NDEKTSV4RRFFQ69G5FAV", "str_01arz3ndektsv4rrffq69g5fav",
-                          "str_01ARZ3NDEKTSV4RRFFQ69G5FA", "x"}) {
+  for (const char* bad : {"str_1", "prd_01ARZ3NDEKTSV4RRFFQ69G5FAV",
+                          "str_01arz3ndektsv4rrffq69g5fav", "str_01ARZ3NDEKTSV4RRFFQ69G5FA", "x"}) {
     r.set_stream_id(bad);
     CHECK(ReasonOf(ValidateStreamSales(r).status()) == "STREAM_ID_INVALID");
   }
@@ -299,8 +299,7 @@ TEST_CASE("minutes: oldest first, currencies apart, the latest 1440 kept", "[sal
   REQUIRE(cut.per_minute_size() == kMaxMinutes);
   CHECK(cut.per_minute_truncated());
   CHECK(cut.per_minute(0).minute_start().seconds() == (m0 + 10) * 60);
-  CHECK(cut.per_minute(kMaxMinutes - 1).minute_start().seconds() ==
-        (m0 + kMaxMinutes + 9) * 60);
+  CHECK(cut.per_minute(kMaxMinutes - 1).minute_start().seconds() == (m0 + kMaxMinutes + 9) * 60);
 }
 
 }  // namespace

@@ -4,9 +4,8 @@
 // (cancelled, refunded, passes, a given confirmation time) are written to the database as the
 // order lifecycle leaves them.
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <map>
 #include <pqxx/pqxx>
 #include <set>
@@ -41,8 +40,8 @@ void Exec(const AppFixture& f, const std::string& sql) {
 }
 
 pb::Order Checkout(AppFixture& f, pb::OrderService::Stub& stub, const std::string& buyer,
-                   const std::string& seller, const std::string& stream, int quantity,
-                   int64_t unit, const std::string& method = "pm_test_approve") {
+                   const std::string& seller, const std::string& stream, int quantity, int64_t unit,
+                   const std::string& method = "pm_test_approve") {
   const std::string res = f.inventory.AddHold(buyer, seller, stream, quantity, unit);
   grpc::ClientContext ctx;
   Prepare(ctx, f.TokenFor(buyer));
@@ -78,10 +77,12 @@ TEST_CASE("a stream's figures follow its checkouts, cancellations and refunds", 
   Checkout(f, *stub, b2, host, New("str"), 1, 777);
 
   // o2 cancelled (refunded in full), o3 partly refunded: what the order lifecycle records.
-  Exec(f, "UPDATE orders SET status = 4, refunded_minor = total_minor, cancelled_at = now() "
-          "WHERE id = '" + o2.id() + "'");
-  Exec(f, "UPDATE orders SET refunded_minor = 500, refunded_at = now() WHERE id = '" + o3.id() +
-              "'");
+  Exec(f,
+       "UPDATE orders SET status = 4, refunded_minor = total_minor, cancelled_at = now() "
+       "WHERE id = '" +
+           o2.id() + "'");
+  Exec(f,
+       "UPDATE orders SET refunded_minor = 500, refunded_at = now() WHERE id = '" + o3.id() + "'");
 
   StreamSalesResult r = StreamSales(*stub, host_token, stream);
   REQUIRE(r.status.ok());
@@ -104,7 +105,8 @@ TEST_CASE("a stream's figures follow its checkouts, cancellations and refunds", 
         f.Count("SELECT sum(subtotal_minor) FROM orders WHERE status IN (2, 3) AND " + in_stream));
   CHECK(Amount(t.net_revenue(), "USD") ==
         f.Count("SELECT sum(total_minor - refunded_minor) FROM orders WHERE status IN (2, 3) "
-                "AND " + in_stream));
+                "AND " +
+                in_stream));
 
   // Products: the best seller first; the cancelled one's product is gone; revenue net of the
   // refund, which falls on the goods.
@@ -155,8 +157,8 @@ TEST_CASE("a stream's figures follow its checkouts, cancellations and refunds", 
   CHECK(r.response.page().next_page_token().empty());
 
   // A full refund: counted as refunded, out of the paid figures.
-  Exec(f, "UPDATE orders SET status = 6, refunded_minor = total_minor WHERE id = '" + o3.id() +
-              "'");
+  Exec(f,
+       "UPDATE orders SET status = 6, refunded_minor = total_minor WHERE id = '" + o3.id() + "'");
   StreamSalesResult after = StreamSales(*stub, host_token, stream);
   REQUIRE(after.status.ok());
   CHECK(after.response.summary().totals().order_count() == 1);
@@ -177,8 +179,7 @@ TEST_CASE("a stream's figures follow its checkouts, cancellations and refunds", 
                                            ? stats.response.streams(1)
                                            : stats.response.streams(0);
   CHECK(ours.stream_id() == stream);
-  CHECK(ours.totals().SerializeAsString() ==
-        after.response.summary().totals().SerializeAsString());
+  CHECK(ours.totals().SerializeAsString() == after.response.summary().totals().SerializeAsString());
 }
 
 TEST_CASE("minutes and currencies: each sale in its UTC minute, currencies never mixed",
@@ -333,7 +334,8 @@ TEST_CASE("a refund reduces the goods first, line by line, also across pages", "
   StreamSalesResult r = StreamSales(*stub, token, stream);
   REQUIRE(r.status.ok());
   std::map<std::string, int64_t> revenue;
-  for (const auto& p : r.response.summary().products()) revenue[p.product_id()] = p.revenue().amount_minor();
+  for (const auto& p : r.response.summary().products())
+    revenue[p.product_id()] = p.revenue().amount_minor();
   CHECK(revenue[p1] == 0);    // 700 refunded
   CHECK(revenue[p2] == 100);  // 200 of 300 refunded
   CHECK(Amount(r.response.summary().totals().net_revenue(), "USD") == 1500 - 900);
@@ -350,8 +352,7 @@ TEST_CASE("a refund reduces the goods first, line by line, also across pages", "
 TEST_CASE("who may read a stream's sales and a seller's stats", "[sales]") {
   AppFixture f;
   auto stub = f.AddReplica().Stub();
-  const std::string stream = New("str"), host = New("usr"), guest = New("usr"),
-                    other = New("usr");
+  const std::string stream = New("str"), host = New("usr"), guest = New("usr"), other = New("usr");
   for (const std::string& seller : {host, host, guest}) {
     SeedOrder o;
     o.buyer_id = New("usr");
@@ -414,8 +415,7 @@ TEST_CASE("who may read a stream's sales and a seller's stats", "[sales]") {
   CHECK(admin_own.response.streams_size() == 0);
 }
 
-TEST_CASE("bad input is refused with the field and reason, before anything is read",
-          "[sales]") {
+TEST_CASE("bad input is refused with the field and reason, before anything is read", "[sales]") {
   AppFixture f;
   auto stub = f.AddReplica().Stub();
   const std::string host = New("usr"), stream = New("str");
@@ -486,9 +486,14 @@ TEST_CASE("bad input is refused with the field and reason, before anything is re
     stats_cases.push_back({r, reason, field});
   };
   add([](auto& r) { r.set_seller_id("usr_1"); }, "SELLER_ID_INVALID", "seller_id");
-  add([&](auto& r) { *r.mutable_from() = ts(kT0); *r.mutable_to() = ts(kT0); }, "RANGE_INVALID",
-      "to");
-  add([&](auto& r) {
+  add(
+      [&](auto& r) {
+        *r.mutable_from() = ts(kT0);
+        *r.mutable_to() = ts(kT0);
+      },
+      "RANGE_INVALID", "to");
+  add(
+      [&](auto& r) {
         *r.mutable_from() = ts(kT0);
         *r.mutable_to() = ts(kT0 + absl::Hours(24 * 367));
       },

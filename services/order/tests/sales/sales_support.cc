@@ -90,9 +90,9 @@ std::string Seed(const std::string& dsn, SeedOrder o) {
       "resume_after, refunded_minor) VALUES ($1, $2, $3, $4, $5, 'done', $6, $7, $8, $9, "
       "'{}'::jsonb, $10, 'pm_test_approve', 'placeholder', $11::timestamptz, "
       "$11::timestamptz, NULLIF($12, '')::timestamptz, $11::timestamptz, $13)",
-      o.id, o.buyer_id, o.seller_id, o.stream_id, static_cast<int>(o.status), o.currency,
-      subtotal, o.shipping_minor, subtotal + o.shipping_minor, ids::NewId("pay"),
-      PgTime(o.reserved_at), confirmed, o.refunded_minor);
+      o.id, o.buyer_id, o.seller_id, o.stream_id, static_cast<int>(o.status), o.currency, subtotal,
+      o.shipping_minor, subtotal + o.shipping_minor, ids::NewId("pay"), PgTime(o.reserved_at),
+      confirmed, o.refunded_minor);
   for (size_t i = 0; i < o.lines.size(); ++i) {
     const SeedLine& l = o.lines[i];
     tx.exec_params(

@@ -67,8 +67,7 @@ absl::StatusOr<ProviderPayment> ScriptedProvider::Capture(const std::string& pay
   return p;
 }
 
-absl::StatusOr<ProviderPayment> ScriptedProvider::Void(const std::string& payment_id,
-                                                       absl::Time) {
+absl::StatusOr<ProviderPayment> ScriptedProvider::Void(const std::string& payment_id, absl::Time) {
   absl::MutexLock lock(&mu_);
   ProviderPayment& p = payments_[payment_id];
   if (p.state == ProviderState::kCaptured || p.state == ProviderState::kRefunded) {
@@ -283,8 +282,7 @@ absl::StatusOr<pi::GetReservationForCheckoutResponse> FakeInventory::GetForCheck
 }
 
 absl::StatusOr<pi::Reservation> FakeInventory::Lock(const std::string& id,
-                                                    const std::string& order_id,
-                                                    absl::Duration) {
+                                                    const std::string& order_id, absl::Duration) {
   absl::MutexLock lock(&mu_);
   if (down_) return absl::UnavailableError("down");
   pi::Reservation& r = items_.at(id).reservation;

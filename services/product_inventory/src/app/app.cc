@@ -25,27 +25,38 @@
 #include "shopcast/status/status.h"
 
 // ---- area headers ----
-#include "catalog/catalog_rpcs.h"
-#include "catalog/catalog_sql.h"
-#include "catalog/catalog_store.h"
-#include "pins/pins_rpcs.h"
-#include "pins/pins_sql.h"
-#include "pins/pins_store.h"
 #include "auctions/auction_closer.h"
 #include "auctions/auction_guard.h"
 #include "auctions/auction_rpcs.h"
 #include "auctions/auction_sql.h"
 #include "auctions/auction_store.h"
+#include "catalog/catalog_rpcs.h"
+#include "catalog/catalog_sql.h"
+#include "catalog/catalog_store.h"
 #include "image_http/image_server.h"
 #include "images/image_processor.h"
 #include "images/rendition_gc.h"
 #include "images/rendition_store.h"
 #include "images/rendition_sweeper.h"
+#include "lottery/entry_events.h"
+#include "lottery/lottery_drawer.h"
+#include "lottery/lottery_guard.h"
+#include "lottery/lottery_rpcs.h"
+#include "lottery/lottery_sql.h"
+#include "lottery/lottery_store.h"
+#include "pins/pins_rpcs.h"
+#include "pins/pins_sql.h"
+#include "pins/pins_store.h"
 #include "product_images/image_rows.h"
 #include "product_images/product_images_rpcs.h"
 #include "product_images/product_images_sql.h"
 #include "product_images/product_images_store.h"
 #include "product_images/rendition_references.h"
+#include "queue/queue_advancer.h"
+#include "queue/queue_events.h"
+#include "queue/queue_rpcs.h"
+#include "queue/queue_sql.h"
+#include "queue/queue_store.h"
 #include "stock/auction_hold_hooks.h"
 #include "stock/expiry_sweeper.h"
 #include "stock/product_stock_hooks.h"
@@ -55,17 +66,6 @@
 #include "stock/stock_sql.h"
 #include "stock/stock_store.h"
 #include "stock/stock_wire_sql.h"
-#include "lottery/entry_events.h"
-#include "lottery/lottery_drawer.h"
-#include "lottery/lottery_guard.h"
-#include "lottery/lottery_rpcs.h"
-#include "lottery/lottery_sql.h"
-#include "lottery/lottery_store.h"
-#include "queue/queue_advancer.h"
-#include "queue/queue_events.h"
-#include "queue/queue_rpcs.h"
-#include "queue/queue_sql.h"
-#include "queue/queue_store.h"
 
 namespace shopcast::db::embedded {
 const MigrationSet& product_inventoryMigrations();
@@ -261,9 +261,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   catalog_options.pricing.price_ceiling_minor = config.price_ceiling_minor;
   catalog_options.pricing.buy_now_min_premium_percent = config.buy_now_min_premium_percent;
   catalog_options.pricing.buy_now_suggest_multiplier = config.buy_now_suggest_multiplier;
-  p->catalog_store =
-      std::make_unique<catalog::CatalogStore>(*p->pool, new_id, p->stock_hooks, p->image_hooks,
-                                              &p->sale_guards);
+  p->catalog_store = std::make_unique<catalog::CatalogStore>(*p->pool, new_id, p->stock_hooks,
+                                                             p->image_hooks, &p->sale_guards);
   p->catalog_rpcs = std::make_unique<catalog::CatalogRpcs>(
       *p->catalog_store, *p->verifier, &p->revoked, *p->page_tokens, executor, catalog_options);
 
@@ -390,9 +389,9 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   };
   p->queue_advancer = std::make_unique<queue::QueueAdvancer>(
       *p->queue_store, config.queue_advance_interval, stock_changed);
-  p->queue_rpcs = std::make_unique<queue::QueueRpcs>(*p->queue_store, *p->queue_advancer,
-                                                     *p->queue_events, *p->verifier, &p->revoked,
-                                                     executor, stock_changed);
+  p->queue_rpcs =
+      std::make_unique<queue::QueueRpcs>(*p->queue_store, *p->queue_advancer, *p->queue_events,
+                                         *p->verifier, &p->revoked, executor, stock_changed);
 
   PublicAreas areas;
   // ---- area routes ----
@@ -490,9 +489,7 @@ void App::Stop() {
 
 server::ServiceHost& App::host() { return *parts_->host; }
 
-uint16_t App::http_port() const {
-  return parts_->image_server ? parts_->image_server->port() : 0;
-}
+uint16_t App::http_port() const { return parts_->image_server ? parts_->image_server->port() : 0; }
 
 int RunMigrate(const Config& config) { return startup::RunMigrate(config.db_dsn, MigrationSets()); }
 

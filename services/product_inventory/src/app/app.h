@@ -5,9 +5,9 @@
 // the EventSink for peers' events and the outbox relay to the configured event sinks. The
 // binary and the tests build the same App, so tests run the real wiring.
 
+#include <cstdint>
 #include <functional>
 #include <memory>
-#include <cstdint>
 #include <string>
 #include <vector>
 

@@ -43,9 +43,8 @@ Reply ImageHandler::Respond(const Request& request) const {
   if (request.version() >= 11 && request.find(http::field::host) == request.end()) {
     return Text(http::status::bad_request, request, "missing Host\n");
   }
-  const TargetResult target =
-      ParseImageTarget(absl::string_view(request.target().data(), request.target().size()),
-                       path_prefix_);
+  const TargetResult target = ParseImageTarget(
+      absl::string_view(request.target().data(), request.target().size()), path_prefix_);
   if (!target.ok) {
     return target.error == TargetError::kBadRequest
                ? Text(http::status::bad_request, request, "bad request\n")
@@ -54,8 +53,8 @@ Reply ImageHandler::Respond(const Request& request) const {
   const images::RenditionKey& key = target.key;
   const std::string name = key.ToString();
   // The store's layout (images::FileRenditionStore::PathOf): <root>/<first two digits>/<key>.
-  absl::StatusOr<http_files::OpenFile> file =
-      http_files::OpenUnderRoot(root_, {std::string_view(key.sha256).substr(0, 2), std::string_view(name)});
+  absl::StatusOr<http_files::OpenFile> file = http_files::OpenUnderRoot(
+      root_, {std::string_view(key.sha256).substr(0, 2), std::string_view(name)});
   if (absl::IsNotFound(file.status())) {
     return Text(http::status::not_found, request, "not found\n", kRendition);
   }

@@ -58,11 +58,11 @@ absl::Status ProductStockHooks::UpdateRules(pqxx::work& tx, const v1::Product& b
                    "product.price");
     }
   }
-  const bool same_hold = before.has_hold_duration() == after.has_hold_duration() &&
-                         before.hold_duration().SerializeAsString() ==
-                             after.hold_duration().SerializeAsString();
-  const bool same_limit = before.purchase_limit().SerializeAsString() ==
-                          after.purchase_limit().SerializeAsString();
+  const bool same_hold =
+      before.has_hold_duration() == after.has_hold_duration() &&
+      before.hold_duration().SerializeAsString() == after.hold_duration().SerializeAsString();
+  const bool same_limit =
+      before.purchase_limit().SerializeAsString() == after.purchase_limit().SerializeAsString();
   if (same_hold && same_limit) return absl::OkStatus();
   SaleRules defaults;
   defaults.hold_duration = default_hold_;

@@ -166,7 +166,8 @@ absl::StatusOr<bool> StockEvents::Announce(const std::string& product_id,
         c->set_total(s.total);
         c->set_sold_out(s.total > 0 && available == 0);
         c->set_revision(s.revision);
-        if (s.flash_sale) *c->mutable_flash_sale() = FlashSaleCardOf(FlashSaleOf(*s.flash_sale, now));
+        if (s.flash_sale)
+          *c->mutable_flash_sale() = FlashSaleCardOf(FlashSaleOf(*s.flash_sale, now));
         EnqueueRoomEvent(tx, stream_id,
                          TypeOf(before.available, available, s.total, options_.low_threshold),
                          event);

@@ -288,14 +288,14 @@ grpc::ServerUnaryReactor* StockRpcs::AdjustStock(grpc::CallbackServerContext* ct
   });
 }
 
-grpc::ServerUnaryReactor* StockRpcs::ScheduleFlashSale(
-    grpc::CallbackServerContext* ctx, const v1::ScheduleFlashSaleRequest* request,
-    v1::ScheduleFlashSaleResponse* response) {
+grpc::ServerUnaryReactor* StockRpcs::ScheduleFlashSale(grpc::CallbackServerContext* ctx,
+                                                       const v1::ScheduleFlashSaleRequest* request,
+                                                       v1::ScheduleFlashSaleResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
     auto load_facts = [this](const std::string& id) { return LoadFacts(id); };
     ASSIGN_OR_RETURN(OwnerCall<ProductFacts> call,
-                     OwnerPrologue<ProductFacts>(callers_, *ctx, request->product_id(),
-                                                 load_facts, kNotSalesOwner));
+                     OwnerPrologue<ProductFacts>(callers_, *ctx, request->product_id(), load_facts,
+                                                 kNotSalesOwner));
     const ProductFacts& facts = call.facts;
     if (facts.sale_mode != v1::SALE_MODE_FIXED_PRICE) {
       return Error(absl::StatusCode::kFailedPrecondition, "PRODUCT_IS_AUCTION",
@@ -307,15 +307,17 @@ grpc::ServerUnaryReactor* StockRpcs::ScheduleFlashSale(
     }
     const absl::Time now = pg::Truncate(store_.Now());
     ASSIGN_OR_RETURN(FlashSale sale, SaleOf(*request, {facts.price_minor, facts.currency}, now));
-    ASSIGN_OR_RETURN(StockLevel level, db::InTransaction(store_.pool(), [&](pqxx::work& tx)
-                                                             -> absl::StatusOr<StockLevel> {
-      const std::vector<StockLevel> current = tx::GetStock(tx, {request->product_id()}, now);
-      if (current.empty()) return NotFound(reason::kProductNotFound, "the product has no stock");
-      if (sale.stock_cap < 1 || sale.stock_cap > current[0].total) {
-        return BadSale("stock_cap", "the sale's cap is 1 to the product's total units");
-      }
-      return tx::ScheduleFlashSale(tx, request->product_id(), sale, now);
-    }));
+    ASSIGN_OR_RETURN(
+        StockLevel level,
+        db::InTransaction(store_.pool(), [&](pqxx::work& tx) -> absl::StatusOr<StockLevel> {
+          const std::vector<StockLevel> current = tx::GetStock(tx, {request->product_id()}, now);
+          if (current.empty())
+            return NotFound(reason::kProductNotFound, "the product has no stock");
+          if (sale.stock_cap < 1 || sale.stock_cap > current[0].total) {
+            return BadSale("stock_cap", "the sale's cap is 1 to the product's total units");
+          }
+          return tx::ScheduleFlashSale(tx, request->product_id(), sale, now);
+        }));
     Changed(request->product_id());
     *response->mutable_stock() = StockOf(level);
     return absl::OkStatus();
@@ -327,8 +329,8 @@ grpc::ServerUnaryReactor* StockRpcs::EndFlashSale(grpc::CallbackServerContext* c
                                                   v1::EndFlashSaleResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
     auto load_facts = [this](const std::string& id) { return LoadFacts(id); };
-    RETURN_IF_ERROR(OwnerPrologue<ProductFacts>(callers_, *ctx, request->product_id(),
-                                                load_facts, kNotSalesOwner)
+    RETURN_IF_ERROR(OwnerPrologue<ProductFacts>(callers_, *ctx, request->product_id(), load_facts,
+                                                kNotSalesOwner)
                         .status());
     const absl::Time now = pg::Truncate(store_.Now());
     ASSIGN_OR_RETURN(StockLevel level, db::InTransaction(store_.pool(), [&](pqxx::work& tx) {
@@ -379,8 +381,8 @@ grpc::ServerUnaryReactor* StockRpcs::Reserve(grpc::CallbackServerContext* ctx,
       reactor->Finish(server::ToGrpcStatus(facts.status(), ctx));
       return;
     }
-    ReserveWith(ctx, reactor, std::move(r),
-                std::make_shared<const ProductFacts>(*std::move(facts)), response);
+    ReserveWith(ctx, reactor, std::move(r), std::make_shared<const ProductFacts>(*std::move(facts)),
+                response);
   });
   if (!queued) {
     reactor->Finish(server::ToGrpcStatus(Error(absl::StatusCode::kUnavailable, "SERVER_OVERLOADED",

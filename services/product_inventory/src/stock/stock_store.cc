@@ -177,8 +177,8 @@ std::vector<absl::StatusOr<ReserveResult>> StockStore::ReserveBatch(
   const absl::Time now = pg::Truncate(Now());
   const std::string product(product_id);
   if (AllFitWorthTrying(product, now)) {
-    if (auto answers = ReserveAllFit(product_id, requests, buyers_array, quantities_array,
-                                     keys_array, now)) {
+    if (auto answers =
+            ReserveAllFit(product_id, requests, buyers_array, quantities_array, keys_array, now)) {
       return *std::move(answers);
     }
   }

@@ -1,8 +1,8 @@
 #include "stock/stock_tx.h"
 
 #include <optional>
-#include <utility>
 #include <pqxx/result>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "shopcast/ids/ids.h"
@@ -214,7 +214,8 @@ absl::StatusOr<StockLevel> ScheduleFlashSale(pqxx::work& tx, absl::string_view p
     return Error(absl::StatusCode::kFailedPrecondition, reason::kFlashSaleLive,
                  "a flash sale is running; end it first");
   }
-  if (*phase == FlashSalePhase::kOver) tx.exec_prepared0("pi_stock_detach_flash_holds", S(product_id));
+  if (*phase == FlashSalePhase::kOver)
+    tx.exec_prepared0("pi_stock_detach_flash_holds", S(product_id));
   const RuleParams p = ToParams(check);
   tx.exec_prepared0("pi_stock_set_flash_sale", S(product_id), pg::OrNull(p.price),
                     pg::OrNull(p.currency), pg::OrNull(p.cap), pg::OrNull(p.per_user_cap),
@@ -229,8 +230,8 @@ absl::StatusOr<StockLevel> EndFlashSale(pqxx::work& tx, absl::string_view produc
   if (phase->has_value()) {
     tx.exec_prepared0("pi_stock_detach_flash_holds", S(product_id));
     const char* null = nullptr;
-    tx.exec_prepared0("pi_stock_set_flash_sale", S(product_id), null, null, null, null, null,
-                      null, pg::Time(now));
+    tx.exec_prepared0("pi_stock_set_flash_sale", S(product_id), null, null, null, null, null, null,
+                      pg::Time(now));
   }
   return ReadOne(tx, product_id, now);
 }

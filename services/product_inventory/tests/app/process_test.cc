@@ -7,7 +7,6 @@
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <fstream>
-
 #include <pqxx/pqxx>
 
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -151,8 +150,8 @@ TEST_CASE("process: SIGKILL between hold and commit loses no stock") {
 
   first.proc->Signal(SIGKILL);
   CHECK(first.proc->Wait(30'000) == 128 + SIGKILL);
-  REQUIRE(shopcast::testing::WaitUntil([&] { return landed.load() == kInFlight; },
-                                       absl::Seconds(30)));
+  REQUIRE(
+      shopcast::testing::WaitUntil([&] { return landed.load() == kInFlight; }, absl::Seconds(30)));
   int64_t answered_units = 5;
   std::vector<std::string> answered_ids = {to_commit.reservation().id(),
                                            to_expire.reservation().id()};
@@ -168,8 +167,8 @@ TEST_CASE("process: SIGKILL between hold and commit loses no stock") {
   // Every hold answered OK before the kill is still there, active and counted.
   for (const auto& id : answered_ids) {
     INFO(id);
-    CHECK(Scalar(w.dsn(), "SELECT count(*) FROM holds WHERE id = '" + id +
-                              "' AND state = 'active'") == 1);
+    CHECK(Scalar(w.dsn(),
+                 "SELECT count(*) FROM holds WHERE id = '" + id + "' AND state = 'active'") == 1);
   }
   testing::pb::Stock stock = StockOf(*second.stub, product);
   CHECK(stock.total() == 100);
@@ -184,11 +183,10 @@ TEST_CASE("process: SIGKILL between hold and commit loses no stock") {
   commit.set_reservation_id(to_commit.reservation().id());
   commit.set_order_id("ord_process1");
   testing::pb::CommitReservationResponse committed, again;
-  REQUIRE(Call(*second.internal, &Internal::CommitReservation, std::string(), commit, &committed)
-              .ok());
-  CHECK(committed.reservation().status() == testing::pb::RESERVATION_STATUS_COMMITTED);
   REQUIRE(
-      Call(*second.internal, &Internal::CommitReservation, std::string(), commit, &again).ok());
+      Call(*second.internal, &Internal::CommitReservation, std::string(), commit, &committed).ok());
+  CHECK(committed.reservation().status() == testing::pb::RESERVATION_STATUS_COMMITTED);
+  REQUIRE(Call(*second.internal, &Internal::CommitReservation, std::string(), commit, &again).ok());
   CHECK(again.reservation().status() == testing::pb::RESERVATION_STATUS_COMMITTED);
   stock = StockOf(*second.stub, product);
   CHECK(stock.sold() == 3);  // Once, not twice.
@@ -199,9 +197,11 @@ TEST_CASE("process: SIGKILL between hold and commit loses no stock") {
   // be injected into another process, so the test moves its expiry into the past in the
   // database (what a minute of waiting would do); the service must then stop counting it and
   // its sweeper mark it expired.
-  REQUIRE(Scalar(w.dsn(), "WITH moved AS (UPDATE holds SET expires_at = now() - interval "
-                          "'1 second' WHERE id = '" + to_expire.reservation().id() +
-                          "' RETURNING 1) SELECT count(*) FROM moved") == 1);
+  REQUIRE(Scalar(w.dsn(),
+                 "WITH moved AS (UPDATE holds SET expires_at = now() - interval "
+                 "'1 second' WHERE id = '" +
+                     to_expire.reservation().id() + "' RETURNING 1) SELECT count(*) FROM moved") ==
+          1);
   CHECK(shopcast::testing::WaitUntil(
       [&] {
         return Scalar(w.dsn(), "SELECT count(*) FROM holds WHERE id = '" +

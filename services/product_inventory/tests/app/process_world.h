@@ -36,22 +36,27 @@ class ProcessWorld {
     // The name the service gives the key it loads from the file.
     key->kid = auth::KeyIdFor(key->public_pem);
     std::ofstream(dir_.File("signing.pub.pem")) << key->public_pem;
-    std::ofstream(dir_.File("page-token.key")) << "a page-token key of more than thirty-two bytes\n";
-    issuer_ = std::make_unique<auth::TokenIssuer>(*key, "shopcast-user", "shopcast",
-                                                  absl::Minutes(30));
+    std::ofstream(dir_.File("page-token.key"))
+        << "a page-token key of more than thirty-two bytes\n";
+    issuer_ =
+        std::make_unique<auth::TokenIssuer>(*key, "shopcast-user", "shopcast", absl::Minutes(30));
   }
 
   // The binary's environment (ports 0); `extra` ("NAME=value") appended.
   std::vector<std::string> Env(const std::vector<std::string>& extra = {}) const {
     const std::string p = "SHOPCAST_PRODUCT_INVENTORY_";
     auto tls = pki_.FilesOf("product-inventory");
-    std::vector<std::string> env = {
-        p + "GRPC_ADDR=127.0.0.1:0", p + "METRICS_ADDR=127.0.0.1:0",
-        p + "INTERNAL_GRPC_ADDR=127.0.0.1:0", p + "SERVICE_CA_FILE=" + tls.ca_file,
-        p + "SERVICE_CERT_FILE=" + tls.cert_file, p + "SERVICE_KEY_FILE=" + tls.key_file,
-        p + "DB_DSN=" + db_.dsn(), p + "DB_POOL_SIZE=4",
-        p + "VERIFY_KEY_FILES=" + dir_.File("signing.pub.pem"),
-        p + "PAGE_TOKEN_KEY_FILE=" + dir_.File("page-token.key"), p + "DRAIN_TIMEOUT=5s"};
+    std::vector<std::string> env = {p + "GRPC_ADDR=127.0.0.1:0",
+                                    p + "METRICS_ADDR=127.0.0.1:0",
+                                    p + "INTERNAL_GRPC_ADDR=127.0.0.1:0",
+                                    p + "SERVICE_CA_FILE=" + tls.ca_file,
+                                    p + "SERVICE_CERT_FILE=" + tls.cert_file,
+                                    p + "SERVICE_KEY_FILE=" + tls.key_file,
+                                    p + "DB_DSN=" + db_.dsn(),
+                                    p + "DB_POOL_SIZE=4",
+                                    p + "VERIFY_KEY_FILES=" + dir_.File("signing.pub.pem"),
+                                    p + "PAGE_TOKEN_KEY_FILE=" + dir_.File("page-token.key"),
+                                    p + "DRAIN_TIMEOUT=5s"};
     env.insert(env.end(), extra.begin(), extra.end());
     return env;
   }
@@ -88,12 +93,12 @@ inline RunningService Start(const ProcessWorld& w, const std::string& log,
       std::vector<std::string>{SHOPCAST_PRODUCT_INVENTORY_BIN, "serve"}, w.Env(extra_env),
       w.File(log));
   nlohmann::json started = s.proc->WaitForLogEvent("server_started", absl::Seconds(60));
-  s.stub = pb::ProductInventoryService::NewStub(grpc::CreateChannel(
-      "127.0.0.1:" + std::to_string(started["grpc_port"].get<int>()),
-      grpc::InsecureChannelCredentials()));
+  s.stub = pb::ProductInventoryService::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(started["grpc_port"].get<int>()),
+                          grpc::InsecureChannelCredentials()));
   auto channel = clients::MakeInternalChannel(
-      "product-inventory",
-      "127.0.0.1:" + std::to_string(started["internal_grpc_port"].get<int>()), w.Peer("order"));
+      "product-inventory", "127.0.0.1:" + std::to_string(started["internal_grpc_port"].get<int>()),
+      w.Peer("order"));
   if (!channel.ok()) throw std::runtime_error("internal channel");
   s.internal = pb::ProductInventoryInternalService::NewStub(*channel);
   return s;
@@ -101,7 +106,8 @@ inline RunningService Start(const ProcessWorld& w, const std::string& log,
 
 // Calls `method` on `stub` with `token` ("" = none), 30 s deadline.
 template <typename S, typename Request, typename Response>
-grpc::Status Call(S& stub, grpc::Status (S::*method)(grpc::ClientContext*, const Request&, Response*),
+grpc::Status Call(S& stub,
+                  grpc::Status (S::*method)(grpc::ClientContext*, const Request&, Response*),
                   const std::string& token, const Request& request, Response* response) {
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));

@@ -104,8 +104,7 @@ TEST_CASE("image_http: every listed rendition URL is served with its bytes and c
     // The URL the API hands out is prefix + key, and its path is what the listener serves.
     CHECK(rendition.url() == kPrefix + rendition.key());
     const std::string path = PathOf(rendition.url());
-    const std::string stored =
-        ReadFile(w.root() / rendition.key().substr(0, 2) / rendition.key());
+    const std::string stored = ReadFile(w.root() / rendition.key().substr(0, 2) / rendition.key());
     REQUIRE(!stored.empty());
 
     const RawResponse r = Exchange(w.port(), GetRequest(path));
@@ -129,8 +128,7 @@ TEST_CASE("image_http: every listed rendition URL is served with its bytes and c
       CHECK(again.Header("etag") == etag);
       CHECK(again.Header("cache-control") == "public, max-age=31536000, immutable");
     }
-    const RawResponse stale =
-        Exchange(w.port(), GetRequest(path, "If-None-Match: \"other\"\r\n"));
+    const RawResponse stale = Exchange(w.port(), GetRequest(path, "If-None-Match: \"other\"\r\n"));
     CHECK(stale.status == 200);
 
     // HEAD: the same headers, no body.
@@ -157,8 +155,7 @@ TEST_CASE("image_http: a kept-alive connection serves ranges and several request
   REQUIRE(partial);
   CHECK(partial->status == 206);
   CHECK(partial->body == stored.substr(0, 10));
-  CHECK(partial->Header("content-range") ==
-        "bytes 0-9/" + std::to_string(stored.size()));
+  CHECK(partial->Header("content-range") == "bytes 0-9/" + std::to_string(stored.size()));
   REQUIRE(connection.Send(GetRequest(path)));
   const auto whole = connection.Read();
   REQUIRE(whole);
@@ -191,8 +188,7 @@ TEST_CASE("image_http: unknown keys, other paths, traversal and other methods ar
       // The path the store uses on disk is not a URL.
       {GetRequest("/i/" + key.substr(0, 2) + "/" + key), 404},
       // A raw NUL in the target: the parser refuses the request line.
-      {"GET /i/" + key.substr(0, 10) + std::string(1, '\0') + " HTTP/1.1\r\nHost: x\r\n\r\n",
-       400},
+      {"GET /i/" + key.substr(0, 10) + std::string(1, '\0') + " HTTP/1.1\r\nHost: x\r\n\r\n", 400},
       {"GET /i/" + key + " HTTP/1.1\r\n\r\n", 400},  // No Host.
   };
   for (const Case& c : cases) {

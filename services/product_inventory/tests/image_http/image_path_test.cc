@@ -46,7 +46,7 @@ TEST_CASE("image_http: traversal, encodings and odd bytes are bad requests") {
            std::string("/images/\xc3\xa9") + kKey,
            std::string("/images/ ") + kKey,
            std::string("/images/") + kKey + "#frag",
-           std::string("/a/..") ,
+           std::string("/a/.."),
            std::string("*"),
            std::string("img.test:443"),
            std::string("images/") + kKey,

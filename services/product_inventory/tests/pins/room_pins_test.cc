@@ -139,8 +139,9 @@ TEST_CASE("room pins: viewers see pins change, late joiners start from the snaps
                                      absl::Seconds(30)));
   CHECK(shopcast::testing::WaitUntil(
       [&] {
-        return f.Count("SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND "
-                       "destination = 'realtime_push'") == 0;
+        return f.Count(
+                   "SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND "
+                   "destination = 'realtime_push'") == 0;
       },
       absl::Seconds(30)));
 }

@@ -85,8 +85,9 @@ TEST_CASE("a lapsed lock lets the hold expire, and the locking order may give it
   CHECK(f.Level(p).available == 5);
   CHECK(shopcast::ReasonOf(f.store().Commit(first->hold.id, "ord_1").status()) ==
         "RESERVATION_EXPIRED");
-  CHECK(shopcast::ReasonOf(f.store().LockForCheckout(first->hold.id, "ord_1", absl::Minutes(1))
-                               .status()) == "RESERVATION_EXPIRED");
+  CHECK(shopcast::ReasonOf(
+            f.store().LockForCheckout(first->hold.id, "ord_1", absl::Minutes(1)).status()) ==
+        "RESERVATION_EXPIRED");
 }
 
 TEST_CASE("a lock whose time ran out on a still-live hold can be taken by another order") {
@@ -120,8 +121,9 @@ TEST_CASE("checkout locks refuse bad input and change nothing") {
         "LOCK_DURATION_OUT_OF_RANGE");
   CHECK(shopcast::ReasonOf(f.store().LockForCheckout(id, "ord_1", absl::Minutes(16)).status()) ==
         "LOCK_DURATION_OUT_OF_RANGE");
-  CHECK(shopcast::ReasonOf(f.store().LockForCheckout("res_nope", "ord_1", absl::Minutes(1))
-                               .status()) == "RESERVATION_NOT_FOUND");
+  CHECK(shopcast::ReasonOf(
+            f.store().LockForCheckout("res_nope", "ord_1", absl::Minutes(1)).status()) ==
+        "RESERVATION_NOT_FOUND");
   auto hold = f.store().GetHold(id);
   REQUIRE(hold.ok());
   CHECK(hold->checkout_order_id.empty());

@@ -64,8 +64,8 @@ TEST_CASE("flash sale app: a countdown, the deal for one unit each, the room tol
   CHECK(early.status.error_code() == grpc::StatusCode::FAILED_PRECONDITION);
   CHECK(ReasonOf(early.status) == "SALE_NOT_OPEN");
   // The room hears of the sale with its countdown.
-  REQUIRE(shopcast::testing::WaitUntil(
-      [&] { return LastStockEvent(f, p.id()).has_flash_sale(); }, absl::Seconds(30)));
+  REQUIRE(shopcast::testing::WaitUntil([&] { return LastStockEvent(f, p.id()).has_flash_sale(); },
+                                       absl::Seconds(30)));
   CHECK(LastStockEvent(f, p.id()).flash_sale().deal_price().amount_minor() == 2500);
   CHECK(LastStockEvent(f, p.id()).flash_sale().opens_at().seconds() == sale.opens_at().seconds());
   // So does video-ingest, for the live playlist's timed metadata (nothing taken yet).
@@ -136,17 +136,14 @@ TEST_CASE("flash sale app: bad sales and strangers are refused and change nothin
   };
   const std::string host = w.catalog().host();
   std::vector<Case> cases = {
-      {"deal at the regular price", host, sale([](auto& r) {
-         r.mutable_sale()->mutable_deal_price()->set_amount_minor(4500);
-       }),
+      {"deal at the regular price", host,
+       sale([](auto& r) { r.mutable_sale()->mutable_deal_price()->set_amount_minor(4500); }),
        grpc::StatusCode::INVALID_ARGUMENT, "FLASH_SALE_INVALID"},
-      {"zero deal", host, sale([](auto& r) {
-         r.mutable_sale()->mutable_deal_price()->set_amount_minor(0);
-       }),
+      {"zero deal", host,
+       sale([](auto& r) { r.mutable_sale()->mutable_deal_price()->set_amount_minor(0); }),
        grpc::StatusCode::INVALID_ARGUMENT, "FLASH_SALE_INVALID"},
-      {"another currency", host, sale([](auto& r) {
-         *r.mutable_sale()->mutable_deal_price() = Money(2500, "EUR");
-       }),
+      {"another currency", host,
+       sale([](auto& r) { *r.mutable_sale()->mutable_deal_price() = Money(2500, "EUR"); }),
        grpc::StatusCode::INVALID_ARGUMENT, "FLASH_SALE_INVALID"},
       {"cap above the stock", host, sale([](auto& r) { r.mutable_sale()->set_stock_cap(11); }),
        grpc::StatusCode::INVALID_ARGUMENT, "FLASH_SALE_INVALID"},
@@ -160,15 +157,15 @@ TEST_CASE("flash sale app: bad sales and strangers are refused and change nothin
        grpc::StatusCode::INVALID_ARGUMENT, "FLASH_SALE_INVALID"},
       {"countdown too long", host, sale([](auto& r) { r.mutable_countdown()->set_seconds(7200); }),
        grpc::StatusCode::INVALID_ARGUMENT, "FLASH_SALE_INVALID"},
-      {"opening in the past", host, sale([](auto& r) {
-         r.mutable_sale()->mutable_opens_at()->set_seconds(1000);
-       }),
+      {"opening in the past", host,
+       sale([](auto& r) { r.mutable_sale()->mutable_opens_at()->set_seconds(1000); }),
        grpc::StatusCode::INVALID_ARGUMENT, "FLASH_SALE_INVALID"},
       {"another host", w.catalog().other_host(), sale([](auto&) {}),
        grpc::StatusCode::PERMISSION_DENIED, "NOT_PRODUCT_OWNER"},
       {"a viewer", w.catalog().viewer(), sale([](auto&) {}), grpc::StatusCode::PERMISSION_DENIED,
        "ROLE_REQUIRED"},
-      {"unknown product", host, sale([](auto& r) { r.set_product_id("prd_AAAAAAAAAAAAAAAAAAAAAA"); }),
+      {"unknown product", host,
+       sale([](auto& r) { r.set_product_id("prd_AAAAAAAAAAAAAAAAAAAAAA"); }),
        grpc::StatusCode::NOT_FOUND, "PRODUCT_NOT_FOUND"},
   };
   for (const Case& c : cases) {

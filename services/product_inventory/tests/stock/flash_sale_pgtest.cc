@@ -22,12 +22,13 @@ absl::StatusOr<stock::StockLevel> Schedule(StockFixture& f, const std::string& p
 }
 
 absl::StatusOr<stock::StockLevel> End(StockFixture& f, const std::string& product) {
-  return shopcast::db::InTransaction(
-      f.pool(), [&](pqxx::work& tx) { return stock::tx::EndFlashSale(tx, product, f.clock().Now()); });
+  return shopcast::db::InTransaction(f.pool(), [&](pqxx::work& tx) {
+    return stock::tx::EndFlashSale(tx, product, f.clock().Now());
+  });
 }
 
-stock::FlashSale Sale(StockFixture& f, absl::Duration countdown, absl::Duration length,
-                      int64_t cap, int32_t per_user = 0) {
+stock::FlashSale Sale(StockFixture& f, absl::Duration countdown, absl::Duration length, int64_t cap,
+                      int32_t per_user = 0) {
   const absl::Time opens = f.clock().Now() + countdown;
   return stock::FlashSale{399, "EUR", cap, per_user, opens, opens + length};
 }
@@ -72,8 +73,9 @@ TEST_CASE("a scheduled flash sale counts down, sells at its deal within its caps
   CHECK(live.flash_sale->taken == 3);
   CHECK(stock::PhaseOf(*live.flash_sale, f.clock().Now()) == stock::FlashSalePhase::kOver);
   // Scheduling over a running sale is refused, and changes nothing.
-  CHECK(shopcast::ReasonOf(Schedule(f, p, Sale(f, absl::ZeroDuration(), absl::Minutes(5), 5))
-                               .status()) == "FLASH_SALE_LIVE");
+  CHECK(shopcast::ReasonOf(
+            Schedule(f, p, Sale(f, absl::ZeroDuration(), absl::Minutes(5), 5)).status()) ==
+        "FLASH_SALE_LIVE");
   CHECK(f.Level(p).flash_sale->stock_cap == 3);
 
   f.clock().Advance(absl::Minutes(1));
@@ -148,9 +150,9 @@ TEST_CASE("bad flash sales are refused and change nothing") {
   for (const stock::FlashSale& bad : {no_price, no_cap, backwards, bad_currency}) {
     CHECK(shopcast::ReasonOf(Schedule(f, p, bad).status()) == "FLASH_SALE_INVALID");
   }
-  CHECK(shopcast::ReasonOf(Schedule(f, "prd_nope", Sale(f, absl::ZeroDuration(),
-                                                         absl::Minutes(1), 1))
-                               .status()) == "PRODUCT_NOT_FOUND");
+  CHECK(shopcast::ReasonOf(
+            Schedule(f, "prd_nope", Sale(f, absl::ZeroDuration(), absl::Minutes(1), 1)).status()) ==
+        "PRODUCT_NOT_FOUND");
   CHECK(f.Level(p).revision == revision);
   CHECK_FALSE(f.Level(p).flash_sale.has_value());
 }

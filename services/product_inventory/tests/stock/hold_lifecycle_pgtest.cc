@@ -1,7 +1,7 @@
 // A hold's life after Reserve: release, commit and return, each idempotent where the order
 // service needs it, and restock/write-off around live holds.
-#include <catch2/catch.hpp>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <string>
 #include <thread>
 #include <vector>

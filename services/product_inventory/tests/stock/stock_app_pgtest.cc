@@ -179,8 +179,9 @@ TEST_CASE("stock app: an order's checkout lock keeps the hold its own until it c
   CHECK(ReasonOf(CallOn(*order, &Internal::ReleaseReservationForOrder, std::string(), give_back)
                      .status) == "RESERVATION_IN_CHECKOUT");
   lock.mutable_lock_duration()->set_seconds(5);
-  CHECK(ReasonOf(CallOn(*order, &Internal::LockReservationForCheckout, std::string(), lock)
-                     .status) == "LOCK_DURATION_OUT_OF_RANGE");
+  CHECK(
+      ReasonOf(CallOn(*order, &Internal::LockReservationForCheckout, std::string(), lock).status) ==
+      "LOCK_DURATION_OUT_OF_RANGE");
 
   commit.set_order_id("ord_1");
   auto sold = CallOn(*order, &Internal::CommitReservation, std::string(), commit);
@@ -362,7 +363,8 @@ TEST_CASE("stock app: a starting process announces the stock its crashed predece
   const std::string live = f.AddStream("usr_host");
   const std::string ended = f.AddStream("usr_host");
   auto on = [](const std::string& stream) {
-    return [stream](pb::CreateProductRequest& req) { req.mutable_product()->set_stream_id(stream); };
+    return
+        [stream](pb::CreateProductRequest& req) { req.mutable_product()->set_stream_id(stream); };
   };
   pb::Product shown = w.Product(50, "live", on(live));
   pb::Product gone = w.Product(50, "gone", on(ended));
@@ -371,22 +373,26 @@ TEST_CASE("stock app: a starting process announces the stock its crashed predece
   {
     pqxx::connection c(f.dsn());
     pqxx::work tx(c);
-    tx.exec("UPDATE stock SET total = total + 7, revision = revision + 1, updated_at = now() "
-            "WHERE product_id IN ('" + shown.id() + "', '" + gone.id() + "')");
+    tx.exec(
+        "UPDATE stock SET total = total + 7, revision = revision + 1, updated_at = now() "
+        "WHERE product_id IN ('" +
+        shown.id() + "', '" + gone.id() + "')");
     tx.commit();
   }
   const int64_t gone_events = f.Count(
       "SELECT count(*) FROM outbox WHERE type LIKE 'product_inventory.stock_%' AND "
-      "position(convert_to('" + gone.id() + "', 'UTF8') in payload) > 0");
+      "position(convert_to('" +
+      gone.id() + "', 'UTF8') in payload) > 0");
   f.AddReplica();  // the process that starts in its place
-  REQUIRE(shopcast::testing::WaitUntil(
-      [&] { return LastAnnounced(f, shown.id()).total() == 57; }, absl::Seconds(30)));
+  REQUIRE(shopcast::testing::WaitUntil([&] { return LastAnnounced(f, shown.id()).total() == 57; },
+                                       absl::Seconds(30)));
   const realtime_push::v1::StockChanged now = LastAnnounced(f, shown.id());
   CHECK(now.available() == 57);
   CHECK(now.sold() == 0);
   // A product of an ended stream has no room to tell.
   CHECK(f.Count("SELECT count(*) FROM outbox WHERE type LIKE 'product_inventory.stock_%' AND "
-                "position(convert_to('" + gone.id() + "', 'UTF8') in payload) > 0") == gone_events);
+                "position(convert_to('" +
+                gone.id() + "', 'UTF8') in payload) > 0") == gone_events);
 }
 
 TEST_CASE("stock app: bad input is refused with its reason and changes nothing") {

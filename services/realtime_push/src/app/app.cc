@@ -24,6 +24,8 @@
 // ---- area headers ----
 #include "chat/chat_rpcs.h"
 #include "chat/chat_sql.h"
+#include "clients/user_contacts.h"
+#include "clients/user_followers.h"
 #include "engagement/coalescer.h"
 #include "engagement/engagement_rpcs.h"
 #include "engagement/engagement_sql.h"
@@ -31,8 +33,6 @@
 #include "engagement/reactions_store.h"
 #include "engagement/stats.h"
 #include "engagement/sweeper.h"
-#include "clients/user_contacts.h"
-#include "clients/user_followers.h"
 #include "mail/smtp_mailer.h"
 #include "notify/notify_area.h"
 #include "notify/notify_sql.h"
@@ -134,7 +134,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   p->hub = std::make_unique<rooms::FeedHub>(
       *p->log, executor, config.db_dsn,
       rooms::FeedOptions{config.feed_ring, 512, config.feed_poll_interval,
-                        config.combine_wakeups_from, config.help_wakeups_up_to},
+                         config.combine_wakeups_from, config.help_wakeups_up_to},
       metrics);
   p->retention = std::make_unique<rooms::Retention>(
       *p->log,
@@ -145,9 +145,10 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   subscribe_options.end_linger = config.end_linger;
   subscribe_options.start_cache_ttl = config.subscribe_cache_ttl;
   p->room_service = std::make_unique<rooms::RoomServiceImpl>(*p->hub, subscribe_options, metrics,
-                                                            &p->host->observability());
+                                                             &p->host->observability());
   p->appender = std::make_unique<rooms::BatchAppender>(
-      *p->pool, *p->hub, rooms::BatchOptions{config.publish_batch_max, config.publish_linger}, metrics);
+      *p->pool, *p->hub, rooms::BatchOptions{config.publish_batch_max, config.publish_linger},
+      metrics);
   p->internal_service =
       std::make_unique<rooms::InternalServiceImpl>(*p->hub, *p->appender, executor);
   rooms::WentLiveHook went_live;
@@ -155,8 +156,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   // ---- area wiring: chat ----
   p->chat_store = std::make_unique<chat::ChatStore>(
       *p->pool, chat::RateLimit{config.chat_rate_burst, config.chat_rate_interval});
-  p->chat_rpcs = std::make_unique<chat::ChatRpcs>(*p->chat_store, *p->hub, *p->verifier,
-                                                  p->revoked, executor);
+  p->chat_rpcs =
+      std::make_unique<chat::ChatRpcs>(*p->chat_store, *p->hub, *p->verifier, p->revoked, executor);
 
   // ---- area wiring: engagement ----
   p->reactions = std::make_unique<engagement::ReactionsStore>(*p->pool);

@@ -102,8 +102,7 @@ absl::StatusOr<Config> LoadConfig() {
     return absl::InvalidArgumentError(
         "feed_ring must be >= 16 and max_subscriber_lag between 1 and feed_ring - 1");
   }
-  if (c.subscribe_cache_ttl < absl::ZeroDuration() ||
-      c.subscribe_cache_ttl > absl::Seconds(10)) {
+  if (c.subscribe_cache_ttl < absl::ZeroDuration() || c.subscribe_cache_ttl > absl::Seconds(10)) {
     return absl::InvalidArgumentError("subscribe_cache_ttl must be 0..10s");
   }
   if (c.publish_batch_max < 1 || c.publish_batch_max > 1000) {

@@ -1,12 +1,11 @@
 #include "rooms/batch_append.h"
 
-#include <pqxx/binarystring>
-#include <pqxx/result>
-
 #include <algorithm>
 #include <exception>
 #include <map>
 #include <optional>
+#include <pqxx/binarystring>
+#include <pqxx/result>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -26,7 +25,7 @@ struct RoomHead {
   bool closed = false;
 };
 absl::flat_hash_map<std::string, RoomHead> LockRooms(pqxx::work& tx,
-                                                      const std::vector<std::string>& rooms) {
+                                                     const std::vector<std::string>& rooms) {
   PgArray ids;
   for (const std::string& r : rooms) ids.Text(r);
   absl::flat_hash_map<std::string, RoomHead> heads;
@@ -148,8 +147,8 @@ std::vector<absl::StatusOr<Appended>> AppendBatch(pqxx::work& tx,
   for (const AppendRequest& r : requests) {
     auto room = heads.find(r.stream_id);
     if (room == heads.end()) {
-      out.push_back(NotFound("ROOM_NOT_FOUND",
-                             "no such room (a room opens when its stream is created)"));
+      out.push_back(
+          NotFound("ROOM_NOT_FOUND", "no such room (a room opens when its stream is created)"));
       continue;
     }
     Appended a;
@@ -183,8 +182,7 @@ std::vector<absl::StatusOr<Appended>> AppendBatch(pqxx::work& tx,
   if (rows.streams.empty()) return out;
 
   tx.exec_prepared0("rp_insert_events", rows.stream_col.Literal(), rows.seq_col.Literal(),
-                    rows.event_id_col.Literal(), rows.kind_col.Literal(),
-                    rows.event_col.Literal());
+                    rows.event_id_col.Literal(), rows.kind_col.Literal(), rows.event_col.Literal());
   PgArray moved_rooms;
   PgArray moved_heads;
   for (const std::string& room : rooms) {
@@ -214,12 +212,12 @@ BatchAppender::BatchAppender(db::Pool& pool, FeedHub& hub, BatchOptions options,
                              prometheus::Registry* registry)
     : pool_(pool), hub_(hub), options_(options) {
   if (registry != nullptr) {
-    batch_sizes_ = &prometheus::BuildHistogram()
-                        .Name("shopcast_realtime_push_publish_batch_size")
-                        .Help("Published events appended per transaction (group commit)")
-                        .Register(*registry)
-                        .Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64,
-                                                                         128, 256});
+    batch_sizes_ =
+        &prometheus::BuildHistogram()
+             .Name("shopcast_realtime_push_publish_batch_size")
+             .Help("Published events appended per transaction (group commit)")
+             .Register(*registry)
+             .Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64, 128, 256});
   }
 }
 
@@ -264,9 +262,7 @@ void BatchAppender::Submit(AppendRequest request, Done done) {
 
 void BatchAppender::Loop() {
   const size_t max_batch = static_cast<size_t>(std::max(1, options_.max_batch));
-  auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return !queue_.empty() || stopping_;
-  };
+  auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !queue_.empty() || stopping_; };
   auto full = [this, max_batch]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return queue_.size() >= max_batch || stopping_;
   };

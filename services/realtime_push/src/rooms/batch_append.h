@@ -14,11 +14,10 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <pqxx/transaction>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <pqxx/transaction>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
@@ -64,8 +63,7 @@ class BatchAppender {
   using Done = std::function<void(absl::StatusOr<Appended>)>;
 
   // `registry` may be null.
-  BatchAppender(db::Pool& pool, FeedHub& hub, BatchOptions options,
-                prometheus::Registry* registry);
+  BatchAppender(db::Pool& pool, FeedHub& hub, BatchOptions options, prometheus::Registry* registry);
   ~BatchAppender();  // Stop()s.
   BatchAppender(const BatchAppender&) = delete;
   BatchAppender& operator=(const BatchAppender&) = delete;

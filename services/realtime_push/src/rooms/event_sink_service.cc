@@ -56,8 +56,8 @@ absl::Status EventSinkService::Deliver(const common::v1::DeliverEventsRequest& r
       return InvalidArgument("events.id", "EVENT_ID_INVALID", "every event needs a 1..64 byte id");
     }
     const absl::Time now = absl::Now();
-    absl::StatusOr<StreamEventEffects> applied = db::InTransaction(
-        pool_, [&](pqxx::work& tx) -> absl::StatusOr<StreamEventEffects> {
+    absl::StatusOr<StreamEventEffects> applied =
+        db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<StreamEventEffects> {
           ASSIGN_OR_RETURN(bool first, events::MarkProcessed(tx, event.id()));
           if (!first) return StreamEventEffects{};
           absl::StatusOr<StreamEventEffects> effects = Apply(tx, event, now);

@@ -6,10 +6,9 @@
 // later events never overtake an earlier one (the relay redelivers the rest).
 
 #include <functional>
+#include <pqxx/transaction>
 #include <string>
 #include <vector>
-
-#include <pqxx/transaction>
 
 #include "rooms/feed_hub.h"
 #include "rooms/stream_events.h"

@@ -99,8 +99,8 @@ size_t RoomFeed::GetRun(int64_t seq, size_t max_entries, size_t max_bytes,
   if (ring_.empty() || seq < ring_.front().seq || seq > loaded_head_) return 0;
   size_t n = 0;
   size_t bytes = 0;
-  for (size_t i = static_cast<size_t>(seq - ring_.front().seq);
-       i < ring_.size() && n < max_entries; ++i) {
+  for (size_t i = static_cast<size_t>(seq - ring_.front().seq); i < ring_.size() && n < max_entries;
+       ++i) {
     const size_t size = ring_[i].frame->Length();
     if (bytes + size > max_bytes) break;
     out->push_back(ring_[i]);

@@ -1,10 +1,9 @@
 #include "rooms/feed_hub.h"
 
-#include <pqxx/connection>
-#include <pqxx/notification>
-
 #include <algorithm>
 #include <exception>
+#include <pqxx/connection>
+#include <pqxx/notification>
 #include <utility>
 #include <vector>
 
@@ -68,8 +67,8 @@ FeedEntry EntryOf(const StoredEvent& e) {
     pb::RoomEvent event;
     if (event.ParseFromString(e.bytes)) {
       const auto status = event.stream_status_changed().status();
-      entry.ends_room = status == common::v1::STREAM_STATUS_ENDED ||
-                        status == common::v1::STREAM_STATUS_ERROR;
+      entry.ends_room =
+          status == common::v1::STREAM_STATUS_ENDED || status == common::v1::STREAM_STATUS_ERROR;
     }
   }
   return entry;
@@ -193,7 +192,8 @@ void FeedHub::Load(std::shared_ptr<RoomFeed> feed, int64_t after_seq) {
   const bool queued = executor_.TrySubmit([this, feed, after_seq]() mutable {
     auto events = log_.ReadAfter(feed->stream_id(), after_seq, options_.load_batch);
     if (!events.ok()) {
-      log::Warn("room_feed_load_failed").Kv("stream_id", feed->stream_id())
+      log::Warn("room_feed_load_failed")
+          .Kv("stream_id", feed->stream_id())
           .Kv("detail", std::string(events.status().message()));
       feed->LoadFailed();
       return;

@@ -9,7 +9,8 @@ namespace shopcast::realtime_push::rooms {
 absl::Status ValidatePublish(const pb::PublishRequest& request) {
   RETURN_IF_ERROR(ValidateStreamId(request.stream_id()));
   if (!IsPrintableAscii(request.event_id(), 1, 64)) {
-    return InvalidArgument("event_id", "EVENT_ID_INVALID", "event_id must be 1..64 printable ASCII");
+    return InvalidArgument("event_id", "EVENT_ID_INVALID",
+                           "event_id must be 1..64 printable ASCII");
   }
   if (request.event().payload_case() == pb::RoomEvent::PAYLOAD_NOT_SET) {
     return InvalidArgument("event.payload", "EVENT_PAYLOAD_MISSING", "the event has no payload");

@@ -2,7 +2,8 @@
 
 // RealtimePushInternalService: Publish, for peer services (internal listener, mutual TLS).
 // Durable events are appended to the room's log through the group-committing BatchAppender and
-// fanned out; like bursts and viewer counts are ephemeral and only fanned out. Notify is served by the notifications area.
+// fanned out; like bursts and viewer counts are ephemeral and only fanned out. Notify is served by
+// the notifications area.
 
 #include "rooms/batch_append.h"
 #include "rooms/feed_hub.h"

@@ -16,8 +16,8 @@ pqxx::binarystring Blob(const std::string& bytes) {
 
 void UpsertCard(pqxx::work& tx, const std::string& stream_id, int64_t seq,
                 const pb::ProductCard& card) {
-  tx.exec_prepared0("rp_upsert_card", stream_id, card.product_id(),
-                    Blob(card.SerializeAsString()), card.version(), seq);
+  tx.exec_prepared0("rp_upsert_card", stream_id, card.product_id(), Blob(card.SerializeAsString()),
+                    card.version(), seq);
 }
 
 // Runs `edit` on the stored card of `product_id` (if the room has it) and saves it.

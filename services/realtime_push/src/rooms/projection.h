@@ -7,9 +7,8 @@
 // across aggregates).
 
 #include <cstdint>
-#include <string>
-
 #include <pqxx/transaction>
+#include <string>
 
 #include "shopcast/realtime_push/v1/realtime_push.pb.h"
 

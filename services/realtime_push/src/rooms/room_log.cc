@@ -1,10 +1,9 @@
 #include "rooms/room_log.h"
 
+#include <exception>
 #include <pqxx/binarystring>
 #include <pqxx/result>
 #include <pqxx/transaction>
-
-#include <exception>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -73,8 +72,8 @@ absl::StatusOr<Appended> Append(pqxx::work& tx, absl::string_view stream_id,
     return out;
   }
   const bool closed = room[0][1].as<bool>();
-  if (closed && !(options.allow_closed ||
-                  event.payload_case() == pb::RoomEvent::kStreamStatusChanged)) {
+  if (closed &&
+      !(options.allow_closed || event.payload_case() == pb::RoomEvent::kStreamStatusChanged)) {
     return Error(absl::StatusCode::kFailedPrecondition, "ROOM_CLOSED", "the room is closed");
   }
   out.seq = room[0][0].as<int64_t>() + 1;
@@ -95,9 +94,8 @@ absl::StatusOr<Appended> Append(pqxx::work& tx, absl::string_view stream_id,
 
 absl::StatusOr<Appended> RoomLog::Append(absl::string_view stream_id, absl::string_view event_id,
                                          pb::RoomEvent event, AppendOptions options) {
-  return db::InTransaction(pool_, [&](pqxx::work& t) {
-    return tx::Append(t, stream_id, event_id, event, options);
-  });
+  return db::InTransaction(
+      pool_, [&](pqxx::work& t) { return tx::Append(t, stream_id, event_id, event, options); });
 }
 
 absl::StatusOr<Room> RoomLog::GetRoom(absl::string_view stream_id) {
@@ -123,8 +121,8 @@ absl::StatusOr<std::vector<StoredEvent>> RoomLog::ReadAfter(absl::string_view st
     std::vector<StoredEvent> events;
     events.reserve(r.size());
     for (const auto& row : r) {
-      events.push_back(StoredEvent{row[0].as<int64_t>(), row[1].as<int>(),
-                                   pqxx::binarystring(row[2]).str()});
+      events.push_back(
+          StoredEvent{row[0].as<int64_t>(), row[1].as<int>(), pqxx::binarystring(row[2]).str()});
     }
     return events;
   });
@@ -183,7 +181,8 @@ absl::StatusOr<pb::RoomSnapshot> RoomLog::Snapshot(absl::string_view stream_id, 
     for (const auto& row : t.exec_prepared("rp_snapshot_pinned", S(stream_id))) {
       snap.add_pinned()->ParseFromString(pqxx::binarystring(row[0]).str());
     }
-    for (const auto& row : t.exec_prepared("rp_snapshot_products", S(stream_id), limits_.products)) {
+    for (const auto& row :
+         t.exec_prepared("rp_snapshot_products", S(stream_id), limits_.products)) {
       snap.add_products()->ParseFromString(pqxx::binarystring(row[0]).str());
     }
     for (const auto& row : t.exec_prepared("rp_snapshot_auctions", S(stream_id))) {
@@ -223,7 +222,8 @@ absl::StatusOr<int64_t> RoomLog::Purge(int64_t keep_count, absl::Time older_than
 }
 
 absl::Status RoomLog::NotifyEphemeral(absl::string_view stream_id, const pb::RoomEvent& event) {
-  std::string payload = absl::StrCat("e ", stream_id, " ", absl::Base64Escape(event.SerializeAsString()));
+  std::string payload =
+      absl::StrCat("e ", stream_id, " ", absl::Base64Escape(event.SerializeAsString()));
   return db::InTransaction(pool_, [&](pqxx::work& t) -> absl::Status {
     t.exec_prepared("rp_notify", payload);
     return absl::OkStatus();

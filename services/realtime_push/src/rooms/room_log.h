@@ -7,10 +7,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <pqxx/transaction>
 #include <string>
 #include <vector>
-
-#include <pqxx/transaction>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -93,8 +92,8 @@ class RoomLog {
   absl::StatusOr<Room> GetRoom(absl::string_view stream_id);
   // Up to `limit` events after `after_seq`, in order (fewer near the head; the first may be
   // later than after_seq + 1 if events were purged).
-  absl::StatusOr<std::vector<StoredEvent>> ReadAfter(absl::string_view stream_id,
-                                                     int64_t after_seq, int limit);
+  absl::StatusOr<std::vector<StoredEvent>> ReadAfter(absl::string_view stream_id, int64_t after_seq,
+                                                     int limit);
   // The oldest sequence still in the log, or head + 1 when the log is empty.
   absl::StatusOr<int64_t> OldestRetained(absl::string_view stream_id);
   // Heads of the rooms among `stream_ids` that exist.

@@ -52,8 +52,7 @@ bool IsStreamEvent(const common::v1::Event& event) {
   return absl::StartsWith(event.type(), "video_ingest.");
 }
 
-absl::StatusOr<StreamEventEffects> ApplyStreamEvent(pqxx::work& tx,
-                                                    const common::v1::Event& event,
+absl::StatusOr<StreamEventEffects> ApplyStreamEvent(pqxx::work& tx, const common::v1::Event& event,
                                                     absl::Time now) {
   StreamEventEffects out;
   const std::string& type = event.type();
@@ -68,8 +67,8 @@ absl::StatusOr<StreamEventEffects> ApplyStreamEvent(pqxx::work& tx,
     tx::OpenRoom(tx, e.stream_id(), e.host_id(), e.title(), now);
     pb::RoomEvent room_event = StatusEvent(event, common::v1::STREAM_STATUS_LIVE);
     room_event.mutable_stream_status_changed()->set_playback_url(e.playback_url());
-    RETURN_IF_ERROR(AppendStatus(tx, event, e.stream_id(), e.host_id(), std::move(room_event),
-                                 now, out));
+    RETURN_IF_ERROR(
+        AppendStatus(tx, event, e.stream_id(), e.host_id(), std::move(room_event), now, out));
     if (!e.resumed()) out.went_live = WentLive{e.stream_id(), e.host_id(), e.title(), event.id()};
   } else if (type == "video_ingest.stream_reconnecting") {
     ASSIGN_OR_RETURN(auto e, Unpack<vi::StreamReconnecting>(event));
@@ -84,8 +83,8 @@ absl::StatusOr<StreamEventEffects> ApplyStreamEvent(pqxx::work& tx,
                                     : common::v1::STREAM_STATUS_ENDED;
     pb::RoomEvent room_event = StatusEvent(event, status);
     room_event.mutable_stream_status_changed()->set_error_reason(e.error_reason());
-    RETURN_IF_ERROR(AppendStatus(tx, event, e.stream_id(), e.host_id(), std::move(room_event),
-                                 now, out));
+    RETURN_IF_ERROR(
+        AppendStatus(tx, event, e.stream_id(), e.host_id(), std::move(room_event), now, out));
     tx::CloseRoom(tx, e.stream_id(), now);
   } else if (type == "video_ingest.publish_rejected") {
     ASSIGN_OR_RETURN(auto e, Unpack<vi::PublishRejected>(event));
@@ -94,8 +93,7 @@ absl::StatusOr<StreamEventEffects> ApplyStreamEvent(pqxx::work& tx,
     if (!room.empty() && room[0][2].as<int>() == common::v1::STREAM_STATUS_PREPARING) {
       pb::RoomEvent room_event = StatusEvent(event, common::v1::STREAM_STATUS_PREPARING);
       room_event.mutable_stream_status_changed()->set_error_reason(e.reason());
-      RETURN_IF_ERROR(
-          AppendStatus(tx, event, e.stream_id(), "", std::move(room_event), now, out));
+      RETURN_IF_ERROR(AppendStatus(tx, event, e.stream_id(), "", std::move(room_event), now, out));
     }
   }
   // segment_closed and anything newer: nothing for rooms.

@@ -5,10 +5,9 @@
 // the consumer's transaction (with its dedupe mark), so each event takes effect exactly once.
 
 #include <optional>
+#include <pqxx/transaction>
 #include <string>
 #include <vector>
-
-#include <pqxx/transaction>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -26,7 +25,7 @@ struct WentLive {
 };
 
 struct StreamEventEffects {
-  std::vector<Appended> appended;   // to fan out after commit
+  std::vector<Appended> appended;  // to fan out after commit
   std::optional<WentLive> went_live;
 };
 
@@ -36,8 +35,7 @@ bool IsStreamEvent(const common::v1::Event& event);
 // Applies a video-ingest event. Unknown video_ingest types and segments are accepted with no
 // effect. INVALID_ARGUMENT EVENT_PAYLOAD_INVALID for a payload that does not unpack (the relay
 // would redeliver it forever otherwise: the caller accepts and logs it).
-absl::StatusOr<StreamEventEffects> ApplyStreamEvent(pqxx::work& tx,
-                                                    const common::v1::Event& event,
+absl::StatusOr<StreamEventEffects> ApplyStreamEvent(pqxx::work& tx, const common::v1::Event& event,
                                                     absl::Time now);
 
 }  // namespace shopcast::realtime_push::rooms

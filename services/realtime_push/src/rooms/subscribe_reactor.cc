@@ -6,8 +6,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "rooms/pg_time.h"
 #include "rooms/ids.h"
+#include "rooms/pg_time.h"
 #include "shopcast/realtime_push/v1/realtime_push.grpc.pb.h"
 #include "shopcast/realtime_push/v1/realtime_push.pb.h"
 #include "shopcast/server/status.h"
@@ -113,9 +113,9 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* SubscribeReactor::Start(
   }
   if (parsed->max_events_per_message() < 0 ||
       parsed->max_events_per_message() > kMaxEventsPerMessage) {
-    reactor->FinishOnce(InvalidArgument(
-        "max_events_per_message", "MAX_EVENTS_PER_MESSAGE_INVALID",
-        absl::StrCat("max_events_per_message must be 0..", kMaxEventsPerMessage)));
+    reactor->FinishOnce(
+        InvalidArgument("max_events_per_message", "MAX_EVENTS_PER_MESSAGE_INVALID",
+                        absl::StrCat("max_events_per_message must be 0..", kMaxEventsPerMessage)));
     return reactor.get();
   }
   {
@@ -398,7 +398,8 @@ void SubscribeReactor::Pump() {
 }
 
 void SubscribeReactor::FetchPage(int64_t after_seq) {
-  if (metrics_ != nullptr && metrics_->catchup_pages != nullptr) metrics_->catchup_pages->Increment();
+  if (metrics_ != nullptr && metrics_->catchup_pages != nullptr)
+    metrics_->catchup_pages->Increment();
   std::string stream_id;
   {
     absl::MutexLock lock(&mu_);

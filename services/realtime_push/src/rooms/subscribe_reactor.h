@@ -15,8 +15,8 @@
 #include <cstdint>
 #include <deque>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
@@ -94,7 +94,8 @@ class SubscribeReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
   void OnDone() override;
 
   SubscribeReactor(grpc::CallbackServerContext* ctx, FeedHub& hub, const SubscribeOptions& options,
-                   SubscribeMetrics* metrics, server::ObservabilityInterceptorFactory* observability);
+                   SubscribeMetrics* metrics,
+                   server::ObservabilityInterceptorFactory* observability);
 
  private:
   enum class Reason { kTooSlow = 1, kExpired = 2 };
@@ -124,8 +125,8 @@ class SubscribeReactor : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
   std::string stream_id_ ABSL_GUARDED_BY(mu_);
   // Finish waits for the write in flight: gRPC must not see StartWrite and Finish at once.
   std::optional<absl::Status> finish_after_write_ ABSL_GUARDED_BY(mu_);
-  bool started_ ABSL_GUARDED_BY(mu_) = false;   // Begin has queued the first message
-  bool busy_ ABSL_GUARDED_BY(mu_) = false;      // a log read or snapshot is running
+  bool started_ ABSL_GUARDED_BY(mu_) = false;  // Begin has queued the first message
+  bool busy_ ABSL_GUARDED_BY(mu_) = false;     // a log read or snapshot is running
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   bool done_ ABSL_GUARDED_BY(mu_) = false;

@@ -2,9 +2,8 @@
 // relay (woken by NOTIFY) -> EventSink on realtime-push -> room log -> fan-out -> Subscribe.
 // A measurement, not a timed test: hidden from ctest; run by hand (tools/bench/RESULTS.md):
 //   SHOPCAST_TEST_PG_ENV=<dsn file> realtime_push_latency_test '[latency]'
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <iostream>
 
 #include "absl/strings/str_format.h"
@@ -15,8 +14,8 @@
 #include "shopcast/events/relay.h"
 #include "shopcast/events/sink.h"
 #include "shopcast/ids/ids.h"
-#include "shopcast/video_ingest/v1/video_ingest.pb.h"
 #include "shopcast/testing/wait.h"
+#include "shopcast/video_ingest/v1/video_ingest.pb.h"
 #include "support/app_fixture.h"
 
 namespace rp = shopcast::realtime_push::testing;
@@ -27,8 +26,7 @@ TEST_CASE("commit-to-room latency of a producer's events", "[.latency]") {
   auto& replica = f.AddReplica();
   // The producer: its own database with an outbox, and a relay delivering to realtime-push.
   auto producer_db = shopcast::testing::TestDatabase::Create();
-  REQUIRE(shopcast::db::ApplyMigrations(producer_db.dsn(),
-                                        {&shopcast::events::OutboxMigrations()})
+  REQUIRE(shopcast::db::ApplyMigrations(producer_db.dsn(), {&shopcast::events::OutboxMigrations()})
               .ok());
   auto pool = shopcast::db::Pool::Create(
       shopcast::db::PoolOptions{producer_db.dsn(), 2, absl::Seconds(5), {}, "producer"});
@@ -44,8 +42,9 @@ TEST_CASE("commit-to-room latency of a producer's events", "[.latency]") {
   const std::string stream = shopcast::ids::NewId("str");
   auto commit = [&](const std::string& type, const google::protobuf::Message& payload) {
     REQUIRE(shopcast::db::InTransaction(**pool, [&](pqxx::work& tx) -> absl::Status {
-              shopcast::events::Enqueue(tx, {"video_ingest", "video_ingest." + type, stream,
-                                             {"realtime_push"}, &payload});
+              shopcast::events::Enqueue(
+                  tx,
+                  {"video_ingest", "video_ingest." + type, stream, {"realtime_push"}, &payload});
               return absl::OkStatus();
             }).ok());
     return absl::Now();
@@ -81,8 +80,8 @@ TEST_CASE("commit-to-room latency of a producer's events", "[.latency]") {
     ms.push_back(absl::ToDoubleMilliseconds(at[i] - committed[k]));
   }
   std::sort(ms.begin(), ms.end());
-  std::cout << absl::StrFormat("commit-to-room over %d events: p50 %.2f ms, p90 %.2f ms, "
-                               "p99 %.2f ms, max %.2f ms\n",
-                               kEvents, ms[ms.size() / 2], ms[ms.size() * 9 / 10],
-                               ms[ms.size() * 99 / 100], ms.back());
+  std::cout << absl::StrFormat(
+      "commit-to-room over %d events: p50 %.2f ms, p90 %.2f ms, "
+      "p99 %.2f ms, max %.2f ms\n",
+      kEvents, ms[ms.size() / 2], ms[ms.size() * 9 / 10], ms[ms.size() * 99 / 100], ms.back());
 }

@@ -3,18 +3,16 @@
 // user service's internal API, and every follower who wants it gets exactly one notification in
 // the inbox and one e-mail on a real SMTP server — also when realtime-push is killed halfway
 // through the fan-out and started again.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
 #include <array>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <fstream>
 #include <map>
-#include <set>
-
 #include <pqxx/connection>
 #include <pqxx/nontransaction>
 #include <pqxx/result>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -63,7 +61,8 @@ pb::ListNotificationsResponse Inbox(pb::RealtimePushService::Stub& stub, const s
 
 }  // namespace
 
-TEST_CASE("every follower who wants it gets one go-live notification and one e-mail, across a crash") {
+TEST_CASE(
+    "every follower who wants it gets one go-live notification and one e-mail, across a crash") {
   rp::Deployment deployment;
   auto user_tls = shopcast::auth::LoadServiceTls(deployment.TlsOf("user"));
   REQUIRE(user_tls.ok());
@@ -98,7 +97,8 @@ TEST_CASE("every follower who wants it gets one go-live notification and one e-m
 
   vi::ServerOptions options;
   options.service_pki_dir = deployment.pki_dir();
-  options.extra_env = {"SHOPCAST_VIDEO_INGEST_EVENT_SINKS=realtime_push=" + push->internal_target()};
+  options.extra_env = {"SHOPCAST_VIDEO_INGEST_EVENT_SINKS=realtime_push=" +
+                       push->internal_target()};
   vi::IngestServer ingest(options);
   vi::CreatedStream stream = ingest.CreateStream(host_id);
   vi::Publisher encoder(vi::Publisher::Kind::kFfmpegRtmp, stream.rtmp_url, 3,
@@ -115,9 +115,8 @@ TEST_CASE("every follower who wants it gets one go-live notification and one e-m
   };
   // Kill the service once the fan-out has begun (the last fan has nothing yet).
   auto stub = push->PublicStub();
-  REQUIRE(shopcast::testing::WaitUntil(
-      [&] { return InboxSize(*stub, token_of(fans[1])) > 0; },
-      absl::Seconds(60)));
+  REQUIRE(shopcast::testing::WaitUntil([&] { return InboxSize(*stub, token_of(fans[1])) > 0; },
+                                       absl::Seconds(60)));
   const bool interrupted = InboxSize(*stub, token_of(fans.back())) == 0;
   push->Kill();
   // Every e-mail the killed process claimed has a lease ending by this time plus the e-mail
@@ -127,9 +126,8 @@ TEST_CASE("every follower who wants it gets one go-live notification and one e-m
   stub = push->PublicStub();
   INFO("killed while the fan-out was still running: " << interrupted);
 
-  REQUIRE(shopcast::testing::WaitUntil(
-      [&] { return InboxSize(*stub, token_of(fans.back())) > 0; },
-      absl::Seconds(120)));
+  REQUIRE(shopcast::testing::WaitUntil([&] { return InboxSize(*stub, token_of(fans.back())) > 0; },
+                                       absl::Seconds(120)));
   for (size_t i = 0; i < fans.size(); ++i) {
     auto inbox = Inbox(*stub, token_of(fans[i]));
     if (i == 0) {
@@ -146,7 +144,9 @@ TEST_CASE("every follower who wants it gets one go-live notification and one e-m
   // (state counts: pending, lost = sending under the dead process's lease or unknown, sent,
   // and sending by the live process — a batch in flight, not lost: waited out.)
   const std::string old_leases_end = absl::StrCat(
-      "to_timestamp(", absl::ToUnixMicros(killed_at + shopcast::realtime_push::notify::EmailOptions().lease), " / 1e6)");
+      "to_timestamp(",
+      absl::ToUnixMicros(killed_at + shopcast::realtime_push::notify::EmailOptions().lease),
+      " / 1e6)");
   auto states = [&] {
     pqxx::connection conn(deployment.dsn());
     pqxx::nontransaction tx(conn);

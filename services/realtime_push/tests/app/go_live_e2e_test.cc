@@ -28,7 +28,8 @@ std::vector<cpb::StreamStatus> Statuses(const rp::Subscriber& s) {
 
 }  // namespace
 
-TEST_CASE("an encoder going live on video-ingest reaches the room's viewers through realtime-push") {
+TEST_CASE(
+    "an encoder going live on video-ingest reaches the room's viewers through realtime-push") {
   rp::Deployment deployment;
   rp::Process push(deployment, "realtime-push");
   vi::ServerOptions options;
@@ -53,8 +54,8 @@ TEST_CASE("an encoder going live on video-ingest reaches the room's viewers thro
 
   vi::Publisher encoder(vi::Publisher::Kind::kFfmpegRtmp, stream.rtmp_url, 4,
                         ingest.LogPath("ffmpeg"));
-  REQUIRE(shopcast::testing::WaitUntil(
-      [&] { return !Statuses(*viewer).empty(); }, absl::Seconds(60)));
+  REQUIRE(
+      shopcast::testing::WaitUntil([&] { return !Statuses(*viewer).empty(); }, absl::Seconds(60)));
   CHECK(Statuses(*viewer)[0] == cpb::STREAM_STATUS_LIVE);
   for (const auto& m : viewer->Received()) {
     if (m.has_event() && m.event().stream_status_changed().status() == cpb::STREAM_STATUS_LIVE) {
@@ -68,6 +69,6 @@ TEST_CASE("an encoder going live on video-ingest reaches the room's viewers thro
   CHECK(encoder.Wait(absl::Seconds(60)) == 0);
   CHECK(viewer->Wait(absl::Seconds(90)).ok());
   CHECK(Statuses(*viewer) == std::vector<cpb::StreamStatus>{cpb::STREAM_STATUS_LIVE,
-                                                             cpb::STREAM_STATUS_RECONNECTING,
-                                                             cpb::STREAM_STATUS_ENDED});
+                                                            cpb::STREAM_STATUS_RECONNECTING,
+                                                            cpb::STREAM_STATUS_ENDED});
 }

@@ -4,11 +4,11 @@
 #include <catch2/catch.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "rooms/room_log.h"
+#include "rooms/room_sql.h"
 #include "shopcast/db/pool.h"
 #include "shopcast/db/transaction.h"
 #include "shopcast/ids/ids.h"
-#include "rooms/room_log.h"
-#include "rooms/room_sql.h"
 #include "support/app_fixture.h"
 #include "support/process_fixture.h"
 
@@ -22,9 +22,9 @@ namespace pb = shopcast::realtime_push::v1;
 namespace {
 
 std::string OpenRoom(const Deployment& d) {
-  auto pool = shopcast::db::Pool::Create(shopcast::db::PoolOptions{
-      d.dsn(), 1, absl::Seconds(10), shopcast::realtime_push::rooms::sql::PreparedStatements(),
-      "test"});
+  auto pool = shopcast::db::Pool::Create(
+      shopcast::db::PoolOptions{d.dsn(), 1, absl::Seconds(10),
+                                shopcast::realtime_push::rooms::sql::PreparedStatements(), "test"});
   REQUIRE(pool.ok());
   std::string id = shopcast::ids::NewId("str");
   REQUIRE(shopcast::db::InTransaction(**pool, [&](pqxx::work& tx) -> absl::Status {
@@ -42,7 +42,8 @@ void CheckInOrder(const Subscriber& s, int64_t after, int64_t last) {
 
 }  // namespace
 
-TEST_CASE("two replica processes share rooms, and a stopped or killed one loses its viewers nothing") {
+TEST_CASE(
+    "two replica processes share rooms, and a stopped or killed one loses its viewers nothing") {
   Deployment d;
   Process a(d, "a");
   Process b(d, "b");
@@ -70,7 +71,8 @@ TEST_CASE("two replica processes share rooms, and a stopped or killed one loses 
   CHECK(gone.error_code() == grpc::StatusCode::UNAVAILABLE);
   // They resume on B from their last sequence while B keeps publishing.
   Subscriber resumed(*on_b_stub, room, on_a.LastSequence());
-  for (int i = 61; i <= 80; ++i) Publish(*publish_b, room, absl::StrCat("e", i), ProductEvent("p", "x"));
+  for (int i = 61; i <= 80; ++i)
+    Publish(*publish_b, room, absl::StrCat("e", i), ProductEvent("p", "x"));
   REQUIRE(resumed.WaitForSequence(80));
   CHECK(resumed.Received()[0].started().resumed());
   CheckInOrder(resumed, 60, 80);
@@ -84,7 +86,8 @@ TEST_CASE("two replica processes share rooms, and a stopped or killed one loses 
   REQUIRE(on_c.WaitForSequence(81));
   c.Kill();
   CHECK_FALSE(on_c.Wait(absl::Seconds(30)).ok());
-  for (int i = 82; i <= 90; ++i) Publish(*publish_b, room, absl::StrCat("e", i), ProductEvent("p", "x"));
+  for (int i = 82; i <= 90; ++i)
+    Publish(*publish_b, room, absl::StrCat("e", i), ProductEvent("p", "x"));
   Subscriber after_crash(*on_b_stub, room, on_c.LastSequence());
   REQUIRE(after_crash.WaitForSequence(90));
   CheckInOrder(after_crash, 81, 90);

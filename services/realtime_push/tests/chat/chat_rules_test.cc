@@ -41,7 +41,8 @@ TEST_CASE("chat text is trimmed, and refused when empty, too long or not plain t
   CHECK(ReasonOfText(std::string(5000, 'a')) == "MESSAGE_TOO_LONG");
 }
 
-TEST_CASE("client message ids and user ids are 1..64 printable ASCII, and message ids are msg_ ids") {
+TEST_CASE(
+    "client message ids and user ids are 1..64 printable ASCII, and message ids are msg_ ids") {
   CHECK(chat::ValidateClientMessageId("a").ok());
   CHECK(chat::ValidateClientMessageId(std::string(64, '~')).ok());
   CHECK_FALSE(chat::ValidateClientMessageId("").ok());

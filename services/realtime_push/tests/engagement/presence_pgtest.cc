@@ -2,9 +2,8 @@
 // anonymous sessions and signed-in users, the host as the uncounted broadcaster, sessions that
 // stop heartbeating swept out on any replica, peak, unique viewers and watch time, and a rush
 // of joins pushed as a few coalesced viewer counts.
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <thread>
 

@@ -2,7 +2,6 @@
 // room's order, leaves the room state exactly as one append at a time would, and concurrent
 // batches (two replicas) over the same rooms stay gapless without deadlocking.
 #include <catch2/catch.hpp>
-
 #include <map>
 #include <set>
 #include <thread>
@@ -44,7 +43,8 @@ pb::RoomEvent Stock(const std::string& product_id, int64_t available, int64_t re
 
 pb::RoomEvent Pins(const std::vector<pb::RoomEvent>& cards) {
   pb::RoomEvent e;
-  for (const auto& c : cards) *e.mutable_pins_changed()->add_pinned() = c.product_created().product();
+  for (const auto& c : cards)
+    *e.mutable_pins_changed()->add_pinned() = c.product_created().product();
   return e;
 }
 
@@ -121,8 +121,8 @@ TEST_CASE("event ids with quotes, backslashes and braces are stored and deduplic
   rooms::RoomLog log(f.pool());
   const std::string room = f.OpenRoom();
   const std::string odd = R"(evt_"{a,b}\ NULL)";
-  const Outcomes first = AppendBatch(f, {{room, odd, ProductEvent("prd_1", "x")},
-                                         {room, "NULL", ProductEvent("prd_1", "y")}});
+  const Outcomes first = AppendBatch(
+      f, {{room, odd, ProductEvent("prd_1", "x")}, {room, "NULL", ProductEvent("prd_1", "y")}});
   REQUIRE(first[0].ok());
   REQUIRE(first[1].ok());
   CHECK(first[1]->seq == 2);

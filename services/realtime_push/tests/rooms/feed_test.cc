@@ -1,10 +1,10 @@
 // The in-process fan-out: frames are valid SubscribeResponses built once, and a feed hands out
 // exactly the sequence asked for, or says to look in the log, or to wait.
-#include <catch2/catch.hpp>
+#include "rooms/feed.h"
 
+#include <catch2/catch.hpp>
 #include <vector>
 
-#include "rooms/feed.h"
 #include "shopcast/realtime_push/v1/realtime_push.pb.h"
 
 namespace rooms = shopcast::realtime_push::rooms;
@@ -64,12 +64,12 @@ TEST_CASE("a batch frame is the SubscribeResponse carrying its events in order")
 }
 
 TEST_CASE("a run from the ring stops at its end, the count asked and the byte bound") {
-  auto feed = std::make_shared<rooms::RoomFeed>(
-      "str_x", 8, [](std::shared_ptr<rooms::RoomFeed>, int64_t) {});
+  auto feed = std::make_shared<rooms::RoomFeed>("str_x", 8,
+                                                [](std::shared_ptr<rooms::RoomFeed>, int64_t) {});
   feed->Prime(feed, 0);
   for (int64_t seq = 1; seq <= 12; ++seq) feed->OnAppended(feed, Entry(seq));  // ring: 5..12
   std::vector<rooms::FeedEntry> run;
-  CHECK(feed->GetRun(4, 10, 1 << 20, &run) == 0);  // left the ring
+  CHECK(feed->GetRun(4, 10, 1 << 20, &run) == 0);   // left the ring
   CHECK(feed->GetRun(13, 10, 1 << 20, &run) == 0);  // not there yet
   REQUIRE(feed->GetRun(6, 100, 1 << 20, &run) == 7);
   CHECK(run.front().seq == 6);
@@ -87,9 +87,8 @@ TEST_CASE("a run from the ring stops at its end, the count asked and the byte bo
 TEST_CASE("a feed serves each sequence once loaded, from the log when it left the ring") {
   std::vector<int64_t> loads;
   auto feed = std::make_shared<rooms::RoomFeed>(
-      "str_x", 4, [&loads](std::shared_ptr<rooms::RoomFeed>, int64_t after) {
-        loads.push_back(after);
-      });
+      "str_x", 4,
+      [&loads](std::shared_ptr<rooms::RoomFeed>, int64_t after) { loads.push_back(after); });
   auto listener = std::make_shared<Recorder>();
   feed->Attach(listener);
   rooms::FeedEntry out;
@@ -154,8 +153,8 @@ struct SelfDetaching : rooms::FeedListener {
 TEST_CASE("listeners leaving while the feed walks them are each reached once, safely") {
   // Every listener detaching mid-walk drops the feed's shared list; the walk must hold its
   // own (this test reads freed memory without that, which ASan builds report).
-  auto feed = std::make_shared<rooms::RoomFeed>(
-      "str_x", 4, [](std::shared_ptr<rooms::RoomFeed>, int64_t) {});
+  auto feed = std::make_shared<rooms::RoomFeed>("str_x", 4,
+                                                [](std::shared_ptr<rooms::RoomFeed>, int64_t) {});
   std::vector<std::shared_ptr<SelfDetaching>> listeners;
   for (int i = 0; i < 64; ++i) {
     auto l = std::make_shared<SelfDetaching>();
@@ -177,9 +176,8 @@ TEST_CASE("listeners leaving while the feed walks them are each reached once, sa
 TEST_CASE("a replica's own NOTIFY arriving before its commit returns reads nothing back") {
   std::vector<int64_t> loads;
   auto feed = std::make_shared<rooms::RoomFeed>(
-      "str_x", 16, [&loads](std::shared_ptr<rooms::RoomFeed>, int64_t after) {
-        loads.push_back(after);
-      });
+      "str_x", 16,
+      [&loads](std::shared_ptr<rooms::RoomFeed>, int64_t after) { loads.push_back(after); });
   auto listener = std::make_shared<Recorder>();
   feed->Attach(listener);
   feed->Prime(feed, 10);

@@ -1,16 +1,15 @@
 // The room log on real PostgreSQL: gapless sequences under concurrent publishers, duplicates
 // answered with the first sequence, closed rooms, snapshots that agree with the log, retention.
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <set>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "support/app_fixture.h"
 #include "shopcast/db/transaction.h"
 #include "shopcast/status/status.h"
+#include "support/app_fixture.h"
 
 using shopcast::realtime_push::testing::ProductEvent;
 using shopcast::realtime_push::testing::RoomsFixture;
@@ -106,8 +105,10 @@ TEST_CASE("a snapshot shows the room as of its sequence: status, products, pins,
   REQUIRE(log.Append(room, "e4", ProductEvent("prd_a", "A v3", 3)).ok());
   REQUIRE(log.Append(room, "e5", ProductEvent("prd_a", "A v2", 2)).ok());
   pb::RoomEvent pins;
-  *pins.mutable_pins_changed()->add_pinned() = ProductEvent("prd_b", "B").product_created().product();
-  *pins.mutable_pins_changed()->add_pinned() = ProductEvent("prd_a", "A v3", 3).product_created().product();
+  *pins.mutable_pins_changed()->add_pinned() =
+      ProductEvent("prd_b", "B").product_created().product();
+  *pins.mutable_pins_changed()->add_pinned() =
+      ProductEvent("prd_a", "A v3", 3).product_created().product();
   REQUIRE(log.Append(room, "e6", pins).ok());
   pb::RoomEvent stock;
   stock.mutable_stock_changed()->set_product_id("prd_b");

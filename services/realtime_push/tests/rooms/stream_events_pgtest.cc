@@ -4,9 +4,9 @@
 #include <catch2/catch.hpp>
 
 #include "absl/time/clock.h"
-#include "support/app_fixture.h"
 #include "shopcast/ids/ids.h"
 #include "shopcast/video_ingest/v1/video_ingest.pb.h"
+#include "support/app_fixture.h"
 
 using shopcast::realtime_push::testing::RoomsFixture;
 using shopcast::realtime_push::testing::Subscriber;
@@ -28,7 +28,8 @@ cpb::Event Wrap(const std::string& type, const std::string& stream_id,
   return e;
 }
 
-std::vector<std::string> Deliver(cpb::EventSink::Stub& sink, const std::vector<cpb::Event>& events) {
+std::vector<std::string> Deliver(cpb::EventSink::Stub& sink,
+                                 const std::vector<cpb::Event>& events) {
   cpb::DeliverEventsRequest req;
   for (const auto& e : events) *req.add_events() = e;
   cpb::DeliverEventsResponse res;
@@ -84,8 +85,8 @@ TEST_CASE("a stream's life reaches its room as status events, each once") {
   for (const auto& m : received) {
     if (m.has_event()) statuses.push_back(m.event().stream_status_changed().status());
   }
-  CHECK(statuses == std::vector<cpb::StreamStatus>{cpb::STREAM_STATUS_LIVE,
-                                                    cpb::STREAM_STATUS_RECONNECTING});
+  CHECK(statuses ==
+        std::vector<cpb::StreamStatus>{cpb::STREAM_STATUS_LIVE, cpb::STREAM_STATUS_RECONNECTING});
   CHECK(received[1].event().stream_status_changed().playback_url() == live.playback_url());
   CHECK(received[1].event().event_id() == live_event.id());
   CHECK(received[2].event().stream_status_changed().reconnect_deadline().seconds() ==

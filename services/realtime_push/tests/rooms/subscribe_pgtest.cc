@@ -1,24 +1,23 @@
 // Subscribe against real PostgreSQL and real gRPC clients: snapshot then live events, resume
 // with no gap and no duplicate while events keep flowing, a slow reader resynced while others
 // keep up, a resume beyond retention, two replicas sharing a room, and the bad requests.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "grpcpp/create_channel.h"
-#include "support/app_fixture.h"
-#include "absl/strings/match.h"
-#include "absl/strings/str_split.h"
 #include "shopcast/ids/ids.h"
 #include "shopcast/log/log.h"
 #include "shopcast/testing/wait.h"
+#include "support/app_fixture.h"
 
 using shopcast::realtime_push::testing::ProductEvent;
 using shopcast::realtime_push::testing::Publish;
@@ -184,7 +183,8 @@ TEST_CASE("resuming from before the retained log starts from a snapshot instead"
   auto internal = replica.InternalStub(f.Peer());
   auto stub = replica.PublicStub();
   const std::string room = f.OpenRoom();
-  for (int i = 1; i <= 20; ++i) Publish(*internal, room, absl::StrCat("e", i), ProductEvent("p", "x"));
+  for (int i = 1; i <= 20; ++i)
+    Publish(*internal, room, absl::StrCat("e", i), ProductEvent("p", "x"));
   REQUIRE(replica.log().Purge(5, absl::Now() - absl::Hours(1)).ok());
 
   Subscriber old(*stub, room, 3);
@@ -266,8 +266,7 @@ TEST_CASE("Subscribe and Publish refuse bad requests with a reason") {
   CHECK(status_of("", 0).error_code() == grpc::StatusCode::INVALID_ARGUMENT);
   CHECK(status_of("str_not-an-id", 0).error_code() == grpc::StatusCode::INVALID_ARGUMENT);
   CHECK(status_of(room, -1).error_code() == grpc::StatusCode::INVALID_ARGUMENT);
-  CHECK(status_of(shopcast::ids::NewId("str"), 0).error_code() ==
-        grpc::StatusCode::NOT_FOUND);
+  CHECK(status_of(shopcast::ids::NewId("str"), 0).error_code() == grpc::StatusCode::NOT_FOUND);
   CHECK(status_of(room, 5).error_code() == grpc::StatusCode::FAILED_PRECONDITION);
   for (int bad : {-1, 1025}) {
     Subscriber s(*stub, room, 0, false, bad);
@@ -298,8 +297,9 @@ TEST_CASE("Subscribe and Publish refuse bad requests with a reason") {
 
   // Publish is internal: the public listener does not serve it, and the internal one wants a
   // service certificate.
-  auto public_channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(replica.host().grpc_port()),
-                                            grpc::InsecureChannelCredentials());
+  auto public_channel =
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(replica.host().grpc_port()),
+                          grpc::InsecureChannelCredentials());
   auto on_public = pb::RealtimePushInternalService::NewStub(public_channel);
   pb::PublishRequest req;
   req.set_stream_id(room);
@@ -396,9 +396,8 @@ TEST_CASE("each Subscribe call is logged and counted once, by its reactor, with 
 
 TEST_CASE("an idle subscription gets keep-alives and no events it did not ask for") {
   RoomsFixture f;
-  auto& replica = f.AddReplica([](shopcast::realtime_push::Config& c) {
-    c.keep_alive = absl::Seconds(1);
-  });
+  auto& replica =
+      f.AddReplica([](shopcast::realtime_push::Config& c) { c.keep_alive = absl::Seconds(1); });
   auto stub = replica.PublicStub();
   const std::string room = f.OpenRoom();
   Subscriber sub(*stub, room, 0);

@@ -1,16 +1,16 @@
 // Room wake-ups shared between a posted drainer and gRPC's callback threads: every job runs
 // exactly once, helpers run them on their own thread, a walk never nests another, and large
 // rooms are never left to helpers.
-#include <catch2/catch.hpp>
+#include "rooms/wake_queue.h"
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <functional>
 #include <memory>
 #include <thread>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
-#include "rooms/wake_queue.h"
 
 namespace rooms = shopcast::realtime_push::rooms;
 

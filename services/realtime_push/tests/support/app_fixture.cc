@@ -1,14 +1,13 @@
 #include "app_fixture.h"
 
 #include <catch2/catch.hpp>
-
 #include <fstream>
 
 #include "grpcpp/create_channel.h"
+#include "rooms/room_sql.h"
 #include "shopcast/auth/keys.h"
 #include "shopcast/auth/roles.h"
 #include "shopcast/auth/tokens.h"
-#include "rooms/room_sql.h"
 #include "shopcast/clients/internal.h"
 #include "shopcast/db/migrations.h"
 #include "shopcast/db/transaction.h"
@@ -24,8 +23,8 @@ namespace shopcast::realtime_push::testing {
 namespace {
 
 std::unique_ptr<db::Pool> MakePool(const std::string& dsn, int size) {
-  auto pool = db::Pool::Create(db::PoolOptions{dsn, size, absl::Seconds(10),
-                                               rooms::sql::PreparedStatements(), "rp-test"});
+  auto pool = db::Pool::Create(
+      db::PoolOptions{dsn, size, absl::Seconds(10), rooms::sql::PreparedStatements(), "rp-test"});
   if (!pool.ok()) throw std::runtime_error("pool: " + std::string(pool.status().message()));
   return *std::move(pool);
 }
@@ -37,8 +36,8 @@ Replica::Replica(const Config& config, const AppOverrides& overrides) {
   if (!app.ok()) throw std::runtime_error("app: " + std::string(app.status().message()));
   app_ = *std::move(app);
   if (!app_->Start().ok()) throw std::runtime_error("app did not start");
-  const bool listening = shopcast::testing::WaitUntil([this] { return hub().listening(); },
-                                                       absl::Seconds(20));
+  const bool listening =
+      shopcast::testing::WaitUntil([this] { return hub().listening(); }, absl::Seconds(20));
   if (!listening) throw std::runtime_error("the feed hub did not start listening");
 }
 
@@ -53,8 +52,7 @@ std::unique_ptr<pb::RealtimePushService::Stub> Replica::PublicStub(int window_by
     args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, window_bytes);
   }
   return pb::RealtimePushService::NewStub(grpc::CreateCustomChannel(
-      "127.0.0.1:" + std::to_string(host().grpc_port()), grpc::InsecureChannelCredentials(),
-      args));
+      "127.0.0.1:" + std::to_string(host().grpc_port()), grpc::InsecureChannelCredentials(), args));
 }
 
 std::string Replica::internal_target() const {
@@ -150,8 +148,8 @@ std::string RoomsFixture::OpenRoom(const std::string& host_id) {
   return id;
 }
 
-pb::RoomEvent ProductEvent(const std::string& product_id, const std::string& title,
-                           int64_t version, size_t pad) {
+pb::RoomEvent ProductEvent(const std::string& product_id, const std::string& title, int64_t version,
+                           size_t pad) {
   pb::RoomEvent e;
   pb::ProductCard* card = e.mutable_product_created()->mutable_product();
   card->set_product_id(product_id);
@@ -206,7 +204,8 @@ void Subscriber::Cancel() { ctx_.TryCancel(); }
 void Subscriber::Run() {
   {
     absl::MutexLock lock(&mu_);
-    mu_.Await(absl::Condition(+[](bool* p) { return !*p; }, &paused_));
+    mu_.Await(absl::Condition(
+        +[](bool* p) { return !*p; }, &paused_));
   }
   pb::SubscribeResponse msg;
   while (reader_->Read(&msg)) {

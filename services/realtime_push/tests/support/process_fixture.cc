@@ -52,9 +52,8 @@ Process::Process(const Deployment& deployment, const std::string& name,
     env.push_back(extra);
   }
   proc_ = std::make_unique<shopcast::testing::ChildProcess>(
-      std::vector<std::string>{SHOPCAST_REALTIME_PUSH_BIN,
-                               "serve"},
-      env, deployment.LogPath(name + ".log"));
+      std::vector<std::string>{SHOPCAST_REALTIME_PUSH_BIN, "serve"}, env,
+      deployment.LogPath(name + ".log"));
   nlohmann::json started = proc_->WaitForLogEvent("server_started", absl::Seconds(60));
   grpc_port_ = started["grpc_port"].get<int>();
   internal_grpc_port_ = started["internal_grpc_port"].get<int>();

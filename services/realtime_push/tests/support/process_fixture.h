@@ -46,9 +46,7 @@ class Process {
 
   int grpc_port() const { return grpc_port_; }
   int internal_grpc_port() const { return internal_grpc_port_; }
-  std::string internal_target() const {
-    return "127.0.0.1:" + std::to_string(internal_grpc_port_);
-  }
+  std::string internal_target() const { return "127.0.0.1:" + std::to_string(internal_grpc_port_); }
   std::unique_ptr<v1::RealtimePushService::Stub> PublicStub() const;
   // On the internal listener with video-ingest's certificate (an event producer).
   std::unique_ptr<v1::RealtimePushInternalService::Stub> InternalStub() const;

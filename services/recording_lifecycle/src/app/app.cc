@@ -30,6 +30,8 @@
 #include "clips/clips.h"
 #include "clips/clips_rpcs.h"
 #include "clips/cutter.h"
+#include "markers/marker_store.h"
+#include "markers/orphan_watch.h"
 #include "mover/mover.h"
 #include "mover/purger.h"
 #include "playback/playback.h"
@@ -42,13 +44,11 @@
 #include "policies/policy_store.h"
 #include "policies/tiers_rpcs.h"
 #include "policies/tiers_service.h"
-#include "storage/storage_metrics.h"
-#include "storage/tier_set.h"
-#include "markers/marker_store.h"
-#include "markers/orphan_watch.h"
 #include "recordings/recording_events.h"
 #include "recordings/recordings.h"
 #include "recordings/recordings_rpcs.h"
+#include "storage/storage_metrics.h"
+#include "storage/tier_set.h"
 
 namespace shopcast::db::embedded {
 const MigrationSet& recording_lifecycleMigrations();
@@ -160,8 +160,11 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   // each; the mover's and the clip worker's threads and the purger and aging loops, which each
   // hold one while they work. The VOD origin's short reads share the executor's share.
   const int background = 2 + config.tiers.mover.concurrency + config.clip_worker.concurrency + 2;
-  auto pool = db::Pool::Create(db::PoolOptions{config.db_dsn, config.db_pool_size + background,
-                                               absl::Seconds(5), {}, "shopcast-recording-lifecycle"});
+  auto pool = db::Pool::Create(db::PoolOptions{config.db_dsn,
+                                               config.db_pool_size + background,
+                                               absl::Seconds(5),
+                                               {},
+                                               "shopcast-recording-lifecycle"});
   if (!pool.ok()) return AtStep("db_pool", pool.status());
   p->pool = *std::move(pool);
 
@@ -203,8 +206,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
       metrics);
   p->tiers_service = std::make_unique<policies::TiersService>(
       *p->pool, *p->policy_store, *p->aging, p->mover.get(), *p->page_tokens, destinations);
-  p->tiers_rpcs = std::make_unique<policies::TiersRpcs>(*p->tiers_service, *p->verifier,
-                                                        &p->revoked, executor);
+  p->tiers_rpcs =
+      std::make_unique<policies::TiersRpcs>(*p->tiers_service, *p->verifier, &p->revoked, executor);
   p->aging_rpcs = std::make_unique<policies::AgingInternalRpcs>(*p->tiers_service, executor);
   const storage::TierSet* tier_set = p->tiers.get();
   auto provider_of = [tier_set](v1::StorageTier tier) { return tier_set->Provider(tier); };
@@ -216,17 +219,16 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   p->playback_store = std::make_unique<playback::PlaybackStore>(*p->pool);
   p->playback = std::make_unique<playback::Playback>(*p->playback_store, *p->vod_tokens,
                                                      provider_of, config.playback);
-  p->playback_rpcs = std::make_unique<playback::PlaybackRpcs>(*p->playback, *p->verifier,
-                                                              &p->revoked, executor);
+  p->playback_rpcs =
+      std::make_unique<playback::PlaybackRpcs>(*p->playback, *p->verifier, &p->revoked, executor);
   p->vod_origin = std::make_unique<playback::VodOrigin>(config.vod_origin, *p->playback,
                                                         *p->vod_tokens, metrics);
 
   // ---- area wiring: clips and thumbnails ----
   RETURN_IF_ERROR(AtStep("gstreamer", clips::CheckCutterElements()));
   p->clip_store = std::make_unique<clips::ClipStore>(*p->pool);
-  p->clip_worker = std::make_unique<clips::ClipWorker>(
-      *p->clip_store, p->tiers->hot(), provider_of, config.clip_worker,
-      InstanceName(), metrics);
+  p->clip_worker = std::make_unique<clips::ClipWorker>(*p->clip_store, p->tiers->hot(), provider_of,
+                                                       config.clip_worker, InstanceName(), metrics);
   const playback::VodTokenCodec* vod_codec = p->vod_tokens.get();
   const std::string vod_base = config.playback.public_base_url;
   // A READY clip's MP4 and the JPEGs of a recording, served by the VOD origin through the
@@ -257,17 +259,16 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
     RETURN_IF_ERROR(parts->recordings->GetRecording(caller, request, &response));
     return std::move(*response.mutable_recording());
   };
-  p->clips = std::make_unique<clips::Clips>(*p->clip_store, p->tiers->hot(), config.clips,
-                                            *p->page_tokens, clip_url, image_url,
-                                            [worker] { worker->Wake(); }, metrics, provider_of,
-                                            recording_view);
+  p->clips = std::make_unique<clips::Clips>(
+      *p->clip_store, p->tiers->hot(), config.clips, *p->page_tokens, clip_url, image_url,
+      [worker] { worker->Wake(); }, metrics, provider_of, recording_view);
   p->clips_rpcs =
       std::make_unique<clips::ClipsRpcs>(*p->clips, *p->verifier, &p->revoked, executor);
 
   // ---- area wiring: markers ----
   p->marker_events = std::make_unique<markers::MarkerEvents>(new_id, metrics);
-  p->orphan_watch = std::make_unique<markers::OrphanWatch>(
-      *p->pool, config.orphan_grace, config.integrity_interval, metrics);
+  p->orphan_watch = std::make_unique<markers::OrphanWatch>(*p->pool, config.orphan_grace,
+                                                           config.integrity_interval, metrics);
   // ---- area wiring: recordings ----
   p->recording_events =
       std::make_unique<recordings::RecordingEvents>(new_id, *p->marker_events, metrics);
@@ -315,12 +316,12 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
         RETURN_IF_ERROR(recordings->GetRecording(caller, request, &response));
         return std::move(*response.mutable_recording());
       });
-  p->recordings_rpcs = std::make_unique<recordings::RecordingsRpcs>(
-      *p->recordings, *p->verifier, &p->revoked, executor);
+  p->recordings_rpcs = std::make_unique<recordings::RecordingsRpcs>(*p->recordings, *p->verifier,
+                                                                    &p->revoked, executor);
 
-  p->event_sink = std::make_unique<EventSinkService>(*p->pool, executor, *p->recording_events,
-                                                     *p->marker_events, metrics,
-                                                     [purger] { purger->Wake(); });
+  p->event_sink =
+      std::make_unique<EventSinkService>(*p->pool, executor, *p->recording_events,
+                                         *p->marker_events, metrics, [purger] { purger->Wake(); });
   PublicAreas areas;
   // ---- area routes ----
   areas.recordings = p->recordings_rpcs.get();

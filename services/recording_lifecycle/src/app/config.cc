@@ -28,7 +28,8 @@ ABSL_FLAG(absl::Duration, moment_lead_in, absl::Seconds(5),
 
 // ---- clips ----
 ABSL_FLAG(int32_t, clip_max_per_recording, 50, "host-made clips per recording (1..1000)");
-ABSL_FLAG(absl::Duration, clip_lead_in, absl::Seconds(5), "a moment's clip starts this long before it");
+ABSL_FLAG(absl::Duration, clip_lead_in, absl::Seconds(5),
+          "a moment's clip starts this long before it");
 ABSL_FLAG(absl::Duration, clip_lead_out, absl::Seconds(20), "and ends this long after it");
 ABSL_FLAG(bool, clip_auto, true, "cut a clip around each sale of a saved recording");
 ABSL_FLAG(int32_t, clip_workers, 2, "clips cut at once (1..16)");
@@ -63,7 +64,8 @@ absl::StatusOr<Config> LoadConfig() {
 
   // ---- playback ----
   c.vod_token_key_file = absl::GetFlag(FLAGS_vod_token_key_file);
-  if (c.vod_token_key_file.empty()) return absl::InvalidArgumentError("vod_token_key_file is required");
+  if (c.vod_token_key_file.empty())
+    return absl::InvalidArgumentError("vod_token_key_file is required");
   c.playback.public_base_url = absl::GetFlag(FLAGS_public_base_url);
   c.playback.origin_base_url = absl::GetFlag(FLAGS_vod_origin_url);
   for (const std::string* url : {&c.playback.public_base_url, &c.playback.origin_base_url}) {

@@ -27,11 +27,13 @@ bool IsRefusal(const absl::Status& s) {
 
 // A bounded label for the event's type.
 std::string TypeLabel(const std::string& type) {
-  static const char* const kKnown[] = {
-      "video_ingest.stream_went_live", "video_ingest.segment_closed",
-      "video_ingest.stream_ended",     "order.sale_recorded",
-      "order.sale_cancelled",          "product_inventory.pins_changed",
-      "product_inventory.auction_closed"};
+  static const char* const kKnown[] = {"video_ingest.stream_went_live",
+                                       "video_ingest.segment_closed",
+                                       "video_ingest.stream_ended",
+                                       "order.sale_recorded",
+                                       "order.sale_cancelled",
+                                       "product_inventory.pins_changed",
+                                       "product_inventory.auction_closed"};
   for (const char* k : kKnown) {
     if (type == k) return type;
   }
@@ -52,14 +54,16 @@ EventSinkService::EventSinkService(db::Pool& pool, server::Executor& executor,
   if (metrics != nullptr) {
     events_ = &prometheus::BuildCounter()
                    .Name("recording_lifecycle_events_total")
-                   .Help("Events delivered to the EventSink by type and outcome (applied, "
-                         "duplicate, refused)")
+                   .Help(
+                       "Events delivered to the EventSink by type and outcome (applied, "
+                       "duplicate, refused)")
                    .Register(*metrics);
   }
 }
 
 void EventSinkService::Count(const std::string& type, const char* outcome) {
-  if (events_ != nullptr) events_->Add({{"type", TypeLabel(type)}, {"outcome", outcome}}).Increment();
+  if (events_ != nullptr)
+    events_->Add({{"type", TypeLabel(type)}, {"outcome", outcome}}).Increment();
 }
 
 grpc::ServerUnaryReactor* EventSinkService::DeliverEvents(
@@ -92,8 +96,7 @@ absl::Status EventSinkService::DeliverOne(const common::v1::Event& event) {
   if (!stream.ok()) return Refuse(event, stream.status());
   absl::StatusOr<markers::MarkerChange> marker = markers::MarkerChangeOf(event);
   if (!marker.ok()) return Refuse(event, marker.status());
-  const bool of_interest =
-      !std::holds_alternative<std::monostate>(*stream) || !marker->empty();
+  const bool of_interest = !std::holds_alternative<std::monostate>(*stream) || !marker->empty();
 
   bool duplicate = false;
   absl::Status applied = db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
@@ -123,8 +126,8 @@ absl::Status EventSinkService::Refuse(const common::v1::Event& event, const absl
   absl::Status recorded = db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
     ASSIGN_OR_RETURN(bool first, events::MarkProcessed(tx, event.id()));
     if (!first) return absl::OkStatus();
-    tx.exec_params0(kInsertRejected, event.id(), event.type(), event.source(),
-                    event.aggregate_id(), reason, std::string(why.message()));
+    tx.exec_params0(kInsertRejected, event.id(), event.type(), event.source(), event.aggregate_id(),
+                    reason, std::string(why.message()));
     return absl::OkStatus();
   });
   if (!recorded.ok()) return recorded;  // comes again; refused then

@@ -14,7 +14,7 @@ namespace shopcast::recording_lifecycle {
 
 struct InternalAreas {
   // ---- area internal handlers (one line each) ----
-  playback::PlaybackRpcs* playback = nullptr;  // GetPlaylist, ResolveSegment
+  playback::PlaybackRpcs* playback = nullptr;    // GetPlaylist, ResolveSegment
   policies::AgingInternalRpcs* aging = nullptr;  // RunAgingPass, DryRunAgingPass
 };
 

@@ -1,7 +1,6 @@
 #include "app/public_service.h"
 
 #include "app/internal_service.h"
-
 #include "shopcast/server/unary.h"
 #include "shopcast/status/status.h"
 

@@ -24,9 +24,9 @@ absl::Status ValidateRange(int64_t start_us, int64_t duration_us, int64_t record
     return InvalidArgument(start_field, kRangeInvalid, "start_offset must not be negative");
   }
   if (duration_us < min_us || duration_us > max_us) {
-    return InvalidArgument(duration_field, kRangeInvalid,
-                           absl::StrCat("duration must be between ", Seconds(min_us), " and ",
-                                        Seconds(max_us)));
+    return InvalidArgument(
+        duration_field, kRangeInvalid,
+        absl::StrCat("duration must be between ", Seconds(min_us), " and ", Seconds(max_us)));
   }
   if (start_us >= recording_duration_us) {
     return InvalidArgument(start_field, kRangeInvalid,
@@ -87,8 +87,7 @@ std::optional<size_t> SegmentAt(const std::vector<SegmentSpan>& segments, int64_
     const int64_t s = segments[i].media_offset_us;
     if (at_us >= s && at_us < s + segments[i].duration_us) return i;
   }
-  if (!segments.empty() &&
-      at_us == segments.back().media_offset_us + segments.back().duration_us) {
+  if (!segments.empty() && at_us == segments.back().media_offset_us + segments.back().duration_us) {
     return segments.size() - 1;
   }
   return std::nullopt;

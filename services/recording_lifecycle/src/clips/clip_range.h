@@ -163,8 +163,8 @@ class ClipSelector {
 
   void OfferPre(Unit<Payload> u, std::vector<Emitted<Payload>>& out) {
     // The unit that sets the start: video keyframes (or, audio-only, every audio frame).
-    const bool anchor = has_video_ ? (u.track == Track::kVideo && u.keyframe)
-                                   : u.track == Track::kAudio;
+    const bool anchor =
+        has_video_ ? (u.track == Track::kVideo && u.keyframe) : u.track == Track::kAudio;
     if (anchor && u.pts_us <= start_) {
       pending_.clear();
       // Audio before this anchor can never be in the clip.

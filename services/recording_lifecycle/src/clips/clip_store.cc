@@ -91,11 +91,12 @@ std::string Q(std::string_view s) { return std::string(s); }
 }  // namespace
 
 absl::StatusOr<std::optional<RecordingRow>> ClipStore::GetRecording(const std::string& id) {
-  return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::optional<RecordingRow>> {
-    pqxx::result r = tx.exec_params(Q(sql::kGetRecording), id);
-    if (r.empty()) return std::optional<RecordingRow>();
-    return std::optional<RecordingRow>(ReadRecording(r[0], 0));
-  });
+  return db::InTransaction(pool_,
+                           [&](pqxx::work& tx) -> absl::StatusOr<std::optional<RecordingRow>> {
+                             pqxx::result r = tx.exec_params(Q(sql::kGetRecording), id);
+                             if (r.empty()) return std::optional<RecordingRow>();
+                             return std::optional<RecordingRow>(ReadRecording(r[0], 0));
+                           });
 }
 
 absl::StatusOr<std::optional<MomentRow>> ClipStore::GetMoment(const std::string& id) {
@@ -140,10 +141,10 @@ absl::StatusOr<CreatedClip> ClipStore::CreateClip(const NewClip& clip, int64_t n
                      "the recording has as many clips as allowed");
       }
     }
-    pqxx::result r = tx.exec_params(Q(sql::kInsertClip), c.id, c.recording_id, c.creator_id,
-                                    c.title, c.requested_start_us, c.requested_duration_us,
-                                    c.moment_id, c.automatic, c.idempotency_key, c.mp4_key,
-                                    c.poster_key, now_us);
+    pqxx::result r =
+        tx.exec_params(Q(sql::kInsertClip), c.id, c.recording_id, c.creator_id, c.title,
+                       c.requested_start_us, c.requested_duration_us, c.moment_id, c.automatic,
+                       c.idempotency_key, c.mp4_key, c.poster_key, now_us);
     if (r.empty()) {
       // A concurrent first call with the same key won (the unique index): take its clip.
       pqxx::result found = tx.exec_params(Q(sql::kClipByKey), c.creator_id, c.idempotency_key);
@@ -166,14 +167,12 @@ absl::StatusOr<std::optional<ClipRow>> ClipStore::GetClip(const std::string& id)
 
 absl::StatusOr<std::vector<ClipRow>> ClipStore::ListClips(const std::string& recording_id,
                                                           std::optional<int64_t> before_created_us,
-                                                          const std::string& before_id,
-                                                          int limit) {
+                                                          const std::string& before_id, int limit) {
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::vector<ClipRow>> {
-    pqxx::result r =
-        before_created_us
-            ? tx.exec_params(Q(sql::kListClipsAfter), recording_id, *before_created_us,
-                             before_id, limit)
-            : tx.exec_params(Q(sql::kListClipsFirst), recording_id, limit);
+    pqxx::result r = before_created_us
+                         ? tx.exec_params(Q(sql::kListClipsAfter), recording_id, *before_created_us,
+                                          before_id, limit)
+                         : tx.exec_params(Q(sql::kListClipsFirst), recording_id, limit);
     std::vector<ClipRow> out;
     for (const pqxx::row& row : r) out.push_back(ReadClip(row));
     return out;
@@ -207,39 +206,39 @@ absl::StatusOr<bool> ClipStore::FinishClip(const ClipRow& claimed, const std::st
                                            const std::string& poster_key,
                                            const std::string& poster_sha256, int64_t now_us) {
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<bool> {
-    pqxx::result r = tx.exec_params(Q(sql::kFinishClip), claimed.id, owner, claimed.attempts,
-                                    start_us, duration_us, mp4_sha256, mp4_bytes, poster_key,
-                                    poster_sha256, now_us);
+    pqxx::result r =
+        tx.exec_params(Q(sql::kFinishClip), claimed.id, owner, claimed.attempts, start_us,
+                       duration_us, mp4_sha256, mp4_bytes, poster_key, poster_sha256, now_us);
     return r.affected_rows() == 1;
   });
 }
 
 absl::StatusOr<bool> ClipStore::FailClip(const ClipRow& claimed, const std::string& owner,
-                                         const std::string& reason, bool final,
-                                         int64_t retry_at_us, int64_t now_us) {
+                                         const std::string& reason, bool final, int64_t retry_at_us,
+                                         int64_t now_us) {
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<bool> {
-    pqxx::result r = tx.exec_params(Q(sql::kFailClip), claimed.id, owner, claimed.attempts,
-                                    reason, final, retry_at_us, now_us);
+    pqxx::result r = tx.exec_params(Q(sql::kFailClip), claimed.id, owner, claimed.attempts, reason,
+                                    final, retry_at_us, now_us);
     return r.affected_rows() == 1;
   });
 }
 
 absl::StatusOr<std::vector<ClipStore::AutoCandidate>> ClipStore::AutoClipCandidates(int limit) {
-  return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::vector<AutoCandidate>> {
-    std::vector<AutoCandidate> out;
-    for (const pqxx::row& r : tx.exec_params(Q(sql::kAutoClipCandidates), limit)) {
-      out.push_back({ReadMoment(r), ReadRecording(r, 6)});
-    }
-    return out;
-  });
+  return db::InTransaction(
+      pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::vector<AutoCandidate>> {
+        std::vector<AutoCandidate> out;
+        for (const pqxx::row& r : tx.exec_params(Q(sql::kAutoClipCandidates), limit)) {
+          out.push_back({ReadMoment(r), ReadRecording(r, 6)});
+        }
+        return out;
+      });
 }
 
 absl::StatusOr<bool> ClipStore::InsertAutomaticClip(const ClipRow& c, int64_t now_us) {
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<bool> {
-    pqxx::result r = tx.exec_params(Q(sql::kInsertClip), c.id, c.recording_id, c.creator_id,
-                                    c.title, c.requested_start_us, c.requested_duration_us,
-                                    c.moment_id, true, std::string(), c.mp4_key, c.poster_key,
-                                    now_us);
+    pqxx::result r = tx.exec_params(
+        Q(sql::kInsertClip), c.id, c.recording_id, c.creator_id, c.title, c.requested_start_us,
+        c.requested_duration_us, c.moment_id, true, std::string(), c.mp4_key, c.poster_key, now_us);
     return !r.empty();
   });
 }
@@ -256,20 +255,21 @@ absl::StatusOr<std::vector<RecordingRow>> ClipStore::PosterCandidates(int limit)
 
 absl::StatusOr<std::vector<ClipStore::AutoCandidate>> ClipStore::MomentThumbnailCandidates(
     int limit) {
-  return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::vector<AutoCandidate>> {
-    std::vector<AutoCandidate> out;
-    for (const pqxx::row& r : tx.exec_params(Q(sql::kMomentThumbnailCandidates), limit)) {
-      out.push_back({ReadMoment(r), ReadRecording(r, 6)});
-    }
-    return out;
-  });
+  return db::InTransaction(
+      pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::vector<AutoCandidate>> {
+        std::vector<AutoCandidate> out;
+        for (const pqxx::row& r : tx.exec_params(Q(sql::kMomentThumbnailCandidates), limit)) {
+          out.push_back({ReadMoment(r), ReadRecording(r, 6)});
+        }
+        return out;
+      });
 }
 
 absl::StatusOr<bool> ClipStore::InsertThumbnail(const ThumbnailRow& t, int64_t now_us) {
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<bool> {
     pqxx::result r = tx.exec_params(Q(sql::kInsertThumbnail), t.id, t.recording_id, t.kind,
-                                    t.moment_id, t.media_offset_us, t.object_key, t.sha256,
-                                    t.width, t.height, t.status, now_us);
+                                    t.moment_id, t.media_offset_us, t.object_key, t.sha256, t.width,
+                                    t.height, t.status, now_us);
     return r.affected_rows() == 1;
   });
 }
@@ -277,11 +277,12 @@ absl::StatusOr<bool> ClipStore::InsertThumbnail(const ThumbnailRow& t, int64_t n
 absl::StatusOr<std::optional<ThumbnailRow>> ClipStore::ClaimThumbnail(const std::string& owner,
                                                                       int64_t now_us,
                                                                       int64_t lease_until_us) {
-  return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::optional<ThumbnailRow>> {
-    pqxx::result r = tx.exec_params(Q(sql::kClaimThumbnail), owner, now_us, lease_until_us);
-    if (r.empty()) return std::optional<ThumbnailRow>();
-    return std::optional<ThumbnailRow>(ReadThumbnail(r[0]));
-  });
+  return db::InTransaction(
+      pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::optional<ThumbnailRow>> {
+        pqxx::result r = tx.exec_params(Q(sql::kClaimThumbnail), owner, now_us, lease_until_us);
+        if (r.empty()) return std::optional<ThumbnailRow>();
+        return std::optional<ThumbnailRow>(ReadThumbnail(r[0]));
+      });
 }
 
 absl::StatusOr<bool> ClipStore::FinishThumbnail(const ThumbnailRow& claimed,
@@ -296,9 +297,9 @@ absl::StatusOr<bool> ClipStore::FinishThumbnail(const ThumbnailRow& claimed,
   });
 }
 
-absl::StatusOr<bool> ClipStore::FailThumbnail(const ThumbnailRow& claimed,
-                                              const std::string& owner, const std::string& reason,
-                                              bool final, int64_t retry_at_us, int64_t now_us) {
+absl::StatusOr<bool> ClipStore::FailThumbnail(const ThumbnailRow& claimed, const std::string& owner,
+                                              const std::string& reason, bool final,
+                                              int64_t retry_at_us, int64_t now_us) {
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<bool> {
     pqxx::result r = tx.exec_params(Q(sql::kFailThumbnail), claimed.id, owner, claimed.attempts,
                                     reason, final, retry_at_us, now_us);
@@ -307,22 +308,22 @@ absl::StatusOr<bool> ClipStore::FailThumbnail(const ThumbnailRow& claimed,
 }
 
 absl::StatusOr<std::optional<ThumbnailRow>> ClipStore::GetThumbnail(const std::string& id) {
-  return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::optional<ThumbnailRow>> {
-    pqxx::result r = tx.exec_params(Q(sql::kGetThumbnail), id);
-    if (r.empty()) return std::optional<ThumbnailRow>();
-    return std::optional<ThumbnailRow>(ReadThumbnail(r[0]));
-  });
+  return db::InTransaction(pool_,
+                           [&](pqxx::work& tx) -> absl::StatusOr<std::optional<ThumbnailRow>> {
+                             pqxx::result r = tx.exec_params(Q(sql::kGetThumbnail), id);
+                             if (r.empty()) return std::optional<ThumbnailRow>();
+                             return std::optional<ThumbnailRow>(ReadThumbnail(r[0]));
+                           });
 }
 
 absl::StatusOr<std::vector<ThumbnailRow>> ClipStore::ListThumbnails(
     const std::string& recording_id, std::optional<int64_t> after_offset_us,
     const std::string& after_id, int limit) {
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::vector<ThumbnailRow>> {
-    pqxx::result r =
-        after_offset_us
-            ? tx.exec_params(Q(sql::kListThumbnailsAfter), recording_id, *after_offset_us,
-                             after_id, limit)
-            : tx.exec_params(Q(sql::kListThumbnailsFirst), recording_id, limit);
+    pqxx::result r = after_offset_us
+                         ? tx.exec_params(Q(sql::kListThumbnailsAfter), recording_id,
+                                          *after_offset_us, after_id, limit)
+                         : tx.exec_params(Q(sql::kListThumbnailsFirst), recording_id, limit);
     std::vector<ThumbnailRow> out;
     for (const pqxx::row& row : r) out.push_back(ReadThumbnail(row));
     return out;

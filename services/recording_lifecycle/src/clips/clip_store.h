@@ -192,11 +192,10 @@ class ClipStore {
   // READY ones by media offset, after (after_offset_us, after_id) when given.
   absl::StatusOr<std::vector<ThumbnailRow>> ListThumbnails(const std::string& recording_id,
                                                            std::optional<int64_t> after_offset_us,
-                                                           const std::string& after_id,
-                                                           int limit);
+                                                           const std::string& after_id, int limit);
   // recordings.primary_thumbnail_id = thumbnail_id.
-  absl::Status SetPrimaryThumbnail(const std::string& recording_id,
-                                   const std::string& thumbnail_id, int64_t now_us);
+  absl::Status SetPrimaryThumbnail(const std::string& recording_id, const std::string& thumbnail_id,
+                                   int64_t now_us);
 
  private:
   db::Pool& pool_;

@@ -86,8 +86,8 @@ std::optional<std::pair<int, int>> JpegSize(const std::string& b) {
       continue;
     }
     const size_t length = (size_t{at(i + 2)} << 8) | at(i + 3);
-    const bool sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 &&
-                     marker != 0xCC;
+    const bool sof =
+        marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
     if (sof) {
       if (i + 9 > b.size()) return std::nullopt;
       const int height = (at(i + 5) << 8) | at(i + 6);
@@ -100,8 +100,7 @@ std::optional<std::pair<int, int>> JpegSize(const std::string& b) {
 }
 
 ClipWorker::ClipWorker(ClipStore& store, storage::StorageProvider& hot, ProviderLookup providers,
-                       ClipWorkerOptions options, std::string owner,
-                       prometheus::Registry* metrics)
+                       ClipWorkerOptions options, std::string owner, prometheus::Registry* metrics)
     : store_(store),
       hot_(hot),
       providers_(std::move(providers)),
@@ -110,8 +109,9 @@ ClipWorker::ClipWorker(ClipStore& store, storage::StorageProvider& hot, Provider
   if (metrics != nullptr) {
     jobs_ = &prometheus::BuildCounter()
                  .Name("recording_lifecycle_clip_jobs_total")
-                 .Help("Clip and thumbnail jobs run, by kind and outcome (ready, retry, failed "
-                       "reason, lost)")
+                 .Help(
+                     "Clip and thumbnail jobs run, by kind and outcome (ready, retry, failed "
+                     "reason, lost)")
                  .Register(*metrics);
     seconds_ = &prometheus::BuildHistogram()
                     .Name("recording_lifecycle_clip_job_seconds")
@@ -197,13 +197,14 @@ void ClipWorker::Scan() {
     absl::StatusOr<std::vector<ClipStore::AutoCandidate>> candidates =
         store_.AutoClipCandidates(options_.scan_batch);
     if (!candidates.ok()) {
-      log::Warn("clip_scan_failed").Kv("what", "auto_clips").Kv("reason",
-                                                                 ReasonText(candidates.status()));
+      log::Warn("clip_scan_failed")
+          .Kv("what", "auto_clips")
+          .Kv("reason", ReasonText(candidates.status()));
     } else {
       for (const ClipStore::AutoCandidate& c : *candidates) {
         absl::StatusOr<Window> w =
-            MomentWindow(*c.moment.media_offset_us, c.recording.duration_us,
-                         options_.auto_lead_in, options_.auto_lead_out, options_.limits);
+            MomentWindow(*c.moment.media_offset_us, c.recording.duration_us, options_.auto_lead_in,
+                         options_.auto_lead_out, options_.limits);
         if (!w.ok()) continue;  // A recording shorter than a clip.
         ClipRow row;
         row.id = ids::NewId("clp");
@@ -280,19 +281,19 @@ bool ClipWorker::RunOneClip() {
   const ClipRow& clip = **claimed;
   const auto started = std::chrono::steady_clock::now();
   Scratch scratch(options_.scratch_root);
-  JobResult r = scratch.ok() ? CutClipJob(clip, scratch.path())
-                             : JobResult{Outcome::kRetry,
-                                         Error(absl::StatusCode::kInternal, "SCRATCH_UNAVAILABLE",
-                                               "no scratch folder")};
+  JobResult r = scratch.ok()
+                    ? CutClipJob(clip, scratch.path())
+                    : JobResult{Outcome::kRetry, Error(absl::StatusCode::kInternal,
+                                                       "SCRATCH_UNAVAILABLE", "no scratch folder")};
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::string outcome = "ready";
   if (r.outcome == Outcome::kRetry || r.outcome == Outcome::kFailed) {
     const bool final = r.outcome == Outcome::kFailed || clip.attempts >= options_.max_attempts;
     const int64_t t = absl::ToUnixMicros(Now());
-    absl::StatusOr<bool> ok = store_.FailClip(clip, owner_, ReasonText(r.status), final,
-                                              t + absl::ToInt64Microseconds(options_.retry_after),
-                                              t);
+    absl::StatusOr<bool> ok =
+        store_.FailClip(clip, owner_, ReasonText(r.status), final,
+                        t + absl::ToInt64Microseconds(options_.retry_after), t);
     outcome = final ? ReasonText(r.status) : "retry";
     log::Warn(final ? "clip_failed" : "clip_retry")
         .Kv("clip_id", clip.id)
@@ -324,8 +325,8 @@ ClipWorker::JobResult ClipWorker::CutClipJob(const ClipRow& clip, const fs::path
   std::vector<SegmentRow> needed;
   for (size_t i : SegmentsFor(spans, clip.requested_start_us, end)) needed.push_back((*all)[i]);
   if (needed.empty()) {
-    return {Outcome::kFailed, InvalidArgument("range", "CLIP_RANGE_INVALID",
-                                              "no segment covers the range")};
+    return {Outcome::kFailed,
+            InvalidArgument("range", "CLIP_RANGE_INVALID", "no segment covers the range")};
   }
   absl::StatusOr<std::vector<SourceSegment>> sources = Fetch(needed, scratch);
   if (!sources.ok()) return {Outcome::kRetry, sources.status()};
@@ -354,10 +355,9 @@ ClipWorker::JobResult ClipWorker::CutClipJob(const ClipRow& clip, const fs::path
   }
 
   if (Crash(clip.id, "finish")) return {Outcome::kAbandoned, {}};
-  absl::StatusOr<bool> finished =
-      store_.FinishClip(clip, owner_, result->start_us, result->duration_us, mp4_sha,
-                        result->bytes, poster_key.empty() ? clip.poster_key : poster_key,
-                        poster_sha, absl::ToUnixMicros(Now()));
+  absl::StatusOr<bool> finished = store_.FinishClip(
+      clip, owner_, result->start_us, result->duration_us, mp4_sha, result->bytes,
+      poster_key.empty() ? clip.poster_key : poster_key, poster_sha, absl::ToUnixMicros(Now()));
   if (!finished.ok()) return {Outcome::kRetry, finished.status()};
   if (!*finished) {
     // Deleted meanwhile (remove what was stored) or taken over by another worker (who writes
@@ -391,9 +391,9 @@ absl::StatusOr<std::vector<SourceSegment>> ClipWorker::Fetch(
     src.discontinuity = s.discontinuity;
     if (s.tier == kTierExpired) return Gone("RECORDING_EXPIRED", "a segment's media expired");
     storage::StorageProvider* provider =
-        s.tier == kTierHot ? &hot_
-                           : (providers_ ? providers_(static_cast<v1::StorageTier>(s.tier))
-                                         : nullptr);
+        s.tier == kTierHot
+            ? &hot_
+            : (providers_ ? providers_(static_cast<v1::StorageTier>(s.tier)) : nullptr);
     if (provider == nullptr) {
       return Error(absl::StatusCode::kUnavailable, "SOURCE_UNAVAILABLE",
                    absl::StrCat("no provider for tier ", s.tier));
@@ -454,8 +454,7 @@ bool ClipWorker::RunOneThumbnail() {
   return true;
 }
 
-ClipWorker::JobResult ClipWorker::ThumbnailJob(const ThumbnailRow& thumb,
-                                               const fs::path& scratch) {
+ClipWorker::JobResult ClipWorker::ThumbnailJob(const ThumbnailRow& thumb, const fs::path& scratch) {
   if (Crash(thumb.id, "fetch")) return {Outcome::kAbandoned, {}};
   absl::StatusOr<std::optional<RecordingRow>> rec = store_.GetRecording(thumb.recording_id);
   if (!rec.ok()) return {Outcome::kRetry, rec.status()};
@@ -494,8 +493,8 @@ ClipWorker::JobResult ClipWorker::ThumbnailJob(const ThumbnailRow& thumb,
   if (absl::Status s = Store(key, jpg, &sha); !s.ok()) return {Outcome::kRetry, s};
   if (Crash(thumb.id, "finish")) return {Outcome::kAbandoned, {}};
   absl::StatusOr<bool> finished =
-      store_.FinishThumbnail(thumb, owner_, key, sha, frame->width, frame->height,
-                             frame->offset_us, absl::ToUnixMicros(Now()));
+      store_.FinishThumbnail(thumb, owner_, key, sha, frame->width, frame->height, frame->offset_us,
+                             absl::ToUnixMicros(Now()));
   if (!finished.ok()) return {Outcome::kRetry, finished.status()};
   if (!*finished) return {Outcome::kLost, {}};
   return {Outcome::kDone, {}};

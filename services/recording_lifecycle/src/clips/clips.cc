@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <limits>
-#include <vector>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -139,9 +139,11 @@ Clips::Clips(ClipStore& store, storage::StorageProvider& hot, ClipsOptions optio
 void Clips::Count(const char* op, const absl::Status& s) {
   if (requests_ == nullptr) return;
   const std::string reason = ReasonOf(s);
-  requests_->Add({{"op", op},
-                  {"outcome", s.ok() ? "OK" : reason.empty() ? absl::StatusCodeToString(s.code())
-                                                             : reason}})
+  requests_
+      ->Add({{"op", op},
+             {"outcome", s.ok()           ? "OK"
+                         : reason.empty() ? absl::StatusCodeToString(s.code())
+                                          : reason}})
       .Increment();
 }
 
@@ -193,8 +195,7 @@ absl::StatusOr<v1::Clip> Clips::Create(const auth::Caller& caller,
     if (!request.title().empty()) {
       const std::optional<size_t> chars = TitleChars(title);
       if (!chars || *chars == 0 || *chars > kMaxTitleChars) {
-        return InvalidArgument("title", "TITLE_INVALID",
-                               "title must be 1..120 characters of text");
+        return InvalidArgument("title", "TITLE_INVALID", "title must be 1..120 characters of text");
       }
     }
     if (request.source_case() == v1::CreateClipRequest::SOURCE_NOT_SET) {
@@ -252,9 +253,9 @@ absl::StatusOr<v1::Clip> Clips::Create(const auth::Caller& caller,
         return Error(absl::StatusCode::kFailedPrecondition, "MOMENT_NOT_PLACED",
                      "the moment is not placed in the recording yet");
       }
-      ASSIGN_OR_RETURN(Window w, MomentWindow(*moment->media_offset_us, rec.duration_us,
-                                              options_.lead_in, options_.lead_out,
-                                              options_.limits));
+      ASSIGN_OR_RETURN(Window w,
+                       MomentWindow(*moment->media_offset_us, rec.duration_us, options_.lead_in,
+                                    options_.lead_out, options_.limits));
       start = w.start_us;
       duration = w.duration_us;
       moment_id = moment->id;
@@ -275,8 +276,7 @@ absl::StatusOr<v1::Clip> Clips::Create(const auth::Caller& caller,
     clip.row.idempotency_key = request.idempotency_key();
     clip.row.mp4_key = ClipMp4Key(rec.id, clip.row.id);
     clip.row.poster_key = ClipPosterKey(rec.id, clip.row.id);
-    ASSIGN_OR_RETURN(CreatedClip created,
-                     store_.CreateClip(clip, absl::ToUnixMicros(absl::Now())));
+    ASSIGN_OR_RETURN(CreatedClip created, store_.CreateClip(clip, absl::ToUnixMicros(absl::Now())));
     if (created.existed) {
       const ClipRow& e = created.clip;
       if (e.recording_id != rec.id || e.requested_start_us != *start ||
@@ -330,8 +330,8 @@ absl::StatusOr<v1::ListClipsResponse> Clips::List(const std::optional<auth::Call
       before_id = cursor.id;
     }
     ASSIGN_OR_RETURN(RecordingRow rec, VisibleRecording(caller, request.recording_id()));
-    ASSIGN_OR_RETURN(std::vector<ClipRow> rows, store_.ListClips(rec.id, before, before_id,
-                                                                 size + 1));
+    ASSIGN_OR_RETURN(std::vector<ClipRow> rows,
+                     store_.ListClips(rec.id, before, before_id, size + 1));
     v1::ListClipsResponse out;
     const bool more = static_cast<int>(rows.size()) > size;
     if (more) rows.resize(size);
@@ -454,8 +454,7 @@ absl::StatusOr<v1::Recording> Clips::SetPrimaryThumbnail(
     if (!thumb || thumb->recording_id != rec.id || thumb->status != kJobReady) {
       return NotFound("THUMBNAIL_NOT_FOUND", "no such thumbnail of the recording");
     }
-    RETURN_IF_ERROR(
-        store_.SetPrimaryThumbnail(rec.id, thumb->id, absl::ToUnixMicros(absl::Now())));
+    RETURN_IF_ERROR(store_.SetPrimaryThumbnail(rec.id, thumb->id, absl::ToUnixMicros(absl::Now())));
     // The recording as GetRecording shows it (thumbnail_url now the chosen one's).
     if (recording_view_) return recording_view_(caller, rec.id);
     // Without the recordings area (this area's own tests): the fields it reads.
@@ -470,8 +469,7 @@ absl::StatusOr<v1::Recording> Clips::SetPrimaryThumbnail(
     SetDuration(rec.duration_us, out.mutable_duration());
     out.set_version(rec.version);
     if (image_url_) {
-      out.set_thumbnail_url(
-          image_url_(rec.id, thumb->object_key, absl::Now() + options_.url_ttl));
+      out.set_thumbnail_url(image_url_(rec.id, thumb->object_key, absl::Now() + options_.url_ttl));
     }
     return out;
   }();

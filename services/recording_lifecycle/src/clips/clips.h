@@ -42,13 +42,13 @@ struct ClipsOptions {
 using ClipUrlMaker = std::function<std::string(const v1::Clip& clip, absl::Time expires)>;
 // The URL of a JPEG object of a recording (a clip's poster rec_…/clips/clp_….jpg, a thumbnail
 // rec_…/thumbs/thm_….jpg, video-ingest's poster str_…/poster.jpg), valid until `expires`.
-using ImageUrlMaker = std::function<std::string(
-    const std::string& recording_id, const std::string& object_key, absl::Time expires)>;
+using ImageUrlMaker = std::function<std::string(const std::string& recording_id,
+                                                const std::string& object_key, absl::Time expires)>;
 
 // The full Recording as GetRecording shows it to `caller` (the app wires the recordings area):
 // SetPrimaryThumbnail answers with it.
-using RecordingView = std::function<absl::StatusOr<v1::Recording>(
-    const auth::Caller& caller, const std::string& recording_id)>;
+using RecordingView = std::function<absl::StatusOr<v1::Recording>(const auth::Caller& caller,
+                                                                  const std::string& recording_id)>;
 
 // The object keys of a clip (the same in every tier, under the recording's prefix).
 std::string ClipMp4Key(const std::string& recording_id, const std::string& clip_id);

@@ -19,8 +19,8 @@ namespace shopcast::recording_lifecycle::clips {
 class ClipsRpcs {
  public:
   // Everything outlives the object; `revoked` may be null.
-  ClipsRpcs(Clips& clips, const auth::TokenVerifier& verifier,
-            const auth::RevocationList* revoked, server::Executor& executor)
+  ClipsRpcs(Clips& clips, const auth::TokenVerifier& verifier, const auth::RevocationList* revoked,
+            server::Executor& executor)
       : clips_(clips), verifier_(verifier), revoked_(revoked), executor_(executor) {}
 
   grpc::ServerUnaryReactor* CreateClip(grpc::CallbackServerContext* ctx,

@@ -29,7 +29,7 @@ FROM segments WHERE recording_id = $1 ORDER BY sequence)~";
 
 #define SHOPCAST_CLIP_COLUMNS                                                                  \
   "id, recording_id, creator_id, title, requested_start_us, requested_duration_us, start_us, " \
-  "duration_us, coalesce(moment_id, ''), automatic, status, failure_reason, "                   \
+  "duration_us, coalesce(moment_id, ''), automatic, status, failure_reason, "                  \
   "coalesce(idempotency_key, ''), mp4_key, mp4_sha256, mp4_bytes, poster_key, poster_sha256, " \
   "attempts, (extract(epoch FROM created_at) * 1000000)::bigint, deleted_at IS NOT NULL, "     \
   "mp4_tier"
@@ -119,8 +119,8 @@ WHERE m.kind IN ('sale', 'auction_sale') AND m.media_offset_us IS NOT NULL AND N
                   AND t.moment_id = m.id AND t.kind = 'moment')
 ORDER BY m.created_at LIMIT $1)~";
 
-#define SHOPCAST_THUMB_COLUMNS                                                                \
-  "id, recording_id, kind, coalesce(moment_id, ''), media_offset_us, object_key, sha256, "     \
+#define SHOPCAST_THUMB_COLUMNS                                                             \
+  "id, recording_id, kind, coalesce(moment_id, ''), media_offset_us, object_key, sha256, " \
   "width, height, status, failure_reason, attempts"
 
 inline constexpr std::string_view kInsertThumbnail = R"~(
@@ -156,11 +156,13 @@ inline constexpr std::string_view kGetThumbnail =
     "SELECT " SHOPCAST_THUMB_COLUMNS " FROM thumbnails WHERE id = $1";
 
 inline constexpr std::string_view kListThumbnailsFirst =
-    "SELECT " SHOPCAST_THUMB_COLUMNS " FROM thumbnails WHERE recording_id = $1 AND status = 3"
+    "SELECT " SHOPCAST_THUMB_COLUMNS
+    " FROM thumbnails WHERE recording_id = $1 AND status = 3"
     " ORDER BY media_offset_us, id LIMIT $2";
 
 inline constexpr std::string_view kListThumbnailsAfter =
-    "SELECT " SHOPCAST_THUMB_COLUMNS " FROM thumbnails WHERE recording_id = $1 AND status = 3"
+    "SELECT " SHOPCAST_THUMB_COLUMNS
+    " FROM thumbnails WHERE recording_id = $1 AND status = 3"
     " AND (media_offset_us, id) > ($2, $3) ORDER BY media_offset_us, id LIMIT $4";
 
 inline constexpr std::string_view kSetPrimaryThumbnail = R"~(

@@ -249,8 +249,8 @@ class RunDemuxer {
         const fs::path& path = files_[next_file_++];
         fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
         if (fd_ < 0) {
-          read_error_ = absl::StrCat("segment ", path.filename().string(), ": ",
-                                     std::strerror(errno));
+          read_error_ =
+              absl::StrCat("segment ", path.filename().string(), ": ", std::strerror(errno));
           break;
         }
       }
@@ -318,8 +318,8 @@ class RunDemuxer {
     gst_caps_unref(out);
     g_object_set(sink, "sync", FALSE, "emit-signals", FALSE, "wait-on-eos", FALSE, nullptr);
     GstAppSinkCallbacks callbacks{};
-    callbacks.new_sample = spec->track == Track::kVideo ? &RunDemuxer::NewVideo
-                                                        : &RunDemuxer::NewAudio;
+    callbacks.new_sample =
+        spec->track == Track::kVideo ? &RunDemuxer::NewVideo : &RunDemuxer::NewAudio;
     gst_app_sink_set_callbacks(GST_APP_SINK(sink), &callbacks, this, nullptr);
     gst_bin_add_many(pipeline_.bin(), parser, filter, sink, nullptr);
     gst_element_link_many(parser, filter, sink, nullptr);
@@ -381,9 +381,9 @@ absl::Status CheckReadable(const std::vector<SourceSegment>& segments) {
   for (const SourceSegment& s : segments) {
     const int fd = ::open(s.path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-      return Error(absl::StatusCode::kNotFound, "SOURCE_UNAVAILABLE",
-                   absl::StrCat("segment ", s.sequence, " is not readable: ",
-                                std::strerror(errno)));
+      return Error(
+          absl::StatusCode::kNotFound, "SOURCE_UNAVAILABLE",
+          absl::StrCat("segment ", s.sequence, " is not readable: ", std::strerror(errno)));
     }
     ::close(fd);
   }
@@ -396,7 +396,9 @@ class RunClock {
   // `last_video_dts` / `last_audio_end`: of the runs before (nullopt for none).
   RunClock(int64_t media_offset_us, bool has_video, std::optional<int64_t> last_video_dts,
            std::optional<int64_t> last_audio_end)
-      : offset_(media_offset_us), has_video_(has_video), last_video_dts_(last_video_dts),
+      : offset_(media_offset_us),
+        has_video_(has_video),
+        last_video_dts_(last_video_dts),
         last_audio_end_(last_audio_end) {}
 
   // False until the run's anchor (first video unit, or first audio unit without video) is seen.
@@ -447,8 +449,7 @@ class Muxer {
  public:
   ~Muxer() { pipeline_.Release(); }
 
-  absl::Status Open(const fs::path& out, const fs::path& scratch, GstCaps* video,
-                    GstCaps* audio) {
+  absl::Status Open(const fs::path& out, const fs::path& scratch, GstCaps* video, GstCaps* audio) {
     GstElement* mux = Make("mp4mux");
     GstElement* sink = Make("filesink");
     if (mux == nullptr || sink == nullptr) {
@@ -467,17 +468,16 @@ class Muxer {
       GstElement** slot;
       const char* pad_template;
     };
-    for (const TrackSlot& t : {TrackSlot{video, &video_, "video_%u"},
-                               TrackSlot{audio, &audio_, "audio_%u"}}) {
+    for (const TrackSlot& t :
+         {TrackSlot{video, &video_, "video_%u"}, TrackSlot{audio, &audio_, "audio_%u"}}) {
       if (t.caps == nullptr) continue;
       GstElement* src = Make("appsrc");
-      g_object_set(src, "caps", t.caps, "format", GST_FORMAT_TIME, "is-live", FALSE,
-                   "stream-type", GST_APP_STREAM_TYPE_STREAM, nullptr);
+      g_object_set(src, "caps", t.caps, "format", GST_FORMAT_TIME, "is-live", FALSE, "stream-type",
+                   GST_APP_STREAM_TYPE_STREAM, nullptr);
       gst_bin_add(pipeline_.bin(), src);
       GstPad* sinkpad = gst_element_request_pad_simple(mux, t.pad_template);
       GstPad* srcpad = gst_element_get_static_pad(src, "src");
-      const bool linked =
-          sinkpad != nullptr && gst_pad_link(srcpad, sinkpad) == GST_PAD_LINK_OK;
+      const bool linked = sinkpad != nullptr && gst_pad_link(srcpad, sinkpad) == GST_PAD_LINK_OK;
       gst_object_unref(srcpad);
       if (sinkpad != nullptr) gst_object_unref(sinkpad);
       if (!linked) return MuxFailed("the muxer refused a track");
@@ -495,10 +495,9 @@ class Muxer {
     GstElement* src = e.track == Track::kVideo ? video_ : audio_;
     if (src == nullptr) return absl::OkStatus();
     // Our own buffer object sharing the memory, so the timestamps are ours to set.
-    GstBuffer* b = gst_buffer_copy_region(e.payload.buffer.get(),
-                                          static_cast<GstBufferCopyFlags>(
-                                              GST_BUFFER_COPY_MEMORY | GST_BUFFER_COPY_FLAGS),
-                                          0, -1);
+    GstBuffer* b = gst_buffer_copy_region(
+        e.payload.buffer.get(),
+        static_cast<GstBufferCopyFlags>(GST_BUFFER_COPY_MEMORY | GST_BUFFER_COPY_FLAGS), 0, -1);
     GST_BUFFER_PTS(b) = static_cast<GstClockTime>((kTimelineBaseUs + e.pts_us) * 1000);
     GST_BUFFER_DTS(b) = static_cast<GstClockTime>((kTimelineBaseUs + e.dts_us) * 1000);
     GST_BUFFER_DURATION(b) =
@@ -609,9 +608,9 @@ absl::StatusOr<Frame> RenderKeyframe(GstCaps* caps, GstBuffer* keyframe,
   SetIfPresent(decoder, "max-threads", 1);
   GstCaps* out_caps =
       size.width > 0
-          ? gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "RGB", "width",
-                                G_TYPE_INT, size.width, "height", G_TYPE_INT, size.height,
-                                "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr)
+          ? gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "RGB", "width", G_TYPE_INT,
+                                size.width, "height", G_TYPE_INT, size.height, "pixel-aspect-ratio",
+                                GST_TYPE_FRACTION, 1, 1, nullptr)
           : gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING, "RGB", "width",
                                 GST_TYPE_INT_RANGE, 2, options.max_size, "height",
                                 GST_TYPE_INT_RANGE, 2, options.max_size, "pixel-aspect-ratio",
@@ -789,9 +788,9 @@ PictureSize FitPicture(int width, int height, int par_n, int par_d, int max_size
 
 absl::Status CheckCutterElements() {
   InitGStreamer();
-  for (const char* name : {"appsrc", "appsink", "tsdemux", "h264parse", "aacparse", "mp4mux",
-                           "filesink", "fakesink", "capsfilter", "openh264dec", "videoscale",
-                           "videoconvert", "jpegenc"}) {
+  for (const char* name :
+       {"appsrc", "appsink", "tsdemux", "h264parse", "aacparse", "mp4mux", "filesink", "fakesink",
+        "capsfilter", "openh264dec", "videoscale", "videoconvert", "jpegenc"}) {
     GstElementFactory* factory = gst_element_factory_find(name);
     if (factory == nullptr) return ElementMissing(name);
     gst_object_unref(factory);
@@ -849,10 +848,9 @@ absl::StatusOr<CutResult> CutClip(const std::vector<SourceSegment>& segments, in
       u.track = track;
       u.pts_us = clock->Position(GST_BUFFER_PTS(b));
       u.dts_us = GST_CLOCK_TIME_IS_VALID(GST_BUFFER_DTS(b)) ? clock->Position(GST_BUFFER_DTS(b))
-                                                           : u.pts_us;
-      u.duration_us = GST_BUFFER_DURATION_IS_VALID(b)
-                          ? static_cast<int64_t>(GST_BUFFER_DURATION(b) / 1000)
-                          : 0;
+                                                            : u.pts_us;
+      u.duration_us =
+          GST_BUFFER_DURATION_IS_VALID(b) ? static_cast<int64_t>(GST_BUFFER_DURATION(b) / 1000) : 0;
       u.keyframe = track == Track::kVideo && !GST_BUFFER_FLAG_IS_SET(b, GST_BUFFER_FLAG_DELTA_UNIT);
       if (track == Track::kAudio) {
         // At a run boundary the audio of two sessions may overlap by a frame: keep time moving.
@@ -884,8 +882,8 @@ absl::StatusOr<CutResult> CutClip(const std::vector<SourceSegment>& segments, in
       if (!clock->ready()) {
         if (b == nullptr || !clock->Anchor(track, b)) {
           // Audio before the run's first picture: held (a few frames) until it is placed.
-          waiting.emplace_back(track, std::shared_ptr<GstSample>(gst_sample_ref(sample),
-                                                                 gst_sample_unref));
+          waiting.emplace_back(
+              track, std::shared_ptr<GstSample>(gst_sample_ref(sample), gst_sample_unref));
           if (waiting.size() > 2000) {
             state.failure = Error(absl::StatusCode::kDataLoss, "SOURCE_CORRUPT",
                                   "no picture in the segment's first seconds");
@@ -935,9 +933,9 @@ absl::StatusOr<CutResult> CutClip(const std::vector<SourceSegment>& segments, in
   result.audio_frames = state.frames[1];
   result.bytes = static_cast<int64_t>(size);
   if (!poster.empty() && state.poster_keyframe.buffer) {
-    ASSIGN_OR_RETURN(Frame frame, RenderKeyframe(state.poster_caps.get(),
-                                                 state.poster_keyframe.buffer.get(),
-                                                 options.poster, deadline));
+    ASSIGN_OR_RETURN(Frame frame,
+                     RenderKeyframe(state.poster_caps.get(), state.poster_keyframe.buffer.get(),
+                                    options.poster, deadline));
     RETURN_IF_ERROR(WriteFile(poster, frame.jpeg));
     result.has_poster = true;
     result.poster_width = frame.width;

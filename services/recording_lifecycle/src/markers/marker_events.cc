@@ -29,8 +29,7 @@ bool PlainId(const std::string& id) {
 }
 
 bool ValidTime(const google::protobuf::Timestamp& t) {
-  return t.seconds() > 0 && t.seconds() < kMaxSeconds && t.nanos() >= 0 &&
-         t.nanos() <= 999'999'999;
+  return t.seconds() > 0 && t.seconds() < kMaxSeconds && t.nanos() >= 0 && t.nanos() <= 999'999'999;
 }
 
 int64_t MicrosOf(const google::protobuf::Timestamp& t) {
@@ -45,8 +44,8 @@ std::string Capped(const std::string& s) {
 }
 
 bool ValidCurrency(const std::string& c) {
-  return c.size() == 3 && c[0] >= 'A' && c[0] <= 'Z' && c[1] >= 'A' && c[1] <= 'Z' &&
-         c[2] >= 'A' && c[2] <= 'Z';
+  return c.size() == 3 && c[0] >= 'A' && c[0] <= 'Z' && c[1] >= 'A' && c[1] <= 'Z' && c[2] >= 'A' &&
+         c[2] <= 'Z';
 }
 
 // The room event's own time, else the producer's commit.

@@ -98,10 +98,10 @@ absl::Status MarkerEvents::Apply(pqxx::work& tx, const MarkerChange& change) {
   const NewMarker& m = *change.marker;
   LockStream(tx, m.stream_id);
   const std::string id = new_id_(IsSaleKind(m.kind) ? "mom" : "mrk");
-  const pqxx::result inserted = tx.exec_params(
-      sql::kInsertMarker, id, m.event_id, m.stream_id, m.kind, m.occurred_us, m.order_id,
-      m.product_id, m.product_title, m.auction_id, m.result, m.quantity, m.amount_minor,
-      m.currency, m.host_id);
+  const pqxx::result inserted =
+      tx.exec_params(sql::kInsertMarker, id, m.event_id, m.stream_id, m.kind, m.occurred_us,
+                     m.order_id, m.product_id, m.product_title, m.auction_id, m.result, m.quantity,
+                     m.amount_minor, m.currency, m.host_id);
   if (inserted.empty()) return absl::OkStatus();  // this event's marker exists
   if (created_ != nullptr) created_->Increment();
   if (inserted[0][0].is_null()) return absl::OkStatus();  // no recording yet: placed later
@@ -109,8 +109,7 @@ absl::Status MarkerEvents::Apply(pqxx::work& tx, const MarkerChange& change) {
   const pqxx::row rec = tx.exec_params1(sql::kExpectedSegments, recording_id);
   std::optional<int64_t> last;
   if (!rec[0].is_null() && rec[0].as<int64_t>() > 0) last = rec[0].as<int64_t>() - 1;
-  CountPlaced(
-      PlaceMarkers(tx, recording_id, std::numeric_limits<int64_t>::max(), last).placed);
+  CountPlaced(PlaceMarkers(tx, recording_id, std::numeric_limits<int64_t>::max(), last).placed);
   return absl::OkStatus();
 }
 

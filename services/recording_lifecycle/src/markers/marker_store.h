@@ -8,10 +8,9 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <pqxx/transaction>
 #include <string>
 #include <vector>
-
-#include <pqxx/transaction>
 
 #include "absl/status/statusor.h"
 #include "markers/marker_events.h"
@@ -26,8 +25,8 @@ namespace shopcast::recording_lifecycle::markers {
 void LockStream(pqxx::work& tx, const std::string& stream_id);
 
 struct PlaceStats {
-  int64_t placed = 0;    // newly placed or moved
-  int64_t waiting = 0;   // still not placeable
+  int64_t placed = 0;   // newly placed or moved
+  int64_t waiting = 0;  // still not placeable
 };
 
 // Links the stream's markers that arrived before its recording, and fills their host.
@@ -57,8 +56,7 @@ absl::StatusOr<OrphanReport> FindOrphans(db::Pool& pool, absl::Duration grace);
 class MarkerEvents {
  public:
   // `new_id` makes mom_/mrk_ ids. `metrics` may be null.
-  MarkerEvents(std::function<std::string(absl::string_view)> new_id,
-               prometheus::Registry* metrics);
+  MarkerEvents(std::function<std::string(absl::string_view)> new_id, prometheus::Registry* metrics);
 
   // Applies what `change` says (a new marker, placed at once if its segments are indexed, or a
   // cancelled sale) in `tx`.

@@ -2,10 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <pqxx/pqxx>
 #include <system_error>
 #include <utility>
-
-#include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -175,7 +174,8 @@ void Mover::WorkerLoop() {
     }
     (void)FinishCompleteMoves();
     const int64_t now_us = absl::ToUnixMicros(absl::Now());
-    if (now_us - last_usage_refresh_us_.load() >= absl::ToInt64Microseconds(options_.usage_refresh)) {
+    if (now_us - last_usage_refresh_us_.load() >=
+        absl::ToInt64Microseconds(options_.usage_refresh)) {
       last_usage_refresh_us_ = now_us;
       (void)RefreshGauges();
     }
@@ -281,8 +281,8 @@ void Mover::Process(MoveObject o) {
 absl::StatusOr<bool> Mover::Discarded(MoveObject& o) {
   if (o.kind != "clip" && o.kind != "clip_poster") return false;
   ASSIGN_OR_RETURN(bool gone, db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<bool> {
-    return tx.exec_params1(sql::kClipGone, o.asset_id)[0].as<bool>();
-  }));
+                     return tx.exec_params1(sql::kClipGone, o.asset_id)[0].as<bool>();
+                   }));
   if (!gone) return false;
   // DeleteClip removed what it could see; a copy this move made after that goes here.
   const auto call = [&] {
@@ -332,10 +332,10 @@ absl::Status Mover::Step(MoveObject& o) {
   }
   if (o.state == "switching") return Switch(o);
   if (o.state == "deleting_source") {
-    absl::Status s = src == nullptr
-                         ? absl::OkStatus()
-                         : src->Delete(o.key, CallOptions::WithTimeout(
-                                                  absl::ToChronoNanoseconds(options_.step_timeout)));
+    absl::Status s =
+        src == nullptr ? absl::OkStatus()
+                       : src->Delete(o.key, CallOptions::WithTimeout(
+                                                absl::ToChronoNanoseconds(options_.step_timeout)));
     // Deletes are idempotent: a source already gone is what this step wants.
     if (absl::IsNotFound(s)) s = absl::OkStatus();
     if (!s.ok()) {
@@ -351,9 +351,8 @@ absl::Status Mover::Step(MoveObject& o) {
 }
 
 std::filesystem::path Mover::ScratchPath(const MoveObject& o) const {
-  return options_.scratch_dir /
-         absl::StrCat("rlmover-", owner_, "-", o.move_id, "-",
-                      absl::StrReplaceAll(o.key, {{"/", "_"}}));
+  return options_.scratch_dir / absl::StrCat("rlmover-", owner_, "-", o.move_id, "-",
+                                             absl::StrReplaceAll(o.key, {{"/", "_"}}));
 }
 
 absl::Status Mover::Copy(MoveObject& o) {
@@ -407,8 +406,8 @@ absl::Status Mover::Copy(MoveObject& o) {
     ASSIGN_OR_RETURN(std::string sha, storage::Sha256OfFile(local));
     const int64_t size = static_cast<int64_t>(std::filesystem::file_size(local, ec));
     RETURN_IF_ERROR(db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
-      if (tx.exec_params(sql::kSetObjectSha, o.move_id, o.key, sha, size, owner_)
-              .affected_rows() != 1) {
+      if (tx.exec_params(sql::kSetObjectSha, o.move_id, o.key, sha, size, owner_).affected_rows() !=
+          1) {
         return Error(absl::StatusCode::kAborted, kReasonLeaseLost, "lease lost");
       }
       return absl::OkStatus();
@@ -445,8 +444,7 @@ absl::Status Mover::Verify(const MoveObject& o) {
   } else {
     const std::filesystem::path scratch = ScratchPath(o);
     absl::Status got = dst->GetToFile(
-        o.key, scratch,
-        CallOptions::WithTimeout(absl::ToChronoNanoseconds(options_.step_timeout)));
+        o.key, scratch, CallOptions::WithTimeout(absl::ToChronoNanoseconds(options_.step_timeout)));
     if (!got.ok()) {
       if (got.code() == absl::StatusCode::kNotFound) {
         return Error(absl::StatusCode::kDataLoss, "COPY_MISSING", "the copy is missing");

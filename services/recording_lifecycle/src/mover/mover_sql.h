@@ -97,8 +97,7 @@ inline constexpr char kAdvance[] =
 // The pointer switch (in the same transaction as kAdvance switching -> deleting_source).
 inline constexpr char kSwitchSegment[] =
     "UPDATE segments SET tier = $3 WHERE recording_id = $1 AND sequence = $2";
-inline constexpr char kSwitchPoster[] =
-    "UPDATE recordings SET poster_tier = $2 WHERE id = $1";
+inline constexpr char kSwitchPoster[] = "UPDATE recordings SET poster_tier = $2 WHERE id = $1";
 inline constexpr char kSwitchClip[] = "UPDATE clips SET mp4_tier = $2 WHERE id = $1";
 inline constexpr char kSwitchClipPoster[] = "UPDATE clips SET poster_tier = $2 WHERE id = $1";
 inline constexpr char kSwitchThumbnail[] = "UPDATE thumbnails SET tier = $2 WHERE id = $1";
@@ -136,8 +135,8 @@ inline constexpr char kFinishMove[] =
     "UPDATE tier_moves SET state = 'done', park_reason = '', finished_at = now(), "
     "  updated_at = now() WHERE id = $1";
 inline constexpr char kSetRecordingTier[] =
-    "UPDATE recordings SET tier = $2, tier_changed_at = " RL_TS(3) ", updated_at = " RL_TS(3)
-    " WHERE id = $1 RETURNING stream_id, host_id";
+    "UPDATE recordings SET tier = $2, tier_changed_at = " RL_TS(3) ", updated_at = " RL_TS(
+        3) " WHERE id = $1 RETURNING stream_id, host_id";
 
 // Queue and usage, for the gauges.
 inline constexpr char kQueueDepth[] =
@@ -191,8 +190,7 @@ inline constexpr char kMarkDeleted[] =
     "UPDATE recordings SET status = 5, tier = 4, poster_tier = 4, tier_changed_at = " RL_TS(2)
     ", updated_at = " RL_TS(2) " WHERE id = $1 AND status = 4 AND NOT legal_hold "
     "RETURNING stream_id, host_id";
-inline constexpr char kExpireSegments[] =
-    "UPDATE segments SET tier = 4 WHERE recording_id = $1";
+inline constexpr char kExpireSegments[] = "UPDATE segments SET tier = 4 WHERE recording_id = $1";
 inline constexpr char kExpireClips[] =
     "UPDATE clips SET mp4_tier = 4, poster_tier = 4 WHERE recording_id = $1";
 inline constexpr char kExpireThumbnails[] =

@@ -40,8 +40,8 @@ void ReadTransition(pqxx::work& tx, const std::string& recording_id, pb::Recordi
                                  : static_cast<pb::TransitionPhase>(m[0][7].as<int>()));
 }
 
-void EnqueueTierChanged(pqxx::work& tx, const std::string& recording_id, int from_tier,
-                        int to_tier, absl::Time at, const std::vector<std::string>& destinations) {
+void EnqueueTierChanged(pqxx::work& tx, const std::string& recording_id, int from_tier, int to_tier,
+                        absl::Time at, const std::vector<std::string>& destinations) {
   if (destinations.empty()) return;
   pb::RecordingTierChanged payload;
   payload.set_recording_id(recording_id);
@@ -50,9 +50,9 @@ void EnqueueTierChanged(pqxx::work& tx, const std::string& recording_id, int fro
   payload.mutable_changed_at()->set_seconds(absl::ToUnixSeconds(at));
   payload.mutable_changed_at()->set_nanos(
       static_cast<int32_t>((absl::ToUnixNanos(at) % 1000000000 + 1000000000) % 1000000000));
-  events::Enqueue(tx, events::OutgoingEvent{"recording_lifecycle",
-                                            "recording_lifecycle.recording_tier_changed",
-                                            recording_id, destinations, &payload});
+  events::Enqueue(
+      tx, events::OutgoingEvent{"recording_lifecycle", "recording_lifecycle.recording_tier_changed",
+                                recording_id, destinations, &payload});
 }
 
 absl::StatusOr<PlannedMove> PlanMove(pqxx::work& tx, const MoveRequest& request) {
@@ -103,8 +103,8 @@ absl::StatusOr<PlannedMove> PlanMove(pqxx::work& tx, const MoveRequest& request)
   };
   std::vector<Obj> objects;
   if (!request.assets_only) {
-    for (const auto& row : tx.exec_params(sql::kSegmentsToMove, request.recording_id,
-                                          request.to_tier, window_us)) {
+    for (const auto& row :
+         tx.exec_params(sql::kSegmentsToMove, request.recording_id, request.to_tier, window_us)) {
       if (row["kept"].as<bool>()) {
         ++planned.kept;
         continue;
@@ -122,8 +122,8 @@ absl::StatusOr<PlannedMove> PlanMove(pqxx::work& tx, const MoveRequest& request)
   }
   // Clips and thumbnails go with the recording (a sale window keeps segments, not these: they
   // are served whole from any tier). Their checksums are the clip worker's.
-  for (const auto& row : tx.exec_params(sql::kAssetsToMove, request.recording_id,
-                                        request.to_tier)) {
+  for (const auto& row :
+       tx.exec_params(sql::kAssetsToMove, request.recording_id, request.to_tier)) {
     objects.push_back(Obj{row["object_key"].as<std::string>(), row["kind"].as<std::string>(),
                           row["sha256"].as<std::string>(), -1, row["size_bytes"].as<int64_t>(),
                           row["tier"].as<int>(), row["asset_id"].as<std::string>()});

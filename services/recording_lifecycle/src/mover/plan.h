@@ -6,10 +6,9 @@
 // planned together with whatever decided it (an aging pass, MoveRecording).
 
 #include <cstdint>
+#include <pqxx/transaction>
 #include <string>
 #include <vector>
-
-#include <pqxx/transaction>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -67,8 +66,8 @@ struct PlannedMove {
 absl::StatusOr<PlannedMove> PlanMove(pqxx::work& tx, const MoveRequest& request);
 
 // Enqueues recording_lifecycle.recording_tier_changed for `recording_id` in `tx`.
-void EnqueueTierChanged(pqxx::work& tx, const std::string& recording_id, int from_tier,
-                        int to_tier, absl::Time at, const std::vector<std::string>& destinations);
+void EnqueueTierChanged(pqxx::work& tx, const std::string& recording_id, int from_tier, int to_tier,
+                        absl::Time at, const std::vector<std::string>& destinations);
 
 // Recording.transition: the recording's open move (not a purge), if any, into `out`.
 void ReadTransition(pqxx::work& tx, const std::string& recording_id,

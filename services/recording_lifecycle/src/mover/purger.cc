@@ -1,9 +1,8 @@
 #include "mover/purger.h"
 
+#include <pqxx/pqxx>
 #include <set>
 #include <utility>
-
-#include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -33,8 +32,9 @@ Purger::Purger(db::Pool& pool, const storage::TierSet& tiers, PurgerOptions opti
   }
   purges_ = &prometheus::BuildCounter()
                  .Name("recording_lifecycle_purges_total")
-                 .Help("Recording purges (every object in every tier deleted), by outcome: "
-                       "deleted, waiting (hold or a mover still on it), failed.")
+                 .Help(
+                     "Recording purges (every object in every tier deleted), by outcome: "
+                     "deleted, waiting (hold or a mover still on it), failed.")
                  .Register(*registry);
   worker_ = std::make_unique<timing::PeriodicWorker>(options_.interval, [this] {
     absl::StatusOr<int> n = RunOnce();
@@ -49,15 +49,15 @@ void Purger::Stop() { worker_->Stop(); }
 void Purger::Wake() { worker_->Wake(); }
 
 absl::StatusOr<int> Purger::RunOnce() {
-  ASSIGN_OR_RETURN(std::vector<std::string> ids,
-                   db::InTransaction(pool_, [&](pqxx::work& tx)
-                                                -> absl::StatusOr<std::vector<std::string>> {
-                     std::vector<std::string> out;
-                     for (const auto& row : tx.exec_params(sql::kPurgeCandidates, options_.batch)) {
-                       out.push_back(row[0].as<std::string>());
-                     }
-                     return out;
-                   }));
+  ASSIGN_OR_RETURN(
+      std::vector<std::string> ids,
+      db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::vector<std::string>> {
+        std::vector<std::string> out;
+        for (const auto& row : tx.exec_params(sql::kPurgeCandidates, options_.batch)) {
+          out.push_back(row[0].as<std::string>());
+        }
+        return out;
+      }));
   int done = 0;
   absl::Status first_error;
   for (const std::string& id : ids) {
@@ -81,23 +81,24 @@ absl::StatusOr<bool> Purger::Purge(const std::string& recording_id) {
     std::vector<std::string> keys;
   };
   // 1. Claim the media for deletion: cancel open moves, open the purge, read what to delete.
-  ASSIGN_OR_RETURN(Facts facts, db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<Facts> {
-    Facts f;
-    pqxx::result rec = tx.exec_params(sql::kLockRecording, recording_id);
-    if (rec.empty()) return f;
-    if (rec[0]["status"].as<int>() != pb::RECORDING_STATUS_DELETING) return f;
-    if (rec[0]["legal_hold"].as<bool>()) return f;
-    tx.exec_params(sql::kCancelMoves, recording_id);
-    tx.exec_params(sql::kOpenPurge, ids::NewId("mov"), recording_id, rec[0]["tier"].as<int>());
-    if (tx.exec_params1(sql::kLiveLeases, recording_id)[0].as<int64_t>() > 0) return f;
-    f.go = true;
-    f.stream_id = rec[0]["stream_id"].as<std::string>();
-    f.poster_key = rec[0]["poster_key"].as<std::string>();
-    for (const auto& row : tx.exec_params(sql::kSegmentKeys, recording_id)) {
-      f.keys.push_back(row[0].as<std::string>());
-    }
-    return f;
-  }));
+  ASSIGN_OR_RETURN(
+      Facts facts, db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<Facts> {
+        Facts f;
+        pqxx::result rec = tx.exec_params(sql::kLockRecording, recording_id);
+        if (rec.empty()) return f;
+        if (rec[0]["status"].as<int>() != pb::RECORDING_STATUS_DELETING) return f;
+        if (rec[0]["legal_hold"].as<bool>()) return f;
+        tx.exec_params(sql::kCancelMoves, recording_id);
+        tx.exec_params(sql::kOpenPurge, ids::NewId("mov"), recording_id, rec[0]["tier"].as<int>());
+        if (tx.exec_params1(sql::kLiveLeases, recording_id)[0].as<int64_t>() > 0) return f;
+        f.go = true;
+        f.stream_id = rec[0]["stream_id"].as<std::string>();
+        f.poster_key = rec[0]["poster_key"].as<std::string>();
+        for (const auto& row : tx.exec_params(sql::kSegmentKeys, recording_id)) {
+          f.keys.push_back(row[0].as<std::string>());
+        }
+        return f;
+      }));
   if (!facts.go) {
     purges_->Add({{"outcome", "waiting"}}).Increment();
     return false;
@@ -140,26 +141,26 @@ absl::StatusOr<bool> Purger::Purge(const std::string& recording_id) {
 
   // 3. Recorded: DELETED, pointers EXPIRED, the event.
   const absl::Time now = now_();
-  ASSIGN_OR_RETURN(bool marked, db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<bool> {
-    pqxx::result r = tx.exec_params(sql::kMarkDeleted, recording_id, EpochMicros(now));
-    if (r.empty()) return false;
-    tx.exec_params(sql::kExpireSegments, recording_id);
-    tx.exec_params(sql::kExpireClips, recording_id);
-    tx.exec_params(sql::kExpireThumbnails, recording_id);
-    tx.exec_params(sql::kFinishPurge, recording_id);
-    if (!options_.event_destinations.empty()) {
-      pb::RecordingDeleted payload;
-      payload.set_recording_id(recording_id);
-      payload.set_stream_id(r[0][0].as<std::string>());
-      payload.set_host_id(r[0][1].as<std::string>());
-      payload.mutable_deleted_at()->set_seconds(absl::ToUnixSeconds(now));
-      events::Enqueue(tx, events::OutgoingEvent{"recording_lifecycle",
-                                                "recording_lifecycle.recording_deleted",
-                                                recording_id, options_.event_destinations,
-                                                &payload});
-    }
-    return true;
-  }));
+  ASSIGN_OR_RETURN(
+      bool marked, db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<bool> {
+        pqxx::result r = tx.exec_params(sql::kMarkDeleted, recording_id, EpochMicros(now));
+        if (r.empty()) return false;
+        tx.exec_params(sql::kExpireSegments, recording_id);
+        tx.exec_params(sql::kExpireClips, recording_id);
+        tx.exec_params(sql::kExpireThumbnails, recording_id);
+        tx.exec_params(sql::kFinishPurge, recording_id);
+        if (!options_.event_destinations.empty()) {
+          pb::RecordingDeleted payload;
+          payload.set_recording_id(recording_id);
+          payload.set_stream_id(r[0][0].as<std::string>());
+          payload.set_host_id(r[0][1].as<std::string>());
+          payload.mutable_deleted_at()->set_seconds(absl::ToUnixSeconds(now));
+          events::Enqueue(tx, events::OutgoingEvent{
+                                  "recording_lifecycle", "recording_lifecycle.recording_deleted",
+                                  recording_id, options_.event_destinations, &payload});
+        }
+        return true;
+      }));
   purges_->Add({{"outcome", marked ? "deleted" : "waiting"}}).Increment();
   if (marked) log::Info("recording_purged").Kv("recording_id", recording_id);
   return marked;

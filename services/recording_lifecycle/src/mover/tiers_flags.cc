@@ -34,8 +34,7 @@ ABSL_FLAG(std::string, mover_scratch_dir, "/tmp",
           "Local scratch folder for copies out of the cold store.");
 ABSL_FLAG(absl::Duration, aging_interval, absl::Minutes(10), "Pause between aging passes.");
 ABSL_FLAG(int32_t, aging_batch, 100, "Moves an aging pass starts at most.");
-ABSL_FLAG(bool, aging_test_clock, false,
-          "Tests only: RunAgingPass/DryRunAgingPass accept as_of.");
+ABSL_FLAG(bool, aging_test_clock, false, "Tests only: RunAgingPass/DryRunAgingPass accept as_of.");
 ABSL_FLAG(absl::Duration, purge_interval, absl::Seconds(10),
           "Pause between rounds of the purger of deleted recordings.");
 

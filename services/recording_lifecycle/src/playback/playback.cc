@@ -99,8 +99,7 @@ absl::StatusOr<v1::GetPlaybackUrlResponse> Playback::GetPlaybackUrl(
     if (*requested_us > rec.duration_us) return OffsetOutOfRange("start_offset", rec.duration_us);
     start_us = *requested_us;
   } else if (request.start_case() == v1::GetPlaybackUrlRequest::kMomentId) {
-    ASSIGN_OR_RETURN(std::optional<MomentRow> moment,
-                     store_.Moment(request.moment_id(), rec.id));
+    ASSIGN_OR_RETURN(std::optional<MomentRow> moment, store_.Moment(request.moment_id(), rec.id));
     if (!moment || !moment->media_offset_us || moment->cancelled) {
       return NotFound(kReasonMomentNotFound, "no such moment in this recording");
     }
@@ -177,9 +176,8 @@ absl::StatusOr<v1::GetPlaylistResponse> Playback::GetPlaylist(
   }
   v1::GetPlaylistResponse out;
   v1::StorageTier tier = v1::STORAGE_TIER_UNSPECIFIED;
-  ASSIGN_OR_RETURN(*out.mutable_playlist(),
-                   PlaylistText(request.recording_id(), start_us, request.segment_uri_prefix(),
-                                "", &tier));
+  ASSIGN_OR_RETURN(*out.mutable_playlist(), PlaylistText(request.recording_id(), start_us,
+                                                         request.segment_uri_prefix(), "", &tier));
   out.set_tier(tier);
   return out;
 }
@@ -204,7 +202,8 @@ absl::StatusOr<v1::ResolveSegmentResponse> Playback::ResolveSegment(
   const absl::Time expires = absl::FromUnixSeconds(absl::ToUnixSeconds(now + options_.resolve_ttl));
   storage::StorageProvider* provider = providers_ ? providers_(seg->tier) : nullptr;
   if (seg->tier == v1::STORAGE_TIER_COLD && provider != nullptr) {
-    ASSIGN_OR_RETURN(*out.mutable_url(), provider->PresignGet(seg->object_key, options_.resolve_ttl));
+    ASSIGN_OR_RETURN(*out.mutable_url(),
+                     provider->PresignGet(seg->object_key, options_.resolve_ttl));
   } else {
     VodClaims claims;
     claims.recording_id = rec.id;

@@ -56,7 +56,9 @@ class Playback {
   // Everything outlives the object.
   Playback(PlaybackStore& store, const VodTokenCodec& codec, TierProviders providers,
            PlaybackOptions options)
-      : store_(store), codec_(codec), providers_(std::move(providers)),
+      : store_(store),
+        codec_(codec),
+        providers_(std::move(providers)),
         options_(std::move(options)) {}
 
   absl::StatusOr<v1::GetPlaybackUrlResponse> GetPlaybackUrl(

@@ -192,8 +192,9 @@ class VodHandler final : public http_files::Handler {
 
   Reply Text(http::status status, const Request& request, std::string body,
              VodResourceKind kind) const {
-    return http_files::TextReply(status, request, std::move(body), KindLabel(kind),
-                                 [this](http::fields& f) { AddCors(f); }, kAllowedMethods);
+    return http_files::TextReply(
+        status, request, std::move(body), KindLabel(kind), [this](http::fields& f) { AddCors(f); },
+        kAllowedMethods);
   }
 
   // Method, Host, target, token: everything decided without I/O.
@@ -240,9 +241,8 @@ class VodHandler final : public http_files::Handler {
                             resource.kind == VodResourceKind::kClipPoster;
     const absl::Time now = absl::Now();
     const absl::string_view presented(param->data(), param->size());
-    VodTokenProblem problem =
-        codec_.Verify(presented, resource.recording_id, clip_asset ? resource.asset_id : "", now,
-                      &claims);
+    VodTokenProblem problem = codec_.Verify(presented, resource.recording_id,
+                                            clip_asset ? resource.asset_id : "", now, &claims);
     // A clip's video opens with its clip token only; its poster with that, or with the
     // recording's token (the recording page lists its clips).
     if (problem == VodTokenProblem::kWrongRecording &&
@@ -298,8 +298,8 @@ class VodHandler final : public http_files::Handler {
     }
   }
 
-  Reply ServePlaylist(const Request& request, const VodResource& resource,
-                      const VodClaims& claims, const std::string& token) const {
+  Reply ServePlaylist(const Request& request, const VodResource& resource, const VodClaims& claims,
+                      const std::string& token) const {
     std::optional<int64_t> start_us;
     if (claims.start_ms) start_us = *claims.start_ms * 1000;
     absl::StatusOr<std::string> text =
@@ -309,7 +309,8 @@ class VodHandler final : public http_files::Handler {
       if (absl::Status s = playback_.store().CountView(resource.recording_id); s.ok()) {
         Metrics::Inc(metrics_.views);
       } else {
-        log::Warn("vod_view_count_failed").Kv("recording_id", resource.recording_id)
+        log::Warn("vod_view_count_failed")
+            .Kv("recording_id", resource.recording_id)
             .Kv("reason", ReasonOf(s));
       }
     }
@@ -361,11 +362,16 @@ class VodHandler final : public http_files::Handler {
       // OpenUnderRoot takes an initializer list: keys are at most a few components deep.
       const std::string root = fs->root().string();
       switch (parts.size()) {
-        case 1: return http_files::OpenUnderRoot(root, {parts[0]});
-        case 2: return http_files::OpenUnderRoot(root, {parts[0], parts[1]});
-        case 3: return http_files::OpenUnderRoot(root, {parts[0], parts[1], parts[2]});
-        case 4: return http_files::OpenUnderRoot(root, {parts[0], parts[1], parts[2], parts[3]});
-        default: return NotFound("OBJECT_NOT_FOUND", "no such object");
+        case 1:
+          return http_files::OpenUnderRoot(root, {parts[0]});
+        case 2:
+          return http_files::OpenUnderRoot(root, {parts[0], parts[1]});
+        case 3:
+          return http_files::OpenUnderRoot(root, {parts[0], parts[1], parts[2]});
+        case 4:
+          return http_files::OpenUnderRoot(root, {parts[0], parts[1], parts[2], parts[3]});
+        default:
+          return NotFound("OBJECT_NOT_FOUND", "no such object");
       }
     }
     bool fetched = false;
@@ -381,8 +387,8 @@ class VodHandler final : public http_files::Handler {
     return http_files::OpenUnderRoot(cache_->dir().string(), {*name});
   }
 
-  Reply ServeOpened(const Request& request, const VodResource& resource,
-                    http_files::OpenFile file, v1::StorageTier tier, std::string etag) const {
+  Reply ServeOpened(const Request& request, const VodResource& resource, http_files::OpenFile file,
+                    v1::StorageTier tier, std::string etag) const {
     if (static_cast<size_t>(tier) < metrics_.by_tier.size()) Metrics::Inc(metrics_.by_tier[tier]);
     http_files::FileMeta meta;
     meta.content_type = ContentTypeOf(resource.kind);
@@ -398,9 +404,9 @@ class VodHandler final : public http_files::Handler {
     if (!seg.ok()) return StatusReply(seg.status(), request, resource);
     if (!*seg) return Text(http::status::not_found, request, "not found\n", resource.kind);
     if ((*seg)->tier == v1::STORAGE_TIER_EXPIRED) {
-      return StatusReply(Error(absl::StatusCode::kFailedPrecondition, kReasonRecordingExpired,
-                               "gone"),
-                         request, resource);
+      return StatusReply(
+          Error(absl::StatusCode::kFailedPrecondition, kReasonRecordingExpired, "gone"), request,
+          resource);
     }
     absl::StatusOr<http_files::OpenFile> file = OpenObject((*seg)->tier, (*seg)->object_key);
     if (!file.ok()) return StatusReply(file.status(), request, resource);

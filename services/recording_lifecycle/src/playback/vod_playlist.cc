@@ -55,13 +55,12 @@ int MinorDigits(std::string_view currency) {
 }
 
 bool IsCurrencyCode(std::string_view c) {
-  return c.size() == 3 && std::all_of(c.begin(), c.end(), [](char x) { return x >= 'A' && x <= 'Z'; });
+  return c.size() == 3 &&
+         std::all_of(c.begin(), c.end(), [](char x) { return x >= 'A' && x <= 'Z'; });
 }
 
 // Seconds with microseconds, "2.000000": exact, so positions never drift over many segments.
-std::string Seconds(int64_t us) {
-  return absl::StrFormat("%d.%06d", us / 1000000, us % 1000000);
-}
+std::string Seconds(int64_t us) { return absl::StrFormat("%d.%06d", us / 1000000, us % 1000000); }
 
 }  // namespace
 
@@ -116,10 +115,9 @@ std::string FormatPrice(int64_t amount_minor, std::string_view currency) {
   const int digits = MinorDigits(currency);
   int64_t scale = 1;
   for (int i = 0; i < digits; ++i) scale *= 10;
-  std::string amount = digits == 0
-                           ? absl::StrCat(amount_minor)
-                           : absl::StrFormat("%d.%0*d", amount_minor / scale, digits,
-                                             amount_minor % scale);
+  std::string amount =
+      digits == 0 ? absl::StrCat(amount_minor)
+                  : absl::StrFormat("%d.%0*d", amount_minor / scale, digits, amount_minor % scale);
   return absl::StrCat(amount, " ", std::string(currency));
 }
 
@@ -142,8 +140,8 @@ std::string BuildVodPlaylist(const PlaylistInput& in) {
   std::string out = "#EXTM3U\n#EXT-X-VERSION:6\n";
   absl::StrAppend(&out, "#EXT-X-TARGETDURATION:", target, "\n");
   out += "#EXT-X-PLAYLIST-TYPE:VOD\n";
-  absl::StrAppend(&out, "#EXT-X-MEDIA-SEQUENCE:",
-                  in.segments.empty() ? 0 : in.segments.front().sequence, "\n");
+  absl::StrAppend(
+      &out, "#EXT-X-MEDIA-SEQUENCE:", in.segments.empty() ? 0 : in.segments.front().sequence, "\n");
   out += "#EXT-X-INDEPENDENT-SEGMENTS\n";
   if (in.start_offset_us) {
     const int64_t start = std::clamp<int64_t>(*in.start_offset_us, 0, total);
@@ -177,14 +175,16 @@ std::string BuildVodPlaylist(const PlaylistInput& in) {
     }
     seen_ids.push_back(m->id);
     if (in.segments.empty()) break;
-    const int64_t offset = std::clamp<int64_t>(m->media_offset_us, 0, std::max<int64_t>(0, total - 1));
+    const int64_t offset =
+        std::clamp<int64_t>(m->media_offset_us, 0, std::max<int64_t>(0, total - 1));
     // The last segment starting at or before the offset.
-    const size_t idx = static_cast<size_t>(
-        std::upper_bound(starts.begin(), starts.end(), offset) - starts.begin() - 1);
+    const size_t idx = static_cast<size_t>(std::upper_bound(starts.begin(), starts.end(), offset) -
+                                           starts.begin() - 1);
     const absl::Time date =
         in.segments[idx].program_date_time + absl::Microseconds(offset - starts[idx]);
-    absl::StrAppend(&out, "#EXT-X-DATERANGE:ID=\"", id, "\",CLASS=\"", std::string(MarkerClass(m->kind)),
-                    "\",START-DATE=\"", FormatProgramDateTime(date), "\"");
+    absl::StrAppend(&out, "#EXT-X-DATERANGE:ID=\"", id, "\",CLASS=\"",
+                    std::string(MarkerClass(m->kind)), "\",START-DATE=\"",
+                    FormatProgramDateTime(date), "\"");
     if (!m->product_id.empty()) {
       absl::StrAppend(&out, ",X-PRODUCT-ID=\"", QuotedStringSafe(m->product_id, 64), "\"");
     }
@@ -212,8 +212,8 @@ std::string BuildVodPlaylist(const PlaylistInput& in) {
     if (s.discontinuity && !first) out += "#EXT-X-DISCONTINUITY\n";
     // Every segment carries its own date: the truth across reconnects and clock jumps.
     absl::StrAppend(&out, "#EXT-X-PROGRAM-DATE-TIME:", FormatProgramDateTime(s.program_date_time),
-                    "\n#EXTINF:", Seconds(s.duration_us), ",\n", in.uri_prefix, s.sequence,
-                    ".ts", in.uri_suffix, "\n");
+                    "\n#EXTINF:", Seconds(s.duration_us), ",\n", in.uri_prefix, s.sequence, ".ts",
+                    in.uri_suffix, "\n");
     first = false;
   }
   out += "#EXT-X-ENDLIST\n";

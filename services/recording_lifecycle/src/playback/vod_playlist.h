@@ -52,7 +52,7 @@ struct PlaylistMarker {
   std::string result;  // auction_close
   int32_t quantity = 0;
   int64_t amount_minor = 0;
-  std::string currency;  // ISO 4217; empty = no price
+  std::string currency;    // ISO 4217; empty = no price
   bool cancelled = false;  // cancelled sales are left out
 };
 

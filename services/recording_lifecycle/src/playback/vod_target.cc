@@ -27,7 +27,8 @@ bool IdWithExt(std::string_view name, std::string_view prefix, std::string_view 
   if (name.size() <= ext.size() || name.substr(name.size() - ext.size()) != ext) return false;
   const std::string_view candidate = name.substr(0, name.size() - ext.size());
   if (!ids::IsValidId(absl::string_view(candidate.data(), candidate.size()),
-                      absl::string_view(prefix.data(), prefix.size()))) return false;
+                      absl::string_view(prefix.data(), prefix.size())))
+    return false;
   id = std::string(candidate);
   return true;
 }

@@ -87,7 +87,8 @@ VodTokenProblem VodTokenCodec::Decode(absl::string_view token, VodClaims& out) c
   out.recording_id = std::string(rec);
   out.clip_id = std::string(clip);
   out.expires_at = absl::FromUnixSeconds(static_cast<int64_t>(expiry));
-  out.start_ms = start == 0 ? std::nullopt : std::optional<int64_t>(static_cast<int64_t>(start - 1));
+  out.start_ms =
+      start == 0 ? std::nullopt : std::optional<int64_t>(static_cast<int64_t>(start - 1));
   return VodTokenProblem::kNone;
 }
 

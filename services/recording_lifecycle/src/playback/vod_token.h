@@ -1,8 +1,8 @@
 #pragma once
 
 // Signed VOD playback tokens: the `token` query parameter of every /vod/ URL. The claims travel
-// in the clear (no secret to their holder) under an HMAC-SHA-256 (libs/signed_token) with a key every
-// replica shares (a key file, like video-ingest's playback tokens), so any replica verifies
+// in the clear (no secret to their holder) under an HMAC-SHA-256 (libs/signed_token) with a key
+// every replica shares (a key file, like video-ingest's playback tokens), so any replica verifies
 // what another signed; a token for another recording or clip, with one bit changed, or past its
 // expiry is refused. Pure: no I/O but reading the key file.
 //
@@ -37,7 +37,7 @@ enum class VodScope : uint8_t {
 struct VodClaims {
   VodScope scope = VodScope::kRecording;
   std::string recording_id;
-  std::string clip_id;  // kClip only
+  std::string clip_id;    // kClip only
   absl::Time expires_at;  // whole seconds
   // EXT-X-START of the playlist, milliseconds; nullopt = from the beginning.
   std::optional<int64_t> start_ms;

@@ -2,9 +2,8 @@
 
 #include <algorithm>
 #include <map>
-#include <utility>
-
 #include <pqxx/pqxx>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -51,9 +50,9 @@ constexpr char kMarkUndecidedDeleting[] =
 
 }  // namespace
 
-AgingPass::AgingPass(db::Pool& pool, PolicyStore& store, mover::Mover* mover,
-                     mover::Purger* purger, AgingPassOptions options,
-                     prometheus::Registry* registry, std::function<absl::Time()> now)
+AgingPass::AgingPass(db::Pool& pool, PolicyStore& store, mover::Mover* mover, mover::Purger* purger,
+                     AgingPassOptions options, prometheus::Registry* registry,
+                     std::function<absl::Time()> now)
     : pool_(pool),
       store_(store),
       mover_(mover),
@@ -66,8 +65,9 @@ AgingPass::AgingPass(db::Pool& pool, PolicyStore& store, mover::Mover* mover,
   }
   decisions_ = &prometheus::BuildCounter()
                     .Name("recording_lifecycle_aging_decisions_total")
-                    .Help("What aging passes did to recordings, by action (MOVE, EXPIRE, "
-                          "DELETE_UNDECIDED) and outcome (started, skipped).")
+                    .Help(
+                        "What aging passes did to recordings, by action (MOVE, EXPIRE, "
+                        "DELETE_UNDECIDED) and outcome (started, skipped).")
                     .Register(*registry);
   worker_ = std::make_unique<timing::PeriodicWorker>(options_.interval, [this] {
     absl::StatusOr<pb::RunAgingPassResponse> r = Run(now_(), 0);
@@ -108,26 +108,26 @@ absl::Status AgingPass::ForEachDecision(
   }));
   std::string after;
   while (true) {
-    ASSIGN_OR_RETURN(std::vector<Candidate> page,
-                     db::InTransaction(pool_, [&](pqxx::work& tx)
-                                                  -> absl::StatusOr<std::vector<Candidate>> {
-                       std::vector<Candidate> out;
-                       for (const auto& row : tx.exec_params(kCandidates, after, kPage)) {
-                         Candidate c;
-                         c.facts.id = row[0].as<std::string>();
-                         c.facts.host_id = row[1].as<std::string>();
-                         c.facts.status = row[2].as<int>();
-                         c.facts.decision = row[3].as<int>();
-                         c.facts.tier = row[4].as<int>();
-                         c.facts.ended_at = absl::FromUnixMicros(row[5].as<int64_t>());
-                         const int64_t played = row[6].as<int64_t>();
-                         if (played >= 0) c.facts.last_played_at = absl::FromUnixMicros(played);
-                         c.facts.view_count = row[7].as<int64_t>();
-                         c.policy_id = row[8].as<std::string>();
-                         out.push_back(std::move(c));
-                       }
-                       return out;
-                     }));
+    ASSIGN_OR_RETURN(
+        std::vector<Candidate> page,
+        db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::vector<Candidate>> {
+          std::vector<Candidate> out;
+          for (const auto& row : tx.exec_params(kCandidates, after, kPage)) {
+            Candidate c;
+            c.facts.id = row[0].as<std::string>();
+            c.facts.host_id = row[1].as<std::string>();
+            c.facts.status = row[2].as<int>();
+            c.facts.decision = row[3].as<int>();
+            c.facts.tier = row[4].as<int>();
+            c.facts.ended_at = absl::FromUnixMicros(row[5].as<int64_t>());
+            const int64_t played = row[6].as<int64_t>();
+            if (played >= 0) c.facts.last_played_at = absl::FromUnixMicros(played);
+            c.facts.view_count = row[7].as<int64_t>();
+            c.policy_id = row[8].as<std::string>();
+            out.push_back(std::move(c));
+          }
+          return out;
+        }));
     if (page.empty()) return absl::OkStatus();
     after = page.back().facts.id;
     for (const Candidate& c : page) {
@@ -153,27 +153,26 @@ absl::StatusOr<pb::RunAgingPassResponse> AgingPass::Run(absl::Time as_of, int ma
   pb::RunAgingPassResponse out;
   const absl::Time now = now_();
   absl::Status first_error;
-  RETURN_IF_ERROR(ForEachDecision(as_of, [&](const Candidate& c, const pb::AgingPolicy& policy,
-                                             const Decision& d) {
-    const std::string action = ActionName(d.action);
-    if (d.action == Decision::Action::kDeleteUndecided) {
-      absl::Status s = db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
-        if (tx.exec_params(kMarkUndecidedDeleting, c.facts.id).affected_rows() == 1) {
-          out.set_undecided_deleted(out.undecided_deleted() + 1);
+  RETURN_IF_ERROR(ForEachDecision(
+      as_of, [&](const Candidate& c, const pb::AgingPolicy& policy, const Decision& d) {
+        const std::string action = ActionName(d.action);
+        if (d.action == Decision::Action::kDeleteUndecided) {
+          absl::Status s = db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
+            if (tx.exec_params(kMarkUndecidedDeleting, c.facts.id).affected_rows() == 1) {
+              out.set_undecided_deleted(out.undecided_deleted() + 1);
+            }
+            return absl::OkStatus();
+          });
+          if (!s.ok() && first_error.ok()) first_error = s;
+          decisions_->Add({{"action", action}, {"outcome", s.ok() ? "started" : "skipped"}})
+              .Increment();
+          return true;
         }
-        return absl::OkStatus();
-      });
-      if (!s.ok() && first_error.ok()) first_error = s;
-      decisions_->Add({{"action", action}, {"outcome", s.ok() ? "started" : "skipped"}})
-          .Increment();
-      return true;
-    }
-    if (out.moves_started() >= max_moves) {
-      out.set_remaining(out.remaining() + 1);
-      return true;
-    }
-    absl::StatusOr<mover::PlannedMove> planned =
-        db::InTransaction(pool_, [&](pqxx::work& tx) {
+        if (out.moves_started() >= max_moves) {
+          out.set_remaining(out.remaining() + 1);
+          return true;
+        }
+        absl::StatusOr<mover::PlannedMove> planned = db::InTransaction(pool_, [&](pqxx::work& tx) {
           mover::MoveRequest r;
           r.recording_id = c.facts.id;
           r.to_tier = d.to_tier;
@@ -186,18 +185,18 @@ absl::StatusOr<pb::RunAgingPassResponse> AgingPass::Run(absl::Time as_of, int ma
           r.now = now;
           return mover::PlanMove(tx, r);
         });
-    if (planned.ok()) {
-      out.set_moves_started(out.moves_started() + 1);
-    } else {
-      // Raced with a change (a hold, a delete, an admin move): the next pass sees it anew.
-      log::Info("aging_move_skipped")
-          .Kv("recording_id", c.facts.id)
-          .Kv("reason", ReasonOf(planned.status()));
-    }
-    decisions_->Add({{"action", action}, {"outcome", planned.ok() ? "started" : "skipped"}})
-        .Increment();
-    return true;
-  }));
+        if (planned.ok()) {
+          out.set_moves_started(out.moves_started() + 1);
+        } else {
+          // Raced with a change (a hold, a delete, an admin move): the next pass sees it anew.
+          log::Info("aging_move_skipped")
+              .Kv("recording_id", c.facts.id)
+              .Kv("reason", ReasonOf(planned.status()));
+        }
+        decisions_->Add({{"action", action}, {"outcome", planned.ok() ? "started" : "skipped"}})
+            .Increment();
+        return true;
+      }));
   // Clips and thumbnails made after their recording moved follow it.
   ASSIGN_OR_RETURN(std::vector<Lagging> lagging,
                    LaggingAssets(as_of, std::max<int64_t>(0, max_moves - out.moves_started()) + 1));
@@ -206,17 +205,16 @@ absl::StatusOr<pb::RunAgingPassResponse> AgingPass::Run(absl::Time as_of, int ma
       out.set_remaining(out.remaining() + 1);
       break;
     }
-    absl::StatusOr<mover::PlannedMove> planned =
-        db::InTransaction(pool_, [&](pqxx::work& tx) {
-          mover::MoveRequest r;
-          r.recording_id = l.recording_id;
-          r.to_tier = l.tier;
-          r.origin = "policy";
-          r.assets_only = true;
-          r.event_destinations = options_.event_destinations;
-          r.now = now;
-          return mover::PlanMove(tx, r);
-        });
+    absl::StatusOr<mover::PlannedMove> planned = db::InTransaction(pool_, [&](pqxx::work& tx) {
+      mover::MoveRequest r;
+      r.recording_id = l.recording_id;
+      r.to_tier = l.tier;
+      r.origin = "policy";
+      r.assets_only = true;
+      r.event_destinations = options_.event_destinations;
+      r.now = now;
+      return mover::PlanMove(tx, r);
+    });
     if (planned.ok()) out.set_moves_started(out.moves_started() + 1);
     decisions_->Add({{"action", "CATCH_UP"}, {"outcome", planned.ok() ? "started" : "skipped"}})
         .Increment();
@@ -228,20 +226,19 @@ absl::StatusOr<pb::RunAgingPassResponse> AgingPass::Run(absl::Time as_of, int ma
 }
 
 absl::StatusOr<std::vector<AgingPass::Lagging>> AgingPass::LaggingAssets(absl::Time as_of,
-                                                                        int limit) {
+                                                                         int limit) {
   if (limit <= 0) return std::vector<Lagging>{};
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::vector<Lagging>> {
     std::vector<Lagging> out;
-    for (const auto& row : tx.exec_params(kLaggingAssets,
-                                          absl::ToUnixMicros(as_of - options_.asset_lag), limit)) {
+    for (const auto& row :
+         tx.exec_params(kLaggingAssets, absl::ToUnixMicros(as_of - options_.asset_lag), limit)) {
       out.push_back(Lagging{row[0].as<std::string>(), row[1].as<int>()});
     }
     return out;
   });
 }
 
-absl::StatusOr<pb::DryRunAgingPassResponse> AgingPass::DryRun(absl::Time as_of,
-                                                               int max_results) {
+absl::StatusOr<pb::DryRunAgingPassResponse> AgingPass::DryRun(absl::Time as_of, int max_results) {
   if (max_results <= 0) max_results = 100;
   pb::DryRunAgingPassResponse out;
   absl::Status error;
@@ -261,9 +258,8 @@ absl::StatusOr<pb::DryRunAgingPassResponse> AgingPass::DryRun(absl::Time as_of,
     for (const std::string& r : d.reasons) a->add_reasons(r);
     if (d.action == Decision::Action::kMove || d.action == Decision::Action::kExpire) {
       absl::Status s = db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
-        const int64_t window = d.action == Decision::Action::kExpire
-                                   ? 0
-                                   : absl::ToInt64Microseconds(d.sale_window);
+        const int64_t window =
+            d.action == Decision::Action::kExpire ? 0 : absl::ToInt64Microseconds(d.sale_window);
         for (const auto& row :
              tx.exec_params(mover::sql::kSegmentsToMove, c.facts.id, d.to_tier, window)) {
           if (row["kept"].as<bool>()) {

@@ -95,9 +95,9 @@ absl::Status ValidateRules(const pb::AgingPolicy& p) {
         FromProto(r.min_age()) < absl::Hours(1) || FromProto(r.min_age()) > kTenYears) {
       return Bad(at + "min_age", kReasonRuleDurationInvalid, "min_age is 1 hour..10 years");
     }
-    if (r.has_min_idle() && (!ValidDuration(r.min_idle()) ||
-                             FromProto(r.min_idle()) <= absl::ZeroDuration() ||
-                             FromProto(r.min_idle()) > kTenYears)) {
+    if (r.has_min_idle() &&
+        (!ValidDuration(r.min_idle()) || FromProto(r.min_idle()) <= absl::ZeroDuration() ||
+         FromProto(r.min_idle()) > kTenYears)) {
       return Bad(at + "min_idle", kReasonRuleDurationInvalid,
                  "min_idle is unset or above zero, at most 10 years");
     }
@@ -111,12 +111,13 @@ absl::Status ValidateRules(const pb::AgingPolicy& p) {
       return Bad(at + "max_views", kReasonRuleViewsInvalid, "max_views is at least 0");
     }
     if (r.has_sale_window()) {
-      const bool ok = ValidDuration(r.sale_window()) &&
-                      FromProto(r.sale_window()) <= absl::Hours(1);
+      const bool ok =
+          ValidDuration(r.sale_window()) && FromProto(r.sale_window()) <= absl::Hours(1);
       if (!ok) {
         return Bad(at + "sale_window", kReasonRuleSaleWindowInvalid, "sale_window is 0..1 hour");
       }
-      if (r.to_tier() == pb::STORAGE_TIER_EXPIRED && FromProto(r.sale_window()) > absl::ZeroDuration()) {
+      if (r.to_tier() == pb::STORAGE_TIER_EXPIRED &&
+          FromProto(r.sale_window()) > absl::ZeroDuration()) {
         return Bad(at + "sale_window", kReasonRuleSaleWindowInvalid,
                    "an expiring rule deletes all the media: no sale window");
       }
@@ -282,10 +283,14 @@ absl::Time NextTransitionAt(const pb::AgingPolicy& policy, const RecordingFacts&
 
 const char* ActionName(Decision::Action a) {
   switch (a) {
-    case Decision::Action::kMove: return "MOVE";
-    case Decision::Action::kExpire: return "EXPIRE";
-    case Decision::Action::kDeleteUndecided: return "DELETE_UNDECIDED";
-    default: return "NONE";
+    case Decision::Action::kMove:
+      return "MOVE";
+    case Decision::Action::kExpire:
+      return "EXPIRE";
+    case Decision::Action::kDeleteUndecided:
+      return "DELETE_UNDECIDED";
+    default:
+      return "NONE";
   }
 }
 

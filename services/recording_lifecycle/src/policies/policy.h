@@ -43,11 +43,11 @@ inline constexpr char kReasonMaskInvalid[] = "UPDATE_MASK_INVALID";
 inline constexpr char kReasonIdRequired[] = "ID_REQUIRED";
 inline constexpr char kReasonVersionRequired[] = "VERSION_REQUIRED";
 // Not INVALID_ARGUMENT.
-inline constexpr char kReasonPolicyNotFound[] = "POLICY_NOT_FOUND";        // NOT_FOUND
-inline constexpr char kReasonNameTaken[] = "POLICY_NAME_TAKEN";            // ALREADY_EXISTS
-inline constexpr char kReasonDefaultExists[] = "DEFAULT_POLICY_EXISTS";    // FAILED_PRECONDITION
-inline constexpr char kReasonHostAssigned[] = "HOST_ALREADY_ASSIGNED";     // FAILED_PRECONDITION
-inline constexpr char kReasonVersionMismatch[] = "VERSION_MISMATCH";       // ABORTED
+inline constexpr char kReasonPolicyNotFound[] = "POLICY_NOT_FOUND";      // NOT_FOUND
+inline constexpr char kReasonNameTaken[] = "POLICY_NAME_TAKEN";          // ALREADY_EXISTS
+inline constexpr char kReasonDefaultExists[] = "DEFAULT_POLICY_EXISTS";  // FAILED_PRECONDITION
+inline constexpr char kReasonHostAssigned[] = "HOST_ALREADY_ASSIGNED";   // FAILED_PRECONDITION
+inline constexpr char kReasonVersionMismatch[] = "VERSION_MISMATCH";     // ABORTED
 
 inline constexpr absl::Duration kDefaultUndecidedGrace = absl::Hours(24 * 7);
 

@@ -2,8 +2,8 @@
 
 #include <pqxx/pqxx>
 
-#include "google/protobuf/util/json_util.h"
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/util/json_util.h"
 #include "shopcast/db/transaction.h"
 #include "shopcast/ids/ids.h"
 #include "shopcast/status/status.h"
@@ -56,9 +56,9 @@ absl::Status AssignHosts(pqxx::work& tx, const std::string& policy_id,
                          const pb::AgingPolicy& policy) {
   tx.exec_params("DELETE FROM aging_policy_hosts WHERE policy_id = $1", policy_id);
   for (int i = 0; i < policy.host_ids_size(); ++i) {
-    pqxx::result taken = tx.exec_params(
-        "SELECT policy_id FROM aging_policy_hosts WHERE host_id = $1 FOR UPDATE",
-        policy.host_ids(i));
+    pqxx::result taken =
+        tx.exec_params("SELECT policy_id FROM aging_policy_hosts WHERE host_id = $1 FOR UPDATE",
+                       policy.host_ids(i));
     if (!taken.empty()) {
       return Error(absl::StatusCode::kFailedPrecondition, kReasonHostAssigned,
                    "a host is already in another policy", absl::StrCat("policy.host_ids[", i, "]"));
@@ -79,8 +79,8 @@ bool NameTaken(pqxx::work& tx, const std::string& name, const std::string& excep
 
 absl::StatusOr<pb::AgingPolicy> PolicyStore::Get(const std::string& id) {
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<pb::AgingPolicy> {
-    pqxx::result r = tx.exec_params(
-        absl::StrCat("SELECT ", kColumns, " FROM aging_policies WHERE id = $1"), id);
+    pqxx::result r =
+        tx.exec_params(absl::StrCat("SELECT ", kColumns, " FROM aging_policies WHERE id = $1"), id);
     if (r.empty()) return NotFound(kReasonPolicyNotFound, "no such aging policy");
     return FromRow(tx, r[0]);
   });
@@ -89,7 +89,8 @@ absl::StatusOr<pb::AgingPolicy> PolicyStore::Get(const std::string& id) {
 absl::StatusOr<pb::AgingPolicy> PolicyStore::ForHost(const std::string& host_id) {
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<pb::AgingPolicy> {
     pqxx::result r = tx.exec_params(
-        absl::StrCat("SELECT ", kColumns, " FROM aging_policies p WHERE p.id = (SELECT policy_id "
+        absl::StrCat("SELECT ", kColumns,
+                     " FROM aging_policies p WHERE p.id = (SELECT policy_id "
                      "FROM aging_policy_hosts WHERE host_id = $1) OR (p.is_default AND NOT "
                      "EXISTS (SELECT 1 FROM aging_policy_hosts WHERE host_id = $1)) LIMIT 1"),
         host_id);
@@ -99,7 +100,7 @@ absl::StatusOr<pb::AgingPolicy> PolicyStore::ForHost(const std::string& host_id)
 }
 
 absl::StatusOr<std::vector<pb::AgingPolicy>> PolicyStore::List(const std::string& after_id,
-                                                                int limit) {
+                                                               int limit) {
   return db::InTransaction(
       pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::vector<pb::AgingPolicy>> {
         pqxx::result r = tx.exec_params(
@@ -118,8 +119,7 @@ absl::StatusOr<std::vector<pb::AgingPolicy>> PolicyStore::List(const std::string
 
 absl::StatusOr<std::vector<pb::AgingPolicy>> PolicyStore::All() { return List("", 100000); }
 
-absl::StatusOr<pb::AgingPolicy> PolicyStore::Create(const pb::AgingPolicy& policy,
-                                                    absl::Time now) {
+absl::StatusOr<pb::AgingPolicy> PolicyStore::Create(const pb::AgingPolicy& policy, absl::Time now) {
   const std::string id = ids::NewId("pol");
   absl::StatusOr<pb::AgingPolicy> created =
       db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<pb::AgingPolicy> {
@@ -149,8 +149,7 @@ absl::StatusOr<pb::AgingPolicy> PolicyStore::Create(const pb::AgingPolicy& polic
 }
 
 absl::StatusOr<pb::AgingPolicy> PolicyStore::Update(const google::protobuf::FieldMask& mask,
-                                                    const pb::AgingPolicy& policy,
-                                                    absl::Time now) {
+                                                    const pb::AgingPolicy& policy, absl::Time now) {
   absl::Status written = db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
     tx.exec("LOCK TABLE aging_policies IN SHARE ROW EXCLUSIVE MODE");
     pqxx::result cur = tx.exec_params(
@@ -186,9 +185,9 @@ absl::StatusOr<pb::AgingPolicy> PolicyStore::Update(const google::protobuf::Fiel
         RETURN_IF_ERROR(AssignHosts(tx, policy.id(), policy));
       }
     }
-    tx.exec_params("UPDATE aging_policies SET version = version + 1, updated_at = " RL_TS(2)
-                   " WHERE id = $1",
-                   policy.id(), absl::ToUnixMicros(now));
+    tx.exec_params(
+        "UPDATE aging_policies SET version = version + 1, updated_at = " RL_TS(2) " WHERE id = $1",
+        policy.id(), absl::ToUnixMicros(now));
     return absl::OkStatus();
   });
   if (!written.ok()) return written;

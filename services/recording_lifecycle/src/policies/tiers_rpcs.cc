@@ -8,8 +8,8 @@
 namespace shopcast::recording_lifecycle::policies {
 
 grpc::ServerUnaryReactor* TiersRpcs::GetAgingPolicy(grpc::CallbackServerContext* ctx,
-                                         const pb::GetAgingPolicyRequest* request,
-                                         pb::GetAgingPolicyResponse* response) {
+                                                    const pb::GetAgingPolicyRequest* request,
+                                                    pb::GetAgingPolicyResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
     ASSIGN_OR_RETURN(auth::Caller caller,
                      auth::AuthenticateCaller(*ctx, verifier_, revoked_, absl::Now()));
@@ -19,8 +19,8 @@ grpc::ServerUnaryReactor* TiersRpcs::GetAgingPolicy(grpc::CallbackServerContext*
 }
 
 grpc::ServerUnaryReactor* TiersRpcs::ListAgingPolicies(grpc::CallbackServerContext* ctx,
-                                         const pb::ListAgingPoliciesRequest* request,
-                                         pb::ListAgingPoliciesResponse* response) {
+                                                       const pb::ListAgingPoliciesRequest* request,
+                                                       pb::ListAgingPoliciesResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
     ASSIGN_OR_RETURN(auth::Caller caller,
                      auth::AuthenticateCaller(*ctx, verifier_, revoked_, absl::Now()));
@@ -30,8 +30,8 @@ grpc::ServerUnaryReactor* TiersRpcs::ListAgingPolicies(grpc::CallbackServerConte
 }
 
 grpc::ServerUnaryReactor* TiersRpcs::CreateAgingPolicy(grpc::CallbackServerContext* ctx,
-                                         const pb::CreateAgingPolicyRequest* request,
-                                         pb::CreateAgingPolicyResponse* response) {
+                                                       const pb::CreateAgingPolicyRequest* request,
+                                                       pb::CreateAgingPolicyResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
     ASSIGN_OR_RETURN(auth::Caller caller,
                      auth::AuthenticateCaller(*ctx, verifier_, revoked_, absl::Now()));
@@ -41,8 +41,8 @@ grpc::ServerUnaryReactor* TiersRpcs::CreateAgingPolicy(grpc::CallbackServerConte
 }
 
 grpc::ServerUnaryReactor* TiersRpcs::UpdateAgingPolicy(grpc::CallbackServerContext* ctx,
-                                         const pb::UpdateAgingPolicyRequest* request,
-                                         pb::UpdateAgingPolicyResponse* response) {
+                                                       const pb::UpdateAgingPolicyRequest* request,
+                                                       pb::UpdateAgingPolicyResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
     ASSIGN_OR_RETURN(auth::Caller caller,
                      auth::AuthenticateCaller(*ctx, verifier_, revoked_, absl::Now()));
@@ -52,8 +52,8 @@ grpc::ServerUnaryReactor* TiersRpcs::UpdateAgingPolicy(grpc::CallbackServerConte
 }
 
 grpc::ServerUnaryReactor* TiersRpcs::MoveRecording(grpc::CallbackServerContext* ctx,
-                                         const pb::MoveRecordingRequest* request,
-                                         pb::MoveRecordingResponse* response) {
+                                                   const pb::MoveRecordingRequest* request,
+                                                   pb::MoveRecordingResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
     ASSIGN_OR_RETURN(auth::Caller caller,
                      auth::AuthenticateCaller(*ctx, verifier_, revoked_, absl::Now()));
@@ -63,8 +63,8 @@ grpc::ServerUnaryReactor* TiersRpcs::MoveRecording(grpc::CallbackServerContext* 
 }
 
 grpc::ServerUnaryReactor* TiersRpcs::SetLegalHold(grpc::CallbackServerContext* ctx,
-                                         const pb::SetLegalHoldRequest* request,
-                                         pb::SetLegalHoldResponse* response) {
+                                                  const pb::SetLegalHoldRequest* request,
+                                                  pb::SetLegalHoldResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
     ASSIGN_OR_RETURN(auth::Caller caller,
                      auth::AuthenticateCaller(*ctx, verifier_, revoked_, absl::Now()));
@@ -74,17 +74,17 @@ grpc::ServerUnaryReactor* TiersRpcs::SetLegalHold(grpc::CallbackServerContext* c
 }
 
 grpc::ServerUnaryReactor* AgingInternalRpcs::RunAgingPass(grpc::CallbackServerContext* ctx,
-                                                 const pb::RunAgingPassRequest* request,
-                                                 pb::RunAgingPassResponse* response) {
+                                                          const pb::RunAgingPassRequest* request,
+                                                          pb::RunAgingPassResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, request, response]() -> absl::Status {
     ASSIGN_OR_RETURN(*response, service_.RunAgingPass(*request));
     return absl::OkStatus();
   });
 }
 
-grpc::ServerUnaryReactor* AgingInternalRpcs::DryRunAgingPass(grpc::CallbackServerContext* ctx,
-                                                 const pb::DryRunAgingPassRequest* request,
-                                                 pb::DryRunAgingPassResponse* response) {
+grpc::ServerUnaryReactor* AgingInternalRpcs::DryRunAgingPass(
+    grpc::CallbackServerContext* ctx, const pb::DryRunAgingPassRequest* request,
+    pb::DryRunAgingPassResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, request, response]() -> absl::Status {
     ASSIGN_OR_RETURN(*response, service_.DryRunAgingPass(*request));
     return absl::OkStatus();

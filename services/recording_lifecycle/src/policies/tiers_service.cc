@@ -1,8 +1,7 @@
 #include "policies/tiers_service.h"
 
-#include <utility>
-
 #include <pqxx/pqxx>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "mover/plan.h"
@@ -191,8 +190,8 @@ absl::StatusOr<pb::SetLegalHoldResponse> TiersService::SetLegalHold(
   RETURN_IF_ERROR(RequireAdmin(caller));
   RETURN_IF_ERROR(RequireRecordingId(r.recording_id()));
   RETURN_IF_ERROR(db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
-    pqxx::result rec = tx.exec_params(
-        "SELECT status FROM recordings WHERE id = $1 FOR UPDATE", r.recording_id());
+    pqxx::result rec =
+        tx.exec_params("SELECT status FROM recordings WHERE id = $1 FOR UPDATE", r.recording_id());
     if (rec.empty()) return NotFound(mover::kReasonRecordingNotFound, "no such recording");
     if (r.legal_hold()) {
       if (rec[0][0].as<int>() == pb::RECORDING_STATUS_DELETED) {

@@ -66,8 +66,7 @@ class TiersService {
                                                         const pb::SetLegalHoldRequest& r);
   // Internal (the listener authenticated the calling service).
   absl::StatusOr<pb::RunAgingPassResponse> RunAgingPass(const pb::RunAgingPassRequest& r);
-  absl::StatusOr<pb::DryRunAgingPassResponse> DryRunAgingPass(
-      const pb::DryRunAgingPassRequest& r);
+  absl::StatusOr<pb::DryRunAgingPassResponse> DryRunAgingPass(const pb::DryRunAgingPassRequest& r);
 
  private:
   absl::StatusOr<absl::Time> AsOf(bool has, const google::protobuf::Timestamp& as_of);

@@ -7,8 +7,7 @@
 
 namespace shopcast::recording_lifecycle::recordings {
 
-void ReadLocations(pqxx::work& tx, const TierProviderNames& providers,
-                   v1::Recording* recording) {
+void ReadLocations(pqxx::work& tx, const TierProviderNames& providers, v1::Recording* recording) {
   const pqxx::result rows = tx.exec_params(sql::kLocations, recording->id());
   for (const pqxx::row& row : rows) {
     const int tier = row[0].as<int>();

@@ -6,9 +6,8 @@
 // runs and when a policy's sale window kept the segments around a sale where they were.
 
 #include <array>
-#include <string>
-
 #include <pqxx/pqxx>
+#include <string>
 
 #include "shopcast/recording_lifecycle/v1/recording_lifecycle.pb.h"
 
@@ -27,7 +26,6 @@ using TierProviderNames = std::array<std::string, 3>;
 //   current     the tier playback reads the recording from (Recording.tier)
 //   created_at  when the first of those copies got there (written, or switched to by a move)
 // EXPIRED segments have no location.
-void ReadLocations(pqxx::work& tx, const TierProviderNames& providers,
-                   v1::Recording* recording);
+void ReadLocations(pqxx::work& tx, const TierProviderNames& providers, v1::Recording* recording);
 
 }  // namespace shopcast::recording_lifecycle::recordings

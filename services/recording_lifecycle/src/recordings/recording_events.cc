@@ -79,8 +79,8 @@ std::optional<RecordingEvents::Row> RecordingEvents::Recording(pqxx::work& tx,
   row.decision = r[0][4].as<int>();
   if (!r[0][5].is_null()) row.expected = r[0][5].as<int64_t>();
   row.segment_count = r[0][6].as<int64_t>();
-  if (!created && ((row.host_id.empty() && !host_id.empty()) ||
-                   (row.title.empty() && !title.empty()))) {
+  if (!created &&
+      ((row.host_id.empty() && !host_id.empty()) || (row.title.empty() && !title.empty()))) {
     tx.exec_params0(sql::kFillIdentity, row.id, host_id, title);
     if (row.host_id.empty()) row.host_id = host_id;
     if (row.title.empty()) row.title = title;

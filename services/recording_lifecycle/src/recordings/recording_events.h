@@ -16,9 +16,8 @@
 //   (the tiers area's purge removes the media). READY emits recording_lifecycle.recording_ready.
 
 #include <functional>
-#include <string>
-
 #include <pqxx/transaction>
+#include <string>
 
 #include "absl/status/status.h"
 #include "markers/marker_store.h"

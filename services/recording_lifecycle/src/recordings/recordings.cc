@@ -15,9 +15,7 @@ namespace {
 
 constexpr int kDeleting = 4, kDeleted = 5, kRecordingStatus = 1;
 
-absl::Status NotFound() {
-  return shopcast::NotFound("RECORDING_NOT_FOUND", "no such recording");
-}
+absl::Status NotFound() { return shopcast::NotFound("RECORDING_NOT_FOUND", "no such recording"); }
 
 struct Loaded {
   v1::Recording recording;
@@ -93,8 +91,7 @@ std::string SmallintArray(const std::vector<int>& values) {
 }
 
 // The decisions a list shows: the request's, else SAVE (and UNDECIDED for the host/admin).
-absl::StatusOr<std::vector<int>> DecisionsOf(const v1::ListRecordingsRequest& request,
-                                             bool owner) {
+absl::StatusOr<std::vector<int>> DecisionsOf(const v1::ListRecordingsRequest& request, bool owner) {
   std::vector<int> out(request.decisions().begin(), request.decisions().end());
   if (out.empty()) {
     out.push_back(v1::RETENTION_DECISION_SAVE);
@@ -138,10 +135,9 @@ absl::Status Recordings::GetRecording(const Viewer& viewer, const v1::GetRecordi
   RETURN_IF_ERROR(CheckGetRecording(request));
   bool legal_hold = false;
   absl::Status read = db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
-    const pqxx::result r =
-        request.key_case() == v1::GetRecordingRequest::kRecordingId
-            ? tx.exec_params(sql::kRecordingById, request.recording_id())
-            : tx.exec_params(sql::kRecordingByStream, request.stream_id());
+    const pqxx::result r = request.key_case() == v1::GetRecordingRequest::kRecordingId
+                               ? tx.exec_params(sql::kRecordingById, request.recording_id())
+                               : tx.exec_params(sql::kRecordingByStream, request.stream_id());
     if (r.empty()) return NotFound();
     Loaded loaded = RecordingOf(r[0], thumbnail_url_);
     if (!MaySee(viewer, loaded.recording.host_id(), loaded.recording.decision())) {
@@ -192,7 +188,8 @@ absl::Status Recordings::ListRecordings(const Viewer& viewer,
     }
     if (static_cast<int>(rows.size()) > page_size) {
       const v1::Recording& last = response->recordings(page_size - 1);
-      const int64_t key = last.created_at().seconds() * 1'000'000 + last.created_at().nanos() / 1000;
+      const int64_t key =
+          last.created_at().seconds() * 1'000'000 + last.created_at().nanos() / 1000;
       response->mutable_page()->set_next_page_token(
           page_tokens_.Encode(list, pagetoken::Cursor{key, last.id()}));
     }
@@ -211,8 +208,8 @@ absl::Status Recordings::ListMoments(const Viewer& viewer, const v1::ListMoments
     list = absl::StrCat("moments;rec;", request.recording_id(), ";", request.include_cancelled());
   } else {
     list = absl::StrCat("moments;", request.product_id().empty() ? "host;" : "product;",
-                        request.product_id(), request.host_id(), ";",
-                        request.include_cancelled(), ";", caller);
+                        request.product_id(), request.host_id(), ";", request.include_cancelled(),
+                        ";", caller);
   }
   std::optional<int64_t> after_key;
   std::string after_id;
@@ -238,8 +235,7 @@ absl::Status Recordings::ListMoments(const Viewer& viewer, const v1::ListMoments
       rows = tx.exec_params(
           request.product_id().empty() ? sql::kMomentsOfHost : sql::kMomentsOfProduct,
           request.product_id().empty() ? request.host_id() : request.product_id(),
-          request.include_cancelled(), after_key, after_id, page_size + 1, caller,
-          IsAdmin(viewer));
+          request.include_cancelled(), after_key, after_id, page_size + 1, caller, IsAdmin(viewer));
     }
     for (int i = 0; i < static_cast<int>(rows.size()) && i < page_size; ++i) {
       MomentOf(rows[i], response->add_moments());
@@ -279,9 +275,8 @@ absl::Status Recordings::SaveOrDelete(const auth::Caller& caller,
       *response->mutable_recording() = std::move(rec);  // idempotent
       return absl::OkStatus();
     }
-    if (wanted == v1::RETENTION_DECISION_SAVE &&
-        (rec.decision() == v1::RETENTION_DECISION_DELETE || status == kDeleting ||
-         status == kDeleted)) {
+    if (wanted == v1::RETENTION_DECISION_SAVE && (rec.decision() == v1::RETENTION_DECISION_DELETE ||
+                                                  status == kDeleting || status == kDeleted)) {
       return Error(absl::StatusCode::kFailedPrecondition, "RECORDING_DELETED",
                    "the recording was deleted; it cannot be saved");
     }

@@ -55,9 +55,9 @@ grpc::ServerUnaryReactor* RecordingsRpcs::SaveOrDelete(grpc::CallbackServerConte
   });
 }
 
-grpc::ServerUnaryReactor* RecordingsRpcs::UpdateRecording(
-    grpc::CallbackServerContext* ctx, const v1::UpdateRecordingRequest* request,
-    v1::UpdateRecordingResponse* response) {
+grpc::ServerUnaryReactor* RecordingsRpcs::UpdateRecording(grpc::CallbackServerContext* ctx,
+                                                          const v1::UpdateRecordingRequest* request,
+                                                          v1::UpdateRecordingResponse* response) {
   return server::RunBlocking(ctx, executor_, [this, ctx, request, response]() -> absl::Status {
     ASSIGN_OR_RETURN(auth::Caller caller, CallerOf(*ctx));
     return recordings_.UpdateRecording(caller, *request, response);

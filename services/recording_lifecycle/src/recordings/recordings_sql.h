@@ -27,9 +27,8 @@ inline constexpr char kFillIdentity[] =
     "WHERE id = $1 AND ((host_id = '' AND $2 <> '') OR (title = '' AND $3 <> ''))";
 
 // $1 recording, $2 sequence.
-inline constexpr char kSegment[] =
-    "SELECT sha256, object_key, duration_us, " SHOPCAST_RL_US("program_date_time")
-    " FROM segments WHERE recording_id = $1 AND sequence = $2";
+inline constexpr char kSegment[] = "SELECT sha256, object_key, duration_us, " SHOPCAST_RL_US(
+    "program_date_time") " FROM segments WHERE recording_id = $1 AND sequence = $2";
 
 // $1 recording, $2 sequence, $3 session, $4 pdt (us), $5 duration, $6 media offset, $7 size,
 // $8 sha256, $9 key, $10 discontinuity.
@@ -70,8 +69,9 @@ inline constexpr char kReadyFacts[] =
 // ---- reads and RPCs ----
 
 // Columns of a Recording, in RecordingOf's order (table alias r).
-#define SHOPCAST_RL_RECORDING_COLUMNS                                                        \
-  "r.id, r.stream_id, r.host_id, r.title, r.description, r.status, r.decision, r.tier, "   \
+#define SHOPCAST_RL_RECORDING_COLUMNS                                            \
+  "r.id, r.stream_id, r.host_id, r.title, r.description, r.status, r.decision, " \
+  "r.tier, "   \
   SHOPCAST_RL_US("r.started_at") ", " SHOPCAST_RL_US("r.ended_at") ", r.duration_us, "     \
   "r.segment_count, r.size_bytes, "                                                        \
   /* the policy that governs it: its own, else its host's, else the platform default */     \
@@ -126,7 +126,7 @@ inline constexpr char kUpdateText[] =
     "updated_at = now() WHERE id = $1";
 
 // Columns of a Moment (alias m).
-#define SHOPCAST_RL_MOMENT_COLUMNS                                                              \
+#define SHOPCAST_RL_MOMENT_COLUMNS \
   "m.id, m.recording_id, m.kind, m.order_id, m.product_id, m.product_title, m.quantity, "      \
   "m.amount_minor, m.currency, " SHOPCAST_RL_US("m.occurred_at") ", m.media_offset_us, "       \
   "m.cancelled"
@@ -134,7 +134,8 @@ inline constexpr char kUpdateText[] =
 // $1 recording, $2 include cancelled, $3 cursor offset (NULL: first page), $4 cursor id,
 // $5 limit. markers_by_recording.
 inline constexpr char kMomentsOfRecording[] =
-    "SELECT " SHOPCAST_RL_MOMENT_COLUMNS " FROM markers m WHERE m.recording_id = $1 "
+    "SELECT " SHOPCAST_RL_MOMENT_COLUMNS
+    " FROM markers m WHERE m.recording_id = $1 "
     "AND m.media_offset_us IS NOT NULL AND m.kind IN ('sale', 'auction_sale') "
     "AND ($2 OR NOT m.cancelled) "
     "AND ($3::bigint IS NULL OR (m.media_offset_us, m.id) > ($3::bigint, $4)) "
@@ -143,7 +144,7 @@ inline constexpr char kMomentsOfRecording[] =
 // The moments of recordings the caller may see, newest first: $1 scope key, $2 include
 // cancelled, $3 cursor occurred_at (us, NULL: first page), $4 cursor id, $5 limit, $6 caller
 // ('' anonymous), $7 caller is admin.
-#define SHOPCAST_RL_MOMENTS_BY(column)                                                         \
+#define SHOPCAST_RL_MOMENTS_BY(column) \
   "SELECT " SHOPCAST_RL_MOMENT_COLUMNS " FROM markers m JOIN recordings r ON r.id = "          \
   "m.recording_id WHERE " column " = $1 AND m.kind IN ('sale', 'auction_sale') "               \
   "AND m.media_offset_us IS NOT NULL AND ($2 OR NOT m.cancelled) "                             \

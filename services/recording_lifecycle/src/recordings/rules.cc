@@ -96,8 +96,8 @@ absl::Status CheckListRecordings(const v1::ListRecordingsRequest& request) {
 }
 
 absl::Status CheckListMoments(const v1::ListMomentsRequest& request) {
-  const int scopes = !request.recording_id().empty() + !request.product_id().empty() +
-                     !request.host_id().empty();
+  const int scopes =
+      !request.recording_id().empty() + !request.product_id().empty() + !request.host_id().empty();
   if (scopes != 1) {
     return InvalidArgument("recording_id", "MOMENT_SCOPE_INVALID",
                            "give exactly one of recording_id, product_id, host_id");
@@ -141,8 +141,7 @@ absl::Status CheckUpdateRecording(const v1::UpdateRecordingRequest& request) {
   const v1::Recording& r = request.recording();
   RETURN_IF_ERROR(CheckRecordingId(r.id(), "recording.id"));
   if (r.version() < 1) {
-    return InvalidArgument("recording.version", "VERSION_REQUIRED",
-                           "give the version you read");
+    return InvalidArgument("recording.version", "VERSION_REQUIRED", "give the version you read");
   }
   if (title) {
     const std::optional<size_t> n = Utf8Length(r.title());

@@ -31,8 +31,7 @@ bool PlainId(const std::string& id) {
 }
 
 bool ValidTime(const google::protobuf::Timestamp& t) {
-  return t.seconds() > 0 && t.seconds() < kMaxSeconds && t.nanos() >= 0 &&
-         t.nanos() <= 999'999'999;
+  return t.seconds() > 0 && t.seconds() < kMaxSeconds && t.nanos() >= 0 && t.nanos() <= 999'999'999;
 }
 
 int64_t MicrosOf(const google::protobuf::Timestamp& t) {
@@ -41,8 +40,7 @@ int64_t MicrosOf(const google::protobuf::Timestamp& t) {
 
 // A duration in microseconds, or -1 when malformed (negative parts, mixed signs, nanos range).
 int64_t MicrosOf(const google::protobuf::Duration& d) {
-  if (d.seconds() < 0 || d.nanos() < 0 || d.nanos() > 999'999'999 ||
-      d.seconds() > kMaxSeconds) {
+  if (d.seconds() < 0 || d.nanos() < 0 || d.nanos() > 999'999'999 || d.seconds() > kMaxSeconds) {
     return -1;
   }
   return d.seconds() * 1'000'000 + d.nanos() / 1000;
@@ -203,7 +201,11 @@ std::optional<size_t> Utf8Length(const std::string& s) {
   size_t n = 0;
   for (size_t i = 0; i < s.size();) {
     const auto c = static_cast<unsigned char>(s[i]);
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    size_t len = c < 0x80           ? 1
+                 : (c >> 5) == 0x6  ? 2
+                 : (c >> 4) == 0xe  ? 3
+                 : (c >> 3) == 0x1e ? 4
+                                    : 0;
     if (len == 0 || i + len > s.size()) return std::nullopt;
     for (size_t k = 1; k < len; ++k) {
       if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return std::nullopt;

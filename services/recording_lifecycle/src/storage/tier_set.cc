@@ -2,9 +2,9 @@
 
 #include <utility>
 
+#include "shopcast/status/status.h"
 #include "storage/filesystem_provider.h"
 #include "storage/s3_provider.h"
-#include "shopcast/status/status.h"
 
 namespace shopcast::recording_lifecycle::storage {
 
@@ -40,11 +40,16 @@ StorageProvider* TierSet::Provider(int tier) const {
 
 const char* TierName(int tier) {
   switch (tier) {
-    case kTierHot: return "HOT";
-    case kTierWarm: return "WARM";
-    case kTierCold: return "COLD";
-    case kTierExpired: return "EXPIRED";
-    default: return "UNSPECIFIED";
+    case kTierHot:
+      return "HOT";
+    case kTierWarm:
+      return "WARM";
+    case kTierCold:
+      return "COLD";
+    case kTierExpired:
+      return "EXPIRED";
+    default:
+      return "UNSPECIFIED";
   }
 }
 

@@ -34,10 +34,10 @@ CommandResult Run(const std::string& command, bool quiet_stderr) {
 namespace {
 
 int64_t CountPackets(const fs::path& file, const std::string& selector) {
-  CommandResult r = Run(absl::StrCat("ffprobe -v error -count_packets -select_streams ", selector,
-                                     " -show_entries stream=nb_read_packets -of csv=p=0 '",
-                                     file.string(), "'"),
-                        true);
+  CommandResult r =
+      Run(absl::StrCat("ffprobe -v error -count_packets -select_streams ", selector,
+                       " -show_entries stream=nb_read_packets -of csv=p=0 '", file.string(), "'"),
+          true);
   REQUIRE(r.exit_code == 0);
   // MPEG-TS streams are listed twice (under their program and alone): the first line counts.
   const std::vector<std::string> lines = absl::StrSplit(r.output, '\n', absl::SkipWhitespace());
@@ -54,8 +54,8 @@ std::string CounterFilter(int64_t first_frame, int block) {
   std::string out = absl::StrCat("drawbox=x=0:y=0:w=", kCounterBits * block, ":h=", 2 * block,
                                  ":color=black:t=fill");
   for (int b = 0; b < kCounterBits; ++b) {
-    const std::string bit = absl::StrCat("mod(floor((n+", first_frame, ")/", int64_t{1} << b,
-                                         "),2)");
+    const std::string bit =
+        absl::StrCat("mod(floor((n+", first_frame, ")/", int64_t{1} << b, "),2)");
     absl::StrAppend(&out, ",drawbox=x=", b * block, ":y=0:w=", block, ":h=", block,
                     ":color=white:t=fill:enable='", bit, "'");
     absl::StrAppend(&out, ",drawbox=x=", b * block, ":y=", block, ":w=", block, ":h=", block,
@@ -66,10 +66,10 @@ std::string CounterFilter(int64_t first_frame, int block) {
 
 int64_t ReadCounter(const std::string& media, int index, int block) {
   const int width = kCounterBits * block, height = 2 * block;
-  CommandResult r = Run(absl::StrCat("ffmpeg -nostdin -v error -i '", media,
-                                     "' -vf \"select=eq(n\\,", index, "),crop=", width, ":",
-                                     height, ":0:0\" -frames:v 1 -f rawvideo -pix_fmt gray -"),
-                        true);
+  CommandResult r = Run(
+      absl::StrCat("ffmpeg -nostdin -v error -i '", media, "' -vf \"select=eq(n\\,", index,
+                   "),crop=", width, ":", height, ":0:0\" -frames:v 1 -f rawvideo -pix_fmt gray -"),
+      true);
   if (r.exit_code != 0 || r.output.size() != static_cast<size_t>(width * height)) return -1;
   // The mean of the middle half of a block.
   auto level = [&](int column, int row) {
@@ -108,10 +108,10 @@ std::vector<SourceSegment> MakeSegments(const fs::path& dir, const std::string& 
     absl::StrAppend(&inputs, "-f lavfi -i sine=frequency=440:sample_rate=48000 ");
     absl::StrAppend(&codecs, "-c:a aac -b:a 64k ");
   }
-  CommandResult r = Run(absl::StrCat(
-      "ffmpeg -nostdin -v error -y ", inputs, "-t ", spec.seconds, " ", codecs,
-      "-f segment -segment_time ", spec.segment_seconds,
-      " -segment_format mpegts -reset_timestamps 0 '", (dir / prefix).string(), "%03d.ts'"));
+  CommandResult r = Run(absl::StrCat("ffmpeg -nostdin -v error -y ", inputs, "-t ", spec.seconds,
+                                     " ", codecs, "-f segment -segment_time ", spec.segment_seconds,
+                                     " -segment_format mpegts -reset_timestamps 0 '",
+                                     (dir / prefix).string(), "%03d.ts'"));
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
   std::vector<SourceSegment> out;
@@ -136,12 +136,12 @@ std::vector<SourceSegment> MakeSegments(const fs::path& dir, const std::string& 
 }
 
 StreamFacts Probe(const fs::path& file, const std::string& selector) {
-  CommandResult r = Run(absl::StrCat(
-                            "ffprobe -v error -count_frames -select_streams ", selector,
-                            " -show_entries stream=codec_name,start_time,duration,nb_read_frames,"
-                            "width,height -of default=nw=1 '",
-                            file.string(), "'"),
-                        true);
+  CommandResult r =
+      Run(absl::StrCat("ffprobe -v error -count_frames -select_streams ", selector,
+                       " -show_entries stream=codec_name,start_time,duration,nb_read_frames,"
+                       "width,height -of default=nw=1 '",
+                       file.string(), "'"),
+          true);
   StreamFacts f;
   bool seen_codec = false;
   for (absl::string_view line : absl::StrSplit(r.output, '\n')) {
@@ -176,10 +176,10 @@ std::string ReadFile(const fs::path& file) {
 }
 
 std::string FrameSignature(const fs::path& file, int index) {
-  CommandResult r = Run(absl::StrCat("ffmpeg -nostdin -v error -i '", file.string(),
-                                     "' -vf \"select=eq(n\\,", index,
-                                     "),scale=32:18\" -frames:v 1 -f rawvideo -pix_fmt gray -"),
-                        true);
+  CommandResult r =
+      Run(absl::StrCat("ffmpeg -nostdin -v error -i '", file.string(), "' -vf \"select=eq(n\\,",
+                       index, "),scale=32:18\" -frames:v 1 -f rawvideo -pix_fmt gray -"),
+          true);
   REQUIRE(r.exit_code == 0);
   REQUIRE(r.output.size() == 32 * 18);
   return r.output;

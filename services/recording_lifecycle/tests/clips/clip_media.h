@@ -56,8 +56,8 @@ std::string CounterFilter(int64_t first_frame, int block = kClipCounterBlock);
 int64_t ReadCounter(const std::string& media, int index, int block = kClipCounterBlock);
 
 // Writes the segments as <dir>/<prefix>NNN.ts and returns them, durations from their frames.
-std::vector<SourceSegment> MakeSegments(const std::filesystem::path& dir,
-                                        const std::string& prefix, const MediaSpec& spec);
+std::vector<SourceSegment> MakeSegments(const std::filesystem::path& dir, const std::string& prefix,
+                                        const MediaSpec& spec);
 
 struct StreamFacts {
   std::string codec;

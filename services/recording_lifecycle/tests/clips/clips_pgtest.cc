@@ -79,13 +79,13 @@ class World {
       : db_(TestDatabase::Create()),
         store_(Pool()),
         hot_(OpenHot()),
-        clips_(store_, *hot_, Options(),
-               pagetoken::Codec::WithRandomKey(),
-               [](const v1::Clip& c, absl::Time) { return "https://vod/" + c.id() + ".mp4"; },
-               [](const std::string& rec, const std::string& key, absl::Time) {
-                 return "https://vod/" + rec + "/" + key;
-               },
-               {}, &registry_) {}
+        clips_(
+            store_, *hot_, Options(), pagetoken::Codec::WithRandomKey(),
+            [](const v1::Clip& c, absl::Time) { return "https://vod/" + c.id() + ".mp4"; },
+            [](const std::string& rec, const std::string& key, absl::Time) {
+              return "https://vod/" + rec + "/" + key;
+            },
+            {}, &registry_) {}
 
   ClipStore& store() { return store_; }
   Clips& clips() { return clips_; }
@@ -291,8 +291,7 @@ TEST_CASE("CreateClip is idempotent per caller and key") {
   const std::string rec = w.Recording({.seconds = 4});
   absl::StatusOr<v1::Clip> a = w.clips().Create(User("usr_host"), RangeRequest(rec, 0, 2 * kS));
   REQUIRE(a.ok());
-  absl::StatusOr<v1::Clip> again =
-      w.clips().Create(User("usr_host"), RangeRequest(rec, 0, 2 * kS));
+  absl::StatusOr<v1::Clip> again = w.clips().Create(User("usr_host"), RangeRequest(rec, 0, 2 * kS));
   REQUIRE(again.ok());
   CHECK(again->id() == a->id());
   absl::StatusOr<v1::Clip> other =
@@ -320,8 +319,7 @@ TEST_CASE("CreateClip is idempotent per caller and key") {
 TEST_CASE("a clip job resumes after a crash, and two workers never cut the same clip") {
   World w;
   const std::string rec = w.Recording({.seconds = 6});
-  absl::StatusOr<v1::Clip> clip =
-      w.clips().Create(User("usr_host"), RangeRequest(rec, kS, 2 * kS));
+  absl::StatusOr<v1::Clip> clip = w.clips().Create(User("usr_host"), RangeRequest(rec, kS, 2 * kS));
   REQUIRE(clip.ok());
 
   ClipWorkerOptions crashing = w.WorkerOptions();
@@ -480,11 +478,13 @@ TEST_CASE("ListClips pages newest first, DeleteClip removes the clip and its obj
 
   // A clip deleted while it is being cut: the worker's finish is refused and it removes what it
   // stored.
-  absl::StatusOr<v1::Clip> racing = w.clips().Create(User("usr_host"), RangeRequest(rec, 0, kS, "x"));
+  absl::StatusOr<v1::Clip> racing =
+      w.clips().Create(User("usr_host"), RangeRequest(rec, 0, kS, "x"));
   REQUIRE(!racing.ok());  // Limit reached (3).
   del.set_clip_id(made[1]);
   REQUIRE(w.clips().Delete(User("usr_host"), del).ok());
-  absl::StatusOr<v1::Clip> late = w.clips().Create(User("usr_host"), RangeRequest(rec, 0, kS, "late"));
+  absl::StatusOr<v1::Clip> late =
+      w.clips().Create(User("usr_host"), RangeRequest(rec, 0, kS, "late"));
   REQUIRE(late.ok());
   ClipWorkerOptions o = w.WorkerOptions();
   o.crash_before = [&](const std::string& id, const std::string& step) {
@@ -497,8 +497,7 @@ TEST_CASE("ListClips pages newest first, DeleteClip removes the clip and its obj
   };
   auto racer = w.Worker(o, "racer");
   CHECK(racer->RunOneClip());
-  CHECK(absl::IsNotFound(
-      w.hot().Stat(absl::StrCat(rec, "/clips/", late->id(), ".mp4")).status()));
+  CHECK(absl::IsNotFound(w.hot().Stat(absl::StrCat(rec, "/clips/", late->id(), ".mp4")).status()));
 }
 
 TEST_CASE("automatic clips around each sale and thumbnails per moment once saved") {
@@ -518,7 +517,7 @@ TEST_CASE("automatic clips around each sale and thumbnails per moment once saved
                              "'")) == 1'500'000);
   CHECK(w.Count(absl::StrCat("SELECT requested_duration_us FROM clips WHERE moment_id = '", sale2,
                              "'")) == 3'800'000);  // Clipped at the recording's end (8 s).
-  worker->RunOnce();  // Nothing new the second time.
+  worker->RunOnce();                               // Nothing new the second time.
   CHECK(w.Count("SELECT count(*) FROM clips WHERE automatic") == 2);
 
   v1::ListThumbnailsRequest lt;
@@ -578,7 +577,8 @@ TEST_CASE("automatic clips can be switched off, unsaved recordings get none") {
   w.Worker(o, "off")->RunOnce();
   CHECK(w.Count("SELECT count(*) FROM clips") == 0);
   w.Worker(w.WorkerOptions(), "on")->RunOnce();
-  CHECK(w.Count(absl::StrCat("SELECT count(*) FROM clips WHERE recording_id = '", saved, "'")) == 1);
+  CHECK(w.Count(absl::StrCat("SELECT count(*) FROM clips WHERE recording_id = '", saved, "'")) ==
+        1);
   CHECK(w.Count(absl::StrCat("SELECT count(*) FROM clips WHERE recording_id = '", unsaved, "'")) ==
         0);
 }
@@ -628,7 +628,8 @@ TEST_CASE("every clip and thumbnail call refuses bad input with a reason and cre
        C::kInvalidArgument, "ID_REQUIRED"},
       {"no key", create(host, with(ok, [](auto& r) { r.clear_idempotency_key(); })),
        C::kInvalidArgument, "IDEMPOTENCY_KEY_REQUIRED"},
-      {"long key", create(host, with(ok, [](auto& r) { r.set_idempotency_key(std::string(65, 'k')); })),
+      {"long key",
+       create(host, with(ok, [](auto& r) { r.set_idempotency_key(std::string(65, 'k')); })),
        C::kInvalidArgument, "IDEMPOTENCY_KEY_INVALID"},
       {"control in key", create(host, with(ok, [](auto& r) { r.set_idempotency_key("a\nb"); })),
        C::kInvalidArgument, "IDEMPOTENCY_KEY_INVALID"},
@@ -638,8 +639,8 @@ TEST_CASE("every clip and thumbnail call refuses bad input with a reason and cre
        C::kInvalidArgument, "TITLE_INVALID"},
       {"bad utf-8 title", create(host, with(ok, [](auto& r) { r.set_title("\xff\xfe"); })),
        C::kInvalidArgument, "TITLE_INVALID"},
-      {"no source", create(host, with(ok, [](auto& r) { r.clear_range(); })),
-       C::kInvalidArgument, "CLIP_SOURCE_REQUIRED"},
+      {"no source", create(host, with(ok, [](auto& r) { r.clear_range(); })), C::kInvalidArgument,
+       "CLIP_SOURCE_REQUIRED"},
       {"empty moment id", create(host, moment_req(rec, "")), C::kInvalidArgument, "ID_REQUIRED"},
       {"too short", create(host, RangeRequest(rec, 0, kS - 1, "b")), C::kInvalidArgument,
        "CLIP_RANGE_INVALID"},
@@ -652,7 +653,8 @@ TEST_CASE("every clip and thumbnail call refuses bad input with a reason and cre
       {"end past the end", create(host, RangeRequest(rec, 3 * kS, 2 * kS, "b")),
        C::kInvalidArgument, "CLIP_RANGE_INVALID"},
       {"bad duration nanos",
-       create(host, with(ok, [](auto& r) { r.mutable_range()->mutable_duration()->set_nanos(-5); })),
+       create(host,
+              with(ok, [](auto& r) { r.mutable_range()->mutable_duration()->set_nanos(-5); })),
        C::kInvalidArgument, "CLIP_RANGE_INVALID"},
       {"unknown recording", create(host, RangeRequest(ids::NewId("rec"), 0, 2 * kS, "b")),
        C::kNotFound, "RECORDING_NOT_FOUND"},
@@ -662,8 +664,8 @@ TEST_CASE("every clip and thumbnail call refuses bad input with a reason and cre
        C::kNotFound, "RECORDING_NOT_FOUND"},
       {"someone's saved recording", create(stranger, RangeRequest(rec, 0, kS, "b")),
        C::kPermissionDenied, "NOT_RECORDING_OWNER"},
-      {"an admin is not the host", create(User("usr_admin", auth::Role::kAdmin),
-                                          RangeRequest(rec, 0, kS, "b")),
+      {"an admin is not the host",
+       create(User("usr_admin", auth::Role::kAdmin), RangeRequest(rec, 0, kS, "b")),
        C::kPermissionDenied, "NOT_RECORDING_OWNER"},
       {"still recording", create(host, RangeRequest(live, 0, kS, "b")), C::kFailedPrecondition,
        "RECORDING_NOT_READY"},
@@ -737,8 +739,7 @@ TEST_CASE("every clip and thumbnail call refuses bad input with a reason and cre
       {"get: no id", get("", std::nullopt), C::kInvalidArgument, "ID_REQUIRED"},
       {"get: malformed", get("clp_nope", std::nullopt), C::kNotFound, "CLIP_NOT_FOUND"},
       {"get: unknown", get(ids::NewId("clp"), std::nullopt), C::kNotFound, "CLIP_NOT_FOUND"},
-      {"get: unsaved, anonymous", get(hidden->id(), std::nullopt), C::kNotFound,
-       "CLIP_NOT_FOUND"},
+      {"get: unsaved, anonymous", get(hidden->id(), std::nullopt), C::kNotFound, "CLIP_NOT_FOUND"},
       {"get: unsaved, stranger", get(hidden->id(), stranger), C::kNotFound, "CLIP_NOT_FOUND"},
       {"list: no id", list("", 0, "", std::nullopt), C::kInvalidArgument, "ID_REQUIRED"},
       {"list: page too big", list(rec, 101, "", std::nullopt), C::kInvalidArgument,
@@ -792,8 +793,8 @@ TEST_CASE("every clip and thumbnail call refuses bad input with a reason and cre
   more.push_back({"delete: stranger", del(visible->id(), stranger), C::kPermissionDenied,
                   "NOT_RECORDING_OWNER"});
   more.push_back({"delete: an admin is not the host",
-                  del(visible->id(), User("usr_admin", auth::Role::kAdmin)),
-                  C::kPermissionDenied, "NOT_RECORDING_OWNER"});
+                  del(visible->id(), User("usr_admin", auth::Role::kAdmin)), C::kPermissionDenied,
+                  "NOT_RECORDING_OWNER"});
   for (BadCase& c : cases) more.push_back(std::move(c));
   for (const BadCase& c : more) {
     INFO(c.name);

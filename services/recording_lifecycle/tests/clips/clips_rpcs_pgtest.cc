@@ -1,8 +1,6 @@
 // The clip and thumbnail RPCs over a real gRPC server (port 0) on a real PostgreSQL: tokens
 // (none, bad, a viewer's, the host's), reasons in the trailers, and the public reads anonymous.
 
-#include "clips/clips_rpcs.h"
-
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <memory>
@@ -14,6 +12,7 @@
 #include "clips/clip_store.h"
 #include "clips/clip_worker.h"
 #include "clips/clips.h"
+#include "clips/clips_rpcs.h"
 #include "grpcpp/grpcpp.h"
 #include "shopcast/auth/keys.h"
 #include "shopcast/auth/tokens.h"
@@ -48,8 +47,7 @@ class ClipsOnlyService final : public v1::RecordingLifecycleService::CallbackSer
                                     v1::GetClipResponse* a) override {
     return rpcs_.GetClip(c, q, a);
   }
-  grpc::ServerUnaryReactor* ListClips(grpc::CallbackServerContext* c,
-                                      const v1::ListClipsRequest* q,
+  grpc::ServerUnaryReactor* ListClips(grpc::CallbackServerContext* c, const v1::ListClipsRequest* q,
                                       v1::ListClipsResponse* a) override {
     return rpcs_.ListClips(c, q, a);
   }
@@ -93,9 +91,9 @@ class RpcWorld {
     pool_ = std::move(*db::Pool::Create(options));
     store_ = std::make_unique<ClipStore>(*pool_);
     hot_ = std::move(*storage::FilesystemProvider::Open("local-hot", dir_.path()));
-    clips_ = std::make_unique<Clips>(*store_, *hot_, ClipsOptions{},
-                                     pagetoken::Codec::WithRandomKey(), ClipUrlMaker{},
-                                     ImageUrlMaker{}, std::function<void()>{}, nullptr);
+    clips_ =
+        std::make_unique<Clips>(*store_, *hot_, ClipsOptions{}, pagetoken::Codec::WithRandomKey(),
+                                ClipUrlMaker{}, ImageUrlMaker{}, std::function<void()>{}, nullptr);
     rpcs_ = std::make_unique<ClipsRpcs>(*clips_, verifier_, nullptr, executor_);
     service_ = std::make_unique<ClipsOnlyService>(*rpcs_);
     grpc::ServerBuilder builder;
@@ -231,8 +229,7 @@ TEST_CASE("the clip RPCs authenticate, authorize and report reasons over gRPC") 
   sp.set_recording_id(rec);
   sp.set_thumbnail_id(ids::NewId("thm"));
   v1::SetPrimaryThumbnailResponse spr;
-  CHECK(w.Call(&Stub::SetPrimaryThumbnail, sp, &spr, "").code ==
-        grpc::StatusCode::UNAUTHENTICATED);
+  CHECK(w.Call(&Stub::SetPrimaryThumbnail, sp, &spr, "").code == grpc::StatusCode::UNAUTHENTICATED);
   o = w.Call(&Stub::SetPrimaryThumbnail, sp, &spr, host);
   CHECK(o.code == grpc::StatusCode::NOT_FOUND);
   CHECK(o.reason == "THUMBNAIL_NOT_FOUND");

@@ -123,14 +123,16 @@ TEST_CASE("a range starting on a keyframe starts there, the poster is bounded in
 TEST_CASE("across a reconnect the clip is rebased into one continuous MP4") {
   TempDir dir;
   // Session 1: frames 0..179; session 2 (timestamps start over): frames 1000.. .
-  std::vector<SourceSegment> segments =
-      MakeSegments(dir.path(), "a", MediaSpec{.seconds = 6});
+  std::vector<SourceSegment> segments = MakeSegments(dir.path(), "a", MediaSpec{.seconds = 6});
   const int64_t end = segments.back().media_offset_us + segments.back().duration_us;
   REQUIRE(end == 6'000'000);
-  std::vector<SourceSegment> second = MakeSegments(
-      dir.path(), "b",
-      MediaSpec{.seconds = 6, .first_frame = 1000, .media_offset_us = end,
-                .first_sequence = static_cast<int64_t>(segments.size()), .discontinuity = true});
+  std::vector<SourceSegment> second =
+      MakeSegments(dir.path(), "b",
+                   MediaSpec{.seconds = 6,
+                             .first_frame = 1000,
+                             .media_offset_us = end,
+                             .first_sequence = static_cast<int64_t>(segments.size()),
+                             .discontinuity = true});
   segments.insert(segments.end(), second.begin(), second.end());
   const fs::path mp4 = dir.path() / "clip.mp4";
   absl::StatusOr<CutResult> cut = CutClip(segments, 4'500'000, 3'000'000, mp4, {}, CutOptions{});
@@ -155,10 +157,12 @@ TEST_CASE("across a reconnect the clip is rebased into one continuous MP4") {
 TEST_CASE("a reconnect that changed the format inside the range is refused") {
   TempDir dir;
   std::vector<SourceSegment> segments = MakeSegments(dir.path(), "a", MediaSpec{.seconds = 4});
-  std::vector<SourceSegment> second = MakeSegments(
-      dir.path(), "b",
-      MediaSpec{.seconds = 4, .media_offset_us = 4'000'000, .first_sequence = 2,
-                .discontinuity = true, .size = "640x360"});
+  std::vector<SourceSegment> second = MakeSegments(dir.path(), "b",
+                                                   MediaSpec{.seconds = 4,
+                                                             .media_offset_us = 4'000'000,
+                                                             .first_sequence = 2,
+                                                             .discontinuity = true,
+                                                             .size = "640x360"});
   segments.insert(segments.end(), second.begin(), second.end());
   const fs::path mp4 = dir.path() / "clip.mp4";
   absl::StatusOr<CutResult> cut = CutClip(segments, 3'000'000, 2'000'000, mp4, {}, CutOptions{});
@@ -169,8 +173,7 @@ TEST_CASE("a reconnect that changed the format inside the range is refused") {
   CHECK(!fs::exists(mp4));
   CHECK(!fs::exists(dir.path() / "clip.mp4.tmp"));
   // The same recording cut before the reconnect is fine.
-  absl::StatusOr<CutResult> before =
-      CutClip(segments, 1'000'000, 2'000'000, mp4, {}, CutOptions{});
+  absl::StatusOr<CutResult> before = CutClip(segments, 1'000'000, 2'000'000, mp4, {}, CutOptions{});
   INFO(before.status().ToString());
   CHECK(before.ok());
 }

@@ -1,16 +1,15 @@
 #include "frame_proof.h"
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <iterator>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "clips/clip_media.h"
@@ -53,9 +52,8 @@ std::pair<int64_t, std::string> CounterAtOffset(int port, const std::string& pla
   REQUIRE(playlist.status == 200);
   const std::vector<VodEntry> entries = ParseVodEntries(playlist.body);
   REQUIRE(!entries.empty());
-  auto it = std::find_if(entries.begin(), entries.end(), [&](const VodEntry& e) {
-    return offset_us < e.start_us + e.duration_us;
-  });
+  auto it = std::find_if(entries.begin(), entries.end(),
+                         [&](const VodEntry& e) { return offset_us < e.start_us + e.duration_us; });
   REQUIRE(it != entries.end());
   REQUIRE(offset_us >= it->start_us);
   // A relative URI resolves against the playlist's folder, a rooted one against the origin.
@@ -64,8 +62,8 @@ std::pair<int64_t, std::string> CounterAtOffset(int port, const std::string& pla
     path = playlist_path.substr(0, playlist_path.rfind('/', playlist_path.find('?')) + 1) + path;
   }
   const std::string url = absl::StrCat("http://127.0.0.1:", port, path);
-  const int index = static_cast<int>((offset_us - it->start_us) *
-                                     e2e::Publisher::kFramesPerSecond / kMicrosPerSecond);
+  const int index = static_cast<int>((offset_us - it->start_us) * e2e::Publisher::kFramesPerSecond /
+                                     kMicrosPerSecond);
   return {media::ReadCounter(url, index, block), it->uri};
 }
 

@@ -17,15 +17,14 @@
 // lifecycle: video-ingest's LIVE playlist's program date time of the segment the moment falls
 // in, plus the counter of that segment's first frame.
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <pqxx/pqxx>
 #include <map>
+#include <pqxx/pqxx>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -36,6 +35,7 @@
 #include "clips/clip_media.h"
 #include "e2e/ingest_fixture.h"
 #include "frame_proof.h"
+#include "s3_env.h"
 #include "shopcast/auth/keys.h"
 #include "shopcast/auth/testing/dev_pki.h"
 #include "shopcast/auth/tokens.h"
@@ -47,7 +47,6 @@
 #include "shopcast/testing/process.h"
 #include "shopcast/testing/temp_dir.h"
 #include "shopcast/testing/wait.h"
-#include "s3_env.h"
 #include "support/app_fixture.h"
 
 namespace shopcast::recording_lifecycle::testing {
@@ -84,16 +83,15 @@ int64_t Micros(const google::protobuf::Duration& d) {
 // dir/hot (where the video-ingest beside it writes).
 class RecordingProcess {
  public:
-  explicit RecordingProcess(const shopcast::testing::TempDir& dir,
-                            const auth::testing::DevPki& pki)
+  explicit RecordingProcess(const shopcast::testing::TempDir& dir, const auth::testing::DevPki& pki)
       : db_(shopcast::testing::TestDatabase::Create()) {
     auto key = auth::GenerateSigningKey("k");
     REQUIRE(key.ok());
     key->kid = auth::KeyIdFor(key->public_pem);
     std::ofstream(dir.File("rl-signing.pub.pem")) << key->public_pem;
     std::ofstream(dir.File("rl-page-token.key")) << "a test page-token key of more than 32 bytes";
-    issuer_ = std::make_unique<auth::TokenIssuer>(*key, "shopcast-user", "shopcast",
-                                                  absl::Minutes(15));
+    issuer_ =
+        std::make_unique<auth::TokenIssuer>(*key, "shopcast-user", "shopcast", absl::Minutes(15));
     const auth::ServiceTlsFiles tls = pki.FilesOf("recording-lifecycle");
     const std::string p = "SHOPCAST_RECORDING_LIFECYCLE_";
     std::vector<std::string> env = {
@@ -169,17 +167,19 @@ std::vector<vi::SegmentClosed> SegmentsOf(const std::vector<common::v1::Event>& 
 bool AwaitRecording(const RecordingProcess& rl, const std::string& token,
                     const std::string& stream_id,
                     const std::function<bool(const pb::Recording&)>& done, pb::Recording* out) {
-  return shopcast::testing::WaitUntil([&] {
-    auto stub = rl.Stub();
-    grpc::ClientContext ctx;
-    Prepare(ctx, token);
-    pb::GetRecordingRequest req;
-    req.set_stream_id(stream_id);
-    pb::GetRecordingResponse resp;
-    if (!stub->GetRecording(&ctx, req, &resp).ok()) return false;
-    *out = resp.recording();
-    return done(*out);
-  }, absl::Seconds(60), absl::Milliseconds(200));
+  return shopcast::testing::WaitUntil(
+      [&] {
+        auto stub = rl.Stub();
+        grpc::ClientContext ctx;
+        Prepare(ctx, token);
+        pb::GetRecordingRequest req;
+        req.set_stream_id(stream_id);
+        pb::GetRecordingResponse resp;
+        if (!stub->GetRecording(&ctx, req, &resp).ok()) return false;
+        *out = resp.recording();
+        return done(*out);
+      },
+      absl::Seconds(60), absl::Milliseconds(200));
 }
 
 grpc::Status SaveOrDelete(const RecordingProcess& rl, const std::string& token,
@@ -222,8 +222,9 @@ int FilesUnder(const std::filesystem::path& root) {
   return n;
 }
 
-TEST_CASE("a real publish with a reconnect becomes a recording with sale markers at the right "
-          "offsets, showing the frames the encoder made at the sales' moments") {
+TEST_CASE(
+    "a real publish with a reconnect becomes a recording with sale markers at the right "
+    "offsets, showing the frames the encoder made at the sales' moments") {
   shopcast::testing::TempDir dir;
   auth::testing::DevPki pki(dir.File("pki"), {"recording-lifecycle", "video-ingest", "order"});
   RecordingProcess rl(dir, pki);
@@ -238,8 +239,7 @@ TEST_CASE("a real publish with a reconnect becomes a recording with sale markers
   e2e::IngestServer ingest(options);
   const e2e::CreatedStream s = ingest.CreateStream();
   {
-    e2e::Publisher first(e2e::Publisher::Kind::kFfmpegRtmp, s.rtmp_url, 30,
-                         ingest.LogPath("first"),
+    e2e::Publisher first(e2e::Publisher::Kind::kFfmpegRtmp, s.rtmp_url, 30, ingest.LogPath("first"),
                          media::CounterFilter(kFirstSessionCounter, kCounterBlock));
     REQUIRE(ingest.WaitForSegments(s.id, 3, absl::Seconds(30)));
     first.Kill();  // the encoder drops
@@ -301,9 +301,9 @@ TEST_CASE("a real publish with a reconnect becomes a recording with sale markers
   // The relay delivers video-ingest's events; the recording becomes READY.
   const std::string host_token = rl.Token("usr_host1", "host");
   pb::Recording recording;
-  const bool ready = AwaitRecording(rl, host_token, s.id, [](const pb::Recording& r) {
-    return r.status() == pb::RECORDING_STATUS_READY;
-  }, &recording);
+  const bool ready = AwaitRecording(
+      rl, host_token, s.id,
+      [](const pb::Recording& r) { return r.status() == pb::RECORDING_STATUS_READY; }, &recording);
   INFO(recording.DebugString());
   if (!ready) FAIL(rl.log());
   CHECK(recording.segment_count() == static_cast<int64_t>(segments.size()));
@@ -323,8 +323,7 @@ TEST_CASE("a real publish with a reconnect becomes a recording with sale markers
   int64_t running = 0;
   for (const auto& seg : segments) {
     const pqxx::row r = tx.exec_params1(
-        "SELECT object_key, sha256, duration_us FROM segments WHERE sequence = $1",
-        seg.sequence());
+        "SELECT object_key, sha256, duration_us FROM segments WHERE sequence = $1", seg.sequence());
     CHECK(r[0].as<std::string>() == seg.path());
     CHECK(r[1].as<std::string>() == seg.sha256());
     CHECK(r[2].as<int64_t>() == Micros(seg.duration()));
@@ -372,10 +371,13 @@ TEST_CASE("a real publish with a reconnect becomes a recording with sale markers
 
   // The host keeps it; a viewer asks to start at a sale and plays it from the VOD origin.
   REQUIRE(SaveOrDelete(rl, host_token, recording.id(), pb::RETENTION_DECISION_SAVE).ok());
-  REQUIRE(AwaitRecording(rl, host_token, s.id, [](const pb::Recording& r) {
-    return r.status() == pb::RECORDING_STATUS_READY &&
-           r.decision() == pb::RETENTION_DECISION_SAVE;
-  }, &recording));
+  REQUIRE(AwaitRecording(
+      rl, host_token, s.id,
+      [](const pb::Recording& r) {
+        return r.status() == pb::RECORDING_STATUS_READY &&
+               r.decision() == pb::RETENTION_DECISION_SAVE;
+      },
+      &recording));
   const int64_t lead_in = 5 * kSecond;  // the binary's default --moment_lead_in
   // GetPlaybackUrl at a moment, as a viewer without an account (the recording is saved): the
   // path on the VOD origin (the URL names the configured public host) and the start offset.
@@ -400,10 +402,12 @@ TEST_CASE("a real publish with a reconnect becomes a recording with sale markers
   const int64_t expected_start = std::max<int64_t>(0, offset_in - lead_in);
   CHECK(start_in == expected_start);
   shopcast::testing::HttpResponse playlist;
-  REQUIRE(shopcast::testing::WaitUntil([&] {
-    playlist = shopcast::testing::HttpGet(rl.vod_port(), path);
-    return playlist.status == 200;
-  }, absl::Seconds(30), absl::Milliseconds(200)));
+  REQUIRE(shopcast::testing::WaitUntil(
+      [&] {
+        playlist = shopcast::testing::HttpGet(rl.vod_port(), path);
+        return playlist.status == 200;
+      },
+      absl::Seconds(30), absl::Milliseconds(200)));
   INFO(playlist.body);
   const std::vector<std::string> lines = absl::StrSplit(playlist.body, '\n', absl::SkipEmpty());
   REQUIRE(lines.front() == "#EXTM3U");
@@ -474,9 +478,9 @@ TEST_CASE("a real publish with a reconnect becomes a recording with sale markers
     CHECK(shown < (second_session ? kSecondSessionCounter + 10 * 30 : kSecondSessionCounter));
   }
   // The gap's sale shows the very first frame the encoder sent after the reconnect.
-  CHECK(CounterAtOffset(rl.vod_port(), path, Micros(moments.moments(1).media_offset()),
-                        kCounterBlock)
-            .first == kSecondSessionCounter);
+  CHECK(
+      CounterAtOffset(rl.vod_port(), path, Micros(moments.moments(1).media_offset()), kCounterBlock)
+          .first == kSecondSessionCounter);
 
   // A second stream the host deletes: its recording's media is purged from every tier.
   const e2e::CreatedStream s2 = ingest.CreateStream();
@@ -488,14 +492,14 @@ TEST_CASE("a real publish with a reconnect becomes a recording with sale markers
   REQUIRE(ingest.WaitForStatus(s2.id, STREAM_STATUS_RECONNECTING, absl::Seconds(20)));
   REQUIRE(ingest.EndStream(s2.id).ok());
   pb::Recording doomed;
-  REQUIRE(AwaitRecording(rl, host_token, s2.id, [](const pb::Recording& r) {
-    return r.status() == pb::RECORDING_STATUS_READY;
-  }, &doomed));
+  REQUIRE(AwaitRecording(
+      rl, host_token, s2.id,
+      [](const pb::Recording& r) { return r.status() == pb::RECORDING_STATUS_READY; }, &doomed));
   REQUIRE(FilesUnder(dir.File("hot/" + s2.id)) > 0);
   REQUIRE(SaveOrDelete(rl, host_token, doomed.id(), pb::RETENTION_DECISION_DELETE).ok());
-  const bool deleted = AwaitRecording(rl, host_token, s2.id, [](const pb::Recording& r) {
-    return r.status() == pb::RECORDING_STATUS_DELETED;
-  }, &doomed);
+  const bool deleted = AwaitRecording(
+      rl, host_token, s2.id,
+      [](const pb::Recording& r) { return r.status() == pb::RECORDING_STATUS_DELETED; }, &doomed);
   INFO(doomed.DebugString());
   if (!deleted) FAIL(rl.log());
   CHECK(FilesUnder(dir.File("hot/" + s2.id)) == 0);

@@ -22,7 +22,8 @@ std::string Q(const std::string& s) { return "'" + s + "'"; }
 std::string PlacementOf(const AppFixture& f, const std::string& order_id) {
   return f.Text(
       "SELECT COALESCE(media_offset_us::text || '/' || segment_sequence::text || '/' || "
-      "clamped::text, 'unplaced') FROM markers WHERE order_id = " + Q(order_id));
+      "clamped::text, 'unplaced') FROM markers WHERE order_id = " +
+      Q(order_id));
 }
 
 std::string At(int64_t offset_us, int64_t sequence, bool clamped) {

@@ -20,7 +20,8 @@ std::vector<SegmentSpan> Reconnected() {
           {3, kT0 + 13 * kS, 2 * kS}, {4, kT0 + 15 * kS, 2 * kS}, {5, kT0 + 17 * kS, 1'500'000}};
 }
 
-TEST_CASE("a moment inside a segment maps to its start in the recording plus the time since its pdt") {
+TEST_CASE(
+    "a moment inside a segment maps to its start in the recording plus the time since its pdt") {
   const Timeline t(Reconnected(), 5);
   CHECK(t.Place(kT0) == Placement{0, 0, false});
   CHECK(t.Place(kT0 + 3 * kS + 250'000) == Placement{1, 3 * kS + 250'000, false});

@@ -6,10 +6,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <pqxx/pqxx>
 #include <string>
 #include <thread>
-
-#include <pqxx/pqxx>
 
 #include "mover/mover.h"
 #include "shopcast/db/pool.h"

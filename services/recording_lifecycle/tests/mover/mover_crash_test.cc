@@ -7,17 +7,16 @@
 // moment thumbnail, which the mover carries with its segments and poster.
 
 #include <catch2/catch.hpp>
-
 #include <csignal>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "mover/plan.h"
 #include "shopcast/db/transaction.h"
 #include "shopcast/testing/process.h"
 #include "shopcast/testing/wait.h"
-#include "mover/plan.h"
 #include "tier_world.h"
 
 namespace shopcast::recording_lifecycle::testing {
@@ -27,8 +26,7 @@ constexpr char kProgress[] =
     "SELECT COALESCE(sum(CASE state WHEN 'planned' THEN 0 WHEN 'copying' THEN 1 "
     "WHEN 'verifying' THEN 2 WHEN 'switching' THEN 3 WHEN 'deleting_source' THEN 4 ELSE 5 END), "
     "0)::bigint FROM tier_move_objects";
-constexpr char kOpenMoves[] =
-    "SELECT count(*) FROM tier_moves WHERE state IN ('active', 'parked')";
+constexpr char kOpenMoves[] = "SELECT count(*) FROM tier_moves WHERE state IN ('active', 'parked')";
 
 struct CrashWorld {
   TierWorld w;
@@ -37,8 +35,9 @@ struct CrashWorld {
   int kills = 0;
 
   std::vector<std::string> Argv(bool until_idle) {
-    std::vector<std::string> argv = {RL_MOVER_CHILD, w.dsn(), w.hot().string(), w.warm().string(),
-                                     w.s3().endpoint, w.s3().bucket, w.scratch().string()};
+    std::vector<std::string> argv = {RL_MOVER_CHILD,      w.dsn(),         w.hot().string(),
+                                     w.warm().string(),   w.s3().endpoint, w.s3().bucket,
+                                     w.scratch().string()};
     if (until_idle) argv.push_back("--until-idle");
     return argv;
   }
@@ -104,9 +103,10 @@ struct CrashWorld {
   };
 };
 
-TEST_CASE("kill -9 at random points of moves: nothing lost, nothing left, all verified, "
-          "each tier change reported once",
-          "[mover][crash]") {
+TEST_CASE(
+    "kill -9 at random points of moves: nothing lost, nothing left, all verified, "
+    "each tier change reported once",
+    "[mover][crash]") {
   CrashWorld c;
   for (int i = 0; i < 12; ++i) {
     RecordingSpec spec;

@@ -3,11 +3,10 @@
 // a full warm disk, and S3 answering 500/503/slowly. Clips and thumbnails age with their
 // recording and stay reachable through the VOD origin from every tier.
 
-#include <catch2/catch.hpp>
-
 #include <signal.h>
 #include <sys/resource.h>
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -15,17 +14,17 @@
 #include <string>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "fault_proxy.h"
+#include "mover/mover.h"
+#include "mover/plan.h"
+#include "mover/purger.h"
 #include "playback/playback.h"
 #include "playback/playback_store.h"
 #include "playback/vod_origin.h"
 #include "playback/vod_token.h"
-#include "mover/mover.h"
-#include "mover/plan.h"
-#include "mover/purger.h"
 #include "prometheus/text_serializer.h"
 #include "shopcast/db/transaction.h"
 #include "shopcast/status/status.h"
@@ -136,9 +135,10 @@ struct Origin {
   }
 };
 
-TEST_CASE("a recording moves hot -> warm -> cold and is restored to hot: copies verified, "
-          "pointers switched, sources gone, one event per move, metrics",
-          "[mover]") {
+TEST_CASE(
+    "a recording moves hot -> warm -> cold and is restored to hot: copies verified, "
+    "pointers switched, sources gone, one event per move, metrics",
+    "[mover]") {
   TierWorld w;
   prometheus::Registry registry;
   Mover m(w.pool(), w.tiers(), FastOptions(w), &registry,
@@ -164,16 +164,17 @@ TEST_CASE("a recording moves hot -> warm -> cold and is restored to hot: copies 
   CHECK(w.Count("SELECT count(*) FROM tier_move_objects WHERE NOT verified OR state <> 'done'") ==
         0);
   CHECK(w.Count("SELECT count(*) FROM outbox WHERE type = "
-                "'recording_lifecycle.recording_tier_changed' AND aggregate_id = '" + id + "'") ==
-        3);
+                "'recording_lifecycle.recording_tier_changed' AND aggregate_id = '" +
+                id + "'") == 3);
   CHECK(w.Count("SELECT count(*) FROM recordings WHERE tier_changed_at = "
                 "'2026-01-02T00:00:00Z'::timestamptz") == 1);
 
   const std::string text = prometheus::TextSerializer().Serialize(registry.Collect());
   CHECK_THAT(text, Catch::Contains(
                        "recording_lifecycle_mover_bytes_moved_total{from=\"HOT\",to=\"WARM\"} 6"));
-  CHECK_THAT(text, Catch::Contains(
-                       "recording_lifecycle_mover_objects_moved_total{from=\"COLD\",to=\"HOT\"} 4"));
+  CHECK_THAT(
+      text,
+      Catch::Contains("recording_lifecycle_mover_objects_moved_total{from=\"COLD\",to=\"HOT\"} 4"));
   CHECK_THAT(text, Catch::Contains("recording_lifecycle_mover_queue_objects{state=\"queued\"} 0"));
   CHECK_THAT(text, Catch::Contains("recording_lifecycle_tier_usage_bytes{tier=\"HOT\"} 6144"));
 
@@ -186,9 +187,10 @@ TEST_CASE("a recording moves hot -> warm -> cold and is restored to hot: copies 
   CHECK(ReasonOf(busy.status()) == mover::kReasonTransitionInProgress);
 }
 
-TEST_CASE("clips and thumbnails age with their recording through the mover and are served by "
-          "the VOD origin from every tier, byte for byte",
-          "[mover][assets]") {
+TEST_CASE(
+    "clips and thumbnails age with their recording through the mover and are served by "
+    "the VOD origin from every tier, byte for byte",
+    "[mover][assets]") {
   TierWorld w;
   prometheus::Registry registry;
   Mover m(w.pool(), w.tiers(), FastOptions(w), &registry);
@@ -221,9 +223,9 @@ TEST_CASE("clips and thumbnails age with their recording through the mover and a
     CHECK(w.Count("SELECT tier FROM thumbnails WHERE id = '" + thm + "'") == to);
     // The tier's usage counts the clip's MP4 with the segments, and the tier left holds none.
     REQUIRE(m.RefreshGauges().ok());
-    const int64_t stored = w.Count("SELECT sum(size_bytes) FROM segments WHERE recording_id = '" +
-                                   id + "'") +
-                           w.Count("SELECT mp4_bytes FROM clips WHERE id = '" + clip + "'");
+    const int64_t stored =
+        w.Count("SELECT sum(size_bytes) FROM segments WHERE recording_id = '" + id + "'") +
+        w.Count("SELECT mp4_bytes FROM clips WHERE id = '" + clip + "'");
     const std::string gauges = prometheus::TextSerializer().Serialize(registry.Collect());
     const char* names[] = {"", "HOT", "WARM", "COLD"};
     CHECK_THAT(gauges, Catch::Contains(absl::StrCat("recording_lifecycle_tier_usage_bytes{tier=\"",
@@ -257,8 +259,8 @@ TEST_CASE("clips and thumbnails age with their recording through the mover and a
   const std::string held = w.AddRecording(held_spec);
   w.Exec("UPDATE recordings SET status = 4, decision = 3, legal_hold = true WHERE id = '" + held +
          "'");
-  CHECK(HttpGet(origin.Url(held, "clips/" + w.ClipOf(held) + ".mp4", w.ClipOf(held)), out,
-                &body) == 410);
+  CHECK(HttpGet(origin.Url(held, "clips/" + w.ClipOf(held) + ".mp4", w.ClipOf(held)), out, &body) ==
+        410);
   CHECK(HttpGet(origin.Url(held, "thumbs/" + w.ThumbnailOf(held) + ".jpg"), out, &body) == 410);
   CHECK(w.ListEverywhere(held + "/").size() == 3);
 
@@ -274,9 +276,10 @@ TEST_CASE("clips and thumbnails age with their recording through the mover and a
   CHECK(w.Audit(id) == std::vector<std::string>{});
 }
 
-TEST_CASE("a clip deleted while its objects move is discarded: no copy left in any tier, the "
-          "move still finishes",
-          "[mover][assets]") {
+TEST_CASE(
+    "a clip deleted while its objects move is discarded: no copy left in any tier, the "
+    "move still finishes",
+    "[mover][assets]") {
   TierWorld w;
   Mover m(w.pool(), w.tiers(), FastOptions(w), nullptr);
   RecordingSpec spec;
@@ -327,8 +330,8 @@ TEST_CASE("a sale window keeps the segments around a sale where they are while t
   TierWorld w;
   Mover m(w.pool(), w.tiers(), FastOptions(w), nullptr);
   RecordingSpec spec;
-  spec.segments = 6;                    // [0,2) [2,4) ... [10,12) s
-  spec.sales = {absl::Seconds(5)};      // in segment 2
+  spec.segments = 6;                // [0,2) [2,4) ... [10,12) s
+  spec.sales = {absl::Seconds(5)};  // in segment 2
   const std::string id = w.AddRecording(spec);
   auto planned = Plan(w, id, 2, absl::Seconds(2));  // [3 s, 7 s]: segments 1, 2, 3
   REQUIRE(planned.ok());
@@ -393,12 +396,14 @@ TEST_CASE("purge: a deleted recording loses every object in every tier, then is 
   CHECK(w.Count("SELECT count(*) FROM segments WHERE recording_id = '" + id + "' AND tier <> 4") ==
         0);
   CHECK(w.Count("SELECT count(*) FROM outbox WHERE type = 'recording_lifecycle.recording_deleted'"
-                " AND aggregate_id = '" + id + "'") == 1);
+                " AND aggregate_id = '" +
+                id + "'") == 1);
   CHECK(w.Count("SELECT count(*) FROM markers WHERE recording_id = '" + id + "'") == 1);
   // Again: nothing to do, no second event.
   CHECK(*purger.RunOnce() == 0);
-  CHECK(w.Count("SELECT count(*) FROM outbox WHERE type = 'recording_lifecycle.recording_deleted'")
-        == 1);
+  CHECK(
+      w.Count("SELECT count(*) FROM outbox WHERE type = 'recording_lifecycle.recording_deleted'") ==
+      1);
 }
 
 TEST_CASE("purge cancels a move in progress and leaves nothing of it", "[mover][purge]") {
@@ -462,9 +467,10 @@ struct FullDisk {
   }
 };
 
-TEST_CASE("a full warm disk parks the move with its reason, loses nothing, and it resumes "
-          "once there is room",
-          "[mover][full]") {
+TEST_CASE(
+    "a full warm disk parks the move with its reason, loses nothing, and it resumes "
+    "once there is room",
+    "[mover][full]") {
   TierWorld w;
   Mover m(w.pool(), w.tiers(), FastOptions(w), nullptr);
   RecordingSpec spec;
@@ -496,9 +502,10 @@ TEST_CASE("a full warm disk parks the move with its reason, loses nothing, and i
   CHECK(w.Text("SELECT state FROM tier_moves WHERE recording_id = '" + id + "'") == "done");
 }
 
-TEST_CASE("S3 answering 500, 503, slowly or dropping connections: retried by the provider, then "
-          "by the mover, and the move finishes verified",
-          "[mover][faults]") {
+TEST_CASE(
+    "S3 answering 500, 503, slowly or dropping connections: retried by the provider, then "
+    "by the mover, and the move finishes verified",
+    "[mover][faults]") {
   EnsureS3Env();
   const S3TestServer s3 = TestS3Server();
   FaultProxy proxy(s3.port);
@@ -530,10 +537,10 @@ TEST_CASE("S3 answering 500, 503, slowly or dropping connections: retried by the
   CHECK(w.ListEverywhere(stream + "/").size() == 2);
 }
 
-
-TEST_CASE("two replicas share the work without running the same object twice, and bandwidth is "
-          "bounded",
-          "[mover][replicas]") {
+TEST_CASE(
+    "two replicas share the work without running the same object twice, and bandwidth is "
+    "bounded",
+    "[mover][replicas]") {
   TierWorld w;
   std::vector<std::string> ids;
   for (int i = 0; i < 20; ++i) ids.push_back(w.AddRecording());
@@ -576,7 +583,6 @@ TEST_CASE("two replicas share the work without running the same object twice, an
   CHECK(w.Audit(big) == std::vector<std::string>{});
 }
 
-
 TEST_CASE("a purge the cold store interrupts stays DELETING and is finished by the next round",
           "[mover][purge]") {
   EnsureS3Env();
@@ -596,8 +602,9 @@ TEST_CASE("a purge the cold store interrupts stays DELETING and is finished by t
   proxy.AddRule({"DELETE", stream + "/000001.ts", FaultProxy::Action::kStatus, 503, 4});
   CHECK_FALSE(purger.RunOnce().ok());
   CHECK(w.Count("SELECT status FROM recordings WHERE id = '" + id + "'") == 4);
-  CHECK(w.Count("SELECT count(*) FROM outbox WHERE type = 'recording_lifecycle.recording_deleted'")
-        == 0);
+  CHECK(
+      w.Count("SELECT count(*) FROM outbox WHERE type = 'recording_lifecycle.recording_deleted'") ==
+      0);
   CHECK(w.ListEverywhere(stream + "/").size() == 3);  // 000000 went; 000001, 000002, poster left
   REQUIRE(*purger.RunOnce() == 1);
   CHECK(w.ListEverywhere(stream + "/") == std::vector<std::string>{});

@@ -1,17 +1,17 @@
 // The tiers from configuration: TierSet::Create's checks and TiersConfigFromFlags (flags plus
 // the cold store's credentials from the environment, never from a flag).
 
-#include <catch2/catch.hpp>
+#include "storage/tier_set.h"
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
 
-#include "absl/flags/flag.h"
 #include "absl/flags/declare.h"
+#include "absl/flags/flag.h"
 #include "mover/tiers_flags.h"
 #include "shopcast/status/status.h"
 #include "shopcast/testing/temp_dir.h"
-#include "storage/tier_set.h"
 
 ABSL_DECLARE_FLAG(std::string, hot_root);
 ABSL_DECLARE_FLAG(std::string, warm_root);

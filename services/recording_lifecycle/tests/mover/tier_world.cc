@@ -2,10 +2,9 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <pqxx/pqxx>
 #include <random>
 #include <stdexcept>
-
-#include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -207,12 +206,11 @@ std::vector<std::string> TierWorld::Audit(const std::string& recording_id) {
   };
   std::vector<Obj> objs;
   for (const auto& r : tx.exec_params(
-           "SELECT object_key, sha256, tier FROM segments WHERE recording_id = $1",
-           recording_id)) {
+           "SELECT object_key, sha256, tier FROM segments WHERE recording_id = $1", recording_id)) {
     objs.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<int>()});
   }
-  pqxx::row rec = tx.exec_params1("SELECT poster_key, poster_tier FROM recordings WHERE id = $1",
-                                  recording_id);
+  pqxx::row rec =
+      tx.exec_params1("SELECT poster_key, poster_tier FROM recordings WHERE id = $1", recording_id);
   if (!rec[0].as<std::string>().empty()) {
     objs.push_back({rec[0].as<std::string>(), "", rec[1].as<int>()});
   }
@@ -227,10 +225,10 @@ std::vector<std::string> TierWorld::Audit(const std::string& recording_id) {
       objs.push_back({r[3].as<std::string>(), r[4].as<std::string>(), r[5].as<int>()});
     }
   }
-  for (const auto& r : tx.exec_params(
-           "SELECT object_key, sha256, tier FROM thumbnails WHERE recording_id = $1 "
-           "AND kind = 'moment' AND status = 3",
-           recording_id)) {
+  for (const auto& r :
+       tx.exec_params("SELECT object_key, sha256, tier FROM thumbnails WHERE recording_id = $1 "
+                      "AND kind = 'moment' AND status = 3",
+                      recording_id)) {
     objs.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<int>()});
   }
   for (const Obj& o : objs) {

@@ -12,10 +12,10 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "s3_env.h"
 #include "shopcast/db/pool.h"
 #include "shopcast/testing/pg.h"
 #include "shopcast/testing/temp_dir.h"
-#include "s3_env.h"
 #include "storage/tier_set.h"
 
 namespace shopcast::recording_lifecycle::testing {

@@ -1,7 +1,6 @@
 // Playback on a real database: GetPlaybackUrl's visibility, readiness and start rules,
 // GetPlaylist from the rows rl-core writes, ResolveSegment, and the view counter.
 #include <catch2/catch.hpp>
-
 #include <functional>
 #include <vector>
 
@@ -52,7 +51,8 @@ TEST_CASE("A saved recording's URL is public, signed for it, valid six hours, fr
   CHECK(got->tier() == v1::STORAGE_TIER_HOT);
   CHECK(Us(got->start_offset()) == 0);
   VodClaims claims;
-  REQUIRE(w.codec().Verify(TokenOf(got->url()), rec.id, "", kNow, &claims) == VodTokenProblem::kNone);
+  REQUIRE(w.codec().Verify(TokenOf(got->url()), rec.id, "", kNow, &claims) ==
+          VodTokenProblem::kNone);
   CHECK_FALSE(claims.start_ms.has_value());
   CHECK(w.codec().Verify(TokenOf(got->url()), rec.id, "", kNow + absl::Hours(6)) ==
         VodTokenProblem::kExpired);
@@ -83,11 +83,12 @@ TEST_CASE("Not ready while recording or processing, expired once deleted or aged
     v1::StorageTier tier;
     const char* reason;
   };
-  for (const Case& c : {Case{v1::RECORDING_STATUS_RECORDING, v1::STORAGE_TIER_HOT, "RECORDING_NOT_READY"},
-                        Case{v1::RECORDING_STATUS_PROCESSING, v1::STORAGE_TIER_HOT, "RECORDING_NOT_READY"},
-                        Case{v1::RECORDING_STATUS_DELETING, v1::STORAGE_TIER_HOT, "RECORDING_EXPIRED"},
-                        Case{v1::RECORDING_STATUS_DELETED, v1::STORAGE_TIER_HOT, "RECORDING_EXPIRED"},
-                        Case{v1::RECORDING_STATUS_READY, v1::STORAGE_TIER_EXPIRED, "RECORDING_EXPIRED"}}) {
+  for (const Case& c :
+       {Case{v1::RECORDING_STATUS_RECORDING, v1::STORAGE_TIER_HOT, "RECORDING_NOT_READY"},
+        Case{v1::RECORDING_STATUS_PROCESSING, v1::STORAGE_TIER_HOT, "RECORDING_NOT_READY"},
+        Case{v1::RECORDING_STATUS_DELETING, v1::STORAGE_TIER_HOT, "RECORDING_EXPIRED"},
+        Case{v1::RECORDING_STATUS_DELETED, v1::STORAGE_TIER_HOT, "RECORDING_EXPIRED"},
+        Case{v1::RECORDING_STATUS_READY, v1::STORAGE_TIER_EXPIRED, "RECORDING_EXPIRED"}}) {
     RecordingSpec rec;
     rec.status = c.status;
     rec.tier = c.tier;
@@ -114,18 +115,22 @@ TEST_CASE("Bad input: a clear status with a reason and the field") {
   };
   std::vector<Case> cases;
   cases.push_back({Req(""), absl::StatusCode::kInvalidArgument, "ID_REQUIRED", "recording_id"});
-  cases.push_back({Req("rec_nope"), absl::StatusCode::kInvalidArgument, "ID_INVALID", "recording_id"});
+  cases.push_back(
+      {Req("rec_nope"), absl::StatusCode::kInvalidArgument, "ID_INVALID", "recording_id"});
   cases.push_back({Req("rec_01J9Z3K8W4V6T2M0QXYHB5R7NC"), absl::StatusCode::kNotFound,
                    "RECORDING_NOT_FOUND", ""});
   auto past = Req(rec.id);
   *past.mutable_start_offset() = Dur(6000001);
-  cases.push_back({past, absl::StatusCode::kInvalidArgument, "OFFSET_OUT_OF_RANGE", "start_offset"});
+  cases.push_back(
+      {past, absl::StatusCode::kInvalidArgument, "OFFSET_OUT_OF_RANGE", "start_offset"});
   auto negative = Req(rec.id);
   negative.mutable_start_offset()->set_seconds(-1);
-  cases.push_back({negative, absl::StatusCode::kInvalidArgument, "OFFSET_OUT_OF_RANGE", "start_offset"});
+  cases.push_back(
+      {negative, absl::StatusCode::kInvalidArgument, "OFFSET_OUT_OF_RANGE", "start_offset"});
   auto bad_nanos = Req(rec.id);
   bad_nanos.mutable_start_offset()->set_nanos(1000000000);
-  cases.push_back({bad_nanos, absl::StatusCode::kInvalidArgument, "OFFSET_OUT_OF_RANGE", "start_offset"});
+  cases.push_back(
+      {bad_nanos, absl::StatusCode::kInvalidArgument, "OFFSET_OUT_OF_RANGE", "start_offset"});
   auto bad_moment = Req(rec.id);
   bad_moment.set_moment_id("mom_x\n");
   cases.push_back({bad_moment, absl::StatusCode::kInvalidArgument, "ID_INVALID", "moment_id"});
@@ -159,7 +164,8 @@ TEST_CASE("Seek to the sale: a moment starts five seconds before it, never befor
   MarkerSpec unplaced;
   MarkerSpec other_rec_moment;
   other_rec_moment.media_offset_us = 1000000;
-  for (const auto* m : {&late, &early, &cancelled, &unplaced}) w.InsertMarker(rec.id, rec.stream_id, *m);
+  for (const auto* m : {&late, &early, &cancelled, &unplaced})
+    w.InsertMarker(rec.id, rec.stream_id, *m);
   RecordingSpec other;
   w.InsertRecording(other, PlaybackWorld::Segments(1));
   w.InsertMarker(other.id, other.stream_id, other_rec_moment);
@@ -173,7 +179,8 @@ TEST_CASE("Seek to the sale: a moment starts five seconds before it, never befor
   REQUIRE(got.ok());
   CHECK(Us(got->start_offset()) == 7340000);
   VodClaims claims;
-  REQUIRE(w.codec().Verify(TokenOf(got->url()), rec.id, "", kNow, &claims) == VodTokenProblem::kNone);
+  REQUIRE(w.codec().Verify(TokenOf(got->url()), rec.id, "", kNow, &claims) ==
+          VodTokenProblem::kNone);
   CHECK(claims.start_ms == 7340);
   got = at(early);
   REQUIRE(got.ok());
@@ -227,10 +234,11 @@ TEST_CASE("GetPlaylist: the recording's segments and its own live markers, with 
   CHECK(absl::StrContains(text, "#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME:2026-11-30T"));
   CHECK(absl::StrContains(text, "ID=\"" + sale.id + "\""));
   // 4.5 s = segment 2's own date (+30 s after the gap) + 0.5 s.
-  CHECK(absl::StrContains(text, "START-DATE=\"" +
-                                    FormatProgramDateTime(absl::FromUnixSeconds(1796000000) +
-                                                          absl::Seconds(34) + absl::Milliseconds(500)) +
-                                    "\",X-PRODUCT-ID"));
+  CHECK(absl::StrContains(
+      text, "START-DATE=\"" +
+                FormatProgramDateTime(absl::FromUnixSeconds(1796000000) + absl::Seconds(34) +
+                                      absl::Milliseconds(500)) +
+                "\",X-PRODUCT-ID"));
   CHECK(absl::StrContains(text, "ID=\"" + pin.id + "\",CLASS=\"com.shopcast.pin\""));
   CHECK_FALSE(absl::StrContains(text, cancelled.id));
   CHECK_FALSE(absl::StrContains(text, foreign.id));
@@ -322,9 +330,8 @@ TEST_CASE("GetPlaylist and ResolveSegment refuse bad input with a reason and the
        C::kNotFound, "RECORDING_NOT_FOUND", ""},
       {"playlist: a clip", playlist([](auto& r) { r.set_clip_id(ids::NewId("clp")); }),
        C::kUnimplemented, "CLIP_PLAYLIST_UNSUPPORTED", "clip_id"},
-      {"playlist: prefix with a quote",
-       playlist([](auto& r) { r.set_segment_uri_prefix("a\"b"); }), C::kInvalidArgument,
-       "URI_PREFIX_INVALID", "segment_uri_prefix"},
+      {"playlist: prefix with a quote", playlist([](auto& r) { r.set_segment_uri_prefix("a\"b"); }),
+       C::kInvalidArgument, "URI_PREFIX_INVALID", "segment_uri_prefix"},
       {"playlist: prefix too long",
        playlist([](auto& r) { r.set_segment_uri_prefix(std::string(513, 'a')); }),
        C::kInvalidArgument, "URI_PREFIX_INVALID", "segment_uri_prefix"},
@@ -342,8 +349,8 @@ TEST_CASE("GetPlaylist and ResolveSegment refuse bad input with a reason and the
       {"resolve: unknown recording",
        resolve([](auto& r) { r.set_recording_id(ids::NewId("rec")); }), C::kNotFound,
        "RECORDING_NOT_FOUND", ""},
-      {"resolve: past the last segment", resolve([](auto& r) { r.set_sequence(2); }),
-       C::kNotFound, "SEGMENT_NOT_FOUND", ""},
+      {"resolve: past the last segment", resolve([](auto& r) { r.set_sequence(2); }), C::kNotFound,
+       "SEGMENT_NOT_FOUND", ""},
       {"resolve: deleted", resolve([&](auto& r) { r.set_recording_id(gone.id); }),
        C::kFailedPrecondition, "RECORDING_EXPIRED", ""},
   };
@@ -361,7 +368,8 @@ TEST_CASE("CountView adds a view and the time it was played") {
   w.InsertRecording(rec, PlaybackWorld::Segments(1));
   REQUIRE(w.store().CountView(rec.id).ok());
   REQUIRE(w.store().CountView(rec.id).ok());
-  auto r = w.Query("SELECT view_count, last_played_at IS NOT NULL FROM recordings WHERE id = $1", rec.id);
+  auto r = w.Query("SELECT view_count, last_played_at IS NOT NULL FROM recordings WHERE id = $1",
+                   rec.id);
   CHECK(r[0][0].as<int64_t>() == 2);
   CHECK(r[0][1].as<bool>());
 }

@@ -1,12 +1,12 @@
 // PlaybackRpcs over real gRPC (an in-process server on loopback, the services wired as the app
 // will wire them): the caller from the bearer token when there is one, anonymous otherwise,
 // statuses with their machine-readable reason and field in the trailers.
-#include "playback/playback_rpcs.h"
-
-#include <catch2/catch.hpp>
 #include <grpcpp/grpcpp.h>
 
+#include <catch2/catch.hpp>
+
 #include "absl/strings/match.h"
+#include "playback/playback_rpcs.h"
 #include "playback_world.h"
 #include "shopcast/auth/keys.h"
 #include "shopcast/auth/tokens.h"

@@ -88,37 +88,41 @@ class PlaybackWorld {
   void InsertRecording(const RecordingSpec& rec, const std::vector<SegmentSpec>& segments) {
     int64_t total = 0;
     for (const auto& s : segments) total += s.duration_us;
-    Query("INSERT INTO recordings (id, stream_id, host_id, title, status, decision, tier, "
-          "started_at, duration_us, segment_count, poster_key, created_at, updated_at) "
-          "VALUES ($1, $2, $3, 'Live', $4, $5, $6, now(), $7, $8, $9, now(), now())",
-          rec.id, rec.stream_id, rec.host_id, static_cast<int>(rec.status),
-          static_cast<int>(rec.decision), static_cast<int>(rec.tier), total,
-          static_cast<int64_t>(segments.size()), rec.poster_key);
+    Query(
+        "INSERT INTO recordings (id, stream_id, host_id, title, status, decision, tier, "
+        "started_at, duration_us, segment_count, poster_key, created_at, updated_at) "
+        "VALUES ($1, $2, $3, 'Live', $4, $5, $6, now(), $7, $8, $9, now(), now())",
+        rec.id, rec.stream_id, rec.host_id, static_cast<int>(rec.status),
+        static_cast<int>(rec.decision), static_cast<int>(rec.tier), total,
+        static_cast<int64_t>(segments.size()), rec.poster_key);
     for (const auto& s : segments) {
-      Query("INSERT INTO segments (recording_id, sequence, session_id, program_date_time, "
-            "duration_us, media_offset_us, size_bytes, sha256, object_key, discontinuity, tier, "
-            "created_at) VALUES ($1, $2, 'ses_1', to_timestamp($3::double precision / 1000000), "
-            "$4, $5, $6, $7, $8, $9, $10, now())",
-            rec.id, s.sequence, absl::ToUnixMicros(s.pdt), s.duration_us, s.media_offset_us,
-            s.size_bytes, s.sha256,
-            s.object_key.empty() ? rec.stream_id + "/" + std::to_string(s.sequence) + ".ts"
-                                 : s.object_key,
-            s.discontinuity, static_cast<int>(s.tier));
+      Query(
+          "INSERT INTO segments (recording_id, sequence, session_id, program_date_time, "
+          "duration_us, media_offset_us, size_bytes, sha256, object_key, discontinuity, tier, "
+          "created_at) VALUES ($1, $2, 'ses_1', to_timestamp($3::double precision / 1000000), "
+          "$4, $5, $6, $7, $8, $9, $10, now())",
+          rec.id, s.sequence, absl::ToUnixMicros(s.pdt), s.duration_us, s.media_offset_us,
+          s.size_bytes, s.sha256,
+          s.object_key.empty() ? rec.stream_id + "/" + std::to_string(s.sequence) + ".ts"
+                               : s.object_key,
+          s.discontinuity, static_cast<int>(s.tier));
     }
   }
 
   void InsertMarker(const std::string& recording_id, const std::string& stream_id,
                     const MarkerSpec& m) {
-    Query("INSERT INTO markers (id, event_id, stream_id, recording_id, kind, occurred_at, "
-          "media_offset_us, order_id, product_id, product_title, amount_minor, currency, "
-          "quantity, cancelled, created_at) VALUES ($1, $2, $3, $4, $5, now(), $6, $7, $8, $9, "
-          "$10, $11, 1, $12, now())",
-          m.id, ids::NewId("evt"), stream_id, recording_id, m.kind, m.media_offset_us, m.order_id,
-          m.product_id, m.product_title, m.amount_minor, m.currency, m.cancelled);
+    Query(
+        "INSERT INTO markers (id, event_id, stream_id, recording_id, kind, occurred_at, "
+        "media_offset_us, order_id, product_id, product_title, amount_minor, currency, "
+        "quantity, cancelled, created_at) VALUES ($1, $2, $3, $4, $5, now(), $6, $7, $8, $9, "
+        "$10, $11, 1, $12, now())",
+        m.id, ids::NewId("evt"), stream_id, recording_id, m.kind, m.media_offset_us, m.order_id,
+        m.product_id, m.product_title, m.amount_minor, m.currency, m.cancelled);
   }
 
   // `n` back-to-back 2 s segments from `start`.
-  static std::vector<SegmentSpec> Segments(int n, absl::Time start = absl::FromUnixSeconds(1796000000)) {
+  static std::vector<SegmentSpec> Segments(int n,
+                                           absl::Time start = absl::FromUnixSeconds(1796000000)) {
     std::vector<SegmentSpec> out;
     for (int i = 0; i < n; ++i) {
       SegmentSpec s;

@@ -104,7 +104,8 @@ TEST_CASE("The cache stays under its bound, evicting the least recently used") {
   CHECK((*cache)->bytes() == 800);
   CHECK(fs::exists(w.dir.path() / "cache" / "str_a!000000.ts"));
   CHECK_FALSE(fs::exists(w.dir.path() / "cache" / "str_a!000001.ts"));
-  for (int i = 0; i < 5; ++i) REQUIRE((*cache)->Get(*w.counting, absl::StrCat("str_a/00000", i, ".ts")).ok());
+  for (int i = 0; i < 5; ++i)
+    REQUIRE((*cache)->Get(*w.counting, absl::StrCat("str_a/00000", i, ".ts")).ok());
   CHECK((*cache)->bytes() <= 1000);
   size_t on_disk = 0;
   for (const auto& e : fs::directory_iterator(w.dir.path() / "cache")) on_disk += fs::file_size(e);

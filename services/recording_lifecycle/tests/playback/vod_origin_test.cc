@@ -4,6 +4,8 @@
 // right) and, tagged [e2e], by hls.js in Chromium starting at a sale through EXT-X-START.
 // Also: tokens (401/403), unknown things (404), deleted recordings (410), ranges, HEAD, cache
 // headers, posters/thumbnails/clips, and one view per token.
+#include "playback/vod_origin.h"
+
 #include <sys/wait.h>
 
 #include <catch2/catch.hpp>
@@ -21,11 +23,10 @@
 #include "absl/strings/str_split.h"
 #include "hls/hls_proxy.h"
 #include "hls_js.h"
-#include "proxy_harness.h"
-#include "playback/vod_origin.h"
 #include "playback_world.h"
 #include "prometheus/registry.h"
 #include "prometheus/text_serializer.h"
+#include "proxy_harness.h"
 #include "s3_env.h"
 #include "shopcast/testing/temp_dir.h"
 #include "storage/digest.h"
@@ -162,10 +163,14 @@ class OriginWorld {
     world_ = std::make_unique<PlaybackWorld>(
         [this](v1::StorageTier t) -> storage::StorageProvider* {
           switch (t) {
-            case v1::STORAGE_TIER_HOT: return hot_.get();
-            case v1::STORAGE_TIER_WARM: return warm_.get();
-            case v1::STORAGE_TIER_COLD: return cold_.get();
-            default: return nullptr;
+            case v1::STORAGE_TIER_HOT:
+              return hot_.get();
+            case v1::STORAGE_TIER_WARM:
+              return warm_.get();
+            case v1::STORAGE_TIER_COLD:
+              return cold_.get();
+            default:
+              return nullptr;
           }
         },
         PlaybackOptions{});
@@ -301,8 +306,8 @@ TEST_CASE("A cold recording on the S3 store plays whole, fetched once into the l
 
 TEST_CASE("A recording split across hot, warm and cold plays as one") {
   OriginWorld w;
-  const RecordingSpec rec = w.Record({v1::STORAGE_TIER_HOT, v1::STORAGE_TIER_WARM,
-                                      v1::STORAGE_TIER_COLD, v1::STORAGE_TIER_COLD});
+  const RecordingSpec rec = w.Record(
+      {v1::STORAGE_TIER_HOT, v1::STORAGE_TIER_WARM, v1::STORAGE_TIER_COLD, v1::STORAGE_TIER_COLD});
   ExpectPlaysWhole(w.PlaylistUrl(rec));
   for (const char* tier : {"hot", "warm", "cold"}) {
     INFO(tier);
@@ -314,8 +319,8 @@ TEST_CASE("A recording split across hot, warm and cold plays as one") {
 TEST_CASE("Through the gateway's /vod/ proxy, a split recording plays the same") {
   OriginWorld w;
   Gateway gw(w.base());
-  const RecordingSpec rec = w.Record({v1::STORAGE_TIER_COLD, v1::STORAGE_TIER_HOT,
-                                      v1::STORAGE_TIER_WARM, v1::STORAGE_TIER_COLD});
+  const RecordingSpec rec = w.Record(
+      {v1::STORAGE_TIER_COLD, v1::STORAGE_TIER_HOT, v1::STORAGE_TIER_WARM, v1::STORAGE_TIER_COLD});
   const std::string token = w.Token(rec.id);
   ExpectPlaysWhole(absl::StrCat(gw.url(), "/vod/", rec.id, "/index.m3u8?token=", token));
   CHECK(Fetch(absl::StrCat(gw.url(), "/vod/", rec.id, "/3.ts?token=", token)).body ==
@@ -326,8 +331,8 @@ TEST_CASE("Through the gateway's /vod/ proxy, a split recording plays the same")
 
 TEST_CASE("Playlists and segments: content types, caching, ranges, HEAD, relative URIs") {
   OriginWorld w;
-  const RecordingSpec rec = w.Record({v1::STORAGE_TIER_HOT, v1::STORAGE_TIER_COLD,
-                                      v1::STORAGE_TIER_HOT, v1::STORAGE_TIER_HOT});
+  const RecordingSpec rec = w.Record(
+      {v1::STORAGE_TIER_HOT, v1::STORAGE_TIER_COLD, v1::STORAGE_TIER_HOT, v1::STORAGE_TIER_HOT});
   const std::string token = w.Token(rec.id, absl::Hours(1), 2500);
   Fetched pl = Fetch(w.Url(rec, "index.m3u8", token));
   REQUIRE(pl.status == 200);
@@ -377,16 +382,17 @@ TEST_CASE("Tokens: none 401, bad or foreign or expired 403, unknown things 404, 
     INFO(bad);
     CHECK(Fetch(seg + "?token=" + bad).status == 403);
   }
-  CHECK(Fetch(w.Url(rec, "4.ts", good)).status == 404);           // past the last segment
-  CHECK(Fetch(w.Url(rec, "01.ts", good)).status == 404);          // not our grammar
+  CHECK(Fetch(w.Url(rec, "4.ts", good)).status == 404);   // past the last segment
+  CHECK(Fetch(w.Url(rec, "01.ts", good)).status == 404);  // not our grammar
   CHECK(Fetch(w.Url(rec, "..%2F1.ts", good)).status == 404);
   CHECK(Fetch(absl::StrCat(w.base(), "/vod/", rec.id, "/../", other.id, "/1.ts?token=", good),
               "--path-as-is")
             .status == 404);
-  CHECK(Fetch(w.Url(rec, "poster.jpg", good)).status == 404);     // none recorded
+  CHECK(Fetch(w.Url(rec, "poster.jpg", good)).status == 404);  // none recorded
   const std::string ghost = ids::NewId("rec");
-  CHECK(Fetch(absl::StrCat(w.base(), "/vod/", ghost, "/index.m3u8?token=", w.Token(ghost)))
-            .status == 404);
+  CHECK(
+      Fetch(absl::StrCat(w.base(), "/vod/", ghost, "/index.m3u8?token=", w.Token(ghost))).status ==
+      404);
   CHECK(Fetch(w.Url(rec, "1.ts", good), "-X POST").status == 405);
 
   w.world().Query("UPDATE recordings SET status = 5 WHERE id = $1", rec.id);
@@ -402,7 +408,8 @@ TEST_CASE("Posters, thumbnails and clips come from whichever tier holds them") {
   const std::string jpeg = tmp.File("p.jpg");
   std::string out;
   REQUIRE(RunCommand(absl::StrCat("ffmpeg -nostdin -v error -f lavfi -i testsrc=size=160x120 "
-                                  "-frames:v 1 ", QuoteForShell(jpeg), " 2>&1"),
+                                  "-frames:v 1 ",
+                                  QuoteForShell(jpeg), " 2>&1"),
                      out) == 0);
   const std::string sha = *storage::Sha256OfFile(jpeg);
   const std::string poster_key = rec.stream_id + "/poster.jpg";
@@ -411,7 +418,10 @@ TEST_CASE("Posters, thumbnails and clips come from whichever tier holds them") {
   const std::string thm = ids::NewId("thm");
   const std::string clp = ids::NewId("clp");
   REQUIRE(w.cold().Put(rec.id + "/thumbs/" + thm + ".jpg", jpeg, sha).ok());
-  REQUIRE(w.cold().Put(rec.id + "/clips/" + clp + ".mp4", TheMedia().files[0], *storage::Sha256OfFile(TheMedia().files[0])).ok());
+  REQUIRE(w.cold()
+              .Put(rec.id + "/clips/" + clp + ".mp4", TheMedia().files[0],
+                   *storage::Sha256OfFile(TheMedia().files[0]))
+              .ok());
   REQUIRE(w.hot().Put(rec.id + "/clips/" + clp + ".jpg", jpeg, sha).ok());
 
   const std::string token = w.Token(rec.id);
@@ -453,8 +463,8 @@ TEST_CASE("hls.js in Chromium, through the gateway, starts a split recording at 
           "[e2e]") {
   OriginWorld w;
   Gateway gw(w.base());
-  const RecordingSpec rec = w.Record({v1::STORAGE_TIER_HOT, v1::STORAGE_TIER_WARM,
-                                      v1::STORAGE_TIER_COLD, v1::STORAGE_TIER_COLD});
+  const RecordingSpec rec = w.Record(
+      {v1::STORAGE_TIER_HOT, v1::STORAGE_TIER_WARM, v1::STORAGE_TIER_COLD, v1::STORAGE_TIER_COLD});
   MarkerSpec sale;
   sale.media_offset_us = 7000000;
   w.world().InsertMarker(rec.id, rec.stream_id, sale);

@@ -59,10 +59,12 @@ TEST_CASE("A VOD playlist has the RFC 8216bis header, every segment dated, and a
   // One date per segment; the discontinuity right before the reconnected one, and its date is
   // the reconnected session's own (no interpolation across the gap).
   CHECK(std::count(lines.begin(), lines.end(), "#EXT-X-DISCONTINUITY") == 1);
-  CHECK(absl::StrContains(text, "#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME:"
-                                "2026-12-05T06:00:16.500Z\n#EXTINF:2.500000,\n13.ts?token=abc\n"));
-  CHECK(absl::StrContains(text, "#EXT-X-PROGRAM-DATE-TIME:2026-12-05T06:00:00.000Z\n"
-                                "#EXTINF:2.000000,\n10.ts?token=abc\n"));
+  CHECK(absl::StrContains(text,
+                          "#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME:"
+                          "2026-12-05T06:00:16.500Z\n#EXTINF:2.500000,\n13.ts?token=abc\n"));
+  CHECK(absl::StrContains(text,
+                          "#EXT-X-PROGRAM-DATE-TIME:2026-12-05T06:00:00.000Z\n"
+                          "#EXTINF:2.000000,\n10.ts?token=abc\n"));
   int uris = 0;
   for (const auto& l : lines) uris += absl::EndsWith(l, ".ts?token=abc") ? 1 : 0;
   CHECK(uris == 5);
@@ -82,7 +84,8 @@ TEST_CASE("EXT-X-START carries the requested offset, clamped to the recording, P
   in.start_offset_us = 7250000;
   CHECK(absl::StrContains(BuildVodPlaylist(in), "#EXT-X-START:TIME-OFFSET=7.250000,PRECISE=YES\n"));
   in.start_offset_us = 999000000;
-  CHECK(absl::StrContains(BuildVodPlaylist(in), "#EXT-X-START:TIME-OFFSET=11.000000,PRECISE=YES\n"));
+  CHECK(
+      absl::StrContains(BuildVodPlaylist(in), "#EXT-X-START:TIME-OFFSET=11.000000,PRECISE=YES\n"));
   in.start_offset_us = -5;
   CHECK(absl::StrContains(BuildVodPlaylist(in), "#EXT-X-START:TIME-OFFSET=0.000000,PRECISE=YES\n"));
 }
@@ -105,8 +108,9 @@ TEST_CASE("A marker's START-DATE is the date the player shows at its offset, acr
   CHECK(text.find("mom_B") < text.find("#EXT-X-PROGRAM-DATE-TIME"));
 }
 
-TEST_CASE("Sale, pin and auction markers carry their class and X- attributes, cancelled sales "
-          "are left out") {
+TEST_CASE(
+    "Sale, pin and auction markers carry their class and X- attributes, cancelled sales "
+    "are left out") {
   PlaylistInput in = Reconnect();
   PlaylistMarker sale;
   sale.id = "mom_S";
@@ -144,9 +148,10 @@ TEST_CASE("Sale, pin and auction markers carry their class and X- attributes, ca
   CHECK(absl::StrContains(DateRangeLine(text, "mom_Y"), "X-PRICE=\"1500 JPY\""));
   CHECK(DateRangeLine(text, "mom_C").empty());
   CHECK(absl::StrContains(DateRangeLine(text, "mrk_P"), "CLASS=\"com.shopcast.pin\""));
-  CHECK(absl::StrContains(DateRangeLine(text, "mrk_X"),
-                          "CLASS=\"com.shopcast.auction-close\",START-DATE=\"2026-12-05T06:00:00.000Z\""
-                          ",X-AUCTION-ID=\"auc_1\",X-RESULT=\"sold\""));
+  CHECK(absl::StrContains(
+      DateRangeLine(text, "mrk_X"),
+      "CLASS=\"com.shopcast.auction-close\",START-DATE=\"2026-12-05T06:00:00.000Z\""
+      ",X-AUCTION-ID=\"auc_1\",X-RESULT=\"sold\""));
   size_t count = 0;
   for (size_t at = text.find("ID=\"mrk_P\""); at != std::string::npos;
        at = text.find("ID=\"mrk_P\"", at + 1)) {
@@ -174,16 +179,20 @@ TEST_CASE("Hostile titles cannot break out of their quoted string or the tag's l
   CHECK(absl::StrContains(line, "\xEF\xBF\xBD\xEF\xBF\xBD end\""));
   CHECK_FALSE(absl::StrContains(line, "X-PRICE"));
   // Every attribute value of the tag is a well-formed quoted-string or number.
-  static const std::regex kAttr(R"re(^#EXT-X-DATERANGE:(([A-Z0-9-]+)=("[^"\r\n]*"|[0-9]+)(,|$))+$)re");
+  static const std::regex kAttr(
+      R"re(^#EXT-X-DATERANGE:(([A-Z0-9-]+)=("[^"\r\n]*"|[0-9]+)(,|$))+$)re");
   CHECK(std::regex_match(line, kAttr));
 }
 
 TEST_CASE("QuotedStringSafe keeps valid UTF-8, cuts on a character boundary") {
   CHECK(QuotedStringSafe("Écharpe «rouge» 🧣") == "Écharpe «rouge» 🧣");
   CHECK(QuotedStringSafe("\xC3\xA9\xC3\xA9", 3) == "\xC3\xA9");
-  CHECK(QuotedStringSafe("\xC0\xAF") == "\xEF\xBF\xBD\xEF\xBF\xBD");        // overlong '/'
+  CHECK(QuotedStringSafe("\xC0\xAF") == "\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong '/'
   CHECK(QuotedStringSafe("\xED\xA0\x80") == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
-  CHECK(QuotedStringSafe("a\xE2\x80\xA8" "b") == "a\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD" "b");
+  CHECK(QuotedStringSafe("a\xE2\x80\xA8"
+                         "b") ==
+        "a\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"
+        "b");
 }
 
 TEST_CASE("Prices use the currency's minor digits") {

@@ -38,20 +38,35 @@ TEST_CASE("Every served shape parses, with its ids and the token") {
 }
 
 TEST_CASE("Anything else is not found: traversal, encoding, other ids, padding, extensions") {
-  for (const std::string& bad : std::vector<std::string>{
-           std::string("/vod/"), "/vod/" + std::string(kRec), kBase + "/", kBase + "/index.m3u",
-           kBase + "/INDEX.m3u8", kBase + "/01.ts", kBase + "/-1.ts", kBase + "/1.ts/",
-           kBase + "/1234567890123456789.ts", kBase + "/1.TS", kBase + "/.ts", kBase + "/1%2Ets",
-           kBase + "/../" + kRec + "/0.ts", kBase + "/clips/../poster.jpg",
-           kBase + "/clips/clp_01J9Z3K8W4V6T2M0QXYHB5R7NC.mp4/x",
-           kBase + "/clips/thm_01J9Z3K8W4V6T2M0QXYHB5R7NC.jpg",
-           kBase + "/thumbs/thm_01J9Z3K8W4V6T2M0QXYHB5R7NC.mp4",
-           kBase + "/thumbs/thm_01j9z3k8w4v6t2m0qxyhb5r7nc.jpg",
-           "/vod/str_01J9Z3K8W4V6T2M0QXYHB5R7NC/index.m3u8",
-           "/vod/rec_01J9Z3K8W4V6T2M0QXYHB5R7N/index.m3u8",
-           "/vod/rec_81J9Z3K8W4V6T2M0QXYHB5R7NC/index.m3u8", "/vod//index.m3u8",
-           "/live/" + std::string(kRec) + "/index.m3u8", "//vod/" + std::string(kRec) + "/0.ts",
-           kBase + "/0.ts" + std::string(1, '\0'), std::string("/vod/") + kRec + "\\0.ts", "http://h", "*"}) {
+  for (const std::string& bad :
+       std::vector<std::string>{std::string("/vod/"),
+                                "/vod/" + std::string(kRec),
+                                kBase + "/",
+                                kBase + "/index.m3u",
+                                kBase + "/INDEX.m3u8",
+                                kBase + "/01.ts",
+                                kBase + "/-1.ts",
+                                kBase + "/1.ts/",
+                                kBase + "/1234567890123456789.ts",
+                                kBase + "/1.TS",
+                                kBase + "/.ts",
+                                kBase + "/1%2Ets",
+                                kBase + "/../" + kRec + "/0.ts",
+                                kBase + "/clips/../poster.jpg",
+                                kBase + "/clips/clp_01J9Z3K8W4V6T2M0QXYHB5R7NC.mp4/x",
+                                kBase + "/clips/thm_01J9Z3K8W4V6T2M0QXYHB5R7NC.jpg",
+                                kBase + "/thumbs/thm_01J9Z3K8W4V6T2M0QXYHB5R7NC.mp4",
+                                kBase + "/thumbs/thm_01j9z3k8w4v6t2m0qxyhb5r7nc.jpg",
+                                "/vod/str_01J9Z3K8W4V6T2M0QXYHB5R7NC/index.m3u8",
+                                "/vod/rec_01J9Z3K8W4V6T2M0QXYHB5R7N/index.m3u8",
+                                "/vod/rec_81J9Z3K8W4V6T2M0QXYHB5R7NC/index.m3u8",
+                                "/vod//index.m3u8",
+                                "/live/" + std::string(kRec) + "/index.m3u8",
+                                "//vod/" + std::string(kRec) + "/0.ts",
+                                kBase + "/0.ts" + std::string(1, '\0'),
+                                std::string("/vod/") + kRec + "\\0.ts",
+                                "http://h",
+                                "*"}) {
     INFO(bad);
     CHECK_FALSE(ParseVodTarget(bad).has_value());
   }

@@ -56,7 +56,8 @@ TEST_CASE("A clip token opens its clip only, and a recording token no clip") {
         VodTokenProblem::kWrongRecording);
 }
 
-TEST_CASE("Another key, a flipped bit or a truncation is refused, nothing is trusted before the MAC") {
+TEST_CASE(
+    "Another key, a flipped bit or a truncation is refused, nothing is trusted before the MAC") {
   const VodTokenCodec a = VodTokenCodec::WithRandomKey();
   const VodTokenCodec b = VodTokenCodec::WithRandomKey();
   const std::string token = a.Sign(Recording());
@@ -76,8 +77,7 @@ TEST_CASE("Only the canonical spelling of a token is accepted (the last characte
   // Tokens carry a random nonce: try many, so last characters with unused bits occur.
   for (int n = 0; n < 200; ++n) {
     const std::string token = a.Sign(Recording());
-    const std::string alphabet =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     for (char c : alphabet) {
       if (c == token.back()) continue;
       std::string t = token;

@@ -6,7 +6,6 @@
 // it moved catch up).
 
 #include <catch2/catch.hpp>
-
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -68,9 +67,12 @@ TEST_CASE("1,000 recordings age through every tier under an injected clock", "[a
     }
     const std::string id = w.AddRecording(s);
     all.push_back(id);
-    if (i < kHeld) held.push_back(id);
-    else if (i < kHeld + kUndecided) undecided.push_back(id);
-    else if (i < kHeld + kUndecided + kSales) with_sales.push_back(id);
+    if (i < kHeld)
+      held.push_back(id);
+    else if (i < kHeld + kUndecided)
+      undecided.push_back(id);
+    else if (i < kHeld + kUndecided + kSales)
+      with_sales.push_back(id);
   }
   constexpr int kAging = kTotal - kHeld - kUndecided;
   mover.Start();
@@ -83,11 +85,12 @@ TEST_CASE("1,000 recordings age through every tier under an injected clock", "[a
         absl::Seconds(240));
     if (!done) {
       // What is stuck, for the failure's message.
-      UNSCOPED_INFO("objects left: " << w.Text(
-          "SELECT COALESCE(string_agg(kind || '/' || state || '/' || last_error || '/' || "
-          "parked::text || ' x' || n::text, ', '), '') FROM (SELECT kind, state, last_error, "
-          "parked, count(*) AS n FROM tier_move_objects WHERE state <> 'done' "
-          "GROUP BY 1, 2, 3, 4) s"));
+      UNSCOPED_INFO(
+          "objects left: " << w.Text(
+              "SELECT COALESCE(string_agg(kind || '/' || state || '/' || last_error || '/' || "
+              "parked::text || ' x' || n::text, ', '), '') FROM (SELECT kind, state, last_error, "
+              "parked, count(*) AS n FROM tier_move_objects WHERE state <> 'done' "
+              "GROUP BY 1, 2, 3, 4) s"));
     }
     return done;
   };
@@ -193,8 +196,9 @@ TEST_CASE("1,000 recordings age through every tier under an injected clock", "[a
   }
   CHECK(w.Count("SELECT count(*) FROM outbox WHERE type = "
                 "'recording_lifecycle.recording_tier_changed'") == 3 * kAging);
-  CHECK(w.Count("SELECT count(*) FROM outbox WHERE type = 'recording_lifecycle.recording_deleted'")
-        == kUndecided);
+  CHECK(
+      w.Count("SELECT count(*) FROM outbox WHERE type = 'recording_lifecycle.recording_deleted'") ==
+      kUndecided);
   CHECK(w.Count("SELECT count(*) FROM tier_move_objects WHERE state <> 'done'") == 0);
   CHECK(w.Count("SELECT count(*) FROM clips WHERE mp4_tier = 4 AND poster_tier = 4") == kSales);
   // Nothing left to do, however late.
@@ -207,15 +211,15 @@ bool Drain(TierWorld& w, mover::Mover& m) {
   return shopcast::testing::WaitUntil(
       [&] {
         (void)m.RunOnce();
-        return w.Count("SELECT count(*) FROM tier_moves WHERE state IN ('active', 'parked')") ==
-               0;
+        return w.Count("SELECT count(*) FROM tier_moves WHERE state IN ('active', 'parked')") == 0;
       },
       absl::Seconds(60), absl::Milliseconds(5));
 }
 
-TEST_CASE("a clip and a thumbnail made after their recording moved catch up with it once they "
-          "are an hour old, and the recording's tier and events do not change",
-          "[aging][assets]") {
+TEST_CASE(
+    "a clip and a thumbnail made after their recording moved catch up with it once they "
+    "are an hour old, and the recording's tier and events do not change",
+    "[aging][assets]") {
   TierWorld w;
   absl::Time now = kEnd + 31 * kDay;
   PolicyStore store(w.pool());
@@ -253,15 +257,22 @@ TEST_CASE("a clip and a thumbnail made after their recording moved catch up with
   }
   const std::string at = "'epoch'::timestamptz + " + std::to_string(absl::ToUnixSeconds(now)) +
                          " * interval '1 second'";
-  w.Exec("INSERT INTO clips (id, recording_id, creator_id, title, requested_start_us, "
-         "requested_duration_us, status, mp4_key, mp4_sha256, poster_key, poster_sha256, "
-         "created_at, updated_at) VALUES ('" + clip + "', '" + id + "', 'usr_host', 'Late', 0, "
-         "1000000, 3, '" + id + "/clips/" + clip + ".mp4', '" + sha + "', '" + id + "/clips/" +
-         clip + ".jpg', '" + sha + "', " + at + ", " + at + ")");
-  w.Exec("INSERT INTO thumbnails (id, recording_id, kind, moment_id, media_offset_us, object_key, "
-         "sha256, status, created_at, updated_at) VALUES ('" + thm + "', '" + id + "', 'moment', "
-         "'mom_late', 0, '" + id + "/thumbs/" + thm + ".jpg', '" + sha + "', 3, " + at + ", " +
-         at + ")");
+  w.Exec(
+      "INSERT INTO clips (id, recording_id, creator_id, title, requested_start_us, "
+      "requested_duration_us, status, mp4_key, mp4_sha256, poster_key, poster_sha256, "
+      "created_at, updated_at) VALUES ('" +
+      clip + "', '" + id +
+      "', 'usr_host', 'Late', 0, "
+      "1000000, 3, '" +
+      id + "/clips/" + clip + ".mp4', '" + sha + "', '" + id + "/clips/" + clip + ".jpg', '" + sha +
+      "', " + at + ", " + at + ")");
+  w.Exec(
+      "INSERT INTO thumbnails (id, recording_id, kind, moment_id, media_offset_us, object_key, "
+      "sha256, status, created_at, updated_at) VALUES ('" +
+      thm + "', '" + id +
+      "', 'moment', "
+      "'mom_late', 0, '" +
+      id + "/thumbs/" + thm + ".jpg', '" + sha + "', 3, " + at + ", " + at + ")");
 
   // Within the hour they stay hot (the first viewers of a new clip are served from there).
   auto dry = aging.DryRun(now + absl::Minutes(30), 100);

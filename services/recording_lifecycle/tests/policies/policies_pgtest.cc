@@ -4,7 +4,6 @@
 // (a restore from COLD) and SetLegalHold.
 
 #include <catch2/catch.hpp>
-
 #include <functional>
 #include <string>
 
@@ -29,8 +28,9 @@ struct World {
   TierWorld w;
   PolicyStore store{w.pool()};
   mover::Mover mover{w.pool(), w.tiers(), Options(), nullptr};
-  AgingPass aging{w.pool(), store, &mover, nullptr, AgingPassOptions{}, nullptr,
-                  [] { return absl::FromUnixSeconds(1767225600); }};
+  AgingPass aging{w.pool(), store, &mover, nullptr, AgingPassOptions{}, nullptr, [] {
+                    return absl::FromUnixSeconds(1767225600);
+                  }};
   pagetoken::Codec tokens = pagetoken::Codec::WithRandomKey();
   TiersService service{w.pool(), store, aging, &mover, tokens};
 
@@ -81,8 +81,7 @@ TEST_CASE("the platform default is seeded and applies to hosts without a policy"
   CHECK(x.service.GetAgingPolicy(kAdmin, by_id).ok());
 }
 
-TEST_CASE("policy CRUD: names unique, one default, a host in one policy, versions",
-          "[policies]") {
+TEST_CASE("policy CRUD: names unique, one default, a host in one policy, versions", "[policies]") {
   World x;
   pb::AgingPolicy p = x.NewPolicy("vip");
   p.set_description("VIP hosts keep media hot");
@@ -205,8 +204,7 @@ TEST_CASE("bad-input table for every tiers RPC: a clear status and reason, nothi
        C::kPermissionDenied, kReasonAdminRequired},
       {"get: empty host", get([](auto& r) { r.set_host_id(""); }, kAdmin), C::kInvalidArgument,
        kReasonIdRequired},
-      {"list: viewer",
-       [](World& w) { return w.service.ListAgingPolicies(kViewer, {}).status(); },
+      {"list: viewer", [](World& w) { return w.service.ListAgingPolicies(kViewer, {}).status(); },
        C::kPermissionDenied, kReasonAdminRequired},
       {"list: page size 101",
        [](World& w) {
@@ -234,11 +232,9 @@ TEST_CASE("bad-input table for every tiers RPC: a clear status and reason, nothi
        C::kFailedPrecondition, kReasonDefaultExists},
       {"create: taken name", create([](auto& p) { p.set_name("platform-default"); }, kAdmin),
        C::kAlreadyExists, kReasonNameTaken},
-      {"update: host",
-       [](World& w) { return w.service.UpdateAgingPolicy(kHost, {}).status(); },
+      {"update: host", [](World& w) { return w.service.UpdateAgingPolicy(kHost, {}).status(); },
        C::kPermissionDenied, kReasonAdminRequired},
-      {"update: no mask",
-       [](World& w) { return w.service.UpdateAgingPolicy(kAdmin, {}).status(); },
+      {"update: no mask", [](World& w) { return w.service.UpdateAgingPolicy(kAdmin, {}).status(); },
        C::kInvalidArgument, kReasonMaskRequired},
       {"update: bad grace",
        [](World& w) {
@@ -324,9 +320,10 @@ TEST_CASE("bad-input table for every tiers RPC: a clear status and reason, nothi
   CHECK(x.w.Count("SELECT count(*) FROM recordings WHERE legal_hold") == 0);
 }
 
-TEST_CASE("MoveRecording restores a cold recording to hot, and SetLegalHold blocks and is refused "
-          "once a purge began",
-          "[policies][move]") {
+TEST_CASE(
+    "MoveRecording restores a cold recording to hot, and SetLegalHold blocks and is refused "
+    "once a purge began",
+    "[policies][move]") {
   World x;
   const std::string rec = x.w.AddRecording();
   pb::MoveRecordingRequest m;
@@ -363,9 +360,10 @@ TEST_CASE("MoveRecording restores a cold recording to hot, and SetLegalHold bloc
   REQUIRE(x.service.SetLegalHold(kAdmin, h).ok());
   // A purge that began: the media is going, a hold can no longer save it.
   x.w.Exec("UPDATE recordings SET status = 4 WHERE id = '" + rec + "'");
-  x.w.Exec("INSERT INTO tier_moves (id, recording_id, from_tier, to_tier, origin, state, "
-           "objects_total, created_at, updated_at) VALUES ('mov_p', '" + rec +
-           "', 1, 4, 'purge', 'active', 0, now(), now())");
+  x.w.Exec(
+      "INSERT INTO tier_moves (id, recording_id, from_tier, to_tier, origin, state, "
+      "objects_total, created_at, updated_at) VALUES ('mov_p', '" +
+      rec + "', 1, 4, 'purge', 'active', 0, now(), now())");
   h.set_legal_hold(true);
   CHECK(ReasonOf(x.service.SetLegalHold(kAdmin, h).status()) == kReasonPurgeInProgress);
 }

@@ -2,11 +2,11 @@
 // condition, first match wins, undecided grace, legal hold), when the next transition falls
 // due, and a bad-input table for what CreateAgingPolicy and UpdateAgingPolicy accept.
 
-#include <catch2/catch.hpp>
+#include "policies/policy.h"
 
+#include <catch2/catch.hpp>
 #include <string>
 
-#include "policies/policy.h"
 #include "shopcast/status/status.h"
 
 namespace shopcast::recording_lifecycle::policies {
@@ -165,11 +165,13 @@ TEST_CASE("CreateAgingPolicy bad-input table: one reason and field per mistake",
        "policy.rules[1].to_tier", kReasonRuleTierOrder},
       {"same tier", [](auto& p) { p.mutable_rules(1)->set_to_tier(pb::STORAGE_TIER_WARM); },
        "policy.rules[1].to_tier", kReasonRuleTierOrder},
-      {"unknown tier", [](auto& p) { p.mutable_rules(1)->set_to_tier(static_cast<pb::StorageTier>(9)); },
+      {"unknown tier",
+       [](auto& p) { p.mutable_rules(1)->set_to_tier(static_cast<pb::StorageTier>(9)); },
        "policy.rules[1].to_tier", kReasonRuleTierOrder},
       {"no min_age", [](auto& p) { p.mutable_rules(0)->clear_min_age(); },
        "policy.rules[0].min_age", kReasonRuleDurationInvalid},
-      {"min_age 59 min", [](auto& p) { ToProto(absl::Minutes(59), p.mutable_rules(0)->mutable_min_age()); },
+      {"min_age 59 min",
+       [](auto& p) { ToProto(absl::Minutes(59), p.mutable_rules(0)->mutable_min_age()); },
        "policy.rules[0].min_age", kReasonRuleDurationInvalid},
       {"min_age 11 years",
        [](auto& p) { ToProto(11 * 366 * kDay, p.mutable_rules(0)->mutable_min_age()); },
@@ -191,11 +193,9 @@ TEST_CASE("CreateAgingPolicy bad-input table: one reason and field per mistake",
       {"window on expiry",
        [](auto& p) { ToProto(absl::Seconds(10), p.mutable_rules(2)->mutable_sale_window()); },
        "policy.rules[2].sale_window", kReasonRuleSaleWindowInvalid},
-      {"grace 30 min",
-       [](auto& p) { ToProto(absl::Minutes(30), p.mutable_undecided_grace()); },
+      {"grace 30 min", [](auto& p) { ToProto(absl::Minutes(30), p.mutable_undecided_grace()); },
        "policy.undecided_grace", kReasonGraceInvalid},
-      {"grace 91 days",
-       [](auto& p) { ToProto(91 * kDay, p.mutable_undecided_grace()); },
+      {"grace 91 days", [](auto& p) { ToProto(91 * kDay, p.mutable_undecided_grace()); },
        "policy.undecided_grace", kReasonGraceInvalid},
   };
   for (const BadCase& c : cases) {

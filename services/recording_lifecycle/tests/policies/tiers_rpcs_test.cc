@@ -2,15 +2,15 @@
 // UNAUTHENTICATED; a viewer or host: PERMISSION_DENIED), reasons in the trailers, an admin
 // creating and reading a policy, moving a recording and holding it, and the internal pass.
 
-#include <catch2/catch.hpp>
+#include "policies/tiers_rpcs.h"
 
+#include <catch2/catch.hpp>
 #include <memory>
 #include <string>
 
 #include "grpcpp/grpcpp.h"
 #include "mover/mover.h"
 #include "policies/aging_pass.h"
-#include "policies/tiers_rpcs.h"
 #include "shopcast/auth/keys.h"
 #include "shopcast/auth/tokens.h"
 #include "shopcast/server/executor.h"

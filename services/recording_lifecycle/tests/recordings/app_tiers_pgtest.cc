@@ -7,7 +7,6 @@
 // GetRecording says where the media is (Recording.locations) and MoveRecording answers that view.
 
 #include <catch2/catch.hpp>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -122,8 +121,8 @@ int Fetch(World& w, const std::string& url, std::string* body) {
   const std::string out = w.f.File("fetched"), code = w.f.File("fetched.code");
   std::error_code ec;
   fs::remove(out, ec);
-  const std::string cmd = absl::StrCat("curl -s -m 30 -o '", out, "' -w '%{http_code}' '", local,
-                                       "' > '", code, "'");
+  const std::string cmd =
+      absl::StrCat("curl -s -m 30 -o '", out, "' -w '%{http_code}' '", local, "' > '", code, "'");
   REQUIRE(std::system(cmd.c_str()) == 0);
   *body = ReadAll(out);
   return std::atoi(ReadAll(code).c_str());
@@ -147,9 +146,7 @@ TEST_CASE("SaveOrDelete(DELETE) wakes the purger: every object is gone long befo
   // The purge round is an hour away (and a failed round is retried after 30 s at the
   // earliest): only the wake explains a purge within 15 s.
   REQUIRE(shopcast::testing::WaitUntil(
-      [&] {
-        return w.f.Count("SELECT status FROM recordings WHERE id = '" + id + "'") == 5;
-      },
+      [&] { return w.f.Count("SELECT status FROM recordings WHERE id = '" + id + "'") == 5; },
       absl::Seconds(15)));
   CHECK(absl::Now() - asked < absl::Seconds(15));
   CHECK_FALSE(w.HotHasAnythingOf(stream));
@@ -163,16 +160,15 @@ TEST_CASE("a stream ended with the host's DELETE wakes the purger too", "[purge]
   std::string stream;
   const std::string id = w.Record(host, 2, vi::RECORDING_CHOICE_DELETE, &stream);
   REQUIRE(shopcast::testing::WaitUntil(
-      [&] {
-        return w.f.Count("SELECT status FROM recordings WHERE id = '" + id + "'") == 5;
-      },
+      [&] { return w.f.Count("SELECT status FROM recordings WHERE id = '" + id + "'") == 5; },
       absl::Seconds(15)));
   CHECK_FALSE(w.HotHasAnythingOf(stream));
 }
 
-TEST_CASE("SetPrimaryThumbnail answers GetRecording's view, and a clip and the thumbnail aged to "
-          "warm and cold are fetched byte for byte through the URLs the App hands out",
-          "[assets][thumbnail]") {
+TEST_CASE(
+    "SetPrimaryThumbnail answers GetRecording's view, and a clip and the thumbnail aged to "
+    "warm and cold are fetched byte for byte through the URLs the App hands out",
+    "[assets][thumbnail]") {
   World w;
   const std::string host = ids::NewId("usr");
   const std::string id = w.Record(host, 3, vi::RECORDING_CHOICE_SAVE);
@@ -188,16 +184,18 @@ TEST_CASE("SetPrimaryThumbnail answers GetRecording's view, and a clip and the t
   WriteFile(w.hot / mp4_key, mp4);
   WriteFile(w.hot / jpg_key, clip_jpg);
   WriteFile(w.hot / thumb_key, thumb);
-  w.f.Exec("INSERT INTO clips (id, recording_id, creator_id, title, requested_start_us, "
-           "requested_duration_us, start_us, duration_us, status, mp4_key, mp4_sha256, mp4_bytes, "
-           "poster_key, poster_sha256, created_at, updated_at) VALUES ('" + clip + "', '" + id +
-           "', '" + host + "', 'A clip', 0, 2000000, 0, 2000000, 3, '" + mp4_key + "', '" +
-           storage::Sha256Hex(mp4) + "', 4000, '" + jpg_key + "', '" +
-           storage::Sha256Hex(clip_jpg) + "', now(), now())");
-  w.f.Exec("INSERT INTO thumbnails (id, recording_id, kind, moment_id, media_offset_us, "
-           "object_key, sha256, width, height, status, created_at, updated_at) VALUES ('" + thm +
-           "', '" + id + "', 'moment', '" + ids::NewId("mom") + "', 1000000, '" + thumb_key +
-           "', '" + storage::Sha256Hex(thumb) + "', 64, 36, 3, now(), now())");
+  w.f.Exec(
+      "INSERT INTO clips (id, recording_id, creator_id, title, requested_start_us, "
+      "requested_duration_us, start_us, duration_us, status, mp4_key, mp4_sha256, mp4_bytes, "
+      "poster_key, poster_sha256, created_at, updated_at) VALUES ('" +
+      clip + "', '" + id + "', '" + host + "', 'A clip', 0, 2000000, 0, 2000000, 3, '" + mp4_key +
+      "', '" + storage::Sha256Hex(mp4) + "', 4000, '" + jpg_key + "', '" +
+      storage::Sha256Hex(clip_jpg) + "', now(), now())");
+  w.f.Exec(
+      "INSERT INTO thumbnails (id, recording_id, kind, moment_id, media_offset_us, "
+      "object_key, sha256, width, height, status, created_at, updated_at) VALUES ('" +
+      thm + "', '" + id + "', 'moment', '" + ids::NewId("mom") + "', 1000000, '" + thumb_key +
+      "', '" + storage::Sha256Hex(thumb) + "', 64, 36, 3, now(), now())");
 
   pb::SetPrimaryThumbnailRequest set;
   set.set_recording_id(id);
@@ -237,8 +235,8 @@ TEST_CASE("SetPrimaryThumbnail answers GetRecording's view, and a clip and the t
     move.set_recording_id(id);
     move.set_target_tier(to);
     pb::MoveRecordingResponse moved;
-    REQUIRE(Invoke(w.f, admin, &pb::RecordingLifecycleService::Stub::MoveRecording, move, &moved)
-                .ok());
+    REQUIRE(
+        Invoke(w.f, admin, &pb::RecordingLifecycleService::Stub::MoveRecording, move, &moved).ok());
     REQUIRE(shopcast::testing::WaitUntil(
         [&] {
           return w.f.Count("SELECT count(*) FROM tier_moves WHERE recording_id = '" + id +
@@ -249,8 +247,7 @@ TEST_CASE("SetPrimaryThumbnail answers GetRecording's view, and a clip and the t
     CHECK(now.tier() == to);
     // Warm: cold 180 days after the end; cold: expired after three years.
     CHECK(now.next_transition_at().seconds() ==
-          now.ended_at().seconds() +
-              (to == pb::STORAGE_TIER_WARM ? 15552000 : 94608000));
+          now.ended_at().seconds() + (to == pb::STORAGE_TIER_WARM ? 15552000 : 94608000));
     CHECK(w.f.Count("SELECT mp4_tier + poster_tier FROM clips WHERE id = '" + clip + "'") ==
           2 * to);
     CHECK(w.f.Count("SELECT tier FROM thumbnails WHERE id = '" + thm + "'") == to);
@@ -285,9 +282,10 @@ TEST_CASE("SetPrimaryThumbnail answers GetRecording's view, and a clip and the t
   CHECK((*cold)->Stat(thumb_key).ok());
 }
 
-TEST_CASE("an admin sees where a recording's media is, the host does not, and MoveRecording "
-          "answers GetRecording's full view",
-          "[locations]") {
+TEST_CASE(
+    "an admin sees where a recording's media is, the host does not, and MoveRecording "
+    "answers GetRecording's full view",
+    "[locations]") {
   World w;
   const std::string host = ids::NewId("usr");
   std::string stream;
@@ -316,8 +314,8 @@ TEST_CASE("an admin sees where a recording's media is, the host does not, and Mo
   move.set_recording_id(id);
   move.set_target_tier(pb::STORAGE_TIER_COLD);
   pb::MoveRecordingResponse moved;
-  REQUIRE(Invoke(w.f, admin, &pb::RecordingLifecycleService::Stub::MoveRecording, move, &moved)
-              .ok());
+  REQUIRE(
+      Invoke(w.f, admin, &pb::RecordingLifecycleService::Stub::MoveRecording, move, &moved).ok());
   const pb::Recording& answer = moved.recording();
   CHECK(answer.id() == id);
   CHECK(answer.title() == seen.title());

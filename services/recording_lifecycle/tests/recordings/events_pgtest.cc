@@ -18,8 +18,10 @@ constexpr int64_t kSeg = 2 * kSecond;
 std::string Q(const std::string& s) { return "'" + s + "'"; }
 
 int64_t Segments(const AppFixture& f, const std::string& stream) {
-  return f.Count("SELECT count(*) FROM segments s JOIN recordings r ON r.id = s.recording_id "
-                 "WHERE r.stream_id = " + Q(stream));
+  return f.Count(
+      "SELECT count(*) FROM segments s JOIN recordings r ON r.id = s.recording_id "
+      "WHERE r.stream_id = " +
+      Q(stream));
 }
 
 int64_t Field(const AppFixture& f, const std::string& stream, const std::string& column) {
@@ -37,12 +39,12 @@ TEST_CASE("a live stream's events make a READY recording with its segments, once
   const std::string stream = ids::NewId("str"), host = ids::NewId("usr");
   f.Deliver(WentLiveEvent(stream, host, "Teapots at dawn"));
   CHECK(Field(f, stream, "status") == 1);
-  CHECK(f.Text("SELECT title FROM recordings WHERE stream_id = " + Q(stream)) ==
-        "Teapots at dawn");
+  CHECK(f.Text("SELECT title FROM recordings WHERE stream_id = " + Q(stream)) == "Teapots at dawn");
   CHECK(f.Text("SELECT id FROM recordings WHERE stream_id = " + Q(stream)).rfind("rec_", 0) == 0);
 
   std::vector<common::v1::Event> segments;
-  for (int i = 0; i < 4; ++i) segments.push_back(SegmentEvent(stream, i, kT0 + i * kSeg, kSeg, i * kSeg));
+  for (int i = 0; i < 4; ++i)
+    segments.push_back(SegmentEvent(stream, i, kT0 + i * kSeg, kSeg, i * kSeg));
   CHECK(f.Deliver("video-ingest", segments).size() == 4);
   // The relay delivers again (at least once): nothing changes.
   CHECK(f.Deliver("video-ingest", segments).size() == 4);
@@ -81,8 +83,8 @@ TEST_CASE("segments out of order, before went_live, and a resumed session: one r
   f.Deliver(SegmentEvent(stream, 0, kT0, kSeg, 0));
   // A reconnect: video-ingest says resumed; the same recording continues.
   f.Deliver(WentLiveEvent(stream, host, "Another title", /*resumed=*/true));
-  f.Deliver(SegmentEvent(stream, 3, kT0 + 10 * kSeg, kSeg, 3 * kSeg, /*discontinuity=*/true,
-                         "ses_2"));
+  f.Deliver(
+      SegmentEvent(stream, 3, kT0 + 10 * kSeg, kSeg, 3 * kSeg, /*discontinuity=*/true, "ses_2"));
   CHECK(f.Count("SELECT count(*) FROM recordings") == 1);
   CHECK(f.Text("SELECT title FROM recordings WHERE stream_id = " + Q(stream)) == "Late title");
   // Ended with segment 1 still missing: PROCESSING until it comes.
@@ -144,8 +146,7 @@ TEST_CASE("a bad segment event is refused with its reason, recorded, and changes
        "SEGMENT_OFFSET_INVALID"},
       {"size", [](vi::SegmentClosed& s) { s.set_size_bytes(0); }, "SEGMENT_SIZE_INVALID"},
       {"sha short", [](vi::SegmentClosed& s) { s.set_sha256("abc"); }, "SEGMENT_SHA256_INVALID"},
-      {"sha upper",
-       [](vi::SegmentClosed& s) { s.set_sha256(std::string(64, 'A')); },
+      {"sha upper", [](vi::SegmentClosed& s) { s.set_sha256(std::string(64, 'A')); },
        "SEGMENT_SHA256_INVALID"},
       {"path traversal",
        [&](vi::SegmentClosed& s) { s.set_path(stream + "/../" + stream + "/000001.ts"); },
@@ -195,8 +196,8 @@ TEST_CASE("a bad stream_ended or went_live is refused whole") {
   const std::string stream = ids::NewId("str"), host = ids::NewId("usr");
   f.Deliver(WentLiveEvent(stream, host, "Ends badly"));
   f.Deliver(SegmentEvent(stream, 0, kT0, kSeg, 0));
-  common::v1::Event poster = EndedEvent(stream, host, 1, vi::RECORDING_CHOICE_SAVE,
-                                        "../etc/passwd");
+  common::v1::Event poster =
+      EndedEvent(stream, host, 1, vi::RECORDING_CHOICE_SAVE, "../etc/passwd");
   f.Deliver(poster);
   CHECK(f.Text("SELECT reason FROM rejected_events WHERE event_id = " + Q(poster.id())) ==
         "POSTER_PATH_INVALID");

@@ -4,7 +4,6 @@
 // each invalid field gives its code and reason and changes nothing.
 
 #include <catch2/catch.hpp>
-
 #include <functional>
 
 #include "shopcast/ids/ids.h"
@@ -105,8 +104,7 @@ TEST_CASE("an undecided recording is its host's and admins' only, a saved one ev
   pb::GetRecordingRequest by_stream;
   by_stream.set_stream_id(r.stream);
   pb::GetRecordingResponse resp;
-  CHECK(Invoke(f, host_token, &pb::RecordingLifecycleService::Stub::GetRecording, by_stream,
-               &resp)
+  CHECK(Invoke(f, host_token, &pb::RecordingLifecycleService::Stub::GetRecording, by_stream, &resp)
             .status.ok());
   CHECK(resp.recording().id() == r.id);
 
@@ -137,15 +135,17 @@ TEST_CASE("a recording shows video-ingest's poster, then the thumbnail its host 
 
   // A made thumbnail chosen as primary replaces it.
   const std::string thm = ids::NewId("thm");
-  f.Exec("INSERT INTO thumbnails (id, recording_id, kind, media_offset_us, object_key, status, "
-         "created_at, updated_at)"
-         " VALUES ('" + thm + "', '" + r.id + "', 'poster', 0, '" + r.id + "/thumbs/" + thm +
-         ".jpg', 3, now(), now())");
+  f.Exec(
+      "INSERT INTO thumbnails (id, recording_id, kind, media_offset_us, object_key, status, "
+      "created_at, updated_at)"
+      " VALUES ('" +
+      thm + "', '" + r.id + "', 'poster', 0, '" + r.id + "/thumbs/" + thm +
+      ".jpg', 3, now(), now())");
   f.Exec("UPDATE recordings SET primary_thumbnail_id = '" + thm + "' WHERE id = '" + r.id + "'");
   REQUIRE(Get(f, "", r.id, &got).status.ok());
-  CHECK_THAT(got.recording().thumbnail_url(),
-             Catch::StartsWith("http://127.0.0.1:8080/vod/" + r.id + "/thumbs/" + thm +
-                               ".jpg?token="));
+  CHECK_THAT(
+      got.recording().thumbnail_url(),
+      Catch::StartsWith("http://127.0.0.1:8080/vod/" + r.id + "/thumbs/" + thm + ".jpg?token="));
 }
 
 TEST_CASE("SaveOrDelete: the host's, idempotent, DELETE final") {
@@ -165,8 +165,7 @@ TEST_CASE("SaveOrDelete: the host's, idempotent, DELETE final") {
   CHECK(saved.recording().has_decided_at());
   REQUIRE(Decide(f, host_token, r.id, pb::RETENTION_DECISION_SAVE).status.ok());
   // Saved: others see it, and are told it is not theirs.
-  CHECK(Decide(f, other_host, r.id, pb::RETENTION_DECISION_DELETE).reason ==
-        "NOT_RECORDING_OWNER");
+  CHECK(Decide(f, other_host, r.id, pb::RETENTION_DECISION_DELETE).reason == "NOT_RECORDING_OWNER");
   CHECK(Decide(f, other_host, r.id, pb::RETENTION_DECISION_DELETE).status.error_code() ==
         StatusCode::PERMISSION_DENIED);
 
@@ -320,7 +319,8 @@ TEST_CASE("ListMoments by recording, product and host, in order and by page") {
       req.mutable_page()->set_page_size(1);
       req.mutable_page()->set_page_token(page_token);
       pb::ListMomentsResponse resp;
-      const Call c = Invoke(f, token, &pb::RecordingLifecycleService::Stub::ListMoments, req, &resp);
+      const Call c =
+          Invoke(f, token, &pb::RecordingLifecycleService::Stub::ListMoments, req, &resp);
       REQUIRE(c.status.ok());
       for (const auto& m : resp.moments()) orders.push_back(m.order_id());
       page_token = resp.page().next_page_token();
@@ -335,8 +335,8 @@ TEST_CASE("ListMoments by recording, product and host, in order and by page") {
   CHECK(moments("", by_rec) == std::vector<std::string>{"ord_1", "ord_2", "ord_3"});
   pb::ListMomentsResponse one;
   by_rec.mutable_page()->set_page_size(10);
-  REQUIRE(Invoke(f, "", &pb::RecordingLifecycleService::Stub::ListMoments, by_rec, &one)
-              .status.ok());
+  REQUIRE(
+      Invoke(f, "", &pb::RecordingLifecycleService::Stub::ListMoments, by_rec, &one).status.ok());
   REQUIRE(one.moments_size() == 3);
   CHECK(one.moments(1).kind() == pb::MOMENT_KIND_AUCTION_SALE);
   CHECK(one.moments(1).media_offset().seconds() == 4);
@@ -358,8 +358,8 @@ TEST_CASE("ListMoments by recording, product and host, in order and by page") {
   // The undecided recording's moments by id: not for the public.
   pb::ListMomentsRequest hidden_rec;
   hidden_rec.set_recording_id(hidden.id);
-  CHECK(Invoke(f, "", &pb::RecordingLifecycleService::Stub::ListMoments, hidden_rec, &one)
-            .reason == "RECORDING_NOT_FOUND");
+  CHECK(Invoke(f, "", &pb::RecordingLifecycleService::Stub::ListMoments, hidden_rec, &one).reason ==
+        "RECORDING_NOT_FOUND");
   pb::GetRecordingResponse got;
   REQUIRE(Get(f, "", saved.id, &got).status.ok());
   CHECK(got.recording().moment_count() == 2);
@@ -437,8 +437,8 @@ TEST_CASE("every RPC refuses each bad field with its code and reason and changes
       {"get: bad stream id", get([](auto& q) { q.set_stream_id("../str"); }), kBad,
        "STREAM_ID_INVALID"},
       {"list: bad host", list([](auto& q) { q.set_host_id("usr 1"); }), kBad, "HOST_ID_INVALID"},
-      {"list: bad decision", list([](auto& q) { q.add_decisions(pb::RetentionDecision(9)); }),
-       kBad, "DECISION_INVALID"},
+      {"list: bad decision", list([](auto& q) { q.add_decisions(pb::RetentionDecision(9)); }), kBad,
+       "DECISION_INVALID"},
       {"list: unspecified decision",
        list([](auto& q) { q.add_decisions(pb::RETENTION_DECISION_UNSPECIFIED); }), kBad,
        "DECISION_INVALID"},
@@ -446,10 +446,10 @@ TEST_CASE("every RPC refuses each bad field with its code and reason and changes
        "TIER_INVALID"},
       {"list: page size", list([](auto& q) { q.mutable_page()->set_page_size(101); }), kBad,
        "PAGE_SIZE_INVALID"},
-      {"list: negative page size", list([](auto& q) { q.mutable_page()->set_page_size(-1); }),
-       kBad, "PAGE_SIZE_INVALID"},
-      {"list: forged token", list([](auto& q) { q.mutable_page()->set_page_token("abc"); }),
-       kBad, "PAGE_TOKEN_INVALID"},
+      {"list: negative page size", list([](auto& q) { q.mutable_page()->set_page_size(-1); }), kBad,
+       "PAGE_SIZE_INVALID"},
+      {"list: forged token", list([](auto& q) { q.mutable_page()->set_page_token("abc"); }), kBad,
+       "PAGE_TOKEN_INVALID"},
       {"list: huge token",
        list([](auto& q) { q.mutable_page()->set_page_token(std::string(600, 'a')); }), kBad,
        "PAGE_TOKEN_INVALID"},
@@ -459,20 +459,18 @@ TEST_CASE("every RPC refuses each bad field with its code and reason and changes
        "MOMENT_SCOPE_INVALID"},
       {"moments: bad recording", moments([](auto& q) { q.set_recording_id("rec_"); }), kBad,
        "RECORDING_ID_INVALID"},
-      {"moments: bad product",
-       moments([](auto& q) {
+      {"moments: bad product", moments([](auto& q) {
          q.clear_recording_id();
          q.set_product_id(std::string(65, 'p'));
        }),
        kBad, "PRODUCT_ID_INVALID"},
-      {"moments: bad host",
-       moments([](auto& q) {
+      {"moments: bad host", moments([](auto& q) {
          q.clear_recording_id();
          q.set_host_id("usr\n");
        }),
        kBad, "HOST_ID_INVALID"},
-      {"moments: page size", moments([](auto& q) { q.mutable_page()->set_page_size(1000); }),
-       kBad, "PAGE_SIZE_INVALID"},
+      {"moments: page size", moments([](auto& q) { q.mutable_page()->set_page_size(1000); }), kBad,
+       "PAGE_SIZE_INVALID"},
       {"moments: forged token", moments([](auto& q) { q.mutable_page()->set_page_token("x"); }),
        kBad, "PAGE_TOKEN_INVALID"},
       {"decide: bad id", decide([](auto& q) { q.set_recording_id("nope"); }), kBad,
@@ -480,13 +478,13 @@ TEST_CASE("every RPC refuses each bad field with its code and reason and changes
       {"decide: unspecified",
        decide([](auto& q) { q.set_decision(pb::RETENTION_DECISION_UNSPECIFIED); }), kBad,
        "DECISION_INVALID"},
-      {"decide: undecided", decide([](auto& q) { q.set_decision(pb::RETENTION_DECISION_UNDECIDED); }),
-       kBad, "DECISION_INVALID"},
+      {"decide: undecided",
+       decide([](auto& q) { q.set_decision(pb::RETENTION_DECISION_UNDECIDED); }), kBad,
+       "DECISION_INVALID"},
       {"decide: out of range", decide([](auto& q) { q.set_decision(pb::RetentionDecision(7)); }),
        kBad, "DECISION_INVALID"},
-      {"decide: unknown recording",
-       decide([](auto& q) { q.set_recording_id(ids::NewId("rec")); }), StatusCode::NOT_FOUND,
-       "RECORDING_NOT_FOUND"},
+      {"decide: unknown recording", decide([](auto& q) { q.set_recording_id(ids::NewId("rec")); }),
+       StatusCode::NOT_FOUND, "RECORDING_NOT_FOUND"},
       {"update: no mask", update([](auto& q) { q.clear_update_mask(); }), kBad,
        "UPDATE_MASK_REQUIRED"},
       {"update: bad path", update([](auto& q) { q.mutable_update_mask()->add_paths("status"); }),
@@ -503,13 +501,11 @@ TEST_CASE("every RPC refuses each bad field with its code and reason and changes
        update([](auto& q) { q.mutable_recording()->set_title(std::string(121, 't')); }), kBad,
        "TITLE_INVALID"},
       {"update: control in title",
-       update([](auto& q) { q.mutable_recording()->set_title("a\x01b"); }), kBad,
-       "TITLE_INVALID"},
+       update([](auto& q) { q.mutable_recording()->set_title("a\x01b"); }), kBad, "TITLE_INVALID"},
       // proto3 strings must be UTF-8: the server's parser refuses it before any handler runs.
       {"update: not UTF-8", update([](auto& q) { q.mutable_recording()->set_title("\xff\xfe"); }),
        kBad, ""},
-      {"update: long description",
-       update([](auto& q) {
+      {"update: long description", update([](auto& q) {
          q.mutable_update_mask()->add_paths("description");
          q.mutable_recording()->set_description(std::string(2001, 'd'));
        }),

@@ -1,10 +1,11 @@
 // Reading video-ingest's events (recordings/stream_events.h) and the RPCs' request rules
 // (recordings/rules.h): what is accepted, and each bad field's reason.
 
+#include "recordings/stream_events.h"
+
 #include <catch2/catch.hpp>
 
 #include "recordings/rules.h"
-#include "recordings/stream_events.h"
 #include "shopcast/ids/ids.h"
 #include "shopcast/status/status.h"
 #include "shopcast/video_ingest/v1/video_ingest.pb.h"

@@ -118,8 +118,7 @@ TEST_CASE("fs provider: put, stat, get, range, list and delete a segment", "[fs]
   CHECK(m.find("outcome=\"object_not_found\"") != std::string::npos);
 }
 
-TEST_CASE("fs provider: two deletes racing in one folder both succeed and leave nothing",
-          "[fs]") {
+TEST_CASE("fs provider: two deletes racing in one folder both succeed and leave nothing", "[fs]") {
   // The second-to-last delete's fsync of the folder can meet the folder already pruned by the
   // last one (the mover deletes a clip's MP4 and poster from two workers at once).
   World w;

@@ -199,8 +199,7 @@ void SetStorage(Config& c, const std::string& base) {
 }
 
 AppFixture::AppFixture(const std::function<void(Config&)>& edit)
-    : pki_(dir_.File("pki"),
-           {"recording-lifecycle", "video-ingest", "order", "product-inventory"}),
+    : pki_(dir_.File("pki"), {"recording-lifecycle", "video-ingest", "order", "product-inventory"}),
       signing_key_file_(dir_.File("signing.pem")),
       db_(shopcast::testing::TestDatabase::Create()) {
   auto key = auth::GenerateSigningKey("");
@@ -240,9 +239,8 @@ Config AppFixture::BaseConfig() const {
 }
 
 std::unique_ptr<pb::RecordingLifecycleService::Stub> AppFixture::Stub() const {
-  return pb::RecordingLifecycleService::NewStub(
-      grpc::CreateChannel("127.0.0.1:" + std::to_string(app_->host().grpc_port()),
-                          grpc::InsecureChannelCredentials()));
+  return pb::RecordingLifecycleService::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(app_->host().grpc_port()), grpc::InsecureChannelCredentials()));
 }
 
 std::unique_ptr<common::v1::EventSink::Stub> AppFixture::Sink(const std::string& peer) const {

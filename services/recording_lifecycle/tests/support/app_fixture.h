@@ -41,15 +41,14 @@ common::v1::Event WentLiveEvent(const std::string& stream, const std::string& ho
 // Segment `sequence` of `stream`: program date time `pdt_us`, `duration_us`, media offset
 // `offset_us`; path "<stream>/<sequence, 6 digits>.ts", a checksum derived from them.
 common::v1::Event SegmentEvent(const std::string& stream, int64_t sequence, int64_t pdt_us,
-                               int64_t duration_us, int64_t offset_us,
-                               bool discontinuity = false, const std::string& session = "ses_1");
+                               int64_t duration_us, int64_t offset_us, bool discontinuity = false,
+                               const std::string& session = "ses_1");
 video_ingest::v1::SegmentClosed SegmentOf(const common::v1::Event& event);
 common::v1::Event SegmentEventFrom(const video_ingest::v1::SegmentClosed& segment);
-common::v1::Event EndedEvent(const std::string& stream, const std::string& host,
-                             int64_t segment_count,
-                             video_ingest::v1::RecordingChoice choice =
-                                 video_ingest::v1::RECORDING_CHOICE_UNDECIDED,
-                             const std::string& poster = "");
+common::v1::Event EndedEvent(
+    const std::string& stream, const std::string& host, int64_t segment_count,
+    video_ingest::v1::RecordingChoice choice = video_ingest::v1::RECORDING_CHOICE_UNDECIDED,
+    const std::string& poster = "");
 common::v1::Event SaleEvent(const std::string& stream, const std::string& host,
                             const std::string& order_id, const std::string& product_id,
                             int64_t moment_us, const std::string& auction_id = "");

@@ -40,14 +40,14 @@ absl::StatusOr<std::vector<FollowerContact>> UserStore::GetUserContacts(
   // The ids were validated (letters, digits and '_' only), so the array literal needs no
   // quoting.
   const std::string array = "{" + absl::StrJoin(user_ids, ",") + "}";
-  return db::InTransaction(
-      pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::vector<FollowerContact>> {
-        std::vector<FollowerContact> out;
-        pqxx::result r = tx.exec_prepared("get_user_contacts", array);
-        out.reserve(r.size());
-        for (const pqxx::row& row : r) out.push_back(ContactOf(row));
-        return out;
-      });
+  return db::InTransaction(pool_,
+                           [&](pqxx::work& tx) -> absl::StatusOr<std::vector<FollowerContact>> {
+                             std::vector<FollowerContact> out;
+                             pqxx::result r = tx.exec_prepared("get_user_contacts", array);
+                             out.reserve(r.size());
+                             for (const pqxx::row& row : r) out.push_back(ContactOf(row));
+                             return out;
+                           });
 }
 
 }  // namespace shopcast::user

@@ -41,8 +41,8 @@ inline constexpr char kDeleteUser[] = "DELETE FROM users WHERE id = $1";
 // (name, sql) pairs for the pool to prepare on every connection.
 inline std::vector<std::pair<std::string, std::string>> RevocationStatements() {
   return {
-      {"lock_revocations", kLockRevocations},     {"insert_revocation", kInsertRevocation},
-      {"list_revocations", kListRevocations},     {"select_issue_state", kSelectIssueState},
+      {"lock_revocations", kLockRevocations},           {"insert_revocation", kInsertRevocation},
+      {"list_revocations", kListRevocations},           {"select_issue_state", kSelectIssueState},
       {"select_role_for_update", kSelectRoleForUpdate}, {"delete_user", kDeleteUser},
   };
 }

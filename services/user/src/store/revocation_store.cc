@@ -48,8 +48,7 @@ absl::Status UserStore::DeleteUser(absl::string_view id, absl::Time revoked_at) 
   });
 }
 
-absl::StatusOr<std::vector<auth::Revocation>> UserStore::ListRevocations(int64_t after,
-                                                                          int limit) {
+absl::StatusOr<std::vector<auth::Revocation>> UserStore::ListRevocations(int64_t after, int limit) {
   return db::InTransaction(
       pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::vector<auth::Revocation>> {
         std::vector<auth::Revocation> out;
@@ -57,8 +56,8 @@ absl::StatusOr<std::vector<auth::Revocation>> UserStore::ListRevocations(int64_t
           auth::Revocation rev;
           rev.sequence = r[0].as<int64_t>();
           rev.user_id = r[1].as<std::string>();
-          rev.not_before = r[3].as<bool>() ? absl::InfiniteFuture()
-                                           : absl::FromUnixSeconds(r[2].as<int64_t>());
+          rev.not_before =
+              r[3].as<bool>() ? absl::InfiniteFuture() : absl::FromUnixSeconds(r[2].as<int64_t>());
           if (!r[4].is_null()) rev.session_id = r[4].as<std::string>();
           out.push_back(std::move(rev));
         }

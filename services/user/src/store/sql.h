@@ -9,10 +9,10 @@
 namespace shopcast::user::sql {
 
 // The columns every user read returns, in UserRow order.
-#define SHOPCAST_USER_COLUMNS                                                          \
+#define SHOPCAST_USER_COLUMNS                                                         \
   "u.id, u.username, u.email, u.password_hash, u.display_name, u.bio, u.avatar_url, " \
-  "u.role, (extract(epoch FROM u.created_at) * 1000000)::bigint, "                   \
-  "(SELECT count(*) FROM follows f WHERE f.followee_id = u.id), "                      \
+  "u.role, (extract(epoch FROM u.created_at) * 1000000)::bigint, "                    \
+  "(SELECT count(*) FROM follows f WHERE f.followee_id = u.id), "                     \
   "(SELECT count(*) FROM follows f WHERE f.follower_id = u.id)"
 
 inline constexpr char kInsertUser[] = R"~(
@@ -44,9 +44,9 @@ UPDATE users SET
   updated_at   = now()
 WHERE id = $1)~";
 
-inline constexpr char kUpdateRole[] = "UPDATE users SET role = $2, updated_at = now() WHERE id = $1";
-inline constexpr char kUpdatePasswordHash[] =
-    "UPDATE users SET password_hash = $2 WHERE id = $1";
+inline constexpr char kUpdateRole[] =
+    "UPDATE users SET role = $2, updated_at = now() WHERE id = $1";
+inline constexpr char kUpdatePasswordHash[] = "UPDATE users SET password_hash = $2 WHERE id = $1";
 
 inline constexpr char kInsertRefreshToken[] = R"~(
 INSERT INTO refresh_tokens (token_hash, family_id, user_id, expires_at)
@@ -72,16 +72,14 @@ inline constexpr char kUserExists[] = "SELECT 1 FROM users WHERE id = $1";
 
 // Keyset pages, newest first. $2/$3 are the last row's (created_at micros, id) of the previous
 // page; the first page passes (INT64_MAX, '').
-inline constexpr char kListFollowers[] =
-    "SELECT " SHOPCAST_USER_COLUMNS R"~(,
+inline constexpr char kListFollowers[] = "SELECT " SHOPCAST_USER_COLUMNS R"~(,
   (extract(epoch FROM f.created_at) * 1000000)::bigint
 FROM follows f JOIN users u ON u.id = f.follower_id
 WHERE f.followee_id = $1
   AND ((extract(epoch FROM f.created_at) * 1000000)::bigint, f.follower_id) < ($2::bigint, $3::text)
 ORDER BY f.created_at DESC, f.follower_id DESC
 LIMIT $4)~";
-inline constexpr char kListFollowing[] =
-    "SELECT " SHOPCAST_USER_COLUMNS R"~(,
+inline constexpr char kListFollowing[] = "SELECT " SHOPCAST_USER_COLUMNS R"~(,
   (extract(epoch FROM f.created_at) * 1000000)::bigint
 FROM follows f JOIN users u ON u.id = f.followee_id
 WHERE f.follower_id = $1

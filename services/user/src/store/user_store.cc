@@ -3,9 +3,9 @@
 #include <pqxx/pqxx>
 
 #include "shopcast/db/transaction.h"
-#include "store/revocation_store.h"
 #include "shopcast/ids/ids.h"
 #include "shopcast/status/status.h"
+#include "store/revocation_store.h"
 
 namespace shopcast::user {
 namespace {
@@ -44,8 +44,8 @@ absl::StatusOr<UserRow> UserStore::CreateUser(const NewUser& user) {
       } catch (const pqxx::unique_violation& e) {
         std::string what = e.what();
         if (what.find("users_username_key") != std::string::npos) {
-          return Error(absl::StatusCode::kAlreadyExists, "USERNAME_TAKEN",
-                       "username is taken", "username");
+          return Error(absl::StatusCode::kAlreadyExists, "USERNAME_TAKEN", "username is taken",
+                       "username");
         }
         if (what.find("users_email_key") != std::string::npos) {
           return Error(absl::StatusCode::kAlreadyExists, "EMAIL_TAKEN",
@@ -120,9 +120,9 @@ absl::StatusOr<UserRow> UserStore::UpdateProfile(absl::string_view id,
                                                  const ProfileUpdate& update) {
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<UserRow> {
     pqxx::result changed = tx.exec_prepared(
-        "update_profile", S(id), update.display_name.has_value(),
-        update.display_name.value_or(""), update.bio.has_value(), update.bio.value_or(""),
-        update.avatar_url.has_value(), update.avatar_url.value_or(""));
+        "update_profile", S(id), update.display_name.has_value(), update.display_name.value_or(""),
+        update.bio.has_value(), update.bio.value_or(""), update.avatar_url.has_value(),
+        update.avatar_url.value_or(""));
     if (changed.affected_rows() == 0) return UserNotFound();
     return ParseUser(tx.exec_prepared("select_user_by_id", S(id))[0]);
   });
@@ -149,8 +149,8 @@ absl::Status UserStore::UpdatePasswordHash(absl::string_view id, absl::string_vi
 }
 
 absl::Status UserStore::InsertRefreshToken(absl::string_view token_hash,
-                                           absl::string_view family_id,
-                                           absl::string_view user_id, absl::Time expires_at) {
+                                           absl::string_view family_id, absl::string_view user_id,
+                                           absl::Time expires_at) {
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
     tx.exec_prepared("insert_refresh_token", S(token_hash), S(family_id), S(user_id),
                      absl::ToUnixMicros(expires_at));

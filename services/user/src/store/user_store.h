@@ -55,8 +55,7 @@ class UserStore {
   absl::StatusOr<UserRow> GetByEmail(absl::string_view email);
   absl::StatusOr<UserRow> UpdateProfile(absl::string_view id, const ProfileUpdate& update);
   // A changed role also voids the user's tokens issued before `revoke_before` (same commit).
-  absl::StatusOr<UserRow> SetRole(absl::string_view id, auth::Role role,
-                                  absl::Time revoke_before);
+  absl::StatusOr<UserRow> SetRole(absl::string_view id, auth::Role role, absl::Time revoke_before);
   absl::Status UpdatePasswordHash(absl::string_view id, absl::string_view hash);
 
   absl::Status InsertRefreshToken(absl::string_view token_hash, absl::string_view family_id,

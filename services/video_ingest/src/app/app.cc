@@ -6,10 +6,9 @@
 #include <algorithm>
 #include <climits>
 #include <filesystem>
-#include <system_error>
-
 #include <limits>
 #include <memory>
+#include <system_error>
 
 #include "access/access_cache.h"
 #include "access/gated_access.h"
@@ -66,9 +65,7 @@ std::vector<const db::MigrationSet*> MigrationSets() {
 
 }  // namespace
 
-int RunMigrate(const Config& config) {
-  return startup::RunMigrate(config.db_dsn, MigrationSets());
-}
+int RunMigrate(const Config& config) { return startup::RunMigrate(config.db_dsn, MigrationSets()); }
 
 int RunServer(const Config& config) {
   // Before the I/O, GStreamer, libsrt and gRPC threads start: glibc gives each allocating
@@ -96,8 +93,8 @@ int RunServer(const Config& config) {
   if (absl::Status s = db::ApplyMigrationsWhenReachable(config.db_dsn, MigrationSets()); !s.ok()) {
     return Fail("migrate", s);
   }
-  auto pool = db::Pool::Create(db::PoolOptions{config.db_dsn, config.db_pool_size,
-                                               absl::Seconds(5), streams::StreamStore::PreparedStatements(),
+  auto pool = db::Pool::Create(db::PoolOptions{config.db_dsn, config.db_pool_size, absl::Seconds(5),
+                                               streams::StreamStore::PreparedStatements(),
                                                "shopcast-video-ingest"});
   if (!pool.ok()) return Fail("db_pool", pool.status());
   media::InitGStreamer();
@@ -173,9 +170,8 @@ int RunServer(const Config& config) {
   if (absl::Status s = hls_origin.Start(); !s.ok()) return Fail("hls_listen", s);
   char host_name[HOST_NAME_MAX + 1] = {};
   (void)gethostname(host_name, sizeof host_name - 1);
-  const std::string hls_advertised = AdvertisedHlsOrigin(config.hls_advertise_url,
-                                                         hls_addr->first, hls_origin.port(),
-                                                         host_name);
+  const std::string hls_advertised =
+      AdvertisedHlsOrigin(config.hls_advertise_url, hls_addr->first, hls_origin.port(), host_name);
 
   streams::StoreOptions store_options;
   store_options.hls_origin = hls_advertised;
@@ -184,8 +180,7 @@ int RunServer(const Config& config) {
   store_options.max_open_streams_per_host = config.max_open_streams_per_host;
   store_options.instance_id = config.instance_id;
   store_options.instance_lease = config.instance_lease;
-  store_options.event_destinations = {"realtime_push", "product_inventory",
-                                      "recording_lifecycle"};
+  store_options.event_destinations = {"realtime_push", "product_inventory", "recording_lifecycle"};
   streams::StreamStore store(**pool, store_options);
   thumbnail_store = &store;
 
@@ -210,9 +205,9 @@ int RunServer(const Config& config) {
   // Its database round trips (heartbeat, orphan sweep, grace expiry) cost the same with no
   // streams: run as rarely as the lease and the grace allow (a sixth of the lease, a twelfth
   // of the grace), between 1 and 5 s (5 s with the defaults).
-  runtime_options.housekeeping_interval = std::clamp(
-      std::min(config.instance_lease / 6, config.reconnect_grace / 12), absl::Seconds(1),
-      absl::Seconds(5));
+  runtime_options.housekeeping_interval =
+      std::clamp(std::min(config.instance_lease / 6, config.reconnect_grace / 12), absl::Seconds(1),
+                 absl::Seconds(5));
   media::PackagerMetrics packager_metrics(host.metrics());
   media::GstPackagerFactory gst_packagers(&packager_metrics);
   // RTMP passthrough sessions without GStreamer when asked (--passthrough_engine=native); the
@@ -224,8 +219,7 @@ int RunServer(const Config& config) {
   // Live thumbnails beside the packagers (factory wrapped above the origin's thumbnailer).
   std::unique_ptr<media::ThumbnailingPackagerFactory> thumbnailing;
   if (thumbnailer) {
-    thumbnailing = std::make_unique<media::ThumbnailingPackagerFactory>(*passthrough,
-                                                                        *thumbnailer);
+    thumbnailing = std::make_unique<media::ThumbnailingPackagerFactory>(*passthrough, *thumbnailer);
     packagers = thumbnailing.get();
   }
   // The rendition ladder: per stream, rungs transcoded beside the passthrough (off by default).
@@ -233,29 +227,28 @@ int RunServer(const Config& config) {
   if (!config.renditions.empty()) {
     if (absl::Status s = media::CheckLadderElements(); !s.ok()) return Fail("renditions", s);
     ladder_metrics = std::make_unique<media::LadderMetrics>(host.metrics());
-    runtime_options.renditions = [&config, &playlist_watch, &ladder_metrics,
-                                  part_target = runtime_options.part_target,
-                                  playlist_files = runtime_options.playlist_files,
-                                  parts_in_memory = runtime_options.parts_in_memory](
-                                     const std::string& stream_id) {
-      media::LadderOptions lo;
-      lo.rungs = config.renditions;
-      lo.stream_dir = std::filesystem::path(config.segment_root) / stream_id;
-      lo.stream_id = stream_id;
-      lo.target_duration = config.target_duration;
-      lo.part_target = part_target;
-      lo.window = config.playlist_window;
-      lo.observer = [&playlist_watch, stream_id](const std::string& playlist_name) {
-        return playlist_watch.Feeder(stream_id, playlist_name);
-      };
-      lo.playlist_files = playlist_files;
-      lo.parts_in_memory = parts_in_memory;
-      lo.max_restarts = config.renditions_max_restarts;
-      lo.fault_rung = config.renditions_fault;
-      lo.fault_after_segments = config.renditions_fault_after;
-      lo.metrics = ladder_metrics.get();
-      return std::shared_ptr<media::StreamRenditions>(media::RenditionLadder::Create(lo));
-    };
+    runtime_options.renditions =
+        [&config, &playlist_watch, &ladder_metrics, part_target = runtime_options.part_target,
+         playlist_files = runtime_options.playlist_files,
+         parts_in_memory = runtime_options.parts_in_memory](const std::string& stream_id) {
+          media::LadderOptions lo;
+          lo.rungs = config.renditions;
+          lo.stream_dir = std::filesystem::path(config.segment_root) / stream_id;
+          lo.stream_id = stream_id;
+          lo.target_duration = config.target_duration;
+          lo.part_target = part_target;
+          lo.window = config.playlist_window;
+          lo.observer = [&playlist_watch, stream_id](const std::string& playlist_name) {
+            return playlist_watch.Feeder(stream_id, playlist_name);
+          };
+          lo.playlist_files = playlist_files;
+          lo.parts_in_memory = parts_in_memory;
+          lo.max_restarts = config.renditions_max_restarts;
+          lo.fault_rung = config.renditions_fault;
+          lo.fault_after_segments = config.renditions_fault_after;
+          lo.metrics = ladder_metrics.get();
+          return std::shared_ptr<media::StreamRenditions>(media::RenditionLadder::Create(lo));
+        };
     std::string rungs;
     for (const media::RungSpec& r : config.renditions) {
       absl::StrAppend(&rungs, rungs.empty() ? "" : ",", r.name, ":", r.video_kbps);
@@ -273,8 +266,8 @@ int RunServer(const Config& config) {
   marker_options.horizon =
       std::max(absl::Seconds(60), 2 * config.playlist_window * config.target_duration);
   IngestRuntime* live = nullptr;
-  MarkerFeed marker_feed(marker_options, markers, [&live] { return live->LivePlaylists(); },
-                         &host.metrics());
+  MarkerFeed marker_feed(
+      marker_options, markers, [&live] { return live->LivePlaylists(); }, &host.metrics());
   runtime_options.on_session_started = [&marker_feed](const std::string&) { marker_feed.Wake(); };
   IngestRuntime runtime(runtime_options, store, *packagers, &host.metrics());
   if (absl::Status s = runtime.Start(); !s.ok()) return Fail("runtime", s);
@@ -299,7 +292,6 @@ int RunServer(const Config& config) {
   host.AddInternalService(&internal_service);
   host.AddInternalService(&pass_events);
 
-
   // Every publish attempt, RTMP or SRT, passes the refusal backoff before the runtime.
   RefusalBackoffOptions backoff_options;
   backoff_options.max_wait = absl::ToChronoMilliseconds(config.publish_backoff_max);
@@ -322,7 +314,7 @@ int RunServer(const Config& config) {
   // HEVC input: enhanced RTMP 'hvc1' and legacy codec id 12 pass the codec check when HEVC is
   // accepted (the packager reads such FLV itself, media/flv_feed.h).
   rtmp_options.codecs.hevc = config.AcceptsHevc() ? rtmp::CodecCheckOptions::Hevc::kAccepted
-                                                : rtmp::CodecCheckOptions::Hevc::kRefused;
+                                                  : rtmp::CodecCheckOptions::Hevc::kRefused;
   rtmp::RtmpServer rtmp_server(rtmp_options, admission, &host.metrics());
 
   srt::SrtOptions srt_options;
@@ -339,7 +331,8 @@ int RunServer(const Config& config) {
   if (absl::Status s = srt_listener.Start(); !s.ok()) return Fail("srt_listen", s);
   // The relay delivers outbox events to the destinations that have an address; the others'
   // events wait in the outbox until their service is deployed and configured.
-  auto delivery = startup::OutboxDelivery::Create(**pool, config.event_sinks, *tls, &host.metrics());
+  auto delivery =
+      startup::OutboxDelivery::Create(**pool, config.event_sinks, *tls, &host.metrics());
   if (!delivery.ok()) return Fail("event_sinks", delivery.status());
   (*delivery)->Start();
 

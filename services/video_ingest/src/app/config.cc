@@ -213,9 +213,9 @@ absl::StatusOr<Config> LoadConfig() {
   c.hls_addr = absl::GetFlag(FLAGS_hls_addr);
   c.hls_advertise_url = absl::GetFlag(FLAGS_hls_advertise_url);
   if (!c.hls_advertise_url.empty() && !IsOriginUrl(c.hls_advertise_url)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "hls_advertise_url must be http://host[:port] without a path, got '",
-        c.hls_advertise_url, "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("hls_advertise_url must be http://host[:port] without a path, got '",
+                     c.hls_advertise_url, "'"));
   }
   c.hls_blocking_max_hold = absl::GetFlag(FLAGS_hls_blocking_max_hold);
   c.hls_max_parked = absl::GetFlag(FLAGS_hls_max_parked);
@@ -286,8 +286,8 @@ absl::StatusOr<Config> LoadConfig() {
     }
   }
 
-  for (const auto& [flag, value] : {std::pair{"rtmp_addr", c.rtmp_addr},
-                                    std::pair{"hls_addr", c.hls_addr}}) {
+  for (const auto& [flag, value] :
+       {std::pair{"rtmp_addr", c.rtmp_addr}, std::pair{"hls_addr", c.hls_addr}}) {
     if (auto hp = SplitHostPort(value, flag); !hp.ok()) return hp.status();
   }
   if (!IsIpLiteral(c.srt_bind_address)) {
@@ -303,8 +303,7 @@ absl::StatusOr<Config> LoadConfig() {
   if (c.srt_latency_ms < 20 || c.srt_latency_ms > 8000) {
     return absl::InvalidArgumentError("srt_latency_ms must be 20..8000");
   }
-  if (!c.srt_passphrase.empty() &&
-      (c.srt_passphrase.size() < 10 || c.srt_passphrase.size() > 79)) {
+  if (!c.srt_passphrase.empty() && (c.srt_passphrase.size() < 10 || c.srt_passphrase.size() > 79)) {
     return absl::InvalidArgumentError("srt_passphrase must be 10..79 characters");
   }
   if (c.rtmp_max_connections < 1 || c.srt_max_connections < 1 ||

@@ -4,8 +4,8 @@
 
 #include <cstdint>
 #include <string>
-#include <vector>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -30,17 +30,17 @@ struct Config : startup::ServiceConfig {
   // Longest wait for a (stream key, address) pair that keeps being refused; zero turns it off.
   absl::Duration publish_backoff_max;
   absl::Duration rtmp_handshake_timeout;
-  absl::Duration ingest_idle_timeout;  // no bytes from a publishing encoder
-  absl::Duration rtmp_read_batch;      // SO_RCVLOWAT as this much of a publisher's rate
+  absl::Duration ingest_idle_timeout;        // no bytes from a publishing encoder
+  absl::Duration rtmp_read_batch;            // SO_RCVLOWAT as this much of a publisher's rate
   absl::Duration rtmp_read_batch_max_delay;  // a publisher unread this long is read at once
-  std::string srt_bind_address;  // IP literal the SRT port is bound to ("0.0.0.0": all)
+  std::string srt_bind_address;              // IP literal the SRT port is bound to ("0.0.0.0": all)
   int srt_port = 9000;
   int srt_latency_ms = 200;
   int srt_max_connections = 200;
   absl::Duration srt_rest_after = absl::Seconds(30);
   // Optional; only from SHOPCAST_VIDEO_INGEST_SRT_PASSPHRASE (a Secret), never a flag.
   std::string srt_passphrase;
-  std::string hls_addr;        // host:port of the HLS origin
+  std::string hls_addr;  // host:port of the HLS origin
   // http://host[:port] where the gateway reaches this replica's origin; "" = derived at start
   // (AdvertisedHlsOrigin). Recorded with the instance, returned by LookupStreams.
   std::string hls_advertise_url;
@@ -68,7 +68,7 @@ struct Config : startup::ServiceConfig {
   // (LivePlaylist::Options::parts_in_memory).
   bool parts_from_memory = true;
   bool return_free_memory = true;  // malloc_trim after each session (see RuntimeOptions).
-  int malloc_arena_max = 2;         // 0: glibc's default.
+  int malloc_arena_max = 2;        // 0: glibc's default.
   int max_open_streams_per_host = 5;
 
   // Public URLs shown to hosts and viewers (what a load balancer exposes).

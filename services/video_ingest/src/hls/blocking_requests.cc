@@ -20,9 +20,9 @@ namespace net = boost::asio;
 using SteadyTime = std::chrono::steady_clock::time_point;
 
 constexpr std::string_view kOutcomes[] = {
-    kOutcomeReady,        kOutcomeWoken,   kOutcomeTimeout,    kOutcomeGone,
-    kOutcomeShutdown,     kOutcomeDisconnected, kOutcomeTooFar, kOutcomeBadRequest,
-    kOutcomeOverCapacity,
+    kOutcomeReady,  kOutcomeWoken,      kOutcomeTimeout,
+    kOutcomeGone,   kOutcomeShutdown,   kOutcomeDisconnected,
+    kOutcomeTooFar, kOutcomeBadRequest, kOutcomeOverCapacity,
 };
 
 std::string_view KindName(BlockingKind kind) {
@@ -148,8 +148,8 @@ BlockingRequests::BlockingRequests(PlaylistWatch& watch, int max_parked,
                      .Register(*registry);
   for (BlockingKind kind : {BlockingKind::kPlaylist, BlockingKind::kPart}) {
     for (std::string_view outcome : kOutcomes) {
-      outcomes_[{kind, outcome}] = &family.Add(
-          {{"kind", std::string(KindName(kind))}, {"outcome", std::string(outcome)}});
+      outcomes_[{kind, outcome}] =
+          &family.Add({{"kind", std::string(KindName(kind))}, {"outcome", std::string(outcome)}});
     }
   }
 }

@@ -49,9 +49,9 @@ inline constexpr std::string_view kOutcomeWoken = "woken";        // parked, the
 inline constexpr std::string_view kOutcomeTimeout = "timeout";    // parked past its hold → 503
 inline constexpr std::string_view kOutcomeGone = "gone";          // writer went away → 503
 inline constexpr std::string_view kOutcomeShutdown = "shutdown";  // origin stopping → 503
-inline constexpr std::string_view kOutcomeDisconnected = "disconnected";  // client left
-inline constexpr std::string_view kOutcomeTooFar = "too_far";             // 400 / 404 at once
-inline constexpr std::string_view kOutcomeBadRequest = "bad_request";     // malformed → 400
+inline constexpr std::string_view kOutcomeDisconnected = "disconnected";   // client left
+inline constexpr std::string_view kOutcomeTooFar = "too_far";              // 400 / 404 at once
+inline constexpr std::string_view kOutcomeBadRequest = "bad_request";      // malformed → 400
 inline constexpr std::string_view kOutcomeOverCapacity = "over_capacity";  // cap → 503
 
 class BlockingRequests {

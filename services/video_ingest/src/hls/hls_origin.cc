@@ -23,8 +23,7 @@ class HlsOrigin::Impl {
 
   absl::Status Start() {
     struct stat st {};
-    if (options_.root.empty() || ::stat(options_.root.c_str(), &st) != 0 ||
-        !S_ISDIR(st.st_mode)) {
+    if (options_.root.empty() || ::stat(options_.root.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
       return Error(absl::StatusCode::kFailedPrecondition, "HLS_ROOT_MISSING",
                    absl::StrCat("HLS root is not a directory: '", options_.root, "'"), "root");
     }

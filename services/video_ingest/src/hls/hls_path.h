@@ -55,9 +55,9 @@ std::optional<std::string_view> TokenParam(std::string_view target);
 // The Low-Latency HLS delivery directives of a playlist request (RFC 8216bis 6.2.5): `_HLS_msn`,
 // `_HLS_part`, `_HLS_skip`. Other parameters (`token`, cache busters) are not looked at.
 struct DeliveryDirectives {
-  std::optional<int64_t> msn;  // _HLS_msn: block until that media segment is listed
-  std::optional<int> part;     // _HLS_part: … or that part of it (only with msn)
-  bool skip = false;           // _HLS_skip=YES or v2: a delta update is welcome
+  std::optional<int64_t> msn;    // _HLS_msn: block until that media segment is listed
+  std::optional<int> part;       // _HLS_part: … or that part of it (only with msn)
+  bool skip = false;             // _HLS_skip=YES or v2: a delta update is welcome
   bool skip_dateranges = false;  // _HLS_skip=v2: … that skips old EXT-X-DATERANGE tags too
 };
 

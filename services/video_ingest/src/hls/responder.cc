@@ -48,9 +48,8 @@ bool IsPart(const HlsResource& resource) {
 constexpr uint64_t kMaxRewrittenPlaylistBytes = 1 << 20;
 
 constexpr AccessDecision kRefusals[] = {
-    AccessDecision::kTokenMissing,     AccessDecision::kTokenMalformed,
-    AccessDecision::kTokenForged,      AccessDecision::kTokenExpired,
-    AccessDecision::kTokenWrongStream, AccessDecision::kPassRevoked,
+    AccessDecision::kTokenMissing, AccessDecision::kTokenMalformed,   AccessDecision::kTokenForged,
+    AccessDecision::kTokenExpired, AccessDecision::kTokenWrongStream, AccessDecision::kPassRevoked,
     AccessDecision::kUnavailable,
 };
 
@@ -167,9 +166,9 @@ Responder::Responder(const HlsOriginOptions& options, const PlaybackAccess* acce
       default_target_duration_(options.default_target_duration),
       parts_playlist_name_(options.parts_playlist_name),
       watch_(watch),
-      blocking_(watch == nullptr ? nullptr
-                                 : std::make_unique<BlockingRequests>(*watch, options.max_parked,
-                                                                      registry)) {
+      blocking_(watch == nullptr
+                    ? nullptr
+                    : std::make_unique<BlockingRequests>(*watch, options.max_parked, registry)) {
   if (thumbnails != nullptr) {
     ThumbnailRequestOptions to;
     to.max_age = options.thumbnail_max_age;
@@ -207,12 +206,11 @@ Reply Responder::Text(http::status status, const Request& request, std::string b
 }
 
 Reply Responder::Reject(http::status status, unsigned version) const {
-  return http_files::RejectReply(status, version,
-                                 [this](http::fields& f) { AddCommonHeaders(f); });
+  return http_files::RejectReply(status, version, [this](http::fields& f) { AddCommonHeaders(f); });
 }
 
 std::optional<Reply> Responder::Screen(const Request& request, HlsResource& resource,
-                                      std::optional<std::string>& token) const {
+                                       std::optional<std::string>& token) const {
   const http::verb method = request.method();
   if (method == http::verb::options) {
     // CORS preflight. Answered the same for every target: it reveals nothing about files.
@@ -321,10 +319,8 @@ std::optional<Reply> Responder::PlaylistRequest(
   park.playlist_name = resource.path();
   park.wanted = PlaylistWatch::Wanted{*directives.msn, directives.part};
   park.kind = BlockingKind::kPlaylist;
-  park.hold_for = [this, stream_id = resource.stream_id,
-                   name = resource.path()](int64_t target_seconds) {
-    return HoldFor(stream_id, name, target_seconds);
-  };
+  park.hold_for = [this, stream_id = resource.stream_id, name = resource.path()](
+                      int64_t target_seconds) { return HoldFor(stream_id, name, target_seconds); };
   // Read after the wake, so the answer lists what was asked for.
   park.answer = [this, request, resource, token, directives](WaitEnd end) -> Reply {
     switch (end) {
@@ -332,11 +328,9 @@ std::optional<Reply> Responder::PlaylistRequest(
         return ServeBlockingPlaylist(request, resource, token, directives, /*blocking=*/true);
       case WaitEnd::kTimedOut:
         return Unavailable(request, resource.kind,
-                           "the playlist did not reach the requested segment in time\n", 0,
-                           false);
+                           "the playlist did not reach the requested segment in time\n", 0, false);
       case WaitEnd::kGone:
-        return Unavailable(request, resource.kind, "the stream is no longer live here\n", 1,
-                           false);
+        return Unavailable(request, resource.kind, "the stream is no longer live here\n", 1, false);
       case WaitEnd::kShutdown:
         break;
     }
@@ -396,11 +390,9 @@ std::optional<Reply> Responder::PartRequest(
       case WaitEnd::kSatisfied:
         return ServePart(request, resource, token);
       case WaitEnd::kTimedOut:
-        return Unavailable(request, resource.kind, "the part was not written in time\n", 0,
-                           false);
+        return Unavailable(request, resource.kind, "the part was not written in time\n", 0, false);
       case WaitEnd::kGone:
-        return Unavailable(request, resource.kind, "the stream is no longer live here\n", 1,
-                           false);
+        return Unavailable(request, resource.kind, "the stream is no longer live here\n", 1, false);
       case WaitEnd::kShutdown:
         break;
     }
@@ -482,8 +474,7 @@ Reply Responder::ServeSnapshotText(const Request& request, const HlsResource& re
 
 Reply Responder::ServeBlockingPlaylist(const Request& request, const HlsResource& resource,
                                        const std::optional<std::string>& token,
-                                       const DeliveryDirectives& directives,
-                                       bool blocking) const {
+                                       const DeliveryDirectives& directives, bool blocking) const {
   const std::string_view cache = blocking ? std::string_view(blocking_cache_control_) : "";
   const std::optional<PlaylistWatch::Progress> live =
       watch_->Current(resource.stream_id, resource.path());
@@ -509,7 +500,8 @@ Reply Responder::ServeBlockingPlaylist(const Request& request, const HlsResource
         watch_->Current(resource.stream_id, resource.path());
     if (now && !now->ended) {
       std::vector<std::string> names;
-      if (directives.skip_dateranges) names.push_back(media::SkipV2PlaylistName(resource.file_name));
+      if (directives.skip_dateranges)
+        names.push_back(media::SkipV2PlaylistName(resource.file_name));
       names.push_back(media::SkipPlaylistName(resource.file_name));
       for (std::string& name : names) {
         HlsResource delta = resource;
@@ -658,7 +650,7 @@ Reply Responder::GatedPlaylist(const Request& request, const HlsResource& resour
 }
 
 Reply Responder::OpenFailed(const absl::Status& status, const Request& request,
-                             const HlsResource& resource) const {
+                            const HlsResource& resource) const {
   if (absl::IsNotFound(status)) {
     return Text(http::status::not_found, request, "not found\n", resource.kind);
   }
@@ -680,8 +672,8 @@ Reply Responder::ServeFile(const Request& request, const HlsResource& resource,
   http_files::FileMeta meta;
   meta.content_type = resource.content_type;
   // Size + nanosecond mtime: the packager replaces a playlist by rename, which changes both.
-  meta.etag = absl::StrFormat("\"%x-%x\"", file.size,
-                              static_cast<uint64_t>(absl::ToUnixNanos(file.mtime)));
+  meta.etag =
+      absl::StrFormat("\"%x-%x\"", file.size, static_cast<uint64_t>(absl::ToUnixNanos(file.mtime)));
   meta.last_modified = http_files::HttpDate(file.mtime);
   meta.cache_control = resource.kind != ResourceKind::kSegment ? playlist_cache_control_
                        : IsPart(resource)                      ? kPartCacheControl

@@ -66,21 +66,18 @@ class Responder final : public http_files::Handler {
                               std::optional<std::string>& token) const;
   // Serves a screened request (no parking). `cache_control` overrides an ungated playlist's.
   Reply Serve(const Request& request, const HlsResource& resource,
-              const std::optional<std::string>& token,
-              std::string_view cache_control = {}) const;
+              const std::optional<std::string>& token, std::string_view cache_control = {}) const;
   // The media playlist, or its delta update when `directives.skip` and the stream is live here
   // (the v2 one, EXT-X-DATERANGE tags skipped too, for `_HLS_skip=v2`); `blocking`: the answer
   // to a satisfied blocking reload (cached by its query).
   Reply ServeBlockingPlaylist(const Request& request, const HlsResource& resource,
                               const std::optional<std::string>& token,
                               const DeliveryDirectives& directives, bool blocking) const;
-  std::optional<Reply> PlaylistRequest(const Request& request, const HlsResource& resource,
-                                       const std::optional<std::string>& token,
-                                       const std::shared_ptr<http_files::DeferredReply>& later)
-      const;
+  std::optional<Reply> PlaylistRequest(
+      const Request& request, const HlsResource& resource, const std::optional<std::string>& token,
+      const std::shared_ptr<http_files::DeferredReply>& later) const;
   std::optional<Reply> PartRequest(const Request& request, const HlsResource& resource,
-                                   const std::optional<std::string>& token, int64_t msn,
-                                   int part,
+                                   const std::optional<std::string>& token, int64_t msn, int part,
                                    const std::shared_ptr<http_files::DeferredReply>& later) const;
   // A media playlist request without blocking: the version the watch holds in memory when
   // the playlist is live here (PlaylistProgress::snapshot), else the file.
@@ -104,12 +101,11 @@ class Responder final : public http_files::Handler {
   absl::Duration HoldFor(const std::string& stream_id, const std::string& playlist_name,
                          int64_t target_seconds) const;
   std::optional<Reply> ThumbnailRequest(
-      const Request& request, const HlsResource& resource,
-      const std::optional<std::string>& token,
+      const Request& request, const HlsResource& resource, const std::optional<std::string>& token,
       const std::shared_ptr<http_files::DeferredReply>& later) const;
   // 503 (no-store) for a parked request that could not be answered; `retry_after` in seconds.
-  Reply Unavailable(const Request& request, ResourceKind kind, std::string body,
-                    int retry_after, bool close) const;
+  Reply Unavailable(const Request& request, ResourceKind kind, std::string body, int retry_after,
+                    bool close) const;
 
   void AddCommonHeaders(boost::beast::http::fields& fields) const;
   Reply Text(boost::beast::http::status status, const Request& request, std::string body,
@@ -141,7 +137,7 @@ class Responder final : public http_files::Handler {
   absl::Duration default_target_duration_;
   std::string parts_playlist_name_;
   PlaylistWatch* watch_;
-  std::unique_ptr<BlockingRequests> blocking_;  // with a watch
+  std::unique_ptr<BlockingRequests> blocking_;     // with a watch
   std::unique_ptr<ThumbnailRequests> thumbnails_;  // with a thumbnail source
 };
 

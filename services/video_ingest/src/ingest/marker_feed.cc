@@ -66,8 +66,8 @@ media::DateRange DateRangeOf(const streams::Marker& m) {
   return r;
 }
 
-MarkerFeed::MarkerFeed(MarkerFeedOptions options, streams::MarkerSource& source,
-                       HeldPlaylists held, prometheus::Registry* registry)
+MarkerFeed::MarkerFeed(MarkerFeedOptions options, streams::MarkerSource& source, HeldPlaylists held,
+                       prometheus::Registry* registry)
     : options_(std::move(options)),
       source_(source),
       held_(std::move(held)),
@@ -81,8 +81,8 @@ MarkerFeed::MarkerFeed(MarkerFeedOptions options, streams::MarkerSource& source,
               .Name("ingest_marker_lag_seconds")
               .Help("From the producer's event to the marker in the live playlist")
               .Register(*registry)
-              .Add({}, prometheus::Histogram::BucketBoundaries{0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
-                                                               1, 2.5, 5, 10, 30});
+              .Add({}, prometheus::Histogram::BucketBoundaries{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+                                                               2.5, 5, 10, 30});
   read_failures_ = &prometheus::BuildCounter()
                         .Name("ingest_marker_reads_failed_total")
                         .Help("Rounds of the marker feed that could not read the database")
@@ -217,8 +217,8 @@ void MarkerFeed::Loop() {
         // libpq's message can name the host and more of the DSN: not repeated.
         ++failures;
         log::Warn("stream_marker_listen_failed").Kv("failures", failures);
-        next_connect = Clock::now() + absl::ToChronoNanoseconds(
-                                          timing::JitteredBackoff(backoff, failures));
+        next_connect =
+            Clock::now() + absl::ToChronoNanoseconds(timing::JitteredBackoff(backoff, failures));
       }
     }
     if (round_due || Clock::now() >= next_round) {
@@ -277,8 +277,8 @@ void MarkerFeed::Loop() {
         set_listening(false);
         ++failures;
         log::Warn("stream_marker_listen_lost");
-        next_connect = Clock::now() + absl::ToChronoNanoseconds(
-                                          timing::JitteredBackoff(backoff, failures));
+        next_connect =
+            Clock::now() + absl::ToChronoNanoseconds(timing::JitteredBackoff(backoff, failures));
         next_round = Clock::now();  // poll meanwhile
       } else if (notified > 0) {
         absl::MutexLock lock(&wake_mu_);

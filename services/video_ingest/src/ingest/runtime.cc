@@ -3,10 +3,9 @@
 #include <malloc.h>
 
 #include <algorithm>
-#include <utility>
-
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <utility>
 
 #include "ingest/session.h"
 #include "shopcast/log/log.h"
@@ -60,12 +59,12 @@ IngestRuntime::IngestRuntime(RuntimeOptions options, streams::SessionStore& stor
                    .Help("Live HLS segments written and recorded")
                    .Register(*registry)
                    .Add({});
-  segment_seconds_ = &prometheus::BuildHistogram()
-                          .Name("ingest_segment_duration_seconds")
-                          .Help("Media duration of closed segments")
-                          .Register(*registry)
-                          .Add({}, prometheus::Histogram::BucketBoundaries{
-                                       0.5, 1, 1.5, 2, 3, 4, 6, 8, 12});
+  segment_seconds_ =
+      &prometheus::BuildHistogram()
+           .Name("ingest_segment_duration_seconds")
+           .Help("Media duration of closed segments")
+           .Register(*registry)
+           .Add({}, prometheus::Histogram::BucketBoundaries{0.5, 1, 1.5, 2, 3, 4, 6, 8, 12});
   record_retries_ = &prometheus::BuildCounter()
                          .Name("ingest_segment_record_retries_total")
                          .Help("Attempts to record a segment that met a passing database fault")
@@ -77,15 +76,17 @@ IngestRuntime::IngestRuntime(RuntimeOptions options, streams::SessionStore& stor
                               .Register(*registry)
                               .Add({});
   storage_failures_ = &prometheus::BuildCounter()
-                          .Name("ingest_storage_failures_total")
-                          .Help("Encoder sessions ended because the segment disk could not be "
-                                "written (full or failing)")
-                          .Register(*registry)
-                          .Add({});
+                           .Name("ingest_storage_failures_total")
+                           .Help(
+                               "Encoder sessions ended because the segment disk could not be "
+                               "written (full or failing)")
+                           .Register(*registry)
+                           .Add({});
   orphans_released_ = &prometheus::BuildCounter()
                            .Name("ingest_orphaned_sessions_released_total")
-                           .Help("Sessions of gone instances (or of this one's previous run) "
-                                 "released")
+                           .Help(
+                               "Sessions of gone instances (or of this one's previous run) "
+                               "released")
                            .Register(*registry)
                            .Add({});
 }
@@ -96,9 +97,9 @@ absl::Status IngestRuntime::Start() {
   std::error_code ec;
   std::filesystem::create_directories(options_.segment_root, ec);
   if (ec) {
-    return Error(absl::StatusCode::kFailedPrecondition, "STORAGE_FAILURE",
-                 "cannot create segment root " + options_.segment_root.string() + ": " +
-                     ec.message());
+    return Error(
+        absl::StatusCode::kFailedPrecondition, "STORAGE_FAILURE",
+        "cannot create segment root " + options_.segment_root.string() + ": " + ec.message());
   }
   const absl::Time now = options_.now();
   RETURN_IF_ERROR(store_.Heartbeat(now));
@@ -221,8 +222,8 @@ absl::StatusOr<std::shared_ptr<MediaSession>> IngestRuntime::Admit(const Publish
       return Error(absl::StatusCode::kUnavailable, "SHUTTING_DOWN", "server is shutting down");
     }
   }
-  auto claim = store_.ClaimForPublish(request.stream_key, request.protocol,
-                                      request.remote_address, options_.now());
+  auto claim = store_.ClaimForPublish(request.stream_key, request.protocol, request.remote_address,
+                                      options_.now());
   if (admissions_ != nullptr) {
     std::string result = claim.ok() ? "ok" : ReasonOf(claim.status());
     admissions_->Add({{"result", result}}).Increment();
@@ -333,9 +334,8 @@ IngestRuntime::Ending IngestRuntime::EndingForPackagerFailure(const absl::Status
 }
 
 void IngestRuntime::EndSessionLater(std::shared_ptr<Session> session, Ending ending) {
-  boost::asio::post(workers_, [this, session = std::move(session), ending] {
-    EndSession(session, ending);
-  });
+  boost::asio::post(workers_,
+                    [this, session = std::move(session), ending] { EndSession(session, ending); });
 }
 
 void IngestRuntime::EndSession(const std::shared_ptr<Session>& session, const Ending& ending) {
@@ -403,9 +403,8 @@ void IngestRuntime::EndSession(const std::shared_ptr<Session>& session, const En
 
 absl::Status IngestRuntime::StoreEnd(const std::string& session_id, const Ending& ending) {
   const absl::Time now = options_.now();
-  return ending.fail_stream
-             ? store_.FailStream(session_id, ending.error, now)
-             : store_.ReleaseSession(session_id, ending.reason, ending.error, now);
+  return ending.fail_stream ? store_.FailStream(session_id, ending.error, now)
+                            : store_.ReleaseSession(session_id, ending.reason, ending.error, now);
 }
 
 void IngestRuntime::RecordEnd(const std::string& session_id, const Ending& ending) {
@@ -450,9 +449,9 @@ void IngestRuntime::DrainSegments(std::shared_ptr<Session> session, int failed_a
           .Kv("attempt", failed_attempts)
           .Kv("detail", std::string(s.message()));
       auto timer = std::make_shared<boost::asio::steady_timer>(
-          recorders_, absl::ToChronoNanoseconds(timing::JitteredBackoff(
-                          {options_.record_retry_min, options_.record_retry_max},
-                          failed_attempts)));
+          recorders_,
+          absl::ToChronoNanoseconds(timing::JitteredBackoff(
+              {options_.record_retry_min, options_.record_retry_max}, failed_attempts)));
       timer->async_wait([this, timer, session, failed_attempts](const boost::system::error_code&) {
         DrainSegments(session, failed_attempts);
       });
@@ -526,8 +525,7 @@ void IngestRuntime::Housekeep() {
     log::Warn("ingest_heartbeat_failed").Kv("detail", std::string(s.message()));
   }
   if (auto released = store_.ReleaseOrphanedSessions(now, /*starting=*/false); !released.ok()) {
-    log::Warn("ingest_orphan_sweep_failed")
-        .Kv("detail", std::string(released.status().message()));
+    log::Warn("ingest_orphan_sweep_failed").Kv("detail", std::string(released.status().message()));
   } else if (!released->empty()) {
     log::Warn("ingest_orphaned_sessions_released").Kv("count", released->size());
     if (orphans_released_ != nullptr) orphans_released_->Increment(released->size());

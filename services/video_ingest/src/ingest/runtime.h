@@ -16,6 +16,7 @@
 // releases only its own previous run's sessions and those of instances that stopped
 // heart-beating, so a rolling update never pushes another replica's live streams off the air.
 
+#include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -26,8 +27,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <boost/asio/thread_pool.hpp>
 
 #include "absl/time/time.h"
 #include "media/live_playlist.h"
@@ -87,8 +86,7 @@ struct RuntimeOptions {
   // Rendition ladder (media/rendition_ladder.h): makes the rungs of stream `stream_id`, kept
   // beside its playlist (as long, across reconnects) and ended with it; each session of the
   // stream feeds them. Unset: passthrough only.
-  std::function<std::shared_ptr<media::StreamRenditions>(const std::string& stream_id)>
-      renditions;
+  std::function<std::shared_ptr<media::StreamRenditions>(const std::string& stream_id)> renditions;
   // Wall clock for the times stored and shown (program date times come from the packager).
   std::function<absl::Time()> now = [] { return absl::Now(); };
   // Called once a session's playlist is live here (in LivePlaylists()), with its stream id, on
@@ -141,8 +139,8 @@ class IngestRuntime final : public PublishAdmission, public streams::LiveControl
   struct StreamEntry {
     std::shared_ptr<media::LivePlaylist> playlist;
     std::shared_ptr<media::StreamRenditions> renditions;  // The ladder's rungs, if any.
-    std::shared_ptr<Session> session;  // The live one, if any.
-    SteadyTime idle_since;             // When it last had no session (see idle_stream_ttl).
+    std::shared_ptr<Session> session;                     // The live one, if any.
+    SteadyTime idle_since;  // When it last had no session (see idle_stream_ttl).
   };
   // How a session ended, which decides what happens to its stream.
   struct Ending {

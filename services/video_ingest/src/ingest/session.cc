@@ -1,8 +1,7 @@
 #include "ingest/session.h"
 
-#include <utility>
-
 #include <boost/asio/post.hpp>
+#include <utility>
 
 #include "shopcast/log/log.h"
 
@@ -63,9 +62,8 @@ void IngestRuntime::Session::SegmentClosed(const SegmentInfo& segment) {
     draining_ = true;
   }
   if (start_drain) {
-    boost::asio::post(runtime_.workers_, [self = shared_from_this()] {
-      self->runtime_.DrainSegments(self, 0);
-    });
+    boost::asio::post(runtime_.workers_,
+                      [self = shared_from_this()] { self->runtime_.DrainSegments(self, 0); });
   }
 }
 

@@ -39,16 +39,16 @@ struct BusWatch::Sources {
   }
 };
 
-BusWatch::BusWatch(GstBus* bus, std::function<void(GstMessage*)> on_message,
-                   absl::Duration tick, std::function<void()> on_tick)
+BusWatch::BusWatch(GstBus* bus, std::function<void(GstMessage*)> on_message, absl::Duration tick,
+                   std::function<void()> on_tick)
     : sources_(new Sources{std::move(on_message), std::move(on_tick)}) {
   GMainContext* context = SharedContext();
   sources_->bus = gst_bus_create_watch(bus);
   // A bus source calls a GstBusFunc through the generic pointer type (GLib's G_SOURCE_FUNC).
   g_source_set_callback(
       sources_->bus,
-      reinterpret_cast<GSourceFunc>(reinterpret_cast<void (*)()>(&Sources::OnMessage)),
-      sources_, nullptr);
+      reinterpret_cast<GSourceFunc>(reinterpret_cast<void (*)()>(&Sources::OnMessage)), sources_,
+      nullptr);
   sources_->timer = g_timeout_source_new(static_cast<guint>(absl::ToInt64Milliseconds(tick)));
   g_source_set_callback(sources_->timer, &Sources::OnTick, sources_, nullptr);
   g_source_attach(sources_->bus, context);

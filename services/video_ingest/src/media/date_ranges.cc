@@ -236,11 +236,11 @@ absl::StatusOr<bool> DateRangeSet::Add(DateRange range) {
   ranges_.insert(std::upper_bound(ranges_.begin(), ranges_.end(), range, Earlier),
                  std::move(range));
   if (ranges_.size() > capacity_) {
-    auto first_ended = std::min_element(
-        ranges_.begin(), ranges_.end(), [](const DateRange& a, const DateRange& b) {
-          return std::make_tuple(a.LastMoment(), a.start, a.id) <
-                 std::make_tuple(b.LastMoment(), b.start, b.id);
-        });
+    auto first_ended = std::min_element(ranges_.begin(), ranges_.end(),
+                                        [](const DateRange& a, const DateRange& b) {
+                                          return std::make_tuple(a.LastMoment(), a.start, a.id) <
+                                                 std::make_tuple(b.LastMoment(), b.start, b.id);
+                                        });
     const bool evicted_new = first_ended->id == id;
     ranges_.erase(first_ended);
     return !evicted_new;

@@ -35,11 +35,11 @@ struct DateRangeAttribute {
 };
 
 struct DateRange {
-  std::string id;          // ID: unique in the playlist; [A-Za-z0-9._:-], 1..64 characters.
-  std::string class_name;  // CLASS, reverse DNS ("com.shopcast.sale"); may be empty.
-  absl::Time start;        // START-DATE.
-  std::optional<absl::Time> end;                  // END-DATE; >= start.
-  std::optional<absl::Duration> duration;         // DURATION; >= 0, = end - start if both.
+  std::string id;                 // ID: unique in the playlist; [A-Za-z0-9._:-], 1..64 characters.
+  std::string class_name;         // CLASS, reverse DNS ("com.shopcast.sale"); may be empty.
+  absl::Time start;               // START-DATE.
+  std::optional<absl::Time> end;  // END-DATE; >= start.
+  std::optional<absl::Duration> duration;          // DURATION; >= 0, = end - start if both.
   std::optional<absl::Duration> planned_duration;  // PLANNED-DURATION; >= 0.
   std::vector<DateRangeAttribute> attributes;      // In the order written.
 

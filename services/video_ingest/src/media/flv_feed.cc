@@ -49,8 +49,8 @@ absl::Status FlvTagSplitter::Feed(std::span<const uint8_t> bytes, std::vector<Fl
     if (pending_.size() - at < kTagHeaderBytes + size) break;
     FlvTag tag;
     tag.type = h[0] & 0x1F;
-    tag.timestamp_ms = (uint32_t{h[7]} << 24) | (uint32_t{h[4]} << 16) | (uint32_t{h[5]} << 8) |
-                       uint32_t{h[6]};
+    tag.timestamp_ms =
+        (uint32_t{h[7]} << 24) | (uint32_t{h[4]} << 16) | (uint32_t{h[5]} << 8) | uint32_t{h[6]};
     tag.body.assign(h + kTagHeaderBytes, h + kTagHeaderBytes + size);
     out.push_back(std::move(tag));
     at += kTagHeaderBytes + size;
@@ -75,7 +75,8 @@ absl::Status ReadElementaryUnit(const FlvTag& tag, ElementaryUnit& out) {
     if (body.empty()) return absl::OkStatus();
     if ((body[0] >> 4) != kAacSoundFormat) return Invalid("audio other than AAC");
     if (body.size() < 2) return Invalid("an AAC tag without its packet type");
-    out.kind = body[1] == 0 ? ElementaryUnit::Kind::kAudioConfig : ElementaryUnit::Kind::kAudioFrame;
+    out.kind =
+        body[1] == 0 ? ElementaryUnit::Kind::kAudioConfig : ElementaryUnit::Kind::kAudioFrame;
     out.keyframe = true;
     out.data = body.subspan(2);
     if (out.data.empty()) out.kind = ElementaryUnit::Kind::kNone;

@@ -107,8 +107,8 @@ absl::StatusOr<AvcConfig> ParseAvcConfig(std::span<const uint8_t> avcc) {
       const size_t len = (static_cast<size_t>(avcc[pos]) << 8) | avcc[pos + 1];
       pos += 2;
       if (len == 0 || pos + len > avcc.size()) return Invalid("AVC parameter set past the record");
-      (kind == 0 ? config.sps : config.pps).emplace_back(avcc.begin() + pos,
-                                                         avcc.begin() + pos + len);
+      (kind == 0 ? config.sps : config.pps)
+          .emplace_back(avcc.begin() + pos, avcc.begin() + pos + len);
       pos += len;
     }
   }
@@ -171,9 +171,9 @@ std::optional<SpsFacts> ParseAvcSps(std::span<const uint8_t> sps) {
     chroma_format = r.Ue();
     if (chroma_format > 3) return std::nullopt;
     if (chroma_format == 3) separate_planes = r.Bit() != 0;
-    r.Ue();   // bit_depth_luma_minus8
-    r.Ue();   // bit_depth_chroma_minus8
-    r.Bit();  // qpprime_y_zero_transform_bypass_flag
+    r.Ue();              // bit_depth_luma_minus8
+    r.Ue();              // bit_depth_chroma_minus8
+    r.Bit();             // qpprime_y_zero_transform_bypass_flag
     if (r.Bit() != 0) {  // seq_scaling_matrix_present_flag
       const int lists = chroma_format != 3 ? 8 : 12;
       for (int i = 0; i < lists && r.ok(); ++i) {
@@ -217,8 +217,8 @@ std::optional<SpsFacts> ParseAvcSps(std::span<const uint8_t> sps) {
   if (w <= 0 || h <= 0) return std::nullopt;
   facts.width = static_cast<int>(w);
   facts.height = static_cast<int>(h);
-  if (r.Bit() != 0) {     // vui_parameters_present_flag
-    if (r.Bit() != 0) {   // aspect_ratio_info_present_flag
+  if (r.Bit() != 0) {    // vui_parameters_present_flag
+    if (r.Bit() != 0) {  // aspect_ratio_info_present_flag
       if (r.Bits(8) == 255) r.Bits(32);
     }
     if (r.Bit() != 0) r.Bit();  // overscan
@@ -264,8 +264,8 @@ absl::Status AppendAdts(const AacConfig& config, std::span<const uint8_t> raw,
   if (length > 8191) return Invalid("AAC frame too long for ADTS");
   // ADTS carries profiles 1..4 (Main, LC, SSR, LTP); HE-AAC is signalled implicitly as its
   // AAC-LC core, as every muxer does.
-  const int profile = config.object_type >= 1 && config.object_type <= 4 ? config.object_type - 1
-                                                                        : 1;
+  const int profile =
+      config.object_type >= 1 && config.object_type <= 4 ? config.object_type - 1 : 1;
   out.insert(out.end(),
              {0xFF, 0xF1,
               static_cast<uint8_t>((profile << 6) | (config.frequency_index << 2) |

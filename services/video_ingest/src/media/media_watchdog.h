@@ -33,7 +33,7 @@ class MediaWatchdog {
 
  private:
   const absl::Duration stall_timeout_;
-  std::optional<absl::Duration> pending_since_;  // Input not yet parsed.
+  std::optional<absl::Duration> pending_since_;    // Input not yet parsed.
   std::optional<absl::Duration> unwritten_since_;  // Parsed media not yet written.
 };
 

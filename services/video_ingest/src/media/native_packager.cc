@@ -57,8 +57,8 @@ absl::Status ReasonStatus(absl::string_view reason, absl::string_view message) {
 
 // Hand-offs: the input side (the RTMP connection's I/O thread) wakes the session's worker only
 // when the bytes it queues may close a part or a segment, or hold enough to flush; everything
-// else waits for that wake-up or for the next tick (kSteadyTickInterval), so a worker takes a part's
-// worth of messages at once instead of one per message (a futex wake each: ~75 per
+// else waits for that wake-up or for the next tick (kSteadyTickInterval), so a worker takes a
+// part's worth of messages at once instead of one per message (a futex wake each: ~75 per
 // stream-second). FlvTagPeek (flv_feed.h) sees each tag's type, timestamp and first byte as
 // the bytes are queued; anything it does not understand turns the batching off for the session
 // (every Push wakes the worker, as before).

@@ -27,8 +27,9 @@ PackagerMetrics::PackagerMetrics(prometheus::Registry& registry) {
   segment_publish_ = &publish.Add({{"kind", "segment"}}, Buckets());
   frames_dropped_ = &prometheus::BuildCounter()
                          .Name("ingest_frames_dropped_total")
-                         .Help("Frames the native passthrough engine could not remux and dropped "
-                               "(malformed NAL lengths, AAC frames too long for ADTS)")
+                         .Help(
+                             "Frames the native passthrough engine could not remux and dropped "
+                             "(malformed NAL lengths, AAC frames too long for ADTS)")
                          .Register(registry)
                          .Add({});
 }

@@ -87,7 +87,6 @@ absl::Status ReasonStatus(absl::string_view reason, absl::string_view message) {
   return Error(code, reason, message);
 }
 
-
 }  // namespace
 
 // Threads: the demuxer's and parsers' streaming threads (pads, probes), the muxer's streaming
@@ -249,11 +248,11 @@ class Pipeline::Impl {
 
 absl::Status Pipeline::Impl::Build() {
   RETURN_IF_ERROR(graph_.Build(options_.format, options_.max_queued_bytes));
-  gst_pad_add_probe(graph_.sink_pad(),
-                    static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER |
-                                                 GST_PAD_PROBE_TYPE_BUFFER_LIST |
-                                                 GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
-                    &Impl::OnMuxed, this, nullptr);
+  gst_pad_add_probe(
+      graph_.sink_pad(),
+      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST |
+                                   GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+      &Impl::OnMuxed, this, nullptr);
   g_signal_connect(graph_.demux(), "pad-added", G_CALLBACK(&Impl::OnPadAdded), this);
   g_signal_connect(graph_.demux(), "no-more-pads", G_CALLBACK(&Impl::OnNoMorePads), this);
 
@@ -454,8 +453,8 @@ void Pipeline::Impl::HandleBuffer(Track& track, GstPad* pad, GstPadProbeInfo* in
     const bool independent = cuts.part->independent;
     GstStructure* s = gst_structure_new(
         kPartCut, "running-time", G_TYPE_UINT64, static_cast<guint64>(cuts.part->at_ns),
-        "independent", G_TYPE_BOOLEAN, independent ? TRUE : FALSE, "prefix-tables",
-        G_TYPE_BOOLEAN, independent || audio_only ? TRUE : FALSE, nullptr);
+        "independent", G_TYPE_BOOLEAN, independent ? TRUE : FALSE, "prefix-tables", G_TYPE_BOOLEAN,
+        independent || audio_only ? TRUE : FALSE, nullptr);
     gst_pad_push_event(pad, gst_event_new_custom(GST_EVENT_CUSTOM_DOWNSTREAM, s));
     return;
   }
@@ -463,9 +462,8 @@ void Pipeline::Impl::HandleBuffer(Track& track, GstPad* pad, GstPadProbeInfo* in
   const guint64 at = static_cast<guint64>(*cuts.segment);
   GstStructure* s =
       video ? gst_structure_new(kForceKeyUnit, "timestamp", G_TYPE_UINT64, at, "stream-time",
-                                G_TYPE_UINT64, at, "running-time", G_TYPE_UINT64, at,
-                                "all-headers", G_TYPE_BOOLEAN, TRUE, "count", G_TYPE_UINT,
-                                cut_count, nullptr)
+                                G_TYPE_UINT64, at, "running-time", G_TYPE_UINT64, at, "all-headers",
+                                G_TYPE_BOOLEAN, TRUE, "count", G_TYPE_UINT, cut_count, nullptr)
             : gst_structure_new(kAudioCut, "running-time", G_TYPE_UINT64, at, nullptr);
   // Serialized, so it reaches the muxer just before this buffer.
   gst_pad_push_event(pad, gst_event_new_custom(GST_EVENT_CUSTOM_DOWNSTREAM, s));
@@ -829,10 +827,10 @@ bool Pipeline::Impl::PushElementary(const FlvTag& tag) {
       const bool video = unit.kind == ElementaryUnit::Kind::kVideoConfig;
       GstElement*& src = video ? video_src_ : audio_src_;
       if (src != nullptr || (!video && !audio_announced)) return true;  // Kept: the first.
-      src = video ? AddElementarySource("video/x-h265", unit.data,
-                                        "stream-format=hvc1,alignment=au")
-                  : AddElementarySource("audio/mpeg", unit.data,
-                                        "mpegversion=4,stream-format=raw,framed=true");
+      src = video
+                ? AddElementarySource("video/x-h265", unit.data, "stream-format=hvc1,alignment=au")
+                : AddElementarySource("audio/mpeg", unit.data,
+                                      "mpegversion=4,stream-format=raw,framed=true");
       if (src == nullptr) {
         accepting_.store(false);
         PostFailure("PACKAGER_FAILURE", "cannot add an elementary source");
@@ -858,8 +856,8 @@ bool Pipeline::Impl::PushElementary(const FlvTag& tag) {
   }
   GstBuffer* buffer = gst_buffer_new_memdup(unit.data.data(), unit.data.size());
   GST_BUFFER_DTS(buffer) = static_cast<GstClockTime>(unit.dts_ms) * GST_MSECOND;
-  GST_BUFFER_PTS(buffer) = static_cast<GstClockTime>(std::max<int64_t>(unit.pts_ms, 0)) *
-                           GST_MSECOND;
+  GST_BUFFER_PTS(buffer) =
+      static_cast<GstClockTime>(std::max<int64_t>(unit.pts_ms, 0)) * GST_MSECOND;
   if (!unit.keyframe) GST_BUFFER_FLAG_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
   return gst_app_src_push_buffer(appsrc, buffer) == GST_FLOW_OK;
 }

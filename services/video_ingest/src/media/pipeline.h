@@ -34,11 +34,11 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "publish/publish.h"
-#include "publish/segment.h"
 #include "media/live_playlist.h"
 #include "media/packager.h"
 #include "media/packager_metrics.h"
+#include "publish/publish.h"
+#include "publish/segment.h"
 
 namespace shopcast::video_ingest::media {
 

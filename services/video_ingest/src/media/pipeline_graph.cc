@@ -94,8 +94,7 @@ bool PipelineGraph::AddBranch(GstPad* demux_pad, int track, GstPadProbeCallback 
   // buffered in its muxer pad (kMuxerPadBuffer): a thread and a hand-off less per AAC frame.
   const VideoParser video_parser = video ? VideoParserFor(demux_pad) : VideoParser{};
   GstElement* queue = video ? gst_element_factory_make("queue", nullptr) : nullptr;
-  GstElement* parser =
-      gst_element_factory_make(video ? video_parser.element : "aacparse", nullptr);
+  GstElement* parser = gst_element_factory_make(video ? video_parser.element : "aacparse", nullptr);
   GstElement* filter = video ? gst_element_factory_make("capsfilter", nullptr) : nullptr;
   if ((video && queue == nullptr) || parser == nullptr || (video && filter == nullptr)) {
     for (GstElement* e : {queue, parser, filter}) {

@@ -34,8 +34,8 @@ namespace shopcast::video_ingest::media {
 
 // One EXT-X-RENDITION-REPORT line's values.
 struct RenditionReport {
-  std::string uri;        // Relative to the playlist the report is written into.
-  int64_t last_msn = 0;   // LAST-MSN: the last segment, or the segment of the last part.
+  std::string uri;               // Relative to the playlist the report is written into.
+  int64_t last_msn = 0;          // LAST-MSN: the last segment, or the segment of the last part.
   std::optional<int> last_part;  // LAST-PART: the last part of segment last_msn, if it has one.
 
   friend bool operator==(const RenditionReport&, const RenditionReport&) = default;

@@ -29,7 +29,6 @@ namespace {
 // A rung's media playlist, relative to the stream folder: "720p/live.m3u8".
 std::string RungPlaylistPath(const RungSpec& spec) { return spec.name + "/live.m3u8"; }
 
-
 // The cut events. A segment cut is a marker of ours, not the key-unit event the passthrough
 // gives mpegtsmux: the muxer holds one pending key-unit request at a time and drops a second,
 // and a rung's muxer (waiting for audio behind an encoder) can be more than a segment behind.
@@ -46,7 +45,6 @@ std::optional<int64_t> Ns(GstClockTime t) {
   if (!GST_CLOCK_TIME_IS_VALID(t)) return std::nullopt;
   return static_cast<int64_t>(t);
 }
-
 
 }  // namespace
 
@@ -184,7 +182,6 @@ class RungRun {
   std::atomic<bool> failed_{false};
   std::atomic<bool> torn_down_{false};
 
-
   // Notes from the source thread for the probes.
   absl::Mutex mu_;
   std::deque<int64_t> keyframes_ ABSL_GUARDED_BY(mu_);  // Source keyframe times to force.
@@ -296,13 +293,12 @@ absl::Status RungRun::Build() {
                  absl::StrCat("a GStreamer element of rung ", name, " is missing"));
   }
   // The hand-off: never blocks the source's thread; Overloaded() bounds it.
-  g_object_set(vsrc_, "caps", p_.video_caps, "format", GST_FORMAT_TIME, "is-live", FALSE,
-               "block", FALSE, "max-bytes", static_cast<guint64>(256) << 20, "emit-signals",
-               FALSE, nullptr);
+  g_object_set(vsrc_, "caps", p_.video_caps, "format", GST_FORMAT_TIME, "is-live", FALSE, "block",
+               FALSE, "max-bytes", static_cast<guint64>(256) << 20, "emit-signals", FALSE, nullptr);
   g_object_set(scale, "add-borders", FALSE, nullptr);
-  GstCaps* raw = gst_caps_new_simple("video/x-raw", "width", G_TYPE_INT, p_.size.width, "height",
-                                     G_TYPE_INT, p_.size.height, "pixel-aspect-ratio",
-                                     GST_TYPE_FRACTION, 1, 1, nullptr);
+  GstCaps* raw =
+      gst_caps_new_simple("video/x-raw", "width", G_TYPE_INT, p_.size.width, "height", G_TYPE_INT,
+                          p_.size.height, "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr);
   g_object_set(raw_caps, "caps", raw, nullptr);
   gst_caps_unref(raw);
   // Live-friendly x264: no lookahead or frame threads (zerolatency), no B-frames, keyframes
@@ -338,17 +334,17 @@ absl::Status RungRun::Build() {
   gst_pad_add_probe(scaled, GST_PAD_PROBE_TYPE_BUFFER, &RungRun::OnScaled, this, nullptr);
   gst_object_unref(scaled);
   GstPad* encoded = gst_element_get_static_pad(out_caps, "src");
-  gst_pad_add_probe(encoded,
-                    static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER |
-                                                 GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
-                    &RungRun::OnEncoded, this, nullptr);
+  gst_pad_add_probe(
+      encoded,
+      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+      &RungRun::OnEncoded, this, nullptr);
   gst_object_unref(encoded);
   GstPad* sink_pad = gst_element_get_static_pad(sink, "sink");
-  gst_pad_add_probe(sink_pad,
-                    static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER |
-                                                 GST_PAD_PROBE_TYPE_BUFFER_LIST |
-                                                 GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
-                    &RungRun::OnMuxed, this, nullptr);
+  gst_pad_add_probe(
+      sink_pad,
+      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST |
+                                   GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+      &RungRun::OnMuxed, this, nullptr);
   gst_object_unref(sink_pad);
 
   GstBus* bus = gst_element_get_bus(pipeline_);
@@ -397,7 +393,8 @@ void RungRun::PushAudio(GstPad* pad, GstBuffer* buffer) {
       GstCaps* caps = gst_pad_get_current_caps(pad);
       if (caps == nullptr) return;
       gst_app_src_set_caps(GST_APP_SRC(asrc_), caps);
-      if (!gst_caps_is_empty(caps)) facts_.SetAudio(AudioFactsFromCaps(gst_caps_get_structure(caps, 0)));
+      if (!gst_caps_is_empty(caps))
+        facts_.SetAudio(AudioFactsFromCaps(gst_caps_get_structure(caps, 0)));
       gst_caps_unref(caps);
       audio_caps_set_ = true;
     }
@@ -433,8 +430,8 @@ GstPadProbeReturn RungRun::OnScaled(GstPad* pad, GstPadProbeInfo* info, gpointer
   // No running time: "this frame". x264enc moves its timeline by 1000 hours (so that decode
   // times never go negative) and compares a request's running time with that moved one.
   const GstClockTime t = static_cast<GstClockTime>(*pts);
-  gst_pad_push_event(pad, gst_video_event_new_downstream_force_key_unit(
-                              t, t, GST_CLOCK_TIME_NONE, TRUE, count));
+  gst_pad_push_event(
+      pad, gst_video_event_new_downstream_force_key_unit(t, t, GST_CLOCK_TIME_NONE, TRUE, count));
   return GST_PAD_PROBE_OK;
 }
 
@@ -495,11 +492,10 @@ GstPadProbeReturn RungRun::OnEncoded(GstPad* pad, GstPadProbeInfo* info, gpointe
     // The muxer compares running times; the writer takes the media time from marked_, in order.
     const guint64 at = static_cast<guint64>(c.at_ns);
     GstStructure* s =
-        c.segment
-            ? gst_structure_new(kRungCut, "running-time", G_TYPE_UINT64, at, nullptr)
-            : gst_structure_new(kPartCut, "running-time", G_TYPE_UINT64, at, "independent",
-                                G_TYPE_BOOLEAN, c.independent ? TRUE : FALSE, "prefix-tables",
-                                G_TYPE_BOOLEAN, c.independent ? TRUE : FALSE, nullptr);
+        c.segment ? gst_structure_new(kRungCut, "running-time", G_TYPE_UINT64, at, nullptr)
+                  : gst_structure_new(kPartCut, "running-time", G_TYPE_UINT64, at, "independent",
+                                      G_TYPE_BOOLEAN, c.independent ? TRUE : FALSE, "prefix-tables",
+                                      G_TYPE_BOOLEAN, c.independent ? TRUE : FALSE, nullptr);
     gst_pad_push_event(pad, gst_event_new_custom(GST_EVENT_CUSTOM_DOWNSTREAM, s));
   }
   return GST_PAD_PROBE_OK;
@@ -581,9 +577,9 @@ void RungRun::Publish(absl::StatusOr<std::optional<SegmentWriter::Closed>> close
 
 absl::Time RungRun::SegmentDateTime(int64_t sequence, int64_t start_ns) {
   if (open_date_time_ && open_date_time_->first == sequence) return open_date_time_->second;
-  const absl::Time t = p_.session->SegmentDateTime(
-      start_ns, p_.first_of_session && sequence == p_.first_sequence,
-      rung_.playlist->end_program_date_time());
+  const absl::Time t =
+      p_.session->SegmentDateTime(start_ns, p_.first_of_session && sequence == p_.first_sequence,
+                                  rung_.playlist->end_program_date_time());
   open_date_time_ = std::make_pair(sequence, t);
   return t;
 }
@@ -763,8 +759,9 @@ void LadderSession::StartRung(size_t i, RungState& st, GstPad* pad, GstBuffer* b
   if (rung.playlist->next_sequence() < sequence) {
     if (absl::Status skip = rung.playlist->SkipTo(sequence, rung.playlist->media_offset());
         !skip.ok()) {
-      log::Warn("rendition_skip_failed").Kv("rendition", name).Kv("error",
-                                                                  std::string(skip.message()));
+      log::Warn("rendition_skip_failed")
+          .Kv("rendition", name)
+          .Kv("error", std::string(skip.message()));
     }
   } else {
     (void)rung.playlist->DropPendingParts();
@@ -939,7 +936,8 @@ RenditionLadder::RenditionLadder(LadderOptions options) : options_(std::move(opt
     o.part_target = options_.part_target;
     o.master_playlist_name.clear();  // The passthrough's index.m3u8 lists the rungs.
     o.media_playlist_name = "live.m3u8";
-    if (options_.observer) o.on_written = options_.observer(spec.name + "/" + o.media_playlist_name);
+    if (options_.observer)
+      o.on_written = options_.observer(spec.name + "/" + o.media_playlist_name);
     o.playlist_files = options_.playlist_files;
     o.parts_in_memory = options_.parts_in_memory;
     // EXT-X-RENDITION-REPORT: every playlist of the stream reports the others.

@@ -51,11 +51,11 @@ absl::StatusOr<std::vector<RungSpec>> ParseRenditions(std::string_view text) {
     const std::optional<int> kbps = Digits(kbps_text, 5);
     if (!height || *height < kMinRungHeight || *height > kMaxRungHeight || *height % 2 != 0) {
       return Invalid(item, StrCatStd("needs an even height between ", kMinRungHeight, " and ",
-                                        kMaxRungHeight));
+                                     kMaxRungHeight));
     }
     if (!kbps || *kbps < kMinRungKbps || *kbps > kMaxRungKbps) {
       return Invalid(item, StrCatStd("needs a video bitrate between ", kMinRungKbps, " and ",
-                                        kMaxRungKbps, " kbit/s"));
+                                     kMaxRungKbps, " kbit/s"));
     }
     for (const RungSpec& r : rungs) {
       if (r.height == *height) return Invalid(item, "repeats a height");
@@ -101,7 +101,8 @@ std::string VariantText(const VariantLine& v) {
   if (v.resolution.width > 0 && v.resolution.height > 0) {
     absl::StrAppend(&out, ",RESOLUTION=", v.resolution.width, "x", v.resolution.height);
   }
-  if (v.frame_rate > 0) absl::StrAppend(&out, ",FRAME-RATE=", absl::StrFormat("%.3f", v.frame_rate));
+  if (v.frame_rate > 0)
+    absl::StrAppend(&out, ",FRAME-RATE=", absl::StrFormat("%.3f", v.frame_rate));
   if (!v.codecs.empty()) absl::StrAppend(&out, ",CODECS=\"", v.codecs, "\"");
   absl::StrAppend(&out, "\n", v.uri, "\n");
   return out;

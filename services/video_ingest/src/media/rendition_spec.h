@@ -59,7 +59,7 @@ std::optional<std::string> DecoderForCaps(std::string_view caps_name);
 
 // One variant of a master playlist.
 struct VariantLine {
-  std::string uri;  // "720p/live.m3u8"
+  std::string uri;                // "720p/live.m3u8"
   int64_t bandwidth = 0;          // Peak bits per second over a segment.
   int64_t average_bandwidth = 0;  // 0: not written.
   PictureSize resolution;         // 0x0: not written.

@@ -65,8 +65,8 @@ absl::Status SegmentWriter::Write(std::span<const uint8_t> bytes) {
     digest_.Finish();  // Starts afresh (a segment after a failed one never gets here).
     if (prefix_tables_) {
       if (!write_tables(fd_)) return Fail("write");
-      digest_.Update(std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(tables.data()),
-                                              tables.size()));
+      digest_.Update(
+          std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(tables.data()), tables.size()));
       segment_prefixed = true;
     }
     // A segment starts with its first part.
@@ -154,13 +154,13 @@ absl::StatusOr<std::optional<SegmentWriter::Closed>> SegmentWriter::Cut(int64_t 
   return closed;
 }
 
-absl::StatusOr<std::optional<SegmentWriter::Closed>> SegmentWriter::Finish(
-    int64_t end_ns, int64_t first_start_ns) {
+absl::StatusOr<std::optional<SegmentWriter::Closed>> SegmentWriter::Finish(int64_t end_ns,
+                                                                           int64_t first_start_ns) {
   return Close(end_ns, first_start_ns);
 }
 
-absl::StatusOr<std::optional<SegmentWriter::Closed>> SegmentWriter::Close(
-    int64_t end_ns, int64_t first_start_ns) {
+absl::StatusOr<std::optional<SegmentWriter::Closed>> SegmentWriter::Close(int64_t end_ns,
+                                                                          int64_t first_start_ns) {
   if (fd_ < 0 || failed_) return std::nullopt;
   absl::StatusOr<std::optional<ClosedPart>> last_part = ClosePart(end_ns, first_start_ns);
   if (!last_part.ok()) return last_part.status();

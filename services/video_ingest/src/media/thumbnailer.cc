@@ -319,9 +319,9 @@ absl::StatusOr<AVCodecContext*> ThumbnailRenderer::State::Decoder(size_t codec) 
   context->flags &= ~AV_CODEC_FLAG_OUTPUT_CORRUPT;
   context->max_pixels = kMaxPixels;
   if (const int ret = avcodec_open2(context.get(), decoder, nullptr); ret < 0) {
-    return Error(absl::StatusCode::kInternal, "THUMBNAIL_DECODER_FAILED",
-                 absl::StrCat("cannot open the ", kCodecs[codec].decoder,
-                              " decoder: ", AvError(ret)));
+    return Error(
+        absl::StatusCode::kInternal, "THUMBNAIL_DECODER_FAILED",
+        absl::StrCat("cannot open the ", kCodecs[codec].decoder, " decoder: ", AvError(ret)));
   }
   decoders[codec] = std::move(context);
   return decoders[codec].get();
@@ -390,8 +390,7 @@ absl::StatusOr<Thumbnail> ThumbnailRenderer::Render(GstCaps* caps, GstBuffer* ke
     return DecodeFailed("no caps or no keyframe");
   }
   State& st = *state_;
-  if (st.packet == nullptr || st.decoded == nullptr || st.scaled == nullptr ||
-      st.rgb == nullptr) {
+  if (st.packet == nullptr || st.decoded == nullptr || st.scaled == nullptr || st.rgb == nullptr) {
     return absl::ResourceExhaustedError("no memory for the thumbnail renderer");
   }
   const GstStructure* s = gst_caps_get_structure(caps, 0);
@@ -437,16 +436,14 @@ absl::StatusOr<Thumbnail> ThumbnailRenderer::Render(GstCaps* caps, GstBuffer* ke
   // Scaled straight to the thumbnail's size in the stream's own YUV (any bit depth or chroma
   // format in, 8-bit 4:2:0 out), range and matrix untouched: the small picture is what gets
   // measured and converted.
-  st.scaler = sws_getCachedContext(st.scaler, picture.width, picture.height,
-                                   static_cast<AVPixelFormat>(picture.format), size.width,
-                                   size.height, AV_PIX_FMT_YUV420P, SWS_BILINEAR, nullptr,
-                                   nullptr, nullptr);
+  st.scaler = sws_getCachedContext(
+      st.scaler, picture.width, picture.height, static_cast<AVPixelFormat>(picture.format),
+      size.width, size.height, AV_PIX_FMT_YUV420P, SWS_BILINEAR, nullptr, nullptr, nullptr);
   if (st.scaler == nullptr) {
     return DecodeFailed(errors.Describe(absl::StrCat(
         "cannot scale ", av_get_pix_fmt_name(static_cast<AVPixelFormat>(picture.format)))));
   }
-  sws_setColorspaceDetails(st.scaler, matrix, full_range, matrix, full_range, 0, 1 << 16,
-                           1 << 16);
+  sws_setColorspaceDetails(st.scaler, matrix, full_range, matrix, full_range, 0, 1 << 16, 1 << 16);
   if (!Reshape(st.scaled.get(), AV_PIX_FMT_YUV420P, size.width, size.height) ||
       !Reshape(st.rgb.get(), AV_PIX_FMT_RGB24, size.width, size.height)) {
     return absl::ResourceExhaustedError("no memory for the thumbnail");
@@ -479,12 +476,12 @@ absl::StatusOr<Thumbnail> ThumbnailRenderer::Render(GstCaps* caps, GstBuffer* ke
   // RGB for the encoder, with the stream's matrix and range: JFIF is full-range BT.601, and
   // libjpeg gets there from RGB itself (YUV handed over as it is would come out washed out, or
   // with BT.709's colours shifted).
-  st.to_rgb = sws_getCachedContext(st.to_rgb, size.width, size.height, AV_PIX_FMT_YUV420P,
-                                   size.width, size.height, AV_PIX_FMT_RGB24, SWS_BILINEAR,
-                                   nullptr, nullptr, nullptr);
+  st.to_rgb =
+      sws_getCachedContext(st.to_rgb, size.width, size.height, AV_PIX_FMT_YUV420P, size.width,
+                           size.height, AV_PIX_FMT_RGB24, SWS_BILINEAR, nullptr, nullptr, nullptr);
   if (st.to_rgb == nullptr) return DecodeFailed(errors.Describe("cannot convert to RGB"));
-  sws_setColorspaceDetails(st.to_rgb, matrix, full_range, sws_getCoefficients(SWS_CS_DEFAULT),
-                           1, 0, 1 << 16, 1 << 16);
+  sws_setColorspaceDetails(st.to_rgb, matrix, full_range, sws_getCoefficients(SWS_CS_DEFAULT), 1, 0,
+                           1 << 16, 1 << 16);
   if (sws_scale(st.to_rgb, st.scaled->data, st.scaled->linesize, 0, size.height, st.rgb->data,
                 st.rgb->linesize) != size.height) {
     return DecodeFailed(errors.Describe("the RGB conversion failed"));
@@ -493,9 +490,9 @@ absl::StatusOr<Thumbnail> ThumbnailRenderer::Render(GstCaps* caps, GstBuffer* ke
   unsigned char* jpeg = nullptr;
   unsigned long jpeg_size = 0;
   char jpeg_error[JMSG_LENGTH_MAX] = {};
-  const bool encoded = EncodeJpeg(st.rgb->data[0], st.rgb->linesize[0], size.width, size.height,
-                                  std::clamp(options.jpeg_quality, 1, 100), &jpeg, &jpeg_size,
-                                  jpeg_error);
+  const bool encoded =
+      EncodeJpeg(st.rgb->data[0], st.rgb->linesize[0], size.width, size.height,
+                 std::clamp(options.jpeg_quality, 1, 100), &jpeg, &jpeg_size, jpeg_error);
   std::unique_ptr<unsigned char, MallocFree> owned(jpeg);
   if (!encoded || jpeg == nullptr || jpeg_size == 0) {
     return Error(absl::StatusCode::kInternal, "THUMBNAIL_ENCODE_FAILED",
@@ -574,16 +571,16 @@ class Thumbnailer::Session final : public KeyframeSink,
   std::mutex record_mu_;  // Taken before mu_, never while holding it.
   std::mutex mu_;
   std::condition_variable idle_;
-  std::optional<int64_t> first_pts_;   // Of the session's first keyframe.
-  std::optional<int64_t> last_pts_;    // Of the last keyframe offered.
-  std::optional<int64_t> eager_pts_;   // kEager: of the last keyframe taken by the interval.
-  std::optional<int64_t> rendered_pts_;  // Of the keyframe thumb.jpg shows (this session).
+  std::optional<int64_t> first_pts_;        // Of the session's first keyframe.
+  std::optional<int64_t> last_pts_;         // Of the last keyframe offered.
+  std::optional<int64_t> eager_pts_;        // kEager: of the last keyframe taken by the interval.
+  std::optional<int64_t> rendered_pts_;     // Of the keyframe thumb.jpg shows (this session).
   std::optional<int64_t> poster_retry_at_;  // kLazy: no poster render before this PTS.
   absl::Duration poster_backoff_;
   std::optional<KeptKeyframe> latest_;
   std::shared_ptr<std::vector<uint8_t>> spare_bytes_;  // The native path's reused buffer.
-  bool busy_ = false;           // A render is queued or in work.
-  bool record_queued_ = false;  // A record-only job is queued.
+  bool busy_ = false;                                  // A render is queued or in work.
+  bool record_queued_ = false;                         // A record-only job is queued.
   bool finished_ = false;
   std::vector<std::function<void(bool)>> waiters_;  // Requests answered by the render in work.
   int written_ = 0;
@@ -674,9 +671,8 @@ bool Thumbnailer::Session::QueueRender(Cause cause, bool force_poster) {
   job.session = shared_from_this();
   job.cause = cause;
   job.keyframe = *latest_;
-  job.poster_candidate =
-      force_poster ||
-      latest_->pts - *first_pts_ >= absl::ToInt64Nanoseconds(owner_.options_.poster_after);
+  job.poster_candidate = force_poster || latest_->pts - *first_pts_ >=
+                                             absl::ToInt64Nanoseconds(owner_.options_.poster_after);
   job.force_poster = force_poster;
   if (!owner_.Enqueue(std::move(job))) return false;
   busy_ = true;
@@ -789,7 +785,7 @@ void Thumbnailer::Session::Done(const Job& job, const Thumbnail* rendered) {
         .Kv("width", rendered->width)
         .Kv("height", rendered->height)
         .Kv("bytes", rendered->jpeg.size())
-        .Kv("cause", job.cause == Cause::kRequest  ? "request"
+        .Kv("cause", job.cause == Cause::kRequest ? "request"
                      : job.cause == Cause::kEager ? "eager"
                                                   : "poster");
   }
@@ -825,8 +821,8 @@ void Thumbnailer::Session::RecordIfNeeded() {
 }
 
 void Thumbnailer::Session::Finish() {
-  const auto deadline = std::chrono::steady_clock::now() +
-                        absl::ToChronoNanoseconds(owner_.options_.finish_timeout);
+  const auto deadline =
+      std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(owner_.options_.finish_timeout);
   bool make_poster = false;
   {
     std::unique_lock<std::mutex> lock(mu_);
@@ -862,8 +858,7 @@ void Thumbnailer::Session::Finish() {
     // No good picture came late enough: the session's last thumbnail is better than none.
     bool made = false;
     std::string error;
-    const bool exists =
-        LinkOnce(dir_ / kThumbnailFile, dir_ / kPosterFile, &made, &error);
+    const bool exists = LinkOnce(dir_ / kThumbnailFile, dir_ / kPosterFile, &made, &error);
     if (made) {
       SyncDirectory(dir_);
       if (owner_.posters_ != nullptr) owner_.posters_->Increment();
@@ -912,12 +907,13 @@ Thumbnailer::Thumbnailer(ThumbnailerOptions options, ThumbnailRecorder recorder,
                            .Name("ingest_thumbnail_render_seconds")
                            .Help("Decoding, scaling and encoding one keyframe")
                            .Register(*registry)
-                           .Add({}, prometheus::Histogram::BucketBoundaries{
-                                        0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2});
+                           .Add({}, prometheus::Histogram::BucketBoundaries{0.005, 0.01, 0.02, 0.05,
+                                                                            0.1, 0.2, 0.5, 1, 2});
     auto& renders = prometheus::BuildCounter()
                         .Name("ingest_thumbnail_renders_total")
-                        .Help("Keyframes rendered, by cause: the poster, a thumb.jpg request, "
-                              "the eager interval")
+                        .Help(
+                            "Keyframes rendered, by cause: the poster, a thumb.jpg request, "
+                            "the eager interval")
                         .Register(*registry);
     renders_poster_ = &renders.Add({{"cause", "poster"}});
     renders_request_ = &renders.Add({{"cause", "request"}});
@@ -937,8 +933,7 @@ Thumbnailer::~Thumbnailer() {
   // Jobs never run release their keyframes here.
 }
 
-std::shared_ptr<KeyframeSink> Thumbnailer::OpenSession(std::string stream_id,
-                                                       fs::path stream_dir) {
+std::shared_ptr<KeyframeSink> Thumbnailer::OpenSession(std::string stream_id, fs::path stream_dir) {
   auto session = std::make_shared<Session>(*this, stream_id, std::move(stream_dir));
   std::lock_guard<std::mutex> lock(sessions_mu_);
   sessions_[std::move(stream_id)] = session;
@@ -1000,8 +995,7 @@ void Thumbnailer::Process(Job& job, ThumbnailRenderer& renderer) {
   if (job.keyframe.bytes) {
     // The native packager's keyframe: caps and a buffer for it here, off the media thread.
     made_caps.reset(gst_caps_new_simple("video/x-h264", "stream-format", G_TYPE_STRING,
-                                        "byte-stream", "alignment", G_TYPE_STRING, "au",
-                                        nullptr));
+                                        "byte-stream", "alignment", G_TYPE_STRING, "au", nullptr));
     if (job.keyframe.width > 0 && job.keyframe.height > 0) {
       gst_caps_set_simple(made_caps.get(), "width", G_TYPE_INT, job.keyframe.width, "height",
                           G_TYPE_INT, job.keyframe.height, nullptr);

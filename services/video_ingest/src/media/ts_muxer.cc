@@ -63,15 +63,32 @@ void TsMuxer::SetTracks(bool video, bool audio) {
 
 void TsMuxer::WriteTables(std::vector<uint8_t>& out) {
   // PAT: program 1 → the PMT.
-  std::vector<uint8_t> pat = {0x00, 0xB0, 13, 0x00, 0x01, 0xC1, 0x00, 0x00, 0x00, 0x01,
+  std::vector<uint8_t> pat = {0x00,
+                              0xB0,
+                              13,
+                              0x00,
+                              0x01,
+                              0xC1,
+                              0x00,
+                              0x00,
+                              0x00,
+                              0x01,
                               static_cast<uint8_t>(0xE0 | (kPmtPid >> 8)),
                               static_cast<uint8_t>(kPmtPid & 0xFF)};
   WriteSection(0, cc_pat_, pat, out);
   const uint16_t pcr_pid = video_ ? kVideoPid : kAudioPid;
-  std::vector<uint8_t> pmt = {0x02, 0xB0, 0, 0x00, 0x01,
-                              static_cast<uint8_t>(0xC1 | (pmt_version_ << 1)), 0x00, 0x00,
+  std::vector<uint8_t> pmt = {0x02,
+                              0xB0,
+                              0,
+                              0x00,
+                              0x01,
+                              static_cast<uint8_t>(0xC1 | (pmt_version_ << 1)),
+                              0x00,
+                              0x00,
                               static_cast<uint8_t>(0xE0 | (pcr_pid >> 8)),
-                              static_cast<uint8_t>(pcr_pid & 0xFF), 0xF0, 0x00};
+                              static_cast<uint8_t>(pcr_pid & 0xFF),
+                              0xF0,
+                              0x00};
   auto stream = [&pmt](uint8_t type, uint16_t pid) {
     pmt.insert(pmt.end(), {type, static_cast<uint8_t>(0xE0 | (pid >> 8)),
                            static_cast<uint8_t>(pid & 0xFF), 0xF0, 0x00});
@@ -87,8 +104,7 @@ void TsMuxer::WriteVideo(std::span<const uint8_t> annex_b, int64_t pts_ns, int64
   WritePes(kVideoPid, 0xE0, annex_b, To90k(pts_ns), To90k(dts_ns), /*pcr=*/true, keyframe, out);
 }
 
-void TsMuxer::WriteAudio(std::span<const uint8_t> adts, int64_t pts_ns,
-                         std::vector<uint8_t>& out) {
+void TsMuxer::WriteAudio(std::span<const uint8_t> adts, int64_t pts_ns, std::vector<uint8_t>& out) {
   const int64_t t = To90k(pts_ns);
   WritePes(kAudioPid, 0xC0, adts, t, t, /*pcr=*/!video_, /*random_access=*/!video_, out);
 }
@@ -103,10 +119,10 @@ void TsMuxer::WritePes(uint16_t pid, uint8_t stream_id, std::span<const uint8_t>
   const size_t length = header + payload.size();
   // Video PES may leave its length unbounded (0); audio frames are always short enough.
   const size_t field = length <= 0xFFFF ? length : 0;
-  pes.insert(pes.end(), {0x00, 0x00, 0x01, stream_id, static_cast<uint8_t>(field >> 8),
-                         static_cast<uint8_t>(field), 0x80,
-                         static_cast<uint8_t>(with_dts ? 0xC0 : 0x80),
-                         static_cast<uint8_t>(with_dts ? 10 : 5)});
+  pes.insert(pes.end(),
+             {0x00, 0x00, 0x01, stream_id, static_cast<uint8_t>(field >> 8),
+              static_cast<uint8_t>(field), 0x80, static_cast<uint8_t>(with_dts ? 0xC0 : 0x80),
+              static_cast<uint8_t>(with_dts ? 10 : 5)});
   PutTimestamp(with_dts ? 0x3 : 0x2, pts, pes);
   if (with_dts) PutTimestamp(0x1, dts, pes);
   pes.insert(pes.end(), payload.begin(), payload.end());

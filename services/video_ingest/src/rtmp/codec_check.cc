@@ -9,7 +9,7 @@ namespace shopcast::video_ingest::rtmp {
 namespace {
 
 constexpr uint8_t kAacSoundFormat = 10;
-constexpr uint8_t kExAudioSoundFormat = 9;   // Enhanced RTMP v2: a FourCC follows.
+constexpr uint8_t kExAudioSoundFormat = 9;  // Enhanced RTMP v2: a FourCC follows.
 constexpr char kWhatWeTake[] = "; send H.264 video with AAC audio";
 
 // A FourCC from the wire, made printable for a log line and the encoder's status message.
@@ -109,8 +109,8 @@ absl::Status CodecCheck::InspectVideo(const Message& m) {
   absl::StatusOr<VideoTagHeader> header = ParseVideoTagHeader(m.payload);
   if (!header.ok()) return Malformed(header.status());
   if (header->packet == VideoPacket::kCommand) return absl::OkStatus();  // No media.
-  const std::string name = header->enhanced ? VideoFourCcName(header->fourcc)
-                                            : VideoCodecName(header->legacy_codec_id);
+  const std::string name =
+      header->enhanced ? VideoFourCcName(header->fourcc) : VideoCodecName(header->legacy_codec_id);
   if (header->packet == VideoPacket::kMultitrack || header->packet == VideoPacket::kModEx) {
     return Refuse("enhanced RTMP multitrack and ModEx video is not supported");
   }
@@ -135,7 +135,7 @@ absl::Status CodecCheck::InspectVideo(const Message& m) {
 }
 
 absl::Status CodecCheck::InspectHevc(const VideoTagHeader& header,
-                                       std::span<const uint8_t> payload) {
+                                     std::span<const uint8_t> payload) {
   switch (options_.hevc) {
     case CodecCheckOptions::Hevc::kRefused:
       return Refuse("HEVC (H.265) video is not supported");

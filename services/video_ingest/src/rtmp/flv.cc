@@ -23,9 +23,8 @@ static_assert(kSetDataFrame.size() == 16);
 void FlvWriter::WriteHeader(uint8_t track_flags, std::vector<uint8_t>& out) {
   // Signature, version 1, flags (audio 0x04, video 0x01), header length 9, then
   // PreviousTagSize0.
-  const uint8_t header[] = {'F', 'L', 'V', 0x01, static_cast<uint8_t>(track_flags & 0x05),
-                            0,   0,   0,   9,    0,
-                            0,   0,   0};
+  const uint8_t header[] = {
+      'F', 'L', 'V', 0x01, static_cast<uint8_t>(track_flags & 0x05), 0, 0, 0, 9, 0, 0, 0, 0};
   out.insert(out.end(), std::begin(header), std::end(header));
 }
 

@@ -70,7 +70,11 @@ class RtmpServer::Impl {
         gate_(std::make_shared<DisconnectGate>()),
         table_(ConnectionLimits{options_.max_connections, options_.max_pending_connections,
                                 options_.max_pending_per_address}),
-        context_{options_, admission, pool_, metrics_, gate_,
+        context_{options_,
+                 admission,
+                 pool_,
+                 metrics_,
+                 gate_,
                  [this](uint64_t id, bool admitting) {
                    std::lock_guard<std::mutex> lock(mu_);
                    table_.Admitting(id, admitting);

@@ -26,8 +26,8 @@ struct RtmpOptions {
   std::string listen_address = "0.0.0.0";
   uint16_t port = 1935;  // 0: an ephemeral port (tests); see RtmpServer::port().
   int io_threads = 1;
-  int admission_threads = 2;                          // Admit() blocks on the database.
-  std::string app = "live";                           // rtmp://host/<app>/<stream key>
+  int admission_threads = 2;  // Admit() blocks on the database.
+  std::string app = "live";   // rtmp://host/<app>/<stream key>
   // Every connection. When all are taken, a newcomer evicts the oldest connection that has not
   // presented a key yet, or is closed at once if there is none (connection_table.h).
   size_t max_connections = 1000;
@@ -39,7 +39,7 @@ struct RtmpOptions {
   std::chrono::milliseconds handshake_timeout{5000};  // From accept to a complete handshake.
   std::chrono::milliseconds publish_timeout{10000};   // From accept to an admitted publish.
   std::chrono::milliseconds idle_timeout{10000};      // Without a byte, once publishing.
-  ChunkLimits chunk_limits;  // Once admitted.
+  ChunkLimits chunk_limits;                           // Once admitted.
   // Before admission a client only sends a few small commands; these bound what an
   // unauthenticated connection can make us hold (about 140 KiB with the read buffer, so
   // max_pending_connections of them stay under 30 MiB).

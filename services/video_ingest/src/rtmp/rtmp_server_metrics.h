@@ -46,9 +46,16 @@ class RtmpServerMetrics {
 };
 
 // Labels of rtmp_connections_rejected_total, created up front so every series exists from zero.
-inline constexpr const char* kRejectReasons[] = {
-    "max_connections", "handshake_invalid", "handshake_timeout", "publish_timeout",
-    "idle_timeout",    "protocol_error",    "admission_refused", "evicted",
-    "per_address_limit", "unsupported_codec", "other"};
+inline constexpr const char* kRejectReasons[] = {"max_connections",
+                                                 "handshake_invalid",
+                                                 "handshake_timeout",
+                                                 "publish_timeout",
+                                                 "idle_timeout",
+                                                 "protocol_error",
+                                                 "admission_refused",
+                                                 "evicted",
+                                                 "per_address_limit",
+                                                 "unsupported_codec",
+                                                 "other"};
 
 }  // namespace shopcast::video_ingest::rtmp

@@ -264,8 +264,7 @@ asio::awaitable<absl::Status> RtmpSession::Handshake() {
 }
 
 void RtmpSession::ChargePending(size_t held) {
-  context_.metrics.PendingBytes(static_cast<int64_t>(held) -
-                                static_cast<int64_t>(pending_charge_));
+  context_.metrics.PendingBytes(static_cast<int64_t>(held) - static_cast<int64_t>(pending_charge_));
   pending_charge_ = held;
 }
 

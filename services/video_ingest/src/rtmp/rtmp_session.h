@@ -138,7 +138,7 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
   SessionContext& context_;
   boost::asio::steady_timer timer_;
   boost::asio::steady_timer read_bound_;  // ArmReadBound's.
-  std::string remote_;  // "ip:port", for logs and the admission request.
+  std::string remote_;                    // "ip:port", for logs and the admission request.
 
   State state_ = State::kHandshake;
   bool closed_ = false;
@@ -153,7 +153,7 @@ class RtmpSession : public std::enable_shared_from_this<RtmpSession> {
   FlvWriter flv_;
   CodecCheck codecs_;
   absl::Status media_refusal_;  // Why the media was refused (state kRefused).
-  uint32_t bytes_in_ = 0;  // Modulo 2^32, as acknowledgements count.
+  uint32_t bytes_in_ = 0;       // Modulo 2^32, as acknowledgements count.
   uint64_t total_bytes_in_ = 0;
   uint32_t peer_window_ = 0;
   uint32_t last_ack_ = 0;

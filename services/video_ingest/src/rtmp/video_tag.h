@@ -26,16 +26,16 @@ enum class VideoCodec { kAvc, kHevc, kAv1, kVp9, kOther };
 // What the codec data after the header is. Legacy AVC/HEVC packet types map onto the enhanced
 // ones: 0 → kSequenceStart, 1 → kCodedFrames, 2 → kSequenceEnd.
 enum class VideoPacket {
-  kSequenceStart,   // A decoder configuration record (avcC, hvcC, av1C, vpcC).
-  kCodedFrames,     // Frames, with a composition time offset.
+  kSequenceStart,  // A decoder configuration record (avcC, hvcC, av1C, vpcC).
+  kCodedFrames,    // Frames, with a composition time offset.
   kSequenceEnd,
-  kCodedFramesX,    // Frames, composition time offset zero (not sent).
-  kMetadata,        // AMF-encoded metadata (HDR colour information).
+  kCodedFramesX,  // Frames, composition time offset zero (not sent).
+  kMetadata,      // AMF-encoded metadata (HDR colour information).
   kMpeg2TsSequenceStart,
-  kMultitrack,      // v2: several tracks in one message.
-  kModEx,           // v2: a modifier extension before the real packet type.
-  kCommand,         // A command frame (seek start/end), no media.
-  kLegacy,          // A legacy codec without packet types (H.263, VP6, ...): data follows.
+  kMultitrack,  // v2: several tracks in one message.
+  kModEx,       // v2: a modifier extension before the real packet type.
+  kCommand,     // A command frame (seek start/end), no media.
+  kLegacy,      // A legacy codec without packet types (H.263, VP6, ...): data follows.
 };
 
 struct VideoTagHeader {

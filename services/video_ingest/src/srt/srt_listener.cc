@@ -2,15 +2,15 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <unistd.h>
 #include <srt/access_control.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
-#include <cstring>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <cerrno>
+#include <cstring>
 #include <string>
 #include <thread>
 #include <utility>
@@ -160,8 +160,7 @@ absl::Status SrtListener::Configure(SRTSOCKET socket) const {
   const int latency_ms = static_cast<int>(absl::ToInt64Milliseconds(options_.latency));
   RETURN_IF_ERROR(SetOption(socket, SRTO_LATENCY, latency_ms, "SRTO_LATENCY"));
   RETURN_IF_ERROR(SetOption(socket, SRTO_RCVLATENCY, latency_ms, "SRTO_RCVLATENCY"));
-  RETURN_IF_ERROR(
-      SetOption(socket, SRTO_PAYLOADSIZE, options_.payload_size, "SRTO_PAYLOADSIZE"));
+  RETURN_IF_ERROR(SetOption(socket, SRTO_PAYLOADSIZE, options_.payload_size, "SRTO_PAYLOADSIZE"));
   RETURN_IF_ERROR(SetOption(socket, SRTO_RCVSYN, false, "SRTO_RCVSYN"));
   if (!options_.passphrase.empty()) {
     RETURN_IF_ERROR(SetOption(socket, SRTO_PBKEYLEN, options_.pbkeylen, "SRTO_PBKEYLEN"));

@@ -3,9 +3,9 @@
 // The SRT ingest port: one listening libsrt socket (live mode) taking MPEG-TS from many
 // encoders at once. Stream ids are screened in the handshake, and so is PublishAdmission's
 // Prescreen (a key and address backing off are rejected there with kRejectPublishBackoff);
-// keys are checked by PublishAdmission::Admit on a small worker pool; one poller thread reads every connection and feeds
-// the MediaSession each admitted publisher got. Every admitted session is Closed exactly once
-// (peer gone, idle, Write returned false, DisconnectFn, Stop), with a reason.
+// keys are checked by PublishAdmission::Admit on a small worker pool; one poller thread reads every
+// connection and feeds the MediaSession each admitted publisher got. Every admitted session is
+// Closed exactly once (peer gone, idle, Write returned false, DisconnectFn, Stop), with a reason.
 //
 // The port is held by us (HeldUdpPort) and handed to libsrt only while it is in use: from the
 // first datagram until no encoder has connected, published or tried for `rest_after`. Resting,
@@ -31,8 +31,8 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "publish/publish.h"
 #include "prometheus/registry.h"
+#include "publish/publish.h"
 #include "srt/held_udp_port.h"
 #include "srt/srt_library.h"
 #include "srt/srt_metrics.h"

@@ -54,17 +54,15 @@ std::string Capped(const std::string& s) {
 }
 
 bool ValidCurrency(const std::string& c) {
-  return c.size() == 3 && c[0] >= 'A' && c[0] <= 'Z' && c[1] >= 'A' && c[1] <= 'Z' &&
-         c[2] >= 'A' && c[2] <= 'Z';
+  return c.size() == 3 && c[0] >= 'A' && c[0] <= 'Z' && c[1] >= 'A' && c[1] <= 'Z' && c[2] >= 'A' &&
+         c[2] <= 'Z';
 }
 
 MarkerAttribute Text(const char* name, const std::string& value) {
   return MarkerAttribute{name, Capped(value), std::nullopt};
 }
 
-MarkerAttribute Number(const char* name, int64_t value) {
-  return MarkerAttribute{name, "", value};
-}
+MarkerAttribute Number(const char* name, int64_t value) { return MarkerAttribute{name, "", value}; }
 
 // X-PRICE-MINOR and X-CURRENCY for a price, when it is a usable one.
 void AddPrice(const common::v1::Money& money, std::vector<MarkerAttribute>& out) {
@@ -140,7 +138,8 @@ absl::StatusOr<std::optional<Marker>> FlashSaleMarker(const std::string& product
   }
   Marker m;
   // One flash sale shows up in many stock events: one marker per product and opening.
-  m.marker_id = absl::StrCat("flash:", product_id, ":", absl::ToUnixMillis(TimeOf(sale.opens_at())));
+  m.marker_id =
+      absl::StrCat("flash:", product_id, ":", absl::ToUnixMillis(TimeOf(sale.opens_at())));
   m.kind = kMarkerFlashSale;
   m.starts_at = TimeOf(sale.opens_at());
   m.ends_at = TimeOf(sale.closes_at());
@@ -187,8 +186,8 @@ absl::StatusOr<std::optional<Marker>> AuctionMarker(const common::v1::Event& eve
 absl::StatusOr<std::optional<Marker>> RoomMarker(const common::v1::Event& event) {
   const std::string& type = event.type();
   const bool stock = absl::StartsWith(type, "product_inventory.stock_");
-  const bool product = type == "product_inventory.product_created" ||
-                       type == "product_inventory.product_updated";
+  const bool product =
+      type == "product_inventory.product_created" || type == "product_inventory.product_updated";
   const bool pins = type == "product_inventory.pins_changed";
   const bool auction = type == "product_inventory.auction_closed";
   if (!stock && !product && !pins && !auction) return std::optional<Marker>();
@@ -205,7 +204,8 @@ absl::StatusOr<std::optional<Marker>> RoomMarker(const common::v1::Event& event)
     marker = AuctionMarker(event, room);
   } else if (stock && room.has_stock_changed()) {
     if (room.stock_changed().has_flash_sale()) {
-      marker = FlashSaleMarker(room.stock_changed().product_id(), room.stock_changed().flash_sale());
+      marker =
+          FlashSaleMarker(room.stock_changed().product_id(), room.stock_changed().flash_sale());
     }
   } else if (product && (room.has_product_created() || room.has_product_updated())) {
     const rp::ProductCard& card = room.has_product_created() ? room.product_created().product()
@@ -232,9 +232,8 @@ absl::StatusOr<std::optional<Marker>> MarkerOf(const common::v1::Event& event) {
   Marker& m = **marker;
   // A DATERANGE ID (media/date_ranges.h): the parts are plain ids, the whole is bounded.
   const bool id_ok = m.marker_id.size() <= kMaxIdBytes &&
-                     std::all_of(m.marker_id.begin(), m.marker_id.end(), [](char c) {
-                       return c == ':' || PlainId(std::string(1, c));
-                     });
+                     std::all_of(m.marker_id.begin(), m.marker_id.end(),
+                                 [](char c) { return c == ':' || PlainId(std::string(1, c)); });
   if (!id_ok) return Invalid("the marker's id would not be a valid DATERANGE ID");
   m.event_id = event.id();
   if (event.has_occurred_at() && ValidTime(event.occurred_at())) {

@@ -139,7 +139,8 @@ absl::Status PassEventSink::Deliver(const common::v1::DeliverEventsRequest& requ
           .Kv("marker_id", marker->marker_id)
           .Kv("stream_id", marker->stream_id)
           .Kv("kind", marker->kind);
-      if (markers_received_ != nullptr) markers_received_->Add({{"kind", marker->kind}}).Increment();
+      if (markers_received_ != nullptr)
+        markers_received_->Add({{"kind", marker->kind}}).Increment();
     }
     response.add_accepted_ids(event.id());
   }

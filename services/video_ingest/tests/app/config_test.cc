@@ -49,8 +49,9 @@ TEST_CASE("No flag carries a secret") {
   }
 }
 
-TEST_CASE("The SRT passphrase comes from the environment, and the instance defaults to the host "
-          "name") {
+TEST_CASE(
+    "The SRT passphrase comes from the environment, and the instance defaults to the host "
+    "name") {
   absl::SetFlag(&FLAGS_db_dsn, "host=127.0.0.1 dbname=video_ingest");
   absl::SetFlag(&FLAGS_verify_key_files, "/dev/null");
   absl::SetFlag(&FLAGS_instance_id, "");
@@ -94,8 +95,9 @@ TEST_CASE("The SRT port listens where it is told, on every interface unless told
   absl::SetFlag(&FLAGS_srt_bind_address, "0.0.0.0");
 }
 
-TEST_CASE("Memory settings: two malloc arenas and a trim after each session unless told "
-          "otherwise — a negative arena count is refused") {
+TEST_CASE(
+    "Memory settings: two malloc arenas and a trim after each session unless told "
+    "otherwise — a negative arena count is refused") {
   absl::SetFlag(&FLAGS_db_dsn, "host=127.0.0.1 dbname=video_ingest");
   absl::SetFlag(&FLAGS_verify_key_files, "/dev/null");
   absl::SetFlag(&FLAGS_instance_id, "video-ingest-0");
@@ -109,8 +111,9 @@ TEST_CASE("Memory settings: two malloc arenas and a trim after each session unle
   CHECK(config.status().code() == absl::StatusCode::kInvalidArgument);
 }
 
-TEST_CASE("Blocking playlist reloads: held at most 15 s (under the gateway's 20 s), 10,000 at "
-          "once, and nonsense refused") {
+TEST_CASE(
+    "Blocking playlist reloads: held at most 15 s (under the gateway's 20 s), 10,000 at "
+    "once, and nonsense refused") {
   absl::SetFlag(&FLAGS_db_dsn, "host=127.0.0.1 dbname=video_ingest");
   absl::SetFlag(&FLAGS_verify_key_files, "/dev/null");
   absl::SetFlag(&FLAGS_instance_id, "video-ingest-0");
@@ -147,8 +150,8 @@ TEST_CASE("The rendition ladder is off by default and refused at start-up when m
   CHECK(config->renditions[0].video_kbps == 2800);
   CHECK(config->renditions[2].name == "360p");
 
-  for (const char* bad : {"720p", "720p:2800,720p:1400", "719p:2800", "720x:2800", "720p:20",
-                          "720p:2800,"}) {
+  for (const char* bad :
+       {"720p", "720p:2800,720p:1400", "719p:2800", "720x:2800", "720p:20", "720p:2800,"}) {
     INFO(bad);
     absl::SetFlag(&FLAGS_renditions, bad);
     config = LoadConfig();
@@ -183,8 +186,7 @@ TEST_CASE("The advertised HLS origin: as configured, or derived from the listen 
   CHECK(AdvertisedHlsOrigin("http://vi-1.video-ingest-hls:8088", "0.0.0.0", 8088, "pod") ==
         "http://vi-1.video-ingest-hls:8088");
   CHECK(AdvertisedHlsOrigin("", "127.0.0.1", 40123, "pod") == "http://127.0.0.1:40123");
-  CHECK(AdvertisedHlsOrigin("", "0.0.0.0", 8088, "video-ingest-2") ==
-        "http://video-ingest-2:8088");
+  CHECK(AdvertisedHlsOrigin("", "0.0.0.0", 8088, "video-ingest-2") == "http://video-ingest-2:8088");
   CHECK(AdvertisedHlsOrigin("", "::", 8088, "video-ingest-2") == "http://video-ingest-2:8088");
   CHECK(AdvertisedHlsOrigin("", "::1", 8088, "h") == "http://[::1]:8088");
   CHECK(IsOriginUrl("http://video-ingest-0.video-ingest-hls.shopcast.svc:8088"));
@@ -223,7 +225,9 @@ TEST_CASE("Low-Latency HLS is on by default with a part target that fits the seg
   absl::SetFlag(&FLAGS_target_duration, absl::Seconds(2));
 }
 
-TEST_CASE("Thumbnails lazy with a 4 s interval by default, eager when asked, off with a zero interval, sizes bounded") {
+TEST_CASE(
+    "Thumbnails lazy with a 4 s interval by default, eager when asked, off with a zero interval, "
+    "sizes bounded") {
   absl::SetFlag(&FLAGS_db_dsn, "host=127.0.0.1 dbname=video_ingest");
   absl::SetFlag(&FLAGS_verify_key_files, "/dev/null");
   absl::SetFlag(&FLAGS_instance_id, "video-ingest-0");

@@ -23,13 +23,40 @@ TEST_CASE("a blocking playlist reload is answered when the next segment is liste
   CreatedStream s = server.CreateStream();
   testing::TempDir dir;
   INFO(server.log());
-  testing::ChildProcess ffmpeg(
-      {"/usr/bin/ffmpeg", "-hide_banner", "-loglevel", "warning", "-nostdin", "-re", "-f",
-       "lavfi", "-i", "testsrc2=size=320x240:rate=30", "-f", "lavfi", "-i",
-       "sine=frequency=440:sample_rate=44100", "-t", "20", "-c:v", "libx264", "-preset",
-       "ultrafast", "-g", "30", "-keyint_min", "30", "-sc_threshold", "0", "-pix_fmt", "yuv420p",
-       "-c:a", "aac", "-f", "flv", s.rtmp_url},
-      {}, dir.File("ffmpeg.log"));
+  testing::ChildProcess ffmpeg({"/usr/bin/ffmpeg",
+                                "-hide_banner",
+                                "-loglevel",
+                                "warning",
+                                "-nostdin",
+                                "-re",
+                                "-f",
+                                "lavfi",
+                                "-i",
+                                "testsrc2=size=320x240:rate=30",
+                                "-f",
+                                "lavfi",
+                                "-i",
+                                "sine=frequency=440:sample_rate=44100",
+                                "-t",
+                                "20",
+                                "-c:v",
+                                "libx264",
+                                "-preset",
+                                "ultrafast",
+                                "-g",
+                                "30",
+                                "-keyint_min",
+                                "30",
+                                "-sc_threshold",
+                                "0",
+                                "-pix_fmt",
+                                "yuv420p",
+                                "-c:a",
+                                "aac",
+                                "-f",
+                                "flv",
+                                s.rtmp_url},
+                               {}, dir.File("ffmpeg.log"));
   REQUIRE(server.WaitForSegments(s.id, 2, absl::Seconds(60)));
 
   const MediaPlaylist now = server.ReadPlaylist(s.id);
@@ -53,10 +80,10 @@ TEST_CASE("a blocking playlist reload is answered when the next segment is liste
   const std::string metrics = server.Metrics();
   INFO(metrics);
   CHECK(absl::StrContains(metrics, "hls_blocking_parked 0"));
-  CHECK(absl::StrContains(
-      metrics, "hls_blocking_requests_total{kind=\"playlist\",outcome=\"too_far\"} 1"));
   CHECK(absl::StrContains(metrics,
-                          "hls_blocking_requests_total{kind=\"playlist\",outcome=\"bad_request\"} 1"));
+                          "hls_blocking_requests_total{kind=\"playlist\",outcome=\"too_far\"} 1"));
+  CHECK(absl::StrContains(
+      metrics, "hls_blocking_requests_total{kind=\"playlist\",outcome=\"bad_request\"} 1"));
   CHECK(absl::StrContains(metrics, "hls_blocking_wake_seconds_count"));
 }  // ffmpeg is killed with its ChildProcess
 

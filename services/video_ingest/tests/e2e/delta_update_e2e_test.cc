@@ -80,8 +80,8 @@ TEST_CASE("the origin serves delta updates that hls.js merges while it keeps pla
     REQUIRE(delta_uris.size() + skipped >= full_uris.size());
     // The segments listed after the skip continue where the skipped ones end.
     CHECK(delta_uris.front() ==
-          absl::StrFormat("%06d.ts", std::stoll(TagValue(delta.body, "#EXT-X-MEDIA-SEQUENCE:")) +
-                                         skipped));
+          absl::StrFormat("%06d.ts",
+                          std::stoll(TagValue(delta.body, "#EXT-X-MEDIA-SEQUENCE:")) + skipped));
     CHECK(delta.body.size() < full.body.size());
     CHECK(absl::StrContains(delta.body, "#EXT-X-PRELOAD-HINT:TYPE=PART"));
     if (std::string(skip) == "v2") {
@@ -96,7 +96,7 @@ TEST_CASE("the origin serves delta updates that hls.js merges while it keeps pla
   CHECK(played == 0);
   CHECK(absl::StrContains(report, "\"fatal\":[]"));
   CHECK(absl::StrContains(report, "\"canSkipUntil\":6"));
-  CHECK_FALSE(absl::StrContains(report, "\"skip\":0}"));  // requests carried _HLS_skip
+  CHECK_FALSE(absl::StrContains(report, "\"skip\":0}"));             // requests carried _HLS_skip
   CHECK_FALSE(absl::StrContains(report, "\"skippedSegments\":0,"));  // and merged deltas
   CHECK(absl::StrContains(report, "\"deltaUpdateFailed\":false"));
   ffmpeg.Kill();

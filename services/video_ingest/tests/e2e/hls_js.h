@@ -37,15 +37,14 @@ inline int RunCommand(const std::string& command, std::string& out) {
 
 // hls.js plays `url` for `seconds`; 0 when the picture (or sound) advanced without a fatal
 // error. Its JSON report in `report`.
-inline int PlayInHlsJs(const std::string& url, bool low_latency, int seconds,
-                       std::string& report) {
+inline int PlayInHlsJs(const std::string& url, bool low_latency, int seconds, std::string& report) {
   const std::string modules = std::string(SHOPCAST_WEB_DIR) + "/node_modules";
   REQUIRE(std::filesystem::exists(modules + "/playwright-core"));  // tools/dev installs them
   REQUIRE(std::filesystem::exists(modules + "/hls.js/dist/hls.min.js"));
-  return RunCommand(absl::StrCat("node ", QuoteForShell(SHOPCAST_HLS_JS_PLAYER), " ",
-                                 QuoteForShell(modules), " ", QuoteForShell(url), " ",
-                                 low_latency ? "1" : "0", " ", seconds),
-                    report);
+  return RunCommand(
+      absl::StrCat("node ", QuoteForShell(SHOPCAST_HLS_JS_PLAYER), " ", QuoteForShell(modules), " ",
+                   QuoteForShell(url), " ", low_latency ? "1" : "0", " ", seconds),
+      report);
 }
 
 // The codec names ffprobe finds in `url` (a playlist or a part).

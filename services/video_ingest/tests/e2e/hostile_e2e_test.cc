@@ -8,8 +8,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <random>
 
@@ -80,9 +80,18 @@ int Handshaken(int port) {
 
 // A type-0 chunk header on chunk stream `csid` declaring a message of `length` bytes.
 std::vector<uint8_t> ChunkHeader(uint8_t csid, uint32_t length, uint8_t type) {
-  return {csid, 0, 0, 0,
-          static_cast<uint8_t>(length >> 16), static_cast<uint8_t>(length >> 8),
-          static_cast<uint8_t>(length), type, 0, 0, 0, 0};
+  return {csid,
+          0,
+          0,
+          0,
+          static_cast<uint8_t>(length >> 16),
+          static_cast<uint8_t>(length >> 8),
+          static_cast<uint8_t>(length),
+          type,
+          0,
+          0,
+          0,
+          0};
 }
 
 int64_t SegmentCount(const IngestServer& server, const std::string& id) {

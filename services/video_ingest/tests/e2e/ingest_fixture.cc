@@ -5,8 +5,8 @@
 #include <stdlib.h>
 
 #include <algorithm>
-#include <cinttypes>
 #include <catch2/catch.hpp>
+#include <cinttypes>
 #include <filesystem>
 #include <fstream>
 #include <pqxx/pqxx>
@@ -21,12 +21,12 @@
 #include "ffmpeg_check.h"
 #include "grpcpp/client_context.h"
 #include "shopcast/auth/keys.h"
-#include "shopcast/auth/testing/dev_pki.h"
 #include "shopcast/auth/roles.h"
+#include "shopcast/auth/testing/dev_pki.h"
 #include "shopcast/clients/internal.h"
 #include "shopcast/common/v1/event.grpc.pb.h"
-#include "shopcast/order/v1/order.pb.h"
 #include "shopcast/ids/secrets.h"
+#include "shopcast/order/v1/order.pb.h"
 #include "shopcast/testing/wait.h"
 
 namespace shopcast::video_ingest::e2e {
@@ -59,7 +59,7 @@ struct IngestServer::Deployment {
   std::unique_ptr<auth::TokenIssuer> issuer;
   auth::ServiceTlsFiles tls;
   auth::ServiceTlsFiles order_tls;  // a peer's credential: the order service's relay
-  int servers = 0;  // Started so far: names each replica's log.
+  int servers = 0;                  // Started so far: names each replica's log.
 };
 
 std::shared_ptr<IngestServer::Deployment> IngestServer::NewDeployment(
@@ -223,8 +223,8 @@ CreatedStream IngestServer::CreateStream(const std::string& host_id, bool gated)
 }
 
 grpc::Status IngestServer::PlaybackToken(const std::string& stream_id, const std::string& user_id,
-                                        const std::string& role,
-                                        v1::GetPlaybackTokenResponse* res) const {
+                                         const std::string& role,
+                                         v1::GetPlaybackTokenResponse* res) const {
   v1::GetPlaybackTokenRequest req;
   req.set_stream_id(stream_id);
   auto ctx = Ctx(Token(user_id, role));
@@ -366,8 +366,7 @@ bool IngestServer::WaitForSegments(const std::string& stream_id, int64_t count,
       timeout, absl::Milliseconds(200));
 }
 
-std::string IngestServer::SegmentPath(const std::string& stream_id,
-                                      const std::string& uri) const {
+std::string IngestServer::SegmentPath(const std::string& stream_id, const std::string& uri) const {
   return deployment_->dir.File("hot/" + stream_id + "/" + uri);
 }
 
@@ -412,30 +411,81 @@ std::string IngestServer::srt_url(const std::string& key) const {
                       "&latency=200000&tlpktdrop=0&linger=5");
 }
 
-Publisher::Publisher(Kind kind, const std::string& url, double seconds,
-                     const std::string& log_path, const std::string& video_filter) {
+Publisher::Publisher(Kind kind, const std::string& url, double seconds, const std::string& log_path,
+                     const std::string& video_filter) {
   std::vector<std::string> argv;
   if (kind == Kind::kGstRtmp) {
     int video_buffers = static_cast<int>(seconds * 30);
     int audio_buffers = static_cast<int>(seconds * 44100 / 1024);
-    argv = {"/usr/bin/gst-launch-1.0", "-q",
-            "videotestsrc", "is-live=true", absl::StrCat("num-buffers=", video_buffers), "!",
-            "video/x-raw,width=640,height=360,framerate=30/1", "!",
-            "x264enc", "tune=zerolatency", "speed-preset=ultrafast", "key-int-max=30", "!",
-            "h264parse", "!", "flvmux", "streamable=true", "name=m", "!",
-            "rtmp2sink", "location=" + url,
-            "audiotestsrc", "is-live=true", absl::StrCat("num-buffers=", audio_buffers), "!",
-            "audioconvert", "!", "voaacenc", "!", "aacparse", "!", "m."};
+    argv = {"/usr/bin/gst-launch-1.0",
+            "-q",
+            "videotestsrc",
+            "is-live=true",
+            absl::StrCat("num-buffers=", video_buffers),
+            "!",
+            "video/x-raw,width=640,height=360,framerate=30/1",
+            "!",
+            "x264enc",
+            "tune=zerolatency",
+            "speed-preset=ultrafast",
+            "key-int-max=30",
+            "!",
+            "h264parse",
+            "!",
+            "flvmux",
+            "streamable=true",
+            "name=m",
+            "!",
+            "rtmp2sink",
+            "location=" + url,
+            "audiotestsrc",
+            "is-live=true",
+            absl::StrCat("num-buffers=", audio_buffers),
+            "!",
+            "audioconvert",
+            "!",
+            "voaacenc",
+            "!",
+            "aacparse",
+            "!",
+            "m."};
   } else {
     progress_path_ = log_path + ".progress";
-    argv = {"/usr/bin/ffmpeg", "-hide_banner", "-loglevel", "warning", "-nostdin",
-            "-progress", progress_path_, "-re",
-            "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30",
-            "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
-            "-t", absl::StrCat(seconds),
-            "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "30",
-            "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k",
-            "-f", kind == Kind::kFfmpegSrt ? "mpegts" : "flv", url};
+    argv = {"/usr/bin/ffmpeg",
+            "-hide_banner",
+            "-loglevel",
+            "warning",
+            "-nostdin",
+            "-progress",
+            progress_path_,
+            "-re",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=640x360:rate=30",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:sample_rate=44100",
+            "-t",
+            absl::StrCat(seconds),
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-tune",
+            "zerolatency",
+            "-g",
+            "30",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "64k",
+            "-f",
+            kind == Kind::kFfmpegSrt ? "mpegts" : "flv",
+            url};
     if (kind == Kind::kFfmpegRtmp) {
       // Like OBS's default x264 settings: B-frames, so presentation and decode order differ.
       auto tune = std::find(argv.begin(), argv.end(), "-tune");
@@ -488,8 +538,8 @@ std::string RunTool(const std::vector<std::string>& argv) {
 std::string DecodeErrors(const std::string& path) { return ffmpeg_check::DecodeErrors(path); }
 
 double ProbeDuration(const std::string& path) {
-  std::string out = RunTool({"ffprobe", "-v", "error", "-show_entries", "format=duration", "-of",
-                             "csv=p=0", path});
+  std::string out = RunTool(
+      {"ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", path});
   double d = 0;
   INFO(out);
   REQUIRE(absl::SimpleAtod(absl::StripAsciiWhitespace(out), &d));
@@ -499,8 +549,8 @@ double ProbeDuration(const std::string& path) {
 int DecodedVideoFrames(const std::string& path) { return ffmpeg_check::DecodedVideoFrames(path); }
 
 std::vector<std::string> ProbeCodecs(const std::string& path) {
-  std::string out = RunTool({"ffprobe", "-v", "error", "-show_entries", "stream=codec_name",
-                             "-of", "csv=p=0", path});
+  std::string out = RunTool(
+      {"ffprobe", "-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0", path});
   std::vector<std::string> codecs;
   for (absl::string_view l : absl::StrSplit(out, '\n', absl::SkipEmpty())) {
     codecs.emplace_back(absl::StripAsciiWhitespace(l));

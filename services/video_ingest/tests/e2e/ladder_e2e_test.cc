@@ -35,9 +35,9 @@ using common::v1::STREAM_STATUS_LIVE;
 std::string ProbeSize(const std::string& url) {
   std::string out;
   REQUIRE(RunCommand("ffprobe -v error -select_streams v:0 -show_entries stream=width,height "
-              "-of csv=s=x:p=0 " +
-                  QuoteForShell(url),
-              out) == 0);
+                     "-of csv=s=x:p=0 " +
+                         QuoteForShell(url),
+                     out) == 0);
   std::vector<std::string> lines = absl::StrSplit(out, '\n', absl::SkipWhitespace());
   REQUIRE(!lines.empty());
   return std::string(absl::StripAsciiWhitespace(lines[0]));
@@ -151,8 +151,8 @@ TEST_CASE("a ladder publish is served as renditions that ffprobe and hls.js play
   CHECK(server.Get("/live/" + s.id + "/480p/live.m3u8").status == 404);
 
   // Every rendition plays in ffprobe at its configured size, through the origin.
-  const std::string base = "http://127.0.0.1:" + std::to_string(server.hls_port()) + "/live/" +
-                           s.id + "/";
+  const std::string base =
+      "http://127.0.0.1:" + std::to_string(server.hls_port()) + "/live/" + s.id + "/";
   CHECK(ProbeSize(base + "live.m3u8") == "640x360");
   CHECK(ProbeSize(base + "360p/live.m3u8") == "640x360");
   CHECK(ProbeSize(base + "240p/live.m3u8") == "426x240");
@@ -192,7 +192,8 @@ TEST_CASE("a ladder publish is served as renditions that ffprobe and hls.js play
     REQUIRE(rung.status == 200);
     INFO(rung.body);
     CHECK(absl::StrContains(rung.body, "#EXT-X-RENDITION-REPORT:URI=\"../live.m3u8\",LAST-MSN="));
-    CHECK(absl::StrContains(rung.body, "#EXT-X-RENDITION-REPORT:URI=\"../360p/live.m3u8\",LAST-MSN="));
+    CHECK(absl::StrContains(rung.body,
+                            "#EXT-X-RENDITION-REPORT:URI=\"../360p/live.m3u8\",LAST-MSN="));
   }
 
   // A blocking reload of a rung's playlist waits for its next segment.

@@ -27,14 +27,42 @@ TEST_CASE("a 10 s keyframe interval goes live at its second keyframe and is neve
   testing::TempDir dir;
   INFO(server.log());
   const absl::Time start = absl::Now();
-  testing::ChildProcess ffmpeg(
-      {"/usr/bin/ffmpeg", "-hide_banner", "-loglevel", "warning", "-nostdin", "-re", "-f",
-       "lavfi", "-i", "testsrc2=size=640x360:rate=30", "-f", "lavfi", "-i",
-       "sine=frequency=440:sample_rate=44100", "-t", absl::StrCat(kPublishSeconds), "-c:v",
-       "libx264", "-preset", "ultrafast", "-bf", "2", "-g", absl::StrCat(30 * kGopSeconds),
-       "-keyint_min", absl::StrCat(30 * kGopSeconds), "-sc_threshold", "0", "-pix_fmt",
-       "yuv420p", "-c:a", "aac", "-f", "flv", s.rtmp_url},
-      {}, dir.File("ffmpeg.log"));
+  testing::ChildProcess ffmpeg({"/usr/bin/ffmpeg",
+                                "-hide_banner",
+                                "-loglevel",
+                                "warning",
+                                "-nostdin",
+                                "-re",
+                                "-f",
+                                "lavfi",
+                                "-i",
+                                "testsrc2=size=640x360:rate=30",
+                                "-f",
+                                "lavfi",
+                                "-i",
+                                "sine=frequency=440:sample_rate=44100",
+                                "-t",
+                                absl::StrCat(kPublishSeconds),
+                                "-c:v",
+                                "libx264",
+                                "-preset",
+                                "ultrafast",
+                                "-bf",
+                                "2",
+                                "-g",
+                                absl::StrCat(30 * kGopSeconds),
+                                "-keyint_min",
+                                absl::StrCat(30 * kGopSeconds),
+                                "-sc_threshold",
+                                "0",
+                                "-pix_fmt",
+                                "yuv420p",
+                                "-c:a",
+                                "aac",
+                                "-f",
+                                "flv",
+                                s.rtmp_url},
+                               {}, dir.File("ffmpeg.log"));
 
   // Playable once the second keyframe (10 s into the publish) closes the first GOP.
   REQUIRE(server.WaitForSegments(s.id, 1, absl::Seconds(60)));

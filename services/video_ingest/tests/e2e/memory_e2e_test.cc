@@ -51,12 +51,12 @@ TEST_CASE("Memory comes back after streams end, however many have been served") 
     after_last = server.ResidentBytes();
     WARN("round " << round << ": " << after_last / 1024 << " KiB");
   }
-  WARN("at start " << at_start / 1024 << " KiB, after the first round "
-                            << after_first / 1024 << " KiB, after the last "
-                            << after_last / 1024 << " KiB");
+  WARN("at start " << at_start / 1024 << " KiB, after the first round " << after_first / 1024
+                   << " KiB, after the last " << after_last / 1024 << " KiB");
   // Measured on the debug build: +0.9 MB over the 20 later streams with two arenas and a trim
-  // after each session, +7.6 MB with glibc's defaults (README, Memory). A leak of a session's pipeline or buffers (several
-  // MiB each) exceeds this at once; the margin absorbs a loaded machine's noise.
+  // after each session, +7.6 MB with glibc's defaults (README, Memory). A leak of a session's
+  // pipeline or buffers (several MiB each) exceeds this at once; the margin absorbs a loaded
+  // machine's noise.
   CHECK(after_last <= after_first + 12 * 1024 * 1024);
 }
 

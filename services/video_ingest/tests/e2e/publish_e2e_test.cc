@@ -225,8 +225,8 @@ TEST_CASE("a wrong key is refused before any media, and a key in use cannot publ
       s.id, before.media_sequence + static_cast<int64_t>(before.entries.size()) + 2,
       absl::Seconds(20)));
   CHECK(first.Wait(absl::Seconds(40)) == 0);
-  auto rejected = Payloads<v1::PublishRejected>(server.Events(s.id),
-                                                "video_ingest.publish_rejected");
+  auto rejected =
+      Payloads<v1::PublishRejected>(server.Events(s.id), "video_ingest.publish_rejected");
   REQUIRE(rejected.size() == 2);
   for (const auto& r : rejected) {
     CHECK(r.reason() == common::v1::STREAM_ERROR_REASON_ALREADY_PUBLISHING);

@@ -73,9 +73,9 @@ std::pair<int, int> JpegSize(const IngestServer& server, const std::string& body
   REQUIRE(out != nullptr);
   fwrite(body.data(), 1, body.size(), out);
   fclose(out);
-  const std::string probed = RunTool({"ffprobe", "-v", "error", "-select_streams", "v:0",
-                                      "-show_entries", "stream=codec_name,width,height", "-of",
-                                      "csv=p=0", file});
+  const std::string probed =
+      RunTool({"ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+               "stream=codec_name,width,height", "-of", "csv=p=0", file});
   std::vector<std::string> parts = absl::StrSplit(absl::StripAsciiWhitespace(probed), ',');
   REQUIRE(parts.size() == 3);
   CHECK(parts[0] == "mjpeg");
@@ -136,8 +136,8 @@ TEST_CASE("a live stream's thumbnail is rendered when asked, named, and its post
 
   // Once the file is older than the interval, a request renders the latest keyframe and is
   // answered when it is written, well within the wait (3 s).
-  REQUIRE(testing::WaitUntil([&] { return FileAgeSeconds(thumb_file) > 1.2; },
-                             absl::Seconds(20), absl::Milliseconds(100)));
+  REQUIRE(testing::WaitUntil([&] { return FileAgeSeconds(thumb_file) > 1.2; }, absl::Seconds(20),
+                             absl::Milliseconds(100)));
   const auto asked = std::chrono::steady_clock::now();
   Fetched first = Fetch(server, thumb_path);
   CHECK(std::chrono::steady_clock::now() - asked < std::chrono::seconds(3));
@@ -158,11 +158,12 @@ TEST_CASE("a live stream's thumbnail is rendered when asked, named, and its post
   CHECK(MetricValue(metrics, "hls_thumbnail_requests_total{outcome=\"fresh\"}") >= 1);
 
   // Four viewers at once on an old file share one render, of a later (moving) picture.
-  REQUIRE(testing::WaitUntil([&] { return FileAgeSeconds(thumb_file) > 1.2; },
-                             absl::Seconds(20), absl::Milliseconds(100)));
+  REQUIRE(testing::WaitUntil([&] { return FileAgeSeconds(thumb_file) > 1.2; }, absl::Seconds(20),
+                             absl::Milliseconds(100)));
   const std::string url = absl::StrCat("http://127.0.0.1:", server.hls_port(), thumb_path);
-  std::vector<std::string> argv = {"curl", "-sS", "--no-progress-meter", "--parallel", "--parallel-immediate",
-                                   "--max-time", "10", "-w", "%{http_code}\n"};
+  std::vector<std::string> argv = {
+      "curl", "-sS", "--no-progress-meter", "--parallel", "--parallel-immediate", "--max-time",
+      "10",   "-w",  "%{http_code}\n"};
   for (int i = 0; i < 4; ++i) {
     argv.push_back("-o");
     argv.push_back(server.LogPath(absl::StrCat("parallel-", i, ".jpg")));
@@ -214,8 +215,8 @@ TEST_CASE("eager thumbnails keep a fresh thumb.jpg on disk without a viewer") {
   REQUIRE(server.WaitForStatus(s.id, STREAM_STATUS_LIVE, absl::Seconds(30)));
   REQUIRE(testing::WaitUntil(
       [&] {
-        return MetricValue(server.Metrics(),
-                           "ingest_thumbnail_renders_total{cause=\"eager\"}") >= 3;
+        return MetricValue(server.Metrics(), "ingest_thumbnail_renders_total{cause=\"eager\"}") >=
+               3;
       },
       absl::Seconds(30), absl::Milliseconds(200)));
   CHECK(std::filesystem::exists(server.SegmentPath(s.id, "thumb.jpg")));

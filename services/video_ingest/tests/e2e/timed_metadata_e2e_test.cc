@@ -30,9 +30,8 @@ void SetTime(google::protobuf::Timestamp* t, absl::Time at) {
   t->set_nanos(static_cast<int32_t>((us % 1'000'000) * 1000));
 }
 
-common::v1::Event EventOf(const std::string& id, const std::string& source,
-                          const std::string& type, const std::string& aggregate,
-                          const google::protobuf::Message& payload) {
+common::v1::Event EventOf(const std::string& id, const std::string& source, const std::string& type,
+                          const std::string& aggregate, const google::protobuf::Message& payload) {
   common::v1::Event e;
   e.set_id(id);
   e.set_source(source);
@@ -71,8 +70,8 @@ absl::Time StartDate(const std::string& line) {
   const std::string key = "START-DATE=\"";
   const size_t at = line.find(key);
   REQUIRE(at != std::string::npos);
-  const std::string value = line.substr(at + key.size(), line.find('"', at + key.size()) -
-                                                             (at + key.size()));
+  const std::string value =
+      line.substr(at + key.size(), line.find('"', at + key.size()) - (at + key.size()));
   absl::Time t;
   std::string err;
   REQUIRE(absl::ParseTime(absl::RFC3339_full, value, &t, &err));
@@ -126,7 +125,8 @@ TEST_CASE("Events other services publish show in the live playlist as EXT-X-DATE
 
   // A sale: shown well within a part's duration, not at the next segment (2 s away at most).
   const Shown sale = DeliverAndWait(
-      server, s.id, SaleEvent("evt_e2esale1", s.id, "ord_e2e1", "Mug \"XL\",X-EVIL=\"1\n#EXT-X-ENDLIST"),
+      server, s.id,
+      SaleEvent("evt_e2esale1", s.id, "ord_e2e1", "Mug \"XL\",X-EVIL=\"1\n#EXT-X-ENDLIST"),
       "sale:evt_e2esale1");
   CHECK(sale.after < absl::Seconds(1));
   CHECK(absl::StartsWith(sale.line,
@@ -173,12 +173,10 @@ TEST_CASE("Events other services publish show in the live playlist as EXT-X-DATE
   closed.mutable_auction_closed()->mutable_winning_amount()->set_currency("EUR");
   const Shown auction = DeliverAndWait(
       server, s.id,
-      EventOf("evt_e2eauc1", "product_inventory", "product_inventory.auction_closed", s.id,
-              closed),
+      EventOf("evt_e2eauc1", "product_inventory", "product_inventory.auction_closed", s.id, closed),
       "auction:auc_e2e1");
   CHECK(auction.after < absl::Seconds(1));
-  CHECK(absl::StrContains(auction.line,
-                          "CLASS=\"com.shopcast.auction-close\""));
+  CHECK(absl::StrContains(auction.line, "CLASS=\"com.shopcast.auction-close\""));
   CHECK(absl::StrContains(auction.line, "X-RESULT=\"sold\",X-PRICE-MINOR=12000"));
 
   // A flash sale opening in a minute: a range with its END-DATE, shown ahead of time.
@@ -193,8 +191,7 @@ TEST_CASE("Events other services publish show in the live playlist as EXT-X-DATE
   const std::string flash_id = absl::StrCat("flash:prd_e2e4:", absl::ToUnixMillis(opens));
   const Shown sale_opening = DeliverAndWait(
       server, s.id,
-      EventOf("evt_e2eflash1", "product_inventory", "product_inventory.stock_changed", s.id,
-              stock),
+      EventOf("evt_e2eflash1", "product_inventory", "product_inventory.stock_changed", s.id, stock),
       flash_id);
   CHECK(absl::StrContains(sale_opening.line, "CLASS=\"com.shopcast.flash-sale\""));
   CHECK(absl::StrContains(sale_opening.line, "END-DATE=\""));
@@ -202,14 +199,13 @@ TEST_CASE("Events other services publish show in the live playlist as EXT-X-DATE
 
   // The same sale redelivered, and the same flash sale in another stock event: nothing new.
   // A sale on another stream: never in this playlist, and that stream has none.
-  server.DeliverEvents({SaleEvent("evt_e2esale1", s.id, "ord_e2e1", "Mug"),
-                        EventOf("evt_e2eflash2", "product_inventory",
-                                "product_inventory.stock_low", s.id, stock),
-                        SaleEvent("evt_e2esale2", other.id, "ord_e2e2", "Other")});
+  server.DeliverEvents(
+      {SaleEvent("evt_e2esale1", s.id, "ord_e2e1", "Mug"),
+       EventOf("evt_e2eflash2", "product_inventory", "product_inventory.stock_low", s.id, stock),
+       SaleEvent("evt_e2esale2", other.id, "ord_e2e2", "Other")});
   // A marker delivered after those shows, so they have been handled by then.
-  const Shown later = DeliverAndWait(server, s.id,
-                                     SaleEvent("evt_e2esale3", s.id, "ord_e2e3", "Cup"),
-                                     "sale:evt_e2esale3");
+  const Shown later = DeliverAndWait(
+      server, s.id, SaleEvent("evt_e2esale3", s.id, "ord_e2e3", "Cup"), "sale:evt_e2esale3");
   CHECK(later.after < absl::Seconds(1));
   const std::string text = later.playlist.text;
   auto occurrences = [&](const std::string& needle) {

@@ -34,8 +34,8 @@ struct Track {
 
 // ffmpeg publishing `seconds` of AAC alone (`audio`) or H.264 alone, in real time.
 std::vector<std::string> EncoderArgv(const Track& t, const CreatedStream& s, int seconds) {
-  std::vector<std::string> argv = {"/usr/bin/ffmpeg", "-hide_banner", "-loglevel", "warning",
-                                   "-nostdin", "-re"};
+  std::vector<std::string> argv = {"/usr/bin/ffmpeg", "-hide_banner", "-loglevel",
+                                   "warning",         "-nostdin",     "-re"};
   if (t.audio) {
     argv.insert(argv.end(), {"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100", "-t",
                              std::to_string(seconds), "-c:a", "aac", "-b:a", "64k", "-vn"});
@@ -116,8 +116,8 @@ TEST_CASE("audio-only and video-only publishes over RTMP and SRT play as Low-Lat
     // ffprobe reads the stream through the master playlist, and a part on its own.
     const std::set<std::string> expected = {t.audio ? "aac" : "h264"};
     CHECK(ProbedCodecs(server.PlaybackUrl(s.id)) == expected);
-    const std::string part_url = absl::StrCat("http://127.0.0.1:", server.hls_port(), "/live/",
-                                              s.id, "/", part);
+    const std::string part_url =
+        absl::StrCat("http://127.0.0.1:", server.hls_port(), "/live/", s.id, "/", part);
     CHECK(ProbedCodecs(part_url) == expected);
 
     // hls.js in a browser, low-latency mode: it plays (the element's clock advances by at least

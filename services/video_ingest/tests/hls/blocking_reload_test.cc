@@ -61,8 +61,8 @@ std::string PlaylistText(int64_t first, int64_t next_msn, int parts, int target 
     absl::StrAppend(&text, "#EXTINF:", target, ".000,\n", absl::StrFormat("%06d.ts", msn), "\n");
   }
   for (int p = 0; p < parts; ++p) {
-    absl::StrAppend(&text, "#EXT-X-PART:DURATION=0.333,URI=\"",
-                    media::PartFileName(next_msn, p), "\"\n");
+    absl::StrAppend(&text, "#EXT-X-PART:DURATION=0.333,URI=\"", media::PartFileName(next_msn, p),
+                    "\"\n");
   }
   absl::StrAppend(&text, "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"",
                   media::PartFileName(next_msn, parts), "\"\n");
@@ -292,9 +292,10 @@ TEST_CASE("Hundreds of parked blocking requests cost no thread each", "[hls][blo
   CHECK(o.Metric("hls_blocking_wake_seconds") == kClients);
 }
 
-TEST_CASE("Beyond the cap a blocking request gets 503 at once, and a client that leaves "
-          "frees its slot",
-          "[hls][blocking]") {
+TEST_CASE(
+    "Beyond the cap a blocking request gets 503 at once, and a client that leaves "
+    "frees its slot",
+    "[hls][blocking]") {
   Origin o([](HlsOriginOptions& opts) { opts.max_parked = 2; });
   auto first = Send(o.port, Live(kId, "live.m3u8?_HLS_msn=3"));
   auto second = Send(o.port, Live(kId, "live.m3u8?_HLS_msn=3&_HLS_part=0"));
@@ -587,8 +588,7 @@ TEST_CASE("A part at the Advance Part Limit beyond the last one is refused at on
   CHECK(o.Parked() == 3);
   // A one-second part target: three parts.
   report(1000);
-  CHECK(Exchange(o.port, GetRequest(Live(kId, "live.m3u8?_HLS_msn=3&_HLS_part=4"))).status ==
-        400);
+  CHECK(Exchange(o.port, GetRequest(Live(kId, "live.m3u8?_HLS_msn=3&_HLS_part=4"))).status == 400);
   auto two_ahead = Send(o.port, Live(kId, "live.m3u8?_HLS_msn=3&_HLS_part=3"));
   REQUIRE(o.AwaitParked(4));
   // Everything parked is answered as the playlist gets there.
@@ -670,8 +670,7 @@ TEST_CASE("A real LivePlaylist's delta updates are served for _HLS_skip, blockin
   CHECK(absl::StrContains(r->body, media::PartFileName(14, 1)));
   // The real progress carries PART-TARGET: 3 / 0.25 s = 12 parts beyond part 1 is refused,
   // 11 waits.
-  CHECK(Exchange(o.port, GetRequest(Live(id, "live.m3u8?_HLS_msn=14&_HLS_part=13"))).status ==
-        400);
+  CHECK(Exchange(o.port, GetRequest(Live(id, "live.m3u8?_HLS_msn=14&_HLS_part=13"))).status == 400);
   auto eleven = Send(o.port, Live(id, "live.m3u8?_HLS_msn=14&_HLS_part=12"));
   REQUIRE(o.AwaitParked(1));
   // Ended: the whole playlist, whatever the directive.

@@ -17,8 +17,8 @@
 #include <thread>
 #include <vector>
 
-#include "shopcast/status/status.h"
 #include "shopcast/http_files/testing/raw_client.h"
+#include "shopcast/status/status.h"
 #include "shopcast/testing/temp_dir.h"
 
 namespace shopcast::video_ingest::hls {

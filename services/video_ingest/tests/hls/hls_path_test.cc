@@ -110,7 +110,7 @@ TEST_CASE("A rendition's files live in exactly one rung folder", "[hls][path]") 
   CHECK(own->path() == "live.m3u8");
 
   const std::string bad[] = {
-      "/live/" + id + "/720p/480p/live.m3u8",   // One folder at most.
+      "/live/" + id + "/720p/480p/live.m3u8",  // One folder at most.
       "/live/" + id + "/720p/../live.m3u8",
       "/live/" + id + "/../720p/live.m3u8",
       "/live/" + id + "/720p//live.m3u8",

@@ -49,11 +49,9 @@ TEST_CASE("PlaylistWatch decides at once what it can and parks the rest", "[hls]
   CHECK(watch.Watch(kId, "live.m3u8", {3, 0}, true, woken.Tag(0)).outcome == Outcome::kReady);
   CHECK(watch.Watch(kId, "live.m3u8", {3, 1}, true, woken.Tag(2)).outcome == Outcome::kParked);
   CHECK(watch.Watch(kId, "live.m3u8", {3, 2}, true, woken.Tag(3)).outcome == Outcome::kParked);
-  CHECK(watch.Watch(kId, "live.m3u8", {3, 3}, true, woken.Tag(0)).outcome ==
-        Outcome::kTooFarAhead);
+  CHECK(watch.Watch(kId, "live.m3u8", {3, 3}, true, woken.Tag(0)).outcome == Outcome::kTooFarAhead);
   CHECK(watch.Watch(kId, "live.m3u8", {4, 0}, true, woken.Tag(4)).outcome == Outcome::kParked);
-  CHECK(watch.Watch(kId, "live.m3u8", {4, 1}, true, woken.Tag(0)).outcome ==
-        Outcome::kTooFarAhead);
+  CHECK(watch.Watch(kId, "live.m3u8", {4, 1}, true, woken.Tag(0)).outcome == Outcome::kTooFarAhead);
   CHECK(watch.parked() == 4);
 
   // Each report wakes exactly those it satisfies, once.
@@ -112,8 +110,8 @@ TEST_CASE("Delivery directives are parsed strictly", "[hls][watch]") {
   DeliveryDirectives d;
   CHECK(ParseDeliveryDirectives("/live/x/live.m3u8", d) == DirectivesError::kOk);
   CHECK_FALSE(d.msn.has_value());
-  CHECK(ParseDeliveryDirectives("/live/x/live.m3u8?_HLS_msn=42&_HLS_part=3&_HLS_skip=YES&t=1",
-                                d) == DirectivesError::kOk);
+  CHECK(ParseDeliveryDirectives("/live/x/live.m3u8?_HLS_msn=42&_HLS_part=3&_HLS_skip=YES&t=1", d) ==
+        DirectivesError::kOk);
   CHECK(d.msn == 42);
   CHECK(d.part == 3);
   CHECK(d.skip);
@@ -129,8 +127,8 @@ TEST_CASE("Delivery directives are parsed strictly", "[hls][watch]") {
   for (const char* bad :
        {"/a?_HLS_msn", "/a?_HLS_msn=", "/a?_HLS_msn=+1", "/a?_HLS_msn= 1", "/a?_HLS_msn=0x1",
         "/a?_HLS_msn=1000000000000000", "/a?_HLS_msn=1&_HLS_part=10000", "/a?_HLS_msn=1&_HLS_msn=1",
-        "/a?_HLS_msn=1&_HLS_part=1&_HLS_part=1", "/a?_HLS_skip=yes", "/a?_HLS_skip=YES&_HLS_skip=YES",
-        "/a?_HLS_msn=%31"}) {
+        "/a?_HLS_msn=1&_HLS_part=1&_HLS_part=1", "/a?_HLS_skip=yes",
+        "/a?_HLS_skip=YES&_HLS_skip=YES", "/a?_HLS_msn=%31"}) {
     INFO(bad);
     CHECK(ParseDeliveryDirectives(bad, d) == DirectivesError::kMalformed);
   }

@@ -30,8 +30,8 @@ void FakeSessionStore::Log(StoreCall call) {
 }
 
 absl::StatusOr<streams::Claim> FakeSessionStore::ClaimForPublish(std::string_view stream_key,
-                                                                 IngestProtocol,
-                                                                 std::string_view, absl::Time) {
+                                                                 IngestProtocol, std::string_view,
+                                                                 absl::Time) {
   RETURN_IF_ERROR(Scripted("claim"));
   streams::Claim c;
   {
@@ -69,8 +69,8 @@ absl::Status FakeSessionStore::ReleaseSession(std::string_view session_id,
   return absl::OkStatus();
 }
 
-absl::Status FakeSessionStore::FailStream(std::string_view session_id,
-                                          cpb::StreamErrorReason error, absl::Time) {
+absl::Status FakeSessionStore::FailStream(std::string_view session_id, cpb::StreamErrorReason error,
+                                          absl::Time) {
   RETURN_IF_ERROR(Scripted("fail"));
   StoreCall call{"fail", std::string(session_id)};
   call.error = error;
@@ -88,8 +88,8 @@ absl::Status FakeSessionStore::Heartbeat(absl::Time) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<std::string>> FakeSessionStore::ReleaseOrphanedSessions(
-    absl::Time, bool starting) {
+absl::StatusOr<std::vector<std::string>> FakeSessionStore::ReleaseOrphanedSessions(absl::Time,
+                                                                                   bool starting) {
   RETURN_IF_ERROR(Scripted("orphans"));
   StoreCall call{"orphans", ""};
   call.starting = starting;

@@ -27,10 +27,10 @@ namespace cpb = ::shopcast::common::v1;
 struct StoreCall {
   std::string op;
   std::string session_id;
-  int64_t sequence = -1;                      // "segment"
+  int64_t sequence = -1;                                            // "segment"
   vpb::SessionEndReason why = vpb::SESSION_END_REASON_UNSPECIFIED;  // "release"
   cpb::StreamErrorReason error = cpb::STREAM_ERROR_REASON_UNSPECIFIED;
-  bool starting = false;                      // "orphans"
+  bool starting = false;  // "orphans"
 };
 
 class FakeSessionStore final : public streams::SessionStore {

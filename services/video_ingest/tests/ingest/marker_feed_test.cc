@@ -97,8 +97,7 @@ double MetricValue(prometheus::Registry& registry, const std::string& name) {
   return -1;
 }
 
-TEST_CASE("marker feed: each marker once, at once, to its own stream's playlist",
-          "[marker_feed]") {
+TEST_CASE("marker feed: each marker once, at once, to its own stream's playlist", "[marker_feed]") {
   shopcast::testing::TempDir root;
   Stream a(root, "str_a"), b(root, "str_b");
   a.AppendAt(0, kT0);
@@ -111,7 +110,8 @@ TEST_CASE("marker feed: each marker once, at once, to its own stream's playlist"
   options.horizon = absl::Seconds(30);
   options.now = [&] { return now; };
   prometheus::Registry registry;
-  MarkerFeed feed(options, source, [&] { return held; }, &registry);
+  MarkerFeed feed(
+      options, source, [&] { return held; }, &registry);
 
   CHECK(feed.RunOnce().value() == 0);
   REQUIRE(source.asked.size() == 1);
@@ -146,8 +146,10 @@ TEST_CASE("marker feed: each marker once, at once, to its own stream's playlist"
   CHECK(!absl::StrContains(a.File(), "ID=\"sale:3\""));
 }
 
-TEST_CASE("marker feed: streams not written here get nothing, a new session's playlist gets "
-          "the markers again", "[marker_feed]") {
+TEST_CASE(
+    "marker feed: streams not written here get nothing, a new session's playlist gets "
+    "the markers again",
+    "[marker_feed]") {
   shopcast::testing::TempDir root;
   Stream a(root, "str_a");
   FakeSource source;

@@ -96,8 +96,9 @@ int CountOf(const std::vector<StoreCall>& calls, const std::string& op) {
       std::count_if(calls.begin(), calls.end(), [&](const StoreCall& c) { return c.op == op; }));
 }
 
-TEST_CASE("EndStream racing the encoder's own hang-up returns only after the last segment is "
-          "recorded and the session has ended") {
+TEST_CASE(
+    "EndStream racing the encoder's own hang-up returns only after the last segment is "
+    "recorded and the session has ended") {
   Harness h;
   REQUIRE(h.runtime->Start().ok());
   // The encoder's final flush is held until EndStream's call has returned (or 3 s at most, which
@@ -161,7 +162,8 @@ TEST_CASE("A brief database outage while recording segments leaves the stream li
   REQUIRE(packager->CloseSegment().ok());
   REQUIRE(packager->CloseSegment().ok());
 
-  REQUIRE(h.store.WaitFor([](const std::vector<StoreCall>& c) { return CountOf(c, "segment") == 2; }));
+  REQUIRE(
+      h.store.WaitFor([](const std::vector<StoreCall>& c) { return CountOf(c, "segment") == 2; }));
   const auto calls = h.store.calls();
   CHECK(IndexOf(calls, "segment", 0) < IndexOf(calls, "segment", 1));  // In order.
   CHECK(CountOf(calls, "fail") == 0);
@@ -191,8 +193,8 @@ TEST_CASE("What a packager failure does to the stream follows its status code") 
       {Error(absl::StatusCode::kInternal, "PACKAGER_FAILURE", "demuxer error"), "release",
        vpb::SESSION_END_REASON_ERROR, cpb::STREAM_ERROR_REASON_PACKAGER_FAILURE},
       // The code decides, not the words: a passing fault is never terminal.
-      {Error(absl::StatusCode::kUnavailable, "STORAGE_FAILURE", "database unavailable"),
-       "release", vpb::SESSION_END_REASON_ERROR, cpb::STREAM_ERROR_REASON_PACKAGER_FAILURE},
+      {Error(absl::StatusCode::kUnavailable, "STORAGE_FAILURE", "database unavailable"), "release",
+       vpb::SESSION_END_REASON_ERROR, cpb::STREAM_ERROR_REASON_PACKAGER_FAILURE},
   };
   for (const Case& c : cases) {
     INFO(c.failure.ToString());
@@ -219,9 +221,8 @@ TEST_CASE("A full disk ends the session, is counted, and the stream takes its en
   REQUIRE(h.packagers.For("str_a")->CloseSegment().ok());
   h.packagers.For("str_a")->Fail(
       Error(absl::StatusCode::kDataLoss, "STORAGE_FAILURE", "disk full"));
-  REQUIRE(h.store.WaitFor([](const std::vector<StoreCall>& calls) {
-    return CountOf(calls, "release") == 1;
-  }));
+  REQUIRE(h.store.WaitFor(
+      [](const std::vector<StoreCall>& calls) { return CountOf(calls, "release") == 1; }));
   CHECK(CountOf(h.store.calls(), "fail") == 0);  // not a terminal ERROR
   CHECK(h.disconnects == 1);
   // Counted once the session's end is complete.
@@ -283,8 +284,8 @@ TEST_CASE("A session end the database refused is retried until it is recorded") 
                                absl::UnavailableError("connection lost")});
   auto session = h.Admit("str_a");
   session->Close(absl::OkStatus());
-  REQUIRE(h.store.WaitFor(
-      [](const std::vector<StoreCall>& c) { return CountOf(c, "release") == 1; }));
+  REQUIRE(
+      h.store.WaitFor([](const std::vector<StoreCall>& c) { return CountOf(c, "release") == 1; }));
   CHECK(h.runtime->pending_session_ends() == 0);
 }
 
@@ -295,16 +296,17 @@ TEST_CASE("A session another replica took for dead is cut, so its encoder reconn
                                      "ended elsewhere")});
   auto session = h.Admit("str_a");
   REQUIRE(h.packagers.For("str_a")->CloseSegment().ok());
-  REQUIRE(h.store.WaitFor(
-      [](const std::vector<StoreCall>& c) { return CountOf(c, "release") == 1; }));
+  REQUIRE(
+      h.store.WaitFor([](const std::vector<StoreCall>& c) { return CountOf(c, "release") == 1; }));
   CHECK(h.disconnects == 1);
   // The count drops just after the end is recorded.
   CHECK(shopcast::testing::WaitUntil([&] { return h.runtime->active_sessions() == 0; },
                                      absl::Seconds(10)));
 }
 
-TEST_CASE("Start marks the instance alive before releasing its previous run's sessions, then "
-          "keeps heart-beating and sweeping") {
+TEST_CASE(
+    "Start marks the instance alive before releasing its previous run's sessions, then "
+    "keeps heart-beating and sweeping") {
   Harness h;
   REQUIRE(h.runtime->Start().ok());
   REQUIRE(h.store.WaitFor([](const std::vector<StoreCall>& c) {
@@ -320,8 +322,9 @@ TEST_CASE("Start marks the instance alive before releasing its previous run's se
   }
 }
 
-TEST_CASE("Streams whose encoders left are forgotten once no reconnect can continue them, "
-          "however they ended, while a live one stays") {
+TEST_CASE(
+    "Streams whose encoders left are forgotten once no reconnect can continue them, "
+    "however they ended, while a live one stays") {
   Harness h(/*idle_stream_ttl=*/absl::Milliseconds(100));
   REQUIRE(h.runtime->Start().ok());
   auto live = h.Admit("str_live");
@@ -388,8 +391,8 @@ TEST_CASE("Each stream's playlist reports its writes to the playlist observer (b
   REQUIRE(packager->CloseSegment().ok());
   {
     std::lock_guard<std::mutex> lock(mu);
-    CHECK(seen == std::vector<std::string>{"str_watched live.m3u8 1 0",
-                                           "str_watched live.m3u8 2 0"});
+    CHECK(seen ==
+          std::vector<std::string>{"str_watched live.m3u8 1 0", "str_watched live.m3u8 2 0"});
   }
   runtime.Stop();
 }
@@ -449,8 +452,9 @@ class FakeRenditions final : public media::StreamRenditions {
   std::atomic<int> ended{0};
 };
 
-TEST_CASE("A stream's rendition ladder lives beside its playlist, in its master, and ends with "
-          "it") {
+TEST_CASE(
+    "A stream's rendition ladder lives beside its playlist, in its master, and ends with "
+    "it") {
   Harness h;
   std::mutex mu;
   std::map<std::string, std::shared_ptr<FakeRenditions>> made;

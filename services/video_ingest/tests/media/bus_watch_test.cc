@@ -61,7 +61,8 @@ TEST_CASE("The tick runs until the watch is destroyed, and never after", "[bus]"
   std::atomic<bool> destroyed{false};
   std::atomic<bool> late{false};
   auto watch = std::make_unique<BusWatch>(
-      bus, [](GstMessage*) {}, absl::Milliseconds(5), [&] {
+      bus, [](GstMessage*) {}, absl::Milliseconds(5),
+      [&] {
         if (destroyed.load()) late = true;
         ++ticks;
         // Slow callbacks: destruction must wait for one that is running.

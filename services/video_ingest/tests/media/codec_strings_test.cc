@@ -1,8 +1,8 @@
 #include "media/codec_strings.h"
 
-#include <catch2/catch.hpp>
 #include <algorithm>
 #include <array>
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -79,14 +79,19 @@ TEST_CASE("HevcCodecFromProfileTierLevel writes ISO/IEC 14496-15 Annex E strings
   };
   // The specification's example and Apple's HLS authoring examples: Main at level 3.1 and
   // Main 10 at level 4.1, progressive, non-packed and frame-only (B0).
-  CHECK(ptl("0160000000b00000000000" "5d") == "hvc1.1.6.L93.B0");
-  CHECK(ptl("0220000000b00000000000" "7b") == "hvc1.2.4.L123.B0");
+  CHECK(ptl("0160000000b00000000000"
+            "5d") == "hvc1.1.6.L93.B0");
+  CHECK(ptl("0220000000b00000000000"
+            "7b") == "hvc1.2.4.L123.B0");
   // Profile space 1 (A), high tier, Range Extensions compatibility (flag 4), a constraint byte
   // after zero bytes: the zero bytes before it stay, the trailing ones go.
-  CHECK(ptl("6408000000b00000002300" "78") == "hvc1.A4.10.H120.B0.0.0.0.23");
+  CHECK(ptl("6408000000b00000002300"
+            "78") == "hvc1.A4.10.H120.B0.0.0.0.23");
   // Every compatibility flag, every constraint bit, the highest level.
-  CHECK(ptl("ffffffffffffffffffffff" "ff") == "hvc1.C31.FFFFFFFF.H255.FF.FF.FF.FF.FF.FF");
-  CHECK(ptl("0000000000000000000000" "00") == "hvc1.0.0.L0");
+  CHECK(ptl("ffffffffffffffffffffff"
+            "ff") == "hvc1.C31.FFFFFFFF.H255.FF.FF.FF.FF.FF.FF");
+  CHECK(ptl("0000000000000000000000"
+            "00") == "hvc1.0.0.L0");
 }
 
 TEST_CASE("AvcCodecFromProfileLevel maps GStreamer caps names", "[codecs]") {

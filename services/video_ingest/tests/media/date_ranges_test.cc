@@ -68,7 +68,10 @@ TEST_CASE("date range: hostile text cannot leave its quoted string", "[date_rang
   DateRange r = Sale("evt_2", At(10, 0, 0));
   r.attributes = {
       DateRangeAttribute::Text("X-TITLE", "Mug\",X-EVIL=\"1\n#EXT-X-ENDLIST\r\n#EXTINF:1,\nx.ts"),
-      DateRangeAttribute::Text("X-BUYER", "a\tb\x01" "c\x7f" "d,e=f"),
+      DateRangeAttribute::Text("X-BUYER",
+                               "a\tb\x01"
+                               "c\x7f"
+                               "d,e=f"),
       DateRangeAttribute::Text("X-BIDI", "ab\u202Egnp.exe\u2066x\u2069\u200F"),
       DateRangeAttribute::Text("X-BYTES", std::string("ok\xff\xc3(\xe2\x82", 7)),
   };
@@ -100,8 +103,7 @@ TEST_CASE("date range: long text is cut on a character boundary", "[date_ranges]
   CHECK(NeutralizeQuotedText(std::string(1000, 'a')).size() == kMaxDateRangeTextBytes);
 }
 
-TEST_CASE("date range: bad ids, classes, names, numbers and dates are refused",
-          "[date_ranges]") {
+TEST_CASE("date range: bad ids, classes, names, numbers and dates are refused", "[date_ranges]") {
   auto reason = [](auto mutate) {
     DateRange r = Sale("evt_3", At(10, 0, 0));
     mutate(r);
@@ -120,8 +122,7 @@ TEST_CASE("date range: bad ids, classes, names, numbers and dates are refused",
   CHECK(reason([](DateRange& r) { r.class_name = ".com"; }) == "DATERANGE_CLASS_INVALID");
   CHECK(reason([](DateRange& r) { r.attributes[0].name = "PRODUCT"; }) ==
         "DATERANGE_ATTRIBUTE_INVALID");
-  CHECK(reason([](DateRange& r) { r.attributes[0].name = "X-"; }) ==
-        "DATERANGE_ATTRIBUTE_INVALID");
+  CHECK(reason([](DateRange& r) { r.attributes[0].name = "X-"; }) == "DATERANGE_ATTRIBUTE_INVALID");
   CHECK(reason([](DateRange& r) { r.attributes[0].name = "X-product"; }) ==
         "DATERANGE_ATTRIBUTE_INVALID");
   CHECK(reason([](DateRange& r) { r.attributes[0].name = "X-A=1,X-B"; }) ==
@@ -129,8 +130,7 @@ TEST_CASE("date range: bad ids, classes, names, numbers and dates are refused",
   CHECK(reason([](DateRange& r) { r.attributes[1].name = r.attributes[0].name; }) ==
         "DATERANGE_ATTRIBUTE_INVALID");
   // The spec's decimal-floating-point has no sign.
-  CHECK(reason([](DateRange& r) { r.attributes[1].number = -1; }) ==
-        "DATERANGE_ATTRIBUTE_INVALID");
+  CHECK(reason([](DateRange& r) { r.attributes[1].number = -1; }) == "DATERANGE_ATTRIBUTE_INVALID");
   CHECK(reason([](DateRange& r) {
           r.attributes.assign(17, DateRangeAttribute::Number("X-N", 1));
         }) == "DATERANGE_TOO_MANY_ATTRIBUTES");

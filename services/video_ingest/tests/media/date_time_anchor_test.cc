@@ -8,8 +8,7 @@ namespace {
 constexpr int64_t kS = 1'000'000'000;
 const absl::Time kWall = absl::FromUnixSeconds(1'800'000'000);
 
-TEST_CASE("Date times follow the media from the first parsed buffer, not the clock",
-          "[anchor]") {
+TEST_CASE("Date times follow the media from the first parsed buffer, not the clock", "[anchor]") {
   DateTimeAnchor anchor;
   anchor.Observe(kWall, 10 * kS);
   anchor.Observe(kWall + absl::Hours(1), 11 * kS);  // Only the first counts.
@@ -26,8 +25,7 @@ TEST_CASE("A reconnecting encoder's burst never starts before the previous sessi
   const absl::Time previous_end = kWall + absl::Seconds(3);
   // The first segment moves forward to the previous end, and the whole session with it.
   CHECK(anchor.SegmentStart(0, true, previous_end, kWall) == previous_end);
-  CHECK(anchor.SegmentStart(2 * kS, false, previous_end, kWall) ==
-        previous_end + absl::Seconds(2));
+  CHECK(anchor.SegmentStart(2 * kS, false, previous_end, kWall) == previous_end + absl::Seconds(2));
   // A first segment after the previous end is left where it is.
   DateTimeAnchor later;
   later.Observe(kWall, 0);

@@ -86,10 +86,9 @@ std::string SkipV2File(const fs::path& dir) { return ReadFile(dir / "live_skip_v
 // The lines of segment `sequence` in a playlist written by LivePlaylist (no parts: it is older
 // than three target durations).
 std::string SegmentLines(int64_t sequence) {
-  return absl::StrFormat("#EXT-X-PROGRAM-DATE-TIME:%s\n#EXTINF:2.000,\n%06d.ts\n",
-                         absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", Pdt(sequence),
-                                          absl::UTCTimeZone()),
-                         sequence);
+  return absl::StrFormat(
+      "#EXT-X-PROGRAM-DATE-TIME:%s\n#EXTINF:2.000,\n%06d.ts\n",
+      absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", Pdt(sequence), absl::UTCTimeZone()), sequence);
 }
 
 TEST_CASE("a short window advertises no delta updates and writes none", "[delta]") {
@@ -98,8 +97,8 @@ TEST_CASE("a short window advertises no delta updates and writes none", "[delta]
   CHECK_FALSE(playlist.delta_updates());
   for (int64_t s = 0; s < 8; ++s) AppendSegment(playlist, s);
   const std::string full = ReadFile(dir.path() / "live.m3u8");
-  CHECK(absl::StrContains(
-      full, "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.503\n"));
+  CHECK(
+      absl::StrContains(full, "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.503\n"));
   CHECK_FALSE(absl::StrContains(full, "CAN-SKIP"));
   CHECK_FALSE(fs::exists(dir.path() / "live_skip.m3u8"));
   CHECK_FALSE(fs::exists(dir.path() / "live_skip_v2.m3u8"));
@@ -136,15 +135,16 @@ TEST_CASE("a long window writes delta updates that skip what is older than the S
   std::string skipped;
   for (int64_t s = 2; s <= 6; ++s) skipped += SegmentLines(s);
   REQUIRE(absl::StrContains(expected, skipped));
-  absl::StrReplaceAll({{skipped, "#EXT-X-SKIP:SKIPPED-SEGMENTS=5\n"},
-                       {"#EXT-X-VERSION:6\n", "#EXT-X-VERSION:9\n"}},
-                      &expected);
+  absl::StrReplaceAll(
+      {{skipped, "#EXT-X-SKIP:SKIPPED-SEGMENTS=5\n"}, {"#EXT-X-VERSION:6\n", "#EXT-X-VERSION:9\n"}},
+      &expected);
   CHECK(SkipFile(dir.path()) == expected);
   CHECK(playlist.DeltaPlaylistText(false) == expected);
   // v2: EXT-X-VERSION 10 and the (empty) list of removed date ranges.
   std::string expected_v2 = absl::StrReplaceAll(
-      expected, {{"#EXT-X-VERSION:9\n", "#EXT-X-VERSION:10\n"},
-                 {"SKIPPED-SEGMENTS=5\n", "SKIPPED-SEGMENTS=5,RECENTLY-REMOVED-DATERANGES=\"\"\n"}});
+      expected,
+      {{"#EXT-X-VERSION:9\n", "#EXT-X-VERSION:10\n"},
+       {"SKIPPED-SEGMENTS=5\n", "SKIPPED-SEGMENTS=5,RECENTLY-REMOVED-DATERANGES=\"\"\n"}});
   CHECK(SkipV2File(dir.path()) == expected_v2);
   CHECK(playlist.DeltaPlaylistText(true) == expected_v2);
   // The delta keeps the segment in progress, its hint, and segment 7 onwards.
@@ -165,8 +165,9 @@ TEST_CASE("early in a stream the delta update skips nothing yet", "[delta]") {
   for (int64_t s = 0; s < 3; ++s) AppendSegment(playlist, s);
   const std::string delta = SkipFile(dir.path());
   INFO(delta);
-  CHECK(absl::StrContains(delta, "#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-SKIP:SKIPPED-SEGMENTS=0\n"
-                                 "#EXT-X-PROGRAM-DATE-TIME:2024-05-01T12:00:00.021Z\n"));
+  CHECK(absl::StrContains(delta,
+                          "#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-SKIP:SKIPPED-SEGMENTS=0\n"
+                          "#EXT-X-PROGRAM-DATE-TIME:2024-05-01T12:00:00.021Z\n"));
 }
 
 TEST_CASE("each delta update is written before the full playlist it matches", "[delta]") {

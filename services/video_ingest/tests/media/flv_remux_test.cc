@@ -20,10 +20,10 @@ std::vector<uint8_t> Hex(const std::string& hex) {
 
 // What ffmpeg's libx264 wrote: 640x360 at 30 fps (Constrained Baseline, the height cropped from
 // 368), and 32x32 at 10 fps in High 4:4:4 (the high-profile SPS fields).
-const std::vector<uint8_t> kAvcc360 = Hex(
-    "0142c01effe100196742c01eda0280bfe5c044000003000400000300f03c58ba8001000468ce0fc8");
-const std::vector<uint8_t> kAvcc444 = Hex(
-    "01f4000affe1001667f4000a9196896c0440000003004000000503c489a801000568ce0f1920fff8f800");
+const std::vector<uint8_t> kAvcc360 =
+    Hex("0142c01effe100196742c01eda0280bfe5c044000003000400000300f03c58ba8001000468ce0fc8");
+const std::vector<uint8_t> kAvcc444 =
+    Hex("01f4000affe1001667f4000a9196896c0440000003004000000503c489a801000568ce0f1920fff8f800");
 
 std::vector<uint8_t> Unit(std::initializer_list<std::vector<uint8_t>> nals, int length_size = 4) {
   std::vector<uint8_t> out;
@@ -145,18 +145,18 @@ TEST_CASE("AAC configurations become ADTS headers", "[flv_remux]") {
   REQUIRE(AppendAdts(*lc48, std::vector<uint8_t>(100, 0x21), out).ok());
   REQUIRE(out.size() == 107);
   CHECK(out[0] == 0xFF);
-  CHECK(out[1] == 0xF1);                         // MPEG-4, layer 0, no CRC.
-  CHECK((out[2] >> 6) == 1);                     // Profile: LC (object type − 1).
-  CHECK(((out[2] >> 2) & 0x0F) == 3);            // 48 kHz.
+  CHECK(out[1] == 0xF1);                              // MPEG-4, layer 0, no CRC.
+  CHECK((out[2] >> 6) == 1);                          // Profile: LC (object type − 1).
+  CHECK(((out[2] >> 2) & 0x0F) == 3);                 // 48 kHz.
   CHECK((((out[2] & 1) << 2) | (out[3] >> 6)) == 2);  // Stereo.
   const int length = ((out[3] & 0x03) << 11) | (out[4] << 3) | (out[5] >> 5);
   CHECK(length == 107);
   CHECK(out[6] == 0xFC);
 
   CHECK_FALSE(AppendAdts(*lc48, std::vector<uint8_t>(8185), out).ok());  // 8192 > 13 bits.
-  CHECK_FALSE(ParseAacConfig(Hex("1780")).ok());    // Explicit frequency (index 15).
-  CHECK_FALSE(ParseAacConfig(Hex("1180")).ok());    // Channel configuration 0 (in the PCE).
-  CHECK_FALSE(ParseAacConfig(Hex("11")).ok());      // Cut short.
+  CHECK_FALSE(ParseAacConfig(Hex("1780")).ok());  // Explicit frequency (index 15).
+  CHECK_FALSE(ParseAacConfig(Hex("1180")).ok());  // Channel configuration 0 (in the PCE).
+  CHECK_FALSE(ParseAacConfig(Hex("11")).ok());    // Cut short.
 }
 
 }  // namespace

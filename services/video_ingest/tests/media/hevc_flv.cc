@@ -129,7 +129,8 @@ std::vector<uint8_t> FlvBytes(const std::vector<FlvTagBytes>& tags) {
     PutU24(0, out);
     out.insert(out.end(), t.body.begin(), t.body.end());
     const uint32_t previous = static_cast<uint32_t>(t.body.size() + 11);
-    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(previous >> shift));
+    for (int shift = 24; shift >= 0; shift -= 8)
+      out.push_back(static_cast<uint8_t>(previous >> shift));
   }
   return out;
 }

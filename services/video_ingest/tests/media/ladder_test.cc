@@ -1,8 +1,6 @@
 // The rendition ladder on real media: ffmpeg-made FLV (640x360, 30 fps, 1 s GOP, two B-frames,
 // AAC) through the real packager with rungs behind it; ffprobe reads what came out.
 
-#include "media/rendition_ladder.h"
-
 #include <prometheus/registry.h>
 
 #include <catch2/catch.hpp>
@@ -21,6 +19,7 @@
 #include "absl/time/clock.h"
 #include "ffmpeg_check.h"
 #include "media/pipeline.h"
+#include "media/rendition_ladder.h"
 #include "media/steady_clock.h"
 #include "shopcast/status/status.h"
 #include "test_media.h"
@@ -220,9 +219,11 @@ TEST_CASE("Ladder rungs are cut exactly where the passthrough cut and at their o
     const std::string high = testing::ReadText(dir / "360p" / "live.m3u8");
     const std::string low = testing::ReadText(dir / "240p" / "live.m3u8");
     INFO(high << "\n---\n" << low);
-    CHECK_THAT(low, Catch::Contains("#EXT-X-RENDITION-REPORT:URI=\"../live.m3u8\",LAST-MSN=3,LAST-PART=2\n"));
+    CHECK_THAT(low, Catch::Contains(
+                        "#EXT-X-RENDITION-REPORT:URI=\"../live.m3u8\",LAST-MSN=3,LAST-PART=2\n"));
     CHECK_THAT(low, Catch::Contains("#EXT-X-RENDITION-REPORT:URI=\"../360p/live.m3u8\",LAST-MSN="));
-    CHECK_THAT(high, Catch::Contains("#EXT-X-RENDITION-REPORT:URI=\"../live.m3u8\",LAST-MSN=3,LAST-PART=2\n"));
+    CHECK_THAT(high, Catch::Contains(
+                         "#EXT-X-RENDITION-REPORT:URI=\"../live.m3u8\",LAST-MSN=3,LAST-PART=2\n"));
     CHECK_FALSE(absl::StrContains(low, "480p"));  // Skipped: it never published.
   }
   REQUIRE(setup.playlist->End().ok());
@@ -252,8 +253,8 @@ TEST_CASE("Ladder rungs are cut exactly where the passthrough cut and at their o
   CHECK(bandwidth > 200'000);
   CHECK(bandwidth < 1'200'000);
 
-  const size_t segments = testing::ParseMediaPlaylist(testing::ReadText(dir / "live.m3u8"))
-                              .entries.size();
+  const size_t segments =
+      testing::ParseMediaPlaylist(testing::ReadText(dir / "live.m3u8")).entries.size();
   CHECK(setup.metrics.segments("360p").Value() == segments);
   CHECK(setup.metrics.segments("240p").Value() == segments);
   CHECK(setup.metrics.failures("360p").Value() == 0);
@@ -270,8 +271,8 @@ TEST_CASE("A second session continues the rungs after a discontinuity and gaples
   setup.Start();
   for (int session = 0; session < 2; ++session) {
     Failures failures;
-    auto pipeline = Pipeline::Start(setup.Packager(dir, session > 0), *setup.playlist,
-                                    failures.Events());
+    auto pipeline =
+        Pipeline::Start(setup.Packager(dir, session > 0), *setup.playlist, failures.Events());
     REQUIRE(pipeline.ok());
     REQUIRE(PushAll(**pipeline, failures, bytes));
     REQUIRE((*pipeline)->Finish(absl::Seconds(60)).ok());
@@ -363,8 +364,7 @@ TEST_CASE("A rung behind its hand-off bound drops its input and never the passth
   // frame and written nothing at all) is still numbered and timed as the passthrough's.
   const fs::path rung_playlist = dir / "240p" / "live.m3u8";
   if (!fs::exists(rung_playlist)) return;
-  const testing::MediaPlaylist rung =
-      testing::ParseMediaPlaylist(testing::ReadText(rung_playlist));
+  const testing::MediaPlaylist rung = testing::ParseMediaPlaylist(testing::ReadText(rung_playlist));
   for (const auto& r : rung.entries) {
     for (const auto& s : source.entries) {
       if (s.uri == r.uri) CHECK(s.duration == r.duration);

@@ -165,16 +165,15 @@ TEST_CASE("LivePlaylist never changes its target duration once published", "[pla
   REQUIRE(playlist.Append(Segment(0, t0, absl::Seconds(2)), Media()).ok());
   CHECK(playlist.target_duration_s() == 2);
   playlist.MarkDiscontinuity();
-  REQUIRE(playlist.Append(Segment(1, t0 + absl::Seconds(2), absl::Milliseconds(3600)), Media())
-              .ok());
+  REQUIRE(
+      playlist.Append(Segment(1, t0 + absl::Seconds(2), absl::Milliseconds(3600)), Media()).ok());
   CHECK(playlist.target_duration_s() == 2);
   CHECK_THAT(playlist.MediaPlaylistText(), Catch::Contains("#EXT-X-TARGETDURATION:2\n"));
   CHECK_THAT(playlist.MediaPlaylistText(), Catch::Contains("#EXTINF:3.600,\n"));
   CHECK(playlist.segments_over_target() == 1);
 }
 
-TEST_CASE("LivePlaylist keeps its target duration when segments run a few ms long",
-          "[playlist]") {
+TEST_CASE("LivePlaylist keeps its target duration when segments run a few ms long", "[playlist]") {
   // Keyframe-cut segments of a 2 s target come out at 2.005 s and the like; rounding each up
   // changed the tag from 2 to 3 mid-stream, which RFC 8216 forbids.
   TempDir dir;
@@ -410,8 +409,7 @@ TEST_CASE("LivePlaylist drops the parts of a segment its session never finished"
   CHECK(playlist.AppendPart(Part(1, 0, 334, true, t0 + absl::Seconds(3))).ok());
 }
 
-TEST_CASE("LivePlaylist refuses parts out of order or without Low-Latency HLS",
-          "[playlist][ll]") {
+TEST_CASE("LivePlaylist refuses parts out of order or without Low-Latency HLS", "[playlist][ll]") {
   TempDir dir;
   LivePlaylist regular(Opts(dir.path()), 0, absl::ZeroDuration());
   const absl::Time t0 = At("2024-05-01T12:00:00Z");

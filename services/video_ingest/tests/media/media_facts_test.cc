@@ -11,8 +11,7 @@ const std::vector<uint8_t> kSps = {0, 0, 0, 1, 0x67, 100, 0, 31, 0xAC};
 
 MediaFacts::Video Video360p() { return {640, 360, 30, "high", "3.1"}; }
 
-TEST_CASE("Media facts are reported once every known track has its caps and the SPS",
-          "[facts]") {
+TEST_CASE("Media facts are reported once every known track has its caps and the SPS", "[facts]") {
   MediaFacts facts;
   CHECK_FALSE(facts.Report(true, true, false, false).has_value());
   facts.SetAudio({48000, 1, 2});
@@ -57,9 +56,9 @@ TEST_CASE("A segment being published forces what is known, the caps' profile sta
 
 TEST_CASE("HEVC video is reported as hevc with its hvc1 string from the SPS", "[facts]") {
   // x265's SPS (Main, level 2.1), emulation prevention bytes included.
-  const std::vector<uint8_t> sps = {0,    0,    0,    1,    0x42, 0x01, 0x01, 0x01, 0x60,
-                                    0,    0,    3,    0,    0x90, 0,    0,    3,    0,
-                                    0,    3,    0,    0x3f, 0xa0, 0x05, 0x02, 0x01};
+  const std::vector<uint8_t> sps = {0, 0, 0, 1,    0x42, 0x01, 0x01, 0x01, 0x60,
+                                    0, 0, 3, 0,    0x90, 0,    0,    3,    0,
+                                    0, 3, 0, 0x3f, 0xa0, 0x05, 0x02, 0x01};
   MediaFacts facts;
   facts.SetVideoCodec(MediaFacts::VideoCodec::kHevc);
   facts.SetVideo({640, 360, 30, "main", "2.1"});

@@ -1,26 +1,25 @@
 #include "media/pipeline.h"
 
+#include <prometheus/registry.h>
+
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <fstream>
-
-#include <prometheus/registry.h>
-
 #include "absl/strings/ascii.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "ffmpeg_check.h"
+#include "hevc_flv.h"
 #include "media/native_packager.h"
 #include "media/steady_clock.h"
-#include "ffmpeg_check.h"
 #include "shopcast/status/status.h"
-#include "hevc_flv.h"
 #include "test_media.h"
 
 namespace shopcast::video_ingest::media {
@@ -184,8 +183,7 @@ void CheckSegments(const fs::path& dir, Recorder& recorder, double media_seconds
     CHECK(ffmpeg_check::DecodeErrors(file.string()).empty());
     CHECK(testing::CodecNames(file) == codecs);
     // EXTINF is the real media duration of the file.
-    CHECK(std::abs(e.duration - testing::StreamDuration(file, audio_only ? "a:0" : "v:0")) <
-          0.05);
+    CHECK(std::abs(e.duration - testing::StreamDuration(file, audio_only ? "a:0" : "v:0")) < 0.05);
     CHECK(std::abs(absl::ToDoubleSeconds(s.duration) - e.duration) < 0.001);
     // All but the last segment end at the first sync point at or after the 2 s target.
     if (i + 1 < count) CHECK(std::abs(e.duration - segment_seconds) < 0.05);
@@ -334,8 +332,7 @@ void PackageAudioOnly(MediaFormat format, const char* container) {
   CHECK(ffmpeg_check::DecodeErrors((dir / "live.m3u8").string()).empty());
 }
 
-TEST_CASE("Audio-only FLV (a host with the camera off) packages as audio-only HLS",
-          "[pipeline]") {
+TEST_CASE("Audio-only FLV (a host with the camera off) packages as audio-only HLS", "[pipeline]") {
   PackageAudioOnly(MediaFormat::kFlv, "flv");
 }
 
@@ -740,13 +737,14 @@ TEST_CASE("Low-Latency HLS: an audio-only session cuts independent parts on AAC 
     if (!ParsePartFileName(entry.path().filename().string())) continue;
     ++parts;
     INFO(entry.path());
-    const testing::CommandResult decoded = testing::Run(
-        "ffmpeg -nostdin -v error -f mpegts -i '" + entry.path().string() + "' -f null - 2>&1");
+    const testing::CommandResult decoded = testing::Run("ffmpeg -nostdin -v error -f mpegts -i '" +
+                                                        entry.path().string() + "' -f null - 2>&1");
     CHECK(decoded.exit_code == 0);
     CHECK(decoded.output.empty());
-    const testing::CommandResult probed =
-        testing::Run("ffprobe -v error -f mpegts -show_entries program_stream=codec_name -of "
-                     "csv=p=0 '" + entry.path().string() + "' 2>&1");
+    const testing::CommandResult probed = testing::Run(
+        "ffprobe -v error -f mpegts -show_entries program_stream=codec_name -of "
+        "csv=p=0 '" +
+        entry.path().string() + "' 2>&1");
     CHECK(absl::StripAsciiWhitespace(probed.output) == "aac");
   }
   CHECK(parts >= 20);
@@ -825,9 +823,9 @@ std::vector<double> SegmentListingDelays(bool low_latency) {
   po.on_written = log.Callback();
   LivePlaylist playlist(po, 0, absl::ZeroDuration());
   Recorder recorder;
-  auto pipeline = StartPackager(low_latency ? LowLatencyOptions(dir, MediaFormat::kFlv)
-                                              : Options(dir, MediaFormat::kFlv),
-                                  playlist, recorder.Events());
+  auto pipeline = StartPackager(
+      low_latency ? LowLatencyOptions(dir, MediaFormat::kFlv) : Options(dir, MediaFormat::kFlv),
+      playlist, recorder.Events());
   REQUIRE(pipeline.ok());
   const absl::Duration start = SteadyNow();
   PushPaced(**pipeline, recorder, bytes, start, 0, 7000);
@@ -849,8 +847,8 @@ TEST_CASE("Regular HLS lists a segment within a part's duration of the keyframe 
   // soon as the keyframe that ends it has been parsed (and its audio up to there muxed).
   for (const bool low_latency : {false, true}) {
     const std::vector<double> delays = SegmentListingDelays(low_latency);
-    INFO("low latency " << low_latency << ": " << delays[0] << " " << delays[1] << " "
-                        << delays[2] << " s");
+    INFO("low latency " << low_latency << ": " << delays[0] << " " << delays[1] << " " << delays[2]
+                        << " s");
     // Pushing runs in 10 ms steps; a loaded machine may delay one write, never all of them.
     CHECK(Median(delays) <= absl::ToDoubleSeconds(kPartTarget));
     for (double d : delays) CHECK(d < 1.0);
@@ -874,7 +872,7 @@ TEST_CASE("Low-Latency HLS: a 10 s keyframe interval still lists a part every pa
   prometheus::Registry registry;
   PackagerMetrics metrics(registry);
   auto pipeline = StartPackager(LowLatencyOptions(dir, MediaFormat::kFlv), playlist,
-                                  recorder.Events(), &metrics);
+                                recorder.Events(), &metrics);
   REQUIRE(pipeline.ok());
   // The first 10 s GOP as fast as it goes: the first segment (which fixes the target duration)
   // closes at the second keyframe; then 4 s in real time from there.
@@ -1083,8 +1081,8 @@ TEST_CASE("Native engine: a frame whose NAL lengths lie is dropped and counted, 
   Recorder recorder;
   prometheus::Registry registry;
   PackagerMetrics metrics(registry);
-  auto pipeline = StartPackager(Options(dir, MediaFormat::kFlv), playlist, recorder.Events(),
-                                &metrics);
+  auto pipeline =
+      StartPackager(Options(dir, MediaFormat::kFlv), playlist, recorder.Events(), &metrics);
   REQUIRE(pipeline.ok());
   REQUIRE(PushAll(**pipeline, recorder, flv));
   REQUIRE((*pipeline)->Finish(absl::Seconds(30)).ok());
@@ -1110,8 +1108,8 @@ TEST_CASE("Native engine: a tag claiming 16 MiB stays within its bound and ends 
   options.max_queued_bytes = 1024 * 1024;
   auto pipeline = StartPackager(options, playlist, recorder.Events());
   REQUIRE(pipeline.ok());
-  std::vector<uint8_t> bytes = {'F', 'L', 'V', 1, 5, 0, 0, 0, 9, 0, 0, 0, 0,
-                                9, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0, 0, 0, 0};
+  std::vector<uint8_t> bytes = {'F', 'L', 'V',  1,    5,    0, 0, 0, 9, 0, 0, 0,
+                                0,   9,   0xFF, 0xFF, 0xFF, 0, 0, 0, 0, 0, 0, 0};
   bytes.resize(bytes.size() + 17 * 1024 * 1024, 0x00);  // The tag, and more after it.
   // A queue of 1 MiB refuses a push beyond it at once; what was queued is taken by the worker.
   std::vector<uint8_t> too_big(options.max_queued_bytes + 1);
@@ -1177,8 +1175,8 @@ class KeyframeRecorder final : public KeyframeSink {
                          std::span<const uint8_t> annex_b) override {
     absl::MutexLock lock(&mu);
     const size_t head = std::min<size_t>(11, annex_b.size());
-    offers.push_back({pts_ns, width, height,
-                      std::vector<uint8_t>(annex_b.begin(), annex_b.begin() + head)});
+    offers.push_back(
+        {pts_ns, width, height, std::vector<uint8_t>(annex_b.begin(), annex_b.begin() + head)});
   }
   void Finish() override { ++finishes; }
 

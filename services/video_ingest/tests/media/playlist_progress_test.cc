@@ -20,8 +20,8 @@ TEST_CASE("a blocking reload for a part waits for that part or a later one",
   CHECK(Satisfies(p, 10, 0));
   CHECK(Satisfies(p, 10, 1));
   CHECK_FALSE(Satisfies(p, 10, 2));
-  CHECK(Satisfies(p, 9, 3));    // A complete segment holds all its parts.
-  CHECK(Satisfies(p, 8, 7));    // Far behind: satisfied whatever the part.
+  CHECK(Satisfies(p, 9, 3));  // A complete segment holds all its parts.
+  CHECK(Satisfies(p, 8, 7));  // Far behind: satisfied whatever the part.
   CHECK_FALSE(Satisfies(p, 11, 0));
 }
 
@@ -88,7 +88,7 @@ TEST_CASE("parts beyond the last one listed count the roll-over to the next segm
           "[playlist_progress]") {
   // Segment 10 in progress with parts 0..2 listed; segment 9 had 6 parts.
   PlaylistProgress p{.next_msn = 10, .next_parts = 3, .last_parts = 6, .part_target_ms = 334};
-  CHECK_FALSE(PartsBeyondLast(p, 10, 2).has_value());  // listed
+  CHECK_FALSE(PartsBeyondLast(p, 10, 2).has_value());   // listed
   CHECK_FALSE(PartsBeyondLast(p, 9, 100).has_value());  // an earlier segment: part 0 of 10
   CHECK(PartsBeyondLast(p, 10, 3) == 1);                // the preload hint
   CHECK(PartsBeyondLast(p, 10, 10) == 8);

@@ -74,8 +74,8 @@ std::unique_ptr<LivePlaylist> Rendition(const fs::path& root, const std::string&
 // Appends parts 0..5 of segment `sequence` (the last with the segment).
 void AppendSegment(LivePlaylist& p, int64_t sequence) {
   for (int i = 0; i < 5; ++i) REQUIRE(p.AppendPart(Part(sequence, i)).ok());
-  REQUIRE(p.Append(Segment(sequence, absl::Milliseconds(2000)), MediaInfo{}, Part(sequence, 5))
-              .ok());
+  REQUIRE(
+      p.Append(Segment(sequence, absl::Milliseconds(2000)), MediaInfo{}, Part(sequence, 5)).ok());
 }
 
 // The EXT-X-RENDITION-REPORT lines of a playlist text.
@@ -97,9 +97,9 @@ TEST_CASE("rendition URIs are relative to the playlist that lists them", "[rendi
 
   CHECK(IsValidRenditionPath("live.m3u8"));
   CHECK(IsValidRenditionPath("720p/live.m3u8"));
-  for (const char* bad : {"", "live.ts", "../live.m3u8", "./live.m3u8", "720p//live.m3u8",
-                          "/live.m3u8", "720p/", "a b/live.m3u8", "720p\\live.m3u8",
-                          "a/b/c/d/e/f/g/h/live.m3u8"}) {
+  for (const char* bad :
+       {"", "live.ts", "../live.m3u8", "./live.m3u8", "720p//live.m3u8", "/live.m3u8", "720p/",
+        "a b/live.m3u8", "720p\\live.m3u8", "a/b/c/d/e/f/g/h/live.m3u8"}) {
     INFO(bad);
     CHECK_FALSE(IsValidRenditionPath(bad));
   }
@@ -116,7 +116,8 @@ TEST_CASE("a report names the last part, else the last segment", "[renditions]")
   CHECK(ReportOf({.next_msn = 41, .next_parts = 0, .last_parts = 6}) ==
         RenditionReport{.uri = "", .last_msn = 40, .last_part = 5});
   // Regular HLS: no LAST-PART.
-  CHECK(ReportOf({.next_msn = 41}) == RenditionReport{.uri = "", .last_msn = 40, .last_part = std::nullopt});
+  CHECK(ReportOf({.next_msn = 41}) ==
+        RenditionReport{.uri = "", .last_msn = 40, .last_part = std::nullopt});
   CHECK_FALSE(ReportOf({.next_msn = 0}).has_value());
   CHECK(RenderRenditionReport({.uri = "720p/live.m3u8", .last_msn = 41, .last_part = 1}) ==
         "#EXT-X-RENDITION-REPORT:URI=\"720p/live.m3u8\",LAST-MSN=41,LAST-PART=1\n");
@@ -276,9 +277,9 @@ TEST_CASE("renditions writing at once on their own threads keep consistent repor
       std::map<std::string, std::pair<int64_t, int>> seen;
       for (int64_t seq = 0; seq < kSegments; ++seq) {
         for (int part = 0; part < 6; ++part) {
-          absl::Status s = part < 5 ? p.AppendPart(Part(seq, part))
-                                    : p.Append(Segment(seq, absl::Seconds(2)), MediaInfo{},
-                                               Part(seq, part));
+          absl::Status s =
+              part < 5 ? p.AppendPart(Part(seq, part))
+                       : p.Append(Segment(seq, absl::Seconds(2)), MediaInfo{}, Part(seq, part));
           if (!s.ok()) ++failures;
           // What it lists of the others never goes back.
           for (const auto& [uri, at] : ParseReports(p.MediaPlaylistText())) {
@@ -306,8 +307,8 @@ TEST_CASE("renditions writing at once on their own threads keep consistent repor
   churn.join();
   CHECK(failures.load() == 0);
   CHECK(went_back.load() == 0);
-  CHECK(group->paths() == std::vector<std::string>{"480p/live.m3u8", "720p/live.m3u8",
-                                                   "live.m3u8"});
+  CHECK(group->paths() ==
+        std::vector<std::string>{"480p/live.m3u8", "720p/live.m3u8", "live.m3u8"});
   // Every rendition is complete; one more write each lists the others' final state.
   for (auto& p : playlists) REQUIRE(p->AppendPart(Part(kSegments, 0)).ok());
   const auto last = ParseReports(ReadFile(dir.path() / "480p" / "live.m3u8"));

@@ -26,11 +26,30 @@ TEST_CASE("Rungs parse as <height>p:<kbps>, highest first", "[renditions]") {
 }
 
 TEST_CASE("Bad rungs are refused with a reason naming the rung", "[renditions]") {
-  for (const char* bad :
-       {"720p", "720:2800", "720p:", ":2800", "p:100", "0720p:2800", "720P:2800", "720p:28x0",
-        "720p:+2800", "720p:-1", "720p:2800,", ",720p:2800", "720p:2800,720p:1400", "100p:500",
-        "4320p:9000", "721p:2800", "720p:99", "720p:50001", "720p:02800", "72 0p:2800",
-        "720p:2800;480p:1400", "../p:1", "720p:2800:1", "720p:99999999999999999999"}) {
+  for (const char* bad : {"720p",
+                          "720:2800",
+                          "720p:",
+                          ":2800",
+                          "p:100",
+                          "0720p:2800",
+                          "720P:2800",
+                          "720p:28x0",
+                          "720p:+2800",
+                          "720p:-1",
+                          "720p:2800,",
+                          ",720p:2800",
+                          "720p:2800,720p:1400",
+                          "100p:500",
+                          "4320p:9000",
+                          "721p:2800",
+                          "720p:99",
+                          "720p:50001",
+                          "720p:02800",
+                          "72 0p:2800",
+                          "720p:2800;480p:1400",
+                          "../p:1",
+                          "720p:2800:1",
+                          "720p:99999999999999999999"}) {
     CAPTURE(bad);
     auto rungs = ParseRenditions(bad);
     REQUIRE_FALSE(rungs.ok());
@@ -48,15 +67,14 @@ TEST_CASE("Rung names are a small fixed alphabet", "[renditions]") {
     CAPTURE(good);
     CHECK(IsRungName(good));
   }
-  for (const char* bad : {"", "p", "0p", "720", "720P", "p720", "7200000p", "72a0p", "..",
-                          "720p/", "720p "}) {
+  for (const char* bad :
+       {"", "p", "0p", "720", "720P", "p720", "7200000p", "72a0p", "..", "720p/", "720p "}) {
     CAPTURE(bad);
     CHECK_FALSE(IsRungName(bad));
   }
 }
 
-TEST_CASE("Scaling keeps the aspect ratio with an even width and never upscales",
-          "[renditions]") {
+TEST_CASE("Scaling keeps the aspect ratio with an even width and never upscales", "[renditions]") {
   CHECK(ScaledSize({1920, 1080}, 720) == PictureSize{1280, 720});
   CHECK(ScaledSize({1920, 1080}, 360) == PictureSize{640, 360});
   CHECK(ScaledSize({1280, 720}, 480) == PictureSize{854, 480});  // 853.33 → 854

@@ -28,8 +28,8 @@ std::vector<uint8_t> Packet(uint16_t pid, uint8_t fill, std::vector<uint8_t> pay
 }
 // A PAT naming program 1 with its PMT on PID 0x1000.
 std::vector<uint8_t> Pat() {
-  return Packet(0, 0xFF, {0x00, 0x00, 0xB0, 0x0D, 0x00, 0x01, 0xC1, 0x00, 0x00, 0x00, 0x01,
-                          0xF0, 0x00});
+  return Packet(0, 0xFF,
+                {0x00, 0x00, 0xB0, 0x0D, 0x00, 0x01, 0xC1, 0x00, 0x00, 0x00, 0x01, 0xF0, 0x00});
 }
 std::vector<uint8_t> Pmt() { return Packet(0x1000, 0xFF, {0x00, 0x02, 0xB0, 0x12}); }
 
@@ -73,8 +73,7 @@ TEST_CASE("SegmentWriter cuts one muxed stream into numbered, digested files", "
   CHECK_FALSE(none->has_value());
 }
 
-TEST_CASE("A segment cut between audio frames starts with the stream's PAT and PMT",
-          "[writer]") {
+TEST_CASE("A segment cut between audio frames starts with the stream's PAT and PMT", "[writer]") {
   testing::TempDir dir;
   SegmentWriter w(dir.path(), 0);
   REQUIRE(w.Write(Pat()).ok());

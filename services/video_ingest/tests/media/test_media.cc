@@ -37,11 +37,10 @@ void MakeTestMedia(const fs::path& path, const std::string& format, int seconds,
                    const std::string& video_codec, const std::string& audio_codec,
                    int gop_seconds) {
   const int gop = 30 * gop_seconds;
-  std::string video =
-      video_codec == "libx264"
-          ? absl::StrCat("-c:v libx264 -preset ultrafast -bf 2 -g ", gop,
-                         " -sc_threshold 0 -pix_fmt yuv420p")
-          : absl::StrCat("-c:v ", video_codec, " -g ", gop);
+  std::string video = video_codec == "libx264"
+                          ? absl::StrCat("-c:v libx264 -preset ultrafast -bf 2 -g ", gop,
+                                         " -sc_threshold 0 -pix_fmt yuv420p")
+                          : absl::StrCat("-c:v ", video_codec, " -g ", gop);
   CommandResult r = Run(absl::StrCat(
       "ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=size=640x360:rate=30 -f lavfi -i "
       "sine=frequency=440:sample_rate=48000 -t ",
@@ -201,9 +200,9 @@ MediaPlaylist ParseMediaPlaylist(const std::string& text) {
 }
 
 double StreamDuration(const fs::path& file, const std::string& selector) {
-  CommandResult r = Run(absl::StrCat("ffprobe -v error -select_streams ", selector,
-                                     " -show_entries stream=duration -of csv=p=0 '",
-                                     file.string(), "'"));
+  CommandResult r =
+      Run(absl::StrCat("ffprobe -v error -select_streams ", selector,
+                       " -show_entries stream=duration -of csv=p=0 '", file.string(), "'"));
   REQUIRE(r.exit_code == 0);
   // MPEG-TS streams are listed twice, inside their program and on their own.
   std::vector<std::string> lines = absl::StrSplit(r.output, '\n', absl::SkipWhitespace());

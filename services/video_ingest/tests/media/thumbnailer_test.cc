@@ -3,8 +3,8 @@
 #include <gst/app/gstappsink.h>
 #include <gst/gst.h>
 
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -57,10 +57,10 @@ class Keyframes {
 void LoadKeyframes(const fs::path& file, bool hevc, Keyframes& out) {
   InitGStreamer();
   const std::string codec = hevc ? "h265" : "h264";
-  const std::string launch = absl::StrCat(
-      "filesrc location=", file.string(), " ! ", hevc ? "tsdemux" : "flvdemux", " ! ", codec,
-      "parse config-interval=-1 ! video/x-", codec,
-      ",stream-format=byte-stream,alignment=au ! appsink name=out sync=false");
+  const std::string launch =
+      absl::StrCat("filesrc location=", file.string(), " ! ", hevc ? "tsdemux" : "flvdemux", " ! ",
+                   codec, "parse config-interval=-1 ! video/x-", codec,
+                   ",stream-format=byte-stream,alignment=au ! appsink name=out sync=false");
   GError* error = nullptr;
   GstElement* pipeline = gst_parse_launch(launch.c_str(), &error);
   REQUIRE(error == nullptr);
@@ -92,8 +92,8 @@ fs::path SolidColour(const TempDir& dir, const std::string& name, const std::str
                      const std::string& size, int seconds = 2) {
   const fs::path path = dir.path() / (name + ".flv");
   testing::CommandResult r = testing::Run(absl::StrCat(
-      "ffmpeg -nostdin -v error -y -f lavfi -i color=c=", color, ":size=", size,
-      ":rate=30 -t ", seconds, " ", kColourTags,
+      "ffmpeg -nostdin -v error -y -f lavfi -i color=c=", color, ":size=", size, ":rate=30 -t ",
+      seconds, " ", kColourTags,
       " -c:v libx264 -preset ultrafast -g 30 -sc_threshold 0 -pix_fmt yuv420p -f flv '",
       path.string(), "'"));
   INFO(r.output);
@@ -127,9 +127,9 @@ JpegFacts ReadJpeg(const fs::path& jpeg) {
   facts.height = std::stoi(parts[2]);
   // Scaled to one pixel by area averaging: the picture's mean colour.
   const fs::path rgb = jpeg.string() + ".rgb";
-  testing::CommandResult avg = testing::Run(absl::StrCat(
-      "ffmpeg -nostdin -v error -y -i '", jpeg.string(),
-      "' -vf scale=1:1:flags=area -f rawvideo -pix_fmt rgb24 '", rgb.string(), "'"));
+  testing::CommandResult avg = testing::Run(
+      absl::StrCat("ffmpeg -nostdin -v error -y -i '", jpeg.string(),
+                   "' -vf scale=1:1:flags=area -f rawvideo -pix_fmt rgb24 '", rgb.string(), "'"));
   INFO(avg.output);
   REQUIRE(avg.exit_code == 0);
   std::vector<uint8_t> px = testing::ReadBytes(rgb);
@@ -234,7 +234,8 @@ int OfferUntilTaken(KeyframeSink& session, GstPad* pad, const Keyframe& k, doubl
   return offers;
 }
 
-TEST_CASE("the decoders thumbnails need are in libavcodec here (the binary refuses to start without)") {
+TEST_CASE(
+    "the decoders thumbnails need are in libavcodec here (the binary refuses to start without)") {
   absl::Status s = CheckThumbnailDecoders();
   INFO(s.ToString());
   CHECK(s.ok());
@@ -246,8 +247,7 @@ TEST_CASE("decoding never maps libavformat or a second libsrt into the process")
   Keyframes keyframes;
   LoadKeyframes(input, false, keyframes);
   ThumbnailRenderer renderer;
-  REQUIRE(renderer.Render(keyframes.frames()[0].caps, keyframes.frames()[0].buffer,
-                          RenderOptions{})
+  REQUIRE(renderer.Render(keyframes.frames()[0].caps, keyframes.frames()[0].buffer, RenderOptions{})
               .ok());
   const std::string maps = testing::ReadText("/proc/self/maps");
   // The decoder is libavcodec's (what this checks is about the libraries it brings), and
@@ -395,8 +395,8 @@ TEST_CASE("one renderer decodes keyframe after keyframe across streams, codecs a
   };
   std::vector<std::string> jpegs;
   for (const Expected& e : sequence) {
-    absl::StatusOr<Thumbnail> t = renderer.Render(e.keyframe->caps, e.keyframe->buffer,
-                                                  RenderOptions{});
+    absl::StatusOr<Thumbnail> t =
+        renderer.Render(e.keyframe->caps, e.keyframe->buffer, RenderOptions{});
     INFO(t.status().ToString());
     REQUIRE(t.ok());
     CHECK(t->width == e.width);
@@ -559,7 +559,8 @@ TEST_CASE("an eager session takes one keyframe per interval, drops what comes wh
   CHECK(Metric(registry, "ingest_thumbnails_written_total") == written);
 }
 
-TEST_CASE("blank pictures are never the poster and an eager session without a good one keeps its last") {
+TEST_CASE(
+    "blank pictures are never the poster and an eager session without a good one keeps its last") {
   TempDir dir;
   const fs::path black = SolidColour(dir, "black", "black", "640x360");
   Keyframes keyframes;
@@ -725,7 +726,8 @@ TEST_CASE("a lazy session nobody asks about renders only its poster, once") {
   CHECK(Metric(registry, "ingest_thumbnail_render_seconds_count") == 1);
 }
 
-TEST_CASE("requests render the latest keyframe once, share a render in work, and skip a current one") {
+TEST_CASE(
+    "requests render the latest keyframe once, share a render in work, and skip a current one") {
   TempDir dir;
   const fs::path input = dir.path() / "pattern.flv";
   testing::MakeTestMedia(input, "flv", 2);

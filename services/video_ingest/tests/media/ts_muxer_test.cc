@@ -133,11 +133,10 @@ TEST_CASE("A video access unit becomes one PES: timestamps, PCR, random access, 
     if (k.start) {
       ++starts;
       REQUIRE(k.adaptation.size() >= 7);
-      CHECK((k.adaptation[0] & 0x10) != 0);  // PCR
+      CHECK((k.adaptation[0] & 0x10) != 0);                     // PCR
       CHECK(((k.adaptation[0] & 0x40) != 0) == (starts == 1));  // Random access: keyframe only.
-      const int64_t base = (static_cast<int64_t>(k.adaptation[1]) << 25) |
-                           (k.adaptation[2] << 17) | (k.adaptation[3] << 9) |
-                           (k.adaptation[4] << 1) | (k.adaptation[5] >> 7);
+      const int64_t base = (static_cast<int64_t>(k.adaptation[1]) << 25) | (k.adaptation[2] << 17) |
+                           (k.adaptation[3] << 9) | (k.adaptation[4] << 1) | (k.adaptation[5] >> 7);
       if (starts == 1) CHECK(base == Ticks(dts) - TsMuxer::kPcrLead);
     }
     if (starts == 1) first_pes.insert(first_pes.end(), k.payload.begin(), k.payload.end());
@@ -153,7 +152,7 @@ TEST_CASE("A video access unit becomes one PES: timestamps, PCR, random access, 
   CHECK(ReadTimestamp(&first_pes[9]) == Ticks(pts));
   CHECK(ReadTimestamp(&first_pes[14]) == Ticks(dts));
   CHECK(std::vector<uint8_t>(first_pes.begin() + 19, first_pes.end()) == au);  // Stuffing in the
-                                                                              // adaptation field.
+                                                                               // adaptation field.
 }
 
 TEST_CASE("A short AAC frame fills one packet through adaptation stuffing", "[ts_muxer]") {

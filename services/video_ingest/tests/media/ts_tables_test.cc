@@ -19,8 +19,9 @@ std::vector<uint8_t> Packet(uint16_t pid, bool unit_start, std::vector<uint8_t> 
 
 // A PAT (as mpegtsmux writes it) naming program 1 at PMT PID 0x20.
 std::vector<uint8_t> Pat() {
-  return Packet(0, true, {0x00, /*table*/ 0x00, 0xb0, 0x0d, 0x00, 0x01, 0xc1, 0x00, 0x00,
-                          /*program 1*/ 0x00, 0x01, 0xe0, 0x20, /*crc*/ 0, 0, 0, 0});
+  return Packet(0, true,
+                {0x00, /*table*/ 0x00, 0xb0, 0x0d, 0x00, 0x01, 0xc1, 0x00, 0x00,
+                 /*program 1*/ 0x00, 0x01, 0xe0, 0x20, /*crc*/ 0, 0, 0, 0});
 }
 
 TEST_CASE("PmtPidFromPat reads the first program's PMT PID", "[ts]") {

@@ -5,10 +5,9 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
-
-#include <catch2/catch.hpp>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <fstream>
 #include <memory>
@@ -35,8 +34,8 @@ using testing::FakeAdmission;
 using testing::PollUntil;
 using testing::PublishRecord;
 using testing::RawPublisher;
-using testing::StatusReply;
 using testing::RunTool;
+using testing::StatusReply;
 using testing::TcpClient;
 using testing::TempDir;
 using testing::Tool;
@@ -466,11 +465,9 @@ TEST_CASE("unauthenticated connections sending large partial messages cannot gro
   const std::vector<uint8_t> block(64 * 1024, 0x02);
   for (int i = 0; i < 48; ++i) {
     auto c = std::make_unique<TcpClient>(h.server.port());
-    REQUIRE(setsockopt(c->fd(), SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof(send_timeout)) ==
-            0);
+    REQUIRE(setsockopt(c->fd(), SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof(send_timeout)) == 0);
     REQUIRE(c->Handshake(5s));
-    bool open = c->Send(SetChunkSize(64 * 1024)) &&
-                c->Send(Chunk(3, 20, 4 * 1024 * 1024, block));
+    bool open = c->Send(SetChunkSize(64 * 1024)) && c->Send(Chunk(3, 20, 4 * 1024 * 1024, block));
     for (int sent = 1; open && sent < 63; ++sent) {
       open = c->Send(std::vector<uint8_t>{0xC3}) && c->Send(block);
     }
@@ -507,8 +504,8 @@ TEST_CASE("unauthenticated connections sending large partial messages cannot gro
   double max_pending_bytes = 0;
   PollUntil(
       [&] {
-        max_pending_bytes = std::max(max_pending_bytes,
-                                     GaugeValue(registry, "rtmp_pending_buffered_bytes"));
+        max_pending_bytes =
+            std::max(max_pending_bytes, GaugeValue(registry, "rtmp_pending_buffered_bytes"));
         return RejectedTotal(registry, "evicted") >= 32;
       },
       5s);
@@ -659,17 +656,18 @@ TEST_CASE("Accepted HEVC over enhanced RTMP reaches the media session as audio-a
   REQUIRE(p.Publish("live", "sk_good", 5s).has_value());
   REQUIRE(p.SendTag(kAudio, 0, kAacHeader));
   // The 'hvc1' sequence start with a minimal valid hvcC (one SPS), then CodedFrames.
-  std::vector<uint8_t> start = {0x90, 'h', 'v', 'c', '1', 0x01, 0x01, 0x60, 0, 0, 0, 0x90, 0, 0,
-                                0, 0, 0, 0x3F, 0xF0, 0x00, 0xFC, 0xFD, 0xF8, 0xF8, 0x00, 0x00,
-                                0x0F, 0x01, 0xA1, 0x00, 0x01, 0x00, 0x04, 0x42, 0x01, 0x01, 0x01};
+  std::vector<uint8_t> start = {0x90, 'h',  'v',  'c',  '1',  0x01, 0x01, 0x60, 0,    0,
+                                0,    0x90, 0,    0,    0,    0,    0,    0x3F, 0xF0, 0x00,
+                                0xFC, 0xFD, 0xF8, 0xF8, 0x00, 0x00, 0x0F, 0x01, 0xA1, 0x00,
+                                0x01, 0x00, 0x04, 0x42, 0x01, 0x01, 0x01};
   REQUIRE(p.SendTag(kVideo, 0, start));
   const std::vector<uint8_t> frame = {0xA1, 'h', 'v', 'c', '1', 0, 0, 33, 0, 0, 0, 2, 0x02, 0x01};
   for (uint32_t ts = 33; ts < 330; ts += 33) REQUIRE(p.SendTag(kVideo, ts, frame));
   std::shared_ptr<PublishRecord> r = h.admission.WaitForRecord("sk_good", 5s);
   REQUIRE(r != nullptr);
   // Header, the held AAC and HEVC sequence starts, nine frames: all passed on, nothing refused.
-  const uint64_t expected = 13 + (11 + kAacHeader.size() + 4) + (11 + start.size() + 4) +
-                            9 * (11 + frame.size() + 4);
+  const uint64_t expected =
+      13 + (11 + kAacHeader.size() + 4) + (11 + start.size() + 4) + 9 * (11 + frame.size() + 4);
   REQUIRE(PollUntil([&] { return r->bytes.load() >= expected; }, 5s));
   CHECK(r->refusals.load() == 0);
   CHECK(HeaderFlags(*r) == 0x05);
@@ -678,10 +676,10 @@ TEST_CASE("Accepted HEVC over enhanced RTMP reaches the media session as audio-a
 TEST_CASE("ffmpeg publishing audio only reaches the packager as audio-only FLV") {
   Harness h;
   std::string log;
-  const int code = RunTool({"ffmpeg", "-hide_banner", "-nostdin", "-re", "-f", "lavfi", "-i",
-                            "sine=frequency=440", "-t", "3", "-c:a", "aac", "-f", "flv",
-                            h.Url("sk_good")},
-                           h.LogPath("ffmpeg"), 60s, &log);
+  const int code =
+      RunTool({"ffmpeg", "-hide_banner", "-nostdin", "-re", "-f", "lavfi", "-i",
+               "sine=frequency=440", "-t", "3", "-c:a", "aac", "-f", "flv", h.Url("sk_good")},
+              h.LogPath("ffmpeg"), 60s, &log);
   INFO(log);
   CHECK(code == 0);
   std::shared_ptr<PublishRecord> r = h.admission.WaitForRecord("sk_good", 1s);

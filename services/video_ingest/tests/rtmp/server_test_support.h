@@ -30,7 +30,7 @@ struct PublishRecord {
   std::string path;  // The FLV bytes, exactly as Write received them.
   std::atomic<uint64_t> bytes{0};
   std::atomic<int> closes{0};
-  std::atomic<int> refusals{0};  // MediaSession::Refuse calls (instead of Close).
+  std::atomic<int> refusals{0};            // MediaSession::Refuse calls (instead of Close).
   std::atomic<bool> refuse_writes{false};  // Write returns false once set.
   DisconnectFn disconnect;
 
@@ -60,7 +60,6 @@ class FakeAdmission : public PublishAdmission {
   std::mutex mu_;
   std::vector<std::shared_ptr<PublishRecord>> records_;
 };
-
 
 // A client tool run from PATH, its stdout and stderr in `log_path`. Killed if still running
 // when destroyed.

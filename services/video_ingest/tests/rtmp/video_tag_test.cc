@@ -120,8 +120,8 @@ TEST_CASE("Malformed enhanced RTMP headers are refused, never read past the end"
 // An hvcC record (ISO/IEC 14496-15) as x265 streams get it: Main profile, 4-byte NAL lengths,
 // one VPS, SPS and PPS.
 Bytes HevcRecord() {
-  Bytes r = {0x01, 0x01, 0x60, 0, 0, 0, 0x90, 0, 0, 0, 0, 0, 0x3F, 0xF0, 0x00, 0xFC, 0xFD,
-             0xF8, 0xF8, 0x00, 0x00, 0x0F, 0x03};
+  Bytes r = {0x01, 0x01, 0x60, 0,    0,    0,    0x90, 0,    0,    0,    0,   0,
+             0x3F, 0xF0, 0x00, 0xFC, 0xFD, 0xF8, 0xF8, 0x00, 0x00, 0x0F, 0x03};
   auto array = [&r](uint8_t type, Bytes nal) {
     r.push_back(0x80 | type);
     r.push_back(0);

@@ -13,8 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
 #include <array>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -614,7 +614,8 @@ TEST_CASE("an unused SRT port rests with no libsrt threads and the next encoder 
   for (int round = 1; round <= 2; ++round) {
     INFO("publish " << round);
     const std::string key = round == 1 ? "sk_good" : "sk_other";
-    const std::string progress = fixture.folder.File("ffmpeg" + std::to_string(round) + ".progress");
+    const std::string progress =
+        fixture.folder.File("ffmpeg" + std::to_string(round) + ".progress");
     CommandResult publish =
         Run(PublishCommand(fixture.listener->port(), key, kPublishSeconds, progress));
     INFO(publish.output);

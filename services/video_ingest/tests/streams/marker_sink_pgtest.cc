@@ -82,9 +82,8 @@ std::vector<std::string> Deliver(StreamsFixture& f, const std::vector<common::v1
 TEST_CASE("a sale becomes one stored marker, however often it is delivered", "[markers]") {
   StreamsFixture f;
   std::string host;
-  const std::string stream = f.Create(f.TokenFor(auth::Role::kHost, &host), "show", "k1")
-                                 .stream()
-                                 .id();
+  const std::string stream =
+      f.Create(f.TokenFor(auth::Role::kHost, &host), "show", "k1").stream().id();
   const absl::Time sold = absl::FromUnixMillis(absl::ToUnixMillis(absl::Now()));
   const common::v1::Event e = SaleEvent(stream, sold, "Mug \"deluxe\"");
 
@@ -145,8 +144,8 @@ TEST_CASE("one flash sale in many stock events is one marker", "[markers]") {
   CHECK(f.Count("stream_markers") == 1);
   CHECK(f.Count("processed_events") == 3);
   // A new opening is a new sale.
-  CHECK(Deliver(f, {FlashSaleEvent(stream, "product_inventory.stock_changed",
-                                   opens + absl::Hours(1))})
+  CHECK(Deliver(f,
+                {FlashSaleEvent(stream, "product_inventory.stock_changed", opens + absl::Hours(1))})
             .size() == 1);
   CHECK(f.Count("stream_markers") == 2);
   // Both apply until they close, even read from after they opened.

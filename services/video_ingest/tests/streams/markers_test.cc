@@ -52,8 +52,7 @@ std::string Reason(const absl::StatusOr<std::optional<Marker>>& m) {
   return m.ok() ? "" : std::string(ReasonOf(m.status()));
 }
 
-TEST_CASE("markers: a sale is marked at the order's commit, with its ids and price",
-          "[markers]") {
+TEST_CASE("markers: a sale is marked at the order's commit, with its ids and price", "[markers]") {
   const std::string stream = ids::NewId("str");
   const common::v1::Event e = EventOf("order", "order.sale_recorded", Sale(stream), "ord_1");
   auto m = MarkerOf(e);
@@ -100,11 +99,14 @@ TEST_CASE("markers: unusable payloads are refused with a reason", "[markers]") {
   CHECK(with([](auto& s) { s.mutable_sold_at()->set_nanos(-1); }) == "MARKER_PAYLOAD_INVALID");
   CHECK(with([](auto& s) { s.mutable_sold_at()->set_seconds(-5); }) == "MARKER_PAYLOAD_INVALID");
   // A price that is not one is left out, the sale still marked.
-  auto odd = MarkerOf(EventOf("order", "order.sale_recorded", [&] {
-    order::v1::SaleRecorded s = Sale(stream);
-    s.mutable_unit_price()->set_currency("eu\"r");
-    return s;
-  }(), "ord_1"));
+  auto odd = MarkerOf(EventOf(
+      "order", "order.sale_recorded",
+      [&] {
+        order::v1::SaleRecorded s = Sale(stream);
+        s.mutable_unit_price()->set_currency("eu\"r");
+        return s;
+      }(),
+      "ord_1"));
   REQUIRE(odd.ok());
   for (const MarkerAttribute& a : (*odd)->attributes) CHECK(a.name != "X-CURRENCY");
 
@@ -112,8 +114,8 @@ TEST_CASE("markers: unusable payloads are refused with a reason", "[markers]") {
   rp::RoomEvent room;
   CHECK(Reason(MarkerOf(EventOf("order", "order.sale_recorded", room, "x"))) ==
         "MARKER_PAYLOAD_INVALID");
-  CHECK(Reason(MarkerOf(EventOf("product_inventory", "product_inventory.pins_changed",
-                                Sale(stream), stream))) == "MARKER_PAYLOAD_INVALID");
+  CHECK(Reason(MarkerOf(EventOf("product_inventory", "product_inventory.pins_changed", Sale(stream),
+                                stream))) == "MARKER_PAYLOAD_INVALID");
   // A product-inventory event without a valid stream.
   room.mutable_pins_changed()->set_product_id("prd_1");
   room.mutable_pins_changed()->set_pinned_now(true);
@@ -192,8 +194,8 @@ TEST_CASE("markers: a flash sale is one range per product and opening", "[marker
   rp::ProductCard* card = updated.mutable_product_updated()->mutable_product();
   card->set_product_id("prd_3");
   *card->mutable_flash_sale() = *sale;
-  auto b = MarkerOf(EventOf("product_inventory", "product_inventory.product_updated", updated,
-                            stream));
+  auto b =
+      MarkerOf(EventOf("product_inventory", "product_inventory.product_updated", updated, stream));
   REQUIRE(b.ok());
   REQUIRE(b->has_value());
   CHECK((*b)->marker_id == (*a)->marker_id);

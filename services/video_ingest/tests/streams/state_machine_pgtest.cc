@@ -1,7 +1,7 @@
 // The stream state machine as the ingest runtime drives it through the store, checked through
 // the committed rows, the public API and the outbox events.
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <map>
 #include <thread>
 #include <vector>
@@ -320,9 +320,9 @@ TEST_CASE("a starting replica leaves the live sessions of a running replica alon
   REQUIRE(old_replica->Heartbeat(kT0).ok());
   auto claim = old_replica->ClaimForPublish(live.key, IngestProtocol::kRtmp, "203.0.113.7:1", kT0);
   REQUIRE(claim.ok());
-  REQUIRE(old_replica->RecordSegment(*claim, Segment(live.stream_id, 0, kT0, absl::ZeroDuration()),
-                                     kT0)
-              .ok());
+  REQUIRE(
+      old_replica->RecordSegment(*claim, Segment(live.stream_id, 0, kT0, absl::ZeroDuration()), kT0)
+          .ok());
   REQUIRE(Get(f, live).status() == cpb::STREAM_STATUS_LIVE);
 
   const absl::Time start = kT0 + absl::Seconds(10);
@@ -334,9 +334,8 @@ TEST_CASE("a starting replica leaves the live sessions of a running replica alon
   // The old replica keeps recording as the stream's encoder.
   REQUIRE(old_replica->Heartbeat(start).ok());
   CHECK(old_replica
-            ->RecordSegment(*claim,
-                            Segment(live.stream_id, 1, kT0 + absl::Seconds(2), absl::Seconds(2)),
-                            start)
+            ->RecordSegment(
+                *claim, Segment(live.stream_id, 1, kT0 + absl::Seconds(2), absl::Seconds(2)), start)
             .ok());
 
   // The old replica dies without a goodbye: once its lease runs out, the survivor releases its
@@ -471,16 +470,16 @@ TEST_CASE("LookupStreams names the HLS origin of the replica whose encoder holds
   auto origins = lookup();
   CHECK(origins[a.stream_id] == "http://vi-1.hls:8088");  // LIVE on replica 1
   CHECK(origins[b.stream_id] == "http://vi-2.hls:8088");  // claimed (PREPARING) on replica 2
-  CHECK(origins[idle.stream_id].empty());                  // no encoder anywhere
+  CHECK(origins[idle.stream_id].empty());                 // no encoder anywhere
 
   // The encoder leaves: RECONNECTING, nobody holds it; it comes back through the other replica.
   REQUIRE(one->ReleaseSession(ca->session_id, vpb::SESSION_END_REASON_ENCODER_DISCONNECTED,
                               cpb::STREAM_ERROR_REASON_UNSPECIFIED, kT0 + absl::Seconds(1))
               .ok());
   CHECK(lookup()[a.stream_id].empty());
-  REQUIRE(two->ClaimForPublish(a.key, IngestProtocol::kRtmp, "203.0.113.7:2",
-                               kT0 + absl::Seconds(2))
-              .ok());
+  REQUIRE(
+      two->ClaimForPublish(a.key, IngestProtocol::kRtmp, "203.0.113.7:2", kT0 + absl::Seconds(2))
+          .ok());
   CHECK(lookup()[a.stream_id] == "http://vi-2.hls:8088");
 
   // A replica restarted with another advertised address says so with its next heartbeat.

@@ -82,8 +82,8 @@ TEST_CASE("thumbnail_url names the live thumbnail once one is recorded, while th
   REQUIRE(listed.streams_size() == 1);
   CHECK(listed.streams(0).thumbnail_url() == url);
   // Recording it again (every session's first thumbnail) changes nothing, not even updated_at.
-  const std::string updated = f.Scalar("SELECT updated_at FROM streams WHERE id = '" +
-                                       s.stream_id + "'");
+  const std::string updated =
+      f.Scalar("SELECT updated_at FROM streams WHERE id = '" + s.stream_id + "'");
   REQUIRE(f.store().RecordThumbnail(s.stream_id, "", kT0 + absl::Seconds(30)).ok());
   CHECK(f.Scalar("SELECT ts_to_us(thumbnail_at) FROM streams WHERE id = '" + s.stream_id + "'") ==
         std::to_string(absl::ToUnixMicros(kT0 + absl::Seconds(3))));
@@ -113,8 +113,7 @@ TEST_CASE("the poster is recorded once, kept, and named by StreamEnded") {
 TEST_CASE("a thumbnail record for no stream or with a poster outside its folder is refused") {
   StreamsFixture f;
   Show s = MakeStream(f, "Bad");
-  absl::Status missing =
-      f.store().RecordThumbnail("str_01J9Z3K8W4V6T2M0QXYHB5R7NC", "", kT0);
+  absl::Status missing = f.store().RecordThumbnail("str_01J9Z3K8W4V6T2M0QXYHB5R7NC", "", kT0);
   CHECK(missing.code() == absl::StatusCode::kNotFound);
   CHECK(shopcast::ReasonOf(missing) == "STREAM_NOT_FOUND");
   for (const std::string& path :

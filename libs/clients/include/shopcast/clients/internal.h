@@ -19,8 +19,9 @@ namespace shopcast::clients {
 // calls with round_robin over every address the target resolves to (dns:///<headless Service>,
 // or gRPC's multi-address "ipv4:h:1,h:2" whose first address is the name certificates are
 // checked against). InvalidArgument (PEER_ADDRESS_MISSING) for an empty target, naming `peer`.
-absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeInternalChannel(
-    absl::string_view peer, absl::string_view target, const auth::ServiceTls& tls);
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeInternalChannel(absl::string_view peer,
+                                                                   absl::string_view target,
+                                                                   const auth::ServiceTls& tls);
 
 // The user service's UserInternalService.ListRevocations over `channel`: the source a
 // RevocationSync pulls from. Each call is bounded by `deadline`, plus its wait when it is a long

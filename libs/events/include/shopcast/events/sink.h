@@ -12,8 +12,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "shopcast/auth/service_identity.h"
 #include "absl/time/time.h"
+#include "shopcast/auth/service_identity.h"
 #include "shopcast/common/v1/event.grpc.pb.h"
 #include "shopcast/common/v1/event.pb.h"
 
@@ -40,9 +40,10 @@ class GrpcSink : public Sink {
   // EventSink is internal: peers serve it only on their internal listener, to callers with a
   // service certificate. This sink presents `tls` to the peer `destination` at `target`.
   // InvalidArgument (PEER_ADDRESS_MISSING) for an empty target.
-  static absl::StatusOr<std::unique_ptr<GrpcSink>> ToInternalListener(
-      absl::string_view destination, absl::string_view target, const auth::ServiceTls& tls,
-      GrpcSinkOptions opts = {});
+  static absl::StatusOr<std::unique_ptr<GrpcSink>> ToInternalListener(absl::string_view destination,
+                                                                      absl::string_view target,
+                                                                      const auth::ServiceTls& tls,
+                                                                      GrpcSinkOptions opts = {});
 
   // Over a channel the caller made (tests; a channel without the credential is refused).
   explicit GrpcSink(std::shared_ptr<grpc::ChannelInterface> channel, GrpcSinkOptions opts = {});

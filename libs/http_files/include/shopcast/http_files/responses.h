@@ -68,7 +68,6 @@ Reply ServeBytes(const Request& request, std::string body, const FileMeta& meta,
 
 // Serves `file` (taking its descriptor): 304 when If-None-Match names the ETag, 206/416 for one
 // byte range on GET (If-Range honoured), HEAD without a body, otherwise 200 streamed from disk.
-Reply ServeFile(const Request& request, OpenFile file, const FileMeta& meta,
-                HeaderFn add_headers);
+Reply ServeFile(const Request& request, OpenFile file, const FileMeta& meta, HeaderFn add_headers);
 
 }  // namespace shopcast::http_files

@@ -17,9 +17,9 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "grpcpp/generic/async_generic_service.h"
-#include "grpcpp/server.h"
 #include "grpcpp/impl/codegen/service_type.h"
 #include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server.h"
 #include "prometheus/exposer.h"
 #include "prometheus/registry.h"
 #include "shopcast/server/executor.h"
@@ -32,16 +32,16 @@ namespace shopcast::server {
 inline constexpr char kLivenessService[] = "liveness";
 
 struct HostOptions {
-  std::string service_name;           // e.g. "user"; labels logs
-  std::string grpc_addr;              // "0.0.0.0:50051"; port 0 picks a free one
-  std::string metrics_addr;           // "0.0.0.0:9090"; empty disables the exposer
+  std::string service_name;  // e.g. "user"; labels logs
+  std::string grpc_addr;     // "0.0.0.0:50051"; port 0 picks a free one
+  std::string metrics_addr;  // "0.0.0.0:9090"; empty disables the exposer
   // The internal listener: internal services (AddInternalService) and health only, never the
   // public ones, with `internal_credentials` (auth::InternalServerCredentials: mutual TLS) on
   // every call. Both are required once an internal service is added.
-  std::string internal_grpc_addr;     // "0.0.0.0:50052"; port 0 picks a free one
+  std::string internal_grpc_addr;  // "0.0.0.0:50052"; port 0 picks a free one
   std::shared_ptr<grpc::ServerCredentials> internal_credentials;
-  int executor_threads = 8;           // sized to the database pool
-  int executor_queue = 1024;          // waiting tasks beyond which calls are refused
+  int executor_threads = 8;   // sized to the database pool
+  int executor_queue = 1024;  // waiting tasks beyond which calls are refused
   absl::Duration drain_timeout = absl::Seconds(20);
   // After a shutdown request: readiness NOT_SERVING at once, calls still served this long so
   // load balancers stop routing here, then the drain.

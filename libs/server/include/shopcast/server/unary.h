@@ -22,8 +22,7 @@ namespace shopcast::server {
 // UNAVAILABLE/SERVER_OVERLOADED (clients retry elsewhere); a call whose client has gone or
 // whose deadline passed while queued is not run at all.
 template <typename Fn>
-grpc::ServerUnaryReactor* RunBlocking(grpc::CallbackServerContext* ctx, Executor& executor,
-                                      Fn fn) {
+grpc::ServerUnaryReactor* RunBlocking(grpc::CallbackServerContext* ctx, Executor& executor, Fn fn) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   bool queued = executor.TrySubmit([ctx, reactor, fn = std::move(fn)]() mutable {
     if (ctx->IsCancelled()) {

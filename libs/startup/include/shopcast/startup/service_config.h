@@ -92,39 +92,38 @@ absl::Status ParseEventSinks(absl::string_view text, std::map<std::string, std::
 // The flags behind ServiceConfig's common fields. `service` is the certificate's CN (and the
 // SHOPCAST_<SERVICE>_* environment prefix); `internal_rpcs` says what the internal listener
 // serves, for --help.
-#define SHOPCAST_SERVICE_FLAGS(service, grpc_default, metrics_default, internal_default,     \
-                               internal_rpcs)                                                \
-  ABSL_FLAG(std::string, grpc_addr, grpc_default, "gRPC listen address");                    \
-  ABSL_FLAG(std::string, metrics_addr, metrics_default, "Prometheus /metrics listen address"); \
-  ABSL_FLAG(std::string, internal_grpc_addr, internal_default,                               \
-            "internal gRPC listen address (" internal_rpcs "; mutual TLS)");                 \
-  ABSL_FLAG(std::string, service_ca_file, "",                                                \
-            "PEM of the internal CA that signs service certs");                             \
-  ABSL_FLAG(std::string, service_cert_file, "",                                              \
-            "PEM certificate of this service (CN=" service ")");                            \
-  ABSL_FLAG(std::string, service_key_file, "", "PEM private key of service_cert_file");      \
-  ABSL_FLAG(std::string, db_dsn, "", "libpq connection string (no password; use PGPASSWORD)"); \
-  ABSL_FLAG(int, db_pool_size, 8, "database connections (also the blocking-work threads)");  \
-  ABSL_FLAG(std::string, verify_key_files, "",                                               \
-            "comma-separated PEM public keys that access tokens are verified with");         \
-  ABSL_FLAG(std::string, token_issuer, "shopcast-user", "expected iss claim of access tokens"); \
-  ABSL_FLAG(std::string, token_audience, "shopcast", "expected aud claim of access tokens");  \
-  ABSL_FLAG(std::string, user_internal_addr, "",                                             \
-            "host:port of the user service's internal listener (token revocations)");        \
-  ABSL_FLAG(absl::Duration, revocation_sync_interval, absl::Seconds(1),                      \
-            "how often the token revocation list is pulled from the user service");          \
-  ABSL_FLAG(absl::Duration, revocation_long_poll, absl::Seconds(30),                         \
-            "how long the user service may hold a pull of revocations (0..60s; 0: poll)");   \
-  ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(20),                                \
-            "how long in-flight calls may run after SIGTERM");                               \
-  ABSL_FLAG(absl::Duration, shutdown_unready_delay, absl::ZeroDuration(),                    \
-            "after SIGTERM: readiness off while still serving this long, then drain");       \
+#define SHOPCAST_SERVICE_FLAGS(service, grpc_default, metrics_default, internal_default,          \
+                               internal_rpcs)                                                     \
+  ABSL_FLAG(std::string, grpc_addr, grpc_default, "gRPC listen address");                         \
+  ABSL_FLAG(std::string, metrics_addr, metrics_default, "Prometheus /metrics listen address");    \
+  ABSL_FLAG(std::string, internal_grpc_addr, internal_default,                                    \
+            "internal gRPC listen address (" internal_rpcs "; mutual TLS)");                      \
+  ABSL_FLAG(std::string, service_ca_file, "", "PEM of the internal CA that signs service certs"); \
+  ABSL_FLAG(std::string, service_cert_file, "",                                                   \
+            "PEM certificate of this service (CN=" service ")");                                  \
+  ABSL_FLAG(std::string, service_key_file, "", "PEM private key of service_cert_file");           \
+  ABSL_FLAG(std::string, db_dsn, "", "libpq connection string (no password; use PGPASSWORD)");    \
+  ABSL_FLAG(int, db_pool_size, 8, "database connections (also the blocking-work threads)");       \
+  ABSL_FLAG(std::string, verify_key_files, "",                                                    \
+            "comma-separated PEM public keys that access tokens are verified with");              \
+  ABSL_FLAG(std::string, token_issuer, "shopcast-user", "expected iss claim of access tokens");   \
+  ABSL_FLAG(std::string, token_audience, "shopcast", "expected aud claim of access tokens");      \
+  ABSL_FLAG(std::string, user_internal_addr, "",                                                  \
+            "host:port of the user service's internal listener (token revocations)");             \
+  ABSL_FLAG(absl::Duration, revocation_sync_interval, absl::Seconds(1),                           \
+            "how often the token revocation list is pulled from the user service");               \
+  ABSL_FLAG(absl::Duration, revocation_long_poll, absl::Seconds(30),                              \
+            "how long the user service may hold a pull of revocations (0..60s; 0: poll)");        \
+  ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(20),                                     \
+            "how long in-flight calls may run after SIGTERM");                                    \
+  ABSL_FLAG(absl::Duration, shutdown_unready_delay, absl::ZeroDuration(),                         \
+            "after SIGTERM: readiness off while still serving this long, then drain");            \
   ABSL_FLAG(std::string, log_level, "info", "debug, info, warn or error")
 
-#define SHOPCAST_PAGE_TOKEN_FLAG()            \
+#define SHOPCAST_PAGE_TOKEN_FLAG()                \
   ABSL_FLAG(std::string, page_token_key_file, "", \
             "file holding the key (>= 32 bytes) that seals list page tokens")
 
-#define SHOPCAST_EVENT_SINKS_FLAG(example)  \
-  ABSL_FLAG(std::string, event_sinks, "",   \
+#define SHOPCAST_EVENT_SINKS_FLAG(example) \
+  ABSL_FLAG(std::string, event_sinks, "",  \
             "outbox destination=host:port pairs, comma-separated (" example ")")

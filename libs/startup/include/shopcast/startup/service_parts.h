@@ -57,9 +57,8 @@ class OutboxDelivery {
 
   // An empty `sinks` map builds nothing: Start and Stop do nothing.
   static absl::StatusOr<std::unique_ptr<OutboxDelivery>> Create(
-      db::Pool& pool, const std::map<std::string, std::string>& sinks,
-      const auth::ServiceTls& tls, prometheus::Registry* metrics,
-      const SinkFactory& custom_sink = nullptr);
+      db::Pool& pool, const std::map<std::string, std::string>& sinks, const auth::ServiceTls& tls,
+      prometheus::Registry* metrics, const SinkFactory& custom_sink = nullptr);
   ~OutboxDelivery();
 
   void Start();

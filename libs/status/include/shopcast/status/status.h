@@ -4,10 +4,10 @@
 // built with Error(); the RPC edge turns it into a grpc::Status carrying the reason.
 
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace shopcast {
 
@@ -38,17 +38,15 @@ std::string FieldOf(const absl::Status& s);
 #define SHOPCAST_CONCAT_(a, b) SHOPCAST_CONCAT_INNER_(a, b)
 
 // Returns from the enclosing function if `expr` (an absl::Status) is not OK.
-#define RETURN_IF_ERROR(expr)                  \
-  do {                                         \
-    if (absl::Status shopcast_status_ = (expr); \
-        !shopcast_status_.ok())                \
-      return shopcast_status_;                 \
+#define RETURN_IF_ERROR(expr)                                                                    \
+  do {                                                                                           \
+    if (absl::Status shopcast_status_ = (expr); !shopcast_status_.ok()) return shopcast_status_; \
   } while (false)
 
 // `lhs = value of expr` (an absl::StatusOr), or returns its error from the enclosing function.
 #define ASSIGN_OR_RETURN(lhs, expr) \
   ASSIGN_OR_RETURN_IMPL_(SHOPCAST_CONCAT_(shopcast_statusor_, __LINE__), lhs, expr)
-#define ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
-  auto tmp = (expr);                           \
+#define ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr)   \
+  auto tmp = (expr);                             \
   if (!tmp.ok()) return std::move(tmp).status(); \
   lhs = std::move(tmp).value()

@@ -21,11 +21,16 @@ namespace {
 
 std::unique_ptr<google::protobuf::Message> Pick(uint8_t selector) {
   switch (selector % 5) {
-    case 0: return std::make_unique<shopcast::user::v1::LoginRequest>();
-    case 1: return std::make_unique<shopcast::product_inventory::v1::CreateProductRequest>();
-    case 2: return std::make_unique<shopcast::order::v1::PlaceOrderRequest>();
-    case 3: return std::make_unique<shopcast::gateway::v1::ClientFrame>();
-    default: return std::make_unique<shopcast::product_inventory::v1::CreateShippingProfileRequest>();
+    case 0:
+      return std::make_unique<shopcast::user::v1::LoginRequest>();
+    case 1:
+      return std::make_unique<shopcast::product_inventory::v1::CreateProductRequest>();
+    case 2:
+      return std::make_unique<shopcast::order::v1::PlaceOrderRequest>();
+    case 3:
+      return std::make_unique<shopcast::gateway::v1::ClientFrame>();
+    default:
+      return std::make_unique<shopcast::product_inventory::v1::CreateShippingProfileRequest>();
   }
 }
 
@@ -37,9 +42,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto message = Pick(data[0]);
   const absl::Status s = shopcast::gateway::api::JsonToMessage(body, 32, message.get());
   if (!s.ok()) {
-    static const std::set<std::string> kReasons = {"JSON_BAD_UTF8", "JSON_TOO_DEEP",
-                                                   "JSON_MALFORMED", "UNKNOWN_FIELD",
-                                                   "JSON_NOT_OBJECT"};
+    static const std::set<std::string> kReasons = {
+        "JSON_BAD_UTF8", "JSON_TOO_DEEP", "JSON_MALFORMED", "UNKNOWN_FIELD", "JSON_NOT_OBJECT"};
     if (s.code() != absl::StatusCode::kInvalidArgument ||
         kReasons.count(shopcast::ReasonOf(s)) == 0 || message->ByteSizeLong() != 0) {
       std::abort();

@@ -51,7 +51,8 @@ void CheckTarget(std::string_view target, std::string_view prefix) {
 }
 
 void CheckPrefix(std::string_view url_prefix) {
-  const auto path = image_http::PathPrefixOf(absl::string_view(url_prefix.data(), url_prefix.size()));
+  const auto path =
+      image_http::PathPrefixOf(absl::string_view(url_prefix.data(), url_prefix.size()));
   if (!path.ok()) return;
   FUZZ_CHECK(!path->empty() && path->front() == '/');
   FUZZ_CHECK(Plain(*path));

@@ -35,8 +35,8 @@ std::vector<MarkerAttribute> ParseAttributes(const std::string& text, const std:
     if (pair[1].is_number_integer()) {
       out.push_back(MarkerAttribute{pair[0].get<std::string>(), "", pair[1].get<int64_t>()});
     } else if (pair[1].is_string()) {
-      out.push_back(MarkerAttribute{pair[0].get<std::string>(), pair[1].get<std::string>(),
-                                    std::nullopt});
+      out.push_back(
+          MarkerAttribute{pair[0].get<std::string>(), pair[1].get<std::string>(), std::nullopt});
     }
   }
   return out;
@@ -57,9 +57,9 @@ absl::StatusOr<std::vector<Marker>> MarkerStore::Applying(
   if (stream_ids.empty()) return std::vector<Marker>();
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::vector<Marker>> {
     std::vector<Marker> out;
-    for (const auto& row : tx.exec_prepared("vi_applying_markers",
-                                            internal::ArrayLiteral(stream_ids),
-                                            absl::ToUnixMicros(since))) {
+    for (const auto& row :
+         tx.exec_prepared("vi_applying_markers", internal::ArrayLiteral(stream_ids),
+                          absl::ToUnixMicros(since))) {
       Marker m;
       m.marker_id = row[0].as<std::string>();
       m.event_id = row[1].as<std::string>();

@@ -76,11 +76,10 @@ absl::StatusOr<Claim> StreamStore::ClaimForPublish(std::string_view stream_key,
     const std::string session_id = ids::NewId("ses");
     const int64_t now_us = absl::ToUnixMicros(now);
     if (!s->active_session_id.empty()) {
-      tx.exec_prepared("vi_insert_session", session_id, s->id, ProtocolNumber(protocol),
-                       S(remote_address), now_us, now_us,
-                       static_cast<int>(vpb::SESSION_END_REASON_REJECTED),
-                       static_cast<int>(cpb::STREAM_ERROR_REASON_ALREADY_PUBLISHING),
-                       options_.instance_id);
+      tx.exec_prepared(
+          "vi_insert_session", session_id, s->id, ProtocolNumber(protocol), S(remote_address),
+          now_us, now_us, static_cast<int>(vpb::SESSION_END_REASON_REJECTED),
+          static_cast<int>(cpb::STREAM_ERROR_REASON_ALREADY_PUBLISHING), options_.instance_id);
       if (s->status == cpb::STREAM_STATUS_PREPARING) {
         s->error_reason = cpb::STREAM_ERROR_REASON_ALREADY_PUBLISHING;
         t.SaveState(*s, now);
@@ -127,8 +126,8 @@ absl::Status StreamStore::RecordMediaInfo(std::string_view session_id, const Med
   });
 }
 
-absl::Status StreamStore::RecordThumbnail(std::string_view stream_id,
-                                         std::string_view poster_path, absl::Time now) {
+absl::Status StreamStore::RecordThumbnail(std::string_view stream_id, std::string_view poster_path,
+                                          absl::Time now) {
   if (!poster_path.empty() &&
       (!IsSafeSegmentPath(poster_path) ||
        !absl::StartsWith(internal::A(poster_path), absl::StrCat(internal::A(stream_id), "/")))) {
@@ -137,8 +136,8 @@ absl::Status StreamStore::RecordThumbnail(std::string_view stream_id,
   }
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
     Nullable poster = poster_path.empty() ? Nullable() : Nullable(S(poster_path));
-    pqxx::result r = tx.exec_prepared("vi_record_thumbnail", S(stream_id),
-                                      absl::ToUnixMicros(now), poster.get());
+    pqxx::result r = tx.exec_prepared("vi_record_thumbnail", S(stream_id), absl::ToUnixMicros(now),
+                                      poster.get());
     if (r.affected_rows() == 0) return internal::StreamNotFound();
     return absl::OkStatus();
   });

@@ -59,7 +59,6 @@ RawResponse Exchange(uint16_t port, const std::string& request, bool head = fals
 std::string GetRequest(const std::string& target, const std::string& extra_headers = "",
                        const std::string& method = "GET");
 
-
 // Writes `content` to `path` (creating parent folders); throws on failure.
 void WriteFile(const std::string& path, std::string_view content);
 
