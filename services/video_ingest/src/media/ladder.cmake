@@ -1,12 +1,14 @@
-# The adaptive-bitrate rendition ladder (rendition_ladder.h): per rung, a GStreamer pipeline of
-# its own (openh264dec → videoscale → x264enc → mpegtsmux) fed by the packager through
+# The adaptive-bitrate rendition ladder (rendition_ladder.h): one decoder per session
+# (ladder_decoder.h: openh264dec or libde265dec) whose pictures go to each rung's own GStreamer
+# pipeline (videoscale → x264enc → mpegtsmux), fed by the packager through
 # PackagerOptions::renditions, cut where the passthrough cuts. Its own library, like thumbnails,
 # so the packager and the runtime see only the RenditionFeed interface.
 if(NOT TARGET PkgConfig::GST_VIDEO)
   pkg_check_modules(GST_VIDEO REQUIRED IMPORTED_TARGET gstreamer-video-1.0>=1.22)
 endif()
 
-add_library(video_ingest_ladder STATIC ${CMAKE_CURRENT_SOURCE_DIR}/src/media/rendition_ladder.cc)
+add_library(video_ingest_ladder STATIC ${CMAKE_CURRENT_SOURCE_DIR}/src/media/rendition_ladder.cc
+                                       ${CMAKE_CURRENT_SOURCE_DIR}/src/media/ladder_decoder.cc)
 target_include_directories(video_ingest_ladder PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
 target_link_libraries(video_ingest_ladder
   PUBLIC video_ingest_media PkgConfig::GST prometheus-cpp::core absl::status absl::statusor

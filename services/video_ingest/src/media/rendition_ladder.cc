@@ -17,6 +17,7 @@
 #include "media/codec_strings.h"
 #include "media/date_time_anchor.h"
 #include "media/gstreamer_init.h"
+#include "media/ladder_decoder.h"
 #include "media/media_facts.h"
 #include "media/segment_writer.h"
 #include "media/steady_clock.h"
@@ -40,6 +41,9 @@ constexpr char kPartCut[] = "shopcast-part-cut";
 constexpr char kForceKeyUnit[] = "GstForceKeyUnit";
 // Cut and keyframe notes a stalled rung may hold before the oldest are forgotten.
 constexpr size_t kMaxPending = 256;
+// Decoded pictures a rung's hand-off may hold, whatever its media time: raw 1080p is 3 MB a
+// picture, so this bounds a slow encoder's backlog to ~2 s of it.
+constexpr guint64 kMaxRawHandoffBytes = static_cast<guint64>(192) << 20;
 
 std::optional<int64_t> Ns(GstClockTime t) {
   if (!GST_CLOCK_TIME_IS_VALID(t)) return std::nullopt;
@@ -71,7 +75,19 @@ LadderMetrics::LadderMetrics(prometheus::Registry& registry)
                       .Name("ingest_rendition_encode_lag_seconds")
                       .Help("From the source buffer that ends a segment leaving the parsers to "
                             "the rung listing that segment")
-                      .Register(registry)) {}
+                      .Register(registry)),
+      decoder_starts_(prometheus::BuildCounter()
+                          .Name("ingest_rendition_decoder_starts_total")
+                          .Help("Decoders started for the rendition ladder (one per session "
+                                "with rungs, and one after each decoder failure)")
+                          .Register(registry)
+                          .Add({})),
+      decoder_failures_(prometheus::BuildCounter()
+                            .Name("ingest_rendition_decoder_failures_total")
+                            .Help("Rendition ladder decoders that failed (every rung of the "
+                                  "session restarts)")
+                            .Register(registry)
+                            .Add({})) {}
 
 prometheus::Counter& LadderMetrics::segments(const std::string& rung) {
   return segments_.Add({{"rendition", rung}});
@@ -92,8 +108,8 @@ prometheus::Histogram& LadderMetrics::encode_lag(const std::string& rung) {
 
 absl::Status CheckLadderElements() {
   InitGStreamer();
-  for (const char* name : {"appsrc", "openh264dec", "videoscale", "videoconvert", "capsfilter",
-                           "x264enc", "mpegtsmux", "fakesink"}) {
+  for (const char* name : {"appsrc", "appsink", "openh264dec", "videoscale", "videoconvert",
+                           "capsfilter", "x264enc", "mpegtsmux", "fakesink"}) {
     GstElementFactory* f = gst_element_factory_find(name);
     if (f == nullptr) {
       return Error(absl::StatusCode::kFailedPrecondition, "LADDER_ELEMENT_MISSING",
@@ -114,9 +130,7 @@ struct RunParams {
   size_t index = 0;
   LadderSession* session = nullptr;
   LivePlaylist* passthrough = nullptr;
-  GstCaps* video_caps = nullptr;  // Borrowed.
   PictureSize size;
-  std::string decoder;
   bool has_audio = false;
   int64_t first_sequence = 0;
   int64_t first_start_ns = 0;
@@ -136,12 +150,16 @@ class RungRun {
 
   absl::Status Build();
 
-  // The source's streaming threads.
-  void PushVideo(GstBuffer* buffer, const RenditionCuts& cuts, bool keyframe,
-                 absl::Duration steady);
+  // The source's streaming threads: a video access unit this rung takes (its picture comes
+  // through PushPicture once decoded), with the passthrough's cuts at it; the audio.
+  void Note(int64_t pts, const RenditionCuts& cuts, bool keyframe, absl::Duration steady);
   void PushAudio(GstPad* pad, GstBuffer* buffer);
+  // The session decoder's thread: every decoded picture; the rung keeps those it was noted.
+  void PushPicture(GstSample* picture);
   bool Overloaded() const;
   bool failed() const { return failed_.load(); }
+  // Stops the run as a failure of its own would (its decoder failed).
+  void Fail(absl::string_view why) { MarkFailed(why); }
 
   // Teardown: EOS into the rung (it writes its open segment up to `end_ns`), then WaitEnd.
   void SendEos(int64_t end_ns);
@@ -185,6 +203,9 @@ class RungRun {
   // Notes from the source thread for the probes.
   absl::Mutex mu_;
   std::deque<int64_t> keyframes_ ABSL_GUARDED_BY(mu_);  // Source keyframe times to force.
+  // Times of the access units noted whose pictures have not come yet (decode order, so not
+  // sorted when the source has B-frames).
+  std::deque<int64_t> expected_ ABSL_GUARDED_BY(mu_);
   std::deque<PendingCut> cuts_ ABSL_GUARDED_BY(mu_);
   std::deque<std::pair<int64_t, absl::Duration>> cut_times_ ABSL_GUARDED_BY(mu_);
   // Media times of the cut events on their way through the muxer, in order.
@@ -245,6 +266,10 @@ class LadderSession final : public RenditionFeed {
   // Starts (or restarts) rung `i` at this keyframe, which starts segment `sequence`.
   void StartRung(size_t i, RungState& st, GstPad* pad, GstBuffer* buffer, int64_t sequence,
                  bool has_audio) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Starts the session's decoder for the video of `caps` (at a keyframe); false if it failed.
+  bool StartDecoder(GstCaps* caps, const std::string& element) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The decoder's thread: a picture for the rungs.
+  void OnPicture(GstSample* picture) ABSL_LOCKS_EXCLUDED(mu_);
   void RemoveRung(size_t i, RungState& st, absl::string_view why)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -257,6 +282,14 @@ class LadderSession final : public RenditionFeed {
 
   absl::Mutex mu_;
   std::vector<RungState> states_ ABSL_GUARDED_BY(mu_);
+  // One decoder for every rung; failed ones are torn down at Finish (never under mu_, which
+  // their streaming threads take to hand pictures on).
+  std::unique_ptr<LadderDecoder> decoder_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<LadderDecoder>> dead_decoders_ ABSL_GUARDED_BY(mu_);
+  // The decoder fell behind: nothing goes to it (and every rung drops) until a segment cut.
+  bool decoder_dropping_ ABSL_GUARDED_BY(mu_) = false;
+  // Finish took the runs: pictures still coming are not handed on.
+  bool drained_ ABSL_GUARDED_BY(mu_) = false;
   bool seen_video_ ABSL_GUARDED_BY(mu_) = false;
   int64_t segment_cuts_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t end_ns_ ABSL_GUARDED_BY(mu_) = 0;
@@ -278,7 +311,6 @@ absl::Status RungRun::Build() {
   pipeline_ = gst_pipeline_new(nullptr);
   gst_object_ref_sink(pipeline_);
   vsrc_ = Make("appsrc");
-  GstElement* decoder = Make(p_.decoder.c_str());
   GstElement* scale = Make("videoscale");
   GstElement* convert = Make("videoconvert");
   GstElement* raw_caps = Make("capsfilter");
@@ -286,15 +318,15 @@ absl::Status RungRun::Build() {
   GstElement* out_caps = Make("capsfilter");
   GstElement* mux = Make("mpegtsmux");
   GstElement* sink = Make("fakesink");
-  if (vsrc_ == nullptr || decoder == nullptr || scale == nullptr || convert == nullptr ||
-      raw_caps == nullptr || encoder_ == nullptr || out_caps == nullptr || mux == nullptr ||
-      sink == nullptr) {
+  if (vsrc_ == nullptr || scale == nullptr || convert == nullptr || raw_caps == nullptr ||
+      encoder_ == nullptr || out_caps == nullptr || mux == nullptr || sink == nullptr) {
     return Error(absl::StatusCode::kFailedPrecondition, "LADDER_ELEMENT_MISSING",
                  absl::StrCat("a GStreamer element of rung ", name, " is missing"));
   }
-  // The hand-off: never blocks the source's thread; Overloaded() bounds it.
-  g_object_set(vsrc_, "caps", p_.video_caps, "format", GST_FORMAT_TIME, "is-live", FALSE, "block",
-               FALSE, "max-bytes", static_cast<guint64>(256) << 20, "emit-signals", FALSE, nullptr);
+  // The hand-off of decoded pictures (their caps come with them): never blocks the decoder's
+  // thread; Overloaded() bounds it.
+  g_object_set(vsrc_, "format", GST_FORMAT_TIME, "is-live", FALSE, "block", FALSE, "max-bytes",
+               2 * kMaxRawHandoffBytes, "emit-signals", FALSE, nullptr);
   g_object_set(scale, "add-borders", FALSE, nullptr);
   GstCaps* raw =
       gst_caps_new_simple("video/x-raw", "width", G_TYPE_INT, p_.size.width, "height", G_TYPE_INT,
@@ -313,8 +345,8 @@ absl::Status RungRun::Build() {
   g_object_set(out_caps, "caps", h264, nullptr);
   gst_caps_unref(h264);
   g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
-  if (!gst_element_link_many(vsrc_, decoder, scale, convert, raw_caps, encoder_, out_caps, mux,
-                             sink, nullptr)) {
+  if (!gst_element_link_many(vsrc_, scale, convert, raw_caps, encoder_, out_caps, mux, sink,
+                             nullptr)) {
     return Error(absl::StatusCode::kInternal, "RENDITION_FAILURE",
                  absl::StrCat("cannot link rung ", name));
   }
@@ -365,24 +397,40 @@ absl::Status RungRun::Build() {
   return absl::OkStatus();
 }
 
-void RungRun::PushVideo(GstBuffer* buffer, const RenditionCuts& cuts, bool keyframe,
-                        absl::Duration steady) {
+void RungRun::Note(int64_t pts, const RenditionCuts& cuts, bool keyframe, absl::Duration steady) {
   if (failed_.load()) return;
-  const std::optional<int64_t> pts = Ns(GST_BUFFER_PTS(buffer));
-  {
-    absl::MutexLock lock(&mu_);
-    if (keyframe && pts) {
-      keyframes_.push_back(*pts);
-      if (keyframes_.size() > kMaxPending) keyframes_.pop_front();
-    }
-    if (cuts.segment) {
-      cuts_.push_back(PendingCut{*cuts.segment, true, true, steady});
-    } else if (cuts.part) {
-      cuts_.push_back(PendingCut{*cuts.part, false, cuts.part_independent, steady});
-    }
-    if (cuts_.size() > kMaxPending) cuts_.pop_front();
+  absl::MutexLock lock(&mu_);
+  expected_.push_back(pts);
+  // A picture the decoder never made (a damaged access unit) is forgotten in time.
+  if (expected_.size() > kMaxPending) expected_.pop_front();
+  if (keyframe) {
+    keyframes_.push_back(pts);
+    if (keyframes_.size() > kMaxPending) keyframes_.pop_front();
   }
-  gst_app_src_push_buffer(GST_APP_SRC(vsrc_), gst_buffer_ref(buffer));
+  if (cuts.segment) {
+    cuts_.push_back(PendingCut{*cuts.segment, true, true, steady});
+  } else if (cuts.part) {
+    cuts_.push_back(PendingCut{*cuts.part, false, cuts.part_independent, steady});
+  }
+  if (cuts_.size() > kMaxPending) cuts_.pop_front();
+}
+
+void RungRun::PushPicture(GstSample* picture) {
+  if (failed_.load()) return;
+  GstBuffer* buffer = gst_sample_get_buffer(picture);
+  if (buffer == nullptr) return;
+  const std::optional<int64_t> pts = Ns(GST_BUFFER_PTS(buffer));
+  if (!pts) return;
+  {
+    // Only the pictures of access units offered while this run took them: none from before
+    // it started, or from while it dropped its input.
+    absl::MutexLock lock(&mu_);
+    auto it = std::find(expected_.begin(), expected_.end(), *pts);
+    if (it == expected_.end()) return;
+    expected_.erase(it);
+  }
+  // The buffer is shared with the other rungs (read only: videoscale writes a new one).
+  gst_app_src_push_sample(GST_APP_SRC(vsrc_), picture);
 }
 
 void RungRun::PushAudio(GstPad* pad, GstBuffer* buffer) {
@@ -405,12 +453,13 @@ void RungRun::PushAudio(GstPad* pad, GstBuffer* buffer) {
 bool RungRun::Overloaded() const {
   GstAppSrc* src = GST_APP_SRC(vsrc_);
   const guint64 time = gst_app_src_get_current_level_time(src);
+  if (gst_app_src_get_current_level_bytes(src) > kMaxRawHandoffBytes) return true;
   return time != GST_CLOCK_TIME_NONE &&
          time > static_cast<guint64>(absl::ToInt64Nanoseconds(options_.max_handoff));
 }
 
-// Before the encoder: force a keyframe at every source keyframe (the frame the decoder made of
-// it keeps its time; a frame the decoder dropped moves the key unit to the next one).
+// Before the encoder: force a keyframe at every source keyframe (the picture the decoder made of
+// it keeps its time; a picture the decoder dropped moves the key unit to the next one).
 GstPadProbeReturn RungRun::OnScaled(GstPad* pad, GstPadProbeInfo* info, gpointer self) {
   RungRun* run = static_cast<RungRun*>(self);
   GstBuffer* buffer = GST_PAD_PROBE_INFO_BUFFER(info);
@@ -771,16 +820,17 @@ void LadderSession::StartRung(size_t i, RungState& st, GstPad* pad, GstBuffer* b
   p.index = i;
   p.session = this;
   p.passthrough = &passthrough_;
-  p.video_caps = caps;
   p.size = *size;
-  p.decoder = *decoder;
   p.has_audio = has_audio;
   p.first_sequence = sequence;
   p.first_start_ns = static_cast<int64_t>(GST_BUFFER_PTS(buffer));
   p.first_of_session = sequence == first_sequence_;
   auto run = std::make_unique<RungRun>(p);
-  absl::Status built = run->Build();
+  const bool decoding = decoder_ != nullptr || StartDecoder(caps, *decoder);
   gst_caps_unref(caps);
+  absl::Status built = decoding ? run->Build()
+                                : Error(absl::StatusCode::kInternal, "RENDITION_FAILURE",
+                                        "the ladder's decoder did not start");
   if (!built.ok()) {
     log::Warn("rendition_start_failed")
         .Kv("stream_id", ladder_->options_.stream_id)
@@ -795,6 +845,36 @@ void LadderSession::StartRung(size_t i, RungState& st, GstPad* pad, GstBuffer* b
   st.run = std::move(run);
   st.state = State::kRunning;
   ladder_->SetActive(i, true);
+}
+
+bool LadderSession::StartDecoder(GstCaps* caps, const std::string& element) {
+  LadderDecoder::Options o;
+  o.stream_id = ladder_->options_.stream_id;
+  o.element = element;
+  o.caps = caps;
+  o.max_handoff = ladder_->options_.max_handoff;
+  o.on_picture = [this](GstSample* picture) { OnPicture(picture); };
+  auto decoder = std::make_unique<LadderDecoder>(std::move(o));
+  if (absl::Status built = decoder->Build(); !built.ok()) {
+    log::Warn("rendition_decoder_start_failed")
+        .Kv("stream_id", ladder_->options_.stream_id)
+        .Kv("decoder", element)
+        .Kv("error", std::string(built.message()));
+    dead_decoders_.push_back(std::move(decoder));
+    return false;
+  }
+  decoder_ = std::move(decoder);
+  decoder_dropping_ = false;
+  if (ladder_->options_.metrics != nullptr) ladder_->options_.metrics->decoder_starts().Increment();
+  return true;
+}
+
+void LadderSession::OnPicture(GstSample* picture) {
+  absl::MutexLock lock(&mu_);
+  if (drained_) return;
+  for (RungState& st : states_) {
+    if (st.run) st.run->PushPicture(picture);
+  }
 }
 
 void LadderSession::RemoveRung(size_t i, RungState& st, absl::string_view why) {
@@ -833,6 +913,27 @@ void LadderSession::OfferVideo(GstPad* pad, GstBuffer* buffer, const RenditionCu
 
   const int64_t sequence = first_sequence_ + segment_cuts_;
   const bool starts_segment = keyframe && (first || cuts.segment);
+  // A failed decoder stops every rung: they restart, with a new decoder, at a segment cut.
+  if (cuts.segment && decoder_ && segment_cuts_ == ladder_->options_.fault_decoder_at_segment) {
+    decoder_->InjectFailure();  // Tests: as a real decoder error would.
+  }
+  if (decoder_ && decoder_->failed()) {
+    if (ladder_->options_.metrics != nullptr) {
+      ladder_->options_.metrics->decoder_failures().Increment();
+    }
+    const std::string why = absl::StrCat("decoder: ", decoder_->failure());
+    for (RungState& st : states_) {
+      if (st.run) st.run->Fail(why);
+    }
+    dead_decoders_.push_back(std::move(decoder_));
+  }
+  if (starts_segment) {
+    decoder_dropping_ = false;  // Decoding may resume at any segment's keyframe.
+  } else if (decoder_ && !decoder_dropping_ && !cuts.segment && decoder_->Overloaded()) {
+    decoder_dropping_ = true;
+    log::Warn("rendition_decoder_behind").Kv("stream_id", ladder_->options_.stream_id);
+  }
+  bool taken = false;  // By a running rung: the decoder needs it.
   for (size_t i = 0; i < states_.size(); ++i) {
     RungState& st = states_[i];
     if (st.state == State::kOff) continue;
@@ -855,20 +956,23 @@ void LadderSession::OfferVideo(GstPad* pad, GstBuffer* buffer, const RenditionCu
             .Kv("sequence", sequence);
       }
     }
-    if (st.state == State::kRunning && !cuts.segment && st.run->Overloaded()) {
+    if (st.state == State::kRunning && !cuts.segment &&
+        (decoder_dropping_ || st.run->Overloaded())) {
       st.state = State::kDropping;
       log::Warn("rendition_behind")
           .Kv("stream_id", ladder_->options_.stream_id)
           .Kv("rendition", ladder_->rungs_[i]->spec.name);
     }
     if (st.state == State::kRunning) {
-      st.run->PushVideo(buffer, cuts, keyframe, steady);
+      st.run->Note(*pts, cuts, keyframe, steady);
+      taken = true;
     } else if (st.state == State::kDropping) {
       if (ladder_->options_.metrics != nullptr) {
         ladder_->options_.metrics->dropped(ladder_->rungs_[i]->spec.name).Increment();
       }
     }
   }
+  if (taken && decoder_ && !decoder_dropping_) decoder_->Push(buffer);
 }
 
 void LadderSession::OfferAudio(GstPad* pad, GstBuffer* buffer) {
@@ -885,13 +989,29 @@ void LadderSession::OfferAudio(GstPad* pad, GstBuffer* buffer) {
 }
 
 void LadderSession::Finish() {
-  std::vector<std::unique_ptr<RungRun>> runs;
-  std::vector<bool> flush;
-  int64_t end_ns = 0;
+  LadderDecoder* decoder = nullptr;
   {
     absl::MutexLock lock(&mu_);
     if (finished_) return;
-    finished_ = true;
+    finished_ = true;  // No more offers: decoder_ stays as it is.
+    decoder = decoder_.get();
+  }
+  const absl::Time deadline = absl::Now() + ladder_->options_.flush_timeout;
+  // The pictures the decoder still holds go to the rungs before their end.
+  if (decoder != nullptr) {
+    decoder->SendEos();
+    decoder->WaitEnd(deadline);
+  }
+  std::vector<std::unique_ptr<RungRun>> runs;
+  std::vector<bool> flush;
+  std::vector<std::unique_ptr<LadderDecoder>> decoders;
+  int64_t end_ns = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    drained_ = true;
+    if (decoder_) decoders.push_back(std::move(decoder_));
+    for (auto& d : dead_decoders_) decoders.push_back(std::move(d));
+    dead_decoders_.clear();
     end_ns = end_ns_;
     const int64_t passthrough_next = passthrough_.next_sequence();
     for (size_t i = 0; i < states_.size(); ++i) {
@@ -899,6 +1019,10 @@ void LadderSession::Finish() {
       for (auto& d : st.dead) runs.push_back(std::move(d)), flush.push_back(false);
       st.dead.clear();
       if (st.run) {
+        // Pictures lost to a decoder that failed at the end: the open segment is not whole.
+        if (decoder != nullptr && decoder->failed()) {
+          st.run->Fail(absl::StrCat("decoder: ", decoder->failure()));
+        }
         // The rung writes its open segment only if the passthrough wrote that one too: the
         // next session starts where the passthrough's numbering goes on.
         const bool complete =
@@ -908,10 +1032,11 @@ void LadderSession::Finish() {
       }
     }
   }
+  for (auto& d : decoders) d->Teardown();
+  decoders.clear();
   for (size_t i = 0; i < runs.size(); ++i) {
     if (flush[i]) runs[i]->SendEos(end_ns);
   }
-  const absl::Time deadline = absl::Now() + ladder_->options_.flush_timeout;
   for (size_t i = 0; i < runs.size(); ++i) {
     if (flush[i]) runs[i]->WaitEnd(deadline);
     runs[i]->Teardown();

@@ -1,25 +1,29 @@
 #pragma once
 
 // The adaptive-bitrate rendition ladder of one stream (see the README's "Rendition ladder"):
-// beside the passthrough, each rung (rendition_spec.h) is decoded from the source's parsed video,
-// scaled and encoded with x264 in a GStreamer pipeline of its own, muxed with the source's AAC
-// passed through, and cut into segments and parts exactly where the passthrough cut them (the
-// passthrough's cut decisions are forwarded; the rung's encoder is forced to a keyframe at
-// every source keyframe), so a rung's segment N holds the same media time as the passthrough's
-// segment N. Rung files live in <stream dir>/<rung>/ (live.m3u8, segments, parts); the master
-// playlist (the passthrough's index.m3u8) lists every rung that is producing.
+// beside the passthrough, the source's parsed video is decoded once per session
+// (ladder_decoder.h) and each rung (rendition_spec.h) scales and encodes those pictures with
+// x264 in a GStreamer pipeline of its own, muxed with the source's AAC passed through, and cut into
+// segments and parts exactly where the passthrough cut them (the passthrough's cut decisions are
+// forwarded; the rung's encoder is forced to a keyframe at every source keyframe), so a rung's
+// segment N holds the same media time as the passthrough's segment N. Rung files live in <stream
+// dir>/<rung>/ (live.m3u8, segments, parts); the master playlist (the passthrough's index.m3u8)
+// lists every rung that is producing.
 //
-//   passthrough probe ──OfferVideo/OfferAudio──► per rung: bounded hand-off (appsrc)
-//     appsrc(h264) → openh264dec → videoscale → videoconvert → caps(W×H) → [force key units]
-//       → x264enc → caps(byte-stream) → [cuts] → mpegtsmux → [segment writer] → rung playlist
-//     appsrc(aac)  ─────────────────────────────────────────────────────────↗
+//   passthrough probe ──OfferVideo──► bounded hand-off: appsrc(h264/h265) → decoder → appsink
+//     ──each picture, by reference──► per rung: bounded hand-off (appsrc, raw pictures)
+//       → videoscale → videoconvert → caps(W×H) → [force key units] → x264enc
+//       → caps(byte-stream) → [cuts] → mpegtsmux → [segment writer] → rung playlist
+//   passthrough probe ──OfferAudio──► per rung: appsrc(aac) ──────────────↗
 //
 // Failure isolation: a rung's pipeline failing (an error on its bus) stops that rung only; it
 // is rebuilt at the next segment cut, at most `max_restarts` times per session (its playlist
 // skips to that segment after an EXT-X-DISCONTINUITY), then left out of the master until the
-// next session. A rung whose hand-off holds more than `max_handoff` of media (its encoder is
-// too slow) drops its input until the next segment cut (counted), never blocking the
-// passthrough.
+// next session. The decoder failing stops every rung (each counts a failure and restarts with
+// a new decoder at the next segment cut). A rung whose hand-off holds more than `max_handoff`
+// of media or ~192 MiB of pictures (its encoder is too slow), or every rung when the decoder's
+// holds more than `max_handoff`, drops its input until the next segment cut (counted), never
+// blocking the passthrough.
 
 #include <filesystem>
 #include <functional>
@@ -52,6 +56,9 @@ class LadderMetrics {
   prometheus::Counter& restarts(const std::string& rung);
   prometheus::Counter& dropped(const std::string& rung);
   prometheus::Histogram& encode_lag(const std::string& rung);
+  // The sessions' decoders (one per session while it has rungs, again after a failure).
+  prometheus::Counter& decoder_starts() { return decoder_starts_; }
+  prometheus::Counter& decoder_failures() { return decoder_failures_; }
 
  private:
   prometheus::Family<prometheus::Counter>& segments_;
@@ -59,6 +66,8 @@ class LadderMetrics {
   prometheus::Family<prometheus::Counter>& restarts_;
   prometheus::Family<prometheus::Counter>& dropped_;
   prometheus::Family<prometheus::Histogram>& encode_lag_;
+  prometheus::Counter& decoder_starts_;
+  prometheus::Counter& decoder_failures_;
 };
 
 struct LadderOptions {
@@ -85,12 +94,15 @@ struct LadderOptions {
   // posts an error on its encoder after writing `fault_after_segments` segments, every run.
   std::string fault_rung;
   int fault_after_segments = 2;
+  // Fault injection for tests: the session's decoder reports an error when the passthrough
+  // cuts its `fault_decoder_at_segment`th segment (once per session; 0: never).
+  int fault_decoder_at_segment = 0;
   LadderMetrics* metrics = nullptr;  // Optional; must outlive the ladder.
   // EXT-X-RENDITION-REPORT: the stream's playlists' group; the ladder makes one when unset.
   std::shared_ptr<RenditionGroup> group;
 };
 
-// Every GStreamer element a rung needs (x264enc, openh264dec, videoscale, …): checked at
+// Every GStreamer element the ladder needs (x264enc, openh264dec, videoscale, …): checked at
 // start-up when a ladder is configured.
 absl::Status CheckLadderElements();
 

@@ -259,6 +259,9 @@ TEST_CASE("Ladder rungs are cut exactly where the passthrough cut and at their o
   CHECK(setup.metrics.segments("240p").Value() == segments);
   CHECK(setup.metrics.failures("360p").Value() == 0);
   CHECK(setup.metrics.dropped("240p").Value() == 0);
+  // The source was decoded once for both rungs.
+  CHECK(setup.metrics.decoder_starts().Value() == 1);
+  CHECK(setup.metrics.decoder_failures().Value() == 0);
 }
 
 TEST_CASE("A second session continues the rungs after a discontinuity and gapless", "[ladder]") {
@@ -338,6 +341,53 @@ TEST_CASE("A failing rung is restarted then removed while the passthrough and ot
   CHECK(same->duration == rung.entries[0].duration);
   CHECK(std::abs(VideoStart(dir / "240p" / rung.entries[0].uri) - VideoStart(dir / same->uri)) <
         0.0005);
+}
+
+TEST_CASE("A failed decoder restarts every rung at the next segment cut, the passthrough goes on",
+          "[ladder]") {
+  TempDir tmp;
+  const fs::path input = tmp.path() / "input.flv";
+  testing::MakeTestMedia(input, "flv", 14);
+  const std::vector<uint8_t> bytes = testing::ReadBytes(input);
+  const fs::path dir = tmp.path() / kStreamId;
+  Setup setup(dir, {{"360p", 360, 800}, {"240p", 240, 400}});
+  setup.ladder_options.fault_decoder_at_segment = 2;
+  setup.ladder_options.max_restarts = 1;
+  setup.Start();
+  Failures failures;
+  auto pipeline = Pipeline::Start(setup.Packager(dir), *setup.playlist, failures.Events());
+  REQUIRE(pipeline.ok());
+  PushPaced(**pipeline, failures, bytes, 14'000);
+  REQUIRE((*pipeline)->Finish(absl::Seconds(60)).ok());
+  CHECK_FALSE(failures.any());
+  REQUIRE(setup.playlist->End().ok());
+  setup.ladder->End();
+
+  const testing::MediaPlaylist source =
+      testing::ParseMediaPlaylist(testing::ReadText(dir / "live.m3u8"));
+  CHECK(source.entries.size() >= 6);
+  CHECK(setup.metrics.decoder_failures().Value() == 1);
+  CHECK(setup.metrics.decoder_starts().Value() == 2);
+  for (const std::string rung : {"360p", "240p"}) {
+    INFO("rung " << rung);
+    // Each rung failed with the decoder, restarted once, and is listed again.
+    CHECK(setup.metrics.failures(rung).Value() == 1);
+    CHECK(setup.metrics.restarts(rung).Value() == 1);
+    const testing::MediaPlaylist r =
+        testing::ParseMediaPlaylist(testing::ReadText(dir / rung / "live.m3u8"));
+    REQUIRE(!r.entries.empty());
+    CHECK(r.ended);
+    int discontinuities = 0;
+    for (const auto& e : r.entries) discontinuities += e.discontinuity ? 1 : 0;
+    CHECK(discontinuities == 1);
+    // What it wrote after the restart is the passthrough's, segment for segment.
+    const testing::PlaylistEntry& last = r.entries.back();
+    CHECK(last.uri == source.entries.back().uri);
+    CHECK(last.duration == source.entries.back().duration);
+    CHECK(std::abs(VideoStart(dir / rung / last.uri) - VideoStart(dir / last.uri)) < 0.0005);
+  }
+  CHECK(setup.ladder->listed(0));
+  CHECK(setup.ladder->listed(1));
 }
 
 TEST_CASE("A rung behind its hand-off bound drops its input and never the passthrough's",
