@@ -557,6 +557,17 @@ ffmpeg_ladder() {  # port dir
 }
 LADDER_ROWS="$SCRATCH/ladder.rows"
 : >"$LADDER_ROWS"
+LADDER_RUNG_ROWS="$SCRATCH/ladder-rungs.rows"
+: >"$LADDER_RUNG_ROWS"
+# Ours: segments written per rung, buffers dropped and failures, from the metrics (a rung that
+# falls behind drops its input and costs less: the window's numbers say whether it kept up).
+rung_counts() {
+  curl -fsS "http://127.0.0.1:$VI_METRICS/metrics" 2>/dev/null |
+    awk '/^ingest_rendition_segments_total\{/ {r = $1; gsub(/.*rendition="|".*/, "", r); seg[r] += $2}
+         /^ingest_rendition_handoff_dropped_total\{/ {d += $2}
+         /^ingest_rendition_failures_total\{/ {f += $2}
+         END {for (r in seg) printf "%s=%d ", r, seg[r]; printf "dropped=%d failures=%d\n", d, f}'
+}
 listening() { ss -ltn "sport = :$1" | grep -q LISTEN; }
 ladder_level() {  # server n
   local server="$1" n="$2" urls=() playlists=() pids=() i port
@@ -590,10 +601,15 @@ ladder_level() {  # server n
   done
   sleep 5
   local s0 s1
+  local r0=""
+  [[ "$server" == ours ]] && r0="$(rung_counts)"
   s0="$(python3 "$HERE/proc.py" "${pids[@]}")"
   sleep "$LADDER_WINDOW"
   s1="$(python3 "$HERE/proc.py" "${pids[@]}")"
   live="$(count_live "${playlists[@]}")"
+  if [[ "$server" == ours ]]; then
+    echo "x$n: before the window: ${r0:-?}; after: $(rung_counts)" >>"$LADDER_RUNG_ROWS"
+  fi
   stop_publishers
   sleep 2
   if [[ "$server" == ours ]]; then stop_ours; else for p in "${pids[@]}"; do stop "$p" INT; done; fi
@@ -633,6 +649,10 @@ ladder_cost() {
     if [[ -n "$LADDER_OURS_ENV" ]]; then ladder_level ours "$n"; fi
   done
   ladder_table
+  if [[ -s "$LADDER_RUNG_ROWS" ]]; then
+    { echo; echo "ours, rung segments written (and source buffers dropped, rung failures), from its metrics:"
+      sed 's/^/- /' "$LADDER_RUNG_ROWS"; } | tee -a "$RESULTS"
+  fi
   [[ -n "$LADDER_OURS_ENV" ]] ||
     echo "ladder, ours: not measured (LADDER_OURS_ENV is empty: set it to the settings that turn video-ingest's ladder on)" | tee -a "$RESULTS"
 }
