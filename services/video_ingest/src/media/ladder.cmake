@@ -1,5 +1,5 @@
 # The adaptive-bitrate rendition ladder (rendition_ladder.h): one decoder per session
-# (ladder_decoder.h: openh264dec or libde265dec) whose pictures go to each rung's own GStreamer
+# (ladder_decoder.h: libavcodec's h264 or hevc, libav.cmake) whose pictures go to each rung's own GStreamer
 # pipeline (videoscale → x264enc → mpegtsmux), fed by the packager through
 # PackagerOptions::renditions, cut where the passthrough cuts. Its own library, like thumbnails,
 # so the packager and the runtime see only the RenditionFeed interface.
@@ -13,7 +13,7 @@ target_include_directories(video_ingest_ladder PUBLIC ${CMAKE_CURRENT_SOURCE_DIR
 target_link_libraries(video_ingest_ladder
   PUBLIC video_ingest_media PkgConfig::GST prometheus-cpp::core absl::status absl::statusor
          absl::time absl::synchronization
-  PRIVATE PkgConfig::GST_VIDEO shopcast::log shopcast::status absl::strings Threads::Threads)
+  PRIVATE PkgConfig::GST_VIDEO video_ingest_libav shopcast::log shopcast::status absl::strings Threads::Threads)
 shopcast_warnings(video_ingest_ladder)
 
 if(SHOPCAST_BUILD_TESTS)

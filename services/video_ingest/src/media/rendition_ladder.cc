@@ -108,8 +108,8 @@ prometheus::Histogram& LadderMetrics::encode_lag(const std::string& rung) {
 
 absl::Status CheckLadderElements() {
   InitGStreamer();
-  for (const char* name : {"appsrc", "appsink", "openh264dec", "videoscale", "videoconvert",
-                           "capsfilter", "x264enc", "mpegtsmux", "fakesink"}) {
+  for (const char* name :
+       {"appsrc", "videoscale", "videoconvert", "capsfilter", "x264enc", "mpegtsmux", "fakesink"}) {
     GstElementFactory* f = gst_element_factory_find(name);
     if (f == nullptr) {
       return Error(absl::StatusCode::kFailedPrecondition, "LADDER_ELEMENT_MISSING",
@@ -118,7 +118,7 @@ absl::Status CheckLadderElements() {
     }
     gst_object_unref(f);
   }
-  return absl::OkStatus();
+  return CheckLadderDecoders();
 }
 
 class LadderSession;
@@ -267,7 +267,7 @@ class LadderSession final : public RenditionFeed {
   void StartRung(size_t i, RungState& st, GstPad* pad, GstBuffer* buffer, int64_t sequence,
                  bool has_audio) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Starts the session's decoder for the video of `caps` (at a keyframe); false if it failed.
-  bool StartDecoder(GstCaps* caps, const std::string& element) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool StartDecoder(GstCaps* caps, const std::string& codec) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The decoder's thread: a picture for the rungs.
   void OnPicture(GstSample* picture) ABSL_LOCKS_EXCLUDED(mu_);
   void RemoveRung(size_t i, RungState& st, absl::string_view why)
@@ -787,7 +787,7 @@ void LadderSession::StartRung(size_t i, RungState& st, GstPad* pad, GstBuffer* b
   gst_structure_get_int(s, "width", &source.width);
   gst_structure_get_int(s, "height", &source.height);
   const std::optional<PictureSize> size = ScaledSize(source, rung.spec.height);
-  const std::optional<std::string> decoder = DecoderForCaps(gst_structure_get_name(s));
+  const std::optional<std::string> decoder = LadderDecoderFor(gst_structure_get_name(s));
   if (!size || !decoder) {
     st.state = State::kOff;
     log::Info("rendition_skipped")
@@ -847,10 +847,10 @@ void LadderSession::StartRung(size_t i, RungState& st, GstPad* pad, GstBuffer* b
   ladder_->SetActive(i, true);
 }
 
-bool LadderSession::StartDecoder(GstCaps* caps, const std::string& element) {
+bool LadderSession::StartDecoder(GstCaps* caps, const std::string& codec) {
   LadderDecoder::Options o;
   o.stream_id = ladder_->options_.stream_id;
-  o.element = element;
+  o.codec = codec;
   o.caps = caps;
   o.max_handoff = ladder_->options_.max_handoff;
   o.on_picture = [this](GstSample* picture) { OnPicture(picture); };
@@ -858,7 +858,7 @@ bool LadderSession::StartDecoder(GstCaps* caps, const std::string& element) {
   if (absl::Status built = decoder->Build(); !built.ok()) {
     log::Warn("rendition_decoder_start_failed")
         .Kv("stream_id", ladder_->options_.stream_id)
-        .Kv("decoder", element)
+        .Kv("decoder", codec)
         .Kv("error", std::string(built.message()));
     dead_decoders_.push_back(std::move(decoder));
     return false;

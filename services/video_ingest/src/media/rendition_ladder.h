@@ -2,15 +2,15 @@
 
 // The adaptive-bitrate rendition ladder of one stream (see the README's "Rendition ladder"):
 // beside the passthrough, the source's parsed video is decoded once per session
-// (ladder_decoder.h) and each rung (rendition_spec.h) scales and encodes those pictures with
-// x264 in a GStreamer pipeline of its own, muxed with the source's AAC passed through, and cut into
-// segments and parts exactly where the passthrough cut them (the passthrough's cut decisions are
-// forwarded; the rung's encoder is forced to a keyframe at every source keyframe), so a rung's
+// (ladder_decoder.h, libavcodec) and each rung (rendition_spec.h) scales and encodes those pictures
+// with x264 in a GStreamer pipeline of its own, muxed with the source's AAC passed through, and cut
+// into segments and parts exactly where the passthrough cut them (the passthrough's cut decisions
+// are forwarded; the rung's encoder is forced to a keyframe at every source keyframe), so a rung's
 // segment N holds the same media time as the passthrough's segment N. Rung files live in <stream
 // dir>/<rung>/ (live.m3u8, segments, parts); the master playlist (the passthrough's index.m3u8)
 // lists every rung that is producing.
 //
-//   passthrough probe ──OfferVideo──► bounded hand-off: appsrc(h264/h265) → decoder → appsink
+//   passthrough probe ──OfferVideo──► bounded hand-off (a queue) → libavcodec h264/hevc
 //     ──each picture, by reference──► per rung: bounded hand-off (appsrc, raw pictures)
 //       → videoscale → videoconvert → caps(W×H) → [force key units] → x264enc
 //       → caps(byte-stream) → [cuts] → mpegtsmux → [segment writer] → rung playlist
@@ -102,7 +102,8 @@ struct LadderOptions {
   std::shared_ptr<RenditionGroup> group;
 };
 
-// Every GStreamer element the ladder needs (x264enc, openh264dec, videoscale, …): checked at
+// Every GStreamer element the ladder needs (x264enc, videoscale, …) and its libavcodec
+// decoders: checked at
 // start-up when a ladder is configured.
 absl::Status CheckLadderElements();
 

@@ -89,12 +89,6 @@ std::optional<PictureSize> ScaledSize(PictureSize source, int rung_height) {
   return PictureSize{even, rung_height};
 }
 
-std::optional<std::string> DecoderForCaps(std::string_view caps_name) {
-  if (caps_name == "video/x-h264") return std::string("openh264dec");
-  if (caps_name == "video/x-h265") return std::string("libde265dec");
-  return std::nullopt;
-}
-
 std::string VariantText(const VariantLine& v) {
   std::string out = absl::StrCat("#EXT-X-STREAM-INF:BANDWIDTH=", v.bandwidth);
   if (v.average_bandwidth > 0) absl::StrAppend(&out, ",AVERAGE-BANDWIDTH=", v.average_bandwidth);

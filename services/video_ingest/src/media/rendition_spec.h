@@ -51,12 +51,6 @@ struct PictureSize {
 // never upscaled: the rung is skipped) or its size is unknown.
 std::optional<PictureSize> ScaledSize(PictureSize source, int rung_height);
 
-// The GStreamer decoder element for a source's video caps name: "video/x-h264" → openh264dec,
-// "video/x-h265" → libde265dec; nullopt for anything else. Not gst-libav's avdec_*: that plugin
-// loads libavformat, which maps Debian's second libsrt build beside ours and hangs a SIGTERM'd
-// process in libsrt's exit handlers (see the README's Thumbnails section).
-std::optional<std::string> DecoderForCaps(std::string_view caps_name);
-
 // One variant of a master playlist.
 struct VariantLine {
   std::string uri;                // "720p/live.m3u8"

@@ -29,6 +29,7 @@ extern "C" {
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "media/libav_support.h"
 #include "shopcast/log/log.h"
 #include "shopcast/status/status.h"
 
@@ -59,43 +60,6 @@ constexpr int64_t kMaxPixels = int64_t{8192} * 4320;
 
 absl::Status DecodeFailed(absl::string_view message) {
   return Error(absl::StatusCode::kInvalidArgument, "THUMBNAIL_DECODE_FAILED", message);
-}
-
-// libav's log lines are not ours to print: the first error a render raises on this thread is
-// kept as the failure's detail, everything else is dropped. av_log's callback is process-wide;
-// nothing else in this process uses libav (it is never loaded through GStreamer, see the top).
-thread_local std::string* libav_errors = nullptr;
-
-void CaptureLibavLog(void* avcl, int level, const char* fmt, va_list vl) {
-  if (level > AV_LOG_ERROR || libav_errors == nullptr || !libav_errors->empty()) return;
-  char line[256];
-  int print_prefix = 1;
-  av_log_format_line2(avcl, level, fmt, vl, line, sizeof(line), &print_prefix);
-  absl::string_view text(line);
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
-  *libav_errors = std::string(text);
-}
-
-// What a render learns from libav on this thread while it is in scope.
-class LibavErrors {
- public:
-  LibavErrors() { libav_errors = &text_; }
-  ~LibavErrors() { libav_errors = nullptr; }
-  LibavErrors(const LibavErrors&) = delete;
-  LibavErrors& operator=(const LibavErrors&) = delete;
-  // `what`, and libav's own words when it said any.
-  std::string Describe(absl::string_view what) const {
-    return text_.empty() ? std::string(what) : absl::StrCat(what, ": ", text_);
-  }
-
- private:
-  std::string text_;
-};
-
-std::string AvError(int code) {
-  char text[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(code, text, sizeof(text));
-  return text;
 }
 
 // ---- JPEG (libjpeg-turbo) ----
@@ -171,16 +135,6 @@ bool FullRange(const AVFrame& f) {
       return f.color_range == AVCOL_RANGE_JPEG;
   }
 }
-
-struct CodecContextFree {
-  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
-};
-struct FrameFree {
-  void operator()(AVFrame* f) const { av_frame_free(&f); }
-};
-struct PacketFree {
-  void operator()(AVPacket* p) const { av_packet_free(&p); }
-};
 
 // The buffer libjpeg's memory destination allocated.
 struct MallocFree {
@@ -275,10 +229,7 @@ absl::Status CheckThumbnailDecoders() {
 bool IsBlankPicture(const Thumbnail& t) { return t.luma_stddev < kBlankLumaStddev; }
 
 struct ThumbnailRenderer::State {
-  State() {
-    static std::once_flag installed;
-    std::call_once(installed, [] { av_log_set_callback(&CaptureLibavLog); });
-  }
+  State() { InstallLibavLogCapture(); }
   ~State() {
     sws_freeContext(scaler);
     sws_freeContext(to_rgb);

@@ -3,7 +3,6 @@
 # libavcodec, scales it with libswscale, encodes it with libjpeg-turbo and writes thumb.jpg /
 # poster.jpg beside the segments. Never libavformat: it maps Debian's second libsrt build into
 # the process (see thumbnailer.h).
-pkg_check_modules(LIBAV REQUIRED IMPORTED_TARGET libavcodec libswscale libavutil)
 pkg_check_modules(JPEG REQUIRED IMPORTED_TARGET libjpeg)
 
 add_library(video_ingest_thumbnails STATIC ${CMAKE_CURRENT_SOURCE_DIR}/src/media/thumbnailer.cc)
@@ -11,7 +10,7 @@ target_include_directories(video_ingest_thumbnails PUBLIC ${CMAKE_CURRENT_SOURCE
 target_link_libraries(video_ingest_thumbnails
   PUBLIC video_ingest_media PkgConfig::GST prometheus-cpp::core absl::status absl::statusor
          absl::time
-  PRIVATE PkgConfig::LIBAV PkgConfig::JPEG shopcast::log shopcast::status absl::strings
+  PRIVATE video_ingest_libav PkgConfig::JPEG shopcast::log shopcast::status absl::strings
           Threads::Threads)
 shopcast_warnings(video_ingest_thumbnails)
 

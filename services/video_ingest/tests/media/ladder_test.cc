@@ -18,6 +18,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "ffmpeg_check.h"
+#include "media/ladder_decoder.h"
 #include "media/pipeline.h"
 #include "media/rendition_ladder.h"
 #include "media/steady_clock.h"
@@ -196,6 +197,15 @@ void CheckAligned(const fs::path& dir, const std::string& rung, const std::strin
       }
     }
   }
+}
+
+TEST_CASE("The ladder's decoder comes from the source's caps, and libavcodec has it", "[ladder]") {
+  CHECK(LadderDecoderFor("video/x-h264") == "h264");
+  CHECK(LadderDecoderFor("video/x-h265") == "hevc");
+  CHECK_FALSE(LadderDecoderFor("video/x-vp9").has_value());
+  CHECK_FALSE(LadderDecoderFor("").has_value());
+  CHECK(CheckLadderDecoders().ok());
+  CHECK(CheckLadderElements().ok());
 }
 
 TEST_CASE("Ladder rungs are cut exactly where the passthrough cut and at their own sizes",

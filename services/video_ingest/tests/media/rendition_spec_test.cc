@@ -99,13 +99,6 @@ TEST_CASE("Scaling keeps the aspect ratio with an even width and never upscales"
   }
 }
 
-TEST_CASE("The decoder comes from the source's caps", "[renditions]") {
-  CHECK(DecoderForCaps("video/x-h264") == "openh264dec");
-  CHECK(DecoderForCaps("video/x-h265") == "libde265dec");
-  CHECK_FALSE(DecoderForCaps("video/x-vp9").has_value());
-  CHECK_FALSE(DecoderForCaps("").has_value());
-}
-
 TEST_CASE("A rung's master playlist lines", "[renditions]") {
   VariantLine v;
   v.uri = "720p/live.m3u8";
