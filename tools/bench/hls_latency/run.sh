@@ -44,6 +44,9 @@ LOCK="${LOCK-}"
 PERF_STAT="${PERF_STAT:-$(command -v perf >/dev/null && echo 1 || echo 0)}"
 PROFILE="${PROFILE:-}"
 PROFILE_HZ="${PROFILE_HZ:-499}"
+# How perf record walks stacks: "-g" (frame pointers, cheap; the release build omits them, so
+# stacks stop at the first optimised frame) or "--call-graph dwarf,16384" (whole stacks, big files).
+PROFILE_CALLGRAPH="${PROFILE_CALLGRAPH:--g}"
 # The ladder phase (PHASES="ladder"): LADDER_LEVELS concurrent streams, LADDER_WINDOW seconds,
 # a LADDER_SOURCE (WxH) source; LADDER_RUNGS "WxH:video-bitrate" for ffmpeg's rungs,
 # LADDER_PRESET x264's preset, LADDER_AUDIO ffmpeg's audio per rung (copy, or an AAC bitrate);
@@ -422,7 +425,7 @@ cost_level() {  # server n
   fi
   if [[ -n "$PROFILE" ]]; then
     mkdir -p "$PROFILE"
-    perf record -q -F "$PROFILE_HZ" -g -p "$pids" -o "$PROFILE/perf-$server-$n.data" \
+    perf record -q -F "$PROFILE_HZ" $PROFILE_CALLGRAPH -p "$pids" -o "$PROFILE/perf-$server-$n.data" \
         -- sleep "$COST_WINDOW" >/dev/null 2>&1 &
     rec_pid=$!
   fi

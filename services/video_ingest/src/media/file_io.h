@@ -44,9 +44,9 @@ absl::Status SyncFileAndDirectory(int fd, const std::filesystem::path& path);
 
 // Replaces `path` with `content` so readers see the old or the new file, never a mix: writes a
 // temporary file beside it, fsyncs it, renames it over `path` and fsyncs the directory. Without
-// `durable` the fsyncs are skipped and the new file is swapped in (RENAME_EXCHANGE, then the
-// old one unlinked; see the .cc for why): readers still never see a mix, but a crash may lose
-// it.
+// `durable` the fsyncs are skipped and the new file is swapped in (RENAME_EXCHANGE; the old one
+// stays at "<path>.tmp" as the next write's spare, see the .cc for why): readers still never
+// see a mix, but a crash may lose it. A durable write takes the spare up again.
 absl::Status WriteFileAtomically(const std::filesystem::path& path, std::string_view content,
                                  bool durable = true);
 

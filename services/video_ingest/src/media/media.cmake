@@ -41,6 +41,7 @@ shopcast_test(NAME video_ingest_media_test
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/codec_strings_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/date_ranges_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/date_time_anchor_test.cc
+          ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/file_io_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/flv_feed_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/flv_remux_test.cc
           ${CMAKE_CURRENT_SOURCE_DIR}/tests/media/fragment_tracker_test.cc

@@ -100,7 +100,15 @@ TEST_CASE("LivePlaylist writes the exact media and master playlists", "[playlist
         "live.m3u8\n");
   CHECK(playlist.next_sequence() == 2);
   CHECK(playlist.media_offset() == absl::Microseconds(3999600));
-  CHECK_FALSE(fs::exists(dir.path() / "live.m3u8.tmp"));
+  // The previous version is kept as the next write's spare (file_io.h), nothing else.
+  const std::string spare = ReadFile(dir.path() / "live.m3u8.tmp");
+  CHECK(spare.find("000000.ts") != std::string::npos);
+  CHECK(spare.find("000001.ts") == std::string::npos);
+  for (const auto& entry : fs::directory_iterator(dir.path())) {
+    const std::string name = entry.path().filename().string();
+    CHECK((name == "live.m3u8" || name == "index.m3u8" || name == "live.m3u8.tmp" ||
+           name == "index.m3u8.tmp"));
+  }
 }
 
 TEST_CASE("LivePlaylist slides its window and keeps the discontinuity sequence", "[playlist]") {

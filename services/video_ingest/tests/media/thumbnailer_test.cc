@@ -907,6 +907,8 @@ TEST_CASE("the packager hands its keyframes over: thumb.jpg and poster.jpg besid
   CHECK(fs::exists(stream_dir / "live.m3u8"));
   // No temporary file is left behind.
   for (const auto& entry : fs::directory_iterator(stream_dir)) {
+    // Playlists keep their previous version as the next write's spare (file_io.h).
+    if (entry.path().stem().extension() == ".m3u8") continue;
     CHECK(entry.path().extension() != ".tmp");
   }
 }
