@@ -47,9 +47,10 @@ std::string ReadFd(int fd) {
 
 std::string Version(int n) { return "#EXTM3U\n# version " + std::to_string(n) + "\n"; }
 
-TEST_CASE("WriteFileAtomically without durable takes turns between two files, never creating a "
-          "third",
-          "[file_io]") {
+TEST_CASE(
+    "WriteFileAtomically without durable takes turns between two files, never creating a "
+    "third",
+    "[file_io]") {
   TempDir dir;
   const fs::path path = dir.path() / "live.m3u8";
   const fs::path spare = dir.path() / "live.m3u8.tmp";
