@@ -22,42 +22,68 @@ absl::Status Invalid(const std::string& what) {
 }  // namespace
 
 absl::Status FlvTagSplitter::Feed(std::span<const uint8_t> bytes, std::vector<FlvTag>& out) {
+  views_.clear();
+  RETURN_IF_ERROR(FeedViews(bytes, views_));
+  for (const FlvTagView& v : views_) {
+    out.push_back(
+        FlvTag{v.type, v.timestamp_ms, std::vector<uint8_t>(v.body.begin(), v.body.end())});
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FlvTagSplitter::FeedViews(std::span<const uint8_t> bytes,
+                                       std::vector<FlvTagView>& out) {
+  // What the last call split may still be viewed until now.
+  pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(consumed_));
+  consumed_ = 0;
+  if (pending_.empty()) {
+    absl::StatusOr<size_t> used = Split(bytes, out);
+    if (!used.ok()) return used.status();
+    pending_.assign(bytes.begin() + static_cast<std::ptrdiff_t>(*used), bytes.end());
+    return absl::OkStatus();
+  }
   pending_.insert(pending_.end(), bytes.begin(), bytes.end());
+  absl::StatusOr<size_t> used = Split(pending_, out);
+  if (!used.ok()) return used.status();
+  consumed_ = *used;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<size_t> FlvTagSplitter::Split(std::span<const uint8_t> data,
+                                             std::vector<FlvTagView>& out) {
   size_t at = 0;
   for (;;) {
     if (!track_flags_) {
-      if (pending_.size() - at < kHeaderBytes) break;
-      if (pending_[at] != 'F' || pending_[at + 1] != 'L' || pending_[at + 2] != 'V') {
+      if (data.size() - at < kHeaderBytes) break;
+      if (data[at] != 'F' || data[at + 1] != 'L' || data[at + 2] != 'V') {
         return Invalid("not an FLV stream");
       }
-      const uint32_t header_size = (uint32_t{pending_[at + 5]} << 24) |
-                                   (uint32_t{pending_[at + 6]} << 16) |
-                                   (uint32_t{pending_[at + 7]} << 8) | pending_[at + 8];
+      const uint32_t header_size = (uint32_t{data[at + 5]} << 24) | (uint32_t{data[at + 6]} << 16) |
+                                   (uint32_t{data[at + 7]} << 8) | data[at + 8];
       if (header_size < kHeaderBytes || header_size > 1024) {
         return Invalid("an FLV header of " + std::to_string(header_size) + " bytes");
       }
-      track_flags_ = pending_[at + 4] & 0x05;
+      track_flags_ = data[at + 4] & 0x05;
       at += kHeaderBytes;
       skip_ = header_size - kHeaderBytes + kPreviousTagSizeBytes;
     }
-    const size_t dropped = std::min(skip_, pending_.size() - at);
+    const size_t dropped = std::min(skip_, data.size() - at);
     at += dropped;
     skip_ -= dropped;
-    if (skip_ > 0 || pending_.size() - at < kTagHeaderBytes) break;
-    const uint8_t* h = pending_.data() + at;
+    if (skip_ > 0 || data.size() - at < kTagHeaderBytes) break;
+    const uint8_t* h = data.data() + at;
     const size_t size = (size_t{h[1]} << 16) | (size_t{h[2]} << 8) | h[3];
-    if (pending_.size() - at < kTagHeaderBytes + size) break;
-    FlvTag tag;
+    if (data.size() - at < kTagHeaderBytes + size) break;
+    FlvTagView tag;
     tag.type = h[0] & 0x1F;
     tag.timestamp_ms =
         (uint32_t{h[7]} << 24) | (uint32_t{h[4]} << 16) | (uint32_t{h[5]} << 8) | uint32_t{h[6]};
-    tag.body.assign(h + kTagHeaderBytes, h + kTagHeaderBytes + size);
-    out.push_back(std::move(tag));
+    tag.body = data.subspan(at + kTagHeaderBytes, size);
+    out.push_back(tag);
     at += kTagHeaderBytes + size;
     skip_ = kPreviousTagSizeBytes;
   }
-  pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(at));
-  return absl::OkStatus();
+  return at;
 }
 
 bool IsHevcVideoTag(std::span<const uint8_t> body) {

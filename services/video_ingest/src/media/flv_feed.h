@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 
 namespace shopcast::video_ingest::media {
 
@@ -24,19 +25,35 @@ struct FlvTag {
   std::vector<uint8_t> body;
 };
 
+// A tag whose body points into the bytes given to FlvTagSplitter::FeedViews or into the
+// splitter itself: valid until the splitter's next Feed or FeedViews.
+struct FlvTagView {
+  uint8_t type = 0;
+  uint32_t timestamp_ms = 0;
+  std::span<const uint8_t> body;
+};
+
 // Splits an FLV byte stream (file header, PreviousTagSize0, tags) into tags.
 class FlvTagSplitter {
  public:
   // Appends `bytes`; every tag completed by them goes to `out`. INVALID_ARGUMENT/
   // FLV_INVALID for a stream that is not FLV (the signature, a header size under 9).
   absl::Status Feed(std::span<const uint8_t> bytes, std::vector<FlvTag>& out);
+  // The same without copying: tags that `bytes` hold whole are views into them, and only an
+  // incomplete tail is copied (the native packager's input comes in whole tags).
+  absl::Status FeedViews(std::span<const uint8_t> bytes, std::vector<FlvTagView>& out);
   // The header's track flags (0x04 audio, 0x01 video) once the header was read.
   std::optional<uint8_t> track_flags() const { return track_flags_; }
   // Bytes held for an incomplete header or tag.
-  size_t buffered_bytes() const { return pending_.size(); }
+  size_t buffered_bytes() const { return pending_.size() - consumed_; }
 
  private:
+  // Splits `data` from its start; returns how many bytes the tags and headers took.
+  absl::StatusOr<size_t> Split(std::span<const uint8_t> data, std::vector<FlvTagView>& out);
+
   std::vector<uint8_t> pending_;
+  size_t consumed_ = 0;  // pending_'s bytes already split (views may still point at them).
+  std::vector<FlvTagView> views_;  // Feed's, reused.
   std::optional<uint8_t> track_flags_;
   size_t skip_ = 0;  // Header bytes beyond 9, and PreviousTagSize fields, still to drop.
 };

@@ -112,6 +112,7 @@ absl::Status LivePlaylist::Append(const SegmentInfo& segment, const MediaInfo& m
   Entry entry;
   entry.sequence = segment.sequence;
   entry.program_date_time = segment.program_date_time;
+  entry.program_date_time_text = FormatDateTime(segment.program_date_time);
   entry.duration_ms = RoundToMs(segment.duration);
   entry.uri = std::filesystem::path(segment.path).filename().string();
   entry.discontinuity = segment.discontinuity || pending_discontinuity_;
@@ -240,7 +241,9 @@ absl::Status LivePlaylist::AddPart(const PartInfo& part) {
   p.independent = part.independent;
   p.uri = PartFileName(part.sequence, part.index);
   p.data = part.data;
-  if (pending_parts_.empty()) pending_program_date_time_ = part.program_date_time;
+  if (pending_parts_.empty()) {
+    pending_program_date_time_text_ = FormatDateTime(part.program_date_time);
+  }
   pending_parts_.push_back(std::move(p));
   pending_ms_ += pending_parts_.back().duration_ms;
   return absl::OkStatus();
@@ -509,7 +512,7 @@ std::string LivePlaylist::MediaText(Delta delta, bool with_parts) const {
   for (size_t i = skipped; i < entries_.size(); ++i) {
     const Entry& e = entries_[i];
     if (e.discontinuity) out += "#EXT-X-DISCONTINUITY\n";
-    absl::StrAppend(&out, "#EXT-X-PROGRAM-DATE-TIME:", FormatDateTime(e.program_date_time), "\n");
+    absl::StrAppend(&out, "#EXT-X-PROGRAM-DATE-TIME:", e.program_date_time_text, "\n");
     if (ll && ListsParts(e)) AppendPartLines(out, e.parts);
     absl::StrAppend(&out, "#EXTINF:", FormatMs(e.duration_ms), ",\n", e.uri, "\n");
   }
@@ -521,8 +524,7 @@ std::string LivePlaylist::MediaText(Delta delta, bool with_parts) const {
     // The segment in progress: its tags, its parts so far, and the part that comes next.
     if (!pending_parts_.empty()) {
       if (pending_discontinuity_) out += "#EXT-X-DISCONTINUITY\n";
-      absl::StrAppend(&out, "#EXT-X-PROGRAM-DATE-TIME:", FormatDateTime(pending_program_date_time_),
-                      "\n");
+      absl::StrAppend(&out, "#EXT-X-PROGRAM-DATE-TIME:", pending_program_date_time_text_, "\n");
       AppendPartLines(out, pending_parts_);
     }
     absl::StrAppend(&out, "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"",

@@ -243,6 +243,7 @@ class LivePlaylist {
   struct Entry {
     int64_t sequence = 0;
     absl::Time program_date_time;
+    std::string program_date_time_text;  // As listed: formatted once, listed every version.
     int64_t duration_ms = 0;
     std::string uri;
     bool discontinuity = false;
@@ -293,7 +294,7 @@ class LivePlaylist {
   // Low-Latency HLS: the parts of segment next_sequence_ so far, its date time, and where the
   // media of this object ends (the end of the last part or segment).
   std::vector<Part> pending_parts_ ABSL_GUARDED_BY(mu_);
-  absl::Time pending_program_date_time_ ABSL_GUARDED_BY(mu_);
+  std::string pending_program_date_time_text_ ABSL_GUARDED_BY(mu_);
   int64_t pending_ms_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t end_ms_ ABSL_GUARDED_BY(mu_) = 0;
   PlaylistProgress progress_ ABSL_GUARDED_BY(mu_);

@@ -155,9 +155,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Worker side.
   void Process(std::span<const uint8_t> bytes);
-  void HandleTag(const FlvTag& tag);
-  void HandleVideo(const FlvTag& tag);
-  void HandleAudio(const FlvTag& tag);
+  void HandleTag(const FlvTagView& tag);
+  void HandleVideo(const FlvTagView& tag);
+  void HandleAudio(const FlvTagView& tag);
   void Frame(int track, int64_t pts_ms, int64_t dts_ms, std::optional<int64_t> duration_ns,
              bool sync_point, std::span<const uint8_t> data);
   void Flush();
@@ -205,7 +205,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool end_handled_ = false;
   std::vector<uint8_t> work_;
   FlvTagSplitter splitter_;
-  std::vector<FlvTag> tags_;
+  std::vector<FlvTagView> tags_;  // Views into work_ (or the splitter), for one Process.
   std::optional<bool> video_announced_;
   bool audio_announced_ = false;
   std::optional<AvcConfig> avc_;
@@ -393,7 +393,7 @@ void Session::Run() {
 void Session::Process(std::span<const uint8_t> bytes) {
   watchdog_.InputArrived(SteadyNow());
   tags_.clear();
-  if (absl::Status s = splitter_.Feed(bytes, tags_); !s.ok()) {
+  if (absl::Status s = splitter_.FeedViews(bytes, tags_); !s.ok()) {
     Fail(ReasonStatus("PACKAGER_FAILURE", absl::StrCat("the input is not FLV: ", s.message())));
     return;
   }
@@ -411,13 +411,13 @@ void Session::Process(std::span<const uint8_t> bytes) {
     // header may announce audio that never comes.
     muxer_.emplace(false, false);
   }
-  for (const FlvTag& tag : tags_) {
+  for (const FlvTagView& tag : tags_) {
     if (terminal_ || aborting_.load()) return;
     HandleTag(tag);
   }
 }
 
-void Session::HandleTag(const FlvTag& tag) {
+void Session::HandleTag(const FlvTagView& tag) {
   if (tag.body.empty() || !muxer_) return;
   if (tag.type == kFlvVideo && *video_announced_) {
     HandleVideo(tag);
@@ -427,7 +427,7 @@ void Session::HandleTag(const FlvTag& tag) {
   // Script data (onMetaData) and tracks the header did not announce carry nothing to package.
 }
 
-void Session::HandleVideo(const FlvTag& tag) {
+void Session::HandleVideo(const FlvTagView& tag) {
   absl::StatusOr<rtmp::VideoTagHeader> header = rtmp::ParseVideoTagHeader(tag.body);
   if (!header.ok()) {
     Fail(ReasonStatus("PACKAGER_FAILURE", header.status().message()));
@@ -499,7 +499,7 @@ void Session::HandleVideo(const FlvTag& tag) {
   Frame(kVideoTrack, pts, dts, duration, header->keyframe(), frame_);
 }
 
-void Session::HandleAudio(const FlvTag& tag) {
+void Session::HandleAudio(const FlvTagView& tag) {
   if ((tag.body[0] >> 4) != kSoundFormatAac) {
     Fail(ReasonStatus("UNSUPPORTED_CODEC",
                       absl::StrCat("only H.264 video and AAC audio are accepted, got FLV sound "

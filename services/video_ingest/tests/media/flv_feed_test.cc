@@ -61,6 +61,43 @@ TEST_CASE("FLV bytes in pieces of any size become the same tags", "[flv_feed]") 
   }
 }
 
+TEST_CASE("FeedViews gives the same tags without copying whole ones", "[flv_feed]") {
+  const Bytes flv = Stream();
+  for (size_t piece : {size_t{1}, size_t{3}, size_t{11}, size_t{64}, flv.size()}) {
+    INFO("pieces of " << piece);
+    FlvTagSplitter splitter;
+    std::vector<FlvTag> tags;  // Copied out of each call's views while they are valid.
+    for (size_t at = 0; at < flv.size(); at += piece) {
+      const size_t n = std::min(piece, flv.size() - at);
+      std::vector<FlvTagView> views;
+      REQUIRE(splitter.FeedViews(std::span(flv.data() + at, n), views).ok());
+      for (const FlvTagView& v : views) {
+        tags.push_back(FlvTag{v.type, v.timestamp_ms, Bytes(v.body.begin(), v.body.end())});
+      }
+    }
+    CHECK(splitter.buffered_bytes() == 0);
+    REQUIRE(tags.size() == 4);
+    CHECK(tags[0].body == Bytes{0x90, 'h', 'v', 'c', '1', 1, 2, 3});
+    CHECK(tags[1].body == Bytes{0xAF, 0x00, 0x11, 0x90});
+    CHECK(tags[3].timestamp_ms == 0x01000021u);
+    CHECK(tags[3].body == Bytes{0xAF, 0x01, 0x21, 0x22});
+  }
+  // Whole tags in one call: the views are the caller's bytes; a torn tail is kept for the next.
+  FlvTagSplitter splitter;
+  std::vector<FlvTagView> views;
+  const size_t torn = flv.size() - 6;  // The last tag: two body bytes and its size missing.
+  REQUIRE(splitter.FeedViews(std::span(flv.data(), torn), views).ok());
+  REQUIRE(views.size() == 3);
+  CHECK(views[0].body.data() >= flv.data());
+  CHECK(views[2].body.data() + views[2].body.size() <= flv.data() + torn);
+  CHECK(splitter.buffered_bytes() > 0);
+  views.clear();
+  REQUIRE(splitter.FeedViews(std::span(flv.data() + torn, 6), views).ok());
+  REQUIRE(views.size() == 1);
+  CHECK(Bytes(views[0].body.begin(), views[0].body.end()) == Bytes{0xAF, 0x01, 0x21, 0x22});
+  CHECK(splitter.buffered_bytes() == 0);
+}
+
 TEST_CASE("The peek sees every tag's type, time and first byte, in pieces of any size",
           "[flv_feed]") {
   Bytes flv = Stream();
