@@ -48,7 +48,17 @@ size_t ChunkReader::buffered_bytes() const {
   // Capacities: what is allocated, not just what is filled.
   size_t n = buffer_.capacity();
   for (const auto& [csid, st] : streams_) n += st.partial.capacity();
+  for (const std::vector<uint8_t>& spare : spares_) n += spare.capacity();
   return n;
+}
+
+void ChunkReader::Recycle(std::vector<uint8_t>&& payload) {
+  if (spares_.size() >= kMaxSpares || payload.capacity() == 0 ||
+      payload.capacity() > kMaxSpareBytes) {
+    return;
+  }
+  payload.clear();
+  spares_.push_back(std::move(payload));
 }
 
 absl::Status ChunkReader::Feed(std::span<const uint8_t> bytes, std::vector<Message>& out) {
@@ -152,6 +162,10 @@ absl::Status ChunkReader::Parse(std::span<const uint8_t> data, size_t& consumed,
       st.type = type;
       st.stream_id = stream_id;
       st.in_message = true;
+      if (!spares_.empty()) {
+        st.partial = std::move(spares_.back());
+        spares_.pop_back();
+      }
       st.partial.clear();
       // Memory follows the bytes that arrive, not what a header claims.
       st.partial.reserve(std::min<size_t>(length, kInitialReserve));

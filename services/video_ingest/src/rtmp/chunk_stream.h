@@ -63,7 +63,15 @@ class ChunkReader {
   void set_limits(const ChunkLimits& limits) { limits_ = limits; }
   const ChunkLimits& limits() const { return limits_; }
 
-  // Bytes the reader has allocated right now: a partial chunk and the unfinished messages.
+  // Hands a handled message's payload back, so that a later message is assembled in it
+  // instead of in a fresh allocation (a keyframe's ~100 KiB is mmap'ed and page-faulted anew
+  // otherwise). At most kMaxSpares of up to kMaxSpareBytes each are kept.
+  void Recycle(std::vector<uint8_t>&& payload);
+  static constexpr size_t kMaxSpares = 4;
+  static constexpr size_t kMaxSpareBytes = 1024 * 1024;
+
+  // Bytes the reader has allocated right now: a partial chunk, the unfinished messages and the
+  // recycled payloads.
   size_t buffered_bytes() const;
 
   // Total bytes fed so far (for acknowledgements), modulo 2^32 as the protocol counts them.
@@ -95,7 +103,8 @@ class ChunkReader {
   uint32_t bytes_received_ = 0;
   size_t pending_bytes_ = 0;  // Declared lengths of the messages being assembled.
   std::map<uint32_t, StreamState> streams_;
-  std::vector<uint8_t> buffer_;  // The start of a chunk that has not fully arrived.
+  std::vector<uint8_t> buffer_;               // The start of a chunk that has not fully arrived.
+  std::vector<std::vector<uint8_t>> spares_;  // Recycled payloads, empty, capacity kept.
   absl::Status error_;
 };
 

@@ -290,6 +290,8 @@ asio::awaitable<absl::Status> RtmpSession::ReadLoop() {
       ArmReadBound();
     }
 
+    // The last batch's payloads are handled: the reader assembles new messages in them.
+    for (Message& m : messages) reader_.Recycle(std::move(m.payload));
     messages.clear();
     if (absl::Status st = reader_.Feed(std::span<const uint8_t>(buffer.data(), n), messages);
         !st.ok()) {

@@ -277,6 +277,38 @@ TEST_CASE("A chunk size change applies from the next chunk, within the same Feed
   CHECK(reader.bytes_received() == b.size());
 }
 
+TEST_CASE("Recycled payloads carry the next messages, a bounded number of them") {
+  Bytes b;
+  SetChunkSize(b, 4096);
+  Type0(b, 4, 0, 1000, kVideo, 1);
+  Payload(b, 1000, 7);
+  ChunkReader reader;
+  std::vector<Message> out;
+  REQUIRE(reader.Feed(b, out).ok());
+  REQUIRE(out.size() == 2);
+  const uint8_t* storage = out[1].payload.data();
+  const size_t before = reader.buffered_bytes();
+  reader.Recycle(std::move(out[1].payload));
+  CHECK(reader.buffered_bytes() == before + 1000);  // Spares count as held memory.
+  out.clear();
+
+  // The next message is assembled in the recycled storage, its bytes its own.
+  Bytes next;
+  Type0(next, 4, 40, 600, kVideo, 1);
+  Payload(next, 600, 9);
+  REQUIRE(reader.Feed(next, out).ok());
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].payload == Bytes(600, 9));
+  CHECK(out[0].payload.data() == storage);
+
+  // Bounded: no more than kMaxSpares, none over kMaxSpareBytes, no empty ones.
+  const size_t held = reader.buffered_bytes();
+  for (size_t i = 0; i < ChunkReader::kMaxSpares + 3; ++i) reader.Recycle(Bytes(100));
+  reader.Recycle(Bytes(ChunkReader::kMaxSpareBytes + 1));
+  reader.Recycle(Bytes());
+  CHECK(reader.buffered_bytes() == held + ChunkReader::kMaxSpares * 100);
+}
+
 TEST_CASE("A chunk size change in the middle of another chunk stream's message") {
   Bytes b;
   Type0(b, 4, 0, 200, kVideo, 1);
