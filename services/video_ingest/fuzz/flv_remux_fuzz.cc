@@ -5,6 +5,7 @@
 // engine does for an encoder's FLV. No crash, no overread, output bounded by the input, and the
 // muxer's output always whole 188-byte packets starting with the sync byte.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -27,6 +28,28 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t half = size / 2;
   if (!splitter.Feed(std::span<const uint8_t>(data, half), tags).ok()) return 0;
   if (!splitter.Feed(std::span<const uint8_t>(data + half, size - half), tags).ok()) return 0;
+  {
+    // The views the native packager takes give the same tags, in pieces of any size.
+    media::FlvTagSplitter viewer;
+    std::vector<media::FlvTagView> views;
+    size_t seen = 0;
+    uint64_t state = 1469598103934665603ull ^ size;
+    for (size_t at = 0; at < size;) {
+      state = state * 6364136223846793005ull + 1442695040888963407ull;
+      const size_t n = std::min<size_t>(1 + (state >> 33) % 300, size - at);
+      views.clear();
+      FUZZ_CHECK(viewer.FeedViews(std::span<const uint8_t>(data + at, n), views).ok());
+      for (const media::FlvTagView& v : views) {
+        FUZZ_CHECK(seen < tags.size());
+        const media::FlvTag& t = tags[seen++];
+        FUZZ_CHECK(v.type == t.type && v.timestamp_ms == t.timestamp_ms);
+        FUZZ_CHECK(std::equal(v.body.begin(), v.body.end(), t.body.begin(), t.body.end()));
+      }
+      at += n;
+    }
+    FUZZ_CHECK(seen == tags.size());
+    FUZZ_CHECK(viewer.buffered_bytes() == splitter.buffered_bytes());
+  }
   media::TsMuxer muxer(true, true);
   std::optional<media::AvcConfig> avc;
   std::optional<media::AacConfig> aac;

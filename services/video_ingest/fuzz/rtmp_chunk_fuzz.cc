@@ -51,6 +51,28 @@ Outcome Run(std::span<const uint8_t> input, NextPiece next_piece) {
   return o;
 }
 
+// As Run, handing every message's payload back to the reader once it is copied out, as the
+// RTMP session does after handling a read's messages (ChunkReader::Recycle).
+template <typename NextPiece>
+Outcome RunRecycling(std::span<const uint8_t> input, NextPiece next_piece) {
+  ChunkReader reader(kLimits);
+  Outcome o;
+  std::vector<Message> batch;
+  size_t pos = 0;
+  do {
+    const size_t n = std::min(next_piece(), input.size() - pos);
+    batch.clear();
+    o.status = reader.Feed(input.subspan(pos, n), batch);
+    for (Message& m : batch) {
+      o.messages.push_back(m);
+      reader.Recycle(std::move(m.payload));
+    }
+    pos += n;
+  } while (o.status.ok() && pos < input.size());
+  o.bytes_received = reader.bytes_received();
+  return o;
+}
+
 void CheckSame(const Outcome& a, const Outcome& b) {
   FUZZ_CHECK(a.status == b.status);
   FUZZ_CHECK(a.messages.size() == b.messages.size());
@@ -78,6 +100,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
               return static_cast<size_t>(1 + (state >> 33) % 300);
             }));
   if (size <= 2048) CheckSame(whole, Run(input, [] { return size_t{1}; }));
+  CheckSame(whole, RunRecycling(input, [&] {
+              state = state * 6364136223846793005ull + 1442695040888963407ull;
+              return static_cast<size_t>(1 + (state >> 33) % 300);
+            }));
 
   using shopcast::video_ingest::rtmp::CodecCheck;
   using shopcast::video_ingest::rtmp::CodecCheckOptions;
