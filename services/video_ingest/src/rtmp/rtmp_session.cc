@@ -290,8 +290,11 @@ asio::awaitable<absl::Status> RtmpSession::ReadLoop() {
       ArmReadBound();
     }
 
-    // The last batch's payloads are handled: the reader assembles new messages in them.
-    for (Message& m : messages) reader_.Recycle(std::move(m.payload));
+    // The last batch's payloads are handled: the reader assembles new messages in them. Only
+    // once admitted: before, a connection's memory is held to its small pending budget.
+    if (admitted) {
+      for (Message& m : messages) reader_.Recycle(std::move(m.payload));
+    }
     messages.clear();
     if (absl::Status st = reader_.Feed(std::span<const uint8_t>(buffer.data(), n), messages);
         !st.ok()) {
