@@ -7,7 +7,6 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -21,14 +20,8 @@ namespace shopcast::video_ingest::media {
 namespace {
 
 namespace fs = std::filesystem;
+using shopcast::testing::ReadFileText;
 using shopcast::testing::TempDir;
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 absl::Time T0() { return absl::FromUnixMillis(1714564800021); }  // 2024-05-01T12:00:00.021Z
 absl::Time Pdt(int64_t sequence) { return T0() + sequence * absl::Seconds(2); }
@@ -80,8 +73,8 @@ DateRange Marker(const std::string& id, absl::Time at) {
   return r;
 }
 
-std::string SkipFile(const fs::path& dir) { return ReadFile(dir / "live_skip.m3u8"); }
-std::string SkipV2File(const fs::path& dir) { return ReadFile(dir / "live_skip_v2.m3u8"); }
+std::string SkipFile(const fs::path& dir) { return ReadFileText(dir / "live_skip.m3u8"); }
+std::string SkipV2File(const fs::path& dir) { return ReadFileText(dir / "live_skip_v2.m3u8"); }
 
 // The lines of segment `sequence` in a playlist written by LivePlaylist (no parts: it is older
 // than three target durations).
@@ -96,7 +89,7 @@ TEST_CASE("a short window advertises no delta updates and writes none", "[delta]
   LivePlaylist playlist(Options(dir.path(), 6), 0, absl::ZeroDuration());
   CHECK_FALSE(playlist.delta_updates());
   for (int64_t s = 0; s < 8; ++s) AppendSegment(playlist, s);
-  const std::string full = ReadFile(dir.path() / "live.m3u8");
+  const std::string full = ReadFileText(dir.path() / "live.m3u8");
   CHECK(
       absl::StrContains(full, "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,PART-HOLD-BACK=1.503\n"));
   CHECK_FALSE(absl::StrContains(full, "CAN-SKIP"));
@@ -122,7 +115,7 @@ TEST_CASE("a long window writes delta updates that skip what is older than the S
   for (int64_t s = 0; s < 14; ++s) AppendSegment(playlist, s);
   REQUIRE(playlist.AppendPart(Part(14, 0)).ok());
 
-  const std::string full = ReadFile(dir.path() / "live.m3u8");
+  const std::string full = ReadFileText(dir.path() / "live.m3u8");
   INFO(full);
   // 12 s: six target durations, the least the specification allows.
   CHECK(absl::StrContains(full,
@@ -155,7 +148,7 @@ TEST_CASE("a long window writes delta updates that skip what is older than the S
   REQUIRE(playlist.End().ok());
   CHECK_FALSE(fs::exists(dir.path() / "live_skip.m3u8"));
   CHECK_FALSE(fs::exists(dir.path() / "live_skip_v2.m3u8"));
-  CHECK_FALSE(absl::StrContains(ReadFile(dir.path() / "live.m3u8"), "CAN-SKIP-UNTIL"));
+  CHECK_FALSE(absl::StrContains(ReadFileText(dir.path() / "live.m3u8"), "CAN-SKIP-UNTIL"));
   CHECK(playlist.DeltaPlaylistText(false).empty());
 }
 
@@ -177,7 +170,7 @@ TEST_CASE("each delta update is written before the full playlist it matches", "[
   LivePlaylist::Options o = Options(dir.path(), 12);
   // When the origin is told of a write, the delta updates on disk end as the full playlist.
   o.on_written = [&](const PlaylistProgress&) {
-    const std::string full = ReadFile(dir.path() / "live.m3u8");
+    const std::string full = ReadFileText(dir.path() / "live.m3u8");
     const std::string tail = full.substr(full.rfind("#EXT-X-PROGRAM-DATE-TIME"));
     for (const std::string& delta : {SkipFile(dir.path()), SkipV2File(dir.path())}) {
       ++checks;
@@ -206,7 +199,7 @@ TEST_CASE("delta updates follow the date range rules of YES and v2", "[delta]") 
   clock.now += absl::Seconds(13);
   REQUIRE(*playlist.AddDateRange(Marker("sale:new", Pdt(11))));
   {
-    const std::string full = ReadFile(dir.path() / "live.m3u8");
+    const std::string full = ReadFileText(dir.path() / "live.m3u8");
     INFO(full);
     CHECK(absl::StrContains(full, old_tag + new_tag));
     // YES: every date range stays (only segments are skipped).
@@ -223,7 +216,7 @@ TEST_CASE("delta updates follow the date range rules of YES and v2", "[delta]") 
     clock.now += absl::Seconds(2);
   }
   {
-    const std::string full = ReadFile(dir.path() / "live.m3u8");
+    const std::string full = ReadFileText(dir.path() / "live.m3u8");
     INFO(full);
     CHECK_FALSE(absl::StrContains(full, "sale:old"));
     CHECK_FALSE(absl::StrContains(SkipFile(dir.path()), "sale:old"));

@@ -6,9 +6,7 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <string>
 
 #include "shopcast/testing/temp_dir.h"
@@ -17,14 +15,8 @@ namespace shopcast::video_ingest::media {
 namespace {
 
 namespace fs = std::filesystem;
+using shopcast::testing::ReadFileText;
 using shopcast::testing::TempDir;
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 ino_t Inode(const fs::path& path) {
   struct stat st {};
@@ -55,15 +47,15 @@ TEST_CASE(
   const fs::path path = dir.path() / "live.m3u8";
   const fs::path spare = dir.path() / "live.m3u8.tmp";
   REQUIRE(WriteFileAtomically(path, Version(0), /*durable=*/false).ok());
-  CHECK(ReadFile(path) == Version(0));
+  CHECK(ReadFileText(path) == Version(0));
   CHECK_FALSE(fs::exists(spare));  // Nothing to swap with yet: renamed.
 
   std::set<ino_t> inodes;
   for (int v = 1; v <= 8; ++v) {
     REQUIRE(WriteFileAtomically(path, Version(v), /*durable=*/false).ok());
-    CHECK(ReadFile(path) == Version(v));
+    CHECK(ReadFileText(path) == Version(v));
     // The version swapped out is the next write's spare.
-    CHECK(ReadFile(spare) == Version(v - 1));
+    CHECK(ReadFileText(spare) == Version(v - 1));
     inodes.insert(Inode(path));
     inodes.insert(Inode(spare));
   }
@@ -83,11 +75,11 @@ TEST_CASE("WriteFileAtomically: a reader of one version reads it whole through t
   // A shorter version replaces it while the reader holds it open.
   REQUIRE(WriteFileAtomically(path, Version(3), /*durable=*/false).ok());
   CHECK(ReadFd(fd) == std::string(3000, 'x'));
-  CHECK(ReadFile(path) == Version(3));
+  CHECK(ReadFileText(path) == Version(3));
   ::close(fd);
   // The next write reuses that file for a far shorter version: nothing of the longer one stays.
   REQUIRE(WriteFileAtomically(path, Version(4), /*durable=*/false).ok());
-  CHECK(ReadFile(path) == Version(4));
+  CHECK(ReadFileText(path) == Version(4));
   CHECK(fs::file_size(path) == Version(4).size());
 }
 
@@ -98,7 +90,7 @@ TEST_CASE("WriteFileAtomically with durable takes up the spare and leaves no tem
   for (int v = 0; v < 3; ++v) REQUIRE(WriteFileAtomically(path, Version(v), false).ok());
   REQUIRE(fs::exists(dir.path() / "live.m3u8.tmp"));
   REQUIRE(WriteFileAtomically(path, Version(9), /*durable=*/true).ok());
-  CHECK(ReadFile(path) == Version(9));
+  CHECK(ReadFileText(path) == Version(9));
   CHECK_FALSE(fs::exists(dir.path() / "live.m3u8.tmp"));
   CHECK(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()) == 1);
 }

@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -19,14 +18,8 @@ namespace shopcast::video_ingest::media {
 namespace {
 
 namespace fs = std::filesystem;
+using shopcast::testing::ReadFileText;
 using shopcast::testing::TempDir;
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 absl::Time At(const char* text) {
   absl::Time t;
@@ -79,7 +72,7 @@ TEST_CASE("LivePlaylist writes the exact media and master playlists", "[playlist
                   Media())
           .ok());
 
-  CHECK(ReadFile(dir.path() / "live.m3u8") ==
+  CHECK(ReadFileText(dir.path() / "live.m3u8") ==
         "#EXTM3U\n"
         "#EXT-X-VERSION:3\n"
         "#EXT-X-TARGETDURATION:2\n"
@@ -91,7 +84,7 @@ TEST_CASE("LivePlaylist writes the exact media and master playlists", "[playlist
         "#EXTINF:2.000,\n"
         "000001.ts\n");
   // Peak: 500000 B * 8 / 2 s; average: 750000 B * 8 / 3.9996 s.
-  CHECK(ReadFile(dir.path() / "index.m3u8") ==
+  CHECK(ReadFileText(dir.path() / "index.m3u8") ==
         "#EXTM3U\n"
         "#EXT-X-VERSION:3\n"
         "#EXT-X-INDEPENDENT-SEGMENTS\n"
@@ -101,7 +94,7 @@ TEST_CASE("LivePlaylist writes the exact media and master playlists", "[playlist
   CHECK(playlist.next_sequence() == 2);
   CHECK(playlist.media_offset() == absl::Microseconds(3999600));
   // The previous version is kept as the next write's spare (file_io.h), nothing else.
-  const std::string spare = ReadFile(dir.path() / "live.m3u8.tmp");
+  const std::string spare = ReadFileText(dir.path() / "live.m3u8.tmp");
   CHECK(spare.find("000000.ts") != std::string::npos);
   CHECK(spare.find("000001.ts") == std::string::npos);
   for (const auto& entry : fs::directory_iterator(dir.path())) {
@@ -127,7 +120,7 @@ TEST_CASE("LivePlaylist slides its window and keeps the discontinuity sequence",
   REQUIRE(playlist.Append(Segment(2, t0 + absl::Seconds(32), absl::Seconds(2)), Media()).ok());
   REQUIRE(playlist.Append(Segment(3, t0 + absl::Seconds(34), absl::Seconds(2)), Media()).ok());
   // Segment 1 (the discontinuity) slid out: players must still count it.
-  CHECK(ReadFile(dir.path() / "live.m3u8") ==
+  CHECK(ReadFileText(dir.path() / "live.m3u8") ==
         "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:2\n"
         "#EXT-X-DISCONTINUITY-SEQUENCE:1\n"
         "#EXT-X-PROGRAM-DATE-TIME:2024-05-01T12:00:32.000Z\n#EXTINF:2.000,\n000002.ts\n"
@@ -204,7 +197,7 @@ TEST_CASE("LivePlaylist rejects out-of-order segments and appends after End", "[
   CHECK(ReasonOf(gap) == "SEGMENT_OUT_OF_ORDER");
   REQUIRE(playlist.Append(Segment(0, t0, absl::Seconds(2)), Media()).ok());
   REQUIRE(playlist.End().ok());
-  const std::string text = ReadFile(dir.path() / "live.m3u8");
+  const std::string text = ReadFileText(dir.path() / "live.m3u8");
   CHECK(text.size() > 15);
   CHECK(text.substr(text.size() - 15) == "#EXT-X-ENDLIST\n");
   CHECK(ReasonOf(playlist.Append(Segment(1, t0, absl::Seconds(2)), Media())) == "PLAYLIST_ENDED");
@@ -217,7 +210,8 @@ TEST_CASE("LivePlaylist tells on_written where it is after each write, and only 
   LivePlaylist::Options options = Opts(dir.path());
   options.on_written = [&](const PlaylistProgress& p) {
     // Called after the rename: the file a woken request reads already lists the segment.
-    CHECK(ReadFile(dir.path() / "live.m3u8").find("#EXT-X-MEDIA-SEQUENCE:") != std::string::npos);
+    CHECK(ReadFileText(dir.path() / "live.m3u8").find("#EXT-X-MEDIA-SEQUENCE:") !=
+          std::string::npos);
     told.push_back(p);
   };
   LivePlaylist playlist(std::move(options), 7, absl::ZeroDuration());
@@ -289,7 +283,7 @@ TEST_CASE("LivePlaylist writes the exact Low-Latency HLS playlist", "[playlist][
   REQUIRE(playlist.AppendPart(Part(41, 0, 334, true, t0 + absl::Seconds(2))).ok());
   REQUIRE(playlist.AppendPart(Part(41, 1, 333, false, t0 + absl::Seconds(2))).ok());
 
-  CHECK(ReadFile(dir.path() / "live.m3u8") ==
+  CHECK(ReadFileText(dir.path() / "live.m3u8") ==
         "#EXTM3U\n"
         "#EXT-X-VERSION:6\n"
         "#EXT-X-TARGETDURATION:2\n"
@@ -309,7 +303,7 @@ TEST_CASE("LivePlaylist writes the exact Low-Latency HLS playlist", "[playlist][
         "#EXT-X-PART:DURATION=0.334,URI=\"000041_0.ts\",INDEPENDENT=YES\n"
         "#EXT-X-PART:DURATION=0.333,URI=\"000041_1.ts\"\n"
         "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"000041_2.ts\"\n");
-  CHECK(playlist.MediaPlaylistText() == ReadFile(dir.path() / "live.m3u8"));
+  CHECK(playlist.MediaPlaylistText() == ReadFileText(dir.path() / "live.m3u8"));
 
   // Parts appended before the first segment were not published (EXT-X-TARGETDURATION is fixed
   // by that segment); after it, the playlist was rewritten after every part.
@@ -392,7 +386,7 @@ TEST_CASE("LivePlaylist ends with complete media only and no preload hint", "[pl
   std::ofstream(dir.path() / PartFileName(1, 0)) << "ts";
   REQUIRE(playlist.AppendPart(Part(1, 0, 334, true, t0 + absl::Seconds(2))).ok());
   REQUIRE(playlist.End().ok());
-  const std::string text = ReadFile(dir.path() / "live.m3u8");
+  const std::string text = ReadFileText(dir.path() / "live.m3u8");
   CHECK_THAT(text, Catch::EndsWith("#EXTINF:2.000,\n000000.ts\n#EXT-X-ENDLIST\n"));
   CHECK_THAT(text, !Catch::Contains("PRELOAD-HINT"));
   CHECK_THAT(text, !Catch::Contains("000001_0.ts"));
@@ -410,7 +404,7 @@ TEST_CASE("LivePlaylist drops the parts of a segment its session never finished"
   REQUIRE(playlist.AppendPart(Part(1, 0, 334, true, t0 + absl::Seconds(2))).ok());
   REQUIRE(playlist.AppendPart(Part(1, 1, 334, false, t0 + absl::Seconds(2))).ok());
   REQUIRE(playlist.DropPendingParts().ok());
-  CHECK_THAT(ReadFile(dir.path() / "live.m3u8"),
+  CHECK_THAT(ReadFileText(dir.path() / "live.m3u8"),
              Catch::EndsWith("000000.ts\n#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"000001_0.ts\"\n"));
   CHECK(playlist.progress().next_parts == 0);
   // The next session writes segment 1 afresh, from part 0.
@@ -445,7 +439,7 @@ TEST_CASE("LivePlaylist hands every version over in memory, byte for byte what i
     told.push_back(p);
     // Each snapshot is the file as this write left it.
     REQUIRE(p.snapshot != nullptr);
-    CHECK(p.snapshot->text == ReadFile(dir.path() / "live.m3u8"));
+    CHECK(p.snapshot->text == ReadFileText(dir.path() / "live.m3u8"));
     CHECK(p.snapshot->skip.empty());  // a six-segment window writes no delta updates
   };
   LivePlaylist playlist(std::move(options), 40, absl::Seconds(80));
@@ -469,7 +463,7 @@ TEST_CASE("LivePlaylist with PlaylistFiles::kSegments writes its file per segmen
   LivePlaylist playlist(std::move(options), 40, absl::Seconds(80));
   const absl::Time t0 = At("2024-05-01T12:00:00.021Z");
   AppendSegmentWithParts(playlist, 40, t0);
-  const std::string at_segment = ReadFile(dir.path() / "live.m3u8");
+  const std::string at_segment = ReadFileText(dir.path() / "live.m3u8");
   CHECK(at_segment == told.back().snapshot->text);
   const auto inode = [&] {
     struct stat st {};
@@ -485,7 +479,7 @@ TEST_CASE("LivePlaylist with PlaylistFiles::kSegments writes its file per segmen
   pinned.id = "pin:1";
   pinned.start = t0 + absl::Seconds(2);
   REQUIRE(*playlist.AddDateRange(pinned));
-  CHECK(ReadFile(dir.path() / "live.m3u8") == at_segment);
+  CHECK(ReadFileText(dir.path() / "live.m3u8") == at_segment);
   CHECK(inode() == first_inode);
   REQUIRE(told.size() == 4);
   CHECK(told.back().next_parts == 2);
@@ -502,11 +496,11 @@ TEST_CASE("LivePlaylist with PlaylistFiles::kSegments writes its file per segmen
               .Append(Segment(41, t0 + absl::Seconds(2), absl::Seconds(2)), Media(),
                       Part(41, 2, 333, false, t0 + absl::Seconds(2)))
               .ok());
-  CHECK(ReadFile(dir.path() / "live.m3u8") == playlist.MediaPlaylistText());
+  CHECK(ReadFileText(dir.path() / "live.m3u8") == playlist.MediaPlaylistText());
   // The end: on disk (fsynced), as before.
   REQUIRE(playlist.AppendPart(Part(42, 0, 334, true, t0 + absl::Seconds(4))).ok());
   REQUIRE(playlist.End().ok());
-  CHECK(ReadFile(dir.path() / "live.m3u8") == playlist.MediaPlaylistText());
+  CHECK(ReadFileText(dir.path() / "live.m3u8") == playlist.MediaPlaylistText());
   CHECK(told.back().ended);
   CHECK(told.back().snapshot->text == playlist.MediaPlaylistText());
 }
@@ -520,7 +514,7 @@ TEST_CASE("LivePlaylist with kSegments but nobody told writes every version",
   const absl::Time t0 = At("2024-05-01T12:00:00.021Z");
   AppendSegmentWithParts(playlist, 40, t0);
   REQUIRE(playlist.AppendPart(Part(41, 0, 334, true, t0 + absl::Seconds(2))).ok());
-  CHECK(ReadFile(dir.path() / "live.m3u8") == playlist.MediaPlaylistText());
+  CHECK(ReadFileText(dir.path() / "live.m3u8") == playlist.MediaPlaylistText());
 }
 
 TEST_CASE("LivePlaylist with kSegments keeps its delta updates in memory only",
@@ -582,7 +576,7 @@ TEST_CASE("LivePlaylist with parts in memory hands them over with each version, 
   CHECK(now.FindPart("000041_1.ts") == nullptr);
   CHECK(now.text.find("#EXT-X-PART:DURATION=0.334,URI=\"000041_0.ts\"") != std::string::npos);
   // The file lists no parts (nobody reading it could fetch one): a regular HLS playlist.
-  const std::string file = ReadFile(dir.path() / "live.m3u8");
+  const std::string file = ReadFileText(dir.path() / "live.m3u8");
   CHECK(file.find("EXT-X-PART") == std::string::npos);
   CHECK(file.find("PRELOAD-HINT") == std::string::npos);
   CHECK(file.find("#EXT-X-VERSION:3\n") != std::string::npos);

@@ -8,10 +8,8 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,14 +26,8 @@ namespace shopcast::video_ingest::media {
 namespace {
 
 namespace fs = std::filesystem;
+using shopcast::testing::ReadFileText;
 using shopcast::testing::TempDir;
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 absl::Time T0() { return absl::FromUnixMillis(1714564800021); }  // 2024-05-01T12:00:00.021Z
 
@@ -175,7 +167,7 @@ TEST_CASE("three LivePlaylists of one stream list each other's rendition reports
   REQUIRE(source->AppendPart(Part(2, 1)).ok());
 
   // The passthrough's last write (part 1 of segment 2) saw the rungs as they were.
-  const std::string top = ReadFile(dir.path() / "live.m3u8");
+  const std::string top = ReadFileText(dir.path() / "live.m3u8");
   INFO(top);
   CHECK(absl::EndsWith(top,
                        "#EXT-X-PRELOAD-HINT:TYPE=PART,URI=\"000002_2.ts\"\n"
@@ -183,7 +175,7 @@ TEST_CASE("three LivePlaylists of one stream list each other's rendition reports
                        "#EXT-X-RENDITION-REPORT:URI=\"720p/live.m3u8\",LAST-MSN=2,LAST-PART=0\n"));
   CHECK(source->MediaPlaylistText() == top);
   // The 720p rung last wrote before the passthrough's part 1.
-  CHECK(ReportLines(ReadFile(dir.path() / "720p" / "live.m3u8")) ==
+  CHECK(ReportLines(ReadFileText(dir.path() / "720p" / "live.m3u8")) ==
         std::vector<std::string>{
             "#EXT-X-RENDITION-REPORT:URI=\"../480p/live.m3u8\",LAST-MSN=1,LAST-PART=5",
             "#EXT-X-RENDITION-REPORT:URI=\"../live.m3u8\",LAST-MSN=2,LAST-PART=0"});
@@ -197,15 +189,15 @@ TEST_CASE("three LivePlaylists of one stream list each other's rendition reports
   // write, although its playlist object still exists.
   REQUIRE(group->Remove("480p/live.m3u8"));
   REQUIRE(hd->AppendPart(Part(2, 1)).ok());
-  CHECK(ReportLines(ReadFile(dir.path() / "720p" / "live.m3u8")) ==
+  CHECK(ReportLines(ReadFileText(dir.path() / "720p" / "live.m3u8")) ==
         std::vector<std::string>{
             "#EXT-X-RENDITION-REPORT:URI=\"../live.m3u8\",LAST-MSN=2,LAST-PART=1"});
   CHECK(ReportLines(sd->MediaPlaylistText()).empty());
   // A rung that ends leaves too, and an ended playlist lists no reports.
   REQUIRE(hd->End().ok());
-  CHECK(ReportLines(ReadFile(dir.path() / "720p" / "live.m3u8")).empty());
+  CHECK(ReportLines(ReadFileText(dir.path() / "720p" / "live.m3u8")).empty());
   REQUIRE(source->AppendPart(Part(2, 2)).ok());
-  CHECK(ReportLines(ReadFile(dir.path() / "live.m3u8")).empty());
+  CHECK(ReportLines(ReadFileText(dir.path() / "live.m3u8")).empty());
   // A destroyed playlist leaves the group.
   sd.reset();
   CHECK(group->paths() == std::vector<std::string>{"live.m3u8"});
@@ -231,13 +223,13 @@ TEST_CASE("a playlist without a group, or without Low-Latency HLS, writes no rep
   REQUIRE(regular_playlist.Append(Segment(0, absl::Seconds(2)), MediaInfo{}).ok());
   // Regular HLS neither joins nor lists.
   CHECK(group->paths() == std::vector<std::string>{"720p/live.m3u8", "live.m3u8"});
-  CHECK(ReportLines(ReadFile(regular.stream_dir / "live.m3u8")).empty());
+  CHECK(ReportLines(ReadFileText(regular.stream_dir / "live.m3u8")).empty());
   AppendSegment(*grouped, 0);
-  const std::string text = ReadFile(with_group.path() / "live.m3u8");
+  const std::string text = ReadFileText(with_group.path() / "live.m3u8");
   CHECK(ReportLines(text) ==
         std::vector<std::string>{
             "#EXT-X-RENDITION-REPORT:URI=\"720p/live.m3u8\",LAST-MSN=0,LAST-PART=5"});
-  CHECK(ReadFile(without.path() / "live.m3u8") + ReportLines(text)[0] + "\n" == text);
+  CHECK(ReadFileText(without.path() / "live.m3u8") + ReportLines(text)[0] + "\n" == text);
 }
 
 // (msn, part) of each report line, by URI.
@@ -311,7 +303,7 @@ TEST_CASE("renditions writing at once on their own threads keep consistent repor
         std::vector<std::string>{"480p/live.m3u8", "720p/live.m3u8", "live.m3u8"});
   // Every rendition is complete; one more write each lists the others' final state.
   for (auto& p : playlists) REQUIRE(p->AppendPart(Part(kSegments, 0)).ok());
-  const auto last = ParseReports(ReadFile(dir.path() / "480p" / "live.m3u8"));
+  const auto last = ParseReports(ReadFileText(dir.path() / "480p" / "live.m3u8"));
   CHECK(last == std::map<std::string, std::pair<int64_t, int>>{
                     {"../720p/live.m3u8", {kSegments, 0}}, {"../live.m3u8", {kSegments, 0}}});
 }

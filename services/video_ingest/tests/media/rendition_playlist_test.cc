@@ -4,8 +4,6 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "media/live_playlist.h"
@@ -17,14 +15,8 @@ namespace shopcast::video_ingest::media {
 namespace {
 
 namespace fs = std::filesystem;
+using shopcast::testing::ReadFileText;
 using shopcast::testing::TempDir;
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 SegmentInfo Segment(int64_t sequence, absl::Time pdt) {
   SegmentInfo s;
@@ -62,7 +54,7 @@ TEST_CASE("The master lists the rungs after the passthrough, and nothing more wi
       "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-INDEPENDENT-SEGMENTS\n"
       "#EXT-X-STREAM-INF:BANDWIDTH=1000000,AVERAGE-BANDWIDTH=1000000,RESOLUTION=640x360,"
       "FRAME-RATE=30.000,CODECS=\"avc1.42c01e,mp4a.40.2\"\nlive.m3u8\n";
-  CHECK(ReadFile(tmp.path() / "index.m3u8") == passthrough_only);
+  CHECK(ReadFileText(tmp.path() / "index.m3u8") == passthrough_only);
 
   // With a ladder: the rung lines come from the ladder, after the passthrough's.
   std::string rungs;
@@ -73,7 +65,7 @@ TEST_CASE("The master lists the rungs after the passthrough, and nothing more wi
   CHECK(with.WriteMaster().ok());  // Nothing before the first segment.
   CHECK(!fs::exists(o.stream_dir / "index.m3u8"));
   REQUIRE(with.Append(Segment(0, kT0), Media(640, 360, "avc1.42c01e,mp4a.40.2")).ok());
-  CHECK(ReadFile(o.stream_dir / "index.m3u8") == passthrough_only);  // No rung yet.
+  CHECK(ReadFileText(o.stream_dir / "index.m3u8") == passthrough_only);  // No rung yet.
   VariantLine v;
   v.uri = "240p/live.m3u8";
   v.bandwidth = 470'000;
@@ -83,7 +75,7 @@ TEST_CASE("The master lists the rungs after the passthrough, and nothing more wi
   v.codecs = "avc1.64000d,mp4a.40.2";
   rungs = VariantText(v);
   REQUIRE(with.WriteMaster().ok());  // A rung appeared.
-  CHECK(ReadFile(o.stream_dir / "index.m3u8") ==
+  CHECK(ReadFileText(o.stream_dir / "index.m3u8") ==
         passthrough_only +
             "#EXT-X-STREAM-INF:BANDWIDTH=470000,AVERAGE-BANDWIDTH=455000,RESOLUTION=426x240,"
             "FRAME-RATE=30.000,CODECS=\"avc1.64000d,mp4a.40.2\"\n240p/live.m3u8\n");
@@ -126,7 +118,7 @@ TEST_CASE("A rung that lost segments resumes at a later one after a discontinuit
   REQUIRE(rung.SkipTo(14, absl::Seconds(28)).ok());
   CHECK(rung.next_sequence() == 14);
   REQUIRE(rung.Append(Segment(14, kT0 + absl::Seconds(8)), Media(426, 240, "avc1.64000d")).ok());
-  CHECK(ReadFile(tmp.path() / "live.m3u8") ==
+  CHECK(ReadFileText(tmp.path() / "live.m3u8") ==
         "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:14\n"
         "#EXT-X-DISCONTINUITY-SEQUENCE:1\n#EXT-X-DISCONTINUITY\n"
         "#EXT-X-PROGRAM-DATE-TIME:2024-05-01T12:00:08.000Z\n#EXTINF:2.000,\n000014.ts\n");

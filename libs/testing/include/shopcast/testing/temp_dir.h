@@ -24,4 +24,7 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// The whole file at `path` as text; empty when it cannot be read (a test compares it).
+std::string ReadFileText(const std::filesystem::path& path);
+
 }  // namespace shopcast::testing
