@@ -283,6 +283,64 @@ TEST_CASE("a segment arriving after the stream ended is still recorded, status u
   CHECK(f.Events("video_ingest.stream_went_live").size() == 1);
 }
 
+TEST_CASE("a live stream's segments are each recorded, counted and announced once, in any order") {
+  StreamsFixture f;
+  Live l = MakeStream(f);
+  auto claim = f.store().ClaimForPublish(l.key, IngestProtocol::kRtmp, "203.0.113.7:1", kT0);
+  REQUIRE(claim.ok());
+  REQUIRE(f.store()
+              .RecordSegment(*claim, Segment(l.stream_id, 0, kT0, absl::ZeroDuration()), kT0)
+              .ok());
+  REQUIRE(Get(f, l).status() == cpb::STREAM_STATUS_LIVE);
+
+  // Live segments (one statement each), one of them arriving late and one retried.
+  for (int64_t seq : {1, 3, 2, 3}) {
+    REQUIRE(f.store()
+                .RecordSegment(*claim,
+                               Segment(l.stream_id, seq, kT0 + absl::Seconds(2 * seq),
+                                       absl::Seconds(2 * seq), absl::Seconds(2)),
+                               kT0 + absl::Seconds(2 * seq + 2))
+                .ok());
+  }
+  CHECK(f.Count("segments") == 4);
+  vpb::Stream live = Get(f, l);
+  CHECK(live.status() == cpb::STREAM_STATUS_LIVE);
+  CHECK(live.current_session().segments_written() == 4);
+  CHECK(live.current_session().bytes_received() == 4 * 500000);
+  CHECK(live.current_session().bitrate_kbps() == 2000);  // 500 kB over 2 s
+  CHECK(f.Scalar("SELECT next_sequence || '/' || media_offset_us FROM streams WHERE id = '" +
+                 l.stream_id + "'") == "4/8000000");
+  std::vector<int64_t> closed;
+  for (const auto& e : f.Events("video_ingest.segment_closed")) {
+    closed.push_back(Payload<vpb::SegmentClosed>(e).sequence());
+  }
+  CHECK(closed == std::vector<int64_t>{0, 1, 3, 2});
+  CHECK(f.Events("video_ingest.stream_went_live").size() == 1);
+
+  // A session another encoder replaced records its late segment and learns it is over; the
+  // live stream and its new session are untouched.
+  REQUIRE(f.store()
+              .ReleaseSession(claim->session_id, vpb::SESSION_END_REASON_ENCODER_DISCONNECTED,
+                              cpb::STREAM_ERROR_REASON_UNSPECIFIED, kT0 + absl::Seconds(10))
+              .ok());
+  auto again = f.store().ClaimForPublish(l.key, IngestProtocol::kRtmp, "203.0.113.7:2",
+                                         kT0 + absl::Seconds(11));
+  REQUIRE(again.ok());
+  REQUIRE(f.store()
+              .RecordSegment(*again,
+                             Segment(l.stream_id, 4, kT0 + absl::Seconds(12), absl::Seconds(8)),
+                             kT0 + absl::Seconds(14))
+              .ok());
+  CHECK(Reason(f.store().RecordSegment(
+            *claim, Segment(l.stream_id, 5, kT0 + absl::Seconds(9), absl::Seconds(10)),
+            kT0 + absl::Seconds(15))) == "SESSION_ENDED");
+  live = Get(f, l);
+  CHECK(live.status() == cpb::STREAM_STATUS_LIVE);
+  CHECK(live.current_session().id() == again->session_id);
+  CHECK(live.current_session().segments_written() == 1);
+  CHECK(f.Events("video_ingest.stream_went_live").size() == 2);
+}
+
 TEST_CASE("after a restart, the instance's own sessions are released as if the encoder left") {
   StreamsFixture f;
   Live a = MakeStream(f, "Alpha");

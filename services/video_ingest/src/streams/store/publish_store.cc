@@ -148,26 +148,52 @@ absl::Status StreamStore::RecordSegment(const Claim& claim, const SegmentInfo& g
       g.media_offset < absl::ZeroDuration() || g.size_bytes < 0 || !IsSafeSegmentPath(g.path)) {
     return InvalidArgument("segment", "SEGMENT_INVALID", "segment facts are out of range");
   }
+  const int64_t duration_us = absl::ToInt64Microseconds(g.duration);
+  const int64_t offset_us = absl::ToInt64Microseconds(g.media_offset);
+  // kbit/s over this segment: bits per millisecond.
+  const int64_t duration_ms = std::max<int64_t>(1, duration_us / 1000);
+  const int bitrate_kbps = static_cast<int>(
+      std::min<int64_t>(g.size_bytes * 8 / duration_ms, std::numeric_limits<int32_t>::max()));
+  const auto emit_closed = [&](StoreTx& t) {
+    vpb::SegmentClosed e;
+    e.set_stream_id(claim.stream_id);
+    e.set_session_id(claim.session_id);
+    e.set_sequence(g.sequence);
+    ToProto(g.program_date_time, e.mutable_program_date_time());
+    ToProto(g.duration, e.mutable_duration());
+    ToProto(g.media_offset, e.mutable_media_offset());
+    e.set_size_bytes(g.size_bytes);
+    e.set_sha256(g.sha256);
+    e.set_path(g.path);
+    e.set_content_type("video/mp2t");
+    e.set_discontinuity(g.discontinuity);
+    t.Emit("segment_closed", claim.stream_id, e);
+  };
   bool session_ended = false;
   RETURN_IF_ERROR(db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
     StoreTx t(tx, options_);
+    session_ended = false;  // a retried transaction starts over
+    // The common case first: the stream is live on this session (one statement).
+    pqxx::row live = tx.exec_prepared1(
+        "vi_record_live_segment", claim.stream_id, g.sequence, claim.session_id,
+        absl::ToUnixMicros(g.program_date_time), duration_us, offset_us, g.size_bytes, g.sha256,
+        g.path, g.discontinuity, bitrate_kbps, absl::ToUnixMicros(now));
+    if (live[0].as<bool>()) {
+      if (live[1].as<bool>()) emit_closed(t);
+      return absl::OkStatus();  // not inserted: recorded before, a retry
+    }
+
+    // Any other state: the stream may go live with this segment, or the session may be over.
     std::optional<StreamRow> s = t.Lock(claim.stream_id);
     if (!s) return internal::StreamNotFound();
     pqxx::result session = tx.exec_prepared("vi_select_session", claim.session_id);
     if (session.empty()) return SessionNotFound();
     session_ended = internal::ParseSession(session[0]).ended_at.has_value();
-    const int64_t duration_us = absl::ToInt64Microseconds(g.duration);
-    const int64_t offset_us = absl::ToInt64Microseconds(g.media_offset);
     pqxx::result inserted =
         tx.exec_prepared("vi_insert_segment", s->id, g.sequence, claim.session_id,
                          absl::ToUnixMicros(g.program_date_time), duration_us, offset_us,
                          g.size_bytes, g.sha256, g.path, g.discontinuity);
     if (inserted.affected_rows() == 0) return absl::OkStatus();  // recorded before: a retry
-
-    // kbit/s over this segment: bits per millisecond.
-    const int64_t duration_ms = std::max<int64_t>(1, duration_us / 1000);
-    const int bitrate_kbps = static_cast<int>(
-        std::min<int64_t>(g.size_bytes * 8 / duration_ms, std::numeric_limits<int32_t>::max()));
     tx.exec_prepared("vi_count_session_segment", claim.session_id, g.size_bytes, bitrate_kbps,
                      absl::ToUnixMicros(now));
     s->next_sequence = std::max(s->next_sequence, g.sequence + 1);
@@ -193,20 +219,7 @@ absl::Status StreamStore::RecordSegment(const Claim& claim, const SegmentInfo& g
       t.Emit("stream_went_live", s->id, e);
     }
     t.SaveState(*s, now);
-
-    vpb::SegmentClosed e;
-    e.set_stream_id(s->id);
-    e.set_session_id(claim.session_id);
-    e.set_sequence(g.sequence);
-    ToProto(g.program_date_time, e.mutable_program_date_time());
-    ToProto(g.duration, e.mutable_duration());
-    ToProto(g.media_offset, e.mutable_media_offset());
-    e.set_size_bytes(g.size_bytes);
-    e.set_sha256(g.sha256);
-    e.set_path(g.path);
-    e.set_content_type("video/mp2t");
-    e.set_discontinuity(g.discontinuity);
-    t.Emit("segment_closed", s->id, e);
+    emit_closed(t);
     return absl::OkStatus();
   }));
   if (session_ended) {

@@ -25,6 +25,7 @@ std::vector<std::pair<std::string, std::string>> PreparedStatements() {
       {"vi_heartbeat", kHeartbeat},
       {"vi_forget_instances", kForgetInstances},
       {"vi_insert_segment", kInsertSegment},
+      {"vi_record_live_segment", kRecordLiveSegment},
       {"vi_segment_totals", kSegmentTotals},
       {"vi_list_live", kListLive},
       {"vi_list_upcoming", kListUpcoming},

@@ -134,6 +134,37 @@ INSERT INTO segments (stream_id, sequence, session_id, program_date_time, durati
 VALUES ($1, $2, $3, us_to_ts($4), $5, $6, $7, $8, $9, $10)
 ON CONFLICT (stream_id, sequence) DO NOTHING)~";
 
+// A segment of a stream that is LIVE with session $3 as its open, active encoder — every
+// segment but a session's first — recorded in one statement instead of the six round trips of
+// lock, session read, insert, count and save: it locks the stream row, inserts the segment
+// (a retry inserts nothing), counts it on the session and moves the stream's next sequence and
+// media offset on. Nothing is written when the stream is in any other state: the caller then
+// takes the general path, which may make the stream live. Answers (applies, inserted).
+//   $1 stream  $2 sequence  $3 session  $4 program date time (us)  $5 duration (us)
+//   $6 media offset (us)  $7 size  $8 sha256  $9 path  $10 discontinuity  $11 kbit/s  $12 now (us)
+inline constexpr char kRecordLiveSegment[] = R"~(
+WITH s AS (
+  SELECT id FROM streams WHERE id = $1 AND status = 2 AND active_session_id = $3 FOR UPDATE
+), i AS (
+  SELECT id FROM ingest_sessions
+  WHERE id = $3 AND ended_at IS NULL AND EXISTS (SELECT 1 FROM s)
+), g AS (
+  INSERT INTO segments (stream_id, sequence, session_id, program_date_time, duration_us,
+                        media_offset_us, size_bytes, sha256, path, discontinuity)
+  SELECT $1, $2, i.id, us_to_ts($4), $5, $6, $7, $8, $9, $10 FROM i
+  ON CONFLICT (stream_id, sequence) DO NOTHING
+  RETURNING 1
+), counted AS (
+  UPDATE ingest_sessions SET segments_written = segments_written + 1,
+    bytes_received = bytes_received + $7, bitrate_kbps = $11, last_media_at = us_to_ts($12)
+  WHERE id = $3 AND EXISTS (SELECT 1 FROM g)
+), moved AS (
+  UPDATE streams SET next_sequence = GREATEST(next_sequence, $2 + 1),
+    media_offset_us = GREATEST(media_offset_us, $6 + $5), updated_at = us_to_ts($12)
+  WHERE id = $1 AND EXISTS (SELECT 1 FROM g)
+)
+SELECT EXISTS (SELECT 1 FROM i), EXISTS (SELECT 1 FROM g))~";
+
 inline constexpr char kSegmentTotals[] = R"~(
 SELECT count(*), COALESCE(max(sequence), -1), COALESCE(sum(duration_us), 0)::bigint
 FROM segments WHERE stream_id = $1)~";
