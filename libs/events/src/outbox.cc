@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "shopcast/common/v1/event.pb.h"
+#include "shopcast/db/pg_array.h"
 #include "shopcast/ids/ids.h"
 
 namespace shopcast::db::embedded {
@@ -18,11 +19,16 @@ const MigrationSet& outboxMigrations();  // Generated from migrations/outbox.
 namespace shopcast::events {
 namespace {
 
-inline constexpr std::string_view kInsertOutbox = R"~(
-INSERT INTO outbox (event_id, destination, type, source, aggregate_id, payload)
-VALUES ($1, $2, $3, $4, $5, $6))~";
-
-inline constexpr std::string_view kNotify = "NOTIFY shopcast_outbox";
+// Every destination's row and the wake-up of the listeners (delivered at commit, and only
+// then), in one round trip. $2: the destinations (text[]), in the order their rows are numbered.
+inline constexpr std::string_view kEnqueue = R"~(
+WITH queued AS (
+  INSERT INTO outbox (event_id, destination, type, source, aggregate_id, payload)
+  SELECT $1, d.destination, $3, $4, $5, $6
+  FROM unnest($2::text[]) WITH ORDINALITY AS d(destination, n)
+  ORDER BY d.n
+  RETURNING 1)
+SELECT pg_notify('shopcast_outbox', ''))~";
 
 }  // namespace
 
@@ -46,13 +52,10 @@ std::string Enqueue(pqxx::work& tx, const OutgoingEvent& e) {
 
   const std::string bytes = event.SerializeAsString();
   const pqxx::binarystring blob(bytes.data(), bytes.size());
-  for (const std::string& destination :
-       std::set<std::string>(e.destinations.begin(), e.destinations.end())) {
-    tx.exec_params0(std::string(kInsertOutbox), event.id(), destination, e.type, e.source,
-                    e.aggregate_id, blob);
-  }
-  // Delivered at commit, and only then; lets a listener wake up instead of waiting for its poll.
-  tx.exec0(std::string(kNotify));
+  // Each destination once, in name order.
+  const std::set<std::string> destinations(e.destinations.begin(), e.destinations.end());
+  tx.exec_params1(std::string(kEnqueue), event.id(), db::TextArray(destinations), e.type,
+                  e.source, e.aggregate_id, blob);
   return event.id();
 }
 

@@ -20,6 +20,7 @@
 #include "outbox_listener.h"
 #include "shopcast/common/v1/event.pb.h"
 #include "shopcast/db/errors.h"
+#include "shopcast/db/pg_array.h"
 #include "shopcast/db/transaction.h"
 #include "shopcast/ids/ids.h"
 #include "shopcast/status/status.h"
@@ -103,25 +104,6 @@ DELETE FROM outbox WHERE id IN (
   WHERE delivered_at IS NOT NULL AND delivered_at < now() - $1 * interval '1 microsecond'
   LIMIT 10000))~";
 
-std::string PgArray(const std::vector<int64_t>& v) {
-  return absl::StrCat("{", absl::StrJoin(v, ","), "}");
-}
-
-// A text[] literal; every element quoted, so commas, braces and spaces in names are safe.
-std::string PgTextArray(const std::vector<std::string>& v) {
-  std::string out = "{";
-  for (size_t i = 0; i < v.size(); ++i) {
-    if (i > 0) out += ',';
-    out += '"';
-    for (const char c : v[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  out += '}';
-  return out;
-}
 
 // Shown in pg_stat_activity for the relay's LISTEN session, after the pool's own name.
 std::string ListenApplicationName(const db::PoolOptions& pool) {
@@ -263,15 +245,15 @@ absl::StatusOr<int> Relay::Record(const Answer& a) {
     int n = 0;
     if (!a.delivered.empty()) {
       n = static_cast<int>(
-          tx.exec_params0(std::string(kMarkDelivered), PgArray(a.delivered), a.token)
+          tx.exec_params0(std::string(kMarkDelivered), db::IntArray(a.delivered), a.token)
               .affected_rows());
     }
     if (!a.retry_ids.empty()) {
-      tx.exec_params0(std::string(kReschedule), PgArray(a.retry_ids), PgArray(a.retry_delays_us),
+      tx.exec_params0(std::string(kReschedule), db::IntArray(a.retry_ids), db::IntArray(a.retry_delays_us),
                       a.failure, a.token);
     }
     if (!a.parked_ids.empty()) {
-      tx.exec_params0(std::string(kReschedule), PgArray(a.parked_ids), PgArray(a.parked_delays_us),
+      tx.exec_params0(std::string(kReschedule), db::IntArray(a.parked_ids), db::IntArray(a.parked_delays_us),
                       std::string("payload is not a decodable shopcast.common.v1.Event"), a.token);
     }
     return n;
@@ -412,7 +394,7 @@ absl::Status Relay::RefreshBacklogMetrics() {
   std::vector<std::string> destinations;
   for (const auto& [destination, m] : metrics_) destinations.push_back(destination);
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
-    for (const auto& row : tx.exec_params(std::string(kBacklog), PgTextArray(destinations))) {
+    for (const auto& row : tx.exec_params(std::string(kBacklog), db::TextArray(destinations))) {
       auto m = metrics_.find(row[0].as<std::string>());
       if (m == metrics_.end()) continue;
       m->second.pending->Set(row[1].as<double>());

@@ -60,6 +60,12 @@ struct EventsDb {
     pqxx::nontransaction tx(conn);
     return tx.exec1(sql)[0].as<int>();
   }
+
+  std::string QueryText(const std::string& sql) {
+    pqxx::connection conn(db.dsn());
+    pqxx::nontransaction tx(conn);
+    return tx.exec1(sql)[0].as<std::string>();
+  }
 };
 
 // Records every call; `script` (if set) decides the answer, else everything is accepted.

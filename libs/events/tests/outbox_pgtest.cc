@@ -22,6 +22,8 @@ TEST_CASE("Enqueue writes one row per destination holding the whole event") {
   CHECK(ids::IsValidId(id, "evt"));
   CHECK(t.QueryInt("SELECT count(*) FROM outbox") == 2);
   CHECK(t.QueryInt("SELECT count(DISTINCT event_id) FROM outbox") == 1);
+  CHECK(t.QueryText("SELECT string_agg(destination, ',' ORDER BY id) FROM outbox") ==
+        "realtime-push,recording");
 
   pqxx::connection conn(t.db.dsn());
   pqxx::nontransaction tx(conn);

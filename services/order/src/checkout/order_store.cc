@@ -9,6 +9,7 @@
 #include "common/pg_time.h"
 #include "google/protobuf/util/json_util.h"
 #include "shopcast/db/errors.h"
+#include "shopcast/db/pg_array.h"
 #include "shopcast/db/transaction.h"
 #include "shopcast/events/outbox.h"
 #include "shopcast/status/status.h"
@@ -95,8 +96,7 @@ void ReadLines(pqxx::work& tx, std::vector<OrderRecord>& records) {
   if (records.empty()) return;
   std::vector<std::string> ids;
   for (const OrderRecord& r : records) ids.push_back(r.order.id());
-  // Our ids are [A-Za-z0-9_]: safe inside an array literal.
-  pqxx::result rows = tx.exec_prepared(sql::kGetLines, "{" + absl::StrJoin(ids, ",") + "}");
+  pqxx::result rows = tx.exec_prepared(sql::kGetLines, db::TextArray(ids));
   for (const pqxx::row& row : rows) {
     const std::string order_id = row[0].as<std::string>();
     for (OrderRecord& rec : records) {
@@ -332,11 +332,7 @@ absl::StatusOr<int64_t> OrderStore::DeleteExpiredKeys(absl::Time now) {
 }
 
 absl::StatusOr<std::vector<OrderRecord>> OrderStore::List(const ListQuery& q) {
-  std::string statuses = "{";
-  for (size_t i = 0; i < q.statuses.size(); ++i) {
-    absl::StrAppend(&statuses, i ? "," : "", q.statuses[i]);
-  }
-  statuses += "}";
+  const std::string statuses = db::IntArray(q.statuses);
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::vector<OrderRecord>> {
     pqxx::result rows =
         tx.exec_prepared(q.as_seller ? sql::kListAsSeller : sql::kListAsBuyer, q.user_id,

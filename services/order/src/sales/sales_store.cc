@@ -7,6 +7,7 @@
 #include "absl/time/clock.h"
 #include "common/pg_time.h"
 #include "sales/sales_sql.h"
+#include "shopcast/db/pg_array.h"
 #include "shopcast/db/transaction.h"
 #include "shopcast/status/status.h"
 
@@ -18,16 +19,6 @@ std::string Bound(absl::Time t) {
   if (t == absl::InfinitePast()) return "-infinity";
   if (t == absl::InfiniteFuture()) return "infinity";
   return PgTime(t);
-}
-
-// A text[] literal of ids ([A-Za-z0-9_], or empty for catalog sales): each element quoted.
-std::string TextArray(const std::vector<std::string>& ids) {
-  return "{" +
-         absl::StrJoin(ids, ",",
-                       [](std::string* out, const std::string& id) {
-                         absl::StrAppend(out, "\"", id, "\"");
-                       }) +
-         "}";
 }
 
 void BeginSnapshot(pqxx::work& tx) {
@@ -197,7 +188,7 @@ absl::StatusOr<SellerRead> SalesStore::ReadSeller(const std::string& seller_id,
     }
     if (ids.empty()) return read;
     read.per_stream =
-        ReadFigures(tx, sql::Scope::kSellerStreams, true, seller_id, from, to, TextArray(ids));
+        ReadFigures(tx, sql::Scope::kSellerStreams, true, seller_id, from, to, db::TextArray(ids));
     return read;
   });
 }

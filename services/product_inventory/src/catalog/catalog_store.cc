@@ -17,6 +17,7 @@
 #include "common/room_events.h"
 #include "common/streams.h"
 #include "shopcast/db/errors.h"
+#include "shopcast/db/pg_array.h"
 #include "shopcast/db/transaction.h"
 #include "shopcast/ids/ids.h"
 #include "shopcast/status/details.h"
@@ -30,11 +31,6 @@ pqxx::binarystring Blob(const std::string& bytes) {
 }
 
 std::string BytesOf(const pqxx::field& f) { return pqxx::binarystring(f).str(); }
-
-// "{1,2}" for a smallint[] parameter.
-std::string IntArray(const std::vector<int>& values) {
-  return absl::StrCat("{", absl::StrJoin(values, ","), "}");
-}
 
 bool IsAdmin(const auth::Caller& caller) { return caller.role == auth::Role::kAdmin; }
 
@@ -740,7 +736,7 @@ absl::StatusOr<Page<v1::Product>> CatalogStore::ListStreamProducts(const std::st
     std::vector<v1::Product> items;
     for (const pqxx::row& r :
          tx.exec_prepared("pi_cat_list_stream_products", stream_id, after_time, after.id,
-                          IntArray(visible), IntArray(own), caller_id, limit + 1)) {
+                          db::IntArray(visible), db::IntArray(own), caller_id, limit + 1)) {
       ASSIGN_OR_RETURN(std::optional<v1::Product> p,
                        ReadProduct(tx, r[0].as<std::string>(), false));
       if (p.has_value()) items.push_back(*std::move(p));
@@ -767,7 +763,7 @@ absl::StatusOr<Page<v1::Product>> CatalogStore::ListMyProducts(const std::string
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<Page<v1::Product>> {
     std::vector<v1::Product> items;
     for (const pqxx::row& r : tx.exec_prepared("pi_cat_list_my_products", seller_id, after_time,
-                                               after.id, IntArray(asked), stream_id, limit + 1)) {
+                                               after.id, db::IntArray(asked), stream_id, limit + 1)) {
       ASSIGN_OR_RETURN(std::optional<v1::Product> p,
                        ReadProduct(tx, r[0].as<std::string>(), false));
       if (p.has_value()) items.push_back(*std::move(p));

@@ -6,6 +6,7 @@
 
 #include "common/pg_time.h"
 #include "common/room_events.h"
+#include "shopcast/db/pg_array.h"
 #include "shopcast/db/transaction.h"
 #include "shopcast/log/log.h"
 #include "stock/pg_values.h"
@@ -112,7 +113,7 @@ absl::Status StockEvents::FlushOnce() {
       [&](pqxx::work& tx) -> absl::StatusOr<std::vector<std::pair<std::string, std::string>>> {
         std::vector<std::pair<std::string, std::string>> out;
         for (const auto& row :
-             tx.exec_prepared("pi_stock_wire_product_facts", pg::TextArray(ids))) {
+             tx.exec_prepared("pi_stock_wire_product_facts", db::TextArray(ids))) {
           std::string stream = row[2].as<std::string>();
           if (!stream.empty()) out.emplace_back(row[0].as<std::string>(), std::move(stream));
         }

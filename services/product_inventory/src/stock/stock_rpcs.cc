@@ -16,6 +16,7 @@
 #include "absl/time/clock.h"
 #include "common/paging.h"
 #include "common/pg_time.h"
+#include "shopcast/db/pg_array.h"
 #include "shopcast/db/transaction.h"
 #include "shopcast/server/status.h"
 #include "shopcast/server/unary.h"
@@ -175,7 +176,7 @@ absl::StatusOr<ProductFacts> StockRpcs::LoadFacts(const std::string& product_id)
       db::InTransaction(
           store_.pool(), [&](pqxx::work& tx) -> absl::StatusOr<std::optional<ProductFacts>> {
             const pqxx::result r =
-                tx.exec_prepared("pi_stock_wire_product_facts", pg::TextArray({product_id}));
+                tx.exec_prepared("pi_stock_wire_product_facts", db::TextArray(std::vector<std::string>{product_id}));
             if (r.empty()) return std::optional<ProductFacts>();
             ProductFacts f;
             f.seller_id = r[0][1].as<std::string>();
@@ -509,7 +510,7 @@ grpc::ServerUnaryReactor* StockRpcs::ListMyReservations(
               std::vector<std::string> out;
               for (const auto& row :
                    tx.exec_prepared("pi_stock_wire_buyer_holds", caller.user_id, pg::Time(now),
-                                    after_key, after_id, pg::TextArray(states), limit + 1)) {
+                                    after_key, after_id, db::TextArray(states), limit + 1)) {
                 out.push_back(row[0].as<std::string>());
               }
               return out;

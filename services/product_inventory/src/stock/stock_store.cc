@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "shopcast/db/errors.h"
+#include "shopcast/db/pg_array.h"
 #include "shopcast/db/transaction.h"
 #include "shopcast/ids/ids.h"
 #include "shopcast/status/status.h"
@@ -163,16 +164,9 @@ std::vector<absl::StatusOr<ReserveResult>> StockStore::ReserveBatch(
     absl::string_view product_id, const std::vector<const ReserveRequest*>& requests) {
   const size_t n = requests.size();
   // The arrays' literals straight from the requests (no copy of every buyer and key first).
-  const std::string buyers_array = pg::TextArrayOf(
-      requests, [](const ReserveRequest* r) -> const std::string& { return r->buyer_id; });
-  const std::string keys_array = pg::TextArrayOf(
-      requests, [](const ReserveRequest* r) -> const std::string& { return r->idempotency_key; });
-  std::string quantities_array = "{";
-  for (const ReserveRequest* r : requests) {
-    if (quantities_array.size() > 1) quantities_array += ',';
-    absl::StrAppend(&quantities_array, r->quantity);
-  }
-  quantities_array += '}';
+  const std::string buyers_array = db::TextArray(requests, &ReserveRequest::buyer_id);
+  const std::string keys_array = db::TextArray(requests, &ReserveRequest::idempotency_key);
+  const std::string quantities_array = db::IntArray(requests, &ReserveRequest::quantity);
 
   const absl::Time now = pg::Truncate(Now());
   const std::string product(product_id);
@@ -187,7 +181,7 @@ std::vector<absl::StatusOr<ReserveResult>> StockStore::ReserveBatch(
     std::vector<std::string> ids;
     ids.reserve(n);
     for (size_t i = 0; i < n; ++i) ids.push_back(NewHoldId(now));
-    rows = RunBatch(pool_, S(product_id), pg::Time(now), pg::TextArray(ids), buyers_array,
+    rows = RunBatch(pool_, S(product_id), pg::Time(now), db::TextArray(ids), buyers_array,
                     quantities_array, keys_array);
     if (rows.ok()) break;
     // A fresh hold id that collided (2^-80 within a millisecond), or a race with another lane
@@ -297,7 +291,7 @@ std::optional<std::vector<absl::StatusOr<ReserveResult>>> StockStore::ReserveAll
   try {
     pqxx::nontransaction tx(**lease);
     rows = tx.exec_prepared("pi_stock_reserve_all_fit", S(product_id), pg::Time(now), units,
-                            pg::TextArray(ids), buyers, quantities, keys);
+                            db::TextArray(ids), buyers, quantities, keys);
   } catch (const std::exception& e) {
     // A repeated idempotency key (the usual case here) or a failure: kReserveBatch answers
     // either, retrying as it does. Had this statement committed without its answer arriving,

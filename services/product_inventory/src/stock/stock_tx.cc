@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "shopcast/db/pg_array.h"
 #include "shopcast/ids/ids.h"
 #include "shopcast/status/status.h"
 #include "stock/pg_values.h"
@@ -299,7 +300,7 @@ absl::StatusOr<GrantResult> GrantHold(pqxx::work& tx, const GrantHoldRequest& re
 std::vector<StockLevel> GetStock(pqxx::work& tx, const std::vector<std::string>& product_ids,
                                  absl::Time now) {
   const pqxx::result r =
-      tx.exec_prepared("pi_stock_select", pg::TextArray(product_ids), pg::Time(now));
+      tx.exec_prepared("pi_stock_select", db::TextArray(product_ids), pg::Time(now));
   std::vector<StockLevel> out;
   out.reserve(r.size());
   for (const auto& row : r) {

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "rooms/pg_time.h"
+#include "shopcast/db/pg_array.h"
 #include "shopcast/db/transaction.h"
 #include "shopcast/ids/ids.h"
 
@@ -89,8 +90,7 @@ absl::StatusOr<ListResult> InboxStore::List(const std::string& user_id, bool unr
 absl::StatusOr<MarkResult> InboxStore::MarkIds(const std::string& user_id,
                                                const std::vector<std::string>& ids,
                                                absl::Time now) {
-  // Ids were validated as ntf_ ids: nothing in them needs quoting inside the array literal.
-  const std::string array = absl::StrCat("{", absl::StrJoin(ids, ","), "}");
+  const std::string array = db::TextArray(ids);
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<MarkResult> {
     MarkResult out;
     out.marked = tx.exec_prepared0("ntf_mark_ids", user_id, array, PgTime(now)).affected_rows();

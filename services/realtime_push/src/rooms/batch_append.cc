@@ -10,7 +10,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "rooms/feed_hub.h"
-#include "rooms/pg_array.h"
+#include "shopcast/db/pg_array.h"
 #include "rooms/projection.h"
 #include "shopcast/db/transaction.h"
 #include "shopcast/status/status.h"
@@ -26,7 +26,7 @@ struct RoomHead {
 };
 absl::flat_hash_map<std::string, RoomHead> LockRooms(pqxx::work& tx,
                                                      const std::vector<std::string>& rooms) {
-  PgArray ids;
+  db::PgArray ids;
   for (const std::string& r : rooms) ids.Text(r);
   absl::flat_hash_map<std::string, RoomHead> heads;
   for (const auto& row : tx.exec_prepared("rp_lock_rooms", ids.Literal())) {
@@ -38,8 +38,8 @@ absl::flat_hash_map<std::string, RoomHead> LockRooms(pqxx::work& tx,
 // The sequences of the requests' (stream, event id) pairs already in the log.
 std::map<std::pair<std::string, std::string>, int64_t> StoredEventIds(
     pqxx::work& tx, const std::vector<AppendRequest>& requests) {
-  PgArray streams;
-  PgArray event_ids;
+  db::PgArray streams;
+  db::PgArray event_ids;
   for (const AppendRequest& r : requests) {
     streams.Text(r.stream_id);
     event_ids.Text(r.event_id);
@@ -56,7 +56,7 @@ std::map<std::pair<std::string, std::string>, int64_t> StoredEventIds(
 struct Rows {
   std::vector<std::string> streams;
   std::vector<int64_t> seqs;
-  PgArray stream_col, seq_col, event_id_col, kind_col, event_col;
+  db::PgArray stream_col, seq_col, event_id_col, kind_col, event_col;
 
   void Add(const std::string& stream_id, int64_t seq, const std::string& event_id, int kind,
            const std::string& bytes) {
@@ -87,7 +87,7 @@ class CardUpserts {
 
   void Flush(pqxx::work& tx) {
     if (cards_.empty()) return;
-    PgArray streams, products, bytes, versions, seqs;
+    db::PgArray streams, products, bytes, versions, seqs;
     for (const Card& c : cards_) {
       streams.Text(c.stream_id);
       products.Text(c.product_id);
@@ -183,8 +183,8 @@ std::vector<absl::StatusOr<Appended>> AppendBatch(pqxx::work& tx,
 
   tx.exec_prepared0("rp_insert_events", rows.stream_col.Literal(), rows.seq_col.Literal(),
                     rows.event_id_col.Literal(), rows.kind_col.Literal(), rows.event_col.Literal());
-  PgArray moved_rooms;
-  PgArray moved_heads;
+  db::PgArray moved_rooms;
+  db::PgArray moved_heads;
   for (const std::string& room : rooms) {
     auto it = heads.find(room);
     if (it == heads.end()) continue;

@@ -13,6 +13,7 @@
 #include "rooms/projection.h"
 #include "rooms/room_sql.h"
 #include "shopcast/db/errors.h"
+#include "shopcast/db/pg_array.h"
 #include "shopcast/db/transaction.h"
 #include "shopcast/status/status.h"
 
@@ -140,19 +141,7 @@ absl::StatusOr<int64_t> RoomLog::OldestRetained(absl::string_view stream_id) {
 
 absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> RoomLog::Heads(
     const std::vector<std::string>& stream_ids) {
-  // A text[] literal; ids are checked printable ASCII without quotes or commas by callers,
-  // and quoting each element keeps the literal well formed regardless.
-  std::vector<std::string> quoted;
-  quoted.reserve(stream_ids.size());
-  for (const std::string& id : stream_ids) {
-    std::string q = "\"";
-    for (char c : id) {
-      if (c == '"' || c == '\\') q += '\\';
-      q += c;
-    }
-    quoted.push_back(q + "\"");
-  }
-  const std::string array = absl::StrCat("{", absl::StrJoin(quoted, ","), "}");
+  const std::string array = db::TextArray(stream_ids);
   return Read(pool_,
               [&](pqxx::work& t) -> absl::StatusOr<std::vector<std::pair<std::string, int64_t>>> {
                 std::vector<std::pair<std::string, int64_t>> heads;

@@ -2,7 +2,6 @@
 # internal Publish and the EventSink that turns video-ingest's events into room events.
 add_library(realtime_push_rooms STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/src/rooms/batch_append.cc
-  ${CMAKE_CURRENT_SOURCE_DIR}/src/rooms/pg_array.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/rooms/event_sink_service.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/rooms/feed.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/rooms/feed_hub.cc

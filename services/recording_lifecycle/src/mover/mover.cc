@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "mover/mover_sql.h"
 #include "mover/plan.h"
+#include "shopcast/db/pg_array.h"
 #include "shopcast/db/transaction.h"
 #include "shopcast/ids/ids.h"
 #include "shopcast/log/log.h"
@@ -195,8 +196,7 @@ void Mover::HeartbeatLoop() {
       wake_.wait_for(lock, every, [this] { return stopping_; });
       if (stopping_) return;
       if (in_flight_.empty()) continue;
-      // Ids and keys are of [A-Za-z0-9._/-] only: no quoting needed inside the array literal.
-      array = absl::StrCat("{", absl::StrJoin(in_flight_, ","), "}");
+      array = db::TextArray(in_flight_);
     }
     absl::Status s = db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
       tx.exec_params(sql::kRenewLeases, owner_, array, Millis(options_.lease));

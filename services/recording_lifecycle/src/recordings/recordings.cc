@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "mover/plan.h"
 #include "recordings/recordings_sql.h"
+#include "shopcast/db/pg_array.h"
 #include "shopcast/db/transaction.h"
 #include "shopcast/status/status.h"
 
@@ -84,10 +85,6 @@ void MomentOf(const pqxx::row& r, v1::Moment* m) {
   TimestampOfMicros(r[i++].as<int64_t>(), m->mutable_occurred_at());
   DurationOfMicros(r[i++].as<int64_t>(), m->mutable_media_offset());
   m->set_cancelled(r[i++].as<bool>());
-}
-
-std::string SmallintArray(const std::vector<int>& values) {
-  return absl::StrCat("{", absl::StrJoin(values, ","), "}");
 }
 
 // The decisions a list shows: the request's, else SAVE (and UNDECIDED for the host/admin).
@@ -181,7 +178,7 @@ absl::Status Recordings::ListRecordings(const Viewer& viewer,
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
     response->Clear();
     const pqxx::result rows =
-        tx.exec_params(sql::kListRecordings, host, SmallintArray(decisions), SmallintArray(tiers),
+        tx.exec_params(sql::kListRecordings, host, db::IntArray(decisions), db::IntArray(tiers),
                        after_key, after_id, page_size + 1);
     for (int i = 0; i < static_cast<int>(rows.size()) && i < page_size; ++i) {
       *response->add_recordings() = RecordingOf(rows[i], thumbnail_url_).recording;

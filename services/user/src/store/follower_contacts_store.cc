@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/strings/str_join.h"
+#include "shopcast/db/pg_array.h"
 #include "shopcast/db/transaction.h"
 #include "store/user_store.h"
 
@@ -37,9 +38,7 @@ absl::StatusOr<std::vector<FollowerContact>> UserStore::ListFollowerContacts(
 
 absl::StatusOr<std::vector<FollowerContact>> UserStore::GetUserContacts(
     const std::vector<std::string>& user_ids) {
-  // The ids were validated (letters, digits and '_' only), so the array literal needs no
-  // quoting.
-  const std::string array = "{" + absl::StrJoin(user_ids, ",") + "}";
+  const std::string array = db::TextArray(user_ids);
   return db::InTransaction(pool_,
                            [&](pqxx::work& tx) -> absl::StatusOr<std::vector<FollowerContact>> {
                              std::vector<FollowerContact> out;

@@ -1,6 +1,7 @@
 #include "streams/store/marker_store.h"
 
 #include "nlohmann/json.hpp"
+#include "shopcast/db/pg_array.h"
 #include "shopcast/db/transaction.h"
 #include "shopcast/log/log.h"
 #include "streams/store/store_tx.h"
@@ -58,7 +59,7 @@ absl::StatusOr<std::vector<Marker>> MarkerStore::Applying(
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::vector<Marker>> {
     std::vector<Marker> out;
     for (const auto& row :
-         tx.exec_prepared("vi_applying_markers", internal::ArrayLiteral(stream_ids),
+         tx.exec_prepared("vi_applying_markers", db::TextArray(stream_ids),
                           absl::ToUnixMicros(since))) {
       Marker m;
       m.marker_id = row[0].as<std::string>();

@@ -1,5 +1,6 @@
 #include "streams/store/pass_store.h"
 
+#include "shopcast/db/pg_array.h"
 #include "shopcast/db/transaction.h"
 #include "streams/store/store_tx.h"
 
@@ -27,7 +28,7 @@ absl::StatusOr<std::map<std::string, access::StreamGate>> PassStore::Gates(
       pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::map<std::string, access::StreamGate>> {
         std::map<std::string, access::StreamGate> out;
         for (const auto& row :
-             tx.exec_prepared("vi_stream_gates", internal::ArrayLiteral(stream_ids))) {
+             tx.exec_prepared("vi_stream_gates", db::TextArray(stream_ids))) {
           out[row[0].as<std::string>()] =
               access::StreamGate{row[2].as<bool>(), row[1].as<std::string>()};
         }
@@ -45,8 +46,8 @@ absl::StatusOr<std::set<access::ViewerStream>> PassStore::ActivePasses(
   return db::InTransaction(
       pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::set<access::ViewerStream>> {
         std::set<access::ViewerStream> out;
-        for (const auto& row : tx.exec_prepared("vi_active_passes", internal::ArrayLiteral(viewers),
-                                                internal::ArrayLiteral(streams))) {
+        for (const auto& row : tx.exec_prepared("vi_active_passes", db::TextArray(viewers),
+                                                db::TextArray(streams))) {
           out.emplace(row[0].as<std::string>(), row[1].as<std::string>());
         }
         return out;

@@ -27,21 +27,6 @@ Nullable Micros(const std::optional<absl::Time>& t) {
   return Nullable(absl::StrCat(Us(*t)));
 }
 
-std::string ArrayLiteral(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out += ',';
-    out += '"';
-    for (char c : items[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  out += '}';
-  return out;
-}
-
 StreamRow ParseStream(const pqxx::row& r) {
   StreamRow s;
   s.id = r[0].as<std::string>();

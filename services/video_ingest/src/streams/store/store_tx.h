@@ -35,8 +35,6 @@ class Nullable {
 
 // Microseconds since the epoch, as every time column is written.
 Nullable Micros(const std::optional<absl::Time>& t);
-// A PostgreSQL array literal of `items` ("{\"a\",\"b\"}").
-std::string ArrayLiteral(const std::vector<std::string>& items);
 
 StreamRow ParseStream(const pqxx::row& r);
 SessionRow ParseSession(const pqxx::row& r);

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "shopcast/db/pg_array.h"
 #include "shopcast/db/transaction.h"
 #include "shopcast/ids/ids.h"
 #include "shopcast/status/status.h"
@@ -110,7 +111,7 @@ absl::StatusOr<StreamRow> StreamStore::CreateStream(const NewStream& in, absl::T
       Nullable price_currency = PriceCurrency(in.access_price);
       try {
         tx.exec_prepared("vi_insert_stream", id, in.host_id, in.title, in.description,
-                         internal::ArrayLiteral(in.tags), scheduled.get(), absl::ToUnixMicros(now),
+                         db::TextArray(in.tags), scheduled.get(), absl::ToUnixMicros(now),
                          in.key_hash, in.key_hint, in.idempotency_key, in.request_fingerprint,
                          in.gated, price_minor.get(), price_currency.get());
       } catch (const pqxx::unique_violation&) {
@@ -190,7 +191,7 @@ absl::StatusOr<StreamRow> StreamStore::UpdateStream(std::string_view stream_id,
     Nullable price_minor = PriceMinor(s->access_price);
     Nullable price_currency = PriceCurrency(s->access_price);
     tx.exec_prepared("vi_save_stream_content", s->id, s->title, s->description,
-                     internal::ArrayLiteral(s->tags), scheduled.get(), absl::ToUnixMicros(now),
+                     db::TextArray(s->tags), scheduled.get(), absl::ToUnixMicros(now),
                      s->gated, price_minor.get(), price_currency.get());
     StreamRow saved = t.WithSession(*t.Lock(stream_id));
     vpb::StreamUpdated e;
@@ -278,7 +279,7 @@ absl::StatusOr<std::vector<StreamRow>> StreamStore::LookupStreams(
     const std::vector<std::string>& ids) {
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::vector<StreamRow>> {
     std::vector<StreamRow> out;
-    for (const auto& row : tx.exec_prepared("vi_lookup_streams", internal::ArrayLiteral(ids))) {
+    for (const auto& row : tx.exec_prepared("vi_lookup_streams", db::TextArray(ids))) {
       StreamRow& s = out.emplace_back(internal::ParseStream(row));
       s.hls_origin = row[row.size() - 1].as<std::string>();
     }

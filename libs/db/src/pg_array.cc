@@ -1,15 +1,15 @@
-#include "rooms/pg_array.h"
+#include "shopcast/db/pg_array.h"
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 
-namespace shopcast::realtime_push::rooms {
+namespace shopcast::db {
 
 void PgArray::Separate() {
   if (!body_.empty()) body_ += ',';
 }
 
-PgArray& PgArray::Text(absl::string_view text) {
+PgArray& PgArray::Text(std::string_view text) {
   Separate();
   body_ += '"';
   for (char c : text) {
@@ -26,11 +26,11 @@ PgArray& PgArray::Int(int64_t value) {
   return *this;
 }
 
-PgArray& PgArray::Bytes(absl::string_view bytes) {
+PgArray& PgArray::Bytes(std::string_view bytes) {
   Separate();
   // "\\x<hex>": the array parser turns the escaped backslash into bytea's hex prefix.
-  absl::StrAppend(&body_, "\"\\\\x", absl::BytesToHexString(bytes), "\"");
+  absl::StrAppend(&body_, "\"\\\\x", absl::BytesToHexString(absl::string_view(bytes.data(), bytes.size())), "\"");
   return *this;
 }
 
-}  // namespace shopcast::realtime_push::rooms
+}  // namespace shopcast::db
