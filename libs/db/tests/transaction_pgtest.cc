@@ -174,5 +174,55 @@ TEST_CASE("A connection lost before commit is retried on a fresh connection") {
   CHECK(f.Count() == 1);
 }
 
+TEST_CASE("InAutocommit makes each statement its own transaction") {
+  Fixture f;
+  absl::StatusOr<int> r =
+      InAutocommit(*f.pool, [](pqxx::nontransaction& tx) -> absl::StatusOr<int> {
+        tx.exec0("INSERT INTO items VALUES (1, 5)");
+        return tx.exec1("SELECT qty FROM items WHERE id = 1")[0].as<int>();
+      });
+  REQUIRE(r.ok());
+  CHECK(*r == 5);
+  CHECK(f.Count() == 1);
+
+  // A failing statement undoes only itself; what ran before it stays, and its error is mapped.
+  absl::Status s = InAutocommit(*f.pool, [](pqxx::nontransaction& tx) {
+    tx.exec0("INSERT INTO items VALUES (2, 1)");
+    tx.exec0("INSERT INTO items VALUES (3, -1)");
+    return absl::OkStatus();
+  });
+  CHECK(s.code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(ReasonOf(s) == kReasonCheckViolation);
+  CHECK(f.Count() == 2);
+
+  // fn's own error is returned as it is.
+  s = InAutocommit(*f.pool, [](pqxx::nontransaction&) {
+    return Error(absl::StatusCode::kNotFound, "NO_ITEM", "no such item");
+  });
+  CHECK(ReasonOf(s) == "NO_ITEM");
+  CHECK(f.pool->in_use() == 0);
+}
+
+TEST_CASE("InAutocommit reports a connection lost mid-call as a commit in doubt, not retried") {
+  Fixture f;
+  int calls = 0;
+  absl::Status s = InAutocommit(*f.pool, [&](pqxx::nontransaction& tx) -> absl::Status {
+    ++calls;
+    tx.exec0("INSERT INTO items VALUES (1, 1)");
+    tx.exec0("SELECT pg_terminate_backend(pg_backend_pid())");
+    return absl::OkStatus();
+  });
+  CHECK(s.code() == absl::StatusCode::kUnavailable);
+  CHECK(ReasonOf(s) == kReasonCommitInDoubt);
+  CHECK(calls == 1);
+  CHECK(f.Count() == 1);  // the statement before the cut did commit
+  // The broken connection was not returned to the pool: the next call works.
+  CHECK(InAutocommit(*f.pool, [](pqxx::nontransaction& tx) {
+          tx.exec0("INSERT INTO items VALUES (2, 1)");
+          return absl::OkStatus();
+        }).ok());
+  CHECK(f.Count() == 2);
+}
+
 }  // namespace
 }  // namespace shopcast::db

@@ -19,22 +19,15 @@ const MigrationSet& outboxMigrations();  // Generated from migrations/outbox.
 namespace shopcast::events {
 namespace {
 
-// Every destination's row and the wake-up of the listeners (delivered at commit, and only
-// then), in one round trip. $2: the destinations (text[]), in the order their rows are numbered.
-inline constexpr std::string_view kEnqueue = R"~(
-WITH queued AS (
-  INSERT INTO outbox (event_id, destination, type, source, aggregate_id, payload)
-  SELECT $1, d.destination, $3, $4, $5, $6
-  FROM unnest($2::text[]) WITH ORDINALITY AS d(destination, n)
-  ORDER BY d.n
-  RETURNING 1)
-SELECT pg_notify('shopcast_outbox', ''))~";
+// outbox V003: every destination's row and the listeners' wake-up, in one round trip.
+inline constexpr std::string_view kEnqueue =
+    "SELECT outbox_enqueue($1, $2::text[], $3, $4, $5, $6)";
 
 }  // namespace
 
 const db::MigrationSet& OutboxMigrations() { return db::embedded::outboxMigrations(); }
 
-std::string Enqueue(pqxx::work& tx, const OutgoingEvent& e) {
+PreparedEvent PrepareEvent(const OutgoingEvent& e) {
   if (e.source.empty() || e.type.empty() || e.destinations.empty() || e.payload == nullptr) {
     throw std::invalid_argument("Enqueue: source, type, destinations and payload are required");
   }
@@ -49,14 +42,21 @@ std::string Enqueue(pqxx::work& tx, const OutgoingEvent& e) {
   event.mutable_occurred_at()->set_nanos(
       static_cast<int32_t>((now - absl::FromUnixSeconds(seconds)) / absl::Nanoseconds(1)));
   event.mutable_payload()->PackFrom(*e.payload);
+  return PreparedEvent{
+      .event_id = event.id(),
+      .destinations = db::TextArray(std::set<std::string>(e.destinations.begin(),
+                                                          e.destinations.end())),
+      .type = e.type,
+      .source = e.source,
+      .aggregate_id = e.aggregate_id,
+      .payload = event.SerializeAsString()};
+}
 
-  const std::string bytes = event.SerializeAsString();
-  const pqxx::binarystring blob(bytes.data(), bytes.size());
-  // Each destination once, in name order.
-  const std::set<std::string> destinations(e.destinations.begin(), e.destinations.end());
-  tx.exec_params1(std::string(kEnqueue), event.id(), db::TextArray(destinations), e.type,
-                  e.source, e.aggregate_id, blob);
-  return event.id();
+std::string Enqueue(pqxx::work& tx, const OutgoingEvent& e) {
+  PreparedEvent p = PrepareEvent(e);
+  tx.exec_params1(std::string(kEnqueue), p.event_id, p.destinations, p.type, p.source,
+                  p.aggregate_id, pqxx::binarystring(p.payload.data(), p.payload.size()));
+  return std::move(p.event_id);
 }
 
 }  // namespace shopcast::events

@@ -47,6 +47,44 @@ TEST_CASE("Enqueue writes one row per destination holding the whole event") {
   CHECK(row[5].as<bool>());
 }
 
+TEST_CASE("A prepared event written by the caller's own statement lands as Enqueue's would") {
+  EventsDb t;
+  pqxx::connection listener(t.db.dsn());
+  {
+    pqxx::nontransaction tx(listener);
+    tx.exec0(std::string("LISTEN ") + kOutboxChannel);
+  }
+  google::protobuf::StringValue payload;
+  payload.set_value("hello");
+  const PreparedEvent p = PrepareEvent(OutgoingEvent{.source = "test",
+                                                     .type = "test.happened",
+                                                     .aggregate_id = "ord_1",
+                                                     .destinations = {"b", "a", "b"},
+                                                     .payload = &payload});
+  CHECK(ids::IsValidId(p.event_id, "evt"));
+  CHECK(p.destinations == "{\"a\",\"b\"}");
+  {
+    // One statement in autocommit, as a data-modifying WITH would call it.
+    pqxx::connection conn(t.db.dsn());
+    pqxx::nontransaction tx(conn);
+    tx.exec_params("SELECT outbox_enqueue($1, $2::text[], $3, $4, $5, $6)", p.event_id,
+                   p.destinations, p.type, p.source, p.aggregate_id,
+                   pqxx::binarystring(p.payload.data(), p.payload.size()));
+  }
+  CHECK(t.QueryText("SELECT string_agg(destination || ':' || event_id, ',' ORDER BY id) "
+                    "FROM outbox") == "a:" + p.event_id + ",b:" + p.event_id);
+  CHECK(listener.await_notification(5, 0) == 1);
+  pqxx::connection conn(t.db.dsn());
+  pqxx::nontransaction tx(conn);
+  const pqxx::binarystring blob(tx.exec1("SELECT payload FROM outbox LIMIT 1")[0]);
+  shopcast::common::v1::Event event;
+  REQUIRE(event.ParseFromArray(blob.data(), static_cast<int>(blob.size())));
+  CHECK(event.id() == p.event_id);
+  google::protobuf::StringValue back;
+  REQUIRE(event.payload().UnpackTo(&back));
+  CHECK(back.value() == "hello");
+}
+
 TEST_CASE("An event enqueued in a rolled-back transaction leaves nothing behind") {
   EventsDb t;
   google::protobuf::StringValue payload;

@@ -34,6 +34,12 @@ FPS=30
 COST_LEVELS="${COST_LEVELS:-1 10 50}"
 COST_WINDOW="${COST_WINDOW:-30}"
 COST_SERVERS="${COST_SERVERS:-ours nginx}"  # "ours" alone while profiling
+# COST_TOGETHER=1: each level runs both servers at once, n publishers each, and measures them
+# over the same window, so that what the machine's neighbours do to one window falls on both
+# alike (one after the other, ratios moved by ±15 % from run to run). COST_REPEAT: windows per
+# level in that mode (each a row of the table), the servers kept running between them.
+COST_TOGETHER="${COST_TOGETHER:-0}"
+COST_REPEAT="${COST_REPEAT:-1}"
 THUMB_POLL="${THUMB_POLL:-}"
 # The build lock is not taken by default (the machine's rule: the lock is for building); set
 # LOCK=/work/.build.lock to hold builds off during each measuring phase.
@@ -465,6 +471,59 @@ cost_level() {  # server n
   echo "$server $n $live $syscalls $idle $s0 $s1 $p0 $p1" >>"$COST_ROWS"
   log "cost $server x$n: $live live; server $s0 -> $s1; publishers $p0 -> $p1"
 }
+# Both servers at once: n publishers each (alternating, so neither gets its streams first),
+# measured over the same windows; one row per server and window, as cost_level writes.
+cost_level_together() {  # n
+  local n="$1" urls=() ours_lists=() ngx_lists=() ids=() i=0
+  start_ours; start_nginx
+  while read -r id key; do
+    i=$((i + 1)); ids+=("$id")
+    urls+=("rtmp://127.0.0.1:$VI_RTMP/live/$key" "rtmp://127.0.0.1:$NGX_RTMP/live/s$i")
+    ours_lists+=("http://127.0.0.1:$VI_HLS/live/$id/live.m3u8")
+    ngx_lists+=("http://127.0.0.1:$NGX_HTTP/hls/s$i.m3u8")
+  done < <(create_streams "$n")
+  sleep 2
+  local idle_o idle_g
+  idle_o="$(python3 "$HERE/proc.py" "$VI_PID")"; idle_g="$(python3 "$HERE/proc.py" --tree "$NGX_PID")"
+  start_publishers "${urls[@]}"
+  local end=$((SECONDS + 60))
+  while ((SECONDS < end)); do
+    (( $(count_live "${ours_lists[@]}") == n && $(count_live "${ngx_lists[@]}") == n )) && break
+    sleep 1
+  done
+  sleep 5  # every stream past its first segments
+  local pids_o pids_g r
+  pids_o="$(python3 "$HERE/proc.py" --list "$VI_PID")"; pids_g="$(python3 "$HERE/proc.py" --list --tree "$NGX_PID")"
+  for ((r = 1; r <= COST_REPEAT; r++)); do
+    local so0 sg0 so1 sg1 p0 p1 stat_o="" stat_g="" sc_o=0 sc_g=0
+    if [[ "$PERF_STAT" == 1 ]]; then
+      perf stat -x, -e raw_syscalls:sys_enter -p "$pids_o" -o "$SCRATCH/perf-stat-ours-$n.csv" \
+          -- sleep "$COST_WINDOW" 2>/dev/null &
+      stat_o=$!
+      perf stat -x, -e raw_syscalls:sys_enter -p "$pids_g" -o "$SCRATCH/perf-stat-nginx-$n.csv" \
+          -- sleep "$COST_WINDOW" 2>/dev/null &
+      stat_g=$!
+    fi
+    so0="$(python3 "$HERE/proc.py" "$VI_PID")"; sg0="$(python3 "$HERE/proc.py" --tree "$NGX_PID")"
+    p0="$(python3 "$HERE/proc.py" "${PUB_PIDS[@]}")"
+    sleep "$COST_WINDOW"
+    so1="$(python3 "$HERE/proc.py" "$VI_PID")"; sg1="$(python3 "$HERE/proc.py" --tree "$NGX_PID")"
+    p1="$(python3 "$HERE/proc.py" "${PUB_PIDS[@]}")"
+    if [[ -n "$stat_o" ]]; then
+      wait "$stat_o" "$stat_g" || true
+      sc_o="$(awk -F, '/raw_syscalls:sys_enter/ {print $1}' "$SCRATCH/perf-stat-ours-$n.csv" 2>/dev/null)"
+      sc_g="$(awk -F, '/raw_syscalls:sys_enter/ {print $1}' "$SCRATCH/perf-stat-nginx-$n.csv" 2>/dev/null)"
+      [[ "$sc_o" =~ ^[0-9]+$ ]] || sc_o=0; [[ "$sc_g" =~ ^[0-9]+$ ]] || sc_g=0
+    fi
+    # The publishers' column is all 2n publishers in both rows.
+    echo "ours $n $(count_live "${ours_lists[@]}") $sc_o $idle_o $so0 $so1 $p0 $p1" >>"$COST_ROWS"
+    echo "nginx $n $(count_live "${ngx_lists[@]}") $sc_g $idle_g $sg0 $sg1 $p0 $p1" >>"$COST_ROWS"
+    log "cost together x$n, window $r: ours $so0 -> $so1; nginx $sg0 -> $sg1"
+  done
+  stop_publishers
+  sleep 2
+  stop_ours; stop_nginx
+}
 cost_table() {
   python3 - "$COST_ROWS" "$COST_WINDOW" "$THUMB_ROWS" "$POLL_ROWS" "$THUMB_POLL" <<'PY' | tee -a "$RESULTS"
 import json, sys
@@ -488,16 +547,16 @@ for line in open(rows):
     threads = (s1.get("threads", 0) - idle.get("threads", 0)) / n
     wakeups = (s1.get("ctxsw", 0) - s0.get("ctxsw", 0)) / window / n
     sc = f"{syscalls / window / n:.0f}" if syscalls else "–"
-    data[(server, n)] = (per, per_stream_rss, spc)
+    data.setdefault((server, n), []).append((per, per_stream_rss, spc))
     print(f"| {server} | {n} | {live} | {100 * cpu / window:.1f} | {1000 * per:.2f} | "
           f"{idle['rss'] / 2**20:.1f} MiB | {s1['rss'] / 2**20:.1f} MiB | {s1['pss'] / 2**20:.1f} MiB | "
           f"{per_stream_rss / 2**20:.2f} MiB | {threads:.1f} | {wakeups:.0f} | {sc} | "
           f"{100 * (p1['cpu'] - p0['cpu']) / window:.1f} | {spc:.0f} |")
 print()
 for n in sorted({k[1] for k in data}):
-    o, g = data.get(("ours", n)), data.get(("nginx", n))
-    if o and g:
-        print(f"at {n}: ours/nginx CPU per stream ×{o[0] / g[0]:.2f}, memory per stream ×{o[1] / g[1] if g[1] else float('nan'):.2f}, "
+    # The i-th row of ours against the i-th of nginx-rtmp (the same window with COST_TOGETHER).
+    for i, (o, g) in enumerate(zip(data.get(("ours", n), []), data.get(("nginx", n), []))):
+        print(f"at {n}{f' (window {i + 1})' if len(data[('ours', n)]) > 1 else ''}: ours/nginx CPU per stream ×{o[0] / g[0]:.2f}, memory per stream ×{o[1] / g[1] if g[1] else float('nan'):.2f}, "
               f"streams per core ours {o[2]:.0f} vs nginx {g[2]:.0f} (×{o[2] / g[2]:.2f}; goal ≥ 1.5)")
 for line in open(thumbs):
     f = line.split()
@@ -676,6 +735,7 @@ fi
 if [[ " $PHASES " == *" cost "* ]]; then
   lock
   for n in $COST_LEVELS; do
+    if [[ "$COST_TOGETHER" == 1 ]]; then cost_level_together "$n"; continue; fi
     for server in $COST_SERVERS; do cost_level "$server" "$n"; done
   done
   unlock

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <exception>
 #include <optional>
+#include <pqxx/nontransaction>
 #include <pqxx/transaction>
 #include <type_traits>
 #include <utility>
@@ -87,6 +88,33 @@ auto InTransaction(Pool& pool, Fn&& fn, TxOptions opts = {})
       }
     }  // The lease goes back to the pool before the pause.
     internal::SleepBeforeRetry(attempt);
+  }
+}
+
+// Runs `fn(pqxx::nontransaction&)` (returning absl::Status or absl::StatusOr<T>) on a pooled
+// connection in autocommit: each statement is a transaction of its own, with no BEGIN and
+// COMMIT round trips — for a change that one statement makes whole (a data-modifying WITH).
+// Exceptions become statuses via MapDbException, except that a connection lost during the call
+// is UNAVAILABLE DB_COMMIT_IN_DOUBT: a statement may have committed. Nothing is retried here;
+// a caller that retries must make the statement safe to run twice.
+template <typename Fn>
+auto InAutocommit(Pool& pool, Fn&& fn) -> std::invoke_result_t<Fn&, pqxx::nontransaction&> {
+  using Result = std::invoke_result_t<Fn&, pqxx::nontransaction&>;
+  static_assert(internal::IsStatusResult<Result>::value,
+                "fn must return absl::Status or absl::StatusOr<T>");
+  absl::StatusOr<Pool::Lease> lease = pool.Acquire();
+  if (!lease.ok()) return Result(lease.status());
+  try {
+    pqxx::nontransaction tx(**lease);
+    return fn(tx);
+  } catch (const std::exception& e) {
+    absl::Status failure = MapDbException(e);
+    if (!(*lease)->is_open() || ReasonOf(failure) == kReasonConnectionLost) {
+      lease->MarkBroken();
+      return Result(Error(absl::StatusCode::kUnavailable, kReasonCommitInDoubt,
+                          "the connection was lost during an autocommit statement"));
+    }
+    return Result(failure);
   }
 }
 

@@ -34,4 +34,19 @@ struct OutgoingEvent {
 // become statuses in db::InTransaction).
 std::string Enqueue(pqxx::work& tx, const OutgoingEvent& e);
 
+// An event ready to be written by a statement of the caller's own, for a change and its event
+// in one round trip: the statement calls
+//   outbox_enqueue(event_id, destinations::text[], type, source, aggregate_id, payload::bytea)
+// (outbox V003; what Enqueue runs) with these values, e.g. from a data-modifying WITH, once and
+// only when its change is made. Throws like Enqueue.
+struct PreparedEvent {
+  std::string event_id;
+  std::string destinations;  // a text[] literal: each destination once, in name order
+  std::string type;
+  std::string source;
+  std::string aggregate_id;
+  std::string payload;  // the serialized shopcast.common.v1.Event: pass as bytea
+};
+PreparedEvent PrepareEvent(const OutgoingEvent& e);
+
 }  // namespace shopcast::events

@@ -154,36 +154,47 @@ absl::Status StreamStore::RecordSegment(const Claim& claim, const SegmentInfo& g
   const int64_t duration_ms = std::max<int64_t>(1, duration_us / 1000);
   const int bitrate_kbps = static_cast<int>(
       std::min<int64_t>(g.size_bytes * 8 / duration_ms, std::numeric_limits<int32_t>::max()));
-  const auto emit_closed = [&](StoreTx& t) {
-    vpb::SegmentClosed e;
-    e.set_stream_id(claim.stream_id);
-    e.set_session_id(claim.session_id);
-    e.set_sequence(g.sequence);
-    ToProto(g.program_date_time, e.mutable_program_date_time());
-    ToProto(g.duration, e.mutable_duration());
-    ToProto(g.media_offset, e.mutable_media_offset());
-    e.set_size_bytes(g.size_bytes);
-    e.set_sha256(g.sha256);
-    e.set_path(g.path);
-    e.set_content_type("video/mp2t");
-    e.set_discontinuity(g.discontinuity);
-    t.Emit("segment_closed", claim.stream_id, e);
-  };
+  vpb::SegmentClosed closed;
+  if (!options_.event_destinations.empty()) {  // no one to tell: not even built
+    closed.set_stream_id(claim.stream_id);
+    closed.set_session_id(claim.session_id);
+    closed.set_sequence(g.sequence);
+    ToProto(g.program_date_time, closed.mutable_program_date_time());
+    ToProto(g.duration, closed.mutable_duration());
+    ToProto(g.media_offset, closed.mutable_media_offset());
+    closed.set_size_bytes(g.size_bytes);
+    closed.set_sha256(g.sha256);
+    closed.set_path(g.path);
+    closed.set_content_type("video/mp2t");
+    closed.set_discontinuity(g.discontinuity);
+  }
+
+  // The common case first, in one round trip: the stream is live on this session. Safe to run
+  // again (the runtime retries a commit in doubt): a segment recorded before inserts nothing
+  // and announces nothing.
+  auto live = db::InAutocommit(pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<bool> {
+    events::PreparedEvent e;
+    e.destinations = "{}";
+    if (!options_.event_destinations.empty()) {
+      e = events::PrepareEvent(
+          internal::StreamEvent(options_, "segment_closed", claim.stream_id, closed));
+    }
+    pqxx::row r = tx.exec_prepared1(
+        "vi_record_live_segment", claim.stream_id, g.sequence, claim.session_id,
+        absl::ToUnixMicros(g.program_date_time), duration_us, offset_us, g.size_bytes, g.sha256,
+        g.path, g.discontinuity, bitrate_kbps, absl::ToUnixMicros(now), e.event_id,
+        e.destinations, e.type, e.source, e.aggregate_id,
+        pqxx::binarystring(e.payload.data(), e.payload.size()));
+    return r[0].as<bool>();
+  });
+  if (!live.ok()) return live.status();
+  if (*live) return absl::OkStatus();
+
+  // Any other state: the stream may go live with this segment, or the session may be over.
   bool session_ended = false;
   RETURN_IF_ERROR(db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
     StoreTx t(tx, options_);
     session_ended = false;  // a retried transaction starts over
-    // The common case first: the stream is live on this session (one statement).
-    pqxx::row live = tx.exec_prepared1(
-        "vi_record_live_segment", claim.stream_id, g.sequence, claim.session_id,
-        absl::ToUnixMicros(g.program_date_time), duration_us, offset_us, g.size_bytes, g.sha256,
-        g.path, g.discontinuity, bitrate_kbps, absl::ToUnixMicros(now));
-    if (live[0].as<bool>()) {
-      if (live[1].as<bool>()) emit_closed(t);
-      return absl::OkStatus();  // not inserted: recorded before, a retry
-    }
-
-    // Any other state: the stream may go live with this segment, or the session may be over.
     std::optional<StreamRow> s = t.Lock(claim.stream_id);
     if (!s) return internal::StreamNotFound();
     pqxx::result session = tx.exec_prepared("vi_select_session", claim.session_id);
@@ -219,7 +230,7 @@ absl::Status StreamStore::RecordSegment(const Claim& claim, const SegmentInfo& g
       t.Emit("stream_went_live", s->id, e);
     }
     t.SaveState(*s, now);
-    emit_closed(t);
+    t.Emit("segment_closed", s->id, closed);
     return absl::OkStatus();
   }));
   if (session_ended) {

@@ -135,13 +135,16 @@ VALUES ($1, $2, $3, us_to_ts($4), $5, $6, $7, $8, $9, $10)
 ON CONFLICT (stream_id, sequence) DO NOTHING)~";
 
 // A segment of a stream that is LIVE with session $3 as its open, active encoder — every
-// segment but a session's first — recorded in one statement instead of the six round trips of
-// lock, session read, insert, count and save: it locks the stream row, inserts the segment
-// (a retry inserts nothing), counts it on the session and moves the stream's next sequence and
-// media offset on. Nothing is written when the stream is in any other state: the caller then
-// takes the general path, which may make the stream live. Answers (applies, inserted).
+// segment but a session's first — recorded by one statement in autocommit, in place of the
+// transaction's lock, session read, insert, count, save and outbox writes: it locks the stream
+// row, inserts the segment (a retry inserts nothing), counts it on the session, moves the
+// stream's next sequence and media offset on, and enqueues the SegmentClosed event prepared in
+// $13–$18 (outbox V003; none when $14 is empty). Nothing is written when the stream is in any
+// other state: the caller then takes the general path, which may make the stream live.
+// Answers (applies, inserted).
 //   $1 stream  $2 sequence  $3 session  $4 program date time (us)  $5 duration (us)
 //   $6 media offset (us)  $7 size  $8 sha256  $9 path  $10 discontinuity  $11 kbit/s  $12 now (us)
+//   $13 event id  $14 destinations (text[])  $15 type  $16 source  $17 aggregate  $18 event bytes
 inline constexpr char kRecordLiveSegment[] = R"~(
 WITH s AS (
   SELECT id FROM streams WHERE id = $1 AND status = 2 AND active_session_id = $3 FOR UPDATE
@@ -162,8 +165,11 @@ WITH s AS (
   UPDATE streams SET next_sequence = GREATEST(next_sequence, $2 + 1),
     media_offset_us = GREATEST(media_offset_us, $6 + $5), updated_at = us_to_ts($12)
   WHERE id = $1 AND EXISTS (SELECT 1 FROM g)
+), announced AS (
+  SELECT outbox_enqueue($13, $14::text[], $15, $16, $17, $18) FROM g
+  WHERE cardinality($14::text[]) > 0
 )
-SELECT EXISTS (SELECT 1 FROM i), EXISTS (SELECT 1 FROM g))~";
+SELECT EXISTS (SELECT 1 FROM i), EXISTS (SELECT 1 FROM g), (SELECT count(*) FROM announced))~";
 
 inline constexpr char kSegmentTotals[] = R"~(
 SELECT count(*), COALESCE(max(sequence), -1), COALESCE(sum(duration_us), 0)::bigint

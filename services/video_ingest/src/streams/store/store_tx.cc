@@ -200,14 +200,20 @@ void StoreTx::End(StreamRow& s, cpb::StreamStatus status, vpb::StreamEndReason e
   Emit("stream_ended", s.id, e);
 }
 
+events::OutgoingEvent StreamEvent(const StoreOptions& options, std::string_view type,
+                                  std::string_view stream_id,
+                                  const google::protobuf::Message& payload) {
+  return events::OutgoingEvent{.source = kEventSource,
+                               .type = absl::StrCat("video_ingest.", A(type)),
+                               .aggregate_id = S(stream_id),
+                               .destinations = options.event_destinations,
+                               .payload = &payload};
+}
+
 void StoreTx::Emit(std::string_view type, std::string_view stream_id,
                    const google::protobuf::Message& payload) {
   if (options_.event_destinations.empty()) return;
-  events::Enqueue(tx_, events::OutgoingEvent{.source = kEventSource,
-                                             .type = absl::StrCat("video_ingest.", A(type)),
-                                             .aggregate_id = S(stream_id),
-                                             .destinations = options_.event_destinations,
-                                             .payload = &payload});
+  events::Enqueue(tx_, StreamEvent(options_, type, stream_id, payload));
 }
 
 }  // namespace shopcast::video_ingest::streams::internal

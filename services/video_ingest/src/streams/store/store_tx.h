@@ -13,6 +13,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "shopcast/events/outbox.h"
 #include "streams/store/stream_store.h"
 #include "streams/stream.h"
 
@@ -39,6 +40,12 @@ Nullable Micros(const std::optional<absl::Time>& t);
 StreamRow ParseStream(const pqxx::row& r);
 SessionRow ParseSession(const pqxx::row& r);
 SegmentRow ParseSegment(const pqxx::row& r);
+
+// The event "video_ingest.<type>" about `stream_id` for every destination (Emit writes it; a
+// single statement may write it itself, events::PrepareEvent). Destinations may be empty.
+events::OutgoingEvent StreamEvent(const StoreOptions& options, std::string_view type,
+                                  std::string_view stream_id,
+                                  const google::protobuf::Message& payload);
 
 absl::Status StreamNotFound();
 absl::Status NotOwner();
