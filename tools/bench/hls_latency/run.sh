@@ -34,12 +34,13 @@ FPS=30
 COST_LEVELS="${COST_LEVELS:-1 10 50}"
 COST_WINDOW="${COST_WINDOW:-30}"
 COST_SERVERS="${COST_SERVERS:-ours nginx}"  # "ours" alone while profiling
-# COST_TOGETHER=1: each level runs both servers at once, n publishers each, and measures them
-# over the same window, so that what the machine's neighbours do to one window falls on both
-# alike (one after the other, ratios moved by ±15 % from run to run). COST_REPEAT: windows per
-# level in that mode (each a row of the table), the servers kept running between them.
-COST_TOGETHER="${COST_TOGETHER:-0}"
-COST_REPEAT="${COST_REPEAT:-1}"
+# COST_TOGETHER=1 (the default since run 20): each level runs both servers at once, n
+# publishers each, and measures them over the same windows, so that what the machine's
+# neighbours do to one window falls on both alike (one after the other, as with 0, ratios moved
+# by ±15 % from run to run). COST_REPEAT: windows per level in that mode (each a row of the
+# table), the servers kept running between them.
+COST_TOGETHER="${COST_TOGETHER:-1}"
+COST_REPEAT="${COST_REPEAT:-3}"
 THUMB_POLL="${THUMB_POLL:-}"
 # The build lock is not taken by default (the machine's rule: the lock is for building); set
 # LOCK=/work/.build.lock to hold builds off during each measuring phase.
@@ -735,7 +736,10 @@ fi
 if [[ " $PHASES " == *" cost "* ]]; then
   lock
   for n in $COST_LEVELS; do
-    if [[ "$COST_TOGETHER" == 1 ]]; then cost_level_together "$n"; continue; fi
+    # Together only when both are asked for (COST_SERVERS="ours" while profiling).
+    if [[ "$COST_TOGETHER" == 1 && "$COST_SERVERS" == "ours nginx" ]]; then
+      cost_level_together "$n"; continue
+    fi
     for server in $COST_SERVERS; do cost_level "$server" "$n"; done
   done
   unlock

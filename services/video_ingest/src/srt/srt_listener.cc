@@ -133,15 +133,12 @@ absl::Status SrtListener::Start() {
     port_ = udp_port_.port();
     opened = CheckOptions();
   }
-  if (opened.ok()) {
-    epoll_ = srt_epoll_create();
-    if (epoll_ < 0) opened = SrtFailure("srt_epoll_create");
-  }
   if (opened.ok() && options_.rest_after == absl::InfiniteDuration()) opened = Wake();
   if (!opened.ok()) {
     Stop();
     return opened;
   }
+  if (!awake_.load()) LetGoOfLibsrt();  // the port starts resting
   admission_pool_ =
       std::make_unique<boost::asio::thread_pool>(static_cast<size_t>(options_.admission_threads));
   poller_ = std::thread([this] { PollLoop(); });
@@ -182,16 +179,36 @@ absl::Status SrtListener::CheckOptions() const {
   return configured;
 }
 
+// A resting port holds nothing of libsrt: not even the library, whose garbage collector thread
+// (libsrt 1.5) wakes every second for as long as anyone holds it.
+void SrtListener::LetGoOfLibsrt() {
+  if (epoll_ >= 0) srt_epoll_release(epoll_);
+  epoll_ = -1;
+  library_.Release();
+}
+
 absl::Status SrtListener::Wake() {
+  RETURN_IF_ERROR(library_.Acquire());
+  if (epoll_ < 0) {
+    epoll_ = srt_epoll_create();
+    if (epoll_ < 0) {
+      absl::Status failed = SrtFailure("srt_epoll_create");
+      LetGoOfLibsrt();
+      return failed;
+    }
+  }
   const int lent = udp_port_.DuplicateForLibsrt();
   if (lent < 0) {
+    LetGoOfLibsrt();
     return Error(absl::StatusCode::kInternal, "SRT_SOCKET_FAILED",
                  std::string("cannot duplicate the SRT port: ") + std::strerror(errno));
   }
   listener_ = srt_create_socket();
   if (listener_ == SRT_INVALID_SOCK) {
     close(lent);
-    return SrtFailure("srt_create_socket");
+    absl::Status failed = SrtFailure("srt_create_socket");
+    LetGoOfLibsrt();
+    return failed;
   }
   absl::Status ready = Configure(listener_);
   if (!ready.ok()) {
@@ -199,6 +216,7 @@ absl::Status SrtListener::Wake() {
     close(lent);
     srt_close(listener_);
     listener_ = SRT_INVALID_SOCK;
+    LetGoOfLibsrt();
     return ready;
   }
   // A failure here may come after libsrt took the duplicate (it closes it as it cleans up):
@@ -352,6 +370,7 @@ void SrtListener::PollLoop() {
       }
       retiring_ = false;
       awake_.store(false);
+      LetGoOfLibsrt();
       metrics_.PortResting();
       log::Debug("srt_port_rested").Kv("port", static_cast<int>(port_));
     }

@@ -77,6 +77,8 @@ class SrtListener {
   // Poller thread: hands the held port to a new libsrt listening socket / takes it back.
   absl::Status Wake();
   void Rest();
+  // Releases the epoll and the library lease, once libsrt holds nothing of the port.
+  void LetGoOfLibsrt();
   bool TimeToRest(Clock::time_point now) const;
   void MarkUsed(Clock::time_point now) { last_used_ns_.store(now.time_since_epoch().count()); }
 
@@ -98,7 +100,7 @@ class SrtListener {
   const SrtOptions options_;
   PublishAdmission& admission_;
   SrtMetrics metrics_;
-  SrtLibraryLease library_;
+  SrtLibraryLease library_;  // Held while awake (and retiring) only.
   HeldUdpPort udp_port_;
   SRTSOCKET listener_ = SRT_INVALID_SOCK;  // Set while libsrt serves the port; poller's.
   bool retiring_ = false;  // Poller's: rested, waiting for libsrt to let go of the port.
@@ -108,7 +110,7 @@ class SrtListener {
   // When an encoder last connected, ended or tried a handshake (steady clock ticks); the
   // handshake check runs on a libsrt thread.
   std::atomic<Clock::rep> last_used_ns_{0};
-  int epoll_ = -1;
+  int epoll_ = -1;  // While awake (and retiring): libsrt's epoll of the listener and connections.
   uint16_t port_ = 0;
   bool started_ = false;
   std::atomic<bool> stopping_{false};

@@ -24,6 +24,7 @@
 #include <iterator>
 #include <random>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -590,15 +591,16 @@ TEST_CASE("an encoder refused again and again is turned away in the handshake, t
   listener.Stop();
 }
 
-// libsrt's receive threads in this process ("SRT:RcvQ:w1", one per port it serves): each wakes
-// every 10 ms while it runs.
-int LibsrtReceiveThreads() {
+// libsrt's threads in this process whose names start with `prefix`: "SRT:" for all of them —
+// the receive ("SRT:RcvQ:w1", one per port it serves, waking every 10 ms while it runs) and
+// send queues, and the garbage collector ("SRT:GC", every second while the library is started).
+int LibsrtThreads(std::string_view prefix = "SRT:") {
   int count = 0;
   for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
     std::ifstream comm(task.path() / "comm");
     std::string name;
     std::getline(comm, name);
-    if (name.rfind("SRT:RcvQ", 0) == 0) ++count;
+    if (name.starts_with(prefix)) ++count;
   }
   return count;
 }
@@ -608,7 +610,7 @@ TEST_CASE("an unused SRT port rests with no libsrt threads and the next encoder 
   options.rest_after = absl::Seconds(1);
   Fixture fixture(options);
   CHECK_FALSE(fixture.listener->awake());
-  CHECK(LibsrtReceiveThreads() == 0);
+  CHECK(LibsrtThreads() == 0);  // not even the library is started
   CHECK(fixture.MetricValue("srt_port_awake") == 0);
 
   for (int round = 1; round <= 2; ++round) {
@@ -625,7 +627,7 @@ TEST_CASE("an unused SRT port rests with no libsrt threads and the next encoder 
     CHECK(fixture.MetricValue("srt_port_wakes_total") == round);
     // A second after the encoder left, the port rests and libsrt's threads for it are gone.
     CHECK(WaitFor([&] { return !fixture.listener->awake(); }, std::chrono::seconds(15)));
-    CHECK(WaitFor([] { return LibsrtReceiveThreads() == 0; }, std::chrono::seconds(5)));
+    CHECK(WaitFor([] { return LibsrtThreads() == 0; }, std::chrono::seconds(5)));
     CHECK(fixture.MetricValue("srt_port_awake") == 0);
   }
 }
@@ -635,7 +637,7 @@ TEST_CASE("an SRT port told never to rest is served from the start") {
   options.rest_after = absl::InfiniteDuration();
   Fixture fixture(options);
   CHECK(fixture.listener->awake());
-  CHECK(LibsrtReceiveThreads() == 1);
+  CHECK(LibsrtThreads("SRT:RcvQ") == 1);
   CHECK(fixture.MetricValue("srt_port_awake") == 1);
 }
 
