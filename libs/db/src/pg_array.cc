@@ -29,7 +29,8 @@ PgArray& PgArray::Int(int64_t value) {
 PgArray& PgArray::Bytes(std::string_view bytes) {
   Separate();
   // "\\x<hex>": the array parser turns the escaped backslash into bytea's hex prefix.
-  absl::StrAppend(&body_, "\"\\\\x", absl::BytesToHexString(absl::string_view(bytes.data(), bytes.size())), "\"");
+  absl::StrAppend(&body_, "\"\\\\x",
+                  absl::BytesToHexString(absl::string_view(bytes.data(), bytes.size())), "\"");
   return *this;
 }
 

@@ -27,8 +27,8 @@ TEST_CASE("text, integer and bytea arrays arrive element for element") {
   pqxx::nontransaction tx(c);
 
   const std::vector<std::string> texts = {
-      "plain", "", "a,b", "{braces}", "\"quoted\"", "back\\slash", "NULL", " spaced ",
-      "ünïcödé", "line\nbreak"};
+      "plain",       "",     "a,b",      "{braces}", "\"quoted\"",
+      "back\\slash", "NULL", " spaced ", "ünïcödé",  "line\nbreak"};
   pqxx::result r =
       tx.exec_params("SELECT t, n FROM unnest($1::text[]) WITH ORDINALITY AS u(t, n) ORDER BY n",
                      TextArray(texts));

@@ -249,11 +249,12 @@ absl::StatusOr<int> Relay::Record(const Answer& a) {
               .affected_rows());
     }
     if (!a.retry_ids.empty()) {
-      tx.exec_params0(std::string(kReschedule), db::IntArray(a.retry_ids), db::IntArray(a.retry_delays_us),
-                      a.failure, a.token);
+      tx.exec_params0(std::string(kReschedule), db::IntArray(a.retry_ids),
+                      db::IntArray(a.retry_delays_us), a.failure, a.token);
     }
     if (!a.parked_ids.empty()) {
-      tx.exec_params0(std::string(kReschedule), db::IntArray(a.parked_ids), db::IntArray(a.parked_delays_us),
+      tx.exec_params0(std::string(kReschedule), db::IntArray(a.parked_ids),
+                      db::IntArray(a.parked_delays_us),
                       std::string("payload is not a decodable shopcast.common.v1.Event"), a.token);
     }
     return n;

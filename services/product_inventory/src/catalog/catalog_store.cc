@@ -762,8 +762,9 @@ absl::StatusOr<Page<v1::Product>> CatalogStore::ListMyProducts(const std::string
   ASSIGN_OR_RETURN(std::string after_time, CursorTime(after));
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<Page<v1::Product>> {
     std::vector<v1::Product> items;
-    for (const pqxx::row& r : tx.exec_prepared("pi_cat_list_my_products", seller_id, after_time,
-                                               after.id, db::IntArray(asked), stream_id, limit + 1)) {
+    for (const pqxx::row& r :
+         tx.exec_prepared("pi_cat_list_my_products", seller_id, after_time, after.id,
+                          db::IntArray(asked), stream_id, limit + 1)) {
       ASSIGN_OR_RETURN(std::optional<v1::Product> p,
                        ReadProduct(tx, r[0].as<std::string>(), false));
       if (p.has_value()) items.push_back(*std::move(p));

@@ -175,8 +175,8 @@ absl::StatusOr<ProductFacts> StockRpcs::LoadFacts(const std::string& product_id)
       std::optional<ProductFacts> facts,
       db::InTransaction(
           store_.pool(), [&](pqxx::work& tx) -> absl::StatusOr<std::optional<ProductFacts>> {
-            const pqxx::result r =
-                tx.exec_prepared("pi_stock_wire_product_facts", db::TextArray(std::vector<std::string>{product_id}));
+            const pqxx::result r = tx.exec_prepared(
+                "pi_stock_wire_product_facts", db::TextArray(std::vector<std::string>{product_id}));
             if (r.empty()) return std::optional<ProductFacts>();
             ProductFacts f;
             f.seller_id = r[0][1].as<std::string>();

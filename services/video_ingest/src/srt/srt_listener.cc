@@ -199,9 +199,11 @@ absl::Status SrtListener::Wake() {
   }
   const int lent = udp_port_.DuplicateForLibsrt();
   if (lent < 0) {
+    absl::Status failed =
+        Error(absl::StatusCode::kInternal, "SRT_SOCKET_FAILED",
+              std::string("cannot duplicate the SRT port: ") + std::strerror(errno));
     LetGoOfLibsrt();
-    return Error(absl::StatusCode::kInternal, "SRT_SOCKET_FAILED",
-                 std::string("cannot duplicate the SRT port: ") + std::strerror(errno));
+    return failed;
   }
   listener_ = srt_create_socket();
   if (listener_ == SRT_INVALID_SOCK) {

@@ -46,6 +46,17 @@ vpb::Stream Get(StreamsFixture& f, const Live& l) {
 
 std::string Reason(const absl::Status& s) { return shopcast::ReasonOf(s); }
 
+// Claims `l` for an encoder over `protocol` at kT0 and records its first segment: the stream is
+// LIVE on the returned claim.
+Claim GoLive(StreamsFixture& f, const Live& l, IngestProtocol protocol = IngestProtocol::kRtmp) {
+  auto claim = f.store().ClaimForPublish(l.key, protocol, "203.0.113.7:1", kT0);
+  REQUIRE(claim.ok());
+  REQUIRE(f.store()
+              .RecordSegment(*claim, Segment(l.stream_id, 0, kT0, absl::ZeroDuration()), kT0)
+              .ok());
+  return *claim;
+}
+
 }  // namespace
 
 TEST_CASE("claim, first segment, drop, resume, expire: the whole life of a stream") {
@@ -200,13 +211,9 @@ TEST_CASE("claims with unknown keys are refused without touching any stream") {
 TEST_CASE("a reconnect after the deadline finds the stream ended even before the sweep") {
   StreamsFixture f;
   Live l = MakeStream(f);
-  auto claim = f.store().ClaimForPublish(l.key, IngestProtocol::kSrt, "203.0.113.7:1", kT0);
-  REQUIRE(claim.ok());
+  const Claim claim = GoLive(f, l, IngestProtocol::kSrt);
   REQUIRE(f.store()
-              .RecordSegment(*claim, Segment(l.stream_id, 0, kT0, absl::ZeroDuration()), kT0)
-              .ok());
-  REQUIRE(f.store()
-              .ReleaseSession(claim->session_id, vpb::SESSION_END_REASON_ENCODER_DISCONNECTED,
+              .ReleaseSession(claim.session_id, vpb::SESSION_END_REASON_ENCODER_DISCONNECTED,
                               cpb::STREAM_ERROR_REASON_UNSPECIFIED, kT0)
               .ok());
   auto late = f.store().ClaimForPublish(l.key, IngestProtocol::kSrt, "203.0.113.7:2",
@@ -244,13 +251,9 @@ TEST_CASE("a session that never produced media leaves a PREPARING stream PREPARI
 TEST_CASE("a packager failure ends the stream in ERROR with the segment totals") {
   StreamsFixture f;
   Live l = MakeStream(f);
-  auto claim = f.store().ClaimForPublish(l.key, IngestProtocol::kRtmp, "203.0.113.7:1", kT0);
-  REQUIRE(claim.ok());
+  const Claim claim = GoLive(f, l);
   REQUIRE(f.store()
-              .RecordSegment(*claim, Segment(l.stream_id, 0, kT0, absl::ZeroDuration()), kT0)
-              .ok());
-  REQUIRE(f.store()
-              .FailStream(claim->session_id, cpb::STREAM_ERROR_REASON_PACKAGER_FAILURE,
+              .FailStream(claim.session_id, cpb::STREAM_ERROR_REASON_PACKAGER_FAILURE,
                           kT0 + absl::Seconds(5))
               .ok());
   vpb::Stream s = Get(f, l);
@@ -269,14 +272,10 @@ TEST_CASE("a packager failure ends the stream in ERROR with the segment totals")
 TEST_CASE("a segment arriving after the stream ended is still recorded, status unchanged") {
   StreamsFixture f;
   Live l = MakeStream(f);
-  auto claim = f.store().ClaimForPublish(l.key, IngestProtocol::kRtmp, "203.0.113.7:1", kT0);
-  REQUIRE(claim.ok());
-  REQUIRE(f.store()
-              .RecordSegment(*claim, Segment(l.stream_id, 0, kT0, absl::ZeroDuration()), kT0)
-              .ok());
+  const Claim claim = GoLive(f, l);
   REQUIRE(f.store().EndStream(l.stream_id, l.host_id, vpb::RECORDING_CHOICE_SAVE, kT0).ok());
   // Recorded, and the caller learns its session is over (so it cuts the encoder).
-  CHECK(Reason(f.store().RecordSegment(*claim, Segment(l.stream_id, 1, kT0, absl::Seconds(2)),
+  CHECK(Reason(f.store().RecordSegment(claim, Segment(l.stream_id, 1, kT0, absl::Seconds(2)),
                                        kT0)) == "SESSION_ENDED");
   CHECK(f.Count("segments") == 2);
   CHECK(Get(f, l).status() == cpb::STREAM_STATUS_ENDED);
@@ -286,17 +285,13 @@ TEST_CASE("a segment arriving after the stream ended is still recorded, status u
 TEST_CASE("a live stream's segments are each recorded, counted and announced once, in any order") {
   StreamsFixture f;
   Live l = MakeStream(f);
-  auto claim = f.store().ClaimForPublish(l.key, IngestProtocol::kRtmp, "203.0.113.7:1", kT0);
-  REQUIRE(claim.ok());
-  REQUIRE(f.store()
-              .RecordSegment(*claim, Segment(l.stream_id, 0, kT0, absl::ZeroDuration()), kT0)
-              .ok());
+  const Claim claim = GoLive(f, l);
   REQUIRE(Get(f, l).status() == cpb::STREAM_STATUS_LIVE);
 
   // Live segments (one statement each), one of them arriving late and one retried.
   for (int64_t seq : {1, 3, 2, 3}) {
     REQUIRE(f.store()
-                .RecordSegment(*claim,
+                .RecordSegment(claim,
                                Segment(l.stream_id, seq, kT0 + absl::Seconds(2 * seq),
                                        absl::Seconds(2 * seq), absl::Seconds(2)),
                                kT0 + absl::Seconds(2 * seq + 2))
@@ -320,7 +315,7 @@ TEST_CASE("a live stream's segments are each recorded, counted and announced onc
   // A session another encoder replaced records its late segment and learns it is over; the
   // live stream and its new session are untouched.
   REQUIRE(f.store()
-              .ReleaseSession(claim->session_id, vpb::SESSION_END_REASON_ENCODER_DISCONNECTED,
+              .ReleaseSession(claim.session_id, vpb::SESSION_END_REASON_ENCODER_DISCONNECTED,
                               cpb::STREAM_ERROR_REASON_UNSPECIFIED, kT0 + absl::Seconds(10))
               .ok());
   auto again = f.store().ClaimForPublish(l.key, IngestProtocol::kRtmp, "203.0.113.7:2",
@@ -332,7 +327,7 @@ TEST_CASE("a live stream's segments are each recorded, counted and announced onc
                              kT0 + absl::Seconds(14))
               .ok());
   CHECK(Reason(f.store().RecordSegment(
-            *claim, Segment(l.stream_id, 5, kT0 + absl::Seconds(9), absl::Seconds(10)),
+            claim, Segment(l.stream_id, 5, kT0 + absl::Seconds(9), absl::Seconds(10)),
             kT0 + absl::Seconds(15))) == "SESSION_ENDED");
   live = Get(f, l);
   CHECK(live.status() == cpb::STREAM_STATUS_LIVE);
