@@ -26,6 +26,8 @@ absl::StatusOr<StreamGate> AccessCache::Gate(const std::string& stream_id) {
     auto it = gates_.find(stream_id);
     if (it != gates_.end() && now - it->second.loaded_at <= options_.max_age) {
       it->second.used_at = now;
+    MarkUsed();
+      MarkUsed();
       return it->second.value;
     }
   }
@@ -38,12 +40,14 @@ absl::StatusOr<StreamGate> AccessCache::Gate(const std::string& stream_id) {
     auto it = gates_.find(stream_id);
     if (it == gates_.end()) return loaded.status();
     it->second.used_at = now;
+    MarkUsed();
     return it->second.value;
   }
   StreamGate gate;
   if (auto found = loaded->find(stream_id); found != loaded->end()) gate = found->second;
   absl::MutexLock lock(&mu_);
   gates_[stream_id] = Entry<StreamGate>{gate, now, now};
+  MarkUsed();
   return gate;
 }
 
@@ -56,6 +60,8 @@ absl::StatusOr<bool> AccessCache::HasPass(const std::string& viewer_id,
     auto it = passes_.find(key);
     if (it != passes_.end() && now - it->second.loaded_at <= options_.max_age) {
       it->second.used_at = now;
+    MarkUsed();
+      MarkUsed();
       return it->second.value;
     }
   }
@@ -64,15 +70,19 @@ absl::StatusOr<bool> AccessCache::HasPass(const std::string& viewer_id,
   const bool has = loaded->count(key) > 0;
   absl::MutexLock lock(&mu_);
   passes_[key] = Entry<bool>{has, now, now};
+  MarkUsed();
   return has;
 }
 
-absl::Status AccessCache::Refresh() {
+absl::Status AccessCache::Refresh() { return RunRound().status; }
+
+AccessCache::Round AccessCache::RunRound() {
   const absl::Duration started = now_();
   std::vector<std::string> streams;
   std::vector<ViewerStream> pairs;
   {
     absl::MutexLock lock(&mu_);
+    used_ = false;
     // Reloaded while in use: asked for within max_age (a player asks several times a
     // second). A key idle longer is kept until forget_after but not reloaded (the database is
     // not asked twice a second for streams nobody watches); if asked again, it is stale and
@@ -98,9 +108,14 @@ absl::Status AccessCache::Refresh() {
   }
   // Loaded outside the lock: requests keep being answered meanwhile. A value is stamped with
   // the time the round started, so it is never taken for fresher than it is.
+  Round round;
+  round.reloaded = !streams.empty() || !pairs.empty();
   if (!streams.empty()) {
     absl::StatusOr<std::map<std::string, StreamGate>> gates = source_.Gates(streams);
-    if (!gates.ok()) return gates.status();
+    if (!gates.ok()) {
+      round.status = gates.status();
+      return round;
+    }
     absl::MutexLock lock(&mu_);
     for (const std::string& id : streams) {
       auto it = gates_.find(id);
@@ -112,7 +127,10 @@ absl::Status AccessCache::Refresh() {
   }
   if (!pairs.empty()) {
     absl::StatusOr<std::set<ViewerStream>> active = source_.ActivePasses(pairs);
-    if (!active.ok()) return active.status();
+    if (!active.ok()) {
+      round.status = active.status();
+      return round;
+    }
     absl::MutexLock lock(&mu_);
     for (const ViewerStream& key : pairs) {
       auto it = passes_.find(key);
@@ -121,30 +139,56 @@ absl::Status AccessCache::Refresh() {
       it->second.loaded_at = started;
     }
   }
-  return absl::OkStatus();
+  return round;
 }
 
 void AccessCache::Start() {
   refresher_ = std::thread([this] {
     bool failing = false;
-    while (!stop_.WaitForNotificationWithTimeout(options_.refresh_interval)) {
-      absl::Status s = Refresh();
+    absl::MutexLock lock(&mu_);
+    while (true) {
+      mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.refresh_interval);
+      if (stopping_) return;
+      ++background_rounds_;
+      mu_.Unlock();
+      const Round round = RunRound();
       // One line when refreshing starts failing and one when it recovers, not one a round.
-      if (!s.ok() && !failing) {
+      if (!round.status.ok() && !failing) {
         log::Warn("playback_access_refresh_failed")
-            .Kv("code", absl::StatusCodeToString(s.code()))
-            .Kv("detail", std::string(s.message()));
-      } else if (s.ok() && failing) {
+            .Kv("code", absl::StatusCodeToString(round.status.code()))
+            .Kv("detail", std::string(round.status.message()));
+      } else if (round.status.ok() && failing) {
         log::Info("playback_access_refresh_recovered");
       }
-      failing = !s.ok();
+      failing = !round.status.ok();
+      mu_.Lock();
+      // Nothing was in use and no request has used a key since: rest until one does (it loads
+      // that key itself, so the next reload is one interval later), or until what is left is
+      // old enough to forget.
+      if (!round.reloaded && !used_) {
+        const absl::Condition wake(this, &AccessCache::WakeFromRest);
+        if (gates_.empty() && passes_.empty()) {
+          mu_.Await(wake);
+        } else {
+          mu_.AwaitWithTimeout(wake, options_.forget_after);
+        }
+        if (stopping_) return;
+      }
     }
   });
 }
 
 void AccessCache::Stop() {
-  if (!stop_.HasBeenNotified()) stop_.Notify();
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
   if (refresher_.joinable()) refresher_.join();
+}
+
+int64_t AccessCache::background_rounds() const {
+  absl::MutexLock lock(&mu_);
+  return background_rounds_;
 }
 
 }  // namespace shopcast::video_ingest::access

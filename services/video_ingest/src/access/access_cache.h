@@ -8,12 +8,15 @@
 // second or two on every replica (the database is what replicas share). So each key a request
 // used is reloaded in one batch every `refresh_interval` (500 ms) while it is in use (asked for
 // within `max_age`); a key first seen, or idle longer than that, is loaded on the spot; a key
-// nobody asked for in `forget_after` is dropped. If the
+// nobody asked for in `forget_after` is dropped. While no key is in use the refresher rests
+// (it wakes when a request uses one, or after `forget_after` to drop what is left): a replica
+// nobody watches a gated stream on does not wake twice a second for nothing. If the
 // refresh keeps failing (database down), a pass older than `max_age` is not trusted: the
 // request loads it itself and, failing that, is refused (fail closed, 503) rather than served
 // on a stale "yes". A stream's gate is kept instead (ungated streams keep playing through an
 // outage, gated ones keep asking for tokens); only a stream never seen cannot be answered.
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <set>
@@ -25,7 +28,6 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 
 namespace shopcast::video_ingest::access {
@@ -70,11 +72,23 @@ class AccessCache {
 
   // One refresh round: forgets idle keys and reloads the others in one batch each.
   absl::Status Refresh();
-  // Refresh every refresh_interval on a thread of its own until Stop. Call once.
+  // Refresh every refresh_interval on a thread of its own until Stop, resting while no key is
+  // in use. Call once.
   void Start();
   void Stop();
+  // Rounds the refresher thread has run (tests: it rests while nothing is in use).
+  int64_t background_rounds() const;
 
  private:
+  struct Round {
+    absl::Status status;
+    bool reloaded = false;  // some key was in use
+  };
+  Round RunRound();
+  // A request used a key: wakes a resting refresher.
+  void MarkUsed() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { used_ = true; }
+  bool WakeFromRest() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_ || used_; }
+
   template <typename V>
   struct Entry {
     V value;
@@ -85,10 +99,12 @@ class AccessCache {
   AccessSource& source_;
   const AccessCacheOptions options_;
   std::function<absl::Duration()> now_;
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   std::map<std::string, Entry<StreamGate>> gates_ ABSL_GUARDED_BY(mu_);
   std::map<ViewerStream, Entry<bool>> passes_ ABSL_GUARDED_BY(mu_);
-  absl::Notification stop_;
+  bool used_ ABSL_GUARDED_BY(mu_) = false;  // a key was used since the last round began
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  int64_t background_rounds_ ABSL_GUARDED_BY(mu_) = 0;
   std::thread refresher_;
 };
 

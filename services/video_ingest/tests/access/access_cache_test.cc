@@ -1,8 +1,13 @@
 // The origin's cache of gates and passes on a fake source and a clock the test moves: answers
 // from memory between refreshes, a refresh brings a revocation in, stale answers are not
-// trusted when the source is down, idle keys are forgotten.
+// trusted when the source is down, idle keys are forgotten, the refresher thread rests while
+// nothing is in use.
 
 #include "access/access_cache.h"
+
+#include <atomic>
+#include <chrono>
+#include <thread>
 
 #include <catch2/catch.hpp>
 
@@ -107,6 +112,67 @@ TEST_CASE("keys nobody asked for are forgotten") {
   CHECK(w.source.loads() == loads);
   CHECK(w.cache.HasPass(kViewer, kStream).value());  // loaded again on demand
   CHECK(w.source.loads() == loads + 1);
+}
+
+// Polls `done` every millisecond until it holds or `within` passes; whether it held.
+template <typename F>
+bool Eventually(F done, std::chrono::milliseconds within = std::chrono::seconds(30)) {
+  const auto deadline = std::chrono::steady_clock::now() + within;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return true;
+}
+
+TEST_CASE("the refresher reloads keys in use, rests while none is, and wakes when one is asked") {
+  FakeSource source;
+  source.SetPass(kViewer, kStream, true);
+  std::atomic<int64_t> now_ms{100'000};
+  AccessCache cache(
+      source, AccessCacheOptions{absl::Milliseconds(2), absl::Seconds(3), absl::Seconds(60)},
+      [&] { return absl::Milliseconds(now_ms.load()); });
+  cache.Start();
+  // Rests over a window of 100 intervals: a busy machine could only make fewer rounds.
+  auto rests_at = [&](int64_t rounds) {
+    return !Eventually([&] { return cache.background_rounds() > rounds; },
+                       std::chrono::milliseconds(200));
+  };
+
+  // Nothing ever used: one round finds nothing, then the thread sleeps.
+  REQUIRE(Eventually([&] { return cache.background_rounds() >= 1; }));
+  CHECK(rests_at(1));
+  CHECK(source.loads() == 0);
+
+  // In use: reloaded round after round.
+  REQUIRE(cache.HasPass(kViewer, kStream).value());
+  const int first = source.loads();
+  CHECK(Eventually([&] { return source.loads() >= first + 3; }));
+  // A revocation reaches the cache without a request reloading it.
+  source.SetPass(kViewer, kStream, false);
+  CHECK(Eventually([&] { return !cache.HasPass(kViewer, kStream).value(); }));
+
+  // Nobody asks any more (past max_age): the next round reloads nothing, then rest.
+  now_ms += 4'000;
+  const int64_t before = cache.background_rounds();
+  REQUIRE(Eventually([&] { return cache.background_rounds() >= before + 1; }));
+  const int64_t rested = cache.background_rounds();
+  CHECK(rested <= before + 2);
+  const int loads = source.loads();
+  CHECK(rests_at(rested));
+  CHECK(source.loads() == loads);
+
+  // Asked again: loaded on the spot, and the refresher is back at work.
+  source.SetPass(kViewer, kStream, true);
+  CHECK(cache.HasPass(kViewer, kStream).value());
+  CHECK(Eventually([&] { return source.loads() >= loads + 3; }));
+  CHECK(cache.background_rounds() > rested);
+
+  // Stopping wakes a resting refresher.
+  now_ms += 4'000;
+  const int64_t last = cache.background_rounds();
+  REQUIRE(Eventually([&] { return cache.background_rounds() >= last + 1; }));
+  cache.Stop();
 }
 
 }  // namespace
