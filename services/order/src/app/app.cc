@@ -15,7 +15,7 @@
 #include "shopcast/ids/ids.h"
 #include "shopcast/log/log.h"
 #include "shopcast/pagetoken/codec.h"
-#include "shopcast/startup/service_parts.h"
+#include "shopcast/startup/service_core.h"
 #include "shopcast/startup/startup.h"
 #include "shopcast/status/status.h"
 
@@ -55,14 +55,7 @@ std::vector<const db::MigrationSet*> MigrationSets() {
 // Declared in dependency order: members are destroyed in reverse, users before what they use.
 struct App::Parts {
   Config config;
-  auth::ServiceTls tls;
-  std::unique_ptr<auth::TokenVerifier> verifier;
-  std::unique_ptr<pagetoken::Codec> page_tokens;
-  std::unique_ptr<db::Pool> pool;
-  std::unique_ptr<server::ServiceHost> host;
-  auth::RevocationList revoked;
-  std::unique_ptr<auth::RevocationSync> revocation_sync;
-  std::unique_ptr<startup::OutboxDelivery> outbox;
+  std::unique_ptr<startup::ServiceCore> core;
 
   // ---- area parts: payments ----
   std::unique_ptr<payments::SimulatedProvider> simulated_provider;
@@ -99,18 +92,6 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
                                                  const AppOverrides& overrides) {
   auto p = std::make_unique<Parts>();
   p->config = config;
-  auto verify_keys = startup::LoadVerifyKeys(config.verify_key_files);
-  if (!verify_keys.ok()) return AtStep("verify_keys", verify_keys.status());
-  p->verifier = std::make_unique<auth::TokenVerifier>(*verify_keys, config.token_issuer,
-                                                      config.token_audience);
-  auto page_tokens = startup::LoadPageTokens(config.page_token_key_file);
-  if (!page_tokens.ok()) return AtStep("page_token_key", page_tokens.status());
-  p->page_tokens = *std::move(page_tokens);
-  auto tls = auth::LoadServiceTls(config.service_tls);
-  if (!tls.ok()) return AtStep("service_tls", tls.status());
-  p->tls = *std::move(tls);
-  RETURN_IF_ERROR(
-      AtStep("migrate", db::ApplyMigrationsWhenReachable(config.db_dsn, MigrationSets())));
   std::vector<std::pair<std::string, std::string>> statements;
   // ---- area statements ----
   for (auto& s : checkout::sql::PreparedStatements()) statements.push_back(std::move(s));
@@ -119,24 +100,17 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   for (auto& s : payments::SimulatedProvider::PreparedStatements()) {
     statements.push_back(std::move(s));
   }
+  startup::ServiceCoreOptions core_options;
+  core_options.service = "order";
+  core_options.migrations = MigrationSets();
+  core_options.statements = std::move(statements);
   // One connection beyond the executor's threads for the relay's rounds, one for recovery, one
   // for the lifecycle's recovery.
-  auto pool =
-      db::Pool::Create(db::PoolOptions{config.db_dsn, config.db_pool_size + 3, absl::Seconds(5),
-                                       std::move(statements), "shopcast-order"});
-  if (!pool.ok()) return AtStep("db_pool", pool.status());
-  p->pool = *std::move(pool);
-
-  p->host = std::make_unique<server::ServiceHost>(startup::HostOptionsFor("order", config, p->tls));
-  prometheus::Registry* metrics = &p->host->metrics();
-  server::Executor& executor = p->host->executor();
-
-  auto revocation_sync = startup::MakeRevocationSync(config, p->tls, p->revoked, metrics);
-  if (!revocation_sync.ok()) return AtStep("user_internal_addr", revocation_sync.status());
-  p->revocation_sync = *std::move(revocation_sync);
-  auto outbox = startup::OutboxDelivery::Create(*p->pool, config.event_sinks, p->tls, metrics);
-  if (!outbox.ok()) return AtStep("event_sinks", outbox.status());
-  p->outbox = *std::move(outbox);
+  core_options.extra_connections = 3;
+  ASSIGN_OR_RETURN(p->core, startup::ServiceCore::Create(config, std::move(core_options)));
+  startup::ServiceCore& core = *p->core;
+  prometheus::Registry* metrics = core.metrics();
+  server::Executor& executor = core.executor();
 
   std::function<std::string(absl::string_view)> new_id =
       overrides.new_id ? overrides.new_id
@@ -147,7 +121,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
     p->inventory = overrides.inventory;
   } else {
     auto pi_channel =
-        clients::MakeInternalChannel("product-inventory", config.product_inventory_addr, p->tls);
+        clients::MakeInternalChannel("product-inventory", config.product_inventory_addr, core.tls);
     if (!pi_channel.ok()) return AtStep("product_inventory_addr", pi_channel.status());
     p->own_inventory = checkout::MakeGrpcInventory(*pi_channel, config.inventory_timeout);
     p->inventory = p->own_inventory.get();
@@ -157,7 +131,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
     p->streams = overrides.streams;
   } else {
     auto vi_channel =
-        clients::MakeInternalChannel("video-ingest", config.video_ingest_addr, p->tls);
+        clients::MakeInternalChannel("video-ingest", config.video_ingest_addr, core.tls);
     if (!vi_channel.ok()) return AtStep("video_ingest_addr", vi_channel.status());
     p->own_streams = access::MakeGrpcStreams(*vi_channel, config.video_ingest_timeout);
     p->streams = p->own_streams.get();
@@ -168,14 +142,14 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   checkout::SettlePayment settle = overrides.settle;
   p->provider = overrides.provider;
   if (p->provider == nullptr) {
-    p->simulated_provider = std::make_unique<payments::SimulatedProvider>(*p->pool);
+    p->simulated_provider = std::make_unique<payments::SimulatedProvider>(*core.pool);
     p->provider = p->simulated_provider.get();
     settle = [provider = p->simulated_provider.get()](const std::string& payment_id, bool approve,
                                                       const std::string& decline_code) {
       return provider->Settle(payment_id, approve, decline_code).status();
     };
   }
-  p->order_store = std::make_unique<checkout::OrderStore>(*p->pool);
+  p->order_store = std::make_unique<checkout::OrderStore>(*core.pool);
   checkout::SagaOptions saga_options;
   saga_options.lease_ttl = config.saga_lease;
   saga_options.lock_duration = config.reservation_lock;
@@ -193,16 +167,16 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   checkout_options.provider_name = p->provider->name();
   p->checkout =
       std::make_unique<checkout::Checkout>(*p->order_store, *p->inventory, p->streams, *p->saga,
-                                           *p->page_tokens, checkout_options, new_id);
+                                           *core.page_tokens, checkout_options, new_id);
   if (!overrides.no_recovery) {
     p->recovery = std::make_unique<checkout::Recovery>(
         *p->order_store, *p->saga, checkout::Recovery::Options{config.recovery_interval, 20});
   }
   p->checkout_rpcs = std::make_unique<checkout::CheckoutRpcs>(
-      *p->checkout, *p->verifier, &p->revoked, executor, std::move(settle));
+      *p->checkout, *core.verifier, &core.revoked, executor, std::move(settle));
 
   // ---- area wiring: lifecycle ----
-  p->lifecycle_store = std::make_unique<lifecycle::LifecycleStore>(*p->pool);
+  p->lifecycle_store = std::make_unique<lifecycle::LifecycleStore>(*core.pool);
   lifecycle::LifecycleOptions lifecycle_options;
   lifecycle_options.lease_ttl = config.saga_lease;
   lifecycle_options.provider_timeout = config.provider_timeout;
@@ -215,13 +189,13 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
     p->lifecycle_recovery =
         std::make_unique<lifecycle::LifecycleRecovery>(*p->lifecycle, config.recovery_interval);
   }
-  p->lifecycle_rpcs = std::make_unique<lifecycle::LifecycleRpcs>(*p->lifecycle, *p->verifier,
-                                                                 &p->revoked, executor);
+  p->lifecycle_rpcs = std::make_unique<lifecycle::LifecycleRpcs>(*p->lifecycle, *core.verifier,
+                                                                 &core.revoked, executor);
   // ---- area wiring: sales ----
-  p->sales_store = std::make_unique<sales::SalesStore>(*p->pool, metrics);
-  p->sales = std::make_unique<sales::Sales>(*p->sales_store, *p->page_tokens);
+  p->sales_store = std::make_unique<sales::SalesStore>(*core.pool, metrics);
+  p->sales = std::make_unique<sales::Sales>(*p->sales_store, *core.page_tokens);
   p->sales_rpcs =
-      std::make_unique<sales::SalesRpcs>(*p->sales, *p->verifier, &p->revoked, executor);
+      std::make_unique<sales::SalesRpcs>(*p->sales, *core.verifier, &core.revoked, executor);
 
   PublicAreas areas;
   // ---- area routes ----
@@ -234,10 +208,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
 
   p->public_service = std::make_unique<PublicService>(areas);
   p->internal_service = std::make_unique<InternalService>(internal_areas);
-  p->host->AddService(p->public_service.get());
-  p->host->AddInternalService(p->internal_service.get());
-  db::Pool* raw_pool = p->pool.get();
-  p->host->SetReadinessCheck([raw_pool] { return raw_pool->Ping(); });
+  core.host->AddService(p->public_service.get());
+  core.host->AddInternalService(p->internal_service.get());
   return std::unique_ptr<App>(new App(std::move(p)));
 }
 
@@ -247,35 +219,30 @@ App::~App() { Stop(); }
 
 absl::Status App::Start() {
   Parts& p = *parts_;
-  if (p.revocation_sync) {
-    (void)p.revocation_sync->SyncOnce();
-    p.revocation_sync->Start();
-  }
-  // The relay first: what the checkout commits goes out from the first call on.
-  p.outbox->Start();
+  // Revocations and the relay first: what the checkout commits goes out from the first call on.
+  p.core->StartSupport();
   // ---- area start ----
   // Before the listeners: sagas a dead process left behind resume at once.
   if (p.recovery) p.recovery->Start();
   // Cancels and refunds a dead process left half-done.
   if (p.lifecycle_recovery) p.lifecycle_recovery->Start();
-  return p.host->Start();
+  return p.core->host->Start();
 }
 
 void App::Stop() {
   if (stopped_) return;
   stopped_ = true;
   Parts& p = *parts_;
-  p.host->Shutdown();
+  p.core->host->Shutdown();
   // ---- area stop ----
   // After the drain: a saga it stops mid-way keeps its lease and is resumed by a replica.
   if (p.recovery) p.recovery->Stop();
   if (p.lifecycle_recovery) p.lifecycle_recovery->Stop();
   // Last: what the drained calls committed is still delivered by the next replica's relay.
-  p.outbox->Stop();
-  if (p.revocation_sync) p.revocation_sync->Stop();
+  p.core->StopSupport();
 }
 
-server::ServiceHost& App::host() { return *parts_->host; }
+server::ServiceHost& App::host() { return *parts_->core->host; }
 
 int RunMigrate(const Config& config) { return startup::RunMigrate(config.db_dsn, MigrationSets()); }
 

@@ -20,7 +20,7 @@
 #include "shopcast/ids/ids.h"
 #include "shopcast/log/log.h"
 #include "shopcast/pagetoken/codec.h"
-#include "shopcast/startup/service_parts.h"
+#include "shopcast/startup/service_core.h"
 #include "shopcast/startup/startup.h"
 #include "shopcast/status/status.h"
 
@@ -86,14 +86,7 @@ using startup::AtStep;
 // Declared in dependency order: members are destroyed in reverse, users before what they use.
 struct App::Parts {
   Config config;
-  auth::ServiceTls tls;
-  std::unique_ptr<auth::TokenVerifier> verifier;
-  std::unique_ptr<pagetoken::Codec> page_tokens;
-  std::unique_ptr<db::Pool> pool;
-  std::unique_ptr<server::ServiceHost> host;
-  auth::RevocationList revoked;
-  std::unique_ptr<auth::RevocationSync> revocation_sync;
-  std::unique_ptr<startup::OutboxDelivery> outbox;
+  std::unique_ptr<startup::ServiceCore> core;
   std::unique_ptr<EventSinkService> event_sink;
   // Set by the stock area; the catalogue creates stock rows through it.
   StockHooks* stock_hooks = nullptr;
@@ -162,18 +155,6 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
                                                  const AppOverrides& overrides) {
   auto p = std::make_unique<Parts>();
   p->config = config;
-  auto verify_keys = startup::LoadVerifyKeys(config.verify_key_files);
-  if (!verify_keys.ok()) return AtStep("verify_keys", verify_keys.status());
-  p->verifier = std::make_unique<auth::TokenVerifier>(*verify_keys, config.token_issuer,
-                                                      config.token_audience);
-  auto page_tokens = startup::LoadPageTokens(config.page_token_key_file);
-  if (!page_tokens.ok()) return AtStep("page_token_key", page_tokens.status());
-  p->page_tokens = *std::move(page_tokens);
-  auto tls = auth::LoadServiceTls(config.service_tls);
-  if (!tls.ok()) return AtStep("service_tls", tls.status());
-  p->tls = *std::move(tls);
-  RETURN_IF_ERROR(
-      AtStep("migrate", db::ApplyMigrationsWhenReachable(config.db_dsn, MigrationSets())));
   std::vector<std::pair<std::string, std::string>> statements = sql::StreamStatements();
   // ---- area statements ----
   for (auto& s : catalog::sql::PreparedStatements()) statements.push_back(std::move(s));
@@ -184,42 +165,36 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   for (auto& s : stock::wire_sql::PreparedStatements()) statements.push_back(std::move(s));
   for (auto& s : lottery::sql::PreparedStatements()) statements.push_back(std::move(s));
   for (auto& s : queue::sql::PreparedStatements()) statements.push_back(std::move(s));
+  startup::ServiceCoreOptions core_options;
+  core_options.service = "product-inventory";
+  core_options.migrations = MigrationSets();
+  core_options.statements = std::move(statements);
   // One connection beyond the executor's threads for the relay's rounds.
-  auto pool =
-      db::Pool::Create(db::PoolOptions{config.db_dsn, config.db_pool_size + 1, absl::Seconds(5),
-                                       std::move(statements), "shopcast-product-inventory"});
-  if (!pool.ok()) return AtStep("db_pool", pool.status());
-  p->pool = *std::move(pool);
-
-  server::HostOptions host_options = startup::HostOptionsFor("product-inventory", config, p->tls);
+  core_options.extra_connections = 1;
   // ---- area host options: product_images ----
   // An upload arrives in one message: room for the largest plus the request's other fields;
   // never below the default, so every other RPC keeps the usual bound.
   if (!config.image_root.empty()) {
-    host_options.max_receive_message_bytes = std::max<int64_t>(
-        host_options.max_receive_message_bytes, config.image_max_upload_bytes + 64 * 1024);
+    core_options.host_options = [&config](server::HostOptions& o) {
+      o.max_receive_message_bytes =
+          std::max<int64_t>(o.max_receive_message_bytes, config.image_max_upload_bytes + 64 * 1024);
+    };
   }
-  p->host = std::make_unique<server::ServiceHost>(host_options);
-  prometheus::Registry* metrics = &p->host->metrics();
-  server::Executor& executor = p->host->executor();
-
-  auto revocation_sync = startup::MakeRevocationSync(config, p->tls, p->revoked, metrics);
-  if (!revocation_sync.ok()) return AtStep("user_internal_addr", revocation_sync.status());
-  p->revocation_sync = *std::move(revocation_sync);
   // Room events go straight to realtime-push's Publish; the other destinations' events to
   // their EventSink.
-  auto outbox = startup::OutboxDelivery::Create(
-      *p->pool, config.event_sinks, p->tls, metrics,
-      [&p](const std::string& destination,
-           const std::string& addr) -> absl::StatusOr<std::unique_ptr<events::Sink>> {
-        if (destination != kRoomDestination) return nullptr;
-        ASSIGN_OR_RETURN(auto room_sink, RoomPublishSink::ToInternalListener(addr, p->tls));
-        return std::unique_ptr<events::Sink>(std::move(room_sink));
-      });
-  if (!outbox.ok()) return AtStep("event_sinks", outbox.status());
-  p->outbox = *std::move(outbox);
+  core_options.custom_sink =
+      [](const std::string& destination, const std::string& addr,
+         const auth::ServiceTls& tls) -> absl::StatusOr<std::unique_ptr<events::Sink>> {
+    if (destination != kRoomDestination) return nullptr;
+    ASSIGN_OR_RETURN(auto room_sink, RoomPublishSink::ToInternalListener(addr, tls));
+    return std::unique_ptr<events::Sink>(std::move(room_sink));
+  };
+  ASSIGN_OR_RETURN(p->core, startup::ServiceCore::Create(config, std::move(core_options)));
+  startup::ServiceCore& core = *p->core;
+  prometheus::Registry* metrics = core.metrics();
+  server::Executor& executor = core.executor();
 
-  p->event_sink = std::make_unique<EventSinkService>(*p->pool, executor);
+  p->event_sink = std::make_unique<EventSinkService>(*core.pool, executor);
   p->event_sink->AddHandler([](pqxx::work& tx, const common::v1::Event& event, absl::Time now) {
     if (!IsStreamEvent(event)) return absl::OkStatus();
     return ApplyStreamEvent(tx, event, now);
@@ -232,12 +207,12 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   // (sets p->stock_hooks before the catalogue is built)
   stock::WallClock stock_clock =
       overrides.stock_clock ? stock::WallClock(overrides.stock_clock) : stock::WallClock(absl::Now);
-  p->stock_store = std::make_unique<stock::StockStore>(*p->pool, stock_clock);
+  p->stock_store = std::make_unique<stock::StockStore>(*core.pool, stock_clock);
   p->stock_product_hooks =
       std::make_unique<stock::ProductStockHooks>(stock_clock, config.stock_hold_duration);
   p->stock_hooks = p->stock_product_hooks.get();
   p->stock_events = std::make_unique<stock::StockEvents>(
-      *p->pool, stock_clock,
+      *core.pool, stock_clock,
       stock::StockEvents::Options{config.stock_event_interval, config.stock_low_threshold});
   stock::ReserveBatcher::Options batcher_options;
   batcher_options.workers = config.stock_batcher_workers;
@@ -261,16 +236,17 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   catalog_options.pricing.price_ceiling_minor = config.price_ceiling_minor;
   catalog_options.pricing.buy_now_min_premium_percent = config.buy_now_min_premium_percent;
   catalog_options.pricing.buy_now_suggest_multiplier = config.buy_now_suggest_multiplier;
-  p->catalog_store = std::make_unique<catalog::CatalogStore>(*p->pool, new_id, p->stock_hooks,
+  p->catalog_store = std::make_unique<catalog::CatalogStore>(*core.pool, new_id, p->stock_hooks,
                                                              p->image_hooks, &p->sale_guards);
-  p->catalog_rpcs = std::make_unique<catalog::CatalogRpcs>(
-      *p->catalog_store, *p->verifier, &p->revoked, *p->page_tokens, executor, catalog_options);
+  p->catalog_rpcs =
+      std::make_unique<catalog::CatalogRpcs>(*p->catalog_store, *core.verifier, &core.revoked,
+                                             *core.page_tokens, executor, catalog_options);
 
   // ---- area wiring: stock (RPCs; after the catalogue, whose products checkout shows) ----
   catalog::CatalogStore* catalog_store = p->catalog_store.get();
   p->stock_rpcs = std::make_unique<stock::StockRpcs>(
-      *p->stock_store, *p->stock_batcher, *p->stock_events, *p->verifier, &p->revoked,
-      *p->page_tokens, executor,
+      *p->stock_store, *p->stock_batcher, *p->stock_events, *core.verifier, &core.revoked,
+      *core.page_tokens, executor,
       [catalog_store](const std::string& product_id,
                       v1::GetReservationForCheckoutResponse* out) -> absl::Status {
         ASSIGN_OR_RETURN(*out->mutable_product(), catalog_store->GetProduct(product_id, nullptr));
@@ -281,9 +257,9 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   p->stock_rpcs->SetSaleGuards(&p->sale_guards);
 
   // ---- area wiring: auctions ----
-  p->auction_store = std::make_unique<auctions::AuctionStore>(*p->pool, new_id, p->auction_hooks);
-  p->auction_rpcs = std::make_unique<auctions::AuctionRpcs>(*p->auction_store, *p->verifier,
-                                                            &p->revoked, *p->page_tokens, executor);
+  p->auction_store = std::make_unique<auctions::AuctionStore>(*core.pool, new_id, p->auction_hooks);
+  p->auction_rpcs = std::make_unique<auctions::AuctionRpcs>(
+      *p->auction_store, *core.verifier, &core.revoked, *core.page_tokens, executor);
   p->auction_closer =
       std::make_unique<auctions::AuctionCloser>(*p->auction_store, config.auction_close_interval);
   p->auction_guard = std::make_unique<auctions::AuctionGuard>();
@@ -297,12 +273,12 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   // ---- area wiring: pins ----
   // After the stream directory's handler: at stream_ended the end is recorded (and the stream's
   // row locked) before the pins are cleared, in the same transaction.
-  p->pins_store = std::make_unique<pins::PinsStore>(*p->pool, p->stock_hooks, config.max_pins);
+  p->pins_store = std::make_unique<pins::PinsStore>(*core.pool, p->stock_hooks, config.max_pins);
   p->event_sink->AddHandler(
       [store = p->pins_store.get()](pqxx::work& tx, const common::v1::Event& event, absl::Time) {
         return store->OnPeerEvent(tx, event);
       });
-  p->pins_rpcs = std::make_unique<pins::PinsRpcs>(*p->pins_store, *p->verifier, &p->revoked,
+  p->pins_rpcs = std::make_unique<pins::PinsRpcs>(*p->pins_store, *core.verifier, &core.revoked,
                                                   executor, config.max_pins);
 
   // ---- area wiring: product_images ----
@@ -319,8 +295,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
     if (!renditions.ok()) return AtStep("image_root", renditions.status());
     p->rendition_store = *std::move(renditions);
     p->product_images_store = std::make_unique<product_images::ProductImagesStore>(
-        *p->pool, *p->catalog_store, *p->image_rows, new_id, config.image_max_per_product);
-    p->rendition_references = std::make_unique<product_images::PgRenditionReferences>(*p->pool);
+        *core.pool, *p->catalog_store, *p->image_rows, new_id, config.image_max_per_product);
+    p->rendition_references = std::make_unique<product_images::PgRenditionReferences>(*core.pool);
     images::CollectorOptions collector_options;
     collector_options.grace = config.image_gc_grace;
     p->rendition_collector = std::make_unique<images::RenditionCollector>(
@@ -335,8 +311,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
     images_options.hooks.decoding = overrides.image_decoding;
     images_options.hooks.stored = overrides.image_stored;
     p->product_images_rpcs = std::make_unique<product_images::ProductImagesRpcs>(
-        *p->product_images_store, *p->image_processor, *p->rendition_store, *p->verifier,
-        &p->revoked, executor, images_options);
+        *p->product_images_store, *p->image_processor, *p->rendition_store, *core.verifier,
+        &core.revoked, executor, images_options);
   }
 
   // ---- area wiring: image_http ----
@@ -354,16 +330,16 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   // After the stock area: a start or draw changes the product's stock, which the stock area
   // announces to the room.
   p->lottery_store = std::make_unique<lottery::LotteryStore>(
-      *p->pool, new_id,
+      *core.pool, new_id,
       [events = p->stock_events.get()](const std::string& product_id) {
         events->MarkDirty(product_id);
       },
       lottery::LotteryStore::Options{config.lottery_max_entrants});
   p->lottery_entry_events =
       std::make_unique<lottery::EntryEvents>(*p->lottery_store, config.lottery_event_interval);
-  p->lottery_rpcs =
-      std::make_unique<lottery::LotteryRpcs>(*p->lottery_store, *p->lottery_entry_events,
-                                             *p->verifier, &p->revoked, *p->page_tokens, executor);
+  p->lottery_rpcs = std::make_unique<lottery::LotteryRpcs>(
+      *p->lottery_store, *p->lottery_entry_events, *core.verifier, &core.revoked, *core.page_tokens,
+      executor);
   p->lottery_drawer =
       std::make_unique<lottery::LotteryDrawer>(*p->lottery_store, config.lottery_draw_interval);
   p->lottery_guard = std::make_unique<lottery::LotteryGuard>();
@@ -378,7 +354,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   // On the stock clock: offers are holds, and holds expire by it. ConfigureQueue announces the
   // product's card (queue_enabled) through the catalogue, in its transaction.
   p->queue_store = std::make_unique<queue::QueueStore>(
-      *p->pool, stock_clock, new_id, [catalog_store](pqxx::work& tx, const std::string& id) {
+      *core.pool, stock_clock, new_id, [catalog_store](pqxx::work& tx, const std::string& id) {
         return catalog_store->AnnounceCurrent(tx, id);
       });
   p->queue_events =
@@ -391,7 +367,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
       *p->queue_store, config.queue_advance_interval, stock_changed);
   p->queue_rpcs =
       std::make_unique<queue::QueueRpcs>(*p->queue_store, *p->queue_advancer, *p->queue_events,
-                                         *p->verifier, &p->revoked, executor, stock_changed);
+                                         *core.verifier, &core.revoked, executor, stock_changed);
 
   PublicAreas areas;
   // ---- area routes ----
@@ -409,11 +385,9 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
 
   p->public_service = std::make_unique<PublicService>(areas);
   p->internal_service = std::make_unique<InternalService>(internal_areas);
-  p->host->AddService(p->public_service.get());
-  p->host->AddInternalService(p->internal_service.get());
-  p->host->AddInternalService(p->event_sink.get());
-  db::Pool* raw_pool = p->pool.get();
-  p->host->SetReadinessCheck([raw_pool] { return raw_pool->Ping(); });
+  core.host->AddService(p->public_service.get());
+  core.host->AddInternalService(p->internal_service.get());
+  core.host->AddInternalService(p->event_sink.get());
   return std::unique_ptr<App>(new App(std::move(p)));
 }
 
@@ -423,12 +397,8 @@ App::~App() { Stop(); }
 
 absl::Status App::Start() {
   Parts& p = *parts_;
-  if (p.revocation_sync) {
-    (void)p.revocation_sync->SyncOnce();
-    p.revocation_sync->Start();
-  }
+  p.core->StartSupport();
   // The relay first: what handlers commit goes out from the first call on.
-  p.outbox->Start();
 
   // ---- area start ----
   // The closer before the listeners: auctions that ended while no replica ran close at once.
@@ -446,14 +416,14 @@ absl::Status App::Start() {
   p.queue_advancer->Start();
   p.queue_events->Start();
 
-  return p.host->Start();
+  return p.core->host->Start();
 }
 
 void App::Stop() {
   if (stopped_) return;
   stopped_ = true;
   Parts& p = *parts_;
-  p.host->Shutdown();
+  p.core->host->Shutdown();
 
   // ---- area stop ----
   // After the drain: no handler changes anything any more.
@@ -483,11 +453,10 @@ void App::Stop() {
   if (p.rendition_sweeper) p.rendition_sweeper->Stop();
 
   // Last: what the drained calls committed is still delivered by the next replica's relay.
-  p.outbox->Stop();
-  if (p.revocation_sync) p.revocation_sync->Stop();
+  p.core->StopSupport();
 }
 
-server::ServiceHost& App::host() { return *parts_->host; }
+server::ServiceHost& App::host() { return *parts_->core->host; }
 
 uint16_t App::http_port() const { return parts_->image_server ? parts_->image_server->port() : 0; }
 

@@ -17,7 +17,7 @@
 #include "shopcast/db/pool.h"
 #include "shopcast/events/inbox.h"
 #include "shopcast/log/log.h"
-#include "shopcast/startup/service_parts.h"
+#include "shopcast/startup/service_core.h"
 #include "shopcast/startup/startup.h"
 #include "shopcast/status/status.h"
 
@@ -57,12 +57,7 @@ using startup::AtStep;
 // Declared in dependency order: members are destroyed in reverse, users before what they use.
 struct App::Parts {
   Config config;
-  auth::ServiceTls tls;
-  std::unique_ptr<auth::TokenVerifier> verifier;
-  std::unique_ptr<db::Pool> pool;
-  std::unique_ptr<server::ServiceHost> host;
-  auth::RevocationList revoked;
-  std::unique_ptr<auth::RevocationSync> revocation_sync;
+  std::unique_ptr<startup::ServiceCore> core;
   std::unique_ptr<rooms::RoomLog> log;
   std::unique_ptr<rooms::FeedHub> hub;
   std::unique_ptr<rooms::BatchAppender> appender;
@@ -96,15 +91,6 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
                                                  const AppOverrides& overrides) {
   auto p = std::make_unique<Parts>();
   p->config = config;
-  auto verify_keys = startup::LoadVerifyKeys(config.verify_key_files);
-  if (!verify_keys.ok()) return AtStep("verify_keys", verify_keys.status());
-  p->verifier = std::make_unique<auth::TokenVerifier>(*verify_keys, config.token_issuer,
-                                                      config.token_audience);
-  auto tls = auth::LoadServiceTls(config.service_tls);
-  if (!tls.ok()) return AtStep("service_tls", tls.status());
-  p->tls = *std::move(tls);
-  RETURN_IF_ERROR(
-      AtStep("migrate", db::ApplyMigrationsWhenReachable(config.db_dsn, MigrationSets())));
   auto statements = rooms::sql::PreparedStatements();
   // ---- area statements ----
   for (auto& s : engagement::sql::PreparedStatements()) statements.push_back(std::move(s));
@@ -115,22 +101,20 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   // engagement push coalescer and presence sweeper (two), and the notifications' fan-out,
   // personal, e-mail and purge loops (four) run beside the handlers and feed loads that
   // share the executor.
-  auto pool =
-      db::Pool::Create(db::PoolOptions{config.db_dsn, config.db_pool_size + 7, absl::Seconds(5),
-                                       std::move(statements), "shopcast-realtime-push"});
-  if (!pool.ok()) return AtStep("db_pool", pool.status());
-  p->pool = *std::move(pool);
+  startup::ServiceCoreOptions core_options;
+  core_options.service = "realtime-push";
+  core_options.migrations = MigrationSets();
+  core_options.statements = std::move(statements);
+  core_options.extra_connections = 7;
+  // Lists page by sequence, not sealed tokens; its events are room events, not an outbox's.
+  core_options.page_tokens = false;
+  core_options.outbox = false;
+  ASSIGN_OR_RETURN(p->core, startup::ServiceCore::Create(config, std::move(core_options)));
+  startup::ServiceCore& core = *p->core;
+  prometheus::Registry* metrics = core.metrics();
+  server::Executor& executor = core.executor();
 
-  p->host = std::make_unique<server::ServiceHost>(
-      startup::HostOptionsFor("realtime-push", config, p->tls));
-  prometheus::Registry* metrics = &p->host->metrics();
-  server::Executor& executor = p->host->executor();
-
-  auto revocation_sync = startup::MakeRevocationSync(config, p->tls, p->revoked, metrics);
-  if (!revocation_sync.ok()) return AtStep("user_internal_addr", revocation_sync.status());
-  p->revocation_sync = *std::move(revocation_sync);
-
-  p->log = std::make_unique<rooms::RoomLog>(*p->pool);
+  p->log = std::make_unique<rooms::RoomLog>(*core.pool);
   p->hub = std::make_unique<rooms::FeedHub>(
       *p->log, executor, config.db_dsn,
       rooms::FeedOptions{config.feed_ring, 512, config.feed_poll_interval,
@@ -145,9 +129,9 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   subscribe_options.end_linger = config.end_linger;
   subscribe_options.start_cache_ttl = config.subscribe_cache_ttl;
   p->room_service = std::make_unique<rooms::RoomServiceImpl>(*p->hub, subscribe_options, metrics,
-                                                             &p->host->observability());
+                                                             &core.host->observability());
   p->appender = std::make_unique<rooms::BatchAppender>(
-      *p->pool, *p->hub, rooms::BatchOptions{config.publish_batch_max, config.publish_linger},
+      *core.pool, *p->hub, rooms::BatchOptions{config.publish_batch_max, config.publish_linger},
       metrics);
   p->internal_service =
       std::make_unique<rooms::InternalServiceImpl>(*p->hub, *p->appender, executor);
@@ -155,33 +139,33 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
 
   // ---- area wiring: chat ----
   p->chat_store = std::make_unique<chat::ChatStore>(
-      *p->pool, chat::RateLimit{config.chat_rate_burst, config.chat_rate_interval});
-  p->chat_rpcs =
-      std::make_unique<chat::ChatRpcs>(*p->chat_store, *p->hub, *p->verifier, p->revoked, executor);
+      *core.pool, chat::RateLimit{config.chat_rate_burst, config.chat_rate_interval});
+  p->chat_rpcs = std::make_unique<chat::ChatRpcs>(*p->chat_store, *p->hub, *core.verifier,
+                                                  core.revoked, executor);
 
   // ---- area wiring: engagement ----
-  p->reactions = std::make_unique<engagement::ReactionsStore>(*p->pool);
-  p->presence = std::make_unique<engagement::PresenceStore>(*p->pool);
-  p->stats = std::make_unique<engagement::StatsReader>(*p->pool);
+  p->reactions = std::make_unique<engagement::ReactionsStore>(*core.pool);
+  p->presence = std::make_unique<engagement::PresenceStore>(*core.pool);
+  p->stats = std::make_unique<engagement::StatsReader>(*core.pool);
   p->coalescer = std::make_unique<engagement::Coalescer>(
-      *p->pool, *p->log, engagement::CoalescerOptions{config.counts_push_interval});
+      *core.pool, *p->log, engagement::CoalescerOptions{config.counts_push_interval});
   p->sweeper = std::make_unique<engagement::Sweeper>(
       *p->presence, *p->coalescer, engagement::SweeperOptions{config.presence_sweep_interval, 500});
   p->engagement = std::make_unique<engagement::EngagementRpcs>(
-      *p->verifier, &p->revoked, executor, *p->reactions, *p->presence, *p->stats, *p->coalescer,
-      engagement::PresenceOptions{config.heartbeat_interval, config.presence_lease});
+      *core.verifier, &core.revoked, executor, *p->reactions, *p->presence, *p->stats,
+      *p->coalescer, engagement::PresenceOptions{config.heartbeat_interval, config.presence_lease});
 
   // ---- area wiring: notifications ----
   FollowerSource* followers = overrides.followers;
   if (followers == nullptr && !config.user_internal_addr.empty()) {
-    auto channel = clients::MakeInternalChannel("user", config.user_internal_addr, p->tls);
+    auto channel = clients::MakeInternalChannel("user", config.user_internal_addr, core.tls);
     if (!channel.ok()) return AtStep("user_internal_addr", channel.status());
     p->followers = std::make_unique<GrpcFollowerSource>(*channel);
     followers = p->followers.get();
   }
   ContactSource* contacts = overrides.contacts;
   if (contacts == nullptr && !config.user_internal_addr.empty()) {
-    auto channel = clients::MakeInternalChannel("user", config.user_internal_addr, p->tls);
+    auto channel = clients::MakeInternalChannel("user", config.user_internal_addr, core.tls);
     if (!channel.ok()) return AtStep("user_internal_addr", channel.status());
     p->contacts = std::make_unique<GrpcContactSource>(*channel);
     contacts = p->contacts.get();
@@ -217,8 +201,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   notify_options.email.max_attempts = config.email_max_attempts;
   notify_options.email_interval = config.email_interval;
   p->notify =
-      std::make_unique<notify::NotifyArea>(*p->pool, executor, *p->verifier, &p->revoked, followers,
-                                           contacts, mailer, notify_options, metrics);
+      std::make_unique<notify::NotifyArea>(*core.pool, executor, *core.verifier, &core.revoked,
+                                           followers, contacts, mailer, notify_options, metrics);
   p->notify->ListenOn(*p->hub);
   p->internal_service->SetNotifyHandler(&p->notify->service());
   went_live = p->notify->went_live_hook();
@@ -227,8 +211,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   std::vector<rooms::EventConsumer> consumers;
   consumers.push_back(rooms::EventConsumer{sales::kOrderEventPrefix, sales::ApplyOrderEvent});
 
-  p->event_sink = std::make_unique<rooms::EventSinkService>(*p->pool, *p->hub, executor, went_live,
-                                                            std::move(consumers));
+  p->event_sink = std::make_unique<rooms::EventSinkService>(*core.pool, *p->hub, executor,
+                                                            went_live, std::move(consumers));
   PublicAreas areas;
   areas.rooms = p->room_service.get();
 
@@ -238,11 +222,9 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   areas.notifications = &p->notify->service();
 
   p->public_service = std::make_unique<PublicService>(areas);
-  p->host->AddService(p->public_service.get());
-  p->host->AddInternalService(p->internal_service.get());
-  p->host->AddInternalService(p->event_sink.get());
-  db::Pool* raw_pool = p->pool.get();
-  p->host->SetReadinessCheck([raw_pool] { return raw_pool->Ping(); });
+  core.host->AddService(p->public_service.get());
+  core.host->AddInternalService(p->internal_service.get());
+  core.host->AddInternalService(p->event_sink.get());
   return std::unique_ptr<App>(new App(std::move(p)));
 }
 
@@ -252,10 +234,7 @@ App::~App() { Stop(); }
 
 absl::Status App::Start() {
   Parts& p = *parts_;
-  if (p.revocation_sync) {
-    (void)p.revocation_sync->SyncOnce();
-    p.revocation_sync->Start();
-  }
+  p.core->StartSupport();
   // Consumers of the log first, then the listeners that feed them.
   p.hub->Start();
   p.appender->Start();
@@ -267,7 +246,7 @@ absl::Status App::Start() {
   p.sweeper->Start();
   p.notify->Start();
 
-  return p.host->Start();
+  return p.core->host->Start();
 }
 
 void App::Stop() {
@@ -282,7 +261,7 @@ void App::Stop() {
   p.notify->CloseSubscribers(Error(absl::StatusCode::kUnavailable, "SERVER_SHUTTING_DOWN",
                                    "this replica is shutting down; subscribe again"));
 
-  p.host->Shutdown();
+  p.core->host->Shutdown();
 
   // ---- area stop ----
   // After the drain: no handler reports changes any more.
@@ -293,10 +272,10 @@ void App::Stop() {
   p.retention->Stop();
   p.appender->Stop();  // after the drain: the Publish calls still in it were waiting on it
   p.hub->Stop();
-  if (p.revocation_sync) p.revocation_sync->Stop();
+  p.core->StopSupport();
 }
 
-server::ServiceHost& App::host() { return *parts_->host; }
+server::ServiceHost& App::host() { return *parts_->core->host; }
 rooms::FeedHub& App::hub() { return *parts_->hub; }
 rooms::RoomLog& App::room_log() { return *parts_->log; }
 

@@ -20,7 +20,7 @@
 #include "shopcast/ids/ids.h"
 #include "shopcast/log/log.h"
 #include "shopcast/pagetoken/codec.h"
-#include "shopcast/startup/service_parts.h"
+#include "shopcast/startup/service_core.h"
 #include "shopcast/startup/startup.h"
 #include "shopcast/status/status.h"
 
@@ -97,14 +97,7 @@ std::vector<const db::MigrationSet*> MigrationSets() {
 // Declared in dependency order: members are destroyed in reverse, users before what they use.
 struct App::Parts {
   Config config;
-  auth::ServiceTls tls;
-  std::unique_ptr<auth::TokenVerifier> verifier;
-  std::unique_ptr<pagetoken::Codec> page_tokens;
-  std::unique_ptr<db::Pool> pool;
-  std::unique_ptr<server::ServiceHost> host;
-  auth::RevocationList revoked;
-  std::unique_ptr<auth::RevocationSync> revocation_sync;
-  std::unique_ptr<startup::OutboxDelivery> outbox;
+  std::unique_ptr<startup::ServiceCore> core;
 
   // ---- area parts: tiers (storage, mover, purger, aging policies) ----
   std::unique_ptr<storage::PrometheusStorageMetrics> storage_metrics;
@@ -144,41 +137,18 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
                                                  const AppOverrides& overrides) {
   auto p = std::make_unique<Parts>();
   p->config = config;
-  auto verify_keys = startup::LoadVerifyKeys(config.verify_key_files);
-  if (!verify_keys.ok()) return AtStep("verify_keys", verify_keys.status());
-  p->verifier = std::make_unique<auth::TokenVerifier>(*verify_keys, config.token_issuer,
-                                                      config.token_audience);
-  auto page_tokens = startup::LoadPageTokens(config.page_token_key_file);
-  if (!page_tokens.ok()) return AtStep("page_token_key", page_tokens.status());
-  p->page_tokens = *std::move(page_tokens);
-  auto tls = auth::LoadServiceTls(config.service_tls);
-  if (!tls.ok()) return AtStep("service_tls", tls.status());
-  p->tls = *std::move(tls);
-  RETURN_IF_ERROR(
-      AtStep("migrate", db::ApplyMigrationsWhenReachable(config.db_dsn, MigrationSets())));
   // Beyond the executor's threads (db_pool_size): the relay's rounds and the orphan report, one
   // each; the mover's and the clip worker's threads and the purger and aging loops, which each
   // hold one while they work. The VOD origin's short reads share the executor's share.
-  const int background = 2 + config.tiers.mover.concurrency + config.clip_worker.concurrency + 2;
-  auto pool = db::Pool::Create(db::PoolOptions{config.db_dsn,
-                                               config.db_pool_size + background,
-                                               absl::Seconds(5),
-                                               {},
-                                               "shopcast-recording-lifecycle"});
-  if (!pool.ok()) return AtStep("db_pool", pool.status());
-  p->pool = *std::move(pool);
-
-  p->host = std::make_unique<server::ServiceHost>(
-      startup::HostOptionsFor("recording-lifecycle", config, p->tls));
-  prometheus::Registry* metrics = &p->host->metrics();
-  server::Executor& executor = p->host->executor();
-
-  auto revocation_sync = startup::MakeRevocationSync(config, p->tls, p->revoked, metrics);
-  if (!revocation_sync.ok()) return AtStep("user_internal_addr", revocation_sync.status());
-  p->revocation_sync = *std::move(revocation_sync);
-  auto outbox = startup::OutboxDelivery::Create(*p->pool, config.event_sinks, p->tls, metrics);
-  if (!outbox.ok()) return AtStep("event_sinks", outbox.status());
-  p->outbox = *std::move(outbox);
+  startup::ServiceCoreOptions core_options;
+  core_options.service = "recording-lifecycle";
+  core_options.migrations = MigrationSets();
+  core_options.extra_connections =
+      2 + config.tiers.mover.concurrency + config.clip_worker.concurrency + 2;
+  ASSIGN_OR_RETURN(p->core, startup::ServiceCore::Create(config, std::move(core_options)));
+  startup::ServiceCore& core = *p->core;
+  prometheus::Registry* metrics = core.metrics();
+  server::Executor& executor = core.executor();
 
   std::function<std::string(absl::string_view)> new_id =
       overrides.new_id ? overrides.new_id
@@ -196,18 +166,18 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   tiers_config.mover.owner = InstanceName();
   tiers_config.mover.event_destinations = destinations;
   tiers_config.purger.event_destinations = destinations;
-  p->mover = std::make_unique<mover::Mover>(*p->pool, *p->tiers, tiers_config.mover, metrics);
-  p->purger = std::make_unique<mover::Purger>(*p->pool, *p->tiers, tiers_config.purger, metrics);
-  p->policy_store = std::make_unique<policies::PolicyStore>(*p->pool);
+  p->mover = std::make_unique<mover::Mover>(*core.pool, *p->tiers, tiers_config.mover, metrics);
+  p->purger = std::make_unique<mover::Purger>(*core.pool, *p->tiers, tiers_config.purger, metrics);
+  p->policy_store = std::make_unique<policies::PolicyStore>(*core.pool);
   p->aging = std::make_unique<policies::AgingPass>(
-      *p->pool, *p->policy_store, p->mover.get(), p->purger.get(),
+      *core.pool, *p->policy_store, p->mover.get(), p->purger.get(),
       policies::AgingPassOptions{tiers_config.aging_batch, tiers_config.aging_interval,
                                  tiers_config.aging_test_clock, destinations},
       metrics);
   p->tiers_service = std::make_unique<policies::TiersService>(
-      *p->pool, *p->policy_store, *p->aging, p->mover.get(), *p->page_tokens, destinations);
-  p->tiers_rpcs =
-      std::make_unique<policies::TiersRpcs>(*p->tiers_service, *p->verifier, &p->revoked, executor);
+      *core.pool, *p->policy_store, *p->aging, p->mover.get(), *core.page_tokens, destinations);
+  p->tiers_rpcs = std::make_unique<policies::TiersRpcs>(*p->tiers_service, *core.verifier,
+                                                        &core.revoked, executor);
   p->aging_rpcs = std::make_unique<policies::AgingInternalRpcs>(*p->tiers_service, executor);
   const storage::TierSet* tier_set = p->tiers.get();
   auto provider_of = [tier_set](v1::StorageTier tier) { return tier_set->Provider(tier); };
@@ -216,17 +186,17 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   auto vod_tokens = playback::LoadVodTokenKeyFile(config.vod_token_key_file);
   if (!vod_tokens.ok()) return AtStep("vod_token_key", vod_tokens.status());
   p->vod_tokens = std::make_unique<playback::VodTokenCodec>(*std::move(vod_tokens));
-  p->playback_store = std::make_unique<playback::PlaybackStore>(*p->pool);
+  p->playback_store = std::make_unique<playback::PlaybackStore>(*core.pool);
   p->playback = std::make_unique<playback::Playback>(*p->playback_store, *p->vod_tokens,
                                                      provider_of, config.playback);
-  p->playback_rpcs =
-      std::make_unique<playback::PlaybackRpcs>(*p->playback, *p->verifier, &p->revoked, executor);
+  p->playback_rpcs = std::make_unique<playback::PlaybackRpcs>(*p->playback, *core.verifier,
+                                                              &core.revoked, executor);
   p->vod_origin = std::make_unique<playback::VodOrigin>(config.vod_origin, *p->playback,
                                                         *p->vod_tokens, metrics);
 
   // ---- area wiring: clips and thumbnails ----
   RETURN_IF_ERROR(AtStep("gstreamer", clips::CheckCutterElements()));
-  p->clip_store = std::make_unique<clips::ClipStore>(*p->pool);
+  p->clip_store = std::make_unique<clips::ClipStore>(*core.pool);
   p->clip_worker = std::make_unique<clips::ClipWorker>(*p->clip_store, p->tiers->hot(), provider_of,
                                                        config.clip_worker, InstanceName(), metrics);
   const playback::VodTokenCodec* vod_codec = p->vod_tokens.get();
@@ -260,14 +230,14 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
     return std::move(*response.mutable_recording());
   };
   p->clips = std::make_unique<clips::Clips>(
-      *p->clip_store, p->tiers->hot(), config.clips, *p->page_tokens, clip_url, image_url,
+      *p->clip_store, p->tiers->hot(), config.clips, *core.page_tokens, clip_url, image_url,
       [worker] { worker->Wake(); }, metrics, provider_of, recording_view);
   p->clips_rpcs =
-      std::make_unique<clips::ClipsRpcs>(*p->clips, *p->verifier, &p->revoked, executor);
+      std::make_unique<clips::ClipsRpcs>(*p->clips, *core.verifier, &core.revoked, executor);
 
   // ---- area wiring: markers ----
   p->marker_events = std::make_unique<markers::MarkerEvents>(new_id, metrics);
-  p->orphan_watch = std::make_unique<markers::OrphanWatch>(*p->pool, config.orphan_grace,
+  p->orphan_watch = std::make_unique<markers::OrphanWatch>(*core.pool, config.orphan_grace,
                                                            config.integrity_interval, metrics);
   // ---- area wiring: recordings ----
   p->recording_events =
@@ -275,7 +245,7 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   const absl::Duration url_ttl = config.playback.url_ttl;
   mover::Purger* purger = p->purger.get();
   p->recordings = std::make_unique<recordings::Recordings>(
-      *p->pool, *p->page_tokens,
+      *core.pool, *core.page_tokens,
       [vod_codec, vod_base, url_ttl](const std::string& recording_id,
                                      const std::string& object_key) {
         return ImageUrl(*vod_codec, vod_base, recording_id, object_key, absl::Now() + url_ttl);
@@ -316,11 +286,11 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
         RETURN_IF_ERROR(recordings->GetRecording(caller, request, &response));
         return std::move(*response.mutable_recording());
       });
-  p->recordings_rpcs = std::make_unique<recordings::RecordingsRpcs>(*p->recordings, *p->verifier,
-                                                                    &p->revoked, executor);
+  p->recordings_rpcs = std::make_unique<recordings::RecordingsRpcs>(*p->recordings, *core.verifier,
+                                                                    &core.revoked, executor);
 
   p->event_sink =
-      std::make_unique<EventSinkService>(*p->pool, executor, *p->recording_events,
+      std::make_unique<EventSinkService>(*core.pool, executor, *p->recording_events,
                                          *p->marker_events, metrics, [purger] { purger->Wake(); });
   PublicAreas areas;
   // ---- area routes ----
@@ -335,11 +305,9 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
 
   p->public_service = std::make_unique<PublicService>(areas);
   p->internal_service = std::make_unique<InternalService>(internal_areas);
-  p->host->AddService(p->public_service.get());
-  p->host->AddInternalService(p->event_sink.get());
-  p->host->AddInternalService(p->internal_service.get());
-  db::Pool* raw_pool = p->pool.get();
-  p->host->SetReadinessCheck([raw_pool] { return raw_pool->Ping(); });
+  core.host->AddService(p->public_service.get());
+  core.host->AddInternalService(p->event_sink.get());
+  core.host->AddInternalService(p->internal_service.get());
   return std::unique_ptr<App>(new App(std::move(p)));
 }
 
@@ -349,12 +317,8 @@ App::~App() { Stop(); }
 
 absl::Status App::Start() {
   Parts& p = *parts_;
-  if (p.revocation_sync) {
-    (void)p.revocation_sync->SyncOnce();
-    p.revocation_sync->Start();
-  }
+  p.core->StartSupport();
   // The relay first: what the events commit goes out from the first call on.
-  p.outbox->Start();
   // ---- area start ----
   p.orphan_watch->Start();
   p.mover->Start();
@@ -362,14 +326,14 @@ absl::Status App::Start() {
   p.aging->Start();
   p.clip_worker->Start();
   RETURN_IF_ERROR(p.vod_origin->Start());
-  return p.host->Start();
+  return p.core->host->Start();
 }
 
 void App::Stop() {
   if (stopped_) return;
   stopped_ = true;
   Parts& p = *parts_;
-  p.host->Shutdown();
+  p.core->host->Shutdown();
   // ---- area stop ----
   p.vod_origin->Stop();
   p.clip_worker->Stop();
@@ -378,11 +342,10 @@ void App::Stop() {
   p.mover->Stop();
   p.orphan_watch->Stop();
   // Last: what the drained calls committed is still delivered by the next replica's relay.
-  p.outbox->Stop();
-  if (p.revocation_sync) p.revocation_sync->Stop();
+  p.core->StopSupport();
 }
 
-server::ServiceHost& App::host() { return *parts_->host; }
+server::ServiceHost& App::host() { return *parts_->core->host; }
 
 uint16_t App::vod_http_port() const { return parts_->vod_origin->port(); }
 
