@@ -246,16 +246,6 @@ server::ServiceHost& App::host() { return *parts_->core->host; }
 
 int RunMigrate(const Config& config) { return startup::RunMigrate(config.db_dsn, MigrationSets()); }
 
-int RunServer(const Config& config) {
-  auto app = App::Create(config);
-  if (!app.ok()) return startup::Fail("start", app.status());
-  if (absl::Status s = (*app)->Start(); !s.ok()) return startup::Fail("listen", s);
-  log::Info("serving")
-      .Kv("grpc_port", (*app)->host().grpc_port())
-      .Kv("internal_grpc_port", (*app)->host().internal_grpc_port());
-  (*app)->host().WaitForShutdown();
-  (*app)->Stop();
-  return 0;
-}
+int RunServer(const Config& config) { return startup::Serve<App>(config); }
 
 }  // namespace shopcast::order

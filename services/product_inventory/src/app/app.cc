@@ -397,8 +397,8 @@ App::~App() { Stop(); }
 
 absl::Status App::Start() {
   Parts& p = *parts_;
+  // Revocations and the relay first: what handlers commit goes out from the first call on.
   p.core->StartSupport();
-  // The relay first: what handlers commit goes out from the first call on.
 
   // ---- area start ----
   // The closer before the listeners: auctions that ended while no replica ran close at once.
@@ -463,16 +463,10 @@ uint16_t App::http_port() const { return parts_->image_server ? parts_->image_se
 int RunMigrate(const Config& config) { return startup::RunMigrate(config.db_dsn, MigrationSets()); }
 
 int RunServer(const Config& config) {
-  auto app = App::Create(config);
-  if (!app.ok()) return startup::Fail("start", app.status());
-  if (absl::Status s = (*app)->Start(); !s.ok()) return startup::Fail("listen", s);
-  log::Info("serving")
-      .Kv("grpc_port", (*app)->host().grpc_port())
-      .Kv("internal_grpc_port", (*app)->host().internal_grpc_port())
-      .Kv("http_port", static_cast<int>((*app)->http_port()));
-  (*app)->host().WaitForShutdown();
-  (*app)->Stop();
-  return 0;
+  return startup::Serve<App>(
+      config, +[](App& app, const Config&, log::Line& serving) {
+        serving.Kv("http_port", static_cast<int>(app.http_port()));
+      });
 }
 
 }  // namespace shopcast::product_inventory

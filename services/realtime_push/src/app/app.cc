@@ -234,7 +234,7 @@ App::~App() { Stop(); }
 
 absl::Status App::Start() {
   Parts& p = *parts_;
-  p.core->StartSupport();
+  p.core->StartSupport();  // revocations
   // Consumers of the log first, then the listeners that feed them.
   p.hub->Start();
   p.appender->Start();
@@ -281,16 +281,6 @@ rooms::RoomLog& App::room_log() { return *parts_->log; }
 
 int RunMigrate(const Config& config) { return startup::RunMigrate(config.db_dsn, MigrationSets()); }
 
-int RunServer(const Config& config) {
-  auto app = App::Create(config);
-  if (!app.ok()) return startup::Fail("start", app.status());
-  if (absl::Status s = (*app)->Start(); !s.ok()) return startup::Fail("listen", s);
-  log::Info("serving")
-      .Kv("grpc_port", (*app)->host().grpc_port())
-      .Kv("internal_grpc_port", (*app)->host().internal_grpc_port());
-  (*app)->host().WaitForShutdown();
-  (*app)->Stop();
-  return 0;
-}
+int RunServer(const Config& config) { return startup::Serve<App>(config); }
 
 }  // namespace shopcast::realtime_push

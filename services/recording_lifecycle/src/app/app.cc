@@ -317,8 +317,8 @@ App::~App() { Stop(); }
 
 absl::Status App::Start() {
   Parts& p = *parts_;
+  // Revocations and the relay first: what the events commit goes out from the first call on.
   p.core->StartSupport();
-  // The relay first: what the events commit goes out from the first call on.
   // ---- area start ----
   p.orphan_watch->Start();
   p.mover->Start();
@@ -354,17 +354,10 @@ markers::OrphanWatch& App::orphan_watch() { return *parts_->orphan_watch; }
 int RunMigrate(const Config& config) { return startup::RunMigrate(config.db_dsn, MigrationSets()); }
 
 int RunServer(const Config& config) {
-  auto app = App::Create(config);
-  if (!app.ok()) return startup::Fail("start", app.status());
-  if (absl::Status s = (*app)->Start(); !s.ok()) return startup::Fail("listen", s);
-  log::Info("serving")
-      .Kv("grpc_port", (*app)->host().grpc_port())
-      .Kv("internal_grpc_port", (*app)->host().internal_grpc_port())
-      .Kv("vod_http_port", (*app)->vod_http_port())
-      .Kv("hot_root", config.hot_root);
-  (*app)->host().WaitForShutdown();
-  (*app)->Stop();
-  return 0;
+  return startup::Serve<App>(
+      config, +[](App& app, const Config& c, log::Line& serving) {
+        serving.Kv("vod_http_port", app.vod_http_port()).Kv("hot_root", c.hot_root);
+      });
 }
 
 }  // namespace shopcast::recording_lifecycle

@@ -75,4 +75,23 @@ absl::StatusOr<std::vector<auth::PublicKey>> LoadVerifyKeys(const std::vector<st
 // to become reachable (db::ApplyMigrationsWhenReachable). Returns the exit code.
 int RunMigrate(const std::string& dsn, const std::vector<const db::MigrationSet*>& sets);
 
+// The `serve` command of a service built as an App (App::Create(config), Start, host(), Stop):
+// starts it, logs "serving" with its listeners' ports (and what `describe` adds), serves until
+// SIGTERM or SIGINT, then stops it. Returns the exit code (Fail's on a failed start).
+template <typename App, typename Config>
+int Serve(const Config& config, void (*describe)(App&, const Config&, log::Line&) = nullptr) {
+  auto app = App::Create(config);
+  if (!app.ok()) return Fail("start", app.status());
+  if (absl::Status s = (*app)->Start(); !s.ok()) return Fail("listen", s);
+  {
+    log::Line serving = log::Info("serving");
+    serving.Kv("grpc_port", (*app)->host().grpc_port())
+        .Kv("internal_grpc_port", (*app)->host().internal_grpc_port());
+    if (describe != nullptr) describe(**app, config, serving);
+  }
+  (*app)->host().WaitForShutdown();
+  (*app)->Stop();
+  return 0;
+}
+
 }  // namespace shopcast::startup
