@@ -4,7 +4,9 @@
 #include <poll.h>
 
 #include <cassert>
+#include <cstdint>
 #include <exception>
+#include <limits>
 #include <pqxx/except>
 #include <pqxx/nontransaction>
 #include <utility>
@@ -168,7 +170,20 @@ void Pool::Return(std::unique_ptr<pqxx::connection> conn, bool broken) {
   // A discarded connection (if any) is closed here, outside the lock.
 }
 
-absl::Status Pool::Ping() {
+void Pool::NoteAnswered() {
+  answered_at_.store(clock_.Now().time_since_epoch().count(), std::memory_order_relaxed);
+}
+
+absl::Status Pool::Ping(absl::Duration answered_within) {
+  if (answered_within > absl::ZeroDuration()) {
+    const int64_t at = answered_at_.load(std::memory_order_relaxed);
+    const timing::SteadyClock::TimePoint now = clock_.Now();
+    if (at != std::numeric_limits<int64_t>::min() &&
+        now - timing::SteadyClock::TimePoint(timing::SteadyClock::TimePoint::duration(at)) <
+            absl::ToChronoNanoseconds(answered_within)) {
+      return absl::OkStatus();
+    }
+  }
   absl::StatusOr<Lease> lease = Acquire();
   if (!lease.ok()) {
     return ReasonOf(lease.status()) == kReasonPoolExhausted ? absl::OkStatus() : lease.status();

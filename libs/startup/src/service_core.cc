@@ -31,9 +31,11 @@ absl::StatusOr<std::unique_ptr<ServiceCore>> ServiceCore::Create(const ServiceCo
   server::HostOptions host_options = HostOptionsFor(options.service, config, core->tls);
   if (options.host_options) options.host_options(host_options);
   core->host = std::make_unique<server::ServiceHost>(host_options);
-  // Ready while the database answers: every call of these services needs it.
+  // Ready while the database answers: every call of these services needs it. Work that went
+  // through the pool since the last check is answer enough; only a quiet replica probes.
   db::Pool* raw_pool = core->pool.get();
-  core->host->SetReadinessCheck([raw_pool] { return raw_pool->Ping(); });
+  core->host->SetReadinessCheck(
+      [raw_pool, within = host_options.readiness_interval] { return raw_pool->Ping(within); });
 
   auto revocation_sync = MakeRevocationSync(config, core->tls, core->revoked, core->metrics());
   if (!revocation_sync.ok()) return AtStep("user_internal_addr", revocation_sync.status());

@@ -99,7 +99,8 @@ int RunServer(const Config& config) {
   if (!pool.ok()) return Fail("db_pool", pool.status());
   media::InitGStreamer();
 
-  server::ServiceHost host(startup::HostOptionsFor(kService, config, *tls));
+  const server::HostOptions host_options = startup::HostOptionsFor(kService, config, *tls);
+  server::ServiceHost host(host_options);
   // Token revocations from the user service (required here); if it is unreachable, the last
   // known list stays in force and shopcast_revocations_stale says so.
   auth::RevocationList revoked;
@@ -337,7 +338,9 @@ int RunServer(const Config& config) {
   (*delivery)->Start();
 
   db::Pool* raw_pool = pool->get();
-  host.SetReadinessCheck([raw_pool] { return raw_pool->Ping(); });
+  // Segments recorded since the last check are answer enough; only a quiet replica probes.
+  host.SetReadinessCheck(
+      [raw_pool, within = host_options.readiness_interval] { return raw_pool->Ping(within); });
   if (absl::Status s = host.Start(); !s.ok()) return Fail("listen", s);
   log::Info("video_ingest_ready")
       .Kv("rtmp_port", rtmp_server.port())

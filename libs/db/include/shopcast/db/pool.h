@@ -7,7 +7,9 @@
 // the server, or marked by the holder) is discarded and its slot reopened on demand. The DSN is
 // never logged nor put into a status message.
 
+#include <atomic>
 #include <condition_variable>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <pqxx/connection>
@@ -77,8 +79,13 @@ class Pool {
 
   // OK when `SELECT 1` succeeds on a pooled connection (readiness probe). Also OK when every
   // connection is in use: the database answers, the service is busy, and turning a busy
-  // replica unready would only push its load onto the others.
-  absl::Status Ping();
+  // replica unready would only push its load onto the others. With `answered_within`, also OK
+  // at once, without a probe, when the database answered this pool's work within that long
+  // (NoteAnswered): a replica busy with the database needs no probe of its own.
+  absl::Status Ping(absl::Duration answered_within = absl::ZeroDuration());
+  // The database just answered work on a pooled connection (a committed transaction, an
+  // autocommit call that succeeded): InTransaction and InAutocommit call it.
+  void NoteAnswered();
 
   // What the pool was created with, e.g. to open a dedicated session outside the pool (a
   // LISTEN connection). The DSN in it may hold a password: never log it.
@@ -104,6 +111,9 @@ class Pool {
   std::vector<std::unique_ptr<pqxx::connection>> idle_;  // Guarded by mu_, as are the two below.
   int open_ = 0;
   int in_use_ = 0;
+  // clock_'s time of the last NoteAnswered, in its ticks since its epoch (none yet: the
+  // lowest value, far in the past).
+  std::atomic<int64_t> answered_at_{std::numeric_limits<int64_t>::min()};
 };
 
 }  // namespace shopcast::db

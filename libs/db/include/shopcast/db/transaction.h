@@ -71,6 +71,7 @@ auto InTransaction(Pool& pool, Fn&& fn, TxOptions opts = {})
         failure = internal::StatusOf(*result);
         if (failure.ok()) {
           tx.commit();
+          pool.NoteAnswered();
           return std::move(*result);
         }
         try {
@@ -106,7 +107,9 @@ auto InAutocommit(Pool& pool, Fn&& fn) -> std::invoke_result_t<Fn&, pqxx::nontra
   if (!lease.ok()) return Result(lease.status());
   try {
     pqxx::nontransaction tx(**lease);
-    return fn(tx);
+    Result result = fn(tx);
+    if (internal::StatusOf(result).ok()) pool.NoteAnswered();
+    return result;
   } catch (const std::exception& e) {
     absl::Status failure = MapDbException(e);
     if (!(*lease)->is_open() || ReasonOf(failure) == kReasonConnectionLost) {
