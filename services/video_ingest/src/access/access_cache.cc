@@ -26,7 +26,6 @@ absl::StatusOr<StreamGate> AccessCache::Gate(const std::string& stream_id) {
     auto it = gates_.find(stream_id);
     if (it != gates_.end() && now - it->second.loaded_at <= options_.max_age) {
       it->second.used_at = now;
-    MarkUsed();
       MarkUsed();
       return it->second.value;
     }
@@ -60,7 +59,6 @@ absl::StatusOr<bool> AccessCache::HasPass(const std::string& viewer_id,
     auto it = passes_.find(key);
     if (it != passes_.end() && now - it->second.loaded_at <= options_.max_age) {
       it->second.used_at = now;
-    MarkUsed();
       MarkUsed();
       return it->second.value;
     }

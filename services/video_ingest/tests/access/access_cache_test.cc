@@ -6,10 +6,9 @@
 #include "access/access_cache.h"
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <thread>
-
-#include <catch2/catch.hpp>
 
 #include "fake_source.h"
 
@@ -129,9 +128,9 @@ TEST_CASE("the refresher reloads keys in use, rests while none is, and wakes whe
   FakeSource source;
   source.SetPass(kViewer, kStream, true);
   std::atomic<int64_t> now_ms{100'000};
-  AccessCache cache(
-      source, AccessCacheOptions{absl::Milliseconds(2), absl::Seconds(3), absl::Seconds(60)},
-      [&] { return absl::Milliseconds(now_ms.load()); });
+  AccessCache cache(source,
+                    AccessCacheOptions{absl::Milliseconds(2), absl::Seconds(3), absl::Seconds(60)},
+                    [&] { return absl::Milliseconds(now_ms.load()); });
   cache.Start();
   // Rests over a window of 100 intervals: a busy machine could only make fewer rounds.
   auto rests_at = [&](int64_t rounds) {
