@@ -8,7 +8,9 @@
 //
 //   fanout_baseline_server --tls_dir=<dev-pki folder>
 //
-// Prints "ports <public> <internal>" once serving, and serves until stdin closes.
+// Prints "ports <public> <internal>" once serving, and serves until stdin closes. With
+// --async_cqs=N (an experiment: tools/bench/RESULTS.md, fanout run 14) Subscribe runs on gRPC's
+// async API over N completion queues of its own instead.
 
 #include <unistd.h>
 
@@ -16,6 +18,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -31,6 +34,9 @@
 
 ABSL_FLAG(std::string, tls_dir, "", "dev-pki folder: ca.pem, realtime-push.pem/.key");
 ABSL_FLAG(int, queue, 64, "frames a subscriber may have waiting behind its write in flight");
+ABSL_FLAG(int, async_cqs, 0,
+          "experiment: serve Subscribe on gRPC's async API with this many completion queues, "
+          "one thread each (0: the callback API)");
 
 namespace {
 
@@ -44,12 +50,19 @@ Frame Serialize(const pb::SubscribeResponse& response) {
   return buffer;
 }
 
-class Subscriber final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
+// A room's subscriber, whichever gRPC API serves it.
+class Sink {
+ public:
+  virtual ~Sink() = default;
+  // Queues a frame (or writes it now); false once the subscriber is gone.
+  virtual bool Offer(Frame frame) = 0;
+};
+
+class Subscriber final : public grpc::ServerWriteReactor<grpc::ByteBuffer>, public Sink {
  public:
   explicit Subscriber(size_t max_queue) : max_queue_(max_queue) {}
 
-  // Queues a frame (or writes it now); false once the subscriber is gone.
-  bool Offer(Frame frame) {
+  bool Offer(Frame frame) override {
     const grpc::ByteBuffer* write = nullptr;
     {
       absl::MutexLock lock(&mu_);
@@ -137,7 +150,7 @@ class Subscriber final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 struct Room {
   absl::Mutex mu;
   int64_t head ABSL_GUARDED_BY(mu) = 0;
-  std::vector<std::shared_ptr<Subscriber>> subscribers ABSL_GUARDED_BY(mu);
+  std::vector<std::shared_ptr<Sink>> subscribers ABSL_GUARDED_BY(mu);
 };
 
 class Rooms {
@@ -183,6 +196,162 @@ class PublicService final : public PublicBase {
  private:
   Rooms& rooms_;
   const size_t max_queue_;
+};
+
+// The experiment behind --async_cqs: Subscribe on gRPC's async API, each call bound to one of
+// several completion queues served by a thread of its own. With the callback API, gRPC 1.51
+// (epoll1) completes every operation of the process through one global queue, and Debian's
+// libgrpc (built without NDEBUG) scans that queue's outstanding tags, one per open call, under
+// its lock at every completion; here each queue holds its own share of the calls.
+using AsyncPublicBase =
+    pb::RealtimePushService::WithRawMethod_Subscribe<pb::RealtimePushService::Service>;
+
+class AsyncSubscriber final : public Sink, public std::enable_shared_from_this<AsyncSubscriber> {
+ public:
+  enum class Kind { kStarted, kWritten, kFinished, kDone };
+  struct Tag {
+    AsyncSubscriber* subscriber;
+    Kind kind;
+  };
+
+  AsyncSubscriber(AsyncPublicBase& service, grpc::ServerCompletionQueue* cq, Rooms& rooms,
+                  size_t max_queue)
+      : service_(service), cq_(cq), rooms_(rooms), max_queue_(max_queue) {}
+
+  // Waits for the next Subscribe call on this queue.
+  static void Arm(AsyncPublicBase& service, grpc::ServerCompletionQueue* cq, Rooms& rooms,
+                  size_t max_queue) {
+    auto s = std::make_shared<AsyncSubscriber>(service, cq, rooms, max_queue);
+    {
+      absl::MutexLock lock(&s->mu_);
+      s->self_ = s;
+    }
+    s->ctx_.AsyncNotifyWhenDone(&s->done_tag_);
+    service.RequestSubscribe(&s->ctx_, &s->request_, &s->writer_, cq, cq, &s->started_tag_);
+  }
+
+  bool Offer(Frame frame) override {
+    const grpc::ByteBuffer* write = nullptr;
+    {
+      absl::MutexLock lock(&mu_);
+      if (finished_) return false;
+      if (writing_ && queue_.size() >= max_queue_) {
+        finished_ = true;
+        finish_status_ = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "subscriber too slow");
+        return false;
+      }
+      if (writing_) {
+        queue_.push_back(std::move(frame));
+        return true;
+      }
+      writing_ = true;
+      in_flight_ = std::move(frame);
+      write = in_flight_.get();
+    }
+    writer_.Write(*write, &written_tag_);
+    return true;
+  }
+
+  void Handle(Kind kind, bool ok) {
+    std::shared_ptr<AsyncSubscriber> keep;  // self_ may be released below
+    {
+      absl::MutexLock lock(&mu_);
+      keep = self_;
+    }
+    switch (kind) {
+      case Kind::kStarted:
+        if (!ok) return;  // shutting down
+        Arm(service_, cq_, rooms_, max_queue_);
+        Join();
+        break;
+      case Kind::kWritten: {
+        const grpc::ByteBuffer* write = nullptr;
+        {
+          absl::MutexLock lock(&mu_);
+          in_flight_.reset();
+          writing_ = false;
+          if (!ok) finished_ = true;
+          if (!finished_ && !queue_.empty()) {
+            in_flight_ = std::move(queue_.front());
+            queue_.pop_front();
+            writing_ = true;
+            write = in_flight_.get();
+          }
+        }
+        if (write != nullptr) {
+          writer_.Write(*write, &written_tag_);
+        } else {
+          MaybeFinish();
+        }
+        break;
+      }
+      case Kind::kDone: {
+        {
+          absl::MutexLock lock(&mu_);
+          done_ = true;
+          if (!finished_) finish_status_ = grpc::Status::CANCELLED;
+          finished_ = true;
+        }
+        MaybeFinish();
+        break;
+      }
+      case Kind::kFinished: {
+        absl::MutexLock lock(&mu_);
+        finish_completed_ = true;
+        break;
+      }
+    }
+    absl::MutexLock lock(&mu_);
+    if (done_ && !writing_ && (!finish_called_ || finish_completed_)) self_.reset();
+  }
+
+ private:
+  void Join() {
+    pb::SubscribeRequest request;
+    grpc::SerializationTraits<pb::SubscribeRequest>::Deserialize(&request_, &request);
+    Room& room = rooms_.Get(request.stream_id());
+    absl::MutexLock lock(&room.mu);
+    pb::SubscribeResponse started;
+    started.mutable_started()->set_head_sequence(room.head);
+    started.mutable_started()->mutable_snapshot()->set_stream_id(request.stream_id());
+    started.mutable_started()->mutable_snapshot()->set_sequence(room.head);
+    Offer(Serialize(started));
+    room.subscribers.push_back(shared_from_this());
+  }
+
+  void MaybeFinish() {
+    grpc::Status status;
+    {
+      absl::MutexLock lock(&mu_);
+      if (!finished_ || writing_ || finish_called_) return;
+      finish_called_ = true;
+      status = finish_status_;
+    }
+    writer_.Finish(status, &finished_tag_);
+  }
+
+  AsyncPublicBase& service_;
+  grpc::ServerCompletionQueue* const cq_;
+  Rooms& rooms_;
+  const size_t max_queue_;
+  grpc::ServerContext ctx_;
+  grpc::ByteBuffer request_;
+  grpc::ServerAsyncWriter<grpc::ByteBuffer> writer_{&ctx_};
+  Tag started_tag_{this, Kind::kStarted};
+  Tag written_tag_{this, Kind::kWritten};
+  Tag finished_tag_{this, Kind::kFinished};
+  Tag done_tag_{this, Kind::kDone};
+
+  absl::Mutex mu_;
+  std::shared_ptr<AsyncSubscriber> self_ ABSL_GUARDED_BY(mu_);
+  std::deque<Frame> queue_ ABSL_GUARDED_BY(mu_);
+  Frame in_flight_ ABSL_GUARDED_BY(mu_);
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool finish_called_ ABSL_GUARDED_BY(mu_) = false;
+  bool finish_completed_ ABSL_GUARDED_BY(mu_) = false;
+  bool done_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::Status finish_status_ ABSL_GUARDED_BY(mu_) = grpc::Status::OK;
 };
 
 class InternalService final : public pb::RealtimePushInternalService::CallbackService {
@@ -239,20 +408,43 @@ int main(int argc, char** argv) {
   InternalService internal_service(rooms);
   int public_port = 0;
   int internal_port = 0;
+  const int async_cqs = absl::GetFlag(FLAGS_async_cqs);
+  const size_t max_queue = static_cast<size_t>(absl::GetFlag(FLAGS_queue));
+  AsyncPublicBase async_public;
+  std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> cqs;
   grpc::ServerBuilder builder;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &public_port);
   builder.AddListeningPort("127.0.0.1:0", shopcast::auth::InternalServerCredentials(*tls),
                            &internal_port);
   // Both services on both ports keeps this server small; the client uses each on its own.
-  builder.RegisterService(&public_service);
+  if (async_cqs > 0) {
+    builder.RegisterService(&async_public);
+    for (int i = 0; i < async_cqs; ++i) cqs.push_back(builder.AddCompletionQueue());
+  } else {
+    builder.RegisterService(&public_service);
+  }
   builder.RegisterService(&internal_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr) return 1;
+  std::vector<std::thread> cq_threads;
+  for (auto& cq : cqs) {
+    for (int i = 0; i < 8; ++i) AsyncSubscriber::Arm(async_public, cq.get(), rooms, max_queue);
+    cq_threads.emplace_back([cq = cq.get()] {
+      void* tag = nullptr;
+      bool ok = false;
+      while (cq->Next(&tag, &ok)) {
+        auto* t = static_cast<AsyncSubscriber::Tag*>(tag);
+        t->subscriber->Handle(t->kind, ok);
+      }
+    });
+  }
   std::printf("ports %d %d\n", public_port, internal_port);
   std::fflush(stdout);
   char c;
   while (::read(STDIN_FILENO, &c, 1) > 0) {
   }
   server->Shutdown();
+  for (auto& cq : cqs) cq->Shutdown();
+  for (std::thread& t : cq_threads) t.join();
   return 0;
 }

@@ -49,6 +49,9 @@ ABSL_FLAG(std::string, realtime_push_b, "",
           "pid,public_addr,internal_addr of a second realtime-push build (an A/B in one run), "
           "measured after the first; empty: none");
 ABSL_FLAG(std::string, realtime_push_b_name, "realtime-push B", "its name in the table");
+ABSL_FLAG(bool, realtime_push_b_opens_rooms, true,
+          "whether B's rooms are opened through its EventSink first (false: B is another baseline "
+          "server, run.sh's BASE_B_ARGS)");
 ABSL_FLAG(int, max_events_per_message, 64,
           "what realtime-push's subscribers ask for (SubscribeRequest.max_events_per_message); "
           "the baseline server sends one event per message whatever is asked");
@@ -328,8 +331,9 @@ int main(int argc, char** argv) {
   a.max_events_per_message = absl::GetFlag(FLAGS_max_events_per_message);
   rps.push_back(RunServer(a, *tls, absl::GetFlag(FLAGS_storm)));
   if (!absl::GetFlag(FLAGS_realtime_push_b).empty()) {
-    fan::TargetOptions b = ParseTarget(absl::GetFlag(FLAGS_realtime_push_b_name),
-                                       absl::GetFlag(FLAGS_realtime_push_b), true);
+    fan::TargetOptions b =
+        ParseTarget(absl::GetFlag(FLAGS_realtime_push_b_name), absl::GetFlag(FLAGS_realtime_push_b),
+                    absl::GetFlag(FLAGS_realtime_push_b_opens_rooms));
     b.max_events_per_message = absl::GetFlag(FLAGS_max_events_per_message_b);
     rps.push_back(RunServer(b, *tls, absl::GetFlag(FLAGS_storm)));
   }

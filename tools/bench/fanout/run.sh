@@ -19,6 +19,9 @@
 # second run to see what the order costs. Subscribers ask realtime-push for up to 64 events per
 # message (EXTRA_ARGS="--max_events_per_message_b=0" with RP_BIN_B=$RP_BIN compares that with
 # one event per message, in one run); the baseline sends one per message.
+# BASE_ARGS: flags for the baseline server (say "--async_cqs=2": Subscribe on gRPC's async API
+# with two completion queues of its own instead of the callback API). BASE_B_ARGS: a second
+# baseline with those flags, measured in realtime-push B's place (two baselines side by side).
 # realtime-push runs with its defaults (DB pool 8, feed ring 4096, max subscriber lag 1024,
 # log level info); PostgreSQL as the tests run it (SHOPCAST_PG_FAST=1: no fsync), since what is
 # measured is fan-out, not commit durability.
@@ -53,6 +56,8 @@ stop_servers() {
     if [[ -n "$pid" ]]; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
   done
   if [[ -n "$BASE_PID" ]]; then exec 3>&- || true; wait "$BASE_PID" 2>/dev/null || true; fi
+  if [[ -n "${BASE_B_PID:-}" ]]; then exec 4>&- || true; wait "$BASE_B_PID" 2>/dev/null || true; fi
+  BASE_B_PID=""
   RP_PID=""
   RP_PID_B=""
   BASE_PID=""
@@ -118,7 +123,8 @@ start_servers() {
   # The baseline serves until its stdin (a fifo we hold open on fd 3) closes.
   rm -f "$SCRATCH/base.in"
   mkfifo "$SCRATCH/base.in"
-  "$BASE_BIN" --tls_dir="$SCRATCH/pki" <"$SCRATCH/base.in" >"$SCRATCH/base.out" 2>&1 &
+  # shellcheck disable=SC2086
+  "$BASE_BIN" --tls_dir="$SCRATCH/pki" ${BASE_ARGS:-} <"$SCRATCH/base.in" >"$SCRATCH/base.out" 2>&1 &
   BASE_PID=$!
   exec 3>"$SCRATCH/base.in"
   for _ in $(seq 100); do
@@ -128,6 +134,24 @@ start_servers() {
   read -r _ base_public base_internal < <(grep '^ports ' "$SCRATCH/base.out")
   BASE_PUBLIC="127.0.0.1:$base_public"
   BASE_INTERNAL="127.0.0.1:$base_internal"
+
+  # BASE_B_ARGS: a second baseline with those flags, measured in realtime-push B's place.
+  if [[ -n "${BASE_B_ARGS:-}" ]]; then
+    rm -f "$SCRATCH/base_b.in"
+    mkfifo "$SCRATCH/base_b.in"
+    # shellcheck disable=SC2086
+    # Without fd 3: the first baseline must see its fifo close when stop_servers closes it.
+    "$BASE_BIN" --tls_dir="$SCRATCH/pki" $BASE_B_ARGS <"$SCRATCH/base_b.in" >"$SCRATCH/base_b.out" 2>&1 3>&- &
+    BASE_B_PID=$!
+    exec 4>"$SCRATCH/base_b.in"
+    for _ in $(seq 100); do
+      grep -q '^ports ' "$SCRATCH/base_b.out" && break
+      sleep 0.1
+    done
+    read -r _ b_public b_internal < <(grep '^ports ' "$SCRATCH/base_b.out")
+    RP_B_ARGS=(--realtime_push_b="$BASE_B_PID,127.0.0.1:$b_public,127.0.0.1:$b_internal"
+               --realtime_push_b_name="baseline $BASE_B_ARGS" --realtime_push_b_opens_rooms=false)
+  fi
 }
 
 ROWS="$SCRATCH/rows"
