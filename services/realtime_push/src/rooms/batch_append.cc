@@ -5,13 +5,15 @@
 #include <map>
 #include <optional>
 #include <pqxx/binarystring>
+#include <pqxx/nontransaction>
 #include <pqxx/result>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "rooms/feed_hub.h"
-#include "shopcast/db/pg_array.h"
 #include "rooms/projection.h"
+#include "shopcast/db/errors.h"
+#include "shopcast/db/pg_array.h"
 #include "shopcast/db/transaction.h"
 #include "shopcast/status/status.h"
 
@@ -87,18 +89,27 @@ class CardUpserts {
 
   void Flush(pqxx::work& tx) {
     if (cards_.empty()) return;
+    Columns c = Take();
+    tx.exec_prepared0("rp_upsert_cards", c.streams.Literal(), c.products.Literal(),
+                      c.bytes.Literal(), c.versions.Literal(), c.seqs.Literal());
+  }
+
+  // The folded cards as kUpsertCards' columns; empties this.
+  struct Columns {
     db::PgArray streams, products, bytes, versions, seqs;
+  };
+  Columns Take() {
+    Columns out;
     for (const Card& c : cards_) {
-      streams.Text(c.stream_id);
-      products.Text(c.product_id);
-      bytes.Bytes(c.card.SerializeAsString());
-      versions.Int(c.card.version());
-      seqs.Int(c.first_seq);
+      out.streams.Text(c.stream_id);
+      out.products.Text(c.product_id);
+      out.bytes.Bytes(c.card.SerializeAsString());
+      out.versions.Int(c.card.version());
+      out.seqs.Int(c.first_seq);
     }
-    tx.exec_prepared0("rp_upsert_cards", streams.Literal(), products.Literal(), bytes.Literal(),
-                      versions.Literal(), seqs.Literal());
     cards_.clear();
     index_.clear();
+    return out;
   }
 
  private:
@@ -111,17 +122,6 @@ class CardUpserts {
   std::vector<Card> cards_;
   std::map<std::pair<std::string, std::string>, size_t> index_;
 };
-
-const pb::ProductCard* UpsertedCard(const pb::RoomEvent& event) {
-  switch (event.payload_case()) {
-    case pb::RoomEvent::kProductCreated:
-      return &event.product_created().product();
-    case pb::RoomEvent::kProductUpdated:
-      return &event.product_updated().product();
-    default:
-      return nullptr;
-  }
-}
 
 }  // namespace
 
@@ -208,6 +208,56 @@ std::vector<absl::StatusOr<Appended>> AppendBatch(pqxx::work& tx,
 
 }  // namespace tx
 
+std::optional<std::vector<Appended>> AppendAtKnownHeads(
+    pqxx::connection& conn, const std::vector<AppendRequest>& requests,
+    const absl::flat_hash_map<std::string, int64_t>& heads) {
+  if (requests.empty()) return std::vector<Appended>{};
+  // Each room's head as the batch moves it, in stream id order (the statement locks in it).
+  std::map<std::string, std::pair<int64_t, int64_t>> moved;  // room -> (expected, new)
+  absl::flat_hash_map<std::pair<std::string, std::string>, bool> ids;
+  for (const AppendRequest& r : requests) {
+    if (StateEffectOf(r.event) == StateEffect::kOther) return std::nullopt;
+    if (!ids.emplace(std::make_pair(r.stream_id, r.event_id), true).second) return std::nullopt;
+    auto known = heads.find(r.stream_id);
+    if (known == heads.end()) return std::nullopt;
+    moved.try_emplace(r.stream_id, known->second, known->second);
+  }
+  std::vector<Appended> out;
+  out.reserve(requests.size());
+  Rows rows;
+  CardUpserts cards;
+  for (const AppendRequest& r : requests) {
+    Appended a;
+    a.stream_id = r.stream_id;
+    a.kind = static_cast<int>(r.event.payload_case());
+    a.seq = ++moved[r.stream_id].second;
+    pb::RoomEvent event = r.event;
+    event.set_stream_id(r.stream_id);
+    event.set_sequence(a.seq);
+    event.set_ephemeral(false);
+    event.set_event_id(r.event_id);
+    a.bytes = event.SerializeAsString();
+    rows.Add(r.stream_id, a.seq, r.event_id, a.kind, a.bytes);
+    if (const pb::ProductCard* card = UpsertedCard(event)) cards.Add(r.stream_id, a.seq, *card);
+    out.push_back(std::move(a));
+  }
+  db::PgArray room_col, expected_col, head_col;
+  for (const auto& [room, h] : moved) {
+    room_col.Text(room);
+    expected_col.Int(h.first);
+    head_col.Int(h.second);
+  }
+  CardUpserts::Columns c = cards.Take();
+  pqxx::nontransaction ntx(conn);
+  const pqxx::row row = ntx.exec_prepared1(
+      "rp_append_at_known_heads", room_col.Literal(), expected_col.Literal(), head_col.Literal(),
+      rows.stream_col.Literal(), rows.seq_col.Literal(), rows.event_id_col.Literal(),
+      rows.kind_col.Literal(), rows.event_col.Literal(), c.streams.Literal(), c.products.Literal(),
+      c.bytes.Literal(), c.versions.Literal(), c.seqs.Literal());
+  if (!row[0].as<bool>()) return std::nullopt;
+  return out;
+}
+
 BatchAppender::BatchAppender(db::Pool& pool, FeedHub& hub, BatchOptions options,
                              prometheus::Registry* registry)
     : pool_(pool), hub_(hub), options_(options) {
@@ -218,6 +268,14 @@ BatchAppender::BatchAppender(db::Pool& pool, FeedHub& hub, BatchOptions options,
              .Help("Published events appended per transaction (group commit)")
              .Register(*registry)
              .Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64, 128, 256});
+    auto& paths = prometheus::BuildCounter()
+                      .Name("shopcast_realtime_push_publish_batches_total")
+                      .Help(
+                          "Publish batches appended, by path: one statement at the heads this "
+                          "replica knows, or a transaction")
+                      .Register(*registry);
+    statement_batches_metric_ = &paths.Add({{"path", "statement"}});
+    transaction_batches_metric_ = &paths.Add({{"path", "transaction"}});
   }
 }
 
@@ -298,14 +356,24 @@ void BatchAppender::Flush(std::vector<Pending> batch) {
   // This replica's feeds get the events below without reading them back when our own NOTIFY
   // beats the commit's reply here.
   FeedHub::LocalAppends local = hub_.ExpectLocalAppends(rooms);
-  absl::StatusOr<std::vector<absl::StatusOr<Appended>>> results = db::InTransaction(
-      pool_, [&](pqxx::work& t) -> absl::StatusOr<std::vector<absl::StatusOr<Appended>>> {
-        return tx::AppendBatch(t, requests);
-      });
+  absl::StatusOr<std::vector<absl::StatusOr<Appended>>> results = absl::UnknownError("");
+  if (auto one_statement = TryKnownHeads(requests)) {
+    results = *std::move(one_statement);
+    one_statement_batches_.fetch_add(1);
+    if (statement_batches_metric_ != nullptr) statement_batches_metric_->Increment();
+  } else {
+    results = db::InTransaction(
+        pool_, [&](pqxx::work& t) -> absl::StatusOr<std::vector<absl::StatusOr<Appended>>> {
+          return tx::AppendBatch(t, requests);
+        });
+    transaction_batches_.fetch_add(1);
+    if (transaction_batches_metric_ != nullptr) transaction_batches_metric_->Increment();
+  }
   if (!results.ok()) {
     for (Pending& p : batch) p.done(results.status());
     return;
   }
+  RememberHeads(requests, *results);
   {
     // The batch's rooms queued together (wake_queue.h), before the Publish calls are
     // answered: each answer is a write of its own on this thread, and gRPC's threads can
@@ -316,6 +384,53 @@ void BatchAppender::Flush(std::vector<Pending> batch) {
     }
   }
   for (size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move((*results)[i]));
+}
+
+std::optional<std::vector<absl::StatusOr<Appended>>> BatchAppender::TryKnownHeads(
+    const std::vector<AppendRequest>& requests) {
+  for (const AppendRequest& r : requests) {
+    if (!known_heads_.contains(r.stream_id)) return std::nullopt;
+  }
+  absl::StatusOr<db::Pool::Lease> lease = pool_.Acquire();
+  if (!lease.ok()) return std::nullopt;  // the transaction path waits and reports
+  std::optional<std::vector<Appended>> appended;
+  try {
+    appended = AppendAtKnownHeads(**lease, requests, known_heads_);
+  } catch (const std::exception& e) {
+    // Nothing written (or, the connection lost, perhaps everything: the transaction path then
+    // finds the event ids and answers duplicates with their sequences).
+    if (!(*lease)->is_open() || ReasonOf(db::MapDbException(e)) == db::kReasonConnectionLost) {
+      lease->MarkBroken();
+    }
+    return std::nullopt;
+  }
+  if (!appended) {
+    // A head moved (another replica), a room closed or an event id is stored: learn again.
+    for (const AppendRequest& r : requests) known_heads_.erase(r.stream_id);
+    return std::nullopt;
+  }
+  std::vector<absl::StatusOr<Appended>> out;
+  out.reserve(appended->size());
+  for (Appended& a : *appended) out.push_back(std::move(a));
+  return out;
+}
+
+void BatchAppender::RememberHeads(const std::vector<AppendRequest>& requests,
+                                  const std::vector<absl::StatusOr<Appended>>& results) {
+  // Bounded: rooms that stop publishing are forgotten wholesale now and then, and relearnt
+  // through one transaction each.
+  constexpr size_t kMaxKnownRooms = 100000;
+  if (known_heads_.size() > kMaxKnownRooms) known_heads_.clear();
+  for (size_t i = 0; i < results.size() && i < requests.size(); ++i) {
+    const absl::StatusOr<Appended>& r = results[i];
+    if (!r.ok()) {
+      known_heads_.erase(requests[i].stream_id);  // unknown or closed
+      continue;
+    }
+    if (r->duplicate) continue;  // says nothing about the head
+    int64_t& head = known_heads_[r->stream_id];
+    head = std::max(head, r->seq);
+  }
 }
 
 }  // namespace shopcast::realtime_push::rooms

@@ -126,4 +126,39 @@ void ApplyToRoomState(pqxx::work& tx, const std::string& stream_id, int64_t seq,
   }
 }
 
+StateEffect StateEffectOf(const pb::RoomEvent& event) {
+  switch (event.payload_case()) {
+    case pb::RoomEvent::kProductCreated:
+    case pb::RoomEvent::kProductUpdated:
+      return StateEffect::kCardUpsert;
+    // ApplyToRoomState's default: nothing kept beyond the log.
+    case pb::RoomEvent::kChatMessage:
+    case pb::RoomEvent::kChatMessageDeleted:
+    case pb::RoomEvent::kReactionCounts:
+    case pb::RoomEvent::kViewerCount:
+    case pb::RoomEvent::kSaleTicker:
+    case pb::RoomEvent::kLotteryOpened:
+    case pb::RoomEvent::kLotteryEntries:
+    case pb::RoomEvent::kLotteryDrawn:
+    case pb::RoomEvent::kLotteryCancelled:
+    case pb::RoomEvent::kSaleCancelled:
+      return StateEffect::kNone;
+    default:
+      // Status, stock, queue, pins, auctions — and any kind not listed here yet, so that a kind
+      // ApplyToRoomState learns is never skipped by the one-statement path.
+      return StateEffect::kOther;
+  }
+}
+
+const pb::ProductCard* UpsertedCard(const pb::RoomEvent& event) {
+  switch (event.payload_case()) {
+    case pb::RoomEvent::kProductCreated:
+      return &event.product_created().product();
+    case pb::RoomEvent::kProductUpdated:
+      return &event.product_updated().product();
+    default:
+      return nullptr;
+  }
+}
+
 }  // namespace shopcast::realtime_push::rooms

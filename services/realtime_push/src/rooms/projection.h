@@ -17,4 +17,13 @@ namespace shopcast::realtime_push::rooms {
 void ApplyToRoomState(pqxx::work& tx, const std::string& stream_id, int64_t seq,
                       const ::shopcast::realtime_push::v1::RoomEvent& event);
 
+// What ApplyToRoomState does for `event`: nothing, one product card upsert (the card
+// UpsertedCard returns), or anything else. Publish's one-statement path (batch_append.cc)
+// takes only the first two; a kind not listed there counts as anything else.
+enum class StateEffect { kNone, kCardUpsert, kOther };
+StateEffect StateEffectOf(const ::shopcast::realtime_push::v1::RoomEvent& event);
+// The card a product_created / product_updated event upserts; null for any other event.
+const ::shopcast::realtime_push::v1::ProductCard* UpsertedCard(
+    const ::shopcast::realtime_push::v1::RoomEvent& event);
+
 }  // namespace shopcast::realtime_push::rooms

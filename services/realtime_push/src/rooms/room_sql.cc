@@ -13,6 +13,7 @@ std::vector<std::pair<std::string, std::string>> PreparedStatements() {
       {"rp_insert_events", kInsertEvents},
       {"rp_advance_heads_and_notify", kAdvanceHeadsAndNotify},
       {"rp_upsert_cards", kUpsertCards},
+      {"rp_append_at_known_heads", kAppendAtKnownHeads},
       {"rp_close_room", kCloseRoom},
       {"rp_select_heads", kSelectHeads},
       {"rp_select_by_event_id", kSelectByEventId},

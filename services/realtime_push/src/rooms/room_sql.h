@@ -47,10 +47,15 @@ WHERE e.stream_id = r.stream_id AND (e.seq <= r.head_seq - $1 OR e.recorded_at <
 inline constexpr char kLockRooms[] = R"~(
 SELECT stream_id, head_seq, closed_at IS NOT NULL FROM rooms WHERE stream_id = ANY($1::text[])
 ORDER BY stream_id FOR UPDATE)~";
+// One unique-index probe per requested id (the LIMIT keeps the planner from flattening the
+// lookup into a join it may plan as a scan of the whole log: a plan cached while room_events
+// was nearly empty did exactly that, reading every stored event at every Publish until the
+// next ANALYZE).
 inline constexpr char kSelectEventIds[] = R"~(
-SELECT e.stream_id, e.event_id, e.seq
-FROM room_events e JOIN unnest($1::text[], $2::text[]) AS k(stream_id, event_id)
-  ON e.stream_id = k.stream_id AND e.event_id = k.event_id)~";
+SELECT k.stream_id, k.event_id, e.seq
+FROM unnest($1::text[], $2::text[]) AS k(stream_id, event_id)
+CROSS JOIN LATERAL (SELECT seq FROM room_events e
+                    WHERE e.stream_id = k.stream_id AND e.event_id = k.event_id LIMIT 1) e)~";
 inline constexpr char kInsertEvents[] = R"~(
 INSERT INTO room_events (stream_id, seq, event_id, kind, event)
 SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::int[], $5::bytea[]))~";
@@ -69,6 +74,49 @@ INSERT INTO room_products (stream_id, product_id, card, version, added_seq)
 SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::bigint[], $5::bigint[])
 ON CONFLICT (stream_id, product_id) DO UPDATE SET card = EXCLUDED.card, version = EXCLUDED.version
 WHERE room_products.version <= EXCLUDED.version)~";
+
+// Publish's one-statement path (batch_append.cc): a whole batch in one autocommitted
+// statement, one round trip instead of a transaction's seven, when the appender already knows
+// each room's head from its own last commit. The caller numbered the events from those heads
+// ($1 rooms in stream id order, $2 the heads it expects, $3 the heads after the batch), so the
+// statement writes only if every room is open and still at its expected head (checked under
+// the row lock, taken in stream id order: FOR UPDATE re-reads a row another replica moved)
+// and no event id is stored already; otherwise it writes nothing and answers false, and the
+// caller takes the transaction path. A duplicate committed by another transaction after this
+// statement's snapshot moved its room's head, so the head check catches what the snapshot's
+// event id check (probed per id, as kSelectEventIds) cannot see. Events $4..$8 as in
+// kInsertEvents, cards $9..$13 as in kUpsertCards (folded per room and product). One
+// notification per room, as kAdvanceHeadsAndNotify.
+inline constexpr char kAppendAtKnownHeads[] = R"~(
+WITH v AS (
+  SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS v(stream_id, expected, head)),
+locked AS (
+  SELECT r.stream_id FROM rooms r JOIN v ON v.stream_id = r.stream_id
+  WHERE r.head_seq = v.expected AND r.closed_at IS NULL
+  ORDER BY r.stream_id FOR UPDATE OF r),
+ok AS (
+  SELECT (SELECT count(*) FROM locked) = cardinality($1::text[]) AND NOT EXISTS (
+    SELECT 1 FROM unnest($4::text[], $6::text[]) AS k(stream_id, event_id)
+    CROSS JOIN LATERAL (SELECT 1 FROM room_events e
+                        WHERE e.stream_id = k.stream_id AND e.event_id = k.event_id LIMIT 1) e)
+    AS ok),
+events AS (
+  INSERT INTO room_events (stream_id, seq, event_id, kind, event)
+  SELECT e.* FROM unnest($4::text[], $5::bigint[], $6::text[], $7::int[], $8::bytea[]) AS e, ok
+  WHERE ok.ok),
+cards AS (
+  INSERT INTO room_products (stream_id, product_id, card, version, added_seq)
+  SELECT c.* FROM unnest($9::text[], $10::text[], $11::bytea[], $12::bigint[], $13::bigint[]) AS c, ok
+  WHERE ok.ok
+  ON CONFLICT (stream_id, product_id) DO UPDATE SET card = EXCLUDED.card, version = EXCLUDED.version
+  WHERE room_products.version <= EXCLUDED.version),
+moved AS (
+  UPDATE rooms r SET head_seq = v.head FROM v, ok
+  WHERE ok.ok AND r.stream_id = v.stream_id
+  RETURNING r.stream_id, r.head_seq)
+SELECT ok.ok, (SELECT count(pg_notify('shopcast_room_events', 'd ' || stream_id || ' ' || head_seq))
+               FROM moved)
+FROM ok)~";
 
 // Room state (projection).
 inline constexpr char kSetStatus[] = R"~(

@@ -3,13 +3,19 @@
 // batches (two replicas) over the same rooms stay gapless without deadlocking.
 #include <catch2/catch.hpp>
 #include <map>
+#include <optional>
+#include <pqxx/nontransaction>
+#include <pqxx/result>
 #include <set>
 #include <thread>
+#include <tuple>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/blocking_counter.h"
 #include "absl/time/clock.h"
 #include "rooms/batch_append.h"
+#include "rooms/room_sql.h"
 #include "shopcast/db/transaction.h"
 #include "shopcast/status/status.h"
 #include "support/app_fixture.h"
@@ -22,6 +28,29 @@ namespace rooms = shopcast::realtime_push::rooms;
 namespace {
 
 using Outcomes = std::vector<absl::StatusOr<rooms::Appended>>;
+
+using Heads = absl::flat_hash_map<std::string, int64_t>;
+
+std::optional<std::vector<rooms::Appended>> AtKnownHeads(
+    RoomsFixture& f, const std::vector<rooms::AppendRequest>& requests, const Heads& heads) {
+  auto lease = f.pool().Acquire();
+  REQUIRE(lease.ok());
+  return rooms::AppendAtKnownHeads(**lease, requests, heads);
+}
+
+// Each stored event of `room`, in log order: (sequence, event id).
+std::vector<std::pair<int64_t, std::string>> Stored(rooms::RoomLog& log, const std::string& room) {
+  auto rows = log.ReadAfter(room, 0, 1000);
+  REQUIRE(rows.ok());
+  std::vector<std::pair<int64_t, std::string>> out;
+  for (const auto& r : *rows) {
+    pb::RoomEvent e;
+    REQUIRE(e.ParseFromString(r.bytes));
+    CHECK(e.sequence() == r.seq);
+    out.emplace_back(r.seq, e.event_id());
+  }
+  return out;
+}
 
 Outcomes AppendBatch(RoomsFixture& f, const std::vector<rooms::AppendRequest>& requests) {
   auto out = shopcast::db::InTransaction(f.pool(), [&](pqxx::work& tx) -> absl::StatusOr<Outcomes> {
@@ -253,4 +282,211 @@ TEST_CASE("an appender that stopped refuses new events instead of dropping them"
                   [&](absl::StatusOr<rooms::Appended> a) { status = a.status(); });
   CHECK(status.code() == absl::StatusCode::kUnavailable);
   CHECK(shopcast::ReasonOf(status) == "SERVER_SHUTTING_DOWN");
+}
+
+TEST_CASE("one statement appends many rooms' batch gapless and in order, from the known heads") {
+  RoomsFixture f;
+  rooms::RoomLog log(f.pool());
+  std::vector<std::string> ids;
+  Heads heads;
+  for (int r = 0; r < 20; ++r) {
+    ids.push_back(f.OpenRoom());
+    REQUIRE(log.Append(ids.back(), "evt_first", ProductEvent("prd_1", "first")).ok());
+    heads[ids.back()] = 1;
+  }
+  // Three events per room, the rooms interleaved; a chat message (no room state) among them.
+  std::vector<rooms::AppendRequest> requests;
+  for (int i = 0; i < 3; ++i) {
+    for (size_t r = 0; r < ids.size(); ++r) {
+      pb::RoomEvent e = ProductEvent("prd_1", absl::StrCat("v", i + 2), i + 2);
+      if (r == 0 && i == 1) {
+        e.Clear();
+        e.mutable_chat_message()->set_text("hello");
+      }
+      requests.push_back({ids[r], absl::StrCat("evt_", r, "_", i), e});
+    }
+  }
+  auto out = AtKnownHeads(f, requests, heads);
+  REQUIRE(out.has_value());
+  REQUIRE(out->size() == requests.size());
+  for (size_t k = 0; k < requests.size(); ++k) {
+    CHECK((*out)[k].stream_id == requests[k].stream_id);
+    CHECK((*out)[k].seq == static_cast<int64_t>(k / ids.size()) + 2);
+    CHECK_FALSE((*out)[k].duplicate);
+  }
+  for (size_t r = 0; r < ids.size(); ++r) {
+    CHECK(log.GetRoom(ids[r])->head_seq == 4);
+    const auto stored = Stored(log, ids[r]);
+    REQUIRE(stored.size() == 4);
+    for (int i = 0; i < 3; ++i) {
+      CHECK(stored[static_cast<size_t>(i) + 1] ==
+            std::make_pair(int64_t{i + 2}, absl::StrCat("evt_", r, "_", i)));
+    }
+  }
+  // The card is the highest version's, as the transaction path leaves it.
+  auto snapshot = log.Snapshot(ids[1], absl::UnixEpoch());
+  REQUIRE(snapshot.ok());
+  REQUIRE(snapshot->products_size() == 1);
+  CHECK(snapshot->products(0).title() == "v4");
+}
+
+TEST_CASE("one statement writes nothing when a head moved, a room closed or an event id repeats") {
+  RoomsFixture f;
+  rooms::RoomLog log(f.pool());
+  const std::string a = f.OpenRoom();
+  const std::string b = f.OpenRoom();
+  REQUIRE(log.Append(a, "evt_a1", ProductEvent("prd_1", "a1")).ok());
+  REQUIRE(log.Append(b, "evt_b1", ProductEvent("prd_1", "b1")).ok());
+  const Heads heads = {{a, 1}, {b, 1}};
+  auto unchanged = [&] {
+    CHECK(log.GetRoom(a)->head_seq == 1);
+    CHECK(Stored(log, a).size() == 1);
+    CHECK(log.GetRoom(b)->head_seq <= 2);
+  };
+
+  SECTION("an event id stored before") {
+    CHECK_FALSE(AtKnownHeads(
+        f,
+        {{a, "evt_a2", ProductEvent("prd_1", "a2")}, {b, "evt_b1", ProductEvent("prd_1", "again")}},
+        heads));
+    unchanged();
+    CHECK(log.GetRoom(b)->head_seq == 1);
+  }
+  SECTION("an event id twice in the batch") {
+    CHECK_FALSE(AtKnownHeads(f,
+                             {{a, "evt_a2", ProductEvent("prd_1", "a2")},
+                              {a, "evt_a2", ProductEvent("prd_1", "a2 again")}},
+                             heads));
+    unchanged();
+  }
+  SECTION("another replica moved a head") {
+    REQUIRE(log.Append(b, "evt_b2", ProductEvent("prd_1", "b2")).ok());
+    CHECK_FALSE(AtKnownHeads(
+        f, {{a, "evt_a2", ProductEvent("prd_1", "a2")}, {b, "evt_b3", ProductEvent("prd_1", "b3")}},
+        heads));
+    unchanged();
+    CHECK(Stored(log, b).size() == 2);
+  }
+  SECTION("a closed room") {
+    REQUIRE(shopcast::db::InTransaction(f.pool(), [&](pqxx::work& tx) -> absl::Status {
+              rooms::tx::CloseRoom(tx, b, absl::Now());
+              return absl::OkStatus();
+            }).ok());
+    CHECK_FALSE(AtKnownHeads(
+        f, {{a, "evt_a2", ProductEvent("prd_1", "a2")}, {b, "evt_b2", ProductEvent("prd_1", "b2")}},
+        heads));
+    unchanged();
+  }
+  SECTION("a room whose head is not known, or an event beyond a card") {
+    CHECK_FALSE(AtKnownHeads(f,
+                             {{a, "evt_a2", ProductEvent("prd_1", "a2")},
+                              {f.OpenRoom(), "evt_c1", ProductEvent("prd_1", "c1")}},
+                             heads));
+    CHECK_FALSE(AtKnownHeads(f, {{a, "evt_a2", Stock("prd_1", 3, 1)}}, heads));
+    unchanged();
+  }
+}
+
+TEST_CASE("an appender under load takes the one-statement path, gapless, a repeat a no-op") {
+  RoomsFixture f;
+  auto& r = f.AddReplica();
+  // A linger so batches fill with many rooms' events.
+  rooms::BatchAppender appender(f.pool(), r.hub(), rooms::BatchOptions{64, absl::Milliseconds(5)},
+                                nullptr);
+  appender.Start();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 30; ++i) ids.push_back(f.OpenRoom());
+
+  std::mutex mu;
+  std::map<std::string, std::vector<std::pair<int64_t, std::string>>> answered;  // new events
+  std::map<std::string, int64_t> first_seq;                                      // by event id
+  std::vector<std::pair<std::string, int64_t>> repeats;  // event id, the sequence answered
+  int failures = 0;
+  auto submit_round = [&](int round) {
+    // Every room's event of this round and, on odd rounds, each third room's event of the
+    // round before again (a redelivery inside a later batch; it sends that batch through a
+    // transaction, and the even rounds after it through one statement again).
+    const bool redeliver = round % 2 == 1;
+    absl::BlockingCounter done(static_cast<int>(ids.size() + (redeliver ? ids.size() / 3 : 0)));
+    for (size_t k = 0; k < ids.size(); ++k) {
+      const std::string room = ids[k];
+      const std::string id = absl::StrCat("evt_", k, "_", round);
+      appender.Submit({room, id, ProductEvent("prd_1", id, round + 1)},
+                      [&, room, id](absl::StatusOr<rooms::Appended> a) {
+                        std::lock_guard<std::mutex> lock(mu);
+                        if (!a.ok() || a->duplicate) {
+                          ++failures;
+                        } else {
+                          answered[room].emplace_back(a->seq, id);
+                          first_seq[id] = a->seq;
+                        }
+                        done.DecrementCount();
+                      });
+      if (redeliver && k % 3 == 0) {
+        const std::string again = absl::StrCat("evt_", k, "_", round - 1);
+        appender.Submit({room, again, ProductEvent("prd_1", "again", round)},
+                        [&, again](absl::StatusOr<rooms::Appended> a) {
+                          std::lock_guard<std::mutex> lock(mu);
+                          if (!a.ok() || !a->duplicate) {
+                            ++failures;
+                          } else {
+                            repeats.emplace_back(again, a->seq);
+                          }
+                          done.DecrementCount();
+                        });
+      }
+    }
+    done.Wait();
+  };
+  constexpr int kRounds = 6;
+  for (int round = 0; round < kRounds; ++round) submit_round(round);
+  appender.Stop();
+
+  CHECK(failures == 0);
+  CHECK(appender.OneStatementBatches() > 0);  // even rounds after the first know every head
+  CHECK(appender.TransactionBatches() > 0);   // the first round and the redeliveries
+  rooms::RoomLog log(f.pool());
+  for (size_t k = 0; k < ids.size(); ++k) {
+    // Gapless, in submission order, each event once, and what was answered is what is stored.
+    std::vector<std::pair<int64_t, std::string>> expected;
+    for (int round = 0; round < kRounds; ++round) {
+      expected.emplace_back(round + 1, absl::StrCat("evt_", k, "_", round));
+    }
+    CHECK(Stored(log, ids[k]) == expected);
+    CHECK(answered[ids[k]] == expected);
+    CHECK(log.GetRoom(ids[k])->head_seq == kRounds);
+  }
+  REQUIRE(repeats.size() == (kRounds / 2) * (ids.size() / 3));
+  for (const auto& [id, seq] : repeats) CHECK(seq == first_seq[id]);
+}
+
+// A fresh database (or one whose log grew fast since the last ANALYZE) has statistics that call
+// room_events empty; a plan cached then must still not read the whole log at every Publish.
+TEST_CASE("Publish's event id checks probe the log's unique index, however small it looks") {
+  RoomsFixture f;
+  auto lease = f.pool().Acquire();
+  REQUIRE(lease.ok());
+  pqxx::nontransaction tx(**lease);
+  tx.exec0("SET plan_cache_mode = force_generic_plan");
+  auto plan = [&](const char* sql, int params) {
+    tx.exec0(absl::StrCat("PREPARE plan_probe AS ", sql));
+    std::string args;
+    for (int i = 0; i < params; ++i) absl::StrAppend(&args, i == 0 ? "" : ", ", "'{}'");
+    std::string text;
+    for (const auto& row : tx.exec(absl::StrCat("EXPLAIN EXECUTE plan_probe(", args, ")"))) {
+      absl::StrAppend(&text, row[0].c_str(), "\n");
+    }
+    tx.exec0("DEALLOCATE plan_probe");
+    return text;
+  };
+  for (const auto& [name, sql, params] :
+       {std::tuple{"the transaction's lookup", rooms::sql::kSelectEventIds, 2},
+        std::tuple{"the one statement's check", rooms::sql::kAppendAtKnownHeads, 13}}) {
+    INFO(name);
+    const std::string text = plan(sql, params);
+    INFO(text);
+    CHECK(text.find("Seq Scan on room_events") == std::string::npos);
+    CHECK(text.find("room_events_event_id_key") != std::string::npos);
+  }
+  tx.exec0("RESET plan_cache_mode");
 }
