@@ -6,6 +6,7 @@
 #include <fstream>
 #include <pqxx/connection>
 #include <pqxx/nontransaction>
+#include <pqxx/result>
 #include <random>
 #include <regex>
 #include <stdexcept>
@@ -98,6 +99,23 @@ void TestDatabase::Drop() noexcept {
     std::fprintf(stderr, "warning: could not drop test database %s: %s\n", name_.c_str(), e.what());
   }
   name_.clear();
+}
+
+std::string GenericPlan(const std::string& dsn, std::string_view sql, int params) {
+  pqxx::connection conn(dsn);
+  pqxx::nontransaction tx(conn);
+  tx.exec0("SET plan_cache_mode = force_generic_plan");
+  tx.exec0("PREPARE generic_plan_probe AS " + std::string(sql));
+  // The values do not matter to a generic plan: NULL fits every parameter type.
+  std::string execute = "EXPLAIN EXECUTE generic_plan_probe(";
+  for (int i = 0; i < params; ++i) execute += i == 0 ? "NULL" : ", NULL";
+  execute += ")";
+  std::string plan;
+  for (const auto& row : tx.exec(execute)) {
+    plan += row[0].c_str();
+    plan += '\n';
+  }
+  return plan;
 }
 
 }  // namespace shopcast::testing

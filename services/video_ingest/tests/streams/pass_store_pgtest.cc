@@ -7,6 +7,8 @@
 
 #include "shopcast/ids/ids.h"
 #include "shopcast/order/v1/order.pb.h"
+#include "shopcast/testing/pg.h"
+#include "streams/store/sql.h"
 #include "streams_fixture.h"
 
 namespace shopcast::video_ingest::streams::testing {
@@ -118,6 +120,19 @@ TEST_CASE("the origin's batched reads: gates and active passes", "[passes]") {
   auto active = f.passes().ActivePasses({{viewer, stream}, {other, stream}});
   REQUIRE(active.ok());
   CHECK(*active == std::set<access::ViewerStream>{{viewer, stream}});
+}
+
+// A fresh database (or one whose passes grew fast since the last ANALYZE) has statistics that
+// call access_passes empty; a plan cached then must still not read every pass at each refresh.
+TEST_CASE("the active-pass lookup probes its index, however small the table looks", "[passes]") {
+  StreamsFixture f;
+  const std::string plan = shopcast::testing::GenericPlan(f.dsn(), sql::kActivePasses, 2);
+  INFO(plan);
+  // One probe of the index per requested pair, not a read of every active pass.
+  CHECK(plan.find("Seq Scan on access_passes") == std::string::npos);
+  CHECK(plan.find("Bitmap Heap Scan on access_passes") == std::string::npos);
+  CHECK(plan.find("Index Cond: ((viewer_id = q.viewer_id) AND (stream_id = q.stream_id))") !=
+        std::string::npos);
 }
 
 }  // namespace

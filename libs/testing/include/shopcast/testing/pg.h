@@ -6,6 +6,7 @@
 // pg_start CTest fixture). Run pg tests through ctest (`ctest -L pg`), which starts it.
 
 #include <string>
+#include <string_view>
 
 namespace shopcast::testing {
 
@@ -36,5 +37,11 @@ class TestDatabase {
   std::string name_;
   std::string dsn_;
 };
+
+// The plan PostgreSQL would cache for `sql` (a statement with `params` parameters, $1..$n)
+// once it settles on a generic plan, as EXPLAIN prints it: what a long-lived connection runs
+// when the statistics it was planned with (a fresh database's, say) no longer hold. Run on a
+// connection of its own to `dsn`, so no pooled session's settings change.
+std::string GenericPlan(const std::string& dsn, std::string_view sql, int params);
 
 }  // namespace shopcast::testing

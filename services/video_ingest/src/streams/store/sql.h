@@ -231,13 +231,16 @@ ON CONFLICT (order_id) DO UPDATE
   SET revoked_at = COALESCE(access_passes.revoked_at, EXCLUDED.revoked_at),
       updated_at = EXCLUDED.updated_at)~";
 
-// The (viewer, stream) pairs among $1/$2 (parallel arrays) that hold an active pass.
+// The (viewer, stream) pairs among $1/$2 (parallel arrays) that hold an active pass: one probe
+// of the active-pass index per pair (the LIMIT keeps the planner from flattening the lookup
+// into a join that a plan cached while the table was nearly empty runs as a scan of every
+// pass, at every refresh of the gated-stream cache, until the next ANALYZE).
 inline constexpr char kActivePasses[] = R"~(
-SELECT DISTINCT p.viewer_id, p.stream_id
-FROM access_passes p
-JOIN unnest($1::text[], $2::text[]) AS q(viewer_id, stream_id)
-  ON p.viewer_id = q.viewer_id AND p.stream_id = q.stream_id
-WHERE p.granted_at IS NOT NULL AND p.revoked_at IS NULL)~";
+SELECT DISTINCT q.viewer_id, q.stream_id
+FROM unnest($1::text[], $2::text[]) AS q(viewer_id, stream_id)
+CROSS JOIN LATERAL (SELECT 1 FROM access_passes p
+                    WHERE p.viewer_id = q.viewer_id AND p.stream_id = q.stream_id
+                      AND p.granted_at IS NOT NULL AND p.revoked_at IS NULL LIMIT 1) p)~";
 
 inline constexpr char kStreamGates[] =
     "SELECT id, host_id, gated FROM streams WHERE id = ANY ($1::text[])";
