@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -58,48 +59,100 @@ class Sink {
   virtual bool Offer(Frame frame) = 0;
 };
 
+// What every subscriber keeps, whichever API writes for it: one write in flight, a bounded
+// queue behind it, and how the call ends. Thread-safe; its callers write outside its lock (gRPC
+// may call back on the same thread).
+class WriteSlot {
+ public:
+  explicit WriteSlot(size_t max_queue) : max_queue_(max_queue) {}
+
+  // Queues `frame`, or answers it as the write to start now; *accepted is false once the
+  // subscriber is over (a full queue ends it: RESOURCE_EXHAUSTED after the write in flight).
+  const grpc::ByteBuffer* Offer(Frame frame, bool* accepted) {
+    absl::MutexLock lock(&mu_);
+    *accepted = false;
+    if (finished_) return nullptr;
+    if (writing_ && queue_.size() >= max_queue_) {
+      finished_ = true;
+      finish_status_ = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "subscriber too slow");
+      return nullptr;
+    }
+    *accepted = true;
+    if (writing_) {
+      queue_.push_back(std::move(frame));
+      return nullptr;
+    }
+    writing_ = true;
+    in_flight_ = std::move(frame);
+    return in_flight_.get();
+  }
+
+  // The write in flight completed: the next one to start, or null.
+  const grpc::ByteBuffer* Written(bool ok) {
+    absl::MutexLock lock(&mu_);
+    in_flight_.reset();
+    writing_ = false;
+    if (!ok) finished_ = true;
+    if (finished_ || queue_.empty()) return nullptr;
+    in_flight_ = std::move(queue_.front());
+    queue_.pop_front();
+    writing_ = true;
+    return in_flight_.get();
+  }
+
+  // The client is gone: CANCELLED, unless the call already had its ending.
+  void Cancelled() {
+    absl::MutexLock lock(&mu_);
+    if (!finished_) finish_status_ = grpc::Status::CANCELLED;
+    finished_ = true;
+  }
+
+  // The status to Finish with, once, when the call is over and no write is in flight.
+  std::optional<grpc::Status> TakeFinish() {
+    absl::MutexLock lock(&mu_);
+    if (!finished_ || writing_ || finish_taken_) return std::nullopt;
+    finish_taken_ = true;
+    return finish_status_;
+  }
+
+  // No write in flight.
+  bool Idle() {
+    absl::MutexLock lock(&mu_);
+    return !writing_;
+  }
+  // Whether TakeFinish gave the status out (a Finish was started).
+  bool FinishTaken() {
+    absl::MutexLock lock(&mu_);
+    return finish_taken_;
+  }
+
+ private:
+  const size_t max_queue_;
+  absl::Mutex mu_;
+  std::deque<Frame> queue_ ABSL_GUARDED_BY(mu_);
+  Frame in_flight_ ABSL_GUARDED_BY(mu_);
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool finish_taken_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::Status finish_status_ ABSL_GUARDED_BY(mu_) = grpc::Status::OK;
+};
+
 class Subscriber final : public grpc::ServerWriteReactor<grpc::ByteBuffer>, public Sink {
  public:
-  explicit Subscriber(size_t max_queue) : max_queue_(max_queue) {}
+  explicit Subscriber(size_t max_queue) : slot_(max_queue) {}
 
   bool Offer(Frame frame) override {
-    const grpc::ByteBuffer* write = nullptr;
-    {
-      absl::MutexLock lock(&mu_);
-      if (finished_) return false;
-      if (writing_ && queue_.size() >= max_queue_) {
-        finished_ = true;
-        finish_status_ = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "subscriber too slow");
-        return false;  // Finish follows the write in flight
-      }
-      if (writing_) {
-        queue_.push_back(std::move(frame));
-        return true;
-      }
-      writing_ = true;
-      in_flight_ = std::move(frame);
-      write = in_flight_.get();
+    bool accepted = false;
+    if (const grpc::ByteBuffer* write = slot_.Offer(std::move(frame), &accepted)) {
+      StartWrite(write);
+    } else if (!accepted) {
+      MaybeFinish();
     }
-    // Outside the lock: gRPC may call back on this thread.
-    StartWrite(write);
-    return true;
+    return accepted;
   }
 
   void OnWriteDone(bool ok) override {
-    const grpc::ByteBuffer* write = nullptr;
-    {
-      absl::MutexLock lock(&mu_);
-      in_flight_.reset();
-      writing_ = false;
-      if (!ok) finished_ = true;
-      if (!finished_ && !queue_.empty()) {
-        in_flight_ = std::move(queue_.front());
-        queue_.pop_front();
-        writing_ = true;
-        write = in_flight_.get();
-      }
-    }
-    if (write != nullptr) {
+    if (const grpc::ByteBuffer* write = slot_.Written(ok)) {
       StartWrite(write);
     } else {
       MaybeFinish();
@@ -107,11 +160,7 @@ class Subscriber final : public grpc::ServerWriteReactor<grpc::ByteBuffer>, publ
   }
 
   void OnCancel() override {
-    {
-      absl::MutexLock lock(&mu_);
-      if (!finished_) finish_status_ = grpc::Status::CANCELLED;
-      finished_ = true;
-    }
+    slot_.Cancelled();
     MaybeFinish();
   }
 
@@ -122,29 +171,22 @@ class Subscriber final : public grpc::ServerWriteReactor<grpc::ByteBuffer>, publ
     keep = std::move(self_);
   }
 
-  std::shared_ptr<Subscriber> self_;
-
- private:
-  // Finish once, and never while a write is in flight.
-  void MaybeFinish() {
-    grpc::Status status;
-    {
-      absl::MutexLock lock(&mu_);
-      if (!finished_ || writing_ || finish_called_) return;
-      finish_called_ = true;
-      status = finish_status_;
-    }
-    Finish(status);
+  // A subscriber that owns itself until gRPC is done with it.
+  static std::shared_ptr<Subscriber> Make(size_t max_queue) {
+    auto s = std::make_shared<Subscriber>(max_queue);
+    absl::MutexLock lock(&s->mu_);
+    s->self_ = s;
+    return s;
   }
 
-  const size_t max_queue_;
+ private:
+  void MaybeFinish() {
+    if (std::optional<grpc::Status> status = slot_.TakeFinish()) Finish(*status);
+  }
+
+  WriteSlot slot_;
   absl::Mutex mu_;
-  std::deque<Frame> queue_ ABSL_GUARDED_BY(mu_);
-  Frame in_flight_ ABSL_GUARDED_BY(mu_);
-  bool writing_ ABSL_GUARDED_BY(mu_) = false;
-  bool finished_ ABSL_GUARDED_BY(mu_) = false;
-  bool finish_called_ ABSL_GUARDED_BY(mu_) = false;
-  grpc::Status finish_status_ ABSL_GUARDED_BY(mu_) = grpc::Status::OK;
+  std::shared_ptr<Subscriber> self_ ABSL_GUARDED_BY(mu_);
 };
 
 struct Room {
@@ -167,6 +209,20 @@ class Rooms {
   absl::flat_hash_map<std::string, std::unique_ptr<Room>> rooms_ ABSL_GUARDED_BY(mu_);
 };
 
+// Adds `subscriber` to the room `request` names, its `started` message first: under the room's
+// lock, so `started` precedes every event numbered after its head.
+void AddToRoom(Rooms& rooms, const pb::SubscribeRequest& request,
+               std::shared_ptr<Sink> subscriber) {
+  Room& room = rooms.Get(request.stream_id());
+  absl::MutexLock lock(&room.mu);
+  pb::SubscribeResponse started;
+  started.mutable_started()->set_head_sequence(room.head);
+  started.mutable_started()->mutable_snapshot()->set_stream_id(request.stream_id());
+  started.mutable_started()->mutable_snapshot()->set_sequence(room.head);
+  subscriber->Offer(Serialize(started));
+  room.subscribers.push_back(std::move(subscriber));
+}
+
 using PublicBase = pb::RealtimePushService::WithRawCallbackMethod_Subscribe<
     pb::RealtimePushService::CallbackService>;
 
@@ -176,20 +232,11 @@ class PublicService final : public PublicBase {
 
   grpc::ServerWriteReactor<grpc::ByteBuffer>* Subscribe(grpc::CallbackServerContext*,
                                                         const grpc::ByteBuffer* raw) override {
-    auto subscriber = std::make_shared<Subscriber>(max_queue_);
-    subscriber->self_ = subscriber;
+    std::shared_ptr<Subscriber> subscriber = Subscriber::Make(max_queue_);
     pb::SubscribeRequest request;
     grpc::ByteBuffer copy(*raw);
     grpc::SerializationTraits<pb::SubscribeRequest>::Deserialize(&copy, &request);
-    Room& room = rooms_.Get(request.stream_id());
-    // Under the room's lock, so `started` precedes every event numbered after its head.
-    absl::MutexLock lock(&room.mu);
-    pb::SubscribeResponse started;
-    started.mutable_started()->set_head_sequence(room.head);
-    started.mutable_started()->mutable_snapshot()->set_stream_id(request.stream_id());
-    started.mutable_started()->mutable_snapshot()->set_sequence(room.head);
-    subscriber->Offer(Serialize(started));
-    room.subscribers.push_back(subscriber);
+    AddToRoom(rooms_, request, subscriber);
     return subscriber.get();
   }
 
@@ -216,7 +263,7 @@ class AsyncSubscriber final : public Sink, public std::enable_shared_from_this<A
 
   AsyncSubscriber(AsyncPublicBase& service, grpc::ServerCompletionQueue* cq, Rooms& rooms,
                   size_t max_queue)
-      : service_(service), cq_(cq), rooms_(rooms), max_queue_(max_queue) {}
+      : service_(service), cq_(cq), rooms_(rooms), max_queue_(max_queue), slot_(max_queue) {}
 
   // Waits for the next Subscribe call on this queue.
   static void Arm(AsyncPublicBase& service, grpc::ServerCompletionQueue* cq, Rooms& rooms,
@@ -231,27 +278,16 @@ class AsyncSubscriber final : public Sink, public std::enable_shared_from_this<A
   }
 
   bool Offer(Frame frame) override {
-    const grpc::ByteBuffer* write = nullptr;
-    {
-      absl::MutexLock lock(&mu_);
-      if (finished_) return false;
-      if (writing_ && queue_.size() >= max_queue_) {
-        finished_ = true;
-        finish_status_ = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "subscriber too slow");
-        return false;
-      }
-      if (writing_) {
-        queue_.push_back(std::move(frame));
-        return true;
-      }
-      writing_ = true;
-      in_flight_ = std::move(frame);
-      write = in_flight_.get();
+    bool accepted = false;
+    if (const grpc::ByteBuffer* write = slot_.Offer(std::move(frame), &accepted)) {
+      writer_.Write(*write, &written_tag_);
+    } else if (!accepted) {
+      MaybeFinish();
     }
-    writer_.Write(*write, &written_tag_);
-    return true;
+    return accepted;
   }
 
+  // A completion of one of this call's tags, on its queue's thread.
   void Handle(Kind kind, bool ok) {
     std::shared_ptr<AsyncSubscriber> keep;  // self_ may be released below
     {
@@ -259,40 +295,25 @@ class AsyncSubscriber final : public Sink, public std::enable_shared_from_this<A
       keep = self_;
     }
     switch (kind) {
-      case Kind::kStarted:
+      case Kind::kStarted: {
         if (!ok) return;  // shutting down
         Arm(service_, cq_, rooms_, max_queue_);
-        Join();
+        pb::SubscribeRequest request;
+        grpc::SerializationTraits<pb::SubscribeRequest>::Deserialize(&request_, &request);
+        AddToRoom(rooms_, request, shared_from_this());
         break;
-      case Kind::kWritten: {
-        const grpc::ByteBuffer* write = nullptr;
-        {
-          absl::MutexLock lock(&mu_);
-          in_flight_.reset();
-          writing_ = false;
-          if (!ok) finished_ = true;
-          if (!finished_ && !queue_.empty()) {
-            in_flight_ = std::move(queue_.front());
-            queue_.pop_front();
-            writing_ = true;
-            write = in_flight_.get();
-          }
-        }
-        if (write != nullptr) {
+      }
+      case Kind::kWritten:
+        if (const grpc::ByteBuffer* write = slot_.Written(ok)) {
           writer_.Write(*write, &written_tag_);
         } else {
           MaybeFinish();
         }
         break;
-      }
       case Kind::kDone: {
-        {
-          absl::MutexLock lock(&mu_);
-          done_ = true;
-          if (!finished_) finish_status_ = grpc::Status::CANCELLED;
-          finished_ = true;
-        }
-        MaybeFinish();
+        slot_.Cancelled();
+        absl::MutexLock lock(&mu_);
+        done_ = true;
         break;
       }
       case Kind::kFinished: {
@@ -301,39 +322,27 @@ class AsyncSubscriber final : public Sink, public std::enable_shared_from_this<A
         break;
       }
     }
+    if (kind == Kind::kDone) MaybeFinish();
+    // gRPC is done with the call once it is over, nothing is in flight, and a Finish started
+    // has completed.
+    const bool idle = slot_.Idle();
+    const bool finish_taken = slot_.FinishTaken();
     absl::MutexLock lock(&mu_);
-    if (done_ && !writing_ && (!finish_called_ || finish_completed_)) self_.reset();
+    if (done_ && idle && (!finish_taken || finish_completed_)) self_.reset();
   }
 
  private:
-  void Join() {
-    pb::SubscribeRequest request;
-    grpc::SerializationTraits<pb::SubscribeRequest>::Deserialize(&request_, &request);
-    Room& room = rooms_.Get(request.stream_id());
-    absl::MutexLock lock(&room.mu);
-    pb::SubscribeResponse started;
-    started.mutable_started()->set_head_sequence(room.head);
-    started.mutable_started()->mutable_snapshot()->set_stream_id(request.stream_id());
-    started.mutable_started()->mutable_snapshot()->set_sequence(room.head);
-    Offer(Serialize(started));
-    room.subscribers.push_back(shared_from_this());
-  }
-
   void MaybeFinish() {
-    grpc::Status status;
-    {
-      absl::MutexLock lock(&mu_);
-      if (!finished_ || writing_ || finish_called_) return;
-      finish_called_ = true;
-      status = finish_status_;
+    if (std::optional<grpc::Status> status = slot_.TakeFinish()) {
+      writer_.Finish(*status, &finished_tag_);
     }
-    writer_.Finish(status, &finished_tag_);
   }
 
   AsyncPublicBase& service_;
   grpc::ServerCompletionQueue* const cq_;
   Rooms& rooms_;
   const size_t max_queue_;
+  WriteSlot slot_;
   grpc::ServerContext ctx_;
   grpc::ByteBuffer request_;
   grpc::ServerAsyncWriter<grpc::ByteBuffer> writer_{&ctx_};
@@ -344,14 +353,8 @@ class AsyncSubscriber final : public Sink, public std::enable_shared_from_this<A
 
   absl::Mutex mu_;
   std::shared_ptr<AsyncSubscriber> self_ ABSL_GUARDED_BY(mu_);
-  std::deque<Frame> queue_ ABSL_GUARDED_BY(mu_);
-  Frame in_flight_ ABSL_GUARDED_BY(mu_);
-  bool writing_ ABSL_GUARDED_BY(mu_) = false;
-  bool finished_ ABSL_GUARDED_BY(mu_) = false;
-  bool finish_called_ ABSL_GUARDED_BY(mu_) = false;
   bool finish_completed_ ABSL_GUARDED_BY(mu_) = false;
   bool done_ ABSL_GUARDED_BY(mu_) = false;
-  grpc::Status finish_status_ ABSL_GUARDED_BY(mu_) = grpc::Status::OK;
 };
 
 class InternalService final : public pb::RealtimePushInternalService::CallbackService {

@@ -108,6 +108,27 @@ start_realtime_push() {
   STARTED_ADDRS+=",127.0.0.1:$(grep -o '"internal_grpc_port":[0-9]*' <<<"$line" | cut -d: -f2)"
 }
 
+# Starts a baseline server with the flags in $2, serving until its stdin closes: a fifo we hold
+# open on fd $1 (3 or 4). Sets STARTED_PID and STARTED_ADDRS (pid,public,internal).
+start_baseline() {
+  local fd="$1" flags="$2" fifo="$SCRATCH/base_$1.in" out="$SCRATCH/base_$1.out"
+  rm -f "$fifo"
+  mkfifo "$fifo"
+  # Neither fd 3 nor 4 in the server: each must see its own fifo close when stop_servers closes
+  # it, not wait on a copy the other one holds.
+  # shellcheck disable=SC2086
+  "$BASE_BIN" --tls_dir="$SCRATCH/pki" $flags <"$fifo" >"$out" 2>&1 3>&- 4>&- &
+  STARTED_PID=$!
+  if [[ "$fd" == 3 ]]; then exec 3>"$fifo"; else exec 4>"$fifo"; fi
+  for _ in $(seq 100); do
+    grep -q '^ports ' "$out" && break
+    sleep 0.1
+  done
+  local public internal
+  read -r _ public internal < <(grep '^ports ' "$out")
+  STARTED_ADDRS="$STARTED_PID,127.0.0.1:$public,127.0.0.1:$internal"
+}
+
 start_servers() {
   local db="$1"
   start_realtime_push "$RP_BIN" "$db"
@@ -120,37 +141,15 @@ start_servers() {
     RP_B_ARGS=(--realtime_push_b="$STARTED_ADDRS" --realtime_push_b_name="$RP_NAME_B")
   fi
 
-  # The baseline serves until its stdin (a fifo we hold open on fd 3) closes.
-  rm -f "$SCRATCH/base.in"
-  mkfifo "$SCRATCH/base.in"
-  # shellcheck disable=SC2086
-  "$BASE_BIN" --tls_dir="$SCRATCH/pki" ${BASE_ARGS:-} <"$SCRATCH/base.in" >"$SCRATCH/base.out" 2>&1 &
-  BASE_PID=$!
-  exec 3>"$SCRATCH/base.in"
-  for _ in $(seq 100); do
-    grep -q '^ports ' "$SCRATCH/base.out" && break
-    sleep 0.1
-  done
-  read -r _ base_public base_internal < <(grep '^ports ' "$SCRATCH/base.out")
-  BASE_PUBLIC="127.0.0.1:$base_public"
-  BASE_INTERNAL="127.0.0.1:$base_internal"
-
+  start_baseline 3 "${BASE_ARGS:-}"
+  BASE_PID="$STARTED_PID"
+  IFS=, read -r _ BASE_PUBLIC BASE_INTERNAL <<<"$STARTED_ADDRS"
   # BASE_B_ARGS: a second baseline with those flags, measured in realtime-push B's place.
   if [[ -n "${BASE_B_ARGS:-}" ]]; then
-    rm -f "$SCRATCH/base_b.in"
-    mkfifo "$SCRATCH/base_b.in"
-    # shellcheck disable=SC2086
-    # Without fd 3: the first baseline must see its fifo close when stop_servers closes it.
-    "$BASE_BIN" --tls_dir="$SCRATCH/pki" $BASE_B_ARGS <"$SCRATCH/base_b.in" >"$SCRATCH/base_b.out" 2>&1 3>&- &
-    BASE_B_PID=$!
-    exec 4>"$SCRATCH/base_b.in"
-    for _ in $(seq 100); do
-      grep -q '^ports ' "$SCRATCH/base_b.out" && break
-      sleep 0.1
-    done
-    read -r _ b_public b_internal < <(grep '^ports ' "$SCRATCH/base_b.out")
-    RP_B_ARGS=(--realtime_push_b="$BASE_B_PID,127.0.0.1:$b_public,127.0.0.1:$b_internal"
-               --realtime_push_b_name="baseline $BASE_B_ARGS" --realtime_push_b_opens_rooms=false)
+    start_baseline 4 "$BASE_B_ARGS"
+    BASE_B_PID="$STARTED_PID"
+    RP_B_ARGS=(--realtime_push_b="$STARTED_ADDRS" --realtime_push_b_name="baseline $BASE_B_ARGS"
+               --realtime_push_b_opens_rooms=false)
   fi
 }
 

@@ -60,6 +60,19 @@ struct Rows {
   std::vector<int64_t> seqs;
   db::PgArray stream_col, seq_col, event_id_col, kind_col, event_col;
 
+  // The stored event of `request` at `appended`'s sequence: its bytes (the log's, and what
+  // every subscriber gets) into `appended` and a row here.
+  pb::RoomEvent Seal(const AppendRequest& request, Appended& appended) {
+    pb::RoomEvent event = request.event;
+    event.set_stream_id(request.stream_id);
+    event.set_sequence(appended.seq);
+    event.set_ephemeral(false);
+    event.set_event_id(request.event_id);
+    appended.bytes = event.SerializeAsString();
+    Add(request.stream_id, appended.seq, request.event_id, appended.kind, appended.bytes);
+    return event;
+  }
+
   void Add(const std::string& stream_id, int64_t seq, const std::string& event_id, int kind,
            const std::string& bytes) {
     streams.push_back(stream_id);
@@ -169,14 +182,7 @@ std::vector<absl::StatusOr<Appended>> AppendBatch(pqxx::work& tx,
     }
     a.seq = ++room->second.head;
     prior->second = a.seq;  // a later copy in this batch is its duplicate
-    pb::RoomEvent event = r.event;
-    event.set_stream_id(r.stream_id);
-    event.set_sequence(a.seq);
-    event.set_ephemeral(false);
-    event.set_event_id(r.event_id);
-    a.bytes = event.SerializeAsString();
-    rows.Add(r.stream_id, a.seq, r.event_id, a.kind, a.bytes);
-    appended_events.push_back(std::move(event));
+    appended_events.push_back(rows.Seal(r, a));
     out.push_back(std::move(a));
   }
   if (rows.streams.empty()) return out;
@@ -231,13 +237,7 @@ std::optional<std::vector<Appended>> AppendAtKnownHeads(
     a.stream_id = r.stream_id;
     a.kind = static_cast<int>(r.event.payload_case());
     a.seq = ++moved[r.stream_id].second;
-    pb::RoomEvent event = r.event;
-    event.set_stream_id(r.stream_id);
-    event.set_sequence(a.seq);
-    event.set_ephemeral(false);
-    event.set_event_id(r.event_id);
-    a.bytes = event.SerializeAsString();
-    rows.Add(r.stream_id, a.seq, r.event_id, a.kind, a.bytes);
+    const pb::RoomEvent event = rows.Seal(r, a);
     if (const pb::ProductCard* card = UpsertedCard(event)) cards.Add(r.stream_id, a.seq, *card);
     out.push_back(std::move(a));
   }

@@ -61,11 +61,12 @@ INSERT INTO room_events (stream_id, seq, event_id, kind, event)
 SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::int[], $5::bytea[]))~";
 // Moves each room's head and wakes the replicas, one notification per room: a replica loads
 // everything up to the head it is told of.
+// Rooms are found through their key (= ANY), never by joining the arrays: a join's cached
+// plan may scan every room.
 inline constexpr char kAdvanceHeadsAndNotify[] = R"~(
 WITH moved AS (
-  UPDATE rooms r SET head_seq = v.head_seq
-  FROM unnest($1::text[], $2::bigint[]) AS v(stream_id, head_seq)
-  WHERE r.stream_id = v.stream_id
+  UPDATE rooms r SET head_seq = ($2::bigint[])[array_position($1::text[], r.stream_id)]
+  WHERE r.stream_id = ANY($1::text[])
   RETURNING r.stream_id, r.head_seq)
 SELECT pg_notify('shopcast_room_events', 'd ' || stream_id || ' ' || head_seq) FROM moved)~";
 // Rows are distinct per (stream, product): the caller folds them first.
@@ -88,11 +89,10 @@ WHERE room_products.version <= EXCLUDED.version)~";
 // kInsertEvents, cards $9..$13 as in kUpsertCards (folded per room and product). One
 // notification per room, as kAdvanceHeadsAndNotify.
 inline constexpr char kAppendAtKnownHeads[] = R"~(
-WITH v AS (
-  SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS v(stream_id, expected, head)),
-locked AS (
-  SELECT r.stream_id FROM rooms r JOIN v ON v.stream_id = r.stream_id
-  WHERE r.head_seq = v.expected AND r.closed_at IS NULL
+WITH locked AS (
+  SELECT r.stream_id FROM rooms r
+  WHERE r.stream_id = ANY($1::text[]) AND r.closed_at IS NULL
+    AND r.head_seq = ($2::bigint[])[array_position($1::text[], r.stream_id)]
   ORDER BY r.stream_id FOR UPDATE OF r),
 ok AS (
   SELECT (SELECT count(*) FROM locked) = cardinality($1::text[]) AND NOT EXISTS (
@@ -111,8 +111,8 @@ cards AS (
   ON CONFLICT (stream_id, product_id) DO UPDATE SET card = EXCLUDED.card, version = EXCLUDED.version
   WHERE room_products.version <= EXCLUDED.version),
 moved AS (
-  UPDATE rooms r SET head_seq = v.head FROM v, ok
-  WHERE ok.ok AND r.stream_id = v.stream_id
+  UPDATE rooms r SET head_seq = ($3::bigint[])[array_position($1::text[], r.stream_id)] FROM ok
+  WHERE ok.ok AND r.stream_id = ANY($1::text[])
   RETURNING r.stream_id, r.head_seq)
 SELECT ok.ok, (SELECT count(pg_notify('shopcast_room_events', 'd ' || stream_id || ' ' || head_seq))
                FROM moved)

@@ -465,14 +465,21 @@ TEST_CASE("Publish's event id checks probe the log's unique index, however small
   RoomsFixture f;
   for (const auto& [name, sql, params] :
        {std::tuple{"the transaction's lookup", rooms::sql::kSelectEventIds, 2},
-        std::tuple{"the one statement's check", rooms::sql::kAppendAtKnownHeads, 13}}) {
+        std::tuple{"the one statement", rooms::sql::kAppendAtKnownHeads, 13}}) {
     INFO(name);
     const std::string plan = shopcast::testing::GenericPlan(f.dsn(), sql, params);
     INFO(plan);
     CHECK(plan.find("Seq Scan on room_events") == std::string::npos);
+    CHECK(plan.find("Seq Scan on rooms") == std::string::npos);
     // One probe of the unique index per requested id.
     CHECK(plan.find("room_events_event_id_key") != std::string::npos);
     CHECK(plan.find("Index Cond: ((stream_id = k.stream_id) AND (event_id = k.event_id))") !=
           std::string::npos);
   }
+  // Moving the heads finds each room by its key too.
+  const std::string plan =
+      shopcast::testing::GenericPlan(f.dsn(), rooms::sql::kAdvanceHeadsAndNotify, 2);
+  INFO(plan);
+  CHECK(plan.find("Seq Scan on rooms") == std::string::npos);
+  CHECK(plan.find("Index Cond: (stream_id = ANY ($1))") != std::string::npos);
 }
