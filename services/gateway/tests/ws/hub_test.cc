@@ -196,7 +196,8 @@ TEST_CASE(
   for (auto& c : crowd) {
     const int started = c->WaitFor(IsRoomStarted(room));
     REQUIRE(started >= 0);
-    const auto& s = c->Frames()[started].room_started().started();
+    // A copy: Frames() returns the frames so far by value.
+    const auto s = c->Frames()[started].room_started().started();
     REQUIRE(s.has_snapshot());
     snapshot_at.push_back(s.snapshot().sequence());
   }
