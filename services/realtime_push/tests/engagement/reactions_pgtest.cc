@@ -161,7 +161,8 @@ TEST_CASE("A new subscriber's snapshot carries the reaction and viewer counts") 
 
   rp::Subscriber s(*stub, room, 0);
   REQUIRE(s.WaitForCount(1));
-  const pb::RoomSnapshot& snap = s.Received().front().started().snapshot();
+  // A copy: Received() returns the messages so far by value.
+  const pb::RoomSnapshot snap = s.Received().front().started().snapshot();
   CHECK(snap.total_likes() == 2);
   CHECK(snap.total_dislikes() == 1);
   CHECK(snap.viewer_count() == 1);
