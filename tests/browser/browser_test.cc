@@ -73,6 +73,8 @@ TEST_CASE("a viewer and a host run a show in the browser", "[e2e]") {
                    " node_modules/.bin/playwright test");
   std::string output;
   const int rc = Run(command, output);
+  // Playwright's list of specs, passed or not, in the test's log (ctest -V; CI keeps it).
+  std::fputs(output.c_str(), stdout);
   INFO(output);
   INFO("gateway log:\n" << suite.LogOf("gateway"));
   REQUIRE(rc == 0);

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { env, haveSuite } from './env';
-import { chatMessage, expectPlaying, person, sendChat, type Person } from './helpers';
+import { chatMessage, currentTime, expectPlaying, person, sendChat, type Person } from './helpers';
 import { publish } from './publisher';
 
 // One live show, end to end, in the order a real one goes: viewers join and chat, the host drops
@@ -226,4 +226,58 @@ test('the host ends the show with Save', async () => {
   await dialog.getByRole('button', { name: 'End and save' }).click();
   await expect(page.getByTestId('end-result')).toHaveText('Stream saved for on-demand viewing.');
   await expect(viewer.page.getByText('This show has ended. Thanks for watching!')).toBeVisible();
+});
+
+/** The position a moment button shows ("m:ss" or "h:mm:ss"), in seconds. */
+async function shownSeconds(moment: import('@playwright/test').Locator): Promise<number> {
+  const text = (await moment.locator('.moment-time').innerText()).trim();
+  return text.split(':').reduce((acc, part) => acc * 60 + Number(part), 0);
+}
+
+test('the replay plays, and a sale moment jumps to when the item sold', async () => {
+  const page = viewer.page;
+  // the page that watched the show live turns into its replay once the recording is ready
+  await expect(page.getByTestId('player')).toHaveAttribute('aria-label', /^Replay: /, { timeout: 90_000 });
+  await expectPlaying(page, 1);
+  const moment = page.getByTestId('moment').filter({ hasText: productTitle });
+  await expect(moment).toHaveCount(1);
+  await expect(moment).toContainText('$49.00');
+  const soldAt = await shownSeconds(moment);
+  const from = Math.max(0, soldAt - 5); // the list's lead-in (MOMENT_LEAD_IN_SECONDS)
+  await moment.click();
+  // it plays from there: at the lead-in, then on
+  await expect.poll(() => currentTime(page), { message: 'the replay jumps before the sale' }).toBeGreaterThanOrEqual(from - 0.5);
+  expect(await currentTime(page)).toBeLessThan(from + 10);
+  const after = await currentTime(page);
+  await expect.poll(() => currentTime(page), { message: 'and plays on' }).toBeGreaterThan(after + 1);
+  await expect(moment).toHaveAttribute('aria-current', 'true');
+  mkdirSync(env.screenshotDir, { recursive: true });
+  await page.screenshot({ path: join(env.screenshotDir, 'web-replay.png') });
+});
+
+test('a shared moment link opens the replay at that sale, signed in or not', async ({ browser }) => {
+  const moment = viewer.page.getByTestId('moment').filter({ hasText: productTitle });
+  const momentId = await moment.getAttribute('data-moment-id');
+  expect(momentId).toMatch(/^mom_/);
+  const soldAt = await shownSeconds(moment);
+  const anon = await person(browser, undefined, { width: 375, height: 812 });
+  await anon.page.goto(`/watch/${streamId}?moment=${momentId}`);
+  await expect(anon.page.getByTestId('player')).toHaveAttribute('aria-label', /^Replay: /);
+  await expectPlaying(anon.page, 1);
+  // recording-lifecycle's lead-in (5 s by default) before the sale, not the start of the show
+  const t = await currentTime(anon.page);
+  expect(t).toBeGreaterThanOrEqual(Math.max(0, soldAt - 7));
+  expect(t).toBeLessThan(soldAt + 30);
+  await expect(anon.page.getByTestId('moment').filter({ hasText: productTitle })).toHaveAttribute('aria-current', 'true', { timeout: 30_000 });
+  await anon.context.close();
+});
+
+test('the host finds the replay from the console', async () => {
+  const page = host.page;
+  await page.goto('/host');
+  const replay = page.getByRole('link', { name: /^Replay of / }).and(page.locator(`[href="/watch/${streamId}"]`));
+  await replay.click();
+  await expect(page).toHaveURL(new RegExp(`/watch/${streamId}$`));
+  await expect(page.getByTestId('player')).toHaveAttribute('aria-label', /^Replay: /);
+  await expect(page.getByTestId('moment').filter({ hasText: productTitle })).toHaveCount(1);
 });

@@ -39,6 +39,13 @@ export const Video = {
   GetPlaybackToken: rpc<T.GetPlaybackTokenRequest, T.GetPlaybackTokenResponse>('video-ingest', 'GetPlaybackToken'),
 };
 
+const RL = 'recording-lifecycle';
+export const Recordings = {
+  GetRecording: rpc<T.GetRecordingRequest, T.GetRecordingResponse>(RL, 'GetRecording'),
+  ListMoments: rpc<T.ListMomentsRequest, T.ListMomentsResponse>(RL, 'ListMoments'),
+  GetPlaybackUrl: rpc<T.GetPlaybackUrlRequest, T.GetPlaybackUrlResponse>(RL, 'GetPlaybackUrl'),
+};
+
 const PI = 'product-inventory';
 export const Products = {
   CreateProduct: rpc<T.CreateProductRequest, T.CreateProductResponse>(PI, 'CreateProduct'),

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { useParams } from 'react-router-dom';
+import { useParams, useSearchParams } from 'react-router-dom';
 import { User, Video } from '../api/services';
 import type { Reservation } from '../api/types';
 import { CheckoutModal } from '../components/checkout/CheckoutModal';
@@ -11,9 +11,11 @@ import { LiveStats } from '../components/watch/LiveStats';
 import { Player } from '../components/watch/Player';
 import { ProductTile } from '../components/watch/ProductTile';
 import { Reactions } from '../components/watch/Reactions';
+import { ReplayMoments } from '../components/watch/ReplayMoments';
 import { SoldTicker } from '../components/watch/SoldTicker';
 import { useAsync } from '../hooks/useAsync';
 import { usePlayback } from '../hooks/usePlayback';
+import { useReplay } from '../hooks/useReplay';
 import { useRequireLogin } from '../hooks/useRequireLogin';
 import { useRoom } from '../hooks/useRoom';
 import { useSession } from '../hooks/useSession';
@@ -32,10 +34,17 @@ export function WatchPage() {
   const { room, connection, addOptimisticChat, dropChat } = useRoom(streamId);
   const [checkout, setCheckout] = useState<{ r: Reservation; title: string } | null>(null);
   const [passVersion, setPassVersion] = useState(0);
+  // ?moment=mom_… (a "watch it sell" link): the replay starts a little before that sale
+  const [params] = useSearchParams();
+  const [seek, setSeek] = useState<{ seconds: number; key: number }>();
+  const [position, setPosition] = useState(0);
+  const onReplayTime = useCallback((t: number) => setPosition((p) => (Math.floor(p) === Math.floor(t) ? p : t)), []);
 
   const status = room.loaded ? room.status : st?.status;
   const live = status === 'STREAM_STATUS_LIVE' || status === 'STREAM_STATUS_RECONNECTING';
   const playback = usePlayback(st, live, passVersion);
+  const ended = status === 'STREAM_STATUS_ENDED';
+  const replay = useReplay(streamId, ended, params.get('moment') ?? undefined);
   // opened before the show started: fetch the stream again once it is live (went_live_at)
   const reloadStream = stream.reload;
   const reloadedForLive = useRef(false);
@@ -95,7 +104,17 @@ export function WatchPage() {
   return (
     <div className="watch">
       <div className="watch-main">
-        {playback.kind === 'needsLogin' || playback.kind === 'needsPass' ? (
+        {replay.kind === 'ready' ? (
+          <Player
+            src={replay.src}
+            mode="vod"
+            startSeconds={replay.startSeconds}
+            seek={seek}
+            onTime={onReplayTime}
+            title={replay.recording.title || st.title || ''}
+            poster={replay.recording.thumbnailUrl || st.thumbnailUrl || undefined}
+          />
+        ) : playback.kind === 'needsLogin' || playback.kind === 'needsPass' ? (
           <div className="player player-gated">
             <AccessGate streamId={streamId} price={st.accessPrice} signedIn={s.status === 'signedIn'} onGranted={() => setPassVersion((v) => v + 1)} />
           </div>
@@ -104,10 +123,17 @@ export function WatchPage() {
             src={playback.kind === 'play' ? playback.src : null}
             title={st.title ?? ''}
             poster={st.thumbnailUrl || undefined}
-            idleText={status === 'STREAM_STATUS_ENDED' || status === 'STREAM_STATUS_ERROR' ? 'This show has ended.' : 'The show has not started yet.'}
+            idleText={
+              replay.kind === 'processing'
+                ? 'This show has ended. Its replay is being prepared…'
+                : ended || status === 'STREAM_STATUS_ERROR'
+                  ? 'This show has ended.'
+                  : 'The show has not started yet.'
+            }
           />
         )}
         {playback.kind === 'error' && <ErrorBanner error={playback.error} />}
+        {replay.kind === 'error' && <ErrorBanner error={replay.error} />}
         <div className="watch-info">
           <div className="watch-title-row">
             <h1 className="watch-title">{st.title}</h1>
@@ -121,10 +147,19 @@ export function WatchPage() {
             <Reactions streamId={streamId} likes={room.likes} dislikes={room.dislikes} disabled={room.closed} />
           </div>
           {connection === 'reconnecting' && <p className="banner banner-warn" role="status">Reconnecting to live updates…</p>}
-          {status === 'STREAM_STATUS_ENDED' && <p className="banner banner-info" role="status">This show has ended. Thanks for watching!</p>}
+          {ended && (
+            <p className="banner banner-info" role="status">
+              This show has ended. Thanks for watching!
+              {replay.kind === 'ready' && replay.moments.length > 0 && ' Watch the replay: pick a sale below to see the moment it sold.'}
+            </p>
+          )}
           {status === 'STREAM_STATUS_PREPARING' && <p className="banner banner-info" role="status">The show starts soon; this page goes live by itself.</p>}
           {st.description && <p className="watch-desc">{st.description}</p>}
-          <SoldTicker sales={room.sales} unitsSold={room.unitsSold} />
+          {replay.kind === 'ready' ? (
+            <ReplayMoments moments={replay.moments} position={position} onJump={(seconds) => setSeek((s) => ({ seconds, key: (s?.key ?? 0) + 1 }))} />
+          ) : (
+            <SoldTicker sales={room.sales} unitsSold={room.unitsSold} />
+          )}
         </div>
       </div>
       <aside className="watch-side" aria-label="Shop and chat">

@@ -10,14 +10,27 @@ interface Props {
   poster?: string;
   /** Shown while there is nothing to play. */
   idleText?: string;
+  /** 'vod': a finished recording, played with hls.js's ordinary settings from `startSeconds`. */
+  mode?: 'live' | 'vod';
+  startSeconds?: number;
+  /** Each new `key` jumps to `seconds` and plays (a sale moment chosen in the replay). */
+  seek?: { seconds: number; key: number };
+  /** The playing position, as the video reports it (a few times a second). */
+  onTime?: (seconds: number) => void;
 }
 
-/** Live HLS: hls.js in low-latency mode (blocking playlist reloads, parts; aiming at the
+/** Live HLS (or a replay, `mode` 'vod'): hls.js in low-latency mode (blocking playlist reloads, parts; aiming at the
  * playlist's PART-HOLD-BACK behind live), or the browser's own
  * HLS (Safari, iOS) when MSE is missing. Starts muted (autoplay rules) with an unmute button;
  * recovers from network and media errors, and retries when the playlist is not there yet. */
-export function Player({ src, title, poster, idleText = 'The show has not started yet.' }: Props) {
+export function Player({ src, title, poster, idleText = 'The show has not started yet.', mode = 'live', startSeconds = 0, seek, onTime }: Props) {
   const video = useRef<HTMLVideoElement>(null);
+  const vod = mode === 'vod';
+  // read when a source starts, not a reason to restart it
+  const start = useRef(startSeconds);
+  start.current = startSeconds;
+  const timeListener = useRef(onTime);
+  timeListener.current = onTime;
   const [muted, setMuted] = useState(true);
   const [state, setState] = useState<'idle' | 'loading' | 'playing' | 'waiting' | 'error'>('idle');
 
@@ -38,13 +51,23 @@ export function Player({ src, title, poster, idleText = 'The show has not starte
     };
     const onPlaying = () => setState('playing');
     const onWaiting = () => setState((s) => (s === 'playing' ? 'waiting' : s));
+    const onTimeUpdate = () => timeListener.current?.(el.currentTime);
     el.addEventListener('playing', onPlaying);
     el.addEventListener('waiting', onWaiting);
+    el.addEventListener('timeupdate', onTimeUpdate);
+    const from = vod ? start.current : 0;
 
     const native = () => {
       if (el.canPlayType('application/vnd.apple.mpegurl')) {
         el.src = src;
-        el.addEventListener('loadedmetadata', play, { once: true });
+        el.addEventListener(
+          'loadedmetadata',
+          () => {
+            if (from > 0) el.currentTime = from;
+            play();
+          },
+          { once: true },
+        );
       } else {
         setState('error');
       }
@@ -53,10 +76,11 @@ export function Player({ src, title, poster, idleText = 'The show has not starte
     void import('hls.js').then(({ default: Hls }) => {
       if (cancelled) return;
       if (!Hls.isSupported()) return native();
-      const start = () => {
+      const begin = () => {
         hls?.destroy();
-        // the settings the glass-to-glass benchmark plays with too (liveHlsConfig.js says why)
-        hls = new Hls({ ...liveHlsConfig });
+        // live: the settings the glass-to-glass benchmark plays with too (liveHlsConfig.js says
+        // why); a replay: hls.js's defaults, from the asked position (-1: the playlist's start)
+        hls = new Hls(vod ? { enableWorker: false, startPosition: from > 0 ? from : -1 } : { ...liveHlsConfig });
         hls.on(Hls.Events.MANIFEST_PARSED, play);
         hls.on(Hls.Events.ERROR, (_e, data) => {
           if (!data.fatal || !hls) return;
@@ -67,24 +91,46 @@ export function Player({ src, title, poster, idleText = 'The show has not starte
             setState('waiting');
             hls.destroy();
             hls = null;
-            retry = setTimeout(start, 2_000);
+            retry = setTimeout(begin, 2_000);
           }
         });
         hls.loadSource(src);
         hls.attachMedia(el);
       };
-      start();
+      begin();
     }, native);
     return () => {
       cancelled = true;
       if (retry) clearTimeout(retry);
       el.removeEventListener('playing', onPlaying);
       el.removeEventListener('waiting', onWaiting);
+      el.removeEventListener('timeupdate', onTimeUpdate);
       hls?.destroy();
       el.removeAttribute('src');
       el.load();
     };
-  }, [src]);
+  }, [src, vod]);
+
+  const seekKey = seek?.key;
+  const seekTo = seek?.seconds ?? 0;
+  useEffect(() => {
+    const el = video.current;
+    if (!el || seekKey === undefined) return;
+    const go = () => {
+      el.currentTime = seekTo;
+      el.play().catch(() => {
+        /* autoplay refused: the controls remain */
+      });
+    };
+    if (el.readyState >= HTMLMediaElement.HAVE_METADATA) {
+      go();
+      return;
+    }
+    el.addEventListener('loadedmetadata', go, { once: true });
+    return () => el.removeEventListener('loadedmetadata', go);
+    // a new key is a new request, even to the same position
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [seekKey]);
 
   return (
     <div className="player">
@@ -96,11 +142,15 @@ export function Player({ src, title, poster, idleText = 'The show has not starte
         autoPlay
         controls
         poster={poster}
-        aria-label={`Live video: ${title}`}
+        aria-label={vod ? `Replay: ${title}` : `Live video: ${title}`}
         data-testid="player"
       />
-      {state === 'error' && <p className="player-overlay">This browser cannot play live video.</p>}
-      {state === 'waiting' && <p className="player-overlay" aria-live="polite">Reconnecting to the stream…</p>}
+      {state === 'error' && <p className="player-overlay">This browser cannot play {vod ? 'this replay' : 'live video'}.</p>}
+      {state === 'waiting' && (
+        <p className="player-overlay" aria-live="polite">
+          {vod ? 'Loading the replay…' : 'Reconnecting to the stream…'}
+        </p>
+      )}
       {!src && <p className="player-overlay">{idleText}</p>}
       {muted && src && (
         <button type="button" className="btn btn-small unmute" onClick={() => setMuted(false)}>

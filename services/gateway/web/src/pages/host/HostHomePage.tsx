@@ -119,6 +119,11 @@ function MyStreams() {
             <StatusBadge status={s.status} />
             <Link to={`/host/streams/${s.id}`}>{s.title}</Link>
             <span className="muted">{s.createdAt ? new Date(s.createdAt).toLocaleDateString() : ''}</span>
+            {s.status === 'STREAM_STATUS_ENDED' && (
+              <Link to={`/watch/${s.id}`} className="link-btn" aria-label={`Replay of ${s.title}`}>
+                Replay
+              </Link>
+            )}
           </li>
         ))}
       </ul>
