@@ -75,6 +75,16 @@ TEST_CASE("a viewer and a host run a show in the browser", "[e2e]") {
   const int rc = Run(command, output);
   // Playwright's list of specs, passed or not, in the test's log (ctest -V; CI keeps it).
   std::fputs(output.c_str(), stdout);
+  if (rc != 0) {
+    // The failed specs' traces, screenshots and page snapshots outlive the suite's folder.
+    const std::filesystem::path kept =
+        std::filesystem::path(screenshots).parent_path() / "browser-failures";
+    std::error_code ignored;
+    std::filesystem::remove_all(kept, ignored);
+    std::filesystem::copy(suite.File("playwright-results"), kept,
+                          std::filesystem::copy_options::recursive, ignored);
+    std::printf("Playwright's traces of the failed specs: %s\n", kept.c_str());
+  }
   INFO(output);
   INFO("gateway log:\n" << suite.LogOf("gateway"));
   REQUIRE(rc == 0);

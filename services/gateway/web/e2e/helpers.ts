@@ -1,4 +1,5 @@
-import { expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { expect, type Browser, type BrowserContext, type Locator, type Page } from '@playwright/test';
+import { publish } from './publisher';
 
 export interface Person {
   context: BrowserContext;
@@ -42,4 +43,72 @@ export async function sendChat(page: Page, text: string) {
 /** A chat message shown in `page` with exactly this text. */
 export function chatMessage(page: Page, text: string) {
   return page.getByTestId('chat-message').filter({ has: page.locator('.chat-text', { hasText: text }) });
+}
+
+/** The host creates a show in the console and points a real encoder (ffmpeg) at the RTMP URL and
+ * key it shows (or at `rtmpServer`); resolves once the console shows it live. */
+export async function goLive(page: Page, show: { title: string; description?: string; tags?: string }, rtmpServer?: string) {
+  await page.goto('/host');
+  const form = page.getByRole('form', { name: 'Create a show' });
+  await form.getByLabel('Title *').fill(show.title);
+  if (show.description) await form.getByLabel('Description').fill(show.description);
+  if (show.tags) await form.getByLabel('Tags').fill(show.tags);
+  await form.getByRole('button', { name: 'Create show' }).click();
+  await expect(page).toHaveURL(/\/host\/streams\/str_/);
+  const streamId = page.url().split('/').pop() ?? '';
+  // the key is shown once, masked until asked
+  const setup = page.getByRole('region', { name: 'Encoder setup' });
+  await setup.getByRole('button', { name: 'Show' }).first().click();
+  const key = (await setup.getByLabel('Stream key', { exact: true }).innerText()).trim();
+  const server = rtmpServer ?? (await setup.getByLabel('RTMP server', { exact: true }).innerText()).trim();
+  expect(key).toMatch(/^sk_/);
+  const encoder = publish(`${server.replace(/\/$/, '')}/${key}`);
+  await expect(page.locator('.badge-live').first()).toBeVisible({ timeout: 60_000 });
+  await expect(setup.getByText(/Encoder connected/)).toBeVisible({ timeout: 20_000 });
+  return { streamId, encoder };
+}
+
+/** The host drops a product from the console's "Add a product" dialog (listed now and pinned):
+ * fixed price with `price` and `stock`, or an auction lot with a `startingBid`. */
+export async function addProduct(page: Page, productType: string, p: { title: string; size: number } & ({ price: string; stock: number } | { startingBid: string; auctionSeconds: number })) {
+  await page.getByRole('button', { name: '+ Add product' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Add a product' });
+  await expect(dialog).toBeVisible();
+  const quick = dialog.getByRole('button', { name: 'Create shipping profile' });
+  if (await quick.isVisible().catch(() => false)) await quick.click();
+  await dialog.getByLabel('Product type').selectOption({ label: productType });
+  if ('startingBid' in p) {
+    await dialog.getByLabel('Sale mode').selectOption({ label: 'Auction' });
+    await dialog.getByLabel('Starting bid *').fill(p.startingBid);
+    await dialog.getByLabel('Length (seconds)').fill(String(p.auctionSeconds));
+  } else {
+    await dialog.getByLabel('Price *').fill(p.price);
+    await dialog.getByLabel('Stock *').fill(String(p.stock));
+  }
+  await dialog.getByLabel('Title *').fill(p.title);
+  await dialog.getByLabel(/^Size/).fill(String(p.size));
+  await expect(dialog.getByText('✓ Looks good')).toBeVisible();
+  await dialog.getByRole('button', { name: 'Create and drop' }).click();
+  await expect(dialog).toBeHidden();
+  const row = page.getByTestId('host-product').filter({ hasText: p.title });
+  await expect(row).toBeVisible();
+  return row;
+}
+
+/** Fills the checkout dialog's address and test card, pays, and returns to the show once the
+ * order is confirmed. */
+export async function payInCheckout(page: Page, dialog: Locator) {
+  await dialog.getByLabel('Full name').fill('Vera Viewer');
+  await dialog.getByLabel('Address', { exact: true }).fill('1 Market Street');
+  await dialog.getByLabel('City', { exact: true }).fill('Springfield');
+  await dialog.getByLabel('Postal code').fill('12345');
+  await dialog.getByLabel('State / region (optional)').fill('IL');
+  await dialog.getByLabel('Country').selectOption('US');
+  await dialog.getByLabel('Payment (test mode)').selectOption('pm_test_approve');
+  await dialog.getByRole('button', { name: /^Pay / }).click();
+  const done = page.getByRole('dialog', { name: 'Order confirmed' });
+  await expect(done).toBeVisible();
+  await expect(done.getByTestId('order-status')).toHaveText('Confirmed');
+  await done.getByRole('button', { name: 'Back to the show' }).click();
+  await expect(done).toBeHidden();
 }

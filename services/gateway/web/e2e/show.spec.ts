@@ -2,8 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { env, haveSuite } from './env';
-import { chatMessage, currentTime, expectPlaying, person, sendChat, type Person } from './helpers';
-import { publish } from './publisher';
+import { chatMessage, currentTime, expectPlaying, goLive, payInCheckout, person, sendChat, type Person } from './helpers';
 
 // One live show, end to end, in the order a real one goes: viewers join and chat, the host drops
 // a product (after a form with mistakes), pins it, a viewer buys it, everyone sees the stock and
@@ -15,7 +14,7 @@ let host: Person;
 let viewer: Person;
 let viewer2: Person;
 let streamId = env.streamId ?? '';
-let encoder: ReturnType<typeof publish> | null = null;
+let encoder: Awaited<ReturnType<typeof goLive>>['encoder'] | null = null;
 const productTitle = `Court sneakers ${Date.now().toString(36)}`;
 
 test.beforeAll(async ({ browser }) => {
@@ -31,24 +30,8 @@ test.afterAll(async () => {
 
 test('the host creates a show, points an encoder at it and goes live', async () => {
   test.skip(!!env.streamId, 'the harness runs the stream');
-  const page = host.page;
-  await page.goto('/host');
-  const form = page.getByRole('form', { name: 'Create a show' });
-  await form.getByLabel('Title *').fill(`E2E live show ${new Date().toISOString().slice(11, 19)}`);
-  await form.getByLabel('Description').fill('Sneakers, live.');
-  await form.getByLabel('Tags').fill('sneakers e2e');
-  await form.getByRole('button', { name: 'Create show' }).click();
-  await expect(page).toHaveURL(/\/host\/streams\/str_/);
-  streamId = page.url().split('/').pop() ?? '';
-  // the key is shown once, masked until asked
-  const setup = page.getByRole('region', { name: 'Encoder setup' });
-  await setup.getByRole('button', { name: 'Show' }).first().click();
-  const key = (await setup.getByLabel('Stream key', { exact: true }).innerText()).trim();
-  const server = env.rtmpServer ?? (await setup.getByLabel('RTMP server', { exact: true }).innerText()).trim();
-  expect(key).toMatch(/^sk_/);
-  encoder = publish(`${server.replace(/\/$/, '')}/${key}`);
-  await expect(page.locator('.badge-live').first()).toBeVisible({ timeout: 60_000 });
-  await expect(setup.getByText(/Encoder connected/)).toBeVisible({ timeout: 20_000 });
+  const show = { title: `E2E live show ${new Date().toISOString().slice(11, 19)}`, description: 'Sneakers, live.', tags: 'sneakers e2e' };
+  ({ streamId, encoder } = await goLive(host.page, show, env.rtmpServer));
 });
 
 test('a viewer opens the show and the video plays', async () => {
@@ -166,19 +149,7 @@ test('a viewer buys it: hold countdown, checkout, confirmation, and the stock dr
   // while held, the stock shows one fewer for the other viewer
   await expect(viewer2.page.getByTestId('product').filter({ hasText: productTitle }).getByTestId('stock')).toHaveText('4 left of 5');
 
-  await dialog.getByLabel('Full name').fill('Vera Viewer');
-  await dialog.getByLabel('Address', { exact: true }).fill('1 Market Street');
-  await dialog.getByLabel('City', { exact: true }).fill('Springfield');
-  await dialog.getByLabel('Postal code').fill('12345');
-  await dialog.getByLabel('State / region (optional)').fill('IL');
-  await dialog.getByLabel('Country').selectOption('US');
-  await dialog.getByLabel('Payment (test mode)').selectOption('pm_test_approve');
-  await dialog.getByRole('button', { name: /^Pay / }).click();
-
-  const done = page.getByRole('dialog', { name: 'Order confirmed' });
-  await expect(done).toBeVisible();
-  await expect(done.getByTestId('order-status')).toHaveText('Confirmed');
-  await done.getByRole('button', { name: 'Back to the show' }).click();
+  await payInCheckout(page, dialog);
 
   await expect(card.getByTestId('stock')).toHaveText('4 left of 5');
   await expect(viewer2.page.getByTestId('sold-ticker')).toContainText(productTitle);

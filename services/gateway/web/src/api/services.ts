@@ -65,6 +65,7 @@ export const Products = {
   LeaveQueue: rpc<T.LeaveQueueRequest, T.LeaveQueueResponse>(PI, 'LeaveQueue'),
   ClaimQueueOffer: rpc<T.ClaimQueueOfferRequest, T.ClaimQueueOfferResponse>(PI, 'ClaimQueueOffer'),
   StartAuction: rpc<T.StartAuctionRequest, T.StartAuctionResponse>(PI, 'StartAuction'),
+  GetAuction: rpc<T.GetAuctionRequest, T.GetAuctionResponse>(PI, 'GetAuction'),
   PlaceBid: rpc<T.PlaceBidRequest, T.PlaceBidResponse>(PI, 'PlaceBid'),
   BuyNow: rpc<T.BuyNowRequest, T.BuyNowResponse>(PI, 'BuyNow'),
   StartLottery: rpc<T.StartLotteryRequest, T.StartLotteryResponse>(PI, 'StartLottery'),

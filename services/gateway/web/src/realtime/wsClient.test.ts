@@ -106,7 +106,7 @@ describe('WsClient', () => {
     s1.drop();
     expect(c.status).toBe('reconnecting');
     vi.advanceTimersByTime(10_000);
-    const s2 = sockets[1];
+    const s2 = sockets.at(-1)!;
     expect(s2).toBeDefined();
     s2.open();
     const sub = s2.frames('subscribeRoom');
@@ -254,6 +254,62 @@ describe('WsClient', () => {
     expect(s.frames('subscribeRoom')).toHaveLength(2);
     vi.advanceTimersByTime(1);
     expect(s.frames('subscribeRoom')).toHaveLength(3);
+  });
+
+  it('asks again, backing off, for a room that is not open yet, and stops once nobody follows it', async () => {
+    const c = make({ random: () => 0 });
+    c.start();
+    const events: RoomEvent[] = [];
+    const stop = c.subscribeRoom('str_new', { onEvent: (e) => events.push(e) });
+    const s = sockets[0];
+    s.open();
+    const refuse = async () => {
+      const f = s.frames('subscribeRoom').at(-1)!;
+      s.push({ error: { frameId: f.frameId, code: 'NOT_FOUND', errorInfo: { reason: 'ROOM_NOT_FOUND', domain: 'gateway' } } });
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+    };
+    await refuse();
+    vi.advanceTimersByTime(499);
+    expect(s.frames('subscribeRoom')).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    expect(s.frames('subscribeRoom')).toHaveLength(2); // after 0.5 s
+    await refuse();
+    vi.advanceTimersByTime(999);
+    expect(s.frames('subscribeRoom')).toHaveLength(2);
+    vi.advanceTimersByTime(1);
+    expect(s.frames('subscribeRoom')).toHaveLength(3); // then 1 s
+    // the room opens: its events flow
+    const f = s.frames('subscribeRoom').at(-1)!;
+    s.push({ ack: { frameId: f.frameId, done: true } });
+    s.push({ roomStarted: { streamId: 'str_new', started: { snapshot: { sequence: '0' } } } });
+    s.push(event('str_new', 1, 'hello'));
+    expect(events.map((e) => e.chatMessage?.text)).toContain('hello');
+
+    // a refusal that is not about timing is not repeated
+    const c2 = make();
+    c2.start();
+    c2.subscribeRoom('str_bad', { onEvent: () => {} });
+    const s2 = sockets.at(-1)!;
+    s2.open();
+    const bad = s2.frames('subscribeRoom')[0];
+    s2.push({ error: { frameId: bad.frameId, code: 'INVALID_ARGUMENT', errorInfo: { reason: 'STREAM_ID_INVALID' } } });
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    vi.advanceTimersByTime(60_000);
+    expect(s2.frames('subscribeRoom')).toHaveLength(1);
+
+    // nor is one for a room nobody follows any more
+    stop();
+    const c3 = make();
+    c3.start();
+    const stop3 = c3.subscribeRoom('str_gone', { onEvent: () => {} });
+    const s3 = sockets.at(-1)!;
+    s3.open();
+    const gone = s3.frames('subscribeRoom')[0];
+    stop3();
+    s3.push({ error: { frameId: gone.frameId, code: 'NOT_FOUND', errorInfo: { reason: 'ROOM_NOT_FOUND' } } });
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    vi.advanceTimersByTime(60_000);
+    expect(s3.frames('subscribeRoom')).toHaveLength(1);
   });
 
   it('tells the page when the room closes and stops following it', () => {

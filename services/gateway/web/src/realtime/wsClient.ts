@@ -57,7 +57,20 @@ interface Room {
   lastSequence: number;
   skipPresence: boolean;
   retryTimer: ReturnType<typeof setTimeout> | null;
+  /** Subscribe requests refused in a row (for the backoff of the next). */
+  refusals: number;
 }
+
+// A refused subscription that is asked again: the room is not open yet (a room opens when its
+// stream's creation reaches realtime-push, a moment after CreateStream answers; a host console
+// opened at once asks before that), or the service is busy or restarting.
+function refusalIsTransient(e: unknown): boolean {
+  if (!(e instanceof ApiError)) return false;
+  if (e.reason === 'ROOM_NOT_FOUND') return true;
+  return ['UNAVAILABLE', 'DEADLINE_EXCEEDED', 'RESOURCE_EXHAUSTED', 'ABORTED'].includes(e.code);
+}
+const SUBSCRIBE_RETRY_FIRST_MS = 500;
+const SUBSCRIBE_RETRY_MAX_MS = 15_000;
 
 interface Pending {
   resolve(a: Ack): void;
@@ -128,7 +141,7 @@ export class WsClient {
   subscribeRoom(streamId: string, handlers: RoomHandlers, opts: { skipPresence?: boolean } = {}): () => void {
     let room = this.rooms.get(streamId);
     if (!room) {
-      room = { handlers: new Set(), lastSequence: 0, skipPresence: !!opts.skipPresence, retryTimer: null };
+      room = { handlers: new Set(), lastSequence: 0, skipPresence: !!opts.skipPresence, retryTimer: null, refusals: 0 };
       this.rooms.set(streamId, room);
       room.handlers.add(handlers);
       this.sendSubscribe(streamId);
@@ -430,9 +443,23 @@ export class WsClient {
         afterSequence: String(room.lastSequence),
         skipPresence: room.skipPresence,
       },
-    }).catch(() => {
-      /* the reconnect (or the room's end) takes over */
-    });
+    }).then(
+      () => {
+        room.refusals = 0;
+      },
+      (e: unknown) => {
+        // Closed meanwhile: the reconnect subscribes again. Unfollowed: nothing to do.
+        if (!this.isOpen() || this.rooms.get(streamId) !== room || !refusalIsTransient(e)) return;
+        const base = (e as ApiError).retryAfterMs ?? Math.min(SUBSCRIBE_RETRY_MAX_MS, SUBSCRIBE_RETRY_FIRST_MS * 2 ** room.refusals);
+        room.refusals++;
+        const delay = Math.round(base * (1 + 0.5 * (this.opts.random ?? Math.random)()));
+        if (room.retryTimer) clearTimeout(room.retryTimer);
+        room.retryTimer = setTimeout(() => {
+          room.retryTimer = null;
+          if (this.rooms.get(streamId) === room) this.sendSubscribe(streamId);
+        }, delay);
+      },
+    );
   }
 
   private startHeartbeat() {

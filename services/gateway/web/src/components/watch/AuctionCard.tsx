@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { Icon } from '../Icon';
 import { Products } from '../../api/services';
 import type { AuctionState, Reservation } from '../../api/types';
@@ -7,6 +7,7 @@ import { useSession } from '../../hooks/useSession';
 import { randomId } from '../../util/ids';
 import { formatMoney, moneyInputText, parseMoneyInput } from '../../util/money';
 import { Countdown } from '../Countdown';
+import { WonHold } from './WonHold';
 import { parseDuration } from '../../time/serverClock';
 
 interface Props {
@@ -17,23 +18,26 @@ interface Props {
 }
 
 /** The auction: current bid and leader, countdown (extensions flash as they happen), a bid at
- * the minimum or any amount, an auto-bid up to a maximum while the page is open, and buy-now. */
+ * the minimum or up to a maximum of the viewer's (product-inventory bids for them, one
+ * increment at a time, only as high as a rival makes it: what a bid is there), raising it while
+ * leading, buy-now, and for the winner once it closes, checkout of the lot. */
 export function AuctionCard({ auction, extension, requireLogin, onWon }: Props) {
   const me = useSession().user?.id;
   const currency = auction.minimumNextBid?.currency ?? auction.currentBid?.currency ?? 'USD';
   const [amount, setAmount] = useState('');
-  const [maxBid, setMaxBid] = useState('');
-  const [autoMax, setAutoMax] = useState<string | null>(null);
+  // the maximum this page last bid (the server keeps it hidden from everyone else)
+  const [myMax, setMyMax] = useState<{ auctionId: string; minor: string } | null>(null);
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
   const leading = !!me && auction.leader?.userId === me;
-  const lastAuto = useRef('');
+  const shownMax = leading && myMax && myMax.auctionId === auction.auctionId ? myMax.minor : null;
 
   const bid = async (minor: string) => {
     setBusy(true);
     setError('');
     try {
       await Products.PlaceBid({ auctionId: auction.auctionId, amount: { amountMinor: minor, currency }, idempotencyKey: randomId('bid_') });
+      setMyMax({ auctionId: auction.auctionId ?? '', minor });
       setAmount('');
     } catch (e) {
       setError(describeError(e));
@@ -42,18 +46,11 @@ export function AuctionCard({ auction, extension, requireLogin, onWon }: Props) 
     }
   };
 
-  // auto-bid: when outbid and the next minimum is within the maximum, bid it
-  useEffect(() => {
-    if (!autoMax || !auction.open || leading || busy) return;
-    const next = auction.minimumNextBid?.amountMinor;
-    if (!next || BigInt(next) > BigInt(autoMax)) return;
-    const key = `${auction.version}:${next}`;
-    if (lastAuto.current === key) return;
-    lastAuto.current = key;
-    void bid(next);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [autoMax, auction.version, auction.open, leading]);
-
+  const winnersHold = async () => {
+    const { auction: a } = await Products.GetAuction({ auctionId: auction.auctionId });
+    if (!a?.winnerReservationId || a.winnerId !== me) return null;
+    return (await Products.GetReservation({ reservationId: a.winnerReservationId })).reservation ?? null;
+  };
   const submit = (e: FormEvent) => {
     e.preventDefault();
     if (!requireLogin()) return;
@@ -61,13 +58,7 @@ export function AuctionCard({ auction, extension, requireLogin, onWon }: Props) 
     if (!minor) return setError('Enter an amount like 12.50.');
     void bid(minor);
   };
-  const setAuto = (e: FormEvent) => {
-    e.preventDefault();
-    if (!requireLogin()) return;
-    const minor = parseMoneyInput(maxBid, currency);
-    if (!minor) return setError('Enter a maximum like 50.00.');
-    setAutoMax(minor);
-  };
+  const label = leading ? (amount ? 'Raise my maximum' : 'You lead') : amount ? 'Bid up to this' : `Bid ${formatMoney(auction.minimumNextBid)}`;
   const buyNow = async () => {
     if (!requireLogin()) return;
     setBusy(true);
@@ -113,42 +104,36 @@ export function AuctionCard({ auction, extension, requireLogin, onWon }: Props) 
         <>
           <form className="inline-form" onSubmit={submit}>
             <label className="sr-only" htmlFor={`bid-${auction.auctionId}`}>
-              Your bid ({currency})
+              Your maximum bid ({currency})
             </label>
             <input
               id={`bid-${auction.auctionId}`}
               inputMode="decimal"
-              placeholder={moneyInputText(auction.minimumNextBid)}
+              placeholder={leading ? 'A higher maximum' : moneyInputText(auction.minimumNextBid)}
               value={amount}
               onChange={(e) => setAmount(e.target.value)}
+              aria-describedby={`bid-help-${auction.auctionId}`}
             />
-            <button className="btn btn-primary" type="submit" disabled={busy || leading}>
-              {leading ? 'You lead' : `Bid ${amount ? '' : formatMoney(auction.minimumNextBid)}`}
+            <button className="btn btn-primary" type="submit" disabled={busy || (leading && !amount)}>
+              {label}
             </button>
           </form>
-          <form className="inline-form" onSubmit={setAuto}>
-            <label className="sr-only" htmlFor={`max-${auction.auctionId}`}>
-              Maximum bid ({currency})
-            </label>
-            <input id={`max-${auction.auctionId}`} inputMode="decimal" placeholder="Max bid" value={maxBid} onChange={(e) => setMaxBid(e.target.value)} />
-            <button className="btn" type="submit">
-              {autoMax ? 'Update max' : 'Auto-bid'}
-            </button>
-          </form>
-          {autoMax && (
-            <p className="muted">
-              Auto-bidding up to {formatMoney({ amountMinor: autoMax, currency })} while this page is open.{' '}
-              <button type="button" className="link-btn" onClick={() => setAutoMax(null)}>
-                Stop
-              </button>
-            </p>
-          )}
+          <p className="muted auction-help" id={`bid-help-${auction.auctionId}`}>
+            {shownMax
+              ? `Your maximum: ${formatMoney({ amountMinor: shownMax, currency })}. We bid for you up to it, only as high as a rival makes us.`
+              : 'A bid is your maximum: we bid for you, one step at a time, only as high as a rival makes us.'}
+          </p>
           {auction.buyNowAvailable && auction.buyNowPrice && (
             <button type="button" className="btn btn-accent btn-block" onClick={buyNow} disabled={busy}>
               Buy now for {formatMoney(auction.buyNowPrice)}
             </button>
           )}
         </>
+      )}
+      {!auction.open && leading && (
+        // the last leader: product-inventory's outcome says whether they won (not below a
+        // reserve, not cancelled) and names the hold made for them as it closed
+        <WonHold load={winnersHold} loadKey={`${auction.auctionId}:${auction.version}`} action="Check out your win" onCheckout={onWon} />
       )}
       {error && <p className="field-error" role="alert">{error}</p>}
     </div>

@@ -6,6 +6,7 @@ import { describeError } from '../../api/errors';
 import { useServerNow } from '../../hooks/useServerNow';
 import { useSession } from '../../hooks/useSession';
 import { Countdown } from '../Countdown';
+import { WonHold } from './WonHold';
 
 interface Props {
   lottery: LotteryState;
@@ -39,19 +40,12 @@ export function LotteryBox({ lottery, winnerIds, requireLogin, onWon }: Props) {
       setBusy(false);
     }
   };
-  const claim = async () => {
-    setBusy(true);
-    try {
-      const l = await Products.GetLottery({ lotteryId: lottery.lotteryId });
-      const win = l.lottery?.winners?.find((w) => w.userId === me);
-      if (!win?.reservationId) throw new Error('Your prize hold is not ready yet; try again in a moment.');
-      const r = await Products.GetReservation({ reservationId: win.reservationId });
-      if (r.reservation) onWon(r.reservation);
-    } catch (e) {
-      setError(describeError(e));
-    } finally {
-      setBusy(false);
-    }
+  // the prize: the hold the draw made for this winner (in the draw's own transaction)
+  const prize = async () => {
+    const l = await Products.GetLottery({ lotteryId: lottery.lotteryId });
+    const win = l.lottery?.winners?.find((w) => w.userId === me);
+    if (!win?.reservationId) return null;
+    return (await Products.GetReservation({ reservationId: win.reservationId })).reservation ?? null;
   };
   const won = lottery.drawn && !!me && !!winnerIds?.includes(me);
 
@@ -72,11 +66,7 @@ export function LotteryBox({ lottery, winnerIds, requireLogin, onWon }: Props) {
       )}
       {!lottery.drawn && !lottery.cancelled && now >= closes && <p className="muted">Drawing winners…</p>}
       {lottery.drawn && <p className="muted">Winners drawn.</p>}
-      {won && (
-        <button type="button" className="btn btn-accent btn-block" onClick={claim} disabled={busy}>
-          You won! Check out your prize
-        </button>
-      )}
+      {won && <WonHold load={prize} loadKey={`${lottery.lotteryId}:${lottery.version}`} action="Check out your prize" onCheckout={onWon} />}
       {error && <p className="field-error" role="alert">{error}</p>}
     </div>
   );
