@@ -416,16 +416,9 @@ export class WsClient {
       case 'ROOM_END_REASON_TOO_SLOW':
         this.sendSubscribe(id);
         return;
-      case 'ROOM_END_REASON_UPSTREAM_UNAVAILABLE': {
-        const base = parseDuration(e.retryAfter) ?? 1_000;
-        const delay = Math.round(base * (1 + 0.5 * (this.opts.random ?? Math.random)()));
-        if (room.retryTimer) clearTimeout(room.retryTimer);
-        room.retryTimer = setTimeout(() => {
-          room.retryTimer = null;
-          if (this.rooms.get(id) === room) this.sendSubscribe(id);
-        }, delay);
+      case 'ROOM_END_REASON_UPSTREAM_UNAVAILABLE':
+        this.subscribeLater(id, room, parseDuration(e.retryAfter) ?? 1_000);
         return;
-      }
       case 'ROOM_END_REASON_UNSUBSCRIBED':
         return;
       default:
@@ -452,14 +445,20 @@ export class WsClient {
         if (!this.isOpen() || this.rooms.get(streamId) !== room || !refusalIsTransient(e)) return;
         const base = (e as ApiError).retryAfterMs ?? Math.min(SUBSCRIBE_RETRY_MAX_MS, SUBSCRIBE_RETRY_FIRST_MS * 2 ** room.refusals);
         room.refusals++;
-        const delay = Math.round(base * (1 + 0.5 * (this.opts.random ?? Math.random)()));
-        if (room.retryTimer) clearTimeout(room.retryTimer);
-        room.retryTimer = setTimeout(() => {
-          room.retryTimer = null;
-          if (this.rooms.get(streamId) === room) this.sendSubscribe(streamId);
-        }, delay);
+        this.subscribeLater(streamId, room, base);
       },
     );
+  }
+
+  /** Subscribes to `room` again after `baseMs` and up to half as much again (jitter: a crowd
+   *  told the same thing does not come back at once), if it is still followed then. */
+  private subscribeLater(streamId: string, room: Room, baseMs: number) {
+    const delay = Math.round(baseMs * (1 + 0.5 * (this.opts.random ?? Math.random)()));
+    if (room.retryTimer) clearTimeout(room.retryTimer);
+    room.retryTimer = setTimeout(() => {
+      room.retryTimer = null;
+      if (this.rooms.get(streamId) === room) this.sendSubscribe(streamId);
+    }, delay);
   }
 
   private startHeartbeat() {
