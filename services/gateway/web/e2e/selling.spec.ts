@@ -96,6 +96,13 @@ test('an auction: a bid is a maximum the server bids up to, the host closes it, 
   await expect(checkout).toContainText('$11.50');
   await payInCheckout(viewer2.page, checkout);
   await expect(two).toContainText('You won for $11.50 and paid ✓');
+  // and is told personally, as one who had left the show would be: the inbox says so
+  const bell = viewer2.page.getByRole('button', { name: /^Notifications, \d+ unread$/ });
+  await bell.click();
+  const inbox = viewer2.page.getByRole('region', { name: 'Notifications' });
+  await expect(inbox).toContainText(`You won: ${lot}`);
+  await expect(inbox).toContainText('11.50 USD');
+  await bell.click();
 });
 
 test('a flash sale counts down, opens at the deal price, and sells at it', async () => {

@@ -5,6 +5,7 @@ namespace shopcast::product_inventory::auctions::sql {
 std::vector<std::pair<std::string, std::string>> PreparedStatements() {
   return {
       {"pi_auc_lock_product", kLockProduct},
+      {"pi_auc_product_title", kProductTitle},
       {"pi_auc_by_start_key", kAuctionByStartKey},
       {"pi_auc_open_of_product", kOpenAuctionOfProduct},
       {"pi_auc_insert", kInsertAuction},

@@ -20,6 +20,9 @@ inline constexpr char kLockProduct[] = R"~(
 SELECT seller_id, coalesce(stream_id, ''), status, sale_mode, body
 FROM products WHERE id = $1 FOR SHARE)~";
 
+// The lot's title, for its winner's notification.
+inline constexpr char kProductTitle[] = "SELECT title FROM products WHERE id = $1";
+
 inline constexpr char kAuctionByStartKey[] =
     "SELECT " SHOPCAST_PI_AUCTION_COLUMNS " FROM auctions WHERE started_by = $1 AND start_key = $2";
 

@@ -8,9 +8,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "auctions/auction_sql.h"
+#include "auctions/won_notice.h"
 #include "common/pg_time.h"
 #include "common/room_events.h"
 #include "common/streams.h"
+#include "common/user_notifications.h"
 #include "google/protobuf/util/time_util.h"
 #include "shopcast/db/errors.h"
 #include "shopcast/db/transaction.h"
@@ -178,6 +180,18 @@ absl::Status FinishClose(pqxx::work& tx, AuctionHooks* hooks, AuctionRecord& a,
       return hold.status();
     } else {
       a.winner_reservation_id = *std::move(hold);
+      // Told personally, committed with the close. Bought now: the buyer is at checkout.
+      if (!bought_now) {
+        WonNotice won;
+        won.auction_id = a.id;
+        won.product_id = a.product_id;
+        pqxx::result title = tx.exec_prepared("pi_auc_product_title", a.product_id);
+        if (!title.empty()) won.product_title = title[0][0].as<std::string>();
+        won.stream_id = a.stream_id;
+        won.price = MoneyOf(s.winning_minor, terms.currency);
+        won.hold_until = s.closed_at + WinnerHoldOf(a.settings);
+        EnqueueUserNotification(tx, s.winner_id, kWonNoticeType, WonNotification(won));
+      }
     }
   }
   Save(tx, a);

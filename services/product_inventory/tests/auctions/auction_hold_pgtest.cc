@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "absl/strings/str_format.h"
 #include "auction_client.h"
 #include "common/pg_time.h"
 #include "shopcast/testing/wait.h"
@@ -107,6 +108,30 @@ TEST_CASE("auction hold: the timer's close holds the lot for the winner at the w
   CHECK(events.back().auction_closed().result() == realtime_push::v1::AUCTION_RESULT_SOLD);
   CHECK(events.back().auction_closed().winner().user_id() == "usr_a");
   CHECK(events.back().auction_closed().winning_amount().amount_minor() == price);
+
+  // The winner is told personally, by the close's own transaction; the loser is not.
+  std::vector<AppFixture::OutboxNotification> won = f.NotificationsOf("usr_a", "auction_won");
+  REQUIRE(won.size() == 1);
+  CHECK(won[0].destination == "realtime_push");
+  CHECK(std::stoll(won[0].xmin) ==
+        f.Count("SELECT xmin::text::bigint FROM auctions WHERE id = '" + a.id() + "'"));
+  const realtime_push::v1::NotifyRequest& notice = won[0].request;
+  REQUIRE(notice.user_ids_size() == 1);
+  CHECK(notice.user_ids(0) == "usr_a");
+  CHECK(notice.dedupe_key().empty());  // the sink's: the outbox event id
+  const realtime_push::v1::Notification& n = notice.notification();
+  CHECK(n.kind() == realtime_push::v1::NOTIFICATION_KIND_AUCTION_WON);
+  CHECK(n.title() == "You won: " + product.title());
+  CHECK(n.auction_id() == a.id());
+  CHECK(n.product_id() == product.id());
+  CHECK(n.stream_id() == c.stream());
+  CHECK(n.link() == "/live/" + c.stream());
+  CHECK_THAT(n.body(), Catch::Contains(absl::StrFormat("%d.%02d USD", price / 100, price % 100)));
+  CHECK_THAT(n.body(),
+             Catch::Contains(absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", FromProto(r.expires_at()),
+                                              absl::UTCTimeZone())));
+  CHECK(f.NotificationsOf("usr_b", "auction_won").empty());
+
   // Its only unit is held: no second auction of it.
   auto again = c.TryStart(c.host(), product.id(), 600);
   CHECK(again.status.error_code() == grpc::StatusCode::FAILED_PRECONDITION);
@@ -128,6 +153,7 @@ TEST_CASE("auction hold: reserve not met holds nothing and the stock stays avail
   CHECK(closed.outcome() == pb::AUCTION_OUTCOME_RESERVE_NOT_MET);
   CHECK(closed.winner_reservation_id().empty());
   CHECK(HeldBy(c, a_token).empty());
+  CHECK(f.NotificationsOf("usr_a", "auction_won").empty());  // nothing won
   CHECK(f.Count("SELECT count(*) FROM holds WHERE product_id = '" + product.id() + "'") == 0);
   const pb::Stock after = StockOf(c, product.id());
   CHECK(after.available() == before.available());

@@ -219,6 +219,8 @@ TEST_CASE("auctions: buy-now ends the auction for the buyer at the buy-now price
   CHECK(events.back().auction_closed().result() == realtime_push::v1::AUCTION_RESULT_BOUGHT_NOW);
   CHECK(events.back().auction_closed().winner().user_id() == "usr_b");
   CHECK_FALSE(events.back().auction_closed().auction().open());
+  // The buyer is at checkout already: no "you won" notice.
+  CHECK(f.NotificationsOf("usr_b", "auction_won").empty());
 }
 
 TEST_CASE("auctions: one open auction per product and the stream lists its auctions newest first") {

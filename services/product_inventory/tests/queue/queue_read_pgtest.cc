@@ -14,35 +14,6 @@ namespace {
 
 namespace rp = ::shopcast::realtime_push::v1;
 
-// The outbox rows of `type` for `aggregate` (a user id for notifications), oldest first: the
-// NotifyRequest of each, with its row's transaction id (xmin).
-struct NotifyRow {
-  rp::NotifyRequest request;
-  std::string destination;
-  std::string xmin;
-};
-std::vector<NotifyRow> NotificationsOf(AppFixture& f, const std::string& user) {
-  pqxx::connection c(f.dsn());
-  pqxx::work tx(c);
-  pqxx::result r = tx.exec_params(
-      "SELECT payload, destination, xmin::text FROM outbox WHERE aggregate_id = $1 AND type = "
-      "'product_inventory.queue_admitted' ORDER BY id",
-      user);
-  std::vector<NotifyRow> out;
-  for (const auto& row : r) {
-    common::v1::Event e;
-    const pqxx::binarystring bytes(row[0]);
-    NotifyRow n;
-    if (e.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) &&
-        e.payload().UnpackTo(&n.request)) {
-      n.destination = row[1].as<std::string>();
-      n.xmin = row[2].as<std::string>();
-      out.push_back(std::move(n));
-    }
-  }
-  return out;
-}
-
 std::string TicketXmin(AppFixture& f, const std::string& ticket) {
   pqxx::connection c(f.dsn());
   pqxx::work tx(c);
@@ -178,7 +149,7 @@ TEST_CASE("queue notify: an offer's holder gets one notification, in the offer's
   pb::QueueTicket offered = w.AwaitStatus(a, ticket_a, pb::QUEUE_TICKET_STATUS_OFFERED);
 
   // Exactly one, for a alone, committed by the transaction that marked the ticket offered.
-  std::vector<NotifyRow> to_a = NotificationsOf(f, "usr_a");
+  std::vector<AppFixture::OutboxNotification> to_a = f.NotificationsOf("usr_a", "queue_admitted");
   REQUIRE(to_a.size() == 1);
   CHECK(to_a[0].xmin == TicketXmin(f, ticket_a));
   CHECK(to_a[0].destination == "realtime_push");
@@ -198,13 +169,13 @@ TEST_CASE("queue notify: an offer's holder gets one notification, in the offer's
       absl::UTCTimeZone());
   CHECK(n.body().find(deadline) != std::string::npos);
   CHECK(n.body().find(ticket_a) != std::string::npos);
-  CHECK(NotificationsOf(f, "usr_b").empty());
+  CHECK(f.NotificationsOf("usr_b", "queue_admitted").empty());
 
   // The offer lapses unclaimed and goes to b: b is told once, a not again.
   offset->store(31);
   w.AwaitStatus(b, tb.response.ticket().id(), pb::QUEUE_TICKET_STATUS_OFFERED);
-  CHECK(NotificationsOf(f, "usr_a").size() == 1);
-  std::vector<NotifyRow> to_b = NotificationsOf(f, "usr_b");
+  CHECK(f.NotificationsOf("usr_a", "queue_admitted").size() == 1);
+  std::vector<AppFixture::OutboxNotification> to_b = f.NotificationsOf("usr_b", "queue_admitted");
   REQUIRE(to_b.size() == 1);
   CHECK(to_b[0].request.notification().link() ==
         "/live/" + stream + "?queue_ticket=" + tb.response.ticket().id());

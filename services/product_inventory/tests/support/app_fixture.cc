@@ -1,6 +1,7 @@
 #include "support/app_fixture.h"
 
 #include <fstream>
+#include <pqxx/binarystring>
 #include <pqxx/pqxx>
 #include <stdexcept>
 
@@ -9,6 +10,7 @@
 #include "shopcast/auth/roles.h"
 #include "shopcast/auth/tokens.h"
 #include "shopcast/clients/internal.h"
+#include "shopcast/common/v1/event.pb.h"
 #include "shopcast/ids/ids.h"
 #include "shopcast/video_ingest/v1/video_ingest.pb.h"
 
@@ -100,6 +102,29 @@ int64_t AppFixture::Count(const std::string& sql) const {
   pqxx::connection c(db_.dsn());
   pqxx::work tx(c);
   return tx.exec1(sql)[0].as<int64_t>();
+}
+
+std::vector<AppFixture::OutboxNotification> AppFixture::NotificationsOf(
+    const std::string& user_id, const std::string& type) const {
+  pqxx::connection c(db_.dsn());
+  pqxx::work tx(c);
+  pqxx::result r = tx.exec_params(
+      "SELECT payload, destination, xmin::text FROM outbox WHERE aggregate_id = $1 AND type = $2 "
+      "ORDER BY id",
+      user_id, "product_inventory." + type);
+  std::vector<OutboxNotification> out;
+  for (const auto& row : r) {
+    common::v1::Event e;
+    const pqxx::binarystring bytes(row[0]);
+    OutboxNotification n;
+    if (e.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())) &&
+        e.payload().UnpackTo(&n.request)) {
+      n.destination = row[1].as<std::string>();
+      n.xmin = row[2].as<std::string>();
+      out.push_back(std::move(n));
+    }
+  }
+  return out;
 }
 
 void AppFixture::EndStream(Replica& r, const std::string& stream,

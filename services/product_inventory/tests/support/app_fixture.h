@@ -16,6 +16,7 @@
 #include "shopcast/auth/testing/dev_pki.h"
 #include "shopcast/common/v1/event.grpc.pb.h"
 #include "shopcast/product_inventory/v1/product_inventory.grpc.pb.h"
+#include "shopcast/realtime_push/v1/realtime_push.pb.h"
 #include "shopcast/server/host.h"
 #include "shopcast/testing/pg.h"
 #include "shopcast/testing/temp_dir.h"
@@ -69,6 +70,18 @@ class AppFixture {
   void EndStream(Replica& r, const std::string& stream, const std::string& event_id) const;
   // The single value of `sql` run on the test database (e.g. "SELECT count(*) FROM products").
   int64_t Count(const std::string& sql) const;
+
+  // A personal notification in the outbox (common/user_notifications.h): its NotifyRequest,
+  // the row's destination and the id of the transaction that wrote it (xmin).
+  struct OutboxNotification {
+    realtime_push::v1::NotifyRequest request;
+    std::string destination;
+    std::string xmin;
+  };
+  // The notifications of outbox type "product_inventory.<type>" (e.g. "queue_admitted") for
+  // `user_id`, oldest first.
+  std::vector<OutboxNotification> NotificationsOf(const std::string& user_id,
+                                                  const std::string& type) const;
 
  private:
   shopcast::testing::TempDir dir_;
