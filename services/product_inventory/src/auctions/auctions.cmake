@@ -15,6 +15,5 @@ target_include_directories(product_inventory_auctions PUBLIC ${CMAKE_CURRENT_SOU
 target_link_libraries(product_inventory_auctions PUBLIC
   pi_auction_rules product_inventory_catalog_rules product_inventory_common shopcast::auth
   shopcast::db shopcast::log shopcast::pagetoken shopcast::server shopcast::text
-  absl::synchronization
-  gRPC::grpc++)
+  absl::synchronization gRPC::grpc++)
 shopcast_warnings(product_inventory_auctions)

@@ -2,26 +2,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "catalog/pricing.h"
-#include "shopcast/text/utf8.h"
+#include "common/notice_title.h"
 
 namespace shopcast::product_inventory::auctions {
-namespace {
-
-constexpr int64_t kMaxTitleChars = 120;  // realtime-push's Notify rule
-constexpr char kTitlePrefix[] = "You won: ";
-
-}  // namespace
 
 realtime_push::v1::Notification WonNotification(const WonNotice& won) {
   realtime_push::v1::Notification n;
   n.set_kind(realtime_push::v1::NOTIFICATION_KIND_AUCTION_WON);
-  const int64_t title_chars = text::CodePointCount(won.product_title);
-  if (title_chars > 0 &&
-      title_chars + static_cast<int64_t>(sizeof(kTitlePrefix) - 1) <= kMaxTitleChars) {
-    n.set_title(absl::StrCat(kTitlePrefix, won.product_title));
-  } else {
-    n.set_title("You won an auction");
-  }
+  n.set_title(TitleNaming("You won: ", won.product_title, "You won an auction"));
   const std::string deadline =
       absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", won.hold_until, absl::UTCTimeZone());
   n.set_body(absl::StrCat("\"", won.product_title, "\" is yours for ",
