@@ -14,6 +14,6 @@ add_library(product_inventory_auctions STATIC
 target_include_directories(product_inventory_auctions PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
 target_link_libraries(product_inventory_auctions PUBLIC
   pi_auction_rules product_inventory_catalog_rules product_inventory_common shopcast::auth
-  shopcast::db shopcast::log shopcast::pagetoken shopcast::server shopcast::text
+  shopcast::db shopcast::log shopcast::money shopcast::pagetoken shopcast::server shopcast::text
   absl::synchronization gRPC::grpc++)
 shopcast_warnings(product_inventory_auctions)

@@ -1,8 +1,8 @@
 #include "auctions/won_notice.h"
 
 #include "absl/strings/str_cat.h"
-#include "catalog/pricing.h"
 #include "common/notice_title.h"
+#include "shopcast/money/money.h"
 
 namespace shopcast::product_inventory::auctions {
 
@@ -13,7 +13,8 @@ realtime_push::v1::Notification WonNotification(const WonNotice& won) {
   const std::string deadline =
       absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", won.hold_until, absl::UTCTimeZone());
   n.set_body(absl::StrCat("\"", won.product_title, "\" is yours for ",
-                          catalog::AmountText(won.price), ". It is held for you until ", deadline,
+                          money::AmountText(won.price.amount_minor(), won.price.currency()),
+                          ". It is held for you until ", deadline,
                           ": check out before then, or the hold lapses."));
   n.set_auction_id(won.auction_id);
   n.set_product_id(won.product_id);

@@ -12,8 +12,8 @@ namespace shopcast::product_inventory::catalog {
 namespace {
 
 constexpr CurrencyRule kCurrencies[] = {
-    {"USD", 1, 100, 100, 2}, {"EUR", 1, 100, 100, 2}, {"GBP", 1, 100, 100, 2},
-    {"CHF", 5, 100, 100, 2}, {"JPY", 1, 100, 100, 0},
+    {"USD", 1, 100, 100}, {"EUR", 1, 100, 100}, {"GBP", 1, 100, 100},
+    {"CHF", 5, 100, 100}, {"JPY", 1, 100, 100},
 };
 
 // The auction's rules (auctions_rules::IncrementTable) hold the increment table's shape and the
@@ -78,22 +78,6 @@ void CheckDuration(bool has, const google::protobuf::Duration& d, absl::Duration
 }
 
 }  // namespace
-
-std::string AmountText(const common::v1::Money& m) {
-  const CurrencyRule* rule = FindCurrency(m.currency());
-  const int digits = rule == nullptr ? 2 : rule->minor_digits;
-  const int64_t minor = m.amount_minor();
-  const uint64_t magnitude =
-      minor < 0 ? uint64_t{0} - static_cast<uint64_t>(minor) : static_cast<uint64_t>(minor);
-  std::string number = absl::StrCat(magnitude);
-  if (digits > 0) {
-    if (number.size() <= static_cast<size_t>(digits)) {
-      number.insert(0, static_cast<size_t>(digits) + 1 - number.size(), '0');
-    }
-    number.insert(number.size() - static_cast<size_t>(digits), ".");
-  }
-  return absl::StrCat(minor < 0 ? "-" : "", number, " ", m.currency());
-}
 
 const CurrencyRule* FindCurrency(absl::string_view code) {
   for (const CurrencyRule& c : kCurrencies) {

@@ -40,15 +40,10 @@ struct CurrencyRule {
   int64_t step;              // amounts are multiples of this (minor units)
   int64_t min_fixed_price;   // FIXED_PRICE minimum (minor units)
   int64_t min_starting_bid;  // AUCTION minimum (minor units)
-  int minor_digits;          // digits after the decimal point (ISO 4217's exponent)
 };
 
 // The currency's rule, or null if the platform does not take it.
 const CurrencyRule* FindCurrency(absl::string_view code);
-
-// An amount as people read it, for text sent to them: "11.50 USD", "1500 JPY" (an unknown
-// currency is read with two decimals).
-std::string AmountText(const common::v1::Money& m);
 
 // A fixed price at `field`: UNSUPPORTED_CURRENCY, PRICE_OUT_OF_RANGE (below the currency's
 // minimum or above the ceiling), PRICE_OFF_STEP.

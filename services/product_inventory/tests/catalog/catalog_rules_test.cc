@@ -121,16 +121,6 @@ TEST_CASE("rules: fixed prices per currency: minimum, ceiling, step") {
   CHECK(reasons(M(1000, "usd")) == std::vector<std::string>{"UNSUPPORTED_CURRENCY"});
 }
 
-TEST_CASE("rules: amounts read as people read them, in each currency's decimals") {
-  CHECK(AmountText(M(1150)) == "11.50 USD");
-  CHECK(AmountText(M(5)) == "0.05 USD");
-  CHECK(AmountText(M(0)) == "0.00 USD");
-  CHECK(AmountText(M(-250)) == "-2.50 USD");
-  CHECK(AmountText(M(10'000'000, "EUR")) == "100000.00 EUR");
-  CHECK(AmountText(M(1500, "JPY")) == "1500 JPY");
-  CHECK(AmountText(M(7, "XYZ")) == "0.07 XYZ");  // unknown: two decimals
-}
-
 TEST_CASE("rules: increment tables and the buy-now bounds") {
   google::protobuf::RepeatedPtrField<v1::IncrementStep> platform;
   // The platform table is the auctions' (auctions_rules::IncrementTable::Default).

@@ -5,17 +5,14 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
+#include "shopcast/money/money.h"
 
 namespace shopcast::realtime_push::sales {
 namespace {
 
-// ISO 4217 currencies without minor units that a shop may plausibly sell in.
-bool ZeroDecimal(absl::string_view currency) {
-  for (const char* c : {"JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "XOF", "PYG"}) {
-    if (currency == c) return true;
-  }
-  return false;
+// An amount as the notices write it: "12.50 EUR".
+std::string Price(const common::v1::Money& m) {
+  return money::AmountText(m.amount_minor(), m.currency());
 }
 
 // The product or item name for a title: cleaned and short enough to leave room around it.
@@ -66,15 +63,6 @@ std::string MaskedBuyer(absl::string_view buyer_id) {
                       std::string(1, lower(body.back())));
 }
 
-std::string FormatMoney(const common::v1::Money& money) {
-  const int64_t minor = money.amount_minor();
-  if (ZeroDecimal(money.currency())) return absl::StrCat(minor, " ", money.currency());
-  const uint64_t abs_minor =
-      minor < 0 ? 0 - static_cast<uint64_t>(minor) : static_cast<uint64_t>(minor);
-  return absl::StrFormat("%s%d.%02d %s", minor < 0 ? "-" : "", abs_minor / 100, abs_minor % 100,
-                         money.currency());
-}
-
 common::v1::Money SaleAmount(const opb::SaleRecorded& sale) {
   if (sale.has_amount()) return sale.amount();
   common::v1::Money m;
@@ -110,7 +98,7 @@ notify::PersonalNotice SaleMadeNotice(const opb::SaleRecorded& sale, absl::strin
       sale.buyer_display_name().empty() ? MaskedBuyer(sale.buyer_id()) : sale.buyer_display_name(),
       60);
   c.body = absl::StrCat(buyer.empty() ? "A buyer" : buyer, " bought ", sale.quantity(), " x ", item,
-                        " for ", FormatMoney(SaleAmount(sale)),
+                        " for ", Price(SaleAmount(sale)),
                         sale.stream_id().empty() ? "." : " during your live stream.",
                         " Ship it from the order page.");
   c.stream_id = sale.stream_id();
@@ -128,15 +116,15 @@ std::optional<notify::PersonalNotice> OrderUpdateNotice(const opb::OrderStatusCh
       order.status() == change.previous_status() && change.partial_refund().amount_minor() > 0;
   if (order.status() == change.previous_status() && !partial_refund) return std::nullopt;
   const std::string item = OrderItem(order);
-  const std::string total = FormatMoney(order.total());
+  const std::string total = Price(order.total());
   notify::PersonalNotice n;
   notify::Content& c = n.content;
   // A partial refund keeps the order's status: it is told apart before the status is read.
   switch (partial_refund ? opb::ORDER_STATUS_UNSPECIFIED : order.status()) {
     case opb::ORDER_STATUS_UNSPECIFIED:
       c.title = Title("Partial refund: ", item);
-      c.body = absl::StrCat(FormatMoney(change.partial_refund()), " of ", total,
-                            " is being refunded to you.");
+      c.body =
+          absl::StrCat(Price(change.partial_refund()), " of ", total, " is being refunded to you.");
       break;
     case opb::ORDER_STATUS_CONFIRMED:
       c.title = Title("Order confirmed: ", item);

@@ -21,9 +21,6 @@ namespace opb = ::shopcast::order::v1;
 // part around "***", lower case ("usr_01HZX…7K" -> "0***k"); "someone" for an empty id.
 std::string MaskedBuyer(absl::string_view buyer_id);
 
-// "12.50 EUR" (minor units by the currency's exponent: 0 for JPY, KRW and the like, else 2).
-std::string FormatMoney(const common::v1::Money& money);
-
 // The sale's amount: `amount`, or unit price x quantity when the producer left it unset.
 common::v1::Money SaleAmount(const opb::SaleRecorded& sale);
 

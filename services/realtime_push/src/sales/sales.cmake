@@ -7,6 +7,6 @@ add_library(realtime_push_sales STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/src/sales/sales_sql.cc)
 target_include_directories(realtime_push_sales PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
 target_link_libraries(realtime_push_sales PUBLIC
-  realtime_push_rooms realtime_push_notify shopcast::proto_order shopcast::log shopcast::status
-  absl::strings absl::str_format)
+  realtime_push_rooms realtime_push_notify shopcast::proto_order shopcast::log shopcast::money
+  shopcast::status absl::strings absl::str_format)
 shopcast_warnings(realtime_push_sales)

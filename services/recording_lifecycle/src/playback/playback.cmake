@@ -9,7 +9,7 @@ add_library(recording_lifecycle_playback_core STATIC
 target_include_directories(recording_lifecycle_playback_core PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
 target_link_libraries(recording_lifecycle_playback_core
   PUBLIC absl::status absl::statusor absl::strings absl::time shopcast::signed_token
-  PRIVATE absl::str_format shopcast::ids shopcast::status PkgConfig::SODIUM)
+  PRIVATE absl::str_format shopcast::ids shopcast::money shopcast::status PkgConfig::SODIUM)
 shopcast_warnings(recording_lifecycle_playback_core)
 
 add_library(recording_lifecycle_playback STATIC

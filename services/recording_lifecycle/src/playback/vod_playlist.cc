@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "shopcast/money/money.h"
 
 namespace shopcast::recording_lifecycle::playback {
 namespace {
@@ -38,20 +39,6 @@ size_t Utf8Length(std::string_view s, size_t i) {
   // C1 controls (U+0080..U+009F) and the line/paragraph separators break some parsers' lines.
   if (cp <= 0x9f || cp == 0x2028 || cp == 0x2029) return 0;
   return n;
-}
-
-int MinorDigits(std::string_view currency) {
-  static constexpr std::string_view kZero[] = {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY",
-                                               "KMF", "KRW", "PYG", "RWF", "UGX", "UYI",
-                                               "VND", "VUV", "XAF", "XOF", "XPF"};
-  static constexpr std::string_view kThree[] = {"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"};
-  for (auto z : kZero) {
-    if (z == currency) return 0;
-  }
-  for (auto t : kThree) {
-    if (t == currency) return 3;
-  }
-  return 2;
 }
 
 bool IsCurrencyCode(std::string_view c) {
@@ -109,16 +96,6 @@ std::string QuotedStringSafe(std::string_view text, size_t max_bytes) {
     i += advance;
   }
   return out;
-}
-
-std::string FormatPrice(int64_t amount_minor, std::string_view currency) {
-  const int digits = MinorDigits(currency);
-  int64_t scale = 1;
-  for (int i = 0; i < digits; ++i) scale *= 10;
-  std::string amount =
-      digits == 0 ? absl::StrCat(amount_minor)
-                  : absl::StrFormat("%d.%0*d", amount_minor / scale, digits, amount_minor % scale);
-  return absl::StrCat(amount, " ", std::string(currency));
 }
 
 std::string FormatProgramDateTime(absl::Time t) {
@@ -199,7 +176,7 @@ std::string BuildVodPlaylist(const PlaylistInput& in) {
     }
     if (m->quantity > 0) absl::StrAppend(&out, ",X-QUANTITY=", m->quantity);
     if (IsCurrencyCode(m->currency)) {
-      absl::StrAppend(&out, ",X-PRICE=\"", FormatPrice(m->amount_minor, m->currency), "\"");
+      absl::StrAppend(&out, ",X-PRICE=\"", money::AmountText(m->amount_minor, m->currency), "\"");
     }
     if (!m->product_title.empty()) {
       absl::StrAppend(&out, ",X-PRODUCT-TITLE=\"", QuotedStringSafe(m->product_title), "\"");

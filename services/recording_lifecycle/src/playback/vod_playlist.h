@@ -74,9 +74,6 @@ std::string BuildVodPlaylist(const PlaylistInput& input);
 // boundary) to at most `max_bytes`.
 std::string QuotedStringSafe(std::string_view text, size_t max_bytes = 256);
 
-// "12.50 EUR": the amount in major units with the currency's minor digits (0 for JPY, KRW, …,
-// 3 for BHD, KWD, …, else 2).
-std::string FormatPrice(int64_t amount_minor, std::string_view currency);
 
 // "2026-12-05T06:00:00.123Z" (UTC, milliseconds).
 std::string FormatProgramDateTime(absl::Time t);

@@ -195,12 +195,5 @@ TEST_CASE("QuotedStringSafe keeps valid UTF-8, cuts on a character boundary") {
         "b");
 }
 
-TEST_CASE("Prices use the currency's minor digits") {
-  CHECK(FormatPrice(1250, "EUR") == "12.50 EUR");
-  CHECK(FormatPrice(5, "USD") == "0.05 USD");
-  CHECK(FormatPrice(1500, "JPY") == "1500 JPY");
-  CHECK(FormatPrice(12345, "KWD") == "12.345 KWD");
-}
-
 }  // namespace
 }  // namespace shopcast::recording_lifecycle::playback
