@@ -43,7 +43,8 @@ export function WatchPage() {
   const status = room.loaded ? room.status : st?.status;
   const live = status === 'STREAM_STATUS_LIVE' || status === 'STREAM_STATUS_RECONNECTING';
   const playback = usePlayback(st, live, passVersion);
-  const ended = status === 'STREAM_STATUS_ENDED';
+  // an encoder failure the host never recovered from ends a show too; its recording may be saved
+  const ended = status === 'STREAM_STATUS_ENDED' || status === 'STREAM_STATUS_ERROR';
   const replay = useReplay(streamId, ended, params.get('moment') ?? undefined);
   // opened before the show started: fetch the stream again once it is live (went_live_at)
   const reloadStream = stream.reload;
@@ -126,7 +127,7 @@ export function WatchPage() {
             idleText={
               replay.kind === 'processing'
                 ? 'This show has ended. Its replay is being prepared…'
-                : ended || status === 'STREAM_STATUS_ERROR'
+                : ended
                   ? 'This show has ended.'
                   : 'The show has not started yet.'
             }
