@@ -46,13 +46,18 @@ export function chatMessage(page: Page, text: string) {
 }
 
 /** The host creates a show in the console and points a real encoder (ffmpeg) at the RTMP URL and
- * key it shows (or at `rtmpServer`); resolves once the console shows it live. */
-export async function goLive(page: Page, show: { title: string; description?: string; tags?: string }, rtmpServer?: string) {
+ * key it shows (or at `rtmpServer`); resolves once the console shows it live. `accessPrice`
+ * (e.g. "4.99", USD) makes it a paid show. */
+export async function goLive(page: Page, show: { title: string; description?: string; tags?: string; accessPrice?: string }, rtmpServer?: string) {
   await page.goto('/host');
   const form = page.getByRole('form', { name: 'Create a show' });
   await form.getByLabel('Title *').fill(show.title);
   if (show.description) await form.getByLabel('Description').fill(show.description);
   if (show.tags) await form.getByLabel('Tags').fill(show.tags);
+  if (show.accessPrice) {
+    await form.getByLabel('Paid show (viewers buy an access pass)').check();
+    await form.getByLabel('Access price *').fill(show.accessPrice);
+  }
   await form.getByRole('button', { name: 'Create show' }).click();
   await expect(page).toHaveURL(/\/host\/streams\/str_/);
   const streamId = page.url().split('/').pop() ?? '';
@@ -111,4 +116,12 @@ export async function payInCheckout(page: Page, dialog: Locator) {
   await expect(done.getByTestId('order-status')).toHaveText('Confirmed');
   await done.getByRole('button', { name: 'Back to the show' }).click();
   await expect(done).toBeHidden();
+}
+
+/** The host ends the show from its console page, keeping the recording (End and save). */
+export async function endAndSave(page: Page) {
+  await page.getByRole('button', { name: 'End stream' }).click();
+  const dialog = page.getByRole('dialog', { name: 'End the stream?' });
+  await dialog.getByRole('button', { name: 'End and save' }).click();
+  await expect(page.getByTestId('end-result')).toHaveText('Stream saved for on-demand viewing.');
 }

@@ -169,9 +169,12 @@ void EnqueuePassGranted(pqxx::work& tx, const v1::Order& o) {
   granted.set_stream_id(o.lines(0).access_stream_id());
   granted.set_viewer_id(o.buyer_id());
   *granted.mutable_granted_at() = o.confirmed_at();
-  events::Enqueue(
-      tx,
-      {kSource, "order.access_pass_granted", granted.stream_id(), {kIngestDestination}, &granted});
+  // video-ingest issues the live playback tokens; recording-lifecycle plays the replay.
+  events::Enqueue(tx, {kSource,
+                       "order.access_pass_granted",
+                       granted.stream_id(),
+                       {kIngestDestination, kRecordingDestination},
+                       &granted});
 }
 
 }  // namespace

@@ -86,7 +86,7 @@ void EnqueueEvents(pqxx::work& tx, const v1::Order& order, v1::OrderStatus previ
       events::Enqueue(tx, {kSource,
                            "order.access_pass_revoked",
                            line.access_stream_id(),
-                           {kVideoIngestDestination},
+                           {kVideoIngestDestination, checkout::kRecordingDestination},
                            &revoked});
       continue;
     }

@@ -59,7 +59,8 @@ class World {
     return p;
   }
 
-  // The access_pass_granted events in the outbox, each with its destination and aggregate.
+  // The access_pass_granted events in the outbox for video-ingest (each grant also has a row for
+  // recording-lifecycle: RecordingGrants), with destination and aggregate.
   struct Grant {
     std::string destination;
     std::string aggregate_id;
@@ -70,7 +71,8 @@ class World {
     pqxx::work tx(c);
     std::vector<Grant> out;
     for (const pqxx::row& row : tx.exec("SELECT destination, aggregate_id, payload FROM outbox "
-                                        "WHERE type = 'order.access_pass_granted' ORDER BY id")) {
+                                        "WHERE type = 'order.access_pass_granted' AND "
+                                        "destination = 'video_ingest' ORDER BY id")) {
       Grant g{row[0].as<std::string>(), row[1].as<std::string>(), {}};
       pqxx::binarystring bytes(row[2]);
       common::v1::Event event;
@@ -114,7 +116,12 @@ TEST_CASE("a viewer buys a pass: charged once at the stream's price, granted to 
   CHECK(w.f.provider.captured_total() == 499);
   CHECK(w.inventory.calls() == 0);
 
-  // One grant, to video-ingest only, keyed by the stream; no sale for the ticker or recording.
+  // One grant, to video-ingest (live playback tokens) and to recording-lifecycle (the replay),
+  // keyed by the stream; no sale for the ticker or recording.
+  CHECK(w.f.Count("SELECT count(*) FROM outbox WHERE type = 'order.access_pass_granted'") == 2);
+  CHECK(w.f.Count("SELECT count(*) FROM outbox WHERE type = 'order.access_pass_granted' AND "
+                  "destination = 'recording_lifecycle' AND aggregate_id = '" +
+                  std::string(kStream) + "'") == 1);
   std::vector<World::Grant> grants = w.Grants();
   REQUIRE(grants.size() == 1);
   CHECK(grants[0].destination == "video_ingest");

@@ -545,6 +545,9 @@ TEST_CASE("an access pass cancelled or refunded is revoked and has no stock or s
 
   CHECK(w.Count("SELECT count(*) FROM outbox WHERE type = 'order.access_pass_revoked' AND "
                 "destination = 'video_ingest' AND aggregate_id = 'str_gated'") == 2);
+  // The replay stops for them too (recording-lifecycle's gated recordings).
+  CHECK(w.Count("SELECT count(*) FROM outbox WHERE type = 'order.access_pass_revoked' AND "
+                "destination = 'recording_lifecycle' AND aggregate_id = 'str_gated'") == 2);
   CHECK(w.Events("order.sale_cancelled") == 0);
   CHECK(w.f.inventory.return_calls() == 0);
   CHECK(w.f.provider.refunded_total() == 1400);

@@ -68,8 +68,9 @@ std::string InstanceName() {
 
 // The signed URL of a JPEG object of a recording, as the VOD origin serves it
 // (playback/vod_target.h): video-ingest's poster "str_…/poster.jpg" → /vod/<rec>/poster.jpg,
-// "rec_…/clips/clp_….jpg" and "rec_…/thumbs/thm_….jpg" → the same path under /vod/. A
-// recording token opens all three. Empty for any other key.
+// "rec_…/clips/clp_….jpg" and "rec_…/thumbs/thm_….jpg" → the same path under /vod/, with a
+// picture token (it opens no media: a gated recording's pictures are public, its playback is
+// not). Empty for any other key.
 std::string ImageUrl(const playback::VodTokenCodec& codec, const std::string& base,
                      const std::string& recording_id, const std::string& object_key,
                      absl::Time expires) {
@@ -81,7 +82,7 @@ std::string ImageUrl(const playback::VodTokenCodec& codec, const std::string& ba
   }
   if (path.empty()) return "";
   playback::VodClaims claims;
-  claims.scope = playback::VodScope::kRecording;
+  claims.scope = playback::VodScope::kPictures;
   claims.recording_id = recording_id;
   claims.expires_at = expires;
   return absl::StrCat(base, "/vod/", recording_id, "/", path, "?token=", codec.Sign(claims));

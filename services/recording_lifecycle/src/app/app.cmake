@@ -15,6 +15,7 @@ target_link_libraries(recording_lifecycle_app PUBLIC
   recording_lifecycle_playback
   recording_lifecycle_clips
   recording_lifecycle_markers
+  recording_lifecycle_access
   recording_lifecycle_recordings)
 shopcast_warnings(recording_lifecycle_app)
 

@@ -4,6 +4,7 @@
 #include <utility>
 #include <variant>
 
+#include "access/access_store.h"
 #include "shopcast/db/transaction.h"
 #include "shopcast/events/inbox.h"
 #include "shopcast/log/log.h"
@@ -33,7 +34,11 @@ std::string TypeLabel(const std::string& type) {
                                        "order.sale_recorded",
                                        "order.sale_cancelled",
                                        "product_inventory.pins_changed",
-                                       "product_inventory.auction_closed"};
+                                       "product_inventory.auction_closed",
+                                       "video_ingest.stream_created",
+                                       "video_ingest.stream_updated",
+                                       "order.access_pass_granted",
+                                       "order.access_pass_revoked"};
   for (const char* k : kKnown) {
     if (type == k) return type;
   }
@@ -96,7 +101,10 @@ absl::Status EventSinkService::DeliverOne(const common::v1::Event& event) {
   if (!stream.ok()) return Refuse(event, stream.status());
   absl::StatusOr<markers::MarkerChange> marker = markers::MarkerChangeOf(event);
   if (!marker.ok()) return Refuse(event, marker.status());
-  const bool of_interest = !std::holds_alternative<std::monostate>(*stream) || !marker->empty();
+  absl::StatusOr<access::AccessChange> paid = access::AccessChangeOf(event);
+  if (!paid.ok()) return Refuse(event, paid.status());
+  const bool of_interest = !std::holds_alternative<std::monostate>(*stream) || !marker->empty() ||
+                           !std::holds_alternative<std::monostate>(*paid);
 
   bool duplicate = false;
   absl::Status applied = db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
@@ -104,6 +112,7 @@ absl::Status EventSinkService::DeliverOne(const common::v1::Event& event) {
     duplicate = !first;
     if (duplicate || !of_interest) return absl::OkStatus();
     RETURN_IF_ERROR(recordings_.Apply(tx, *stream));
+    RETURN_IF_ERROR(access::Apply(tx, *paid));
     return markers_.Apply(tx, *marker);
   });
   if (IsRefusal(applied)) return Refuse(event, applied);

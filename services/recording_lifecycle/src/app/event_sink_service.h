@@ -1,7 +1,8 @@
 #pragma once
 
 // The EventSink the peers' outbox relays deliver to (internal listener only): video-ingest's
-// stream events, order's sales and cancellations, product-inventory's pins and auction closes.
+// stream events (gating included), order's sales, cancellations and access passes,
+// product-inventory's pins and auction closes.
 // Each event is applied once (events::MarkProcessed) and whole, in one transaction. An event
 // that cannot be applied because of what it says (a bad field, a conflicting segment) is
 // refused: nothing of it is applied, it is logged (event_refused, with the reason), counted,

@@ -1,6 +1,7 @@
 #include "markers/marker_events.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/event_fields.h"
 #include "shopcast/ids/ids.h"
 #include "shopcast/order/v1/order.pb.h"
 #include "shopcast/realtime_push/v1/realtime_push.pb.h"
@@ -11,25 +12,8 @@ namespace {
 
 namespace rp = ::shopcast::realtime_push::v1;
 
-constexpr size_t kMaxIdBytes = 64;
-constexpr int64_t kMaxSeconds = 253370764800;  // 9999-01-01T00:00:00Z
-
 absl::Status Invalid(absl::string_view reason, absl::string_view what) {
   return Error(absl::StatusCode::kInvalidArgument, reason, absl::StrCat("marker event: ", what));
-}
-
-bool PlainId(const std::string& id) {
-  if (id.empty() || id.size() > kMaxIdBytes) return false;
-  for (char c : id) {
-    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                    c == '_' || c == '-' || c == '.';
-    if (!ok) return false;
-  }
-  return true;
-}
-
-bool ValidTime(const google::protobuf::Timestamp& t) {
-  return t.seconds() > 0 && t.seconds() < kMaxSeconds && t.nanos() >= 0 && t.nanos() <= 999'999'999;
 }
 
 int64_t MicrosOf(const google::protobuf::Timestamp& t) {
@@ -51,10 +35,11 @@ bool ValidCurrency(const std::string& c) {
 // The room event's own time, else the producer's commit.
 absl::StatusOr<int64_t> RoomMoment(const common::v1::Event& event, const rp::RoomEvent& room) {
   if (room.has_occurred_at()) {
-    if (!ValidTime(room.occurred_at())) return Invalid("MARKER_TIME_INVALID", "bad occurred_at");
+    if (!IsValidEventTime(room.occurred_at()))
+      return Invalid("MARKER_TIME_INVALID", "bad occurred_at");
     return MicrosOf(room.occurred_at());
   }
-  if (!event.has_occurred_at() || !ValidTime(event.occurred_at())) {
+  if (!event.has_occurred_at() || !IsValidEventTime(event.occurred_at())) {
     return Invalid("MARKER_TIME_INVALID", "the event has no valid occurred_at");
   }
   return MicrosOf(event.occurred_at());
@@ -69,21 +54,22 @@ absl::StatusOr<MarkerChange> Sale(const common::v1::Event& event) {
   if (!ids::IsValidId(sale.stream_id(), "str")) {
     return Invalid("STREAM_ID_INVALID", "sale without a valid stream id");
   }
-  if (!PlainId(sale.order_id())) return Invalid("ORDER_ID_INVALID", "sale without a valid order");
-  if (!PlainId(sale.product_id())) {
+  if (!IsPlainId(sale.order_id())) return Invalid("ORDER_ID_INVALID", "sale without a valid order");
+  if (!IsPlainId(sale.product_id())) {
     return Invalid("PRODUCT_ID_INVALID", "sale without a valid product");
   }
-  if (!sale.auction_id().empty() && !PlainId(sale.auction_id())) {
+  if (!sale.auction_id().empty() && !IsPlainId(sale.auction_id())) {
     return Invalid("AUCTION_ID_INVALID", "sale with a malformed auction id");
   }
-  if (!sale.seller_id().empty() && !PlainId(sale.seller_id())) {
+  if (!sale.seller_id().empty() && !IsPlainId(sale.seller_id())) {
     return Invalid("SELLER_ID_INVALID", "sale with a malformed seller id");
   }
   if (sale.quantity() < 1) return Invalid("QUANTITY_INVALID", "sale of fewer than 1 unit");
   // The buyer's claim is where the marker goes; the confirmation when an older producer did
   // not say.
   const google::protobuf::Timestamp& at = sale.has_moment_at() ? sale.moment_at() : sale.sold_at();
-  if (!ValidTime(at)) return Invalid("MARKER_TIME_INVALID", "sale without moment_at or sold_at");
+  if (!IsValidEventTime(at))
+    return Invalid("MARKER_TIME_INVALID", "sale without moment_at or sold_at");
   NewMarker m;
   m.stream_id = sale.stream_id();
   m.kind = sale.auction_id().empty() ? kKindSale : kKindAuctionSale;
@@ -116,10 +102,10 @@ absl::StatusOr<MarkerChange> Cancel(const common::v1::Event& event) {
   if (!event.payload().UnpackTo(&cancelled)) {
     return Invalid("EVENT_PAYLOAD_UNREADABLE", "not an order.v1.SaleCancelled");
   }
-  if (!PlainId(cancelled.order_id())) {
+  if (!IsPlainId(cancelled.order_id())) {
     return Invalid("ORDER_ID_INVALID", "cancellation without a valid order");
   }
-  if (!cancelled.product_id().empty() && !PlainId(cancelled.product_id())) {
+  if (!cancelled.product_id().empty() && !IsPlainId(cancelled.product_id())) {
     return Invalid("PRODUCT_ID_INVALID", "cancellation with a malformed product");
   }
   MarkerChange change;
@@ -162,7 +148,7 @@ absl::StatusOr<MarkerChange> Room(const common::v1::Event& event) {
     }
     const rp::PinsChanged& p = room.pins_changed();
     if (!p.pinned_now()) return MarkerChange{};  // an unpin marks nothing
-    if (!PlainId(p.product_id())) return Invalid("PRODUCT_ID_INVALID", "pin without a product");
+    if (!IsPlainId(p.product_id())) return Invalid("PRODUCT_ID_INVALID", "pin without a product");
     m.kind = kKindPin;
     m.product_id = p.product_id();
     for (const rp::ProductCard& card : p.pinned()) {
@@ -181,7 +167,7 @@ absl::StatusOr<MarkerChange> Room(const common::v1::Event& event) {
     }
     const rp::AuctionClosed& c = room.auction_closed();
     const std::string result = ResultName(c.result());
-    if (!PlainId(c.auction().auction_id()) || !PlainId(c.auction().product_id())) {
+    if (!IsPlainId(c.auction().auction_id()) || !IsPlainId(c.auction().product_id())) {
       return Invalid("AUCTION_ID_INVALID", "auction close without a valid auction or product");
     }
     if (result.empty()) return Invalid("AUCTION_RESULT_INVALID", "auction close without a result");

@@ -51,6 +51,11 @@ bool MayView(const RecordingRow& rec, const std::optional<auth::Caller>& caller)
   return caller && (caller->role == auth::Role::kAdmin || caller->user_id == rec.host_id);
 }
 
+bool PlaysFree(const RecordingRow& rec, const std::optional<auth::Caller>& caller) {
+  if (!rec.gated) return true;
+  return caller && (caller->role == auth::Role::kAdmin || caller->user_id == rec.host_id);
+}
+
 absl::Status Playable(const RecordingRow& rec) {
   if (rec.status == v1::RECORDING_STATUS_DELETING || rec.status == v1::RECORDING_STATUS_DELETED ||
       rec.tier == v1::STORAGE_TIER_EXPIRED) {
@@ -92,6 +97,20 @@ absl::StatusOr<v1::GetPlaybackUrlResponse> Playback::GetPlaybackUrl(
   }
   ASSIGN_OR_RETURN(RecordingRow rec, Load(request.recording_id()));
   if (!MayView(rec, caller)) return NotFound(kReasonRecordingNotFound, "no such recording");
+  // A gated show's replay is its pass holders' (with its host's and admins'), as the show was.
+  std::string pass_holder;
+  if (!PlaysFree(rec, caller)) {
+    if (!caller) {
+      return Unauthenticated("TOKEN_MISSING",
+                             "this show was for access pass holders: sign in to play its replay");
+    }
+    ASSIGN_OR_RETURN(const bool holds, store_.HoldsPass(rec.id, caller->user_id));
+    if (!holds) {
+      return PermissionDenied(kReasonAccessPassRequired,
+                              "this show was for access pass holders: its replay is too");
+    }
+    pass_holder = caller->user_id;
+  }
   RETURN_IF_ERROR(Playable(rec));
 
   std::optional<int64_t> start_us;
@@ -110,6 +129,10 @@ absl::StatusOr<v1::GetPlaybackUrlResponse> Playback::GetPlaybackUrl(
 
   VodClaims claims;
   claims.recording_id = rec.id;
+  if (!pass_holder.empty()) {
+    claims.scope = VodScope::kPassHolder;  // the origin re-checks the pass on every request
+    claims.pass_holder = pass_holder;
+  }
   claims.expires_at = absl::FromUnixSeconds(absl::ToUnixSeconds(now + options_.url_ttl));
   if (start_us) claims.start_ms = *start_us / 1000;
   const std::string token = codec_.Sign(claims);

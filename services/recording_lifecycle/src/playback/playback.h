@@ -43,10 +43,15 @@ inline constexpr char kReasonOffsetOutOfRange[] = "OFFSET_OUT_OF_RANGE";
 inline constexpr char kReasonMomentNotFound[] = "MOMENT_NOT_FOUND";
 inline constexpr char kReasonIdInvalid[] = "ID_INVALID";
 inline constexpr char kReasonSegmentNotFound[] = "SEGMENT_NOT_FOUND";
+inline constexpr char kReasonAccessPassRequired[] = "ACCESS_PASS_REQUIRED";
 
 // Whether `caller` (nullopt: anonymous) may see `rec`: SAVED recordings are public, the others
 // their host's and admins' only.
 bool MayView(const RecordingRow& rec, const std::optional<auth::Caller>& caller);
+// Whether `caller` may play `rec` without an access pass: it was not gated, or the caller is its
+// host or an admin. Anyone else plays a gated recording only with an unrevoked pass for its
+// stream (GetPlaybackUrl: UNAUTHENTICATED/TOKEN_MISSING, PERMISSION_DENIED/ACCESS_PASS_REQUIRED).
+bool PlaysFree(const RecordingRow& rec, const std::optional<auth::Caller>& caller);
 // OK when the media can be played now; FAILED_PRECONDITION/RECORDING_NOT_READY while RECORDING
 // or PROCESSING, RECORDING_EXPIRED when DELETING, DELETED or in tier EXPIRED.
 absl::Status Playable(const RecordingRow& rec);

@@ -3,8 +3,15 @@
 namespace shopcast::recording_lifecycle::playback::sql {
 
 const char kSelectRecording[] = R"sql(
-SELECT id, host_id, status, decision, tier, duration_us, poster_key
-FROM recordings WHERE id = $1
+SELECT r.id, r.host_id, r.status, r.decision, r.tier, r.duration_us, r.poster_key,
+       COALESCE((SELECT a.gated FROM stream_access a WHERE a.stream_id = r.stream_id), false)
+FROM recordings r WHERE r.id = $1
+)sql";
+
+const char kHoldsPass[] = R"sql(
+SELECT EXISTS (
+  SELECT 1 FROM recordings r JOIN access_passes p ON p.stream_id = r.stream_id
+  WHERE r.id = $1 AND p.viewer_id = $2 AND p.revoked_at IS NULL)
 )sql";
 
 const char kSelectSegments[] = R"sql(

@@ -4,8 +4,11 @@
 
 namespace shopcast::recording_lifecycle::playback::sql {
 
-// $1 id → id, host_id, status, decision, tier, duration_us, poster_key.
+// $1 id → id, host_id, status, decision, tier, duration_us, poster_key, gated (its stream's
+// stream_access, V040; false when unknown).
 extern const char kSelectRecording[];
+// $1 recording, $2 viewer → whether the viewer holds an unrevoked access pass for its stream.
+extern const char kHoldsPass[];
 // $1 recording → sequence, pdt (unix µs), duration_us, discontinuity, tier, object_key,
 // size_bytes, sha256; by sequence.
 extern const char kSelectSegments[];

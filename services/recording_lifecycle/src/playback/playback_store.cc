@@ -26,7 +26,18 @@ absl::StatusOr<std::optional<RecordingRow>> PlaybackStore::Recording(const std::
         row.tier = static_cast<v1::StorageTier>(r[0][4].as<int>());
         row.duration_us = r[0][5].as<int64_t>();
         row.poster_key = r[0][6].as<std::string>();
+        row.gated = r[0][7].as<bool>();
         return std::optional<RecordingRow>(std::move(row));
+      },
+      ReadOnly());
+}
+
+absl::StatusOr<bool> PlaybackStore::HoldsPass(const std::string& recording_id,
+                                              const std::string& viewer_id) {
+  return db::InTransaction(
+      pool_,
+      [&](pqxx::work& tx) -> absl::StatusOr<bool> {
+        return tx.exec_params1(sql::kHoldsPass, recording_id, viewer_id)[0].as<bool>();
       },
       ReadOnly());
 }

@@ -23,6 +23,8 @@ struct RecordingRow {
   v1::StorageTier tier = v1::STORAGE_TIER_UNSPECIFIED;
   int64_t duration_us = 0;
   std::string poster_key;
+  // Its stream was gated (paid access, V040): playing it needs the host, an admin or a pass.
+  bool gated = false;
 };
 
 struct SegmentRow {
@@ -44,6 +46,8 @@ class PlaybackStore {
 
   // nullopt when there is no such recording.
   absl::StatusOr<std::optional<RecordingRow>> Recording(const std::string& id);
+  // Whether `viewer_id` holds an unrevoked access pass for the recording's stream.
+  absl::StatusOr<bool> HoldsPass(const std::string& recording_id, const std::string& viewer_id);
   absl::StatusOr<std::vector<SegmentRow>> Segments(const std::string& recording_id);
   absl::StatusOr<std::optional<SegmentRow>> Segment(const std::string& recording_id,
                                                     int64_t sequence);

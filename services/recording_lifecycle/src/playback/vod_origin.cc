@@ -78,11 +78,12 @@ struct Metrics {
                          .Help("VOD requests refused for their token, by reason")
                          .Register(*registry);
     for (auto p : {VodTokenProblem::kMalformed, VodTokenProblem::kForged, VodTokenProblem::kExpired,
-                   VodTokenProblem::kWrongRecording}) {
+                   VodTokenProblem::kWrongRecording, VodTokenProblem::kWrongScope}) {
       refused[static_cast<size_t>(p)] =
           &refusals.Add({{"reason", std::string(VodProblemLabel(p))}});
     }
     missing = &refusals.Add({{"reason", "token_missing"}});
+    pass_revoked = &refusals.Add({{"reason", "access_pass_revoked"}});
     auto& served = prometheus::BuildCounter()
                        .Name("recording_lifecycle_vod_objects_served_total")
                        .Help("Segments and assets answered from storage, by tier")
@@ -118,8 +119,9 @@ struct Metrics {
     if (c != nullptr) c->Increment();
   }
 
-  std::array<prometheus::Counter*, 5> refused{};
+  std::array<prometheus::Counter*, 6> refused{};
   prometheus::Counter* missing = nullptr;
+  prometheus::Counter* pass_revoked = nullptr;
   std::array<prometheus::Counter*, 4> by_tier{};
   prometheus::Counter* rehydrated_ok = nullptr;
   prometheus::Counter* rehydrated_failed = nullptr;
@@ -249,6 +251,14 @@ class VodHandler final : public http_files::Handler {
         resource.kind == VodResourceKind::kClipPoster) {
       problem = codec_.Verify(presented, resource.recording_id, "", now, &claims);
     }
+    // A picture token (GetRecording's thumbnail_url, ListThumbnails) opens no media: a gated
+    // recording's pictures are shown to everyone, its playback is not.
+    const bool picture = resource.kind == VodResourceKind::kPoster ||
+                         resource.kind == VodResourceKind::kThumbnail ||
+                         resource.kind == VodResourceKind::kClipPoster;
+    if (problem == VodTokenProblem::kNone && claims.scope == VodScope::kPictures && !picture) {
+      problem = VodTokenProblem::kWrongScope;
+    }
     if (problem != VodTokenProblem::kNone) {
       Metrics::Inc(metrics_.refused[static_cast<size_t>(problem)]);
       return Text(http::status::forbidden, request,
@@ -284,6 +294,18 @@ class VodHandler final : public http_files::Handler {
   Reply Serve(const Request& request, const VodResource& resource, const VodClaims& claims,
               const std::string& token) const {
     try {
+      // A gated recording's viewer token holds only while the viewer's access pass does: a
+      // refund stops the replay at the next request, not when the token expires.
+      if (claims.scope == VodScope::kPassHolder) {
+        absl::StatusOr<bool> holds =
+            playback_.store().HoldsPass(resource.recording_id, claims.pass_holder);
+        if (!holds.ok()) return StatusReply(holds.status(), request, resource);
+        if (!*holds) {
+          Metrics::Inc(metrics_.pass_revoked);
+          return Text(http::status::forbidden, request, "playback refused: access_pass_revoked\n",
+                      resource.kind);
+        }
+      }
       switch (resource.kind) {
         case VodResourceKind::kPlaylist:
           return ServePlaylist(request, resource, claims, token);

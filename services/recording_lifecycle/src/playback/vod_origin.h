@@ -13,7 +13,9 @@
 //                                            rl-clips' objects (a clip's files also open with
 //                                            a clip token)
 //
-// No token → 401; a malformed, forged, expired or other recording's token → 403; an unknown
+// No token → 401; a malformed, forged, expired or other recording's token → 403, and so is a
+// picture token (VodScope::kPictures) for a playlist, segment or clip video, and a pass holder's
+// token (kPassHolder, a gated recording) once the holder's access pass is revoked; an unknown
 // target, recording, segment or object → 404; a recording deleted or expired → 410; storage
 // unavailable → 503. Playlists: "private, max-age=5"; segments and images: immutable (private,
 // the URL holds a token). Single byte ranges, HEAD, If-None-Match, CORS.

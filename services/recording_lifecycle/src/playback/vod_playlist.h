@@ -74,7 +74,6 @@ std::string BuildVodPlaylist(const PlaylistInput& input);
 // boundary) to at most `max_bytes`.
 std::string QuotedStringSafe(std::string_view text, size_t max_bytes = 256);
 
-
 // "2026-12-05T06:00:00.123Z" (UTC, milliseconds).
 std::string FormatProgramDateTime(absl::Time t);
 

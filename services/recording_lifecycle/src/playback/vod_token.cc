@@ -35,8 +35,10 @@ VodTokenCodec VodTokenCodec::WithRandomKey() {
 
 std::string VodTokenCodec::Sign(const VodClaims& claims) const {
   const bool clip = claims.scope == VodScope::kClip;
+  const bool held = claims.scope == VodScope::kPassHolder;
   if (!ValidId(claims.recording_id) || (clip && !ValidId(claims.clip_id)) ||
-      (!clip && !claims.clip_id.empty()) || (claims.start_ms && *claims.start_ms < 0)) {
+      (!clip && !claims.clip_id.empty()) || (held && !ValidId(claims.pass_holder)) ||
+      (!held && !claims.pass_holder.empty()) || (claims.start_ms && *claims.start_ms < 0)) {
     throw std::logic_error("VOD token claims must be short printable ASCII ids");
   }
   std::string body;
@@ -50,7 +52,7 @@ std::string VodTokenCodec::Sign(const VodClaims& claims) const {
   signed_token::AppendU64(claims.start_ms ? static_cast<uint64_t>(*claims.start_ms) + 1 : 0, &body);
   body.push_back(static_cast<char>(claims.recording_id.size()));
   body += claims.recording_id;
-  body += claims.clip_id;
+  body += held ? claims.pass_holder : claims.clip_id;
   return signer_.Sign({kDomain}, body);
 }
 
@@ -68,8 +70,8 @@ VodTokenProblem VodTokenCodec::Decode(absl::string_view token, VodClaims& out) c
   // Authentic; the checks below still guard against a leaked key.
   if (body[0] != kVersion) return VodTokenProblem::kMalformed;
   const auto scope = static_cast<uint8_t>(body[1]);
-  if (scope != static_cast<uint8_t>(VodScope::kRecording) &&
-      scope != static_cast<uint8_t>(VodScope::kClip)) {
+  if (scope < static_cast<uint8_t>(VodScope::kRecording) ||
+      scope > static_cast<uint8_t>(VodScope::kPictures)) {
     return VodTokenProblem::kMalformed;
   }
   const uint64_t expiry = signed_token::ReadU64(body.substr(2 + kNonceBytes));
@@ -77,15 +79,20 @@ VodTokenProblem VodTokenCodec::Decode(absl::string_view token, VodClaims& out) c
   const size_t rec_len = static_cast<unsigned char>(body[kHeaderBytes - 1]);
   if (body.size() < kHeaderBytes + rec_len) return VodTokenProblem::kMalformed;
   const absl::string_view rec = body.substr(kHeaderBytes, rec_len);
-  const absl::string_view clip = body.substr(kHeaderBytes + rec_len);
-  const bool is_clip = scope == static_cast<uint8_t>(VodScope::kClip);
-  if (!ValidId(rec) || (is_clip ? !ValidId(clip) : !clip.empty()) || expiry > (uint64_t{1} << 40) ||
-      start > (uint64_t{1} << 40)) {
+  // The clip id (kClip), the pass holder (kPassHolder), or nothing.
+  const absl::string_view tail = body.substr(kHeaderBytes + rec_len);
+  const bool with_tail = scope == static_cast<uint8_t>(VodScope::kClip) ||
+                         scope == static_cast<uint8_t>(VodScope::kPassHolder);
+  if (!ValidId(rec) || (with_tail ? !ValidId(tail) : !tail.empty()) ||
+      expiry > (uint64_t{1} << 40) || start > (uint64_t{1} << 40)) {
     return VodTokenProblem::kMalformed;
   }
   out.scope = static_cast<VodScope>(scope);
   out.recording_id = std::string(rec);
-  out.clip_id = std::string(clip);
+  out.clip_id.clear();
+  out.pass_holder.clear();
+  if (out.scope == VodScope::kClip) out.clip_id = std::string(tail);
+  if (out.scope == VodScope::kPassHolder) out.pass_holder = std::string(tail);
   out.expires_at = absl::FromUnixSeconds(static_cast<int64_t>(expiry));
   out.start_ms =
       start == 0 ? std::nullopt : std::optional<int64_t>(static_cast<int64_t>(start - 1));
@@ -122,6 +129,8 @@ absl::string_view VodProblemLabel(VodTokenProblem problem) {
       return "token_expired";
     case VodTokenProblem::kWrongRecording:
       return "token_wrong_recording";
+    case VodTokenProblem::kWrongScope:
+      return "token_wrong_scope";
   }
   return "token_malformed";
 }

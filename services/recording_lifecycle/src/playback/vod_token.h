@@ -9,8 +9,8 @@
 // Layout (before base64url, no padding): version 1 | scope (1 recording, 2 clip) | nonce (8
 // random bytes: every token is unique, one per playback session) | expiry (unix seconds, 8 bytes
 // big-endian) | start (milliseconds + 1, 8 bytes; 0 = none) | recording id
-// length (1 byte) | recording id | clip id (scope 2 only), then the 32-byte MAC over a domain
-// label and all of that.
+// length (1 byte) | recording id | clip id (scope 2) or pass holder (scope 3) or nothing, then
+// the 32-byte MAC over a domain label and all of that.
 
 #include <cstddef>
 #include <cstdint>
@@ -30,15 +30,18 @@ inline constexpr size_t kMaxVodTokenChars = 256;
 inline constexpr size_t kMaxVodTokenIdBytes = 64;
 
 enum class VodScope : uint8_t {
-  kRecording = 1,  // the playlist, segments, poster and thumbnails of one recording
-  kClip = 2,       // one clip's MP4 and poster
+  kRecording = 1,   // the playlist, segments, poster and thumbnails of one recording
+  kClip = 2,        // one clip's MP4 and poster
+  kPassHolder = 3,  // as kRecording, for a viewer whose access pass the origin re-checks
+  kPictures = 4,    // the poster, thumbnails and clip posters of one recording: no media
 };
 
 struct VodClaims {
   VodScope scope = VodScope::kRecording;
   std::string recording_id;
-  std::string clip_id;    // kClip only
-  absl::Time expires_at;  // whole seconds
+  std::string clip_id;      // kClip only
+  std::string pass_holder;  // kPassHolder only: the usr_… viewer whose pass opens a gated replay
+  absl::Time expires_at;    // whole seconds
   // EXT-X-START of the playlist, milliseconds; nullopt = from the beginning.
   std::optional<int64_t> start_ms;
 };
@@ -49,6 +52,7 @@ enum class VodTokenProblem {
   kForged,          // the MAC does not match: another key, or altered
   kExpired,         // authentic, past expires_at
   kWrongRecording,  // authentic, for another recording (or clip)
+  kWrongScope,      // authentic, for this recording, but not for this file (a picture token)
 };
 
 class VodTokenCodec {
@@ -79,7 +83,8 @@ class VodTokenCodec {
 // The key file's bytes less trailing whitespace. NOT_FOUND/KEY_FILE_UNREADABLE; as Create.
 absl::StatusOr<VodTokenCodec> LoadVodTokenKeyFile(const std::string& path);
 
-// "token_malformed", "token_forged", "token_expired", "token_wrong_recording".
+// "token_malformed", "token_forged", "token_expired", "token_wrong_recording",
+// "token_wrong_scope".
 absl::string_view VodProblemLabel(VodTokenProblem problem);
 
 }  // namespace shopcast::recording_lifecycle::playback

@@ -57,6 +57,7 @@ Loaded RecordingOf(const pqxx::row& r, const ThumbnailUrl& thumbnail_url) {
   if (thumbnail_url && !thumbnail_key.empty()) {
     p.set_thumbnail_url(thumbnail_url(p.id(), thumbnail_key));
   }
+  p.set_gated(r[i++].as<bool>());
   // Unset timestamps stay unset.
   if (r[8].is_null()) p.clear_started_at();
   if (r[9].is_null()) p.clear_ended_at();

@@ -83,7 +83,9 @@ inline constexpr char kReadyFacts[] =
   "'auction_sale') AND NOT m.cancelled AND m.media_offset_us IS NOT NULL), r.legal_hold, "  \
   /* the shown picture: the host's chosen thumbnail once made, else video-ingest's poster */  \
   "COALESCE((SELECT t.object_key FROM thumbnails t WHERE t.id = r.primary_thumbnail_id "    \
-  "AND t.recording_id = r.id AND t.object_key <> ''), r.poster_key)"
+  "AND t.recording_id = r.id AND t.object_key <> ''), r.poster_key), "                      \
+  /* its stream was gated (V040's stream_access; unknown = not) */                          \
+  "COALESCE((SELECT a.gated FROM stream_access a WHERE a.stream_id = r.stream_id), false)"
 
 inline constexpr char kRecordingById[] =
     "SELECT " SHOPCAST_RL_RECORDING_COLUMNS " FROM recordings r WHERE r.id = $1";

@@ -1,6 +1,7 @@
 #include "recordings/rules.h"
 
 #include "absl/strings/ascii.h"
+#include "common/event_fields.h"
 #include "recordings/stream_events.h"
 #include "shopcast/ids/ids.h"
 #include "shopcast/pagetoken/codec.h"
@@ -8,16 +9,6 @@
 
 namespace shopcast::recording_lifecycle::recordings {
 namespace {
-
-bool Plain(const std::string& id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (char c : id) {
-    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                    c == '_' || c == '-' || c == '.';
-    if (!ok) return false;
-  }
-  return true;
-}
 
 bool HasControl(const std::string& s, bool allow_newlines) {
   for (unsigned char c : s) {
@@ -63,7 +54,7 @@ absl::Status CheckStreamId(const std::string& id, const std::string& field) {
 
 absl::Status CheckPlainId(const std::string& id, const std::string& field,
                           const std::string& reason) {
-  if (!Plain(id)) return InvalidArgument(field, reason, "not a valid id");
+  if (!IsPlainId(id)) return InvalidArgument(field, reason, "not a valid id");
   return absl::OkStatus();
 }
 

@@ -2,6 +2,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/event_fields.h"
 #include "shopcast/ids/ids.h"
 #include "shopcast/status/status.h"
 #include "shopcast/video_ingest/v1/video_ingest.pb.h"
@@ -12,26 +13,11 @@ namespace {
 
 namespace vi = ::shopcast::video_ingest::v1;
 
-constexpr int64_t kMaxSeconds = 253370764800;  // 9999-01-01T00:00:00Z
 constexpr int64_t kMaxSequence = int64_t{1} << 40;
 
 absl::Status Invalid(absl::string_view field, absl::string_view reason, absl::string_view what) {
   return Error(absl::StatusCode::kInvalidArgument, reason, absl::StrCat("stream event: ", what),
                field);
-}
-
-bool PlainId(const std::string& id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (char c : id) {
-    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                    c == '_' || c == '-' || c == '.';
-    if (!ok) return false;
-  }
-  return true;
-}
-
-bool ValidTime(const google::protobuf::Timestamp& t) {
-  return t.seconds() > 0 && t.seconds() < kMaxSeconds && t.nanos() >= 0 && t.nanos() <= 999'999'999;
 }
 
 int64_t MicrosOf(const google::protobuf::Timestamp& t) {
@@ -40,7 +26,8 @@ int64_t MicrosOf(const google::protobuf::Timestamp& t) {
 
 // A duration in microseconds, or -1 when malformed (negative parts, mixed signs, nanos range).
 int64_t MicrosOf(const google::protobuf::Duration& d) {
-  if (d.seconds() < 0 || d.nanos() < 0 || d.nanos() > 999'999'999 || d.seconds() > kMaxSeconds) {
+  if (d.seconds() < 0 || d.nanos() < 0 || d.nanos() > 999'999'999 ||
+      d.seconds() > kMaxEventSeconds) {
     return -1;
   }
   return d.seconds() * 1'000'000 + d.nanos() / 1000;
@@ -75,12 +62,12 @@ absl::StatusOr<StreamChange> OfWentLive(const common::v1::Event& event) {
     return Invalid("payload", "EVENT_PAYLOAD_UNREADABLE", "not a video_ingest.v1.StreamWentLive");
   }
   RETURN_IF_ERROR(CheckStream(e.stream_id()));
-  if (!PlainId(e.host_id())) return Invalid("host_id", "HOST_ID_INVALID", "no valid host id");
-  if (!e.session_id().empty() && !PlainId(e.session_id())) {
+  if (!IsPlainId(e.host_id())) return Invalid("host_id", "HOST_ID_INVALID", "no valid host id");
+  if (!e.session_id().empty() && !IsPlainId(e.session_id())) {
     return Invalid("session_id", "SESSION_ID_INVALID", "malformed session id");
   }
   if (!Utf8Length(e.title())) return Invalid("title", "TITLE_INVALID", "title is not UTF-8");
-  if (e.has_went_live_at() && !ValidTime(e.went_live_at())) {
+  if (e.has_went_live_at() && !IsValidEventTime(e.went_live_at())) {
     return Invalid("went_live_at", "TIME_INVALID", "went_live_at out of range");
   }
   WentLive w;
@@ -99,13 +86,13 @@ absl::StatusOr<StreamChange> OfSegment(const common::v1::Event& event) {
     return Invalid("payload", "EVENT_PAYLOAD_UNREADABLE", "not a video_ingest.v1.SegmentClosed");
   }
   RETURN_IF_ERROR(CheckStream(e.stream_id()));
-  if (!PlainId(e.session_id())) {
+  if (!IsPlainId(e.session_id())) {
     return Invalid("session_id", "SESSION_ID_INVALID", "no valid session id");
   }
   if (e.sequence() < 0 || e.sequence() >= kMaxSequence) {
     return Invalid("sequence", "SEGMENT_SEQUENCE_INVALID", "sequence out of range");
   }
-  if (!e.has_program_date_time() || !ValidTime(e.program_date_time())) {
+  if (!e.has_program_date_time() || !IsValidEventTime(e.program_date_time())) {
     return Invalid("program_date_time", "SEGMENT_TIME_INVALID", "no valid program date time");
   }
   const int64_t duration = MicrosOf(e.duration());
@@ -150,7 +137,7 @@ absl::StatusOr<StreamChange> OfEnded(const common::v1::Event& event) {
     return Invalid("payload", "EVENT_PAYLOAD_UNREADABLE", "not a video_ingest.v1.StreamEnded");
   }
   RETURN_IF_ERROR(CheckStream(e.stream_id()));
-  if (!e.host_id().empty() && !PlainId(e.host_id())) {
+  if (!e.host_id().empty() && !IsPlainId(e.host_id())) {
     return Invalid("host_id", "HOST_ID_INVALID", "malformed host id");
   }
   if (e.segment_count() < 0 || e.segment_count() >= kMaxSequence) {
@@ -160,7 +147,7 @@ absl::StatusOr<StreamChange> OfEnded(const common::v1::Event& event) {
     return Invalid("last_segment_sequence", "SEGMENT_COUNT_INVALID",
                    "last_segment_sequence must be segment_count - 1");
   }
-  if (e.has_ended_at() && !ValidTime(e.ended_at())) {
+  if (e.has_ended_at() && !IsValidEventTime(e.ended_at())) {
     return Invalid("ended_at", "TIME_INVALID", "ended_at out of range");
   }
   if (!e.poster_path().empty() && !KeyOfStream(e.poster_path(), e.stream_id())) {

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <stdexcept>
 
 #include "shopcast/status/status.h"
 #include "shopcast/testing/temp_dir.h"
@@ -54,6 +55,38 @@ TEST_CASE("A clip token opens its clip only, and a recording token no clip") {
   CHECK(codec.Verify(clip_token, kRec, "", kNow) == VodTokenProblem::kWrongRecording);
   CHECK(codec.Verify(codec.Sign(Recording()), kRec, kClip, kNow) ==
         VodTokenProblem::kWrongRecording);
+}
+
+TEST_CASE("A pass holder's token names its holder, and a picture token says it is one") {
+  const VodTokenCodec codec = VodTokenCodec::WithRandomKey();
+  VodClaims held = Recording(2000);
+  held.scope = VodScope::kPassHolder;
+  held.pass_holder = "usr_01J9Z3K8W4V6T2M0QXYHB5R7NC";
+  const std::string token = codec.Sign(held);
+  CHECK(token.size() <= kMaxVodTokenChars);
+  VodClaims out;
+  // It opens the recording's files (the origin then checks the pass), never a clip.
+  REQUIRE(codec.Verify(token, kRec, "", kNow, &out) == VodTokenProblem::kNone);
+  CHECK(out.scope == VodScope::kPassHolder);
+  CHECK(out.pass_holder == held.pass_holder);
+  CHECK(out.clip_id.empty());
+  CHECK(out.start_ms == 2000);
+  CHECK(codec.Verify(token, kRec, held.pass_holder, kNow) == VodTokenProblem::kWrongRecording);
+  CHECK(codec.Verify(token, kRec, kClip, kNow) == VodTokenProblem::kWrongRecording);
+
+  VodClaims pictures = Recording();
+  pictures.scope = VodScope::kPictures;
+  REQUIRE(codec.Verify(codec.Sign(pictures), kRec, "", kNow, &out) == VodTokenProblem::kNone);
+  CHECK(out.scope == VodScope::kPictures);
+  CHECK(out.pass_holder.empty());
+
+  // Claims that do not fit their scope are a programming error, never signed.
+  VodClaims holderless = held;
+  holderless.pass_holder.clear();
+  CHECK_THROWS_AS(codec.Sign(holderless), std::logic_error);
+  VodClaims stray = Recording();
+  stray.pass_holder = held.pass_holder;
+  CHECK_THROWS_AS(codec.Sign(stray), std::logic_error);
 }
 
 TEST_CASE(

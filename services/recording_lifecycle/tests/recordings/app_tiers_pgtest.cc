@@ -11,7 +11,6 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
-#include <sstream>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -42,13 +41,6 @@ std::string RandomBytes(size_t n) {
 void WriteFile(const fs::path& p, const std::string& bytes) {
   fs::create_directories(p.parent_path());
   std::ofstream(p, std::ios::binary) << bytes;
-}
-
-std::string ReadAll(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 // The App with the run's s3rver as its cold store; purge rounds an hour apart, the mover quick.
@@ -111,22 +103,8 @@ pb::Recording GetRecording(const AppFixture& f, const std::string& token, const 
   return resp.recording();
 }
 
-// GET `url` (its /vod/… path against the App's VOD origin) with curl: the status; the body in
-// `body`.
-int Fetch(World& w, const std::string& url, std::string* body) {
-  const size_t vod = url.find("/vod/");
-  REQUIRE(vod != std::string::npos);
-  const std::string local =
-      absl::StrCat("http://127.0.0.1:", w.f.app().vod_http_port(), url.substr(vod));
-  const std::string out = w.f.File("fetched"), code = w.f.File("fetched.code");
-  std::error_code ec;
-  fs::remove(out, ec);
-  const std::string cmd =
-      absl::StrCat("curl -s -m 30 -o '", out, "' -w '%{http_code}' '", local, "' > '", code, "'");
-  REQUIRE(std::system(cmd.c_str()) == 0);
-  *body = ReadAll(out);
-  return std::atoi(ReadAll(code).c_str());
-}
+// GET `url` against the App's VOD origin (AppFixture::FetchVod).
+int Fetch(World& w, const std::string& url, std::string* body) { return w.f.FetchVod(url, body); }
 
 TEST_CASE("SaveOrDelete(DELETE) wakes the purger: every object is gone long before its round",
           "[purge][wake]") {

@@ -2,11 +2,13 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <pqxx/pqxx>
 #include <stdexcept>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "google/rpc/status.pb.h"
@@ -150,6 +152,48 @@ common::v1::Event SaleCancelledEvent(const std::string& order_id, const std::str
   c.set_product_id(product_id);
   c.set_quantity(1);
   return Wrap("order", "order.sale_cancelled", order_id, c);
+}
+
+common::v1::Event CreatedEvent(const std::string& stream, const std::string& host, bool gated) {
+  video_ingest::v1::StreamCreated p;
+  p.set_stream_id(stream);
+  p.set_host_id(host);
+  p.set_title("Gated or not");
+  p.set_gated(gated);
+  if (gated) {
+    p.mutable_access_price()->set_amount_minor(499);
+    p.mutable_access_price()->set_currency("EUR");
+  }
+  return Wrap("video_ingest", "video_ingest.stream_created", stream, p);
+}
+
+common::v1::Event UpdatedEvent(const std::string& stream, bool gated, int64_t version) {
+  video_ingest::v1::StreamUpdated p;
+  p.set_stream_id(stream);
+  p.set_title("Gated or not");
+  p.set_version(version);
+  p.set_gated(gated);
+  return Wrap("video_ingest", "video_ingest.stream_updated", stream, p);
+}
+
+common::v1::Event PassGrantedEvent(const std::string& order_id, const std::string& stream,
+                                   const std::string& viewer) {
+  order::v1::AccessPassGranted p;
+  p.set_order_id(order_id);
+  p.set_stream_id(stream);
+  p.set_viewer_id(viewer);
+  SetTime(absl::ToUnixMicros(absl::Now()), p.mutable_granted_at());
+  return Wrap("order", "order.access_pass_granted", stream, p);
+}
+
+common::v1::Event PassRevokedEvent(const std::string& order_id, const std::string& stream,
+                                   const std::string& viewer) {
+  order::v1::AccessPassRevoked p;
+  p.set_order_id(order_id);
+  p.set_stream_id(stream);
+  p.set_viewer_id(viewer);
+  SetTime(absl::ToUnixMicros(absl::Now()), p.mutable_revoked_at());
+  return Wrap("order", "order.access_pass_revoked", stream, p);
 }
 
 namespace {
@@ -301,6 +345,21 @@ void AppFixture::Exec(const std::string& sql) const {
   pqxx::work tx(c);
   tx.exec0(sql);
   tx.commit();
+}
+
+int AppFixture::FetchVod(const std::string& url, std::string* body) const {
+  const size_t vod = url.find("/vod/");
+  if (vod == std::string::npos) throw std::runtime_error("not a /vod/ URL: " + url);
+  const std::string local =
+      absl::StrCat("http://127.0.0.1:", app_->vod_http_port(), url.substr(vod));
+  const std::string out = dir_.File("fetched"), code = dir_.File("fetched.code");
+  std::error_code ec;
+  std::filesystem::remove(out, ec);
+  const std::string cmd =
+      absl::StrCat("curl -s -m 30 -o '", out, "' -w '%{http_code}' '", local, "' > '", code, "'");
+  if (std::system(cmd.c_str()) != 0) throw std::runtime_error("curl failed: " + local);
+  if (body != nullptr) *body = shopcast::testing::ReadFileText(out);
+  return std::atoi(shopcast::testing::ReadFileText(code).c_str());
 }
 
 }  // namespace shopcast::recording_lifecycle::testing

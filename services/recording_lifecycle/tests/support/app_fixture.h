@@ -53,6 +53,14 @@ common::v1::Event SaleEvent(const std::string& stream, const std::string& host,
                             const std::string& order_id, const std::string& product_id,
                             int64_t moment_us, const std::string& auction_id = "");
 common::v1::Event SaleCancelledEvent(const std::string& order_id, const std::string& product_id);
+// video-ingest's stream_created / stream_updated (with `version`) saying whether it is gated.
+common::v1::Event CreatedEvent(const std::string& stream, const std::string& host, bool gated);
+common::v1::Event UpdatedEvent(const std::string& stream, bool gated, int64_t version);
+// order's access_pass_granted / access_pass_revoked for `viewer`'s pass `order_id`.
+common::v1::Event PassGrantedEvent(const std::string& order_id, const std::string& stream,
+                                   const std::string& viewer);
+common::v1::Event PassRevokedEvent(const std::string& order_id, const std::string& stream,
+                                   const std::string& viewer);
 
 // For a recording-lifecycle binary a test starts: the settings of the tiers, playback and clips
 // it needs beyond the hot root, under `base` (created: warm root, VOD cache, scratch, VOD token
@@ -89,6 +97,9 @@ class AppFixture {
   std::string Text(const std::string& sql) const;
   // Runs `sql` and commits (tests ageing rows, as time passing would).
   void Exec(const std::string& sql) const;
+  // GETs `url`'s /vod/… path from the App's VOD origin with curl: the HTTP status; the body into
+  // `body` (may be null).
+  int FetchVod(const std::string& url, std::string* body = nullptr) const;
 
  private:
   shopcast::testing::TempDir dir_;

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { ApiError } from '../api/errors';
 import { Video } from '../api/services';
 import type { Stream } from '../api/types';
@@ -12,12 +12,16 @@ export type PlaybackState =
   | { kind: 'needsPass' }
   | { kind: 'error'; error: unknown };
 
+const GRANT_TRIES = 7;
+
 /** The playlist URL on this origin: plain for open streams; for gated ones with a playback token,
  * renewed before it expires (the player reloads the playlist with the new one). */
 export function usePlayback(stream: Stream | undefined, live: boolean, passVersion: number): PlaybackState {
   const s = useSession();
   const [state, setState] = useState<PlaybackState>({ kind: 'none' });
   const [renew, setRenew] = useState(0);
+  // Asks again after a purchase: which pass (passVersion) and how many times so far.
+  const grantWait = useRef({ pass: 0, tries: 0 });
   const id = stream?.id;
   const gated = !!stream?.gated;
 
@@ -48,8 +52,19 @@ export function usePlayback(stream: Stream | undefined, live: boolean, passVersi
       },
       (e: unknown) => {
         if (stop) return;
-        if (e instanceof ApiError && e.code === 'PERMISSION_DENIED') setState({ kind: 'needsPass' });
-        else setState({ kind: 'error', error: e });
+        if (e instanceof ApiError && e.code === 'PERMISSION_DENIED') {
+          // Just bought: the pass reaches video-ingest a moment after the payment confirms (an
+          // event), so ask again with backoff (0.25 s doubling, about 30 s in all) before
+          // showing the gate again.
+          if (passVersion > 0) {
+            if (grantWait.current.pass !== passVersion) grantWait.current = { pass: passVersion, tries: 0 };
+            if (grantWait.current.tries < GRANT_TRIES) {
+              timer = setTimeout(() => setRenew((n) => n + 1), 250 * 2 ** grantWait.current.tries++);
+              return;
+            }
+          }
+          setState({ kind: 'needsPass' });
+        } else setState({ kind: 'error', error: e });
       },
     );
     return () => {

@@ -3,7 +3,7 @@ import { ApiError } from '../api/errors';
 import { Recordings } from '../api/services';
 import type { Moment, Recording } from '../api/types';
 import { parseDuration } from '../time/serverClock';
-import { vodPath } from '../replay/replay';
+import { passRequired, vodPath } from '../replay/replay';
 
 export type ReplayState =
   /** Nothing to play: the show has not ended, or its recording is not (or no longer) public. */
@@ -12,6 +12,10 @@ export type ReplayState =
   | { kind: 'processing' }
   /** `startSeconds`: where playback begins (a moment's lead-in, when one was asked for). */
   | { kind: 'ready'; recording: Recording; src: string; moments: Moment[]; startSeconds: number }
+  /** A paid show's replay, and the viewer holds no access pass for it (`signedIn` false: they
+   * may hold one on an account they have not signed in with). Passes are sold while the show
+   * runs, so the page does not ask again by itself; signing in does. */
+  | { kind: 'locked'; recording: Recording; signedIn: boolean }
   | { kind: 'error'; error: unknown };
 
 // While the host decides and the recording is finished, the page asks again this often; a
@@ -38,10 +42,12 @@ function outOfSight(e: unknown): boolean {
   return e instanceof ApiError && (e.code === 'NOT_FOUND' || e.code === 'PERMISSION_DENIED');
 }
 
+
 /** The replay of an ended show: its recording (found by the stream), a playable same-origin VOD
  * URL and its sale moments. `momentId` (a shared "watch it sell" link) starts playback a little
- * before that sale, as recording-lifecycle places it. */
-export function useReplay(streamId: string, ended: boolean, momentId?: string): ReplayState {
+ * before that sale, as recording-lifecycle places it. `viewerId` ('' when signed out) asks again
+ * when the viewer signs in or out: a paid show's replay depends on who asks. */
+export function useReplay(streamId: string, ended: boolean, momentId?: string, viewerId = ''): ReplayState {
   const [state, setState] = useState<ReplayState>({ kind: 'none' });
 
   useEffect(() => {
@@ -70,10 +76,17 @@ export function useReplay(streamId: string, ended: boolean, momentId?: string): 
         }
         const ask = (withMoment: boolean) => Recordings.GetPlaybackUrl({ recordingId: recording.id, ...(withMoment ? { momentId } : {}) });
         // a moment that is gone (its order cancelled, a stale link) plays from the start
-        const url = await ask(!!momentId).catch((e: unknown) => {
-          if (momentId && e instanceof ApiError && (e.code === 'NOT_FOUND' || e.code === 'INVALID_ARGUMENT')) return ask(false);
-          throw e;
-        });
+        let url;
+        try {
+          url = await ask(!!momentId).catch((e: unknown) => {
+            if (momentId && e instanceof ApiError && (e.code === 'NOT_FOUND' || e.code === 'INVALID_ARGUMENT')) return ask(false);
+            throw e;
+          });
+        } catch (e) {
+          if (!passRequired(e)) throw e;
+          if (!stop) setState({ kind: 'locked', recording, signedIn: !!viewerId });
+          return;
+        }
         const moments = await allMoments(recording.id);
         if (stop) return;
         const src = vodPath(url.url);
@@ -95,7 +108,7 @@ export function useReplay(streamId: string, ended: boolean, momentId?: string): 
       stop = true;
       if (timer) clearTimeout(timer);
     };
-  }, [streamId, ended, momentId]);
+  }, [streamId, ended, momentId, viewerId]);
 
   return state;
 }

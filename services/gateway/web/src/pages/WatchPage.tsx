@@ -4,7 +4,7 @@ import { User, Video } from '../api/services';
 import type { Reservation } from '../api/types';
 import { CheckoutModal } from '../components/checkout/CheckoutModal';
 import { ErrorBanner, Spinner } from '../components/Feedback';
-import { AccessGate } from '../components/watch/AccessGate';
+import { AccessGate, ReplayGate } from '../components/watch/AccessGate';
 import { ChatPanel } from '../components/watch/ChatPanel';
 import { FollowButton } from '../components/watch/FollowButton';
 import { LiveStats } from '../components/watch/LiveStats';
@@ -45,7 +45,7 @@ export function WatchPage() {
   const playback = usePlayback(st, live, passVersion);
   // an encoder failure the host never recovered from ends a show too; its recording may be saved
   const ended = status === 'STREAM_STATUS_ENDED' || status === 'STREAM_STATUS_ERROR';
-  const replay = useReplay(streamId, ended, params.get('moment') ?? undefined);
+  const replay = useReplay(streamId, ended, params.get('moment') ?? undefined, s.user?.id ?? '');
   // opened before the show started: fetch the stream again once it is live (went_live_at)
   const reloadStream = stream.reload;
   const reloadedForLive = useRef(false);
@@ -115,6 +115,10 @@ export function WatchPage() {
             title={replay.recording.title || st.title || ''}
             poster={replay.recording.thumbnailUrl || st.thumbnailUrl || undefined}
           />
+        ) : replay.kind === 'locked' ? (
+          <div className="player player-gated">
+            <ReplayGate signedIn={replay.signedIn} onSignIn={requireLogin} />
+          </div>
         ) : playback.kind === 'needsLogin' || playback.kind === 'needsPass' ? (
           <div className="player player-gated">
             <AccessGate streamId={streamId} price={st.accessPrice} signedIn={s.status === 'signedIn'} onGranted={() => setPassVersion((v) => v + 1)} />

@@ -1,10 +1,20 @@
 import { describe, expect, it } from 'vitest';
+import { ApiError } from '../api/errors';
 import type { Moment } from '../api/types';
-import { formatMediaTime, momentAt, momentSeconds, vodPath } from './replay';
+import { formatMediaTime, momentAt, momentSeconds, passRequired, vodPath } from './replay';
 
 const moment = (id: string, offset: string): Moment => ({ id, mediaOffset: offset }) as Moment;
 
 describe('replay', () => {
+  it("tells a paid show's locked replay from other refusals", () => {
+    const err = (code: string, reason = '') => new ApiError({ status: 403, code, message: 'x', reason });
+    expect(passRequired(err('PERMISSION_DENIED', 'ACCESS_PASS_REQUIRED'))).toBe(true);
+    expect(passRequired(err('UNAUTHENTICATED', 'TOKEN_MISSING'))).toBe(true);
+    // not saved (yet), or gone: not a question of a pass
+    expect(passRequired(err('NOT_FOUND', 'RECORDING_NOT_FOUND'))).toBe(false);
+    expect(passRequired(err('FAILED_PRECONDITION', 'RECORDING_NOT_READY'))).toBe(false);
+    expect(passRequired(new Error('network'))).toBe(false);
+  });
   it('plays signed VOD URLs through this origin, keeping the signature', () => {
     expect(vodPath('http://gateway.suite.invalid/vod/rec_1/index.m3u8?token=abc.def')).toBe('/vod/rec_1/index.m3u8?token=abc.def');
     expect(vodPath('https://shop.example/vod/rec_1/index.m3u8?token=t&start=5')).toBe('/vod/rec_1/index.m3u8?token=t&start=5');

@@ -1,3 +1,4 @@
+import { ApiError } from '../api/errors';
 import type { Moment } from '../api/types';
 import { parseDuration } from '../time/serverClock';
 
@@ -15,6 +16,12 @@ export function vodPath(url: string | undefined): string | null {
   }
   if (!parsed.pathname.startsWith('/vod/')) return null;
   return parsed.pathname + parsed.search;
+}
+
+/** Whether GetPlaybackUrl refused a paid show's replay to this viewer: no access pass
+ * (ACCESS_PASS_REQUIRED), or signed out (UNAUTHENTICATED; the pass may be on their account). */
+export function passRequired(e: unknown): boolean {
+  return e instanceof ApiError && (e.reason === 'ACCESS_PASS_REQUIRED' || e.code === 'UNAUTHENTICATED');
 }
 
 /** A position in a recording: "0:07", "12:34", "1:02:03" (whole seconds, rounded down). */

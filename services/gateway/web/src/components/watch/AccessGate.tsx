@@ -14,6 +14,7 @@ export function AccessGate({ streamId, price, signedIn, onGranted }: { streamId:
   const [card, setCard] = useState<string>(TEST_CARDS[0].token);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
+  const [paid, setPaid] = useState(false);
   const key = useRef(randomId('acc_'));
 
   const buy = async () => {
@@ -23,7 +24,10 @@ export function AccessGate({ streamId, price, signedIn, onGranted }: { streamId:
     try {
       const r = await Orders.PlaceOrder({ accessStreamId: streamId, idempotencyKey: key.current, paymentMethod: { placeholder: { token: card } } });
       const st = r.order?.status;
-      if (st === 'ORDER_STATUS_CONFIRMED') onGranted();
+      if (st === 'ORDER_STATUS_CONFIRMED') {
+        setPaid(true);
+        onGranted();
+      }
       else if (st === 'ORDER_STATUS_FAILED') {
         key.current = randomId('acc_');
         setError('The payment was declined. Nothing was charged.');
@@ -39,8 +43,12 @@ export function AccessGate({ streamId, price, signedIn, onGranted }: { streamId:
   return (
     <div className="gate" role="region" aria-label="Paid show">
       <p className="gate-title"><Icon name="lock" size={22} /> This is a paid show</p>
-      <p>Get access for {formatMoney(price) || 'a one-time price'} to watch live.</p>
-      {signedIn && (
+      {paid ? (
+        <p role="status">Access bought ✓ — the show starts in a moment…</p>
+      ) : (
+        <p>Get access for {formatMoney(price) || 'a one-time price'} to watch live.</p>
+      )}
+      {signedIn && !paid && (
         <label className="gate-card">
           <span className="sr-only">Payment (test mode)</span>
           <select value={card} onChange={(e) => setCard(e.target.value)} aria-label="Payment (test mode)">
@@ -52,10 +60,28 @@ export function AccessGate({ streamId, price, signedIn, onGranted }: { streamId:
           </select>
         </label>
       )}
-      <button type="button" className="btn btn-accent" onClick={buy} disabled={busy}>
-        {signedIn ? (busy ? 'Paying…' : `Buy access ${formatMoney(price)}`) : 'Sign in to buy access'}
-      </button>
+      {!paid && (
+        <button type="button" className="btn btn-accent" onClick={buy} disabled={busy}>
+          {signedIn ? (busy ? 'Paying…' : `Buy access ${formatMoney(price)}`) : 'Sign in to buy access'}
+        </button>
+      )}
       {error && <p className="field-error" role="alert">{error}</p>}
+    </div>
+  );
+}
+
+/** A paid show's replay, for a viewer without an access pass: passes were sold while the show
+ * ran, and the replay is for those who bought one (a signed-out visitor may have). */
+export function ReplayGate({ signedIn, onSignIn }: { signedIn: boolean; onSignIn: () => void }) {
+  return (
+    <div className="gate" role="region" aria-label="Paid show replay">
+      <p className="gate-title"><Icon name="lock" size={22} /> This was a paid show</p>
+      <p>Its replay is for viewers who bought access during the show.</p>
+      {!signedIn && (
+        <button type="button" className="btn btn-accent" onClick={onSignIn}>
+          Bought access? Sign in to watch
+        </button>
+      )}
     </div>
   );
 }
