@@ -103,6 +103,13 @@ test('an auction: a bid is a maximum the server bids up to, the host closes it, 
   await expect(inbox).toContainText(`You won: ${lot}`);
   await expect(inbox).toContainText('11.50 USD');
   await bell.click();
+  // the first viewer lost the lead to the second's maximum once, and was told so personally
+  const oneBell = viewer.page.getByRole('button', { name: /^Notifications, \d+ unread$/ });
+  await oneBell.click();
+  const oneInbox = viewer.page.getByRole('region', { name: 'Notifications' });
+  await expect(oneInbox).toContainText(`Outbid: ${lot}`);
+  await expect(oneInbox.getByText(`Outbid: ${lot}`)).toHaveCount(1);
+  await oneBell.click();
 });
 
 test('a flash sale counts down, opens at the deal price, and sells at it', async () => {

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "auctions/auction_sql.h"
+#include "auctions/outbid_notice.h"
 #include "auctions/won_notice.h"
 #include "common/pg_time.h"
 #include "common/room_events.h"
@@ -154,6 +155,14 @@ enum class Refusal {
             // the closer is never stuck retrying an auction that cannot end otherwise.
 };
 
+// What a personal notice about auction `a` names of its lot (the product's title read now).
+NoticeLot LotOf(pqxx::work& tx, const AuctionRecord& a) {
+  NoticeLot lot{a.id, a.product_id, "", a.stream_id};
+  pqxx::result title = tx.exec_prepared("pi_auc_product_title", a.product_id);
+  if (!title.empty()) lot.product_title = title[0][0].as<std::string>();
+  return lot;
+}
+
 // Closes `a` as `closed` says (already decided by the rules), makes the winner's hold, saves
 // and announces it: the one path every close takes (host, buy-now, closer, stream end).
 absl::Status FinishClose(pqxx::work& tx, AuctionHooks* hooks, AuctionRecord& a,
@@ -183,11 +192,7 @@ absl::Status FinishClose(pqxx::work& tx, AuctionHooks* hooks, AuctionRecord& a,
       // Told personally, committed with the close. Bought now: the buyer is at checkout.
       if (!bought_now) {
         WonNotice won;
-        won.auction_id = a.id;
-        won.product_id = a.product_id;
-        pqxx::result title = tx.exec_prepared("pi_auc_product_title", a.product_id);
-        if (!title.empty()) won.product_title = title[0][0].as<std::string>();
-        won.stream_id = a.stream_id;
+        won.lot = LotOf(tx, a);
         won.price = MoneyOf(s.winning_minor, terms.currency);
         won.hold_until = s.closed_at + WinnerHoldOf(a.settings);
         EnqueueUserNotification(tx, s.winner_id, kWonNoticeType, WonNotification(won));
@@ -344,6 +349,15 @@ absl::StatusOr<v1::PlaceBidResponse> AuctionStore::PlaceBid(const auth::Caller& 
       *extended->mutable_extended_by() = google::protobuf::util::TimeUtil::NanosecondsToDuration(
           absl::ToInt64Nanoseconds(a.state.ends_at - old_end));
       Announce(tx, a, "auction_extended", std::move(event), now);
+    }
+    // The bidder whose lead this bid took is told personally, committed with the bid.
+    if (!result.outbid_id.empty()) {
+      OutbidNotice outbid;
+      outbid.lot = LotOf(tx, a);
+      outbid.price = MoneyOf(a.state.price_minor, terms.currency);
+      outbid.ends_at = a.state.ends_at;
+      EnqueueUserNotification(tx, result.outbid_id, kOutbidNoticeType, OutbidNotification(outbid),
+                              kOutbidPreference);
     }
     *response.mutable_bid() = std::move(mine);
     *response.mutable_auction() = AuctionToProto(a, terms, caller.user_id == a.seller_id);

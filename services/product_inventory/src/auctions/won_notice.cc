@@ -9,18 +9,14 @@ namespace shopcast::product_inventory::auctions {
 realtime_push::v1::Notification WonNotification(const WonNotice& won) {
   realtime_push::v1::Notification n;
   n.set_kind(realtime_push::v1::NOTIFICATION_KIND_AUCTION_WON);
-  n.set_title(TitleNaming("You won: ", won.product_title, "You won an auction"));
+  n.set_title(TitleNaming("You won: ", won.lot.product_title, "You won an auction"));
   const std::string deadline =
       absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", won.hold_until, absl::UTCTimeZone());
-  n.set_body(absl::StrCat("\"", won.product_title, "\" is yours for ",
+  n.set_body(absl::StrCat("\"", won.lot.product_title, "\" is yours for ",
                           money::AmountText(won.price.amount_minor(), won.price.currency()),
                           ". It is held for you until ", deadline,
                           ": check out before then, or the hold lapses."));
-  n.set_auction_id(won.auction_id);
-  n.set_product_id(won.product_id);
-  n.set_stream_id(won.stream_id);
-  n.set_link(won.stream_id.empty() ? absl::StrCat("/products/", won.product_id)
-                                   : absl::StrCat("/live/", won.stream_id));
+  AboutLot(won.lot, &n);
   return n;
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "auctions/lot_notice.h"
 #include "shopcast/common/v1/money.pb.h"
 #include "shopcast/realtime_push/v1/realtime_push.pb.h"
 
@@ -18,12 +19,9 @@ namespace shopcast::product_inventory::auctions {
 inline constexpr char kWonNoticeType[] = "auction_won";
 
 struct WonNotice {
-  std::string auction_id;
-  std::string product_id;
-  std::string product_title;  // 1..120 characters (the catalogue's rule)
-  std::string stream_id;      // "" for a product in no stream
-  common::v1::Money price;    // the winning amount
-  absl::Time hold_until;      // when the winner's hold lapses unpaid
+  NoticeLot lot;
+  common::v1::Money price;  // the winning amount
+  absl::Time hold_until;    // when the winner's hold lapses unpaid
 };
 
 // The notification for `won`, within realtime-push's Notify rules: kind AUCTION_WON; title

@@ -8,10 +8,12 @@ namespace shopcast::product_inventory {
 
 std::string EnqueueUserNotification(pqxx::work& tx, absl::string_view user_id,
                                     absl::string_view type,
-                                    const realtime_push::v1::Notification& notification) {
+                                    const realtime_push::v1::Notification& notification,
+                                    absl::string_view preference) {
   realtime_push::v1::NotifyRequest request;
   request.add_user_ids(std::string(user_id));
   *request.mutable_notification() = notification;
+  request.set_preference(std::string(preference));
   events::OutgoingEvent e;
   e.source = kEventSource;
   e.type = absl::StrCat(kEventSource, ".", type);

@@ -18,9 +18,12 @@ namespace shopcast::product_inventory {
 // (e.g. "queue_admitted") with aggregate_id = user_id (a user's notifications arrive in commit
 // order and never wait behind a room's events), to the realtime_push destination. The payload
 // is a NotifyRequest with that one recipient and no dedupe_key: the sink sets it to the event
-// id. Returns the evt_ id.
+// id. `preference` (e.g. "outbid"): the user.v1.NotificationPreferences flag realtime-push
+// checks before the entry is written (NotifyRequest.preference); "" for a notice no flag
+// governs. Returns the evt_ id.
 std::string EnqueueUserNotification(pqxx::work& tx, absl::string_view user_id,
                                     absl::string_view type,
-                                    const realtime_push::v1::Notification& notification);
+                                    const realtime_push::v1::Notification& notification,
+                                    absl::string_view preference = "");
 
 }  // namespace shopcast::product_inventory

@@ -1,6 +1,7 @@
 // Auctions through the whole App over a fresh database: proxy bidding and the increment table
-// through the RPCs, nobody outbidding themselves, the seller kept out, anti-sniping against
-// sudden death, buy-now, idempotent bids, the reads, and the room events in commit order.
+// through the RPCs, the OUTBID notice for a lead lost, nobody outbidding themselves, the seller
+// kept out, anti-sniping against sudden death, buy-now, idempotent bids, the reads, and the room
+// events in commit order.
 
 #include <catch2/catch.hpp>
 
@@ -72,6 +73,23 @@ TEST_CASE("auctions: proxy bids answer for the leader, by the increment table, h
   REQUIRE(again.status.ok());
   CHECK(again.response.bid().id() == b2.response.bid().id());
   CHECK(c.Get(id).bid_count() == 5);
+
+  // A lost the lead to B's bid: one OUTBID for A, governed by their "outbid" preference,
+  // committed with the bid (the retry added none). Nobody was told of the bids that left the
+  // leader in place (B's 15.00, answered by A's proxy) or of the first bid.
+  std::vector<AppFixture::OutboxNotification> outbid = f.NotificationsOf("usr_a", "outbid");
+  REQUIRE(outbid.size() == 1);
+  CHECK(outbid[0].destination == "realtime_push");
+  CHECK(outbid[0].request.preference() == "outbid");
+  CHECK(outbid[0].request.user_ids_size() == 1);
+  const realtime_push::v1::Notification& note = outbid[0].request.notification();
+  CHECK(note.kind() == realtime_push::v1::NOTIFICATION_KIND_OUTBID);
+  CHECK(note.title() == "Outbid: " + product.title());
+  CHECK(note.body().find("36.00 ") != std::string::npos);
+  CHECK(note.auction_id() == id);
+  CHECK(note.product_id() == product.id());
+  CHECK(note.link() == "/live/" + c.stream());
+  CHECK(f.NotificationsOf("usr_b", "outbid").empty());
 
   std::vector<pb::Bid> bids = c.AllBids(id, 2);
   REQUIRE(bids.size() == 5);

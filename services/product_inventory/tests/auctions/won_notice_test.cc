@@ -11,10 +11,10 @@ namespace rp = ::shopcast::realtime_push::v1;
 
 TEST_CASE("won notice: names the lot, the price and the hold's deadline, and links to the show") {
   WonNotice won;
-  won.auction_id = "auc_1";
-  won.product_id = "prd_1";
-  won.product_title = "Signed jersey";
-  won.stream_id = "str_1";
+  won.lot.auction_id = "auc_1";
+  won.lot.product_id = "prd_1";
+  won.lot.product_title = "Signed jersey";
+  won.lot.stream_id = "str_1";
   won.price.set_amount_minor(1150);
   won.price.set_currency("USD");
   won.hold_until = absl::FromCivil(absl::CivilSecond(2026, 12, 7, 4, 30, 5), absl::UTCTimeZone());
@@ -30,10 +30,10 @@ TEST_CASE("won notice: names the lot, the price and the hold's deadline, and lin
   CHECK(n.link() == "/live/str_1");
 
   // No stream; a title too long to prefix (120 characters, multi-byte); yen have no decimals.
-  won.stream_id.clear();
+  won.lot.stream_id.clear();
   std::string long_title;
   for (int i = 0; i < 120; ++i) long_title += "\xc3\xa9";  // é
-  won.product_title = long_title;
+  won.lot.product_title = long_title;
   won.price.set_amount_minor(1500);
   won.price.set_currency("JPY");
   n = WonNotification(won);

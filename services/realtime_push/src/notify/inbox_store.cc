@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "notify/personal.h"
 #include "rooms/pg_time.h"
 #include "shopcast/db/pg_array.h"
 #include "shopcast/db/transaction.h"
@@ -60,6 +61,20 @@ absl::StatusOr<int64_t> InboxStore::Notify(const std::vector<std::string>& user_
       if (InsertTx(tx, NewNotification{user, dedupe_key, content, "", ""}, now, ttl_)) ++created;
     }
     return created;
+  });
+}
+
+absl::StatusOr<int64_t> InboxStore::Queue(const std::vector<std::string>& user_ids,
+                                          const Content& content, const std::string& dedupe_key,
+                                          const std::string& preference, absl::Time now) {
+  return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<int64_t> {
+    int64_t queued = 0;
+    for (const std::string& user : user_ids) {
+      if (EnqueuePersonal(tx, PersonalNotice{user, dedupe_key, preference, content}, now)) {
+        ++queued;
+      }
+    }
+    return queued;
   });
 }
 

@@ -61,6 +61,11 @@ class InboxStore {
   // One entry per recipient (validated, distinct ids); how many were created now.
   absl::StatusOr<int64_t> Notify(const std::vector<std::string>& user_ids, const Content& content,
                                  const std::string& dedupe_key, absl::Time now);
+  // Queues one personal notice per recipient, governed by `preference` (personal.h: the worker
+  // reads each contact and writes the entry the flag allows); how many were queued now.
+  absl::StatusOr<int64_t> Queue(const std::vector<std::string>& user_ids, const Content& content,
+                                const std::string& dedupe_key, const std::string& preference,
+                                absl::Time now);
   // `limit` newest entries of `user_id` after `after` (if set), and the unread count.
   absl::StatusOr<ListResult> List(const std::string& user_id, bool unread_only, int limit,
                                   const std::optional<ListCursor>& after, absl::Time now);

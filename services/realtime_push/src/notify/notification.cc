@@ -95,7 +95,17 @@ absl::Status ValidateNotify(const pb::NotifyRequest& request) {
                              "related ids are up to 35 printable ASCII characters");
     }
   }
+  if (!request.preference().empty() && !IsPreference(request.preference())) {
+    return InvalidArgument("preference", "PREFERENCE_INVALID",
+                           "preference is empty or one of followed_host_live, outbid, "
+                           "order_updates, marketing");
+  }
   return absl::OkStatus();
+}
+
+bool IsPreference(absl::string_view name) {
+  return name == "followed_host_live" || name == "outbid" || name == "order_updates" ||
+         name == "marketing";
 }
 
 Content ContentOf(const pb::Notification& n) {

@@ -45,8 +45,12 @@ struct NewNotification {
 // INVALID_ARGUMENT naming the first bad field, with its reason: RECIPIENTS_MISSING,
 // TOO_MANY_RECIPIENTS, USER_ID_INVALID, DEDUPE_KEY_INVALID, KIND_MISSING, KIND_INVALID,
 // TITLE_EMPTY, TITLE_TOO_LONG, TEXT_INVALID, BODY_TOO_LONG, LINK_TOO_LONG, LINK_INVALID,
-// RELATED_ID_INVALID.
+// RELATED_ID_INVALID, PREFERENCE_INVALID.
 absl::Status ValidateNotify(const pb::NotifyRequest& request);
+
+// Whether `name` is a user.v1.NotificationPreferences flag ("followed_host_live", "outbid",
+// "order_updates", "marketing"): what NotifyRequest.preference may name.
+bool IsPreference(absl::string_view name);
 
 // The content of a validated request.
 Content ContentOf(const pb::Notification& n);

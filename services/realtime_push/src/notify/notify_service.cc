@@ -146,6 +146,14 @@ grpc::ServerUnaryReactor* NotifyService::Notify(grpc::CallbackServerContext* ctx
                                                 pb::NotifyResponse* response) {
   if (absl::Status s = ValidateNotify(*request); !s.ok()) return server::FinishNow(ctx, s);
   return server::RunBlocking(ctx, deps_.executor, [this, request, response]() -> absl::Status {
+    if (!request->preference().empty()) {
+      ASSIGN_OR_RETURN(
+          const int64_t queued,
+          deps_.store.Queue(Recipients(*request), ContentOf(request->notification()),
+                            request->dedupe_key(), request->preference(), absl::Now()));
+      response->set_queued_count(queued);
+      return absl::OkStatus();
+    }
     ASSIGN_OR_RETURN(int64_t created,
                      deps_.store.Notify(Recipients(*request), ContentOf(request->notification()),
                                         request->dedupe_key(), absl::Now()));

@@ -22,11 +22,12 @@ bool Wants(const UserContact& c, const std::string& preference) {
 
 }  // namespace
 
-void EnqueuePersonal(pqxx::work& tx, const PersonalNotice& n, absl::Time now) {
+bool EnqueuePersonal(pqxx::work& tx, const PersonalNotice& n, absl::Time now) {
   const Content& c = n.content;
-  tx.exec_prepared0("ntf_enqueue_personal", n.user_id, n.dedupe_key, n.preference, c.kind, c.title,
-                    c.body, c.stream_id, c.product_id, c.auction_id, c.order_id, c.link,
-                    PgTime(now));
+  return tx.exec_prepared0("ntf_enqueue_personal", n.user_id, n.dedupe_key, n.preference, c.kind,
+                           c.title, c.body, c.stream_id, c.product_id, c.auction_id, c.order_id,
+                           c.link, PgTime(now))
+             .affected_rows() == 1;
 }
 
 PersonalOutcome Resolve(const PersonalNotice& notice,

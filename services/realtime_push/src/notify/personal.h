@@ -1,11 +1,13 @@
 #pragma once
 
-// Notifications to one user about their own orders and sales (ORDER_UPDATE, SALE_MADE). The
-// event's transaction only queues them (notification_personal), so applying an event never
-// waits for the user service; a background worker then reads the user's contact, and in one
-// transaction writes the inbox entry (with its e-mail) the user's preference allows and marks
-// the job done. A user service that is down defers the job with backoff; the entry is unique
-// per (user, dedupe key), so a worker that dies mid-way is repeated without a second entry.
+// Notifications to one user that a preference governs: about their own orders and sales
+// (ORDER_UPDATE, SALE_MADE), and any Notify that names a preference (OUTBID from
+// product-inventory). The event's transaction (or Notify's) only queues them
+// (notification_personal), so applying an event never waits for the user service; a background
+// worker then reads the user's contact, and in one transaction writes the inbox entry (with its
+// e-mail) the user's preference allows and marks the job done. A user service that is down defers
+// the job with backoff; the entry is unique per (user, dedupe key), so a worker that dies mid-way
+// is repeated without a second entry.
 
 #include <optional>
 #include <pqxx/transaction>
@@ -27,12 +29,13 @@ inline constexpr char kOrderUpdatesPreference[] = "order_updates";
 struct PersonalNotice {
   std::string user_id;
   std::string dedupe_key;  // 1..128 printable ASCII, e.g. "sale:<event id>"
-  std::string preference;  // kOrderUpdatesPreference
+  std::string preference;  // a NotificationPreferences flag (IsPreference), or "" for none
   Content content;
 };
 
-// Queues `notice` in the caller's transaction; a repeat of (user, dedupe key) adds nothing.
-void EnqueuePersonal(pqxx::work& tx, const PersonalNotice& notice, absl::Time now);
+// Queues `notice` in the caller's transaction; a repeat of (user, dedupe key) adds nothing
+// (false).
+bool EnqueuePersonal(pqxx::work& tx, const PersonalNotice& notice, absl::Time now);
 
 // What a looked-up contact means for a notice. Pure.
 struct PersonalOutcome {

@@ -1,14 +1,17 @@
 #pragma once
 
-// Helpers shared by the notifications pg tests: a follower source fake the App can use, a
-// recorder of SubscribeNotifications, Notify and go-live shortcuts, and database counts.
+// Helpers shared by the notifications pg tests: follower and contact source fakes the App can
+// use, a recorder of SubscribeNotifications, Notify and go-live shortcuts, and database counts.
 
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "clients/user_contacts.h"
 #include "clients/user_followers.h"
 #include "support/app_fixture.h"
 
@@ -69,6 +72,22 @@ class InboxSubscriber {
 // replica's EventSink; the stream id.
 std::string GoLive(Replica& replica, const auth::ServiceTls& peer, const std::string& host_id,
                    const std::string& title, int times = 1);
+
+// Users' contacts as the user service would give them, or `error` while one is set.
+class FixedContacts : public ContactSource {
+ public:
+  explicit FixedContacts(std::vector<UserContact> contacts);
+  absl::StatusOr<std::optional<UserContact>> Get(absl::string_view user_id) override;
+  // Every answer is `error` from now on (OK: the contacts again).
+  void SetError(absl::Status error);
+  int calls() const;
+
+ private:
+  std::map<std::string, UserContact, std::less<>> by_id_;
+  mutable absl::Mutex mu_;
+  absl::Status error_ ABSL_GUARDED_BY(mu_);
+  int calls_ ABSL_GUARDED_BY(mu_) = 0;
+};
 
 // A single number from SQL on the fixture's database.
 int64_t Count(db::Pool& pool, const std::string& sql);

@@ -21,5 +21,6 @@ if(SHOPCAST_BUILD_TESTS)
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/notify/inbox_pgtest.cc
             ${CMAKE_CURRENT_SOURCE_DIR}/tests/notify/golive_pgtest.cc
             ${CMAKE_CURRENT_SOURCE_DIR}/tests/notify/email_pgtest.cc
+            ${CMAKE_CURRENT_SOURCE_DIR}/tests/notify/preference_pgtest.cc
     DEPS realtime_push_notify_pg_support realtime_push_smtp_test_server LABEL pg)
 endif()

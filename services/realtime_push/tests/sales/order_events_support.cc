@@ -94,29 +94,4 @@ std::vector<pb::RoomEvent> EventsOfKind(const Subscriber& sub, pb::RoomEvent::Pa
   return out;
 }
 
-FixedContacts::FixedContacts(std::vector<UserContact> contacts) {
-  for (auto& c : contacts) by_id_.emplace(c.user_id, std::move(c));
-}
-
-absl::StatusOr<std::optional<UserContact>> FixedContacts::Get(absl::string_view user_id) {
-  {
-    absl::MutexLock lock(&mu_);
-    ++calls_;
-    if (!error_.ok()) return error_;
-  }
-  auto it = by_id_.find(user_id);
-  if (it == by_id_.end()) return std::optional<UserContact>();
-  return std::optional<UserContact>(it->second);
-}
-
-void FixedContacts::SetError(absl::Status error) {
-  absl::MutexLock lock(&mu_);
-  error_ = std::move(error);
-}
-
-int FixedContacts::calls() const {
-  absl::MutexLock lock(&mu_);
-  return calls_;
-}
-
 }  // namespace shopcast::realtime_push::testing

@@ -1,14 +1,12 @@
 #pragma once
 
 // Helpers for the order-events pg tests: the order service's events as its outbox relay
-// delivers them, a contact source fake, and the host's stats.
+// delivers them and the host's stats (the contact source fake is notify_pg_support.h's).
 
 #include <map>
 #include <string>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
-#include "clients/user_contacts.h"
 #include "notify/notify_pg_support.h"
 #include "shopcast/order/v1/order.pb.h"
 
@@ -39,21 +37,5 @@ pb::RoomStats HostStats(RoomsFixture& f, Replica& replica, const std::string& st
 
 // The SaleTicker / SaleCancelled events a subscriber received, in order.
 std::vector<pb::RoomEvent> EventsOfKind(const Subscriber& sub, pb::RoomEvent::PayloadCase kind);
-
-// Users' contacts as the user service would give them, or `error` while one is set.
-class FixedContacts : public ContactSource {
- public:
-  explicit FixedContacts(std::vector<UserContact> contacts);
-  absl::StatusOr<std::optional<UserContact>> Get(absl::string_view user_id) override;
-  // Every answer is `error` from now on (OK: the contacts again).
-  void SetError(absl::Status error);
-  int calls() const;
-
- private:
-  std::map<std::string, UserContact, std::less<>> by_id_;
-  mutable absl::Mutex mu_;
-  absl::Status error_ ABSL_GUARDED_BY(mu_);
-  int calls_ ABSL_GUARDED_BY(mu_) = 0;
-};
 
 }  // namespace shopcast::realtime_push::testing
