@@ -49,7 +49,7 @@ const absl::flat_hash_map<std::string, RouteAttributes>& Table() {
     }
     (*t)[user + "Login"].action = RateAction::kLogin;
     (*t)[user + "Register"].action = RateAction::kRegister;
-    (*t)[user + "Refresh"].action = RateAction::kLogin;
+    (*t)[user + "Refresh"].action = RateAction::kRefresh;
     (*t)[user + "GetMe"].auth_required = true;
     // The live show: per user.
     (*t)[push + "SendChat"] = Limited(RateAction::kChat, true);

@@ -12,6 +12,10 @@ namespace shopcast::gateway {
 enum class RateAction {
   kLogin,
   kRegister,
+  // A new access token from the refresh cookie: every page load of a signed-in visitor. Its own
+  // bucket, looser than login's: the cookie cannot be guessed, so this only bounds how fast one
+  // address reloads pages (a household or an office shares one).
+  kRefresh,
   kChat,
   kReaction,
   kBid,

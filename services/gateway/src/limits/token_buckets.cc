@@ -17,8 +17,9 @@
 namespace shopcast::gateway {
 namespace {
 
-constexpr absl::string_view kNames[kRateActionCount] = {
-    "login", "register", "chat", "reaction", "bid", "reserve", "checkout", "other_write"};
+constexpr absl::string_view kNames[kRateActionCount] = {"login",   "register", "refresh",
+                                                        "chat",    "reaction", "bid",
+                                                        "reserve", "checkout", "other_write"};
 
 // Independent locks so concurrent callers rarely contend.
 constexpr size_t kShards = 16;
@@ -145,6 +146,7 @@ RateLimitOptions DefaultRateLimitOptions() {
   };
   set(RateAction::kLogin, 10, 1.0 / 6);
   set(RateAction::kRegister, 5, 1.0 / 60);
+  set(RateAction::kRefresh, 60, 1);
   set(RateAction::kChat, 10, 1);
   set(RateAction::kReaction, 20, 4);
   set(RateAction::kBid, 10, 2);

@@ -34,11 +34,13 @@ struct RateLimitOptions {
   size_t max_buckets = 200000;
 };
 
-// Login 10 burst / 1 per 6 s; Register 5 / 1 per min; Chat 10 / 1 per s; Reaction 20 / 4 per s;
+// Login 10 burst / 1 per 6 s; Register 5 / 1 per min; Refresh 60 / 1 per s; Chat 10 / 1 per s;
+// Reaction 20 / 4 per s;
 // Bid 10 / 2 per s; Reserve 10 / 1 per s; Checkout 5 / 1 per 2 s; other writes 60 / 10 per s.
 RateLimitOptions DefaultRateLimitOptions();
 
-// "login", "register", "chat", "reaction", "bid", "reserve", "checkout", "other_write".
+// "login", "register", "refresh", "chat", "reaction", "bid", "reserve", "checkout",
+// "other_write".
 absl::string_view RateActionName(RateAction action);
 
 // Parses "action=burst/per_second,…" (e.g. "login=5/0.2,chat=20/2") over `base`: the flag

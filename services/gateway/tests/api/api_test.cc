@@ -60,6 +60,15 @@ TEST_CASE("every public unary RPC is routed once, internal services and streams 
   CHECK_FALSE(login->allow_get);
   CHECK(login->attributes.action == gw::RateAction::kLogin);
   CHECK(login->attributes.per_address);
+  // A page load's new access token has its own, looser bucket than a password's, per address.
+  const api::Route* refresh = table->Find("/api/v1/user/Refresh");
+  REQUIRE(refresh != nullptr);
+  CHECK(refresh->attributes.action == gw::RateAction::kRefresh);
+  CHECK(refresh->attributes.per_address);
+  CHECK(gw::RateActionName(gw::RateAction::kRefresh) == "refresh");
+  CHECK(
+      gw::DefaultRateLimitOptions().buckets[static_cast<size_t>(gw::RateAction::kRefresh)].burst ==
+      60);
   const api::Route* info = table->Find("/api/v1/gateway/GetServerInfo");
   REQUIRE(info != nullptr);
   CHECK(info->allow_get);  // no request fields

@@ -79,8 +79,17 @@ export async function addProduct(page: Page, productType: string, p: { title: st
   await page.getByRole('button', { name: '+ Add product' }).click();
   const dialog = page.getByRole('dialog', { name: 'Add a product' });
   await expect(dialog).toBeVisible();
+  // the dialog loads the host's shipping profiles first: then it either offers to make one (a
+  // host's first product) or has one chosen; deciding before they load would skip the offer
   const quick = dialog.getByRole('button', { name: 'Create shipping profile' });
-  if (await quick.isVisible().catch(() => false)) await quick.click();
+  const profile = dialog.getByLabel('Shipping profile *');
+  await expect
+    .poll(async () => (await quick.isVisible()) || (await profile.inputValue()) !== '', { message: "the host's shipping profiles load" })
+    .toBe(true);
+  if (await quick.isVisible()) {
+    await quick.click();
+    await expect(profile).not.toHaveValue('');
+  }
   await dialog.getByLabel('Product type').selectOption({ label: productType });
   if ('startingBid' in p) {
     await dialog.getByLabel('Sale mode').selectOption({ label: 'Auction' });

@@ -17,6 +17,15 @@ export interface SessionState {
 
 type Listener = (s: SessionState) => void;
 
+// Refresh answers that say "not now" rather than "signed out": asked again, up to this many
+// times (with the answer's Retry-After, else 0.5 s doubling), before giving up.
+const RETRIED = new Set(['RESOURCE_EXHAUSTED', 'UNAVAILABLE']);
+const REFRESH_RETRIES = 5;
+// After the retries: failures that keep a still-valid access token.
+const KEPT = new Set(['RESOURCE_EXHAUSTED', 'UNAVAILABLE', 'INTERNAL']);
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 export class Session implements TokenSource {
   private token: string | null = null;
   private expiresAt: number | null = null;
@@ -55,23 +64,31 @@ export class Session implements TokenSource {
   }
 
   private async doRefresh(): Promise<string | null> {
-    const csrf = readCookie(CSRF_COOKIE);
-    if (!csrf) {
-      this.clear();
-      return null;
-    }
-    try {
-      const res = await UserApi.Refresh({}, { anonymous: true, headers: { 'X-CSRF-Token': csrf } });
-      this.adopt(res.tokens);
-      const me = await UserApi.GetMe({});
-      this.set({ status: 'signedIn', user: me.user ?? null });
-      return this.token;
-    } catch (e) {
-      if (e instanceof ApiError && (e.code === 'UNAVAILABLE' || e.code === 'INTERNAL') && this.token) {
-        return this.token; // keep what we have; the next call will try again
+    for (let attempt = 0; ; attempt++) {
+      const csrf = readCookie(CSRF_COOKIE);
+      if (!csrf) {
+        this.clear();
+        return null;
       }
-      this.clear();
-      return null;
+      try {
+        const res = await UserApi.Refresh({}, { anonymous: true, headers: { 'X-CSRF-Token': csrf } });
+        this.adopt(res.tokens);
+        const me = await UserApi.GetMe({});
+        this.set({ status: 'signedIn', user: me.user ?? null });
+        return this.token;
+      } catch (e) {
+        // Rate-limited or the user service away: the refresh cookie is still good (a refused
+        // call is never forwarded), so ask again rather than sign the visitor out.
+        if (e instanceof ApiError && RETRIED.has(e.code) && attempt < REFRESH_RETRIES) {
+          await sleep(Math.min(e.retryAfterMs ?? 500 * 2 ** attempt, 10_000));
+          continue;
+        }
+        if (e instanceof ApiError && KEPT.has(e.code) && this.token) {
+          return this.token; // keep what we have; the next call will try again
+        }
+        this.clear();
+        return null;
+      }
     }
   }
 
