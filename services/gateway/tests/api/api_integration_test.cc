@@ -42,8 +42,10 @@ struct World {
   shopcast::auth::SigningKey key;
   std::unique_ptr<ChildProcess> user;
   std::unique_ptr<ChildProcess> pi;
-  std::shared_ptr<gw::RouteHandler> api;
+  // Before the handler: its access check's revocation thread counts into it until the handler
+  // is gone (members are destroyed last to first).
   prometheus::Registry metrics;
+  std::shared_ptr<gw::RouteHandler> api;
 
   explicit World(gw::RateLimitOptions limits = gw::DefaultRateLimitOptions()) {
     key = shopcast::auth::GenerateSigningKey("").value();
