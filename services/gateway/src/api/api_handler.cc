@@ -2,8 +2,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -56,8 +60,10 @@ struct Call {
   grpc::ByteBuffer response_bytes;
 };
 
-// The API's state and logic. Work queued on the token-checking pool and gRPC completions hold it
-// by shared_ptr, so its last reference may drop on any thread: it owns no threads itself.
+// The API's state and logic. Work queued on the token-checking pool holds it by shared_ptr; the
+// downstream calls in flight are counted instead, and Close() waits for them, so the API (and the
+// channels its stubs hold) is let go by its owner, never inside one of its own calls' completions
+// (where gRPC 1.51 asserts on the channel's reference count, and the process may be exiting).
 class ApiHandler final : public std::enable_shared_from_this<ApiHandler> {
  public:
   ApiHandler(ApiOptions options, api::RouteTable routes, std::shared_ptr<AccessCheck> access,
@@ -80,6 +86,20 @@ class ApiHandler final : public std::enable_shared_from_this<ApiHandler> {
                        .Help("JSON API request time, from the request head to the answer")
                        .Register(*metrics);
     }
+  }
+
+  // Cancels the downstream calls in flight and waits until each has answered its request. Calls
+  // started later are refused. Not on a gRPC callback thread.
+  void Close() {
+    std::vector<std::shared_ptr<Call>> calls;
+    std::unique_lock lock(calls_mu_);
+    closing_ = true;
+    for (const auto& [ptr, call] : in_flight_) calls.push_back(call);
+    lock.unlock();
+    // Outside the lock: a cancellation may complete its call on this thread.
+    for (const auto& call : calls) call->grpc_context.TryCancel();
+    lock.lock();
+    calls_done_.wait(lock, [this] { return in_flight_.empty(); });
   }
 
   void Handle(HttpRequest request, const RequestContext& context, Responder respond,
@@ -270,10 +290,27 @@ class ApiHandler final : public std::enable_shared_from_this<ApiHandler> {
     const std::string bytes = call->message->SerializeAsString();
     grpc::Slice slice(bytes);
     call->request_bytes = grpc::ByteBuffer(&slice, 1);
-    auto self = shared_from_this();
+    {
+      std::lock_guard lock(calls_mu_);
+      if (closing_) {
+        return Fail(call, Refused(absl::StatusCode::kUnavailable, "SHUTTING_DOWN",
+                                  "the gateway is shutting down; try again shortly"));
+      }
+      in_flight_.emplace(call.get(), call);
+    }
+    // `this` outlives the call: Close() waits for Finished().
     stub->second->UnaryCall(&ctx, route.grpc_method, grpc::StubOptions(), &call->request_bytes,
-                            &call->response_bytes,
-                            [self, call](grpc::Status status) { self->Finish(call, status); });
+                            &call->response_bytes, [this, call](grpc::Status status) {
+                              Finish(call, status);
+                              Finished(call.get());
+                            });
+  }
+
+  // The last thing a completion does with the API.
+  void Finished(const Call* call) {
+    std::lock_guard lock(calls_mu_);
+    in_flight_.erase(call);
+    if (in_flight_.empty()) calls_done_.notify_all();
   }
 
   // On a gRPC callback thread: parse and print, nothing that waits.
@@ -282,6 +319,8 @@ class ApiHandler final : public std::enable_shared_from_this<ApiHandler> {
     const bool is_login = route.method->full_name() == absl::StrCat(kUserService, ".Login");
     const bool is_refresh = route.method->full_name() == absl::StrCat(kUserService, ".Refresh");
     const bool is_logout = route.method->full_name() == absl::StrCat(kUserService, ".Logout");
+    const bool is_password_change =
+        route.method->full_name() == absl::StrCat(kUserService, ".ChangePassword");
     if (!status.ok()) {
       HttpResponse res = api::ErrorResponse(
           api::FromGrpcStatus(status, call->grpc_context.GetServerTrailingMetadata(),
@@ -314,6 +353,10 @@ class ApiHandler final : public std::enable_shared_from_this<ApiHandler> {
     if (is_login) tokens = static_cast<userpb::LoginResponse*>(response.get())->mutable_tokens();
     if (is_refresh) {
       tokens = static_cast<userpb::RefreshResponse*>(response.get())->mutable_tokens();
+    }
+    // The change ended every session, the cookie's too: the new one replaces it.
+    if (is_password_change) {
+      tokens = static_cast<userpb::ChangePasswordResponse*>(response.get())->mutable_tokens();
     }
     if (tokens != nullptr && !tokens->refresh_token().empty()) {
       const absl::Time expires =
@@ -369,15 +412,23 @@ class ApiHandler final : public std::enable_shared_from_this<ApiHandler> {
   const std::string openapi_;
   prometheus::Family<prometheus::Counter>* requests_ = nullptr;
   prometheus::Family<prometheus::Histogram>* duration_ = nullptr;
+  std::mutex calls_mu_;
+  std::condition_variable calls_done_;
+  std::map<const Call*, std::shared_ptr<Call>> in_flight_;  // guarded by calls_mu_
+  bool closing_ = false;                                    // guarded by calls_mu_
 };
 
 // What the server holds: the pool that checks tokens, and the API. The pool's workers hold only
 // the API, so this is never destroyed on one of them (which would join itself); destroying it
-// runs what is queued, then joins.
+// runs what is queued, joins, then waits for the downstream calls still in flight (cancelled).
 class ApiFront final : public RouteHandler {
  public:
   ApiFront(std::shared_ptr<ApiHandler> api, int threads, int queue)
       : api_(std::move(api)), verify_executor_(threads, queue) {}
+  ~ApiFront() override {
+    verify_executor_.Shutdown();  // no token check starts a call after this
+    api_->Close();
+  }
 
   void Handle(HttpRequest request, const RequestContext& context, Responder respond) override {
     api_->Handle(std::move(request), context, std::move(respond), verify_executor_);

@@ -1,7 +1,10 @@
 // The JSON API's parts without any service behind them: the route table, the error mapping,
 // JSON limits, the OpenAPI document, cookies and CSRF, token buckets, and the handler's own
 // refusals (404, 405, 413, 415, 400, 401, 429) that never reach a service.
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <future>
+#include <thread>
 
 #include "api/api_handler.h"
 #include "api/cookies.h"
@@ -10,11 +13,17 @@
 #include "api/openapi.h"
 #include "api/routes.h"
 #include "google/rpc/status.pb.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/generic/async_generic_service.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
 #include "handler_support.h"
 #include "limits/token_buckets.h"
 #include "shopcast/common/v1/error.pb.h"
 #include "shopcast/product_inventory/v1/product_inventory.pb.h"
 #include "shopcast/status/status.h"
+#include "shopcast/testing/wait.h"
 #include "shopcast/user/v1/user.pb.h"
 
 namespace api = shopcast::gateway::api;
@@ -49,6 +58,32 @@ std::shared_ptr<gw::RouteHandler> Handler(
   return *h;
 }
 
+// A service that answers no call until the caller cancels it (a user service that hangs).
+class HangingService final : public grpc::CallbackGenericService {
+ public:
+  std::atomic<int> calls{0};
+  std::atomic<int> cancelled{0};
+
+ private:
+  grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext*) override {
+    ++calls;
+    return new Hang(this);
+  }
+
+  class Hang final : public grpc::ServerGenericBidiReactor {
+   public:
+    explicit Hang(HangingService* service) : service_(service) {}
+    void OnCancel() override {
+      ++service_->cancelled;
+      Finish(grpc::Status::CANCELLED);
+    }
+    void OnDone() override { delete this; }
+
+   private:
+    HangingService* service_;
+  };
+};
+
 }  // namespace
 
 TEST_CASE("every public unary RPC is routed once, internal services and streams never") {
@@ -69,6 +104,13 @@ TEST_CASE("every public unary RPC is routed once, internal services and streams 
   CHECK(
       gw::DefaultRateLimitOptions().buckets[static_cast<size_t>(gw::RateAction::kRefresh)].burst ==
       60);
+  // A password change checks a password: the login allowance, but per user (signed in).
+  const api::Route* change = table->Find("/api/v1/user/ChangePassword");
+  REQUIRE(change != nullptr);
+  CHECK(change->attributes.action == gw::RateAction::kLogin);
+  CHECK(change->attributes.auth_required);
+  CHECK_FALSE(change->attributes.per_address);
+  CHECK_FALSE(change->attributes.ignores_token);
   const api::Route* info = table->Find("/api/v1/gateway/GetServerInfo");
   REQUIRE(info != nullptr);
   CHECK(info->allow_get);  // no request fields
@@ -393,4 +435,58 @@ TEST_CASE("a caller over its limit gets 429 with Retry-After and RATE_LIMITED") 
   CHECK(limited.status() == 429);
   CHECK(limited.reason() == "RATE_LIMITED");
   CHECK(limited.header(http::field::retry_after) == "10");
+}
+
+TEST_CASE("letting the handler go cancels the calls in flight and answers each one first") {
+  HangingService service;
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterCallbackGenericService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  REQUIRE(server != nullptr);
+
+  gw::ApiOptions o;
+  o.channels["user"] =
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials());
+  auto made =
+      gw::MakeApiHandler(o, std::make_shared<FixedAccess>(),
+                         gw::MakeRateLimits(gw::DefaultRateLimitOptions(), nullptr), nullptr);
+  REQUIRE(made.ok());
+  std::shared_ptr<gw::RouteHandler> h = *std::move(made);
+  constexpr int kCalls = 3;
+  std::vector<std::future<gw::HttpResponse>> answers;
+  for (int i = 0; i < kCalls; ++i) {
+    auto req = Post("/api/v1/user/GetMe", "{}");
+    req.set(http::field::authorization, "Bearer good");
+    gw::RequestContext ctx;
+    ctx.request_id = "req-" + std::to_string(i);
+    ctx.client_address = "198.51.100.10";
+    ctx.received = absl::Now();
+    auto promise = std::make_shared<std::promise<gw::HttpResponse>>();
+    answers.push_back(promise->get_future());
+    h->Handle(std::move(req), ctx,
+              [promise](gw::HttpResponse res) { promise->set_value(std::move(res)); });
+  }
+  REQUIRE(shopcast::testing::WaitUntil([&] { return service.calls.load() == kCalls; },
+                                       absl::Seconds(30)));
+  for (auto& a : answers) CHECK(a.wait_for(std::chrono::seconds(0)) != std::future_status::ready);
+
+  // Let go on another thread, so a handler that never returns fails the test instead of hanging.
+  auto released = std::make_shared<std::promise<void>>();
+  std::future<void> done = released->get_future();
+  std::thread([h = std::move(h), released]() mutable {
+    h.reset();
+    released->set_value();
+  }).detach();
+  REQUIRE(done.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
+  // By then every request had its answer: its call cancelled, 499 as grpc-gateway maps it.
+  for (auto& a : answers) {
+    REQUIRE(a.wait_for(std::chrono::seconds(0)) == std::future_status::ready);
+    Answer answer{a.get()};
+    CHECK(answer.status() == 499);
+  }
+  CHECK(shopcast::testing::WaitUntil([&] { return service.cancelled.load() == kCalls; },
+                                     absl::Seconds(30)));
+  server->Shutdown();
 }

@@ -3,7 +3,7 @@
 if(SHOPCAST_BUILD_TESTS)
   shopcast_test(NAME gateway_api_test
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/api/api_test.cc
-    DEPS gateway_api gateway_limits LABEL unit)
+    DEPS gateway_api gateway_limits shopcast::testing_wait LABEL unit)
 endif()
 
 # The handler against real user and product-inventory processes.
