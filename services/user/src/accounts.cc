@@ -17,7 +17,6 @@ namespace shopcast::user {
 namespace {
 
 constexpr size_t kMaxLoginBytes = 254;
-constexpr size_t kMaxPasswordBytes = 4 * kMaxPasswordChars;  // bound before hashing
 constexpr size_t kMaxRefreshTokenBytes = 128;
 
 absl::Status InvalidCredentials() {
@@ -131,19 +130,8 @@ absl::StatusOr<std::pair<Tokens, UserRow>> Accounts::Login(absl::string_view log
   // Keyed on the account however it was named (username or e-mail). An unknown login is keyed
   // on its text, so it is throttled exactly like a real account and tells nothing.
   const std::string account = user.ok() ? user->id : absl::StrCat("login:", normalized);
-  const std::string pair_key = absl::StrCat("pair:", account, "|", client_address);
-  const std::string account_key = absl::StrCat("acct:", account);
-  const std::string address_key = absl::StrCat("addr:", client_address);
-  // At an address the owner has logged in from, only that address's own lane applies: failures
-  // elsewhere, against this account or from this address to others, never lock the owner out.
-  ASSIGN_OR_RETURN(bool known, store_.IsKnownAddress(account, client_address));
-  std::vector<std::string> keys = {pair_key};
-  if (!known) {
-    keys.push_back(account_key);
-    keys.push_back(address_key);
-  }
-  ASSIGN_OR_RETURN(int64_t wait_ms, store_.ThrottleRemainingMs(keys));
-  if (wait_ms > 0) return Throttled("LOGIN_THROTTLED", wait_ms, "too many failed logins");
+  ASSIGN_OR_RETURN(PasswordLanes lanes, LanesFor(account, client_address));
+  RETURN_IF_ERROR(CheckLanes(lanes));
 
   bool matched = false;
   if (user.ok()) {
@@ -153,15 +141,15 @@ absl::StatusOr<std::pair<Tokens, UserRow>> Accounts::Login(absl::string_view log
     RETURN_IF_ERROR(hasher_.VerifyDummy(password));
   }
   if (!matched) {
-    RETURN_IF_ERROR(store_.CountAttempt(pair_key, options_.pair_throttle));
-    RETURN_IF_ERROR(store_.CountAttempt(account_key, options_.account_throttle));
-    RETURN_IF_ERROR(store_.CountAttempt(address_key, options_.address_throttle));
-    log::Info("login_failed").Kv("known_user", user.ok()).Kv("known_address", known);
+    RETURN_IF_ERROR(CountFailure(lanes));
+    log::Info("login_failed")
+        .Kv("known_user", user.ok())
+        .Kv("known_address", lanes.checked.size() == 1);
     return InvalidCredentials();
   }
   // The account-wide counter is left to age out: a success by the owner must not hand a
   // guesser elsewhere a fresh allowance.
-  RETURN_IF_ERROR(store_.ResetThrottle(pair_key));
+  RETURN_IF_ERROR(store_.ResetThrottle(lanes.pair));
   RETURN_IF_ERROR(store_.RememberAddress(user->id, client_address));
   if (hasher_.NeedsRehash(user->password_hash)) {
     ASSIGN_OR_RETURN(std::string fresh, hasher_.Hash(password));
@@ -174,6 +162,33 @@ absl::StatusOr<std::pair<Tokens, UserRow>> Accounts::Login(absl::string_view log
   RETURN_IF_ERROR(store_.InsertRefreshToken(ids::HashSecret(tokens.refresh_token), family_id,
                                             user->id, tokens.refresh_expires_at));
   return std::make_pair(std::move(tokens), *std::move(user));
+}
+
+absl::StatusOr<Accounts::PasswordLanes> Accounts::LanesFor(absl::string_view account,
+                                                           absl::string_view client_address) {
+  PasswordLanes lanes;
+  lanes.pair = absl::StrCat("pair:", account, "|", client_address);
+  lanes.account = absl::StrCat("acct:", account);
+  lanes.address = absl::StrCat("addr:", client_address);
+  ASSIGN_OR_RETURN(bool known, store_.IsKnownAddress(account, client_address));
+  lanes.checked = {lanes.pair};
+  if (!known) {
+    lanes.checked.push_back(lanes.account);
+    lanes.checked.push_back(lanes.address);
+  }
+  return lanes;
+}
+
+absl::Status Accounts::CheckLanes(const PasswordLanes& lanes) {
+  ASSIGN_OR_RETURN(int64_t wait_ms, store_.ThrottleRemainingMs(lanes.checked));
+  if (wait_ms > 0) return Throttled("LOGIN_THROTTLED", wait_ms, "too many failed logins");
+  return absl::OkStatus();
+}
+
+absl::Status Accounts::CountFailure(const PasswordLanes& lanes) {
+  RETURN_IF_ERROR(store_.CountAttempt(lanes.pair, options_.pair_throttle));
+  RETURN_IF_ERROR(store_.CountAttempt(lanes.account, options_.account_throttle));
+  return store_.CountAttempt(lanes.address, options_.address_throttle);
 }
 
 absl::StatusOr<Tokens> Accounts::IssueTokens(const UserRow& user, absl::string_view session_id) {

@@ -67,6 +67,15 @@ class Accounts {
   // revocation sync; with `all_sessions`, every session of its user.
   absl::Status Logout(absl::string_view refresh_token, bool all_sessions);
 
+  // Defined in accounts_password.cc.
+  // Replaces the caller's password after checking the current one (failures counted and
+  // throttled as failed logins from `client_address` are); ends every session of the user and
+  // returns the tokens of the caller's new one.
+  absl::StatusOr<Tokens> ChangePassword(const auth::Caller& caller,
+                                        absl::string_view current_password,
+                                        absl::string_view new_password,
+                                        absl::string_view client_address);
+
   absl::StatusOr<UserRow> GetUser(absl::string_view user_id);
   absl::StatusOr<UserRow> GetUserByUsername(absl::string_view username);
   absl::StatusOr<UserRow> UpdateProfile(const auth::Caller& caller, const ProfileUpdate& update);
@@ -103,6 +112,20 @@ class Accounts {
                                                 const PreferencesUpdate& update);
 
  private:
+  // The throttle lanes a password check of `account` (a user id, or "login:<text>" for an
+  // unknown login) from `client_address` counts in, and those that hold it back: at an address
+  // the owner has logged in from, only that address's own lane, so failures elsewhere never
+  // lock the owner out.
+  struct PasswordLanes {
+    std::string pair, account, address;
+    std::vector<std::string> checked;
+  };
+  absl::StatusOr<PasswordLanes> LanesFor(absl::string_view account,
+                                         absl::string_view client_address);
+  // RESOURCE_EXHAUSTED/LOGIN_THROTTLED while any checked lane is blocked.
+  absl::Status CheckLanes(const PasswordLanes& lanes);
+  // Counts a wrong password in every lane.
+  absl::Status CountFailure(const PasswordLanes& lanes);
   // Tokens for a new session `session_id` (a refresh-token family id).
   absl::StatusOr<Tokens> IssueTokens(const UserRow& user, absl::string_view session_id);
   // INVALID_ARGUMENT/DISPLAY_NAME_CONFUSABLE if `display_name` reads like the username of an

@@ -195,6 +195,20 @@ grpc::ServerUnaryReactor* UserServiceImpl::Logout(grpc::CallbackServerContext* c
   });
 }
 
+grpc::ServerUnaryReactor* UserServiceImpl::ChangePassword(grpc::CallbackServerContext* ctx,
+                                                          const pb::ChangePasswordRequest* req,
+                                                          pb::ChangePasswordResponse* res) {
+  auto caller = Authenticate(*ctx);
+  if (!caller.ok()) return server::FinishNow(ctx, caller.status());
+  std::string address = ClientAddress(*ctx);
+  return RunBlocking(ctx, executor_, [this, req, res, c = *caller, address]() -> absl::Status {
+    ASSIGN_OR_RETURN(Tokens t, accounts_.ChangePassword(c, req->current_password(),
+                                                        req->new_password(), address));
+    ToProto(t, res->mutable_tokens());
+    return absl::OkStatus();
+  });
+}
+
 grpc::ServerUnaryReactor* UserServiceImpl::GetMe(grpc::CallbackServerContext* ctx,
                                                  const pb::GetMeRequest*, pb::GetMeResponse* res) {
   auto caller = Authenticate(*ctx);

@@ -33,6 +33,9 @@ class UserServiceImpl final : public pb::UserService::CallbackService {
                                     pb::RefreshResponse* res) override;
   grpc::ServerUnaryReactor* Logout(grpc::CallbackServerContext* ctx, const pb::LogoutRequest* req,
                                    pb::LogoutResponse* res) override;
+  grpc::ServerUnaryReactor* ChangePassword(grpc::CallbackServerContext* ctx,
+                                           const pb::ChangePasswordRequest* req,
+                                           pb::ChangePasswordResponse* res) override;
   grpc::ServerUnaryReactor* GetMe(grpc::CallbackServerContext* ctx, const pb::GetMeRequest* req,
                                   pb::GetMeResponse* res) override;
   grpc::ServerUnaryReactor* GetUser(grpc::CallbackServerContext* ctx, const pb::GetUserRequest* req,

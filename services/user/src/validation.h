@@ -14,6 +14,8 @@ namespace shopcast::user {
 inline constexpr size_t kMaxEmailBytes = 254;
 inline constexpr int kMinPasswordChars = 12;
 inline constexpr int kMaxPasswordChars = 128;
+// A presented password longer than this is refused before it is hashed.
+inline constexpr size_t kMaxPasswordBytes = 4 * kMaxPasswordChars;
 inline constexpr int kMaxDisplayNameChars = 50;
 inline constexpr int kMaxBioChars = 500;
 inline constexpr size_t kMaxAvatarUrlBytes = 2048;

@@ -1,5 +1,6 @@
-// Stale authority in the user service: role changes, logout of every session and account
-// deletion void earlier access tokens, to the second, and account deletion removes the data.
+// Stale authority in the user service: role changes, logout of every session, password changes
+// and account deletion void earlier access tokens, to the second, and account deletion removes
+// the data.
 #include <catch2/catch.hpp>
 #include <pqxx/pqxx>
 
@@ -33,15 +34,14 @@ struct Env {
   absl::Time now = absl::FromUnixSeconds(1'900'000'000);
   auth::RevocationList revoked;  // what every other service holds
 
-  Env() {
+  explicit Env(AccountsOptions options = {}) {
     REQUIRE(db::ApplyMigrations(db.dsn(), {&db::embedded::userMigrations()}).ok());
     auto p = db::Pool::Create(
         db::PoolOptions{db.dsn(), 2, absl::Seconds(5), sql::PreparedStatements(), "rev-test"});
     REQUIRE(p.ok());
     pool = *std::move(p);
     store = std::make_unique<UserStore>(*pool);
-    accounts = std::make_unique<Accounts>(*store, hasher, issuer, AccountsOptions{},
-                                          [this] { return now; });
+    accounts = std::make_unique<Accounts>(*store, hasher, issuer, options, [this] { return now; });
   }
 
   std::string Make(const std::string& name, auth::Role role) {
@@ -226,6 +226,133 @@ TEST_CASE("the revocation log pages in order and refuses bad arguments") {
   CHECK_FALSE(rest->more);
   CHECK(absl::IsInvalidArgument(env.accounts->ListRevocations(-1, 0).status()));
   CHECK(absl::IsInvalidArgument(env.accounts->ListRevocations(0, 5000).status()));
+}
+
+TEST_CASE("a password change ends every session, and the caller carries on in a new one") {
+  Env env;
+  const std::string id = env.Make("shopper", auth::Role::kViewer);
+  Tokens phone = env.Login("shopper");
+  Tokens laptop = env.Login("shopper");
+  env.now += absl::Milliseconds(400);  // the same second as the logins
+  const auth::Caller caller{id, auth::Role::kViewer};
+  auto changed =
+      env.accounts->ChangePassword(caller, kPassword, "a brand new passphrase", "192.0.2.1");
+  INFO(changed.status().message());
+  REQUIRE(changed.ok());
+
+  CHECK(ReasonOf(env.Judge(phone.access_token).status()) == "TOKEN_REVOKED");
+  CHECK(ReasonOf(env.Judge(laptop.access_token).status()) == "TOKEN_REVOKED");
+  absl::StatusOr<auth::Claims> fresh = env.Judge(changed->access_token);
+  INFO(fresh.status().message());
+  REQUIRE(fresh.ok());
+  CHECK(fresh->subject == id);
+  CHECK(fresh->session_id != Claims(env, phone.access_token).session_id);
+  CHECK(fresh->session_id != Claims(env, laptop.access_token).session_id);
+  // The old sessions cannot be refreshed back to life; the new one can.
+  CHECK(ReasonOf(env.accounts->Refresh(phone.refresh_token).status()) == "REFRESH_TOKEN_REVOKED");
+  CHECK(ReasonOf(env.accounts->Refresh(laptop.refresh_token).status()) == "REFRESH_TOKEN_REVOKED");
+  auto refreshed = env.accounts->Refresh(changed->refresh_token);
+  REQUIRE(refreshed.ok());
+  CHECK(env.Judge(refreshed->access_token).ok());
+  // The old password no longer signs in; the new one does.
+  CHECK(ReasonOf(env.accounts->Login("shopper", kPassword, "192.0.2.1").status()) ==
+        "INVALID_CREDENTIALS");
+  CHECK(env.accounts->Login("shopper", "a brand new passphrase", "192.0.2.1").ok());
+  auto log = env.accounts->ListRevocations(0, 0);
+  REQUIRE(log.ok());
+  REQUIRE(log->revocations.size() == 1);
+  CHECK(log->revocations[0].user_id == id);
+  CHECK(log->revocations[0].session_id.empty());
+  CHECK(env.Count("SELECT count(*) FROM token_revocations WHERE reason = 'password_changed' "
+                  "AND user_id = $1",
+                  id) == 1);
+}
+
+TEST_CASE("a password change refused for its fields changes nothing") {
+  Env env;
+  const std::string id = env.Make("shopper", auth::Role::kViewer);
+  Tokens session = env.Login("shopper");
+  const auth::Caller caller{id, auth::Role::kViewer};
+  struct Case {
+    std::string current, fresh, field, reason;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"", "a brand new passphrase", "current_password", "PASSWORD_INVALID"},
+           {std::string(100000, 'p'), "a brand new passphrase", "current_password",
+            "PASSWORD_INVALID"},
+           {kPassword, "", "new_password", "PASSWORD_TOO_SHORT"},
+           {kPassword, "short one", "new_password", "PASSWORD_TOO_SHORT"},
+           {kPassword, std::string(129, 'x') + "y", "new_password", "PASSWORD_TOO_LONG"},
+           {kPassword, "password1234", "new_password", "WEAK_PASSWORD"},
+           {kPassword, "i am shopper, really", "new_password", "WEAK_PASSWORD"},
+           {kPassword, "bad \xff\xfe utf-8 here", "new_password", "PASSWORD_INVALID"},
+           {kPassword, kPassword, "new_password", "PASSWORD_UNCHANGED"},
+       }) {
+    INFO(c.reason << " " << c.fresh.substr(0, 30));
+    auto r = env.accounts->ChangePassword(caller, c.current, c.fresh, "192.0.2.1");
+    CHECK(r.status().code() == absl::StatusCode::kInvalidArgument);
+    CHECK(FieldOf(r.status()) == c.field);
+    CHECK(ReasonOf(r.status()) == c.reason);
+  }
+  CHECK(env.Judge(session.access_token).ok());
+  CHECK(env.accounts->Refresh(session.refresh_token).ok());
+  CHECK(env.Count("SELECT count(*) FROM token_revocations WHERE user_id = $1", id) == 0);
+  CHECK(env.accounts->Login("shopper", kPassword, "192.0.2.1").ok());
+}
+
+TEST_CASE("a wrong current password is a failed login: counted, throttled, nothing changed") {
+  AccountsOptions options;
+  options.pair_throttle.free_failures = 3;
+  options.pair_throttle.base_delay = absl::Hours(1);  // no wait ends during the test
+  Env env(options);
+  const std::string id = env.Make("shopper", auth::Role::kViewer);
+  Tokens session = env.Login("shopper");  // 192.0.2.1 becomes a known address
+  const auth::Caller caller{id, auth::Role::kViewer};
+  for (int i = 0; i < 3; ++i) {
+    auto wrong = env.accounts->ChangePassword(caller, "not my password at all",
+                                              "a brand new passphrase", "192.0.2.1");
+    CHECK(wrong.status().code() == absl::StatusCode::kInvalidArgument);
+    CHECK(FieldOf(wrong.status()) == "current_password");
+    CHECK(ReasonOf(wrong.status()) == "CURRENT_PASSWORD_WRONG");
+  }
+  // Past the allowance, even the right password waits, here and at Login from that address.
+  auto held = env.accounts->ChangePassword(caller, "not my password at all",
+                                           "a brand new passphrase", "192.0.2.1");
+  CHECK(ReasonOf(held.status()) == "CURRENT_PASSWORD_WRONG");
+  auto throttled =
+      env.accounts->ChangePassword(caller, kPassword, "a brand new passphrase", "192.0.2.1");
+  CHECK(throttled.status().code() == absl::StatusCode::kResourceExhausted);
+  CHECK(ReasonOf(throttled.status()) == "LOGIN_THROTTLED");
+  CHECK(ReasonOf(env.accounts->Login("shopper", kPassword, "192.0.2.1").status()) ==
+        "LOGIN_THROTTLED");
+  // Nothing changed: the session lives and the old password still opens the account elsewhere.
+  CHECK(env.Judge(session.access_token).ok());
+  CHECK(env.accounts->Login("shopper", kPassword, "198.51.100.7").ok());
+}
+
+TEST_CASE("of two password changes from the same password, one wins") {
+  Env env;
+  const std::string id = env.Make("shopper", auth::Role::kViewer);
+  auto before = env.store->GetById(id);
+  REQUIRE(before.ok());
+  const auth::Caller caller{id, auth::Role::kViewer};
+  REQUIRE(env.accounts->ChangePassword(caller, kPassword, "the first new passphrase", "192.0.2.1")
+              .ok());
+  // The second was checked against the hash the first replaced.
+  PasswordChange late;
+  late.user_id = id;
+  late.old_hash = before->password_hash;
+  late.new_hash = before->password_hash;
+  late.revoke_before = env.now;
+  late.refresh_hash = "late-refresh-hash";
+  late.family_id = "rtf_late";
+  late.refresh_expires_at = env.now + absl::Hours(1);
+  absl::Status lost = env.store->ChangePassword(late);
+  CHECK(lost.code() == absl::StatusCode::kAborted);
+  CHECK(ReasonOf(lost) == "PASSWORD_CHANGED_CONCURRENTLY");
+  CHECK(env.Count("SELECT count(*) FROM refresh_tokens WHERE family_id = $1", "rtf_late") == 0);
+  CHECK(env.Count("SELECT count(*) FROM token_revocations WHERE user_id = $1", id) == 1);
+  CHECK(env.accounts->Login("shopper", "the first new passphrase", "192.0.2.1").ok());
 }
 
 }  // namespace shopcast::user

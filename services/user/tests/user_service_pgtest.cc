@@ -173,6 +173,49 @@ TEST_CASE("logout revokes the session, or all sessions") {
   CHECK_FALSE(can_refresh(c.refresh_token()));
 }
 
+TEST_CASE("a password change needs the token and the current password, and ends other sessions") {
+  UserServiceFixture f;
+  f.MakeUser("paula");
+  v1::TokenPair phone = f.LoginAs("paula");
+  v1::TokenPair laptop = f.LoginAs("paula");
+  auto change = [&](const std::string& token, const std::string& current, const std::string& fresh,
+                    v1::ChangePasswordResponse* res, std::string* reason) {
+    v1::ChangePasswordRequest req;
+    req.set_current_password(current);
+    req.set_new_password(fresh);
+    auto ctx = Ctx(token);
+    grpc::Status s = f.stub().ChangePassword(ctx.get(), req, res);
+    *reason = ReasonOf(*ctx);
+    return s.error_code();
+  };
+  v1::ChangePasswordResponse res;
+  std::string reason;
+  CHECK(change("", kPassword, "a brand new passphrase", &res, &reason) == grpc::UNAUTHENTICATED);
+  CHECK(change(phone.access_token(), "wrong password here", "a brand new passphrase", &res,
+               &reason) == grpc::INVALID_ARGUMENT);
+  CHECK(reason == "CURRENT_PASSWORD_WRONG");
+  REQUIRE(change(phone.access_token(), kPassword, "a brand new passphrase", &res, &reason) ==
+          grpc::OK);
+  CHECK_FALSE(res.tokens().access_token().empty());
+  CHECK_FALSE(res.tokens().refresh_token().empty());
+  CHECK(res.tokens().refresh_token_expires_at().seconds() > 0);
+
+  auto refresh = [&](const std::string& token) {
+    v1::RefreshRequest req;
+    req.set_refresh_token(token);
+    v1::RefreshResponse out;
+    auto ctx = Ctx();
+    return f.stub().Refresh(ctx.get(), req, &out).ok() ? std::string() : ReasonOf(*ctx);
+  };
+  CHECK(refresh(laptop.refresh_token()) == "REFRESH_TOKEN_REVOKED");
+  CHECK(refresh(phone.refresh_token()) == "REFRESH_TOKEN_REVOKED");
+  CHECK(refresh(res.tokens().refresh_token()).empty());  // the caller's new session
+  v1::GetMeResponse me;
+  auto ctx = Ctx(res.tokens().access_token());
+  CHECK(f.stub().GetMe(ctx.get(), v1::GetMeRequest(), &me).ok());
+  CHECK(me.user().username() == "paula");
+}
+
 TEST_CASE("profiles: anyone reads them, only the owner changes them, by field mask") {
   UserServiceFixture f;
   std::string token = f.TokenFor("gina", Role::kViewer);

@@ -51,6 +51,8 @@ const absl::flat_hash_map<std::string, RouteAttributes>& Table() {
     (*t)[user + "Register"].action = RateAction::kRegister;
     (*t)[user + "Refresh"].action = RateAction::kRefresh;
     (*t)[user + "GetMe"].auth_required = true;
+    // Checks a password (an Argon2 verify and hash): the login allowance, per user.
+    (*t)[user + "ChangePassword"] = Limited(RateAction::kLogin, true);
     // The live show: per user.
     (*t)[push + "SendChat"] = Limited(RateAction::kChat, true);
     (*t)[push + "SetReaction"] = Limited(RateAction::kReaction, false);  // anonymous too

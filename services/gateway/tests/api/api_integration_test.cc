@@ -214,6 +214,52 @@ TEST_CASE("register, login into a cookie, refresh by cookie only with CSRF proof
   CHECK(out.cookies()[0].find("Max-Age=0") != std::string::npos);
 }
 
+TEST_CASE("a password change replaces the session cookie, and the old cookie no longer refreshes") {
+  World w;
+  w.Register("petra");
+  Answer login = w.Login("petra");
+  REQUIRE(login.status() == 200);
+  const std::string access = login.json()["tokens"]["accessToken"];
+  const std::string old_refresh = CookieFrom(login.cookies(), gw::api::kRefreshCookie);
+  auto refresh_with = [&](const std::string& refresh, const std::string& csrf) {
+    auto req = Post("/api/v1/user/Refresh");
+    req.set(http::field::cookie, absl::StrCat(gw::api::kRefreshCookie, "=", refresh, "; ",
+                                              gw::api::kCsrfCookie, "=", csrf));
+    req.set(gw::api::kCsrfHeader, csrf);
+    return Send(*w.api, std::move(req));
+  };
+
+  Answer wrong =
+      w.Call("/api/v1/user/ChangePassword",
+             R"({"currentPassword":"not the password","newPassword":"a new passphrase"})", access);
+  CHECK(wrong.status() == 400);
+  CHECK(wrong.reason() == "CURRENT_PASSWORD_WRONG");
+  CHECK(wrong.cookies().empty());
+  Answer changed = w.Call(
+      "/api/v1/user/ChangePassword",
+      absl::StrCat(R"({"currentPassword":")", kPassword, R"(","newPassword":"a new passphrase"})"),
+      access);
+  INFO(changed.res.body());
+  REQUIRE(changed.status() == 200);
+  CHECK(changed.json()["tokens"]["refreshToken"] == "");  // only in the cookie
+  CHECK_FALSE(changed.json()["tokens"]["accessToken"].get<std::string>().empty());
+  const std::string new_refresh = CookieFrom(changed.cookies(), gw::api::kRefreshCookie);
+  const std::string new_csrf = CookieFrom(changed.cookies(), gw::api::kCsrfCookie);
+  REQUIRE_FALSE(new_refresh.empty());
+  CHECK(new_refresh != old_refresh);
+
+  Answer stale = refresh_with(old_refresh, CookieFrom(login.cookies(), gw::api::kCsrfCookie));
+  CHECK(stale.status() == 401);
+  CHECK(stale.reason() == "REFRESH_TOKEN_REVOKED");
+  Answer kept = refresh_with(new_refresh, new_csrf);
+  INFO(kept.res.body());
+  CHECK(kept.status() == 200);
+  // Signing in takes the new password only.
+  CHECK(w.Login("petra").status() == 401);
+  Answer again = w.Call("/api/v1/user/Login", R"({"login":"petra","password":"a new passphrase"})");
+  CHECK(again.status() == 200);
+}
+
 TEST_CASE("a host creates a product through JSON and gets its violations back as JSON fields") {
   World w;
   const std::string admin_id = w.Register("adele");

@@ -18,6 +18,11 @@ inline constexpr char kInsertRevocation[] = R"~(
 INSERT INTO token_revocations (user_id, not_before, user_deleted, reason, session_id)
 VALUES ($1, $2, $3, $4, $5))~";
 
+// A password change replaces the hash only if it is still the one the caller's current password
+// was checked against: of two changes at once, one wins.
+inline constexpr char kReplacePasswordHash[] =
+    "UPDATE users SET password_hash = $2 WHERE id = $1 AND password_hash = $3";
+
 inline constexpr char kListRevocations[] = R"~(
 SELECT sequence, user_id, not_before, user_deleted, session_id FROM token_revocations
 WHERE sequence > $1 ORDER BY sequence LIMIT $2)~";
@@ -44,6 +49,7 @@ inline std::vector<std::pair<std::string, std::string>> RevocationStatements() {
       {"lock_revocations", kLockRevocations},           {"insert_revocation", kInsertRevocation},
       {"list_revocations", kListRevocations},           {"select_issue_state", kSelectIssueState},
       {"select_role_for_update", kSelectRoleForUpdate}, {"delete_user", kDeleteUser},
+      {"replace_password_hash", kReplacePasswordHash},
   };
 }
 

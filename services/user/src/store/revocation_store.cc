@@ -48,6 +48,25 @@ absl::Status UserStore::DeleteUser(absl::string_view id, absl::Time revoked_at) 
   });
 }
 
+absl::Status UserStore::ChangePassword(const PasswordChange& c) {
+  return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::Status {
+    if (tx.exec_prepared("replace_password_hash", c.user_id, c.new_hash, c.old_hash)
+            .affected_rows() == 0) {
+      if (tx.exec_prepared("user_exists", c.user_id).empty()) {
+        return NotFound("USER_NOT_FOUND", "no such user");
+      }
+      return Error(absl::StatusCode::kAborted, "PASSWORD_CHANGED_CONCURRENTLY",
+                   "the password was changed meanwhile; sign in again with the new one");
+    }
+    tx.exec_prepared("revoke_user", c.user_id);
+    InsertRevocation(tx, c.user_id, c.revoke_before, "password_changed");
+    // After the revocation, so the new session is not part of what it ended.
+    tx.exec_prepared("insert_refresh_token", c.refresh_hash, c.family_id, c.user_id,
+                     absl::ToUnixMicros(c.refresh_expires_at));
+    return absl::OkStatus();
+  });
+}
+
 absl::StatusOr<std::vector<auth::Revocation>> UserStore::ListRevocations(int64_t after, int limit) {
   return db::InTransaction(
       pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::vector<auth::Revocation>> {

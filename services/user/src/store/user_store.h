@@ -34,6 +34,18 @@ struct IssueState {
   std::string display_name;
 };
 
+// A password change as one commit: the new hash, every session ended, the caller's new one.
+struct PasswordChange {
+  std::string user_id;
+  std::string old_hash;  // what the current password was checked against
+  std::string new_hash;
+  absl::Time revoke_before;  // the user's access tokens issued before it become void
+  // The caller's new session.
+  std::string refresh_hash;
+  std::string family_id;
+  absl::Time refresh_expires_at;
+};
+
 class UserStore {
  public:
   explicit UserStore(db::Pool& pool) : pool_(pool) {}
@@ -77,6 +89,11 @@ class UserStore {
   // Deletes the account (cascading to its sessions, follows and preferences) and voids every
   // token of it, in one transaction. NOT_FOUND/USER_NOT_FOUND when absent.
   absl::Status DeleteUser(absl::string_view id, absl::Time revoked_at);
+  // Replaces the password hash (ABORTED/PASSWORD_CHANGED_CONCURRENTLY if it is no longer
+  // `old_hash`; NOT_FOUND/USER_NOT_FOUND if the account is gone), revokes every refresh token of
+  // the user, voids their access tokens issued before `revoke_before`, and stores the new
+  // session's refresh token, in one transaction.
+  absl::Status ChangePassword(const PasswordChange& change);
   // Revocations after sequence `after`, oldest first, at most `limit`.
   absl::StatusOr<std::vector<auth::Revocation>> ListRevocations(int64_t after, int limit);
 
