@@ -115,6 +115,16 @@ class Core : public std::enable_shared_from_this<Core> {
     } else {
       live = ParseLiveTarget(target);
     }
+    if (!live && !vod) {
+      // A show's address as notifications give it, opened in a browser: its watch page.
+      if (std::optional<std::string> page = WatchPageFor(target)) {
+        metrics_.Request("watch_redirect");
+        HttpResponse res = Text(request, http::status::found, "the show's page");
+        res.set(http::field::location, *page);
+        std::move(respond)(std::move(res));
+        return;
+      }
+    }
     if (!live) {
       metrics_.Request("bad_path");
       std::move(respond)(Text(request, http::status::not_found, "not found"));

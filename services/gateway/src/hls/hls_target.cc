@@ -141,6 +141,25 @@ std::optional<LiveTarget> ParseLiveTarget(std::string_view target) {
   return out;
 }
 
+std::optional<std::string> WatchPageFor(std::string_view target) {
+  if (target.size() > kMaxTargetBytes || target.substr(0, kLivePrefix.size()) != kLivePrefix) {
+    return std::nullopt;
+  }
+  std::string_view rest = target.substr(kLivePrefix.size());
+  std::string_view query;
+  const size_t q = rest.find('?');
+  if (q != std::string_view::npos) {
+    query = rest.substr(q + 1);
+    rest = rest.substr(0, q);
+  }
+  if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
+  if (!IsStreamId(rest) || !IsQuery(query)) return std::nullopt;
+  std::string page = "/watch/";
+  page.append(rest);
+  if (!query.empty()) page.append("?").append(query);
+  return page;
+}
+
 std::string_view PathOf(std::string_view target) { return target.substr(0, target.find('?')); }
 
 }  // namespace shopcast::gateway::hls

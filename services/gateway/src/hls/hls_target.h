@@ -36,6 +36,12 @@ bool IsQuery(std::string_view query);
 // only ("/live/…"), at most kMaxTargetBytes.
 std::optional<LiveTarget> ParseLiveTarget(std::string_view target);
 
+// The watch page a stream's bare live address opens: "/live/<stream id>" or
+// "/live/<stream id>/", with an optional query as IsQuery, gives "/watch/<stream id>[?<query>]".
+// Notifications link to a show as "/live/<stream id>" (an e-mail's reader follows it straight to
+// the gateway); anything else is nullopt.
+std::optional<std::string> WatchPageFor(std::string_view target);
+
 // A recording's VOD file (issue 13), proxied to recording-lifecycle's VOD origin, which parses
 // it exactly: /vod/<rec id>/<file> or /vod/<rec id>/{clips,thumbs}/<file>, the file 1..64 of
 // [A-Za-z0-9_-] then .m3u8 .ts .jpg or .mp4, the query as IsQuery.

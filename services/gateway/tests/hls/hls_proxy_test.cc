@@ -127,7 +127,7 @@ TEST_CASE("Bad paths, other methods and /vod/ are answered without any upstream 
   for (const std::string& target :
        {Live("../secret.m3u8"), Live("%2e%2e/x.ts"), Live("index.php"), Live("a/b.ts"),
         std::string("/live/str_nope/index.m3u8"), Live("index.m3u8?a b"), Live("x.ts#f"),
-        std::string("/live/") + kId, std::string("/live/../../etc/passwd")}) {
+        std::string("/live/../../etc/passwd"), std::string("/live/") + kId + "//"}) {
     INFO(target);
     HttpResponse r = Call(*proxy, Get(target));
     CHECK(r.result_int() == 404);
@@ -145,6 +145,28 @@ TEST_CASE("Bad paths, other methods and /vod/ are answered without any upstream 
   CHECK(origin.connections() == 0);
   CHECK(absl::StrContains(MetricsText(registry),
                           "gateway_hls_requests_total{outcome=\"bad_path\"} 9"));
+}
+
+TEST_CASE("A show's bare live address (a notification's link) redirects to its watch page") {
+  TestOrigin origin;
+  prometheus::Registry registry;
+  auto proxy = ProxyTo(origin.url(), &registry);
+  HttpResponse r = Call(*proxy, Get(std::string("/live/") + kId + "?queue_ticket=qtk_1"));
+  CHECK(r.result_int() == 302);
+  CHECK(Header(r, http::field::location) == std::string("/watch/") + kId + "?queue_ticket=qtk_1");
+  CHECK(Header(r, http::field::cache_control) == "no-store");
+  HttpRequest head = Get(std::string("/live/") + kId + "/");
+  head.method(http::verb::head);
+  r = Call(*proxy, head);
+  CHECK(r.result_int() == 302);
+  CHECK(Header(r, http::field::location) == std::string("/watch/") + kId);
+  CHECK(r.body().empty());
+  // a recording's address is never one
+  r = Call(*proxy, Get(std::string("/vod/") + kId));
+  CHECK(r.result_int() == 404);
+  CHECK(origin.requests().empty());
+  CHECK(absl::StrContains(MetricsText(registry),
+                          "gateway_hls_requests_total{outcome=\"watch_redirect\"} 2"));
 }
 
 TEST_CASE("Recordings under /vod/ go to the VOD origin, byte for byte, and nothing else does") {

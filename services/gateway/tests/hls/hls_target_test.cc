@@ -71,6 +71,22 @@ TEST_CASE("Anything else is refused before it could reach an origin") {
   }
 }
 
+TEST_CASE("A show's bare live address names its watch page, the query kept") {
+  const std::string bare = std::string("/live/") + kId;
+  CHECK(WatchPageFor(bare) == std::string("/watch/") + kId);
+  CHECK(WatchPageFor(bare + "/") == std::string("/watch/") + kId);
+  CHECK(WatchPageFor(bare + "?queue_ticket=qtk_1") ==
+        std::string("/watch/") + kId + "?queue_ticket=qtk_1");
+  for (const std::string& target :
+       {Live("index.m3u8"), std::string("/live/str_nope"), bare + "//", bare + "?a b", bare + "#f",
+        bare + "?x=%zz", std::string("/live/"), std::string("/live"), std::string("/vod/") + kId,
+        std::string("/live/") + kId + "x", std::string("/live/") + kId + "/../x",
+        bare + "?" + std::string(2100, 'a')}) {
+    INFO(target);
+    CHECK_FALSE(WatchPageFor(target));
+  }
+}
+
 TEST_CASE("The path without its query is what gets logged") {
   CHECK(PathOf(Live("a.ts?token=secret")) == Live("a.ts"));
   CHECK(PathOf("/x") == "/x");

@@ -188,7 +188,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
     mailer = p->mailer.get();
   }
   notify::NotifyAreaOptions notify_options;
-  notify_options.ttl = config.notification_ttl;
+  notify_options.entries.ttl = config.notification_ttl;
+  notify_options.entries.web_base_url = config.web_base_url;
   notify_options.purge_interval = config.notification_purge_interval;
   notify_options.subscriber_tick = config.notification_poll_interval;
   notify_options.subscribe.max_lag = config.notification_max_lag;

@@ -1,6 +1,7 @@
 #include "app/config.h"
 
 #include "absl/flags/flag.h"
+#include "notify/notification.h"
 #include "shopcast/status/status.h"
 
 SHOPCAST_SERVICE_FLAGS("realtime-push", "0.0.0.0:50054", "0.0.0.0:9094", "0.0.0.0:50055",
@@ -57,6 +58,9 @@ ABSL_FLAG(absl::Duration, fanout_lease, absl::Seconds(60),
           "a go-live fan-out job's lease, renewed each page: how long a dead replica's job waits");
 ABSL_FLAG(absl::Duration, fanout_interval, absl::Seconds(1),
           "how often due go-live fan-out jobs are looked for");
+ABSL_FLAG(std::string, web_base_url, "",
+          "the web app's address (http(s)://host[:port][/path]), so links in e-mails open it; "
+          "empty: e-mails carry app paths");
 ABSL_FLAG(std::string, smtp_url, "",
           "smtp://host:port or smtps://host:port of the mail relay; empty: no e-mail");
 ABSL_FLAG(std::string, smtp_from, "", "From address of notification e-mails");
@@ -148,6 +152,12 @@ absl::StatusOr<Config> LoadConfig() {
   c.fanout_lease = absl::GetFlag(FLAGS_fanout_lease);
   if (c.fanout_lease < absl::Seconds(1)) {
     return absl::InvalidArgumentError("fanout_lease must be >= 1s");
+  }
+  c.web_base_url = absl::GetFlag(FLAGS_web_base_url);
+  if (!notify::IsWebBaseUrl(c.web_base_url)) {
+    return absl::InvalidArgumentError(
+        "web_base_url must be empty or http(s)://host[:port][/path] (printable ASCII, no query, "
+        "no final '/', at most 200 bytes)");
   }
   c.smtp_url = absl::GetFlag(FLAGS_smtp_url);
   c.smtp_from = absl::GetFlag(FLAGS_smtp_from);

@@ -60,6 +60,8 @@ struct Config : startup::ServiceConfig {
   // A job's lease, renewed with every page: how long a job of a replica that died waits
   // before another resumes it. Longer than one page takes.
   absl::Duration fanout_lease = absl::Seconds(60);
+  // The web app's address, prefixed to the links in e-mails ("" keeps app paths).
+  std::string web_base_url;
   // E-mail: empty smtp_url = off. The password comes from a file, never a flag.
   std::string smtp_url;
   std::string smtp_from;

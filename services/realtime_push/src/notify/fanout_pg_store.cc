@@ -47,7 +47,7 @@ absl::StatusOr<int64_t> PgFanoutStore::CommitBatch(const FanoutJob& job,
     }
     int64_t created = 0;
     for (const NewNotification& n : batch) {
-      if (InsertTx(tx, n, now, ttl_)) ++created;
+      if (InsertTx(tx, n, now, rules_)) ++created;
     }
     return created;
   });

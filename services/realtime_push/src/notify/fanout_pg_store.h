@@ -5,6 +5,7 @@
 #include <pqxx/transaction>
 
 #include "notify/fanout.h"
+#include "notify/inbox_store.h"
 #include "rooms/stream_events.h"
 #include "shopcast/db/pool.h"
 
@@ -16,8 +17,7 @@ absl::Status EnqueueGoLive(pqxx::work& tx, const rooms::WentLive& went_live, abs
 
 class PgFanoutStore : public FanoutStore {
  public:
-  // New entries expire `ttl` after creation.
-  PgFanoutStore(db::Pool& pool, absl::Duration ttl) : pool_(pool), ttl_(ttl) {}
+  PgFanoutStore(db::Pool& pool, EntryRules rules) : pool_(pool), rules_(std::move(rules)) {}
 
   absl::StatusOr<std::optional<FanoutJob>> Claim(absl::Time now, absl::Time lease_until) override;
   absl::StatusOr<int64_t> CommitBatch(const FanoutJob& job,
@@ -30,7 +30,7 @@ class PgFanoutStore : public FanoutStore {
 
  private:
   db::Pool& pool_;
-  const absl::Duration ttl_;
+  const EntryRules rules_;
 };
 
 }  // namespace shopcast::realtime_push::notify

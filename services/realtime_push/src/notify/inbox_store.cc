@@ -37,15 +37,15 @@ int64_t UnreadCount(pqxx::work& tx, const std::string& user_id, absl::Time now) 
 
 }  // namespace
 
-bool InsertTx(pqxx::work& tx, const NewNotification& n, absl::Time now, absl::Duration ttl) {
+bool InsertTx(pqxx::work& tx, const NewNotification& n, absl::Time now, const EntryRules& rules) {
   const std::string id = ids::NewId("ntf");
   const Content& c = n.content;
   pqxx::result r = tx.exec_prepared("ntf_insert", id, n.user_id, n.dedupe_key, c.kind, c.title,
                                     c.body, c.stream_id, c.product_id, c.auction_id, c.order_id,
-                                    c.link, PgTime(now), PgTime(now + ttl));
+                                    c.link, PgTime(now), PgTime(now + rules.ttl));
   if (r.empty()) return false;
   if (!n.email_to.empty()) {
-    EmailText email = RenderEmail(c, n.display_name);
+    EmailText email = RenderEmail(c, n.display_name, rules.web_base_url);
     tx.exec_prepared0("ntf_insert_email", id, n.email_to, email.subject, email.body, PgTime(now));
   }
   tx.exec_prepared("ntf_notify_user", n.user_id);
@@ -58,7 +58,7 @@ absl::StatusOr<int64_t> InboxStore::Notify(const std::vector<std::string>& user_
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<int64_t> {
     int64_t created = 0;
     for (const std::string& user : user_ids) {
-      if (InsertTx(tx, NewNotification{user, dedupe_key, content, "", ""}, now, ttl_)) ++created;
+      if (InsertTx(tx, NewNotification{user, dedupe_key, content, "", ""}, now, rules_)) ++created;
     }
     return created;
   });

@@ -49,14 +49,23 @@ struct NewNotifications {
   int64_t horizon = 0;                          // read from here next time
 };
 
+// What every new entry gets, whichever path creates it (Notify, the go-live fan-out, a personal
+// notice).
+struct EntryRules {
+  // Entries expire this long after creation.
+  absl::Duration ttl = absl::Hours(24 * 30);
+  // The web app's address without a final "/", prefixed to the link in e-mails; "" keeps the
+  // app path (RenderEmail).
+  std::string web_base_url;
+};
+
 // Creates `n` in the caller's transaction unless (user, dedupe key) exists: its inbox row, its
 // e-mail row when n.email_to is set, and the NOTIFY. True if created. Throws pqxx errors.
-bool InsertTx(pqxx::work& tx, const NewNotification& n, absl::Time now, absl::Duration ttl);
+bool InsertTx(pqxx::work& tx, const NewNotification& n, absl::Time now, const EntryRules& rules);
 
 class InboxStore {
  public:
-  // Entries expire `ttl` after creation.
-  InboxStore(db::Pool& pool, absl::Duration ttl) : pool_(pool), ttl_(ttl) {}
+  InboxStore(db::Pool& pool, EntryRules rules) : pool_(pool), rules_(std::move(rules)) {}
 
   // One entry per recipient (validated, distinct ids); how many were created now.
   absl::StatusOr<int64_t> Notify(const std::vector<std::string>& user_ids, const Content& content,
@@ -83,11 +92,11 @@ class InboxStore {
   // `emails_before`.
   absl::StatusOr<int64_t> Purge(absl::Time now, absl::Time emails_before);
 
-  absl::Duration ttl() const { return ttl_; }
+  const EntryRules& rules() const { return rules_; }
 
  private:
   db::Pool& pool_;
-  const absl::Duration ttl_;
+  const EntryRules rules_;
 };
 
 }  // namespace shopcast::realtime_push::notify

@@ -1,7 +1,9 @@
 #include "notify/notification.h"
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "shopcast/ids/ids.h"
 #include "shopcast/status/status.h"
 #include "shopcast/text/utf8.h"
@@ -144,13 +146,33 @@ std::string GoLiveDedupeKey(absl::string_view stream_id) {
   return absl::StrCat("live:", stream_id);
 }
 
-EmailText RenderEmail(const Content& content, absl::string_view display_name) {
+bool IsWebBaseUrl(absl::string_view url) {
+  if (url.empty()) return true;
+  if (url.size() > 200 || url.back() == '/') return false;
+  absl::string_view rest = url;
+  if (!absl::ConsumePrefix(&rest, "https://") && !absl::ConsumePrefix(&rest, "http://")) {
+    return false;
+  }
+  if (rest.empty() || rest.front() == '/' || rest.front() == ':') return false;
+  for (char c : rest) {
+    if (c <= ' ' || c > '~' ||
+        absl::string_view("\"'<>\\?#`{}|^").find(c) != absl::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
+EmailText RenderEmail(const Content& content, absl::string_view display_name,
+                      absl::string_view web_base_url) {
   EmailText out;
   out.subject = content.title;
   out.body = display_name.empty() ? "Hi,\n\n" : absl::StrCat("Hi ", display_name, ",\n\n");
   absl::StrAppend(&out.body, content.title, "\n");
   if (!content.body.empty()) absl::StrAppend(&out.body, "\n", content.body, "\n");
-  if (!content.link.empty()) absl::StrAppend(&out.body, "\nOpen in Shopcast: ", content.link, "\n");
+  if (!content.link.empty()) {
+    absl::StrAppend(&out.body, "\nOpen in Shopcast: ", web_base_url, content.link, "\n");
+  }
   absl::StrAppend(&out.body, "\nYou get this because of your notification settings in Shopcast.\n");
   return out;
 }

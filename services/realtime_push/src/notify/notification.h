@@ -67,11 +67,19 @@ Content GoLiveContent(absl::string_view stream_id, absl::string_view title);
 // Idempotence key of a stream's go-live notifications: one per follower per stream.
 std::string GoLiveDedupeKey(absl::string_view stream_id);
 
-// The plain-text e-mail of a notification.
+// The plain-text e-mail of a notification. Its link is an app path ("/live/str_…",
+// "/orders/ord_…"); with `web_base_url` (the web app's address, "https://shop.example") the
+// e-mail carries it as an absolute URL a mail reader can open, else as the path.
 struct EmailText {
   std::string subject;
   std::string body;
 };
-EmailText RenderEmail(const Content& content, absl::string_view display_name);
+EmailText RenderEmail(const Content& content, absl::string_view display_name,
+                      absl::string_view web_base_url = "");
+
+// What --web_base_url may be: "" or "http(s)://" + a host (and port, and path), at most 200 bytes
+// of printable ASCII without spaces, quotes, angle brackets, backslashes, a query, a fragment or
+// a final "/" (the links it prefixes start with one).
+bool IsWebBaseUrl(absl::string_view url);
 
 }  // namespace shopcast::realtime_push::notify

@@ -12,14 +12,14 @@ NotifyArea::NotifyArea(db::Pool& pool, server::Executor& executor,
                        NotifyAreaOptions options, prometheus::Registry* registry)
     : options_(std::move(options)),
       metrics_(registry),
-      store_(pool, options_.ttl),
+      store_(pool, options_.entries),
       hub_(options_.subscriber_tick) {
   service_ = std::make_unique<NotifyService>(NotifyService::Deps{
       verifier, revoked, store_, hub_, executor, options_.subscribe, &metrics_});
   loops_.push_back(
       std::make_unique<Periodic>(options_.purge_interval, [this](const std::function<bool()>&) {
         const absl::Time now = absl::Now();
-        absl::StatusOr<int64_t> purged = store_.Purge(now, now - options_.ttl);
+        absl::StatusOr<int64_t> purged = store_.Purge(now, now - options_.entries.ttl);
         if (!purged.ok()) {
           log::Warn("notify_purge_failed").Kv("detail", std::string(purged.status().message()));
         } else if (*purged > 0) {
@@ -27,15 +27,15 @@ NotifyArea::NotifyArea(db::Pool& pool, server::Executor& executor,
         }
       }));
   if (followers != nullptr) {
-    fanout_store_ = std::make_unique<PgFanoutStore>(pool, options_.ttl);
+    fanout_store_ = std::make_unique<PgFanoutStore>(pool, options_.entries);
     fanout_ =
         std::make_unique<FanoutWorker>(*fanout_store_, *followers, options_.fanout, &metrics_);
     loops_.push_back(std::make_unique<Periodic>(
         options_.fanout_interval,
         [this](const std::function<bool()>& stopping) { RunFanout(stopping); }));
   }
-  personal_ =
-      std::make_unique<PersonalWorker>(pool, contacts, options_.ttl, options_.personal, &metrics_);
+  personal_ = std::make_unique<PersonalWorker>(pool, contacts, options_.entries, options_.personal,
+                                               &metrics_);
   loops_.push_back(std::make_unique<Periodic>(options_.personal_interval,
                                               [this](const std::function<bool()>& stopping) {
                                                 while (!stopping() && personal_->RunOnce()) {

@@ -24,7 +24,8 @@
 namespace shopcast::realtime_push::notify {
 
 struct NotifyAreaOptions {
-  absl::Duration ttl = absl::Hours(24 * 30);
+  // Every new entry's expiry, and the web app's address for the links in e-mails.
+  EntryRules entries;
   absl::Duration purge_interval = absl::Hours(1);
   // Live subscribers' fallback re-read and keep-alive clock.
   absl::Duration subscriber_tick = absl::Seconds(2);

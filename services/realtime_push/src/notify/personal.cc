@@ -86,7 +86,7 @@ absl::StatusOr<bool> PersonalWorker::Finish(const Job& job, const PersonalOutcom
         tx.exec_prepared0("ntf_finish_personal", job.notice.user_id, job.notice.dedupe_key,
                           outcome.outcome, PgTime(now));
     if (done.affected_rows() == 0) return false;
-    return outcome.entry.has_value() && InsertTx(tx, *outcome.entry, now, ttl_);
+    return outcome.entry.has_value() && InsertTx(tx, *outcome.entry, now, rules_);
   });
 }
 

@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "clients/user_contacts.h"
+#include "notify/inbox_store.h"
 #include "notify/notification.h"
 #include "notify/notify_metrics.h"
 #include "shopcast/db/pool.h"
@@ -56,11 +57,14 @@ struct PersonalOptions {
 
 class PersonalWorker {
  public:
-  // `contacts` null: inbox only, no e-mail. `metrics` may be null. New entries expire `ttl`
-  // after creation.
-  PersonalWorker(db::Pool& pool, ContactSource* contacts, absl::Duration ttl,
-                 PersonalOptions options, NotifyMetrics* metrics)
-      : pool_(pool), contacts_(contacts), ttl_(ttl), options_(options), metrics_(metrics) {}
+  // `contacts` null: inbox only, no e-mail. `metrics` may be null.
+  PersonalWorker(db::Pool& pool, ContactSource* contacts, EntryRules rules, PersonalOptions options,
+                 NotifyMetrics* metrics)
+      : pool_(pool),
+        contacts_(contacts),
+        rules_(std::move(rules)),
+        options_(options),
+        metrics_(metrics) {}
 
   // Claims one due job and finishes or defers it. False when none was due (or the claim
   // failed).
@@ -79,7 +83,7 @@ class PersonalWorker {
 
   db::Pool& pool_;
   ContactSource* const contacts_;
-  const absl::Duration ttl_;
+  const EntryRules rules_;
   const PersonalOptions options_;
   NotifyMetrics* const metrics_;
 };

@@ -1,6 +1,7 @@
 // Go-live e-mail through the whole App and a real SMTP server: the message delivered with the
-// notification's content; a refusal (550) leaves the in-app entry, marks the e-mail failed and
-// is not retried; a deferral (451) is retried and delivered once a relay accepts.
+// notification's content and an absolute link to the web app; a refusal (550) leaves the in-app
+// entry, marks the e-mail failed and is not retried; a deferral (451) is retried and delivered once
+// a relay accepts.
 #include <catch2/catch.hpp>
 
 #include "absl/strings/str_cat.h"
@@ -87,8 +88,12 @@ TEST_CASE("e-mail: the go-live e-mail reaches the relay with the notification's 
   RoomsFixture f;
   const auto list = Three();
   FixedFollowers followers(list);
-  auto& a = f.AddReplica([&](Config& c) { SmtpConfig(c, smtp.url()); },
-                         AppOverrides{&followers, nullptr});
+  auto& a = f.AddReplica(
+      [&](Config& c) {
+        SmtpConfig(c, smtp.url());
+        c.web_base_url = "https://shop.example";
+      },
+      AppOverrides{&followers, nullptr});
   const std::string stream = GoLive(a, f.Peer(), "usr_host", "Vinyl night");
   REQUIRE(smtp.WaitForMessages(1, absl::Seconds(30)));
   REQUIRE(shopcast::testing::WaitUntil([&] { return EmailState(f, list[0].user_id) == "sent"; },
@@ -100,7 +105,10 @@ TEST_CASE("e-mail: the go-live e-mail reaches the relay with the notification's 
   REQUIRE(m.rcpt_tos == std::vector<std::string>{"ada@example.test"});
   REQUIRE(m.subject == "Live now: Vinyl night");
   REQUIRE(m.body.find("Hi Ada,") != std::string::npos);
-  REQUIRE(m.body.find("/live/" + stream) != std::string::npos);
+  // a link the reader's mail program opens (the gateway sends /live/<stream> to its page)
+  const size_t link = m.body.find("Open in Shopcast: https://shop.example/live/" + stream);
+  REQUIRE(link != std::string::npos);
+  REQUIRE(m.body.find_first_of("\r\n", link) == link + 44 + stream.size());
   REQUIRE(m.defects.empty());
   // Bob got the in-app entry only; Cy nothing.
   REQUIRE(EmailState(f, list[1].user_id).empty());

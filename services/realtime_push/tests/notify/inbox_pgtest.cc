@@ -260,7 +260,7 @@ TEST_CASE("SubscribeNotifications: a subscriber too far behind is cut, not buffe
       n.dedupe_key = absl::StrCat("burst", i);
       n.content.kind = pb::NOTIFICATION_KIND_SYSTEM;
       n.content.title = "burst";
-      notify::InsertTx(tx, n, absl::Now(), absl::Hours(1));
+      notify::InsertTx(tx, n, absl::Now(), {absl::Hours(1), ""});
     }
     return absl::OkStatus();
   });
@@ -294,7 +294,7 @@ TEST_CASE("expired entries are purged and never listed") {
   const std::string ada = shopcast::ids::NewId("usr");
   REQUIRE(Notify(*internal, {ada}, "k", "t").ok());
   auto pool = NotifyPool(f.dsn());
-  notify::InboxStore store(*pool, absl::Hours(24 * 30));
+  notify::InboxStore store(*pool, {absl::Hours(24 * 30), ""});
   REQUIRE(*store.Purge(absl::Now(), absl::Now()) == 0);
   const absl::Time later = absl::Now() + absl::Hours(24 * 30) + absl::Minutes(1);
   auto listed = store.List(ada, false, 20, std::nullopt, later);

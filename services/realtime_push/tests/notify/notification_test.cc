@@ -115,7 +115,31 @@ TEST_CASE("e-mail text: greeting, title, body and link") {
   EmailText t = RenderEmail(GoLiveContent("str_1", "Spring sale"), "Ada");
   REQUIRE(t.subject == "Live now: Spring sale");
   REQUIRE(t.body.find("Hi Ada,") == 0);
-  REQUIRE(t.body.find("/live/str_1") != std::string::npos);
+  REQUIRE(t.body.find("\nOpen in Shopcast: /live/str_1\n") != std::string::npos);
+  // with the web app's address the link is one a mail reader opens
+  t = RenderEmail(GoLiveContent("str_1", "Spring sale"), "Ada", "https://shop.example");
+  REQUIRE(t.body.find("\nOpen in Shopcast: https://shop.example/live/str_1\n") !=
+          std::string::npos);
+  Content none = GoLiveContent("str_1", "Spring sale");
+  none.link.clear();
+  REQUIRE(RenderEmail(none, "", "https://shop.example").body.find("Open in") == std::string::npos);
+}
+
+TEST_CASE("the web app's address for e-mail links") {
+  for (const char* ok : {"", "https://shop.example", "http://127.0.0.1:8080",
+                         "https://example.com/shopcast", "http://[::1]:8080"}) {
+    INFO(ok);
+    CHECK(IsWebBaseUrl(ok));
+  }
+  for (const char* bad :
+       {"shop.example", "https://", "https://shop.example/", "ftp://shop.example",
+        "https://shop example", "https://shop.example?x=1", "https://shop.example#top",
+        "javascript:alert(1)", "https:///path", "https://a\"b", "https://a<b>",
+        "https://shop.example\n", "https://\xc3\xa9.example"}) {
+    INFO(bad);
+    CHECK_FALSE(IsWebBaseUrl(bad));
+  }
+  CHECK_FALSE(IsWebBaseUrl("https://" + std::string(200, 'a')));
 }
 
 }  // namespace shopcast::realtime_push::notify
