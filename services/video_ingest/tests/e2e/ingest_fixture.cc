@@ -168,7 +168,11 @@ std::string IngestServer::verify_key_file() const {
 }
 
 std::string IngestServer::LogPath(const std::string& name) const {
-  return deployment_->dir.File(name + ".log");
+  return ScratchPath(name + ".log");
+}
+
+std::string IngestServer::ScratchPath(const std::string& name) const {
+  return deployment_->dir.File(name);
 }
 
 int64_t IngestServer::ResidentBytes() const {

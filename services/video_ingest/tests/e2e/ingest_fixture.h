@@ -153,6 +153,8 @@ class IngestServer {
   }
   // A file for a client's log in the test's scratch folder (removed after the test).
   std::string LogPath(const std::string& name) const;
+  // Any file `name` in that folder.
+  std::string ScratchPath(const std::string& name) const;
   bool running() const { return proc_->running(); }
   // The server's resident memory now (VmRSS of /proc/<pid>/status), in bytes.
   int64_t ResidentBytes() const;
