@@ -20,7 +20,7 @@ export async function signIn(page: Page, account: { login: string; password: str
   await page.getByLabel('Username or email').fill(account.login);
   await page.getByLabel('Password').fill(account.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Sign out', exact: true })).toBeVisible();
 }
 
 /** The video's current time, in seconds. */

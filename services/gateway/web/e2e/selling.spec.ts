@@ -171,21 +171,122 @@ test('a lottery drop: both viewers enter, one is drawn and checks out the prize'
   await expect(tile(loser, lottery)).not.toContainText('You won');
 });
 
-test('a queue: a viewer joins, is offered a hold, claims it and pays', async () => {
+test('a queue: a viewer joins, is offered a hold, finds it again after a reload and from its notification, claims it and pays', async () => {
   await hostRow(queued).getByRole('button', { name: 'Queue', exact: true }).click();
   const form = host.page.getByRole('dialog', { name: `Queue mode: ${queued}` });
   await form.getByLabel('Seconds to claim an offer').fill('60');
   await form.getByRole('button', { name: 'Turn queue on' }).click();
   await expect(form).toBeHidden();
 
-  const card = tile(viewer.page, queued);
+  const page = viewer.page;
+  const card = tile(page, queued);
   await card.getByRole('button', { name: 'Join the queue' }).click();
+  await expect(card).toContainText('It is your turn!');
+  // a reload keeps the offer: this browser remembers the ticket
+  await page.reload();
+  await expect(card).toContainText('It is your turn!');
+  // a browser that never saw the ticket (forgotten here) finds it from the offer's notification
+  await page.evaluate(() => {
+    for (const k of Object.keys(localStorage)) if (k.startsWith('shopcast.queueTicket.')) localStorage.removeItem(k);
+  });
+  await page.reload();
+  await expect(card.getByRole('button', { name: 'Join the queue' })).toBeVisible();
+  const bell = page.getByRole('button', { name: /^Notifications, \d+ unread$/ });
+  await bell.click();
+  await page.getByRole('region', { name: 'Notifications' }).getByRole('link', { name: new RegExp(`^Your turn: ${queued}`) }).click();
+  await expect(page).toHaveURL(new RegExp(`/watch/${streamId}\\?queue_ticket=qtk_`));
+  await expect(card).toContainText('It is your turn!');
+  // the same link as an e-mail carries it, opened straight on the gateway, leads to the show too
+  const linked = new URL(page.url()).search;
+  await page.goto(`/live/${streamId}${linked}`);
+  await expect(page).toHaveURL(new RegExp(`/watch/${streamId}\\?queue_ticket=qtk_`));
   await expect(card).toContainText('It is your turn!');
   await card.getByRole('button', { name: 'Claim and check out' }).click();
   const checkout = viewer.page.getByRole('dialog', { name: `Checkout: ${queued}` });
   await expect(checkout).toContainText('$20.00');
   await payInCheckout(viewer.page, checkout);
   await expect(tile(viewer2.page, queued).getByTestId('stock')).toHaveText('2 left of 3');
+  // a link to the product ("/products/<id>", as notifications about it give) opens its show
+  const productId = await card.getAttribute('data-product-id');
+  await page.goto(`/products/${productId}`);
+  await expect(page).toHaveURL(new RegExp(`/watch/${streamId}$`));
+  await expect(card.getByTestId('stock')).toHaveText('2 left of 3');
+});
+
+test('the buyer finds the order among their orders and cancels it: refunded, and the unit is back on sale', async () => {
+  const page = viewer.page;
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Orders' }).click();
+  const row = page.getByTestId('order-row').filter({ hasText: queued });
+  await expect(row).toContainText('Confirmed');
+  await row.getByRole('link').click();
+  await expect(page.getByTestId('order-status')).toHaveText('Confirmed');
+  await page.getByRole('button', { name: 'Cancel order' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Cancel this order?' });
+  await expect(dialog).toContainText('full refund');
+  await dialog.getByRole('button', { name: 'Cancel order' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByTestId('order-status')).toHaveText('Cancelled');
+  await expect(page.getByRole('button', { name: 'Cancel order' })).toHaveCount(0);
+  await expect(tile(viewer2.page, queued).getByTestId('stock')).toHaveText('3 left of 3');
+  await page.goto(`/watch/${streamId}`); // back to the show for its end
+});
+
+test('the host ships one order and refunds another from the orders page; the buyers see it', async () => {
+  const page = host.page;
+  await page.goto('/host');
+  await page.getByRole('link', { name: 'Orders to ship' }).click();
+  await expect(page.getByRole('heading', { name: 'Orders', exact: true })).toBeVisible();
+  const row = (title: string) => page.getByTestId('order-row').filter({ hasText: title });
+  // paid orders wait to be shipped; the one its buyer cancelled does not
+  await expect(row(lot)).toContainText('Confirmed');
+  await expect(row(flash)).toBeVisible();
+  await expect(row(queued)).toHaveCount(0);
+
+  await row(lot).getByRole('link').click();
+  await expect(page.getByRole('heading', { name: 'Order to fulfil' })).toBeVisible();
+  await expect(page.getByTestId('ship-to')).toContainText('1 Market Street');
+  await page.getByRole('button', { name: 'Mark shipped' }).click();
+  const ship = page.getByRole('dialog', { name: 'Mark the order shipped' });
+  await ship.getByLabel('Carrier').fill('DHL');
+  await ship.getByLabel('Tracking number').fill(`JD-${tag}`);
+  await ship.getByRole('button', { name: 'Mark shipped' }).click();
+  await expect(ship).toBeHidden();
+  await expect(page.getByTestId('order-status')).toHaveText('Shipped');
+  await expect(page.getByRole('button', { name: 'Mark shipped' })).toHaveCount(0);
+
+  // the lot's buyer finds it shipped, with the tracking number
+  const buyer = viewer2.page;
+  await buyer.goto('/orders');
+  const bought = buyer.getByTestId('order-row').filter({ hasText: lot });
+  await expect(bought).toContainText('Shipped');
+  await bought.getByRole('link').click();
+  await expect(buyer.getByTestId('order-tracking')).toContainText(`JD-${tag}`);
+  await expect(buyer.getByRole('button', { name: 'Cancel order' })).toHaveCount(0); // shipped: too late
+
+  // the flash sale's order from the list of all orders: a dollar back as a goodwill gesture
+  // (the order stays paid), then the rest
+  await page.getByRole('link', { name: 'All orders to fulfil' }).click();
+  await page.getByRole('tab', { name: 'All' }).click();
+  await expect(row(lot)).toContainText('Shipped');
+  await row(flash).getByRole('link').click();
+  await page.getByRole('button', { name: 'Refund', exact: true }).click();
+  const refund = page.getByRole('dialog', { name: 'Refund this order?' });
+  await refund.getByLabel('Amount').fill('1');
+  await refund.getByRole('button', { name: 'Refund $1.00' }).click();
+  await expect(refund).toBeHidden();
+  await expect(page.getByTestId('order-refunded')).toContainText('$1.00');
+  await expect(page.getByTestId('order-status')).not.toHaveText('Refunded');
+  await page.getByRole('button', { name: 'Refund', exact: true }).click();
+  await refund.getByRole('button', { name: /^Refund \$\d+\.\d\d$/ }).click();
+  await expect(refund).toBeHidden();
+  await expect(page.getByTestId('order-status')).toHaveText('Refunded');
+  await viewer.page.goto('/orders');
+  await expect(viewer.page.getByTestId('order-row').filter({ hasText: flash })).toContainText('Refunded');
+
+  // everyone back to the show for its end
+  await page.goto(`/host/streams/${streamId}`);
+  await viewer.page.goto(`/watch/${streamId}`);
+  await buyer.goto(`/watch/${streamId}`);
 });
 
 test('the host ends the show without keeping the recording', async () => {

@@ -17,12 +17,23 @@ export const User = {
   Login: rpc<T.LoginRequest, T.LoginResponse>('user', 'Login'),
   Refresh: rpc<T.RefreshRequest, T.RefreshResponse>('user', 'Refresh'),
   Logout: rpc<T.LogoutRequest, T.LogoutResponse>('user', 'Logout'),
+  ChangePassword: rpc<T.ChangePasswordRequest, T.ChangePasswordResponse>('user', 'ChangePassword'),
   GetMe: rpc<T.GetMeRequest, T.GetMeResponse>('user', 'GetMe'),
   GetUser: rpc<T.GetUserRequest, T.GetUserResponse>('user', 'GetUser'),
   SetRole: rpc<T.SetRoleRequest, T.SetRoleResponse>('user', 'SetRole'),
   Follow: rpc<T.FollowRequest, T.FollowResponse>('user', 'Follow'),
   Unfollow: rpc<T.UnfollowRequest, T.UnfollowResponse>('user', 'Unfollow'),
   ListFollowing: rpc<T.ListFollowingRequest, T.ListFollowingResponse>('user', 'ListFollowing'),
+  UpdateProfile: rpc<T.UpdateProfileRequest, T.UpdateProfileResponse>('user', 'UpdateProfile'),
+  GetNotificationPreferences: rpc<T.GetNotificationPreferencesRequest, T.GetNotificationPreferencesResponse>(
+    'user',
+    'GetNotificationPreferences',
+  ),
+  UpdateNotificationPreferences: rpc<T.UpdateNotificationPreferencesRequest, T.UpdateNotificationPreferencesResponse>(
+    'user',
+    'UpdateNotificationPreferences',
+  ),
+  DeleteAccount: rpc<T.DeleteAccountRequest, T.DeleteAccountResponse>('user', 'DeleteAccount'),
 };
 
 export const Video = {
@@ -90,6 +101,10 @@ export const Products = {
 export const Orders = {
   PlaceOrder: rpc<T.PlaceOrderRequest, T.PlaceOrderResponse>('order', 'PlaceOrder'),
   GetOrder: rpc<T.GetOrderRequest, T.GetOrderResponse>('order', 'GetOrder'),
+  ListOrders: rpc<T.ListOrdersRequest, T.ListOrdersResponse>('order', 'ListOrders'),
+  CancelOrder: rpc<T.CancelOrderRequest, T.CancelOrderResponse>('order', 'CancelOrder'),
+  MarkOrderShipped: rpc<T.MarkOrderShippedRequest, T.MarkOrderShippedResponse>('order', 'MarkOrderShipped'),
+  RefundOrder: rpc<T.RefundOrderRequest, T.RefundOrderResponse>('order', 'RefundOrder'),
   GetStreamSales: rpc<T.GetStreamSalesRequest, T.GetStreamSalesResponse>('order', 'GetStreamSales'),
 };
 

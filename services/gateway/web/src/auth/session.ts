@@ -104,14 +104,22 @@ export class Session implements TokenSource {
     return this.login(username, password);
   }
 
-  async logout(): Promise<void> {
+  /** Signs out here, or with `allSessions` on every device (every refresh token of the account). */
+  async logout(allSessions = false): Promise<void> {
     const csrf = readCookie(CSRF_COOKIE);
     try {
-      await UserApi.Logout({}, { headers: csrf ? { 'X-CSRF-Token': csrf } : {} });
+      await UserApi.Logout(allSessions ? { allSessions: true } : {}, { headers: csrf ? { 'X-CSRF-Token': csrf } : {} });
     } catch {
       /* signed out locally either way */
     }
     this.clear();
+  }
+
+  /** Replaces the password. The change ends every session, this one's too: the answer's access
+   * token (and the refresh cookie the gateway sets with it) carry this device on. */
+  async changePassword(currentPassword: string, newPassword: string): Promise<void> {
+    const res = await UserApi.ChangePassword({ currentPassword, newPassword });
+    this.adopt(res.tokens);
   }
 
   /** After a role change (admin granted host), reload the profile. */

@@ -23,6 +23,8 @@ export function Layout() {
           <NavLink to="/" end>
             Live
           </NavLink>
+          {s.status === 'signedIn' && <NavLink to="/orders">Orders</NavLink>}
+          {s.status === 'signedIn' && <NavLink to="/account">Account</NavLink>}
           {isHost(s) && <NavLink to="/host">Host console</NavLink>}
           {isAdmin(s) && <NavLink to="/admin">Admin</NavLink>}
         </nav>
@@ -30,9 +32,9 @@ export function Layout() {
           <NotificationBell />
           {s.status === 'signedIn' ? (
             <div className="account">
-              <span className="account-name" title={s.user?.username}>
+              <Link className="account-name" to="/account" title={`${s.user?.username ?? ''}: your account`}>
                 {s.user?.displayName || s.user?.username}
-              </span>
+              </Link>
               <button
                 type="button"
                 className="btn btn-small btn-ghost"

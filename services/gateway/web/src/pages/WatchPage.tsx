@@ -96,6 +96,7 @@ export function WatchPage() {
         lotteryWinners={lottery ? room.lotteryWinners[lottery.lotteryId ?? ''] : undefined}
         queue={room.queues[id]}
         pinned={isPinned}
+        linkedTicketId={params.get('queue_ticket') ?? undefined}
         requireLogin={requireLogin}
         onCheckout={(r, title) => setCheckout({ r, title })}
       />

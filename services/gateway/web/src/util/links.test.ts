@@ -13,6 +13,11 @@ describe('links', () => {
 
   it('maps notification links onto app routes', () => {
     expect(appLink('/live/str_abc')).toBe('/watch/str_abc');
+    expect(appLink('/live/str_abc/')).toBe('/watch/str_abc');
+    // a queue offer's link keeps the ticket the watch page opens the offer with
+    expect(appLink('/live/str_abc?queue_ticket=qtk_1')).toBe('/watch/str_abc?queue_ticket=qtk_1');
+    expect(appLink('/products/prd_1?queue_ticket=qtk_1')).toBe('/products/prd_1?queue_ticket=qtk_1');
+    expect(appLink('/\\evil.example')).toBe('/');
     expect(appLink('/orders/ord_1')).toBe('/orders/ord_1');
     expect(appLink('https://evil.example')).toBe('/');
     expect(appLink('//evil.example')).toBe('/');

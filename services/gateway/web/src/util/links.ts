@@ -1,9 +1,10 @@
 /** Notification links are app-relative paths; "/live/<id>" is the HLS prefix on the gateway, so
- * the watch page lives at "/watch/<id>". Anything that is not a plain app path goes home. */
+ * the watch page lives at "/watch/<id>" (its query, e.g. a queue offer's "?queue_ticket=…", kept).
+ * Anything that is not a plain app path goes home. */
 export function appLink(link: string | undefined): string {
-  if (!link || !link.startsWith('/') || link.startsWith('//')) return '/';
-  const live = /^\/live\/(str_[A-Za-z0-9_-]+)\/?$/.exec(link);
-  if (live) return `/watch/${live[1]}`;
+  if (!link || !link.startsWith('/') || link.startsWith('//') || link.startsWith('/\\')) return '/';
+  const live = /^\/live\/(str_[A-Za-z0-9_-]+)\/?(\?[^#]*)?$/.exec(link);
+  if (live) return `/watch/${live[1]}${live[2] ?? ''}`;
   return link;
 }
 

@@ -41,7 +41,18 @@ export function OrderSummary({ order, link = true }: { order: Order; link?: bool
           <span>Total</span>
           <span>{formatMoney(order.total)}</span>
         </li>
+        {Number(order.payment?.refunded?.amountMinor ?? 0) > 0 && (
+          <li data-testid="order-refunded">
+            <span>Refunded</span>
+            <span>−{formatMoney(order.payment?.refunded)}</span>
+          </li>
+        )}
       </ul>
+      {order.carrier && (
+        <p data-testid="order-tracking">
+          Shipped with {order.carrier}, tracking number <code>{order.trackingNumber}</code>
+        </p>
+      )}
       {link && order.id && <Link to={`/orders/${order.id}`}>View order</Link>}
     </div>
   );

@@ -21,13 +21,15 @@ interface Props {
   lotteryWinners?: string[];
   queue?: { enabled: boolean; length: number; offered: string[] };
   pinned?: boolean;
+  /** A queue ticket the page was opened with (a queue offer's link). */
+  linkedTicketId?: string;
   requireLogin: () => boolean;
   onCheckout: (r: Reservation, title: string) => void;
 }
 
 /** One product in the show: price (and flash deal), live stock, and the way to buy it — Buy Now
  * (a hold, then checkout), the queue, the auction, or the lottery. */
-export function ProductTile({ card, stock, auction, extension, lottery, lotteryWinners, queue, pinned, requireLogin, onCheckout }: Props) {
+export function ProductTile({ card, stock, auction, extension, lottery, lotteryWinners, queue, pinned, linkedTicketId, requireLogin, onCheckout }: Props) {
   const now = useServerNow(1000);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
@@ -93,6 +95,7 @@ export function ProductTile({ card, stock, auction, extension, lottery, lotteryW
             offered={queue?.offered ?? []}
             requireLogin={requireLogin}
             onClaimed={(r) => onCheckout(r, title)}
+            linkedTicketId={linkedTicketId}
           />
         ) : (
           <button type="button" className="btn btn-accent btn-block" onClick={buy} disabled={busy || soldOut || !card.purchasable}>

@@ -1,7 +1,9 @@
 import { useEffect, useState } from 'react';
 import { Products } from '../../api/services';
 import type { QueueTicket, Reservation } from '../../api/types';
-import { describeError } from '../../api/errors';
+import { ApiError, describeError } from '../../api/errors';
+import { useSession } from '../../hooks/useSession';
+import { forgetTicket, rememberedTicket, rememberTicket } from '../../products/queueTickets';
 import { Countdown } from '../Countdown';
 
 interface Props {
@@ -11,16 +13,58 @@ interface Props {
   offered: string[];
   requireLogin: () => boolean;
   onClaimed: (r: Reservation) => void;
+  /** A ticket the page was opened with (a queue offer's link, "?queue_ticket=qtk_…"): shown here
+   * if it is this product's. */
+  linkedTicketId?: string;
 }
 
+const isLive = (t: QueueTicket | null | undefined) =>
+  t?.status === 'QUEUE_TICKET_STATUS_WAITING' || t?.status === 'QUEUE_TICKET_STATUS_OFFERED';
+
 /** A hot item's queue: join, see your place (polled, and at once when the room announces offers),
- * claim the offer before it lapses. */
-export function QueueBox({ productId, queueLength, offered, requireLogin, onClaimed }: Props) {
+ * claim the offer before it lapses. The viewer's live ticket survives a reload and is found again
+ * from a queue offer's link. */
+export function QueueBox({ productId, queueLength, offered, requireLogin, onClaimed, linkedTicketId }: Props) {
+  const userId = useSession().user?.id ?? '';
   const [ticket, setTicket] = useState<QueueTicket | null>(null);
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
   const ticketId = ticket?.id;
-  const live = ticket?.status === 'QUEUE_TICKET_STATUS_WAITING' || ticket?.status === 'QUEUE_TICKET_STATUS_OFFERED';
+  const live = isLive(ticket);
+
+  // The ticket this viewer already holds: the link's, else the one remembered in this browser.
+  useEffect(() => {
+    if (!userId) return;
+    const remembered = rememberedTicket(userId, productId);
+    const candidates = [...new Set([linkedTicketId, remembered].filter((t): t is string => !!t))];
+    if (candidates.length === 0) return;
+    let stop = false;
+    void (async () => {
+      for (const id of candidates) {
+        try {
+          const r = await Products.GetQueuePosition({ queueTicketId: id });
+          if (stop) return;
+          if (r.ticket?.productId !== productId) continue; // the link names another product's
+          setTicket((cur) => (isLive(cur) ? cur : (r.ticket ?? null))); // one joined meanwhile wins
+          return;
+        } catch (e) {
+          // someone else's or gone: never ask for it again; anything else: ask on the next visit
+          const code = e instanceof ApiError ? e.code : '';
+          if (id === remembered && (code === 'NOT_FOUND' || code === 'PERMISSION_DENIED')) forgetTicket(userId, productId);
+        }
+      }
+    })();
+    return () => {
+      stop = true;
+    };
+  }, [userId, productId, linkedTicketId]);
+
+  // Remember a live ticket; forget one that reached its end (claimed, left, lapsed, cancelled).
+  useEffect(() => {
+    if (!userId || !ticket?.id || ticket.productId !== productId) return;
+    if (isLive(ticket)) rememberTicket(userId, productId, ticket.id);
+    else forgetTicket(userId, productId);
+  }, [userId, productId, ticket]);
 
   useEffect(() => {
     if (!ticketId || !live) return;

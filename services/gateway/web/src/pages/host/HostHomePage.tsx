@@ -136,6 +136,9 @@ export default function HostHomePage() {
     <RequireAuth role="host">
       <section className="page">
         <h1>Host console</h1>
+        <p>
+          <Link to="/host/orders">Orders to ship</Link>
+        </p>
         <div className="host-home">
           <CreateStreamForm />
           <MyStreams />
