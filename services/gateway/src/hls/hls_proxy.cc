@@ -1,6 +1,7 @@
 #include "hls/hls_proxy.h"
 
 #include <array>
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/http/field.hpp>
@@ -79,10 +80,16 @@ class Core : public std::enable_shared_from_this<Core> {
     thread_ = std::thread([this] { io_->run(); });
   }
 
-  ~Core() {
-    // The I/O thread first; then idle connections; then the io_context, which destroys the
-    // exchanges still waiting (their connections release their counts in the client); then
-    // the client.
+  ~Core() { Close(); }
+
+  // Called by the proxy's owner before it lets the proxy go, so that the last reference to this
+  // is never dropped on a gRPC or I/O thread. The route lookups first (each answers its requests
+  // with 503 and the I/O thread still takes what they start); then the I/O thread; then idle
+  // connections; then the io_context, which destroys the exchanges still waiting (their
+  // connections release their counts in the client); then the client. Idempotent.
+  void Close() {
+    if (closed_.exchange(true)) return;
+    routes_->Close();
     work_.reset();
     io_->stop();
     thread_.join();
@@ -261,6 +268,7 @@ class Core : public std::enable_shared_from_this<Core> {
   std::unique_ptr<asio::io_context> io_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::thread thread_;
+  std::atomic<bool> closed_{false};
 };
 
 class HlsProxy : public RouteHandler {
@@ -268,6 +276,7 @@ class HlsProxy : public RouteHandler {
   HlsProxy(HlsProxyOptions options, std::shared_ptr<grpc::Channel> channel,
            prometheus::Registry* registry)
       : core_(std::make_shared<Core>(std::move(options), std::move(channel), registry)) {}
+  ~HlsProxy() override { core_->Close(); }
   void Handle(HttpRequest request, const RequestContext& context, Responder respond) override {
     core_->Handle(std::move(request), context, std::move(respond));
   }

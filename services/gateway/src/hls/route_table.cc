@@ -5,7 +5,6 @@
 #include "grpcpp/client_context.h"
 #include "hls/proxy_metrics.h"
 #include "shopcast/log/log.h"
-#include "shopcast/video_ingest/v1/video_ingest.grpc.pb.h"
 
 namespace shopcast::gateway::hls {
 
@@ -17,8 +16,16 @@ RouteTable::RouteTable(RouteTableOptions options, std::shared_ptr<grpc::Channel>
       default_origin_(options_.default_origin.empty() ? std::nullopt
                                                       : ParseOrigin(options_.default_origin)),
       channel_(std::move(channel)),
+      stub_(channel_ ? vpb::VideoIngestInternalService::NewStub(channel_) : nullptr),
       metrics_(metrics),
       clock_(std::move(clock)) {}
+
+struct RouteTable::Lookup {
+  std::string stream_id;
+  grpc::ClientContext ctx;
+  vpb::LookupStreamsRequest req;
+  vpb::LookupStreamsResponse res;
+};
 
 void RouteTable::Resolve(const std::string& stream_id, Done done) {
   if (channel_ == nullptr) {
@@ -63,52 +70,76 @@ void RouteTable::Invalidate(const std::string& stream_id, const std::string& ori
 }
 
 void RouteTable::StartLookup(const std::string& stream_id) {
-  struct Call {
-    grpc::ClientContext ctx;
-    vpb::LookupStreamsRequest req;
-    vpb::LookupStreamsResponse res;
-    std::unique_ptr<vpb::VideoIngestInternalService::Stub> stub;
-  };
-  auto call = std::make_shared<Call>();
-  call->stub = vpb::VideoIngestInternalService::NewStub(channel_);
-  call->ctx.set_deadline(absl::ToChronoTime(absl::Now() + options_.lookup_timeout));
-  call->req.add_stream_ids(stream_id);
-  // The callback keeps the table alive: a lookup answering after the proxy is gone is dropped.
-  std::shared_ptr<RouteTable> self = shared_from_this();
-  call->stub->async()->LookupStreams(
-      &call->ctx, &call->req, &call->res, [self, call, stream_id](grpc::Status status) {
-        absl::StatusOr<Route> route;
-        if (!status.ok()) {
-          self->metrics_->Lookup("failed");
-          log::Warn("hls_route_lookup_failed")
-              .Kv("stream_id", stream_id)
-              .Kv("code", static_cast<int>(status.error_code()))
-              .Kv("message", status.error_message());
-          route = self->default_origin_
-                      ? absl::StatusOr<Route>(Route{*self->default_origin_, false})
-                      : absl::UnavailableError("stream directory unavailable");
-        } else if (call->res.streams_size() == 0) {
-          self->metrics_->Lookup("unknown");
-          route = absl::NotFoundError("unknown stream");
-        } else {
-          const std::string& advertised = call->res.streams(0).hls_origin();
-          std::optional<Origin> origin =
-              advertised.empty() ? std::nullopt : ParseOrigin(advertised);
-          if (!advertised.empty() && !origin) {
-            log::Warn("hls_route_bad_origin").Kv("stream_id", stream_id).Kv("origin", advertised);
-          }
-          if (origin) {
-            self->metrics_->Lookup("found");
-            route = Route{*origin, false};
-          } else {
-            self->metrics_->Lookup("not_held");
-            route = self->default_origin_
-                        ? absl::StatusOr<Route>(Route{*self->default_origin_, false})
-                        : absl::NotFoundError("stream is not live");
-          }
-        }
-        self->Finish(stream_id, std::move(route));
-      });
+  auto lookup = std::make_shared<Lookup>();
+  lookup->stream_id = stream_id;
+  lookup->ctx.set_deadline(absl::ToChronoTime(absl::Now() + options_.lookup_timeout));
+  lookup->req.add_stream_ids(stream_id);
+  bool closing = false;
+  {
+    std::lock_guard lock(lookups_mu_);
+    closing = closing_;
+    if (!closing) lookups_.emplace(lookup.get(), lookup);
+  }
+  if (closing) {
+    Finish(stream_id, absl::UnavailableError("the HLS proxy is shutting down"));
+    return;
+  }
+  // `this` outlives the call: Close() waits for its completion, whose last step is the erase.
+  stub_->async()->LookupStreams(&lookup->ctx, &lookup->req, &lookup->res,
+                                [this, lookup](grpc::Status status) {
+                                  OnLookup(lookup, status);
+                                  std::lock_guard lock(lookups_mu_);
+                                  lookups_.erase(lookup.get());
+                                  if (lookups_.empty()) lookups_done_.notify_all();
+                                });
+}
+
+void RouteTable::OnLookup(const std::shared_ptr<Lookup>& lookup, const grpc::Status& status) {
+  const std::string& stream_id = lookup->stream_id;
+  absl::StatusOr<Route> route;
+  if (status.error_code() == grpc::StatusCode::CANCELLED) {
+    // Only Close() cancels: the proxy is going away; nothing is wrong with the directory.
+    route = absl::UnavailableError("the HLS proxy is shutting down");
+  } else if (!status.ok()) {
+    metrics_->Lookup("failed");
+    log::Warn("hls_route_lookup_failed")
+        .Kv("stream_id", stream_id)
+        .Kv("code", static_cast<int>(status.error_code()))
+        .Kv("message", status.error_message());
+    route = default_origin_ ? absl::StatusOr<Route>(Route{*default_origin_, false})
+                            : absl::UnavailableError("stream directory unavailable");
+  } else if (lookup->res.streams_size() == 0) {
+    metrics_->Lookup("unknown");
+    route = absl::NotFoundError("unknown stream");
+  } else {
+    const std::string& advertised = lookup->res.streams(0).hls_origin();
+    std::optional<Origin> origin = advertised.empty() ? std::nullopt : ParseOrigin(advertised);
+    if (!advertised.empty() && !origin) {
+      log::Warn("hls_route_bad_origin").Kv("stream_id", stream_id).Kv("origin", advertised);
+    }
+    if (origin) {
+      metrics_->Lookup("found");
+      route = Route{*origin, false};
+    } else {
+      metrics_->Lookup("not_held");
+      route = default_origin_ ? absl::StatusOr<Route>(Route{*default_origin_, false})
+                              : absl::NotFoundError("stream is not live");
+    }
+  }
+  Finish(stream_id, std::move(route));
+}
+
+void RouteTable::Close() {
+  std::vector<std::shared_ptr<Lookup>> lookups;
+  std::unique_lock lock(lookups_mu_);
+  closing_ = true;
+  for (const auto& [ptr, lookup] : lookups_) lookups.push_back(lookup);
+  lock.unlock();
+  // Outside the lock: a cancellation may complete its lookup on this thread.
+  for (const auto& lookup : lookups) lookup->ctx.TryCancel();
+  lookups.clear();
+  lock.lock();
+  lookups_done_.wait(lock, [this] { return lookups_.empty(); });
 }
 
 void RouteTable::Finish(const std::string& stream_id, absl::StatusOr<Route> route) {

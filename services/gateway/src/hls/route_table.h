@@ -4,8 +4,11 @@
 // stream for a few seconds. Concurrent requests for a stream whose route is unknown share one
 // lookup. Asynchronous: the answer comes on a gRPC callback thread, never blocking the caller.
 
+#include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -16,6 +19,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/channel.h"
 #include "hls/origin.h"
+#include "shopcast/video_ingest/v1/video_ingest.grpc.pb.h"
 
 namespace shopcast::gateway::hls {
 
@@ -35,14 +39,14 @@ struct Route {
   bool cached = false;
 };
 
-class RouteTable : public std::enable_shared_from_this<RouteTable> {
+class RouteTable {
  public:
   // NOT_FOUND: the stream does not exist, or nobody holds it and there is no default origin.
   // UNAVAILABLE: the lookup failed and there is no default origin.
   using Done = absl::AnyInvocable<void(absl::StatusOr<Route>) &&>;
 
   // `channel` null: every stream goes to the default origin (which must then be set).
-  // `metrics` must outlive this object.
+  // `metrics` must outlive this object. Its owner calls Close() before letting it go.
   RouteTable(RouteTableOptions options, std::shared_ptr<grpc::Channel> channel,
              ProxyMetrics* metrics, std::function<absl::Time()> clock = absl::Now);
 
@@ -51,7 +55,15 @@ class RouteTable : public std::enable_shared_from_this<RouteTable> {
   // Forgets the stream's route if it still is `origin_key` (after an upstream failure there).
   void Invalidate(const std::string& stream_id, const std::string& origin_key);
 
+  // Cancels the lookups in flight and returns once each has answered its waiters (UNAVAILABLE);
+  // a lookup needed later fails at once, cached routes still answer. After it, no gRPC thread
+  // runs this object's code, so the owner may let it (and `metrics`) go: a lookup's completion
+  // never holds the table, whose last reference would otherwise drop on a gRPC thread, after
+  // the metrics and with the channel. Not on a gRPC callback thread. Idempotent.
+  void Close();
+
  private:
+  struct Lookup;
   struct Entry {
     bool ready = false;
     absl::StatusOr<Route> route = absl::UnknownError("pending");
@@ -59,16 +71,23 @@ class RouteTable : public std::enable_shared_from_this<RouteTable> {
     std::vector<Done> waiters;  // while a lookup is in flight
   };
   void StartLookup(const std::string& stream_id);
+  void OnLookup(const std::shared_ptr<Lookup>& lookup, const grpc::Status& status);
   void Finish(const std::string& stream_id, absl::StatusOr<Route> route);
   void TrimLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const RouteTableOptions options_;
   std::optional<Origin> default_origin_;
   std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<video_ingest::v1::VideoIngestInternalService::Stub> stub_;  // with channel_
   ProxyMetrics* metrics_;
   std::function<absl::Time()> clock_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
+  // The lookups in flight, counted apart from mu_ (a completion answers waiters outside it).
+  std::mutex lookups_mu_;
+  std::condition_variable lookups_done_;
+  std::map<const Lookup*, std::shared_ptr<Lookup>> lookups_;  // guarded by lookups_mu_
+  bool closing_ = false;                                      // guarded by lookups_mu_
 };
 
 }  // namespace shopcast::gateway::hls

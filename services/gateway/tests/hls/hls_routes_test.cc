@@ -22,6 +22,7 @@
 #include "grpcpp/server_builder.h"
 #include "hls/hls_proxy.h"
 #include "proxy_harness.h"
+#include "shopcast/testing/wait.h"
 #include "shopcast/video_ingest/v1/video_ingest.grpc.pb.h"
 
 namespace shopcast::gateway::hls {
@@ -40,8 +41,22 @@ std::string Live(const std::string& id, const std::string& file) {
   return "/live/" + id + "/" + file;
 }
 
+// A lookup that is never answered: it ends when its caller cancels it (or the server stops).
+class HangingLookup final : public grpc::ServerUnaryReactor {
+ public:
+  explicit HangingLookup(std::atomic<int>* cancelled) : cancelled_(cancelled) {}
+  void OnCancel() override {
+    ++*cancelled_;
+    Finish(grpc::Status::CANCELLED);
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  std::atomic<int>* cancelled_;
+};
+
 // video-ingest's internal LookupStreams as the test scripts it: which streams exist and which
-// origin holds each ("" = none); optionally slow or failing.
+// origin holds each ("" = none); optionally slow, failing or never answering.
 class Directory final : public vpb::VideoIngestInternalService::CallbackService {
  public:
   void Set(const std::string& id, const std::string& origin) {
@@ -51,11 +66,14 @@ class Directory final : public vpb::VideoIngestInternalService::CallbackService 
   std::atomic<int> calls{0};
   std::atomic<int> delay_ms{0};
   std::atomic<bool> failing{false};
+  std::atomic<bool> hanging{false};
+  std::atomic<int> cancelled{0};  // hanging lookups their callers cancelled
 
   grpc::ServerUnaryReactor* LookupStreams(grpc::CallbackServerContext* ctx,
                                           const vpb::LookupStreamsRequest* req,
                                           vpb::LookupStreamsResponse* res) override {
     ++calls;
+    if (hanging) return new HangingLookup(&cancelled);
     grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
     if (failing) {
       reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "database down"));
@@ -99,7 +117,8 @@ struct World {
     channel =
         grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials());
   }
-  ~World() { server->Shutdown(); }
+  // A call still open at the deadline (a test that failed) is cancelled, never waited for.
+  ~World() { server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5)); }
   std::shared_ptr<RouteHandler> Proxy(HlsProxyOptions options = {}) {
     REQUIRE(ValidateHlsProxyOptions(options, true).ok());
     return MakeHlsProxy(options, channel, &registry);
@@ -188,6 +207,31 @@ TEST_CASE("Unknown streams, streams nobody holds, and an unreachable directory")
     CHECK(Call(*proxy, Get(Live(kHeld, "index.m3u8"))).result_int() == 200);
     CHECK(fallback.requests().size() == 2);
   }
+}
+
+TEST_CASE("Letting the proxy go cancels its lookups in flight and answers their requests first") {
+  World w;
+  w.directory.hanging = true;
+  HlsProxyOptions options;
+  options.lookup_timeout = absl::Minutes(5);  // only a cancellation ends the lookup
+  auto proxy = w.Proxy(options);
+  std::future<HttpResponse> pending = testing::Start(*proxy, Get(Live(kHeld, "index.m3u8")));
+  REQUIRE(
+      ::shopcast::testing::WaitUntil([&] { return w.directory.calls == 1; }, absl::Seconds(30)));
+
+  // Returns once the lookup has ended and answered: nothing of the proxy is left on a gRPC
+  // thread to count into the registry or let the channel go after this.
+  proxy.reset();
+  REQUIRE(pending.wait_for(std::chrono::seconds(0)) == std::future_status::ready);
+  HttpResponse r = pending.get();
+  CHECK(r.result_int() == 503);
+  CHECK(r.body() == "stream directory unavailable\n");
+  CHECK(::shopcast::testing::WaitUntil([&] { return w.directory.cancelled == 1; },
+                                       absl::Seconds(30)));
+  // The directory was never at fault: no failed lookup is counted.
+  const std::string m = w.Metrics();
+  CHECK_FALSE(absl::StrContains(m, "gateway_hls_route_lookups_total{result=\"failed\"}"));
+  CHECK(absl::StrContains(m, "gateway_hls_requests_total{outcome=\"no_route\"} 1"));
 }
 
 }  // namespace

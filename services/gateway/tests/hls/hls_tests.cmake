@@ -20,7 +20,8 @@ if(SHOPCAST_BUILD_TESTS)
   # Routes from a scripted LookupStreams (an in-process gRPC service) to scripted origins.
   shopcast_test(NAME gateway_hls_routes_test
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/hls/hls_routes_test.cc
-    DEPS gateway_hls gateway_hls_harness prometheus-cpp::core LABEL integration)
+    DEPS gateway_hls gateway_hls_harness prometheus-cpp::core shopcast::testing_wait
+    LABEL integration)
 
   if(TARGET video_ingest_e2e_fixture)
     shopcast_test(NAME gateway_hls_ingest_e2e_test
