@@ -24,11 +24,16 @@ std::string AmountText(int64_t amount_minor, absl::string_view currency) {
   const uint64_t magnitude = amount_minor < 0 ? uint64_t{0} - static_cast<uint64_t>(amount_minor)
                                               : static_cast<uint64_t>(amount_minor);
   std::string number = absl::StrCat(magnitude);
-  if (digits > 0) {
-    if (number.size() <= digits) number.insert(0, digits + 1 - number.size(), '0');
-    number.insert(number.size() - digits, ".");
+  if (digits == 0) return absl::StrCat(amount_minor < 0 ? "-" : "", number, " ", currency);
+  // At least one whole digit. Built with StrCat rather than std::string::insert, which GCC 12's
+  // optimiser flags (a false -Wrestrict) in the release build.
+  if (number.size() <= digits) {
+    number = absl::StrCat(std::string(digits + 1 - number.size(), '0'), number);
   }
-  return absl::StrCat(amount_minor < 0 ? "-" : "", number, " ", currency);
+  const absl::string_view all(number);
+  const size_t whole = all.size() - digits;
+  return absl::StrCat(amount_minor < 0 ? "-" : "", all.substr(0, whole), ".", all.substr(whole),
+                      " ", currency);
 }
 
 }  // namespace shopcast::money
