@@ -2,10 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <utility>
 #include <vector>
 
@@ -19,6 +17,7 @@
 #include "api/json.h"
 #include "api/openapi.h"
 #include "api/routes.h"
+#include "calls/calls_in_flight.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/client_context.h"
@@ -91,15 +90,7 @@ class ApiHandler final : public std::enable_shared_from_this<ApiHandler> {
   // Cancels the downstream calls in flight and waits until each has answered its request. Calls
   // started later are refused. Not on a gRPC callback thread.
   void Close() {
-    std::vector<std::shared_ptr<Call>> calls;
-    std::unique_lock lock(calls_mu_);
-    closing_ = true;
-    for (const auto& [ptr, call] : in_flight_) calls.push_back(call);
-    lock.unlock();
-    // Outside the lock: a cancellation may complete its call on this thread.
-    for (const auto& call : calls) call->grpc_context.TryCancel();
-    lock.lock();
-    calls_done_.wait(lock, [this] { return in_flight_.empty(); });
+    in_flight_.CloseAndWait([](Call& call) -> grpc::ClientContext& { return call.grpc_context; });
   }
 
   void Handle(HttpRequest request, const RequestContext& context, Responder respond,
@@ -290,27 +281,16 @@ class ApiHandler final : public std::enable_shared_from_this<ApiHandler> {
     const std::string bytes = call->message->SerializeAsString();
     grpc::Slice slice(bytes);
     call->request_bytes = grpc::ByteBuffer(&slice, 1);
-    {
-      std::lock_guard lock(calls_mu_);
-      if (closing_) {
-        return Fail(call, Refused(absl::StatusCode::kUnavailable, "SHUTTING_DOWN",
-                                  "the gateway is shutting down; try again shortly"));
-      }
-      in_flight_.emplace(call.get(), call);
+    if (!in_flight_.Start(call)) {
+      return Fail(call, Refused(absl::StatusCode::kUnavailable, "SHUTTING_DOWN",
+                                "the gateway is shutting down; try again shortly"));
     }
-    // `this` outlives the call: Close() waits for Finished().
+    // `this` outlives the call: Close() waits for its Done.
     stub->second->UnaryCall(&ctx, route.grpc_method, grpc::StubOptions(), &call->request_bytes,
                             &call->response_bytes, [this, call](grpc::Status status) {
                               Finish(call, status);
-                              Finished(call.get());
+                              in_flight_.Done(call.get());
                             });
-  }
-
-  // The last thing a completion does with the API.
-  void Finished(const Call* call) {
-    std::lock_guard lock(calls_mu_);
-    in_flight_.erase(call);
-    if (in_flight_.empty()) calls_done_.notify_all();
   }
 
   // On a gRPC callback thread: parse and print, nothing that waits.
@@ -412,10 +392,7 @@ class ApiHandler final : public std::enable_shared_from_this<ApiHandler> {
   const std::string openapi_;
   prometheus::Family<prometheus::Counter>* requests_ = nullptr;
   prometheus::Family<prometheus::Histogram>* duration_ = nullptr;
-  std::mutex calls_mu_;
-  std::condition_variable calls_done_;
-  std::map<const Call*, std::shared_ptr<Call>> in_flight_;  // guarded by calls_mu_
-  bool closing_ = false;                                    // guarded by calls_mu_
+  calls::CallsInFlight<Call> in_flight_;
 };
 
 // What the server holds: the pool that checks tokens, and the API. The pool's workers hold only

@@ -17,6 +17,6 @@ target_link_libraries(gateway_hls
 shopcast_warnings(gateway_hls)
 # GCC 12 at -O2 reports a false mismatched-new-delete inside Boost.Asio's coroutine frames
 # (awaitable_frame_base's own operator delete on the frame it allocated); -O0 does not. Only this
-# file, only this warning: release builds keep -Werror for everything else.
+# file, only this warning, so that a release build shows only the warnings worth reading.
 set_source_files_properties(${CMAKE_CURRENT_SOURCE_DIR}/src/hls/upstream_client.cc
   PROPERTIES COMPILE_OPTIONS -Wno-mismatched-new-delete)

@@ -74,23 +74,15 @@ void RouteTable::StartLookup(const std::string& stream_id) {
   lookup->stream_id = stream_id;
   lookup->ctx.set_deadline(absl::ToChronoTime(absl::Now() + options_.lookup_timeout));
   lookup->req.add_stream_ids(stream_id);
-  bool closing = false;
-  {
-    std::lock_guard lock(lookups_mu_);
-    closing = closing_;
-    if (!closing) lookups_.emplace(lookup.get(), lookup);
-  }
-  if (closing) {
+  if (!lookups_.Start(lookup)) {
     Finish(stream_id, absl::UnavailableError("the HLS proxy is shutting down"));
     return;
   }
-  // `this` outlives the call: Close() waits for its completion, whose last step is the erase.
+  // `this` outlives the call: Close() waits for its Done.
   stub_->async()->LookupStreams(&lookup->ctx, &lookup->req, &lookup->res,
                                 [this, lookup](grpc::Status status) {
                                   OnLookup(lookup, status);
-                                  std::lock_guard lock(lookups_mu_);
-                                  lookups_.erase(lookup.get());
-                                  if (lookups_.empty()) lookups_done_.notify_all();
+                                  lookups_.Done(lookup.get());
                                 });
 }
 
@@ -130,16 +122,7 @@ void RouteTable::OnLookup(const std::shared_ptr<Lookup>& lookup, const grpc::Sta
 }
 
 void RouteTable::Close() {
-  std::vector<std::shared_ptr<Lookup>> lookups;
-  std::unique_lock lock(lookups_mu_);
-  closing_ = true;
-  for (const auto& [ptr, lookup] : lookups_) lookups.push_back(lookup);
-  lock.unlock();
-  // Outside the lock: a cancellation may complete its lookup on this thread.
-  for (const auto& lookup : lookups) lookup->ctx.TryCancel();
-  lookups.clear();
-  lock.lock();
-  lookups_done_.wait(lock, [this] { return lookups_.empty(); });
+  lookups_.CloseAndWait([](Lookup& lookup) -> grpc::ClientContext& { return lookup.ctx; });
 }
 
 void RouteTable::Finish(const std::string& stream_id, absl::StatusOr<Route> route) {

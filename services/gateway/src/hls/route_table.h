@@ -4,11 +4,8 @@
 // stream for a few seconds. Concurrent requests for a stream whose route is unknown share one
 // lookup. Asynchronous: the answer comes on a gRPC callback thread, never blocking the caller.
 
-#include <condition_variable>
 #include <functional>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -17,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "calls/calls_in_flight.h"
 #include "grpcpp/channel.h"
 #include "hls/origin.h"
 #include "shopcast/video_ingest/v1/video_ingest.grpc.pb.h"
@@ -84,10 +82,7 @@ class RouteTable {
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
   // The lookups in flight, counted apart from mu_ (a completion answers waiters outside it).
-  std::mutex lookups_mu_;
-  std::condition_variable lookups_done_;
-  std::map<const Lookup*, std::shared_ptr<Lookup>> lookups_;  // guarded by lookups_mu_
-  bool closing_ = false;                                      // guarded by lookups_mu_
+  calls::CallsInFlight<Lookup> lookups_;
 };
 
 }  // namespace shopcast::gateway::hls
