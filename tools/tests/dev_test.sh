@@ -94,13 +94,18 @@ grep -q "gateway-internal" <<<"$ports" && fail "the gateway has no internal list
 # A port another program holds stops up before anything starts, naming the port, its use, the
 # holder and the variable that moves it.
 held_port_case() {
+  # The file exists before the holder starts: reading it first must not fail (tools/dev's set -e
+  # would end the case there, leaving the holder running).
+  : >"$LOCAL/held"
   python3 -c '
 import socket, sys, time
 s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
 print(s.getsockname()[1], flush=True); time.sleep(60)' >"$LOCAL/held" &
   local holder=$!
   held=""  # Not local: check_ports has a local of its own named port.
-  for _ in $(seq 1 100); do held="$(cat "$LOCAL/held")"; [[ -n "$held" ]] && break; sleep 0.05; done
+  # Until the holder has bound its port, however long Python takes to start on a loaded machine
+  # (at most 30 s).
+  for _ in $(seq 1 600); do held="$(cat "$LOCAL/held")"; [[ -n "$held" ]] && break; sleep 0.05; done
   # shellcheck disable=SC2317
   stack_ports() { echo "tcp $held gateway-http SHOPCAST_DEV_HTTP_PORT"; }
   local rc=0
