@@ -1,5 +1,6 @@
 #include "shopcast/startup/service_parts.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -49,7 +50,8 @@ absl::StatusOr<std::unique_ptr<auth::RevocationSync>> MakeRevocationSync(
 
 absl::StatusOr<std::unique_ptr<OutboxDelivery>> OutboxDelivery::Create(
     db::Pool& pool, const std::map<std::string, std::string>& sinks, const auth::ServiceTls& tls,
-    prometheus::Registry* metrics, const SinkFactory& custom_sink) {
+    prometheus::Registry* metrics, const SinkFactory& custom_sink,
+    absl::Duration retain_delivered) {
   std::unique_ptr<OutboxDelivery> d(new OutboxDelivery());
   if (sinks.empty()) return d;
   std::map<std::string, events::Sink*> by_destination;
@@ -74,6 +76,10 @@ absl::StatusOr<std::unique_ptr<OutboxDelivery>> OutboxDelivery::Create(
         .Kv("detail", std::string(s.message()));
   };
   relay_options.metrics = metrics;
+  relay_options.retain_delivered = retain_delivered;
+  // Purged at least as often as they may be kept, and never more than every 10 s.
+  relay_options.purge_interval =
+      std::max(absl::Seconds(10), std::min(relay_options.purge_interval, retain_delivered));
   d->relay_ =
       std::make_unique<events::Relay>(pool, std::move(by_destination), std::move(relay_options));
   return d;

@@ -36,6 +36,10 @@ struct AccountsOptions {
   ThrottlePolicy account_throttle = AccountPolicy();
   ThrottlePolicy address_throttle = AddressPolicy();
   ThrottlePolicy registration_throttle = RegistrationPolicy();
+  // A password-reset link works this long, once; an account gets at most this many reset
+  // e-mails an hour.
+  absl::Duration password_reset_ttl = absl::Minutes(30);
+  int password_resets_per_hour = 3;
   // Seals follow-list page tokens; serve loads its key from a file so replicas agree.
   pagetoken::Codec page_tokens = pagetoken::Codec::WithRandomKey();
 };
@@ -75,6 +79,16 @@ class Accounts {
                                         absl::string_view current_password,
                                         absl::string_view new_password,
                                         absl::string_view client_address);
+
+  // Defined in accounts_password_reset.cc.
+  // Sends a password-reset e-mail to the account with `email`, if there is one and it is
+  // within its hourly allowance: a token whose hash is stored and an event for realtime-push
+  // carrying it, in one commit. OK whether or not an e-mail goes out (the caller must not learn
+  // which); INVALID_ARGUMENT/EMAIL_INVALID for a malformed address.
+  absl::Status RequestPasswordReset(absl::string_view email);
+  // Sets the password of the reset token's account to `new_password` and ends every session
+  // of the user (UserStore::ResetPassword).
+  absl::Status ResetPassword(absl::string_view reset_token, absl::string_view new_password);
 
   absl::StatusOr<UserRow> GetUser(absl::string_view user_id);
   absl::StatusOr<UserRow> GetUserByUsername(absl::string_view username);

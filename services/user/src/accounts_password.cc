@@ -42,6 +42,7 @@ absl::StatusOr<Tokens> Accounts::ChangePassword(const auth::Caller& caller,
   change.old_hash = user.password_hash;
   change.new_hash = std::move(new_hash);
   change.revoke_before = RevocationCutoff();
+  change.now = clock_();
   const std::string refresh_token = ids::NewSecret(32);
   change.refresh_hash = ids::HashSecret(refresh_token);
   change.family_id = ids::NewId("rtf");

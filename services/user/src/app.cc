@@ -11,9 +11,11 @@
 #include "shopcast/auth/tokens.h"
 #include "shopcast/db/migrations.h"
 #include "shopcast/db/pool.h"
+#include "shopcast/events/outbox.h"
 #include "shopcast/log/log.h"
 #include "shopcast/pagetoken/codec.h"
 #include "shopcast/server/host.h"
+#include "shopcast/startup/service_parts.h"
 #include "shopcast/startup/startup.h"
 #include "shopcast/status/status.h"
 #include "shopcast/text/lookalike.h"
@@ -31,7 +33,8 @@ namespace {
 using startup::Fail;
 
 absl::Status Migrate(const Config& config) {
-  return db::ApplyMigrationsWhenReachable(config.db_dsn, {&db::embedded::userMigrations()});
+  return db::ApplyMigrationsWhenReachable(
+      config.db_dsn, {&db::embedded::userMigrations(), &events::OutboxMigrations()});
 }
 
 absl::StatusOr<std::unique_ptr<db::Pool>> OpenPool(const Config& config) {
@@ -42,7 +45,8 @@ absl::StatusOr<std::unique_ptr<db::Pool>> OpenPool(const Config& config) {
 }  // namespace
 
 int RunMigrate(const Config& config) {
-  return startup::RunMigrate(config.db_dsn, {&db::embedded::userMigrations()});
+  return startup::RunMigrate(config.db_dsn,
+                             {&db::embedded::userMigrations(), &events::OutboxMigrations()});
 }
 
 int RunServer(const Config& config) {
@@ -76,6 +80,8 @@ int RunServer(const Config& config) {
   options.refresh_ttl = config.refresh_token_ttl;
   options.page_tokens = *std::move(page_tokens);
   options.registration_throttle.free_failures = config.registrations_per_address;
+  options.password_reset_ttl = config.password_reset_ttl;
+  options.password_resets_per_hour = config.password_resets_per_hour;
   Accounts accounts(store, hasher, issuer, options);
 
   server::HostOptions host_options;
@@ -88,6 +94,10 @@ int RunServer(const Config& config) {
   host_options.internal_grpc_addr = config.internal_grpc_addr;
   host_options.internal_credentials = auth::InternalServerCredentials(*tls);
   server::ServiceHost host(host_options);
+  // Password-reset e-mails go to realtime-push as events (it owns e-mail).
+  auto delivery = startup::OutboxDelivery::Create(**pool, config.event_sinks, *tls, &host.metrics(),
+                                                  nullptr, config.outbox_retain_delivered);
+  if (!delivery.ok()) return Fail("event_sinks", delivery.status());
   // Our own handlers honour revocations too, read straight from our database.
   auth::RevocationList revoked;
   // Other services' long polls of ListRevocations are held here and let go after each pull of
@@ -119,12 +129,14 @@ int RunServer(const Config& config) {
   db::Pool* raw_pool = pool->get();
   host.SetReadinessCheck([raw_pool] { return raw_pool->Ping(); });
   if (absl::Status s = host.Start(); !s.ok()) return Fail("listen", s);
+  (*delivery)->Start();
 
   host.WaitForShutdown();
   // Held long polls are answered now (and new ones at once), so they do not hold the drain.
   revocation_waits.Close();
   // Objects above were built dependencies-first; the host drains calls before they go away.
   host.Shutdown();
+  (*delivery)->Stop();
   revocation_sync.Stop();
   return 0;
 }

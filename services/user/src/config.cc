@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "shopcast/auth/tokens.h"
+#include "shopcast/startup/service_config.h"
 
 ABSL_FLAG(std::string, grpc_addr, "0.0.0.0:50051", "gRPC listen address");
 ABSL_FLAG(std::string, metrics_addr, "0.0.0.0:9090", "Prometheus /metrics listen address");
@@ -37,6 +38,12 @@ ABSL_FLAG(absl::Duration, revocation_sync_interval, absl::Seconds(1),
 ABSL_FLAG(std::string, follower_contacts_peers, "realtime-push",
           "comma-separated services (certificate names) allowed to read followers' e-mail");
 ABSL_FLAG(std::string, log_level, "info", "debug, info, warn or error");
+SHOPCAST_EVENT_SINKS_FLAG("realtime_push=realtime-push:50056");
+ABSL_FLAG(absl::Duration, password_reset_ttl, absl::Minutes(30),
+          "how long a password-reset link works (once); 5m..24h");
+ABSL_FLAG(int, password_resets_per_hour, 3, "password-reset e-mails per account an hour, 1..20");
+ABSL_FLAG(absl::Duration, outbox_retain_delivered, absl::Minutes(5),
+          "delivered outbox events (reset tokens in them) are deleted after this; 0..1h");
 
 namespace shopcast::user {
 
@@ -101,6 +108,23 @@ absl::StatusOr<Config> LoadConfig() {
   }
   if (c.refresh_token_ttl < c.access_token_ttl) {
     return absl::InvalidArgumentError("refresh_token_ttl must be at least access_token_ttl");
+  }
+  if (absl::Status s = startup::ParseEventSinks(absl::GetFlag(FLAGS_event_sinks), c.event_sinks);
+      !s.ok()) {
+    return s;
+  }
+  c.password_reset_ttl = absl::GetFlag(FLAGS_password_reset_ttl);
+  if (c.password_reset_ttl < absl::Minutes(5) || c.password_reset_ttl > absl::Hours(24)) {
+    return absl::InvalidArgumentError("password_reset_ttl must be between 5m and 24h");
+  }
+  c.password_resets_per_hour = absl::GetFlag(FLAGS_password_resets_per_hour);
+  if (c.password_resets_per_hour < 1 || c.password_resets_per_hour > 20) {
+    return absl::InvalidArgumentError("password_resets_per_hour must be 1..20");
+  }
+  c.outbox_retain_delivered = absl::GetFlag(FLAGS_outbox_retain_delivered);
+  if (c.outbox_retain_delivered < absl::ZeroDuration() ||
+      c.outbox_retain_delivered > absl::Hours(1)) {
+    return absl::InvalidArgumentError("outbox_retain_delivered must be between 0 and 1h");
   }
   if (!log::ParseLevel(absl::GetFlag(FLAGS_log_level), &c.log_level)) {
     return absl::InvalidArgumentError("log_level must be debug, info, warn or error");

@@ -2,6 +2,7 @@
 
 // The user service's configuration, from flags with SHOPCAST_USER_* environment fallback.
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,14 @@ struct Config {
   std::string internal_grpc_addr;
   auth::ServiceTlsFiles service_tls;
   absl::Duration revocation_sync_interval;
+  // Outbox destinations (destination -> host:port of its internal listener): realtime_push
+  // mails password resets. Without it reset e-mails wait in the outbox.
+  std::map<std::string, std::string> event_sinks;
+  // A reset link works this long, once; at most this many reset e-mails per account an hour.
+  absl::Duration password_reset_ttl;
+  int password_resets_per_hour = 3;
+  // Delivered outbox events (they carry reset tokens) are deleted this long after delivery.
+  absl::Duration outbox_retain_delivered;
   log::Level log_level = log::Level::kInfo;
 };
 

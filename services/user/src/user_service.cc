@@ -209,6 +209,22 @@ grpc::ServerUnaryReactor* UserServiceImpl::ChangePassword(grpc::CallbackServerCo
   });
 }
 
+grpc::ServerUnaryReactor* UserServiceImpl::RequestPasswordReset(
+    grpc::CallbackServerContext* ctx, const pb::RequestPasswordResetRequest* req,
+    pb::RequestPasswordResetResponse*) {
+  return RunBlocking(ctx, executor_, [this, req]() -> absl::Status {
+    return accounts_.RequestPasswordReset(req->email());
+  });
+}
+
+grpc::ServerUnaryReactor* UserServiceImpl::ResetPassword(grpc::CallbackServerContext* ctx,
+                                                         const pb::ResetPasswordRequest* req,
+                                                         pb::ResetPasswordResponse*) {
+  return RunBlocking(ctx, executor_, [this, req]() -> absl::Status {
+    return accounts_.ResetPassword(req->reset_token(), req->new_password());
+  });
+}
+
 grpc::ServerUnaryReactor* UserServiceImpl::GetMe(grpc::CallbackServerContext* ctx,
                                                  const pb::GetMeRequest*, pb::GetMeResponse* res) {
   auto caller = Authenticate(*ctx);

@@ -36,6 +36,12 @@ class UserServiceImpl final : public pb::UserService::CallbackService {
   grpc::ServerUnaryReactor* ChangePassword(grpc::CallbackServerContext* ctx,
                                            const pb::ChangePasswordRequest* req,
                                            pb::ChangePasswordResponse* res) override;
+  grpc::ServerUnaryReactor* RequestPasswordReset(grpc::CallbackServerContext* ctx,
+                                                 const pb::RequestPasswordResetRequest* req,
+                                                 pb::RequestPasswordResetResponse* res) override;
+  grpc::ServerUnaryReactor* ResetPassword(grpc::CallbackServerContext* ctx,
+                                          const pb::ResetPasswordRequest* req,
+                                          pb::ResetPasswordResponse* res) override;
   grpc::ServerUnaryReactor* GetMe(grpc::CallbackServerContext* ctx, const pb::GetMeRequest* req,
                                   pb::GetMeResponse* res) override;
   grpc::ServerUnaryReactor* GetUser(grpc::CallbackServerContext* ctx, const pb::GetUserRequest* req,

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_join.h"
 #include "shopcast/db/migrations.h"
+#include "shopcast/events/outbox.h"
 #include "shopcast/ids/ids.h"
 #include "shopcast/testing/net.h"
 #include "store/sql.h"
@@ -18,7 +19,9 @@ namespace shopcast::user::testing {
 UserServiceFixture::UserServiceFixture(AccountsOptions options,
                                        std::optional<auth::ServiceTls> internal_tls)
     : db_(shopcast::testing::TestDatabase::Create()) {
-  REQUIRE(db::ApplyMigrations(db_.dsn(), {&db::embedded::userMigrations()}).ok());
+  REQUIRE(
+      db::ApplyMigrations(db_.dsn(), {&db::embedded::userMigrations(), &events::OutboxMigrations()})
+          .ok());
   auto pool = db::Pool::Create(
       db::PoolOptions{db_.dsn(), 4, absl::Seconds(5), sql::PreparedStatements(), "user-test"});
   REQUIRE(pool.ok());
@@ -91,6 +94,27 @@ std::vector<std::string> UserServiceFixture::KnownAddresses(const std::string& u
     out.push_back(row[0].as<std::string>());
   }
   return out;
+}
+
+std::vector<common::v1::Event> UserServiceFixture::OutboxEvents() {
+  pqxx::connection c(db_.dsn());
+  pqxx::work tx(c);
+  std::vector<common::v1::Event> out;
+  for (const pqxx::row& r : tx.exec("SELECT destination, payload FROM outbox ORDER BY id")) {
+    CHECK(r[0].as<std::string>() == "realtime_push");
+    pqxx::binarystring bytes(r[1]);
+    common::v1::Event e;
+    REQUIRE(e.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())));
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::string UserServiceFixture::Query1(const std::string& sql) {
+  pqxx::connection c(db_.dsn());
+  pqxx::work tx(c);
+  pqxx::row r = tx.exec1(sql);
+  return r[0].is_null() ? std::string() : r[0].as<std::string>();
 }
 
 void UserServiceFixture::Exec(const std::string& sql) {

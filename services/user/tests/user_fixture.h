@@ -17,6 +17,7 @@
 #include "shopcast/auth/revocations.h"
 #include "shopcast/auth/service_identity.h"
 #include "shopcast/auth/tokens.h"
+#include "shopcast/common/v1/event.pb.h"
 #include "shopcast/db/pool.h"
 #include "shopcast/server/host.h"
 #include "shopcast/testing/pg.h"
@@ -58,6 +59,10 @@ class UserServiceFixture {
   int64_t Count(const std::string& table);
   // The addresses `user_id` has logged in from, sorted (what login throttling counted).
   std::vector<std::string> KnownAddresses(const std::string& user_id);
+  // The events in the outbox, oldest first (each checked to go to realtime_push).
+  std::vector<common::v1::Event> OutboxEvents();
+  // The first column of the one row `sql` returns, as text ("" for NULL).
+  std::string Query1(const std::string& sql);
   // Runs one SQL statement on the test database (to set up rows the API cannot make).
   void Exec(const std::string& sql);
 

@@ -53,6 +53,16 @@ const absl::flat_hash_map<std::string, RouteAttributes>& Table() {
     (*t)[user + "GetMe"].auth_required = true;
     // Checks a password (an Argon2 verify and hash): the login allowance, per user.
     (*t)[user + "ChangePassword"] = Limited(RateAction::kLogin, true);
+    // A forgotten password, before sign-in: per client address. Asking sends an e-mail (its own
+    // scarce allowance; the user service also caps e-mails per account); using a link hashes a
+    // password (the login allowance). No session is involved, so a stale access token in the
+    // browser must not get in the way.
+    for (const char* m : {"RequestPasswordReset", "ResetPassword"}) {
+      RouteAttributes a = Limited(RateAction::kPasswordReset, false, true);
+      a.ignores_token = true;
+      (*t)[user + m] = a;
+    }
+    (*t)[user + "ResetPassword"].action = RateAction::kLogin;
     // The live show: per user.
     (*t)[push + "SendChat"] = Limited(RateAction::kChat, true);
     (*t)[push + "SetReaction"] = Limited(RateAction::kReaction, false);  // anonymous too

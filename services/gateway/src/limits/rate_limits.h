@@ -21,6 +21,8 @@ enum class RateAction {
   kBid,
   kReserve,
   kCheckout,
+  // Asking for a password-reset e-mail (per address, before sign-in): each sends an e-mail.
+  kPasswordReset,
   kOtherWrite,  // every other state-changing call, generously
 };
 

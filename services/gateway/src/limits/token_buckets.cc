@@ -17,9 +17,9 @@
 namespace shopcast::gateway {
 namespace {
 
-constexpr absl::string_view kNames[kRateActionCount] = {"login",   "register", "refresh",
-                                                        "chat",    "reaction", "bid",
-                                                        "reserve", "checkout", "other_write"};
+constexpr absl::string_view kNames[kRateActionCount] = {
+    "login", "register", "refresh",  "chat",           "reaction",
+    "bid",   "reserve",  "checkout", "password_reset", "other_write"};
 
 // Independent locks so concurrent callers rarely contend.
 constexpr size_t kShards = 16;
@@ -152,6 +152,7 @@ RateLimitOptions DefaultRateLimitOptions() {
   set(RateAction::kBid, 10, 2);
   set(RateAction::kReserve, 10, 1);
   set(RateAction::kCheckout, 5, 0.5);
+  set(RateAction::kPasswordReset, 5, 1.0 / 60);
   set(RateAction::kOtherWrite, 60, 10);
   return o;
 }
@@ -175,8 +176,8 @@ absl::StatusOr<RateLimitOptions> ParseRateLimits(absl::string_view spec, RateLim
       return absl::InvalidArgumentError(absl::StrCat(
           "rate limit entry '", entry,
           "': want <action>=<burst>/<per second>, burst >= 1, "
-          "rate > 0, action one of login, register, chat, reaction, bid, reserve, checkout, "
-          "other_write"));
+          "rate > 0, action one of login, register, refresh, chat, reaction, bid, reserve, "
+          "checkout, password_reset, other_write"));
     }
     base.buckets[static_cast<size_t>(name - std::begin(kNames))] = BucketSpec{burst, per_second};
   }

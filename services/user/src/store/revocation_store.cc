@@ -60,6 +60,8 @@ absl::Status UserStore::ChangePassword(const PasswordChange& c) {
     }
     tx.exec_prepared("revoke_user", c.user_id);
     InsertRevocation(tx, c.user_id, c.revoke_before, "password_changed");
+    // A reset link mailed before the change must not undo it.
+    tx.exec_prepared0("spend_resets", c.user_id, absl::ToUnixMicros(c.now));
     // After the revocation, so the new session is not part of what it ended.
     tx.exec_prepared("insert_refresh_token", c.refresh_hash, c.family_id, c.user_id,
                      absl::ToUnixMicros(c.refresh_expires_at));

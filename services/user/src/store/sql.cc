@@ -1,6 +1,7 @@
 #include "store/sql.h"
 
 #include "store/follower_contacts_sql.h"
+#include "store/password_reset_sql.h"
 #include "store/revocation_sql.h"
 
 namespace shopcast::user::sql {
@@ -40,6 +41,7 @@ std::vector<std::pair<std::string, std::string>> PreparedStatements() {
   };
   for (auto& statement : RevocationStatements()) all.push_back(std::move(statement));
   for (auto& statement : FollowerContactStatements()) all.push_back(std::move(statement));
+  for (auto& statement : PasswordResetStatements()) all.push_back(std::move(statement));
   return all;
 }
 

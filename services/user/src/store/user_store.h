@@ -12,6 +12,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "account.h"
+#include "google/protobuf/message.h"
 #include "shopcast/auth/revocations.h"
 #include "shopcast/db/pool.h"
 #include "throttle.h"
@@ -40,10 +41,32 @@ struct PasswordChange {
   std::string old_hash;  // what the current password was checked against
   std::string new_hash;
   absl::Time revoke_before;  // the user's access tokens issued before it become void
+  absl::Time now;            // outstanding password-reset tokens are spent as of it
   // The caller's new session.
   std::string refresh_hash;
   std::string family_id;
   absl::Time refresh_expires_at;
+};
+
+// A password-reset e-mail asked for: the token's hash and the event that carries the token to
+// the mailer (realtime-push), written together.
+struct NewPasswordReset {
+  std::string user_id;
+  std::string token_hash;
+  absl::Time created_at;
+  absl::Time expires_at;
+  // At most this many resets of the account created in the hour before `created_at`.
+  int max_per_hour = 3;
+  // The user.password_reset_requested event, enqueued in the same commit.
+  const google::protobuf::Message* event = nullptr;
+};
+
+// A new password set through a reset token.
+struct PasswordResetUse {
+  std::string token_hash;
+  std::string new_hash;
+  absl::Time now;
+  absl::Time revoke_before;  // the user's access tokens issued before it become void
 };
 
 class UserStore {
@@ -91,9 +114,24 @@ class UserStore {
   absl::Status DeleteUser(absl::string_view id, absl::Time revoked_at);
   // Replaces the password hash (ABORTED/PASSWORD_CHANGED_CONCURRENTLY if it is no longer
   // `old_hash`; NOT_FOUND/USER_NOT_FOUND if the account is gone), revokes every refresh token of
-  // the user, voids their access tokens issued before `revoke_before`, and stores the new
-  // session's refresh token, in one transaction.
+  // the user, voids their access tokens issued before `revoke_before`, spends their outstanding
+  // password-reset tokens, and stores the new session's refresh token, in one transaction.
   absl::Status ChangePassword(const PasswordChange& change);
+
+  // Defined in password_reset_store.cc.
+  // Stores the reset and enqueues its event, in one transaction; false (nothing written) when
+  // the account already had max_per_hour resets in the last hour or is gone. Forgets the
+  // account's resets older than a day.
+  absl::StatusOr<bool> CreatePasswordReset(const NewPasswordReset& reset);
+  // The user a reset token names, if it can still be used at `now` (a cheap check before the
+  // new password is hashed). FAILED_PRECONDITION with RESET_TOKEN_INVALID (unknown or spent) or
+  // RESET_TOKEN_EXPIRED.
+  absl::StatusOr<std::string> CheckPasswordReset(absl::string_view token_hash, absl::Time now);
+  // Checks the token again under a row lock, replaces the password hash, spends every
+  // outstanding reset token of the user, revokes every refresh token and voids the user's
+  // access tokens issued before `revoke_before`, in one transaction. Returns the user id;
+  // errors as CheckPasswordReset.
+  absl::StatusOr<std::string> ResetPassword(const PasswordResetUse& use);
   // Revocations after sequence `after`, oldest first, at most `limit`.
   absl::StatusOr<std::vector<auth::Revocation>> ListRevocations(int64_t after, int limit);
 

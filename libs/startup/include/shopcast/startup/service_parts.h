@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "prometheus/registry.h"
 #include "shopcast/auth/revocations.h"
 #include "shopcast/auth/service_identity.h"
@@ -55,10 +56,13 @@ class OutboxDelivery {
   using SinkFactory = std::function<absl::StatusOr<std::unique_ptr<events::Sink>>(
       const std::string& destination, const std::string& addr)>;
 
-  // An empty `sinks` map builds nothing: Start and Stop do nothing.
+  // An empty `sinks` map builds nothing: Start and Stop do nothing. Delivered events are
+  // deleted `retain_delivered` after delivery (a service whose events carry secrets keeps
+  // them minutes, not the default day).
   static absl::StatusOr<std::unique_ptr<OutboxDelivery>> Create(
       db::Pool& pool, const std::map<std::string, std::string>& sinks, const auth::ServiceTls& tls,
-      prometheus::Registry* metrics, const SinkFactory& custom_sink = nullptr);
+      prometheus::Registry* metrics, const SinkFactory& custom_sink = nullptr,
+      absl::Duration retain_delivered = absl::Hours(24));
   ~OutboxDelivery();
 
   void Start();
