@@ -34,6 +34,7 @@
 #include "engagement/stats.h"
 #include "engagement/sweeper.h"
 #include "mail/smtp_mailer.h"
+#include "notify/account_mail.h"
 #include "notify/notify_area.h"
 #include "notify/notify_sql.h"
 #include "sales/order_events.h"
@@ -211,6 +212,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   // ---- area wiring: sales (the order service's events) ----
   std::vector<rooms::EventConsumer> consumers;
   consumers.push_back(rooms::EventConsumer{sales::kOrderEventPrefix, sales::ApplyOrderEvent});
+  // ---- area wiring: the user service's account e-mails (password resets) ----
+  consumers.push_back(notify::AccountMailConsumer(notify_options.entries.web_base_url));
 
   p->event_sink = std::make_unique<rooms::EventSinkService>(*core.pool, *p->hub, executor,
                                                             went_live, std::move(consumers));

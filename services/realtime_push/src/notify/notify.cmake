@@ -2,6 +2,7 @@
 # fan-out over the user service's followers, and the e-mail outbox. Included from
 # services/realtime_push/CMakeLists.txt, so paths are relative to that folder.
 add_library(realtime_push_notify STATIC
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/notify/account_mail.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/notify/email_pg_store.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/notify/email_sender.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/notify/fanout.cc

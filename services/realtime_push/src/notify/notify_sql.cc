@@ -27,6 +27,7 @@ std::vector<std::pair<std::string, std::string>> PreparedStatements() {
       {"ntf_pending_personal", kPendingPersonal},
       {"ntf_purge_personal", kPurgePersonal},
       {"ntf_insert_email", kInsertEmail},
+      {"ntf_insert_account_email", kInsertAccountEmail},
       {"ntf_claim_emails", kClaimEmails},
       {"ntf_finish_email", kFinishEmail},
       {"ntf_retry_email", kRetryEmail},

@@ -101,14 +101,23 @@ inline constexpr char kInsertEmail[] = R"~(
 INSERT INTO notification_emails (notification_id, to_address, subject, body, next_attempt_at,
                                  created_at)
 VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (notification_id) DO NOTHING)~";
+// Pending e-mails past their send_before (an account e-mail whose link has expired) end as
+// failed, text erased, in the same statement.
 inline constexpr char kClaimEmails[] = R"~(
+WITH expired AS (
+  UPDATE notification_emails
+  SET state = 'failed', last_error = 'LINK_EXPIRED', finished_at = $1, body = ''
+  WHERE state = 'pending' AND send_before <= $1)
 UPDATE notification_emails SET state = 'sending', attempts = attempts + 1, lease_until = $2
 WHERE notification_id IN (SELECT notification_id FROM notification_emails
                           WHERE state = 'pending' AND next_attempt_at <= $1
+                            AND (send_before IS NULL OR send_before > $1)
                           ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
 RETURNING notification_id, to_address, subject, body, attempts)~";
+// A sensitive e-mail's text (a reset link) is erased once it is done with.
 inline constexpr char kFinishEmail[] = R"~(
-UPDATE notification_emails SET state = $2, last_error = $3, finished_at = $4, lease_until = NULL
+UPDATE notification_emails SET state = $2, last_error = $3, finished_at = $4, lease_until = NULL,
+                               body = CASE WHEN sensitive THEN '' ELSE body END
 WHERE notification_id = $1 AND state = 'sending')~";
 inline constexpr char kRetryEmail[] = R"~(
 UPDATE notification_emails
@@ -117,8 +126,14 @@ WHERE notification_id = $1 AND state = 'sending')~";
 // A sender lost mid-send may have delivered: its e-mails end as unknown, never resent.
 inline constexpr char kReapLostEmails[] = R"~(
 UPDATE notification_emails
-SET state = 'unknown', last_error = 'SENDER_LOST', finished_at = $1, lease_until = NULL
+SET state = 'unknown', last_error = 'SENDER_LOST', finished_at = $1, lease_until = NULL,
+    body = CASE WHEN sensitive THEN '' ELSE body END
 WHERE state = 'sending' AND lease_until < $1)~";
+// An e-mail about the account itself: no inbox entry; sent before $6 or never; erased once done.
+inline constexpr char kInsertAccountEmail[] = R"~(
+INSERT INTO notification_emails (notification_id, to_address, subject, body, next_attempt_at,
+                                 created_at, send_before, sensitive)
+VALUES ($1, $2, $3, $4, $5, $5, $6, true))~";
 
 std::vector<std::pair<std::string, std::string>> PreparedStatements();
 

@@ -5,6 +5,7 @@ if(SHOPCAST_BUILD_TESTS)
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/tests/notify/fanout_test.cc
             ${CMAKE_CURRENT_SOURCE_DIR}/tests/notify/email_sender_test.cc
             ${CMAKE_CURRENT_SOURCE_DIR}/tests/notify/notification_test.cc
+            ${CMAKE_CURRENT_SOURCE_DIR}/tests/notify/account_mail_test.cc
     DEPS realtime_push_notify LABEL unit)
 endif()
 
@@ -22,5 +23,6 @@ if(SHOPCAST_BUILD_TESTS)
             ${CMAKE_CURRENT_SOURCE_DIR}/tests/notify/golive_pgtest.cc
             ${CMAKE_CURRENT_SOURCE_DIR}/tests/notify/email_pgtest.cc
             ${CMAKE_CURRENT_SOURCE_DIR}/tests/notify/preference_pgtest.cc
+            ${CMAKE_CURRENT_SOURCE_DIR}/tests/notify/account_mail_pgtest.cc
     DEPS realtime_push_notify_pg_support realtime_push_smtp_test_server LABEL pg)
 endif()

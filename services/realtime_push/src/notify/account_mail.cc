@@ -1,0 +1,96 @@
+#include "notify/account_mail.h"
+
+#include <pqxx/pqxx>
+
+#include "absl/strings/str_cat.h"
+#include "mail/mail_format.h"
+#include "rooms/pg_time.h"
+#include "shopcast/ids/ids.h"
+#include "shopcast/log/log.h"
+#include "shopcast/status/status.h"
+#include "shopcast/user/v1/user.pb.h"
+
+namespace shopcast::realtime_push::notify {
+namespace {
+
+absl::Status BadPayload(const common::v1::Event& event, absl::string_view why) {
+  return InvalidArgument("events.payload", "EVENT_PAYLOAD_INVALID",
+                         absl::StrCat("event payload of ", event.type(), ": ", why));
+}
+
+bool TokenLooksRight(absl::string_view token) {
+  if (token.empty() || token.size() > 128) return false;
+  for (char c : token) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// "30 minutes", "2 hours", "1 hour 30 minutes".
+std::string Span(absl::Duration d) {
+  const int64_t minutes = absl::ToInt64Minutes(d + absl::Seconds(30));
+  const int64_t hours = minutes / 60;
+  const int64_t rest = minutes % 60;
+  auto unit = [](int64_t n, const char* one, const char* many) {
+    return absl::StrCat(n, " ", n == 1 ? one : many);
+  };
+  if (hours == 0) return unit(std::max<int64_t>(rest, 1), "minute", "minutes");
+  if (rest == 0) return unit(hours, "hour", "hours");
+  return absl::StrCat(unit(hours, "hour", "hours"), " ", unit(rest, "minute", "minutes"));
+}
+
+absl::StatusOr<std::vector<rooms::Appended>> ApplyPasswordReset(pqxx::work& tx,
+                                                                const common::v1::Event& event,
+                                                                absl::Time now,
+                                                                const std::string& web_base_url) {
+  user::v1::PasswordResetRequested reset;
+  if (!event.payload().UnpackTo(&reset)) return BadPayload(event, "not PasswordResetRequested");
+  if (!mail::IsValidAddress(reset.email())) return BadPayload(event, "email invalid");
+  if (!TokenLooksRight(reset.reset_token())) return BadPayload(event, "reset_token invalid");
+  const absl::Time expires = absl::FromUnixSeconds(reset.expires_at().seconds()) +
+                             absl::Nanoseconds(reset.expires_at().nanos());
+  if (expires <= now) {
+    // Late (the relay or this service was down for the link's whole life): nothing to send.
+    log::Info("password_reset_email_expired").Kv("user_id", reset.user_id());
+    return std::vector<rooms::Appended>{};
+  }
+  const std::string link =
+      absl::StrCat(web_base_url, "/reset-password#token=", reset.reset_token());
+  EmailText text = PasswordResetEmail(reset.display_name(), link, expires - now);
+  tx.exec_prepared0("ntf_insert_account_email", ids::NewId("ntf"), reset.email(), text.subject,
+                    text.body, PgTime(now), PgTime(expires));
+  log::Info("password_reset_email_queued").Kv("user_id", reset.user_id());
+  return std::vector<rooms::Appended>{};
+}
+
+}  // namespace
+
+EmailText PasswordResetEmail(absl::string_view display_name, absl::string_view link,
+                             absl::Duration valid_for) {
+  EmailText out;
+  out.subject = "Reset your Shopcast password";
+  out.body = display_name.empty() ? "Hi,\n\n" : absl::StrCat("Hi ", display_name, ",\n\n");
+  absl::StrAppend(&out.body,
+                  "Someone asked to reset the password of your Shopcast account. To choose a new "
+                  "one, open this link within ",
+                  Span(valid_for), ":\n\n", link,
+                  "\n\nThe link works once. Setting a new password signs you out everywhere.\n\n"
+                  "If you did not ask, ignore this e-mail: your password stays as it is.\n");
+  return out;
+}
+
+rooms::EventConsumer AccountMailConsumer(std::string web_base_url) {
+  return rooms::EventConsumer{kUserEventPrefix,
+                              [web_base_url = std::move(web_base_url)](
+                                  pqxx::work& tx, const common::v1::Event& event,
+                                  absl::Time now) -> absl::StatusOr<std::vector<rooms::Appended>> {
+                                if (event.type() == "user.password_reset_requested") {
+                                  return ApplyPasswordReset(tx, event, now, web_base_url);
+                                }
+                                return std::vector<rooms::Appended>{};
+                              }};
+}
+
+}  // namespace shopcast::realtime_push::notify

@@ -1,0 +1,136 @@
+// Password-reset e-mails from the user service's events, through the whole App and a real SMTP
+// server: sent once to the event's address with the link in the URL's fragment, no inbox entry,
+// the text erased once the e-mail is done with, and never sent after the link expired.
+#include <catch2/catch.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "notify/notify_pg_support.h"
+#include "shopcast/ids/ids.h"
+#include "shopcast/ids/secrets.h"
+#include "shopcast/testing/wait.h"
+#include "shopcast/user/v1/user.pb.h"
+#include "support/smtp_server.h"
+
+using namespace shopcast::realtime_push::testing;  // NOLINT: test file
+namespace cpb = shopcast::common::v1;
+using shopcast::realtime_push::Config;
+
+namespace {
+
+cpb::Event ResetEvent(const std::string& email, const std::string& token, absl::Time expires) {
+  shopcast::user::v1::PasswordResetRequested r;
+  r.set_user_id(shopcast::ids::NewId("usr"));
+  r.set_email(email);
+  r.set_display_name("Ada");
+  r.set_reset_token(token);
+  r.mutable_expires_at()->set_seconds(absl::ToUnixSeconds(expires));
+  cpb::Event e;
+  e.set_id(shopcast::ids::NewId("evt"));
+  e.set_type("user.password_reset_requested");
+  e.set_source("user");
+  e.set_aggregate_id(r.user_id());
+  e.mutable_occurred_at()->set_seconds(absl::ToUnixSeconds(absl::Now()));
+  e.mutable_payload()->PackFrom(r);
+  return e;
+}
+
+void Deliver(Replica& replica, RoomsFixture& f, const cpb::Event& event) {
+  auto sink = replica.SinkStub(f.Peer());
+  cpb::DeliverEventsRequest req;
+  *req.add_events() = event;
+  cpb::DeliverEventsResponse res;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  REQUIRE(sink->DeliverEvents(&ctx, req, &res).ok());
+  REQUIRE(res.accepted_ids_size() == 1);
+}
+
+int64_t Emails(RoomsFixture& f, const std::string& where = "true") {
+  return Count(f.pool(), "SELECT count(*) FROM notification_emails WHERE " + where);
+}
+
+void Configure(Config& c, const std::string& smtp_url) {
+  c.smtp_url = smtp_url;
+  c.smtp_from = "noreply@shopcast.test";
+  c.web_base_url = "https://shop.example";
+}
+
+}  // namespace
+
+TEST_CASE("account e-mail: a reset link is mailed once, with no inbox entry, and then erased") {
+  SmtpTestServer smtp;
+  RoomsFixture f;
+  auto& a = f.AddReplica([&](Config& c) { Configure(c, smtp.url()); });
+  const std::string token = shopcast::ids::NewSecret(32);
+  const cpb::Event event = ResetEvent("ada@example.test", token, absl::Now() + absl::Minutes(30));
+  Deliver(a, f, event);
+  Deliver(a, f, event);  // at least once: a redelivery queues nothing more
+  CHECK(Emails(f) == 1);
+  REQUIRE(smtp.WaitForMessages(1, absl::Seconds(30)));
+  const auto m = smtp.Messages().at(0);
+  CHECK(m.rcpt_tos == std::vector<std::string>{"ada@example.test"});
+  CHECK(m.subject == "Reset your Shopcast password");
+  CHECK(m.body.find("Hi Ada,") != std::string::npos);
+  // The whole link on one line (quoted-printable's soft breaks undone).
+  const std::string link = "https://shop.example/reset-password#token=" + token;
+  const size_t at = m.body.find(link);
+  REQUIRE(at != std::string::npos);
+  CHECK(m.body.find_first_of("\r\n", at) == at + link.size());
+  CHECK(m.defects.empty());
+  CHECK(Count(f.pool(), "SELECT count(*) FROM notifications") == 0);
+  REQUIRE(shopcast::testing::WaitUntil([&] { return Emails(f, "state = 'sent'") == 1; },
+                                       absl::Seconds(30)));
+  CHECK(Emails(f, "body = '' AND sensitive") == 1);
+  CHECK(smtp.Messages().size() == 1);
+}
+
+TEST_CASE("account e-mail: a link already expired when the event arrives is not mailed") {
+  SmtpTestServer smtp;
+  RoomsFixture f;
+  auto& a = f.AddReplica([&](Config& c) { Configure(c, smtp.url()); });
+  Deliver(a, f,
+          ResetEvent("late@example.test", shopcast::ids::NewSecret(32),
+                     absl::Now() - absl::Seconds(1)));
+  CHECK(Emails(f) == 0);
+  // A malformed event is dropped too (accepted: redelivering cannot fix it), nothing queued.
+  Deliver(
+      a, f,
+      ResetEvent("not an address", shopcast::ids::NewSecret(32), absl::Now() + absl::Minutes(30)));
+  Deliver(a, f,
+          ResetEvent("ok@example.test", "bad token\r\nBcc: x@example.test",
+                     absl::Now() + absl::Minutes(30)));
+  CHECK(Emails(f) == 0);
+  CHECK(smtp.Messages().empty());
+}
+
+TEST_CASE("account e-mail: one the relay keeps deferring is given up when its link expires") {
+  SmtpTestServer deferring(SmtpTestServer::Mode::kDeferRcpt);
+  RoomsFixture f;
+  auto& a = f.AddReplica([&](Config& c) { Configure(c, deferring.url()); });
+  Deliver(
+      a, f,
+      ResetEvent("bo@example.test", shopcast::ids::NewSecret(32), absl::Now() + absl::Minutes(30)));
+  REQUIRE(shopcast::testing::WaitUntil(
+      [&] { return Emails(f, "state = 'pending' AND attempts >= 1") == 1; }, absl::Seconds(30)));
+  // The link's expiry comes (moved forward rather than waited for).
+  REQUIRE(Count(f.pool(),
+                "WITH u AS (UPDATE notification_emails SET send_before = now(), "
+                "next_attempt_at = now() RETURNING 1) SELECT count(*) FROM u") == 1);
+  REQUIRE(shopcast::testing::WaitUntil(
+      [&] { return Emails(f, "state = 'failed' AND last_error = 'LINK_EXPIRED'") == 1; },
+      absl::Seconds(30)));
+  CHECK(Emails(f, "body = ''") == 1);
+  CHECK(deferring.Messages().empty());
+}
+
+TEST_CASE("account e-mail: a refused one fails once and its text is erased") {
+  SmtpTestServer refusing(SmtpTestServer::Mode::kRejectRcpt);
+  RoomsFixture f;
+  auto& a = f.AddReplica([&](Config& c) { Configure(c, refusing.url()); });
+  Deliver(
+      a, f,
+      ResetEvent("cy@example.test", shopcast::ids::NewSecret(32), absl::Now() + absl::Minutes(30)));
+  REQUIRE(shopcast::testing::WaitUntil([&] { return Emails(f, "state = 'failed'") == 1; },
+                                       absl::Seconds(30)));
+  CHECK(Emails(f, "body = '' AND last_error = 'SMTP_REJECTED'") == 1);
+}
