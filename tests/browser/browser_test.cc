@@ -3,7 +3,8 @@
 // accounts), then runs the Playwright specs of services/gateway/web/e2e in Debian's Chromium
 // with the gateway's URL and those accounts in environment variables (e2e/env.ts): an admin
 // prepares the product type and the host role in the admin screen, the host creates the show in
-// the console and a real ffmpeg encoder publishes to it, viewers watch, chat and buy.
+// the console and a real ffmpeg encoder publishes to it, viewers watch, chat and buy; a viewer
+// who forgot their password gets the reset e-mail from a real SMTP relay.
 
 #include <stdio.h>
 #include <sys/wait.h>
@@ -14,6 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "suite.h"
+#include "support/smtp_server.h"
 
 namespace shopcast::suite {
 namespace {
@@ -40,8 +42,16 @@ TEST_CASE("a viewer and a host run a show in the browser", "[e2e]") {
   REQUIRE(std::filesystem::exists(web + "/dist/index.html"));  // tools/dev build makes it
   REQUIRE(std::filesystem::exists(web + "/node_modules/.bin/playwright"));
 
+  // A real SMTP relay: realtime-push mails password resets through it, and the spec reads them
+  // from its folder.
+  realtime_push::testing::SmtpTestServer smtp;
   SuiteOptions options;
   options.web_root = web + "/dist";
+  options.smtp_url = smtp.url();
+  // Every spec signs in from one address (127.0.0.1), dozens of times within minutes, and the
+  // password-reset spec uses the login allowance too: looser buckets than a real address gets.
+  // The limits themselves are tested in gateway_api_integration_test.
+  options.extra_env.push_back("SHOPCAST_GATEWAY_RATE_LIMITS=login=60/1,password_reset=20/1");
   Suite suite(options);
   // What an operator makes before any show. The rest — the product type and the host role
   // (through the admin screen), the show (in the host console) and its encoder (ffmpeg,
@@ -59,6 +69,7 @@ TEST_CASE("a viewer and a host run a show in the browser", "[e2e]") {
       absl::StrCat("cd ", ShellQuote(web), " && env",                                          //
                    " SHOPCAST_GATEWAY_URL=", ShellQuote(suite.gateway_url()),                  //
                    " SHOPCAST_E2E_RTMP_SERVER=", ShellQuote(rtmp_server),                      //
+                   " SHOPCAST_E2E_MAIL_DIR=", ShellQuote(smtp.messages_dir()),                 //
                    " SHOPCAST_E2E_ADMIN_LOGIN=", ShellQuote(admin.username),                   //
                    " SHOPCAST_E2E_ADMIN_PASSWORD=", ShellQuote(admin.password),                //
                    " SHOPCAST_E2E_HOST_LOGIN=", ShellQuote(host.username),                     //

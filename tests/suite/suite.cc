@@ -114,9 +114,19 @@ Suite::Suite(SuiteOptions options) : options_(std::move(options)) {
   const std::string vi = EnvPrefix("video-ingest"), pi = EnvPrefix("product-inventory");
   const std::string rp = EnvPrefix("realtime-push"), order = EnvPrefix("order");
 
-  Start("realtime-push",
-        {rp + "USER_INTERNAL_ADDR=" + user_internal, rp + "FEED_POLL_INTERVAL=200ms"});
+  std::vector<std::string> push_env = {rp + "USER_INTERNAL_ADDR=" + user_internal,
+                                       rp + "FEED_POLL_INTERVAL=200ms"};
+  if (!options_.smtp_url.empty()) {
+    push_env.push_back(rp + "SMTP_URL=" + options_.smtp_url);
+    push_env.push_back(rp + "SMTP_FROM=noreply@shopcast.test");
+    push_env.push_back(rp + "EMAIL_INTERVAL=200ms");
+  }
+  Start("realtime-push", push_env);
   const std::string push = InternalTarget("realtime-push");
+  if (!options_.smtp_url.empty()) {
+    Find("user").env.push_back(EnvPrefix("user") + "EVENT_SINKS=realtime_push=" + push);
+    Restart("user");
+  }
 
   // ---- recording-lifecycle (as tools/dev starts it) ----
   // Its hot tier is video-ingest's segment root; warm another folder; cold an S3 store

@@ -66,6 +66,11 @@ struct SuiteOptions {
   // headless Service's dns:/// name does on Kubernetes. 1 = the suite exactly as before.
   // Kill/Restart/IsRunning act on replica 0.
   int replicas = 1;
+  // Set: realtime-push sends e-mail through this SMTP relay (smtp://host:port), and the user
+  // service's outbox delivers to realtime-push (password-reset e-mails). The user service starts
+  // first (every other service needs its address), so it is restarted on its ports once
+  // realtime-push's internal address is known.
+  std::string smtp_url;
 };
 
 // A user account made with the user binary's `create-user` (as an operator does).

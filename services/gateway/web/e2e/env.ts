@@ -17,6 +17,10 @@
 //   SHOPCAST_E2E_PRODUCT_TYPE     name of a product type with a required INTEGER parameter
 //                                 labelled "Size", 30..50 (default "E2E Sneakers"); made by the
 //                                 admin setup when an admin account is given
+//   SHOPCAST_E2E_MAIL_DIR         optional: the directory where the suite's SMTP server stores
+//                                 every message it accepts (NNNNNN.json: mail_from, rcpt_tos,
+//                                 subject, body, message_id); without it password-reset.spec.ts
+//                                 is skipped
 //   SHOPCAST_E2E_SCREENSHOT_DIR   where the screenshots go (default: the repository's docs/)
 //   SHOPCAST_CHROMIUM             the browser (default /usr/bin/chromium)
 import { fileURLToPath } from 'node:url';
@@ -46,5 +50,7 @@ export const env = {
     return { login: need('SHOPCAST_E2E_VIEWER2_LOGIN'), password: need('SHOPCAST_E2E_VIEWER2_PASSWORD') };
   },
   productType: process.env.SHOPCAST_E2E_PRODUCT_TYPE ?? 'E2E Sneakers',
+  /** The suite's caught e-mails (one .json per message), or undefined. */
+  mailDir: process.env.SHOPCAST_E2E_MAIL_DIR || undefined,
   screenshotDir: process.env.SHOPCAST_E2E_SCREENSHOT_DIR ?? fileURLToPath(new URL('../../../../docs', import.meta.url)),
 };

@@ -7,6 +7,8 @@ import { useClockSync } from './hooks/useClockSync';
 import { HomePage } from './pages/HomePage';
 import { LoginPage } from './pages/LoginPage';
 import { RegisterPage } from './pages/RegisterPage';
+import { ForgotPasswordPage } from './pages/ForgotPasswordPage';
+import { ResetPasswordPage } from './pages/ResetPasswordPage';
 import { WatchPage } from './pages/WatchPage';
 import { OrderPage } from './pages/OrderPage';
 import { AccountPage } from './pages/AccountPage';
@@ -41,6 +43,8 @@ export function App() {
             <Route path="live/:streamId" element={<LiveRedirect />} />
             <Route path="login" element={<LoginPage />} />
             <Route path="register" element={<RegisterPage />} />
+            <Route path="forgot-password" element={<ForgotPasswordPage />} />
+            <Route path="reset-password" element={<ResetPasswordPage />} />
             <Route path="orders" element={<OrdersPage />} />
             <Route path="orders/:orderId" element={<OrderPage />} />
             <Route path="account" element={<AccountPage />} />

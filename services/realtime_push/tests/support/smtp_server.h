@@ -66,6 +66,9 @@ class SmtpTestServer {
   // The PEM certificate a client must trust to verify the server; "" without STARTTLS.
   const std::string& ca_file() const { return ca_file_; }
 
+  // Where each accepted message appears as NNNNNN.json (envelope, decoded subject and body)
+  // beside NNNNNN.eml, the .json first, each whole (for readers in other processes).
+  const std::string& messages_dir() const { return messages_dir_; }
   // Messages stored so far, oldest first.
   std::vector<Received> Messages() const;
   // Waits until at least `count` messages are stored; false if `timeout` passes first.

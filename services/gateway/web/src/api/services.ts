@@ -18,6 +18,8 @@ export const User = {
   Refresh: rpc<T.RefreshRequest, T.RefreshResponse>('user', 'Refresh'),
   Logout: rpc<T.LogoutRequest, T.LogoutResponse>('user', 'Logout'),
   ChangePassword: rpc<T.ChangePasswordRequest, T.ChangePasswordResponse>('user', 'ChangePassword'),
+  RequestPasswordReset: rpc<T.RequestPasswordResetRequest, T.RequestPasswordResetResponse>('user', 'RequestPasswordReset'),
+  ResetPassword: rpc<T.ResetPasswordRequest, T.ResetPasswordResponse>('user', 'ResetPassword'),
   GetMe: rpc<T.GetMeRequest, T.GetMeResponse>('user', 'GetMe'),
   GetUser: rpc<T.GetUserRequest, T.GetUserResponse>('user', 'GetUser'),
   SetRole: rpc<T.SetRoleRequest, T.SetRoleResponse>('user', 'SetRole'),

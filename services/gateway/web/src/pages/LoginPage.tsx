@@ -59,6 +59,11 @@ export function LoginPage() {
         </button>
       </form>
       <p>
+        <Link to="/forgot-password" state={login.includes('@') ? { email: login.trim() } : undefined}>
+          Forgot your password?
+        </Link>
+      </p>
+      <p>
         New here? <Link to={`/register?return=${encodeURIComponent(returnTo)}`}>Create an account</Link>
       </p>
     </section>
