@@ -178,6 +178,7 @@ Suite::Suite(SuiteOptions options) : options_(std::move(options)) {
   Start("order", {order + "USER_INTERNAL_ADDR=" + user_internal,
                   order + "PRODUCT_INVENTORY_ADDR=" + InternalTarget("product-inventory"),
                   order + "VIDEO_INGEST_ADDR=" + InternalTarget("video-ingest"),
+                  order + "RECORDING_LIFECYCLE_ADDR=" + GrpcTarget("recording-lifecycle"),
                   order + "EVENT_SINKS=realtime_push=" + push + ",video_ingest=" +
                       InternalTarget("video-ingest") + ",recording_lifecycle=" + recordings});
 

@@ -21,8 +21,20 @@ bool IsCurrency(const std::string& c) {
 
 }  // namespace
 
+bool StreamOver(const video_ingest::v1::StreamRef& stream) {
+  switch (stream.status()) {
+    case common::v1::STREAM_STATUS_PREPARING:
+    case common::v1::STREAM_STATUS_LIVE:
+    case common::v1::STREAM_STATUS_RECONNECTING:
+      return false;
+    default:
+      return true;
+  }
+}
+
 absl::StatusOr<PassQuote> QuotePass(const video_ingest::v1::StreamRef& stream,
-                                    const std::string& buyer_id, auth::Role role) {
+                                    const std::string& buyer_id, auth::Role role,
+                                    bool replay_kept) {
   if (!stream.gated()) {
     return Refuse("STREAM_NOT_GATED", "the stream is not gated: it plays without a pass");
   }
@@ -32,13 +44,8 @@ absl::StatusOr<PassQuote> QuotePass(const video_ingest::v1::StreamRef& stream,
   if (role == auth::Role::kAdmin) {
     return Refuse("ALREADY_ENTITLED", "admins play every stream without a pass");
   }
-  switch (stream.status()) {
-    case common::v1::STREAM_STATUS_PREPARING:
-    case common::v1::STREAM_STATUS_LIVE:
-    case common::v1::STREAM_STATUS_RECONNECTING:
-      break;
-    default:
-      return Refuse("STREAM_ENDED", "the stream has ended: there is no live playback to buy");
+  if (StreamOver(stream) && !replay_kept) {
+    return Refuse("STREAM_ENDED", "the show has ended and no replay of it is kept");
   }
   const common::v1::Money& price = stream.access_price();
   if (!stream.has_access_price() || price.amount_minor() <= 0 || !IsCurrency(price.currency())) {

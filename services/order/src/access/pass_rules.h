@@ -26,11 +26,16 @@ struct PassQuote {
 //   STREAM_NOT_GATED          the stream plays without a pass;
 //   OWN_STREAM                the buyer hosts it (a host always plays their own stream);
 //   ALREADY_ENTITLED          the buyer is an admin (admins play every stream);
-//   STREAM_ENDED              ENDED or ERROR: there is no live playback left to pay for;
+//   STREAM_ENDED              ENDED or ERROR and no replay of it is kept (`replay_kept`):
+//                             nothing left to pay for. With a kept replay the pass is for it;
 //   ACCESS_PRICE_UNAVAILABLE  gated without a usable price (never from a sound video-ingest).
 // Whether the buyer already holds a pass is the store's to say, not this function's.
 absl::StatusOr<PassQuote> QuotePass(const video_ingest::v1::StreamRef& stream,
-                                    const std::string& buyer_id, auth::Role role);
+                                    const std::string& buyer_id, auth::Role role,
+                                    bool replay_kept = false);
+
+// Whether the stream is over (ENDED or ERROR): a pass is then for its replay, if one is kept.
+bool StreamOver(const video_ingest::v1::StreamRef& stream);
 
 // The title of a pass's order line.
 std::string PassTitle(const std::string& stream_id);

@@ -8,6 +8,7 @@
 #include "shopcast/auth/revocations.h"
 #include "shopcast/auth/service_identity.h"
 #include "shopcast/auth/tokens.h"
+#include "shopcast/clients/call.h"
 #include "shopcast/clients/internal.h"
 #include "shopcast/db/migrations.h"
 #include "shopcast/db/pool.h"
@@ -63,6 +64,8 @@ struct App::Parts {
   // ---- area parts: access passes ----
   std::unique_ptr<access::Streams> own_streams;
   access::Streams* streams = nullptr;
+  std::unique_ptr<access::Replays> own_replays;
+  access::Replays* replays = nullptr;
 
   // ---- area parts: checkout ----
   std::unique_ptr<checkout::Inventory> own_inventory;
@@ -136,6 +139,14 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
     p->own_streams = access::MakeGrpcStreams(*vi_channel, config.video_ingest_timeout);
     p->streams = p->own_streams.get();
   }
+  if (overrides.replays != nullptr) {
+    p->replays = overrides.replays;
+  } else if (!config.recording_lifecycle_addr.empty()) {
+    auto rl_channel = clients::MakeChannel("recording-lifecycle", config.recording_lifecycle_addr);
+    if (!rl_channel.ok()) return AtStep("recording_lifecycle_addr", rl_channel.status());
+    p->own_replays = access::MakeGrpcReplays(*rl_channel, config.video_ingest_timeout);
+    p->replays = p->own_replays.get();
+  }
   // ---- area wiring: payments ----
   // The built-in simulated provider keeps its ledger in this database; CompletePlaceholderPayment
   // settles at it.
@@ -166,8 +177,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   checkout_options.key_ttl = config.idempotency_key_ttl;
   checkout_options.provider_name = p->provider->name();
   p->checkout =
-      std::make_unique<checkout::Checkout>(*p->order_store, *p->inventory, p->streams, *p->saga,
-                                           *core.page_tokens, checkout_options, new_id);
+      std::make_unique<checkout::Checkout>(*p->order_store, *p->inventory, p->streams, p->replays,
+                                           *p->saga, *core.page_tokens, checkout_options, new_id);
   if (!overrides.no_recovery) {
     p->recovery = std::make_unique<checkout::Recovery>(
         *p->order_store, *p->saga, checkout::Recovery::Options{config.recovery_interval, 20});

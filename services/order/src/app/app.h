@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "access/replays.h"
 #include "access/streams.h"
 #include "app/config.h"
 #include "checkout/checkout_rpcs.h"
@@ -31,6 +32,8 @@ struct AppOverrides {
   checkout::Inventory* inventory = nullptr;
   // video-ingest (access prices); outlives the App.
   access::Streams* streams = nullptr;
+  // recording-lifecycle (kept replays); outlives the App.
+  access::Replays* replays = nullptr;
   // Called after each recorded saga step with the step that runs next, and after each recorded
   // lifecycle decision or step (src/lifecycle: "void", "release", "refund", "return_stock");
   // true abandons the run there as if the process died (the lease is kept until it lapses).

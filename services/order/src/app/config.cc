@@ -32,6 +32,9 @@ ABSL_FLAG(std::string, video_ingest_addr, "",
           "host:port of video-ingest's internal listener (LookupStreams: access prices)");
 ABSL_FLAG(absl::Duration, video_ingest_timeout, absl::Seconds(3),
           "deadline of each call to video-ingest (100ms..60s)");
+ABSL_FLAG(std::string, recording_lifecycle_addr, "",
+          "host:port of recording-lifecycle's gRPC listener (GetRecording: a pass bought after a "
+          "show is for its kept replay; empty: none is sold once a show ended)");
 
 namespace shopcast::order {
 namespace {
@@ -87,6 +90,7 @@ absl::StatusOr<Config> LoadConfig() {
   // ---- access passes ----
   c.video_ingest_addr = absl::GetFlag(FLAGS_video_ingest_addr);
   c.video_ingest_timeout = absl::GetFlag(FLAGS_video_ingest_timeout);
+  c.recording_lifecycle_addr = absl::GetFlag(FLAGS_recording_lifecycle_addr);
   if (c.video_ingest_addr.empty()) {
     return absl::InvalidArgumentError("video_ingest_addr is required");
   }

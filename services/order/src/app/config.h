@@ -38,6 +38,9 @@ struct Config : startup::ServiceConfig {
   std::string video_ingest_addr;
   // Deadline of each call to video-ingest.
   absl::Duration video_ingest_timeout = absl::Seconds(3);
+  // recording-lifecycle's gRPC listener (GetRecording: is an ended show's replay kept). Empty:
+  // no pass is sold once a show has ended.
+  std::string recording_lifecycle_addr;
 };
 
 // Reads the parsed flags into a Config; an absent or malformed value is an error naming it.

@@ -62,6 +62,11 @@ absl::Status StreamsUnavailable() {
                "video-ingest is unavailable; retry with the same idempotency key");
 }
 
+absl::Status ReplaysUnavailable() {
+  return Error(absl::StatusCode::kUnavailable, "RECORDINGS_UNAVAILABLE",
+               "recording-lifecycle is unavailable; retry with the same idempotency key");
+}
+
 absl::Status MapStreamsError(const absl::Status& s) {
   if (s.code() == absl::StatusCode::kNotFound) {
     return Error(absl::StatusCode::kNotFound, "STREAM_NOT_FOUND", "no such stream",
@@ -89,11 +94,13 @@ std::string OutcomeOf(const v1::Order& o) {
 }  // namespace
 
 Checkout::Checkout(OrderStore& store, Inventory& inventory, access::Streams* streams,
-                   CheckoutSaga& saga, const pagetoken::Codec& page_tokens, CheckoutOptions options,
+                   access::Replays* replays, CheckoutSaga& saga,
+                   const pagetoken::Codec& page_tokens, CheckoutOptions options,
                    std::function<std::string(absl::string_view)> new_id)
     : store_(store),
       inventory_(inventory),
       streams_(streams),
+      replays_(replays),
       saga_(saga),
       page_tokens_(page_tokens),
       options_(std::move(options)),
@@ -241,7 +248,14 @@ absl::StatusOr<v1::Order> Checkout::PlacePass(const auth::Claims& buyer,
   if (streams_ == nullptr) return reject(StreamsUnavailable());
   auto stream = streams_->Lookup(stream_id);
   if (!stream.ok()) return reject(MapStreamsError(stream.status()));
-  auto quote = access::QuotePass(*stream, buyer.subject, buyer.role);
+  // After the show a pass is for its replay, sold only while one is kept.
+  bool replay_kept = false;
+  if (access::StreamOver(*stream) && replays_ != nullptr) {
+    auto kept = replays_->Kept(stream_id);
+    if (!kept.ok()) return reject(ReplaysUnavailable());
+    replay_kept = *kept;
+  }
+  auto quote = access::QuotePass(*stream, buyer.subject, buyer.role, replay_kept);
   if (!quote.ok()) return reject(quote.status());
   // One live pass per (buyer, stream); the store's unique index settles races.
   if (absl::Status s = LivePassError(buyer.subject, stream_id); !s.ok()) return reject(s);

@@ -22,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "access/replays.h"
 #include "access/streams.h"
 #include "checkout/inventory.h"
 #include "checkout/order_store.h"
@@ -48,9 +49,10 @@ class Checkout {
  public:
   // Everything outlives the Checkout. `new_id` makes "<prefix>_…" ids.
   // `streams` (video-ingest) may be null: access passes are then UNAVAILABLE.
-  Checkout(OrderStore& store, Inventory& inventory, access::Streams* streams, CheckoutSaga& saga,
-           const pagetoken::Codec& page_tokens, CheckoutOptions options,
-           std::function<std::string(absl::string_view)> new_id);
+  // `replays` null: no pass is sold for a show that has ended (no recording-lifecycle).
+  Checkout(OrderStore& store, Inventory& inventory, access::Streams* streams,
+           access::Replays* replays, CheckoutSaga& saga, const pagetoken::Codec& page_tokens,
+           CheckoutOptions options, std::function<std::string(absl::string_view)> new_id);
 
   // The buyer's order for `request` (validated here), created and paid, or as it stands when
   // the saga stopped (pending payment) or the first call still runs at `deadline`.
@@ -85,6 +87,7 @@ class Checkout {
   OrderStore& store_;
   Inventory& inventory_;
   access::Streams* streams_;
+  access::Replays* replays_;
   CheckoutSaga& saga_;
   const pagetoken::Codec& page_tokens_;
   const CheckoutOptions options_;

@@ -37,6 +37,29 @@ absl::StatusOr<video_ingest::v1::StreamRef> FakeStreams::Lookup(const std::strin
   return it->second;
 }
 
+void FakeReplays::SetKept(const std::string& stream_id, bool kept) {
+  absl::MutexLock lock(&mu_);
+  kept_[stream_id] = kept;
+}
+
+void FakeReplays::SetDown(bool down) {
+  absl::MutexLock lock(&mu_);
+  down_ = down;
+}
+
+int FakeReplays::asks() const {
+  absl::MutexLock lock(&mu_);
+  return asks_;
+}
+
+absl::StatusOr<bool> FakeReplays::Kept(const std::string& stream_id) {
+  absl::MutexLock lock(&mu_);
+  ++asks_;
+  if (down_) return absl::UnavailableError("recording-lifecycle is down");
+  auto it = kept_.find(stream_id);
+  return it != kept_.end() && it->second;
+}
+
 int UntouchedInventory::calls() const {
   absl::MutexLock lock(&mu_);
   return calls_;

@@ -1,13 +1,14 @@
 #pragma once
 
 // Test doubles of the access-pass checkout's peers: video-ingest's LookupStreams holding
-// streams in memory, and a product-inventory that a pass's saga must never call.
-// Thread-safe; they count what was asked of them.
+// streams in memory, recording-lifecycle's kept replays, and a product-inventory that a pass's saga
+// must never call. Thread-safe; they count what was asked of them.
 
 #include <map>
 #include <string>
 
 #include "absl/synchronization/mutex.h"
+#include "access/replays.h"
 #include "access/streams.h"
 #include "checkout/inventory.h"
 
@@ -30,6 +31,23 @@ class FakeStreams : public access::Streams {
   std::map<std::string, video_ingest::v1::StreamRef> streams_ ABSL_GUARDED_BY(mu_);
   bool down_ ABSL_GUARDED_BY(mu_) = false;
   int lookups_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+// recording-lifecycle's answer to "is this ended show's replay kept", scripted.
+class FakeReplays : public access::Replays {
+ public:
+  void SetKept(const std::string& stream_id, bool kept);
+  // Every Kept answers UNAVAILABLE while down.
+  void SetDown(bool down);
+  int asks() const;
+
+  absl::StatusOr<bool> Kept(const std::string& stream_id) override;
+
+ private:
+  mutable absl::Mutex mu_;
+  std::map<std::string, bool> kept_ ABSL_GUARDED_BY(mu_);
+  bool down_ ABSL_GUARDED_BY(mu_) = false;
+  int asks_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 // product-inventory as a pass's saga must see it: never. Every call is counted and refused.

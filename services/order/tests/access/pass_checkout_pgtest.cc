@@ -44,6 +44,7 @@ class World {
 
   Replica& AddApp(AppOverrides overrides = {}, const ConfigEdit& edit = nullptr) {
     overrides.streams = &streams;
+    overrides.replays = &replays;
     overrides.inventory = &inventory;
     return f.AddReplica(edit, std::move(overrides));
   }
@@ -86,6 +87,7 @@ class World {
 
   AppFixture f;
   FakeStreams streams;
+  FakeReplays replays;
   UntouchedInventory inventory;
 };
 
@@ -318,6 +320,46 @@ TEST_CASE("no pass is sold where there is nothing to buy, and nothing is stored"
   Placed p = w.Place(*stub, kViewer, PassRequest(kStream, "k1"));
   REQUIRE(p.status.ok());
   CHECK(p.order.status() == pb::ORDER_STATUS_CONFIRMED);
+}
+
+TEST_CASE("after the show a pass is sold for its kept replay, and granted like a live one",
+          "[pass]") {
+  World w;
+  const std::string kept = ids::NewId("str"), dropped = ids::NewId("str");
+  w.streams.Put(kept, kHost, true, 799, "EUR", common::v1::STREAM_STATUS_ENDED);
+  w.streams.Put(dropped, kHost, true, 799, "EUR", common::v1::STREAM_STATUS_ENDED);
+  w.replays.SetKept(kept, true);
+  auto stub = w.AddApp().Stub();
+
+  // A live show never asks recording-lifecycle.
+  REQUIRE(w.Place(*stub, kViewer, PassRequest(kStream, "live")).status.ok());
+  CHECK(w.replays.asks() == 0);
+
+  Placed none = w.Place(*stub, kViewer, PassRequest(dropped, "k0"));
+  CHECK(none.status.error_code() == grpc::FAILED_PRECONDITION);
+  CHECK_THAT(Reason(none.status), Catch::Contains("STREAM_ENDED"));
+
+  // recording-lifecycle down: UNAVAILABLE, nothing stored; the same key buys it afterwards.
+  w.replays.SetDown(true);
+  Placed down = w.Place(*stub, kViewer, PassRequest(kept, "k1"));
+  CHECK(down.status.error_code() == grpc::UNAVAILABLE);
+  CHECK_THAT(Reason(down.status), Catch::Contains("RECORDINGS_UNAVAILABLE"));
+  CHECK(w.f.Count("SELECT count(*) FROM orders WHERE stream_id = '" + kept + "'") == 0);
+  w.replays.SetDown(false);
+
+  Placed p = w.Place(*stub, kViewer, PassRequest(kept, "k1"));
+  INFO(p.status.error_message());
+  REQUIRE(p.status.ok());
+  CHECK(p.order.status() == pb::ORDER_STATUS_CONFIRMED);
+  CHECK(p.order.total().amount_minor() == 799);
+  CHECK(p.order.seller_id() == kHost);
+  int grants = 0;
+  for (const auto& g : w.Grants()) grants += g.pass.stream_id() == kept;
+  CHECK(grants == 1);
+  // Once held, not sold again.
+  Placed again = w.Place(*stub, kViewer, PassRequest(kept, "k2"));
+  CHECK(again.status.error_code() == grpc::FAILED_PRECONDITION);
+  CHECK_THAT(Reason(again.status), Catch::Contains("ALREADY_ENTITLED"));
 }
 
 TEST_CASE("a pass checkout cut off before its capture is finished by the next process, once",

@@ -86,6 +86,25 @@ TEST_CASE("a viewer's pass costs the stream's access price, paid to its host", "
   CHECK(QuotePass(Gated(), "usr_other_host", auth::Role::kHost).ok());
 }
 
+TEST_CASE("after the show a pass is sold for its replay, only while one is kept", "[pass]") {
+  for (auto status : {common::v1::STREAM_STATUS_ENDED, common::v1::STREAM_STATUS_ERROR}) {
+    CHECK(StreamOver(Gated(status)));
+    auto quote = QuotePass(Gated(status), "usr_viewer", auth::Role::kViewer, true);
+    REQUIRE(quote.ok());
+    CHECK(quote->price.amount_minor() == 499);
+    CHECK(quote->seller_id == "usr_host");
+    CHECK(ReasonOf(QuotePass(Gated(status), "usr_viewer", auth::Role::kViewer, false).status()) ==
+          "STREAM_ENDED");
+  }
+  for (auto status : {common::v1::STREAM_STATUS_PREPARING, common::v1::STREAM_STATUS_LIVE,
+                      common::v1::STREAM_STATUS_RECONNECTING}) {
+    CHECK_FALSE(StreamOver(Gated(status)));
+  }
+  CHECK(ReasonOf(
+            QuotePass(Gated(common::v1::STREAM_STATUS_ENDED), "usr_host", auth::Role::kHost, true)
+                .status()) == "OWN_STREAM");
+}
+
 TEST_CASE("no pass is sold where there is nothing to buy", "[pass]") {
   auto reason = [](const vi::StreamRef& s, const std::string& buyer, auth::Role role) {
     auto quote = QuotePass(s, buyer, role);
@@ -105,6 +124,11 @@ TEST_CASE("no pass is sold where there is nothing to buy", "[pass]") {
         "STREAM_ENDED");
   vi::StreamRef free = Gated();
   free.mutable_access_price()->set_amount_minor(0);
+  // A replay kept does not make a pass out of nothing: the rules before it still hold.
+  vi::StreamRef ended_open = Gated(common::v1::STREAM_STATUS_ENDED);
+  ended_open.set_gated(false);
+  CHECK(ReasonOf(QuotePass(ended_open, "usr_viewer", auth::Role::kViewer, true).status()) ==
+        "STREAM_NOT_GATED");
   CHECK(reason(free, "usr_viewer", auth::Role::kViewer) == "ACCESS_PRICE_UNAVAILABLE");
   vi::StreamRef no_currency = Gated();
   no_currency.mutable_access_price()->set_currency("eur");

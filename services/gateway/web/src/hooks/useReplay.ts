@@ -13,8 +13,8 @@ export type ReplayState =
   /** `startSeconds`: where playback begins (a moment's lead-in, when one was asked for). */
   | { kind: 'ready'; recording: Recording; src: string; moments: Moment[]; startSeconds: number }
   /** A paid show's replay, and the viewer holds no access pass for it (`signedIn` false: they
-   * may hold one on an account they have not signed in with). Passes are sold while the show
-   * runs, so the page does not ask again by itself; signing in does. */
+   * may hold one on an account they have not signed in with). The page does not ask again by
+   * itself; signing in does, and so does buying a pass (`passVersion`). */
   | { kind: 'locked'; recording: Recording; signedIn: boolean }
   | { kind: 'error'; error: unknown };
 
@@ -24,6 +24,9 @@ const POLL_MS = 3_000;
 const GIVE_UP_MS = 10 * 60_000;
 // A show's moments, page by page (100 each): enough for any show; the list stops there.
 const MAX_MOMENT_PAGES = 10;
+// After a purchase the pass reaches recording-lifecycle a moment after the payment confirms (an
+// event): a refusal is asked again this many times (0.25 s doubling, about 30 s in all).
+const GRANT_TRIES = 7;
 
 async function allMoments(recordingId: string): Promise<Moment[]> {
   const out: Moment[] = [];
@@ -46,8 +49,10 @@ function outOfSight(e: unknown): boolean {
 /** The replay of an ended show: its recording (found by the stream), a playable same-origin VOD
  * URL and its sale moments. `momentId` (a shared "watch it sell" link) starts playback a little
  * before that sale, as recording-lifecycle places it. `viewerId` ('' when signed out) asks again
- * when the viewer signs in or out: a paid show's replay depends on who asks. */
-export function useReplay(streamId: string, ended: boolean, momentId?: string, viewerId = ''): ReplayState {
+ * when the viewer signs in or out: a paid show's replay depends on who asks. `passVersion` asks
+ * again after the viewer bought an access pass (above 0: a refusal is retried while the pass
+ * travels, instead of showing the gate again). */
+export function useReplay(streamId: string, ended: boolean, momentId?: string, viewerId = '', passVersion = 0): ReplayState {
   const [state, setState] = useState<ReplayState>({ kind: 'none' });
 
   useEffect(() => {
@@ -58,6 +63,7 @@ export function useReplay(streamId: string, ended: boolean, momentId?: string, v
     let stop = false;
     let timer: ReturnType<typeof setTimeout> | null = null;
     const since = Date.now();
+    let grantTries = 0;
     const again = () => {
       if (!stop && Date.now() - since < GIVE_UP_MS) timer = setTimeout(() => void look(), POLL_MS);
     };
@@ -84,7 +90,12 @@ export function useReplay(streamId: string, ended: boolean, momentId?: string, v
           });
         } catch (e) {
           if (!passRequired(e)) throw e;
-          if (!stop) setState({ kind: 'locked', recording, signedIn: !!viewerId });
+          if (stop) return;
+          if (passVersion > 0 && !!viewerId && grantTries < GRANT_TRIES) {
+            timer = setTimeout(() => void look(), 250 * 2 ** grantTries++);
+            return;
+          }
+          setState({ kind: 'locked', recording, signedIn: !!viewerId });
           return;
         }
         const moments = await allMoments(recording.id);
@@ -108,7 +119,7 @@ export function useReplay(streamId: string, ended: boolean, momentId?: string, v
       stop = true;
       if (timer) clearTimeout(timer);
     };
-  }, [streamId, ended, momentId, viewerId]);
+  }, [streamId, ended, momentId, viewerId, passVersion]);
 
   return state;
 }

@@ -45,7 +45,9 @@ export function WatchPage() {
   const playback = usePlayback(st, live, passVersion);
   // an encoder failure the host never recovered from ends a show too; its recording may be saved
   const ended = status === 'STREAM_STATUS_ENDED' || status === 'STREAM_STATUS_ERROR';
-  const replay = useReplay(streamId, ended, params.get('moment') ?? undefined, s.user?.id ?? '');
+  const replay = useReplay(streamId, ended, params.get('moment') ?? undefined, s.user?.id ?? '', passVersion);
+  // an access pass just bought (live or for the replay): playback is asked for again
+  const onPassGranted = () => setPassVersion((v) => v + 1);
   // opened before the show started: fetch the stream again once it is live (went_live_at)
   const reloadStream = stream.reload;
   const reloadedForLive = useRef(false);
@@ -118,11 +120,11 @@ export function WatchPage() {
           />
         ) : replay.kind === 'locked' ? (
           <div className="player player-gated">
-            <ReplayGate signedIn={replay.signedIn} onSignIn={requireLogin} />
+            <ReplayGate streamId={streamId} price={st.accessPrice} signedIn={replay.signedIn} onGranted={onPassGranted} />
           </div>
         ) : playback.kind === 'needsLogin' || playback.kind === 'needsPass' ? (
           <div className="player player-gated">
-            <AccessGate streamId={streamId} price={st.accessPrice} signedIn={s.status === 'signedIn'} onGranted={() => setPassVersion((v) => v + 1)} />
+            <AccessGate streamId={streamId} price={st.accessPrice} signedIn={s.status === 'signedIn'} onGranted={onPassGranted} />
           </div>
         ) : (
           <Player
