@@ -213,7 +213,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   std::vector<rooms::EventConsumer> consumers;
   consumers.push_back(rooms::EventConsumer{sales::kOrderEventPrefix, sales::ApplyOrderEvent});
   // ---- area wiring: the user service's account e-mails (password resets) ----
-  consumers.push_back(notify::AccountMailConsumer(notify_options.entries.web_base_url));
+  consumers.push_back(
+      notify::AccountMailConsumer(notify_options.entries.web_base_url, mailer != nullptr));
 
   p->event_sink = std::make_unique<rooms::EventSinkService>(*core.pool, *p->hub, executor,
                                                             went_live, std::move(consumers));

@@ -81,16 +81,18 @@ EmailText PasswordResetEmail(absl::string_view display_name, absl::string_view l
   return out;
 }
 
-rooms::EventConsumer AccountMailConsumer(std::string web_base_url) {
-  return rooms::EventConsumer{kUserEventPrefix,
-                              [web_base_url = std::move(web_base_url)](
-                                  pqxx::work& tx, const common::v1::Event& event,
-                                  absl::Time now) -> absl::StatusOr<std::vector<rooms::Appended>> {
-                                if (event.type() == "user.password_reset_requested") {
-                                  return ApplyPasswordReset(tx, event, now, web_base_url);
-                                }
-                                return std::vector<rooms::Appended>{};
-                              }};
+rooms::EventConsumer AccountMailConsumer(std::string web_base_url, bool mail_on) {
+  auto apply = [web_base_url = std::move(web_base_url), mail_on](
+                   pqxx::work& tx, const common::v1::Event& event,
+                   absl::Time now) -> absl::StatusOr<std::vector<rooms::Appended>> {
+    if (event.type() != "user.password_reset_requested") return std::vector<rooms::Appended>{};
+    if (!mail_on) {
+      log::Warn("password_reset_email_off").Kv("event_id", event.id());
+      return std::vector<rooms::Appended>{};
+    }
+    return ApplyPasswordReset(tx, event, now, web_base_url);
+  };
+  return rooms::EventConsumer{kUserEventPrefix, std::move(apply)};
 }
 
 }  // namespace shopcast::realtime_push::notify

@@ -24,7 +24,9 @@ EmailText PasswordResetEmail(absl::string_view display_name, absl::string_view l
 // The EventSink consumer of "user." events. user.password_reset_requested queues its e-mail to
 // the event's address with the link `<web_base_url>/reset-password#token=<token>` (the token
 // in the fragment, which browsers never send to a server or in a Referer); an event whose link
-// has already expired is dropped. Other user events are ignored.
-rooms::EventConsumer AccountMailConsumer(std::string web_base_url);
+// has already expired is dropped. Without e-mail (`mail_on` false: no SMTP relay configured)
+// the event is dropped too, so no link waits in the outbox for a sender that never comes.
+// Other user events are ignored.
+rooms::EventConsumer AccountMailConsumer(std::string web_base_url, bool mail_on);
 
 }  // namespace shopcast::realtime_push::notify

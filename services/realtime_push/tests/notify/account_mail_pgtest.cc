@@ -134,3 +134,12 @@ TEST_CASE("account e-mail: a refused one fails once and its text is erased") {
                                        absl::Seconds(30)));
   CHECK(Emails(f, "body = '' AND last_error = 'SMTP_REJECTED'") == 1);
 }
+
+TEST_CASE("account e-mail: without an SMTP relay a reset link is not kept waiting") {
+  RoomsFixture f;
+  auto& a = f.AddReplica([](Config& c) { c.smtp_url.clear(); });
+  Deliver(a, f,
+          ResetEvent("dee@example.test", shopcast::ids::NewSecret(32),
+                     absl::Now() + absl::Minutes(30)));
+  CHECK(Emails(f) == 0);
+}
