@@ -17,6 +17,7 @@
 #include "shopcast/auth/revocations.h"
 #include "shopcast/auth/tokens.h"
 #include "shopcast/pagetoken/codec.h"
+#include "shopcast/user/v1/user.pb.h"
 #include "store/user_store.h"
 #include "throttle.h"
 
@@ -160,6 +161,11 @@ class Accounts {
   AccountsOptions options_;
   std::function<absl::Time()> clock_;
 };
+
+// The user.password_changed event telling `user` their password was set anew `how` at `at`
+// (accounts_password.cc).
+v1::PasswordChanged PasswordChangedEvent(const UserRow& user, v1::PasswordChanged::How how,
+                                         absl::Time at);
 
 // INVALID_ARGUMENT/USER_ID_INVALID unless `id` is a well-formed usr_ id.
 absl::Status CheckUserId(absl::string_view id, absl::string_view field);

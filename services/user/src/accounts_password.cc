@@ -1,6 +1,7 @@
 // Changing a password: the current one proves the caller, the change ends every session.
 #include "absl/strings/str_cat.h"
 #include "accounts.h"
+#include "google/protobuf/util/time_util.h"
 #include "shopcast/ids/ids.h"
 #include "shopcast/ids/secrets.h"
 #include "shopcast/log/log.h"
@@ -8,6 +9,18 @@
 #include "validation.h"
 
 namespace shopcast::user {
+
+v1::PasswordChanged PasswordChangedEvent(const UserRow& user, v1::PasswordChanged::How how,
+                                         absl::Time at) {
+  v1::PasswordChanged event;
+  event.set_user_id(user.id);
+  event.set_email(user.email);
+  event.set_display_name(user.display_name);
+  event.set_how(how);
+  *event.mutable_changed_at() =
+      google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(at));
+  return event;
+}
 
 absl::StatusOr<Tokens> Accounts::ChangePassword(const auth::Caller& caller,
                                                 absl::string_view current_password,
@@ -47,6 +60,9 @@ absl::StatusOr<Tokens> Accounts::ChangePassword(const auth::Caller& caller,
   change.refresh_hash = ids::HashSecret(refresh_token);
   change.family_id = ids::NewId("rtf");
   change.refresh_expires_at = clock_() + options_.refresh_ttl;
+  const v1::PasswordChanged event =
+      PasswordChangedEvent(user, v1::PasswordChanged::HOW_CHANGED, change.now);
+  change.event = &event;
   RETURN_IF_ERROR(store_.ChangePassword(change));
   log::Info("password_changed").Kv("user_id", user.id);
   // Issued after the commit: stamped no earlier than the cutoff it recorded, so not void.

@@ -2,6 +2,7 @@
 // new password and ends every session.
 #include "absl/strings/ascii.h"
 #include "accounts.h"
+#include "google/protobuf/util/time_util.h"
 #include "shopcast/ids/secrets.h"
 #include "shopcast/log/log.h"
 #include "shopcast/status/status.h"
@@ -21,12 +22,6 @@ bool WellFormedToken(absl::string_view token) {
     if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
   }
   return true;
-}
-
-void SetTimestamp(absl::Time t, google::protobuf::Timestamp* out) {
-  const int64_t us = absl::ToUnixMicros(t);
-  out->set_seconds(us / 1000000);
-  out->set_nanos(static_cast<int32_t>(us % 1000000) * 1000);
 }
 
 }  // namespace
@@ -53,7 +48,8 @@ absl::Status Accounts::RequestPasswordReset(absl::string_view email) {
   event.set_email(user->email);
   event.set_display_name(user->display_name);
   event.set_reset_token(token);
-  SetTimestamp(reset.expires_at, event.mutable_expires_at());
+  *event.mutable_expires_at() = google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+      absl::ToUnixMicros(reset.expires_at));
   reset.event = &event;
   ASSIGN_OR_RETURN(bool created, store_.CreatePasswordReset(reset));
   if (!created) {
@@ -83,6 +79,9 @@ absl::Status Accounts::ResetPassword(absl::string_view reset_token,
   use.new_hash = std::move(new_hash);
   use.now = clock_();
   use.revoke_before = RevocationCutoff();
+  const v1::PasswordChanged event =
+      PasswordChangedEvent(user, v1::PasswordChanged::HOW_RESET, use.now);
+  use.event = &event;
   ASSIGN_OR_RETURN(std::string reset_user, store_.ResetPassword(use));
   log::Info("password_reset").Kv("user_id", reset_user);
   return absl::OkStatus();

@@ -1,6 +1,7 @@
 // Password reset by e-mail, over gRPC against the real service and a real PostgreSQL: the
 // token travels only in the event for realtime-push, is stored as a hash, works once, and the
-// reset ends every session.
+// reset ends every session; every password change, by reset or in the settings, writes the
+// owner's notice in its own commit.
 #include <catch2/catch.hpp>
 #include <thread>
 
@@ -37,16 +38,35 @@ grpc::StatusCode Reset(UserServiceFixture& f, const std::string& token, const st
   return code;
 }
 
-// The reset e-mails asked for so far, as realtime-push will receive them.
-std::vector<v1::PasswordResetRequested> ResetMails(UserServiceFixture& f) {
-  std::vector<v1::PasswordResetRequested> out;
+// The events of `type` in the outbox so far, as realtime-push will receive them.
+template <typename Payload>
+std::vector<Payload> Events(UserServiceFixture& f, const std::string& type) {
+  std::vector<Payload> out;
   for (const auto& e : f.OutboxEvents()) {
-    CHECK(e.type() == "user.password_reset_requested");
-    v1::PasswordResetRequested r;
-    REQUIRE(e.payload().UnpackTo(&r));
-    out.push_back(std::move(r));
+    CHECK((e.type() == "user.password_reset_requested" || e.type() == "user.password_changed"));
+    if (e.type() != type) continue;
+    Payload p;
+    REQUIRE(e.payload().UnpackTo(&p));
+    out.push_back(std::move(p));
   }
   return out;
+}
+
+// The reset e-mails asked for so far.
+std::vector<v1::PasswordResetRequested> ResetMails(UserServiceFixture& f) {
+  return Events<v1::PasswordResetRequested>(f, "user.password_reset_requested");
+}
+
+// The password-changed notices written so far.
+std::vector<v1::PasswordChanged> ChangeNotices(UserServiceFixture& f) {
+  return Events<v1::PasswordChanged>(f, "user.password_changed");
+}
+
+shopcast::auth::Caller ViewerCaller(const std::string& id) {
+  shopcast::auth::Caller caller;
+  caller.user_id = id;
+  caller.role = shopcast::auth::Role::kViewer;
+  return caller;
 }
 
 // "" when `username` signs in with `password`, else the reason.
@@ -92,7 +112,18 @@ TEST_CASE("a reset e-mail's token sets a new password once and ends every sessio
   CHECK(f.Query1("SELECT token_hash FROM password_resets") ==
         shopcast::ids::HashSecret(mail.reset_token()));
 
+  CHECK(ChangeNotices(f).empty());
+  const absl::Time before_reset = absl::Now() - absl::Seconds(1);
   REQUIRE(Reset(f, mail.reset_token(), kNewPassword) == grpc::OK);
+  // The owner is told, in the same commit as the change.
+  auto notices = ChangeNotices(f);
+  REQUIRE(notices.size() == 1);
+  CHECK(notices[0].user_id() == id);
+  CHECK(notices[0].email() == "rosa@example.com");
+  CHECK(notices[0].display_name() == "rosa");
+  CHECK(notices[0].how() == v1::PasswordChanged::HOW_RESET);
+  CHECK(absl::FromUnixSeconds(notices[0].changed_at().seconds()) >= before_reset);
+  CHECK(absl::FromUnixSeconds(notices[0].changed_at().seconds()) <= absl::Now());
   CHECK(LoginReason(f, "rosa", kPassword) == "INVALID_CREDENTIALS");
   CHECK(LoginReason(f, "rosa", kNewPassword).empty());
   CHECK(RefreshReason(f, phone.refresh_token()) == "REFRESH_TOKEN_REVOKED");
@@ -105,6 +136,7 @@ TEST_CASE("a reset e-mail's token sets a new password once and ends every sessio
         grpc::FAILED_PRECONDITION);
   CHECK(reason == "RESET_TOKEN_INVALID");
   CHECK(LoginReason(f, "rosa", kNewPassword).empty());
+  CHECK(ChangeNotices(f).size() == 1);
 }
 
 TEST_CASE("an address no account has gets the same answer and nothing is written") {
@@ -164,6 +196,7 @@ TEST_CASE("an expired, unknown or malformed link is refused and changes nothing"
   CHECK(LoginReason(f, "vera", kPassword).empty());
   CHECK(RefreshReason(f, session.refresh_token()).empty());
   CHECK(f.Count("token_revocations") == 0);
+  CHECK(ChangeNotices(f).empty());
 }
 
 TEST_CASE("a weak new password is refused on its field and leaves the link usable") {
@@ -177,6 +210,7 @@ TEST_CASE("a weak new password is refused on its field and leaves the link usabl
   CHECK(Reset(f, token, "wanda wanda wanda", &reason) == grpc::INVALID_ARGUMENT);
   CHECK(reason == "WEAK_PASSWORD");
   CHECK(LoginReason(f, "wanda", kPassword).empty());
+  CHECK(ChangeNotices(f).empty());
   CHECK(Reset(f, token, kNewPassword) == grpc::OK);
   CHECK(LoginReason(f, "wanda", kNewPassword).empty());
 }
@@ -186,14 +220,23 @@ TEST_CASE("a password change spends the reset links mailed before it") {
   const std::string id = f.MakeUser("xenia");
   REQUIRE(RequestReset(f, "xenia@example.com") == grpc::OK);
   const std::string token = ResetMails(f).at(0).reset_token();
-  shopcast::auth::Caller caller;
-  caller.user_id = id;
-  caller.role = shopcast::auth::Role::kViewer;
+  const shopcast::auth::Caller caller = ViewerCaller(id);
+  // A refused change (wrong current password) changes nothing and tells nobody.
+  CHECK(!f.accounts()
+             .ChangePassword(caller, "not my password", "a changed passphrase", "192.0.2.1")
+             .ok());
+  CHECK(ChangeNotices(f).empty());
   REQUIRE(f.accounts().ChangePassword(caller, kPassword, "a changed passphrase", "192.0.2.1").ok());
+  auto notices = ChangeNotices(f);
+  REQUIRE(notices.size() == 1);
+  CHECK(notices[0].user_id() == id);
+  CHECK(notices[0].email() == "xenia@example.com");
+  CHECK(notices[0].how() == v1::PasswordChanged::HOW_CHANGED);
   std::string reason;
   CHECK(Reset(f, token, kNewPassword, &reason) == grpc::FAILED_PRECONDITION);
   CHECK(reason == "RESET_TOKEN_INVALID");
   CHECK(LoginReason(f, "xenia", "a changed passphrase").empty());
+  CHECK(ChangeNotices(f).size() == 1);
 }
 
 TEST_CASE("two uses of one link at once: exactly one sets the password") {
@@ -212,6 +255,7 @@ TEST_CASE("two uses of one link at once: exactly one sets the password") {
   CHECK(LoginReason(f, "yara", winner).empty());
   CHECK(LoginReason(f, "yara", loser) == "INVALID_CREDENTIALS");
   CHECK(f.Count("token_revocations") == 1);
+  CHECK(ChangeNotices(f).size() == 1);
 }
 
 TEST_CASE("a deleted account's reset link no longer works") {
@@ -219,10 +263,7 @@ TEST_CASE("a deleted account's reset link no longer works") {
   const std::string id = f.MakeUser("zelda");
   REQUIRE(RequestReset(f, "zelda@example.com") == grpc::OK);
   const std::string token = ResetMails(f).at(0).reset_token();
-  shopcast::auth::Caller caller;
-  caller.user_id = id;
-  caller.role = shopcast::auth::Role::kViewer;
-  REQUIRE(f.accounts().DeleteAccount(caller, id).ok());
+  REQUIRE(f.accounts().DeleteAccount(ViewerCaller(id), id).ok());
   std::string reason;
   CHECK(Reset(f, token, kNewPassword, &reason) == grpc::FAILED_PRECONDITION);
   CHECK(reason == "RESET_TOKEN_INVALID");

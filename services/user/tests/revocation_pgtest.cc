@@ -7,6 +7,7 @@
 #include "accounts.h"
 #include "passwords.h"
 #include "shopcast/db/migrations.h"
+#include "shopcast/events/outbox.h"
 #include "shopcast/status/status.h"
 #include "shopcast/testing/pg.h"
 #include "store/sql.h"
@@ -35,7 +36,11 @@ struct Env {
   auth::RevocationList revoked;  // what every other service holds
 
   explicit Env(AccountsOptions options = {}) {
-    REQUIRE(db::ApplyMigrations(db.dsn(), {&db::embedded::userMigrations()}).ok());
+    // The service's own set: the user migrations and its outbox (a password change writes
+    // its notice there).
+    REQUIRE(db::ApplyMigrations(db.dsn(),
+                                {&db::embedded::userMigrations(), &events::OutboxMigrations()})
+                .ok());
     auto p = db::Pool::Create(
         db::PoolOptions{db.dsn(), 2, absl::Seconds(5), sql::PreparedStatements(), "rev-test"});
     REQUIRE(p.ok());

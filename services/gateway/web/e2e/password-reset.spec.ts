@@ -6,8 +6,8 @@ import { person, signIn, type Person } from './helpers';
 
 // A forgotten password, through the UI and a real e-mail: a new account (made here, as its
 // password changes) asks for a reset from the login page, the suite's SMTP server catches the
-// e-mail, its link sets a new password once; the new password signs in, the old one no longer
-// does, and the link does not work a second time. An address no account has gets the same answer.
+// e-mail, its link sets a new password once and a notice of the change follows by e-mail; the new
+// password signs in, the old one no longer does, and the link does not work a second time. An address no account has gets the same answer.
 test.describe.configure({ mode: 'serial' });
 test.skip(!haveSuite || !env.mailDir, 'needs the suite and its caught e-mails (SHOPCAST_E2E_MAIL_DIR; see e2e/env.ts)');
 
@@ -115,6 +115,17 @@ test("the e-mail's link sets a new password once; only the new one signs in", as
   await again.fill(fresh);
   await submit.click();
   await expect(page.getByText('Password changed. Every device that was signed in to your account is now signed out.')).toBeVisible();
+  // and the owner is told by e-mail, with the way back should it not have been them
+  let notice: Mail | undefined;
+  await expect
+    .poll(() => (notice = mailTo(email).find((m) => m.subject === 'Your Shopcast password was changed')) !== undefined, {
+      timeout: 30_000,
+      message: `the password-changed notice to ${email} arrives`,
+    })
+    .toBe(true);
+  expect(notice!.body).toContain('with a password-reset link sent to this address');
+  expect(notice!.body).toMatch(/(?:https?:\/\/[^\s/]+)?\/forgot-password\b/);
+  expect(LINK.test(notice!.body), 'the notice carries no reset link').toBe(false);
   await page.getByRole('main').getByRole('link', { name: 'Sign in' }).click();
   await expect(page).toHaveURL(/\/login$/);
 

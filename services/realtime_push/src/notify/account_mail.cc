@@ -3,6 +3,7 @@
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "mail/mail_format.h"
 #include "rooms/pg_time.h"
 #include "shopcast/ids/ids.h"
@@ -28,6 +29,10 @@ bool TokenLooksRight(absl::string_view token) {
   return true;
 }
 
+absl::Time TimeOf(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+}
+
 // "30 minutes", "2 hours", "1 hour 30 minutes".
 std::string Span(absl::Duration d) {
   const int64_t minutes = absl::ToInt64Minutes(d + absl::Seconds(30));
@@ -49,8 +54,7 @@ absl::StatusOr<std::vector<rooms::Appended>> ApplyPasswordReset(pqxx::work& tx,
   if (!event.payload().UnpackTo(&reset)) return BadPayload(event, "not PasswordResetRequested");
   if (!mail::IsValidAddress(reset.email())) return BadPayload(event, "email invalid");
   if (!TokenLooksRight(reset.reset_token())) return BadPayload(event, "reset_token invalid");
-  const absl::Time expires = absl::FromUnixSeconds(reset.expires_at().seconds()) +
-                             absl::Nanoseconds(reset.expires_at().nanos());
+  const absl::Time expires = TimeOf(reset.expires_at());
   if (expires <= now) {
     // Late (the relay or this service was down for the link's whole life): nothing to send.
     log::Info("password_reset_email_expired").Kv("user_id", reset.user_id());
@@ -65,7 +69,53 @@ absl::StatusOr<std::vector<rooms::Appended>> ApplyPasswordReset(pqxx::work& tx,
   return std::vector<rooms::Appended>{};
 }
 
+absl::StatusOr<std::vector<rooms::Appended>> ApplyPasswordChanged(pqxx::work& tx,
+                                                                  const common::v1::Event& event,
+                                                                  absl::Time now,
+                                                                  const std::string& web_base_url) {
+  user::v1::PasswordChanged changed;
+  if (!event.payload().UnpackTo(&changed)) return BadPayload(event, "not PasswordChanged");
+  if (!mail::IsValidAddress(changed.email())) return BadPayload(event, "email invalid");
+  if (changed.how() != user::v1::PasswordChanged::HOW_CHANGED &&
+      changed.how() != user::v1::PasswordChanged::HOW_RESET) {
+    return BadPayload(event, "how unspecified");
+  }
+  if (!changed.has_changed_at()) return BadPayload(event, "changed_at missing");
+  const absl::Time changed_at = TimeOf(changed.changed_at());
+  const absl::Time send_before = changed_at + kPasswordNoticeSendWithin;
+  if (send_before <= now) {
+    log::Info("password_changed_email_late").Kv("user_id", changed.user_id());
+    return std::vector<rooms::Appended>{};
+  }
+  EmailText text = PasswordChangedEmail(changed.display_name(), changed_at,
+                                        changed.how() == user::v1::PasswordChanged::HOW_RESET,
+                                        absl::StrCat(web_base_url, "/forgot-password"));
+  tx.exec_prepared0("ntf_insert_account_email", ids::NewId("ntf"), changed.email(), text.subject,
+                    text.body, PgTime(now), PgTime(send_before));
+  log::Info("password_changed_email_queued").Kv("user_id", changed.user_id());
+  return std::vector<rooms::Appended>{};
+}
+
 }  // namespace
+
+EmailText PasswordChangedEmail(absl::string_view display_name, absl::Time changed_at, bool reset,
+                               absl::string_view forgot_link) {
+  EmailText out;
+  out.subject = "Your Shopcast password was changed";
+  out.body = display_name.empty() ? "Hi,\n\n" : absl::StrCat("Hi ", display_name, ",\n\n");
+  absl::StrAppend(
+      &out.body, "The password of your Shopcast account was changed on ",
+      absl::FormatTime("%Y-%m-%d at %H:%M UTC", changed_at, absl::UTCTimeZone()),
+      reset ? ", with a password-reset link sent to this address" : ", in the account's settings",
+      ". Every device that was signed in has been signed out.\n\n"
+      "If it was you, there is nothing more to do.\n\n"
+      "If it was not you, someone else knows your password or can read this "
+      "mailbox. Take your account back now by asking for a reset link here:\n\n",
+      forgot_link,
+      "\n\nand choose a password you use nowhere else. If this mailbox may be "
+      "read by someone else, change its password first.\n");
+  return out;
+}
 
 EmailText PasswordResetEmail(absl::string_view display_name, absl::string_view link,
                              absl::Duration valid_for) {
@@ -85,11 +135,14 @@ rooms::EventConsumer AccountMailConsumer(std::string web_base_url, bool mail_on)
   auto apply = [web_base_url = std::move(web_base_url), mail_on](
                    pqxx::work& tx, const common::v1::Event& event,
                    absl::Time now) -> absl::StatusOr<std::vector<rooms::Appended>> {
-    if (event.type() != "user.password_reset_requested") return std::vector<rooms::Appended>{};
+    const bool reset = event.type() == "user.password_reset_requested";
+    const bool changed = event.type() == "user.password_changed";
+    if (!reset && !changed) return std::vector<rooms::Appended>{};
     if (!mail_on) {
-      log::Warn("password_reset_email_off").Kv("event_id", event.id());
+      log::Warn("account_email_off").Kv("event_id", event.id()).Kv("type", event.type());
       return std::vector<rooms::Appended>{};
     }
+    if (changed) return ApplyPasswordChanged(tx, event, now, web_base_url);
     return ApplyPasswordReset(tx, event, now, web_base_url);
   };
   return rooms::EventConsumer{kUserEventPrefix, std::move(apply)};

@@ -1,6 +1,7 @@
-// Password-reset e-mails from the user service's events, through the whole App and a real SMTP
-// server: sent once to the event's address with the link in the URL's fragment, no inbox entry,
-// the text erased once the e-mail is done with, and never sent after the link expired.
+// Account e-mails from the user service's events, through the whole App and a real SMTP server:
+// a password reset's link sent once to the event's address in the URL's fragment, no inbox
+// entry, the text erased once the e-mail is done with, never sent after the link expired; and
+// the notice that a password was changed, sent once while it still matters.
 #include <catch2/catch.hpp>
 
 #include "absl/strings/str_cat.h"
@@ -31,6 +32,24 @@ cpb::Event ResetEvent(const std::string& email, const std::string& token, absl::
   e.set_aggregate_id(r.user_id());
   e.mutable_occurred_at()->set_seconds(absl::ToUnixSeconds(absl::Now()));
   e.mutable_payload()->PackFrom(r);
+  return e;
+}
+
+cpb::Event ChangedEvent(const std::string& email, shopcast::user::v1::PasswordChanged::How how,
+                        absl::Time at) {
+  shopcast::user::v1::PasswordChanged c;
+  c.set_user_id(shopcast::ids::NewId("usr"));
+  c.set_email(email);
+  c.set_display_name("Ada");
+  c.set_how(how);
+  c.mutable_changed_at()->set_seconds(absl::ToUnixSeconds(at));
+  cpb::Event e;
+  e.set_id(shopcast::ids::NewId("evt"));
+  e.set_type("user.password_changed");
+  e.set_source("user");
+  e.set_aggregate_id(c.user_id());
+  e.mutable_occurred_at()->set_seconds(absl::ToUnixSeconds(at));
+  e.mutable_payload()->PackFrom(c);
   return e;
 }
 
@@ -141,5 +160,56 @@ TEST_CASE("account e-mail: without an SMTP relay a reset link is not kept waitin
   Deliver(a, f,
           ResetEvent("dee@example.test", shopcast::ids::NewSecret(32),
                      absl::Now() + absl::Minutes(30)));
+  Deliver(a, f,
+          ChangedEvent("dee@example.test", shopcast::user::v1::PasswordChanged::HOW_CHANGED,
+                       absl::Now()));
   CHECK(Emails(f) == 0);
+}
+
+TEST_CASE("account e-mail: a password change is noticed once, by e-mail only") {
+  SmtpTestServer smtp;
+  RoomsFixture f;
+  auto& a = f.AddReplica([&](Config& c) { Configure(c, smtp.url()); });
+  const cpb::Event event =
+      ChangedEvent("ada@example.test", shopcast::user::v1::PasswordChanged::HOW_RESET, absl::Now());
+  Deliver(a, f, event);
+  Deliver(a, f, event);  // redelivered: still one notice
+  CHECK(Emails(f) == 1);
+  REQUIRE(smtp.WaitForMessages(1, absl::Seconds(30)));
+  const auto m = smtp.Messages().at(0);
+  CHECK(m.rcpt_tos == std::vector<std::string>{"ada@example.test"});
+  CHECK(m.subject == "Your Shopcast password was changed");
+  CHECK(m.body.find("Hi Ada,") != std::string::npos);
+  CHECK(m.body.find("with a password-reset link") != std::string::npos);
+  const std::string link = "https://shop.example/forgot-password";
+  const size_t at = m.body.find(link);
+  REQUIRE(at != std::string::npos);
+  CHECK(m.body.find_first_of("\r\n", at) == at + link.size());
+  CHECK(m.defects.empty());
+  CHECK(Count(f.pool(), "SELECT count(*) FROM notifications") == 0);
+  REQUIRE(shopcast::testing::WaitUntil([&] { return Emails(f, "state = 'sent'") == 1; },
+                                       absl::Seconds(30)));
+  CHECK(smtp.Messages().size() == 1);
+}
+
+TEST_CASE("account e-mail: a notice too late to matter, or malformed, is not mailed") {
+  SmtpTestServer smtp;
+  RoomsFixture f;
+  auto& a = f.AddReplica([&](Config& c) { Configure(c, smtp.url()); });
+  namespace upb = shopcast::user::v1;
+  // Delivered after the relay was down for days.
+  Deliver(a, f,
+          ChangedEvent("late@example.test", upb::PasswordChanged::HOW_CHANGED,
+                       absl::Now() - absl::Hours(73)));
+  Deliver(a, f, ChangedEvent("not an address", upb::PasswordChanged::HOW_CHANGED, absl::Now()));
+  Deliver(a, f,
+          ChangedEvent("ok@example.test", upb::PasswordChanged::HOW_UNSPECIFIED, absl::Now()));
+  CHECK(Emails(f) == 0);
+  // Two days late still tells the owner: queued, and sent.
+  Deliver(a, f,
+          ChangedEvent("ok@example.test", upb::PasswordChanged::HOW_CHANGED,
+                       absl::Now() - absl::Hours(48)));
+  REQUIRE(smtp.WaitForMessages(1, absl::Seconds(30)));
+  CHECK(smtp.Messages().at(0).body.find("in the account's settings") != std::string::npos);
+  CHECK(Emails(f) == 1);
 }

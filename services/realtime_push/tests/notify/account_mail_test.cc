@@ -1,4 +1,4 @@
-// The password-reset e-mail's text.
+// The account e-mails' text: a password reset's link, a password change's notice.
 #include "notify/account_mail.h"
 
 #include <catch2/catch.hpp>
@@ -22,6 +22,22 @@ TEST_CASE("the reset e-mail greets, gives the link on a line of its own and how 
         std::string::npos);
   CHECK(PasswordResetEmail("x", "l", absl::Seconds(5)).body.find("within 1 minute:") !=
         std::string::npos);
+}
+
+TEST_CASE("the password-changed notice says when and how, and how to take the account back") {
+  const absl::Time at = absl::FromCivil(absl::CivilMinute(2026, 12, 7, 21, 5), absl::UTCTimeZone());
+  const EmailText reset =
+      PasswordChangedEmail("Ada", at, true, "https://shop.example/forgot-password");
+  CHECK(reset.subject == "Your Shopcast password was changed");
+  CHECK(reset.body.rfind("Hi Ada,\n\n", 0) == 0);
+  CHECK(reset.body.find("changed on 2026-12-07 at 21:05 UTC, with a password-reset link") !=
+        std::string::npos);
+  CHECK(reset.body.find("signed out") != std::string::npos);
+  CHECK(reset.body.find("\n\nhttps://shop.example/forgot-password\n\n") != std::string::npos);
+  const EmailText changed = PasswordChangedEmail("", at, false, "l");
+  CHECK(changed.body.rfind("Hi,\n\n", 0) == 0);
+  CHECK(changed.body.find("at 21:05 UTC, in the account's settings.") != std::string::npos);
+  CHECK(changed.body.find("password-reset link") == std::string::npos);
 }
 
 }  // namespace shopcast::realtime_push::notify

@@ -2,9 +2,9 @@
 // reset itself with everything a password change ends.
 #include "absl/strings/str_cat.h"
 #include "shopcast/db/transaction.h"
-#include "shopcast/events/outbox.h"
 #include "shopcast/status/status.h"
 #include "store/revocation_store.h"
+#include "store/user_events.h"
 #include "store/user_store.h"
 
 namespace shopcast::user {
@@ -41,13 +41,7 @@ absl::StatusOr<bool> UserStore::CreatePasswordReset(const NewPasswordReset& rese
     if (recent >= reset.max_per_hour) return false;
     tx.exec_prepared0("insert_reset", reset.token_hash, reset.user_id, now_us,
                       absl::ToUnixMicros(reset.expires_at));
-    events::OutgoingEvent e;
-    e.source = "user";
-    e.type = "user.password_reset_requested";
-    e.aggregate_id = reset.user_id;
-    e.destinations = {"realtime_push"};
-    e.payload = reset.event;
-    events::Enqueue(tx, e);
+    EnqueueUserEvent(tx, "user.password_reset_requested", reset.user_id, *reset.event);
     return true;
   });
 }
@@ -68,6 +62,7 @@ absl::StatusOr<std::string> UserStore::ResetPassword(const PasswordResetUse& use
     tx.exec_prepared0("spend_resets", user_id, now_us);
     tx.exec_prepared("revoke_user", user_id);
     InsertRevocation(tx, user_id, use.revoke_before, "password_reset");
+    EnqueueUserEvent(tx, "user.password_changed", user_id, *use.event);
     return user_id;
   });
 }

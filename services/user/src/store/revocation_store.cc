@@ -7,6 +7,7 @@
 
 #include "shopcast/db/transaction.h"
 #include "shopcast/status/status.h"
+#include "store/user_events.h"
 #include "store/user_store.h"
 
 namespace shopcast::user {
@@ -65,6 +66,7 @@ absl::Status UserStore::ChangePassword(const PasswordChange& c) {
     // After the revocation, so the new session is not part of what it ended.
     tx.exec_prepared("insert_refresh_token", c.refresh_hash, c.family_id, c.user_id,
                      absl::ToUnixMicros(c.refresh_expires_at));
+    EnqueueUserEvent(tx, "user.password_changed", c.user_id, *c.event);
     return absl::OkStatus();
   });
 }

@@ -46,6 +46,8 @@ struct PasswordChange {
   std::string refresh_hash;
   std::string family_id;
   absl::Time refresh_expires_at;
+  // The user.password_changed event (the owner's security notice), enqueued in the same commit.
+  const google::protobuf::Message* event = nullptr;
 };
 
 // A password-reset e-mail asked for: the token's hash and the event that carries the token to
@@ -67,6 +69,8 @@ struct PasswordResetUse {
   std::string new_hash;
   absl::Time now;
   absl::Time revoke_before;  // the user's access tokens issued before it become void
+  // The user.password_changed event (the owner's security notice), enqueued in the same commit.
+  const google::protobuf::Message* event = nullptr;
 };
 
 class UserStore {
