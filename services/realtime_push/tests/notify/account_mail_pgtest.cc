@@ -18,6 +18,19 @@ using shopcast::realtime_push::Config;
 
 namespace {
 
+// A user-service event of `type` about `user_id`, as its outbox relay delivers it.
+cpb::Event UserEvent(const std::string& type, const std::string& user_id,
+                     const google::protobuf::Message& payload) {
+  cpb::Event e;
+  e.set_id(shopcast::ids::NewId("evt"));
+  e.set_type(type);
+  e.set_source("user");
+  e.set_aggregate_id(user_id);
+  e.mutable_occurred_at()->set_seconds(absl::ToUnixSeconds(absl::Now()));
+  e.mutable_payload()->PackFrom(payload);
+  return e;
+}
+
 cpb::Event ResetEvent(const std::string& email, const std::string& token, absl::Time expires) {
   shopcast::user::v1::PasswordResetRequested r;
   r.set_user_id(shopcast::ids::NewId("usr"));
@@ -25,14 +38,7 @@ cpb::Event ResetEvent(const std::string& email, const std::string& token, absl::
   r.set_display_name("Ada");
   r.set_reset_token(token);
   r.mutable_expires_at()->set_seconds(absl::ToUnixSeconds(expires));
-  cpb::Event e;
-  e.set_id(shopcast::ids::NewId("evt"));
-  e.set_type("user.password_reset_requested");
-  e.set_source("user");
-  e.set_aggregate_id(r.user_id());
-  e.mutable_occurred_at()->set_seconds(absl::ToUnixSeconds(absl::Now()));
-  e.mutable_payload()->PackFrom(r);
-  return e;
+  return UserEvent("user.password_reset_requested", r.user_id(), r);
 }
 
 cpb::Event ChangedEvent(const std::string& email, shopcast::user::v1::PasswordChanged::How how,
@@ -43,14 +49,7 @@ cpb::Event ChangedEvent(const std::string& email, shopcast::user::v1::PasswordCh
   c.set_display_name("Ada");
   c.set_how(how);
   c.mutable_changed_at()->set_seconds(absl::ToUnixSeconds(at));
-  cpb::Event e;
-  e.set_id(shopcast::ids::NewId("evt"));
-  e.set_type("user.password_changed");
-  e.set_source("user");
-  e.set_aggregate_id(c.user_id());
-  e.mutable_occurred_at()->set_seconds(absl::ToUnixSeconds(at));
-  e.mutable_payload()->PackFrom(c);
-  return e;
+  return UserEvent("user.password_changed", c.user_id(), c);
 }
 
 void Deliver(Replica& replica, RoomsFixture& f, const cpb::Event& event) {
