@@ -24,6 +24,8 @@ struct UserRow {
   absl::Time created_at;
   int64_t follower_count = 0;
   int64_t following_count = 0;
+  // The owner has proven `email` (V011): notification e-mails go only to such addresses.
+  bool email_verified = false;
 };
 
 struct NewUser {
@@ -33,6 +35,8 @@ struct NewUser {
   std::string display_name;
   auth::Role role = auth::Role::kViewer;
   std::string username_lookalike;  // text::LookalikeKey(username)
+  // Confirmed from the start (an operator vouches for the address); else Register mails a link.
+  bool email_verified = false;
 };
 
 struct ProfileUpdate {

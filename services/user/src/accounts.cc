@@ -23,13 +23,6 @@ absl::Status InvalidCredentials() {
   return Unauthenticated("INVALID_CREDENTIALS", "wrong username, email or password");
 }
 
-absl::Status Throttled(absl::string_view reason, int64_t wait_ms, absl::string_view what) {
-  absl::Status s = Error(absl::StatusCode::kResourceExhausted, reason,
-                         absl::StrCat(what, "; retry in ", wait_ms, " ms"));
-  s.SetPayload("type.shopcast.dev/retry_after_ms", absl::Cord(absl::StrCat(wait_ms)));
-  return s;
-}
-
 // A login is an e-mail address or a username: never a control character. A NUL in particular
 // must not reach libpq, which would end the string there ("name\0…" would look up "name").
 bool HasControl(absl::string_view s) {
@@ -49,6 +42,13 @@ absl::Status CheckRefreshTokenShape(absl::string_view token) {
 }
 
 }  // namespace
+
+absl::Status Throttled(absl::string_view reason, int64_t wait_ms, absl::string_view what) {
+  absl::Status s = Error(absl::StatusCode::kResourceExhausted, reason,
+                         absl::StrCat(what, "; retry in ", wait_ms, " ms"));
+  s.SetPayload("type.shopcast.dev/retry_after_ms", absl::Cord(absl::StrCat(wait_ms)));
+  return s;
+}
 
 absl::Status CheckUserId(absl::string_view id, absl::string_view field) {
   if (!ids::IsValidId(id, "usr")) {
@@ -90,7 +90,9 @@ absl::StatusOr<UserRow> Accounts::Register(const RegisterInput& in) {
   RETURN_IF_ERROR(CheckDisplayNameNotConfusable(display_name, username, ""));
   ASSIGN_OR_RETURN(std::string hash, hasher_.Hash(in.password));
   NewUser fresh{username, email, hash, display_name, in.role, text::LookalikeKey(username)};
-  ASSIGN_OR_RETURN(UserRow user, store_.CreateUser(fresh));
+  fresh.email_verified = in.email_verified;
+  const VerificationMail mail = NewVerificationMail();
+  ASSIGN_OR_RETURN(UserRow user, store_.CreateUser(fresh, &mail));
   log::Info("user_registered").Kv("user_id", user.id).Kv("role", auth::RoleName(user.role));
   return user;
 }

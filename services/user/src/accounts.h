@@ -41,6 +41,10 @@ struct AccountsOptions {
   // e-mails an hour.
   absl::Duration password_reset_ttl = absl::Minutes(30);
   int password_resets_per_hour = 3;
+  // A confirmation link works this long (until used); an account gets at most this many
+  // confirmation e-mails an hour.
+  absl::Duration email_verification_ttl = absl::Hours(48);
+  int email_verifications_per_hour = 3;
   // Seals follow-list page tokens; serve loads its key from a file so replicas agree.
   pagetoken::Codec page_tokens = pagetoken::Codec::WithRandomKey();
 };
@@ -53,6 +57,9 @@ struct RegisterInput {
   auth::Role role = auth::Role::kViewer;
   // The caller's IP, for the per-address registration limit; "" (operator commands) is exempt.
   std::string client_address;
+  // The address is taken as confirmed (an operator creating the account vouches for it);
+  // otherwise a confirmation link is mailed to it.
+  bool email_verified = false;
 };
 
 class Accounts {
@@ -90,6 +97,15 @@ class Accounts {
   // Sets the password of the reset token's account to `new_password` and ends every session
   // of the user (UserStore::ResetPassword).
   absl::Status ResetPassword(absl::string_view reset_token, absl::string_view new_password);
+
+  // Defined in accounts_email.cc.
+  // Confirms the address a Register (or RequestEmailVerification) e-mail's token was sent to
+  // (UserStore::VerifyEmail); INVALID_ARGUMENT/VERIFICATION_TOKEN_INVALID when malformed.
+  absl::Status VerifyEmail(absl::string_view verification_token);
+  // Mails the caller a new confirmation link; see UserStore::RequestEmailVerification.
+  // RESOURCE_EXHAUSTED/VERIFICATION_EMAIL_THROTTLED (with retry_after_ms) past the hourly
+  // allowance. True when the address was confirmed already (nothing sent).
+  absl::StatusOr<bool> RequestEmailVerification(const auth::Caller& caller);
 
   absl::StatusOr<UserRow> GetUser(absl::string_view user_id);
   absl::StatusOr<UserRow> GetUserByUsername(absl::string_view username);
@@ -154,6 +170,8 @@ class Accounts {
                                                 absl::string_view session_id, absl::Time now);
   // The cutoff a revocation made now records: the next whole second (iat has whole seconds).
   absl::Time RevocationCutoff() const;
+  // A new confirmation token, valid from now for email_verification_ttl.
+  VerificationMail NewVerificationMail() const;
 
   UserStore& store_;
   const PasswordHasher& hasher_;
@@ -166,6 +184,9 @@ class Accounts {
 // (accounts_password.cc).
 v1::PasswordChanged PasswordChangedEvent(const UserRow& user, v1::PasswordChanged::How how,
                                          absl::Time at);
+
+// RESOURCE_EXHAUSTED with `reason` and the retry_after_ms payload (the gateway's Retry-After).
+absl::Status Throttled(absl::string_view reason, int64_t wait_ms, absl::string_view what);
 
 // INVALID_ARGUMENT/USER_ID_INVALID unless `id` is a well-formed usr_ id.
 absl::Status CheckUserId(absl::string_view id, absl::string_view field);

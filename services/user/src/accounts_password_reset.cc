@@ -1,6 +1,5 @@
 // Resetting a forgotten password by e-mail: a single-use token, mailed by realtime-push, sets a
 // new password and ends every session.
-#include "absl/strings/ascii.h"
 #include "accounts.h"
 #include "google/protobuf/util/time_util.h"
 #include "shopcast/ids/secrets.h"
@@ -10,21 +9,6 @@
 #include "validation.h"
 
 namespace shopcast::user {
-namespace {
-
-// ids::NewSecret(32): 43 characters of unpadded base64url.
-constexpr size_t kResetTokenBytes = 32;
-constexpr size_t kResetTokenChars = 43;
-
-bool WellFormedToken(absl::string_view token) {
-  if (token.size() != kResetTokenChars) return false;
-  for (char c : token) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
-  }
-  return true;
-}
-
-}  // namespace
 
 absl::Status Accounts::RequestPasswordReset(absl::string_view email) {
   ASSIGN_OR_RETURN(std::string normalized, NormalizeEmail(email));
@@ -35,7 +19,7 @@ absl::Status Accounts::RequestPasswordReset(absl::string_view email) {
     return absl::OkStatus();
   }
   RETURN_IF_ERROR(user.status());
-  const std::string token = ids::NewSecret(kResetTokenBytes);
+  const std::string token = ids::NewSecret(kEmailLinkTokenBytes);
   const absl::Time now = clock_();
   NewPasswordReset reset;
   reset.user_id = user->id;
@@ -62,7 +46,7 @@ absl::Status Accounts::RequestPasswordReset(absl::string_view email) {
 
 absl::Status Accounts::ResetPassword(absl::string_view reset_token,
                                      absl::string_view new_password) {
-  if (!WellFormedToken(reset_token)) {
+  if (!IsEmailLinkToken(reset_token)) {
     return InvalidArgument("reset_token", "RESET_TOKEN_INVALID",
                            "this password-reset link is not valid; ask for a new one");
   }

@@ -42,6 +42,10 @@ SHOPCAST_EVENT_SINKS_FLAG("realtime_push=realtime-push:50056");
 ABSL_FLAG(absl::Duration, password_reset_ttl, absl::Minutes(30),
           "how long a password-reset link works (once); 5m..24h");
 ABSL_FLAG(int, password_resets_per_hour, 3, "password-reset e-mails per account an hour, 1..20");
+ABSL_FLAG(absl::Duration, email_verification_ttl, absl::Hours(48),
+          "how long an address-confirmation link works, 1h..30d");
+ABSL_FLAG(int, email_verifications_per_hour, 3,
+          "address-confirmation e-mails per account an hour, 1..20");
 ABSL_FLAG(absl::Duration, outbox_retain_delivered, absl::Minutes(5),
           "delivered outbox events (reset tokens in them) are deleted after this; 0..1h");
 
@@ -120,6 +124,15 @@ absl::StatusOr<Config> LoadConfig() {
   c.password_resets_per_hour = absl::GetFlag(FLAGS_password_resets_per_hour);
   if (c.password_resets_per_hour < 1 || c.password_resets_per_hour > 20) {
     return absl::InvalidArgumentError("password_resets_per_hour must be 1..20");
+  }
+  c.email_verification_ttl = absl::GetFlag(FLAGS_email_verification_ttl);
+  if (c.email_verification_ttl < absl::Hours(1) ||
+      c.email_verification_ttl > absl::Hours(24 * 30)) {
+    return absl::InvalidArgumentError("email_verification_ttl must be between 1h and 30d");
+  }
+  c.email_verifications_per_hour = absl::GetFlag(FLAGS_email_verifications_per_hour);
+  if (c.email_verifications_per_hour < 1 || c.email_verifications_per_hour > 20) {
+    return absl::InvalidArgumentError("email_verifications_per_hour must be 1..20");
   }
   c.outbox_retain_delivered = absl::GetFlag(FLAGS_outbox_retain_delivered);
   if (c.outbox_retain_delivered < absl::ZeroDuration() ||

@@ -47,6 +47,8 @@ struct Config {
   // A reset link works this long, once; at most this many reset e-mails per account an hour.
   absl::Duration password_reset_ttl;
   int password_resets_per_hour = 3;
+  absl::Duration email_verification_ttl;
+  int email_verifications_per_hour = 3;
   // Delivered outbox events (they carry reset tokens) are deleted this long after delivery.
   absl::Duration outbox_retain_delivered;
   log::Level log_level = log::Level::kInfo;

@@ -225,6 +225,26 @@ grpc::ServerUnaryReactor* UserServiceImpl::ResetPassword(grpc::CallbackServerCon
   });
 }
 
+grpc::ServerUnaryReactor* UserServiceImpl::VerifyEmail(grpc::CallbackServerContext* ctx,
+                                                       const pb::VerifyEmailRequest* req,
+                                                       pb::VerifyEmailResponse*) {
+  return RunBlocking(ctx, executor_, [this, req]() -> absl::Status {
+    return accounts_.VerifyEmail(req->verification_token());
+  });
+}
+
+grpc::ServerUnaryReactor* UserServiceImpl::RequestEmailVerification(
+    grpc::CallbackServerContext* ctx, const pb::RequestEmailVerificationRequest*,
+    pb::RequestEmailVerificationResponse* res) {
+  auto caller = Authenticate(*ctx);
+  if (!caller.ok()) return server::FinishNow(ctx, caller.status());
+  return RunBlocking(ctx, executor_, [this, res, c = *caller]() -> absl::Status {
+    ASSIGN_OR_RETURN(bool already_verified, accounts_.RequestEmailVerification(c));
+    res->set_already_verified(already_verified);
+    return absl::OkStatus();
+  });
+}
+
 grpc::ServerUnaryReactor* UserServiceImpl::GetMe(grpc::CallbackServerContext* ctx,
                                                  const pb::GetMeRequest*, pb::GetMeResponse* res) {
   auto caller = Authenticate(*ctx);
@@ -233,6 +253,7 @@ grpc::ServerUnaryReactor* UserServiceImpl::GetMe(grpc::CallbackServerContext* ct
     ASSIGN_OR_RETURN(UserRow u, accounts_.GetUser(c.user_id));
     ToProto(u, res->mutable_user());
     res->set_email(u.email);
+    res->set_email_verified(u.email_verified);
     return absl::OkStatus();
   });
 }

@@ -42,6 +42,12 @@ class UserServiceImpl final : public pb::UserService::CallbackService {
   grpc::ServerUnaryReactor* ResetPassword(grpc::CallbackServerContext* ctx,
                                           const pb::ResetPasswordRequest* req,
                                           pb::ResetPasswordResponse* res) override;
+  grpc::ServerUnaryReactor* VerifyEmail(grpc::CallbackServerContext* ctx,
+                                        const pb::VerifyEmailRequest* req,
+                                        pb::VerifyEmailResponse* res) override;
+  grpc::ServerUnaryReactor* RequestEmailVerification(
+      grpc::CallbackServerContext* ctx, const pb::RequestEmailVerificationRequest* req,
+      pb::RequestEmailVerificationResponse* res) override;
   grpc::ServerUnaryReactor* GetMe(grpc::CallbackServerContext* ctx, const pb::GetMeRequest* req,
                                   pb::GetMeResponse* res) override;
   grpc::ServerUnaryReactor* GetUser(grpc::CallbackServerContext* ctx, const pb::GetUserRequest* req,

@@ -174,4 +174,12 @@ absl::Status CheckAvatarUrl(absl::string_view url) {
   return absl::OkStatus();
 }
 
+bool IsEmailLinkToken(absl::string_view token) {
+  if (token.size() != 43) return false;
+  for (char c : token) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
+  }
+  return true;
+}
+
 }  // namespace shopcast::user

@@ -56,4 +56,10 @@ bool IsReservedName(absl::string_view name);
 // Reason: AVATAR_URL_INVALID.
 absl::Status CheckAvatarUrl(absl::string_view url);
 
+// The tokens of links mailed to an account (password reset, address confirmation):
+// ids::NewSecret(kEmailLinkTokenBytes), 43 characters of unpadded base64url.
+inline constexpr size_t kEmailLinkTokenBytes = 32;
+// True if `token` has that shape (checked before any database work).
+bool IsEmailLinkToken(absl::string_view token);
+
 }  // namespace shopcast::user

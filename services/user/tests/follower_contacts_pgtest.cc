@@ -139,6 +139,8 @@ TEST_CASE("each follower is listed with their own notification preferences") {
   const std::string loud = env.f.TokenFor("loud", shopcast::auth::Role::kViewer, &loud_id);
   Follow(env.f, quiet, host);
   Follow(env.f, loud, host);
+  // "quiet" confirmed their address; "loud" has not yet, so no e-mail may go there.
+  env.f.ConfirmEmail(quiet_id);
 
   // "quiet" turns go-live notifications off and marketing on, through the public API.
   v1::UpdateNotificationPreferencesRequest req;
@@ -161,6 +163,11 @@ TEST_CASE("each follower is listed with their own notification preferences") {
   const v1::FollowerContact& l = all.at(loud_id);
   CHECK(l.preferences().followed_host_live());
   CHECK_FALSE(l.preferences().marketing());
+  CHECK(l.email().empty());
+  CHECK(l.display_name() == "loud");
+  // Once confirmed, the address is listed.
+  env.f.ConfirmEmail(loud_id);
+  CHECK(env.All(host).at(loud_id).email() == "loud@example.com");
 }
 
 TEST_CASE("deleted followers are not listed, and a deleted or unknown host has no followers") {
@@ -288,6 +295,7 @@ TEST_CASE("GetUserContacts answers the known users once each, with their own pre
   const std::string buyer = env.f.TokenFor("buyer", shopcast::auth::Role::kViewer, &buyer_id);
   env.f.TokenFor("seller", shopcast::auth::Role::kHost, &seller_id);
   const std::string gone = env.f.TokenFor("gone", shopcast::auth::Role::kViewer, &gone_id);
+  env.f.ConfirmEmail(buyer_id);  // the seller has not confirmed theirs
 
   // The buyer turns order updates off; the seller keeps the defaults.
   v1::UpdateNotificationPreferencesRequest prefs;
@@ -321,6 +329,7 @@ TEST_CASE("GetUserContacts answers the known users once each, with their own pre
   CHECK(by_id[buyer_id].display_name() == "buyer");
   CHECK_FALSE(by_id[buyer_id].preferences().order_updates());
   CHECK(by_id[seller_id].preferences().order_updates());
+  CHECK(by_id[seller_id].email().empty());
 }
 
 TEST_CASE("GetUserContacts refuses bad ids, bad counts and peers without the right") {

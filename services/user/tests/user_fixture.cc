@@ -110,6 +110,29 @@ std::vector<common::v1::Event> UserServiceFixture::OutboxEvents() {
   return out;
 }
 
+std::string UserServiceFixture::VerificationTokenOf(const std::string& user_id) {
+  std::string token;
+  for (const auto& e : OutboxEvents()) {
+    if (e.type() != "user.email_verification_requested") continue;
+    v1::EmailVerificationRequested asked;
+    REQUIRE(e.payload().UnpackTo(&asked));
+    if (asked.user_id() == user_id) token = asked.verification_token();
+  }
+  INFO("no confirmation e-mail for " << user_id);
+  REQUIRE(!token.empty());
+  return token;
+}
+
+void UserServiceFixture::ConfirmEmail(const std::string& user_id) {
+  v1::VerifyEmailRequest req;
+  req.set_verification_token(VerificationTokenOf(user_id));
+  v1::VerifyEmailResponse res;
+  auto ctx = Ctx();
+  grpc::Status st = stub_->VerifyEmail(ctx.get(), req, &res);
+  INFO(st.error_message());
+  REQUIRE(st.ok());
+}
+
 std::string UserServiceFixture::Query1(const std::string& sql) {
   pqxx::connection c(db_.dsn());
   pqxx::work tx(c);
@@ -130,8 +153,8 @@ void UserServiceFixture::InsertFollowers(const std::vector<std::string>& ids,
   pqxx::work tx(c);
   const std::string array = "{" + absl::StrJoin(ids, ",") + "}";
   tx.exec_params(R"~(
-INSERT INTO users (id, username, email, password_hash, display_name)
-SELECT id, lower(id), lower(id) || '@example.com', 'not-a-hash', 'Fan ' || id
+INSERT INTO users (id, username, email, password_hash, display_name, email_verified_at)
+SELECT id, lower(id), lower(id) || '@example.com', 'not-a-hash', 'Fan ' || id, now()
 FROM unnest($1::text[]) AS id)~",
                  array);
   tx.exec_params("INSERT INTO notification_preferences (user_id) SELECT unnest($1::text[])", array);

@@ -68,13 +68,19 @@ class UserServiceFixture {
 
   // Makes accounts `ids` (well-formed usr_ ids) straight in the database, each following
   // `host_id` with default preferences: no password hashing, so thousands take well under a
-  // second. Their display name is "Fan <id>", their email "<lower-cased id>@example.com".
+  // second. Their display name is "Fan <id>", their email "<lower-cased id>@example.com",
+  // confirmed.
   void InsertFollowers(const std::vector<std::string>& ids, const std::string& host_id);
   // InsertFollowers with `n` fresh random ids; returns them.
   std::vector<std::string> MakeFollowers(const std::string& host_id, int n);
 
   // Registers `username` with kPassword; returns its id. Fails the test on error.
   std::string MakeUser(const std::string& username);
+  // The token of the newest confirmation e-mail sent to user `user_id` (from the outbox, as
+  // realtime-push receives it); fails the test when there is none.
+  std::string VerificationTokenOf(const std::string& user_id);
+  // Confirms `user_id`'s address as its owner does: VerifyEmail with that token.
+  void ConfirmEmail(const std::string& user_id);
   // Logs in and returns the tokens. Fails the test on error.
   v1::TokenPair LoginAs(const std::string& username);
   // Registers, sets the role directly in the database, logs in; returns the access token.

@@ -63,6 +63,15 @@ const absl::flat_hash_map<std::string, RouteAttributes>& Table() {
       (*t)[user + m] = a;
     }
     (*t)[user + "ResetPassword"].action = RateAction::kLogin;
+    // Confirming the address from the e-mail's link: no session needed (the link may be opened
+    // in another browser), per client address. Asking for another link sends an e-mail: the
+    // same scarce allowance as a reset e-mail, per user.
+    {
+      RouteAttributes a = Limited(RateAction::kOtherWrite, false, true);
+      a.ignores_token = true;
+      (*t)[user + "VerifyEmail"] = a;
+    }
+    (*t)[user + "RequestEmailVerification"] = Limited(RateAction::kPasswordReset, true);
     // The live show: per user.
     (*t)[push + "SendChat"] = Limited(RateAction::kChat, true);
     (*t)[push + "SetReaction"] = Limited(RateAction::kReaction, false);  // anonymous too

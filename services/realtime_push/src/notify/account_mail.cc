@@ -46,27 +46,55 @@ std::string Span(absl::Duration d) {
   return absl::StrCat(unit(hours, "hour", "hours"), " ", unit(rest, "minute", "minutes"));
 }
 
+// What a link e-mail's event carries (a password reset's or an address confirmation's).
+struct LinkEvent {
+  std::string user_id, email, display_name, token;
+  absl::Time expires;
+};
+
+// Queues the e-mail `render(display_name, link, valid for)` with the link
+// `<web_base_url><path>#token=<token>`, sendable until the link expires; nothing when it has.
+template <typename Render>
+absl::StatusOr<std::vector<rooms::Appended>> QueueLinkEmail(pqxx::work& tx,
+                                                            const common::v1::Event& event,
+                                                            const LinkEvent& e, absl::Time now,
+                                                            absl::string_view url, Render render) {
+  if (!mail::IsValidAddress(e.email)) return BadPayload(event, "email invalid");
+  if (!TokenLooksRight(e.token)) return BadPayload(event, "token invalid");
+  if (e.expires <= now) {
+    // Late (the relay or this service was down for the link's whole life): nothing to send.
+    log::Info("account_email_link_expired").Kv("user_id", e.user_id).Kv("type", event.type());
+    return std::vector<rooms::Appended>{};
+  }
+  const std::string link = absl::StrCat(url, "#token=", e.token);
+  EmailText text = render(e.display_name, link, e.expires - now);
+  tx.exec_prepared0("ntf_insert_account_email", ids::NewId("ntf"), e.email, text.subject, text.body,
+                    PgTime(now), PgTime(e.expires));
+  log::Info("account_email_queued").Kv("user_id", e.user_id).Kv("type", event.type());
+  return std::vector<rooms::Appended>{};
+}
+
 absl::StatusOr<std::vector<rooms::Appended>> ApplyPasswordReset(pqxx::work& tx,
                                                                 const common::v1::Event& event,
                                                                 absl::Time now,
                                                                 const std::string& web_base_url) {
   user::v1::PasswordResetRequested reset;
   if (!event.payload().UnpackTo(&reset)) return BadPayload(event, "not PasswordResetRequested");
-  if (!mail::IsValidAddress(reset.email())) return BadPayload(event, "email invalid");
-  if (!TokenLooksRight(reset.reset_token())) return BadPayload(event, "reset_token invalid");
-  const absl::Time expires = TimeOf(reset.expires_at());
-  if (expires <= now) {
-    // Late (the relay or this service was down for the link's whole life): nothing to send.
-    log::Info("password_reset_email_expired").Kv("user_id", reset.user_id());
-    return std::vector<rooms::Appended>{};
-  }
-  const std::string link =
-      absl::StrCat(web_base_url, "/reset-password#token=", reset.reset_token());
-  EmailText text = PasswordResetEmail(reset.display_name(), link, expires - now);
-  tx.exec_prepared0("ntf_insert_account_email", ids::NewId("ntf"), reset.email(), text.subject,
-                    text.body, PgTime(now), PgTime(expires));
-  log::Info("password_reset_email_queued").Kv("user_id", reset.user_id());
-  return std::vector<rooms::Appended>{};
+  const LinkEvent e{reset.user_id(), reset.email(), reset.display_name(), reset.reset_token(),
+                    TimeOf(reset.expires_at())};
+  return QueueLinkEmail(tx, event, e, now, absl::StrCat(web_base_url, "/reset-password"),
+                        PasswordResetEmail);
+}
+
+absl::StatusOr<std::vector<rooms::Appended>> ApplyEmailVerification(
+    pqxx::work& tx, const common::v1::Event& event, absl::Time now,
+    const std::string& web_base_url) {
+  user::v1::EmailVerificationRequested asked;
+  if (!event.payload().UnpackTo(&asked)) return BadPayload(event, "not EmailVerificationRequested");
+  const LinkEvent e{asked.user_id(), asked.email(), asked.display_name(),
+                    asked.verification_token(), TimeOf(asked.expires_at())};
+  return QueueLinkEmail(tx, event, e, now, absl::StrCat(web_base_url, "/verify-email"),
+                        EmailVerificationEmail);
 }
 
 absl::StatusOr<std::vector<rooms::Appended>> ApplyPasswordChanged(pqxx::work& tx,
@@ -117,6 +145,22 @@ EmailText PasswordChangedEmail(absl::string_view display_name, absl::Time change
   return out;
 }
 
+EmailText EmailVerificationEmail(absl::string_view display_name, absl::string_view link,
+                                 absl::Duration valid_for) {
+  EmailText out;
+  out.subject = "Confirm your e-mail address for Shopcast";
+  out.body = display_name.empty() ? "Hi,\n\n" : absl::StrCat("Hi ", display_name, ",\n\n");
+  absl::StrAppend(
+      &out.body,
+      "Welcome to Shopcast. To confirm that this address is yours, open this link "
+      "within ",
+      Span(valid_for), ":\n\n", link,
+      "\n\nOnce it is confirmed we can tell you when the hosts you follow go live "
+      "and how your orders are doing.\n\n"
+      "If you did not sign up, ignore this e-mail: nothing more will be sent to you.\n");
+  return out;
+}
+
 EmailText PasswordResetEmail(absl::string_view display_name, absl::string_view link,
                              absl::Duration valid_for) {
   EmailText out;
@@ -137,12 +181,14 @@ rooms::EventConsumer AccountMailConsumer(std::string web_base_url, bool mail_on)
                    absl::Time now) -> absl::StatusOr<std::vector<rooms::Appended>> {
     const bool reset = event.type() == "user.password_reset_requested";
     const bool changed = event.type() == "user.password_changed";
-    if (!reset && !changed) return std::vector<rooms::Appended>{};
+    const bool verification = event.type() == "user.email_verification_requested";
+    if (!reset && !changed && !verification) return std::vector<rooms::Appended>{};
     if (!mail_on) {
       log::Warn("account_email_off").Kv("event_id", event.id()).Kv("type", event.type());
       return std::vector<rooms::Appended>{};
     }
     if (changed) return ApplyPasswordChanged(tx, event, now, web_base_url);
+    if (verification) return ApplyEmailVerification(tx, event, now, web_base_url);
     return ApplyPasswordReset(tx, event, now, web_base_url);
   };
   return rooms::EventConsumer{kUserEventPrefix, std::move(apply)};

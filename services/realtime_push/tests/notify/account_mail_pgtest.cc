@@ -41,6 +41,17 @@ cpb::Event ResetEvent(const std::string& email, const std::string& token, absl::
   return UserEvent("user.password_reset_requested", r.user_id(), r);
 }
 
+cpb::Event VerificationEvent(const std::string& email, const std::string& token,
+                             absl::Time expires) {
+  shopcast::user::v1::EmailVerificationRequested v;
+  v.set_user_id(shopcast::ids::NewId("usr"));
+  v.set_email(email);
+  v.set_display_name("Ada");
+  v.set_verification_token(token);
+  v.mutable_expires_at()->set_seconds(absl::ToUnixSeconds(expires));
+  return UserEvent("user.email_verification_requested", v.user_id(), v);
+}
+
 cpb::Event ChangedEvent(const std::string& email, shopcast::user::v1::PasswordChanged::How how,
                         absl::Time at) {
   shopcast::user::v1::PasswordChanged c;
@@ -211,4 +222,34 @@ TEST_CASE("account e-mail: a notice too late to matter, or malformed, is not mai
   REQUIRE(smtp.WaitForMessages(1, absl::Seconds(30)));
   CHECK(smtp.Messages().at(0).body.find("in the account's settings") != std::string::npos);
   CHECK(Emails(f) == 1);
+}
+
+TEST_CASE("account e-mail: an address-confirmation link is mailed once, and not once expired") {
+  SmtpTestServer smtp;
+  RoomsFixture f;
+  auto& a = f.AddReplica([&](Config& c) { Configure(c, smtp.url()); });
+  const std::string token = shopcast::ids::NewSecret(32);
+  const cpb::Event event =
+      VerificationEvent("ada@example.test", token, absl::Now() + absl::Hours(48));
+  Deliver(a, f, event);
+  Deliver(a, f, event);  // redelivered: still one e-mail
+  Deliver(a, f,
+          VerificationEvent("late@example.test", shopcast::ids::NewSecret(32),
+                            absl::Now() - absl::Seconds(1)));
+  Deliver(a, f, VerificationEvent("ok@example.test", "bad token", absl::Now() + absl::Hours(1)));
+  CHECK(Emails(f) == 1);
+  REQUIRE(smtp.WaitForMessages(1, absl::Seconds(30)));
+  const auto m = smtp.Messages().at(0);
+  CHECK(m.rcpt_tos == std::vector<std::string>{"ada@example.test"});
+  CHECK(m.subject == "Confirm your e-mail address for Shopcast");
+  const std::string link = "https://shop.example/verify-email#token=" + token;
+  const size_t at = m.body.find(link);
+  REQUIRE(at != std::string::npos);
+  CHECK(m.body.find_first_of("\r\n", at) == at + link.size());
+  CHECK(m.body.find("within 2 days") == std::string::npos);  // spans are told in hours
+  CHECK(m.body.find("within 48 hours") != std::string::npos);
+  CHECK(Count(f.pool(), "SELECT count(*) FROM notifications") == 0);
+  REQUIRE(shopcast::testing::WaitUntil([&] { return Emails(f, "state = 'sent'") == 1; },
+                                       absl::Seconds(30)));
+  CHECK(Emails(f, "body = '' AND sensitive") == 1);
 }

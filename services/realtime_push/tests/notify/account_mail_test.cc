@@ -1,4 +1,5 @@
-// The account e-mails' text: a password reset's link, a password change's notice.
+// The account e-mails' text: a password reset's link, an address confirmation's link, a password
+// change's notice.
 #include "notify/account_mail.h"
 
 #include <catch2/catch.hpp>
@@ -22,6 +23,16 @@ TEST_CASE("the reset e-mail greets, gives the link on a line of its own and how 
         std::string::npos);
   CHECK(PasswordResetEmail("x", "l", absl::Seconds(5)).body.find("within 1 minute:") !=
         std::string::npos);
+}
+
+TEST_CASE("the confirmation e-mail greets, gives the link on a line of its own and its life") {
+  const EmailText t =
+      EmailVerificationEmail("Ada", "https://shop.example/verify-email#token=abc", absl::Hours(48));
+  CHECK(t.subject == "Confirm your e-mail address for Shopcast");
+  CHECK(t.body.rfind("Hi Ada,\n\n", 0) == 0);
+  CHECK(t.body.find("\n\nhttps://shop.example/verify-email#token=abc\n\n") != std::string::npos);
+  CHECK(t.body.find("within 48 hours") != std::string::npos);
+  CHECK(t.body.find("If you did not sign up, ignore this e-mail") != std::string::npos);
 }
 
 TEST_CASE("the password-changed notice says when and how, and how to take the account back") {

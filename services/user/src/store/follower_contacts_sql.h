@@ -10,12 +10,13 @@
 namespace shopcast::user::sql {
 
 // Followers of $1 whose id is greater than $2, in byte order, at most $3, with the contact
-// details and preferences a notifier needs. Served by follows_by_followee_follower: an index
-// range scan that stops after $3 rows, however many followers the host has. Deleted accounts
-// are gone from follows (ON DELETE CASCADE). Every account gets a preferences row when it is
-// created; the defaults stand in should one ever be missing, rather than dropping a follower.
+// details and preferences a notifier needs (an address only once its owner confirmed it). Served by
+// follows_by_followee_follower: an index range scan that stops after $3 rows, however many
+// followers the host has. Deleted accounts are gone from follows (ON DELETE CASCADE). Every account
+// gets a preferences row when it is created; the defaults stand in should one ever be missing,
+// rather than dropping a follower.
 inline constexpr char kListFollowerContacts[] = R"~(
-SELECT u.id, u.display_name, u.email,
+SELECT u.id, u.display_name, CASE WHEN u.email_verified_at IS NOT NULL THEN u.email ELSE '' END,
        COALESCE(p.followed_host_live, true), COALESCE(p.outbid, true),
        COALESCE(p.order_updates, true), COALESCE(p.marketing, false)
 FROM follows f
@@ -29,7 +30,7 @@ LIMIT $3)~";
 // a notifier telling users about their own orders and sales. Deleted accounts are gone from
 // users; ids that match nothing are simply not returned.
 inline constexpr char kGetUserContacts[] = R"~(
-SELECT u.id, u.display_name, u.email,
+SELECT u.id, u.display_name, CASE WHEN u.email_verified_at IS NOT NULL THEN u.email ELSE '' END,
        COALESCE(p.followed_host_live, true), COALESCE(p.outbid, true),
        COALESCE(p.order_updates, true), COALESCE(p.marketing, false)
 FROM users u

@@ -60,6 +60,8 @@ absl::StatusOr<std::string> UserStore::ResetPassword(const PasswordResetUse& use
                      UsableReset(tx.exec_prepared("lock_reset", use.token_hash, now_us)));
     tx.exec_prepared0("update_password_hash", user_id, use.new_hash);
     tx.exec_prepared0("spend_resets", user_id, now_us);
+    // The link reached the account's address (the only one it has ever had): that proves it.
+    tx.exec_prepared0("mark_email_verified", user_id, now_us);
     tx.exec_prepared("revoke_user", user_id);
     InsertRevocation(tx, user_id, use.revoke_before, "password_reset");
     EnqueueUserEvent(tx, "user.password_changed", user_id, *use.event);

@@ -1,5 +1,6 @@
 #include "store/sql.h"
 
+#include "store/email_verification_sql.h"
 #include "store/follower_contacts_sql.h"
 #include "store/password_reset_sql.h"
 #include "store/revocation_sql.h"
@@ -42,6 +43,7 @@ std::vector<std::pair<std::string, std::string>> PreparedStatements() {
   for (auto& statement : RevocationStatements()) all.push_back(std::move(statement));
   for (auto& statement : FollowerContactStatements()) all.push_back(std::move(statement));
   for (auto& statement : PasswordResetStatements()) all.push_back(std::move(statement));
+  for (auto& statement : EmailVerificationStatements()) all.push_back(std::move(statement));
   return all;
 }
 

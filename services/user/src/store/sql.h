@@ -13,11 +13,16 @@ namespace shopcast::user::sql {
   "u.id, u.username, u.email, u.password_hash, u.display_name, u.bio, u.avatar_url, " \
   "u.role, (extract(epoch FROM u.created_at) * 1000000)::bigint, "                    \
   "(SELECT count(*) FROM follows f WHERE f.followee_id = u.id), "                     \
-  "(SELECT count(*) FROM follows f WHERE f.follower_id = u.id)"
+  "(SELECT count(*) FROM follows f WHERE f.follower_id = u.id), "                     \
+  "u.email_verified_at IS NOT NULL"
+// How many columns SHOPCAST_USER_COLUMNS are: a statement's own columns follow them.
+inline constexpr int kUserColumnCount = 12;
 
+// $8: the address is confirmed as of now (an account an operator creates).
 inline constexpr char kInsertUser[] = R"~(
-INSERT INTO users (id, username, email, password_hash, display_name, role, username_lookalike)
-VALUES ($1, $2, $3, $4, $5, $6, $7))~";
+INSERT INTO users (id, username, email, password_hash, display_name, role, username_lookalike,
+                   email_verified_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $8 THEN now() END))~";
 
 // Another account whose username has look-alike key $1 or $2 ($3: an account to leave out).
 inline constexpr char kLookalikeTaken[] = R"~(

@@ -5,7 +5,9 @@
 #include "shopcast/db/transaction.h"
 #include "shopcast/ids/ids.h"
 #include "shopcast/status/status.h"
+#include "store/email_verification_store.h"
 #include "store/revocation_store.h"
+#include "store/sql.h"
 
 namespace shopcast::user {
 namespace {
@@ -25,6 +27,7 @@ UserRow ParseUser(const pqxx::row& r) {
   u.created_at = absl::FromUnixMicros(r[8].as<int64_t>());
   u.follower_count = r[9].as<int64_t>();
   u.following_count = r[10].as<int64_t>();
+  u.email_verified = r[11].as<bool>();
   return u;
 }
 
@@ -32,7 +35,7 @@ absl::Status UserNotFound() { return NotFound("USER_NOT_FOUND", "no such user");
 
 }  // namespace
 
-absl::StatusOr<UserRow> UserStore::CreateUser(const NewUser& user) {
+absl::StatusOr<UserRow> UserStore::CreateUser(const NewUser& user, const VerificationMail* mail) {
   // 128 random bits collide essentially never, but the database is the judge: retry then.
   for (int attempt = 0; attempt < 3; ++attempt) {
     std::string id = ids::NewId("usr");
@@ -40,7 +43,8 @@ absl::StatusOr<UserRow> UserStore::CreateUser(const NewUser& user) {
     auto result = db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<UserRow> {
       try {
         tx.exec_prepared("insert_user", id, user.username, user.email, user.password_hash,
-                         user.display_name, static_cast<int>(user.role), user.username_lookalike);
+                         user.display_name, static_cast<int>(user.role), user.username_lookalike,
+                         user.email_verified);
       } catch (const pqxx::unique_violation& e) {
         std::string what = e.what();
         if (what.find("users_username_key") != std::string::npos) {
@@ -63,7 +67,9 @@ absl::StatusOr<UserRow> UserStore::CreateUser(const NewUser& user) {
       }
       tx.exec_prepared("insert_preferences", id);
       pqxx::result r = tx.exec_prepared("select_user_by_id", id);
-      return ParseUser(r[0]);
+      UserRow created = ParseUser(r[0]);
+      if (mail != nullptr && !created.email_verified) MailVerification(tx, created, *mail);
+      return created;
     });
     if (result.ok() || !id_collision) return result;
   }
@@ -242,7 +248,7 @@ absl::StatusOr<FollowPage> UserStore::ListFollows(FollowDirection direction,
         break;
       }
       page.users.push_back(ParseUser(row));
-      last_followed_micros = row[11].as<int64_t>();
+      last_followed_micros = row[sql::kUserColumnCount].as<int64_t>();
     }
     return page;
   });

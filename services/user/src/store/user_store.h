@@ -73,13 +73,31 @@ struct PasswordResetUse {
   const google::protobuf::Message* event = nullptr;
 };
 
+// A confirmation e-mail to send: its token (in the clear only in the event for the mailer; the
+// table keeps its hash) and how long it works.
+struct VerificationMail {
+  std::string token;
+  std::string token_hash;
+  absl::Time created_at;
+  absl::Time expires_at;
+};
+
+// What RequestEmailVerification did.
+struct VerificationAsk {
+  bool already_verified = false;  // nothing sent
+  // Nothing sent either: the hourly limit is reached; a new one may go after this long.
+  absl::Duration retry_after = absl::ZeroDuration();
+};
+
 class UserStore {
  public:
   explicit UserStore(db::Pool& pool) : pool_(pool) {}
 
   // ALREADY_EXISTS with USERNAME_TAKEN, EMAIL_TAKEN, or USERNAME_CONFUSABLE when another
   // account's username has the same look-alike key. An id collision is retried silently.
-  absl::StatusOr<UserRow> CreateUser(const NewUser& user);
+  // With `mail` (and the address not confirmed from the start), the same transaction stores the
+  // confirmation token and enqueues its e-mail.
+  absl::StatusOr<UserRow> CreateUser(const NewUser& user, const VerificationMail* mail = nullptr);
   // True if an account other than `except_user_id` has a username whose look-alike key is one
   // of `keys` (at most 2: text::LookalikeKeys).
   absl::StatusOr<bool> LookalikeTaken(const std::vector<std::string>& keys,
@@ -136,6 +154,21 @@ class UserStore {
   // access tokens issued before `revoke_before`, in one transaction. Returns the user id;
   // errors as CheckPasswordReset.
   absl::StatusOr<std::string> ResetPassword(const PasswordResetUse& use);
+  // Defined in email_verification_store.cc.
+  // Stores `mail` and enqueues its e-mail to the account's address, in one transaction, unless
+  // the address is confirmed already or the account had `max_per_hour` of them in the hour
+  // before `mail.created_at` (then nothing is written). Forgets the account's confirmations
+  // older than a day. NOT_FOUND/USER_NOT_FOUND when the account is gone.
+  absl::StatusOr<VerificationAsk> RequestEmailVerification(absl::string_view user_id,
+                                                           const VerificationMail& mail,
+                                                           int max_per_hour);
+  // Confirms the address a token was sent to, under the token's row lock, and spends every
+  // outstanding confirmation token of the account; returns the user id. A token already spent
+  // on an address that is confirmed is OK again (a link opened twice). FAILED_PRECONDITION with
+  // VERIFICATION_TOKEN_INVALID (unknown, spent otherwise, or sent to an address the account no
+  // longer has) or VERIFICATION_TOKEN_EXPIRED.
+  absl::StatusOr<std::string> VerifyEmail(absl::string_view token_hash, absl::Time now);
+
   // Revocations after sequence `after`, oldest first, at most `limit`.
   absl::StatusOr<std::vector<auth::Revocation>> ListRevocations(int64_t after, int limit);
 
