@@ -1,8 +1,7 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { env, haveSuite } from './env';
 import { person, signIn, type Person } from './helpers';
+import { mailTo, type Mail } from './mail';
 
 // A forgotten password, through the UI and a real e-mail: a new account (made here, as its
 // password changes) asks for a reset from the login page, the suite's SMTP server catches the
@@ -16,32 +15,13 @@ const account = { login: `reset_${tag}`, password: `correct horse ${tag} staple`
 const email = `${account.login}@example.test`;
 const stranger = `nobody_${tag}@example.test`;
 const CONFIRMATION = 'If an account uses that address, we have sent it a link';
+const RESET_SUBJECT = 'Reset your Shopcast password';
 // Absolute when realtime-push knows the web app's address (--web_base_url, as tools/dev and
 // Kubernetes set it); the suite starts the gateway last, so here it is the app path, which
 // page.goto resolves against the gateway.
 const LINK = /(?:https?:\/\/[^\s/]+)?\/reset-password#token=[A-Za-z0-9_-]+/;
 let me: Person;
 let link = '';
-
-/** A message the suite's SMTP server accepted (one NNNNNN.json each, written atomically). */
-interface Mail {
-  mail_from: string;
-  rcpt_tos: string[];
-  subject: string;
-  body: string;
-  message_id: string;
-}
-
-/** The caught messages to `address`, oldest first. */
-function mailTo(address: string): Mail[] {
-  const dir = env.mailDir!;
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((name) => name.endsWith('.json'))
-    .sort()
-    .map((name) => JSON.parse(readFileSync(join(dir, name), 'utf8')) as Mail)
-    .filter((m) => m.rcpt_tos.some((to) => to.toLowerCase() === address));
-}
 
 test.beforeAll(async ({ browser }) => {
   me = await person(browser);
@@ -81,7 +61,7 @@ test('"Forgot your password?" on the login page sends the account a link by e-ma
 
   let mails: Mail[] = [];
   await expect
-    .poll(() => (mails = mailTo(email)).length, { timeout: 30_000, message: `the reset e-mail to ${email} arrives` })
+    .poll(() => (mails = mailTo(email, RESET_SUBJECT)).length, { timeout: 30_000, message: `the reset e-mail to ${email} arrives` })
     .toBeGreaterThan(0);
   link = LINK.exec(mails[0].body)?.[0] ?? '';
   expect(link, `a reset link in the e-mail:\n${mails[0].body}`).not.toBe('');
@@ -118,7 +98,7 @@ test("the e-mail's link sets a new password once; only the new one signs in", as
   // and the owner is told by e-mail, with the way back should it not have been them
   let notice: Mail | undefined;
   await expect
-    .poll(() => (notice = mailTo(email).find((m) => m.subject === 'Your Shopcast password was changed')) !== undefined, {
+    .poll(() => (notice = mailTo(email, 'Your Shopcast password was changed')[0]) !== undefined, {
       timeout: 30_000,
       message: `the password-changed notice to ${email} arrives`,
     })

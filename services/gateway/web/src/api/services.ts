@@ -20,6 +20,11 @@ export const User = {
   ChangePassword: rpc<T.ChangePasswordRequest, T.ChangePasswordResponse>('user', 'ChangePassword'),
   RequestPasswordReset: rpc<T.RequestPasswordResetRequest, T.RequestPasswordResetResponse>('user', 'RequestPasswordReset'),
   ResetPassword: rpc<T.ResetPasswordRequest, T.ResetPasswordResponse>('user', 'ResetPassword'),
+  VerifyEmail: rpc<T.VerifyEmailRequest, T.VerifyEmailResponse>('user', 'VerifyEmail'),
+  RequestEmailVerification: rpc<T.RequestEmailVerificationRequest, T.RequestEmailVerificationResponse>(
+    'user',
+    'RequestEmailVerification',
+  ),
   GetMe: rpc<T.GetMeRequest, T.GetMeResponse>('user', 'GetMe'),
   GetUser: rpc<T.GetUserRequest, T.GetUserResponse>('user', 'GetUser'),
   SetRole: rpc<T.SetRoleRequest, T.SetRoleResponse>('user', 'SetRole'),

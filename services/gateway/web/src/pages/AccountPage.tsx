@@ -1,4 +1,5 @@
 import { AccountActions } from '../components/account/AccountActions';
+import { EmailStatus } from '../components/account/EmailStatus';
 import { NotificationSettings } from '../components/account/NotificationSettings';
 import { PasswordForm } from '../components/account/PasswordForm';
 import { ProfileForm } from '../components/account/ProfileForm';
@@ -14,6 +15,7 @@ function AccountView() {
     <section className="page narrow account-page">
       <h1>Your account</h1>
       <ProfileForm user={user} />
+      <EmailStatus />
       <PasswordForm />
       <NotificationSettings />
       <AccountActions user={user} />
@@ -21,7 +23,7 @@ function AccountView() {
   );
 }
 
-/** "/account": profile, password, notification settings, signing out everywhere, deleting the account. */
+/** "/account": profile, e-mail address, password, notification settings, signing out everywhere, deleting the account. */
 export function AccountPage() {
   return (
     <RequireAuth>

@@ -1,10 +1,11 @@
-import { useEffect, useState, type FormEvent } from 'react';
-import { Link, useLocation, useNavigate } from 'react-router-dom';
+import { useState, type FormEvent } from 'react';
+import { Link } from 'react-router-dom';
 import { ApiError } from '../api/errors';
 import { User as UserApi } from '../api/services';
 import { session } from '../auth/session';
 import { ErrorBanner, Notice } from '../components/Feedback';
 import { Field } from '../components/Field';
+import { useLinkToken } from '../hooks/useLinkToken';
 import { useTitle } from '../hooks/useTitle';
 
 // The user service's rule (RegisterRequest.password): 12 to 128 characters.
@@ -12,16 +13,6 @@ const MIN_PASSWORD = 12;
 const MAX_PASSWORD = 128;
 
 const chars = (s: string) => [...s].length;
-
-// ResetPasswordRequest.reset_token: 43 characters of base64url.
-const TOKEN = /^[A-Za-z0-9_-]{43}$/;
-
-/** The token of the e-mail's link, `/reset-password#token=<token>`: in the fragment, so it never
- * reaches a server's log or a Referer header. Null when missing or malformed. */
-function tokenOf(hash: string): string | null {
-  const token = new URLSearchParams(hash.replace(/^#/, '')).get('token');
-  return token && TOKEN.test(token) ? token : null;
-}
 
 // The reasons a new password is refused for (RegisterRequest.password's), when the error names
 // no field.
@@ -39,29 +30,15 @@ function AskAgain() {
  * signs in again with the new password. */
 export function ResetPasswordPage() {
   useTitle('Choose a new password');
-  const location = useLocation();
-  const navigate = useNavigate();
-  const [token, setToken] = useState(() => tokenOf(location.hash));
   const [form, setForm] = useState(EMPTY);
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState(false);
-
-  // Out of the address bar (and its history entry) as soon as it is read; a link opened again
-  // while on this page starts over with its own token.
-  useEffect(() => {
-    if (!location.hash) return;
-    const next = tokenOf(location.hash);
-    if (next !== token) {
-      setToken(next);
-      setForm(EMPTY);
-      setError(undefined);
-      setDone(false);
-    }
-    navigate({ pathname: location.pathname, search: location.search }, { replace: true, state: location.state });
-    // only a new fragment matters; `token` is what it is compared with
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [location.hash]);
+  const token = useLinkToken(() => {
+    setForm(EMPTY);
+    setError(undefined);
+    setDone(false);
+  });
 
   const local: Partial<Record<Key, string>> = {};
   const fresh = chars(form.newPassword);
