@@ -208,16 +208,17 @@ absl::StatusOr<Tokens> Accounts::Refresh(absl::string_view refresh_token) {
   RETURN_IF_ERROR(CheckRefreshTokenShape(refresh_token));
   std::string new_secret = ids::NewSecret(32);
   absl::Time now = clock_();
-  ASSIGN_OR_RETURN(RotateOutcome outcome, store_.RotateRefreshToken(ids::HashSecret(refresh_token),
-                                                                    ids::HashSecret(new_secret),
-                                                                    now + options_.refresh_ttl));
+  ASSIGN_OR_RETURN(RotateOutcome outcome,
+                   store_.RotateRefreshToken(ids::HashSecret(refresh_token),
+                                             ids::HashSecret(new_secret),
+                                             now + options_.refresh_ttl, RevocationCutoff()));
   switch (outcome.kind) {
     case RotateOutcome::kRotated:
       break;
     case RotateOutcome::kReused:
       log::Warn("refresh_token_reused").Kv("family_id", outcome.family_id);
       return Unauthenticated("REFRESH_TOKEN_REUSED",
-                             "refresh token was already used; all its sessions are revoked");
+                             "refresh token was already used; its session is ended everywhere");
     case RotateOutcome::kExpired:
       return Unauthenticated("REFRESH_TOKEN_EXPIRED", "refresh token expired");
     case RotateOutcome::kRevoked:

@@ -157,6 +157,32 @@ TEST_CASE("logout of one session voids that session's access tokens, and only th
   CHECK(log->revocations[0].session_id == Claims(env, phone.access_token).session_id);
 }
 
+TEST_CASE("a spent refresh token presented again voids its session's access tokens, and only those") {
+  Env env;
+  env.Make("shopper", auth::Role::kViewer);
+  Tokens phone = env.Login("shopper");
+  Tokens laptop = env.Login("shopper");
+  // A thief copied the phone's refresh token and used it first: the session's new access token
+  // is theirs.
+  auto thief = env.accounts->Refresh(phone.refresh_token);
+  REQUIRE(thief.ok());
+  REQUIRE(env.Judge(thief->access_token).ok());
+  // The owner's phone presents the (now spent) token: the family is revoked, and so is every
+  // access token of the session, the thief's included.
+  auto reused = env.accounts->Refresh(phone.refresh_token);
+  CHECK(ReasonOf(reused.status()) == "REFRESH_TOKEN_REUSED");
+  CHECK(ReasonOf(env.Judge(thief->access_token).status()) == "TOKEN_REVOKED");
+  CHECK(ReasonOf(env.Judge(phone.access_token).status()) == "TOKEN_REVOKED");
+  CHECK(ReasonOf(env.accounts->Refresh(thief->refresh_token).status()) ==
+        "REFRESH_TOKEN_REVOKED");
+  // The laptop's session is untouched.
+  CHECK(env.Judge(laptop.access_token).ok());
+  CHECK(env.revoked.session_count() == 1);
+  CHECK(env.Count("SELECT count(*) FROM token_revocations WHERE reason = "
+                  "'refresh_token_reused' AND user_id = $1",
+                  Claims(env, laptop.access_token).subject) == 1);
+}
+
 TEST_CASE("logout of every session voids the access tokens of all of them") {
   Env env;
   env.Make("shopper", auth::Role::kViewer);

@@ -9,8 +9,10 @@ namespace shopcast::gateway::hls {
 namespace {
 
 constexpr std::string_view kLivePrefix = "/live/";
-constexpr std::array<std::string_view, 6> kExtensions = {".m3u8", ".ts",  ".m4s",
-                                                         ".mp4",  ".aac", ".vtt"};
+// Playlists and media, and the stream's live picture (thumb.jpg: the web app shows it on the
+// stream's card and as the player's poster).
+constexpr std::array<std::string_view, 7> kExtensions = {".m3u8", ".ts",  ".m4s", ".mp4",
+                                                         ".aac",  ".vtt", ".jpg"};
 
 bool IsNameChar(char c) {
   return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';

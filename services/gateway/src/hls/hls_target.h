@@ -25,7 +25,7 @@ struct LiveTarget {
 // True iff `id` is "str_" + the 26-character Crockford body shopcast::ids accepts.
 bool IsStreamId(std::string_view id);
 
-// True iff `name` is 1..64 of [A-Za-z0-9_-] then one of .m3u8 .ts .m4s .mp4 .aac .vtt.
+// True iff `name` is 1..64 of [A-Za-z0-9_-] then one of .m3u8 .ts .m4s .mp4 .aac .vtt .jpg.
 bool IsFileName(std::string_view name);
 
 // True iff every byte of `query` is an RFC 3986 query character (unreserved, sub-delims, ":",

@@ -35,6 +35,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "http/edge_policy.h"
@@ -93,6 +94,39 @@ absl::StatusOr<ListenAddress> ParseListenAddress(absl::string_view host_port) {
 }
 
 absl::string_view Av(boost::beast::string_view s) { return {s.data(), s.size()}; }
+
+// RFC 9112 §6: how a request's body is delimited must be beyond doubt, or a proxy in front of us
+// and we could split the bytes into different requests (request smuggling). Only "chunked" is
+// understood as a transfer coding; with any other last coding the body's length is unknown
+// (400, then the connection is closed, as Reject does); another coding before chunked is not
+// supported (501). Transfer-Encoding beside Content-Length, or in an HTTP/1.0 request, is
+// faulty framing too.
+absl::Status CheckFraming(const HttpRequest& req) {
+  const auto codings = req.equal_range(bhttp::field::transfer_encoding);
+  if (codings.first == codings.second) return absl::OkStatus();
+  if (req.version() < 11) {
+    return absl::InvalidArgumentError("Transfer-Encoding is not allowed in an HTTP/1.0 request");
+  }
+  if (req.find(bhttp::field::content_length) != req.end()) {
+    return absl::InvalidArgumentError(
+        "a request has Content-Length or Transfer-Encoding, not both");
+  }
+  std::vector<std::string> list;
+  for (auto it = codings.first; it != codings.second; ++it) {
+    for (absl::string_view c : absl::StrSplit(Av(it->value()), ',')) {
+      list.push_back(absl::AsciiStrToLower(absl::StripAsciiWhitespace(c)));
+    }
+  }
+  if (list.back() != "chunked") {
+    return absl::InvalidArgumentError(
+        "the request body's length cannot be determined: chunked "
+        "must be the last transfer coding");
+  }
+  if (list.size() > 1) {
+    return absl::UnimplementedError("only the chunked transfer coding is supported");
+  }
+  return absl::OkStatus();
+}
 
 // A response the server writes itself: JSON shaped like gateway.v1.HttpError.
 HttpResponse ErrorResponse(bhttp::status status, absl::string_view code, absl::string_view reason,
@@ -361,6 +395,13 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
     if (req.method() == bhttp::verb::unknown) {
       return Reject(bhttp::status::not_implemented, "UNIMPLEMENTED", "METHOD_NOT_IMPLEMENTED",
                     "the request method is not supported", "bad_method");
+    }
+    if (absl::Status framing = CheckFraming(req); !framing.ok()) {
+      return Reject(absl::IsUnimplemented(framing) ? bhttp::status::not_implemented
+                                                   : bhttp::status::bad_request,
+                    absl::IsUnimplemented(framing) ? "UNIMPLEMENTED" : "INVALID_ARGUMENT",
+                    absl::IsUnimplemented(framing) ? "TRANSFER_CODING_UNSUPPORTED" : "BAD_FRAMING",
+                    framing.message(), "bad_framing");
     }
     const bool upload =
         std::find(o.upload_paths.begin(), o.upload_paths.end(), path) != o.upload_paths.end();

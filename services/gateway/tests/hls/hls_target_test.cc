@@ -26,7 +26,7 @@ TEST_CASE("Live HLS targets are parsed, the query kept byte for byte") {
   t = ParseLiveTarget(Live("000123.ts?token=a%2Bb"));
   REQUIRE(t);
   CHECK_FALSE(t->playlist);
-  for (const char* file : {"init.mp4", "seg_1.m4s", "a.aac", "subs-en.vtt"}) {
+  for (const char* file : {"init.mp4", "seg_1.m4s", "a.aac", "subs-en.vtt", "thumb.jpg"}) {
     CHECK(ParseLiveTarget(Live(file)));
   }
 }
@@ -44,6 +44,8 @@ TEST_CASE("Anything else is refused before it could reach an origin") {
       Live("index.M3U8"),
       Live("index.m3u8.txt"),
       Live("index.php"),
+      Live("thumb.JPG"),
+      Live("thumb.jpeg"),
       Live(".m3u8"),
       Live("a\\b.ts"),
       Live(std::string("a\0b.ts", 6)),

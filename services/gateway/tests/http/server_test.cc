@@ -336,6 +336,48 @@ TEST_CASE("targets with dot segments, encoded separators or odd forms are refuse
   CHECK(Exchange(server.port(), "GET / HTTP/1.0\r\n\r\n").status == 200);
 }
 
+TEST_CASE("a body whose length is in doubt is refused and the connection closed (no smuggling)") {
+  Stubs stubs;
+  TestServer server(TestOptions(), stubs.AsRoutes());
+  // Each would leave bytes that a proxy in front of us and we could read as different requests:
+  // the "body" here is a second request, which must never be answered.
+  const std::string smuggled = "GET /smuggled HTTP/1.1\r\nHost: h\r\n\r\n";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"Transfer-Encoding: gzip\r\n", "BAD_FRAMING"},
+      {"Transfer-Encoding: xchunked\r\n", "BAD_FRAMING"},
+      {"Transfer-Encoding: chunked, gzip\r\n", "BAD_FRAMING"},
+      // Refused by the HTTP parser itself, before our own check.
+      {"Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n", "MALFORMED_REQUEST"},
+      {"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n", "MALFORMED_REQUEST"},
+      {"Transfer-Encoding: gzip, chunked\r\n", "TRANSFER_CODING_UNSUPPORTED"},
+  };
+  for (const auto& [headers, reason] : cases) {
+    INFO(headers);
+    TestConnection c(server.port());
+    REQUIRE(c.Send(
+        absl::StrCat("POST /api/v1/x/Y HTTP/1.1\r\nHost: h\r\n", headers, "\r\n", smuggled)));
+    auto r = c.Read();
+    REQUIRE(r);
+    CHECK((r->status == 400 || r->status == 501));
+    CHECK(BodyHas(*r, reason));
+    CHECK(c.WaitClosed(std::chrono::seconds(20)));
+  }
+  {
+    TestConnection c(server.port());
+    REQUIRE(c.Send("POST /api/v1/x/Y HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"));
+    auto r = c.Read();
+    REQUIRE(r);
+    CHECK(r->status == 400);
+    CHECK(c.WaitClosed(std::chrono::seconds(20)));
+  }
+  // Plain chunked, in any letter case, is fine.
+  RawResponse chunked = Exchange(server.port(),
+                                 "POST /api/v1/x/Y HTTP/1.1\r\nHost: h\r\n"
+                                 "Transfer-Encoding: Chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n");
+  CHECK(chunked.status == 200);
+  CHECK(server.Metric("gateway_http_rejected_total", "reason", "bad_framing") >= 5);
+}
+
 TEST_CASE("HEAD keeps the length of what GET would send and sends no body") {
   Stubs stubs;
   TestServer server(TestOptions(), stubs.AsRoutes());

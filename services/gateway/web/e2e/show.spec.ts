@@ -176,6 +176,14 @@ test('a signed-out visitor finds the show, and a chat click goes to login and ba
   const page = anon.page;
   await page.goto('/');
   await expect(page.getByRole('heading', { name: 'Live now' })).toBeVisible();
+  // the show's card has its live picture, loaded through this origin (the page's CSP allows no
+  // other), whatever origin video-ingest names in its URLs
+  const thumb = page.locator(`a[href="/watch/${streamId}"] .stream-thumb img`).first();
+  await expect(thumb).toHaveAttribute('src', `/live/${streamId}/thumb.jpg`);
+  await thumb.scrollIntoViewIfNeeded(); // loaded lazily
+  await expect
+    .poll(() => thumb.evaluate((i) => (i as HTMLImageElement).naturalWidth), { timeout: 30_000, message: 'the live picture loads' })
+    .toBeGreaterThan(0);
   await page.locator(`a[href="/watch/${streamId}"]`).first().click();
   await expect(page).toHaveURL(new RegExp(`/watch/${streamId}$`));
   await page.getByRole('button', { name: 'Sign in to chat' }).click();

@@ -1,6 +1,6 @@
 #pragma once
 
-// SQL of e-mail address confirmation (see V011__email_verification.sql).
+// SQL of e-mail address confirmation (see V011__email_verification_and_reuse_revocation.sql).
 
 #include <string>
 #include <utility>

@@ -25,10 +25,11 @@ void InsertRevocation(pqxx::work& tx, absl::string_view user_id, absl::Time not_
 }
 
 void InsertSessionRevocation(pqxx::work& tx, absl::string_view user_id,
-                             absl::string_view session_id, absl::Time not_before) {
+                             absl::string_view session_id, absl::Time not_before,
+                             absl::string_view reason) {
   tx.exec_prepared("lock_revocations");
   tx.exec_prepared("insert_revocation", S(user_id), absl::ToUnixSeconds(not_before), false,
-                   "logout_session", std::optional<std::string>(S(session_id)));
+                   S(reason), std::optional<std::string>(S(session_id)));
 }
 
 absl::StatusOr<IssueState> UserStore::GetIssueState(absl::string_view id) {

@@ -14,8 +14,10 @@ namespace shopcast::user {
 void InsertRevocation(pqxx::work& tx, absl::string_view user_id, absl::Time not_before,
                       absl::string_view reason);
 // Appends "every token of session `session_id` (a refresh-token family) is void", dated by
-// the logout's cutoff `not_before`, to the log, in `tx`.
+// the cutoff `not_before`, to the log, in `tx`. `reason`: logout_session, or
+// refresh_token_reused (a spent refresh token came back: someone holds a copy).
 void InsertSessionRevocation(pqxx::work& tx, absl::string_view user_id,
-                             absl::string_view session_id, absl::Time not_before);
+                             absl::string_view session_id, absl::Time not_before,
+                             absl::string_view reason = "logout_session");
 
 }  // namespace shopcast::user

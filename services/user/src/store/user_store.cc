@@ -166,7 +166,8 @@ absl::Status UserStore::InsertRefreshToken(absl::string_view token_hash,
 
 absl::StatusOr<RotateOutcome> UserStore::RotateRefreshToken(absl::string_view old_hash,
                                                             absl::string_view new_hash,
-                                                            absl::Time new_expires_at) {
+                                                            absl::Time new_expires_at,
+                                                            absl::Time revoke_before) {
   return db::InTransaction(pool_, [&](pqxx::work& tx) -> absl::StatusOr<RotateOutcome> {
     RotateOutcome out;
     pqxx::result r = tx.exec_prepared("lock_refresh_token", S(old_hash));
@@ -178,8 +179,11 @@ absl::StatusOr<RotateOutcome> UserStore::RotateRefreshToken(absl::string_view ol
     if (revoked) {
       out.kind = RotateOutcome::kRevoked;
     } else if (rotated) {
-      // A spent token came back: someone holds a copy. Kill the whole family.
+      // A spent token came back: someone holds a copy. Kill the whole family, and the access
+      // tokens issued in it so far (the copy's holder may have refreshed into one already).
       tx.exec_prepared("revoke_family", out.family_id);
+      InsertSessionRevocation(tx, r[0][1].as<std::string>(), out.family_id, revoke_before,
+                              "refresh_token_reused");
       out.kind = RotateOutcome::kReused;
     } else if (expired) {
       out.kind = RotateOutcome::kExpired;

@@ -118,10 +118,12 @@ class UserStore {
   absl::Status InsertRefreshToken(absl::string_view token_hash, absl::string_view family_id,
                                   absl::string_view user_id, absl::Time expires_at);
   // Spends `old_hash` and stores `new_hash` in the same family, atomically. A token presented
-  // after it was rotated revokes its family (committed) and reports kReused.
+  // after it was rotated revokes its family and voids the family's access tokens issued before
+  // `revoke_before` (committed), and reports kReused.
   absl::StatusOr<RotateOutcome> RotateRefreshToken(absl::string_view old_hash,
                                                    absl::string_view new_hash,
-                                                   absl::Time new_expires_at);
+                                                   absl::Time new_expires_at,
+                                                   absl::Time revoke_before);
   // Revokes the token's family and every access token of that session, or with `all_sessions`
   // every token of its user and its access tokens issued before `revoke_before`, in the same
   // commit. Unknown tokens are ignored (logout is idempotent).

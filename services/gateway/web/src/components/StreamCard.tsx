@@ -1,6 +1,7 @@
 import { Link } from 'react-router-dom';
 import { Icon } from './Icon';
 import type { Stream } from '../api/types';
+import { mediaPath } from '../util/links';
 import { formatMoney } from '../util/money';
 
 function when(iso: string | undefined): string {
@@ -11,11 +12,12 @@ function when(iso: string | undefined): string {
 
 export function StreamCard({ stream }: { stream: Stream }) {
   const live = stream.status === 'STREAM_STATUS_LIVE' || stream.status === 'STREAM_STATUS_RECONNECTING';
+  const thumbnail = mediaPath(stream.thumbnailUrl);
   return (
     <article className="stream-card">
       <Link to={`/watch/${stream.id}`} className="stream-card-link">
         <div className="stream-thumb" aria-hidden="true">
-          {stream.thumbnailUrl ? <img src={stream.thumbnailUrl} alt="" loading="lazy" /> : <span className="thumb-placeholder"><Icon name="play" size={40} /></span>}
+          {thumbnail ? <img src={thumbnail} alt="" loading="lazy" /> : <span className="thumb-placeholder"><Icon name="play" size={40} /></span>}
           {live ? <span className="badge badge-live">LIVE</span> : <span className="badge">Upcoming</span>}
           {stream.gated && <span className="badge badge-gated"><Icon name="lock" size={12} /> {formatMoney(stream.accessPrice)}</span>}
         </div>

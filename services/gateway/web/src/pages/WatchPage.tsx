@@ -23,6 +23,7 @@ import { useTitle } from '../hooks/useTitle';
 import { ws } from '../realtime/connection';
 import { pinnedCards } from '../realtime/roomState';
 import { randomId } from '../util/ids';
+import { mediaPath } from '../util/links';
 
 export function WatchPage() {
   const { streamId = '' } = useParams();
@@ -116,7 +117,7 @@ export function WatchPage() {
             seek={seek}
             onTime={onReplayTime}
             title={replay.recording.title || st.title || ''}
-            poster={replay.recording.thumbnailUrl || st.thumbnailUrl || undefined}
+            poster={mediaPath(replay.recording.thumbnailUrl) ?? mediaPath(st.thumbnailUrl)}
           />
         ) : replay.kind === 'locked' ? (
           <div className="player player-gated">
@@ -130,7 +131,7 @@ export function WatchPage() {
           <Player
             src={playback.kind === 'play' ? playback.src : null}
             title={st.title ?? ''}
-            poster={st.thumbnailUrl || undefined}
+            poster={mediaPath(st.thumbnailUrl)}
             idleText={
               replay.kind === 'processing'
                 ? 'This show has ended. Its replay is being prepared…'

@@ -1,21 +1,14 @@
 import { ApiError } from '../api/errors';
 import type { Moment } from '../api/types';
 import { parseDuration } from '../time/serverClock';
+import { mediaPath } from '../util/links';
 
-/** The same-origin path of a signed VOD playlist URL from GetPlaybackUrl. The gateway that
- * serves this page proxies /vod/ to recording-lifecycle, so the app plays through it whatever
- * public base the service signs its URLs with (a deployment's hostname, or none in tests); a URL
- * that is not a /vod/ playlist is refused (null) rather than loaded from another origin. */
+/** The same-origin path of a signed VOD playlist URL from GetPlaybackUrl (see mediaPath): the
+ * app plays through the gateway whatever public base the service signs its URLs with; a URL that
+ * is not a /vod/ playlist is refused (null) rather than loaded from another origin. */
 export function vodPath(url: string | undefined): string | null {
-  if (!url) return null;
-  let parsed: URL;
-  try {
-    parsed = new URL(url, 'http://same.origin');
-  } catch {
-    return null;
-  }
-  if (!parsed.pathname.startsWith('/vod/')) return null;
-  return parsed.pathname + parsed.search;
+  const path = mediaPath(url);
+  return path?.startsWith('/vod/') ? path : null;
 }
 
 /** Whether GetPlaybackUrl refused a paid show's replay to this viewer: no access pass

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appLink, safeReturnPath } from './links';
+import { appLink, mediaPath, safeReturnPath } from './links';
 
 describe('links', () => {
   it('only ever returns to one of our own paths after login (no open redirect)', () => {
@@ -22,5 +22,15 @@ describe('links', () => {
     expect(appLink('https://evil.example')).toBe('/');
     expect(appLink('//evil.example')).toBe('/');
     expect(appLink(undefined)).toBe('/');
+  });
+
+  it('loads a live thumbnail or a recording poster through the gateway, whatever origin the service named', () => {
+    expect(mediaPath('http://127.0.0.1:8088/live/str_1/thumb.jpg')).toBe('/live/str_1/thumb.jpg');
+    expect(mediaPath('https://live.cdn.example/live/str_1/thumb.jpg?token=t')).toBe('/live/str_1/thumb.jpg?token=t');
+    expect(mediaPath('/vod/rec_1/poster.jpg')).toBe('/vod/rec_1/poster.jpg');
+    expect(mediaPath('https://evil.example/x.jpg')).toBeUndefined();
+    expect(mediaPath('javascript:alert(1)')).toBeUndefined();
+    expect(mediaPath('')).toBeUndefined();
+    expect(mediaPath(undefined)).toBeUndefined();
   });
 });

@@ -13,3 +13,20 @@ export function safeReturnPath(p: string | null | undefined): string {
   if (!p || !p.startsWith('/') || p.startsWith('//') || p.startsWith('/\\')) return '/';
   return p;
 }
+
+/** The same-origin path (and query) of a media URL a service hands out — a live stream's
+ * thumbnail (`/live/…`), a recording's poster or thumbnails (`/vod/…`). The gateway that serves
+ * this page proxies both prefixes, so the app loads them through it whatever public base the
+ * services build their URLs on (an internal origin in development, a CDN name in production,
+ * which the page's Content-Security-Policy would block); anything else is refused (undefined). */
+export function mediaPath(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(url, 'http://same.origin');
+  } catch {
+    return undefined;
+  }
+  if (!parsed.pathname.startsWith('/live/') && !parsed.pathname.startsWith('/vod/')) return undefined;
+  return parsed.pathname + parsed.search;
+}

@@ -18,3 +18,13 @@ CREATE TABLE email_verifications (
 );
 -- The per-account hourly limit and the spending of a user's outstanding tokens.
 CREATE INDEX email_verifications_user_idx ON email_verifications (user_id, created_at);
+
+-- A spent refresh token presented again ends its session's access tokens too (a session-wide
+-- revocation under its own reason, beside logout_session's).
+ALTER TABLE token_revocations DROP CONSTRAINT token_revocations_reason_check;
+ALTER TABLE token_revocations ADD CONSTRAINT token_revocations_reason_check
+  CHECK (reason IN ('role_changed', 'logout_all', 'account_deleted', 'logout_session',
+                    'password_changed', 'password_reset', 'refresh_token_reused'));
+ALTER TABLE token_revocations DROP CONSTRAINT token_revocations_session_check;
+ALTER TABLE token_revocations ADD CONSTRAINT token_revocations_session_check
+  CHECK ((session_id IS NOT NULL) = (reason IN ('logout_session', 'refresh_token_reused')));
