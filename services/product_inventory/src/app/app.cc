@@ -257,7 +257,8 @@ absl::StatusOr<std::unique_ptr<App>> App::Create(const Config& config,
   p->stock_rpcs->SetSaleGuards(&p->sale_guards);
 
   // ---- area wiring: auctions ----
-  p->auction_store = std::make_unique<auctions::AuctionStore>(*core.pool, new_id, p->auction_hooks);
+  p->auction_store = std::make_unique<auctions::AuctionStore>(*core.pool, new_id, p->auction_hooks,
+                                                              config.price_ceiling_minor);
   p->auction_rpcs = std::make_unique<auctions::AuctionRpcs>(
       *p->auction_store, *core.verifier, &core.revoked, *core.page_tokens, executor);
   p->auction_closer =

@@ -214,8 +214,12 @@ absl::Status FinishClose(pqxx::work& tx, AuctionHooks* hooks, AuctionRecord& a,
 
 }  // namespace
 
-AuctionStore::AuctionStore(db::Pool& pool, IdMaker new_id, AuctionHooks* hooks)
-    : pool_(pool), new_id_(std::move(new_id)), hooks_(hooks) {}
+AuctionStore::AuctionStore(db::Pool& pool, IdMaker new_id, AuctionHooks* hooks,
+                           int64_t price_ceiling_minor)
+    : pool_(pool),
+      new_id_(std::move(new_id)),
+      hooks_(hooks),
+      price_ceiling_minor_(price_ceiling_minor) {}
 
 absl::StatusOr<v1::Auction> AuctionStore::Start(const auth::Caller& caller,
                                                 const std::string& product_id,
@@ -305,6 +309,7 @@ absl::StatusOr<v1::PlaceBidResponse> AuctionStore::PlaceBid(const auth::Caller& 
       return response;
     }
     ASSIGN_OR_RETURN(rules::AuctionTerms terms, StoredTerms(a));
+    terms.max_bid_minor = price_ceiling_minor_;
     const absl::Time now = Now();
     const absl::Time old_end = a.state.ends_at;
     const int old_count = a.state.bid_count;

@@ -37,7 +37,9 @@ struct Page {
 class AuctionStore {
  public:
   // `hooks` may be null (no stock area): closes then record the winner without a hold.
-  AuctionStore(db::Pool& pool, IdMaker new_id, AuctionHooks* hooks);
+  // Bids above `price_ceiling_minor` (the platform's ceiling on every price) are refused.
+  AuctionStore(db::Pool& pool, IdMaker new_id, AuctionHooks* hooks,
+               int64_t price_ceiling_minor = rules::kMaxAmountMinor);
 
   // Opens an auction of `product_id` for its seller (or an admin); `duration` zero = the
   // product's. A repeated (caller, key) returns the auction it started.
@@ -80,6 +82,7 @@ class AuctionStore {
   db::Pool& pool_;
   IdMaker new_id_;
   AuctionHooks* hooks_;
+  int64_t price_ceiling_minor_;
 };
 
 }  // namespace shopcast::product_inventory::auctions

@@ -122,6 +122,10 @@ absl::StatusOr<BidResult> PlaceBid(const AuctionTerms& terms, const AuctionState
   RETURN_IF_ERROR(CheckCanBuy(terms, state, bid.bidder_id, bid.amount, bid.now));
   const int64_t amount = bid.amount.minor;
   RETURN_IF_ERROR(ValidatePositiveAmount(amount, "amount.amount_minor", "BID_AMOUNT_INVALID"));
+  if (amount > terms.max_bid_minor) {
+    return InvalidArgument("amount.amount_minor", "BID_AMOUNT_INVALID",
+                           absl::StrCat("a bid is at most ", terms.max_bid_minor, " minor units"));
+  }
   const int64_t minimum = MinimumNextBid(terms, state);
   if (amount < minimum) {
     absl::Status s = Error(absl::StatusCode::kFailedPrecondition, "BID_TOO_LOW",

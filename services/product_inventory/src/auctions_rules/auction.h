@@ -41,6 +41,9 @@ struct AuctionTerms {
   absl::Duration anti_snipe_extension = absl::Seconds(15);
   // The end never moves past the planned end plus this; zero = no cap.
   absl::Duration max_total_extension = absl::Minutes(10);
+  // The highest maximum a bid may carry (the platform's price ceiling), so the price, which
+  // never exceeds the leader's maximum, stays within it too.
+  int64_t max_bid_minor = kMaxAmountMinor;
 };
 
 // Checks terms as a seller set them: currency; starting bid 1..kMaxAmountMinor

@@ -11,7 +11,7 @@ add_library(pi_stock STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/src/stock/validation.cc)
 target_include_directories(pi_stock PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
 target_link_libraries(pi_stock PUBLIC
-  shopcast::db shopcast::ids shopcast::log shopcast::status shopcast::timing
+  shopcast::db shopcast::ids shopcast::log shopcast::status shopcast::text shopcast::timing
   absl::flat_hash_map absl::status absl::statusor absl::strings absl::time absl::cord
   Threads::Threads)
 shopcast_warnings(pi_stock)

@@ -18,9 +18,12 @@
 #include "common/pg_time.h"
 #include "shopcast/db/pg_array.h"
 #include "shopcast/db/transaction.h"
+#include "shopcast/ids/ids.h"
 #include "shopcast/server/status.h"
 #include "shopcast/server/unary.h"
 #include "shopcast/status/status.h"
+#include "shopcast/text/utf8.h"
+#include "shopcast/text/visible.h"
 #include "stock/flash_sale_validation.h"
 #include "stock/pg_values.h"
 #include "stock/stock_proto.h"
@@ -239,7 +242,13 @@ grpc::ServerUnaryReactor* StockRpcs::GetStock(grpc::CallbackServerContext* ctx,
     if (request->product_ids_size() > kMaxStockIds) {
       return InvalidArgument("product_ids", "TOO_MANY_IDS", "at most 100 products per call");
     }
-    std::vector<std::string> ids(request->product_ids().begin(), request->product_ids().end());
+    // An id that is not a product id's shape names no product: left out like an unknown one
+    // (and never sent to the database, whose array literal it could break).
+    std::vector<std::string> ids;
+    for (const std::string& id : request->product_ids()) {
+      if (ids::IsValidId(id, "prd")) ids.push_back(id);
+    }
+    if (ids.empty()) return absl::OkStatus();
     ASSIGN_OR_RETURN(std::vector<StockLevel> levels, store_.GetStock(ids));
     for (const StockLevel& l : levels) *response->add_stocks() = StockOf(l);
     return absl::OkStatus();
@@ -259,8 +268,13 @@ grpc::ServerUnaryReactor* StockRpcs::AdjustStock(grpc::CallbackServerContext* ct
     if (request->delta() > kMaxTotal || request->delta() < -kMaxTotal) {
       return InvalidArgument("delta", reason::kStockOutOfRange, "total stays within 0..1000000");
     }
-    if (request->note().size() > kMaxNote) {
+    if (text::CodePointCount(request->note()) > static_cast<int64_t>(kMaxNote) ||
+        request->note().size() > 4 * kMaxNote) {
       return InvalidArgument("note", "NOTE_TOO_LONG", "note is at most 200 characters");
+    }
+    if (text::CheckUserText(request->note(), {.allow_empty = true}) != text::TextProblem::kNone) {
+      return InvalidArgument("note", "NOTE_INVALID",
+                             "note must be valid UTF-8 without control characters");
     }
     RETURN_IF_ERROR(ValidateIdempotencyKey(request->idempotency_key()));
     ASSIGN_OR_RETURN(ProductFacts facts, LoadFacts(request->product_id()));

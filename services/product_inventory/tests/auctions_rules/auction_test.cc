@@ -178,6 +178,20 @@ TEST_CASE("bids are refused, with nothing changed, when they break a rule") {
   CHECK(std::string(*low.status().GetPayload(ar::kMinimumNextBidPayload)) == "1050");
 }
 
+TEST_CASE("no bid's maximum may pass the platform's price ceiling, so no price does") {
+  ar::AuctionTerms terms = Terms();
+  terms.max_bid_minor = 10'000'000;
+  ar::AuctionState state = Apply(terms, Open(), {Bid("usr_a", 10'000'000)});
+  auto over = ar::PlaceBid(terms, state, Bid("usr_b", 10'000'001));
+  CHECK(Reason(over) == "BID_AMOUNT_INVALID");
+  CHECK(shopcast::FieldOf(over.status()) == "amount.amount_minor");
+  // At the ceiling itself: the leader's equal maximum keeps the lead, at the ceiling.
+  auto equal = ar::PlaceBid(terms, state, Bid("usr_b", 10'000'000));
+  REQUIRE(equal.ok());
+  CHECK(equal->state.price_minor == 10'000'000);
+  CHECK(equal->state.leader->bidder_id == "usr_a");
+}
+
 TEST_CASE("the minimum next bid is the starting bid, then the price plus its step") {
   const ar::AuctionTerms terms = Terms();
   ar::AuctionState state = Open();

@@ -486,6 +486,15 @@ TEST_CASE("stock app: bad input is refused with its reason and changes nothing")
          for (int i = 0; i < 101; ++i) req.add_product_ids(p.id());
          return CallOn(w.stub(), &Stub::GetStock, std::string(), req).status;
        }},
+      {"a note with a control character", grpc::StatusCode::INVALID_ARGUMENT, "NOTE_INVALID",
+       [&] {
+         pb::AdjustStockRequest req;
+         req.set_product_id(p.id());
+         req.set_delta(1);
+         req.set_idempotency_key("n");
+         req.set_note(std::string("restock\0from the back", 22));
+         return CallOn(w.stub(), &Stub::AdjustStock, w.catalog().host(), req).status;
+       }},
   };
   for (const Case& c : cases) {
     INFO(c.name);
@@ -495,6 +504,21 @@ TEST_CASE("stock app: bad input is refused with its reason and changes nothing")
   }
   CHECK(f.Count("SELECT count(*) FROM holds") == holds_before);
   CHECK(google::protobuf::util::MessageDifferencer::Equals(w.StockOf(p.id()), before));
+  CHECK(f.Count("SELECT count(*) FROM stock_adjustments WHERE idempotency_key = 'n'") == 0);
+  // Malformed ids name no product: left out like unknown ones, with the real one answered.
+  {
+    pb::GetStockRequest req;
+    req.add_product_ids(std::string("prd_\0", 5));
+    req.add_product_ids("not an id");
+    req.add_product_ids(p.id());
+    auto got = CallOn(w.stub(), &Stub::GetStock, std::string(), req);
+    REQUIRE(got.status.ok());
+    REQUIRE(got.response.stocks_size() == 1);
+    CHECK(got.response.stocks(0).product_id() == p.id());
+    pb::GetStockRequest only_bad;
+    only_bad.add_product_ids(std::string("prd_\0", 5));
+    CHECK(CallOn(w.stub(), &Stub::GetStock, std::string(), only_bad).status.ok());
+  }
   CHECK(MetadataOf(w.Reserve(buyer, p.id(), 10, "big").status, "stock-available") == "9");
 
   // The order service's RPCs are not on the public port.
