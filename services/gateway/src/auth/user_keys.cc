@@ -64,6 +64,9 @@ class UserKeysAccessCheck final : public AccessCheck {
     return claims;
   }
 
+  absl::Status CheckRevoked(const auth::Claims& claims) override { return revoked_.Check(claims); }
+  int64_t RevocationSequence() const override { return revoked_.last_sequence(); }
+
  private:
   absl::StatusOr<auth::Claims> VerifyWithKeys(absl::string_view token, absl::Time now) {
     std::shared_ptr<const auth::TokenVerifier> verifier = Current(now);

@@ -409,7 +409,15 @@ class Hub final : public WebSocketHub, public HubCore {
         }
       }
       const int64_t now = absl::ToUnixNanos(absl::Now());
-      for (const std::shared_ptr<Session>& s : sweep_batch_) s->SweepTick(now);
+      // The revocation list moved on since the last sweep: every signed-in socket asks whether
+      // its sign-in is still good (a hash lookup each, only when something was revoked).
+      const int64_t revocations = access != nullptr ? access->RevocationSequence() : 0;
+      const bool recheck = revocations != revocations_seen_;
+      revocations_seen_ = revocations;
+      for (const std::shared_ptr<Session>& s : sweep_batch_) {
+        s->SweepTick(now);
+        if (recheck) s->RecheckRevocation();
+      }
       sweep_batch_.clear();
       absl::MutexLock lock(&mu_);
       sweep_running_ = false;
@@ -425,6 +433,7 @@ class Hub final : public WebSocketHub, public HubCore {
   std::vector<std::shared_ptr<Session>> sweep_batch_;  // the sweep timer's handler only
   bool sweep_running_ ABSL_GUARDED_BY(mu_) = false;    // a pass holds sockets in sweep_batch_
   bool sweep_stopped_ ABSL_GUARDED_BY(mu_) = false;    // drained: no pass will start again
+  int64_t revocations_seen_ = 0;  // the sweep's own: AccessCheck::RevocationSequence last seen
   bool draining_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 0;
   absl::flat_hash_map<uint64_t, std::weak_ptr<Session>> sessions_ ABSL_GUARDED_BY(mu_);

@@ -454,9 +454,26 @@ void Session::BadFrame(const absl::Status& status, const std::string& frame_id) 
 bool Session::SignedIn(absl::Time now) {
   if (user_id().empty()) return false;
   if (now < token_expires()) return true;
+  LoseSignIn(Unauthenticated("TOKEN_EXPIRED", "the access token expired; authenticate again"));
+  return false;
+}
+
+void Session::RecheckRevocation() {
+  OnStrand([](Session& s) {
+    if (s.sign_in_ == nullptr || s.hub_.access == nullptr) return;
+    absl::Status revoked = s.hub_.access->CheckRevoked(s.sign_in_->claims);
+    if (revoked.ok()) return;
+    log::Info("ws_token_revoked").Kv("connection_id", s.connection_id_);
+    s.LoseSignIn(Unauthenticated("TOKEN_REVOKED",
+                                 "the session was ended (signed out, password changed or account "
+                                 "deleted); authenticate again"));
+  });
+}
+
+void Session::LoseSignIn(const absl::Status& why) {
   const std::string old_token = std::move(sign_in_->token);
   sign_in_.reset();
-  token_expired_ = true;
+  lost_sign_in_ = why;
   StopNotifications();
   // Presence moves to the anonymous session, as a new sign-in moves it: left with the old token
   // (realtime-push still takes it within its clock-skew leeway, and the timer downgrades right at
@@ -467,15 +484,13 @@ bool Session::SignedIn(absl::Time now) {
     r.presence_joined = false;
     PresenceJoin(r.stream_id);
   }
-  log::Info("ws_token_expired").Kv("connection_id", connection_id_);
-  SendError(Unauthenticated("TOKEN_EXPIRED", "the access token expired; authenticate again"), "");
-  return false;
+  if (ReasonOf(why) == "TOKEN_EXPIRED")
+    log::Info("ws_token_expired").Kv("connection_id", connection_id_);
+  SendError(why, "");
 }
 
 absl::Status Session::SignInRequired(const char* message) const {
-  if (token_expired_) {
-    return Unauthenticated("TOKEN_EXPIRED", "the access token expired; authenticate again");
-  }
+  if (!lost_sign_in_.ok()) return lost_sign_in_;
   return Unauthenticated("LOGIN_REQUIRED", message);
 }
 
@@ -580,8 +595,8 @@ void Session::AnswerAuthenticate(const std::string& frame_id, const std::string&
   }
   const std::string old_token = this->token();
   const bool user_changed = user_id() != claims->subject;
-  sign_in_ = std::make_unique<SignIn>(SignIn{claims->subject, token, claims->expires_at});
-  token_expired_ = false;
+  sign_in_ = std::make_unique<SignIn>(SignIn{claims->subject, token, claims->expires_at, *claims});
+  lost_sign_in_ = absl::OkStatus();
   if (user_changed) {
     // Presence counted under the old identity moves to the new one.
     for (RoomSub& r : rooms_) {

@@ -66,6 +66,10 @@ class Session : public Peer, public std::enable_shared_from_this<Session> {
 
   // Any thread: going_away now, closed (1001) after drain_close_after.
   void Drain();
+  // Any thread: the revocation list moved on; a sign-in it now voids is downgraded as an expired
+  // one is, but with TOKEN_REVOKED (a logout, password change or deleted account elsewhere must
+  // not leave this socket receiving the user's notifications).
+  void RecheckRevocation();
 
   // The hub's deadline sweep (its own thread), every WsOptions::timer_tick with the time in
   // Unix nanoseconds: a transport without timers of its own acts on deadlines that have come.
@@ -109,6 +113,8 @@ class Session : public Peer, public std::enable_shared_from_this<Session> {
   // Downgrades an expired sign-in (told with a TOKEN_EXPIRED error frame; notifications stop;
   // presence moves to the anonymous session); true if the connection is signed in now.
   bool SignedIn(absl::Time now);
+  // Ends the sign-in for `why` (UNAUTHENTICATED with its reason), as SignedIn describes.
+  void LoseSignIn(const absl::Status& why);
   // Why a write needs a sign-in: TOKEN_EXPIRED after an expiry (until the next authenticate),
   // else LOGIN_REQUIRED with `message`.
   absl::Status SignInRequired(const char* message) const;
@@ -147,6 +153,7 @@ class Session : public Peer, public std::enable_shared_from_this<Session> {
     std::string user_id;
     std::string token;
     absl::Time expires;
+    auth::Claims claims;  // asked again when the revocation list moves on
   };
   const std::string& user_id() const;  // "" when anonymous
   const std::string& token() const;    // "" when anonymous
@@ -167,7 +174,9 @@ class Session : public Peer, public std::enable_shared_from_this<Session> {
   // Strand state. Laid out so an idle socket's session stays small (see compact_time.h).
   bool closed_ = false;
   bool draining_ = false;
-  bool token_expired_ = false;   // signed out by an expiry, not authenticated since
+  // Why the socket was signed out by the server (TOKEN_EXPIRED at the expiry, TOKEN_REVOKED by a
+  // revocation), not authenticated since; OK otherwise.
+  absl::Status lost_sign_in_;
   bool authenticating_ = false;  // an authenticate is being checked: later frames are held
   // Frames that arrived while authenticating_, answered in order after it; null when none.
   std::unique_ptr<std::deque<v1::ClientFrame>> held_;

@@ -409,6 +409,46 @@ TEST_CASE(
   CHECK(WaitUntil([&] { return w.hub->SocketCount() == 2; }, absl::Seconds(30)));
 }
 
+TEST_CASE(
+    "a socket whose sign-in is revoked (signed out elsewhere) stops receiving the user's "
+    "notifications at once (TOKEN_REVOKED), keeps its rooms, and signs in again with another token",
+    "[integration]") {
+  World w;
+  const std::string room = w.push.OpenRoom(ids::NewId("usr"));
+  const std::string ada = ids::NewId("usr");
+  WsClient c(w.port());
+  REQUIRE(Ask(c, AuthenticateFrame(
+                     "a1", w.push.TokenExpiringAt(ada, absl::Now() + absl::Minutes(10), "Ada")))
+              .has_ack());
+  Follow(c, room);
+  REQUIRE(Ask(c, NotificationsFrame("n1", true)).ack().done());
+  CHECK(Metric(w.registry, kNotificationGauge) == 1);
+
+  // Ada logs out everywhere: the gateway's revocation list learns it.
+  w.push.access().RevokeUser(ada);
+  const int revoked = c.WaitFor([](const v1::ServerFrame& f) {
+    return f.has_error() && f.error().frame_id().empty() &&
+           f.error().error_info().reason() == "TOKEN_REVOKED";
+  });
+  REQUIRE(revoked >= 0);
+  CHECK(c.Frames()[revoked].error().code() == "UNAUTHENTICATED");
+  CHECK_FALSE(c.Frames()[revoked].error().fatal());
+  CHECK(WaitUntil([&] { return Metric(w.registry, kNotificationGauge) == 0; }, absl::Seconds(30)));
+  const v1::ServerFrame chat = Ask(c, ChatFrame("c1", room, "still here?"));
+  REQUIRE(chat.has_error());
+  CHECK(chat.error().error_info().reason() == "TOKEN_REVOKED");
+  // The room goes on for the now anonymous socket.
+  const int64_t seq = w.push.Publish(room);
+  CHECK(c.WaitFor(IsEvent(room, seq)) >= 0);
+  // Someone signs in on it again: their notifications flow.
+  const std::string bob = ids::NewId("usr");
+  REQUIRE(Ask(c, AuthenticateFrame(
+                     "a2", w.push.TokenExpiringAt(bob, absl::Now() + absl::Minutes(10), "Bob")))
+              .has_ack());
+  REQUIRE(Ask(c, NotificationsFrame("n2", true)).ack().done());
+  CHECK(WaitUntil([&] { return Metric(w.registry, kNotificationGauge) == 1; }, absl::Seconds(30)));
+}
+
 // ---- 3. tokens expiring on an open socket -------------------------------------------------
 
 TEST_CASE(

@@ -17,6 +17,7 @@
 #include "shopcast/common/v1/event.grpc.pb.h"
 #include "shopcast/common/v1/stream.pb.h"
 #include "shopcast/ids/ids.h"
+#include "shopcast/status/status.h"
 #include "shopcast/testing/wait.h"
 #include "shopcast/video_ingest/v1/video_ingest.pb.h"
 
@@ -231,7 +232,27 @@ absl::StatusOr<auth::Claims> TestAccess::Verify(absl::string_view token, absl::T
     mu_.Await(absl::Condition(&released));
     --waiting_;
   }
-  return verifier_.Verify(token, now);
+  absl::StatusOr<auth::Claims> claims = verifier_.Verify(token, now);
+  if (claims.ok()) {
+    if (absl::Status revoked = CheckRevoked(*claims); !revoked.ok()) return revoked;
+  }
+  return claims;
+}
+
+void TestAccess::RevokeUser(const std::string& user_id) {
+  absl::MutexLock lock(&mu_);
+  revoked_.insert(user_id);
+}
+
+absl::Status TestAccess::CheckRevoked(const auth::Claims& claims) {
+  absl::MutexLock lock(&mu_);
+  if (revoked_.count(claims.subject) == 0) return absl::OkStatus();
+  return Unauthenticated("TOKEN_REVOKED", "the token was revoked");
+}
+
+int64_t TestAccess::RevocationSequence() const {
+  absl::MutexLock lock(&mu_);
+  return static_cast<int64_t>(revoked_.size());
 }
 
 void TestAccess::Hold() {

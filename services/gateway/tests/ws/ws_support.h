@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -114,11 +115,18 @@ class TestAccess final : public AccessCheck {
   void Release();
   int waiting() const;  // calls waiting now
 
+  // Every token of `user_id` is revoked from now on (as a logout everywhere would be): Verify
+  // and CheckRevoked answer TOKEN_REVOKED, and the revocation sequence moves on.
+  void RevokeUser(const std::string& user_id);
+  absl::Status CheckRevoked(const auth::Claims& claims) override;
+  int64_t RevocationSequence() const override;
+
  private:
   auth::TokenVerifier verifier_;
   mutable absl::Mutex mu_;
   bool held_ ABSL_GUARDED_BY(mu_) = false;
   int waiting_ ABSL_GUARDED_BY(mu_) = 0;
+  std::set<std::string> revoked_ ABSL_GUARDED_BY(mu_);
 };
 
 // RateLimits that allows `allowed` takes per caller and action, then refuses for a second.
