@@ -144,7 +144,8 @@ GstElement* Make(const char* factory) { return gst_element_factory_make(factory,
 
 // ---------------------------------------------------------------------------------------------
 // Demuxing one run of files: their bytes in order into tsdemux, parsed access units out on the
-// demuxer's streaming thread (no queues: both tracks arrive on one thread, in file order).
+// demuxer's streaming thread (no queues: both tracks arrive on one thread, in file order; so no
+// sink may block that thread waiting for the other one, see LinkPad).
 
 // Returns false to stop the run.
 using UnitHandler = std::function<bool(Track, GstSample*)>;
@@ -316,7 +317,15 @@ class RunDemuxer {
     GstCaps* out = gst_caps_from_string(spec->output_caps);
     g_object_set(filter, "caps", out, nullptr);
     gst_caps_unref(out);
-    g_object_set(sink, "sync", FALSE, "emit-signals", FALSE, "wait-on-eos", FALSE, nullptr);
+    // Never prerolls (async=FALSE), like the fakesink above. The sinks join a pipeline already
+    // PLAYING: one that prerolls makes the pipeline lose its state (PAUSED until every sink has
+    // a buffer), so the next sink synced with it only goes to PAUSED, and on its first buffer
+    // it waits for PLAYING on the demuxer's one streaming thread, the thread that must bring
+    // the other sink its first buffer. Segments that open with audio (video-ingest's do) then
+    // hung until the deadline whenever the pads came after the pipeline reached PLAYING.
+    // Nothing here syncs to a clock, so there is nothing to preroll for.
+    g_object_set(sink, "sync", FALSE, "async", FALSE, "emit-signals", FALSE, "wait-on-eos", FALSE,
+                 nullptr);
     GstAppSinkCallbacks callbacks{};
     callbacks.new_sample =
         spec->track == Track::kVideo ? &RunDemuxer::NewVideo : &RunDemuxer::NewAudio;

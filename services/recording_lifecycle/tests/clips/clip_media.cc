@@ -100,13 +100,19 @@ std::vector<SourceSegment> MakeSegments(const fs::path& dir, const std::string& 
   std::string codecs;
   if (spec.video) {
     absl::StrAppend(&inputs, "-f lavfi -i testsrc2=size=", spec.size, ":rate=30 ");
-    absl::StrAppend(&codecs, "-vf \"", CounterFilter(spec.first_frame), "\" ",
+    const std::string lead =
+        spec.audio_lead_ms > 0 ? absl::StrCat("setpts=PTS+", spec.audio_lead_ms, "/1000/TB,") : "";
+    absl::StrAppend(&codecs, "-vf \"", lead, CounterFilter(spec.first_frame), "\" ",
                     "-c:v libx264 -preset ultrafast -bf 2 -g 30 -keyint_min 30 -sc_threshold 0 "
                     "-pix_fmt yuv420p ");
   }
   if (spec.audio) {
     absl::StrAppend(&inputs, "-f lavfi -i sine=frequency=440:sample_rate=48000 ");
     absl::StrAppend(&codecs, "-c:a aac -b:a 64k ");
+  }
+  if (spec.audio_lead_ms > 0) {
+    REQUIRE((spec.video && spec.audio));
+    absl::StrAppend(&codecs, "-segment_format_options pes_payload_size=0 ");
   }
   CommandResult r = Run(absl::StrCat("ffmpeg -nostdin -v error -y ", inputs, "-t ", spec.seconds,
                                      " ", codecs, "-f segment -segment_time ", spec.segment_seconds,

@@ -34,6 +34,10 @@ struct MediaSpec {
   // The first segment follows a reconnect (the timestamps start over, as a new session's do).
   bool discontinuity = false;
   std::string size = "320x180";
+  // The first picture comes this long after the first audio frame, and every audio frame is a
+  // PES packet of its own: the first segment opens with audio the demuxer hands out before any
+  // picture, as video-ingest's segments (mpegtsmux) do. Needs video and audio.
+  int audio_lead_ms = 0;
 };
 
 // The frame counter: frame n (from 0, as ffmpeg's filters count the frames they see) of a

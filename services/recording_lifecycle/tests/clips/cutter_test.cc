@@ -3,9 +3,12 @@
 
 #include "clips/cutter.h"
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -249,6 +252,65 @@ TEST_CASE("the cutter's failures carry reasons and leave nothing behind") {
   }
   CHECK(!fs::exists(mp4));
   CHECK(!fs::exists(dir.path() / "clip.mp4.tmp"));
+}
+
+// video-ingest's segments open with audio, so the demuxer's audio stream has a buffer before
+// its video stream has one. The cutter's sinks used to preroll: when they joined the pipeline
+// after it reached PLAYING (a race with its start), the audio sink waited for PLAYING on the one
+// streaming thread, which could then never bring the video sink the picture PLAYING waited for,
+// and the cut or grab hung until its deadline (CLIP_TIMEOUT), more often than not. So: many cuts
+// and grabs of the same media, two at a time as the worker's two threads run them, each of which
+// must finish and give the same answer.
+TEST_CASE("segments that open with audio are cut and grabbed every time, two at a time") {
+  TempDir dir;
+  const std::vector<SourceSegment> segments =
+      MakeSegments(dir.path(), "s", MediaSpec{.audio_lead_ms = 500});
+  REQUIRE(segments.size() == 4);
+  constexpr int kRounds = 8;
+  // Generous for a loaded machine (a cut takes tens of milliseconds); a hang waits it out.
+  CutOptions options;
+  options.timeout = absl::Seconds(30);
+  struct Outcome {
+    std::optional<absl::StatusOr<CutResult>> cut;
+    std::optional<absl::StatusOr<Frame>> frame;
+  };
+  std::vector<Outcome> outcomes(2 * kRounds);
+  std::atomic<bool> failed{false};  // One hang is enough: the other thread stops too.
+  auto worker = [&](int w) {
+    for (int i = 0; i < kRounds && !failed.load(); ++i) {
+      Outcome& o = outcomes[static_cast<size_t>(w * kRounds + i)];
+      const std::string name = absl::StrCat("clip", w, "_", i);
+      // 2.5 s .. 5.5 s of the first run: its bytes start with the segment that opens with audio.
+      o.cut = CutClip(segments, 2'500'000, 3'000'000, dir.path() / (name + ".mp4"),
+                      dir.path() / (name + ".jpg"), options);
+      if (!o.cut->ok()) {
+        failed.store(true);
+        break;
+      }
+      o.frame = GrabFrame(segments, 1'500'000, FrameOptions{}, options.timeout);
+      if (!o.frame->ok()) failed.store(true);
+    }
+  };
+  std::thread first(worker, 0);
+  std::thread second(worker, 1);
+  first.join();
+  second.join();
+  for (const Outcome& o : outcomes) {
+    if (!o.cut) continue;  // Not run: the other thread failed.
+    INFO(o.cut->status().ToString());
+    REQUIRE(o.cut->ok());
+    CHECK((*o.cut)->start_us == 2'000'000);
+    CHECK((*o.cut)->duration_us == 4'000'000);
+    CHECK((*o.cut)->video_frames == 120);
+    CHECK((*o.cut)->has_audio);
+    CHECK((*o.cut)->has_poster);
+    REQUIRE(o.frame);
+    INFO(o.frame->status().ToString());
+    REQUIRE(o.frame->ok());
+    CHECK((*o.frame)->offset_us == 1'000'000);
+    CHECK(IsJpeg((*o.frame)->jpeg));
+  }
+  CHECK(!failed.load());
 }
 
 TEST_CASE("a frame is grabbed at the keyframe at or before an offset") {
