@@ -22,6 +22,17 @@ bool ValidImageUrl(const std::string& url) {
   return std::all_of(url.begin(), url.end(), [](char c) { return c > 0x20 && c < 0x7f; });
 }
 
+// The currency of a profile's rates (one for all of them: the profile's rule): its first rate's
+// flat cost, or its first weight tier's; "" when it names none.
+const std::string& ProfileCurrency(const v1::ShippingProfile& profile) {
+  static const std::string kNone;
+  if (profile.rates().empty()) return kNone;
+  const v1::ShippingRate& rate = profile.rates(0);
+  if (!rate.first_unit().currency().empty()) return rate.first_unit().currency();
+  if (!rate.weight_tiers().empty()) return rate.weight_tiers(0).cost().currency();
+  return kNone;
+}
+
 bool UsesWeight(const v1::ShippingProfile& profile) {
   return std::any_of(profile.rates().begin(), profile.rates().end(),
                      [](const v1::ShippingRate& r) { return !r.weight_tiers().empty(); });
@@ -141,10 +152,25 @@ void ValidateDraft(const v1::Product& product, const DraftContext& context,
   } else if (context.shipping_profile == nullptr) {
     out.Add("product.shipping_profile_id", "SHIPPING_PROFILE_NOT_FOUND",
             "no such shipping profile of yours");
-  } else if (UsesWeight(*context.shipping_profile) && product.weight_grams() <= 0 &&
-             !out.Has("product.weight_grams")) {
-    out.Add("product.weight_grams", "WEIGHT_REQUIRED",
-            "the shipping profile prices by weight: set weight_grams");
+  } else {
+    if (UsesWeight(*context.shipping_profile) && product.weight_grams() <= 0 &&
+        !out.Has("product.weight_grams")) {
+      out.Add("product.weight_grams", "WEIGHT_REQUIRED",
+              "the shipping profile prices by weight: set weight_grams");
+    }
+    // Checkout charges shipping in the price's currency: a product priced in another currency
+    // than its profile's rates could be listed and held, but never bought.
+    const bool auction = product.sale_mode() == v1::SALE_MODE_AUCTION;
+    const std::string field = auction ? "product.auction_settings.starting_bid" : "product.price";
+    const std::string& currency =
+        auction ? product.auction_settings().starting_bid().currency() : product.price().currency();
+    const std::string& shipping = ProfileCurrency(*context.shipping_profile);
+    if (!currency.empty() && !shipping.empty() && currency != shipping && !out.Has(field) &&
+        !out.Has(auction ? "product.auction_settings" : "product.price")) {
+      out.Add(field, "SHIPPING_CURRENCY_MISMATCH",
+              absl::StrCat("the shipping profile charges in ", shipping, ": price the product in ",
+                           shipping, " too, or choose a profile that charges in ", currency));
+    }
   }
 }
 

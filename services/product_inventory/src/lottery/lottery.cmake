@@ -9,9 +9,11 @@ add_library(product_inventory_lottery STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/src/lottery/lottery_guard.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/lottery/lottery_rpcs.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/src/lottery/lottery_sql.cc
-  ${CMAKE_CURRENT_SOURCE_DIR}/src/lottery/lottery_store.cc)
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/lottery/lottery_store.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/src/lottery/won_notice.cc)
 target_include_directories(product_inventory_lottery PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
 target_link_libraries(product_inventory_lottery PUBLIC
   pi_lottery_rules pi_stock product_inventory_common shopcast::auth shopcast::db shopcast::log
-  shopcast::pagetoken shopcast::server absl::synchronization gRPC::grpc++)
+  shopcast::money shopcast::pagetoken shopcast::server shopcast::text absl::synchronization
+  gRPC::grpc++)
 shopcast_warnings(product_inventory_lottery)

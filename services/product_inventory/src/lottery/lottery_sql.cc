@@ -19,6 +19,7 @@ std::vector<std::pair<std::string, std::string>> PreparedStatements() {
       {"pi_lot_count_entries", kCountEntries},
       {"pi_lot_entrants", kEntrants},
       {"pi_lot_mark_winner", kMarkWinner},
+      {"pi_lot_product_title", kProductTitle},
       {"pi_lot_winners", kWinners},
       {"pi_lot_mark_cancelled", kMarkCancelled},
       {"pi_lot_cancel_entries", kCancelEntries},

@@ -97,6 +97,8 @@ inline constexpr char kCountEntries[] =
 inline constexpr char kEntrants[] =
     "SELECT user_id FROM lottery_entries WHERE lottery_id = $1 ORDER BY seq";
 
+// The product's title, for the winner's notification.
+inline constexpr char kProductTitle[] = "SELECT title FROM products WHERE id = $1";
 inline constexpr char kMarkWinner[] = R"~(
 UPDATE lottery_entries SET winner_rank = $3, reservation_id = $4
 WHERE lottery_id = $1 AND user_id = $2)~";

@@ -1,5 +1,6 @@
 #include "lottery/lottery_store.h"
 
+#include <optional>
 #include <pqxx/binarystring>
 #include <pqxx/pqxx>
 #include <utility>
@@ -9,7 +10,9 @@
 #include "common/pg_time.h"
 #include "common/room_events.h"
 #include "common/streams.h"
+#include "common/user_notifications.h"
 #include "lottery/lottery_sql.h"
+#include "lottery/won_notice.h"
 #include "lottery_rules/draw.h"
 #include "shopcast/db/errors.h"
 #include "shopcast/db/transaction.h"
@@ -236,10 +239,26 @@ absl::Status FinishDraw(pqxx::work& tx, Record& l, absl::Time now) {
   // The units come back into the total and the winners' go straight into holds, under the
   // stock row's lock taken by the first statement: nobody can buy them in between.
   RETURN_IF_ERROR(stock::tx::AdjustTotal(tx, l.product_id, l.units, now).status());
+  std::optional<std::string> title;  // read once, for the first winner told
   for (size_t i = 0; i < drawn->winners.size(); ++i) {
     ASSIGN_OR_RETURN(std::string reservation_id, HoldForWinner(tx, l, drawn->winners[i], now));
     tx.exec_prepared0("pi_lot_mark_winner", l.id, drawn->winners[i], static_cast<int>(i + 1),
                       reservation_id);
+    if (reservation_id.empty()) continue;  // no hold, nothing to check out
+    // Told personally, committed with the draw.
+    if (!title) {
+      pqxx::result t = tx.exec_prepared("pi_lot_product_title", l.product_id);
+      title = t.empty() ? std::string() : t[0][0].as<std::string>();
+    }
+    lottery::LotteryWonNotice won;
+    won.product_id = l.product_id;
+    won.product_title = *title;
+    won.stream_id = l.stream_id;
+    won.price.set_amount_minor(l.unit_price_minor);
+    won.price.set_currency(l.currency);
+    won.hold_until = now + l.winner_hold;
+    EnqueueUserNotification(tx, drawn->winners[i], lottery::kLotteryWonType,
+                            lottery::LotteryWonNotification(won));
   }
   l.drawn = true;
   l.entrant_count = static_cast<int64_t>(entrants.size());

@@ -345,6 +345,29 @@ TEST_CASE("catalog: shipping profiles belong to their host, and one in use canno
   REQUIRE(updated.status.ok());
   CHECK(updated.response.shipping_profile().version() == 2);
 
+  // Priced in another currency than the profile charges shipping in: it could never be bought
+  // (checkout charges shipping in the price's currency), so it is refused up front.
+  {
+    pb::CreateProductRequest yen = Catalog::FixedPrice(type, profile, "yen");
+    *yen.mutable_product()->mutable_price() = Money(1500, "JPY");
+    yen.mutable_product()->set_weight_grams(800);
+    auto mismatch = c.Create(c.host(), yen);
+    CHECK(ReasonOf(mismatch.status) == "SHIPPING_CURRENCY_MISMATCH");
+    CHECK(ViolationsOf(mismatch.status) == std::vector<std::pair<std::string, std::string>>{
+                                               {"product.price", "SHIPPING_CURRENCY_MISMATCH"}});
+    pb::CreateProductRequest yen_auction = Catalog::Auction(type, profile, "yen-auction");
+    *yen_auction.mutable_product()->mutable_auction_settings()->mutable_starting_bid() =
+        Money(1000, "JPY");
+    yen_auction.mutable_product()->mutable_auction_settings()->clear_buy_now_price();
+    yen_auction.mutable_product()->mutable_auction_settings()->clear_reserve_price();
+    yen_auction.mutable_product()->set_weight_grams(800);
+    auto auction_mismatch = c.Create(c.host(), yen_auction);
+    CHECK(ReasonOf(auction_mismatch.status) == "SHIPPING_CURRENCY_MISMATCH");
+    CHECK(ViolationsOf(auction_mismatch.status) ==
+          std::vector<std::pair<std::string, std::string>>{
+              {"product.auction_settings.starting_bid", "SHIPPING_CURRENCY_MISMATCH"}});
+  }
+
   // A product shipped by weight needs its weight.
   auto no_weight = c.Create(c.host(), Catalog::FixedPrice(type, profile));
   CHECK(ReasonOf(no_weight.status) == "WEIGHT_REQUIRED");

@@ -122,6 +122,20 @@ TEST_CASE(
     CHECK(FromProto(hold.expires_at()) - FromProto(drawn.audit().drawn_at()) == absl::Minutes(30));
   }
   CHECK(f.Count("SELECT count(*) FROM holds WHERE source = 5 AND state = 'active'") == 5);
+  // Each winner is told personally (committed with the draw), with the hold's deadline; the
+  // entrants who lost are not.
+  for (const auto& winner : drawn.winners()) {
+    auto told = f.NotificationsOf(winner.user_id(), "lottery_won");
+    REQUIRE(told.size() == 1);
+    const rp::Notification& n = told[0].request.notification();
+    CHECK(n.kind() == rp::NOTIFICATION_KIND_LOTTERY_WON);
+    CHECK(n.title() == "You won: " + product.title());
+    CHECK(n.product_id() == product.id());
+    CHECK(n.link() == "/live/" + product.stream_id());
+  }
+  for (int i = 0; i < kUsers; ++i) {
+    if (winners.count(User(i)) == 0) CHECK(f.NotificationsOf(User(i), "lottery_won").empty());
+  }
 
   // The units are back in the total, the winners' held: 15 bought + 5 won, none left.
   stock = w.StockOf(product.id());
