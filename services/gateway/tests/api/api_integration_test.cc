@@ -281,12 +281,13 @@ TEST_CASE("a forgotten password is reset through JSON, per address and whatever 
   CHECK(bad.reason() == "EMAIL_INVALID");
 
   // The token as realtime-push would mail it (the user service here has no sink: it waits in
-  // the outbox).
+  // the outbox, beside Register's confirmation e-mail).
   std::string token;
   {
     pqxx::connection c(w.user_db.dsn());
     pqxx::work tx(c);
-    pqxx::binarystring bytes(tx.exec1("SELECT payload FROM outbox")[0]);
+    pqxx::binarystring bytes(
+        tx.exec1("SELECT payload FROM outbox WHERE type = 'user.password_reset_requested'")[0]);
     shopcast::common::v1::Event e;
     REQUIRE(e.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())));
     shopcast::user::v1::PasswordResetRequested mail;
