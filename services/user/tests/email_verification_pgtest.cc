@@ -142,6 +142,28 @@ TEST_CASE("more links on request: three an hour, and any of them confirms and sp
   CHECK(ConfirmationMails(f).size() == 3);
 }
 
+TEST_CASE("the sign-up link keeps working after a newer one is asked for a day later") {
+  UserServiceFixture f;
+  std::string id;
+  const std::string token = f.TokenFor("rita", shopcast::auth::Role::kViewer, &id);
+  const std::string first = f.VerificationTokenOf(id);
+  // A day and a half later (the link works 48 hours) the owner asks for another one.
+  f.Exec("UPDATE email_verifications SET created_at = created_at - interval '36 hours'");
+  v1::RequestEmailVerificationResponse res;
+  REQUIRE(AskAgain(f, token, &res) == grpc::OK);
+  CHECK(ConfirmationMails(f).size() == 2);
+  // Then finds the first e-mail and uses it: still good.
+  CHECK(Verify(f, first) == grpc::OK);
+  CHECK(Confirmed(f, token));
+  // Expired links are forgotten when a new one is asked for.
+  f.Exec("UPDATE users SET email_verified_at = NULL");
+  f.Exec(
+      "UPDATE email_verifications SET expires_at = now() - interval '1 second', "
+      "created_at = now() - interval '2 hours'");
+  REQUIRE(AskAgain(f, token, &res) == grpc::OK);
+  CHECK(f.Count("email_verifications") == 1);
+}
+
 TEST_CASE("an expired, unknown, malformed or stale link is refused and confirms nothing") {
   UserServiceFixture f;
   std::string id;

@@ -18,8 +18,10 @@ inline constexpr char kRecentVerifications[] = R"~(
 SELECT count(*), COALESCE((extract(epoch FROM min(created_at)) * 1000000)::bigint, 0)
 FROM email_verifications
 WHERE user_id = $1 AND created_at > to_timestamp($2::double precision / 1000000))~";
+// The account's links that expired by $2 (µs): a link still valid keeps working (and a spent one
+// still answers "confirmed" when opened again) until then, whatever newer links were sent.
 inline constexpr char kForgetOldVerifications[] =
-    "DELETE FROM email_verifications WHERE user_id = $1 AND created_at <= "
+    "DELETE FROM email_verifications WHERE user_id = $1 AND expires_at <= "
     "to_timestamp($2::double precision / 1000000)";
 inline constexpr char kInsertVerification[] = R"~(
 INSERT INTO email_verifications (token_hash, user_id, email, created_at, expires_at)

@@ -45,8 +45,7 @@ absl::StatusOr<VerificationAsk> UserStore::RequestEmailVerification(absl::string
       ask.already_verified = true;
       return ask;
     }
-    tx.exec_prepared0("forget_old_verifications", S(user_id),
-                      absl::ToUnixMicros(mail.created_at - absl::Hours(24)));
+    tx.exec_prepared0("forget_old_verifications", S(user_id), absl::ToUnixMicros(mail.created_at));
     const pqxx::row recent = tx.exec_prepared1(
         "recent_verifications", S(user_id), absl::ToUnixMicros(mail.created_at - absl::Hours(1)));
     if (recent[0].as<int64_t>() >= max_per_hour) {

@@ -159,8 +159,8 @@ class UserStore {
   // Defined in email_verification_store.cc.
   // Stores `mail` and enqueues its e-mail to the account's address, in one transaction, unless
   // the address is confirmed already or the account had `max_per_hour` of them in the hour
-  // before `mail.created_at` (then nothing is written). Forgets the account's confirmations
-  // older than a day. NOT_FOUND/USER_NOT_FOUND when the account is gone.
+  // before `mail.created_at` (then nothing is written). Forgets the account's links that have
+  // expired. NOT_FOUND/USER_NOT_FOUND when the account is gone.
   absl::StatusOr<VerificationAsk> RequestEmailVerification(absl::string_view user_id,
                                                            const VerificationMail& mail,
                                                            int max_per_hour);
