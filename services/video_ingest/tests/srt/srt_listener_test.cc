@@ -628,7 +628,9 @@ TEST_CASE("an unused SRT port rests with no libsrt threads and the next encoder 
     // A second after the encoder left, the port rests and libsrt's threads for it are gone.
     CHECK(WaitFor([&] { return !fixture.listener->awake(); }, std::chrono::seconds(15)));
     CHECK(WaitFor([] { return LibsrtThreads() == 0; }, std::chrono::seconds(5)));
-    CHECK(fixture.MetricValue("srt_port_awake") == 0);
+    // The gauge follows the port's state a moment later (set after the state flips): awaited.
+    CHECK(WaitFor([&] { return fixture.MetricValue("srt_port_awake") == 0; },
+                  std::chrono::seconds(5)));
   }
 }
 
